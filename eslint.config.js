@@ -1,0 +1,23 @@
+// Lint rules: typescript-eslint's recommended set plus the layer rule from STYLE.md (imports point down).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'native/build/', 'node_modules/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/soft/**', '**/tasks/**', '**/providers/**', '**/serve/**', '**/cli/**'] },
+      ],
+    },
+  },
+);

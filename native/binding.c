@@ -1,0 +1,251 @@
+/* N-API glue for kernels.c: unwraps typed arrays zero-copy and forwards to the C kernels.
+ * Argument order matches src/engine/kernels/types.ts. Shapes are checked on the TypeScript
+ * side (src/engine/kernels/native.ts); here we only refuse wrong argument types. */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cblas.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "kernels.h"
+
+#define MAX_ARGS 16
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, "PROMPTUNE_NATIVE", "N-API call failed");   \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAX_ARGS];
+  size_t argc;
+  int failed;
+} Args;
+
+static int read_args(napi_env env, napi_callback_info info, Args *args, size_t expected) {
+  args->env = env;
+  args->argc = MAX_ARGS;
+  args->failed = 0;
+  if (napi_get_cb_info(env, info, &args->argc, args->argv, NULL, NULL) != napi_ok || args->argc < expected) {
+    napi_throw_type_error(env, "PROMPTUNE_NATIVE_ARGS", "wrong number of arguments to a native kernel");
+    return 0;
+  }
+  return 1;
+}
+
+static void *typed(Args *args, size_t index, napi_typedarray_type want, int nullable) {
+  if (args->failed) return NULL;
+  napi_env env = args->env;
+  napi_valuetype kind;
+  napi_typeof(env, args->argv[index], &kind);
+  if (nullable && (kind == napi_null || kind == napi_undefined)) return NULL;
+  bool is_typed = false;
+  napi_is_typedarray(env, args->argv[index], &is_typed);
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data = NULL;
+  napi_value buffer;
+  if (!is_typed || napi_get_typedarray_info(env, args->argv[index], &type, &length, &data, &buffer, &offset) !=
+                       napi_ok || type != want) {
+    napi_throw_type_error(env, "PROMPTUNE_NATIVE_ARGS", "native kernel argument has the wrong typed-array type");
+    args->failed = 1;
+    return NULL;
+  }
+  return data;
+}
+
+static float *f32(Args *args, size_t index) { return typed(args, index, napi_float32_array, 0); }
+static float *f32_or_null(Args *args, size_t index) { return typed(args, index, napi_float32_array, 1); }
+static int32_t *i32(Args *args, size_t index) { return typed(args, index, napi_int32_array, 0); }
+static int32_t *i32_or_null(Args *args, size_t index) { return typed(args, index, napi_int32_array, 1); }
+static uint8_t *u8_or_null(Args *args, size_t index) { return typed(args, index, napi_uint8_array, 1); }
+
+static int integer(Args *args, size_t index) {
+  int32_t value = 0;
+  if (!args->failed && napi_get_value_int32(args->env, args->argv[index], &value) != napi_ok) {
+    napi_throw_type_error(args->env, "PROMPTUNE_NATIVE_ARGS", "native kernel expected an integer");
+    args->failed = 1;
+  }
+  return value;
+}
+
+static float number(Args *args, size_t index) {
+  double value = 0;
+  if (!args->failed && napi_get_value_double(args->env, args->argv[index], &value) != napi_ok) {
+    napi_throw_type_error(args->env, "PROMPTUNE_NATIVE_ARGS", "native kernel expected a number");
+    args->failed = 1;
+  }
+  return (float)value;
+}
+
+/* gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 13)) return NULL;
+  int trans_a = integer(&a, 0), trans_b = integer(&a, 1), m = integer(&a, 2), n = integer(&a, 3), k = integer(&a, 4);
+  float alpha = number(&a, 5), beta = number(&a, 10);
+  float *pa = f32(&a, 6), *pb = f32(&a, 8), *pc = f32(&a, 11);
+  int lda = integer(&a, 7), ldb = integer(&a, 9), ldc = integer(&a, 12);
+  if (a.failed) return NULL;
+  gemm(trans_a, trans_b, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+  return NULL;
+}
+
+/* matmulForward(out, inp, weight, bias|null, n, inFeatures, outFeatures) */
+static napi_value js_matmul_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1), *weight = f32(&a, 2), *bias = f32_or_null(&a, 3);
+  int n = integer(&a, 4), in_features = integer(&a, 5), out_features = integer(&a, 6);
+  if (a.failed) return NULL;
+  matmul_forward(out, inp, weight, bias, n, in_features, out_features);
+  return NULL;
+}
+
+/* embeddingForward(out, ids, table, n, channels) */
+static napi_value js_embedding_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 5)) return NULL;
+  float *out = f32(&a, 0), *table = f32(&a, 2);
+  int32_t *ids = i32(&a, 1);
+  int n = integer(&a, 3), channels = integer(&a, 4);
+  if (a.failed) return NULL;
+  embedding_forward(out, ids, table, n, channels);
+  return NULL;
+}
+
+/* rmsnormForward(out, rstd|null, inp, weight, n, channels, eps) */
+static napi_value js_rmsnorm_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  float *out = f32(&a, 0), *rstd = f32_or_null(&a, 1), *inp = f32(&a, 2), *weight = f32(&a, 3);
+  int n = integer(&a, 4), channels = integer(&a, 5);
+  float eps = number(&a, 6);
+  if (a.failed) return NULL;
+  rmsnorm_forward(out, rstd, inp, weight, n, channels, eps);
+  return NULL;
+}
+
+/* ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved) */
+static napi_value js_rope_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 8)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1), *inverse_frequencies = f32(&a, 3);
+  int32_t *positions = i32(&a, 2);
+  int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), interleaved = integer(&a, 7);
+  if (a.failed) return NULL;
+  rope_forward(out, inp, positions, inverse_frequencies, n, heads, head_dim, interleaved);
+  return NULL;
+}
+
+/* attentionForward(out, probabilities|null, query, keys, values, pastLengths|null, keyMask|null,
+ *                  batch, time, slots, heads, kvHeads, headDim) */
+static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 13)) return NULL;
+  float *out = f32(&a, 0), *probabilities = f32_or_null(&a, 1), *query = f32(&a, 2), *keys = f32(&a, 3),
+        *values = f32(&a, 4);
+  int32_t *past = i32_or_null(&a, 5);
+  uint8_t *mask = u8_or_null(&a, 6);
+  int batch = integer(&a, 7), time = integer(&a, 8), slots = integer(&a, 9), heads = integer(&a, 10),
+      kv_heads = integer(&a, 11), head_dim = integer(&a, 12);
+  if (a.failed) return NULL;
+  if (attention_forward(out, probabilities, query, keys, values, past, mask, batch, time, slots, heads, kv_heads,
+                        head_dim) != 0) {
+    napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention scratch allocation failed");
+  }
+  return NULL;
+}
+
+/* swigluForward(out, gate, up, n) */
+static napi_value js_swiglu_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  float *out = f32(&a, 0), *gate = f32(&a, 1), *up = f32(&a, 2);
+  int n = integer(&a, 3);
+  if (a.failed) return NULL;
+  swiglu_forward(out, gate, up, n);
+  return NULL;
+}
+
+/* addForward(out, a, b, n) */
+static napi_value js_add_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  float *out = f32(&a, 0), *x = f32(&a, 1), *y = f32(&a, 2);
+  int n = integer(&a, 3);
+  if (a.failed) return NULL;
+  add_forward(out, x, y, n);
+  return NULL;
+}
+
+/* softmaxForward / logSoftmaxForward (out, inp, n, vocabulary) */
+static napi_value row_op(napi_env env, napi_callback_info info, void (*op)(float *, const float *, int, int)) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1);
+  int n = integer(&a, 2), vocabulary = integer(&a, 3);
+  if (a.failed) return NULL;
+  op(out, inp, n, vocabulary);
+  return NULL;
+}
+static napi_value js_softmax_forward(napi_env env, napi_callback_info info) {
+  return row_op(env, info, softmax_forward);
+}
+static napi_value js_log_softmax_forward(napi_env env, napi_callback_info info) {
+  return row_op(env, info, log_softmax_forward);
+}
+
+/* crossEntropyForward(losses, logits, targets, n, vocabulary) */
+static napi_value js_cross_entropy_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 5)) return NULL;
+  float *losses = f32(&a, 0), *logits = f32(&a, 1);
+  int32_t *targets = i32(&a, 2);
+  int n = integer(&a, 3), vocabulary = integer(&a, 4);
+  if (a.failed) return NULL;
+  cross_entropy_forward(losses, logits, targets, n, vocabulary);
+  return NULL;
+}
+
+/* setThreads(n): OpenBLAS's pool is the only thread pool the kernels use. */
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 1)) return NULL;
+  int n = integer(&a, 0);
+  if (a.failed) return NULL;
+  openblas_set_num_threads(n);
+  return NULL;
+}
+
+static napi_value js_get_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"matmulForward", NULL, js_matmul_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"embeddingForward", NULL, js_embedding_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsnormForward", NULL, js_rmsnorm_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"ropeForward", NULL, js_rope_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionForward", NULL, js_attention_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"swigluForward", NULL, js_swiglu_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"addForward", NULL, js_add_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxForward", NULL, js_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"logSoftmaxForward", NULL, js_log_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropyForward", NULL, js_cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

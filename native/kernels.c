@@ -1,0 +1,186 @@
+/* promptune native kernels (see kernels.h). The JS twins in src/engine/kernels/js.ts are the
+ * readable reference; these must agree with them within float tolerance (kernels.case.ts). */
+#include "kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+          int ldb, float beta, float *c, int ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
+              alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* out (n, out_features) = inp (n, in_features) . weight^T, weight stored (out_features, in_features). */
+void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int n, int in_features,
+                    int out_features) {
+  if (n == 1) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, out_features, in_features, 1.0f, weight, in_features, inp, 1, 0.0f,
+                out, 1);
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out_features, in_features, 1.0f, inp, in_features,
+                weight, in_features, 0.0f, out, out_features);
+  }
+  if (bias) {
+    for (int row = 0; row < n; row++) {
+      float *o = out + (size_t)row * out_features;
+      for (int j = 0; j < out_features; j++) o[j] += bias[j];
+    }
+  }
+}
+
+void embedding_forward(float *out, const int32_t *ids, const float *table, int n, int channels) {
+  for (int i = 0; i < n; i++) memcpy(out + (size_t)i * channels, table + (size_t)ids[i] * channels, sizeof(float) * channels);
+}
+
+void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int n, int channels,
+                     float eps) {
+  for (int i = 0; i < n; i++) {
+    const float *x = inp + (size_t)i * channels;
+    float *o = out + (size_t)i * channels;
+    double sum = 0.0;
+    for (int c = 0; c < channels; c++) sum += (double)x[c] * x[c];
+    float s = (float)(1.0 / sqrt(sum / channels + eps));
+    for (int c = 0; c < channels; c++) o[c] = x[c] * s * weight[c];
+    if (rstd) rstd[i] = s;
+  }
+}
+
+/* Rotates each head's vector by position * inverse_frequencies[i]. interleaved pairs (2i, 2i+1) as
+ * llama2.c / GGUF rope type NORM; otherwise HF rotate_half pairs (i, i + head_dim/2). out may equal inp. */
+void rope_forward(float *out, const float *inp, const int32_t *positions, const float *inverse_frequencies, int n,
+                  int heads, int head_dim, int interleaved) {
+  int half = head_dim / 2;
+  for (int i = 0; i < n; i++) {
+    double position = positions[i];
+    for (int h = 0; h < heads; h++) {
+      const float *x = inp + ((size_t)i * heads + h) * head_dim;
+      float *o = out + ((size_t)i * heads + h) * head_dim;
+      for (int f = 0; f < half; f++) {
+        double angle = position * (double)inverse_frequencies[f];
+        float cosine = (float)cos(angle), sine = (float)sin(angle);
+        int first = interleaved ? 2 * f : f;
+        int second = interleaved ? 2 * f + 1 : f + half;
+        float x0 = x[first], x1 = x[second];
+        o[first] = x0 * cosine - x1 * sine;
+        o[second] = x0 * sine + x1 * cosine;
+      }
+    }
+  }
+}
+
+/* Causal grouped-query attention over a key/value buffer of `slots` positions per row.
+ * query (B,T,H*hd); keys, values (B,S,KVH*hd); out (B,T,H*hd); probabilities (B,H,T,S) or NULL.
+ * Query t of row b sits at position past_lengths[b] + t and sees keys 0..that position whose
+ * key_mask (B,S) entry is non-zero (no mask: all). Returns 0, or -1 when scratch allocation fails. */
+int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
+                      const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
+                      int heads, int kv_heads, int head_dim) {
+  int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
+  float scale = 1.0f / sqrtf((float)head_dim);
+  float *scratch = NULL;
+  if (!probabilities) {
+    scratch = malloc(sizeof(float) * (size_t)time * slots);
+    if (!scratch) return -1;
+  }
+  for (int b = 0; b < batch; b++) {
+    int past = past_lengths ? past_lengths[b] : 0;
+    int visible = past + time; /* keys any query of this row can see */
+    if (visible > slots) visible = slots;
+    const uint8_t *mask = key_mask ? key_mask + (size_t)b * slots : NULL;
+    for (int h = 0; h < heads; h++) {
+      int kvh = h / group;
+      const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
+      const float *k = keys + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
+      const float *v = values + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
+      float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots : scratch;
+      float *o = out + (size_t)b * time * q_stride + (size_t)h * head_dim;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, scale, q, q_stride, k, kv_stride,
+                  0.0f, p, slots);
+      for (int t = 0; t < time; t++) {
+        float *row = p + (size_t)t * slots;
+        int last = past + t; /* inclusive */
+        if (last >= visible) last = visible - 1;
+        float maximum = -INFINITY;
+        for (int j = 0; j <= last; j++)
+          if ((!mask || mask[j]) && row[j] > maximum) maximum = row[j];
+        double sum = 0.0;
+        for (int j = 0; j <= last; j++) {
+          float e = (!mask || mask[j]) && maximum != -INFINITY ? expf(row[j] - maximum) : 0.0f;
+          row[j] = e;
+          sum += e;
+        }
+        float inverse = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+        for (int j = 0; j <= last; j++) row[j] *= inverse;
+        for (int j = last + 1; j < slots; j++) row[j] = 0.0f;
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, p, slots, v, kv_stride,
+                  0.0f, o, q_stride);
+    }
+  }
+  free(scratch);
+  return 0;
+}
+
+void swiglu_forward(float *out, const float *gate, const float *up, int n) {
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    out[i] = g / (1.0f + expf(-g)) * up[i];
+  }
+}
+
+void add_forward(float *out, const float *a, const float *b, int n) {
+  for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+static float row_max(const float *x, int length) {
+  float maximum = -INFINITY;
+  for (int j = 0; j < length; j++)
+    if (x[j] > maximum) maximum = x[j];
+  return maximum;
+}
+
+void softmax_forward(float *out, const float *inp, int n, int vocabulary) {
+  for (int i = 0; i < n; i++) {
+    const float *x = inp + (size_t)i * vocabulary;
+    float *o = out + (size_t)i * vocabulary;
+    float maximum = row_max(x, vocabulary);
+    double sum = 0.0;
+    for (int j = 0; j < vocabulary; j++) {
+      o[j] = expf(x[j] - maximum);
+      sum += o[j];
+    }
+    float inverse = (float)(1.0 / sum);
+    for (int j = 0; j < vocabulary; j++) o[j] *= inverse;
+  }
+}
+
+static double log_sum_exp(const float *x, int length) {
+  float maximum = row_max(x, length);
+  double sum = 0.0;
+  for (int j = 0; j < length; j++) sum += exp((double)x[j] - maximum);
+  return maximum + log(sum);
+}
+
+void log_softmax_forward(float *out, const float *inp, int n, int vocabulary) {
+  for (int i = 0; i < n; i++) {
+    const float *x = inp + (size_t)i * vocabulary;
+    float *o = out + (size_t)i * vocabulary;
+    double normalizer = log_sum_exp(x, vocabulary);
+    for (int j = 0; j < vocabulary; j++) o[j] = (float)(x[j] - normalizer);
+  }
+}
+
+/* losses[i] = -log softmax(logits[i])[targets[i]]; a negative target marks an ignored row (loss 0). */
+void cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, int n, int vocabulary) {
+  for (int i = 0; i < n; i++) {
+    if (targets[i] < 0) {
+      losses[i] = 0.0f;
+      continue;
+    }
+    const float *x = logits + (size_t)i * vocabulary;
+    losses[i] = (float)(log_sum_exp(x, vocabulary) - x[targets[i]]);
+  }
+}

@@ -1,0 +1,27 @@
+/* promptune native kernels: forward ops of the Llama-family decoder on float32 buffers.
+ * Plain C over raw pointers; no allocation except scratch rows, no threads of our own:
+ * GEMMs go to OpenBLAS (its one thread pool), everything else is a single-threaded loop.
+ * Shapes follow src/engine: B batch, T time, S key slots, C channels, H heads, V vocabulary. */
+#ifndef PROMPTUNE_KERNELS_H
+#define PROMPTUNE_KERNELS_H
+#include <stdint.h>
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+          int ldb, float beta, float *c, int ldc);
+void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int n, int in_features,
+                    int out_features);
+void embedding_forward(float *out, const int32_t *ids, const float *table, int n, int channels);
+void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int n, int channels,
+                     float eps);
+void rope_forward(float *out, const float *inp, const int32_t *positions, const float *inverse_frequencies, int n,
+                  int heads, int head_dim, int interleaved);
+int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
+                      const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
+                      int heads, int kv_heads, int head_dim);
+void swiglu_forward(float *out, const float *gate, const float *up, int n);
+void add_forward(float *out, const float *a, const float *b, int n);
+void softmax_forward(float *out, const float *inp, int n, int vocabulary);
+void log_softmax_forward(float *out, const float *inp, int n, int vocabulary);
+void cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, int n, int vocabulary);
+
+#endif

@@ -1,0 +1,131 @@
+// Wraps a Kernels implementation with size checks, so a wrong shape is a ShapeError naming the op
+// and argument instead of a silent NaN (JS) or an out-of-bounds write (native). O(1) per call.
+import { ShapeError } from '../../errors/index.js';
+import type { Kernels } from './types.js';
+
+type Sized = { length: number } | null;
+
+function need(op: string, name: string, buffer: Sized, count: number): void {
+  if (buffer === null) return;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new ShapeError(`${op}: size of ${name} is ${count}, expected a non-negative integer`, {
+      code: 'SHAPE_INVALID_SIZE',
+      hint: 'Sizes passed to kernels must be whole numbers.',
+    });
+  }
+  if (buffer.length < count) {
+    throw new ShapeError(`${op}: ${name} holds ${buffer.length} values, expected at least ${count}`, {
+      code: 'SHAPE_MISMATCH',
+      hint: 'Check the batch, time and channel sizes passed with this buffer.',
+    });
+  }
+}
+
+/** Returns the same kernels with argument sizes checked before each call. */
+export function withShapeChecks(kernels: Kernels): Kernels {
+  return {
+    name: kernels.name,
+    gemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      need('gemm', 'a', a, transposeA ? (k - 1) * lda + m : (m - 1) * lda + k);
+      need('gemm', 'b', b, transposeB ? (n - 1) * ldb + k : (k - 1) * ldb + n);
+      need('gemm', 'c', c, (m - 1) * ldc + n);
+      kernels.gemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    matmulForward(out, inp, weight, bias, n, inFeatures, outFeatures) {
+      need('matmulForward', 'out', out, n * outFeatures);
+      need('matmulForward', 'inp', inp, n * inFeatures);
+      need('matmulForward', 'weight', weight, outFeatures * inFeatures);
+      need('matmulForward', 'bias', bias, outFeatures);
+      kernels.matmulForward(out, inp, weight, bias, n, inFeatures, outFeatures);
+    },
+    embeddingForward(out, ids, table, n, channels) {
+      need('embeddingForward', 'out', out, n * channels);
+      need('embeddingForward', 'ids', ids, n);
+      const rows = Math.floor(table.length / channels);
+      for (let i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= rows) {
+          throw new ShapeError(`embeddingForward: token id ${ids[i]} at position ${i} is outside 0..${rows - 1}`, {
+            code: 'SHAPE_TOKEN_OUT_OF_RANGE',
+            hint: 'The token ids do not belong to this model; check that the tokenizer matches the model.',
+          });
+        }
+      }
+      kernels.embeddingForward(out, ids, table, n, channels);
+    },
+    rmsnormForward(out, rstd, inp, weight, n, channels, eps) {
+      need('rmsnormForward', 'out', out, n * channels);
+      need('rmsnormForward', 'rstd', rstd, n);
+      need('rmsnormForward', 'inp', inp, n * channels);
+      need('rmsnormForward', 'weight', weight, channels);
+      kernels.rmsnormForward(out, rstd, inp, weight, n, channels, eps);
+    },
+    ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved) {
+      need('ropeForward', 'out', out, n * heads * headDim);
+      need('ropeForward', 'inp', inp, n * heads * headDim);
+      need('ropeForward', 'positions', positions, n);
+      need('ropeForward', 'inverseFrequencies', inverseFrequencies, headDim / 2);
+      kernels.ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved);
+    },
+    attentionForward(out, probabilities, query, keys, values, pastLengths, keyMask, batch, time, slots, heads, kvHeads, headDim) {
+      if (heads % kvHeads !== 0) {
+        throw new ShapeError(`attentionForward: ${heads} query heads do not divide into ${kvHeads} key/value heads`, {
+          code: 'SHAPE_HEADS',
+          hint: 'The number of attention heads must be a multiple of the number of key/value heads.',
+        });
+      }
+      need('attentionForward', 'out', out, batch * time * heads * headDim);
+      need('attentionForward', 'probabilities', probabilities, batch * heads * time * slots);
+      need('attentionForward', 'query', query, batch * time * heads * headDim);
+      need('attentionForward', 'keys', keys, batch * slots * kvHeads * headDim);
+      need('attentionForward', 'values', values, batch * slots * kvHeads * headDim);
+      need('attentionForward', 'pastLengths', pastLengths, batch);
+      need('attentionForward', 'keyMask', keyMask, batch * slots);
+      for (let b = 0; b < batch; b++) {
+        const past = pastLengths ? pastLengths[b] : 0;
+        if (past < 0 || past + time > slots) {
+          throw new ShapeError(`attentionForward: row ${b} needs ${past + time} key slots, only ${slots} exist`, {
+            code: 'SHAPE_CACHE_OVERFLOW',
+            hint: 'The sequence is longer than the key/value cache; allocate a larger cache or shorten the input.',
+          });
+        }
+      }
+      kernels.attentionForward(out, probabilities, query, keys, values, pastLengths, keyMask, batch, time, slots, heads, kvHeads, headDim);
+    },
+    swigluForward(out, gate, up, n) {
+      need('swigluForward', 'out', out, n);
+      need('swigluForward', 'gate', gate, n);
+      need('swigluForward', 'up', up, n);
+      kernels.swigluForward(out, gate, up, n);
+    },
+    addForward(out, a, b, n) {
+      need('addForward', 'out', out, n);
+      need('addForward', 'a', a, n);
+      need('addForward', 'b', b, n);
+      kernels.addForward(out, a, b, n);
+    },
+    softmaxForward(out, inp, n, vocabulary) {
+      need('softmaxForward', 'out', out, n * vocabulary);
+      need('softmaxForward', 'inp', inp, n * vocabulary);
+      kernels.softmaxForward(out, inp, n, vocabulary);
+    },
+    logSoftmaxForward(out, inp, n, vocabulary) {
+      need('logSoftmaxForward', 'out', out, n * vocabulary);
+      need('logSoftmaxForward', 'inp', inp, n * vocabulary);
+      kernels.logSoftmaxForward(out, inp, n, vocabulary);
+    },
+    crossEntropyForward(losses, logits, targets, n, vocabulary) {
+      need('crossEntropyForward', 'losses', losses, n);
+      need('crossEntropyForward', 'logits', logits, n * vocabulary);
+      need('crossEntropyForward', 'targets', targets, n);
+      for (let i = 0; i < n; i++) {
+        if (targets[i] >= vocabulary) {
+          throw new ShapeError(`crossEntropyForward: target ${targets[i]} at row ${i} is outside the vocabulary of ${vocabulary}`, {
+            code: 'SHAPE_TOKEN_OUT_OF_RANGE',
+            hint: 'Targets must be token ids of this model, or negative to ignore a row.',
+          });
+        }
+      }
+      kernels.crossEntropyForward(losses, logits, targets, n, vocabulary);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// Chooses the kernels the engine runs on: native when the addon is built, else the JS reference
+// with a one-line warning. PROMPTUNE_KERNELS=js|native forces a choice (documented in README).
+import { ValidationError } from '../../errors/index.js';
+import { withShapeChecks } from './_checks.js';
+import { jsKernels } from './js.js';
+import { loadNativeKernels, nativeLoadError } from './native.js';
+import type { Kernels } from './types.js';
+
+export type { Buffer, Kernels } from './types.js';
+export { jsKernels } from './js.js';
+export { loadNativeKernels, setNativeThreads, nativeLoadError } from './native.js';
+export { withShapeChecks } from './_checks.js';
+
+let chosen: Kernels | undefined;
+
+/** The engine's default kernels (native if available), shape-checked. */
+export function defaultKernels(preference = process.env.PROMPTUNE_KERNELS): Kernels {
+  if (chosen && (!preference || preference === chosen.name)) return chosen;
+  if (preference && preference !== 'js' && preference !== 'native') {
+    throw new ValidationError(`PROMPTUNE_KERNELS is "${preference}", expected "js" or "native"`, {
+      code: 'KERNELS_UNKNOWN',
+      hint: 'Unset PROMPTUNE_KERNELS to pick native kernels when they are built.',
+    });
+  }
+  const native = preference === 'js' ? undefined : loadNativeKernels();
+  if (!native && preference === 'native') {
+    throw new ValidationError(`native kernels are not available: ${nativeLoadError()}`, {
+      code: 'KERNELS_NATIVE_MISSING',
+      hint: 'Install libopenblas-dev and run `npm rebuild promptune` (or `npm run build:native`).',
+    });
+  }
+  if (!native && preference !== 'js') {
+    process.emitWarning(`native kernels unavailable (${nativeLoadError()}); using the slower JS kernels`, {
+      code: 'PROMPTUNE_JS_KERNELS',
+    });
+  }
+  chosen = withShapeChecks(native ?? jsKernels);
+  return chosen;
+}

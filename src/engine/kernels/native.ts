@@ -1,0 +1,70 @@
+// Loads the N-API addon built from native/ (C kernels over OpenBLAS) and exposes it as Kernels.
+// It does not build anything: `npm install` runs node-gyp; a missing addon returns undefined here.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Kernels } from './types.js';
+
+interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward'> {
+  gemm(...args: unknown[]): void;
+  ropeForward(...args: unknown[]): void;
+  setThreads(count: number): void;
+  getThreads(): number;
+}
+
+/** Where `npm install` puts the compiled addon (same depth from src/ and dist/). */
+export const addonPath = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../native/build/Release/promptune_kernels.node',
+);
+
+let addon: Addon | undefined;
+let loadError: string | undefined;
+
+function load(): Addon | undefined {
+  if (addon || loadError) return addon;
+  if (!existsSync(addonPath)) {
+    loadError = `${addonPath} does not exist`;
+    return undefined;
+  }
+  try {
+    addon = createRequire(import.meta.url)(addonPath) as Addon;
+  } catch (error) {
+    loadError = (error as Error).message;
+  }
+  return addon;
+}
+
+/** Why the addon could not be loaded, if it could not. */
+export function nativeLoadError(): string | undefined {
+  load();
+  return loadError;
+}
+
+/** Sets the size of OpenBLAS's thread pool, the only pool the native kernels use. */
+export function setNativeThreads(count: number): void {
+  load()?.setThreads(count);
+}
+
+/** The native kernels, or undefined when the addon is not built. */
+export function loadNativeKernels(): Kernels | undefined {
+  const native = load();
+  if (!native) return undefined;
+  return {
+    name: 'native',
+    gemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      native.gemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+    matmulForward: native.matmulForward,
+    embeddingForward: native.embeddingForward,
+    rmsnormForward: native.rmsnormForward,
+    ropeForward: (out, inp, positions, frequencies, n, heads, headDim, interleaved) =>
+      native.ropeForward(out, inp, positions, frequencies, n, heads, headDim, interleaved ? 1 : 0),
+    attentionForward: native.attentionForward,
+    swigluForward: native.swigluForward,
+    addForward: native.addForward,
+    softmaxForward: native.softmaxForward,
+    logSoftmaxForward: native.logSoftmaxForward,
+    crossEntropyForward: native.crossEntropyForward,
+  };
+}

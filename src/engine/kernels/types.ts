@@ -1,0 +1,90 @@
+// The Kernels contract: every op the engine runs, on flat float32 buffers with explicit sizes.
+// Two implementations: js.ts (readable reference) and native.ts (C + OpenBLAS). Argument order
+// follows llm.c: outputs first, then inputs, then sizes. Buffers may be larger than needed.
+
+/** Flat float32 buffer; views from `subarray` are zero-copy. */
+export type Buffer = Float32Array;
+
+export interface Kernels {
+  /** Which implementation this is. */
+  readonly name: 'js' | 'native';
+  /** Row-major C (m, n) = alpha * op(A) (m, k) . op(B) (k, n) + beta * C, with leading dimensions. */
+  gemm(
+    transposeA: boolean,
+    transposeB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Buffer,
+    lda: number,
+    b: Buffer,
+    ldb: number,
+    beta: number,
+    c: Buffer,
+    ldc: number,
+  ): void;
+  /** out (n, outFeatures) = inp (n, inFeatures) . weight^T + bias; weight is (outFeatures, inFeatures). */
+  matmulForward(
+    out: Buffer,
+    inp: Buffer,
+    weight: Buffer,
+    bias: Buffer | null,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ): void;
+  /** out (n, channels) = table[ids[i]] rows. */
+  embeddingForward(out: Buffer, ids: Int32Array, table: Buffer, n: number, channels: number): void;
+  /** out = inp / rms(inp) * weight per row; rstd (n) keeps 1/rms for the backward pass (may be null). */
+  rmsnormForward(
+    out: Buffer,
+    rstd: Buffer | null,
+    inp: Buffer,
+    weight: Buffer,
+    n: number,
+    channels: number,
+    eps: number,
+  ): void;
+  /** Rotary embedding of (n, heads, headDim); interleaved pairs (2i, 2i+1) or rotate-half (i, i + headDim/2). */
+  ropeForward(
+    out: Buffer,
+    inp: Buffer,
+    positions: Int32Array,
+    inverseFrequencies: Buffer,
+    n: number,
+    heads: number,
+    headDim: number,
+    interleaved: boolean,
+  ): void;
+  /**
+   * Causal grouped-query attention. query (B, T, H*hd); keys/values (B, S, KVH*hd); out (B, T, H*hd);
+   * probabilities (B, H, T, S) or null. Query t of row b is at position pastLengths[b] + t and sees keys
+   * 0..that position where keyMask (B, S) is non-zero (null: every key).
+   */
+  attentionForward(
+    out: Buffer,
+    probabilities: Buffer | null,
+    query: Buffer,
+    keys: Buffer,
+    values: Buffer,
+    pastLengths: Int32Array | null,
+    keyMask: Uint8Array | null,
+    batch: number,
+    time: number,
+    slots: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+  ): void;
+  /** out = silu(gate) * up, elementwise over n values. */
+  swigluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void;
+  /** out = a + b over n values (residual connections). */
+  addForward(out: Buffer, a: Buffer, b: Buffer, n: number): void;
+  /** Row-wise softmax over (n, vocabulary). */
+  softmaxForward(out: Buffer, inp: Buffer, n: number, vocabulary: number): void;
+  /** Row-wise log-softmax over (n, vocabulary). */
+  logSoftmaxForward(out: Buffer, inp: Buffer, n: number, vocabulary: number): void;
+  /** losses[i] = -log softmax(logits[i])[targets[i]]; a negative target is ignored (loss 0). */
+  crossEntropyForward(losses: Buffer, logits: Buffer, targets: Int32Array, n: number, vocabulary: number): void;
+}
