@@ -1,0 +1,73 @@
+// The Llama-family model configuration, and the engine's shape letters, defined once here:
+//   B batch rows, T time steps (tokens) per row, S key/value slots (cache capacity), C hidden channels,
+//   H query heads, KVH key/value heads, hd head dimension, I MLP intermediate size, V vocabulary, L layers.
+// The letters are used only inside src/engine; everywhere else, full words.
+import { ValidationError } from '../errors/index.js';
+
+/** How RoPE pairs the dimensions of a head. */
+export type RopeStyle = 'interleaved' | 'half';
+
+/** RoPE frequency scaling for long-context variants. */
+export type RopeScaling =
+  | { type: 'llama3'; factor: number; lowFrequencyFactor: number; highFrequencyFactor: number; originalContextLength: number }
+  | { type: 'linear'; factor: number };
+
+/** Everything the decoder needs to know about a Llama-family model's shape. */
+export interface ModelConfig {
+  /** Family name as the source file called it: llama, mistral, qwen2, ... */
+  architecture: string;
+  hiddenSize: number; // C
+  intermediateSize: number; // I
+  layers: number; // L
+  heads: number; // H
+  kvHeads: number; // KVH (grouped-query attention when < heads)
+  headDim: number; // hd (usually hiddenSize / heads)
+  vocabularySize: number; // V
+  contextLength: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeStyle: RopeStyle;
+  ropeScaling?: RopeScaling;
+  /** Per-frequency divisors (GGUF `rope_freqs.weight`, llama 3.1+), length headDim / 2. */
+  ropeFrequencyFactors?: Float32Array;
+  /** The classifier reuses the token embedding. */
+  tiedEmbeddings: boolean;
+  /** Q, K and V projections have biases (Qwen2). */
+  attentionBias: boolean;
+  bosTokenId?: number;
+  eosTokenIds: number[];
+}
+
+/** Throws a ValidationError naming the first inconsistent field. */
+export function validateConfig(config: ModelConfig, where: string): void {
+  const positive: (keyof ModelConfig)[] = ['hiddenSize', 'intermediateSize', 'layers', 'heads', 'kvHeads', 'headDim', 'vocabularySize', 'contextLength'];
+  for (const field of positive) {
+    const value = config[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new ValidationError(`${where}: ${field} is ${String(value)}, expected a positive integer`, {
+        code: 'CONFIG_INVALID',
+        hint: 'The model file is incomplete or not a Llama-family model.',
+      });
+    }
+  }
+  if (config.heads % config.kvHeads !== 0) {
+    throw new ValidationError(`${where}: ${config.heads} heads are not a multiple of ${config.kvHeads} key/value heads`, {
+      code: 'CONFIG_INVALID',
+      hint: 'Grouped-query attention needs heads to be a multiple of key/value heads.',
+    });
+  }
+  if (config.headDim % 2 !== 0) {
+    throw new ValidationError(`${where}: head dimension ${config.headDim} is odd`, {
+      code: 'CONFIG_INVALID',
+      hint: 'RoPE rotates pairs of dimensions, so the head dimension must be even.',
+    });
+  }
+}
+
+/** Parameter count of a Llama-family model with this config (the tied classifier counted once). */
+export function parameterCount(config: ModelConfig): number {
+  const { hiddenSize: C, intermediateSize: I, headDim: hd, heads: H, kvHeads: KVH, vocabularySize: V } = config;
+  const attention = C * H * hd * 2 + C * KVH * hd * 2 + (config.attentionBias ? H * hd + 2 * KVH * hd : 0);
+  const perLayer = attention + 3 * C * I + 2 * C;
+  return V * C * (config.tiedEmbeddings ? 1 : 2) + config.layers * perLayer + C;
+}

@@ -1,0 +1,148 @@
+// GGUF model files: metadata through @huggingface/gguf, tensors read and dequantized here.
+// Supports the Llama-family architectures in `ggufArchitectures`; the vocabulary is handed to
+// tokenizers/gguf-tokenizer.ts. Does not memory-map: tensors are read once into float32.
+import { gguf } from '@huggingface/gguf';
+import { WeightLoadError } from '../../errors/index.js';
+import type { ModelConfig, RopeStyle } from '../config.js';
+import { assembleWeights, type TensorSource } from './assemble.js';
+import { dequantize, isTensorType, storedBytes, tensorTypeFromGgml } from './dequantize.js';
+import { FileReader } from './file-reader.js';
+import { ggufNames } from './names.js';
+import type { ModelWeights } from './types.js';
+
+/** GGUF metadata values as parsed (arrays stay arrays). */
+export type GgufMetadata = Record<string, unknown>;
+
+/** GGUF `general.architecture` values we run, and how each rotates its heads. */
+export const ggufArchitectures: Record<string, { ropeStyle: RopeStyle }> = {
+  llama: { ropeStyle: 'interleaved' },
+  mistral: { ropeStyle: 'interleaved' },
+  qwen2: { ropeStyle: 'half' },
+};
+
+interface TensorInfo {
+  shape: number[]; // (rows, columns): GGUF lists ne0 (columns) first
+  type: string;
+  offset: number;
+  count: number;
+}
+
+/** Parses a GGUF file's header; throws WeightLoadError for anything that is not a readable GGUF. */
+export async function readGgufHeader(path: string): Promise<{ metadata: GgufMetadata; tensors: Map<string, TensorInfo>; reader: FileReader }> {
+  const reader = new FileReader(path);
+  const magic = new TextDecoder().decode(reader.read(0, Math.min(4, reader.size), 'the magic number'));
+  if (magic !== 'GGUF') {
+    reader.close();
+    throw new WeightLoadError(`${path}: starts with ${JSON.stringify(magic)}, not the GGUF magic "GGUF"`, {
+      code: 'WEIGHT_BAD_MAGIC',
+      hint: 'This is not a GGUF file; pass a .gguf, a llama2.c .bin or a Hugging Face directory.',
+    });
+  }
+  let parsed;
+  try {
+    parsed = await gguf(path, { allowLocalFile: true });
+  } catch (error) {
+    reader.close();
+    throw new WeightLoadError(`${path}: the GGUF header cannot be parsed (${(error as Error).message})`, {
+      code: 'WEIGHT_TRUNCATED',
+      hint: 'The file is truncated or corrupt; fetch it again.',
+      cause: error,
+    });
+  }
+  const tensors = new Map<string, TensorInfo>();
+  const dataStart = Number(parsed.tensorDataOffset);
+  for (const info of parsed.tensorInfos) {
+    const dims = info.shape.map(Number);
+    const type = tensorTypeFromGgml(info.dtype);
+    tensors.set(info.name, {
+      shape: [...dims].reverse(),
+      type: type ?? `ggml type ${info.dtype}`,
+      offset: dataStart + Number(info.offset),
+      count: dims.reduce((a, b) => a * b, 1),
+    });
+  }
+  return { metadata: parsed.metadata as GgufMetadata, tensors, reader };
+}
+
+/** Reads a tensor source over an opened GGUF file. */
+function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader: FileReader): TensorSource {
+  const info = (name: string) => tensors.get(name)!;
+  return {
+    has: (name) => tensors.has(name),
+    shape: (name) => info(name).shape,
+    read(name) {
+      const { type, offset, count } = info(name);
+      if (!isTensorType(type)) {
+        throw new WeightLoadError(`${path}: tensor ${name} is stored as ${type}, which promptune cannot read`, {
+          code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
+          hint: 'Supported GGUF types: F32, F16, BF16, Q8_0, Q4_0. Re-quantize with llama.cpp (e.g. to Q8_0) or use the F16 file.',
+        });
+      }
+      const bytes = reader.read(offset, storedBytes(type, count), `tensor ${name}`);
+      return dequantize(bytes, type, count, `${path}: tensor ${name}`);
+    },
+  };
+}
+
+/** Builds a ModelConfig from GGUF metadata. */
+export function ggufConfig(metadata: GgufMetadata, tensors: Map<string, TensorInfo>, path: string): ModelConfig {
+  const architecture = String(metadata['general.architecture'] ?? '');
+  const family = ggufArchitectures[architecture];
+  if (!family) {
+    throw new WeightLoadError(`${path}: architecture "${architecture}" is not supported`, {
+      code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+      hint: `promptune runs Llama-family decoders: ${Object.keys(ggufArchitectures).join(', ')}.`,
+    });
+  }
+  const key = (name: string) => metadata[`${architecture}.${name}`] as number | undefined;
+  const required = (name: string): number => {
+    const value = key(name);
+    if (typeof value !== 'number') {
+      throw new WeightLoadError(`${path}: metadata ${architecture}.${name} is missing`, {
+        code: 'WEIGHT_MISSING_METADATA',
+        hint: 'The GGUF file is incomplete; convert it again with a recent llama.cpp.',
+      });
+    }
+    return value;
+  };
+  const hiddenSize = required('embedding_length');
+  const heads = required('attention.head_count');
+  const tokens = metadata['tokenizer.ggml.tokens'] as unknown[] | undefined;
+  const embeddingShape = tensors.get('token_embd.weight')?.shape;
+  const scalingType = metadata[`${architecture}.rope.scaling.type`];
+  const eos = metadata['tokenizer.ggml.eos_token_id'];
+  const bos = metadata['tokenizer.ggml.bos_token_id'];
+  return {
+    architecture,
+    hiddenSize,
+    intermediateSize: required('feed_forward_length'),
+    layers: required('block_count'),
+    heads,
+    kvHeads: key('attention.head_count_kv') ?? heads,
+    headDim: key('attention.key_length') ?? key('rope.dimension_count') ?? hiddenSize / heads,
+    vocabularySize: key('vocab_size') ?? embeddingShape?.[0] ?? tokens?.length ?? 0,
+    contextLength: required('context_length'),
+    rmsNormEps: key('attention.layer_norm_rms_epsilon') ?? 1e-5,
+    ropeTheta: key('rope.freq_base') ?? 10000,
+    ropeStyle: family.ropeStyle,
+    ropeScaling: scalingType === 'linear' ? { type: 'linear', factor: key('rope.scaling.factor') ?? 1 } : undefined,
+    tiedEmbeddings: !tensors.has('output.weight'),
+    attentionBias: tensors.has('blk.0.attn_q.bias'),
+    bosTokenId: typeof bos === 'number' ? bos : undefined,
+    eosTokenIds: typeof eos === 'number' ? [eos] : [],
+  };
+}
+
+/** Loads config, weights and metadata (with the vocabulary) from a GGUF file. */
+export async function loadGguf(path: string): Promise<{ config: ModelConfig; weights: ModelWeights; metadata: GgufMetadata }> {
+  const { metadata, tensors, reader } = await readGgufHeader(path);
+  try {
+    const config = ggufConfig(metadata, tensors, path);
+    const source = ggufTensorSource(path, tensors, reader);
+    if (tensors.has('rope_freqs.weight')) config.ropeFrequencyFactors = source.read('rope_freqs.weight');
+    const weights = assembleWeights(config, ggufNames, source, path);
+    return { config, weights, metadata };
+  } finally {
+    reader.close();
+  }
+}
