@@ -10,6 +10,18 @@ import { FileReader } from './file-reader.js';
 import { ggufNames } from './names.js';
 import type { ModelWeights } from './types.js';
 
+/** A GGUF metadata value with its type, as the writer takes it. */
+export interface GgufValue {
+  type: number;
+  value: unknown;
+  subType?: number;
+}
+
+/** The tokenizer.* entries of typed GGUF metadata, to carry a vocabulary into a written file. */
+export function tokenizerMetadata(typed: Record<string, GgufValue>): Record<string, GgufValue> {
+  return Object.fromEntries(Object.entries(typed).filter(([key]) => key.startsWith('tokenizer.')));
+}
+
 /** GGUF metadata values as parsed (arrays stay arrays). */
 export type GgufMetadata = Record<string, unknown>;
 
@@ -28,7 +40,9 @@ interface TensorInfo {
 }
 
 /** Parses a GGUF file's header; throws WeightLoadError for anything that is not a readable GGUF. */
-export async function readGgufHeader(path: string): Promise<{ metadata: GgufMetadata; tensors: Map<string, TensorInfo>; reader: FileReader }> {
+export async function readGgufHeader(
+  path: string,
+): Promise<{ metadata: GgufMetadata; typedMetadata: Record<string, GgufValue>; tensors: Map<string, TensorInfo>; reader: FileReader }> {
   const reader = new FileReader(path);
   const magic = new TextDecoder().decode(reader.read(0, Math.min(4, reader.size), 'the magic number'));
   if (magic !== 'GGUF') {
@@ -40,7 +54,7 @@ export async function readGgufHeader(path: string): Promise<{ metadata: GgufMeta
   }
   let parsed;
   try {
-    parsed = await gguf(path, { allowLocalFile: true });
+    parsed = await gguf(path, { allowLocalFile: true, typedMetadata: true });
   } catch (error) {
     reader.close();
     throw new WeightLoadError(`${path}: the GGUF header cannot be parsed (${(error as Error).message})`, {
@@ -61,7 +75,8 @@ export async function readGgufHeader(path: string): Promise<{ metadata: GgufMeta
       count: dims.reduce((a, b) => a * b, 1),
     });
   }
-  return { metadata: parsed.metadata as GgufMetadata, tensors, reader };
+  const typedMetadata = parsed.typedMetadata as unknown as Record<string, GgufValue>;
+  return { metadata: parsed.metadata as unknown as GgufMetadata, typedMetadata, tensors, reader };
 }
 
 /** Reads a tensor source over an opened GGUF file. */
@@ -134,15 +149,28 @@ export function ggufConfig(metadata: GgufMetadata, tensors: Map<string, TensorIn
 }
 
 /** Loads config, weights and metadata (with the vocabulary) from a GGUF file. */
-export async function loadGguf(path: string): Promise<{ config: ModelConfig; weights: ModelWeights; metadata: GgufMetadata }> {
-  const { metadata, tensors, reader } = await readGgufHeader(path);
+export async function loadGguf(
+  path: string,
+): Promise<{ config: ModelConfig; weights: ModelWeights; metadata: GgufMetadata; typedMetadata: Record<string, GgufValue> }> {
+  const { metadata, typedMetadata, tensors, reader } = await readGgufHeader(path);
   try {
     const config = ggufConfig(metadata, tensors, path);
     const source = ggufTensorSource(path, tensors, reader);
     if (tensors.has('rope_freqs.weight')) config.ropeFrequencyFactors = source.read('rope_freqs.weight');
     const weights = assembleWeights(config, ggufNames, source, path);
-    return { config, weights, metadata };
+    // many converters store a tied classifier again as output.weight; share it instead of holding it twice
+    if (!config.tiedEmbeddings && sameValues(weights.classifier, weights.embedding)) {
+      weights.classifier = weights.embedding;
+      config.tiedEmbeddings = true;
+    }
+    return { config, weights, metadata, typedMetadata };
   } finally {
     reader.close();
   }
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

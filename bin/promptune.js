@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of the `promptune` command: runs the compiled CLI from dist/.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+if (!existsSync(main)) {
+  console.error('promptune: dist/ is missing; run `npm run build` (npm install does it) first.');
+  process.exit(1);
+}
+await import(main);

@@ -1,0 +1,59 @@
+// The promptune command line: routes to one file per command and is the only place that exits.
+// Errors print their message, hint and code on stderr and exit with status 1 (2 for usage errors).
+import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
+import { PromptuneError } from '../errors/index.js';
+import generate from './commands/generate.js';
+import model from './commands/model.js';
+
+const main = defineCommand({
+  meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
+  subCommands: { generate, model },
+});
+
+/** The command a list of arguments names, with its parent (for help output). */
+async function resolve(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  let command: CommandDef = main as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const arg of rawArgs) {
+    if (arg.startsWith('-')) break;
+    const subCommands = typeof command.subCommands === 'function' ? await command.subCommands() : await command.subCommands;
+    const next = subCommands?.[arg];
+    if (!next) break;
+    parent = command;
+    command = (typeof next === 'function' ? await next() : await next) as CommandDef;
+  }
+  return [command, parent];
+}
+
+async function run(rawArgs: string[]): Promise<number> {
+  if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
+    const [command, parent] = await resolve(rawArgs);
+    await showUsage(command, parent);
+    return 0;
+  }
+  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+    return 0;
+  } catch (error) {
+    if (PromptuneError.isInstance(error)) {
+      process.stderr.write(`error: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      process.stderr.write(`code: ${error.code}\n`);
+      return 1;
+    }
+    // citty's usage errors (unknown command, missing required option)
+    if (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('E_')) {
+      const [command, parent] = await resolve(rawArgs);
+      await showUsage(command, parent);
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2));

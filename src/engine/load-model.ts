@@ -1,0 +1,102 @@
+// Opens a model by reference — a .gguf file, a llama2.c .bin, a Hugging Face directory, or
+// hf:<org>/<name> — and pairs it with its tokenizer, checking that the two fit together.
+import { existsSync, statSync } from 'node:fs';
+import { NotFoundError } from '../errors/index.js';
+import { parameterCount, type ModelConfig } from './config.js';
+import { defaultKernels, type Kernels } from './kernels/index.js';
+import { LlamaModel } from './llama.js';
+import { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
+import { checkTokenizerFits, llama2cTokenizerBeside, loadTokenizerFile, loadTokenizerJson } from './tokenizers/load-tokenizer.js';
+import type { Tokenizer } from './tokenizers/types.js';
+import { FileReader } from './weights/file-reader.js';
+import { loadGguf } from './weights/gguf.js';
+import { loadHuggingFaceDirectory } from './weights/hf-directory.js';
+import { resolveHubReference, type HubOptions } from './weights/hub.js';
+import { loadLlama2c } from './weights/llama2c.js';
+
+/** The on-disk format a model was read from. */
+export type ModelFormat = 'gguf' | 'llama2c' | 'safetensors';
+
+/** What `model info` reports. */
+export interface ModelInfo {
+  reference: string;
+  path: string;
+  format: ModelFormat;
+  architecture: string;
+  parameters: number;
+  vocabularySize: number;
+  contextLength: number;
+  tokenizer: string;
+  config: ModelConfig;
+}
+
+/** A model ready to run, with its tokenizer. */
+export interface LoadedModel {
+  model: LlamaModel;
+  tokenizer: Tokenizer;
+  info: ModelInfo;
+}
+
+/** Options for loadModel. */
+export interface LoadModelOptions {
+  /** A tokenizer file to use instead of the model's own. */
+  tokenizer?: string;
+  kernels?: Kernels;
+  hub?: HubOptions;
+}
+
+/** Which format a local path holds, judged by its content (directory, GGUF magic, else llama2.c). */
+export function detectFormat(path: string): ModelFormat {
+  if (!existsSync(path)) {
+    throw new NotFoundError(`model ${path} does not exist`, {
+      code: 'MODEL_NOT_FOUND',
+      hint: 'Pass a .gguf file, a llama2.c .bin, a Hugging Face model directory, or hf:<org>/<name>.',
+    });
+  }
+  if (statSync(path).isDirectory()) return 'safetensors';
+  const reader = new FileReader(path);
+  try {
+    const magic = new TextDecoder().decode(reader.read(0, Math.min(4, reader.size), 'the magic number'));
+    return magic === 'GGUF' ? 'gguf' : 'llama2c';
+  } finally {
+    reader.close();
+  }
+}
+
+/** Loads a model and its tokenizer from a path or hub reference. */
+export async function loadModel(reference: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
+  const format = detectFormat(path);
+  let config: ModelConfig;
+  let weights;
+  let tokenizer: Tokenizer | undefined;
+  if (format === 'gguf') {
+    const loaded = await loadGguf(path);
+    ({ config, weights } = loaded);
+    if (!options.tokenizer) tokenizer = ggufTokenizer(loaded.metadata, path);
+  } else if (format === 'safetensors') {
+    ({ config, weights } = loadHuggingFaceDirectory(path));
+    if (!options.tokenizer) tokenizer = loadTokenizerJson(path, { eosTokenIds: config.eosTokenIds });
+  } else {
+    ({ config, weights } = loadLlama2c(path));
+    if (!options.tokenizer) tokenizer = llama2cTokenizerBeside(path, config.vocabularySize);
+  }
+  tokenizer ??= loadTokenizerFile(options.tokenizer!, config.vocabularySize);
+  checkTokenizerFits(tokenizer, config.vocabularySize, path);
+  const model = new LlamaModel(config, weights, options.kernels ?? defaultKernels());
+  return {
+    model,
+    tokenizer,
+    info: {
+      reference,
+      path,
+      format,
+      architecture: config.architecture,
+      parameters: parameterCount(config),
+      vocabularySize: config.vocabularySize,
+      contextLength: config.contextLength,
+      tokenizer: tokenizer.kind,
+      config,
+    },
+  };
+}

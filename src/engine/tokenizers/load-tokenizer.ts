@@ -1,0 +1,75 @@
+// Finds and loads the tokenizer for a model: an explicit path, the GGUF's embedded vocabulary,
+// a Hugging Face directory's tokenizer.json, or the tok*.bin beside a llama2.c checkpoint.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { NotFoundError, TokenizerError } from '../../errors/index.js';
+import { HuggingFaceTokenizer } from './hf-tokenizer.js';
+import { loadLlama2cTokenizer } from './llama2c-tokenizer.js';
+import type { Tokenizer } from './types.js';
+
+function readJsonFile(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new TokenizerError(`${path} is not valid JSON: ${(error as Error).message}`, {
+      code: 'TOKENIZER_CORRUPT',
+      hint: 'Fetch the tokenizer files again.',
+      cause: error,
+    });
+  }
+}
+
+/** Loads tokenizer.json (+ tokenizer_config.json beside it) from a file or directory path. */
+export function loadTokenizerJson(path: string, defaults: { eosTokenIds?: number[] } = {}): HuggingFaceTokenizer {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'tokenizer.json') : path;
+  if (!existsSync(file)) {
+    throw new NotFoundError(`tokenizer file ${file} does not exist`, {
+      code: 'TOKENIZER_NOT_FOUND',
+      hint: 'Pass the path of a tokenizer.json, or the directory that holds it.',
+    });
+  }
+  const configPath = join(dirname(file), 'tokenizer_config.json');
+  const config = existsSync(configPath) ? readJsonFile(configPath) : {};
+  try {
+    return new HuggingFaceTokenizer({ tokenizer: readJsonFile(file), config }, 'tokenizer.json', {
+      eosTokenIds: config.eos_token === undefined ? defaults.eosTokenIds : undefined,
+    });
+  } catch (error) {
+    if (error instanceof TokenizerError) throw error;
+    throw new TokenizerError(`${file} cannot be loaded: ${(error as Error).message}`, {
+      code: 'TOKENIZER_CORRUPT',
+      hint: 'The file is not a Hugging Face tokenizer.json.',
+      cause: error,
+    });
+  }
+}
+
+/** Loads a tokenizer given by path: tokenizer.json, a directory holding one, or a llama2.c tok*.bin. */
+export function loadTokenizerFile(path: string, vocabularySize: number): Tokenizer {
+  if (path.endsWith('.bin')) return loadLlama2cTokenizer(path, vocabularySize);
+  return loadTokenizerJson(path);
+}
+
+/** The llama2.c tokenizer beside a checkpoint: tok<V>.bin, else tokenizer.bin. */
+export function llama2cTokenizerBeside(modelPath: string, vocabularySize: number): Tokenizer {
+  const directory = dirname(modelPath);
+  const candidates = [`tok${vocabularySize}.bin`, 'tokenizer.bin'].map((name) => join(directory, name));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) {
+    throw new NotFoundError(`no tokenizer beside ${basename(modelPath)}: looked for ${candidates.join(' and ')}`, {
+      code: 'TOKENIZER_NOT_FOUND',
+      hint: 'Put the llama2.c tokenizer next to the model, or pass --tokenizer <file>.',
+    });
+  }
+  return loadLlama2cTokenizer(found, vocabularySize);
+}
+
+/** Refuses a tokenizer whose ids do not fit the model's vocabulary. */
+export function checkTokenizerFits(tokenizer: Tokenizer, vocabularySize: number, where: string): void {
+  if (tokenizer.vocabularySize > vocabularySize) {
+    throw new TokenizerError(`the tokenizer has ${tokenizer.vocabularySize} tokens but ${where} has a vocabulary of ${vocabularySize}`, {
+      code: 'TOKENIZER_MISMATCH',
+      hint: 'The tokenizer belongs to a different model; pass the tokenizer that was trained with this model.',
+    });
+  }
+}

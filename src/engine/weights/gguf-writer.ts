@@ -1,0 +1,191 @@
+// Writes a model as a GGUF v3 file (llama.cpp's format): metadata, tensor infos, aligned data.
+// Matrices can be stored as F32, F16, BF16, Q8_0 or Q4_0; norms stay F32. Used to hand our weights
+// to llama.cpp (benchmarks) and to export. Written to a temporary file, then renamed.
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { ValidationError } from '../../errors/index.js';
+import type { ModelConfig } from '../config.js';
+import { quantize, tensorTypes, type TensorType } from './dequantize.js';
+import { ggufArchitectures, type GgufValue } from './gguf.js';
+import { layerTensorName, ggufNames } from './names.js';
+import type { LayerWeights, ModelWeights } from './types.js';
+
+/** GGUF value type ids. */
+export const GgufType = { UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12 } as const;
+
+
+/** Options for writeGguf. */
+export interface GgufWriteOptions {
+  /** Storage type of matrices (default F32). Q8_0/Q4_0 fall back to F16 where a row is not a multiple of 32. */
+  type?: TensorType;
+  /** Extra metadata, e.g. the tokenizer.* entries of the source GGUF. */
+  metadata?: Record<string, GgufValue>;
+  name?: string;
+}
+
+class ByteWriter {
+  private chunks: Uint8Array[] = [];
+  length = 0;
+  push(bytes: Uint8Array) {
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+  }
+  number(kind: 'u32' | 'i32' | 'f32' | 'u64' | 'u8' | 'i8' | 'u16' | 'i16' | 'f64' | 'i64', value: number | bigint) {
+    const sizes = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, u64: 8, i64: 8, f64: 8 };
+    const view = new DataView(new ArrayBuffer(sizes[kind]));
+    if (kind === 'u8') view.setUint8(0, Number(value));
+    else if (kind === 'i8') view.setInt8(0, Number(value));
+    else if (kind === 'u16') view.setUint16(0, Number(value), true);
+    else if (kind === 'i16') view.setInt16(0, Number(value), true);
+    else if (kind === 'u32') view.setUint32(0, Number(value), true);
+    else if (kind === 'i32') view.setInt32(0, Number(value), true);
+    else if (kind === 'f32') view.setFloat32(0, Number(value), true);
+    else if (kind === 'f64') view.setFloat64(0, Number(value), true);
+    else if (kind === 'u64') view.setBigUint64(0, BigInt(value), true);
+    else view.setBigInt64(0, BigInt(value), true);
+    this.push(new Uint8Array(view.buffer));
+  }
+  string(text: string) {
+    const bytes = new TextEncoder().encode(text);
+    this.number('u64', bytes.length);
+    this.push(bytes);
+  }
+  value(type: number, value: unknown, subType?: number) {
+    const scalar: Record<number, Parameters<ByteWriter['number']>[0]> = { 0: 'u8', 1: 'i8', 2: 'u16', 3: 'i16', 4: 'u32', 5: 'i32', 6: 'f32', 10: 'u64', 11: 'i64', 12: 'f64' };
+    if (type === GgufType.STRING) this.string(String(value));
+    else if (type === GgufType.BOOL) this.number('u8', value ? 1 : 0);
+    else if (type === GgufType.ARRAY) {
+      const items = value as unknown[];
+      this.number('u32', subType!);
+      this.number('u64', items.length);
+      for (const item of items) this.value(subType!, item);
+    } else this.number(scalar[type], value as number | bigint);
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
+  }
+}
+
+/** Reorders the rows of each head from rotate-half to interleaved RoPE pairing (HF -> GGUF llama). */
+export function interleaveHeads(matrix: Float32Array, heads: number, columns: number): Float32Array {
+  const rows = matrix.length / columns;
+  const headDim = rows / heads;
+  const half = headDim / 2;
+  const out = new Float32Array(matrix.length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (const [from, to] of [[i, 2 * i], [i + half, 2 * i + 1]]) {
+        out.set(matrix.subarray((h * headDim + from) * columns, (h * headDim + from + 1) * columns), (h * headDim + to) * columns);
+      }
+    }
+  }
+  return out;
+}
+
+/** Writes config and weights as a GGUF file at `path` (atomically). */
+export function writeGguf(path: string, config: ModelConfig, weights: ModelWeights, options: GgufWriteOptions = {}): void {
+  const architecture = config.architecture in ggufArchitectures ? config.architecture : 'llama';
+  if (config.ropeScaling?.type === 'llama3') {
+    throw new ValidationError('writing llama3 RoPE scaling to GGUF is not supported yet', {
+      code: 'GGUF_WRITE_UNSUPPORTED',
+      hint: 'Export a model without llama3 RoPE scaling, or convert it with llama.cpp.',
+    });
+  }
+  const needsInterleave = ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
+  const a = (key: string) => `${architecture}.${key}`;
+  const metadata: Record<string, GgufValue> = {
+    'general.architecture': { type: GgufType.STRING, value: architecture },
+    'general.name': { type: GgufType.STRING, value: options.name ?? architecture },
+    'general.alignment': { type: GgufType.UINT32, value: 32 },
+    [a('context_length')]: { type: GgufType.UINT32, value: config.contextLength },
+    [a('embedding_length')]: { type: GgufType.UINT32, value: config.hiddenSize },
+    [a('feed_forward_length')]: { type: GgufType.UINT32, value: config.intermediateSize },
+    [a('block_count')]: { type: GgufType.UINT32, value: config.layers },
+    [a('attention.head_count')]: { type: GgufType.UINT32, value: config.heads },
+    [a('attention.head_count_kv')]: { type: GgufType.UINT32, value: config.kvHeads },
+    [a('attention.key_length')]: { type: GgufType.UINT32, value: config.headDim },
+    [a('attention.value_length')]: { type: GgufType.UINT32, value: config.headDim },
+    [a('rope.dimension_count')]: { type: GgufType.UINT32, value: config.headDim },
+    [a('rope.freq_base')]: { type: GgufType.FLOAT32, value: config.ropeTheta },
+    [a('attention.layer_norm_rms_epsilon')]: { type: GgufType.FLOAT32, value: config.rmsNormEps },
+    [a('vocab_size')]: { type: GgufType.UINT32, value: config.vocabularySize },
+    ...(config.ropeScaling?.type === 'linear'
+      ? { [a('rope.scaling.type')]: { type: GgufType.STRING, value: 'linear' }, [a('rope.scaling.factor')]: { type: GgufType.FLOAT32, value: config.ropeScaling.factor } }
+      : {}),
+    ...options.metadata,
+  };
+
+  const storage = options.type ?? 'F32';
+  const tensors: { name: string; shape: number[]; type: TensorType; data: Uint8Array }[] = [];
+  const add = (name: string, values: Float32Array, shape: number[]) => {
+    let type: TensorType = shape.length === 1 ? 'F32' : storage;
+    if ((type === 'Q8_0' || type === 'Q4_0') && shape[shape.length - 1] % 32 !== 0) type = 'F16';
+    tensors.push({ name, shape, type, data: quantize(values, type) });
+  };
+  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+  add(ggufNames.model.embedding, weights.embedding, [V, C]);
+  weights.layers.forEach((layer, l) => {
+    const name = (field: keyof LayerWeights) => layerTensorName(ggufNames, field, l);
+    add(name('attentionNorm'), layer.attentionNorm, [C]);
+    add(name('query'), needsInterleave ? interleaveHeads(layer.query, H, C) : layer.query, [H * hd, C]);
+    add(name('key'), needsInterleave ? interleaveHeads(layer.key, KVH, C) : layer.key, [KVH * hd, C]);
+    add(name('value'), layer.value, [KVH * hd, C]);
+    if (layer.queryBias) add(name('queryBias'), needsInterleave ? interleaveHeads(layer.queryBias, H, 1) : layer.queryBias, [H * hd]);
+    if (layer.keyBias) add(name('keyBias'), needsInterleave ? interleaveHeads(layer.keyBias, KVH, 1) : layer.keyBias, [KVH * hd]);
+    if (layer.valueBias) add(name('valueBias'), layer.valueBias, [KVH * hd]);
+    add(name('attentionOutput'), layer.attentionOutput, [C, H * hd]);
+    add(name('mlpNorm'), layer.mlpNorm, [C]);
+    add(name('gate'), layer.gate, [I, C]);
+    add(name('up'), layer.up, [I, C]);
+    add(name('down'), layer.down, [C, I]);
+  });
+  add(ggufNames.model.finalNorm, weights.finalNorm, [C]);
+  if (weights.classifier !== weights.embedding) add(ggufNames.model.classifier, weights.classifier, [V, C]);
+  if (config.ropeFrequencyFactors) add('rope_freqs.weight', config.ropeFrequencyFactors, [hd / 2]);
+
+  const header = new ByteWriter();
+  header.push(new TextEncoder().encode('GGUF'));
+  header.number('u32', 3);
+  header.number('u64', tensors.length);
+  header.number('u64', Object.keys(metadata).length);
+  for (const [key, entry] of Object.entries(metadata)) {
+    header.string(key);
+    header.number('u32', entry.type);
+    header.value(entry.type, entry.value, entry.subType);
+  }
+  const align = (n: number) => Math.ceil(n / 32) * 32;
+  let offset = 0;
+  for (const tensor of tensors) {
+    header.string(tensor.name);
+    header.number('u32', tensor.shape.length);
+    for (const size of [...tensor.shape].reverse()) header.number('u64', size);
+    header.number('u32', tensorTypes[tensor.type].ggml);
+    header.number('u64', offset);
+    offset = align(offset + tensor.data.length);
+  }
+  const temporary = `${path}.${process.pid}.tmp`;
+  const descriptor = openSync(temporary, 'w');
+  const writeAll = (bytes: Uint8Array) => {
+    for (let done = 0; done < bytes.length; ) done += writeSync(descriptor, bytes, done);
+  };
+  try {
+    const head = header.bytes();
+    writeAll(head);
+    writeAll(new Uint8Array(align(head.length) - head.length));
+    for (const tensor of tensors) {
+      writeAll(tensor.data);
+      writeAll(new Uint8Array(align(tensor.data.length) - tensor.data.length));
+    }
+  } catch (error) {
+    closeSync(descriptor);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  closeSync(descriptor);
+  renameSync(temporary, path);
+}
