@@ -65,6 +65,15 @@ export async function readGgufHeader(
   }
   const tensors = new Map<string, TensorInfo>();
   const dataStart = Number(parsed.tensorDataOffset);
+  // the parser reads past the end of a cut file without complaint, so check what it found
+  const keys = Object.keys(parsed.metadata).length - 3; // version, tensor_count, kv_count
+  if (keys !== Number(parsed.metadata.kv_count) || parsed.tensorInfos.length !== Number(parsed.metadata.tensor_count) || dataStart > reader.size) {
+    reader.close();
+    throw new WeightLoadError(`${path}: the GGUF header is incomplete (${keys} of ${parsed.metadata.kv_count} metadata entries, data would start at byte ${dataStart} of ${reader.size})`, {
+      code: 'WEIGHT_TRUNCATED',
+      hint: 'The file is truncated (an interrupted download?); fetch it again.',
+    });
+  }
   for (const info of parsed.tensorInfos) {
     const dims = info.shape.map(Number);
     const type = tensorTypeFromGgml(info.dtype);

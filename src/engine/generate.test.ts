@@ -1,0 +1,89 @@
+// Generation on stories260K: the reference greedy continuation, batched = one by one, cached
+// decoding vs recomputing from scratch, sampling reproducibility, stop strings and streaming.
+import { describe, expect, it } from 'vitest';
+import { referenceLogits, stories } from '../../test/models.js';
+import { generate, generateStream } from './generate.js';
+import { loadModel } from './load-model.js';
+import { argmax } from './sampling.js';
+
+const reference = referenceLogits();
+
+describe('generation on stories260K', async () => {
+  const { model, tokenizer } = await loadModel(stories.gguf);
+  const prompt = tokenizer.encode(reference.prompt);
+
+  it('greedy decoding gives the reference continuation', async () => {
+    expect(prompt).toEqual(reference.prompt_ids);
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40 });
+    expect(result.tokens).toEqual(reference.greedy_new_ids);
+    expect(reference.prompt + result.text).toBe(reference.greedy_text);
+    expect(result.finishReason).toBe('length');
+  });
+
+  it('cached generation equals recomputing the whole sequence each step', async () => {
+    const [cached] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 12 });
+    const sequence = [...prompt];
+    for (let i = 0; i < 12; i++) {
+      const logits = model.forward({ batch: 1, time: sequence.length, tokens: Int32Array.from(sequence), logits: 'last' });
+      sequence.push(argmax(logits));
+    }
+    expect(cached.tokens).toEqual(sequence.slice(prompt.length));
+  });
+
+  it('a padded batch generates what each prompt generates alone, greedy and sampled', async () => {
+    const prompts = ['Once upon a time', 'Tom had a big red', 'The sun', 'Lily and her mom went to the park to play. They saw'].map((text) => ({ tokens: tokenizer.encode(text) }));
+    for (const options of [{ maxTokens: 20 }, { maxTokens: 20, temperature: 0.9, topK: 40, topP: 0.95, seed: 7 }]) {
+      const together = await generate(model, tokenizer, prompts, options);
+      for (const [row, prompt] of prompts.entries()) {
+        const [alone] = await generate(model, tokenizer, [prompt], options);
+        expect(together[row]).toEqual(alone);
+      }
+    }
+  });
+
+  it('sampling is reproducible from its seed and differs across seeds', async () => {
+    const options = { maxTokens: 30, temperature: 1, seed: 1 };
+    const [first] = await generate(model, tokenizer, [{ tokens: prompt }], options);
+    const [again] = await generate(model, tokenizer, [{ tokens: prompt }], options);
+    const [other] = await generate(model, tokenizer, [{ tokens: prompt }], { ...options, seed: 2 });
+    expect(again.tokens).toEqual(first.tokens);
+    expect(other.tokens).not.toEqual(first.tokens);
+  });
+
+  it('top-k 1 is greedy whatever the temperature', async () => {
+    const [sampled] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, temperature: 1.5, topK: 1, seed: 3 });
+    expect(sampled.tokens).toEqual(reference.greedy_new_ids);
+  });
+
+  it('a repetition penalty changes the greedy continuation', async () => {
+    const [penalized] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, repetitionPenalty: 1.5 });
+    expect(penalized.tokens).not.toEqual(reference.greedy_new_ids);
+  });
+
+  it('stops at a stop string and leaves it out', async () => {
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, stop: ['Lily'] });
+    expect(result.text).toBe(', there was a little girl named ');
+    expect(result.finishReason).toBe('stop');
+  });
+
+  it('stops at an end-of-sequence token and leaves it out', async () => {
+    // stories260K ends stories with BOS, not EOS; declare "." (426) the end token to exercise the rule
+    const period = Object.create(tokenizer, { eosTokenIds: { value: [426] } });
+    const [result] = await generate(model, period, [{ tokens: prompt }], { maxTokens: 40 });
+    expect(result.finishReason).toBe('eos');
+    expect(result.text).toBe(', there was a little girl named Lily');
+    const [ignored] = await generate(model, period, [{ tokens: prompt }], { maxTokens: 40, stopAtEos: false });
+    expect(ignored.tokens).toEqual(reference.greedy_new_ids);
+  });
+
+  it('streamed deltas add up to the final text', async () => {
+    let streamed = '';
+    let final = '';
+    for await (const event of generateStream(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, stop: ['park'] })) {
+      if ('delta' in event) streamed += event.delta;
+      else final = event.done.text;
+    }
+    expect(streamed).toBe(final);
+    expect(final.endsWith('in the ')).toBe(true);
+  });
+});

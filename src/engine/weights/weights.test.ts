@@ -1,0 +1,186 @@
+// Weight files: the GGUF writer round-trips our models (F32 exactly, quantized types within their
+// precision, HF rotate-half heads re-interleaved), and every kind of bad file fails with a code.
+import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { maxAbsDiff, referenceLogits, sharedModels, stories } from '../../../test/models.js';
+import { PromptuneError } from '../../errors/index.js';
+import { loadModel } from '../load-model.js';
+import { dequantize, floatToHalf, halfToFloat, quantize } from './dequantize.js';
+import { loadGguf, tokenizerMetadata } from './gguf.js';
+import { writeGguf, GgufType } from './gguf-writer.js';
+
+const reference = referenceLogits();
+const tokens = Int32Array.from(reference.fixed_tokens);
+const directory = mkdtempSync(join(tmpdir(), 'promptune-weights-'));
+
+async function logitsOf(path: string): Promise<Float32Array> {
+  const { model } = await loadModel(path);
+  return model.forward({ batch: 1, time: 16, tokens });
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<PromptuneError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(PromptuneError.isInstance(error), `expected a PromptuneError with code ${code}, got ${String(error)}`).toBe(true);
+  expect((error as PromptuneError).code).toBe(code);
+  expect((error as PromptuneError).hint).toBeTruthy();
+  return error as PromptuneError;
+}
+
+describe('element types', () => {
+  it('half precision encodes and decodes exactly representable values, and rounds others', () => {
+    for (const value of [0, 1, -2, 0.5, 65504, 2 ** -24, -0.333251953125]) expect(halfToFloat(floatToHalf(value))).toBe(value);
+    expect(Math.abs(halfToFloat(floatToHalf(0.1)) - 0.1)).toBeLessThan(1e-4);
+  });
+  it.each([
+    ['F16', 1e-3],
+    ['BF16', 1e-2],
+    ['Q8_0', 2e-2],
+    ['Q4_0', 0.25],
+  ] as const)('%s round-trips random values within its precision', (type, tolerance) => {
+    const values = Float32Array.from({ length: 96 }, (_, i) => Math.sin(i * 1.7) * 1.5);
+    const back = dequantize(quantize(values, type), type, values.length, 'test');
+    expect(maxAbsDiff(back, values)).toBeLessThan(tolerance);
+  });
+});
+
+describe('GGUF writer', () => {
+  it('an F32 GGUF written from the llama2.c checkpoint reproduces the reference logits bit for bit', async () => {
+    const { model } = await loadModel(stories.llama2c);
+    const { typedMetadata } = await loadGguf(stories.gguf);
+    const path = join(directory, 'stories-f32.gguf');
+    writeGguf(path, model.config, model.weights, { metadata: tokenizerMetadata(typedMetadata) });
+    const original = model.forward({ batch: 1, time: 16, tokens });
+    expect(maxAbsDiff(await logitsOf(path), original)).toBe(0);
+    const { tokenizer } = await loadModel(path);
+    expect(tokenizer.encode(reference.prompt)).toEqual(reference.prompt_ids);
+  });
+
+  it('a GGUF written from the Hugging Face directory re-interleaves Q/K and matches', async () => {
+    const { model } = await loadModel(stories.huggingFace);
+    const path = join(directory, 'stories-from-hf.gguf');
+    writeGguf(path, model.config, model.weights, { metadata: tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata) });
+    const loaded = await loadGguf(path);
+    expect(loaded.config.ropeStyle).toBe('interleaved');
+    expect(maxAbsDiff(await logitsOf(path), reference.logits.flat())).toBeLessThan(1e-4);
+    const original = readFileSync(stories.gguf);
+    expect(original.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['F16', 0.05],
+    ['BF16', 0.5],
+    ['Q8_0', 0.5],
+  ] as const)('a %s GGUF loads and stays close to the reference', async (type, tolerance) => {
+    const { model } = await loadModel(stories.gguf);
+    const path = join(directory, `stories-${type}.gguf`);
+    writeGguf(path, model.config, model.weights, { type, metadata: tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata) });
+    const diff = maxAbsDiff(await logitsOf(path), reference.logits.flat());
+    console.log(`${type}: max abs logit diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(tolerance);
+  });
+});
+
+describe('bad model files', () => {
+  it('a missing file', async () => {
+    await expectCode(loadModel(join(directory, 'nope.gguf')), 'MODEL_NOT_FOUND');
+  });
+
+  it('a truncated GGUF', async () => {
+    const path = join(directory, 'truncated.gguf');
+    copyFileSync(stories.gguf, path);
+    truncateSync(path, 600_000);
+    const error = await expectCode(loadModel(path), 'WEIGHT_TRUNCATED');
+    expect(error.message).toContain(path);
+  });
+
+  it('a GGUF cut inside its header', async () => {
+    const path = join(directory, 'header-cut.gguf');
+    copyFileSync(stories.gguf, path);
+    truncateSync(path, 2000);
+    await expectCode(loadModel(path), 'WEIGHT_TRUNCATED');
+  });
+
+  it('a truncated llama2.c checkpoint', async () => {
+    const path = join(directory, 'truncated.bin');
+    copyFileSync(stories.llama2c, path);
+    copyFileSync(stories.tokenizer512, join(directory, 'tok512.bin'));
+    truncateSync(path, 500_000);
+    await expectCode(loadModel(path), 'WEIGHT_TRUNCATED');
+  });
+
+  it('a truncated safetensors file', async () => {
+    const folder = mkdtempSync(join(directory, 'hf-'));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) copyFileSync(join(stories.huggingFace, file), join(folder, file));
+    truncateSync(join(folder, 'model.safetensors'), 700_000);
+    await expectCode(loadModel(folder), 'WEIGHT_TRUNCATED');
+  });
+
+  it('a file with the wrong magic', async () => {
+    const path = join(directory, 'not-a-model.bin');
+    writeFileSync(path, 'this is plain text, not a model checkpoint at all, just words and more words.');
+    await expectCode(loadModel(path), 'WEIGHT_BAD_MAGIC');
+  });
+
+  it('an unsupported architecture', async () => {
+    const { model } = await loadModel(stories.gguf);
+    const path = join(directory, 'falcon.gguf');
+    writeGguf(path, model.config, model.weights, { metadata: { 'general.architecture': { type: GgufType.STRING, value: 'falcon' } } });
+    const error = await expectCode(loadModel(path), 'WEIGHT_UNSUPPORTED_ARCHITECTURE');
+    expect(error.message).toContain('falcon');
+  });
+
+  it('an unsupported Hugging Face model_type', async () => {
+    const folder = mkdtempSync(join(directory, 'hf-'));
+    const config = JSON.parse(readFileSync(join(stories.huggingFace, 'config.json'), 'utf8'));
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2' }));
+    await expectCode(loadModel(folder), 'WEIGHT_UNSUPPORTED_ARCHITECTURE');
+  });
+
+  it('an unsupported quantization (GGUF tensor type Q4_K)', async () => {
+    const path = join(directory, 'q4k.gguf');
+    const bytes = readFileSync(stories.gguf);
+    // the first tensor info (token_embd.weight) follows the metadata; patch its type id F32 (0) to Q4_K (12)
+    const name = Buffer.from('token_embd.weight');
+    const at = bytes.indexOf(name) + name.length + 4 + 2 * 8; // after the name: n_dims u32 and two u64 dims
+    expect(bytes.readUInt32LE(at)).toBe(0);
+    bytes.writeUInt32LE(12, at);
+    writeFileSync(path, bytes);
+    const error = await expectCode(loadModel(path), 'WEIGHT_UNSUPPORTED_QUANTIZATION');
+    expect(error.message).toContain('token_embd.weight');
+  });
+
+  it('an unsupported safetensors dtype', async () => {
+    const folder = mkdtempSync(join(directory, 'hf-'));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(stories.huggingFace, file), join(folder, file));
+    const original = readFileSync(join(stories.huggingFace, 'model.safetensors'));
+    const headerLength = Number(original.readBigUInt64LE(0));
+    const header = original.subarray(8, 8 + headerLength).toString('utf8').replace('"dtype":"F32"', '"dtype":"I8"');
+    const patched = Buffer.concat([original.subarray(0, 8), Buffer.from(header.padEnd(headerLength)), original.subarray(8 + headerLength)]);
+    writeFileSync(join(folder, 'model.safetensors'), patched);
+    await expectCode(loadModel(folder), 'WEIGHT_UNSUPPORTED_QUANTIZATION');
+  });
+
+  it('a tokenizer that does not match the model', async () => {
+    await expectCode(loadModel(stories.gguf, { tokenizer: join(sharedModels, 'gpt2-tokenizer', 'tokenizer.json') }), 'TOKENIZER_MISMATCH');
+  });
+
+  it('a llama2.c checkpoint without its tokenizer', async () => {
+    const folder = mkdtempSync(join(directory, 'bin-'));
+    copyFileSync(stories.llama2c, join(folder, 'stories260K.bin'));
+    await expectCode(loadModel(join(folder, 'stories260K.bin')), 'TOKENIZER_NOT_FOUND');
+  });
+
+  it('a prompt longer than the context', async () => {
+    const { model, tokenizer } = await loadModel(stories.huggingFace);
+    const { generate } = await import('../generate.js');
+    const long = tokenizer.encode('Once upon a time, there was a little girl. '.repeat(60));
+    expect(long.length).toBeGreaterThan(model.config.contextLength);
+    await expectCode(generate(model, tokenizer, [{ tokens: long }], { maxTokens: 4 }), 'CONTEXT_OVERFLOW');
+    expect(() => model.forward({ batch: 1, time: long.length, tokens: Int32Array.from(long) })).toThrow(/context limit/);
+  });
+});
