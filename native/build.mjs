@@ -7,11 +7,16 @@ import { fileURLToPath } from 'node:url';
 
 const directory = dirname(fileURLToPath(import.meta.url));
 // npm puts its bundled node-gyp in npm_config_node_gyp for lifecycle scripts; run by hand, look beside npm.
-const bundled = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+const bundled = join(
+  dirname(process.execPath),
+  '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+);
 const nodeGyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
 // Build against the headers that ship with this Node when they are there, so no download is needed.
 const prefix = join(dirname(process.execPath), '..');
-const nodeDir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include/node/node_api.h')) ? prefix : undefined);
+const nodeDir =
+  process.env.npm_config_nodedir ??
+  (existsSync(join(prefix, 'include/node/node_api.h')) ? prefix : undefined);
 const args = [nodeGyp, 'rebuild', ...(nodeDir ? [`--nodedir=${nodeDir}`] : [])];
 const result = nodeGyp
   ? spawnSync(process.execPath, args, { cwd: directory, stdio: 'inherit' })

@@ -23,7 +23,9 @@ export interface ReferenceLogits {
 }
 
 export function referenceLogits(): ReferenceLogits {
-  return JSON.parse(readFileSync(join(sharedModels, 'stories260K', 'reference_logits.json'), 'utf8')) as ReferenceLogits;
+  return JSON.parse(
+    readFileSync(join(sharedModels, 'stories260K', 'reference_logits.json'), 'utf8'),
+  ) as ReferenceLogits;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

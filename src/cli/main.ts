@@ -16,7 +16,8 @@ async function resolve(rawArgs: string[]): Promise<[CommandDef, CommandDef | und
   let parent: CommandDef | undefined;
   for (const arg of rawArgs) {
     if (arg.startsWith('-')) break;
-    const subCommands = typeof command.subCommands === 'function' ? await command.subCommands() : await command.subCommands;
+    const subCommands =
+      typeof command.subCommands === 'function' ? await command.subCommands() : await command.subCommands;
     const next = subCommands?.[arg];
     if (!next) break;
     parent = command;
@@ -46,7 +47,7 @@ async function run(rawArgs: string[]): Promise<number> {
       return 1;
     }
     // citty's usage errors (unknown command, missing required option)
-    if (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('E_')) {
+    if (error instanceof Error && error.name === 'CLIError') {
       const [command, parent] = await resolve(rawArgs);
       await showUsage(command, parent);
       process.stderr.write(`error: ${error.message}\n`);

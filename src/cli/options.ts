@@ -2,13 +2,30 @@
 import { ValidationError } from '../errors/index.js';
 
 /** Parses a numeric option; undefined stays undefined. */
-export function numberOption(name: string, value: unknown, rule: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+export function numberOption(
+  name: string,
+  value: unknown,
+  rule: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  const ok = Number.isFinite(number) && (!rule.integer || Number.isInteger(number)) && (rule.min === undefined || number >= rule.min) && (rule.max === undefined || number <= rule.max);
+  const ok =
+    Number.isFinite(number) &&
+    (!rule.integer || Number.isInteger(number)) &&
+    (rule.min === undefined || number >= rule.min) &&
+    (rule.max === undefined || number <= rule.max);
   if (!ok) {
-    const range = [rule.integer ? 'a whole number' : 'a number', rule.min !== undefined ? `>= ${rule.min}` : '', rule.max !== undefined ? `<= ${rule.max}` : ''].filter(Boolean).join(' ');
-    throw new ValidationError(`--${name} is "${String(value)}", expected ${range}`, { code: 'CLI_INVALID_OPTION', hint: `Pass --${name} as ${range}.` });
+    const range = [
+      rule.integer ? 'a whole number' : 'a number',
+      rule.min !== undefined ? `>= ${rule.min}` : '',
+      rule.max !== undefined ? `<= ${rule.max}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    throw new ValidationError(`--${name} is "${String(value)}", expected ${range}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: `Pass --${name} as ${range}.`,
+    });
   }
   return number;
 }

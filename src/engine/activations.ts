@@ -49,5 +49,10 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     views[name] = memory.subarray(offset, offset + size);
     offset += size;
   }
-  return { batch, time, ...(views as Omit<Activations, 'batch' | 'time' | 'positions'>), positions: new Int32Array(N) };
+  return {
+    batch,
+    time,
+    ...(views as Omit<Activations, 'batch' | 'time' | 'positions'>),
+    positions: new Int32Array(N),
+  };
 }

@@ -11,7 +11,11 @@ export interface ChatMessage {
 }
 
 /** Renders messages with the tokenizer's chat template into prompt text. */
-export function applyChatTemplate(tokenizer: Tokenizer, messages: ChatMessage[], options: { addGenerationPrompt?: boolean; template?: string } = {}): string {
+export function applyChatTemplate(
+  tokenizer: Tokenizer,
+  messages: ChatMessage[],
+  options: { addGenerationPrompt?: boolean; template?: string } = {},
+): string {
   const source = options.template ?? tokenizer.chatTemplate;
   if (!source) {
     throw new TokenizerError('this model has no chat template', {
@@ -19,7 +23,8 @@ export function applyChatTemplate(tokenizer: Tokenizer, messages: ChatMessage[],
       hint: 'Use a plain prompt (completions) instead of chat messages, or pass a template.',
     });
   }
-  const special = (id: number | undefined) => (id === undefined ? '' : tokenizer.decode([id], { keepSpecial: true }));
+  const special = (id: number | undefined) =>
+    id === undefined ? '' : tokenizer.decode([id], { keepSpecial: true });
   try {
     return new Template(source).render({
       messages,

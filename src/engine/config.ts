@@ -9,7 +9,13 @@ export type RopeStyle = 'interleaved' | 'half';
 
 /** RoPE frequency scaling for long-context variants. */
 export type RopeScaling =
-  | { type: 'llama3'; factor: number; lowFrequencyFactor: number; highFrequencyFactor: number; originalContextLength: number }
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFrequencyFactor: number;
+      highFrequencyFactor: number;
+      originalContextLength: number;
+    }
   | { type: 'linear'; factor: number };
 
 /** Everything the decoder needs to know about a Llama-family model's shape. */
@@ -40,7 +46,16 @@ export interface ModelConfig {
 
 /** Throws a ValidationError naming the first inconsistent field. */
 export function validateConfig(config: ModelConfig, where: string): void {
-  const positive: (keyof ModelConfig)[] = ['hiddenSize', 'intermediateSize', 'layers', 'heads', 'kvHeads', 'headDim', 'vocabularySize', 'contextLength'];
+  const positive: (keyof ModelConfig)[] = [
+    'hiddenSize',
+    'intermediateSize',
+    'layers',
+    'heads',
+    'kvHeads',
+    'headDim',
+    'vocabularySize',
+    'contextLength',
+  ];
   for (const field of positive) {
     const value = config[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -51,10 +66,13 @@ export function validateConfig(config: ModelConfig, where: string): void {
     }
   }
   if (config.heads % config.kvHeads !== 0) {
-    throw new ValidationError(`${where}: ${config.heads} heads are not a multiple of ${config.kvHeads} key/value heads`, {
-      code: 'CONFIG_INVALID',
-      hint: 'Grouped-query attention needs heads to be a multiple of key/value heads.',
-    });
+    throw new ValidationError(
+      `${where}: ${config.heads} heads are not a multiple of ${config.kvHeads} key/value heads`,
+      {
+        code: 'CONFIG_INVALID',
+        hint: 'Grouped-query attention needs heads to be a multiple of key/value heads.',
+      },
+    );
   }
   if (config.headDim % 2 !== 0) {
     throw new ValidationError(`${where}: head dimension ${config.headDim} is odd`, {
@@ -66,7 +84,14 @@ export function validateConfig(config: ModelConfig, where: string): void {
 
 /** Parameter count of a Llama-family model with this config (the tied classifier counted once). */
 export function parameterCount(config: ModelConfig): number {
-  const { hiddenSize: C, intermediateSize: I, headDim: hd, heads: H, kvHeads: KVH, vocabularySize: V } = config;
+  const {
+    hiddenSize: C,
+    intermediateSize: I,
+    headDim: hd,
+    heads: H,
+    kvHeads: KVH,
+    vocabularySize: V,
+  } = config;
   const attention = C * H * hd * 2 + C * KVH * hd * 2 + (config.attentionBias ? H * hd + 2 * KVH * hd : 0);
   const perLayer = attention + 3 * C * I + 2 * C;
   return V * C * (config.tiedEmbeddings ? 1 : 2) + config.layers * perLayer + C;

@@ -24,15 +24,28 @@ describe('generation on stories260K', async () => {
     const [cached] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 12 });
     const sequence = [...prompt];
     for (let i = 0; i < 12; i++) {
-      const logits = model.forward({ batch: 1, time: sequence.length, tokens: Int32Array.from(sequence), logits: 'last' });
+      const logits = model.forward({
+        batch: 1,
+        time: sequence.length,
+        tokens: Int32Array.from(sequence),
+        logits: 'last',
+      });
       sequence.push(argmax(logits));
     }
     expect(cached.tokens).toEqual(sequence.slice(prompt.length));
   });
 
   it('a padded batch generates what each prompt generates alone, greedy and sampled', async () => {
-    const prompts = ['Once upon a time', 'Tom had a big red', 'The sun', 'Lily and her mom went to the park to play. They saw'].map((text) => ({ tokens: tokenizer.encode(text) }));
-    for (const options of [{ maxTokens: 20 }, { maxTokens: 20, temperature: 0.9, topK: 40, topP: 0.95, seed: 7 }]) {
+    const prompts = [
+      'Once upon a time',
+      'Tom had a big red',
+      'The sun',
+      'Lily and her mom went to the park to play. They saw',
+    ].map((text) => ({ tokens: tokenizer.encode(text) }));
+    for (const options of [
+      { maxTokens: 20 },
+      { maxTokens: 20, temperature: 0.9, topK: 40, topP: 0.95, seed: 7 },
+    ]) {
       const together = await generate(model, tokenizer, prompts, options);
       for (const [row, prompt] of prompts.entries()) {
         const [alone] = await generate(model, tokenizer, [prompt], options);
@@ -51,17 +64,28 @@ describe('generation on stories260K', async () => {
   });
 
   it('top-k 1 is greedy whatever the temperature', async () => {
-    const [sampled] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, temperature: 1.5, topK: 1, seed: 3 });
+    const [sampled] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens: 40,
+      temperature: 1.5,
+      topK: 1,
+      seed: 3,
+    });
     expect(sampled.tokens).toEqual(reference.greedy_new_ids);
   });
 
   it('a repetition penalty changes the greedy continuation', async () => {
-    const [penalized] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, repetitionPenalty: 1.5 });
+    const [penalized] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens: 40,
+      repetitionPenalty: 1.5,
+    });
     expect(penalized.tokens).not.toEqual(reference.greedy_new_ids);
   });
 
   it('stops at a stop string and leaves it out', async () => {
-    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, stop: ['Lily'] });
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens: 40,
+      stop: ['Lily'],
+    });
     expect(result.text).toBe(', there was a little girl named ');
     expect(result.finishReason).toBe('stop');
   });
@@ -72,14 +96,20 @@ describe('generation on stories260K', async () => {
     const [result] = await generate(model, period, [{ tokens: prompt }], { maxTokens: 40 });
     expect(result.finishReason).toBe('eos');
     expect(result.text).toBe(', there was a little girl named Lily');
-    const [ignored] = await generate(model, period, [{ tokens: prompt }], { maxTokens: 40, stopAtEos: false });
+    const [ignored] = await generate(model, period, [{ tokens: prompt }], {
+      maxTokens: 40,
+      stopAtEos: false,
+    });
     expect(ignored.tokens).toEqual(reference.greedy_new_ids);
   });
 
   it('streamed deltas add up to the final text', async () => {
     let streamed = '';
     let final = '';
-    for await (const event of generateStream(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, stop: ['park'] })) {
+    for await (const event of generateStream(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens: 40,
+      stop: ['park'],
+    })) {
       if ('delta' in event) streamed += event.delta;
       else final = event.done.text;
     }

@@ -31,7 +31,8 @@ export interface Generation {
 }
 
 /** A streaming event: new text for a row, or a row that finished. */
-export type GenerationEvent = { row: number; token: number; delta: string } | { row: number; done: Generation };
+export type GenerationEvent =
+  { row: number; token: number; delta: string } | { row: number; done: Generation };
 
 /** A prompt for one row: token ids, with optional input embeddings of the same length to use instead of them. */
 export interface PromptInput {
@@ -53,19 +54,32 @@ export async function* generateStream(
   validateSampling(options);
   const maxTokens = options.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens < 0) {
-    throw new ValidationError(`maxTokens is ${maxTokens}, expected a whole number >= 0`, { code: 'SAMPLING_INVALID', hint: 'Pass --max-tokens 1 or more.' });
+    throw new ValidationError(`maxTokens is ${maxTokens}, expected a whole number >= 0`, {
+      code: 'SAMPLING_INVALID',
+      hint: 'Pass --max-tokens 1 or more.',
+    });
   }
   const B = prompts.length;
   const lengths = Int32Array.from(prompts, (prompt) => prompt.tokens.length);
   const T = Math.max(...lengths);
   const contextLength = model.config.contextLength;
   prompts.forEach((prompt, row) => {
-    if (prompt.tokens.length === 0) throw new ValidationError(`prompt ${row} is empty`, { code: 'PROMPT_EMPTY', hint: 'Give at least one token (most models start with BOS).' });
-    if (prompt.tokens.length + Math.max(maxTokens, 1) > contextLength + 1 || prompt.tokens.length > contextLength) {
-      throw new ValidationError(`prompt ${row} has ${prompt.tokens.length} tokens; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`, {
-        code: 'CONTEXT_OVERFLOW',
-        hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - prompt.tokens.length)}.`,
+    if (prompt.tokens.length === 0)
+      throw new ValidationError(`prompt ${row} is empty`, {
+        code: 'PROMPT_EMPTY',
+        hint: 'Give at least one token (most models start with BOS).',
       });
+    if (
+      prompt.tokens.length + Math.max(maxTokens, 1) > contextLength + 1 ||
+      prompt.tokens.length > contextLength
+    ) {
+      throw new ValidationError(
+        `prompt ${row} has ${prompt.tokens.length} tokens; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
+        {
+          code: 'CONTEXT_OVERFLOW',
+          hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - prompt.tokens.length)}.`,
+        },
+      );
     }
   });
   const C = model.config.hiddenSize;
@@ -84,8 +98,14 @@ export async function* generateStream(
   if (prompts.some((prompt) => prompt.embeddings)) {
     const embeddings = new Float32Array(B * T * C);
     prompts.forEach((prompt, row) => {
-      if (prompt.embeddings) embeddings.set(prompt.embeddings.subarray(0, prompt.tokens.length * C), row * T * C);
-      else for (let t = 0; t < prompt.tokens.length; t++) embeddings.set(model.weights.embedding.subarray(prompt.tokens[t] * C, (prompt.tokens[t] + 1) * C), (row * T + t) * C);
+      if (prompt.embeddings)
+        embeddings.set(prompt.embeddings.subarray(0, prompt.tokens.length * C), row * T * C);
+      else
+        for (let t = 0; t < prompt.tokens.length; t++)
+          embeddings.set(
+            model.weights.embedding.subarray(prompt.tokens[t] * C, (prompt.tokens[t] + 1) * C),
+            (row * T + t) * C,
+          );
     });
     logits = model.forward({ batch: B, time: T, embeddings, lengths, cache, logits: 'last' });
   } else {
@@ -112,7 +132,10 @@ export async function* generateStream(
       if (finished[row]) {
         const delta = streams[row].push(generated[row], true);
         if (delta) yield { row, token, delta };
-        yield { row, done: { tokens: generated[row], text: streams[row].text, finishReason: finished[row]! } };
+        yield {
+          row,
+          done: { tokens: generated[row], text: streams[row].text, finishReason: finished[row]! },
+        };
       }
     }
     if (finished.every((reason) => reason !== undefined)) break;
@@ -131,6 +154,7 @@ export async function generate(
   options: GenerationOptions = {},
 ): Promise<Generation[]> {
   const results: Generation[] = new Array(prompts.length);
-  for await (const event of generateStream(model, tokenizer, prompts, options)) if ('done' in event) results[event.row] = event.done;
+  for await (const event of generateStream(model, tokenizer, prompts, options))
+    if ('done' in event) results[event.row] = event.done;
   return results;
 }

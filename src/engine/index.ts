@@ -1,16 +1,48 @@
 // Public surface of the local inference engine. Everything else in src/engine is internal.
-export { loadModel, detectFormat, type LoadedModel, type LoadModelOptions, type ModelInfo, type ModelFormat } from './load-model.js';
+export {
+  loadModel,
+  detectFormat,
+  type LoadedModel,
+  type LoadModelOptions,
+  type ModelInfo,
+  type ModelFormat,
+} from './load-model.js';
 export { LlamaModel, type ForwardInput } from './llama.js';
 export { KVCache } from './kv-cache.js';
-export { parameterCount, validateConfig, type ModelConfig, type RopeScaling, type RopeStyle } from './config.js';
-export { generate, generateStream, type Generation, type GenerationEvent, type GenerationOptions, type FinishReason, type PromptInput } from './generate.js';
+export {
+  parameterCount,
+  validateConfig,
+  type ModelConfig,
+  type RopeScaling,
+  type RopeStyle,
+} from './config.js';
+export {
+  generate,
+  generateStream,
+  type Generation,
+  type GenerationEvent,
+  type GenerationOptions,
+  type FinishReason,
+  type PromptInput,
+} from './generate.js';
 export { sampleToken, argmax, type SamplingOptions } from './sampling.js';
 export { seededRandom, type Random } from './random.js';
 export { applyChatTemplate, type ChatMessage } from './chat-template.js';
-export { defaultKernels, jsKernels, loadNativeKernels, setNativeThreads, type Kernels } from './kernels/index.js';
+export {
+  defaultKernels,
+  jsKernels,
+  loadNativeKernels,
+  setNativeThreads,
+  type Kernels,
+} from './kernels/index.js';
 export type { Tokenizer, EncodeOptions } from './tokenizers/types.js';
 export { loadTokenizerJson, loadTokenizerFile } from './tokenizers/load-tokenizer.js';
 export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
 export type { ModelWeights, LayerWeights } from './weights/types.js';
 export { writeGguf, type GgufWriteOptions } from './weights/gguf-writer.js';
-export { resolveHubReference, parseHubReference, defaultCacheDirectory, type HubOptions } from './weights/hub.js';
+export {
+  resolveHubReference,
+  parseHubReference,
+  defaultCacheDirectory,
+  type HubOptions,
+} from './weights/hub.js';

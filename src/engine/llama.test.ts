@@ -16,14 +16,17 @@ describe.each([
   ['llama2.c', stories.llama2c],
   ['Hugging Face directory', stories.huggingFace],
 ])('stories260K from %s', (_format, path) => {
-  it.each(kernelSets.map((kernels) => [kernels.name, kernels] as const))('matches the reference logits on %s kernels', async (_name, kernels) => {
-    const { model } = await loadModel(path, { kernels });
-    const logits = model.forward({ batch: 1, time: 16, tokens: Int32Array.from(reference.fixed_tokens) });
-    const diff = maxAbsDiff(logits, expected);
-    console.log(`${_format} ${kernels.name}: max abs diff ${diff.toExponential(3)}`);
-    expect(logits.length).toBe(16 * 512);
-    expect(diff).toBeLessThan(1e-4);
-  });
+  it.each(kernelSets.map((kernels) => [kernels.name, kernels] as const))(
+    'matches the reference logits on %s kernels',
+    async (_name, kernels) => {
+      const { model } = await loadModel(path, { kernels });
+      const logits = model.forward({ batch: 1, time: 16, tokens: Int32Array.from(reference.fixed_tokens) });
+      const diff = maxAbsDiff(logits, expected);
+      console.log(`${_format} ${kernels.name}: max abs diff ${diff.toExponential(3)}`);
+      expect(logits.length).toBe(16 * 512);
+      expect(diff).toBeLessThan(1e-4);
+    },
+  );
 });
 
 describe('forward equivalences (stories260K, default kernels)', async () => {
@@ -34,7 +37,9 @@ describe('forward equivalences (stories260K, default kernels)', async () => {
 
   it('embeddings forward equals token forward when fed the embedding rows', () => {
     const embeddings = new Float32Array(16 * C);
-    tokens.forEach((token, t) => embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C));
+    tokens.forEach((token, t) =>
+      embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C),
+    );
     const fromTokens = model.forward({ batch: 1, time: 16, tokens });
     const fromEmbeddings = model.forward({ batch: 1, time: 16, embeddings });
     expect(maxAbsDiff(fromTokens, fromEmbeddings)).toBe(0);
@@ -65,6 +70,13 @@ describe('forward equivalences (stories260K, default kernels)', async () => {
       expect(maxAbsDiff(together.subarray(b * T * V, (b * T + row.length) * V), alone)).toBeLessThan(1e-4);
     });
     const last = model.forward({ batch: rows.length, time: T, tokens: batch, lengths, logits: 'last' });
-    rows.forEach((row, b) => expect(maxAbsDiff(last.subarray(b * V, (b + 1) * V), together.subarray((b * T + row.length - 1) * V, (b * T + row.length) * V))).toBeLessThan(1e-5));
+    rows.forEach((row, b) =>
+      expect(
+        maxAbsDiff(
+          last.subarray(b * V, (b + 1) * V),
+          together.subarray((b * T + row.length - 1) * V, (b * T + row.length) * V),
+        ),
+      ).toBeLessThan(1e-5),
+    );
   });
 });

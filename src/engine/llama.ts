@@ -55,7 +55,8 @@ export class LlamaModel {
     const act = this.activationsFor(B, T);
 
     const past = cache ? cache.lengths : null;
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
 
     if (input.tokens) kernels.embeddingForward(act.residual, input.tokens, weights.embedding, N, C);
     else act.residual.set(input.embeddings!.subarray(0, N * C));
@@ -68,7 +69,16 @@ export class LlamaModel {
       kernels.matmulForward(act.key, act.normed, w.key, w.keyBias, N, C, kvWidth);
       kernels.matmulForward(act.value, act.normed, w.value, w.valueBias, N, C, kvWidth);
       const interleaved = config.ropeStyle === 'interleaved';
-      kernels.ropeForward(act.query, act.query, act.positions, this.inverseFrequencies, N, H, hd, interleaved);
+      kernels.ropeForward(
+        act.query,
+        act.query,
+        act.positions,
+        this.inverseFrequencies,
+        N,
+        H,
+        hd,
+        interleaved,
+      );
       kernels.ropeForward(act.key, act.key, act.positions, this.inverseFrequencies, N, KVH, hd, interleaved);
       let keys = act.key;
       let values = act.value;
@@ -85,7 +95,21 @@ export class LlamaModel {
         values = cache.values[l];
         slots = S;
       }
-      kernels.attentionForward(act.attention, null, act.query, keys, values, past, null, B, T, slots, H, KVH, hd);
+      kernels.attentionForward(
+        act.attention,
+        null,
+        act.query,
+        keys,
+        values,
+        past,
+        null,
+        B,
+        T,
+        slots,
+        H,
+        KVH,
+        hd,
+      );
       kernels.matmulForward(act.projected, act.attention, w.attentionOutput, null, N, queryWidth, C);
       kernels.addForward(act.residual, act.residual, act.projected, N * C);
       // MLP block
@@ -134,23 +158,40 @@ export class LlamaModel {
     const fail = (message: string, hint: string) => {
       throw new ValidationError(message, { code: 'FORWARD_INPUT', hint });
     };
-    if (!Number.isInteger(B) || B <= 0 || !Number.isInteger(T) || T <= 0) fail(`batch ${B} x time ${T} is empty or fractional`, 'Pass at least one token per row.');
-    if (!input.tokens === !input.embeddings) fail('forward needs exactly one of tokens and embeddings', 'Pass token ids, or input embeddings for soft prompts.');
-    if (input.tokens && input.tokens.length < B * T) fail(`tokens hold ${input.tokens.length} ids, expected ${B * T}`, 'tokens is (batch, time) row-major.');
+    if (!Number.isInteger(B) || B <= 0 || !Number.isInteger(T) || T <= 0)
+      fail(`batch ${B} x time ${T} is empty or fractional`, 'Pass at least one token per row.');
+    if (!input.tokens === !input.embeddings)
+      fail(
+        'forward needs exactly one of tokens and embeddings',
+        'Pass token ids, or input embeddings for soft prompts.',
+      );
+    if (input.tokens && input.tokens.length < B * T)
+      fail(`tokens hold ${input.tokens.length} ids, expected ${B * T}`, 'tokens is (batch, time) row-major.');
     if (input.embeddings && input.embeddings.length < B * T * this.config.hiddenSize) {
-      fail(`embeddings hold ${input.embeddings.length} values, expected ${B * T * this.config.hiddenSize}`, 'embeddings is (batch, time, hidden size) row-major.');
+      fail(
+        `embeddings hold ${input.embeddings.length} values, expected ${B * T * this.config.hiddenSize}`,
+        'embeddings is (batch, time, hidden size) row-major.',
+      );
     }
     for (let b = 0; b < B; b++) {
-      if (lengths[b] < 1 || lengths[b] > T) fail(`row ${b} has length ${lengths[b]}, expected 1..${T}`, 'Each row needs at least one real token.');
+      if (lengths[b] < 1 || lengths[b] > T)
+        fail(
+          `row ${b} has length ${lengths[b]}, expected 1..${T}`,
+          'Each row needs at least one real token.',
+        );
       const end = (cache ? cache.lengths[b] : 0) + T;
       const limit = cache ? Math.min(cache.capacity, this.config.contextLength) : this.config.contextLength;
       if (end > limit) {
-        throw new ValidationError(`row ${b} reaches position ${end}, beyond the ${cache ? 'cache/' : ''}context limit of ${limit}`, {
-          code: 'CONTEXT_OVERFLOW',
-          hint: 'Shorten the prompt or lower the number of tokens to generate.',
-        });
+        throw new ValidationError(
+          `row ${b} reaches position ${end}, beyond the ${cache ? 'cache/' : ''}context limit of ${limit}`,
+          {
+            code: 'CONTEXT_OVERFLOW',
+            hint: 'Shorten the prompt or lower the number of tokens to generate.',
+          },
+        );
       }
     }
-    if (cache && cache.batch !== B) fail(`the cache has ${cache.batch} rows, the input ${B}`, 'Create the cache with the same batch size.');
+    if (cache && cache.batch !== B)
+      fail(`the cache has ${cache.batch} rows, the input ${B}`, 'Create the cache with the same batch size.');
   }
 }

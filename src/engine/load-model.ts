@@ -6,7 +6,12 @@ import { parameterCount, type ModelConfig } from './config.js';
 import { defaultKernels, type Kernels } from './kernels/index.js';
 import { LlamaModel } from './llama.js';
 import { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
-import { checkTokenizerFits, llama2cTokenizerBeside, loadTokenizerFile, loadTokenizerJson } from './tokenizers/load-tokenizer.js';
+import {
+  checkTokenizerFits,
+  llama2cTokenizerBeside,
+  loadTokenizerFile,
+  loadTokenizerJson,
+} from './tokenizers/load-tokenizer.js';
 import type { Tokenizer } from './tokenizers/types.js';
 import { FileReader } from './weights/file-reader.js';
 import { loadGguf } from './weights/gguf.js';

@@ -13,7 +13,12 @@ export function inverseFrequencies(config: ModelConfig): Float32Array {
   } else if (scaling?.type === 'llama3') {
     // As transformers' _compute_llama3_parameters: long wavelengths are divided by the factor,
     // short ones kept, and the band between interpolated smoothly.
-    const { factor, lowFrequencyFactor: low, highFrequencyFactor: high, originalContextLength: original } = scaling;
+    const {
+      factor,
+      lowFrequencyFactor: low,
+      highFrequencyFactor: high,
+      originalContextLength: original,
+    } = scaling;
     const lowWavelength = original / low;
     const highWavelength = original / high;
     for (let i = 0; i < half; i++) {

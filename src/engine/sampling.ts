@@ -15,13 +15,21 @@ export interface SamplingOptions {
 /** Throws a ValidationError for out-of-range sampling options. */
 export function validateSampling(options: SamplingOptions): void {
   const check = (ok: boolean, field: string, rule: string) => {
-    if (!ok) throw new ValidationError(`${field} is out of range: ${rule}`, { code: 'SAMPLING_INVALID', hint: `Set ${field} so that ${rule}.` });
+    if (!ok)
+      throw new ValidationError(`${field} is out of range: ${rule}`, {
+        code: 'SAMPLING_INVALID',
+        hint: `Set ${field} so that ${rule}.`,
+      });
   };
   const { temperature = 0, topK, topP, repetitionPenalty } = options;
   check(Number.isFinite(temperature) && temperature >= 0, 'temperature', 'temperature >= 0');
   check(topK === undefined || (Number.isInteger(topK) && topK >= 1), 'topK', 'topK is a whole number >= 1');
   check(topP === undefined || (topP > 0 && topP <= 1), 'topP', '0 < topP <= 1');
-  check(repetitionPenalty === undefined || repetitionPenalty > 0, 'repetitionPenalty', 'repetitionPenalty > 0');
+  check(
+    repetitionPenalty === undefined || repetitionPenalty > 0,
+    'repetitionPenalty',
+    'repetitionPenalty > 0',
+  );
 }
 
 /** Index of the largest value (the first on ties). */
@@ -32,10 +40,16 @@ export function argmax(values: Float32Array): number {
 }
 
 /** Picks the next token from one row of logits. `logits` is modified (penalties applied). */
-export function sampleToken(logits: Float32Array, options: SamplingOptions, context: Iterable<number>, random: Random): number {
+export function sampleToken(
+  logits: Float32Array,
+  options: SamplingOptions,
+  context: Iterable<number>,
+  random: Random,
+): number {
   const penalty = options.repetitionPenalty ?? 1;
   if (penalty !== 1) {
-    for (const id of new Set(context)) logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty;
+    for (const id of new Set(context))
+      logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty;
   }
   const temperature = options.temperature ?? 0;
   if (temperature === 0) return argmax(logits);

@@ -24,7 +24,9 @@ export class TextStream {
   push(generated: number[], final = false): string {
     if (this.stoppedBy !== undefined) return '';
     const full = this.tokenizer.decode([...this.prefix, ...generated]);
-    let text = full.startsWith(this.prefixText) ? full.slice(this.prefixText.length) : this.tokenizer.decode(generated);
+    let text = full.startsWith(this.prefixText)
+      ? full.slice(this.prefixText.length)
+      : this.tokenizer.decode(generated);
     for (const stop of this.stop) {
       const at = text.indexOf(stop);
       if (stop.length > 0 && at >= 0) {

@@ -3,9 +3,16 @@ import { defineCommand } from 'citty';
 import { loadModel } from '../../engine/index.js';
 
 const info = defineCommand({
-  meta: { name: 'info', description: 'Print architecture, parameter count, vocabulary, context length and format' },
+  meta: {
+    name: 'info',
+    description: 'Print architecture, parameter count, vocabulary, context length and format',
+  },
   args: {
-    model: { type: 'string', required: true, description: 'Model: .gguf file, llama2.c .bin, Hugging Face directory, or hf:<org>/<name>' },
+    model: {
+      type: 'string',
+      required: true,
+      description: 'Model: .gguf file, llama2.c .bin, Hugging Face directory, or hf:<org>/<name>',
+    },
     tokenizer: { type: 'string', description: "Tokenizer file to use instead of the model's own" },
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
@@ -44,7 +51,10 @@ const info = defineCommand({
       ['hidden size', config.hiddenSize],
       ['heads', `${config.heads} query, ${config.kvHeads} key/value, ${config.headDim} dims each`],
       ['intermediate size', config.intermediateSize],
-      ['rope', `theta ${config.ropeTheta}, ${config.ropeStyle}${config.ropeScaling ? `, ${config.ropeScaling.type} scaling` : ''}`],
+      [
+        'rope',
+        `theta ${config.ropeTheta}, ${config.ropeStyle}${config.ropeScaling ? `, ${config.ropeScaling.type} scaling` : ''}`,
+      ],
       ['tied embeddings', config.tiedEmbeddings],
       ['path', info.path],
     ];

@@ -44,10 +44,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       const rows = Math.floor(table.length / channels);
       for (let i = 0; i < n; i++) {
         if (ids[i] < 0 || ids[i] >= rows) {
-          throw new ShapeError(`embeddingForward: token id ${ids[i]} at position ${i} is outside 0..${rows - 1}`, {
-            code: 'SHAPE_TOKEN_OUT_OF_RANGE',
-            hint: 'The token ids do not belong to this model; check that the tokenizer matches the model.',
-          });
+          throw new ShapeError(
+            `embeddingForward: token id ${ids[i]} at position ${i} is outside 0..${rows - 1}`,
+            {
+              code: 'SHAPE_TOKEN_OUT_OF_RANGE',
+              hint: 'The token ids do not belong to this model; check that the tokenizer matches the model.',
+            },
+          );
         }
       }
       kernels.embeddingForward(out, ids, table, n, channels);
@@ -66,12 +69,29 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('ropeForward', 'inverseFrequencies', inverseFrequencies, headDim / 2);
       kernels.ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved);
     },
-    attentionForward(out, probabilities, query, keys, values, pastLengths, keyMask, batch, time, slots, heads, kvHeads, headDim) {
+    attentionForward(
+      out,
+      probabilities,
+      query,
+      keys,
+      values,
+      pastLengths,
+      keyMask,
+      batch,
+      time,
+      slots,
+      heads,
+      kvHeads,
+      headDim,
+    ) {
       if (heads % kvHeads !== 0) {
-        throw new ShapeError(`attentionForward: ${heads} query heads do not divide into ${kvHeads} key/value heads`, {
-          code: 'SHAPE_HEADS',
-          hint: 'The number of attention heads must be a multiple of the number of key/value heads.',
-        });
+        throw new ShapeError(
+          `attentionForward: ${heads} query heads do not divide into ${kvHeads} key/value heads`,
+          {
+            code: 'SHAPE_HEADS',
+            hint: 'The number of attention heads must be a multiple of the number of key/value heads.',
+          },
+        );
       }
       need('attentionForward', 'out', out, batch * time * heads * headDim);
       need('attentionForward', 'probabilities', probabilities, batch * heads * time * slots);
@@ -83,13 +103,30 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       for (let b = 0; b < batch; b++) {
         const past = pastLengths ? pastLengths[b] : 0;
         if (past < 0 || past + time > slots) {
-          throw new ShapeError(`attentionForward: row ${b} needs ${past + time} key slots, only ${slots} exist`, {
-            code: 'SHAPE_CACHE_OVERFLOW',
-            hint: 'The sequence is longer than the key/value cache; allocate a larger cache or shorten the input.',
-          });
+          throw new ShapeError(
+            `attentionForward: row ${b} needs ${past + time} key slots, only ${slots} exist`,
+            {
+              code: 'SHAPE_CACHE_OVERFLOW',
+              hint: 'The sequence is longer than the key/value cache; allocate a larger cache or shorten the input.',
+            },
+          );
         }
       }
-      kernels.attentionForward(out, probabilities, query, keys, values, pastLengths, keyMask, batch, time, slots, heads, kvHeads, headDim);
+      kernels.attentionForward(
+        out,
+        probabilities,
+        query,
+        keys,
+        values,
+        pastLengths,
+        keyMask,
+        batch,
+        time,
+        slots,
+        heads,
+        kvHeads,
+        headDim,
+      );
     },
     swigluForward(out, gate, up, n) {
       need('swigluForward', 'out', out, n);
@@ -119,10 +156,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('crossEntropyForward', 'targets', targets, n);
       for (let i = 0; i < n; i++) {
         if (targets[i] >= vocabulary) {
-          throw new ShapeError(`crossEntropyForward: target ${targets[i]} at row ${i} is outside the vocabulary of ${vocabulary}`, {
-            code: 'SHAPE_TOKEN_OUT_OF_RANGE',
-            hint: 'Targets must be token ids of this model, or negative to ignore a row.',
-          });
+          throw new ShapeError(
+            `crossEntropyForward: target ${targets[i]} at row ${i} is outside the vocabulary of ${vocabulary}`,
+            {
+              code: 'SHAPE_TOKEN_OUT_OF_RANGE',
+              hint: 'Targets must be token ids of this model, or negative to ignore a row.',
+            },
+          );
         }
       }
       kernels.crossEntropyForward(losses, logits, targets, n, vocabulary);

@@ -51,7 +51,8 @@ function matmulForward(
 }
 
 function embeddingForward(out: Buffer, ids: Int32Array, table: Buffer, n: number, channels: number): void {
-  for (let i = 0; i < n; i++) out.set(table.subarray(ids[i] * channels, (ids[i] + 1) * channels), i * channels);
+  for (let i = 0; i < n; i++)
+    out.set(table.subarray(ids[i] * channels, (ids[i] + 1) * channels), i * channels);
 }
 
 function rmsnormForward(
@@ -154,7 +155,12 @@ function attentionForward(
           const v = (b * slots + j) * kvStride + kvHead * headDim;
           for (let d = 0; d < headDim; d++) out[o + d] += p * values[v + d];
         }
-        if (probabilities) probabilities.fill(0, ((b * heads + h) * time + t) * slots + last + 1, ((b * heads + h) * time + t + 1) * slots);
+        if (probabilities)
+          probabilities.fill(
+            0,
+            ((b * heads + h) * time + t) * slots + last + 1,
+            ((b * heads + h) * time + t + 1) * slots,
+          );
       }
     }
   }
@@ -179,7 +185,8 @@ function logSumExp(x: Buffer, start: number, length: number): number {
 function softmaxForward(out: Buffer, inp: Buffer, n: number, vocabulary: number): void {
   for (let i = 0; i < n; i++) {
     const normalizer = logSumExp(inp, i * vocabulary, vocabulary);
-    for (let j = 0; j < vocabulary; j++) out[i * vocabulary + j] = Math.exp(inp[i * vocabulary + j] - normalizer);
+    for (let j = 0; j < vocabulary; j++)
+      out[i * vocabulary + j] = Math.exp(inp[i * vocabulary + j] - normalizer);
   }
 }
 
@@ -198,7 +205,10 @@ function crossEntropyForward(
   vocabulary: number,
 ): void {
   for (let i = 0; i < n; i++) {
-    losses[i] = targets[i] < 0 ? 0 : logSumExp(logits, i * vocabulary, vocabulary) - logits[i * vocabulary + targets[i]];
+    losses[i] =
+      targets[i] < 0
+        ? 0
+        : logSumExp(logits, i * vocabulary, vocabulary) - logits[i * vocabulary + targets[i]];
   }
 }
 

@@ -10,7 +10,8 @@ import { ShapeError } from '../../errors/index.js';
 
 const random = seededRandom(1234);
 const floats = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 const native = loadNativeKernels();
 
@@ -18,15 +19,24 @@ const native = loadNativeKernels();
 const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
 {
   const [m, n, k] = [7, 5, 9];
-  const a = floats(k * m + 3), b = floats(n * k + 2), c0 = floats(m * n);
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  const a = floats(k * m + 3),
+    b = floats(n * k + 2),
+    c0 = floats(m * n);
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     cases[`gemm ta=${ta} tb=${tb}`] = (kernels) => {
       const c = c0.slice();
       kernels.gemm(ta, tb, m, n, k, 0.7, a, ta ? m : k, b, tb ? k : n, 0.3, c, n);
       return [c];
     };
   }
-  const x = floats(6 * 33), w = floats(17 * 33), bias = floats(17);
+  const x = floats(6 * 33),
+    w = floats(17 * 33),
+    bias = floats(17);
   cases['matmulForward'] = (kernels) => {
     const out = new Float32Array(6 * 17);
     kernels.matmulForward(out, x, w, null, 6, 33, 17);
@@ -42,13 +52,16 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     kernels.embeddingForward(out, Int32Array.from([3, 0, 10, 3]), table, 4, 8);
     return [out];
   };
-  const normIn = floats(5 * 64, 3), normWeight = floats(64);
+  const normIn = floats(5 * 64, 3),
+    normWeight = floats(64);
   cases['rmsnormForward'] = (kernels) => {
-    const out = new Float32Array(5 * 64), rstd = new Float32Array(5);
+    const out = new Float32Array(5 * 64),
+      rstd = new Float32Array(5);
     kernels.rmsnormForward(out, rstd, normIn, normWeight, 5, 64, 1e-5);
     return [out, rstd];
   };
-  const ropeIn = floats(6 * 3 * 16), positions = Int32Array.from([0, 1, 2, 7, 100, 511]);
+  const ropeIn = floats(6 * 3 * 16),
+    positions = Int32Array.from([0, 1, 2, 7, 100, 511]);
   const frequencies = Float32Array.from({ length: 8 }, (_, i) => 10000 ** (-(2 * i) / 16));
   for (const interleaved of [true, false]) {
     cases[`ropeForward interleaved=${interleaved}`] = (kernels) => {
@@ -58,7 +71,9 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     };
   }
   const [B, T, S, H, KVH, hd] = [3, 4, 10, 6, 2, 8];
-  const q = floats(B * T * H * hd), keys = floats(B * S * KVH * hd), values = floats(B * S * KVH * hd);
+  const q = floats(B * T * H * hd),
+    keys = floats(B * S * KVH * hd),
+    values = floats(B * S * KVH * hd);
   const past = Int32Array.from([0, 3, 6]);
   const mask = Uint8Array.from({ length: B * S }, (_, i) => (i % 7 === 2 ? 0 : 1));
   for (const [label, pastLengths, keyMask] of [
@@ -67,14 +82,44 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     ['cache+mask', past, mask],
   ] as const) {
     cases[`attentionForward ${label}`] = (kernels) => {
-      const out = new Float32Array(B * T * H * hd), probabilities = new Float32Array(B * H * T * S);
-      kernels.attentionForward(out, probabilities, q, keys, values, pastLengths, keyMask, B, T, S, H, KVH, hd);
+      const out = new Float32Array(B * T * H * hd),
+        probabilities = new Float32Array(B * H * T * S);
+      kernels.attentionForward(
+        out,
+        probabilities,
+        q,
+        keys,
+        values,
+        pastLengths,
+        keyMask,
+        B,
+        T,
+        S,
+        H,
+        KVH,
+        hd,
+      );
       const outNoProbabilities = new Float32Array(B * T * H * hd);
-      kernels.attentionForward(outNoProbabilities, null, q, keys, values, pastLengths, keyMask, B, T, S, H, KVH, hd);
+      kernels.attentionForward(
+        outNoProbabilities,
+        null,
+        q,
+        keys,
+        values,
+        pastLengths,
+        keyMask,
+        B,
+        T,
+        S,
+        H,
+        KVH,
+        hd,
+      );
       return [out, probabilities, outNoProbabilities];
     };
   }
-  const gate = floats(100, 6), up = floats(100);
+  const gate = floats(100, 6),
+    up = floats(100);
   cases['swigluForward'] = (kernels) => {
     const out = new Float32Array(100);
     kernels.swigluForward(out, gate, up, 100);
@@ -85,7 +130,8 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     kernels.addForward(out, gate, up, 100);
     return [out];
   };
-  const logits = floats(4 * 50, 20), targets = Int32Array.from([3, -1, 49, 0]);
+  const logits = floats(4 * 50, 20),
+    targets = Int32Array.from([3, -1, 49, 0]);
   cases['softmaxForward'] = (kernels) => {
     const out = new Float32Array(200);
     kernels.softmaxForward(out, logits, 4, 50);
@@ -123,25 +169,43 @@ describe.skipIf(!native)('native kernels agree with the JS reference', () => {
 describe('the JS reference kernels', () => {
   it('gemm matches a hand-computed product', () => {
     const c = new Float32Array(4);
-    jsKernels.gemm(false, false, 2, 2, 2, 1, Float32Array.of(1, 2, 3, 4), 2, Float32Array.of(5, 6, 7, 8), 2, 0, c, 2);
+    jsKernels.gemm(
+      false,
+      false,
+      2,
+      2,
+      2,
+      1,
+      Float32Array.of(1, 2, 3, 4),
+      2,
+      Float32Array.of(5, 6, 7, 8),
+      2,
+      0,
+      c,
+      2,
+    );
     expect(Array.from(c)).toEqual([19, 22, 43, 50]);
   });
   it('softmax rows sum to one and log-softmax is its log', () => {
-    const x = floats(3 * 10, 5), soft = new Float32Array(30), logSoft = new Float32Array(30);
+    const x = floats(3 * 10, 5),
+      soft = new Float32Array(30),
+      logSoft = new Float32Array(30);
     jsKernels.softmaxForward(soft, x, 3, 10);
     jsKernels.logSoftmaxForward(logSoft, x, 3, 10);
-    for (let r = 0; r < 3; r++) expect(soft.subarray(r * 10, r * 10 + 10).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+    for (let r = 0; r < 3; r++)
+      expect(soft.subarray(r * 10, r * 10 + 10).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
     expect(maxAbsDiff(soft, logSoft.map(Math.exp))).toBeLessThan(1e-6);
   });
-  it('rope preserves each pair\'s norm and is the identity at position 0', () => {
-    const x = floats(2 * 8), out = new Float32Array(16);
+  it("rope preserves each pair's norm and is the identity at position 0", () => {
+    const x = floats(2 * 8),
+      out = new Float32Array(16);
     const frequencies = Float32Array.of(1, 0.1, 0.01, 0.001);
     jsKernels.ropeForward(out, x, Int32Array.of(0, 5), frequencies, 2, 1, 8, true);
     expect(maxAbsDiff(out.subarray(0, 8), x.subarray(0, 8))).toBe(0);
     const norm = (v: Float32Array) => Math.hypot(...v);
     expect(norm(out.subarray(8))).toBeCloseTo(norm(x.subarray(8)), 5);
   });
-  it('attention to a single visible key returns that key\'s value', () => {
+  it("attention to a single visible key returns that key's value", () => {
     const out = new Float32Array(4);
     const value = Float32Array.of(1, 2, 3, 4);
     jsKernels.attentionForward(out, null, floats(4), floats(4), value, null, null, 1, 1, 1, 1, 1, 4);
@@ -149,7 +213,21 @@ describe('the JS reference kernels', () => {
   });
   it('a masked key gets zero probability', () => {
     const probabilities = new Float32Array(3);
-    jsKernels.attentionForward(new Float32Array(4), probabilities, floats(4), floats(12), floats(12), Int32Array.of(2), Uint8Array.of(1, 0, 1), 1, 1, 3, 1, 1, 4);
+    jsKernels.attentionForward(
+      new Float32Array(4),
+      probabilities,
+      floats(4),
+      floats(12),
+      floats(12),
+      Int32Array.of(2),
+      Uint8Array.of(1, 0, 1),
+      1,
+      1,
+      3,
+      1,
+      1,
+      4,
+    );
     expect(probabilities[1]).toBe(0);
     expect(probabilities[0] + probabilities[2]).toBeCloseTo(1, 6);
   });
@@ -158,16 +236,32 @@ describe('the JS reference kernels', () => {
 describe('shape checks', () => {
   const kernels = withShapeChecks(jsKernels);
   it('refuses a buffer that is too small', () => {
-    expect(() => kernels.addForward(new Float32Array(2), new Float32Array(3), new Float32Array(3), 3)).toThrow(ShapeError);
+    expect(() =>
+      kernels.addForward(new Float32Array(2), new Float32Array(3), new Float32Array(3), 3),
+    ).toThrow(ShapeError);
   });
   it('refuses token ids outside the table', () => {
-    expect(() => kernels.embeddingForward(new Float32Array(4), Int32Array.of(5), new Float32Array(8), 1, 4)).toThrow(
-      /outside 0\.\.1/,
-    );
+    expect(() =>
+      kernels.embeddingForward(new Float32Array(4), Int32Array.of(5), new Float32Array(8), 1, 4),
+    ).toThrow(/outside 0\.\.1/);
   });
   it('refuses a cache overflow', () => {
     expect(() =>
-      kernels.attentionForward(new Float32Array(8), null, floats(8), floats(8), floats(8), Int32Array.of(2), null, 1, 2, 2, 1, 1, 4),
+      kernels.attentionForward(
+        new Float32Array(8),
+        null,
+        floats(8),
+        floats(8),
+        floats(8),
+        Int32Array.of(2),
+        null,
+        1,
+        2,
+        2,
+        1,
+        1,
+        4,
+      ),
     ).toThrow(/SHAPE|slots/);
   });
 });

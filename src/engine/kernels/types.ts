@@ -86,5 +86,11 @@ export interface Kernels {
   /** Row-wise log-softmax over (n, vocabulary). */
   logSoftmaxForward(out: Buffer, inp: Buffer, n: number, vocabulary: number): void;
   /** losses[i] = -log softmax(logits[i])[targets[i]]; a negative target is ignored (loss 0). */
-  crossEntropyForward(losses: Buffer, logits: Buffer, targets: Int32Array, n: number, vocabulary: number): void;
+  crossEntropyForward(
+    losses: Buffer,
+    logits: Buffer,
+    targets: Int32Array,
+    n: number,
+    vocabulary: number,
+  ): void;
 }

@@ -6,8 +6,18 @@ import { HuggingFaceTokenizer } from './hf-tokenizer.js';
 import { SentencePieceTokenizer, TokenKind } from './sentencepiece.js';
 import type { Tokenizer } from './types.js';
 
-const byteLevel = (useRegex: boolean) => ({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: useRegex });
-const split = (pattern: string) => ({ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false });
+const byteLevel = (useRegex: boolean) => ({
+  type: 'ByteLevel',
+  add_prefix_space: false,
+  trim_offsets: true,
+  use_regex: useRegex,
+});
+const split = (pattern: string) => ({
+  type: 'Split',
+  pattern: { Regex: pattern },
+  behavior: 'Isolated',
+  invert: false,
+});
 
 /** tokenizer.json pre-tokenizers for GGUF `tokenizer.ggml.pre` values (as llama.cpp's llama-vocab.cpp). */
 export const byteLevelPreTokenizers: Record<string, object> = {
@@ -15,11 +25,21 @@ export const byteLevelPreTokenizers: Record<string, object> = {
   'gpt-2': byteLevel(true),
   'llama-bpe': {
     type: 'Sequence',
-    pretokenizers: [split("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"), byteLevel(false)],
+    pretokenizers: [
+      split(
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+      ),
+      byteLevel(false),
+    ],
   },
   qwen2: {
     type: 'Sequence',
-    pretokenizers: [split("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"), byteLevel(false)],
+    pretokenizers: [
+      split(
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+      ),
+      byteLevel(false),
+    ],
   },
   smollm: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel(true)] },
 };
@@ -36,7 +56,8 @@ export function ggufTokenizer(metadata: Metadata, where: string): Tokenizer {
       hint: 'Pass --tokenizer with a tokenizer.json for this model.',
     });
   }
-  const kinds = (metadata['tokenizer.ggml.token_type'] as number[] | undefined) ?? pieces.map(() => TokenKind.normal);
+  const kinds =
+    (metadata['tokenizer.ggml.token_type'] as number[] | undefined) ?? pieces.map(() => TokenKind.normal);
   const id = (key: string) => {
     const value = metadata[`tokenizer.ggml.${key}`];
     return typeof value === 'number' && value >= 0 && value < pieces.length ? value : undefined;
@@ -77,7 +98,15 @@ export function ggufTokenizer(metadata: Metadata, where: string): Tokenizer {
     const added = pieces
       .map((content, index) => ({ content, index, kind: kinds[index] }))
       .filter(({ kind }) => kind === TokenKind.control || kind === TokenKind.userDefined)
-      .map(({ content, index, kind }) => ({ id: index, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: kind === TokenKind.control }));
+      .map(({ content, index, kind }) => ({
+        id: index,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: kind === TokenKind.control,
+      }));
     const tokenizer = {
       version: '1.0',
       added_tokens: added,

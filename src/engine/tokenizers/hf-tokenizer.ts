@@ -33,16 +33,20 @@ export class HuggingFaceTokenizer implements Tokenizer {
     const added = (files.tokenizer.added_tokens ?? []) as { id: number; content: string; special: boolean }[];
     this.specialIds = new Set(added.filter((token) => token.special).map((token) => token.id));
     const idOf = (value: unknown) => {
-      const content = typeof value === 'string' ? value : (value as { content?: string } | undefined)?.content;
+      const content =
+        typeof value === 'string' ? value : (value as { content?: string } | undefined)?.content;
       return content === undefined ? undefined : this.runtime.token_to_id(content);
     };
     this.bosTokenId = options.bosTokenId ?? idOf(files.config.bos_token);
-    const eos = options.eosTokenIds ?? [idOf(files.config.eos_token)].filter((id): id is number => id !== undefined);
+    const eos =
+      options.eosTokenIds ?? [idOf(files.config.eos_token)].filter((id): id is number => id !== undefined);
     this.eosTokenIds = eos;
-    this.chatTemplate = typeof files.config.chat_template === 'string' ? files.config.chat_template : undefined;
+    this.chatTemplate =
+      typeof files.config.chat_template === 'string' ? files.config.chat_template : undefined;
     const probe = this.runtime.encode('a', { add_special_tokens: true }).ids;
     this.postProcessorAddsBos = this.bosTokenId !== undefined && probe[0] === this.bosTokenId;
-    this.addBosByDefault = options.addBos ?? (files.config.add_bos_token as boolean | undefined) ?? this.postProcessorAddsBos;
+    this.addBosByDefault =
+      options.addBos ?? (files.config.add_bos_token as boolean | undefined) ?? this.postProcessorAddsBos;
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {

@@ -31,14 +31,26 @@ export function loadLlama2cTokenizer(path: string, vocabularySize: number): Sent
     scores[id] = view.getFloat32(offset, true);
     const length = view.getInt32(offset + 4, true);
     offset += 8;
-    if (length < 0 || offset + length > bytes.length) throw fail(`piece ${id} has an impossible length ${length}`);
+    if (length < 0 || offset + length > bytes.length)
+      throw fail(`piece ${id} has an impossible length ${length}`);
     const piece = decoder.decode(bytes.subarray(offset, offset + length));
     offset += length;
     // llama2.c writes ▁ as a space and BOS/EOS as "\n<s>\n" / "\n</s>\n"
-    const kind = id === 0 ? TokenKind.unknown : /^\n<\/?s>\n$/.test(piece) ? TokenKind.control : /^<0x[0-9A-F]{2}>$/.test(piece) ? TokenKind.byte : TokenKind.normal;
+    const kind =
+      id === 0
+        ? TokenKind.unknown
+        : /^\n<\/?s>\n$/.test(piece)
+          ? TokenKind.control
+          : /^<0x[0-9A-F]{2}>$/.test(piece)
+            ? TokenKind.byte
+            : TokenKind.normal;
     pieces.push(kind === TokenKind.normal ? piece.replaceAll(' ', '▁') : piece.trim());
     kinds.push(kind);
   }
-  if (offset !== bytes.length) throw fail(`has ${bytes.length - offset} bytes left over after ${vocabularySize} pieces`);
-  return new SentencePieceTokenizer({ pieces, scores, kinds, bosTokenId: 1, eosTokenIds: [2], unknownTokenId: 0 }, 'llama2c');
+  if (offset !== bytes.length)
+    throw fail(`has ${bytes.length - offset} bytes left over after ${vocabularySize} pieces`);
+  return new SentencePieceTokenizer(
+    { pieces, scores, kinds, bosTokenId: 1, eosTokenIds: [2], unknownTokenId: 0 },
+    'llama2c',
+  );
 }

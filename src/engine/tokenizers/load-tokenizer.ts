@@ -20,7 +20,10 @@ function readJsonFile(path: string): Record<string, unknown> {
 }
 
 /** Loads tokenizer.json (+ tokenizer_config.json beside it) from a file or directory path. */
-export function loadTokenizerJson(path: string, defaults: { eosTokenIds?: number[] } = {}): HuggingFaceTokenizer {
+export function loadTokenizerJson(
+  path: string,
+  defaults: { eosTokenIds?: number[] } = {},
+): HuggingFaceTokenizer {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'tokenizer.json') : path;
   if (!existsSync(file)) {
     throw new NotFoundError(`tokenizer file ${file} does not exist`, {
@@ -56,10 +59,13 @@ export function llama2cTokenizerBeside(modelPath: string, vocabularySize: number
   const candidates = [`tok${vocabularySize}.bin`, 'tokenizer.bin'].map((name) => join(directory, name));
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) {
-    throw new NotFoundError(`no tokenizer beside ${basename(modelPath)}: looked for ${candidates.join(' and ')}`, {
-      code: 'TOKENIZER_NOT_FOUND',
-      hint: 'Put the llama2.c tokenizer next to the model, or pass --tokenizer <file>.',
-    });
+    throw new NotFoundError(
+      `no tokenizer beside ${basename(modelPath)}: looked for ${candidates.join(' and ')}`,
+      {
+        code: 'TOKENIZER_NOT_FOUND',
+        hint: 'Put the llama2.c tokenizer next to the model, or pass --tokenizer <file>.',
+      },
+    );
   }
   return loadLlama2cTokenizer(found, vocabularySize);
 }
@@ -67,9 +73,12 @@ export function llama2cTokenizerBeside(modelPath: string, vocabularySize: number
 /** Refuses a tokenizer whose ids do not fit the model's vocabulary. */
 export function checkTokenizerFits(tokenizer: Tokenizer, vocabularySize: number, where: string): void {
   if (tokenizer.vocabularySize > vocabularySize) {
-    throw new TokenizerError(`the tokenizer has ${tokenizer.vocabularySize} tokens but ${where} has a vocabulary of ${vocabularySize}`, {
-      code: 'TOKENIZER_MISMATCH',
-      hint: 'The tokenizer belongs to a different model; pass the tokenizer that was trained with this model.',
-    });
+    throw new TokenizerError(
+      `the tokenizer has ${tokenizer.vocabularySize} tokens but ${where} has a vocabulary of ${vocabularySize}`,
+      {
+        code: 'TOKENIZER_MISMATCH',
+        hint: 'The tokenizer belongs to a different model; pass the tokenizer that was trained with this model.',
+      },
+    );
   }
 }

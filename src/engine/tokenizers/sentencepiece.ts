@@ -58,7 +58,8 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     const output: number[] = [];
-    if ((options.addBos ?? true) && (this.vocabulary.addBos ?? true) && this.bosTokenId !== undefined) output.push(this.bosTokenId);
+    if ((options.addBos ?? true) && (this.vocabulary.addBos ?? true) && this.bosTokenId !== undefined)
+      output.push(this.bosTokenId);
     if (text.length === 0) return output;
     let normalized = text.replaceAll(' ', '▁');
     if (this.vocabulary.addSpacePrefix ?? true) normalized = '▁' + normalized;
@@ -74,7 +75,7 @@ export class SentencePieceTokenizer implements Tokenizer {
     if (this.userDefined.length === 0) return [text];
     const fragments: string[] = [];
     let start = 0;
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const match = this.userDefined.find((piece) => text.startsWith(piece, i));
       if (match) {
         if (i > start) fragments.push(text.slice(start, i));
@@ -89,17 +90,22 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   private encodeFragment(text: string, output: number[]): void {
     const characters = Array.from(text);
-    const symbols: Piece[] = characters.map((character, i) => ({ text: character, previous: i - 1, next: i + 1 < characters.length ? i + 1 : -1 }));
+    const symbols: Piece[] = characters.map((character, i) => ({
+      text: character,
+      previous: i - 1,
+      next: i + 1 < characters.length ? i + 1 : -1,
+    }));
     // A max-heap of candidate merges: (score, left index, expected combined text).
     const heap: { score: number; left: number; right: number; text: string }[] = [];
-    const better = (a: (typeof heap)[0], b: (typeof heap)[0]) => a.score > b.score || (a.score === b.score && a.left < b.left);
+    const better = (a: (typeof heap)[0], b: (typeof heap)[0]) =>
+      a.score > b.score || (a.score === b.score && a.left < b.left);
     const push = (left: number, right: number) => {
       if (left < 0 || right < 0) return;
       const combined = symbols[left].text + symbols[right].text;
       const id = this.ids.get(combined);
       if (id === undefined) return;
       heap.push({ score: this.vocabulary.scores[id], left, right, text: combined });
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!better(heap[i], heap[parent])) break;
         [heap[i], heap[parent]] = [heap[parent], heap[i]];
@@ -111,7 +117,7 @@ export class SentencePieceTokenizer implements Tokenizer {
       const last = heap.pop()!;
       if (heap.length > 0) {
         heap[0] = last;
-        for (let i = 0; ; ) {
+        for (let i = 0; ;) {
           const left = 2 * i + 1;
           const right = left + 1;
           let best = i;
@@ -130,7 +136,8 @@ export class SentencePieceTokenizer implements Tokenizer {
       const left = symbols[merge.left];
       const right = symbols[merge.right];
       // stale entry: one side was merged away or changed since it was queued
-      if (left.next !== merge.right || right.text.length === 0 || left.text + right.text !== merge.text) continue;
+      if (left.next !== merge.right || right.text.length === 0 || left.text + right.text !== merge.text)
+        continue;
       left.text = merge.text;
       right.text = '';
       left.next = right.next;
@@ -141,7 +148,9 @@ export class SentencePieceTokenizer implements Tokenizer {
     for (let i = 0; i >= 0 && i < symbols.length; i = symbols[i].next) {
       const id = this.ids.get(symbols[i].text);
       if (id !== undefined) output.push(id);
-      else for (const byte of new TextEncoder().encode(symbols[i].text)) output.push(this.byteIds[byte] >= 0 ? this.byteIds[byte] : (this.vocabulary.unknownTokenId ?? 0));
+      else
+        for (const byte of new TextEncoder().encode(symbols[i].text))
+          output.push(this.byteIds[byte] >= 0 ? this.byteIds[byte] : (this.vocabulary.unknownTokenId ?? 0));
     }
   }
 

@@ -13,12 +13,19 @@ import type { Tokenizer } from './types.js';
 
 /** llama.cpp's vector files: strings separated by a marker line, one line of ids per string. */
 function llamaCppCases(name: string): { text: string; ids: number[] }[] {
-  const inputs = readFileSync(join(sharedModels, 'llamacpp-vocab', `${name}.inp`), 'utf8').split('\n__ggml_vocab_test__\n');
-  const outputs = readFileSync(join(sharedModels, 'llamacpp-vocab', `${name}.out`), 'utf8').replace(/\n$/, '').split('\n');
+  const inputs = readFileSync(join(sharedModels, 'llamacpp-vocab', `${name}.inp`), 'utf8').split(
+    '\n__ggml_vocab_test__\n',
+  );
+  const outputs = readFileSync(join(sharedModels, 'llamacpp-vocab', `${name}.out`), 'utf8')
+    .replace(/\n$/, '')
+    .split('\n');
   // the .inp file ends with a marker, which leaves one empty piece after the last case
   if (inputs[inputs.length - 1] === '') inputs.pop();
   expect(inputs.length).toBe(outputs.length);
-  return inputs.map((text, i) => ({ text, ids: outputs[i].trim() === '' ? [] : outputs[i].trim().split(/\s+/).map(Number) }));
+  return inputs.map((text, i) => ({
+    text,
+    ids: outputs[i].trim() === '' ? [] : outputs[i].trim().split(/\s+/).map(Number),
+  }));
 }
 
 async function vocabularyOf(path: string): Promise<Tokenizer> {
@@ -27,7 +34,9 @@ async function vocabularyOf(path: string): Promise<Tokenizer> {
   return ggufTokenizer(metadata, path);
 }
 
-const storiesCases = JSON.parse(readFileSync(join(sharedModels, 'stories260K', 'tokenizer_cases.json'), 'utf8')).cases as { text: string; ids: number[] }[];
+const storiesCases = JSON.parse(
+  readFileSync(join(sharedModels, 'stories260K', 'tokenizer_cases.json'), 'utf8'),
+).cases as { text: string; ids: number[] }[];
 
 describe.each([
   ['GGUF vocabulary', () => vocabularyOf(stories.gguf)],
@@ -44,7 +53,8 @@ describe.each([
   });
   it('decodes what it encodes', async () => {
     const tokenizer = await load();
-    for (const { text } of storiesCases) if (!text.startsWith(' ')) expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
+    for (const { text } of storiesCases)
+      if (!text.startsWith(' ')) expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
   });
 });
 
@@ -53,17 +63,23 @@ describe('llama.cpp vocabulary vectors', () => {
     const tokenizer = await vocabularyOf(join(sharedModels, 'llamacpp-vocab', name));
     const cases = llamaCppCases(name);
     expect(cases.length).toBe(46);
-    const failures = cases.filter(({ text, ids }) => JSON.stringify(tokenizer.encode(text, { addBos: false })) !== JSON.stringify(ids));
+    const failures = cases.filter(
+      ({ text, ids }) => JSON.stringify(tokenizer.encode(text, { addBos: false })) !== JSON.stringify(ids),
+    );
     expect(failures).toEqual([]);
   });
 
   it('GPT-2 tokenizer.json passes the gpt-2 cases and the known examples', () => {
     const tokenizer = loadTokenizerJson(join(sharedModels, 'gpt2-tokenizer'));
-    const failures = llamaCppCases('ggml-vocab-gpt-2.gguf').filter(({ text, ids }) => JSON.stringify(tokenizer.encode(text)) !== JSON.stringify(ids));
+    const failures = llamaCppCases('ggml-vocab-gpt-2.gguf').filter(
+      ({ text, ids }) => JSON.stringify(tokenizer.encode(text)) !== JSON.stringify(ids),
+    );
     expect(failures).toEqual([]);
     expect(tokenizer.encode('Hello world')).toEqual([15496, 995]);
     expect(tokenizer.encode(' Hello world')).toEqual([18435, 995]);
-    expect(tokenizer.bosTokenId === undefined || tokenizer.encode('a')[0] !== tokenizer.bosTokenId).toBe(true);
+    expect(tokenizer.bosTokenId === undefined || tokenizer.encode('a')[0] !== tokenizer.bosTokenId).toBe(
+      true,
+    );
   });
 
   it('the llama SentencePiece vocabulary adds BOS by default and round-trips text', async () => {

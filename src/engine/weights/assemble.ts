@@ -15,8 +15,17 @@ export interface TensorSource {
 }
 
 /** Expected (out, in) shapes of every parameter. */
-function expectedShapes(config: ModelConfig): Record<keyof LayerWeights | 'embedding' | 'finalNorm' | 'classifier', number[]> {
-  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+function expectedShapes(
+  config: ModelConfig,
+): Record<keyof LayerWeights | 'embedding' | 'finalNorm' | 'classifier', number[]> {
+  const {
+    hiddenSize: C,
+    intermediateSize: I,
+    heads: H,
+    kvHeads: KVH,
+    headDim: hd,
+    vocabularySize: V,
+  } = config;
   return {
     embedding: [V, C],
     finalNorm: [C],
@@ -37,7 +46,12 @@ function expectedShapes(config: ModelConfig): Record<keyof LayerWeights | 'embed
 }
 
 /** Reads every parameter named by `table` from `source`; `where` names the file in errors. */
-export function assembleWeights(config: ModelConfig, table: NameTable, source: TensorSource, where: string): ModelWeights {
+export function assembleWeights(
+  config: ModelConfig,
+  table: NameTable,
+  source: TensorSource,
+  where: string,
+): ModelWeights {
   const shapes = expectedShapes(config);
   const read = (name: string, field: keyof typeof shapes): Float32Array => {
     if (!source.has(name)) {
@@ -56,7 +70,8 @@ export function assembleWeights(config: ModelConfig, table: NameTable, source: T
     }
     return source.read(name);
   };
-  const optional = (name: string, field: keyof typeof shapes) => (source.has(name) ? read(name, field) : null);
+  const optional = (name: string, field: keyof typeof shapes) =>
+    source.has(name) ? read(name, field) : null;
   const embedding = read(table.model.embedding, 'embedding');
   const layers: LayerWeights[] = [];
   for (let layer = 0; layer < config.layers; layer++) {

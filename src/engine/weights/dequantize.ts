@@ -72,10 +72,13 @@ export function floatToHalf(value: number): number {
 export function dequantize(bytes: Uint8Array, type: TensorType, count: number, where: string): Float32Array {
   const needed = storedBytes(type, count);
   if (bytes.length < needed) {
-    throw new WeightLoadError(`${where}: ${bytes.length} bytes stored, ${needed} needed for ${count} ${type} values`, {
-      code: 'WEIGHT_TRUNCATED',
-      hint: 'The file is truncated or corrupt; download it again.',
-    });
+    throw new WeightLoadError(
+      `${where}: ${bytes.length} bytes stored, ${needed} needed for ${count} ${type} values`,
+      {
+        code: 'WEIGHT_TRUNCATED',
+        hint: 'The file is truncated or corrupt; download it again.',
+      },
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, needed);
   const out = new Float32Array(count);
@@ -95,7 +98,8 @@ export function dequantize(bytes: Uint8Array, type: TensorType, count: number, w
       for (let block = 0; block * 32 < count; block++) {
         const base = block * 34;
         const scale = halfToFloat(view.getUint16(base, true));
-        for (let j = 0; j < 32 && block * 32 + j < count; j++) out[block * 32 + j] = scale * view.getInt8(base + 2 + j);
+        for (let j = 0; j < 32 && block * 32 + j < count; j++)
+          out[block * 32 + j] = scale * view.getInt8(base + 2 + j);
       }
       break;
     case 'Q4_0':
@@ -152,7 +156,8 @@ export function quantize(values: Float32Array, type: TensorType): Uint8Array {
           view.setUint16(base, floatToHalf(scale), true);
           const inverse = scale ? 1 / scale : 0;
           const code = (v: number) => Math.min(15, Math.floor(v * inverse + 8.5));
-          for (let j = 0; j < 16; j++) view.setUint8(base + 2 + j, code(slice[j] ?? 0) | (code(slice[j + 16] ?? 0) << 4));
+          for (let j = 0; j < 16; j++)
+            view.setUint8(base + 2 + j, code(slice[j] ?? 0) | (code(slice[j + 16] ?? 0) << 4));
         }
       }
       break;

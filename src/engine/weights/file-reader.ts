@@ -31,10 +31,13 @@ export class FileReader {
   /** Exactly `length` bytes at `offset`, or a WEIGHT_TRUNCATED error naming `what`. */
   read(offset: number, length: number, what: string): Uint8Array {
     if (offset + length > this.size) {
-      throw new WeightLoadError(`${this.path}: ${what} needs bytes ${offset}..${offset + length}, the file has ${this.size}`, {
-        code: 'WEIGHT_TRUNCATED',
-        hint: 'The file is truncated (an interrupted download?); fetch it again.',
-      });
+      throw new WeightLoadError(
+        `${this.path}: ${what} needs bytes ${offset}..${offset + length}, the file has ${this.size}`,
+        {
+          code: 'WEIGHT_TRUNCATED',
+          hint: 'The file is truncated (an interrupted download?); fetch it again.',
+        },
+      );
     }
     const bytes = new Uint8Array(length);
     let done = 0;

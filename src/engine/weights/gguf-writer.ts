@@ -10,8 +10,21 @@ import { layerTensorName, ggufNames } from './names.js';
 import type { LayerWeights, ModelWeights } from './types.js';
 
 /** GGUF value type ids. */
-export const GgufType = { UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12 } as const;
-
+export const GgufType = {
+  UINT8: 0,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 3,
+  UINT32: 4,
+  INT32: 5,
+  FLOAT32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  UINT64: 10,
+  INT64: 11,
+  FLOAT64: 12,
+} as const;
 
 /** Options for writeGguf. */
 export interface GgufWriteOptions {
@@ -29,7 +42,10 @@ class ByteWriter {
     this.chunks.push(bytes);
     this.length += bytes.length;
   }
-  number(kind: 'u32' | 'i32' | 'f32' | 'u64' | 'u8' | 'i8' | 'u16' | 'i16' | 'f64' | 'i64', value: number | bigint) {
+  number(
+    kind: 'u32' | 'i32' | 'f32' | 'u64' | 'u8' | 'i8' | 'u16' | 'i16' | 'f64' | 'i64',
+    value: number | bigint,
+  ) {
     const sizes = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, u64: 8, i64: 8, f64: 8 };
     const view = new DataView(new ArrayBuffer(sizes[kind]));
     if (kind === 'u8') view.setUint8(0, Number(value));
@@ -50,7 +66,18 @@ class ByteWriter {
     this.push(bytes);
   }
   value(type: number, value: unknown, subType?: number) {
-    const scalar: Record<number, Parameters<ByteWriter['number']>[0]> = { 0: 'u8', 1: 'i8', 2: 'u16', 3: 'i16', 4: 'u32', 5: 'i32', 6: 'f32', 10: 'u64', 11: 'i64', 12: 'f64' };
+    const scalar: Record<number, Parameters<ByteWriter['number']>[0]> = {
+      0: 'u8',
+      1: 'i8',
+      2: 'u16',
+      3: 'i16',
+      4: 'u32',
+      5: 'i32',
+      6: 'f32',
+      10: 'u64',
+      11: 'i64',
+      12: 'f64',
+    };
     if (type === GgufType.STRING) this.string(String(value));
     else if (type === GgufType.BOOL) this.number('u8', value ? 1 : 0);
     else if (type === GgufType.ARRAY) {
@@ -79,8 +106,14 @@ export function interleaveHeads(matrix: Float32Array, heads: number, columns: nu
   const out = new Float32Array(matrix.length);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
-      for (const [from, to] of [[i, 2 * i], [i + half, 2 * i + 1]]) {
-        out.set(matrix.subarray((h * headDim + from) * columns, (h * headDim + from + 1) * columns), (h * headDim + to) * columns);
+      for (const [from, to] of [
+        [i, 2 * i],
+        [i + half, 2 * i + 1],
+      ]) {
+        out.set(
+          matrix.subarray((h * headDim + from) * columns, (h * headDim + from + 1) * columns),
+          (h * headDim + to) * columns,
+        );
       }
     }
   }
@@ -88,7 +121,12 @@ export function interleaveHeads(matrix: Float32Array, heads: number, columns: nu
 }
 
 /** Writes config and weights as a GGUF file at `path` (atomically). */
-export function writeGguf(path: string, config: ModelConfig, weights: ModelWeights, options: GgufWriteOptions = {}): void {
+export function writeGguf(
+  path: string,
+  config: ModelConfig,
+  weights: ModelWeights,
+  options: GgufWriteOptions = {},
+): void {
   const architecture = config.architecture in ggufArchitectures ? config.architecture : 'llama';
   if (config.ropeScaling?.type === 'llama3') {
     throw new ValidationError('writing llama3 RoPE scaling to GGUF is not supported yet', {
@@ -96,7 +134,8 @@ export function writeGguf(path: string, config: ModelConfig, weights: ModelWeigh
       hint: 'Export a model without llama3 RoPE scaling, or convert it with llama.cpp.',
     });
   }
-  const needsInterleave = ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
+  const needsInterleave =
+    ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
   const a = (key: string) => `${architecture}.${key}`;
   const metadata: Record<string, GgufValue> = {
     'general.architecture': { type: GgufType.STRING, value: architecture },
@@ -115,7 +154,10 @@ export function writeGguf(path: string, config: ModelConfig, weights: ModelWeigh
     [a('attention.layer_norm_rms_epsilon')]: { type: GgufType.FLOAT32, value: config.rmsNormEps },
     [a('vocab_size')]: { type: GgufType.UINT32, value: config.vocabularySize },
     ...(config.ropeScaling?.type === 'linear'
-      ? { [a('rope.scaling.type')]: { type: GgufType.STRING, value: 'linear' }, [a('rope.scaling.factor')]: { type: GgufType.FLOAT32, value: config.ropeScaling.factor } }
+      ? {
+          [a('rope.scaling.type')]: { type: GgufType.STRING, value: 'linear' },
+          [a('rope.scaling.factor')]: { type: GgufType.FLOAT32, value: config.ropeScaling.factor },
+        }
       : {}),
     ...options.metadata,
   };
@@ -127,7 +169,14 @@ export function writeGguf(path: string, config: ModelConfig, weights: ModelWeigh
     if ((type === 'Q8_0' || type === 'Q4_0') && shape[shape.length - 1] % 32 !== 0) type = 'F16';
     tensors.push({ name, shape, type, data: quantize(values, type) });
   };
-  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+  const {
+    hiddenSize: C,
+    intermediateSize: I,
+    heads: H,
+    kvHeads: KVH,
+    headDim: hd,
+    vocabularySize: V,
+  } = config;
   add(ggufNames.model.embedding, weights.embedding, [V, C]);
   weights.layers.forEach((layer, l) => {
     const name = (field: keyof LayerWeights) => layerTensorName(ggufNames, field, l);
@@ -135,8 +184,14 @@ export function writeGguf(path: string, config: ModelConfig, weights: ModelWeigh
     add(name('query'), needsInterleave ? interleaveHeads(layer.query, H, C) : layer.query, [H * hd, C]);
     add(name('key'), needsInterleave ? interleaveHeads(layer.key, KVH, C) : layer.key, [KVH * hd, C]);
     add(name('value'), layer.value, [KVH * hd, C]);
-    if (layer.queryBias) add(name('queryBias'), needsInterleave ? interleaveHeads(layer.queryBias, H, 1) : layer.queryBias, [H * hd]);
-    if (layer.keyBias) add(name('keyBias'), needsInterleave ? interleaveHeads(layer.keyBias, KVH, 1) : layer.keyBias, [KVH * hd]);
+    if (layer.queryBias)
+      add(name('queryBias'), needsInterleave ? interleaveHeads(layer.queryBias, H, 1) : layer.queryBias, [
+        H * hd,
+      ]);
+    if (layer.keyBias)
+      add(name('keyBias'), needsInterleave ? interleaveHeads(layer.keyBias, KVH, 1) : layer.keyBias, [
+        KVH * hd,
+      ]);
     if (layer.valueBias) add(name('valueBias'), layer.valueBias, [KVH * hd]);
     add(name('attentionOutput'), layer.attentionOutput, [C, H * hd]);
     add(name('mlpNorm'), layer.mlpNorm, [C]);
@@ -171,7 +226,7 @@ export function writeGguf(path: string, config: ModelConfig, weights: ModelWeigh
   const temporary = `${path}.${process.pid}.tmp`;
   const descriptor = openSync(temporary, 'w');
   const writeAll = (bytes: Uint8Array) => {
-    for (let done = 0; done < bytes.length; ) done += writeSync(descriptor, bytes, done);
+    for (let done = 0; done < bytes.length;) done += writeSync(descriptor, bytes, done);
   };
   try {
     const head = header.bytes();

@@ -40,9 +40,12 @@ interface TensorInfo {
 }
 
 /** Parses a GGUF file's header; throws WeightLoadError for anything that is not a readable GGUF. */
-export async function readGgufHeader(
-  path: string,
-): Promise<{ metadata: GgufMetadata; typedMetadata: Record<string, GgufValue>; tensors: Map<string, TensorInfo>; reader: FileReader }> {
+export async function readGgufHeader(path: string): Promise<{
+  metadata: GgufMetadata;
+  typedMetadata: Record<string, GgufValue>;
+  tensors: Map<string, TensorInfo>;
+  reader: FileReader;
+}> {
   const reader = new FileReader(path);
   const magic = new TextDecoder().decode(reader.read(0, Math.min(4, reader.size), 'the magic number'));
   if (magic !== 'GGUF') {
@@ -67,12 +70,19 @@ export async function readGgufHeader(
   const dataStart = Number(parsed.tensorDataOffset);
   // the parser reads past the end of a cut file without complaint, so check what it found
   const keys = Object.keys(parsed.metadata).length - 3; // version, tensor_count, kv_count
-  if (keys !== Number(parsed.metadata.kv_count) || parsed.tensorInfos.length !== Number(parsed.metadata.tensor_count) || dataStart > reader.size) {
+  if (
+    keys !== Number(parsed.metadata.kv_count) ||
+    parsed.tensorInfos.length !== Number(parsed.metadata.tensor_count) ||
+    (parsed.tensorInfos.length > 0 && dataStart > reader.size)
+  ) {
     reader.close();
-    throw new WeightLoadError(`${path}: the GGUF header is incomplete (${keys} of ${parsed.metadata.kv_count} metadata entries, data would start at byte ${dataStart} of ${reader.size})`, {
-      code: 'WEIGHT_TRUNCATED',
-      hint: 'The file is truncated (an interrupted download?); fetch it again.',
-    });
+    throw new WeightLoadError(
+      `${path}: the GGUF header is incomplete (${keys} of ${parsed.metadata.kv_count} metadata entries, data would start at byte ${dataStart} of ${reader.size})`,
+      {
+        code: 'WEIGHT_TRUNCATED',
+        hint: 'The file is truncated (an interrupted download?); fetch it again.',
+      },
+    );
   }
   for (const info of parsed.tensorInfos) {
     const dims = info.shape.map(Number);
@@ -97,10 +107,13 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
     read(name) {
       const { type, offset, count } = info(name);
       if (!isTensorType(type)) {
-        throw new WeightLoadError(`${path}: tensor ${name} is stored as ${type}, which promptune cannot read`, {
-          code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
-          hint: 'Supported GGUF types: F32, F16, BF16, Q8_0, Q4_0. Re-quantize with llama.cpp (e.g. to Q8_0) or use the F16 file.',
-        });
+        throw new WeightLoadError(
+          `${path}: tensor ${name} is stored as ${type}, which promptune cannot read`,
+          {
+            code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
+            hint: 'Supported GGUF types: F32, F16, BF16, Q8_0, Q4_0. Re-quantize with llama.cpp (e.g. to Q8_0) or use the F16 file.',
+          },
+        );
       }
       const bytes = reader.read(offset, storedBytes(type, count), `tensor ${name}`);
       return dequantize(bytes, type, count, `${path}: tensor ${name}`);
@@ -109,7 +122,11 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
 }
 
 /** Builds a ModelConfig from GGUF metadata. */
-export function ggufConfig(metadata: GgufMetadata, tensors: Map<string, TensorInfo>, path: string): ModelConfig {
+export function ggufConfig(
+  metadata: GgufMetadata,
+  tensors: Map<string, TensorInfo>,
+  path: string,
+): ModelConfig {
   const architecture = String(metadata['general.architecture'] ?? '');
   const family = ggufArchitectures[architecture];
   if (!family) {
@@ -149,7 +166,8 @@ export function ggufConfig(metadata: GgufMetadata, tensors: Map<string, TensorIn
     rmsNormEps: key('attention.layer_norm_rms_epsilon') ?? 1e-5,
     ropeTheta: key('rope.freq_base') ?? 10000,
     ropeStyle: family.ropeStyle,
-    ropeScaling: scalingType === 'linear' ? { type: 'linear', factor: key('rope.scaling.factor') ?? 1 } : undefined,
+    ropeScaling:
+      scalingType === 'linear' ? { type: 'linear', factor: key('rope.scaling.factor') ?? 1 } : undefined,
     tiedEmbeddings: !tensors.has('output.weight'),
     attentionBias: tensors.has('blk.0.attn_q.bias'),
     bosTokenId: typeof bos === 'number' ? bos : undefined,
@@ -158,9 +176,12 @@ export function ggufConfig(metadata: GgufMetadata, tensors: Map<string, TensorIn
 }
 
 /** Loads config, weights and metadata (with the vocabulary) from a GGUF file. */
-export async function loadGguf(
-  path: string,
-): Promise<{ config: ModelConfig; weights: ModelWeights; metadata: GgufMetadata; typedMetadata: Record<string, GgufValue> }> {
+export async function loadGguf(path: string): Promise<{
+  config: ModelConfig;
+  weights: ModelWeights;
+  metadata: GgufMetadata;
+  typedMetadata: Record<string, GgufValue>;
+}> {
   const { metadata, typedMetadata, tensors, reader } = await readGgufHeader(path);
   try {
     const config = ggufConfig(metadata, tensors, path);

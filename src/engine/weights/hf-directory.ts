@@ -37,7 +37,8 @@ function readJson(path: string, what: string): HfConfig {
 }
 
 function ropeScaling(config: HfConfig): RopeScaling | undefined {
-  const parameters = (config.rope_parameters ?? config.rope_scaling) as Record<string, number | string> | undefined;
+  const parameters = (config.rope_parameters ?? config.rope_scaling) as
+    Record<string, number | string> | undefined;
   const type = parameters?.rope_type ?? parameters?.type;
   if (!parameters || !type || type === 'default') return undefined;
   if (type === 'linear') return { type: 'linear', factor: Number(parameters.factor) };
@@ -107,7 +108,9 @@ export function safetensorsFiles(directory: string): string[] {
   if (existsSync(single)) return [single];
   const indexPath = join(directory, 'model.safetensors.index.json');
   if (existsSync(indexPath)) {
-    const index = readJson(indexPath, 'model.safetensors.index.json') as { weight_map?: Record<string, string> };
+    const index = readJson(indexPath, 'model.safetensors.index.json') as {
+      weight_map?: Record<string, string>;
+    };
     return [...new Set(Object.values(index.weight_map ?? {}))].map((file) => join(directory, file));
   }
   throw new NotFoundError(`${directory} has neither model.safetensors nor model.safetensors.index.json`, {
@@ -117,7 +120,11 @@ export function safetensorsFiles(directory: string): string[] {
 }
 
 /** Loads config.json and the safetensors weights of a Hugging Face directory. */
-export function loadHuggingFaceDirectory(directory: string): { config: ModelConfig; weights: ModelWeights; raw: HfConfig } {
+export function loadHuggingFaceDirectory(directory: string): {
+  config: ModelConfig;
+  weights: ModelWeights;
+  raw: HfConfig;
+} {
   const raw = readJson(join(directory, 'config.json'), 'config.json');
   const config = huggingFaceConfig(raw, join(directory, 'config.json'));
   const source = openSafetensors(safetensorsFiles(directory));

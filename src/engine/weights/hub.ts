@@ -2,7 +2,15 @@
 // @huggingface/hub into a cache directory, resuming partial downloads (Range requests on the file's
 // blob). Already-cached files are used without touching the network.
 import { downloadFile, listFiles } from '@huggingface/hub';
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,9 +42,16 @@ export function parseHubReference(reference: string): HubReference {
 }
 
 /** Files of a safetensors checkpoint worth fetching; shards come from the index. */
-const checkpointFiles = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'model.safetensors.index.json'];
+const checkpointFiles = [
+  'config.json',
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'model.safetensors',
+  'model.safetensors.index.json',
+];
 
-/** Options for hub access; `hubUrl` and `fetch` exist for mirrors and tests. */
+/** Options for hub access; `hubUrl` (default: HF_ENDPOINT, else huggingface.co) and `fetch` exist for mirrors and tests. */
 export interface HubOptions {
   cacheDirectory?: string;
   hubUrl?: string;
@@ -58,42 +73,65 @@ export function hubFolder(reference: HubReference, cacheDirectory = defaultCache
 export async function resolveHubReference(text: string, options: HubOptions = {}): Promise<string> {
   const reference = parseHubReference(text);
   const folder = hubFolder(reference, options.cacheDirectory);
-  const credentials = { hubUrl: options.hubUrl, fetch: options.fetch, accessToken: options.accessToken ?? process.env.HF_TOKEN };
+  const credentials = {
+    hubUrl: options.hubUrl ?? process.env.HF_ENDPOINT,
+    fetch: options.fetch,
+    accessToken: options.accessToken ?? process.env.HF_TOKEN,
+  };
   const repo = { type: 'model' as const, name: reference.repo };
   const complete = (file: string) => existsSync(join(folder, file));
   if (reference.file && complete(reference.file)) return join(folder, reference.file);
-  if (!reference.file && complete('config.json') && (complete('model.safetensors') || complete('.complete'))) return folder;
+  if (!reference.file && complete('config.json') && (complete('model.safetensors') || complete('.complete')))
+    return folder;
 
   let wanted: string[];
   try {
     if (reference.file) wanted = [reference.file];
     else {
       const available = new Set<string>();
-      for await (const entry of listFiles({ repo, revision: reference.revision, recursive: true, ...credentials })) available.add(entry.path);
+      for await (const entry of listFiles({
+        repo,
+        revision: reference.revision,
+        recursive: true,
+        ...credentials,
+      }))
+        available.add(entry.path);
       wanted = checkpointFiles.filter((file) => available.has(file));
       if (!available.has('model.safetensors') && !available.has('model.safetensors.index.json')) {
         const ggufs = [...available].filter((file) => file.endsWith('.gguf'));
         throw new DownloadError(`${reference.repo} has no safetensors checkpoint`, {
           code: 'HUB_NO_CHECKPOINT',
-          hint: ggufs.length ? `Name a GGUF file: ${ggufs.slice(0, 5).map((file) => `hf:${reference.repo}/${file}`).join(', ')}` : 'Pick a repository with model.safetensors or a .gguf file.',
+          hint: ggufs.length
+            ? `Name a GGUF file: ${ggufs
+                .slice(0, 5)
+                .map((file) => `hf:${reference.repo}/${file}`)
+                .join(', ')}`
+            : 'Pick a repository with model.safetensors or a .gguf file.',
         });
       }
     }
     for (const file of wanted) await fetchFile(repo, reference, file, folder, credentials, options);
     if (!reference.file && complete('model.safetensors.index.json')) {
-      const { readFileSync, writeFileSync } = await import('node:fs');
-      const index = JSON.parse(readFileSync(join(folder, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string> };
-      for (const shard of new Set(Object.values(index.weight_map))) await fetchFile(repo, reference, shard, folder, credentials, options);
+      const index = JSON.parse(readFileSync(join(folder, 'model.safetensors.index.json'), 'utf8')) as {
+        weight_map: Record<string, string>;
+      };
+      for (const shard of new Set(Object.values(index.weight_map)))
+        await fetchFile(repo, reference, shard, folder, credentials, options);
       writeFileSync(join(folder, '.complete'), '');
     }
   } catch (error) {
     if (error instanceof DownloadError) throw error;
-    const files = reference.file ? [reference.file] : ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
-    throw new DownloadError(`cannot download ${text} from the Hugging Face hub: ${(error as Error).message}`, {
-      code: 'HUB_UNREACHABLE',
-      hint: `If this machine is offline, place ${files.join(', ')} from https://huggingface.co/${reference.repo} in ${folder} by hand (or pass a local path to --model).`,
-      cause: error,
-    });
+    const files = reference.file
+      ? [reference.file]
+      : ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+    throw new DownloadError(
+      `cannot download ${text} from the Hugging Face hub: ${(error as Error).message}`,
+      {
+        code: 'HUB_UNREACHABLE',
+        hint: `If this machine is offline, place ${files.join(', ')} from https://huggingface.co/${reference.repo} in ${folder} by hand (or pass a local path to --model).`,
+        cause: error,
+      },
+    );
   }
   return reference.file ? join(folder, reference.file) : folder;
 }
@@ -128,9 +166,11 @@ async function fetchFile(
     }
   };
   if (done < blob.size) {
-    const stream = Readable.fromWeb(blob.slice(done).stream() as import('node:stream/web').ReadableStream<Uint8Array>);
+    const stream = Readable.fromWeb(
+      blob.slice(done).stream() as import('node:stream/web').ReadableStream<Uint8Array>,
+    );
     await pipeline(stream, counter, createWriteStream(partial, { flags: done > 0 ? 'a' : 'w' }));
-  }
+  } else if (!existsSync(partial)) writeFileSync(partial, '');
   if (statSync(partial).size !== blob.size) {
     throw new DownloadError(`${file}: got ${statSync(partial).size} of ${blob.size} bytes`, {
       code: 'HUB_INCOMPLETE',

@@ -11,28 +11,95 @@ import type { LayerWeights, ModelWeights } from './types.js';
 type Field = keyof LayerWeights | 'embedding' | 'finalNorm' | 'classifier' | 'frequencies';
 
 /** Tensor order of the legacy export (llama2.c `legacy_export`); `frequencies` is skipped. */
-const legacyOrder: Field[] = ['embedding', 'attentionNorm', 'query', 'key', 'value', 'attentionOutput', 'mlpNorm', 'gate', 'down', 'up', 'finalNorm', 'frequencies', 'classifier'];
+const legacyOrder: Field[] = [
+  'embedding',
+  'attentionNorm',
+  'query',
+  'key',
+  'value',
+  'attentionOutput',
+  'mlpNorm',
+  'gate',
+  'down',
+  'up',
+  'finalNorm',
+  'frequencies',
+  'classifier',
+];
 /** Tensor order of `version1_export`. */
-const version1Order: Field[] = ['attentionNorm', 'mlpNorm', 'finalNorm', 'embedding', 'query', 'key', 'value', 'attentionOutput', 'gate', 'down', 'up', 'classifier'];
+const version1Order: Field[] = [
+  'attentionNorm',
+  'mlpNorm',
+  'finalNorm',
+  'embedding',
+  'query',
+  'key',
+  'value',
+  'attentionOutput',
+  'gate',
+  'down',
+  'up',
+  'classifier',
+];
 
-const perLayer = new Set<Field>(['attentionNorm', 'query', 'key', 'value', 'attentionOutput', 'mlpNorm', 'gate', 'down', 'up']);
+const perLayer = new Set<Field>([
+  'attentionNorm',
+  'query',
+  'key',
+  'value',
+  'attentionOutput',
+  'mlpNorm',
+  'gate',
+  'down',
+  'up',
+]);
 
 /** Synthetic names: llama2.c files have none, so `layers.3.query` etc. stand for positions. */
 const llama2cNames: NameTable = {
   model: { embedding: 'embedding', finalNorm: 'finalNorm', classifier: 'classifier' },
   layer: Object.fromEntries(
-    ['attentionNorm', 'query', 'key', 'value', 'queryBias', 'keyBias', 'valueBias', 'attentionOutput', 'mlpNorm', 'gate', 'up', 'down'].map((f) => [f, `layers.{layer}.${f}`]),
+    [
+      'attentionNorm',
+      'query',
+      'key',
+      'value',
+      'queryBias',
+      'keyBias',
+      'valueBias',
+      'attentionOutput',
+      'mlpNorm',
+      'gate',
+      'up',
+      'down',
+    ].map((f) => [f, `layers.{layer}.${f}`]),
   ) as NameTable['layer'],
 };
 
 const MAGIC = 0x616b3432; // "ak42"
 
 function shapeOf(field: Field, config: ModelConfig): number[] {
-  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+  const {
+    hiddenSize: C,
+    intermediateSize: I,
+    heads: H,
+    kvHeads: KVH,
+    headDim: hd,
+    vocabularySize: V,
+  } = config;
   const shapes: Record<string, number[]> = {
-    embedding: [V, C], classifier: [V, C], finalNorm: [C], attentionNorm: [C], mlpNorm: [C],
-    query: [H * hd, C], key: [KVH * hd, C], value: [KVH * hd, C], attentionOutput: [C, H * hd],
-    gate: [I, C], up: [I, C], down: [C, I], frequencies: [config.contextLength, hd],
+    embedding: [V, C],
+    classifier: [V, C],
+    finalNorm: [C],
+    attentionNorm: [C],
+    mlpNorm: [C],
+    query: [H * hd, C],
+    key: [KVH * hd, C],
+    value: [KVH * hd, C],
+    attentionOutput: [C, H * hd],
+    gate: [I, C],
+    up: [I, C],
+    down: [C, I],
+    frequencies: [config.contextLength, hd],
   };
   return shapes[field];
 }
@@ -57,7 +124,15 @@ export function loadLlama2c(path: string): { config: ModelConfig; weights: Model
     }
     const values = Array.from({ length: 7 }, (_, i) => head.getInt32(offset + 4 * i, true));
     const [dim, hiddenDim, layers, heads, kvHeads, signedVocabulary, contextLength] = values;
-    const sane = dim > 0 && dim < 65536 && hiddenDim > 0 && layers > 0 && layers < 1024 && heads > 0 && kvHeads > 0 && contextLength > 0;
+    const sane =
+      dim > 0 &&
+      dim < 65536 &&
+      hiddenDim > 0 &&
+      layers > 0 &&
+      layers < 1024 &&
+      heads > 0 &&
+      kvHeads > 0 &&
+      contextLength > 0;
     if (!sane || signedVocabulary === 0 || Math.abs(signedVocabulary) > 10_000_000 || dim % heads !== 0) {
       throw new WeightLoadError(`${path}: header [${values}] is not a llama2.c checkpoint header`, {
         code: 'WEIGHT_BAD_MAGIC',
@@ -112,8 +187,11 @@ export function loadLlama2c(path: string): { config: ModelConfig; weights: Model
 }
 
 function truncated(path: string, size: number, needed?: number): WeightLoadError {
-  return new WeightLoadError(`${path}: the file has ${size} bytes${needed ? `, the header implies ${needed}` : ''}`, {
-    code: 'WEIGHT_TRUNCATED',
-    hint: 'The checkpoint is truncated (an interrupted download?); fetch it again.',
-  });
+  return new WeightLoadError(
+    `${path}: the file has ${size} bytes${needed ? `, the header implies ${needed}` : ''}`,
+    {
+      code: 'WEIGHT_TRUNCATED',
+      hint: 'The checkpoint is truncated (an interrupted download?); fetch it again.',
+    },
+  );
 }

@@ -26,10 +26,13 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
   }
   const headerLength = Number(new DataView(reader.read(0, 8, 'header length').buffer).getBigUint64(0, true));
   if (headerLength > 100_000_000 || headerLength + 8 > reader.size) {
-    throw new WeightLoadError(`${path}: header length ${headerLength} does not fit a file of ${reader.size} bytes`, {
-      code: 'WEIGHT_BAD_MAGIC',
-      hint: 'This is not a safetensors file, or it is truncated.',
-    });
+    throw new WeightLoadError(
+      `${path}: header length ${headerLength} does not fit a file of ${reader.size} bytes`,
+      {
+        code: 'WEIGHT_BAD_MAGIC',
+        hint: 'This is not a safetensors file, or it is truncated.',
+      },
+    );
   }
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
@@ -46,10 +49,13 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
     if (name === '__metadata__') continue;
     const [start, end] = info.data_offsets;
     if (base + end > reader.size) {
-      throw new WeightLoadError(`${path}: tensor ${name} ends at byte ${base + end}, the file has ${reader.size}`, {
-        code: 'WEIGHT_TRUNCATED',
-        hint: 'The file is truncated (an interrupted download?); fetch it again.',
-      });
+      throw new WeightLoadError(
+        `${path}: tensor ${name} ends at byte ${base + end}, the file has ${reader.size}`,
+        {
+          code: 'WEIGHT_TRUNCATED',
+          hint: 'The file is truncated (an interrupted download?); fetch it again.',
+        },
+      );
     }
     entries.set(name, { dtype: info.dtype, shape: info.shape, start: base + start, end: base + end, reader });
   }
@@ -77,10 +83,13 @@ export function openSafetensors(paths: string[]): TensorSource & { close(): void
       const entry = entries.get(name)!;
       const type = readableTypes[entry.dtype];
       if (!type) {
-        throw new WeightLoadError(`${entry.reader.path}: tensor ${name} is ${entry.dtype}, which promptune cannot read`, {
-          code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
-          hint: 'Supported safetensors dtypes: F32, F16, BF16.',
-        });
+        throw new WeightLoadError(
+          `${entry.reader.path}: tensor ${name} is ${entry.dtype}, which promptune cannot read`,
+          {
+            code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
+            hint: 'Supported safetensors dtypes: F32, F16, BF16.',
+          },
+        );
       }
       const count = entry.shape.reduce((a, b) => a * b, 1);
       const bytes = entry.reader.read(entry.start, entry.end - entry.start, `tensor ${name}`);

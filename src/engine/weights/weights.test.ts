@@ -25,7 +25,10 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<Prom
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(PromptuneError.isInstance(error), `expected a PromptuneError with code ${code}, got ${String(error)}`).toBe(true);
+  expect(
+    PromptuneError.isInstance(error),
+    `expected a PromptuneError with code ${code}, got ${String(error)}`,
+  ).toBe(true);
   expect((error as PromptuneError).code).toBe(code);
   expect((error as PromptuneError).hint).toBeTruthy();
   return error as PromptuneError;
@@ -33,7 +36,8 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<Prom
 
 describe('element types', () => {
   it('half precision encodes and decodes exactly representable values, and rounds others', () => {
-    for (const value of [0, 1, -2, 0.5, 65504, 2 ** -24, -0.333251953125]) expect(halfToFloat(floatToHalf(value))).toBe(value);
+    for (const value of [0, 1, -2, 0.5, 65504, 2 ** -24, -0.333251953125])
+      expect(halfToFloat(floatToHalf(value))).toBe(value);
     expect(Math.abs(halfToFloat(floatToHalf(0.1)) - 0.1)).toBeLessThan(1e-4);
   });
   it.each([
@@ -63,7 +67,9 @@ describe('GGUF writer', () => {
   it('a GGUF written from the Hugging Face directory re-interleaves Q/K and matches', async () => {
     const { model } = await loadModel(stories.huggingFace);
     const path = join(directory, 'stories-from-hf.gguf');
-    writeGguf(path, model.config, model.weights, { metadata: tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata) });
+    writeGguf(path, model.config, model.weights, {
+      metadata: tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata),
+    });
     const loaded = await loadGguf(path);
     expect(loaded.config.ropeStyle).toBe('interleaved');
     expect(maxAbsDiff(await logitsOf(path), reference.logits.flat())).toBeLessThan(1e-4);
@@ -78,7 +84,10 @@ describe('GGUF writer', () => {
   ] as const)('a %s GGUF loads and stays close to the reference', async (type, tolerance) => {
     const { model } = await loadModel(stories.gguf);
     const path = join(directory, `stories-${type}.gguf`);
-    writeGguf(path, model.config, model.weights, { type, metadata: tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata) });
+    writeGguf(path, model.config, model.weights, {
+      type,
+      metadata: tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata),
+    });
     const diff = maxAbsDiff(await logitsOf(path), reference.logits.flat());
     console.log(`${type}: max abs logit diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(tolerance);
@@ -115,7 +124,8 @@ describe('bad model files', () => {
 
   it('a truncated safetensors file', async () => {
     const folder = mkdtempSync(join(directory, 'hf-'));
-    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) copyFileSync(join(stories.huggingFace, file), join(folder, file));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'])
+      copyFileSync(join(stories.huggingFace, file), join(folder, file));
     truncateSync(join(folder, 'model.safetensors'), 700_000);
     await expectCode(loadModel(folder), 'WEIGHT_TRUNCATED');
   });
@@ -129,7 +139,9 @@ describe('bad model files', () => {
   it('an unsupported architecture', async () => {
     const { model } = await loadModel(stories.gguf);
     const path = join(directory, 'falcon.gguf');
-    writeGguf(path, model.config, model.weights, { metadata: { 'general.architecture': { type: GgufType.STRING, value: 'falcon' } } });
+    writeGguf(path, model.config, model.weights, {
+      metadata: { 'general.architecture': { type: GgufType.STRING, value: 'falcon' } },
+    });
     const error = await expectCode(loadModel(path), 'WEIGHT_UNSUPPORTED_ARCHITECTURE');
     expect(error.message).toContain('falcon');
   });
@@ -156,17 +168,28 @@ describe('bad model files', () => {
 
   it('an unsupported safetensors dtype', async () => {
     const folder = mkdtempSync(join(directory, 'hf-'));
-    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(stories.huggingFace, file), join(folder, file));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(stories.huggingFace, file), join(folder, file));
     const original = readFileSync(join(stories.huggingFace, 'model.safetensors'));
     const headerLength = Number(original.readBigUInt64LE(0));
-    const header = original.subarray(8, 8 + headerLength).toString('utf8').replace('"dtype":"F32"', '"dtype":"I8"');
-    const patched = Buffer.concat([original.subarray(0, 8), Buffer.from(header.padEnd(headerLength)), original.subarray(8 + headerLength)]);
+    const header = original
+      .subarray(8, 8 + headerLength)
+      .toString('utf8')
+      .replace('"dtype":"F32"', '"dtype":"I8"');
+    const patched = Buffer.concat([
+      original.subarray(0, 8),
+      Buffer.from(header.padEnd(headerLength)),
+      original.subarray(8 + headerLength),
+    ]);
     writeFileSync(join(folder, 'model.safetensors'), patched);
     await expectCode(loadModel(folder), 'WEIGHT_UNSUPPORTED_QUANTIZATION');
   });
 
   it('a tokenizer that does not match the model', async () => {
-    await expectCode(loadModel(stories.gguf, { tokenizer: join(sharedModels, 'gpt2-tokenizer', 'tokenizer.json') }), 'TOKENIZER_MISMATCH');
+    await expectCode(
+      loadModel(stories.gguf, { tokenizer: join(sharedModels, 'gpt2-tokenizer', 'tokenizer.json') }),
+      'TOKENIZER_MISMATCH',
+    );
   });
 
   it('a llama2.c checkpoint without its tokenizer', async () => {
@@ -181,6 +204,8 @@ describe('bad model files', () => {
     const long = tokenizer.encode('Once upon a time, there was a little girl. '.repeat(60));
     expect(long.length).toBeGreaterThan(model.config.contextLength);
     await expectCode(generate(model, tokenizer, [{ tokens: long }], { maxTokens: 4 }), 'CONTEXT_OVERFLOW');
-    expect(() => model.forward({ batch: 1, time: long.length, tokens: Int32Array.from(long) })).toThrow(/context limit/);
+    expect(() => model.forward({ batch: 1, time: long.length, tokens: Int32Array.from(long) })).toThrow(
+      /context limit/,
+    );
   });
 });

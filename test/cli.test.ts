@@ -1,0 +1,104 @@
+// The promptune command as a user runs it (bin/promptune.js over the built dist/): generate streams
+// the reference continuation from every format; model info; errors print a hint and exit non-zero.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { referenceLogits, repositoryRoot, sharedModels, stories } from './models.js';
+
+const reference = referenceLogits();
+const continuation = reference.greedy_text.slice(reference.prompt.length);
+
+function promptune(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], {
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('promptune generate', () => {
+  it.each([
+    ['GGUF', stories.gguf],
+    ['llama2.c', stories.llama2c],
+    ['Hugging Face directory', stories.huggingFace],
+  ])('prints only the reference greedy continuation (%s)', (_format, model) => {
+    const result = promptune(
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      reference.prompt,
+      '--max-tokens',
+      '40',
+      '--temperature',
+      '0',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(continuation + '\n');
+  });
+
+  it('is reproducible with a seed when sampling', () => {
+    const args = [
+      'generate',
+      '--model',
+      stories.gguf,
+      '--prompt',
+      'Tom went',
+      '--max-tokens',
+      '30',
+      '--temperature',
+      '1',
+      '--seed',
+      '11',
+    ];
+    const first = promptune(...args);
+    expect(first.status).toBe(0);
+    expect(promptune(...args).stdout).toBe(first.stdout);
+  });
+
+  it('refuses a bad option value with a hint and exit code 1', () => {
+    const result = promptune('generate', '--model', stories.gguf, '--prompt', 'x', '--max-tokens', 'many');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/--max-tokens is "many".*\nhint: .*\ncode: CLI_INVALID_OPTION/);
+  });
+
+  it('reports a missing model file with its code', () => {
+    const result = promptune('generate', '--model', join(sharedModels, 'nothing.gguf'), '--prompt', 'x');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('code: MODEL_NOT_FOUND');
+  });
+
+  it('reports a missing required option as a usage error', () => {
+    const result = promptune('generate', '--prompt', 'x');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/model/);
+  });
+});
+
+describe('promptune model info', () => {
+  it('prints architecture, parameters, vocabulary, context length and format', () => {
+    const result = promptune('model', 'info', '--model', stories.gguf);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/architecture\s+llama/);
+    expect(result.stdout).toMatch(/parameters\s+260,032/);
+    expect(result.stdout).toMatch(/vocabulary\s+512/);
+    expect(result.stdout).toMatch(/context length\s+2048/);
+    expect(result.stdout).toMatch(/format\s+gguf/);
+  });
+
+  it.each([
+    [stories.llama2c, 'llama2c', 512],
+    [stories.huggingFace, 'safetensors', 512],
+  ])('--json for %s', (model, format, contextLength) => {
+    const result = promptune('model', 'info', '--model', model, '--json');
+    const info = JSON.parse(result.stdout);
+    expect(info).toMatchObject({
+      format,
+      architecture: 'llama',
+      parameters: 260032,
+      vocabularySize: 512,
+      contextLength,
+    });
+  });
+});
