@@ -1,0 +1,158 @@
+// npm run bench:engine — the local engine against its peers, measured in the same run:
+//  1. forward throughput, batch 8 x 148 tokens, vs PyTorch CPU (bench/engine_torch.py) on the same
+//     random SmolLM2-135M-shaped weights and tokens; logits are compared to show it is the same work;
+//  2. batch-1 greedy decode tokens/s vs llama.cpp (node-llama-cpp) on the same weights written as an
+//     F32 GGUF by our writer.
+// Prints each ratio on its own line. Peers that are not installed are skipped with a message.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultKernels, generate, seededRandom, writeGguf, type LlamaModel, type Tokenizer } from '../src/engine/index.js';
+import { GgufType } from '../src/engine/weights/gguf-writer.js';
+import { randomModel, smolLm2Shape } from './random-model.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const work = join(here, '.out', 'engine');
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const line = (text: string) => process.stdout.write(text + '\n');
+
+function randomTokens(count: number, vocabulary: number, seed: number): Int32Array {
+  const random = seededRandom(seed);
+  return Int32Array.from({ length: count }, () => 3 + Math.floor(random() * (vocabulary - 3)));
+}
+
+/** Writes weights and tokens as one raw float32 blob plus a manifest the PyTorch script reads. */
+function writeForTorch(model: LlamaModel, tokens: Int32Array, batch: number, time: number): void {
+  const tensors: Record<string, { shape: number[]; offset: number }> = {};
+  const descriptor = openSync(join(work, 'weights.bin'), 'w');
+  let offset = 0;
+  const { config, weights } = model;
+  const put = (name: string, values: Float32Array, shape: number[]) => {
+    tensors[name] = { shape, offset };
+    writeSync(descriptor, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    offset += values.length;
+  };
+  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+  put('embedding', weights.embedding, [V, C]);
+  put('finalNorm', weights.finalNorm, [C]);
+  weights.layers.forEach((layer, l) => {
+    const shapes: Record<string, number[]> = {
+      attentionNorm: [C], query: [H * hd, C], key: [KVH * hd, C], value: [KVH * hd, C], attentionOutput: [C, H * hd],
+      mlpNorm: [C], gate: [I, C], up: [I, C], down: [C, I],
+    };
+    for (const [name, shape] of Object.entries(shapes)) put(`layers.${l}.${name}`, layer[name as keyof typeof layer] as Float32Array, shape);
+  });
+  closeSync(descriptor);
+  writeFileSync(join(work, 'manifest.json'), JSON.stringify({ config, tensors, tokens: Array.from(tokens), batch, time, threads, repeats }));
+}
+
+async function forwardBenchmark(model: LlamaModel): Promise<void> {
+  const [B, T] = [8, 148];
+  const tokens = randomTokens(B * T, model.config.vocabularySize, 7);
+  model.forward({ batch: B, time: T, tokens }); // warm-up
+  const seconds: number[] = [];
+  let logits = new Float32Array(0);
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    logits = model.forward({ batch: B, time: T, tokens });
+    seconds.push((performance.now() - start) / 1000);
+  }
+  const ours = median(seconds);
+  line(`forward ${B}x${T} promptune (${model.kernels.name} kernels, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`);
+
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    line('forward PyTorch: skipped (no torch under /usr/bin/python3; apt-get install python3-torch)');
+    return;
+  }
+  writeForTorch(model, tokens, B, T);
+  const result = spawnSync(python, [join(here, 'engine_torch.py'), work], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) },
+    maxBuffer: 1 << 24,
+  });
+  if (result.status !== 0) throw new Error(`engine_torch.py failed:\n${result.stderr}`);
+  const torch = JSON.parse(result.stdout.trim().split('\n').pop()!) as { seconds: number[]; torch: string; logits_sample: number[] };
+  const theirs = median(torch.seconds);
+  const V = model.config.vocabularySize;
+  const ourSample = [...logits.subarray(((0 * T) + T - 1) * V, ((0 * T) + T - 1) * V + 16), ...logits.subarray(((B - 1) * T + 5) * V, ((B - 1) * T + 5) * V + 16)];
+  const difference = Math.max(...ourSample.map((value, i) => Math.abs(value - torch.logits_sample[i])));
+  line(`forward ${B}x${T} PyTorch ${torch.torch} CPU (${threads} threads): ${theirs.toFixed(3)} s median of ${repeats} (${((B * T) / theirs).toFixed(0)} tokens/s); logits max abs diff ${difference.toExponential(2)}`);
+  line(`forward throughput ratio promptune/PyTorch: ${(theirs / ours).toFixed(2)}x`);
+}
+
+/** A SentencePiece-style vocabulary for the random model, so llama.cpp accepts the GGUF. */
+function syntheticVocabulary(size: number) {
+  const tokens = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`)];
+  while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
+  const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
+  return {
+    'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },
+    'tokenizer.ggml.tokens': { type: GgufType.ARRAY, subType: GgufType.STRING, value: tokens },
+    'tokenizer.ggml.scores': { type: GgufType.ARRAY, subType: GgufType.FLOAT32, value: tokens.map((_, i) => -i) },
+    'tokenizer.ggml.token_type': { type: GgufType.ARRAY, subType: GgufType.INT32, value: types },
+    'tokenizer.ggml.bos_token_id': { type: GgufType.UINT32, value: 1 },
+    'tokenizer.ggml.eos_token_id': { type: GgufType.UINT32, value: 2 },
+  };
+}
+
+async function decodeBenchmark(model: LlamaModel): Promise<void> {
+  const newTokens = 64;
+  const prompt = Array.from(randomTokens(16, model.config.vocabularySize, 9));
+  // decoding ids only; no text is produced, so a stand-in tokenizer suffices for our generate()
+  const tokenizer = { eosTokenIds: [], decode: () => '', encode: () => [], isSpecial: () => false } as unknown as Tokenizer;
+  await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 4 }); // warm-up
+  const ourRuns: number[] = [];
+  let ourTokens: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: newTokens, stopAtEos: false });
+    ourRuns.push((performance.now() - start) / 1000);
+    ourTokens = result.tokens;
+  }
+  const ours = newTokens / median(ourRuns);
+  line(`decode batch 1 promptune: ${ours.toFixed(1)} tokens/s (${newTokens} greedy tokens after a ${prompt.length}-token prompt, median of ${repeats})`);
+
+  const peer = join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+  if (!existsSync(peer)) {
+    line('decode llama.cpp: skipped (run `npm install --prefix bench` to install node-llama-cpp)');
+    return;
+  }
+  const ggufPath = join(work, 'random-smollm2-shape-f32.gguf');
+  writeGguf(ggufPath, model.config, model.weights, { metadata: syntheticVocabulary(model.config.vocabularySize), name: 'random SmolLM2-135M shape' });
+  const { getLlama } = (await import(peer)) as typeof import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const peerModel = await llama.loadModel({ modelPath: ggufPath });
+  const context = await peerModel.createContext({ contextSize: 256, threads, batchSize: 256 });
+  const runs: number[] = [];
+  let theirTokens: number[] = [];
+  for (let i = 0; i <= repeats; i++) {
+    const sequence = context.getSequence();
+    const start = performance.now();
+    const generated: number[] = [];
+    for await (const token of sequence.evaluate(prompt as never, { temperature: 0 })) {
+      generated.push(token as number);
+      if (generated.length >= newTokens) break;
+    }
+    if (i > 0) runs.push((performance.now() - start) / 1000); // first run is the warm-up
+    theirTokens = generated;
+    sequence.dispose();
+  }
+  const theirs = newTokens / median(runs);
+  const agree = ourTokens.findIndex((token, i) => token !== theirTokens[i]);
+  line(`decode batch 1 llama.cpp (node-llama-cpp, F32 GGUF, ${threads} threads): ${theirs.toFixed(1)} tokens/s; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}`);
+  line(`decode tokens/s ratio promptune/llama.cpp: ${(ours / theirs).toFixed(2)}x`);
+  await context.dispose();
+  await peerModel.dispose();
+}
+
+mkdirSync(work, { recursive: true });
+const kernels = defaultKernels();
+line(`building a random-weight model with SmolLM2-135M's shape (${kernels.name} kernels)...`);
+const model = randomModel(smolLm2Shape, kernels);
+await forwardBenchmark(model);
+await decodeBenchmark(model);
