@@ -8,7 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultKernels, generate, seededRandom, writeGguf, type LlamaModel, type Tokenizer } from '../src/engine/index.js';
+import {
+  defaultKernels,
+  generate,
+  seededRandom,
+  writeGguf,
+  type LlamaModel,
+  type Tokenizer,
+} from '../src/engine/index.js';
 import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
 
@@ -35,18 +42,36 @@ function writeForTorch(model: LlamaModel, tokens: Int32Array, batch: number, tim
     writeSync(descriptor, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     offset += values.length;
   };
-  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+  const {
+    hiddenSize: C,
+    intermediateSize: I,
+    heads: H,
+    kvHeads: KVH,
+    headDim: hd,
+    vocabularySize: V,
+  } = config;
   put('embedding', weights.embedding, [V, C]);
   put('finalNorm', weights.finalNorm, [C]);
   weights.layers.forEach((layer, l) => {
     const shapes: Record<string, number[]> = {
-      attentionNorm: [C], query: [H * hd, C], key: [KVH * hd, C], value: [KVH * hd, C], attentionOutput: [C, H * hd],
-      mlpNorm: [C], gate: [I, C], up: [I, C], down: [C, I],
+      attentionNorm: [C],
+      query: [H * hd, C],
+      key: [KVH * hd, C],
+      value: [KVH * hd, C],
+      attentionOutput: [C, H * hd],
+      mlpNorm: [C],
+      gate: [I, C],
+      up: [I, C],
+      down: [C, I],
     };
-    for (const [name, shape] of Object.entries(shapes)) put(`layers.${l}.${name}`, layer[name as keyof typeof layer] as Float32Array, shape);
+    for (const [name, shape] of Object.entries(shapes))
+      put(`layers.${l}.${name}`, layer[name as keyof typeof layer] as Float32Array, shape);
   });
   closeSync(descriptor);
-  writeFileSync(join(work, 'manifest.json'), JSON.stringify({ config, tensors, tokens: Array.from(tokens), batch, time, threads, repeats }));
+  writeFileSync(
+    join(work, 'manifest.json'),
+    JSON.stringify({ config, tensors, tokens: Array.from(tokens), batch, time, threads, repeats }),
+  );
 }
 
 async function forwardBenchmark(model: LlamaModel): Promise<void> {
@@ -54,14 +79,16 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
   const tokens = randomTokens(B * T, model.config.vocabularySize, 7);
   model.forward({ batch: B, time: T, tokens }); // warm-up
   const seconds: number[] = [];
-  let logits = new Float32Array(0);
+  let logits: Float32Array = new Float32Array(0);
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
     logits = model.forward({ batch: B, time: T, tokens });
     seconds.push((performance.now() - start) / 1000);
   }
   const ours = median(seconds);
-  line(`forward ${B}x${T} promptune (${model.kernels.name} kernels, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`);
+  line(
+    `forward ${B}x${T} promptune (${model.kernels.name} kernels, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`,
+  );
 
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
@@ -76,24 +103,42 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
     maxBuffer: 1 << 24,
   });
   if (result.status !== 0) throw new Error(`engine_torch.py failed:\n${result.stderr}`);
-  const torch = JSON.parse(result.stdout.trim().split('\n').pop()!) as { seconds: number[]; torch: string; logits_sample: number[] };
+  const torch = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    seconds: number[];
+    torch: string;
+    logits_sample: number[];
+  };
   const theirs = median(torch.seconds);
   const V = model.config.vocabularySize;
-  const ourSample = [...logits.subarray(((0 * T) + T - 1) * V, ((0 * T) + T - 1) * V + 16), ...logits.subarray(((B - 1) * T + 5) * V, ((B - 1) * T + 5) * V + 16)];
+  const ourSample = [
+    ...logits.subarray((0 * T + T - 1) * V, (0 * T + T - 1) * V + 16),
+    ...logits.subarray(((B - 1) * T + 5) * V, ((B - 1) * T + 5) * V + 16),
+  ];
   const difference = Math.max(...ourSample.map((value, i) => Math.abs(value - torch.logits_sample[i])));
-  line(`forward ${B}x${T} PyTorch ${torch.torch} CPU (${threads} threads): ${theirs.toFixed(3)} s median of ${repeats} (${((B * T) / theirs).toFixed(0)} tokens/s); logits max abs diff ${difference.toExponential(2)}`);
+  line(
+    `forward ${B}x${T} PyTorch ${torch.torch} CPU (${threads} threads): ${theirs.toFixed(3)} s median of ${repeats} (${((B * T) / theirs).toFixed(0)} tokens/s); logits max abs diff ${difference.toExponential(2)}`,
+  );
   line(`forward throughput ratio promptune/PyTorch: ${(theirs / ours).toFixed(2)}x`);
 }
 
 /** A SentencePiece-style vocabulary for the random model, so llama.cpp accepts the GGUF. */
 function syntheticVocabulary(size: number) {
-  const tokens = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`)];
+  const tokens = [
+    '<unk>',
+    '<s>',
+    '</s>',
+    ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`),
+  ];
   while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
   const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
   return {
     'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },
     'tokenizer.ggml.tokens': { type: GgufType.ARRAY, subType: GgufType.STRING, value: tokens },
-    'tokenizer.ggml.scores': { type: GgufType.ARRAY, subType: GgufType.FLOAT32, value: tokens.map((_, i) => -i) },
+    'tokenizer.ggml.scores': {
+      type: GgufType.ARRAY,
+      subType: GgufType.FLOAT32,
+      value: tokens.map((_, i) => -i),
+    },
     'tokenizer.ggml.token_type': { type: GgufType.ARRAY, subType: GgufType.INT32, value: types },
     'tokenizer.ggml.bos_token_id': { type: GgufType.UINT32, value: 1 },
     'tokenizer.ggml.eos_token_id': { type: GgufType.UINT32, value: 2 },
@@ -104,18 +149,28 @@ async function decodeBenchmark(model: LlamaModel): Promise<void> {
   const newTokens = 64;
   const prompt = Array.from(randomTokens(16, model.config.vocabularySize, 9));
   // decoding ids only; no text is produced, so a stand-in tokenizer suffices for our generate()
-  const tokenizer = { eosTokenIds: [], decode: () => '', encode: () => [], isSpecial: () => false } as unknown as Tokenizer;
+  const tokenizer = {
+    eosTokenIds: [],
+    decode: () => '',
+    encode: () => [],
+    isSpecial: () => false,
+  } as unknown as Tokenizer;
   await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 4 }); // warm-up
   const ourRuns: number[] = [];
   let ourTokens: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
-    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: newTokens, stopAtEos: false });
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens: newTokens,
+      stopAtEos: false,
+    });
     ourRuns.push((performance.now() - start) / 1000);
     ourTokens = result.tokens;
   }
   const ours = newTokens / median(ourRuns);
-  line(`decode batch 1 promptune: ${ours.toFixed(1)} tokens/s (${newTokens} greedy tokens after a ${prompt.length}-token prompt, median of ${repeats})`);
+  line(
+    `decode batch 1 promptune: ${ours.toFixed(1)} tokens/s (${newTokens} greedy tokens after a ${prompt.length}-token prompt, median of ${repeats})`,
+  );
 
   const peer = join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
   if (!existsSync(peer)) {
@@ -123,7 +178,10 @@ async function decodeBenchmark(model: LlamaModel): Promise<void> {
     return;
   }
   const ggufPath = join(work, 'random-smollm2-shape-f32.gguf');
-  writeGguf(ggufPath, model.config, model.weights, { metadata: syntheticVocabulary(model.config.vocabularySize), name: 'random SmolLM2-135M shape' });
+  writeGguf(ggufPath, model.config, model.weights, {
+    metadata: syntheticVocabulary(model.config.vocabularySize),
+    name: 'random SmolLM2-135M shape',
+  });
   const { getLlama } = (await import(peer)) as typeof import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
   const peerModel = await llama.loadModel({ modelPath: ggufPath });
@@ -144,7 +202,9 @@ async function decodeBenchmark(model: LlamaModel): Promise<void> {
   }
   const theirs = newTokens / median(runs);
   const agree = ourTokens.findIndex((token, i) => token !== theirTokens[i]);
-  line(`decode batch 1 llama.cpp (node-llama-cpp, F32 GGUF, ${threads} threads): ${theirs.toFixed(1)} tokens/s; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}`);
+  line(
+    `decode batch 1 llama.cpp (node-llama-cpp, F32 GGUF, ${threads} threads): ${theirs.toFixed(1)} tokens/s; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}`,
+  );
   line(`decode tokens/s ratio promptune/llama.cpp: ${(ours / theirs).toFixed(2)}x`);
   await context.dispose();
   await peerModel.dispose();

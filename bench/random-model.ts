@@ -1,6 +1,12 @@
 // A random-weight Llama-family model of a given shape, reproducible from a seed, for benchmarks.
 // Weights ~ normal(0, 0.02) like a freshly initialized transformer; norms are ones.
-import { LlamaModel, seededRandom, type Kernels, type ModelConfig, type ModelWeights } from '../src/engine/index.js';
+import {
+  LlamaModel,
+  seededRandom,
+  type Kernels,
+  type ModelConfig,
+  type ModelWeights,
+} from '../src/engine/index.js';
 
 /** SmolLM2-135M's shape (hidden 576, 30 layers, 9 heads, 3 KV heads, intermediate 1536, vocab 49152, tied). */
 export const smolLm2Shape: ModelConfig = {
@@ -35,7 +41,14 @@ export function randomWeights(config: ModelConfig, seed: number): ModelWeights {
     }
     return out;
   };
-  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd, vocabularySize: V } = config;
+  const {
+    hiddenSize: C,
+    intermediateSize: I,
+    heads: H,
+    kvHeads: KVH,
+    headDim: hd,
+    vocabularySize: V,
+  } = config;
   const embedding = normal(V * C);
   return {
     embedding,

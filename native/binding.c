@@ -129,15 +129,14 @@ static napi_value js_rmsnorm_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved) */
+/* ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved) */
 static napi_value js_rope_forward(napi_env env, napi_callback_info info) {
   Args a;
   if (!read_args(env, info, &a, 8)) return NULL;
-  float *out = f32(&a, 0), *inp = f32(&a, 1), *inverse_frequencies = f32(&a, 3);
-  int32_t *positions = i32(&a, 2);
+  float *out = f32(&a, 0), *inp = f32(&a, 1), *cosines = f32(&a, 2), *sines = f32(&a, 3);
   int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), interleaved = integer(&a, 7);
   if (a.failed) return NULL;
-  rope_forward(out, inp, positions, inverse_frequencies, n, heads, head_dim, interleaved);
+  rope_forward(out, inp, cosines, sines, n, heads, head_dim, interleaved);
   return NULL;
 }
 

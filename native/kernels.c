@@ -48,24 +48,29 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *wei
   }
 }
 
-/* Rotates each head's vector by position * inverse_frequencies[i]. interleaved pairs (2i, 2i+1) as
- * llama2.c / GGUF rope type NORM; otherwise HF rotate_half pairs (i, i + head_dim/2). out may equal inp. */
-void rope_forward(float *out, const float *inp, const int32_t *positions, const float *inverse_frequencies, int n,
-                  int heads, int head_dim, int interleaved) {
+/* Rotates each head's pairs by the angles whose cosines/sines (n, head_dim/2) are given per token.
+ * interleaved pairs (2i, 2i+1) as llama2.c / GGUF rope type NORM; otherwise HF rotate_half pairs
+ * (i, i + head_dim/2). out may equal inp. */
+void rope_forward(float *out, const float *inp, const float *cosines, const float *sines, int n, int heads,
+                  int head_dim, int interleaved) {
   int half = head_dim / 2;
   for (int i = 0; i < n; i++) {
-    double position = positions[i];
+    const float *cosine = cosines + (size_t)i * half, *sine = sines + (size_t)i * half;
     for (int h = 0; h < heads; h++) {
       const float *x = inp + ((size_t)i * heads + h) * head_dim;
       float *o = out + ((size_t)i * heads + h) * head_dim;
-      for (int f = 0; f < half; f++) {
-        double angle = position * (double)inverse_frequencies[f];
-        float cosine = (float)cos(angle), sine = (float)sin(angle);
-        int first = interleaved ? 2 * f : f;
-        int second = interleaved ? 2 * f + 1 : f + half;
-        float x0 = x[first], x1 = x[second];
-        o[first] = x0 * cosine - x1 * sine;
-        o[second] = x0 * sine + x1 * cosine;
+      if (interleaved) {
+        for (int f = 0; f < half; f++) {
+          float x0 = x[2 * f], x1 = x[2 * f + 1];
+          o[2 * f] = x0 * cosine[f] - x1 * sine[f];
+          o[2 * f + 1] = x0 * sine[f] + x1 * cosine[f];
+        }
+      } else {
+        for (int f = 0; f < half; f++) {
+          float x0 = x[f], x1 = x[f + half];
+          o[f] = x0 * cosine[f] - x1 * sine[f];
+          o[f + half] = x0 * sine[f] + x1 * cosine[f];
+        }
       }
     }
   }

@@ -13,8 +13,8 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
 void embedding_forward(float *out, const int32_t *ids, const float *table, int n, int channels);
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int n, int channels,
                      float eps);
-void rope_forward(float *out, const float *inp, const int32_t *positions, const float *inverse_frequencies, int n,
-                  int heads, int head_dim, int interleaved);
+void rope_forward(float *out, const float *inp, const float *cosines, const float *sines, int n, int heads,
+                  int head_dim, int interleaved);
 int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
                       int heads, int kv_heads, int head_dim);

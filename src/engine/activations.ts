@@ -18,6 +18,8 @@ export interface Activations {
   gate: Float32Array; // (B, T, I)
   up: Float32Array; // (B, T, I)
   hidden: Float32Array; // (B, T, I) silu(gate) * up
+  cosines: Float32Array; // (B, T, hd/2) RoPE rotation of each position
+  sines: Float32Array; // (B, T, hd/2)
   positions: Int32Array; // (B, T) absolute positions
 }
 
@@ -40,6 +42,8 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     gate: N * I,
     up: N * I,
     hidden: N * I,
+    cosines: (N * config.headDim) / 2,
+    sines: (N * config.headDim) / 2,
   };
   const total = Object.values(sizes).reduce((sum, size) => sum + size, 0);
   const memory = new Float32Array(total);

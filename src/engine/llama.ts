@@ -6,7 +6,7 @@ import { allocateActivations, type Activations } from './activations.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
 import { KVCache } from './kv-cache.js';
-import { inverseFrequencies } from './rope.js';
+import { inverseFrequencies, ropeAngles } from './rope.js';
 import type { ModelWeights } from './weights/types.js';
 
 /** What a forward pass consumes. Exactly one of `tokens` and `embeddings` is given. */
@@ -57,6 +57,8 @@ export class LlamaModel {
     const past = cache ? cache.lengths : null;
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
+    // the rotation angles depend only on positions: computed once, used by every layer
+    ropeAngles(act.cosines, act.sines, act.positions, this.inverseFrequencies, N);
 
     if (input.tokens) kernels.embeddingForward(act.residual, input.tokens, weights.embedding, N, C);
     else act.residual.set(input.embeddings!.subarray(0, N * C));
@@ -69,17 +71,8 @@ export class LlamaModel {
       kernels.matmulForward(act.key, act.normed, w.key, w.keyBias, N, C, kvWidth);
       kernels.matmulForward(act.value, act.normed, w.value, w.valueBias, N, C, kvWidth);
       const interleaved = config.ropeStyle === 'interleaved';
-      kernels.ropeForward(
-        act.query,
-        act.query,
-        act.positions,
-        this.inverseFrequencies,
-        N,
-        H,
-        hd,
-        interleaved,
-      );
-      kernels.ropeForward(act.key, act.key, act.positions, this.inverseFrequencies, N, KVH, hd, interleaved);
+      kernels.ropeForward(act.query, act.query, act.cosines, act.sines, N, H, hd, interleaved);
+      kernels.ropeForward(act.key, act.key, act.cosines, act.sines, N, KVH, hd, interleaved);
       let keys = act.key;
       let values = act.value;
       let slots = T;

@@ -1,5 +1,5 @@
 // RoPE inverse frequencies, including llama3 and linear scaling and GGUF per-frequency factors.
-// Computed once per model; the rope kernel multiplies them by positions.
+// Frequencies are computed once per model, angles once per forward pass; the rope kernel applies them.
 import type { ModelConfig } from './config.js';
 
 /** theta^(-2i/hd) for i < hd/2, adjusted by the config's scaling. */
@@ -34,4 +34,22 @@ export function inverseFrequencies(config: ModelConfig): Float32Array {
     for (let i = 0; i < half; i++) frequencies[i] /= config.ropeFrequencyFactors[i];
   }
   return Float32Array.from(frequencies);
+}
+
+/** Fills cosines and sines (n, hd/2) of positions[i] * inverseFrequencies[f], computed in double precision. */
+export function ropeAngles(
+  cosines: Float32Array,
+  sines: Float32Array,
+  positions: Int32Array,
+  inverseFrequencies: Float32Array,
+  n: number,
+): void {
+  const half = inverseFrequencies.length;
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < half; f++) {
+      const angle = positions[i] * inverseFrequencies[f];
+      cosines[i * half + f] = Math.cos(angle);
+      sines[i * half + f] = Math.sin(angle);
+    }
+  }
 }

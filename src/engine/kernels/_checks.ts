@@ -62,12 +62,12 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('rmsnormForward', 'weight', weight, channels);
       kernels.rmsnormForward(out, rstd, inp, weight, n, channels, eps);
     },
-    ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved) {
+    ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved) {
       need('ropeForward', 'out', out, n * heads * headDim);
       need('ropeForward', 'inp', inp, n * heads * headDim);
-      need('ropeForward', 'positions', positions, n);
-      need('ropeForward', 'inverseFrequencies', inverseFrequencies, headDim / 2);
-      kernels.ropeForward(out, inp, positions, inverseFrequencies, n, heads, headDim, interleaved);
+      need('ropeForward', 'cosines', cosines, (n * headDim) / 2);
+      need('ropeForward', 'sines', sines, (n * headDim) / 2);
+      kernels.ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved);
     },
     attentionForward(
       out,

@@ -77,8 +77,8 @@ function rmsnormForward(
 function ropeForward(
   out: Buffer,
   inp: Buffer,
-  positions: Int32Array,
-  inverseFrequencies: Buffer,
+  cosines: Buffer,
+  sines: Buffer,
   n: number,
   heads: number,
   headDim: number,
@@ -89,9 +89,8 @@ function ropeForward(
     for (let h = 0; h < heads; h++) {
       const base = (i * heads + h) * headDim;
       for (let f = 0; f < half; f++) {
-        const angle = positions[i] * inverseFrequencies[f];
-        const cosine = Math.fround(Math.cos(angle));
-        const sine = Math.fround(Math.sin(angle));
+        const cosine = cosines[i * half + f];
+        const sine = sines[i * half + f];
         const first = base + (interleaved ? 2 * f : f);
         const second = base + (interleaved ? 2 * f + 1 : f + half);
         const x0 = inp[first];

@@ -7,6 +7,7 @@ import { loadNativeKernels } from './native.js';
 import { withShapeChecks } from './_checks.js';
 import type { Kernels } from './types.js';
 import { ShapeError } from '../../errors/index.js';
+import { ropeAngles } from '../rope.js';
 
 const random = seededRandom(1234);
 const floats = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
@@ -60,14 +61,19 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     kernels.rmsnormForward(out, rstd, normIn, normWeight, 5, 64, 1e-5);
     return [out, rstd];
   };
-  const ropeIn = floats(6 * 3 * 16),
-    positions = Int32Array.from([0, 1, 2, 7, 100, 511]);
+  const ropeIn = floats(6 * 3 * 16);
+  const positions = Int32Array.from([0, 1, 2, 7, 100, 511]);
   const frequencies = Float32Array.from({ length: 8 }, (_, i) => 10000 ** (-(2 * i) / 16));
+  const cosines = new Float32Array(6 * 8);
+  const sines = new Float32Array(6 * 8);
+  ropeAngles(cosines, sines, positions, frequencies, 6);
   for (const interleaved of [true, false]) {
     cases[`ropeForward interleaved=${interleaved}`] = (kernels) => {
       const out = new Float32Array(ropeIn.length);
-      kernels.ropeForward(out, ropeIn, positions, frequencies, 6, 3, 16, interleaved);
-      return [out];
+      kernels.ropeForward(out, ropeIn, cosines, sines, 6, 3, 16, interleaved);
+      const inPlace = ropeIn.slice();
+      kernels.ropeForward(inPlace, inPlace, cosines, sines, 6, 3, 16, interleaved);
+      return [out, inPlace];
     };
   }
   const [B, T, S, H, KVH, hd] = [3, 4, 10, 6, 2, 8];
@@ -197,13 +203,18 @@ describe('the JS reference kernels', () => {
     expect(maxAbsDiff(soft, logSoft.map(Math.exp))).toBeLessThan(1e-6);
   });
   it("rope preserves each pair's norm and is the identity at position 0", () => {
-    const x = floats(2 * 8),
-      out = new Float32Array(16);
-    const frequencies = Float32Array.of(1, 0.1, 0.01, 0.001);
-    jsKernels.ropeForward(out, x, Int32Array.of(0, 5), frequencies, 2, 1, 8, true);
+    const x = floats(2 * 8);
+    const out = new Float32Array(16);
+    const cosines = new Float32Array(8);
+    const sines = new Float32Array(8);
+    ropeAngles(cosines, sines, Int32Array.of(0, 5), Float32Array.of(1, 0.1, 0.01, 0.001), 2);
+    jsKernels.ropeForward(out, x, cosines, sines, 2, 1, 8, true);
     expect(maxAbsDiff(out.subarray(0, 8), x.subarray(0, 8))).toBe(0);
     const norm = (v: Float32Array) => Math.hypot(...v);
     expect(norm(out.subarray(8))).toBeCloseTo(norm(x.subarray(8)), 5);
+    // interleaved: the first pair (x0, x1) of position 5 turns by 5 radians
+    expect(out[8]).toBeCloseTo(x[8] * Math.cos(5) - x[9] * Math.sin(5), 5);
+    expect(out[9]).toBeCloseTo(x[8] * Math.sin(5) + x[9] * Math.cos(5), 5);
   });
   it("attention to a single visible key returns that key's value", () => {
     const out = new Float32Array(4);

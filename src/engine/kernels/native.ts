@@ -58,8 +58,8 @@ export function loadNativeKernels(): Kernels | undefined {
     matmulForward: native.matmulForward,
     embeddingForward: native.embeddingForward,
     rmsnormForward: native.rmsnormForward,
-    ropeForward: (out, inp, positions, frequencies, n, heads, headDim, interleaved) =>
-      native.ropeForward(out, inp, positions, frequencies, n, heads, headDim, interleaved ? 1 : 0),
+    ropeForward: (out, inp, cosines, sines, n, heads, headDim, interleaved) =>
+      native.ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved ? 1 : 0),
     attentionForward: native.attentionForward,
     swigluForward: native.swigluForward,
     addForward: native.addForward,

@@ -46,12 +46,15 @@ export interface Kernels {
     channels: number,
     eps: number,
   ): void;
-  /** Rotary embedding of (n, heads, headDim); interleaved pairs (2i, 2i+1) or rotate-half (i, i + headDim/2). */
+  /**
+   * Rotary embedding of (n, heads, headDim) by per-token angles given as cosines and sines (n, headDim/2)
+   * (see rope.ts `ropeAngles`); interleaved pairs (2i, 2i+1) or rotate-half (i, i + headDim/2).
+   */
   ropeForward(
     out: Buffer,
     inp: Buffer,
-    positions: Int32Array,
-    inverseFrequencies: Buffer,
+    cosines: Buffer,
+    sines: Buffer,
     n: number,
     heads: number,
     headDim: number,
