@@ -2,9 +2,9 @@
 // Matrices can be stored as F32, F16, BF16, Q8_0 or Q4_0; norms stay F32. Used to hand our weights
 // to llama.cpp (benchmarks) and to export. Written to a temporary file, then renamed.
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { ValidationError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
+import { inverseFrequencies } from '../rope.js';
 import { ggufArchitectures, type GgufValue } from './gguf.js';
 import { layerTensorName, ggufNames } from './names.js';
 import type { LayerWeights, ModelWeights } from './types.js';
@@ -128,12 +128,6 @@ export function writeGguf(
   options: GgufWriteOptions = {},
 ): void {
   const architecture = config.architecture in ggufArchitectures ? config.architecture : 'llama';
-  if (config.ropeScaling?.type === 'llama3') {
-    throw new ValidationError('writing llama3 RoPE scaling to GGUF is not supported yet', {
-      code: 'GGUF_WRITE_UNSUPPORTED',
-      hint: 'Export a model without llama3 RoPE scaling, or convert it with llama.cpp.',
-    });
-  }
   const needsInterleave =
     ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
   const a = (key: string) => `${architecture}.${key}`;
@@ -201,7 +195,10 @@ export function writeGguf(
   });
   add(ggufNames.model.finalNorm, weights.finalNorm, [C]);
   if (weights.classifier !== weights.embedding) add(ggufNames.model.classifier, weights.classifier, [V, C]);
-  if (config.ropeFrequencyFactors) add('rope_freqs.weight', config.ropeFrequencyFactors, [hd / 2]);
+  // llama3 scaling is stored as llama.cpp does: per-frequency divisors in rope_freqs.weight
+  const factors =
+    config.ropeScaling?.type === 'llama3' ? llama3FrequencyFactors(config) : config.ropeFrequencyFactors;
+  if (factors) add('rope_freqs.weight', factors, [hd / 2]);
 
   const header = new ByteWriter();
   header.push(new TextEncoder().encode('GGUF'));
@@ -243,4 +240,11 @@ export function writeGguf(
   }
   closeSync(descriptor);
   renameSync(temporary, path);
+}
+
+/** Divisors that turn plain RoPE frequencies into the llama3-scaled ones (with any existing factors). */
+function llama3FrequencyFactors(config: ModelConfig): Float32Array {
+  const plain = inverseFrequencies({ ...config, ropeScaling: undefined, ropeFrequencyFactors: undefined });
+  const scaled = inverseFrequencies(config);
+  return plain.map((frequency, i) => frequency / scaled[i]);
 }
