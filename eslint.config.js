@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'native/build/', 'node_modules/', 'coverage/', 'scratch/', 'bench/node_modules/', 'bench/.out/'] },
+  {
+    ignores: [
+      'dist/',
+      'native/build/',
+      'node_modules/',
+      'coverage/',
+      'scratch/',
+      'bench/node_modules/',
+      'bench/.out/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
