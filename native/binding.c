@@ -141,19 +141,19 @@ static napi_value js_rope_forward(napi_env env, napi_callback_info info) {
 }
 
 /* attentionForward(out, probabilities|null, query, keys, values, pastLengths|null, keyMask|null,
- *                  batch, time, slots, heads, kvHeads, headDim) */
+ *                  batch, time, slots, heads, kvHeads, headDim, window) */
 static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 13)) return NULL;
+  if (!read_args(env, info, &a, 14)) return NULL;
   float *out = f32(&a, 0), *probabilities = f32_or_null(&a, 1), *query = f32(&a, 2), *keys = f32(&a, 3),
         *values = f32(&a, 4);
   int32_t *past = i32_or_null(&a, 5);
   uint8_t *mask = u8_or_null(&a, 6);
   int batch = integer(&a, 7), time = integer(&a, 8), slots = integer(&a, 9), heads = integer(&a, 10),
-      kv_heads = integer(&a, 11), head_dim = integer(&a, 12);
+      kv_heads = integer(&a, 11), head_dim = integer(&a, 12), window = integer(&a, 13);
   if (a.failed) return NULL;
   if (attention_forward(out, probabilities, query, keys, values, past, mask, batch, time, slots, heads, kv_heads,
-                        head_dim) != 0) {
+                        head_dim, window) != 0) {
     napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention scratch allocation failed");
   }
   return NULL;

@@ -79,10 +79,11 @@ void rope_forward(float *out, const float *inp, const float *cosines, const floa
 /* Causal grouped-query attention over a key/value buffer of `slots` positions per row.
  * query (B,T,H*hd); keys, values (B,S,KVH*hd); out (B,T,H*hd); probabilities (B,H,T,S) or NULL.
  * Query t of row b sits at position past_lengths[b] + t and sees keys 0..that position whose
- * key_mask (B,S) entry is non-zero (no mask: all). Returns 0, or -1 when scratch allocation fails. */
+ * key_mask (B,S) entry is non-zero (no mask: all); with window > 0, only the last `window` positions
+ * (sliding-window attention). Returns 0, or -1 when scratch allocation fails. */
 int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
-                      int heads, int kv_heads, int head_dim) {
+                      int heads, int kv_heads, int head_dim, int window) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
   float scale = 1.0f / sqrtf((float)head_dim);
   float *scratch = NULL;
@@ -108,17 +109,19 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
         float *row = p + (size_t)t * slots;
         int last = past + t; /* inclusive */
         if (last >= visible) last = visible - 1;
+        int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
         float maximum = -INFINITY;
-        for (int j = 0; j <= last; j++)
+        for (int j = first; j <= last; j++)
           if ((!mask || mask[j]) && row[j] > maximum) maximum = row[j];
         double sum = 0.0;
-        for (int j = 0; j <= last; j++) {
+        for (int j = first; j <= last; j++) {
           float e = (!mask || mask[j]) && maximum != -INFINITY ? expf(row[j] - maximum) : 0.0f;
           row[j] = e;
           sum += e;
         }
         float inverse = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-        for (int j = 0; j <= last; j++) row[j] *= inverse;
+        for (int j = 0; j < first; j++) row[j] = 0.0f;
+        for (int j = first; j <= last; j++) row[j] *= inverse;
         for (int j = last + 1; j < slots; j++) row[j] = 0.0f;
       }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, p, slots, v, kv_stride,

@@ -17,7 +17,7 @@ void rope_forward(float *out, const float *inp, const float *cosines, const floa
                   int head_dim, int interleaved);
 int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
-                      int heads, int kv_heads, int head_dim);
+                      int heads, int kv_heads, int head_dim, int window);
 void swiglu_forward(float *out, const float *gate, const float *up, int n);
 void add_forward(float *out, const float *a, const float *b, int n);
 void softmax_forward(float *out, const float *inp, int n, int vocabulary);

@@ -36,6 +36,8 @@ export interface ModelConfig {
   ropeScaling?: RopeScaling;
   /** Per-frequency divisors (GGUF `rope_freqs.weight`, llama 3.1+), length headDim / 2. */
   ropeFrequencyFactors?: Float32Array;
+  /** Attend only to the last this-many positions (Mistral v0.1); undefined: the whole context. */
+  slidingWindow?: number;
   /** The classifier reuses the token embedding. */
   tiedEmbeddings: boolean;
   /** Q, K and V projections have biases (Qwen2). */

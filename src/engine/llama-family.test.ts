@@ -1,6 +1,6 @@
 // Parity on features stories260K lacks, against tools/reference/tiny_llama_family.py (an independent
 // float64 PyTorch forward): Qwen2 Q/K/V biases with an untied classifier, llama3 RoPE scaling with a
-// single key/value head. Each also survives a round trip through our GGUF writer and loader.
+// single key/value head, Mistral's sliding window. Each also survives a round trip through our GGUF writer and loader.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { loadHuggingFaceDirectory } from './weights/hf-directory.js';
 const directory = mkdtempSync(join(tmpdir(), 'promptune-family-'));
 
 describe.each([
+  ['tiny-mistral', { architecture: 'mistral', slidingWindow: 8, tiedEmbeddings: false }],
   ['tiny-qwen2', { architecture: 'qwen2', attentionBias: true, tiedEmbeddings: false }],
   ['tiny-llama3', { architecture: 'llama', attentionBias: false, tiedEmbeddings: true, kvHeads: 1 }],
 ])('%s', (name, expectedConfig) => {
@@ -44,22 +45,21 @@ describe.each([
   );
 
   it('is sensitive to the feature under test (the test can fail)', () => {
-    const without =
-      name === 'tiny-llama3'
-        ? new LlamaModel({ ...config, ropeScaling: undefined }, weights, defaultKernels())
-        : new LlamaModel(
-            config,
-            {
-              ...weights,
-              layers: weights.layers.map((layer) => ({
-                ...layer,
-                queryBias: null,
-                keyBias: null,
-                valueBias: null,
-              })),
-            },
-            defaultKernels(),
-          );
+    const kernels = defaultKernels();
+    const withoutFeature: Record<string, () => LlamaModel> = {
+      'tiny-mistral': () => new LlamaModel({ ...config, slidingWindow: undefined }, weights, kernels),
+      'tiny-llama3': () => new LlamaModel({ ...config, ropeScaling: undefined }, weights, kernels),
+      'tiny-qwen2': () => {
+        const layers = weights.layers.map((layer) => ({
+          ...layer,
+          queryBias: null,
+          keyBias: null,
+          valueBias: null,
+        }));
+        return new LlamaModel(config, { ...weights, layers }, kernels);
+      },
+    };
+    const without = withoutFeature[name]();
     expect(maxAbsDiff(without.forward({ batch: 1, time: tokens.length, tokens }), expected)).toBeGreaterThan(
       1e-2,
     );
@@ -69,7 +69,7 @@ describe.each([
     const path = join(directory, `${name}.gguf`);
     writeGguf(path, config, weights);
     const loaded = await loadGguf(path);
-    expect(loaded.config.architecture).toBe(expectedConfig.architecture);
+    expect(loaded.config.architecture).toBe(name === 'tiny-qwen2' ? 'qwen2' : 'llama');
     const model = new LlamaModel(loaded.config, loaded.weights, defaultKernels());
     expect(maxAbsDiff(model.forward({ batch: 1, time: tokens.length, tokens }), expected)).toBeLessThan(1e-4);
   });

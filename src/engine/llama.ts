@@ -102,6 +102,7 @@ export class LlamaModel {
         H,
         KVH,
         hd,
+        config.slidingWindow ?? 0,
       );
       kernels.matmulForward(act.projected, act.attention, w.attentionOutput, null, N, queryWidth, C);
       kernels.addForward(act.residual, act.residual, act.projected, N * C);

@@ -1,6 +1,7 @@
 """Writes tiny random Llama-family checkpoints in Hugging Face format with reference logits, for the
 engine's parity tests on features stories260K does not have: Qwen2's Q/K/V biases and untied
-classifier, llama3 RoPE scaling, a single key/value head, other RMSNorm eps and RoPE theta.
+classifier, llama3 RoPE scaling, a single key/value head, Mistral's sliding window, other RMSNorm eps
+and RoPE theta.
 
 The forward pass here is an independent float64 PyTorch implementation written from the
 transformers Llama/Qwen2 definitions (rotate-half RoPE, GQA by repeating key/value heads, SwiGLU).
@@ -16,6 +17,11 @@ import torch
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures")
 
 MODELS = {
+    "tiny-mistral": dict(
+        model_type="mistral", hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, vocab_size=64, max_position_embeddings=128, rms_norm_eps=1e-5,
+        rope_theta=10000.0, tie_word_embeddings=False, sliding_window=8, bos_token_id=1, eos_token_id=2,
+    ),
     "tiny-qwen2": dict(
         model_type="qwen2", hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
         num_key_value_heads=2, vocab_size=64, max_position_embeddings=128, rms_norm_eps=1e-6,
@@ -96,6 +102,9 @@ def forward(config, weights, tokens):
 
     x = weights["model.embed_tokens.weight"][torch.tensor(tokens)]
     mask = torch.full((T, T), float("-inf"), dtype=torch.float64).triu(1)
+    if config.get("sliding_window"):
+        # Mistral: query i sees keys j with i - window < j <= i
+        mask = mask + torch.full((T, T), float("-inf"), dtype=torch.float64).tril(-config["sliding_window"])
     for l in range(config["num_hidden_layers"]):
         p = f"model.layers.{l}."
         h = rmsnorm(x, weights[p + "input_layernorm.weight"])
@@ -128,7 +137,7 @@ def write_safetensors(path, weights):
 
 def main():
     for seed, (name, config) in enumerate(MODELS.items()):
-        generator = torch.Generator().manual_seed(100 + seed)
+        generator = torch.Generator().manual_seed(100 + seed)  # seeds 100, 101, 102 in MODELS order
         weights = make_weights(config, generator)
         tokens = torch.randint(3, config["vocab_size"], (40,), generator=generator).tolist()
         logits = forward(config, weights, tokens)

@@ -83,6 +83,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       heads,
       kvHeads,
       headDim,
+      window,
     ) {
       if (heads % kvHeads !== 0) {
         throw new ShapeError(
@@ -126,6 +127,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         heads,
         kvHeads,
         headDim,
+        window,
       );
     },
     swigluForward(out, gate, up, n) {

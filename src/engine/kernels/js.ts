@@ -116,6 +116,7 @@ function attentionForward(
   heads: number,
   kvHeads: number,
   headDim: number,
+  window: number,
 ): void {
   const queryStride = heads * headDim;
   const kvStride = kvHeads * headDim;
@@ -128,9 +129,10 @@ function attentionForward(
       const kvHead = Math.floor(h / group);
       for (let t = 0; t < time; t++) {
         const last = Math.min(past + t, slots - 1);
+        const first = window > 0 ? Math.max(0, last - window + 1) : 0;
         const q = (b * time + t) * queryStride + h * headDim;
         let maximum = -Infinity;
-        for (let j = 0; j <= last; j++) {
+        for (let j = first; j <= last; j++) {
           if (keyMask && !keyMask[b * slots + j]) {
             row[j] = -Infinity;
             continue;
@@ -142,13 +144,19 @@ function attentionForward(
           if (row[j] > maximum) maximum = row[j];
         }
         let sum = 0;
-        for (let j = 0; j <= last; j++) {
+        for (let j = first; j <= last; j++) {
           row[j] = row[j] === -Infinity ? 0 : Math.exp(row[j] - maximum);
           sum += row[j];
         }
         const o = (b * time + t) * queryStride + h * headDim;
         for (let d = 0; d < headDim; d++) out[o + d] = 0;
-        for (let j = 0; j <= last; j++) {
+        if (probabilities)
+          probabilities.fill(
+            0,
+            ((b * heads + h) * time + t) * slots,
+            ((b * heads + h) * time + t) * slots + first,
+          );
+        for (let j = first; j <= last; j++) {
           const p = sum > 0 ? row[j] / sum : 0;
           if (probabilities) probabilities[((b * heads + h) * time + t) * slots + j] = p;
           const v = (b * slots + j) * kvStride + kvHead * headDim;

@@ -82,45 +82,19 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     values = floats(B * S * KVH * hd);
   const past = Int32Array.from([0, 3, 6]);
   const mask = Uint8Array.from({ length: B * S }, (_, i) => (i % 7 === 2 ? 0 : 1));
-  for (const [label, pastLengths, keyMask] of [
-    ['no cache', null, null],
-    ['cache', past, null],
-    ['cache+mask', past, mask],
+  for (const [label, pastLengths, keyMask, window] of [
+    ['no cache', null, null, 0],
+    ['cache', past, null, 0],
+    ['cache+mask', past, mask, 0],
+    ['cache+window', past, null, 3],
   ] as const) {
     cases[`attentionForward ${label}`] = (kernels) => {
-      const out = new Float32Array(B * T * H * hd),
-        probabilities = new Float32Array(B * H * T * S);
-      kernels.attentionForward(
-        out,
-        probabilities,
-        q,
-        keys,
-        values,
-        pastLengths,
-        keyMask,
-        B,
-        T,
-        S,
-        H,
-        KVH,
-        hd,
-      );
+      const out = new Float32Array(B * T * H * hd);
+      const probabilities = new Float32Array(B * H * T * S).fill(7); // stale values must be overwritten
+      const sizes = [B, T, S, H, KVH, hd, window] as const;
+      kernels.attentionForward(out, probabilities, q, keys, values, pastLengths, keyMask, ...sizes);
       const outNoProbabilities = new Float32Array(B * T * H * hd);
-      kernels.attentionForward(
-        outNoProbabilities,
-        null,
-        q,
-        keys,
-        values,
-        pastLengths,
-        keyMask,
-        B,
-        T,
-        S,
-        H,
-        KVH,
-        hd,
-      );
+      kernels.attentionForward(outNoProbabilities, null, q, keys, values, pastLengths, keyMask, ...sizes);
       return [out, probabilities, outNoProbabilities];
     };
   }
@@ -219,7 +193,7 @@ describe('the JS reference kernels', () => {
   it("attention to a single visible key returns that key's value", () => {
     const out = new Float32Array(4);
     const value = Float32Array.of(1, 2, 3, 4);
-    jsKernels.attentionForward(out, null, floats(4), floats(4), value, null, null, 1, 1, 1, 1, 1, 4);
+    jsKernels.attentionForward(out, null, floats(4), floats(4), value, null, null, 1, 1, 1, 1, 1, 4, 0);
     expect(Array.from(out)).toEqual([1, 2, 3, 4]);
   });
   it('a masked key gets zero probability', () => {
@@ -238,9 +212,31 @@ describe('the JS reference kernels', () => {
       1,
       1,
       4,
+      0,
     );
     expect(probabilities[1]).toBe(0);
     expect(probabilities[0] + probabilities[2]).toBeCloseTo(1, 6);
+  });
+  it('a sliding window of 1 attends only to the current position', () => {
+    const out = new Float32Array(4);
+    const values = Float32Array.of(9, 9, 9, 9, 9, 9, 9, 9, 1, 2, 3, 4);
+    jsKernels.attentionForward(
+      out,
+      null,
+      floats(4),
+      floats(12),
+      values,
+      Int32Array.of(2),
+      null,
+      1,
+      1,
+      3,
+      1,
+      1,
+      4,
+      1,
+    );
+    expect(Array.from(out)).toEqual([1, 2, 3, 4]);
   });
 });
 
@@ -272,6 +268,7 @@ describe('shape checks', () => {
         1,
         1,
         4,
+        0,
       ),
     ).toThrow(/SHAPE|slots/);
   });

@@ -63,7 +63,8 @@ export interface Kernels {
   /**
    * Causal grouped-query attention. query (B, T, H*hd); keys/values (B, S, KVH*hd); out (B, T, H*hd);
    * probabilities (B, H, T, S) or null. Query t of row b is at position pastLengths[b] + t and sees keys
-   * 0..that position where keyMask (B, S) is non-zero (null: every key).
+   * 0..that position where keyMask (B, S) is non-zero (null: every key); with window > 0 only the last
+   * `window` of them (sliding-window attention, as Mistral).
    */
   attentionForward(
     out: Buffer,
@@ -79,6 +80,7 @@ export interface Kernels {
     heads: number,
     kvHeads: number,
     headDim: number,
+    window: number,
   ): void;
   /** out = silu(gate) * up, elementwise over n values. */
   swigluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void;

@@ -19,7 +19,11 @@ const split = (pattern: string) => ({
   invert: false,
 });
 
-/** tokenizer.json pre-tokenizers for GGUF `tokenizer.ggml.pre` values (as llama.cpp's llama-vocab.cpp). */
+/**
+ * tokenizer.json pre-tokenizers for GGUF `tokenizer.ggml.pre` values (as llama.cpp's llama-vocab.cpp).
+ * The upstream patterns open with `(?i:'s|'t|...)`; JavaScript regexes (Node 20) have no inline flags,
+ * so the contractions spell out both cases.
+ */
 export const byteLevelPreTokenizers: Record<string, object> = {
   default: byteLevel(true),
   'gpt-2': byteLevel(true),
@@ -27,7 +31,7 @@ export const byteLevelPreTokenizers: Record<string, object> = {
     type: 'Sequence',
     pretokenizers: [
       split(
-        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
       ),
       byteLevel(false),
     ],
@@ -36,7 +40,7 @@ export const byteLevelPreTokenizers: Record<string, object> = {
     type: 'Sequence',
     pretokenizers: [
       split(
-        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
       ),
       byteLevel(false),
     ],

@@ -127,7 +127,8 @@ export function writeGguf(
   weights: ModelWeights,
   options: GgufWriteOptions = {},
 ): void {
-  const architecture = config.architecture in ggufArchitectures ? config.architecture : 'llama';
+  // Mistral-style models are written as llama, as llama.cpp's converter does
+  const architecture = config.architecture === 'qwen2' ? 'qwen2' : 'llama';
   const needsInterleave =
     ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
   const a = (key: string) => `${architecture}.${key}`;
@@ -147,6 +148,9 @@ export function writeGguf(
     [a('rope.freq_base')]: { type: GgufType.FLOAT32, value: config.ropeTheta },
     [a('attention.layer_norm_rms_epsilon')]: { type: GgufType.FLOAT32, value: config.rmsNormEps },
     [a('vocab_size')]: { type: GgufType.UINT32, value: config.vocabularySize },
+    ...(config.slidingWindow
+      ? { [a('attention.sliding_window')]: { type: GgufType.UINT32, value: config.slidingWindow } }
+      : {}),
     ...(config.ropeScaling?.type === 'linear'
       ? {
           [a('rope.scaling.type')]: { type: GgufType.STRING, value: 'linear' },

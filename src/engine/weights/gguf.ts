@@ -168,6 +168,7 @@ export function ggufConfig(
     ropeStyle: family.ropeStyle,
     ropeScaling:
       scalingType === 'linear' ? { type: 'linear', factor: key('rope.scaling.factor') ?? 1 } : undefined,
+    slidingWindow: key('attention.sliding_window'),
     tiedEmbeddings: !tensors.has('output.weight'),
     attentionBias: tensors.has('blk.0.attn_q.bias'),
     bosTokenId: typeof bos === 'number' ? bos : undefined,

@@ -97,6 +97,9 @@ export function huggingFaceConfig(config: HfConfig, where: string): ModelConfig 
     ropeScaling: ropeScaling(config),
     tiedEmbeddings: Boolean(config.tie_word_embeddings ?? false),
     attentionBias: Boolean(config.attention_bias ?? family.biases),
+    // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
+    slidingWindow:
+      type === 'mistral' && typeof config.sliding_window === 'number' ? config.sliding_window : undefined,
     bosTokenId: typeof config.bos_token_id === 'number' ? config.bos_token_id : undefined,
     eosTokenIds: Array.isArray(eos) ? (eos as number[]) : typeof eos === 'number' ? [eos] : [],
   };
