@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   defaultKernels,
   generate,
+  nativeThreading,
   seededRandom,
   writeGguf,
   type LlamaModel,
@@ -87,7 +88,7 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
   }
   const ours = median(seconds);
   line(
-    `forward ${B}x${T} promptune (${model.kernels.name} kernels, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`,
+    `forward ${B}x${T} promptune (${model.kernels.name} kernels, ${nativeThreading() ?? 'no'} threading, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`,
   );
 
   const python = '/usr/bin/python3';

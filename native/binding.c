@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 #include "kernels.h"
+#ifdef PROMPTUNE_OPENMP
+#include <omp.h>
+#endif
 
 #define MAX_ARGS 16
 #define CHECK(call)                                                    \
@@ -210,13 +213,16 @@ static napi_value js_cross_entropy_forward(napi_env env, napi_callback_info info
   return NULL;
 }
 
-/* setThreads(n): OpenBLAS's pool is the only thread pool the kernels use. */
+/* setThreads(n): the size of the one pool the kernels use (OpenBLAS's, OpenMP's when they are the same). */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (!read_args(env, info, &a, 1)) return NULL;
   int n = integer(&a, 0);
   if (a.failed) return NULL;
   openblas_set_num_threads(n);
+#ifdef PROMPTUNE_OPENMP
+  omp_set_num_threads(n);
+#endif
   return NULL;
 }
 
@@ -224,6 +230,18 @@ static napi_value js_get_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;
   CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
+  return result;
+}
+
+/* threading(): "openmp" when kernels and OpenBLAS share an OpenMP pool, "pthread" when only BLAS is threaded. */
+static napi_value js_threading(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+#ifdef PROMPTUNE_OPENMP
+  CHECK(napi_create_string_utf8(env, "openmp", NAPI_AUTO_LENGTH, &result));
+#else
+  CHECK(napi_create_string_utf8(env, "pthread", NAPI_AUTO_LENGTH, &result));
+#endif
   return result;
 }
 
@@ -242,6 +260,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"crossEntropyForward", NULL, js_cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"threading", NULL, js_threading, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

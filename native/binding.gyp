@@ -1,12 +1,34 @@
 {
+  "variables": {
+    "openblas_openmp%": "<!(test -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so && echo 1 || echo 0)"
+  },
   "targets": [
     {
       "target_name": "promptune_kernels",
       "sources": ["binding.c", "kernels.c"],
-      "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
-      "libraries": ["-lopenblas", "-lm"],
       "cflags": ["-O3", "-march=x86-64-v2", "-mtune=native", "-fno-math-errno", "-std=c11", "-Wall"],
-      "cflags!": ["-O2"]
+      "cflags!": ["-O2"],
+      "conditions": [
+        [
+          "openblas_openmp==1",
+          {
+            "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-openmp"],
+            "cflags": ["-fopenmp"],
+            "defines": ["PROMPTUNE_OPENMP=1"],
+            "libraries": [
+              "-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
+              "-Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp",
+              "-lopenblas",
+              "-fopenmp",
+              "-lm"
+            ]
+          },
+          {
+            "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
+            "libraries": ["-lopenblas", "-lm"]
+          }
+        ]
+      ]
     }
   ]
 }

@@ -1,11 +1,29 @@
 /* promptune native kernels (see kernels.h). The JS twins in src/engine/kernels/js.ts are the
- * readable reference; these must agree with them within float tolerance (kernels.case.ts). */
+ * readable reference; these must agree with them within float tolerance (kernels.test.ts).
+ * Threads: built against OpenBLAS's OpenMP variant, loops here run on the same OpenMP pool that
+ * OpenBLAS uses (one pool; BLAS calls inside a parallel loop run single-threaded). Built against the
+ * pthread variant, these loops stay single-threaded so two pools never compete for the cores. */
 #include "kernels.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef PROMPTUNE_OPENMP
+#include <omp.h>
+#define PRAGMA(text) _Pragma(#text)
+/* parallel only when there is enough work to pay for waking the pool */
+#define PARALLEL_FOR(condition) PRAGMA(omp parallel for schedule(static) if (condition))
+static int thread_count(void) { return omp_get_max_threads(); }
+static int thread_index(void) { return omp_get_thread_num(); }
+#else
+#define PARALLEL_FOR(condition)
+static int thread_count(void) { return 1; }
+static int thread_index(void) { return 0; }
+#endif
+
+#define ENOUGH_WORK 32768
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc) {
@@ -24,6 +42,7 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
                 weight, in_features, 0.0f, out, out_features);
   }
   if (bias) {
+    PARALLEL_FOR((size_t)n * out_features > ENOUGH_WORK)
     for (int row = 0; row < n; row++) {
       float *o = out + (size_t)row * out_features;
       for (int j = 0; j < out_features; j++) o[j] += bias[j];
@@ -32,11 +51,13 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
 }
 
 void embedding_forward(float *out, const int32_t *ids, const float *table, int n, int channels) {
+  PARALLEL_FOR((size_t)n * channels > ENOUGH_WORK)
   for (int i = 0; i < n; i++) memcpy(out + (size_t)i * channels, table + (size_t)ids[i] * channels, sizeof(float) * channels);
 }
 
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int n, int channels,
                      float eps) {
+  PARALLEL_FOR((size_t)n * channels > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     const float *x = inp + (size_t)i * channels;
     float *o = out + (size_t)i * channels;
@@ -54,6 +75,7 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *wei
 void rope_forward(float *out, const float *inp, const float *cosines, const float *sines, int n, int heads,
                   int head_dim, int interleaved) {
   int half = head_dim / 2;
+  PARALLEL_FOR((size_t)n * heads * head_dim > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     const float *cosine = cosines + (size_t)i * half, *sine = sines + (size_t)i * half;
     for (int h = 0; h < heads; h++) {
@@ -88,51 +110,54 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
   float scale = 1.0f / sqrtf((float)head_dim);
   float *scratch = NULL;
   if (!probabilities) {
-    scratch = malloc(sizeof(float) * (size_t)time * slots);
+    scratch = malloc(sizeof(float) * (size_t)thread_count() * time * slots);
     if (!scratch) return -1;
   }
-  for (int b = 0; b < batch; b++) {
+  int pairs = batch * heads;
+  PARALLEL_FOR(pairs > 1 && (size_t)pairs * time * slots * head_dim > ENOUGH_WORK)
+  for (int pair = 0; pair < pairs; pair++) {
+    int b = pair / heads, h = pair % heads;
     int past = past_lengths ? past_lengths[b] : 0;
     int visible = past + time; /* keys any query of this row can see */
     if (visible > slots) visible = slots;
     const uint8_t *mask = key_mask ? key_mask + (size_t)b * slots : NULL;
-    for (int h = 0; h < heads; h++) {
-      int kvh = h / group;
-      const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
-      const float *k = keys + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
-      const float *v = values + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
-      float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots : scratch;
-      float *o = out + (size_t)b * time * q_stride + (size_t)h * head_dim;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, scale, q, q_stride, k, kv_stride,
-                  0.0f, p, slots);
-      for (int t = 0; t < time; t++) {
-        float *row = p + (size_t)t * slots;
-        int last = past + t; /* inclusive */
-        if (last >= visible) last = visible - 1;
-        int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
-        float maximum = -INFINITY;
-        for (int j = first; j <= last; j++)
-          if ((!mask || mask[j]) && row[j] > maximum) maximum = row[j];
-        double sum = 0.0;
-        for (int j = first; j <= last; j++) {
-          float e = (!mask || mask[j]) && maximum != -INFINITY ? expf(row[j] - maximum) : 0.0f;
-          row[j] = e;
-          sum += e;
-        }
-        float inverse = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-        for (int j = 0; j < first; j++) row[j] = 0.0f;
-        for (int j = first; j <= last; j++) row[j] *= inverse;
-        for (int j = last + 1; j < slots; j++) row[j] = 0.0f;
+    int kvh = h / group;
+    const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
+    const float *k = keys + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
+    const float *v = values + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
+    float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots
+                             : scratch + (size_t)thread_index() * time * slots;
+    float *o = out + (size_t)b * time * q_stride + (size_t)h * head_dim;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, scale, q, q_stride, k, kv_stride,
+                0.0f, p, slots);
+    for (int t = 0; t < time; t++) {
+      float *row = p + (size_t)t * slots;
+      int last = past + t; /* inclusive */
+      if (last >= visible) last = visible - 1;
+      int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
+      float maximum = -INFINITY;
+      for (int j = first; j <= last; j++)
+        if ((!mask || mask[j]) && row[j] > maximum) maximum = row[j];
+      double sum = 0.0;
+      for (int j = first; j <= last; j++) {
+        float e = (!mask || mask[j]) && maximum != -INFINITY ? expf(row[j] - maximum) : 0.0f;
+        row[j] = e;
+        sum += e;
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, p, slots, v, kv_stride,
-                  0.0f, o, q_stride);
+      float inverse = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+      for (int j = 0; j < first; j++) row[j] = 0.0f;
+      for (int j = first; j <= last; j++) row[j] *= inverse;
+      for (int j = last + 1; j < slots; j++) row[j] = 0.0f;
     }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, p, slots, v, kv_stride,
+                0.0f, o, q_stride);
   }
   free(scratch);
   return 0;
 }
 
 void swiglu_forward(float *out, const float *gate, const float *up, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     float g = gate[i];
     out[i] = g / (1.0f + expf(-g)) * up[i];
@@ -140,6 +165,7 @@ void swiglu_forward(float *out, const float *gate, const float *up, int n) {
 }
 
 void add_forward(float *out, const float *a, const float *b, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
   for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
@@ -151,6 +177,7 @@ static float row_max(const float *x, int length) {
 }
 
 void softmax_forward(float *out, const float *inp, int n, int vocabulary) {
+  PARALLEL_FOR((size_t)n * vocabulary > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     const float *x = inp + (size_t)i * vocabulary;
     float *o = out + (size_t)i * vocabulary;
@@ -173,6 +200,7 @@ static double log_sum_exp(const float *x, int length) {
 }
 
 void log_softmax_forward(float *out, const float *inp, int n, int vocabulary) {
+  PARALLEL_FOR((size_t)n * vocabulary > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     const float *x = inp + (size_t)i * vocabulary;
     float *o = out + (size_t)i * vocabulary;
@@ -183,6 +211,7 @@ void log_softmax_forward(float *out, const float *inp, int n, int vocabulary) {
 
 /* losses[i] = -log softmax(logits[i])[targets[i]]; a negative target marks an ignored row (loss 0). */
 void cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, int n, int vocabulary) {
+  PARALLEL_FOR((size_t)n * vocabulary > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     if (targets[i] < 0) {
       losses[i] = 0.0f;

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Prepares a fresh Debian/Ubuntu machine for promptune: OpenBLAS headers for the native kernels
-# (installed with apt-get when missing), then the npm dependencies, which build the kernels and dist/.
+# Prepares a fresh Debian/Ubuntu machine for promptune: OpenBLAS for the native kernels (its OpenMP
+# build, so the kernels' own loops share OpenBLAS's one thread pool), installed with apt-get when
+# missing, then the npm dependencies, which build the kernels and dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -e /usr/include/x86_64-linux-gnu/cblas.h ] && [ ! -e /usr/include/cblas.h ] && [ ! -e /usr/include/openblas/cblas.h ]; then
+if [ ! -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so ] && command -v apt-get >/dev/null; then
   sudo_command=""
   if [ "$(id -u)" -ne 0 ]; then sudo_command="sudo"; fi
   $sudo_command apt-get update -qq
-  $sudo_command apt-get install -y -qq libopenblas-dev >/dev/null
+  $sudo_command apt-get install -y -qq libopenblas-dev libopenblas-openmp-dev >/dev/null
 fi
 npm ci --no-audit --no-fund

@@ -32,6 +32,7 @@ export {
   defaultKernels,
   jsKernels,
   loadNativeKernels,
+  nativeThreading,
   setNativeThreads,
   type Kernels,
 } from './kernels/index.js';

@@ -98,6 +98,64 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
       return [out, probabilities, outNoProbabilities];
     };
   }
+  // sizes past the native kernels' threading threshold, so their parallel loops are compared too
+  {
+    const [B, T, S, H, KVH, hd] = [4, 40, 64, 8, 2, 16];
+    const q = floats(B * T * H * hd);
+    const keys = floats(B * S * KVH * hd);
+    const values = floats(B * S * KVH * hd);
+    const past = Int32Array.from([0, 24, 10, 3]);
+    cases['attentionForward large (parallel)'] = (kernels) => {
+      const out = new Float32Array(B * T * H * hd);
+      const probabilities = new Float32Array(B * H * T * S);
+      kernels.attentionForward(out, probabilities, q, keys, values, past, null, B, T, S, H, KVH, hd, 0);
+      const outNoProbabilities = new Float32Array(B * T * H * hd);
+      kernels.attentionForward(
+        outNoProbabilities,
+        null,
+        q,
+        keys,
+        values,
+        past,
+        null,
+        B,
+        T,
+        S,
+        H,
+        KVH,
+        hd,
+        16,
+      );
+      return [out, probabilities, outNoProbabilities];
+    };
+    const n = 700;
+    const x = floats(n * 64, 3);
+    const weight = floats(64);
+    const big = floats(50_000, 5);
+    const other = floats(50_000);
+    const logits = floats(n * 64, 10);
+    const targets = Int32Array.from({ length: n }, (_, i) => (i * 7) % 64);
+    cases['elementwise and row ops large (parallel)'] = (kernels) => {
+      const normed = new Float32Array(n * 64);
+      const rstd = new Float32Array(n);
+      kernels.rmsnormForward(normed, rstd, x, weight, n, 64, 1e-5);
+      const swiglu = new Float32Array(50_000);
+      kernels.swigluForward(swiglu, big, other, 50_000);
+      const sum = new Float32Array(50_000);
+      kernels.addForward(sum, big, other, 50_000);
+      const soft = new Float32Array(n * 64);
+      kernels.softmaxForward(soft, logits, n, 64);
+      const logSoft = new Float32Array(n * 64);
+      kernels.logSoftmaxForward(logSoft, logits, n, 64);
+      const losses = new Float32Array(n);
+      kernels.crossEntropyForward(losses, logits, targets, n, 64);
+      const embedded = new Float32Array(n * 64);
+      kernels.embeddingForward(embedded, targets, x, n, 64);
+      const projected = new Float32Array(n * 48);
+      kernels.matmulForward(projected, x, floats(48 * 64), floats(48), n, 64, 48);
+      return [normed, rstd, swiglu, sum, soft, logSoft, losses, embedded, projected];
+    };
+  }
   const gate = floats(100, 6),
     up = floats(100);
   cases['swigluForward'] = (kernels) => {

@@ -11,6 +11,7 @@ interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward'> {
   ropeForward(...args: unknown[]): void;
   setThreads(count: number): void;
   getThreads(): number;
+  threading(): 'openmp' | 'pthread';
 }
 
 /** Where `npm install` puts the compiled addon (same depth from src/ and dist/). */
@@ -45,6 +46,11 @@ export function nativeLoadError(): string | undefined {
 /** Sets the size of OpenBLAS's thread pool, the only pool the native kernels use. */
 export function setNativeThreads(count: number): void {
   load()?.setThreads(count);
+}
+
+/** How the addon threads: `openmp` (kernel loops share OpenBLAS's OpenMP pool) or `pthread` (only BLAS is threaded). */
+export function nativeThreading(): 'openmp' | 'pthread' | undefined {
+  return load()?.threading();
 }
 
 /** The native kernels, or undefined when the addon is not built. */
