@@ -135,6 +135,8 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     const other = floats(50_000);
     const logits = floats(n * 64, 10);
     const targets = Int32Array.from({ length: n }, (_, i) => (i * 7) % 64);
+    const projection = floats(48 * 64);
+    const projectionBias = floats(48);
     cases['elementwise and row ops large (parallel)'] = (kernels) => {
       const normed = new Float32Array(n * 64);
       const rstd = new Float32Array(n);
@@ -152,7 +154,7 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
       const embedded = new Float32Array(n * 64);
       kernels.embeddingForward(embedded, targets, x, n, 64);
       const projected = new Float32Array(n * 48);
-      kernels.matmulForward(projected, x, floats(48 * 64), floats(48), n, 64, 48);
+      kernels.matmulForward(projected, x, projection, projectionBias, n, 64, 48);
       return [normed, rstd, swiglu, sum, soft, logSoft, losses, embedded, projected];
     };
   }
