@@ -47,3 +47,5 @@ export {
   defaultCacheDirectory,
   type HubOptions,
 } from './weights/hub.js';
+export { writeSafetensors, type NamedTensor } from './weights/safetensors-writer.js';
+export { openSafetensors } from './weights/safetensors.js';

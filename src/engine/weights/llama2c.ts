@@ -108,7 +108,7 @@ function shapeOf(field: Field, config: ModelConfig): number[] {
 export function loadLlama2c(path: string): { config: ModelConfig; weights: ModelWeights; version: number } {
   const reader = new FileReader(path);
   try {
-    const head = new DataView(reader.read(0, Math.min(reader.size, 36), 'the header').buffer);
+    const head = new DataView(reader.read(0, Math.min(reader.size, 40), 'the header').buffer);
     if (reader.size < 28) throw truncated(path, reader.size);
     let version = 0;
     let offset = 0;
@@ -121,6 +121,7 @@ export function loadLlama2c(path: string): { config: ModelConfig; weights: Model
         });
       }
       offset = 8;
+      if (reader.size < 256) throw truncated(path, reader.size, 256);
     }
     const values = Array.from({ length: 7 }, (_, i) => head.getInt32(offset + 4 * i, true));
     const [dim, hiddenDim, layers, heads, kvHeads, signedVocabulary, contextLength] = values;

@@ -209,3 +209,78 @@ describe('bad model files', () => {
     );
   });
 });
+
+describe('more checkpoint layouts', () => {
+  it('a sharded Hugging Face checkpoint (index + two safetensors files) loads like the single file', async () => {
+    const { openSafetensors } = await import('./safetensors.js');
+    const { writeSafetensors } = await import('./safetensors-writer.js');
+    const folder = mkdtempSync(join(directory, 'sharded-'));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(stories.huggingFace, file), join(folder, file));
+    const source = openSafetensors([join(stories.huggingFace, 'model.safetensors')]);
+    const names = source.names();
+    const shards = [names.slice(0, 20), names.slice(20)];
+    const weightMap: Record<string, string> = {};
+    shards.forEach((shard, i) => {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      writeSafetensors(
+        join(folder, file),
+        Object.fromEntries(
+          shard.map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
+        ),
+      );
+      for (const name of shard) weightMap[name] = file;
+    });
+    source.close();
+    writeFileSync(
+      join(folder, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
+    expect(maxAbsDiff(await logitsOf(folder), await logitsOf(stories.huggingFace))).toBe(0);
+  });
+
+  it('a llama2.c version-1 export (the "ak42" header) loads like the legacy file', async () => {
+    const { model } = await loadModel(stories.llama2c);
+    const { config, weights } = model;
+    // version1_export: header, then norms, embedding, attention, MLP (w1, w2, w3) stacked over layers
+    const header = new DataView(new ArrayBuffer(256));
+    header.setUint32(0, 0x616b3432, true);
+    header.setInt32(4, 1, true);
+    [
+      config.hiddenSize,
+      config.intermediateSize,
+      config.layers,
+      config.heads,
+      config.kvHeads,
+      config.vocabularySize,
+      config.contextLength,
+    ].forEach((value, i) => header.setInt32(8 + 4 * i, value, true));
+    header.setUint8(36, 1); // shared classifier
+    const stack = (field: keyof (typeof weights.layers)[0]) =>
+      weights.layers.map((layer) => layer[field] as Float32Array);
+    const parts: Float32Array[] = [
+      ...stack('attentionNorm'),
+      ...stack('mlpNorm'),
+      weights.finalNorm,
+      weights.embedding,
+      ...stack('query'),
+      ...stack('key'),
+      ...stack('value'),
+      ...stack('attentionOutput'),
+      ...stack('gate'),
+      ...stack('down'),
+      ...stack('up'),
+    ];
+    const folder = mkdtempSync(join(directory, 'v1-'));
+    const path = join(folder, 'stories260K-v1.bin');
+    writeFileSync(
+      path,
+      Buffer.concat([
+        Buffer.from(header.buffer),
+        ...parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength)),
+      ]),
+    );
+    copyFileSync(stories.tokenizer512, join(folder, 'tok512.bin'));
+    expect(maxAbsDiff(await logitsOf(path), model.forward({ batch: 1, time: 16, tokens }))).toBe(0);
+  });
+});

@@ -1,0 +1,50 @@
+// Writes float32 tensors as a safetensors file (Hugging Face's format: an 8-byte header length, a JSON
+// header, then the raw little-endian data), atomically via a temporary file. Used for PEFT adapters
+// and sharded exports; it does not convert dtypes.
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+
+/** A tensor to write: its shape and float32 values. */
+export interface NamedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Writes `tensors` (in the given order) with optional string metadata to `path`. */
+export function writeSafetensors(
+  path: string,
+  tensors: Record<string, NamedTensor>,
+  metadata: Record<string, string> = {},
+): void {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(tensors)) {
+    header[name] = {
+      dtype: 'F32',
+      shape: tensor.shape,
+      data_offsets: [offset, offset + tensor.data.byteLength],
+    };
+    offset += tensor.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8); // keep the data 8-byte aligned
+  const headerBytes = new TextEncoder().encode(json);
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  const temporary = `${path}.${process.pid}.tmp`;
+  const descriptor = openSync(temporary, 'w');
+  const writeAll = (bytes: Uint8Array) => {
+    for (let done = 0; done < bytes.length;) done += writeSync(descriptor, bytes, done);
+  };
+  try {
+    writeAll(length);
+    writeAll(headerBytes);
+    for (const tensor of Object.values(tensors))
+      writeAll(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+  } catch (error) {
+    closeSync(descriptor);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  closeSync(descriptor);
+  renameSync(temporary, path);
+}
