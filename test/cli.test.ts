@@ -9,8 +9,13 @@ const reference = referenceLogits();
 const continuation = reference.greedy_text.slice(reference.prompt.length);
 
 function promptune(...args: string[]) {
+  return promptuneWith({}, ...args);
+}
+
+function promptuneWith(environment: Record<string, string>, ...args: string[]) {
   const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], {
     encoding: 'utf8',
+    env: { ...process.env, ...environment },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -34,6 +39,42 @@ describe('promptune generate', () => {
     );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+    expect(result.stdout).toBe(continuation + '\n');
+  });
+
+  it('falls back to the JS kernels with a one-line warning when the addon is missing', () => {
+    const result = promptuneWith(
+      { PROMPTUNE_NATIVE_ADDON: join(repositoryRoot, 'no-such-addon.node') },
+      'generate',
+      '--model',
+      stories.gguf,
+      '--prompt',
+      reference.prompt,
+      '--max-tokens',
+      '40',
+      '--temperature',
+      '0',
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(continuation + '\n');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/native kernels unavailable .*no-such-addon\.node.*JS kernels/);
+  });
+
+  it('runs on the JS kernels when asked to, with no warning', () => {
+    const result = promptuneWith(
+      { PROMPTUNE_KERNELS: 'js' },
+      'generate',
+      '--model',
+      stories.llama2c,
+      '--prompt',
+      reference.prompt,
+      '--max-tokens',
+      '40',
+      '--temperature',
+      '0',
+    );
+    expect(result.stderr).toBe('');
     expect(result.stdout).toBe(continuation + '\n');
   });
 

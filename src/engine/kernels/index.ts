@@ -26,13 +26,12 @@ export function defaultKernels(preference = process.env.PROMPTUNE_KERNELS): Kern
   if (!native && preference === 'native') {
     throw new ValidationError(`native kernels are not available: ${nativeLoadError()}`, {
       code: 'KERNELS_NATIVE_MISSING',
-      hint: 'Install libopenblas-dev and run `npm rebuild promptune` (or `npm run build:native`).',
+      hint: 'Run scripts/setup.sh (it installs OpenBLAS and builds the addon), or npm run build:native.',
     });
   }
   if (!native && preference !== 'js') {
-    process.emitWarning(`native kernels unavailable (${nativeLoadError()}); using the slower JS kernels`, {
-      code: 'PROMPTUNE_JS_KERNELS',
-    });
+    // one line on stderr, once per process: the output stays usable, the slowdown is not silent
+    console.warn(`promptune: native kernels unavailable (${nativeLoadError()}); using the slower JS kernels`);
   }
   chosen = withShapeChecks(native ?? jsKernels);
   return chosen;

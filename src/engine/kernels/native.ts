@@ -14,11 +14,10 @@ interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward'> {
   threading(): 'openmp' | 'pthread';
 }
 
-/** Where `npm install` puts the compiled addon (same depth from src/ and dist/). */
-export const addonPath = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../native/build/Release/promptune_kernels.node',
-);
+/** Where `npm install` puts the compiled addon (same depth from src/ and dist/); PROMPTUNE_NATIVE_ADDON overrides it. */
+export const addonPath =
+  process.env.PROMPTUNE_NATIVE_ADDON ??
+  join(dirname(fileURLToPath(import.meta.url)), '../../../native/build/Release/promptune_kernels.node');
 
 let addon: Addon | undefined;
 let loadError: string | undefined;
