@@ -143,3 +143,45 @@ describe('promptune model info', () => {
     });
   });
 });
+
+describe('promptune with an hf: model', () => {
+  it('downloads through HF_ENDPOINT into PROMPTUNE_CACHE, reports progress on stderr, and generates', async () => {
+    const { startHubServer } = await import('./hub-server.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const hub = await startHubServer('karpathy/stories260K', stories.huggingFace);
+    const cache = mkdtempSync(join(tmpdir(), 'promptune-cli-hub-'));
+    try {
+      // the server runs in this process, so the command must run asynchronously
+      const child = spawn(
+        process.execPath,
+        [
+          join(repositoryRoot, 'bin', 'promptune.js'),
+          'generate',
+          '--model',
+          'hf:karpathy/stories260K',
+          '--prompt',
+          reference.prompt,
+          '--max-tokens',
+          '40',
+          '--temperature',
+          '0',
+        ],
+        {
+          env: { ...process.env, HF_ENDPOINT: hub.url, PROMPTUNE_CACHE: cache },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const status = await new Promise((resolve) => child.on('close', resolve));
+      expect(status).toBe(0);
+      expect(stdout).toBe(continuation + '\n');
+      expect(stderr).toMatch(/downloaded model\.safetensors \(1\.0 MB\)/);
+    } finally {
+      await hub.close();
+    }
+  });
+});

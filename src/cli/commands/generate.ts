@@ -3,6 +3,7 @@
 import { defineCommand } from 'citty';
 import { applyChatTemplate, generateStream, loadModel } from '../../engine/index.js';
 import { listOption, numberOption } from '../options.js';
+import { downloadProgress } from '../progress.js';
 
 export default defineCommand({
   meta: { name: 'generate', description: 'Generate a continuation of a prompt with a local model' },
@@ -31,7 +32,10 @@ export default defineCommand({
     },
   },
   async run({ args }) {
-    const { model, tokenizer } = await loadModel(args.model, { tokenizer: args.tokenizer });
+    const { model, tokenizer } = await loadModel(args.model, {
+      tokenizer: args.tokenizer,
+      hub: { onProgress: downloadProgress() },
+    });
     const text = args.chat
       ? applyChatTemplate(tokenizer, [{ role: 'user', content: args.prompt }])
       : args.prompt;

@@ -1,6 +1,7 @@
 // `promptune model info`: what a model file is — architecture, size, vocabulary, context, format.
 import { defineCommand } from 'citty';
 import { loadModel } from '../../engine/index.js';
+import { downloadProgress } from '../progress.js';
 
 const info = defineCommand({
   meta: {
@@ -17,7 +18,10 @@ const info = defineCommand({
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
   async run({ args }) {
-    const { info } = await loadModel(args.model, { tokenizer: args.tokenizer });
+    const { info } = await loadModel(args.model, {
+      tokenizer: args.tokenizer,
+      hub: { onProgress: downloadProgress() },
+    });
     const { config } = info;
     const summary = {
       model: info.reference,
