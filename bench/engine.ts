@@ -5,7 +5,7 @@
 //     F32 GGUF by our writer.
 // Prints each ratio on its own line. Peers that are not installed are skipped with a message.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,9 +14,12 @@ import {
   nativeThreading,
   seededRandom,
   writeGguf,
+  writeSafetensors,
   type LlamaModel,
+  type NamedTensor,
   type Tokenizer,
 } from '../src/engine/index.js';
+import { parameterShapes } from '../src/engine/weights/assemble.js';
 import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
 
@@ -32,46 +35,33 @@ function randomTokens(count: number, vocabulary: number, seed: number): Int32Arr
   return Int32Array.from({ length: count }, () => 3 + Math.floor(random() * (vocabulary - 3)));
 }
 
-/** Writes weights and tokens as one raw float32 blob plus a manifest the PyTorch script reads. */
+/** Writes the weights as safetensors and the tokens and config as a manifest, for the PyTorch script. */
 function writeForTorch(model: LlamaModel, tokens: Int32Array, batch: number, time: number): void {
-  const tensors: Record<string, { shape: number[]; offset: number }> = {};
-  const descriptor = openSync(join(work, 'weights.bin'), 'w');
-  let offset = 0;
   const { config, weights } = model;
-  const put = (name: string, values: Float32Array, shape: number[]) => {
-    tensors[name] = { shape, offset };
-    writeSync(descriptor, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    offset += values.length;
+  const shapes = parameterShapes(config);
+  const tensors: Record<string, NamedTensor> = {
+    embedding: { shape: shapes.embedding, data: weights.embedding },
+    finalNorm: { shape: shapes.finalNorm, data: weights.finalNorm },
   };
-  const {
-    hiddenSize: C,
-    intermediateSize: I,
-    heads: H,
-    kvHeads: KVH,
-    headDim: hd,
-    vocabularySize: V,
-  } = config;
-  put('embedding', weights.embedding, [V, C]);
-  put('finalNorm', weights.finalNorm, [C]);
   weights.layers.forEach((layer, l) => {
-    const shapes: Record<string, number[]> = {
-      attentionNorm: [C],
-      query: [H * hd, C],
-      key: [KVH * hd, C],
-      value: [KVH * hd, C],
-      attentionOutput: [C, H * hd],
-      mlpNorm: [C],
-      gate: [I, C],
-      up: [I, C],
-      down: [C, I],
-    };
-    for (const [name, shape] of Object.entries(shapes))
-      put(`layers.${l}.${name}`, layer[name as keyof typeof layer] as Float32Array, shape);
+    for (const field of [
+      'attentionNorm',
+      'query',
+      'key',
+      'value',
+      'attentionOutput',
+      'mlpNorm',
+      'gate',
+      'up',
+      'down',
+    ] as const) {
+      tensors[`layers.${l}.${field}`] = { shape: shapes[field], data: layer[field] };
+    }
   });
-  closeSync(descriptor);
+  writeSafetensors(join(work, 'weights.safetensors'), tensors);
   writeFileSync(
     join(work, 'manifest.json'),
-    JSON.stringify({ config, tensors, tokens: Array.from(tokens), batch, time, threads, repeats }),
+    JSON.stringify({ config, tokens: Array.from(tokens), batch, time, threads, repeats }),
   );
 }
 

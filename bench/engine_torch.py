@@ -1,8 +1,10 @@
 """PyTorch CPU peer for bench/engine.ts: the same Llama forward (RMSNorm, rotate-half RoPE, GQA,
-SwiGLU, tied classifier) on the weights and tokens engine.ts wrote, timed the same way.
+SwiGLU, tied classifier) on the weights (weights.safetensors) and tokens (manifest.json) engine.ts
+wrote, timed the same way.
 Prints one JSON line: {"seconds": [...], "torch": version, "logits_sample": [...]}.
 Run with /usr/bin/python3 (Debian's python3-torch) and OMP_WAIT_POLICY=PASSIVE."""
 import json
+import struct
 import sys
 import time
 
@@ -10,17 +12,26 @@ import numpy as np
 import torch
 
 
+def read_safetensors(path):
+    """float32 tensors of a safetensors file (8-byte header length, JSON header, raw data)."""
+    with open(path, "rb") as f:
+        length = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(length))
+        data = f.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        tensors[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype=np.float32).copy()).reshape(entry["shape"])
+    return tensors
+
+
 def main(directory):
     manifest = json.load(open(f"{directory}/manifest.json"))
     config = manifest["config"]
     torch.set_num_threads(manifest["threads"])
-    blob = np.memmap(f"{directory}/weights.bin", dtype=np.float32, mode="r")
-
-    def tensor(entry):
-        count = int(np.prod(entry["shape"]))
-        return torch.from_numpy(np.array(blob[entry["offset"] : entry["offset"] + count])).reshape(entry["shape"])
-
-    weights = {name: tensor(entry) for name, entry in manifest["tensors"].items()}
+    weights = read_safetensors(f"{directory}/weights.safetensors")
     tokens = torch.tensor(manifest["tokens"], dtype=torch.long).reshape(manifest["batch"], manifest["time"])
     C, H, KVH, hd = config["hiddenSize"], config["heads"], config["kvHeads"], config["headDim"]
     eps = config["rmsNormEps"]

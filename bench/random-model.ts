@@ -7,6 +7,7 @@ import {
   type ModelConfig,
   type ModelWeights,
 } from '../src/engine/index.js';
+import { parameterShapes } from '../src/engine/weights/assemble.js';
 
 /** SmolLM2-135M's shape (hidden 576, 30 layers, 9 heads, 3 KV heads, intermediate 1536, vocab 49152, tied). */
 export const smolLm2Shape: ModelConfig = {
@@ -41,32 +42,28 @@ export function randomWeights(config: ModelConfig, seed: number): ModelWeights {
     }
     return out;
   };
-  const {
-    hiddenSize: C,
-    intermediateSize: I,
-    heads: H,
-    kvHeads: KVH,
-    headDim: hd,
-    vocabularySize: V,
-  } = config;
-  const embedding = normal(V * C);
+  const shapes = parameterShapes(config);
+  const sampled = (field: keyof typeof shapes) =>
+    normal(shapes[field].reduce((a: number, b: number) => a * b, 1));
+  const ones = (field: keyof typeof shapes) => new Float32Array(shapes[field][0]).fill(1);
+  const embedding = sampled('embedding');
   return {
     embedding,
-    classifier: embedding,
-    finalNorm: new Float32Array(C).fill(1),
+    classifier: config.tiedEmbeddings ? embedding : sampled('classifier'),
+    finalNorm: ones('finalNorm'),
     layers: Array.from({ length: config.layers }, () => ({
-      attentionNorm: new Float32Array(C).fill(1),
-      query: normal(H * hd * C),
-      key: normal(KVH * hd * C),
-      value: normal(KVH * hd * C),
+      attentionNorm: ones('attentionNorm'),
+      query: sampled('query'),
+      key: sampled('key'),
+      value: sampled('value'),
       queryBias: null,
       keyBias: null,
       valueBias: null,
-      attentionOutput: normal(C * H * hd),
-      mlpNorm: new Float32Array(C).fill(1),
-      gate: normal(I * C),
-      up: normal(I * C),
-      down: normal(C * I),
+      attentionOutput: sampled('attentionOutput'),
+      mlpNorm: ones('mlpNorm'),
+      gate: sampled('gate'),
+      up: sampled('up'),
+      down: sampled('down'),
     })),
   };
 }

@@ -14,10 +14,11 @@ export interface TensorSource {
   read(name: string): Float32Array;
 }
 
-/** Expected (out, in) shapes of every parameter. */
-function expectedShapes(
-  config: ModelConfig,
-): Record<keyof LayerWeights | 'embedding' | 'finalNorm' | 'classifier', number[]> {
+/** The name of any parameter: a layer field, or one of the model-level tensors. */
+export type ParameterName = keyof LayerWeights | 'embedding' | 'finalNorm' | 'classifier';
+
+/** The (out, in) shape of every parameter of a model with this config; vectors are (n). */
+export function parameterShapes(config: ModelConfig): Record<ParameterName, number[]> {
   const {
     hiddenSize: C,
     intermediateSize: I,
@@ -52,7 +53,7 @@ export function assembleWeights(
   source: TensorSource,
   where: string,
 ): ModelWeights {
-  const shapes = expectedShapes(config);
+  const shapes = parameterShapes(config);
   const read = (name: string, field: keyof typeof shapes): Float32Array => {
     if (!source.has(name)) {
       throw new WeightLoadError(`${where}: tensor ${name} is missing`, {

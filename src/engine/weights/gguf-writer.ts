@@ -1,11 +1,12 @@
 // Writes a model as a GGUF v3 file (llama.cpp's format): metadata, tensor infos, aligned data.
 // Matrices can be stored as F32, F16, BF16, Q8_0 or Q4_0; norms stay F32. Used to hand our weights
 // to llama.cpp (benchmarks) and to export. Written to a temporary file, then renamed.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
 import { inverseFrequencies } from '../rope.js';
 import { ggufArchitectures, type GgufValue } from './gguf.js';
+import { writeFileAtomically } from './_atomic-file.js';
+import { parameterShapes } from './assemble.js';
 import { layerTensorName, ggufNames } from './names.js';
 import type { LayerWeights, ModelWeights } from './types.js';
 
@@ -167,38 +168,32 @@ export function writeGguf(
     if ((type === 'Q8_0' || type === 'Q4_0') && shape[shape.length - 1] % 32 !== 0) type = 'F16';
     tensors.push({ name, shape, type, data: quantize(values, type) });
   };
-  const {
-    hiddenSize: C,
-    intermediateSize: I,
-    heads: H,
-    kvHeads: KVH,
-    headDim: hd,
-    vocabularySize: V,
-  } = config;
-  add(ggufNames.model.embedding, weights.embedding, [V, C]);
+  const { heads: H, kvHeads: KVH, hiddenSize: C, headDim: hd } = config;
+  const shapes = parameterShapes(config);
+  // HF checkpoints pair RoPE dimensions by halves; llama-architecture GGUF expects adjacent pairs
+  const rotated = (values: Float32Array, heads: number, columns: number) =>
+    needsInterleave ? interleaveHeads(values, heads, columns) : values;
+  add(ggufNames.model.embedding, weights.embedding, shapes.embedding);
   weights.layers.forEach((layer, l) => {
-    const name = (field: keyof LayerWeights) => layerTensorName(ggufNames, field, l);
-    add(name('attentionNorm'), layer.attentionNorm, [C]);
-    add(name('query'), needsInterleave ? interleaveHeads(layer.query, H, C) : layer.query, [H * hd, C]);
-    add(name('key'), needsInterleave ? interleaveHeads(layer.key, KVH, C) : layer.key, [KVH * hd, C]);
-    add(name('value'), layer.value, [KVH * hd, C]);
-    if (layer.queryBias)
-      add(name('queryBias'), needsInterleave ? interleaveHeads(layer.queryBias, H, 1) : layer.queryBias, [
-        H * hd,
-      ]);
-    if (layer.keyBias)
-      add(name('keyBias'), needsInterleave ? interleaveHeads(layer.keyBias, KVH, 1) : layer.keyBias, [
-        KVH * hd,
-      ]);
-    if (layer.valueBias) add(name('valueBias'), layer.valueBias, [KVH * hd]);
-    add(name('attentionOutput'), layer.attentionOutput, [C, H * hd]);
-    add(name('mlpNorm'), layer.mlpNorm, [C]);
-    add(name('gate'), layer.gate, [I, C]);
-    add(name('up'), layer.up, [I, C]);
-    add(name('down'), layer.down, [C, I]);
+    const put = (field: keyof LayerWeights, values: Float32Array | null) => {
+      if (values) add(layerTensorName(ggufNames, field, l), values, shapes[field]);
+    };
+    put('attentionNorm', layer.attentionNorm);
+    put('query', rotated(layer.query, H, C));
+    put('key', rotated(layer.key, KVH, C));
+    put('value', layer.value);
+    put('queryBias', layer.queryBias && rotated(layer.queryBias, H, 1));
+    put('keyBias', layer.keyBias && rotated(layer.keyBias, KVH, 1));
+    put('valueBias', layer.valueBias);
+    put('attentionOutput', layer.attentionOutput);
+    put('mlpNorm', layer.mlpNorm);
+    put('gate', layer.gate);
+    put('up', layer.up);
+    put('down', layer.down);
   });
-  add(ggufNames.model.finalNorm, weights.finalNorm, [C]);
-  if (weights.classifier !== weights.embedding) add(ggufNames.model.classifier, weights.classifier, [V, C]);
+  add(ggufNames.model.finalNorm, weights.finalNorm, shapes.finalNorm);
+  if (weights.classifier !== weights.embedding)
+    add(ggufNames.model.classifier, weights.classifier, shapes.classifier);
   // llama3 scaling is stored as llama.cpp does: per-frequency divisors in rope_freqs.weight
   const factors =
     config.ropeScaling?.type === 'llama3' ? llama3FrequencyFactors(config) : config.ropeFrequencyFactors;
@@ -224,26 +219,15 @@ export function writeGguf(
     header.number('u64', offset);
     offset = align(offset + tensor.data.length);
   }
-  const temporary = `${path}.${process.pid}.tmp`;
-  const descriptor = openSync(temporary, 'w');
-  const writeAll = (bytes: Uint8Array) => {
-    for (let done = 0; done < bytes.length;) done += writeSync(descriptor, bytes, done);
-  };
-  try {
+  writeFileAtomically(path, (write) => {
     const head = header.bytes();
-    writeAll(head);
-    writeAll(new Uint8Array(align(head.length) - head.length));
+    write(head);
+    write(new Uint8Array(align(head.length) - head.length));
     for (const tensor of tensors) {
-      writeAll(tensor.data);
-      writeAll(new Uint8Array(align(tensor.data.length) - tensor.data.length));
+      write(tensor.data);
+      write(new Uint8Array(align(tensor.data.length) - tensor.data.length));
     }
-  } catch (error) {
-    closeSync(descriptor);
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  closeSync(descriptor);
-  renameSync(temporary, path);
+  });
 }
 
 /** Divisors that turn plain RoPE frequencies into the llama3-scaled ones (with any existing factors). */

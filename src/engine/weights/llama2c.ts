@@ -2,7 +2,7 @@
 // The tensor order of each layout is data (a list); Q/K are in Meta's interleaved RoPE order.
 import { WeightLoadError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
-import { assembleWeights, type TensorSource } from './assemble.js';
+import { assembleWeights, parameterShapes, type TensorSource } from './assemble.js';
 import { dequantize } from './dequantize.js';
 import { FileReader } from './file-reader.js';
 import type { NameTable } from './names.js';
@@ -77,33 +77,6 @@ const llama2cNames: NameTable = {
 
 const MAGIC = 0x616b3432; // "ak42"
 
-function shapeOf(field: Field, config: ModelConfig): number[] {
-  const {
-    hiddenSize: C,
-    intermediateSize: I,
-    heads: H,
-    kvHeads: KVH,
-    headDim: hd,
-    vocabularySize: V,
-  } = config;
-  const shapes: Record<string, number[]> = {
-    embedding: [V, C],
-    classifier: [V, C],
-    finalNorm: [C],
-    attentionNorm: [C],
-    mlpNorm: [C],
-    query: [H * hd, C],
-    key: [KVH * hd, C],
-    value: [KVH * hd, C],
-    attentionOutput: [C, H * hd],
-    gate: [I, C],
-    up: [I, C],
-    down: [C, I],
-    frequencies: [config.contextLength, hd],
-  };
-  return shapes[field];
-}
-
 /** Loads a llama2.c `.bin` checkpoint. */
 export function loadLlama2c(path: string): { config: ModelConfig; weights: ModelWeights; version: number } {
   const reader = new FileReader(path);
@@ -164,7 +137,8 @@ export function loadLlama2c(path: string): { config: ModelConfig; weights: Model
     let position = version === 1 ? 256 : 28;
     for (const field of version === 1 ? version1Order : legacyOrder) {
       if (field === 'classifier' && tied) continue;
-      const shape = field === 'frequencies' ? [contextLength, config.headDim] : shapeOf(field, config);
+      const shape =
+        field === 'frequencies' ? [contextLength, config.headDim] : parameterShapes(config)[field];
       const count = shape.reduce((a, b) => a * b, 1);
       for (let layer = 0; layer < (perLayer.has(field) ? layers : 1); layer++) {
         ranges.set(perLayer.has(field) ? `layers.${layer}.${field}` : field, { start: position, shape });

@@ -1,7 +1,7 @@
 // Writes float32 tensors as a safetensors file (Hugging Face's format: an 8-byte header length, a JSON
 // header, then the raw little-endian data), atomically via a temporary file. Used for PEFT adapters
 // and sharded exports; it does not convert dtypes.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { writeFileAtomically } from './_atomic-file.js';
 
 /** A tensor to write: its shape and float32 values. */
 export interface NamedTensor {
@@ -30,21 +30,10 @@ export function writeSafetensors(
   const headerBytes = new TextEncoder().encode(json);
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  const temporary = `${path}.${process.pid}.tmp`;
-  const descriptor = openSync(temporary, 'w');
-  const writeAll = (bytes: Uint8Array) => {
-    for (let done = 0; done < bytes.length;) done += writeSync(descriptor, bytes, done);
-  };
-  try {
-    writeAll(length);
-    writeAll(headerBytes);
+  writeFileAtomically(path, (write) => {
+    write(length);
+    write(headerBytes);
     for (const tensor of Object.values(tensors))
-      writeAll(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
-  } catch (error) {
-    closeSync(descriptor);
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  closeSync(descriptor);
-  renameSync(temporary, path);
+      write(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+  });
 }
