@@ -63,6 +63,32 @@ describe('generation on stories260K', async () => {
     expect(other.tokens).not.toEqual(first.tokens);
   });
 
+  it('a prompt given as input embeddings generates like its tokens (the soft-prompt path)', async () => {
+    const C = model.config.hiddenSize;
+    const embeddings = new Float32Array(prompt.length * C);
+    prompt.forEach((token, t) =>
+      embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C),
+    );
+    const other = { tokens: tokenizer.encode('Tom had a big red') };
+    const [fromEmbeddings, alongside] = await generate(
+      model,
+      tokenizer,
+      [{ tokens: prompt, embeddings }, other],
+      { maxTokens: 40 },
+    );
+    expect(fromEmbeddings.tokens).toEqual(reference.greedy_new_ids);
+    expect(alongside).toEqual((await generate(model, tokenizer, [other], { maxTokens: 40 }))[0]);
+  });
+
+  it('zero new tokens finishes at once', async () => {
+    expect(
+      await generate(model, tokenizer, [{ tokens: prompt }, { tokens: prompt }], { maxTokens: 0 }),
+    ).toEqual([
+      { tokens: [], text: '', finishReason: 'length' },
+      { tokens: [], text: '', finishReason: 'length' },
+    ]);
+  });
+
   it('top-k 1 is greedy whatever the temperature', async () => {
     const [sampled] = await generate(model, tokenizer, [{ tokens: prompt }], {
       maxTokens: 40,

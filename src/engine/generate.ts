@@ -89,7 +89,11 @@ export async function* generateStream(
   const cache = model.createCache(B, Math.min(contextLength, T + maxTokens));
   const generated: number[][] = prompts.map(() => []);
   const streams = prompts.map((prompt) => new TextStream(tokenizer, prompt.tokens, options.stop));
-  const finished: (FinishReason | undefined)[] = prompts.map(() => (maxTokens === 0 ? 'length' : undefined));
+  const finished: (FinishReason | undefined)[] = prompts.map(() => undefined);
+  if (maxTokens === 0) {
+    for (let row = 0; row < B; row++) yield { row, done: { tokens: [], text: '', finishReason: 'length' } };
+    return;
+  }
 
   // prefill: right-padded token ids, or embeddings where a prompt brings its own
   const tokens = new Int32Array(B * T);
