@@ -6,3 +6,4 @@ export { TokenizerError } from './tokenizer-error.js';
 export { ValidationError } from './validation-error.js';
 export { NotFoundError } from './not-found-error.js';
 export { DownloadError } from './download-error.js';
+export { DatasetError } from './dataset-error.js';

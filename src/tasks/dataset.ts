@@ -1,0 +1,184 @@
+// Examples from JSONL or CSV files, with errors that name the file and line; seeded splits of one
+// file; duplicate detection; and the numbers `dataset stats` prints. Nothing here calls a model.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { DatasetError, NotFoundError } from '../errors/index.js';
+import { seededRandom } from '../engine/random.js';
+
+/** One example: its input fields and target, where it came from, and a content id. */
+export interface Example {
+  /** Position in its split (0-based). */
+  index: number;
+  /** 1-based line in the source file (CSV: the record's first line). */
+  line: number;
+  fields: Record<string, unknown>;
+  target: unknown;
+  /** sha256 of the input fields and target: stable across files and orderings. */
+  id: string;
+}
+
+/** What an example must contain. */
+export interface ExampleShape {
+  inputFields: string[];
+  targetField: string;
+  /** Allow examples without a target (prediction-only data). */
+  targetOptional?: boolean;
+}
+
+function exampleId(fields: Record<string, unknown>, target: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([fields, target]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Reads a .jsonl or .csv file into examples, checking each record has the fields the task needs. */
+export function readExamples(path: string, shape: ExampleShape): Example[] {
+  if (!existsSync(path)) {
+    throw new NotFoundError(`dataset ${path} does not exist`, {
+      code: 'DATASET_NOT_FOUND',
+      hint: 'Check the path in the task spec (relative to the spec file).',
+    });
+  }
+  const text = readFileSync(path, 'utf8');
+  const records: { line: number; value: unknown }[] = [];
+  if (path.endsWith('.csv')) {
+    try {
+      const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, bom: true }) as {
+        record: Record<string, string>;
+        info: { lines: number };
+      }[];
+      for (const row of rows) records.push({ line: row.info.lines, value: row.record });
+    } catch (error) {
+      const line = (error as { lines?: number }).lines;
+      throw new DatasetError(`${path}${line ? `:${line}` : ''}: ${(error as Error).message}`, {
+        code: 'DATASET_SYNTAX',
+        hint: 'Fix the CSV at that line (a header row names the columns; quote values that contain commas).',
+      });
+    }
+  } else {
+    text.split('\n').forEach((raw, i) => {
+      if (raw.trim() === '') return;
+      try {
+        records.push({ line: i + 1, value: JSON.parse(raw) });
+      } catch (error) {
+        throw new DatasetError(`${path}:${i + 1}: not valid JSON (${(error as Error).message})`, {
+          code: 'DATASET_SYNTAX',
+          hint: 'Each line of a .jsonl file must be one JSON object.',
+        });
+      }
+    });
+  }
+  if (records.length === 0) {
+    throw new DatasetError(`${path} has no examples`, {
+      code: 'DATASET_EMPTY',
+      hint: 'Add at least one example.',
+    });
+  }
+  return records.map(({ line, value }, index) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new DatasetError(
+        `${path}:${line}: expected an object, found ${Array.isArray(value) ? 'an array' : typeof value}`,
+        {
+          code: 'DATASET_RECORD',
+          hint: 'Each example is an object with the input fields and the target.',
+        },
+      );
+    }
+    const record = value as Record<string, unknown>;
+    const fields: Record<string, unknown> = {};
+    for (const field of shape.inputFields) {
+      if (record[field] === undefined || record[field] === null) {
+        throw new DatasetError(`${path}:${line}: missing field "${field}"`, {
+          code: 'DATASET_MISSING_FIELD',
+          hint: `Every example needs the input fields ${shape.inputFields.join(', ')} and the target "${shape.targetField}".`,
+        });
+      }
+      fields[field] = record[field];
+    }
+    const target = record[shape.targetField];
+    if (!shape.targetOptional && (target === undefined || target === null || target === '')) {
+      throw new DatasetError(`${path}:${line}: missing or empty target "${shape.targetField}"`, {
+        code: 'DATASET_MISSING_FIELD',
+        hint: 'Every example needs a non-empty target (or set data.targetField to the right column).',
+      });
+    }
+    return { index, line, fields, target, id: exampleId(fields, target) };
+  });
+}
+
+/** Splits examples by ratios with a seeded shuffle (reproducible); ratios are normalized. */
+export function seededSplit(
+  examples: Example[],
+  ratios: { train: number; dev: number; test: number },
+  seed: number,
+): Record<'train' | 'dev' | 'test', Example[]> {
+  const order = examples.map((_, i) => i);
+  const random = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const total = ratios.train + ratios.dev + ratios.test;
+  const trainEnd = Math.round((ratios.train / total) * examples.length);
+  const devEnd = trainEnd + Math.round((ratios.dev / total) * examples.length);
+  const pick = (from: number, to: number) =>
+    order.slice(from, to).map((i, index) => ({ ...examples[i], index }));
+  return { train: pick(0, trainEnd), dev: pick(trainEnd, devEnd), test: pick(devEnd, examples.length) };
+}
+
+/** Groups of examples whose input fields are identical (targets may differ: conflicts are flagged). */
+export function findDuplicates(examples: Example[]): { lines: number[]; conflicting: boolean }[] {
+  const groups = new Map<string, Example[]>();
+  for (const example of examples) {
+    const key = JSON.stringify(example.fields);
+    groups.set(key, [...(groups.get(key) ?? []), example]);
+  }
+  return [...groups.values()]
+    .filter((group) => group.length > 1)
+    .map((group) => ({
+      lines: group.map((example) => example.line),
+      conflicting: new Set(group.map((example) => JSON.stringify(example.target))).size > 1,
+    }));
+}
+
+/** Summary numbers of a set of examples. */
+export interface DatasetStats {
+  size: number;
+  labels: Record<string, number> | undefined;
+  inputCharacters: { min: number; mean: number; max: number };
+  inputWords: { min: number; mean: number; max: number };
+  targetCharacters: { min: number; mean: number; max: number };
+  duplicates: number;
+  conflictingDuplicates: number;
+}
+
+function summary(values: number[]) {
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  return { min: Math.min(...values), mean: Math.round(mean * 10) / 10, max: Math.max(...values) };
+}
+
+/** Sizes, label distribution (when targets are few distinct strings), lengths and duplicates. */
+export function datasetStats(examples: Example[]): DatasetStats {
+  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  const inputs = examples.map((example) => Object.values(example.fields).map(text).join(' '));
+  const targets = examples.map((example) => text(example.target ?? ''));
+  const distinct = new Set(targets);
+  const labels =
+    distinct.size <= Math.max(20, examples.length / 10)
+      ? Object.fromEntries(
+          [...distinct].sort().map((label) => [label, targets.filter((target) => target === label).length]),
+        )
+      : undefined;
+  const duplicates = findDuplicates(examples);
+  return {
+    size: examples.length,
+    labels,
+    inputCharacters: summary(inputs.map((input) => input.length)),
+    inputWords: summary(inputs.map((input) => input.split(/\s+/).filter(Boolean).length)),
+    targetCharacters: summary(targets.map((target) => target.length)),
+    duplicates: duplicates.reduce((sum, group) => sum + group.lines.length - 1, 0),
+    conflictingDuplicates: duplicates.filter((group) => group.conflicting).length,
+  };
+}

@@ -1,0 +1,74 @@
+// Label accuracy: the output is read as one of the task's labels (the label it starts with, else the
+// one it mentions), scored against the target; reports aggregate accuracy, macro-F1 and a confusion
+// matrix from the per-example labels (see aggregateLabels).
+import { ValidationError } from '../../errors/index.js';
+import { targetText } from './text.js';
+import type { Metric, MetricContext } from './types.js';
+
+/** Reads outputs as labels and scores them. */
+export function labelMetric(options: Record<string, unknown>, context: MetricContext): Metric {
+  const labels =
+    (options.labels as string[] | undefined) ??
+    (context.task.output.kind === 'label' ? context.task.output.labels : undefined);
+  if (!labels || labels.length < 2) {
+    throw new ValidationError('label: the task has no label set', {
+      code: 'METRIC_OPTIONS',
+      hint: 'Declare output: {kind: label, labels: [...]} or pass options.labels.',
+    });
+  }
+  const caseSensitive = options.caseSensitive === true;
+  const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
+  // longest first, so "dog" does not win over "dogs"
+  const candidates = [...labels].sort((a, b) => fold(b).length - fold(a).length);
+  return {
+    name: 'label',
+    score(example, output) {
+      const text = fold(output);
+      const predicted =
+        candidates.find((label) => text.startsWith(fold(label))) ??
+        candidates.find((label) => text.includes(fold(label))) ??
+        '(none)';
+      const expected = targetText(example.target);
+      const ok = predicted !== '(none)' && fold(predicted) === fold(expected);
+      return {
+        score: ok ? 1 : 0,
+        label: { predicted, expected },
+        feedback: ok
+          ? undefined
+          : predicted === '(none)'
+            ? `the output names none of the labels ${labels.join(', ')}`
+            : `predicted ${JSON.stringify(predicted)}, expected ${JSON.stringify(expected)}`,
+      };
+    },
+  };
+}
+
+/** Accuracy, macro-F1 and the confusion matrix (rows: expected, columns: predicted). */
+export function aggregateLabels(pairs: { predicted: string; expected: string }[]): {
+  accuracy: number;
+  macroF1: number;
+  labels: string[];
+  confusion: number[][];
+} {
+  const labels = [...new Set(pairs.flatMap((pair) => [pair.expected, pair.predicted]))].sort();
+  const index = new Map(labels.map((label, i) => [label, i]));
+  const confusion = labels.map(() => labels.map(() => 0));
+  for (const { predicted, expected } of pairs) confusion[index.get(expected)!][index.get(predicted)!]++;
+  const expectedLabels = [...new Set(pairs.map((pair) => pair.expected))];
+  const f1s = expectedLabels.map((label) => {
+    const i = index.get(label)!;
+    const truePositive = confusion[i][i];
+    const predictedCount = confusion.reduce((sum, row) => sum + row[i], 0);
+    const actualCount = confusion[i].reduce((sum, value) => sum + value, 0);
+    const precision = predictedCount ? truePositive / predictedCount : 0;
+    const recall = actualCount ? truePositive / actualCount : 0;
+    return precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  });
+  const correct = pairs.filter((pair) => pair.predicted === pair.expected).length;
+  return {
+    accuracy: pairs.length ? correct / pairs.length : 0,
+    macroF1: f1s.length ? f1s.reduce((sum, value) => sum + value, 0) / f1s.length : 0,
+    labels,
+    confusion,
+  };
+}

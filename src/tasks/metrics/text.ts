@@ -1,0 +1,50 @@
+// Text normalization and tokenization shared by the string metrics.
+import { ValidationError } from '../../errors/index.js';
+
+/** Normalization steps, applied in the order given. */
+export const normalizers = {
+  trim: (text: string) => text.trim(),
+  lowercase: (text: string) => text.toLowerCase(),
+  'collapse-whitespace': (text: string) => text.replace(/\s+/g, ' '),
+  'strip-punctuation': (text: string) => text.replace(/[\p{P}\p{S}]/gu, ''),
+  'strip-articles': (text: string) => text.replace(/\b(a|an|the)\b/gi, ' '),
+} as const;
+
+export type Normalizer = keyof typeof normalizers;
+
+/** Applies the named normalizers; unknown names are a ValidationError. */
+export function normalize(text: string, steps: unknown, where: string): string {
+  const list = steps === undefined ? ['trim'] : steps;
+  if (!Array.isArray(list)) {
+    throw new ValidationError(`${where}: options.normalize must be a list`, {
+      code: 'METRIC_OPTIONS',
+      hint: `Use a list of: ${Object.keys(normalizers).join(', ')}.`,
+    });
+  }
+  return list.reduce((current: string, step: unknown) => {
+    const apply = normalizers[step as Normalizer];
+    if (!apply) {
+      throw new ValidationError(`${where}: unknown normalization "${String(step)}"`, {
+        code: 'METRIC_OPTIONS',
+        hint: `Use: ${Object.keys(normalizers).join(', ')}.`,
+      });
+    }
+    return apply(current);
+  }, text);
+}
+
+/** Lowercased word tokens without punctuation or articles (as SQuAD's answer normalization). */
+export function words(text: string): string[] {
+  return normalize(
+    text,
+    ['lowercase', 'strip-punctuation', 'strip-articles', 'collapse-whitespace', 'trim'],
+    'words',
+  )
+    .split(' ')
+    .filter(Boolean);
+}
+
+/** The target as text (objects as JSON). */
+export function targetText(target: unknown): string {
+  return typeof target === 'string' ? target : JSON.stringify(target);
+}
