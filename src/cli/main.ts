@@ -2,12 +2,14 @@
 // Errors print their message, hint and code on stderr and exit with status 1 (2 for usage errors).
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
 import { PromptuneError } from '../errors/index.js';
+import dataset from './commands/dataset.js';
+import evaluateCommand from './commands/eval.js';
 import generate from './commands/generate.js';
 import model from './commands/model.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
-  subCommands: { generate, model },
+  subCommands: { generate, model, eval: evaluateCommand, dataset },
 });
 
 /** The command a list of arguments names, with its parent (for help output). */

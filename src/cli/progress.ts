@@ -22,3 +22,40 @@ export function downloadProgress(
     }
   };
 }
+
+/** A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise. */
+export function progressBar(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): { update(done: number, total: number): void; finish(): void } {
+  const started = Date.now();
+  let lastDraw = 0;
+  let lastDecile = -1;
+  let drawn = false;
+  return {
+    update(done, total) {
+      const fraction = total ? done / total : 1;
+      const elapsed = (Date.now() - started) / 1000;
+      const eta = done ? (elapsed / done) * (total - done) : undefined;
+      const text = `${label} ${done}/${total} ${Math.floor(fraction * 100)}%${eta === undefined ? '' : ` eta ${Math.ceil(eta)}s`}`;
+      if (stream.isTTY) {
+        const now = Date.now();
+        if (done < total && now - lastDraw < 100) return;
+        lastDraw = now;
+        const width = 24;
+        const filled = Math.round(fraction * width);
+        stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\u001b[K`);
+        drawn = true;
+      } else {
+        const decile = Math.floor(fraction * 10);
+        if (decile !== lastDecile) {
+          lastDecile = decile;
+          stream.write(`${text}\n`);
+        }
+      }
+    },
+    finish() {
+      if (drawn) stream.write('\n');
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// `promptune eval`: evaluate a task on a model with a progress bar; prints a summary (or --json),
+// writes HTML/JSON reports, and exits non-zero below --min-score so CI can gate on it.
+import { defineCommand } from 'citty';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ValidationError } from '../../errors/index.js';
+import {
+  evaluate,
+  renderReportHtml,
+  ResponseCache,
+  summarize,
+  type EvaluationReport,
+  type Price,
+} from '../../eval/index.js';
+import { resolveModel } from '../../providers/index.js';
+import { loadTask } from '../../tasks/load-task.js';
+import { loadSplit, type SplitName } from '../../tasks/splits.js';
+import { numberOption } from '../options.js';
+import { downloadProgress, progressBar } from '../progress.js';
+
+/** The summary object --json prints (the report without its per-example rows). */
+export function reportSummary(report: EvaluationReport) {
+  const { examples, ...summary } = report;
+  return { ...summary, examples: examples.length };
+}
+
+export default defineCommand({
+  meta: { name: 'eval', description: 'Evaluate a task on a model' },
+  args: {
+    task: { type: 'string', required: true, description: 'Task spec file (.yaml or .json)' },
+    model: {
+      type: 'string',
+      required: true,
+      description:
+        'Model: local:<path>, openai:<model>, openai-compatible:<url>#<model>, anthropic:<model>, ollama:<model>',
+    },
+    split: { type: 'string', default: 'test', description: 'Split to evaluate: train, dev or test' },
+    concurrency: { type: 'string', default: '4', description: 'Model calls in flight at once' },
+    repeats: { type: 'string', default: '1', description: 'Calls per example (variance, confidence)' },
+    limit: { type: 'string', description: 'Evaluate only the first N examples' },
+    'min-score': { type: 'string', description: 'Exit with status 1 when the score is below this' },
+    judge: { type: 'string', description: 'Model for the judge metric' },
+    cache: {
+      type: 'boolean',
+      default: true,
+      description: 'Reuse cached responses (--no-cache calls the model for every request)',
+    },
+    'cache-file': { type: 'string', default: '.promptune/cache.sqlite', description: 'Response cache file' },
+    prices: {
+      type: 'string',
+      description: 'JSON file of prices per million tokens: {"model": {"input": x, "output": y}}',
+    },
+    report: { type: 'string', description: 'Write a self-contained HTML report here' },
+    'report-json': { type: 'string', description: 'Write the full JSON report (with every example) here' },
+    json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
+  },
+  async run({ args }) {
+    const split = args.split as SplitName;
+    if (!['train', 'dev', 'test'].includes(split)) {
+      throw new ValidationError(`--split is "${split}"`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Use train, dev or test.',
+      });
+    }
+    const task = loadTask(args.task);
+    const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
+    const examples = loadSplit(task, split).slice(0, limit);
+    const local = { hub: { onProgress: downloadProgress() } };
+    const model = await resolveModel(args.model, { local });
+    const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
+    const judge = judgeModel
+      ? async (prompt: string) => {
+          const result = await judgeModel.model.doGenerate({
+            prompt: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+            temperature: 0,
+            maxOutputTokens: 200,
+          });
+          return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+        }
+      : undefined;
+    const prices = args.prices
+      ? (JSON.parse(readFileSync(args.prices, 'utf8')) as Record<string, Price>)
+      : undefined;
+    const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
+    const bar = progressBar(`${task.spec.name} on ${model.name}`);
+    try {
+      const run = await evaluate({
+        task,
+        split,
+        examples,
+        model,
+        concurrency: numberOption('concurrency', args.concurrency, { integer: true, min: 1 }),
+        repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
+        cache,
+        judge,
+        prices: prices ? { ...prices } : undefined,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.finish();
+      const report = summarize(run);
+      if (args.report) writeFileSync(args.report, renderReportHtml(report));
+      if (args['report-json']) writeFileSync(args['report-json'], JSON.stringify(report, null, 2) + '\n');
+      if (args.json) process.stdout.write(JSON.stringify(reportSummary(report), null, 2) + '\n');
+      else {
+        const interval = `[${report.interval[0].toFixed(3)}, ${report.interval[1].toFixed(3)}]`;
+        process.stdout.write(
+          `${task.spec.name} ${split} on ${model.name}: score ${report.score.toFixed(3)} (95% CI ${interval}), n ${report.n}\n`,
+        );
+        process.stdout.write(
+          `metrics: ${Object.entries(report.metrics)
+            .map(([name, value]) => `${name} ${value.toFixed(3)}`)
+            .join(', ')}\n`,
+        );
+        process.stdout.write(
+          `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${report.cost === undefined ? 'unknown' : `$${report.cost.toFixed(4)}`}\n`,
+        );
+      }
+      const minimum = numberOption('min-score', args['min-score']);
+      if (minimum !== undefined && report.score < minimum) {
+        throw new ValidationError(`score ${report.score.toFixed(3)} is below --min-score ${minimum}`, {
+          code: 'EVAL_BELOW_MIN_SCORE',
+          hint: 'Improve the prompt, or lower the threshold.',
+        });
+      }
+    } finally {
+      cache?.close();
+    }
+  },
+});

@@ -1,0 +1,50 @@
+// Paired comparison of two evaluation reports on the same examples: which examples flipped, the
+// mean difference with its bootstrap interval, and whether it is significant.
+import { ValidationError } from '../errors/index.js';
+import type { EvaluationReport } from './report.js';
+import { pairedBootstrap } from './statistics.js';
+
+/** How run `b` differs from run `a`. */
+export interface Comparison {
+  a: { model: string; score: number };
+  b: { model: string; score: number };
+  n: number;
+  difference: number;
+  interval: [number, number];
+  pValue: number;
+  significant: boolean;
+  /** Examples right in one run and wrong in the other (scores crossing 0.5). */
+  improved: { id: string; line: number }[];
+  regressed: { id: string; line: number }[];
+}
+
+/** Compares `b` to `a` on the examples both evaluated (matched by content id). */
+export function compareReports(a: EvaluationReport, b: EvaluationReport, level = 0.95): Comparison {
+  const byId = new Map(b.examples.map((example) => [example.id, example]));
+  const pairs = a.examples.flatMap((example) =>
+    byId.has(example.id) ? [[example, byId.get(example.id)!] as const] : [],
+  );
+  if (pairs.length === 0) {
+    throw new ValidationError('the two runs share no examples', {
+      code: 'COMPARE_NO_OVERLAP',
+      hint: 'Compare runs of the same task and split.',
+    });
+  }
+  const test = pairedBootstrap(
+    pairs.map(([x]) => x.score),
+    pairs.map(([, y]) => y.score),
+    { level },
+  );
+  const flip = (from: number, to: number) => from < 0.5 && to >= 0.5;
+  return {
+    a: { model: a.model, score: a.score },
+    b: { model: b.model, score: b.score },
+    n: pairs.length,
+    difference: test.difference,
+    interval: test.interval,
+    pValue: test.pValue,
+    significant: test.pValue < 1 - level,
+    improved: pairs.filter(([x, y]) => flip(x.score, y.score)).map(([, y]) => ({ id: y.id, line: y.line })),
+    regressed: pairs.filter(([x, y]) => flip(y.score, x.score)).map(([, y]) => ({ id: y.id, line: y.line })),
+  };
+}

@@ -1,0 +1,253 @@
+// Evaluates a task on a model: renders each example's prompt, calls the model with a concurrency limit
+// and retries, caches responses by content, scores outputs with the task's metrics, and journals
+// progress so a killed run resumes. Repeats give per-example variance; scores get bootstrap intervals.
+import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import { join } from 'node:path';
+import { ValidationError } from '../errors/index.js';
+import { createMetrics, scoreOutput, type MetricScore, type TextGenerator } from '../tasks/metrics/index.js';
+import type { Example } from '../tasks/dataset.js';
+import type { Task } from '../tasks/load-task.js';
+import { renderPrompt } from '../tasks/template.js';
+import { Journal } from './journal.js';
+import { callCost, type Price } from './prices.js';
+import { requestKey, type CachedResponse, type ResponseCache } from './response-cache.js';
+import { withRetries } from './retry.js';
+
+/** The model under evaluation, with the name it was given. */
+export interface EvaluatedModel {
+  name: string;
+  provider: string;
+  modelId: string;
+  model: LanguageModelV3;
+}
+
+/** Options for evaluate(). */
+export interface EvaluationOptions {
+  task: Task;
+  split: string;
+  examples: Example[];
+  model: EvaluatedModel;
+  concurrency?: number;
+  repeats?: number;
+  cache?: ResponseCache;
+  /** Folder for journals of unfinished runs (default .promptune/runs). */
+  stateDirectory?: string;
+  judge?: TextGenerator;
+  prices?: Record<string, Price>;
+  retries?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One example's outcome over its repeats. */
+export interface ExampleResult {
+  index: number;
+  id: string;
+  line: number;
+  fields: Record<string, unknown>;
+  target: unknown;
+  outputs: string[];
+  /** Combined score per repeat. */
+  scores: number[];
+  /** Mean over repeats. */
+  score: number;
+  byMetric: Record<string, MetricScore>[];
+  latencyMs: (number | undefined)[];
+}
+
+/** Per-call record kept in the journal. */
+interface CallRecord {
+  output: string;
+  score: number;
+  byMetric: Record<string, MetricScore>;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number | undefined;
+  fromCache: boolean;
+  cost: number | undefined;
+}
+
+/** Everything a run measured, before statistics. */
+export interface EvaluationRun {
+  task: string;
+  split: string;
+  model: string;
+  repeats: number;
+  examples: ExampleResult[];
+  calls: number;
+  cacheHits: number;
+  resumed: number;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number | undefined;
+  durationMs: number;
+}
+
+/** The chat prompt for one example: the task's system text, then the rendered template. */
+export function examplePrompt(task: Task, example: Example): LanguageModelV3Prompt {
+  const text = renderPrompt(
+    task.spec,
+    example.fields,
+    `${task.path ?? task.spec.name}: example at line ${example.line}`,
+  );
+  return [
+    ...(task.spec.prompt.system ? [{ role: 'system' as const, content: task.spec.prompt.system }] : []),
+    { role: 'user', content: [{ type: 'text', text }] },
+  ];
+}
+
+/** Runs the evaluation; throws if aborted (the journal keeps what finished). */
+export async function evaluate(options: EvaluationOptions): Promise<EvaluationRun> {
+  const { task, model, examples } = options;
+  const repeats = options.repeats ?? 1;
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(repeats) || repeats < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ValidationError(
+      `repeats ${repeats} and concurrency ${concurrency} must be whole numbers >= 1`,
+      { code: 'EVAL_OPTIONS', hint: 'Pass --repeats and --concurrency of 1 or more.' },
+    );
+  }
+  const started = Date.now();
+  const generation = task.spec.generation;
+  const metrics = await createMetrics(task.spec.metrics, {
+    task: task.spec,
+    baseDirectory: task.path ? join(task.path, '..') : process.cwd(),
+    judge: options.judge,
+  });
+  const runKey = requestKey({
+    task: task.spec,
+    split: options.split,
+    model: model.name,
+    repeats,
+    examples: examples.map((example) => example.id),
+  });
+  const journal = new Journal<CallRecord>(
+    join(options.stateDirectory ?? '.promptune/runs', `${task.spec.name}-${runKey.slice(0, 16)}.jsonl`),
+  );
+  const resumedAtStart = journal.size;
+  let calls = 0;
+  let cacheHits = 0;
+  let done = 0;
+  const jobs = examples.flatMap((example) =>
+    Array.from({ length: repeats }, (_, repeat) => ({ example, repeat })),
+  );
+  const records = new Map<string, CallRecord>();
+
+  const runJob = async ({ example, repeat }: (typeof jobs)[number]) => {
+    const jobKey = `${example.id}:${example.index}:${repeat}`;
+    const journaled = journal.get(jobKey);
+    if (journaled) {
+      records.set(jobKey, journaled);
+      return;
+    }
+    const prompt = examplePrompt(task, example);
+    const parameters = {
+      maxOutputTokens: generation.maxTokens,
+      temperature: generation.temperature,
+      topP: generation.topP,
+      stopSequences: generation.stop.length ? generation.stop : undefined,
+      seed: generation.seed + repeat,
+    };
+    const key = requestKey({
+      provider: model.model.provider,
+      modelId: model.model.modelId,
+      parameters,
+      prompt,
+    });
+    let response: CachedResponse | undefined = options.cache?.get(key);
+    const fromCache = response !== undefined;
+    if (response) cacheHits++;
+    else {
+      const start = performance.now();
+      const result = await withRetries(
+        () => {
+          calls++;
+          return model.model.doGenerate({
+            prompt,
+            ...parameters,
+            abortSignal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+          });
+        },
+        { retries: options.retries },
+      );
+      response = {
+        text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+        inputTokens: result.usage.inputTokens.total ?? 0,
+        outputTokens: result.usage.outputTokens.total ?? 0,
+        latencyMs: performance.now() - start,
+      };
+      options.cache?.put(key, response);
+    }
+    const scored = await scoreOutput(metrics, example, response.text);
+    const record: CallRecord = {
+      output: response.text,
+      score: scored.score,
+      byMetric: scored.byMetric,
+      inputTokens: response.inputTokens,
+      outputTokens: response.outputTokens,
+      latencyMs: fromCache ? undefined : response.latencyMs,
+      fromCache,
+      cost: fromCache
+        ? 0
+        : callCost(
+            model.provider,
+            model.modelId,
+            response.inputTokens,
+            response.outputTokens,
+            options.prices,
+          ),
+    };
+    records.set(jobKey, record);
+    journal.add(jobKey, record);
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      options.signal?.throwIfAborted();
+      const job = jobs[next++];
+      await runJob(job);
+      options.onProgress?.(++done, jobs.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+
+  const results: ExampleResult[] = examples.map((example) => {
+    const own = Array.from({ length: repeats }, (_, repeat) =>
+      records.get(`${example.id}:${example.index}:${repeat}`)!,
+    );
+    const scores = own.map((record) => record.score);
+    return {
+      index: example.index,
+      id: example.id,
+      line: example.line,
+      fields: example.fields,
+      target: example.target,
+      outputs: own.map((record) => record.output),
+      scores,
+      score: scores.reduce((sum, value) => sum + value, 0) / scores.length,
+      byMetric: own.map((record) => record.byMetric),
+      latencyMs: own.map((record) => record.latencyMs),
+    };
+  });
+  const all = [...records.values()];
+  const costs = all.map((record) => record.cost);
+  journal.remove();
+  return {
+    task: task.spec.name,
+    split: options.split,
+    model: model.name,
+    repeats,
+    examples: results,
+    calls,
+    cacheHits,
+    resumed: resumedAtStart,
+    inputTokens: all.reduce((sum, record) => sum + record.inputTokens, 0),
+    outputTokens: all.reduce((sum, record) => sum + record.outputTokens, 0),
+    cost: costs.some((cost) => cost === undefined)
+      ? undefined
+      : costs.reduce((sum: number, cost) => sum + cost!, 0),
+    durationMs: Date.now() - started,
+  };
+}

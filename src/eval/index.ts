@@ -1,0 +1,15 @@
+// Public surface of the evaluation layer.
+export {
+  evaluate,
+  examplePrompt,
+  type EvaluationOptions,
+  type EvaluationRun,
+  type ExampleResult,
+  type EvaluatedModel,
+} from './harness.js';
+export { summarize, type EvaluationReport } from './report.js';
+export { renderReportHtml } from './report-html.js';
+export { compareReports, type Comparison } from './compare.js';
+export { ResponseCache, requestKey } from './response-cache.js';
+export { defaultPrices, callCost, type Price } from './prices.js';
+export { bootstrapInterval, pairedBootstrap, percentile, mean } from './statistics.js';

@@ -1,0 +1,78 @@
+// Turns an evaluation run into its report: the score with a bootstrap interval, per-metric means,
+// label aggregates (accuracy, macro-F1, confusion), per-example variance over repeats, latency
+// percentiles, tokens and cost. Rendering to HTML is report-html.ts's job.
+import { aggregateLabels } from '../tasks/metrics/index.js';
+import type { EvaluationRun, ExampleResult } from './harness.js';
+import { bootstrapInterval, mean, percentile } from './statistics.js';
+
+/** The summary `promptune eval --json` prints and reports are built from. */
+export interface EvaluationReport {
+  task: string;
+  split: string;
+  model: string;
+  n: number;
+  repeats: number;
+  score: number;
+  interval: [number, number];
+  metrics: Record<string, number>;
+  labels?: ReturnType<typeof aggregateLabels>;
+  /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
+  repeatVariance: number;
+  calls: number;
+  cacheHits: number;
+  resumed: number;
+  tokens: { input: number; output: number };
+  cost: number | undefined;
+  latencyMs: { p50: number | undefined; p90: number | undefined; p99: number | undefined };
+  durationMs: number;
+  examples: ExampleResult[];
+}
+
+/** Computes the report of a run. */
+export function summarize(run: EvaluationRun): EvaluationReport {
+  const scores = run.examples.map((example) => example.score);
+  const metricNames = [
+    ...new Set(
+      run.examples.flatMap((example) => example.byMetric.flatMap((byMetric) => Object.keys(byMetric))),
+    ),
+  ];
+  const metrics = Object.fromEntries(
+    metricNames.map((name) => [
+      name,
+      mean(run.examples.flatMap((example) => example.byMetric.map((byMetric) => byMetric[name]?.score ?? 0))),
+    ]),
+  );
+  const labelPairs = run.examples.flatMap((example) =>
+    example.byMetric.flatMap((byMetric) =>
+      Object.values(byMetric).flatMap((result) => (result.label ? [result.label] : [])),
+    ),
+  );
+  const latencies = run.examples.flatMap((example) =>
+    example.latencyMs.filter((latency): latency is number => latency !== undefined),
+  );
+  const variance = (values: number[]) => mean(values.map((value) => (value - mean(values)) ** 2));
+  return {
+    task: run.task,
+    split: run.split,
+    model: run.model,
+    n: run.examples.length,
+    repeats: run.repeats,
+    score: mean(scores),
+    interval: bootstrapInterval(scores),
+    metrics,
+    labels: labelPairs.length ? aggregateLabels(labelPairs) : undefined,
+    repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
+    calls: run.calls,
+    cacheHits: run.cacheHits,
+    resumed: run.resumed,
+    tokens: { input: run.inputTokens, output: run.outputTokens },
+    cost: run.cost,
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+    },
+    durationMs: run.durationMs,
+    examples: run.examples,
+  };
+}

@@ -1,0 +1,44 @@
+// Retries of model calls on rate limits (429), server errors (5xx) and timeouts, with exponential
+// backoff and jitter, honoring Retry-After. Other errors (bad request, auth) fail at once.
+import { APICallError } from '@ai-sdk/provider';
+
+/** Whether an error is worth retrying. */
+export function isRetryable(error: unknown): boolean {
+  if (APICallError.isInstance(error))
+    return error.isRetryable || error.statusCode === 429 || (error.statusCode ?? 0) >= 500;
+  const name = (error as Error)?.name ?? '';
+  return (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    /ECONNRESET|ETIMEDOUT|socket hang up/i.test(String((error as Error)?.message))
+  );
+}
+
+function retryAfterMs(error: unknown): number | undefined {
+  if (!APICallError.isInstance(error)) return undefined;
+  const header = error.responseHeaders?.['retry-after'];
+  const seconds = header === undefined ? NaN : Number(header);
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+}
+
+/** Runs `call` with up to `retries` retries; `onRetry` sees each failed attempt. */
+export async function withRetries<T>(
+  call: () => PromiseLike<T>,
+  options: {
+    retries?: number;
+    baseDelayMs?: number;
+    onRetry?: (error: unknown, attempt: number) => void;
+  } = {},
+): Promise<T> {
+  const { retries = 4, baseDelayMs = 500 } = options;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= retries || !isRetryable(error)) throw error;
+      options.onRetry?.(error, attempt + 1);
+      const delay = retryAfterMs(error) ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

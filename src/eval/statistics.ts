@@ -1,0 +1,63 @@
+// Small statistics for evaluation reports: means, percentiles, bootstrap confidence intervals and a
+// paired bootstrap test for comparing two runs on the same examples. Resampling is seeded.
+import { seededRandom } from '../engine/random.js';
+
+export function mean(values: number[]): number {
+  return values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
+}
+
+/** The p-th percentile (0..100) by linear interpolation; undefined for no values. */
+export function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (p / 100) * (sorted.length - 1);
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+/** Percentile bootstrap interval of the mean (default 95%, 2000 resamples, seed 0). */
+export function bootstrapInterval(
+  values: number[],
+  options: { level?: number; resamples?: number; seed?: number } = {},
+): [number, number] {
+  if (values.length === 0) return [0, 0];
+  const { level = 0.95, resamples = 2000, seed = 0 } = options;
+  const random = seededRandom(seed);
+  const means: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[Math.floor(random() * values.length)];
+    means.push(sum / values.length);
+  }
+  return [percentile(means, ((1 - level) / 2) * 100)!, percentile(means, ((1 + level) / 2) * 100)!];
+}
+
+/** Paired comparison of b against a on the same items: mean difference, its interval, and a two-sided p-value. */
+export function pairedBootstrap(
+  a: number[],
+  b: number[],
+  options: { level?: number; resamples?: number; seed?: number } = {},
+): {
+  difference: number;
+  interval: [number, number];
+  pValue: number;
+} {
+  const differences = a.map((value, i) => b[i] - value);
+  const difference = mean(differences);
+  const { resamples = 2000, seed = 0 } = options;
+  const random = seededRandom(seed);
+  // resample differences centered at zero: how often is a mean this far from zero under no effect?
+  const centered = differences.map((value) => value - difference);
+  let extreme = 0;
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < centered.length; i++) sum += centered[Math.floor(random() * centered.length)];
+    if (Math.abs(sum / centered.length) >= Math.abs(difference) - 1e-12) extreme++;
+  }
+  return {
+    difference,
+    interval: bootstrapInterval(differences, options),
+    pValue: differences.every((value) => value === 0) ? 1 : (extreme + 1) / (resamples + 1),
+  };
+}

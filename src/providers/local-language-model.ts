@@ -1,0 +1,127 @@
+// The local engine as an AI SDK language model (LanguageModelV3), so any AI SDK app — and our own
+// evaluation harness — can call it like a hosted model. Messages become text through the model's chat
+// template when it has one, else by joining their text (completion models such as stories260K).
+// Concurrent requests interleave their decoding steps (each forward pass is self-contained);
+// batching them into one forward pass is the server's job.
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3FinishReason,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
+import { applyChatTemplate, generateStream, type FinishReason, type LoadedModel } from '../engine/index.js';
+
+/** Plain text of a prompt's messages, for models without a chat template. */
+export function promptText(prompt: LanguageModelV3Prompt): string {
+  const parts: string[] = [];
+  for (const message of prompt) {
+    if (message.role === 'system') parts.push(message.content);
+    else if (message.role === 'user' || message.role === 'assistant') {
+      parts.push(message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''));
+    }
+  }
+  return parts.join('\n\n');
+}
+
+function isRaw(options: LanguageModelV3CallOptions): boolean {
+  return options.providerOptions?.promptune?.raw === true;
+}
+
+function usage(input: number, output: number): LanguageModelV3Usage {
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: output, text: output, reasoning: 0 },
+  };
+}
+
+function finishReason(reason: FinishReason): LanguageModelV3FinishReason {
+  return { unified: reason === 'length' ? 'length' : 'stop', raw: reason };
+}
+
+/** A LanguageModelV3 backed by a loaded local model. */
+export class LocalLanguageModel implements LanguageModelV3 {
+  readonly specificationVersion = 'v3' as const;
+  readonly provider = 'promptune.local';
+  readonly supportedUrls = {};
+
+  constructor(
+    readonly modelId: string,
+    private readonly loaded: LoadedModel,
+  ) {}
+
+  /**
+   * Token ids of the prompt as the model will see it. `raw` (providerOptions.promptune.raw) skips the
+   * chat template: the text is continued as is, as OpenAI's completions endpoint does.
+   */
+  encodePrompt(prompt: LanguageModelV3Prompt, raw = false): number[] {
+    const { tokenizer } = this.loaded;
+    if (tokenizer.chatTemplate && !raw) {
+      const messages = prompt
+        .filter((message) => message.role !== 'tool')
+        .map((message) => ({
+          role: message.role,
+          content: typeof message.content === 'string' ? message.content : promptText([message]),
+        }));
+      return tokenizer.encode(applyChatTemplate(tokenizer, messages), { addBos: false });
+    }
+    return tokenizer.encode(promptText(prompt));
+  }
+
+  private events(options: LanguageModelV3CallOptions, tokens: number[]) {
+    return generateStream(this.loaded.model, this.loaded.tokenizer, [{ tokens }], {
+      maxTokens: options.maxOutputTokens ?? 256,
+      temperature: options.temperature ?? 0,
+      topP: options.topP,
+      topK: options.topK,
+      stop: options.stopSequences,
+      seed: options.seed ?? 0,
+    });
+  }
+
+  async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
+    const tokens = this.encodePrompt(options.prompt, isRaw(options));
+    for await (const event of this.events(options, tokens)) {
+      if ('done' in event) {
+        return {
+          content: [{ type: 'text', text: event.done.text }],
+          finishReason: finishReason(event.done.finishReason),
+          usage: usage(tokens.length, event.done.tokens.length),
+          warnings: [],
+        };
+      }
+    }
+    throw new Error('generation ended without a result');
+  }
+
+  async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
+    const tokens = this.encodePrompt(options.prompt, isRaw(options));
+    const iterator = this.events(options, tokens);
+    const stream = new ReadableStream<LanguageModelV3StreamPart>({
+      async start(controller) {
+        controller.enqueue({ type: 'stream-start', warnings: [] });
+        controller.enqueue({ type: 'text-start', id: '0' });
+        try {
+          for await (const event of iterator) {
+            if ('delta' in event) controller.enqueue({ type: 'text-delta', id: '0', delta: event.delta });
+            else {
+              controller.enqueue({ type: 'text-end', id: '0' });
+              controller.enqueue({
+                type: 'finish',
+                finishReason: finishReason(event.done.finishReason),
+                usage: usage(tokens.length, event.done.tokens.length),
+              });
+            }
+          }
+        } catch (error) {
+          controller.enqueue({ type: 'error', error });
+        }
+        controller.close();
+      },
+    });
+    return { stream };
+  }
+}

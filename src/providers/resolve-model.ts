@@ -1,0 +1,106 @@
+// Model strings to AI SDK language models: `local:<path|hf:...>`, `openai:<model>`,
+// `openai-compatible:<baseURL>#<model>`, `anthropic:<model>`, `ollama:<model>`. Keys come from the
+// environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_API_KEY, OLLAMA_BASE_URL).
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { createOllama } from 'ollama-ai-provider-v2';
+import { loadModel, type LoadModelOptions } from '../engine/index.js';
+import { ValidationError } from '../errors/index.js';
+import { LocalLanguageModel } from './local-language-model.js';
+
+/** A resolved model with the name it was given. */
+export interface ResolvedModel {
+  /** The string it was named by, e.g. `openai:gpt-4o-mini`. */
+  name: string;
+  provider: string;
+  modelId: string;
+  model: LanguageModelV3;
+}
+
+/** Options for resolving model strings (environment injectable for tests). */
+export interface ResolveOptions {
+  environment?: Record<string, string | undefined>;
+  local?: LoadModelOptions;
+}
+
+const forms =
+  'local:<path|hf:org/name>, openai:<model>, openai-compatible:<baseURL>#<model>, anthropic:<model>, ollama:<model>';
+const localModels = new Map<string, Promise<LocalLanguageModel>>();
+
+function requireKey(environment: Record<string, string | undefined>, variable: string, name: string): string {
+  const key = environment[variable];
+  if (!key) {
+    throw new ValidationError(`model ${name} needs an API key in ${variable}`, {
+      code: 'MODEL_NO_API_KEY',
+      hint: `Set ${variable} in the environment.`,
+    });
+  }
+  return key;
+}
+
+/** Resolves a model string to a language model; local models are loaded once and shared. */
+export async function resolveModel(name: string, options: ResolveOptions = {}): Promise<ResolvedModel> {
+  const environment = options.environment ?? process.env;
+  const colon = name.indexOf(':');
+  const provider = colon > 0 ? name.slice(0, colon) : '';
+  const rest = colon > 0 ? name.slice(colon + 1) : '';
+  if (!rest) {
+    throw new ValidationError(`"${name}" does not name a model`, {
+      code: 'MODEL_UNKNOWN',
+      hint: `Write a model as one of: ${forms}.`,
+    });
+  }
+  switch (provider) {
+    case 'local': {
+      if (!localModels.has(rest)) {
+        const loading = loadModel(rest, options.local).then((loaded) => new LocalLanguageModel(rest, loaded));
+        loading.catch(() => localModels.delete(rest));
+        localModels.set(rest, loading);
+      }
+      return { name, provider, modelId: rest, model: await localModels.get(rest)! };
+    }
+    case 'openai':
+      return {
+        name,
+        provider,
+        modelId: rest,
+        model: createOpenAI({ apiKey: requireKey(environment, 'OPENAI_API_KEY', name) })(rest),
+      };
+    case 'anthropic':
+      return {
+        name,
+        provider,
+        modelId: rest,
+        model: createAnthropic({ apiKey: requireKey(environment, 'ANTHROPIC_API_KEY', name) })(rest),
+      };
+    case 'ollama': {
+      const baseURL = environment.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434/api';
+      return { name, provider, modelId: rest, model: createOllama({ baseURL })(rest) };
+    }
+    case 'openai-compatible': {
+      const hash = rest.lastIndexOf('#');
+      if (hash < 0) {
+        throw new ValidationError(`"${name}" lacks the model after "#"`, {
+          code: 'MODEL_UNKNOWN',
+          hint: 'Write openai-compatible:<baseURL>#<model>, e.g. openai-compatible:http://127.0.0.1:8080/v1#llama.',
+        });
+      }
+      const baseURL = rest.slice(0, hash);
+      const modelId = rest.slice(hash + 1);
+      const provider = createOpenAICompatible({
+        name: 'openai-compatible',
+        baseURL,
+        apiKey: environment.OPENAI_COMPATIBLE_API_KEY,
+        includeUsage: true,
+      });
+      return { name, provider: 'openai-compatible', modelId, model: provider.chatModel(modelId) };
+    }
+    default:
+      throw new ValidationError(`unknown model provider "${provider}" in "${name}"`, {
+        code: 'MODEL_UNKNOWN',
+        hint: `Write a model as one of: ${forms}.`,
+      });
+  }
+}

@@ -1,0 +1,115 @@
+// `promptune eval` and `promptune dataset stats` as a user runs them: the --json summary, the cache
+// making a second run free, --min-score gating, a run killed with SIGKILL resuming from its journal.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, stories } from './models.js';
+
+const bin = join(repositoryRoot, 'bin', 'promptune.js');
+const model = `local:${stories.gguf}`;
+const task = join(repositoryRoot, 'examples', 'animal.yaml');
+
+function run(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('promptune eval', () => {
+  it('prints a JSON summary; a second run makes no model calls and scores the same', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    const args = ['eval', '--task', task, '--model', model, '--split', 'dev', '--limit', '24', '--json'];
+    const first = run(cwd, ...args);
+    expect(first.status).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({ n: 24, calls: 24, cacheHits: 0 });
+    expect(summary.score).toBeGreaterThan(0.3);
+    const second = JSON.parse(run(cwd, ...args).stdout);
+    expect(second).toMatchObject({ n: 24, calls: 0, cacheHits: 24, score: summary.score });
+  });
+
+  it('exits non-zero below --min-score', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    const result = run(
+      cwd,
+      'eval',
+      '--task',
+      task,
+      '--model',
+      model,
+      '--split',
+      'dev',
+      '--limit',
+      '8',
+      '--min-score',
+      '0.99',
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('code: EVAL_BELOW_MIN_SCORE');
+    expect(result.stdout).toMatch(/score \d\.\d{3}/);
+  });
+
+  it('a run killed part-way resumes without repeating finished examples', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-kill-'));
+    const nameTask = join(repositoryRoot, 'examples', 'name.yaml');
+    // three repeats make the run long enough (about 2 s) to kill it in the middle
+    const args = [
+      bin,
+      'eval',
+      '--task',
+      nameTask,
+      '--model',
+      model,
+      '--split',
+      'test',
+      '--repeats',
+      '3',
+      '--concurrency',
+      '1',
+      '--no-cache',
+      '--json',
+    ];
+    const child = spawn(process.execPath, args, { cwd });
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (/ (3\d|4\d)%/.test(chunk.toString())) child.kill('SIGKILL');
+    });
+    expect(await closed).toBeNull(); // killed, not finished
+    const resumed = JSON.parse(spawnSync(process.execPath, args, { cwd, encoding: 'utf8' }).stdout);
+    expect(resumed.n).toBe(256);
+    expect(resumed.resumed).toBeGreaterThanOrEqual(0.3 * 768);
+    expect(resumed.resumed).toBeLessThan(768);
+    expect(resumed.calls).toBe(768 - resumed.resumed);
+  });
+
+  it('names a bad dataset line', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    writeFileSync(join(cwd, 'data.jsonl'), '{"input": "a", "target": "b"}\n{"input": "c"}\n');
+    writeFileSync(
+      join(cwd, 'task.yaml'),
+      'name: t\nprompt:\n  template: "{{input}}"\ndata:\n  test: data.jsonl\n',
+    );
+    const result = run(cwd, 'eval', '--task', 'task.yaml', '--model', model);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/data\.jsonl:2: missing or empty target/);
+  });
+});
+
+describe('promptune dataset stats', () => {
+  it('prints sizes and the label distribution', () => {
+    const result = run(
+      repositoryRoot,
+      'dataset',
+      'stats',
+      join(repositoryRoot, '..', 'shared', 'datasets', 'gender', 'dev.jsonl'),
+      '--json',
+    );
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      size: 128,
+      labels: { ' boy': 64, ' girl': 64 },
+      duplicates: 0,
+    });
+  });
+});
