@@ -1,7 +1,7 @@
 // `promptune eval` and `promptune dataset stats` as a user runs them: the --json summary, the cache
 // making a second run free, --min-score gating, a run killed with SIGKILL resuming from its journal.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,44 @@ describe('promptune eval', () => {
     const result = run(cwd, 'eval', '--task', 'task.yaml', '--model', model);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/data\.jsonl:2: missing or empty target/);
+  });
+});
+
+describe('promptune compare', () => {
+  it('compares two JSON reports of the same examples', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-compare-'));
+    const base = ['eval', '--task', task, '--model', model, '--split', 'dev', '--limit', '30'];
+    expect(run(cwd, ...base, '--report-json', 'greedy.json', '--report', 'greedy.html').status).toBe(0);
+    writeFileSync(
+      join(cwd, 'hot.yaml'),
+      readFileSync(task, 'utf8')
+        .replace(/temperature: 0/, 'temperature: 1.5')
+        .replace(/\.\.\/\.\.\/shared/g, join(repositoryRoot, '..', 'shared')),
+    );
+    expect(
+      run(
+        cwd,
+        'eval',
+        '--task',
+        'hot.yaml',
+        '--model',
+        model,
+        '--split',
+        'dev',
+        '--limit',
+        '30',
+        '--report-json',
+        'hot.json',
+      ).status,
+    ).toBe(0);
+    const result = run(cwd, 'compare', 'greedy.json', 'hot.json', '--json');
+    expect(result.status).toBe(0);
+    const comparison = JSON.parse(result.stdout);
+    expect(comparison.n).toBe(30);
+    expect(comparison.difference).toBeCloseTo(comparison.b.score - comparison.a.score, 10);
+    expect(comparison.improved.length + comparison.regressed.length).toBeGreaterThan(0);
+    expect(readFileSync(join(cwd, 'greedy.html'), 'utf8')).toContain('<h2>Examples</h2>');
+    expect(run(cwd, 'compare', 'greedy.html', 'hot.json').stderr).toContain('COMPARE_BAD_REPORT');
   });
 });
 

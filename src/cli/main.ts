@@ -2,6 +2,7 @@
 // Errors print their message, hint and code on stderr and exit with status 1 (2 for usage errors).
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
 import { PromptuneError } from '../errors/index.js';
+import compare from './commands/compare.js';
 import dataset from './commands/dataset.js';
 import evaluateCommand from './commands/eval.js';
 import generate from './commands/generate.js';
@@ -9,7 +10,7 @@ import model from './commands/model.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
-  subCommands: { generate, model, eval: evaluateCommand, dataset },
+  subCommands: { generate, model, eval: evaluateCommand, dataset, compare },
 });
 
 /** The command a list of arguments names, with its parent (for help output). */

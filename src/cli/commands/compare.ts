@@ -1,0 +1,51 @@
+// `promptune compare <a.json> <b.json>`: paired comparison of two JSON reports (eval --report-json):
+// the score difference with its interval and p-value, and the examples that flipped.
+import { defineCommand } from 'citty';
+import { readFileSync } from 'node:fs';
+import { ValidationError } from '../../errors/index.js';
+import { compareReports, type EvaluationReport } from '../../eval/index.js';
+import { numberOption } from '../options.js';
+
+function readReport(path: string): EvaluationReport {
+  try {
+    const report = JSON.parse(readFileSync(path, 'utf8')) as EvaluationReport;
+    if (!Array.isArray(report.examples)) throw new Error('no examples');
+    return report;
+  } catch (error) {
+    throw new ValidationError(`${path} is not a full JSON report: ${(error as Error).message}`, {
+      code: 'COMPARE_BAD_REPORT',
+      hint: 'Write reports with promptune eval --report-json <file>.',
+    });
+  }
+}
+
+export default defineCommand({
+  meta: { name: 'compare', description: 'Compare two evaluation reports on their shared examples' },
+  args: {
+    a: { type: 'positional', required: true, description: 'The baseline report (JSON)' },
+    b: { type: 'positional', required: true, description: 'The candidate report (JSON)' },
+    level: { type: 'string', default: '0.95', description: 'Confidence level of the interval and test' },
+    json: { type: 'boolean', default: false, description: 'Print JSON' },
+  },
+  run({ args }) {
+    const comparison = compareReports(
+      readReport(args.a),
+      readReport(args.b),
+      numberOption('level', args.level, { min: 0.5, max: 0.999 }),
+    );
+    if (args.json) {
+      process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
+      return;
+    }
+    const { a, b, difference, interval, pValue, significant, improved, regressed, n } = comparison;
+    process.stdout.write(
+      `${a.model}: ${a.score.toFixed(3)}  ->  ${b.model}: ${b.score.toFixed(3)} on ${n} shared examples\n`,
+    );
+    process.stdout.write(
+      `difference ${difference >= 0 ? '+' : ''}${difference.toFixed(3)} [${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}], p = ${pValue.toFixed(4)}: ${significant ? 'significant' : 'not significant'}\n`,
+    );
+    process.stdout.write(
+      `flipped: ${improved.length} now right (lines ${improved.map((x) => x.line).join(', ') || '-'}), ${regressed.length} now wrong (lines ${regressed.map((x) => x.line).join(', ') || '-'})\n`,
+    );
+  },
+});

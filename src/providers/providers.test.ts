@@ -1,0 +1,47 @@
+// The local engine is a real AI SDK model: generateText and streamText from `ai` run on it and give
+// the engine's own greedy continuation of stories260K.
+import { generateText, streamText } from 'ai';
+import { describe, expect, it } from 'vitest';
+import { referenceLogits, stories } from '../../test/models.js';
+import { resolveModel } from './resolve-model.js';
+
+const reference = referenceLogits();
+const continuation = reference.greedy_text.slice(reference.prompt.length);
+
+describe('the local engine as an AI SDK language model', () => {
+  it('works with generateText', async () => {
+    const { model } = await resolveModel(`local:${stories.gguf}`);
+    const result = await generateText({
+      model,
+      prompt: reference.prompt,
+      temperature: 0,
+      maxOutputTokens: 40,
+    });
+    expect(result.text).toBe(continuation);
+    expect(result.usage.inputTokens).toBe(reference.prompt_ids.length);
+    expect(result.usage.outputTokens).toBe(40);
+    expect(result.finishReason).toBe('length');
+  });
+
+  it('works with streamText, in several deltas', async () => {
+    const { model } = await resolveModel(`local:${stories.llama2c}`);
+    const stream = streamText({ model, prompt: reference.prompt, temperature: 0, maxOutputTokens: 40 });
+    const deltas: string[] = [];
+    for await (const delta of stream.textStream) deltas.push(delta);
+    expect(deltas.join('')).toBe(continuation);
+    expect(deltas.length).toBeGreaterThan(10);
+  });
+
+  it('stops at stop sequences', async () => {
+    const { model } = await resolveModel(`local:${stories.gguf}`);
+    const result = await generateText({
+      model,
+      prompt: reference.prompt,
+      temperature: 0,
+      maxOutputTokens: 40,
+      stopSequences: ['.'],
+    });
+    expect(result.text).toBe(', there was a little girl named Lily');
+    expect(result.finishReason).toBe('stop');
+  });
+});
