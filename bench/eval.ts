@@ -65,6 +65,7 @@ async function direct(concurrency: number, subset: Example[]): Promise<number> {
 }
 
 line(`stub latency ${latencyMs} ms, ${count} examples`);
+await direct(8, examples.slice(0, 32)); // warm-up: connections, JIT
 for (const concurrency of [1, 8, 64]) {
   const examplesHere = concurrency === 1 ? examples.slice(0, 64) : examples;
   const n = examplesHere.length;
