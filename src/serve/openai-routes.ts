@@ -92,35 +92,29 @@ export function openAiRoutes(models: Record<string, LanguageModelV3>): Hono {
           for (;;) {
             const { value: part, done } = await reader.read();
             if (done) break;
+            const chunk = (choice: object) =>
+              sse.writeSSE({
+                data: JSON.stringify({
+                  id,
+                  object: `${object}.chunk`,
+                  created,
+                  model: body.model,
+                  choices: [choice],
+                }),
+              });
             if (part.type === 'text-delta') {
-              const choice =
+              await chunk(
                 kind === 'chat'
                   ? { index: 0, delta: { content: part.delta }, finish_reason: null }
-                  : { index: 0, text: part.delta, finish_reason: null };
-              await sse.writeSSE({
-                data: JSON.stringify({
-                  id,
-                  object: `${object}.chunk`,
-                  created,
-                  model: body.model,
-                  choices: [choice],
-                }),
-              });
+                  : { index: 0, text: part.delta, finish_reason: null },
+              );
             } else if (part.type === 'finish') {
               const reason = part.finishReason.unified === 'length' ? 'length' : 'stop';
-              const choice =
+              await chunk(
                 kind === 'chat'
                   ? { index: 0, delta: {}, finish_reason: reason }
-                  : { index: 0, text: '', finish_reason: reason };
-              await sse.writeSSE({
-                data: JSON.stringify({
-                  id,
-                  object: `${object}.chunk`,
-                  created,
-                  model: body.model,
-                  choices: [choice],
-                }),
-              });
+                  : { index: 0, text: '', finish_reason: reason },
+              );
             }
           }
           await sse.writeSSE({ data: '[DONE]' });

@@ -1,0 +1,74 @@
+// The OpenAI-compatible routes with the official `openai` client on 127.0.0.1: chat and text
+// completions, streamed and not, over the local engine; errors in OpenAI's error shape.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceLogits, stories } from '../../test/models.js';
+import { resolveModel } from '../providers/index.js';
+import { listen, type RunningServer } from './listen.js';
+import { openAiRoutes } from './openai-routes.js';
+
+const reference = referenceLogits();
+const continuation = reference.greedy_text.slice(reference.prompt.length);
+let server: RunningServer;
+let client: OpenAI;
+
+beforeAll(async () => {
+  const { model } = await resolveModel(`local:${stories.gguf}`);
+  server = await listen(openAiRoutes({ stories260K: model }));
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(() => server?.close());
+
+describe('OpenAI-compatible routes', () => {
+  it('chat completions, plain and streamed', async () => {
+    const request = {
+      model: 'stories260K',
+      messages: [{ role: 'user' as const, content: reference.prompt }],
+      max_tokens: 40,
+      temperature: 0,
+    };
+    const plain = await client.chat.completions.create(request);
+    expect(plain.choices[0].message.content).toBe(continuation);
+    expect(plain.choices[0].finish_reason).toBe('length');
+    expect(plain.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 40 });
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    let text = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0].delta.content ?? '';
+      finish = chunk.choices[0].finish_reason ?? finish;
+    }
+    expect(text).toBe(continuation);
+    expect(finish).toBe('length');
+  });
+
+  it('text completions continue the raw prompt', async () => {
+    const result = await client.completions.create({
+      model: 'stories260K',
+      prompt: reference.prompt,
+      max_tokens: 40,
+      temperature: 0,
+      stop: ['.'],
+    });
+    expect(result.choices[0].text).toBe(', there was a little girl named Lily');
+    expect(result.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('lists models and answers errors in OpenAI’s shape', async () => {
+    expect((await client.models.list()).data.map((model) => model.id)).toEqual(['stories260K']);
+    const missing = await client.chat.completions
+      .create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'invalid_json' },
+    });
+  });
+});
