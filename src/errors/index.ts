@@ -7,3 +7,4 @@ export { ValidationError } from './validation-error.js';
 export { NotFoundError } from './not-found-error.js';
 export { DownloadError } from './download-error.js';
 export { DatasetError } from './dataset-error.js';
+export { AuthError } from './auth-error.js';

@@ -1,0 +1,253 @@
+// The registry conformance suite: every storage backend (SQLite, Postgres) must pass it unchanged.
+// Covers content addressing, references, labels with protection and audit history, concurrent moves,
+// rollback, lineage, datasets, export/import, and durability when a writer is killed mid-write.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../../test/models.js';
+import { PromptuneError } from '../errors/index.js';
+import { taskSpec } from '../tasks/spec.js';
+import { exportTask, importBundle } from './bundle.js';
+import { Registry, type Actor } from './registry.js';
+
+const admin: Actor = { name: 'ana', scopes: ['read', 'run', 'admin'] };
+const runner: Actor = { name: 'ci', scopes: ['read', 'run'] };
+const spec = (name: string) => taskSpec.parse({ name, prompt: { template: 'Q: {{input}}\nA:' } });
+
+async function code(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
+}
+
+/** Runs the suite against registries made by `open` (each call: a fresh, empty registry) at `location`. */
+export function registryConformance(
+  name: string,
+  open: () => Promise<{ registry: Registry; location: string }>,
+): void {
+  describe(`registry conformance: ${name}`, () => {
+    it('stores content-addressed versions with increasing numbers and lineage', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('qa'));
+      const first = await registry.pushVersion({
+        task: 'qa',
+        kind: 'hard',
+        content: { template: 'A {{input}}', demos: [] },
+        message: 'first',
+        actor: admin,
+      });
+      const again = await registry.pushVersion({
+        task: 'qa',
+        kind: 'hard',
+        content: { demos: [], template: 'A {{input}}' },
+        actor: admin,
+      });
+      const second = await registry.pushVersion({
+        task: 'qa',
+        kind: 'hard',
+        content: { template: 'B {{input}}' },
+        parent: first.version.id,
+        run: { optimizer: 'evolve', metrics: { dev: 0.8 } },
+        actor: admin,
+      });
+      expect(first.created).toBe(true);
+      expect(again.created).toBe(false);
+      expect(again.version.id).toBe(first.version.id);
+      expect([first.version.number, second.version.number]).toEqual([1, 2]);
+      expect(second.version.parent).toBe(first.version.id);
+      expect(second.version.run).toEqual({ optimizer: 'evolve', metrics: { dev: 0.8 } });
+      expect((await registry.listVersions('qa')).map((version) => version.number)).toEqual([1, 2]);
+      expect(
+        await code(registry.pushVersion({ task: 'missing', kind: 'hard', content: {}, actor: admin })),
+      ).toBe('REGISTRY_NO_TASK');
+      await registry.close();
+    });
+
+    it('resolves latest, numbers, labels and id prefixes', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('qa'));
+      const one = (
+        await registry.pushVersion({ task: 'qa', kind: 'hard', content: { template: '1' }, actor: admin })
+      ).version;
+      const two = (
+        await registry.pushVersion({ task: 'qa', kind: 'hard', content: { template: '2' }, actor: admin })
+      ).version;
+      await registry.setLabel({ task: 'qa', label: 'staging', reference: '1', actor: runner });
+      expect((await registry.resolveVersion('qa')).id).toBe(two.id);
+      expect((await registry.resolveVersion('qa', '1')).id).toBe(one.id);
+      expect((await registry.resolveVersion('qa', 'staging')).id).toBe(one.id);
+      expect((await registry.resolveVersion('qa', two.id.slice(0, 8))).id).toBe(two.id);
+      expect(await code(registry.resolveVersion('qa', '9'))).toBe('REGISTRY_NO_VERSION');
+      expect(await code(registry.resolveVersion('qa', 'nolabel'))).toBe('REGISTRY_NO_VERSION');
+      await registry.close();
+    });
+
+    it('protects production, logs every move, and rolls back', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('qa'));
+      for (const template of ['1', '2', '3'])
+        await registry.pushVersion({ task: 'qa', kind: 'hard', content: { template }, actor: admin });
+      expect(
+        await code(registry.setLabel({ task: 'qa', label: 'production', reference: '1', actor: runner })),
+      ).toBe('REGISTRY_PROTECTED_LABEL');
+      await registry.setLabel({
+        task: 'qa',
+        label: 'production',
+        reference: '1',
+        actor: admin,
+        reason: 'launch',
+      });
+      await registry.setLabel({ task: 'qa', label: 'production', reference: '3', actor: admin });
+      expect(
+        await code(registry.setLabel({ task: 'qa', label: 'production', reference: '2', actor: runner })),
+      ).toBe('REGISTRY_PROTECTED_LABEL');
+      expect(
+        await code(
+          registry.setLabel({ task: 'qa', label: 'staging', reference: '2', actor: runner, protect: true }),
+        ),
+      ).toBe('REGISTRY_PROTECTED_LABEL');
+      expect(
+        await code(registry.setLabel({ task: 'qa', label: 'Bad Label', reference: '2', actor: admin })),
+      ).toBe('REGISTRY_BAD_LABEL');
+      const back = await registry.rollback({ task: 'qa', label: 'production', actor: admin });
+      expect((await registry.resolveVersion('qa', 'production')).number).toBe(1);
+      const history = await registry.labelHistory('qa', 'production');
+      expect(
+        history.map((event) => [
+          event.from === null ? null : event.from.slice(0, 6),
+          event.to.slice(0, 6),
+          event.actor,
+        ]),
+      ).toEqual([
+        [null, history[0].to.slice(0, 6), 'ana'],
+        [history[0].to.slice(0, 6), history[1].to.slice(0, 6), 'ana'],
+        [history[1].to.slice(0, 6), history[0].to.slice(0, 6), 'ana'],
+      ]);
+      expect(history[0].reason).toBe('launch');
+      expect(back.reason).toMatch(/^rollback/);
+      expect((await registry.listLabels('qa')).find((label) => label.label === 'production')?.protected).toBe(
+        true,
+      );
+      const fresh = await open();
+      await fresh.registry.putTask(spec('qa'));
+      await fresh.registry.pushVersion({
+        task: 'qa',
+        kind: 'hard',
+        content: { template: 'x' },
+        actor: admin,
+      });
+      await fresh.registry.setLabel({ task: 'qa', label: 'staging', reference: '1', actor: admin });
+      expect(await code(fresh.registry.rollback({ task: 'qa', label: 'staging', actor: admin }))).toBe(
+        'REGISTRY_NO_ROLLBACK',
+      );
+      await fresh.registry.close();
+      await registry.close();
+    });
+
+    it('concurrent label moves and pushes leave a consistent history', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('qa'));
+      const versions = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((template) =>
+          registry.pushVersion({ task: 'qa', kind: 'hard', content: { template }, actor: admin }),
+        ),
+      );
+      expect(new Set(versions.map(({ version }) => version.number))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          registry.setLabel({ task: 'qa', label: 'staging', reference: String((i % 6) + 1), actor: runner }),
+        ),
+      );
+      const history = await registry.labelHistory('qa', 'staging');
+      expect(history).toHaveLength(30);
+      expect(history[0].from).toBeNull();
+      for (let i = 1; i < history.length; i++) expect(history[i].from).toBe(history[i - 1].to);
+      expect((await registry.resolveVersion('qa', 'staging')).id).toBe(history.at(-1)!.to);
+      await registry.close();
+    });
+
+    it('versions datasets and round-trips a task through export and import', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('qa'));
+      const bytes = new TextEncoder().encode('{"input": "2+2", "target": "4"}\n');
+      const dataset = await registry.putDataset({
+        task: 'qa',
+        split: 'dev',
+        name: 'dev.jsonl',
+        bytes,
+        rows: 1,
+      });
+      expect(await registry.putDataset({ task: 'qa', split: 'dev', name: 'dev.jsonl', bytes, rows: 1 })).toBe(
+        dataset,
+      );
+      const adapterBlob = await registry.putBlob(new Uint8Array([1, 2, 3, 4]));
+      const hard = (
+        await registry.pushVersion({
+          task: 'qa',
+          kind: 'hard',
+          content: { template: 'Q {{input}}' },
+          run: { dataset },
+          actor: admin,
+        })
+      ).version;
+      const soft = (
+        await registry.pushVersion({
+          task: 'qa',
+          kind: 'soft',
+          content: { adapterBlob, baseModel: 'sha256:abc', virtualTokens: 16 },
+          parent: hard.id,
+          actor: admin,
+        })
+      ).version;
+      await registry.setLabel({
+        task: 'qa',
+        label: 'production',
+        reference: String(soft.number),
+        actor: admin,
+      });
+      const bundle = JSON.parse(JSON.stringify(await exportTask(registry, 'qa')));
+      const target = await open();
+      expect(await importBundle(target.registry, bundle, admin)).toEqual({ created: 2, existing: 0 });
+      expect((await target.registry.listVersions('qa')).map((version) => version.id)).toEqual([
+        hard.id,
+        soft.id,
+      ]);
+      expect((await target.registry.resolveVersion('qa', 'production')).id).toBe(soft.id);
+      expect(Array.from(await target.registry.getBlob(adapterBlob))).toEqual([1, 2, 3, 4]);
+      expect((await target.registry.listDatasets('qa')).map((row) => row.id)).toEqual([dataset]);
+      expect(await importBundle(target.registry, bundle, admin)).toEqual({ created: 0, existing: 2 });
+      bundle.versions[0].content.template = 'tampered';
+      expect(await code(importBundle(target.registry, bundle, admin))).toBe('REGISTRY_BAD_BUNDLE');
+      await target.registry.close();
+      await registry.close();
+    });
+
+    it('a writer killed mid-write loses nothing it reported committed', async () => {
+      const { registry, location } = await open();
+      const child = spawn(
+        process.execPath,
+        [join(repositoryRoot, 'test', 'registry-writer.mjs'), location, 'durable'],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const committed: string[] = [];
+      let buffer = '';
+      const closed = new Promise((resolve) => child.on('close', resolve));
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        const lines = buffer.split('\n');
+        buffer = lines.pop()!;
+        committed.push(...lines);
+        if (committed.length >= 25) child.kill('SIGKILL');
+      });
+      await closed;
+      expect(committed.length).toBeGreaterThanOrEqual(25);
+      const stored = new Set((await registry.listVersions('durable')).map((version) => version.id));
+      for (const id of committed) expect(stored.has(id)).toBe(true);
+      const history = await registry.labelHistory('durable', 'staging');
+      for (let i = 1; i < history.length; i++) expect(history[i].from).toBe(history[i - 1].to);
+      await registry.close();
+    });
+  });
+}

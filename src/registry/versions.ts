@@ -1,0 +1,30 @@
+// What a hard prompt version holds (the parts of a task spec that make the prompt) and a line diff
+// between two versions for `registry diff`.
+import type { TaskSpec } from '../tasks/spec.js';
+import type { PromptVersion } from './registry.js';
+
+/** The version content of a task spec's prompt: system, template, demos and generation parameters. */
+export function hardVersionContent(spec: TaskSpec): Record<string, unknown> {
+  return {
+    system: spec.prompt.system,
+    template: spec.prompt.template,
+    demos: spec.prompt.demos,
+    demoSeparator: spec.prompt.demoSeparator,
+    generation: spec.generation,
+  };
+}
+
+/** Lines removed (-) and added (+) between two versions' contents, field by field. */
+export function diffVersions(a: PromptVersion, b: PromptVersion): string[] {
+  const lines: string[] = [];
+  const keys = [...new Set([...Object.keys(a.content), ...Object.keys(b.content)])].sort();
+  for (const key of keys) {
+    const before = JSON.stringify(a.content[key], null, 2) ?? 'undefined';
+    const after = JSON.stringify(b.content[key], null, 2) ?? 'undefined';
+    if (before === after) continue;
+    lines.push(`@@ ${key}`);
+    for (const line of before.split('\n')) lines.push(`- ${line}`);
+    for (const line of after.split('\n')) lines.push(`+ ${line}`);
+  }
+  return lines;
+}
