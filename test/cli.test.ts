@@ -185,3 +185,18 @@ describe('promptune with an hf: model', () => {
     }
   });
 });
+
+describe('the README and CI agree', () => {
+  it('.ci/run runs exactly the README test command', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
+    const command = /# set up, then run the tests[^\n]*\n([^\n]+)\n/.exec(readme)?.[1];
+    expect(command).toBeTruthy();
+    expect(
+      readFileSync(join(repositoryRoot, '.ci', 'run'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1),
+    ).toBe(command);
+  });
+});

@@ -1,9 +1,10 @@
 // Export and import of one task's registry content as a self-contained JSON bundle: the spec, every
 // version with its lineage, the labels, and the datasets with their bytes (base64). Ids are content
 // hashes, so importing into another registry reproduces the same versions.
-import { ValidationError } from '../errors/index.js';
+import { AuthError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import type { Actor, PromptVersion, Registry } from './registry.js';
+import { contentHash } from './canonical.js';
+import { protectedByDefault, type Actor, type PromptVersion, type Registry } from './registry.js';
 
 /** The exported form of a task. */
 export interface RegistryBundle {
@@ -48,7 +49,10 @@ export async function exportTask(registry: Registry, task: string): Promise<Regi
   };
 }
 
-/** Loads a bundle: versions keep their ids; labels are set (and logged) as moves by `actor`. */
+/**
+ * Loads a bundle: versions keep their ids; labels are set (and logged) as moves by `actor`. A bundle
+ * with a tampered version or protected labels the actor may not set is refused before any write.
+ */
 export async function importBundle(
   registry: Registry,
   bundle: RegistryBundle,
@@ -58,6 +62,26 @@ export async function importBundle(
     throw new ValidationError('not a promptune registry export (format promptune-registry, version 1)', {
       code: 'REGISTRY_BAD_BUNDLE',
       hint: 'Import a file written by promptune registry export.',
+    });
+  }
+  // check everything that can fail before writing anything, so a refused import leaves no trace
+  for (const version of bundle.versions) {
+    if (
+      contentHash({ task: bundle.task.name, kind: version.kind, content: version.content }) !== version.id
+    ) {
+      throw new ValidationError(
+        `version ${version.number} of the bundle hashes to another id than ${version.id}`,
+        { code: 'REGISTRY_BAD_BUNDLE', hint: 'The bundle was edited or corrupted; export it again.' },
+      );
+    }
+  }
+  if (
+    bundle.labels.some((label) => label.protected || protectedByDefault.has(label.label)) &&
+    !actor.scopes.includes('admin')
+  ) {
+    throw new AuthError('the bundle sets protected labels, which needs the admin scope', {
+      code: 'REGISTRY_PROTECTED_LABEL',
+      hint: 'Import with an admin key (or --admin on the command line).',
     });
   }
   await registry.putTask(bundle.task);

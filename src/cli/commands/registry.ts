@@ -1,0 +1,310 @@
+// `promptune registry`: the versioned prompt library from the command line. SQLite at --db (default
+// .promptune/registry.sqlite), or Postgres when DATABASE_URL is set. The CLI acts as the local operator
+// with read and run scopes; --admin adds the admin scope that protected labels need.
+import { defineCommand } from 'citty';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { relative } from 'node:path';
+import { ValidationError } from '../../errors/index.js';
+import {
+  diffVersions,
+  exportTask,
+  hardVersionContent,
+  importBundle,
+  Registry,
+  type Actor,
+  type RegistryBundle,
+} from '../../registry/index.js';
+import { readExamples } from '../../tasks/dataset.js';
+import { loadTask } from '../../tasks/load-task.js';
+
+const common = {
+  db: {
+    type: 'string',
+    default: '.promptune/registry.sqlite',
+    description: 'SQLite registry file (ignored when DATABASE_URL is set)',
+  },
+  admin: {
+    type: 'boolean',
+    default: false,
+    description: 'Act with the admin scope (needed for protected labels)',
+  },
+  json: { type: 'boolean', default: false, description: 'Print JSON' },
+} as const;
+
+type CommonArgs = { db: string; admin: boolean; json: boolean };
+
+async function withRegistry<T>(
+  args: CommonArgs,
+  work: (registry: Registry, actor: Actor) => Promise<T>,
+): Promise<T> {
+  const registry = await Registry.open(
+    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
+  );
+  const actor: Actor = {
+    name: userInfo().username || 'cli',
+    scopes: ['read', 'run', ...(args.admin ? ['admin'] : [])],
+  };
+  try {
+    return await work(registry, actor);
+  } finally {
+    await registry.close();
+  }
+}
+
+/** Splits `task@ref` (ref defaults to latest). */
+function reference(text: string): { task: string; ref: string } {
+  const [task, ref = 'latest', ...rest] = text.split('@');
+  if (!task || rest.length)
+    throw new ValidationError(`"${text}" is not task or task@version`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Write <task>, <task>@<label>, <task>@<number> or <task>@<id prefix>.',
+    });
+  return { task, ref };
+}
+
+const print = (args: CommonArgs, value: unknown, text: string) =>
+  process.stdout.write(args.json ? JSON.stringify(value, null, 2) + '\n' : text);
+
+const push = defineCommand({
+  meta: { name: 'push', description: "Register a task spec's prompt (and its datasets) as a new version" },
+  args: {
+    ...common,
+    task: { type: 'string', required: true, description: 'Task spec file' },
+    message: { type: 'string', default: '', description: 'What changed' },
+    label: { type: 'string', description: 'Point this label at the new version' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const task = loadTask(args.task);
+      await registry.putTask(task.spec);
+      const datasets: Record<string, string> = {};
+      for (const [split, path] of Object.entries(task.files)) {
+        const rows = readExamples(path, {
+          inputFields: task.spec.input.fields,
+          targetField: task.spec.data.targetField,
+        }).length;
+        datasets[split] = await registry.putDataset({
+          task: task.spec.name,
+          split,
+          name: relative(process.cwd(), path),
+          bytes: readFileSync(path),
+          rows,
+        });
+      }
+      const { version, created } = await registry.pushVersion({
+        task: task.spec.name,
+        kind: 'hard',
+        content: hardVersionContent(task.spec),
+        run: { kind: 'manual', spec: relative(process.cwd(), task.path!), datasets },
+        message: args.message,
+        actor,
+      });
+      if (args.label)
+        await registry.setLabel({
+          task: task.spec.name,
+          label: args.label,
+          reference: version.id,
+          actor,
+          reason: args.message,
+        });
+      print(
+        args,
+        { version, created },
+        `${created ? 'pushed' : 'unchanged:'} ${version.task}@${version.number} (${version.id.slice(0, 12)})${args.label ? `, labelled ${args.label}` : ''}\n`,
+      );
+    }),
+});
+
+const list = defineCommand({
+  meta: { name: 'ls', description: 'List tasks, or the versions of one task' },
+  args: {
+    ...common,
+    task: { type: 'positional', required: false, description: 'A task to list versions of' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      if (!args.task) {
+        const tasks = await registry.listTasks();
+        print(
+          args,
+          tasks,
+          tasks
+            .map(
+              (task) =>
+                `${task.name.padEnd(24)} ${String(task.versions).padStart(3)} versions  ${Object.entries(
+                  task.labels,
+                )
+                  .map(([label, number]) => `${label}=${number}`)
+                  .join(' ')}\n`,
+            )
+            .join(''),
+        );
+        return;
+      }
+      const versions = await registry.listVersions(args.task);
+      const labels = await registry.listLabels(args.task);
+      const byVersion = (id: string) =>
+        labels
+          .filter((label) => label.version === id)
+          .map((label) => label.label + (label.protected ? '*' : ''));
+      print(
+        args,
+        { versions, labels },
+        versions
+          .map(
+            (version) =>
+              `${String(version.number).padStart(3)}  ${version.id.slice(0, 12)}  ${version.kind}  ${version.createdAt}  ${version.actor}  ${byVersion(version.id).join(',')}  ${version.message}\n`,
+          )
+          .join(''),
+      );
+    }),
+});
+
+const show = defineCommand({
+  meta: { name: 'show', description: 'Show a version (task, task@label, task@number, task@id)' },
+  args: { ...common, version: { type: 'positional', required: true, description: 'task[@ref]' } },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const { task, ref } = reference(args.version);
+      const version = await registry.resolveVersion(task, ref);
+      const history = (await registry.listLabels(task)).some((label) => label.label === ref)
+        ? await registry.labelHistory(task, ref)
+        : undefined;
+      const text = [
+        `${version.task}@${version.number}  ${version.id}`,
+        `kind ${version.kind}, by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
+        version.message && `message: ${version.message}`,
+        version.run && `lineage: ${JSON.stringify(version.run)}`,
+        JSON.stringify(version.content, null, 2),
+        ...(history
+          ? [
+              `history of ${ref}:`,
+              ...history.map(
+                (event) =>
+                  `  ${event.at} ${event.actor}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)} ${event.reason}`,
+              ),
+            ]
+          : []),
+      ].filter(Boolean);
+      print(args, { version, history }, text.join('\n') + '\n');
+    }),
+});
+
+const diff = defineCommand({
+  meta: { name: 'diff', description: 'Show what changed between two versions' },
+  args: {
+    ...common,
+    from: { type: 'positional', required: true, description: 'task@ref' },
+    to: { type: 'positional', required: true, description: 'task@ref' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const a = reference(args.from);
+      const b = reference(args.to);
+      const lines = diffVersions(
+        await registry.resolveVersion(a.task, a.ref),
+        await registry.resolveVersion(b.task, b.ref),
+      );
+      print(args, lines, lines.length ? lines.join('\n') + '\n' : 'no differences\n');
+    }),
+});
+
+const label = defineCommand({
+  meta: { name: 'label', description: 'Point a label (production, staging, ...) at a version' },
+  args: {
+    ...common,
+    task: { type: 'positional', required: true, description: 'Task' },
+    label: { type: 'positional', required: true, description: 'Label' },
+    version: { type: 'positional', required: true, description: 'Version: number, label, or id prefix' },
+    reason: { type: 'string', default: '', description: 'Why (kept in the audit log)' },
+    protect: {
+      type: 'boolean',
+      description: 'Protect the label (--no-protect removes protection); needs --admin',
+    },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const event = await registry.setLabel({
+        task: args.task,
+        label: args.label,
+        reference: args.version,
+        actor,
+        reason: args.reason,
+        protect: args.protect,
+      });
+      print(
+        args,
+        event,
+        `${args.task}@${args.label}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)}\n`,
+      );
+    }),
+});
+
+const rollback = defineCommand({
+  meta: {
+    name: 'rollback',
+    description: 'Move a label back to the version it pointed at before its last move',
+  },
+  args: {
+    ...common,
+    task: { type: 'positional', required: true, description: 'Task' },
+    label: { type: 'positional', required: true, description: 'Label' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const event = await registry.rollback({ task: args.task, label: args.label, actor });
+      print(
+        args,
+        event,
+        `${args.task}@${args.label}: ${event.from?.slice(0, 12)} -> ${event.to.slice(0, 12)} (rolled back)\n`,
+      );
+    }),
+});
+
+const exportCommand = defineCommand({
+  meta: { name: 'export', description: "Write a task's versions, labels and datasets to a JSON bundle" },
+  args: {
+    ...common,
+    task: { type: 'positional', required: true, description: 'Task' },
+    out: { type: 'string', required: true, description: 'Bundle file to write' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const bundle = await exportTask(registry, args.task);
+      writeFileSync(args.out, JSON.stringify(bundle) + '\n');
+      print(
+        args,
+        { versions: bundle.versions.length, out: args.out },
+        `exported ${bundle.versions.length} versions of ${args.task} to ${args.out}\n`,
+      );
+    }),
+});
+
+const importCommand = defineCommand({
+  meta: { name: 'import', description: 'Load a bundle written by registry export' },
+  args: { ...common, file: { type: 'positional', required: true, description: 'Bundle file' } },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      let bundle: RegistryBundle;
+      try {
+        bundle = JSON.parse(readFileSync(args.file, 'utf8')) as RegistryBundle;
+      } catch (error) {
+        throw new ValidationError(`${args.file} is not a registry bundle: ${(error as Error).message}`, {
+          code: 'REGISTRY_BAD_BUNDLE',
+          hint: 'Import a file written by promptune registry export.',
+        });
+      }
+      const result = await importBundle(registry, bundle, actor);
+      print(
+        args,
+        result,
+        `imported ${bundle.task.name}: ${result.created} new versions, ${result.existing} already present\n`,
+      );
+    }),
+});
+
+export default defineCommand({
+  meta: { name: 'registry', description: 'The versioned prompt library' },
+  subCommands: { push, ls: list, show, diff, label, rollback, export: exportCommand, import: importCommand },
+});

@@ -1,0 +1,86 @@
+// `promptune registry` as a user runs it against a SQLite file: push, list, label (protected without
+// --admin refused), diff, rollback, export and import into another registry.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from './models.js';
+
+function registry(cwd: string, ...args: string[]) {
+  const environment = { ...process.env };
+  delete environment.DATABASE_URL;
+  const result = spawnSync(
+    process.execPath,
+    [join(repositoryRoot, 'bin', 'promptune.js'), 'registry', ...args],
+    { cwd, encoding: 'utf8', env: environment },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('promptune registry', () => {
+  it('pushes, labels, diffs, rolls back, exports and imports', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
+    const spec = join(repositoryRoot, 'examples', 'support-tickets', 'task.yaml');
+    expect(registry(cwd, 'push', '--task', spec, '--message', 'first', '--label', 'staging').stdout).toMatch(
+      /^pushed support-tickets@1 \([0-9a-f]{12}\), labelled staging/,
+    );
+    expect(registry(cwd, 'push', '--task', spec).stdout).toMatch(/^unchanged: support-tickets@1/);
+    const edited = join(cwd, 'task.yaml');
+    writeFileSync(
+      edited,
+      readFileSync(spec, 'utf8')
+        .replace('Answer with one word.', 'Answer with one lowercase word.')
+        .replace(
+          'file: tickets.jsonl',
+          `file: ${join(repositoryRoot, 'examples', 'support-tickets', 'tickets.jsonl')}`,
+        ),
+    );
+    expect(registry(cwd, 'push', '--task', edited, '--message', 'stricter').status).toBe(0);
+
+    const refused = registry(cwd, 'label', 'support-tickets', 'production', '2');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('code: REGISTRY_PROTECTED_LABEL');
+    expect(registry(cwd, 'label', 'support-tickets', 'production', '1', '--admin').status).toBe(0);
+    expect(
+      registry(cwd, 'label', 'support-tickets', 'production', '2', '--admin', '--reason', 'better').status,
+    ).toBe(0);
+
+    const listed = JSON.parse(registry(cwd, 'ls', 'support-tickets', '--json').stdout);
+    expect(listed.versions.map((version: { number: number }) => version.number)).toEqual([1, 2]);
+    expect(listed.versions[0].run.datasets.file).toMatch(/^[0-9a-f]{64}$/);
+    const diff = registry(cwd, 'diff', 'support-tickets@1', 'support-tickets@2').stdout;
+    expect(diff).toContain('@@ system');
+    expect(diff).toContain('+ "You route customer support tickets. Answer with one lowercase word."');
+
+    expect(registry(cwd, 'rollback', 'support-tickets', 'production', '--admin').status).toBe(0);
+    const shown = JSON.parse(registry(cwd, 'show', 'support-tickets@production', '--json').stdout);
+    expect(shown.version.number).toBe(1);
+    expect(shown.history.map((event: { reason: string }) => event.reason)).toEqual([
+      '',
+      'better',
+      'rollback of move 3',
+    ]);
+
+    expect(registry(cwd, 'export', 'support-tickets', '--out', 'bundle.json').status).toBe(0);
+    expect(registry(cwd, 'import', 'bundle.json', '--db', 'other.sqlite').stderr).toContain(
+      'REGISTRY_PROTECTED_LABEL',
+    );
+    expect(JSON.parse(registry(cwd, 'ls', '--db', 'other.sqlite', '--json').stdout)).toEqual([]);
+    expect(registry(cwd, 'import', 'bundle.json', '--db', 'other.sqlite', '--admin').stdout).toContain(
+      '2 new versions',
+    );
+    expect(
+      JSON.parse(registry(cwd, 'show', 'support-tickets@production', '--db', 'other.sqlite', '--json').stdout)
+        .version.id,
+    ).toBe(shown.version.id);
+  });
+
+  it('names a missing version', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
+    registry(cwd, 'push', '--task', join(repositoryRoot, 'examples', 'animal.yaml'));
+    const result = registry(cwd, 'show', 'animal@7');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('code: REGISTRY_NO_VERSION');
+  });
+});
