@@ -1,3 +1,4 @@
 // Public surface of the providers layer: model strings to AI SDK language models, and the local engine as one.
 export { resolveModel, type ResolvedModel, type ResolveOptions } from './resolve-model.js';
 export { LocalLanguageModel, promptText } from './local-language-model.js';
+export { createLocalProvider, type LocalProvider } from './local-provider.js';

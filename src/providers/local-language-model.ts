@@ -48,17 +48,31 @@ export class LocalLanguageModel implements LanguageModelV3 {
   readonly provider = 'promptune.local';
   readonly supportedUrls = {};
 
+  private loading: Promise<LoadedModel> | undefined;
+
+  /** `source` is a loaded model, or a loader called on first use (providers hand out models synchronously). */
   constructor(
     readonly modelId: string,
-    private readonly loaded: LoadedModel,
+    private readonly source: LoadedModel | (() => Promise<LoadedModel>),
   ) {}
+
+  /** The loaded model (loading it on first use). */
+  loaded(): Promise<LoadedModel> {
+    if (!this.loading) {
+      const loading = typeof this.source === 'function' ? this.source() : Promise.resolve(this.source);
+      // a failed load is not remembered: the next call tries again (the file may have appeared)
+      loading.catch(() => (this.loading = undefined));
+      this.loading = loading;
+    }
+    return this.loading;
+  }
 
   /**
    * Token ids of the prompt as the model will see it. `raw` (providerOptions.promptune.raw) skips the
    * chat template: the text is continued as is, as OpenAI's completions endpoint does.
    */
-  encodePrompt(prompt: LanguageModelV3Prompt, raw = false): number[] {
-    const { tokenizer } = this.loaded;
+  async encodePrompt(prompt: LanguageModelV3Prompt, raw = false): Promise<number[]> {
+    const { tokenizer } = await this.loaded();
     if (tokenizer.chatTemplate && !raw) {
       const messages = prompt
         .filter((message) => message.role !== 'tool')
@@ -71,8 +85,9 @@ export class LocalLanguageModel implements LanguageModelV3 {
     return tokenizer.encode(promptText(prompt));
   }
 
-  private events(options: LanguageModelV3CallOptions, tokens: number[]) {
-    return generateStream(this.loaded.model, this.loaded.tokenizer, [{ tokens }], {
+  private async events(options: LanguageModelV3CallOptions, tokens: number[]) {
+    const { model, tokenizer } = await this.loaded();
+    return generateStream(model, tokenizer, [{ tokens }], {
       maxTokens: options.maxOutputTokens ?? 256,
       temperature: options.temperature ?? 0,
       topP: options.topP,
@@ -83,8 +98,8 @@ export class LocalLanguageModel implements LanguageModelV3 {
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
-    const tokens = this.encodePrompt(options.prompt, isRaw(options));
-    for await (const event of this.events(options, tokens)) {
+    const tokens = await this.encodePrompt(options.prompt, isRaw(options));
+    for await (const event of await this.events(options, tokens)) {
       if ('done' in event) {
         return {
           content: [{ type: 'text', text: event.done.text }],
@@ -98,8 +113,8 @@ export class LocalLanguageModel implements LanguageModelV3 {
   }
 
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
-    const tokens = this.encodePrompt(options.prompt, isRaw(options));
-    const iterator = this.events(options, tokens);
+    const tokens = await this.encodePrompt(options.prompt, isRaw(options));
+    const iterator = await this.events(options, tokens);
     const stream = new ReadableStream<LanguageModelV3StreamPart>({
       async start(controller) {
         controller.enqueue({ type: 'stream-start', warnings: [] });

@@ -3,6 +3,7 @@
 import { generateText, streamText } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { referenceLogits, stories } from '../../test/models.js';
+import { createLocalProvider } from './local-provider.js';
 import { resolveModel } from './resolve-model.js';
 
 const reference = referenceLogits();
@@ -30,6 +31,23 @@ describe('the local engine as an AI SDK language model', () => {
     for await (const delta of stream.textStream) deltas.push(delta);
     expect(deltas.join('')).toBe(continuation);
     expect(deltas.length).toBeGreaterThan(10);
+  });
+
+  it('is also an AI SDK provider that loads its model on first use', async () => {
+    const local = createLocalProvider();
+    const model = local(stories.huggingFace);
+    expect(model).toBe(local.languageModel(stories.huggingFace));
+    const result = await generateText({
+      model,
+      prompt: reference.prompt,
+      temperature: 0,
+      maxOutputTokens: 40,
+    });
+    expect(result.text).toBe(continuation);
+    expect(() => local.embeddingModel('x')).toThrow(/language models only/);
+    await expect(generateText({ model: local('/no/such/model.gguf'), prompt: 'x' })).rejects.toThrow(
+      /does not exist/,
+    );
   });
 
   it('stops at stop sequences', async () => {

@@ -6,9 +6,10 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { createOllama } from 'ollama-ai-provider-v2';
-import { loadModel, type LoadModelOptions } from '../engine/index.js';
+import type { LoadModelOptions } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import { LocalLanguageModel } from './local-language-model.js';
+import type { LocalLanguageModel } from './local-language-model.js';
+import { createLocalProvider, type LocalProvider } from './local-provider.js';
 
 /** A resolved model with the name it was given. */
 export interface ResolvedModel {
@@ -27,7 +28,13 @@ export interface ResolveOptions {
 
 const forms =
   'local:<path|hf:org/name>, openai:<model>, openai-compatible:<baseURL>#<model>, anthropic:<model>, ollama:<model>';
-const localModels = new Map<string, Promise<LocalLanguageModel>>();
+const localProviders = new Map<LoadModelOptions | undefined, LocalProvider>();
+
+/** One local provider per load options, so each local model is loaded once and shared. */
+function localProvider(options: LoadModelOptions | undefined): LocalProvider {
+  if (!localProviders.has(options)) localProviders.set(options, createLocalProvider(options));
+  return localProviders.get(options)!;
+}
 
 function requireKey(environment: Record<string, string | undefined>, variable: string, name: string): string {
   const key = environment[variable];
@@ -54,12 +61,9 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
   }
   switch (provider) {
     case 'local': {
-      if (!localModels.has(rest)) {
-        const loading = loadModel(rest, options.local).then((loaded) => new LocalLanguageModel(rest, loaded));
-        loading.catch(() => localModels.delete(rest));
-        localModels.set(rest, loading);
-      }
-      return { name, provider, modelId: rest, model: await localModels.get(rest)! };
+      const model = localProvider(options.local)(rest) as LocalLanguageModel;
+      await model.loaded(); // load now, so a bad path fails here and not on the first call
+      return { name, provider, modelId: rest, model };
     }
     case 'openai':
       return {
