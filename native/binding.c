@@ -213,6 +213,79 @@ static napi_value js_cross_entropy_forward(napi_env env, napi_callback_info info
   return NULL;
 }
 
+/* matmulBackward(dinp, dout, weight, n, inFeatures, outFeatures) */
+static napi_value js_matmul_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *dinp = f32(&a, 0), *dout = f32(&a, 1), *weight = f32(&a, 2);
+  int n = integer(&a, 3), in_features = integer(&a, 4), out_features = integer(&a, 5);
+  if (a.failed) return NULL;
+  matmul_backward(dinp, dout, weight, n, in_features, out_features);
+  return NULL;
+}
+
+/* rmsnormBackward(dinp, dout, inp, weight, rstd, n, channels) */
+static napi_value js_rmsnorm_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  float *dinp = f32(&a, 0), *dout = f32(&a, 1), *inp = f32(&a, 2), *weight = f32(&a, 3), *rstd = f32(&a, 4);
+  int n = integer(&a, 5), channels = integer(&a, 6);
+  if (a.failed) return NULL;
+  rmsnorm_backward(dinp, dout, inp, weight, rstd, n, channels);
+  return NULL;
+}
+
+/* ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved) */
+static napi_value js_rope_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 8)) return NULL;
+  float *dinp = f32(&a, 0), *dout = f32(&a, 1), *cosines = f32(&a, 2), *sines = f32(&a, 3);
+  int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), interleaved = integer(&a, 7);
+  if (a.failed) return NULL;
+  rope_backward(dinp, dout, cosines, sines, n, heads, head_dim, interleaved);
+  return NULL;
+}
+
+/* attentionBackward(dquery, dkeys, dvalues, dout, probabilities, query, keys, values, batch, time, heads,
+ *                   kvHeads, headDim) */
+static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 13)) return NULL;
+  float *dquery = f32(&a, 0), *dkeys = f32(&a, 1), *dvalues = f32(&a, 2), *dout = f32(&a, 3),
+        *probabilities = f32(&a, 4), *query = f32(&a, 5), *keys = f32(&a, 6), *values = f32(&a, 7);
+  int batch = integer(&a, 8), time = integer(&a, 9), heads = integer(&a, 10), kv_heads = integer(&a, 11),
+      head_dim = integer(&a, 12);
+  if (a.failed) return NULL;
+  if (attention_backward(dquery, dkeys, dvalues, dout, probabilities, query, keys, values, batch, time, heads, kv_heads,
+                         head_dim) != 0) {
+    napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention backward scratch allocation failed");
+  }
+  return NULL;
+}
+
+/* swigluBackward(dgate, dup, dout, gate, up, n) */
+static napi_value js_swiglu_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *dgate = f32(&a, 0), *dup = f32(&a, 1), *dout = f32(&a, 2), *gate = f32(&a, 3), *up = f32(&a, 4);
+  int n = integer(&a, 5);
+  if (a.failed) return NULL;
+  swiglu_backward(dgate, dup, dout, gate, up, n);
+  return NULL;
+}
+
+/* crossEntropyBackward(dlogits, dlosses, logits, targets, n, vocabulary) */
+static napi_value js_cross_entropy_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *dlogits = f32(&a, 0), *dlosses = f32(&a, 1), *logits = f32(&a, 2);
+  int32_t *targets = i32(&a, 3);
+  int n = integer(&a, 4), vocabulary = integer(&a, 5);
+  if (a.failed) return NULL;
+  cross_entropy_backward(dlogits, dlosses, logits, targets, n, vocabulary);
+  return NULL;
+}
+
 /* setThreads(n): the size of the one pool the kernels use (OpenBLAS's, OpenMP's when they are the same). */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   Args a;
@@ -258,6 +331,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"softmaxForward", NULL, js_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"logSoftmaxForward", NULL, js_log_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyForward", NULL, js_cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"matmulBackward", NULL, js_matmul_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsnormBackward", NULL, js_rmsnorm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"ropeBackward", NULL, js_rope_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionBackward", NULL, js_attention_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"swigluBackward", NULL, js_swiglu_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threading", NULL, js_threading, NULL, NULL, NULL, napi_default, NULL},

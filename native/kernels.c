@@ -10,20 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef PROMPTUNE_OPENMP
-#include <omp.h>
-#define PRAGMA(text) _Pragma(#text)
-/* parallel only when there is enough work to pay for waking the pool */
-#define PARALLEL_FOR(condition) PRAGMA(omp parallel for schedule(static) if (condition))
-static int thread_count(void) { return omp_get_max_threads(); }
-static int thread_index(void) { return omp_get_thread_num(); }
-#else
-#define PARALLEL_FOR(condition)
-static int thread_count(void) { return 1; }
-static int thread_index(void) { return 0; }
-#endif
-
-#define ENOUGH_WORK 32768
+#include "parallel.h"
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc) {

@@ -24,4 +24,17 @@ void softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void log_softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, int n, int vocabulary);
 
+/* backward ops (backward.c): input gradients for frozen weights */
+void matmul_backward(float *dinp, const float *dout, const float *weight, int n, int in_features, int out_features);
+void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const float *weight, const float *rstd, int n,
+                      int channels);
+void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
+                   int head_dim, int interleaved);
+int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *probabilities,
+                       const float *query, const float *keys, const float *values, int batch, int time, int heads,
+                       int kv_heads, int head_dim);
+void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
+void cross_entropy_backward(float *dlogits, const float *dlosses, const float *logits, const int32_t *targets, int n,
+                            int vocabulary);
+
 #endif

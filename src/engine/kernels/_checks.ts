@@ -169,5 +169,94 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       }
       kernels.crossEntropyForward(losses, logits, targets, n, vocabulary);
     },
+    matmulBackward(dinp, dout, weight, n, inFeatures, outFeatures) {
+      need('matmulBackward', 'dinp', dinp, n * inFeatures);
+      need('matmulBackward', 'dout', dout, n * outFeatures);
+      need('matmulBackward', 'weight', weight, outFeatures * inFeatures);
+      kernels.matmulBackward(dinp, dout, weight, n, inFeatures, outFeatures);
+    },
+    rmsnormBackward(dinp, dout, inp, weight, rstd, n, channels) {
+      for (const [name, buffer] of [
+        ['dinp', dinp],
+        ['dout', dout],
+        ['inp', inp],
+      ] as const)
+        need('rmsnormBackward', name, buffer, n * channels);
+      need('rmsnormBackward', 'weight', weight, channels);
+      need('rmsnormBackward', 'rstd', rstd, n);
+      kernels.rmsnormBackward(dinp, dout, inp, weight, rstd, n, channels);
+    },
+    ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved) {
+      need('ropeBackward', 'dinp', dinp, n * heads * headDim);
+      need('ropeBackward', 'dout', dout, n * heads * headDim);
+      need('ropeBackward', 'cosines', cosines, (n * headDim) / 2);
+      need('ropeBackward', 'sines', sines, (n * headDim) / 2);
+      kernels.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved);
+    },
+    attentionBackward(
+      dquery,
+      dkeys,
+      dvalues,
+      dout,
+      probabilities,
+      query,
+      keys,
+      values,
+      batch,
+      time,
+      heads,
+      kvHeads,
+      headDim,
+    ) {
+      const queries = batch * time * heads * headDim;
+      const kv = batch * time * kvHeads * headDim;
+      for (const [name, buffer] of [
+        ['dquery', dquery],
+        ['dout', dout],
+        ['query', query],
+      ] as const)
+        need('attentionBackward', name, buffer, queries);
+      for (const [name, buffer] of [
+        ['dkeys', dkeys],
+        ['dvalues', dvalues],
+        ['keys', keys],
+        ['values', values],
+      ] as const)
+        need('attentionBackward', name, buffer, kv);
+      need('attentionBackward', 'probabilities', probabilities, batch * heads * time * time);
+      kernels.attentionBackward(
+        dquery,
+        dkeys,
+        dvalues,
+        dout,
+        probabilities,
+        query,
+        keys,
+        values,
+        batch,
+        time,
+        heads,
+        kvHeads,
+        headDim,
+      );
+    },
+    swigluBackward(dgate, dup, dout, gate, up, n) {
+      for (const [name, buffer] of [
+        ['dgate', dgate],
+        ['dup', dup],
+        ['dout', dout],
+        ['gate', gate],
+        ['up', up],
+      ] as const)
+        need('swigluBackward', name, buffer, n);
+      kernels.swigluBackward(dgate, dup, dout, gate, up, n);
+    },
+    crossEntropyBackward(dlogits, dlosses, logits, targets, n, vocabulary) {
+      need('crossEntropyBackward', 'dlogits', dlogits, n * vocabulary);
+      need('crossEntropyBackward', 'logits', logits, n * vocabulary);
+      need('crossEntropyBackward', 'dlosses', dlosses, n);
+      need('crossEntropyBackward', 'targets', targets, n);
+      kernels.crossEntropyBackward(dlogits, dlosses, logits, targets, n, vocabulary);
+    },
   };
 }

@@ -1,5 +1,13 @@
 // The reference kernels in plain TypeScript: readable loops that define what each op means.
 // They are correct but slow (no SIMD, no threads); native.ts is the fast path and is tested against these.
+import {
+  attentionBackward,
+  crossEntropyBackward,
+  matmulBackward,
+  rmsnormBackward,
+  ropeBackward,
+  swigluBackward,
+} from './js-backward.js';
 import type { Buffer, Kernels } from './types.js';
 
 function gemm(
@@ -233,4 +241,10 @@ export const jsKernels: Kernels = {
   softmaxForward,
   logSoftmaxForward,
   crossEntropyForward,
+  matmulBackward,
+  rmsnormBackward,
+  ropeBackward,
+  attentionBackward,
+  swigluBackward,
+  crossEntropyBackward,
 };

@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kernels } from './types.js';
 
-interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward'> {
+interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward' | 'ropeBackward'> {
   gemm(...args: unknown[]): void;
   ropeForward(...args: unknown[]): void;
+  ropeBackward(...args: unknown[]): void;
   setThreads(count: number): void;
   getThreads(): number;
   threading(): 'openmp' | 'pthread';
@@ -71,5 +72,12 @@ export function loadNativeKernels(): Kernels | undefined {
     softmaxForward: native.softmaxForward,
     logSoftmaxForward: native.logSoftmaxForward,
     crossEntropyForward: native.crossEntropyForward,
+    matmulBackward: native.matmulBackward,
+    rmsnormBackward: native.rmsnormBackward,
+    ropeBackward: (dinp, dout, cosines, sines, n, heads, headDim, interleaved) =>
+      native.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved ? 1 : 0),
+    attentionBackward: native.attentionBackward,
+    swigluBackward: native.swigluBackward,
+    crossEntropyBackward: native.crossEntropyBackward,
   };
 }

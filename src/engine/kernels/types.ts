@@ -98,4 +98,68 @@ export interface Kernels {
     n: number,
     vocabulary: number,
   ): void;
+
+  // Backward ops, for frozen weights: gradients flow to the inputs only. Each mirrors its forward op;
+  // gradients accumulate (+=) into their outputs, except ropeBackward, which writes (and may be in place).
+
+  /** dinp (n, inFeatures) += dout (n, outFeatures) . weight (outFeatures, inFeatures). */
+  matmulBackward(
+    dinp: Buffer,
+    dout: Buffer,
+    weight: Buffer,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ): void;
+  /** dinp += gradient of rmsnormForward at inp (rstd from the forward pass). */
+  rmsnormBackward(
+    dinp: Buffer,
+    dout: Buffer,
+    inp: Buffer,
+    weight: Buffer,
+    rstd: Buffer,
+    n: number,
+    channels: number,
+  ): void;
+  /** dinp = the rotation of dout back by the same angles (the transpose of ropeForward). */
+  ropeBackward(
+    dinp: Buffer,
+    dout: Buffer,
+    cosines: Buffer,
+    sines: Buffer,
+    n: number,
+    heads: number,
+    headDim: number,
+    interleaved: boolean,
+  ): void;
+  /**
+   * Gradients of attentionForward without a cache (keys/values are (B, T, KVH*hd)): dquery, dkeys and
+   * dvalues += from dout and the forward's probabilities (B, H, T, T).
+   */
+  attentionBackward(
+    dquery: Buffer,
+    dkeys: Buffer,
+    dvalues: Buffer,
+    dout: Buffer,
+    probabilities: Buffer,
+    query: Buffer,
+    keys: Buffer,
+    values: Buffer,
+    batch: number,
+    time: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+  ): void;
+  /** dgate, dup += gradients of swigluForward. */
+  swigluBackward(dgate: Buffer, dup: Buffer, dout: Buffer, gate: Buffer, up: Buffer, n: number): void;
+  /** dlogits[i] += dlosses[i] * (softmax(logits[i]) - onehot(targets[i])); rows with a negative target get nothing. */
+  crossEntropyBackward(
+    dlogits: Buffer,
+    dlosses: Buffer,
+    logits: Buffer,
+    targets: Int32Array,
+    n: number,
+    vocabulary: number,
+  ): void;
 }

@@ -1,0 +1,122 @@
+/* promptune native backward kernels: the mirrors of kernels.c's forward ops for frozen weights
+ * (gradients to the inputs only). Gradients accumulate (+=), except rope_backward, which writes.
+ * The JS twins in src/engine/kernels/js-backward.ts are the reference. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "kernels.h"
+#include "parallel.h"
+
+void matmul_backward(float *dinp, const float *dout, const float *weight, int n, int in_features, int out_features) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in_features, out_features, 1.0f, dout, out_features, weight,
+              in_features, 1.0f, dinp, in_features);
+}
+
+void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const float *weight, const float *rstd, int n,
+                      int channels) {
+  PARALLEL_FOR((size_t)n * channels > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    const float *x = inp + (size_t)i * channels, *d = dout + (size_t)i * channels;
+    float *dx = dinp + (size_t)i * channels;
+    double dot = 0.0;
+    for (int c = 0; c < channels; c++) dot += (double)weight[c] * d[c] * x[c];
+    float r = rstd[i];
+    float scale = (float)(r * r * r * dot / channels);
+    for (int c = 0; c < channels; c++) dx[c] += r * weight[c] * d[c] - scale * x[c];
+  }
+}
+
+void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
+                   int head_dim, int interleaved) {
+  int half = head_dim / 2;
+  PARALLEL_FOR((size_t)n * heads * head_dim > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    const float *cosine = cosines + (size_t)i * half, *sine = sines + (size_t)i * half;
+    for (int h = 0; h < heads; h++) {
+      const float *d = dout + ((size_t)i * heads + h) * head_dim;
+      float *dx = dinp + ((size_t)i * heads + h) * head_dim;
+      for (int f = 0; f < half; f++) {
+        int first = interleaved ? 2 * f : f, second = interleaved ? 2 * f + 1 : f + half;
+        float d0 = d[first], d1 = d[second];
+        dx[first] = d0 * cosine[f] + d1 * sine[f];
+        dx[second] = -d0 * sine[f] + d1 * cosine[f];
+      }
+    }
+  }
+}
+
+/* Per (batch row, key/value head), so heads sharing keys and values never write the same gradients
+ * from two threads. dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(P * dP)) * scale;
+ * dQ += dS K; dK += dS^T Q. */
+int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *probabilities,
+                       const float *query, const float *keys, const float *values, int batch, int time, int heads,
+                       int kv_heads, int head_dim) {
+  int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
+  float scale = 1.0f / sqrtf((float)head_dim);
+  float *scratch = malloc(sizeof(float) * (size_t)thread_count() * time * time);
+  if (!scratch) return -1;
+  int pairs = batch * kv_heads;
+  PARALLEL_FOR(pairs > 1 && (size_t)batch * heads * time * time * head_dim > ENOUGH_WORK)
+  for (int pair = 0; pair < pairs; pair++) {
+    int b = pair / kv_heads, kvh = pair % kv_heads;
+    float *dp = scratch + (size_t)thread_index() * time * time;
+    const float *k = keys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
+    const float *v = values + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
+    float *dk = dkeys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
+    float *dv = dvalues + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
+    for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+      const float *p = probabilities + ((size_t)b * heads + h) * time * time;
+      const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
+      const float *d_out = dout + (size_t)b * time * q_stride + (size_t)h * head_dim;
+      float *dq = dquery + (size_t)b * time * q_stride + (size_t)h * head_dim;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, 1.0f, d_out, q_stride, v, kv_stride, 0.0f,
+                  dp, time);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, time, head_dim, time, 1.0f, p, time, d_out, q_stride, 1.0f, dv,
+                  kv_stride);
+      for (int t = 0; t < time; t++) {
+        const float *prow = p + (size_t)t * time;
+        float *drow = dp + (size_t)t * time;
+        double weighted = 0.0;
+        for (int j = 0; j <= t; j++) weighted += (double)prow[j] * drow[j];
+        for (int j = 0; j <= t; j++) drow[j] = prow[j] * (drow[j] - (float)weighted) * scale;
+        for (int j = t + 1; j < time; j++) drow[j] = 0.0f;
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, time, 1.0f, dp, time, k, kv_stride, 1.0f, dq,
+                  q_stride);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, time, head_dim, time, 1.0f, dp, time, q, q_stride, 1.0f, dk,
+                  kv_stride);
+    }
+  }
+  free(scratch);
+  return 0;
+}
+
+void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    float sigmoid = 1.0f / (1.0f + expf(-g));
+    dgate[i] += dout[i] * up[i] * sigmoid * (1.0f + g * (1.0f - sigmoid));
+    dup[i] += dout[i] * g * sigmoid;
+  }
+}
+
+void cross_entropy_backward(float *dlogits, const float *dlosses, const float *logits, const int32_t *targets, int n,
+                            int vocabulary) {
+  PARALLEL_FOR((size_t)n * vocabulary > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    if (targets[i] < 0) continue;
+    const float *x = logits + (size_t)i * vocabulary;
+    float *dx = dlogits + (size_t)i * vocabulary;
+    float maximum = -INFINITY;
+    for (int j = 0; j < vocabulary; j++)
+      if (x[j] > maximum) maximum = x[j];
+    double sum = 0.0;
+    for (int j = 0; j < vocabulary; j++) sum += exp((double)x[j] - maximum);
+    for (int j = 0; j < vocabulary; j++) {
+      float probability = (float)(exp((double)x[j] - maximum) / sum);
+      dx[j] += dlosses[i] * (probability - (j == targets[i] ? 1.0f : 0.0f));
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/* Threading for the kernels' own loops (see kernels.c): OpenMP's pool when built against OpenBLAS's
+ * OpenMP variant, else no threads at all (the pthread OpenBLAS keeps its own pool for GEMMs). */
+#ifndef PROMPTUNE_PARALLEL_H
+#define PROMPTUNE_PARALLEL_H
+
+#ifdef PROMPTUNE_OPENMP
+#include <omp.h>
+#define PRAGMA(text) _Pragma(#text)
+/* parallel only when there is enough work to pay for waking the pool */
+#define PARALLEL_FOR(condition) PRAGMA(omp parallel for schedule(static) if (condition))
+static inline int thread_count(void) { return omp_get_max_threads(); }
+static inline int thread_index(void) { return omp_get_thread_num(); }
+#else
+#define PARALLEL_FOR(condition)
+static inline int thread_count(void) { return 1; }
+static inline int thread_index(void) { return 0; }
+#endif
+
+#define ENOUGH_WORK 32768
+
+#endif

@@ -1,0 +1,326 @@
+// Backward ops: each checked against finite differences of its forward op (JS reference), and the
+// native versions against the JS reference on random inputs, including sizes that run in parallel.
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../random.js';
+import { ropeAngles } from '../rope.js';
+import { jsKernels } from './js.js';
+import { loadNativeKernels } from './native.js';
+import type { Kernels } from './types.js';
+
+const random = seededRandom(99);
+const floats = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+/**
+ * Checks d(sum(weights * forward(x)))/dx from `backward` against central differences on some entries of x.
+ * forward writes its output for input x; backward returns dx given dout = weights.
+ */
+function finiteDifferenceCheck(
+  x: Float32Array,
+  outputSize: number,
+  forward: (x: Float32Array) => Float32Array,
+  backward: (dout: Float32Array) => Float32Array,
+) {
+  const weights = floats(outputSize);
+  const loss = (input: Float32Array) => forward(input).reduce((sum, value, i) => sum + value * weights[i], 0);
+  const analytic = backward(weights);
+  const step = 1e-2;
+  let worst = 0;
+  for (let trial = 0; trial < 24; trial++) {
+    const i = Math.floor(random() * x.length);
+    const plus = x.slice();
+    plus[i] += step;
+    const minus = x.slice();
+    minus[i] -= step;
+    const numeric = (loss(plus) - loss(minus)) / (2 * step);
+    worst = Math.max(worst, Math.abs(numeric - analytic[i]));
+  }
+  const scale = Math.max(maxAbs(analytic), 1e-3);
+  expect(worst / scale).toBeLessThan(2e-2);
+}
+
+const k = jsKernels;
+
+describe('backward ops match finite differences of their forward ops', () => {
+  it('matmul', () => {
+    const [n, input, output] = [3, 7, 5];
+    const weight = floats(output * input);
+    finiteDifferenceCheck(
+      floats(n * input),
+      n * output,
+      (x) => {
+        const out = new Float32Array(n * output);
+        k.matmulForward(out, x, weight, null, n, input, output);
+        return out;
+      },
+      (dout) => {
+        const dx = new Float32Array(n * input);
+        k.matmulBackward(dx, dout, weight, n, input, output);
+        return dx;
+      },
+    );
+  });
+  it('rmsnorm', () => {
+    const [n, channels] = [4, 16];
+    const weight = floats(channels);
+    const x = floats(n * channels, 2);
+    const rstd = new Float32Array(n);
+    k.rmsnormForward(new Float32Array(n * channels), rstd, x, weight, n, channels, 1e-5);
+    finiteDifferenceCheck(
+      x,
+      n * channels,
+      (input) => {
+        const out = new Float32Array(n * channels);
+        k.rmsnormForward(out, null, input, weight, n, channels, 1e-5);
+        return out;
+      },
+      (dout) => {
+        const dx = new Float32Array(n * channels);
+        k.rmsnormBackward(dx, dout, x, weight, rstd, n, channels);
+        return dx;
+      },
+    );
+  });
+  it.each([true, false])('rope (interleaved=%s)', (interleaved) => {
+    const [n, heads, headDim] = [3, 2, 8];
+    const cosines = new Float32Array((n * headDim) / 2);
+    const sines = new Float32Array((n * headDim) / 2);
+    ropeAngles(cosines, sines, Int32Array.of(1, 5, 9), Float32Array.of(1, 0.3, 0.1, 0.01), n);
+    finiteDifferenceCheck(
+      floats(n * heads * headDim),
+      n * heads * headDim,
+      (x) => {
+        const out = new Float32Array(x.length);
+        k.ropeForward(out, x, cosines, sines, n, heads, headDim, interleaved);
+        return out;
+      },
+      (dout) => {
+        const dx = new Float32Array(dout.length);
+        k.ropeBackward(dx, dout, cosines, sines, n, heads, headDim, interleaved);
+        return dx;
+      },
+    );
+  });
+  describe('attention, with respect to each of query, keys and values', () => {
+    const [B, T, H, KVH, hd] = [2, 5, 4, 2, 4];
+    const q = floats(B * T * H * hd, 2);
+    const keys = floats(B * T * KVH * hd, 2);
+    const values = floats(B * T * KVH * hd);
+    const run = (query: Float32Array, key: Float32Array, value: Float32Array) => {
+      const out = new Float32Array(B * T * H * hd);
+      k.attentionForward(out, null, query, key, value, null, null, B, T, T, H, KVH, hd, 0);
+      return out;
+    };
+    const gradients = (dout: Float32Array) => {
+      const probabilities = new Float32Array(B * H * T * T);
+      k.attentionForward(
+        new Float32Array(B * T * H * hd),
+        probabilities,
+        q,
+        keys,
+        values,
+        null,
+        null,
+        B,
+        T,
+        T,
+        H,
+        KVH,
+        hd,
+        0,
+      );
+      const dq = new Float32Array(q.length);
+      const dk = new Float32Array(keys.length);
+      const dv = new Float32Array(values.length);
+      k.attentionBackward(dq, dk, dv, dout, probabilities, q, keys, values, B, T, H, KVH, hd);
+      return { dq, dk, dv };
+    };
+    it('query', () =>
+      finiteDifferenceCheck(
+        q,
+        B * T * H * hd,
+        (x) => run(x, keys, values),
+        (dout) => gradients(dout).dq,
+      ));
+    it('keys', () =>
+      finiteDifferenceCheck(
+        keys,
+        B * T * H * hd,
+        (x) => run(q, x, values),
+        (dout) => gradients(dout).dk,
+      ));
+    it('values', () =>
+      finiteDifferenceCheck(
+        values,
+        B * T * H * hd,
+        (x) => run(q, keys, x),
+        (dout) => gradients(dout).dv,
+      ));
+  });
+  it('swiglu, with respect to gate and up', () => {
+    const n = 40;
+    const gate = floats(n, 4);
+    const up = floats(n);
+    const forward = (g: Float32Array, u: Float32Array) => {
+      const out = new Float32Array(n);
+      k.swigluForward(out, g, u, n);
+      return out;
+    };
+    const grads = (dout: Float32Array) => {
+      const dgate = new Float32Array(n);
+      const dup = new Float32Array(n);
+      k.swigluBackward(dgate, dup, dout, gate, up, n);
+      return { dgate, dup };
+    };
+    finiteDifferenceCheck(
+      gate,
+      n,
+      (x) => forward(x, up),
+      (dout) => grads(dout).dgate,
+    );
+    finiteDifferenceCheck(
+      up,
+      n,
+      (x) => forward(gate, x),
+      (dout) => grads(dout).dup,
+    );
+  });
+  it('cross-entropy (ignored rows get no gradient)', () => {
+    const [n, vocabulary] = [3, 11];
+    const targets = Int32Array.of(4, -1, 0);
+    const logits = floats(n * vocabulary, 3);
+    finiteDifferenceCheck(
+      logits,
+      1,
+      (x) => {
+        const losses = new Float32Array(n);
+        k.crossEntropyForward(losses, x, targets, n, vocabulary);
+        return Float32Array.of(0.5 * (losses[0] + losses[1] + losses[2]));
+      },
+      (dout) => {
+        const dx = new Float32Array(n * vocabulary);
+        k.crossEntropyBackward(dx, new Float32Array(n).fill(0.5 * dout[0]), logits, targets, n, vocabulary);
+        expect(dx.subarray(vocabulary, 2 * vocabulary).every((value) => value === 0)).toBe(true);
+        return dx;
+      },
+    );
+  });
+});
+
+const native = loadNativeKernels();
+
+/** Runs every backward op with fresh outputs (pre-filled, to check accumulation) and returns them. */
+function runBackward(
+  kernels: Kernels,
+  sizes: { B: number; T: number; H: number; KVH: number; hd: number; C: number; I: number; V: number },
+  inputs: Record<string, Float32Array>,
+  targets: Int32Array,
+) {
+  const { B, T, H, KVH, hd, C, I, V } = sizes;
+  const N = B * T;
+  const seeded = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i)); // same start for both
+  const matmul = seeded(N * C);
+  kernels.matmulBackward(matmul, inputs.dhidden, inputs.weight, N, C, I);
+  const rms = seeded(N * C);
+  kernels.rmsnormBackward(rms, inputs.dnormed, inputs.x, inputs.normWeight, inputs.rstd, N, C);
+  const rope = new Float32Array(N * H * hd);
+  kernels.ropeBackward(rope, inputs.dq, inputs.cosines, inputs.sines, N, H, hd, true);
+  const ropeHalf = inputs.dq.slice();
+  kernels.ropeBackward(ropeHalf, ropeHalf, inputs.cosines, inputs.sines, N, H, hd, false);
+  const dq = seeded(N * H * hd);
+  const dk = seeded(N * KVH * hd);
+  const dv = seeded(N * KVH * hd);
+  kernels.attentionBackward(
+    dq,
+    dk,
+    dv,
+    inputs.dq,
+    inputs.probabilities,
+    inputs.q,
+    inputs.k,
+    inputs.v,
+    B,
+    T,
+    H,
+    KVH,
+    hd,
+  );
+  const dgate = seeded(N * I);
+  const dup = seeded(N * I);
+  kernels.swigluBackward(dgate, dup, inputs.dhidden, inputs.gate, inputs.up, N * I);
+  const dlogits = seeded(N * V);
+  kernels.crossEntropyBackward(dlogits, inputs.dlosses, inputs.logits, targets, N, V);
+  return { matmul, rms, rope, ropeHalf, dq, dk, dv, dgate, dup, dlogits };
+}
+
+describe.skipIf(!native)('native backward ops agree with the JS reference', () => {
+  it.each([
+    ['small', { B: 2, T: 5, H: 4, KVH: 2, hd: 8, C: 16, I: 24, V: 19 }],
+    ['large (parallel)', { B: 4, T: 37, H: 6, KVH: 2, hd: 16, C: 96, I: 128, V: 300 }],
+  ] as const)('%s', (_label, sizes) => {
+    const { B, T, H, KVH, hd, C, I, V } = sizes;
+    const N = B * T;
+    const q = floats(N * H * hd);
+    const keysInput = floats(N * KVH * hd);
+    const values = floats(N * KVH * hd);
+    const probabilities = new Float32Array(B * H * T * T);
+    jsKernels.attentionForward(
+      new Float32Array(N * H * hd),
+      probabilities,
+      q,
+      keysInput,
+      values,
+      null,
+      null,
+      B,
+      T,
+      T,
+      H,
+      KVH,
+      hd,
+      0,
+    );
+    const x = floats(N * C, 2);
+    const normWeight = floats(C);
+    const rstd = new Float32Array(N);
+    jsKernels.rmsnormForward(new Float32Array(N * C), rstd, x, normWeight, N, C, 1e-5);
+    const cosines = new Float32Array((N * hd) / 2);
+    const sines = new Float32Array((N * hd) / 2);
+    ropeAngles(
+      cosines,
+      sines,
+      Int32Array.from({ length: N }, (_, i) => i % T),
+      Float32Array.from({ length: hd / 2 }, (_, i) => 10000 ** (-(2 * i) / hd)),
+      N,
+    );
+    const inputs = {
+      q,
+      k: keysInput,
+      v: values,
+      probabilities,
+      x,
+      normWeight,
+      rstd,
+      cosines,
+      sines,
+      dq: floats(N * H * hd),
+      dnormed: floats(N * C),
+      dhidden: floats(N * I),
+      weight: floats(I * C),
+      gate: floats(N * I, 4),
+      up: floats(N * I),
+      logits: floats(N * V, 5),
+      dlosses: floats(N),
+    };
+    const targets = Int32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? -1 : (i * 7) % V));
+    const expected = runBackward(jsKernels, sizes, inputs, targets);
+    const actual = runBackward(native!, sizes, inputs, targets);
+    for (const name of Object.keys(expected) as (keyof typeof expected)[]) {
+      const diff = maxAbsDiff(actual[name], expected[name]);
+      console.log(`${_label} ${name}: max abs diff ${diff.toExponential(2)}`);
+      expect(diff, name).toBeLessThan(1e-4 * Math.max(1, maxAbs(expected[name])));
+    }
+  });
+});
