@@ -49,3 +49,4 @@ export {
 } from './weights/hub.js';
 export { writeSafetensors, type NamedTensor } from './weights/safetensors-writer.js';
 export { openSafetensors } from './weights/safetensors.js';
+export { inputGradients, type LossInput, type LossGradients } from './input-gradients.js';
