@@ -1,0 +1,107 @@
+// A soft prompt: N learned vectors of the model's hidden size, placed in the input embeddings, and
+// its initializations (Lester et al. 2021; PEFT). The layout says where the vectors go and is
+// recorded in every artifact. Randomness is injected, so an init is reproducible from its seed.
+import { ValidationError } from '../errors/index.js';
+import type { LlamaModel, Random, Tokenizer } from '../engine/index.js';
+
+/** `bos-first`: [BOS][prompt][input][target] (default); `peft`: [prompt][BOS][input][target] as PEFT does. */
+export type PromptLayout = 'bos-first' | 'peft';
+
+/** How to initialize a soft prompt. */
+export type PromptInit =
+  | { kind: 'random'; scale?: number } // uniform in [-scale, scale], scale 0.5 (Lester et al.)
+  | { kind: 'normal' } // standard normal, as PEFT's RANDOM (a fresh nn.Embedding)
+  | { kind: 'sample-vocab'; from?: number; to?: number } // rows of the embedding table: distinct non-special ids in [from, to)
+  | { kind: 'text'; text: string } // the embeddings of a text, repeated or cut to N
+  | { kind: 'class-labels'; labels: string[] }; // the embeddings of the label words, cycled
+
+/** N x C learned prompt vectors. */
+export interface SoftPrompt {
+  virtualTokens: number; // N
+  hiddenSize: number; // C
+  values: Float32Array; // (N, C)
+  layout: PromptLayout;
+}
+
+function embeddingRows(model: LlamaModel, ids: number[], count: number): Float32Array {
+  const C = model.config.hiddenSize;
+  const values = new Float32Array(count * C);
+  for (let i = 0; i < count; i++) {
+    const id = ids[i % ids.length];
+    values.set(model.weights.embedding.subarray(id * C, (id + 1) * C), i * C);
+  }
+  return values;
+}
+
+/** A new soft prompt of `virtualTokens` vectors for `model`. */
+export function initSoftPrompt(
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  virtualTokens: number,
+  init: PromptInit,
+  random: Random,
+  layout: PromptLayout = 'bos-first',
+): SoftPrompt {
+  if (!Number.isInteger(virtualTokens) || virtualTokens < 1) {
+    throw new ValidationError(`virtual tokens: ${virtualTokens}`, {
+      code: 'SOFT_PROMPT_SIZE',
+      hint: 'Use a whole number of virtual tokens >= 1 (16-100 is usual).',
+    });
+  }
+  const C = model.config.hiddenSize;
+  const N = virtualTokens;
+  let values: Float32Array;
+  switch (init.kind) {
+    case 'random': {
+      const scale = init.scale ?? 0.5;
+      values = Float32Array.from({ length: N * C }, () => (random() * 2 - 1) * scale);
+      break;
+    }
+    case 'normal':
+      values = Float32Array.from(
+        { length: N * C },
+        () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
+      );
+      break;
+    case 'sample-vocab': {
+      // distinct ids from [from, to) (default: the whole vocabulary), never special tokens
+      const from = init.from ?? 0;
+      const to = Math.min(init.to ?? model.config.vocabularySize, tokenizer.vocabularySize);
+      const pool = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i).filter(
+        (id) => !tokenizer.isSpecial(id),
+      );
+      if (pool.length < N)
+        throw new ValidationError(`sample-vocab: ${pool.length} candidate tokens for ${N} virtual tokens`, {
+          code: 'SOFT_PROMPT_INIT',
+          hint: 'Lower --virtual-tokens or widen the id range.',
+        });
+      for (let i = 0; i < N; i++) {
+        const j = i + Math.floor(random() * (pool.length - i));
+        [pool[i], pool[j]] = [pool[j], pool[i]];
+      }
+      values = embeddingRows(model, pool.slice(0, N), N);
+      break;
+    }
+    case 'text': {
+      const ids = tokenizer.encode(init.text, { addBos: false });
+      if (ids.length === 0)
+        throw new ValidationError('text init: the init text is empty', {
+          code: 'SOFT_PROMPT_INIT',
+          hint: 'Pass a non-empty --init-text.',
+        });
+      values = embeddingRows(model, ids, N);
+      break;
+    }
+    case 'class-labels': {
+      const ids = init.labels.flatMap((label) => tokenizer.encode(label, { addBos: false }));
+      if (ids.length === 0)
+        throw new ValidationError('class-labels init: the task has no labels', {
+          code: 'SOFT_PROMPT_INIT',
+          hint: 'Use class-labels with a label task (output.kind: label), or another init.',
+        });
+      values = embeddingRows(model, ids, N);
+      break;
+    }
+  }
+  return { virtualTokens: N, hiddenSize: C, values, layout };
+}
