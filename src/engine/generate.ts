@@ -2,6 +2,7 @@
 // of a right-padded batch, with sampling, stop tokens and strings, and streaming of text deltas.
 // Prompts are token ids or input embeddings; tokenizing text is the caller's (see session.ts).
 import { ValidationError } from '../errors/index.js';
+import type { KVCache } from './kv-cache.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom } from './random.js';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling.js';
@@ -18,6 +19,11 @@ export interface GenerationOptions extends SamplingOptions {
   seed?: number;
   /** Stop at the model's end-of-sequence tokens (default true). */
   stopAtEos?: boolean;
+  /**
+   * A cache holding a shared prefix in row 0 (e.g. BOS and a soft prompt, computed once): every row
+   * continues from it, and prompts hold only the tokens after it.
+   */
+  prefix?: KVCache;
 }
 
 /** Why a row stopped: its token budget, an end-of-sequence token, or a stop string. */
@@ -60,6 +66,7 @@ export async function* generateStream(
     });
   }
   const B = prompts.length;
+  const prefixLength = options.prefix ? options.prefix.lengths[0] : 0;
   const lengths = Int32Array.from(prompts, (prompt) => prompt.tokens.length);
   const T = Math.max(...lengths);
   const contextLength = model.config.contextLength;
@@ -69,15 +76,13 @@ export async function* generateStream(
         code: 'PROMPT_EMPTY',
         hint: 'Give at least one token (most models start with BOS).',
       });
-    if (
-      prompt.tokens.length + Math.max(maxTokens, 1) > contextLength + 1 ||
-      prompt.tokens.length > contextLength
-    ) {
+    const used = prefixLength + prompt.tokens.length;
+    if (used + Math.max(maxTokens, 1) > contextLength + 1 || used > contextLength) {
       throw new ValidationError(
-        `prompt ${row} has ${prompt.tokens.length} tokens; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
+        `prompt ${row} has ${used} tokens${prefixLength ? ` (${prefixLength} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
         {
           code: 'CONTEXT_OVERFLOW',
-          hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - prompt.tokens.length)}.`,
+          hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - used)}.`,
         },
       );
     }
@@ -86,7 +91,8 @@ export async function* generateStream(
   const eos = new Set(options.stopAtEos === false ? [] : tokenizer.eosTokenIds);
   // one random source per row, so a row samples the same tokens whatever else is in the batch
   const randoms = prompts.map(() => seededRandom(options.seed ?? 0));
-  const cache = model.createCache(B, Math.min(contextLength, T + maxTokens));
+  const cache = model.createCache(B, Math.min(contextLength, prefixLength + T + maxTokens));
+  if (options.prefix) for (let row = 0; row < B; row++) cache.copyRow(options.prefix, 0, row);
   const generated: number[][] = prompts.map(() => []);
   const streams = prompts.map((prompt) => new TextStream(tokenizer, prompt.tokens, options.stop));
   const finished: (FinishReason | undefined)[] = prompts.map(() => undefined);

@@ -1,0 +1,86 @@
+// Adam and AdamW over one flat parameter vector (the soft prompt), learning-rate schedules and
+// gradient clipping. State is plain arrays so checkpoints can save and restore it exactly.
+import { ValidationError } from '../errors/index.js';
+
+/** Optimizer settings (defaults as torch.optim.Adam / AdamW). */
+export interface OptimizerOptions {
+  kind: 'adam' | 'adamw';
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Decoupled (AdamW) or L2-style (Adam) weight decay; default 0. */
+  weightDecay?: number;
+}
+
+/** Adam's moments and step count. */
+export interface OptimizerState {
+  step: number;
+  m: number[];
+  v: number[];
+}
+
+/** One Adam/AdamW step on `parameters` (in place) with gradient `gradient` at learning rate `learningRate`. */
+export function adamStep(
+  parameters: Float32Array,
+  gradient: Float32Array,
+  state: OptimizerState,
+  options: OptimizerOptions,
+  learningRate: number,
+): void {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
+  state.step++;
+  const correction1 = 1 - beta1 ** state.step;
+  const correction2 = Math.sqrt(1 - beta2 ** state.step);
+  for (let i = 0; i < parameters.length; i++) {
+    let g = gradient[i];
+    if (options.kind === 'adam' && weightDecay) g += weightDecay * parameters[i];
+    state.m[i] = beta1 * state.m[i] + (1 - beta1) * g;
+    state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g;
+    if (options.kind === 'adamw' && weightDecay) parameters[i] -= learningRate * weightDecay * parameters[i];
+    parameters[i] -=
+      ((learningRate / correction1) * state.m[i]) / (Math.sqrt(state.v[i]) / correction2 + eps);
+  }
+}
+
+/** A fresh optimizer state for `size` parameters. */
+export function optimizerState(size: number): OptimizerState {
+  return { step: 0, m: new Array(size).fill(0), v: new Array(size).fill(0) };
+}
+
+/** Scales the gradient to at most `maxNorm` (L2); returns the norm before clipping. */
+export function clipGradient(gradient: Float32Array, maxNorm: number | undefined): number {
+  let sum = 0;
+  for (const value of gradient) sum += value * value;
+  const norm = Math.sqrt(sum);
+  if (maxNorm !== undefined && norm > maxNorm) {
+    const scale = maxNorm / norm;
+    for (let i = 0; i < gradient.length; i++) gradient[i] *= scale;
+  }
+  return norm;
+}
+
+/** Learning-rate schedule: constant, or linear warmup then cosine decay to zero. */
+export interface Schedule {
+  kind: 'constant' | 'cosine';
+  warmupSteps?: number;
+}
+
+/** The learning rate at `step` (1-based) of `totalSteps`. */
+export function learningRateAt(base: number, step: number, totalSteps: number, schedule: Schedule): number {
+  const warmup = schedule.warmupSteps ?? 0;
+  if (warmup > 0 && step <= warmup) return (base * step) / warmup;
+  if (schedule.kind === 'constant') return base;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
+  return base * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Checks optimizer settings. */
+export function validateOptimizer(options: OptimizerOptions): void {
+  if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
+    throw new ValidationError(`learning rate ${options.learningRate}`, {
+      code: 'TRAIN_OPTIONS',
+      hint: 'Use a learning rate > 0 (soft prompts often use 0.01-0.3).',
+    });
+  }
+}

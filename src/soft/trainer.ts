@@ -1,0 +1,233 @@
+// Trains a soft prompt on a frozen model: shuffled right-padded batches, loss on target tokens only,
+// Adam/AdamW with a schedule and clipping, evaluation on dev every k steps with early stopping and the
+// best prompt kept, a checkpoint after every evaluation so a killed run resumes where it stopped, and
+// metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inputGradients, seededRandom, type LlamaModel } from '../engine/index.js';
+import { ValidationError } from '../errors/index.js';
+import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
+import {
+  adamStep,
+  clipGradient,
+  learningRateAt,
+  optimizerState,
+  validateOptimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type Schedule,
+} from './optimizer.js';
+import { buildBatch, promptGradient, type TokenizedExample } from './sequences.js';
+import type { SoftPrompt } from './soft-prompt.js';
+
+/** Training settings. */
+export interface TrainOptions {
+  epochs?: number; // default 6 (or derived from steps)
+  steps?: number; // stop after this many steps instead of whole epochs
+  batchSize?: number; // default 8
+  optimizer?: OptimizerOptions; // default AdamW, lr 0.3, no weight decay (PEFT's reference setup)
+  schedule?: Schedule; // default constant
+  clipNorm?: number; // default none
+  evalEvery?: number; // steps between dev evaluations; default once per epoch
+  patience?: number; // stop after this many evaluations without improvement; default never
+  seed?: number; // default 0
+  /** Folder for checkpoint.json and metrics.jsonl; resumes from its checkpoint when present. */
+  directory?: string;
+  /** Candidate labels per dev example, for log-likelihood accuracy. */
+  devCandidates?: TokenizedExample[][];
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+/** What the progress bar shows. */
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  dev?: PromptEvaluation;
+  best?: { step: number; exactMatch: number; loss: number };
+}
+
+/** The result: the best prompt on dev (the last one without dev data) and the history. */
+export interface TrainResult {
+  prompt: SoftPrompt;
+  best: { step: number; exactMatch: number; loss: number } | undefined;
+  history: Record<string, number>[];
+  steps: number;
+  resumedFrom: number;
+}
+
+interface Checkpoint {
+  step: number;
+  values: number[];
+  optimizer: OptimizerState;
+  best: { step: number; exactMatch: number; loss: number; values: number[] } | undefined;
+  evaluationsWithoutImprovement: number;
+  history: Record<string, number>[];
+  settings: string;
+}
+
+/** The examples of one epoch, in the order that epoch's seed gives. */
+function epochOrder(count: number, seed: number, epoch: number): number[] {
+  const random = seededRandom(seed * 1000003 + epoch);
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Trains `initial` (not modified) on `train`, selecting on `dev`. */
+export function trainSoftPrompt(
+  model: LlamaModel,
+  initial: SoftPrompt,
+  train: TokenizedExample[],
+  dev: TokenizedExample[],
+  options: TrainOptions = {},
+): TrainResult {
+  const batchSize = options.batchSize ?? 8;
+  const optimizer: OptimizerOptions = options.optimizer ?? {
+    kind: 'adamw',
+    learningRate: 0.3,
+    weightDecay: 0,
+  };
+  validateOptimizer(optimizer);
+  if (train.length === 0)
+    throw new ValidationError('no training examples', {
+      code: 'TRAIN_NO_DATA',
+      hint: 'Give train.jsonl at least one example.',
+    });
+  const stepsPerEpoch = Math.ceil(train.length / batchSize);
+  const totalSteps = options.steps ?? (options.epochs ?? 6) * stepsPerEpoch;
+  const evalEvery = options.evalEvery ?? stepsPerEpoch;
+  const seed = options.seed ?? 0;
+  const schedule = options.schedule ?? { kind: 'constant' };
+  const settings = JSON.stringify({
+    batchSize,
+    optimizer,
+    totalSteps,
+    evalEvery,
+    seed,
+    schedule,
+    clip: options.clipNorm,
+    n: initial.virtualTokens,
+    train: train.length,
+    dev: dev.length,
+  });
+
+  const prompt: SoftPrompt = { ...initial, values: initial.values.slice() };
+  let state = optimizerState(prompt.values.length);
+  let best: Checkpoint['best'];
+  let stale = 0;
+  let history: Record<string, number>[] = [];
+  let step = 0;
+  const checkpointPath = options.directory ? join(options.directory, 'checkpoint.json') : undefined;
+  const metricsPath = options.directory ? join(options.directory, 'metrics.jsonl') : undefined;
+  if (options.directory) mkdirSync(options.directory, { recursive: true });
+  if (checkpointPath && existsSync(checkpointPath)) {
+    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as Checkpoint;
+    if (saved.settings !== settings) {
+      throw new ValidationError(`${checkpointPath} belongs to a run with other settings`, {
+        code: 'TRAIN_CHECKPOINT_MISMATCH',
+        hint: 'Resume with the same options, or choose another --out folder.',
+      });
+    }
+    ({ step, best, history } = saved);
+    stale = saved.evaluationsWithoutImprovement;
+    prompt.values.set(saved.values);
+    state = saved.optimizer;
+    // steps after the checkpoint are redone identically; their metric lines are written again
+    if (metricsPath)
+      writeAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
+  }
+  const resumedFrom = step;
+  const started = performance.now();
+  let tokensSeen = 0;
+  let lastEvaluation: PromptEvaluation | undefined;
+  const better = (evaluation: PromptEvaluation) =>
+    !best ||
+    evaluation.exactMatch > best.exactMatch ||
+    (evaluation.exactMatch === best.exactMatch && evaluation.loss < best.loss);
+
+  while (step < totalSteps && !(options.patience !== undefined && stale >= options.patience)) {
+    const epoch = Math.floor(step / stepsPerEpoch);
+    const order = epochOrder(train.length, seed, epoch);
+    const index = step % stepsPerEpoch;
+    const rows = order.slice(index * batchSize, (index + 1) * batchSize).map((i) => train[i]);
+    const batch = buildBatch(model, prompt, rows);
+    const { loss, dembeddings } = inputGradients(model, batch);
+    const gradient = promptGradient(prompt, batch, dembeddings);
+    const norm = clipGradient(gradient, options.clipNorm);
+    step++;
+    const learningRate = learningRateAt(optimizer.learningRate, step, totalSteps, schedule);
+    adamStep(prompt.values, gradient, state, optimizer, learningRate);
+    tokensSeen += batch.lengths.reduce((sum, length) => sum + length, 0);
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const record: Record<string, number> = {
+      step,
+      epoch: epoch + 1,
+      loss,
+      learningRate,
+      gradientNorm: norm,
+      tokensPerSecond: tokensSeen / Math.max(elapsedSeconds, 1e-9),
+    };
+    if (dev.length && (step % evalEvery === 0 || step === totalSteps)) {
+      lastEvaluation = evaluatePrompt(model, prompt, dev, { candidates: options.devCandidates });
+      record.devExactMatch = lastEvaluation.exactMatch;
+      record.devLoss = lastEvaluation.loss;
+      if (lastEvaluation.likelihoodAccuracy !== undefined)
+        record.devLikelihoodAccuracy = lastEvaluation.likelihoodAccuracy;
+      if (better(lastEvaluation)) {
+        best = {
+          step,
+          exactMatch: lastEvaluation.exactMatch,
+          loss: lastEvaluation.loss,
+          values: Array.from(prompt.values),
+        };
+        stale = 0;
+      } else stale++;
+    }
+    history.push(record);
+    if (metricsPath) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
+    if (checkpointPath && (record.devExactMatch !== undefined || step === totalSteps)) {
+      const checkpoint: Checkpoint = {
+        step,
+        values: Array.from(prompt.values),
+        optimizer: state,
+        best,
+        evaluationsWithoutImprovement: stale,
+        history,
+        settings,
+      };
+      writeAtomically(checkpointPath, JSON.stringify(checkpoint));
+    }
+    options.onProgress?.({
+      step,
+      totalSteps,
+      epoch: epoch + 1,
+      loss,
+      learningRate,
+      tokensPerSecond: record.tokensPerSecond,
+      elapsedSeconds,
+      dev: lastEvaluation,
+      best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
+    });
+  }
+  const result: SoftPrompt = best ? { ...prompt, values: Float32Array.from(best.values) } : prompt;
+  return {
+    prompt: result,
+    best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
+    history,
+    steps: step,
+    resumedFrom,
+  };
+}
