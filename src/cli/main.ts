@@ -8,10 +8,11 @@ import evaluateCommand from './commands/eval.js';
 import generate from './commands/generate.js';
 import model from './commands/model.js';
 import registry from './commands/registry.js';
+import soft from './commands/soft.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
-  subCommands: { generate, model, eval: evaluateCommand, dataset, compare, registry },
+  subCommands: { generate, model, eval: evaluateCommand, dataset, compare, registry, soft },
 });
 
 /** The command a list of arguments names, with its parent (for help output). */

@@ -33,11 +33,11 @@ export function progressBar(
   let lastDecile = -1;
   let drawn = false;
   return {
-    update(done, total) {
+    update(done, total, detail = '') {
       const fraction = total ? done / total : 1;
       const elapsed = (Date.now() - started) / 1000;
       const eta = done ? (elapsed / done) * (total - done) : undefined;
-      const text = `${label} ${done}/${total} ${Math.floor(fraction * 100)}%${eta === undefined ? '' : ` eta ${Math.ceil(eta)}s`}`;
+      const text = `${label} ${done}/${total} ${Math.floor(fraction * 100)}%${eta === undefined ? '' : ` eta ${Math.ceil(eta)}s`}${detail ? ` ${detail}` : ''}`;
       if (stream.isTTY) {
         const now = Date.now();
         if (done < total && now - lastDraw < 100) return;

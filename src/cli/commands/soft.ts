@@ -1,0 +1,289 @@
+// `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
+import { defineCommand } from 'citty';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { loadModel, seededRandom } from '../../engine/index.js';
+import { ValidationError } from '../../errors/index.js';
+import { evaluate, summarize } from '../../eval/index.js';
+import { resolveModel } from '../../providers/index.js';
+import {
+  evaluatePrompt,
+  initSoftPrompt,
+  loadAdapter,
+  saveAdapter,
+  SoftPromptSession,
+  trainSoftPrompt,
+  type PromptInit,
+  type PromptLayout,
+} from '../../soft/index.js';
+import { loadTask } from '../../tasks/load-task.js';
+import { loadSplit } from '../../tasks/splits.js';
+import { listOption, numberOption } from '../options.js';
+import { downloadProgress, progressBar } from '../progress.js';
+import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+
+const fieldArgs = {
+  'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
+  'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
+} as const;
+
+function choice<T extends string>(name: string, value: string, options: readonly T[]): T {
+  if (!options.includes(value as T))
+    throw new ValidationError(`--${name} is "${value}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: `Use one of: ${options.join(', ')}.`,
+    });
+  return value as T;
+}
+
+const train = defineCommand({
+  meta: { name: 'train', description: 'Train a soft prompt on a frozen local model' },
+  args: {
+    model: {
+      type: 'string',
+      required: true,
+      description: 'Model: .gguf, llama2.c .bin, Hugging Face directory, or hf:<org>/<name>',
+    },
+    data: {
+      type: 'string',
+      required: true,
+      description: 'Folder with train.jsonl and dev.jsonl (test.jsonl is evaluated at the end when present)',
+    },
+    out: {
+      type: 'string',
+      required: true,
+      description: 'Adapter folder to write (also holds checkpoint.json and metrics.jsonl; a rerun resumes)',
+    },
+    'virtual-tokens': { type: 'string', default: '16', description: 'Number of prompt vectors' },
+    init: {
+      type: 'string',
+      default: 'sample-vocab',
+      description: 'sample-vocab, text, random, normal or class-labels',
+    },
+    'init-text': {
+      type: 'string',
+      default: 'Read the story and give the answer. The answer is',
+      description: 'Text for --init text',
+    },
+    layout: {
+      type: 'string',
+      default: 'bos-first',
+      description: 'bos-first ([BOS][prompt][input]) or peft ([prompt][BOS][input])',
+    },
+    lr: { type: 'string', default: '0.3', description: 'Learning rate' },
+    optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
+    'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
+    schedule: { type: 'string', default: 'constant', description: 'constant or cosine' },
+    warmup: { type: 'string', default: '0', description: 'Warmup steps' },
+    clip: { type: 'string', description: 'Clip the gradient norm to this' },
+    epochs: { type: 'string', default: '6', description: 'Epochs' },
+    steps: { type: 'string', description: 'Stop after this many steps instead' },
+    'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
+    'eval-every': { type: 'string', description: 'Steps between dev evaluations (default: every epoch)' },
+    patience: { type: 'string', description: 'Stop after this many evaluations without improvement' },
+    seed: { type: 'string', default: '0', description: 'Random seed (init and shuffling)' },
+    baseline: {
+      type: 'string',
+      description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
+    },
+    json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
+    ...fieldArgs,
+  },
+  async run({ args }) {
+    const fields = { input: args['input-field'], target: args['target-field'] };
+    const paths = Object.fromEntries(
+      ['train', 'dev', 'test'].map((split) => [split, join(args.data, `${split}.jsonl`)]),
+    );
+    for (const split of ['train', 'dev']) {
+      if (!existsSync(paths[split]))
+        throw new ValidationError(`${paths[split]} does not exist`, {
+          code: 'DATASET_NOT_FOUND',
+          hint: '--data must be a folder with train.jsonl and dev.jsonl.',
+        });
+    }
+    const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], { integer: true, min: 1 })!;
+    const seed = numberOption('seed', args.seed, { integer: true })!;
+    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
+    const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
+    const labels = labelSet(trainData.targets);
+    const initKind = choice('init', args.init, [
+      'sample-vocab',
+      'text',
+      'random',
+      'normal',
+      'class-labels',
+    ] as const);
+    const init: PromptInit =
+      initKind === 'text'
+        ? { kind: 'text', text: args['init-text'] }
+        : initKind === 'class-labels'
+          ? { kind: 'class-labels', labels: labels ?? [] }
+          : { kind: initKind };
+    const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
+    const initial = initSoftPrompt(
+      loaded.model,
+      loaded.tokenizer,
+      virtualTokens,
+      init,
+      seededRandom(seed),
+      layout,
+    );
+
+    let baseline: number | undefined;
+    if (args.baseline && existsSync(paths.test)) {
+      const task = loadTask(args.baseline);
+      const model = await resolveModel(`local:${args.model}`);
+      baseline = summarize(
+        await evaluate({ task, split: 'test', examples: loadSplit(task, 'test'), model }),
+      ).score;
+    }
+    const bar = progressBar('training');
+    const result = trainSoftPrompt(loaded.model, initial, trainData.examples, devData.examples, {
+      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
+      steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
+      batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
+      optimizer: {
+        kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
+        learningRate: numberOption('lr', args.lr, { min: 0 })!,
+        weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
+      },
+      schedule: {
+        kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
+        warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
+      },
+      clipNorm: numberOption('clip', args.clip, { min: 0 }),
+      evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
+      patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
+      seed,
+      directory: args.out,
+      devCandidates: labels ? labelCandidates(loaded, paths.dev, fields, labels) : undefined,
+      onProgress: (progress) => {
+        const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
+        bar.update(progress.step, progress.totalSteps);
+        if (process.stderr.isTTY)
+          process.stderr.write(
+            ` loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
+          );
+      },
+    });
+    bar.finish();
+    const test = existsSync(paths.test)
+      ? evaluatePrompt(
+          loaded.model,
+          result.prompt,
+          readSoftData(paths.test, loaded, fields, virtualTokens).examples,
+        )
+      : undefined;
+    const metrics: Record<string, number> = {
+      devExactMatch: result.best?.exactMatch ?? NaN,
+      devLoss: result.best?.loss ?? NaN,
+      ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
+    };
+    saveAdapter(args.out, result.prompt, loaded.model, {
+      baseModelName: basename(resolve(args.model)),
+      tokenizer: undefined,
+      init: initKind,
+      task: basename(resolve(args.data)),
+      seed,
+      metrics,
+      training: {
+        steps: result.steps,
+        bestStep: result.best?.step,
+        lr: Number(args.lr),
+        batchSize: Number(args['batch-size']),
+        layout,
+      },
+    });
+    const summary = {
+      adapter: args.out,
+      steps: result.steps,
+      resumedFrom: result.resumedFrom,
+      best: result.best,
+      test: test && { exactMatch: test.exactMatch, loss: test.loss, n: test.n },
+      baseline,
+    };
+    if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      if (baseline !== undefined)
+        process.stdout.write(
+          `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
+        );
+      process.stdout.write(
+        `after: soft prompt (${virtualTokens} virtual tokens) ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+      );
+      process.stdout.write(`adapter written to ${args.out}\n`);
+    }
+  },
+});
+
+const evaluateCommand = defineCommand({
+  meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
+  args: {
+    model: { type: 'string', required: true, description: 'The base model' },
+    adapter: { type: 'string', required: true, description: 'Adapter folder (ours or PEFT’s)' },
+    data: { type: 'string', required: true, description: 'A .jsonl (or .csv) file of examples' },
+    labels: {
+      type: 'string',
+      description:
+        'Comma-separated candidate labels for log-likelihood accuracy (default: the targets, when few)',
+    },
+    force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
+    json: { type: 'boolean', default: false, description: 'Print JSON' },
+    ...fieldArgs,
+  },
+  async run({ args }) {
+    const fields = { input: args['input-field'], target: args['target-field'] };
+    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    const { prompt } = loadAdapter(args.adapter, loaded.model, { force: args.force });
+    const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
+    const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
+    const result = evaluatePrompt(loaded.model, prompt, data.examples, {
+      candidates: labels ? labelCandidates(loaded, args.data, fields, labels) : undefined,
+    });
+    const summary = {
+      accuracy: result.exactMatch,
+      n: result.n,
+      likelihoodAccuracy: result.likelihoodAccuracy,
+      loss: result.loss,
+      perplexity: result.perplexity,
+    };
+    if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else
+      process.stdout.write(
+        `exact match ${result.exactMatch.toFixed(4)} (n ${result.n})${result.likelihoodAccuracy === undefined ? '' : `, log-likelihood accuracy ${result.likelihoodAccuracy.toFixed(4)}`}, loss ${result.loss.toFixed(4)}, perplexity ${result.perplexity.toFixed(3)}\n`,
+      );
+  },
+});
+
+const generateCommand = defineCommand({
+  meta: { name: 'generate', description: 'Continue a prompt after a soft prompt' },
+  args: {
+    model: { type: 'string', required: true, description: 'The base model' },
+    adapter: { type: 'string', required: true, description: 'Adapter folder' },
+    prompt: { type: 'string', required: true, description: 'Text to continue' },
+    'max-tokens': { type: 'string', default: '32', description: 'Most tokens to generate' },
+    temperature: { type: 'string', default: '0', description: 'Sampling temperature; 0 is greedy' },
+    seed: { type: 'string', default: '0', description: 'Random seed' },
+    stop: { type: 'string', description: 'Stop at this text (repeatable)' },
+    force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
+  },
+  async run({ args }) {
+    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    const { prompt } = loadAdapter(args.adapter, loaded.model, { force: args.force });
+    const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt);
+    const events = session.stream([args.prompt], {
+      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
+      temperature: numberOption('temperature', args.temperature, { min: 0 }),
+      seed: numberOption('seed', args.seed, { integer: true }),
+      stop: listOption(args.stop),
+    });
+    for await (const event of events) if ('delta' in event) process.stdout.write(event.delta);
+    process.stdout.write('\n');
+  },
+});
+
+export default defineCommand({
+  meta: { name: 'soft', description: 'Soft prompt tuning' },
+  subCommands: { train, eval: evaluateCommand, generate: generateCommand },
+});

@@ -1,0 +1,64 @@
+// Reads soft-prompt training data for the CLI: JSONL/CSV examples with an input and a target field,
+// tokenized as continuations, each checked to fit the model's context with the prompt.
+import type { LoadedModel } from '../engine/index.js';
+import { DatasetError } from '../errors/index.js';
+import { rowLength, tokenizeExample, type SoftPrompt, type TokenizedExample } from '../soft/index.js';
+import { readExamples } from '../tasks/dataset.js';
+
+/** Examples of one file, with their raw targets (for label detection). */
+export interface SoftData {
+  examples: TokenizedExample[];
+  targets: string[];
+}
+
+/** Reads and tokenizes `path`; virtualTokens is the prompt length every example must fit beside. */
+export function readSoftData(
+  path: string,
+  loaded: LoadedModel,
+  fields: { input: string; target: string },
+  virtualTokens: number,
+): SoftData {
+  const rows = readExamples(path, { inputFields: [fields.input], targetField: fields.target });
+  const context = loaded.model.config.contextLength;
+  const examples = rows.map((row) => {
+    const example = tokenizeExample(
+      loaded.tokenizer,
+      String(row.fields[fields.input]),
+      String(row.target),
+      `${path}:${row.line}`,
+    );
+    const length = rowLength({ virtualTokens } as SoftPrompt, example);
+    if (length > context) {
+      throw new DatasetError(
+        `${path}:${row.line}: the example needs ${length} positions with the prompt; the model's context is ${context}`,
+        {
+          code: 'DATASET_TOO_LONG',
+          hint: 'Shorten the input, use fewer virtual tokens, or drop the example.',
+        },
+      );
+    }
+    return example;
+  });
+  return { examples, targets: rows.map((row) => String(row.target)) };
+}
+
+/** The distinct targets when there are few (a label task), else undefined. */
+export function labelSet(targets: string[], limit = 10): string[] | undefined {
+  const distinct = [...new Set(targets)];
+  return distinct.length <= limit && distinct.length < targets.length ? distinct : undefined;
+}
+
+/** For each example, its input continued by every label (the true one among them). */
+export function labelCandidates(
+  loaded: LoadedModel,
+  path: string,
+  fields: { input: string; target: string },
+  labels: string[],
+): TokenizedExample[][] {
+  const rows = readExamples(path, { inputFields: [fields.input], targetField: fields.target });
+  return rows.map((row) =>
+    labels.map((label) =>
+      tokenizeExample(loaded.tokenizer, String(row.fields[fields.input]), label, `${path}:${row.line}`),
+    ),
+  );
+}

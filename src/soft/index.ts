@@ -1,0 +1,29 @@
+// Public surface of soft prompt tuning.
+export { initSoftPrompt, type PromptInit, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
+export {
+  buildBatch,
+  promptGradient,
+  rowLength,
+  type SequenceBatch,
+  type TokenizedExample,
+} from './sequences.js';
+export { tokenizeExample } from './tokenize-example.js';
+export {
+  saveAdapter,
+  loadAdapter,
+  modelFingerprint,
+  type AdapterMetadata,
+  type LoadedAdapter,
+} from './peft-adapter.js';
+export {
+  adamStep,
+  clipGradient,
+  learningRateAt,
+  optimizerState,
+  type OptimizerOptions,
+  type OptimizerState,
+  type Schedule,
+} from './optimizer.js';
+export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
+export { trainSoftPrompt, type TrainOptions, type TrainProgress, type TrainResult } from './trainer.js';
+export { SoftPromptSession } from './session.js';

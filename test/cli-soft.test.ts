@@ -1,0 +1,178 @@
+// `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, sharedModels, stories } from './models.js';
+
+const datasets = join(sharedModels, '..', 'datasets');
+
+function promptune(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], {
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A data folder with the first rows of a shared task's splits. */
+function slice(task: string, sizes: Record<string, number>, transform = (line: string) => line): string {
+  const folder = mkdtempSync(join(tmpdir(), `promptune-soft-${task}-`));
+  for (const [split, count] of Object.entries(sizes)) {
+    const lines = readFileSync(join(datasets, task, `${split}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, count);
+    writeFileSync(join(folder, `${split}.jsonl`), lines.map(transform).join('\n') + '\n');
+  }
+  return folder;
+}
+
+describe('promptune soft', () => {
+  it('trains, evaluates and generates with an adapter', () => {
+    const data = slice('gender', { train: 48, dev: 16, test: 16 });
+    const out = join(data, 'adapter');
+    const trained = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--json',
+    );
+    expect(trained.stderr).toMatch(/training 12\/12 100%/);
+    expect(trained.status).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary.steps).toBe(12);
+    expect(summary.test.n).toBe(16);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'PROMPT_TUNING',
+      num_virtual_tokens: 16,
+    });
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12);
+
+    const evaluated = JSON.parse(
+      promptune(
+        'soft',
+        'eval',
+        '--model',
+        stories.gguf,
+        '--adapter',
+        out,
+        '--data',
+        join(data, 'test.jsonl'),
+        '--json',
+      ).stdout,
+    );
+    expect(evaluated).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
+    expect(evaluated.likelihoodAccuracy).toBeGreaterThanOrEqual(0);
+
+    const generated = promptune(
+      'soft',
+      'generate',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--prompt',
+      'Tim ran to the park.',
+      '--max-tokens',
+      '5',
+    );
+    expect(generated.status).toBe(0);
+    expect(generated.stdout.trim().length).toBeGreaterThan(0);
+  });
+
+  it('evaluates the real PEFT adapter to PEFT’s own dev accuracy', () => {
+    const result = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.huggingFace,
+      '--adapter',
+      join(stories.huggingFace, 'peft-prompt-tuning-example'),
+      '--data',
+      join(datasets, 'name', 'dev.jsonl'),
+      '--json',
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ accuracy: 0.953125, n: 128 });
+  });
+
+  it.each([
+    [
+      'a row without a target',
+      (line: string) => line.replace(/"target": "[^"]*"/, '"label": "x"'),
+      'DATASET_MISSING_FIELD',
+    ],
+    [
+      'an empty target',
+      (line: string) => line.replace(/"target": "[^"]*"/, '"target": ""'),
+      'DATASET_MISSING_FIELD',
+    ],
+    [
+      'an example longer than the context',
+      (line: string) => line.replace(/"input": "/, `"input": "${'The dog ran and ran. '.repeat(150)}`),
+      'DATASET_TOO_LONG',
+    ],
+  ])('refuses %s, naming the file and line', (_case, transform, code) => {
+    const data = slice('animal', { train: 4, dev: 4 }, transform);
+    const result = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.huggingFace,
+      '--data',
+      data,
+      '--out',
+      join(data, 'adapter'),
+      '--epochs',
+      '1',
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`code: ${code}`);
+    expect(result.stderr).toMatch(/train\.jsonl:1/);
+  });
+
+  it('refuses an adapter made for another model, and a corrupt adapter', () => {
+    const data = slice('name', { train: 8, dev: 4 });
+    const out = join(data, 'adapter');
+    expect(
+      promptune('soft', 'train', '--model', stories.gguf, '--data', data, '--out', out, '--steps', '1')
+        .status,
+    ).toBe(0);
+    const other = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.huggingFace,
+      '--adapter',
+      out,
+      '--data',
+      join(data, 'dev.jsonl'),
+    );
+    expect(other.stderr).toContain('code: ADAPTER_WRONG_MODEL');
+    mkdirSync(join(data, 'broken'));
+    writeFileSync(
+      join(data, 'broken', 'adapter_config.json'),
+      readFileSync(join(out, 'adapter_config.json')),
+    );
+    writeFileSync(join(data, 'broken', 'adapter_model.safetensors'), 'not a tensor file');
+    const corrupt = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      join(data, 'broken'),
+      '--data',
+      join(data, 'dev.jsonl'),
+    );
+    expect(corrupt.status).toBe(1);
+    expect(corrupt.stderr).toMatch(/code: WEIGHT_(TRUNCATED|BAD_MAGIC)/);
+  });
+});
