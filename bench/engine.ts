@@ -4,8 +4,7 @@
 //  2. batch-1 greedy decode tokens/s vs llama.cpp (node-llama-cpp) on the same weights written as an
 //     F32 GGUF by our writer.
 // Prints each ratio on its own line. Peers that are not installed are skipped with a message.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,14 +13,12 @@ import {
   nativeThreading,
   seededRandom,
   writeGguf,
-  writeSafetensors,
   type LlamaModel,
-  type NamedTensor,
   type Tokenizer,
 } from '../src/engine/index.js';
-import { parameterShapes } from '../src/engine/weights/assemble.js';
 import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
+import { runTorch, writeForTorch } from './torch-peer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, '.out', 'engine');
@@ -33,36 +30,6 @@ const line = (text: string) => process.stdout.write(text + '\n');
 function randomTokens(count: number, vocabulary: number, seed: number): Int32Array {
   const random = seededRandom(seed);
   return Int32Array.from({ length: count }, () => 3 + Math.floor(random() * (vocabulary - 3)));
-}
-
-/** Writes the weights as safetensors and the tokens and config as a manifest, for the PyTorch script. */
-function writeForTorch(model: LlamaModel, tokens: Int32Array, batch: number, time: number): void {
-  const { config, weights } = model;
-  const shapes = parameterShapes(config);
-  const tensors: Record<string, NamedTensor> = {
-    embedding: { shape: shapes.embedding, data: weights.embedding },
-    finalNorm: { shape: shapes.finalNorm, data: weights.finalNorm },
-  };
-  weights.layers.forEach((layer, l) => {
-    for (const field of [
-      'attentionNorm',
-      'query',
-      'key',
-      'value',
-      'attentionOutput',
-      'mlpNorm',
-      'gate',
-      'up',
-      'down',
-    ] as const) {
-      tensors[`layers.${l}.${field}`] = { shape: shapes[field], data: layer[field] };
-    }
-  });
-  writeSafetensors(join(work, 'weights.safetensors'), tensors);
-  writeFileSync(
-    join(work, 'manifest.json'),
-    JSON.stringify({ config, tokens: Array.from(tokens), batch, time, threads, repeats }),
-  );
 }
 
 async function forwardBenchmark(model: LlamaModel): Promise<void> {
@@ -81,24 +48,17 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
     `forward ${B}x${T} promptune (${model.kernels.name} kernels, ${nativeThreading() ?? 'no'} threading, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`,
   );
 
-  const python = '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    line('forward PyTorch: skipped (no torch under /usr/bin/python3; apt-get install python3-torch)');
+  writeForTorch(model, work, { tokens: Array.from(tokens), batch: B, time: T, threads, repeats });
+  const peer = runTorch<{ seconds: number[]; torch: string; logits_sample: number[] }>(
+    'engine_torch.py',
+    work,
+    threads,
+  );
+  if ('skipped' in peer) {
+    line(`forward PyTorch: skipped (${peer.skipped})`);
     return;
   }
-  writeForTorch(model, tokens, B, T);
-  const result = spawnSync(python, [join(here, 'engine_torch.py'), work], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) },
-    maxBuffer: 1 << 24,
-  });
-  if (result.status !== 0) throw new Error(`engine_torch.py failed:\n${result.stderr}`);
-  const torch = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
-    seconds: number[];
-    torch: string;
-    logits_sample: number[];
-  };
+  const torch = peer.result;
   const theirs = median(torch.seconds);
   const V = model.config.vocabularySize;
   const ourSample = [

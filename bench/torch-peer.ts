@@ -1,0 +1,57 @@
+// Hands a model to the PyTorch peer scripts (bench/*_torch.py): weights as safetensors plus a JSON
+// manifest, and runs a script under Debian's /usr/bin/python3, or says why it cannot.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSafetensors, type LlamaModel, type NamedTensor } from '../src/engine/index.js';
+import { parameterShapes } from '../src/engine/weights/assemble.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const python = '/usr/bin/python3';
+
+/** Writes `model`'s weights and a manifest (config, threads, plus `extra`) into `directory`. */
+export function writeForTorch(model: LlamaModel, directory: string, extra: Record<string, unknown>): void {
+  mkdirSync(directory, { recursive: true });
+  const { config, weights } = model;
+  const shapes = parameterShapes(config);
+  const tensors: Record<string, NamedTensor> = {
+    embedding: { shape: shapes.embedding, data: weights.embedding },
+    finalNorm: { shape: shapes.finalNorm, data: weights.finalNorm },
+  };
+  weights.layers.forEach((layer, l) => {
+    for (const field of [
+      'attentionNorm',
+      'query',
+      'key',
+      'value',
+      'attentionOutput',
+      'mlpNorm',
+      'gate',
+      'up',
+      'down',
+    ] as const) {
+      tensors[`layers.${l}.${field}`] = { shape: shapes[field], data: layer[field] };
+    }
+  });
+  writeSafetensors(join(directory, 'weights.safetensors'), tensors);
+  writeFileSync(join(directory, 'manifest.json'), JSON.stringify({ config, ...extra }));
+}
+
+/** Runs bench/<script> on `directory`; its last stdout line parsed as JSON, or a reason it was skipped. */
+export function runTorch<T>(
+  script: string,
+  directory: string,
+  threads: number,
+): { result: T } | { skipped: string } {
+  if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+    return { skipped: 'no torch under /usr/bin/python3 (apt-get install python3-torch)' };
+  }
+  const run = spawnSync(python, [join(here, script), directory], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) },
+    maxBuffer: 1 << 24,
+  });
+  if (run.status !== 0) throw new Error(`${script} failed:\n${run.stderr}`);
+  return { result: JSON.parse(run.stdout.trim().split('\n').pop()!) as T };
+}

@@ -1,0 +1,69 @@
+"""The PyTorch peer the benchmarks measure against: reads weights.safetensors and manifest.json written by
+bench/*.ts and runs the same Llama forward (RMSNorm, rotate-half RoPE, GQA, SwiGLU, tied classifier)
+from input embeddings. Shared by engine_torch.py and soft_torch.py."""
+import json
+import struct
+
+import numpy as np
+import torch
+
+
+def read_safetensors(path):
+    """float32 tensors of a safetensors file (8-byte header length, JSON header, raw data)."""
+    with open(path, "rb") as f:
+        length = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(length))
+        data = f.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        tensors[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype=np.float32).copy()).reshape(entry["shape"])
+    return tensors
+
+
+class TorchLlama:
+    def __init__(self, directory):
+        self.manifest = json.load(open(f"{directory}/manifest.json"))
+        torch.set_num_threads(self.manifest["threads"])
+        self.config = self.manifest["config"]
+        self.weights = read_safetensors(f"{directory}/weights.safetensors")
+
+    def forward(self, x):
+        """Logits (B, T, V) for input embeddings x (B, T, C)."""
+        config, weights = self.config, self.weights
+        C, H, KVH, hd = config["hiddenSize"], config["heads"], config["kvHeads"], config["headDim"]
+        eps = config["rmsNormEps"]
+        B, T, _ = x.shape
+        inverse = 1.0 / (config["ropeTheta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+        angles = torch.arange(T, dtype=torch.float32)[:, None] * inverse[None, :]
+        cos = torch.cat([angles.cos(), angles.cos()], dim=-1)
+        sin = torch.cat([angles.sin(), angles.sin()], dim=-1)
+        causal = torch.full((T, T), float("-inf")).triu(1)
+
+        def rmsnorm(x, w):
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+        def rotate(x):
+            half = x.shape[-1] // 2
+            return x * cos + torch.cat([-x[..., half:], x[..., :half]], dim=-1) * sin
+
+        for l in range(config["layers"]):
+            w = lambda name: weights[f"layers.{l}.{name}"]
+            h = rmsnorm(x, w("attentionNorm"))
+            q = (h @ w("query").T).view(B, T, H, hd).transpose(1, 2)
+            k = (h @ w("key").T).view(B, T, KVH, hd).transpose(1, 2)
+            v = (h @ w("value").T).view(B, T, KVH, hd).transpose(1, 2)
+            q, k = rotate(q), rotate(k)
+            k = k.repeat_interleave(H // KVH, dim=1)
+            v = v.repeat_interleave(H // KVH, dim=1)
+            scores = (q @ k.transpose(-1, -2)) / (hd**0.5) + causal
+            attention = (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, T, H * hd)
+            x = x + attention @ w("attentionOutput").T
+            h = rmsnorm(x, w("mlpNorm"))
+            x = x + (torch.nn.functional.silu(h @ w("gate").T) * (h @ w("up").T)) @ w("down").T
+        return rmsnorm(x, weights["finalNorm"]) @ weights["embedding"].T
+
+    def embed(self, tokens):
+        return self.weights["embedding"][tokens]
