@@ -7,8 +7,10 @@ import type { SoftPrompt } from './soft-prompt.js';
 
 /** One tokenized example: BOS-first token ids of the input, and the target ids that follow. */
 export interface TokenizedExample {
-  inputIds: number[]; // BOS first
+  inputIds: number[]; // BOS first when the tokenizer adds one
   targetIds: number[];
+  /** Whether inputIds starts with BOS (default true); without one the prompt simply comes first. */
+  bos?: boolean;
 }
 
 /** A right-padded batch ready for the model. */
@@ -22,6 +24,8 @@ export interface SequenceBatch {
   lengths: Int32Array;
   /** Per row: position of the first target token. */
   targetStarts: Int32Array;
+  /** Position of the first prompt vector (the same in every row). */
+  promptStart: number;
 }
 
 /** The token positions of a row: [BOS][prompt][rest] or [prompt][BOS][rest]. */
@@ -59,25 +63,32 @@ export function buildBatch(
   const table = model.weights.embedding;
   const putToken = (row: number, t: number, id: number) =>
     embeddings.set(table.subarray(id * C, (id + 1) * C), (row * T + t) * C);
+  const withBos = examples.map((example) => example.bos ?? true);
+  if (withBos.some((value) => value !== withBos[0])) {
+    throw new ValidationError('some examples start with BOS and some do not', {
+      code: 'SOFT_PROMPT_MISMATCH',
+      hint: 'Tokenize every example with the same tokenizer.',
+    });
+  }
+  // [BOS][prompt][...] or PEFT's [prompt][BOS][...]; without BOS, [prompt][...] either way
+  const promptStart = withBos[0] && prompt.layout === 'bos-first' ? 1 : 0;
   examples.forEach((example, row) => {
-    const [bos, ...rest] = example.inputIds;
+    const lead = withBos[0] ? example.inputIds.slice(0, 1) : [];
+    const rest = withBos[0] ? example.inputIds.slice(1) : example.inputIds;
     const tokens = [...rest, ...example.targetIds];
+    embeddings.set(prompt.values, (row * T + promptStart) * C);
     let t = 0;
-    if (prompt.layout === 'peft') {
-      embeddings.set(prompt.values, row * T * C);
-      t = N;
-      putToken(row, t++, bos);
-    } else {
-      putToken(row, t++, bos);
-      embeddings.set(prompt.values, (row * T + t) * C);
-      t += N;
+    for (const id of lead) {
+      putToken(row, promptStart === 1 ? 0 : N, id);
+      t++;
     }
+    t += N;
     targetStarts[row] = t + rest.length;
     for (const id of tokens) putToken(row, t++, id);
     for (; t < T; t++) putToken(row, t, padId);
     example.targetIds.forEach((id, i) => (targets[row * T + targetStarts[row] + i - 1] = id));
   });
-  return { batch: B, time: T, embeddings, targets, lengths, targetStarts };
+  return { batch: B, time: T, embeddings, targets, lengths, targetStarts, promptStart };
 }
 
 /** Sums a batch's embedding gradient over the prompt positions of every row: d loss / d prompt. */
@@ -88,7 +99,7 @@ export function promptGradient(
 ): Float32Array {
   const C = prompt.hiddenSize;
   const N = prompt.virtualTokens;
-  const offset = prompt.layout === 'peft' ? 0 : 1;
+  const offset = batch.promptStart;
   const gradient = new Float32Array(N * C);
   for (let row = 0; row < batch.batch; row++) {
     const from = (row * batch.time + offset) * C;

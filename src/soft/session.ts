@@ -15,7 +15,7 @@ import type { SoftPrompt } from './soft-prompt.js';
 
 /** A model, its tokenizer and one soft prompt, with the prompt's KV prefix cached. */
 export class SoftPromptSession {
-  /** Row 0 holds [BOS][prompt] (bos-first) or [prompt][BOS] (peft). */
+  /** Row 0 holds [BOS][prompt] (bos-first), [prompt][BOS] (peft), or [prompt] for models without BOS. */
   readonly prefix: KVCache;
 
   constructor(
@@ -31,18 +31,21 @@ export class SoftPromptSession {
         hint: 'Use a soft prompt trained for this model.',
       });
     }
-    const bos = tokenizer.bosTokenId ?? 0;
-    const embeddings = new Float32Array((N + 1) * C);
-    const bosRow = model.weights.embedding.subarray(bos * C, (bos + 1) * C);
-    if (prompt.layout === 'peft') {
-      embeddings.set(prompt.values, 0);
-      embeddings.set(bosRow, N * C);
-    } else {
-      embeddings.set(bosRow, 0);
-      embeddings.set(prompt.values, C);
+    // the prefix is everything before the request's own tokens: BOS (when the model uses one) and the prompt
+    const bos =
+      tokenizer.bosTokenId !== undefined && tokenizer.encode('a')[0] === tokenizer.bosTokenId
+        ? tokenizer.bosTokenId
+        : undefined;
+    const length = N + (bos === undefined ? 0 : 1);
+    const embeddings = new Float32Array(length * C);
+    if (bos === undefined) embeddings.set(prompt.values, 0);
+    else {
+      const bosRow = model.weights.embedding.subarray(bos * C, (bos + 1) * C);
+      embeddings.set(prompt.layout === 'peft' ? prompt.values : bosRow, 0);
+      embeddings.set(prompt.layout === 'peft' ? bosRow : prompt.values, prompt.layout === 'peft' ? N * C : C);
     }
-    this.prefix = model.createCache(1, N + 1);
-    model.forward({ batch: 1, time: N + 1, embeddings, cache: this.prefix, logits: 'none' });
+    this.prefix = model.createCache(1, length);
+    model.forward({ batch: 1, time: length, embeddings, cache: this.prefix, logits: 'none' });
   }
 
   /** Token ids of a request: its text without BOS (the prefix holds BOS). */

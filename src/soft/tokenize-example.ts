@@ -27,5 +27,6 @@ export function tokenizeExample(
       hint: 'Start targets with a space (e.g. " dog") or end inputs with punctuation, so the boundary falls between tokens.',
     });
   }
-  return { inputIds, targetIds: joint.slice(inputIds.length) };
+  const bos = tokenizer.bosTokenId !== undefined && inputIds[0] === tokenizer.bosTokenId;
+  return { inputIds, targetIds: joint.slice(inputIds.length), bos };
 }
