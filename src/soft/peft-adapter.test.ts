@@ -42,6 +42,7 @@ describe('the PEFT example adapter', async () => {
       expect(tokenizeExample(tokenizer, item.input, item.target, 'case')).toEqual({
         inputIds: item.prompt_ids,
         targetIds: item.target_ids,
+        bos: true,
       });
       const example = { inputIds: item.prompt_ids, targetIds: item.target_ids };
       // logits after the prompt: the row without its target
