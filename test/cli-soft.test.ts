@@ -88,6 +88,61 @@ describe('promptune soft', () => {
     expect(generated.stdout.trim().length).toBeGreaterThan(0);
   });
 
+  it('resumes after SIGKILL to the uninterrupted result, and --push registers the adapter with its lineage', async () => {
+    const { spawn } = await import('node:child_process');
+    const data = slice('name', { train: 96, dev: 16 });
+    const args = ['--model', stories.gguf, '--data', data, '--epochs', '3', '--eval-every', '4', '--json'];
+    const straight = JSON.parse(promptune('soft', 'train', ...args, '--out', join(data, 'straight')).stdout);
+    const out = join(data, 'killed');
+    const child = spawn(process.execPath, [
+      join(repositoryRoot, 'bin', 'promptune.js'),
+      'soft',
+      'train',
+      ...args,
+      '--out',
+      out,
+    ]);
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (/training (1\d|2\d)\/36/.test(chunk.toString())) child.kill('SIGKILL');
+    });
+    await closed;
+    const resumed = JSON.parse(
+      promptune(
+        'soft',
+        'train',
+        ...args,
+        '--out',
+        out,
+        '--push',
+        '--db',
+        join(data, 'registry.sqlite'),
+        '--label',
+        'staging',
+      ).stdout,
+    );
+    expect(resumed.resumedFrom).toBeGreaterThan(0);
+    expect(resumed.resumedFrom).toBeLessThan(36);
+    expect(resumed.best).toEqual(straight.best);
+    expect(
+      readFileSync(join(out, 'adapter_model.safetensors')).equals(
+        readFileSync(join(data, 'straight', 'adapter_model.safetensors')),
+      ),
+    ).toBe(true);
+    expect(resumed.pushed).toMatch(/@1$/);
+    const task = resumed.pushed.split('@')[0];
+    const shown = JSON.parse(
+      promptune('registry', 'show', `${task}@staging`, '--db', join(data, 'registry.sqlite'), '--json')
+        .stdout,
+    );
+    expect(shown.version.kind).toBe('soft');
+    expect(shown.version.run).toMatchObject({
+      kind: 'soft-train',
+      metrics: { devExactMatch: straight.best.exactMatch },
+    });
+    expect(shown.version.run.datasets.train).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('evaluates the real PEFT adapter to PEFT’s own dev accuracy', () => {
     const result = promptune(
       'soft',

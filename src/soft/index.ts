@@ -12,6 +12,7 @@ export {
   saveAdapter,
   loadAdapter,
   modelFingerprint,
+  tokenizerFingerprint,
   type AdapterMetadata,
   type LoadedAdapter,
 } from './peft-adapter.js';

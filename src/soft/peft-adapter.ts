@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, ValidationError, WeightLoadError } from '../errors/index.js';
-import { openSafetensors, writeSafetensors, type LlamaModel } from '../engine/index.js';
+import { openSafetensors, writeSafetensors, type LlamaModel, type Tokenizer } from '../engine/index.js';
 import type { PromptLayout, SoftPrompt } from './soft-prompt.js';
 
 /** What promptune records beside PEFT's files. */
@@ -44,6 +44,29 @@ export function modelFingerprint(model: LlamaModel): string {
   ])
     hash.update(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength));
   return hash.digest('hex');
+}
+
+/**
+ * A fingerprint of a tokenizer's behaviour: its kind, size, special ids and the encodings of probe texts.
+ * Tokenizers that agree on these almost surely agree everywhere that matters for a prompt.
+ */
+export function tokenizerFingerprint(tokenizer: Tokenizer): string {
+  const probes = [
+    'Once upon a time, there was a little dog.',
+    ' Hello World! 123 café 🦙',
+    '\n\tindented  text',
+  ];
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        tokenizer.kind,
+        tokenizer.vocabularySize,
+        tokenizer.bosTokenId,
+        tokenizer.eosTokenIds,
+        probes.map((text) => tokenizer.encode(text)),
+      ]),
+    )
+    .digest('hex');
 }
 
 const peftInit: Record<string, string> = {

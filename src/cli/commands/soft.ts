@@ -1,6 +1,7 @@
 // `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
 import { defineCommand } from 'citty';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
@@ -12,11 +13,14 @@ import {
   loadAdapter,
   saveAdapter,
   SoftPromptSession,
+  tokenizerFingerprint,
   trainSoftPrompt,
   type PromptInit,
   type PromptLayout,
 } from '../../soft/index.js';
+import { Registry } from '../../registry/index.js';
 import { loadTask } from '../../tasks/load-task.js';
+import { taskSpec } from '../../tasks/spec.js';
 import { loadSplit } from '../../tasks/splits.js';
 import { listOption, numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
@@ -87,6 +91,17 @@ const train = defineCommand({
       description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
     },
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
+    push: {
+      type: 'boolean',
+      default: false,
+      description: 'Register the adapter as a soft version in the registry, with its lineage',
+    },
+    db: {
+      type: 'string',
+      default: '.promptune/registry.sqlite',
+      description: 'Registry for --push (DATABASE_URL selects Postgres)',
+    },
+    label: { type: 'string', description: 'With --push: point this label at the new version' },
     ...fieldArgs,
   },
   async run({ args }) {
@@ -182,7 +197,7 @@ const train = defineCommand({
     };
     saveAdapter(args.out, result.prompt, loaded.model, {
       baseModelName: basename(resolve(args.model)),
-      tokenizer: undefined,
+      tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
       init: initKind,
       task: basename(resolve(args.data)),
       seed,
@@ -195,7 +210,17 @@ const train = defineCommand({
         layout,
       },
     });
+    const pushed = args.push
+      ? await pushAdapter(args, paths, metrics, {
+          steps: result.steps,
+          bestStep: result.best?.step,
+          seed,
+          init: initKind,
+          layout,
+        })
+      : undefined;
     const summary = {
+      pushed,
       adapter: args.out,
       steps: result.steps,
       resumedFrom: result.resumedFrom,
@@ -212,7 +237,7 @@ const train = defineCommand({
       process.stdout.write(
         `after: soft prompt (${virtualTokens} virtual tokens) ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
       );
-      process.stdout.write(`adapter written to ${args.out}\n`);
+      process.stdout.write(`adapter written to ${args.out}${pushed ? `, registered as ${pushed}` : ''}\n`);
     }
   },
 });
@@ -282,6 +307,79 @@ const generateCommand = defineCommand({
     process.stdout.write('\n');
   },
 });
+
+/** Registers the adapter in `args.out` as a soft version of the data folder's task, with its lineage. */
+async function pushAdapter(
+  args: {
+    out: string;
+    data: string;
+    db: string;
+    label?: string;
+    baseline?: string;
+    model: string;
+    'input-field': string;
+    'target-field': string;
+  },
+  paths: Record<string, string>,
+  metrics: Record<string, number>,
+  training: Record<string, unknown>,
+): Promise<string> {
+  const registry = await Registry.open(
+    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
+  );
+  const actor = { name: userInfo().username || 'cli', scopes: ['read', 'run'] };
+  try {
+    const spec = args.baseline
+      ? loadTask(args.baseline).spec
+      : taskSpec.parse({
+          name: basename(resolve(args.data))
+            .toLowerCase()
+            .replace(/[^a-z0-9._-]/g, '-'),
+          prompt: { template: `{{${args['input-field']}}}` },
+          input: { fields: [args['input-field']] },
+          data: { targetField: args['target-field'] },
+        });
+    const existing = await registry.getTask(spec.name).catch(() => undefined);
+    if (!existing) await registry.putTask(spec);
+    const datasets: Record<string, string> = {};
+    for (const split of ['train', 'dev', 'test']) {
+      if (!existsSync(paths[split])) continue;
+      const bytes = readFileSync(paths[split]);
+      datasets[split] = await registry.putDataset({
+        task: spec.name,
+        split,
+        name: paths[split],
+        bytes,
+        rows: bytes.toString('utf8').trim().split('\n').length,
+      });
+    }
+    const adapterBlob = await registry.putBlob(readFileSync(join(args.out, 'adapter_model.safetensors')));
+    const content = {
+      adapterBlob,
+      adapterConfig: JSON.parse(readFileSync(join(args.out, 'adapter_config.json'), 'utf8')),
+      promptune: JSON.parse(readFileSync(join(args.out, 'promptune.json'), 'utf8')),
+    };
+    const { version } = await registry.pushVersion({
+      task: spec.name,
+      kind: 'soft',
+      content,
+      run: { kind: 'soft-train', model: args.model, training, metrics, datasets },
+      message: `soft prompt trained on ${args.data}`,
+      actor,
+    });
+    if (args.label)
+      await registry.setLabel({
+        task: spec.name,
+        label: args.label,
+        reference: version.id,
+        actor,
+        reason: 'soft train --push',
+      });
+    return `${spec.name}@${version.number}`;
+  } finally {
+    await registry.close();
+  }
+}
 
 export default defineCommand({
   meta: { name: 'soft', description: 'Soft prompt tuning' },
