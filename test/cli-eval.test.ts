@@ -151,3 +151,61 @@ describe('promptune dataset stats', () => {
     });
   });
 });
+
+describe('promptune optimize', () => {
+  it('tunes a prompt within --max-calls and eval --prompt scores the artifact', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-optimize-cli-'));
+    const result = run(
+      cwd,
+      'optimize',
+      '--task',
+      task,
+      '--model',
+      model,
+      '--dev-limit',
+      '16',
+      '--max-calls',
+      '80',
+      '--out',
+      'prompt.json',
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/estimated calls: about \d+/);
+    const artifact = JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8'));
+    expect(artifact).toMatchObject({
+      format: 'promptune-prompt',
+      task: 'animal',
+      optimizer: { name: 'bootstrap' },
+    });
+    expect(artifact.optimizer.calls).toBeLessThanOrEqual(80);
+    const evaluated = JSON.parse(
+      run(
+        cwd,
+        'eval',
+        '--task',
+        task,
+        '--model',
+        model,
+        '--prompt',
+        'prompt.json',
+        '--split',
+        'dev',
+        '--limit',
+        '16',
+        '--json',
+      ).stdout,
+    );
+    expect(evaluated.score).toBeCloseTo(artifact.scores.best, 10);
+    const wrongTask = run(
+      cwd,
+      'eval',
+      '--task',
+      join(repositoryRoot, 'examples', 'gender.yaml'),
+      '--model',
+      model,
+      '--prompt',
+      'prompt.json',
+    );
+    expect(wrongTask.stderr).toContain('code: ARTIFACT_WRONG_TASK');
+  });
+});

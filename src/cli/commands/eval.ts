@@ -11,6 +11,7 @@ import {
   type EvaluationReport,
   type Price,
 } from '../../eval/index.js';
+import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask } from '../../tasks/load-task.js';
 import { loadSplit, type SplitName } from '../../tasks/splits.js';
@@ -27,6 +28,10 @@ export default defineCommand({
   meta: { name: 'eval', description: 'Evaluate a task on a model' },
   args: {
     task: { type: 'string', required: true, description: 'Task spec file (.yaml or .json)' },
+    prompt: {
+      type: 'string',
+      description: "A prompt artifact (promptune optimize --out) to use instead of the spec's prompt",
+    },
     model: {
       type: 'string',
       required: true,
@@ -61,7 +66,9 @@ export default defineCommand({
         hint: 'Use train, dev or test.',
       });
     }
-    const task = loadTask(args.task);
+    const task = args.prompt
+      ? applyArtifact(loadTask(args.task), readArtifact(args.prompt))
+      : loadTask(args.task);
     const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
     const examples = loadSplit(task, split).slice(0, limit);
     const local = { hub: { onProgress: downloadProgress() } };

@@ -1,0 +1,40 @@
+// Reading prompt artifacts and applying them to a task spec (for `promptune eval --prompt`).
+import { readFileSync } from 'node:fs';
+import { ValidationError } from '../errors/index.js';
+import type { Task } from '../tasks/load-task.js';
+import type { PromptArtifact } from './types.js';
+
+/** Reads and checks a prompt artifact file. */
+export function readArtifact(path: string): PromptArtifact {
+  let artifact: PromptArtifact;
+  try {
+    artifact = JSON.parse(readFileSync(path, 'utf8')) as PromptArtifact;
+  } catch (error) {
+    throw new ValidationError(`${path} is not valid JSON: ${(error as Error).message}`, {
+      code: 'ARTIFACT_INVALID',
+      hint: 'Pass a file written by promptune optimize --out.',
+    });
+  }
+  if (
+    artifact?.format !== 'promptune-prompt' ||
+    artifact.version !== 1 ||
+    typeof artifact.prompt?.template !== 'string'
+  ) {
+    throw new ValidationError(`${path} is not a promptune prompt artifact`, {
+      code: 'ARTIFACT_INVALID',
+      hint: 'Pass a file written by promptune optimize --out.',
+    });
+  }
+  return artifact;
+}
+
+/** The task with the artifact's prompt and generation parameters; refuses an artifact of another task. */
+export function applyArtifact(task: Task, artifact: PromptArtifact): Task {
+  if (artifact.task !== task.spec.name) {
+    throw new ValidationError(`the prompt was tuned for task ${artifact.task}, not ${task.spec.name}`, {
+      code: 'ARTIFACT_WRONG_TASK',
+      hint: 'Evaluate it with the task spec it was optimized on.',
+    });
+  }
+  return { ...task, spec: { ...task.spec, prompt: artifact.prompt, generation: artifact.generation } };
+}

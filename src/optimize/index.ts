@@ -1,0 +1,5 @@
+// Public surface of hard-prompt optimization.
+export type { Budget, OptimizeOptions, Optimizer, PromptArtifact, Trial } from './types.js';
+export { BudgetExceeded, BudgetTracker } from './budget.js';
+export { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
+export { applyArtifact, readArtifact } from './artifact.js';

@@ -1,0 +1,105 @@
+// The optimizer conformance suite, run against every optimizer with scripted models (models whose
+// answers depend on the prompt in documented ways: test/scripted-model.ts): each finds the better
+// prompt within its budget, never exceeds a budget, and a rerun (a resumed run) makes no repeated calls.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScriptedLanguageModel } from '../../test/scripted-model.js';
+import { ResponseCache } from '../eval/response-cache.js';
+import type { Example } from '../tasks/dataset.js';
+import { taskFromObject } from '../tasks/load-task.js';
+import type { Optimizer } from './types.js';
+
+const task = taskFromObject(
+  { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, metrics: [{ name: 'exact-match' }] },
+  'sums',
+);
+const examples = (from: number, count: number): Example[] =>
+  Array.from({ length: count }, (_, i) => {
+    const [a, b] = [from + i, 2 * (from + i) + 1];
+    return {
+      index: i,
+      line: i + 1,
+      fields: { input: `${a} + ${b}` },
+      target: String(a + b),
+      id: `sum-${from + i}`,
+    };
+  });
+
+/** Runs the suite for the optimizer `make` builds. */
+export function optimizerConformance(name: string, make: () => Optimizer): void {
+  describe(`optimizer conformance: ${name}`, () => {
+    const train = examples(1, 30);
+    const dev = examples(100, 20);
+    const studentOf = (model: ScriptedLanguageModel) => ({
+      name: 'scripted',
+      provider: 'scripted',
+      modelId: model.modelId,
+      model,
+    });
+
+    it('finds the better prompt within its budget', async () => {
+      const model = new ScriptedLanguageModel();
+      const { artifact, history } = await make().optimize(task, {
+        student: studentOf(model),
+        train,
+        dev,
+        budget: { studentCalls: 400 },
+        seed: 1,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+      });
+      expect(artifact.scores.seed).toBe(0);
+      expect(artifact.scores.best).toBe(1);
+      expect(artifact.prompt.demos.length).toBeGreaterThanOrEqual(2);
+      expect(model.calls).toBeLessThanOrEqual(400);
+      expect(history.some((trial) => trial.accepted && trial.index > 0)).toBe(true);
+      // the artifact is plain JSON and carries no training data beyond its demos
+      const json = JSON.parse(JSON.stringify(artifact));
+      expect(json).toEqual(artifact);
+      const demoInputs = new Set(artifact.prompt.demos.map((demo) => demo.input));
+      for (const example of train)
+        if (!demoInputs.has(example.fields.input))
+          expect(JSON.stringify(artifact)).not.toContain(`"${example.fields.input}"`);
+    });
+
+    it('never exceeds a budget, however small', async () => {
+      for (const cap of [20, 45, 70]) {
+        const model = new ScriptedLanguageModel();
+        await make()
+          .optimize(task, {
+            student: studentOf(model),
+            train,
+            dev,
+            budget: { studentCalls: cap },
+            seed: 2,
+            stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+          })
+          .catch(() => undefined);
+        expect(model.calls).toBeLessThanOrEqual(cap);
+      }
+    });
+
+    it('a rerun (as after a kill) replays from the cache with zero model calls', async () => {
+      const state = mkdtempSync(join(tmpdir(), 'promptune-optimize-'));
+      const cache = new ResponseCache(join(state, 'cache.sqlite'));
+      const first = new ScriptedLanguageModel();
+      const run = () =>
+        make().optimize(task, {
+          student: studentOf(first),
+          train,
+          dev,
+          budget: { studentCalls: 400 },
+          seed: 3,
+          cache,
+          stateDirectory: state,
+        });
+      const a = await run();
+      const callsAfterFirst = first.calls;
+      const b = await run();
+      expect(first.calls).toBe(callsAfterFirst);
+      expect(b.artifact.prompt).toEqual(a.artifact.prompt);
+      cache.close();
+    });
+  });
+}
