@@ -24,21 +24,20 @@ export class BudgetTracker {
   /** The model, counting calls as `role` against the budget. */
   wrap(model: EvaluatedModel, role: 'student' | 'teacher'): EvaluatedModel {
     const key = role === 'student' ? 'studentCalls' : 'teacherCalls';
-    const tracker = this;
     const inner = model.model;
     const counted: LanguageModelV3 = {
       specificationVersion: 'v3',
       provider: inner.provider,
       modelId: inner.modelId,
       supportedUrls: inner.supportedUrls,
-      async doGenerate(options) {
-        tracker.reserve(key, role);
+      doGenerate: async (options) => {
+        this.reserve(key, role);
         const result = await inner.doGenerate(options);
-        tracker.used.tokens += (result.usage.inputTokens.total ?? 0) + (result.usage.outputTokens.total ?? 0);
+        this.used.tokens += (result.usage.inputTokens.total ?? 0) + (result.usage.outputTokens.total ?? 0);
         return result;
       },
-      async doStream(options) {
-        tracker.reserve(key, role);
+      doStream: async (options) => {
+        this.reserve(key, role);
         return inner.doStream(options);
       },
     };
