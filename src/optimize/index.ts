@@ -3,3 +3,4 @@ export type { Budget, OptimizeOptions, Optimizer, PromptArtifact, Trial } from '
 export { BudgetExceeded, BudgetTracker } from './budget.js';
 export { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
 export { applyArtifact, readArtifact } from './artifact.js';
+export { proposeOptimizer, parseProposals, copiesData, type ProposeSettings } from './propose.js';

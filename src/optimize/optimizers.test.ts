@@ -1,5 +1,81 @@
-// Every optimizer passes the shared conformance suite.
+// Every optimizer passes the shared conformance suite, each with scripted models whose behaviour its
+// search can discover; plus what is particular to each.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
+import { PromptuneError } from '../errors/index.js';
+import { taskFromObject } from '../tasks/load-task.js';
 import { bootstrapOptimizer } from './bootstrap.js';
 import { optimizerConformance } from './optimizers.case.js';
+import { copiesData, parseProposals, proposeOptimizer } from './propose.js';
 
+// bootstrap: the student is right only with at least two demonstrations
 optimizerConformance('bootstrap', () => bootstrapOptimizer());
+
+// propose: the student is right only when the instruction asks for the number alone
+const teacherReply =
+  'INSTRUCTION: Be brief.\nINSTRUCTION: Answer with the number only.\nnot an instruction line';
+optimizerConformance('propose', () => proposeOptimizer(), {
+  solvable: (text) => /number only/.test(text),
+  teacherReply,
+});
+
+describe('propose', () => {
+  const task = taskFromObject(
+    { name: 'sums', description: 'Add two numbers', prompt: { template: 'Q: {{input}}\nAnswer:' } },
+    'sums',
+  );
+  const examples = Array.from({ length: 10 }, (_, i) => ({
+    index: i,
+    line: i + 1,
+    fields: { input: `${i} + ${i + 1} (a long enough input text)` },
+    target: String(2 * i + 1),
+    id: `e${i}`,
+  }));
+  const model = (language: ScriptedLanguageModel | ScriptedTeacher) => ({
+    name: 'scripted',
+    provider: 'scripted',
+    modelId: language.modelId,
+    model: language,
+  });
+
+  it('parses proposals and detects copied validation text', () => {
+    expect(parseProposals(teacherReply)).toEqual(['Be brief.', 'Answer with the number only.']);
+    expect(copiesData('Solve: 3 + 4 (a long enough input text) like this', examples)).toBe(true);
+    expect(copiesData('Answer with the number only.', examples)).toBe(false);
+  });
+
+  it('fails loudly when the teacher proposes nothing', async () => {
+    const error = await proposeOptimizer()
+      .optimize(task, {
+        student: model(new ScriptedLanguageModel()),
+        teacher: model(new ScriptedTeacher('I would rather not.')),
+        train: examples,
+        dev: examples,
+        budget: {},
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-propose-')),
+      })
+      .catch((caught: unknown) => caught);
+    expect(PromptuneError.isInstance(error) && error.code).toBe('OPTIMIZE_TEACHER_UNPARSEABLE');
+  });
+
+  it('rejects and reports proposals that copy validation inputs, and shows the teacher its failures', async () => {
+    const teacher = new ScriptedTeacher(
+      'INSTRUCTION: For 3 + 4 (a long enough input text) say 7\nINSTRUCTION: Reply briefly.',
+    );
+    const { history } = await proposeOptimizer({ rounds: 1, proposalsPerRound: 2 }).optimize(task, {
+      student: model(new ScriptedLanguageModel()),
+      teacher: model(teacher),
+      train: examples,
+      dev: examples,
+      budget: {},
+      stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-propose-')),
+    });
+    expect(history.map((trial) => trial.description)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^rejected \(copies validation text\)/)]),
+    );
+    expect(teacher.prompts[0]).toContain('Where the best instruction fails');
+  });
+});

@@ -4,7 +4,7 @@ import { defineCommand } from 'citty';
 import { writeFileSync } from 'node:fs';
 import { ValidationError } from '../../errors/index.js';
 import { ResponseCache } from '../../eval/index.js';
-import { bootstrapOptimizer, type BootstrapSettings } from '../../optimize/index.js';
+import { bootstrapOptimizer, proposeOptimizer, type BootstrapSettings } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask } from '../../tasks/load-task.js';
 import { loadSplit } from '../../tasks/splits.js';
@@ -30,7 +30,8 @@ export default defineCommand({
     optimizer: {
       type: 'string',
       default: 'bootstrap',
-      description: 'bootstrap (propose, search and evolve are not implemented yet)',
+      description:
+        'bootstrap or propose (propose needs --teacher; search and evolve are not implemented yet)',
     },
     preset: { type: 'string', default: 'light', description: 'light, medium or heavy' },
     'max-calls': { type: 'string', description: 'Hard cap on student calls' },
@@ -44,10 +45,10 @@ export default defineCommand({
     out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
   },
   async run({ args }) {
-    if (args.optimizer !== 'bootstrap') {
+    if (args.optimizer !== 'bootstrap' && args.optimizer !== 'propose') {
       throw new ValidationError(`optimizer "${args.optimizer}" is not implemented yet`, {
         code: 'OPTIMIZE_UNKNOWN',
-        hint: 'Use --optimizer bootstrap.',
+        hint: 'Use --optimizer bootstrap or propose (search and evolve are not implemented yet).',
       });
     }
     const settings = presets[args.preset];
@@ -65,14 +66,24 @@ export default defineCommand({
     const local = { hub: { onProgress: downloadProgress() } };
     const student = await resolveModel(args.model, { local });
     const teacher = args.teacher ? await resolveModel(args.teacher, { local }) : undefined;
-    const estimate = dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 3);
+    const proposeSettings = {
+      rounds: Math.max(1, Math.round(settings.candidates / 3)),
+      proposalsPerRound: 3,
+    };
+    const estimate =
+      args.optimizer === 'propose'
+        ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
+          proposeSettings.rounds
+        : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 3);
     const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
     process.stderr.write(
-      `estimated calls: about ${estimate} (dev ${dev.length} x ${1 + settings.candidates} prompts + demo bootstrapping)${maxCalls ? `, capped at ${maxCalls}` : ''}\n`,
+      `estimated calls: about ${estimate} (${args.optimizer}, ${dev.length} dev examples per candidate)${maxCalls ? `, capped at ${maxCalls}` : ''}\n`,
     );
     const cache = new ResponseCache(args['cache-file']);
     try {
-      const { artifact, history } = await bootstrapOptimizer(settings).optimize(task, {
+      const optimizer =
+        args.optimizer === 'propose' ? proposeOptimizer(proposeSettings) : bootstrapOptimizer(settings);
+      const { artifact, history } = await optimizer.optimize(task, {
         student,
         teacher,
         train,

@@ -1,0 +1,208 @@
+// The propose optimizer (APE/OPRO style): a teacher model reads the task description, a few training
+// examples, the instructions tried so far with their scores, and the failures of the best one, and
+// writes new instructions. Each is scored on dev; one replaces the incumbent only on a significant
+// paired improvement. Proposals that copy dev text verbatim are rejected and reported; a teacher whose
+// reply holds no proposal stops the run with an error instead of a silent zero-progress run.
+import { PromptuneError } from '../errors/index.js';
+import type { EvaluatedModel } from '../eval/harness.js';
+import { requestKey, type ResponseCache } from '../eval/response-cache.js';
+import { pairedBootstrap } from '../eval/statistics.js';
+import type { Example } from '../tasks/dataset.js';
+import type { Task } from '../tasks/load-task.js';
+import { BudgetExceeded, BudgetTracker } from './budget.js';
+import { scorePrompt } from './candidate.js';
+import type { OptimizeOptions, Optimizer, PromptArtifact, Trial } from './types.js';
+
+/** Propose settings. */
+export interface ProposeSettings {
+  rounds: number;
+  proposalsPerRound: number;
+}
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** The request the teacher answers. */
+export function proposalRequest(
+  task: Task,
+  train: Example[],
+  tried: { instruction: string; score: number }[],
+  failures: { input: string; expected: string; got: string }[],
+  count: number,
+): string {
+  return [
+    'You improve the instruction given to a language model for a task.',
+    `Task: ${task.spec.description || task.spec.name}`,
+    `Prompt template (the instruction is sent before it): ${task.spec.prompt.template}`,
+    `Examples:\n${train.map((example) => `- input: ${text(Object.values(example.fields)[0])} -> expected: ${text(example.target)}`).join('\n')}`,
+    `Instructions tried so far (score on a validation set, higher is better):\n${tried.map((entry) => `- ${JSON.stringify(entry.instruction)}: ${entry.score.toFixed(3)}`).join('\n')}`,
+    failures.length
+      ? `Where the best instruction fails:\n${failures.map((failure) => `- input: ${failure.input} expected: ${failure.expected} got: ${failure.got}`).join('\n')}`
+      : '',
+    `Write ${count} new, different instructions. Put each on its own line starting with "INSTRUCTION:". Do not copy the examples.`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+/** Instructions in a teacher's reply (lines starting with INSTRUCTION:). */
+export function parseProposals(reply: string): string[] {
+  return reply
+    .split('\n')
+    .map((line) => /^\s*INSTRUCTION:\s*(.+?)\s*$/i.exec(line)?.[1])
+    .filter((instruction): instruction is string => Boolean(instruction));
+}
+
+/** Whether an instruction repeats 20 or more characters of any dev input verbatim. */
+export function copiesData(instruction: string, examples: Example[]): boolean {
+  return examples.some((example) => {
+    const input = text(Object.values(example.fields)[0]);
+    for (let start = 0; start + 20 <= input.length; start += 10)
+      if (instruction.includes(input.slice(start, start + 20))) return true;
+    return false;
+  });
+}
+
+/** Asks the teacher, through the response cache so a rerun replays the same proposals at no cost. */
+async function ask(
+  teacher: EvaluatedModel,
+  request: string,
+  cache: ResponseCache | undefined,
+  seed: number,
+): Promise<string> {
+  const parameters = { temperature: 0.7, maxOutputTokens: 400, seed };
+  const key = requestKey({
+    provider: teacher.model.provider,
+    modelId: teacher.model.modelId,
+    parameters,
+    request,
+  });
+  const cached = cache?.get(key);
+  if (cached) return cached.text;
+  const start = performance.now();
+  const result = await teacher.model.doGenerate({
+    prompt: [{ role: 'user', content: [{ type: 'text', text: request }] }],
+    ...parameters,
+  });
+  const reply = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  cache?.put(key, {
+    text: reply,
+    inputTokens: result.usage.inputTokens.total ?? 0,
+    outputTokens: result.usage.outputTokens.total ?? 0,
+    latencyMs: performance.now() - start,
+  });
+  return reply;
+}
+
+/** A propose optimizer: `rounds` rounds of `proposalsPerRound` teacher proposals. */
+export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, proposalsPerRound: 3 }): Optimizer {
+  return {
+    name: 'propose',
+    async optimize(task: Task, options: OptimizeOptions) {
+      const seed = options.seed ?? 0;
+      const tracker = new BudgetTracker(options.budget);
+      const student = tracker.wrap(options.student, 'student');
+      if (!options.teacher)
+        throw new PromptuneError('the propose optimizer needs a teacher model', {
+          code: 'OPTIMIZE_NO_TEACHER',
+          hint: 'Pass --teacher <model> (it may be the same as --model).',
+        });
+      const teacher = tracker.wrap(options.teacher, 'teacher');
+      const shared = { cache: options.cache, stateDirectory: options.stateDirectory };
+      const history: Trial[] = [];
+      const record = (trial: Trial) => {
+        history.push(trial);
+        options.onTrial?.(trial);
+      };
+      const seedPrompt = task.spec.prompt;
+      const baseline = await scorePrompt(task, seedPrompt, options.dev, student, shared);
+      let incumbent = { prompt: seedPrompt, scores: baseline.scores, outputs: baseline.outputs };
+      const tried = [{ instruction: seedPrompt.system ?? '', score: mean(baseline.scores) }];
+      record({
+        index: 0,
+        description: `seed instruction ${JSON.stringify(seedPrompt.system ?? '')}`,
+        score: tried[0].score,
+        accepted: true,
+        calls: baseline.calls,
+      });
+      const examplesForTeacher = options.train.slice(0, 5);
+      let index = 0;
+      rounds: for (let round = 0; round < settings.rounds; round++) {
+        if (!tracker.fits('teacher', 1)) break;
+        const failures = options.dev
+          .map((example, i) => ({
+            input: text(Object.values(example.fields)[0]),
+            expected: text(example.target),
+            got: incumbent.outputs[i],
+            score: incumbent.scores[i],
+          }))
+          .filter((entry) => entry.score < 1)
+          .slice(0, 3);
+        const reply = await ask(
+          teacher,
+          proposalRequest(task, examplesForTeacher, tried, failures, settings.proposalsPerRound),
+          options.cache,
+          seed + round,
+        );
+        const proposals = parseProposals(reply);
+        if (proposals.length === 0) {
+          throw new PromptuneError(
+            `the teacher's reply held no proposals: ${JSON.stringify(reply.slice(0, 200))}`,
+            {
+              code: 'OPTIMIZE_TEACHER_UNPARSEABLE',
+              hint: 'Use a stronger teacher model, or check that it follows the "INSTRUCTION:" format.',
+            },
+          );
+        }
+        for (const instruction of proposals) {
+          index++;
+          if (copiesData(instruction, options.dev)) {
+            record({
+              index,
+              description: `rejected (copies validation text): ${JSON.stringify(instruction.slice(0, 80))}`,
+              score: 0,
+              accepted: false,
+              calls: 0,
+            });
+            continue;
+          }
+          if (!tracker.fits('student', options.dev.length)) break rounds;
+          const prompt = { ...incumbent.prompt, system: instruction };
+          let scored;
+          try {
+            scored = await scorePrompt(task, prompt, options.dev, student, shared);
+          } catch (error) {
+            if (error instanceof BudgetExceeded) break rounds;
+            throw error;
+          }
+          const test = pairedBootstrap(incumbent.scores, scored.scores, { seed: seed + index });
+          const accepted = test.difference > 0 && test.pValue < (options.alpha ?? 0.05);
+          if (accepted) incumbent = { prompt, scores: scored.scores, outputs: scored.outputs };
+          tried.push({ instruction, score: mean(scored.scores) });
+          record({
+            index,
+            description: `instruction ${JSON.stringify(instruction.slice(0, 80))}`,
+            score: mean(scored.scores),
+            accepted,
+            calls: scored.calls,
+          });
+        }
+      }
+      const artifact: PromptArtifact = {
+        format: 'promptune-prompt',
+        version: 1,
+        task: task.spec.name,
+        prompt: incumbent.prompt,
+        generation: task.spec.generation,
+        optimizer: { name: 'propose', seed, calls: tracker.used.studentCalls + tracker.used.teacherCalls },
+        scores: {
+          seed: mean(baseline.scores),
+          best: mean(incumbent.scores),
+          split: 'dev',
+          n: options.dev.length,
+        },
+      };
+      return { artifact, history };
+    },
+  };
+}
