@@ -38,3 +38,29 @@ export function applyArtifact(task: Task, artifact: PromptArtifact): Task {
   }
   return { ...task, spec: { ...task.spec, prompt: artifact.prompt, generation: artifact.generation } };
 }
+
+/** The mean of per-example scores. */
+export function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
+
+/** The artifact of a finished run: the incumbent prompt, its dev score against the seed's, calls used. */
+export function makeArtifact(
+  task: Task,
+  optimizer: string,
+  seed: number,
+  calls: number,
+  prompt: PromptArtifact['prompt'],
+  seedScores: number[],
+  bestScores: number[],
+): PromptArtifact {
+  return {
+    format: 'promptune-prompt',
+    version: 1,
+    task: task.spec.name,
+    prompt,
+    generation: task.spec.generation,
+    optimizer: { name: optimizer, seed, calls },
+    scores: { seed: mean(seedScores), best: mean(bestScores), split: 'dev', n: bestScores.length },
+  };
+}

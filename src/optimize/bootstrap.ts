@@ -9,7 +9,8 @@ import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { BudgetExceeded, BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
-import type { OptimizeOptions, Optimizer, PromptArtifact, Trial } from './types.js';
+import { makeArtifact, mean } from './artifact.js';
+import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 
 /** Bootstrap settings. */
 export interface BootstrapSettings {
@@ -26,8 +27,6 @@ function shuffled<T>(items: T[], random: () => number): T[] {
   }
   return copy;
 }
-
-const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 
 /** A bootstrap optimizer trying `candidates` demo sets of up to `maxDemos` demos. */
 export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, candidates: 8 }): Optimizer {
@@ -103,20 +102,15 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         });
       }
 
-      const artifact: PromptArtifact = {
-        format: 'promptune-prompt',
-        version: 1,
-        task: task.spec.name,
-        prompt: incumbent.prompt,
-        generation: task.spec.generation,
-        optimizer: { name: 'bootstrap', seed, calls: tracker.used.studentCalls + tracker.used.teacherCalls },
-        scores: {
-          seed: mean(baseline.scores),
-          best: mean(incumbent.scores),
-          split: 'dev',
-          n: options.dev.length,
-        },
-      };
+      const artifact = makeArtifact(
+        task,
+        'bootstrap',
+        seed,
+        tracker.used.studentCalls + tracker.used.teacherCalls,
+        incumbent.prompt,
+        baseline.scores,
+        incumbent.scores,
+      );
       return { artifact, history };
     },
   };

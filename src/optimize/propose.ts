@@ -11,7 +11,8 @@ import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import { BudgetExceeded, BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
-import type { OptimizeOptions, Optimizer, PromptArtifact, Trial } from './types.js';
+import { makeArtifact, mean } from './artifact.js';
+import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 
 /** Propose settings. */
 export interface ProposeSettings {
@@ -19,7 +20,6 @@ export interface ProposeSettings {
   proposalsPerRound: number;
 }
 
-const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** The request the teacher answers. */
@@ -188,20 +188,15 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           });
         }
       }
-      const artifact: PromptArtifact = {
-        format: 'promptune-prompt',
-        version: 1,
-        task: task.spec.name,
-        prompt: incumbent.prompt,
-        generation: task.spec.generation,
-        optimizer: { name: 'propose', seed, calls: tracker.used.studentCalls + tracker.used.teacherCalls },
-        scores: {
-          seed: mean(baseline.scores),
-          best: mean(incumbent.scores),
-          split: 'dev',
-          n: options.dev.length,
-        },
-      };
+      const artifact = makeArtifact(
+        task,
+        'propose',
+        seed,
+        tracker.used.studentCalls + tracker.used.teacherCalls,
+        incumbent.prompt,
+        baseline.scores,
+        incumbent.scores,
+      );
       return { artifact, history };
     },
   };

@@ -3,7 +3,7 @@
 // target starts, so evaluation can read predictions.
 import { ValidationError } from '../errors/index.js';
 import type { LlamaModel } from '../engine/index.js';
-import type { SoftPrompt } from './soft-prompt.js';
+import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
 
 /** One tokenized example: BOS-first token ids of the input, and the target ids that follow. */
 export interface TokenizedExample {
@@ -42,12 +42,7 @@ export function buildBatch(
 ): SequenceBatch {
   const C = model.config.hiddenSize;
   const N = prompt.virtualTokens;
-  if (prompt.hiddenSize !== C) {
-    throw new ValidationError(`the soft prompt has ${prompt.hiddenSize} dimensions, the model ${C}`, {
-      code: 'SOFT_PROMPT_MISMATCH',
-      hint: 'Use a soft prompt trained for this model.',
-    });
-  }
+  checkPromptFits(prompt, model);
   const lengths = Int32Array.from(examples, (example) => rowLength(prompt, example));
   const B = examples.length;
   const T = Math.max(...lengths);

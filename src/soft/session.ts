@@ -11,7 +11,7 @@ import {
   type Tokenizer,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import type { SoftPrompt } from './soft-prompt.js';
+import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
 
 /** A model, its tokenizer and one soft prompt, with the prompt's KV prefix cached. */
 export class SoftPromptSession {
@@ -25,12 +25,7 @@ export class SoftPromptSession {
   ) {
     const C = model.config.hiddenSize;
     const N = prompt.virtualTokens;
-    if (prompt.hiddenSize !== C) {
-      throw new ValidationError(`the soft prompt has ${prompt.hiddenSize} dimensions, the model ${C}`, {
-        code: 'SOFT_PROMPT_MISMATCH',
-        hint: 'Use a soft prompt trained for this model.',
-      });
-    }
+    checkPromptFits(prompt, model);
     // the prefix is everything before the request's own tokens: BOS (when the model uses one) and the prompt
     const bos =
       tokenizer.bosTokenId !== undefined && tokenizer.encode('a')[0] === tokenizer.bosTokenId

@@ -105,3 +105,16 @@ export function initSoftPrompt(
   }
   return { virtualTokens: N, hiddenSize: C, values, layout };
 }
+
+/** Refuses a prompt whose vectors do not have the model's hidden size. */
+export function checkPromptFits(prompt: SoftPrompt, model: LlamaModel): void {
+  if (prompt.hiddenSize !== model.config.hiddenSize) {
+    throw new ValidationError(
+      `the soft prompt has ${prompt.hiddenSize} dimensions, the model ${model.config.hiddenSize}`,
+      {
+        code: 'SOFT_PROMPT_MISMATCH',
+        hint: 'Use a soft prompt trained for this model.',
+      },
+    );
+  }
+}
