@@ -66,7 +66,12 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
       const wanted = settings.maxDemos * 3;
       const labeller = teacher ?? student;
       const role = teacher ? 'teacher' : 'student';
-      for (let start = 0; start < order.length && pool.length < wanted; start += wanted) {
+      // at most three rounds of labelling, so a model that rarely succeeds cannot spend the budget here
+      for (
+        let start = 0;
+        start < Math.min(order.length, 3 * wanted) && pool.length < wanted;
+        start += wanted
+      ) {
         const batch = order.slice(start, start + wanted).map((i) => options.train[i]);
         if (!tracker.fits(role, batch.length)) break;
         const { scores } = await scorePrompt(task, seedPrompt, batch, labeller, shared);

@@ -74,7 +74,7 @@ export default defineCommand({
       args.optimizer === 'propose'
         ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
           proposeSettings.rounds
-        : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 3);
+        : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 9);
     const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
     process.stderr.write(
       `estimated calls: about ${estimate} (${args.optimizer}, ${dev.length} dev examples per candidate)${maxCalls ? `, capped at ${maxCalls}` : ''}\n`,
