@@ -175,11 +175,11 @@ const train = defineCommand({
       devCandidates: labels ? labelCandidates(loaded, paths.dev, fields, labels) : undefined,
       onProgress: (progress) => {
         const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
-        bar.update(progress.step, progress.totalSteps);
-        if (process.stderr.isTTY)
-          process.stderr.write(
-            ` loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
-          );
+        bar.update(
+          progress.step,
+          progress.totalSteps,
+          `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
+        );
       },
     });
     bar.finish();
