@@ -27,7 +27,7 @@ export function downloadProgress(
 export function progressBar(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
-): { update(done: number, total: number): void; finish(): void } {
+): { update(done: number, total: number, detail?: string): void; finish(): void } {
   const started = Date.now();
   let lastDraw = 0;
   let lastDecile = -1;

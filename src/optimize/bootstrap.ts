@@ -4,11 +4,11 @@
 // improvement is significant. Every call is counted against the budget; replays come from the cache.
 import { seededRandom } from '../engine/random.js';
 import { pairedBootstrap } from '../eval/statistics.js';
-import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { BudgetExceeded, BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
+import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { makeArtifact, mean } from './artifact.js';
 import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 
@@ -16,16 +16,6 @@ import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 export interface BootstrapSettings {
   maxDemos: number;
   candidates: number;
-}
-
-/** A seeded Fisher-Yates shuffle of a copy. */
-function shuffled<T>(items: T[], random: () => number): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
 }
 
 /** A bootstrap optimizer trying `candidates` demo sets of up to `maxDemos` demos. */
@@ -57,36 +47,27 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         calls: baseline.calls,
       });
 
-      // bootstrap demonstrations: examples the teacher answers correctly with the seed prompt
-      const order = shuffled(
-        options.train.map((_, i) => i),
+      // bootstrap demonstrations: examples the teacher (or student) answers correctly with the seed prompt
+      const labeller = teacher
+        ? { model: teacher, role: 'teacher' as const }
+        : { model: student, role: 'student' as const };
+      const pool = await demoPool(
+        task,
+        options.train,
+        settings.maxDemos * 3,
+        labeller,
+        tracker,
         random,
+        shared,
       );
-      const pool: Example[] = [];
-      const wanted = settings.maxDemos * 3;
-      const labeller = teacher ?? student;
-      const role = teacher ? 'teacher' : 'student';
-      // at most three rounds of labelling, so a model that rarely succeeds cannot spend the budget here
-      for (
-        let start = 0;
-        start < Math.min(order.length, 3 * wanted) && pool.length < wanted;
-        start += wanted
-      ) {
-        const batch = order.slice(start, start + wanted).map((i) => options.train[i]);
-        if (!tracker.fits(role, batch.length)) break;
-        const { scores } = await scorePrompt(task, seedPrompt, batch, labeller, shared);
-        batch.forEach((example, i) => scores[i] >= 1 && pool.push(example));
-      }
-      if (pool.length === 0) pool.push(...order.slice(0, wanted).map((i) => options.train[i]));
 
-      const target = task.spec.data.targetField;
       for (let c = 1; c <= settings.candidates; c++) {
         if (!tracker.fits('student', options.dev.length)) break;
         const count = 1 + Math.floor(random() * Math.min(settings.maxDemos, pool.length));
         const chosen = shuffled(pool, random).slice(0, count);
         const prompt: TaskSpec['prompt'] = {
           ...seedPrompt,
-          demos: chosen.map((example) => ({ ...example.fields, [target]: example.target })),
+          demos: asDemos(task, chosen),
         };
         let scored;
         try {

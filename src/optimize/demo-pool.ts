@@ -1,0 +1,48 @@
+// Demonstration candidates for few-shot prompts: training examples that a labelling model answers
+// correctly with the seed prompt (DSPy's bootstrapping), in a seeded order. Shared by bootstrap and search.
+import type { EvaluatedModel } from '../eval/harness.js';
+import type { ResponseCache } from '../eval/response-cache.js';
+import type { Example } from '../tasks/dataset.js';
+import type { Task } from '../tasks/load-task.js';
+import type { BudgetTracker } from './budget.js';
+import { scorePrompt } from './candidate.js';
+
+/** A seeded Fisher-Yates shuffle of a copy. */
+export function shuffled<T>(items: T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
+/**
+ * Up to `wanted` training examples the labeller gets right with the task's seed prompt, labelling at
+ * most three batches of `wanted` (so a model that rarely succeeds cannot spend the budget here). When
+ * none succeeds, the first examples of the shuffled order stand in (their gold targets are the demos).
+ */
+export async function demoPool(
+  task: Task,
+  train: Example[],
+  wanted: number,
+  labeller: { model: EvaluatedModel; role: 'student' | 'teacher' },
+  tracker: BudgetTracker,
+  random: () => number,
+  shared: { cache?: ResponseCache; stateDirectory?: string },
+): Promise<Example[]> {
+  const order = shuffled(train, random);
+  const pool: Example[] = [];
+  for (let start = 0; start < Math.min(order.length, 3 * wanted) && pool.length < wanted; start += wanted) {
+    const batch = order.slice(start, start + wanted);
+    if (!tracker.fits(labeller.role, batch.length)) break;
+    const { scores } = await scorePrompt(task, task.spec.prompt, batch, labeller.model, shared);
+    batch.forEach((example, i) => scores[i] >= 1 && pool.push(example));
+  }
+  return pool.length ? pool : order.slice(0, wanted);
+}
+
+/** The prompt demos of examples (their input fields and gold target). */
+export function asDemos(task: Task, examples: Example[]): Record<string, unknown>[] {
+  return examples.map((example) => ({ ...example.fields, [task.spec.data.targetField]: example.target }));
+}
