@@ -4,3 +4,4 @@ export { BudgetExceeded, BudgetTracker } from './budget.js';
 export { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
 export { applyArtifact, readArtifact } from './artifact.js';
 export { proposeOptimizer, parseProposals, copiesData, type ProposeSettings } from './propose.js';
+export { searchOptimizer, tpeSuggest, defaultSearchSettings, type SearchSettings } from './search.js';

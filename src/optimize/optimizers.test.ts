@@ -10,6 +10,8 @@ import { taskFromObject } from '../tasks/load-task.js';
 import { bootstrapOptimizer } from './bootstrap.js';
 import { optimizerConformance } from './optimizers.case.js';
 import { copiesData, parseProposals, proposeOptimizer } from './propose.js';
+import { searchOptimizer, tpeSuggest } from './search.js';
+import { seededRandom } from '../engine/random.js';
 
 // bootstrap: the student is right only with at least two demonstrations
 optimizerConformance('bootstrap', () => bootstrapOptimizer());
@@ -20,6 +22,30 @@ const teacherReply =
 optimizerConformance('propose', () => proposeOptimizer(), {
   solvable: (text) => /number only/.test(text),
   teacherReply,
+});
+
+// search: the student needs the right instruction and two demonstrations at once
+optimizerConformance('search', () => searchOptimizer(), {
+  solvable: (text) => /number only/.test(text) && text.split('Answer:').length - 2 >= 2,
+  teacherReply,
+});
+
+describe('search', () => {
+  it('TPE prefers the choices of the best observations', () => {
+    const observations = [
+      ...Array.from({ length: 6 }, () => ({ instruction: 1, demos: 2, score: 1 })),
+      ...Array.from({ length: 18 }, (_, i) => ({
+        instruction: i % 3 === 1 ? 0 : i % 3,
+        demos: i % 2,
+        score: 0,
+      })),
+    ];
+    const random = seededRandom(5);
+    const picks = Array.from({ length: 20 }, () => tpeSuggest(observations, [3, 3], random));
+    expect(picks.filter(([instruction, demos]) => instruction === 1 && demos === 2).length).toBeGreaterThan(
+      15,
+    );
+  });
 });
 
 describe('propose', () => {

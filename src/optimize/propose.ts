@@ -201,3 +201,41 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
     },
   };
 }
+
+/**
+ * One round of proposals from the teacher for a search space: instructions that do not copy `dev`
+ * text. Throws like the propose optimizer when the reply holds none.
+ */
+export async function askForInstructions(
+  task: Task,
+  train: Example[],
+  teacher: EvaluatedModel,
+  count: number,
+  dev: Example[],
+  cache: ResponseCache | undefined,
+  seed: number,
+): Promise<string[]> {
+  const reply = await ask(
+    teacher,
+    proposalRequest(
+      task,
+      train.slice(0, 5),
+      [{ instruction: task.spec.prompt.system ?? '', score: 0 }],
+      [],
+      count,
+    ),
+    cache,
+    seed,
+  );
+  const proposals = parseProposals(reply);
+  if (proposals.length === 0) {
+    throw new PromptuneError(
+      `the teacher's reply held no proposals: ${JSON.stringify(reply.slice(0, 200))}`,
+      {
+        code: 'OPTIMIZE_TEACHER_UNPARSEABLE',
+        hint: 'Use a stronger teacher model, or check that it follows the "INSTRUCTION:" format.',
+      },
+    );
+  }
+  return proposals.filter((instruction) => !copiesData(instruction, dev));
+}

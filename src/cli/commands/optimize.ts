@@ -4,7 +4,13 @@ import { defineCommand } from 'citty';
 import { writeFileSync } from 'node:fs';
 import { ValidationError } from '../../errors/index.js';
 import { ResponseCache } from '../../eval/index.js';
-import { bootstrapOptimizer, proposeOptimizer, type BootstrapSettings } from '../../optimize/index.js';
+import {
+  bootstrapOptimizer,
+  defaultSearchSettings,
+  proposeOptimizer,
+  searchOptimizer,
+  type BootstrapSettings,
+} from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask } from '../../tasks/load-task.js';
 import { loadSplit } from '../../tasks/splits.js';
@@ -30,8 +36,7 @@ export default defineCommand({
     optimizer: {
       type: 'string',
       default: 'bootstrap',
-      description:
-        'bootstrap or propose (propose needs --teacher; search and evolve are not implemented yet)',
+      description: 'bootstrap, propose or search (propose needs --teacher; evolve is not implemented yet)',
     },
     preset: { type: 'string', default: 'light', description: 'light, medium or heavy' },
     'max-calls': { type: 'string', description: 'Hard cap on student calls' },
@@ -45,10 +50,10 @@ export default defineCommand({
     out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
   },
   async run({ args }) {
-    if (args.optimizer !== 'bootstrap' && args.optimizer !== 'propose') {
+    if (!['bootstrap', 'propose', 'search'].includes(args.optimizer)) {
       throw new ValidationError(`optimizer "${args.optimizer}" is not implemented yet`, {
         code: 'OPTIMIZE_UNKNOWN',
-        hint: 'Use --optimizer bootstrap or propose (search and evolve are not implemented yet).',
+        hint: 'Use --optimizer bootstrap, propose or search (evolve is not implemented yet).',
       });
     }
     const settings = presets[args.preset];
@@ -70,11 +75,20 @@ export default defineCommand({
       rounds: Math.max(1, Math.round(settings.candidates / 3)),
       proposalsPerRound: 3,
     };
+    const searchSettings = {
+      ...defaultSearchSettings,
+      trials: settings.candidates * 2,
+      maxDemos: settings.maxDemos,
+    };
     const estimate =
-      args.optimizer === 'propose'
-        ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
-          proposeSettings.rounds
-        : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 9);
+      args.optimizer === 'search'
+        ? dev.length * (1 + searchSettings.trials / searchSettings.validateEvery) +
+          searchSettings.trials * searchSettings.minibatch +
+          Math.min(train.length, settings.maxDemos * 9)
+        : args.optimizer === 'propose'
+          ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
+            proposeSettings.rounds
+          : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 9);
     const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
     process.stderr.write(
       `estimated calls: about ${estimate} (${args.optimizer}, ${dev.length} dev examples per candidate)${maxCalls ? `, capped at ${maxCalls}` : ''}\n`,
@@ -82,7 +96,11 @@ export default defineCommand({
     const cache = new ResponseCache(args['cache-file']);
     try {
       const optimizer =
-        args.optimizer === 'propose' ? proposeOptimizer(proposeSettings) : bootstrapOptimizer(settings);
+        args.optimizer === 'propose'
+          ? proposeOptimizer(proposeSettings)
+          : args.optimizer === 'search'
+            ? searchOptimizer(searchSettings)
+            : bootstrapOptimizer(settings);
       const { artifact, history } = await optimizer.optimize(task, {
         student,
         teacher,
