@@ -13,7 +13,7 @@ export async function scorePrompt(
   examples: Example[],
   model: EvaluatedModel,
   options: { cache?: ResponseCache; stateDirectory?: string },
-): Promise<{ scores: number[]; outputs: string[]; calls: number }> {
+): Promise<{ scores: number[]; outputs: string[]; feedback: string[]; calls: number }> {
   const candidate: Task = { ...task, spec: { ...task.spec, prompt } };
   const run = await evaluate({
     task: candidate,
@@ -27,6 +27,12 @@ export async function scorePrompt(
   return {
     scores: run.examples.map((example) => example.score),
     outputs: run.examples.map((example) => example.outputs[0]),
+    feedback: run.examples.map((example) =>
+      Object.values(example.byMetric[0] ?? {})
+        .map((result) => result.feedback)
+        .filter(Boolean)
+        .join('; '),
+    ),
     calls: run.calls,
   };
 }

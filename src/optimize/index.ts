@@ -5,3 +5,4 @@ export { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
 export { applyArtifact, readArtifact } from './artifact.js';
 export { proposeOptimizer, parseProposals, copiesData, type ProposeSettings } from './propose.js';
 export { searchOptimizer, tpeSuggest, defaultSearchSettings, type SearchSettings } from './search.js';
+export { evolveOptimizer, frontierWeights, type EvolveSettings } from './evolve.js';

@@ -11,6 +11,7 @@ import { bootstrapOptimizer } from './bootstrap.js';
 import { optimizerConformance } from './optimizers.case.js';
 import { copiesData, parseProposals, proposeOptimizer } from './propose.js';
 import { searchOptimizer, tpeSuggest } from './search.js';
+import { evolveOptimizer, frontierWeights } from './evolve.js';
 import { seededRandom } from '../engine/random.js';
 
 // bootstrap: the student is right only with at least two demonstrations
@@ -28,6 +29,23 @@ optimizerConformance('propose', () => proposeOptimizer(), {
 optimizerConformance('search', () => searchOptimizer(), {
   solvable: (text) => /number only/.test(text) && text.split('Answer:').length - 2 >= 2,
   teacherReply,
+});
+
+// evolve: the student is right only when the instruction asks for the number alone (as for propose)
+optimizerConformance('evolve', () => evolveOptimizer(), {
+  solvable: (text) => /number only/.test(text),
+  teacherReply: 'INSTRUCTION: Answer with the number only.',
+});
+
+describe('evolve', () => {
+  it('weights Pareto-frontier candidates by how many examples each leads', () => {
+    const weights = frontierWeights([{ scores: [1, 0, 0] }, { scores: [1, 1, 0] }, { scores: [0, 0, 1] }]);
+    expect([...weights.entries()].sort()).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 1],
+    ]);
+  });
 });
 
 describe('search', () => {

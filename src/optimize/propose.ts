@@ -64,7 +64,7 @@ export function copiesData(instruction: string, examples: Example[]): boolean {
 }
 
 /** Asks the teacher, through the response cache so a rerun replays the same proposals at no cost. */
-async function ask(
+export async function ask(
   teacher: EvaluatedModel,
   request: string,
   cache: ResponseCache | undefined,

@@ -7,6 +7,7 @@ import { ResponseCache } from '../../eval/index.js';
 import {
   bootstrapOptimizer,
   defaultSearchSettings,
+  evolveOptimizer,
   proposeOptimizer,
   searchOptimizer,
   type BootstrapSettings,
@@ -36,7 +37,7 @@ export default defineCommand({
     optimizer: {
       type: 'string',
       default: 'bootstrap',
-      description: 'bootstrap, propose or search (propose needs --teacher; evolve is not implemented yet)',
+      description: 'bootstrap, propose, search or evolve (propose and evolve need --teacher)',
     },
     preset: { type: 'string', default: 'light', description: 'light, medium or heavy' },
     'max-calls': { type: 'string', description: 'Hard cap on student calls' },
@@ -50,10 +51,10 @@ export default defineCommand({
     out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
   },
   async run({ args }) {
-    if (!['bootstrap', 'propose', 'search'].includes(args.optimizer)) {
+    if (!['bootstrap', 'propose', 'search', 'evolve'].includes(args.optimizer)) {
       throw new ValidationError(`optimizer "${args.optimizer}" is not implemented yet`, {
         code: 'OPTIMIZE_UNKNOWN',
-        hint: 'Use --optimizer bootstrap, propose or search (evolve is not implemented yet).',
+        hint: 'Use --optimizer bootstrap, propose, search or evolve.',
       });
     }
     const settings = presets[args.preset];
@@ -81,14 +82,16 @@ export default defineCommand({
       maxDemos: settings.maxDemos,
     };
     const estimate =
-      args.optimizer === 'search'
-        ? dev.length * (1 + searchSettings.trials / searchSettings.validateEvery) +
-          searchSettings.trials * searchSettings.minibatch +
-          Math.min(train.length, settings.maxDemos * 9)
-        : args.optimizer === 'propose'
-          ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
-            proposeSettings.rounds
-          : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 9);
+      args.optimizer === 'evolve'
+        ? dev.length * (1 + settings.candidates) + settings.candidates * 12
+        : args.optimizer === 'search'
+          ? dev.length * (1 + searchSettings.trials / searchSettings.validateEvery) +
+            searchSettings.trials * searchSettings.minibatch +
+            Math.min(train.length, settings.maxDemos * 9)
+          : args.optimizer === 'propose'
+            ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
+              proposeSettings.rounds
+            : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 9);
     const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
     process.stderr.write(
       `estimated calls: about ${estimate} (${args.optimizer}, ${dev.length} dev examples per candidate)${maxCalls ? `, capped at ${maxCalls}` : ''}\n`,
@@ -100,7 +103,9 @@ export default defineCommand({
           ? proposeOptimizer(proposeSettings)
           : args.optimizer === 'search'
             ? searchOptimizer(searchSettings)
-            : bootstrapOptimizer(settings);
+            : args.optimizer === 'evolve'
+              ? evolveOptimizer({ iterations: settings.candidates, minibatch: 6, mergeEvery: 4 })
+              : bootstrapOptimizer(settings);
       const { artifact, history } = await optimizer.optimize(task, {
         student,
         teacher,

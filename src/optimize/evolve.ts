@@ -1,0 +1,223 @@
+// The evolve optimizer (GEPA style): reflective evolution of the instruction. Each iteration draws a
+// parent from the per-example Pareto frontier on dev, runs it on a training minibatch, shows the teacher
+// the failures with the metric's textual feedback, and asks for a rewritten instruction. The child is kept
+// only if it beats its parent on that same minibatch, and then scored on dev. Every few iterations two
+// frontier candidates are merged (one's instruction with the other's demos). The best candidate replaces
+// the seed only on a significant paired improvement on dev.
+import { PromptuneError } from '../errors/index.js';
+import { seededRandom } from '../engine/random.js';
+import type { EvaluatedModel } from '../eval/harness.js';
+import type { ResponseCache } from '../eval/response-cache.js';
+import { pairedBootstrap } from '../eval/statistics.js';
+import type { Example } from '../tasks/dataset.js';
+import type { Task } from '../tasks/load-task.js';
+import type { TaskSpec } from '../tasks/spec.js';
+import { makeArtifact, mean } from './artifact.js';
+import { BudgetTracker } from './budget.js';
+import { scorePrompt } from './candidate.js';
+import { shuffled } from './demo-pool.js';
+import { ask, parseProposals } from './propose.js';
+import type { OptimizeOptions, Optimizer, Trial } from './types.js';
+
+/** Evolve settings. */
+export interface EvolveSettings {
+  iterations: number;
+  minibatch: number;
+  mergeEvery: number;
+}
+
+interface Candidate {
+  prompt: TaskSpec['prompt'];
+  scores: number[]; // per dev example
+}
+
+const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** Indices of candidates on the per-example Pareto frontier, each weighted by how many examples it leads. */
+export function frontierWeights(candidates: { scores: number[] }[]): Map<number, number> {
+  const weights = new Map<number, number>();
+  const examples = candidates[0]?.scores.length ?? 0;
+  for (let e = 0; e < examples; e++) {
+    const best = Math.max(...candidates.map((candidate) => candidate.scores[e]));
+    candidates.forEach(
+      (candidate, i) => candidate.scores[e] === best && weights.set(i, (weights.get(i) ?? 0) + 1),
+    );
+  }
+  return weights;
+}
+
+function pick(weights: Map<number, number>, random: () => number): number {
+  const total = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
+  let draw = random() * total;
+  for (const [index, weight] of weights) if ((draw -= weight) < 0) return index;
+  return [...weights.keys()].at(-1)!;
+}
+
+/** The reflection request: the instruction, and what went wrong with it on a minibatch. */
+export function reflectionRequest(
+  task: Task,
+  instruction: string | undefined,
+  minibatch: Example[],
+  outputs: string[],
+  feedback: string[],
+  scores: number[],
+): string {
+  const cases = minibatch.map(
+    (example, i) =>
+      `- input: ${show(Object.values(example.fields)[0])}\n  expected: ${show(example.target)}\n  output: ${outputs[i]}\n  score: ${scores[i]}${feedback[i] ? `\n  feedback: ${feedback[i]}` : ''}`,
+  );
+  return [
+    'You improve the instruction given to a language model for a task, by reflecting on its mistakes.',
+    `Task: ${task.spec.description || task.spec.name}`,
+    `Current instruction: ${JSON.stringify(instruction ?? '')}`,
+    `Results on some examples:\n${cases.join('\n')}`,
+    'Write one improved instruction on a line starting with "INSTRUCTION:".',
+  ].join('\n\n');
+}
+
+/** The instruction in a reflection reply: the INSTRUCTION: line, else the first non-empty line. */
+function reflectedInstruction(reply: string): string {
+  const [marked] = parseProposals(reply);
+  const instruction =
+    marked ??
+    reply
+      .split('\n')
+      .map((line) => line.trim())
+      .find(Boolean);
+  if (!instruction)
+    throw new PromptuneError('the teacher returned an empty reflection', {
+      code: 'OPTIMIZE_TEACHER_UNPARSEABLE',
+      hint: 'Use a stronger teacher model.',
+    });
+  return instruction;
+}
+
+/** An evolve optimizer. */
+export function evolveOptimizer(
+  settings: EvolveSettings = { iterations: 8, minibatch: 6, mergeEvery: 4 },
+): Optimizer {
+  return {
+    name: 'evolve',
+    async optimize(task: Task, options: OptimizeOptions) {
+      const seed = options.seed ?? 0;
+      const random = seededRandom(seed);
+      const tracker = new BudgetTracker(options.budget);
+      const student = tracker.wrap(options.student, 'student');
+      if (!options.teacher)
+        throw new PromptuneError('the evolve optimizer needs a teacher model', {
+          code: 'OPTIMIZE_NO_TEACHER',
+          hint: 'Pass --teacher <model> (it may be the same as --model).',
+        });
+      const teacher: EvaluatedModel = tracker.wrap(options.teacher, 'teacher');
+      const shared: { cache?: ResponseCache; stateDirectory?: string } = {
+        cache: options.cache,
+        stateDirectory: options.stateDirectory,
+      };
+      const history: Trial[] = [];
+      const record = (trial: Trial) => {
+        history.push(trial);
+        options.onTrial?.(trial);
+      };
+      const baseline = await scorePrompt(task, task.spec.prompt, options.dev, student, shared);
+      const candidates: Candidate[] = [{ prompt: task.spec.prompt, scores: baseline.scores }];
+      record({
+        index: 0,
+        description: 'seed prompt',
+        score: mean(baseline.scores),
+        accepted: true,
+        calls: baseline.calls,
+      });
+      const size = Math.min(settings.minibatch, options.train.length);
+      const addIfBetter = async (
+        child: TaskSpec['prompt'],
+        parent: TaskSpec['prompt'],
+        minibatch: Example[],
+        parentScores: number[],
+        index: number,
+        label: string,
+      ) => {
+        if (!tracker.fits('student', minibatch.length + options.dev.length)) return false;
+        const trial = await scorePrompt(task, child, minibatch, student, shared);
+        // accepted only if it beats its parent on the same minibatch
+        const better = mean(trial.scores) > mean(parentScores);
+        let devScore = mean(trial.scores);
+        if (better) {
+          const full = await scorePrompt(task, child, options.dev, student, shared);
+          candidates.push({ prompt: child, scores: full.scores });
+          devScore = mean(full.scores);
+        }
+        record({
+          index,
+          description: `${label}${better ? '' : ' (no better than its parent on the minibatch)'}`,
+          score: devScore,
+          accepted: better,
+          calls: trial.calls,
+        });
+        return better;
+      };
+
+      for (let iteration = 1; iteration <= settings.iterations; iteration++) {
+        if (!tracker.fits('student', size) || !tracker.fits('teacher', 1)) break;
+        const weights = frontierWeights(candidates);
+        if (iteration % settings.mergeEvery === 0 && weights.size >= 2) {
+          // merge: one frontier candidate's instruction with another's demos
+          const [a, b] = shuffled([...weights.keys()], random)
+            .slice(0, 2)
+            .map((i) => candidates[i]);
+          const merged = { ...a.prompt, demos: b.prompt.demos };
+          const minibatch = shuffled(options.train, random).slice(0, size);
+          const parent = await scorePrompt(task, a.prompt, minibatch, student, shared);
+          await addIfBetter(
+            merged,
+            a.prompt,
+            minibatch,
+            parent.scores,
+            iteration,
+            'merge of two frontier candidates',
+          );
+          continue;
+        }
+        const parent = candidates[pick(weights, random)];
+        const minibatch = shuffled(options.train, random).slice(0, size);
+        const rollout = await scorePrompt(task, parent.prompt, minibatch, student, shared);
+        const reply = await ask(
+          teacher,
+          reflectionRequest(
+            task,
+            parent.prompt.system,
+            minibatch,
+            rollout.outputs,
+            rollout.feedback,
+            rollout.scores,
+          ),
+          shared.cache,
+          seed + iteration,
+        );
+        const instruction = reflectedInstruction(reply);
+        await addIfBetter(
+          { ...parent.prompt, system: instruction },
+          parent.prompt,
+          minibatch,
+          rollout.scores,
+          iteration,
+          `reflection: ${JSON.stringify(instruction.slice(0, 80))}`,
+        );
+      }
+
+      // the best candidate on dev replaces the seed only when the improvement is significant
+      const best = candidates.reduce((a, b) => (mean(b.scores) > mean(a.scores) ? b : a));
+      const test = pairedBootstrap(baseline.scores, best.scores, { seed });
+      const chosen = test.difference > 0 && test.pValue < (options.alpha ?? 0.05) ? best : candidates[0];
+      const artifact = makeArtifact(
+        task,
+        'evolve',
+        seed,
+        tracker.used.studentCalls + tracker.used.teacherCalls,
+        chosen.prompt,
+        baseline.scores,
+        chosen.scores,
+      );
+      return { artifact, history };
+    },
+  };
+}
