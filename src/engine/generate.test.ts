@@ -80,6 +80,10 @@ describe('generation on stories260K', async () => {
     expect(alongside).toEqual((await generate(model, tokenizer, [other], { maxTokens: 40 }))[0]);
   });
 
+  it('no prompts, no results', async () => {
+    expect(await generate(model, tokenizer, [])).toEqual([]);
+  });
+
   it('zero new tokens finishes at once', async () => {
     expect(
       await generate(model, tokenizer, [{ tokens: prompt }, { tokens: prompt }], { maxTokens: 0 }),

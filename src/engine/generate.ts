@@ -66,6 +66,7 @@ export async function* generateStream(
     });
   }
   const B = prompts.length;
+  if (B === 0) return;
   const prefixLength = options.prefix ? options.prefix.lengths[0] : 0;
   const lengths = Int32Array.from(prompts, (prompt) => prompt.tokens.length);
   const T = Math.max(...lengths);
