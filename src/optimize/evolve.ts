@@ -16,7 +16,7 @@ import { makeArtifact, mean } from './artifact.js';
 import { BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
-import { ask, parseProposals } from './propose.js';
+import { ask, copiesData, parseProposals } from './propose.js';
 import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 
 /** Evolve settings. */
@@ -130,7 +130,6 @@ export function evolveOptimizer(
       const size = Math.min(settings.minibatch, options.train.length);
       const addIfBetter = async (
         child: TaskSpec['prompt'],
-        parent: TaskSpec['prompt'],
         minibatch: Example[],
         parentScores: number[],
         index: number,
@@ -167,14 +166,7 @@ export function evolveOptimizer(
           const merged = { ...a.prompt, demos: b.prompt.demos };
           const minibatch = shuffled(options.train, random).slice(0, size);
           const parent = await scorePrompt(task, a.prompt, minibatch, student, shared);
-          await addIfBetter(
-            merged,
-            a.prompt,
-            minibatch,
-            parent.scores,
-            iteration,
-            'merge of two frontier candidates',
-          );
+          await addIfBetter(merged, minibatch, parent.scores, iteration, 'merge of two frontier candidates');
           continue;
         }
         const parent = candidates[pick(weights, random)];
@@ -194,9 +186,18 @@ export function evolveOptimizer(
           seed + iteration,
         );
         const instruction = reflectedInstruction(reply);
+        if (copiesData(instruction, options.dev)) {
+          record({
+            index: iteration,
+            description: `rejected (copies validation text): ${JSON.stringify(instruction.slice(0, 80))}`,
+            score: 0,
+            accepted: false,
+            calls: 0,
+          });
+          continue;
+        }
         await addIfBetter(
           { ...parent.prompt, system: instruction },
-          parent.prompt,
           minibatch,
           rollout.scores,
           iteration,
