@@ -1,6 +1,7 @@
 // Reading prompt artifacts and applying them to a task spec (for `promptune eval --prompt`).
 import { readFileSync } from 'node:fs';
 import { ValidationError } from '../errors/index.js';
+import { pairedBootstrap } from '../eval/statistics.js';
 import type { Task } from '../tasks/load-task.js';
 import type { PromptArtifact } from './types.js';
 
@@ -63,4 +64,15 @@ export function makeArtifact(
     optimizer: { name: optimizer, seed, calls },
     scores: { seed: mean(seedScores), best: mean(bestScores), split: 'dev', n: bestScores.length },
   };
+}
+
+/** Whether `candidate` beats `incumbent` on the same examples with a significant paired improvement. */
+export function significantlyBetter(
+  incumbent: number[],
+  candidate: number[],
+  seed: number,
+  alpha = 0.05,
+): boolean {
+  const test = pairedBootstrap(incumbent, candidate, { seed });
+  return test.difference > 0 && test.pValue < alpha;
 }

@@ -3,13 +3,12 @@
 // random demo sets on dev. A candidate replaces the incumbent only when a paired bootstrap test says its
 // improvement is significant. Every call is counted against the budget; replays come from the cache.
 import { seededRandom } from '../engine/random.js';
-import { pairedBootstrap } from '../eval/statistics.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { BudgetExceeded, BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
-import { makeArtifact, mean } from './artifact.js';
+import { makeArtifact, mean, significantlyBetter } from './artifact.js';
 import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 
 /** Bootstrap settings. */
@@ -76,8 +75,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
           if (error instanceof BudgetExceeded) break;
           throw error;
         }
-        const test = pairedBootstrap(incumbent.scores, scored.scores, { seed: seed + c });
-        const accepted = test.difference > 0 && test.pValue < alpha;
+        const accepted = significantlyBetter(incumbent.scores, scored.scores, seed + c, alpha);
         if (accepted) incumbent = { prompt, scores: scored.scores };
         record({
           index: c,

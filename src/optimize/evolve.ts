@@ -8,11 +8,10 @@ import { PromptuneError } from '../errors/index.js';
 import { seededRandom } from '../engine/random.js';
 import type { EvaluatedModel } from '../eval/harness.js';
 import type { ResponseCache } from '../eval/response-cache.js';
-import { pairedBootstrap } from '../eval/statistics.js';
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import { makeArtifact, mean } from './artifact.js';
+import { makeArtifact, mean, significantlyBetter } from './artifact.js';
 import { BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
@@ -207,8 +206,9 @@ export function evolveOptimizer(
 
       // the best candidate on dev replaces the seed only when the improvement is significant
       const best = candidates.reduce((a, b) => (mean(b.scores) > mean(a.scores) ? b : a));
-      const test = pairedBootstrap(baseline.scores, best.scores, { seed });
-      const chosen = test.difference > 0 && test.pValue < (options.alpha ?? 0.05) ? best : candidates[0];
+      const chosen = significantlyBetter(baseline.scores, best.scores, seed, options.alpha)
+        ? best
+        : candidates[0];
       const artifact = makeArtifact(
         task,
         'evolve',

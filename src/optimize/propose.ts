@@ -6,12 +6,11 @@
 import { PromptuneError } from '../errors/index.js';
 import type { EvaluatedModel } from '../eval/harness.js';
 import { requestKey, type ResponseCache } from '../eval/response-cache.js';
-import { pairedBootstrap } from '../eval/statistics.js';
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import { BudgetExceeded, BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
-import { makeArtifact, mean } from './artifact.js';
+import { makeArtifact, mean, significantlyBetter } from './artifact.js';
 import type { OptimizeOptions, Optimizer, Trial } from './types.js';
 
 /** Propose settings. */
@@ -175,8 +174,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             if (error instanceof BudgetExceeded) break rounds;
             throw error;
           }
-          const test = pairedBootstrap(incumbent.scores, scored.scores, { seed: seed + index });
-          const accepted = test.difference > 0 && test.pValue < (options.alpha ?? 0.05);
+          const accepted = significantlyBetter(incumbent.scores, scored.scores, seed + index, options.alpha);
           if (accepted) incumbent = { prompt, scores: scored.scores, outputs: scored.outputs };
           tried.push({ instruction, score: mean(scored.scores) });
           record({

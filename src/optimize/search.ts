@@ -4,10 +4,9 @@
 // combination so far is validated on the full dev set and replaces the incumbent only on a significant
 // paired improvement.
 import { seededRandom } from '../engine/random.js';
-import { pairedBootstrap } from '../eval/statistics.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import { makeArtifact, mean } from './artifact.js';
+import { makeArtifact, mean, significantlyBetter } from './artifact.js';
 import { BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
@@ -170,8 +169,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
           const [bestKey] = [...averages.entries()].sort((a, b) => mean(b[1]) - mean(a[1]))[0];
           const best = bestKey.split(',').map(Number) as [number, number];
           const full = await scorePrompt(task, promptOf(best), options.dev, student, shared);
-          const test = pairedBootstrap(incumbent.scores, full.scores, { seed: seed + trial });
-          accepted = test.difference > 0 && test.pValue < (options.alpha ?? 0.05);
+          accepted = significantlyBetter(incumbent.scores, full.scores, seed + trial, options.alpha);
           if (accepted) incumbent = { prompt: promptOf(best), scores: full.scores };
         }
         record({
