@@ -5,11 +5,12 @@
 import { seededRandom } from '../engine/random.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import { BudgetExceeded, BudgetTracker } from './budget.js';
+import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
-import { makeArtifact, mean, significantlyBetter } from './artifact.js';
-import type { OptimizeOptions, Optimizer, Trial } from './types.js';
+import { mean, significantlyBetter } from './artifact.js';
+import { startRun } from './run.js';
+import type { OptimizeOptions, Optimizer } from './types.js';
 
 /** Bootstrap settings. */
 export interface BootstrapSettings {
@@ -22,43 +23,17 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
   return {
     name: 'bootstrap',
     async optimize(task: Task, options: OptimizeOptions) {
-      const seed = options.seed ?? 0;
-      const random = seededRandom(seed);
-      const tracker = new BudgetTracker(options.budget);
-      const student = tracker.wrap(options.student, 'student');
-      const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
-      const alpha = options.alpha ?? 0.05;
-      const history: Trial[] = [];
-      const shared = { cache: options.cache, stateDirectory: options.stateDirectory };
-      const record = (trial: Trial) => {
-        history.push(trial);
-        options.onTrial?.(trial);
-      };
-
-      const seedPrompt = task.spec.prompt;
-      const baseline = await scorePrompt(task, seedPrompt, options.dev, student, shared);
-      let incumbent = { prompt: seedPrompt, scores: baseline.scores };
-      record({
-        index: 0,
-        description: `seed prompt (${seedPrompt.demos.length} demos)`,
-        score: mean(baseline.scores),
-        accepted: true,
-        calls: baseline.calls,
+      const run = await startRun(task, options, 'bootstrap', {
+        seedDescription: `seed prompt (${task.spec.prompt.demos.length} demos)`,
       });
+      const { seed, tracker, student, shared, baseline, record } = run;
+      const random = seededRandom(seed);
+      const alpha = options.alpha ?? 0.05;
+      const seedPrompt = task.spec.prompt;
+      let incumbent = { prompt: seedPrompt, scores: baseline.scores };
 
       // bootstrap demonstrations: examples the teacher (or student) answers correctly with the seed prompt
-      const labeller = teacher
-        ? { model: teacher, role: 'teacher' as const }
-        : { model: student, role: 'student' as const };
-      const pool = await demoPool(
-        task,
-        options.train,
-        settings.maxDemos * 3,
-        labeller,
-        tracker,
-        random,
-        shared,
-      );
+      const pool = await demoPool(task, run, options.train, settings.maxDemos * 3, random);
 
       for (let c = 1; c <= settings.candidates; c++) {
         if (!tracker.fits('student', options.dev.length)) break;
@@ -86,16 +61,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         });
       }
 
-      const artifact = makeArtifact(
-        task,
-        'bootstrap',
-        seed,
-        tracker.used.studentCalls + tracker.used.teacherCalls,
-        incumbent.prompt,
-        baseline.scores,
-        incumbent.scores,
-      );
-      return { artifact, history };
+      return run.finish(incumbent.prompt, incumbent.scores);
     },
   };
 }

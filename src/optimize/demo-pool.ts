@@ -1,11 +1,9 @@
 // Demonstration candidates for few-shot prompts: training examples that a labelling model answers
 // correctly with the seed prompt (DSPy's bootstrapping), in a seeded order. Shared by bootstrap and search.
-import type { EvaluatedModel } from '../eval/harness.js';
-import type { ResponseCache } from '../eval/response-cache.js';
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
-import type { BudgetTracker } from './budget.js';
 import { scorePrompt } from './candidate.js';
+import type { OptimizerRun } from './run.js';
 
 /** A seeded Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: T[], random: () => number): T[] {
@@ -18,25 +16,27 @@ export function shuffled<T>(items: T[], random: () => number): T[] {
 }
 
 /**
- * Up to `wanted` training examples the labeller gets right with the task's seed prompt, labelling at
- * most three batches of `wanted` (so a model that rarely succeeds cannot spend the budget here). When
- * none succeeds, the first examples of the shuffled order stand in (their gold targets are the demos).
+ * Up to `wanted` training examples that the run's teacher (else its student) gets right with the task's
+ * seed prompt, labelling at most three batches of `wanted` (so a model that rarely succeeds cannot spend
+ * the budget here). When none succeeds, the first examples of the shuffled order stand in (their gold
+ * targets are the demos).
  */
 export async function demoPool(
   task: Task,
+  run: OptimizerRun,
   train: Example[],
   wanted: number,
-  labeller: { model: EvaluatedModel; role: 'student' | 'teacher' },
-  tracker: BudgetTracker,
   random: () => number,
-  shared: { cache?: ResponseCache; stateDirectory?: string },
 ): Promise<Example[]> {
+  const [labeller, role] = run.teacher
+    ? [run.teacher, 'teacher' as const]
+    : [run.student, 'student' as const];
   const order = shuffled(train, random);
   const pool: Example[] = [];
   for (let start = 0; start < Math.min(order.length, 3 * wanted) && pool.length < wanted; start += wanted) {
     const batch = order.slice(start, start + wanted);
-    if (!tracker.fits(labeller.role, batch.length)) break;
-    const { scores } = await scorePrompt(task, task.spec.prompt, batch, labeller.model, shared);
+    if (!run.tracker.fits(role, batch.length)) break;
+    const { scores } = await scorePrompt(task, task.spec.prompt, batch, labeller, run.shared);
     batch.forEach((example, i) => scores[i] >= 1 && pool.push(example));
   }
   return pool.length ? pool : order.slice(0, wanted);

@@ -6,17 +6,15 @@
 // the seed only on a significant paired improvement on dev.
 import { PromptuneError } from '../errors/index.js';
 import { seededRandom } from '../engine/random.js';
-import type { EvaluatedModel } from '../eval/harness.js';
-import type { ResponseCache } from '../eval/response-cache.js';
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import { makeArtifact, mean, significantlyBetter } from './artifact.js';
-import { BudgetTracker } from './budget.js';
+import { mean, significantlyBetter } from './artifact.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
 import { ask, copiesData, parseProposals } from './propose.js';
-import type { OptimizeOptions, Optimizer, Trial } from './types.js';
+import { startRun } from './run.js';
+import type { OptimizeOptions, Optimizer } from './types.js';
 
 /** Evolve settings. */
 export interface EvolveSettings {
@@ -98,34 +96,14 @@ export function evolveOptimizer(
   return {
     name: 'evolve',
     async optimize(task: Task, options: OptimizeOptions) {
-      const seed = options.seed ?? 0;
-      const random = seededRandom(seed);
-      const tracker = new BudgetTracker(options.budget);
-      const student = tracker.wrap(options.student, 'student');
-      if (!options.teacher)
-        throw new PromptuneError('the evolve optimizer needs a teacher model', {
-          code: 'OPTIMIZE_NO_TEACHER',
-          hint: 'Pass --teacher <model> (it may be the same as --model).',
-        });
-      const teacher: EvaluatedModel = tracker.wrap(options.teacher, 'teacher');
-      const shared: { cache?: ResponseCache; stateDirectory?: string } = {
-        cache: options.cache,
-        stateDirectory: options.stateDirectory,
-      };
-      const history: Trial[] = [];
-      const record = (trial: Trial) => {
-        history.push(trial);
-        options.onTrial?.(trial);
-      };
-      const baseline = await scorePrompt(task, task.spec.prompt, options.dev, student, shared);
-      const candidates: Candidate[] = [{ prompt: task.spec.prompt, scores: baseline.scores }];
-      record({
-        index: 0,
-        description: 'seed prompt',
-        score: mean(baseline.scores),
-        accepted: true,
-        calls: baseline.calls,
+      const run = await startRun(task, options, 'evolve', {
+        requireTeacher: true,
+        seedDescription: 'seed prompt',
       });
+      const { seed, tracker, student, shared, baseline, record } = run;
+      const teacher = run.teacher!; // startRun refused a run without one
+      const random = seededRandom(seed);
+      const candidates: Candidate[] = [{ prompt: task.spec.prompt, scores: baseline.scores }];
       const size = Math.min(settings.minibatch, options.train.length);
       const addIfBetter = async (
         child: TaskSpec['prompt'],
@@ -209,16 +187,7 @@ export function evolveOptimizer(
       const chosen = significantlyBetter(baseline.scores, best.scores, seed, options.alpha)
         ? best
         : candidates[0];
-      const artifact = makeArtifact(
-        task,
-        'evolve',
-        seed,
-        tracker.used.studentCalls + tracker.used.teacherCalls,
-        chosen.prompt,
-        baseline.scores,
-        chosen.scores,
-      );
-      return { artifact, history };
+      return run.finish(chosen.prompt, chosen.scores);
     },
   };
 }

@@ -8,10 +8,11 @@ import type { EvaluatedModel } from '../eval/harness.js';
 import { requestKey, type ResponseCache } from '../eval/response-cache.js';
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
-import { BudgetExceeded, BudgetTracker } from './budget.js';
+import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
-import { makeArtifact, mean, significantlyBetter } from './artifact.js';
-import type { OptimizeOptions, Optimizer, Trial } from './types.js';
+import { mean, significantlyBetter } from './artifact.js';
+import { startRun } from './run.js';
+import type { OptimizeOptions, Optimizer } from './types.js';
 
 /** Propose settings. */
 export interface ProposeSettings {
@@ -50,6 +51,21 @@ export function parseProposals(reply: string): string[] {
     .split('\n')
     .map((line) => /^\s*INSTRUCTION:\s*(.+?)\s*$/i.exec(line)?.[1])
     .filter((instruction): instruction is string => Boolean(instruction));
+}
+
+/** The proposals in a reply; a reply without any stops the run loudly rather than making no progress. */
+function requireProposals(reply: string): string[] {
+  const proposals = parseProposals(reply);
+  if (proposals.length === 0) {
+    throw new PromptuneError(
+      `the teacher's reply held no proposals: ${JSON.stringify(reply.slice(0, 200))}`,
+      {
+        code: 'OPTIMIZE_TEACHER_UNPARSEABLE',
+        hint: 'Use a stronger teacher model, or check that it follows the "INSTRUCTION:" format.',
+      },
+    );
+  }
+  return proposals;
 }
 
 /** Whether an instruction repeats 20 or more characters of any dev input verbatim. */
@@ -98,32 +114,15 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
   return {
     name: 'propose',
     async optimize(task: Task, options: OptimizeOptions) {
-      const seed = options.seed ?? 0;
-      const tracker = new BudgetTracker(options.budget);
-      const student = tracker.wrap(options.student, 'student');
-      if (!options.teacher)
-        throw new PromptuneError('the propose optimizer needs a teacher model', {
-          code: 'OPTIMIZE_NO_TEACHER',
-          hint: 'Pass --teacher <model> (it may be the same as --model).',
-        });
-      const teacher = tracker.wrap(options.teacher, 'teacher');
-      const shared = { cache: options.cache, stateDirectory: options.stateDirectory };
-      const history: Trial[] = [];
-      const record = (trial: Trial) => {
-        history.push(trial);
-        options.onTrial?.(trial);
-      };
+      const run = await startRun(task, options, 'propose', {
+        requireTeacher: true,
+        seedDescription: `seed instruction ${JSON.stringify(task.spec.prompt.system ?? '')}`,
+      });
+      const { seed, tracker, student, shared, baseline, record } = run;
+      const teacher = run.teacher!; // startRun refused a run without one
       const seedPrompt = task.spec.prompt;
-      const baseline = await scorePrompt(task, seedPrompt, options.dev, student, shared);
       let incumbent = { prompt: seedPrompt, scores: baseline.scores, outputs: baseline.outputs };
       const tried = [{ instruction: seedPrompt.system ?? '', score: mean(baseline.scores) }];
-      record({
-        index: 0,
-        description: `seed instruction ${JSON.stringify(seedPrompt.system ?? '')}`,
-        score: tried[0].score,
-        accepted: true,
-        calls: baseline.calls,
-      });
       const examplesForTeacher = options.train.slice(0, 5);
       let index = 0;
       rounds: for (let round = 0; round < settings.rounds; round++) {
@@ -143,16 +142,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           options.cache,
           seed + round,
         );
-        const proposals = parseProposals(reply);
-        if (proposals.length === 0) {
-          throw new PromptuneError(
-            `the teacher's reply held no proposals: ${JSON.stringify(reply.slice(0, 200))}`,
-            {
-              code: 'OPTIMIZE_TEACHER_UNPARSEABLE',
-              hint: 'Use a stronger teacher model, or check that it follows the "INSTRUCTION:" format.',
-            },
-          );
-        }
+        const proposals = requireProposals(reply);
         for (const instruction of proposals) {
           index++;
           if (copiesData(instruction, options.dev)) {
@@ -186,16 +176,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           });
         }
       }
-      const artifact = makeArtifact(
-        task,
-        'propose',
-        seed,
-        tracker.used.studentCalls + tracker.used.teacherCalls,
-        incumbent.prompt,
-        baseline.scores,
-        incumbent.scores,
-      );
-      return { artifact, history };
+      return run.finish(incumbent.prompt, incumbent.scores);
     },
   };
 }
@@ -225,15 +206,6 @@ export async function askForInstructions(
     cache,
     seed,
   );
-  const proposals = parseProposals(reply);
-  if (proposals.length === 0) {
-    throw new PromptuneError(
-      `the teacher's reply held no proposals: ${JSON.stringify(reply.slice(0, 200))}`,
-      {
-        code: 'OPTIMIZE_TEACHER_UNPARSEABLE',
-        hint: 'Use a stronger teacher model, or check that it follows the "INSTRUCTION:" format.',
-      },
-    );
-  }
+  const proposals = requireProposals(reply);
   return proposals.filter((instruction) => !copiesData(instruction, dev));
 }

@@ -6,12 +6,12 @@
 import { seededRandom } from '../engine/random.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import { makeArtifact, mean, significantlyBetter } from './artifact.js';
-import { BudgetTracker } from './budget.js';
+import { mean, significantlyBetter } from './artifact.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { askForInstructions } from './propose.js';
-import type { OptimizeOptions, Optimizer, Trial } from './types.js';
+import { startRun } from './run.js';
+import type { OptimizeOptions, Optimizer } from './types.js';
 
 /** Search settings. */
 export interface SearchSettings {
@@ -79,27 +79,11 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
   return {
     name: 'search',
     async optimize(task: Task, options: OptimizeOptions) {
-      const seed = options.seed ?? 0;
+      const run = await startRun(task, options, 'search', { seedDescription: 'seed prompt' });
+      const { seed, tracker, student, teacher, shared, baseline, record } = run;
       const random = seededRandom(seed);
-      const tracker = new BudgetTracker(options.budget);
-      const student = tracker.wrap(options.student, 'student');
-      const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
-      const shared = { cache: options.cache, stateDirectory: options.stateDirectory };
-      const history: Trial[] = [];
-      const record = (trial: Trial) => {
-        history.push(trial);
-        options.onTrial?.(trial);
-      };
       const seedPrompt = task.spec.prompt;
-      const baseline = await scorePrompt(task, seedPrompt, options.dev, student, shared);
       let incumbent = { prompt: seedPrompt, scores: baseline.scores };
-      record({
-        index: 0,
-        description: 'seed prompt',
-        score: mean(baseline.scores),
-        accepted: true,
-        calls: baseline.calls,
-      });
 
       // the search space
       const instructions = [
@@ -116,18 +100,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
             )
           : []),
       ];
-      const labeller = teacher
-        ? { model: teacher, role: 'teacher' as const }
-        : { model: student, role: 'student' as const };
-      const pool = await demoPool(
-        task,
-        options.train,
-        settings.maxDemos * 3,
-        labeller,
-        tracker,
-        random,
-        shared,
-      );
+      const pool = await demoPool(task, run, options.train, settings.maxDemos * 3, random);
       const demoSets = [
         seedPrompt.demos,
         ...Array.from({ length: settings.demoSets }, () =>
@@ -180,16 +153,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
           calls: scored.calls,
         });
       }
-      const artifact = makeArtifact(
-        task,
-        'search',
-        seed,
-        tracker.used.studentCalls + tracker.used.teacherCalls,
-        incumbent.prompt,
-        baseline.scores,
-        incumbent.scores,
-      );
-      return { artifact, history };
+      return run.finish(incumbent.prompt, incumbent.scores);
     },
   };
 }
