@@ -7,8 +7,11 @@ import { readExamples } from '../tasks/dataset.js';
 
 /** Examples of one file, with their raw targets (for label detection). */
 export interface SoftData {
+  path: string;
   examples: TokenizedExample[];
+  inputs: string[];
   targets: string[];
+  lines: number[];
 }
 
 /** Reads and tokenizes `path`; virtualTokens is the prompt length every example must fit beside. */
@@ -39,7 +42,13 @@ export function readSoftData(
     }
     return example;
   });
-  return { examples, targets: rows.map((row) => String(row.target)) };
+  return {
+    path,
+    examples,
+    inputs: rows.map((row) => String(row.fields[fields.input])),
+    targets: rows.map((row) => String(row.target)),
+    lines: rows.map((row) => row.line),
+  };
 }
 
 /** The distinct targets when there are few (a label task), else undefined. */
@@ -49,16 +58,8 @@ export function labelSet(targets: string[], limit = 10): string[] | undefined {
 }
 
 /** For each example, its input continued by every label (the true one among them). */
-export function labelCandidates(
-  loaded: LoadedModel,
-  path: string,
-  fields: { input: string; target: string },
-  labels: string[],
-): TokenizedExample[][] {
-  const rows = readExamples(path, { inputFields: [fields.input], targetField: fields.target });
-  return rows.map((row) =>
-    labels.map((label) =>
-      tokenizeExample(loaded.tokenizer, String(row.fields[fields.input]), label, `${path}:${row.line}`),
-    ),
+export function labelCandidates(loaded: LoadedModel, data: SoftData, labels: string[]): TokenizedExample[][] {
+  return data.inputs.map((input, i) =>
+    labels.map((label) => tokenizeExample(loaded.tokenizer, input, label, `${data.path}:${data.lines[i]}`)),
   );
 }

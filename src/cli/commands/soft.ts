@@ -172,7 +172,7 @@ const train = defineCommand({
       patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
       seed,
       directory: args.out,
-      devCandidates: labels ? labelCandidates(loaded, paths.dev, fields, labels) : undefined,
+      devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
       onProgress: (progress) => {
         const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
         bar.update(
@@ -264,7 +264,7 @@ const evaluateCommand = defineCommand({
     const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
     const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
     const result = evaluatePrompt(loaded.model, prompt, data.examples, {
-      candidates: labels ? labelCandidates(loaded, args.data, fields, labels) : undefined,
+      candidates: labels ? labelCandidates(loaded, data, labels) : undefined,
     });
     const summary = {
       accuracy: result.exactMatch,
