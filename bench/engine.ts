@@ -19,13 +19,12 @@ import {
 import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
+import { line, median } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, '.out', 'engine');
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const line = (text: string) => process.stdout.write(text + '\n');
 
 function randomTokens(count: number, vocabulary: number, seed: number): Int32Array {
   const random = seededRandom(seed);

@@ -12,10 +12,10 @@ import { resolveModel } from '../src/providers/index.js';
 import { listen } from '../src/serve/listen.js';
 import { taskFromObject } from '../src/tasks/load-task.js';
 import type { Example } from '../src/tasks/dataset.js';
+import { line } from './report.js';
 
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const count = Number(process.env.BENCH_EXAMPLES ?? 512);
-const line = (text: string) => process.stdout.write(text + '\n');
 
 const stub = new Hono();
 stub.post('/v1/chat/completions', async (context) => {

@@ -14,11 +14,11 @@ import {
   type PromptInit,
 } from '../src/soft/index.js';
 import { readExamples } from '../src/tasks/dataset.js';
+import { line } from './report.js';
 
 const datasets = join(import.meta.dirname ?? '.', '..', '..', 'shared', 'datasets');
 const peftTest: Record<string, number> = { name: 0.973, animal: 0.941, gender: 0.918 };
 const handWrittenTest: Record<string, number> = { name: 0.492, animal: 0.648, gender: 0.5 };
-const line = (text: string) => process.stdout.write(text + '\n');
 const { model, tokenizer } = await loadModel(
   join(datasets, '..', 'models', 'stories260K', 'stories260K.gguf'),
 );

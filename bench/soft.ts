@@ -15,13 +15,12 @@ import {
 import { buildBatch, promptGradient, type SoftPrompt } from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
+import { line, median } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, '.out', 'soft');
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const line = (text: string) => process.stdout.write(text + '\n');
 
 const [B, N, textTokens, targetTokens] = [8, 20, 128, 4];
 mkdirSync(work, { recursive: true });
