@@ -168,9 +168,23 @@ describe('promptune optimize', () => {
       '80',
       '--out',
       'prompt.json',
+      '--report',
+      'report.html',
+      '--push',
+      '--label',
+      'staging',
     );
     expect(result.status).toBe(0);
-    expect(result.stderr).toMatch(/estimated calls: about \d+/);
+    expect(result.stderr).toMatch(
+      /bootstrap \(light\), 16 dev examples: at most \d+ student and 0 teacher calls, about \d+ tokens, \$0\.0000; student calls capped at 80/,
+    );
+    // on this tiny model no candidate is significantly better: the seed prompt is registered and labelled
+    expect(result.stdout).toContain('the seed prompt is kept as animal@1 (labelled staging)');
+    expect(readFileSync(join(cwd, 'report.html'), 'utf8')).toContain(
+      '<h2>Final prompt against the seed</h2>',
+    );
+    const staged = JSON.parse(run(cwd, 'registry', 'show', 'animal@staging', '--json').stdout).version;
+    expect(staged.run.datasets.dev).toMatch(/^[0-9a-f]{64}$/);
     const artifact = JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8'));
     expect(artifact).toMatchObject({
       format: 'promptune-prompt',

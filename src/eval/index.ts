@@ -7,6 +7,8 @@ export {
   type ExampleResult,
   type EvaluatedModel,
 } from './harness.js';
+export { judgeGenerator } from './judge-generator.js';
+export { escapeHtml } from './html.js';
 export { summarize, type EvaluationReport } from './report.js';
 export { renderReportHtml } from './report-html.js';
 export { compareReports, type Comparison } from './compare.js';

@@ -1,12 +1,8 @@
 // A self-contained HTML page for an evaluation report (inline CSS, no scripts, no network):
 // score with interval, metrics, confusion matrix, latency, tokens and cost, and every example.
+import { escapeHtml as escape } from './html.js';
 import type { EvaluationReport } from './report.js';
 
-const escape = (text: unknown) =>
-  String(typeof text === 'string' ? text : JSON.stringify(text)).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 const number = (value: number | undefined, digits = 3) => (value === undefined ? '—' : value.toFixed(digits));
 
 /** The report as one HTML document. */

@@ -10,7 +10,7 @@ import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { mean, significantlyBetter } from './artifact.js';
 import { startRun } from './run.js';
-import type { OptimizeOptions, Optimizer } from './types.js';
+import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 
 /** Bootstrap settings. */
 export interface BootstrapSettings {
@@ -30,13 +30,23 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
       const random = seededRandom(seed);
       const alpha = options.alpha ?? 0.05;
       const seedPrompt = task.spec.prompt;
-      let incumbent = { prompt: seedPrompt, scores: baseline.scores };
+      let incumbent: ScoredPrompt = {
+        prompt: seedPrompt,
+        scores: baseline.scores,
+        outputs: baseline.outputs,
+      };
+      let stopped: string | undefined;
 
       // bootstrap demonstrations: examples the teacher (or student) answers correctly with the seed prompt
       const pool = await demoPool(task, run, options.train, settings.maxDemos * 3, random);
 
       for (let c = 1; c <= settings.candidates; c++) {
-        if (!tracker.fits('student', options.dev.length)) break;
+        stopped = run.stopReason(incumbent.scores);
+        if (stopped) break;
+        if (!tracker.fits('student', options.dev.length)) {
+          stopped = 'the student budget cannot score another candidate';
+          break;
+        }
         const count = 1 + Math.floor(random() * Math.min(settings.maxDemos, pool.length));
         const chosen = shuffled(pool, random).slice(0, count);
         const prompt: TaskSpec['prompt'] = {
@@ -47,21 +57,23 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         try {
           scored = await scorePrompt(task, prompt, options.dev, student, shared);
         } catch (error) {
-          if (error instanceof BudgetExceeded) break;
-          throw error;
+          if (!(error instanceof BudgetExceeded)) throw error;
+          stopped = error.message;
+          break;
         }
         const accepted = significantlyBetter(incumbent.scores, scored.scores, seed + c, alpha);
-        if (accepted) incumbent = { prompt, scores: scored.scores };
+        if (accepted) incumbent = { prompt, scores: scored.scores, outputs: scored.outputs };
         record({
           index: c,
           description: `${count} demos (lines ${chosen.map((example) => example.line).join(', ')})`,
           score: mean(scored.scores),
           accepted,
           calls: scored.calls,
+          parseRate: scored.parseRate,
         });
       }
 
-      return run.finish(incumbent.prompt, incumbent.scores);
+      return run.finish(incumbent, stopped);
     },
   };
 }

@@ -2,6 +2,7 @@
 // correctly with the seed prompt (DSPy's bootstrapping), in a seeded order. Shared by bootstrap and search.
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
+import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import type { OptimizerRun } from './run.js';
 
@@ -36,7 +37,13 @@ export async function demoPool(
   for (let start = 0; start < Math.min(order.length, 3 * wanted) && pool.length < wanted; start += wanted) {
     const batch = order.slice(start, start + wanted);
     if (!run.tracker.fits(role, batch.length)) break;
-    const { scores } = await scorePrompt(task, task.spec.prompt, batch, labeller, run.shared);
+    let scores: number[];
+    try {
+      ({ scores } = await scorePrompt(task, task.spec.prompt, batch, labeller, run.shared));
+    } catch (error) {
+      if (error instanceof BudgetExceeded) break; // a token or money cap: keep what was labelled
+      throw error;
+    }
     batch.forEach((example, i) => scores[i] >= 1 && pool.push(example));
   }
   return pool.length ? pool : order.slice(0, wanted);

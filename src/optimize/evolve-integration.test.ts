@@ -33,7 +33,7 @@ describe('evolve through the OpenAI-compatible server', () => {
       teacher: remote,
       train: loadSplit(task, 'train').slice(0, 16),
       dev: loadSplit(task, 'dev').slice(0, 8),
-      budget: { studentCalls: 120, teacherCalls: 5 },
+      budget: { student: { calls: 120 }, teacher: { calls: 5 } },
       stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-evolve-')),
       onTrial: (trial) => trials.push(trial.description),
     });

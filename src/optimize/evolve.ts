@@ -10,11 +10,12 @@ import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { mean, significantlyBetter } from './artifact.js';
+import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
 import { ask, copiesData, parseProposals } from './propose.js';
 import { startRun } from './run.js';
-import type { OptimizeOptions, Optimizer } from './types.js';
+import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 
 /** Evolve settings. */
 export interface EvolveSettings {
@@ -23,10 +24,7 @@ export interface EvolveSettings {
   mergeEvery: number;
 }
 
-interface Candidate {
-  prompt: TaskSpec['prompt'];
-  scores: number[]; // per dev example
-}
+type Candidate = ScoredPrompt; // scores and outputs per dev example
 
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -72,11 +70,16 @@ export function reflectionRequest(
   ].join('\n\n');
 }
 
-/** The instruction in a reflection reply: the INSTRUCTION: line, else the first non-empty line. */
-function reflectedInstruction(reply: string): string {
+/**
+ * The instruction in a reflection reply: the INSTRUCTION: line, else the contents of a ``` block, else
+ * the first non-empty line.
+ */
+export function reflectedInstruction(reply: string): string {
   const [marked] = parseProposals(reply);
+  const fenced = /```[^\n]*\n([\s\S]*?)```/.exec(reply)?.[1]?.trim();
   const instruction =
     marked ??
+    (fenced || undefined) ??
     reply
       .split('\n')
       .map((line) => line.trim())
@@ -103,7 +106,11 @@ export function evolveOptimizer(
       const { seed, tracker, student, shared, baseline, record } = run;
       const teacher = run.teacher!; // startRun refused a run without one
       const random = seededRandom(seed);
-      const candidates: Candidate[] = [{ prompt: task.spec.prompt, scores: baseline.scores }];
+      const candidates: Candidate[] = [
+        { prompt: task.spec.prompt, scores: baseline.scores, outputs: baseline.outputs },
+      ];
+      let stopped: string | undefined;
+      const best = () => candidates.reduce((a, b) => (mean(b.scores) > mean(a.scores) ? b : a));
       const size = Math.min(settings.minibatch, options.train.length);
       const addIfBetter = async (
         child: TaskSpec['prompt'],
@@ -119,7 +126,7 @@ export function evolveOptimizer(
         let devScore = mean(trial.scores);
         if (better) {
           const full = await scorePrompt(task, child, options.dev, student, shared);
-          candidates.push({ prompt: child, scores: full.scores });
+          candidates.push({ prompt: child, scores: full.scores, outputs: full.outputs });
           devScore = mean(full.scores);
         }
         record({
@@ -128,66 +135,83 @@ export function evolveOptimizer(
           score: devScore,
           accepted: better,
           calls: trial.calls,
+          parseRate: trial.parseRate,
         });
         return better;
       };
 
-      for (let iteration = 1; iteration <= settings.iterations; iteration++) {
-        if (!tracker.fits('student', size) || !tracker.fits('teacher', 1)) break;
-        const weights = frontierWeights(candidates);
-        if (iteration % settings.mergeEvery === 0 && weights.size >= 2) {
-          // merge: one frontier candidate's instruction with another's demos
-          const [a, b] = shuffled([...weights.keys()], random)
-            .slice(0, 2)
-            .map((i) => candidates[i]);
-          const merged = { ...a.prompt, demos: b.prompt.demos };
+      try {
+        for (let iteration = 1; iteration <= settings.iterations; iteration++) {
+          stopped = run.stopReason(best().scores, { significance: false });
+          if (stopped) break;
+          if (!tracker.fits('student', size) || !tracker.fits('teacher', 1)) {
+            stopped = 'the budget cannot run another iteration';
+            break;
+          }
+          const weights = frontierWeights(candidates);
+          if (iteration % settings.mergeEvery === 0 && weights.size >= 2) {
+            // merge: one frontier candidate's instruction with another's demos
+            const [a, b] = shuffled([...weights.keys()], random)
+              .slice(0, 2)
+              .map((i) => candidates[i]);
+            const merged = { ...a.prompt, demos: b.prompt.demos };
+            const minibatch = shuffled(options.train, random).slice(0, size);
+            const parent = await scorePrompt(task, a.prompt, minibatch, student, shared);
+            await addIfBetter(
+              merged,
+              minibatch,
+              parent.scores,
+              iteration,
+              'merge of two frontier candidates',
+            );
+            continue;
+          }
+          const parent = candidates[pick(weights, random)];
           const minibatch = shuffled(options.train, random).slice(0, size);
-          const parent = await scorePrompt(task, a.prompt, minibatch, student, shared);
-          await addIfBetter(merged, minibatch, parent.scores, iteration, 'merge of two frontier candidates');
-          continue;
-        }
-        const parent = candidates[pick(weights, random)];
-        const minibatch = shuffled(options.train, random).slice(0, size);
-        const rollout = await scorePrompt(task, parent.prompt, minibatch, student, shared);
-        const reply = await ask(
-          teacher,
-          reflectionRequest(
-            task,
-            parent.prompt.system,
+          const rollout = await scorePrompt(task, parent.prompt, minibatch, student, shared);
+          const reply = await ask(
+            teacher,
+            reflectionRequest(
+              task,
+              parent.prompt.system,
+              minibatch,
+              rollout.outputs,
+              rollout.feedback,
+              rollout.scores,
+            ),
+            shared.cache,
+            seed + iteration,
+          );
+          const instruction = reflectedInstruction(reply);
+          if (copiesData(instruction, options.dev)) {
+            record({
+              index: iteration,
+              description: `rejected (copies validation text): ${JSON.stringify(instruction.slice(0, 80))}`,
+              score: 0,
+              accepted: false,
+              calls: 0,
+            });
+            continue;
+          }
+          await addIfBetter(
+            { ...parent.prompt, system: instruction },
             minibatch,
-            rollout.outputs,
-            rollout.feedback,
             rollout.scores,
-          ),
-          shared.cache,
-          seed + iteration,
-        );
-        const instruction = reflectedInstruction(reply);
-        if (copiesData(instruction, options.dev)) {
-          record({
-            index: iteration,
-            description: `rejected (copies validation text): ${JSON.stringify(instruction.slice(0, 80))}`,
-            score: 0,
-            accepted: false,
-            calls: 0,
-          });
-          continue;
+            iteration,
+            `reflection: ${JSON.stringify(instruction.slice(0, 80))}`,
+          );
         }
-        await addIfBetter(
-          { ...parent.prompt, system: instruction },
-          minibatch,
-          rollout.scores,
-          iteration,
-          `reflection: ${JSON.stringify(instruction.slice(0, 80))}`,
-        );
+      } catch (error) {
+        if (!(error instanceof BudgetExceeded)) throw error;
+        stopped = error.message;
       }
 
       // the best candidate on dev replaces the seed only when the improvement is significant
-      const best = candidates.reduce((a, b) => (mean(b.scores) > mean(a.scores) ? b : a));
-      const chosen = significantlyBetter(baseline.scores, best.scores, seed, options.alpha)
-        ? best
+      const top = best();
+      const chosen = significantlyBetter(baseline.scores, top.scores, seed, options.alpha)
+        ? top
         : candidates[0];
-      return run.finish(chosen.prompt, chosen.scores);
+      return run.finish(chosen, stopped);
     },
   };
 }

@@ -1,8 +1,33 @@
 // Public surface of hard-prompt optimization.
-export type { Budget, OptimizeOptions, Optimizer, PromptArtifact, Trial } from './types.js';
+export type {
+  Budget,
+  OptimizeOptions,
+  OptimizeResult,
+  Optimizer,
+  PromptArtifact,
+  Role,
+  RoleBudget,
+  RoleUsage,
+  RunDetails,
+  ScoredPrompt,
+  Trial,
+} from './types.js';
 export { BudgetExceeded, BudgetTracker } from './budget.js';
 export { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
 export { applyArtifact, readArtifact } from './artifact.js';
 export { proposeOptimizer, parseProposals, copiesData, type ProposeSettings } from './propose.js';
 export { searchOptimizer, tpeSuggest, defaultSearchSettings, type SearchSettings } from './search.js';
-export { evolveOptimizer, frontierWeights, type EvolveSettings } from './evolve.js';
+export { evolveOptimizer, frontierWeights, reflectedInstruction, type EvolveSettings } from './evolve.js';
+export {
+  estimateSpend,
+  makeOptimizer,
+  maximumCalls,
+  optimizerNames,
+  presets,
+  type OptimizerName,
+  type Preset,
+  type SpendEstimate,
+} from './presets.js';
+export { renderOptimizationHtml, promptLines } from './report-html.js';
+export { lineDiff, type DiffLine } from './line-diff.js';
+export { noSignificantGainPossible } from './run.js';

@@ -57,12 +57,13 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
         ...teacherOf(),
         train,
         dev,
-        budget: { studentCalls: 400 },
+        budget: { student: { calls: 400 } },
         seed: 1,
         stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
       });
       expect(artifact.scores.seed).toBe(0);
       expect(artifact.scores.best).toBe(1);
+      expect(artifact.optimizer.stopped).toMatch(/perfect/); // early stopping: nothing left to gain
       expect(model.calls).toBeLessThanOrEqual(400);
       expect(history.some((trial) => trial.accepted && trial.index > 0)).toBe(true);
       // the artifact is plain JSON and carries no training data beyond its demos
@@ -83,13 +84,67 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
             ...teacherOf(),
             train,
             dev,
-            budget: { studentCalls: cap },
+            budget: { student: { calls: cap } },
             seed: 2,
             stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
           })
           .catch(() => undefined);
         expect(model.calls).toBeLessThanOrEqual(cap);
       }
+    });
+
+    it('never exceeds a money cap, and counts dollars per role', async () => {
+      const model = newStudent();
+      const prices = {
+        'scripted-sums': { input: 1000, output: 1000 },
+        'scripted-teacher': { input: 1000, output: 1000 },
+      };
+      const cap = 0.5;
+      const result = await make()
+        .optimize(task, {
+          student: studentOf(model),
+          ...teacherOf(),
+          train,
+          dev,
+          budget: { total: { dollars: cap } },
+          prices,
+          seed: 4,
+          stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+        })
+        .catch(() => undefined);
+      // each scripted call uses 10 + 1 tokens (student) or 50 + 20 (teacher) at $1000 per million
+      const teacherCalls = result?.details.usage.teacher.calls ?? 0;
+      expect(model.calls * 11 * 1e-3 + teacherCalls * 70 * 1e-3).toBeLessThanOrEqual(cap);
+      if (result) {
+        const spent = result.details.usage.student.dollars! + result.details.usage.teacher.dollars!;
+        expect(spent).toBeCloseTo(model.calls * 0.011 + teacherCalls * 0.07, 9);
+        expect(result.details.stopped).toMatch(/dollar budget/);
+      }
+    });
+
+    it('stops early when the prompt is perfect, or after `patience` trials without progress', async () => {
+      const perfect = await make().optimize(task, {
+        student: studentOf(new ScriptedLanguageModel('scripted-sums', () => true)),
+        ...teacherOf(),
+        train,
+        dev,
+        budget: {},
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+      });
+      expect(perfect.history).toHaveLength(1);
+      expect(perfect.details.stopped).toMatch(/perfect/);
+      const hopeless = await make().optimize(task, {
+        student: studentOf(new ScriptedLanguageModel('scripted-sums', () => false)),
+        ...teacherOf(),
+        train,
+        dev,
+        budget: {},
+        patience: 2,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+      });
+      expect(hopeless.details.stopped).toMatch(/2 trials in a row without an accepted candidate/);
+      expect(hopeless.history.length).toBeLessThanOrEqual(1 + 2 + 3); // a propose round holds 3 trials
+      expect(hopeless.artifact.prompt).toEqual(task.spec.prompt);
     });
 
     it('a rerun (as after a kill) replays from the cache with zero model calls', async () => {
@@ -103,7 +158,7 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
           ...teacher,
           train,
           dev,
-          budget: { studentCalls: 400 },
+          budget: { student: { calls: 400 } },
           seed: 3,
           cache,
           stateDirectory: state,

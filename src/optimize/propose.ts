@@ -12,7 +12,7 @@ import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { mean, significantlyBetter } from './artifact.js';
 import { startRun } from './run.js';
-import type { OptimizeOptions, Optimizer } from './types.js';
+import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 
 /** Propose settings. */
 export interface ProposeSettings {
@@ -121,12 +121,22 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
       const { seed, tracker, student, shared, baseline, record } = run;
       const teacher = run.teacher!; // startRun refused a run without one
       const seedPrompt = task.spec.prompt;
-      let incumbent = { prompt: seedPrompt, scores: baseline.scores, outputs: baseline.outputs };
+      let incumbent: ScoredPrompt = {
+        prompt: seedPrompt,
+        scores: baseline.scores,
+        outputs: baseline.outputs,
+      };
+      let stopped: string | undefined;
       const tried = [{ instruction: seedPrompt.system ?? '', score: mean(baseline.scores) }];
       const examplesForTeacher = options.train.slice(0, 5);
       let index = 0;
       rounds: for (let round = 0; round < settings.rounds; round++) {
-        if (!tracker.fits('teacher', 1)) break;
+        stopped = run.stopReason(incumbent.scores);
+        if (stopped) break;
+        if (!tracker.fits('teacher', 1)) {
+          stopped = 'the teacher budget cannot ask for more proposals';
+          break;
+        }
         const failures = options.dev
           .map((example, i) => ({
             input: text(Object.values(example.fields)[0]),
@@ -155,14 +165,18 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             });
             continue;
           }
-          if (!tracker.fits('student', options.dev.length)) break rounds;
+          if (!tracker.fits('student', options.dev.length)) {
+            stopped = 'the student budget cannot score another candidate';
+            break rounds;
+          }
           const prompt = { ...incumbent.prompt, system: instruction };
           let scored;
           try {
             scored = await scorePrompt(task, prompt, options.dev, student, shared);
           } catch (error) {
-            if (error instanceof BudgetExceeded) break rounds;
-            throw error;
+            if (!(error instanceof BudgetExceeded)) throw error;
+            stopped = error.message;
+            break rounds;
           }
           const accepted = significantlyBetter(incumbent.scores, scored.scores, seed + index, options.alpha);
           if (accepted) incumbent = { prompt, scores: scored.scores, outputs: scored.outputs };
@@ -173,10 +187,11 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             score: mean(scored.scores),
             accepted,
             calls: scored.calls,
+            parseRate: scored.parseRate,
           });
         }
       }
-      return run.finish(incumbent.prompt, incumbent.scores);
+      return run.finish(incumbent, stopped);
     },
   };
 }

@@ -1,14 +1,16 @@
 // What every optimizer run starts and ends with: the budget tracker and the counted models, the trial
-// history, the seed prompt scored on dev as trial 0, and the artifact built from the final prompt.
+// history, the seed prompt scored on dev as trial 0, the early-stopping rules, and the result (artifact
+// plus the details a report needs) built from the final prompt.
 import { PromptuneError } from '../errors/index.js';
 import type { EvaluatedModel } from '../eval/harness.js';
-import type { ResponseCache } from '../eval/response-cache.js';
+import { judgeGenerator } from '../eval/judge-generator.js';
+import { requestKey } from '../eval/response-cache.js';
 import type { Task } from '../tasks/load-task.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import type { TextGenerator } from '../tasks/metrics/types.js';
 import { makeArtifact, mean } from './artifact.js';
 import { BudgetTracker } from './budget.js';
-import { scorePrompt } from './candidate.js';
-import type { OptimizeOptions, PromptArtifact, Trial } from './types.js';
+import { scorePrompt, type PromptScores, type ScoringContext } from './candidate.js';
+import type { OptimizeOptions, OptimizeResult, ScoredPrompt, Trial } from './types.js';
 
 /** A started optimizer run. */
 export interface OptimizerRun {
@@ -17,13 +19,43 @@ export interface OptimizerRun {
   student: EvaluatedModel;
   /** Present whenever the caller passed one (always, with requireTeacher). */
   teacher: EvaluatedModel | undefined;
-  shared: { cache?: ResponseCache; stateDirectory?: string };
+  shared: ScoringContext;
   history: Trial[];
   /** The seed prompt's results on dev. */
-  baseline: Awaited<ReturnType<typeof scorePrompt>>;
+  baseline: PromptScores;
   record(trial: Trial): void;
-  /** The artifact for `prompt` (with its dev `scores`) and the history. */
-  finish(prompt: TaskSpec['prompt'], scores: number[]): { artifact: PromptArtifact; history: Trial[] };
+  /**
+   * Why the run should stop now, given the incumbent's dev scores, or undefined to go on: the incumbent
+   * is perfect, no candidate could be significantly better than it (with `significance`), or `patience`
+   * trials in a row were not accepted.
+   */
+  stopReason(incumbent: number[], options?: { significance?: boolean }): string | undefined;
+  /** Ends the run: the result for `final`, and why the run ended (default: its plan was done). */
+  finish(final: ScoredPrompt, stopped?: string): OptimizeResult;
+}
+
+/** The judge as a text generator whose verdicts are cached, so a replayed run does not ask again. */
+function cachedJudge(judge: EvaluatedModel, cache: ScoringContext['cache']): TextGenerator {
+  const generate = judgeGenerator(judge);
+  return async (prompt) => {
+    const key = requestKey({ judge: [judge.model.provider, judge.model.modelId], prompt });
+    const cached = cache?.get(key);
+    if (cached) return cached.text;
+    const text = await generate(prompt);
+    cache?.put(key, { text, inputTokens: 0, outputTokens: 0, latencyMs: 0 });
+    return text;
+  };
+}
+
+/**
+ * Whether no candidate can be significantly better than `scores` on the same examples: even a candidate
+ * perfect everywhere wins only where the incumbent is below 1, and the paired bootstrap's p-value is
+ * then at least the chance that a resample draws none of those examples.
+ */
+export function noSignificantGainPossible(scores: number[], alpha: number): boolean {
+  const n = scores.length;
+  const improvable = scores.filter((score) => score < 1).length;
+  return n === 0 || ((n - improvable) / n) ** n >= alpha;
 }
 
 /** Starts a run of optimizer `name`: checks the teacher (before any call), then scores the seed prompt. */
@@ -40,13 +72,17 @@ export async function startRun(
     });
   }
   const seed = options.seed ?? 0;
-  const tracker = new BudgetTracker(options.budget);
+  const alpha = options.alpha ?? 0.05;
+  const tracker = new BudgetTracker(options.budget, options.prices);
   const student = tracker.wrap(options.student, 'student');
   const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
-  const shared = { cache: options.cache, stateDirectory: options.stateDirectory };
+  const judge = options.judge ? cachedJudge(tracker.wrap(options.judge, 'judge'), options.cache) : undefined;
+  const shared: ScoringContext = { cache: options.cache, stateDirectory: options.stateDirectory, judge };
   const history: Trial[] = [];
+  let sinceAccepted = 0;
   const record = (trial: Trial) => {
     history.push(trial);
+    sinceAccepted = trial.accepted ? 0 : sinceAccepted + 1;
     options.onTrial?.(trial);
   };
   const baseline = await scorePrompt(task, task.spec.prompt, options.dev, student, shared);
@@ -56,18 +92,45 @@ export async function startRun(
     score: mean(baseline.scores),
     accepted: true,
     calls: baseline.calls,
+    parseRate: baseline.parseRate,
   });
-  const finish = (prompt: TaskSpec['prompt'], scores: number[]) => ({
-    artifact: makeArtifact(
+  const stopReason = (incumbent: number[], stopOptions: { significance?: boolean } = {}) => {
+    if (incumbent.every((score) => score >= 1)) return 'the best prompt is perfect on dev';
+    if ((stopOptions.significance ?? true) && noSignificantGainPossible(incumbent, alpha))
+      return `no candidate could be significantly better on ${incumbent.length} dev examples`;
+    if (options.patience !== undefined && sinceAccepted >= options.patience)
+      return `${sinceAccepted} trials in a row without an accepted candidate`;
+    return undefined;
+  };
+  const finish = (final: ScoredPrompt, stopped = 'all planned trials ran') => {
+    const artifact = makeArtifact(
       task,
       name,
       seed,
-      tracker.used.studentCalls + tracker.used.teacherCalls,
-      prompt,
+      tracker.total.calls,
+      final.prompt,
       baseline.scores,
-      scores,
-    ),
-    history,
-  });
-  return { seed, tracker, student, teacher, shared, history, baseline, record, finish };
+      final.scores,
+    );
+    artifact.optimizer.stopped = stopped;
+    return {
+      artifact,
+      history,
+      details: {
+        dev: options.dev.map((example) => ({
+          id: example.id,
+          line: example.line,
+          input: example.fields,
+          target: example.target,
+        })),
+        seed: { prompt: task.spec.prompt, scores: baseline.scores, outputs: baseline.outputs },
+        final,
+        improved: final.prompt !== task.spec.prompt,
+        usage: structuredClone(tracker.used),
+        budget: options.budget,
+        stopped,
+      },
+    };
+  };
+  return { seed, tracker, student, teacher, shared, history, baseline, record, stopReason, finish };
 }

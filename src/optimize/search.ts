@@ -7,11 +7,12 @@ import { seededRandom } from '../engine/random.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { mean, significantlyBetter } from './artifact.js';
+import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { askForInstructions } from './propose.js';
 import { startRun } from './run.js';
-import type { OptimizeOptions, Optimizer } from './types.js';
+import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 
 /** Search settings. */
 export interface SearchSettings {
@@ -83,7 +84,12 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
       const { seed, tracker, student, teacher, shared, baseline, record } = run;
       const random = seededRandom(seed);
       const seedPrompt = task.spec.prompt;
-      let incumbent = { prompt: seedPrompt, scores: baseline.scores };
+      let incumbent: ScoredPrompt = {
+        prompt: seedPrompt,
+        scores: baseline.scores,
+        outputs: baseline.outputs,
+      };
+      let stopped: string | undefined;
 
       // the search space
       const instructions = [
@@ -120,40 +126,51 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
       });
 
       const observations: Observation[] = [];
-      for (let trial = 1; trial <= settings.trials; trial++) {
-        const size = Math.min(settings.minibatch, options.dev.length);
-        if (!tracker.fits('student', size)) break;
-        const choice: [number, number] =
-          trial <= settings.startupTrials
-            ? [Math.floor(random() * instructions.length), Math.floor(random() * demoSets.length)]
-            : tpeSuggest(observations, [instructions.length, demoSets.length], random);
-        const minibatch = shuffled(options.dev, random).slice(0, size);
-        const scored = await scorePrompt(task, promptOf(choice), minibatch, student, shared);
-        observations.push({ instruction: choice[0], demos: choice[1], score: mean(scored.scores) });
-        let accepted = false;
-        if (trial % settings.validateEvery === 0 && tracker.fits('student', options.dev.length)) {
-          // validate the combination with the best average minibatch score so far on the full dev set
-          const averages = new Map<string, number[]>();
-          for (const observation of observations)
-            averages.set(`${observation.instruction},${observation.demos}`, [
-              ...(averages.get(`${observation.instruction},${observation.demos}`) ?? []),
-              observation.score,
-            ]);
-          const [bestKey] = [...averages.entries()].sort((a, b) => mean(b[1]) - mean(a[1]))[0];
-          const best = bestKey.split(',').map(Number) as [number, number];
-          const full = await scorePrompt(task, promptOf(best), options.dev, student, shared);
-          accepted = significantlyBetter(incumbent.scores, full.scores, seed + trial, options.alpha);
-          if (accepted) incumbent = { prompt: promptOf(best), scores: full.scores };
+      try {
+        for (let trial = 1; trial <= settings.trials; trial++) {
+          const size = Math.min(settings.minibatch, options.dev.length);
+          stopped = run.stopReason(incumbent.scores);
+          if (stopped) break;
+          if (!tracker.fits('student', size)) {
+            stopped = 'the student budget cannot score another trial';
+            break;
+          }
+          const choice: [number, number] =
+            trial <= settings.startupTrials
+              ? [Math.floor(random() * instructions.length), Math.floor(random() * demoSets.length)]
+              : tpeSuggest(observations, [instructions.length, demoSets.length], random);
+          const minibatch = shuffled(options.dev, random).slice(0, size);
+          const scored = await scorePrompt(task, promptOf(choice), minibatch, student, shared);
+          observations.push({ instruction: choice[0], demos: choice[1], score: mean(scored.scores) });
+          let accepted = false;
+          if (trial % settings.validateEvery === 0 && tracker.fits('student', options.dev.length)) {
+            // validate the combination with the best average minibatch score so far on the full dev set
+            const averages = new Map<string, number[]>();
+            for (const observation of observations)
+              averages.set(`${observation.instruction},${observation.demos}`, [
+                ...(averages.get(`${observation.instruction},${observation.demos}`) ?? []),
+                observation.score,
+              ]);
+            const [bestKey] = [...averages.entries()].sort((a, b) => mean(b[1]) - mean(a[1]))[0];
+            const best = bestKey.split(',').map(Number) as [number, number];
+            const full = await scorePrompt(task, promptOf(best), options.dev, student, shared);
+            accepted = significantlyBetter(incumbent.scores, full.scores, seed + trial, options.alpha);
+            if (accepted) incumbent = { prompt: promptOf(best), scores: full.scores, outputs: full.outputs };
+          }
+          record({
+            index: trial,
+            description: `instruction ${choice[0]} x demo set ${choice[1]} on ${size} examples`,
+            score: mean(scored.scores),
+            accepted,
+            calls: scored.calls,
+            parseRate: scored.parseRate,
+          });
         }
-        record({
-          index: trial,
-          description: `instruction ${choice[0]} x demo set ${choice[1]} on ${size} examples`,
-          score: mean(scored.scores),
-          accepted,
-          calls: scored.calls,
-        });
+      } catch (error) {
+        if (!(error instanceof BudgetExceeded)) throw error;
+        stopped = error.message;
       }
-      return run.finish(incumbent.prompt, incumbent.scores);
+      return run.finish(incumbent, stopped);
     },
   };
 }

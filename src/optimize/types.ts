@@ -2,6 +2,7 @@
 // prompt (instruction, demos, template, parameters) that `promptune eval --prompt` evaluates and that
 // carries no training data beyond the chosen demos.
 import type { EvaluatedModel } from '../eval/harness.js';
+import type { Price } from '../eval/prices.js';
 import type { ResponseCache } from '../eval/response-cache.js';
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
@@ -14,15 +15,37 @@ export interface PromptArtifact {
   task: string;
   prompt: TaskSpec['prompt'];
   generation: TaskSpec['generation'];
-  optimizer: { name: string; seed: number; calls: number };
+  /** Which optimizer made it, model calls spent, and why the run ended. */
+  optimizer: { name: string; seed: number; calls: number; stopped?: string };
   scores: { seed: number; best: number; split: string; n: number };
 }
 
-/** Hard caps per role; a run stops before it would exceed one. */
-export interface Budget {
-  studentCalls?: number;
-  teacherCalls?: number;
+/** Who a model call is for: the model being tuned, the one proposing prompts, the metric's judge. */
+export type Role = 'student' | 'teacher' | 'judge';
+
+/** Hard caps for one role (or for the whole run). */
+export interface RoleBudget {
+  calls?: number;
+  /** Input plus output tokens. */
   tokens?: number;
+  /** US dollars, from the price table. */
+  dollars?: number;
+}
+
+/** Hard caps per role and in total; a call that could exceed one is never sent. */
+export interface Budget {
+  student?: RoleBudget;
+  teacher?: RoleBudget;
+  judge?: RoleBudget;
+  total?: RoleBudget;
+}
+
+/** What a role has used (dollars undefined when a model's price is unknown). */
+export interface RoleUsage {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  dollars: number | undefined;
 }
 
 /** One evaluated candidate. */
@@ -33,12 +56,42 @@ export interface Trial {
   /** Whether it replaced the incumbent (a significant improvement). */
   accepted: boolean;
   calls: number;
+  /** For structured outputs (JSON or labels): the share of outputs that parsed. */
+  parseRate?: number;
+}
+
+/** A prompt's per-example results on dev. */
+export interface ScoredPrompt {
+  prompt: TaskSpec['prompt'];
+  scores: number[];
+  outputs: string[];
+}
+
+/** Everything a report needs beyond the artifact: seed and final results per dev example, usage. */
+export interface RunDetails {
+  dev: { id: string; line: number; input: unknown; target: unknown }[];
+  seed: ScoredPrompt;
+  final: ScoredPrompt;
+  /** Whether the final prompt is the seed's (no candidate was significantly better). */
+  improved: boolean;
+  usage: Record<Role, RoleUsage>;
+  budget: Budget;
+  stopped: string;
+}
+
+/** What every optimizer returns. */
+export interface OptimizeResult {
+  artifact: PromptArtifact;
+  history: Trial[];
+  details: RunDetails;
 }
 
 /** What every optimizer takes. */
 export interface OptimizeOptions {
   student: EvaluatedModel;
   teacher?: EvaluatedModel;
+  /** The model the task's judge metric asks (counted as the judge role). */
+  judge?: EvaluatedModel;
   train: Example[];
   dev: Example[];
   budget: Budget;
@@ -48,11 +101,15 @@ export interface OptimizeOptions {
   stateDirectory?: string;
   /** Significance level for replacing the incumbent (default 0.05). */
   alpha?: number;
+  /** Stop after this many trials in a row without an accepted candidate (default: never). */
+  patience?: number;
+  /** Prices for money caps and cost (default: the built-in table). */
+  prices?: Record<string, Price>;
   onTrial?: (trial: Trial) => void;
 }
 
 /** An optimizer behind the shared contract. */
 export interface Optimizer {
   readonly name: string;
-  optimize(task: Task, options: OptimizeOptions): Promise<{ artifact: PromptArtifact; history: Trial[] }>;
+  optimize(task: Task, options: OptimizeOptions): Promise<OptimizeResult>;
 }

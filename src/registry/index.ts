@@ -3,3 +3,4 @@ export { Registry, protectedByDefault, type Actor, type LabelEvent, type PromptV
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation } from './open-registry.js';
+export { registerTask, pushOptimized } from './register-task.js';

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../../errors/index.js';
 import {
   evaluate,
+  judgeGenerator,
   renderReportHtml,
   ResponseCache,
   summarize,
@@ -74,16 +75,7 @@ export default defineCommand({
     const local = { hub: { onProgress: downloadProgress() } };
     const model = await resolveModel(args.model, { local });
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
-    const judge = judgeModel
-      ? async (prompt: string) => {
-          const result = await judgeModel.model.doGenerate({
-            prompt: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
-            temperature: 0,
-            maxOutputTokens: 200,
-          });
-          return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-        }
-      : undefined;
+    const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;
     const prices = args.prices
       ? (JSON.parse(readFileSync(args.prices, 'utf8')) as Record<string, Price>)
       : undefined;

@@ -1,29 +1,48 @@
-// `promptune optimize`: tune a task's hard prompt on a model (bootstrap optimizer for now), printing the
-// estimated number of calls before spending anything and each trial as it finishes.
+// `promptune optimize`: tune a task's hard prompt on a model. Prints the most calls, the tokens and the
+// cost the run can spend before spending anything, then each trial as it finishes; writes the artifact,
+// optionally an HTML report, and with --push registers the result in the registry with its lineage.
 import { defineCommand } from 'citty';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../../errors/index.js';
-import { ResponseCache } from '../../eval/index.js';
+import { ResponseCache, type Price } from '../../eval/index.js';
 import {
-  bootstrapOptimizer,
-  defaultSearchSettings,
-  evolveOptimizer,
-  proposeOptimizer,
-  searchOptimizer,
-  type BootstrapSettings,
+  estimateSpend,
+  makeOptimizer,
+  optimizerNames,
+  presets,
+  renderOptimizationHtml,
+  type Budget,
+  type OptimizerName,
+  type OptimizeResult,
 } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
+import { pushOptimized } from '../../registry/index.js';
 import { loadTask } from '../../tasks/load-task.js';
 import { loadSplit } from '../../tasks/splits.js';
 import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
+import { withRegistry } from '../registry-access.js';
 
-/** Presets: demos per candidate and candidates tried. */
-export const presets: Record<string, BootstrapSettings> = {
-  light: { maxDemos: 3, candidates: 6 },
-  medium: { maxDemos: 4, candidates: 12 },
-  heavy: { maxDemos: 6, candidates: 24 },
-};
+/** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
+export function parseBudget(text: string | undefined): Budget {
+  const budget: Budget = {};
+  for (const entry of (text ?? '').split(',').filter((part) => part.trim())) {
+    const match = /^\s*(student|teacher|judge|total)\.(calls|tokens|dollars)\s*=\s*([^\s]+)\s*$/.exec(entry);
+    const value = match ? Number(match[3]) : NaN;
+    if (!match || !Number.isFinite(value) || value < 0) {
+      throw new ValidationError(`--budget entry "${entry}" is not role.kind=value`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Write e.g. --budget student.calls=200,teacher.dollars=0.5,total.tokens=100000 (roles: student, teacher, judge, total; kinds: calls, tokens, dollars).',
+      });
+    }
+    const role = match[1] as keyof Budget;
+    budget[role] = { ...budget[role], [match[2]]: value };
+  }
+  return budget;
+}
+
+const money = (dollars: number | undefined) =>
+  dollars === undefined ? 'cost unknown (no price for a model; see --prices)' : `$${dollars.toFixed(4)}`;
 
 export default defineCommand({
   meta: { name: 'optimize', description: "Tune a task's hard prompt on a model" },
@@ -32,8 +51,9 @@ export default defineCommand({
     model: { type: 'string', required: true, description: 'Student model (see promptune eval --help)' },
     teacher: {
       type: 'string',
-      description: 'Teacher model that labels demonstrations (default: the student)',
+      description: 'Teacher model that proposes instructions and labels demonstrations (default: none)',
     },
+    judge: { type: 'string', description: "Model for the task's judge metric" },
     optimizer: {
       type: 'string',
       default: 'bootstrap',
@@ -41,6 +61,16 @@ export default defineCommand({
     },
     preset: { type: 'string', default: 'light', description: 'light, medium or heavy' },
     'max-calls': { type: 'string', description: 'Hard cap on student calls' },
+    'max-cost': { type: 'string', description: 'Hard cap on the whole run, in US dollars' },
+    budget: {
+      type: 'string',
+      description: 'More caps: role.kind=value, comma-separated (e.g. teacher.calls=10,judge.tokens=50000)',
+    },
+    prices: { type: 'string', description: 'JSON file of prices per million tokens by model id' },
+    patience: {
+      type: 'string',
+      description: 'Stop after N trials in a row without improvement (default: the preset)',
+    },
     'dev-limit': { type: 'string', description: 'Use only the first N dev examples' },
     seed: { type: 'string', default: '0', description: 'Random seed' },
     'cache-file': {
@@ -49,10 +79,23 @@ export default defineCommand({
       description: 'Response cache (a rerun replays from it)',
     },
     out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
+    report: { type: 'string', description: 'Also write an HTML report of the run here' },
+    push: {
+      type: 'boolean',
+      default: false,
+      description: 'Register the result in the registry with its lineage',
+    },
+    db: {
+      type: 'string',
+      default: '.promptune/registry.sqlite',
+      description: 'Registry for --push (DATABASE_URL selects Postgres)',
+    },
+    label: { type: 'string', description: 'With --push: point this label at the new version' },
   },
   async run({ args }) {
-    if (!['bootstrap', 'propose', 'search', 'evolve'].includes(args.optimizer)) {
-      throw new ValidationError(`optimizer "${args.optimizer}" is not implemented yet`, {
+    const name = args.optimizer as OptimizerName;
+    if (!optimizerNames.includes(name)) {
+      throw new ValidationError(`there is no optimizer "${args.optimizer}"`, {
         code: 'OPTIMIZE_UNKNOWN',
         hint: 'Use --optimizer bootstrap, propose, search or evolve.',
       });
@@ -63,6 +106,14 @@ export default defineCommand({
         code: 'CLI_INVALID_OPTION',
         hint: 'Use light, medium or heavy.',
       });
+    const budget = parseBudget(args.budget);
+    const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
+    if (maxCalls !== undefined) budget.student = { ...budget.student, calls: maxCalls };
+    const maxCost = numberOption('max-cost', args['max-cost'], { min: 0 });
+    if (maxCost !== undefined) budget.total = { ...budget.total, dollars: maxCost };
+    const prices = args.prices
+      ? (JSON.parse(readFileSync(args.prices, 'utf8')) as Record<string, Price>)
+      : undefined;
     const task = loadTask(args.task);
     const train = loadSplit(task, 'train');
     const dev = loadSplit(task, 'dev').slice(
@@ -72,59 +123,63 @@ export default defineCommand({
     const local = { hub: { onProgress: downloadProgress() } };
     const student = await resolveModel(args.model, { local });
     const teacher = args.teacher ? await resolveModel(args.teacher, { local }) : undefined;
-    const proposeSettings = {
-      rounds: Math.max(1, Math.round(settings.candidates / 3)),
-      proposalsPerRound: 3,
-    };
-    const searchSettings = {
-      ...defaultSearchSettings,
-      trials: settings.candidates * 2,
-      maxDemos: settings.maxDemos,
-    };
-    const estimate =
-      args.optimizer === 'evolve'
-        ? dev.length * (1 + settings.candidates) + settings.candidates * 12
-        : args.optimizer === 'search'
-          ? dev.length * (1 + searchSettings.trials / searchSettings.validateEvery) +
-            searchSettings.trials * searchSettings.minibatch +
-            Math.min(train.length, settings.maxDemos * 9)
-          : args.optimizer === 'propose'
-            ? dev.length * (1 + proposeSettings.rounds * proposeSettings.proposalsPerRound) +
-              proposeSettings.rounds
-            : dev.length * (1 + settings.candidates) + Math.min(train.length, settings.maxDemos * 9);
-    const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
+    const judge = args.judge ? await resolveModel(args.judge, { local }) : undefined;
+    const estimate = estimateSpend(task, name, settings, { train, dev }, { student, teacher }, prices);
     process.stderr.write(
-      `estimated calls: about ${estimate} (${args.optimizer}, ${dev.length} dev examples per candidate)${maxCalls ? `, capped at ${maxCalls}` : ''}\n`,
+      `${name} (${args.preset}), ${dev.length} dev examples: at most ${estimate.calls.student} student and ${estimate.calls.teacher} teacher calls, about ${estimate.tokens.student + estimate.tokens.teacher} tokens, ${money(estimate.dollars)}${maxCalls ? `; student calls capped at ${maxCalls}` : ''}${maxCost !== undefined ? `; cost capped at $${maxCost}` : ''}\n`,
     );
     const cache = new ResponseCache(args['cache-file']);
+    let result: OptimizeResult;
     try {
-      const optimizer =
-        args.optimizer === 'propose'
-          ? proposeOptimizer(proposeSettings)
-          : args.optimizer === 'search'
-            ? searchOptimizer(searchSettings)
-            : args.optimizer === 'evolve'
-              ? evolveOptimizer({ iterations: settings.candidates, minibatch: 6, mergeEvery: 4 })
-              : bootstrapOptimizer(settings);
-      const { artifact, history } = await optimizer.optimize(task, {
+      result = await makeOptimizer(name, settings).optimize(task, {
         student,
         teacher,
+        judge,
         train,
         dev,
-        budget: { studentCalls: maxCalls, teacherCalls: maxCalls },
+        budget,
+        prices,
+        patience: numberOption('patience', args.patience, { integer: true, min: 1 }) ?? settings.patience,
         seed: numberOption('seed', args.seed, { integer: true }),
         cache,
         onTrial: (trial) =>
           process.stderr.write(
-            `trial ${trial.index}: ${trial.description}: dev ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls\n`,
+            `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}\n`,
           ),
       });
-      writeFileSync(args.out, JSON.stringify(artifact, null, 2) + '\n');
-      process.stdout.write(
-        `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidates, ${artifact.optimizer.calls} model calls; prompt written to ${args.out}\n`,
-      );
     } finally {
       cache.close();
     }
+    const { artifact, history, details } = result;
+    writeFileSync(args.out, JSON.stringify(artifact, null, 2) + '\n');
+    if (args.report)
+      writeFileSync(
+        args.report,
+        renderOptimizationHtml(result, `${task.spec.name}: ${name} on ${student.name}`),
+      );
+    const pushed = args.push
+      ? await withRegistry(args, async (registry, actor) => {
+          const { version, improved } = await pushOptimized(
+            registry,
+            task,
+            result,
+            { model: args.model, teacher: args.teacher, preset: args.preset },
+            actor,
+          );
+          if (args.label)
+            await registry.setLabel({
+              task: task.spec.name,
+              label: args.label,
+              reference: version.id,
+              actor,
+              reason: 'optimize --push',
+            });
+          return `${improved ? 'registered as' : 'the seed prompt is kept as'} ${task.spec.name}@${version.number}${args.label ? ` (labelled ${args.label})` : ''}`;
+        })
+      : undefined;
+    const spent = details.usage;
+    process.stdout.write(
+      `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidates (stopped: ${details.stopped}); calls: student ${spent.student.calls}, teacher ${spent.teacher.calls}, judge ${spent.judge.calls}; prompt written to ${args.out}${args.report ? `, report to ${args.report}` : ''}${pushed ? `; ${pushed}` : ''}\n`,
+    );
   },
 });

@@ -3,7 +3,6 @@
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { relative } from 'node:path';
 import { ValidationError } from '../../errors/index.js';
 import {
@@ -11,12 +10,11 @@ import {
   exportTask,
   hardVersionContent,
   importBundle,
-  Registry,
-  type Actor,
+  registerTask,
   type RegistryBundle,
 } from '../../registry/index.js';
-import { readExamples } from '../../tasks/dataset.js';
 import { loadTask } from '../../tasks/load-task.js';
+import { withRegistry } from '../registry-access.js';
 
 const common = {
   db: {
@@ -33,24 +31,6 @@ const common = {
 } as const;
 
 type CommonArgs = { db: string; admin: boolean; json: boolean };
-
-async function withRegistry<T>(
-  args: CommonArgs,
-  work: (registry: Registry, actor: Actor) => Promise<T>,
-): Promise<T> {
-  const registry = await Registry.open(
-    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
-  );
-  const actor: Actor = {
-    name: userInfo().username || 'cli',
-    scopes: ['read', 'run', ...(args.admin ? ['admin'] : [])],
-  };
-  try {
-    return await work(registry, actor);
-  } finally {
-    await registry.close();
-  }
-}
 
 /** Splits `task@ref` (ref defaults to latest). */
 function reference(text: string): { task: string; ref: string } {
@@ -77,21 +57,7 @@ const push = defineCommand({
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
       const task = loadTask(args.task);
-      await registry.putTask(task.spec);
-      const datasets: Record<string, string> = {};
-      for (const [split, path] of Object.entries(task.files)) {
-        const rows = readExamples(path, {
-          inputFields: task.spec.input.fields,
-          targetField: task.spec.data.targetField,
-        }).length;
-        datasets[split] = await registry.putDataset({
-          task: task.spec.name,
-          split,
-          name: relative(process.cwd(), path),
-          bytes: readFileSync(path),
-          rows,
-        });
-      }
+      const datasets = await registerTask(registry, task);
       const { version, created } = await registry.pushVersion({
         task: task.spec.name,
         kind: 'hard',

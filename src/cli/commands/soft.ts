@@ -1,7 +1,6 @@
 // `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
 import { defineCommand } from 'citty';
 import { existsSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
@@ -18,11 +17,11 @@ import {
   type PromptInit,
   type PromptLayout,
 } from '../../soft/index.js';
-import { Registry } from '../../registry/index.js';
 import { loadTask } from '../../tasks/load-task.js';
 import { taskSpec } from '../../tasks/spec.js';
 import { loadSplit } from '../../tasks/splits.js';
 import { listOption, numberOption } from '../options.js';
+import { withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 
@@ -324,11 +323,7 @@ async function pushAdapter(
   metrics: Record<string, number>,
   training: Record<string, unknown>,
 ): Promise<string> {
-  const registry = await Registry.open(
-    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
-  );
-  const actor = { name: userInfo().username || 'cli', scopes: ['read', 'run'] };
-  try {
+  return withRegistry(args, async (registry, actor) => {
     const spec = args.baseline
       ? loadTask(args.baseline).spec
       : taskSpec.parse({
@@ -376,9 +371,7 @@ async function pushAdapter(
         reason: 'soft train --push',
       });
     return `${spec.name}@${version.number}`;
-  } finally {
-    await registry.close();
-  }
+  });
 }
 
 export default defineCommand({

@@ -1,0 +1,135 @@
+// What a run reports: the spend estimate bounds the real calls of every optimizer, the HTML report
+// shows the trajectory, the prompt diff, the flipped examples and the usage per role, and structured
+// outputs get a parse rate.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
+import { taskFromObject } from '../tasks/load-task.js';
+import { scorePrompt } from './candidate.js';
+import { reflectedInstruction } from './evolve.js';
+import { lineDiff } from './line-diff.js';
+import { estimateSpend, makeOptimizer, maximumCalls, optimizerNames, presets } from './presets.js';
+import { renderOptimizationHtml } from './report-html.js';
+
+const task = taskFromObject(
+  { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, metrics: [{ name: 'exact-match' }] },
+  'sums',
+);
+const examples = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    index: i,
+    line: i + 1,
+    fields: { input: `${from + i} + ${from + i + 1}` },
+    target: String(2 * (from + i) + 1),
+    id: `s${from + i}`,
+  }));
+const scripted = (model: ScriptedLanguageModel | ScriptedTeacher) => ({
+  name: 'scripted',
+  provider: 'scripted',
+  modelId: model.modelId,
+  model,
+});
+const state = () => mkdtempSync(join(tmpdir(), 'promptune-report-'));
+
+describe('spend estimates', () => {
+  it.each(optimizerNames)('bound the calls %s makes at the light preset', async (name) => {
+    const student = new ScriptedLanguageModel('scripted-sums', () => false); // never done: maximum work
+    const teacher = new ScriptedTeacher('INSTRUCTION: Answer with the number only.');
+    const [train, dev] = [examples(1, 30), examples(100, 10)];
+    const bound = maximumCalls(name, presets.light, { train: 30, dev: 10, teacher: true });
+    await makeOptimizer(name, presets.light).optimize(task, {
+      student: scripted(student),
+      teacher: scripted(teacher),
+      train,
+      dev,
+      budget: {},
+      stateDirectory: state(),
+    });
+    expect(student.calls).toBeLessThanOrEqual(bound.student);
+    expect(teacher.calls).toBeLessThanOrEqual(bound.teacher);
+    const estimate = estimateSpend(
+      task,
+      name,
+      presets.light,
+      { train, dev },
+      { student: scripted(student), teacher: scripted(teacher) },
+      { 'scripted-sums': { input: 1, output: 2 }, 'scripted-teacher': { input: 3, output: 4 } },
+    );
+    expect(estimate.calls).toEqual(bound);
+    expect(estimate.dollars).toBeGreaterThan(0);
+    expect(
+      estimateSpend(task, name, presets.light, { train, dev }, { student: scripted(student) }).dollars,
+    ).toBe(undefined); // no price for the scripted model
+  });
+});
+
+describe('the optimization report', () => {
+  it('charts the trials, diffs the prompts, lists flipped examples and usage per role', async () => {
+    const result = await makeOptimizer('bootstrap', presets.light).optimize(task, {
+      student: scripted(new ScriptedLanguageModel()),
+      train: examples(1, 30),
+      dev: examples(100, 12),
+      budget: { student: { calls: 200 } },
+      stateDirectory: state(),
+    });
+    expect(result.details.improved).toBe(true);
+    const html = renderOptimizationHtml(result, 'sums <report>');
+    expect(html).toContain('<title>sums &lt;report&gt;</title>');
+    expect(html.match(/<circle /g)).toHaveLength(result.history.length);
+    expect(html).toMatch(/<div class="added">\+ # demo 1<\/div>/);
+    expect(html).toContain('12 fixed, 0 broken, 0 unchanged');
+    expect(html).toMatch(/<th>student<\/th><td>\d+ <small>of 200<\/small>/);
+  });
+
+  it('diffs lines on their longest common subsequence', () => {
+    expect(lineDiff(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual([
+      { kind: 'same', text: 'a' },
+      { kind: 'removed', text: 'b' },
+      { kind: 'added', text: 'x' },
+      { kind: 'same', text: 'c' },
+      { kind: 'added', text: 'd' },
+    ]);
+  });
+
+  it('reads a reflected instruction from an INSTRUCTION: line or a ``` block', () => {
+    expect(reflectedInstruction('Sure.\nINSTRUCTION: Be exact.')).toBe('Be exact.');
+    expect(reflectedInstruction('Here it is:\n```\nAdd the numbers.\nReply with digits.\n```')).toBe(
+      'Add the numbers.\nReply with digits.',
+    );
+  });
+});
+
+describe('parse rate', () => {
+  it('is the share of outputs that name a label (label tasks) or hold JSON (JSON tasks)', async () => {
+    const labels = taskFromObject(
+      {
+        name: 'parity',
+        prompt: { template: 'Q: {{input}}\nAnswer:' },
+        output: { kind: 'label', labels: ['3', '5'] },
+        metrics: [{ name: 'label' }],
+      },
+      'parity',
+    );
+    const data = examples(1, 4); // sums 3, 5, 7, 9: two of them are labels
+    const always = scripted(new ScriptedLanguageModel('scripted-sums', () => true));
+    const scored = await scorePrompt(labels, labels.spec.prompt, data, always, { stateDirectory: state() });
+    expect(scored.parseRate).toBe(0.5);
+    const json = taskFromObject(
+      {
+        name: 'json-sums',
+        prompt: { template: 'Q: {{input}}\nAnswer:' },
+        output: { kind: 'json', schema: { type: 'object' } },
+        metrics: [{ name: 'json' }],
+      },
+      'json-sums',
+    );
+    expect(
+      (await scorePrompt(json, json.spec.prompt, data, always, { stateDirectory: state() })).parseRate,
+    ).toBe(0);
+    expect(
+      (await scorePrompt(task, task.spec.prompt, data, always, { stateDirectory: state() })).parseRate,
+    ).toBe(undefined);
+  });
+});

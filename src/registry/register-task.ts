@@ -1,0 +1,70 @@
+// Registering work in the library: a task spec with its split files as versioned datasets, and an
+// optimized hard prompt as a version whose parent is the seed prompt's version and whose run records
+// the optimizer, models, scores, usage and dataset versions (its lineage).
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { OptimizeResult } from '../optimize/index.js';
+import { readExamples } from '../tasks/dataset.js';
+import type { Task } from '../tasks/load-task.js';
+import type { Actor, PromptVersion, Registry } from './registry.js';
+import { hardVersionContent } from './versions.js';
+
+/** Stores the task spec and its split files as versioned datasets; returns each split's dataset id. */
+export async function registerTask(registry: Registry, task: Task): Promise<Record<string, string>> {
+  await registry.putTask(task.spec);
+  const datasets: Record<string, string> = {};
+  for (const [split, path] of Object.entries(task.files)) {
+    const rows = readExamples(path, {
+      inputFields: task.spec.input.fields,
+      targetField: task.spec.data.targetField,
+    }).length;
+    datasets[split] = await registry.putDataset({
+      task: task.spec.name,
+      split,
+      name: relative(process.cwd(), path),
+      bytes: readFileSync(path),
+      rows,
+    });
+  }
+  return datasets;
+}
+
+/**
+ * Registers an optimization result: the seed prompt (if new) and the final prompt as its child. When no
+ * candidate beat the seed, the final prompt is the seed and no new version is made (`improved: false`).
+ */
+export async function pushOptimized(
+  registry: Registry,
+  task: Task,
+  result: OptimizeResult,
+  run: { model: string; teacher?: string; preset?: string },
+  actor: Actor,
+): Promise<{ version: PromptVersion; seed: PromptVersion; improved: boolean }> {
+  const datasets = await registerTask(registry, task);
+  const { version: seed } = await registry.pushVersion({
+    task: task.spec.name,
+    kind: 'hard',
+    content: hardVersionContent(task.spec),
+    run: { kind: 'manual', datasets },
+    message: 'seed prompt of an optimization run',
+    actor,
+  });
+  const { artifact, details } = result;
+  const { version, created } = await registry.pushVersion({
+    task: task.spec.name,
+    kind: 'hard',
+    content: hardVersionContent({ ...task.spec, prompt: artifact.prompt, generation: artifact.generation }),
+    parent: seed.id,
+    run: {
+      kind: 'optimize',
+      optimizer: artifact.optimizer,
+      ...run,
+      scores: artifact.scores,
+      usage: details.usage,
+      datasets,
+    },
+    message: `${artifact.optimizer.name} on ${run.model}: dev ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)}`,
+    actor,
+  });
+  return { version, seed, improved: created && version.id !== seed.id };
+}
