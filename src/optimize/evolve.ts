@@ -1,9 +1,11 @@
 // The evolve optimizer (GEPA style): reflective evolution of the instruction. Each iteration draws a
-// parent from the per-example Pareto frontier on dev, runs it on a training minibatch, shows the teacher
-// the failures with the metric's textual feedback, and asks for a rewritten instruction. The child is kept
-// only if it beats its parent on that same minibatch, and then scored on dev. Every few iterations two
-// frontier candidates are merged (one's instruction with the other's demos). The best candidate replaces
-// the seed only on a significant paired improvement on dev.
+// parent from the per-example Pareto frontier on a fixed subset of dev (the Pareto set), runs it on a
+// training minibatch, shows the teacher the failures with the metric's textual feedback (and feedback
+// remembered from earlier rounds), and asks for a rewritten instruction. The child is kept only if it
+// beats its parent on that same minibatch, and then scored on the Pareto set. Every few iterations two
+// frontier candidates are merged (one's instruction with the other's demos). At the end the best
+// candidate is scored on the rest of dev (calls reserved for it) and replaces the seed only on a
+// significant paired improvement on all of dev.
 import { PromptuneError } from '../errors/index.js';
 import { seededRandom } from '../engine/random.js';
 import type { Example } from '../tasks/dataset.js';
@@ -22,9 +24,11 @@ export interface EvolveSettings {
   iterations: number;
   minibatch: number;
   mergeEvery: number;
+  /** Dev examples candidates are scored on while searching (default: all of dev, at most 3 minibatches or 12). */
+  paretoSize?: number;
 }
 
-type Candidate = ScoredPrompt; // scores and outputs per dev example
+type Candidate = ScoredPrompt; // scores and outputs per Pareto-set example
 
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -56,6 +60,7 @@ export function reflectionRequest(
   outputs: string[],
   feedback: string[],
   scores: number[],
+  earlier: string[] = [],
 ): string {
   const cases = minibatch.map(
     (example, i) =>
@@ -66,8 +71,13 @@ export function reflectionRequest(
     `Task: ${task.spec.description || task.spec.name}`,
     `Current instruction: ${JSON.stringify(instruction ?? '')}`,
     `Results on some examples:\n${cases.join('\n')}`,
+    earlier.length
+      ? `Feedback from earlier rounds, on other examples:\n${earlier.map((note) => `- ${note}`).join('\n')}`
+      : '',
     'Write one improved instruction on a line starting with "INSTRUCTION:".',
-  ].join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /**
@@ -106,12 +116,52 @@ export function evolveOptimizer(
       const { seed, tracker, student, shared, baseline, record } = run;
       const teacher = run.teacher!; // startRun refused a run without one
       const random = seededRandom(seed);
-      const candidates: Candidate[] = [
-        { prompt: task.spec.prompt, scores: baseline.scores, outputs: baseline.outputs },
-      ];
+      // the Pareto set: a seeded subset of dev; the rest is scored once, for the final candidate
+      const paretoSize = Math.min(
+        options.dev.length,
+        settings.paretoSize ?? Math.max(12, 3 * settings.minibatch),
+      );
+      const paretoIndices = shuffled(
+        options.dev.map((_, i) => i),
+        random,
+      )
+        .slice(0, paretoSize)
+        .sort((a, b) => a - b);
+      const inPareto = new Set(paretoIndices);
+      const paretoSet = paretoIndices.map((i) => options.dev[i]);
+      const restIndices = options.dev.map((_, i) => i).filter((i) => !inPareto.has(i));
+      const reserve = restIndices.length; // calls kept for scoring the final candidate on the rest
+      const onPareto = (values: { scores: number[]; outputs: string[] }) => ({
+        scores: paretoIndices.map((i) => values.scores[i]),
+        outputs: paretoIndices.map((i) => values.outputs[i]),
+      });
+      const candidates: Candidate[] = [{ prompt: task.spec.prompt, ...onPareto(baseline) }];
+      const restExamples = restIndices.map((i) => options.dev[i]);
+      const restScored = new Map<string, ScoredPrompt>();
+      /** A candidate's results on the rest of dev, scored at most once. */
+      const scoreRest = async (candidate: Candidate) => {
+        const key = JSON.stringify(candidate.prompt);
+        if (!restScored.has(key)) {
+          const rest = await scorePrompt(task, candidate.prompt, restExamples, student, shared);
+          restScored.set(key, { prompt: candidate.prompt, scores: rest.scores, outputs: rest.outputs });
+        }
+        return restScored.get(key)!;
+      };
       let stopped: string | undefined;
-      const best = () => candidates.reduce((a, b) => (mean(b.scores) > mean(a.scores) ? b : a));
+      // ties go to the newer candidate: it beat a frontier parent on a minibatch the older one never saw
+      const best = () => candidates.reduce((a, b) => (mean(b.scores) >= mean(a.scores) ? b : a));
       const size = Math.min(settings.minibatch, options.train.length);
+      // minibatches walk through a shuffled training set, epoch by epoch, so every example is seen
+      let order: Example[] = [];
+      const nextMinibatch = () => {
+        if (order.length < size) order = shuffled(options.train, random);
+        return order.splice(0, size);
+      };
+      // distinct feedback from earlier rollouts, newest first: the teacher learns from every round,
+      // including those whose child was rejected
+      let memory: string[] = [];
+      // a prompt already scored is never paid for twice
+      const seen = new Set([JSON.stringify(task.spec.prompt)]);
       const addIfBetter = async (
         child: TaskSpec['prompt'],
         minibatch: Example[],
@@ -119,13 +169,24 @@ export function evolveOptimizer(
         index: number,
         label: string,
       ) => {
-        if (!tracker.fits('student', minibatch.length + options.dev.length)) return false;
+        if (seen.has(JSON.stringify(child))) {
+          record({
+            index,
+            description: `${label} (the same as an earlier candidate: not scored again)`,
+            score: mean(parentScores),
+            accepted: false,
+            calls: 0,
+          });
+          return false;
+        }
+        if (!tracker.fits('student', minibatch.length + paretoSet.length + reserve)) return false;
+        seen.add(JSON.stringify(child));
         const trial = await scorePrompt(task, child, minibatch, student, shared);
         // accepted only if it beats its parent on the same minibatch
         const better = mean(trial.scores) > mean(parentScores);
         let devScore = mean(trial.scores);
         if (better) {
-          const full = await scorePrompt(task, child, options.dev, student, shared);
+          const full = await scorePrompt(task, child, paretoSet, student, shared);
           candidates.push({ prompt: child, scores: full.scores, outputs: full.outputs });
           devScore = mean(full.scores);
         }
@@ -142,20 +203,29 @@ export function evolveOptimizer(
 
       try {
         for (let iteration = 1; iteration <= settings.iterations; iteration++) {
-          stopped = run.stopReason(best().scores, { significance: false });
+          // perfect on the Pareto set is only perfect if the rest of dev agrees (its calls are reserved)
+          const leader = best();
+          if (reserve > 0 && leader.scores.every((score) => score >= 1)) {
+            const rest = leader === candidates[0] ? baseline : await scoreRest(leader);
+            if (rest.scores.every((score) => score >= 1)) {
+              stopped = 'the best prompt is perfect on dev';
+              break;
+            }
+          }
+          stopped = run.stopReason(leader.scores, { significance: false, perfect: reserve === 0 });
           if (stopped) break;
-          if (!tracker.fits('student', size) || !tracker.fits('teacher', 1)) {
+          if (!tracker.fits('student', size + reserve) || !tracker.fits('teacher', 1)) {
             stopped = 'the budget cannot run another iteration';
             break;
           }
           const weights = frontierWeights(candidates);
-          if (iteration % settings.mergeEvery === 0 && weights.size >= 2) {
-            // merge: one frontier candidate's instruction with another's demos
-            const [a, b] = shuffled([...weights.keys()], random)
-              .slice(0, 2)
-              .map((i) => candidates[i]);
-            const merged = { ...a.prompt, demos: b.prompt.demos };
-            const minibatch = shuffled(options.train, random).slice(0, size);
+          const [a, b] = shuffled([...weights.keys()], random)
+            .slice(0, 2)
+            .map((i) => candidates[i]);
+          const merged = b && { ...a.prompt, demos: b.prompt.demos };
+          // merge (when it makes a new prompt): one frontier candidate's instruction with another's demos
+          if (iteration % settings.mergeEvery === 0 && merged && !seen.has(JSON.stringify(merged))) {
+            const minibatch = nextMinibatch();
             const parent = await scorePrompt(task, a.prompt, minibatch, student, shared);
             await addIfBetter(
               merged,
@@ -167,8 +237,18 @@ export function evolveOptimizer(
             continue;
           }
           const parent = candidates[pick(weights, random)];
-          const minibatch = shuffled(options.train, random).slice(0, size);
+          const minibatch = nextMinibatch();
           const rollout = await scorePrompt(task, parent.prompt, minibatch, student, shared);
+          if (rollout.scores.every((score) => score >= 1)) {
+            record({
+              index: iteration,
+              description: 'the parent is perfect on its minibatch: nothing to reflect on',
+              score: mean(rollout.scores),
+              accepted: false,
+              calls: rollout.calls,
+            });
+            continue;
+          }
           const reply = await ask(
             teacher,
             reflectionRequest(
@@ -178,10 +258,12 @@ export function evolveOptimizer(
               rollout.outputs,
               rollout.feedback,
               rollout.scores,
+              memory,
             ),
             shared.cache,
             seed + iteration,
           );
+          memory = [...new Set([...rollout.feedback.filter(Boolean), ...memory])].slice(0, 12);
           const instruction = reflectedInstruction(reply);
           if (copiesData(instruction, options.dev)) {
             record({
@@ -206,11 +288,29 @@ export function evolveOptimizer(
         stopped = error.message;
       }
 
-      // the best candidate on dev replaces the seed only when the improvement is significant
+      // the best candidate, completed on the rest of dev, replaces the seed only when its improvement
+      // over the seed on all of dev is significant
       const top = best();
-      const chosen = significantlyBetter(baseline.scores, top.scores, seed, options.alpha)
-        ? top
-        : candidates[0];
+      if (top === candidates[0]) return run.finish({ prompt: top.prompt, ...baseline }, stopped);
+      let full: ScoredPrompt | undefined = { prompt: top.prompt, scores: [], outputs: [] };
+      try {
+        const rest = await scoreRest(top);
+        options.dev.forEach((_, i) => {
+          const [from, at] = inPareto.has(i)
+            ? [top, paretoIndices.indexOf(i)]
+            : [rest, restIndices.indexOf(i)];
+          full!.scores.push(from.scores[at]);
+          full!.outputs.push(from.outputs[at]);
+        });
+      } catch (error) {
+        if (!(error instanceof BudgetExceeded)) throw error;
+        stopped = `${error.message} (before the best candidate was scored on all of dev: the seed is kept)`;
+        full = undefined;
+      }
+      const chosen =
+        full && significantlyBetter(baseline.scores, full.scores, seed, options.alpha)
+          ? full
+          : { prompt: task.spec.prompt, ...baseline };
       return run.finish(chosen, stopped);
     },
   };

@@ -26,10 +26,14 @@ export interface OptimizerRun {
   record(trial: Trial): void;
   /**
    * Why the run should stop now, given the incumbent's dev scores, or undefined to go on: the incumbent
-   * is perfect, no candidate could be significantly better than it (with `significance`), or `patience`
+   * is perfect (unless `perfect` is false), no candidate could be significantly better than it (unless
+   * `significance` is false), or `patience`
    * trials in a row were not accepted.
    */
-  stopReason(incumbent: number[], options?: { significance?: boolean }): string | undefined;
+  stopReason(
+    incumbent: number[],
+    options?: { significance?: boolean; perfect?: boolean },
+  ): string | undefined;
   /** Ends the run: the result for `final`, and why the run ended (default: its plan was done). */
   finish(final: ScoredPrompt, stopped?: string): OptimizeResult;
 }
@@ -94,8 +98,12 @@ export async function startRun(
     calls: baseline.calls,
     parseRate: baseline.parseRate,
   });
-  const stopReason = (incumbent: number[], stopOptions: { significance?: boolean } = {}) => {
-    if (incumbent.every((score) => score >= 1)) return 'the best prompt is perfect on dev';
+  const stopReason = (
+    incumbent: number[],
+    stopOptions: { significance?: boolean; perfect?: boolean } = {},
+  ) => {
+    if ((stopOptions.perfect ?? true) && incumbent.every((score) => score >= 1))
+      return 'the best prompt is perfect on dev';
     if ((stopOptions.significance ?? true) && noSignificantGainPossible(incumbent, alpha))
       return `no candidate could be significantly better on ${incumbent.length} dev examples`;
     if (options.patience !== undefined && sinceAccepted >= options.patience)
