@@ -1,5 +1,7 @@
 // Text generation on a LlamaModel: prefill with a KV cache, then one token per step for every row
 // of a right-padded batch, with sampling, stop tokens and strings, and streaming of text deltas.
+// Every row may bring its own options (sampling, length, stop strings, seed and a cached prefix such
+// as its own soft prompt), so requests for different tasks share one forward pass per step.
 // Prompts are token ids or input embeddings; tokenizing text is the caller's (see session.ts).
 import { ValidationError } from '../errors/index.js';
 import type { KVCache } from './kv-cache.js';
@@ -45,6 +47,8 @@ export interface PromptInput {
   tokens: number[];
   /** (tokens.length, C) embeddings fed in place of the tokens' own (soft prompts). */
   embeddings?: Float32Array;
+  /** This row's own options, over the shared ones (a mixed batch: each row its own prefix and sampling). */
+  options?: GenerationOptions;
 }
 
 /**
@@ -57,17 +61,20 @@ export async function* generateStream(
   prompts: PromptInput[],
   options: GenerationOptions = {},
 ): AsyncGenerator<GenerationEvent> {
-  validateSampling(options);
-  const maxTokens = options.maxTokens ?? 128;
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) {
-    throw new ValidationError(`maxTokens is ${maxTokens}, expected a whole number >= 0`, {
-      code: 'SAMPLING_INVALID',
-      hint: 'Pass --max-tokens 1 or more.',
-    });
-  }
   const B = prompts.length;
   if (B === 0) return;
-  const prefixLength = options.prefix ? options.prefix.lengths[0] : 0;
+  const rowOptions = prompts.map((prompt) => ({ ...options, ...prompt.options }));
+  const maxTokens = rowOptions.map((row) => row.maxTokens ?? 128);
+  rowOptions.forEach((row, index) => {
+    validateSampling(row);
+    if (!Number.isInteger(maxTokens[index]) || maxTokens[index] < 0) {
+      throw new ValidationError(`maxTokens is ${maxTokens[index]}, expected a whole number >= 0`, {
+        code: 'SAMPLING_INVALID',
+        hint: 'Pass --max-tokens 1 or more.',
+      });
+    }
+  });
+  const prefixLengths = rowOptions.map((row) => (row.prefix ? row.prefix.lengths[0] : 0));
   const lengths = Int32Array.from(prompts, (prompt) => prompt.tokens.length);
   const T = Math.max(...lengths);
   const contextLength = model.config.contextLength;
@@ -77,10 +84,10 @@ export async function* generateStream(
         code: 'PROMPT_EMPTY',
         hint: 'Give at least one token (most models start with BOS).',
       });
-    const used = prefixLength + prompt.tokens.length;
-    if (used + Math.max(maxTokens, 1) > contextLength + 1 || used > contextLength) {
+    const used = prefixLengths[row] + prompt.tokens.length;
+    if (used + Math.max(maxTokens[row], 1) > contextLength + 1 || used > contextLength) {
       throw new ValidationError(
-        `prompt ${row} has ${used} tokens${prefixLength ? ` (${prefixLength} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
+        `prompt ${row} has ${used} tokens${prefixLengths[row] ? ` (${prefixLengths[row]} in the prefix)` : ''}; with ${maxTokens[row]} new tokens it exceeds the context of ${contextLength}`,
         {
           code: 'CONTEXT_OVERFLOW',
           hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - used)}.`,
@@ -89,18 +96,24 @@ export async function* generateStream(
     }
   });
   const C = model.config.hiddenSize;
-  const eos = new Set(options.stopAtEos === false ? [] : tokenizer.eosTokenIds);
+  const eos = rowOptions.map((row) => new Set(row.stopAtEos === false ? [] : tokenizer.eosTokenIds));
   // one random source per row, so a row samples the same tokens whatever else is in the batch
-  const randoms = prompts.map(() => seededRandom(options.seed ?? 0));
-  const cache = model.createCache(B, Math.min(contextLength, prefixLength + T + maxTokens));
-  if (options.prefix) for (let row = 0; row < B; row++) cache.copyRow(options.prefix, 0, row);
+  const randoms = rowOptions.map((row) => seededRandom(row.seed ?? 0));
+  // finished rows keep stepping until the longest row is done, so every row needs the longest budget
+  const capacity = Math.max(...prefixLengths) + T + Math.max(...maxTokens);
+  const cache = model.createCache(B, Math.min(contextLength, capacity));
+  rowOptions.forEach((row, index) => row.prefix && cache.copyRow(row.prefix, 0, index));
   const generated: number[][] = prompts.map(() => []);
-  const streams = prompts.map((prompt) => new TextStream(tokenizer, prompt.tokens, options.stop));
+  const streams = prompts.map(
+    (prompt, row) => new TextStream(tokenizer, prompt.tokens, rowOptions[row].stop),
+  );
   const finished: (FinishReason | undefined)[] = prompts.map(() => undefined);
-  if (maxTokens === 0) {
-    for (let row = 0; row < B; row++) yield { row, done: { tokens: [], text: '', finishReason: 'length' } };
-    return;
+  for (let row = 0; row < B; row++) {
+    if (maxTokens[row] > 0) continue;
+    finished[row] = 'length';
+    yield { row, done: { tokens: [], text: '', finishReason: 'length' } };
   }
+  if (finished.every((reason) => reason !== undefined)) return;
 
   // prefill: right-padded token ids, or embeddings where a prompt brings its own
   const tokens = new Int32Array(B * T);
@@ -129,15 +142,20 @@ export async function* generateStream(
     for (let row = 0; row < B; row++) {
       if (finished[row]) continue;
       const context = [...prompts[row].tokens, ...generated[row]];
-      const token = sampleToken(logits.subarray(row * V, (row + 1) * V), options, context, randoms[row]);
+      const token = sampleToken(
+        logits.subarray(row * V, (row + 1) * V),
+        rowOptions[row],
+        context,
+        randoms[row],
+      );
       next[row] = token;
-      if (eos.has(token)) {
+      if (eos[row].has(token)) {
         finished[row] = 'eos';
       } else {
         generated[row].push(token);
         const delta = streams[row].push(generated[row]);
         if (streams[row].stoppedBy !== undefined) finished[row] = 'stop';
-        else if (generated[row].length >= maxTokens) finished[row] = 'length';
+        else if (generated[row].length >= maxTokens[row]) finished[row] = 'length';
         if (delta) yield { row, token, delta };
       }
       if (finished[row]) {
