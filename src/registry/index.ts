@@ -4,3 +4,5 @@ export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation } from './open-registry.js';
 export { registerTask, pushOptimized } from './register-task.js';
+export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
+export { RequestLog, type LoggedRequest } from './request-log.js';

@@ -74,6 +74,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '002-service': {
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .createTable('access_keys')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('hash', 'text', (column) => column.notNull())
+          .addColumn('scopes', 'text', (column) => column.notNull())
+          .addColumn('rate_per_minute', 'integer')
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await database.schema
+          .createTable('request_logs')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (column) =>
+            dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement(),
+          )
+          .addColumn('task', 'text', (column) => column.notNull())
+          .addColumn('version', 'text', (column) => column.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('request', 'text', (column) => column.notNull())
+          .addColumn('response', 'text', (column) => column.notNull())
+          .addColumn('latency_ms', 'integer', (column) => column.notNull())
+          .addColumn('at', 'text', (column) => column.notNull())
+          .execute();
+        await database.schema
+          .createIndex('request_logs_by_task')
+          .on('request_logs')
+          .columns(['task', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

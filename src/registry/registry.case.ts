@@ -249,5 +249,43 @@ export function registryConformance(
       for (let i = 1; i < history.length; i++) expect(history[i].from).toBe(history[i - 1].to);
       await registry.close();
     });
+
+    it('keeps API keys only as hashes, verifies them and honours revocation', async () => {
+      const { registry } = await open();
+      const created = await registry.keys.create({ name: 'svc', scopes: ['run', 'read'], ratePerMinute: 60 });
+      expect(created.key).toMatch(/^pt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+      expect(await registry.keys.verify(created.key)).toEqual({
+        id: created.id,
+        name: 'svc',
+        scopes: ['run', 'read'],
+        ratePerMinute: 60,
+      });
+      const listed = JSON.stringify(await registry.keys.list());
+      expect(listed).not.toContain(created.key.slice(-20));
+      const tampered = created.key.slice(0, -1) + (created.key.endsWith('A') ? 'B' : 'A');
+      expect(await code(registry.keys.verify(tampered))).toBe('AUTH_INVALID_KEY');
+      expect(await code(registry.keys.verify('sk-not-ours'))).toBe('AUTH_INVALID_KEY');
+      expect(await code(registry.keys.create({ name: 'x', scopes: ['root'] }))).toBe('KEY_SCOPES');
+      await registry.keys.revoke(created.id);
+      expect(await code(registry.keys.verify(created.key))).toBe('AUTH_INVALID_KEY');
+      await registry.close();
+    });
+
+    it('logs sampled requests per task, newest first', async () => {
+      const { registry } = await open();
+      for (let i = 0; i < 3; i++)
+        await registry.requestLog.add({
+          task: 'qa',
+          version: 'v1',
+          keyId: null,
+          request: { input: `question ${i}` },
+          response: `answer ${i}`,
+          latencyMs: 12.6,
+        });
+      const logged = await registry.requestLog.list('qa', 2);
+      expect(logged.map((entry) => entry.response)).toEqual(['answer 2', 'answer 1']);
+      expect(logged[0]).toMatchObject({ request: { input: 'question 2' }, latencyMs: 13, keyId: null });
+      await registry.close();
+    });
   });
 }

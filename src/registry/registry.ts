@@ -1,6 +1,8 @@
 // The versioned prompt library: tasks, immutable content-addressed prompt versions (hard or soft)
 // with lineage, movable labels with an audit log, and versioned datasets. One implementation over
 // Kysely serves SQLite and Postgres; every write is one transaction.
+import { AccessKeys } from './access-keys.js';
+import { RequestLog } from './request-log.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AuthError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
@@ -74,6 +76,16 @@ export class Registry {
 
   private get database(): Kysely<RegistryDatabase> {
     return this.connection.database;
+  }
+
+  /** The service's API keys (hashed at rest). */
+  get keys(): AccessKeys {
+    return new AccessKeys(this.database);
+  }
+
+  /** Sampled requests the service served. */
+  get requestLog(): RequestLog {
+    return new RequestLog(this.database);
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,27 @@ export interface BlobTable {
   size: number;
 }
 
+export interface AccessKeyTable {
+  id: string; // the public part of a key (pt_<id>_<secret>)
+  name: string;
+  hash: string; // sha256 of the whole key; the key itself is never stored
+  scopes: string; // comma-separated: read, run, admin
+  rate_per_minute: number | null; // null: the service default
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface RequestLogTable {
+  id: Generated<number>;
+  task: string;
+  version: string;
+  key_id: string | null;
+  request: string; // JSON: the task input or messages
+  response: string; // the output text
+  latency_ms: number;
+  at: string;
+}
+
 export interface RegistryDatabase {
   tasks: TaskTable;
   versions: VersionTable;
@@ -64,4 +85,6 @@ export interface RegistryDatabase {
   label_events: LabelEventTable;
   datasets: DatasetTable;
   blobs: BlobTable;
+  access_keys: AccessKeyTable;
+  request_logs: RequestLogTable;
 }

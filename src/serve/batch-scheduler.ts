@@ -27,7 +27,7 @@ interface Pending extends ScheduledRequest {
 export class BatchScheduler {
   private readonly queue: Pending[] = [];
   private running = false;
-  /** Sizes of the batches run so far (for metrics and tests). */
+  /** Sizes of the recent batches (for metrics and tests). */
   readonly batchSizes: number[] = [];
 
   constructor(
@@ -57,6 +57,7 @@ export class BatchScheduler {
     while (this.queue.length) {
       const batch = this.nextBatch();
       this.batchSizes.push(batch.length);
+      if (this.batchSizes.length > 1000) this.batchSizes.splice(0, 500);
       let started = false;
       try {
         const events = generateStream(

@@ -1,0 +1,53 @@
+// Messages between the service (main thread) and the engine worker. Private to src/serve.
+import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
+
+/** A soft prompt by registry version id, with its adapter files the first time the worker sees it. */
+export interface SoftPromptReference {
+  key: string;
+  files?: { config: Record<string, unknown>; metadata: Record<string, unknown>; safetensors: Uint8Array };
+}
+
+/** Generation settings a request may set. */
+export interface EngineOptions {
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+}
+
+export type ToWorker =
+  | {
+      type: 'generate';
+      id: number;
+      prompt: LanguageModelV3Prompt;
+      /** Continue the text as is (no chat template). Soft-prompt requests are always raw. */
+      raw: boolean;
+      softPrompt?: SoftPromptReference;
+      options: EngineOptions;
+    }
+  | { type: 'close' };
+
+/** What the worker reports once its model is loaded. */
+export interface EngineInfo {
+  model: string;
+  modelFingerprint: string;
+  hiddenSize: number;
+  contextLength: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; info: EngineInfo }
+  | { type: 'failed'; error: { message: string; code?: string; hint?: string } }
+  | { type: 'delta'; id: number; delta: string }
+  | {
+      type: 'done';
+      id: number;
+      text: string;
+      finishReason: 'length' | 'eos' | 'stop';
+      inputTokens: number;
+      outputTokens: number;
+      batchSize: number;
+    }
+  | { type: 'error'; id: number; error: { message: string; code?: string; hint?: string } };

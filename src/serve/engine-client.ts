@@ -1,0 +1,235 @@
+// The service's handle on the engine worker: starts it, sends generation requests (with a soft prompt
+// or none) and routes the worker's deltas and results back, and exposes the engine as an AI SDK
+// LanguageModelV3 for hard prompts. A soft prompt's adapter files travel to the worker once.
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamPart,
+} from '@ai-sdk/provider';
+import { Worker } from 'node:worker_threads';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PromptuneError } from '../errors/index.js';
+import type {
+  EngineInfo,
+  EngineOptions,
+  FromWorker,
+  SoftPromptReference,
+  ToWorker,
+} from './_engine-protocol.js';
+
+export type { EngineInfo } from './_engine-protocol.js';
+
+/** A finished generation. */
+export interface EngineResult {
+  text: string;
+  finishReason: 'length' | 'eos' | 'stop';
+  inputTokens: number;
+  outputTokens: number;
+  batchSize: number;
+}
+
+/** A soft prompt to prepend: its key (registry version id) and, if not sent before, its adapter files. */
+export type SoftPromptSource = Required<SoftPromptReference>;
+
+interface Waiting {
+  resolve: (result: EngineResult) => void;
+  reject: (error: unknown) => void;
+  onDelta?: (delta: string) => void;
+}
+
+/** The worker script beside this module (run through tsx when the sources are TypeScript). */
+function workerScript(): { url: URL; execArgv: string[] } {
+  const typescript = import.meta.url.endsWith('.ts');
+  return {
+    url: new URL(`./engine-worker.${typescript ? 'ts' : 'js'}`, import.meta.url),
+    execArgv: typescript ? ['--import', 'tsx'] : [],
+  };
+}
+
+/** A running engine worker. */
+export class EngineClient {
+  private next = 0;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly sent = new Set<string>();
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: EngineInfo,
+  ) {
+    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => this.failAll(new Error('the engine worker exited')));
+  }
+
+  /** Starts a worker for `model` (a path or hf: reference) and waits until it has loaded it. */
+  static start(
+    model: string,
+    options: { maxBatch?: number; adapterDirectory?: string } = {},
+  ): Promise<EngineClient> {
+    const script = workerScript();
+    const worker = new Worker(script.url, {
+      execArgv: script.execArgv,
+      workerData: {
+        model,
+        maxBatch: options.maxBatch ?? 8,
+        adapterDirectory: options.adapterDirectory ?? join(tmpdir(), 'promptune-adapters'),
+      },
+    });
+    return new Promise((resolve, reject) => {
+      const first = (message: FromWorker) => {
+        worker.off('message', first);
+        if (message.type === 'ready') resolve(new EngineClient(worker, message.info));
+        else if (message.type === 'failed') {
+          void worker.terminate();
+          reject(
+            new PromptuneError(message.error.message, {
+              code: message.error.code ?? 'ENGINE_FAILED',
+              hint: message.error.hint ?? 'Check the --model path.',
+            }),
+          );
+        }
+      };
+      worker.on('message', first);
+      worker.once('error', reject);
+    });
+  }
+
+  /** Generates for a prompt, with an optional soft prompt; `onDelta` receives text as it is produced. */
+  generate(
+    request: {
+      prompt: LanguageModelV3CallOptions['prompt'];
+      raw: boolean;
+      softPrompt?: SoftPromptSource;
+      options: EngineOptions;
+    },
+    onDelta?: (delta: string) => void,
+  ): Promise<EngineResult> {
+    const id = this.next++;
+    let softPrompt: SoftPromptReference | undefined;
+    if (request.softPrompt) {
+      const { key, files } = request.softPrompt;
+      softPrompt = this.sent.has(key) ? { key } : { key, files };
+      this.sent.add(key);
+    }
+    const message: ToWorker = {
+      type: 'generate',
+      id,
+      prompt: request.prompt,
+      raw: request.raw,
+      softPrompt,
+      options: request.options,
+    };
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, onDelta });
+      this.worker.postMessage(message);
+    });
+  }
+
+  /** The engine as an AI SDK model (hard prompts: chat template unless providerOptions.promptune.raw). */
+  languageModel(): LanguageModelV3 {
+    const engine = this;
+    const call = (options: LanguageModelV3CallOptions, onDelta?: (delta: string) => void) =>
+      engine.generate(
+        {
+          prompt: options.prompt,
+          raw: options.providerOptions?.promptune?.raw === true,
+          options: {
+            maxTokens: options.maxOutputTokens ?? 256,
+            temperature: options.temperature ?? 0,
+            topP: options.topP,
+            topK: options.topK,
+            stop: options.stopSequences,
+            seed: options.seed ?? 0,
+          },
+        },
+        onDelta,
+      );
+    return {
+      specificationVersion: 'v3',
+      provider: 'promptune.local',
+      modelId: this.info.model,
+      supportedUrls: {},
+      async doGenerate(options) {
+        const result = await call(options);
+        return {
+          content: [{ type: 'text', text: result.text }],
+          finishReason: {
+            unified: result.finishReason === 'length' ? 'length' : 'stop',
+            raw: result.finishReason,
+          },
+          usage: usage(result),
+          warnings: [],
+        };
+      },
+      async doStream(options) {
+        return { stream: resultStream((onDelta) => call(options, onDelta)) };
+      },
+    };
+  }
+
+  /** Stops the worker (requests still waiting fail). */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private receive(message: FromWorker): void {
+    if (message.type === 'ready' || message.type === 'failed') return;
+    const waiting = this.waiting.get(message.id);
+    if (!waiting) return;
+    if (message.type === 'delta') waiting.onDelta?.(message.delta);
+    else {
+      this.waiting.delete(message.id);
+      if (message.type === 'done') waiting.resolve(message);
+      else
+        waiting.reject(
+          new PromptuneError(message.error.message, {
+            code: message.error.code ?? 'ENGINE_ERROR',
+            hint: message.error.hint ?? 'See the service log.',
+          }),
+        );
+    }
+  }
+
+  private failAll(error: unknown): void {
+    for (const waiting of this.waiting.values()) waiting.reject(error);
+    this.waiting.clear();
+  }
+}
+
+function usage(result: EngineResult) {
+  return {
+    inputTokens: { total: result.inputTokens, noCache: result.inputTokens, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: result.outputTokens, text: result.outputTokens, reasoning: 0 },
+  };
+}
+
+/** A LanguageModelV3 stream over a generation that reports deltas through a callback. */
+export function resultStream(
+  run: (onDelta: (delta: string) => void) => Promise<EngineResult>,
+): ReadableStream<LanguageModelV3StreamPart> {
+  return new ReadableStream<LanguageModelV3StreamPart>({
+    start(controller) {
+      controller.enqueue({ type: 'stream-start', warnings: [] });
+      controller.enqueue({ type: 'text-start', id: '0' });
+      run((delta) => controller.enqueue({ type: 'text-delta', id: '0', delta })).then(
+        (result) => {
+          controller.enqueue({ type: 'text-end', id: '0' });
+          controller.enqueue({
+            type: 'finish',
+            finishReason: {
+              unified: result.finishReason === 'length' ? 'length' : 'stop',
+              raw: result.finishReason,
+            },
+            usage: usage(result),
+          });
+          controller.close();
+        },
+        (error: unknown) => {
+          controller.enqueue({ type: 'error', error });
+          controller.close();
+        },
+      );
+    },
+  });
+}

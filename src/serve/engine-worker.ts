@@ -1,0 +1,113 @@
+// The engine worker thread: loads the frozen model once and serves generation requests through the
+// batch scheduler, so the service's event loop never runs a forward pass. Soft prompts arrive by
+// registry version id; their adapter files are written once under the adapter folder, checked against
+// this model (loadAdapter refuses another base model) and kept as sessions whose KV prefix is
+// computed once.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { applyChatTemplate, loadModel } from '../engine/index.js';
+import { PromptuneError } from '../errors/index.js';
+import { promptText } from '../providers/local-language-model.js';
+import { loadAdapter, modelFingerprint } from '../soft/peft-adapter.js';
+import { SoftPromptSession } from '../soft/session.js';
+import type { FromWorker, SoftPromptReference, ToWorker } from './_engine-protocol.js';
+import { BatchScheduler } from './batch-scheduler.js';
+
+const settings = workerData as { model: string; maxBatch: number; adapterDirectory: string };
+const port = parentPort!;
+const send = (message: FromWorker) => port.postMessage(message);
+const describe = (error: unknown) =>
+  PromptuneError.isInstance(error)
+    ? { message: error.message, code: error.code, hint: error.hint }
+    : { message: (error as Error)?.message ?? String(error) };
+
+try {
+  const { model, tokenizer } = await loadModel(settings.model);
+  const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: settings.maxBatch });
+  const sessions = new Map<string, SoftPromptSession>();
+
+  const session = (reference: SoftPromptReference): SoftPromptSession => {
+    const cached = sessions.get(reference.key);
+    if (cached) {
+      sessions.delete(reference.key); // most recently used goes last
+      sessions.set(reference.key, cached);
+      return cached;
+    }
+    const folder = join(settings.adapterDirectory, reference.key);
+    if (!existsSync(folder)) {
+      if (!reference.files)
+        throw new PromptuneError(`soft prompt ${reference.key} is not known to the engine`, {
+          code: 'ENGINE_UNKNOWN_PROMPT',
+          hint: 'Send its adapter files with the request.',
+        });
+      const temporary = `${folder}.${process.pid}.${Date.now()}.tmp`;
+      mkdirSync(temporary, { recursive: true });
+      writeFileSync(join(temporary, 'adapter_config.json'), JSON.stringify(reference.files.config));
+      writeFileSync(join(temporary, 'promptune.json'), JSON.stringify(reference.files.metadata));
+      writeFileSync(join(temporary, 'adapter_model.safetensors'), reference.files.safetensors);
+      renameSync(temporary, folder);
+    }
+    const created = new SoftPromptSession(model, tokenizer, loadAdapter(folder, model).prompt);
+    sessions.set(reference.key, created);
+    if (sessions.size > 64) sessions.delete(sessions.keys().next().value!);
+    return created;
+  };
+
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'close') {
+      port.close();
+      return;
+    }
+    const { id, options } = message;
+    try {
+      let tokens: number[];
+      let prefix;
+      if (message.softPrompt) {
+        prefix = session(message.softPrompt).prefix;
+        tokens = tokenizer.encode(promptText(message.prompt), { addBos: false });
+      } else if (tokenizer.chatTemplate && !message.raw) {
+        const messages = message.prompt.map((entry) => ({
+          role: entry.role,
+          content: typeof entry.content === 'string' ? entry.content : promptText([entry]),
+        }));
+        tokens = tokenizer.encode(applyChatTemplate(tokenizer, messages), { addBos: false });
+      } else {
+        tokens = tokenizer.encode(promptText(message.prompt));
+      }
+      const promptTokens = tokens.length + (prefix ? prefix.lengths[0] : 0);
+      scheduler
+        .submit({
+          tokens,
+          options: { ...options, prefix },
+          onDelta: (delta) => send({ type: 'delta', id, delta }),
+        })
+        .then(
+          (generation) =>
+            send({
+              type: 'done',
+              id,
+              text: generation.text,
+              finishReason: generation.finishReason,
+              inputTokens: promptTokens,
+              outputTokens: generation.tokens.length,
+              batchSize: scheduler.batchSizes.at(-1) ?? 1,
+            }),
+          (error: unknown) => send({ type: 'error', id, error: describe(error) }),
+        );
+    } catch (error) {
+      send({ type: 'error', id, error: describe(error) });
+    }
+  });
+  send({
+    type: 'ready',
+    info: {
+      model: settings.model,
+      modelFingerprint: modelFingerprint(model),
+      hiddenSize: model.config.hiddenSize,
+      contextLength: model.config.contextLength,
+    },
+  });
+} catch (error) {
+  send({ type: 'failed', error: describe(error) });
+}
