@@ -38,13 +38,18 @@ interface Waiting {
   onDelta?: (delta: string) => void;
 }
 
-/** The worker script beside this module (run through tsx when the sources are TypeScript). */
-function workerScript(): { url: URL; execArgv: string[] } {
-  const typescript = import.meta.url.endsWith('.ts');
-  return {
-    url: new URL(`./engine-worker.${typescript ? 'ts' : 'js'}`, import.meta.url),
-    execArgv: typescript ? ['--import', 'tsx'] : [],
-  };
+/**
+ * A worker running engine-worker beside this module. From the TypeScript sources (tests), the worker
+ * first registers tsx, since loaders given as --import do not reach a worker's entry module.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData });
+  const entry = new URL('./engine-worker.ts', import.meta.url).href;
+  return new Worker(
+    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
+    { eval: true, workerData },
+  );
 }
 
 /** A running engine worker. */
@@ -52,6 +57,8 @@ export class EngineClient {
   private next = 0;
   private readonly waiting = new Map<number, Waiting>();
   private readonly sent = new Set<string>();
+  /** Called with every finished generation (metrics). */
+  onResult?: (result: EngineResult) => void;
 
   private constructor(
     private readonly worker: Worker,
@@ -67,14 +74,10 @@ export class EngineClient {
     model: string,
     options: { maxBatch?: number; adapterDirectory?: string } = {},
   ): Promise<EngineClient> {
-    const script = workerScript();
-    const worker = new Worker(script.url, {
-      execArgv: script.execArgv,
-      workerData: {
-        model,
-        maxBatch: options.maxBatch ?? 8,
-        adapterDirectory: options.adapterDirectory ?? join(tmpdir(), 'promptune-adapters'),
-      },
+    const worker = startWorker({
+      model,
+      maxBatch: options.maxBatch ?? 8,
+      adapterDirectory: options.adapterDirectory ?? join(tmpdir(), 'promptune-adapters'),
     });
     return new Promise((resolve, reject) => {
       const first = (message: FromWorker) => {
@@ -128,9 +131,8 @@ export class EngineClient {
 
   /** The engine as an AI SDK model (hard prompts: chat template unless providerOptions.promptune.raw). */
   languageModel(): LanguageModelV3 {
-    const engine = this;
     const call = (options: LanguageModelV3CallOptions, onDelta?: (delta: string) => void) =>
-      engine.generate(
+      this.generate(
         {
           prompt: options.prompt,
           raw: options.providerOptions?.promptune?.raw === true,
@@ -180,8 +182,10 @@ export class EngineClient {
     if (message.type === 'delta') waiting.onDelta?.(message.delta);
     else {
       this.waiting.delete(message.id);
-      if (message.type === 'done') waiting.resolve(message);
-      else
+      if (message.type === 'done') {
+        this.onResult?.(message);
+        waiting.resolve(message);
+      } else
         waiting.reject(
           new PromptuneError(message.error.message, {
             code: message.error.code ?? 'ENGINE_ERROR',

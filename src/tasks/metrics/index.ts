@@ -9,7 +9,7 @@ import { contains, exactMatch, regex, tokenF1 } from './string-metrics.js';
 import type { Metric, MetricContext, MetricScore } from './types.js';
 
 export type { Metric, MetricContext, MetricScore, TextGenerator } from './types.js';
-export { aggregateLabels } from './label.js';
+export { aggregateLabels, readLabel } from './label.js';
 export { extractJson } from './json-metric.js';
 
 type Factory = (options: Record<string, unknown>, context: MetricContext) => Metric | Promise<Metric>;

@@ -5,6 +5,18 @@ import { ValidationError } from '../../errors/index.js';
 import { targetText } from './text.js';
 import type { Metric, MetricContext } from './types.js';
 
+/** The label an output names: the one it starts with, else one it mentions (longest first); undefined if none. */
+export function readLabel(labels: string[], output: string, caseSensitive = false): string | undefined {
+  const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
+  const text = fold(output);
+  // longest first, so "dog" does not win over "dogs"
+  const candidates = [...labels].sort((a, b) => fold(b).length - fold(a).length);
+  return (
+    candidates.find((label) => text.startsWith(fold(label))) ??
+    candidates.find((label) => text.includes(fold(label)))
+  );
+}
+
 /** Reads outputs as labels and scores them. */
 export function labelMetric(options: Record<string, unknown>, context: MetricContext): Metric {
   const labels =
@@ -18,16 +30,10 @@ export function labelMetric(options: Record<string, unknown>, context: MetricCon
   }
   const caseSensitive = options.caseSensitive === true;
   const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
-  // longest first, so "dog" does not win over "dogs"
-  const candidates = [...labels].sort((a, b) => fold(b).length - fold(a).length);
   return {
     name: 'label',
     score(example, output) {
-      const text = fold(output);
-      const predicted =
-        candidates.find((label) => text.startsWith(fold(label))) ??
-        candidates.find((label) => text.includes(fold(label))) ??
-        '(none)';
+      const predicted = readLabel(labels, output, caseSensitive) ?? '(none)';
       const expected = targetText(example.target);
       const ok = predicted !== '(none)' && fold(predicted) === fold(expected);
       return {

@@ -1,0 +1,84 @@
+// Authentication, scopes and rate limits for the service. Every /v1 request carries
+// `Authorization: Bearer <key>`; the key is verified against its hash in the registry (verified keys
+// are remembered for a few seconds, so a revocation takes effect within that time), each route names
+// the scope it needs, and each key has a token bucket of requests per minute.
+import type { Context, MiddlewareHandler } from 'hono';
+import { AuthError } from '../errors/index.js';
+import type { AccessKey, Registry, Scope } from '../registry/index.js';
+import { errorResponse, ServiceError } from './errors.js';
+
+/** Per-key token buckets: `perMinute` requests a minute, bursts up to the same number. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one request from `key`'s bucket; false when it is empty. */
+  take(key: string, perMinute = this.perMinute): boolean {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: perMinute, at: now };
+    bucket.tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.at) / 60_000) * perMinute);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+/** Verifies keys with a short memory of verified ones. */
+export class KeyVerifier {
+  private readonly verified = new Map<string, { key: AccessKey; expires: number }>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly rememberMs = 5000,
+  ) {}
+
+  async verify(secret: string): Promise<AccessKey> {
+    const cached = this.verified.get(secret);
+    if (cached && cached.expires > Date.now()) return cached.key;
+    const key = await this.registry.keys.verify(secret);
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(secret, { key, expires: Date.now() + this.rememberMs });
+    return key;
+  }
+}
+
+/** The verified key of a request (set by `requireScope`). */
+export const accessKeyOf = (context: Context): AccessKey | undefined => context.get('accessKey' as never);
+
+/** Middleware: a valid key with `scope` (admin implies every scope), within its rate limit. */
+export function requireScope(scope: Scope, verifier: KeyVerifier, limiter: RateLimiter): MiddlewareHandler {
+  return async (context, next) => {
+    try {
+      const header = context.req.header('authorization') ?? '';
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match)
+        throw new AuthError('the request has no API key', {
+          code: 'AUTH_MISSING_KEY',
+          hint: 'Send Authorization: Bearer <key> (create one with promptune keys create).',
+        });
+      const key = await verifier.verify(match[1]);
+      if (!key.scopes.includes(scope) && !key.scopes.includes('admin'))
+        throw new AuthError(`the key "${key.name}" lacks the ${scope} scope`, {
+          code: 'AUTH_SCOPE',
+          hint: `Use a key created with --scopes including ${scope}.`,
+        });
+      if (!limiter.take(key.id, key.ratePerMinute ?? undefined))
+        throw new ServiceError(
+          429,
+          `the key "${key.name}" is over its rate limit`,
+          'rate_limited',
+          'Slow down and retry after a few seconds.',
+        );
+      context.set('accessKey' as never, key as never);
+    } catch (error) {
+      return errorResponse(context, error);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,43 @@
+// Prometheus metrics of the service (prom-client, one registry per service): request durations by
+// route, task and status; tokens by task and direction; errors by route and code; engine batch sizes.
+// Labels are low-cardinality on purpose: task names and route templates, never versions or inputs.
+import { Counter, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's metrics. */
+export class ServiceMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly duration = new Histogram({
+    name: 'promptune_request_duration_seconds',
+    help: 'Request duration by route, task and status',
+    labelNames: ['route', 'task', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'promptune_tokens_total',
+    help: 'Tokens by task and direction (input, output)',
+    labelNames: ['task', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'promptune_errors_total',
+    help: 'Error responses by route and code',
+    labelNames: ['route', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'promptune_engine_batch_size',
+    help: 'Rows in the engine batch that served a request',
+    buckets: [1, 2, 4, 8, 16, 32],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The exposition text for GET /metrics. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

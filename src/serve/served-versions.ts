@@ -1,0 +1,83 @@
+// Resolving a request's `model` to a registry version: `task` (its production label, else its latest
+// version), `task@label`, `task@<number>` or `task@<id prefix>`. Resolutions are cached for a second
+// so a label move reaches the service within that time without a query per request; versions are
+// immutable, so their content (and a soft prompt's adapter bytes) is cached by id.
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import type { PromptVersion, Registry } from '../registry/index.js';
+import { taskSpec, type TaskSpec } from '../tasks/spec.js';
+import type { ServedVersion } from './task-model.js';
+
+/** Splits `task@ref`; ref is undefined when not given. */
+export function parseModelName(name: string): { task: string; ref?: string } {
+  const at = name.lastIndexOf('@');
+  const [task, ref] = at < 0 ? [name, undefined] : [name.slice(0, at), name.slice(at + 1)];
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(task) || ref === '')
+    throw new ValidationError(`"${name}" is not task, task@label or task@version`, {
+      code: 'SERVE_BAD_MODEL_NAME',
+      hint: 'Name a task from GET /v1/models, optionally with @label or @version.',
+    });
+  return { task, ref };
+}
+
+/** Registry versions ready to serve, cached. */
+export class ServedVersions {
+  private readonly references = new Map<string, { id: string; expires: number }>();
+  private readonly versions = new Map<string, ServedVersion>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly ttlMs = 1000,
+  ) {}
+
+  /** The served version for a model name. */
+  async resolve(name: string): Promise<ServedVersion> {
+    const cached = this.references.get(name);
+    if (cached && cached.expires > Date.now()) return this.versions.get(cached.id)!;
+    const { task, ref } = parseModelName(name);
+    let version: PromptVersion;
+    if (ref !== undefined) version = await this.registry.resolveVersion(task, ref);
+    else {
+      version = await this.registry
+        .resolveVersion(task, 'production')
+        .catch((error: unknown) =>
+          error instanceof NotFoundError
+            ? this.registry.resolveVersion(task, 'latest')
+            : Promise.reject(error),
+        );
+    }
+    if (!this.versions.has(version.id)) this.versions.set(version.id, await this.load(version));
+    this.references.set(name, { id: version.id, expires: Date.now() + this.ttlMs });
+    if (this.references.size > 10_000) this.references.clear();
+    return this.versions.get(version.id)!;
+  }
+
+  private async load(version: PromptVersion): Promise<ServedVersion> {
+    const base = await this.registry.getTask(version.task);
+    const content = version.content as Record<string, unknown>;
+    if (version.kind === 'soft') {
+      return {
+        spec: base,
+        version,
+        softPrompt: {
+          key: version.id,
+          files: {
+            config: content.adapterConfig as Record<string, unknown>,
+            metadata: content.promptune as Record<string, unknown>,
+            safetensors: await this.registry.getBlob(String(content.adapterBlob)),
+          },
+        },
+      };
+    }
+    const spec: TaskSpec = taskSpec.parse({
+      ...base,
+      prompt: {
+        system: content.system,
+        template: content.template,
+        demos: content.demos,
+        demoSeparator: content.demoSeparator,
+      },
+      generation: content.generation ?? base.generation,
+    });
+    return { spec, version };
+  }
+}

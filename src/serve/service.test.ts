@@ -1,0 +1,239 @@
+// The service end to end on 127.0.0.1 with the official `openai` client: registry tasks served as
+// models (a hard prompt and two soft prompts on stories260K, run by the engine worker), streaming,
+// typed runs, errors in OpenAI's shape, keys and scopes, size limits, metrics and sampled logging.
+import OpenAI from 'openai';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceLogits, stories } from '../../test/models.js';
+import { loadModel, seededRandom } from '../engine/index.js';
+import { Registry } from '../registry/index.js';
+import { saveAdapter } from '../soft/peft-adapter.js';
+import { SoftPromptSession } from '../soft/session.js';
+import { initSoftPrompt } from '../soft/soft-prompt.js';
+import { taskSpec } from '../tasks/spec.js';
+import { EngineClient } from './engine-client.js';
+import { listen, type RunningServer } from './listen.js';
+import { createService } from './service.js';
+
+const reference = referenceLogits();
+const continuation = reference.greedy_text.slice(reference.prompt.length);
+const folder = mkdtempSync(join(tmpdir(), 'promptune-service-'));
+const actor = { name: 'test', scopes: ['read', 'run', 'admin'] };
+let registry: Registry;
+let engine: EngineClient;
+let server: RunningServer;
+const keys: Record<'run' | 'read' | 'admin', string> = { run: '', read: '', admin: '' };
+type Json = { error: { code: string } } & Record<string, unknown>;
+const json = async (response: Response) => (await response.json()) as Json;
+const client = (key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
+const loaded = await loadModel(stories.gguf);
+const prompts = [1, 2].map((seed) =>
+  initSoftPrompt(loaded.model, loaded.tokenizer, 6, { kind: 'sample-vocab' }, seededRandom(seed)),
+);
+
+async function pushSoft(task: string, index: number) {
+  const directory = join(folder, `adapter-${index}`);
+  saveAdapter(directory, prompts[index], loaded.model, { baseModelName: 'stories260K' });
+  await registry.putTask(taskSpec.parse({ name: task, prompt: { template: '{{input}}' } }));
+  const { version } = await registry.pushVersion({
+    task,
+    kind: 'soft',
+    content: {
+      adapterBlob: await registry.putBlob(readFileSync(join(directory, 'adapter_model.safetensors'))),
+      adapterConfig: JSON.parse(readFileSync(join(directory, 'adapter_config.json'), 'utf8')),
+      promptune: JSON.parse(readFileSync(join(directory, 'promptune.json'), 'utf8')),
+    },
+    actor,
+  });
+  return version;
+}
+
+beforeAll(async () => {
+  registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+  await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
+  const { version } = await registry.pushVersion({
+    task: 'story',
+    kind: 'hard',
+    content: {
+      template: '{{input}}',
+      demos: [],
+      demoSeparator: '\n\n',
+      generation: { maxTokens: 40, temperature: 0, stop: [], seed: 0 },
+    },
+    actor,
+  });
+  await registry.setLabel({
+    task: 'story',
+    label: 'production',
+    reference: version.id,
+    actor,
+    reason: 'test',
+  });
+  await registry.putTask(
+    taskSpec.parse({
+      name: 'mood',
+      prompt: { template: 'Mood of: {{input}}\n' },
+      output: { kind: 'label', labels: ['happy', 'sad'] },
+    }),
+  );
+  await registry.pushVersion({
+    task: 'mood',
+    kind: 'hard',
+    content: {
+      template: 'Mood of: {{input}}\n',
+      demos: [],
+      demoSeparator: '\n\n',
+      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
+    },
+    actor,
+  });
+  await pushSoft('soft-a', 0);
+  await pushSoft('soft-b', 1);
+  for (const scope of ['run', 'read', 'admin'] as const)
+    keys[scope] = (
+      await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
+    ).key;
+  engine = await EngineClient.start(stories.gguf, { adapterDirectory: join(folder, 'adapters') });
+  const service = createService({
+    registry,
+    backends: { engine, hard: engine.languageModel() },
+    limits: { bodyBytes: 4096, maxTokens: 64 },
+    logSampleRate: 1,
+    logger: pino({ level: 'silent' }),
+  });
+  server = await listen(service.app);
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  await engine?.close();
+  await registry?.close();
+});
+
+describe('the service with the openai client', () => {
+  it('serves a hard-prompt task by label, plain and streamed', async () => {
+    const request = {
+      model: 'story@production',
+      messages: [{ role: 'user' as const, content: reference.prompt }],
+      max_tokens: 40,
+    };
+    const plain = await client(keys.run).chat.completions.create(request);
+    expect(continuation.startsWith(plain.choices[0].message.content!)).toBe(true);
+    expect(plain.choices[0].message.content!.length).toBeGreaterThan(20);
+    let streamed = '';
+    for await (const chunk of await client(keys.run).chat.completions.create({ ...request, stream: true }))
+      streamed += chunk.choices[0]?.delta?.content ?? '';
+    expect(streamed).toBe(plain.choices[0].message.content);
+    const models = await client(keys.run).models.list();
+    expect(models.data.map((model) => model.id)).toEqual(
+      expect.arrayContaining(['story', 'story@production', 'soft-a']),
+    );
+  });
+
+  it('serves soft-prompt tasks on stories260K exactly as a local session, batched together', async () => {
+    const texts = ['Tom had a red ball.', 'Once upon a time'];
+    const answers = await Promise.all(
+      ['soft-a', 'soft-b', 'soft-a', 'soft-b'].map((model, i) =>
+        client(keys.run).completions.create({ model, prompt: texts[i % 2], max_tokens: 12 }),
+      ),
+    );
+    for (const [i, answer] of answers.entries()) {
+      const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompts[i % 2]);
+      const [expected] = await session.generate([texts[i % 2]], { maxTokens: 12 });
+      expect(answer.choices[0].text).toBe(expected.text);
+    }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const batched = /promptune_engine_batch_size_bucket\{le="1"\} (\d+)/.exec(metrics);
+    const total = /promptune_engine_batch_size_count (\d+)/.exec(metrics);
+    expect(Number(total![1])).toBeGreaterThan(Number(batched![1])); // some requests shared a batch
+    expect(metrics).toMatch(
+      /promptune_request_duration_seconds_count\{route="\/v1\/completions",task="soft-a",status="200"\} 2/,
+    );
+  });
+
+  it('runs a task on typed input and refuses output or input that does not fit', async () => {
+    const run = (body: unknown, key = keys.run) =>
+      fetch(`${server.url}/v1/tasks/mood/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const refused = await run({ input: 'a sunny day' });
+    // the tiny story model names neither label: a 422 with the raw text, never a made-up label
+    expect(refused.status).toBe(422);
+    expect((await json(refused)).error.code).toBe('output_invalid');
+    const wrongField = await run({ input: { text: 'x' } });
+    expect(wrongField.status).toBe(400);
+    expect((await json(wrongField)).error.code).toBe('TASK_INPUT_INVALID');
+    const story = await fetch(`${server.url}/v1/tasks/story@production/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: reference.prompt }),
+    });
+    const typed = await json(story);
+    expect(typed).toMatchObject({ task: 'story', version: { number: 1, kind: 'hard' } });
+    expect(continuation.startsWith(String(typed.output))).toBe(true);
+  });
+
+  it('answers errors in OpenAI’s shape: unknown model, no key, wrong key, wrong scope, too large', async () => {
+    const missing = await client(keys.run)
+      .chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('REGISTRY_NO_VERSION');
+    const post = (key: string | undefined, body: string) =>
+      fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' },
+        body,
+      });
+    const small = JSON.stringify({
+      model: 'story',
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 2,
+    });
+    const cases: [string | undefined, string, number, string][] = [
+      [undefined, small, 401, 'AUTH_MISSING_KEY'],
+      ['pt_000000000000_' + 'A'.repeat(43), small, 401, 'AUTH_INVALID_KEY'],
+      [keys.read, small, 403, 'AUTH_SCOPE'],
+      [
+        keys.run,
+        JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+        413,
+        'body_too_large',
+      ],
+      [
+        keys.run,
+        JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'x' }], max_tokens: 500 }),
+        400,
+        'max_tokens_out_of_range',
+      ],
+    ];
+    for (const [key, body, status, code] of cases) {
+      const response = await post(key, body);
+      expect([response.status, (await json(response)).error.code]).toEqual([status, code]);
+    }
+    const labelMove = (key: string) =>
+      fetch(`${server.url}/v1/tasks/mood/labels/staging`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ version: '1' }),
+      });
+    expect((await labelMove(keys.run)).status).toBe(403);
+    expect((await labelMove(keys.admin)).status).toBe(200);
+  });
+
+  it('keeps sampled requests in the registry and exposes health, readiness and OpenAPI', async () => {
+    const logged = await registry.requestLog.list('soft-a');
+    expect(logged.length).toBeGreaterThanOrEqual(2);
+    expect(logged[0].request).toMatchObject({ model: 'soft-a' });
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect(await json(await fetch(`${server.url}/ready`))).toMatchObject({ status: 'ready' });
+    const openapi = (await json(await fetch(`${server.url}/openapi.json`))) as unknown as { paths: object };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/v1/chat/completions', '/v1/tasks/{name}/run']),
+    );
+  });
+});

@@ -1,0 +1,247 @@
+// The promptune service: OpenAI-compatible completions where `model` is a registry task (task,
+// task@label, task@version), typed task runs, read-only task and version endpoints, an admin-only
+// label move, OpenAPI, health, readiness and Prometheus metrics. Hard prompts run on the backend model,
+// soft prompts on the engine worker (mixed-task batches). Keys, scopes, rate and size limits guard
+// /v1; structured logs go to pino; a sample of requests is kept in the registry for review.
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import pino, { type Logger } from 'pino';
+import type { Registry } from '../registry/index.js';
+import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
+import { errorResponse, ServiceError } from './errors.js';
+import { ServiceMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { jsonBody, openAiRoutes } from './openai-routes.js';
+import { ServedVersions } from './served-versions.js';
+import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
+import { typedOutput } from './typed-output.js';
+
+/** How the service is set up. */
+export interface ServiceOptions {
+  registry: Registry;
+  backends: Backends;
+  limits?: {
+    /** Largest request body in bytes (default 1 MB). */
+    bodyBytes?: number;
+    /** Largest max_tokens a request may ask for (default 1024). */
+    maxTokens?: number;
+    /** Requests per minute per key, unless the key sets its own (default 600). */
+    ratePerMinute?: number;
+  };
+  /** Share of requests logged into the registry (0 to 1, default 0). */
+  logSampleRate?: number;
+  logger?: Logger;
+  metrics?: ServiceMetrics;
+  random?: () => number;
+}
+
+/** A built service: its app, its metrics, and a drain for graceful shutdown. */
+export interface Service {
+  app: Hono;
+  metrics: ServiceMetrics;
+  /** Resolves when no request is in flight (call after the server stops accepting). */
+  drain(): Promise<void>;
+}
+
+const taskOf = (context: Context): string => (context.get('task' as never) as string | undefined) ?? '';
+
+/** Builds the service. */
+export function createService(options: ServiceOptions): Service {
+  const { registry, backends } = options;
+  const logger = options.logger ?? pino({ level: 'info' });
+  const metrics = options.metrics ?? new ServiceMetrics({ processMetrics: true });
+  const random = options.random ?? Math.random;
+  const versions = new ServedVersions(registry);
+  const verifier = new KeyVerifier(registry);
+  const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
+  const scope = (name: 'read' | 'run' | 'admin') => requireScope(name, verifier, limiter);
+  const pendingLogs = new Set<Promise<void>>();
+  if (backends.engine) backends.engine.onResult = (result) => metrics.batchSize.observe(result.batchSize);
+  let inFlight = 0;
+  let idle: (() => void)[] = [];
+
+  const sampleLog = (context: Context, request: unknown, response: string, started: number) => {
+    if (!(options.logSampleRate && random() < options.logSampleRate)) return;
+    const version = context.get('version' as never) as string | undefined;
+    const write = registry.requestLog
+      .add({
+        task: taskOf(context),
+        version: version ?? '',
+        keyId: accessKeyOf(context)?.id ?? null,
+        request,
+        response,
+        latencyMs: performance.now() - started,
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'could not log a sampled request'))
+      .finally(() => pendingLogs.delete(write));
+    pendingLogs.add(write);
+  };
+
+  const app = new Hono();
+  // timing, metrics and one structured log line per request; in-flight count for draining
+  app.use('*', async (context, next) => {
+    const started = performance.now();
+    context.set('started' as never, started as never);
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      const route = context.req.routePath;
+      const status = context.res.status;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, seconds);
+      const errorCode = context.get('errorCode' as never) as string | undefined;
+      if (status >= 400) metrics.errors.inc({ route, code: errorCode ?? String(status) });
+      logger.info(
+        {
+          method: context.req.method,
+          path: context.req.path,
+          status,
+          ms: Math.round(seconds * 1e4) / 10,
+          key: accessKeyOf(context)?.id,
+          task: taskOf(context) || undefined,
+          version: context.get('version' as never),
+        },
+        'request',
+      );
+      if (--inFlight === 0) {
+        idle.forEach((resolve) => resolve());
+        idle = [];
+      }
+    }
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: options.limits?.bodyBytes ?? 1_000_000,
+      onError: (context) =>
+        errorResponse(
+          context,
+          new ServiceError(
+            413,
+            'the request body is too large',
+            'body_too_large',
+            `Send at most ${options.limits?.bodyBytes ?? 1_000_000} bytes.`,
+          ),
+        ),
+    }),
+  );
+  app.onError((error, context) => {
+    if (!(error as { code?: string }).code) logger.error({ err: error }, 'unhandled error');
+    return errorResponse(context, error);
+  });
+
+  app.get('/health', (context) => context.json({ status: 'ok' }));
+  app.get('/ready', async (context) => {
+    try {
+      await registry.listTasks();
+      return context.json({ status: 'ready', engine: backends.engine?.info ?? null });
+    } catch (error) {
+      logger.error({ err: error }, 'not ready');
+      return context.json({ status: 'unavailable' }, 503);
+    }
+  });
+  app.get('/metrics', async (context) =>
+    context.text(await metrics.text(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+  app.get('/openapi.json', (context) => context.json(openApiDocument));
+
+  // read-only library endpoints
+  app.get('/v1/tasks', scope('read'), async (context) => context.json({ data: await registry.listTasks() }));
+  app.get('/v1/tasks/:name', scope('read'), async (context) => {
+    const name = context.req.param('name');
+    return context.json({ spec: await registry.getTask(name), labels: await registry.listLabels(name) });
+  });
+  app.get('/v1/tasks/:name/versions', scope('read'), async (context) =>
+    context.json({ data: await registry.listVersions(context.req.param('name')) }),
+  );
+  app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) =>
+    context.json(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
+  );
+  // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)
+  app.put('/v1/tasks/:name/labels/:label', scope('admin'), async (context) => {
+    const body = await jsonBody<{ version?: unknown; reason?: unknown }>(context);
+    const key = accessKeyOf(context)!;
+    const event = await registry.setLabel({
+      task: context.req.param('name'),
+      label: context.req.param('label'),
+      reference: String(body.version ?? ''),
+      actor: { name: `key:${key.name}`, scopes: key.scopes },
+      reason: typeof body.reason === 'string' ? body.reason : 'moved through the service',
+    });
+    return context.json(event);
+  });
+  app.get('/v1/tasks/:name/requests', scope('admin'), async (context) =>
+    context.json({ data: await registry.requestLog.list(context.req.param('name')) }),
+  );
+
+  // typed runs: the task's input fields in, the task's typed output out
+  app.post('/v1/tasks/:name/run', scope('run'), async (context) => {
+    const started = performance.now();
+    const body = await jsonBody<{ input?: unknown }>(context);
+    const served = await versions.resolve(context.req.param('name'));
+    context.set('task' as never, served.spec.name as never);
+    context.set('version' as never, served.version.id as never);
+    const single = served.spec.input.fields.length === 1 && typeof body.input === 'string';
+    const fields = checkFields(
+      served.spec,
+      single ? { [served.spec.input.fields[0]]: body.input } : body.input,
+    );
+    const result = await runFields(served, backends, fields);
+    metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
+    metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
+    sampleLog(context, { input: fields }, result.text, started);
+    return context.json({
+      task: served.spec.name,
+      version: { id: served.version.id, number: served.version.number, kind: served.version.kind },
+      output: typedOutput(served.spec, result.text),
+      text: result.text,
+      usage: { input_tokens: result.inputTokens, output_tokens: result.outputTokens },
+    });
+  });
+
+  // OpenAI-compatible completions over tasks
+  app.use('/v1/chat/completions', scope('run'));
+  app.use('/v1/completions', scope('run'));
+  app.use('/v1/models', scope('read'));
+  app.route(
+    '/',
+    openAiRoutes(
+      {
+        async list() {
+          const tasks = await registry.listTasks();
+          return tasks.flatMap((task) => [
+            task.name,
+            ...Object.keys(task.labels).map((label) => `${task.name}@${label}`),
+          ]);
+        },
+        async resolve(name, context) {
+          const served = await versions.resolve(name);
+          context.set('task' as never, served.spec.name as never);
+          context.set('version' as never, served.version.id as never);
+          return taskModel(served, backends);
+        },
+        onUsage(context, usage) {
+          metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
+          metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
+          void context.req
+            .json()
+            .then((request) =>
+              sampleLog(context, request, usage.text, context.get('started' as never) as number),
+            );
+        },
+      },
+      { maxTokens: options.limits?.maxTokens ?? 1024 },
+    ),
+  );
+
+  return {
+    app,
+    metrics,
+    async drain() {
+      if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await Promise.all([...pendingLogs]);
+    },
+  };
+}

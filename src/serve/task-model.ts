@@ -1,0 +1,206 @@
+// A registry version as a language model, so the OpenAI routes serve `task@label` like any model. The
+// request's last user message is the task input: a hard version renders it into the task's template
+// (with its instruction and demos) and calls the backend model; a soft version sends the raw text to
+// the engine worker with the version's soft prompt prepended. The input is only ever a value in the
+// template: it cannot select another version or task, and placeholders in it are not expanded.
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import { ValidationError } from '../errors/index.js';
+import { promptText } from '../providers/local-language-model.js';
+import type { PromptVersion } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/spec.js';
+import { renderPrompt } from '../tasks/template.js';
+import { resultStream, type EngineClient, type SoftPromptSource } from './engine-client.js';
+
+/** A version resolved for serving: the task spec with that version's prompt and generation settings. */
+export interface ServedVersion {
+  spec: TaskSpec;
+  version: PromptVersion;
+  /** For soft versions: the adapter to prepend. */
+  softPrompt?: SoftPromptSource;
+}
+
+/** What models a served version can run on. */
+export interface Backends {
+  /** The model hard prompts run on (the local engine's model, or a provider's). */
+  hard?: LanguageModelV3;
+  /** The local engine (soft prompts). */
+  engine?: EngineClient;
+}
+
+/** The text of the last user message (the task input). */
+export function lastUserText(prompt: LanguageModelV3Prompt): string {
+  const message = [...prompt].reverse().find((entry) => entry.role === 'user');
+  if (!message)
+    throw new ValidationError('the request has no user message', {
+      code: 'TASK_INPUT_MISSING',
+      hint: 'Send the task input as the last user message.',
+    });
+  return promptText([message]);
+}
+
+/** The task's input fields from a user text: the text itself for one field, else a JSON object of fields. */
+export function inputFields(spec: TaskSpec, text: string): Record<string, unknown> {
+  const fields = spec.input.fields;
+  if (fields.length === 1) return { [fields[0]]: text };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return checkFields(spec, parsed);
+}
+
+/** Checks a typed input object against the task's input fields (all present, nothing else). */
+export function checkFields(spec: TaskSpec, value: unknown): Record<string, unknown> {
+  const fields = spec.input.fields;
+  const fail = (found: string) =>
+    new ValidationError(`task ${spec.name} takes input fields ${fields.join(', ')}; ${found}`, {
+      code: 'TASK_INPUT_INVALID',
+      hint: `Send an object with exactly the fields ${fields.join(', ')}.`,
+    });
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw fail('the input is not an object');
+  const record = value as Record<string, unknown>;
+  const missing = fields.filter((field) => record[field] === undefined || record[field] === null);
+  const extra = Object.keys(record).filter((key) => !fields.includes(key));
+  if (missing.length) throw fail(`missing ${missing.join(', ')}`);
+  if (extra.length) throw fail(`unknown ${extra.join(', ')}`);
+  return record;
+}
+
+/** The chat prompt a hard version sends for `fields`. */
+export function hardPrompt(spec: TaskSpec, fields: Record<string, unknown>): LanguageModelV3Prompt {
+  const text = renderPrompt(spec, fields, `task ${spec.name} input`);
+  return [
+    ...(spec.prompt.system ? [{ role: 'system' as const, content: spec.prompt.system }] : []),
+    { role: 'user', content: [{ type: 'text', text }] },
+  ];
+}
+
+/** The version as a LanguageModelV3 over the backends. */
+export function taskModel(served: ServedVersion, backends: Backends): LanguageModelV3 {
+  const { spec } = served;
+  const generation = spec.generation;
+  const withDefaults = (options: LanguageModelV3CallOptions) => ({
+    maxTokens: options.maxOutputTokens ?? generation.maxTokens,
+    temperature: options.temperature ?? generation.temperature,
+    topP: options.topP ?? generation.topP,
+    topK: options.topK,
+    stop: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
+    seed: options.seed ?? generation.seed,
+  });
+  const soft = served.softPrompt;
+  const engine = backends.engine;
+  if (soft) {
+    if (!engine)
+      throw new ValidationError(
+        `${spec.name}@${served.version.number} is a soft prompt, and no local engine runs here`,
+        {
+          code: 'SERVE_NO_ENGINE',
+          hint: 'Start promptune serve with --model pointing at the base model the soft prompt was trained on.',
+        },
+      );
+    const run = (options: LanguageModelV3CallOptions, onDelta?: (delta: string) => void) => {
+      const text = lastUserText(options.prompt);
+      return engine.generate(
+        {
+          prompt: [{ role: 'user', content: [{ type: 'text', text }] }],
+          raw: true,
+          softPrompt: soft,
+          options: withDefaults(options),
+        },
+        onDelta,
+      );
+    };
+    return {
+      specificationVersion: 'v3',
+      provider: 'promptune.task',
+      modelId: `${spec.name}@${served.version.number}`,
+      supportedUrls: {},
+      async doGenerate(options) {
+        const result = await run(options);
+        return {
+          content: [{ type: 'text', text: result.text }],
+          finishReason: {
+            unified: result.finishReason === 'length' ? 'length' : 'stop',
+            raw: result.finishReason,
+          },
+          usage: {
+            inputTokens: {
+              total: result.inputTokens,
+              noCache: result.inputTokens,
+              cacheRead: 0,
+              cacheWrite: 0,
+            },
+            outputTokens: { total: result.outputTokens, text: result.outputTokens, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+      async doStream(options) {
+        return { stream: resultStream((onDelta) => run(options, onDelta)) };
+      },
+    };
+  }
+  const hard = backends.hard;
+  if (!hard)
+    throw new ValidationError(`no model serves hard prompts here`, {
+      code: 'SERVE_NO_MODEL',
+      hint: 'Start promptune serve with --model.',
+    });
+  const rendered = (options: LanguageModelV3CallOptions): LanguageModelV3CallOptions => {
+    const settings = withDefaults(options);
+    return {
+      prompt: hardPrompt(spec, inputFields(spec, lastUserText(options.prompt))),
+      maxOutputTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      topP: settings.topP,
+      topK: settings.topK,
+      stopSequences: settings.stop,
+      seed: settings.seed,
+      abortSignal: options.abortSignal,
+    };
+  };
+  return {
+    specificationVersion: 'v3',
+    provider: 'promptune.task',
+    modelId: `${spec.name}@${served.version.number}`,
+    supportedUrls: {},
+    doGenerate: (options) => hard.doGenerate(rendered(options)),
+    doStream: (options) => hard.doStream(rendered(options)),
+  };
+}
+
+/** Runs a version on typed input fields; returns the raw text and token counts. */
+export async function runFields(
+  served: ServedVersion,
+  backends: Backends,
+  fields: Record<string, unknown>,
+): Promise<{ text: string; inputTokens: number; outputTokens: number }> {
+  const { spec } = served;
+  const generation = spec.generation;
+  // a soft prompt was trained on the raw input text; a hard prompt renders all fields into its template
+  const model = served.softPrompt ? taskModel(served, backends) : backends.hard;
+  if (!model)
+    throw new ValidationError('no model serves hard prompts here', {
+      code: 'SERVE_NO_MODEL',
+      hint: 'Start promptune serve with --model.',
+    });
+  const prompt: LanguageModelV3Prompt = served.softPrompt
+    ? [{ role: 'user', content: [{ type: 'text', text: String(fields[spec.input.fields[0]]) }] }]
+    : hardPrompt(spec, fields);
+  const result = await model.doGenerate({
+    prompt,
+    maxOutputTokens: generation.maxTokens,
+    temperature: generation.temperature,
+    topP: generation.topP,
+    stopSequences: generation.stop.length ? generation.stop : undefined,
+    seed: generation.seed,
+  });
+  return {
+    text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+    inputTokens: result.usage.inputTokens.total ?? 0,
+    outputTokens: result.usage.outputTokens.total ?? 0,
+  };
+}
