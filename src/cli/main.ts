@@ -8,12 +8,25 @@ import evaluateCommand from './commands/eval.js';
 import generate from './commands/generate.js';
 import model from './commands/model.js';
 import optimize from './commands/optimize.js';
+import keys from './commands/keys.js';
 import registry from './commands/registry.js';
+import serve from './commands/serve.js';
 import soft from './commands/soft.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
-  subCommands: { generate, model, eval: evaluateCommand, dataset, compare, registry, soft, optimize },
+  subCommands: {
+    generate,
+    model,
+    eval: evaluateCommand,
+    dataset,
+    compare,
+    registry,
+    soft,
+    optimize,
+    serve,
+    keys,
+  },
 });
 
 /** The command a list of arguments names, with its parent (for help output). */

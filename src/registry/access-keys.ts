@@ -4,7 +4,7 @@
 // (CLI) job; the service only verifies.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { AuthError, ValidationError } from '../errors/index.js';
+import { AuthError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryDatabase } from './schema.js';
 
 export const scopes = ['read', 'run', 'admin'] as const;
@@ -86,11 +86,16 @@ export class AccessKeys {
 
   /** Revokes a key by id; later requests with it are refused. */
   async revoke(id: string): Promise<void> {
-    await this.database
+    const [result] = await this.database
       .updateTable('access_keys')
       .set({ revoked_at: new Date().toISOString() })
       .where('id', '=', id)
       .execute();
+    if (Number(result.numUpdatedRows) === 0)
+      throw new NotFoundError(`there is no key ${id}`, {
+        code: 'KEY_NOT_FOUND',
+        hint: 'See the key ids with promptune keys ls.',
+      });
   }
 
   async list(): Promise<(AccessKey & { createdAt: string; revoked: boolean })[]> {

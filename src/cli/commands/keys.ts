@@ -1,0 +1,62 @@
+// `promptune keys`: API keys for the service. `create` prints the new key once (only its hash is
+// stored); `ls` lists keys without secrets; `revoke` disables one.
+import { defineCommand } from 'citty';
+import { numberOption } from '../options.js';
+import { withRegistry } from '../registry-access.js';
+
+const common = {
+  db: {
+    type: 'string',
+    default: '.promptune/registry.sqlite',
+    description: 'SQLite registry (DATABASE_URL selects Postgres)',
+  },
+} as const;
+
+const create = defineCommand({
+  meta: { name: 'create', description: 'Create a key and print it once' },
+  args: {
+    ...common,
+    scopes: { type: 'string', required: true, description: 'Comma-separated: read, run, admin' },
+    name: { type: 'string', default: 'key', description: 'A name for logs and listings' },
+    rate: { type: 'string', description: 'Requests per minute (default: the service’s)' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const created = await registry.keys.create({
+        name: args.name,
+        scopes: args.scopes.split(',').map((scope) => scope.trim()),
+        ratePerMinute: numberOption('rate', args.rate, { min: 1 }),
+      });
+      process.stderr.write(
+        `key ${created.id} (${created.scopes.join(',')}); store it now, it is not shown again:\n`,
+      );
+      process.stdout.write(`${created.key}\n`);
+    }),
+});
+
+const list = defineCommand({
+  meta: { name: 'ls', description: 'List keys (never their secrets)' },
+  args: { ...common },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      for (const key of await registry.keys.list())
+        process.stdout.write(
+          `${key.id}  ${key.name.padEnd(16)} ${key.scopes.join(',').padEnd(15)} ${key.revoked ? 'revoked' : 'active'}  ${key.createdAt}\n`,
+        );
+    }),
+});
+
+const revoke = defineCommand({
+  meta: { name: 'revoke', description: 'Revoke a key by id' },
+  args: { ...common, id: { type: 'positional', required: true, description: 'The key id (from keys ls)' } },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      await registry.keys.revoke(args.id);
+      process.stdout.write(`revoked ${args.id}\n`);
+    }),
+});
+
+export default defineCommand({
+  meta: { name: 'keys', description: 'API keys for promptune serve' },
+  subCommands: { create, ls: list, revoke },
+});

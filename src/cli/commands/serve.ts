@@ -1,0 +1,103 @@
+// `promptune serve`: the service over the registry, with the local engine in a worker thread. On
+// SIGTERM or SIGINT it stops accepting connections, lets requests in flight finish (and sampled logs
+// be written), then closes the engine and the registry.
+import { defineCommand } from 'citty';
+import pino from 'pino';
+import { ValidationError } from '../../errors/index.js';
+import { resolveModel } from '../../providers/index.js';
+import { Registry } from '../../registry/index.js';
+import { EngineClient } from '../../serve/engine-client.js';
+import { listen } from '../../serve/listen.js';
+import { createService } from '../../serve/service.js';
+import { numberOption } from '../options.js';
+
+export default defineCommand({
+  meta: { name: 'serve', description: 'Serve the registry’s tasks over HTTP (OpenAI-compatible)' },
+  args: {
+    model: {
+      type: 'string',
+      description:
+        'Local base model for the engine (path or hf:org/name): soft prompts, and hard prompts unless --hard-model',
+    },
+    'hard-model': {
+      type: 'string',
+      description: 'Run hard prompts on this model instead (openai:gpt-4o-mini, ollama:llama3, ...)',
+    },
+    port: { type: 'string', default: '8080', description: 'Port (0: any free port)' },
+    host: { type: 'string', default: '127.0.0.1', description: 'Interface to listen on' },
+    db: {
+      type: 'string',
+      default: '.promptune/registry.sqlite',
+      description: 'SQLite registry (DATABASE_URL selects Postgres)',
+    },
+    'max-batch': { type: 'string', default: '8', description: 'Most requests the engine batches together' },
+    'max-body': { type: 'string', default: '1000000', description: 'Largest request body in bytes' },
+    'max-tokens': {
+      type: 'string',
+      default: '1024',
+      description: 'Largest max_tokens a request may ask for',
+    },
+    'rate-limit': {
+      type: 'string',
+      default: '600',
+      description: 'Requests per minute per key (unless the key sets its own)',
+    },
+    'log-sample': {
+      type: 'string',
+      default: '0',
+      description: 'Share of requests logged into the registry (0 to 1)',
+    },
+  },
+  async run({ args }) {
+    if (!args.model && !args['hard-model'])
+      throw new ValidationError('serve needs a model', {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Pass --model <local base model> (and/or --hard-model <provider:model>).',
+      });
+    const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+    const registry = await Registry.open(
+      process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
+    );
+    const engine = args.model
+      ? await EngineClient.start(args.model, {
+          maxBatch: numberOption('max-batch', args['max-batch'], { integer: true, min: 1 }),
+        })
+      : undefined;
+    const hard = args['hard-model']
+      ? (await resolveModel(args['hard-model'])).model
+      : engine?.languageModel();
+    const service = createService({
+      registry,
+      backends: { engine, hard },
+      limits: {
+        bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
+        maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
+        ratePerMinute: numberOption('rate-limit', args['rate-limit'], { min: 1 }),
+      },
+      logSampleRate: numberOption('log-sample', args['log-sample'], { min: 0, max: 1 }),
+      logger,
+    });
+    const server = await listen(service.app, {
+      hostname: args.host,
+      port: numberOption('port', args.port, { integer: true, min: 0, max: 65535 }),
+    });
+    if ((await registry.keys.list()).every((key) => key.revoked))
+      logger.warn('no API key exists yet: create one with promptune keys create --scopes run,read');
+    logger.info({ url: server.url, engine: engine?.info.model }, 'listening');
+    process.stdout.write(`listening on ${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'draining');
+        resolve();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    const closed = server.close(); // stops accepting; resolves when open connections end
+    await service.drain();
+    await closed;
+    await engine?.close();
+    await registry.close();
+    logger.info('stopped');
+  },
+});

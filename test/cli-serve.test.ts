@@ -1,0 +1,78 @@
+// `promptune keys` and `promptune serve` as a user runs them: a key printed once, the service answering
+// with it, and a SIGTERM during a streamed request that still completes before the process exits 0.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, stories } from './models.js';
+
+const bin = join(repositoryRoot, 'bin', 'promptune.js');
+const run = (cwd: string, ...args: string[]) => spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8' });
+
+describe('promptune serve', () => {
+  it('serves registry tasks with a key from keys create, and drains in-flight requests on SIGTERM', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-serve-'));
+    expect(
+      run(
+        cwd,
+        'registry',
+        'push',
+        '--task',
+        join(repositoryRoot, 'examples', 'name.yaml'),
+        '--label',
+        'staging',
+      ).status,
+    ).toBe(0);
+    const created = run(cwd, 'keys', 'create', '--scopes', 'run,read', '--name', 'ci');
+    expect(created.status).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^pt_[0-9a-f]{12}_/);
+    expect(run(cwd, 'keys', 'ls').stdout).not.toContain(key.slice(-20));
+    expect(run(cwd, 'keys', 'revoke', 'ffffffffffff').stderr).toContain('code: KEY_NOT_FOUND');
+
+    const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
+      cwd,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+    for (let i = 0; i < 200 && !/listening on (\S+)/.test(stdout); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const url = /listening on (\S+)/.exec(stdout)![1];
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const body = (extra: object) =>
+      JSON.stringify({
+        model: 'name@staging',
+        messages: [{ role: 'user', content: 'Lily' }],
+        max_tokens: 24,
+        ...extra,
+      });
+    const plain = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: body({}) });
+    expect(plain.status).toBe(200);
+    const text = ((await plain.json()) as { choices: { message: { content: string } }[] }).choices[0].message
+      .content;
+
+    // a streamed request is in flight when SIGTERM arrives: it still completes, then the process exits 0
+    const streamed = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: body({ stream: true }),
+    });
+    server.kill('SIGTERM');
+    const events = await streamed.text();
+    expect(events.trim().endsWith('data: [DONE]')).toBe(true);
+    const deltas = events
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map(
+        (line) =>
+          (JSON.parse(line.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0].delta
+            .content ?? '',
+      )
+      .join('');
+    expect(deltas).toBe(text);
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
