@@ -16,8 +16,7 @@ import {
   type LlamaModel,
   type Tokenizer,
 } from '../src/engine/index.js';
-import { GgufType } from '../src/engine/weights/gguf-writer.js';
-import { randomModel, smolLm2Shape } from './random-model.js';
+import { randomModel, smolLm2Shape, syntheticVocabulary } from './random-model.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
 
@@ -72,29 +71,6 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
 }
 
 /** A SentencePiece-style vocabulary for the random model, so llama.cpp accepts the GGUF. */
-function syntheticVocabulary(size: number) {
-  const tokens = [
-    '<unk>',
-    '<s>',
-    '</s>',
-    ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`),
-  ];
-  while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
-  const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
-  return {
-    'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },
-    'tokenizer.ggml.tokens': { type: GgufType.ARRAY, subType: GgufType.STRING, value: tokens },
-    'tokenizer.ggml.scores': {
-      type: GgufType.ARRAY,
-      subType: GgufType.FLOAT32,
-      value: tokens.map((_, i) => -i),
-    },
-    'tokenizer.ggml.token_type': { type: GgufType.ARRAY, subType: GgufType.INT32, value: types },
-    'tokenizer.ggml.bos_token_id': { type: GgufType.UINT32, value: 1 },
-    'tokenizer.ggml.eos_token_id': { type: GgufType.UINT32, value: 2 },
-  };
-}
-
 async function decodeBenchmark(model: LlamaModel): Promise<void> {
   const newTokens = 64;
   const prompt = Array.from(randomTokens(16, model.config.vocabularySize, 9));

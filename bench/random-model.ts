@@ -7,6 +7,7 @@ import {
   type ModelConfig,
   type ModelWeights,
 } from '../src/engine/index.js';
+import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { parameterShapes } from '../src/engine/weights/assemble.js';
 
 /** SmolLM2-135M's shape (hidden 576, 30 layers, 9 heads, 3 KV heads, intermediate 1536, vocab 49152, tied). */
@@ -71,4 +72,28 @@ export function randomWeights(config: ModelConfig, seed: number): ModelWeights {
 /** A random-weight model of `config` on `kernels`. */
 export function randomModel(config: ModelConfig, kernels: Kernels, seed = 1): LlamaModel {
   return new LlamaModel(config, randomWeights(config, seed), kernels);
+}
+
+/** GGUF metadata for a byte-fallback vocabulary of `size` made-up tokens (the model's weights are random anyway). */
+export function syntheticVocabulary(size: number) {
+  const tokens = [
+    '<unk>',
+    '<s>',
+    '</s>',
+    ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`),
+  ];
+  while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
+  const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
+  return {
+    'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },
+    'tokenizer.ggml.tokens': { type: GgufType.ARRAY, subType: GgufType.STRING, value: tokens },
+    'tokenizer.ggml.scores': {
+      type: GgufType.ARRAY,
+      subType: GgufType.FLOAT32,
+      value: tokens.map((_, i) => -i),
+    },
+    'tokenizer.ggml.token_type': { type: GgufType.ARRAY, subType: GgufType.INT32, value: types },
+    'tokenizer.ggml.bos_token_id': { type: GgufType.UINT32, value: 1 },
+    'tokenizer.ggml.eos_token_id': { type: GgufType.UINT32, value: 2 },
+  };
 }

@@ -6,7 +6,7 @@
     {
       "target_name": "promptune_kernels",
       "sources": ["binding.c", "kernels.c", "backward.c"],
-      "cflags": ["-O3", "-march=x86-64-v2", "-mtune=native", "-fno-math-errno", "-std=c11", "-Wall"],
+      "cflags": ["-O3", "-march=x86-64-v2", "-mtune=native", "-fno-math-errno", "-fopenmp-simd", "-std=c11", "-Wall"],
       "cflags!": ["-O2"],
       "conditions": [
         [

@@ -3,9 +3,10 @@
 #ifndef PROMPTUNE_PARALLEL_H
 #define PROMPTUNE_PARALLEL_H
 
+#define PRAGMA(text) _Pragma(#text)
+
 #ifdef PROMPTUNE_OPENMP
 #include <omp.h>
-#define PRAGMA(text) _Pragma(#text)
 /* parallel only when there is enough work to pay for waking the pool */
 #define PARALLEL_FOR(condition) PRAGMA(omp parallel for schedule(static) if (condition))
 static inline int thread_count(void) { return omp_get_max_threads(); }
@@ -17,5 +18,13 @@ static inline int thread_index(void) { return 0; }
 #endif
 
 #define ENOUGH_WORK 32768
+
+/* Up to this many rows, matmul streams the weights once per call (matmul_few_rows) instead of calling
+ * sgemm. Only with OpenMP: without it the kernels' loops run on one thread and sgemm's pool wins. */
+#ifdef PROMPTUNE_OPENMP
+#define FEW_ROWS 16
+#else
+#define FEW_ROWS 0
+#endif
 
 #endif
