@@ -6,6 +6,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { createOllama } from 'ollama-ai-provider-v2';
+import { keepAliveFetch } from './keep-alive-fetch.js';
 import type { LoadModelOptions } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { LocalLanguageModel } from './local-language-model.js';
@@ -70,18 +71,24 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
         name,
         provider,
         modelId: rest,
-        model: createOpenAI({ apiKey: requireKey(environment, 'OPENAI_API_KEY', name) })(rest),
+        model: createOpenAI({
+          apiKey: requireKey(environment, 'OPENAI_API_KEY', name),
+          fetch: keepAliveFetch,
+        })(rest),
       };
     case 'anthropic':
       return {
         name,
         provider,
         modelId: rest,
-        model: createAnthropic({ apiKey: requireKey(environment, 'ANTHROPIC_API_KEY', name) })(rest),
+        model: createAnthropic({
+          apiKey: requireKey(environment, 'ANTHROPIC_API_KEY', name),
+          fetch: keepAliveFetch,
+        })(rest),
       };
     case 'ollama': {
       const baseURL = environment.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434/api';
-      return { name, provider, modelId: rest, model: createOllama({ baseURL })(rest) };
+      return { name, provider, modelId: rest, model: createOllama({ baseURL, fetch: keepAliveFetch })(rest) };
     }
     case 'openai-compatible': {
       const hash = rest.lastIndexOf('#');
@@ -98,6 +105,7 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
         baseURL,
         apiKey: environment.OPENAI_COMPATIBLE_API_KEY,
         includeUsage: true,
+        fetch: keepAliveFetch,
       });
       return { name, provider: 'openai-compatible', modelId, model: provider.chatModel(modelId) };
     }
