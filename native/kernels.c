@@ -23,8 +23,9 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const floa
  * sgemm would pack the whole weight matrix on every call, which for a few rows costs several times the
  * matrix-vector products themselves. */
 /* Dots one input row with four weight rows at once (four independent accumulators share each load of
- * x). Built for AVX2+FMA and for the baseline, chosen at load time by the CPU. */
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void dot_four(
+ * x). Inlined into matmul_few_rows, which is built for AVX-512, AVX2+FMA and the baseline, chosen at
+ * load time by the CPU. */
+static inline __attribute__((always_inline)) void dot_four(
     float *sums, const float *x, const float *w0, const float *w1, const float *w2, const float *w3,
     int in_features) {
   float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
@@ -42,8 +43,8 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) st
   sums[3] = s3;
 }
 
-static void matmul_few_rows(float *out, const float *inp, const float *weight, int n, int in_features,
-                            int out_features) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void matmul_few_rows(
+    float *out, const float *inp, const float *weight, int n, int in_features, int out_features) {
   int blocks = (out_features + 3) / 4;
   PARALLEL_FOR((size_t)n * out_features * in_features > ENOUGH_WORK)
   for (int block = 0; block < blocks; block++) {
