@@ -225,6 +225,22 @@ describe('the service with the openai client', () => {
     expect((await labelMove(keys.admin)).status).toBe(200);
   });
 
+  it('limits each key to its rate', async () => {
+    const { key } = await registry.keys.create({ name: 'slow', scopes: ['read'], ratePerMinute: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push(
+        (await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status,
+      );
+    expect(statuses).toEqual([200, 200, 429]);
+    const limited = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await json(limited)).error.code).toBe('rate_limited');
+    // other keys are not affected
+    expect(
+      (await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${keys.read}` } })).status,
+    ).toBe(200);
+  });
+
   it('keeps sampled requests in the registry and exposes health, readiness and OpenAPI', async () => {
     const logged = await registry.requestLog.list('soft-a');
     expect(logged.length).toBeGreaterThanOrEqual(2);
