@@ -22,7 +22,7 @@ static inline int thread_index(void) { return 0; }
 /* Up to this many rows, matmul streams the weights once per call (matmul_few_rows) instead of calling
  * sgemm. Only with OpenMP: without it the kernels' loops run on one thread and sgemm's pool wins. */
 #ifdef PROMPTUNE_OPENMP
-#define FEW_ROWS 16
+#define FEW_ROWS 48
 #else
 #define FEW_ROWS 0
 #endif

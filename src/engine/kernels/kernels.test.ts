@@ -38,7 +38,7 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
   const x = floats(6 * 33),
     w = floats(17 * 33),
     bias = floats(17);
-  const large = { x: floats(20 * 301), w: floats(203 * 301), bias: floats(203) };
+  const large = { x: floats(60 * 301), w: floats(203 * 301), bias: floats(203) };
   cases['matmulForward'] = (kernels) => {
     const out = new Float32Array(6 * 17);
     kernels.matmulForward(out, x, w, null, 6, 33, 17);
@@ -49,8 +49,8 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     // a few rows with enough work for threads (the native streamed path), and many rows (sgemm)
     const fewRows = new Float32Array(3 * 203);
     kernels.matmulForward(fewRows, large.x, large.w, null, 3, 301, 203);
-    const manyRows = new Float32Array(20 * 203);
-    kernels.matmulForward(manyRows, large.x, large.w, large.bias, 20, 301, 203);
+    const manyRows = new Float32Array(60 * 203);
+    kernels.matmulForward(manyRows, large.x, large.w, large.bias, 60, 301, 203);
     return [out, withBias, single, fewRows, manyRows];
   };
   const table = floats(11 * 8);
