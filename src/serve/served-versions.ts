@@ -32,7 +32,8 @@ export class ServedVersions {
   /** The served version for a model name. */
   async resolve(name: string): Promise<ServedVersion> {
     const cached = this.references.get(name);
-    if (cached && cached.expires > Date.now()) return this.versions.get(cached.id)!;
+    const known = cached && cached.expires > Date.now() ? this.versions.get(cached.id) : undefined;
+    if (known) return known;
     const { task, ref } = parseModelName(name);
     let version: PromptVersion;
     if (ref !== undefined) version = await this.registry.resolveVersion(task, ref);
@@ -45,7 +46,11 @@ export class ServedVersions {
             : Promise.reject(error),
         );
     }
-    if (!this.versions.has(version.id)) this.versions.set(version.id, await this.load(version));
+    if (!this.versions.has(version.id)) {
+      this.versions.set(version.id, await this.load(version));
+      // keep the most recent 256 versions (soft ones hold their adapter bytes)
+      if (this.versions.size > 256) this.versions.delete(this.versions.keys().next().value!);
+    }
     this.references.set(name, { id: version.id, expires: Date.now() + this.ttlMs });
     if (this.references.size > 10_000) this.references.clear();
     return this.versions.get(version.id)!;

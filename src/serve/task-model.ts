@@ -160,6 +160,8 @@ export function taskModel(served: ServedVersion, backends: Backends): LanguageMo
       stopSequences: settings.stop,
       seed: settings.seed,
       abortSignal: options.abortSignal,
+      // /v1/completions continues the rendered text as is (no chat template), as the route asks
+      providerOptions: options.providerOptions,
     };
   };
   return {
