@@ -31,15 +31,29 @@ function isRaw(options: LanguageModelV3CallOptions): boolean {
   return options.providerOptions?.promptune?.raw === true;
 }
 
-function usage(input: number, output: number): LanguageModelV3Usage {
+/** AI SDK usage for a local generation's token counts. */
+export function usage(input: number, output: number): LanguageModelV3Usage {
   return {
     inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
     outputTokens: { total: output, text: output, reasoning: 0 },
   };
 }
 
-function finishReason(reason: FinishReason): LanguageModelV3FinishReason {
+/** The AI SDK finish reason for an engine finish reason. */
+export function finishReason(reason: FinishReason): LanguageModelV3FinishReason {
   return { unified: reason === 'length' ? 'length' : 'stop', raw: reason };
+}
+
+/** The engine's generation options for an AI SDK call (greedy and 256 tokens unless it says otherwise). */
+export function generationOptions(options: LanguageModelV3CallOptions) {
+  return {
+    maxTokens: options.maxOutputTokens ?? 256,
+    temperature: options.temperature ?? 0,
+    topP: options.topP,
+    topK: options.topK,
+    stop: options.stopSequences,
+    seed: options.seed ?? 0,
+  };
 }
 
 /** A LanguageModelV3 backed by a loaded local model. */
@@ -87,14 +101,7 @@ export class LocalLanguageModel implements LanguageModelV3 {
 
   private async events(options: LanguageModelV3CallOptions, tokens: number[]) {
     const { model, tokenizer } = await this.loaded();
-    return generateStream(model, tokenizer, [{ tokens }], {
-      maxTokens: options.maxOutputTokens ?? 256,
-      temperature: options.temperature ?? 0,
-      topP: options.topP,
-      topK: options.topK,
-      stop: options.stopSequences,
-      seed: options.seed ?? 0,
-    });
+    return generateStream(model, tokenizer, [{ tokens }], generationOptions(options));
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PromptuneError } from '../errors/index.js';
+import { finishReason, generationOptions, usage } from '../providers/local-language-model.js';
 import type {
   EngineInfo,
   EngineOptions,
@@ -129,21 +130,18 @@ export class EngineClient {
     });
   }
 
-  /** The engine as an AI SDK model (hard prompts: chat template unless providerOptions.promptune.raw). */
-  languageModel(): LanguageModelV3 {
+  /**
+   * The engine as an AI SDK model: with a soft prompt, the last messages' text continues after it;
+   * without, hard prompts go through the chat template unless providerOptions.promptune.raw.
+   */
+  languageModel(softPrompt?: SoftPromptSource): LanguageModelV3 {
     const call = (options: LanguageModelV3CallOptions, onDelta?: (delta: string) => void) =>
       this.generate(
         {
           prompt: options.prompt,
           raw: options.providerOptions?.promptune?.raw === true,
-          options: {
-            maxTokens: options.maxOutputTokens ?? 256,
-            temperature: options.temperature ?? 0,
-            topP: options.topP,
-            topK: options.topK,
-            stop: options.stopSequences,
-            seed: options.seed ?? 0,
-          },
+          softPrompt,
+          options: generationOptions(options),
         },
         onDelta,
       );
@@ -156,11 +154,8 @@ export class EngineClient {
         const result = await call(options);
         return {
           content: [{ type: 'text', text: result.text }],
-          finishReason: {
-            unified: result.finishReason === 'length' ? 'length' : 'stop',
-            raw: result.finishReason,
-          },
-          usage: usage(result),
+          finishReason: finishReason(result.finishReason),
+          usage: usage(result.inputTokens, result.outputTokens),
           warnings: [],
         };
       },
@@ -201,15 +196,8 @@ export class EngineClient {
   }
 }
 
-function usage(result: EngineResult) {
-  return {
-    inputTokens: { total: result.inputTokens, noCache: result.inputTokens, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: result.outputTokens, text: result.outputTokens, reasoning: 0 },
-  };
-}
-
 /** A LanguageModelV3 stream over a generation that reports deltas through a callback. */
-export function resultStream(
+function resultStream(
   run: (onDelta: (delta: string) => void) => Promise<EngineResult>,
 ): ReadableStream<LanguageModelV3StreamPart> {
   return new ReadableStream<LanguageModelV3StreamPart>({
@@ -221,11 +209,8 @@ export function resultStream(
           controller.enqueue({ type: 'text-end', id: '0' });
           controller.enqueue({
             type: 'finish',
-            finishReason: {
-              unified: result.finishReason === 'length' ? 'length' : 'stop',
-              raw: result.finishReason,
-            },
-            usage: usage(result),
+            finishReason: finishReason(result.finishReason),
+            usage: usage(result.inputTokens, result.outputTokens),
           });
           controller.close();
         },

@@ -9,7 +9,7 @@ import { promptText } from '../providers/local-language-model.js';
 import type { PromptVersion } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { renderPrompt } from '../tasks/template.js';
-import { resultStream, type EngineClient, type SoftPromptSource } from './engine-client.js';
+import type { EngineClient, SoftPromptSource } from './engine-client.js';
 
 /** A version resolved for serving: the task spec with that version's prompt and generation settings. */
 export interface ServedVersion {
@@ -78,22 +78,18 @@ export function hardPrompt(spec: TaskSpec, fields: Record<string, unknown>): Lan
   ];
 }
 
-/** The version as a LanguageModelV3 over the backends. */
-export function taskModel(served: ServedVersion, backends: Backends): LanguageModelV3 {
+/**
+ * The model a version runs on, and the prompt it gets for input fields: a soft version's engine model
+ * with its soft prompt, continuing the raw text of the input (what it was trained on); a hard version's
+ * backend model, with the task's instruction, demos and template filled in.
+ */
+function backend(
+  served: ServedVersion,
+  backends: Backends,
+): { model: LanguageModelV3; prompt: (fields: Record<string, unknown>) => LanguageModelV3Prompt } {
   const { spec } = served;
-  const generation = spec.generation;
-  const withDefaults = (options: LanguageModelV3CallOptions) => ({
-    maxTokens: options.maxOutputTokens ?? generation.maxTokens,
-    temperature: options.temperature ?? generation.temperature,
-    topP: options.topP ?? generation.topP,
-    topK: options.topK,
-    stop: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
-    seed: options.seed ?? generation.seed,
-  });
-  const soft = served.softPrompt;
-  const engine = backends.engine;
-  if (soft) {
-    if (!engine)
+  if (served.softPrompt) {
+    if (!backends.engine)
       throw new ValidationError(
         `${spec.name}@${served.version.number} is a soft prompt, and no local engine runs here`,
         {
@@ -101,76 +97,53 @@ export function taskModel(served: ServedVersion, backends: Backends): LanguageMo
           hint: 'Start promptune serve with --model pointing at the base model the soft prompt was trained on.',
         },
       );
-    const run = (options: LanguageModelV3CallOptions, onDelta?: (delta: string) => void) => {
-      const text = lastUserText(options.prompt);
-      return engine.generate(
-        {
-          prompt: [{ role: 'user', content: [{ type: 'text', text }] }],
-          raw: true,
-          softPrompt: soft,
-          options: withDefaults(options),
-        },
-        onDelta,
-      );
-    };
     return {
-      specificationVersion: 'v3',
-      provider: 'promptune.task',
-      modelId: `${spec.name}@${served.version.number}`,
-      supportedUrls: {},
-      async doGenerate(options) {
-        const result = await run(options);
-        return {
-          content: [{ type: 'text', text: result.text }],
-          finishReason: {
-            unified: result.finishReason === 'length' ? 'length' : 'stop',
-            raw: result.finishReason,
-          },
-          usage: {
-            inputTokens: {
-              total: result.inputTokens,
-              noCache: result.inputTokens,
-              cacheRead: 0,
-              cacheWrite: 0,
-            },
-            outputTokens: { total: result.outputTokens, text: result.outputTokens, reasoning: 0 },
-          },
-          warnings: [],
-        };
-      },
-      async doStream(options) {
-        return { stream: resultStream((onDelta) => run(options, onDelta)) };
-      },
+      model: backends.engine.languageModel(served.softPrompt),
+      prompt: (fields) => [
+        { role: 'user', content: [{ type: 'text', text: String(fields[spec.input.fields[0]]) }] },
+      ],
     };
   }
-  const hard = backends.hard;
-  if (!hard)
-    throw new ValidationError(`no model serves hard prompts here`, {
+  if (!backends.hard)
+    throw new ValidationError('no model serves hard prompts here', {
       code: 'SERVE_NO_MODEL',
       hint: 'Start promptune serve with --model.',
     });
-  const rendered = (options: LanguageModelV3CallOptions): LanguageModelV3CallOptions => {
-    const settings = withDefaults(options);
-    return {
-      prompt: hardPrompt(spec, inputFields(spec, lastUserText(options.prompt))),
-      maxOutputTokens: settings.maxTokens,
-      temperature: settings.temperature,
-      topP: settings.topP,
-      topK: settings.topK,
-      stopSequences: settings.stop,
-      seed: settings.seed,
-      abortSignal: options.abortSignal,
-      // /v1/completions continues the rendered text as is (no chat template), as the route asks
-      providerOptions: options.providerOptions,
-    };
+  return { model: backends.hard, prompt: (fields) => hardPrompt(spec, fields) };
+}
+
+/** A request's call settings, the version's generation settings where the request sets none. */
+function callSettings(spec: TaskSpec, options: Partial<LanguageModelV3CallOptions>) {
+  const generation = spec.generation;
+  return {
+    maxOutputTokens: options.maxOutputTokens ?? generation.maxTokens,
+    temperature: options.temperature ?? generation.temperature,
+    topP: options.topP ?? generation.topP,
+    topK: options.topK,
+    stopSequences: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
+    seed: options.seed ?? generation.seed,
+    abortSignal: options.abortSignal,
+    // /v1/completions continues the rendered text as is (no chat template), as the route asks
+    providerOptions: options.providerOptions,
+  };
+}
+
+/** The version as a LanguageModelV3 over the backends; the last user message is the task input. */
+export function taskModel(served: ServedVersion, backends: Backends): LanguageModelV3 {
+  const { spec } = served;
+  const { model, prompt } = backend(served, backends);
+  const prepare = (options: LanguageModelV3CallOptions): LanguageModelV3CallOptions => {
+    const text = lastUserText(options.prompt);
+    const fields = served.softPrompt ? { [spec.input.fields[0]]: text } : inputFields(spec, text);
+    return { ...callSettings(spec, options), prompt: prompt(fields) };
   };
   return {
     specificationVersion: 'v3',
     provider: 'promptune.task',
     modelId: `${spec.name}@${served.version.number}`,
     supportedUrls: {},
-    doGenerate: (options) => hard.doGenerate(rendered(options)),
-    doStream: (options) => hard.doStream(rendered(options)),
+    doGenerate: (options) => model.doGenerate(prepare(options)),
+    doStream: (options) => model.doStream(prepare(options)),
   };
 }
 
@@ -180,26 +153,8 @@ export async function runFields(
   backends: Backends,
   fields: Record<string, unknown>,
 ): Promise<{ text: string; inputTokens: number; outputTokens: number }> {
-  const { spec } = served;
-  const generation = spec.generation;
-  // a soft prompt was trained on the raw input text; a hard prompt renders all fields into its template
-  const model = served.softPrompt ? taskModel(served, backends) : backends.hard;
-  if (!model)
-    throw new ValidationError('no model serves hard prompts here', {
-      code: 'SERVE_NO_MODEL',
-      hint: 'Start promptune serve with --model.',
-    });
-  const prompt: LanguageModelV3Prompt = served.softPrompt
-    ? [{ role: 'user', content: [{ type: 'text', text: String(fields[spec.input.fields[0]]) }] }]
-    : hardPrompt(spec, fields);
-  const result = await model.doGenerate({
-    prompt,
-    maxOutputTokens: generation.maxTokens,
-    temperature: generation.temperature,
-    topP: generation.topP,
-    stopSequences: generation.stop.length ? generation.stop : undefined,
-    seed: generation.seed,
-  });
+  const { model, prompt } = backend(served, backends);
+  const result = await model.doGenerate({ ...callSettings(served.spec, {}), prompt: prompt(fields) });
   return {
     text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
     inputTokens: result.usage.inputTokens.total ?? 0,
