@@ -4,7 +4,6 @@
 // validation score (computed by the same rule for both, outside the budget), student and teacher calls
 // used, and the ratios. Target: equal or higher score with no more student calls. Repeated over seeds.
 import { AxGEPA, AxMockAIService, ax } from '@ax-llm/ax';
-import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import {
   validationScore,
   type RuleExample,
 } from './optimize-rules.js';
+import { ScriptedModel } from '../test/scripted-model.js';
 import { line } from './report.js';
 
 const seeds = Number(process.env.BENCH_SEEDS ?? 3);
@@ -33,47 +33,11 @@ let train = ruleExamples(40, 1, 4);
 let validation = ruleExamples(20, 500, 4);
 let budget = 150;
 
-const promptText = (options: LanguageModelV3CallOptions) =>
-  options.prompt
-    .map((message) =>
-      typeof message.content === 'string'
-        ? message.content
-        : message.content.map((part) => ('text' in part ? part.text : '')).join(''),
-    )
-    .join('\n');
-
-/** A scripted LanguageModelV3 whose reply is a function of the prompt text; counts its calls. */
-class Scripted implements LanguageModelV3 {
-  readonly specificationVersion = 'v3' as const;
-  readonly provider = 'scripted';
-  readonly supportedUrls = {};
-  calls = 0;
-  constructor(
-    readonly modelId: string,
-    private readonly reply: (prompt: string) => string,
-  ) {}
-  async doGenerate(options: LanguageModelV3CallOptions) {
-    this.calls++;
-    return {
-      content: [{ type: 'text' as const, text: this.reply(promptText(options)) }],
-      finishReason: { unified: 'stop' as const, raw: 'stop' },
-      usage: {
-        inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
-        outputTokens: { total: 1, text: 1, reasoning: 0 },
-      },
-      warnings: [],
-    };
-  }
-  async doStream(): Promise<never> {
-    throw new Error('not streamed');
-  }
-}
-
 const teacherReply = (request: string) => '```\n' + teacherInstruction(request) + '\n```';
 
 async function ours(seed: number) {
-  const student = new Scripted('student', studentAnswer);
-  const teacher = new Scripted('teacher', teacherReply);
+  const student = new ScriptedModel('student', studentAnswer);
+  const teacher = new ScriptedModel('teacher', teacherReply);
   const task = taskFromObject(
     {
       name: 'rules',
