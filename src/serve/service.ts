@@ -61,18 +61,22 @@ export function createService(options: ServiceOptions): Service {
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
-  const sampleLog = (context: Context, request: unknown, response: string, started: number) => {
+  /** Logs a sampled request; `request` is read only when this one is sampled (nothing on the hot path). */
+  const sampleLog = (context: Context, request: () => unknown, response: string) => {
     if (!(options.logSampleRate && random() < options.logSampleRate)) return;
+    const latencyMs = performance.now() - (context.get('started' as never) as number);
     const version = context.get('version' as never) as string | undefined;
-    const write = registry.requestLog
-      .add({
-        task: taskOf(context),
-        version: version ?? '',
-        keyId: accessKeyOf(context)?.id ?? null,
-        request,
-        response,
-        latencyMs: performance.now() - started,
-      })
+    const write = Promise.resolve(request())
+      .then((value) =>
+        registry.requestLog.add({
+          task: taskOf(context),
+          version: version ?? '',
+          keyId: accessKeyOf(context)?.id ?? null,
+          request: value,
+          response,
+          latencyMs,
+        }),
+      )
       .catch((error: unknown) => logger.error({ err: error }, 'could not log a sampled request'))
       .finally(() => pendingLogs.delete(write));
     pendingLogs.add(write);
@@ -178,7 +182,6 @@ export function createService(options: ServiceOptions): Service {
 
   // typed runs: the task's input fields in, the task's typed output out
   app.post('/v1/tasks/:name/run', scope('run'), async (context) => {
-    const started = performance.now();
     const body = await jsonBody<{ input?: unknown }>(context);
     const served = await versions.resolve(context.req.param('name'));
     context.set('task' as never, served.spec.name as never);
@@ -191,7 +194,7 @@ export function createService(options: ServiceOptions): Service {
     const result = await runFields(served, backends, fields);
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
-    sampleLog(context, { input: fields }, result.text, started);
+    sampleLog(context, () => ({ input: fields }), result.text);
     return context.json({
       task: served.spec.name,
       version: { id: served.version.id, number: served.version.number, kind: served.version.kind },
@@ -225,11 +228,7 @@ export function createService(options: ServiceOptions): Service {
         onUsage(context, usage) {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
           metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
-          void context.req
-            .json()
-            .then((request) =>
-              sampleLog(context, request, usage.text, context.get('started' as never) as number),
-            );
+          sampleLog(context, () => context.req.json(), usage.text);
         },
       },
       { maxTokens: options.limits?.maxTokens ?? 1024 },
