@@ -5,8 +5,8 @@
   "targets": [
     {
       "target_name": "promptune_kernels",
-      "sources": ["binding.c", "kernels.c", "backward.c"],
-      "cflags": ["-O3", "-march=x86-64-v2", "-mtune=native", "-fno-math-errno", "-fopenmp-simd", "-std=c11", "-Wall"],
+      "sources": ["binding.c", "kernels.c", "few_rows.c", "backward.c"],
+      "cflags": ["-O3", "-march=x86-64-v2", "-mtune=native", "-fno-math-errno", "-ffp-contract=fast", "-fopenmp-simd", "-std=c11", "-Wall"],
       "cflags!": ["-O2"],
       "conditions": [
         [

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "few_rows.h"
 #include "parallel.h"
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
@@ -19,48 +20,6 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const floa
 }
 
 /* out (n, out_features) = inp (n, in_features) . weight^T, weight stored (out_features, in_features). */
-/* Decoding a small batch (matmul_few_rows): each weight row is read once and dotted with every input row.
- * sgemm would pack the whole weight matrix on every call, which for a few rows costs several times the
- * matrix-vector products themselves. */
-/* Dots one input row with four weight rows at once (four independent accumulators share each load of
- * x). Inlined into matmul_few_rows, which is built for AVX-512, AVX2+FMA and the baseline, chosen at
- * load time by the CPU. */
-static inline __attribute__((always_inline)) void dot_four(
-    float *sums, const float *x, const float *w0, const float *w1, const float *w2, const float *w3,
-    int in_features) {
-  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-  PRAGMA(omp simd reduction(+ : s0, s1, s2, s3))
-  for (int c = 0; c < in_features; c++) {
-    float xc = x[c];
-    s0 += w0[c] * xc;
-    s1 += w1[c] * xc;
-    s2 += w2[c] * xc;
-    s3 += w3[c] * xc;
-  }
-  sums[0] = s0;
-  sums[1] = s1;
-  sums[2] = s2;
-  sums[3] = s3;
-}
-
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void matmul_few_rows(
-    float *out, const float *inp, const float *weight, int n, int in_features, int out_features) {
-  int blocks = (out_features + 3) / 4;
-  PARALLEL_FOR((size_t)n * out_features * in_features > ENOUGH_WORK)
-  for (int block = 0; block < blocks; block++) {
-    int j = block * 4;
-    /* the last block may be short: repeat its last row and drop the extra sums */
-    const float *w[4];
-    for (int k = 0; k < 4; k++)
-      w[k] = weight + (size_t)(j + k < out_features ? j + k : out_features - 1) * in_features;
-    for (int row = 0; row < n; row++) {
-      float sums[4];
-      dot_four(sums, inp + (size_t)row * in_features, w[0], w[1], w[2], w[3], in_features);
-      for (int k = 0; k < 4 && j + k < out_features; k++) out[(size_t)row * out_features + j + k] = sums[k];
-    }
-  }
-}
-
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int n, int in_features,
                     int out_features) {
   if (n > 1 && n <= FEW_ROWS) {

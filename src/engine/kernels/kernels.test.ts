@@ -46,12 +46,16 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     kernels.matmulForward(withBias, x, w, bias, 6, 33, 17);
     const single = new Float32Array(17);
     kernels.matmulForward(single, x, w, bias, 1, 33, 17);
-    // a few rows with enough work for threads (the native streamed path), and many rows (sgemm)
-    const fewRows = new Float32Array(3 * 203);
-    kernels.matmulForward(fewRows, large.x, large.w, null, 3, 301, 203);
+    // a few rows with enough work for threads (the native streamed path: tiles of 1, 2, 4 and 8 rows, a
+    // partly filled tile, an input that starts off a vector boundary), and many rows (sgemm)
+    const fewRows = [2, 3, 5, 8, 13, 48].map((rows) => {
+      const result = new Float32Array(rows * 203);
+      kernels.matmulForward(result, large.x.subarray(1), large.w, null, rows, 301, 203);
+      return result;
+    });
     const manyRows = new Float32Array(60 * 203);
     kernels.matmulForward(manyRows, large.x, large.w, large.bias, 60, 301, 203);
-    return [out, withBias, single, fewRows, manyRows];
+    return [out, withBias, single, ...fewRows, manyRows];
   };
   const table = floats(11 * 8);
   cases['embeddingForward'] = (kernels) => {
