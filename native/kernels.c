@@ -88,6 +88,45 @@ void rope_forward(float *out, const float *inp, const float *cosines, const floa
   }
 }
 
+/* Up to this much work (queries x visible keys x head size) per head, attention_forward's two products
+ * are plain loops: a decode step asks for thousands of tiny products, and a BLAS call's fixed cost was
+ * most of the attention time. */
+#define DIRECT_ATTENTION 32768
+
+/* p (time, slots) = scale * q . k^T over the keys each query may see (0 .. past + t); the rest of each
+ * row is left for the softmax to clear. */
+static void attention_scores(float *p, const float *q, const float *k, int time, int visible, int past, int slots,
+                             int q_stride, int kv_stride, int head_dim, float scale) {
+  for (int t = 0; t < time; t++) {
+    const float *query = q + (size_t)t * q_stride;
+    int last = past + t < visible ? past + t : visible - 1;
+    for (int j = 0; j <= last; j++) {
+      const float *key = k + (size_t)j * kv_stride;
+      float sum = 0.0f;
+      PRAGMA(omp simd reduction(+ : sum))
+      for (int d = 0; d < head_dim; d++) sum += query[d] * key[d];
+      p[(size_t)t * slots + j] = sum * scale;
+    }
+  }
+}
+
+/* o (time, head_dim) = p . v, where p is zero past each query's last visible key. */
+static void attention_values(float *o, const float *p, const float *v, int time, int visible, int slots,
+                             int q_stride, int kv_stride, int head_dim) {
+  for (int t = 0; t < time; t++) {
+    float *output = o + (size_t)t * q_stride;
+    const float *weights = p + (size_t)t * slots;
+    for (int d = 0; d < head_dim; d++) output[d] = 0.0f;
+    for (int j = 0; j < visible; j++) {
+      float weight = weights[j];
+      if (weight == 0.0f) continue;
+      const float *value = v + (size_t)j * kv_stride;
+      PRAGMA(omp simd)
+      for (int d = 0; d < head_dim; d++) output[d] += weight * value[d];
+    }
+  }
+}
+
 /* Causal grouped-query attention over a key/value buffer of `slots` positions per row.
  * query (B,T,H*hd); keys, values (B,S,KVH*hd); out (B,T,H*hd); probabilities (B,H,T,S) or NULL.
  * Query t of row b sits at position past_lengths[b] + t and sees keys 0..that position whose
@@ -118,8 +157,11 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
     float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots
                              : scratch + (size_t)thread_index() * time * slots;
     float *o = out + (size_t)b * time * q_stride + (size_t)h * head_dim;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, scale, q, q_stride, k, kv_stride,
-                0.0f, p, slots);
+    int direct = (size_t)time * visible * head_dim <= DIRECT_ATTENTION;
+    if (direct) attention_scores(p, q, k, time, visible, past, slots, q_stride, kv_stride, head_dim, scale);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, scale, q, q_stride, k,
+                  kv_stride, 0.0f, p, slots);
     for (int t = 0; t < time; t++) {
       float *row = p + (size_t)t * slots;
       int last = past + t; /* inclusive */
@@ -139,8 +181,10 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
       for (int j = first; j <= last; j++) row[j] *= inverse;
       for (int j = last + 1; j < slots; j++) row[j] = 0.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, p, slots, v, kv_stride,
-                0.0f, o, q_stride);
+    if (direct) attention_values(o, p, v, time, visible, slots, q_stride, kv_stride, head_dim);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, p, slots, v,
+                  kv_stride, 0.0f, o, q_stride);
   }
   free(scratch);
   return 0;

@@ -138,6 +138,52 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
       );
       return [out, probabilities, outNoProbabilities];
     };
+    // a decode step: one query per row over a key cache with holes (each row's own prefix length)
+    const decode = { B: 8, S: 48, H: 9, KVH: 3, hd: 64 };
+    const decodeQuery = floats(decode.B * decode.H * decode.hd);
+    const decodeKeys = floats(decode.B * decode.S * decode.KVH * decode.hd);
+    const decodeValues = floats(decode.B * decode.S * decode.KVH * decode.hd, 2);
+    const decodePast = Int32Array.from([0, 5, 47, 20, 33, 9, 12, 40]);
+    const decodeMask = Uint8Array.from({ length: decode.B * decode.S }, (_, i) => (i % 11 === 4 ? 0 : 1));
+    cases['attentionForward decode step (parallel)'] = (kernels) => {
+      const { B, S, H, KVH, hd } = decode;
+      const out = new Float32Array(B * H * hd);
+      const probabilities = new Float32Array(B * H * S).fill(7);
+      kernels.attentionForward(
+        out,
+        probabilities,
+        decodeQuery,
+        decodeKeys,
+        decodeValues,
+        decodePast,
+        decodeMask,
+        B,
+        1,
+        S,
+        H,
+        KVH,
+        hd,
+        0,
+      );
+      const windowed = new Float32Array(B * H * hd);
+      kernels.attentionForward(
+        windowed,
+        null,
+        decodeQuery,
+        decodeKeys,
+        decodeValues,
+        decodePast,
+        null,
+        B,
+        1,
+        S,
+        H,
+        KVH,
+        hd,
+        6,
+      );
+      return [out, probabilities, windowed];
+    };
     const n = 700;
     const x = floats(n * 64, 3);
     const weight = floats(64);
