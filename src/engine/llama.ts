@@ -185,7 +185,11 @@ export class LlamaModel {
         );
       }
     }
-    if (cache && cache.batch !== B)
-      fail(`the cache has ${cache.batch} rows, the input ${B}`, 'Create the cache with the same batch size.');
+    // a cache may hold more rows than the input (a decoding batch with free rows): rows 0..B-1 are used
+    if (cache && cache.batch < B)
+      fail(
+        `the cache has ${cache.batch} rows, the input ${B}`,
+        'Create the cache with at least that many rows.',
+      );
   }
 }

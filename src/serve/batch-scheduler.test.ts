@@ -1,5 +1,6 @@
 // A mixed-task batch (rows with different soft prompts, sampling settings and lengths, and a row with
-// none) returns exactly the tokens each request gets when served alone.
+// none) returns exactly the tokens each request gets when served alone, also for requests that join a
+// batch already decoding.
 import { describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { generate, loadModel, seededRandom } from '../engine/index.js';
@@ -32,6 +33,12 @@ describe('BatchScheduler on stories260K', async () => {
     },
   ];
 
+  const alone = async () => {
+    const results = [];
+    for (const request of requests) results.push((await generate(model, tokenizer, [request]))[0]);
+    return results;
+  };
+
   it('returns the tokens each request gets alone, in one batch', async () => {
     const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 8 });
     const deltas: string[][] = requests.map(() => []);
@@ -40,12 +47,11 @@ describe('BatchScheduler on stories260K', async () => {
         scheduler.submit({ ...request, onDelta: (delta) => deltas[i].push(delta) }),
       ),
     );
-    expect(scheduler.batchSizes).toEqual([4]);
-    for (const [i, request] of requests.entries()) {
-      const [alone] = await generate(model, tokenizer, [request]);
-      expect(together[i].tokens).toEqual(alone.tokens);
-      expect(together[i].text).toBe(alone.text);
-      expect(deltas[i].join('')).toBe(alone.text);
+    expect(together.map((result) => result.batchSize)).toEqual([4, 4, 4, 4]);
+    for (const [i, result] of (await alone()).entries()) {
+      expect(together[i].tokens).toEqual(result.tokens);
+      expect(together[i].text).toBe(result.text);
+      expect(deltas[i].join('')).toBe(result.text);
     }
     expect(together[1].tokens).toHaveLength(9);
   });
@@ -62,9 +68,39 @@ describe('BatchScheduler on stories260K', async () => {
     expect(String((results[1] as PromiseRejectedResult).reason)).toContain('exceeds the context');
   });
 
-  it('takes at most maxBatch requests per batch', async () => {
+  it('keeps at most maxBatch rows, and a request waiting for a row gets the tokens it gets alone', async () => {
     const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 3 });
-    await Promise.all([...requests, ...requests].map((request) => scheduler.submit(request)));
-    expect(scheduler.batchSizes).toEqual([3, 3, 2]);
+    const results = await Promise.all([...requests, ...requests].map((request) => scheduler.submit(request)));
+    expect(Math.max(...results.map((result) => result.batchSize))).toBe(3);
+    const expected = await alone();
+    results.forEach((result, i) => expect(result.tokens).toEqual(expected[i % requests.length].tokens));
+  });
+
+  it('lets a request join a batch that is already decoding, and leave before it', async () => {
+    const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 8 });
+    const long = { ...requests[2], options: { maxTokens: 40, stopAtEos: false } };
+    const finished: string[] = [];
+    let joined: Promise<unknown> | undefined;
+    const first = scheduler.submit({
+      ...long,
+      // the short request arrives once the long one has produced text, i.e. while it decodes
+      onDelta: () => {
+        joined ??= scheduler.submit(requests[0]).then((result) => {
+          finished.push('short');
+          return result;
+        });
+      },
+    });
+    const longResult = await first.then((result) => {
+      finished.push('long');
+      return result;
+    });
+    const shortResult = (await joined) as Awaited<typeof first>;
+    expect(finished).toEqual(['short', 'long']);
+    expect(longResult.tokens).toHaveLength(40);
+    expect(shortResult.batchSize).toBe(2);
+    expect(longResult.batchSize).toBe(2);
+    expect(shortResult.tokens).toEqual((await alone())[0].tokens);
+    expect(longResult.tokens).toEqual((await generate(model, tokenizer, [long]))[0].tokens);
   });
 });

@@ -1,10 +1,12 @@
-// The local engine's request scheduler: requests that arrive while a batch is running wait, and the next
-// batch takes up to `maxBatch` of them at once, whatever their task. Each row keeps its own options,
+// The local engine's request scheduler (continuous batching): one decoding batch of up to `maxBatch`
+// rows runs while there is work, and between two forward passes requests that arrived meanwhile join
+// its free rows, whatever their task; a finished request leaves at once. Each row keeps its own options,
 // including its own cached prefix (BOS plus that task's soft prompt), so one forward pass per step serves
-// many tasks on the same frozen model. It does not join requests into a batch already decoding.
+// many tasks on the same frozen model. It does not preempt: a full batch makes new requests wait.
 import {
-  generateStream,
+  DecodingBatch,
   type Generation,
+  type GenerationEvent,
   type GenerationOptions,
   type LlamaModel,
   type Tokenizer,
@@ -18,8 +20,13 @@ export interface ScheduledRequest {
   onDelta?: (delta: string) => void;
 }
 
+/** A request's result, with the most requests it shared a forward pass with (itself included). */
+export interface ScheduledGeneration extends Generation {
+  batchSize: number;
+}
+
 interface Pending extends ScheduledRequest {
-  resolve: (generation: Generation) => void;
+  resolve: (generation: ScheduledGeneration) => void;
   reject: (error: unknown) => void;
 }
 
@@ -27,8 +34,7 @@ interface Pending extends ScheduledRequest {
 export class BatchScheduler {
   private readonly queue: Pending[] = [];
   private running = false;
-  /** Sizes of the recent batches (for metrics and tests). */
-  readonly batchSizes: number[] = [];
+  private nextId = 0;
 
   constructor(
     readonly model: LlamaModel,
@@ -36,82 +42,66 @@ export class BatchScheduler {
     private readonly settings: { maxBatch: number } = { maxBatch: 8 },
   ) {}
 
-  /** Requests waiting for a batch. */
+  /** Requests waiting for a row. */
   get waiting(): number {
     return this.queue.length;
   }
 
-  /** Generates for `request` in the next batch. */
-  submit(request: ScheduledRequest): Promise<Generation> {
+  /** Generates for `request`, joining the running batch at its next step when a row is free. */
+  submit(request: ScheduledRequest): Promise<ScheduledGeneration> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...request, resolve, reject });
       // gather everything submitted in this turn of the event loop before starting
       if (!this.running) {
         this.running = true;
-        setImmediate(() => void this.drain());
+        setImmediate(() => void this.run());
       }
     });
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.nextBatch();
-      this.batchSizes.push(batch.length);
-      if (this.batchSizes.length > 1000) this.batchSizes.splice(0, 500);
-      let started = false;
-      try {
-        const events = generateStream(
-          this.model,
-          this.tokenizer,
-          batch.map((request) => ({ tokens: request.tokens, options: request.options })),
-        );
-        for await (const event of events) {
-          started = true;
-          if ('done' in event) batch[event.row].resolve(event.done);
-          else batch[event.row].onDelta?.(event.delta);
+  private async run(): Promise<void> {
+    const batch = new DecodingBatch(this.model, this.tokenizer, this.settings.maxBatch);
+    const decoding = new Map<number, Pending>();
+    const dispatch = (events: GenerationEvent[]) => {
+      for (const event of events) {
+        const request = decoding.get(event.row)!;
+        if (!('done' in event)) {
+          request.onDelta?.(event.delta);
+          continue;
         }
-      } catch (error) {
-        // a request the batch refused before starting (too long, bad options) fails alone: the others run
-        // one by one; an error while decoding fails every request of the batch
-        if (started || batch.length === 1) batch.forEach((request) => request.reject(error));
-        else await this.runAlone(batch);
+        decoding.delete(event.row);
+        request.resolve({ ...event.done, batchSize: event.batchSize });
       }
+    };
+    try {
+      while (this.queue.length || batch.size) {
+        // a request the model refuses (too long, bad options) fails alone
+        const joining = [];
+        while (this.queue.length && joining.length < batch.free) {
+          const request = this.queue.shift()!;
+          const prompt = { tokens: request.tokens, options: request.options };
+          try {
+            batch.check(prompt);
+          } catch (error) {
+            request.reject(error);
+            continue;
+          }
+          const id = this.nextId++;
+          decoding.set(id, request);
+          joining.push({ id, prompt });
+        }
+        if (joining.length) dispatch(batch.admit(joining));
+        dispatch(batch.sample());
+        if (!batch.size) continue;
+        // let requests arrive (and other work run) between steps
+        await new Promise((resolve) => setImmediate(resolve));
+        batch.advance();
+      }
+    } catch (error) {
+      // an error while decoding fails every request of the batch; queued ones start a new batch
+      for (const request of decoding.values()) request.reject(error);
+      if (this.queue.length) return void setImmediate(() => void this.run());
     }
     this.running = false;
-  }
-
-  /**
-   * The next batch: queued requests in order, up to maxBatch, while the batch still fits the context
-   * (every row steps until the longest is done, padded to the longest prompt, after the longest prefix).
-   */
-  private nextBatch(): Pending[] {
-    const batch: Pending[] = [this.queue.shift()!];
-    const need = (rows: Pending[]) =>
-      Math.max(...rows.map((row) => row.options.prefix?.lengths[0] ?? 0)) +
-      Math.max(...rows.map((row) => row.tokens.length)) +
-      Math.max(...rows.map((row) => row.options.maxTokens ?? 128));
-    for (let i = 0; i < this.queue.length && batch.length < this.settings.maxBatch;) {
-      if (need([...batch, this.queue[i]]) <= this.model.config.contextLength)
-        batch.push(...this.queue.splice(i, 1));
-      else i++;
-    }
-    return batch;
-  }
-
-  /** Runs each request of a refused batch on its own, so only the faulty ones fail. */
-  private async runAlone(batch: Pending[]): Promise<void> {
-    for (const request of batch) {
-      try {
-        const events = generateStream(this.model, this.tokenizer, [
-          { tokens: request.tokens, options: request.options },
-        ]);
-        for await (const event of events) {
-          if ('done' in event) request.resolve(event.done);
-          else request.onDelta?.(event.delta);
-        }
-      } catch (error) {
-        request.reject(error);
-      }
-    }
   }
 }

@@ -91,7 +91,7 @@ try {
               finishReason: generation.finishReason,
               inputTokens: promptTokens,
               outputTokens: generation.tokens.length,
-              batchSize: scheduler.batchSizes.at(-1) ?? 1,
+              batchSize: generation.batchSize,
             }),
           (error: unknown) => send({ type: 'error', id, error: describe(error) }),
         );

@@ -1,0 +1,238 @@
+// A batch that decodes many requests together and takes new ones between steps (continuous batching).
+// Each request owns a row of one KV cache: it is prefilled when it joins, steps with the others, and
+// leaves the moment it finishes, so every forward pass runs only the rows still going. Each row samples
+// from its own logits with its own random source and options, so its tokens are those it gets alone.
+// Prompts are token ids (or input embeddings); tokenizing, queueing and waiting are the caller's.
+import { ValidationError } from '../errors/index.js';
+import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generate.js';
+import type { KVCache } from './kv-cache.js';
+import type { LlamaModel } from './llama.js';
+import { seededRandom, type Random } from './random.js';
+import { sampleToken, validateSampling } from './sampling.js';
+import { TextStream } from './text-stream.js';
+import type { Tokenizer } from './tokenizers/types.js';
+
+/** A request for a row: its caller-chosen id (events carry it) and its prompt with its own options. */
+export interface RowRequest {
+  id: number;
+  prompt: PromptInput;
+}
+
+interface Row {
+  id: number;
+  tokens: number[];
+  options: GenerationOptions;
+  maxTokens: number;
+  /** Cache positions this row fills at most: its prefix, its prompt and all but its last new token. */
+  positions: number;
+  eos: Set<number>;
+  random: Random;
+  stream: TextStream;
+  generated: number[];
+  logits: Float32Array;
+  next: number;
+  /** The most rows this request shared a forward pass with (itself included). */
+  batchSize: number;
+}
+
+/** Rows decoding together on one model, up to `rows` at a time. */
+export class DecodingBatch {
+  private readonly active: Row[] = [];
+  private cache: KVCache | undefined;
+
+  constructor(
+    readonly model: LlamaModel,
+    readonly tokenizer: Tokenizer,
+    readonly rows: number,
+  ) {}
+
+  /** Rows decoding now. */
+  get size(): number {
+    return this.active.length;
+  }
+
+  /** Rows free for new requests. */
+  get free(): number {
+    return this.rows - this.active.length;
+  }
+
+  /** Throws a ValidationError when this prompt cannot run (`label` names it in the message). */
+  check(prompt: PromptInput, label: number | string = 0): void {
+    const options = prompt.options ?? {};
+    const maxTokens = options.maxTokens ?? 128;
+    validateSampling(options);
+    if (!Number.isInteger(maxTokens) || maxTokens < 0) {
+      throw new ValidationError(`maxTokens is ${maxTokens}, expected a whole number >= 0`, {
+        code: 'SAMPLING_INVALID',
+        hint: 'Pass --max-tokens 1 or more.',
+      });
+    }
+    if (prompt.tokens.length === 0)
+      throw new ValidationError(`prompt ${label} is empty`, {
+        code: 'PROMPT_EMPTY',
+        hint: 'Give at least one token (most models start with BOS).',
+      });
+    const contextLength = this.model.config.contextLength;
+    const prefix = options.prefix ? options.prefix.lengths[0] : 0;
+    const used = prefix + prompt.tokens.length;
+    if (used + Math.max(maxTokens, 1) > contextLength + 1 || used > contextLength) {
+      throw new ValidationError(
+        `prompt ${label} has ${used} tokens${prefix ? ` (${prefix} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
+        {
+          code: 'CONTEXT_OVERFLOW',
+          hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - used)}.`,
+        },
+      );
+    }
+  }
+
+  /**
+   * Prefills checked requests into free rows (one forward pass for all of them). Returns the events of
+   * requests that finish at once (no new tokens asked); the others produce events from `sample()`.
+   */
+  admit(requests: RowRequest[]): GenerationEvent[] {
+    if (requests.length > this.free)
+      throw new ValidationError(`${requests.length} requests for ${this.free} free rows`, {
+        code: 'BATCH_FULL',
+        hint: 'Admit at most `free` requests at a time.',
+      });
+    const events: GenerationEvent[] = [];
+    const joining: Row[] = [];
+    const prompts: PromptInput[] = [];
+    for (const { id, prompt } of requests) {
+      const options = prompt.options ?? {};
+      const maxTokens = options.maxTokens ?? 128;
+      if (maxTokens === 0) {
+        events.push({ row: id, done: { tokens: [], text: '', finishReason: 'length' }, batchSize: 1 });
+        continue;
+      }
+      const prefix = options.prefix ? options.prefix.lengths[0] : 0;
+      joining.push({
+        id,
+        tokens: prompt.tokens,
+        options,
+        maxTokens,
+        positions: prefix + prompt.tokens.length + maxTokens - 1,
+        eos: new Set(options.stopAtEos === false ? [] : this.tokenizer.eosTokenIds),
+        random: seededRandom(options.seed ?? 0),
+        stream: new TextStream(this.tokenizer, prompt.tokens, options.stop),
+        generated: [],
+        logits: new Float32Array(0),
+        next: 0,
+        batchSize: 1,
+      });
+      prompts.push(prompt);
+    }
+    if (joining.length === 0) return events;
+    const logits = this.prefill(prompts);
+    const V = this.model.config.vocabularySize;
+    this.reserve(Math.max(...joining.map((row) => row.positions)));
+    joining.forEach((row, index) => {
+      row.logits = logits.logits.subarray(index * V, (index + 1) * V);
+      row.batchSize = joining.length;
+      this.cache!.copyRow(logits.cache, index, this.active.length);
+      this.active.push(row);
+    });
+    return events;
+  }
+
+  /**
+   * Samples every row's next token from its logits; returns the text deltas and finished requests, and
+   * frees the rows of those.
+   */
+  sample(): GenerationEvent[] {
+    const events: GenerationEvent[] = [];
+    const finished: number[] = [];
+    this.active.forEach((row, index) => {
+      const token = sampleToken(row.logits, row.options, [...row.tokens, ...row.generated], row.random);
+      row.next = token;
+      let reason: FinishReason | undefined;
+      if (row.eos.has(token)) {
+        reason = 'eos';
+      } else {
+        row.generated.push(token);
+        const delta = row.stream.push(row.generated);
+        if (row.stream.stoppedBy !== undefined) reason = 'stop';
+        else if (row.generated.length >= row.maxTokens) reason = 'length';
+        if (delta) events.push({ row: row.id, token, delta });
+      }
+      if (!reason) return;
+      const delta = row.stream.push(row.generated, true);
+      if (delta) events.push({ row: row.id, token, delta });
+      const done = { tokens: row.generated, text: row.stream.text, finishReason: reason };
+      events.push({ row: row.id, done, batchSize: row.batchSize });
+      finished.push(index);
+    });
+    // the last row moves into each freed row, so the rows decoding stay the cache's first rows
+    for (const index of finished.reverse()) {
+      const last = this.active.length - 1;
+      if (index !== last) {
+        this.cache!.copyRow(this.cache!, last, index);
+        this.active[index] = this.active[last];
+      }
+      this.active.pop();
+    }
+    return events;
+  }
+
+  /** One forward pass over the rows decoding, with the tokens `sample()` chose. */
+  advance(): void {
+    const B = this.active.length;
+    if (B === 0) return;
+    const tokens = Int32Array.from(this.active, (row) => row.next);
+    const logits = this.model.forward({ batch: B, time: 1, tokens, cache: this.cache!, logits: 'last' });
+    const V = this.model.config.vocabularySize;
+    this.active.forEach((row, index) => {
+      row.logits = logits.subarray(index * V, (index + 1) * V);
+      row.batchSize = Math.max(row.batchSize, B);
+    });
+  }
+
+  /** Prefills prompts (right-padded, each after its own prefix) into a cache of their own. */
+  private prefill(prompts: PromptInput[]): { logits: Float32Array; cache: KVCache } {
+    const B = prompts.length;
+    const C = this.model.config.hiddenSize;
+    const prefixes = prompts.map((prompt) => prompt.options?.prefix);
+    const lengths = Int32Array.from(prompts, (prompt) => prompt.tokens.length);
+    const T = Math.max(...lengths);
+    // every row runs T positions after its prefix (the padding too), so the longest prefix sets the size
+    const cache = this.model.createCache(
+      B,
+      Math.max(...prefixes.map((prefix) => prefix?.lengths[0] ?? 0)) + T,
+    );
+    prefixes.forEach((prefix, row) => prefix && cache.copyRow(prefix, 0, row));
+    const tokens = new Int32Array(B * T);
+    prompts.forEach((prompt, row) => tokens.set(prompt.tokens, row * T));
+    if (!prompts.some((prompt) => prompt.embeddings))
+      return {
+        logits: this.model.forward({ batch: B, time: T, tokens, lengths, cache, logits: 'last' }),
+        cache,
+      };
+    const embeddings = new Float32Array(B * T * C);
+    const table = this.model.weights.embedding;
+    prompts.forEach((prompt, row) => {
+      if (prompt.embeddings)
+        embeddings.set(prompt.embeddings.subarray(0, prompt.tokens.length * C), row * T * C);
+      else
+        prompt.tokens.forEach((token, t) =>
+          embeddings.set(table.subarray(token * C, (token + 1) * C), (row * T + t) * C),
+        );
+    });
+    return {
+      logits: this.model.forward({ batch: B, time: T, embeddings, lengths, cache, logits: 'last' }),
+      cache,
+    };
+  }
+
+  /** Grows the cache (keeping the rows decoding) so a row can fill `positions` positions. */
+  private reserve(positions: number): void {
+    if (this.cache && this.cache.capacity >= positions) return;
+    const grown = Math.min(
+      this.model.config.contextLength,
+      Math.max(positions, Math.ceil((this.cache?.capacity ?? 0) * 1.5)),
+    );
+    const cache = this.model.createCache(this.rows, grown);
+    this.active.forEach((_, row) => cache.copyRow(this.cache!, row, row));
+    this.cache = cache;
+  }
+}
