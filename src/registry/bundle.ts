@@ -50,8 +50,9 @@ export async function exportTask(registry: Registry, task: string): Promise<Regi
 }
 
 /**
- * Loads a bundle: versions keep their ids; labels are set (and logged) as moves by `actor`. A bundle
- * with a tampered version or protected labels the actor may not set is refused before any write.
+ * Loads a bundle in one transaction: versions keep their ids; labels are set (and logged) as moves by
+ * `actor`. A bundle with a tampered version or protected labels the actor may not set is refused before
+ * any write; one that fails later writes nothing.
  */
 export async function importBundle(
   registry: Registry,
@@ -84,43 +85,48 @@ export async function importBundle(
       hint: 'Import with an admin key (or --admin on the command line).',
     });
   }
-  await registry.putTask(bundle.task);
-  for (const bytes of Object.values(bundle.blobs)) await registry.putBlob(Buffer.from(bytes, 'base64'));
-  let created = 0;
-  for (const version of [...bundle.versions].sort((a, b) => a.number - b.number)) {
-    const result = await registry.pushVersion({
-      task: bundle.task.name,
-      kind: version.kind,
-      content: version.content,
-      parent: version.parent ?? undefined,
-      run: version.run ?? undefined,
-      message: version.message,
-      actor,
-    });
-    if (result.version.id !== version.id) {
-      throw new ValidationError(
-        `version ${version.number} of the bundle hashes to ${result.version.id}, not ${version.id}`,
-        { code: 'REGISTRY_BAD_BUNDLE', hint: 'The bundle was edited or corrupted; export it again.' },
-      );
+  // one transaction: a bundle that fails half-way (a label naming a version it lacks, a lost
+  // connection) leaves the registry as it was
+  const created = await registry.transaction(async (target) => {
+    await target.putTask(bundle.task);
+    for (const bytes of Object.values(bundle.blobs)) await target.putBlob(Buffer.from(bytes, 'base64'));
+    let created = 0;
+    for (const version of [...bundle.versions].sort((a, b) => a.number - b.number)) {
+      const result = await target.pushVersion({
+        task: bundle.task.name,
+        kind: version.kind,
+        content: version.content,
+        parent: version.parent ?? undefined,
+        run: version.run ?? undefined,
+        message: version.message,
+        actor,
+      });
+      if (result.version.id !== version.id) {
+        throw new ValidationError(
+          `version ${version.number} of the bundle hashes to ${result.version.id}, not ${version.id}`,
+          { code: 'REGISTRY_BAD_BUNDLE', hint: 'The bundle was edited or corrupted; export it again.' },
+        );
+      }
+      if (result.created) created++;
     }
-    if (result.created) created++;
-  }
-  for (const label of bundle.labels)
-    await registry.setLabel({
-      task: bundle.task.name,
-      label: label.label,
-      reference: label.version,
-      actor,
-      reason: 'import',
-      protect: label.protected,
-    });
-  for (const dataset of bundle.datasets)
-    await registry.putDataset({
-      task: bundle.task.name,
-      split: dataset.split,
-      name: dataset.name,
-      rows: dataset.rows,
-      bytes: Buffer.from(dataset.bytes, 'base64'),
-    });
+    for (const label of bundle.labels)
+      await target.setLabel({
+        task: bundle.task.name,
+        label: label.label,
+        reference: label.version,
+        actor,
+        reason: 'import',
+        protect: label.protected,
+      });
+    for (const dataset of bundle.datasets)
+      await target.putDataset({
+        task: bundle.task.name,
+        split: dataset.split,
+        name: dataset.name,
+        rows: dataset.rows,
+        bytes: Buffer.from(dataset.bytes, 'base64'),
+      });
+    return created;
+  });
   return { created, existing: bundle.versions.length - created };
 }

@@ -220,6 +220,16 @@ export function registryConformance(
       expect(await importBundle(target.registry, bundle, admin)).toEqual({ created: 0, existing: 2 });
       bundle.versions[0].content.template = 'tampered';
       expect(await code(importBundle(target.registry, bundle, admin))).toBe('REGISTRY_BAD_BUNDLE');
+      // a bundle that fails half-way (after its task, blobs and versions, a label names a version it
+      // lacks) writes nothing at all
+      const broken = JSON.parse(JSON.stringify(await exportTask(registry, 'qa')));
+      broken.labels.push({ label: 'staging', version: 'f00d', protected: false });
+      const copy = await open();
+      expect(await code(importBundle(copy.registry, broken, admin))).toBe('REGISTRY_NO_VERSION');
+      expect(await copy.registry.listTasks()).toEqual([]);
+      expect(await copy.registry.listVersions('qa')).toEqual([]);
+      expect(await code(copy.registry.getBlob(adapterBlob))).toBe('REGISTRY_NO_BLOB');
+      await copy.registry.close();
       await target.registry.close();
       await registry.close();
     });

@@ -61,9 +61,12 @@ function toVersion(row: RegistryDatabase['versions']): PromptVersion {
   };
 }
 
-/** The registry over one database. */
+/** The registry over one database (or over one transaction of it, inside `transaction`). */
 export class Registry {
-  private constructor(private readonly connection: RegistryConnection) {}
+  private constructor(
+    private readonly connection: RegistryConnection,
+    private readonly database: Kysely<RegistryDatabase> = connection.database,
+  ) {}
 
   /** Opens (and migrates) the registry at a SQLite path or Postgres URL. */
   static async open(location: RegistryLocation): Promise<Registry> {
@@ -74,8 +77,21 @@ export class Registry {
     return this.connection.dialect;
   }
 
-  private get database(): Kysely<RegistryDatabase> {
-    return this.connection.database;
+  /**
+   * Runs `work` on a registry whose writes all belong to one transaction: they all land, or (when
+   * `work` throws) none does. Inside a transaction, this just runs `work`.
+   */
+  async transaction<T>(work: (registry: Registry) => Promise<T>): Promise<T> {
+    if (this.database.isTransaction) return work(this);
+    return this.database
+      .transaction()
+      .execute((transaction) => work(new Registry(this.connection, transaction)));
+  }
+
+  /** Runs one write in a transaction of its own, or in the one this registry is bound to. */
+  private write<T>(work: (transaction: Kysely<RegistryDatabase>) => Promise<T>): Promise<T> {
+    if (this.database.isTransaction) return work(this.database);
+    return this.database.transaction().execute(work);
   }
 
   /** The service's API keys (hashed at rest). */
@@ -162,7 +178,7 @@ export class Registry {
     const id = contentHash({ task: input.task, kind: input.kind, content: input.content });
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.database.transaction().execute(async (transaction) => {
+        return await this.write(async (transaction) => {
           const existing = await transaction
             .selectFrom('versions')
             .selectAll()
@@ -190,8 +206,10 @@ export class Registry {
           return { version: toVersion(row), created: true };
         });
       } catch (error) {
-        // two pushes raced for the same version number: the loser tries again
-        if (attempt < 5 && /unique|duplicate/i.test(String((error as Error).message))) continue;
+        // two pushes raced for the same version number: the loser tries again (not inside a larger
+        // transaction, which the failed statement has spoiled: that one fails as a whole)
+        const raced = /unique|duplicate/i.test(String((error as Error).message));
+        if (raced && attempt < 5 && !this.database.isTransaction) continue;
         throw error;
       }
     }
@@ -281,7 +299,7 @@ export class Registry {
         hint: 'Labels are lowercase words (not numbers, not "latest"), e.g. production, staging.',
       });
     }
-    return this.database.transaction().execute(async (transaction) => {
+    return this.write(async (transaction) => {
       const version = await this.resolveVersion(input.task, input.reference, transaction);
       const current = await this.lockLabel(transaction, input.task, input.label);
       const isProtected = current ? Boolean(current.protected) : protectedByDefault.has(input.label);
@@ -337,7 +355,7 @@ export class Registry {
   }
 
   /** The label's row, locked for this transaction (Postgres row lock; SQLite transactions are exclusive). */
-  private async lockLabel(transaction: Transaction<RegistryDatabase>, task: string, label: string) {
+  private async lockLabel(transaction: Kysely<RegistryDatabase>, task: string, label: string) {
     let query = transaction
       .selectFrom('labels')
       .selectAll()
