@@ -14,10 +14,17 @@ import {
 } from './tokenizers/load-tokenizer.js';
 import type { Tokenizer } from './tokenizers/types.js';
 import { FileReader } from './weights/file-reader.js';
-import { loadGguf } from './weights/gguf.js';
-import { loadHuggingFaceDirectory } from './weights/hf-directory.js';
+import {
+  classifierRepeatsEmbedding,
+  ggufConfig,
+  loadGguf,
+  readGgufHeader,
+  type GgufMetadata,
+} from './weights/gguf.js';
+import { loadHuggingFaceDirectory, readHuggingFaceConfig } from './weights/hf-directory.js';
 import { resolveHubReference, type HubOptions } from './weights/hub.js';
-import { loadLlama2c } from './weights/llama2c.js';
+import { loadLlama2c, readLlama2cConfig } from './weights/llama2c.js';
+import type { ModelWeights } from './weights/types.js';
 
 /** The on-disk format a model was read from. */
 export type ModelFormat = 'gguf' | 'llama2c' | 'safetensors';
@@ -72,36 +79,80 @@ export function detectFormat(path: string): ModelFormat {
 export async function loadModel(reference: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
   const format = detectFormat(path);
+  const { config, weights, tokenizer } = await readModel(path, format, options, true);
+  const model = new LlamaModel(config, weights!, options.kernels ?? defaultKernels());
+  return { model, tokenizer, info: modelInfo(reference, path, format, config, tokenizer) };
+}
+
+/**
+ * What `model info` reports, read from the model's header or config and its tokenizer, without its
+ * weights (a 7B model would otherwise be read and expanded to float32 just to print its shape).
+ */
+export async function inspectModel(
+  reference: string,
+  options: Omit<LoadModelOptions, 'kernels'> = {},
+): Promise<ModelInfo> {
+  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
+  const format = detectFormat(path);
+  const { config, tokenizer } = await readModel(path, format, options, false);
+  return modelInfo(reference, path, format, config, tokenizer);
+}
+
+/** Config, tokenizer (checked against the config) and, when asked, weights of a local model. */
+async function readModel(
+  path: string,
+  format: ModelFormat,
+  options: LoadModelOptions,
+  withWeights: boolean,
+): Promise<{ config: ModelConfig; weights?: ModelWeights; tokenizer: Tokenizer }> {
   let config: ModelConfig;
-  let weights;
+  let weights: ModelWeights | undefined;
   let tokenizer: Tokenizer | undefined;
   if (format === 'gguf') {
-    const loaded = await loadGguf(path);
-    ({ config, weights } = loaded);
-    if (!options.tokenizer) tokenizer = ggufTokenizer(loaded.metadata, path);
+    let metadata: GgufMetadata;
+    if (withWeights) ({ config, weights, metadata } = await loadGguf(path));
+    else {
+      const header = await readGgufHeader(path);
+      try {
+        ({ metadata } = header);
+        config = ggufConfig(metadata, header.tensors, path);
+        // loadGguf shares a classifier stored again as output.weight; count its parameters the same way
+        if (!config.tiedEmbeddings && classifierRepeatsEmbedding(header.tensors, header.reader))
+          config.tiedEmbeddings = true;
+      } finally {
+        header.reader.close();
+      }
+    }
+    if (!options.tokenizer) tokenizer = ggufTokenizer(metadata, path);
   } else if (format === 'safetensors') {
-    ({ config, weights } = loadHuggingFaceDirectory(path));
+    if (withWeights) ({ config, weights } = loadHuggingFaceDirectory(path));
+    else ({ config } = readHuggingFaceConfig(path));
     if (!options.tokenizer) tokenizer = loadTokenizerJson(path, { eosTokenIds: config.eosTokenIds });
   } else {
-    ({ config, weights } = loadLlama2c(path));
+    ({ config, weights } = withWeights ? loadLlama2c(path) : { config: readLlama2cConfig(path) });
     if (!options.tokenizer) tokenizer = llama2cTokenizerBeside(path, config.vocabularySize);
   }
   tokenizer ??= loadTokenizerFile(options.tokenizer!, config.vocabularySize);
   checkTokenizerFits(tokenizer, config.vocabularySize, path);
-  const model = new LlamaModel(config, weights, options.kernels ?? defaultKernels());
+  return { config, weights, tokenizer };
+}
+
+function modelInfo(
+  reference: string,
+  path: string,
+  format: ModelFormat,
+  config: ModelConfig,
+  tokenizer: Tokenizer,
+): ModelInfo {
   return {
-    model,
-    tokenizer,
-    info: {
-      reference,
-      path,
-      format,
-      architecture: config.architecture,
-      parameters: parameterCount(config),
-      vocabularySize: config.vocabularySize,
-      contextLength: config.contextLength,
-      tokenizer: tokenizer.kind,
-      config,
-    },
+    reference,
+    path,
+    format,
+    architecture: config.architecture,
+    parameters: parameterCount(config),
+    vocabularySize: config.vocabularySize,
+    contextLength: config.contextLength,
+    tokenizer: tokenizer.kind,
+    config,
   };
 }

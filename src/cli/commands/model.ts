@@ -1,6 +1,6 @@
 // `promptune model info`: what a model file is — architecture, size, vocabulary, context, format.
 import { defineCommand } from 'citty';
-import { loadModel } from '../../engine/index.js';
+import { inspectModel } from '../../engine/index.js';
 import { downloadProgress } from '../progress.js';
 
 const info = defineCommand({
@@ -18,7 +18,8 @@ const info = defineCommand({
     json: { type: 'boolean', default: false, description: 'Print JSON' },
   },
   async run({ args }) {
-    const { info } = await loadModel(args.model, {
+    // header, config and tokenizer only: the weights are not read
+    const info = await inspectModel(args.model, {
       tokenizer: args.tokenizer,
       hub: { onProgress: downloadProgress() },
     });

@@ -200,6 +200,27 @@ export async function loadGguf(path: string): Promise<{
   }
 }
 
+/**
+ * Whether output.weight repeats token_embd.weight byte for byte (as many converters store a tied
+ * classifier), read from the file a megabyte at a time so an untied model stops at the first difference.
+ */
+export function classifierRepeatsEmbedding(tensors: Map<string, TensorInfo>, reader: FileReader): boolean {
+  const embedding = tensors.get('token_embd.weight');
+  const classifier = tensors.get('output.weight');
+  if (!embedding || !classifier || embedding.type !== classifier.type || embedding.count !== classifier.count)
+    return false;
+  if (!isTensorType(embedding.type)) return false;
+  const length = storedBytes(embedding.type, embedding.count);
+  const chunk = 1 << 20;
+  for (let at = 0; at < length; at += chunk) {
+    const size = Math.min(chunk, length - at);
+    const a = reader.read(embedding.offset + at, size, 'tensor token_embd.weight');
+    const b = reader.read(classifier.offset + at, size, 'tensor output.weight');
+    if (Buffer.compare(a, b) !== 0) return false;
+  }
+  return true;
+}
+
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

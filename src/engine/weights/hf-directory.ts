@@ -122,14 +122,19 @@ export function safetensorsFiles(directory: string): string[] {
   });
 }
 
+/** The config.json of a Hugging Face directory, as read and as a ModelConfig. */
+export function readHuggingFaceConfig(directory: string): { config: ModelConfig; raw: HfConfig } {
+  const raw = readJson(join(directory, 'config.json'), 'config.json');
+  return { config: huggingFaceConfig(raw, join(directory, 'config.json')), raw };
+}
+
 /** Loads config.json and the safetensors weights of a Hugging Face directory. */
 export function loadHuggingFaceDirectory(directory: string): {
   config: ModelConfig;
   weights: ModelWeights;
   raw: HfConfig;
 } {
-  const raw = readJson(join(directory, 'config.json'), 'config.json');
-  const config = huggingFaceConfig(raw, join(directory, 'config.json'));
+  const { config, raw } = readHuggingFaceConfig(directory);
   const source = openSafetensors(safetensorsFiles(directory));
   try {
     return { config, weights: assembleWeights(config, huggingFaceNames, source, directory), raw };
