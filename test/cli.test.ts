@@ -144,6 +144,23 @@ describe('promptune model info', () => {
   });
 });
 
+describe('promptune writing into a closed pipe', () => {
+  it('stops quietly with status 0 when its reader is gone (promptune ... | head)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      [join(repositoryRoot, 'bin', 'promptune.js'), 'model', 'info', '--model', stories.gguf],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.destroy(); // the reader leaves before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+});
+
 describe('promptune with an hf: model', () => {
   it('downloads through HF_ENDPOINT into PROMPTUNE_CACHE, reports progress on stderr, and generates', async () => {
     const { startHubServer } = await import('./hub-server.js');

@@ -76,4 +76,10 @@ async function run(rawArgs: string[]): Promise<number> {
   }
 }
 
+// a reader that stops early (`promptune ... | head`) closes the pipe: stop quietly, as other tools do
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 process.exitCode = await run(process.argv.slice(2));
