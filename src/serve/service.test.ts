@@ -215,6 +215,19 @@ describe('the service with the openai client', () => {
       const response = await post(key, body);
       expect([response.status, (await json(response)).error.code]).toEqual([status, code]);
     }
+    // a body without a declared length (chunked) is counted as it arrives
+    const chunked = (text: string) =>
+      fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
+        body: new Blob([text]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+    const large = await chunked(
+      JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+    );
+    expect([large.status, (await json(large)).error.code]).toEqual([413, 'body_too_large']);
+    expect((await chunked(small)).status).toBe(200);
     const labelMove = (key: string) =>
       fetch(`${server.url}/v1/tasks/mood/labels/staging`, {
         method: 'PUT',

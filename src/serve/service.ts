@@ -115,22 +115,28 @@ export function createService(options: ServiceOptions): Service {
       }
     }
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: options.limits?.bodyBytes ?? 1_000_000,
-      onError: (context) =>
-        errorResponse(
-          context,
-          new ServiceError(
-            413,
-            'the request body is too large',
-            'body_too_large',
-            `Send at most ${options.limits?.bodyBytes ?? 1_000_000} bytes.`,
-          ),
-        ),
-    }),
-  );
+  const bodyBytes = options.limits?.bodyBytes ?? 1_000_000;
+  const tooLarge = (context: Context) =>
+    errorResponse(
+      context,
+      new ServiceError(
+        413,
+        'the request body is too large',
+        'body_too_large',
+        `Send at most ${bodyBytes} bytes.`,
+      ),
+    );
+  const countedBodyLimit = bodyLimit({ maxSize: bodyBytes, onError: tooLarge });
+  app.use('/v1/*', async (context, next) => {
+    // a declared length is judged from the header (Node's parser holds the body to it): hono's bodyLimit
+    // reads the body stream, which makes the Node adapter build a full Request per request (an
+    // AbortController and a finalizer each), and those survived into the old generation under load
+    if (context.req.method === 'GET' || context.req.method === 'HEAD') return next();
+    const length = context.req.header('content-length');
+    if (length !== undefined && /^\d+$/.test(length) && context.req.header('transfer-encoding') === undefined)
+      return Number(length) > bodyBytes ? tooLarge(context) : next();
+    return countedBodyLimit(context, next); // a body of unknown length is counted as it arrives
+  });
   app.onError((error, context) => {
     if (!(error as { code?: string }).code) logger.error({ err: error }, 'unhandled error');
     return errorResponse(context, error);
