@@ -55,7 +55,7 @@ async function overhead() {
     },
   };
   for (const name of ['direct', 'service'] as const)
-    await openLoop({ ...paths[name], body, rate, seconds: 3 }); // warm-up
+    await openLoop({ ...paths[name], body, rate, seconds: 6 }); // warm-up (JIT, first old-generation collections)
   // alternate the two paths three times and report each one's median run (2 cores: runs vary)
   const runs: Record<keyof typeof paths, OpenLoopResult[]> = { direct: [], service: [] };
   for (let round = 0; round < 3; round++) {
