@@ -1,7 +1,8 @@
 // Resolving a request's `model` to a registry version: `task` (its production label, else its latest
 // version), `task@label`, `task@<number>` or `task@<id prefix>`. Resolutions are cached for a second
-// so a label move reaches the service within that time without a query per request; versions are
-// immutable, so their content (and a soft prompt's adapter bytes) is cached by id.
+// so a label move made elsewhere (CLI, another replica) reaches the service within that time without a
+// query per request (a move through this service applies at once); versions are immutable, so their
+// content (and a soft prompt's adapter bytes) is cached by id.
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
 import { taskSpec, type TaskSpec } from '../tasks/spec.js';
@@ -54,6 +55,12 @@ export class ServedVersions {
     this.references.set(name, { id: version.id, expires: Date.now() + this.ttlMs });
     if (this.references.size > 10_000) this.references.clear();
     return this.versions.get(version.id)!;
+  }
+
+  /** Drops the cached resolutions of a task's names (`task`, `task@...`), e.g. after a label move. */
+  forget(task: string): void {
+    for (const name of this.references.keys())
+      if (name === task || name.startsWith(`${task}@`)) this.references.delete(name);
   }
 
   private async load(version: PromptVersion): Promise<ServedVersion> {

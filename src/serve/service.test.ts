@@ -123,9 +123,14 @@ describe('the service with the openai client', () => {
     expect(continuation.startsWith(plain.choices[0].message.content!)).toBe(true);
     expect(plain.choices[0].message.content!.length).toBeGreaterThan(20);
     let streamed = '';
-    for await (const chunk of await client(keys.run).chat.completions.create({ ...request, stream: true }))
-      streamed += chunk.choices[0]?.delta?.content ?? '';
+    const { data: stream, response } = await client(keys.run)
+      .chat.completions.create({ ...request, stream: true })
+      .withResponse();
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
     expect(streamed).toBe(plain.choices[0].message.content);
+    expect(response.headers.get('promptune-version')).toBe(
+      (await registry.resolveVersion('story', 'production')).id,
+    );
     const models = await client(keys.run).models.list();
     expect(models.data.map((model) => model.id)).toEqual(
       expect.arrayContaining(['story', 'story@production', 'soft-a']),
@@ -236,6 +241,35 @@ describe('the service with the openai client', () => {
       });
     expect((await labelMove(keys.run)).status).toBe(403);
     expect((await labelMove(keys.admin)).status).toBe(200);
+    // every response names the version that served it; a move through the service applies at once
+    const second = await registry.pushVersion({
+      task: 'mood',
+      kind: 'hard',
+      content: {
+        template: 'The mood of: {{input}}\n',
+        demos: [],
+        demoSeparator: '\n\n',
+        generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
+      },
+      actor,
+    });
+    const servedBy = async () =>
+      (
+        await fetch(`${server.url}/v1/tasks/mood@staging/run`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ input: 'rain' }),
+        })
+      ).headers.get('promptune-version');
+    const first = (await registry.resolveVersion('mood', '1')).id;
+    expect(await servedBy()).toBe(first);
+    const move = await fetch(`${server.url}/v1/tasks/mood/labels/staging`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: String(second.version.number) }),
+    });
+    expect(move.status).toBe(200);
+    expect(await servedBy()).toBe(second.version.id);
   });
 
   it('limits each key to its rate', async () => {

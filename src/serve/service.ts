@@ -90,6 +90,9 @@ export function createService(options: ServiceOptions): Service {
     inFlight++;
     try {
       await next();
+      // which registry version served the request (task names and labels resolve at request time)
+      const version = context.get('version' as never) as string | undefined;
+      if (version) context.res.headers.set('promptune-version', version);
     } finally {
       const route = context.req.routePath;
       const status = context.res.status;
@@ -180,6 +183,7 @@ export function createService(options: ServiceOptions): Service {
       actor: { name: `key:${key.name}`, scopes: key.scopes },
       reason: typeof body.reason === 'string' ? body.reason : 'moved through the service',
     });
+    versions.forget(context.req.param('name')); // this service serves the move at once
     return context.json(event);
   });
   app.get('/v1/tasks/:name/requests', scope('admin'), async (context) =>
