@@ -9,6 +9,16 @@ const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: { 'application/json': { schema } },
 });
+/** A served answer: JSON, with the header that names the registry version behind it. */
+const served = (description: string) => ({
+  ...json(description),
+  headers: {
+    'promptune-version': {
+      description: 'Id of the registry version that served the request',
+      schema: { type: 'string' },
+    },
+  },
+});
 const name = {
   name: 'name',
   in: 'path',
@@ -52,7 +62,7 @@ export const openApiDocument = {
         security: bearer,
         requestBody: json('model, messages, max_tokens, temperature, top_p, stop, seed, stream'),
         responses: {
-          200: json('A chat.completion (or an SSE stream of chunks)'),
+          200: served('A chat.completion (or an SSE stream of chunks)'),
           400: error,
           401: error,
           403: error,
@@ -68,7 +78,7 @@ export const openApiDocument = {
         security: bearer,
         requestBody: json('model, prompt, max_tokens, temperature, top_p, stop, seed, stream'),
         responses: {
-          200: json('A text_completion'),
+          200: served('A text_completion'),
           400: error,
           401: error,
           403: error,
@@ -93,7 +103,7 @@ export const openApiDocument = {
         parameters: [name],
         requestBody: json('{ input }'),
         responses: {
-          200: json('{ task, version, output, text, usage }'),
+          200: served('{ task, version, output, text, usage }'),
           400: error,
           404: error,
           422: error,
