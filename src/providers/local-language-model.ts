@@ -122,28 +122,51 @@ export class LocalLanguageModel implements LanguageModelV3 {
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     const tokens = await this.encodePrompt(options.prompt, isRaw(options));
     const iterator = await this.events(options, tokens);
-    const stream = new ReadableStream<LanguageModelV3StreamPart>({
-      async start(controller) {
-        controller.enqueue({ type: 'stream-start', warnings: [] });
-        controller.enqueue({ type: 'text-start', id: '0' });
-        try {
-          for await (const event of iterator) {
-            if ('delta' in event) controller.enqueue({ type: 'text-delta', id: '0', delta: event.delta });
-            else {
-              controller.enqueue({ type: 'text-end', id: '0' });
-              controller.enqueue({
-                type: 'finish',
-                finishReason: finishReason(event.done.finishReason),
-                usage: usage(tokens.length, event.done.tokens.length),
-              });
-            }
-          }
-        } catch (error) {
-          controller.enqueue({ type: 'error', error });
+    return {
+      stream: textPartStream(async (onDelta) => {
+        for await (const event of iterator) {
+          if ('delta' in event) onDelta(event.delta);
+          else
+            return {
+              finishReason: event.done.finishReason,
+              inputTokens: tokens.length,
+              outputTokens: event.done.tokens.length,
+            };
         }
-        controller.close();
-      },
-    });
-    return { stream };
+        throw new Error('generation ended without a result');
+      }),
+    };
   }
+}
+
+/**
+ * The AI SDK stream parts of one text generation that reports its deltas through a callback and
+ * resolves with its finish reason and token counts (in this process or on the engine worker).
+ */
+export function textPartStream(
+  run: (
+    onDelta: (delta: string) => void,
+  ) => Promise<{ finishReason: FinishReason; inputTokens: number; outputTokens: number }>,
+): ReadableStream<LanguageModelV3StreamPart> {
+  return new ReadableStream<LanguageModelV3StreamPart>({
+    start(controller) {
+      controller.enqueue({ type: 'stream-start', warnings: [] });
+      controller.enqueue({ type: 'text-start', id: '0' });
+      run((delta) => controller.enqueue({ type: 'text-delta', id: '0', delta })).then(
+        (result) => {
+          controller.enqueue({ type: 'text-end', id: '0' });
+          controller.enqueue({
+            type: 'finish',
+            finishReason: finishReason(result.finishReason),
+            usage: usage(result.inputTokens, result.outputTokens),
+          });
+          controller.close();
+        },
+        (error: unknown) => {
+          controller.enqueue({ type: 'error', error });
+          controller.close();
+        },
+      );
+    },
+  });
 }

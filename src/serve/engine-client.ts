@@ -1,16 +1,12 @@
 // The service's handle on the engine worker: starts it, sends generation requests (with a soft prompt
 // or none) and routes the worker's deltas and results back, and exposes the engine as an AI SDK
 // LanguageModelV3 for hard prompts. A soft prompt's adapter files travel to the worker once.
-import type {
-  LanguageModelV3,
-  LanguageModelV3CallOptions,
-  LanguageModelV3StreamPart,
-} from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PromptuneError } from '../errors/index.js';
-import { finishReason, generationOptions, usage } from '../providers/local-language-model.js';
+import { finishReason, generationOptions, textPartStream, usage } from '../providers/local-language-model.js';
 import type {
   EngineInfo,
   EngineOptions,
@@ -160,7 +156,7 @@ export class EngineClient {
         };
       },
       async doStream(options) {
-        return { stream: resultStream((onDelta) => call(options, onDelta)) };
+        return { stream: textPartStream((onDelta) => call(options, onDelta)) };
       },
     };
   }
@@ -194,31 +190,4 @@ export class EngineClient {
     for (const waiting of this.waiting.values()) waiting.reject(error);
     this.waiting.clear();
   }
-}
-
-/** A LanguageModelV3 stream over a generation that reports deltas through a callback. */
-function resultStream(
-  run: (onDelta: (delta: string) => void) => Promise<EngineResult>,
-): ReadableStream<LanguageModelV3StreamPart> {
-  return new ReadableStream<LanguageModelV3StreamPart>({
-    start(controller) {
-      controller.enqueue({ type: 'stream-start', warnings: [] });
-      controller.enqueue({ type: 'text-start', id: '0' });
-      run((delta) => controller.enqueue({ type: 'text-delta', id: '0', delta })).then(
-        (result) => {
-          controller.enqueue({ type: 'text-end', id: '0' });
-          controller.enqueue({
-            type: 'finish',
-            finishReason: finishReason(result.finishReason),
-            usage: usage(result.inputTokens, result.outputTokens),
-          });
-          controller.close();
-        },
-        (error: unknown) => {
-          controller.enqueue({ type: 'error', error });
-          controller.close();
-        },
-      );
-    },
-  });
 }
