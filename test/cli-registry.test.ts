@@ -36,6 +36,11 @@ describe('promptune registry', () => {
           `file: ${join(repositoryRoot, 'examples', 'support-tickets', 'tickets.jsonl')}`,
         ),
     );
+    // a push whose label the actor may not move writes nothing (one transaction)
+    const refusedPush = registry(cwd, 'push', '--task', edited, '--label', 'production');
+    expect(refusedPush.stderr).toContain('code: REGISTRY_PROTECTED_LABEL');
+    const before = JSON.parse(registry(cwd, 'ls', 'support-tickets', '--json').stdout);
+    expect(before.versions.map((version: { number: number }) => version.number)).toEqual([1]);
     expect(registry(cwd, 'push', '--task', edited, '--message', 'stricter').status).toBe(0);
 
     const refused = registry(cwd, 'label', 'support-tickets', 'production', '2');

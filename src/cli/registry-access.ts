@@ -1,7 +1,7 @@
 // Opening the registry from a command (SQLite at --db, or Postgres when DATABASE_URL is set) as the
 // local operator. Shared by `registry`, `optimize --push` and `soft train --push`.
 import { userInfo } from 'node:os';
-import { Registry, type Actor } from '../registry/index.js';
+import { Registry, type Actor, type PromptVersion } from '../registry/index.js';
 
 /** Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). */
 export async function withRegistry<T>(
@@ -20,4 +20,28 @@ export async function withRegistry<T>(
   } finally {
     await registry.close();
   }
+}
+
+/**
+ * Runs a push (`push` writes through the registry it is given) and, when `label` is set, points the
+ * label at the pushed version, in one transaction: a label the actor may not move leaves no version.
+ */
+export function pushAndLabel<T extends { version: PromptVersion }>(
+  registry: Registry,
+  actor: Actor,
+  label: { name?: string; reason: string },
+  push: (registry: Registry) => Promise<T>,
+): Promise<T> {
+  return registry.transaction(async (target) => {
+    const pushed = await push(target);
+    if (label.name)
+      await target.setLabel({
+        task: pushed.version.task,
+        label: label.name,
+        reference: pushed.version.id,
+        actor,
+        reason: label.reason,
+      });
+    return pushed;
+  });
 }

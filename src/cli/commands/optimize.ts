@@ -21,7 +21,7 @@ import { loadTask } from '../../tasks/load-task.js';
 import { loadSplit } from '../../tasks/splits.js';
 import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
-import { withRegistry } from '../registry-access.js';
+import { pushAndLabel, withRegistry } from '../registry-access.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
 export function parseBudget(text: string | undefined): Budget {
@@ -159,21 +159,19 @@ export default defineCommand({
       );
     const pushed = args.push
       ? await withRegistry(args, async (registry, actor) => {
-          const { version, improved } = await pushOptimized(
+          const { version, improved } = await pushAndLabel(
             registry,
-            task,
-            result,
-            { model: args.model, teacher: args.teacher, preset: args.preset },
             actor,
+            { name: args.label, reason: 'optimize --push' },
+            (target) =>
+              pushOptimized(
+                target,
+                task,
+                result,
+                { model: args.model, teacher: args.teacher, preset: args.preset },
+                actor,
+              ),
           );
-          if (args.label)
-            await registry.setLabel({
-              task: task.spec.name,
-              label: args.label,
-              reference: version.id,
-              actor,
-              reason: 'optimize --push',
-            });
           return `${improved ? 'registered as' : 'the seed prompt is kept as'} ${task.spec.name}@${version.number}${args.label ? ` (labelled ${args.label})` : ''}`;
         })
       : undefined;

@@ -14,7 +14,7 @@ import {
   type RegistryBundle,
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/load-task.js';
-import { withRegistry } from '../registry-access.js';
+import { pushAndLabel, withRegistry } from '../registry-access.js';
 
 const common = {
   db: {
@@ -57,23 +57,24 @@ const push = defineCommand({
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
       const task = loadTask(args.task);
-      const datasets = await registerTask(registry, task);
-      const { version, created } = await registry.pushVersion({
-        task: task.spec.name,
-        kind: 'hard',
-        content: hardVersionContent(task.spec),
-        run: { kind: 'manual', spec: relative(process.cwd(), task.path!), datasets },
-        message: args.message,
+      const { version, created } = await pushAndLabel(
+        registry,
         actor,
-      });
-      if (args.label)
-        await registry.setLabel({
-          task: task.spec.name,
-          label: args.label,
-          reference: version.id,
-          actor,
-          reason: args.message,
-        });
+        { name: args.label, reason: args.message },
+        async (target) =>
+          target.pushVersion({
+            task: task.spec.name,
+            kind: 'hard',
+            content: hardVersionContent(task.spec),
+            run: {
+              kind: 'manual',
+              spec: relative(process.cwd(), task.path!),
+              datasets: await registerTask(target, task),
+            },
+            message: args.message,
+            actor,
+          }),
+      );
       print(
         args,
         { version, created },

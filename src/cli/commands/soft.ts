@@ -21,7 +21,7 @@ import { loadTask } from '../../tasks/load-task.js';
 import { taskSpec } from '../../tasks/spec.js';
 import { loadSplit } from '../../tasks/splits.js';
 import { listOption, numberOption } from '../options.js';
-import { withRegistry } from '../registry-access.js';
+import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 
@@ -334,42 +334,41 @@ async function pushAdapter(
           input: { fields: [args['input-field']] },
           data: { targetField: args['target-field'] },
         });
-    const existing = await registry.getTask(spec.name).catch(() => undefined);
-    if (!existing) await registry.putTask(spec);
-    const datasets: Record<string, string> = {};
-    for (const split of ['train', 'dev', 'test']) {
-      if (!existsSync(paths[split])) continue;
-      const bytes = readFileSync(paths[split]);
-      datasets[split] = await registry.putDataset({
-        task: spec.name,
-        split,
-        name: paths[split],
-        bytes,
-        rows: bytes.toString('utf8').trim().split('\n').length,
-      });
-    }
-    const adapterBlob = await registry.putBlob(readFileSync(join(args.out, 'adapter_model.safetensors')));
-    const content = {
-      adapterBlob,
-      adapterConfig: JSON.parse(readFileSync(join(args.out, 'adapter_config.json'), 'utf8')),
-      promptune: JSON.parse(readFileSync(join(args.out, 'promptune.json'), 'utf8')),
-    };
-    const { version } = await registry.pushVersion({
-      task: spec.name,
-      kind: 'soft',
-      content,
-      run: { kind: 'soft-train', model: args.model, training, metrics, datasets },
-      message: `soft prompt trained on ${args.data}`,
+    const { version } = await pushAndLabel(
+      registry,
       actor,
-    });
-    if (args.label)
-      await registry.setLabel({
-        task: spec.name,
-        label: args.label,
-        reference: version.id,
-        actor,
-        reason: 'soft train --push',
-      });
+      { name: args.label, reason: 'soft train --push' },
+      async (target) => {
+        const existing = await target.getTask(spec.name).catch(() => undefined);
+        if (!existing) await target.putTask(spec);
+        const datasets: Record<string, string> = {};
+        for (const split of ['train', 'dev', 'test']) {
+          if (!existsSync(paths[split])) continue;
+          const bytes = readFileSync(paths[split]);
+          datasets[split] = await target.putDataset({
+            task: spec.name,
+            split,
+            name: paths[split],
+            bytes,
+            rows: bytes.toString('utf8').trim().split('\n').length,
+          });
+        }
+        const adapterBlob = await target.putBlob(readFileSync(join(args.out, 'adapter_model.safetensors')));
+        const content = {
+          adapterBlob,
+          adapterConfig: JSON.parse(readFileSync(join(args.out, 'adapter_config.json'), 'utf8')),
+          promptune: JSON.parse(readFileSync(join(args.out, 'promptune.json'), 'utf8')),
+        };
+        return target.pushVersion({
+          task: spec.name,
+          kind: 'soft',
+          content,
+          run: { kind: 'soft-train', model: args.model, training, metrics, datasets },
+          message: `soft prompt trained on ${args.data}`,
+          actor,
+        });
+      },
+    );
     return `${spec.name}@${version.number}`;
   });
 }
