@@ -163,16 +163,26 @@ export class DecodingBatch {
       events.push({ row: row.id, done, batchSize: row.batchSize });
       finished.push(index);
     });
-    // the last row moves into each freed row, so the rows decoding stay the cache's first rows
-    for (const index of finished.reverse()) {
-      const last = this.active.length - 1;
-      if (index !== last) {
-        this.cache!.copyRow(this.cache!, last, index);
-        this.active[index] = this.active[last];
-      }
-      this.active.pop();
-    }
+    for (const index of finished.reverse()) this.release(index);
     return events;
+  }
+
+  /** Frees a row: the last row moves into it, so the rows decoding stay the cache's first rows. */
+  private release(index: number): void {
+    const last = this.active.length - 1;
+    if (index !== last) {
+      this.cache!.copyRow(this.cache!, last, index);
+      this.active[index] = this.active[last];
+    }
+    this.active.pop();
+  }
+
+  /** Drops a request's row (a client that went away); false when it is not decoding here. */
+  cancel(id: number): boolean {
+    const index = this.active.findIndex((row) => row.id === id);
+    if (index < 0) return false;
+    this.release(index);
+    return true;
   }
 
   /** One forward pass over the rows decoding, with the tokens `sample()` chose. */

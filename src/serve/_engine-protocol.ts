@@ -27,6 +27,8 @@ export type ToWorker =
       softPrompt?: SoftPromptReference;
       options: EngineOptions;
     }
+  /** The caller went away: drop the request (from the queue, or from the batch at its next step). */
+  | { type: 'cancel'; id: number }
   | { type: 'close' };
 
 /** What the worker reports once its model is loaded. */

@@ -103,4 +103,36 @@ describe('BatchScheduler on stories260K', async () => {
     expect(shortResult.tokens).toEqual((await alone())[0].tokens);
     expect(longResult.tokens).toEqual((await generate(model, tokenizer, [long]))[0].tokens);
   });
+
+  it('drops a request whose signal fires: from the queue at once, from the batch at its next step', async () => {
+    const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 2 });
+    const long = { ...requests[2], options: { maxTokens: 40, stopAtEos: false } };
+    const decoding = new AbortController();
+    const queued = new AbortController();
+    let deltas = 0;
+    const settle = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'finished',
+        (error: Error) => error.message,
+      );
+    const results = Promise.all([
+      settle(
+        scheduler.submit({
+          ...long,
+          signal: decoding.signal,
+          onDelta: () => {
+            if (++deltas === 2) decoding.abort(new Error('gone while decoding'));
+          },
+        }),
+      ),
+      scheduler.submit(requests[0]), // decodes beside it, and must not notice
+      settle(scheduler.submit({ ...requests[1], signal: queued.signal })), // waits: maxBatch is 2
+    ]);
+    queued.abort(new Error('gone while waiting'));
+    const [first, beside, third] = await results;
+    expect(first).toBe('gone while decoding');
+    expect(third).toBe('gone while waiting');
+    expect(deltas).toBe(2);
+    expect(beside.tokens).toEqual((await alone())[0].tokens);
+  });
 });

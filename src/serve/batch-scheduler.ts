@@ -18,6 +18,8 @@ export interface ScheduledRequest {
   options: GenerationOptions;
   /** Called with each piece of text as it becomes safe to show. */
   onDelta?: (delta: string) => void;
+  /** Aborting it drops the request: from the queue at once, from the batch at its next step. */
+  signal?: AbortSignal;
 }
 
 /** A request's result, with the most requests it shared a forward pass with (itself included). */
@@ -33,6 +35,8 @@ interface Pending extends ScheduledRequest {
 /** Batches concurrent generation requests on one model. */
 export class BatchScheduler {
   private readonly queue: Pending[] = [];
+  /** Requests decoding whose signal fired, dropped from the batch at its next step. */
+  private readonly abandoned = new Set<Pending>();
   private running = false;
   private nextId = 0;
 
@@ -50,7 +54,22 @@ export class BatchScheduler {
   /** Generates for `request`, joining the running batch at its next step when a row is free. */
   submit(request: ScheduledRequest): Promise<ScheduledGeneration> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, resolve, reject });
+      const { signal } = request;
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        const queued = this.queue.indexOf(pending);
+        if (queued < 0) return void this.abandoned.add(pending);
+        this.queue.splice(queued, 1);
+        pending.reject(signal!.reason);
+      };
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      const pending: Pending = {
+        ...request,
+        resolve: (generation) => (settled(), resolve(generation)),
+        reject: (error) => (settled(), reject(error)),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(pending);
       // gather everything submitted in this turn of the event loop before starting
       if (!this.running) {
         this.running = true;
@@ -64,7 +83,8 @@ export class BatchScheduler {
     const decoding = new Map<number, Pending>();
     const dispatch = (events: GenerationEvent[]) => {
       for (const event of events) {
-        const request = decoding.get(event.row)!;
+        const request = decoding.get(event.row);
+        if (!request) continue;
         if (!('done' in event)) {
           request.onDelta?.(event.delta);
           continue;
@@ -75,6 +95,13 @@ export class BatchScheduler {
     };
     try {
       while (this.queue.length || batch.size) {
+        for (const [id, request] of decoding) {
+          if (!this.abandoned.has(request)) continue;
+          batch.cancel(id);
+          decoding.delete(id);
+          request.reject(request.signal!.reason);
+        }
+        this.abandoned.clear();
         // a request the model refuses (too long, bad options) fails alone
         const joining = [];
         while (this.queue.length && joining.length < batch.free) {

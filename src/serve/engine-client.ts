@@ -104,7 +104,9 @@ export class EngineClient {
       options: EngineOptions;
     },
     onDelta?: (delta: string) => void,
+    signal?: AbortSignal,
   ): Promise<EngineResult> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.next++;
     let softPrompt: SoftPromptReference | undefined;
     if (request.softPrompt) {
@@ -121,7 +123,19 @@ export class EngineClient {
       options: request.options,
     };
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, onDelta });
+      // an aborted request fails here at once and leaves the engine's batch at its next step
+      const onAbort = () => {
+        if (!this.waiting.delete(id)) return;
+        this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+        reject(signal!.reason);
+      };
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      this.waiting.set(id, {
+        resolve: (result) => (settled(), resolve(result)),
+        reject: (error) => (settled(), reject(error)),
+        onDelta,
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.worker.postMessage(message);
     });
   }
@@ -140,6 +154,7 @@ export class EngineClient {
           options: generationOptions(options),
         },
         onDelta,
+        options.abortSignal,
       );
     return {
       specificationVersion: 'v3',

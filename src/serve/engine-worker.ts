@@ -54,9 +54,14 @@ try {
     return created;
   };
 
+  const cancellers = new Map<number, AbortController>();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'close') {
       port.close();
+      return;
+    }
+    if (message.type === 'cancel') {
+      cancellers.get(message.id)?.abort(new Error('cancelled'));
       return;
     }
     const { id, options } = message;
@@ -76,12 +81,16 @@ try {
         tokens = tokenizer.encode(promptText(message.prompt));
       }
       const promptTokens = tokens.length + (prefix ? prefix.lengths[0] : 0);
+      const canceller = new AbortController();
+      cancellers.set(id, canceller);
       scheduler
         .submit({
           tokens,
           options: { ...options, prefix },
           onDelta: (delta) => send({ type: 'delta', id, delta }),
+          signal: canceller.signal,
         })
+        .finally(() => cancellers.delete(id))
         .then(
           (generation) =>
             send({
@@ -93,7 +102,8 @@ try {
               outputTokens: generation.tokens.length,
               batchSize: generation.batchSize,
             }),
-          (error: unknown) => send({ type: 'error', id, error: describe(error) }),
+          // a cancelled request's caller is gone and has nothing to hear
+          (error: unknown) => canceller.signal.aborted || send({ type: 'error', id, error: describe(error) }),
         );
     } catch (error) {
       send({ type: 'error', id, error: describe(error) });

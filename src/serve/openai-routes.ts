@@ -124,6 +124,8 @@ export function openAiRoutes(
       stopSequences: body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop],
       seed: body.seed,
       providerOptions: kind === 'text' ? { promptune: { raw: true } } : undefined,
+      // a client that disconnects stops its generation (an engine row, an upstream call)
+      abortSignal: context.req.raw.signal,
     };
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);

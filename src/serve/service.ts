@@ -201,7 +201,7 @@ export function createService(options: ServiceOptions): Service {
       served.spec,
       single ? { [served.spec.input.fields[0]]: body.input } : body.input,
     );
-    const result = await runFields(served, backends, fields);
+    const result = await runFields(served, backends, fields, context.req.raw.signal); // a client gone stops it
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
     sampleLog(context, () => ({ input: fields }), result.text);

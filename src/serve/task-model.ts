@@ -147,14 +147,18 @@ export function taskModel(served: ServedVersion, backends: Backends): LanguageMo
   };
 }
 
-/** Runs a version on typed input fields; returns the raw text and token counts. */
+/** Runs a version on typed input fields; returns the raw text and token counts (abortable). */
 export async function runFields(
   served: ServedVersion,
   backends: Backends,
   fields: Record<string, unknown>,
+  abortSignal?: AbortSignal,
 ): Promise<{ text: string; inputTokens: number; outputTokens: number }> {
   const { model, prompt } = backend(served, backends);
-  const result = await model.doGenerate({ ...callSettings(served.spec, {}), prompt: prompt(fields) });
+  const result = await model.doGenerate({
+    ...callSettings(served.spec, { abortSignal }),
+    prompt: prompt(fields),
+  });
   return {
     text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
     inputTokens: result.usage.inputTokens.total ?? 0,
