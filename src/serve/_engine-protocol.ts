@@ -51,5 +51,7 @@ export type FromWorker =
       inputTokens: number;
       outputTokens: number;
       batchSize: number;
+      /** Seconds the request waited in the worker for a row of the batch. */
+      queueSeconds: number;
     }
   | { type: 'error'; id: number; error: { message: string; code?: string; hint?: string } };

@@ -72,6 +72,9 @@ describe('BatchScheduler on stories260K', async () => {
     const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 3 });
     const results = await Promise.all([...requests, ...requests].map((request) => scheduler.submit(request)));
     expect(Math.max(...results.map((result) => result.batchSize))).toBe(3);
+    // the first three start at once; the others wait for a row to free up
+    const waits = results.map((result) => result.queueSeconds);
+    expect(Math.min(...waits.slice(3))).toBeGreaterThan(Math.max(...waits.slice(0, 3)));
     const expected = await alone();
     results.forEach((result, i) => expect(result.tokens).toEqual(expected[i % requests.length].tokens));
   });

@@ -22,14 +22,20 @@ export interface ScheduledRequest {
   signal?: AbortSignal;
 }
 
-/** A request's result, with the most requests it shared a forward pass with (itself included). */
+/**
+ * A request's result, with the most requests it shared a forward pass with (itself included) and the
+ * seconds it waited for a row.
+ */
 export interface ScheduledGeneration extends Generation {
   batchSize: number;
+  queueSeconds: number;
 }
 
 interface Pending extends ScheduledRequest {
   resolve: (generation: ScheduledGeneration) => void;
   reject: (error: unknown) => void;
+  submitted: number;
+  queueSeconds?: number;
 }
 
 /** Batches concurrent generation requests on one model. */
@@ -67,6 +73,7 @@ export class BatchScheduler {
         ...request,
         resolve: (generation) => (settled(), resolve(generation)),
         reject: (error) => (settled(), reject(error)),
+        submitted: performance.now(),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(pending);
@@ -90,7 +97,11 @@ export class BatchScheduler {
           continue;
         }
         decoding.delete(event.row);
-        request.resolve({ ...event.done, batchSize: event.batchSize });
+        request.resolve({
+          ...event.done,
+          batchSize: event.batchSize,
+          queueSeconds: request.queueSeconds ?? 0,
+        });
       }
     };
     try {
@@ -114,6 +125,7 @@ export class BatchScheduler {
             continue;
           }
           const id = this.nextId++;
+          request.queueSeconds = (performance.now() - request.submitted) / 1000;
           decoding.set(id, request);
           joining.push({ id, prompt });
         }

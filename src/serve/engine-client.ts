@@ -24,6 +24,8 @@ export interface EngineResult {
   inputTokens: number;
   outputTokens: number;
   batchSize: number;
+  /** Seconds it waited in the worker for a row of the batch. */
+  queueSeconds: number;
 }
 
 /** A soft prompt to prepend: its key (registry version id) and, if not sent before, its adapter files. */

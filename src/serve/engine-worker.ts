@@ -101,6 +101,7 @@ try {
               inputTokens: promptTokens,
               outputTokens: generation.tokens.length,
               batchSize: generation.batchSize,
+              queueSeconds: generation.queueSeconds,
             }),
           // a cancelled request's caller is gone and has nothing to hear
           (error: unknown) => canceller.signal.aborted || send({ type: 'error', id, error: describe(error) }),

@@ -1,5 +1,6 @@
 // Prometheus metrics of the service (prom-client, one registry per service): request durations by
-// route, task and status; tokens by task and direction; errors by route and code; engine batch sizes.
+// route, task and status; time to first token of streamed requests by task; tokens by task and
+// direction; errors by route and code; engine batch sizes and the time requests wait for a row.
 // Labels are low-cardinality on purpose: task names and route templates, never versions or inputs.
 import { Counter, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 
@@ -23,6 +24,19 @@ export class ServiceMetrics {
     name: 'promptune_errors_total',
     help: 'Error responses by route and code',
     labelNames: ['route', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly firstToken = new Histogram({
+    name: 'promptune_time_to_first_token_seconds',
+    help: 'Time from a streamed request to its first text, by task',
+    labelNames: ['task'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly engineQueue = new Histogram({
+    name: 'promptune_engine_queue_seconds',
+    help: 'Time a request waited for a row of the engine batch',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
   readonly batchSize = new Histogram({

@@ -29,6 +29,8 @@ export interface ModelSource {
   resolve(name: string, context: Context): Promise<LanguageModelV3 | undefined> | LanguageModelV3 | undefined;
   /** Called with each finished request's usage (metrics, logs). */
   onUsage?(context: Context, usage: { inputTokens: number; outputTokens: number; text: string }): void;
+  /** Called when a streamed request's first text goes out (time to first token). */
+  onFirstText?(context: Context): void;
 }
 
 function tableSource(models: Record<string, LanguageModelV3>): ModelSource {
@@ -149,6 +151,7 @@ export function openAiRoutes(
               }),
             });
           if (part.type === 'text-delta') {
+            if (!streamed) source.onFirstText?.(context);
             streamed += part.delta;
             await chunk(
               kind === 'chat'

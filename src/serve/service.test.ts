@@ -156,6 +156,9 @@ describe('the service with the openai client', () => {
     expect(metrics).toMatch(
       /promptune_request_duration_seconds_count\{route="\/v1\/completions",task="soft-a",status="200"\} 2/,
     );
+    // every engine result reports its wait for a row; streamed requests their time to first text
+    expect(/promptune_engine_queue_seconds_count (\d+)/.exec(metrics)![1]).toBe(total![1]);
+    expect(metrics).toMatch(/promptune_time_to_first_token_seconds_count\{task="story"\} [1-9]/);
   });
 
   it('runs a task on typed input and refuses output or input that does not fit', async () => {

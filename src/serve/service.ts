@@ -57,7 +57,11 @@ export function createService(options: ServiceOptions): Service {
   const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
   const scope = (name: 'read' | 'run' | 'admin') => requireScope(name, verifier, limiter);
   const pendingLogs = new Set<Promise<void>>();
-  if (backends.engine) backends.engine.onResult = (result) => metrics.batchSize.observe(result.batchSize);
+  if (backends.engine)
+    backends.engine.onResult = (result) => {
+      metrics.batchSize.observe(result.batchSize);
+      metrics.engineQueue.observe(result.queueSeconds);
+    };
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
@@ -239,6 +243,10 @@ export function createService(options: ServiceOptions): Service {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
           metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
           sampleLog(context, () => context.req.json(), usage.text);
+        },
+        onFirstText(context) {
+          const started = context.get('started' as never) as number;
+          metrics.firstToken.observe({ task: taskOf(context) }, (performance.now() - started) / 1000);
         },
       },
       { maxTokens: options.limits?.maxTokens ?? 1024 },
