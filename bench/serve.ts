@@ -6,6 +6,7 @@
 // path's closed-loop capacity, for scale. (b) the local engine with 8 concurrent requests for 8 tasks
 // with different soft prompts on a random model of SmolLM2-135M's shape: mixed-batched (one batch) vs
 // one task at a time, in generated tokens per second (median of three runs), and the ratio (target >= 3x).
+// (c) the engine's prompt prefix cache: requests sharing a long prompt start, with and without it.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -94,7 +95,8 @@ async function overhead() {
   );
 }
 
-async function batching() {
+/** The random model of SmolLM2-135M's shape the engine parts run on, written once. */
+function benchModel(): string {
   const work = join(here, '.out', 'serve');
   mkdirSync(work, { recursive: true });
   const modelPath = join(work, 'random-smollm2-shape-f32.gguf');
@@ -105,6 +107,11 @@ async function batching() {
       name: 'random SmolLM2-135M shape',
     });
   }
+  return modelPath;
+}
+
+async function batching() {
+  const modelPath = benchModel();
   // the adapters are made for the model as the engine loads it (GGUF stores Q/K permuted)
   const { model } = await loadModel(modelPath);
   const adapters = mkdtempSync(join(tmpdir(), 'promptune-bench-adapters-'));
@@ -169,5 +176,44 @@ async function batching() {
   line(`    ratio ${(together.tokensPerSecond / alone.tokensPerSecond).toFixed(2)}x (target >= 3x)`);
 }
 
+/**
+ * (c) Requests that share a long prompt start (a task's instruction and demos) one after another, on
+ * an engine that keeps prompt prefixes and on one that does not: seconds per request and the ratio.
+ */
+async function prefixReuse() {
+  const modelPath = benchModel();
+  const shared = Array.from({ length: 60 }, (_, i) => `t${1000 + i}`).join(' ');
+  const measure = async (prefixCacheBytes: number) => {
+    const engine = await EngineClient.start(modelPath, { prefixCacheBytes });
+    const seconds: number[] = [];
+    let promptTokens = 0;
+    let cachedTokens = 0;
+    for (let i = 0; i < 9; i++) {
+      const start = performance.now();
+      const result = await engine.generate({
+        prompt: [{ role: 'user', content: [{ type: 'text', text: `${shared} t${300 + i} t${400 + i}` }] }],
+        raw: true,
+        options: { maxTokens: 8, stop: [], temperature: 0 },
+      });
+      if (i > 0) seconds.push((performance.now() - start) / 1000); // the first one fills the cache
+      promptTokens = result.inputTokens;
+      cachedTokens += result.cachedTokens;
+    }
+    await engine.close();
+    return { mean: seconds.reduce((a, b) => a + b, 0) / seconds.length, promptTokens, cachedTokens };
+  };
+  const reused = await measure(256 * 1024 * 1024);
+  const fresh = await measure(0);
+  line(
+    `(c) 8 requests in a row sharing a ${reused.promptTokens}-token prompt up to their last few tokens, 8 new tokens each, same model`,
+  );
+  line(
+    `    prefix cache: ${reused.mean.toFixed(3)} s per request (${reused.cachedTokens} prompt tokens read from the cache in all)`,
+  );
+  line(`    no prefix cache: ${fresh.mean.toFixed(3)} s per request`);
+  line(`    ratio ${(fresh.mean / reused.mean).toFixed(2)}x`);
+}
+
 await overhead();
 await batching();
+await prefixReuse();

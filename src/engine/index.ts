@@ -27,6 +27,7 @@ export {
   type PromptInput,
 } from './generate.js';
 export { DecodingBatch, type RowRequest } from './decoding-batch.js';
+export { PrefixCache, type PrefixHit } from './prefix-cache.js';
 export { sampleToken, argmax, type SamplingOptions } from './sampling.js';
 export { seededRandom, type Random } from './random.js';
 export { applyChatTemplate, type ChatMessage } from './chat-template.js';

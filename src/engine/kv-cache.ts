@@ -15,6 +15,7 @@ export class KVCache {
     config: ModelConfig,
     readonly batch: number,
     readonly capacity: number,
+    shared?: { keys: Float32Array[]; values: Float32Array[] },
   ) {
     if (!Number.isInteger(capacity) || capacity <= 0) {
       throw new ValidationError(`cache capacity ${capacity} is not a positive integer`, {
@@ -24,9 +25,19 @@ export class KVCache {
     }
     this.rowSize = config.kvHeads * config.headDim;
     const size = batch * capacity * this.rowSize;
-    this.keys = Array.from({ length: config.layers }, () => new Float32Array(size));
-    this.values = Array.from({ length: config.layers }, () => new Float32Array(size));
+    this.keys = shared?.keys ?? Array.from({ length: config.layers }, () => new Float32Array(size));
+    this.values = shared?.values ?? Array.from({ length: config.layers }, () => new Float32Array(size));
     this.lengths = new Int32Array(batch);
+  }
+
+  /**
+   * The first `length` positions of row 0 as a one-row cache over the same buffers: a shorter prefix
+   * to copy from, without copying it first. Writing through it writes into this cache.
+   */
+  prefixView(config: ModelConfig, length: number): KVCache {
+    const view = new KVCache(config, 1, this.capacity, { keys: this.keys, values: this.values });
+    view.lengths[0] = Math.min(length, this.lengths[0]);
+    return view;
   }
 
   /** Empties every row (the buffers are reused). */

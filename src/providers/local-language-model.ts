@@ -31,10 +31,10 @@ function isRaw(options: LanguageModelV3CallOptions): boolean {
   return options.providerOptions?.promptune?.raw === true;
 }
 
-/** AI SDK usage for a local generation's token counts. */
-export function usage(input: number, output: number): LanguageModelV3Usage {
+/** AI SDK usage for a local generation's token counts (`cached`: input tokens read from a cache). */
+export function usage(input: number, output: number, cached = 0): LanguageModelV3Usage {
   return {
-    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+    inputTokens: { total: input, noCache: input - cached, cacheRead: cached, cacheWrite: 0 },
     outputTokens: { total: output, text: output, reasoning: 0 },
   };
 }
@@ -144,9 +144,12 @@ export class LocalLanguageModel implements LanguageModelV3 {
  * resolves with its finish reason and token counts (in this process or on the engine worker).
  */
 export function textPartStream(
-  run: (
-    onDelta: (delta: string) => void,
-  ) => Promise<{ finishReason: FinishReason; inputTokens: number; outputTokens: number }>,
+  run: (onDelta: (delta: string) => void) => Promise<{
+    finishReason: FinishReason;
+    inputTokens: number;
+    outputTokens: number;
+    cachedTokens?: number;
+  }>,
 ): ReadableStream<LanguageModelV3StreamPart> {
   return new ReadableStream<LanguageModelV3StreamPart>({
     start(controller) {
@@ -158,7 +161,7 @@ export function textPartStream(
           controller.enqueue({
             type: 'finish',
             finishReason: finishReason(result.finishReason),
-            usage: usage(result.inputTokens, result.outputTokens),
+            usage: usage(result.inputTokens, result.outputTokens, result.cachedTokens),
           });
           controller.close();
         },

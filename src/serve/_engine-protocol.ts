@@ -53,5 +53,7 @@ export type FromWorker =
       batchSize: number;
       /** Seconds the request waited in the worker for a row of the batch. */
       queueSeconds: number;
+      /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
+      cachedTokens: number;
     }
   | { type: 'error'; id: number; error: { message: string; code?: string; hint?: string } };

@@ -1,5 +1,6 @@
 // The engine worker drops a request whose caller aborts: the call fails at once, and its row leaves
-// the batch at the next step, so the next request decodes alone instead of beside it.
+// the batch at the next step, so the next request decodes alone instead of beside it. It reuses the
+// computed prefix of a prompt that starts like an earlier one, with the same text as without.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { EngineClient } from './engine-client.js';
@@ -39,6 +40,30 @@ describe('EngineClient', () => {
     expect(next.batchSize).toBe(1); // the aborted request no longer decodes
     expect(next.outputTokens).toBeGreaterThan(0);
     expect(deltas).toBeLessThan(5); // no more text reached the aborted caller
+  });
+
+  it('reuses the prefix of a prompt it has seen, reporting the cached tokens, with the same text', async () => {
+    const story =
+      'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. One day, she saw a big red ball under a tree.';
+    const ask = (client: EngineClient, ending: string) =>
+      client.generate({
+        prompt: prompt(`${story} ${ending}`),
+        raw: true,
+        options: { maxTokens: 16, temperature: 0 },
+      });
+    const first = await ask(engine, 'Lily ran to the ball and');
+    const second = await ask(engine, 'Her friend Tom said');
+    expect(first.cachedTokens).toBe(0); // computed on the way and kept, not read from the cache
+    expect(second.cachedTokens).toBe(32); // the story's first whole blocks
+    const uncached = await EngineClient.start(stories.gguf, { prefixCacheBytes: 0 });
+    try {
+      const plain = await ask(uncached, 'Her friend Tom said');
+      expect(plain.cachedTokens).toBe(0);
+      expect(second.text).toBe(plain.text);
+      expect(second.inputTokens).toBe(plain.inputTokens);
+    } finally {
+      await uncached.close();
+    }
   });
 
   it('refuses a request whose signal has already fired, without sending it', async () => {

@@ -26,6 +26,8 @@ export interface EngineResult {
   batchSize: number;
   /** Seconds it waited in the worker for a row of the batch. */
   queueSeconds: number;
+  /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
+  cachedTokens: number;
 }
 
 /** A soft prompt to prepend: its key (registry version id) and, if not sent before, its adapter files. */
@@ -68,15 +70,19 @@ export class EngineClient {
     worker.on('exit', () => this.failAll(new Error('the engine worker exited')));
   }
 
-  /** Starts a worker for `model` (a path or hf: reference) and waits until it has loaded it. */
+  /**
+   * Starts a worker for `model` (a path or hf: reference) and waits until it has loaded it.
+   * `prefixCacheBytes` bounds the prompt prefixes it keeps for reuse (default 256 MiB; 0 keeps none).
+   */
   static start(
     model: string,
-    options: { maxBatch?: number; adapterDirectory?: string } = {},
+    options: { maxBatch?: number; adapterDirectory?: string; prefixCacheBytes?: number } = {},
   ): Promise<EngineClient> {
     const worker = startWorker({
       model,
       maxBatch: options.maxBatch ?? 8,
       adapterDirectory: options.adapterDirectory ?? join(tmpdir(), 'promptune-adapters'),
+      prefixCacheBytes: options.prefixCacheBytes,
     });
     return new Promise((resolve, reject) => {
       const first = (message: FromWorker) => {
@@ -168,7 +174,7 @@ export class EngineClient {
         return {
           content: [{ type: 'text', text: result.text }],
           finishReason: finishReason(result.finishReason),
-          usage: usage(result.inputTokens, result.outputTokens),
+          usage: usage(result.inputTokens, result.outputTokens, result.cachedTokens),
           warnings: [],
         };
       },

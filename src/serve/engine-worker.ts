@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { applyChatTemplate, loadModel } from '../engine/index.js';
+import { applyChatTemplate, loadModel, PrefixCache } from '../engine/index.js';
 import { PromptuneError } from '../errors/index.js';
 import { promptText } from '../providers/local-language-model.js';
 import { loadAdapter, modelFingerprint } from '../soft/peft-adapter.js';
@@ -14,7 +14,12 @@ import { SoftPromptSession } from '../soft/session.js';
 import type { FromWorker, SoftPromptReference, ToWorker } from './_engine-protocol.js';
 import { BatchScheduler } from './batch-scheduler.js';
 
-const settings = workerData as { model: string; maxBatch: number; adapterDirectory: string };
+const settings = workerData as {
+  model: string;
+  maxBatch: number;
+  adapterDirectory: string;
+  prefixCacheBytes?: number;
+};
 const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 const describe = (error: unknown) =>
@@ -25,6 +30,10 @@ const describe = (error: unknown) =>
 try {
   const { model, tokenizer } = await loadModel(settings.model);
   const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: settings.maxBatch });
+  const prefixes =
+    settings.prefixCacheBytes === 0
+      ? undefined
+      : new PrefixCache(model, { maxBytes: settings.prefixCacheBytes });
   const sessions = new Map<string, SoftPromptSession>();
 
   const session = (reference: SoftPromptReference): SoftPromptSession => {
@@ -68,7 +77,9 @@ try {
     try {
       let tokens: number[];
       let prefix;
+      let created = false; // a prefix computed for this request is not a cached one
       if (message.softPrompt) {
+        created = !sessions.has(message.softPrompt.key);
         prefix = session(message.softPrompt).prefix;
         tokens = tokenizer.encode(promptText(message.prompt), { addBos: false });
       } else if (tokenizer.chatTemplate && !message.raw) {
@@ -79,6 +90,15 @@ try {
         tokens = tokenizer.encode(applyChatTemplate(tokenizer, messages), { addBos: false });
       } else {
         tokens = tokenizer.encode(promptText(message.prompt));
+      }
+      let cachedTokens = prefix && !created ? prefix.lengths[0] : 0;
+      if (!prefix) {
+        // a prompt that starts like an earlier one (a task's instruction and demos) reuses its prefix
+        const hit = prefixes?.prefixFor(tokens);
+        if (hit) {
+          ({ prefix, rest: tokens } = hit);
+          cachedTokens = hit.reused ? hit.length : 0;
+        }
       }
       const promptTokens = tokens.length + (prefix ? prefix.lengths[0] : 0);
       const canceller = new AbortController();
@@ -102,6 +122,7 @@ try {
               outputTokens: generation.tokens.length,
               batchSize: generation.batchSize,
               queueSeconds: generation.queueSeconds,
+              cachedTokens,
             }),
           // a cancelled request's caller is gone and has nothing to hear
           (error: unknown) => canceller.signal.aborted || send({ type: 'error', id, error: describe(error) }),

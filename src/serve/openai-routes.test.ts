@@ -31,15 +31,26 @@ describe('OpenAI-compatible routes', () => {
     expect(plain.choices[0].message.content).toBe(continuation);
     expect(plain.choices[0].finish_reason).toBe('length');
     expect(plain.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 40 });
-    const stream = await client.chat.completions.create({ ...request, stream: true });
+    expect(plain.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
+    const stream = await client.chat.completions.create({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
-      text += chunk.choices[0].delta.content ?? '';
-      finish = chunk.choices[0].finish_reason ?? finish;
+      if (chunk.usage)
+        usage = chunk.usage; // the last chunk: no choices, the usage
+      else {
+        text += chunk.choices[0].delta.content ?? '';
+        finish = chunk.choices[0].finish_reason ?? finish;
+      }
     }
     expect(text).toBe(continuation);
     expect(finish).toBe('length');
+    expect(usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 40, total_tokens: 45 });
   });
 
   it('text completions continue the raw prompt', async () => {

@@ -2,7 +2,12 @@
 // /v1/completions (with SSE streaming) and GET /v1/models, errors in OpenAI's error shape. What a
 // `model` name means is the caller's: a fixed table of models, or the service's resolver that turns
 // `task@label` into a model rendering that task's prompt.
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3Prompt,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../errors/index.js';
@@ -19,6 +24,19 @@ interface CompletionRequest {
   stop?: string | string[];
   seed?: number;
   stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+}
+
+/** OpenAI's usage object for an AI SDK usage (cached prompt tokens included). */
+function openAiUsage(usage: LanguageModelV3Usage) {
+  const input = usage.inputTokens.total ?? 0;
+  const output = usage.outputTokens.total ?? 0;
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    prompt_tokens_details: { cached_tokens: usage.inputTokens.cacheRead ?? 0 },
+  };
 }
 
 const invalid = (message: string, code: string, hint: string) => new ServiceError(400, message, code, hint);
@@ -174,6 +192,18 @@ export function openAiRoutes(
                 ? { index: 0, delta: {}, finish_reason: reason }
                 : { index: 0, text: '', finish_reason: reason },
             );
+            // as OpenAI does with stream_options.include_usage: a last chunk with no choices
+            if (body.stream_options?.include_usage)
+              await sse.writeSSE({
+                data: JSON.stringify({
+                  id,
+                  object: `${object}.chunk`,
+                  created,
+                  model: body.model,
+                  choices: [],
+                  usage: openAiUsage(part.usage),
+                }),
+              });
           }
         }
         await sse.writeSSE({ data: '[DONE]' });
@@ -195,7 +225,7 @@ export function openAiRoutes(
       created,
       model: body.model,
       choices: [choice],
-      usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output },
+      usage: openAiUsage(result.usage),
     });
   };
   app.post('/v1/chat/completions', complete('chat'));

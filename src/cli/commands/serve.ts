@@ -31,6 +31,11 @@ export default defineCommand({
       description: 'SQLite registry (DATABASE_URL selects Postgres)',
     },
     'max-batch': { type: 'string', default: '8', description: 'Most requests the engine batches together' },
+    'prefix-cache': {
+      type: 'string',
+      default: '256',
+      description: 'MiB of prompt prefixes the engine keeps for reuse (0: none)',
+    },
     'max-body': { type: 'string', default: '1000000', description: 'Largest request body in bytes' },
     'max-tokens': {
       type: 'string',
@@ -61,6 +66,8 @@ export default defineCommand({
     const engine = args.model
       ? await EngineClient.start(args.model, {
           maxBatch: numberOption('max-batch', args['max-batch'], { integer: true, min: 1 }),
+          prefixCacheBytes:
+            (numberOption('prefix-cache', args['prefix-cache'], { min: 0 }) ?? 256) * 1024 * 1024,
         })
       : undefined;
     const hard = args['hard-model']
