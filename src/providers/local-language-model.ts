@@ -2,7 +2,8 @@
 // evaluation harness — can call it like a hosted model. Messages become text through the model's chat
 // template when it has one, else by joining their text (completion models such as stories260K).
 // Concurrent requests interleave their decoding steps (each forward pass is self-contained);
-// batching them into one forward pass is the server's job.
+// batching them into one forward pass is the server's job. A prompt that starts like an earlier one
+// (an evaluation's shared instruction and demos) reuses the prefix computed for it (PrefixCache).
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
@@ -13,7 +14,13 @@ import type {
   LanguageModelV3StreamResult,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
-import { applyChatTemplate, generateStream, type FinishReason, type LoadedModel } from '../engine/index.js';
+import {
+  applyChatTemplate,
+  generateStream,
+  PrefixCache,
+  type FinishReason,
+  type LoadedModel,
+} from '../engine/index.js';
 
 /** Plain text of a prompt's messages, for models without a chat template. */
 export function promptText(prompt: LanguageModelV3Prompt): string {
@@ -63,6 +70,8 @@ export class LocalLanguageModel implements LanguageModelV3 {
   readonly supportedUrls = {};
 
   private loading: Promise<LoadedModel> | undefined;
+  /** Prompt prefixes computed before (an evaluation's or optimization's shared instruction and demos). */
+  private prefixes: PrefixCache | undefined;
 
   /** `source` is a loaded model, or a loader called on first use (providers hand out models synchronously). */
   constructor(
@@ -99,19 +108,27 @@ export class LocalLanguageModel implements LanguageModelV3 {
     return tokenizer.encode(promptText(prompt));
   }
 
+  /** The generation's events, and how many prompt tokens came from a kept prefix. */
   private async events(options: LanguageModelV3CallOptions, tokens: number[]) {
     const { model, tokenizer } = await this.loaded();
-    return generateStream(model, tokenizer, [{ tokens }], generationOptions(options));
+    this.prefixes ??= new PrefixCache(model);
+    const hit = this.prefixes.prefixFor(tokens);
+    const prompt = hit ? { tokens: hit.rest, options: { prefix: hit.prefix } } : { tokens };
+    return {
+      iterator: generateStream(model, tokenizer, [prompt], generationOptions(options)),
+      cached: hit?.reused ? hit.length : 0,
+    };
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     const tokens = await this.encodePrompt(options.prompt, isRaw(options));
-    for await (const event of await this.events(options, tokens)) {
+    const { iterator, cached } = await this.events(options, tokens);
+    for await (const event of iterator) {
       if ('done' in event) {
         return {
           content: [{ type: 'text', text: event.done.text }],
           finishReason: finishReason(event.done.finishReason),
-          usage: usage(tokens.length, event.done.tokens.length),
+          usage: usage(tokens.length, event.done.tokens.length, cached),
           warnings: [],
         };
       }
@@ -121,7 +138,7 @@ export class LocalLanguageModel implements LanguageModelV3 {
 
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     const tokens = await this.encodePrompt(options.prompt, isRaw(options));
-    const iterator = await this.events(options, tokens);
+    const { iterator, cached } = await this.events(options, tokens);
     return {
       stream: textPartStream(async (onDelta) => {
         for await (const event of iterator) {
@@ -131,6 +148,7 @@ export class LocalLanguageModel implements LanguageModelV3 {
               finishReason: event.done.finishReason,
               inputTokens: tokens.length,
               outputTokens: event.done.tokens.length,
+              cachedTokens: cached,
             };
         }
         throw new Error('generation ended without a result');

@@ -1,5 +1,5 @@
 // The local engine is a real AI SDK model: generateText and streamText from `ai` run on it and give
-// the engine's own greedy continuation of stories260K.
+// the engine's own greedy continuation of stories260K; a repeated prompt start reuses its prefix.
 import { generateText, streamText } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { referenceLogits, stories } from '../../test/models.js';
@@ -61,5 +61,17 @@ describe('the local engine as an AI SDK language model', () => {
     });
     expect(result.text).toBe(', there was a little girl named Lily');
     expect(result.finishReason).toBe('stop');
+  });
+
+  it('reuses the prefix a later prompt shares with an earlier one, and reports the cached tokens', async () => {
+    const { model } = await resolveModel(`local:${stories.gguf}`);
+    const story =
+      'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. One day, she saw a big red ball under a tree.';
+    const ask = (ending: string) =>
+      generateText({ model, prompt: `${story} ${ending}`, temperature: 0, maxOutputTokens: 12 });
+    expect((await ask('Lily ran to the ball and')).usage.inputTokenDetails.cacheReadTokens).toBe(0);
+    const again = await ask('Lily ran to the ball and');
+    expect(again.usage.inputTokenDetails.cacheReadTokens).toBeGreaterThan(0);
+    expect(again.text).toBe((await ask('Lily ran to the ball and')).text);
   });
 });
