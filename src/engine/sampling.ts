@@ -39,7 +39,12 @@ export function argmax(values: Float32Array): number {
   return best;
 }
 
-/** Picks the next token from one row of logits. `logits` is modified (penalties applied). */
+/**
+ * Picks the next token from one row of logits. `logits` is modified (penalties applied). Tokens are
+ * ranked by logit (ties by id), cut to the top k, then to the smallest head holding top-p of the
+ * weight, and one is drawn. Only as much of the ranking as the cut and the draw reach is sorted: a
+ * full sort of a 49,152-token vocabulary per token cost more than the forward pass of a small model.
+ */
 export function sampleToken(
   logits: Float32Array,
   options: SamplingOptions,
@@ -53,23 +58,90 @@ export function sampleToken(
   }
   const temperature = options.temperature ?? 0;
   if (temperature === 0) return argmax(logits);
-  let candidates = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]);
-  if (options.topK !== undefined) candidates = candidates.slice(0, options.topK);
-  const maximum = logits[candidates[0]];
-  let weights = candidates.map((id) => Math.exp((logits[id] - maximum) / temperature));
-  let total = weights.reduce((sum, w) => sum + w, 0);
+  const maximum = logits[argmax(logits)];
+  const weights = new Float64Array(logits.length);
+  for (let id = 0; id < logits.length; id++) weights[id] = Math.exp((logits[id] - maximum) / temperature);
+  const byLogit = (a: number, b: number) => logits[b] - logits[a] || a - b;
+  // the candidates: the top k, or every token (ranked lazily, see `ranked`)
+  const topK = options.topK !== undefined && options.topK < logits.length ? options.topK : undefined;
+  const head = topK === undefined ? undefined : topIds(logits, topK).sort(byLogit);
+  let total = 0;
+  if (head) for (const id of head) total += weights[id];
+  else for (let id = 0; id < weights.length; id++) total += weights[id];
+  const ranked = (enough: (ids: number[]) => boolean) => head ?? rankedHead(weights, byLogit, enough);
+  let candidates: number[] | undefined;
   if (options.topP !== undefined && options.topP < 1) {
+    const target = options.topP * total;
+    const ids = ranked((ids) => sum(weights, ids) >= target);
     let cumulative = 0;
     let keep = 0;
-    while (keep < candidates.length && cumulative < options.topP * total) cumulative += weights[keep++];
-    candidates = candidates.slice(0, Math.max(1, keep));
-    weights = weights.slice(0, candidates.length);
-    total = weights.reduce((sum, w) => sum + w, 0);
+    while (keep < ids.length && cumulative < target) cumulative += weights[ids[keep++]];
+    candidates = ids.slice(0, Math.max(1, keep));
+    total = sum(weights, candidates);
   }
   let draw = random() * total;
-  for (let i = 0; i < candidates.length; i++) {
-    draw -= weights[i];
-    if (draw < 0) return candidates[i];
+  const ids = candidates ?? ranked((ids) => sum(weights, ids) > draw);
+  for (const id of ids) {
+    draw -= weights[id];
+    if (draw < 0) return id;
   }
-  return candidates[candidates.length - 1];
+  return ids[ids.length - 1];
+}
+
+function sum(weights: Float64Array, ids: number[]): number {
+  let total = 0;
+  for (const id of ids) total += weights[id];
+  return total;
+}
+
+/** The ids of the k largest logits (any order): a min-heap of k over one pass. */
+function topIds(logits: Float32Array, k: number): number[] {
+  const heap: number[] = [];
+  // the heap's root is its smallest (lowest logit, then highest id: it loses the tie)
+  const less = (a: number, b: number) => logits[a] < logits[b] || (logits[a] === logits[b] && a > b);
+  const siftDown = (index: number) => {
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < heap.length && less(heap[left], heap[smallest])) smallest = left;
+      if (right < heap.length && less(heap[right], heap[smallest])) smallest = right;
+      if (smallest === index) return;
+      [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
+      index = smallest;
+    }
+  };
+  for (let id = 0; id < logits.length; id++) {
+    if (heap.length < k) {
+      heap.push(id);
+      for (let index = heap.length - 1; index > 0;) {
+        const parent = (index - 1) >> 1;
+        if (!less(heap[index], heap[parent])) break;
+        [heap[index], heap[parent]] = [heap[parent], heap[index]];
+        index = parent;
+      }
+    } else if (less(heap[0], id)) {
+      heap[0] = id;
+      siftDown(0);
+    }
+  }
+  return heap;
+}
+
+/**
+ * The best-ranked ids, sorted, as far as `enough` needs: all ids whose weight (relative to the best,
+ * which is 1) reaches a threshold, lowered until `enough` holds or every id is in. The weight grows
+ * with the logit, so each such set is a head of the full ranking.
+ */
+function rankedHead(
+  weights: Float64Array,
+  byLogit: (a: number, b: number) => number,
+  enough: (ids: number[]) => boolean,
+): number[] {
+  for (let threshold = 1e-4; ; threshold = threshold > 1e-200 ? threshold * 1e-8 : 0) {
+    const ids: number[] = [];
+    for (let id = 0; id < weights.length; id++) if (weights[id] >= threshold) ids.push(id);
+    ids.sort(byLogit);
+    if (threshold === 0 || enough(ids)) return ids;
+  }
 }
