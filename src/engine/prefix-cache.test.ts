@@ -51,6 +51,7 @@ describe('PrefixCache on stories260K', async () => {
   it('leaves prompts of one block or less alone, and drops the least recently used past its budget', () => {
     const cache = new PrefixCache(model, { blockTokens: 16, maxBytes: 1 });
     expect(cache.prefixFor(first.slice(0, 16))).toBeUndefined();
+    expect(cache.prefixFor(new Array(model.config.contextLength + 1).fill(5))).toBeUndefined();
     const kept = cache.prefixFor(first)!;
     cache.prefixFor(
       tokenizer.encode('Tom and his dog went to the big green park to play with a ball all day long.'),

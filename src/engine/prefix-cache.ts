@@ -46,9 +46,11 @@ export class PrefixCache {
   /**
    * The longest kept prefix of `tokens` that ends at a block boundary and leaves at least one token.
    * When none is kept, computes and keeps the longest such prefix first. Undefined for prompts of a
-   * block or less.
+   * block or less, and for prompts longer than the context.
    */
   prefixFor(tokens: number[]): PrefixHit | undefined {
+    // a prompt past the context is the generation's to refuse, with its own message
+    if (tokens.length > this.model.config.contextLength) return undefined;
     const boundaries = this.boundaries(tokens);
     if (boundaries.length === 0) return undefined;
     for (let index = boundaries.length - 1; index >= 0; index--) {
