@@ -6,7 +6,7 @@ import { stories } from '../../test/models.js';
 import { generate, loadModel, seededRandom } from '../engine/index.js';
 import { initSoftPrompt } from '../soft/soft-prompt.js';
 import { SoftPromptSession } from '../soft/session.js';
-import { BatchScheduler } from './batch-scheduler.js';
+import { BatchScheduler, type ScheduledGeneration, type ScheduledRequest } from './batch-scheduler.js';
 
 describe('BatchScheduler on stories260K', async () => {
   const { model, tokenizer } = await loadModel(stories.gguf);
@@ -137,5 +137,30 @@ describe('BatchScheduler on stories260K', async () => {
     expect(third).toBe('gone while waiting');
     expect(deltas).toBe(2);
     expect(beside.tokens).toEqual((await alone())[0].tokens);
+  });
+
+  it('under a random stream of requests joining and leaving, each gets the tokens it gets alone', async () => {
+    const random = seededRandom(42);
+    const texts = ['Tom had a red ball.', 'Once upon a time', 'The cat sat on the mat and', 'Lily went'];
+    const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 4 });
+    const submitted: { request: ScheduledRequest; result: Promise<ScheduledGeneration> }[] = [];
+    for (let i = 0; i < 16; i++) {
+      const prefix = [undefined, first.prefix, second.prefix][Math.floor(random() * 3)];
+      const request = {
+        tokens: tokenizer.encode(texts[Math.floor(random() * texts.length)], { addBos: !prefix }),
+        options: {
+          prefix,
+          maxTokens: 1 + Math.floor(random() * 16),
+          ...(random() < 0.5 ? { temperature: 0.8, topP: 0.9, seed: i } : {}),
+        },
+      };
+      submitted.push({ request, result: scheduler.submit(request) });
+      // let a few decoding steps pass now and then, so later requests join a batch under way
+      if (random() < 0.4) await new Promise((resolve) => setTimeout(resolve, 1 + random() * 5));
+    }
+    for (const { request, result } of submitted) {
+      const [alone] = await generate(model, tokenizer, [request]);
+      expect((await result).tokens).toEqual(alone.tokens);
+    }
   });
 });
