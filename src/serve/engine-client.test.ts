@@ -1,6 +1,7 @@
 // The engine worker drops a request whose caller aborts: the call fails at once, and its row leaves
 // the batch at the next step, so the next request decodes alone instead of beside it. It reuses the
-// computed prefix of a prompt that starts like an earlier one, with the same text as without.
+// computed prefix of a prompt that starts like an earlier one, with the same text as without, and it
+// starts a worker that died again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { EngineClient } from './engine-client.js';
@@ -63,6 +64,31 @@ describe('EngineClient', () => {
       expect(second.inputTokens).toBe(plain.inputTokens);
     } finally {
       await uncached.close();
+    }
+  });
+
+  it('restarts a worker that dies: requests fail with a 503 to retry instead of hanging, then work again', async () => {
+    const supervised = await EngineClient.start(stories.gguf, { restartDelayMs: 50 });
+    try {
+      const request = {
+        prompt: prompt('Once upon a time'),
+        raw: true,
+        options: { maxTokens: 200, temperature: 0 },
+      };
+      const inFlight = supervised.generate(request).then(
+        () => 'finished',
+        (error: { code?: string; status?: number }) => `${error.status} ${error.code}`,
+      );
+      // the worker dies (an out-of-memory kill, a native crash)
+      await (supervised as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      expect(await inFlight).toBe('503 ENGINE_RESTARTING');
+      expect(supervised.ready).toBe(false);
+      await expect(supervised.generate(request)).rejects.toMatchObject({ code: 'ENGINE_RESTARTING' });
+      while (!supervised.ready) await new Promise((resolve) => setTimeout(resolve, 20));
+      const again = await supervised.generate({ ...request, options: { maxTokens: 4, temperature: 0 } });
+      expect(again.outputTokens).toBe(4);
+    } finally {
+      await supervised.close();
     }
   });
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PromptuneError } from '../errors/index.js';
+import { ServiceError } from './errors.js';
 import { finishReason, generationOptions, textPartStream, usage } from '../providers/local-language-model.js';
 import type {
   EngineInfo,
@@ -53,54 +54,110 @@ function startWorker(workerData: unknown): Worker {
   );
 }
 
-/** A running engine worker. */
+/** Starts a worker and waits until it has loaded its model. */
+function launch(workerData: unknown): Promise<{ worker: Worker; info: EngineInfo }> {
+  const worker = startWorker(workerData);
+  return new Promise((resolve, reject) => {
+    const first = (message: FromWorker) => {
+      worker.off('message', first);
+      if (message.type === 'ready') resolve({ worker, info: message.info });
+      else if (message.type === 'failed') {
+        void worker.terminate();
+        reject(
+          new PromptuneError(message.error.message, {
+            code: message.error.code ?? 'ENGINE_FAILED',
+            hint: message.error.hint ?? 'Check the --model path.',
+          }),
+        );
+      }
+    };
+    worker.on('message', first);
+    worker.once('error', reject);
+  });
+}
+
+/**
+ * A running engine worker, restarted when it dies: requests in flight then fail, and requests until it
+ * is back fail at once, both with a 503 to retry (ENGINE_RESTARTING), never hang.
+ */
 export class EngineClient {
   private next = 0;
   private readonly waiting = new Map<number, Waiting>();
   private readonly sent = new Set<string>();
+  private worker!: Worker;
+  private alive = false;
+  private closing = false;
+  private restarts = 0;
   /** Called with every finished generation (metrics). */
   onResult?: (result: EngineResult) => void;
 
   private constructor(
-    private readonly worker: Worker,
-    readonly info: EngineInfo,
+    private readonly workerData: unknown,
+    private readonly restartDelayMs: number,
+    started: { worker: Worker; info: EngineInfo },
+    readonly info: EngineInfo = started.info,
   ) {
-    worker.on('message', (message: FromWorker) => this.receive(message));
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new Error('the engine worker exited')));
+    this.attach(started.worker);
   }
 
   /**
    * Starts a worker for `model` (a path or hf: reference) and waits until it has loaded it.
-   * `prefixCacheBytes` bounds the prompt prefixes it keeps for reuse (default 256 MiB; 0 keeps none).
+   * `prefixCacheBytes` bounds the prompt prefixes it keeps for reuse (default 256 MiB; 0 keeps none);
+   * a worker that dies is started again after `restartDelayMs` (1 s, doubling up to 30 s while it
+   * keeps failing).
    */
-  static start(
+  static async start(
     model: string,
-    options: { maxBatch?: number; adapterDirectory?: string; prefixCacheBytes?: number } = {},
+    options: {
+      maxBatch?: number;
+      adapterDirectory?: string;
+      prefixCacheBytes?: number;
+      restartDelayMs?: number;
+    } = {},
   ): Promise<EngineClient> {
-    const worker = startWorker({
+    const workerData = {
       model,
       maxBatch: options.maxBatch ?? 8,
       adapterDirectory: options.adapterDirectory ?? join(tmpdir(), 'promptune-adapters'),
       prefixCacheBytes: options.prefixCacheBytes,
-    });
-    return new Promise((resolve, reject) => {
-      const first = (message: FromWorker) => {
-        worker.off('message', first);
-        if (message.type === 'ready') resolve(new EngineClient(worker, message.info));
-        else if (message.type === 'failed') {
-          void worker.terminate();
-          reject(
-            new PromptuneError(message.error.message, {
-              code: message.error.code ?? 'ENGINE_FAILED',
-              hint: message.error.hint ?? 'Check the --model path.',
-            }),
-          );
-        }
-      };
-      worker.on('message', first);
-      worker.once('error', reject);
-    });
+    };
+    return new EngineClient(workerData, options.restartDelayMs ?? 1000, await launch(workerData));
+  }
+
+  /** Whether the worker is up (false while it restarts). */
+  get ready(): boolean {
+    return this.alive;
+  }
+
+  private attach(worker: Worker): void {
+    this.worker = worker;
+    this.alive = true;
+    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('error', (error: Error) => this.lost(worker, error));
+    worker.on('exit', () => this.lost(worker, new Error('the engine worker exited')));
+  }
+
+  /** The worker died: fail what it held, and start another one unless closing. */
+  private lost(worker: Worker, error: Error): void {
+    if (worker !== this.worker || !this.alive) return; // 'error' and 'exit' both come
+    this.alive = false;
+    this.failAll(restarting(error.message));
+    if (!this.closing) this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    const delay = Math.min(30_000, this.restartDelayMs * 2 ** this.restarts++);
+    setTimeout(() => {
+      launch(this.workerData).then(
+        ({ worker }) => {
+          if (this.closing) return void worker.terminate();
+          this.sent.clear(); // a new worker has seen no adapter files
+          this.restarts = 0;
+          this.attach(worker);
+        },
+        () => this.closing || this.scheduleRestart(),
+      );
+    }, delay).unref();
   }
 
   /** Generates for a prompt, with an optional soft prompt; `onDelta` receives text as it is produced. */
@@ -115,6 +172,7 @@ export class EngineClient {
     signal?: AbortSignal,
   ): Promise<EngineResult> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.alive) return Promise.reject(restarting('it is starting again'));
     const id = this.next++;
     let softPrompt: SoftPromptReference | undefined;
     if (request.softPrompt) {
@@ -184,8 +242,9 @@ export class EngineClient {
     };
   }
 
-  /** Stops the worker (requests still waiting fail). */
+  /** Stops the worker for good (requests still waiting fail). */
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker.terminate();
   }
 
@@ -213,4 +272,13 @@ export class EngineClient {
     for (const waiting of this.waiting.values()) waiting.reject(error);
     this.waiting.clear();
   }
+}
+
+function restarting(reason: string): ServiceError {
+  return new ServiceError(
+    503,
+    `the local engine stopped (${reason})`,
+    'ENGINE_RESTARTING',
+    'The engine restarts by itself; retry in a few seconds.',
+  );
 }

@@ -161,7 +161,7 @@ export const openApiDocument = {
     '/health': { get: { summary: 'Liveness', responses: { 200: json('{ status }') } } },
     '/ready': {
       get: {
-        summary: 'Readiness: registry reachable, engine loaded',
+        summary: 'Readiness: registry reachable, engine loaded (503 while a dead engine worker restarts)',
         responses: { 200: json('{ status, engine }'), 503: json('{ status }') },
       },
     },

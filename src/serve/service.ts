@@ -153,6 +153,8 @@ export function createService(options: ServiceOptions): Service {
   app.get('/ready', async (context) => {
     try {
       await registry.listTasks();
+      if (backends.engine && !backends.engine.ready)
+        return context.json({ status: 'unavailable', engine: 'restarting' }, 503);
       return context.json({ status: 'ready', engine: backends.engine?.info ?? null });
     } catch (error) {
       logger.error({ err: error }, 'not ready');
