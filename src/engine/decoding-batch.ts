@@ -1,8 +1,10 @@
 // A batch that decodes many requests together and takes new ones between steps (continuous batching).
 // Each request owns a row of one KV cache: it is prefilled when it joins, steps with the others, and
-// leaves the moment it finishes, so every forward pass runs only the rows still going. Each row samples
-// from its own logits with its own random source and options, so its tokens are those it gets alone.
-// Prompts are token ids (or input embeddings); tokenizing, queueing and waiting are the caller's.
+// leaves the moment it finishes, so every forward pass runs only the rows still going. A long prompt is
+// prefilled a chunk per step (chunked prefill), so the rows decoding wait for one chunk at a time, not
+// for the whole prompt. Each row samples from its own logits with its own random source and options, so
+// its tokens are those it gets alone. Prompts are token ids (or input embeddings); tokenizing, queueing
+// and waiting are the caller's.
 import { ValidationError } from '../errors/index.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generate.js';
 import type { KVCache } from './kv-cache.js';
@@ -35,25 +37,38 @@ interface Row {
   batchSize: number;
 }
 
+/** A long prompt being prefilled a chunk per step, in a cache of its own. */
+interface Prefilling {
+  row: Row;
+  prompt: PromptInput;
+  cache: KVCache;
+  done: number;
+}
+
+/** Prompt tokens prefilled per step for a prompt longer than this (shorter ones go in at once). */
+const PREFILL_CHUNK = 256;
+
 /** Rows decoding together on one model, up to `rows` at a time. */
 export class DecodingBatch {
   private readonly active: Row[] = [];
+  private readonly prefilling: Prefilling[] = [];
   private cache: KVCache | undefined;
 
   constructor(
     readonly model: LlamaModel,
     readonly tokenizer: Tokenizer,
     readonly rows: number,
+    readonly prefillChunk = PREFILL_CHUNK,
   ) {}
 
-  /** Rows decoding now. */
+  /** Requests in the batch: decoding, or still being prefilled. */
   get size(): number {
-    return this.active.length;
+    return this.active.length + this.prefilling.length;
   }
 
   /** Rows free for new requests. */
   get free(): number {
-    return this.rows - this.active.length;
+    return this.rows - this.size;
   }
 
   /** Throws a ValidationError when this prompt cannot run (`label` names it in the message). */
@@ -87,8 +102,9 @@ export class DecodingBatch {
   }
 
   /**
-   * Prefills checked requests into free rows (one forward pass for all of them). Returns the events of
-   * requests that finish at once (no new tokens asked); the others produce events from `sample()`.
+   * Prefills checked requests into free rows: the short prompts in one forward pass now, the long ones
+   * a chunk per `advance()`. Returns the events of requests that finish at once (no new tokens asked);
+   * the others produce events from `sample()` once prefilled.
    */
   admit(requests: RowRequest[]): GenerationEvent[] {
     if (requests.length > this.free)
@@ -107,7 +123,7 @@ export class DecodingBatch {
         continue;
       }
       const prefix = options.prefix ? options.prefix.lengths[0] : 0;
-      joining.push({
+      const row: Row = {
         id,
         tokens: prompt.tokens,
         options,
@@ -120,8 +136,15 @@ export class DecodingBatch {
         logits: new Float32Array(0),
         next: 0,
         batchSize: 1,
-      });
-      prompts.push(prompt);
+      };
+      if (prompt.tokens.length > this.prefillChunk) {
+        const cache = this.model.createCache(1, prefix + prompt.tokens.length);
+        if (options.prefix) cache.copyRow(options.prefix, 0, 0);
+        this.prefilling.push({ row, prompt, cache, done: 0 });
+      } else {
+        joining.push(row);
+        prompts.push(prompt);
+      }
     }
     if (joining.length === 0) return events;
     const logits = this.prefill(prompts);
@@ -177,16 +200,54 @@ export class DecodingBatch {
     this.active.pop();
   }
 
-  /** Drops a request's row (a client that went away); false when it is not decoding here. */
+  /** Drops a request's row (a client that went away); false when it is not in this batch. */
   cancel(id: number): boolean {
+    const waiting = this.prefilling.findIndex((entry) => entry.row.id === id);
+    if (waiting >= 0) {
+      this.prefilling.splice(waiting, 1);
+      return true;
+    }
     const index = this.active.findIndex((row) => row.id === id);
     if (index < 0) return false;
     this.release(index);
     return true;
   }
 
-  /** One forward pass over the rows decoding, with the tokens `sample()` chose. */
+  /**
+   * One step: a forward pass over the rows decoding, with the tokens `sample()` chose, then the next
+   * chunk of the first long prompt being prefilled (which starts decoding after its last chunk).
+   */
   advance(): void {
+    this.decode();
+    this.prefillChunkOfFirst();
+  }
+
+  private prefillChunkOfFirst(): void {
+    const entry = this.prefilling[0];
+    if (!entry) return;
+    const { prompt, cache } = entry;
+    const T = Math.min(this.prefillChunk, prompt.tokens.length - entry.done);
+    const last = entry.done + T === prompt.tokens.length;
+    const C = this.model.config.hiddenSize;
+    const logits = this.model.forward({
+      batch: 1,
+      time: T,
+      ...(prompt.embeddings
+        ? { embeddings: prompt.embeddings.subarray(entry.done * C, (entry.done + T) * C) }
+        : { tokens: Int32Array.from(prompt.tokens.slice(entry.done, entry.done + T)) }),
+      cache,
+      logits: last ? 'last' : 'none',
+    });
+    entry.done += T;
+    if (!last) return;
+    this.prefilling.shift();
+    this.reserve(entry.row.positions);
+    entry.row.logits = logits;
+    this.cache!.copyRow(cache, 0, this.active.length);
+    this.active.push(entry.row);
+  }
+
+  private decode(): void {
     const B = this.active.length;
     if (B === 0) return;
     const tokens = Int32Array.from(this.active, (row) => row.next);
