@@ -2,6 +2,8 @@
 // the batch at the next step, so the next request decodes alone instead of beside it. It reuses the
 // computed prefix of a prompt that starts like an earlier one, with the same text as without, and it
 // starts a worker that died again.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { EngineClient } from './engine-client.js';
@@ -68,7 +70,14 @@ describe('EngineClient', () => {
   });
 
   it('restarts a worker that dies: requests fail with a 503 to retry instead of hanging, then work again', async () => {
-    const supervised = await EngineClient.start(stories.gguf, { restartDelayMs: 50 });
+    // on the JS kernels: a thread killed while OpenMP's threads spin takes the whole process down (the
+    // worker's own close waits for them), and this test kills it mid-request
+    const native = process.env.PROMPTUNE_NATIVE_ADDON;
+    process.env.PROMPTUNE_NATIVE_ADDON = join(tmpdir(), 'no-addon-here.node');
+    const supervised = await EngineClient.start(stories.gguf, { restartDelayMs: 50 }).finally(() => {
+      if (native === undefined) delete process.env.PROMPTUNE_NATIVE_ADDON;
+      else process.env.PROMPTUNE_NATIVE_ADDON = native;
+    });
     try {
       const request = {
         prompt: prompt('Once upon a time'),

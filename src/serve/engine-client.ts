@@ -242,10 +242,19 @@ export class EngineClient {
     };
   }
 
-  /** Stops the worker for good (requests still waiting fail). */
+  /**
+   * Stops the worker for good (requests still waiting fail): it is asked to leave once its threads are
+   * idle (see engine-worker's close), and terminated if it has not left within 10 s.
+   */
   async close(): Promise<void> {
     this.closing = true;
-    await this.worker.terminate();
+    const worker = this.worker;
+    if (!this.alive) return void (await worker.terminate());
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage({ type: 'close' } satisfies ToWorker);
+    const timer = setTimeout(() => void worker.terminate(), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 
   private receive(message: FromWorker): void {

@@ -22,6 +22,12 @@ const settings = workerData as {
 };
 const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
+// an error nothing caught ends this worker (the service starts another), but only once OpenMP's threads
+// sleep: a thread that exits while they spin brings down the whole process (see the close message)
+process.on('uncaughtException', (error) => {
+  console.error(error);
+  setTimeout(() => process.exit(1), 100);
+});
 const describe = (error: unknown) =>
   PromptuneError.isInstance(error)
     ? { message: error.message, code: error.code, hint: error.hint }
@@ -66,7 +72,9 @@ try {
   const cancellers = new Map<number, AbortController>();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'close') {
-      port.close();
+      // OpenMP's pool threads spin for a few milliseconds after each parallel region, and a thread or
+      // process that exits meanwhile crashes inside libgomp (SIGSEGV): let them fall asleep first
+      setTimeout(() => port.close(), 100);
       return;
     }
     if (message.type === 'cancel') {

@@ -1,6 +1,7 @@
 // Serves a Hono app over HTTP on Node (@hono/node-server), resolving once the port is bound.
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { Server } from 'node:http';
 
 /** A running server: its base URL and a close function. */
 export interface RunningServer {
@@ -18,7 +19,16 @@ export function listen(
     const server = serve({ fetch: app.fetch, hostname, port: options.port ?? 0 }, (info) => {
       resolve({
         url: `http://${hostname}:${info.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
+        // stops accepting, lets requests in flight finish, then ends their keep-alive connections
+        // (left alone they would hold close() for their 5 s timeout)
+        close: () =>
+          new Promise((done) => {
+            const idle = setInterval(() => (server as Server).closeIdleConnections(), 100);
+            server.close(() => {
+              clearInterval(idle);
+              done();
+            });
+          }),
       });
     });
   });
