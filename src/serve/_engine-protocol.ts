@@ -39,21 +39,22 @@ export interface EngineInfo {
   contextLength: number;
 }
 
+/** A finished generation, as the worker reports it. */
+export interface EngineResult {
+  text: string;
+  finishReason: 'length' | 'eos' | 'stop';
+  inputTokens: number;
+  outputTokens: number;
+  batchSize: number;
+  /** Seconds the request waited in the worker for a row of the batch. */
+  queueSeconds: number;
+  /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
+  cachedTokens: number;
+}
+
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
   | { type: 'failed'; error: { message: string; code?: string; hint?: string } }
   | { type: 'delta'; id: number; delta: string }
-  | {
-      type: 'done';
-      id: number;
-      text: string;
-      finishReason: 'length' | 'eos' | 'stop';
-      inputTokens: number;
-      outputTokens: number;
-      batchSize: number;
-      /** Seconds the request waited in the worker for a row of the batch. */
-      queueSeconds: number;
-      /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
-      cachedTokens: number;
-    }
+  | ({ type: 'done'; id: number } & EngineResult)
   | { type: 'error'; id: number; error: { message: string; code?: string; hint?: string } };

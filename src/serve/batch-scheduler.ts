@@ -52,11 +52,6 @@ export class BatchScheduler {
     private readonly settings: { maxBatch: number } = { maxBatch: 8 },
   ) {}
 
-  /** Requests waiting for a row. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   /** Generates for `request`, joining the running batch at its next step when a row is free. */
   submit(request: ScheduledRequest): Promise<ScheduledGeneration> {
     return new Promise((resolve, reject) => {

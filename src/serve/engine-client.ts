@@ -10,26 +10,14 @@ import { ServiceError } from './errors.js';
 import { finishReason, generationOptions, textPartStream, usage } from '../providers/local-language-model.js';
 import type {
   EngineInfo,
+  EngineResult,
   EngineOptions,
   FromWorker,
   SoftPromptReference,
   ToWorker,
 } from './_engine-protocol.js';
 
-export type { EngineInfo } from './_engine-protocol.js';
-
-/** A finished generation. */
-export interface EngineResult {
-  text: string;
-  finishReason: 'length' | 'eos' | 'stop';
-  inputTokens: number;
-  outputTokens: number;
-  batchSize: number;
-  /** Seconds it waited in the worker for a row of the batch. */
-  queueSeconds: number;
-  /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
-  cachedTokens: number;
-}
+export type { EngineInfo, EngineResult } from './_engine-protocol.js';
 
 /** A soft prompt to prepend: its key (registry version id) and, if not sent before, its adapter files. */
 export type SoftPromptSource = Required<SoftPromptReference>;

@@ -9,6 +9,8 @@ const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: { 'application/json': { schema } },
 });
+/** The errors a completion route answers with. */
+const completionErrors = { 400: error, 401: error, 403: error, 404: error, 413: error, 429: error };
 /** A served answer: JSON, with the header that names the registry version behind it. */
 const served = (description: string) => ({
   ...json(description),
@@ -61,15 +63,7 @@ export const openApiDocument = {
           'OpenAI-compatible chat completion (SSE with stream: true); the last user message is the task input',
         security: bearer,
         requestBody: json('model, messages, max_tokens, temperature, top_p, stop, seed, stream'),
-        responses: {
-          200: served('A chat.completion (or an SSE stream of chunks)'),
-          400: error,
-          401: error,
-          403: error,
-          404: error,
-          413: error,
-          429: error,
-        },
+        responses: { 200: served('A chat.completion (or an SSE stream of chunks)'), ...completionErrors },
       },
     },
     '/v1/completions': {
@@ -77,15 +71,7 @@ export const openApiDocument = {
         summary: 'OpenAI-compatible text completion; the prompt is the task input',
         security: bearer,
         requestBody: json('model, prompt, max_tokens, temperature, top_p, stop, seed, stream'),
-        responses: {
-          200: served('A text_completion'),
-          400: error,
-          401: error,
-          403: error,
-          404: error,
-          413: error,
-          429: error,
-        },
+        responses: { 200: served('A text_completion'), ...completionErrors },
       },
     },
     '/v1/models': {
