@@ -1,6 +1,7 @@
 // Choosing the next token from logits: repetition penalty, temperature, top-k, top-p, then a draw
 // from an injected random source (greedy when temperature is 0). Pure functions over one row.
 import { ValidationError } from '../errors/index.js';
+import { BinaryHeap } from './binary-heap.js';
 import type { Random } from './random.js';
 
 /** How to pick tokens. Defaults: greedy (temperature 0), no top-k/top-p, no penalty. */
@@ -94,38 +95,16 @@ function sum(weights: Float64Array, ids: number[]): number {
   return total;
 }
 
-/** The ids of the k largest logits (any order): a min-heap of k over one pass. */
+/** The ids of the k largest logits (any order): a heap of the k best so far over one pass. */
 function topIds(logits: Float32Array, k: number): number[] {
-  const heap: number[] = [];
-  // the heap's root is its smallest (lowest logit, then highest id: it loses the tie)
-  const less = (a: number, b: number) => logits[a] < logits[b] || (logits[a] === logits[b] && a > b);
-  const siftDown = (index: number) => {
-    for (;;) {
-      const left = 2 * index + 1;
-      const right = left + 1;
-      let smallest = index;
-      if (left < heap.length && less(heap[left], heap[smallest])) smallest = left;
-      if (right < heap.length && less(heap[right], heap[smallest])) smallest = right;
-      if (smallest === index) return;
-      [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
-      index = smallest;
-    }
-  };
+  // its top is the weakest kept id (lowest logit, then highest id: it loses the tie)
+  const worse = (a: number, b: number) => logits[a] < logits[b] || (logits[a] === logits[b] && a > b);
+  const kept = new BinaryHeap<number>(worse);
   for (let id = 0; id < logits.length; id++) {
-    if (heap.length < k) {
-      heap.push(id);
-      for (let index = heap.length - 1; index > 0;) {
-        const parent = (index - 1) >> 1;
-        if (!less(heap[index], heap[parent])) break;
-        [heap[index], heap[parent]] = [heap[parent], heap[index]];
-        index = parent;
-      }
-    } else if (less(heap[0], id)) {
-      heap[0] = id;
-      siftDown(0);
-    }
+    if (kept.size < k) kept.push(id);
+    else if (worse(kept.peek()!, id)) kept.replaceTop(id);
   }
-  return heap;
+  return kept.toArray();
 }
 
 /**

@@ -1,6 +1,7 @@
 // SentencePiece BPE over a scored vocabulary, as llama.cpp's SPM tokenizer and llama2.c's encode:
 // dummy-prefix space, spaces as ▁, highest-score merges first (leftmost on ties), unknown
 // characters as <0xNN> byte tokens. Used for GGUF `llama` vocabularies and llama2.c tok*.bin.
+import { BinaryHeap } from '../binary-heap.js';
 import type { EncodeOptions, Tokenizer } from './types.js';
 
 /** Token kinds, numbered as GGUF's token_type. */
@@ -96,43 +97,19 @@ export class SentencePieceTokenizer implements Tokenizer {
       next: i + 1 < characters.length ? i + 1 : -1,
     }));
     // A max-heap of candidate merges: (score, left index, expected combined text).
-    const heap: { score: number; left: number; right: number; text: string }[] = [];
-    const better = (a: (typeof heap)[0], b: (typeof heap)[0]) =>
-      a.score > b.score || (a.score === b.score && a.left < b.left);
+    const heap = new BinaryHeap<{ score: number; left: number; right: number; text: string }>(
+      (a, b) => a.score > b.score || (a.score === b.score && a.left < b.left),
+    );
     const push = (left: number, right: number) => {
       if (left < 0 || right < 0) return;
       const combined = symbols[left].text + symbols[right].text;
       const id = this.ids.get(combined);
       if (id === undefined) return;
       heap.push({ score: this.vocabulary.scores[id], left, right, text: combined });
-      for (let i = heap.length - 1; i > 0;) {
-        const parent = (i - 1) >> 1;
-        if (!better(heap[i], heap[parent])) break;
-        [heap[i], heap[parent]] = [heap[parent], heap[i]];
-        i = parent;
-      }
-    };
-    const pop = () => {
-      const top = heap[0];
-      const last = heap.pop()!;
-      if (heap.length > 0) {
-        heap[0] = last;
-        for (let i = 0; ;) {
-          const left = 2 * i + 1;
-          const right = left + 1;
-          let best = i;
-          if (left < heap.length && better(heap[left], heap[best])) best = left;
-          if (right < heap.length && better(heap[right], heap[best])) best = right;
-          if (best === i) break;
-          [heap[i], heap[best]] = [heap[best], heap[i]];
-          i = best;
-        }
-      }
-      return top;
     };
     for (let i = 1; i < symbols.length; i++) push(i - 1, i);
-    while (heap.length > 0) {
-      const merge = pop();
+    while (heap.size > 0) {
+      const merge = heap.pop()!;
       const left = symbols[merge.left];
       const right = symbols[merge.right];
       // stale entry: one side was merged away or changed since it was queued
