@@ -22,11 +22,16 @@ const settings = workerData as {
 };
 const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
-// an error nothing caught ends this worker (the service starts another), but only once OpenMP's threads
-// sleep: a thread that exits while they spin brings down the whole process (see the close message)
+/**
+ * Runs `leave` (which ends this worker) once OpenMP's pool threads sleep: they spin for a few
+ * milliseconds after each parallel region, and a thread or process that exits meanwhile crashes inside
+ * libgomp (SIGSEGV).
+ */
+const afterThreadsSleep = (leave: () => void) => setTimeout(leave, 100);
+// an error nothing caught ends this worker (the service starts another)
 process.on('uncaughtException', (error) => {
   console.error(error);
-  setTimeout(() => process.exit(1), 100);
+  afterThreadsSleep(() => process.exit(1));
 });
 const describe = (error: unknown) =>
   PromptuneError.isInstance(error)
@@ -72,9 +77,7 @@ try {
   const cancellers = new Map<number, AbortController>();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'close') {
-      // OpenMP's pool threads spin for a few milliseconds after each parallel region, and a thread or
-      // process that exits meanwhile crashes inside libgomp (SIGSEGV): let them fall asleep first
-      setTimeout(() => port.close(), 100);
+      afterThreadsSleep(() => port.close());
       return;
     }
     if (message.type === 'cancel') {
