@@ -29,7 +29,7 @@ describe('promptune eval', () => {
     expect(second).toMatchObject({ n: 24, calls: 0, cacheHits: 24, score: summary.score });
   });
 
-  it('exits non-zero below --min-score', () => {
+  it('exits with status 3 below --min-score', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
     const result = run(
       cwd,
@@ -45,7 +45,7 @@ describe('promptune eval', () => {
       '--min-score',
       '0.99',
     );
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(3); // a failed gate, not a failure (1) or a bug (70)
     expect(result.stderr).toContain('code: EVAL_BELOW_MIN_SCORE');
     expect(result.stdout).toMatch(/score \d\.\d{3}/);
   });

@@ -1,7 +1,8 @@
 // The promptune command line: routes to one file per command and is the only place that exits.
-// Errors print their message, hint and code on stderr and exit with status 1 (2 for usage errors).
+// Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
+// kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
-import { PromptuneError } from '../errors/index.js';
+import { exitStatus, reportError } from './report-error.js';
 import compare from './commands/compare.js';
 import dataset from './commands/dataset.js';
 import evaluateCommand from './commands/eval.js';
@@ -59,20 +60,14 @@ async function run(rawArgs: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return 0;
   } catch (error) {
-    if (PromptuneError.isInstance(error)) {
-      process.stderr.write(`error: ${error.message}\n`);
-      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
-      process.stderr.write(`code: ${error.code}\n`);
-      return 1;
-    }
     // citty's usage errors (unknown command, missing required option)
     if (error instanceof Error && error.name === 'CLIError') {
       const [command, parent] = await resolve(rawArgs);
       await showUsage(command, parent);
       process.stderr.write(`error: ${error.message}\n`);
-      return 2;
+      return exitStatus.usage;
     }
-    throw error;
+    return reportError(error, rawArgs);
   }
 }
 
@@ -81,5 +76,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(0);
 });
+
+// errors thrown outside a command's promise (a server's handlers, timers) are reported the same way
+process.on('uncaughtException', (error) => process.exit(reportError(error, process.argv.slice(2))));
 
 process.exitCode = await run(process.argv.slice(2));

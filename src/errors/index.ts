@@ -1,4 +1,5 @@
-// Public error classes. Every error promptune throws on purpose is a PromptuneError with a code and hint.
+// Public error classes and the schema readers. Every error promptune throws on purpose is a
+// PromptuneError with a code and a hint; each kind recognises its own instances (`X.isInstance`).
 export { PromptuneError, type PromptuneErrorOptions } from './promptune-error.js';
 export { ShapeError } from './shape-error.js';
 export { WeightLoadError } from './weight-load-error.js';
@@ -8,3 +9,9 @@ export { NotFoundError } from './not-found-error.js';
 export { DownloadError } from './download-error.js';
 export { DatasetError } from './dataset-error.js';
 export { AuthError } from './auth-error.js';
+export { PermissionError } from './permission-error.js';
+export { UnavailableError } from './unavailable-error.js';
+export { EngineError } from './engine-error.js';
+export { ProviderError } from './provider-error.js';
+export { QualityGateError } from './quality-gate-error.js';
+export { describeIssues, parseInput, parseJsonText, readJsonFile, type InputSource } from './parse-input.js';

@@ -1,11 +1,13 @@
 // The base error of promptune: a stable machine-readable `code` and a `hint` for the human.
-// Subclasses exist per kind of failure; the CLI and server map codes to exits and statuses.
+// Subclasses exist per kind of failure, each with its own marker, so `X.isInstance` recognises only
+// X (and its subclasses) even across copies of the package; the CLI and the service map kinds to exit
+// statuses and HTTP statuses in one place each.
 
 const marker = Symbol.for('promptune.error');
 
 /** Options every promptune error accepts. */
 export interface PromptuneErrorOptions {
-  /** Stable identifier such as `WEIGHT_LOAD_BAD_MAGIC`. */
+  /** Stable identifier in SCREAMING_SNAKE_CASE, such as `WEIGHT_LOAD_BAD_MAGIC`. */
   code: string;
   /** What the user can do about it. */
   hint?: string;
@@ -27,6 +29,11 @@ export class PromptuneError extends Error {
 
   /** True for any promptune error, even one from another copy of the package. */
   static isInstance(error: unknown): error is PromptuneError {
-    return typeof error === 'object' && error !== null && marker in error;
+    return PromptuneError.hasMarker(error, marker);
+  }
+
+  /** True when `error` is an object carrying `symbol` (each error kind's own marker). */
+  protected static hasMarker(error: unknown, symbol: symbol): boolean {
+    return typeof error === 'object' && error !== null && symbol in error;
   }
 }

@@ -1,7 +1,7 @@
 // Export and import of one task's registry content as a self-contained JSON bundle: the spec, every
 // version with its lineage, the labels, and the datasets with their bytes (base64). Ids are content
 // hashes, so importing into another registry reproduces the same versions.
-import { AuthError, ValidationError } from '../errors/index.js';
+import { PermissionError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { contentHash } from './canonical.js';
 import { protectedByDefault, type Actor, type PromptVersion, type Registry } from './registry.js';
@@ -80,7 +80,7 @@ export async function importBundle(
     bundle.labels.some((label) => label.protected || protectedByDefault.has(label.label)) &&
     !actor.scopes.includes('admin')
   ) {
-    throw new AuthError('the bundle sets protected labels, which needs the admin scope', {
+    throw new PermissionError('the bundle sets protected labels, which needs the admin scope', {
       code: 'REGISTRY_PROTECTED_LABEL',
       hint: 'Import with an admin key (or --admin on the command line).',
     });

@@ -4,7 +4,7 @@
 import { AccessKeys } from './access-keys.js';
 import { RequestLog } from './request-log.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { AuthError, NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { openRegistryDatabase, type RegistryConnection, type RegistryLocation } from './open-registry.js';
@@ -304,10 +304,13 @@ export class Registry {
       const current = await this.lockLabel(transaction, input.task, input.label);
       const isProtected = current ? Boolean(current.protected) : protectedByDefault.has(input.label);
       if ((isProtected || input.protect !== undefined) && !input.actor.scopes.includes('admin')) {
-        throw new AuthError(`moving the protected label ${input.task}@${input.label} needs the admin scope`, {
-          code: 'REGISTRY_PROTECTED_LABEL',
-          hint: 'Use an admin key (or --admin on the command line).',
-        });
+        throw new PermissionError(
+          `moving the protected label ${input.task}@${input.label} needs the admin scope`,
+          {
+            code: 'REGISTRY_PROTECTED_LABEL',
+            hint: 'Use an admin key (or --admin on the command line).',
+          },
+        );
       }
       const event = {
         task: input.task,

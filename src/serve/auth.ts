@@ -3,7 +3,7 @@
 // are remembered for a few seconds, so a revocation takes effect within that time), each route names
 // the scope it needs, and each key has a token bucket of requests per minute.
 import type { Context, MiddlewareHandler } from 'hono';
-import { AuthError } from '../errors/index.js';
+import { AuthError, PermissionError } from '../errors/index.js';
 import type { AccessKey, Registry, Scope } from '../registry/index.js';
 import { errorResponse, ServiceError } from './errors.js';
 
@@ -64,7 +64,7 @@ export function requireScope(scope: Scope, verifier: KeyVerifier, limiter: RateL
         });
       const key = await verifier.verify(match[1]);
       if (!key.scopes.includes(scope) && !key.scopes.includes('admin'))
-        throw new AuthError(`the key "${key.name}" lacks the ${scope} scope`, {
+        throw new PermissionError(`the key "${key.name}" lacks the ${scope} scope`, {
           code: 'AUTH_SCOPE',
           hint: `Use a key created with --scopes including ${scope}.`,
         });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { EngineClient } from './engine-client.js';
+import { statusOf } from './errors.js';
 
 let engine: EngineClient;
 beforeAll(async () => {
@@ -86,7 +87,7 @@ describe('EngineClient', () => {
       };
       const inFlight = supervised.generate(request).then(
         () => 'finished',
-        (error: { code?: string; status?: number }) => `${error.status} ${error.code}`,
+        (error: unknown) => `${statusOf(error)} ${(error as { code?: string }).code}`,
       );
       // the worker dies (an out-of-memory kill, a native crash)
       await (supervised as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();

@@ -5,8 +5,7 @@ import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provid
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PromptuneError } from '../errors/index.js';
-import { ServiceError } from './errors.js';
+import { PromptuneError, UnavailableError } from '../errors/index.js';
 import { finishReason, generationOptions, textPartStream, usage } from '../providers/local-language-model.js';
 import type {
   EngineInfo,
@@ -271,11 +270,9 @@ export class EngineClient {
   }
 }
 
-function restarting(reason: string): ServiceError {
-  return new ServiceError(
-    503,
-    `the local engine stopped (${reason})`,
-    'ENGINE_RESTARTING',
-    'The engine restarts by itself; retry in a few seconds.',
-  );
+function restarting(reason: string): UnavailableError {
+  return new UnavailableError(`the local engine stopped (${reason})`, {
+    code: 'ENGINE_RESTARTING',
+    hint: 'The engine restarts by itself; retry in a few seconds.',
+  });
 }

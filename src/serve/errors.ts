@@ -2,7 +2,15 @@
 // error body ({ error: { message, type, param, code } }) so OpenAI clients raise their usual errors.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AuthError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
+import {
+  AuthError,
+  EngineError,
+  NotFoundError,
+  PermissionError,
+  PromptuneError,
+  ProviderError,
+  UnavailableError,
+} from '../errors/index.js';
 
 /** An error the service raises itself (rate limits, sizes, scopes), with its HTTP status. */
 export class ServiceError extends PromptuneError {
@@ -16,13 +24,24 @@ export class ServiceError extends PromptuneError {
   }
 }
 
+/**
+ * HTTP statuses by error kind, first match wins: the caller's mistakes are 4xx, failures of the
+ * service's own parts 5xx. Any other promptune error is bad input (400); anything else is a bug (500).
+ */
+const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
+  [AuthError.isInstance, 401],
+  [PermissionError.isInstance, 403],
+  [NotFoundError.isInstance, 404],
+  [UnavailableError.isInstance, 503],
+  [ProviderError.isInstance, 502],
+  [EngineError.isInstance, 500],
+  [PromptuneError.isInstance, 400],
+];
+
 /** The HTTP status for an error. */
 export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof ServiceError) return error.status;
-  if (error instanceof AuthError) return error.code === 'AUTH_SCOPE' ? 403 : 401;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof ValidationError || PromptuneError.isInstance(error)) return 400;
-  return 500;
+  return statusByKind.find(([matches]) => matches(error))?.[1] ?? 500;
 }
 
 const types: Partial<Record<number, string>> = {

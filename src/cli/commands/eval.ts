@@ -2,7 +2,7 @@
 // writes HTML/JSON reports, and exits non-zero below --min-score so CI can gate on it.
 import { defineCommand } from 'citty';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ValidationError } from '../../errors/index.js';
+import { QualityGateError, ValidationError } from '../../errors/index.js';
 import {
   evaluate,
   judgeGenerator,
@@ -115,7 +115,7 @@ export default defineCommand({
       }
       const minimum = numberOption('min-score', args['min-score']);
       if (minimum !== undefined && report.score < minimum) {
-        throw new ValidationError(`score ${report.score.toFixed(3)} is below --min-score ${minimum}`, {
+        throw new QualityGateError(`score ${report.score.toFixed(3)} is below --min-score ${minimum}`, {
           code: 'EVAL_BELOW_MIN_SCORE',
           hint: 'Improve the prompt, or lower the threshold.',
         });

@@ -1,0 +1,57 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NotFoundError, QualityGateError, ValidationError } from '../errors/index.js';
+import { exitStatus, reportError } from './report-error.js';
+
+function report(error: unknown, debug = false) {
+  const crashDirectory = mkdtempSync(join(tmpdir(), 'promptune-crash-test-'));
+  let text = '';
+  const status = reportError(error, ['eval', '--task', 'x.yaml'], {
+    write: (chunk) => (text += chunk),
+    crashDirectory,
+    debug,
+  });
+  return { status, text, crashDirectory };
+}
+
+describe('reportError', () => {
+  it.each([
+    [new ValidationError('bad', { code: 'X_BAD', hint: 'Fix it.' }), exitStatus.error],
+    [new NotFoundError('gone', { code: 'X_GONE' }), exitStatus.error],
+    [new QualityGateError('score 0.1 is below --min-score 0.5', { code: 'EVAL_BELOW_MIN_SCORE' }), 3],
+  ])('prints message, hint and code for %s, no stack', (error, status) => {
+    const result = report(error);
+    expect(result.status).toBe(status);
+    expect(result.text).toContain(`error: ${error.message}\n`);
+    expect(result.text).toContain(`code: ${error.code}\n`);
+    expect(result.text).not.toMatch(/\n\s+at /);
+    expect(readdirSync(result.crashDirectory)).toEqual([]);
+  });
+
+  it('reports an unexpected error as a bug with a crash report holding the stack, not on screen', () => {
+    const result = report(new TypeError("Cannot read properties of undefined (reading 'x')"));
+    expect(result.status).toBe(70);
+    expect(result.text).toContain(
+      "error: unexpected failure: Cannot read properties of undefined (reading 'x')",
+    );
+    expect(result.text).toContain('code: INTERNAL');
+    expect(result.text).toMatch(/hint: this is a bug in promptune.*attach .*promptune-crash-/);
+    expect(result.text).not.toMatch(/\n\s+at /);
+    const [file] = readdirSync(result.crashDirectory);
+    const crash = readFileSync(join(result.crashDirectory, file), 'utf8');
+    expect(crash).toContain('command: promptune eval --task x.yaml');
+    expect(crash).toMatch(/TypeError: Cannot read properties[^\n]*\n\s+at /);
+  });
+
+  it('prints the stack with PROMPTUNE_DEBUG=1', () => {
+    expect(report(new Error('boom'), true).text).toMatch(/Error: boom\n\s+at /);
+  });
+
+  it('reports values thrown that are not errors', () => {
+    const result = report('a string');
+    expect(result.status).toBe(70);
+    expect(result.text).toContain('error: unexpected failure: a string');
+  });
+});
