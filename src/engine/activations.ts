@@ -1,62 +1,62 @@
-// The forward pass's activations: one Float32Array, with named views into it. Inference keeps a
-// single layer's worth (reused across layers, residual updated in place); keeping every layer's
-// values for a backward pass is a separate mode added with the backward ops.
+// Activations of an inference pass: one allocation holding a single layer's buffers, which every layer
+// reuses (input, middle and output are one residual stream updated in place; no attention weights are
+// kept). Training keeps every layer's values instead: see training-activations.ts.
 import type { ModelConfig } from './config.js';
+import type { DecoderActivations, LayerActivations } from './decoder.js';
 
-/** Named views into one allocation for a (B, T) forward pass. */
-export interface Activations {
-  batch: number;
-  time: number;
-  residual: Float32Array; // (B, T, C) the residual stream
-  normed: Float32Array; // (B, T, C) RMSNorm output feeding attention or MLP
-  rstd: Float32Array; // (B, T) 1/rms of the last norm
-  query: Float32Array; // (B, T, H*hd) rotated in place
-  key: Float32Array; // (B, T, KVH*hd) rotated in place
-  value: Float32Array; // (B, T, KVH*hd)
-  attention: Float32Array; // (B, T, H*hd) attention output before its projection
-  projected: Float32Array; // (B, T, C) attention or MLP output before the residual add
-  gate: Float32Array; // (B, T, I)
-  up: Float32Array; // (B, T, I)
-  hidden: Float32Array; // (B, T, I) silu(gate) * up
-  cosines: Float32Array; // (B, T, hd/2) RoPE rotation of each position
-  sines: Float32Array; // (B, T, hd/2)
-  positions: Int32Array; // (B, T) absolute positions
+/** Inference activations for a (B, T) pass: every entry of `layers` is the same set of views. */
+export interface Activations extends DecoderActivations {
+  residual: Float32Array; // (B, T, C) the residual stream (each layer's input, middle and output)
 }
 
-/** Allocates activations for batch x time tokens. */
+/** Allocates inference activations for batch x time tokens in one block. */
 export function allocateActivations(config: ModelConfig, batch: number, time: number): Activations {
   const N = batch * time;
-  const C = config.hiddenSize;
-  const queryWidth = config.heads * config.headDim;
-  const kvWidth = config.kvHeads * config.headDim;
-  const I = config.intermediateSize;
-  const sizes = {
+  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd } = config;
+  const views = carve({
     residual: N * C,
     normed: N * C,
     rstd: N,
-    query: N * queryWidth,
-    key: N * kvWidth,
-    value: N * kvWidth,
-    attention: N * queryWidth,
+    query: N * H * hd,
+    key: N * KVH * hd,
+    value: N * KVH * hd,
+    attention: N * H * hd,
     projected: N * C,
     gate: N * I,
     up: N * I,
     hidden: N * I,
-    cosines: (N * config.headDim) / 2,
-    sines: (N * config.headDim) / 2,
+    cosines: (N * hd) / 2,
+    sines: (N * hd) / 2,
+  });
+  const { residual, normed, rstd, cosines, sines, ...rest } = views;
+  const layer: LayerActivations = {
+    ...rest,
+    input: residual,
+    middle: residual,
+    output: residual,
+    normed1: normed,
+    normed2: normed,
+    rstd1: rstd,
+    rstd2: rstd,
+    probabilities: null,
   };
-  const total = Object.values(sizes).reduce((sum, size) => sum + size, 0);
-  const memory = new Float32Array(total);
-  const views: Record<string, Float32Array> = {};
-  let offset = 0;
-  for (const [name, size] of Object.entries(sizes)) {
-    views[name] = memory.subarray(offset, offset + size);
-    offset += size;
-  }
   return {
     batch,
     time,
-    ...(views as Omit<Activations, 'batch' | 'time' | 'positions'>),
+    residual,
+    layers: Array.from({ length: config.layers }, () => layer),
     positions: new Int32Array(N),
+    cosines,
+    sines,
   };
+}
+
+/** Named views into one new Float32Array, in the order given, each of its size. */
+export function carve<Name extends string>(sizes: Record<Name, number>): Record<Name, Float32Array> {
+  const entries = Object.entries(sizes) as [Name, number][];
+  const memory = new Float32Array(entries.reduce((sum, [, size]) => sum + size, 0));
+  let offset = 0;
+  return Object.fromEntries(
+    entries.map(([name, size]) => [name, memory.subarray(offset, (offset += size))]),
+  ) as Record<Name, Float32Array>;
 }

@@ -6,7 +6,7 @@
 // its tokens are those it gets alone. Prompts are token ids (or input embeddings); tokenizing, queueing
 // and waiting are the caller's.
 import { ValidationError } from '../errors/index.js';
-import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generate.js';
+import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { KVCache } from './kv-cache.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom, type Random } from './random.js';

@@ -1,9 +1,10 @@
 // The decoder against stories260K's float64 PyTorch reference, from every file format and on both
 // kernel sets; and the equivalences the engine promises (embeddings = tokens, cache = no cache,
-// padded batch = one by one).
+// padded batch = one by one, training's forward = inference's).
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, referenceLogits, stories } from '../../test/models.js';
 import { jsKernels, loadNativeKernels } from './kernels/index.js';
+import { inputGradients } from './input-gradients.js';
 import { loadModel } from './load-model.js';
 
 const reference = referenceLogits();
@@ -78,5 +79,21 @@ describe('forward equivalences (stories260K, default kernels)', async () => {
         ),
       ).toBeLessThan(1e-5),
     );
+  });
+
+  it('training runs the same forward pass: its losses are those of the inference logits', () => {
+    // one forward pass serves both: per-position cross-entropy of inference's logits equals the losses
+    // inputGradients computes from its own kept activations, to the last bit
+    const embeddings = new Float32Array(16 * C);
+    tokens.forEach((token, t) =>
+      embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C),
+    );
+    const targets = new Int32Array(16).fill(-1);
+    for (let t = 0; t < 15; t++) targets[t] = tokens[t + 1];
+    const { losses } = inputGradients(model, { batch: 1, time: 16, embeddings, targets });
+    const logits = model.forward({ batch: 1, time: 16, embeddings });
+    const expectedLosses = new Float32Array(16);
+    model.kernels.crossEntropyForward(expectedLosses, logits, targets, 16, V);
+    expect(Array.from(losses)).toEqual(Array.from(expectedLosses));
   });
 });

@@ -1,39 +1,18 @@
-// Activations kept for a backward pass: every layer's values in one allocation, with views per layer,
-// plus gradient buffers reused across layers. Sized for (B, T) without a KV cache.
+// Activations kept for a backward pass, in one allocation: per layer only what the backward ops read
+// (each layer's input, middle, 1/rms, rotated query and key, value, attention weights, gate and up);
+// what they do not read (normed inputs, attention output, MLP hidden, projections) is one set of
+// buffers all layers share. Plus the output head and the gradient buffers, reused layer after layer.
+import { carve } from './activations.js';
 import type { ModelConfig } from './config.js';
-
-/** One layer's kept activations (views into the shared allocation). */
-export interface LayerActivations {
-  input: Float32Array; // (B, T, C) the residual stream entering the layer
-  normed1: Float32Array; // (B, T, C)
-  rstd1: Float32Array; // (B, T)
-  query: Float32Array; // (B, T, H*hd) rotated
-  key: Float32Array; // (B, T, KVH*hd) rotated
-  value: Float32Array; // (B, T, KVH*hd)
-  probabilities: Float32Array; // (B, H, T, T)
-  attention: Float32Array; // (B, T, H*hd)
-  middle: Float32Array; // (B, T, C) residual after attention
-  normed2: Float32Array; // (B, T, C)
-  rstd2: Float32Array; // (B, T)
-  gate: Float32Array; // (B, T, I)
-  up: Float32Array; // (B, T, I)
-  hidden: Float32Array; // (B, T, I)
-}
+import type { DecoderActivations, LayerActivations } from './decoder.js';
 
 /** Everything a forward-and-backward pass over (B, T) needs. */
-export interface TrainingActivations {
-  batch: number;
-  time: number;
-  layers: LayerActivations[];
+export interface TrainingActivations extends DecoderActivations {
   output: Float32Array; // (B, T, C) the residual stream after the last layer
   finalNormed: Float32Array; // (B, T, C)
   finalRstd: Float32Array; // (B, T)
   logits: Float32Array; // (B, T, V)
   losses: Float32Array; // (B, T)
-  scratch: Float32Array; // (B, T, C) projections before residual adds
-  cosines: Float32Array; // (B, T, hd/2)
-  sines: Float32Array; // (B, T, hd/2)
-  positions: Int32Array; // (B, T)
   // gradients, reused layer after layer
   dresidual: Float32Array; // (B, T, C)
   dmiddle: Float32Array; // (B, T, C)
@@ -63,33 +42,32 @@ export function allocateTrainingActivations(
     kvHeads: KVH,
     headDim: hd,
     vocabularySize: V,
-    layers: L,
   } = config;
-  const perLayer = {
-    input: N * C,
-    normed1: N * C,
-    rstd1: N,
-    query: N * H * hd,
-    key: N * KVH * hd,
-    value: N * KVH * hd,
-    probabilities: batch * H * time * time,
+  const L = config.layers;
+  const views = carve({
+    // kept per layer, (L, ...) each
+    inputs: L * N * C,
+    middles: L * N * C,
+    rstds1: L * N,
+    rstds2: L * N,
+    queries: L * N * H * hd,
+    keys: L * N * KVH * hd,
+    values: L * N * KVH * hd,
+    probabilities: L * batch * H * time * time,
+    gates: L * N * I,
+    ups: L * N * I,
+    // shared by all layers
+    normed: N * C,
     attention: N * H * hd,
-    middle: N * C,
-    normed2: N * C,
-    rstd2: N,
-    gate: N * I,
-    up: N * I,
+    projected: N * C,
     hidden: N * I,
-  };
-  const shared = {
+    cosines: (N * hd) / 2,
+    sines: (N * hd) / 2,
     output: N * C,
     finalNormed: N * C,
     finalRstd: N,
     logits: N * V,
     losses: N,
-    scratch: N * C,
-    cosines: (N * hd) / 2,
-    sines: (N * hd) / 2,
     dresidual: N * C,
     dmiddle: N * C,
     dnormed: N * C,
@@ -102,20 +80,57 @@ export function allocateTrainingActivations(
     dup: N * I,
     dlogits: N * V,
     dlosses: N,
+  });
+  const { inputs, middles, rstds1, rstds2, queries, keys, values, probabilities, gates, ups } = views;
+  const slice = (all: Float32Array, l: number) => {
+    const size = all.length / L;
+    return all.subarray(l * size, (l + 1) * size);
   };
-  const layerSize = Object.values(perLayer).reduce((sum, size) => sum + size, 0);
-  const memory = new Float32Array(L * layerSize + Object.values(shared).reduce((sum, size) => sum + size, 0));
-  let offset = 0;
-  const take = (size: number) => memory.subarray(offset, (offset += size));
-  const layers = Array.from(
-    { length: L },
-    () =>
-      Object.fromEntries(
-        Object.entries(perLayer).map(([name, size]) => [name, take(size)]),
-      ) as unknown as LayerActivations,
-  );
-  const views = Object.fromEntries(
-    Object.entries(shared).map(([name, size]) => [name, take(size)]),
-  ) as unknown as Omit<TrainingActivations, 'batch' | 'time' | 'layers' | 'positions'>;
-  return { batch, time, layers, ...views, positions: new Int32Array(N) };
+  const layers = Array.from({ length: L }, (_, l): LayerActivations => ({
+    input: slice(inputs, l),
+    normed1: views.normed,
+    rstd1: slice(rstds1, l),
+    query: slice(queries, l),
+    key: slice(keys, l),
+    value: slice(values, l),
+    probabilities: slice(probabilities, l),
+    attention: views.attention,
+    projected: views.projected,
+    middle: slice(middles, l),
+    normed2: views.normed,
+    rstd2: slice(rstds2, l),
+    gate: slice(gates, l),
+    up: slice(ups, l),
+    hidden: views.hidden,
+    // a layer's output is the next layer's input
+    output: l + 1 < L ? slice(inputs, l + 1) : views.output,
+  }));
+  const { cosines, sines, output, finalNormed, finalRstd, logits, losses, dresidual, dmiddle, dnormed } =
+    views;
+  const { dattention, dquery, dkey, dvalue, dhidden, dgate, dup, dlogits, dlosses } = views;
+  return {
+    batch,
+    time,
+    layers,
+    positions: new Int32Array(N),
+    cosines,
+    sines,
+    output,
+    finalNormed,
+    finalRstd,
+    logits,
+    losses,
+    dresidual,
+    dmiddle,
+    dnormed,
+    dattention,
+    dquery,
+    dkey,
+    dvalue,
+    dhidden,
+    dgate,
+    dup,
+    dlogits,
+    dlosses,
+  };
 }

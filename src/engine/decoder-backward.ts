@@ -1,0 +1,64 @@
+// The decoder's backward pass to its input embeddings: the mirror of decoder.ts, calling each op's
+// backward in exactly the reverse order of the forward, from d loss / d (last layer's output) to
+// d loss / d (first layer's input). No weight gradient is computed or stored: each linear layer's
+// backward is one GEMM against its weight (what soft prompts need; the weights stay frozen).
+import type { DecoderModel } from './decoder.js';
+import type { TrainingActivations } from './training-activations.js';
+
+/**
+ * Backpropagates `act.dresidual` (B, T, C), the gradient at the last layer's output, through every
+ * layer; leaves the gradient at the first layer's input in `act.dresidual`.
+ */
+export function decoderBackward(model: DecoderModel, act: TrainingActivations): void {
+  for (let l = model.config.layers - 1; l >= 0; l--) layerBackward(model, l, act);
+}
+
+function layerBackward(model: DecoderModel, l: number, act: TrainingActivations): void {
+  const { config, kernels } = model;
+  const w = model.weights.layers[l];
+  const a = act.layers[l];
+  const { batch: B, time: T } = act;
+  const N = B * T;
+  const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;
+  const interleaved = config.ropeStyle === 'interleaved';
+  // MLP block: output = middle + down(swiglu(gate(normed2), up(normed2)))
+  act.dmiddle.set(act.dresidual);
+  act.dhidden.fill(0);
+  kernels.matmulBackward(act.dhidden, act.dresidual, w.down, N, I, C);
+  act.dgate.fill(0);
+  act.dup.fill(0);
+  kernels.swigluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
+  act.dnormed.fill(0);
+  kernels.matmulBackward(act.dnormed, act.dgate, w.gate, N, C, I);
+  kernels.matmulBackward(act.dnormed, act.dup, w.up, N, C, I);
+  kernels.rmsnormBackward(act.dmiddle, act.dnormed, a.middle, w.mlpNorm, a.rstd2, N, C);
+  // attention block: middle = input + output(attention(rope(q), rope(k), v))
+  act.dresidual.set(act.dmiddle);
+  act.dattention.fill(0);
+  kernels.matmulBackward(act.dattention, act.dmiddle, w.attentionOutput, N, H * hd, C);
+  act.dquery.fill(0);
+  act.dkey.fill(0);
+  act.dvalue.fill(0);
+  kernels.attentionBackward(
+    act.dquery,
+    act.dkey,
+    act.dvalue,
+    act.dattention,
+    a.probabilities!,
+    a.query,
+    a.key,
+    a.value,
+    B,
+    T,
+    H,
+    KVH,
+    hd,
+  );
+  kernels.ropeBackward(act.dquery, act.dquery, act.cosines, act.sines, N, H, hd, interleaved);
+  kernels.ropeBackward(act.dkey, act.dkey, act.cosines, act.sines, N, KVH, hd, interleaved);
+  act.dnormed.fill(0);
+  kernels.matmulBackward(act.dnormed, act.dquery, w.query, N, C, H * hd);
+  kernels.matmulBackward(act.dnormed, act.dkey, w.key, N, C, KVH * hd);
+  kernels.matmulBackward(act.dnormed, act.dvalue, w.value, N, C, KVH * hd);
+  kernels.rmsnormBackward(act.dresidual, act.dnormed, a.input, w.attentionNorm, a.rstd1, N, C);
+}

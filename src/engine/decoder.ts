@@ -1,0 +1,161 @@
+// The decoder's forward pass, written once: embeddings -> layers -> final norm and classifier. It
+// serves inference (one layer's buffers reused, the residual updated in place), cached generation
+// (keys and values appended to a KV cache, attention over it) and training (every layer's buffers
+// kept for decoderBackward). Architectures differ by config and weights only; it owns no buffers.
+import type { ModelConfig } from './config.js';
+import type { Kernels } from './kernels/index.js';
+import type { KVCache } from './kv-cache.js';
+import { ropeAngles } from './rope.js';
+import type { ModelWeights } from './weights/types.js';
+
+/** What the forward pass reads of a model. */
+export interface DecoderModel {
+  config: ModelConfig;
+  weights: ModelWeights;
+  kernels: Kernels;
+  inverseFrequencies: Float32Array;
+}
+
+/**
+ * One layer's activations. Inference gives every layer the same views, with input, middle and output
+ * one buffer (the residual stream, updated in place); training gives each layer its own, with a
+ * layer's output the next layer's input.
+ */
+export interface LayerActivations {
+  input: Float32Array; // (B, T, C) the residual stream entering the layer
+  normed1: Float32Array; // (B, T, C) RMSNorm before attention
+  rstd1: Float32Array; // (B, T)
+  query: Float32Array; // (B, T, H*hd) rotated in place
+  key: Float32Array; // (B, T, KVH*hd) rotated in place
+  value: Float32Array; // (B, T, KVH*hd)
+  probabilities: Float32Array | null; // (B, H, T, T) attention weights, kept only for a backward pass
+  attention: Float32Array; // (B, T, H*hd) attention output before its projection
+  projected: Float32Array; // (B, T, C) attention or MLP output before the residual add
+  middle: Float32Array; // (B, T, C) the residual stream after attention
+  normed2: Float32Array; // (B, T, C) RMSNorm before the MLP
+  rstd2: Float32Array; // (B, T)
+  gate: Float32Array; // (B, T, I)
+  up: Float32Array; // (B, T, I)
+  hidden: Float32Array; // (B, T, I) silu(gate) * up
+  output: Float32Array; // (B, T, C) the residual stream leaving the layer
+}
+
+/** The activations of a whole (B, T) pass: per-layer views and the rotation of each position. */
+export interface DecoderActivations {
+  batch: number; // B
+  time: number; // T
+  layers: LayerActivations[]; // L
+  positions: Int32Array; // (B, T) absolute positions
+  cosines: Float32Array; // (B, T, hd/2) RoPE rotation of each position
+  sines: Float32Array; // (B, T, hd/2)
+}
+
+/** The input of a pass: token ids or input embeddings, and the cache it extends (if any). */
+export interface DecoderInput {
+  tokens?: Int32Array; // (B, T)
+  embeddings?: Float32Array; // (B, T, C)
+  cache?: KVCache;
+}
+
+/**
+ * Runs the layers over a right-padded batch; returns the residual stream after the last layer
+ * (B, T, C). With a cache, row b's positions continue from its cached length, and this pass's keys and
+ * values are appended to it (the caller advances the lengths).
+ */
+export function decoderForward(
+  model: DecoderModel,
+  act: DecoderActivations,
+  input: DecoderInput,
+): Float32Array {
+  const { config, weights, kernels } = model;
+  const { batch: B, time: T } = act;
+  const N = B * T;
+  const C = config.hiddenSize;
+  const past = input.cache ? input.cache.lengths : null;
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
+  // the rotation angles depend only on positions: computed once, used by every layer
+  ropeAngles(act.cosines, act.sines, act.positions, model.inverseFrequencies, N);
+  const first = act.layers[0].input;
+  if (input.tokens) kernels.embeddingForward(first, input.tokens, weights.embedding, N, C);
+  else first.set(input.embeddings!.subarray(0, N * C));
+  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache);
+  return act.layers[config.layers - 1].output;
+}
+
+/** One decoder layer: pre-norm attention (GQA, RoPE, optional sliding window) and a SwiGLU MLP. */
+function layerForward(model: DecoderModel, l: number, act: DecoderActivations, cache: KVCache | undefined) {
+  const { config, kernels } = model;
+  const w = model.weights.layers[l];
+  const a = act.layers[l];
+  const { batch: B, time: T } = act;
+  const N = B * T;
+  const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I, rmsNormEps: eps } = config;
+  const interleaved = config.ropeStyle === 'interleaved';
+  // attention block: middle = input + output(attention(rope(q), rope(k), v))
+  kernels.rmsnormForward(a.normed1, a.rstd1, a.input, w.attentionNorm, N, C, eps);
+  kernels.matmulForward(a.query, a.normed1, w.query, w.queryBias, N, C, H * hd);
+  kernels.matmulForward(a.key, a.normed1, w.key, w.keyBias, N, C, KVH * hd);
+  kernels.matmulForward(a.value, a.normed1, w.value, w.valueBias, N, C, KVH * hd);
+  kernels.ropeForward(a.query, a.query, act.cosines, act.sines, N, H, hd, interleaved);
+  kernels.ropeForward(a.key, a.key, act.cosines, act.sines, N, KVH, hd, interleaved);
+  let keys = a.key;
+  let values = a.value;
+  let slots = T;
+  if (cache) {
+    // append this pass's keys and values after each row's cached ones, then attend over the cache
+    const S = cache.capacity;
+    const width = KVH * hd;
+    for (let b = 0; b < B; b++) {
+      const from = b * T * width;
+      const to = (b * S + cache.lengths[b]) * width;
+      cache.keys[l].set(a.key.subarray(from, from + T * width), to);
+      cache.values[l].set(a.value.subarray(from, from + T * width), to);
+    }
+    keys = cache.keys[l];
+    values = cache.values[l];
+    slots = S;
+  }
+  kernels.attentionForward(
+    a.attention,
+    a.probabilities,
+    a.query,
+    keys,
+    values,
+    cache ? cache.lengths : null,
+    null,
+    B,
+    T,
+    slots,
+    H,
+    KVH,
+    hd,
+    config.slidingWindow ?? 0,
+  );
+  kernels.matmulForward(a.projected, a.attention, w.attentionOutput, null, N, H * hd, C);
+  kernels.addForward(a.middle, a.input, a.projected, N * C);
+  // MLP block: output = middle + down(swiglu(gate(normed2), up(normed2)))
+  kernels.rmsnormForward(a.normed2, a.rstd2, a.middle, w.mlpNorm, N, C, eps);
+  kernels.matmulForward(a.gate, a.normed2, w.gate, null, N, C, I);
+  kernels.matmulForward(a.up, a.normed2, w.up, null, N, C, I);
+  kernels.swigluForward(a.hidden, a.gate, a.up, N * I);
+  kernels.matmulForward(a.projected, a.hidden, w.down, null, N, I, C);
+  kernels.addForward(a.output, a.middle, a.projected, N * C);
+}
+
+/**
+ * The output head over `count` rows of the residual stream: final RMSNorm (keeping 1/rms in `rstd`
+ * when a backward pass needs it) and the classifier, into `logits` (count, V).
+ */
+export function outputHeadForward(
+  model: DecoderModel,
+  logits: Float32Array,
+  normed: Float32Array,
+  rstd: Float32Array | null,
+  residual: Float32Array,
+  count: number,
+): void {
+  const { config, weights, kernels } = model;
+  const C = config.hiddenSize;
+  kernels.rmsnormForward(normed, rstd, residual, weights.finalNorm, count, C, config.rmsNormEps);
+  kernels.matmulForward(logits, normed, weights.classifier, null, count, C, config.vocabularySize);
+}

@@ -1,0 +1,47 @@
+// The types of a generation request and its results, shared by generate.ts and the decoding batch
+// it runs on (kept apart so neither imports the other's module for them). Types only.
+import type { KVCache } from './kv-cache.js';
+import type { SamplingOptions } from './sampling.js';
+
+/** Options for one generation request. */
+export interface GenerationOptions extends SamplingOptions {
+  /** Most new tokens per row (default 128). */
+  maxTokens?: number;
+  /** Text that ends generation; it is not included in the output. */
+  stop?: string[];
+  /** Seed of the sampler's random source (default 0), so every run is reproducible. */
+  seed?: number;
+  /** Stop at the model's end-of-sequence tokens (default true). */
+  stopAtEos?: boolean;
+  /**
+   * A cache holding a shared prefix in row 0 (e.g. BOS and a soft prompt, computed once): every row
+   * continues from it, and prompts hold only the tokens after it.
+   */
+  prefix?: KVCache;
+}
+
+/** Why a row stopped: its token budget, an end-of-sequence token, or a stop string. */
+export type FinishReason = 'length' | 'eos' | 'stop';
+
+/** One row's result. */
+export interface Generation {
+  tokens: number[];
+  text: string;
+  finishReason: FinishReason;
+}
+
+/**
+ * A streaming event: new text for a row, or a row that finished (with the most rows it shared a forward
+ * pass with).
+ */
+export type GenerationEvent =
+  { row: number; token: number; delta: string } | { row: number; done: Generation; batchSize: number };
+
+/** A prompt for one row: token ids, with optional input embeddings of the same length to use instead of them. */
+export interface PromptInput {
+  tokens: number[];
+  /** (tokens.length, C) embeddings fed in place of the tokens' own (soft prompts). */
+  embeddings?: Float32Array;
+  /** This row's own options, over the shared ones (a mixed batch: each row its own prefix and sampling). */
+  options?: GenerationOptions;
+}
