@@ -21,6 +21,7 @@ import {
   type FinishReason,
   type LoadedModel,
 } from '../engine/index.js';
+import { EngineError } from '../errors/index.js';
 
 /** Plain text of a prompt's messages, for models without a chat template. */
 export function promptText(prompt: LanguageModelV3Prompt): string {
@@ -121,9 +122,13 @@ export class LocalLanguageModel implements LanguageModelV3 {
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
+    const signal = options.abortSignal;
+    signal?.throwIfAborted();
     const tokens = await this.encodePrompt(options.prompt, isRaw(options));
     const { iterator, cached } = await this.events(options, tokens);
     for await (const event of iterator) {
+      // an aborted call stops between decoding steps (leaving the loop closes the generation)
+      signal?.throwIfAborted();
       if ('done' in event) {
         return {
           content: [{ type: 'text', text: event.done.text }],
@@ -133,15 +138,18 @@ export class LocalLanguageModel implements LanguageModelV3 {
         };
       }
     }
-    throw new Error('generation ended without a result');
+    throw noResult();
   }
 
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
+    const signal = options.abortSignal;
+    signal?.throwIfAborted();
     const tokens = await this.encodePrompt(options.prompt, isRaw(options));
     const { iterator, cached } = await this.events(options, tokens);
     return {
       stream: textPartStream(async (onDelta) => {
         for await (const event of iterator) {
+          signal?.throwIfAborted();
           if ('delta' in event) onDelta(event.delta);
           else
             return {
@@ -151,11 +159,18 @@ export class LocalLanguageModel implements LanguageModelV3 {
               cachedTokens: cached,
             };
         }
-        throw new Error('generation ended without a result');
+        throw noResult();
       }),
     };
   }
 }
+
+/** A generation that ended without its result: the engine's fault, never the request's. */
+const noResult = () =>
+  new EngineError('the local generation ended without a result', {
+    code: 'ENGINE_NO_RESULT',
+    hint: 'This is a bug in promptune; please report it with the prompt and options.',
+  });
 
 /**
  * The AI SDK stream parts of one text generation that reports its deltas through a callback and
