@@ -3,7 +3,6 @@ export { Registry, protectedByDefault, type Actor, type LabelEvent, type PromptV
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation } from './open-registry.js';
-export type { Dialect } from './migrations.js';
 export { registerTask, pushOptimized } from './register-task.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
 export { RequestLog, type LoggedRequest } from './request-log.js';
