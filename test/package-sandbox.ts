@@ -2,7 +2,7 @@
 // node_modules/promptune links to this repository, so imports go through package.json's exports into
 // dist/ (which `npm test` builds first). For tests of the published surface (exports, docs recipes); it
 // runs node and tsc as child processes and does not build anything itself.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +27,26 @@ export interface PackageSandbox {
     args: string[],
     options?: { typescript?: boolean; env?: Record<string, string> },
   ): Promise<ProcessOutput>;
+  /**
+   * Starts node with `args` (TypeScript through tsx) and waits for a line of its output that matches
+   * `ready`; the caller ends the process (`child.kill()`).
+   */
+  start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }>;
   /** Type-checks `files` (strict, NodeNext) against the package's declarations. */
   typecheck(files: string[]): Promise<ProcessOutput>;
   remove(): void;
 }
+
+/**
+ * The children's environment. OpenMP threads that wait actively (its default) spin against each other
+ * when the machine's cores are shared with other processes, which made one recipe's 60 model calls take
+ * 15 s instead of 1 s on a loaded 2-core machine; passive waiting keeps the suite fast and changes no result.
+ */
+const childEnvironment = (env?: Record<string, string>) => ({
+  ...process.env,
+  OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive',
+  ...env,
+});
 
 function run(
   command: string,
@@ -42,7 +58,7 @@ function run(
     execFile(
       command,
       args,
-      { cwd, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      { cwd, env: childEnvironment(env), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ stdout, stderr, code });
@@ -72,6 +88,23 @@ export function packageSandbox(): PackageSandbox {
     node(args, options = {}) {
       const loader = options.typescript ? ['--import', tsxLoader] : [];
       return run(process.execPath, [...loader, ...args], directory, options.env);
+    },
+    start(args, ready) {
+      const child = spawn(process.execPath, ['--import', tsxLoader, ...args], {
+        cwd: directory,
+        env: childEnvironment(),
+      });
+      return new Promise((resolve, reject) => {
+        let output = '';
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = output.match(ready);
+          if (match) resolve({ child, match });
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.on('exit', (code) => reject(new Error(`exited with ${code} before ${ready}:\n${output}`)));
+      });
     },
     typecheck(files) {
       const config = {
