@@ -120,7 +120,7 @@ describe('docs/recipes', () => {
     expect(lines).toHaveLength(text[0].trim().split('\n').length);
     expect(lines[0]).toMatch(/^dev exact match \d\.\d\d -> \d\.\d\d after 8 steps$/);
     expect(lines[1]).toMatch(/^serving main-character at http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    expect(lines[2]).toMatch(/^expected" \w+", served ".+"$/);
+    expect(lines[2]).toMatch(/^expected " \w+", served ".+"$/);
     const adapter = join(sandbox.directory, 'main-character-adapter');
     for (const name of ['adapter_config.json', 'adapter_model.safetensors', 'promptune.json'])
       expect(existsSync(join(adapter, name)), name).toBe(true);
