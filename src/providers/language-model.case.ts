@@ -216,7 +216,7 @@ export function languageModelConformance(
       async () => {
         const controller = new AbortController();
         const { stream } = await model.doStream(
-          call({ maxOutputTokens: 400, abortSignal: controller.signal }),
+          call({ maxOutputTokens: 100, abortSignal: controller.signal }),
         );
         const reader = stream.getReader();
         const after: LanguageModelV3StreamPart[] = [];
