@@ -93,7 +93,12 @@ export function languageModelConformance(
     ...extra,
   });
   /** A case, skipped without its capability, expected to fail when it is a known defect. */
-  const test = (id: LanguageModelCase, title: string, capable: boolean, body: () => Promise<void>) => {
+  const contractCase = (
+    id: LanguageModelCase,
+    title: string,
+    capable: boolean,
+    body: () => Promise<void>,
+  ) => {
     const defect = options.knownDefects?.[id];
     if (!capable) it.skip(`${title} (not a capability of ${name})`, body);
     else if (defect) it.fails(`${title} [known defect: ${defect}]`, body);
@@ -111,7 +116,7 @@ export function languageModelConformance(
       await subject?.close?.();
     });
 
-    test(
+    contractCase(
       'generate',
       'doGenerate returns text, a finish reason {unified, raw} and usage totals',
       true,
@@ -128,7 +133,7 @@ export function languageModelConformance(
       },
     );
 
-    test(
+    contractCase(
       'stream',
       'doStream yields stream-start, text parts under one id and a finish with usage, joining to doGenerate’s text',
       can.streaming,
@@ -165,7 +170,7 @@ export function languageModelConformance(
       },
     );
 
-    test(
+    contractCase(
       'max-output-tokens',
       'maxOutputTokens caps the output, finishing with `length`',
       can.maxOutputTokens,
@@ -179,7 +184,7 @@ export function languageModelConformance(
       },
     );
 
-    test(
+    contractCase(
       'stop-sequences',
       'a stop sequence ends the text before it, finishing with `stop`',
       can.stopSequences,
@@ -194,7 +199,7 @@ export function languageModelConformance(
       },
     );
 
-    test(
+    contractCase(
       'abort-before-call',
       'an already aborted signal rejects doGenerate with an AbortError-like error',
       can.abort,
@@ -209,7 +214,7 @@ export function languageModelConformance(
       },
     );
 
-    test(
+    contractCase(
       'abort-while-streaming',
       'aborting after the first delta ends the stream without a finish, with an AbortError-like error if any',
       can.abort && can.streaming,
@@ -242,7 +247,7 @@ export function languageModelConformance(
       },
     );
 
-    test('ai-sdk', 'works through the AI SDK’s generateText and streamText', true, async () => {
+    contractCase('ai-sdk', 'works through the AI SDK’s generateText and streamText', true, async () => {
       const reference = await model.doGenerate(call());
       const settings = { model, prompt: text, temperature: 0, maxOutputTokens: 24, maxRetries: 0 };
       const generated = await generateText(settings);
