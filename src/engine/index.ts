@@ -41,15 +41,19 @@ export {
 } from './kernels/index.js';
 export type { Tokenizer, EncodeOptions } from './tokenizers/types.js';
 export { loadTokenizerJson, loadTokenizerFile } from './tokenizers/load-tokenizer.js';
+export type { HuggingFaceTokenizer } from './tokenizers/hf-tokenizer.js';
 export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
 export type { ModelWeights, LayerWeights } from './weights/types.js';
 export { writeGguf, type GgufWriteOptions } from './weights/gguf-writer.js';
+export type { GgufValue } from './weights/gguf.js';
 export {
   resolveHubReference,
   parseHubReference,
   defaultCacheDirectory,
   type HubOptions,
+  type HubReference,
 } from './weights/hub.js';
 export { writeSafetensors, type NamedTensor } from './weights/safetensors-writer.js';
 export { openSafetensors } from './weights/safetensors.js';
+export type { TensorSource } from './weights/assemble.js';
 export { inputGradients, type LossInput, type LossGradients } from './input-gradients.js';

@@ -12,6 +12,6 @@ export { escapeHtml } from './html.js';
 export { summarize, type EvaluationReport } from './report.js';
 export { renderReportHtml } from './report-html.js';
 export { compareReports, type Comparison } from './compare.js';
-export { ResponseCache, requestKey } from './response-cache.js';
+export { ResponseCache, requestKey, type CachedResponse } from './response-cache.js';
 export { defaultPrices, callCost, type Price } from './prices.js';
 export { bootstrapInterval, pairedBootstrap, percentile, mean } from './statistics.js';

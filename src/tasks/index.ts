@@ -1,0 +1,29 @@
+// Public surface of the tasks layer: task specs (validated with zod) and where they come from,
+// datasets and splits, prompt templates, and the metrics a task is scored with. Loading a model or
+// calling one is not here (providers, eval).
+export { loadTask, taskFromObject, type Task } from './load-task.js';
+export { taskSpec, metricSpec, demoSpec, type TaskSpec, type MetricSpec, type MetricName } from './spec.js';
+export { taskSchemaJson } from './schema.js';
+export {
+  readExamples,
+  seededSplit,
+  findDuplicates,
+  datasetStats,
+  type Example,
+  type ExampleShape,
+  type DatasetStats,
+} from './dataset.js';
+export { loadSplit, type SplitName } from './splits.js';
+export { renderPrompt, renderTemplate, templateVariables } from './template.js';
+export {
+  createMetrics,
+  scoreOutput,
+  readLabel,
+  aggregateLabels,
+  extractJson,
+  type WeightedMetric,
+  type Metric,
+  type MetricContext,
+  type MetricScore,
+  type TextGenerator,
+} from './metrics/index.js';
