@@ -14,6 +14,7 @@ export default tseslint.config(
       'scratch/',
       'bench/node_modules/',
       'bench/.out/',
+      'docs/api/',
     ],
   },
   js.configs.recommended,

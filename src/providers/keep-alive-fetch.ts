@@ -32,15 +32,23 @@ export const keepAliveFetch: typeof fetch = async (input, init = {}) => {
   const signal = init.signal ?? request?.signal ?? undefined;
   signal?.throwIfAborted();
   return new Promise<Response>((resolve, reject) => {
+    // aborts are handled here rather than by http.request's own `signal`, which fails a response body
+    // already streaming with Error('aborted', ECONNRESET); callers must see the signal's AbortError
+    let incomingResponse: http.IncomingMessage | undefined;
+    const onAbort = () => {
+      if (incomingResponse) incomingResponse.destroy(signal!.reason);
+      else outgoing.destroy(signal!.reason);
+    };
     const outgoing = (url.protocol === 'https:' ? https : http).request(
       url,
       {
         method: init.method ?? request?.method ?? 'GET',
         headers: Object.fromEntries(headers),
         agent,
-        signal,
       },
       (incoming) => {
+        incomingResponse = incoming;
+        incoming.once('close', () => signal?.removeEventListener('abort', onAbort));
         const responseHeaders = new Headers();
         for (const [name, value] of Object.entries(incoming.headers))
           for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
@@ -56,7 +64,11 @@ export const keepAliveFetch: typeof fetch = async (input, init = {}) => {
         );
       },
     );
-    outgoing.on('error', reject);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    outgoing.on('error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
     outgoing.end(body);
   });
 };

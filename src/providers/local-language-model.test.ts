@@ -4,11 +4,6 @@ import { stories } from '../../test/models.js';
 import { languageModelConformance } from './language-model.case.js';
 import { resolveModel } from './resolve-model.js';
 
-const ignoresAbort =
-  'LocalLanguageModel never reads options.abortSignal: an aborted call still generates every token';
-
-languageModelConformance(
-  'local engine (stories260K)',
-  async () => ({ model: (await resolveModel(`local:${stories.gguf}`)).model }),
-  { knownDefects: { 'abort-before-call': ignoresAbort, 'abort-while-streaming': ignoresAbort } },
-);
+languageModelConformance('local engine (stories260K)', async () => ({
+  model: (await resolveModel(`local:${stories.gguf}`)).model,
+}));

@@ -8,21 +8,11 @@ import { resolveModel } from '../providers/index.js';
 import { listen } from './listen.js';
 import { openAiRoutes } from './openai-routes.js';
 
-languageModelConformance(
-  'openai-compatible provider over HTTP (stories260K)',
-  async () => {
-    const local = await resolveModel(`local:${stories.gguf}`);
-    const server = await listen(openAiRoutes({ stories260K: local.model }));
-    const { model } = await resolveModel(`openai-compatible:${server.url}/v1#stories260K`, {
-      environment: {},
-    });
-    return { model, close: () => server.close() };
-  },
-  {
-    knownDefects: {
-      // with Node's own fetch the same provider rejects with an AbortError
-      'abort-while-streaming':
-        'keepAliveFetch ends an aborted response body with Error("aborted", ECONNRESET), so the stream fails with AI_APICallError instead of an AbortError',
-    },
-  },
-);
+languageModelConformance('openai-compatible provider over HTTP (stories260K)', async () => {
+  const local = await resolveModel(`local:${stories.gguf}`);
+  const server = await listen(openAiRoutes({ stories260K: local.model }));
+  const { model } = await resolveModel(`openai-compatible:${server.url}/v1#stories260K`, {
+    environment: {},
+  });
+  return { model, close: () => server.close() };
+});
