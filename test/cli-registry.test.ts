@@ -59,6 +59,9 @@ describe('promptune registry', () => {
     expect(diff).toContain('+ "You route customer support tickets. Answer with one lowercase word."');
 
     expect(registry(cwd, 'rollback', 'support-tickets', 'production', '--admin').status).toBe(0);
+    // a label set where it already is: nothing to guard, nothing logged
+    const unchanged = registry(cwd, 'label', 'support-tickets', 'production', '1');
+    expect([unchanged.status, unchanged.stdout]).toEqual([0, expect.stringMatching(/unchanged\n$/)]);
     const shown = JSON.parse(registry(cwd, 'show', 'support-tickets@production', '--json').stdout);
     expect(shown.version.number).toBe(1);
     expect(shown.history.map((event: { reason: string }) => event.reason)).toEqual([

@@ -20,9 +20,15 @@ export interface AccessKey {
 
 const hashOf = (key: string) => createHash('sha256').update(key).digest();
 
+/** Runs one write in a transaction of the registry's (retried while the database is busy). */
+export type RegistryWrite = <T>(work: (transaction: Kysely<RegistryDatabase>) => Promise<T>) => Promise<T>;
+
 /** The access keys in one registry database. */
 export class AccessKeys {
-  constructor(private readonly database: Kysely<RegistryDatabase>) {}
+  constructor(
+    private readonly database: Kysely<RegistryDatabase>,
+    private readonly write: RegistryWrite,
+  ) {}
 
   /** Creates a key and returns it; this is the only time the whole key exists anywhere. */
   async create(input: {
@@ -38,18 +44,20 @@ export class AccessKeys {
       });
     const id = randomBytes(6).toString('hex');
     const key = `pt_${id}_${randomBytes(32).toString('base64url')}`;
-    await this.database
-      .insertInto('access_keys')
-      .values({
-        id,
-        name: input.name,
-        hash: hashOf(key).toString('hex'),
-        scopes: input.scopes.join(','),
-        rate_per_minute: input.ratePerMinute ?? null,
-        created_at: new Date().toISOString(),
-        revoked_at: null,
-      })
-      .execute();
+    await this.write((transaction) =>
+      transaction
+        .insertInto('access_keys')
+        .values({
+          id,
+          name: input.name,
+          hash: hashOf(key).toString('hex'),
+          scopes: input.scopes.join(','),
+          rate_per_minute: input.ratePerMinute ?? null,
+          created_at: new Date().toISOString(),
+          revoked_at: null,
+        })
+        .execute(),
+    );
     return {
       key,
       id,
@@ -86,11 +94,13 @@ export class AccessKeys {
 
   /** Revokes a key by id; later requests with it are refused. */
   async revoke(id: string): Promise<void> {
-    const [result] = await this.database
-      .updateTable('access_keys')
-      .set({ revoked_at: new Date().toISOString() })
-      .where('id', '=', id)
-      .execute();
+    const [result] = await this.write((transaction) =>
+      transaction
+        .updateTable('access_keys')
+        .set({ revoked_at: new Date().toISOString() })
+        .where('id', '=', id)
+        .execute(),
+    );
     if (Number(result.numUpdatedRows) === 0)
       throw new NotFoundError(`there is no key ${id}`, {
         code: 'KEY_NOT_FOUND',

@@ -1,16 +1,22 @@
-// Export and import of one task's registry content as a self-contained JSON bundle: the spec, every
-// version with its lineage, the labels, and the datasets with their bytes (base64). Ids are content
-// hashes, so importing into another registry reproduces the same versions.
-import { PermissionError, ValidationError } from '../errors/index.js';
+// Export and import of one task's registry content as a self-contained JSON bundle: the task's latest
+// spec and every spec its versions serve with, every version with its lineage, the labels, and the
+// datasets and blobs with their bytes (base64). Ids are content hashes, so importing into another
+// registry reproduces the same versions. The format's shape is bundle-schema.ts's, its checks bundle-checks.ts's.
+import { ValidationError, PermissionError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
-import { contentHash } from './canonical.js';
-import { protectedByDefault, type Actor, type PromptVersion, type Registry } from './registry.js';
+import { checkBundle, type CheckedBundle } from './bundle-checks.js';
+import { bundleFormatVersion, parseBundle } from './bundle-schema.js';
+import { protectedByDefault, type Actor, type PromptVersion } from './records.js';
+import type { Registry } from './registry.js';
 
-/** The exported form of a task. */
+/** The exported form of a task (format version 2). */
 export interface RegistryBundle {
   format: 'promptune-registry';
-  version: 1;
+  version: typeof bundleFormatVersion;
+  /** The task's latest spec. */
   task: TaskSpec;
+  /** The specs the versions serve with, by id (a version's `specId`). */
+  specs: Record<string, TaskSpec>;
   versions: PromptVersion[];
   labels: { label: string; version: string; protected: boolean }[];
   datasets: { split: string; name: string; rows: number; bytes: string }[];
@@ -21,6 +27,8 @@ export interface RegistryBundle {
 export async function exportTask(registry: Registry, task: string): Promise<RegistryBundle> {
   const versions = await registry.listVersions(task);
   const datasets = await registry.listDatasets(task);
+  const specs: Record<string, TaskSpec> = {};
+  for (const id of new Set(versions.map((version) => version.specId))) specs[id] = await registry.getSpec(id);
   // soft versions point at their adapter tensor by blob hash
   const blobIds = versions.flatMap((version) =>
     typeof version.content.adapterBlob === 'string' ? [version.content.adapterBlob] : [],
@@ -29,8 +37,9 @@ export async function exportTask(registry: Registry, task: string): Promise<Regi
   for (const id of blobIds) blobs[id] = Buffer.from(await registry.getBlob(id)).toString('base64');
   return {
     format: 'promptune-registry',
-    version: 1,
+    version: bundleFormatVersion,
     task: await registry.getTask(task),
+    specs,
     versions,
     labels: (await registry.listLabels(task)).map(({ label, version, protected: isProtected }) => ({
       label,
@@ -50,83 +59,80 @@ export async function exportTask(registry: Registry, task: string): Promise<Regi
 }
 
 /**
- * Loads a bundle in one transaction: versions keep their ids; labels are set (and logged) as moves by
- * `actor`. A bundle with a tampered version or protected labels the actor may not set is refused before
- * any write; one that fails later writes nothing.
+ * Loads a bundle (of format version 1 or 2; `where` names it in errors) in one transaction, checking
+ * everything a push would first: versions keep their ids and specs; labels are set (and logged) as moves
+ * by `actor`, who needs the admin scope only to set or move a protected label. A refused bundle leaves
+ * the registry exactly as it was.
  */
 export async function importBundle(
   registry: Registry,
-  bundle: RegistryBundle,
+  bundle: unknown,
   actor: Actor,
-): Promise<{ created: number; existing: number }> {
-  if (bundle?.format !== 'promptune-registry' || bundle.version !== 1) {
-    throw new ValidationError('not a promptune registry export (format promptune-registry, version 1)', {
-      code: 'REGISTRY_BAD_BUNDLE',
-      hint: 'Import a file written by promptune registry export.',
-    });
-  }
-  // check everything that can fail before writing anything, so a refused import leaves no trace
-  for (const version of bundle.versions) {
-    if (
-      contentHash({ task: bundle.task.name, kind: version.kind, content: version.content }) !== version.id
-    ) {
-      throw new ValidationError(
-        `version ${version.number} of the bundle hashes to another id than ${version.id}`,
-        { code: 'REGISTRY_BAD_BUNDLE', hint: 'The bundle was edited or corrupted; export it again.' },
-      );
-    }
-  }
-  if (
-    bundle.labels.some((label) => label.protected || protectedByDefault.has(label.label)) &&
-    !actor.scopes.includes('admin')
-  ) {
-    throw new PermissionError('the bundle sets protected labels, which needs the admin scope', {
-      code: 'REGISTRY_PROTECTED_LABEL',
-      hint: 'Import with an admin key (or --admin on the command line).',
-    });
-  }
-  // one transaction: a bundle that fails half-way (a label naming a version it lacks, a lost
-  // connection) leaves the registry as it was
+  options: { where?: string } = {},
+): Promise<{ task: string; created: number; existing: number }> {
+  const where = options.where ?? 'bundle';
+  const checked = checkBundle(parseBundle(bundle, where), where);
   const created = await registry.transaction(async (target) => {
-    await target.putTask(bundle.task);
-    for (const bytes of Object.values(bundle.blobs)) await target.putBlob(Buffer.from(bytes, 'base64'));
+    // inside the transaction, so the registry cannot change between these checks and the writes
+    await checkAgainstTarget(target, checked, actor, where);
+    await target.putTask(checked.task);
+    for (const spec of checked.specs.values()) await target.storeSpec(spec);
+    for (const bytes of checked.blobs.values()) await target.putBlob(bytes);
     let created = 0;
-    for (const version of [...bundle.versions].sort((a, b) => a.number - b.number)) {
-      const result = await target.pushVersion({
-        task: bundle.task.name,
-        kind: version.kind,
-        content: version.content,
-        parent: version.parent ?? undefined,
-        run: version.run ?? undefined,
-        message: version.message,
-        actor,
-      });
-      if (result.version.id !== version.id) {
-        throw new ValidationError(
-          `version ${version.number} of the bundle hashes to ${result.version.id}, not ${version.id}`,
-          { code: 'REGISTRY_BAD_BUNDLE', hint: 'The bundle was edited or corrupted; export it again.' },
-        );
-      }
-      if (result.created) created++;
-    }
-    for (const label of bundle.labels)
+    for (const version of checked.versions)
+      if ((await target.restoreVersion({ ...version, actor })).created) created++;
+    for (const label of checked.labels)
       await target.setLabel({
-        task: bundle.task.name,
+        task: checked.task.name,
         label: label.label,
         reference: label.version,
         actor,
         reason: 'import',
         protect: label.protected,
       });
-    for (const dataset of bundle.datasets)
-      await target.putDataset({
-        task: bundle.task.name,
-        split: dataset.split,
-        name: dataset.name,
-        rows: dataset.rows,
-        bytes: Buffer.from(dataset.bytes, 'base64'),
-      });
+    for (const dataset of checked.datasets) await target.putDataset({ task: checked.task.name, ...dataset });
     return created;
   });
-  return { created, existing: bundle.versions.length - created };
+  return { task: checked.task.name, created, existing: checked.versions.length - created };
+}
+
+/**
+ * What the target must hold or allow: every label names a version of the bundle or of the target, every
+ * soft version's adapter blob is in one of them, and the actor may set each protected label the bundle
+ * would set or move.
+ */
+async function checkAgainstTarget(target: Registry, bundle: CheckedBundle, actor: Actor, where: string) {
+  const task = bundle.task.name;
+  const present = new Set((await target.listVersions(task)).map((version) => version.id));
+  const bundled = new Set(bundle.versions.map((version) => version.id));
+  for (const version of bundle.versions) {
+    const blob = String(version.content.adapterBlob);
+    if (version.kind === 'soft' && !bundle.blobs.has(blob) && !(await target.hasBlob(blob)))
+      throw new ValidationError(
+        `${where}: soft version ${version.id.slice(0, 12)} needs blob ${blob}, which it lacks`,
+        {
+          code: 'REGISTRY_BAD_BUNDLE',
+          hint: 'The bundle was edited or corrupted; export it again.',
+        },
+      );
+  }
+  const current = new Map((await target.listLabels(task)).map((label) => [label.label, label]));
+  for (const label of bundle.labels) {
+    if (!bundled.has(label.version) && !present.has(label.version))
+      throw new ValidationError(
+        `${where}: label ${label.label} names version ${label.version.slice(0, 12)}, which is neither in the bundle nor in the registry`,
+        { code: 'REGISTRY_BAD_BUNDLE', hint: 'The bundle was edited or corrupted; export it again.' },
+      );
+    const existing = current.get(label.label);
+    const unchanged = existing?.version === label.version && existing.protected === label.protected;
+    const guarded = existing ? existing.protected : protectedByDefault.has(label.label);
+    if (!unchanged && (label.protected || guarded) && !actor.scopes.includes('admin'))
+      throw new PermissionError(
+        `${where} sets the protected label ${task}@${label.label}, which needs the admin scope`,
+        {
+          code: 'REGISTRY_PROTECTED_LABEL',
+          hint: 'Import with an admin key (or --admin on the command line).',
+        },
+      );
+  }
 }

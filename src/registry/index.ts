@@ -1,8 +1,18 @@
 // Public surface of the prompt registry.
-export { Registry, protectedByDefault, type Actor, type LabelEvent, type PromptVersion } from './registry.js';
+export {
+  Registry,
+  protectedByDefault,
+  type Actor,
+  type LabelEvent,
+  type LabelMove,
+  type PromptVersion,
+  type RestoredVersion,
+} from './registry.js';
+export { contentHash } from './canonical.js';
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
-export type { RegistryLocation } from './open-registry.js';
+export type { RegistryLocation, RegistryOptions } from './open-registry.js';
+export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized } from './register-task.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
 export { RequestLog, type LoggedRequest } from './request-log.js';

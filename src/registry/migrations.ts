@@ -1,6 +1,8 @@
 // Registry migrations, run by Kysely's Migrator on SQLite and Postgres alike. Column types are the
 // few both understand; the one difference (auto-increment ids, binary data) is switched on the dialect.
+// Migrations never open transactions of their own: the caller decides (and locks) how they run.
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { canonicalJson, contentHash } from './canonical.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -106,15 +108,62 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '003-version-specs': {
+      // each version serves with the task spec it was pushed with: specs are stored content-addressed
+      // and versions name theirs; existing versions get their task's current spec
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .createTable('task_specs')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('task', 'text', (column) => column.notNull().references('tasks.name'))
+          .addColumn('spec', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .execute();
+        await database.schema
+          .alterTable('versions')
+          .addColumn('spec_id', 'text', (column) => column.references('task_specs.id'))
+          .execute();
+        const tasks = await sql<{
+          name: string;
+          spec: string;
+          created_at: string;
+        }>`select name, spec, created_at from tasks`.execute(database);
+        for (const task of tasks.rows) {
+          const spec: unknown = JSON.parse(task.spec);
+          const id = contentHash(spec);
+          await sql`insert into task_specs (id, task, spec, created_at)
+            values (${id}, ${task.name}, ${canonicalJson(spec)}, ${task.created_at})`.execute(database);
+          await sql`update versions set spec_id = ${id} where task = ${task.name}`.execute(database);
+        }
+      },
+    },
   };
 }
 
-/** Brings the database to the latest schema; throws with the failing migration's error. */
-export async function migrateToLatest(database: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({
-    db: database,
-    provider: { getMigrations: async () => migrations(dialect) },
-  });
-  const { error } = await migrator.migrateToLatest();
+/** The migrations' names, in the order they run. */
+export const migrationNames = Object.keys(migrations('sqlite'));
+
+function migrator(database: Kysely<unknown>, dialect: Dialect): Migrator {
+  return new Migrator({ db: database, provider: { getMigrations: async () => migrations(dialect) } });
+}
+
+/**
+ * Brings the database to the latest schema (or only up to the migration named `upTo`, for tests of
+ * upgrades); throws with the failing migration's error.
+ */
+export async function migrateToLatest(
+  database: Kysely<unknown>,
+  dialect: Dialect,
+  upTo?: string,
+): Promise<void> {
+  const { error } = upTo
+    ? await migrator(database, dialect).migrateTo(upTo)
+    : await migrator(database, dialect).migrateToLatest();
   if (error) throw error;
+}
+
+/** True when some migration has not run yet (a read: it creates nothing, not even Kysely's tables). */
+export async function hasPendingMigrations(database: Kysely<unknown>, dialect: Dialect): Promise<boolean> {
+  const known = await migrator(database, dialect).getMigrations();
+  return known.some((migration) => migration.executedAt === undefined);
 }

@@ -1,17 +1,26 @@
 // Opens the registry database: a SQLite file (the embedded default) or Postgres when a connection
-// URL is given (DATABASE_URL for the CLI), and brings it to the latest schema.
+// URL is given (DATABASE_URL for the CLI), and brings it to the latest schema, safely when several
+// processes open a new registry at once. It does not run queries for the registry: registry.ts does.
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import { migrateToLatest, type Dialect } from './migrations.js';
+import { hasPendingMigrations, migrateToLatest, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
 
 /** Where the registry lives: a SQLite path, or a Postgres URL. */
 export interface RegistryLocation {
   path?: string;
   url?: string;
+}
+
+/** How the registry behaves under contention (defaults suit the CLI and the service). */
+export interface RegistryOptions {
+  /** Retries of writes that find the database busy (SQLite) or that must be re-run (Postgres). */
+  writeRetry?: Partial<WriteRetryPolicy>;
 }
 
 /** An open database with its dialect. */
@@ -20,25 +29,70 @@ export interface RegistryConnection {
   dialect: Dialect;
   /** The SQLite file's folder (soft-prompt blobs may live beside it), undefined for Postgres. */
   directory: string | undefined;
+  writeRetry: WriteRetryPolicy;
 }
 
+/**
+ * SQLite's own wait for a lock before it reports SQLITE_BUSY. better-sqlite3 waits synchronously,
+ * freezing the event loop meanwhile, so it is short; retryWhileBusy waits longer, asynchronously.
+ */
+const sqliteBusyTimeoutMs = 25;
+
 /** Opens and migrates the registry at `location`. */
-export async function openRegistryDatabase(location: RegistryLocation): Promise<RegistryConnection> {
+export async function openRegistryDatabase(
+  location: RegistryLocation,
+  options: RegistryOptions = {},
+): Promise<RegistryConnection> {
+  const writeRetry = { ...defaultWriteRetryPolicy, ...options.writeRetry };
   if (location.url) {
     const database = new Kysely<RegistryDatabase>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) }),
     });
-    await migrateToLatest(database as Kysely<unknown>, 'postgres');
-    return { database, dialect: 'postgres', directory: undefined };
+    try {
+      // Kysely's migrator holds a Postgres advisory lock while it migrates; creating its own tables
+      // before that lock may race, which it detects and tolerates
+      await retryWhileBusy(() => migrateToLatest(database as Kysely<unknown>, 'postgres'), writeRetry);
+    } catch (error) {
+      await database.destroy();
+      throw error;
+    }
+    return { database, dialect: 'postgres', directory: undefined, writeRetry };
   }
   const path = location.path ?? '.promptune/registry.sqlite';
   mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
-  // WAL: committed writes survive a crash and readers do not block the writer
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  const database = new Kysely<RegistryDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrateToLatest(database as Kysely<unknown>, 'sqlite');
-  return { database, dialect: 'sqlite', directory: dirname(path) };
+  const sqlite = new Database(path, { timeout: sqliteBusyTimeoutMs });
+  const database = new Kysely<RegistryDatabase>({
+    dialect: new ImmediateSqliteDialect({ database: sqlite }),
+  });
+  try {
+    // WAL: committed writes survive a crash and readers do not block the writer (switching a new
+    // file to WAL takes a lock another opener may hold)
+    await retryWhileBusy(async () => sqlite.pragma('journal_mode = WAL'), writeRetry);
+    sqlite.pragma('foreign_keys = ON');
+    if (await hasPendingMigrations(database as Kysely<unknown>, 'sqlite'))
+      await retryWhileBusy(() => migrateExclusively(sqlite, database), writeRetry);
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  return { database, dialect: 'sqlite', directory: dirname(path), writeRetry };
+}
+
+/**
+ * Migrates a SQLite registry holding its write lock throughout: Kysely's migrator takes no lock on
+ * SQLite, so two processes opening a new file at once would both create its tables. The migrator's
+ * statements run on the same single connection, so they all belong to this transaction.
+ */
+async function migrateExclusively(
+  sqlite: Database.Database,
+  database: Kysely<RegistryDatabase>,
+): Promise<void> {
+  sqlite.exec('begin immediate');
+  try {
+    await migrateToLatest(database as Kysely<unknown>, 'sqlite');
+    sqlite.exec('commit');
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec('rollback');
+    throw error;
+  }
 }

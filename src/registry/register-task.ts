@@ -45,6 +45,7 @@ export async function pushOptimized(
     task: task.spec.name,
     kind: 'hard',
     content: hardVersionContent(task.spec),
+    spec: task.spec,
     run: { kind: 'manual', datasets },
     message: 'seed prompt of an optimization run',
     actor,
@@ -54,6 +55,7 @@ export async function pushOptimized(
     task: task.spec.name,
     kind: 'hard',
     content: hardVersionContent({ ...task.spec, prompt: artifact.prompt, generation: artifact.generation }),
+    spec: task.spec,
     parent: seed.id,
     run: {
       kind: 'optimize',

@@ -155,13 +155,15 @@ export function registryConformance(
         ),
       );
       expect(new Set(versions.map(({ version }) => version.number))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
-      await Promise.all(
+      const moves = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           registry.setLabel({ task: 'qa', label: 'staging', reference: String((i % 6) + 1), actor: runner }),
         ),
       );
+      // a move to where the label already is writes nothing, so the history holds exactly the real moves
       const history = await registry.labelHistory('qa', 'staging');
-      expect(history).toHaveLength(30);
+      expect(history).toHaveLength(moves.filter((move) => move.moved).length);
+      expect(history.length).toBeGreaterThan(1);
       expect(history[0].from).toBeNull();
       for (let i = 1; i < history.length; i++) expect(history[i].from).toBe(history[i - 1].to);
       expect((await registry.resolveVersion('qa', 'staging')).id).toBe(history.at(-1)!.to);
@@ -209,7 +211,11 @@ export function registryConformance(
       });
       const bundle = JSON.parse(JSON.stringify(await exportTask(registry, 'qa')));
       const target = await open();
-      expect(await importBundle(target.registry, bundle, admin)).toEqual({ created: 2, existing: 0 });
+      expect(await importBundle(target.registry, bundle, admin)).toEqual({
+        task: 'qa',
+        created: 2,
+        existing: 0,
+      });
       expect((await target.registry.listVersions('qa')).map((version) => version.id)).toEqual([
         hard.id,
         soft.id,
@@ -217,15 +223,18 @@ export function registryConformance(
       expect((await target.registry.resolveVersion('qa', 'production')).id).toBe(soft.id);
       expect(Array.from(await target.registry.getBlob(adapterBlob))).toEqual([1, 2, 3, 4]);
       expect((await target.registry.listDatasets('qa')).map((row) => row.id)).toEqual([dataset]);
-      expect(await importBundle(target.registry, bundle, admin)).toEqual({ created: 0, existing: 2 });
+      expect(await importBundle(target.registry, bundle, admin)).toEqual({
+        task: 'qa',
+        created: 0,
+        existing: 2,
+      });
       bundle.versions[0].content.template = 'tampered';
       expect(await code(importBundle(target.registry, bundle, admin))).toBe('REGISTRY_BAD_BUNDLE');
-      // a bundle that fails half-way (after its task, blobs and versions, a label names a version it
-      // lacks) writes nothing at all
+      // a bundle whose label names a version neither it nor the registry holds writes nothing at all
       const broken = JSON.parse(JSON.stringify(await exportTask(registry, 'qa')));
-      broken.labels.push({ label: 'staging', version: 'f00d', protected: false });
+      broken.labels.push({ label: 'staging', version: 'f00d'.repeat(16), protected: false });
       const copy = await open();
-      expect(await code(importBundle(copy.registry, broken, admin))).toBe('REGISTRY_NO_VERSION');
+      expect(await code(importBundle(copy.registry, broken, admin))).toBe('REGISTRY_BAD_BUNDLE');
       expect(await copy.registry.listTasks()).toEqual([]);
       expect(await copy.registry.listVersions('qa')).toEqual([]);
       expect(await code(copy.registry.getBlob(adapterBlob))).toBe('REGISTRY_NO_BLOB');

@@ -1,65 +1,44 @@
-// The versioned prompt library: tasks, immutable content-addressed prompt versions (hard or soft)
-// with lineage, movable labels with an audit log, and versioned datasets. One implementation over
-// Kysely serves SQLite and Postgres; every write is one transaction.
+// The versioned prompt library: tasks with every spec they were pushed with, immutable
+// content-addressed prompt versions (hard or soft) with lineage, each serving with the spec it was
+// pushed with, movable labels with an audit log, and versioned datasets. One implementation over
+// Kysely serves SQLite and Postgres; every write is one transaction, retried while the database is busy.
 import { AccessKeys } from './access-keys.js';
 import { RequestLog } from './request-log.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { canonicalJson, contentHash } from './canonical.js';
-import { openRegistryDatabase, type RegistryConnection, type RegistryLocation } from './open-registry.js';
+import { moveLabel, toLabelEvent } from './labels.js';
+import {
+  openRegistryDatabase,
+  type RegistryConnection,
+  type RegistryLocation,
+  type RegistryOptions,
+} from './open-registry.js';
+import {
+  checkLabelName,
+  legacyVersionId,
+  toVersion,
+  versionId,
+  type Actor,
+  type LabelEvent,
+  type LabelMove,
+  type PromptVersion,
+} from './records.js';
 import type { RegistryDatabase } from './schema.js';
+import { storeVersion, type RestoredVersion } from './version-rows.js';
+import { writeTransaction } from './write-transaction.js';
 
-/** A stored prompt version. */
-export interface PromptVersion {
-  id: string;
-  task: string;
-  number: number;
-  kind: 'hard' | 'soft';
-  content: Record<string, unknown>;
-  parent: string | null;
-  run: Record<string, unknown> | null;
-  message: string;
-  actor: string;
-  createdAt: string;
-}
-
-/** One move of a label. */
-export interface LabelEvent {
-  id: number;
-  label: string;
-  from: string | null;
-  to: string;
-  actor: string;
-  reason: string;
-  at: string;
-}
-
-/** Who is acting, and with which scopes (read, run, admin). */
-export interface Actor {
-  name: string;
-  scopes: string[];
-}
-
-/** Labels that are protected when first set (moving them needs admin). */
-export const protectedByDefault = new Set(['production']);
+export {
+  protectedByDefault,
+  type Actor,
+  type LabelEvent,
+  type LabelMove,
+  type PromptVersion,
+} from './records.js';
+export type { RestoredVersion } from './version-rows.js';
 
 const now = () => new Date().toISOString();
-
-function toVersion(row: RegistryDatabase['versions']): PromptVersion {
-  return {
-    id: row.id,
-    task: row.task,
-    number: row.number,
-    kind: row.kind,
-    content: JSON.parse(row.content),
-    parent: row.parent,
-    run: row.run ? JSON.parse(row.run) : null,
-    message: row.message,
-    actor: row.actor,
-    createdAt: row.created_at,
-  };
-}
 
 /** The registry over one database (or over one transaction of it, inside `transaction`). */
 export class Registry {
@@ -69,8 +48,8 @@ export class Registry {
   ) {}
 
   /** Opens (and migrates) the registry at a SQLite path or Postgres URL. */
-  static async open(location: RegistryLocation): Promise<Registry> {
-    return new Registry(await openRegistryDatabase(location));
+  static async open(location: RegistryLocation, options?: RegistryOptions): Promise<Registry> {
+    return new Registry(await openRegistryDatabase(location, options));
   }
 
   get dialect() {
@@ -83,48 +62,61 @@ export class Registry {
    */
   async transaction<T>(work: (registry: Registry) => Promise<T>): Promise<T> {
     if (this.database.isTransaction) return work(this);
-    return this.database
-      .transaction()
-      .execute((transaction) => work(new Registry(this.connection, transaction)));
+    // busy or raced, the transaction runs again from the start: `work` must be safe to repeat
+    return this.write((transaction) => work(new Registry(this.connection, transaction)));
   }
 
-  /** Runs one write in a transaction of its own, or in the one this registry is bound to. */
+  /** Runs one write in a transaction of its own (retried while busy), or in the one this registry is bound to. */
   private write<T>(work: (transaction: Kysely<RegistryDatabase>) => Promise<T>): Promise<T> {
-    if (this.database.isTransaction) return work(this.database);
-    return this.database.transaction().execute(work);
+    return writeTransaction(this.database, work, this.connection.writeRetry);
   }
 
   /** The service's API keys (hashed at rest). */
   get keys(): AccessKeys {
-    return new AccessKeys(this.database);
+    return new AccessKeys(this.database, (work) => this.write(work));
   }
 
   /** Sampled requests the service served. */
   get requestLog(): RequestLog {
-    return new RequestLog(this.database);
+    return new RequestLog(this.database, (work) => this.write(work));
   }
 
   async close(): Promise<void> {
     await this.database.destroy();
   }
 
-  /** Adds a task or updates its spec. */
-  async putTask(spec: TaskSpec): Promise<void> {
-    const row = {
-      name: spec.name,
-      description: spec.description,
-      spec: canonicalJson(spec),
-      created_at: now(),
-    };
-    await this.database
-      .insertInto('tasks')
-      .values(row)
-      .onConflict((conflict) =>
-        conflict.column('name').doUpdateSet({ description: row.description, spec: row.spec }),
-      )
-      .execute();
+  /**
+   * Adds a task or makes `spec` its latest spec (what getTask returns, and what a push without a spec
+   * serves with), keeping every spec it had; returns the spec's id. Versions already pushed keep the
+   * spec they were pushed with, so this changes nothing any label serves.
+   */
+  async putTask(spec: TaskSpec): Promise<string> {
+    const text = canonicalJson(spec);
+    const description = spec.description ?? '';
+    return this.write(async (transaction) => {
+      await transaction
+        .insertInto('tasks')
+        .values({ name: spec.name, description, spec: text, created_at: now() })
+        .onConflict((conflict) => conflict.column('name').doUpdateSet({ description, spec: text }))
+        .execute();
+      return new Registry(this.connection, transaction).storeSpec(spec);
+    });
   }
 
+  /** Stores a spec of an existing task that versions may serve with, without making it the latest; returns its id. */
+  async storeSpec(spec: TaskSpec): Promise<string> {
+    const id = contentHash(spec);
+    await this.write((transaction) =>
+      transaction
+        .insertInto('task_specs')
+        .values({ id, task: spec.name, spec: canonicalJson(spec), created_at: now() })
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .execute(),
+    );
+    return id;
+  }
+
+  /** The task's latest pushed spec. */
   async getTask(name: string): Promise<TaskSpec> {
     const row = await this.database
       .selectFrom('tasks')
@@ -135,6 +127,21 @@ export class Registry {
       throw new NotFoundError(`task ${name} is not in the registry`, {
         code: 'REGISTRY_NO_TASK',
         hint: 'Push it first: promptune registry push --task <spec>.',
+      });
+    return JSON.parse(row.spec) as TaskSpec;
+  }
+
+  /** A spec by id (a version's `specId`): the task spec that version serves with. */
+  async getSpec(id: string): Promise<TaskSpec> {
+    const row = await this.database
+      .selectFrom('task_specs')
+      .select('spec')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row)
+      throw new NotFoundError(`task spec ${id} is not in the registry`, {
+        code: 'REGISTRY_NO_SPEC',
+        hint: 'The registry is incomplete; import the export that holds it.',
       });
     return JSON.parse(row.spec) as TaskSpec;
   }
@@ -162,57 +169,74 @@ export class Registry {
   }
 
   /**
-   * Stores a prompt version. Content-addressed: pushing identical content again returns the existing
-   * version (`created: false`).
+   * Stores a prompt version that serves with `spec` (which becomes the task's latest spec), or without
+   * `spec` with the task's latest spec. Content-addressed over task, kind, content and spec: pushing the
+   * same prompt with the same spec again returns the existing version (`created: false`); the same
+   * prompt with a changed spec is a new version.
    */
   async pushVersion(input: {
     task: string;
     kind: 'hard' | 'soft';
     content: Record<string, unknown>;
+    spec?: TaskSpec;
     parent?: string;
     run?: Record<string, unknown>;
     message?: string;
     actor: Actor;
   }): Promise<{ version: PromptVersion; created: boolean }> {
-    await this.getTask(input.task);
-    const id = contentHash({ task: input.task, kind: input.kind, content: input.content });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.write(async (transaction) => {
-          const existing = await transaction
-            .selectFrom('versions')
-            .selectAll()
-            .where('id', '=', id)
-            .executeTakeFirst();
-          if (existing) return { version: toVersion(existing), created: false };
-          const { last } = await transaction
-            .selectFrom('versions')
-            .select((expression) => expression.fn.max('number').as('last'))
-            .where('task', '=', input.task)
-            .executeTakeFirstOrThrow();
-          const row = {
-            id,
-            task: input.task,
-            number: Number(last ?? 0) + 1,
-            kind: input.kind,
-            content: canonicalJson(input.content),
-            parent: input.parent ?? null,
-            run: input.run ? canonicalJson(input.run) : null,
-            message: input.message ?? '',
-            actor: input.actor.name,
-            created_at: now(),
-          };
-          await transaction.insertInto('versions').values(row).execute();
-          return { version: toVersion(row), created: true };
-        });
-      } catch (error) {
-        // two pushes raced for the same version number: the loser tries again (not inside a larger
-        // transaction, which the failed statement has spoiled: that one fails as a whole)
-        const raced = /unique|duplicate/i.test(String((error as Error).message));
-        if (raced && attempt < 5 && !this.database.isTransaction) continue;
-        throw error;
-      }
-    }
+    if (input.spec && input.spec.name !== input.task)
+      throw new ValidationError(
+        `a version of ${input.task} cannot serve with the spec of ${input.spec.name}`,
+        {
+          code: 'REGISTRY_SPEC_MISMATCH',
+          hint: 'Push each task with its own spec.',
+        },
+      );
+    return this.write(async (transaction) => {
+      const target = new Registry(this.connection, transaction);
+      if (input.spec) await target.putTask(input.spec);
+      const specId = contentHash(await target.getTask(input.task));
+      const id = versionId(input.task, input.kind, input.content, specId);
+      const version = {
+        id,
+        task: input.task,
+        kind: input.kind,
+        content: input.content,
+        parent: input.parent ?? null,
+        run: input.run ?? null,
+        message: input.message ?? '',
+        specId,
+        actor: input.actor,
+      };
+      return storeVersion(
+        transaction,
+        this.dialect,
+        version,
+        legacyVersionId(input.task, input.kind, input.content),
+      );
+    });
+  }
+
+  /**
+   * Stores a version under the id it already has (an import's). The id must be the hash of what it
+   * holds (or, for a version older than specs in versions, of its task, kind and content); the spec it
+   * names must be stored. An existing version with that id is kept as it is (`created: false`).
+   */
+  async restoreVersion(
+    input: RestoredVersion & { actor: Actor },
+  ): Promise<{ version: PromptVersion; created: boolean }> {
+    if (
+      input.id !== versionId(input.task, input.kind, input.content, input.specId) &&
+      input.id !== legacyVersionId(input.task, input.kind, input.content)
+    )
+      throw new ValidationError(`version ${input.id} of ${input.task} hashes to another id`, {
+        code: 'REGISTRY_BAD_BUNDLE',
+        hint: 'The bundle was edited or corrupted; export it again.',
+      });
+    return this.write(async (transaction) => {
+      await new Registry(this.connection, transaction).getSpec(input.specId);
+      return storeVersion(transaction, this.dialect, input);
+    });
   }
 
   async listVersions(task: string): Promise<PromptVersion[]> {
@@ -279,7 +303,9 @@ export class Registry {
 
   /**
    * Points a label at a version, in one transaction that locks the label, so concurrent moves form one
-   * consistent chain in the audit log. Protected labels (production by default) need the admin scope.
+   * consistent chain in the audit log. Protected labels (production by default) need the admin scope, as
+   * does changing a label's protection. A label that already points there (with that protection) is left
+   * alone: nothing is written, and the result has `moved: false` and the event that put it there.
    */
   async setLabel(input: {
     task: string;
@@ -288,94 +314,19 @@ export class Registry {
     actor: Actor;
     reason?: string;
     protect?: boolean;
-  }): Promise<LabelEvent> {
-    if (
-      !/^[a-z0-9][a-z0-9._-]*$/.test(input.label) ||
-      /^\d+$/.test(input.label) ||
-      input.label === 'latest'
-    ) {
-      throw new ValidationError(`"${input.label}" cannot be a label`, {
-        code: 'REGISTRY_BAD_LABEL',
-        hint: 'Labels are lowercase words (not numbers, not "latest"), e.g. production, staging.',
-      });
-    }
+  }): Promise<LabelMove> {
+    checkLabelName(input.label);
     return this.write(async (transaction) => {
       const version = await this.resolveVersion(input.task, input.reference, transaction);
-      const current = await this.lockLabel(transaction, input.task, input.label);
-      const isProtected = current ? Boolean(current.protected) : protectedByDefault.has(input.label);
-      if ((isProtected || input.protect !== undefined) && !input.actor.scopes.includes('admin')) {
-        throw new PermissionError(
-          `moving the protected label ${input.task}@${input.label} needs the admin scope`,
-          {
-            code: 'REGISTRY_PROTECTED_LABEL',
-            hint: 'Use an admin key (or --admin on the command line).',
-          },
-        );
-      }
-      const event = {
-        task: input.task,
-        label: input.label,
-        from_version: current?.version ?? null,
-        to_version: version.id,
-        actor: input.actor.name,
-        reason: input.reason ?? '',
-        at: now(),
-      };
-      const { id } = await transaction
-        .insertInto('label_events')
-        .values(event)
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const protectedValue = input.protect === undefined ? (isProtected ? 1 : 0) : input.protect ? 1 : 0;
-      if (current)
-        await transaction
-          .updateTable('labels')
-          .set({ version: version.id, protected: protectedValue, updated_at: event.at })
-          .where('task', '=', input.task)
-          .where('label', '=', input.label)
-          .execute();
-      else
-        await transaction
-          .insertInto('labels')
-          .values({
-            task: input.task,
-            label: input.label,
-            version: version.id,
-            protected: protectedValue,
-            updated_at: event.at,
-          })
-          .execute();
-      return {
-        id: Number(id),
-        label: input.label,
-        from: event.from_version,
-        to: event.to_version,
-        actor: event.actor,
-        reason: event.reason,
-        at: event.at,
-      };
+      return moveLabel(transaction, this.dialect, { ...input, version: version.id });
     });
   }
 
-  /** The label's row, locked for this transaction (Postgres row lock; SQLite transactions are exclusive). */
-  private async lockLabel(transaction: Kysely<RegistryDatabase>, task: string, label: string) {
-    let query = transaction
-      .selectFrom('labels')
-      .selectAll()
-      .where('task', '=', task)
-      .where('label', '=', label);
-    if (this.dialect === 'postgres') {
-      // serialize first-time creation too: an advisory lock keyed by the label
-      await sql`select pg_advisory_xact_lock(hashtext(${`${task}@${label}`}))`.execute(transaction);
-      query = query.forUpdate();
-    }
-    return query.executeTakeFirst();
-  }
-
   /** Moves a label back to where its last move came from. */
-  async rollback(input: { task: string; label: string; actor: Actor }): Promise<LabelEvent> {
+  async rollback(input: { task: string; label: string; actor: Actor }): Promise<LabelMove> {
     const history = await this.labelHistory(input.task, input.label);
-    const last = history.at(-1);
+    // the last move of its version (a change of protection alone moved nothing)
+    const last = [...history].reverse().find((event) => event.from !== event.to);
     if (!last?.from) {
       throw new ValidationError(`${input.task}@${input.label} has no earlier version to roll back to`, {
         code: 'REGISTRY_NO_ROLLBACK',
@@ -399,26 +350,30 @@ export class Registry {
       .where('label', '=', label)
       .orderBy('id')
       .execute();
-    return rows.map((row) => ({
-      id: Number(row.id),
-      label: row.label,
-      from: row.from_version,
-      to: row.to_version,
-      actor: row.actor,
-      reason: row.reason,
-      at: row.at,
-    }));
+    return rows.map(toLabelEvent);
   }
 
   /** Stores bytes once by their sha256 and returns it. */
   async putBlob(bytes: Uint8Array): Promise<string> {
     const sha256 = contentHash(bytes);
-    await this.database
-      .insertInto('blobs')
-      .values({ sha256, bytes: Buffer.from(bytes), size: bytes.length })
-      .onConflict((conflict) => conflict.column('sha256').doNothing())
-      .execute();
+    await this.write((transaction) =>
+      transaction
+        .insertInto('blobs')
+        .values({ sha256, bytes: Buffer.from(bytes), size: bytes.length })
+        .onConflict((conflict) => conflict.column('sha256').doNothing())
+        .execute(),
+    );
     return sha256;
+  }
+
+  /** True when the registry holds a blob with this sha256. */
+  async hasBlob(sha256: string): Promise<boolean> {
+    const row = await this.database
+      .selectFrom('blobs')
+      .select('sha256')
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async getBlob(sha256: string): Promise<Uint8Array> {
@@ -443,21 +398,24 @@ export class Registry {
     bytes: Uint8Array;
     rows: number;
   }): Promise<string> {
-    const blob = await this.putBlob(input.bytes);
+    const blob = contentHash(input.bytes);
     const id = contentHash({ task: input.task, split: input.split, blob });
-    await this.database
-      .insertInto('datasets')
-      .values({
-        id,
-        task: input.task,
-        split: input.split,
-        name: input.name,
-        rows: input.rows,
-        blob,
-        created_at: now(),
-      })
-      .onConflict((conflict) => conflict.column('id').doNothing())
-      .execute();
+    await this.write(async (transaction) => {
+      await new Registry(this.connection, transaction).putBlob(input.bytes);
+      await transaction
+        .insertInto('datasets')
+        .values({
+          id,
+          task: input.task,
+          split: input.split,
+          name: input.name,
+          rows: input.rows,
+          blob,
+          created_at: now(),
+        })
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .execute();
+    });
     return id;
   }
 

@@ -1,6 +1,7 @@
 // Sampled requests and responses the service served, kept in the registry for later review and for
 // building datasets from real traffic. Writes are single inserts (each one committed or absent).
 import type { Kysely } from 'kysely';
+import type { RegistryWrite } from './access-keys.js';
 import type { RegistryDatabase } from './schema.js';
 
 /** One logged request. */
@@ -17,21 +18,26 @@ export interface LoggedRequest {
 
 /** The request log in one registry database. */
 export class RequestLog {
-  constructor(private readonly database: Kysely<RegistryDatabase>) {}
+  constructor(
+    private readonly database: Kysely<RegistryDatabase>,
+    private readonly write: RegistryWrite,
+  ) {}
 
   async add(entry: Omit<LoggedRequest, 'id' | 'at'>): Promise<void> {
-    await this.database
-      .insertInto('request_logs')
-      .values({
-        task: entry.task,
-        version: entry.version,
-        key_id: entry.keyId,
-        request: JSON.stringify(entry.request),
-        response: entry.response,
-        latency_ms: Math.round(entry.latencyMs),
-        at: new Date().toISOString(),
-      })
-      .execute();
+    await this.write((transaction) =>
+      transaction
+        .insertInto('request_logs')
+        .values({
+          task: entry.task,
+          version: entry.version,
+          key_id: entry.keyId,
+          request: JSON.stringify(entry.request),
+          response: entry.response,
+          latency_ms: Math.round(entry.latencyMs),
+          at: new Date().toISOString(),
+        })
+        .execute(),
+    );
   }
 
   /** The newest `limit` entries of a task, newest first. */

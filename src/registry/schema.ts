@@ -5,12 +5,19 @@ import type { Generated } from 'kysely';
 export interface TaskTable {
   name: string;
   description: string;
-  spec: string; // the task spec (JSON)
+  spec: string; // the latest pushed task spec (canonical JSON)
+  created_at: string;
+}
+
+export interface TaskSpecTable {
+  id: string; // sha256 of the canonical spec: every spec a task was pushed with, stored once
+  task: string;
+  spec: string; // canonical JSON
   created_at: string;
 }
 
 export interface VersionTable {
-  id: string; // sha256 of the canonical content: the same prompt always gets the same id
+  id: string; // sha256 of the canonical task, kind, content and spec id: the same prompt always gets the same id
   task: string;
   number: number; // 1, 2, ... per task, for people
   kind: 'hard' | 'soft';
@@ -20,6 +27,7 @@ export interface VersionTable {
   message: string;
   actor: string;
   created_at: string;
+  spec_id: string; // the task spec it serves with (task_specs.id); the column allows null, no row has it
 }
 
 export interface LabelTable {
@@ -80,6 +88,7 @@ export interface RequestLogTable {
 
 export interface RegistryDatabase {
   tasks: TaskTable;
+  task_specs: TaskSpecTable;
   versions: VersionTable;
   labels: LabelTable;
   label_events: LabelEventTable;

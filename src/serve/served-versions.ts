@@ -1,8 +1,7 @@
 // Resolving a request's `model` to a registry version: `task` (its production label, else its latest
 // version), `task@label`, `task@<number>` or `task@<id prefix>`. Resolutions are cached for a second
-// so a label move made elsewhere (CLI, another replica) reaches the service within that time without a
-// query per request (a move through this service applies at once); versions are immutable, so their
-// content (and a soft prompt's adapter bytes) is cached by id.
+// (a label move made elsewhere reaches the service within that time; one made here applies at once);
+// versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
 import { taskSpec, type TaskSpec } from '../tasks/spec.js';
@@ -63,8 +62,9 @@ export class ServedVersions {
       if (name === task || name.startsWith(`${task}@`)) this.references.delete(name);
   }
 
+  /** A version with the task spec it was pushed with (not the task's latest: pushes do not change what a label serves). */
   private async load(version: PromptVersion): Promise<ServedVersion> {
-    const base = await this.registry.getTask(version.task);
+    const base = await this.registry.getSpec(version.specId);
     const content = version.content as Record<string, unknown>;
     if (version.kind === 'soft') {
       return {

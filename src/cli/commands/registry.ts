@@ -2,16 +2,17 @@
 // .promptune/registry.sqlite), or Postgres when DATABASE_URL is set. The CLI acts as the local operator
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { ValidationError } from '../../errors/index.js';
+import { z } from 'zod';
+import { ValidationError, readJsonFile } from '../../errors/index.js';
 import {
+  contentHash,
   diffVersions,
   exportTask,
   hardVersionContent,
   importBundle,
   registerTask,
-  type RegistryBundle,
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/load-task.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
@@ -66,6 +67,7 @@ const push = defineCommand({
             task: task.spec.name,
             kind: 'hard',
             content: hardVersionContent(task.spec),
+            spec: task.spec,
             run: {
               kind: 'manual',
               spec: relative(process.cwd(), task.path!),
@@ -138,9 +140,12 @@ const show = defineCommand({
       const history = (await registry.listLabels(task)).some((label) => label.label === ref)
         ? await registry.labelHistory(task, ref)
         : undefined;
+      const spec = await registry.getSpec(version.specId);
+      const latest = contentHash(await registry.getTask(task)) === version.specId;
       const text = [
         `${version.task}@${version.number}  ${version.id}`,
         `kind ${version.kind}, by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
+        `serves with task spec ${version.specId.slice(0, 12)}${latest ? " (the task's latest)" : ", not the task's latest"}`,
         version.message && `message: ${version.message}`,
         version.run && `lineage: ${JSON.stringify(version.run)}`,
         JSON.stringify(version.content, null, 2),
@@ -154,7 +159,7 @@ const show = defineCommand({
             ]
           : []),
       ].filter(Boolean);
-      print(args, { version, history }, text.join('\n') + '\n');
+      print(args, { version, spec, history }, text.join('\n') + '\n');
     }),
 });
 
@@ -203,7 +208,9 @@ const label = defineCommand({
       print(
         args,
         event,
-        `${args.task}@${args.label}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)}\n`,
+        event.moved
+          ? `${args.task}@${args.label}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)}\n`
+          : `${args.task}@${args.label}: already ${event.to.slice(0, 12)}, unchanged\n`,
       );
     }),
 });
@@ -251,24 +258,25 @@ const exportCommand = defineCommand({
 const importCommand = defineCommand({
   meta: { name: 'import', description: 'Load a bundle written by registry export' },
   args: { ...common, file: { type: 'positional', required: true, description: 'Bundle file' } },
-  run: ({ args }) =>
-    withRegistry(args, async (registry, actor) => {
-      let bundle: RegistryBundle;
-      try {
-        bundle = JSON.parse(readFileSync(args.file, 'utf8')) as RegistryBundle;
-      } catch (error) {
-        throw new ValidationError(`${args.file} is not a registry bundle: ${(error as Error).message}`, {
-          code: 'REGISTRY_BAD_BUNDLE',
-          hint: 'Import a file written by promptune registry export.',
-        });
-      }
-      const result = await importBundle(registry, bundle, actor);
+  run: ({ args }) => {
+    // read before the registry opens: a file that is not a bundle touches no registry
+    const where = `bundle ${args.file}`;
+    const bundle = readJsonFile(args.file, z.unknown(), {
+      where,
+      code: 'REGISTRY_BAD_BUNDLE',
+      hint: 'Import a file written by promptune registry export.',
+      notFoundCode: 'REGISTRY_NO_BUNDLE',
+      notFoundHint: 'Pass the path of a file written by promptune registry export.',
+    });
+    return withRegistry(args, async (registry, actor) => {
+      const result = await importBundle(registry, bundle, actor, { where });
       print(
         args,
         result,
-        `imported ${bundle.task.name}: ${result.created} new versions, ${result.existing} already present\n`,
+        `imported ${result.task}: ${result.created} new versions, ${result.existing} already present\n`,
       );
-    }),
+    });
+  },
 });
 
 export default defineCommand({

@@ -1,0 +1,142 @@
+// Everything about a bundle that can be checked without the target registry, with the checks a push
+// makes: task specs (taskFromObject), names, version ids against their content hashes, blobs against
+// their sha256 keys, and each dataset's row count against its bytes read as the task's examples. It
+// writes nothing; checks that need the target (labels, permissions) run in bundle.ts's transaction.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { PromptuneError, ValidationError } from '../errors/index.js';
+import { readExamples } from '../tasks/dataset.js';
+import { taskFromObject } from '../tasks/load-task.js';
+import type { TaskSpec } from '../tasks/spec.js';
+import type { BundleInput } from './bundle-schema.js';
+import { contentHash } from './canonical.js';
+import { checkLabelName, legacyVersionId, versionId } from './records.js';
+import type { RestoredVersion } from './version-rows.js';
+
+/** A bundle whose contents were checked, decoded and ready to write. */
+export interface CheckedBundle {
+  /** The task's latest spec, as the bundle holds it. */
+  task: TaskSpec;
+  /** Every spec a version serves with, by id. */
+  specs: Map<string, TaskSpec>;
+  /** In the order to import them (by their number in the bundle). */
+  versions: RestoredVersion[];
+  labels: { label: string; version: string; protected: boolean }[];
+  datasets: { split: string; name: string; rows: number; bytes: Uint8Array }[];
+  blobs: Map<string, Uint8Array>;
+}
+
+const hint = 'The bundle was edited or corrupted; export it again.';
+const refuse = (message: string, cause?: unknown) =>
+  new ValidationError(message, { code: 'REGISTRY_BAD_BUNDLE', hint, cause });
+
+/**
+ * Checks a bundle's contents against each other; throws the first problem (a task spec's own code, or
+ * REGISTRY_BAD_BUNDLE / REGISTRY_BAD_LABEL) naming `where` and the part at fault.
+ */
+export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
+  // specs are kept as the bundle holds them, so their ids (content hashes) stay those of the source
+  const parsed = taskFromObject(bundle.task, `${where}: task spec`).spec;
+  const task = bundle.task as TaskSpec;
+  const name = parsed.name;
+  const specs = new Map<string, TaskSpec>();
+  if (bundle.version === 1) specs.set(contentHash(task), task);
+  else
+    for (const [id, spec] of Object.entries(bundle.specs)) {
+      taskFromObject(spec, `${where}: spec ${id.slice(0, 12)}`);
+      if (contentHash(spec) !== id) throw refuse(`${where}: spec ${id.slice(0, 12)} hashes to another id`);
+      if (spec.name !== name)
+        throw refuse(`${where}: spec ${id.slice(0, 12)} is of task "${String(spec.name)}", not "${name}"`);
+      specs.set(id, spec as TaskSpec);
+    }
+
+  const versions: RestoredVersion[] = [];
+  const ids = new Set<string>();
+  for (const version of [...bundle.versions].sort((a, b) => a.number - b.number)) {
+    const at = `${where}: version ${version.number} (${version.id.slice(0, 12)})`;
+    if (version.task !== name) throw refuse(`${at} is of task "${version.task}", not "${name}"`);
+    if (ids.has(version.id)) throw refuse(`${at} appears twice`);
+    ids.add(version.id);
+    const specId = 'specId' in version ? version.specId : contentHash(task);
+    const spec = specs.get(specId);
+    if (!spec) throw refuse(`${at} serves with spec ${specId.slice(0, 12)}, which the bundle lacks`);
+    // format 1 ids hash task, kind and content; format 2 adds the spec, except for versions made before
+    const legacy = legacyVersionId(name, version.kind, version.content);
+    const current = versionId(name, version.kind, version.content, specId);
+    if (version.id !== legacy && (bundle.version === 1 || version.id !== current))
+      throw refuse(`${at} hashes to another id than ${version.id}`);
+    if (version.kind === 'hard') checkServable(spec, version.content, at);
+    else if (!/^[0-9a-f]{64}$/.test(String(version.content.adapterBlob)))
+      throw refuse(`${at} is a soft prompt without an adapterBlob sha256`);
+    versions.push({
+      id: version.id,
+      task: name,
+      kind: version.kind,
+      content: version.content,
+      parent: version.parent,
+      run: version.run,
+      message: version.message,
+      specId,
+    });
+  }
+
+  const labels = new Set<string>();
+  for (const [index, label] of bundle.labels.entries()) {
+    checkLabelName(label.label, `${where}: labels.${index}: `);
+    if (labels.has(label.label)) throw refuse(`${where}: label ${label.label} appears twice`);
+    labels.add(label.label);
+  }
+
+  const blobs = new Map<string, Uint8Array>();
+  for (const [sha256, base64] of Object.entries(bundle.blobs)) {
+    const bytes = Buffer.from(base64, 'base64');
+    if (contentHash(bytes) !== sha256)
+      throw refuse(`${where}: blob ${sha256.slice(0, 12)} hashes to another sha256`);
+    blobs.set(sha256, bytes);
+  }
+
+  const datasets = bundle.datasets.map((dataset, index) => {
+    const bytes = Buffer.from(dataset.bytes, 'base64');
+    const at = `${where}: datasets.${index} (${dataset.split}, ${dataset.name})`;
+    const rows = countExamples(parsed, bytes, dataset.name, at);
+    if (rows !== dataset.rows) throw refuse(`${at} says ${dataset.rows} rows, and its bytes hold ${rows}`);
+    return { split: dataset.split, name: dataset.name, rows, bytes };
+  });
+  return { task, specs, versions, labels: bundle.labels, datasets, blobs };
+}
+
+/** A hard version must make a valid spec with the spec it serves with, as the service will build it. */
+function checkServable(spec: TaskSpec, content: Record<string, unknown>, at: string): void {
+  taskFromObject(
+    {
+      ...spec,
+      prompt: {
+        system: content.system,
+        template: content.template,
+        demos: content.demos,
+        demoSeparator: content.demoSeparator,
+      },
+      generation: content.generation ?? spec.generation,
+    },
+    `${at} with its spec`,
+  );
+}
+
+/** The examples in a dataset's bytes, read as the (parsed) task's data (.csv by its name, else JSONL). */
+function countExamples(task: TaskSpec, bytes: Uint8Array, name: string, at: string): number {
+  const folder = mkdtempSync(join(tmpdir(), 'promptune-bundle-'));
+  try {
+    const path = join(folder, extname(name).toLowerCase() === '.csv' ? 'dataset.csv' : 'dataset.jsonl');
+    writeFileSync(path, bytes);
+    return readExamples(path, {
+      inputFields: task.input.fields,
+      targetField: task.data.targetField,
+    }).length;
+  } catch (error) {
+    if (!PromptuneError.isInstance(error)) throw error;
+    throw refuse(`${at} is not the task's data: ${error.message.replaceAll(folder, '.')}`, error);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+// Label moves inside a write transaction: the label's row is locked, protection is enforced, and an
+// event is written only when the label really changes (its version or its protection), so concurrent
+// moves form one consistent chain in the audit log. Resolving references is registry.ts's job.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { PermissionError } from '../errors/index.js';
+import type { Dialect } from './migrations.js';
+import { protectedByDefault, type Actor, type LabelEvent, type LabelMove } from './records.js';
+import type { RegistryDatabase } from './schema.js';
+
+const now = () => new Date().toISOString();
+
+/** A label_events row as a LabelEvent. */
+export function toLabelEvent(row: Selectable<RegistryDatabase['label_events']>): LabelEvent {
+  return {
+    id: Number(row.id),
+    label: row.label,
+    from: row.from_version,
+    to: row.to_version,
+    actor: row.actor,
+    reason: row.reason,
+    at: row.at,
+  };
+}
+
+/** The label's row, locked for this transaction (Postgres row lock; SQLite transactions are immediate). */
+async function lockLabel(
+  transaction: Kysely<RegistryDatabase>,
+  dialect: Dialect,
+  task: string,
+  label: string,
+) {
+  let query = transaction
+    .selectFrom('labels')
+    .selectAll()
+    .where('task', '=', task)
+    .where('label', '=', label);
+  if (dialect === 'postgres') {
+    // serialize first-time creation too: an advisory lock keyed by the label
+    await sql`select pg_advisory_xact_lock(hashtext(${`label:${task}@${label}`}))`.execute(transaction);
+    query = query.forUpdate();
+  }
+  return query.executeTakeFirst();
+}
+
+/**
+ * Points `label` at `version` (already resolved) in `transaction`. Needs admin when the label is
+ * protected (or new and protected by default, like production) or when `protect` changes its protection.
+ */
+export async function moveLabel(
+  transaction: Kysely<RegistryDatabase>,
+  dialect: Dialect,
+  input: { task: string; label: string; version: string; actor: Actor; reason?: string; protect?: boolean },
+): Promise<LabelMove> {
+  const current = await lockLabel(transaction, dialect, input.task, input.label);
+  const wasProtected = current ? Boolean(current.protected) : protectedByDefault.has(input.label);
+  const willProtect = input.protect ?? wasProtected;
+  if (current && current.version === input.version && Boolean(current.protected) === willProtect) {
+    const last = await transaction
+      .selectFrom('label_events')
+      .selectAll()
+      .where('task', '=', input.task)
+      .where('label', '=', input.label)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const event = last
+      ? toLabelEvent(last)
+      : {
+          id: 0,
+          label: input.label,
+          from: null,
+          to: current.version,
+          actor: '',
+          reason: '',
+          at: current.updated_at,
+        };
+    return { ...event, moved: false };
+  }
+  if ((wasProtected || willProtect !== wasProtected) && !input.actor.scopes.includes('admin')) {
+    const what = wasProtected ? 'moving the protected label' : 'protecting the label';
+    throw new PermissionError(`${what} ${input.task}@${input.label} needs the admin scope`, {
+      code: 'REGISTRY_PROTECTED_LABEL',
+      hint: 'Use an admin key (or --admin on the command line).',
+    });
+  }
+  const event = {
+    task: input.task,
+    label: input.label,
+    from_version: current?.version ?? null,
+    to_version: input.version,
+    actor: input.actor.name,
+    reason: input.reason ?? '',
+    at: now(),
+  };
+  const { id } = await transaction
+    .insertInto('label_events')
+    .values(event)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = { version: input.version, protected: willProtect ? 1 : 0, updated_at: event.at };
+  if (current)
+    await transaction
+      .updateTable('labels')
+      .set(row)
+      .where('task', '=', input.task)
+      .where('label', '=', input.label)
+      .execute();
+  else
+    await transaction
+      .insertInto('labels')
+      .values({ task: input.task, label: input.label, ...row })
+      .execute();
+  return { ...toLabelEvent({ id, ...event }), moved: true };
+}

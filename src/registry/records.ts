@@ -1,0 +1,90 @@
+// The registry's records as callers see them (versions, label events, actors), the rules for names,
+// and how a version's id is computed from what it holds. No database access here: registry.ts reads
+// and writes the rows these describe.
+import { ValidationError } from '../errors/index.js';
+import { contentHash } from './canonical.js';
+import type { RegistryDatabase } from './schema.js';
+
+/** A stored prompt version. */
+export interface PromptVersion {
+  id: string;
+  task: string;
+  number: number;
+  kind: 'hard' | 'soft';
+  content: Record<string, unknown>;
+  parent: string | null;
+  run: Record<string, unknown> | null;
+  message: string;
+  actor: string;
+  createdAt: string;
+  /** The id of the task spec this version serves with (the one it was pushed with). */
+  specId: string;
+}
+
+/** One move of a label. */
+export interface LabelEvent {
+  id: number;
+  label: string;
+  from: string | null;
+  to: string;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * What setting a label did: `moved: true` with the event it wrote, or `moved: false` when the label
+ * already pointed there with that protection (nothing written) with the event that put it there.
+ */
+export type LabelMove = LabelEvent & { moved: boolean };
+
+/** Who is acting, and with which scopes (read, run, admin). */
+export interface Actor {
+  name: string;
+  scopes: string[];
+}
+
+/** Labels that are protected when first set (moving them needs admin). */
+export const protectedByDefault = new Set(['production']);
+
+/** Task and label names: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit. */
+export const namePattern = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Throws REGISTRY_BAD_LABEL unless `label` can name a label (a word, not a number, not "latest"). */
+export function checkLabelName(label: string, where = ''): void {
+  if (namePattern.test(label) && !/^\d+$/.test(label) && label !== 'latest') return;
+  throw new ValidationError(`${where}"${label}" cannot be a label`, {
+    code: 'REGISTRY_BAD_LABEL',
+    hint: 'Labels are lowercase words (not numbers, not "latest"), e.g. production, staging.',
+  });
+}
+
+/** A version's id: the hash of its task, kind, content and the id of the spec it serves with. */
+export function versionId(task: string, kind: string, content: unknown, specId: string): string {
+  return contentHash({ task, kind, content, spec: specId });
+}
+
+/**
+ * The id versions had before they carried a spec (registries before migration 003, bundles of format
+ * version 1): the hash of task, kind and content only. Such versions keep it.
+ */
+export function legacyVersionId(task: string, kind: string, content: unknown): string {
+  return contentHash({ task, kind, content });
+}
+
+/** A version row as a PromptVersion. */
+export function toVersion(row: RegistryDatabase['versions']): PromptVersion {
+  return {
+    id: row.id,
+    task: row.task,
+    number: row.number,
+    kind: row.kind,
+    content: JSON.parse(row.content),
+    parent: row.parent,
+    run: row.run ? JSON.parse(row.run) : null,
+    message: row.message,
+    actor: row.actor,
+    createdAt: row.created_at,
+    specId: row.spec_id,
+  };
+}

@@ -1,0 +1,72 @@
+// The security fix behind versions that carry their spec: a push without --admin that changes only the
+// task spec (not the prompt) makes a new version and leaves the protected production label serving
+// exactly the spec and prompt it served before, with no label event. Pushed through the real command
+// line, served through the service's ServedVersions.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
+import { ServedVersions } from '../src/serve/served-versions.js';
+import { loadTask } from '../src/tasks/load-task.js';
+import { repositoryRoot } from './models.js';
+
+function registry(cwd: string, ...args: string[]) {
+  const environment = { ...process.env };
+  delete environment.DATABASE_URL;
+  const result = spawnSync(
+    process.execPath,
+    [join(repositoryRoot, 'bin', 'promptune.js'), 'registry', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: environment,
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('a push that changes only the task spec', () => {
+  it('makes a new version and changes nothing production serves', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-served-spec-'));
+    const example = join(repositoryRoot, 'examples', 'support-tickets');
+    copyFileSync(join(example, 'tickets.jsonl'), join(cwd, 'tickets.jsonl'));
+    const original = readFileSync(join(example, 'task.yaml'), 'utf8');
+    writeFileSync(join(cwd, 'task.yaml'), original);
+    // the same prompt; the labels the service accepts and how outputs are scored changed
+    const changed = original
+      .replace(
+        'labels: [billing, technical, account, shipping]',
+        'labels: [billing, technical, account, refund]',
+      )
+      .replace('  - name: label', '  - name: exact-match');
+    expect(changed).not.toBe(original);
+    writeFileSync(join(cwd, 'changed.yaml'), changed);
+
+    expect(registry(cwd, 'push', '--task', 'task.yaml', '--label', 'production', '--admin').status).toBe(0);
+    const pushed = registry(cwd, 'push', '--task', 'changed.yaml', '--message', 'spec only');
+    expect(pushed.stderr).toBe('');
+    expect(pushed.stdout).toMatch(/^pushed support-tickets@2 /);
+    expect(registry(cwd, 'push', '--task', 'changed.yaml').stdout).toMatch(/^unchanged: support-tickets@2 /);
+    expect(registry(cwd, 'show', 'support-tickets@production').stdout).toContain(", not the task's latest");
+
+    const opened = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    try {
+      const served = await new ServedVersions(opened).resolve('support-tickets');
+      expect(served.version.number).toBe(1);
+      expect(served.spec).toEqual(loadTask(join(cwd, 'task.yaml')).spec);
+      expect(served.spec.output).toEqual({
+        kind: 'label',
+        labels: ['billing', 'technical', 'account', 'shipping'],
+      });
+      expect(await opened.labelHistory('support-tickets', 'production')).toHaveLength(1);
+      expect((await opened.listVersions('support-tickets')).map((version) => version.number)).toEqual([1, 2]);
+      // the new version serves with the new spec, when asked for by number
+      const latest = await new ServedVersions(opened).resolve('support-tickets@2');
+      expect(latest.spec).toEqual(loadTask(join(cwd, 'changed.yaml')).spec);
+    } finally {
+      await opened.close();
+    }
+  });
+});
