@@ -29,6 +29,7 @@ export function loadLlama2cTokenizer(path: string, vocabularySize: number): Sent
   for (let id = 0; id < vocabularySize; id++) {
     if (offset + 8 > bytes.length) throw fail(`ends after ${id} pieces`);
     scores[id] = view.getFloat32(offset, true);
+    if (Number.isNaN(scores[id])) throw fail(`piece ${id} has the score NaN (at byte ${offset})`);
     const length = view.getInt32(offset + 4, true);
     offset += 8;
     if (length < 0 || offset + length > bytes.length)
