@@ -24,12 +24,16 @@ const tokenizerJsonSchema = z.looseObject({
   model: z.looseObject({
     type: z.string().optional(),
     // BPE and WordPiece map pieces to ids; Unigram lists [piece, score] pairs
-    vocab: z.union([z.record(z.string(), tokenId), z.array(z.tuple([z.string(), z.number()]))]),
+    vocab: z.union([z.record(z.string(), tokenId), z.array(z.tuple([z.string(), z.number()]))], {
+      error: 'expected an object of piece ids or a list of [piece, score] pairs',
+    }),
   }),
 });
 
 const specialToken = z
-  .union([z.string(), z.looseObject({ content: z.string() })])
+  .union([z.string(), z.looseObject({ content: z.string() })], {
+    error: 'expected a token: a string, or an object with a string content',
+  })
   .nullable()
   .optional();
 
@@ -39,7 +43,9 @@ const tokenizerConfigSchema = z.looseObject({
   eos_token: specialToken,
   add_bos_token: z.boolean().nullable().optional(),
   chat_template: z
-    .union([z.string(), z.array(z.looseObject({ name: z.string(), template: z.string() }))])
+    .union([z.string(), z.array(z.looseObject({ name: z.string(), template: z.string() }))], {
+      error: 'expected a template string, or a list of {name, template}',
+    })
     .nullable()
     .optional(),
 });

@@ -14,6 +14,8 @@ export interface TensorSource {
   shape(name: string): number[];
   /** Float32 values (dequantized). */
   read(name: string): Float32Array;
+  /** The file holding a tensor, when the source spans several (sharded safetensors). */
+  file?(name: string): string;
 }
 
 /** The name of any parameter: a layer field, or one of the model-level tensors. */
@@ -82,7 +84,7 @@ export function assembleWeights(
     if (index >= 0) {
       const columns = shapes[field].length === 2 ? shapes[field][1] : values.length;
       throw new WeightLoadError(
-        `${where}: tensor ${name} holds ${values[index]} at index ${index} (row ${Math.floor(index / columns)}, column ${index % columns})`,
+        `${source.file?.(name) ?? where}: tensor ${name} holds ${values[index]} at index ${index} (row ${Math.floor(index / columns)}, column ${index % columns})`,
         {
           code: 'WEIGHT_NOT_FINITE',
           hint: 'The weights are corrupt (or were saved from a diverged run); fetch or convert the model again.',

@@ -55,7 +55,7 @@ const configSchema = z.looseObject({
   sliding_window: count.nullable().optional(),
   bos_token_id: tokenId.nullable().optional(),
   eos_token_id: z
-    .union([tokenId, z.array(tokenId)])
+    .union([tokenId, z.array(tokenId)], { error: 'expected a token id or a list of token ids' })
     .nullable()
     .optional(),
 });

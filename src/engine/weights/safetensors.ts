@@ -131,7 +131,9 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
 }
 
 /** A TensorSource over safetensors files; call `close` when done. */
-export function openSafetensors(paths: string[]): TensorSource & { close(): void; names(): string[] } {
+export function openSafetensors(
+  paths: string[],
+): TensorSource & { close(): void; names(): string[]; file(name: string): string } {
   const entries = new Map<string, Entry>();
   const readers: FileReader[] = [];
   try {
@@ -148,6 +150,7 @@ export function openSafetensors(paths: string[]): TensorSource & { close(): void
     has: (name) => entries.has(name),
     shape: (name) => entries.get(name)!.shape,
     names: () => [...entries.keys()],
+    file: (name) => entries.get(name)!.reader.path,
     read(name) {
       const entry = entries.get(name)!;
       const type = readableTypes[entry.dtype];
