@@ -57,7 +57,7 @@ beforeAll(() => {
   const result = promptune(...trainArgs(trained));
   expect(result.stderr).not.toMatch(/code:/);
   expect(result.status).toBe(0);
-});
+}, 120_000); // a `soft train` run can outlast the 10 s hook default on a busy machine
 
 /** A copy of the trained data folder (with its adapter and checkpoint). */
 function trainedCopy(): string {

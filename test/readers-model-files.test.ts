@@ -29,7 +29,7 @@ let vocabulary: Record<string, GgufValue>;
 beforeAll(async () => {
   good = await loadModel(stories.gguf);
   vocabulary = tokenizerMetadata((await loadGguf(stories.gguf)).typedMetadata);
-});
+}, 120_000); // loading models can outlast the 10 s hook default on a busy machine
 
 /** A GGUF of the good model with some metadata replaced. */
 function ggufWith(folder: string, metadata: Record<string, GgufValue>): void {

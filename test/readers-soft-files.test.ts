@@ -54,7 +54,7 @@ beforeAll(async () => {
     .map((row) => tokenizeExample(gguf.tokenizer, String(row.fields.input), String(row.target), 'train'));
   trained = folderWith('trained', []);
   trainSoftPrompt(gguf.model, initial, train, train.slice(0, 2), { ...trainOptions, directory: trained });
-});
+}, 120_000); // two models and a two-step training run can outlast the 10 s hook default on a busy machine
 
 describe('adapters', () => {
   const at = (folder: string, name: string) => join(folder, name);
