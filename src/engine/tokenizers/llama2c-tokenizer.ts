@@ -1,5 +1,5 @@
 // llama2.c tokenizer files (tok512.bin, tokenizer.bin): int32 max piece length, then per id a float32
-// score, an int32 byte length and the piece bytes. Read into a SentencePiece vocabulary.
+// score (never NaN), an int32 byte length and the piece bytes. Read into a SentencePiece vocabulary.
 import { readFileSync } from 'node:fs';
 import { NotFoundError, TokenizerError } from '../../errors/index.js';
 import { SentencePieceTokenizer, TokenKind } from './sentencepiece.js';

@@ -1,5 +1,6 @@
 // Finds and loads the tokenizer for a model: an explicit path, the GGUF's embedded vocabulary,
 // a Hugging Face directory's tokenizer.json, or the tok*.bin beside a llama2.c checkpoint.
+// tokenizer.json and tokenizer_config.json are read through schemas of the fields promptune relies on.
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
