@@ -21,7 +21,11 @@ export function readSoftData(
   fields: { input: string; target: string },
   virtualTokens: number,
 ): SoftData {
-  const rows = readExamples(path, { inputFields: [fields.input], targetField: fields.target });
+  const rows = readExamples(path, {
+    inputFields: [fields.input],
+    targetField: fields.target,
+    textFields: [fields.input, fields.target],
+  });
   const context = loaded.model.config.contextLength;
   const examples = rows.map((row) => {
     const example = tokenizeExample(

@@ -67,6 +67,32 @@ export function validateConfig(config: ModelConfig, where: string): void {
       });
     }
   }
+  const finitePositive: [string, number | undefined][] = [
+    ['rmsNormEps', config.rmsNormEps],
+    ['ropeTheta', config.ropeTheta],
+    ['ropeScaling.factor', config.ropeScaling?.factor ?? 1],
+  ];
+  if (config.ropeScaling?.type === 'llama3')
+    finitePositive.push(
+      ['ropeScaling.lowFrequencyFactor', config.ropeScaling.lowFrequencyFactor],
+      ['ropeScaling.highFrequencyFactor', config.ropeScaling.highFrequencyFactor],
+      ['ropeScaling.originalContextLength', config.ropeScaling.originalContextLength],
+    );
+  for (const [field, value] of finitePositive) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new ValidationError(`${where}: ${field} is ${String(value)}, expected a finite positive number`, {
+        code: 'CONFIG_INVALID',
+        hint: 'The model file holds an impossible value; fetch or convert it again.',
+      });
+    }
+  }
+  const slidingWindow = config.slidingWindow;
+  if (slidingWindow !== undefined && (!Number.isInteger(slidingWindow) || slidingWindow <= 0)) {
+    throw new ValidationError(`${where}: slidingWindow is ${slidingWindow}, expected a positive integer`, {
+      code: 'CONFIG_INVALID',
+      hint: 'The model file holds an impossible value; fetch or convert it again.',
+    });
+  }
   if (config.heads % config.kvHeads !== 0) {
     throw new ValidationError(
       `${where}: ${config.heads} heads are not a multiple of ${config.kvHeads} key/value heads`,

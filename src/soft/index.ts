@@ -11,6 +11,8 @@ export { tokenizeExample } from './tokenize-example.js';
 export {
   saveAdapter,
   loadAdapter,
+  readAdapterConfig,
+  readAdapterMetadata,
   modelFingerprint,
   tokenizerFingerprint,
   type AdapterMetadata,

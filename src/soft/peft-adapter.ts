@@ -1,13 +1,21 @@
 // PEFT-compatible soft prompt artifacts: adapter_config.json (peft_type PROMPT_TUNING) and
 // adapter_model.safetensors holding `prompt_embeddings` [N, C], plus promptune.json with what PEFT does
-// not record: layout, base-model and tokenizer hashes, task, metrics, seed. Loading onto another base
-// model is refused unless forced.
+// not record: layout, base-model and tokenizer hashes, task, metrics, seed. Both JSON files are read
+// through schemas (other fields PEFT writes pass untouched) and the vectors must be finite. Loading onto
+// another base model is refused unless forced. Files are written via a temporary name, then renamed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFoundError, ValidationError, WeightLoadError } from '../errors/index.js';
+import { z } from 'zod';
+import {
+  NotFoundError,
+  parseInput,
+  readJsonFile,
+  ValidationError,
+  WeightLoadError,
+} from '../errors/index.js';
 import { openSafetensors, writeSafetensors, type LlamaModel, type Tokenizer } from '../engine/index.js';
-import type { PromptLayout, SoftPrompt } from './soft-prompt.js';
+import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
 
 /** What promptune records beside PEFT's files. */
 export interface AdapterMetadata {
@@ -18,8 +26,80 @@ export interface AdapterMetadata {
   init?: string;
   task?: string;
   seed?: number;
-  metrics?: Record<string, number>;
+  /** Scores of the run; a score that could not be computed (NaN) is written as null. */
+  metrics?: Record<string, number | null>;
   training?: Record<string, unknown>;
+}
+
+/** adapter_config.json as far as it says which kind of adapter this is. */
+const peftConfigSchema = z.looseObject({ peft_type: z.string() });
+
+/** The fields of a prompt-tuning adapter_config.json that loading depends on. */
+const promptTuningConfigSchema = z.looseObject({
+  peft_type: z.literal('PROMPT_TUNING'),
+  num_virtual_tokens: z.number().int().positive(),
+  token_dim: z.number().int().positive().nullable().optional(),
+  num_transformer_submodules: z.number().int().positive().nullable().optional(),
+  base_model_name_or_path: z.string().nullable().optional(),
+  task_type: z.string().nullable().optional(),
+});
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+
+/** promptune.json, the sidecar. */
+const metadataSchema = z.looseObject({
+  format: z.literal('promptune-soft-prompt'),
+  layout: z.enum(['bos-first', 'peft']),
+  baseModel: z.looseObject({ name: z.string(), sha256 }),
+  tokenizer: z.looseObject({ kind: z.string(), sha256 }).optional(),
+  init: z.string().optional(),
+  task: z.string().optional(),
+  seed: z.number().int().optional(),
+  metrics: z.record(z.string(), z.number().nullable()).optional(),
+  training: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * Reads an adapter folder's adapter_config.json: any PEFT adapter's config parses; one that is not
+ * prompt tuning is refused (ADAPTER_UNSUPPORTED), and the fields loading needs are checked.
+ */
+export function readAdapterConfig(directory: string): z.output<typeof promptTuningConfigSchema> {
+  const path = join(directory, 'adapter_config.json');
+  const source = {
+    where: `adapter config ${path}`,
+    code: 'ADAPTER_CONFIG_INVALID',
+    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
+    notFoundCode: 'ADAPTER_NOT_FOUND',
+  };
+  const config = readJsonFile(path, peftConfigSchema, source);
+  if (config.peft_type !== 'PROMPT_TUNING') {
+    throw new ValidationError(`${path}: peft_type is ${config.peft_type}, not PROMPT_TUNING`, {
+      code: 'ADAPTER_UNSUPPORTED',
+      hint: 'Only prompt-tuning adapters are soft prompts; LoRA and prefix tuning are not supported.',
+    });
+  }
+  const prompt = parseInput(promptTuningConfigSchema, config, source);
+  if ((prompt.num_transformer_submodules ?? 1) !== 1) {
+    throw new ValidationError(
+      `${path}: num_transformer_submodules is ${prompt.num_transformer_submodules}; promptune runs decoder-only models (1)`,
+      {
+        code: 'ADAPTER_UNSUPPORTED',
+        hint: 'This adapter was made for an encoder-decoder model; train one for a Llama-family decoder.',
+      },
+    );
+  }
+  return prompt;
+}
+
+/** Reads an adapter folder's promptune.json, or undefined when the folder has none (a PEFT adapter). */
+export function readAdapterMetadata(directory: string): AdapterMetadata | undefined {
+  const path = join(directory, 'promptune.json');
+  if (!existsSync(path)) return undefined;
+  return readJsonFile(path, metadataSchema, {
+    where: `adapter metadata ${path}`,
+    code: 'ADAPTER_METADATA_INVALID',
+    hint: "promptune.json is damaged; restore it from the training run, or train again (without it the vectors would be placed in PEFT's layout, which may not be the one they were trained in).",
+  });
 }
 
 /** A loaded adapter. */
@@ -84,6 +164,10 @@ export function saveAdapter(
   model: LlamaModel,
   metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & { baseModelName: string },
 ): void {
+  // a prompt that is not finite is never written: it would be refused on every load
+  checkPromptFinite(prompt.values, prompt.hiddenSize, `the soft prompt to save in ${directory}`, {
+    hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
+  });
   mkdirSync(directory, { recursive: true });
   const config = {
     auto_mapping: null,
@@ -118,9 +202,14 @@ export function saveAdapter(
     ['adapter_config.json', config],
     ['promptune.json', sidecar],
   ] as const) {
-    const temporary = join(directory, `.${name}.tmp`);
-    writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
-    renameSync(temporary, join(directory, name));
+    const temporary = join(directory, `.${name}.${process.pid}.tmp`);
+    try {
+      writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
+      renameSync(temporary, join(directory, name));
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
 }
 
@@ -145,17 +234,8 @@ export function loadAdapter(
       },
     );
   }
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  if (config.peft_type !== 'PROMPT_TUNING') {
-    throw new ValidationError(`${configPath}: peft_type is ${String(config.peft_type)}, not PROMPT_TUNING`, {
-      code: 'ADAPTER_UNSUPPORTED',
-      hint: 'Only prompt-tuning adapters are soft prompts; LoRA and prefix tuning are not supported.',
-    });
-  }
-  const sidecarPath = join(directory, 'promptune.json');
-  const metadata = existsSync(sidecarPath)
-    ? (JSON.parse(readFileSync(sidecarPath, 'utf8')) as AdapterMetadata)
-    : undefined;
+  const config = readAdapterConfig(directory);
+  const metadata = readAdapterMetadata(directory);
   const source = openSafetensors([tensorPath]);
   let values: Float32Array;
   let shape: number[];
@@ -174,17 +254,26 @@ export function loadAdapter(
   const [virtualTokens, hiddenSize] = shape;
   if (shape.length !== 2 || virtualTokens !== config.num_virtual_tokens) {
     throw new WeightLoadError(
-      `${tensorPath}: prompt_embeddings is [${shape}], the config says ${String(config.num_virtual_tokens)} virtual tokens`,
+      `${tensorPath}: prompt_embeddings is [${shape}], the config says ${config.num_virtual_tokens} virtual tokens`,
       { code: 'ADAPTER_CORRUPT', hint: 'The adapter files do not belong together.' },
     );
   }
+  if (config.token_dim != null && config.token_dim !== hiddenSize) {
+    throw new WeightLoadError(
+      `${tensorPath}: prompt_embeddings is [${shape}], the config says token_dim ${config.token_dim}`,
+      { code: 'ADAPTER_CORRUPT', hint: 'The adapter files do not belong together.' },
+    );
+  }
+  checkPromptFinite(values, hiddenSize, `${tensorPath}: tensor prompt_embeddings`, {
+    hint: 'The adapter holds NaN or infinite values (a diverged run, or a damaged file); train it again.',
+  });
   if (!options.force) {
     if (hiddenSize !== model.config.hiddenSize) {
       throw new ValidationError(
         `the adapter's vectors have ${hiddenSize} dimensions, the model ${model.config.hiddenSize}`,
         {
           code: 'ADAPTER_WRONG_MODEL',
-          hint: `It was made for ${String(config.base_model_name_or_path)}; load that model.`,
+          hint: `It was made for ${config.base_model_name_or_path ?? 'another model'}; load that model.`,
         },
       );
     }

@@ -1,6 +1,7 @@
 // A soft prompt: N learned vectors of the model's hidden size, placed in the input embeddings, and
 // its initializations (Lester et al. 2021; PEFT). The layout says where the vectors go and is
 // recorded in every artifact. Randomness is injected, so an init is reproducible from its seed.
+// Every prompt made or read holds finite numbers only: a NaN would score 0 instead of failing.
 import { ValidationError } from '../errors/index.js';
 import type { LlamaModel, Random, Tokenizer } from '../engine/index.js';
 
@@ -103,7 +104,41 @@ export function initSoftPrompt(
       break;
     }
   }
+  checkPromptFinite(values, C, `the ${init.kind} initialization`, {
+    code: 'SOFT_PROMPT_INIT',
+    hint:
+      init.kind === 'random'
+        ? 'Use a finite --init scale.'
+        : "The model's embedding rows are not finite; load the model again from a good file.",
+  });
   return { virtualTokens: N, hiddenSize: C, values, layout };
+}
+
+/** The index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value - value !== 0) return i; // NaN and ±Infinity give NaN
+  }
+  return -1;
+}
+
+/**
+ * Refuses prompt values holding NaN or ±Infinity with a ValidationError that names `where` and the first
+ * bad index (as virtual token and dimension). `code` defaults to SOFT_PROMPT_NOT_FINITE.
+ */
+export function checkPromptFinite(
+  values: ArrayLike<number>,
+  hiddenSize: number,
+  where: string,
+  options: { code?: string; hint: string },
+): void {
+  const index = firstNonFinite(values);
+  if (index < 0) return;
+  throw new ValidationError(
+    `${where}: value ${index} (virtual token ${Math.floor(index / hiddenSize)}, dimension ${index % hiddenSize}) is ${values[index]}, expected a finite number`,
+    { code: options.code ?? 'SOFT_PROMPT_NOT_FINITE', hint: options.hint },
+  );
 }
 
 /** Refuses a prompt whose vectors do not have the model's hidden size. */

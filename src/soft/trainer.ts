@@ -2,10 +2,13 @@
 // Adam/AdamW with a schedule and clipping, evaluation on dev every k steps with early stopping and the
 // best prompt kept, a checkpoint after every evaluation so a killed run resumes where it stopped, and
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// A checkpoint is read through a schema and checked against the run before anything is written; a run
+// whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputGradients, seededRandom, type LlamaModel } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
+import { readCheckpoint, writeAtomically, type Checkpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
 import {
   adamStep,
@@ -14,11 +17,10 @@ import {
   optimizerState,
   validateOptimizer,
   type OptimizerOptions,
-  type OptimizerState,
   type Schedule,
 } from './optimizer.js';
 import { buildBatch, promptGradient, type TokenizedExample } from './sequences.js';
-import type { SoftPrompt } from './soft-prompt.js';
+import { firstNonFinite, type SoftPrompt } from './soft-prompt.js';
 
 /** Training settings. */
 export interface TrainOptions {
@@ -60,16 +62,6 @@ export interface TrainResult {
   resumedFrom: number;
 }
 
-interface Checkpoint {
-  step: number;
-  values: number[];
-  optimizer: OptimizerState;
-  best: { step: number; exactMatch: number; loss: number; values: number[] } | undefined;
-  evaluationsWithoutImprovement: number;
-  history: Record<string, number>[];
-  settings: string;
-}
-
 /** The examples of one epoch, in the order that epoch's seed gives. */
 function epochOrder(count: number, seed: number, epoch: number): number[] {
   const random = seededRandom(seed * 1000003 + epoch);
@@ -79,11 +71,6 @@ function epochOrder(count: number, seed: number, epoch: number): number[] {
     [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
-}
-
-function writeAtomically(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
 }
 
 /** Trains `initial` (not modified) on `train`, selecting on `dev`. */
@@ -126,7 +113,7 @@ export function trainSoftPrompt(
 
   const prompt: SoftPrompt = { ...initial, values: initial.values.slice() };
   let state = optimizerState(prompt.values.length);
-  let best: Checkpoint['best'];
+  let best: { step: number; exactMatch: number; loss: number; values: number[] } | undefined;
   let stale = 0;
   let history: Record<string, number>[] = [];
   let step = 0;
@@ -134,21 +121,27 @@ export function trainSoftPrompt(
   const metricsPath = options.directory ? join(options.directory, 'metrics.jsonl') : undefined;
   if (options.directory) mkdirSync(options.directory, { recursive: true });
   if (checkpointPath && existsSync(checkpointPath)) {
-    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as Checkpoint;
-    if (saved.settings !== settings) {
-      throw new ValidationError(`${checkpointPath} belongs to a run with other settings`, {
-        code: 'TRAIN_CHECKPOINT_MISMATCH',
-        hint: 'Resume with the same options, or choose another --out folder.',
-      });
-    }
-    ({ step, best, history } = saved);
+    const saved = readCheckpoint(checkpointPath, {
+      settings,
+      size: prompt.values.length,
+      hiddenSize: prompt.hiddenSize,
+      totalSteps,
+    });
+    ({ step, history } = saved);
+    best = saved.best && { ...saved.best, values: saved.best.values as number[] };
     stale = saved.evaluationsWithoutImprovement;
-    prompt.values.set(saved.values);
+    prompt.values.set(saved.values as number[]);
     state = saved.optimizer;
     // steps after the checkpoint are redone identically; their metric lines are written again
     if (metricsPath)
       writeAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
   }
+  /** The error for a run whose numbers stopped being finite; the last checkpoint is left as it was. */
+  const diverged = (at: number, what: string) =>
+    new ValidationError(`training diverged at step ${at}: ${what}`, {
+      code: 'TRAIN_DIVERGED',
+      hint: `Lower the learning rate (now ${optimizer.learningRate}) or clip the gradient; ${checkpointPath ? `${checkpointPath} still holds the last good state` : 'nothing was saved'}.`,
+    });
   const resumedFrom = step;
   const started = performance.now();
   let tokensSeen = 0;
@@ -170,6 +163,9 @@ export function trainSoftPrompt(
     step++;
     const learningRate = learningRateAt(optimizer.learningRate, step, totalSteps, schedule);
     adamStep(prompt.values, gradient, state, optimizer, learningRate);
+    const badValue = firstNonFinite(prompt.values);
+    if (!Number.isFinite(loss) || badValue >= 0)
+      throw diverged(step, `the loss is ${loss}, value ${badValue} of the prompt ${prompt.values[badValue]}`);
     tokensSeen += batch.lengths.reduce((sum, length) => sum + length, 0);
     const elapsedSeconds = (performance.now() - started) / 1000;
     const record: Record<string, number> = {
@@ -182,6 +178,9 @@ export function trainSoftPrompt(
     };
     if (dev.length && (step % evalEvery === 0 || step === totalSteps)) {
       lastEvaluation = evaluatePrompt(model, prompt, dev, { candidates: options.devCandidates });
+      // before the checkpoint: a NaN dev loss would be saved as null and make it unreadable
+      if (!Number.isFinite(lastEvaluation.loss))
+        throw diverged(step, `the dev loss is ${lastEvaluation.loss}`);
       record.devExactMatch = lastEvaluation.exactMatch;
       record.devLoss = lastEvaluation.loss;
       if (lastEvaluation.likelihoodAccuracy !== undefined)

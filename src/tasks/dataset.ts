@@ -1,16 +1,18 @@
 // Examples from JSONL or CSV files, with errors that name the file and line; seeded splits of one
-// file; duplicate detection; and the numbers `dataset stats` prints. Nothing here calls a model.
+// file; duplicate detection; and the numbers `dataset stats` prints. Files must be UTF-8 (a BOM and
+// CRLF line endings are accepted, blank lines skipped); nothing is silently replaced. Nothing here
+// calls a model.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { DatasetError, NotFoundError } from '../errors/index.js';
+import { DatasetError, NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
 import { seededRandom } from '../engine/random.js';
 
 /** One example: its input fields and target, where it came from, and a content id. */
 export interface Example {
   /** Position in its split (0-based). */
   index: number;
-  /** 1-based line in the source file (CSV: the record's first line). */
+  /** 1-based line in the source file (CSV: the line where the record ends). */
   line: number;
   fields: Record<string, unknown>;
   target: unknown;
@@ -24,6 +26,8 @@ export interface ExampleShape {
   targetField: string;
   /** Allow examples without a target (prediction-only data). */
   targetOptional?: boolean;
+  /** Fields that must be text (a string, number or boolean), not an object or array. */
+  textFields?: string[];
 }
 
 function exampleId(fields: Record<string, unknown>, target: unknown): string {
@@ -31,6 +35,74 @@ function exampleId(fields: Record<string, unknown>, target: unknown): string {
     .update(JSON.stringify([fields, target]))
     .digest('hex')
     .slice(0, 16);
+}
+
+/** Decodes UTF-8 bytes (a leading BOM dropped), or gives the 1-based line of the first invalid bytes. */
+export function decodeUtf8(bytes: Uint8Array): { text: string } | { invalidLine: number } {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return { text: decoder.decode(bytes) };
+  } catch {
+    // newline bytes never occur inside a multi-byte sequence, so lines can be checked one by one
+    let line = 1;
+    for (let start = 0, i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        decoder.decode(bytes.subarray(start, i));
+      } catch {
+        return { invalidLine: line };
+      }
+      line++;
+      start = i + 1;
+    }
+    return { invalidLine: line };
+  }
+}
+
+/** The records of a JSONL text: one JSON value per non-blank line, CRLF or LF. */
+function jsonlRecords(text: string, path: string): { line: number; value: unknown }[] {
+  const records: { line: number; value: unknown }[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    try {
+      records.push({
+        line: i + 1,
+        value: parseJsonText(raw, {
+          where: `${path}:${i + 1}`,
+          code: 'DATASET_SYNTAX',
+          hint: 'Each line of a .jsonl file must be one JSON object.',
+        }),
+      });
+    } catch (error) {
+      if (!ValidationError.isInstance(error)) throw error;
+      throw new DatasetError(error.message, { code: error.code, hint: error.hint });
+    }
+  });
+  return records;
+}
+
+/** The records of a CSV text with a header row naming the columns. */
+function csvRecords(text: string, path: string): { line: number; value: unknown }[] {
+  try {
+    const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, bom: true }) as {
+      record: Record<string, string>;
+      info: { lines: number };
+    }[];
+    return rows.map((row) => ({ line: row.info.lines, value: row.record }));
+  } catch (error) {
+    const line = (error as { lines?: number }).lines;
+    throw new DatasetError(`${path}${line ? `:${line}` : ''}: ${(error as Error).message}`, {
+      code: 'DATASET_SYNTAX',
+      hint: 'Fix the CSV at that line (a header row names the columns; quote values that contain commas).',
+    });
+  }
+}
+
+/** What a value is, for messages: "an object", "an array", "a number". */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Reads a .jsonl or .csv file into examples, checking each record has the fields the task needs. */
@@ -41,55 +113,32 @@ export function readExamples(path: string, shape: ExampleShape): Example[] {
       hint: 'Check the path in the task spec (relative to the spec file).',
     });
   }
-  const text = readFileSync(path, 'utf8');
-  const records: { line: number; value: unknown }[] = [];
-  if (path.endsWith('.csv')) {
-    try {
-      const rows = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, bom: true }) as {
-        record: Record<string, string>;
-        info: { lines: number };
-      }[];
-      for (const row of rows) records.push({ line: row.info.lines, value: row.record });
-    } catch (error) {
-      const line = (error as { lines?: number }).lines;
-      throw new DatasetError(`${path}${line ? `:${line}` : ''}: ${(error as Error).message}`, {
-        code: 'DATASET_SYNTAX',
-        hint: 'Fix the CSV at that line (a header row names the columns; quote values that contain commas).',
-      });
-    }
-  } else {
-    text.split('\n').forEach((raw, i) => {
-      if (raw.trim() === '') return;
-      try {
-        records.push({ line: i + 1, value: JSON.parse(raw) });
-      } catch (error) {
-        throw new DatasetError(`${path}:${i + 1}: not valid JSON (${(error as Error).message})`, {
-          code: 'DATASET_SYNTAX',
-          hint: 'Each line of a .jsonl file must be one JSON object.',
-        });
-      }
+  const decoded = decodeUtf8(readFileSync(path));
+  if ('invalidLine' in decoded)
+    throw new DatasetError(`${path}:${decoded.invalidLine}: the line is not valid UTF-8`, {
+      code: 'DATASET_ENCODING',
+      hint: 'Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in > out), or fix the bytes on that line.',
     });
-  }
+  const { text } = decoded;
+  const records = path.endsWith('.csv') ? csvRecords(text, path) : jsonlRecords(text, path);
   if (records.length === 0) {
     throw new DatasetError(`${path} has no examples`, {
       code: 'DATASET_EMPTY',
       hint: 'Add at least one example.',
     });
   }
+  const textFields = new Set(shape.textFields);
   return records.map(({ line, value }, index) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new DatasetError(
-        `${path}:${line}: expected an object, found ${Array.isArray(value) ? 'an array' : typeof value}`,
-        {
-          code: 'DATASET_RECORD',
-          hint: 'Each example is an object with the input fields and the target.',
-        },
-      );
+      throw new DatasetError(`${path}:${line}: expected an object, found ${describeType(value)}`, {
+        code: 'DATASET_RECORD',
+        hint: 'Each example is an object with the input fields and the target.',
+      });
     }
     const record = value as Record<string, unknown>;
     const fields: Record<string, unknown> = {};
     for (const field of shape.inputFields) {
-      if (record[field] === undefined || record[field] === null) {
+      if (!Object.hasOwn(record, field) || record[field] === undefined || record[field] === null) {
         throw new DatasetError(`${path}:${line}: missing field "${field}"`, {
           code: 'DATASET_MISSING_FIELD',
           hint: `Every example needs the input fields ${shape.inputFields.join(', ')} and the target "${shape.targetField}".`,
@@ -97,12 +146,24 @@ export function readExamples(path: string, shape: ExampleShape): Example[] {
       }
       fields[field] = record[field];
     }
-    const target = record[shape.targetField];
+    const target = Object.hasOwn(record, shape.targetField) ? record[shape.targetField] : undefined;
     if (!shape.targetOptional && (target === undefined || target === null || target === '')) {
       throw new DatasetError(`${path}:${line}: missing or empty target "${shape.targetField}"`, {
         code: 'DATASET_MISSING_FIELD',
         hint: 'Every example needs a non-empty target (or set data.targetField to the right column).',
       });
+    }
+    for (const field of textFields) {
+      const found = field === shape.targetField ? target : fields[field];
+      if (found !== undefined && found !== null && typeof found === 'object') {
+        throw new DatasetError(
+          `${path}:${line}: field "${field}" is ${describeType(found)}, expected text (a string, number or boolean)`,
+          {
+            code: 'DATASET_FIELD_TYPE',
+            hint: `Write "${field}" as a string in every example (JSON-encode structured values first).`,
+          },
+        );
+      }
     }
     return { index, line, fields, target, id: exampleId(fields, target) };
   });

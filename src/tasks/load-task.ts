@@ -3,7 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
+import { decodeUtf8 } from './dataset.js';
+import { jsonErrorOffset, lineAndColumn } from './json-position.js';
 import { taskSpec, type TaskSpec } from './spec.js';
 import { templateVariables } from './template.js';
 
@@ -73,28 +75,47 @@ export function loadTask(path: string): Task {
       hint: 'Pass the path of a task spec (.yaml or .json); examples/ has some.',
     });
   }
-  const text = readFileSync(absolute, 'utf8');
+  const decoded = decodeUtf8(readFileSync(absolute));
+  if ('invalidLine' in decoded)
+    throw new ValidationError(`${path}:${decoded.invalidLine}: the line is not valid UTF-8`, {
+      code: 'TASK_SPEC_SYNTAX',
+      hint: 'Save the spec as UTF-8.',
+    });
+  const { text } = decoded;
   let value: unknown;
   if (absolute.endsWith('.json')) {
+    const hint = 'Fix the JSON syntax at that line (or write the spec as YAML).';
     try {
-      value = JSON.parse(text);
+      JSON.parse(text);
     } catch (error) {
-      throw new ValidationError(`${path}: not valid JSON: ${(error as Error).message}`, {
+      const offset = jsonErrorOffset(text);
+      const { line, column } = lineAndColumn(text, offset < 0 ? text.length : offset);
+      throw new ValidationError(`${path}:${line}:${column}: not valid JSON: ${(error as Error).message}`, {
         code: 'TASK_SPEC_SYNTAX',
-        hint: 'Fix the JSON syntax (or write the spec as YAML).',
+        hint,
       });
     }
+    // again through the shared reader, which refuses nesting deep enough to overflow later walks
+    value = parseJsonText(text, { where: path, code: 'TASK_SPEC_SYNTAX', hint });
   } else {
     const document = parseDocument(text, { prettyErrors: false });
     if (document.errors.length > 0) {
       const error = document.errors[0];
-      const line = text.slice(0, error.pos[0]).split('\n').length;
-      throw new ValidationError(`${path}${line ? `:${line}` : ''}: ${error.message.split('\n')[0]}`, {
+      const { line, column } = lineAndColumn(text, error.pos[0]);
+      throw new ValidationError(`${path}:${line}:${column}: ${error.message.split('\n')[0]}`, {
         code: 'TASK_SPEC_SYNTAX',
         hint: 'Fix the YAML syntax at that line.',
       });
     }
-    value = document.toJS();
+    try {
+      value = document.toJS();
+    } catch (error) {
+      // too many aliases (a "billion laughs" file) or nesting deeper than the stack
+      throw new ValidationError(`${path}: the YAML cannot be read: ${(error as Error).message}`, {
+        code: 'TASK_SPEC_SYNTAX',
+        hint: 'Simplify the spec: fewer aliases, less nesting.',
+      });
+    }
   }
   const task = taskFromObject(value, path, dirname(absolute));
   return { ...task, path: absolute };

@@ -7,7 +7,13 @@ export type SplitName = 'train' | 'dev' | 'test';
 
 /** The examples of one split of a task. */
 export function loadSplit(task: Task, split: SplitName): Example[] {
-  const shape = { inputFields: task.spec.input.fields, targetField: task.spec.data.targetField };
+  const targetField = task.spec.data.targetField;
+  const shape = {
+    inputFields: task.spec.input.fields,
+    targetField,
+    // templates render structured inputs as JSON; a text or label target must be text
+    textFields: task.spec.output.kind === 'json' ? [] : [targetField],
+  };
   const declared = task.files[split];
   if (declared) return readExamples(declared, shape);
   if (task.files.file && task.spec.data.split) {

@@ -10,6 +10,8 @@ import {
   evaluatePrompt,
   initSoftPrompt,
   loadAdapter,
+  readAdapterConfig,
+  readAdapterMetadata,
   saveAdapter,
   SoftPromptSession,
   tokenizerFingerprint,
@@ -356,8 +358,8 @@ async function pushAdapter(
         const adapterBlob = await target.putBlob(readFileSync(join(args.out, 'adapter_model.safetensors')));
         const content = {
           adapterBlob,
-          adapterConfig: JSON.parse(readFileSync(join(args.out, 'adapter_config.json'), 'utf8')),
-          promptune: JSON.parse(readFileSync(join(args.out, 'promptune.json'), 'utf8')),
+          adapterConfig: readAdapterConfig(args.out),
+          promptune: readAdapterMetadata(args.out),
         };
         return target.pushVersion({
           task: spec.name,

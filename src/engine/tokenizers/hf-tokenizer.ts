@@ -1,6 +1,7 @@
 // Tokenizers described by a Hugging Face tokenizer.json, run by @huggingface/tokenizers. Also wraps
 // GGUF byte-level BPE vocabularies, which are converted to a tokenizer.json object first.
 import { Tokenizer as HfTokenizerRuntime } from '@huggingface/tokenizers';
+import { TokenizerError } from '../../errors/index.js';
 import type { EncodeOptions, Tokenizer } from './types.js';
 
 /** A tokenizer.json object and its tokenizer_config.json (parsed). */
@@ -28,8 +29,15 @@ export class HuggingFaceTokenizer implements Tokenizer {
     options: { bosTokenId?: number; eosTokenIds?: number[]; addBos?: boolean } = {},
   ) {
     this.runtime = new HfTokenizerRuntime(files.tokenizer, files.config);
-    const vocabulary = this.runtime.get_vocab(true);
-    this.vocabularySize = Math.max(...vocabulary.values()) + 1;
+    // a loop, not Math.max(...ids): spreading a 150k-entry vocabulary overflows the call stack
+    let largest = -1;
+    for (const id of this.runtime.get_vocab(true).values()) largest = Math.max(largest, id);
+    if (largest < 0)
+      throw new TokenizerError('the tokenizer has an empty vocabulary', {
+        code: 'TOKENIZER_CORRUPT',
+        hint: 'The tokenizer file is damaged; fetch it again.',
+      });
+    this.vocabularySize = largest + 1;
     const added = (files.tokenizer.added_tokens ?? []) as { id: number; content: string; special: boolean }[];
     this.specialIds = new Set(added.filter((token) => token.special).map((token) => token.id));
     const idOf = (value: unknown) => {

@@ -1,5 +1,5 @@
 // llama2.c tokenizer files (tok512.bin, tokenizer.bin): int32 max piece length, then per id a float32
-// score, an int32 byte length and the piece bytes. Read into a SentencePiece vocabulary.
+// score (never NaN), an int32 byte length and the piece bytes. Read into a SentencePiece vocabulary.
 import { readFileSync } from 'node:fs';
 import { NotFoundError, TokenizerError } from '../../errors/index.js';
 import { SentencePieceTokenizer, TokenKind } from './sentencepiece.js';
@@ -29,6 +29,7 @@ export function loadLlama2cTokenizer(path: string, vocabularySize: number): Sent
   for (let id = 0; id < vocabularySize; id++) {
     if (offset + 8 > bytes.length) throw fail(`ends after ${id} pieces`);
     scores[id] = view.getFloat32(offset, true);
+    if (Number.isNaN(scores[id])) throw fail(`piece ${id} has the score NaN (at byte ${offset})`);
     const length = view.getInt32(offset + 4, true);
     offset += 8;
     if (length < 0 || offset + length > bytes.length)

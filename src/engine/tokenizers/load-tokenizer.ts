@@ -1,22 +1,69 @@
 // Finds and loads the tokenizer for a model: an explicit path, the GGUF's embedded vocabulary,
 // a Hugging Face directory's tokenizer.json, or the tok*.bin beside a llama2.c checkpoint.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// tokenizer.json and tokenizer_config.json are read through schemas of the fields promptune relies on.
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { NotFoundError, TokenizerError } from '../../errors/index.js';
+import { z } from 'zod';
+import { NotFoundError, readJsonFile, TokenizerError } from '../../errors/index.js';
+import { reportAs } from '../weights/input-errors.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
 import { loadLlama2cTokenizer } from './llama2c-tokenizer.js';
 import type { Tokenizer } from './types.js';
 
-function readJsonFile(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new TokenizerError(`${path} is not valid JSON: ${(error as Error).message}`, {
+const tokenId = z.number().int().nonnegative();
+const component = z.looseObject({ type: z.string().optional() }).nullable().optional();
+
+/** The parts of tokenizer.json promptune relies on (the runtime checks the rest as it builds). */
+const tokenizerJsonSchema = z.looseObject({
+  added_tokens: z
+    .array(z.looseObject({ id: tokenId, content: z.string(), special: z.boolean().optional() }))
+    .optional(),
+  normalizer: component,
+  pre_tokenizer: component,
+  post_processor: component,
+  decoder: component,
+  model: z.looseObject({
+    type: z.string().optional(),
+    // BPE and WordPiece map pieces to ids; Unigram lists [piece, score] pairs
+    vocab: z.union([z.record(z.string(), tokenId), z.array(z.tuple([z.string(), z.number()]))], {
+      error: 'expected an object of piece ids or a list of [piece, score] pairs',
+    }),
+  }),
+});
+
+const specialToken = z
+  .union([z.string(), z.looseObject({ content: z.string() })], {
+    error: 'expected a token: a string, or an object with a string content',
+  })
+  .nullable()
+  .optional();
+
+/** The parts of tokenizer_config.json promptune reads. */
+const tokenizerConfigSchema = z.looseObject({
+  bos_token: specialToken,
+  eos_token: specialToken,
+  add_bos_token: z.boolean().nullable().optional(),
+  chat_template: z
+    .union([z.string(), z.array(z.looseObject({ name: z.string(), template: z.string() }))], {
+      error: 'expected a template string, or a list of {name, template}',
+    })
+    .nullable()
+    .optional(),
+});
+
+function readTokenizerJson<Schema extends z.ZodType>(
+  path: string,
+  schema: Schema,
+  what: string,
+): z.output<Schema> {
+  return reportAs(TokenizerError, () =>
+    readJsonFile(path, schema, {
+      where: `${what} ${path}`,
       code: 'TOKENIZER_CORRUPT',
-      hint: 'Fetch the tokenizer files again.',
-      cause: error,
-    });
-  }
+      hint: `${what} is damaged or not a Hugging Face ${what}; fetch the tokenizer files again.`,
+      notFoundCode: 'TOKENIZER_NOT_FOUND',
+    }),
+  );
 }
 
 /** Loads tokenizer.json (+ tokenizer_config.json beside it) from a file or directory path. */
@@ -32,9 +79,12 @@ export function loadTokenizerJson(
     });
   }
   const configPath = join(dirname(file), 'tokenizer_config.json');
-  const config = existsSync(configPath) ? readJsonFile(configPath) : {};
+  const config: Record<string, unknown> = existsSync(configPath)
+    ? readTokenizerJson(configPath, tokenizerConfigSchema, 'tokenizer_config.json')
+    : {};
+  const tokenizer = readTokenizerJson(file, tokenizerJsonSchema, 'tokenizer.json');
   try {
-    return new HuggingFaceTokenizer({ tokenizer: readJsonFile(file), config }, 'tokenizer.json', {
+    return new HuggingFaceTokenizer({ tokenizer, config }, 'tokenizer.json', {
       eosTokenIds: config.eos_token === undefined ? defaults.eosTokenIds : undefined,
     });
   } catch (error) {

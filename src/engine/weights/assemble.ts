@@ -1,5 +1,7 @@
-// Builds ModelWeights from any source of named tensors, checking every shape against the config.
-// Formats differ only in their name table and how they read one tensor; see gguf.ts, safetensors.ts.
+// Builds ModelWeights from any source of named tensors, checking every shape against the config and
+// that the embedding and the norms hold only finite numbers (cheap: they are a small part of a model;
+// the large matrices are not scanned). Formats differ only in their name table and how they read one
+// tensor; see gguf.ts, safetensors.ts.
 import { WeightLoadError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { layerTensorName, type NameTable } from './names.js';
@@ -12,6 +14,8 @@ export interface TensorSource {
   shape(name: string): number[];
   /** Float32 values (dequantized). */
   read(name: string): Float32Array;
+  /** The file holding a tensor, when the source spans several (sharded safetensors). */
+  file?(name: string): string;
 }
 
 /** The name of any parameter: a layer field, or one of the model-level tensors. */
@@ -73,13 +77,29 @@ export function assembleWeights(
   };
   const optional = (name: string, field: keyof typeof shapes) =>
     source.has(name) ? read(name, field) : null;
-  const embedding = read(table.model.embedding, 'embedding');
+  /** Reads a tensor that must hold finite numbers: a NaN in the embedding would spread to every prompt. */
+  const finite = (name: string, field: keyof typeof shapes): Float32Array => {
+    const values = read(name, field);
+    const index = firstNonFinite(values);
+    if (index >= 0) {
+      const columns = shapes[field].length === 2 ? shapes[field][1] : values.length;
+      throw new WeightLoadError(
+        `${source.file?.(name) ?? where}: tensor ${name} holds ${values[index]} at index ${index} (row ${Math.floor(index / columns)}, column ${index % columns})`,
+        {
+          code: 'WEIGHT_NOT_FINITE',
+          hint: 'The weights are corrupt (or were saved from a diverged run); fetch or convert the model again.',
+        },
+      );
+    }
+    return values;
+  };
+  const embedding = finite(table.model.embedding, 'embedding');
   const layers: LayerWeights[] = [];
   for (let layer = 0; layer < config.layers; layer++) {
     const name = (field: keyof LayerWeights) => layerTensorName(table, field, layer);
     const biases = config.attentionBias;
     layers.push({
-      attentionNorm: read(name('attentionNorm'), 'attentionNorm'),
+      attentionNorm: finite(name('attentionNorm'), 'attentionNorm'),
       query: read(name('query'), 'query'),
       key: read(name('key'), 'key'),
       value: read(name('value'), 'value'),
@@ -87,13 +107,22 @@ export function assembleWeights(
       keyBias: biases ? read(name('keyBias'), 'keyBias') : optional(name('keyBias'), 'keyBias'),
       valueBias: biases ? read(name('valueBias'), 'valueBias') : optional(name('valueBias'), 'valueBias'),
       attentionOutput: read(name('attentionOutput'), 'attentionOutput'),
-      mlpNorm: read(name('mlpNorm'), 'mlpNorm'),
+      mlpNorm: finite(name('mlpNorm'), 'mlpNorm'),
       gate: read(name('gate'), 'gate'),
       up: read(name('up'), 'up'),
       down: read(name('down'), 'down'),
     });
   }
-  const finalNorm = read(table.model.finalNorm, 'finalNorm');
+  const finalNorm = finite(table.model.finalNorm, 'finalNorm');
   const classifier = config.tiedEmbeddings ? embedding : read(table.model.classifier, 'classifier');
   return { embedding, layers, finalNorm, classifier };
+}
+
+/** The index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value - value !== 0) return i; // NaN and ±Infinity give NaN; one comparison per value
+  }
+  return -1;
 }

@@ -1,6 +1,7 @@
 // Writes a model as a GGUF v3 file (llama.cpp's format): metadata, tensor infos, aligned data.
 // Matrices can be stored as F32, F16, BF16, Q8_0 or Q4_0; norms stay F32. Used to hand our weights
 // to llama.cpp (benchmarks) and to export. Written to a temporary file, then renamed.
+import { ValidationError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
 import { inverseFrequencies } from '../rope.js';
@@ -209,7 +210,14 @@ export function writeGguf(
     header.number('u32', entry.type);
     header.value(entry.type, entry.value, entry.subType);
   }
-  const align = (n: number) => Math.ceil(n / 32) * 32;
+  // tensor data is aligned as the file says (extra metadata may set general.alignment); offsets count bytes
+  const alignment = Number(metadata['general.alignment'].value);
+  if (!Number.isInteger(alignment) || alignment < 1 || (alignment & (alignment - 1)) !== 0)
+    throw new ValidationError(`general.alignment is ${String(alignment)}, expected a power of two`, {
+      code: 'GGUF_WRITE_INVALID',
+      hint: 'Leave general.alignment out of the extra metadata (32 is the default), or use 8, 16, 32, 64...',
+    });
+  const align = (n: number) => Math.ceil(n / alignment) * alignment;
   let offset = 0;
   for (const tensor of tensors) {
     header.string(tensor.name);

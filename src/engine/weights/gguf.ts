@@ -1,12 +1,15 @@
-// GGUF model files: metadata through @huggingface/gguf, tensors read and dequantized here.
-// Supports the Llama-family architectures in `ggufArchitectures`; the vocabulary is handed to
-// tokenizers/gguf-tokenizer.ts. Does not memory-map: tensors are read once into float32.
+// GGUF model files: metadata through @huggingface/gguf (the values the config uses checked by a schema),
+// tensors read and dequantized here. Supports the Llama-family architectures in `ggufArchitectures`;
+// the vocabulary is handed to tokenizers/gguf-tokenizer.ts. Does not memory-map: tensors are read once
+// into float32.
 import { gguf } from '@huggingface/gguf';
+import { z } from 'zod';
 import { WeightLoadError } from '../../errors/index.js';
-import type { ModelConfig, RopeStyle } from '../config.js';
+import { validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
 import { assembleWeights, type TensorSource } from './assemble.js';
 import { dequantize, isTensorType, storedBytes, tensorTypeFromGgml } from './dequantize.js';
 import { FileReader } from './file-reader.js';
+import { parseAs } from './input-errors.js';
 import { ggufNames } from './names.js';
 import type { ModelWeights } from './types.js';
 
@@ -121,6 +124,40 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
   };
 }
 
+/** A GGUF integer: 64-bit values arrive as bigint. */
+export const ggufInteger = z.preprocess(
+  (value) => (typeof value === 'bigint' ? Number(value) : value),
+  z.number().int().nonnegative(),
+);
+const ggufPositive = z.preprocess(
+  (value) => (typeof value === 'bigint' ? Number(value) : value),
+  z.number().positive(),
+);
+
+/** The metadata a config is built from, all optional here (missing required keys get their own error). */
+function ggufConfigSchema(architecture: string) {
+  const key = (name: string) => `${architecture}.${name}`;
+  return z.looseObject({
+    [key('embedding_length')]: ggufInteger.optional(),
+    [key('feed_forward_length')]: ggufInteger.optional(),
+    [key('block_count')]: ggufInteger.optional(),
+    [key('attention.head_count')]: ggufInteger.optional(),
+    [key('attention.head_count_kv')]: ggufInteger.optional(),
+    [key('attention.key_length')]: ggufInteger.optional(),
+    [key('rope.dimension_count')]: ggufInteger.optional(),
+    [key('vocab_size')]: ggufInteger.optional(),
+    [key('context_length')]: ggufInteger.optional(),
+    [key('attention.layer_norm_rms_epsilon')]: ggufPositive.optional(),
+    [key('rope.freq_base')]: ggufPositive.optional(),
+    [key('rope.scaling.type')]: z.string().optional(),
+    [key('rope.scaling.factor')]: ggufPositive.optional(),
+    [key('attention.sliding_window')]: ggufInteger.optional(),
+    'tokenizer.ggml.bos_token_id': ggufInteger.optional(),
+    'tokenizer.ggml.eos_token_id': ggufInteger.optional(),
+    'tokenizer.ggml.tokens': z.array(z.unknown()).optional(),
+  });
+}
+
 /** Builds a ModelConfig from GGUF metadata. */
 export function ggufConfig(
   metadata: GgufMetadata,
@@ -128,14 +165,19 @@ export function ggufConfig(
   path: string,
 ): ModelConfig {
   const architecture = String(metadata['general.architecture'] ?? '');
-  const family = ggufArchitectures[architecture];
+  const family = Object.hasOwn(ggufArchitectures, architecture) ? ggufArchitectures[architecture] : undefined;
   if (!family) {
     throw new WeightLoadError(`${path}: architecture "${architecture}" is not supported`, {
       code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
       hint: `promptune runs Llama-family decoders: ${Object.keys(ggufArchitectures).join(', ')}.`,
     });
   }
-  const key = (name: string) => metadata[`${architecture}.${name}`] as number | undefined;
+  const values = parseAs(WeightLoadError, ggufConfigSchema(architecture), metadata, {
+    where: `GGUF metadata of ${path}`,
+    code: 'WEIGHT_BAD_METADATA',
+    hint: 'The GGUF file holds a value of the wrong type; convert it again with a recent llama.cpp.',
+  }) as Record<string, unknown>;
+  const key = (name: string) => values[`${architecture}.${name}`] as number | undefined;
   const required = (name: string): number => {
     const value = key(name);
     if (typeof value !== 'number') {
@@ -148,12 +190,12 @@ export function ggufConfig(
   };
   const hiddenSize = required('embedding_length');
   const heads = required('attention.head_count');
-  const tokens = metadata['tokenizer.ggml.tokens'] as unknown[] | undefined;
+  const tokens = values['tokenizer.ggml.tokens'] as unknown[] | undefined;
   const embeddingShape = tensors.get('token_embd.weight')?.shape;
-  const scalingType = metadata[`${architecture}.rope.scaling.type`];
-  const eos = metadata['tokenizer.ggml.eos_token_id'];
-  const bos = metadata['tokenizer.ggml.bos_token_id'];
-  return {
+  const scalingType = key('rope.scaling.type') as unknown;
+  const eos = values['tokenizer.ggml.eos_token_id'];
+  const bos = values['tokenizer.ggml.bos_token_id'];
+  const config: ModelConfig = {
     architecture,
     hiddenSize,
     intermediateSize: required('feed_forward_length'),
@@ -168,12 +210,15 @@ export function ggufConfig(
     ropeStyle: family.ropeStyle,
     ropeScaling:
       scalingType === 'linear' ? { type: 'linear', factor: key('rope.scaling.factor') ?? 1 } : undefined,
-    slidingWindow: key('attention.sliding_window'),
+    slidingWindow: key('attention.sliding_window') || undefined,
     tiedEmbeddings: !tensors.has('output.weight'),
     attentionBias: tensors.has('blk.0.attn_q.bias'),
     bosTokenId: typeof bos === 'number' ? bos : undefined,
     eosTokenIds: typeof eos === 'number' ? [eos] : [],
   };
+  // before any tensor is read: sizes of 0 would otherwise surface as confusing shape errors
+  validateConfig(config, path);
+  return config;
 }
 
 /** Loads config, weights and metadata (with the vocabulary) from a GGUF file. */

@@ -1,10 +1,13 @@
-// Hugging Face model directories: config.json plus model.safetensors or a sharded index.
-// Maps transformers' config fields to ModelConfig (a table per model_type); Q/K use rotate-half RoPE.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { NotFoundError, WeightLoadError } from '../../errors/index.js';
-import type { ModelConfig, RopeScaling } from '../config.js';
+// Hugging Face model directories: config.json plus model.safetensors or a sharded index, each read
+// through a schema of the fields promptune uses (other fields pass untouched). Maps transformers'
+// config fields to ModelConfig (a table per model_type); Q/K use rotate-half RoPE.
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import { NotFoundError, parseInput, readJsonFile, WeightLoadError } from '../../errors/index.js';
+import { validateConfig, type ModelConfig, type RopeScaling } from '../config.js';
 import { assembleWeights } from './assemble.js';
+import { reportAs } from './input-errors.js';
 import { huggingFaceNames } from './names.js';
 import { openSafetensors } from './safetensors.js';
 import type { ModelWeights } from './types.js';
@@ -16,60 +19,140 @@ export const huggingFaceArchitectures: Record<string, { biases: boolean }> = {
   qwen2: { biases: true },
 };
 
-type HfConfig = Record<string, unknown>;
+const count = z.number().int().positive();
+const positive = z.number().positive();
+const tokenId = z.number().int().nonnegative();
+const ropeParameters = z
+  .looseObject({
+    rope_type: z.string().optional(),
+    type: z.string().optional(),
+    rope_theta: positive.optional(),
+    factor: positive.optional(),
+    low_freq_factor: positive.optional(),
+    high_freq_factor: positive.optional(),
+    original_max_position_embeddings: count.optional(),
+  })
+  .nullable()
+  .optional();
 
-function readJson(path: string, what: string): HfConfig {
-  if (!existsSync(path)) {
-    throw new NotFoundError(`${path} does not exist`, {
-      code: 'MODEL_NOT_FOUND',
-      hint: `A Hugging Face model directory needs ${what}.`,
-    });
-  }
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as HfConfig;
-  } catch (error) {
-    throw new WeightLoadError(`${path} is not valid JSON: ${(error as Error).message}`, {
+/** The config.json fields promptune reads; missing required sizes are reported by huggingFaceConfig. */
+const configSchema = z.looseObject({
+  model_type: z.string().optional(),
+  hidden_size: count.optional(),
+  intermediate_size: count.optional(),
+  num_hidden_layers: count.optional(),
+  num_attention_heads: count.optional(),
+  num_key_value_heads: count.nullable().optional(),
+  head_dim: count.nullable().optional(),
+  vocab_size: count.optional(),
+  max_position_embeddings: count.optional(),
+  rms_norm_eps: positive.optional(),
+  rope_theta: positive.optional(),
+  rope_parameters: ropeParameters,
+  rope_scaling: ropeParameters,
+  tie_word_embeddings: z.boolean().optional(),
+  attention_bias: z.boolean().optional(),
+  sliding_window: count.nullable().optional(),
+  bos_token_id: tokenId.nullable().optional(),
+  eos_token_id: z
+    .union([tokenId, z.array(tokenId)], { error: 'expected a token id or a list of token ids' })
+    .nullable()
+    .optional(),
+});
+
+type HfConfig = z.output<typeof configSchema>;
+
+/** A shard file name from an index: relative, inside the model directory. */
+const shardName = z
+  .string()
+  .min(1)
+  .refine((name) => !isAbsolute(name) && !name.split(/[\\/]/).includes('..'), {
+    message: 'expected a file name inside the model directory',
+  });
+
+const indexSchema = z.looseObject({ weight_map: z.record(z.string(), shardName) });
+
+function readConfigFile<Schema extends z.ZodType>(
+  path: string,
+  schema: Schema,
+  what: string,
+): z.output<Schema> {
+  return reportAs(WeightLoadError, () =>
+    readJsonFile(path, schema, {
+      where: `${what} ${path}`,
       code: 'WEIGHT_BAD_CONFIG',
-      hint: 'Fetch the file again.',
-      cause: error,
-    });
-  }
+      hint: `${what} is damaged or incomplete; fetch it again.`,
+      notFoundCode: 'MODEL_NOT_FOUND',
+      notFoundHint: `A Hugging Face model directory needs ${what}.`,
+    }),
+  );
 }
 
-function ropeScaling(config: HfConfig): RopeScaling | undefined {
-  const parameters = (config.rope_parameters ?? config.rope_scaling) as
-    Record<string, number | string> | undefined;
+/** The shard files a model.safetensors.index.json names (each inside its directory). */
+export function readSafetensorsIndex(path: string): string[] {
+  const index = readConfigFile(path, indexSchema, 'model.safetensors.index.json');
+  return [...new Set(Object.values(index.weight_map))];
+}
+
+function ropeScaling(config: HfConfig, where: string): RopeScaling | undefined {
+  const parameters = config.rope_parameters ?? config.rope_scaling;
   const type = parameters?.rope_type ?? parameters?.type;
   if (!parameters || !type || type === 'default') return undefined;
-  if (type === 'linear') return { type: 'linear', factor: Number(parameters.factor) };
+  const field = (
+    name: 'factor' | 'low_freq_factor' | 'high_freq_factor' | 'original_max_position_embeddings',
+  ) => {
+    const value = parameters[name];
+    if (value === undefined)
+      throw new WeightLoadError(`${where}: ${type} RoPE scaling needs ${name}, which is missing`, {
+        code: 'WEIGHT_BAD_CONFIG',
+        hint: 'config.json is incomplete; fetch it again.',
+      });
+    return value;
+  };
+  if (type === 'linear') return { type: 'linear', factor: field('factor') };
   if (type === 'llama3') {
     return {
       type: 'llama3',
-      factor: Number(parameters.factor),
-      lowFrequencyFactor: Number(parameters.low_freq_factor),
-      highFrequencyFactor: Number(parameters.high_freq_factor),
-      originalContextLength: Number(parameters.original_max_position_embeddings),
+      factor: field('factor'),
+      lowFrequencyFactor: field('low_freq_factor'),
+      highFrequencyFactor: field('high_freq_factor'),
+      originalContextLength: field('original_max_position_embeddings'),
     };
   }
-  throw new WeightLoadError(`RoPE scaling "${type}" is not supported`, {
+  throw new WeightLoadError(`${where}: RoPE scaling "${type}" is not supported`, {
     code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
     hint: 'Supported RoPE scalings: default, linear, llama3.',
   });
 }
 
-/** Converts a transformers config.json to a ModelConfig. */
-export function huggingFaceConfig(config: HfConfig, where: string): ModelConfig {
-  const type = String(config.model_type ?? '');
-  const family = huggingFaceArchitectures[type];
+/** Converts a transformers config.json (as parsed JSON) to a ModelConfig; `where` names it in errors. */
+export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
+  const config = reportAs(WeightLoadError, () =>
+    parseInput(configSchema, raw, {
+      where: `config.json ${where}`,
+      code: 'WEIGHT_BAD_CONFIG',
+      hint: 'config.json is damaged or incomplete; fetch it again.',
+    }),
+  );
+  const type = config.model_type ?? '';
+  const family = Object.hasOwn(huggingFaceArchitectures, type) ? huggingFaceArchitectures[type] : undefined;
   if (!family) {
     throw new WeightLoadError(`${where}: model_type "${type}" is not supported`, {
       code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
       hint: `promptune runs Llama-family decoders: ${Object.keys(huggingFaceArchitectures).join(', ')}.`,
     });
   }
-  const number = (key: string, fallback?: number): number => {
-    const value = config[key] ?? fallback;
-    if (typeof value !== 'number') {
+  const number = (
+    key:
+      | 'hidden_size'
+      | 'intermediate_size'
+      | 'num_hidden_layers'
+      | 'num_attention_heads'
+      | 'vocab_size'
+      | 'max_position_embeddings',
+  ): number => {
+    const value = config[key];
+    if (value === undefined) {
       throw new WeightLoadError(`${where}: ${key} is missing`, {
         code: 'WEIGHT_BAD_CONFIG',
         hint: 'config.json is incomplete.',
@@ -79,30 +162,30 @@ export function huggingFaceConfig(config: HfConfig, where: string): ModelConfig 
   };
   const hiddenSize = number('hidden_size');
   const heads = number('num_attention_heads');
-  const parameters = config.rope_parameters as Record<string, number> | undefined;
   const eos = config.eos_token_id;
-  return {
+  const result: ModelConfig = {
     architecture: type,
     hiddenSize,
     intermediateSize: number('intermediate_size'),
     layers: number('num_hidden_layers'),
     heads,
-    kvHeads: number('num_key_value_heads', heads),
-    headDim: number('head_dim', hiddenSize / heads),
+    kvHeads: config.num_key_value_heads ?? heads,
+    headDim: config.head_dim ?? hiddenSize / heads,
     vocabularySize: number('vocab_size'),
     contextLength: number('max_position_embeddings'),
-    rmsNormEps: number('rms_norm_eps', 1e-6),
-    ropeTheta: parameters?.rope_theta ?? number('rope_theta', 10000),
+    rmsNormEps: config.rms_norm_eps ?? 1e-6,
+    ropeTheta: config.rope_parameters?.rope_theta ?? config.rope_theta ?? 10000,
     ropeStyle: 'half',
-    ropeScaling: ropeScaling(config),
-    tiedEmbeddings: Boolean(config.tie_word_embeddings ?? false),
-    attentionBias: Boolean(config.attention_bias ?? family.biases),
+    ropeScaling: ropeScaling(config, where),
+    tiedEmbeddings: config.tie_word_embeddings ?? false,
+    attentionBias: config.attention_bias ?? family.biases,
     // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
-    slidingWindow:
-      type === 'mistral' && typeof config.sliding_window === 'number' ? config.sliding_window : undefined,
-    bosTokenId: typeof config.bos_token_id === 'number' ? config.bos_token_id : undefined,
-    eosTokenIds: Array.isArray(eos) ? (eos as number[]) : typeof eos === 'number' ? [eos] : [],
+    slidingWindow: type === 'mistral' ? (config.sliding_window ?? undefined) : undefined,
+    bosTokenId: config.bos_token_id ?? undefined,
+    eosTokenIds: Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [],
   };
+  validateConfig(result, where);
+  return result;
 }
 
 /** The safetensors files of a directory: one file, or the shards an index names. */
@@ -110,12 +193,7 @@ export function safetensorsFiles(directory: string): string[] {
   const single = join(directory, 'model.safetensors');
   if (existsSync(single)) return [single];
   const indexPath = join(directory, 'model.safetensors.index.json');
-  if (existsSync(indexPath)) {
-    const index = readJson(indexPath, 'model.safetensors.index.json') as {
-      weight_map?: Record<string, string>;
-    };
-    return [...new Set(Object.values(index.weight_map ?? {}))].map((file) => join(directory, file));
-  }
+  if (existsSync(indexPath)) return readSafetensorsIndex(indexPath).map((file) => join(directory, file));
   throw new NotFoundError(`${directory} has neither model.safetensors nor model.safetensors.index.json`, {
     code: 'MODEL_NOT_FOUND',
     hint: 'promptune reads safetensors checkpoints; convert PyTorch .bin weights with transformers first.',
@@ -123,16 +201,20 @@ export function safetensorsFiles(directory: string): string[] {
 }
 
 /** The config.json of a Hugging Face directory, as read and as a ModelConfig. */
-export function readHuggingFaceConfig(directory: string): { config: ModelConfig; raw: HfConfig } {
-  const raw = readJson(join(directory, 'config.json'), 'config.json');
-  return { config: huggingFaceConfig(raw, join(directory, 'config.json')), raw };
+export function readHuggingFaceConfig(directory: string): {
+  config: ModelConfig;
+  raw: Record<string, unknown>;
+} {
+  const path = join(directory, 'config.json');
+  const raw = readConfigFile(path, z.record(z.string(), z.unknown()), 'config.json');
+  return { config: huggingFaceConfig(raw, path), raw };
 }
 
 /** Loads config.json and the safetensors weights of a Hugging Face directory. */
 export function loadHuggingFaceDirectory(directory: string): {
   config: ModelConfig;
   weights: ModelWeights;
-  raw: HfConfig;
+  raw: Record<string, unknown>;
 } {
   const { config, raw } = readHuggingFaceConfig(directory);
   const source = openSafetensors(safetensorsFiles(directory));

@@ -2,20 +2,13 @@
 // @huggingface/hub into a cache directory, resuming partial downloads (Range requests on the file's
 // blob). Already-cached files are used without touching the network.
 import { downloadFile, listFiles } from '@huggingface/hub';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DownloadError, ValidationError } from '../../errors/index.js';
+import { DownloadError, PromptuneError, ValidationError } from '../../errors/index.js';
+import { readSafetensorsIndex } from './hf-directory.js';
 
 /** A parsed hub reference. */
 export interface HubReference {
@@ -32,7 +25,8 @@ export function defaultCacheDirectory(): string {
 /** Parses `hf:org/name[@revision][/file]`. */
 export function parseHubReference(reference: string): HubReference {
   const match = /^hf:([\w.-]+\/[\w.-]+)(?:@([\w./-]+?))?(?:\/(.+))?$/.exec(reference);
-  if (!match) {
+  // a file or revision with a .. segment would leave the cache folder
+  if (!match || [match[2], match[3]].some((part) => part?.split('/').includes('..'))) {
     throw new ValidationError(`"${reference}" is not a hub reference`, {
       code: 'HUB_REFERENCE_INVALID',
       hint: 'Write hf:<org>/<name>, optionally @<revision> and /<file.gguf>, e.g. hf:HuggingFaceTB/SmolLM2-135M.',
@@ -112,15 +106,13 @@ export async function resolveHubReference(text: string, options: HubOptions = {}
     }
     for (const file of wanted) await fetchFile(repo, reference, file, folder, credentials, options);
     if (!reference.file && complete('model.safetensors.index.json')) {
-      const index = JSON.parse(readFileSync(join(folder, 'model.safetensors.index.json'), 'utf8')) as {
-        weight_map: Record<string, string>;
-      };
-      for (const shard of new Set(Object.values(index.weight_map)))
+      // the index is read through its schema: a shard name that leaves the folder is refused, not fetched
+      for (const shard of readSafetensorsIndex(join(folder, 'model.safetensors.index.json')))
         await fetchFile(repo, reference, shard, folder, credentials, options);
       writeFileSync(join(folder, '.complete'), '');
     }
   } catch (error) {
-    if (error instanceof DownloadError) throw error;
+    if (PromptuneError.isInstance(error)) throw error;
     const files = reference.file
       ? [reference.file]
       : ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];

@@ -1,7 +1,7 @@
 // llama2.c checkpoints: the legacy (v0) layout and the version-1 float32 export ("ak42" magic).
 // The tensor order of each layout is data (a list); Q/K are in Meta's interleaved RoPE order.
 import { WeightLoadError } from '../../errors/index.js';
-import type { ModelConfig } from '../config.js';
+import { validateConfig, type ModelConfig } from '../config.js';
 import { assembleWeights, parameterShapes, type TensorSource } from './assemble.js';
 import { dequantize } from './dequantize.js';
 import { FileReader } from './file-reader.js';
@@ -130,6 +130,7 @@ function readLlama2cHeader(reader: FileReader, path: string): { config: ModelCon
     bosTokenId: 1,
     eosTokenIds: [2],
   };
+  validateConfig(config, path);
   return { config, version };
 }
 

@@ -1,6 +1,6 @@
 // Writes float32 tensors as a safetensors file (Hugging Face's format: an 8-byte header length, a JSON
-// header, then the raw little-endian data), atomically via a temporary file. Used for PEFT adapters
-// and sharded exports; it does not convert dtypes.
+// header padded with spaces to a multiple of 8 bytes, then the raw little-endian data), atomically via
+// a temporary file. Used for PEFT adapters and sharded exports; it does not convert dtypes.
 import { writeFileAtomically } from './_atomic-file.js';
 
 /** A tensor to write: its shape and float32 values. */
@@ -25,9 +25,10 @@ export function writeSafetensors(
     };
     offset += tensor.data.byteLength;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8); // keep the data 8-byte aligned
-  const headerBytes = new TextEncoder().encode(json);
+  // pad by bytes, not characters: non-ASCII metadata takes more bytes than characters
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerBytes = new Uint8Array(json.length + ((8 - (json.length % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   writeFileAtomically(path, (write) => {

@@ -1,9 +1,13 @@
-// safetensors files (one or a sharded set): header parsing and float32 reads of F32, F16 and BF16
-// tensors. Shapes are reported as stored; Hugging Face matrices are already (out, in).
+// safetensors files (one or a sharded set): the header read through a schema and checked against the
+// file (dtype known, shape and byte range agreeing, ranges inside the data and not overlapping), and
+// float32 reads of F32, F16 and BF16 tensors. Shapes are reported as stored; Hugging Face matrices are
+// already (out, in). It does not map the file: tensors are read when asked for.
+import { z } from 'zod';
 import { WeightLoadError } from '../../errors/index.js';
 import type { TensorSource } from './assemble.js';
 import { dequantize, type TensorType } from './dequantize.js';
 import { FileReader } from './file-reader.js';
+import { parseJsonBytesAs } from './input-errors.js';
 
 interface Entry {
   dtype: string;
@@ -15,7 +19,44 @@ interface Entry {
 
 const readableTypes: Record<string, TensorType> = { F32: 'F32', F16: 'F16', BF16: 'BF16' };
 
-/** Parses one safetensors file's header into `entries`. */
+/** Bits per element of every dtype the safetensors format defines (readable or not). */
+const dtypeBits: Record<string, number> = {
+  BOOL: 8,
+  U8: 8,
+  I8: 8,
+  F8_E5M2: 8,
+  F8_E4M3: 8,
+  F8_E8M0: 8,
+  F4: 4,
+  F6_E2M3: 6,
+  F6_E3M2: 6,
+  I16: 16,
+  U16: 16,
+  F16: 16,
+  BF16: 16,
+  I32: 32,
+  U32: 32,
+  F32: 32,
+  I64: 64,
+  U64: 64,
+  F64: 64,
+  C64: 64,
+};
+
+const byteOffset = z.number().int().nonnegative();
+const tensorEntry = z.object({
+  dtype: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  data_offsets: z.tuple([byteOffset, byteOffset]),
+});
+const headerSchema = z
+  .object({ __metadata__: z.record(z.string(), z.string()).optional() })
+  .catchall(tensorEntry);
+
+/** Headers larger than this are not safetensors headers (the format caps them at 100 MB). */
+const maximumHeaderLength = 100_000_000;
+
+/** Parses one safetensors file's header into `entries`, checking every entry against the file. */
 function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
   const path = reader.path;
   if (reader.size < 8) {
@@ -25,7 +66,7 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
     });
   }
   const headerLength = Number(new DataView(reader.read(0, 8, 'header length').buffer).getBigUint64(0, true));
-  if (headerLength > 100_000_000 || headerLength + 8 > reader.size) {
+  if (headerLength > maximumHeaderLength || headerLength + 8 > reader.size) {
     throw new WeightLoadError(
       `${path}: header length ${headerLength} does not fit a file of ${reader.size} bytes`,
       {
@@ -34,21 +75,36 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
       },
     );
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(reader.read(8, headerLength, 'header')));
-  } catch (error) {
-    throw new WeightLoadError(`${path}: the safetensors header is not valid JSON`, {
-      code: 'WEIGHT_BAD_MAGIC',
-      hint: 'The file is corrupt or not a safetensors file.',
-      cause: error,
-    });
-  }
+  const header = parseJsonBytesAs(WeightLoadError, headerSchema, reader.read(8, headerLength, 'header'), {
+    where: `safetensors header of ${path}`,
+    code: 'WEIGHT_BAD_HEADER',
+    hint: 'The file is corrupt or not a safetensors file; fetch it again.',
+  });
   const base = 8 + headerLength;
-  for (const [name, info] of Object.entries(header)) {
+  const dataSize = reader.size - base;
+  const ranges: { name: string; start: number; end: number }[] = [];
+  for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    const info = value as z.output<typeof tensorEntry>;
+    const bad = (what: string) =>
+      new WeightLoadError(`${path}: tensor ${name}: ${what}`, {
+        code: 'WEIGHT_BAD_HEADER',
+        hint: 'The safetensors header contradicts itself; the file is corrupt. Fetch it again.',
+      });
+    const bits = dtypeBits[info.dtype];
+    if (bits === undefined)
+      throw bad(
+        `dtype ${JSON.stringify(info.dtype)} is not a safetensors dtype (${Object.keys(dtypeBits).join(', ')})`,
+      );
     const [start, end] = info.data_offsets;
-    if (base + end > reader.size) {
+    if (start > end) throw bad(`data_offsets [${start}, ${end}] end before they start`);
+    const count = info.shape.reduce((a, b) => a * b, 1);
+    const expected = Math.ceil((count * bits) / 8);
+    if (end - start !== expected)
+      throw bad(
+        `data_offsets [${start}, ${end}] hold ${end - start} bytes; shape [${info.shape}] of ${info.dtype} needs ${expected}`,
+      );
+    if (end > dataSize) {
       throw new WeightLoadError(
         `${path}: tensor ${name} ends at byte ${base + end}, the file has ${reader.size}`,
         {
@@ -57,12 +113,27 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
         },
       );
     }
+    ranges.push({ name, start, end });
     entries.set(name, { dtype: info.dtype, shape: info.shape, start: base + start, end: base + end, reader });
+  }
+  ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < ranges.length; i++) {
+    const [previous, next] = [ranges[i - 1], ranges[i]];
+    if (next.start < previous.end && next.end > next.start)
+      throw new WeightLoadError(
+        `${path}: tensors ${previous.name} [${previous.start}, ${previous.end}] and ${next.name} [${next.start}, ${next.end}] overlap`,
+        {
+          code: 'WEIGHT_BAD_HEADER',
+          hint: 'The safetensors header contradicts itself; the file is corrupt. Fetch it again.',
+        },
+      );
   }
 }
 
 /** A TensorSource over safetensors files; call `close` when done. */
-export function openSafetensors(paths: string[]): TensorSource & { close(): void; names(): string[] } {
+export function openSafetensors(
+  paths: string[],
+): TensorSource & { close(): void; names(): string[]; file(name: string): string } {
   const entries = new Map<string, Entry>();
   const readers: FileReader[] = [];
   try {
@@ -79,6 +150,7 @@ export function openSafetensors(paths: string[]): TensorSource & { close(): void
     has: (name) => entries.has(name),
     shape: (name) => entries.get(name)!.shape,
     names: () => [...entries.keys()],
+    file: (name) => entries.get(name)!.reader.path,
     read(name) {
       const entry = entries.get(name)!;
       const type = readableTypes[entry.dtype];

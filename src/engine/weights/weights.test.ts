@@ -175,7 +175,8 @@ describe('bad model files', () => {
     const header = original
       .subarray(8, 8 + headerLength)
       .toString('utf8')
-      .replace('"dtype":"F32"', '"dtype":"I8"');
+      // I32 has F32's width, so the header stays consistent (an I8 tensor of F32's bytes is a corrupt header)
+      .replace('"dtype":"F32"', '"dtype":"I32"');
     const patched = Buffer.concat([
       original.subarray(0, 8),
       Buffer.from(header.padEnd(headerLength)),

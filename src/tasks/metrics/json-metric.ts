@@ -1,8 +1,11 @@
 // JSON outputs: parsed (code fences tolerated), validated against the task's JSON Schema with ajv,
-// and compared field by field with the target object. Invalid JSON or schema scores 0.
+// and compared field by field with the target object. Invalid JSON or schema scores 0, and so does
+// JSON nested too deeply to compare (the shared reader's limit), rather than overflowing the stack.
 import Ajv from 'ajv';
-import { ValidationError } from '../../errors/index.js';
+import { parseJsonText, ValidationError } from '../../errors/index.js';
 import type { Metric, MetricContext } from './types.js';
+
+const jsonSource = { where: 'the output', code: 'METRIC_JSON', hint: 'Only for scoring; never reported.' };
 
 /** The first JSON value in a model output (bare, or inside a ``` fence). */
 export function extractJson(output: string): unknown {
@@ -13,11 +16,14 @@ export function extractJson(output: string): unknown {
   // try the longest prefix that parses, from the last closing bracket backwards
   for (let end = text.length; end > start; end--) {
     if (text[end - 1] !== '}' && text[end - 1] !== ']') continue;
+    const candidate = text.slice(start, end);
     try {
-      return JSON.parse(text.slice(start, end));
+      JSON.parse(candidate);
     } catch {
-      // keep shortening
+      continue; // keep shortening
     }
+    // the value found is checked once for depth (shorter prefixes would not be shallower JSON)
+    return parseJsonText(candidate, jsonSource);
   }
   throw new Error('the output has no complete JSON value');
 }
@@ -74,7 +80,7 @@ export function jsonMetric(options: Record<string, unknown>, context: MetricCont
 
 function safeParse(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text, jsonSource);
   } catch {
     return text;
   }

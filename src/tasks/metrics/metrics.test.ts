@@ -104,6 +104,9 @@ describe('metrics', () => {
     expect(invalid.score).toBe(0);
     expect(invalid.feedback).toContain('age');
     expect((await score('json', { a: 1 }, 'not json')).score).toBe(0);
+    // nested deeper than any comparison can walk: scored 0, not a stack overflow
+    const deep = `{"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(await score('json', { a: 1 }, deep)).toMatchObject({ score: 0 });
   });
   it('ROUGE-L and BLEU', async () => {
     expect((await score('rouge-l', 'the cat sat on the mat', 'the cat sat on the mat')).score).toBe(1);
