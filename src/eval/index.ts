@@ -10,10 +10,11 @@ export {
   type Spend,
 } from './harness.js';
 export { judgeGenerator } from './judge-generator.js';
-export { escapeHtml } from './html.js';
+export { cutText, escapeHtml } from './html.js';
 export { summarize, type EvaluationReport } from './report.js';
 export { renderReportHtml } from './report-html.js';
-export { compareReports, type Comparison } from './compare.js';
+export { compareReports, type ComparedReport, type Comparison } from './compare.js';
+export { evaluationReportSchema, readReport, type ReadReport } from './report-file.js';
 export { ResponseCache, requestKey } from './response-cache.js';
 export {
   defaultPrices,
