@@ -2,8 +2,11 @@
 // documented behaviour. ScriptedModel replies with a function of the prompt text and records its calls.
 // ScriptedLanguageModel answers sums like "3 + 4" correctly only when the prompt satisfies a rule
 // (default: at least two demonstrations, i.e. "Answer:" lines before the question's own), else "?".
-// ScriptedTeacher answers instruction-proposal requests with fixed lines.
+// ScriptedTeacher answers instruction-proposal requests with fixed lines. serveScriptedChat puts a scripted
+// reply behind a real OpenAI-compatible HTTP server, counting requests and holding chosen ones in flight.
 import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** The prompt's messages as one text, joined by newlines. */
 function promptText(options: LanguageModelV3CallOptions): string {
@@ -70,4 +73,97 @@ export class ScriptedTeacher extends ScriptedModel {
   constructor(reply: string) {
     super('scripted-teacher', () => reply, [50, 20]);
   }
+}
+
+/** A scripted model behind a real HTTP server on 127.0.0.1 speaking OpenAI's chat completions API. */
+export interface ScriptedChatServer {
+  /** The base URL for `openai-compatible:<url>#<model>` (ends in /v1). */
+  url: string;
+  /** Chat completion requests received so far (each one counts, answered or not). */
+  readonly requests: number;
+  /**
+   * Resolves when request number `n` (1-based, over the server's life) arrives; that request stays
+   * unanswered, as if the model were still working on it, until `releaseHeld()`.
+   */
+  holdRequest(n: number): Promise<void>;
+  /** Answers the held requests (their clients may be gone). */
+  releaseHeld(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `reply(prompt text)` for every chat completion, reporting `usage` [prompt, completion] tokens
+ * per call. For budget and journal tests only: the answers are scripted, the HTTP and the client are real.
+ */
+export function serveScriptedChat(
+  reply: (prompt: string) => string,
+  usage: [number, number] = [10, 2],
+): Promise<ScriptedChatServer> {
+  let requests = 0;
+  const holds = new Map<number, () => void>();
+  const held: (() => void)[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method !== 'POST' || !request.url?.endsWith('/chat/completions')) {
+        response.writeHead(404).end();
+        return;
+      }
+      const number = ++requests;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        model: string;
+        messages: { content: string | { text?: string }[] }[];
+      };
+      const prompt = body.messages
+        .map((message) =>
+          typeof message.content === 'string'
+            ? message.content
+            : message.content.map((part) => part.text ?? '').join(''),
+        )
+        .join('\n');
+      const answer = () => {
+        if (response.destroyed || request.socket.destroyed) return;
+        response.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: `chatcmpl-${number}`,
+            object: 'chat.completion',
+            created: 0,
+            model: body.model,
+            choices: [
+              { index: 0, message: { role: 'assistant', content: reply(prompt) }, finish_reason: 'stop' },
+            ],
+            usage: {
+              prompt_tokens: usage[0],
+              completion_tokens: usage[1],
+              total_tokens: usage[0] + usage[1],
+            },
+          }),
+        );
+      };
+      const hold = holds.get(number);
+      if (hold) {
+        held.push(answer);
+        hold();
+      } else answer();
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}/v1`,
+        get requests() {
+          return requests;
+        },
+        holdRequest: (n) => new Promise<void>((arrived) => holds.set(n, arrived)),
+        releaseHeld: () => held.splice(0).forEach((answer) => answer()),
+        close: () =>
+          new Promise<void>((closed) => {
+            server.closeAllConnections();
+            server.close(() => closed());
+          }),
+      });
+    });
+  });
 }

@@ -1,5 +1,16 @@
 // Download progress on stderr for hf: models: a live percentage on a terminal, one line per finished
-// file otherwise (so logs stay readable). stdout is never touched.
+// file otherwise (so logs stay readable). stdout is never touched. A line redrawn in place is cut to the
+// terminal's width: a line that wrapped would leave its first part behind at every redraw.
+
+/**
+ * `text` cut to fit one row of a terminal `columns` wide, with one column spare so the cursor never
+ * wraps (characters counted as one column each). Unknown width: unchanged.
+ */
+export function fitLine(text: string, columns: number | undefined): string {
+  if (!columns || columns < 2) return text;
+  const characters = Array.from(text);
+  return characters.length < columns ? text : characters.slice(0, columns - 1).join('');
+}
 
 /** An onProgress callback for hub downloads. */
 export function downloadProgress(
@@ -14,9 +25,8 @@ export function downloadProgress(
       if (!finished && now - lastDraw < 100) return;
       lastDraw = now;
       const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
-      stream.write(
-        `\rdownloading ${file} ${String(percent).padStart(3)}% ${megabytes(done)} of ${megabytes(total)}${finished ? '\n' : ''}`,
-      );
+      const line = `downloading ${file} ${String(percent).padStart(3)}% ${megabytes(done)} of ${megabytes(total)}`;
+      stream.write(`\r${fitLine(line, stream.columns)}\u001b[K${finished ? '\n' : ''}`);
     } else if (finished) {
       stream.write(`downloaded ${file} (${megabytes(total)})\n`);
     }
@@ -44,7 +54,8 @@ export function progressBar(
         lastDraw = now;
         const width = 24;
         const filled = Math.round(fraction * width);
-        stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\u001b[K`);
+        const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`;
+        stream.write(`\r${fitLine(line, stream.columns)}\u001b[K`);
         drawn = true;
       } else {
         const decile = Math.floor(fraction * 10);

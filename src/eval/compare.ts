@@ -1,8 +1,14 @@
 // Paired comparison of two evaluation reports on the same examples: which examples flipped, the
 // mean difference with its bootstrap interval, and whether it is significant.
 import { ValidationError } from '../errors/index.js';
-import type { EvaluationReport } from './report.js';
 import { pairedBootstrap } from './statistics.js';
+
+/** What a comparison reads of a report (an EvaluationReport, or one read back from its JSON file). */
+export interface ComparedReport {
+  model: string;
+  score: number;
+  examples: { id: string; line: number; score: number }[];
+}
 
 /** How run `b` differs from run `a`. */
 export interface Comparison {
@@ -19,7 +25,7 @@ export interface Comparison {
 }
 
 /** Compares `b` to `a` on the examples both evaluated (matched by content id). */
-export function compareReports(a: EvaluationReport, b: EvaluationReport, level = 0.95): Comparison {
+export function compareReports(a: ComparedReport, b: ComparedReport, level = 0.95): Comparison {
   const byId = new Map(b.examples.map((example) => [example.id, example]));
   const pairs = a.examples.flatMap((example) =>
     byId.has(example.id) ? [[example, byId.get(example.id)!] as const] : [],

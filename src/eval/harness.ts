@@ -1,6 +1,8 @@
 // Evaluates a task on a model: renders each example's prompt, calls the model with a concurrency limit
 // and retries, caches responses by content, scores outputs with the task's metrics, and journals
-// progress so a killed run resumes. Repeats give per-example variance; scores get bootstrap intervals.
+// progress so a killed run resumes; each call's spend is journaled before it is sent, so the totals of a
+// resumed run include what the killed one spent. Repeats give per-example variance; scores get bootstrap
+// intervals.
 import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
 import { ValidationError } from '../errors/index.js';
@@ -8,10 +10,16 @@ import { createMetrics, scoreOutput, type MetricScore, type TextGenerator } from
 import type { Example } from '../tasks/dataset.js';
 import type { Task } from '../tasks/load-task.js';
 import { renderPrompt } from '../tasks/template.js';
+import { callRecordSchema, type CallRecord } from './call-record.js';
 import { Journal } from './journal.js';
+import { meteredModel, type TokenUsage } from './metered-model.js';
 import { callCost, type Price } from './prices.js';
 import { requestKey, type CachedResponse, type ResponseCache } from './response-cache.js';
 import { withRetries } from './retry.js';
+import { emptyTally, SpendJournal, sumTallies } from './spend-journal.js';
+
+/** Where journals of unfinished runs go by default (relative to the working directory). */
+export const defaultStateDirectory = '.promptune/runs';
 
 /** The model under evaluation, with the name it was given. */
 export interface EvaluatedModel {
@@ -19,6 +27,11 @@ export interface EvaluatedModel {
   provider: string;
   modelId: string;
   model: LanguageModelV3;
+  /**
+   * Told of each answer replayed from a cache or a journal instead of a call (budgets credit what a
+   * killed run spent this way).
+   */
+  replayed?: (usage: TokenUsage) => void;
 }
 
 /** Options for evaluate(). */
@@ -38,6 +51,11 @@ export interface EvaluationOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Journal each call's spend beside the results, so a resumed run's totals include the killed run's
+   * (default true). Optimizers turn it off: their budget journals every call of the whole run.
+   */
+  journalSpend?: boolean;
 }
 
 /** One example's outcome over its repeats. */
@@ -56,15 +74,12 @@ export interface ExampleResult {
   latencyMs: (number | undefined)[];
 }
 
-/** Per-call record kept in the journal. */
-interface CallRecord {
-  output: string;
-  score: number;
-  byMetric: Record<string, MetricScore>;
+/** Calls sent for a run, their tokens and cost. */
+export interface Spend {
+  calls: number;
   inputTokens: number;
   outputTokens: number;
-  latencyMs: number | undefined;
-  fromCache: boolean;
+  /** Dollars; undefined when the model's price is unknown. */
   cost: number | undefined;
 }
 
@@ -81,6 +96,11 @@ export interface EvaluationRun {
   inputTokens: number;
   outputTokens: number;
   cost: number | undefined;
+  /**
+   * Every call sent for this run, including earlier runs killed before it finished (`earlierCalls` of
+   * them; a call in flight at a kill counts at its worst case).
+   */
+  spend: Spend & { earlierCalls: number };
   durationMs: number;
 }
 
@@ -122,11 +142,28 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     repeats,
     examples: examples.map((example) => example.id),
   });
-  const journal = new Journal<CallRecord>(
-    join(options.stateDirectory ?? '.promptune/runs', `${task.spec.name}-${runKey.slice(0, 16)}.jsonl`),
+  const journalPath = join(
+    options.stateDirectory ?? defaultStateDirectory,
+    `${task.spec.name}-${runKey.slice(0, 16)}.jsonl`,
   );
+  const journal = new Journal(journalPath, callRecordSchema);
+  const spendJournal =
+    options.journalSpend === false
+      ? undefined
+      : new SpendJournal(journalPath.replace(/\.jsonl$/, '.spend.jsonl'));
+  const earlier = sumTallies(
+    spendJournal?.settled('model') ?? emptyTally(),
+    spendJournal?.unsettled('model') ?? emptyTally(),
+  );
+  let fresh = emptyTally(); // this process's calls, retries included
+  const caller = meteredModel(model, {
+    reserve: (worst) => spendJournal?.reserve('model', worst),
+    settle: (id, used) => {
+      if (id !== undefined) spendJournal?.settle(id, used);
+      fresh = sumTallies(fresh, { calls: 1, ...used });
+    },
+  });
   const resumedAtStart = journal.size;
-  let calls = 0;
   let cacheHits = 0;
   let done = 0;
   const jobs = examples.flatMap((example) =>
@@ -139,6 +176,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     const journaled = journal.get(jobKey);
     if (journaled) {
       records.set(jobKey, journaled);
+      model.replayed?.(journaled);
       return;
     }
     const prompt = examplePrompt(task, example);
@@ -157,18 +195,18 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     });
     let response: CachedResponse | undefined = options.cache?.get(key);
     const fromCache = response !== undefined;
-    if (response) cacheHits++;
-    else {
+    if (response) {
+      cacheHits++;
+      model.replayed?.(response);
+    } else {
       const start = performance.now();
       const result = await withRetries(
-        () => {
-          calls++;
-          return model.model.doGenerate({
+        () =>
+          caller.model.doGenerate({
             prompt,
             ...parameters,
             abortSignal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-          });
-        },
+          }),
         { retries: options.retries },
       );
       response = {
@@ -188,26 +226,24 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       outputTokens: response.outputTokens,
       latencyMs: fromCache ? undefined : response.latencyMs,
       fromCache,
-      cost: fromCache
-        ? 0
-        : callCost(
-            model.provider,
-            model.modelId,
-            response.inputTokens,
-            response.outputTokens,
-            options.prices,
-          ),
+      cost: fromCache ? 0 : callCost(model, response.inputTokens, response.outputTokens, options.prices),
     };
     records.set(jobKey, record);
     journal.add(jobKey, record);
   };
 
   let next = 0;
+  let failed = false; // once a job fails the run is lost: the other workers stop spending on it
   const worker = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !failed) {
       options.signal?.throwIfAborted();
       const job = jobs[next++];
-      await runJob(job);
+      try {
+        await runJob(job);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
       options.onProgress?.(++done, jobs.length);
     }
   };
@@ -233,14 +269,17 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
   });
   const all = [...records.values()];
   const costs = all.map((record) => record.cost);
+  // the results first: a kill between the two leaves a spend journal that over-counts, never one short
   journal.remove();
+  spendJournal?.remove();
+  const spent = sumTallies(earlier, fresh);
   return {
     task: task.spec.name,
     split: options.split,
     model: model.name,
     repeats,
     examples: results,
-    calls,
+    calls: fresh.calls,
     cacheHits,
     resumed: resumedAtStart,
     inputTokens: all.reduce((sum, record) => sum + record.inputTokens, 0),
@@ -248,6 +287,11 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     cost: costs.some((cost) => cost === undefined)
       ? undefined
       : costs.reduce((sum: number, cost) => sum + cost!, 0),
+    spend: {
+      ...spent,
+      cost: callCost(model, spent.inputTokens, spent.outputTokens, options.prices),
+      earlierCalls: earlier.calls,
+    },
     durationMs: Date.now() - started,
   };
 }

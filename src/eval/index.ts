@@ -1,17 +1,32 @@
 // Public surface of the evaluation layer.
 export {
+  defaultStateDirectory,
   evaluate,
   examplePrompt,
   type EvaluationOptions,
   type EvaluationRun,
   type ExampleResult,
   type EvaluatedModel,
+  type Spend,
 } from './harness.js';
 export { judgeGenerator } from './judge-generator.js';
-export { escapeHtml } from './html.js';
+export { cutText, escapeHtml } from './html.js';
 export { summarize, type EvaluationReport } from './report.js';
 export { renderReportHtml } from './report-html.js';
-export { compareReports, type Comparison } from './compare.js';
+export { compareReports, type ComparedReport, type Comparison } from './compare.js';
+export { evaluationReportSchema, readReport, type ReadReport } from './report-file.js';
 export { ResponseCache, requestKey, type CachedResponse } from './response-cache.js';
-export { defaultPrices, callCost, type Price } from './prices.js';
+export {
+  defaultPrices,
+  callCost,
+  priceOf,
+  priceTableSchema,
+  readPrices,
+  type Price,
+  type PricedModel,
+} from './prices.js';
+export { meteredModel, worstCase, type Meter, type TokenUsage } from './metered-model.js';
+export { SpendJournal, type CallTally } from './spend-journal.js';
+export { JsonLinesFile, type JsonLinesSource } from './json-lines.js';
+export { writeFileAtomically } from './write-atomically.js';
 export { bootstrapInterval, pairedBootstrap, percentile, mean } from './statistics.js';

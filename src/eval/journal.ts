@@ -1,24 +1,25 @@
 // The journal of a running evaluation: one JSON line per finished (example, repeat), appended as it
-// finishes, so a killed run resumes without redoing those. Removed when the run completes.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+// finishes, so a killed run resumes without redoing those. Read back through the value's schema (a line
+// cut by a kill is dropped and redone; any other bad line is a coded error). Removed when the run completes.
+import { z } from 'zod';
+import { JsonLinesFile } from './json-lines.js';
 
 /** Finished results by key, backed by an append-only file. */
 export class Journal<T> {
   private readonly entries = new Map<string, T>();
+  private readonly file: JsonLinesFile<{ key: string; value: T }>;
 
-  constructor(readonly path: string) {
-    if (existsSync(path)) {
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          const { key, value } = JSON.parse(line) as { key: string; value: T };
-          this.entries.set(key, value);
-        } catch {
-          // a line cut by a kill mid-write: that result is simply redone
-        }
-      }
-    } else mkdirSync(dirname(path), { recursive: true });
+  constructor(path: string, valueSchema: z.ZodType<T>) {
+    this.file = new JsonLinesFile(path, z.object({ key: z.string(), value: valueSchema }), {
+      what: 'evaluation journal',
+      code: 'EVAL_JOURNAL_CORRUPT',
+      hint: `Delete ${path} to start this evaluation over (its finished examples are then redone, from the response cache where it has them).`,
+    });
+    for (const { key, value } of this.file.lines) this.entries.set(key, value);
+  }
+
+  get path(): string {
+    return this.file.path;
   }
 
   get size(): number {
@@ -31,10 +32,10 @@ export class Journal<T> {
 
   add(key: string, value: T): void {
     this.entries.set(key, value);
-    appendFileSync(this.path, JSON.stringify({ key, value }) + '\n');
+    this.file.append({ key, value });
   }
 
   remove(): void {
-    rmSync(this.path, { force: true });
+    this.file.remove();
   }
 }

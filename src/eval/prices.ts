@@ -1,5 +1,9 @@
-// Token prices in US dollars per million tokens, by model id, for cost accounting. The table is a
-// starting point that goes stale: override it with --prices <file.json> ({"model": {"input": x, "output": y}}).
+// Token prices in US dollars per million tokens, for cost accounting and money caps. The built-in table
+// is a starting point that goes stale: `--prices <file.json>` adds to and overrides it. Entries are
+// keyed by model id ("gpt-4o") or by the whole model string ("openai-compatible:http://host/v1#llama"),
+// the whole string first. Self-hosted models (local, ollama, openai-compatible) without an entry cost 0.
+import { z } from 'zod';
+import { readJsonFile } from '../errors/index.js';
 
 /** Dollars per million input and output tokens. */
 export interface Price {
@@ -17,15 +21,51 @@ export const defaultPrices: Record<string, Price> = {
   'claude-sonnet-4-0': { input: 3, output: 15 },
 };
 
-/** Cost of a call, 0 for local and self-hosted models, undefined when the price is unknown. */
+/** The shape of a `--prices` file. */
+export const priceTableSchema = z.record(
+  z.string().min(1),
+  z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+);
+
+/** A model as prices see it: the string it was named by, its provider and its id. */
+export interface PricedModel {
+  name?: string;
+  provider: string;
+  modelId: string;
+}
+
+const selfHosted = new Set(['local', 'ollama', 'openai-compatible']);
+
+/** The price of a model: its whole name's entry, else its id's; undefined when the table has neither. */
+export function priceOf(
+  model: PricedModel,
+  prices: Record<string, Price> = defaultPrices,
+): Price | undefined {
+  if (model.name !== undefined && Object.hasOwn(prices, model.name)) return prices[model.name];
+  return Object.hasOwn(prices, model.modelId) ? prices[model.modelId] : undefined;
+}
+
+/** Cost of a call; 0 for a self-hosted model without a price, undefined for any other unknown price. */
 export function callCost(
-  provider: string,
-  modelId: string,
+  model: PricedModel,
   inputTokens: number,
   outputTokens: number,
   prices: Record<string, Price> = defaultPrices,
 ): number | undefined {
-  if (provider === 'local' || provider === 'ollama' || provider === 'openai-compatible') return 0;
-  const price = prices[modelId];
-  return price ? (inputTokens * price.input + outputTokens * price.output) / 1e6 : undefined;
+  const price = priceOf(model, prices);
+  if (price) return (inputTokens * price.input + outputTokens * price.output) / 1e6;
+  return selfHosted.has(model.provider) ? 0 : undefined;
+}
+
+/** The built-in table with a `--prices` file's entries over it (just the built-in one without a file). */
+export function readPrices(path: string | undefined): Record<string, Price> {
+  if (path === undefined) return { ...defaultPrices };
+  const table = readJsonFile(path, priceTableSchema, {
+    where: `price table ${path}`,
+    code: 'PRICES_INVALID',
+    hint: 'Write a JSON object of dollars per million tokens, e.g. {"gpt-4o": {"input": 2.5, "output": 10}, "openai-compatible:http://127.0.0.1:8080/v1#llama": {"input": 0.1, "output": 0.2}}.',
+    notFoundCode: 'PRICES_NOT_FOUND',
+    notFoundHint: 'Pass --prices the path of a JSON price table, or leave it out to use the built-in one.',
+  });
+  return { ...defaultPrices, ...table };
 }

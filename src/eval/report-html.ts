@@ -15,7 +15,7 @@ ${report.labels.confusion.map((row, i) => `<tr><th>${escape(report.labels!.label
   const rows = report.examples
     .map(
       (example) =>
-        `<tr class="${example.score >= 0.5 ? 'right' : 'wrong'}"><td>${example.line}</td><td>${escape(Object.values(example.fields).join(' | ')).slice(0, 400)}</td><td>${escape(example.target)}</td><td>${example.outputs.map(escape).join('<hr>')}</td><td>${number(example.score, 2)}</td><td>${escape(
+        `<tr class="${example.score >= 0.5 ? 'right' : 'wrong'}"><td>${example.line}</td><td>${escape(Object.values(example.fields).join(' | '), 400)}</td><td>${escape(example.target)}</td><td>${example.outputs.map((output) => escape(output)).join('<hr>')}</td><td>${number(example.score, 2)}</td><td>${escape(
           example.byMetric
             .flatMap((byMetric) => Object.values(byMetric).map((result) => result.feedback))
             .filter(Boolean)

@@ -23,6 +23,16 @@ export interface EvaluationReport {
   resumed: number;
   tokens: { input: number; output: number };
   cost: number | undefined;
+  /**
+   * Every call sent for this run, including earlier runs killed before it finished (`earlierCalls` of
+   * them; a call in flight at a kill counts at its worst case), with tokens and cost.
+   */
+  spend: {
+    calls: number;
+    earlierCalls: number;
+    tokens: { input: number; output: number };
+    cost: number | undefined;
+  };
   latencyMs: { p50: number | undefined; p90: number | undefined; p99: number | undefined };
   durationMs: number;
   examples: ExampleResult[];
@@ -67,6 +77,12 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     resumed: run.resumed,
     tokens: { input: run.inputTokens, output: run.outputTokens },
     cost: run.cost,
+    spend: {
+      calls: run.spend.calls,
+      earlierCalls: run.spend.earlierCalls,
+      tokens: { input: run.spend.inputTokens, output: run.spend.outputTokens },
+      cost: run.spend.cost,
+    },
     latencyMs: {
       p50: percentile(latencies, 50),
       p90: percentile(latencies, 90),

@@ -1,17 +1,23 @@
 // A content-addressed cache of model responses in SQLite (better-sqlite3): the key hashes provider,
 // model, parameters, the rendered prompt and the seed, so re-running an evaluation makes no calls.
+// Stored values are read back through a schema: a damaged row is a coded error, not a wrong answer.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { parseInput, parseJsonText } from '../errors/index.js';
+
+const tokens = z.number().int().nonnegative();
+const cachedResponseSchema = z.object({
+  text: z.string(),
+  inputTokens: tokens,
+  outputTokens: tokens,
+  latencyMs: z.number().nonnegative(),
+});
 
 /** What is stored for one call. */
-export interface CachedResponse {
-  text: string;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: number;
-}
+export type CachedResponse = z.infer<typeof cachedResponseSchema>;
 
 /** The hash that names one request. */
 export function requestKey(request: unknown): string {
@@ -24,7 +30,7 @@ export class ResponseCache {
   private readonly select: Database.Statement;
   private readonly insert: Database.Statement;
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.database = new Database(path);
     this.database.pragma('journal_mode = WAL');
@@ -39,7 +45,13 @@ export class ResponseCache {
 
   get(key: string): CachedResponse | undefined {
     const row = this.select.get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as CachedResponse) : undefined;
+    if (!row) return undefined;
+    const source = {
+      where: `response cache ${this.path}: response ${key.slice(0, 16)}`,
+      code: 'CACHE_CORRUPT',
+      hint: `Delete the response cache ${this.path} (or pass another --cache-file); its responses are then asked again.`,
+    };
+    return parseInput(cachedResponseSchema, parseJsonText(row.value, source), source);
   }
 
   put(key: string, response: CachedResponse): void {

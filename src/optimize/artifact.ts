@@ -1,32 +1,47 @@
-// Reading prompt artifacts and applying them to a task spec (for `promptune eval --prompt`).
-import { readFileSync } from 'node:fs';
-import { ValidationError } from '../errors/index.js';
+// Prompt artifacts: reading them (through a schema, for `promptune eval --prompt`), applying them to a
+// task spec, and making one from a finished run.
+import { z } from 'zod';
+import { readJsonFile, ValidationError } from '../errors/index.js';
 import { pairedBootstrap } from '../eval/statistics.js';
 import type { Task } from '../tasks/load-task.js';
-import type { PromptArtifact } from './types.js';
+import { taskSpec } from '../tasks/spec.js';
+import type { PromptArtifact, RunSpend } from './types.js';
+
+const count = z.number().int().nonnegative();
+
+/** The shape of a prompt artifact file (older files without `spend` fit it too). */
+export const promptArtifactSchema = z.object({
+  format: z.literal('promptune-prompt'),
+  version: z.literal(1),
+  task: z.string().min(1),
+  prompt: taskSpec.shape.prompt,
+  generation: taskSpec.shape.generation,
+  optimizer: z.object({
+    name: z.string().min(1),
+    seed: z.number().int(),
+    calls: count,
+    spend: z
+      .object({
+        calls: count,
+        inputTokens: count,
+        outputTokens: count,
+        dollars: z.number().nonnegative().optional(),
+        earlierCalls: count,
+      })
+      .optional(),
+    stopped: z.string().optional(),
+  }),
+  scores: z.object({ seed: z.number(), best: z.number(), split: z.string(), n: count }),
+});
 
 /** Reads and checks a prompt artifact file. */
 export function readArtifact(path: string): PromptArtifact {
-  let artifact: PromptArtifact;
-  try {
-    artifact = JSON.parse(readFileSync(path, 'utf8')) as PromptArtifact;
-  } catch (error) {
-    throw new ValidationError(`${path} is not valid JSON: ${(error as Error).message}`, {
-      code: 'ARTIFACT_INVALID',
-      hint: 'Pass a file written by promptune optimize --out.',
-    });
-  }
-  if (
-    artifact?.format !== 'promptune-prompt' ||
-    artifact.version !== 1 ||
-    typeof artifact.prompt?.template !== 'string'
-  ) {
-    throw new ValidationError(`${path} is not a promptune prompt artifact`, {
-      code: 'ARTIFACT_INVALID',
-      hint: 'Pass a file written by promptune optimize --out.',
-    });
-  }
-  return artifact;
+  return readJsonFile(path, promptArtifactSchema, {
+    where: `prompt artifact ${path}`,
+    code: 'ARTIFACT_INVALID',
+    hint: 'Pass a file written by promptune optimize --out.',
+    notFoundCode: 'ARTIFACT_NOT_FOUND',
+  });
 }
 
 /** The task with the artifact's prompt and generation parameters; refuses an artifact of another task. */
@@ -45,12 +60,12 @@ export function mean(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 }
 
-/** The artifact of a finished run: the incumbent prompt, its dev score against the seed's, calls used. */
+/** The artifact of a finished run: the incumbent prompt, its dev score against the seed's, what it spent. */
 export function makeArtifact(
   task: Task,
   optimizer: string,
   seed: number,
-  calls: number,
+  spend: RunSpend,
   prompt: PromptArtifact['prompt'],
   seedScores: number[],
   bestScores: number[],
@@ -61,7 +76,7 @@ export function makeArtifact(
     task: task.spec.name,
     prompt,
     generation: task.spec.generation,
-    optimizer: { name: optimizer, seed, calls },
+    optimizer: { name: optimizer, seed, calls: spend.calls, spend },
     scores: { seed: mean(seedScores), best: mean(bestScores), split: 'dev', n: bestScores.length },
   };
 }

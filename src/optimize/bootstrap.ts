@@ -25,6 +25,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
     async optimize(task: Task, options: OptimizeOptions) {
       const run = await startRun(task, options, 'bootstrap', {
         seedDescription: `seed prompt (${task.spec.prompt.demos.length} demos)`,
+        plan: settings,
       });
       const { seed, tracker, student, shared, baseline, record } = run;
       const random = seededRandom(seed);

@@ -1,18 +1,23 @@
 // Budgets per role: hard token and money caps (worst case reserved before a call), a judge role whose
-// verdicts are counted and cached, the missing-price error, and when no candidate can win significantly.
+// verdicts are counted and cached, the missing-price error, when no candidate can win significantly, and
+// caps that hold across a killed or failed run and its resume (the spend journal). Scripted models: this
+// is budget logic, which needs controlled model behaviour.
+import { APICallError } from '@ai-sdk/provider';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
+import { ScriptedLanguageModel, ScriptedModel, ScriptedTeacher } from '../../test/scripted-model.js';
 import { PromptuneError } from '../errors/index.js';
 import { ResponseCache } from '../eval/response-cache.js';
+import { SpendJournal } from '../eval/spend-journal.js';
 import { taskFromObject } from '../tasks/load-task.js';
 import { bootstrapOptimizer } from './bootstrap.js';
 import { BudgetExceeded, BudgetTracker } from './budget.js';
+import { proposeOptimizer } from './propose.js';
 import { noSignificantGainPossible } from './run.js';
 
-const scripted = (model: ScriptedLanguageModel | ScriptedTeacher) => ({
+const scripted = (model: ScriptedModel) => ({
   name: 'scripted',
   provider: 'scripted',
   modelId: model.modelId,
@@ -95,6 +100,93 @@ describe('the judge role', () => {
     const second = await run();
     expect(judge.calls).toBe(callsAfterFirst);
     expect(second.details.usage.judge.calls).toBe(0);
+    cache.close();
+  });
+});
+
+describe('budgets across a kill and resume', () => {
+  const task = taskFromObject(
+    { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, generation: { maxTokens: 4 } },
+    'sums',
+  );
+  const journalPath = () => join(mkdtempSync(join(tmpdir(), 'promptune-spend-')), 'run.spend.jsonl');
+
+  it('count what a killed run spent from the start, a call in flight at its worst case', async () => {
+    const path = journalPath();
+    const killed = new BudgetTracker({ student: { calls: 8 } }, undefined, new SpendJournal(path));
+    const model = killed.wrap(scripted(new ScriptedLanguageModel()), 'student');
+    for (let i = 0; i < 3; i++) await model.model.doGenerate(question('1 + 2'));
+    const hanging = new ScriptedLanguageModel();
+    hanging.doGenerate = () => new Promise(() => {}); // sent, never answered: the process dies here
+    void killed.wrap(scripted(hanging), 'student').model.doGenerate(question('1 + 2'));
+    const resumed = new BudgetTracker({ student: { calls: 8 } }, undefined, new SpendJournal(path));
+    // 3 answered calls of 10 + 1 tokens, and one at its worst case: 16 framing + 13 bytes in, 4 out
+    expect(resumed.earlier.student).toMatchObject({ calls: 4, inputTokens: 30 + 29, outputTokens: 3 + 4 });
+    const inner = new ScriptedLanguageModel();
+    const again = resumed.wrap(scripted(inner), 'student');
+    for (let i = 0; i < 4; i++) await again.model.doGenerate(question('1 + 2'));
+    const refused = await Promise.resolve(again.model.doGenerate(question('1 + 2'))).catch((error) => error);
+    expect(refused).toBeInstanceOf(BudgetExceeded);
+    expect(inner.calls).toBe(4);
+    expect(resumed.used.student.calls).toBe(8);
+  });
+
+  it("plan with the killed run's answers as free until replayed, then as spent", async () => {
+    const path = journalPath();
+    const killed = new BudgetTracker({}, undefined, new SpendJournal(path));
+    const model = killed.wrap(scripted(new ScriptedLanguageModel()), 'student');
+    for (let i = 0; i < 6; i++) await model.model.doGenerate(question('1 + 2'));
+    const resumed = new BudgetTracker({ student: { calls: 8 } }, undefined, new SpendJournal(path));
+    const student = resumed.wrap(scripted(new ScriptedLanguageModel()), 'student');
+    // an unbroken run would now be at 0 calls: the 6 cached answers it is about to replay are paid for
+    expect([resumed.fits('student', 8), resumed.fits('student', 9)]).toEqual([true, false]);
+    for (let i = 0; i < 6; i++) student.replayed!({ inputTokens: 10, outputTokens: 1 });
+    expect([resumed.fits('student', 2), resumed.fits('student', 3)]).toEqual([true, false]);
+    expect(resumed.used.student.calls).toBe(6); // replays cost nothing
+  });
+
+  it('hold a money cap over a failed run and its rerun, which replays without paying twice', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'promptune-spend-'));
+    const cache = new ResponseCache(join(state, 'cache.sqlite'));
+    const prices = {
+      'scripted-sums': { input: 1000, output: 1000 }, // $0.011 a call
+      'scripted-teacher': { input: 100, output: 100 }, // $0.007 a call
+    };
+    const students = [new ScriptedLanguageModel(), new ScriptedLanguageModel()];
+    // proposals that depend on the request (which lists the instructions tried so far): new each round
+    const propose = (request: string) =>
+      [1, 2, 3].map((k) => `INSTRUCTION: Variant ${request.length}.${k}`).join('\n');
+    const teachers = [0, 1].map(() => new ScriptedModel('scripted-teacher', propose, [50, 20]));
+    // the first run's teacher fails on its second request (the provider refuses it)
+    const failing = teachers[0].doGenerate.bind(teachers[0]);
+    teachers[0].doGenerate = async (options) => {
+      if (teachers[0].calls === 1)
+        throw new APICallError({ message: 'overloaded', url: 'x', requestBodyValues: {}, statusCode: 400 });
+      return failing(options);
+    };
+    const run = (i: number) =>
+      proposeOptimizer().optimize(task, {
+        student: scripted(students[i]),
+        teacher: scripted(teachers[i]),
+        train: examples,
+        dev: examples,
+        budget: { total: { dollars: 1 } },
+        prices,
+        cache,
+        stateDirectory: state,
+      });
+    await expect(run(0)).rejects.toThrow('overloaded');
+    expect([students[0].calls, teachers[0].calls]).toEqual([12 * 4, 1]);
+    const result = await run(1);
+    const paid =
+      (students[0].calls + students[1].calls) * 0.011 + (teachers[0].calls + teachers[1].calls) * 0.007;
+    expect(paid).toBeLessThanOrEqual(1); // an unbroken run's plan costs $1.34
+    expect(result.details.earlier!.student.calls).toBe(48);
+    expect(result.details.earlier!.teacher.calls).toBe(2); // the refused request counts as a call
+    const total = result.artifact.optimizer.spend!;
+    expect(total.dollars).toBeCloseTo(paid, 9);
+    expect(total.earlierCalls).toBe(50);
+    expect(result.details.stopped).toMatch(/dollar budget of 1 is spent/);
     cache.close();
   });
 });

@@ -1,11 +1,13 @@
 // Budget enforcement: wraps a model so every call is counted against its role's caps (and the run's
-// total caps) before it is sent. Token and money caps are hard: a call reserves its worst case (prompt
-// bytes as tokens plus its maximum output) and is refused if that could cross a cap; the reservation is
-// settled with the real usage when the call returns. Cached replays never reach the wrapped model.
-import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
+// total caps) before it is sent. Caps are hard: a call reserves its worst case (prompt bytes as tokens
+// plus its maximum output) and is refused if that could cross a cap; the reservation is settled with the
+// real usage when the call returns. With a spend journal the caps hold across kills: what earlier,
+// killed runs spent counts from the start, and their answers, replayed from the cache, are not paid twice.
 import { PromptuneError } from '../errors/index.js';
 import type { EvaluatedModel } from '../eval/harness.js';
+import { meteredModel, type TokenUsage } from '../eval/metered-model.js';
 import { callCost, type Price } from '../eval/prices.js';
+import { emptyTally, sumTallies, type CallTally, type SpendJournal } from '../eval/spend-journal.js';
 import type { Budget, Role, RoleUsage } from './types.js';
 
 /** Thrown instead of a call that would go over budget. */
@@ -18,106 +20,77 @@ export class BudgetExceeded extends PromptuneError {
   }
 }
 
-/** Output tokens assumed for a call that sets no maximum. */
-const unboundedOutputTokens = 4096;
 export const roles: Role[] = ['student', 'teacher', 'judge'];
 
-const emptyUsage = (): RoleUsage => ({ calls: 0, inputTokens: 0, outputTokens: 0, dollars: 0 });
+const plus = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : a + b;
 
-/** An upper bound on a prompt's input tokens: no tokenizer makes more tokens than UTF-8 bytes, plus framing. */
-function inputTokenBound(options: LanguageModelV3CallOptions): number {
-  let bound = 0;
-  for (const message of options.prompt) {
-    bound += 16;
-    const parts = typeof message.content === 'string' ? [message.content] : message.content;
-    for (const part of parts)
-      bound += Buffer.byteLength(typeof part === 'string' ? part : 'text' in part ? part.text : '', 'utf8');
-  }
-  return bound;
-}
-
-/** Calls, tokens and dollars used so far, per role and in total. */
+/** Calls, tokens and dollars used so far, per role and in total, including killed runs this one resumes. */
 export class BudgetTracker {
-  readonly used: Record<Role, RoleUsage> = {
-    student: emptyUsage(),
-    teacher: emptyUsage(),
-    judge: emptyUsage(),
-  };
-  /** Worst-case tokens and dollars of calls in flight, per role. */
-  private readonly reserved: Record<Role, { tokens: number; dollars: number }> = {
-    student: { tokens: 0, dollars: 0 },
-    teacher: { tokens: 0, dollars: 0 },
-    judge: { tokens: 0, dollars: 0 },
-  };
+  /** This process's calls. */
+  private readonly fresh = byRole<RoleUsage>(() => ({ ...emptyTally(), dollars: 0 }));
+  /** Earlier runs' calls that returned (their answers may be cached), and those killed in flight. */
+  private readonly settled: Record<Role, CallTally>;
+  private readonly unsettled: Record<Role, CallTally>;
+  /** Answers this run replayed (from the cache or a journal) instead of calling. */
+  private readonly replayedSoFar = byRole(emptyTally);
+  /** Worst-case tokens and dollars of calls in flight. */
+  private readonly reserved = byRole(() => ({ tokens: 0, dollars: 0 }));
+  private readonly models: Partial<Record<Role, EvaluatedModel>> = {};
 
   constructor(
     readonly budget: Budget,
     private readonly prices?: Record<string, Price>,
-  ) {}
+    /** Where each call is journaled before it is sent, and whose earlier spend counts from the start. */
+    private readonly journal?: SpendJournal,
+  ) {
+    this.settled = byRole((role) => journal?.settled(role) ?? emptyTally());
+    this.unsettled = byRole((role) => journal?.unsettled(role) ?? emptyTally());
+  }
+
+  /** What earlier runs, killed before they finished, spent per role (part of `used`). */
+  get earlier(): Record<Role, RoleUsage> {
+    return byRole((role) => {
+      const tally = sumTallies(this.settled[role], this.unsettled[role]);
+      return { ...tally, dollars: this.dollars(role, tally) };
+    });
+  }
+
+  /** Usage per role: this run's calls and those of the killed runs it resumes. */
+  get used(): Record<Role, RoleUsage> {
+    const earlier = this.earlier;
+    return byRole((role) => {
+      const fresh = this.fresh[role];
+      return { ...sumTallies(earlier[role], fresh), dollars: plus(earlier[role].dollars, fresh.dollars) };
+    });
+  }
 
   /** Usage summed over the roles (dollars undefined when a model's price is unknown). */
   get total(): RoleUsage {
-    const total = emptyUsage();
-    for (const role of roles) {
-      const usage = this.used[role];
-      total.calls += usage.calls;
-      total.inputTokens += usage.inputTokens;
-      total.outputTokens += usage.outputTokens;
-      total.dollars =
-        total.dollars === undefined || usage.dollars === undefined
-          ? undefined
-          : total.dollars + usage.dollars;
-    }
-    return total;
+    return sum(Object.values(this.used));
   }
 
-  /** The model, counting its calls as `role` against the budget. */
+  /** The model, counting its calls as `role` against the budget (and its replays against earlier spend). */
   wrap(model: EvaluatedModel, role: Role): EvaluatedModel {
-    const inner = model.model;
-    const call = async <T>(
-      options: LanguageModelV3CallOptions,
-      send: () => PromiseLike<T>,
-      usage: (result: T) => [number, number] | undefined,
-    ) => {
-      const reservation = this.reserve(role, model, options);
-      let result: T;
-      try {
-        result = await send();
-      } catch (error) {
-        this.settle(role, model, reservation, [0, 0]);
-        throw error;
-      }
-      this.settle(role, model, reservation, usage(result) ?? reservation.worst);
-      return result;
-    };
-    const counted: LanguageModelV3 = {
-      specificationVersion: 'v3',
-      provider: inner.provider,
-      modelId: inner.modelId,
-      supportedUrls: inner.supportedUrls,
-      doGenerate: (options) =>
-        call(
-          options,
-          () => inner.doGenerate(options),
-          (result) => [result.usage.inputTokens.total ?? 0, result.usage.outputTokens.total ?? 0],
-        ),
-      // a stream's usage arrives at its end; it is charged at its worst case
-      doStream: (options) =>
-        call(
-          options,
-          () => inner.doStream(options),
-          () => undefined,
-        ),
-    };
-    return { ...model, model: counted };
+    this.models[role] = model;
+    const metered = meteredModel(model, {
+      reserve: (worst) => this.reserve(role, model, worst),
+      settle: (reservation, used) => this.settle(role, model, reservation, used),
+    });
+    return { ...metered, replayed: (usage) => this.replay(role, usage) };
   }
 
-  /** Whether `calls` more calls as `role` fit the call caps, and no token or money cap is already reached. */
+  /**
+   * Whether `calls` more calls as `role` fit the call caps, and no token or money cap is already reached.
+   * Earlier runs' calls whose answers are cached count only once this run has replayed them, so a
+   * resumed run can replay what the killed one did and then stops where an unbroken run would have.
+   */
   fits(role: Role, calls: number): boolean {
     const own = this.budget[role] ?? {};
     const total = this.budget.total ?? {};
-    const usage = this.used[role];
-    const all = this.total;
+    const committed = byRole((each) => this.committed(each));
+    const usage = committed[role];
+    const all = sum(Object.values(committed));
     const under = (cap: number | undefined, value: number | undefined) =>
       cap === undefined || value === undefined || value < cap;
     return (
@@ -130,12 +103,42 @@ export class BudgetTracker {
     );
   }
 
-  private reserve(role: Role, model: EvaluatedModel, options: LanguageModelV3CallOptions) {
-    const worst: [number, number] = [
-      inputTokenBound(options),
-      options.maxOutputTokens ?? unboundedOutputTokens,
-    ];
-    const worstDollars = callCost(model.provider, model.modelId, worst[0], worst[1], this.prices);
+  /** Usage less what earlier runs spent on answers this run has yet to replay. */
+  private committed(role: Role): RoleUsage {
+    const used = this.used[role];
+    const settled = this.settled[role];
+    const replayed = this.replayedSoFar[role];
+    const credit = {
+      calls: Math.max(0, settled.calls - replayed.calls),
+      inputTokens: Math.max(0, settled.inputTokens - replayed.inputTokens),
+      outputTokens: Math.max(0, settled.outputTokens - replayed.outputTokens),
+    };
+    const creditDollars = this.dollars(role, credit);
+    return {
+      calls: used.calls - credit.calls,
+      inputTokens: used.inputTokens - credit.inputTokens,
+      outputTokens: used.outputTokens - credit.outputTokens,
+      dollars:
+        used.dollars === undefined || creditDollars === undefined ? undefined : used.dollars - creditDollars,
+    };
+  }
+
+  /** Dollars of `tally` at the role's model's price (undefined until the role's model is known). */
+  private dollars(role: Role, tally: CallTally): number | undefined {
+    if (tally.calls + tally.inputTokens + tally.outputTokens === 0) return 0;
+    const model = this.models[role];
+    return model && callCost(model, tally.inputTokens, tally.outputTokens, this.prices);
+  }
+
+  private replay(role: Role, usage: TokenUsage): void {
+    const replayed = this.replayedSoFar[role];
+    replayed.calls++;
+    replayed.inputTokens += usage.inputTokens;
+    replayed.outputTokens += usage.outputTokens;
+  }
+
+  private reserve(role: Role, model: EvaluatedModel, worst: TokenUsage) {
+    const worstDollars = callCost(model, worst.inputTokens, worst.outputTokens, this.prices);
     const own = this.budget[role] ?? {};
     const total = this.budget.total ?? {};
     if ((own.dollars !== undefined || total.dollars !== undefined) && worstDollars === undefined) {
@@ -146,9 +149,9 @@ export class BudgetTracker {
     }
     const usage = this.used[role];
     const all = this.total;
-    const reservedTokens = roles.reduce((sum, r) => sum + this.reserved[r].tokens, 0);
-    const reservedDollars = roles.reduce((sum, r) => sum + this.reserved[r].dollars, 0);
-    const tokens = worst[0] + worst[1];
+    const reservedTokens = roles.reduce((tokens, each) => tokens + this.reserved[each].tokens, 0);
+    const reservedDollars = roles.reduce((dollars, each) => dollars + this.reserved[each].dollars, 0);
+    const tokens = worst.inputTokens + worst.outputTokens;
     const checks: [string, number | undefined, number][] = [
       [`${role} calls`, own.calls, usage.calls + 1],
       ['total calls', total.calls, all.calls + 1],
@@ -167,25 +170,42 @@ export class BudgetTracker {
     ];
     for (const [what, cap, wouldUse] of checks)
       if (cap !== undefined && wouldUse > cap) throw new BudgetExceeded(what, cap);
-    usage.calls++;
+    // journaled before it is sent: a kill from here on leaves the call counted, at its worst case
+    const id = this.journal?.reserve(role, worst);
+    this.fresh[role].calls++;
     this.reserved[role].tokens += tokens;
     this.reserved[role].dollars += worstDollars ?? 0;
-    return { worst, tokens, dollars: worstDollars ?? 0 };
+    return { id, tokens, dollars: worstDollars ?? 0 };
   }
 
   private settle(
     role: Role,
     model: EvaluatedModel,
-    reservation: { tokens: number; dollars: number },
-    [inputTokens, outputTokens]: [number, number],
+    reservation: { id: number | undefined; tokens: number; dollars: number },
+    used: TokenUsage,
   ): void {
+    if (reservation.id !== undefined) this.journal?.settle(reservation.id, used);
     this.reserved[role].tokens -= reservation.tokens;
     this.reserved[role].dollars -= reservation.dollars;
-    const usage = this.used[role];
-    usage.inputTokens += inputTokens;
-    usage.outputTokens += outputTokens;
-    const dollars = callCost(model.provider, model.modelId, inputTokens, outputTokens, this.prices);
-    usage.dollars =
-      usage.dollars === undefined || dollars === undefined ? undefined : usage.dollars + dollars;
+    const usage = this.fresh[role];
+    usage.inputTokens += used.inputTokens;
+    usage.outputTokens += used.outputTokens;
+    usage.dollars = plus(usage.dollars, callCost(model, used.inputTokens, used.outputTokens, this.prices));
   }
+}
+
+/** One value per role. */
+function byRole<T>(value: (role: Role) => T): Record<Role, T> {
+  return { student: value('student'), teacher: value('teacher'), judge: value('judge') };
+}
+
+/** The sum of usages (dollars undefined when any is). */
+function sum(usages: RoleUsage[]): RoleUsage {
+  return usages.reduce(
+    (total, usage) => ({ ...sumTallies(total, usage), dollars: plus(total.dollars, usage.dollars) }),
+    {
+      ...emptyTally(),
+      dollars: 0,
+    },
+  );
 }

@@ -61,6 +61,7 @@ export async function scorePrompt(
     stateDirectory: context.stateDirectory,
     judge: context.judge,
     concurrency: 4,
+    journalSpend: false, // the run's budget journals every call
   });
   const parses = run.examples.map((example) => parsed(task, example)).filter((value) => value !== undefined);
   return {

@@ -112,6 +112,7 @@ export function evolveOptimizer(
       const run = await startRun(task, options, 'evolve', {
         requireTeacher: true,
         seedDescription: 'seed prompt',
+        plan: settings,
       });
       const { seed, tracker, student, shared, baseline, record } = run;
       const teacher = run.teacher!; // startRun refused a run without one

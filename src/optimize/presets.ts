@@ -115,9 +115,7 @@ export function estimateSpend(
   const studentOutput = task.spec.generation.maxTokens;
   const [teacherInput, teacherOutput] = [800, 400]; // a proposal or reflection request and its reply
   const cost = (model: EvaluatedModel | undefined, count: number, input: number, output: number) =>
-    count === 0 || !model
-      ? 0
-      : callCost(model.provider, model.modelId, count * input, count * output, prices);
+    count === 0 || !model ? 0 : callCost(model, count * input, count * output, prices);
   const studentDollars = cost(models.student, calls.student, studentInput, studentOutput);
   const teacherDollars = cost(models.teacher, calls.teacher, teacherInput, teacherOutput);
   return {

@@ -93,7 +93,10 @@ export async function ask(
     request,
   });
   const cached = cache?.get(key);
-  if (cached) return cached.text;
+  if (cached) {
+    teacher.replayed?.(cached);
+    return cached.text;
+  }
   const start = performance.now();
   const result = await teacher.model.doGenerate({
     prompt: [{ role: 'user', content: [{ type: 'text', text: request }] }],
@@ -117,6 +120,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
       const run = await startRun(task, options, 'propose', {
         requireTeacher: true,
         seedDescription: `seed instruction ${JSON.stringify(task.spec.prompt.system ?? '')}`,
+        plan: settings,
       });
       const { seed, tracker, student, shared, baseline, record } = run;
       const teacher = run.teacher!; // startRun refused a run without one
@@ -146,12 +150,19 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           }))
           .filter((entry) => entry.score < 1)
           .slice(0, 3);
-        const reply = await ask(
-          teacher,
-          proposalRequest(task, examplesForTeacher, tried, failures, settings.proposalsPerRound),
-          options.cache,
-          seed + round,
-        );
+        let reply: string;
+        try {
+          reply = await ask(
+            teacher,
+            proposalRequest(task, examplesForTeacher, tried, failures, settings.proposalsPerRound),
+            options.cache,
+            seed + round,
+          );
+        } catch (error) {
+          if (!(error instanceof BudgetExceeded)) throw error;
+          stopped = error.message; // a token or money cap the teacher's worst case would cross
+          break;
+        }
         const proposals = requireProposals(reply);
         for (const instruction of proposals) {
           index++;

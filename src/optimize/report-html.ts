@@ -63,7 +63,7 @@ export function renderOptimizationHtml(result: OptimizeResult, title: string): s
   const flipRows = flips
     .map(
       ({ example, before, after, i }) =>
-        `<tr class="${after > before ? 'fixed' : 'broken'}"><td>${example.line}</td><td>${escape(example.input).slice(0, 300)}</td><td>${escape(example.target)}</td><td>${escape(details.seed.outputs[i])} <small>(${number(before, 2)})</small></td><td>${escape(details.final.outputs[i])} <small>(${number(after, 2)})</small></td></tr>`,
+        `<tr class="${after > before ? 'fixed' : 'broken'}"><td>${example.line}</td><td>${escape(example.input, 300)}</td><td>${escape(example.target)}</td><td>${escape(details.seed.outputs[i])} <small>(${number(before, 2)})</small></td><td>${escape(details.final.outputs[i])} <small>(${number(after, 2)})</small></td></tr>`,
     )
     .join('\n');
   const cap = (role: Role | 'total', key: 'calls' | 'tokens' | 'dollars') => {
@@ -86,6 +86,7 @@ export function renderOptimizationHtml(result: OptimizeResult, title: string): s
     { calls: 0, tokens: 0, dollars: 0 as number | undefined },
   );
   const totalRow = `<tr><th>total</th><td>${total.calls}${cap('total', 'calls')}</td><td>${total.tokens}${cap('total', 'tokens')}</td><td>${total.dollars === undefined ? 'unknown price' : `$${total.dollars.toFixed(4)}`}${cap('total', 'dollars')}</td></tr>`;
+  const earlierCalls = Object.values(details.earlier ?? {}).reduce((sum, used) => sum + used.calls, 0);
   const trials = history
     .map(
       (trial) =>
@@ -120,6 +121,7 @@ ${trajectoryChart(history)}
 ${flipRows}
 </table>
 <h2>Calls, tokens and cost</h2>
+${earlierCalls ? `<p>Including ${earlierCalls} calls of runs killed before this one finished (it resumed them).</p>` : ''}
 <table><tr><th>role</th><th>calls</th><th>tokens</th><th>cost</th></tr>
 ${usage}
 ${totalRow}

@@ -12,6 +12,7 @@ import { reflectedInstruction } from './evolve.js';
 import { lineDiff } from './line-diff.js';
 import { estimateSpend, makeOptimizer, maximumCalls, optimizerNames, presets } from './presets.js';
 import { renderOptimizationHtml } from './report-html.js';
+import type { RunDetails } from './types.js';
 
 const task = taskFromObject(
   { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, metrics: [{ name: 'exact-match' }] },
@@ -81,6 +82,39 @@ describe('the optimization report', () => {
     expect(html).toMatch(/<div class="added">\+ # demo 1<\/div>/);
     expect(html).toContain('12 fixed, 0 broken, 0 unchanged');
     expect(html).toMatch(/<th>student<\/th><td>\d+ <small>of 200<\/small>/);
+  });
+
+  it('cuts an example before escaping it, so no entity is split', () => {
+    const prompt = { template: 'Q: {{input}}', demos: [], demoSeparator: '\n\n' };
+    const dev = [{ id: 'a', line: 1, input: { input: 'x' + '&'.repeat(400) }, target: 'y' }];
+    const html = renderOptimizationHtml(
+      {
+        artifact: {
+          ...{ format: 'promptune-prompt', version: 1, task: 'sums', prompt },
+          generation: { maxTokens: 4, temperature: 0, stop: [], seed: 0 },
+          optimizer: { name: 'bootstrap', seed: 0, calls: 1 },
+          scores: { seed: 0, best: 1, split: 'dev', n: 1 },
+        },
+        history: [{ index: 0, description: 'seed prompt', score: 0, accepted: true, calls: 1 }],
+        details: {
+          ...{
+            dev,
+            seed: { prompt, scores: [0], outputs: ['?'] },
+            final: { prompt, scores: [1], outputs: ['y'] },
+          },
+          ...{ improved: false, budget: {}, stopped: 'done' },
+          usage: Object.fromEntries(
+            ['student', 'teacher', 'judge'].map((role) => [
+              role,
+              { calls: 0, inputTokens: 0, outputTokens: 0, dollars: 0 },
+            ]),
+          ) as RunDetails['usage'],
+        },
+      },
+      'sums',
+    );
+    expect(html).not.toMatch(/&(?!amp;|lt;|gt;|quot;|#39;|nbsp;)/);
+    expect(html).toMatch(/<td>\{&quot;input&quot;:&quot;x(&amp;)+…<\/td>/);
   });
 
   it('diffs lines on their longest common subsequence', () => {

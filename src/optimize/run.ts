@@ -1,14 +1,17 @@
-// What every optimizer run starts and ends with: the budget tracker and the counted models, the trial
-// history, the seed prompt scored on dev as trial 0, the early-stopping rules, and the result (artifact
-// plus the details a report needs) built from the final prompt.
+// What every optimizer run starts and ends with: the budget tracker and the counted models (over the
+// run's spend journal, so a killed run resumes with what it spent), the trial history, the seed prompt
+// scored on dev as trial 0, the early-stopping rules, and the result (artifact plus the details a report
+// needs) built from the final prompt.
+import { join } from 'node:path';
 import { PromptuneError } from '../errors/index.js';
-import type { EvaluatedModel } from '../eval/harness.js';
+import { defaultStateDirectory, type EvaluatedModel } from '../eval/harness.js';
 import { judgeGenerator } from '../eval/judge-generator.js';
 import { requestKey } from '../eval/response-cache.js';
+import { SpendJournal } from '../eval/spend-journal.js';
 import type { Task } from '../tasks/load-task.js';
 import type { TextGenerator } from '../tasks/metrics/types.js';
 import { makeArtifact, mean } from './artifact.js';
-import { BudgetTracker } from './budget.js';
+import { BudgetTracker, roles } from './budget.js';
 import { scorePrompt, type PromptScores, type ScoringContext } from './candidate.js';
 import type { OptimizeOptions, OptimizeResult, ScoredPrompt, Trial } from './types.js';
 
@@ -44,7 +47,10 @@ function cachedJudge(judge: EvaluatedModel, cache: ScoringContext['cache']): Tex
   return async (prompt) => {
     const key = requestKey({ judge: [judge.model.provider, judge.model.modelId], prompt });
     const cached = cache?.get(key);
-    if (cached) return cached.text;
+    if (cached) {
+      judge.replayed?.(cached);
+      return cached.text;
+    }
     const text = await generate(prompt);
     cache?.put(key, { text, inputTokens: 0, outputTokens: 0, latencyMs: 0 });
     return text;
@@ -62,12 +68,37 @@ export function noSignificantGainPossible(scores: number[], alpha: number): bool
   return n === 0 || ((n - improvable) / n) ** n >= alpha;
 }
 
-/** Starts a run of optimizer `name`: checks the teacher (before any call), then scores the seed prompt. */
+/**
+ * Where a run journals its spend: named by what decides its calls (task, optimizer and its settings,
+ * models, data, seed), not by its caps or prices, so a resume with a raised cap continues the same run.
+ */
+export function spendJournalPath(task: Task, options: OptimizeOptions, name: string, plan: unknown): string {
+  const key = requestKey({
+    optimizer: name,
+    plan,
+    task: task.spec,
+    models: [options.student.name, options.teacher?.name, options.judge?.name],
+    train: options.train.map((example) => example.id),
+    dev: options.dev.map((example) => example.id),
+    seed: options.seed ?? 0,
+    alpha: options.alpha,
+    patience: options.patience,
+  });
+  return join(
+    options.stateDirectory ?? defaultStateDirectory,
+    `optimize-${task.spec.name}-${key.slice(0, 16)}.spend.jsonl`,
+  );
+}
+
+/**
+ * Starts a run of optimizer `name` (with settings `plan`): checks the teacher (before any call), opens
+ * the run's spend journal (resuming a killed run's spend), then scores the seed prompt.
+ */
 export async function startRun(
   task: Task,
   options: OptimizeOptions,
   name: string,
-  settings: { requireTeacher?: boolean; seedDescription: string },
+  settings: { requireTeacher?: boolean; seedDescription: string; plan: unknown },
 ): Promise<OptimizerRun> {
   if (settings.requireTeacher && !options.teacher) {
     throw new PromptuneError(`the ${name} optimizer needs a teacher model`, {
@@ -77,7 +108,8 @@ export async function startRun(
   }
   const seed = options.seed ?? 0;
   const alpha = options.alpha ?? 0.05;
-  const tracker = new BudgetTracker(options.budget, options.prices);
+  const journal = new SpendJournal(spendJournalPath(task, options, name, settings.plan));
+  const tracker = new BudgetTracker(options.budget, options.prices, journal);
   const student = tracker.wrap(options.student, 'student');
   const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
   const judge = options.judge ? cachedJudge(tracker.wrap(options.judge, 'judge'), options.cache) : undefined;
@@ -111,16 +143,14 @@ export async function startRun(
     return undefined;
   };
   const finish = (final: ScoredPrompt, stopped = 'all planned trials ran') => {
-    const artifact = makeArtifact(
-      task,
-      name,
-      seed,
-      tracker.total.calls,
-      final.prompt,
-      baseline.scores,
-      final.scores,
-    );
+    const earlier = tracker.earlier;
+    const spend = {
+      ...tracker.total,
+      earlierCalls: roles.reduce((sum, role) => sum + earlier[role].calls, 0),
+    };
+    const artifact = makeArtifact(task, name, seed, spend, final.prompt, baseline.scores, final.scores);
     artifact.optimizer.stopped = stopped;
+    journal.remove(); // the run is complete: a rerun starts a new one (and replays it from the cache)
     return {
       artifact,
       history,
@@ -134,7 +164,8 @@ export async function startRun(
         seed: { prompt: task.spec.prompt, scores: baseline.scores, outputs: baseline.outputs },
         final,
         improved: final.prompt !== task.spec.prompt,
-        usage: structuredClone(tracker.used),
+        usage: tracker.used,
+        earlier,
         budget: options.budget,
         stopped,
       },

@@ -80,7 +80,10 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
   return {
     name: 'search',
     async optimize(task: Task, options: OptimizeOptions) {
-      const run = await startRun(task, options, 'search', { seedDescription: 'seed prompt' });
+      const run = await startRun(task, options, 'search', {
+        seedDescription: 'seed prompt',
+        plan: settings,
+      });
       const { seed, tracker, student, teacher, shared, baseline, record } = run;
       const random = seededRandom(seed);
       const seedPrompt = task.spec.prompt;
@@ -91,10 +94,9 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
       };
       let stopped: string | undefined;
 
-      // the search space
-      const instructions = [
-        seedPrompt.system,
-        ...(teacher && tracker.fits('teacher', 1)
+      // the search space (without proposals when the teacher's budget cannot pay for asking)
+      const proposals =
+        teacher && tracker.fits('teacher', 1)
           ? await askForInstructions(
               task,
               options.train,
@@ -103,9 +105,12 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
               options.dev,
               shared.cache,
               seed,
-            )
-          : []),
-      ];
+            ).catch((error: unknown) => {
+              if (error instanceof BudgetExceeded) return [];
+              throw error;
+            })
+          : [];
+      const instructions = [seedPrompt.system, ...proposals];
       const pool = await demoPool(task, run, options.train, settings.maxDemos * 3, random);
       const demoSets = [
         seedPrompt.demos,

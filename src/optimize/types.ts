@@ -15,8 +15,11 @@ export interface PromptArtifact {
   task: string;
   prompt: TaskSpec['prompt'];
   generation: TaskSpec['generation'];
-  /** Which optimizer made it, model calls spent, and why the run ended. */
-  optimizer: { name: string; seed: number; calls: number; stopped?: string };
+  /**
+   * Which optimizer made it, model calls spent (in all roles, including runs killed before it finished
+   * and resumed), what they spent, and why the run ended.
+   */
+  optimizer: { name: string; seed: number; calls: number; spend?: RunSpend; stopped?: string };
   scores: { seed: number; best: number; split: string; n: number };
 }
 
@@ -48,6 +51,17 @@ export interface RoleUsage {
   dollars: number | undefined;
 }
 
+/** What a run spent over all roles, including earlier runs killed before it finished. */
+export interface RunSpend {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Absent when a model's price is unknown. */
+  dollars?: number;
+  /** Calls of those earlier runs (part of `calls`). */
+  earlierCalls: number;
+}
+
 /** One evaluated candidate. */
 export interface Trial {
   index: number;
@@ -74,7 +88,10 @@ export interface RunDetails {
   final: ScoredPrompt;
   /** Whether the final prompt is the seed's (no candidate was significantly better). */
   improved: boolean;
+  /** Per role, including earlier runs killed before this one finished. */
   usage: Record<Role, RoleUsage>;
+  /** What those earlier runs spent (part of `usage`; absent in results made without a spend journal). */
+  earlier?: Record<Role, RoleUsage>;
   budget: Budget;
   stopped: string;
 }

@@ -1,23 +1,8 @@
 // `promptune compare <a.json> <b.json>`: paired comparison of two JSON reports (eval --report-json):
 // the score difference with its interval and p-value, and the examples that flipped.
 import { defineCommand } from 'citty';
-import { readFileSync } from 'node:fs';
-import { ValidationError } from '../../errors/index.js';
-import { compareReports, type EvaluationReport } from '../../eval/index.js';
+import { compareReports, readReport } from '../../eval/index.js';
 import { numberOption } from '../options.js';
-
-function readReport(path: string): EvaluationReport {
-  try {
-    const report = JSON.parse(readFileSync(path, 'utf8')) as EvaluationReport;
-    if (!Array.isArray(report.examples)) throw new Error('no examples');
-    return report;
-  } catch (error) {
-    throw new ValidationError(`${path} is not a full JSON report: ${(error as Error).message}`, {
-      code: 'COMPARE_BAD_REPORT',
-      hint: 'Write reports with promptune eval --report-json <file>.',
-    });
-  }
-}
 
 export default defineCommand({
   meta: { name: 'compare', description: 'Compare two evaluation reports on their shared examples' },

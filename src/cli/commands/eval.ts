@@ -1,16 +1,16 @@
 // `promptune eval`: evaluate a task on a model with a progress bar; prints a summary (or --json),
 // writes HTML/JSON reports, and exits non-zero below --min-score so CI can gate on it.
 import { defineCommand } from 'citty';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { QualityGateError, ValidationError } from '../../errors/index.js';
 import {
   evaluate,
   judgeGenerator,
+  readPrices,
   renderReportHtml,
   ResponseCache,
   summarize,
+  writeFileAtomically,
   type EvaluationReport,
-  type Price,
 } from '../../eval/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
@@ -18,6 +18,8 @@ import { loadTask } from '../../tasks/load-task.js';
 import { loadSplit, type SplitName } from '../../tasks/splits.js';
 import { numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
+
+const dollars = (cost: number | undefined) => (cost === undefined ? 'unknown' : `$${cost.toFixed(4)}`);
 
 /** The summary object --json prints (the report without its per-example rows). */
 export function reportSummary(report: EvaluationReport) {
@@ -43,7 +45,7 @@ export default defineCommand({
     concurrency: { type: 'string', default: '4', description: 'Model calls in flight at once' },
     repeats: { type: 'string', default: '1', description: 'Calls per example (variance, confidence)' },
     limit: { type: 'string', description: 'Evaluate only the first N examples' },
-    'min-score': { type: 'string', description: 'Exit with status 1 when the score is below this' },
+    'min-score': { type: 'string', description: 'Exit with status 3 when the score is below this' },
     judge: { type: 'string', description: 'Model for the judge metric' },
     cache: {
       type: 'boolean',
@@ -53,7 +55,8 @@ export default defineCommand({
     'cache-file': { type: 'string', default: '.promptune/cache.sqlite', description: 'Response cache file' },
     prices: {
       type: 'string',
-      description: 'JSON file of prices per million tokens: {"model": {"input": x, "output": y}}',
+      description:
+        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Self-hosted models without an entry cost $0',
     },
     report: { type: 'string', description: 'Write a self-contained HTML report here' },
     'report-json': { type: 'string', description: 'Write the full JSON report (with every example) here' },
@@ -67,6 +70,9 @@ export default defineCommand({
         hint: 'Use train, dev or test.',
       });
     }
+    // what is cheap to check is checked before a model is loaded
+    const prices = readPrices(args.prices);
+    const minimum = numberOption('min-score', args['min-score']);
     const task = args.prompt
       ? applyArtifact(loadTask(args.task), readArtifact(args.prompt))
       : loadTask(args.task);
@@ -76,9 +82,6 @@ export default defineCommand({
     const model = await resolveModel(args.model, { local });
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
     const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;
-    const prices = args.prices
-      ? (JSON.parse(readFileSync(args.prices, 'utf8')) as Record<string, Price>)
-      : undefined;
     const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
     const bar = progressBar(`${task.spec.name} on ${model.name}`);
     try {
@@ -91,13 +94,14 @@ export default defineCommand({
         repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
         cache,
         judge,
-        prices: prices ? { ...prices } : undefined,
+        prices,
         onProgress: (done, total) => bar.update(done, total),
       });
       bar.finish();
       const report = summarize(run);
-      if (args.report) writeFileSync(args.report, renderReportHtml(report));
-      if (args['report-json']) writeFileSync(args['report-json'], JSON.stringify(report, null, 2) + '\n');
+      if (args.report) writeFileAtomically(args.report, renderReportHtml(report));
+      if (args['report-json'])
+        writeFileAtomically(args['report-json'], JSON.stringify(report, null, 2) + '\n');
       if (args.json) process.stdout.write(JSON.stringify(reportSummary(report), null, 2) + '\n');
       else {
         const interval = `[${report.interval[0].toFixed(3)}, ${report.interval[1].toFixed(3)}]`;
@@ -110,10 +114,13 @@ export default defineCommand({
             .join(', ')}\n`,
         );
         process.stdout.write(
-          `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${report.cost === undefined ? 'unknown' : `$${report.cost.toFixed(4)}`}\n`,
+          `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
         );
+        if (report.spend.earlierCalls)
+          process.stdout.write(
+            `spent over all runs: ${report.spend.calls} calls (${report.spend.earlierCalls} in runs killed before this one), ${report.spend.tokens.input} tokens in / ${report.spend.tokens.output} out, ${dollars(report.spend.cost)}\n`,
+          );
       }
-      const minimum = numberOption('min-score', args['min-score']);
       if (minimum !== undefined && report.score < minimum) {
         throw new QualityGateError(`score ${report.score.toFixed(3)} is below --min-score ${minimum}`, {
           code: 'EVAL_BELOW_MIN_SCORE',

@@ -1,10 +1,10 @@
 // `promptune optimize`: tune a task's hard prompt on a model. Prints the most calls, the tokens and the
-// cost the run can spend before spending anything, then each trial as it finishes; writes the artifact,
-// optionally an HTML report, and with --push registers the result in the registry with its lineage.
+// cost the run can spend before spending anything, then each trial as it finishes (on stderr); writes the
+// artifact, optionally an HTML report, and with --push registers the result in the registry with its
+// lineage. A killed run resumes, its budget holding over all runs; --min-score gates on the final score.
 import { defineCommand } from 'citty';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { ValidationError } from '../../errors/index.js';
-import { ResponseCache, type Price } from '../../eval/index.js';
+import { QualityGateError, ValidationError } from '../../errors/index.js';
+import { readPrices, ResponseCache, writeFileAtomically } from '../../eval/index.js';
 import {
   estimateSpend,
   makeOptimizer,
@@ -14,6 +14,7 @@ import {
   type Budget,
   type OptimizerName,
   type OptimizeResult,
+  type RoleUsage,
 } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { pushOptimized } from '../../registry/index.js';
@@ -44,6 +45,42 @@ export function parseBudget(text: string | undefined): Budget {
 const money = (dollars: number | undefined) =>
   dollars === undefined ? 'cost unknown (no price for a model; see --prices)' : `$${dollars.toFixed(4)}`;
 
+/** The summary --json prints: scores, spend per role and in total (killed runs included), where files went. */
+export function optimizeSummary(
+  result: OptimizeResult,
+  run: { optimizer: string; preset: string; model: string },
+  files: { artifact: string; report?: string; registered?: string },
+) {
+  const { artifact, history, details } = result;
+  const spend = (usage: RoleUsage) => ({
+    calls: usage.calls,
+    tokens: { input: usage.inputTokens, output: usage.outputTokens },
+    cost: usage.dollars,
+  });
+  const total = artifact.optimizer.spend;
+  return {
+    task: artifact.task,
+    ...run,
+    score: artifact.scores.best,
+    seedScore: artifact.scores.seed,
+    n: artifact.scores.n,
+    improved: details.improved,
+    candidates: history.length - 1,
+    stopped: details.stopped,
+    calls: artifact.optimizer.calls,
+    tokens: { input: total?.inputTokens ?? 0, output: total?.outputTokens ?? 0 },
+    cost: total?.dollars,
+    // calls of earlier runs, killed before this one finished (included above)
+    earlierCalls: total?.earlierCalls ?? 0,
+    roles: {
+      student: spend(details.usage.student),
+      teacher: spend(details.usage.teacher),
+      judge: spend(details.usage.judge),
+    },
+    ...files,
+  };
+}
+
 export default defineCommand({
   meta: { name: 'optimize', description: "Tune a task's hard prompt on a model" },
   args: {
@@ -66,7 +103,11 @@ export default defineCommand({
       type: 'string',
       description: 'More caps: role.kind=value, comma-separated (e.g. teacher.calls=10,judge.tokens=50000)',
     },
-    prices: { type: 'string', description: 'JSON file of prices per million tokens by model id' },
+    prices: {
+      type: 'string',
+      description:
+        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Self-hosted models without an entry cost $0',
+    },
     patience: {
       type: 'string',
       description: 'Stop after N trials in a row without improvement (default: the preset)',
@@ -91,6 +132,16 @@ export default defineCommand({
       description: 'Registry for --push (DATABASE_URL selects Postgres)',
     },
     label: { type: 'string', description: 'With --push: point this label at the new version' },
+    'min-score': {
+      type: 'string',
+      description:
+        'Exit with status 3 when the final dev score is below this (the artifact and report are still written; --push is skipped)',
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: 'Print a JSON summary on stdout (scores, calls, tokens and cost per role, files)',
+    },
   },
   async run({ args }) {
     const name = args.optimizer as OptimizerName;
@@ -111,9 +162,8 @@ export default defineCommand({
     if (maxCalls !== undefined) budget.student = { ...budget.student, calls: maxCalls };
     const maxCost = numberOption('max-cost', args['max-cost'], { min: 0 });
     if (maxCost !== undefined) budget.total = { ...budget.total, dollars: maxCost };
-    const prices = args.prices
-      ? (JSON.parse(readFileSync(args.prices, 'utf8')) as Record<string, Price>)
-      : undefined;
+    const minimum = numberOption('min-score', args['min-score']);
+    const prices = readPrices(args.prices);
     const task = loadTask(args.task);
     const train = loadSplit(task, 'train');
     const dev = loadSplit(task, 'dev').slice(
@@ -151,33 +201,57 @@ export default defineCommand({
       cache.close();
     }
     const { artifact, history, details } = result;
-    writeFileSync(args.out, JSON.stringify(artifact, null, 2) + '\n');
+    writeFileAtomically(args.out, JSON.stringify(artifact, null, 2) + '\n');
     if (args.report)
-      writeFileSync(
+      writeFileAtomically(
         args.report,
         renderOptimizationHtml(result, `${task.spec.name}: ${name} on ${student.name}`),
       );
-    const pushed = args.push
-      ? await withRegistry(args, async (registry, actor) => {
-          const { version, improved } = await pushAndLabel(
-            registry,
-            actor,
-            { name: args.label, reason: 'optimize --push' },
-            (target) =>
-              pushOptimized(
-                target,
-                task,
-                result,
-                { model: args.model, teacher: args.teacher, preset: args.preset },
-                actor,
-              ),
-          );
-          return `${improved ? 'registered as' : 'the seed prompt is kept as'} ${task.spec.name}@${version.number}${args.label ? ` (labelled ${args.label})` : ''}`;
-        })
-      : undefined;
-    const spent = details.usage;
-    process.stdout.write(
-      `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidates (stopped: ${details.stopped}); calls: student ${spent.student.calls}, teacher ${spent.teacher.calls}, judge ${spent.judge.calls}; prompt written to ${args.out}${args.report ? `, report to ${args.report}` : ''}${pushed ? `; ${pushed}` : ''}\n`,
-    );
+    const belowMinimum = minimum !== undefined && artifact.scores.best < minimum;
+    const pushed =
+      args.push && !belowMinimum
+        ? await withRegistry(args, async (registry, actor) => {
+            const { version, improved } = await pushAndLabel(
+              registry,
+              actor,
+              { name: args.label, reason: 'optimize --push' },
+              (target) =>
+                pushOptimized(
+                  target,
+                  task,
+                  result,
+                  { model: args.model, teacher: args.teacher, preset: args.preset },
+                  actor,
+                ),
+            );
+            return `${improved ? 'registered as' : 'the seed prompt is kept as'} ${task.spec.name}@${version.number}${args.label ? ` (labelled ${args.label})` : ''}`;
+          })
+        : undefined;
+    if (args.json) {
+      const summary = optimizeSummary(
+        result,
+        { optimizer: name, preset: args.preset, model: args.model },
+        { artifact: args.out, report: args.report, registered: pushed },
+      );
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    } else {
+      const spent = details.usage;
+      const total = artifact.optimizer.spend;
+      const earlier = total?.earlierCalls
+        ? ` (${total.earlierCalls} of them in runs killed before this one)`
+        : '';
+      process.stdout.write(
+        `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidates (stopped: ${details.stopped}); calls: student ${spent.student.calls}, teacher ${spent.teacher.calls}, judge ${spent.judge.calls}${earlier}; cost ${money(total?.dollars)}; prompt written to ${args.out}${args.report ? `, report to ${args.report}` : ''}${pushed ? `; ${pushed}` : ''}\n`,
+      );
+    }
+    if (belowMinimum) {
+      throw new QualityGateError(
+        `the final dev score ${artifact.scores.best.toFixed(3)} is below --min-score ${minimum}${args.push ? ' (not pushed)' : ''}`,
+        {
+          code: 'OPTIMIZE_BELOW_MIN_SCORE',
+          hint: 'Try a larger preset, another optimizer or a teacher model, or lower the threshold.',
+        },
+      );
+    }
   },
 });

@@ -1,0 +1,52 @@
+// Progress lines on a terminal are redrawn in place with "\r": each must fit the terminal's width, or it
+// wraps and every redraw leaves a line behind. A fake stream stands in for the terminal.
+import { describe, expect, it } from 'vitest';
+import { downloadProgress, fitLine, progressBar } from './progress.js';
+
+/** A terminal `columns` wide that records what is written. */
+function terminal(columns: number | undefined) {
+  const written: string[] = [];
+  const stream = { isTTY: true, columns, write: (text: string) => written.push(text) > 0 };
+  return { stream: stream as unknown as NodeJS.WriteStream, written };
+}
+
+/** The visible rows of what was written (redraws and control sequences removed). */
+const rows = (written: string[]) =>
+  written
+    .join('')
+    .split(/[\r\n]/)
+    .map((row) => row.replaceAll('\u001b[K', ''))
+    .filter(Boolean);
+
+describe('progress lines', () => {
+  it.each([10, 24, 40, 80])('fit a terminal %i columns wide', (columns) => {
+    const { stream, written } = terminal(columns);
+    const bar = progressBar('animal on local:/models/stories260K/stories260K.gguf', stream);
+    bar.update(3, 768);
+    bar.update(768, 768);
+    bar.finish();
+    const download = downloadProgress(stream);
+    download('stories260K/model-00001-of-00002.safetensors', 5e6, 1e7);
+    download('stories260K/model-00001-of-00002.safetensors', 1e7, 1e7);
+    const drawn = rows(written);
+    expect(drawn.length).toBeGreaterThanOrEqual(4);
+    for (const row of drawn) expect(row.length).toBeLessThan(columns);
+    expect(drawn[0].startsWith('[')).toBe(true);
+    expect(drawn.at(-1)!.startsWith('downloading'.slice(0, columns - 1))).toBe(true);
+  });
+
+  it('stay whole where the width is unknown or wide enough', () => {
+    const { stream, written } = terminal(undefined);
+    progressBar('eval', stream).update(1, 2);
+    expect(rows(written)[0]).toMatch(/^\[#{12}\.{12}\] eval 1\/2 50% eta \d+s$/);
+  });
+
+  it.each([
+    ['short', 80, 'short'],
+    ['exactly nine', 10, 'exactly n'],
+    ['a😀b', 3, 'a😀'], // characters, not UTF-16 units: a surrogate pair is never split
+    ['anything', undefined, 'anything'],
+  ] as const)('fitLine(%j, %s) is %j', (text, columns, expected) => {
+    expect(fitLine(text, columns)).toBe(expected);
+  });
+});

@@ -1,0 +1,27 @@
+// What the evaluation harness keeps for each finished (example, repeat) in its journal, and the schema
+// it is read back through when a killed run resumes.
+import { z } from 'zod';
+
+const tokens = z.number().int().nonnegative();
+
+/** One metric's score of one output (tasks/metrics' MetricScore, as journaled). */
+const metricScoreSchema = z.object({
+  score: z.number(),
+  feedback: z.string().optional(),
+  label: z.object({ predicted: z.string(), expected: z.string() }).optional(),
+});
+
+/** A finished call as journaled. */
+export const callRecordSchema = z.object({
+  output: z.string(),
+  score: z.number(),
+  byMetric: z.record(z.string(), metricScoreSchema),
+  inputTokens: tokens,
+  outputTokens: tokens,
+  latencyMs: z.number().nonnegative().optional(),
+  fromCache: z.boolean(),
+  cost: z.number().nonnegative().optional(),
+});
+
+/** Per-call record kept in the journal. */
+export type CallRecord = z.infer<typeof callRecordSchema>;

@@ -1,0 +1,94 @@
+// Budgets across kills, as a user meets them: `optimize --max-calls N` and `eval` are killed with
+// SIGKILL mid-run (while the model server holds a request in flight), resumed, and the calls the model
+// server received over all the runs are counted there. The model is scripted (a deterministic reply
+// behind a real OpenAI-compatible HTTP server on 127.0.0.1): this tests budget and journal logic, not
+// model quality.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killedAt, startCli, sumsTask } from './cli-optimize-helpers.js';
+import { serveScriptedChat, type ScriptedChatServer } from './scripted-model.js';
+
+let server: ScriptedChatServer;
+beforeAll(async () => {
+  server = await serveScriptedChat(() => ' ?'); // never right: the optimizer uses all it may
+});
+afterAll(() => server?.close());
+
+describe('optimize --max-calls across kills', () => {
+  it('never lets the calls of all runs together exceed the cap', async () => {
+    const cwd = sumsTask();
+    const cap = 60;
+    const args = [
+      'optimize',
+      '--task',
+      'task.yaml',
+      '--model',
+      `openai-compatible:${server.url}#scripted`,
+      '--dev-limit',
+      '8',
+      '--max-calls',
+      String(cap),
+      '--out',
+      'prompt.json',
+      '--json',
+    ];
+    const before = server.requests;
+    const afterFirst = (await killedAt(server, before + 20, cwd, args)) - before;
+    const afterSecond = (await killedAt(server, before + 45, cwd, args)) - before;
+    const last = await startCli(cwd, args).done();
+    expect(last.stderr).not.toMatch(/\n\s+at /);
+    expect(last.status).toBe(0);
+    const total = server.requests - before;
+    console.log(
+      `optimize --max-calls ${cap}: server requests ${afterFirst} (killed), ${afterSecond - afterFirst} (killed), ${total - afterSecond} (finished); total ${total}`,
+    );
+    expect(total).toBeLessThanOrEqual(cap);
+    const summary = JSON.parse(last.stdout);
+    console.log(JSON.stringify(summary));
+    // the summary and the artifact count every call of every run: a call in flight at a kill counts
+    // (it may have been answered), so they never count fewer than the server saw
+    expect(summary.earlierCalls).toBeGreaterThanOrEqual(afterSecond);
+    expect(summary.calls).toBeGreaterThanOrEqual(total);
+    expect(summary.calls).toBeLessThanOrEqual(cap);
+    expect(summary.roles.student.calls).toBe(summary.calls);
+    expect(summary.stopped).toBe('the student budget cannot score another candidate');
+    const artifact = JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8'));
+    expect(artifact.optimizer).toMatchObject({ calls: summary.calls, spend: { calls: summary.calls } });
+    expect(readdirSync(join(cwd, '.promptune', 'runs'))).toEqual([]); // the finished run left no journal
+  });
+});
+
+describe('eval across kills', () => {
+  it('journals the calls and cost of killed runs: the final report counts every call the server got', async () => {
+    const cwd = sumsTask();
+    const model = `openai-compatible:${server.url}#scripted`;
+    // priced by the whole model string: dollars per million tokens
+    writeFileSync(join(cwd, 'prices.json'), JSON.stringify({ [model]: { input: 1, output: 2 } }));
+    const args = ['eval', '--task', 'task.yaml', '--model', model, '--concurrency', '1'];
+    args.push('--prices', 'prices.json', '--json');
+    const before = server.requests;
+    await killedAt(server, before + 10, cwd, args);
+    await killedAt(server, before + 25, cwd, args);
+    const last = await startCli(cwd, args).done();
+    expect(last.status).toBe(0);
+    const total = server.requests - before;
+    const summary = JSON.parse(last.stdout);
+    console.log(
+      `eval: server requests 10 (killed), 15 (killed), ${total - 25} (finished); total ${total}; spend ${JSON.stringify(summary.spend)}`,
+    );
+    // one call at a time: each killed run had just its held call in flight; it counts, and is asked again
+    expect(total).toBe(40 + 2);
+    expect(summary).toMatchObject({ n: 40, resumed: 9 + 14, calls: 40 - 9 - 14 });
+    expect(summary.spend.calls).toBe(total);
+    expect(summary.spend.earlierCalls).toBe(25);
+    // the server reports 10 tokens in and 2 out per answer; the two calls lost in flight count at their
+    // worst case (prompt bytes and the task's 4 output tokens)
+    expect(summary.spend.tokens.input).toBeGreaterThan(10 * total);
+    expect(summary.spend.tokens.output).toBe(2 * 40 + 4 * 2);
+    const { input, output } = summary.spend.tokens;
+    expect(summary.spend.cost).toBeCloseTo((input * 1 + output * 2) / 1e6, 12);
+    expect(summary.cost).toBeCloseTo((40 * (10 * 1 + 2 * 2)) / 1e6, 12); // the answers kept, priced
+    expect(readdirSync(join(cwd, '.promptune', 'runs'))).toEqual([]);
+  });
+});

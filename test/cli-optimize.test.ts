@@ -1,0 +1,81 @@
+// `promptune optimize` as a user runs it: --json prints one JSON summary on stdout (progress stays on
+// stderr), and --min-score gates on the final dev score (exit status 3, the artifact still written,
+// --push skipped). The model is scripted behind a real OpenAI-compatible HTTP server on 127.0.0.1: it
+// answers "a + b" right only after two demonstrations, so the optimizer's logic decides the score.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli, sumsTask } from './cli-optimize-helpers.js';
+import { serveScriptedChat, type ScriptedChatServer } from './scripted-model.js';
+
+let server: ScriptedChatServer;
+beforeAll(async () => {
+  server = await serveScriptedChat((prompt) => {
+    const question = /(\d+) \+ (\d+)\s*\nAnswer:\s*$/.exec(prompt);
+    const demos = prompt.split('Answer:').length - 2;
+    return question && demos >= 2 ? ` ${Number(question[1]) + Number(question[2])}` : ' ?';
+  });
+});
+afterAll(() => server?.close());
+
+const optimize = (...more: string[]) => [
+  ...['optimize', '--task', 'task.yaml', '--model', `openai-compatible:${server.url}#scripted`],
+  ...['--dev-limit', '8', '--out', 'prompt.json', '--json', ...more],
+];
+
+describe('promptune optimize --json', () => {
+  it('prints the scores, the spend per role and in total, and the files on stdout', async () => {
+    const cwd = sumsTask();
+    const before = server.requests;
+    const result = await startCli(cwd, optimize('--report', 'report.html', '--min-score', '0.9')).done();
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout); // stdout holds the summary and nothing else
+    expect(summary).toMatchObject({
+      task: 'sums',
+      optimizer: 'bootstrap',
+      preset: 'light',
+      score: 1,
+      seedScore: 0,
+      n: 8,
+      improved: true,
+      calls: server.requests - before,
+      earlierCalls: 0,
+      cost: 0, // a self-hosted model without a price
+      artifact: 'prompt.json',
+      report: 'report.html',
+    });
+    expect(summary.roles.student.calls).toBe(summary.calls);
+    expect(summary.tokens).toEqual({ input: 10 * summary.calls, output: 2 * summary.calls });
+    expect(result.stderr).toMatch(/^bootstrap \(light\), 8 dev examples: at most/);
+    expect(result.stderr).toMatch(/\ntrial 0: seed prompt/);
+    expect(JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8')).scores.best).toBe(1);
+  });
+});
+
+describe('promptune optimize --min-score', () => {
+  it('exits with status 3 below it, writes the artifact and the report, and pushes nothing', async () => {
+    const cwd = sumsTask();
+    // the seed prompt has no demonstrations, and a budget of 8 calls leaves no room to add any
+    const args = optimize('--max-calls', '8', '--min-score', '0.5', '--report', 'report.html', '--push');
+    const result = await startCli(cwd, args).done();
+    expect(result.status).toBe(3); // a failed gate, not a failure (1) or a bug (70)
+    expect(result.stderr).toContain('code: OPTIMIZE_BELOW_MIN_SCORE\n');
+    expect(result.stderr).toMatch(
+      /error: the final dev score 0\.000 is below --min-score 0\.5 \(not pushed\)/,
+    );
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ score: 0, calls: 8 });
+    expect(summary).not.toHaveProperty('registered');
+    expect(existsSync(join(cwd, 'prompt.json'))).toBe(true);
+    expect(existsSync(join(cwd, 'report.html'))).toBe(true);
+    expect(existsSync(join(cwd, '.promptune', 'registry.sqlite'))).toBe(false);
+  });
+
+  it('refuses a value that is not a number before calling any model', async () => {
+    const before = server.requests;
+    const result = await startCli(sumsTask(), optimize('--min-score', 'high')).done();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('code: CLI_INVALID_OPTION');
+    expect(server.requests).toBe(before);
+  });
+});
