@@ -31,6 +31,6 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     plugins: { layers },
-    rules: { 'layers/imports': 'warn' } // 'error' once the deep imports are gone,
+    rules: { 'layers/imports': 'warn' }, // 'error' once the deep imports are gone,
   },
 );
