@@ -1,5 +1,6 @@
 // `promptune keys` and `promptune serve` as a user runs them: a key printed once, the service answering
-// with it, and a SIGTERM during a streamed request that still completes before the process exits 0.
+// with it (a request id on every answer, no model path in /ready), and a SIGTERM during a streamed
+// request that still completes before the process exits 0.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,11 @@ describe('promptune serve', () => {
       });
     const plain = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: body({}) });
     expect(plain.status).toBe(200);
+    expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // readiness names the model it was given by absolute path without that path
+    const ready = await (await fetch(`${url}/ready`)).text();
+    expect(JSON.parse(ready)).toMatchObject({ status: 'ready', engine: { model: 'stories260K.gguf' } });
+    expect(ready).not.toContain(stories.gguf);
     const text = ((await plain.json()) as { choices: { message: { content: string } }[] }).choices[0].message
       .content;
 

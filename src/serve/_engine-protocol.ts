@@ -1,4 +1,5 @@
-// Messages between the service (main thread) and the engine worker. Private to src/serve.
+// Messages between the service (main thread) and the engine worker. Private to src/serve. Errors
+// cross as plain data with their kind, so the client rebuilds the class that decides the HTTP status.
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 
 /** A soft prompt by registry version id, with its adapter files the first time the worker sees it. */
@@ -33,7 +34,13 @@ export type ToWorker =
 
 /** What the worker reports once its model is loaded. */
 export interface EngineInfo {
+  /** The model as given to the worker (a path or hf: reference): for the service's own log only. */
   model: string;
+  /** The model's file or folder name (or its hf: reference): safe to show anyone. */
+  name: string;
+  architecture: string;
+  /** Number of weights. */
+  parameters: number;
   modelFingerprint: string;
   hiddenSize: number;
   contextLength: number;
@@ -52,9 +59,22 @@ export interface EngineResult {
   cachedTokens: number;
 }
 
+/**
+ * An error as it crosses the worker boundary. `kind` says whose fault it is: `validation` (the request
+ * cannot run, e.g. CONTEXT_OVERFLOW: 400), `not-found` (404), or `engine` (the engine failed: 500).
+ * `stack` is the worker's, for the service log.
+ */
+export interface EngineFailure {
+  kind: 'validation' | 'not-found' | 'engine';
+  message: string;
+  code: string;
+  hint?: string;
+  stack?: string;
+}
+
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
-  | { type: 'failed'; error: { message: string; code?: string; hint?: string } }
+  | { type: 'failed'; error: EngineFailure }
   | { type: 'delta'; id: number; delta: string }
   | ({ type: 'done'; id: number } & EngineResult)
-  | { type: 'error'; id: number; error: { message: string; code?: string; hint?: string } };
+  | { type: 'error'; id: number; error: EngineFailure };

@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError, PermissionError } from '../errors/index.js';
 import type { AccessKey, Registry, Scope } from '../registry/index.js';
 import { errorResponse, ServiceError } from './errors.js';
+import type { ServiceEnv } from './service-env.js';
 
 /** Per-key token buckets: `perMinute` requests a minute, bursts up to the same number. */
 export class RateLimiter {
@@ -49,10 +50,14 @@ export class KeyVerifier {
 }
 
 /** The verified key of a request (set by `requireScope`). */
-export const accessKeyOf = (context: Context): AccessKey | undefined => context.get('accessKey' as never);
+export const accessKeyOf = (context: Context<ServiceEnv>): AccessKey | undefined => context.var.accessKey;
 
 /** Middleware: a valid key with `scope` (admin implies every scope), within its rate limit. */
-export function requireScope(scope: Scope, verifier: KeyVerifier, limiter: RateLimiter): MiddlewareHandler {
+export function requireScope(
+  scope: Scope,
+  verifier: KeyVerifier,
+  limiter: RateLimiter,
+): MiddlewareHandler<ServiceEnv> {
   return async (context, next) => {
     try {
       const header = context.req.header('authorization') ?? '';
@@ -69,13 +74,12 @@ export function requireScope(scope: Scope, verifier: KeyVerifier, limiter: RateL
           hint: `Use a key created with --scopes including ${scope}.`,
         });
       if (!limiter.take(key.id, key.ratePerMinute ?? undefined))
-        throw new ServiceError(
-          429,
-          `the key "${key.name}" is over its rate limit`,
-          'rate_limited',
-          'Slow down and retry after a few seconds.',
-        );
-      context.set('accessKey' as never, key as never);
+        throw new ServiceError(`the key "${key.name}" is over its rate limit`, {
+          status: 429,
+          code: 'RATE_LIMITED',
+          hint: 'Slow down and retry after a few seconds.',
+        });
+      context.set('accessKey', key);
     } catch (error) {
       return errorResponse(context, error);
     }

@@ -1,11 +1,12 @@
 // The engine worker drops a request whose caller aborts: the call fails at once, and its row leaves
 // the batch at the next step, so the next request decodes alone instead of beside it. It reuses the
 // computed prefix of a prompt that starts like an earlier one, with the same text as without, and it
-// starts a worker that died again.
+// starts a worker that died again. Errors keep their kind across the worker boundary.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
+import { EngineError, ValidationError } from '../errors/index.js';
 import { EngineClient } from './engine-client.js';
 import { statusOf } from './errors.js';
 
@@ -100,6 +101,33 @@ describe('EngineClient', () => {
     } finally {
       await supervised.close();
     }
+  });
+
+  it('keeps an error’s kind across the worker: a context overflow is bad input, a fault is the engine’s', async () => {
+    const overflow = await engine
+      .generate({
+        prompt: prompt('Once upon a time '.repeat(200)), // 802 tokens: with 2000 more, past the 2048 context
+        raw: true,
+        options: { maxTokens: 2000 },
+      })
+      .catch((error: unknown) => error);
+    expect(ValidationError.isInstance(overflow)).toBe(true);
+    expect([statusOf(overflow), (overflow as ValidationError).code]).toEqual([400, 'CONTEXT_OVERFLOW']);
+    // a prompt the worker cannot read (no content array) throws a TypeError inside the worker: a fault
+    const fault = await engine
+      .generate({
+        prompt: [{ role: 'user', content: null }] as never,
+        raw: true,
+        options: { maxTokens: 8 },
+      })
+      .catch((error: unknown) => error);
+    expect(EngineError.isInstance(fault)).toBe(true);
+    expect([statusOf(fault), (fault as EngineError).code]).toEqual([500, 'ENGINE_FAILED']);
+    // the worker's stack travels as the cause, for the service log
+    expect(((fault as EngineError).cause as Error).stack).toMatch(/TypeError[\s\S]*engine-worker/);
+    // and the worker still serves
+    const after = await engine.generate({ prompt: prompt('Tom'), raw: true, options: { maxTokens: 2 } });
+    expect(after.outputTokens).toBe(2);
   });
 
   it('refuses a request whose signal has already fired, without sending it', async () => {

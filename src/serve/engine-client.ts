@@ -1,13 +1,16 @@
 // The service's handle on the engine worker: starts it, sends generation requests (with a soft prompt
 // or none) and routes the worker's deltas and results back, and exposes the engine as an AI SDK
-// LanguageModelV3 for hard prompts. A soft prompt's adapter files travel to the worker once.
+// LanguageModelV3 for hard prompts. A soft prompt's adapter files travel to the worker once. Errors come
+// back by kind: a request the engine cannot run stays a ValidationError (400), an engine fault becomes
+// an EngineError (500) with the worker's stack as its cause, a dead worker an UnavailableError (503).
 import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PromptuneError, UnavailableError } from '../errors/index.js';
+import { EngineError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import { finishReason, generationOptions, textPartStream, usage } from '../providers/local-language-model.js';
 import type {
+  EngineFailure,
   EngineInfo,
   EngineResult,
   EngineOptions,
@@ -50,12 +53,7 @@ function launch(workerData: unknown): Promise<{ worker: Worker; info: EngineInfo
       if (message.type === 'ready') resolve({ worker, info: message.info });
       else if (message.type === 'failed') {
         void worker.terminate();
-        reject(
-          new PromptuneError(message.error.message, {
-            code: message.error.code ?? 'ENGINE_FAILED',
-            hint: message.error.hint ?? 'Check the --model path.',
-          }),
-        );
+        reject(rebuild({ ...message.error, hint: message.error.hint ?? 'Check the --model path.' }));
       }
     };
     worker.on('message', first);
@@ -212,7 +210,7 @@ export class EngineClient {
     return {
       specificationVersion: 'v3',
       provider: 'promptune.local',
-      modelId: this.info.model,
+      modelId: this.info.name,
       supportedUrls: {},
       async doGenerate(options) {
         const result = await call(options);
@@ -254,13 +252,7 @@ export class EngineClient {
       if (message.type === 'done') {
         this.onResult?.(message);
         waiting.resolve(message);
-      } else
-        waiting.reject(
-          new PromptuneError(message.error.message, {
-            code: message.error.code ?? 'ENGINE_ERROR',
-            hint: message.error.hint ?? 'See the service log.',
-          }),
-        );
+      } else waiting.reject(rebuild(message.error));
     }
   }
 
@@ -268,6 +260,16 @@ export class EngineClient {
     for (const waiting of this.waiting.values()) waiting.reject(error);
     this.waiting.clear();
   }
+}
+
+/** The error class of a failure's kind, as it was in the worker. */
+function rebuild(failure: EngineFailure): ValidationError | NotFoundError | EngineError {
+  const options = { code: failure.code, hint: failure.hint ?? 'See the service log.' };
+  if (failure.kind === 'validation') return new ValidationError(failure.message, options);
+  if (failure.kind === 'not-found') return new NotFoundError(failure.message, options);
+  const inWorker = new Error(failure.message);
+  inWorker.stack = failure.stack ?? inWorker.stack;
+  return new EngineError(`the engine failed: ${failure.message}`, { ...options, cause: inWorker });
 }
 
 function restarting(reason: string): UnavailableError {

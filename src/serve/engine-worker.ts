@@ -4,14 +4,14 @@
 // this model (loadAdapter refuses another base model) and kept as sessions whose KV prefix is
 // computed once.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { applyChatTemplate, loadModel, PrefixCache } from '../engine/index.js';
-import { PromptuneError } from '../errors/index.js';
+import { applyChatTemplate, loadModel, parameterCount, PrefixCache } from '../engine/index.js';
+import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import { promptText } from '../providers/local-language-model.js';
 import { loadAdapter, modelFingerprint } from '../soft/peft-adapter.js';
 import { SoftPromptSession } from '../soft/session.js';
-import type { FromWorker, SoftPromptReference, ToWorker } from './_engine-protocol.js';
+import type { EngineFailure, FromWorker, SoftPromptReference, ToWorker } from './_engine-protocol.js';
 import { BatchScheduler } from './batch-scheduler.js';
 
 const settings = workerData as {
@@ -33,10 +33,27 @@ process.on('uncaughtException', (error) => {
   console.error(error);
   afterThreadsSleep(() => process.exit(1));
 });
-const describe = (error: unknown) =>
-  PromptuneError.isInstance(error)
-    ? { message: error.message, code: error.code, hint: error.hint }
-    : { message: (error as Error)?.message ?? String(error) };
+/** An error as data for the service: its kind by class, so a bad request stays a 400 over there. */
+function describe(error: unknown): EngineFailure {
+  const stack = error instanceof Error ? error.stack : undefined;
+  if (!PromptuneError.isInstance(error))
+    return {
+      kind: 'engine',
+      message: (error as Error)?.message ?? String(error),
+      code: 'ENGINE_FAILED',
+      stack,
+    };
+  const kind = ValidationError.isInstance(error)
+    ? 'validation'
+    : NotFoundError.isInstance(error)
+      ? 'not-found'
+      : 'engine';
+  return { kind, message: error.message, code: error.code, hint: error.hint, stack };
+}
+
+/** A model's name without where it lives: hf: references as given, paths by their last part. */
+const modelName = (model: string) =>
+  model.startsWith('hf:') ? model : basename(model.replace(/[/\\]+$/, ''));
 
 try {
   const { model, tokenizer } = await loadModel(settings.model);
@@ -57,7 +74,7 @@ try {
     const folder = join(settings.adapterDirectory, reference.key);
     if (!existsSync(folder)) {
       if (!reference.files)
-        throw new PromptuneError(`soft prompt ${reference.key} is not known to the engine`, {
+        throw new EngineError(`soft prompt ${reference.key} is not known to the engine`, {
           code: 'ENGINE_UNKNOWN_PROMPT',
           hint: 'Send its adapter files with the request.',
         });
@@ -146,6 +163,9 @@ try {
     type: 'ready',
     info: {
       model: settings.model,
+      name: modelName(settings.model),
+      architecture: model.config.architecture,
+      parameters: parameterCount(model.config),
       modelFingerprint: modelFingerprint(model),
       hiddenSize: model.config.hiddenSize,
       contextLength: model.config.contextLength,

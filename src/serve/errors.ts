@@ -1,5 +1,7 @@
-// The one place where errors become HTTP responses: a status by error kind and code, and OpenAI's
-// error body ({ error: { message, type, param, code } }) so OpenAI clients raise their usual errors.
+// The one place where errors become HTTP responses: a status by error kind, OpenAI's error body
+// ({ error: { message, type, param, code, hint } }) so OpenAI clients raise their usual errors, and the
+// log line of every failure that is not the caller's (with its stack and the request id). It does not
+// decide what is wrong with a request; the readers and routes throw the right kind.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
@@ -10,17 +12,18 @@ import {
   PromptuneError,
   ProviderError,
   UnavailableError,
+  type PromptuneErrorOptions,
 } from '../errors/index.js';
+import type { ServiceEnv } from './service-env.js';
+import { upstreamError } from './upstream-error.js';
 
-/** An error the service raises itself (rate limits, sizes, scopes), with its HTTP status. */
+/** An error the service raises itself (rate limits, sizes, unusable output), with its HTTP status. */
 export class ServiceError extends PromptuneError {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    message: string,
-    code: string,
-    hint: string,
-  ) {
-    super(message, { code, hint });
+  readonly status: ContentfulStatusCode;
+
+  constructor(message: string, options: PromptuneErrorOptions & { status: ContentfulStatusCode }) {
+    super(message, options);
+    this.status = options.status;
   }
 }
 
@@ -38,39 +41,76 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [PromptuneError.isInstance, 400],
 ];
 
+/** The error as the service reports it: the AI SDK's upstream failures become ProviderErrors. */
+function classify(error: unknown): unknown {
+  return upstreamError(error) ?? error;
+}
+
 /** The HTTP status for an error. */
 export function statusOf(error: unknown): ContentfulStatusCode {
-  if (error instanceof ServiceError) return error.status;
-  return statusByKind.find(([matches]) => matches(error))?.[1] ?? 500;
+  const classified = classify(error);
+  if (classified instanceof ServiceError) return classified.status;
+  return statusByKind.find(([matches]) => matches(classified))?.[1] ?? 500;
 }
 
 const types: Partial<Record<number, string>> = {
   401: 'authentication_error',
   403: 'permission_error',
   404: 'not_found_error',
-  413: 'invalid_request_error',
   429: 'rate_limit_error',
-  500: 'server_error',
-  503: 'server_error',
 };
 
-/** The response for `error` in OpenAI's error shape (internal errors keep their details out). */
-export function errorResponse(context: Context, error: unknown): Response {
-  const status = statusOf(error);
-  const known = PromptuneError.isInstance(error);
-  context.set('errorCode' as never, (known ? error.code : 'internal_error') as never);
-  const message = known
-    ? `${error.message}${error.hint ? ` (${error.hint})` : ''}`
-    : 'internal error; see the service log';
-  return context.json(
-    {
+/** OpenAI's error body. */
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string; hint: string | null };
+}
+
+/**
+ * The status and body for `error`, logging what is not the caller's fault: a bug (any error that is
+ * not a PromptuneError) or an engine fault with its stack, an upstream failure as a warning, each with
+ * the request id, which the 500 body names. Nothing about a bug reaches the body beyond that id.
+ */
+export function describeError(
+  context: Context<ServiceEnv>,
+  error: unknown,
+): { status: ContentfulStatusCode; body: ErrorBody } {
+  const classified = classify(error);
+  const status = statusOf(classified);
+  const requestId = context.var.requestId ?? 'unknown';
+  const known = PromptuneError.isInstance(classified) ? classified : undefined;
+  const code = known?.code ?? 'INTERNAL';
+  context.set('errorCode', code);
+  const logger = context.var.logger;
+  // a caller that went away ends its own request: not a failure of the service
+  const abandoned = context.req.raw.signal.aborted;
+  if (!known || EngineError.isInstance(known)) {
+    if (abandoned) logger?.info({ requestId, reason: String(error) }, 'request abandoned by its client');
+    else logger?.error({ err: classified, requestId }, known ? 'engine failure' : 'internal error');
+  } else if (ProviderError.isInstance(known))
+    // its message, not its cause: upstream's raw answer may echo the service's key
+    logger?.warn({ requestId, code: known.code, upstream: known.message }, 'backend model failed');
+  let message: string;
+  if (!known) message = `internal error; see the service log, request id ${requestId}`;
+  else if (EngineError.isInstance(known))
+    message = `the local engine failed (${known.code}); see the service log, request id ${requestId}`;
+  else message = `${known.message}${known.hint ? ` (${known.hint})` : ''}`;
+  const param = (known as { param?: unknown } | undefined)?.param;
+  return {
+    status,
+    body: {
       error: {
         message,
-        type: types[status] ?? 'invalid_request_error',
-        param: null,
-        code: known ? error.code : 'internal_error',
+        type: types[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
+        param: typeof param === 'string' ? param : null,
+        code,
+        hint: known ? (known.hint ?? null) : 'Retry; if it keeps failing, report the request id.',
       },
     },
-    status,
-  );
+  };
+}
+
+/** The response for `error` in OpenAI's error shape (see describeError). */
+export function errorResponse(context: Context<ServiceEnv>, error: unknown): Response {
+  const { status, body } = describeError(context, error);
+  return context.json(body, status);
 }

@@ -1,6 +1,5 @@
 // Serves a Hono app over HTTP on Node (@hono/node-server), resolving once the port is bound.
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 
 /** A running server: its base URL and a close function. */
@@ -9,9 +8,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Anything with a fetch handler: a Hono app of any environment. */
+export interface FetchApp {
+  fetch: Parameters<typeof serve>[0]['fetch'];
+}
+
 /** Listens on `hostname:port` (port 0: any free port). */
 export function listen(
-  app: Hono,
+  app: FetchApp,
   options: { hostname?: string; port?: number } = {},
 ): Promise<RunningServer> {
   const hostname = options.hostname ?? '127.0.0.1';

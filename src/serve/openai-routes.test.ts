@@ -71,7 +71,7 @@ describe('OpenAI-compatible routes', () => {
       .create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('MODEL_NOT_FOUND');
     const response = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       body: '{not json',
@@ -79,7 +79,7 @@ describe('OpenAI-compatible routes', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
-      error: { type: 'invalid_request_error', code: 'invalid_json' },
+      error: { type: 'invalid_request_error', code: 'INVALID_JSON' },
     });
   });
 });

@@ -1,31 +1,29 @@
 // OpenAI-compatible routes over AI SDK language models: POST /v1/chat/completions and
-// /v1/completions (with SSE streaming) and GET /v1/models, errors in OpenAI's error shape. What a
-// `model` name means is the caller's: a fixed table of models, or the service's resolver that turns
-// `task@label` into a model rendering that task's prompt.
+// /v1/completions (with SSE streaming) and GET /v1/models; bodies read through the schemas of
+// request-schemas.ts, errors in OpenAI's shape (errors.ts), logged with the request id when they are
+// not the caller's. What a `model` name means is the caller's: a fixed table of models, or the
+// service's resolver that turns `task@label` into a model rendering that task's prompt.
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
   LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
-import { errorResponse, ServiceError } from './errors.js';
-
-interface CompletionRequest {
-  model?: string;
-  messages?: { role: string; content: string | { type: string; text?: string }[] }[];
-  prompt?: string;
-  max_tokens?: number;
-  max_completion_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  stop?: string | string[];
-  seed?: number;
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-}
+import { describeError, errorResponse } from './errors.js';
+import { readBody } from './request-body.js';
+import { requestContext } from './request-context.js';
+import {
+  chatCompletionRequest,
+  textCompletionRequest,
+  type ChatCompletionRequest,
+  type TextCompletionRequest,
+} from './request-schemas.js';
+import type { ServiceEnv } from './service-env.js';
 
 /** OpenAI's usage object for an AI SDK usage (cached prompt tokens included). */
 function openAiUsage(usage: LanguageModelV3Usage) {
@@ -39,186 +37,179 @@ function openAiUsage(usage: LanguageModelV3Usage) {
   };
 }
 
-const invalid = (message: string, code: string, hint: string) => new ServiceError(400, message, code, hint);
+/** What a finished request reports to its source (metrics, sampled logs). */
+export interface CompletionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  text: string;
+  /** The request body as read (validated). */
+  request: ChatCompletionRequest | TextCompletionRequest;
+}
 
 /** Where models come from: their names, and the model for a name (undefined: not served). */
 export interface ModelSource {
-  list(context: Context): Promise<string[]> | string[];
-  resolve(name: string, context: Context): Promise<LanguageModelV3 | undefined> | LanguageModelV3 | undefined;
+  list(context: Context<ServiceEnv>): Promise<string[]> | string[];
+  resolve(
+    name: string,
+    context: Context<ServiceEnv>,
+  ): Promise<LanguageModelV3 | undefined> | LanguageModelV3 | undefined;
   /** Called with each finished request's usage (metrics, logs). */
-  onUsage?(context: Context, usage: { inputTokens: number; outputTokens: number; text: string }): void;
+  onUsage?(context: Context<ServiceEnv>, usage: CompletionUsage): void;
   /** Called when a streamed request's first text goes out (time to first token). */
-  onFirstText?(context: Context): void;
+  onFirstText?(context: Context<ServiceEnv>): void;
+}
+
+/** How the routes are set up. */
+export interface OpenAiRoutesOptions {
+  /** The largest max_tokens a request may ask for (default 4096). */
+  maxTokens?: number;
+  /** Where internal errors are logged (default: pino at info on stdout). */
+  logger?: Logger;
 }
 
 function tableSource(models: Record<string, LanguageModelV3>): ModelSource {
   return { list: () => Object.keys(models), resolve: (name) => models[name] };
 }
 
-function toPrompt(body: CompletionRequest): LanguageModelV3Prompt {
-  if (body.messages) {
-    return body.messages.map((message) => {
-      const text =
-        typeof message.content === 'string'
-          ? message.content
-          : message.content.map((part) => part.text ?? '').join('');
-      if (message.role === 'system' || message.role === 'developer') return { role: 'system', content: text };
-      if (message.role === 'assistant') return { role: 'assistant', content: [{ type: 'text', text }] };
-      return { role: 'user', content: [{ type: 'text', text }] };
-    });
-  }
-  return [{ role: 'user', content: [{ type: 'text', text: body.prompt ?? '' }] }];
+const text = (value: string) => [{ type: 'text' as const, text: value }];
+
+/** A chat message as it can be after reading: the schema refuses tool and function messages. */
+type ChatMessage = Exclude<ChatCompletionRequest['messages'][number], { role: 'tool' | 'function' }>;
+
+function chatPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {
+  return messages.map((message) => {
+    const content = message.content ?? '';
+    const joined = typeof content === 'string' ? content : content.map((part) => part.text ?? '').join('');
+    if (message.role === 'system' || message.role === 'developer') return { role: 'system', content: joined };
+    if (message.role === 'assistant') return { role: 'assistant', content: text(joined) };
+    return { role: 'user', content: text(joined) };
+  });
 }
 
-/** Reads a JSON request body, or fails with a 400 in OpenAI's shape. */
-export async function jsonBody<T>(context: Context): Promise<T> {
-  try {
-    return (await context.req.json()) as T;
-  } catch {
-    throw invalid('the request body is not valid JSON', 'invalid_json', 'Send a JSON object.');
-  }
+/** The AI SDK call options of a request (nulls are absent fields; empty stop strings stop nothing). */
+function callOptions(
+  body: ChatCompletionRequest | TextCompletionRequest,
+  prompt: LanguageModelV3Prompt,
+  raw: boolean,
+  abortSignal: AbortSignal,
+): LanguageModelV3CallOptions {
+  const stop = (typeof body.stop === 'string' ? [body.stop] : (body.stop ?? [])).filter(Boolean);
+  return {
+    prompt,
+    maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    temperature: body.temperature ?? undefined,
+    topP: body.top_p ?? undefined,
+    stopSequences: stop.length ? stop : undefined,
+    seed: body.seed ?? undefined,
+    providerOptions: raw ? { promptune: { raw: true } } : undefined,
+    // a client that disconnects stops its generation (an engine row, an upstream call)
+    abortSignal,
+  };
 }
+
+const hints = {
+  chat: 'Send { "model": "<task>", "messages": [{ "role": "user", "content": "..." }] }; see GET /openapi.json.',
+  text: 'Send { "model": "<task>", "prompt": "..." }; see GET /openapi.json.',
+};
 
 /**
  * A Hono app serving OpenAI's chat and text completion routes over `models`: a table (name -> model)
- * or a ModelSource. `maxTokens` caps max_tokens per request.
+ * or a ModelSource.
  */
 export function openAiRoutes(
   models: Record<string, LanguageModelV3> | ModelSource,
-  limits: { maxTokens?: number } = {},
-): Hono {
+  options: OpenAiRoutesOptions = {},
+): Hono<ServiceEnv> {
   const source: ModelSource =
     typeof models.resolve === 'function'
       ? (models as ModelSource)
       : tableSource(models as Record<string, LanguageModelV3>);
-  const app = new Hono();
+  const limits = { maxTokens: options.maxTokens ?? 4096 };
+  const schemas = { chat: chatCompletionRequest(limits), text: textCompletionRequest(limits) };
+  const app = new Hono<ServiceEnv>();
+  // standalone, these routes give requests their ids themselves; under the service this is a no-op
+  const setup = requestContext(options.logger ?? pino({ level: 'info' }));
+  for (const path of ['/v1/models', '/v1/chat/completions', '/v1/completions']) app.use(path, setup);
+  app.onError((error, context) => errorResponse(context, error));
+
   app.get('/v1/models', async (context) => {
-    try {
-      const names = await source.list(context);
-      return context.json({
-        object: 'list',
-        data: names.map((id) => ({ id, object: 'model', owned_by: 'promptune' })),
-      });
-    } catch (error) {
-      return errorResponse(context, error);
-    }
+    const names = await source.list(context);
+    return context.json({
+      object: 'list',
+      data: names.map((id) => ({ id, object: 'model', owned_by: 'promptune' })),
+    });
   });
 
-  const complete = (kind: 'chat' | 'text') => async (context: Context) => {
-    try {
-      return await respond(kind, context);
-    } catch (error) {
-      return errorResponse(context, error);
-    }
-  };
-
-  const respond = async (kind: 'chat' | 'text', context: Context) => {
-    const body = await jsonBody<CompletionRequest>(context);
-    if (typeof body.model !== 'string')
-      throw invalid('model is missing', 'invalid_model', 'Name a model from GET /v1/models.');
-    if (kind === 'chat' && !Array.isArray(body.messages))
-      throw invalid('messages must be an array', 'invalid_messages', 'Send messages: [{ role, content }].');
-    if (kind === 'text' && typeof body.prompt !== 'string')
-      throw invalid('prompt must be a string', 'invalid_prompt', 'Send prompt: "<text>".');
-    const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-    if (
-      maxTokens !== undefined &&
-      (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > (limits.maxTokens ?? Infinity))
-    )
-      throw invalid(
-        `max_tokens is ${maxTokens}, expected a whole number from 1 to ${limits.maxTokens ?? 'any'}`,
-        'max_tokens_out_of_range',
-        'Lower max_tokens.',
-      );
+  const respond = async (kind: 'chat' | 'text', context: Context<ServiceEnv>) => {
+    const body =
+      kind === 'chat'
+        ? await readBody(context, schemas.chat, hints.chat)
+        : await readBody(context, schemas.text, hints.text);
     const model = await source.resolve(body.model, context);
     if (!model)
       throw new NotFoundError(`model "${body.model}" is not served here`, {
-        code: 'model_not_found',
+        code: 'MODEL_NOT_FOUND',
         hint: 'See GET /v1/models.',
       });
-    const options: LanguageModelV3CallOptions = {
-      prompt: toPrompt(body),
-      maxOutputTokens: maxTokens,
-      temperature: body.temperature,
-      topP: body.top_p,
-      stopSequences: body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop],
-      seed: body.seed,
-      providerOptions: kind === 'text' ? { promptune: { raw: true } } : undefined,
-      // a client that disconnects stops its generation (an engine row, an upstream call)
-      abortSignal: context.req.raw.signal,
-    };
+    const prompt =
+      kind === 'chat'
+        ? chatPrompt((body as ChatCompletionRequest).messages as ChatMessage[])
+        : [{ role: 'user' as const, content: text((body as TextCompletionRequest).prompt) }];
+    const options = callOptions(body, prompt, kind === 'text', context.req.raw.signal);
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     if (body.stream) {
       const { stream } = await model.doStream(options);
+      const chunk = (choices: object[], extra: object = {}) =>
+        JSON.stringify({ id, object: `${object}.chunk`, created, model: body.model, choices, ...extra });
       return streamSSE(context, async (sse) => {
-        const reader = stream.getReader();
-        let streamed = '';
-        for (;;) {
-          const { value: part, done } = await reader.read();
-          if (done) break;
-          const chunk = (choice: object) =>
-            sse.writeSSE({
-              data: JSON.stringify({
-                id,
-                object: `${object}.chunk`,
-                created,
-                model: body.model,
-                choices: [choice],
-              }),
-            });
-          if (part.type === 'text-delta') {
-            if (!streamed) source.onFirstText?.(context);
-            streamed += part.delta;
-            await chunk(
-              kind === 'chat'
-                ? { index: 0, delta: { content: part.delta }, finish_reason: null }
-                : { index: 0, text: part.delta, finish_reason: null },
-            );
-          } else if (part.type === 'error') {
-            const error = errorResponse(context, part.error);
-            await sse.writeSSE({ data: await error.text() });
-            break;
-          } else if (part.type === 'finish') {
-            source.onUsage?.(context, {
-              inputTokens: part.usage.inputTokens.total ?? 0,
-              outputTokens: part.usage.outputTokens.total ?? 0,
-              text: streamed,
-            });
-            const reason = part.finishReason.unified === 'length' ? 'length' : 'stop';
-            await chunk(
-              kind === 'chat'
-                ? { index: 0, delta: {}, finish_reason: reason }
-                : { index: 0, text: '', finish_reason: reason },
-            );
-            // as OpenAI does with stream_options.include_usage: a last chunk with no choices
-            if (body.stream_options?.include_usage)
-              await sse.writeSSE({
-                data: JSON.stringify({
-                  id,
-                  object: `${object}.chunk`,
-                  created,
-                  model: body.model,
-                  choices: [],
-                  usage: openAiUsage(part.usage),
-                }),
+        // every failure is answered here: hono's own handler would send the raw message as an event
+        try {
+          await relay(stream, sse, {
+            onDelta: (delta, first) => {
+              if (first) source.onFirstText?.(context);
+              return chunk([
+                kind === 'chat'
+                  ? { index: 0, delta: { content: delta }, finish_reason: null }
+                  : { index: 0, text: delta, finish_reason: null },
+              ]);
+            },
+            onFinish: (part, streamed) => {
+              source.onUsage?.(context, {
+                inputTokens: part.usage.inputTokens.total ?? 0,
+                outputTokens: part.usage.outputTokens.total ?? 0,
+                text: streamed,
+                request: body,
               });
-          }
+              const reason = part.finishReason.unified === 'length' ? 'length' : 'stop';
+              const last = chunk([
+                kind === 'chat'
+                  ? { index: 0, delta: {}, finish_reason: reason }
+                  : { index: 0, text: '', finish_reason: reason },
+              ]);
+              // as OpenAI does with stream_options.include_usage: a last chunk with no choices
+              return body.stream_options?.include_usage
+                ? [last, chunk([], { usage: openAiUsage(part.usage) })]
+                : [last];
+            },
+          });
+        } catch (error) {
+          await sse.writeSSE({ data: JSON.stringify(describeError(context, error).body) });
         }
         await sse.writeSSE({ data: '[DONE]' });
       });
     }
     const result = await model.doGenerate(options);
-    const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    const answer = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
     const reason = result.finishReason.unified === 'length' ? 'length' : 'stop';
     const input = result.usage.inputTokens.total ?? 0;
     const output = result.usage.outputTokens.total ?? 0;
-    source.onUsage?.(context, { inputTokens: input, outputTokens: output, text });
+    source.onUsage?.(context, { inputTokens: input, outputTokens: output, text: answer, request: body });
     const choice =
       kind === 'chat'
-        ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: reason }
-        : { index: 0, text, finish_reason: reason };
+        ? { index: 0, message: { role: 'assistant', content: answer }, finish_reason: reason }
+        : { index: 0, text: answer, finish_reason: reason };
     return context.json({
       id,
       object,
@@ -228,7 +219,37 @@ export function openAiRoutes(
       usage: openAiUsage(result.usage),
     });
   };
-  app.post('/v1/chat/completions', complete('chat'));
-  app.post('/v1/completions', complete('text'));
+  app.post('/v1/chat/completions', (context) => respond('chat', context));
+  app.post('/v1/completions', (context) => respond('text', context));
   return app;
+}
+
+/**
+ * Relays a model's stream parts as SSE events: each text delta as the chunk `onDelta` makes, the
+ * finish as the chunks `onFinish` makes. An error part is thrown, for the caller to answer.
+ */
+async function relay(
+  stream: ReadableStream<LanguageModelV3StreamPart>,
+  sse: SSEStreamingApi,
+  handlers: {
+    onDelta(delta: string, first: boolean): string;
+    onFinish(part: Extract<LanguageModelV3StreamPart, { type: 'finish' }>, streamed: string): string[];
+  },
+): Promise<void> {
+  const reader = stream.getReader();
+  let streamed = '';
+  let deltas = 0;
+  for (;;) {
+    const { value: part, done } = await reader.read();
+    if (done) return;
+    if (part.type === 'text-delta') {
+      streamed += part.delta;
+      await sse.writeSSE({ data: handlers.onDelta(part.delta, deltas++ === 0) });
+    } else if (part.type === 'error') {
+      void reader.cancel().catch(() => undefined);
+      throw part.error;
+    } else if (part.type === 'finish') {
+      for (const data of handlers.onFinish(part, streamed)) await sse.writeSSE({ data });
+    }
+  }
 }

@@ -1,24 +1,64 @@
-// The service's OpenAPI 3.1 document (GET /openapi.json), written by hand to match service.ts.
+// The service's OpenAPI 3.1 document (GET /openapi.json): the request bodies are the zod schemas the
+// routes read them with (z.toJSONSchema), so the two cannot drift; routes, summaries and the error
+// statuses each route answers are written here by hand to match service.ts. It is built once per service.
+import { z } from 'zod';
+import {
+  chatCompletionRequest,
+  labelMoveRequest,
+  textCompletionRequest,
+  typedRunRequest,
+} from './request-schemas.js';
 
 const bearer = [{ apiKey: [] }];
-const error = {
-  description: "An error in OpenAI's shape",
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+const requestIdHeader = {
+  'x-request-id': {
+    description: 'The request id (a sane incoming x-request-id, else a fresh one); the service log names it',
+    schema: { type: 'string' },
+  },
 };
+const errorResponse = (description: string) => ({
+  description,
+  headers: requestIdHeader,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+/** What each status means, whatever the route. */
+const errorDescriptions = {
+  400: 'Bad input: a body or field that does not fit (code and param name it)',
+  401: 'No API key, or an unknown or revoked one',
+  403: 'The key lacks the scope, or the label is protected',
+  404: 'No such task, version, model or route',
+  413: 'The body is larger than the service accepts',
+  422: "The model's output does not fit the task's output type (the raw text is in the message)",
+  429: 'The key is over its rate limit',
+  500: 'A fault of the service or its engine; the message names the request id to find it in the log',
+  502: 'The backend model (an upstream API) failed; the message says what it answered',
+  503: 'The engine is restarting; retry',
+} as const;
+type ErrorStatus = keyof typeof errorDescriptions;
+const errors = (...statuses: ErrorStatus[]) =>
+  Object.fromEntries(statuses.map((status) => [status, errorResponse(errorDescriptions[status])]));
+const readErrors = errors(401, 403, 429, 500);
+
 const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
+  headers: requestIdHeader,
   content: { 'application/json': { schema } },
 });
-/** The errors a completion route answers with. */
-const completionErrors = { 400: error, 401: error, 403: error, 404: error, 413: error, 429: error };
 /** A served answer: JSON, with the header that names the registry version behind it. */
 const served = (description: string) => ({
   ...json(description),
   headers: {
+    ...requestIdHeader,
     'promptune-version': {
       description: 'Id of the registry version that served the request',
       schema: { type: 'string' },
     },
+  },
+});
+const body = (schema: z.ZodType) => ({
+  required: true,
+  content: {
+    'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
   },
 });
 const name = {
@@ -29,133 +69,142 @@ const name = {
   description: 'task, task@label or task@version',
 };
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'promptune',
-    version: '0.1.0',
-    description:
-      'Tuned prompts served from the promptune registry. `model` is a task name, task@label or task@version. Send Authorization: Bearer <key>; scopes: read, run, admin.',
-  },
-  components: {
-    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-    schemas: {
-      Error: {
-        type: 'object',
-        properties: {
-          error: {
-            type: 'object',
-            properties: {
-              message: { type: 'string' },
-              type: { type: 'string' },
-              param: { type: ['string', 'null'] },
-              code: { type: 'string' },
+/** The document for a service whose requests may ask for up to `maxTokens` tokens. */
+export function openApiDocument(limits: { maxTokens: number }) {
+  const completionErrors = errors(400, 401, 403, 404, 413, 429, 500, 502, 503);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'promptune',
+      version: '0.1.0',
+      description:
+        "Tuned prompts served from the promptune registry. `model` is a task name, task@label or task@version. Send Authorization: Bearer <key>; scopes: read, run, admin. Errors come in OpenAI's shape with a SCREAMING_SNAKE `code`, a `hint`, and `param` naming the field at fault.",
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['message', 'type', 'param', 'code', 'hint'],
+              properties: {
+                message: { type: 'string' },
+                type: { type: 'string' },
+                param: {
+                  type: ['string', 'null'],
+                  description: 'The body field at fault, e.g. messages.0.content',
+                },
+                code: { type: 'string', description: 'Stable, SCREAMING_SNAKE_CASE' },
+                hint: { type: ['string', 'null'], description: 'What to do about it' },
+              },
             },
           },
         },
       },
     },
-  },
-  paths: {
-    '/v1/chat/completions': {
-      post: {
-        summary:
-          'OpenAI-compatible chat completion (SSE with stream: true); the last user message is the task input',
-        security: bearer,
-        requestBody: json('model, messages, max_tokens, temperature, top_p, stop, seed, stream'),
-        responses: { 200: served('A chat.completion (or an SSE stream of chunks)'), ...completionErrors },
+    paths: {
+      '/v1/chat/completions': {
+        post: {
+          summary:
+            'OpenAI-compatible chat completion (SSE with stream: true); the last user message is the task input. Tool and function messages, tools, logprobs, n > 1 and response formats other than text are refused.',
+          security: bearer,
+          requestBody: body(chatCompletionRequest(limits)),
+          responses: { 200: served('A chat.completion (or an SSE stream of chunks)'), ...completionErrors },
+        },
       },
-    },
-    '/v1/completions': {
-      post: {
-        summary: 'OpenAI-compatible text completion; the prompt is the task input',
-        security: bearer,
-        requestBody: json('model, prompt, max_tokens, temperature, top_p, stop, seed, stream'),
-        responses: { 200: served('A text_completion'), ...completionErrors },
+      '/v1/completions': {
+        post: {
+          summary: 'OpenAI-compatible text completion; the prompt (a string) is the task input',
+          security: bearer,
+          requestBody: body(textCompletionRequest(limits)),
+          responses: { 200: served('A text_completion (or an SSE stream of chunks)'), ...completionErrors },
+        },
       },
-    },
-    '/v1/models': {
-      get: {
-        summary: 'Served tasks and task@label names',
-        security: bearer,
-        responses: { 200: json('A list') },
+      '/v1/models': {
+        get: {
+          summary: 'Served tasks and task@label names',
+          security: bearer,
+          responses: { 200: json('A list'), ...readErrors },
+        },
       },
-    },
-    '/v1/tasks/{name}/run': {
-      post: {
-        summary:
-          'Runs a task on typed input ({ input: { field: value } }, or a string for one-field tasks) and returns its typed output',
-        security: bearer,
-        parameters: [name],
-        requestBody: json('{ input }'),
-        responses: {
-          200: served('{ task, version, output, text, usage }'),
-          400: error,
-          404: error,
-          422: error,
+      '/v1/tasks/{name}/run': {
+        post: {
+          summary:
+            'Runs a task on typed input ({ input: { field: value } }, or a string for one-field tasks) and returns its typed output',
+          security: bearer,
+          parameters: [name],
+          requestBody: body(typedRunRequest),
+          responses: {
+            200: served('{ task, version, output, text, usage }'),
+            ...errors(400, 401, 403, 404, 413, 422, 429, 500, 502, 503),
+          },
+        },
+      },
+      '/v1/tasks': {
+        get: {
+          summary: 'Tasks with version counts and labels',
+          security: bearer,
+          responses: { 200: json('{ data }'), ...readErrors },
+        },
+      },
+      '/v1/tasks/{name}': {
+        get: {
+          summary: 'A task spec and its labels',
+          security: bearer,
+          parameters: [name],
+          responses: { 200: json('{ spec, labels }'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/tasks/{name}/versions': {
+        get: {
+          summary: "A task's versions",
+          security: bearer,
+          parameters: [name],
+          responses: { 200: json('{ data }'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/tasks/{name}/versions/{ref}': {
+        get: {
+          summary: 'One version by label, number or id prefix',
+          security: bearer,
+          parameters: [name, { name: 'ref', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('A version'), ...errors(400, 401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/tasks/{name}/labels/{label}': {
+        put: {
+          summary: 'Moves a label to a version (admin scope)',
+          security: bearer,
+          parameters: [name, { name: 'label', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: body(labelMoveRequest),
+          responses: { 200: json('The label event'), ...errors(400, 401, 403, 404, 413, 429, 500) },
+        },
+      },
+      '/v1/tasks/{name}/requests': {
+        get: {
+          summary: 'Sampled logged requests of a task (admin scope)',
+          security: bearer,
+          parameters: [name],
+          responses: { 200: json('{ data }'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/health': { get: { summary: 'Liveness', responses: { 200: json('{ status }') } } },
+      '/ready': {
+        get: {
+          summary:
+            'Readiness: registry reachable, engine loaded (503 while a dead engine worker restarts); the engine is described by its model name, architecture and size, never a path',
+          responses: { 200: json('{ status, engine }'), 503: json('{ status }') },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { 200: { description: 'text/plain exposition format' } },
         },
       },
     },
-    '/v1/tasks': {
-      get: {
-        summary: 'Tasks with version counts and labels',
-        security: bearer,
-        responses: { 200: json('{ data }') },
-      },
-    },
-    '/v1/tasks/{name}': {
-      get: {
-        summary: 'A task spec and its labels',
-        security: bearer,
-        parameters: [name],
-        responses: { 200: json('{ spec, labels }'), 404: error },
-      },
-    },
-    '/v1/tasks/{name}/versions': {
-      get: {
-        summary: "A task's versions",
-        security: bearer,
-        parameters: [name],
-        responses: { 200: json('{ data }') },
-      },
-    },
-    '/v1/tasks/{name}/versions/{ref}': {
-      get: {
-        summary: 'One version by label, number or id prefix',
-        security: bearer,
-        parameters: [name, { name: 'ref', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: json('A version'), 404: error },
-      },
-    },
-    '/v1/tasks/{name}/labels/{label}': {
-      put: {
-        summary: 'Moves a label to a version (admin scope)',
-        security: bearer,
-        parameters: [name, { name: 'label', in: 'path', required: true, schema: { type: 'string' } }],
-        requestBody: json('{ version, reason }'),
-        responses: { 200: json('The label event'), 403: error, 404: error },
-      },
-    },
-    '/v1/tasks/{name}/requests': {
-      get: {
-        summary: 'Sampled logged requests of a task (admin scope)',
-        security: bearer,
-        parameters: [name],
-        responses: { 200: json('{ data }') },
-      },
-    },
-    '/health': { get: { summary: 'Liveness', responses: { 200: json('{ status }') } } },
-    '/ready': {
-      get: {
-        summary: 'Readiness: registry reachable, engine loaded (503 while a dead engine worker restarts)',
-        responses: { 200: json('{ status, engine }'), 503: json('{ status }') },
-      },
-    },
-    '/metrics': {
-      get: {
-        summary: 'Prometheus metrics',
-        responses: { 200: { description: 'text/plain exposition format' } },
-      },
-    },
-  },
-} as const;
+  };
+}

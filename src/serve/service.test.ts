@@ -171,7 +171,7 @@ describe('the service with the openai client', () => {
     const refused = await run({ input: 'a sunny day' });
     // the tiny story model names neither label: a 422 with the raw text, never a made-up label
     expect(refused.status).toBe(422);
-    expect((await json(refused)).error.code).toBe('output_invalid');
+    expect((await json(refused)).error.code).toBe('OUTPUT_INVALID');
     const wrongField = await run({ input: { text: 'x' } });
     expect(wrongField.status).toBe(400);
     expect((await json(wrongField)).error.code).toBe('TASK_INPUT_INVALID');
@@ -210,13 +210,13 @@ describe('the service with the openai client', () => {
         keys.run,
         JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
         413,
-        'body_too_large',
+        'BODY_TOO_LARGE',
       ],
       [
         keys.run,
         JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'x' }], max_tokens: 500 }),
         400,
-        'max_tokens_out_of_range',
+        'MAX_TOKENS_OUT_OF_RANGE',
       ],
     ];
     for (const [key, body, status, code] of cases) {
@@ -234,7 +234,7 @@ describe('the service with the openai client', () => {
     const large = await chunked(
       JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
     );
-    expect([large.status, (await json(large)).error.code]).toEqual([413, 'body_too_large']);
+    expect([large.status, (await json(large)).error.code]).toEqual([413, 'BODY_TOO_LARGE']);
     expect((await chunked(small)).status).toBe(200);
     const labelMove = (key: string) =>
       fetch(`${server.url}/v1/tasks/mood/labels/staging`, {
@@ -284,7 +284,7 @@ describe('the service with the openai client', () => {
       );
     expect(statuses).toEqual([200, 200, 429]);
     const limited = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
-    expect((await json(limited)).error.code).toBe('rate_limited');
+    expect((await json(limited)).error.code).toBe('RATE_LIMITED');
     // other keys are not affected
     expect(
       (await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${keys.read}` } })).status,
@@ -296,7 +296,19 @@ describe('the service with the openai client', () => {
     expect(logged.length).toBeGreaterThanOrEqual(2);
     expect(logged[0].request).toMatchObject({ model: 'soft-a' });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    expect(await json(await fetch(`${server.url}/ready`))).toMatchObject({ status: 'ready' });
+    // readiness describes the model by name and size, never by where it lives
+    const ready = await (await fetch(`${server.url}/ready`)).text();
+    expect(JSON.parse(ready)).toEqual({
+      status: 'ready',
+      engine: {
+        model: 'stories260K.gguf',
+        architecture: 'llama',
+        parameters: expect.any(Number),
+        contextLength: 2048,
+        hiddenSize: 64,
+      },
+    });
+    expect(ready).not.toContain('/');
     const openapi = (await json(await fetch(`${server.url}/openapi.json`))) as unknown as { paths: object };
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining(['/v1/chat/completions', '/v1/tasks/{name}/run']),

@@ -2,18 +2,25 @@
 // task@label, task@version), typed task runs, read-only task and version endpoints, an admin-only
 // label move, OpenAPI, health, readiness and Prometheus metrics. Hard prompts run on the backend model,
 // soft prompts on the engine worker (mixed-task batches). Keys, scopes, rate and size limits guard
-// /v1; structured logs go to pino; a sample of requests is kept in the registry for review.
-import type { Context } from 'hono';
-import { Hono } from 'hono';
+// /v1; every body is read through a schema; every response carries x-request-id, which the request's
+// log line (pino) and any internal error's log line and 500 body name; a sample of requests is kept in
+// the registry for review.
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
+import { NotFoundError } from '../errors/index.js';
 import type { Registry } from '../registry/index.js';
 import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
+import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
 import { ServiceMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { jsonBody, openAiRoutes } from './openai-routes.js';
+import { openAiRoutes } from './openai-routes.js';
+import { readBody } from './request-body.js';
+import { requestContext } from './request-context.js';
+import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
 import { ServedVersions } from './served-versions.js';
+import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
 import { typedOutput } from './typed-output.js';
 
@@ -38,13 +45,24 @@ export interface ServiceOptions {
 
 /** A built service: its app, its metrics, and a drain for graceful shutdown. */
 export interface Service {
-  app: Hono;
+  app: Hono<ServiceEnv>;
   metrics: ServiceMetrics;
   /** Resolves when no request is in flight (call after the server stops accepting). */
   drain(): Promise<void>;
 }
 
-const taskOf = (context: Context): string => (context.get('task' as never) as string | undefined) ?? '';
+const taskOf = (context: Context<ServiceEnv>): string => context.var.task ?? '';
+
+/** What /ready tells anyone about the engine: the model's file or folder name, never where it lives. */
+function publicEngineInfo(info: EngineInfo) {
+  return {
+    model: info.name,
+    architecture: info.architecture,
+    parameters: info.parameters,
+    contextLength: info.contextLength,
+    hiddenSize: info.hiddenSize,
+  };
+}
 
 /** Builds the service. */
 export function createService(options: ServiceOptions): Service {
@@ -65,54 +83,54 @@ export function createService(options: ServiceOptions): Service {
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
-  /** Logs a sampled request; `request` is read only when this one is sampled (nothing on the hot path). */
-  const sampleLog = (context: Context, request: () => unknown, response: string) => {
+  /** Logs a sampled request (the body as read) into the registry. */
+  const sampleLog = (context: Context<ServiceEnv>, request: unknown, response: string) => {
     if (!(options.logSampleRate && random() < options.logSampleRate)) return;
-    const latencyMs = performance.now() - (context.get('started' as never) as number);
-    const version = context.get('version' as never) as string | undefined;
-    const write = Promise.resolve(request())
-      .then((value) =>
-        registry.requestLog.add({
-          task: taskOf(context),
-          version: version ?? '',
-          keyId: accessKeyOf(context)?.id ?? null,
-          request: value,
-          response,
-          latencyMs,
-        }),
+    const latencyMs = performance.now() - context.var.started;
+    const write = registry.requestLog
+      .add({
+        task: taskOf(context),
+        version: context.var.version ?? '',
+        keyId: accessKeyOf(context)?.id ?? null,
+        request,
+        response,
+        latencyMs,
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error, requestId: context.var.requestId }, 'could not log a sampled request'),
       )
-      .catch((error: unknown) => logger.error({ err: error }, 'could not log a sampled request'))
       .finally(() => pendingLogs.delete(write));
     pendingLogs.add(write);
   };
 
-  const app = new Hono();
-  // timing, metrics and one structured log line per request; in-flight count for draining
+  const app = new Hono<ServiceEnv>();
+  // an id, a logger and a start time for every request, before anything can fail
+  app.use('*', requestContext(logger));
+  // metrics and one structured log line per request; in-flight count for draining
   app.use('*', async (context, next) => {
-    const started = performance.now();
-    context.set('started' as never, started as never);
     inFlight++;
     try {
       await next();
       // which registry version served the request (task names and labels resolve at request time)
-      const version = context.get('version' as never) as string | undefined;
+      const version = context.var.version;
       if (version) context.res.headers.set('promptune-version', version);
     } finally {
       const route = context.req.routePath;
       const status = context.res.status;
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (performance.now() - context.var.started) / 1000;
       metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, seconds);
-      const errorCode = context.get('errorCode' as never) as string | undefined;
-      if (status >= 400) metrics.errors.inc({ route, code: errorCode ?? String(status) });
+      if (status >= 400) metrics.errors.inc({ route, code: context.var.errorCode ?? String(status) });
       logger.info(
         {
+          requestId: context.var.requestId,
           method: context.req.method,
           path: context.req.path,
           status,
           ms: Math.round(seconds * 1e4) / 10,
           key: accessKeyOf(context)?.id,
           task: taskOf(context) || undefined,
-          version: context.get('version' as never),
+          version: context.var.version,
+          code: context.var.errorCode,
         },
         'request',
       );
@@ -123,15 +141,14 @@ export function createService(options: ServiceOptions): Service {
     }
   });
   const bodyBytes = options.limits?.bodyBytes ?? 1_000_000;
-  const tooLarge = (context: Context) =>
+  const tooLarge = (context: Context<ServiceEnv>) =>
     errorResponse(
       context,
-      new ServiceError(
-        413,
-        'the request body is too large',
-        'body_too_large',
-        `Send at most ${bodyBytes} bytes.`,
-      ),
+      new ServiceError('the request body is too large', {
+        status: 413,
+        code: 'BODY_TOO_LARGE',
+        hint: `Send at most ${bodyBytes} bytes.`,
+      }),
     );
   const countedBodyLimit = bodyLimit({ maxSize: bodyBytes, onError: tooLarge });
   app.use('/v1/*', async (context, next) => {
@@ -144,10 +161,17 @@ export function createService(options: ServiceOptions): Service {
       return Number(length) > bodyBytes ? tooLarge(context) : next();
     return countedBodyLimit(context, next); // a body of unknown length is counted as it arrives
   });
-  app.onError((error, context) => {
-    if (!(error as { code?: string }).code) logger.error({ err: error }, 'unhandled error');
-    return errorResponse(context, error);
-  });
+  // errors.ts logs what is not the caller's fault, with the request id
+  app.onError((error, context) => errorResponse(context, error));
+  app.notFound((context) =>
+    errorResponse(
+      context,
+      new NotFoundError(`no route ${context.req.method} ${context.req.path}`, {
+        code: 'ROUTE_NOT_FOUND',
+        hint: 'See the routes in GET /openapi.json.',
+      }),
+    ),
+  );
 
   app.get('/health', (context) => context.json({ status: 'ok' }));
   app.get('/ready', async (context) => {
@@ -155,16 +179,21 @@ export function createService(options: ServiceOptions): Service {
       await registry.listTasks();
       if (backends.engine && !backends.engine.ready)
         return context.json({ status: 'unavailable', engine: 'restarting' }, 503);
-      return context.json({ status: 'ready', engine: backends.engine?.info ?? null });
+      return context.json({
+        status: 'ready',
+        engine: backends.engine ? publicEngineInfo(backends.engine.info) : null,
+      });
     } catch (error) {
-      logger.error({ err: error }, 'not ready');
+      logger.error({ err: error, requestId: context.var.requestId }, 'not ready');
       return context.json({ status: 'unavailable' }, 503);
     }
   });
   app.get('/metrics', async (context) =>
     context.text(await metrics.text(), 200, { 'content-type': metrics.registry.contentType }),
   );
-  app.get('/openapi.json', (context) => context.json(openApiDocument));
+  const maxTokens = options.limits?.maxTokens ?? 1024;
+  const document = openApiDocument({ maxTokens });
+  app.get('/openapi.json', (context) => context.json(document));
 
   // read-only library endpoints
   app.get('/v1/tasks', scope('read'), async (context) => context.json({ data: await registry.listTasks() }));
@@ -172,36 +201,46 @@ export function createService(options: ServiceOptions): Service {
     const name = context.req.param('name');
     return context.json({ spec: await registry.getTask(name), labels: await registry.listLabels(name) });
   });
-  app.get('/v1/tasks/:name/versions', scope('read'), async (context) =>
-    context.json({ data: await registry.listVersions(context.req.param('name')) }),
-  );
+  app.get('/v1/tasks/:name/versions', scope('read'), async (context) => {
+    const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
+    return context.json({ data: await registry.listVersions(task.name) });
+  });
   app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) =>
     context.json(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
   );
   // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)
   app.put('/v1/tasks/:name/labels/:label', scope('admin'), async (context) => {
-    const body = await jsonBody<{ version?: unknown; reason?: unknown }>(context);
+    const body = await readBody(
+      context,
+      labelMoveRequest,
+      'Send { "version": <number, label or id prefix>, "reason": "..." }.',
+    );
     const key = accessKeyOf(context)!;
     const event = await registry.setLabel({
       task: context.req.param('name'),
       label: context.req.param('label'),
-      reference: String(body.version ?? ''),
+      reference: String(body.version),
       actor: { name: `key:${key.name}`, scopes: key.scopes },
-      reason: typeof body.reason === 'string' ? body.reason : 'moved through the service',
+      reason: body.reason ?? 'moved through the service',
     });
     versions.forget(context.req.param('name')); // this service serves the move at once
     return context.json(event);
   });
-  app.get('/v1/tasks/:name/requests', scope('admin'), async (context) =>
-    context.json({ data: await registry.requestLog.list(context.req.param('name')) }),
-  );
+  app.get('/v1/tasks/:name/requests', scope('admin'), async (context) => {
+    const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
+    return context.json({ data: await registry.requestLog.list(task.name) });
+  });
 
   // typed runs: the task's input fields in, the task's typed output out
   app.post('/v1/tasks/:name/run', scope('run'), async (context) => {
-    const body = await jsonBody<{ input?: unknown }>(context);
+    const body = await readBody(
+      context,
+      typedRunRequest,
+      'Send { "input": { "<field>": ... } }, or { "input": "..." } for a one-field task.',
+    );
     const served = await versions.resolve(context.req.param('name'));
-    context.set('task' as never, served.spec.name as never);
-    context.set('version' as never, served.version.id as never);
+    context.set('task', served.spec.name);
+    context.set('version', served.version.id);
     const single = served.spec.input.fields.length === 1 && typeof body.input === 'string';
     const fields = checkFields(
       served.spec,
@@ -210,7 +249,7 @@ export function createService(options: ServiceOptions): Service {
     const result = await runFields(served, backends, fields, context.req.raw.signal); // a client gone stops it
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
-    sampleLog(context, () => ({ input: fields }), result.text);
+    sampleLog(context, { input: fields }, result.text);
     return context.json({
       task: served.spec.name,
       version: { id: served.version.id, number: served.version.number, kind: served.version.kind },
@@ -237,21 +276,21 @@ export function createService(options: ServiceOptions): Service {
         },
         async resolve(name, context) {
           const served = await versions.resolve(name);
-          context.set('task' as never, served.spec.name as never);
-          context.set('version' as never, served.version.id as never);
+          context.set('task', served.spec.name);
+          context.set('version', served.version.id);
           return taskModel(served, backends);
         },
         onUsage(context, usage) {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
           metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
-          sampleLog(context, () => context.req.json(), usage.text);
+          sampleLog(context, usage.request, usage.text);
         },
         onFirstText(context) {
-          const started = context.get('started' as never) as number;
-          metrics.firstToken.observe({ task: taskOf(context) }, (performance.now() - started) / 1000);
+          const seconds = (performance.now() - context.var.started) / 1000;
+          metrics.firstToken.observe({ task: taskOf(context) }, seconds);
         },
       },
-      { maxTokens: options.limits?.maxTokens ?? 1024 },
+      { maxTokens, logger },
     ),
   );
 

@@ -12,12 +12,11 @@ const schemas = new WeakMap<object, ReturnType<Ajv.default['compile']>>();
 export function typedOutput(spec: TaskSpec, text: string): unknown {
   const output = spec.output;
   const refuse = (why: string) =>
-    new ServiceError(
-      422,
-      `the model's output ${why}: ${JSON.stringify(text.slice(0, 200))}`,
-      'output_invalid',
-      'The prompt version may need work; the raw text is in the message.',
-    );
+    new ServiceError(`the model's output ${why}: ${JSON.stringify(text.slice(0, 200))}`, {
+      status: 422,
+      code: 'OUTPUT_INVALID',
+      hint: 'The prompt version may need work; the raw text is in the message.',
+    });
   if (output.kind === 'label') {
     const label = readLabel(output.labels, text);
     if (label === undefined) throw refuse(`names none of the labels ${output.labels.join(', ')}`);

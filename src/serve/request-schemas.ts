@@ -1,0 +1,180 @@
+// The request bodies the service accepts, as zod schemas (read by request-body.ts, documented by
+// openapi.ts): OpenAI's chat and text completions as far as a served task supports them, the typed run
+// and the label move. Fields OpenAI clients send that change nothing (user, metadata, store, ...) pass;
+// fields that would change what a request means and are not supported (tools, logprobs, n > 1, ...)
+// are refused by name. Tool and function messages are refused too: served tasks never call tools.
+import { z } from 'zod';
+import type { IssueParams } from './request-body.js';
+
+const unsupportedParameter = (field: string): IssueParams => ({
+  code: 'UNSUPPORTED_PARAMETER',
+  hint: `Leave out ${field}: a served task answers with text from its registry version.`,
+});
+
+/**
+ * An OpenAI field the service does not support, accepted only absent, null or with the value that
+ * changes nothing (`harmless`).
+ */
+function unsupported(field: string, harmless: (value: unknown) => boolean, why: string) {
+  return z
+    .unknown()
+    .refine((value) => value === undefined || value === null || harmless(value), {
+      error: `${field} is not supported: ${why}`,
+      params: unsupportedParameter(field),
+    })
+    .optional()
+    .meta({ description: `Not supported (${why}); refused unless absent or harmless.` });
+}
+
+const isEmptyArray = (value: unknown) => Array.isArray(value) && value.length === 0;
+const isEmptyObject = (value: unknown) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+
+/** A content part: text only; other part types (image_url, input_audio, file) are refused by name. */
+const contentPart = z
+  .looseObject({ type: z.string(), text: z.string().optional() })
+  .superRefine((part, context) => {
+    if (part.type !== 'text')
+      context.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `content part type ${JSON.stringify(part.type.slice(0, 40))} is not supported: served tasks take text`,
+        params: {
+          code: 'UNSUPPORTED_CONTENT',
+          hint: 'Send content as a string, or as parts { "type": "text", "text": "..." }.',
+        } satisfies IssueParams,
+      });
+    else if (part.text === undefined)
+      context.addIssue({ code: 'custom', path: ['text'], message: 'Invalid input: expected string' });
+  })
+  .meta({ description: 'A text part { type: "text", text }; other part types are refused.' });
+
+const content = z.union([z.string(), z.array(contentPart)], {
+  error: 'expected a string or an array of content parts',
+});
+const name = z.string().max(256).optional();
+
+const toolMessageHint: IssueParams = {
+  code: 'UNSUPPORTED_ROLE',
+  hint: 'Send system, developer, user and assistant messages; the last user message is the task input.',
+};
+
+/** OpenAI's chat messages; tool and function messages (and assistant tool calls) are refused. */
+const chatMessage = z.discriminatedUnion(
+  'role',
+  [
+    z.looseObject({ role: z.enum(['system', 'developer']), content, name }),
+    z.looseObject({ role: z.literal('user'), content, name }),
+    z.looseObject({
+      role: z.literal('assistant'),
+      content: content.nullish(),
+      name,
+      tool_calls: unsupported('tool_calls', isEmptyArray, 'served tasks do not call tools'),
+      function_call: unsupported('function_call', () => false, 'served tasks do not call tools'),
+    }),
+    z
+      .looseObject({ role: z.enum(['tool', 'function']) })
+      .refine(() => false, {
+        error: 'tool and function messages are not supported: served tasks do not call tools',
+        path: ['role'],
+        params: toolMessageHint,
+      })
+      .meta({ description: 'Refused (400 UNSUPPORTED_ROLE): served tasks do not call tools.' }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'expected role system, developer, user or assistant' : undefined,
+  },
+);
+
+/** max_tokens and max_completion_tokens: a whole number from 1 to the service's limit. */
+const maxTokens = (limit: number) =>
+  z
+    .number()
+    .refine((value) => Number.isInteger(value) && value >= 1 && value <= limit, {
+      error: `expected a whole number from 1 to ${limit}`,
+      params: {
+        code: 'MAX_TOKENS_OUT_OF_RANGE',
+        hint: `Ask for at most ${limit} tokens.`,
+      } satisfies IssueParams,
+    })
+    .meta({ type: 'integer', minimum: 1, maximum: limit })
+    .nullish();
+
+/** The fields chat and text completions share. */
+const completionFields = (limits: { maxTokens: number }) => ({
+  model: z.string().min(1).max(256).meta({ description: 'task, task@label or task@version' }),
+  max_tokens: maxTokens(limits.maxTokens),
+  max_completion_tokens: maxTokens(limits.maxTokens),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)], {
+      error: 'expected a string or an array of up to 4 strings',
+    })
+    .nullish(),
+  seed: z.int().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  n: unsupported('n', (value) => value === 1, 'one choice per request'),
+  frequency_penalty: unsupported('frequency_penalty', (value) => value === 0, 'no penalties'),
+  presence_penalty: unsupported('presence_penalty', (value) => value === 0, 'no penalties'),
+  logit_bias: unsupported('logit_bias', isEmptyObject, 'no logit biases'),
+});
+
+/** POST /v1/chat/completions. */
+export function chatCompletionRequest(limits: { maxTokens: number }) {
+  return z.looseObject({
+    ...completionFields(limits),
+    messages: z.array(chatMessage).min(1),
+    tools: unsupported('tools', isEmptyArray, 'served tasks do not call tools'),
+    tool_choice: unsupported('tool_choice', (value) => value === 'none' || value === 'auto', 'no tools'),
+    functions: unsupported('functions', isEmptyArray, 'served tasks do not call tools'),
+    function_call: unsupported('function_call', (value) => value === 'none', 'no tools'),
+    logprobs: unsupported('logprobs', (value) => value === false, 'log probabilities are not reported'),
+    top_logprobs: unsupported('top_logprobs', (value) => value === 0, 'log probabilities are not reported'),
+    response_format: unsupported(
+      'response_format',
+      (value) => (value as { type?: unknown }).type === 'text',
+      "a task's output format is set by its registry version",
+    ),
+    modalities: unsupported(
+      'modalities',
+      (value) => Array.isArray(value) && value.every((entry) => entry === 'text'),
+      'served tasks answer with text',
+    ),
+    audio: unsupported('audio', () => false, 'served tasks answer with text'),
+  });
+}
+
+/** POST /v1/completions. */
+export function textCompletionRequest(limits: { maxTokens: number }) {
+  return z.looseObject({
+    ...completionFields(limits),
+    prompt: z.string({ error: 'expected a string (batched and token prompts are not supported)' }),
+    echo: unsupported('echo', (value) => value === false, 'the prompt is not repeated'),
+    best_of: unsupported('best_of', (value) => value === 1, 'one choice per request'),
+    suffix: unsupported('suffix', (value) => value === '', 'no insertion'),
+    logprobs: unsupported('logprobs', (value) => value === 0, 'log probabilities are not reported'),
+  });
+}
+
+/** A chat completion request as read (nulls stand for absent fields). */
+export type ChatCompletionRequest = z.output<ReturnType<typeof chatCompletionRequest>>;
+/** A text completion request as read. */
+export type TextCompletionRequest = z.output<ReturnType<typeof textCompletionRequest>>;
+
+/** POST /v1/tasks/{name}/run: the task's input fields, or a string for a one-field task. */
+export const typedRunRequest = z.strictObject({
+  input: z.union([z.string(), z.record(z.string(), z.unknown())], {
+    error: "expected a string (one-field tasks) or an object of the task's input fields",
+  }),
+});
+
+/** PUT /v1/tasks/{name}/labels/{label}: where the label goes, and why. */
+export const labelMoveRequest = z.strictObject({
+  version: z.union([z.string().min(1).max(128), z.int().min(1)], {
+    error: 'expected a version number, a label or a version id prefix',
+  }),
+  reason: z.string().max(1000).optional(),
+});
