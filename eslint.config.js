@@ -31,6 +31,21 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     plugins: { layers },
-    rules: { 'layers/imports': 'warn' }, // 'error' once the deep imports are gone,
+    rules: { 'layers/imports': 'error' },
+  },
+  {
+    // one casing for error codes: `code: 'X'` in an error's options is SCREAMING_SNAKE_CASE
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.case.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "NewExpression[callee.name=/Error$/] ObjectExpression > Property[key.name='code'] > Literal[value!=/^[A-Z][A-Z0-9_]*$/]",
+          message: 'Error codes are SCREAMING_SNAKE_CASE, e.g. REGISTRY_NO_TASK.',
+        },
+      ],
+    },
   },
 );

@@ -3,7 +3,7 @@
 import type { LoadedModel } from '../engine/index.js';
 import { DatasetError } from '../errors/index.js';
 import { rowLength, tokenizeExample, type SoftPrompt, type TokenizedExample } from '../soft/index.js';
-import { readExamples } from '../tasks/dataset.js';
+import { readExamples } from '../tasks/index.js';
 
 /** Examples of one file, with their raw targets (for label detection). */
 export interface SoftData {

@@ -3,16 +3,24 @@
 // progress so a killed run resumes; each call's spend is journaled before it is sent, so the totals of a
 // resumed run include what the killed one spent. Repeats give per-example variance; scores get bootstrap
 // intervals.
-import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
 import { ValidationError } from '../errors/index.js';
-import { createMetrics, scoreOutput, type MetricScore, type TextGenerator } from '../tasks/metrics/index.js';
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
-import { renderPrompt } from '../tasks/template.js';
+import {
+  createMetrics,
+  scoreOutput,
+  type MetricScore,
+  type TextGenerator,
+  type Example,
+  type Task,
+  renderPrompt,
+} from '../tasks/index.js';
 import { callRecordSchema, type CallRecord } from './call-record.js';
 import { Journal } from './journal.js';
-import { meteredModel, type TokenUsage } from './metered-model.js';
+import type { EvaluatedModel } from './evaluated-model.js';
+import { meteredModel } from './metered-model.js';
+
+export type { EvaluatedModel } from './evaluated-model.js';
 import { callCost, type Price } from './prices.js';
 import { requestKey, type CachedResponse, type ResponseCache } from './response-cache.js';
 import { withRetries } from './retry.js';
@@ -20,19 +28,6 @@ import { emptyTally, SpendJournal, sumTallies } from './spend-journal.js';
 
 /** Where journals of unfinished runs go by default (relative to the working directory). */
 export const defaultStateDirectory = '.promptune/runs';
-
-/** The model under evaluation, with the name it was given. */
-export interface EvaluatedModel {
-  name: string;
-  provider: string;
-  modelId: string;
-  model: LanguageModelV3;
-  /**
-   * Told of each answer replayed from a cache or a journal instead of a call (budgets credit what a
-   * killed run spent this way).
-   */
-  replayed?: (usage: TokenUsage) => void;
-}
 
 /** Options for evaluate(). */
 export interface EvaluationOptions {

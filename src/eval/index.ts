@@ -26,7 +26,7 @@ export {
   type PricedModel,
 } from './prices.js';
 export { meteredModel, worstCase, type Meter, type TokenUsage } from './metered-model.js';
-export { SpendJournal, type CallTally } from './spend-journal.js';
+export { SpendJournal, emptyTally, sumTallies, type CallTally } from './spend-journal.js';
 export { JsonLinesFile, type JsonLinesSource } from './json-lines.js';
 export { writeFileAtomically } from './write-atomically.js';
 export { bootstrapInterval, pairedBootstrap, percentile, mean } from './statistics.js';

@@ -1,6 +1,6 @@
 // The judge metric's text generator over an evaluated model: one deterministic, short chat call per
 // verdict. Caching and budgets are the caller's (wrap the model first).
-import type { TextGenerator } from '../tasks/metrics/types.js';
+import type { TextGenerator } from '../tasks/index.js';
 import type { EvaluatedModel } from './harness.js';
 
 /** A TextGenerator asking `model` at temperature 0 for at most 200 tokens. */

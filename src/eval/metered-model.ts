@@ -8,13 +8,9 @@ import {
   type LanguageModelV3CallOptions,
   type LanguageModelV3Usage,
 } from '@ai-sdk/provider';
-import type { EvaluatedModel } from './harness.js';
+import type { EvaluatedModel, TokenUsage } from './evaluated-model.js';
 
-/** Input and output tokens of one call. */
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-}
+export type { TokenUsage } from './evaluated-model.js';
 
 /** Output tokens assumed for a call that sets no maximum. */
 const unboundedOutputTokens = 4096;

@@ -11,6 +11,7 @@ export interface Price {
   output: number;
 }
 
+/** Built-in dollar prices per million tokens by model id; `--prices` adds to them. */
 export const defaultPrices: Record<string, Price> = {
   'gpt-4o': { input: 2.5, output: 10 },
   'gpt-4o-mini': { input: 0.15, output: 0.6 },

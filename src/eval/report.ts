@@ -1,7 +1,7 @@
 // Turns an evaluation run into its report: the score with a bootstrap interval, per-metric means,
 // label aggregates (accuracy, macro-F1, confusion), per-example variance over repeats, latency
 // percentiles, tokens and cost. Rendering to HTML is report-html.ts's job.
-import { aggregateLabels } from '../tasks/metrics/index.js';
+import { aggregateLabels } from '../tasks/index.js';
 import type { EvaluationRun, ExampleResult } from './harness.js';
 import { bootstrapInterval, mean, percentile } from './statistics.js';
 

@@ -4,7 +4,7 @@
 // journal never under-counts. It records tokens per role; prices are applied by whoever reads it.
 import { z } from 'zod';
 import { JsonLinesFile } from './json-lines.js';
-import type { TokenUsage } from './metered-model.js';
+import type { TokenUsage } from './evaluated-model.js';
 
 const tokens = z.number().int().nonnegative();
 const id = z.number().int().positive();

@@ -1,7 +1,8 @@
 // Small statistics for evaluation reports: means, percentiles, bootstrap confidence intervals and a
 // paired bootstrap test for comparing two runs on the same examples. Resampling is seeded.
-import { seededRandom } from '../engine/random.js';
+import { seededRandom } from '../engine/index.js';
 
+/** The arithmetic mean (0 for no values). */
 export function mean(values: number[]): number {
   return values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
 }

@@ -2,9 +2,8 @@
 // task spec, and making one from a finished run.
 import { z } from 'zod';
 import { readJsonFile, ValidationError } from '../errors/index.js';
-import { pairedBootstrap } from '../eval/statistics.js';
-import type { Task } from '../tasks/load-task.js';
-import { taskSpec } from '../tasks/spec.js';
+import { pairedBootstrap, mean } from '../eval/index.js';
+import { type Task, taskSpec } from '../tasks/index.js';
 import type { PromptArtifact, RunSpend } from './types.js';
 
 const count = z.number().int().nonnegative();
@@ -53,11 +52,6 @@ export function applyArtifact(task: Task, artifact: PromptArtifact): Task {
     });
   }
   return { ...task, spec: { ...task.spec, prompt: artifact.prompt, generation: artifact.generation } };
-}
-
-/** The mean of per-example scores. */
-export function mean(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 }
 
 /** The artifact of a finished run: the incumbent prompt, its dev score against the seed's, what it spent. */

@@ -2,15 +2,15 @@
 // training examples with the seed prompt, keep those it gets right as demonstration candidates, then try
 // random demo sets on dev. A candidate replaces the incumbent only when a paired bootstrap test says its
 // improvement is significant. Every call is counted against the budget; replays come from the cache.
-import { seededRandom } from '../engine/random.js';
-import type { Task } from '../tasks/load-task.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import { seededRandom } from '../engine/index.js';
+import type { Task, TaskSpec } from '../tasks/index.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
-import { mean, significantlyBetter } from './artifact.js';
+import { significantlyBetter } from './artifact.js';
 import { startRun } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
+import { mean } from '../eval/index.js';
 
 /** Bootstrap settings. */
 export interface BootstrapSettings {

@@ -4,10 +4,17 @@
 // real usage when the call returns. With a spend journal the caps hold across kills: what earlier,
 // killed runs spent counts from the start, and their answers, replayed from the cache, are not paid twice.
 import { PromptuneError } from '../errors/index.js';
-import type { EvaluatedModel } from '../eval/harness.js';
-import { meteredModel, type TokenUsage } from '../eval/metered-model.js';
-import { callCost, type Price } from '../eval/prices.js';
-import { emptyTally, sumTallies, type CallTally, type SpendJournal } from '../eval/spend-journal.js';
+import {
+  type EvaluatedModel,
+  meteredModel,
+  type TokenUsage,
+  callCost,
+  type Price,
+  emptyTally,
+  sumTallies,
+  type CallTally,
+  type SpendJournal,
+} from '../eval/index.js';
 import type { Budget, Role, RoleUsage } from './types.js';
 
 /** Thrown instead of a call that would go over budget. */

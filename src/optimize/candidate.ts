@@ -1,13 +1,8 @@
 // Scoring a candidate prompt: the task with the candidate's prompt, evaluated by the harness on the
 // same examples every time (so comparisons are paired), through the cache (so replays are free). For
 // structured outputs (JSON or label tasks) it also reports the share of outputs that parsed.
-import { evaluate, type EvaluatedModel, type ExampleResult } from '../eval/harness.js';
-import type { ResponseCache } from '../eval/response-cache.js';
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
-import { extractJson } from '../tasks/metrics/index.js';
-import type { TextGenerator } from '../tasks/metrics/types.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import { evaluate, type EvaluatedModel, type ExampleResult, type ResponseCache } from '../eval/index.js';
+import { type Example, type Task, extractJson, type TextGenerator, type TaskSpec } from '../tasks/index.js';
 
 /** What scoring shares across a run. */
 export interface ScoringContext {

@@ -1,7 +1,6 @@
 // Demonstration candidates for few-shot prompts: training examples that a labelling model answers
 // correctly with the seed prompt (DSPy's bootstrapping), in a seeded order. Shared by bootstrap and search.
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
+import type { Example, Task } from '../tasks/index.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import type { OptimizerRun } from './run.js';

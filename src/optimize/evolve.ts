@@ -7,17 +7,16 @@
 // candidate is scored on the rest of dev (calls reserved for it) and replaces the seed only on a
 // significant paired improvement on all of dev.
 import { PromptuneError } from '../errors/index.js';
-import { seededRandom } from '../engine/random.js';
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
-import type { TaskSpec } from '../tasks/spec.js';
-import { mean, significantlyBetter } from './artifact.js';
+import { seededRandom } from '../engine/index.js';
+import type { Example, Task, TaskSpec } from '../tasks/index.js';
+import { significantlyBetter } from './artifact.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
 import { ask, copiesData, parseProposals } from './propose.js';
 import { startRun } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
+import { mean } from '../eval/index.js';
 
 /** Evolve settings. */
 export interface EvolveSettings {

@@ -2,18 +2,17 @@
 // the most calls per role it can make on a cold cache, and their tokens and cost. The call counts are
 // upper bounds (the optimizers stop early, and cached replays are free); tokens are estimated from the
 // rendered prompts at about four characters per token.
-import { callCost, type Price } from '../eval/prices.js';
-import type { EvaluatedModel } from '../eval/harness.js';
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
-import { renderPrompt } from '../tasks/template.js';
+import { callCost, type Price, type EvaluatedModel } from '../eval/index.js';
+import { type Example, type Task, renderPrompt } from '../tasks/index.js';
 import { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
 import { evolveOptimizer, type EvolveSettings } from './evolve.js';
 import { proposeOptimizer, type ProposeSettings } from './propose.js';
 import { defaultSearchSettings, searchOptimizer, type SearchSettings } from './search.js';
 import type { Optimizer } from './types.js';
 
+/** The optimizers `makeOptimizer` builds by name. */
 export const optimizerNames = ['bootstrap', 'propose', 'search', 'evolve'] as const;
+/** One of `optimizerNames`. */
 export type OptimizerName = (typeof optimizerNames)[number];
 
 /** Settings of every optimizer at one effort level, and the early-stopping patience. */
@@ -35,6 +34,7 @@ function preset(maxDemos: number, candidates: number, patience: number): Preset 
   };
 }
 
+/** Budget presets by name (light, medium, heavy): trials, candidates and minibatch sizes per optimizer. */
 export const presets: Record<string, Preset> = {
   light: preset(3, 6, 6),
   medium: preset(4, 12, 10),

@@ -4,13 +4,11 @@
 // paired improvement. Proposals that copy dev text verbatim are rejected and reported; a teacher whose
 // reply holds no proposal stops the run with an error instead of a silent zero-progress run.
 import { PromptuneError } from '../errors/index.js';
-import type { EvaluatedModel } from '../eval/harness.js';
-import { requestKey, type ResponseCache } from '../eval/response-cache.js';
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
+import { type EvaluatedModel, requestKey, type ResponseCache, mean } from '../eval/index.js';
+import type { Example, Task } from '../tasks/index.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
-import { mean, significantlyBetter } from './artifact.js';
+import { significantlyBetter } from './artifact.js';
 import { startRun } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 

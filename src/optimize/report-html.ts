@@ -1,8 +1,7 @@
 // A self-contained HTML page for an optimization run (inline CSS and SVG, no scripts, no network): the
 // score trajectory as a chart, the final prompt against the seed as a line diff, the dev examples whose
 // result flipped, calls/tokens/cost per role against the budget, and every trial.
-import { escapeHtml as escape } from '../eval/html.js';
-import { mean } from './artifact.js';
+import { escapeHtml as escape, mean } from '../eval/index.js';
 import { lineDiff } from './line-diff.js';
 import type { OptimizeResult, Role, Trial } from './types.js';
 

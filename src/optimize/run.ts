@@ -4,13 +4,16 @@
 // needs) built from the final prompt.
 import { join } from 'node:path';
 import { PromptuneError } from '../errors/index.js';
-import { defaultStateDirectory, type EvaluatedModel } from '../eval/harness.js';
-import { judgeGenerator } from '../eval/judge-generator.js';
-import { requestKey } from '../eval/response-cache.js';
-import { SpendJournal } from '../eval/spend-journal.js';
-import type { Task } from '../tasks/load-task.js';
-import type { TextGenerator } from '../tasks/metrics/types.js';
-import { makeArtifact, mean } from './artifact.js';
+import {
+  defaultStateDirectory,
+  type EvaluatedModel,
+  judgeGenerator,
+  requestKey,
+  SpendJournal,
+  mean,
+} from '../eval/index.js';
+import type { Task, TextGenerator } from '../tasks/index.js';
+import { makeArtifact } from './artifact.js';
 import { BudgetTracker, roles } from './budget.js';
 import { scorePrompt, type PromptScores, type ScoringContext } from './candidate.js';
 import type { OptimizeOptions, OptimizeResult, ScoredPrompt, Trial } from './types.js';

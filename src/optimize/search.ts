@@ -3,16 +3,16 @@
 // Estimator over the two choices. Trials are scored on seeded dev minibatches; every few trials the best
 // combination so far is validated on the full dev set and replaces the incumbent only on a significant
 // paired improvement.
-import { seededRandom } from '../engine/random.js';
-import type { Task } from '../tasks/load-task.js';
-import type { TaskSpec } from '../tasks/spec.js';
-import { mean, significantlyBetter } from './artifact.js';
+import { seededRandom } from '../engine/index.js';
+import type { Task, TaskSpec } from '../tasks/index.js';
+import { significantlyBetter } from './artifact.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { askForInstructions } from './propose.js';
 import { startRun } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
+import { mean } from '../eval/index.js';
 
 /** Search settings. */
 export interface SearchSettings {
@@ -25,6 +25,7 @@ export interface SearchSettings {
   startupTrials: number; // random trials before TPE takes over
 }
 
+/** The search optimizer's settings when a preset or option sets none. */
 export const defaultSearchSettings: SearchSettings = {
   trials: 16,
   instructions: 4,

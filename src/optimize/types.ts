@@ -1,12 +1,8 @@
 // The optimizer contract: optimize(task, options) -> { artifact, history }. An artifact is a plain-JSON
 // prompt (instruction, demos, template, parameters) that `promptune eval --prompt` evaluates and that
 // carries no training data beyond the chosen demos.
-import type { EvaluatedModel } from '../eval/harness.js';
-import type { Price } from '../eval/prices.js';
-import type { ResponseCache } from '../eval/response-cache.js';
-import type { Example } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import type { EvaluatedModel, Price, ResponseCache } from '../eval/index.js';
+import type { Example, Task, TaskSpec } from '../tasks/index.js';
 
 /** A tuned hard prompt, as plain JSON. */
 export interface PromptArtifact {

@@ -1,4 +1,11 @@
 // Public surface of the providers layer: model strings to AI SDK language models, and the local engine as one.
 export { resolveModel, type ResolvedModel, type ResolveOptions } from './resolve-model.js';
-export { LocalLanguageModel, promptText } from './local-language-model.js';
+export {
+  LocalLanguageModel,
+  promptText,
+  textPartStream,
+  languageModelUsage,
+  languageModelFinishReason,
+  engineGenerationOptions,
+} from './local-language-model.js';
 export { createLocalProvider, type LocalProvider } from './local-provider.js';

@@ -40,7 +40,7 @@ function isRaw(options: LanguageModelV3CallOptions): boolean {
 }
 
 /** AI SDK usage for a local generation's token counts (`cached`: input tokens read from a cache). */
-export function usage(input: number, output: number, cached = 0): LanguageModelV3Usage {
+export function languageModelUsage(input: number, output: number, cached = 0): LanguageModelV3Usage {
   return {
     inputTokens: { total: input, noCache: input - cached, cacheRead: cached, cacheWrite: 0 },
     outputTokens: { total: output, text: output, reasoning: 0 },
@@ -48,12 +48,12 @@ export function usage(input: number, output: number, cached = 0): LanguageModelV
 }
 
 /** The AI SDK finish reason for an engine finish reason. */
-export function finishReason(reason: FinishReason): LanguageModelV3FinishReason {
+export function languageModelFinishReason(reason: FinishReason): LanguageModelV3FinishReason {
   return { unified: reason === 'length' ? 'length' : 'stop', raw: reason };
 }
 
 /** The engine's generation options for an AI SDK call (greedy and 256 tokens unless it says otherwise). */
-export function generationOptions(options: LanguageModelV3CallOptions) {
+export function engineGenerationOptions(options: LanguageModelV3CallOptions) {
   return {
     maxTokens: options.maxOutputTokens ?? 256,
     temperature: options.temperature ?? 0,
@@ -116,7 +116,7 @@ export class LocalLanguageModel implements LanguageModelV3 {
     const hit = this.prefixes.prefixFor(tokens);
     const prompt = hit ? { tokens: hit.rest, options: { prefix: hit.prefix } } : { tokens };
     return {
-      iterator: generateStream(model, tokenizer, [prompt], generationOptions(options)),
+      iterator: generateStream(model, tokenizer, [prompt], engineGenerationOptions(options)),
       cached: hit?.reused ? hit.length : 0,
     };
   }
@@ -132,8 +132,8 @@ export class LocalLanguageModel implements LanguageModelV3 {
       if ('done' in event) {
         return {
           content: [{ type: 'text', text: event.done.text }],
-          finishReason: finishReason(event.done.finishReason),
-          usage: usage(tokens.length, event.done.tokens.length, cached),
+          finishReason: languageModelFinishReason(event.done.finishReason),
+          usage: languageModelUsage(tokens.length, event.done.tokens.length, cached),
           warnings: [],
         };
       }
@@ -193,8 +193,8 @@ export function textPartStream(
           controller.enqueue({ type: 'text-end', id: '0' });
           controller.enqueue({
             type: 'finish',
-            finishReason: finishReason(result.finishReason),
-            usage: usage(result.inputTokens, result.outputTokens, result.cachedTokens),
+            finishReason: languageModelFinishReason(result.finishReason),
+            usage: languageModelUsage(result.inputTokens, result.outputTokens, result.cachedTokens),
           });
           controller.close();
         },

@@ -7,7 +7,9 @@ import type { Kysely } from 'kysely';
 import { AuthError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryDatabase } from './schema.js';
 
+/** What a key may do: read the library, run tasks, administer (labels, keys, logs). */
 export const scopes = ['read', 'run', 'admin'] as const;
+/** One of `scopes`. */
 export type Scope = (typeof scopes)[number];
 
 /** A verified key's identity. */

@@ -3,7 +3,7 @@
 // datasets and blobs with their bytes (base64). Ids are content hashes, so importing into another
 // registry reproduces the same versions. The format's shape is bundle-schema.ts's, its checks bundle-checks.ts's.
 import { ValidationError, PermissionError } from '../errors/index.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import type { TaskSpec } from '../tasks/index.js';
 import { checkBundle, type CheckedBundle } from './bundle-checks.js';
 import { bundleFormatVersion, parseBundle } from './bundle-schema.js';
 import { protectedByDefault, type Actor, type PromptVersion } from './records.js';

@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { OptimizeResult } from '../optimize/index.js';
-import { readExamples } from '../tasks/dataset.js';
-import type { Task } from '../tasks/load-task.js';
+import { readExamples, type Task } from '../tasks/index.js';
 import type { Actor, PromptVersion, Registry } from './registry.js';
 import { hardVersionContent } from './versions.js';
 

@@ -6,7 +6,7 @@ import { AccessKeys } from './access-keys.js';
 import { RequestLog } from './request-log.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { moveLabel, toLabelEvent } from './labels.js';
 import {

@@ -1,6 +1,6 @@
 // What a hard prompt version holds (the parts of a task spec that make the prompt) and a line diff
 // between two versions for `registry diff`.
-import type { TaskSpec } from '../tasks/spec.js';
+import type { TaskSpec } from '../tasks/index.js';
 import type { PromptVersion } from './registry.js';
 
 /** The version content of a task spec's prompt: system, template, demos and generation parameters. */

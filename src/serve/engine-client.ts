@@ -8,7 +8,12 @@ import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
-import { finishReason, generationOptions, textPartStream, usage } from '../providers/local-language-model.js';
+import {
+  engineGenerationOptions,
+  languageModelFinishReason,
+  languageModelUsage,
+  textPartStream,
+} from '../providers/index.js';
 import type {
   EngineFailure,
   EngineInfo,
@@ -202,7 +207,7 @@ export class EngineClient {
           prompt: options.prompt,
           raw: options.providerOptions?.promptune?.raw === true,
           softPrompt,
-          options: generationOptions(options),
+          options: engineGenerationOptions(options),
         },
         onDelta,
         options.abortSignal,
@@ -216,8 +221,8 @@ export class EngineClient {
         const result = await call(options);
         return {
           content: [{ type: 'text', text: result.text }],
-          finishReason: finishReason(result.finishReason),
-          usage: usage(result.inputTokens, result.outputTokens, result.cachedTokens),
+          finishReason: languageModelFinishReason(result.finishReason),
+          usage: languageModelUsage(result.inputTokens, result.outputTokens, result.cachedTokens),
           warnings: [],
         };
       },

@@ -8,9 +8,8 @@ import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyChatTemplate, loadModel, parameterCount, PrefixCache } from '../engine/index.js';
 import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
-import { promptText } from '../providers/local-language-model.js';
-import { loadAdapter, modelFingerprint } from '../soft/peft-adapter.js';
-import { SoftPromptSession } from '../soft/session.js';
+import { promptText } from '../providers/index.js';
+import { loadAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
 import type { EngineFailure, FromWorker, SoftPromptReference, ToWorker } from './_engine-protocol.js';
 import { BatchScheduler } from './batch-scheduler.js';
 

@@ -4,7 +4,7 @@
 // versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
-import { taskSpec, type TaskSpec } from '../tasks/spec.js';
+import { taskSpec, type TaskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */

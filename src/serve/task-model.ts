@@ -5,10 +5,9 @@
 // template: it cannot select another version or task, and placeholders in it are not expanded.
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/index.js';
-import { promptText } from '../providers/local-language-model.js';
+import { promptText } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
-import type { TaskSpec } from '../tasks/spec.js';
-import { renderPrompt } from '../tasks/template.js';
+import { type TaskSpec, renderPrompt } from '../tasks/index.js';
 import type { EngineClient, SoftPromptSource } from './engine-client.js';
 
 /** A version resolved for serving: the task spec with that version's prompt and generation settings. */

@@ -2,8 +2,7 @@
 // task's schema), or a text task's text. An output that does not parse is a 422 carrying the raw text,
 // never a silently wrong value.
 import Ajv from 'ajv';
-import { extractJson, readLabel } from '../tasks/metrics/index.js';
-import type { TaskSpec } from '../tasks/spec.js';
+import { extractJson, readLabel, type TaskSpec } from '../tasks/index.js';
 import { ServiceError } from './errors.js';
 
 const schemas = new WeakMap<object, ReturnType<Ajv.default['compile']>>();

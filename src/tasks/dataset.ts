@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { DatasetError, NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
-import { seededRandom } from '../engine/random.js';
+import { seededRandom } from '../engine/index.js';
 
 /** One example: its input fields and target, where it came from, and a content id. */
 export interface Example {

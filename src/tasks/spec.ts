@@ -31,6 +31,7 @@ export const metricSpec = z
 /** A few-shot demonstration: input fields and the expected output. */
 export const demoSpec = z.record(z.string(), z.unknown());
 
+/** The zod schema of a task spec (YAML or JSON); `schemas/task.schema.json` is generated from it. */
 export const taskSpec = z
   .object({
     $schema: z.string().optional(),
@@ -99,5 +100,7 @@ export const taskSpec = z
 
 /** A validated task spec (defaults filled in). */
 export type TaskSpec = z.infer<typeof taskSpec>;
+/** A metric entry of a task spec: name, weight and options. */
 export type MetricSpec = z.infer<typeof metricSpec>;
+/** The name of a built-in metric (see docs/metrics.md). */
 export type MetricName = z.infer<typeof metricName>;

@@ -3,6 +3,7 @@ import { ValidationError } from '../errors/index.js';
 import { readExamples, seededSplit, type Example } from './dataset.js';
 import type { Task } from './load-task.js';
 
+/** The splits a task's data is divided into. */
 export type SplitName = 'train' | 'dev' | 'test';
 
 /** The examples of one split of a task. */

@@ -1,6 +1,6 @@
 // `promptune dataset stats <file>`: sizes, label distribution, lengths and duplicates of a JSONL/CSV file.
 import { defineCommand } from 'citty';
-import { datasetStats, findDuplicates, readExamples } from '../../tasks/dataset.js';
+import { datasetStats, findDuplicates, readExamples } from '../../tasks/index.js';
 
 const stats = defineCommand({
   meta: { name: 'stats', description: 'Print sizes, label distribution, lengths and duplicates' },

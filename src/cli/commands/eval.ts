@@ -14,8 +14,7 @@ import {
 } from '../../eval/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
-import { loadTask } from '../../tasks/load-task.js';
-import { loadSplit, type SplitName } from '../../tasks/splits.js';
+import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 

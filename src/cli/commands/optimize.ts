@@ -18,8 +18,7 @@ import {
 } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { pushOptimized } from '../../registry/index.js';
-import { loadTask } from '../../tasks/load-task.js';
-import { loadSplit } from '../../tasks/splits.js';
+import { loadTask, loadSplit } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';

@@ -14,7 +14,7 @@ import {
   importBundle,
   registerTask,
 } from '../../registry/index.js';
-import { loadTask } from '../../tasks/load-task.js';
+import { loadTask } from '../../tasks/index.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 
 const common = {

@@ -6,9 +6,7 @@ import pino from 'pino';
 import { ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
-import { EngineClient } from '../../serve/engine-client.js';
-import { listen } from '../../serve/listen.js';
-import { createService } from '../../serve/service.js';
+import { EngineClient, listen, createService } from '../../serve/index.js';
 import { numberOption } from '../options.js';
 
 export default defineCommand({

@@ -19,9 +19,7 @@ import {
   type PromptInit,
   type PromptLayout,
 } from '../../soft/index.js';
-import { loadTask } from '../../tasks/load-task.js';
-import { taskSpec } from '../../tasks/spec.js';
-import { loadSplit } from '../../tasks/splits.js';
+import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { listOption, numberOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';

@@ -5,6 +5,7 @@
 /** Flat float32 buffer; views from `subarray` are zero-copy. */
 export type Buffer = Float32Array;
 
+/** The engine's ops as a swappable set: the JS reference and the native kernels implement it alike. */
 export interface Kernels {
   /** Which implementation this is. */
   readonly name: 'js' | 'native';
