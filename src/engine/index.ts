@@ -44,6 +44,8 @@ export { loadTokenizerJson, loadTokenizerFile } from './tokenizers/load-tokenize
 export type { HuggingFaceTokenizer } from './tokenizers/hf-tokenizer.js';
 export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
 export type { ModelWeights, LayerWeights } from './weights/types.js';
+export { firstNonFinite } from './weights/assemble.js';
+export { writeFileAtomically } from './weights/atomic-file.js';
 export { writeGguf, type GgufWriteOptions } from './weights/gguf-writer.js';
 export type { GgufValue } from './weights/gguf.js';
 export {

@@ -14,4 +14,15 @@ export { UnavailableError } from './unavailable-error.js';
 export { EngineError } from './engine-error.js';
 export { ProviderError } from './provider-error.js';
 export { QualityGateError } from './quality-gate-error.js';
-export { describeIssues, parseInput, parseJsonText, readJsonFile, type InputSource } from './parse-input.js';
+export {
+  decodeText,
+  describeIssues,
+  jsonDepth,
+  maximumJsonDepth,
+  parseInput,
+  parseJsonBytes,
+  parseJsonText,
+  readJsonFile,
+  type ErrorKind,
+  type InputSource,
+} from './parse-input.js';

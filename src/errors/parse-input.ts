@@ -1,11 +1,16 @@
 // Reading anything from outside the process through a zod schema: a value (an HTTP body, a parsed
-// file) or a JSON file. Failures become ValidationErrors that name the source and the field path
-// ("adapter_config.json: field num_virtual_tokens: expected number"), never a raw stack trace.
+// file), JSON text or bytes, or a JSON file. Failures become errors that name the source and the field
+// path ("adapter_config.json: field num_virtual_tokens: expected number"), never a raw stack trace;
+// ValidationError unless the reader names its own kind (WeightLoadError for model files, say).
 // It does not decide codes or hints: each reader passes its own.
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { NotFoundError } from './not-found-error.js';
+import type { PromptuneError, PromptuneErrorOptions } from './promptune-error.js';
 import { ValidationError } from './validation-error.js';
+
+/** An error class of promptune's, such as WeightLoadError. */
+export type ErrorKind = new (message: string, options: PromptuneErrorOptions) => PromptuneError;
 
 /** Where a value came from and how to report it when it does not fit. */
 export interface InputSource {
@@ -14,6 +19,14 @@ export interface InputSource {
   /** The error code for a value that does not fit the schema (or a file that is not JSON). */
   code: string;
   hint: string;
+  /** The kind of error to throw (default ValidationError). */
+  kind?: ErrorKind;
+}
+
+/** The error for `source` with `message`. */
+function failure(source: InputSource, message: string, cause?: unknown): PromptuneError {
+  const Kind = source.kind ?? ValidationError;
+  return new Kind(message, { code: source.code, hint: source.hint, cause });
 }
 
 /** The first few issues of a failed parse, each as `field a.b.0: message`. */
@@ -41,10 +54,7 @@ export function parseInput<Schema extends z.ZodType>(
     throw error;
   }
   if (parsed.success) return parsed.data as z.output<Schema>;
-  throw new ValidationError(`${source.where}: ${describeIssues(parsed.error.issues)}`, {
-    code: source.code,
-    hint: source.hint,
-  });
+  throw failure(source, `${source.where}: ${describeIssues(parsed.error.issues)}`);
 }
 
 /** How deeply JSON from outside may nest (objects and arrays): far beyond any file or body promptune reads. */
@@ -57,22 +67,34 @@ export const maximumJsonDepth = 128;
  */
 export function parseJsonText(text: string, source: InputSource): unknown {
   if (jsonDepth(text) > maximumJsonDepth)
-    throw new ValidationError(`${source.where} nests more than ${maximumJsonDepth} levels deep`, {
-      code: source.code,
-      hint: source.hint,
-    });
+    throw failure(source, `${source.where} nests more than ${maximumJsonDepth} levels deep`);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`${source.where} is not valid JSON: ${(error as Error).message}`, {
-      code: source.code,
-      hint: source.hint,
-    });
+    throw failure(source, `${source.where} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
+/** Decodes UTF-8 bytes, refusing invalid UTF-8 (it would silently become U+FFFD). */
+export function decodeText(bytes: Uint8Array, source: InputSource): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw failure(source, `${source.where} is not valid UTF-8 text`, error);
+  }
+}
+
+/** Parses UTF-8 JSON bytes with `schema` (invalid UTF-8, bad JSON and a wrong shape each a coded error). */
+export function parseJsonBytes<Schema extends z.ZodType>(
+  bytes: Uint8Array,
+  schema: Schema,
+  source: InputSource,
+): z.output<Schema> {
+  return parseInput(schema, parseJsonText(decodeText(bytes, source), source), source);
+}
+
 /** The deepest nesting of brackets and braces outside strings (a scan, no recursion). */
-function jsonDepth(text: string): number {
+export function jsonDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -91,17 +113,17 @@ function jsonDepth(text: string): number {
 
 /**
  * Reads a JSON file through `schema`. A missing file is a NotFoundError (`notFoundCode`, default
- * FILE_NOT_FOUND); a file that is not JSON, or not of the schema's shape, is a ValidationError with
- * the source's code.
+ * FILE_NOT_FOUND); a file that is not UTF-8 JSON, or not of the schema's shape, is an error of the
+ * source's kind with its code.
  */
 export function readJsonFile<Schema extends z.ZodType>(
   path: string,
   schema: Schema,
   source: InputSource & { notFoundCode?: string; notFoundHint?: string },
 ): z.output<Schema> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
@@ -109,19 +131,11 @@ export function readJsonFile<Schema extends z.ZodType>(
         code: source.notFoundCode ?? 'FILE_NOT_FOUND',
         hint: source.notFoundHint ?? source.hint,
       });
-    throw new ValidationError(`${source.where} cannot be read: ${(error as Error).message}`, {
-      code: source.code,
-      hint: source.hint,
-      cause: error,
-    });
+    throw failure(source, `${source.where} cannot be read: ${(error as Error).message}`, error);
   }
-  return parseInput(schema, parseJsonText(text, source), source);
+  return parseJsonBytes(bytes, schema, source);
 }
 
-function tooDeep(source: InputSource, cause: RangeError): ValidationError {
-  return new ValidationError(`${source.where} nests too deeply to read`, {
-    code: source.code,
-    hint: source.hint,
-    cause,
-  });
+function tooDeep(source: InputSource, cause: RangeError): PromptuneError {
+  return failure(source, `${source.where} nests too deeply to read`, cause);
 }

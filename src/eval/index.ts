@@ -28,5 +28,4 @@ export {
 export { meteredModel, worstCase, type Meter, type TokenUsage } from './metered-model.js';
 export { SpendJournal, emptyTally, sumTallies, type CallTally } from './spend-journal.js';
 export { JsonLinesFile, type JsonLinesSource } from './json-lines.js';
-export { writeFileAtomically } from './write-atomically.js';
 export { bootstrapInterval, pairedBootstrap, percentile, mean } from './statistics.js';

@@ -1,7 +1,6 @@
-// The trainer's checkpoint.json: its schema, a reader that checks a checkpoint against the run that
-// resumes it (settings, sizes, its own consistency, finite vectors) before anything is written, and
-// the atomic write (temporary file, then rename) the trainer saves it and metrics.jsonl with.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+// The trainer's checkpoint.json: its schema, and a reader that checks a checkpoint against the run
+// that resumes it (settings, sizes, its own consistency, finite vectors) before anything is written.
+// Writing it is the trainer's (atomically, with the engine's writeFileAtomically).
 import { z } from 'zod';
 import { readJsonFile, ValidationError } from '../errors/index.js';
 import { checkPromptFinite } from './soft-prompt.js';
@@ -75,16 +74,4 @@ export function readCheckpoint(
       { hint: checkpointHint },
     );
   return saved;
-}
-
-/** Writes `text` to `path` through a temporary file and a rename; a failed write leaves `path` as it was. */
-export function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
 }

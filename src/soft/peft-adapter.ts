@@ -4,7 +4,7 @@
 // through schemas (other fields PEFT writes pass untouched) and the vectors must be finite. Loading onto
 // another base model is refused unless forced. Files are written via a temporary name, then renamed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -14,7 +14,13 @@ import {
   ValidationError,
   WeightLoadError,
 } from '../errors/index.js';
-import { openSafetensors, writeSafetensors, type LlamaModel, type Tokenizer } from '../engine/index.js';
+import {
+  openSafetensors,
+  writeFileAtomically,
+  writeSafetensors,
+  type LlamaModel,
+  type Tokenizer,
+} from '../engine/index.js';
 import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
 
 /** What promptune records beside PEFT's files. */
@@ -202,14 +208,7 @@ export function saveAdapter(
     ['adapter_config.json', config],
     ['promptune.json', sidecar],
   ] as const) {
-    const temporary = join(directory, `.${name}.${process.pid}.tmp`);
-    try {
-      writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
-      renameSync(temporary, join(directory, name));
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
+    writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');
   }
 }
 

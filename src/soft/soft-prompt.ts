@@ -3,7 +3,7 @@
 // recorded in every artifact. Randomness is injected, so an init is reproducible from its seed.
 // Every prompt made or read holds finite numbers only: a NaN would score 0 instead of failing.
 import { ValidationError } from '../errors/index.js';
-import type { LlamaModel, Random, Tokenizer } from '../engine/index.js';
+import { firstNonFinite, type LlamaModel, type Random, type Tokenizer } from '../engine/index.js';
 
 /** `bos-first`: [BOS][prompt][input][target] (default); `peft`: [prompt][BOS][input][target] as PEFT does. */
 export type PromptLayout = 'bos-first' | 'peft';
@@ -112,15 +112,6 @@ export function initSoftPrompt(
         : "The model's embedding rows are not finite; load the model again from a good file.",
   });
   return { virtualTokens: N, hiddenSize: C, values, layout };
-}
-
-/** The index of the first NaN or infinite value, or -1. */
-export function firstNonFinite(values: ArrayLike<number>): number {
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (value - value !== 0) return i; // NaN and ±Infinity give NaN
-  }
-  return -1;
 }
 
 /**

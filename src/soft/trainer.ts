@@ -6,9 +6,15 @@
 // whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { inputGradients, seededRandom, type LlamaModel } from '../engine/index.js';
+import {
+  firstNonFinite,
+  inputGradients,
+  seededRandom,
+  writeFileAtomically,
+  type LlamaModel,
+} from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import { readCheckpoint, writeAtomically, type Checkpoint } from './checkpoint.js';
+import { readCheckpoint, type Checkpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
 import {
   adamStep,
@@ -20,7 +26,7 @@ import {
   type Schedule,
 } from './optimizer.js';
 import { buildBatch, promptGradient, type TokenizedExample } from './sequences.js';
-import { firstNonFinite, type SoftPrompt } from './soft-prompt.js';
+import type { SoftPrompt } from './soft-prompt.js';
 
 /** Training settings. */
 export interface TrainOptions {
@@ -134,7 +140,7 @@ export function trainSoftPrompt(
     state = saved.optimizer;
     // steps after the checkpoint are redone identically; their metric lines are written again
     if (metricsPath)
-      writeAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
+      writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
   }
   /** The error for a run whose numbers stopped being finite; the last checkpoint is left as it was. */
   const diverged = (at: number, what: string) =>
@@ -207,7 +213,7 @@ export function trainSoftPrompt(
         history,
         settings,
       };
-      writeAtomically(checkpointPath, JSON.stringify(checkpoint));
+      writeFileAtomically(checkpointPath, JSON.stringify(checkpoint));
     }
     options.onProgress?.({
       step,

@@ -9,9 +9,9 @@ import {
   renderReportHtml,
   ResponseCache,
   summarize,
-  writeFileAtomically,
   type EvaluationReport,
 } from '../../eval/index.js';
+import { writeFileAtomically } from '../../engine/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';

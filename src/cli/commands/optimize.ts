@@ -4,7 +4,8 @@
 // lineage. A killed run resumes, its budget holding over all runs; --min-score gates on the final score.
 import { defineCommand } from 'citty';
 import { QualityGateError, ValidationError } from '../../errors/index.js';
-import { readPrices, ResponseCache, writeFileAtomically } from '../../eval/index.js';
+import { writeFileAtomically } from '../../engine/index.js';
+import { readPrices, ResponseCache } from '../../eval/index.js';
 import {
   estimateSpend,
   makeOptimizer,

@@ -2,7 +2,7 @@
 // .promptune/registry.sqlite), or Postgres when DATABASE_URL is set. The CLI acts as the local operator
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../engine/index.js';
 import { relative } from 'node:path';
 import { z } from 'zod';
 import { ValidationError, readJsonFile } from '../../errors/index.js';
@@ -246,7 +246,7 @@ const exportCommand = defineCommand({
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
       const bundle = await exportTask(registry, args.task);
-      writeFileSync(args.out, JSON.stringify(bundle) + '\n');
+      writeFileAtomically(args.out, JSON.stringify(bundle) + '\n');
       print(
         args,
         { versions: bundle.versions.length, out: args.out },

@@ -3,9 +3,8 @@
 // The pre-tokenizer of a BPE vocabulary is chosen from `tokenizer.ggml.pre` by a table. The metadata
 // it uses is checked by a schema first, so a value of the wrong type is a TokenizerError, not a crash.
 import { z } from 'zod';
-import { TokenizerError } from '../../errors/index.js';
+import { parseInput, TokenizerError } from '../../errors/index.js';
 import { ggufInteger } from '../weights/gguf.js';
-import { parseAs } from '../weights/input-errors.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
 import { SentencePieceTokenizer, TokenKind } from './sentencepiece.js';
 import type { Tokenizer } from './types.js';
@@ -79,10 +78,11 @@ const vocabularySchema = z.looseObject({
 export function ggufTokenizer(raw: Metadata, where: string): Tokenizer {
   const hint =
     'The GGUF vocabulary is corrupt; convert the model again, or pass --tokenizer with its tokenizer.json.';
-  const metadata = parseAs(TokenizerError, vocabularySchema, raw, {
+  const metadata = parseInput(vocabularySchema, raw, {
     where: `GGUF vocabulary of ${where}`,
     code: 'TOKENIZER_CORRUPT',
     hint,
+    kind: TokenizerError,
   });
   const model = metadata['tokenizer.ggml.model'];
   const pieces = metadata['tokenizer.ggml.tokens'];

@@ -5,7 +5,6 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { NotFoundError, readJsonFile, TokenizerError } from '../../errors/index.js';
-import { reportAs } from '../weights/input-errors.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
 import { loadLlama2cTokenizer } from './llama2c-tokenizer.js';
 import type { Tokenizer } from './types.js';
@@ -56,14 +55,13 @@ function readTokenizerJson<Schema extends z.ZodType>(
   schema: Schema,
   what: string,
 ): z.output<Schema> {
-  return reportAs(TokenizerError, () =>
-    readJsonFile(path, schema, {
-      where: `${what} ${path}`,
-      code: 'TOKENIZER_CORRUPT',
-      hint: `${what} is damaged or not a Hugging Face ${what}; fetch the tokenizer files again.`,
-      notFoundCode: 'TOKENIZER_NOT_FOUND',
-    }),
-  );
+  return readJsonFile(path, schema, {
+    where: `${what} ${path}`,
+    code: 'TOKENIZER_CORRUPT',
+    hint: `${what} is damaged or not a Hugging Face ${what}; fetch the tokenizer files again.`,
+    notFoundCode: 'TOKENIZER_NOT_FOUND',
+    kind: TokenizerError,
+  });
 }
 
 /** Loads tokenizer.json (+ tokenizer_config.json beside it) from a file or directory path. */

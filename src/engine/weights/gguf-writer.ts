@@ -6,7 +6,7 @@ import type { ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
 import { inverseFrequencies } from '../rope.js';
 import { ggufArchitectures, type GgufValue } from './gguf.js';
-import { writeFileAtomically } from './_atomic-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { parameterShapes } from './assemble.js';
 import { layerTensorName, ggufNames } from './names.js';
 import type { LayerWeights, ModelWeights } from './types.js';

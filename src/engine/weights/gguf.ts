@@ -4,12 +4,11 @@
 // into float32.
 import { gguf } from '@huggingface/gguf';
 import { z } from 'zod';
-import { WeightLoadError } from '../../errors/index.js';
+import { parseInput, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
 import { assembleWeights, type TensorSource } from './assemble.js';
 import { dequantize, isTensorType, storedBytes, tensorTypeFromGgml } from './dequantize.js';
 import { FileReader } from './file-reader.js';
-import { parseAs } from './input-errors.js';
 import { ggufNames } from './names.js';
 import type { ModelWeights } from './types.js';
 
@@ -172,10 +171,11 @@ export function ggufConfig(
       hint: `promptune runs Llama-family decoders: ${Object.keys(ggufArchitectures).join(', ')}.`,
     });
   }
-  const values = parseAs(WeightLoadError, ggufConfigSchema(architecture), metadata, {
+  const values = parseInput(ggufConfigSchema(architecture), metadata, {
     where: `GGUF metadata of ${path}`,
     code: 'WEIGHT_BAD_METADATA',
     hint: 'The GGUF file holds a value of the wrong type; convert it again with a recent llama.cpp.',
+    kind: WeightLoadError,
   }) as Record<string, unknown>;
   const key = (name: string) => values[`${architecture}.${name}`] as number | undefined;
   const required = (name: string): number => {

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { NotFoundError, parseInput, readJsonFile, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeScaling } from '../config.js';
 import { assembleWeights } from './assemble.js';
-import { reportAs } from './input-errors.js';
 import { huggingFaceNames } from './names.js';
 import { openSafetensors } from './safetensors.js';
 import type { ModelWeights } from './types.js';
@@ -77,15 +76,14 @@ function readConfigFile<Schema extends z.ZodType>(
   schema: Schema,
   what: string,
 ): z.output<Schema> {
-  return reportAs(WeightLoadError, () =>
-    readJsonFile(path, schema, {
-      where: `${what} ${path}`,
-      code: 'WEIGHT_BAD_CONFIG',
-      hint: `${what} is damaged or incomplete; fetch it again.`,
-      notFoundCode: 'MODEL_NOT_FOUND',
-      notFoundHint: `A Hugging Face model directory needs ${what}.`,
-    }),
-  );
+  return readJsonFile(path, schema, {
+    where: `${what} ${path}`,
+    code: 'WEIGHT_BAD_CONFIG',
+    hint: `${what} is damaged or incomplete; fetch it again.`,
+    notFoundCode: 'MODEL_NOT_FOUND',
+    notFoundHint: `A Hugging Face model directory needs ${what}.`,
+    kind: WeightLoadError,
+  });
 }
 
 /** The shard files a model.safetensors.index.json names (each inside its directory). */
@@ -127,13 +125,12 @@ function ropeScaling(config: HfConfig, where: string): RopeScaling | undefined {
 
 /** Converts a transformers config.json (as parsed JSON) to a ModelConfig; `where` names it in errors. */
 export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
-  const config = reportAs(WeightLoadError, () =>
-    parseInput(configSchema, raw, {
-      where: `config.json ${where}`,
-      code: 'WEIGHT_BAD_CONFIG',
-      hint: 'config.json is damaged or incomplete; fetch it again.',
-    }),
-  );
+  const config = parseInput(configSchema, raw, {
+    where: `config.json ${where}`,
+    code: 'WEIGHT_BAD_CONFIG',
+    hint: 'config.json is damaged or incomplete; fetch it again.',
+    kind: WeightLoadError,
+  });
   const type = config.model_type ?? '';
   const family = Object.hasOwn(huggingFaceArchitectures, type) ? huggingFaceArchitectures[type] : undefined;
   if (!family) {

@@ -1,7 +1,7 @@
 // Writes float32 tensors as a safetensors file (Hugging Face's format: an 8-byte header length, a JSON
 // header padded with spaces to a multiple of 8 bytes, then the raw little-endian data), atomically via
 // a temporary file. Used for PEFT adapters and sharded exports; it does not convert dtypes.
-import { writeFileAtomically } from './_atomic-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 
 /** A tensor to write: its shape and float32 values. */
 export interface NamedTensor {

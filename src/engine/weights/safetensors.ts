@@ -3,11 +3,10 @@
 // float32 reads of F32, F16 and BF16 tensors. Shapes are reported as stored; Hugging Face matrices are
 // already (out, in). It does not map the file: tensors are read when asked for.
 import { z } from 'zod';
-import { WeightLoadError } from '../../errors/index.js';
+import { parseJsonBytes, WeightLoadError } from '../../errors/index.js';
 import type { TensorSource } from './assemble.js';
 import { dequantize, type TensorType } from './dequantize.js';
 import { FileReader } from './file-reader.js';
-import { parseJsonBytesAs } from './input-errors.js';
 
 interface Entry {
   dtype: string;
@@ -75,10 +74,11 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
       },
     );
   }
-  const header = parseJsonBytesAs(WeightLoadError, headerSchema, reader.read(8, headerLength, 'header'), {
+  const header = parseJsonBytes(reader.read(8, headerLength, 'header'), headerSchema, {
     where: `safetensors header of ${path}`,
     code: 'WEIGHT_BAD_HEADER',
     hint: 'The file is corrupt or not a safetensors file; fetch it again.',
+    kind: WeightLoadError,
   });
   const base = 8 + headerLength;
   const dataSize = reader.size - base;
