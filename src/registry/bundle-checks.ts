@@ -2,11 +2,9 @@
 // makes: task specs (taskFromObject), names, version ids against their content hashes, blobs against
 // their sha256 keys, and each dataset's row count against its bytes read as the task's examples. It
 // writes nothing; checks that need the target (labels, permissions) run in bundle.ts's transaction.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { PromptuneError, ValidationError } from '../errors/index.js';
-import { readExamples, taskFromObject, type TaskSpec } from '../tasks/index.js';
+import { exampleShape, parseExamples, taskFromObject, type TaskSpec } from '../tasks/index.js';
 import type { BundleInput } from './bundle-schema.js';
 import { contentHash } from './canonical.js';
 import { checkLabelName, legacyVersionId, versionId } from './records.js';
@@ -123,18 +121,12 @@ function checkServable(spec: TaskSpec, content: Record<string, unknown>, at: str
 
 /** The examples in a dataset's bytes, read as the (parsed) task's data (.csv by its name, else JSONL). */
 function countExamples(task: TaskSpec, bytes: Uint8Array, name: string, at: string): number {
-  const folder = mkdtempSync(join(tmpdir(), 'promptune-bundle-'));
+  // the name decides the format as a file's does: .csv, else JSONL
+  const path = extname(name).toLowerCase() === '.csv' ? `${name.slice(0, -4)}.csv` : name;
   try {
-    const path = join(folder, extname(name).toLowerCase() === '.csv' ? 'dataset.csv' : 'dataset.jsonl');
-    writeFileSync(path, bytes);
-    return readExamples(path, {
-      inputFields: task.input.fields,
-      targetField: task.data.targetField,
-    }).length;
+    return parseExamples(bytes, path, exampleShape(task)).length;
   } catch (error) {
     if (!PromptuneError.isInstance(error)) throw error;
-    throw refuse(`${at} is not the task's data: ${error.message.replaceAll(folder, '.')}`, error);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
+    throw refuse(`${at} is not the task's data: ${error.message}`, error);
   }
 }

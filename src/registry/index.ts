@@ -14,5 +14,6 @@ export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized } from './register-task.js';
+export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
 export { RequestLog, type LoggedRequest } from './request-log.js';

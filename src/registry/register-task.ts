@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { OptimizeResult } from '../optimize/index.js';
-import { readExamples, type Task } from '../tasks/index.js';
+import { exampleShape, parseExamples, type Task } from '../tasks/index.js';
 import type { Actor, PromptVersion, Registry } from './registry.js';
 import { hardVersionContent } from './versions.js';
 
@@ -13,16 +13,13 @@ export async function registerTask(registry: Registry, task: Task): Promise<Reco
   await registry.putTask(task.spec);
   const datasets: Record<string, string> = {};
   for (const [split, path] of Object.entries(task.files)) {
-    const rows = readExamples(path, {
-      inputFields: task.spec.input.fields,
-      targetField: task.spec.data.targetField,
-    }).length;
+    const bytes = readFileSync(path);
     datasets[split] = await registry.putDataset({
       task: task.spec.name,
       split,
       name: relative(process.cwd(), path),
-      bytes: readFileSync(path),
-      rows,
+      bytes,
+      rows: parseExamples(bytes, path, exampleShape(task.spec)).length,
     });
   }
   return datasets;

@@ -5,7 +5,8 @@ import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 /** A soft prompt by registry version id, with its adapter files the first time the worker sees it. */
 export interface SoftPromptReference {
   key: string;
-  files?: { config: Record<string, unknown>; metadata: Record<string, unknown>; safetensors: Uint8Array };
+  /** Its adapter files; `metadata` (promptune.json) is absent for a PEFT adapter, which has none. */
+  files?: { config: Record<string, unknown>; metadata?: Record<string, unknown>; safetensors: Uint8Array };
 }
 
 /** Generation settings a request may set. */

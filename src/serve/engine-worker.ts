@@ -80,7 +80,8 @@ try {
       const temporary = `${folder}.${process.pid}.${Date.now()}.tmp`;
       mkdirSync(temporary, { recursive: true });
       writeFileSync(join(temporary, 'adapter_config.json'), JSON.stringify(reference.files.config));
-      writeFileSync(join(temporary, 'promptune.json'), JSON.stringify(reference.files.metadata));
+      if (reference.files.metadata)
+        writeFileSync(join(temporary, 'promptune.json'), JSON.stringify(reference.files.metadata));
       writeFileSync(join(temporary, 'adapter_model.safetensors'), reference.files.safetensors);
       renameSync(temporary, folder);
     }

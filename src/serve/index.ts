@@ -5,6 +5,7 @@ export { createService, type Service, type ServiceOptions } from './service.js';
 export type { Backends, ServedVersion } from './task-model.js';
 export { openAiRoutes, type ModelSource } from './openai-routes.js';
 export { EngineClient, type EngineInfo, type EngineResult, type SoftPromptSource } from './engine-client.js';
+export { adapterSource } from './adapter-source.js';
 export type { EngineOptions, SoftPromptReference } from './_engine-protocol.js';
 export { listen, type RunningServer } from './listen.js';
 export { ServiceMetrics } from './metrics.js';

@@ -74,7 +74,7 @@ export class ServedVersions {
           key: version.id,
           files: {
             config: content.adapterConfig as Record<string, unknown>,
-            metadata: content.promptune as Record<string, unknown>,
+            metadata: content.promptune as Record<string, unknown> | undefined,
             safetensors: await this.registry.getBlob(String(content.adapterBlob)),
           },
         },

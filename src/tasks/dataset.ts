@@ -113,7 +113,15 @@ export function readExamples(path: string, shape: ExampleShape): Example[] {
       hint: 'Check the path in the task spec (relative to the spec file).',
     });
   }
-  const decoded = decodeUtf8(readFileSync(path));
+  return parseExamples(readFileSync(path), path, shape);
+}
+
+/**
+ * Examples from a dataset file's bytes (CSV when `path` ends in .csv, else JSONL), as readExamples
+ * reads them; `path` names the data in errors (a registry bundle's dataset, say).
+ */
+export function parseExamples(bytes: Uint8Array, path: string, shape: ExampleShape): Example[] {
+  const decoded = decodeUtf8(bytes);
   if ('invalidLine' in decoded)
     throw new DatasetError(`${path}:${decoded.invalidLine}: the line is not valid UTF-8`, {
       code: 'DATASET_ENCODING',

@@ -6,6 +6,7 @@ export { taskSpec, metricSpec, demoSpec, type TaskSpec, type MetricSpec, type Me
 export { taskSchemaJson } from './schema.js';
 export {
   readExamples,
+  parseExamples,
   seededSplit,
   findDuplicates,
   datasetStats,
@@ -13,7 +14,7 @@ export {
   type ExampleShape,
   type DatasetStats,
 } from './dataset.js';
-export { loadSplit, type SplitName } from './splits.js';
+export { loadSplit, exampleShape, type SplitName } from './splits.js';
 export { renderPrompt, renderTemplate, templateVariables } from './template.js';
 export {
   createMetrics,

@@ -1,20 +1,26 @@
 // A task's examples by split: declared split files, or one file split by the spec's seeded ratios.
 import { ValidationError } from '../errors/index.js';
-import { readExamples, seededSplit, type Example } from './dataset.js';
+import { readExamples, seededSplit, type Example, type ExampleShape } from './dataset.js';
 import type { Task } from './load-task.js';
+import type { TaskSpec } from './spec.js';
 
 /** The splits a task's data is divided into. */
 export type SplitName = 'train' | 'dev' | 'test';
 
-/** The examples of one split of a task. */
-export function loadSplit(task: Task, split: SplitName): Example[] {
-  const targetField = task.spec.data.targetField;
-  const shape = {
-    inputFields: task.spec.input.fields,
+/** What a task's examples must hold: its input fields, and a target that is text unless the output is JSON. */
+export function exampleShape(spec: TaskSpec): ExampleShape {
+  const targetField = spec.data.targetField;
+  return {
+    inputFields: spec.input.fields,
     targetField,
     // templates render structured inputs as JSON; a text or label target must be text
-    textFields: task.spec.output.kind === 'json' ? [] : [targetField],
+    textFields: spec.output.kind === 'json' ? [] : [targetField],
   };
+}
+
+/** The examples of one split of a task. */
+export function loadSplit(task: Task, split: SplitName): Example[] {
+  const shape = exampleShape(task.spec);
   const declared = task.files[split];
   if (declared) return readExamples(declared, shape);
   if (task.files.file && task.spec.data.split) {

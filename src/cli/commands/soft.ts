@@ -1,6 +1,6 @@
 // `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
 import { defineCommand } from 'citty';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
@@ -10,8 +10,6 @@ import {
   evaluatePrompt,
   initSoftPrompt,
   loadAdapter,
-  readAdapterConfig,
-  readAdapterMetadata,
   saveAdapter,
   SoftPromptSession,
   tokenizerFingerprint,
@@ -19,6 +17,7 @@ import {
   type PromptInit,
   type PromptLayout,
 } from '../../soft/index.js';
+import { pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { listOption, numberOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
@@ -338,36 +337,20 @@ async function pushAdapter(
       registry,
       actor,
       { name: args.label, reason: 'soft train --push' },
-      async (target) => {
-        const existing = await target.getTask(spec.name).catch(() => undefined);
-        if (!existing) await target.putTask(spec);
-        const datasets: Record<string, string> = {};
-        for (const split of ['train', 'dev', 'test']) {
-          if (!existsSync(paths[split])) continue;
-          const bytes = readFileSync(paths[split]);
-          datasets[split] = await target.putDataset({
-            task: spec.name,
-            split,
-            name: paths[split],
-            bytes,
-            rows: bytes.toString('utf8').trim().split('\n').length,
-          });
-        }
-        const adapterBlob = await target.putBlob(readFileSync(join(args.out, 'adapter_model.safetensors')));
-        const content = {
-          adapterBlob,
-          adapterConfig: readAdapterConfig(args.out),
-          promptune: readAdapterMetadata(args.out),
-        };
-        return target.pushVersion({
-          task: spec.name,
-          kind: 'soft',
-          content,
-          run: { kind: 'soft-train', model: args.model, training, metrics, datasets },
+      (target) =>
+        pushSoftPrompt(target, {
+          spec,
+          adapterDirectory: args.out,
+          datasets: Object.fromEntries(
+            ['train', 'dev', 'test']
+              .filter((split) => existsSync(paths[split]))
+              .map((split) => [split, paths[split]]),
+          ),
+          shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
+          run: { model: args.model, training, metrics },
           message: `soft prompt trained on ${args.data}`,
           actor,
-        });
-      },
+        }),
     );
     return `${spec.name}@${version.number}`;
   });

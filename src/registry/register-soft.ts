@@ -1,0 +1,63 @@
+// Registering a trained soft prompt: the adapter folder's vectors as a blob, its config and metadata
+// as the version's content, the data it was trained on as versioned datasets, and the training run as
+// its lineage. It does not train or check the prompt against a model: the trainer and the service do.
+import { readFileSync } from 'node:fs';
+import { readAdapterConfig, readAdapterMetadata } from '../soft/index.js';
+import { exampleShape, parseExamples, type ExampleShape, type TaskSpec } from '../tasks/index.js';
+import type { Actor, PromptVersion, Registry } from './registry.js';
+
+/** What `pushSoftPrompt` registers. */
+export interface SoftPromptPush {
+  /** The task the prompt serves (stored if the registry lacks it; the version serves with it). */
+  spec: TaskSpec;
+  /** An adapter folder (adapter_config.json, adapter_model.safetensors, promptune.json if ours). */
+  adapterDirectory: string;
+  /** Data files by split (train, dev, test), stored as datasets and named in the lineage. */
+  datasets?: Partial<Record<string, string>>;
+  /** The fields the data files hold (default: the spec's input fields and target). */
+  shape?: ExampleShape;
+  /** How the prompt was made (model, training settings, metrics), kept as the version's lineage. */
+  run?: Record<string, unknown>;
+  message?: string;
+  actor: Actor;
+}
+
+/** Registers an adapter folder as a soft version of `spec`'s task, with its datasets and lineage. */
+export async function pushSoftPrompt(
+  registry: Registry,
+  push: SoftPromptPush,
+): Promise<{ version: PromptVersion; created: boolean; datasets: Record<string, string> }> {
+  const { spec } = push;
+  const content = {
+    adapterConfig: readAdapterConfig(push.adapterDirectory),
+    promptune: readAdapterMetadata(push.adapterDirectory),
+  };
+  const vectors = readFileSync(`${push.adapterDirectory}/adapter_model.safetensors`);
+  const shape = push.shape ?? exampleShape(spec);
+  return registry.transaction(async (target) => {
+    const existing = await target.getTask(spec.name).catch(() => undefined);
+    if (!existing) await target.putTask(spec);
+    const datasets: Record<string, string> = {};
+    for (const [split, path] of Object.entries(push.datasets ?? {})) {
+      if (!path) continue;
+      const bytes = readFileSync(path);
+      datasets[split] = await target.putDataset({
+        task: spec.name,
+        split,
+        name: path,
+        bytes,
+        rows: parseExamples(bytes, path, shape).length,
+      });
+    }
+    const { version, created } = await target.pushVersion({
+      task: spec.name,
+      kind: 'soft',
+      content: { adapterBlob: await target.putBlob(vectors), ...content },
+      spec,
+      run: { kind: 'soft-train', ...push.run, datasets },
+      message: push.message ?? `soft prompt from ${push.adapterDirectory}`,
+      actor: push.actor,
+    });
+    return { version, created, datasets };
+  });
+}

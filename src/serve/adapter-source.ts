@@ -1,0 +1,22 @@
+// A soft prompt for the engine worker from an adapter folder on disk (promptune's or PEFT's): its
+// files read through the soft layer's checked readers, keyed by the content of its vectors. It does
+// not load the prompt itself: the worker does, against its own base model.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAdapterConfig, readAdapterMetadata } from '../soft/index.js';
+import type { SoftPromptSource } from './engine-client.js';
+
+/**
+ * The SoftPromptSource of an adapter folder, for `EngineClient.languageModel`. `key` names it to the
+ * worker (default: a hash of its vectors, so two folders holding the same prompt share one entry).
+ */
+export function adapterSource(directory: string, key?: string): SoftPromptSource {
+  const config = readAdapterConfig(directory);
+  const metadata = readAdapterMetadata(directory);
+  const safetensors = readFileSync(join(directory, 'adapter_model.safetensors'));
+  return {
+    key: key ?? `adapter-${createHash('sha256').update(safetensors).digest('hex').slice(0, 16)}`,
+    files: { config, metadata: metadata as Record<string, unknown> | undefined, safetensors },
+  };
+}
