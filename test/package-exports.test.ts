@@ -184,5 +184,7 @@ export const wrong: TaskSpec['name'] = 42;
     targets.push(...Object.values(packageJson.bin));
     for (const target of targets) expect(files.has(target.replace(/^\.\//, '')), target).toBe(true);
     expect([...files].filter((path) => /\.(test|case)\.|^src\/|^test\//.test(path))).toEqual([]);
+    // no source maps: they would point at src/, which is not shipped
+    expect([...files].filter((path) => path.endsWith('.map'))).toEqual([]);
   });
 });

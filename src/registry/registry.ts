@@ -4,7 +4,7 @@
 // Kysely serves SQLite and Postgres; every write is one transaction, retried while the database is busy.
 import { AccessKeys } from './access-keys.js';
 import { RequestLog } from './request-log.js';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
@@ -250,10 +250,15 @@ export class Registry {
   }
 
   /** A version by reference: `latest`, a number, a label, or an id prefix (6+ hex digits). */
-  async resolveVersion(
+  async resolveVersion(task: string, reference = 'latest'): Promise<PromptVersion> {
+    return this.findVersion(this.database, task, reference);
+  }
+
+  /** resolveVersion within `database` (a transaction's, when a write depends on it). */
+  private async findVersion(
+    database: Kysely<RegistryDatabase>,
     task: string,
-    reference = 'latest',
-    database: Kysely<RegistryDatabase> | Transaction<RegistryDatabase> = this.database,
+    reference: string,
   ): Promise<PromptVersion> {
     let query = database.selectFrom('versions').selectAll().where('task', '=', task);
     if (reference === 'latest') query = query.orderBy('number', 'desc').limit(1);
@@ -317,7 +322,7 @@ export class Registry {
   }): Promise<LabelMove> {
     checkLabelName(input.label);
     return this.write(async (transaction) => {
-      const version = await this.resolveVersion(input.task, input.reference, transaction);
+      const version = await this.findVersion(transaction, input.task, input.reference);
       return moveLabel(transaction, this.dialect, { ...input, version: version.id });
     });
   }

@@ -163,7 +163,12 @@ export function openApiDocument(limits: { maxTokens: number }) {
           summary: "A task's versions",
           security: bearer,
           parameters: [name],
-          responses: { 200: json('{ data }'), ...errors(401, 403, 404, 429, 500) },
+          responses: {
+            200: json(
+              '{ data }: versions { id, task, number, kind, content, specId, parent, run, message, actor, createdAt }',
+            ),
+            ...errors(401, 403, 404, 429, 500),
+          },
         },
       },
       '/v1/tasks/{name}/versions/{ref}': {
@@ -171,7 +176,10 @@ export function openApiDocument(limits: { maxTokens: number }) {
           summary: 'One version by label, number or id prefix',
           security: bearer,
           parameters: [name, { name: 'ref', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: json('A version'), ...errors(400, 401, 403, 404, 429, 500) },
+          responses: {
+            200: json('A version, with the id of the task spec it serves with (specId)'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
         },
       },
       '/v1/tasks/{name}/labels/{label}': {
@@ -180,7 +188,12 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           parameters: [name, { name: 'label', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: body(labelMoveRequest),
-          responses: { 200: json('The label event'), ...errors(400, 401, 403, 404, 413, 429, 500) },
+          responses: {
+            200: json(
+              'The label event { id, label, from, to, actor, reason, at, moved }; moved is false when the label already pointed there (no event written, the last one returned)',
+            ),
+            ...errors(400, 401, 403, 404, 413, 429, 500),
+          },
         },
       },
       '/v1/tasks/{name}/requests': {
