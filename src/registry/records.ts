@@ -50,12 +50,19 @@ export const protectedByDefault = new Set(['production']);
 /** Task and label names: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit. */
 export const namePattern = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** Throws REGISTRY_BAD_LABEL unless `label` can name a label (a word, not a number, not "latest"). */
+/** What a reference to a version by id looks like: 6 to 64 hex digits (a prefix of its sha256). */
+export const versionIdPattern = /^[0-9a-f]{6,64}$/;
+
+/**
+ * Throws REGISTRY_BAD_LABEL unless `label` can name a label: a word, not a number, not "latest", and
+ * not 6+ hex digits (a label that looked like a version id could stand in for that version).
+ */
 export function checkLabelName(label: string, where = ''): void {
-  if (namePattern.test(label) && !/^\d+$/.test(label) && label !== 'latest') return;
+  if (namePattern.test(label) && !/^\d+$/.test(label) && !versionIdPattern.test(label) && label !== 'latest')
+    return;
   throw new ValidationError(`${where}"${label}" cannot be a label`, {
     code: 'REGISTRY_BAD_LABEL',
-    hint: 'Labels are lowercase words (not numbers, not "latest"), e.g. production, staging.',
+    hint: 'Labels are lowercase words (not numbers, not "latest", not hex digits like a version id), e.g. production, staging.',
   });
 }
 

@@ -139,6 +139,30 @@ export function registrySpecConformance(
       await registry.close();
     });
 
+    it('no label can look like a version id, so none stands in for the version it names', async () => {
+      const { registry } = await open();
+      const [good, evil] = await Promise.all(
+        ['good {{input}}', 'evil {{input}}'].map((template) =>
+          registry.pushVersion({
+            task: 'qa',
+            kind: 'hard',
+            content: { template },
+            spec: first,
+            actor: runner,
+          }),
+        ),
+      );
+      // a runner cannot name a label after the good version's id (or any hex prefix of one)
+      for (const label of [good.version.id, good.version.id.slice(0, 12), 'deadbeef'])
+        expect(
+          await code(registry.setLabel({ task: 'qa', label, reference: evil.version.id, actor: runner })),
+        ).toBe('REGISTRY_BAD_LABEL');
+      await registry.setLabel({ task: 'qa', label: 'production', reference: good.version.id, actor: admin });
+      expect((await registry.resolveVersion('qa', 'production')).id).toBe(good.version.id);
+      expect((await registry.resolveVersion('qa', good.version.id)).id).toBe(good.version.id);
+      await registry.close();
+    });
+
     it('setting a label where it already is writes nothing; changing protection needs admin', async () => {
       const { registry } = await open();
       for (const template of ['1 {{input}}', '2 {{input}}'])

@@ -20,6 +20,7 @@ import {
   legacyVersionId,
   toVersion,
   versionId,
+  versionIdPattern,
   type Actor,
   type LabelEvent,
   type LabelMove,
@@ -249,7 +250,10 @@ export class Registry {
     return rows.map(toVersion);
   }
 
-  /** A version by reference: `latest`, a number, a label, or an id prefix (6+ hex digits). */
+  /**
+   * A version by reference: `latest`, a number, an id prefix (6+ hex digits; never a label, which
+   * cannot look like one), or a label.
+   */
   async resolveVersion(task: string, reference = 'latest'): Promise<PromptVersion> {
     return this.findVersion(this.database, task, reference);
   }
@@ -263,6 +267,7 @@ export class Registry {
     let query = database.selectFrom('versions').selectAll().where('task', '=', task);
     if (reference === 'latest') query = query.orderBy('number', 'desc').limit(1);
     else if (/^\d+$/.test(reference)) query = query.where('number', '=', Number(reference));
+    else if (versionIdPattern.test(reference)) query = query.where('id', 'like', `${reference}%`);
     else {
       const label = await database
         .selectFrom('labels')
@@ -270,9 +275,7 @@ export class Registry {
         .where('task', '=', task)
         .where('label', '=', reference)
         .executeTakeFirst();
-      if (label) query = query.where('id', '=', label.version);
-      else if (/^[0-9a-f]{6,64}$/.test(reference)) query = query.where('id', 'like', `${reference}%`);
-      else query = query.where(sql<boolean>`1 = 0`);
+      query = label ? query.where('id', '=', label.version) : query.where(sql<boolean>`1 = 0`);
     }
     const rows = await query.execute();
     if (rows.length > 1)
