@@ -1,13 +1,13 @@
 // The security fix behind versions that carry their spec: a push without --admin that changes only the
 // task spec (not the prompt) makes a new version and leaves the protected production label serving
 // exactly the spec and prompt it served before, with no label event. Pushed through the real command
-// line, served through the service's ServedVersions.
+// line, served through the service's ServedVersions. And a spec imported in a short form serves.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../src/registry/index.js';
+import { contentHash, importBundle, Registry, type RegistryBundle } from '../src/registry/index.js';
 import { ServedVersions } from '../src/serve/served-versions.js';
 import { loadTask } from '../src/tasks/load-task.js';
 import { repositoryRoot } from './models.js';
@@ -65,6 +65,52 @@ describe('a push that changes only the task spec', () => {
       // the new version serves with the new spec, when asked for by number
       const latest = await new ServedVersions(opened).resolve('support-tickets@2');
       expect(latest.spec).toEqual(loadTask(join(cwd, 'changed.yaml')).spec);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('serves a version whose spec was imported in a short form, with the defaults filled in', async () => {
+    // a hand-written bundle may hold a spec without its defaults: its hash is its id, so it is kept
+    // as written, and serving parses it again (it used to reach the service raw: spec.input undefined)
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-short-spec-'));
+    const short = { name: 'short', prompt: { template: '{{input}}' } };
+    const blob = Buffer.from('not read here');
+    const content = { adapterBlob: contentHash(blob), adapterConfig: { peft_type: 'PROMPT_TUNING' } };
+    const specId = contentHash(short);
+    const bundle = {
+      format: 'promptune-registry',
+      version: 2,
+      task: short,
+      specs: { [specId]: short },
+      versions: [
+        {
+          id: contentHash({ task: 'short', kind: 'soft', content, spec: specId }),
+          task: 'short',
+          number: 1,
+          kind: 'soft',
+          content,
+          specId,
+          parent: null,
+          run: null,
+          message: '',
+          actor: 'hand',
+          createdAt: new Date(0).toISOString(),
+        },
+      ],
+      labels: [],
+      datasets: [],
+      blobs: { [contentHash(blob)]: blob.toString('base64') },
+    };
+    const opened = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    try {
+      await importBundle(opened, bundle as unknown as RegistryBundle, {
+        name: 'hand',
+        scopes: ['read', 'run'],
+      });
+      const served = await new ServedVersions(opened).resolve('short');
+      expect(served.spec.input.fields).toEqual(['input']);
+      expect(served.spec.output).toEqual({ kind: 'text' });
     } finally {
       await opened.close();
     }

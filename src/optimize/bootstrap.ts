@@ -58,7 +58,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         try {
           scored = await scorePrompt(task, prompt, options.dev, student, shared);
         } catch (error) {
-          if (!(error instanceof BudgetExceeded)) throw error;
+          if (!BudgetExceeded.isInstance(error)) throw error;
           stopped = error.message;
           break;
         }

@@ -3,7 +3,7 @@
 // plus its maximum output) and is refused if that could cross a cap; the reservation is settled with the
 // real usage when the call returns. With a spend journal the caps hold across kills: what earlier,
 // killed runs spent counts from the start, and their answers, replayed from the cache, are not paid twice.
-import { PromptuneError } from '../errors/index.js';
+import { PromptuneError, ValidationError } from '../errors/index.js';
 import {
   type EvaluatedModel,
   meteredModel,
@@ -17,8 +17,17 @@ import {
 } from '../eval/index.js';
 import type { Budget, Role, RoleUsage } from './types.js';
 
+const budgetMarker = Symbol.for('promptune.error.budget-exceeded');
+
 /** Thrown instead of a call that would go over budget. */
 export class BudgetExceeded extends PromptuneError {
+  private readonly [budgetMarker] = true;
+
+  /** True for a BudgetExceeded, even one from another copy of the package. */
+  static override isInstance(error: unknown): error is BudgetExceeded {
+    return PromptuneError.hasMarker(error, budgetMarker);
+  }
+
   constructor(what: string, cap: number) {
     super(`the ${what} budget of ${cap} is spent`, {
       code: 'OPTIMIZE_BUDGET',
@@ -148,14 +157,23 @@ export class BudgetTracker {
     const worstDollars = callCost(model, worst.inputTokens, worst.outputTokens, this.prices);
     const own = this.budget[role] ?? {};
     const total = this.budget.total ?? {};
-    if ((own.dollars !== undefined || total.dollars !== undefined) && worstDollars === undefined) {
-      throw new PromptuneError(`no price is known for ${model.provider} model ${model.modelId}`, {
-        code: 'OPTIMIZE_NO_PRICE',
-        hint: 'Pass --prices <file.json> with its price per million tokens, or drop the money cap.',
-      });
-    }
     const usage = this.used[role];
     const all = this.total;
+    // under a money cap, a spend that cannot be priced (this call, or this role's or any role's
+    // spend so far, a killed run's included) cannot be counted as $0
+    const unpriced =
+      worstDollars === undefined ||
+      (own.dollars !== undefined && usage.dollars === undefined) ||
+      (total.dollars !== undefined && all.dollars === undefined);
+    if ((own.dollars !== undefined || total.dollars !== undefined) && unpriced) {
+      throw new ValidationError(
+        `no price is known for ${model.provider} model ${model.modelId}, or for a model whose calls the run (or a killed run it resumes) already made`,
+        {
+          code: 'OPTIMIZE_NO_PRICE',
+          hint: 'Pass --prices <file.json> with the price per million tokens of every model the run calls, or drop the money cap.',
+        },
+      );
+    }
     const reservedTokens = roles.reduce((tokens, each) => tokens + this.reserved[each].tokens, 0);
     const reservedDollars = roles.reduce((dollars, each) => dollars + this.reserved[each].dollars, 0);
     const tokens = worst.inputTokens + worst.outputTokens;

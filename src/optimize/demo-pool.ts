@@ -40,7 +40,7 @@ export async function demoPool(
     try {
       ({ scores } = await scorePrompt(task, task.spec.prompt, batch, labeller, run.shared));
     } catch (error) {
-      if (error instanceof BudgetExceeded) break; // a token or money cap: keep what was labelled
+      if (BudgetExceeded.isInstance(error)) break; // a token or money cap: keep what was labelled
       throw error;
     }
     batch.forEach((example, i) => scores[i] >= 1 && pool.push(example));

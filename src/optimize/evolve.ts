@@ -284,7 +284,7 @@ export function evolveOptimizer(
           );
         }
       } catch (error) {
-        if (!(error instanceof BudgetExceeded)) throw error;
+        if (!BudgetExceeded.isInstance(error)) throw error;
         stopped = error.message;
       }
 
@@ -303,7 +303,7 @@ export function evolveOptimizer(
           full!.outputs.push(from.outputs[at]);
         });
       } catch (error) {
-        if (!(error instanceof BudgetExceeded)) throw error;
+        if (!BudgetExceeded.isInstance(error)) throw error;
         stopped = `${error.message} (before the best candidate was scored on all of dev: the seed is kept)`;
         full = undefined;
       }

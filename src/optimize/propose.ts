@@ -157,7 +157,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             seed + round,
           );
         } catch (error) {
-          if (!(error instanceof BudgetExceeded)) throw error;
+          if (!BudgetExceeded.isInstance(error)) throw error;
           stopped = error.message; // a token or money cap the teacher's worst case would cross
           break;
         }
@@ -183,7 +183,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           try {
             scored = await scorePrompt(task, prompt, options.dev, student, shared);
           } catch (error) {
-            if (!(error instanceof BudgetExceeded)) throw error;
+            if (!BudgetExceeded.isInstance(error)) throw error;
             stopped = error.message;
             break rounds;
           }

@@ -3,7 +3,7 @@
 // scored on dev as trial 0, the early-stopping rules, and the result (artifact plus the details a report
 // needs) built from the final prompt.
 import { join } from 'node:path';
-import { PromptuneError } from '../errors/index.js';
+import { ValidationError } from '../errors/index.js';
 import {
   defaultStateDirectory,
   type EvaluatedModel,
@@ -104,7 +104,7 @@ export async function startRun(
   settings: { requireTeacher?: boolean; seedDescription: string; plan: unknown },
 ): Promise<OptimizerRun> {
   if (settings.requireTeacher && !options.teacher) {
-    throw new PromptuneError(`the ${name} optimizer needs a teacher model`, {
+    throw new ValidationError(`the ${name} optimizer needs a teacher model`, {
       code: 'OPTIMIZE_NO_TEACHER',
       hint: 'Pass --teacher <model> (it may be the same as --model).',
     });

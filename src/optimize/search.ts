@@ -107,7 +107,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
               shared.cache,
               seed,
             ).catch((error: unknown) => {
-              if (error instanceof BudgetExceeded) return [];
+              if (BudgetExceeded.isInstance(error)) return [];
               throw error;
             })
           : [];
@@ -173,7 +173,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
           });
         }
       } catch (error) {
-        if (!(error instanceof BudgetExceeded)) throw error;
+        if (!BudgetExceeded.isInstance(error)) throw error;
         stopped = error.message;
       }
       return run.finish(incumbent, stopped);

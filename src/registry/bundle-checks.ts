@@ -1,10 +1,10 @@
 // Everything about a bundle that can be checked without the target registry, with the checks a push
 // makes: task specs (taskFromObject), names, version ids against their content hashes, blobs against
-// their sha256 keys, and each dataset's row count against its bytes read as the task's examples. It
+// their sha256 keys, soft versions' blobs, and each dataset's row count against its bytes. It
 // writes nothing; checks that need the target (labels, permissions) run in bundle.ts's transaction.
 import { extname } from 'node:path';
 import { PromptuneError, ValidationError } from '../errors/index.js';
-import { exampleShape, parseExamples, taskFromObject, type TaskSpec } from '../tasks/index.js';
+import { parseExamples, taskFromObject, type TaskSpec } from '../tasks/index.js';
 import type { BundleInput } from './bundle-schema.js';
 import { contentHash } from './canonical.js';
 import { checkLabelName, legacyVersionId, versionId } from './records.js';
@@ -63,8 +63,12 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     if (version.id !== legacy && (bundle.version === 1 || version.id !== current))
       throw refuse(`${at} hashes to another id than ${version.id}`);
     if (version.kind === 'hard') checkServable(spec, version.content, at);
-    else if (!/^[0-9a-f]{64}$/.test(String(version.content.adapterBlob)))
-      throw refuse(`${at} is a soft prompt without an adapterBlob sha256`);
+    else {
+      const blob = String(version.content.adapterBlob);
+      if (!/^[0-9a-f]{64}$/.test(blob)) throw refuse(`${at} is a soft prompt without an adapterBlob sha256`);
+      if (!(blob in bundle.blobs))
+        throw refuse(`${at} names adapter blob ${blob.slice(0, 12)}, which the bundle lacks`);
+    }
     versions.push({
       id: version.id,
       task: name,
@@ -124,7 +128,10 @@ function countExamples(task: TaskSpec, bytes: Uint8Array, name: string, at: stri
   // the name decides the format as a file's does: .csv, else JSONL
   const path = extname(name).toLowerCase() === '.csv' ? `${name.slice(0, -4)}.csv` : name;
   try {
-    return parseExamples(bytes, path, exampleShape(task)).length;
+    // only the rows are counted: the data may hold other fields than the latest spec's (a spec changed
+    // since, or soft-prompt data named by the trainer's --input-field)
+    const rowsOnly = { inputFields: [], targetField: task.data.targetField, targetOptional: true };
+    return parseExamples(bytes, path, rowsOnly).length;
   } catch (error) {
     if (!PromptuneError.isInstance(error)) throw error;
     throw refuse(`${at} is not the task's data: ${error.message}`, error);

@@ -2,7 +2,7 @@
 // it serves with, and the bundle carries those specs) and version 1 (read only: its versions all serve
 // with the bundle's task spec). Shapes only: whether the contents agree with each other is bundle-checks.ts's.
 import { z } from 'zod';
-import { ValidationError, parseInput } from '../errors/index.js';
+import { maximumJsonDepth, parseInput, ValidationError } from '../errors/index.js';
 
 /** The bundle's format version that export writes. */
 export const bundleFormatVersion = 2;
@@ -52,9 +52,6 @@ const bundleV2 = bundleV1.extend({
 /** A bundle of either format version, its shape checked. */
 export type BundleInput = z.output<typeof bundleV1> | z.output<typeof bundleV2>;
 
-/** How deeply a bundle may nest: its JSON is refused past this many levels, as JSON from outside is. */
-const maximumDepth = 128;
-
 const sourceOf = (where: string) => ({
   where,
   code: 'REGISTRY_BAD_BUNDLE',
@@ -65,8 +62,8 @@ const sourceOf = (where: string) => ({
 export function parseBundle(value: unknown, where: string): BundleInput {
   const source = sourceOf(where);
   // hashing walks contents recursively: a hostile value nested past the stack must fail here, politely
-  if (depthOf(value) > maximumDepth)
-    throw new ValidationError(`${where} nests more than ${maximumDepth} levels deep`, source);
+  if (depthOf(value) > maximumJsonDepth)
+    throw new ValidationError(`${where} nests more than ${maximumJsonDepth} levels deep`, source);
   const { version } = parseInput(header, value, source);
   return version === 1 ? parseInput(bundleV1, value, source) : parseInput(bundleV2, value, source);
 }
@@ -79,7 +76,7 @@ function depthOf(value: unknown): number {
     const [item, depth] = pending.pop()!;
     if (typeof item !== 'object' || item === null) continue;
     deepest = Math.max(deepest, depth + 1);
-    if (deepest > maximumDepth) return deepest;
+    if (deepest > maximumJsonDepth) return deepest;
     for (const child of Object.values(item)) pending.push([child, depth + 1]);
   }
   return deepest;

@@ -2,12 +2,10 @@
 // event is written only when the label really changes (its version or its protection), so concurrent
 // moves form one consistent chain in the audit log. Resolving references is registry.ts's job.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { PermissionError } from '../errors/index.js';
+import { PermissionError, ValidationError } from '../errors/index.js';
 import type { Dialect } from './migrations.js';
-import { protectedByDefault, type Actor, type LabelEvent, type LabelMove } from './records.js';
+import { now, protectedByDefault, type Actor, type LabelEvent, type LabelMove } from './records.js';
 import type { RegistryDatabase } from './schema.js';
-
-const now = () => new Date().toISOString();
 
 /** A label_events row as a LabelEvent. */
 export function toLabelEvent(row: Selectable<RegistryDatabase['label_events']>): LabelEvent {
@@ -111,4 +109,38 @@ export async function moveLabel(
       .values({ task: input.task, label: input.label, ...row })
       .execute();
   return { ...toLabelEvent({ id, ...event }), moved: true };
+}
+
+/**
+ * Moves `label` back to where its last move came from, in `transaction`: the label is locked before
+ * its history is read, so a move that lands meanwhile is never silently undone.
+ */
+export async function rollbackLabel(
+  transaction: Kysely<RegistryDatabase>,
+  dialect: Dialect,
+  input: { task: string; label: string; actor: Actor },
+): Promise<LabelMove> {
+  await lockLabel(transaction, dialect, input.task, input.label);
+  const history = await transaction
+    .selectFrom('label_events')
+    .selectAll()
+    .where('task', '=', input.task)
+    .where('label', '=', input.label)
+    .orderBy('id', 'desc')
+    .execute();
+  // the last move of its version (a change of protection alone moved nothing)
+  const last = history.map(toLabelEvent).find((event) => event.from !== event.to);
+  if (!last?.from) {
+    throw new ValidationError(`${input.task}@${input.label} has no earlier version to roll back to`, {
+      code: 'REGISTRY_NO_ROLLBACK',
+      hint: 'See its history with: promptune registry show <task>@<label>',
+    });
+  }
+  return moveLabel(transaction, dialect, {
+    task: input.task,
+    label: input.label,
+    version: last.from,
+    actor: input.actor,
+    reason: `rollback of move ${last.id}`,
+  });
 }

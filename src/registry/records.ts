@@ -44,6 +44,9 @@ export interface Actor {
   scopes: string[];
 }
 
+/** The time of a write, as the registry stores times (ISO-8601 text). */
+export const now = (): string => new Date().toISOString();
+
 /** Labels that are protected when first set (moving them needs admin). */
 export const protectedByDefault = new Set(['production']);
 

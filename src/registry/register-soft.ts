@@ -8,7 +8,10 @@ import type { Actor, PromptVersion, Registry } from './registry.js';
 
 /** What `pushSoftPrompt` registers. */
 export interface SoftPromptPush {
-  /** The task the prompt serves (stored if the registry lacks it; the version serves with it). */
+  /**
+   * The spec of the task the prompt serves: the version serves with it, and, as with every push that
+   * names a spec, it becomes the task's latest (pass the registry's own, `getTask`, to keep it).
+   */
   spec: TaskSpec;
   /** An adapter folder (adapter_config.json, adapter_model.safetensors, promptune.json if ours). */
   adapterDirectory: string;
@@ -35,8 +38,7 @@ export async function pushSoftPrompt(
   const vectors = readFileSync(`${push.adapterDirectory}/adapter_model.safetensors`);
   const shape = push.shape ?? exampleShape(spec);
   return registry.transaction(async (target) => {
-    const existing = await target.getTask(spec.name).catch(() => undefined);
-    if (!existing) await target.putTask(spec);
+    await target.putTask(spec); // datasets reference their task, which a first push creates
     const datasets: Record<string, string> = {};
     for (const [split, path] of Object.entries(push.datasets ?? {})) {
       if (!path) continue;

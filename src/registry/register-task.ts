@@ -26,10 +26,22 @@ export async function registerTask(registry: Registry, task: Task): Promise<Reco
 }
 
 /**
- * Registers an optimization result: the seed prompt (if new) and the final prompt as its child. When no
- * candidate beat the seed, the final prompt is the seed and no new version is made (`improved: false`).
+ * Registers an optimization result, in one transaction: the task and its datasets, the seed prompt (if
+ * new) and the final prompt as its child. When no candidate beat the seed, the final prompt is the
+ * seed and no new version is made (`improved: false`); pushing the same result again returns the same
+ * versions (`improved` still says whether the final prompt differs from the seed).
  */
 export async function pushOptimized(
+  registry: Registry,
+  task: Task,
+  result: OptimizeResult,
+  run: { model: string; teacher?: string; preset?: string },
+  actor: Actor,
+): Promise<{ version: PromptVersion; seed: PromptVersion; improved: boolean }> {
+  return registry.transaction((target) => pushOptimizedIn(target, task, result, run, actor));
+}
+
+async function pushOptimizedIn(
   registry: Registry,
   task: Task,
   result: OptimizeResult,
@@ -47,7 +59,7 @@ export async function pushOptimized(
     actor,
   });
   const { artifact, details } = result;
-  const { version, created } = await registry.pushVersion({
+  const { version } = await registry.pushVersion({
     task: task.spec.name,
     kind: 'hard',
     content: hardVersionContent({ ...task.spec, prompt: artifact.prompt, generation: artifact.generation }),
@@ -64,5 +76,5 @@ export async function pushOptimized(
     message: `${artifact.optimizer.name} on ${run.model}: dev ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)}`,
     actor,
   });
-  return { version, seed, improved: created && version.id !== seed.id };
+  return { version, seed, improved: version.id !== seed.id };
 }

@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
-import { moveLabel, toLabelEvent } from './labels.js';
+import { moveLabel, rollbackLabel, toLabelEvent } from './labels.js';
 import {
   openRegistryDatabase,
   type RegistryConnection,
@@ -18,6 +18,7 @@ import {
 import {
   checkLabelName,
   legacyVersionId,
+  now,
   toVersion,
   versionId,
   versionIdPattern,
@@ -38,8 +39,6 @@ export {
   type PromptVersion,
 } from './records.js';
 export type { RestoredVersion } from './version-rows.js';
-
-const now = () => new Date().toISOString();
 
 /** The registry over one database (or over one transaction of it, inside `transaction`). */
 export class Registry {
@@ -332,22 +331,7 @@ export class Registry {
 
   /** Moves a label back to where its last move came from. */
   async rollback(input: { task: string; label: string; actor: Actor }): Promise<LabelMove> {
-    const history = await this.labelHistory(input.task, input.label);
-    // the last move of its version (a change of protection alone moved nothing)
-    const last = [...history].reverse().find((event) => event.from !== event.to);
-    if (!last?.from) {
-      throw new ValidationError(`${input.task}@${input.label} has no earlier version to roll back to`, {
-        code: 'REGISTRY_NO_ROLLBACK',
-        hint: 'See its history with: promptune registry show <task>@<label>',
-      });
-    }
-    return this.setLabel({
-      task: input.task,
-      label: input.label,
-      reference: last.from,
-      actor: input.actor,
-      reason: `rollback of move ${last.id}`,
-    });
+    return this.write((transaction) => rollbackLabel(transaction, this.dialect, input));
   }
 
   async labelHistory(task: string, label: string): Promise<LabelEvent[]> {

@@ -14,17 +14,10 @@ import {
   languageModelUsage,
   textPartStream,
 } from '../providers/index.js';
-import type {
-  EngineFailure,
-  EngineInfo,
-  EngineResult,
-  EngineOptions,
-  FromWorker,
-  SoftPromptReference,
-  ToWorker,
-} from './_engine-protocol.js';
+import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
+import type { EngineInfo, EngineOptions, EngineResult, SoftPromptReference } from './engine-types.js';
 
-export type { EngineInfo, EngineResult } from './_engine-protocol.js';
+export type { EngineInfo, EngineResult } from './engine-types.js';
 
 /** A soft prompt to prepend: its key (registry version id) and, if not sent before, its adapter files. */
 export type SoftPromptSource = Required<SoftPromptReference>;
@@ -186,9 +179,17 @@ export class EngineClient {
         reject(signal!.reason);
       };
       const settled = () => signal?.removeEventListener('abort', onAbort);
+      const key = request.softPrompt?.key;
       this.waiting.set(id, {
         resolve: (result) => (settled(), resolve(result)),
-        reject: (error) => (settled(), reject(error)),
+        reject: (error) => {
+          settled();
+          // the worker may not have stored the adapter this request carried (or one sent before):
+          // the next request for it sends the files again instead of failing until a restart
+          const unknown = (error as { code?: string } | null)?.code === 'ENGINE_UNKNOWN_PROMPT';
+          if (key !== undefined && (softPrompt?.files || unknown)) this.sent.delete(key);
+          reject(error);
+        },
         onDelta,
       });
       signal?.addEventListener('abort', onAbort, { once: true });

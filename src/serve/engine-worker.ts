@@ -10,7 +10,8 @@ import { applyChatTemplate, loadModel, parameterCount, PrefixCache } from '../en
 import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import { promptText } from '../providers/index.js';
 import { loadAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
-import type { EngineFailure, FromWorker, SoftPromptReference, ToWorker } from './_engine-protocol.js';
+import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
+import type { SoftPromptReference } from './engine-types.js';
 import { BatchScheduler } from './batch-scheduler.js';
 
 const settings = workerData as {

@@ -17,9 +17,17 @@ import {
 import type { ServiceEnv } from './service-env.js';
 import { upstreamError } from './upstream-error.js';
 
+const serviceMarker = Symbol.for('promptune.error.service-error');
+
 /** An error the service raises itself (rate limits, sizes, unusable output), with its HTTP status. */
 export class ServiceError extends PromptuneError {
   readonly status: ContentfulStatusCode;
+  private readonly [serviceMarker] = true;
+
+  /** True for a ServiceError, even one from another copy of the package. */
+  static override isInstance(error: unknown): error is ServiceError {
+    return PromptuneError.hasMarker(error, serviceMarker);
+  }
 
   constructor(message: string, options: PromptuneErrorOptions & { status: ContentfulStatusCode }) {
     super(message, options);
@@ -49,7 +57,7 @@ function classify(error: unknown): unknown {
 /** The HTTP status for an error. */
 export function statusOf(error: unknown): ContentfulStatusCode {
   const classified = classify(error);
-  if (classified instanceof ServiceError) return classified.status;
+  if (ServiceError.isInstance(classified)) return classified.status;
   return statusByKind.find(([matches]) => matches(classified))?.[1] ?? 500;
 }
 

@@ -6,7 +6,7 @@ export type { Backends, ServedVersion } from './task-model.js';
 export { openAiRoutes, type ModelSource } from './openai-routes.js';
 export { EngineClient, type EngineInfo, type EngineResult, type SoftPromptSource } from './engine-client.js';
 export { adapterSource } from './adapter-source.js';
-export type { EngineOptions, SoftPromptReference } from './_engine-protocol.js';
+export type { EngineOptions, SoftPromptReference } from './engine-types.js';
 export { listen, type RunningServer } from './listen.js';
 export { ServiceMetrics } from './metrics.js';
 export { ServiceError, statusOf, errorResponse } from './errors.js';

@@ -7,14 +7,23 @@ import type { z } from 'zod';
 import {
   describeIssues,
   parseJsonText,
+  PromptuneError,
   ValidationError,
   type PromptuneErrorOptions,
 } from '../errors/index.js';
+
+const requestBodyMarker = Symbol.for('promptune.error.request-body-error');
 
 /** A request body that does not fit its schema: a 400 naming the field at fault. */
 export class RequestBodyError extends ValidationError {
   /** The field at fault as OpenAI's `param` (`messages.0.content`), null for the body as a whole. */
   readonly param: string | null;
+  private readonly [requestBodyMarker] = true;
+
+  /** True for a RequestBodyError, even one from another copy of the package. */
+  static override isInstance(error: unknown): error is RequestBodyError {
+    return PromptuneError.hasMarker(error, requestBodyMarker);
+  }
 
   constructor(message: string, options: PromptuneErrorOptions & { param: string | null }) {
     super(message, options);

@@ -2,16 +2,16 @@
 // version), `task@label`, `task@<number>` or `task@<id prefix>`. Resolutions are cached for a second
 // (a label move made elsewhere reaches the service within that time; one made here applies at once);
 // versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
-import { NotFoundError, ValidationError } from '../errors/index.js';
-import type { PromptVersion, Registry } from '../registry/index.js';
-import { taskSpec, type TaskSpec } from '../tasks/index.js';
+import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
+import { namePattern, type PromptVersion, type Registry } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */
 export function parseModelName(name: string): { task: string; ref?: string } {
   const at = name.lastIndexOf('@');
   const [task, ref] = at < 0 ? [name, undefined] : [name.slice(0, at), name.slice(at + 1)];
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(task) || ref === '')
+  if (!namePattern.test(task) || ref === '')
     throw new ValidationError(`"${name}" is not task, task@label or task@version`, {
       code: 'SERVE_BAD_MODEL_NAME',
       hint: 'Name a task from GET /v1/models, optionally with @label or @version.',
@@ -41,7 +41,7 @@ export class ServedVersions {
       version = await this.registry
         .resolveVersion(task, 'production')
         .catch((error: unknown) =>
-          error instanceof NotFoundError
+          NotFoundError.isInstance(error)
             ? this.registry.resolveVersion(task, 'latest')
             : Promise.reject(error),
         );
@@ -66,9 +66,15 @@ export class ServedVersions {
   private async load(version: PromptVersion): Promise<ServedVersion> {
     const base = await this.registry.getSpec(version.specId);
     const content = version.content as Record<string, unknown>;
+    // a stored spec is parsed again (defaults filled): one imported in a short form still serves
+    const source = {
+      where: `${version.task}@${version.number} as stored`,
+      code: 'REGISTRY_VERSION_UNSERVABLE',
+      hint: 'The stored version or its spec is not valid; push a corrected version and move the label to it.',
+    };
     if (version.kind === 'soft') {
       return {
-        spec: base,
+        spec: parseInput(taskSpec, base, source),
         version,
         softPrompt: {
           key: version.id,
@@ -80,16 +86,13 @@ export class ServedVersions {
         },
       };
     }
-    const spec: TaskSpec = taskSpec.parse({
-      ...base,
-      prompt: {
-        system: content.system,
-        template: content.template,
-        demos: content.demos,
-        demoSeparator: content.demoSeparator,
-      },
-      generation: content.generation ?? base.generation,
-    });
-    return { spec, version };
+    const prompt = {
+      system: content.system,
+      template: content.template,
+      demos: content.demos,
+      demoSeparator: content.demoSeparator,
+    };
+    const generation = content.generation ?? (base as { generation?: unknown }).generation;
+    return { spec: parseInput(taskSpec, { ...base, prompt, generation }, source), version };
   }
 }

@@ -36,6 +36,9 @@ describe('task inputs', () => {
   it('must be exactly the task fields', () => {
     expect(inputFields(spec, '{"context":"c","question":"q"}')).toEqual({ context: 'c', question: 'q' });
     expect(code(() => inputFields(spec, 'plain text'))).toBe('TASK_INPUT_INVALID');
+    // nested past the reader's limit inside the message text: refused, not a stack overflow later
+    const deep = `{"context": ${'['.repeat(200_000)}${']'.repeat(200_000)}, "question": "q"}`;
+    expect(code(() => inputFields(spec, deep))).toBe('TASK_INPUT_INVALID');
     expect(code(() => checkFields(spec, { context: 'c' }))).toBe('TASK_INPUT_INVALID');
     expect(code(() => checkFields(spec, { context: 'c', question: 'q', system: 'x' }))).toBe(
       'TASK_INPUT_INVALID',

@@ -4,7 +4,7 @@
 // the engine worker with the version's soft prompt prepended. The input is only ever a value in the
 // template: it cannot select another version or task, and placeholders in it are not expanded.
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
-import { ValidationError } from '../errors/index.js';
+import { parseJsonText, ValidationError } from '../errors/index.js';
 import { promptText } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
 import { type TaskSpec, renderPrompt } from '../tasks/index.js';
@@ -41,12 +41,12 @@ export function lastUserText(prompt: LanguageModelV3Prompt): string {
 export function inputFields(spec: TaskSpec, text: string): Record<string, unknown> {
   const fields = spec.input.fields;
   if (fields.length === 1) return { [fields[0]]: text };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  // the depth-limited reader: a message nesting past the limit would overflow later walks (a 500)
+  const parsed = parseJsonText(text, {
+    where: `the input of task ${spec.name}`,
+    code: 'TASK_INPUT_INVALID',
+    hint: `Send the last user message as a JSON object with the fields ${fields.join(', ')}.`,
+  });
   return checkFields(spec, parsed);
 }
 

@@ -5,6 +5,7 @@
 // specifiers with a regular expression and resolves only relative `.js` paths to `.ts`.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** STYLE.md's layers, bottom first: a layer may import only from layers before it (and itself). */
 export const layers = [
@@ -26,7 +27,8 @@ export const layers = [
   'cli',
 ];
 
-const sourceRoot = resolve('src');
+// the repository's src/, wherever ESLint runs from
+const sourceRoot = fileURLToPath(new URL('../../src', import.meta.url));
 
 /** The layer a file belongs to (its folder under src/), or undefined outside src/ layers. */
 function layerOf(file) {
@@ -43,7 +45,9 @@ function resolveImport(fromFile, specifier) {
   return existsSync(target) ? target : undefined;
 }
 
-const importPattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g;
+// `import ... from '...'`, `export ... from '...'`, `import '...'` and `import('...')`
+const importPattern =
+  /(?:(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+|(?:^|\n)\s*import\s+|\bimport\(\s*)['"]([^'"]+)['"]/g;
 const graph = new Map();
 
 /** The resolved relative imports of a file (cached for the lint run). */
@@ -118,7 +122,12 @@ const importRule = {
       if (chain)
         context.report({ node, messageId: 'cycle', data: { chain: chain.map(shortName).join(' -> ') } });
     };
-    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
   },
 };
 

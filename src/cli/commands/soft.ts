@@ -3,7 +3,7 @@ import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, seededRandom } from '../../engine/index.js';
-import { ValidationError } from '../../errors/index.js';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
 import {
@@ -323,16 +323,25 @@ async function pushAdapter(
   training: Record<string, unknown>,
 ): Promise<string> {
   return withRegistry(args, async (registry, actor) => {
+    // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
+    // (a push must not replace it), else a plain one built from the data's fields
+    const name = basename(resolve(args.data))
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, '-');
+    const known = async () =>
+      registry.getTask(name).catch((error: unknown) => {
+        if (NotFoundError.isInstance(error)) return undefined;
+        throw error;
+      });
     const spec = args.baseline
       ? loadTask(args.baseline).spec
-      : taskSpec.parse({
-          name: basename(resolve(args.data))
-            .toLowerCase()
-            .replace(/[^a-z0-9._-]/g, '-'),
+      : ((await known()) ??
+        taskSpec.parse({
+          name,
           prompt: { template: `{{${args['input-field']}}}` },
           input: { fields: [args['input-field']] },
           data: { targetField: args['target-field'] },
-        });
+        }));
     const { version } = await pushAndLabel(
       registry,
       actor,

@@ -86,7 +86,7 @@ export function loadTokenizerJson(
       eosTokenIds: config.eos_token === undefined ? defaults.eosTokenIds : undefined,
     });
   } catch (error) {
-    if (error instanceof TokenizerError) throw error;
+    if (TokenizerError.isInstance(error)) throw error;
     throw new TokenizerError(`${file} cannot be loaded: ${(error as Error).message}`, {
       code: 'TOKENIZER_CORRUPT',
       hint: 'The file is not a Hugging Face tokenizer.json.',

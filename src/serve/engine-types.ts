@@ -1,0 +1,47 @@
+// The public shapes of the engine worker's requests and results: what a soft prompt, generation
+// settings, the loaded model and a finished generation look like to the client's callers. The
+// messages that carry them between threads are private (_engine-protocol.ts). Types only.
+
+/** A soft prompt by registry version id, with its adapter files the first time the worker sees it. */
+export interface SoftPromptReference {
+  key: string;
+  /** Its adapter files; `metadata` (promptune.json) is absent for a PEFT adapter, which has none. */
+  files?: { config: Record<string, unknown>; metadata?: Record<string, unknown>; safetensors: Uint8Array };
+}
+
+/** Generation settings a request may set. */
+export interface EngineOptions {
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+}
+
+/** What the worker reports once its model is loaded. */
+export interface EngineInfo {
+  /** The model as given to the worker (a path or hf: reference): for the service's own log only. */
+  model: string;
+  /** The model's file or folder name (or its hf: reference): safe to show anyone. */
+  name: string;
+  architecture: string;
+  /** Number of weights. */
+  parameters: number;
+  modelFingerprint: string;
+  hiddenSize: number;
+  contextLength: number;
+}
+
+/** A finished generation, as the worker reports it. */
+export interface EngineResult {
+  text: string;
+  finishReason: 'length' | 'eos' | 'stop';
+  inputTokens: number;
+  outputTokens: number;
+  batchSize: number;
+  /** Seconds the request waited in the worker for a row of the batch. */
+  queueSeconds: number;
+  /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
+  cachedTokens: number;
+}
