@@ -25,6 +25,7 @@ import { callCost, type Price } from './prices.js';
 import { requestKey, type CachedResponse, type ResponseCache } from './response-cache.js';
 import { withRetries } from './retry.js';
 import { emptyTally, SpendJournal, sumTallies } from './spend-journal.js';
+import { answerText } from '../providers/index.js';
 
 /** Where journals of unfinished runs go by default (relative to the working directory). */
 export const defaultStateDirectory = '.promptune/runs';
@@ -205,7 +206,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
         { retries: options.retries },
       );
       response = {
-        text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+        text: answerText(result.content),
         inputTokens: result.usage.inputTokens.total ?? 0,
         outputTokens: result.usage.outputTokens.total ?? 0,
         latencyMs: performance.now() - start,

@@ -2,6 +2,7 @@
 // verdict. Caching and budgets are the caller's (wrap the model first).
 import type { TextGenerator } from '../tasks/index.js';
 import type { EvaluatedModel } from './harness.js';
+import { answerText } from '../providers/index.js';
 
 /** A TextGenerator asking `model` at temperature 0 for at most 200 tokens. */
 export function judgeGenerator(model: EvaluatedModel): TextGenerator {
@@ -11,6 +12,6 @@ export function judgeGenerator(model: EvaluatedModel): TextGenerator {
       temperature: 0,
       maxOutputTokens: 200,
     });
-    return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    return answerText(result.content);
   };
 }

@@ -11,6 +11,7 @@ import { scorePrompt } from './candidate.js';
 import { significantlyBetter } from './artifact.js';
 import { startRun } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
+import { answerText } from '../providers/index.js';
 
 /** Propose settings. */
 export interface ProposeSettings {
@@ -100,7 +101,7 @@ export async function ask(
     prompt: [{ role: 'user', content: [{ type: 'text', text: request }] }],
     ...parameters,
   });
-  const reply = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  const reply = answerText(result.content);
   cache?.put(key, {
     text: reply,
     inputTokens: result.usage.inputTokens.total ?? 0,

@@ -2,6 +2,7 @@
 export { resolveModel, type ResolvedModel, type ResolveOptions } from './resolve-model.js';
 export {
   LocalLanguageModel,
+  answerText,
   promptText,
   textPartStream,
   languageModelUsage,

@@ -7,6 +7,7 @@
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
+  LanguageModelV3Content,
   LanguageModelV3FinishReason,
   LanguageModelV3GenerateResult,
   LanguageModelV3Prompt,
@@ -22,6 +23,11 @@ import {
   type LoadedModel,
 } from '../engine/index.js';
 import { EngineError } from '../errors/index.js';
+
+/** The text of a model's answer: its text parts joined (reasoning, tool calls and files left out). */
+export function answerText(content: readonly LanguageModelV3Content[]): string {
+  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
 
 /** Plain text of a prompt's messages, for models without a chat template. */
 export function promptText(prompt: LanguageModelV3Prompt): string {

@@ -24,6 +24,7 @@ import {
   type TextCompletionRequest,
 } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
+import { answerText } from '../providers/index.js';
 
 /** OpenAI's usage object for an AI SDK usage (cached prompt tokens included). */
 function openAiUsage(usage: LanguageModelV3Usage) {
@@ -201,7 +202,7 @@ export function openAiRoutes(
       });
     }
     const result = await model.doGenerate(options);
-    const answer = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    const answer = answerText(result.content);
     const reason = result.finishReason.unified === 'length' ? 'length' : 'stop';
     const input = result.usage.inputTokens.total ?? 0;
     const output = result.usage.outputTokens.total ?? 0;

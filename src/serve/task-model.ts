@@ -5,7 +5,7 @@
 // template: it cannot select another version or task, and placeholders in it are not expanded.
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { parseJsonText, ValidationError } from '../errors/index.js';
-import { promptText } from '../providers/index.js';
+import { answerText, promptText } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
 import { type TaskSpec, renderPrompt } from '../tasks/index.js';
 import type { EngineClient, SoftPromptSource } from './engine-client.js';
@@ -159,7 +159,7 @@ export async function runFields(
     prompt: prompt(fields),
   });
   return {
-    text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+    text: answerText(result.content),
     inputTokens: result.usage.inputTokens.total ?? 0,
     outputTokens: result.usage.outputTokens.total ?? 0,
   };
