@@ -33,3 +33,12 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
+
+/** The real PEFT prompt-tuning adapter beside stories260K: its config (parsed) and its tensor file's bytes. */
+export function peftAdapterFiles(): { config: Record<string, unknown>; safetensors: Uint8Array } {
+  const folder = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
+  return {
+    config: JSON.parse(readFileSync(join(folder, 'adapter_config.json'), 'utf8')) as Record<string, unknown>,
+    safetensors: readFileSync(join(folder, 'adapter_model.safetensors')),
+  };
+}

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PromptuneError } from '../src/errors/index.js';
 import {
   Registry,
+  contentHash,
   exportTask,
   hardVersionContent,
   importBundle,
@@ -17,7 +18,7 @@ import {
   type Actor,
 } from '../src/registry/index.js';
 import { loadTask } from '../src/tasks/load-task.js';
-import { repositoryRoot } from './models.js';
+import { peftAdapterFiles, repositoryRoot } from './models.js';
 
 const admin: Actor = { name: 'ana', scopes: ['read', 'run', 'admin'] };
 const folder = mkdtempSync(join(tmpdir(), 'promptune-registry-import-'));
@@ -65,11 +66,12 @@ beforeAll(async () => {
     actor: admin,
   });
   await source.setLabel({ task: task.spec.name, label: 'staging', reference: version.id, actor: admin });
-  const adapterBlob = await source.putBlob(new Uint8Array([1, 2, 3, 4]));
+  const adapter = peftAdapterFiles();
+  const adapterBlob = await source.putBlob(adapter.safetensors);
   await source.pushVersion({
     task: task.spec.name,
     kind: 'soft',
-    content: { adapterBlob, baseModel: 'sha256:abc', virtualTokens: 4 },
+    content: { adapterBlob, adapterConfig: adapter.config },
     parent: version.id,
     actor: admin,
   });
@@ -101,6 +103,30 @@ const edited = (edit: (bundle: Bundle) => void) => () => {
   return JSON.stringify(bundle);
 };
 const firstKey = (record: Record<string, unknown>) => Object.keys(record)[0];
+/**
+ * The soft version with its adapter edited and its blob key and id made to match again, as a careful
+ * forger would: only the adapter checks can refuse it.
+ */
+const softResealed = (edit: (adapter: { config: Bundle; tensor: Buffer }) => void) =>
+  edited((bundle) => {
+    const version = bundle.versions.find((candidate: Bundle) => candidate.kind === 'soft');
+    const tensor = Buffer.from(bundle.blobs[version.content.adapterBlob], 'base64');
+    const adapter = { config: version.content.adapterConfig, tensor };
+    edit(adapter);
+    delete bundle.blobs[version.content.adapterBlob];
+    version.content.adapterBlob = contentHash(adapter.tensor);
+    bundle.blobs[version.content.adapterBlob] = adapter.tensor.toString('base64');
+    const id = contentHash({
+      task: version.task,
+      kind: 'soft',
+      content: version.content,
+      spec: version.specId,
+    });
+    for (const label of bundle.labels) if (label.version === version.id) label.version = id;
+    version.id = id;
+  });
+/** The tensor's data section: after the 8-byte header length and the JSON header. */
+const dataStart = (tensor: Buffer) => 8 + Number(tensor.readBigUInt64LE(0));
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 /** name, the bundle file's text, the error code expected. */
@@ -181,6 +207,21 @@ const badBundles: [string, () => string, string][] = [
     'REGISTRY_BAD_BUNDLE',
   ],
   ['a soft version without its blob', edited((bundle) => (bundle.blobs = {})), 'REGISTRY_BAD_BUNDLE'],
+  [
+    'a soft version whose vectors hold NaN',
+    softResealed(({ tensor }) => tensor.writeFloatLE(Number.NaN, dataStart(tensor) + 4)),
+    'SOFT_PROMPT_NOT_FINITE',
+  ],
+  [
+    'a soft version whose blob is not safetensors',
+    softResealed((adapter) => (adapter.tensor = Buffer.from('not a tensor file at all'))),
+    'WEIGHT_BAD_MAGIC',
+  ],
+  [
+    'a soft version whose config says another number of vectors',
+    softResealed(({ config }) => (config.num_virtual_tokens += 1)),
+    'ADAPTER_CORRUPT',
+  ],
   [
     'a version that is not what its id says',
     edited((bundle) => (bundle.versions[0].content.template = 'Ticket: {{ticket}}\nEdited:')),

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { contentHash, importBundle, Registry, type RegistryBundle } from '../src/registry/index.js';
 import { ServedVersions } from '../src/serve/served-versions.js';
 import { loadTask } from '../src/tasks/load-task.js';
-import { repositoryRoot } from './models.js';
+import { peftAdapterFiles, repositoryRoot } from './models.js';
 
 function registry(cwd: string, ...args: string[]) {
   const environment = { ...process.env };
@@ -75,8 +75,9 @@ describe('a push that changes only the task spec', () => {
     // as written, and serving parses it again (it used to reach the service raw: spec.input undefined)
     const folder = mkdtempSync(join(tmpdir(), 'promptune-short-spec-'));
     const short = { name: 'short', prompt: { template: '{{input}}' } };
-    const blob = Buffer.from('not read here');
-    const content = { adapterBlob: contentHash(blob), adapterConfig: { peft_type: 'PROMPT_TUNING' } };
+    const adapter = peftAdapterFiles();
+    const blob = Buffer.from(adapter.safetensors);
+    const content = { adapterBlob: contentHash(blob), adapterConfig: adapter.config };
     const specId = contentHash(short);
     const bundle = {
       format: 'promptune-registry',

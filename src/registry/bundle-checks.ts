@@ -1,9 +1,10 @@
 // Everything about a bundle that can be checked without the target registry, with the checks a push
 // makes: task specs (taskFromObject), names, version ids against their content hashes, blobs against
-// their sha256 keys, soft versions' blobs, and each dataset's row count against its bytes. It
+// their sha256 keys, soft versions' adapters (as serving loads them), and each dataset's row count. It
 // writes nothing; checks that need the target (labels, permissions) run in bundle.ts's transaction.
 import { extname } from 'node:path';
 import { PromptuneError, ValidationError } from '../errors/index.js';
+import { checkAdapterFiles } from '../soft/index.js';
 import { parseExamples, taskFromObject, type TaskSpec } from '../tasks/index.js';
 import type { BundleInput } from './bundle-schema.js';
 import { contentHash } from './canonical.js';
@@ -47,6 +48,15 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
       specs.set(id, spec as TaskSpec);
     }
 
+  // blobs first: a soft version's adapter is checked from its blob's bytes
+  const blobs = new Map<string, Uint8Array>();
+  for (const [sha256, base64] of Object.entries(bundle.blobs)) {
+    const bytes = Buffer.from(base64, 'base64');
+    if (contentHash(bytes) !== sha256)
+      throw refuse(`${where}: blob ${sha256.slice(0, 12)} hashes to another sha256`);
+    blobs.set(sha256, bytes);
+  }
+
   const versions: RestoredVersion[] = [];
   const ids = new Set<string>();
   for (const version of [...bundle.versions].sort((a, b) => a.number - b.number)) {
@@ -66,8 +76,17 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     else {
       const blob = String(version.content.adapterBlob);
       if (!/^[0-9a-f]{64}$/.test(blob)) throw refuse(`${at} is a soft prompt without an adapterBlob sha256`);
-      if (!(blob in bundle.blobs))
-        throw refuse(`${at} names adapter blob ${blob.slice(0, 12)}, which the bundle lacks`);
+      const vectors = blobs.get(blob);
+      if (!vectors) throw refuse(`${at} names adapter blob ${blob.slice(0, 12)}, which the bundle lacks`);
+      // the adapter as serving will load it: config and metadata schemas, tensor shape, finite values
+      checkAdapterFiles(
+        {
+          config: version.content.adapterConfig,
+          metadata: version.content.promptune,
+          safetensors: vectors,
+        },
+        `${at}: adapter`,
+      );
     }
     versions.push({
       id: version.id,
@@ -86,14 +105,6 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     checkLabelName(label.label, `${where}: labels.${index}: `);
     if (labels.has(label.label)) throw refuse(`${where}: label ${label.label} appears twice`);
     labels.add(label.label);
-  }
-
-  const blobs = new Map<string, Uint8Array>();
-  for (const [sha256, base64] of Object.entries(bundle.blobs)) {
-    const bytes = Buffer.from(base64, 'base64');
-    if (contentHash(bytes) !== sha256)
-      throw refuse(`${where}: blob ${sha256.slice(0, 12)} hashes to another sha256`);
-    blobs.set(sha256, bytes);
   }
 
   const datasets = bundle.datasets.map((dataset, index) => {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repositoryRoot } from '../../test/models.js';
+import { peftAdapterFiles, repositoryRoot } from '../../test/models.js';
 import { PromptuneError } from '../errors/index.js';
 import { taskSpec } from '../tasks/spec.js';
 import { exportTask, importBundle } from './bundle.js';
@@ -184,7 +184,8 @@ export function registryConformance(
       expect(await registry.putDataset({ task: 'qa', split: 'dev', name: 'dev.jsonl', bytes, rows: 1 })).toBe(
         dataset,
       );
-      const adapterBlob = await registry.putBlob(new Uint8Array([1, 2, 3, 4]));
+      const adapter = peftAdapterFiles();
+      const adapterBlob = await registry.putBlob(adapter.safetensors);
       const hard = (
         await registry.pushVersion({
           task: 'qa',
@@ -198,7 +199,7 @@ export function registryConformance(
         await registry.pushVersion({
           task: 'qa',
           kind: 'soft',
-          content: { adapterBlob, baseModel: 'sha256:abc', virtualTokens: 16 },
+          content: { adapterBlob, adapterConfig: adapter.config },
           parent: hard.id,
           actor: admin,
         })
@@ -221,7 +222,7 @@ export function registryConformance(
         soft.id,
       ]);
       expect((await target.registry.resolveVersion('qa', 'production')).id).toBe(soft.id);
-      expect(Array.from(await target.registry.getBlob(adapterBlob))).toEqual([1, 2, 3, 4]);
+      expect(Buffer.from(await target.registry.getBlob(adapterBlob)).equals(adapter.safetensors)).toBe(true);
       expect((await target.registry.listDatasets('qa')).map((row) => row.id)).toEqual([dataset]);
       expect(await importBundle(target.registry, bundle, admin)).toEqual({
         task: 'qa',

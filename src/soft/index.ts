@@ -12,6 +12,8 @@ export {
   saveAdapter,
   loadAdapter,
   readAdapterConfig,
+  readAdapterFolder,
+  checkAdapterFiles,
   readAdapterMetadata,
   modelFingerprint,
   tokenizerFingerprint,

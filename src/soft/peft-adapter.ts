@@ -4,12 +4,14 @@
 // through schemas (other fields PEFT writes pass untouched) and the vectors must be finite. Loading onto
 // another base model is refused unless forced. Files are written via a temporary name, then renamed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
   NotFoundError,
   parseInput,
+  PromptuneError,
   readJsonFile,
   ValidationError,
   WeightLoadError,
@@ -213,15 +215,11 @@ export function saveAdapter(
 }
 
 /**
- * Reads an adapter folder for `model`. PEFT adapters without promptune.json use PEFT's layout. A
- * prompt made for another model (different hidden size, or a different weight fingerprint) is refused
- * unless `force`.
+ * Reads and checks an adapter folder without a model: its config and metadata through their schemas,
+ * its prompt_embeddings tensor against the config's size, every value finite. PEFT adapters without
+ * promptune.json use PEFT's layout.
  */
-export function loadAdapter(
-  directory: string,
-  model: LlamaModel,
-  options: { force?: boolean } = {},
-): LoadedAdapter {
+export function readAdapterFolder(directory: string): LoadedAdapter {
   const configPath = join(directory, 'adapter_config.json');
   const tensorPath = join(directory, 'adapter_model.safetensors');
   if (!existsSync(configPath) || !existsSync(tensorPath)) {
@@ -266,6 +264,50 @@ export function loadAdapter(
   checkPromptFinite(values, hiddenSize, `${tensorPath}: tensor prompt_embeddings`, {
     hint: 'The adapter holds NaN or infinite values (a diverged run, or a damaged file); train it again.',
   });
+  return {
+    prompt: { virtualTokens, hiddenSize, values, layout: metadata?.layout ?? 'peft' },
+    config,
+    metadata,
+  };
+}
+
+/**
+ * Checks an adapter held as values (a registry version's config and metadata, its vectors' bytes) as
+ * readAdapterFolder checks a folder; errors name `where`. It writes the files to a temporary folder,
+ * which it removes.
+ */
+export function checkAdapterFiles(
+  files: { config: unknown; metadata?: unknown; safetensors: Uint8Array },
+  where: string,
+): void {
+  const directory = mkdtempSync(join(tmpdir(), 'promptune-adapter-check-'));
+  try {
+    writeFileSync(join(directory, 'adapter_config.json'), JSON.stringify(files.config ?? null));
+    if (files.metadata !== undefined)
+      writeFileSync(join(directory, 'promptune.json'), JSON.stringify(files.metadata));
+    writeFileSync(join(directory, 'adapter_model.safetensors'), files.safetensors);
+    readAdapterFolder(directory);
+  } catch (error) {
+    if (!PromptuneError.isInstance(error)) throw error;
+    const message = `${where}: ${error.message.replaceAll(`${directory}/`, '').replaceAll(directory, 'the adapter')}`;
+    throw new ValidationError(message, { code: error.code, hint: error.hint, cause: error });
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads an adapter folder for `model` (readAdapterFolder's checks). A prompt made for another model
+ * (different hidden size, or a different weight fingerprint) is refused unless `force`.
+ */
+export function loadAdapter(
+  directory: string,
+  model: LlamaModel,
+  options: { force?: boolean } = {},
+): LoadedAdapter {
+  const loaded = readAdapterFolder(directory);
+  const { config, metadata } = loaded;
+  const { hiddenSize } = loaded.prompt;
   if (!options.force) {
     if (hiddenSize !== model.config.hiddenSize) {
       throw new ValidationError(
@@ -286,9 +328,5 @@ export function loadAdapter(
       );
     }
   }
-  return {
-    prompt: { virtualTokens, hiddenSize, values, layout: metadata?.layout ?? 'peft' },
-    config,
-    metadata,
-  };
+  return loaded;
 }
