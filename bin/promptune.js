@@ -3,6 +3,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// help and usage errors are coloured on a terminal only (citty reads NO_COLOR when it loads)
+if (!process.stdout.isTTY && process.env.NO_COLOR === undefined) process.env.NO_COLOR = '1';
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 if (!existsSync(main)) {
   console.error('promptune: dist/ is missing; run `npm run build` (npm install does it) first.');

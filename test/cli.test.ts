@@ -1,6 +1,8 @@
 // The promptune command as a user runs it (bin/promptune.js over the built dist/): generate streams
 // the reference continuation from every format; model info; errors print a hint and exit non-zero.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceLogits, repositoryRoot, sharedModels, stories } from './models.js';
@@ -114,6 +116,35 @@ describe('promptune generate', () => {
     const result = promptune('generate', '--prompt', 'x');
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/model/);
+  });
+
+  it('refuses an option the command does not take, naming the one meant, before doing anything', () => {
+    const result = promptune('generate', '--model', stories.gguf, '--prompt', 'x', '--max-token', '3');
+    expect(result.status).toBe(2);
+    expect(result.stdout).not.toContain('Once');
+    expect(result.stderr).toMatch(
+      /error: unknown option --max-token\nhint: Did you mean --max-tokens\? .*\ncode: CLI_USAGE\n$/,
+    );
+  });
+
+  it('prints usage errors without colour codes when stderr is not a terminal', () => {
+    const result = promptune('nothing-like-a-command');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/error: Unknown command nothing-like-a-command\nhint: .*\ncode: CLI_USAGE/);
+    expect(result.stderr + result.stdout).not.toContain('\u001b[');
+  });
+});
+
+describe('promptune serve with a bad option', () => {
+  it('refuses it and exits, without starting the engine', () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(repositoryRoot, 'bin', 'promptune.js'), 'serve', '--model', stories.gguf, '--port', '70000'],
+      { encoding: 'utf8', timeout: 60_000, cwd: mkdtempSync(join(tmpdir(), 'promptune-serve-option-')) },
+    );
+    expect(result.signal).toBeNull(); // it ended by itself, not by the timeout
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/--port is "70000".*\nhint: .*\ncode: CLI_INVALID_OPTION/);
   });
 });
 

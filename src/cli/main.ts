@@ -2,6 +2,7 @@
 // Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
+import { findUnknownOption } from './check-options.js';
 import { exitStatus, reportError } from './report-error.js';
 import compare from './commands/compare.js';
 import dataset from './commands/dataset.js';
@@ -56,28 +57,54 @@ async function run(rawArgs: string[]): Promise<number> {
     process.stdout.write('0.1.0\n');
     return 0;
   }
+  const [command, parent] = await resolve(rawArgs);
+  const unknown = await findUnknownOption(command, rawArgs);
+  if (unknown) {
+    const suggestion = unknown.suggestion ? `Did you mean ${unknown.suggestion}? ` : '';
+    return usageError(
+      command,
+      parent,
+      `unknown option ${unknown.option}`,
+      `${suggestion}See the options above.`,
+    );
+  }
   try {
     await runCommand(main, { rawArgs });
-    return 0;
+    return exitStatus.success;
   } catch (error) {
     // citty's usage errors (unknown command, missing required option)
-    if (error instanceof Error && error.name === 'CLIError') {
-      const [command, parent] = await resolve(rawArgs);
-      await showUsage(command, parent);
-      process.stderr.write(`error: ${error.message}\n`);
-      return exitStatus.usage;
-    }
+    if (error instanceof Error && error.name === 'CLIError')
+      return usageError(command, parent, error.message, 'See the usage above, or promptune --help.');
     return reportError(error, rawArgs);
   }
 }
 
-// a reader that stops early (`promptune ... | head`) closes the pipe: stop quietly, as other tools do
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(0);
-});
+/** The command's usage, then the error as every error is printed (message, hint, code). */
+async function usageError(
+  command: CommandDef,
+  parent: CommandDef | undefined,
+  message: string,
+  hint: string,
+): Promise<number> {
+  await showUsage(command, parent);
+  // eslint-disable-next-line no-control-regex -- citty colours option names; a log file gets none
+  const plain = process.stderr.isTTY ? message : message.replace(/\u001b\[[0-9;]*m/g, '');
+  process.stderr.write(`error: ${plain}\nhint: ${hint}\ncode: CLI_USAGE\n`);
+  return exitStatus.usage;
+}
+
+// a reader that stops early (`promptune ... | head`, also on stderr) closes the pipe: stop quietly, as
+// other tools do
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
 
 // errors thrown outside a command's promise (a server's handlers, timers) are reported the same way
 process.on('uncaughtException', (error) => process.exit(reportError(error, process.argv.slice(2))));
 
-process.exitCode = await run(process.argv.slice(2));
+const status = await run(process.argv.slice(2));
+// a failed command exits at once: a worker thread or open handle it started must not keep it alive
+if (status === exitStatus.success) process.exitCode = status;
+else process.exit(status);

@@ -45,6 +45,39 @@ describe('reportError', () => {
     expect(crash).toMatch(/TypeError: Cannot read properties[^\n]*\n\s+at /);
   });
 
+  it.each([
+    [
+      Object.assign(new Error("ENOENT: no such file or directory, open '/x/y.json.1.tmp'"), {
+        code: 'ENOENT',
+        syscall: 'open',
+      }),
+      'FILE_NOT_FOUND',
+    ],
+    [
+      Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'), {
+        code: 'EADDRINUSE',
+      }),
+      'PORT_IN_USE',
+    ],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      'CONNECTION_FAILED',
+    ],
+    [
+      Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' }),
+      'REGISTRY_NOT_A_DATABASE',
+    ],
+  ])(
+    "reports a failure of the machine around it (%s) as the user's, with a code and no crash report",
+    (error, code) => {
+      const result = report(error);
+      expect(result.status).toBe(1);
+      expect(result.text).toContain(`error: ${error.message}\n`);
+      expect(result.text).toMatch(new RegExp(`hint: .+\\ncode: ${code}\\n$`));
+      expect(readdirSync(result.crashDirectory)).toEqual([]);
+    },
+  );
+
   it('prints the stack with PROMPTUNE_DEBUG=1', () => {
     expect(report(new Error('boom'), true).text).toMatch(/Error: boom\n\s+at /);
   });

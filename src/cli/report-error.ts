@@ -1,6 +1,7 @@
 // How the command line reports a failure: message, hint and code on stderr, never a stack trace, and
-// an exit status by kind. An error without a code is a bug: its stack goes to a crash report file
-// that the hint asks the user to send. It does not exit: main.ts does, with the status returned.
+// an exit status by kind. A failure of the machine around it (a missing folder, a port in use) is the
+// user's to fix; any other error without a code is a bug: its stack goes to a crash report file that
+// the hint asks the user to send. It does not exit: main.ts does, with the status returned.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,65 @@ export const exitStatus = {
   /** A bug in promptune (an error without a code); a crash report is written. */
   internal: 70,
 } as const;
+
+/**
+ * Failures of the machine around promptune (a missing folder, a port in use, a database that is not
+ * one or does not answer) reported by Node or SQLite: the user's to fix, so a code and a hint, not a
+ * crash report. By the system's error code.
+ */
+const environmentErrors: Record<string, { code: string; hint: string }> = {
+  ENOENT: {
+    code: 'FILE_NOT_FOUND',
+    hint: 'A file or folder in that path does not exist; an output file needs its folder to exist.',
+  },
+  EACCES: {
+    code: 'PERMISSION_DENIED',
+    hint: 'This user may not read or write there; choose another path or fix its permissions.',
+  },
+  EPERM: {
+    code: 'PERMISSION_DENIED',
+    hint: 'This user may not do that there; choose another path or fix its permissions.',
+  },
+  EISDIR: { code: 'PATH_IS_A_FOLDER', hint: 'A file was expected at that path; give a file name.' },
+  ENOTDIR: { code: 'PATH_NOT_A_FOLDER', hint: 'A part of that path is a file, not a folder.' },
+  ENOSPC: { code: 'DISK_FULL', hint: 'Free some disk space and run it again (a killed run resumes).' },
+  EADDRINUSE: {
+    code: 'PORT_IN_USE',
+    hint: 'Another process listens there; choose another --port, or stop it.',
+  },
+  ECONNREFUSED: {
+    code: 'CONNECTION_FAILED',
+    hint: 'Nothing answers at that address: check it (DATABASE_URL, a model URL) and that the server runs.',
+  },
+  ENOTFOUND: {
+    code: 'CONNECTION_FAILED',
+    hint: 'That host name does not resolve: check the address (DATABASE_URL, a model URL).',
+  },
+  ETIMEDOUT: {
+    code: 'CONNECTION_FAILED',
+    hint: 'The server did not answer in time: check the address and the network.',
+  },
+  EHOSTUNREACH: {
+    code: 'CONNECTION_FAILED',
+    hint: 'That host cannot be reached: check the address and the network.',
+  },
+  SQLITE_NOTADB: {
+    code: 'REGISTRY_NOT_A_DATABASE',
+    hint: '--db names a file that is not a promptune registry (SQLite); give another path.',
+  },
+  SQLITE_CORRUPT: {
+    code: 'REGISTRY_CORRUPT',
+    hint: 'The registry file is damaged; restore it from a backup, or import an export into a new one.',
+  },
+  SQLITE_CANTOPEN: {
+    code: 'REGISTRY_CANNOT_OPEN',
+    hint: 'The registry file cannot be opened: check the --db path and its permissions.',
+  },
+  SQLITE_READONLY: {
+    code: 'REGISTRY_READ_ONLY',
+    hint: 'The registry file is read-only for this user; choose another --db or fix its permissions.',
+  },
+};
 
 /** Where reports go; tests pass their own. */
 export interface ReportTarget {
@@ -40,6 +100,14 @@ export function reportError(
     if (error.hint) target.write(`hint: ${error.hint}\n`);
     target.write(`code: ${error.code}\n`);
     return QualityGateError.isInstance(error) ? exitStatus.belowMinimumScore : exitStatus.error;
+  }
+  const systemCode = (error as { code?: unknown } | null)?.code;
+  const environment = typeof systemCode === 'string' ? environmentErrors[systemCode] : undefined;
+  if (environment) {
+    target.write(`error: ${(error as Error).message}\n`);
+    target.write(`hint: ${environment.hint}\n`);
+    target.write(`code: ${environment.code}\n`);
+    return exitStatus.error;
   }
   const message = error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? (error.stack ?? message) : message;

@@ -19,12 +19,13 @@ export function diffVersions(a: PromptVersion, b: PromptVersion): string[] {
   const lines: string[] = [];
   const keys = [...new Set([...Object.keys(a.content), ...Object.keys(b.content)])].sort();
   for (const key of keys) {
-    const before = JSON.stringify(a.content[key], null, 2) ?? 'undefined';
-    const after = JSON.stringify(b.content[key], null, 2) ?? 'undefined';
+    const before = JSON.stringify(a.content[key], null, 2);
+    const after = JSON.stringify(b.content[key], null, 2);
     if (before === after) continue;
     lines.push(`@@ ${key}`);
-    for (const line of before.split('\n')) lines.push(`- ${line}`);
-    for (const line of after.split('\n')) lines.push(`+ ${line}`);
+    // a field one side lacks shows no line on that side (not "undefined")
+    if (before !== undefined) for (const line of before.split('\n')) lines.push(`- ${line}`);
+    if (after !== undefined) for (const line of after.split('\n')) lines.push(`+ ${line}`);
   }
   return lines;
 }

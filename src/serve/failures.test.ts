@@ -253,7 +253,9 @@ describe('engine failures', () => {
       body: chat('corrupt', { max_tokens: 4, stream: true }),
       id: 'fault-streamed',
     });
-    expect(sseErrors(await streamed.text()).map((error) => error.code)).toEqual(['ENGINE_FAILED']);
+    // a stream that fails before its first token answers with the error's own status, not a 200
+    expect(streamed.status).toBe(500);
+    expect(JSON.parse(await streamed.text()).error.code).toBe('ENGINE_FAILED');
     expect(errorLogOf('fault-streamed')).toBeDefined();
     const overflow = await request(url, '/v1/chat/completions', {
       body: chat('Once upon a time '.repeat(200), { max_tokens: 2000 }),
@@ -262,6 +264,13 @@ describe('engine failures', () => {
     expect(overflow.status).toBe(400);
     expect(((await overflow.json()) as { error: { code: string } }).error.code).toBe('CONTEXT_OVERFLOW');
     expect(errorLogOf('overflow')).toBeUndefined(); // the caller's mistake is not logged as a fault
+    const overflowStreamed = await request(url, '/v1/chat/completions', {
+      body: chat('Once upon a time '.repeat(200), { max_tokens: 2000, stream: true }),
+    });
+    expect(overflowStreamed.status).toBe(400);
+    expect(((await overflowStreamed.json()) as { error: { code: string } }).error.code).toBe(
+      'CONTEXT_OVERFLOW',
+    );
     const fine = await request(url, '/v1/chat/completions', { body: chat('Once', { max_tokens: 4 }) });
     expect(fine.status).toBe(200);
   });

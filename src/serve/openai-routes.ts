@@ -161,7 +161,9 @@ export function openAiRoutes(
     const created = Math.floor(Date.now() / 1000);
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     if (body.stream) {
-      const { stream } = await model.doStream(options);
+      // a request that fails before its first token (a prompt over the context, say) is answered with
+      // its own status, as it would be unstreamed, rather than a 200 carrying an error event
+      const stream = await untilFirstOutput((await model.doStream(options)).stream);
       const chunk = (choices: object[], extra: object = {}) =>
         JSON.stringify({ id, object: `${object}.chunk`, created, model: body.model, choices, ...extra });
       return streamSSE(context, async (sse) => {
@@ -229,6 +231,38 @@ export function openAiRoutes(
  * Relays a model's stream parts as SSE events: each text delta as the chunk `onDelta` makes, the
  * finish as the chunks `onFinish` makes. An error part is thrown, for the caller to answer.
  */
+/**
+ * Reads `stream` up to its first text, finish or error; throws that error if it comes first, else
+ * returns a stream of every part, those read included.
+ */
+async function untilFirstOutput(
+  stream: ReadableStream<LanguageModelV3StreamPart>,
+): Promise<ReadableStream<LanguageModelV3StreamPart>> {
+  const reader = stream.getReader();
+  const read: LanguageModelV3StreamPart[] = [];
+  for (;;) {
+    const { value: part, done } = await reader.read();
+    if (done) break;
+    if (part.type === 'error') {
+      void reader.cancel().catch(() => undefined);
+      throw part.error;
+    }
+    read.push(part);
+    if (part.type === 'text-delta' || part.type === 'finish') break;
+  }
+  return new ReadableStream<LanguageModelV3StreamPart>({
+    start(controller) {
+      for (const part of read) controller.enqueue(part);
+    },
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 async function relay(
   stream: ReadableStream<LanguageModelV3StreamPart>,
   sse: SSEStreamingApi,

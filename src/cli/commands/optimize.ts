@@ -132,6 +132,11 @@ export default defineCommand({
       description: 'Registry for --push (DATABASE_URL selects Postgres)',
     },
     label: { type: 'string', description: 'With --push: point this label at the new version' },
+    admin: {
+      type: 'boolean',
+      default: false,
+      description: 'With --push: act with the admin scope (a protected label such as production needs it)',
+    },
     'min-score': {
       type: 'string',
       description:

@@ -57,35 +57,48 @@ export default defineCommand({
         code: 'CLI_INVALID_OPTION',
         hint: 'Pass --model <local base model> (and/or --hard-model <provider:model>).',
       });
+    // every option is checked before anything starts (a worker thread would keep a refused run alive)
+    const port = numberOption('port', args.port, { integer: true, min: 0, max: 65535 });
+    const maxBatch = numberOption('max-batch', args['max-batch'], { integer: true, min: 1 });
+    const prefixCacheMiB = numberOption('prefix-cache', args['prefix-cache'], { min: 0 }) ?? 256;
+    const limits = {
+      bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
+      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
+      ratePerMinute: numberOption('rate-limit', args['rate-limit'], { min: 1 }),
+    };
+    const logSampleRate = numberOption('log-sample', args['log-sample'], { min: 0, max: 1 });
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
     const registry = await Registry.open(
       process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
     );
+    const hard = args['hard-model'] ? (await resolveModel(args['hard-model'])).model : undefined;
     const engine = args.model
-      ? await EngineClient.start(args.model, {
-          maxBatch: numberOption('max-batch', args['max-batch'], { integer: true, min: 1 }),
-          prefixCacheBytes:
-            (numberOption('prefix-cache', args['prefix-cache'], { min: 0 }) ?? 256) * 1024 * 1024,
-        })
+      ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
       : undefined;
-    const hard = args['hard-model']
-      ? (await resolveModel(args['hard-model'])).model
-      : engine?.languageModel();
     const service = createService({
       registry,
-      backends: { engine, hard },
-      limits: {
-        bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
-        maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
-        ratePerMinute: numberOption('rate-limit', args['rate-limit'], { min: 1 }),
-      },
-      logSampleRate: numberOption('log-sample', args['log-sample'], { min: 0, max: 1 }),
+      backends: { engine, hard: hard ?? engine?.languageModel() },
+      limits,
+      logSampleRate,
       logger,
     });
-    const server = await listen(service.app, {
-      hostname: args.host,
-      port: numberOption('port', args.port, { integer: true, min: 0, max: 65535 }),
-    });
+    let server;
+    try {
+      server = await listen(service.app, { hostname: args.host, port });
+    } catch (error) {
+      await engine?.close();
+      await registry.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        throw new ValidationError(`cannot listen on ${args.host}:${port}: ${(error as Error).message}`, {
+          code: 'SERVE_CANNOT_LISTEN',
+          hint:
+            code === 'EADDRINUSE'
+              ? 'Another process listens on that port: choose another --port (0 picks a free one), or stop it.'
+              : 'Choose a --host this machine has and a --port you may open (above 1023 without root).',
+        });
+      throw error;
+    }
     if ((await registry.keys.list()).every((key) => key.revoked))
       logger.warn('no API key exists yet: create one with promptune keys create --scopes run,read');
     logger.info({ url: server.url, engine: engine?.info.model }, 'listening');

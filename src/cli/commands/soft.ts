@@ -100,6 +100,11 @@ const train = defineCommand({
       description: 'Registry for --push (DATABASE_URL selects Postgres)',
     },
     label: { type: 'string', description: 'With --push: point this label at the new version' },
+    admin: {
+      type: 'boolean',
+      default: false,
+      description: 'With --push: act with the admin scope (a protected label such as production needs it)',
+    },
     ...fieldArgs,
   },
   async run({ args }) {
@@ -312,6 +317,7 @@ async function pushAdapter(
     out: string;
     data: string;
     db: string;
+    admin: boolean;
     label?: string;
     baseline?: string;
     model: string;
