@@ -50,7 +50,7 @@ export class KeyVerifier {
 }
 
 /** The verified key of a request (set by `requireScope`). */
-export const accessKeyOf = (context: Context<ServiceEnv>): AccessKey | undefined => context.var.accessKey;
+export const accessKeyOf = (context: Context<ServiceEnv>): AccessKey | undefined => context.get('accessKey');
 
 /** Middleware: a valid key with `scope` (admin implies every scope), within its rate limit. */
 export function requireScope(

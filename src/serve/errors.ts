@@ -84,11 +84,11 @@ export function describeError(
 ): { status: ContentfulStatusCode; body: ErrorBody } {
   const classified = classify(error);
   const status = statusOf(classified);
-  const requestId = context.var.requestId ?? 'unknown';
+  const requestId = context.get('requestId') ?? 'unknown';
   const known = PromptuneError.isInstance(classified) ? classified : undefined;
   const code = known?.code ?? 'INTERNAL';
   context.set('errorCode', code);
-  const logger = context.var.logger;
+  const logger = context.get('logger');
   // a caller that went away ends its own request: not a failure of the service
   const abandoned = context.req.raw.signal.aborted;
   if (!known || EngineError.isInstance(known)) {

@@ -14,7 +14,7 @@ const saneRequestId = /^[\w.:-]{1,128}$/;
 /** Middleware: sets requestId, logger and started on the context (once) and the x-request-id header. */
 export function requestContext(logger: Logger): MiddlewareHandler<ServiceEnv> {
   return async (context, next) => {
-    if (context.var.requestId) return next();
+    if (context.get('requestId')) return next();
     const incoming = context.req.header(requestIdHeader);
     const id = incoming !== undefined && saneRequestId.test(incoming) ? incoming : crypto.randomUUID();
     context.set('requestId', id);

@@ -1,6 +1,7 @@
 // What the service keeps on each request's Hono context, typed once: routes, middleware and the error
-// mapper read these through `context.get` / `context.var` instead of casting untyped keys. It holds
-// per-request facts only; configuration stays in the closures that build the routes.
+// mapper read these through `context.get` (not `context.var`, which copies them all at each read)
+// instead of casting untyped keys. It holds per-request facts only; configuration stays in the
+// closures that build the routes.
 import type { Logger } from 'pino';
 import type { AccessKey } from '../registry/index.js';
 

@@ -51,7 +51,7 @@ export interface Service {
   drain(): Promise<void>;
 }
 
-const taskOf = (context: Context<ServiceEnv>): string => context.var.task ?? '';
+const taskOf = (context: Context<ServiceEnv>): string => context.get('task') ?? '';
 
 /** What /ready tells anyone about the engine: the model's file or folder name, never where it lives. */
 function publicEngineInfo(info: EngineInfo) {
@@ -86,18 +86,18 @@ export function createService(options: ServiceOptions): Service {
   /** Logs a sampled request (the body as read) into the registry. */
   const sampleLog = (context: Context<ServiceEnv>, request: unknown, response: string) => {
     if (!(options.logSampleRate && random() < options.logSampleRate)) return;
-    const latencyMs = performance.now() - context.var.started;
+    const latencyMs = performance.now() - context.get('started');
     const write = registry.requestLog
       .add({
         task: taskOf(context),
-        version: context.var.version ?? '',
+        version: context.get('version') ?? '',
         keyId: accessKeyOf(context)?.id ?? null,
         request,
         response,
         latencyMs,
       })
       .catch((error: unknown) =>
-        logger.error({ err: error, requestId: context.var.requestId }, 'could not log a sampled request'),
+        logger.error({ err: error, requestId: context.get('requestId') }, 'could not log a sampled request'),
       )
       .finally(() => pendingLogs.delete(write));
     pendingLogs.add(write);
@@ -112,25 +112,25 @@ export function createService(options: ServiceOptions): Service {
     try {
       await next();
       // which registry version served the request (task names and labels resolve at request time)
-      const version = context.var.version;
+      const version = context.get('version');
       if (version) context.res.headers.set('promptune-version', version);
     } finally {
       const route = context.req.routePath;
       const status = context.res.status;
-      const seconds = (performance.now() - context.var.started) / 1000;
+      const seconds = (performance.now() - context.get('started')) / 1000;
       metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, seconds);
-      if (status >= 400) metrics.errors.inc({ route, code: context.var.errorCode ?? String(status) });
+      if (status >= 400) metrics.errors.inc({ route, code: context.get('errorCode') ?? String(status) });
       logger.info(
         {
-          requestId: context.var.requestId,
+          requestId: context.get('requestId'),
           method: context.req.method,
           path: context.req.path,
           status,
           ms: Math.round(seconds * 1e4) / 10,
           key: accessKeyOf(context)?.id,
           task: taskOf(context) || undefined,
-          version: context.var.version,
-          code: context.var.errorCode,
+          version: context.get('version'),
+          code: context.get('errorCode'),
         },
         'request',
       );
@@ -184,7 +184,7 @@ export function createService(options: ServiceOptions): Service {
         engine: backends.engine ? publicEngineInfo(backends.engine.info) : null,
       });
     } catch (error) {
-      logger.error({ err: error, requestId: context.var.requestId }, 'not ready');
+      logger.error({ err: error, requestId: context.get('requestId') }, 'not ready');
       return context.json({ status: 'unavailable' }, 503);
     }
   });
@@ -286,7 +286,7 @@ export function createService(options: ServiceOptions): Service {
           sampleLog(context, usage.request, usage.text);
         },
         onFirstText(context) {
-          const seconds = (performance.now() - context.var.started) / 1000;
+          const seconds = (performance.now() - context.get('started')) / 1000;
           metrics.firstToken.observe({ task: taskOf(context) }, seconds);
         },
       },
