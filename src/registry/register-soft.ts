@@ -3,7 +3,8 @@
 // its lineage. It does not train or check the prompt against a model: the trainer and the service do.
 import { readFileSync } from 'node:fs';
 import { readAdapterConfig, readAdapterMetadata } from '../soft/index.js';
-import { exampleShape, parseExamples, type ExampleShape, type TaskSpec } from '../tasks/index.js';
+import { exampleShape, type ExampleShape, type TaskSpec } from '../tasks/index.js';
+import { putDatasetFiles } from './register-task.js';
 import type { Actor, PromptVersion, Registry } from './registry.js';
 
 /** What `pushSoftPrompt` registers. */
@@ -39,18 +40,7 @@ export async function pushSoftPrompt(
   const shape = push.shape ?? exampleShape(spec);
   return registry.transaction(async (target) => {
     await target.putTask(spec); // datasets reference their task, which a first push creates
-    const datasets: Record<string, string> = {};
-    for (const [split, path] of Object.entries(push.datasets ?? {})) {
-      if (!path) continue;
-      const bytes = readFileSync(path);
-      datasets[split] = await target.putDataset({
-        task: spec.name,
-        split,
-        name: path,
-        bytes,
-        rows: parseExamples(bytes, path, shape).length,
-      });
-    }
+    const datasets = await putDatasetFiles(target, spec.name, push.datasets ?? {}, shape);
     const { version, created } = await target.pushVersion({
       task: spec.name,
       kind: 'soft',

@@ -4,22 +4,36 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { OptimizeResult } from '../optimize/index.js';
-import { exampleShape, parseExamples, type Task } from '../tasks/index.js';
+import { exampleShape, parseExamples, type ExampleShape, type Task } from '../tasks/index.js';
 import type { Actor, PromptVersion, Registry } from './registry.js';
 import { hardVersionContent } from './versions.js';
 
 /** Stores the task spec and its split files as versioned datasets; returns each split's dataset id. */
 export async function registerTask(registry: Registry, task: Task): Promise<Record<string, string>> {
   await registry.putTask(task.spec);
+  return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec));
+}
+
+/**
+ * Stores data files by split as `task`'s versioned datasets, their rows counted as the dataset reader
+ * reads them with `shape`; returns each split's dataset id.
+ */
+export async function putDatasetFiles(
+  registry: Registry,
+  task: string,
+  files: Partial<Record<string, string>>,
+  shape: ExampleShape,
+): Promise<Record<string, string>> {
   const datasets: Record<string, string> = {};
-  for (const [split, path] of Object.entries(task.files)) {
+  for (const [split, path] of Object.entries(files)) {
+    if (!path) continue;
     const bytes = readFileSync(path);
     datasets[split] = await registry.putDataset({
-      task: task.spec.name,
+      task,
       split,
       name: relative(process.cwd(), path),
       bytes,
-      rows: parseExamples(bytes, path, exampleShape(task.spec)).length,
+      rows: parseExamples(bytes, path, shape).length,
     });
   }
   return datasets;
