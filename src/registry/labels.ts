@@ -8,7 +8,7 @@ import { now, protectedByDefault, type Actor, type LabelEvent, type LabelMove } 
 import type { RegistryDatabase } from './schema.js';
 
 /** A label_events row as a LabelEvent. */
-export function toLabelEvent(row: Selectable<RegistryDatabase['label_events']>): LabelEvent {
+function toLabelEvent(row: Selectable<RegistryDatabase['label_events']>): LabelEvent {
   return {
     id: Number(row.id),
     label: row.label,
@@ -18,6 +18,22 @@ export function toLabelEvent(row: Selectable<RegistryDatabase['label_events']>):
     reason: row.reason,
     at: row.at,
   };
+}
+
+/** Every move of a label, oldest first. */
+export async function labelHistory(
+  database: Kysely<RegistryDatabase>,
+  task: string,
+  label: string,
+): Promise<LabelEvent[]> {
+  const rows = await database
+    .selectFrom('label_events')
+    .selectAll()
+    .where('task', '=', task)
+    .where('label', '=', label)
+    .orderBy('id')
+    .execute();
+  return rows.map(toLabelEvent);
 }
 
 /** The label's row, locked for this transaction (Postgres row lock; SQLite transactions are immediate). */
@@ -121,15 +137,9 @@ export async function rollbackLabel(
   input: { task: string; label: string; actor: Actor },
 ): Promise<LabelMove> {
   await lockLabel(transaction, dialect, input.task, input.label);
-  const history = await transaction
-    .selectFrom('label_events')
-    .selectAll()
-    .where('task', '=', input.task)
-    .where('label', '=', input.label)
-    .orderBy('id', 'desc')
-    .execute();
+  const history = await labelHistory(transaction, input.task, input.label);
   // the last move of its version (a change of protection alone moved nothing)
-  const last = history.map(toLabelEvent).find((event) => event.from !== event.to);
+  const last = history.reverse().find((event) => event.from !== event.to);
   if (!last?.from) {
     throw new ValidationError(`${input.task}@${input.label} has no earlier version to roll back to`, {
       code: 'REGISTRY_NO_ROLLBACK',

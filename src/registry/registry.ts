@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
-import { moveLabel, rollbackLabel, toLabelEvent } from './labels.js';
+import { labelHistory, moveLabel, rollbackLabel } from './labels.js';
 import {
   openRegistryDatabase,
   type RegistryConnection,
@@ -335,14 +335,7 @@ export class Registry {
   }
 
   async labelHistory(task: string, label: string): Promise<LabelEvent[]> {
-    const rows = await this.database
-      .selectFrom('label_events')
-      .selectAll()
-      .where('task', '=', task)
-      .where('label', '=', label)
-      .orderBy('id')
-      .execute();
-    return rows.map(toLabelEvent);
+    return labelHistory(this.database, task, label);
   }
 
   /** Stores bytes once by their sha256 and returns it. */
