@@ -43,7 +43,11 @@ const environmentErrors: Record<string, { code: string; hint: string }> = {
   ENOSPC: { code: 'DISK_FULL', hint: 'Free some disk space and run it again (a killed run resumes).' },
   EADDRINUSE: {
     code: 'PORT_IN_USE',
-    hint: 'Another process listens there; choose another --port, or stop it.',
+    hint: 'Another process listens there; choose another --port (0 picks a free one), or stop it.',
+  },
+  EADDRNOTAVAIL: {
+    code: 'ADDRESS_NOT_AVAILABLE',
+    hint: 'This machine has no such address; choose another --host.',
   },
   ECONNREFUSED: {
     code: 'CONNECTION_FAILED',

@@ -86,17 +86,10 @@ export default defineCommand({
     try {
       server = await listen(service.app, { hostname: args.host, port });
     } catch (error) {
+      // the engine worker ends cleanly; the error (a port in use, say) is reported as the CLI reports
+      // every failure of the machine around it
       await engine?.close();
       await registry.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-        throw new ValidationError(`cannot listen on ${args.host}:${port}: ${(error as Error).message}`, {
-          code: 'SERVE_CANNOT_LISTEN',
-          hint:
-            code === 'EADDRINUSE'
-              ? 'Another process listens on that port: choose another --port (0 picks a free one), or stop it.'
-              : 'Choose a --host this machine has and a --port you may open (above 1023 without root).',
-        });
       throw error;
     }
     if ((await registry.keys.list()).every((key) => key.revoked))
