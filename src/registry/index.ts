@@ -17,4 +17,13 @@ export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
-export { RequestLog, type LoggedRequest } from './request-log.js';
+export { TraceStore, type TraceRecord, type TraceFilter, type TracePage } from './traces.js';
+export {
+  Scores,
+  type ScoreRecord,
+  type ScoreInput,
+  type ScoreConfig,
+  type ScoreKind,
+  type ScoreSource,
+} from './scores.js';
+export { AlertRecords, type AlertStatusRecord, type AlertEventRecord } from './alert-records.js';

@@ -137,6 +137,114 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '004-traces': {
+      // every served request becomes a trace (the sampled request log is folded into them), with
+      // scores, score configs and alert states; times are epoch milliseconds so windows are ranges
+      async up(database: Kysely<unknown>) {
+        const milliseconds = dialect === 'postgres' ? 'bigint' : 'integer';
+        const real = dialect === 'postgres' ? 'double precision' : 'real';
+        await database.schema
+          .createTable('traces')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('at', milliseconds, (column) => column.notNull())
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('run', 'text')
+          .addColumn('operation', 'text', (column) => column.notNull())
+          .addColumn('model', 'text')
+          .addColumn('task', 'text')
+          .addColumn('version', 'text')
+          .addColumn('label', 'text')
+          .addColumn('key_id', 'text')
+          .addColumn('end_user', 'text')
+          .addColumn('input', 'text', (column) => column.notNull())
+          .addColumn('output', 'text')
+          .addColumn('input_tokens', 'integer', (column) => column.notNull())
+          .addColumn('output_tokens', 'integer', (column) => column.notNull())
+          .addColumn('cost', sql.raw(real))
+          .addColumn('latency_ms', sql.raw(real), (column) => column.notNull())
+          .addColumn('first_token_ms', sql.raw(real))
+          .addColumn('finish_reason', 'text')
+          .addColumn('status', 'integer', (column) => column.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('checks', 'text')
+          .execute();
+        await database.schema.createIndex('traces_by_time').on('traces').columns(['at']).execute();
+        await database.schema.createIndex('traces_by_task').on('traces').columns(['task', 'at']).execute();
+        await database.schema.createIndex('traces_by_run').on('traces').columns(['run']).execute();
+        await database.schema
+          .createTable('scores')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('trace_id', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('value', sql.raw(real))
+          .addColumn('category', 'text')
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('comment', 'text')
+          .addColumn('correction', 'text')
+          .addColumn('key_id', 'text')
+          .addColumn('task', 'text')
+          .addColumn('version', 'text')
+          .addColumn('label', 'text')
+          .addColumn('trace_at', milliseconds, (column) => column.notNull())
+          .addColumn('at', milliseconds, (column) => column.notNull())
+          .execute();
+        await database.schema.createIndex('scores_by_trace').on('scores').columns(['trace_id']).execute();
+        await database.schema.createIndex('scores_by_time').on('scores').columns(['trace_at']).execute();
+        await database.schema
+          .createTable('score_configs')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('minimum', sql.raw(real))
+          .addColumn('maximum', sql.raw(real))
+          .addColumn('categories', 'text')
+          .addColumn('description', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .execute();
+        await database.schema
+          .createTable('alert_states')
+          .addColumn('rule', 'text', (column) => column.primaryKey())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('since', milliseconds, (column) => column.notNull())
+          .addColumn('value', sql.raw(real))
+          .addColumn('count', 'integer', (column) => column.notNull())
+          .addColumn('evaluated_at', milliseconds, (column) => column.notNull())
+          .addColumn('error', 'text')
+          .execute();
+        await database.schema
+          .createTable('alert_events')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (column) =>
+            dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement(),
+          )
+          .addColumn('rule', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('value', sql.raw(real))
+          .addColumn('count', 'integer', (column) => column.notNull())
+          .addColumn('threshold', sql.raw(real), (column) => column.notNull())
+          .addColumn('severity', 'text', (column) => column.notNull())
+          .addColumn('detail', 'text')
+          .addColumn('at', milliseconds, (column) => column.notNull())
+          .execute();
+        await database.schema
+          .createIndex('alert_events_by_rule')
+          .on('alert_events')
+          .columns(['rule', 'id'])
+          .execute();
+        // the sampled request log becomes traces (what it held: task, version, key, input, output, latency)
+        await sql`insert into traces (id, at, source, operation, task, version, key_id, input, output,
+            input_tokens, output_tokens, latency_ms, status)
+          select ${sql.lit('log-')} || cast(id as text), 0, ${sql.lit('service')}, ${sql.lit('run')}, task,
+            version, key_id, request, response, 0, 0, latency_ms, 200 from request_logs`.execute(database);
+        const logged = await sql<{ id: number; at: string }>`select id, at from request_logs`.execute(
+          database,
+        );
+        for (const row of logged.rows)
+          await sql`update traces set at = ${Date.parse(row.at) || 0} where id = ${`log-${row.id}`}`.execute(
+            database,
+          );
+        await database.schema.dropTable('request_logs').execute();
+      },
+    },
   };
 }
 

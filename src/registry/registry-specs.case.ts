@@ -53,7 +53,8 @@ async function dump(registry: Registry) {
 }
 
 /** A Kysely over a registry location, without opening (so without migrating) it as a registry. */
-function rawDatabase(location: RegistryLocation): {
+/** A raw Kysely connection to a registry location, for tests that write rows as an older version would. */
+export function rawDatabase(location: RegistryLocation): {
   database: Kysely<unknown>;
   dialect: 'sqlite' | 'postgres';
 } {

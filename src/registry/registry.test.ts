@@ -7,6 +7,7 @@ import { describePostgres } from '../../test/registry-postgres.js';
 import { registrySpecConformance } from './registry-specs.case.js';
 import { registryConformance } from './registry.case.js';
 import { Registry } from './registry.js';
+import { traceConformance } from './traces.case.js';
 
 const sqlitePath = () => join(mkdtempSync(join(tmpdir(), 'promptune-registry-')), 'registry.sqlite');
 const openSqlite = async () => {
@@ -15,6 +16,11 @@ const openSqlite = async () => {
 };
 registryConformance('SQLite', openSqlite);
 registrySpecConformance('SQLite', openSqlite, async () => ({ path: sqlitePath() }));
+traceConformance(
+  'SQLite',
+  () => Registry.open({ path: sqlitePath() }),
+  async () => ({ path: sqlitePath() }),
+);
 
 describePostgres('PostgreSQL', (freshDatabase) => {
   // a fresh database per case, so every case starts empty
@@ -24,4 +30,9 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   };
   registryConformance('Postgres', openPostgres);
   registrySpecConformance('Postgres', openPostgres, async () => ({ url: await freshDatabase() }));
+  traceConformance(
+    'Postgres',
+    async () => Registry.open({ url: await freshDatabase() }),
+    async () => ({ url: await freshDatabase() }),
+  );
 });

@@ -3,7 +3,9 @@
 // pushed with, movable labels with an audit log, and versioned datasets. One implementation over
 // Kysely serves SQLite and Postgres; every write is one transaction, retried while the database is busy.
 import { AccessKeys } from './access-keys.js';
-import { RequestLog } from './request-log.js';
+import { AlertRecords } from './alert-records.js';
+import { Scores } from './scores.js';
+import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
@@ -76,9 +78,19 @@ export class Registry {
     return new AccessKeys(this.database, (work) => this.write(work));
   }
 
-  /** Sampled requests the service served. */
-  get requestLog(): RequestLog {
-    return new RequestLog(this.database, (work) => this.write(work));
+  /** Traces of the model calls the service answered (and evaluations and optimizations made). */
+  get traces(): TraceStore {
+    return new TraceStore(this.database, (work) => this.write(work));
+  }
+
+  /** Scores on traces, and score configs. */
+  get scores(): Scores {
+    return new Scores(this.database, (work) => this.write(work));
+  }
+
+  /** Alert rules' states and their firing and resolution history. */
+  get alerts(): AlertRecords {
+    return new AlertRecords(this.database, (work) => this.write(work));
   }
 
   async close(): Promise<void> {

@@ -75,15 +75,80 @@ export interface AccessKeyTable {
   revoked_at: string | null;
 }
 
-export interface RequestLogTable {
-  id: Generated<number>;
-  task: string;
-  version: string;
+export interface TraceTable {
+  id: string; // the response id the client got (chatcmpl-..., cmpl-..., run-...), or the run's call id
+  at: number; // epoch milliseconds when the request arrived (bigint in Postgres, read back as a number)
+  source: string; // service | eval | optimize
+  run: string | null; // the evaluation or optimization run the call belongs to
+  operation: string; // chat | text_completion | run
+  model: string | null; // the model the request named (task@label)
+  task: string | null; // null when the request failed before it named a served task
+  version: string | null;
+  label: string | null; // the label (or experiment arm) the version was reached through
   key_id: string | null;
-  request: string; // JSON: the task input or messages
-  response: string; // the output text
+  end_user: string | null; // OpenAI's `user` field (user is a reserved word in Postgres)
+  input: string; // JSON, redacted: the request's messages, prompt or fields
+  output: string | null; // redacted output text
+  input_tokens: number;
+  output_tokens: number;
+  cost: number | null;
   latency_ms: number;
-  at: string;
+  first_token_ms: number | null; // streamed requests: time to the first text
+  finish_reason: string | null;
+  status: number; // HTTP status (or 200/500 for calls outside the service)
+  error_code: string | null;
+  checks: string | null; // JSON: the results of output checks
+}
+
+export interface ScoreTable {
+  id: string;
+  trace_id: string;
+  name: string;
+  kind: string; // numeric | boolean | categorical
+  value: number | null; // numeric value, or 1/0 for booleans
+  category: string | null; // categorical value
+  source: string; // feedback | evaluator | review | guard
+  comment: string | null;
+  correction: string | null; // JSON: the output the scorer says was right
+  key_id: string | null;
+  // copied from the trace so aggregates over windows need no join
+  task: string | null;
+  version: string | null;
+  label: string | null;
+  trace_at: number;
+  at: number;
+}
+
+export interface ScoreConfigTable {
+  name: string;
+  kind: string; // numeric | boolean | categorical
+  minimum: number | null;
+  maximum: number | null;
+  categories: string | null; // JSON array
+  description: string;
+  created_at: string;
+}
+
+export interface AlertStateTable {
+  rule: string;
+  state: string; // ok | pending | firing
+  since: number;
+  value: number | null;
+  count: number;
+  evaluated_at: number;
+  error: string | null;
+}
+
+export interface AlertEventTable {
+  id: Generated<number>;
+  rule: string;
+  state: string; // firing | resolved
+  value: number | null;
+  count: number;
+  threshold: number;
+  severity: string;
+  detail: string | null; // JSON
+  at: number;
 }
 
 export interface RegistryDatabase {
@@ -95,5 +160,9 @@ export interface RegistryDatabase {
   datasets: DatasetTable;
   blobs: BlobTable;
   access_keys: AccessKeyTable;
-  request_logs: RequestLogTable;
+  traces: TraceTable;
+  scores: ScoreTable;
+  score_configs: ScoreConfigTable;
+  alert_states: AlertStateTable;
+  alert_events: AlertEventTable;
 }

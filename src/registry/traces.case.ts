@@ -1,0 +1,276 @@
+// The conformance suite of traces, scores and alert records: SQLite and Postgres pass it unchanged.
+// Covers batched inserts, filters and paging, scores checked against configs and limited to a key's own
+// traces, retention by age and count, alert states and history, and the upgrade that folds the old
+// sampled request log into traces.
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { PromptuneError } from '../errors/index.js';
+import { migrateToLatest } from './migrations.js';
+import type { RegistryLocation } from './open-registry.js';
+import { rawDatabase } from './registry-specs.case.js';
+import { Registry } from './registry.js';
+import type { TraceRecord } from './traces.js';
+
+async function code(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
+}
+
+/** A trace as the service would record it; `overrides` change any field. */
+export function sampleTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
+  return {
+    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
+    at: Date.parse('2026-12-01T12:00:00Z'),
+    source: 'service',
+    run: null,
+    operation: 'chat',
+    model: 'qa@production',
+    task: 'qa',
+    version: 'a'.repeat(64),
+    label: 'production',
+    keyId: 'key1',
+    user: null,
+    input: { messages: [{ role: 'user', content: 'hello' }] },
+    output: 'world',
+    inputTokens: 12,
+    outputTokens: 3,
+    cost: null,
+    latencyMs: 4.5,
+    firstTokenMs: null,
+    finishReason: 'stop',
+    status: 200,
+    errorCode: null,
+    checks: null,
+    ...overrides,
+  };
+}
+
+/** Runs the suite on registries from `open` (each call: a fresh, empty one); `blank` gives an empty location. */
+export function traceConformance(
+  name: string,
+  open: () => Promise<Registry>,
+  blank: () => Promise<RegistryLocation>,
+): void {
+  describe(`traces conformance: ${name}`, () => {
+    it('stores batches, reads them back exactly, filters and pages newest first', async () => {
+      const registry = await open();
+      const start = Date.parse('2026-12-01T00:00:00Z');
+      const traces = Array.from({ length: 950 }, (_, index) =>
+        sampleTrace({
+          id: `t-${String(index).padStart(4, '0')}`,
+          at: start + Math.floor(index / 2) * 1000, // pairs share an instant: paging must not skip or repeat
+          task: index % 10 === 0 ? 'other' : 'qa',
+          errorCode: index % 25 === 0 ? 'CONTEXT_OVERFLOW' : null,
+          status: index % 25 === 0 ? 400 : 200,
+          user: index === 7 ? 'user-7' : null,
+          cost: index === 7 ? 0.00125 : null,
+          firstTokenMs: index === 7 ? 1.25 : null,
+          checks: index === 7 ? [{ validator: 'json', passed: true }] : null,
+        }),
+      );
+      await registry.traces.insert(traces);
+      await registry.traces.insert([{ ...traces[0], output: 'changed' }]); // same id: left as it was
+      expect(await registry.traces.count()).toBe(950);
+      expect(await registry.traces.get('t-0007')).toEqual({ ...traces[7], scores: [] });
+      expect((await registry.traces.get('t-0000')).output).toBe('world');
+      expect(await registry.traces.count({ task: 'other' })).toBe(95);
+      expect(await registry.traces.count({ error: true })).toBe(38);
+      expect(await registry.traces.count({ error: 'CONTEXT_OVERFLOW', task: 'other' })).toBe(19);
+      expect(await registry.traces.count({ since: start + 10_000, until: start + 20_000 })).toBe(20);
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await registry.traces.list({ task: 'qa' }, { limit: 100, after });
+        seen.push(...page.data.map((trace) => trace.id));
+        after = page.next;
+      } while (after);
+      const expected = traces
+        .filter((trace) => trace.task === 'qa')
+        .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+        .map((trace) => trace.id);
+      expect(seen).toEqual(expected);
+      expect(await code(registry.traces.list({}, { after: 'not-a-cursor' }))).toBe('TRACE_BAD_CURSOR');
+      expect(await code(registry.traces.get('missing'))).toBe('TRACE_NOT_FOUND');
+      await registry.close();
+    });
+
+    it('scores traces within their configs, only a key’s own traces when asked, and filters by score', async () => {
+      const registry = await open();
+      await registry.traces.insert([
+        sampleTrace({ id: 'mine', keyId: 'key1' }),
+        sampleTrace({ id: 'theirs', keyId: 'key2' }),
+      ]);
+      await registry.scores.setConfig({ name: 'stars', kind: 'numeric', minimum: 1, maximum: 5 });
+      await registry.scores.setConfig({ name: 'tone', kind: 'categorical', categories: ['polite', 'rude'] });
+      const stars = await registry.scores.add(
+        {
+          traceId: 'mine',
+          name: 'stars',
+          value: 4,
+          source: 'feedback',
+          comment: 'close',
+          correction: 'World',
+          keyId: 'key1',
+        },
+        { onlyKey: 'key1' },
+      );
+      expect(stars).toMatchObject({
+        kind: 'numeric',
+        value: 4,
+        task: 'qa',
+        label: 'production',
+        correction: 'World',
+      });
+      await registry.scores.add({ traceId: 'mine', name: 'helpful', value: true, source: 'feedback' });
+      await registry.scores.add({ traceId: 'theirs', name: 'tone', value: 'rude', source: 'evaluator' });
+      expect(
+        await code(
+          registry.scores.add(
+            { traceId: 'theirs', name: 'helpful', value: false, source: 'feedback' },
+            { onlyKey: 'key1' },
+          ),
+        ),
+      ).toBe('SCORE_FOREIGN_TRACE');
+      expect(
+        await code(registry.scores.add({ traceId: 'mine', name: 'stars', value: 9, source: 'feedback' })),
+      ).toBe('SCORE_INVALID');
+      expect(
+        await code(
+          registry.scores.add({ traceId: 'mine', name: 'stars', value: 'high', source: 'feedback' }),
+        ),
+      ).toBe('SCORE_INVALID');
+      expect(
+        await code(registry.scores.add({ traceId: 'mine', name: 'tone', value: 'meh', source: 'feedback' })),
+      ).toBe('SCORE_INVALID');
+      expect(
+        await code(
+          registry.scores.add({ traceId: 'mine', name: 'helpful', value: 'yes', source: 'feedback' }),
+        ),
+      ).toBe('SCORE_INVALID');
+      expect(
+        await code(registry.scores.add({ traceId: 'mine', name: 'bad name!', value: 1, source: 'feedback' })),
+      ).toBe('SCORE_INVALID');
+      expect(
+        await code(registry.scores.add({ traceId: 'gone', name: 'stars', value: 3, source: 'feedback' })),
+      ).toBe('TRACE_NOT_FOUND');
+      expect(
+        await code(registry.scores.setConfig({ name: 'mood', kind: 'numeric', minimum: 5, maximum: 1 })),
+      ).toBe('SCORE_INVALID');
+      const mine = await registry.traces.get('mine');
+      // scores given in the same millisecond have no order among themselves
+      expect(mine.scores.map((score) => [score.name, score.value, score.category]).sort()).toEqual([
+        ['helpful', 1, null],
+        ['stars', 4, null],
+      ]);
+      expect(await registry.traces.count({ score: { name: 'stars', minimum: 4 } })).toBe(1);
+      expect(await registry.traces.count({ score: { name: 'stars', maximum: 3 } })).toBe(0);
+      expect(await registry.traces.count({ score: { name: 'tone' } })).toBe(1);
+      expect((await registry.scores.list({ name: 'helpful' })).map((score) => score.traceId)).toEqual([
+        'mine',
+      ]);
+      expect((await registry.scores.listConfigs()).map((config) => config.name)).toEqual([
+        'helpful',
+        'stars',
+        'tone',
+      ]);
+      await registry.close();
+    });
+
+    it('prunes by age and by count, scores included', async () => {
+      const registry = await open();
+      const traces = Array.from({ length: 20 }, (_, index) =>
+        sampleTrace({ id: `p-${index}`, at: 1000 + index }),
+      );
+      await registry.traces.insert(traces);
+      await registry.scores.add({ traceId: 'p-0', name: 'helpful', value: true, source: 'feedback' });
+      expect(await registry.traces.prune({ before: 1005 })).toBe(5);
+      expect(await registry.scores.list()).toEqual([]);
+      expect(await registry.traces.prune({ keep: 10 })).toBe(5);
+      expect((await registry.traces.list({}, { limit: 100 })).data.map((trace) => trace.id).at(-1)).toBe(
+        'p-10',
+      );
+      expect(await registry.traces.prune({ keep: 10 })).toBe(0);
+      expect(await registry.traces.count()).toBe(10);
+      await registry.close();
+    });
+
+    it('keeps alert states and history', async () => {
+      const registry = await open();
+      await registry.alerts.save({
+        rule: 'errors',
+        state: 'firing',
+        since: 5,
+        value: 0.2,
+        count: 40,
+        evaluatedAt: 6,
+      });
+      await registry.alerts.save({
+        rule: 'errors',
+        state: 'ok',
+        since: 9,
+        value: undefined,
+        count: 0,
+        evaluatedAt: 9,
+        error: 'no data',
+      });
+      expect(await registry.alerts.load()).toEqual([
+        {
+          rule: 'errors',
+          state: 'ok',
+          since: 9,
+          value: undefined,
+          count: 0,
+          evaluatedAt: 9,
+          error: 'no data',
+        },
+      ]);
+      const fired = {
+        rule: 'errors',
+        state: 'firing' as const,
+        value: 0.2,
+        count: 40,
+        threshold: 0.05,
+        at: 5,
+        severity: 'critical',
+        detail: { task: 'qa' },
+      };
+      await registry.alerts.record(fired);
+      await registry.alerts.record({
+        ...fired,
+        state: 'resolved',
+        value: undefined,
+        at: 9,
+        detail: undefined,
+      });
+      const history = await registry.alerts.history({ rule: 'errors' });
+      expect(history.map((event) => event.state)).toEqual(['resolved', 'firing']);
+      expect(history[1]).toEqual(fired);
+      await registry.close();
+    });
+
+    it('upgrades a registry with a sampled request log: its rows become traces', async () => {
+      const location = await blank();
+      const { database, dialect } = rawDatabase(location);
+      await migrateToLatest(database, dialect, '003-version-specs');
+      await sql`insert into request_logs (task, version, key_id, request, response, latency_ms, at)
+        values ('qa', 'v1', 'key1', ${JSON.stringify({ input: { question: 'why' } })}, 'because', 12,
+        '2025-01-01T00:00:00.000Z')`.execute(database);
+      await database.destroy();
+      const registry = await Registry.open(location);
+      const [trace] = (await registry.traces.list()).data;
+      expect(trace).toMatchObject({
+        task: 'qa',
+        version: 'v1',
+        keyId: 'key1',
+        input: { input: { question: 'why' } },
+        output: 'because',
+        latencyMs: 12,
+        at: Date.parse('2025-01-01T00:00:00.000Z'),
+      });
+      await registry.close();
+    });
+  });
+}

@@ -1,0 +1,271 @@
+// Traces in the registry: one row per model call the service answered (or an evaluation or
+// optimization made), written in batches by whoever buffers them (observe's TraceRecorder), read back
+// with filters, pruned by age and count. Redaction happens before a trace gets here; this file stores
+// what it is given and never edits a stored trace.
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import type { RegistryWrite } from './access-keys.js';
+import type { RegistryDatabase, TraceTable } from './schema.js';
+import { scoreOf, type ScoreRecord } from './scores.js';
+
+/** One recorded model call. Times are epoch milliseconds. */
+export interface TraceRecord {
+  /** The response id the client got (chatcmpl-…, cmpl-…, run-…), or a run's call id. */
+  id: string;
+  at: number;
+  source: 'service' | 'eval' | 'optimize';
+  /** The evaluation or optimization run the call belongs to. */
+  run: string | null;
+  operation: 'chat' | 'text_completion' | 'run';
+  /** The model the request named (task@label). */
+  model: string | null;
+  task: string | null;
+  version: string | null;
+  /** The label (or experiment arm) the version was reached through. */
+  label: string | null;
+  keyId: string | null;
+  /** OpenAI's `user` field. */
+  user: string | null;
+  input: unknown;
+  output: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number | null;
+  latencyMs: number;
+  /** Streamed requests: time to the first text. */
+  firstTokenMs: number | null;
+  finishReason: string | null;
+  status: number;
+  errorCode: string | null;
+  checks: unknown;
+}
+
+/** Which traces to read. */
+export interface TraceFilter {
+  task?: string;
+  version?: string;
+  label?: string;
+  keyId?: string;
+  run?: string;
+  source?: TraceRecord['source'];
+  /** At or after (epoch ms). */
+  since?: number;
+  /** Before (epoch ms). */
+  until?: number;
+  /** `true`: failed traces only; a code: traces that failed with it. */
+  error?: true | string;
+  /** Traces with a score of this name (optionally within a range). */
+  score?: { name: string; minimum?: number; maximum?: number };
+}
+
+/** A page of traces, newest first, and the cursor for the next page. */
+export interface TracePage {
+  data: TraceRecord[];
+  /** Pass as `after` for the next (older) page; absent on the last page. */
+  next?: string;
+}
+
+type TraceQuery = SelectQueryBuilder<RegistryDatabase, 'traces', object>;
+
+const toRow = (trace: TraceRecord): TraceTable => ({
+  id: trace.id,
+  at: Math.round(trace.at),
+  source: trace.source,
+  run: trace.run,
+  operation: trace.operation,
+  model: trace.model,
+  task: trace.task,
+  version: trace.version,
+  label: trace.label,
+  key_id: trace.keyId,
+  end_user: trace.user,
+  input: JSON.stringify(trace.input ?? null),
+  output: trace.output,
+  input_tokens: Math.round(trace.inputTokens),
+  output_tokens: Math.round(trace.outputTokens),
+  cost: trace.cost,
+  latency_ms: trace.latencyMs,
+  first_token_ms: trace.firstTokenMs,
+  finish_reason: trace.finishReason,
+  status: trace.status,
+  error_code: trace.errorCode,
+  checks: trace.checks === null || trace.checks === undefined ? null : JSON.stringify(trace.checks),
+});
+
+const parseJson = (text: string | null): unknown => {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // a row written by hand or an older tool: shown as it is rather than failing the read
+  }
+};
+
+const toTrace = (row: TraceTable): TraceRecord => ({
+  id: row.id,
+  at: Number(row.at),
+  source: row.source as TraceRecord['source'],
+  run: row.run,
+  operation: row.operation as TraceRecord['operation'],
+  model: row.model,
+  task: row.task,
+  version: row.version,
+  label: row.label,
+  keyId: row.key_id,
+  user: row.end_user,
+  input: parseJson(row.input),
+  output: row.output,
+  inputTokens: Number(row.input_tokens),
+  outputTokens: Number(row.output_tokens),
+  cost: row.cost === null ? null : Number(row.cost),
+  latencyMs: Number(row.latency_ms),
+  firstTokenMs: row.first_token_ms === null ? null : Number(row.first_token_ms),
+  finishReason: row.finish_reason,
+  status: Number(row.status),
+  errorCode: row.error_code,
+  checks: parseJson(row.checks),
+});
+
+/** Rows per insert statement: well under SQLite's and Postgres's bound-parameter limits. */
+const insertChunk = 400;
+
+/** The traces in one registry database. */
+export class TraceStore {
+  constructor(
+    private readonly database: Kysely<RegistryDatabase>,
+    private readonly write: RegistryWrite,
+  ) {}
+
+  /** Stores traces in one transaction; a trace whose id is already stored is left as it was. */
+  async insert(traces: readonly TraceRecord[]): Promise<void> {
+    if (traces.length === 0) return;
+    const rows = traces.map(toRow);
+    await this.write(async (transaction) => {
+      for (let start = 0; start < rows.length; start += insertChunk)
+        await transaction
+          .insertInto('traces')
+          .values(rows.slice(start, start + insertChunk))
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .execute();
+    });
+  }
+
+  /** One trace with its scores. */
+  async get(id: string): Promise<TraceRecord & { scores: ScoreRecord[] }> {
+    const row = await this.database.selectFrom('traces').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row)
+      throw new NotFoundError(`no trace ${id}`, {
+        code: 'TRACE_NOT_FOUND',
+        hint: 'Trace ids are the response ids the service returned; old traces are pruned by retention.',
+      });
+    const scores = await this.database
+      .selectFrom('scores')
+      .selectAll()
+      .where('trace_id', '=', id)
+      .orderBy('at')
+      .execute();
+    return { ...toTrace(row), scores: scores.map(scoreOf) };
+  }
+
+  /** Traces matching `filter`, newest first, `limit` at a time (default 50); `after` continues a page. */
+  async list(filter: TraceFilter = {}, page: { limit?: number; after?: string } = {}): Promise<TracePage> {
+    const limit = page.limit ?? 50;
+    let query = this.filtered(filter).selectAll('traces');
+    const cursor = page.after === undefined ? undefined : decodeCursor(page.after);
+    if (cursor)
+      query = query.where((where) =>
+        where.or([
+          where('traces.at', '<', cursor.at),
+          where.and([where('traces.at', '=', cursor.at), where('traces.id', '<', cursor.id)]),
+        ]),
+      );
+    const rows = await query
+      .orderBy('traces.at', 'desc')
+      .orderBy('traces.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const data = rows.slice(0, limit).map(toTrace);
+    const last = data.at(-1);
+    return rows.length > limit && last ? { data, next: encodeCursor(last) } : { data };
+  }
+
+  /** How many traces match `filter`. */
+  async count(filter: TraceFilter = {}): Promise<number> {
+    const row = await this.filtered(filter)
+      .select((select) => select.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /**
+   * Deletes traces older than `before` (epoch ms) and all but the newest `keep`, with their scores;
+   * returns how many traces went.
+   */
+  async prune(retention: { before?: number; keep?: number }): Promise<number> {
+    return this.write(async (transaction) => {
+      let cutoff = retention.before;
+      if (retention.keep !== undefined) {
+        const boundary = await transaction
+          .selectFrom('traces')
+          .select('at')
+          .orderBy('at', 'desc')
+          .offset(retention.keep)
+          .limit(1)
+          .executeTakeFirst();
+        // everything at or before the first trace beyond `keep` goes (ties at that instant included)
+        if (boundary) cutoff = Math.max(cutoff ?? -Infinity, Number(boundary.at) + 1);
+      }
+      if (cutoff === undefined) return 0;
+      await transaction
+        .deleteFrom('scores')
+        .where('trace_id', 'in', (select) =>
+          select.selectFrom('traces').select('id').where('at', '<', cutoff),
+        )
+        .execute();
+      const result = await transaction.deleteFrom('traces').where('at', '<', cutoff).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  /** The traces table narrowed by `filter` (for list, count and the monitor's queries). */
+  filtered(filter: TraceFilter): TraceQuery {
+    let query: TraceQuery = this.database.selectFrom('traces');
+    if (filter.task !== undefined) query = query.where('traces.task', '=', filter.task);
+    if (filter.version !== undefined) query = query.where('traces.version', '=', filter.version);
+    if (filter.label !== undefined) query = query.where('traces.label', '=', filter.label);
+    if (filter.keyId !== undefined) query = query.where('traces.key_id', '=', filter.keyId);
+    if (filter.run !== undefined) query = query.where('traces.run', '=', filter.run);
+    if (filter.source !== undefined) query = query.where('traces.source', '=', filter.source);
+    if (filter.since !== undefined) query = query.where('traces.at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('traces.at', '<', filter.until);
+    if (filter.error === true) query = query.where('traces.error_code', 'is not', null);
+    else if (filter.error !== undefined) query = query.where('traces.error_code', '=', filter.error);
+    const score = filter.score;
+    if (score)
+      query = query.where((where) =>
+        where.exists(
+          where
+            .selectFrom('scores')
+            .select(sql.lit(1).as('one'))
+            .whereRef('scores.trace_id', '=', 'traces.id')
+            .where('scores.name', '=', score.name)
+            .$if(score.minimum !== undefined, (inner) => inner.where('scores.value', '>=', score.minimum!))
+            .$if(score.maximum !== undefined, (inner) => inner.where('scores.value', '<=', score.maximum!)),
+        ),
+      );
+    return query;
+  }
+}
+
+const encodeCursor = (trace: TraceRecord) => Buffer.from(`${trace.at}:${trace.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { at: number; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const colon = text.indexOf(':');
+  const at = Number(text.slice(0, colon));
+  if (colon > 0 && Number.isInteger(at)) return { at, id: text.slice(colon + 1) };
+  throw new ValidationError(`"${cursor}" is not a trace page cursor`, {
+    code: 'TRACE_BAD_CURSOR',
+    hint: 'Pass the `next` value of the previous page unchanged.',
+  });
+}
