@@ -1,11 +1,13 @@
 // `promptune keys` and `promptune serve` as a user runs them: a key printed once, the service answering
 // with it (a request id on every answer, no model path in /ready), and a SIGTERM during a streamed
-// request that still completes before the process exits 0.
+// request that still completes (its trace written) before the process exits 0; and a kill -9 under
+// load that loses at most the queued traces.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
 import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -80,5 +82,81 @@ describe('promptune serve', () => {
       .join('');
     expect(deltas).toBe(text);
     expect(await exited).toBe(0);
+    // drained: both requests' traces were written before the process exited
+    const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    expect(await registry.traces.count({ task: 'name' })).toBe(2);
+    await registry.close();
   }, 60_000);
+
+  it('loses at most the trace queue to a kill -9, and never a written trace', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-serve-kill-'));
+    expect(run(cwd, 'registry', 'push', '--task', join(repositoryRoot, 'examples', 'name.yaml')).status).toBe(
+      0,
+    );
+    const key = run(cwd, 'keys', 'create', '--scopes', 'run', '--name', 'load').stdout.trim();
+    // the bound this test states: what is queued when the process dies, at most --trace-queue (500)
+    // traces, and in practice those answered in the last flush interval (100 ms)
+    const queue = 500;
+    const server = spawn(
+      'node',
+      [
+        bin,
+        'serve',
+        '--model',
+        stories.gguf,
+        '--port',
+        '0',
+        '--trace-queue',
+        String(queue),
+        '--rate-limit',
+        '1000000',
+      ],
+      { cwd, env: { ...process.env, LOG_LEVEL: 'warn' } },
+    );
+    let stdout = '';
+    server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      server.on('exit', (_code, signal) => resolve(signal)),
+    );
+    for (let i = 0; i < 200 && !/listening on (\S+)/.test(stdout); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const url = /listening on (\S+)/.exec(stdout)![1];
+    const answered: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 3000) {
+          next++;
+          const response = await fetch(`${url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'name',
+              messages: [{ role: 'user', content: `Lily ${next}` }],
+              max_tokens: 1,
+            }),
+          });
+          expect(response.status).toBe(200);
+          answered.push(((await response.json()) as { id: string }).id);
+        }
+      }),
+    );
+    server.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    const stored = new Set<string>();
+    let after: string | undefined;
+    do {
+      const page = await registry.traces.list({}, { limit: 500, after });
+      for (const trace of page.data) stored.add(trace.id);
+      after = page.next;
+    } while (after);
+    const lost = answered.filter((id) => !stored.has(id)).length;
+    console.log(
+      `kill -9 after ${answered.length} answered requests: ${stored.size} traces stored, ${lost} lost (bound ${queue})`,
+    );
+    expect(stored.size + lost).toBe(answered.length); // nothing stored that was not answered
+    expect(lost).toBeLessThanOrEqual(queue);
+    await registry.close();
+  }, 120_000);
 });

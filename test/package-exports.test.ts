@@ -37,6 +37,7 @@ const namedExports: Record<string, string[]> = {
   'promptune/tasks': ['loadTask', 'taskFromObject', 'taskSpec', 'readExamples', 'loadSplit', 'createMetrics'],
   'promptune/providers': ['resolveModel', 'LocalLanguageModel', 'createLocalProvider'],
   'promptune/eval': ['evaluate', 'summarize', 'ResponseCache', 'compareReports'],
+  'promptune/observe': ['TraceRecorder', 'Redactor', 'monitor', 'startRetention', 'parseDuration'],
   'promptune/optimize': ['makeOptimizer', 'presets', 'bootstrapOptimizer', 'applyArtifact', 'estimateSpend'],
   'promptune/registry': ['Registry', 'exportTask', 'importBundle', 'registerTask', 'pushOptimized'],
   'promptune/serve': ['createService', 'openAiRoutes', 'EngineClient', 'listen'],

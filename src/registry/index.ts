@@ -9,7 +9,7 @@ export {
   type RestoredVersion,
 } from './registry.js';
 export { contentHash } from './canonical.js';
-export { namePattern } from './records.js';
+export { namePattern, versionIdPattern } from './records.js';
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';

@@ -3,7 +3,7 @@
 // label and time, so the monitor aggregates scores over windows without a join. It does not decide
 // who may score what beyond one rule the service asks for: a key may be limited to its own traces.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import { namePattern, now } from './records.js';
@@ -210,6 +210,51 @@ export class Scores {
       .limit(filter.limit ?? 100_000)
       .execute();
     return rows.map(scoreOf);
+  }
+
+  /**
+   * Counts, sums and sums of squares of scores per task, version, label, name and category, over the
+   * scored traces' arrival in [since, until): what the monitor needs for means and intervals.
+   */
+  async aggregates(filter: {
+    task?: string;
+    version?: string;
+    label?: string;
+    since: number;
+    until: number;
+  }) {
+    let query = this.database
+      .selectFrom('scores')
+      .where('trace_at', '>=', filter.since)
+      .where('trace_at', '<', filter.until);
+    if (filter.task !== undefined) query = query.where('task', '=', filter.task);
+    if (filter.version !== undefined) query = query.where('version', '=', filter.version);
+    if (filter.label !== undefined) query = query.where('label', '=', filter.label);
+    const rows = await query
+      .select((select) => [
+        'task',
+        'version',
+        'label',
+        'name',
+        'kind',
+        'category',
+        select.fn.countAll<number>().as('count'),
+        select.fn.sum<number>('value').as('sum'),
+        select.fn.sum<number>(sql<number>`value * value`).as('sum_of_squares'),
+      ])
+      .groupBy(['task', 'version', 'label', 'name', 'kind', 'category'])
+      .execute();
+    return rows.map((row) => ({
+      task: row.task,
+      version: row.version,
+      label: row.label,
+      name: row.name,
+      kind: row.kind as ScoreKind,
+      category: row.category,
+      count: Number(row.count),
+      sum: Number(row.sum ?? 0),
+      sumOfSquares: Number(row.sum_of_squares ?? 0),
+    }));
   }
 
   /** Creates or replaces a score config. */

@@ -467,11 +467,75 @@ const readCases: Case[] = (
       'REGISTRY_NO_VERSION',
     ],
     ['versions: no key', 'GET', '/v1/tasks/story/versions', 'none', 401, 'AUTH_MISSING_KEY'],
-    ['requests: read key', 'GET', '/v1/tasks/story/requests', 'read', 403, 'AUTH_SCOPE'],
-    ['requests: unknown task', 'GET', '/v1/tasks/nope/requests', 'admin', 404, 'REGISTRY_NO_TASK'],
+    ['traces: no key', 'GET', '/v1/traces', 'none', 401, 'AUTH_MISSING_KEY'],
+    ['traces: an unknown parameter', 'GET', '/v1/traces?taks=story', 'read', 400, 'INVALID_QUERY'],
+    ['traces: limit too large', 'GET', '/v1/traces?limit=5000', 'read', 400, 'INVALID_QUERY'],
+    ['traces: limit negative', 'GET', '/v1/traces?limit=-5', 'read', 400, 'INVALID_QUERY'],
+    ['traces: since is not a time', 'GET', '/v1/traces?since=yesterday', 'read', 400, 'INVALID_TIME'],
+    ['traces: since after until', 'GET', '/v1/traces?since=1h&until=2h', 'read', 400, 'INVALID_QUERY'],
+    ['traces: a forged cursor', 'GET', '/v1/traces?after=bm9wZQ', 'read', 400, 'TRACE_BAD_CURSOR'],
+    ['trace: unknown id', 'GET', '/v1/traces/chatcmpl-nope', 'read', 404, 'TRACE_NOT_FOUND'],
+    ['monitor: a bad window', 'GET', '/v1/monitor?window=week', 'read', 400, 'INVALID_QUERY'],
+    ['monitor: a zero duration', 'GET', '/v1/monitor?since=0h', 'read', 400, 'INVALID_DURATION'],
     ['an unknown route', 'GET', '/v1/nothing', 'read', 404, 'ROUTE_NOT_FOUND'],
   ] as const
 ).map(([name, method, path, key, status, code]) => ({ name, method, path, key, status, code }));
 
+const feedbackCases: Case[] = (
+  [
+    ['feedback: read key', { id: 'x', name: 'helpful', value: true }, 'read', 403, 'AUTH_SCOPE', undefined],
+    ['feedback: no body', '', 'run', 400, 'INVALID_JSON', undefined],
+    ['feedback: no id', { name: 'helpful', value: true }, 'run', 400, 'INVALID_BODY', 'id'],
+    [
+      'feedback: value is an object',
+      { id: 'x', name: 'helpful', value: {} },
+      'run',
+      400,
+      'INVALID_BODY',
+      'value',
+    ],
+    [
+      'feedback: an unknown field',
+      { id: 'x', name: 'h', value: 1, stars: 5 },
+      'run',
+      400,
+      'INVALID_BODY',
+      'stars',
+    ],
+    [
+      'feedback: unknown trace',
+      { id: 'chatcmpl-nope', name: 'helpful', value: true },
+      'run',
+      404,
+      'TRACE_NOT_FOUND',
+      undefined,
+    ],
+    [
+      'feedback: a bad score name',
+      { id: 'x', name: 'not ok!', value: true },
+      'run',
+      400,
+      'SCORE_INVALID',
+      undefined,
+    ],
+  ] as const
+).map(([name, body, key, status, code, param]) => ({
+  name,
+  method: 'POST',
+  path: '/v1/feedback',
+  body,
+  key,
+  status,
+  code,
+  ...(param ? { param } : {}),
+}));
+
 /** Every bad request, on every route. */
-export const badInputCases = [...chatCases, ...completionCases, ...runCases, ...labelCases, ...readCases];
+export const badInputCases = [
+  ...chatCases,
+  ...completionCases,
+  ...runCases,
+  ...labelCases,
+  ...readCases,
+  ...feedbackCases,
+];

@@ -73,7 +73,6 @@ beforeAll(async () => {
     registry,
     backends: { engine, hard: engine.languageModel() },
     limits: { bodyBytes: 64_000, maxTokens: 64 },
-    logSampleRate: 1,
     logger: pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) }),
   });
   server = await listen(service.app);
@@ -98,7 +97,6 @@ async function registryState() {
       versions: await registry.listVersions(task),
       labels,
       histories,
-      requests: await registry.requestLog.list(task),
     });
   }
   return { tasks, perTask };

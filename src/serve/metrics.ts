@@ -1,8 +1,9 @@
 // Prometheus metrics of the service (prom-client, one registry per service): request durations by
 // route, task and status; time to first token of streamed requests by task; tokens by task and
-// direction; errors by route and code; engine batch sizes and the time requests wait for a row.
+// direction; errors by route and code; engine batch sizes and the time requests wait for a row; what
+// became of request traces (written, dropped when the queue was full, failed, sampled out, queued).
 // Labels are low-cardinality on purpose: task names and route templates, never versions or inputs.
-import { Counter, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 
 /** The service's metrics. */
 export class ServiceMetrics {
@@ -46,8 +47,33 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private traceCounts:
+    (() => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>) | undefined;
+  readonly traces = new Gauge({
+    name: 'promptune_traces',
+    help: 'Request traces by outcome since the service started (written, dropped, failed, sampled_out) and queued now',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.traceCounts?.();
+      if (!counts) return;
+      this.traces.set({ outcome: 'written' }, counts.written);
+      this.traces.set({ outcome: 'dropped' }, counts.dropped);
+      this.traces.set({ outcome: 'failed' }, counts.failed);
+      this.traces.set({ outcome: 'sampled_out' }, counts.sampledOut);
+      this.traces.set({ outcome: 'queued' }, counts.queued);
+    },
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Reports the trace recorder's counts with every scrape. */
+  watchTraces(
+    counts: () => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>,
+  ): void {
+    this.traceCounts = counts;
   }
 
   /** The exposition text for GET /metrics. */

@@ -23,7 +23,7 @@ import {
   type ChatCompletionRequest,
   type TextCompletionRequest,
 } from './request-schemas.js';
-import type { ServiceEnv } from './service-env.js';
+import type { ServiceEnv, TraceDraft } from './service-env.js';
 import { answerText } from '../providers/index.js';
 
 /** OpenAI's usage object for an AI SDK usage (cached prompt tokens included). */
@@ -146,6 +146,16 @@ export function openAiRoutes(
       kind === 'chat'
         ? await readBody(context, schemas.chat, hints.chat)
         : await readBody(context, schemas.text, hints.text);
+    const trace = context.get('trace');
+    if (trace) {
+      trace.model = body.model;
+      const user = (body as { user?: unknown }).user;
+      trace.user = typeof user === 'string' ? user.slice(0, 256) : null;
+      trace.input =
+        kind === 'chat'
+          ? { messages: (body as ChatCompletionRequest).messages }
+          : { prompt: (body as TextCompletionRequest).prompt };
+    }
     const model = await source.resolve(body.model, context);
     if (!model)
       throw new NotFoundError(`model "${body.model}" is not served here`, {
@@ -166,12 +176,19 @@ export function openAiRoutes(
       const stream = await untilFirstOutput((await model.doStream(options)).stream);
       const chunk = (choices: object[], extra: object = {}) =>
         JSON.stringify({ id, object: `${object}.chunk`, created, model: body.model, choices, ...extra });
+      if (trace) {
+        trace.id = id;
+        trace.streaming = true;
+      }
       return streamSSE(context, async (sse) => {
         // every failure is answered here: hono's own handler would send the raw message as an event
         try {
           await relay(stream, sse, {
             onDelta: (delta, first) => {
-              if (first) source.onFirstText?.(context);
+              if (first) {
+                trace?.firstText();
+                source.onFirstText?.(context);
+              }
               return chunk([
                 kind === 'chat'
                   ? { index: 0, delta: { content: delta }, finish_reason: null }
@@ -179,6 +196,7 @@ export function openAiRoutes(
               ]);
             },
             onFinish: (part, streamed) => {
+              if (trace) finishTrace(trace, part.usage, streamed, part.finishReason.unified);
               source.onUsage?.(context, {
                 inputTokens: part.usage.inputTokens.total ?? 0,
                 outputTokens: part.usage.outputTokens.total ?? 0,
@@ -198,7 +216,11 @@ export function openAiRoutes(
             },
           });
         } catch (error) {
-          await sse.writeSSE({ data: JSON.stringify(describeError(context, error).body) });
+          const described = describeError(context, error);
+          if (trace) trace.streamError = { status: described.status, code: described.body.error.code };
+          await sse.writeSSE({ data: JSON.stringify(described.body) });
+        } finally {
+          trace?.end(); // a client that left ends here too (its write failed)
         }
         await sse.writeSSE({ data: '[DONE]' });
       });
@@ -208,6 +230,10 @@ export function openAiRoutes(
     const reason = result.finishReason.unified === 'length' ? 'length' : 'stop';
     const input = result.usage.inputTokens.total ?? 0;
     const output = result.usage.outputTokens.total ?? 0;
+    if (trace) {
+      trace.id = id;
+      finishTrace(trace, result.usage, answer, result.finishReason.unified);
+    }
     source.onUsage?.(context, { inputTokens: input, outputTokens: output, text: answer, request: body });
     const choice =
       kind === 'chat'
@@ -227,10 +253,14 @@ export function openAiRoutes(
   return app;
 }
 
-/**
- * Relays a model's stream parts as SSE events: each text delta as the chunk `onDelta` makes, the
- * finish as the chunks `onFinish` makes. An error part is thrown, for the caller to answer.
- */
+/** Fills a trace from a finished generation. */
+function finishTrace(trace: TraceDraft, usage: LanguageModelV3Usage, output: string, reason: string): void {
+  trace.output = output;
+  trace.inputTokens = usage.inputTokens.total ?? 0;
+  trace.outputTokens = usage.outputTokens.total ?? 0;
+  trace.finishReason = reason;
+}
+
 /**
  * Reads `stream` up to its first text, finish or error; throws that error if it comes first, else
  * returns a stream of every part, those read included.
@@ -263,6 +293,10 @@ async function untilFirstOutput(
   });
 }
 
+/**
+ * Relays a model's stream parts as SSE events: each text delta as the chunk `onDelta` makes, the
+ * finish as the chunks `onFinish` makes. An error part is thrown, for the caller to answer.
+ */
 async function relay(
   stream: ReadableStream<LanguageModelV3StreamPart>,
   sse: SSEStreamingApi,

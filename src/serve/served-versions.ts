@@ -3,7 +3,7 @@
 // (a label move made elsewhere reaches the service within that time; one made here applies at once);
 // versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
 import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
-import { namePattern, type PromptVersion, type Registry } from '../registry/index.js';
+import { namePattern, versionIdPattern, type PromptVersion, type Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 
@@ -21,7 +21,7 @@ export function parseModelName(name: string): { task: string; ref?: string } {
 
 /** Registry versions ready to serve, cached. */
 export class ServedVersions {
-  private readonly references = new Map<string, { id: string; expires: number }>();
+  private readonly references = new Map<string, { id: string; label: string | null; expires: number }>();
   private readonly versions = new Map<string, ServedVersion>();
 
   constructor(
@@ -31,29 +31,38 @@ export class ServedVersions {
 
   /** The served version for a model name. */
   async resolve(name: string): Promise<ServedVersion> {
+    return (await this.resolveNamed(name)).served;
+  }
+
+  /**
+   * The served version for a model name, with the label it was reached through: the one named, or
+   * `production` (or `latest`) for a bare task name; null for a version named by number or id.
+   */
+  async resolveNamed(name: string): Promise<{ served: ServedVersion; label: string | null }> {
     const cached = this.references.get(name);
     const known = cached && cached.expires > Date.now() ? this.versions.get(cached.id) : undefined;
-    if (known) return known;
+    if (known) return { served: known, label: cached!.label };
     const { task, ref } = parseModelName(name);
     let version: PromptVersion;
+    let label: string | null =
+      ref === undefined || /^\d+$/.test(ref) || versionIdPattern.test(ref) ? null : ref;
     if (ref !== undefined) version = await this.registry.resolveVersion(task, ref);
     else {
-      version = await this.registry
-        .resolveVersion(task, 'production')
-        .catch((error: unknown) =>
-          NotFoundError.isInstance(error)
-            ? this.registry.resolveVersion(task, 'latest')
-            : Promise.reject(error),
-        );
+      label = 'production';
+      version = await this.registry.resolveVersion(task, 'production').catch((error: unknown) => {
+        if (!NotFoundError.isInstance(error)) return Promise.reject(error);
+        label = 'latest';
+        return this.registry.resolveVersion(task, 'latest');
+      });
     }
     if (!this.versions.has(version.id)) {
       this.versions.set(version.id, await this.load(version));
       // keep the most recent 256 versions (soft ones hold their adapter bytes)
       if (this.versions.size > 256) this.versions.delete(this.versions.keys().next().value!);
     }
-    this.references.set(name, { id: version.id, expires: Date.now() + this.ttlMs });
+    this.references.set(name, { id: version.id, label, expires: Date.now() + this.ttlMs });
     if (this.references.size > 10_000) this.references.clear();
-    return this.versions.get(version.id)!;
+    return { served: this.versions.get(version.id)!, label };
   }
 
   /** Drops the cached resolutions of a task's names (`task`, `task@...`), e.g. after a label move. */

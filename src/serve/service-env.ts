@@ -22,5 +22,29 @@ export interface ServiceEnv {
     accessKey?: AccessKey;
     /** The code of the error the request was answered with (metrics). */
     errorCode?: string;
+    /** A model request's trace, filled by its route (request-trace.ts). */
+    trace?: TraceDraft;
   };
+}
+
+/** What a route fills in of its request's trace. */
+export interface TraceDraft {
+  /** The response id the client gets. */
+  id: string | undefined;
+  model: string | null;
+  label: string | null;
+  user: string | null;
+  input: unknown;
+  output: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  finishReason: string | null;
+  /** A streamed response: the stream ends the trace. */
+  streaming: boolean;
+  /** The error a stream ended with after its 200 went out. */
+  streamError: { status: number; code: string } | undefined;
+  /** Notes the first text of a stream. */
+  firstText(): void;
+  /** Finishes the trace (once). */
+  end(): void;
 }

@@ -16,7 +16,7 @@ import { initSoftPrompt } from '../soft/soft-prompt.js';
 import { taskSpec } from '../tasks/spec.js';
 import { EngineClient } from './engine-client.js';
 import { listen, type RunningServer } from './listen.js';
-import { createService } from './service.js';
+import { createService, type Service } from './service.js';
 
 const reference = referenceLogits();
 const continuation = reference.greedy_text.slice(reference.prompt.length);
@@ -25,6 +25,7 @@ const actor = { name: 'test', scopes: ['read', 'run', 'admin'] };
 let registry: Registry;
 let engine: EngineClient;
 let server: RunningServer;
+let service: Service;
 const keys: Record<'run' | 'read' | 'admin', string> = { run: '', read: '', admin: '' };
 type Json = { error: { code: string } } & Record<string, unknown>;
 const json = async (response: Response) => (await response.json()) as Json;
@@ -97,11 +98,10 @@ beforeAll(async () => {
       await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
     ).key;
   engine = await EngineClient.start(stories.gguf, { adapterDirectory: join(folder, 'adapters') });
-  const service = createService({
+  service = createService({
     registry,
     backends: { engine, hard: engine.languageModel() },
     limits: { bodyBytes: 4096, maxTokens: 64 },
-    logSampleRate: 1,
     logger: pino({ level: 'silent' }),
   });
   server = await listen(service.app);
@@ -291,10 +291,11 @@ describe('the service with the openai client', () => {
     ).toBe(200);
   });
 
-  it('keeps sampled requests in the registry and exposes health, readiness and OpenAPI', async () => {
-    const logged = await registry.requestLog.list('soft-a');
-    expect(logged.length).toBeGreaterThanOrEqual(2);
-    expect(logged[0].request).toMatchObject({ model: 'soft-a' });
+  it('keeps a trace of every request in the registry and exposes health, readiness and OpenAPI', async () => {
+    await service.recorder!.flush();
+    const traced = (await registry.traces.list({ task: 'soft-a' })).data;
+    expect(traced.length).toBeGreaterThanOrEqual(2);
+    expect(traced[0]).toMatchObject({ model: 'soft-a', task: 'soft-a', status: 200, source: 'service' });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     // readiness describes the model by name and size, never by where it lives
     const ready = await (await fetch(`${server.url}/ready`)).text();

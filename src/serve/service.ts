@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
-import type { Registry } from '../registry/index.js';
+import type { Registry, TraceRecord } from '../registry/index.js';
 import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
@@ -23,6 +23,9 @@ import { ServedVersions } from './served-versions.js';
 import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
 import { typedOutput } from './typed-output.js';
+import { tracing } from './request-trace.js';
+import { observeRoutes } from './observe-routes.js';
+import { TraceRecorder, type TraceRecorderOptions } from '../observe/index.js';
 
 /** How the service is set up. */
 export interface ServiceOptions {
@@ -36,18 +39,22 @@ export interface ServiceOptions {
     /** Requests per minute per key, unless the key sets its own (default 600). */
     ratePerMinute?: number;
   };
-  /** Share of requests logged into the registry (0 to 1, default 0). */
-  logSampleRate?: number;
+  /**
+   * Tracing of model requests into the registry (on by default): how the recorder samples, buffers
+   * and redacts, or `false` for none. A recorder given here is used as it is (and closed by drain).
+   */
+  tracing?: TraceRecorderOptions | TraceRecorder | false;
   logger?: Logger;
   metrics?: ServiceMetrics;
-  random?: () => number;
 }
 
 /** A built service: its app, its metrics, and a drain for graceful shutdown. */
 export interface Service {
   app: Hono<ServiceEnv>;
   metrics: ServiceMetrics;
-  /** Resolves when no request is in flight (call after the server stops accepting). */
+  /** The recorder of request traces (undefined when tracing is off). */
+  recorder: TraceRecorder | undefined;
+  /** Resolves when no request is in flight and every trace is written (call after the server stops accepting). */
   drain(): Promise<void>;
 }
 
@@ -69,12 +76,21 @@ export function createService(options: ServiceOptions): Service {
   const { registry, backends } = options;
   const logger = options.logger ?? pino({ level: 'info' });
   const metrics = options.metrics ?? new ServiceMetrics({ processMetrics: true });
-  const random = options.random ?? Math.random;
   const versions = new ServedVersions(registry);
   const verifier = new KeyVerifier(registry);
   const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
   const scope = (name: 'read' | 'run' | 'admin') => requireScope(name, verifier, limiter);
-  const pendingLogs = new Set<Promise<void>>();
+  const recorder =
+    options.tracing === false
+      ? undefined
+      : options.tracing instanceof TraceRecorder
+        ? options.tracing
+        : new TraceRecorder(registry.traces, {
+            ...options.tracing,
+            onError: (error) => logger.error({ err: error }, 'could not write traces'),
+          });
+  if (recorder) metrics.watchTraces(() => recorder.stats);
+  const record = (trace: TraceRecord) => recorder?.record(trace);
   if (backends.engine)
     backends.engine.onResult = (result) => {
       metrics.batchSize.observe(result.batchSize);
@@ -82,26 +98,6 @@ export function createService(options: ServiceOptions): Service {
     };
   let inFlight = 0;
   let idle: (() => void)[] = [];
-
-  /** Logs a sampled request (the body as read) into the registry. */
-  const sampleLog = (context: Context<ServiceEnv>, request: unknown, response: string) => {
-    if (!(options.logSampleRate && random() < options.logSampleRate)) return;
-    const latencyMs = performance.now() - context.get('started');
-    const write = registry.requestLog
-      .add({
-        task: taskOf(context),
-        version: context.get('version') ?? '',
-        keyId: accessKeyOf(context)?.id ?? null,
-        request,
-        response,
-        latencyMs,
-      })
-      .catch((error: unknown) =>
-        logger.error({ err: error, requestId: context.get('requestId') }, 'could not log a sampled request'),
-      )
-      .finally(() => pendingLogs.delete(write));
-    pendingLogs.add(write);
-  };
 
   const app = new Hono<ServiceEnv>();
   // an id, a logger and a start time for every request, before anything can fail
@@ -226,21 +222,20 @@ export function createService(options: ServiceOptions): Service {
     versions.forget(context.req.param('name')); // this service serves the move at once
     return context.json(event);
   });
-  app.get('/v1/tasks/:name/requests', scope('admin'), async (context) => {
-    const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
-    return context.json({ data: await registry.requestLog.list(task.name) });
-  });
-
   // typed runs: the task's input fields in, the task's typed output out
-  app.post('/v1/tasks/:name/run', scope('run'), async (context) => {
+  app.post('/v1/tasks/:name/run', scope('run'), tracing('run', record), async (context) => {
+    const trace = context.get('trace')!;
+    trace.model = context.req.param('name');
     const body = await readBody(
       context,
       typedRunRequest,
       'Send { "input": { "<field>": ... } }, or { "input": "..." } for a one-field task.',
     );
-    const served = await versions.resolve(context.req.param('name'));
+    trace.input = body.input;
+    const { served, label } = await versions.resolveNamed(context.req.param('name'));
     context.set('task', served.spec.name);
     context.set('version', served.version.id);
+    trace.label = label;
     const single = served.spec.input.fields.length === 1 && typeof body.input === 'string';
     const fields = checkFields(
       served.spec,
@@ -249,8 +244,16 @@ export function createService(options: ServiceOptions): Service {
     const result = await runFields(served, backends, fields, context.req.raw.signal); // a client gone stops it
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
-    sampleLog(context, { input: fields }, result.text);
+    const id = `run-${crypto.randomUUID()}`;
+    Object.assign(trace, {
+      id,
+      output: result.text,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      finishReason: result.finishReason,
+    });
     return context.json({
+      id,
       task: served.spec.name,
       version: { id: served.version.id, number: served.version.number, kind: served.version.kind },
       output: typedOutput(served.spec, result.text),
@@ -260,8 +263,8 @@ export function createService(options: ServiceOptions): Service {
   });
 
   // OpenAI-compatible completions over tasks
-  app.use('/v1/chat/completions', scope('run'));
-  app.use('/v1/completions', scope('run'));
+  app.use('/v1/chat/completions', scope('run'), tracing('chat', record));
+  app.use('/v1/completions', scope('run'), tracing('text_completion', record));
   app.use('/v1/models', scope('read'));
   app.route(
     '/',
@@ -275,15 +278,16 @@ export function createService(options: ServiceOptions): Service {
           ]);
         },
         async resolve(name, context) {
-          const served = await versions.resolve(name);
+          const { served, label } = await versions.resolveNamed(name);
           context.set('task', served.spec.name);
           context.set('version', served.version.id);
+          const trace = context.get('trace');
+          if (trace) trace.label = label;
           return taskModel(served, backends);
         },
         onUsage(context, usage) {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
           metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
-          sampleLog(context, usage.request, usage.text);
         },
         onFirstText(context) {
           const seconds = (performance.now() - context.get('started')) / 1000;
@@ -294,12 +298,15 @@ export function createService(options: ServiceOptions): Service {
     ),
   );
 
+  observeRoutes(app, { registry, recorder, scope });
+
   return {
     app,
     metrics,
+    recorder,
     async drain() {
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
-      await Promise.all([...pendingLogs]);
+      await recorder?.close();
     },
   };
 }

@@ -146,13 +146,13 @@ export function taskModel(served: ServedVersion, backends: Backends): LanguageMo
   };
 }
 
-/** Runs a version on typed input fields; returns the raw text and token counts (abortable). */
+/** Runs a version on typed input fields; returns the raw text, token counts and finish reason (abortable). */
 export async function runFields(
   served: ServedVersion,
   backends: Backends,
   fields: Record<string, unknown>,
   abortSignal?: AbortSignal,
-): Promise<{ text: string; inputTokens: number; outputTokens: number }> {
+): Promise<{ text: string; inputTokens: number; outputTokens: number; finishReason: string }> {
   const { model, prompt } = backend(served, backends);
   const result = await model.doGenerate({
     ...callSettings(served.spec, { abortSignal }),
@@ -162,5 +162,6 @@ export async function runFields(
     text: answerText(result.content),
     inputTokens: result.usage.inputTokens.total ?? 0,
     outputTokens: result.usage.outputTokens.total ?? 0,
+    finishReason: result.finishReason.unified,
   };
 }

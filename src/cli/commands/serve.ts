@@ -1,5 +1,5 @@
 // `promptune serve`: the service over the registry, with the local engine in a worker thread. On
-// SIGTERM or SIGINT it stops accepting connections, lets requests in flight finish (and sampled logs
+// SIGTERM or SIGINT it stops accepting connections, lets requests in flight finish (and their traces
 // be written), then closes the engine and the registry.
 import { defineCommand } from 'citty';
 import pino from 'pino';
@@ -8,6 +8,7 @@ import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
 import { EngineClient, listen, createService } from '../../serve/index.js';
 import { numberOption } from '../options.js';
+import { parseDuration, Redactor, redactionRules, startRetention } from '../../observe/index.js';
 
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve the registry’s tasks over HTTP (OpenAI-compatible)' },
@@ -45,10 +46,31 @@ export default defineCommand({
       default: '600',
       description: 'Requests per minute per key (unless the key sets its own)',
     },
-    'log-sample': {
+    'trace-sample': {
       type: 'string',
-      default: '0',
-      description: 'Share of requests logged into the registry (0 to 1)',
+      default: '1',
+      description: 'Share of requests kept as traces in the registry (0 to 1; 0: no tracing)',
+    },
+    'trace-queue': {
+      type: 'string',
+      default: '10000',
+      description:
+        'Most traces waiting to be written; beyond it traces are dropped (and counted), never requests slowed',
+    },
+    'trace-retention': {
+      type: 'string',
+      default: '30d',
+      description: 'Delete traces older than this (30d, 12h, ...; "none" keeps them)',
+    },
+    'trace-max': {
+      type: 'string',
+      default: '1000000',
+      description: 'Keep at most this many traces, newest first (0: no limit)',
+    },
+    redact: {
+      type: 'string',
+      description:
+        'Redact matches before traces are stored: email, card, phone, ip, secret, or name=/regex/ (comma-separated)',
     },
   },
   async run({ args }) {
@@ -66,7 +88,16 @@ export default defineCommand({
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
       ratePerMinute: numberOption('rate-limit', args['rate-limit'], { min: 1 }),
     };
-    const logSampleRate = numberOption('log-sample', args['log-sample'], { min: 0, max: 1 });
+    const sampleRate = numberOption('trace-sample', args['trace-sample'], { min: 0, max: 1 }) ?? 1;
+    const capacity = numberOption('trace-queue', args['trace-queue'], { integer: true, min: 1 });
+    const maximumTraces = numberOption('trace-max', args['trace-max'], { integer: true, min: 0 }) ?? 0;
+    const retentionMs =
+      args['trace-retention'] === 'none'
+        ? undefined
+        : parseDuration(args['trace-retention'] ?? '30d', '--trace-retention');
+    const redactor = new Redactor(
+      redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
+    );
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
     const registry = await Registry.open(
       process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
@@ -79,13 +110,22 @@ export default defineCommand({
       registry,
       backends: { engine, hard: hard ?? engine?.languageModel() },
       limits,
-      logSampleRate,
+      tracing: sampleRate > 0 && { sampleRate, capacity, redactor },
       logger,
     });
+    const retention =
+      sampleRate > 0
+        ? startRetention(registry.traces, {
+            maximumAgeMs: retentionMs,
+            maximumCount: maximumTraces || undefined,
+            onError: (error) => logger.error({ err: error }, 'could not prune traces'),
+          })
+        : undefined;
     let server;
     try {
       server = await listen(service.app, { hostname: args.host, port });
     } catch (error) {
+      retention?.stop();
       // the engine worker ends cleanly; the error (a port in use, say) is reported as the CLI reports
       // every failure of the machine around it
       await engine?.close();
@@ -107,6 +147,7 @@ export default defineCommand({
     const closed = server.close(); // stops accepting; resolves when open connections end
     await service.drain();
     await closed;
+    retention?.stop();
     await engine?.close();
     await registry.close();
     logger.info('stopped');

@@ -1,0 +1,121 @@
+// The monitor's aggregates over a real registry (SQLite, and Postgres where installed) checked against
+// the same numbers computed directly from the traces: counts, errors by code, latency percentiles per
+// group and per window, tokens, cost, and score means with their intervals.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describePostgres } from '../../test/registry-postgres.js';
+import { percentile } from '../eval/index.js';
+import { Registry } from '../registry/index.js';
+import { sampleTrace } from '../registry/traces.case.js';
+import { meanInterval, monitor } from './monitor.js';
+
+const hour = 3_600_000;
+const start = Date.parse('2026-12-01T00:00:00Z');
+
+function monitorCases(name: string, open: () => Promise<Registry>) {
+  describe(`monitor: ${name}`, () => {
+    it('aggregates per task, version and label, and per window', async () => {
+      const registry = await open();
+      const latencies: Record<string, number[]> = { a: [], b: [] };
+      const traces = Array.from({ length: 600 }, (_, index) => {
+        const version = index % 3 === 0 ? 'b' : 'a';
+        const latencyMs = 5 + ((index * 37) % 101) + (version === 'b' ? 50 : 0);
+        latencies[version].push(latencyMs);
+        return sampleTrace({
+          id: `m-${index}`,
+          at: start + index * 30_000, // 600 traces over 5 hours
+          version,
+          label: version === 'b' ? 'canary' : 'production',
+          latencyMs,
+          firstTokenMs: index % 2 === 0 ? latencyMs / 2 : null,
+          inputTokens: 10,
+          outputTokens: 2,
+          cost: 0.001,
+          errorCode: index % 50 === 0 ? 'CONTEXT_OVERFLOW' : index % 70 === 0 ? 'INTERNAL' : null,
+          status: index % 50 === 0 ? 400 : index % 70 === 0 ? 500 : 200,
+        });
+      });
+      await registry.traces.insert([...traces, sampleTrace({ id: 'other', task: 'other', at: start })]);
+      for (const [index, value] of [1, 1, 0, 1].entries())
+        await registry.scores.add({
+          traceId: `m-${index * 3 + 1}`,
+          name: 'helpful',
+          value: value === 1,
+          source: 'feedback',
+        });
+      for (const [index, value] of [2, 4, 5].entries())
+        await registry.scores.add({
+          traceId: `m-${index * 3 + 2}`,
+          name: 'stars',
+          value,
+          source: 'feedback',
+        });
+      const report = await monitor(registry, { task: 'qa', since: start, until: start + 5 * hour });
+      expect(report.window).toBe('hour');
+      expect(report.groups.map((group) => group.version)).toEqual(['a', 'b']);
+      const [a, b] = report.groups;
+      expect(a.requests).toBe(400);
+      expect(b.requests).toBe(200);
+      const errorsOf = (version: string, code: string) =>
+        traces.filter((trace) => trace.version === version && trace.errorCode === code).length;
+      expect(a.errors).toEqual({
+        CONTEXT_OVERFLOW: errorsOf('a', 'CONTEXT_OVERFLOW'),
+        INTERNAL: errorsOf('a', 'INTERNAL'),
+      });
+      expect(a.errorRate).toBeCloseTo(
+        (errorsOf('a', 'CONTEXT_OVERFLOW') + errorsOf('a', 'INTERNAL')) / 400,
+        12,
+      );
+      for (const [group, values] of [
+        [a, latencies.a],
+        [b, latencies.b],
+      ] as const) {
+        expect(group.latencyMs!.p50).toBeCloseTo(percentile(values, 50)!, 9);
+        expect(group.latencyMs!.p95).toBeCloseTo(percentile(values, 95)!, 9);
+        expect(group.latencyMs!.p99).toBeCloseTo(percentile(values, 99)!, 9);
+      }
+      expect(a.tokens).toEqual({ input: 4000, output: 800 });
+      expect(a.cost).toBeCloseTo(0.4, 9);
+      expect(a.series).toHaveLength(5);
+      expect(a.series.map((point) => point.requests)).toEqual([80, 80, 80, 80, 80]);
+      const firstHour = traces
+        .filter((trace) => trace.version === 'a' && trace.at < start + hour)
+        .map((trace) => trace.latencyMs);
+      expect(a.series[0].latencyP95).toBeCloseTo(percentile(firstHour, 95)!, 9);
+      expect(a.scores.helpful).toMatchObject({
+        kind: 'boolean',
+        count: 4,
+        mean: 0.75,
+        ...pick(meanInterval('boolean', 4, 3, 3)),
+      });
+      expect(a.scores.stars).toMatchObject({ kind: 'numeric', count: 3 });
+      const stars = a.scores.stars as { mean: number; low: number; high: number };
+      expect(stars.mean).toBeCloseTo(11 / 3, 12);
+      // t(2 df) = 4.303, sd = sqrt(7/3)
+      expect(stars.high - stars.mean).toBeCloseTo(4.303 * Math.sqrt(7 / 3 / 3), 6);
+      expect(
+        (await monitor(registry, { since: start, until: start + 5 * hour, window: 'minute' })).groups,
+      ).toHaveLength(3);
+      await registry.close();
+    });
+  });
+}
+
+const pick = (interval: { low: number; high: number }) => ({ low: interval.low, high: interval.high });
+
+it('gives Wilson intervals for shares and t intervals for means', () => {
+  // Wilson 95% for 3 of 4: [0.3006, 0.9544]
+  const wilson = meanInterval('boolean', 4, 3, 3);
+  expect(wilson.low).toBeCloseTo(0.3006, 4);
+  expect(wilson.high).toBeCloseTo(0.9544, 4);
+  expect(meanInterval('numeric', 1, 5, 25)).toEqual({ mean: 5, low: 5, high: 5 });
+});
+
+monitorCases('SQLite', () =>
+  Registry.open({ path: join(mkdtempSync(join(tmpdir(), 'promptune-monitor-')), 'r.sqlite') }),
+);
+describePostgres('monitor on PostgreSQL', (freshDatabase) => {
+  monitorCases('Postgres', async () => Registry.open({ url: await freshDatabase() }));
+});

@@ -1,0 +1,106 @@
+// The trace recorder against a real SQLite registry: batches land, a full queue drops and counts
+// instead of waiting, sampling is counted, redaction happens before storage, a failing sink is retried
+// and then counted as failed, and close writes what is queued.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry, type TraceRecord } from '../registry/index.js';
+import { sampleTrace } from '../registry/traces.case.js';
+import { Redactor, redactionRules } from './redaction.js';
+import { TraceRecorder } from './trace-recorder.js';
+
+const open = () =>
+  Registry.open({ path: join(mkdtempSync(join(tmpdir(), 'promptune-recorder-')), 'r.sqlite') });
+const traces = (count: number, prefix = 't') =>
+  Array.from({ length: count }, (_, index) => sampleTrace({ id: `${prefix}-${index}`, at: 1000 + index }));
+let recorder: TraceRecorder | undefined;
+afterEach(async () => recorder?.close());
+
+describe('TraceRecorder', () => {
+  it('writes batches behind the caller and everything on close', async () => {
+    const registry = await open();
+    recorder = new TraceRecorder(registry.traces, { batchSize: 100, flushIntervalMs: 10 });
+    for (const trace of traces(1234)) expect(recorder.record(trace)).toBe(true);
+    expect(recorder.isQueued('t-5')).toBe(true);
+    await recorder.close();
+    expect(await registry.traces.count()).toBe(1234);
+    expect(recorder.stats).toEqual({
+      recorded: 1234,
+      written: 1234,
+      dropped: 0,
+      sampledOut: 0,
+      failed: 0,
+      queued: 0,
+    });
+    expect(recorder.isQueued('t-5')).toBe(false);
+    await registry.close();
+  });
+
+  it('drops and counts what does not fit in the queue, and samples', async () => {
+    const registry = await open();
+    recorder = new TraceRecorder(registry.traces, { capacity: 10, flushIntervalMs: 60_000 });
+    const accepted = traces(25).map((trace) => recorder!.record(trace));
+    expect(accepted.filter(Boolean)).toHaveLength(10);
+    expect(recorder.stats).toMatchObject({ dropped: 15, queued: 10 });
+    await recorder.close();
+    let draws = 0;
+    recorder = new TraceRecorder(registry.traces, { sampleRate: 0.25, random: () => (draws++ % 4) / 4 });
+    for (const trace of traces(40, 's')) recorder.record(trace);
+    await recorder.close();
+    expect(recorder.stats).toMatchObject({ recorded: 10, sampledOut: 30, written: 10 });
+    expect(await registry.traces.count()).toBe(20);
+    await registry.close();
+  });
+
+  it('redacts inputs, outputs and users before they are stored', async () => {
+    const registry = await open();
+    const redactor = new Redactor(redactionRules(['email', 'secret', 'order=/ORD-\\d+/']));
+    recorder = new TraceRecorder(registry.traces, { redactor });
+    recorder.record(
+      sampleTrace({
+        id: 'r',
+        input: {
+          messages: [{ role: 'user', content: 'mail bo@x.org about ORD-991, key sk-abcdefghijklmnopqrstuv' }],
+        },
+        output: 'sent to bo@x.org',
+        user: 'bo@x.org',
+      }),
+    );
+    await recorder.close();
+    const stored = await registry.traces.get('r');
+    expect(stored.input).toEqual({
+      messages: [
+        { role: 'user', content: 'mail [REDACTED:email] about [REDACTED:order], key [REDACTED:secret]' },
+      ],
+    });
+    expect(stored.output).toBe('sent to [REDACTED:email]');
+    expect(stored.user).toBe('[REDACTED:email]');
+    expect(() => redactionRules(['phonebook'])).toThrow(/not a redaction rule/);
+    expect(() => redactionRules(['bad=/(/'])).toThrow(/not a valid regular expression/);
+    await registry.close();
+  });
+
+  it('retries a failing sink, then counts the batch as failed without a tight loop', async () => {
+    let calls = 0;
+    const errors: unknown[] = [];
+    const failing = {
+      insert: async (_batch: readonly TraceRecord[]) => {
+        calls++;
+        throw new Error('database is gone');
+      },
+    };
+    recorder = new TraceRecorder(failing, {
+      flushIntervalMs: 60_000,
+      onError: (error) => errors.push(error),
+    });
+    for (const trace of traces(5)) recorder.record(trace);
+    await recorder.flush(); // first attempt: back to the queue
+    expect(recorder.stats).toMatchObject({ queued: 5, failed: 0 });
+    await recorder.flush();
+    await recorder.flush(); // third attempt: given up
+    expect(recorder.stats).toMatchObject({ queued: 0, failed: 5, written: 0 });
+    expect(calls).toBe(3);
+    expect(errors).toHaveLength(3);
+  });
+});

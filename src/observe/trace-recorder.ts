@@ -1,0 +1,137 @@
+// Buffers traces off the request path and writes them in batches: `record` only samples and enqueues
+// (a bounded queue: when it is full the trace is dropped and counted, the caller never waits), a timer
+// redacts and writes what is queued, one transaction per batch. A `kill -9` loses what is queued and
+// nothing else; `close` writes it all. It does not decide what a trace holds: the service does.
+import type { TraceRecord } from '../registry/index.js';
+import type { Redactor } from './redaction.js';
+
+/** Where batches go (the registry's TraceStore, or anything with its insert). */
+export interface TraceSink {
+  insert(traces: readonly TraceRecord[]): Promise<void>;
+}
+
+/** How the recorder buffers and samples. */
+export interface TraceRecorderOptions {
+  /** Most traces waiting to be written; beyond it new ones are dropped (default 10,000). */
+  capacity?: number;
+  /** Most traces per write (default 500). */
+  batchSize?: number;
+  /** How often queued traces are written (default 100 ms): the most a crash can lose is what arrives in it. */
+  flushIntervalMs?: number;
+  /** Share of traces kept (0 to 1, default 1). */
+  sampleRate?: number;
+  /** Applied to inputs and outputs before anything is stored. */
+  redactor?: Redactor;
+  random?: () => number;
+  /** Told of write failures (the batch is retried, up to 3 writes, while there is room). */
+  onError?: (error: unknown) => void;
+}
+
+/** What the recorder has done since it started. */
+export interface TraceRecorderCounts {
+  recorded: number;
+  written: number;
+  /** Dropped because the queue was full. */
+  dropped: number;
+  /** Left out by sampling. */
+  sampledOut: number;
+  /** Lost after failed writes. */
+  failed: number;
+  /** Waiting to be written now. */
+  queued: number;
+}
+
+const maximumWriteAttempts = 3;
+
+/** Batches traces into a sink, off the caller's path. */
+export class TraceRecorder {
+  private queue: TraceRecord[] = [];
+  private readonly queuedIds = new Set<string>();
+  private attempts = 0;
+  private writing: Promise<boolean> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly counts = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, failed: 0 };
+  private readonly capacity: number;
+  private readonly batchSize: number;
+  private readonly sampleRate: number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly sink: TraceSink,
+    private readonly options: TraceRecorderOptions = {},
+  ) {
+    this.capacity = options.capacity ?? 10_000;
+    this.batchSize = options.batchSize ?? 500;
+    this.sampleRate = options.sampleRate ?? 1;
+    this.random = options.random ?? Math.random;
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 100);
+    this.timer.unref();
+  }
+
+  /** Queues a trace; false when sampling left it out or the queue was full. Never waits. */
+  record(trace: TraceRecord): boolean {
+    if (this.sampleRate < 1 && this.random() >= this.sampleRate) {
+      this.counts.sampledOut++;
+      return false;
+    }
+    if (this.queue.length >= this.capacity) {
+      this.counts.dropped++;
+      return false;
+    }
+    this.queue.push(trace);
+    this.queuedIds.add(trace.id);
+    this.counts.recorded++;
+    return true;
+  }
+
+  /** True when a trace with this id is queued and not yet written (feedback on it should flush first). */
+  isQueued(id: string): boolean {
+    return this.queuedIds.has(id);
+  }
+
+  /** Writes everything queued now (one batch after another); resolves when it is stored or given up. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    while (this.queue.length > 0) {
+      this.writing = this.writeBatch();
+      const stored = await this.writing;
+      this.writing = undefined;
+      if (!stored) return; // requeued after a failure: the next tick retries, no tight loop
+    }
+  }
+
+  /** Stops the timer and writes what is queued. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** Counters for metrics and for the bench. */
+  get stats(): TraceRecorderCounts {
+    return { ...this.counts, queued: this.queue.length };
+  }
+
+  /** Writes the next batch; false when it failed and went back to the queue. */
+  private async writeBatch(): Promise<boolean> {
+    const batch = this.queue.slice(0, this.batchSize);
+    this.queue = this.queue.slice(batch.length);
+    const redactor = this.options.redactor;
+    try {
+      await this.sink.insert(redactor ? batch.map((trace) => redactor.redactTrace(trace)) : batch);
+      this.counts.written += batch.length;
+      this.attempts = 0;
+    } catch (error) {
+      this.options.onError?.(error);
+      // tried again on the next flush while there is room; after that it is lost, and counted
+      if (++this.attempts < maximumWriteAttempts && this.queue.length + batch.length <= this.capacity) {
+        this.queue = batch.concat(this.queue);
+        return false;
+      }
+      this.attempts = 0;
+      this.counts.failed += batch.length;
+    }
+    for (const trace of batch) this.queuedIds.delete(trace.id);
+    return true;
+  }
+}

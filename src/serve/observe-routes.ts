@@ -1,0 +1,149 @@
+// The service's routes over its own record: POST /v1/feedback (a score on a response, `run` scope, a
+// key's own responses unless it is admin), GET /v1/traces and /v1/traces/{id} (`read` scope; a key that
+// is not admin sees only its own traces), and GET /v1/monitor (aggregates, `read` scope). Query strings
+// and bodies are read through schemas. The aggregation itself lives in observe.
+import type { Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { describeIssues, NotFoundError, ValidationError } from '../errors/index.js';
+import { monitor, parseTimeReference, type TraceRecorder } from '../observe/index.js';
+import type { Registry, TraceFilter } from '../registry/index.js';
+import { accessKeyOf } from './auth.js';
+import { readBody } from './request-body.js';
+import type { ServiceEnv } from './service-env.js';
+
+const feedbackRequest = z.strictObject({
+  id: z.string().min(1).max(200),
+  name: z.string().min(1).max(100),
+  value: z.union([z.number(), z.boolean(), z.string().max(200)]),
+  comment: z.string().max(10_000).optional(),
+  correction: z.unknown().optional(),
+});
+
+const time = z.string().max(40);
+const traceQuery = z.strictObject({
+  task: z.string().max(200).optional(),
+  version: z.string().max(64).optional(),
+  label: z.string().max(100).optional(),
+  since: time.optional(),
+  until: time.optional(),
+  error: z.string().max(100).optional(),
+  score: z.string().max(100).optional(),
+  score_min: z.coerce.number().optional(),
+  score_max: z.coerce.number().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  after: z.string().max(500).optional(),
+});
+const monitorQuery = z.strictObject({
+  task: z.string().max(200).optional(),
+  version: z.string().max(64).optional(),
+  label: z.string().max(100).optional(),
+  since: time.optional(),
+  until: time.optional(),
+  window: z.enum(['minute', 'hour', 'day']).optional(),
+});
+
+/** Reads a query string through a schema; a mismatch is a 400 naming the parameter. */
+function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  query: Record<string, string>,
+): z.output<Schema> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data as z.output<Schema>;
+  throw new ValidationError(`query: ${describeIssues(parsed.error.issues)}`, {
+    code: 'INVALID_QUERY',
+    hint: 'See the parameters of this route in GET /openapi.json.',
+  });
+}
+
+/** The window [since, until) of a query: `since` defaults to 24 hours ago, `until` to now. */
+function timeRange(query: { since?: string; until?: string }): { since: number; until: number } {
+  const now = Date.now();
+  const since = parseTimeReference(query.since ?? '24h', now, 'since');
+  const until = query.until === undefined ? now + 1 : parseTimeReference(query.until, now, 'until');
+  if (since >= until)
+    throw new ValidationError('since is not before until', {
+      code: 'INVALID_QUERY',
+      hint: 'Give since earlier than until (e.g. since=24h).',
+    });
+  return { since, until };
+}
+
+/** Adds the observation routes to the service's app. */
+export function observeRoutes(
+  app: Hono<ServiceEnv>,
+  options: {
+    registry: Registry;
+    recorder: TraceRecorder | undefined;
+    scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
+  },
+): void {
+  const { registry, recorder, scope } = options;
+
+  app.post('/v1/feedback', scope('run'), async (context) => {
+    const body = await readBody(
+      context,
+      feedbackRequest,
+      'Send { "id": "<response id>", "name": "helpful", "value": true, "comment"?: "...", "correction"?: ... }.',
+    );
+    const key = accessKeyOf(context)!;
+    // feedback often follows its response within milliseconds: write the trace first if still queued
+    if (recorder?.isQueued(body.id)) await recorder.flush();
+    const score = await registry.scores.add(
+      {
+        traceId: body.id,
+        name: body.name,
+        value: body.value,
+        source: 'feedback',
+        comment: body.comment,
+        correction: body.correction,
+        keyId: key.id,
+      },
+      key.scopes.includes('admin') ? {} : { onlyKey: key.id },
+    );
+    return context.json(score, 201);
+  });
+
+  app.get('/v1/traces', scope('read'), async (context) => {
+    const query = parseQuery(traceQuery, context.req.query());
+    const key = accessKeyOf(context)!;
+    const filter: TraceFilter = {
+      task: query.task,
+      version: query.version,
+      label: query.label,
+      ...(query.since === undefined && query.until === undefined ? {} : timeRange(query)),
+      ...(query.error === undefined ? {} : { error: query.error === 'true' ? true : query.error }),
+      ...(query.score === undefined
+        ? {}
+        : { score: { name: query.score, minimum: query.score_min, maximum: query.score_max } }),
+      ...(key.scopes.includes('admin') ? {} : { keyId: key.id }),
+    };
+    return context.json(await registry.traces.list(filter, { limit: query.limit, after: query.after }));
+  });
+
+  app.get('/v1/traces/:id', scope('read'), async (context) => {
+    const key = accessKeyOf(context)!;
+    const trace = await registry.traces.get(context.req.param('id'));
+    // another key's trace is as absent as a missing one: ids are not to be probed
+    if (!key.scopes.includes('admin') && trace.keyId !== key.id)
+      throw new NotFoundError(`no trace ${context.req.param('id')}`, {
+        code: 'TRACE_NOT_FOUND',
+        hint: 'A key reads only the traces of its own requests, unless it has the admin scope.',
+      });
+    return context.json(trace);
+  });
+
+  app.get('/v1/monitor', scope('read'), async (context) => {
+    const query = parseQuery(monitorQuery, context.req.query());
+    const range = timeRange(query);
+    if (recorder) await recorder.flush(); // what this replica answered is in the aggregates
+    return context.json(
+      await monitor(registry, {
+        task: query.task,
+        version: query.version,
+        label: query.label,
+        window: query.window,
+        ...range,
+      }),
+    );
+  });
+}

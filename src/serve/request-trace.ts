@@ -1,0 +1,91 @@
+// The trace of one model request as the service builds it: started by middleware when a key has been
+// verified, filled by the route (response id, input, output, tokens, finish reason, first text), and
+// ended once: by the middleware when the response is complete, or by the stream when it finishes,
+// fails or its client leaves. Ending hands the finished record to the recorder; it never waits.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { TraceRecord } from '../registry/index.js';
+import type { ServiceEnv, TraceDraft } from './service-env.js';
+
+/** A trace being built. */
+export class RequestTrace implements TraceDraft {
+  /** The response id (set by the route; requests that fail before one exists use the request id). */
+  id: string | undefined;
+  readonly at = Date.now();
+  model: string | null = null;
+  label: string | null = null;
+  user: string | null = null;
+  input: unknown = null;
+  output: string | null = null;
+  inputTokens = 0;
+  outputTokens = 0;
+  finishReason: string | null = null;
+  firstTokenMs: number | null = null;
+  /** A streamed response: ended by the stream, not by the middleware. */
+  streaming = false;
+  /** The error a stream ended with, after its 200 went out. */
+  streamError: { status: number; code: string } | undefined;
+  private ended = false;
+
+  constructor(
+    readonly operation: TraceRecord['operation'],
+    private readonly context: Context<ServiceEnv>,
+    private readonly onEnd: (trace: TraceRecord) => void,
+  ) {}
+
+  /** Notes the first text of a stream (time to first token). */
+  firstText(): void {
+    if (this.firstTokenMs === null) this.firstTokenMs = performance.now() - this.context.get('started');
+  }
+
+  /** Finishes the trace (once; later calls do nothing). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const context = this.context;
+    const status = this.streamError?.status ?? context.res.status;
+    this.onEnd({
+      id: this.id ?? `request-${context.get('requestId')}`,
+      at: this.at,
+      source: 'service',
+      run: null,
+      operation: this.operation,
+      model: this.model,
+      task: context.get('task') ?? null,
+      version: context.get('version') ?? null,
+      label: this.label,
+      keyId: context.get('accessKey')?.id ?? null,
+      user: this.user,
+      input: this.input,
+      output: this.output,
+      inputTokens: this.inputTokens,
+      outputTokens: this.outputTokens,
+      cost: null,
+      latencyMs: performance.now() - context.get('started'),
+      firstTokenMs: this.firstTokenMs,
+      finishReason: this.finishReason,
+      status,
+      errorCode:
+        this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null),
+      checks: null,
+    });
+  }
+}
+
+/**
+ * Middleware for a model route: starts the request's trace and ends it when the response is complete
+ * (a streamed response ends its own).
+ */
+export function tracing(
+  operation: TraceRecord['operation'],
+  onEnd: (trace: TraceRecord) => void,
+): MiddlewareHandler<ServiceEnv> {
+  return async (context, next) => {
+    const trace = new RequestTrace(operation, context, onEnd);
+    context.set('trace', trace);
+    try {
+      await next();
+    } finally {
+      if (!trace.streaming) trace.end();
+    }
+  };
+}

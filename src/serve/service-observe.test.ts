@@ -1,0 +1,216 @@
+// The service's record of its own traffic, end to end on 127.0.0.1 with stories260K on the engine:
+// 10,000 requests and 10,000 traces (counted, id by id), streamed and failed requests traced with what
+// they were, feedback scored on a key's own responses only, traces listed per key, redaction before
+// storage, and the monitor's aggregates over HTTP.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stories } from '../../test/models.js';
+import { Redactor, redactionRules, type MonitorReport } from '../observe/index.js';
+import { Registry, type TraceRecord } from '../registry/index.js';
+import { taskSpec } from '../tasks/spec.js';
+import { EngineClient } from './engine-client.js';
+import { listen, type RunningServer } from './listen.js';
+import { createService, type Service } from './service.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'promptune-observe-'));
+const actor = { name: 'test', scopes: ['read', 'run', 'admin'] };
+let registry: Registry;
+let engine: EngineClient;
+let server: RunningServer;
+let service: Service;
+const keys = { alice: '', bob: '', admin: '' };
+const keyIds = { alice: '', bob: '', admin: '' };
+
+const post = (path: string, key: string, body: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const get = async (path: string, key: string) => {
+  const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+const chat = (content: string, extra: object = {}) => ({
+  model: 'story',
+  messages: [{ role: 'user', content }],
+  max_tokens: 2,
+  ...extra,
+});
+
+beforeAll(async () => {
+  registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+  await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
+  const { version } = await registry.pushVersion({
+    task: 'story',
+    kind: 'hard',
+    content: { template: '{{input}}' },
+    actor,
+  });
+  await registry.setLabel({
+    task: 'story',
+    label: 'production',
+    reference: version.id,
+    actor,
+    reason: 'test',
+  });
+  for (const name of ['alice', 'bob', 'admin'] as const) {
+    const created = await registry.keys.create({
+      name,
+      scopes: name === 'admin' ? ['admin'] : ['run', 'read'],
+      ratePerMinute: 1e7,
+    });
+    keys[name] = created.key;
+    keyIds[name] = created.id;
+  }
+  engine = await EngineClient.start(stories.gguf, { maxBatch: 16 });
+  service = createService({
+    registry,
+    backends: { engine, hard: engine.languageModel() },
+    tracing: { redactor: new Redactor(redactionRules(['email'])) },
+    logger: pino({ level: 'silent' }),
+  });
+  server = await listen(service.app);
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  await service?.drain();
+  await engine?.close();
+  await registry?.close();
+});
+
+describe('traces of the service’s requests', () => {
+  it('records one trace for each of 10,000 requests, under the id the client got', async () => {
+    const total = 10_000;
+    const ids: string[] = [];
+    let next = 0;
+    // 32 clients at once: the engine batches them, the recorder writes behind them
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < total) {
+          const index = next++;
+          const response = await post('/v1/chat/completions', keys.alice, chat(`Once ${index}`));
+          expect(response.status).toBe(200);
+          ids.push(((await response.json()) as { id: string }).id);
+        }
+      }),
+    );
+    await service.recorder!.flush();
+    expect(service.recorder!.stats).toMatchObject({ dropped: 0, failed: 0, queued: 0 });
+    expect(await registry.traces.count({ task: 'story', keyId: keyIds.alice })).toBe(total);
+    const stored = new Set<string>();
+    let after: string | undefined;
+    do {
+      const page = await registry.traces.list({ task: 'story' }, { limit: 500, after });
+      for (const trace of page.data) stored.add(trace.id);
+      after = page.next;
+    } while (after);
+    expect(ids.filter((id) => !stored.has(id))).toEqual([]);
+    const sample = await registry.traces.get(ids[1234]);
+    expect(sample).toMatchObject({
+      source: 'service',
+      operation: 'chat',
+      model: 'story',
+      task: 'story',
+      label: 'production',
+      keyId: keyIds.alice,
+      status: 200,
+      errorCode: null,
+      finishReason: 'length',
+      outputTokens: 2,
+    });
+    expect(sample.inputTokens).toBeGreaterThan(0);
+    expect(sample.latencyMs).toBeGreaterThan(0);
+    expect((sample.input as { messages: { content: string }[] }).messages[0].content).toMatch(/^Once \d+$/);
+  }, 300_000);
+
+  it('traces a streamed request with its time to first token, and a failed one with its code', async () => {
+    const streamed = await post(
+      '/v1/chat/completions',
+      keys.bob,
+      chat('Lily', { stream: true, max_tokens: 6 }),
+    );
+    const events = await streamed.text();
+    const chunks = events
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as { id: string; choices: { delta: { content?: string } }[] });
+    const failed = await post('/v1/chat/completions', keys.bob, chat('Lily', { model: 'story@missing' }));
+    expect(failed.status).toBe(404);
+    await service.recorder!.flush();
+    const trace = await registry.traces.get(chunks[0].id);
+    expect(trace.output).toBe(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''));
+    expect(trace.firstTokenMs).toBeGreaterThan(0);
+    expect(trace.firstTokenMs).toBeLessThanOrEqual(trace.latencyMs);
+    expect(trace.outputTokens).toBe(6);
+    const failure = await registry.traces.get(`request-${failed.headers.get('x-request-id')}`);
+    expect(failure).toMatchObject({
+      status: 404,
+      errorCode: 'REGISTRY_NO_VERSION',
+      model: 'story@missing',
+      task: null,
+    });
+  });
+
+  it('redacts before storing', async () => {
+    const response = await post('/v1/chat/completions', keys.bob, chat('write to ana@example.com please'));
+    const { id } = (await response.json()) as { id: string };
+    await service.recorder!.flush();
+    const trace = await registry.traces.get(id);
+    expect(JSON.stringify(trace.input)).toContain('write to [REDACTED:email] please');
+    expect(JSON.stringify(trace)).not.toContain('ana@example.com');
+  });
+});
+
+describe('feedback, trace reads and the monitor over HTTP', () => {
+  it('scores a response for its own key only, and shows the score on the trace and in the monitor', async () => {
+    const response = await post('/v1/chat/completions', keys.alice, chat('Tim'));
+    const { id } = (await response.json()) as { id: string };
+    // straight after the response: the trace may still be queued, and feedback must still find it
+    const given = await post('/v1/feedback', keys.alice, {
+      id,
+      name: 'helpful',
+      value: true,
+      comment: 'good',
+    });
+    expect(given.status).toBe(201);
+    const foreign = await post('/v1/feedback', keys.bob, { id, name: 'helpful', value: false });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('SCORE_FOREIGN_TRACE');
+    expect(
+      (await post('/v1/feedback', keys.admin, { id, name: 'stars', value: 4, correction: 'Tom' })).status,
+    ).toBe(201);
+    expect((await post('/v1/feedback', keys.alice, { id, name: 'helpful', value: 'yes' })).status).toBe(400);
+
+    const read = await get(`/v1/traces/${id}`, keys.alice);
+    expect(read.status).toBe(200);
+    const scores = (
+      read.body as unknown as TraceRecord & { scores: { name: string; value: number; keyId: string }[] }
+    ).scores;
+    expect(scores.map((score) => [score.name, score.value]).sort()).toEqual([
+      ['helpful', 1],
+      ['stars', 4],
+    ]);
+    // another key cannot read it, nor find it in its list
+    expect((await get(`/v1/traces/${id}`, keys.bob)).status).toBe(404);
+    const bobs = (await get('/v1/traces?task=story&limit=500', keys.bob)).body.data as TraceRecord[];
+    expect(bobs.length).toBeGreaterThan(0);
+    expect(bobs.every((trace) => trace.keyId === keyIds.bob)).toBe(true);
+    const scored = (await get('/v1/traces?score=helpful', keys.admin)).body.data as TraceRecord[];
+    expect(scored.map((trace) => trace.id)).toEqual([id]);
+
+    const monitor = (await get('/v1/monitor?since=1h', keys.bob)).body as unknown as MonitorReport;
+    expect(monitor.window).toBe('minute');
+    const production = monitor.groups.find((group) => group.label === 'production')!;
+    expect(production.requests).toBeGreaterThanOrEqual(10_003);
+    expect(production.scores.helpful).toMatchObject({ kind: 'boolean', count: 1, mean: 1 });
+    expect(production.scores.stars).toMatchObject({ kind: 'numeric', count: 1, mean: 4 });
+    expect(production.latencyMs!.p50).toBeLessThanOrEqual(production.latencyMs!.p99);
+    expect(production.series.reduce((sum, point) => sum + point.requests, 0)).toBe(production.requests);
+    const failures = monitor.groups.find((group) => group.task === null);
+    expect(failures?.errors).toEqual({ REGISTRY_NO_VERSION: 1 });
+  });
+});
