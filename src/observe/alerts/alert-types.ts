@@ -1,0 +1,95 @@
+// The contracts around alert evaluation: where metric values come from, where rule states and events
+// are kept, and what an evaluation and a notification are. Types only; the memory store, the
+// evaluator and webhook delivery implement or use them, and a registry-backed store lives elsewhere.
+import type { AlertRule, AlertWebhook } from './alert-rules.js';
+
+/** What the evaluator asks a metric source for: one metric of some requests, over [since, until) in epoch ms. */
+export interface MetricQuery {
+  metric: AlertRule['metric'];
+  /** The score name, for score_mean. */
+  score?: string;
+  /** All tasks when absent. */
+  task?: string;
+  version?: string;
+  label?: string;
+  since: number;
+  until: number;
+}
+
+/** A metric's value over a window and how many requests (or scores) it rests on. */
+export interface MetricReading {
+  /** Undefined when there is nothing to compute it from. */
+  value: number | undefined;
+  count: number;
+  /** Anything that explains the value, e.g. which drift feature moved; passed on in notifications. */
+  detail?: Record<string, unknown>;
+}
+
+/** Computes metric values over windows (from the registry's request log, say). */
+export interface AlertMetricSource {
+  /** Reads one metric; may throw, which the evaluator reports as that rule's error. */
+  read(query: MetricQuery): Promise<MetricReading>;
+}
+
+/** A rule's state: `pending` is a condition that has not yet held for the rule's `for`. */
+export type AlertState = 'ok' | 'pending' | 'firing';
+
+/** Where a rule stands after its latest evaluation. */
+export interface AlertStatus {
+  rule: string;
+  state: AlertState;
+  /** When the rule entered `state` (epoch ms). */
+  since: number;
+  value: number | undefined;
+  count: number;
+  evaluatedAt: number;
+  /** Why the latest evaluation failed (the state is then the one before it). */
+  error?: string;
+}
+
+/** A rule starting to fire, or resolving: what the store's history keeps and webhooks are told. */
+export interface AlertEvent {
+  rule: string;
+  state: 'firing' | 'resolved';
+  value: number | undefined;
+  count: number;
+  threshold: number;
+  /** Epoch ms. */
+  at: number;
+  severity: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Keeps each rule's status and the history of its events, so a restarted evaluator resumes. */
+export interface AlertStateStore {
+  /** Every status saved, one per rule (in no particular order). */
+  load(): Promise<AlertStatus[]>;
+  /** Replaces the rule's status. */
+  save(status: AlertStatus): Promise<void>;
+  /** Appends an event to the history. */
+  record(event: AlertEvent): Promise<void>;
+  /** Events newest first (by `at`, then by recording order), of one rule or all; at most `limit` (default 100). */
+  history(options: { rule?: string; limit?: number }): Promise<AlertEvent[]>;
+}
+
+/** An event on its way out: the event, the rule it is about and the webhooks to tell (file's and rule's). */
+export interface AlertNotification {
+  event: AlertEvent;
+  rule: AlertRule;
+  webhooks: AlertWebhook[];
+}
+
+/** What one evaluation of one rule found and did. */
+export interface AlertEvaluation {
+  rule: string;
+  /** The state after this evaluation, and before it. */
+  state: AlertState;
+  previous: AlertState;
+  /** `insufficient-data`: no value, or fewer than minCount requests; `error`: reading or storing failed. */
+  outcome: 'evaluated' | 'insufficient-data' | 'error';
+  value: number | undefined;
+  count: number;
+  /** The event this evaluation recorded and delivered, if the rule started firing or resolved. */
+  event?: AlertEvent;
+  error?: string;
+}

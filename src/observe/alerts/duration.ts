@@ -1,0 +1,57 @@
+// Durations as people write them in configuration files: a whole number and a unit (`500ms`, `30s`,
+// `5m`, `1h`, `1d`), optionally several from largest to smallest (`1h30m`), to milliseconds and back.
+// It does not take bare numbers (is `300` seconds or milliseconds?), fractions, weeks or months.
+import { ValidationError } from '../../errors/index.js';
+
+const units = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+  ['ms', 1],
+] as const;
+
+const wholePattern = /^(?:\d+(?:ms|s|m|h|d))+$/;
+const partPattern = /(\d+)(ms|s|m|h|d)/g;
+
+/** Milliseconds of a duration such as `30s`, `5m` or `1h30m`, or undefined when `text` is not one. */
+export function durationMilliseconds(text: string): number | undefined {
+  if (!wholePattern.test(text)) return undefined;
+  let total = 0;
+  let previousRank = -1;
+  for (const [, amount, unit] of text.matchAll(partPattern)) {
+    const rank = units.findIndex(([name]) => name === unit);
+    // each unit once, largest first: "30s1m" and "1m1m" are typos more often than intent
+    if (rank <= previousRank) return undefined;
+    previousRank = rank;
+    total += Number(amount) * units[rank][1];
+  }
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
+/** Milliseconds of a duration such as `30s`, `5m`, `1h` or `1d`; throws a ValidationError otherwise. */
+export function parseDuration(text: string): number {
+  const milliseconds = durationMilliseconds(text);
+  if (milliseconds === undefined)
+    throw new ValidationError(
+      `expected a duration such as 30s, 5m, 1h or 1d, found ${JSON.stringify(text)}`,
+      {
+        code: 'DURATION_INVALID',
+        hint: 'Write a whole number and a unit (ms, s, m, h, d), e.g. 30s or 1h30m.',
+      },
+    );
+  return milliseconds;
+}
+
+/** A duration in milliseconds written the way parseDuration reads it (`90000` -> `1m30s`, `0` -> `0s`). */
+export function formatDuration(milliseconds: number): string {
+  if (milliseconds <= 0) return '0s';
+  let rest = Math.round(milliseconds);
+  let text = '';
+  for (const [name, size] of units) {
+    const amount = Math.floor(rest / size);
+    if (amount > 0) text += `${amount}${name}`;
+    rest -= amount * size;
+  }
+  return text;
+}
