@@ -14,6 +14,9 @@ import keys from './commands/keys.js';
 import registry from './commands/registry.js';
 import serve from './commands/serve.js';
 import soft from './commands/soft.js';
+import traces from './commands/traces.js';
+import monitorCommand from './commands/monitor.js';
+import alerts from './commands/alerts.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -28,6 +31,9 @@ const main = defineCommand({
     optimize,
     serve,
     keys,
+    traces,
+    monitor: monitorCommand,
+    alerts,
   },
 });
 

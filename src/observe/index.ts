@@ -21,5 +21,37 @@ export {
   type ScoreSummary,
   type WindowName,
 } from './monitor.js';
-export { parseDuration, parseTimeReference } from './durations.js';
+export { parseDuration, parseTimeReference, formatDuration, durationMilliseconds } from './durations.js';
+export {
+  alertComparisons,
+  alertMetrics,
+  alertSeverities,
+  parseAlertRules,
+  readAlertRules,
+  AlertEvaluator,
+  MemoryAlertStore,
+  WebhookDelivery,
+  alertSummary,
+  webhookPayload,
+  registerAlertGauges,
+  type AlertRule,
+  type AlertRules,
+  type AlertWebhook,
+  type AlertEvaluation,
+  type AlertEvent,
+  type AlertMetricSource,
+  type AlertNotification,
+  type AlertState,
+  type AlertStateStore,
+  type AlertStatus,
+  type MetricQuery,
+  type MetricReading,
+  type AlertEvaluatorOptions,
+  type WebhookDeliveryCounters,
+  type WebhookDeliveryOptions,
+  type WebhookFailure,
+  type WebhookPayload,
+  type AlertGaugeSources,
+} from './alerts/index.js';
 export { startRetention, type RetentionOptions } from './retention.js';
+export { TraceMetricSource, type DriftReader } from './trace-metrics.js';

@@ -476,7 +476,7 @@ const readCases: Case[] = (
     ['traces: a forged cursor', 'GET', '/v1/traces?after=bm9wZQ', 'read', 400, 'TRACE_BAD_CURSOR'],
     ['trace: unknown id', 'GET', '/v1/traces/chatcmpl-nope', 'read', 404, 'TRACE_NOT_FOUND'],
     ['monitor: a bad window', 'GET', '/v1/monitor?window=week', 'read', 400, 'INVALID_QUERY'],
-    ['monitor: a zero duration', 'GET', '/v1/monitor?since=0h', 'read', 400, 'INVALID_DURATION'],
+    ['monitor: a negative duration', 'GET', '/v1/monitor?since=-1h', 'read', 400, 'INVALID_TIME'],
     ['an unknown route', 'GET', '/v1/nothing', 'read', 404, 'ROUTE_NOT_FOUND'],
   ] as const
 ).map(([name, method, path, key, status, code]) => ({ name, method, path, key, status, code }));

@@ -1,11 +1,12 @@
 // The service's routes over its own record: POST /v1/feedback (a score on a response, `run` scope, a
 // key's own responses unless it is admin), GET /v1/traces and /v1/traces/{id} (`read` scope; a key that
-// is not admin sees only its own traces), and GET /v1/monitor (aggregates, `read` scope). Query strings
+// is not admin sees only its own traces), GET /v1/monitor (aggregates) and GET /v1/alerts (rules, their
+// states and history), both `read` scope. Query strings
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { describeIssues, NotFoundError, ValidationError } from '../errors/index.js';
-import { monitor, parseTimeReference, type TraceRecorder } from '../observe/index.js';
+import { monitor, parseTimeReference, type AlertEvaluator, type TraceRecorder } from '../observe/index.js';
 import type { Registry, TraceFilter } from '../registry/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
@@ -74,10 +75,11 @@ export function observeRoutes(
   options: {
     registry: Registry;
     recorder: TraceRecorder | undefined;
+    alerts: AlertEvaluator | undefined;
     scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
   },
 ): void {
-  const { registry, recorder, scope } = options;
+  const { registry, recorder, scope, alerts } = options;
 
   app.post('/v1/feedback', scope('run'), async (context) => {
     const body = await readBody(
@@ -130,6 +132,19 @@ export function observeRoutes(
         hint: 'A key reads only the traces of its own requests, unless it has the admin scope.',
       });
     return context.json(trace);
+  });
+
+  app.get('/v1/alerts', scope('read'), async (context) => {
+    const rules = alerts?.rules ?? [];
+    const statuses = new Map((alerts?.statuses() ?? []).map((status) => [status.rule, status]));
+    return context.json({
+      rules: rules.map((rule) => ({
+        ...rule,
+        webhooks: rule.webhooks.length,
+        status: statuses.get(rule.name) ?? null,
+      })),
+      history: await registry.alerts.history({ limit: 100 }),
+    });
   });
 
   app.get('/v1/monitor', scope('read'), async (context) => {

@@ -25,7 +25,13 @@ import { checkFields, runFields, taskModel, type Backends } from './task-model.j
 import { typedOutput } from './typed-output.js';
 import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
-import { TraceRecorder, type TraceRecorderOptions } from '../observe/index.js';
+import {
+  TraceRecorder,
+  type AlertRules,
+  type DriftReader,
+  type TraceRecorderOptions,
+} from '../observe/index.js';
+import { startAlerts, type ServiceAlerts } from './service-alerts.js';
 
 /** How the service is set up. */
 export interface ServiceOptions {
@@ -44,6 +50,8 @@ export interface ServiceOptions {
    * and redacts, or `false` for none. A recorder given here is used as it is (and closed by drain).
    */
   tracing?: TraceRecorderOptions | TraceRecorder | false;
+  /** Alert rules evaluated inside the service (with how to read the drift metric, if rules use it). */
+  alerts?: { rules: AlertRules; drift?: DriftReader };
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -54,6 +62,8 @@ export interface Service {
   metrics: ServiceMetrics;
   /** The recorder of request traces (undefined when tracing is off). */
   recorder: TraceRecorder | undefined;
+  /** Alerting, when rules were given. */
+  alerts: ServiceAlerts | undefined;
   /** Resolves when no request is in flight and every trace is written (call after the server stops accepting). */
   drain(): Promise<void>;
 }
@@ -298,15 +308,18 @@ export function createService(options: ServiceOptions): Service {
     ),
   );
 
-  observeRoutes(app, { registry, recorder, scope });
+  const alerts = options.alerts && startAlerts({ ...options.alerts, registry, metrics, logger });
+  observeRoutes(app, { registry, recorder, scope, alerts: alerts?.evaluator });
 
   return {
     app,
     metrics,
     recorder,
+    alerts,
     async drain() {
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
       await recorder?.close();
+      await alerts?.stop();
     },
   };
 }

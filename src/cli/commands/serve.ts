@@ -8,7 +8,13 @@ import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
 import { EngineClient, listen, createService } from '../../serve/index.js';
 import { numberOption } from '../options.js';
-import { parseDuration, Redactor, redactionRules, startRetention } from '../../observe/index.js';
+import {
+  parseDuration,
+  readAlertRules,
+  Redactor,
+  redactionRules,
+  startRetention,
+} from '../../observe/index.js';
 
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve the registry’s tasks over HTTP (OpenAI-compatible)' },
@@ -67,6 +73,11 @@ export default defineCommand({
       default: '1000000',
       description: 'Keep at most this many traces, newest first (0: no limit)',
     },
+    alerts: {
+      type: 'string',
+      description:
+        'Alert rules file (YAML): evaluated in the service, delivered to webhooks (promptune alerts check)',
+    },
     redact: {
       type: 'string',
       description:
@@ -95,6 +106,7 @@ export default defineCommand({
       args['trace-retention'] === 'none'
         ? undefined
         : parseDuration(args['trace-retention'] ?? '30d', '--trace-retention');
+    const alertRules = args.alerts ? readAlertRules(args.alerts) : undefined;
     const redactor = new Redactor(
       redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
     );
@@ -111,6 +123,7 @@ export default defineCommand({
       backends: { engine, hard: hard ?? engine?.languageModel() },
       limits,
       tracing: sampleRate > 0 && { sampleRate, capacity, redactor },
+      alerts: alertRules && { rules: alertRules },
       logger,
     });
     const retention =

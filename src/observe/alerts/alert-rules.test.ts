@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { parseAlertRules, readAlertRules } from './alert-rules.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../durations.js';
 
 const valid = `
 interval: 1m

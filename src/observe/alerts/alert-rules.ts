@@ -6,9 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
-import { durationMilliseconds } from './duration.js';
-
-export { parseDuration } from './duration.js';
+import { durationMilliseconds } from '../durations.js';
 
 /** The metrics a rule can watch, as the metric source computes them over the rule's window. */
 export const alertMetrics = [

@@ -1,6 +1,6 @@
 // Public surface of alerting: the rules file, the evaluator and its contracts, the in-memory store,
 // webhook delivery and its payload, and the Prometheus gauges. The registry-backed store, the metric
-// source over the request log and the wiring into the service and CLI live elsewhere.
+// source over traces and the wiring into the service and CLI live in observe and serve.
 export {
   alertComparisons,
   alertMetrics,
@@ -11,7 +11,6 @@ export {
   type AlertRules,
   type AlertWebhook,
 } from './alert-rules.js';
-export { formatDuration, parseDuration } from './duration.js';
 export type {
   AlertEvaluation,
   AlertEvent,

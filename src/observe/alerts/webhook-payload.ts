@@ -3,7 +3,7 @@
 // webhook headers, which may hold secrets.
 import type { AlertRule } from './alert-rules.js';
 import type { AlertNotification } from './alert-types.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../durations.js';
 
 /** What a webhook is POSTed (as JSON). */
 export interface WebhookPayload {

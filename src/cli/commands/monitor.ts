@@ -1,0 +1,63 @@
+// `promptune monitor`: the aggregates of the registry's traces over a time range, per task, version and
+// label (requests, errors, latency percentiles, tokens, cost, scores), as a compact table with
+// sparklines or as JSON. A read: it writes nothing.
+import { defineCommand } from 'citty';
+import {
+  monitor,
+  parseTimeReference,
+  windowFor,
+  windowLengths,
+  type WindowName,
+} from '../../observe/index.js';
+import { ValidationError } from '../../errors/index.js';
+import { renderMonitor } from '../monitor-table.js';
+import { withRegistry } from '../registry-access.js';
+
+export default defineCommand({
+  meta: {
+    name: 'monitor',
+    description: 'Requests, errors, latency, tokens, cost and scores of served tasks',
+  },
+  args: {
+    task: { type: 'string', description: 'One task (default: all)' },
+    version: { type: 'string', description: 'One version id' },
+    label: { type: 'string', description: 'One label' },
+    since: { type: 'string', default: '24h', description: 'Start: a duration ago (24h) or an ISO time' },
+    until: { type: 'string', description: 'End: a duration ago or an ISO time (default: now)' },
+    window: { type: 'string', description: 'minute, hour or day (default: by the range)' },
+    json: { type: 'boolean', description: 'Print the report as JSON' },
+    db: {
+      type: 'string',
+      default: '.promptune/registry.sqlite',
+      description: 'SQLite registry (DATABASE_URL selects Postgres)',
+    },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const now = Date.now();
+      const since = parseTimeReference(args.since, now, '--since');
+      const until = args.until ? parseTimeReference(args.until, now, '--until') : now + 1;
+      if (args.window !== undefined && !(args.window in windowLengths))
+        throw new ValidationError(`--window "${args.window}" is not minute, hour or day`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Pass --window minute, hour or day.',
+        });
+      if (since >= until)
+        throw new ValidationError('--since is not before --until', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Give --since earlier than --until (e.g. --since 24h).',
+        });
+      const window = (args.window as WindowName | undefined) ?? windowFor(until - since);
+      const report = await monitor(registry, {
+        task: args.task,
+        version: args.version,
+        label: args.label,
+        since,
+        until,
+        window,
+      });
+      process.stdout.write(
+        args.json ? `${JSON.stringify(report, null, 2)}\n` : renderMonitor(report, windowLengths[window]),
+      );
+    }),
+});

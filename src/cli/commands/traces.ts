@@ -1,0 +1,120 @@
+// `promptune traces`: the registry's traces of served requests. `ls` lists them newest first with
+// filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
+import { defineCommand } from 'citty';
+import { parseTimeReference } from '../../observe/index.js';
+import type { TraceFilter, TraceRecord } from '../../registry/index.js';
+import { numberOption } from '../options.js';
+import { withRegistry } from '../registry-access.js';
+
+const common = {
+  db: {
+    type: 'string',
+    default: '.promptune/registry.sqlite',
+    description: 'SQLite registry (DATABASE_URL selects Postgres)',
+  },
+  json: { type: 'boolean', description: 'Print JSON' },
+} as const;
+
+const oneLine = (text: string, width: number) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+};
+
+/** The text a person recognises a trace's input by: the last user message, the prompt or the fields. */
+function inputText(input: unknown): string {
+  const value = input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
+  const last = value?.messages?.filter((message) => message.role === 'user').at(-1);
+  if (last) return typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+  if (typeof value?.prompt === 'string') return value.prompt;
+  return typeof input === 'string' ? input : JSON.stringify(input);
+}
+
+function line(trace: TraceRecord): string {
+  const outcome = trace.errorCode ?? trace.finishReason ?? '';
+  return [
+    new Date(trace.at).toISOString(),
+    trace.id,
+    `${trace.task ?? '-'}@${trace.label ?? trace.version?.slice(0, 8) ?? '-'}`,
+    String(trace.status),
+    outcome,
+    `${Math.round(trace.latencyMs)}ms`,
+    `${trace.inputTokens}/${trace.outputTokens}`,
+    JSON.stringify(oneLine(inputText(trace.input), 40)),
+    '->',
+    JSON.stringify(oneLine(trace.output ?? '', 40)),
+  ].join('  ');
+}
+
+const list = defineCommand({
+  meta: { name: 'ls', description: 'List traces, newest first' },
+  args: {
+    ...common,
+    task: { type: 'string', description: 'One task' },
+    version: { type: 'string', description: 'One version id' },
+    label: { type: 'string', description: 'One label' },
+    key: { type: 'string', description: 'One API key id' },
+    since: { type: 'string', description: 'From: a duration ago (24h) or an ISO time' },
+    until: { type: 'string', description: 'Until: a duration ago or an ISO time' },
+    error: { type: 'string', description: 'Failed traces only: "any" or an error code' },
+    score: { type: 'string', description: 'Traces with this score (e.g. helpful)' },
+    limit: { type: 'string', default: '50', description: 'How many (newest first)' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const now = Date.now();
+      const filter: TraceFilter = {
+        task: args.task,
+        version: args.version,
+        label: args.label,
+        keyId: args.key,
+        since: args.since ? parseTimeReference(args.since, now, '--since') : undefined,
+        until: args.until ? parseTimeReference(args.until, now, '--until') : undefined,
+        error: args.error === undefined ? undefined : args.error === 'any' ? true : args.error,
+        score: args.score ? { name: args.score } : undefined,
+      };
+      const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
+      let after: string | undefined;
+      let printed = 0;
+      do {
+        const page = await registry.traces.list(filter, { limit: Math.min(500, limit - printed), after });
+        for (const trace of page.data)
+          process.stdout.write(`${args.json ? JSON.stringify(trace) : line(trace)}\n`);
+        printed += page.data.length;
+        after = page.next;
+      } while (after && printed < limit);
+      if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
+    }),
+});
+
+const show = defineCommand({
+  meta: { name: 'show', description: 'Print one trace with its scores' },
+  args: {
+    ...common,
+    id: { type: 'positional', required: true, description: 'The trace id (the response id)' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const trace = await registry.traces.get(args.id);
+      if (args.json) return void process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
+      const { input, output, scores, checks, ...facts } = trace;
+      for (const [name, value] of Object.entries(facts))
+        if (value !== null)
+          process.stdout.write(
+            `${name.padEnd(14)} ${name === 'at' ? new Date(value as number).toISOString() : String(value)}\n`,
+          );
+      process.stdout.write(
+        `input          ${JSON.stringify(input, null, 2).replace(/\n/g, '\n               ')}\n`,
+      );
+      process.stdout.write(`output         ${output ?? '(none)'}\n`);
+      if (checks !== null) process.stdout.write(`checks         ${JSON.stringify(checks)}\n`);
+      for (const score of scores)
+        process.stdout.write(
+          `score          ${score.name} = ${score.category ?? score.value} (${score.source}${score.comment ? `: ${score.comment}` : ''})${score.correction === null ? '' : ` correction ${JSON.stringify(score.correction)}`}\n`,
+        );
+    }),
+});
+
+export default defineCommand({
+  meta: { name: 'traces', description: 'Traces of the requests the service answered' },
+  subCommands: { ls: list, show },
+});
