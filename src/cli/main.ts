@@ -17,6 +17,7 @@ import soft from './commands/soft.js';
 import traces from './commands/traces.js';
 import monitorCommand from './commands/monitor.js';
 import alerts from './commands/alerts.js';
+import drift from './commands/drift.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -34,6 +35,7 @@ const main = defineCommand({
     traces,
     monitor: monitorCommand,
     alerts,
+    drift,
   },
 });
 

@@ -9,6 +9,7 @@ export {
   type ModelFormat,
 } from './load-model.js';
 export { LlamaModel, type ForwardInput } from './llama.js';
+export { meanPooledEmbeddings } from './embed.js';
 export { KVCache } from './kv-cache.js';
 export {
   parameterCount,

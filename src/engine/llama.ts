@@ -21,8 +21,11 @@ export interface ForwardInput {
   lengths?: Int32Array; // (B)
   /** Past positions are read from here and the new keys/values appended; rows advance by `lengths`. */
   cache?: KVCache;
-  /** Which logits to return: every position (B, T, V), each row's last valid position (B, V), or none. */
-  logits?: 'all' | 'last' | 'none';
+  /**
+   * Which logits to return: every position (B, T, V), each row's last valid position (B, V), none, or
+   * instead of logits the final-normed hidden states of every position (B, T, C), for embeddings.
+   */
+  logits?: 'all' | 'last' | 'none' | 'hidden';
 }
 
 /** A Llama-family decoder bound to its weights and the kernels it runs on. */
@@ -58,12 +61,25 @@ export class LlamaModel implements DecoderModel {
   private classify(
     act: Activations,
     residual: Float32Array,
-    which: 'all' | 'last' | 'none',
+    which: 'all' | 'last' | 'none' | 'hidden',
     lengths: Int32Array,
   ): Float32Array {
     const { batch: B, time: T } = act;
     const { hiddenSize: C, vocabularySize: V } = this.config;
     if (which === 'none') return new Float32Array(0);
+    if (which === 'hidden') {
+      const hidden = new Float32Array(B * T * C); // (B, T, C): the classifier's input
+      this.kernels.rmsnormForward(
+        hidden,
+        null,
+        residual,
+        this.weights.finalNorm,
+        B * T,
+        C,
+        this.config.rmsNormEps,
+      );
+      return hidden;
+    }
     const layer = act.layers[0];
     let rows = residual;
     let count = B * T;

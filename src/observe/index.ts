@@ -55,3 +55,36 @@ export {
 } from './alerts/index.js';
 export { startRetention, type RetentionOptions } from './retention.js';
 export { TraceMetricSource, type DriftReader } from './trace-metrics.js';
+export {
+  driftReport,
+  type DriftObservations,
+  type DriftOptions,
+  type DriftReport,
+  type FeatureDrift,
+} from './drift-report.js';
+export {
+  categoricalOutputs,
+  datasetObservations,
+  fieldsText,
+  referenceDataset,
+  traceInputText,
+  traceObservations,
+} from './drift-sources.js';
+export { traceDriftReader } from './drift-reader.js';
+export {
+  categoricalDrift,
+  embeddingDrift,
+  numericDrift,
+  kolmogorovSmirnovTest,
+  chiSquaredHomogeneityTest,
+  chiSquaredTest,
+  proportionZTest,
+  normedWassersteinDistance,
+  wassersteinDistance,
+  jensenShannonDistance,
+  populationStabilityIndex,
+  maximumMeanDiscrepancyTest,
+  type FeatureDriftResult,
+  type DriftTest,
+  type Vector,
+} from './drift/index.js';

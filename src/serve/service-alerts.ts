@@ -7,6 +7,7 @@ import {
   AlertEvaluator,
   registerAlertGauges,
   TraceMetricSource,
+  traceDriftReader,
   WebhookDelivery,
   type AlertRules,
   type DriftReader,
@@ -36,7 +37,7 @@ export function startAlerts(options: {
   });
   const evaluator = new AlertEvaluator({
     rules: options.rules,
-    metrics: new TraceMetricSource(options.registry, options.drift),
+    metrics: new TraceMetricSource(options.registry, options.drift ?? traceDriftReader(options.registry)),
     store: options.registry.alerts,
     deliver: (notification) => {
       logger.warn(

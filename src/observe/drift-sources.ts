@@ -1,0 +1,137 @@
+// Where drift's two samples come from: a window of a task's traces (the input the task saw, the output
+// it gave, token counts and scores), or the dataset a served version was tuned or optimized on (its
+// lineage names it; its inputs and targets). Both reduce an input to the same text: the task's input
+// fields in order, one per line. Reads only.
+import { NotFoundError } from '../errors/index.js';
+import type { PromptVersion, Registry, TraceFilter, TraceRecord } from '../registry/index.js';
+import { exampleShape, parseExamples, type TaskSpec } from '../tasks/index.js';
+import type { DriftObservations } from './drift-report.js';
+
+const fieldText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** An input's text: the task's fields in order, one per line. */
+export function fieldsText(spec: TaskSpec, fields: Record<string, unknown>): string {
+  return spec.input.fields.map((field) => fieldText(fields[field] ?? '')).join('\n');
+}
+
+/** The task input a trace carried: typed fields, the last user message, or a completion prompt. */
+export function traceInputText(spec: TaskSpec, trace: Pick<TraceRecord, 'input' | 'operation'>): string {
+  const input = trace.input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
+  if (trace.operation === 'run')
+    return input !== null && typeof input === 'object'
+      ? fieldsText(spec, input as Record<string, unknown>)
+      : fieldText(input);
+  if (trace.operation === 'text_completion') return fieldText(input?.prompt ?? '');
+  const last = input?.messages?.filter((message) => message.role === 'user').at(-1);
+  const content = last?.content;
+  const text =
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content.map((part: { text?: string }) => part.text ?? '').join('')
+        : '';
+  if (spec.input.fields.length > 1) {
+    // a multi-field task takes its fields as a JSON object in the last user message
+    try {
+      return fieldsText(spec, JSON.parse(text) as Record<string, unknown>);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** The observations of a window of traces (successful ones: failures have no output to compare). */
+export async function traceObservations(
+  registry: Registry,
+  spec: TaskSpec,
+  filter: TraceFilter & { since: number; until: number },
+  limit = 5000,
+): Promise<DriftObservations> {
+  const traces: TraceRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await registry.traces.list(
+      { ...filter, task: spec.name },
+      { limit: Math.min(500, limit - traces.length), after },
+    );
+    traces.push(...page.data.filter((trace) => trace.errorCode === null));
+    after = page.next;
+  } while (after && traces.length < limit);
+  const scores: Record<string, number[]> = {};
+  for (const score of await registry.scores.list({
+    task: spec.name,
+    since: filter.since,
+    until: filter.until,
+  }))
+    if (
+      score.value !== null &&
+      (filter.version === undefined || score.version === filter.version) &&
+      (filter.label === undefined || score.label === filter.label)
+    )
+      (scores[score.name] ??= []).push(score.value);
+  return {
+    inputs: traces.map((trace) => traceInputText(spec, trace)),
+    outputs: traces.map((trace) => trace.output),
+    inputTokens: traces.map((trace) => trace.inputTokens),
+    scores,
+  };
+}
+
+/** The dataset a version was tuned or optimized on: its lineage's train split, else the task's newest train data. */
+export async function referenceDataset(
+  registry: Registry,
+  version: PromptVersion,
+): Promise<{ id: string; name: string }> {
+  const lineage = (version.run as { datasets?: Record<string, string> } | null)?.datasets;
+  const datasets = await registry.listDatasets(version.task);
+  const id = lineage?.train ?? datasets.filter((dataset) => dataset.split === 'train').at(-1)?.id;
+  const found = datasets.find((dataset) => dataset.id === id);
+  if (!found)
+    throw new NotFoundError(
+      `version ${version.number} of ${version.task} names no training dataset in the registry`,
+      {
+        code: 'DRIFT_NO_REFERENCE',
+        hint: 'Push the task with its data (promptune registry push --task <spec>), or compare with an earlier window: --reference 7d..1d.',
+      },
+    );
+  return { id: found.id, name: found.name };
+}
+
+/** The observations of a stored dataset: inputs and targets. */
+export async function datasetObservations(
+  registry: Registry,
+  spec: TaskSpec,
+  datasetId: string,
+): Promise<DriftObservations> {
+  const dataset = (await registry.listDatasets(spec.name)).find((candidate) => candidate.id === datasetId);
+  if (!dataset)
+    throw new NotFoundError(`dataset ${datasetId} is not stored for ${spec.name}`, {
+      code: 'DRIFT_NO_REFERENCE',
+      hint: 'See the task’s datasets with promptune registry ls.',
+    });
+  const examples = parseExamples(await registry.getBlob(dataset.blob), dataset.name, {
+    ...exampleShape(spec),
+    targetOptional: true,
+  });
+  return {
+    inputs: examples.map((example) => fieldsText(spec, example.fields)),
+    outputs: examples.map((example) =>
+      example.target === undefined || example.target === null ? null : fieldText(example.target),
+    ),
+  };
+}
+
+/**
+ * Whether outputs are categories worth comparing: a label task, or few distinct reference outputs.
+ * Callers compare outputs only between two windows of answers by default: against a dataset the
+ * outputs are the model's answers and the dataset's targets, and their difference is the model's error
+ * rather than drift.
+ */
+export function categoricalOutputs(spec: TaskSpec, reference: DriftObservations): boolean {
+  if (spec.output.kind === 'label') return true;
+  if (spec.output.kind === 'json') return false;
+  const present = reference.outputs.filter((output) => output !== null);
+  const distinct = new Set(present.map((output) => output.trim())).size;
+  return distinct >= 2 && distinct <= 20 && present.length >= 5 * distinct;
+}
