@@ -88,3 +88,12 @@ export {
   type DriftTest,
   type Vector,
 } from './drift/index.js';
+export {
+  Telemetry,
+  readTelemetryEnvironment,
+  type TelemetryOptions,
+  type GenerationRecord,
+  type RequestRecord,
+  type ExportTarget,
+  type TelemetrySettings,
+} from './telemetry/index.js';

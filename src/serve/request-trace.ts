@@ -29,7 +29,7 @@ export class RequestTrace implements TraceDraft {
   constructor(
     readonly operation: TraceRecord['operation'],
     private readonly context: Context<ServiceEnv>,
-    private readonly onEnd: (trace: TraceRecord) => void,
+    private readonly onEnd: (trace: TraceRecord, context: Context<ServiceEnv>) => void,
   ) {}
 
   /** Notes the first text of a stream (time to first token). */
@@ -43,31 +43,34 @@ export class RequestTrace implements TraceDraft {
     this.ended = true;
     const context = this.context;
     const status = this.streamError?.status ?? context.res.status;
-    this.onEnd({
-      id: this.id ?? `request-${context.get('requestId')}`,
-      at: this.at,
-      source: 'service',
-      run: null,
-      operation: this.operation,
-      model: this.model,
-      task: context.get('task') ?? null,
-      version: context.get('version') ?? null,
-      label: this.label,
-      keyId: context.get('accessKey')?.id ?? null,
-      user: this.user,
-      input: this.input,
-      output: this.output,
-      inputTokens: this.inputTokens,
-      outputTokens: this.outputTokens,
-      cost: null,
-      latencyMs: performance.now() - context.get('started'),
-      firstTokenMs: this.firstTokenMs,
-      finishReason: this.finishReason,
-      status,
-      errorCode:
-        this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null),
-      checks: null,
-    });
+    this.onEnd(
+      {
+        id: this.id ?? `request-${context.get('requestId')}`,
+        at: this.at,
+        source: 'service',
+        run: null,
+        operation: this.operation,
+        model: this.model,
+        task: context.get('task') ?? null,
+        version: context.get('version') ?? null,
+        label: this.label,
+        keyId: context.get('accessKey')?.id ?? null,
+        user: this.user,
+        input: this.input,
+        output: this.output,
+        inputTokens: this.inputTokens,
+        outputTokens: this.outputTokens,
+        cost: null,
+        latencyMs: performance.now() - context.get('started'),
+        firstTokenMs: this.firstTokenMs,
+        finishReason: this.finishReason,
+        status,
+        errorCode:
+          this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null),
+        checks: null,
+      },
+      context,
+    );
   }
 }
 
@@ -77,7 +80,7 @@ export class RequestTrace implements TraceDraft {
  */
 export function tracing(
   operation: TraceRecord['operation'],
-  onEnd: (trace: TraceRecord) => void,
+  onEnd: (trace: TraceRecord, context: Context<ServiceEnv>) => void,
 ): MiddlewareHandler<ServiceEnv> {
   return async (context, next) => {
     const trace = new RequestTrace(operation, context, onEnd);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
-import { Redactor, redactionRules, type MonitorReport } from '../observe/index.js';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { Redactor, redactionRules, Telemetry, type MonitorReport } from '../observe/index.js';
 import { Registry, type TraceRecord } from '../registry/index.js';
 import { taskSpec } from '../tasks/spec.js';
 import { EngineClient } from './engine-client.js';
@@ -21,6 +22,7 @@ let registry: Registry;
 let engine: EngineClient;
 let server: RunningServer;
 let service: Service;
+const spans = new InMemorySpanExporter();
 const keys = { alice: '', bob: '', admin: '' };
 const keyIds = { alice: '', bob: '', admin: '' };
 
@@ -71,6 +73,7 @@ beforeAll(async () => {
     registry,
     backends: { engine, hard: engine.languageModel() },
     tracing: { redactor: new Redactor(redactionRules(['email'])) },
+    telemetry: new Telemetry({ spanExporter: spans, batch: false }),
     logger: pino({ level: 'silent' }),
   });
   server = await listen(service.app);
@@ -212,5 +215,47 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     expect(production.series.reduce((sum, point) => sum + point.requests, 0)).toBe(production.requests);
     const failures = monitor.groups.find((group) => group.task === null);
     expect(failures?.errors).toEqual({ REGISTRY_NO_VERSION: 1 });
+  });
+});
+
+describe('OpenTelemetry spans of the service', () => {
+  it('carries the GenAI conventions and the task, version and label, in the caller’s trace', async () => {
+    spans.reset();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.bob}`,
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      },
+      body: JSON.stringify(chat('Lily', { max_tokens: 3 })),
+    });
+    const { id } = (await response.json()) as { id: string };
+    const finished = spans.getFinishedSpans();
+    const request = finished.find((span) => span.name === 'POST /v1/chat/completions')!;
+    const call = finished.find((span) => span.name === 'chat story')!;
+    expect(request.spanContext().traceId).toBe(traceId);
+    expect(call.spanContext().traceId).toBe(traceId);
+    expect(call.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    expect(call.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'promptune',
+      'gen_ai.request.model': 'story',
+      'gen_ai.response.id': id,
+      'gen_ai.usage.output_tokens': 3,
+      'gen_ai.response.finish_reasons': ['length'],
+      'promptune.task': 'story',
+      'promptune.label': 'production',
+    });
+    expect(call.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    expect(String(call.attributes['promptune.version'])).toMatch(/^[0-9a-f]{64}$/);
+    expect(request.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.response.status_code': 200,
+    });
+    // a read route gets its server span, with no model call
+    await get('/v1/tasks', keys.bob);
+    expect(spans.getFinishedSpans().some((span) => span.name === 'GET /v1/tasks')).toBe(true);
   });
 });

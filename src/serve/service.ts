@@ -29,8 +29,10 @@ import {
   TraceRecorder,
   type AlertRules,
   type DriftReader,
+  type Telemetry,
   type TraceRecorderOptions,
 } from '../observe/index.js';
+import { generationRecord, requestRecord } from './telemetry-records.js';
 import { startAlerts, type ServiceAlerts } from './service-alerts.js';
 
 /** How the service is set up. */
@@ -50,6 +52,8 @@ export interface ServiceOptions {
    * and redacts, or `false` for none. A recorder given here is used as it is (and closed by drain).
    */
   tracing?: TraceRecorderOptions | TraceRecorder | false;
+  /** OpenTelemetry spans and GenAI metrics for requests and model calls (Telemetry.fromEnvironment). */
+  telemetry?: Telemetry;
   /** Alert rules evaluated inside the service (with how to read the drift metric, if rules use it). */
   alerts?: { rules: AlertRules; drift?: DriftReader };
   logger?: Logger;
@@ -100,7 +104,11 @@ export function createService(options: ServiceOptions): Service {
             onError: (error) => logger.error({ err: error }, 'could not write traces'),
           });
   if (recorder) metrics.watchTraces(() => recorder.stats);
-  const record = (trace: TraceRecord) => recorder?.record(trace);
+  const telemetry = options.telemetry;
+  const record = (trace: TraceRecord, context: Context<ServiceEnv>) => {
+    recorder?.record(trace);
+    telemetry?.record(requestRecord(context, trace.latencyMs), generationRecord(trace));
+  };
   if (backends.engine)
     backends.engine.onResult = (result) => {
       metrics.batchSize.observe(result.batchSize);
@@ -124,6 +132,8 @@ export function createService(options: ServiceOptions): Service {
       const route = context.req.routePath;
       const status = context.res.status;
       const seconds = (performance.now() - context.get('started')) / 1000;
+      // model requests are recorded with their model call when their trace ends (streams end later)
+      if (telemetry && !context.get('trace')) telemetry.record(requestRecord(context, seconds * 1000));
       metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, seconds);
       if (status >= 400) metrics.errors.inc({ route, code: context.get('errorCode') ?? String(status) });
       logger.info(

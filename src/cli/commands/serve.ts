@@ -14,6 +14,7 @@ import {
   Redactor,
   redactionRules,
   startRetention,
+  Telemetry,
 } from '../../observe/index.js';
 
 export default defineCommand({
@@ -114,6 +115,10 @@ export default defineCommand({
     const registry = await Registry.open(
       process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
     );
+    // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (spans and GenAI metrics over OTLP/HTTP)
+    const telemetry = Telemetry.fromEnvironment(process.env, {
+      onError: (error) => logger.warn({ err: error }, 'OpenTelemetry export failed'),
+    });
     const hard = args['hard-model'] ? (await resolveModel(args['hard-model'])).model : undefined;
     const engine = args.model
       ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
@@ -124,6 +129,7 @@ export default defineCommand({
       limits,
       tracing: sampleRate > 0 && { sampleRate, capacity, redactor },
       alerts: alertRules && { rules: alertRules },
+      telemetry,
       logger,
     });
     const retention =
@@ -161,6 +167,7 @@ export default defineCommand({
     await service.drain();
     await closed;
     retention?.stop();
+    await telemetry?.shutdown();
     await engine?.close();
     await registry.close();
     logger.info('stopped');
