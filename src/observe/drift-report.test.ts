@@ -1,0 +1,72 @@
+// The drift report's plumbing over the statistics: which features are tested (lengths always, tokens
+// when both sides have them, outputs when asked, scores by name), alpha shared among them, features
+// with too few observations skipped with the reason, and what moved.
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../engine/index.js';
+import { driftReport, type DriftObservations } from './drift-report.js';
+
+const random = seededRandom(11);
+const sentence = (words: number) => Array.from({ length: words }, () => 'word').join(' ');
+function observations(count: number, words: () => number, label: () => string): DriftObservations {
+  const inputs = Array.from({ length: count }, () => sentence(words()));
+  return {
+    inputs,
+    outputs: inputs.map(() => label()),
+    inputTokens: inputs.map((input) => input.length),
+    scores: { helpful: inputs.map(() => (random() < 0.8 ? 1 : 0)) },
+  };
+}
+const around = (center: number) => () => center + Math.floor(random() * 10);
+const pick = (labels: string[], weights: number[]) => () => {
+  let draw = random();
+  for (const [index, weight] of weights.entries()) if ((draw -= weight) < 0) return labels[index];
+  return labels.at(-1)!;
+};
+
+describe('driftReport', () => {
+  it('tests lengths, tokens, outputs and scores, with alpha shared among them', async () => {
+    const reference = observations(400, around(20), pick(['cat', 'dog', 'bird'], [0.4, 0.4, 0.2]));
+    const same = observations(100, around(20), pick(['cat', 'dog', 'bird'], [0.4, 0.4, 0.2]));
+    const report = await driftReport(reference, same, { categoricalOutputs: true, rng: random });
+    expect(report.features.map((feature) => feature.feature)).toEqual([
+      'input_characters',
+      'input_words',
+      'input_tokens',
+      'output',
+      'score:helpful',
+    ]);
+    expect(report.correctedAlpha).toBeCloseTo(0.01, 12);
+    expect(report.features.find((feature) => feature.feature === 'output')?.test).toBe(
+      'chi-squared-homogeneity',
+    );
+    expect(report.drifted).toBe(false);
+
+    const longer = observations(100, around(26), pick(['cat', 'dog', 'bird'], [0.1, 0.1, 0.8]));
+    const moved = await driftReport(reference, longer, { categoricalOutputs: true, rng: random });
+    expect(moved.moved).toEqual(
+      expect.arrayContaining(['input_characters', 'input_words', 'input_tokens', 'output']),
+    );
+    expect(moved.moved).not.toContain('score:helpful');
+    const characters = moved.features.find((feature) => feature.feature === 'input_characters')!;
+    expect(characters).toMatchObject({ test: 'kolmogorov-smirnov', drifted: true });
+    expect(characters.summary.currentMean as number).toBeGreaterThan(
+      characters.summary.referenceMean as number,
+    );
+  });
+
+  it('skips features with too few observations and refuses a bad alpha', async () => {
+    const reference = observations(400, around(20), () => 'a');
+    const few = observations(10, around(20), () => 'a');
+    const report = await driftReport(reference, few, { rng: random });
+    expect(report.features).toEqual([]);
+    expect(report.drifted).toBe(false);
+    expect(report.skipped.map((skip) => skip.feature)).toEqual([
+      'input_characters',
+      'input_words',
+      'input_tokens',
+      'score:helpful',
+    ]);
+    expect(report.skipped[0].reason).toContain('fewer than 20 observations (400 reference, 10 current)');
+    await expect(driftReport(reference, few, { alpha: 1.5 })).rejects.toThrow(/alpha 1.5/);
+  });
+});
