@@ -6,7 +6,13 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { describeIssues, NotFoundError, ValidationError } from '../errors/index.js';
-import { monitor, parseTimeReference, type AlertEvaluator, type TraceRecorder } from '../observe/index.js';
+import {
+  monitor,
+  parseTimeReference,
+  type AlertEvaluator,
+  type AlertRules,
+  type TraceRecorder,
+} from '../observe/index.js';
 import type { Registry, TraceFilter } from '../registry/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
@@ -75,7 +81,7 @@ export function observeRoutes(
   options: {
     registry: Registry;
     recorder: TraceRecorder | undefined;
-    alerts: AlertEvaluator | undefined;
+    alerts: { evaluator: AlertEvaluator; rules: AlertRules } | undefined;
     scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
   },
 ): void {
@@ -135,12 +141,13 @@ export function observeRoutes(
   });
 
   app.get('/v1/alerts', scope('read'), async (context) => {
-    const rules = alerts?.rules ?? [];
-    const statuses = new Map((alerts?.statuses() ?? []).map((status) => [status.rule, status]));
+    const rules = alerts?.rules.rules ?? [];
+    const shared = alerts?.rules.webhooks.length ?? 0;
+    const statuses = new Map((alerts?.evaluator.statuses() ?? []).map((status) => [status.rule, status]));
     return context.json({
       rules: rules.map((rule) => ({
         ...rule,
-        webhooks: rule.webhooks.length,
+        webhooks: shared + rule.webhooks.length,
         status: statuses.get(rule.name) ?? null,
       })),
       history: await registry.alerts.history({ limit: 100 }),

@@ -319,7 +319,12 @@ export function createService(options: ServiceOptions): Service {
   );
 
   const alerts = options.alerts && startAlerts({ ...options.alerts, registry, metrics, logger });
-  observeRoutes(app, { registry, recorder, scope, alerts: alerts?.evaluator });
+  observeRoutes(app, {
+    registry,
+    recorder,
+    scope,
+    alerts: alerts && options.alerts && { evaluator: alerts.evaluator, rules: options.alerts.rules },
+  });
 
   return {
     app,
