@@ -1,12 +1,14 @@
 // The processes bench:serve loads, each apart from the load generator so none shares an event loop:
 // with no argument, a stub OpenAI-compatible upstream that answers at once (prints {"upstream": url});
 // with the upstream's URL as argument, the promptune service over a fresh registry whose task `echo`
-// runs on that stub (prints {"service": url, "key": key}).
+// runs on that stub (prints {"service": url, "key": key}); a second argument `untraced` turns the
+// service's request tracing off, `unwritten` keeps it but writes nowhere (bench:observe compares them).
 import { Hono } from 'hono';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { TraceRecorder, WorkerTraceSink } from '../src/observe/index.js';
 import { resolveModel } from '../src/providers/index.js';
 import { Registry } from '../src/registry/index.js';
 import { listen } from '../src/serve/listen.js';
@@ -30,9 +32,8 @@ if (!upstreamUrl) {
   const upstream = await listen(stub);
   process.stdout.write(JSON.stringify({ upstream: upstream.url }) + '\n');
 } else {
-  const registry = await Registry.open({
-    path: join(mkdtempSync(join(tmpdir(), 'promptune-bench-serve-')), 'registry.sqlite'),
-  });
+  const path = join(mkdtempSync(join(tmpdir(), 'promptune-bench-serve-')), 'registry.sqlite');
+  const registry = await Registry.open({ path });
   const actor = { name: 'bench', scopes: ['read', 'run', 'admin'] };
   await registry.putTask(
     taskSpec.parse({ name: 'echo', prompt: { system: 'Repeat the input.', template: '{{input}}' } }),
@@ -61,6 +62,12 @@ if (!upstreamUrl) {
   const service = createService({
     registry,
     backends: { hard: model },
+    tracing:
+      process.argv[3] === 'untraced'
+        ? false
+        : process.argv[3] === 'unwritten'
+          ? new TraceRecorder({ insert: async () => undefined })
+          : { sink: await WorkerTraceSink.start({ path }) }, // as promptune serve writes traces
     logger: pino({ level: 'silent' }),
   });
   const served = await listen(service.app);

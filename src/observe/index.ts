@@ -97,3 +97,4 @@ export {
   type ExportTarget,
   type TelemetrySettings,
 } from './telemetry/index.js';
+export { WorkerTraceSink } from './worker-trace-sink.js';

@@ -1,9 +1,8 @@
 // Aggregates over stored traces and scores, per task, version and label, over fixed windows: requests,
 // errors by code, latency and time-to-first-token percentiles, tokens, cost, and each score's mean with
-// a 95% interval (Student's t for numbers, Wilson for booleans) or its categories. Counts and sums are
-// grouped in SQL; percentiles need the values, which are read per group as numbers only. Nothing here
-// writes: `monitor` is a read over the record.
-import { sql } from 'kysely';
+// a 95% interval (Student's t for numbers, Wilson for booleans) or its categories. The traces are
+// read in one pass of their measurements (percentiles need every value); scores are summed in SQL.
+// Nothing here writes: `monitor` is a read over the record.
 import type { Registry } from '../registry/index.js';
 
 /** Window lengths the monitor groups by. */
@@ -117,10 +116,38 @@ export function meanInterval(
   return { mean, low: mean - half, high: mean + half };
 }
 
-const groupKey = (task: string | null, version: string | null, label: string | null) =>
-  JSON.stringify([task, version, label]);
+/** One group's running totals during the scan. */
+interface Accumulator {
+  group: MonitorGroup;
+  latencies: number[];
+  firstTokens: number[];
+  windows: Map<number, { point: MonitorPoint; latencies: number[] }>;
+}
 
-/** Aggregates traces and scores in [since, until). */
+const groupKey = (task: string | null, version: string | null, label: string | null) =>
+  `${task ?? '\u0000'}\u0001${version ?? '\u0000'}\u0001${label ?? '\u0000'}`;
+
+function newGroup(task: string | null, version: string | null, label: string | null): MonitorGroup {
+  return {
+    task,
+    version,
+    label,
+    requests: 0,
+    errors: {},
+    errorRate: 0,
+    latencyMs: null,
+    firstTokenMs: null,
+    tokens: { input: 0, output: 0 },
+    cost: null,
+    scores: {},
+    series: [],
+  };
+}
+
+/**
+ * Aggregates traces and scores in [since, until): one pass over the traces' measurements (the
+ * registry reads a narrow index, not the rows), then the scores' sums from SQL.
+ */
 export async function monitor(registry: Registry, query: MonitorQuery): Promise<MonitorReport> {
   const window = query.window ?? windowFor(query.until - query.since);
   const length = windowLengths[window];
@@ -131,70 +158,55 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
     since: query.since,
     until: query.until,
   };
-  const bucket = sql<number>`(${sql.ref('traces.at')} / ${sql.lit(length)})`;
-  const counted = await registry.traces
-    .filtered(filter)
-    .select((select) => [
-      'traces.task',
-      'traces.version',
-      'traces.label',
-      'traces.error_code',
-      bucket.as('bucket'),
-      select.fn.countAll<number>().as('requests'),
-      select.fn.sum<number>('traces.input_tokens').as('input_tokens'),
-      select.fn.sum<number>('traces.output_tokens').as('output_tokens'),
-      select.fn.sum<number>('traces.cost').as('cost'),
-    ])
-    .groupBy(['traces.task', 'traces.version', 'traces.label', 'traces.error_code', bucket])
-    .execute();
+  const accumulators = new Map<string, Accumulator>();
+  await registry.traces.scan(
+    filter,
+    ([at, task, version, label, errorCode, latencyMs, firstTokenMs, inputTokens, outputTokens, cost]) => {
+      const key = groupKey(task, version, label);
+      let accumulator = accumulators.get(key);
+      if (!accumulator) {
+        accumulator = {
+          group: newGroup(task, version, label),
+          latencies: [],
+          firstTokens: [],
+          windows: new Map(),
+        };
+        accumulators.set(key, accumulator);
+      }
+      const { group } = accumulator;
+      group.requests++;
+      group.tokens.input += inputTokens;
+      group.tokens.output += outputTokens;
+      if (cost !== null) group.cost = (group.cost ?? 0) + cost;
+      const start = Math.floor(at / length) * length;
+      let bucket = accumulator.windows.get(start);
+      if (!bucket) {
+        bucket = { point: { start, requests: 0, errors: 0, latencyP95: null }, latencies: [] };
+        accumulator.windows.set(start, bucket);
+      }
+      bucket.point.requests++;
+      bucket.latencies.push(latencyMs);
+      if (errorCode !== null) {
+        group.errors[errorCode] = (group.errors[errorCode] ?? 0) + 1;
+        bucket.point.errors++;
+      }
+      accumulator.latencies.push(latencyMs);
+      if (firstTokenMs !== null) accumulator.firstTokens.push(firstTokenMs);
+    },
+  );
   const groups = new Map<string, MonitorGroup>();
-  const points = new Map<string, Map<number, MonitorPoint>>();
-  for (const row of counted) {
-    const key = groupKey(row.task, row.version, row.label);
-    let group = groups.get(key);
-    if (!group) {
-      group = {
-        task: row.task,
-        version: row.version,
-        label: row.label,
-        requests: 0,
-        errors: {},
-        errorRate: 0,
-        latencyMs: null,
-        firstTokenMs: null,
-        tokens: { input: 0, output: 0 },
-        cost: null,
-        scores: {},
-        series: [],
-      };
-      groups.set(key, group);
-      points.set(key, new Map());
-    }
-    const requests = Number(row.requests);
-    group.requests += requests;
-    group.tokens.input += Number(row.input_tokens ?? 0);
-    group.tokens.output += Number(row.output_tokens ?? 0);
-    if (row.cost !== null) group.cost = (group.cost ?? 0) + Number(row.cost);
-    const start = Number(row.bucket) * length;
-    const point = points.get(key)!.get(start) ?? { start, requests: 0, errors: 0, latencyP95: null };
-    point.requests += requests;
-    if (row.error_code !== null) {
-      group.errors[row.error_code] = (group.errors[row.error_code] ?? 0) + requests;
-      point.errors += requests;
-    }
-    points.get(key)!.set(start, point);
-  }
-  for (const [key, group] of groups) {
+  for (const [key, accumulator] of accumulators) {
+    const { group } = accumulator;
     group.errorRate = Object.values(group.errors).reduce((sum, count) => sum + count, 0) / group.requests;
-    const byStart = points.get(key)!;
-    await addLatencies(
-      registry,
-      { ...filter, task: group.task, version: group.version, label: group.label },
-      group,
-      byStart,
-      length,
-    );
-    group.series = [...byStart.values()].sort((a, b) => a.start - b.start);
+    group.latencyMs = percentilesOf(Float64Array.from(accumulator.latencies));
+    group.firstTokenMs = percentilesOf(Float64Array.from(accumulator.firstTokens));
+    group.series = [...accumulator.windows.values()]
+      .map(({ point, latencies }) => ({
+        ...point,
+        latencyP95: sortedPercentile(Float64Array.from(latencies).sort(), 0.95),
+      }))
+      .sort((a, b) => a.start - b.start);
+    groups.set(key, group);
   }
   await addScores(registry, filter, groups);
   return {
@@ -203,49 +215,6 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
     window,
     groups: [...groups.values()].sort((a, b) => b.requests - a.requests),
   };
-}
-
-/** Reads one group's latencies (numbers only) for its percentiles and each window's p95. */
-async function addLatencies(
-  registry: Registry,
-  filter: { task: string | null; version: string | null; label: string | null; since: number; until: number },
-  group: MonitorGroup,
-  byStart: Map<number, MonitorPoint>,
-  length: number,
-): Promise<void> {
-  const rows = await registry.traces
-    .filtered({ since: filter.since, until: filter.until })
-    .where((where) =>
-      where.and([
-        filter.task === null ? where('traces.task', 'is', null) : where('traces.task', '=', filter.task),
-        filter.version === null
-          ? where('traces.version', 'is', null)
-          : where('traces.version', '=', filter.version),
-        filter.label === null ? where('traces.label', 'is', null) : where('traces.label', '=', filter.label),
-      ]),
-    )
-    .select(['traces.at', 'traces.latency_ms', 'traces.first_token_ms'])
-    .orderBy('traces.at')
-    .execute();
-  const latencies = new Float64Array(rows.length);
-  const firstTokens: number[] = [];
-  let windowStart = 0;
-  for (let index = 0; index < rows.length; index++) {
-    latencies[index] = Number(rows[index].latency_ms);
-    if (rows[index].first_token_ms !== null) firstTokens.push(Number(rows[index].first_token_ms));
-    const start = Math.floor(Number(rows[index].at) / length) * length;
-    const next =
-      index + 1 < rows.length ? Math.floor(Number(rows[index + 1].at) / length) * length : Number.NaN;
-    if (next !== start) {
-      // rows are in time order: each window's latencies are one run of the array
-      const point = byStart.get(start);
-      const window = latencies.slice(windowStart, index + 1).sort();
-      if (point) point.latencyP95 = sortedPercentile(window, 0.95);
-      windowStart = index + 1;
-    }
-  }
-  group.latencyMs = percentilesOf(latencies);
-  group.firstTokenMs = percentilesOf(Float64Array.from(firstTokens));
 }
 
 /** Adds each group's score summaries (by the scored traces' arrival time). */

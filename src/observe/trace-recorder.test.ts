@@ -9,6 +9,7 @@ import { Registry, type TraceRecord } from '../registry/index.js';
 import { sampleTrace } from '../registry/traces.case.js';
 import { Redactor, redactionRules } from './redaction.js';
 import { TraceRecorder } from './trace-recorder.js';
+import { WorkerTraceSink } from './worker-trace-sink.js';
 
 const open = () =>
   Registry.open({ path: join(mkdtempSync(join(tmpdir(), 'promptune-recorder-')), 'r.sqlite') });
@@ -34,6 +35,23 @@ describe('TraceRecorder', () => {
       queued: 0,
     });
     expect(recorder.isQueued('t-5')).toBe(false);
+    await registry.close();
+  });
+
+  it('writes from a worker thread into the same registry file', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'promptune-recorder-')), 'r.sqlite');
+    const registry = await Registry.open({ path });
+    const sink = await WorkerTraceSink.start({ path });
+    recorder = new TraceRecorder(sink, { batchSize: 250, flushIntervalMs: 10 });
+    for (const trace of traces(1000, 'w')) recorder.record(trace);
+    await recorder.close();
+    await sink.close();
+    expect(await registry.traces.count()).toBe(1000);
+    expect((await registry.traces.get('w-999')).input).toEqual(sampleTrace().input);
+    await expect(sink.insert(traces(1, 'late'))).rejects.toThrow(/closed/);
+    await expect(WorkerTraceSink.start({ path: join(path, 'not-a-folder', 'r.sqlite') })).rejects.toThrow(
+      /could not open the registry/,
+    );
     await registry.close();
   });
 

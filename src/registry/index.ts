@@ -17,7 +17,13 @@ export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
-export { TraceStore, type TraceRecord, type TraceFilter, type TracePage } from './traces.js';
+export {
+  TraceStore,
+  type TraceRecord,
+  type TraceFilter,
+  type TracePage,
+  type TraceMeasurement,
+} from './traces.js';
 export {
   Scores,
   type ScoreRecord,

@@ -168,7 +168,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('error_code', 'text')
           .addColumn('checks', 'text')
           .execute();
-        await database.schema.createIndex('traces_by_time').on('traces').columns(['at']).execute();
+        // the monitor's scans read only this narrow index, never the wide rows (inputs and outputs)
+        await database.schema
+          .createIndex('traces_for_monitor')
+          .on('traces')
+          .columns([
+            'at',
+            'task',
+            'version',
+            'label',
+            'error_code',
+            'latency_ms',
+            'first_token_ms',
+            'input_tokens',
+            'output_tokens',
+            'cost',
+          ])
+          .execute();
         await database.schema.createIndex('traces_by_task').on('traces').columns(['task', 'at']).execute();
         await database.schema.createIndex('traces_by_run').on('traces').columns(['run']).execute();
         await database.schema

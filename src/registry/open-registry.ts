@@ -30,6 +30,8 @@ export interface RegistryConnection {
   /** The SQLite file's folder (soft-prompt blobs may live beside it), undefined for Postgres. */
   directory: string | undefined;
   writeRetry: WriteRetryPolicy;
+  /** The SQLite handle itself, for reads too large for row objects (a million traces); undefined for Postgres. */
+  sqlite?: Database.Database;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function openRegistryDatabase(
     await database.destroy();
     throw error;
   }
-  return { database, dialect: 'sqlite', directory: dirname(path), writeRetry };
+  return { database, dialect: 'sqlite', directory: dirname(path), writeRetry, sqlite };
 }
 
 /**

@@ -80,7 +80,8 @@ export class Registry {
 
   /** Traces of the model calls the service answered (and evaluations and optimizations made). */
   get traces(): TraceStore {
-    return new TraceStore(this.database, (work) => this.write(work));
+    // the raw SQLite handle reads outside any transaction this registry is bound to: scans are reads
+    return new TraceStore(this.database, (work) => this.write(work), this.connection.sqlite);
   }
 
   /** Scores on traces, and score configs. */

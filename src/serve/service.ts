@@ -31,6 +31,7 @@ import {
   type DriftReader,
   type Telemetry,
   type TraceRecorderOptions,
+  type TraceSink,
 } from '../observe/index.js';
 import { generationRecord, requestRecord } from './telemetry-records.js';
 import { startAlerts, type ServiceAlerts } from './service-alerts.js';
@@ -49,9 +50,10 @@ export interface ServiceOptions {
   };
   /**
    * Tracing of model requests into the registry (on by default): how the recorder samples, buffers
-   * and redacts, or `false` for none. A recorder given here is used as it is (and closed by drain).
+   * and redacts and where it writes (default: the registry, in this thread), or `false` for none. A
+   * recorder given here is used as it is (and closed by drain).
    */
-  tracing?: TraceRecorderOptions | TraceRecorder | false;
+  tracing?: (TraceRecorderOptions & { sink?: TraceSink }) | TraceRecorder | false;
   /** OpenTelemetry spans and GenAI metrics for requests and model calls (Telemetry.fromEnvironment). */
   telemetry?: Telemetry;
   /** Alert rules evaluated inside the service (with how to read the drift metric, if rules use it). */
@@ -99,13 +101,23 @@ export function createService(options: ServiceOptions): Service {
       ? undefined
       : options.tracing instanceof TraceRecorder
         ? options.tracing
-        : new TraceRecorder(registry.traces, {
+        : new TraceRecorder(options.tracing?.sink ?? registry.traces, {
             ...options.tracing,
             onError: (error) => logger.error({ err: error }, 'could not write traces'),
           });
   if (recorder) metrics.watchTraces(() => recorder.stats);
   const telemetry = options.telemetry;
+  // requests whose trace has not ended: a stream outlives its handler, and drain waits for it
+  let openTraces = 0;
+  const traced = (operation: TraceRecord['operation']) => {
+    const middleware = tracing(operation, record);
+    return async (context: Context<ServiceEnv>, next: () => Promise<void>) => {
+      openTraces++;
+      return middleware(context, next);
+    };
+  };
   const record = (trace: TraceRecord, context: Context<ServiceEnv>) => {
+    openTraces--;
     recorder?.record(trace);
     telemetry?.record(requestRecord(context, trace.latencyMs), generationRecord(trace));
   };
@@ -243,7 +255,7 @@ export function createService(options: ServiceOptions): Service {
     return context.json(event);
   });
   // typed runs: the task's input fields in, the task's typed output out
-  app.post('/v1/tasks/:name/run', scope('run'), tracing('run', record), async (context) => {
+  app.post('/v1/tasks/:name/run', scope('run'), traced('run'), async (context) => {
     const trace = context.get('trace')!;
     trace.model = context.req.param('name');
     const body = await readBody(
@@ -283,8 +295,8 @@ export function createService(options: ServiceOptions): Service {
   });
 
   // OpenAI-compatible completions over tasks
-  app.use('/v1/chat/completions', scope('run'), tracing('chat', record));
-  app.use('/v1/completions', scope('run'), tracing('text_completion', record));
+  app.use('/v1/chat/completions', scope('run'), traced('chat'));
+  app.use('/v1/completions', scope('run'), traced('text_completion'));
   app.use('/v1/models', scope('read'));
   app.route(
     '/',
@@ -333,6 +345,8 @@ export function createService(options: ServiceOptions): Service {
     alerts,
     async drain() {
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      // streams still sending (their handlers returned long ago) end their traces when they finish
+      while (openTraces > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await recorder?.close();
       await alerts?.stop();
     },

@@ -15,6 +15,7 @@ import {
   redactionRules,
   startRetention,
   Telemetry,
+  WorkerTraceSink,
 } from '../../observe/index.js';
 
 export default defineCommand({
@@ -112,9 +113,10 @@ export default defineCommand({
       redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
     );
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const registry = await Registry.open(
-      process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
-    );
+    const location = process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db };
+    const registry = await Registry.open(location);
+    // SQLite writes are synchronous: traces are written from a worker thread so none pauses a request
+    const sink = sampleRate > 0 && location.path ? await WorkerTraceSink.start(location) : undefined;
     // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (spans and GenAI metrics over OTLP/HTTP)
     const telemetry = Telemetry.fromEnvironment(process.env, {
       onError: (error) => logger.warn({ err: error }, 'OpenTelemetry export failed'),
@@ -127,7 +129,7 @@ export default defineCommand({
       registry,
       backends: { engine, hard: hard ?? engine?.languageModel() },
       limits,
-      tracing: sampleRate > 0 && { sampleRate, capacity, redactor },
+      tracing: sampleRate > 0 && { sampleRate, capacity, redactor, sink },
       alerts: alertRules && { rules: alertRules },
       telemetry,
       logger,
@@ -145,6 +147,7 @@ export default defineCommand({
       server = await listen(service.app, { hostname: args.host, port });
     } catch (error) {
       retention?.stop();
+      await sink?.close();
       // the engine worker ends cleanly; the error (a port in use, say) is reported as the CLI reports
       // every failure of the machine around it
       await engine?.close();
@@ -167,6 +170,7 @@ export default defineCommand({
     await service.drain();
     await closed;
     retention?.stop();
+    await sink?.close();
     await telemetry?.shutdown();
     await engine?.close();
     await registry.close();
