@@ -29,6 +29,39 @@ describe('promptune eval', () => {
     expect(second).toMatchObject({ n: 24, calls: 0, cacheHits: 24, score: summary.score });
   });
 
+  it('records each call as a trace of its run with --trace, readable with traces ls and show', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    const traced = run(
+      cwd,
+      'eval',
+      '--task',
+      task,
+      '--model',
+      model,
+      '--split',
+      'dev',
+      '--limit',
+      '6',
+      '--trace',
+      '--json',
+    );
+    expect(traced.status, traced.stderr).toBe(0);
+    const runId = /as run (eval-\S+)/.exec(traced.stderr)![1];
+    expect(traced.stderr).toContain(`traced 6 calls as run ${runId}`);
+    const listed = run(cwd, 'traces', 'ls', '--run', runId, '--json');
+    expect(listed.status, listed.stderr).toBe(0);
+    const traces = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(traces).toHaveLength(6);
+    expect(traces[0]).toMatchObject({ source: 'eval', run: runId, task: 'animal', operation: 'run' });
+    expect(traces[0].checks).toMatchObject({ score: expect.any(Number), byMetric: expect.any(Object) });
+    const shown = run(cwd, 'traces', 'show', traces[0].id);
+    expect(shown.stdout).toContain(`run            ${runId}`);
+    expect(run(cwd, 'traces', 'show', 'nope').stderr).toContain('code: TRACE_NOT_FOUND');
+  });
+
   it('exits with status 3 below --min-score', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
     const result = run(

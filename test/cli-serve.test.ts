@@ -3,7 +3,7 @@
 // request that still completes (its trace written) before the process exits 0; and a kill -9 under
 // load that loses at most the queued traces.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -158,5 +158,28 @@ describe('promptune serve', () => {
     expect(stored.size + lost).toBe(answered.length); // nothing stored that was not answered
     expect(lost).toBeLessThanOrEqual(queue);
     await registry.close();
+
+    // what an operator reads afterwards
+    const table = run(cwd, 'monitor', '--since', '1h');
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^task\s+version\s+label\s+requests/);
+    expect(table.stdout).toMatch(new RegExp(`name\\s+[0-9a-f]{8}\\s+latest\\s+${stored.size}\\s+0\\.0%`));
+    expect(table.stdout).toMatch(/[▁▂▃▄▅▆▇█]/);
+    const report = JSON.parse(run(cwd, 'monitor', '--json', '--task', 'name').stdout) as {
+      groups: { requests: number }[];
+    };
+    expect(report.groups[0].requests).toBe(stored.size);
+    expect(run(cwd, 'monitor', '--window', 'week').stderr).toContain('code: CLI_INVALID_OPTION');
+    const listed = run(cwd, 'traces', 'ls', '--limit', '3');
+    expect(listed.stdout.trim().split('\n')).toHaveLength(3);
+    expect(listed.stdout).toContain('name@latest  200  length');
+    expect(run(cwd, 'alerts', 'ls').stdout).toContain('no alert rules have been evaluated');
+    writeFileSync(
+      join(cwd, 'alerts.yaml'),
+      'rules:\n  - name: slow\n    metric: latency_p95\n    window: often\n',
+    );
+    const checked = run(cwd, 'alerts', 'check', join(cwd, 'alerts.yaml'));
+    expect(checked.status).toBe(1);
+    expect(checked.stderr).toContain('code: ALERT_RULES_INVALID');
   }, 120_000);
 });

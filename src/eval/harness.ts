@@ -48,6 +48,11 @@ export interface EvaluationOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /**
+   * Told of each call this run made or took from the cache (not of calls replayed from a killed run's
+   * journal): to record them as traces, say.
+   */
+  onCall?: (call: EvaluatedCall) => void;
+  /**
    * Journal each call's spend beside the results, so a resumed run's totals include the killed run's
    * (default true). Optimizers turn it off: their budget journals every call of the whole run.
    */
@@ -55,6 +60,14 @@ export interface EvaluationOptions {
 }
 
 /** One example's outcome over its repeats. */
+/** One call of an evaluation as it finished: which example and repeat, what was recorded, when it started (epoch ms). */
+export interface EvaluatedCall {
+  example: Example;
+  repeat: number;
+  record: CallRecord;
+  at: number;
+}
+
 export interface ExampleResult {
   index: number;
   id: string;
@@ -175,6 +188,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       model.replayed?.(journaled);
       return;
     }
+    const startedAt = Date.now();
     const prompt = examplePrompt(task, example);
     const parameters = {
       maxOutputTokens: generation.maxTokens,
@@ -226,6 +240,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     };
     records.set(jobKey, record);
     journal.add(jobKey, record);
+    options.onCall?.({ example, repeat, record, at: startedAt });
   };
 
   let next = 0;

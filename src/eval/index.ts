@@ -7,6 +7,7 @@ export {
   type EvaluationRun,
   type ExampleResult,
   type EvaluatedModel,
+  type EvaluatedCall,
   type Spend,
 } from './harness.js';
 export { judgeGenerator } from './judge-generator.js';

@@ -16,6 +16,7 @@ import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
+import { evaluationTraces } from '../evaluation-traces.js';
 import { downloadProgress, progressBar } from '../progress.js';
 
 const dollars = (cost: number | undefined) => (cost === undefined ? 'unknown' : `$${cost.toFixed(4)}`);
@@ -60,6 +61,15 @@ export default defineCommand({
     report: { type: 'string', description: 'Write a self-contained HTML report here' },
     'report-json': { type: 'string', description: 'Write the full JSON report (with every example) here' },
     json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
+    trace: {
+      type: 'boolean',
+      description: 'Record every model call as a trace in the registry (--db), tied to this run',
+    },
+    db: {
+      type: 'string',
+      default: '.promptune/registry.sqlite',
+      description: 'SQLite registry for --trace (DATABASE_URL selects Postgres)',
+    },
   },
   async run({ args }) {
     const split = args.split as SplitName;
@@ -82,6 +92,7 @@ export default defineCommand({
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
     const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;
     const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
+    const tracing = args.trace ? await evaluationTraces(args.db, task.spec.name, model.name) : undefined;
     const bar = progressBar(`${task.spec.name} on ${model.name}`);
     try {
       const run = await evaluate({
@@ -95,8 +106,15 @@ export default defineCommand({
         judge,
         prices,
         onProgress: (done, total) => bar.update(done, total),
+        onCall: tracing?.record,
       });
       bar.finish();
+      if (tracing) {
+        const written = await tracing.close();
+        process.stderr.write(
+          `traced ${written} calls as run ${tracing.run} (promptune traces ls --run ${tracing.run})\n`,
+        );
+      }
       const report = summarize(run);
       if (args.report) writeFileAtomically(args.report, renderReportHtml(report));
       if (args['report-json'])
@@ -128,6 +146,7 @@ export default defineCommand({
       }
     } finally {
       cache?.close();
+      await tracing?.close();
     }
   },
 });
