@@ -70,13 +70,14 @@ describe('docs/recipes', () => {
     const markdown = readdirSync(recipes).filter((name) => name.endsWith('.md') && name !== 'README.md');
     expect(markdown.sort()).toEqual([
       'hard-prompt-optimization.md',
+      'observability.md',
       'registry.md',
       'soft-prompt-training.md',
     ]);
   });
 
   it('type-checks every recipe against the package’s declarations', async () => {
-    const files = ['hard-prompt-optimization.md', 'registry.md', 'soft-prompt-training.md'].flatMap(
+    const files = ['hard-prompt-optimization.md', 'observability.md', 'registry.md', 'soft-prompt-training.md'].flatMap(
       (name) => {
         const { code } = recipe(name);
         return [...code.keys()].map((file) => write(code, file));
@@ -129,6 +130,12 @@ describe('docs/recipes', () => {
   it('registry: push, label, resolve, export and import print what the recipe says', async () => {
     const { code, text } = recipe('registry.md');
     const printed = await run(write(code, 'registry.ts'));
+    expect(printed).toBe(text[0]);
+  });
+
+  it('observability: records, scores and monitors what the recipe says', async () => {
+    const { code, text } = recipe('observability.md');
+    const printed = await run(write(code, 'observe.ts'));
     expect(printed).toBe(text[0]);
   });
 });

@@ -18,6 +18,7 @@ import traces from './commands/traces.js';
 import monitorCommand from './commands/monitor.js';
 import alerts from './commands/alerts.js';
 import drift from './commands/drift.js';
+import scores from './commands/scores.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -36,6 +37,7 @@ const main = defineCommand({
     monitor: monitorCommand,
     alerts,
     drift,
+    scores,
   },
 });
 

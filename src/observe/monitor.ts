@@ -122,10 +122,38 @@ interface Accumulator {
   latencies: number[];
   firstTokens: number[];
   windows: Map<number, { point: MonitorPoint; latencies: number[] }>;
+  /** The window the previous trace of this group fell in (traces mostly arrive in time order). */
+  last: { start: number; point: MonitorPoint; latencies: number[] } | undefined;
 }
 
 const groupKey = (task: string | null, version: string | null, label: string | null) =>
   `${task ?? '\u0000'}\u0001${version ?? '\u0000'}\u0001${label ?? '\u0000'}`;
+
+/** Groups by task, then version, then label: three lookups per trace instead of building a key. */
+class Groups {
+  private readonly byTask = new Map<string | null, Map<string | null, Map<string | null, Accumulator>>>();
+  readonly all: Accumulator[] = [];
+
+  get(task: string | null, version: string | null, label: string | null): Accumulator {
+    let versions = this.byTask.get(task);
+    if (!versions) this.byTask.set(task, (versions = new Map()));
+    let labels = versions.get(version);
+    if (!labels) versions.set(version, (labels = new Map()));
+    let accumulator = labels.get(label);
+    if (!accumulator) {
+      accumulator = {
+        group: newGroup(task, version, label),
+        latencies: [],
+        firstTokens: [],
+        windows: new Map(),
+        last: undefined,
+      };
+      labels.set(label, accumulator);
+      this.all.push(accumulator);
+    }
+    return accumulator;
+  }
+}
 
 function newGroup(task: string | null, version: string | null, label: string | null): MonitorGroup {
   return {
@@ -158,31 +186,25 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
     since: query.since,
     until: query.until,
   };
-  const accumulators = new Map<string, Accumulator>();
+  const accumulators = new Groups();
   await registry.traces.scan(
     filter,
     ([at, task, version, label, errorCode, latencyMs, firstTokenMs, inputTokens, outputTokens, cost]) => {
-      const key = groupKey(task, version, label);
-      let accumulator = accumulators.get(key);
-      if (!accumulator) {
-        accumulator = {
-          group: newGroup(task, version, label),
-          latencies: [],
-          firstTokens: [],
-          windows: new Map(),
-        };
-        accumulators.set(key, accumulator);
-      }
+      const accumulator = accumulators.get(task, version, label);
       const { group } = accumulator;
       group.requests++;
       group.tokens.input += inputTokens;
       group.tokens.output += outputTokens;
       if (cost !== null) group.cost = (group.cost ?? 0) + cost;
-      const start = Math.floor(at / length) * length;
-      let bucket = accumulator.windows.get(start);
-      if (!bucket) {
-        bucket = { point: { start, requests: 0, errors: 0, latencyP95: null }, latencies: [] };
-        accumulator.windows.set(start, bucket);
+      const start = at - (at % length);
+      let bucket = accumulator.last;
+      if (bucket?.start !== start) {
+        const known = accumulator.windows.get(start);
+        bucket = known
+          ? { start, ...known }
+          : { start, point: { start, requests: 0, errors: 0, latencyP95: null }, latencies: [] };
+        if (!known) accumulator.windows.set(start, { point: bucket.point, latencies: bucket.latencies });
+        accumulator.last = bucket;
       }
       bucket.point.requests++;
       bucket.latencies.push(latencyMs);
@@ -195,7 +217,7 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
     },
   );
   const groups = new Map<string, MonitorGroup>();
-  for (const [key, accumulator] of accumulators) {
+  for (const accumulator of accumulators.all) {
     const { group } = accumulator;
     group.errorRate = Object.values(group.errors).reduce((sum, count) => sum + count, 0) / group.requests;
     group.latencyMs = percentilesOf(Float64Array.from(accumulator.latencies));
@@ -206,7 +228,7 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
         latencyP95: sortedPercentile(Float64Array.from(latencies).sort(), 0.95),
       }))
       .sort((a, b) => a.start - b.start);
-    groups.set(key, group);
+    groups.set(groupKey(group.task, group.version, group.label), group);
   }
   await addScores(registry, filter, groups);
   return {

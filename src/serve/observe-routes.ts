@@ -16,38 +16,8 @@ import {
 import type { Registry, TraceFilter } from '../registry/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
+import { feedbackRequest, monitorQuery, traceQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
-
-const feedbackRequest = z.strictObject({
-  id: z.string().min(1).max(200),
-  name: z.string().min(1).max(100),
-  value: z.union([z.number(), z.boolean(), z.string().max(200)]),
-  comment: z.string().max(10_000).optional(),
-  correction: z.unknown().optional(),
-});
-
-const time = z.string().max(40);
-const traceQuery = z.strictObject({
-  task: z.string().max(200).optional(),
-  version: z.string().max(64).optional(),
-  label: z.string().max(100).optional(),
-  since: time.optional(),
-  until: time.optional(),
-  error: z.string().max(100).optional(),
-  score: z.string().max(100).optional(),
-  score_min: z.coerce.number().optional(),
-  score_max: z.coerce.number().optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  after: z.string().max(500).optional(),
-});
-const monitorQuery = z.strictObject({
-  task: z.string().max(200).optional(),
-  version: z.string().max(64).optional(),
-  label: z.string().max(100).optional(),
-  since: time.optional(),
-  until: time.optional(),
-  window: z.enum(['minute', 'hour', 'day']).optional(),
-});
 
 /** Reads a query string through a schema; a mismatch is a 400 naming the parameter. */
 function parseQuery<Schema extends z.ZodType>(

@@ -7,6 +7,9 @@ import {
   labelMoveRequest,
   textCompletionRequest,
   typedRunRequest,
+  feedbackRequest,
+  monitorQuery,
+  traceQuery,
 } from './request-schemas.js';
 
 const bearer = [{ apiKey: [] }];
@@ -61,6 +64,14 @@ const body = (schema: z.ZodType) => ({
     'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
   },
 });
+/** A route's query parameters from its (flat) zod schema. */
+const queryParameters = (schema: z.ZodObject) =>
+  Object.entries(schema.shape).map(([parameter, field]) => ({
+    name: parameter,
+    in: 'query',
+    required: false,
+    schema: z.toJSONSchema(field as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+  }));
 const name = {
   name: 'name',
   in: 'path',
@@ -196,12 +207,54 @@ export function openApiDocument(limits: { maxTokens: number }) {
           },
         },
       },
-      '/v1/tasks/{name}/requests': {
-        get: {
-          summary: 'Sampled logged requests of a task (admin scope)',
+      '/v1/feedback': {
+        post: {
+          summary:
+            'Scores a response by its id (run scope): numeric, boolean or categorical, checked against the score name’s config; a key scores only its own responses unless it is admin',
           security: bearer,
-          parameters: [name],
-          responses: { 200: json('{ data }'), ...errors(401, 403, 404, 429, 500) },
+          requestBody: body(feedbackRequest),
+          responses: {
+            201: json(
+              'The stored score { id, traceId, name, kind, value, category, source, comment, correction, ... }',
+            ),
+            ...errors(400, 401, 403, 404, 413, 429, 500),
+          },
+        },
+      },
+      '/v1/traces': {
+        get: {
+          summary:
+            'Traces of model requests, newest first (read scope; a key that is not admin sees its own)',
+          security: bearer,
+          parameters: queryParameters(traceQuery),
+          responses: {
+            200: json('{ data: traces, next?: cursor for `after` }'),
+            ...errors(400, 401, 403, 429, 500),
+          },
+        },
+      },
+      '/v1/traces/{id}': {
+        get: {
+          summary: 'One trace with its scores (the id is the response id the service returned)',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('A trace with `scores`'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/monitor': {
+        get: {
+          summary:
+            'Aggregates per task, version and label over windows: requests, errors by code, latency and time-to-first-token percentiles, tokens, cost, score means with 95% intervals',
+          security: bearer,
+          parameters: queryParameters(monitorQuery),
+          responses: { 200: json('{ since, until, window, groups }'), ...errors(400, 401, 403, 429, 500) },
+        },
+      },
+      '/v1/alerts': {
+        get: {
+          summary: 'Alert rules with their current state, and the latest firings and resolutions',
+          security: bearer,
+          responses: { 200: json('{ rules, history }'), ...readErrors },
         },
       },
       '/health': { get: { summary: 'Liveness', responses: { 200: json('{ status }') } } },

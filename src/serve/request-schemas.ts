@@ -178,3 +178,37 @@ export const labelMoveRequest = z.strictObject({
   }),
   reason: z.string().max(1000).optional(),
 });
+
+/** POST /v1/feedback: a score on a response the service returned. */
+export const feedbackRequest = z.strictObject({
+  id: z.string().min(1).max(200),
+  name: z.string().min(1).max(100),
+  value: z.union([z.number(), z.boolean(), z.string().max(200)]),
+  comment: z.string().max(10_000).optional(),
+  correction: z.unknown().optional(),
+});
+
+const time = z.string().max(40);
+/** GET /v1/traces: filters, a time range (durations ago or ISO times) and paging. */
+export const traceQuery = z.strictObject({
+  task: z.string().max(200).optional(),
+  version: z.string().max(64).optional(),
+  label: z.string().max(100).optional(),
+  since: time.optional(),
+  until: time.optional(),
+  error: z.string().max(100).optional(),
+  score: z.string().max(100).optional(),
+  score_min: z.coerce.number().optional(),
+  score_max: z.coerce.number().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  after: z.string().max(500).optional(),
+});
+/** GET /v1/monitor: which traces to aggregate and over what windows. */
+export const monitorQuery = z.strictObject({
+  task: z.string().max(200).optional(),
+  version: z.string().max(64).optional(),
+  label: z.string().max(100).optional(),
+  since: time.optional(),
+  until: time.optional(),
+  window: z.enum(['minute', 'hour', 'day']).optional(),
+});
