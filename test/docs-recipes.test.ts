@@ -77,12 +77,15 @@ describe('docs/recipes', () => {
   });
 
   it('type-checks every recipe against the package’s declarations', async () => {
-    const files = ['hard-prompt-optimization.md', 'observability.md', 'registry.md', 'soft-prompt-training.md'].flatMap(
-      (name) => {
-        const { code } = recipe(name);
-        return [...code.keys()].map((file) => write(code, file));
-      },
-    );
+    const files = [
+      'hard-prompt-optimization.md',
+      'observability.md',
+      'registry.md',
+      'soft-prompt-training.md',
+    ].flatMap((name) => {
+      const { code } = recipe(name);
+      return [...code.keys()].map((file) => write(code, file));
+    });
     const output = await sandbox.typecheck(files.map((file) => join(sandbox.directory, file)));
     expect(output.stdout + output.stderr).toBe('');
     expect(output.code).toBe(0);

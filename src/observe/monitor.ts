@@ -119,7 +119,6 @@ export function meanInterval(
 /** One group's running totals during the scan. */
 interface Accumulator {
   group: MonitorGroup;
-  latencies: number[];
   firstTokens: number[];
   windows: Map<number, { point: MonitorPoint; latencies: number[] }>;
   /** The window the previous trace of this group fell in (traces mostly arrive in time order). */
@@ -143,7 +142,6 @@ class Groups {
     if (!accumulator) {
       accumulator = {
         group: newGroup(task, version, label),
-        latencies: [],
         firstTokens: [],
         windows: new Map(),
         last: undefined,
@@ -212,7 +210,6 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
         group.errors[errorCode] = (group.errors[errorCode] ?? 0) + 1;
         bucket.point.errors++;
       }
-      accumulator.latencies.push(latencyMs);
       if (firstTokenMs !== null) accumulator.firstTokens.push(firstTokenMs);
     },
   );
@@ -220,7 +217,14 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
   for (const accumulator of accumulators.all) {
     const { group } = accumulator;
     group.errorRate = Object.values(group.errors).reduce((sum, count) => sum + count, 0) / group.requests;
-    group.latencyMs = percentilesOf(Float64Array.from(accumulator.latencies));
+    // each window's latencies are kept once; the group's are all of them
+    const latencies = new Float64Array(group.requests);
+    let offset = 0;
+    for (const { latencies: inWindow } of accumulator.windows.values()) {
+      latencies.set(inWindow, offset);
+      offset += inWindow.length;
+    }
+    group.latencyMs = percentilesOf(latencies);
     group.firstTokenMs = percentilesOf(Float64Array.from(accumulator.firstTokens));
     group.series = [...accumulator.windows.values()]
       .map(({ point, latencies }) => ({
