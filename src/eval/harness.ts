@@ -59,7 +59,6 @@ export interface EvaluationOptions {
   journalSpend?: boolean;
 }
 
-/** One example's outcome over its repeats. */
 /** One call of an evaluation as it finished: which example and repeat, what was recorded, when it started (epoch ms). */
 export interface EvaluatedCall {
   example: Example;
@@ -68,6 +67,7 @@ export interface EvaluatedCall {
   at: number;
 }
 
+/** One example's outcome over its repeats. */
 export interface ExampleResult {
   index: number;
   id: string;

@@ -5,17 +5,12 @@ import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import type { MetricQuery, MetricReading } from './alerts/alert-types.js';
-import {
-  categoricalOutputs,
-  datasetObservations,
-  referenceDataset,
-  traceObservations,
-} from './drift-sources.js';
+import { datasetObservations, referenceDataset, traceObservations } from './drift-sources.js';
 import { driftReport, type DriftObservations, type DriftOptions } from './drift-report.js';
 import type { DriftReader } from './trace-metrics.js';
 
-/** The version a query's task, version or label names (a bare task: production, else latest). */
-async function servedVersion(
+/** The version a task, version or label names (a bare task: production, else latest), as the service serves it. */
+export async function servedVersion(
   registry: Registry,
   query: Pick<MetricQuery, 'task' | 'version' | 'label'>,
 ): Promise<PromptVersion> {
@@ -54,10 +49,8 @@ export function traceDriftReader(
       since: query.since,
       until: query.until,
     });
-    const report = await driftReport(reference, current, {
-      ...options,
-      categoricalOutputs: categoricalOutputs(spec, reference),
-    });
+    // answers against a dataset's targets measure the model's error, not drift: outputs stay out
+    const report = await driftReport(reference, current, { ...options, categoricalOutputs: false });
     return {
       value: report.features.length ? report.moved.length : undefined,
       count: current.inputs.length,

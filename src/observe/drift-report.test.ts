@@ -69,4 +69,22 @@ describe('driftReport', () => {
     expect(report.skipped[0].reason).toContain('fewer than 20 observations (400 reference, 10 current)');
     await expect(driftReport(reference, few, { alpha: 1.5 })).rejects.toThrow(/alpha 1.5/);
   });
+
+  it('keeps its level on few-valued scores (star ratings): two-sample chi-squared, not goodness of fit', async () => {
+    const stars = () => 1 + Math.floor(random() * 5);
+    let alarms = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const side = (count: number): DriftObservations => ({
+        inputs: Array.from({ length: count }, () => 'same'),
+        outputs: [],
+        scores: { stars: Array.from({ length: count }, stars) },
+      });
+      const report = await driftReport(side(200), side(200), { rng: random });
+      const feature = report.features.find((candidate) => candidate.feature === 'score:stars')!;
+      expect(feature.test).toBe('chi-squared-homogeneity');
+      if (feature.drifted) alarms++;
+    }
+    // alpha 0.05 shared by 3 features: about 0.017 for this one
+    expect(alarms / 200).toBeLessThanOrEqual(0.04);
+  });
 });

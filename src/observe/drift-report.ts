@@ -168,10 +168,18 @@ export async function driftReport(
   const features: FeatureDrift[] = [];
   for (const plan of testable) {
     if (plan.kind === 'numeric') {
+      // few distinct values (star ratings, 0/1 scores) are compared as categories, two-sample as below
+      const distinct = new Set([...plan.reference, ...plan.current]).size;
+      const small = plan.reference.length <= 1000;
       const result = numericDrift(
         plan.reference,
         plan.current,
-        plan.reference.length <= 1000 ? { threshold: correctedAlpha } : {},
+        small
+          ? {
+              threshold: correctedAlpha,
+              ...(distinct > 2 && distinct <= 5 ? { test: 'chi-squared-homogeneity' as const } : {}),
+            }
+          : {},
       );
       features.push({
         feature: plan.feature,

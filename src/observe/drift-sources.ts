@@ -52,7 +52,7 @@ export async function traceObservations(
   let after: string | undefined;
   do {
     const page = await registry.traces.list(
-      { ...filter, task: spec.name },
+      { ...filter, task: spec.name, source: 'service' },
       { limit: Math.min(500, limit - traces.length), after },
     );
     traces.push(...page.data.filter((trace) => trace.errorCode === null));

@@ -16,6 +16,24 @@ const start = Date.parse('2026-12-01T00:00:00Z');
 
 function monitorCases(name: string, open: () => Promise<Registry>) {
   describe(`monitor: ${name}`, () => {
+    it('reads every trace once across scan chunks, ties at a chunk’s edge and one crowded instant included', async () => {
+      const registry = await open();
+      const crowded = Array.from({ length: 25_000 }, (_, index) =>
+        sampleTrace({ id: `c-${index}`, at: start }),
+      );
+      const tied = Array.from({ length: 45_000 }, (_, index) =>
+        sampleTrace({ id: `t-${index}`, at: start + 1 + Math.floor(index / 7) }),
+      );
+      await registry.traces.insert([...crowded, ...tied]);
+      await registry.traces.insert([sampleTrace({ id: 'evaluation', source: 'eval', at: start + 5 })]);
+      const report = await monitor(registry, { since: start, until: start + hour });
+      expect(report.groups.map((group) => group.requests)).toEqual([70_000]);
+      expect(report.groups[0].series.reduce((sum, point) => sum + point.requests, 0)).toBe(70_000);
+      const evaluations = await monitor(registry, { since: start, until: start + hour, source: 'eval' });
+      expect(evaluations.groups.map((group) => group.requests)).toEqual([1]);
+      await registry.close();
+    }, 60_000);
+
     it('aggregates per task, version and label, and per window', async () => {
       const registry = await open();
       const latencies: Record<string, number[]> = { a: [], b: [] };
@@ -111,6 +129,9 @@ it('gives Wilson intervals for shares and t intervals for means', () => {
   expect(wilson.low).toBeCloseTo(0.3006, 4);
   expect(wilson.high).toBeCloseTo(0.9544, 4);
   expect(meanInterval('numeric', 1, 5, 25)).toEqual({ mean: 5, low: 5, high: 5 });
+  // 60 values of mean 0 and variance 1: t(59) = 2.0010
+  const wide = meanInterval('numeric', 60, 0, 59);
+  expect(wide.high).toBeCloseTo(2.001 / Math.sqrt(60), 4);
 });
 
 monitorCases('SQLite', () =>

@@ -3,7 +3,7 @@
 // a 95% interval (Student's t for numbers, Wilson for booleans) or its categories. The traces are
 // read in one pass of their measurements (percentiles need every value); scores are summed in SQL.
 // Nothing here writes: `monitor` is a read over the record.
-import type { Registry } from '../registry/index.js';
+import type { Registry, TraceRecord } from '../registry/index.js';
 
 /** Window lengths the monitor groups by. */
 export const windowLengths = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -20,6 +20,8 @@ export interface MonitorQuery {
   until: number;
   /** Default: minute up to 3 hours, hour up to 3 days, day beyond. */
   window?: WindowName;
+  /** Whose traces: the service's (default), or an evaluation's or optimization's calls. */
+  source?: TraceRecord['source'];
 }
 
 /** Percentiles of a set of milliseconds. */
@@ -95,6 +97,17 @@ const tQuantiles = [
   2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
+/** The 97.5% quantile of Student's t: the table up to 30 degrees of freedom, Cornish-Fisher beyond. */
+function tQuantile(degreesOfFreedom: number): number {
+  if (degreesOfFreedom <= tQuantiles.length) return tQuantiles[degreesOfFreedom - 1];
+  const z = 1.959964;
+  return (
+    z +
+    (z ** 3 + z) / (4 * degreesOfFreedom) +
+    (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * degreesOfFreedom ** 2)
+  );
+}
+
 /** Mean and 95% interval: Wilson's for a share of 1s (booleans), Student's t otherwise. */
 export function meanInterval(
   kind: 'numeric' | 'boolean',
@@ -112,7 +125,7 @@ export function meanInterval(
   }
   if (count < 2) return { mean, low: mean, high: mean };
   const variance = Math.max(0, (sumOfSquares - count * mean * mean) / (count - 1));
-  const half = (tQuantiles[count - 2] ?? 1.959964) * Math.sqrt(variance / count);
+  const half = tQuantile(count - 1) * Math.sqrt(variance / count);
   return { mean, low: mean - half, high: mean + half };
 }
 
@@ -186,7 +199,7 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
   };
   const accumulators = new Groups();
   await registry.traces.scan(
-    filter,
+    { ...filter, source: query.source ?? 'service' },
     ([at, task, version, label, errorCode, latencyMs, firstTokenMs, inputTokens, outputTokens, cost]) => {
       const accumulator = accumulators.get(task, version, label);
       const { group } = accumulator;

@@ -25,10 +25,12 @@ export class TraceMetricSource implements AlertMetricSource {
 
   /** One metric's value over the query's window and the count it rests on. */
   async read(query: MetricQuery): Promise<MetricReading> {
+    // the service's traffic only: an evaluation's traced calls are not production
     const filter = {
       task: query.task,
       version: query.version,
       label: query.label,
+      source: 'service' as const,
       since: query.since,
       until: query.until,
     };

@@ -121,4 +121,45 @@ describe('TraceRecorder', () => {
     expect(calls).toBe(3);
     expect(errors).toHaveLength(3);
   });
+
+  it('flushes what was queued when asked, even while traces keep arriving', async () => {
+    const slow = { insert: () => new Promise<void>((resolve) => setTimeout(resolve, 5)) };
+    recorder = new TraceRecorder(slow, { flushIntervalMs: 60_000, batchSize: 10 });
+    let arriving = 0;
+    const traffic = setInterval(() => recorder!.record(sampleTrace({ id: `steady-${arriving++}` })), 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    recorder.record(sampleTrace({ id: 'awaited' }));
+    await recorder.flush(); // returns although the queue never empties
+    clearInterval(traffic);
+    expect(recorder.isQueued('awaited')).toBe(false);
+  });
+
+  it('writes on close what a transient failure sent back to the queue, and refuses traces after', async () => {
+    let calls = 0;
+    const stored: string[] = [];
+    const flaky = {
+      insert: async (batch: readonly TraceRecord[]) => {
+        if (calls++ === 0) throw new Error('busy');
+        stored.push(...batch.map((trace) => trace.id));
+      },
+    };
+    recorder = new TraceRecorder(flaky, { flushIntervalMs: 60_000 });
+    for (const trace of traces(3, 'f')) recorder.record(trace);
+    await recorder.close();
+    expect(stored).toEqual(['f-0', 'f-1', 'f-2']);
+    expect(recorder.record(sampleTrace({ id: 'late' }))).toBe(false);
+    expect(recorder.stats).toMatchObject({ written: 3, failed: 0, queued: 0, dropped: 1 });
+  });
+
+  it('fails writes and still closes when its worker has died', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'promptune-recorder-')), 'r.sqlite');
+    const sink = await WorkerTraceSink.start({ path });
+    await (sink as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(sink.insert(traces(1, 'dead'))).rejects.toThrow(/stopped/);
+    recorder = new TraceRecorder(sink, { flushIntervalMs: 60_000 });
+    recorder.record(sampleTrace({ id: 'lost' }));
+    await recorder.close(); // gives up after its attempts instead of hanging
+    expect(recorder.stats).toMatchObject({ failed: 1, queued: 0 });
+    await sink.close();
+  });
 });

@@ -50,6 +50,7 @@ export class TraceRecorder {
   private attempts = 0;
   private writing: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly counts = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, failed: 0 };
   private readonly capacity: number;
   private readonly batchSize: number;
@@ -68,8 +69,12 @@ export class TraceRecorder {
     this.timer.unref();
   }
 
-  /** Queues a trace; false when sampling left it out or the queue was full. Never waits. */
+  /** Queues a trace; false when sampling left it out, the queue was full or the recorder is closed. Never waits. */
   record(trace: TraceRecord): boolean {
+    if (this.closed) {
+      this.counts.dropped++;
+      return false;
+    }
     if (this.sampleRate < 1 && this.random() >= this.sampleRate) {
       this.counts.sampledOut++;
       return false;
@@ -89,22 +94,43 @@ export class TraceRecorder {
     return this.queuedIds.has(id);
   }
 
-  /** Writes everything queued now (one batch after another); resolves when it is stored or given up. */
+  /**
+   * Writes every trace queued before the call (later ones are the timer's), batch after batch; returns
+   * early when a write fails and its batch goes back to the queue (the next flush retries it).
+   */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-    while (this.queue.length > 0) {
+    const target = this.counts.recorded;
+    while (this.counts.written + this.counts.failed < target) {
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      if (this.queue.length === 0) return;
       this.writing = this.writeBatch();
       const stored = await this.writing;
       this.writing = undefined;
-      if (!stored) return; // requeued after a failure: the next tick retries, no tight loop
+      if (!stored) return;
     }
   }
 
-  /** Stops the timer and writes what is queued. */
+  /**
+   * Stops the timer, refuses new traces and writes what is queued, retrying a failing write up to its
+   * attempts; what still cannot be written is counted as failed.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    while (this.queue.length > 0 || this.writing) {
+      await this.flush();
+      // a batch back in the queue after a failure: retried (writeBatch gives up after its attempts)
+      if (this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** The redactor applied before traces are stored (feedback on them is redacted the same way). */
+  get redactor(): Redactor | undefined {
+    return this.options.redactor;
   }
 
   /** Counters for metrics and for the bench. */

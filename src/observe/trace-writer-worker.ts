@@ -11,7 +11,11 @@ try {
   const registry = await Registry.open(workerData as RegistryLocation);
   port.on('message', (message: Message) => {
     if (message.type === 'close') {
-      void registry.close().then(() => port.postMessage({ type: 'closed' }));
+      // closed or not, the worker ends: the sink waits for its exit
+      void registry
+        .close()
+        .catch(() => undefined)
+        .then(() => port.postMessage({ type: 'closed' }));
       return;
     }
     registry.traces.insert(message.traces).then(

@@ -29,6 +29,8 @@ export class WorkerTraceSink implements TraceSink {
   private next = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private closed: Promise<void> | undefined;
+  private exited = false;
+  private readonly exit: Promise<void>;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (answer: Answer) => {
@@ -39,7 +41,13 @@ export class WorkerTraceSink implements TraceSink {
       else waiter?.reject(new Error(`trace writer: ${answer.message}`));
     });
     worker.on('error', (error: Error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new Error('the trace writer stopped')));
+    this.exit = new Promise((resolve) =>
+      worker.once('exit', () => {
+        this.exited = true;
+        this.failAll(new Error('the trace writer stopped'));
+        resolve();
+      }),
+    );
   }
 
   /** Starts the worker and waits until it has opened the registry. */
@@ -71,6 +79,7 @@ export class WorkerTraceSink implements TraceSink {
   /** Sends a batch; resolves when it is committed. */
   insert(traces: readonly TraceRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the trace writer is closed'));
+    if (this.exited) return Promise.reject(new Error('the trace writer stopped'));
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -78,14 +87,18 @@ export class WorkerTraceSink implements TraceSink {
     });
   }
 
-  /** Closes the worker's registry and stops it (after the batches sent so far). */
+  /** Closes the worker's registry and stops it (after the batches sent so far); resolves once it has exited. */
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.worker.on('message', (answer: Answer) => {
-        if (answer.type === 'closed') void this.worker.terminate().then(() => resolve());
-      });
-      this.worker.postMessage({ type: 'close' });
-    });
+    if (!this.closed) {
+      if (this.exited) this.closed = Promise.resolve();
+      else {
+        this.worker.on('message', (answer: Answer) => {
+          if (answer.type === 'closed') void this.worker.terminate();
+        });
+        this.worker.postMessage({ type: 'close' });
+        this.closed = this.exit;
+      }
+    }
     return this.closed;
   }
 

@@ -174,6 +174,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .on('traces')
           .columns([
             'at',
+            'source',
             'task',
             'version',
             'label',

@@ -4,7 +4,7 @@
 // who may score what beyond one rule the service asks for: a key may be limited to its own traces.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import { namePattern, now } from './records.js';
 import type { RegistryDatabase, ScoreConfigTable, ScoreTable } from './schema.js';
@@ -143,7 +143,7 @@ export class Scores {
 
   /**
    * Adds a score to a stored trace, checked against its name's config. With `onlyKey`, the trace must
-   * have been made with that key (PermissionError otherwise).
+   * have been made with that key (another key's trace is not found, as a missing one).
    */
   async add(input: ScoreInput, options: { onlyKey?: string } = {}): Promise<ScoreRecord> {
     if (!namePattern.test(input.name))
@@ -158,25 +158,34 @@ export class Scores {
       .select(['id', 'task', 'version', 'label', 'at', 'key_id'])
       .where('id', '=', input.traceId)
       .executeTakeFirst();
-    if (!trace)
+    // another key's trace is as absent as a missing one: response ids are not to be probed
+    if (!trace || (options.onlyKey !== undefined && trace.key_id !== options.onlyKey))
       throw new NotFoundError(`no trace ${input.traceId}`, {
         code: 'TRACE_NOT_FOUND',
-        hint: 'Send the id of a response this service returned (old traces are pruned by retention).',
+        hint: 'Send the id of a response this key received (a key scores only its own responses unless it is admin; sampled-out and pruned responses have no trace).',
       });
-    if (options.onlyKey !== undefined && trace.key_id !== options.onlyKey)
-      throw new PermissionError(`trace ${input.traceId} was not made with this key`, {
-        code: 'SCORE_FOREIGN_TRACE',
-        hint: 'A key scores only the responses it received, unless it has the admin scope.',
-      });
-    // a name without a config gets one from its first score, so its later values keep one kind
-    const config = await this.getConfig(input.name);
+    // a name without a config gets one from its first score, so its later values keep one kind; of two
+    // first scores at once, the config that landed first decides, and the other is checked against it
+    let config = await this.getConfig(input.name);
+    if (!config) {
+      await this.write((transaction) =>
+        transaction
+          .insertInto('score_configs')
+          .values({
+            name: input.name,
+            kind: storedValue(input.name, input.value, undefined).kind,
+            minimum: null,
+            maximum: null,
+            categories: null,
+            description: 'made by its first score',
+            created_at: now(),
+          })
+          .onConflict((conflict) => conflict.column('name').doNothing())
+          .execute(),
+      );
+      config = await this.getConfig(input.name);
+    }
     const stored = storedValue(input.name, input.value, config);
-    if (!config)
-      await this.setConfig({
-        name: input.name,
-        kind: stored.kind,
-        description: 'made by its first score',
-      }).catch(() => undefined); // a concurrent first score made it: its kind stands
     const row: ScoreTable = {
       id: randomUUID(),
       trace_id: trace.id,
@@ -261,6 +270,21 @@ export class Scores {
   async setConfig(config: ScoreConfig): Promise<ScoreConfig> {
     if (!namePattern.test(config.name))
       throw invalid(`"${config.name}" is not a score name`, 'Use letters, digits, "-", "_" and "."');
+    if (config.kind !== 'numeric' && (config.minimum !== undefined || config.maximum !== undefined))
+      throw invalid(
+        `score "${config.name}" is ${config.kind}: a range applies to numeric scores only`,
+        'Drop the minimum and maximum, or make it numeric.',
+      );
+    if (config.kind !== 'categorical' && config.categories !== undefined)
+      throw invalid(
+        `score "${config.name}" is ${config.kind}: categories apply to categorical scores only`,
+        'Drop the categories, or make it categorical.',
+      );
+    if (config.categories?.some((category) => category.length === 0 || category.length > 200))
+      throw invalid(
+        `score "${config.name}" has an empty or over-long category`,
+        'Give categories of 1 to 200 characters.',
+      );
     if (config.minimum !== undefined && config.maximum !== undefined && config.minimum > config.maximum)
       throw invalid(`score "${config.name}" has minimum above maximum`, 'Swap or fix the range.');
     const row: ScoreConfigTable = {

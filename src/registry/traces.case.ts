@@ -133,7 +133,7 @@ export function traceConformance(
             { onlyKey: 'key1' },
           ),
         ),
-      ).toBe('SCORE_FOREIGN_TRACE');
+      ).toBe('TRACE_NOT_FOUND');
       expect(
         await code(registry.scores.add({ traceId: 'mine', name: 'stars', value: 9, source: 'feedback' })),
       ).toBe('SCORE_INVALID');
@@ -158,6 +158,12 @@ export function traceConformance(
       ).toBe('TRACE_NOT_FOUND');
       expect(
         await code(registry.scores.setConfig({ name: 'mood', kind: 'numeric', minimum: 5, maximum: 1 })),
+      ).toBe('SCORE_INVALID');
+      expect(await code(registry.scores.setConfig({ name: 'mood', kind: 'boolean', minimum: 3 }))).toBe(
+        'SCORE_INVALID',
+      );
+      expect(
+        await code(registry.scores.setConfig({ name: 'mood', kind: 'categorical', categories: [''] })),
       ).toBe('SCORE_INVALID');
       const mine = await registry.traces.get('mine');
       // scores given in the same millisecond have no order among themselves

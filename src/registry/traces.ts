@@ -144,6 +144,13 @@ const toTrace = (row: TraceTable): TraceRecord => ({
   checks: parseJson(row.checks),
 });
 
+/** The measurement columns, in TraceMeasurement's order. */
+const measurementColumns =
+  'at, task, version, label, error_code, latency_ms, first_token_ms, input_tokens, output_tokens, cost';
+
+/** Traces per chunk of a SQLite scan (about 25 ms of the event loop each). */
+const scanChunk = 20_000;
+
 /** Rows per insert statement: well under SQLite's and Postgres's bound-parameter limits. */
 const insertChunk = 400;
 
@@ -161,29 +168,17 @@ export class TraceStore {
    * about a second); on Postgres it reads rows.
    */
   async scan(
-    filter: { task?: string; version?: string; label?: string; since: number; until: number },
+    filter: {
+      task?: string;
+      version?: string;
+      label?: string;
+      source?: TraceRecord['source'];
+      since: number;
+      until: number;
+    },
     visit: (measurement: TraceMeasurement) => void,
   ): Promise<void> {
-    const columns =
-      'at, task, version, label, error_code, latency_ms, first_token_ms, input_tokens, output_tokens, cost';
-    if (this.sqlite) {
-      const conditions = ['at >= ?', 'at < ?'];
-      const values: unknown[] = [filter.since, filter.until];
-      for (const [column, value] of [
-        ['task', filter.task],
-        ['version', filter.version],
-        ['label', filter.label],
-      ] as const)
-        if (value !== undefined) {
-          conditions.push(`${column} = ?`);
-          values.push(value);
-        }
-      const statement = this.sqlite
-        .prepare(`select ${columns} from traces where ${conditions.join(' and ')}`)
-        .raw(true);
-      for (const row of statement.iterate(...values)) visit(row as TraceMeasurement);
-      return;
-    }
+    if (this.sqlite) return this.scanSqlite(this.sqlite, filter, visit);
     const rows = await this.filtered(filter)
       .select([
         'traces.at',
@@ -211,6 +206,53 @@ export class TraceStore {
         Number(row.output_tokens),
         row.cost === null ? null : Number(row.cost),
       ]);
+  }
+
+  /**
+   * The SQLite scan, in chunks of at most `scanChunk` traces in time order with the event loop free
+   * between them: a million traces never hold a service's requests for more than one chunk.
+   */
+  private async scanSqlite(
+    sqlite: Database.Database,
+    filter: Parameters<TraceStore['scan']>[0],
+    visit: (measurement: TraceMeasurement) => void,
+  ): Promise<void> {
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    for (const [column, value] of [
+      ['source', filter.source],
+      ['task', filter.task],
+      ['version', filter.version],
+      ['label', filter.label],
+    ] as const)
+      if (value !== undefined) {
+        conditions.push(`${column} = ?`);
+        values.push(value);
+      }
+    const where = conditions.map((condition) => ` and ${condition}`).join('');
+    const chunk = sqlite
+      .prepare(
+        `select ${measurementColumns} from traces where at >= ? and at < ?${where} order by at limit ${scanChunk + 1}`,
+      )
+      .raw(true);
+    const instant = sqlite.prepare(`select ${measurementColumns} from traces where at = ?${where}`).raw(true);
+    let since = filter.since;
+    for (;;) {
+      const rows = chunk.all(since, filter.until, ...values) as TraceMeasurement[];
+      if (rows.length <= scanChunk) {
+        for (const row of rows) visit(row);
+        return;
+      }
+      // the chunk ends inside the instant of its last row: that instant is read whole, next time
+      const boundary = rows[scanChunk][0];
+      let index = 0;
+      for (; index < rows.length && rows[index][0] < boundary; index++) visit(rows[index]);
+      if (index === 0) {
+        for (const row of instant.all(boundary, ...values) as TraceMeasurement[]) visit(row);
+        since = boundary + 1;
+      } else since = boundary;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Stores traces in one transaction; a trace whose id is already stored is left as it was. */

@@ -66,14 +66,19 @@ export function observeRoutes(
     const key = accessKeyOf(context)!;
     // feedback often follows its response within milliseconds: write the trace first if still queued
     if (recorder?.isQueued(body.id)) await recorder.flush();
+    // feedback is stored under the same redaction rules as the traces it scores
+    const redactor = recorder?.redactor;
     const score = await registry.scores.add(
       {
         traceId: body.id,
         name: body.name,
-        value: body.value,
+        value: typeof body.value === 'string' && redactor ? redactor.redact(body.value) : body.value,
         source: 'feedback',
-        comment: body.comment,
-        correction: body.correction,
+        comment: body.comment === undefined || !redactor ? body.comment : redactor.redact(body.comment),
+        correction:
+          body.correction === undefined || !redactor
+            ? body.correction
+            : redactor.redactValue(body.correction),
         keyId: key.id,
       },
       key.scopes.includes('admin') ? {} : { onlyKey: key.id },
@@ -128,14 +133,25 @@ export function observeRoutes(
     const query = parseQuery(monitorQuery, context.req.query());
     const range = timeRange(query);
     if (recorder) await recorder.flush(); // what this replica answered is in the aggregates
-    return context.json(
-      await monitor(registry, {
-        task: query.task,
-        version: query.version,
-        label: query.label,
-        window: query.window,
-        ...range,
-      }),
-    );
+    const report = await monitor(registry, {
+      task: query.task,
+      version: query.version,
+      label: query.label,
+      window: query.window,
+      source: query.source,
+      ...range,
+    });
+    // categories nobody declared are free text a user typed: only admins see them
+    if (!accessKeyOf(context)!.scopes.includes('admin')) {
+      const declared = new Set(
+        (await registry.scores.listConfigs())
+          .filter((config) => config.categories?.length)
+          .map((config) => config.name),
+      );
+      for (const group of report.groups)
+        for (const [name, summary] of Object.entries(group.scores))
+          if (summary.kind === 'categorical' && !declared.has(name)) summary.categories = {};
+    }
+    return context.json(report);
   });
 }

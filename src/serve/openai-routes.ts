@@ -189,6 +189,7 @@ export function openAiRoutes(
                 trace?.firstText();
                 source.onFirstText?.(context);
               }
+              if (trace) trace.output = (trace.output ?? '') + delta; // kept if the client leaves mid-stream
               return chunk([
                 kind === 'chat'
                   ? { index: 0, delta: { content: delta }, finish_reason: null }

@@ -42,7 +42,11 @@ export class RequestTrace implements TraceDraft {
     if (this.ended) return;
     this.ended = true;
     const context = this.context;
-    const status = this.streamError?.status ?? context.res.status;
+    // a client that left ends its own request: the service did not fail (499, as nginx writes it),
+    // and error rates leave it out; what was generated until then is kept
+    const abandoned =
+      context.req.raw.signal.aborted && (this.streamError !== undefined || context.res.status >= 500);
+    const status = abandoned ? 499 : (this.streamError?.status ?? context.res.status);
     this.onEnd(
       {
         id: this.id ?? `request-${context.get('requestId')}`,
@@ -63,10 +67,11 @@ export class RequestTrace implements TraceDraft {
         cost: null,
         latencyMs: performance.now() - context.get('started'),
         firstTokenMs: this.firstTokenMs,
-        finishReason: this.finishReason,
+        finishReason: abandoned ? 'client-closed' : this.finishReason,
         status,
-        errorCode:
-          this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null),
+        errorCode: abandoned
+          ? null
+          : (this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null)),
         checks: null,
       },
       context,

@@ -158,6 +158,29 @@ describe('traces of the service’s requests', () => {
     });
   });
 
+  it('traces a client that leaves mid-stream as 499 client-closed with what it got, not as an error', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.bob}`, 'content-type': 'application/json' },
+      body: JSON.stringify(chat('Once upon a time', { stream: true, max_tokens: 200 })),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    const id = (JSON.parse(text.slice(text.indexOf('{'), text.indexOf('\n\n'))) as { id: string }).id;
+    controller.abort();
+    let trace: TraceRecord | undefined;
+    for (let attempt = 0; attempt < 100 && !trace; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await service.recorder!.flush();
+      trace = await registry.traces.get(id).catch(() => undefined);
+    }
+    expect(trace).toMatchObject({ status: 499, errorCode: null, finishReason: 'client-closed' });
+    expect(trace!.output!.length).toBeGreaterThan(0);
+  });
+
   it('redacts before storing', async () => {
     const response = await post('/v1/chat/completions', keys.bob, chat('write to ana@example.com please'));
     const { id } = (await response.json()) as { id: string };
@@ -181,12 +204,35 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     });
     expect(given.status).toBe(201);
     const foreign = await post('/v1/feedback', keys.bob, { id, name: 'helpful', value: false });
-    expect(foreign.status).toBe(403);
-    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('SCORE_FOREIGN_TRACE');
+    expect(foreign.status).toBe(404);
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('TRACE_NOT_FOUND');
     expect(
       (await post('/v1/feedback', keys.admin, { id, name: 'stars', value: 4, correction: 'Tom' })).status,
     ).toBe(201);
     expect((await post('/v1/feedback', keys.alice, { id, name: 'helpful', value: 'yes' })).status).toBe(400);
+    // feedback is redacted as traces are, and free-text categories are for admins' eyes only
+    const noted = await post('/v1/feedback', keys.alice, {
+      id,
+      name: 'note',
+      value: 'call me at ana@example.com',
+      comment: 'or ana@example.com',
+      correction: { name: 'ana@example.com' },
+    });
+    expect(await noted.json()).toMatchObject({
+      category: 'call me at [REDACTED:email]',
+      comment: 'or [REDACTED:email]',
+      correction: { name: '[REDACTED:email]' },
+    });
+    const asReader = (await get('/v1/monitor?since=1h', keys.bob)).body as unknown as MonitorReport;
+    const asAdmin = (await get('/v1/monitor?since=1h', keys.admin)).body as unknown as MonitorReport;
+    const noteOf = (report: MonitorReport) =>
+      report.groups.find((group) => group.label === 'production')!.scores.note;
+    expect(noteOf(asReader)).toEqual({ kind: 'categorical', count: 1, categories: {} });
+    expect(noteOf(asAdmin)).toEqual({
+      kind: 'categorical',
+      count: 1,
+      categories: { 'call me at [REDACTED:email]': 1 },
+    });
 
     const read = await get(`/v1/traces/${id}`, keys.alice);
     expect(read.status).toBe(200);
@@ -195,6 +241,7 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     ).scores;
     expect(scores.map((score) => [score.name, score.value]).sort()).toEqual([
       ['helpful', 1],
+      ['note', null],
       ['stars', 4],
     ]);
     // another key cannot read it, nor find it in its list

@@ -12,6 +12,7 @@ import {
   parseDuration,
   parseTimeReference,
   referenceDataset,
+  servedVersion,
   traceObservations,
   type DriftReport,
 } from '../../observe/index.js';
@@ -56,8 +57,7 @@ export default defineCommand({
     version: { type: 'string', description: 'The served version (default: --label)' },
     label: {
       type: 'string',
-      default: 'production',
-      description: 'The label whose version is checked (falls back to latest)',
+      description: 'The label whose version is checked (default: production, else the latest version)',
     },
     reference: {
       type: 'string',
@@ -90,11 +90,11 @@ export default defineCommand({
       const now = Date.now();
       const alpha = numberOption('alpha', args.alpha, { min: 1e-9, max: 0.5 }) ?? 0.05;
       const seed = numberOption('seed', args.seed, { integer: true, min: 0 }) ?? 0;
-      const version = await registry
-        .resolveVersion(args.task, args.version ?? args.label)
-        .catch(async (error: unknown) =>
-          args.version ? Promise.reject(error) : registry.resolveVersion(args.task, 'latest'),
-        );
+      const version = await servedVersion(registry, {
+        task: args.task,
+        version: args.version,
+        label: args.label,
+      });
       const spec = taskSpec.parse(await registry.getSpec(version.specId));
       const current = { since: now - parseDuration(args.window, '--window'), until: now + 1 };
       let referenceName: string;
@@ -114,6 +114,11 @@ export default defineCommand({
           since: parseTimeReference(from, now, '--reference'),
           until: parseTimeReference(until, now, '--reference'),
         };
+        if (window.since >= window.until)
+          throw new ValidationError(`--reference ${args.reference} starts after it ends`, {
+            code: 'CLI_INVALID_OPTION',
+            hint: 'Write the earlier end first: 14d..7d (from 14 days ago until 7 days ago).',
+          });
         reference = await traceObservations(registry, spec, { version: version.id, ...window });
         referenceName = `traces of ${spec.name}@${version.number} from ${new Date(window.since).toISOString()} to ${new Date(window.until).toISOString()}`;
       }
@@ -128,7 +133,9 @@ export default defineCommand({
         alpha,
         embed,
         rng,
-        categoricalOutputs: categoricalOutputs(spec, reference),
+        // against a dataset, outputs (answers) and targets differ by the model's error: only when asked
+        categoricalOutputs:
+          (args.reference !== 'dataset' || args.outputs === true) && categoricalOutputs(spec, reference),
       });
       process.stdout.write(
         args.json

@@ -25,6 +25,11 @@ export default defineCommand({
     since: { type: 'string', default: '24h', description: 'Start: a duration ago (24h) or an ISO time' },
     until: { type: 'string', description: 'End: a duration ago or an ISO time (default: now)' },
     window: { type: 'string', description: 'minute, hour or day (default: by the range)' },
+    source: {
+      type: 'string',
+      default: 'service',
+      description: 'Whose traces: service (requests), eval (eval --trace runs) or optimize',
+    },
     json: { type: 'boolean', description: 'Print the report as JSON' },
     db: {
       type: 'string',
@@ -37,10 +42,15 @@ export default defineCommand({
       const now = Date.now();
       const since = parseTimeReference(args.since, now, '--since');
       const until = args.until ? parseTimeReference(args.until, now, '--until') : now + 1;
-      if (args.window !== undefined && !(args.window in windowLengths))
+      if (args.window !== undefined && !Object.hasOwn(windowLengths, args.window))
         throw new ValidationError(`--window "${args.window}" is not minute, hour or day`, {
           code: 'CLI_INVALID_OPTION',
           hint: 'Pass --window minute, hour or day.',
+        });
+      if (!['service', 'eval', 'optimize'].includes(args.source))
+        throw new ValidationError(`--source "${args.source}" is not service, eval or optimize`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Pass --source service, eval or optimize.',
         });
       if (since >= until)
         throw new ValidationError('--since is not before --until', {
@@ -55,6 +65,7 @@ export default defineCommand({
         since,
         until,
         window,
+        source: args.source as 'service' | 'eval' | 'optimize',
       });
       process.stdout.write(
         args.json ? `${JSON.stringify(report, null, 2)}\n` : renderMonitor(report, windowLengths[window]),

@@ -1,6 +1,7 @@
 // `promptune traces`: the registry's traces of served requests. `ls` lists them newest first with
 // filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
 import { defineCommand } from 'citty';
+import { ValidationError } from '../../errors/index.js';
 import { parseTimeReference } from '../../observe/index.js';
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
@@ -74,6 +75,11 @@ const list = defineCommand({
         error: args.error === undefined ? undefined : args.error === 'any' ? true : args.error,
         score: args.score ? { name: args.score } : undefined,
       };
+      if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until)
+        throw new ValidationError('--since is not before --until', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Give --since earlier than --until (e.g. --since 2h --until 1h).',
+        });
       const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
       let after: string | undefined;
       let printed = 0;
