@@ -126,6 +126,12 @@ export async function driftReport(
       reference: reference.inputTokens,
       current: current.inputTokens,
     });
+  const skippedAtStart: DriftReport['skipped'] = [];
+  if (!reference.inputTokens !== !current.inputTokens)
+    skippedAtStart.push({
+      feature: 'input_tokens',
+      reason: 'only one side has token counts (a dataset has none; compare with a window for tokens)',
+    });
   if (options.categoricalOutputs) {
     const present = (outputs: (string | null)[]) =>
       outputs.filter((output): output is string => output !== null).map((output) => output.trim());
@@ -152,7 +158,7 @@ export async function driftReport(
         current: current.scores[name],
       });
 
-  const skipped: DriftReport['skipped'] = [];
+  const skipped: DriftReport['skipped'] = skippedAtStart;
   const testable = planned.filter((plan) => {
     const enough = plan.reference.length >= minimum && plan.current.length >= minimum;
     if (!enough)

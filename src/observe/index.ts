@@ -98,3 +98,4 @@ export {
   type TelemetrySettings,
 } from './telemetry/index.js';
 export { WorkerTraceSink } from './worker-trace-sink.js';
+export { versionFilter } from './version-filter.js';

@@ -296,8 +296,41 @@ export class Scores {
       description: config.description ?? '',
       created_at: now(),
     };
-    await this.write((transaction) =>
-      transaction
+    await this.write(async (transaction) => {
+      // scores already given must still fit: a config never strands them
+      const given = await transaction
+        .selectFrom('scores')
+        .select(['kind', 'category'])
+        .select((select) => [
+          select.fn.countAll<number>().as('count'),
+          select.fn.min<number>('value').as('low'),
+          select.fn.max<number>('value').as('high'),
+        ])
+        .where('name', '=', config.name)
+        .groupBy(['kind', 'category'])
+        .execute();
+      for (const scores of given) {
+        const described = `${Number(scores.count)} ${scores.kind} score${Number(scores.count) === 1 ? '' : 's'}`;
+        if (scores.kind !== config.kind)
+          throw invalid(
+            `score "${config.name}" already has ${described}: it cannot become ${config.kind}`,
+            'Keep its kind, or score under a new name.',
+          );
+        if (scores.category !== null && config.categories && !config.categories.includes(scores.category))
+          throw invalid(
+            `score "${config.name}" already has the category "${scores.category}"`,
+            'Include every category already given.',
+          );
+        if (
+          (config.minimum !== undefined && Number(scores.low) < config.minimum) ||
+          (config.maximum !== undefined && Number(scores.high) > config.maximum)
+        )
+          throw invalid(
+            `score "${config.name}" already has values from ${scores.low} to ${scores.high}`,
+            'Give a range that contains them.',
+          );
+      }
+      await transaction
         .insertInto('score_configs')
         .values(row)
         .onConflict((conflict) =>
@@ -309,8 +342,8 @@ export class Scores {
             description: row.description,
           }),
         )
-        .execute(),
-    );
+        .execute();
+    });
     return configOf(row);
   }
 

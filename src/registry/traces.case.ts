@@ -159,6 +159,17 @@ export function traceConformance(
       expect(
         await code(registry.scores.setConfig({ name: 'mood', kind: 'numeric', minimum: 5, maximum: 1 })),
       ).toBe('SCORE_INVALID');
+      // scores already given keep fitting their config
+      expect(await code(registry.scores.setConfig({ name: 'helpful', kind: 'numeric' }))).toBe(
+        'SCORE_INVALID',
+      );
+      expect(await code(registry.scores.setConfig({ name: 'stars', kind: 'numeric', minimum: 5 }))).toBe(
+        'SCORE_INVALID',
+      );
+      expect(
+        await code(registry.scores.setConfig({ name: 'tone', kind: 'categorical', categories: ['polite'] })),
+      ).toBe('SCORE_INVALID');
+      await registry.scores.setConfig({ name: 'tone', kind: 'categorical', categories: ['rude', 'neutral'] });
       expect(await code(registry.scores.setConfig({ name: 'mood', kind: 'boolean', minimum: 3 }))).toBe(
         'SCORE_INVALID',
       );

@@ -9,6 +9,7 @@ import { describeIssues, NotFoundError, ValidationError } from '../errors/index.
 import {
   monitor,
   parseTimeReference,
+  versionFilter,
   type AlertEvaluator,
   type AlertRules,
   type TraceRecorder,
@@ -91,10 +92,12 @@ export function observeRoutes(
     const key = accessKeyOf(context)!;
     const filter: TraceFilter = {
       task: query.task,
-      version: query.version,
+      version: await versionFilter(registry, query.task, query.version),
       label: query.label,
       ...(query.since === undefined && query.until === undefined ? {} : timeRange(query)),
-      ...(query.error === undefined ? {} : { error: query.error === 'true' ? true : query.error }),
+      ...(query.error === undefined
+        ? {}
+        : { error: query.error === 'any' || query.error === 'true' ? true : query.error }),
       ...(query.score === undefined
         ? {}
         : { score: { name: query.score, minimum: query.score_min, maximum: query.score_max } }),
@@ -135,7 +138,7 @@ export function observeRoutes(
     if (recorder) await recorder.flush(); // what this replica answered is in the aggregates
     const report = await monitor(registry, {
       task: query.task,
-      version: query.version,
+      version: await versionFilter(registry, query.task, query.version),
       label: query.label,
       window: query.window,
       source: query.source,

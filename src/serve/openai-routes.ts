@@ -2,7 +2,8 @@
 // /v1/completions (with SSE streaming) and GET /v1/models; bodies read through the schemas of
 // request-schemas.ts, errors in OpenAI's shape (errors.ts), logged with the request id when they are
 // not the caller's. What a `model` name means is the caller's: a fixed table of models, or the
-// service's resolver that turns `task@label` into a model rendering that task's prompt.
+// service's resolver that turns `task@label` into a model rendering that task's prompt. Under the
+// service, each request also fills its trace (request-trace.ts): input, output, tokens, first text.
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,

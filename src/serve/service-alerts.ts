@@ -9,6 +9,7 @@ import {
   TraceMetricSource,
   traceDriftReader,
   WebhookDelivery,
+  type AlertMetricSource,
   type AlertRules,
   type DriftReader,
 } from '../observe/index.js';
@@ -21,6 +22,20 @@ export interface ServiceAlerts {
   delivery: WebhookDelivery;
   /** Stops evaluating and waits for notifications in flight. */
   stop(): Promise<void>;
+}
+
+/** A metric source whose failures are also logged (the evaluator keeps them in the rule's state). */
+function logged(source: AlertMetricSource, logger: Logger): AlertMetricSource {
+  return {
+    read: (query) =>
+      source.read(query).catch((error: unknown) => {
+        logger.warn(
+          { err: error, metric: query.metric, task: query.task },
+          'an alert rule could not be evaluated',
+        );
+        throw error;
+      }),
+  };
 }
 
 /** Starts evaluating `rules` (the first evaluation runs at once). */
@@ -37,7 +52,10 @@ export function startAlerts(options: {
   });
   const evaluator = new AlertEvaluator({
     rules: options.rules,
-    metrics: new TraceMetricSource(options.registry, options.drift ?? traceDriftReader(options.registry)),
+    metrics: logged(
+      new TraceMetricSource(options.registry, options.drift ?? traceDriftReader(options.registry)),
+      logger,
+    ),
     store: options.registry.alerts,
     deliver: (notification) => {
       logger.warn(

@@ -3,8 +3,9 @@
 // label move, OpenAPI, health, readiness and Prometheus metrics. Hard prompts run on the backend model,
 // soft prompts on the engine worker (mixed-task batches). Keys, scopes, rate and size limits guard
 // /v1; every body is read through a schema; every response carries x-request-id, which the request's
-// log line (pino) and any internal error's log line and 500 body name; a sample of requests is kept in
-// the registry for review.
+// log line (pino) and any internal error's log line and 500 body name. Every model request is traced
+// into the registry off the request path (observe-routes.ts serves feedback, traces, monitor and
+// alerts), with OpenTelemetry spans when configured and alert rules evaluated inside.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
@@ -126,6 +127,25 @@ export function createService(options: ServiceOptions): Service {
       metrics.batchSize.observe(result.batchSize);
       metrics.engineQueue.observe(result.queueSeconds);
     };
+  /**
+   * Resolves a model name; when it names a task that exists but not one of its versions (task@gone),
+   * the failure is still that task's: its trace, metrics and alerts count it.
+   */
+  const resolveServed = async (name: string, context: Context<ServiceEnv>) => {
+    try {
+      return await versions.resolveNamed(name);
+    } catch (error) {
+      if (NotFoundError.isInstance(error)) {
+        const task = name.includes('@') ? name.slice(0, name.lastIndexOf('@')) : name;
+        const known = await registry.getTask(task).then(
+          () => true,
+          () => false,
+        );
+        if (known) context.set('task', task);
+      }
+      throw error;
+    }
+  };
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
@@ -264,7 +284,7 @@ export function createService(options: ServiceOptions): Service {
       'Send { "input": { "<field>": ... } }, or { "input": "..." } for a one-field task.',
     );
     trace.input = body.input;
-    const { served, label } = await versions.resolveNamed(context.req.param('name'));
+    const { served, label } = await resolveServed(context.req.param('name'), context);
     context.set('task', served.spec.name);
     context.set('version', served.version.id);
     trace.label = label;
@@ -310,7 +330,7 @@ export function createService(options: ServiceOptions): Service {
           ]);
         },
         async resolve(name, context) {
-          const { served, label } = await versions.resolveNamed(name);
+          const { served, label } = await resolveServed(name, context);
           context.set('task', served.spec.name);
           context.set('version', served.version.id);
           const trace = context.get('trace');

@@ -129,14 +129,25 @@ export default defineCommand({
         const loaded = await loadModel(args.model);
         embed = async (texts: string[]) => meanPooledEmbeddings(loaded.model, loaded.tokenizer, texts);
       }
+      // against a dataset, outputs (answers) and targets differ by the model's error: only when asked
+      const wanted = args.reference !== 'dataset' || args.outputs === true;
+      const categories = categoricalOutputs(spec, reference);
       const report = await driftReport(reference, observed, {
         alpha,
         embed,
         rng,
-        // against a dataset, outputs (answers) and targets differ by the model's error: only when asked
-        categoricalOutputs:
-          (args.reference !== 'dataset' || args.outputs === true) && categoricalOutputs(spec, reference),
+        categoricalOutputs: wanted && categories,
       });
+      if (!wanted)
+        report.skipped.push({
+          feature: 'output',
+          reason: 'not compared with a dataset’s targets (pass --outputs)',
+        });
+      else if (!categories)
+        report.skipped.push({
+          feature: 'output',
+          reason: 'outputs are free text here, not a few labels (more than 20 distinct values, or JSON)',
+        });
       process.stdout.write(
         args.json
           ? `${JSON.stringify({ task: spec.name, version: version.id, reference: referenceName, ...report }, null, 2)}\n`

@@ -3,6 +3,7 @@
 // sparklines or as JSON. A read: it writes nothing.
 import { defineCommand } from 'citty';
 import {
+  versionFilter,
   monitor,
   parseTimeReference,
   windowFor,
@@ -60,7 +61,7 @@ export default defineCommand({
       const window = (args.window as WindowName | undefined) ?? windowFor(until - since);
       const report = await monitor(registry, {
         task: args.task,
-        version: args.version,
+        version: await versionFilter(registry, args.task, args.version),
         label: args.label,
         since,
         until,

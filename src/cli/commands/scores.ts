@@ -46,10 +46,12 @@ const configure = defineCommand({
 
 const configs = defineCommand({
   meta: { name: 'configs', description: 'List score configs' },
-  args: { db },
+  args: { db, json: { type: 'boolean', description: 'Print JSON' } },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      for (const config of await registry.scores.listConfigs())
+      const listed = await registry.scores.listConfigs();
+      if (args.json) return void process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
+      for (const config of listed)
         process.stdout.write(
           `${config.name.padEnd(20)} ${config.kind.padEnd(12)} ${config.kind === 'numeric' ? `[${config.minimum ?? '-∞'}, ${config.maximum ?? '∞'}]` : (config.categories?.join(', ') ?? '')}  ${config.description ?? ''}\n`,
         );
@@ -64,6 +66,7 @@ const list = defineCommand({
     name: { type: 'string', description: 'One score name' },
     since: { type: 'string', default: '24h', description: 'From: a duration ago or an ISO time' },
     limit: { type: 'string', default: '50', description: 'How many' },
+    json: { type: 'boolean', description: 'Print JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
@@ -73,6 +76,7 @@ const list = defineCommand({
         since: parseTimeReference(args.since, Date.now(), '--since'),
         limit: numberOption('limit', args.limit, { integer: true, min: 1 }) ?? 50,
       });
+      if (args.json) return void process.stdout.write(`${JSON.stringify(scores, null, 2)}\n`);
       for (const score of scores)
         process.stdout.write(
           `${new Date(score.at).toISOString()}  ${score.traceId}  ${score.name} = ${score.category ?? score.value}  (${score.source}${score.comment ? `: ${score.comment}` : ''})\n`,

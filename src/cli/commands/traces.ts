@@ -2,7 +2,7 @@
 // filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
 import { defineCommand } from 'citty';
 import { ValidationError } from '../../errors/index.js';
-import { parseTimeReference } from '../../observe/index.js';
+import { parseTimeReference, versionFilter } from '../../observe/index.js';
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry } from '../registry-access.js';
@@ -66,7 +66,7 @@ const list = defineCommand({
       const now = Date.now();
       const filter: TraceFilter = {
         task: args.task,
-        version: args.version,
+        version: await versionFilter(registry, args.task, args.version),
         label: args.label,
         keyId: args.key,
         run: args.run,

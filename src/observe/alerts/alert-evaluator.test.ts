@@ -184,6 +184,20 @@ describe('AlertEvaluator', () => {
     expect((await evaluator.evaluate())[0].state).toBe(fires ? 'firing' : 'ok');
   });
 
+  it('resolves a firing rule when its window has no traffic at all', async () => {
+    const { source, delivered, evaluator } = setup(errorRule);
+    source.set('error_rate', 0.9, 10);
+    expect((await evaluator.evaluate())[0]).toMatchObject({ state: 'firing' });
+    source.set('error_rate', undefined, 0);
+    expect((await evaluator.evaluate())[0]).toMatchObject({ state: 'ok', previous: 'firing' });
+    expect(delivered.map((notification) => notification.event)).toMatchObject([
+      { state: 'firing' },
+      { state: 'resolved', value: undefined, count: 0, detail: { reason: 'no traffic in the window' } },
+    ]);
+    // and with no traffic an ok rule stays ok, reported as insufficient data
+    expect((await evaluator.evaluate())[0]).toMatchObject({ state: 'ok', outcome: 'insufficient-data' });
+  });
+
   it('lets zero requests fire a traffic rule (minCount 0)', async () => {
     const { source, evaluator } = setup(
       `  - { name: quiet, metric: requests, window: 1m, comparison: "<", threshold: 1 }\n`,

@@ -155,11 +155,20 @@ export class AlertEvaluator {
       });
     }
     const { value, count, detail } = reading.value;
-    if (value === undefined || Number.isNaN(value) || count < rule.minCount) {
+    // nothing at all in the window (no traffic): a firing rule resolves, as a series that vanished does
+    // in Prometheus; a few observations short of minCount leave the state as it was
+    const noData = count === 0 && (value === undefined || Number.isNaN(value));
+    if (!noData && (value === undefined || Number.isNaN(value) || count < rule.minCount)) {
       const status: AlertStatus = { ...withoutError(previous), value, count, evaluatedAt: now };
       return this.keep(status, { ...unchanged, outcome: 'insufficient-data', value, count });
     }
-    const state = nextState(rule, previous, holds[rule.comparison](value, rule.threshold), now);
+    if (noData && previous.state === 'ok') {
+      const status: AlertStatus = { ...withoutError(previous), value: undefined, count, evaluatedAt: now };
+      return this.keep(status, { ...unchanged, outcome: 'insufficient-data', value: undefined, count });
+    }
+    const state = noData
+      ? 'ok'
+      : nextState(rule, previous, holds[rule.comparison](value!, rule.threshold), now);
     const status: AlertStatus = {
       rule: rule.name,
       state,
@@ -191,7 +200,11 @@ export class AlertEvaluator {
       threshold: rule.threshold,
       at: now,
       severity: rule.severity,
-      ...(detail === undefined ? {} : { detail }),
+      ...(noData
+        ? { detail: { reason: 'no traffic in the window' } }
+        : detail === undefined
+          ? {}
+          : { detail }),
     };
     // recorded before the status is saved: a failure between the two repeats the event next time
     // rather than losing it

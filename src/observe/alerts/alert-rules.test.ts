@@ -191,6 +191,11 @@ describe('parseAlertRules', () => {
       message: /field score: only the metric score_mean/,
     },
     {
+      name: 'drift without a task',
+      text: withRule('metric: drift'),
+      message: /field task: required for the metric drift/,
+    },
+    {
       name: 'a label without a task',
       text: withRule('label: production'),
       message: /field label: needs a task/,

@@ -127,6 +127,12 @@ const ruleSchema = z
         path: ['score'],
         message: 'only the metric score_mean takes a score',
       });
+    if (rule.metric === 'drift' && rule.task === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['task'],
+        message: "required for the metric drift (the task's training data is the reference)",
+      });
     for (const field of ['version', 'label'] as const)
       if (rule[field] !== undefined && rule.task === undefined)
         context.addIssue({ code: 'custom', path: [field], message: 'needs a task' });
