@@ -14,16 +14,19 @@ export function fieldsText(spec: TaskSpec, fields: Record<string, unknown>): str
   return spec.input.fields.map((field) => fieldText(fields[field] ?? '')).join('\n');
 }
 
-/** The task input a trace carried: typed fields, the last user message, or a completion prompt. */
-export function traceInputText(spec: TaskSpec, trace: Pick<TraceRecord, 'input' | 'operation'>): string {
+/** The task input fields a trace carried: typed fields, the last user message, or a completion prompt. */
+export function traceFields(
+  spec: TaskSpec,
+  trace: Pick<TraceRecord, 'input' | 'operation'>,
+): Record<string, unknown> {
   const input = trace.input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
+  const [first] = spec.input.fields;
   if (trace.operation === 'run')
     return input !== null && typeof input === 'object'
-      ? fieldsText(spec, input as Record<string, unknown>)
-      : fieldText(input);
-  if (trace.operation === 'text_completion') return fieldText(input?.prompt ?? '');
-  const last = input?.messages?.filter((message) => message.role === 'user').at(-1);
-  const content = last?.content;
+      ? (input as Record<string, unknown>)
+      : { [first]: input };
+  if (trace.operation === 'text_completion') return { [first]: input?.prompt ?? '' };
+  const content = input?.messages?.filter((message) => message.role === 'user').at(-1)?.content;
   const text =
     typeof content === 'string'
       ? content
@@ -33,12 +36,18 @@ export function traceInputText(spec: TaskSpec, trace: Pick<TraceRecord, 'input' 
   if (spec.input.fields.length > 1) {
     // a multi-field task takes its fields as a JSON object in the last user message
     try {
-      return fieldsText(spec, JSON.parse(text) as Record<string, unknown>);
+      const parsed: unknown = JSON.parse(text);
+      if (parsed !== null && typeof parsed === 'object') return parsed as Record<string, unknown>;
     } catch {
-      return text;
+      // not JSON: the text as the first field
     }
   }
-  return text;
+  return { [first]: text };
+}
+
+/** The task input a trace carried, as text: its fields in order, one per line. */
+export function traceInputText(spec: TaskSpec, trace: Pick<TraceRecord, 'input' | 'operation'>): string {
+  return fieldsText(spec, traceFields(spec, trace));
 }
 
 /** The observations of a window of traces (successful ones: failures have no output to compare). */

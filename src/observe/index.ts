@@ -66,6 +66,7 @@ export {
   categoricalOutputs,
   datasetObservations,
   fieldsText,
+  traceFields,
   referenceDataset,
   traceInputText,
   traceObservations,
@@ -99,3 +100,10 @@ export {
 } from './telemetry/index.js';
 export { WorkerTraceSink } from './worker-trace-sink.js';
 export { versionFilter } from './version-filter.js';
+export {
+  OnlineEvaluation,
+  judgeEvaluator,
+  type OnlineEvaluator,
+  type OnlineEvaluationOptions,
+} from './online-evaluation.js';
+export { scoreCorrection } from './correction-metrics.js';

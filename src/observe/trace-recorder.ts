@@ -51,6 +51,7 @@ export class TraceRecorder {
   private writing: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly listeners: ((batch: readonly TraceRecord[]) => void)[] = [];
   private readonly counts = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, failed: 0 };
   private readonly capacity: number;
   private readonly batchSize: number;
@@ -87,6 +88,11 @@ export class TraceRecorder {
     this.queuedIds.add(trace.id);
     this.counts.recorded++;
     return true;
+  }
+
+  /** Calls `listener` with each batch once it is stored (as stored: redacted), e.g. online evaluation. */
+  onWritten(listener: (batch: readonly TraceRecord[]) => void): void {
+    this.listeners.push(listener);
   }
 
   /** True when a trace with this id is queued and not yet written (feedback on it should flush first). */
@@ -144,8 +150,10 @@ export class TraceRecorder {
     this.queue = this.queue.slice(batch.length);
     const redactor = this.options.redactor;
     try {
-      await this.sink.insert(redactor ? batch.map((trace) => redactor.redactTrace(trace)) : batch);
+      const stored = redactor ? batch.map((trace) => redactor.redactTrace(trace)) : batch;
+      await this.sink.insert(stored);
       this.counts.written += batch.length;
+      for (const listener of this.listeners) listener(stored);
       this.attempts = 0;
     } catch (error) {
       this.options.onError?.(error);

@@ -4,11 +4,13 @@
 // states and history), both `read` scope. Query strings
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { describeIssues, NotFoundError, ValidationError } from '../errors/index.js';
 import {
   monitor,
   parseTimeReference,
+  scoreCorrection,
   versionFilter,
   type AlertEvaluator,
   type AlertRules,
@@ -52,11 +54,12 @@ export function observeRoutes(
   options: {
     registry: Registry;
     recorder: TraceRecorder | undefined;
+    logger: Logger;
     alerts: { evaluator: AlertEvaluator; rules: AlertRules } | undefined;
     scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
   },
 ): void {
-  const { registry, recorder, scope, alerts } = options;
+  const { registry, recorder, scope, alerts, logger } = options;
 
   app.post('/v1/feedback', scope('run'), async (context) => {
     const body = await readBody(
@@ -84,6 +87,14 @@ export function observeRoutes(
       },
       key.scopes.includes('admin') ? {} : { onlyKey: key.id },
     );
+    // a correction is a reference: the task's metrics score the served output against it
+    if (score.correction !== null)
+      await registry.traces
+        .get(body.id)
+        .then((trace) => scoreCorrection(registry, trace, score.correction))
+        .catch((error: unknown) =>
+          logger.warn({ err: error, trace: body.id }, 'could not score the output against its correction'),
+        );
     return context.json(score, 201);
   });
 

@@ -30,6 +30,8 @@ import {
   TraceRecorder,
   type AlertRules,
   type DriftReader,
+  OnlineEvaluation,
+  type OnlineEvaluator,
   type Telemetry,
   type TraceRecorderOptions,
   type TraceSink,
@@ -57,6 +59,11 @@ export interface ServiceOptions {
   tracing?: (TraceRecorderOptions & { sink?: TraceSink }) | TraceRecorder | false;
   /** OpenTelemetry spans and GenAI metrics for requests and model calls (Telemetry.fromEnvironment). */
   telemetry?: Telemetry;
+  /**
+   * Online evaluation: evaluators (an LLM judge, any function) run in the background on a sample of the
+   * stored traces, their results scores with source `evaluator`. Needs tracing.
+   */
+  evaluation?: { evaluators: OnlineEvaluator[]; sampleRate?: number };
   /** Alert rules evaluated inside the service (with how to read the drift metric, if rules use it). */
   alerts?: { rules: AlertRules; drift?: DriftReader };
   logger?: Logger;
@@ -107,6 +114,15 @@ export function createService(options: ServiceOptions): Service {
             onError: (error) => logger.error({ err: error }, 'could not write traces'),
           });
   if (recorder) metrics.watchTraces(() => recorder.stats);
+  const evaluation =
+    recorder && options.evaluation
+      ? new OnlineEvaluation(registry.scores, options.evaluation.evaluators, {
+          sampleRate: options.evaluation.sampleRate,
+          onError: (error, evaluator, trace) =>
+            logger.warn({ err: error, evaluator, trace: trace.id }, 'an online evaluator failed'),
+        })
+      : undefined;
+  if (evaluation) recorder!.onWritten((batch) => evaluation.offer(batch));
   const telemetry = options.telemetry;
   // requests whose trace has not ended: a stream outlives its handler, and drain waits for it
   let openTraces = 0;
@@ -354,6 +370,7 @@ export function createService(options: ServiceOptions): Service {
   observeRoutes(app, {
     registry,
     recorder,
+    logger,
     scope,
     alerts: alerts && options.alerts && { evaluator: alerts.evaluator, rules: options.alerts.rules },
   });
@@ -368,6 +385,7 @@ export function createService(options: ServiceOptions): Service {
       // streams still sending (their handlers returned long ago) end their traces when they finish
       while (openTraces > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await recorder?.close();
+      await evaluation?.drain();
       await alerts?.stop();
     },
   };

@@ -22,6 +22,7 @@ export {
   readLabel,
   aggregateLabels,
   extractJson,
+  judgePrompt,
   type WeightedMetric,
   type Metric,
   type MetricContext,

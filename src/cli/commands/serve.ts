@@ -16,7 +16,9 @@ import {
   startRetention,
   Telemetry,
   WorkerTraceSink,
+  judgeEvaluator,
 } from '../../observe/index.js';
+import { judgeGenerator } from '../../eval/index.js';
 
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve the registry’s tasks over HTTP (OpenAI-compatible)' },
@@ -80,6 +82,21 @@ export default defineCommand({
       description:
         'Alert rules file (YAML): evaluated in the service, delivered to webhooks (promptune alerts check)',
     },
+    judge: {
+      type: 'string',
+      description:
+        'Online evaluation: a judge model (openai:gpt-4o-mini, local:<path>, ...) grades a sample of responses',
+    },
+    'judge-rubric': {
+      type: 'string',
+      default: 'Is the response correct, complete and appropriate for the task input?',
+      description: 'What the judge grades against',
+    },
+    'judge-sample': {
+      type: 'string',
+      default: '0.1',
+      description: 'Share of responses the judge grades (0 to 1)',
+    },
     redact: {
       type: 'string',
       description:
@@ -109,6 +126,7 @@ export default defineCommand({
         ? undefined
         : parseDuration(args['trace-retention'] ?? '30d', '--trace-retention');
     const alertRules = args.alerts ? readAlertRules(args.alerts) : undefined;
+    const judgeSample = numberOption('judge-sample', args['judge-sample'], { min: 0, max: 1 }) ?? 0.1;
     const redactor = new Redactor(
       redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
     );
@@ -121,6 +139,7 @@ export default defineCommand({
     const telemetry = Telemetry.fromEnvironment(process.env, {
       onError: (error) => logger.warn({ err: error }, 'OpenTelemetry export failed'),
     });
+    const judge = args.judge ? await resolveModel(args.judge) : undefined;
     const hard = args['hard-model'] ? (await resolveModel(args['hard-model'])).model : undefined;
     const engine = args.model
       ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
@@ -131,6 +150,10 @@ export default defineCommand({
       limits,
       tracing: sampleRate > 0 && { sampleRate, capacity, redactor, sink },
       alerts: alertRules && { rules: alertRules },
+      evaluation: judge && {
+        sampleRate: judgeSample,
+        evaluators: [judgeEvaluator({ judge: judgeGenerator(judge), rubric: args['judge-rubric'] })],
+      },
       telemetry,
       logger,
     });
