@@ -18,6 +18,8 @@ export interface ServiceEnv {
     task?: string;
     /** The registry version id that served the request, once resolved. */
     version?: string;
+    /** Whether that version is a soft prompt (run on the local engine, priced at nothing). */
+    soft?: boolean;
     /** The verified API key (set by requireScope). */
     accessKey?: AccessKey;
     /** The code of the error the request was answered with (metrics). */

@@ -106,4 +106,29 @@ describe('online evaluation', () => {
     expect(byName['metric.token-f1'].value).toBeGreaterThan(0);
     expect(byName['metric.token-f1'].value).toBeLessThan(1);
   });
+
+  it('prices each trace by the model that served it', async () => {
+    // the engine answers, priced as if it were gpt-4o-mini upstream: $0.15 / $0.60 per million tokens
+    const priced = createService({
+      registry,
+      backends: { engine, hard: engine.languageModel() },
+      tracing: { flushIntervalMs: 10 },
+      pricing: { hard: { provider: 'openai', modelId: 'gpt-4o-mini' } },
+      logger: pino({ level: 'silent' }),
+    });
+    const pricedServer = await listen(priced.app);
+    const response = await fetch(`${pricedServer.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'story', messages: [{ role: 'user', content: 'Once' }], max_tokens: 4 }),
+    });
+    const { id, usage } = (await response.json()) as {
+      id: string;
+      usage: { prompt_tokens: number; completion_tokens: number };
+    };
+    await pricedServer.close();
+    await priced.drain();
+    const trace = await registry.traces.get(id);
+    expect(trace.cost).toBeCloseTo((usage.prompt_tokens * 0.15 + usage.completion_tokens * 0.6) / 1e6, 12);
+  });
 });

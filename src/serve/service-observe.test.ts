@@ -124,6 +124,7 @@ describe('traces of the service’s requests', () => {
       errorCode: null,
       finishReason: 'length',
       outputTokens: 2,
+      cost: 0, // the local engine: self-hosted
     });
     expect(sample.inputTokens).toBeGreaterThan(0);
     expect(sample.latencyMs).toBeGreaterThan(0);
@@ -238,9 +239,16 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     const read = await get(`/v1/traces/${id}`, keys.alice);
     expect(read.status).toBe(200);
     const scores = (
-      read.body as unknown as TraceRecord & { scores: { name: string; value: number; keyId: string }[] }
+      read.body as unknown as TraceRecord & { scores: { name: string; value: number; source: string }[] }
     ).scores;
-    expect(scores.map((score) => [score.name, score.value]).sort()).toEqual([
+    // the correction also scored the output with the task's metric (metric.exact-match, source evaluator)
+    expect(scores.find((score) => score.name === 'metric.exact-match')).toMatchObject({ value: 0 });
+    expect(
+      scores
+        .filter((score) => score.source === 'feedback')
+        .map((score) => [score.name, score.value])
+        .sort(),
+    ).toEqual([
       ['helpful', 1],
       ['note', null],
       ['stars', 4],

@@ -11,6 +11,7 @@ import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
 import type { Registry, TraceRecord } from '../registry/index.js';
+import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
@@ -64,6 +65,12 @@ export interface ServiceOptions {
    * stored traces, their results scores with source `evaluator`. Needs tracing.
    */
   evaluation?: { evaluators: OnlineEvaluator[]; sampleRate?: number };
+  /**
+   * What traces' costs are computed with: dollars per million tokens by model (default: eval's
+   * built-in table) and the hard-prompt backend as priced (named as resolveModel names it). Soft
+   * prompts and the local engine cost nothing; an unknown price leaves the cost empty.
+   */
+  pricing?: { prices?: Record<string, Price>; hard?: PricedModel };
   /** Alert rules evaluated inside the service (with how to read the drift metric, if rules use it). */
   alerts?: { rules: AlertRules; drift?: DriftReader };
   logger?: Logger;
@@ -133,8 +140,17 @@ export function createService(options: ServiceOptions): Service {
       return middleware(context, next);
     };
   };
+  const prices = options.pricing?.prices ?? defaultPrices;
+  const hardPriced: PricedModel =
+    options.pricing?.hard ??
+    (backends.hard && backends.hard.provider !== 'promptune.local'
+      ? { provider: backends.hard.provider, modelId: backends.hard.modelId }
+      : { provider: 'local', modelId: 'engine' }); // the local engine: self-hosted, free
   const record = (trace: TraceRecord, context: Context<ServiceEnv>) => {
     openTraces--;
+    const priced = context.get('soft') ? { provider: 'local', modelId: 'engine' } : hardPriced;
+    if (trace.version !== null)
+      trace.cost = callCost(priced, trace.inputTokens, trace.outputTokens, prices) ?? null;
     recorder?.record(trace);
     telemetry?.record(requestRecord(context, trace.latencyMs), generationRecord(trace));
   };
@@ -303,6 +319,7 @@ export function createService(options: ServiceOptions): Service {
     const { served, label } = await resolveServed(context.req.param('name'), context);
     context.set('task', served.spec.name);
     context.set('version', served.version.id);
+    context.set('soft', served.softPrompt !== undefined);
     trace.label = label;
     const single = served.spec.input.fields.length === 1 && typeof body.input === 'string';
     const fields = checkFields(
@@ -349,6 +366,8 @@ export function createService(options: ServiceOptions): Service {
           const { served, label } = await resolveServed(name, context);
           context.set('task', served.spec.name);
           context.set('version', served.version.id);
+          context.set('soft', served.softPrompt !== undefined);
+          context.set('soft', served.softPrompt !== undefined);
           const trace = context.get('trace');
           if (trace) trace.label = label;
           return taskModel(served, backends);

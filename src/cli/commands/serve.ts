@@ -18,7 +18,7 @@ import {
   WorkerTraceSink,
   judgeEvaluator,
 } from '../../observe/index.js';
-import { judgeGenerator } from '../../eval/index.js';
+import { judgeGenerator, readPrices } from '../../eval/index.js';
 
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve the registry’s tasks over HTTP (OpenAI-compatible)' },
@@ -82,6 +82,11 @@ export default defineCommand({
       description:
         'Alert rules file (YAML): evaluated in the service, delivered to webhooks (promptune alerts check)',
     },
+    prices: {
+      type: 'string',
+      description:
+        'JSON of dollars per million tokens by model ({"gpt-4o": {"input": 2.5, "output": 10}}), over the built-in table, for traces\' cost',
+    },
     judge: {
       type: 'string',
       description:
@@ -140,7 +145,9 @@ export default defineCommand({
       onError: (error) => logger.warn({ err: error }, 'OpenTelemetry export failed'),
     });
     const judge = args.judge ? await resolveModel(args.judge) : undefined;
-    const hard = args['hard-model'] ? (await resolveModel(args['hard-model'])).model : undefined;
+    const prices = readPrices(args.prices);
+    const hardModel = args['hard-model'] ? await resolveModel(args['hard-model']) : undefined;
+    const hard = hardModel?.model;
     const engine = args.model
       ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
       : undefined;
@@ -150,6 +157,7 @@ export default defineCommand({
       limits,
       tracing: sampleRate > 0 && { sampleRate, capacity, redactor, sink },
       alerts: alertRules && { rules: alertRules },
+      pricing: { prices, hard: hardModel },
       evaluation: judge && {
         sampleRate: judgeSample,
         evaluators: [judgeEvaluator({ judge: judgeGenerator(judge), rubric: args['judge-rubric'] })],
