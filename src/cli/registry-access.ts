@@ -3,6 +3,13 @@
 import { userInfo } from 'node:os';
 import { Registry, type Actor, type PromptVersion } from '../registry/index.js';
 
+/** The --db option of every command that opens the registry. */
+export const registryOption = {
+  type: 'string',
+  default: '.promptune/registry.sqlite',
+  description: 'SQLite registry (DATABASE_URL selects Postgres)',
+} as const;
+
 /** Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). */
 export async function withRegistry<T>(
   args: { db: string; admin?: boolean },

@@ -4,18 +4,14 @@
 import { defineCommand } from 'citty';
 import { readAlertRules } from '../../observe/index.js';
 import { numberOption } from '../options.js';
-import { withRegistry } from '../registry-access.js';
+import { withRegistry, registryOption } from '../registry-access.js';
 
 const time = (at: number) => new Date(at).toISOString().replace('.000Z', 'Z');
 
 const list = defineCommand({
   meta: { name: 'ls', description: 'Alert rules’ states and their history' },
   args: {
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'SQLite registry (DATABASE_URL selects Postgres)',
-    },
+    db: registryOption,
     rules: {
       type: 'string',
       description: 'The rules file the service runs (lists rules not yet evaluated too)',

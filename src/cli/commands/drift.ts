@@ -18,7 +18,7 @@ import {
 } from '../../observe/index.js';
 import { taskSpec } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
-import { withRegistry } from '../registry-access.js';
+import { withRegistry, registryOption } from '../registry-access.js';
 
 function render(report: DriftReport, reference: string, current: string): string {
   const lines = [
@@ -79,11 +79,7 @@ export default defineCommand({
     },
     'fail-on-drift': { type: 'boolean', description: 'Exit 3 when drift is found' },
     json: { type: 'boolean', description: 'Print the report as JSON' },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'SQLite registry (DATABASE_URL selects Postgres)',
-    },
+    db: registryOption,
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {

@@ -17,6 +17,7 @@ import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
 import { evaluationTraces } from '../evaluation-traces.js';
+import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 
 const dollars = (cost: number | undefined) => (cost === undefined ? 'unknown' : `$${cost.toFixed(4)}`);
@@ -65,11 +66,7 @@ export default defineCommand({
       type: 'boolean',
       description: 'Record every model call as a trace in the registry (--db), tied to this run',
     },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'SQLite registry for --trace (DATABASE_URL selects Postgres)',
-    },
+    db: { ...registryOption, description: 'SQLite registry for --trace (DATABASE_URL selects Postgres)' },
   },
   async run({ args }) {
     const split = args.split as SplitName;

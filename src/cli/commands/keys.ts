@@ -2,14 +2,10 @@
 // stored); `ls` lists keys without secrets; `revoke` disables one.
 import { defineCommand } from 'citty';
 import { numberOption } from '../options.js';
-import { withRegistry } from '../registry-access.js';
+import { withRegistry, registryOption } from '../registry-access.js';
 
 const common = {
-  db: {
-    type: 'string',
-    default: '.promptune/registry.sqlite',
-    description: 'SQLite registry (DATABASE_URL selects Postgres)',
-  },
+  db: registryOption,
 } as const;
 
 const create = defineCommand({

@@ -12,7 +12,7 @@ import {
 } from '../../observe/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { renderMonitor } from '../monitor-table.js';
-import { withRegistry } from '../registry-access.js';
+import { withRegistry, registryOption } from '../registry-access.js';
 
 export default defineCommand({
   meta: {
@@ -32,11 +32,7 @@ export default defineCommand({
       description: 'Whose traces: service (requests), eval (eval --trace runs) or optimize',
     },
     json: { type: 'boolean', description: 'Print the report as JSON' },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'SQLite registry (DATABASE_URL selects Postgres)',
-    },
+    db: registryOption,
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {

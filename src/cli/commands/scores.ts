@@ -6,18 +6,12 @@ import { ValidationError } from '../../errors/index.js';
 import { parseTimeReference } from '../../observe/index.js';
 import type { ScoreKind } from '../../registry/index.js';
 import { numberOption } from '../options.js';
-import { withRegistry } from '../registry-access.js';
-
-const db = {
-  type: 'string',
-  default: '.promptune/registry.sqlite',
-  description: 'SQLite registry (DATABASE_URL selects Postgres)',
-} as const;
+import { registryOption, withRegistry } from '../registry-access.js';
 
 const configure = defineCommand({
   meta: { name: 'configure', description: 'Set what a score name’s values may be' },
   args: {
-    db,
+    db: registryOption,
     name: { type: 'positional', required: true, description: 'The score name (e.g. helpful)' },
     kind: { type: 'string', required: true, description: 'numeric, boolean or categorical' },
     min: { type: 'string', description: 'Smallest numeric value' },
@@ -46,7 +40,7 @@ const configure = defineCommand({
 
 const configs = defineCommand({
   meta: { name: 'configs', description: 'List score configs' },
-  args: { db, json: { type: 'boolean', description: 'Print JSON' } },
+  args: { db: registryOption, json: { type: 'boolean', description: 'Print JSON' } },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
       const listed = await registry.scores.listConfigs();
@@ -61,7 +55,7 @@ const configs = defineCommand({
 const list = defineCommand({
   meta: { name: 'ls', description: 'List scores, newest first (by the scored request’s time)' },
   args: {
-    db,
+    db: registryOption,
     task: { type: 'string', description: 'One task' },
     name: { type: 'string', description: 'One score name' },
     since: { type: 'string', default: '24h', description: 'From: a duration ago or an ISO time' },

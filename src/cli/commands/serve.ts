@@ -8,6 +8,7 @@ import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
 import { EngineClient, listen, createService } from '../../serve/index.js';
 import { numberOption } from '../options.js';
+import { registryOption } from '../registry-access.js';
 import {
   parseDuration,
   readAlertRules,
@@ -34,11 +35,7 @@ export default defineCommand({
     },
     port: { type: 'string', default: '8080', description: 'Port (0: any free port)' },
     host: { type: 'string', default: '127.0.0.1', description: 'Interface to listen on' },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'SQLite registry (DATABASE_URL selects Postgres)',
-    },
+    db: registryOption,
     'max-batch': { type: 'string', default: '8', description: 'Most requests the engine batches together' },
     'prefix-cache': {
       type: 'string',

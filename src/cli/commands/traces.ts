@@ -5,14 +5,10 @@ import { ValidationError } from '../../errors/index.js';
 import { parseTimeReference, versionFilter } from '../../observe/index.js';
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
-import { withRegistry } from '../registry-access.js';
+import { withRegistry, registryOption } from '../registry-access.js';
 
 const common = {
-  db: {
-    type: 'string',
-    default: '.promptune/registry.sqlite',
-    description: 'SQLite registry (DATABASE_URL selects Postgres)',
-  },
+  db: registryOption,
   json: { type: 'boolean', description: 'Print JSON' },
 } as const;
 
