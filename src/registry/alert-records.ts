@@ -8,11 +8,14 @@ import type { RegistryDatabase } from './schema.js';
 /** A rule's current state. Times are epoch milliseconds. */
 export interface AlertStatusRecord {
   rule: string;
+  /** `pending`: the condition has not yet held for the rule's `for`. */
   state: 'ok' | 'pending' | 'firing';
+  /** When the rule entered `state`. */
   since: number;
   value: number | undefined;
   count: number;
   evaluatedAt: number;
+  /** Why the latest evaluation failed (the state is then the one before it). */
   error?: string;
 }
 

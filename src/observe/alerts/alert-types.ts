@@ -1,6 +1,8 @@
 // The contracts around alert evaluation: where metric values come from, where rule states and events
 // are kept, and what an evaluation and a notification are. Types only; the memory store, the
-// evaluator and webhook delivery implement or use them, and a registry-backed store lives elsewhere.
+// evaluator and webhook delivery implement or use them. Statuses and events are the registry's records,
+// which keeps them (registry.alerts is a store).
+import type { AlertEventRecord, AlertStatusRecord } from '../../registry/index.js';
 import type { AlertRule, AlertWebhook } from './alert-rules.js';
 
 /** What the evaluator asks a metric source for: one metric of some requests, over [since, until) in epoch ms. */
@@ -32,33 +34,13 @@ export interface AlertMetricSource {
 }
 
 /** A rule's state: `pending` is a condition that has not yet held for the rule's `for`. */
-export type AlertState = 'ok' | 'pending' | 'firing';
+export type AlertState = AlertStatusRecord['state'];
 
-/** Where a rule stands after its latest evaluation. */
-export interface AlertStatus {
-  rule: string;
-  state: AlertState;
-  /** When the rule entered `state` (epoch ms). */
-  since: number;
-  value: number | undefined;
-  count: number;
-  evaluatedAt: number;
-  /** Why the latest evaluation failed (the state is then the one before it). */
-  error?: string;
-}
+/** Where a rule stands after its latest evaluation (the shape the registry keeps). */
+export type AlertStatus = AlertStatusRecord;
 
 /** A rule starting to fire, or resolving: what the store's history keeps and webhooks are told. */
-export interface AlertEvent {
-  rule: string;
-  state: 'firing' | 'resolved';
-  value: number | undefined;
-  count: number;
-  threshold: number;
-  /** Epoch ms. */
-  at: number;
-  severity: string;
-  detail?: Record<string, unknown>;
-}
+export type AlertEvent = AlertEventRecord;
 
 /** Keeps each rule's status and the history of its events, so a restarted evaluator resumes. */
 export interface AlertStateStore {
