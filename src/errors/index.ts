@@ -23,6 +23,7 @@ export {
   parseJsonBytes,
   parseJsonText,
   readJsonFile,
+  readInputFile,
   type ErrorKind,
   type InputSource,
 } from './parse-input.js';

@@ -121,9 +121,19 @@ export function readJsonFile<Schema extends z.ZodType>(
   schema: Schema,
   source: InputSource & { notFoundCode?: string; notFoundHint?: string },
 ): z.output<Schema> {
-  let bytes: Uint8Array;
+  return parseJsonBytes(readInputFile(path, source), schema, source);
+}
+
+/**
+ * A file's bytes. A missing file is a NotFoundError (`notFoundCode`, default FILE_NOT_FOUND); one that
+ * cannot be read (a folder, no permission) is an error of the source's kind with its code.
+ */
+export function readInputFile(
+  path: string,
+  source: InputSource & { notFoundCode?: string; notFoundHint?: string },
+): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
@@ -133,7 +143,6 @@ export function readJsonFile<Schema extends z.ZodType>(
       });
     throw failure(source, `${source.where} cannot be read: ${(error as Error).message}`, error);
   }
-  return parseJsonBytes(bytes, schema, source);
 }
 
 function tooDeep(source: InputSource, cause: RangeError): PromptuneError {

@@ -2,10 +2,9 @@
 // notifications go, and each rule's metric, window, comparison and threshold. Every mistake is a
 // ValidationError (ALERT_RULES_INVALID) naming the file, the line, the rule and the field, with a hint.
 // It does not evaluate rules (alert-evaluator.ts) or send anything (webhook-delivery.ts).
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { decodeText, readInputFile, ValidationError } from '../../errors/index.js';
 import { durationMilliseconds } from '../durations.js';
 
 /** The metrics a rule can watch, as the metric source computes them over the rule's window. */
@@ -211,25 +210,14 @@ export function parseAlertRules(text: string, source: string): AlertRules {
 
 /** Reads and parses a rules file (.yaml, .yml or .json). */
 export function readAlertRules(path: string): AlertRules {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new NotFoundError(`alert rules ${path} do not exist`, {
-        code: 'ALERT_RULES_NOT_FOUND',
-        hint: 'Pass the path of an alert rules file (YAML).',
-      });
-    throw invalid(`alert rules ${path} cannot be read: ${(error as Error).message}`, generalHint);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw invalid(`${path} is not valid UTF-8 text`, 'Save the rules file as UTF-8.');
-  }
-  return parseAlertRules(text, path);
+  const source = { where: `alert rules ${path}`, code: 'ALERT_RULES_INVALID' };
+  const bytes = readInputFile(path, {
+    ...source,
+    hint: generalHint,
+    notFoundCode: 'ALERT_RULES_NOT_FOUND',
+    notFoundHint: 'Pass the path of an alert rules file (YAML).',
+  });
+  return parseAlertRules(decodeText(bytes, { ...source, hint: 'Save the rules file as UTF-8.' }), path);
 }
 
 function invalid(message: string, hint: string): ValidationError {
