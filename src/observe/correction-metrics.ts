@@ -4,7 +4,7 @@
 // model or a module the service does not have).
 import type { Registry, ScoreRecord, TraceRecord } from '../registry/index.js';
 import { createMetrics, taskSpec } from '../tasks/index.js';
-import { traceFields } from './drift-sources.js';
+import { traceFields } from './trace-input.js';
 
 /** Scores a trace's output against a correction with its task's metrics; returns the scores added. */
 export async function scoreCorrection(

@@ -6,43 +6,13 @@ import { NotFoundError } from '../errors/index.js';
 import type { PromptVersion, Registry, TraceFilter, TraceRecord } from '../registry/index.js';
 import { exampleShape, parseExamples, type TaskSpec } from '../tasks/index.js';
 import type { DriftObservations } from './drift-report.js';
+import { traceFields } from './trace-input.js';
 
 const fieldText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** An input's text: the task's fields in order, one per line. */
 export function fieldsText(spec: TaskSpec, fields: Record<string, unknown>): string {
   return spec.input.fields.map((field) => fieldText(fields[field] ?? '')).join('\n');
-}
-
-/** The task input fields a trace carried: typed fields, the last user message, or a completion prompt. */
-export function traceFields(
-  spec: TaskSpec,
-  trace: Pick<TraceRecord, 'input' | 'operation'>,
-): Record<string, unknown> {
-  const input = trace.input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
-  const [first] = spec.input.fields;
-  if (trace.operation === 'run')
-    return input !== null && typeof input === 'object'
-      ? (input as Record<string, unknown>)
-      : { [first]: input };
-  if (trace.operation === 'text_completion') return { [first]: input?.prompt ?? '' };
-  const content = input?.messages?.filter((message) => message.role === 'user').at(-1)?.content;
-  const text =
-    typeof content === 'string'
-      ? content
-      : Array.isArray(content)
-        ? content.map((part: { text?: string }) => part.text ?? '').join('')
-        : '';
-  if (spec.input.fields.length > 1) {
-    // a multi-field task takes its fields as a JSON object in the last user message
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object') return parsed as Record<string, unknown>;
-    } catch {
-      // not JSON: the text as the first field
-    }
-  }
-  return { [first]: text };
 }
 
 /** The task input a trace carried, as text: its fields in order, one per line. */

@@ -66,7 +66,6 @@ export {
   categoricalOutputs,
   datasetObservations,
   fieldsText,
-  traceFields,
   referenceDataset,
   traceInputText,
   traceObservations,
@@ -107,3 +106,4 @@ export {
   type OnlineEvaluationOptions,
 } from './online-evaluation.js';
 export { scoreCorrection } from './correction-metrics.js';
+export { traceFields, traceInput } from './trace-input.js';

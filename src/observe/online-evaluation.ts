@@ -6,6 +6,7 @@
 import type { TraceRecord } from '../registry/index.js';
 import type { ScoreInput } from '../registry/index.js';
 import { judgePrompt, type TextGenerator } from '../tasks/index.js';
+import { traceInput } from './trace-input.js';
 
 /** Scores one stored trace; undefined when it does not apply (no output, another task, ...). */
 export interface OnlineEvaluator {
@@ -112,11 +113,8 @@ export function judgeEvaluator(options: {
   };
 }
 
-/** A trace's input as the judge reads it. */
+/** A trace's input as the judge reads it: the fields of a typed run, else the text as `input`. */
 function defaultInput(trace: TraceRecord): Record<string, unknown> {
-  const input = trace.input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
-  const last = input?.messages?.filter((message) => message.role === 'user').at(-1);
-  if (last) return { input: last.content };
-  if (input?.prompt !== undefined) return { input: input.prompt };
-  return input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : { input };
+  const input = traceInput(trace);
+  return typeof input === 'string' ? { input } : input;
 }

@@ -2,7 +2,7 @@
 // filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
 import { defineCommand } from 'citty';
 import { ValidationError } from '../../errors/index.js';
-import { parseTimeReference, versionFilter } from '../../observe/index.js';
+import { parseTimeReference, traceInput, versionFilter } from '../../observe/index.js';
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
@@ -17,12 +17,9 @@ const oneLine = (text: string, width: number) => {
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 };
 
-/** The text a person recognises a trace's input by: the last user message, the prompt or the fields. */
-function inputText(input: unknown): string {
-  const value = input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
-  const last = value?.messages?.filter((message) => message.role === 'user').at(-1);
-  if (last) return typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
-  if (typeof value?.prompt === 'string') return value.prompt;
+/** The text a person recognises a trace's input by. */
+function inputText(trace: TraceRecord): string {
+  const input = traceInput(trace);
   return typeof input === 'string' ? input : JSON.stringify(input);
 }
 
@@ -36,7 +33,7 @@ function line(trace: TraceRecord): string {
     outcome,
     `${Math.round(trace.latencyMs)}ms`,
     `${trace.inputTokens}/${trace.outputTokens}`,
-    JSON.stringify(oneLine(inputText(trace.input), 40)),
+    JSON.stringify(oneLine(inputText(trace), 40)),
     '->',
     JSON.stringify(oneLine(trace.output ?? '', 40)),
   ].join('  ');
