@@ -21,7 +21,7 @@ import { openAiRoutes } from './openai-routes.js';
 import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
 import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
-import { ServedVersions } from './served-versions.js';
+import { parseModelName, ServedVersions } from './served-versions.js';
 import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
 import { typedOutput } from './typed-output.js';
@@ -168,7 +168,7 @@ export function createService(options: ServiceOptions): Service {
       return await versions.resolveNamed(name);
     } catch (error) {
       if (NotFoundError.isInstance(error)) {
-        const task = name.includes('@') ? name.slice(0, name.lastIndexOf('@')) : name;
+        const { task } = parseModelName(name); // it parsed: resolving is what failed
         const known = await registry.getTask(task).then(
           () => true,
           () => false,
