@@ -138,14 +138,17 @@ interface Accumulator {
   last: { start: number; point: MonitorPoint; latencies: number[] } | undefined;
 }
 
-const groupKey = (task: string | null, version: string | null, label: string | null) =>
-  `${task ?? '\u0000'}\u0001${version ?? '\u0000'}\u0001${label ?? '\u0000'}`;
-
 /** Groups by task, then version, then label: three lookups per trace instead of building a key. */
 class Groups {
   private readonly byTask = new Map<string | null, Map<string | null, Map<string | null, Accumulator>>>();
   readonly all: Accumulator[] = [];
 
+  /** The group's accumulator, if the scan met the group. */
+  find(task: string | null, version: string | null, label: string | null): Accumulator | undefined {
+    return this.byTask.get(task)?.get(version)?.get(label);
+  }
+
+  /** The group's accumulator, made on first sight. */
   get(task: string | null, version: string | null, label: string | null): Accumulator {
     let versions = this.byTask.get(task);
     if (!versions) this.byTask.set(task, (versions = new Map()));
@@ -226,7 +229,6 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
       if (firstTokenMs !== null) accumulator.firstTokens.push(firstTokenMs);
     },
   );
-  const groups = new Map<string, MonitorGroup>();
   for (const accumulator of accumulators.all) {
     const { group } = accumulator;
     group.errorRate = Object.values(group.errors).reduce((sum, count) => sum + count, 0) / group.requests;
@@ -245,14 +247,13 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
         latencyP95: sortedPercentile(Float64Array.from(latencies).sort(), 0.95),
       }))
       .sort((a, b) => a.start - b.start);
-    groups.set(groupKey(group.task, group.version, group.label), group);
   }
-  await addScores(registry, filter, groups);
+  await addScores(registry, filter, accumulators);
   return {
     since: query.since,
     until: query.until,
     window,
-    groups: [...groups.values()].sort((a, b) => b.requests - a.requests),
+    groups: accumulators.all.map(({ group }) => group).sort((a, b) => b.requests - a.requests),
   };
 }
 
@@ -260,11 +261,11 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
 async function addScores(
   registry: Registry,
   filter: { task?: string; version?: string; label?: string; since: number; until: number },
-  groups: Map<string, MonitorGroup>,
+  groups: Groups,
 ): Promise<void> {
   const rows = await registry.scores.aggregates(filter);
   for (const row of rows) {
-    const group = groups.get(groupKey(row.task, row.version, row.label));
+    const group = groups.find(row.task, row.version, row.label)?.group;
     if (!group) continue; // scores of traces outside the filter's groups (none, unless traces were pruned)
     const existing = group.scores[row.name];
     if (row.kind === 'categorical') {
