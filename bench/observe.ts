@@ -8,7 +8,6 @@
 // 1,000,000 stored traces in SQLite (and Postgres with BENCH_POSTGRES=1), target <= 2 s each, beside
 // the floor of one bare COUNT/SUM GROUP BY over the same rows.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,31 +28,18 @@ import { loadTask } from '../src/tasks/index.js';
 import { postgresBinaries, startPostgres } from '../test/postgres.js';
 import { openLoop, quantile, type OpenLoopResult } from './open-loop.js';
 import { line } from './report.js';
+import { startServeTarget } from './serve-processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rate = Number(process.env.BENCH_RATE ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const stored = Number(process.env.BENCH_TRACES ?? 1_000_000);
 
-function start(...args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'serve-target.ts'), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = new Promise<Record<string, string>>((resolve) => {
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]) as Record<string, string>);
-    });
-  });
-  return { child, ready };
-}
-
 async function overhead() {
-  const stub = start();
+  const stub = startServeTarget();
   const { upstream } = await stub.ready;
-  const traced = start(upstream);
-  const untraced = start(upstream, process.env.BENCH_BASELINE ?? 'untraced');
+  const traced = startServeTarget(upstream);
+  const untraced = startServeTarget(upstream, process.env.BENCH_BASELINE ?? 'untraced');
   const targets = { traced: await traced.ready, untraced: await untraced.ready };
   const body = JSON.stringify({
     model: 'echo',

@@ -8,7 +8,6 @@
 // one task at a time, in generated tokens per second (median of three runs), and the ratio (target >= 3x).
 // (c) the engine's prompt prefix cache: requests sharing a long prompt start, with and without it.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,28 +19,16 @@ import { EngineClient } from '../src/serve/engine-client.js';
 import { randomModel, smolLm2Shape, syntheticVocabulary } from './random-model.js';
 import { openLoop, quantile, type OpenLoopResult } from './open-loop.js';
 import { line } from './report.js';
+import { startServeTarget } from './serve-processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rate = Number(process.env.BENCH_RATE ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
 async function overhead() {
-  const start = (...args: string[]) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'serve-target.ts'), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const ready = new Promise<Record<string, string>>((resolve) => {
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]) as Record<string, string>);
-      });
-    });
-    return { child, ready };
-  };
-  const stub = start();
+  const stub = startServeTarget();
   const { upstream } = await stub.ready;
-  const target = start(upstream);
+  const target = startServeTarget(upstream);
   const { service, key } = await target.ready;
   const body = JSON.stringify({
     model: 'echo',
