@@ -36,6 +36,7 @@ const namedExports: Record<string, string[]> = {
   'promptune/soft': ['trainSoftPrompt', 'initSoftPrompt', 'saveAdapter', 'loadAdapter', 'SoftPromptSession'],
   'promptune/tasks': ['loadTask', 'taskFromObject', 'taskSpec', 'readExamples', 'loadSplit', 'createMetrics'],
   'promptune/providers': ['resolveModel', 'LocalLanguageModel', 'createLocalProvider'],
+  'promptune/guard': ['guard', 'createGuardSet', 'runChecks', 'detectPii', 'compileConstraint', 'constrain'],
   'promptune/eval': ['evaluate', 'summarize', 'ResponseCache', 'compareReports'],
   'promptune/observe': ['TraceRecorder', 'Redactor', 'monitor', 'startRetention', 'parseDuration'],
   'promptune/optimize': ['makeOptimizer', 'presets', 'bootstrapOptimizer', 'applyArtifact', 'estimateSpend'],

@@ -1,10 +1,15 @@
-// Scripted language models for optimizer tests and bench:optimize only (never for anything else), with
-// documented behaviour. ScriptedModel replies with a function of the prompt text and records its calls.
+// Scripted language models for logic that needs controlled model behaviour only (optimizer and guard
+// policy tests, bench:optimize; never for anything else), with documented behaviour. ScriptedModel replies with a function of the prompt text and records its calls.
 // ScriptedLanguageModel answers sums like "3 + 4" correctly only when the prompt satisfies a rule
 // (default: at least two demonstrations, i.e. "Answer:" lines before the question's own), else "?".
 // ScriptedTeacher answers instruction-proposal requests with fixed lines. serveScriptedChat puts a scripted
 // reply behind a real OpenAI-compatible HTTP server, counting requests and holding chosen ones in flight.
-import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
+} from '@ai-sdk/provider';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -49,8 +54,42 @@ export class ScriptedModel implements LanguageModelV3 {
     };
   }
 
-  async doStream(): Promise<never> {
+  async doStream(_options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     throw new Error('a scripted model does not stream');
+  }
+}
+
+/**
+ * A ScriptedModel that also streams: its reply in parts of four characters, pulled one at a time
+ * (`pulled` counts the text parts a reader asked for, so a test sees a stream stopped early).
+ */
+export class ScriptedStreamingModel extends ScriptedModel {
+  pulled = 0;
+
+  override async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
+    const result = await this.doGenerate(options);
+    const text = result.content[0].text;
+    const parts: LanguageModelV3StreamPart[] = [
+      { type: 'stream-start', warnings: [] },
+      { type: 'text-start', id: '0' },
+      ...Array.from({ length: Math.ceil(text.length / 4) }, (_, index) => ({
+        type: 'text-delta' as const,
+        id: '0',
+        delta: text.slice(index * 4, index * 4 + 4),
+      })),
+      { type: 'text-end', id: '0' },
+      { type: 'finish', finishReason: result.finishReason, usage: result.usage },
+    ];
+    let next = 0;
+    return {
+      stream: new ReadableStream<LanguageModelV3StreamPart>({
+        pull: (controller) => {
+          if (next >= parts.length) return controller.close();
+          if (parts[next].type === 'text-delta') this.pulled++;
+          controller.enqueue(parts[next++]);
+        },
+      }),
+    };
   }
 }
 

@@ -8,9 +8,11 @@
 import { ValidationError } from '../errors/index.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { KVCache } from './kv-cache.js';
+import type { ConstraintState } from './token-constraint.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom, type Random } from './random.js';
 import { sampleToken, validateSampling } from './sampling.js';
+import { chooseSequence } from './sequence-choice.js';
 import { TextStream } from './text-stream.js';
 import type { Tokenizer } from './tokenizers/types.js';
 
@@ -28,6 +30,8 @@ interface Row {
   /** Cache positions this row fills at most: its prefix, its prompt and all but its last new token. */
   positions: number;
   eos: Set<number>;
+  /** Where the output stands in its constraint, when it has one. */
+  constraint: ConstraintState | undefined;
   random: Random;
   stream: TextStream;
   generated: number[];
@@ -122,6 +126,14 @@ export class DecodingBatch {
         events.push({ row: id, done: { tokens: [], text: '', finishReason: 'length' }, batchSize: 1 });
         continue;
       }
+      // a label set is decided by the labels' likelihoods, without decoding
+      const chosen = chooseSequence(this.model, this.tokenizer, prompt, options);
+      if (chosen) {
+        if (chosen.text)
+          events.push({ row: id, token: chosen.tokens[chosen.tokens.length - 1], delta: chosen.text });
+        events.push({ row: id, done: chosen, batchSize: 1 });
+        continue;
+      }
       const prefix = options.prefix ? options.prefix.lengths[0] : 0;
       const row: Row = {
         id,
@@ -130,6 +142,7 @@ export class DecodingBatch {
         maxTokens,
         positions: prefix + prompt.tokens.length + maxTokens - 1,
         eos: new Set(options.stopAtEos === false ? [] : this.tokenizer.eosTokenIds),
+        constraint: options.constraint?.start(),
         random: seededRandom(options.seed ?? 0),
         stream: new TextStream(this.tokenizer, prompt.tokens, options.stop),
         generated: [],
@@ -167,15 +180,18 @@ export class DecodingBatch {
     const events: GenerationEvent[] = [];
     const finished: number[] = [];
     this.active.forEach((row, index) => {
+      row.constraint?.mask(row.logits, row.maxTokens - row.generated.length);
       const token = sampleToken(row.logits, row.options, [...row.tokens, ...row.generated], row.random);
       row.next = token;
       let reason: FinishReason | undefined;
-      if (row.eos.has(token)) {
+      // a constraint allows EOS only where the output may end, whether or not the row stops at EOS
+      if (row.eos.has(token) || (row.constraint && this.tokenizer.eosTokenIds.includes(token))) {
         reason = 'eos';
       } else {
+        row.constraint?.advance(token);
         row.generated.push(token);
         const delta = row.stream.push(row.generated);
-        if (row.stream.stoppedBy !== undefined) reason = 'stop';
+        if (row.stream.stoppedBy !== undefined || row.constraint?.finished) reason = 'stop';
         else if (row.generated.length >= row.maxTokens) reason = 'length';
         if (delta) events.push({ row: row.id, token, delta });
       }

@@ -2,6 +2,7 @@
 // it runs on (kept apart so neither imports the other's module for them). Types only.
 import type { KVCache } from './kv-cache.js';
 import type { SamplingOptions } from './sampling.js';
+import type { TokenConstraint } from './token-constraint.js';
 
 /** Options for one generation request. */
 export interface GenerationOptions extends SamplingOptions {
@@ -18,6 +19,11 @@ export interface GenerationOptions extends SamplingOptions {
    * continues from it, and prompts hold only the tokens after it.
    */
   prefix?: KVCache;
+  /**
+   * Only tokens that keep the output valid under this constraint are sampled (constrained decoding);
+   * the row ends with finish reason 'stop' once the constraint admits nothing more.
+   */
+  constraint?: TokenConstraint;
 }
 
 /** Why a row stopped: its token budget, an end-of-sequence token, or a stop string. */

@@ -28,6 +28,7 @@ export {
   type PromptInput,
 } from './generate.js';
 export { DecodingBatch, type RowRequest } from './decoding-batch.js';
+export { continuationLikelihoods } from './continuation-likelihoods.js';
 export { PrefixCache, type PrefixHit } from './prefix-cache.js';
 export { sampleToken, argmax, type SamplingOptions } from './sampling.js';
 export { seededRandom, type Random } from './random.js';
@@ -42,6 +43,8 @@ export {
 } from './kernels/index.js';
 export type { Tokenizer, EncodeOptions } from './tokenizers/types.js';
 export { loadTokenizerJson, loadTokenizerFile } from './tokenizers/load-tokenizer.js';
+export { tokenTexts } from './tokenizers/token-texts.js';
+export type { TokenConstraint, ConstraintState } from './token-constraint.js';
 export type { HuggingFaceTokenizer } from './tokenizers/hf-tokenizer.js';
 export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
 export type { ModelWeights, LayerWeights } from './weights/types.js';

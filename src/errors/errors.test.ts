@@ -17,6 +17,7 @@ describe('error kinds', () => {
       'DatasetError',
       'DownloadError',
       'EngineError',
+      'GuardError',
       'NotFoundError',
       'PermissionError',
       'ProviderError',

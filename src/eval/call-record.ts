@@ -1,6 +1,7 @@
 // What the evaluation harness keeps for each finished (example, repeat) in its journal, and the schema
 // it is read back through when a killed run resumes.
 import { z } from 'zod';
+import { checkRecordSchema } from '../guard/index.js';
 
 const tokens = z.number().int().nonnegative();
 
@@ -21,6 +22,10 @@ export const callRecordSchema = z.object({
   latencyMs: z.number().nonnegative().optional(),
   fromCache: z.boolean(),
   cost: z.number().nonnegative().optional(),
+  /** The task's guards' verdicts (absent without guards). */
+  checks: z.array(checkRecordSchema).optional(),
+  /** Whether the output reads as the task's typed value (absent for text tasks). */
+  parsed: z.boolean().optional(),
 });
 
 /** Per-call record kept in the journal. */

@@ -3,9 +3,10 @@
 // progress so a killed run resumes; each call's spend is journaled before it is sent, so the totals of a
 // resumed run include what the killed one spent. Repeats give per-example variance; scores get bootstrap
 // intervals.
-import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
-import { ValidationError } from '../errors/index.js';
+import { GuardError, ValidationError } from '../errors/index.js';
+import { checkRecords, checksOf, type CheckOutcome, type CheckRecord } from '../guard/index.js';
 import {
   createMetrics,
   scoreOutput,
@@ -16,6 +17,7 @@ import {
   renderPrompt,
 } from '../tasks/index.js';
 import { callRecordSchema, type CallRecord } from './call-record.js';
+import { constrainedModel, evaluationGuards, guardedModel, outputParser } from './evaluation-guards.js';
 import { Journal } from './journal.js';
 import type { EvaluatedModel } from './evaluated-model.js';
 import { meteredModel } from './metered-model.js';
@@ -53,6 +55,13 @@ export interface EvaluationOptions {
    */
   onCall?: (call: EvaluatedCall) => void;
   /**
+   * Decode under the task's constraint (its labels or JSON Schema, or `decoding.constrain`) even when
+   * the spec does not turn it on; local models only.
+   */
+  constrain?: boolean;
+  /** The model the task's `judge` validators ask. */
+  guardJudge?: LanguageModelV3;
+  /**
    * Journal each call's spend beside the results, so a resumed run's totals include the killed run's
    * (default true). Optimizers turn it off: their budget journals every call of the whole run.
    */
@@ -81,6 +90,10 @@ export interface ExampleResult {
   score: number;
   byMetric: Record<string, MetricScore>[];
   latencyMs: (number | undefined)[];
+  /** Per repeat: the guards' verdicts (empty without guards; absent in reports written before guards). */
+  checks?: CheckRecord[][];
+  /** Per repeat: whether the output reads as the task's typed value (undefined for text tasks). */
+  parsed?: (boolean | undefined)[];
 }
 
 /** Calls sent for a run, their tokens and cost. */
@@ -139,11 +152,18 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
   }
   const started = Date.now();
   const generation = task.spec.generation;
+  const baseDirectory = task.path ? join(task.path, '..') : process.cwd();
   const metrics = await createMetrics(task.spec.metrics, {
     task: task.spec,
-    baseDirectory: task.path ? join(task.path, '..') : process.cwd(),
+    baseDirectory,
     judge: options.judge,
   });
+  const guarding = await evaluationGuards(task.spec, model.model, {
+    constrain: options.constrain,
+    judge: options.guardJudge,
+    baseDirectory,
+  });
+  const parsed = outputParser(task.spec);
   const runKey = requestKey({
     task: task.spec,
     split: options.split,
@@ -165,13 +185,18 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     spendJournal?.unsettled('model') ?? emptyTally(),
   );
   let fresh = emptyTally(); // this process's calls, retries included
-  const caller = meteredModel(model, {
-    reserve: (worst) => spendJournal?.reserve('model', worst),
-    settle: (id, used) => {
-      if (id !== undefined) spendJournal?.settle(id, used);
-      fresh = sumTallies(fresh, { calls: 1, ...used });
+  // constrained below the meter, guarded above it: every re-ask is metered and budgeted
+  const caller = meteredModel(
+    { ...model, model: constrainedModel(model.model, guarding) },
+    {
+      reserve: (worst) => spendJournal?.reserve('model', worst),
+      settle: (id, used) => {
+        if (id !== undefined) spendJournal?.settle(id, used);
+        fresh = sumTallies(fresh, { calls: 1, ...used });
+      },
     },
-  });
+  );
+  const called = guardedModel(caller.model, guarding);
   const resumedAtStart = journal.size;
   let cacheHits = 0;
   let done = 0;
@@ -202,6 +227,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       modelId: model.model.modelId,
       parameters,
       prompt,
+      ...(guarding.guards && { guards: task.spec.guards }),
+      ...(guarding.constraint && { constraint: guarding.constraint }),
     });
     let response: CachedResponse | undefined = options.cache?.get(key);
     const fromCache = response !== undefined;
@@ -210,21 +237,36 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       model.replayed?.(response);
     } else {
       const start = performance.now();
-      const result = await withRetries(
-        () =>
-          caller.model.doGenerate({
-            prompt,
-            ...parameters,
-            abortSignal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-          }),
-        { retries: options.retries },
-      );
-      response = {
-        text: answerText(result.content),
-        inputTokens: result.usage.inputTokens.total ?? 0,
-        outputTokens: result.usage.outputTokens.total ?? 0,
-        latencyMs: performance.now() - start,
-      };
+      try {
+        const result = await withRetries(
+          () =>
+            called.doGenerate({
+              prompt,
+              ...parameters,
+              abortSignal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+            }),
+          { retries: options.retries },
+        );
+        const checks = checkRecords(checksOf(result));
+        response = {
+          text: answerText(result.content),
+          inputTokens: result.usage.inputTokens.total ?? 0,
+          outputTokens: result.usage.outputTokens.total ?? 0,
+          latencyMs: performance.now() - start,
+          ...(checks.length > 0 && { checks }),
+        };
+      } catch (error) {
+        // a guard whose policy is exception refused: no output for this example, which scores as such
+        if (!GuardError.isInstance(error)) throw error;
+        const checks = checkRecords(error.checks as CheckOutcome[]);
+        response = {
+          text: '',
+          inputTokens: 0,
+          outputTokens: 0,
+          latencyMs: performance.now() - start,
+          checks,
+        };
+      }
       options.cache?.put(key, response);
     }
     const scored = await scoreOutput(metrics, example, response.text);
@@ -237,6 +279,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       latencyMs: fromCache ? undefined : response.latencyMs,
       fromCache,
       cost: fromCache ? 0 : callCost(model, response.inputTokens, response.outputTokens, options.prices),
+      ...(response.checks && { checks: response.checks }),
+      ...(parsed(response.text) !== undefined && { parsed: parsed(response.text) }),
     };
     records.set(jobKey, record);
     journal.add(jobKey, record);
@@ -276,6 +320,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       score: scores.reduce((sum, value) => sum + value, 0) / scores.length,
       byMetric: own.map((record) => record.byMetric),
       latencyMs: own.map((record) => record.latencyMs),
+      checks: own.map((record) => record.checks ?? []),
+      parsed: own.map((record) => record.parsed),
     };
   });
   const all = [...records.values()];

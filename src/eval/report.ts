@@ -2,6 +2,7 @@
 // label aggregates (accuracy, macro-F1, confusion), per-example variance over repeats, latency
 // percentiles, tokens and cost. Rendering to HTML is report-html.ts's job.
 import { aggregateLabels } from '../tasks/index.js';
+import { parseRate, summarizeChecks, type ValidatorSummary } from './guard-summary.js';
 import type { EvaluationRun, ExampleResult } from './harness.js';
 import { bootstrapInterval, mean, percentile } from './statistics.js';
 
@@ -16,6 +17,10 @@ export interface EvaluationReport {
   interval: [number, number];
   metrics: Record<string, number>;
   labels?: ReturnType<typeof aggregateLabels>;
+  /** Share of outputs usable as the task's typed value (a label it names, JSON matching the schema); absent for text tasks. */
+  parseRate?: number;
+  /** Per validator of the task's guards: first-answer pass rate, final pass rate, actions taken. */
+  guards?: Record<string, ValidatorSummary>;
   /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
   repeatVariance: number;
   calls: number;
@@ -60,6 +65,7 @@ export function summarize(run: EvaluationRun): EvaluationReport {
   const latencies = run.examples.flatMap((example) =>
     example.latencyMs.filter((latency): latency is number => latency !== undefined),
   );
+  const guards = summarizeChecks(run.examples);
   const variance = (values: number[]) => mean(values.map((value) => (value - mean(values)) ** 2));
   return {
     task: run.task,
@@ -71,6 +77,8 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     interval: bootstrapInterval(scores),
     metrics,
     labels: labelPairs.length ? aggregateLabels(labelPairs) : undefined,
+    parseRate: parseRate(run.examples),
+    guards: Object.keys(guards).length ? guards : undefined,
     repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
     calls: run.calls,
     cacheHits: run.cacheHits,

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseInput, parseJsonText } from '../errors/index.js';
+import { checkRecordSchema } from '../guard/index.js';
 
 const tokens = z.number().int().nonnegative();
 const cachedResponseSchema = z.object({
@@ -14,6 +15,8 @@ const cachedResponseSchema = z.object({
   inputTokens: tokens,
   outputTokens: tokens,
   latencyMs: z.number().nonnegative(),
+  /** The guards' verdicts on a guarded call. */
+  checks: z.array(checkRecordSchema).optional(),
 });
 
 /** What is stored for one call. */

@@ -20,6 +20,7 @@ import {
   generateStream,
   PrefixCache,
   type FinishReason,
+  type GenerationOptions,
   type LoadedModel,
 } from '../engine/index.js';
 import { EngineError } from '../errors/index.js';
@@ -80,11 +81,25 @@ export class LocalLanguageModel implements LanguageModelV3 {
   /** Prompt prefixes computed before (an evaluation's or optimization's shared instruction and demos). */
   private prefixes: PrefixCache | undefined;
 
-  /** `source` is a loaded model, or a loader called on first use (providers hand out models synchronously). */
+  /**
+   * `source` is a loaded model, or a loader called on first use (providers hand out models
+   * synchronously); `extraOptions` adds generation options to every call (see withGenerationOptions).
+   */
   constructor(
     readonly modelId: string,
     private readonly source: LoadedModel | (() => Promise<LoadedModel>),
+    private readonly extraOptions?: (loaded: LoadedModel) => Partial<GenerationOptions>,
+    private readonly base?: LocalLanguageModel,
   ) {}
+
+  /**
+   * This model with options added to every call's generation (a decoding constraint, say), sharing
+   * the loaded model and its prefix cache.
+   */
+  withGenerationOptions(extra: (loaded: LoadedModel) => Partial<GenerationOptions>): LocalLanguageModel {
+    const root = this.base ?? this;
+    return new LocalLanguageModel(this.modelId, () => root.loaded(), extra, root);
+  }
 
   /** The loaded model (loading it on first use). */
   loaded(): Promise<LoadedModel> {
@@ -117,12 +132,15 @@ export class LocalLanguageModel implements LanguageModelV3 {
 
   /** The generation's events, and how many prompt tokens came from a kept prefix. */
   private async events(options: LanguageModelV3CallOptions, tokens: number[]) {
-    const { model, tokenizer } = await this.loaded();
-    this.prefixes ??= new PrefixCache(model);
-    const hit = this.prefixes.prefixFor(tokens);
+    const loaded = await this.loaded();
+    const { model, tokenizer } = loaded;
+    const owner = this.base ?? this;
+    owner.prefixes ??= new PrefixCache(model);
+    const hit = owner.prefixes.prefixFor(tokens);
     const prompt = hit ? { tokens: hit.rest, options: { prefix: hit.prefix } } : { tokens };
+    const generation = { ...engineGenerationOptions(options), ...this.extraOptions?.(loaded) };
     return {
-      iterator: generateStream(model, tokenizer, [prompt], engineGenerationOptions(options)),
+      iterator: generateStream(model, tokenizer, [prompt], generation),
       cached: hit?.reused ? hit.length : 0,
     };
   }

@@ -7,7 +7,14 @@ import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provid
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
+import {
+  EngineError,
+  NotFoundError,
+  parseInput,
+  UnavailableError,
+  ValidationError,
+} from '../errors/index.js';
+import { constraintSpec, type ConstraintSpec } from '../tasks/index.js';
 import {
   engineGenerationOptions,
   languageModelFinishReason,
@@ -198,7 +205,7 @@ export class EngineClient {
   }
 
   /**
-   * The engine as an AI SDK model: with a soft prompt, the last messages' text continues after it;
+   * The engine as an AI SDK model (decoding under providerOptions.promptune.constrain when given): with a soft prompt, the last messages' text continues after it;
    * without, hard prompts go through the chat template unless providerOptions.promptune.raw.
    */
   languageModel(softPrompt?: SoftPromptSource): LanguageModelV3 {
@@ -208,7 +215,7 @@ export class EngineClient {
           prompt: options.prompt,
           raw: options.providerOptions?.promptune?.raw === true,
           softPrompt,
-          options: engineGenerationOptions(options),
+          options: { ...engineGenerationOptions(options), constrain: requestedConstraint(options) },
         },
         onDelta,
         options.abortSignal,
@@ -282,5 +289,16 @@ function restarting(reason: string): UnavailableError {
   return new UnavailableError(`the local engine stopped (${reason})`, {
     code: 'ENGINE_RESTARTING',
     hint: 'The engine restarts by itself; retry in a few seconds.',
+  });
+}
+
+/** The decoding constraint a call asks for (providerOptions.promptune.constrain), read through its schema. */
+function requestedConstraint(options: LanguageModelV3CallOptions): ConstraintSpec | undefined {
+  const value = options.providerOptions?.promptune?.constrain;
+  if (value === undefined) return undefined;
+  return parseInput(constraintSpec, value, {
+    where: 'providerOptions.promptune.constrain',
+    code: 'CONSTRAINT_INVALID',
+    hint: 'Give {kind: choice, choices}, {kind: regex, pattern} or {kind: json-schema, schema}.',
   });
 }

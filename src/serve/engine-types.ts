@@ -1,6 +1,7 @@
 // The public shapes of the engine worker's requests and results: what a soft prompt, generation
 // settings, the loaded model and a finished generation look like to the client's callers. The
 // messages that carry them between threads are private (_engine-protocol.ts). Types only.
+import type { ConstraintSpec } from '../tasks/index.js';
 
 /** A soft prompt by registry version id, with its adapter files the first time the worker sees it. */
 export interface SoftPromptReference {
@@ -17,6 +18,8 @@ export interface EngineOptions {
   topK?: number;
   stop?: string[];
   seed?: number;
+  /** Decode under this constraint (compiled in the worker, where the tokenizer is). */
+  constrain?: ConstraintSpec;
 }
 
 /** What the worker reports once its model is loaded. */

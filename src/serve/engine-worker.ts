@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyChatTemplate, loadModel, parameterCount, PrefixCache } from '../engine/index.js';
 import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
+import { compileConstraint } from '../guard/index.js';
 import { promptText } from '../providers/index.js';
 import { loadAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
 import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
@@ -102,8 +103,13 @@ try {
       cancellers.get(message.id)?.abort(new Error('cancelled'));
       return;
     }
-    const { id, options } = message;
+    const {
+      id,
+      options: { constrain, ...options },
+    } = message;
     try {
+      // compiled once per constraint and tokenizer (the compiler caches), before anything is queued
+      const constraint = constrain ? compileConstraint(constrain, tokenizer) : undefined;
       let tokens: number[];
       let prefix;
       let created = false; // a prefix computed for this request is not a cached one
@@ -135,7 +141,7 @@ try {
       scheduler
         .submit({
           tokens,
-          options: { ...options, prefix },
+          options: { ...options, prefix, constraint },
           onDelta: (delta) => send({ type: 'delta', id, delta }),
           signal: canceller.signal,
         })

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AuthError,
   EngineError,
+  GuardError,
   NotFoundError,
   PermissionError,
   PromptuneError,
@@ -46,6 +47,8 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [UnavailableError.isInstance, 503],
   [ProviderError.isInstance, 502],
   [EngineError.isInstance, 500],
+  // a guard refused the input or the answer: the request was understood, its content was not acceptable
+  [GuardError.isInstance, 422],
   [PromptuneError.isInstance, 400],
 ];
 

@@ -2,7 +2,8 @@
 // route, task and status; time to first token of streamed requests by task; tokens by task and
 // direction; errors by route and code; engine batch sizes and the time requests wait for a row; what
 // became of request traces (written, dropped when the queue was full, failed, sampled out, queued).
-// Labels are low-cardinality on purpose: task names and route templates, never versions or inputs.
+// Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
+// alone carry the version number (as the issue asks: outcomes by task, version and validator).
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 
 /** The service's metrics. */
@@ -44,6 +45,13 @@ export class ServiceMetrics {
     name: 'promptune_engine_batch_size',
     help: 'Rows in the engine batch that served a request',
     buckets: [1, 2, 4, 8, 16, 32],
+    registers: [this.registry],
+  });
+
+  readonly guardChecks = new Counter({
+    name: 'promptune_guard_checks_total',
+    help: "Guard verdicts by task, version number, validator and outcome (passed, or the failure's action)",
+    labelNames: ['task', 'version', 'validator', 'outcome'] as const,
     registers: [this.registry],
   });
 

@@ -3,6 +3,7 @@
 // ended once: by the middleware when the response is complete, or by the stream when it finishes,
 // fails or its client leaves. Ending hands the finished record to the recorder; it never waits.
 import type { Context, MiddlewareHandler } from 'hono';
+import type { CheckRecord } from '../guard/index.js';
 import type { TraceRecord } from '../registry/index.js';
 import type { ServiceEnv, TraceDraft } from './service-env.js';
 
@@ -20,6 +21,7 @@ export class RequestTrace implements TraceDraft {
   outputTokens = 0;
   finishReason: string | null = null;
   firstTokenMs: number | null = null;
+  checks: CheckRecord[] | null = null;
   /** A streamed response: ended by the stream, not by the middleware. */
   streaming = false;
   /** The error a stream ended with, after its 200 went out. */
@@ -72,7 +74,7 @@ export class RequestTrace implements TraceDraft {
         errorCode: abandoned
           ? null
           : (this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null)),
-        checks: null,
+        checks: this.checks,
       },
       context,
     );

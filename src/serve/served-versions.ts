@@ -2,7 +2,9 @@
 // version), `task@label`, `task@<number>` or `task@<id prefix>`. Resolutions are cached for a second
 // (a label move made elsewhere reaches the service within that time; one made here applies at once);
 // versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
+import { createGuardSet } from '../guard/index.js';
 import { namePattern, versionIdPattern, type PromptVersion, type Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
@@ -27,6 +29,8 @@ export class ServedVersions {
   constructor(
     private readonly registry: Registry,
     private readonly ttlMs = 1000,
+    /** The model `judge` validators of served specs ask. */
+    private readonly guardJudge?: LanguageModelV3,
   ) {}
 
   /** The served version for a model name. */
@@ -73,6 +77,17 @@ export class ServedVersions {
 
   /** A version with the task spec it was pushed with (not the task's latest: pushes do not change what a label serves). */
   private async load(version: PromptVersion): Promise<ServedVersion> {
+    const served = await this.loadSpec(version);
+    // custom validator modules named in a stored spec resolve against the service's directory
+    const guards = await createGuardSet(served.spec.guards, {
+      task: served.spec,
+      baseDirectory: process.cwd(),
+      judge: this.guardJudge,
+    });
+    return guards.input.length + guards.output.length > 0 ? { ...served, guards } : served;
+  }
+
+  private async loadSpec(version: PromptVersion): Promise<ServedVersion> {
     const base = await this.registry.getSpec(version.specId);
     const content = version.content as Record<string, unknown>;
     // a stored spec is parsed again (defaults filled): one imported in a short form still serves

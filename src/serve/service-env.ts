@@ -3,6 +3,7 @@
 // instead of casting untyped keys. It holds per-request facts only; configuration stays in the
 // closures that build the routes.
 import type { Logger } from 'pino';
+import type { CheckRecord } from '../guard/index.js';
 import type { AccessKey } from '../registry/index.js';
 
 /** The Hono environment of the service's apps (`new Hono<ServiceEnv>()`). */
@@ -41,6 +42,8 @@ export interface TraceDraft {
   inputTokens: number;
   outputTokens: number;
   finishReason: string | null;
+  /** The guards' verdicts on this request (null without guards). */
+  checks: CheckRecord[] | null;
   /** A streamed response: the stream ends the trace. */
   streaming: boolean;
   /** The error a stream ended with after its 200 went out. */

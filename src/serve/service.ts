@@ -6,6 +6,7 @@
 // log line (pino) and any internal error's log line and 500 body name. Every model request is traced
 // into the registry off the request path (observe-routes.ts serves feedback, traces, monitor and
 // alerts), with OpenTelemetry spans when configured and alert rules evaluated inside.
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
@@ -24,6 +25,7 @@ import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
 import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
+import { requestChecks, scoreGuardedTraces } from './service-guards.js';
 import { typedOutput } from './typed-output.js';
 import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
@@ -73,6 +75,8 @@ export interface ServiceOptions {
   pricing?: { prices?: Record<string, Price>; hard?: PricedModel };
   /** Alert rules evaluated inside the service (with how to read the drift metric, if rules use it). */
   alerts?: { rules: AlertRules; drift?: DriftReader };
+  /** The model that `judge` validators in served specs ask (any provider). */
+  guardJudge?: LanguageModelV3;
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -107,7 +111,7 @@ export function createService(options: ServiceOptions): Service {
   const { registry, backends } = options;
   const logger = options.logger ?? pino({ level: 'info' });
   const metrics = options.metrics ?? new ServiceMetrics({ processMetrics: true });
-  const versions = new ServedVersions(registry);
+  const versions = new ServedVersions(registry, undefined, options.guardJudge);
   const verifier = new KeyVerifier(registry);
   const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
   const scope = (name: 'read' | 'run' | 'admin') => requireScope(name, verifier, limiter);
@@ -130,6 +134,7 @@ export function createService(options: ServiceOptions): Service {
         })
       : undefined;
   if (evaluation) recorder!.onWritten((batch) => evaluation.offer(batch));
+  if (recorder) scoreGuardedTraces(recorder, registry.scores, logger);
   const telemetry = options.telemetry;
   // requests whose trace has not ended: a stream outlives its handler, and drain waits for it
   let openTraces = 0;
@@ -326,7 +331,8 @@ export function createService(options: ServiceOptions): Service {
       served.spec,
       single ? { [served.spec.input.fields[0]]: body.input } : body.input,
     );
-    const result = await runFields(served, backends, fields, context.req.raw.signal); // a client gone stops it
+    const checks = requestChecks(context, served, metrics);
+    const result = await runFields(served, backends, fields, context.req.raw.signal, checks); // a client gone stops it
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
     const id = `run-${crypto.randomUUID()}`;
@@ -367,10 +373,9 @@ export function createService(options: ServiceOptions): Service {
           context.set('task', served.spec.name);
           context.set('version', served.version.id);
           context.set('soft', served.softPrompt !== undefined);
-          context.set('soft', served.softPrompt !== undefined);
           const trace = context.get('trace');
           if (trace) trace.label = label;
-          return taskModel(served, backends);
+          return taskModel(served, backends, requestChecks(context, served, metrics));
         },
         onUsage(context, usage) {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);

@@ -3,8 +3,14 @@
 // (with its instruction and demos) and calls the backend model; a soft version sends the raw text to
 // the engine worker with the version's soft prompt prepended. The input is only ever a value in the
 // template: it cannot select another version or task, and placeholders in it are not expanded.
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type {
+  JSONObject,
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3Prompt,
+} from '@ai-sdk/provider';
 import { parseJsonText, ValidationError } from '../errors/index.js';
+import { guard, taskConstraint, type CheckOutcome, type GuardSet } from '../guard/index.js';
 import { answerText, promptText } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
 import { type TaskSpec, renderPrompt } from '../tasks/index.js';
@@ -16,6 +22,8 @@ export interface ServedVersion {
   version: PromptVersion;
   /** For soft versions: the adapter to prepend. */
   softPrompt?: SoftPromptSource;
+  /** The spec's validators, when it has any. */
+  guards?: GuardSet;
 }
 
 /** What models a served version can run on. */
@@ -77,12 +85,26 @@ export function hardPrompt(spec: TaskSpec, fields: Record<string, unknown>): Lan
   ];
 }
 
+/** Told of a request's guard verdicts (traces, metrics), refusals included. */
+export type ChecksListener = (outcomes: CheckOutcome[]) => void;
+
 /**
- * The model a version runs on, and the prompt it gets for input fields: a soft version's engine model
- * with its soft prompt, continuing the raw text of the input (what it was trained on); a hard version's
- * backend model, with the task's instruction, demos and template filled in.
+ * The model a version runs on, inside the version's guards when it has any, and the prompt it gets for
+ * input fields: a soft version's engine model with its soft prompt, continuing the raw text of the
+ * input (what it was trained on); a hard version's backend model, with the task's instruction, demos
+ * and template filled in.
  */
 function backend(
+  served: ServedVersion,
+  backends: Backends,
+  onChecks?: ChecksListener,
+): { model: LanguageModelV3; prompt: (fields: Record<string, unknown>) => LanguageModelV3Prompt } {
+  const found = unguardedBackend(served, backends);
+  if (!served.guards) return found;
+  return { ...found, model: guard(found.model, served.guards, { onChecks }) };
+}
+
+function unguardedBackend(
   served: ServedVersion,
   backends: Backends,
 ): { model: LanguageModelV3; prompt: (fields: Record<string, unknown>) => LanguageModelV3Prompt } {
@@ -122,15 +144,29 @@ function callSettings(spec: TaskSpec, options: Partial<LanguageModelV3CallOption
     stopSequences: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
     seed: options.seed ?? generation.seed,
     abortSignal: options.abortSignal,
-    // /v1/completions continues the rendered text as is (no chat template), as the route asks
-    providerOptions: options.providerOptions,
+    // /v1/completions continues the rendered text as is (no chat template), as the route asks; the
+    // spec's decoding constraint reaches the local engine (other providers ignore promptune's options)
+    providerOptions: withConstraint(spec, options.providerOptions),
   };
 }
 
+/** Provider options with the spec's decoding constraint added for the local engine, when it has one. */
+function withConstraint(spec: TaskSpec, providerOptions: LanguageModelV3CallOptions['providerOptions']) {
+  const constraint = taskConstraint(spec);
+  if (!constraint) return providerOptions;
+  // a spec is JSON through and through (read from YAML or JSON and validated)
+  const constrain = constraint as unknown as JSONObject;
+  return { ...providerOptions, promptune: { ...providerOptions?.promptune, constrain } };
+}
+
 /** The version as a LanguageModelV3 over the backends; the last user message is the task input. */
-export function taskModel(served: ServedVersion, backends: Backends): LanguageModelV3 {
+export function taskModel(
+  served: ServedVersion,
+  backends: Backends,
+  onChecks?: ChecksListener,
+): LanguageModelV3 {
   const { spec } = served;
-  const { model, prompt } = backend(served, backends);
+  const { model, prompt } = backend(served, backends, onChecks);
   const prepare = (options: LanguageModelV3CallOptions): LanguageModelV3CallOptions => {
     const text = lastUserText(options.prompt);
     const fields = served.softPrompt ? { [spec.input.fields[0]]: text } : inputFields(spec, text);
@@ -152,8 +188,9 @@ export async function runFields(
   backends: Backends,
   fields: Record<string, unknown>,
   abortSignal?: AbortSignal,
+  onChecks?: ChecksListener,
 ): Promise<{ text: string; inputTokens: number; outputTokens: number; finishReason: string }> {
-  const { model, prompt } = backend(served, backends);
+  const { model, prompt } = backend(served, backends, onChecks);
   const result = await model.doGenerate({
     ...callSettings(served.spec, { abortSignal }),
     prompt: prompt(fields),

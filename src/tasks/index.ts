@@ -3,6 +3,18 @@
 // calling one is not here (providers, eval).
 export { loadTask, taskFromObject, type Task } from './load-task.js';
 export { taskSpec, metricSpec, demoSpec, type TaskSpec, type MetricSpec, type MetricName } from './spec.js';
+export {
+  validatorSpec,
+  guardsSpec,
+  constraintSpec,
+  decodingSpec,
+  onFailPolicy,
+  type ValidatorSpec,
+  type GuardsSpec,
+  type OnFailPolicy,
+  type ConstraintSpec,
+  type PiiKind,
+} from './guard-spec.js';
 export { taskSchemaJson } from './schema.js';
 export {
   readExamples,

@@ -2,6 +2,7 @@
 // and where its data lives. Validated with zod; `npm run schema` publishes it as JSON Schema
 // (schemas/task.schema.json) for editors. Loading files is load-task.ts's job.
 import { z } from 'zod';
+import { decodingSpec, guardsSpec } from './guard-spec.js';
 
 const metricName = z.enum([
   'exact-match',
@@ -95,6 +96,8 @@ export const taskSpec = z
       })
       .strict()
       .default({ maxTokens: 64, temperature: 0, stop: [], seed: 0 }),
+    guards: guardsSpec.optional().describe('Validators on inputs and outputs, with on-fail policies'),
+    decoding: decodingSpec.optional().describe('Constrained decoding for local models'),
   })
   .strict();
 

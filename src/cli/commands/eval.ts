@@ -47,7 +47,13 @@ export default defineCommand({
     repeats: { type: 'string', default: '1', description: 'Calls per example (variance, confidence)' },
     limit: { type: 'string', description: 'Evaluate only the first N examples' },
     'min-score': { type: 'string', description: 'Exit with status 3 when the score is below this' },
-    judge: { type: 'string', description: 'Model for the judge metric' },
+    judge: { type: 'string', description: "Model for the judge metric and the task's judge validators" },
+    constrain: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Decode under the task's constraint (its labels or JSON Schema, or decoding.constrain): outputs valid by construction; local models only",
+    },
     cache: {
       type: 'boolean',
       default: true,
@@ -101,6 +107,8 @@ export default defineCommand({
         repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
         cache,
         judge,
+        guardJudge: judgeModel?.model,
+        constrain: args.constrain,
         prices,
         onProgress: (done, total) => bar.update(done, total),
         onCall: tracing?.record,
@@ -127,6 +135,16 @@ export default defineCommand({
             .map(([name, value]) => `${name} ${value.toFixed(3)}`)
             .join(', ')}\n`,
         );
+        if (report.parseRate !== undefined)
+          process.stdout.write(`parse rate ${report.parseRate.toFixed(3)}\n`);
+        for (const [name, guard] of Object.entries(report.guards ?? {})) {
+          const actions = Object.entries(guard.actions)
+            .map(([action, count]) => `${action} ${count}`)
+            .join(', ');
+          process.stdout.write(
+            `guard ${name} (${guard.stage}): passed ${guard.passRate.toFixed(3)} first time, ${guard.finalPassRate.toFixed(3)} after policies${actions ? ` (${actions})` : ''}\n`,
+          );
+        }
         process.stdout.write(
           `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
         );

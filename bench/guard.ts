@@ -1,0 +1,261 @@
+// npm run bench:guard — what guards cost, measured in the same run:
+//  a. validator overhead: every non-LLM validator together (JSON Schema, labels, regex match and
+//     forbid, length in characters and tokens, banned phrases, all PII kinds, refusals, a custom
+//     function) on 2 KB responses, p50 and p99 per response (target p99 <= 1 ms);
+//  b. constrained decoding on a random-weight SmolLM2-135M-shaped model whose vocabulary is GPT-2's
+//     pieces written SentencePiece-style (so masks walk a realistic 49,152-token trie): tokens/s with
+//     and without the contact-extraction JSON Schema (target: at most 10% slower), next to llama.cpp's
+//     JSON-schema grammar sampling (node-llama-cpp) on the same GGUF and schema (target >= 1.0x).
+// BENCH_ONLY=a|b runs one part. Peers that are not installed are skipped with a message.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  defaultKernels,
+  generate,
+  ggufTokenizer,
+  loadTokenizerJson,
+  seededRandom,
+  writeGguf,
+  type LlamaModel,
+  type Tokenizer,
+} from '../src/engine/index.js';
+import { GgufType } from '../src/engine/weights/gguf-writer.js';
+import { compileConstraint, createGuardSet, runChecks, type GuardedValidator } from '../src/guard/index.js';
+import { taskSpec } from '../src/tasks/index.js';
+import { randomModel, smolLm2Shape } from './random-model.js';
+import { line, median } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = join(here, '..', '..', 'shared');
+const work = join(here, '.out', 'guard');
+const only = process.env.BENCH_ONLY;
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+
+const contactSchema = {
+  type: 'object',
+  required: ['name', 'email', 'phone'],
+  properties: { name: { type: 'string' }, email: { type: 'string' }, phone: { type: ['string', 'null'] } },
+  additionalProperties: false,
+};
+
+/** A 2 KB support answer with a little of everything the detectors look at (and nothing they should flag twice). */
+function response(index: number): string {
+  const paragraph =
+    `Thanks for getting in touch about order ${48213 + index}. We shipped it on 2024-05-12 at 14:30 and the ` +
+    `invoice (total $1,249.99, VAT 20%) is attached. Version 2.4.1 of the app fixes the sync issue you saw; ` +
+    `please update and restart. If the problem persists, write to support@example.com or call +1 415 555 0132. `;
+  let text = '';
+  while (text.length < 2048) text += paragraph;
+  return text.slice(0, 2048);
+}
+
+async function validatorOverhead(): Promise<void> {
+  const gpt2 = await loadTokenizerJson(join(shared, 'models', 'gpt2-tokenizer'));
+  const spec = taskSpec.parse({
+    name: 'support',
+    prompt: { template: '{{input}}' },
+    guards: {
+      output: [
+        { validator: 'json-schema', schema: contactSchema },
+        { validator: 'labels', labels: ['billing', 'shipping', 'technical'] },
+        { validator: 'regex', name: 'ticket', pattern: 'Ticket [A-Z]{3}-\\d{4}.*', flags: 's' },
+        { validator: 'regex', name: 'no-urls', pattern: 'https?://\\S+', mode: 'forbid' },
+        { validator: 'length', minCharacters: 20, maxCharacters: 4000, maxTokens: 1000 },
+        { validator: 'banned', phrases: ['guaranteed', 'lawsuit', 'refund immediately', 'free money'] },
+        { validator: 'pii' },
+        { validator: 'refusal' },
+      ],
+    },
+  });
+  const set = await createGuardSet(spec.guards, { task: spec, baseDirectory: here });
+  const validators: GuardedValidator[] = [
+    ...set.output,
+    {
+      validator: {
+        name: 'custom',
+        kind: 'custom',
+        prefixFailures: false,
+        check: (text) => ({ passed: !text.includes('\u0000'), issues: [] }),
+      },
+      onFail: 'noop',
+    },
+  ];
+  const context = { countTokens: (text: string) => gpt2.encode(text, { addBos: false }).length };
+  const texts = Array.from({ length: 64 }, (_, index) => response(index));
+  const runs = Number(process.env.BENCH_RUNS ?? 5000);
+  for (let i = 0; i < 500; i++)
+    await runChecks(texts[i % 64], validators, { stage: 'output', refrain: '', context });
+  const all: number[] = [];
+  const perValidator = new Map<string, number[]>();
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const result = await runChecks(texts[i % 64], validators, { stage: 'output', refrain: '', context });
+    all.push(performance.now() - start);
+    for (const outcome of result.outcomes) {
+      const list = perValidator.get(outcome.validator) ?? [];
+      list.push(outcome.latencyMs);
+      perValidator.set(outcome.validator, list);
+    }
+  }
+  const p = (values: number[], q: number) =>
+    [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))];
+  line(
+    `(a) ${validators.length} validators on a 2 KB response, ${runs} runs: p50 ${p(all, 0.5).toFixed(3)} ms, p99 ${p(all, 0.99).toFixed(3)} ms (target p99 <= 1 ms)`,
+  );
+  line(
+    `    p50 per validator: ${[...perValidator].map(([name, values]) => `${name} ${(p(values, 0.5) * 1000).toFixed(0)} us`).join(', ')}`,
+  );
+}
+
+/** GPT-2's pieces as a SentencePiece vocabulary of `size` (control tokens, 256 byte tokens, then pieces). */
+function gpt2PieceVocabulary(size: number) {
+  const vocabulary = JSON.parse(
+    readFileSync(join(shared, 'models', 'gpt2-tokenizer', 'vocab.json'), 'utf8'),
+  ) as Record<string, number>;
+  // GPT-2's byte-to-character table, inverted, so each piece becomes its real text
+  const printable = [
+    ...Array.from({ length: 94 }, (_, i) => 33 + i),
+    ...Array.from({ length: 12 }, (_, i) => 161 + i),
+    ...Array.from({ length: 82 }, (_, i) => 174 + i),
+  ];
+  const byteOf = new Map<string, number>();
+  let extra = 0;
+  for (let byte = 0; byte < 256; byte++)
+    byteOf.set(String.fromCodePoint(printable.includes(byte) ? byte : 256 + extra++), byte);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const tokens = [
+    '<unk>',
+    '<s>',
+    '</s>',
+    ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`),
+  ];
+  const seen = new Set(tokens);
+  for (const [piece] of Object.entries(vocabulary).sort((a, b) => a[1] - b[1])) {
+    if (tokens.length >= size) break;
+    let text: string;
+    try {
+      text = decoder.decode(Uint8Array.from([...piece].map((character) => byteOf.get(character) ?? 63)));
+    } catch {
+      continue; // part of a character: the byte tokens cover it
+    }
+    const sentencePiece = text.replaceAll(' ', '▁');
+    if (text.length < 2 || seen.has(sentencePiece)) continue;
+    seen.add(sentencePiece);
+    tokens.push(sentencePiece);
+  }
+  while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
+  const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
+  return {
+    'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },
+    'tokenizer.ggml.tokens': { type: GgufType.ARRAY, subType: GgufType.STRING, value: tokens },
+    'tokenizer.ggml.scores': {
+      type: GgufType.ARRAY,
+      subType: GgufType.FLOAT32,
+      value: tokens.map((_, i) => -i),
+    },
+    'tokenizer.ggml.token_type': { type: GgufType.ARRAY, subType: GgufType.INT32, value: types },
+    'tokenizer.ggml.bos_token_id': { type: GgufType.UINT32, value: 1 },
+    'tokenizer.ggml.eos_token_id': { type: GgufType.UINT32, value: 2 },
+  };
+}
+
+/** Tokens per second over `runs` generations (median), and the tokens of the last. */
+async function ourRate(
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  prompt: number[],
+  maxTokens: number,
+  constrained: boolean,
+) {
+  const constraint = constrained
+    ? compileConstraint({ kind: 'json-schema', schema: contactSchema }, tokenizer)
+    : undefined;
+  const rates: number[] = [];
+  let text = '';
+  for (let i = 0; i <= repeats; i++) {
+    const start = performance.now();
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens,
+      stopAtEos: false,
+      constraint,
+      seed: i,
+    });
+    if (i > 0) rates.push(result.tokens.length / ((performance.now() - start) / 1000)); // the first is the warm-up
+    text = result.text;
+  }
+  return { rate: median(rates), text };
+}
+
+async function constrainedDecoding(): Promise<void> {
+  line(
+    "(b) building a random-weight model with SmolLM2-135M's shape and GPT-2's pieces as its vocabulary...",
+  );
+  const model = randomModel(smolLm2Shape, defaultKernels());
+  const metadata = gpt2PieceVocabulary(smolLm2Shape.vocabularySize);
+  const tokenizer = ggufTokenizer(
+    Object.fromEntries(Object.entries(metadata).map(([key, entry]) => [key, entry.value])),
+    'bench vocabulary',
+  );
+  const random = seededRandom(5);
+  const prompt = [1, ...Array.from({ length: 15 }, () => 259 + Math.floor(random() * 40000))];
+  const maxTokens = 48;
+  const free = await ourRate(model, tokenizer, prompt, maxTokens, false);
+  const constrained = await ourRate(model, tokenizer, prompt, maxTokens, true);
+  line(
+    `    promptune unconstrained: ${free.rate.toFixed(1)} tokens/s; JSON Schema: ${constrained.rate.toFixed(1)} tokens/s, e.g. ${JSON.stringify(constrained.text.slice(0, 120))}`,
+  );
+  line(
+    `    constrained/unconstrained (promptune): ${(constrained.rate / free.rate).toFixed(3)} (target >= 0.90)`,
+  );
+
+  const peer = join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+  if (!existsSync(peer)) {
+    line('    llama.cpp: skipped (run `npm install --prefix bench` to install node-llama-cpp)');
+    return;
+  }
+  mkdirSync(work, { recursive: true });
+  const ggufPath = join(work, 'random-smollm2-shape-gpt2-pieces-f32.gguf');
+  writeGguf(ggufPath, model.config, model.weights, { metadata, name: 'random SmolLM2-135M shape' });
+  const { getLlama, LlamaGrammarEvaluationState } = (await import(peer)) as typeof import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const peerModel = await llama.loadModel({ modelPath: ggufPath });
+  const context = await peerModel.createContext({ contextSize: 256, threads, batchSize: 256 });
+  const grammar = await llama.createGrammarForJsonSchema(contactSchema as never);
+  const theirRate = async (withGrammar: boolean) => {
+    const rates: number[] = [];
+    let text = '';
+    for (let i = 0; i <= repeats; i++) {
+      const sequence = context.getSequence();
+      const state = withGrammar ? new LlamaGrammarEvaluationState({ model: peerModel, grammar }) : undefined;
+      const generated: number[] = [];
+      const start = performance.now();
+      for await (const token of sequence.evaluate(prompt as never, {
+        temperature: 0,
+        grammarEvaluationState: state,
+      })) {
+        if ((token as number) === 2) break;
+        generated.push(token as number);
+        if (generated.length >= maxTokens) break;
+      }
+      if (i > 0) rates.push(generated.length / ((performance.now() - start) / 1000));
+      text = peerModel.detokenize(generated as never);
+      sequence.dispose();
+    }
+    return { rate: median(rates), text };
+  };
+  const theirFree = await theirRate(false);
+  const theirs = await theirRate(true);
+  line(
+    `    llama.cpp (node-llama-cpp, F32, ${threads} threads) unconstrained: ${theirFree.rate.toFixed(1)} tokens/s; JSON-schema grammar: ${theirs.rate.toFixed(1)} tokens/s, e.g. ${JSON.stringify(theirs.text.slice(0, 120))}`,
+  );
+  line(
+    `    constrained tokens/s ratio promptune/llama.cpp: ${(constrained.rate / theirs.rate).toFixed(2)}x (target >= 1.0)`,
+  );
+  await context.dispose();
+  await peerModel.dispose();
+}
+
+if (!only || only === 'a') await validatorOverhead();
+if (!only || only === 'b') await constrainedDecoding();

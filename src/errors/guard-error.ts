@@ -1,0 +1,42 @@
+// A guard that refused: an input or output failed a validator whose on-fail policy is `exception`, or
+// an output still failed after its re-asks. Carries the outcome of every check, so the caller can show
+// which validator failed and why.
+import { PromptuneError, type PromptuneErrorOptions } from './promptune-error.js';
+
+const marker = Symbol.for('promptune.error.guard-error');
+
+/** One validator's verdict as a GuardError reports it. */
+export interface GuardFailure {
+  validator: string;
+  reason: string;
+}
+
+/** An input or output refused by a guard (the service answers 422, or 400 for an input). */
+export class GuardError extends PromptuneError {
+  private readonly [marker] = true;
+  /** Which side was refused. */
+  readonly stage: 'input' | 'output';
+  /** The validators that failed, with their reasons. */
+  readonly failures: GuardFailure[];
+  /** Every verdict of the call up to the refusal (the guard layer's CheckOutcome records). */
+  readonly checks: readonly object[];
+
+  constructor(
+    message: string,
+    options: PromptuneErrorOptions & {
+      stage?: 'input' | 'output';
+      failures?: GuardFailure[];
+      checks?: readonly object[];
+    },
+  ) {
+    super(message, options);
+    this.stage = options.stage ?? 'output';
+    this.failures = options.failures ?? [];
+    this.checks = options.checks ?? [];
+  }
+
+  /** True for a GuardError (or a subclass), even one from another copy of the package. */
+  static override isInstance(error: unknown): error is GuardError {
+    return PromptuneError.hasMarker(error, marker);
+  }
+}

@@ -1,0 +1,132 @@
+// From a task spec's guards section to validators with their policies: each entry's options are
+// filled from the task (a json-schema validator defaults to the output schema, labels to the task's
+// labels) and checked here, so a spec that cannot run fails when it is loaded, not on the first request.
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { ValidationError } from '../errors/index.js';
+import type { GuardsSpec, OnFailPolicy, TaskSpec, ValidatorSpec } from '../tasks/index.js';
+import { detectPhrases, detectPii, detectRefusal } from './detectors/index.js';
+import type { Validator } from './validator.js';
+import { customValidator } from './validators/custom.js';
+import { detectorValidator } from './validators/detected.js';
+import { jsonSchemaValidator } from './validators/json-schema.js';
+import { judgeValidator } from './validators/judge.js';
+import { labelsValidator } from './validators/labels.js';
+import { lengthValidator } from './validators/length.js';
+import { regexValidator } from './validators/regex.js';
+
+/** A validator and what happens when it fails. */
+export interface GuardedValidator {
+  validator: Validator;
+  onFail: OnFailPolicy;
+}
+
+/** Validators on the input and on the output, with the re-ask limit and the refrain answer. */
+export interface GuardSet {
+  input: GuardedValidator[];
+  output: GuardedValidator[];
+  maxReasks: number;
+  refrain: string;
+}
+
+/** What building validators from a spec may need. */
+export interface GuardContext {
+  task: TaskSpec;
+  /** Where relative module paths (custom validators) are resolved. */
+  baseDirectory: string;
+  /** The model `judge` validators ask. */
+  judge?: LanguageModelV3;
+}
+
+const guardOptions = (message: string, hint: string) =>
+  new ValidationError(message, { code: 'GUARD_OPTIONS', hint });
+
+/** Builds one validator from its spec entry. */
+export async function createValidator(spec: ValidatorSpec, context: GuardContext): Promise<Validator> {
+  const name = spec.name ?? spec.validator;
+  const output = context.task.output;
+  switch (spec.validator) {
+    case 'json-schema': {
+      const schema = spec.schema ?? (output.kind === 'json' ? output.schema : undefined);
+      if (!schema)
+        throw guardOptions(`${name}: no schema`, 'Give `schema`, or declare output: {kind: json, schema}.');
+      return jsonSchemaValidator(name, schema);
+    }
+    case 'labels': {
+      const labels = spec.labels ?? (output.kind === 'label' ? output.labels : undefined);
+      if (!labels)
+        throw guardOptions(`${name}: no labels`, 'Give `labels`, or declare output: {kind: label, labels}.');
+      return labelsValidator(name, labels, spec.caseSensitive);
+    }
+    case 'regex':
+      return regexValidator(name, spec.pattern, spec.flags, spec.mode);
+    case 'length':
+      return lengthValidator(name, spec);
+    case 'banned': {
+      const options = { caseSensitive: spec.caseSensitive, wholeWords: spec.wholeWords };
+      return detectorValidator(
+        name,
+        'banned',
+        (text) => detectPhrases(text, spec.phrases, options),
+        (span) => `contains the banned phrase "${span.text}"`,
+      );
+    }
+    case 'pii':
+      return detectorValidator(
+        name,
+        'pii',
+        (text) => detectPii(text, spec.kinds),
+        (span) =>
+          `contains ${span.kind === 'email' || span.kind === 'ip' ? 'an' : 'a'} ${span.kind}${span.detail ? ` (${span.detail})` : ''}`,
+      );
+    case 'refusal':
+      return detectorValidator(
+        name,
+        'refusal',
+        detectRefusal,
+        (span) => `is a refusal ("${span.text}")`,
+        false,
+      );
+    case 'custom':
+      return customValidator(name, spec.module, spec.export, context.baseDirectory);
+    case 'judge':
+      if (!context.judge)
+        throw guardOptions(
+          `${name}: a judge validator needs a judge model`,
+          'Pass --judge <model> (any provider).',
+        );
+      return judgeValidator(name, context.judge, spec.rubric, spec.threshold);
+  }
+}
+
+/** Policies that make no sense before the model is called. */
+const outputOnly: OnFailPolicy[] = ['reask', 'fix_reask'];
+
+/** Builds a guard set from a spec's guards section (an empty set without one). */
+export async function createGuardSet(spec: GuardsSpec | undefined, context: GuardContext): Promise<GuardSet> {
+  const build = async (entries: ValidatorSpec[], stage: 'input' | 'output') => {
+    const names = new Set<string>();
+    const built: GuardedValidator[] = [];
+    for (const entry of entries) {
+      if (stage === 'input' && outputOnly.includes(entry.onFail))
+        throw guardOptions(
+          `input validator ${entry.name ?? entry.validator}: onFail ${entry.onFail} applies to outputs only`,
+          'Use exception, fix, filter, refrain or noop on inputs.',
+        );
+      const validator = await createValidator(entry, context);
+      if (names.has(validator.name))
+        throw guardOptions(
+          `two ${stage} validators are named "${validator.name}"`,
+          'Give each a distinct `name`; reports and scores use it.',
+        );
+      names.add(validator.name);
+      built.push({ validator, onFail: entry.onFail });
+    }
+    return built;
+  };
+  return {
+    input: await build(spec?.input ?? [], 'input'),
+    output: await build(spec?.output ?? [], 'output'),
+    maxReasks: spec?.maxReasks ?? 1,
+    refrain: spec?.refrain ?? '',
+  };
+}

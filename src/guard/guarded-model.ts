@@ -1,0 +1,62 @@
+// guard(model, guards): any AI SDK language model with validators around it: input validators before
+// the model is called, output validators with their on-fail policies after it (guarded-generate.ts),
+// and on streams as the text grows (guarded-stream.ts). Listeners hear every call's verdicts, refusals
+// included.
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamResult,
+} from '@ai-sdk/provider';
+import { GuardError } from '../errors/index.js';
+import type { GuardedValidator, GuardSet } from './create-validators.js';
+import { checksOf, guardedGenerate } from './guarded-generate.js';
+import { guardedStream } from './guarded-stream.js';
+import type { CheckOutcome } from './run-checks.js';
+import type { CheckContext } from './validator.js';
+
+/** Options of a guarded model. */
+export interface GuardOptions {
+  /** Token counts for length validators (the model's tokenizer). */
+  countTokens?: (text: string) => number;
+  /** Told of every call's verdicts (metrics, traces), after the call. */
+  onChecks?: (outcomes: CheckOutcome[]) => void;
+}
+
+/** `model` with `guards` around it (a list of validators guards the output only). */
+export function guard(
+  model: LanguageModelV3,
+  guards: GuardSet | GuardedValidator[],
+  options: GuardOptions = {},
+): LanguageModelV3 {
+  const set: GuardSet = Array.isArray(guards)
+    ? { input: [], output: guards, maxReasks: 1, refrain: '' }
+    : guards;
+  const context = (call: LanguageModelV3CallOptions): CheckContext => ({
+    countTokens: options.countTokens,
+    signal: call.abortSignal,
+  });
+  return {
+    specificationVersion: 'v3',
+    provider: model.provider,
+    modelId: model.modelId,
+    supportedUrls: model.supportedUrls,
+    async doGenerate(call) {
+      try {
+        const result = await guardedGenerate(model, call, set, context(call));
+        options.onChecks?.(checksOf(result));
+        return result;
+      } catch (error) {
+        if (GuardError.isInstance(error)) options.onChecks?.(error.checks as CheckOutcome[]);
+        throw error;
+      }
+    },
+    async doStream(call): Promise<LanguageModelV3StreamResult> {
+      try {
+        return await guardedStream(model, call, set, context(call), options.onChecks);
+      } catch (error) {
+        if (GuardError.isInstance(error)) options.onChecks?.(error.checks as CheckOutcome[]);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Streaming under guards. Validators that can judge a prefix (PII, banned words, forbidden patterns)
+// run as the text grows: `exception` and `refrain` stop the stream at the first failure, `fix` and
+// `filter` repair the text before it is sent, holding back its last characters (a PII span may still
+// be growing there). When a validator that needs the whole answer could change it (re-ask, a JSON
+// repair, a refrain on a label check), the answer is generated whole, checked, then sent as one part.
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
+} from '@ai-sdk/provider';
+import type { GuardSet } from './create-validators.js';
+import { checkInput, checksOf, guardedGenerate, guardRefusal } from './guarded-generate.js';
+import { runChecks, type CheckOutcome } from './run-checks.js';
+import type { CheckContext } from './validator.js';
+
+/** Characters held back from the stream while a detected span may still be growing into them. */
+const HOLD_BACK = 64;
+
+/** The parts of a stream that sends `text` at once and finishes like `finish`. */
+function wholeTextStream(
+  text: string,
+  finish: Extract<LanguageModelV3StreamPart, { type: 'finish' }>,
+): ReadableStream<LanguageModelV3StreamPart> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue({ type: 'stream-start', warnings: [] });
+      controller.enqueue({ type: 'text-start', id: '0' });
+      if (text) controller.enqueue({ type: 'text-delta', id: '0', delta: text });
+      controller.enqueue({ type: 'text-end', id: '0' });
+      controller.enqueue(finish);
+      controller.close();
+    },
+  });
+}
+
+/** How much of `text` can be sent: all but the held-back tail, cut at whitespace, and never into an open private-key block. */
+function settledLength(text: string): number {
+  let end = Math.max(0, text.length - HOLD_BACK);
+  const block = text.lastIndexOf('-----BEGIN');
+  if (block >= 0 && text.indexOf('-----END', block) < 0) end = Math.min(end, block);
+  const space = text.lastIndexOf(' ', end);
+  return space > 0 ? space : end;
+}
+
+/** The guarded stream of one call. */
+export async function guardedStream(
+  model: LanguageModelV3,
+  call: LanguageModelV3CallOptions,
+  guards: GuardSet,
+  context: CheckContext,
+  onChecks?: (outcomes: CheckOutcome[]) => void,
+): Promise<LanguageModelV3StreamResult> {
+  const input = await checkInput(call.prompt, guards, context);
+  const emptyUsage = {
+    inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: 0, text: 0, reasoning: 0 },
+  };
+  const metadata = (outcomes: CheckOutcome[]) => ({
+    promptune: { checks: JSON.parse(JSON.stringify(outcomes)) },
+  });
+  if (input.refrained) {
+    onChecks?.(input.outcomes);
+    return {
+      stream: wholeTextStream(guards.refrain, {
+        type: 'finish',
+        finishReason: { unified: 'content-filter', raw: 'refrain' },
+        usage: emptyUsage,
+        providerMetadata: metadata(input.outcomes),
+      }),
+    };
+  }
+  const wholeAnswer = guards.output.some(
+    ({ validator, onFail }) =>
+      onFail === 'reask' || onFail === 'fix_reask' || (!validator.prefixFailures && onFail !== 'noop'),
+  );
+  if (wholeAnswer) {
+    const result = await guardedGenerate(
+      model,
+      { ...call, prompt: input.prompt },
+      { ...guards, input: [] },
+      context,
+    );
+    const outcomes = [...input.outcomes, ...checksOf(result)];
+    onChecks?.(outcomes);
+    const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    return {
+      stream: wholeTextStream(text, {
+        type: 'finish',
+        finishReason: result.finishReason,
+        usage: result.usage,
+        providerMetadata: metadata(outcomes),
+      }),
+    };
+  }
+  const inner = await model.doStream({ ...call, prompt: input.prompt });
+  const watched = guards.output.filter(
+    ({ validator, onFail }) => validator.prefixFailures && onFail !== 'noop',
+  );
+  let raw = '';
+  let emitted = 0;
+  let stopped = false;
+  let finalOutcomes: CheckOutcome[] | undefined;
+  const repairing = watched.filter(({ onFail }) => onFail === 'fix' || onFail === 'filter');
+  const stopping = watched.filter(({ onFail }) => onFail === 'exception' || onFail === 'refrain');
+  const transform = new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
+    async transform(part, controller) {
+      if (stopped) return;
+      if (part.type === 'text-delta') {
+        raw += part.delta;
+        const stop = await runChecks(raw, stopping, { stage: 'output', refrain: guards.refrain, context });
+        if (stop.refused || stop.refrained) {
+          stopped = true;
+          const outcomes = [...input.outcomes, ...stop.outcomes];
+          onChecks?.(outcomes);
+          if (stop.refused)
+            controller.enqueue({ type: 'error', error: guardRefusal('output', outcomes, stop.refused) });
+          controller.enqueue({ type: 'text-end', id: part.id });
+          controller.enqueue({
+            type: 'finish',
+            finishReason: { unified: 'content-filter', raw: stop.refused ? 'guard' : 'refrain' },
+            usage: emptyUsage,
+            providerMetadata: metadata(outcomes),
+          });
+          controller.terminate();
+          return;
+        }
+        const view = (await runChecks(raw, repairing, { stage: 'output', refrain: guards.refrain, context }))
+          .text;
+        const settled = settledLength(view);
+        if (settled > emitted) {
+          controller.enqueue({ ...part, delta: view.slice(emitted, settled) });
+          emitted = settled;
+        }
+        return;
+      }
+      if (part.type === 'text-end') {
+        const final = await runChecks(raw, guards.output, {
+          stage: 'output',
+          refrain: guards.refrain,
+          context,
+        });
+        if (final.text.length > emitted)
+          controller.enqueue({ type: 'text-delta', id: part.id, delta: final.text.slice(emitted) });
+        emitted = final.text.length;
+        finalOutcomes = [...input.outcomes, ...final.outcomes];
+        onChecks?.(finalOutcomes);
+        controller.enqueue(part);
+        return;
+      }
+      if (part.type === 'finish') {
+        controller.enqueue({
+          ...part,
+          providerMetadata: { ...part.providerMetadata, ...metadata(finalOutcomes ?? input.outcomes) },
+        });
+        return;
+      }
+      controller.enqueue(part);
+    },
+  });
+  return { ...inner, stream: inner.stream.pipeThrough(transform) };
+}

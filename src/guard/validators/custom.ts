@@ -1,0 +1,53 @@
+// User validators: a JavaScript module (TypeScript under tsx) whose export takes the text and returns
+// true/false, { passed, reason }, or a full CheckResult. In the library, any object implementing
+// Validator can be passed instead; this is for validators named in a task spec.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ValidationError } from '../../errors/index.js';
+import type { CheckContext, CheckResult, Validator } from '../validator.js';
+
+type UserCheck = (
+  text: string,
+  context: CheckContext,
+) => boolean | { passed: boolean; reason?: string } | Promise<boolean | { passed: boolean; reason?: string }>;
+
+/** Loads the user's check function from `module` (relative to `baseDirectory`). */
+export async function customValidator(
+  name: string,
+  module: string,
+  exportName: string,
+  baseDirectory: string,
+): Promise<Validator> {
+  const path = isAbsolute(module) ? module : resolve(baseDirectory, module);
+  if (!existsSync(path))
+    throw new ValidationError(`${name}: validator module ${path} does not exist`, {
+      code: 'GUARD_OPTIONS',
+      hint: 'Paths are relative to the task spec file.',
+    });
+  const loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const user = loaded[exportName] as UserCheck | undefined;
+  if (typeof user !== 'function')
+    throw new ValidationError(`${name}: ${path} has no function export "${exportName}"`, {
+      code: 'GUARD_OPTIONS',
+      hint: 'Export a function (text) => boolean | { passed, reason }.',
+    });
+  return {
+    name,
+    kind: 'custom',
+    prefixFailures: false,
+    async check(text, context): Promise<CheckResult> {
+      const verdict = await user(text, context);
+      if (typeof verdict === 'boolean')
+        return verdict ? { passed: true, issues: [] } : { passed: false, issues: [{ reason: 'failed' }] };
+      if (typeof verdict?.passed !== 'boolean')
+        throw new ValidationError(`${name}: ${path} returned ${JSON.stringify(verdict)}`, {
+          code: 'GUARD_RESULT',
+          hint: 'Return true/false or { passed, reason }.',
+        });
+      return verdict.passed
+        ? { passed: true, issues: [] }
+        : { passed: false, issues: [{ reason: verdict.reason ?? 'failed' }] };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Output must be JSON valid against a JSON Schema (ajv). The JSON may sit in a code fence or after
+// prose, as metrics read it. `fix` repairs broken JSON (jsonrepair: quotes, trailing commas, cut-off
+// brackets) and keeps the repair only when it validates; `filter` drops the fields the schema refuses.
+import Ajv from 'ajv';
+import { jsonrepair } from 'jsonrepair';
+import { ValidationError } from '../../errors/index.js';
+import { extractJson } from '../../tasks/index.js';
+import type { CheckResult, Validator } from '../validator.js';
+
+type Compiled = ReturnType<Ajv.default['compile']>;
+
+/** The ajv validator of a schema, or a ValidationError naming the schema's problem. */
+export function compileSchema(schema: object, where: string): Compiled {
+  try {
+    return new Ajv.default({ allErrors: true, strict: false }).compile(schema);
+  } catch (error) {
+    throw new ValidationError(`${where}: the JSON Schema does not compile: ${(error as Error).message}`, {
+      code: 'GUARD_OPTIONS',
+      hint: 'Fix the schema (JSON Schema draft-07 or 2019-09).',
+    });
+  }
+}
+
+/** ajv's errors as one line. */
+function describeErrors(validate: Compiled): string {
+  return (validate.errors ?? [])
+    .map((error) => `${error.instancePath || '(root)'} ${error.message ?? 'is invalid'}`)
+    .join('; ');
+}
+
+/** Output must parse as JSON and match `schema`. */
+export function jsonSchemaValidator(name: string, schema: object): Validator {
+  const validate = compileSchema(schema, name);
+  const judge = (value: unknown): CheckResult =>
+    validate(value)
+      ? { passed: true, issues: [] }
+      : { passed: false, issues: [{ reason: `does not match the schema: ${describeErrors(validate)}` }] };
+  const parse = (text: string): { value: unknown } | { reason: string } => {
+    try {
+      return { value: extractJson(text) };
+    } catch (error) {
+      return { reason: `is not JSON: ${(error as Error).message}` };
+    }
+  };
+  return {
+    name,
+    kind: 'json-schema',
+    prefixFailures: false,
+    check(text) {
+      const parsed = parse(text);
+      if ('reason' in parsed) return { passed: false, issues: [{ reason: parsed.reason }] };
+      return judge(parsed.value);
+    },
+    fix(text) {
+      const fenced = /```(?:json)?\s*([\s\S]*?)(?:```|$)/.exec(text);
+      const body = (fenced ? fenced[1] : text).trim();
+      const start = body.search(/[[{]/);
+      if (start < 0) return undefined;
+      try {
+        const value: unknown = JSON.parse(jsonrepair(body.slice(start)));
+        return judge(value).passed ? JSON.stringify(value) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    filter(text) {
+      const parsed = parse(text);
+      if ('reason' in parsed || typeof parsed.value !== 'object' || parsed.value === null) return undefined;
+      const value = structuredClone(parsed.value) as Record<string, unknown>;
+      if (validate(value)) return undefined;
+      for (const error of validate.errors ?? []) {
+        const path = error.instancePath.split('/').slice(1).map(unescapePointer);
+        if (error.keyword === 'additionalProperties')
+          path.push(String((error.params as { additionalProperty: string }).additionalProperty));
+        if (path.length > 0) removeAt(value, path);
+      }
+      return validate(value) ? JSON.stringify(value) : undefined;
+    },
+  };
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Deletes the property or array element at `path` (nothing when the path is gone). */
+function removeAt(root: Record<string, unknown>, path: string[]): void {
+  let parent: unknown = root;
+  for (const segment of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return;
+    parent = (parent as Record<string, unknown>)[segment];
+  }
+  const last = path[path.length - 1];
+  if (Array.isArray(parent)) parent.splice(Number(last), 1);
+  else if (typeof parent === 'object' && parent !== null) delete (parent as Record<string, unknown>)[last];
+}

@@ -1,0 +1,54 @@
+// Output must be exactly one of a label set (after trimming). `fix` maps an output to the label it
+// names (starts with, else mentions), else to the nearest label by edit distance, so a chatty or
+// misspelt answer becomes a clean label.
+import { readLabel } from '../../tasks/index.js';
+import type { Validator } from '../validator.js';
+
+/** Levenshtein distance between two strings (two rows, O(a·b) time). */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** Output must be one of `labels`. */
+export function labelsValidator(name: string, labels: string[], caseSensitive: boolean): Validator {
+  const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
+  const folded = new Set(labels.map(fold));
+  return {
+    name,
+    kind: 'labels',
+    prefixFailures: false,
+    check(text) {
+      if (folded.has(fold(text))) return { passed: true, issues: [] };
+      const shown = text.trim().slice(0, 80);
+      return {
+        passed: false,
+        issues: [
+          { reason: `"${shown}" is not one of ${labels.map((label) => `"${label.trim()}"`).join(', ')}` },
+        ],
+      };
+    },
+    fix(text) {
+      const named = readLabel(labels, text, caseSensitive);
+      if (named !== undefined) return named;
+      const target = fold(text);
+      if (target === '') return undefined;
+      let best = labels[0];
+      let distance = Infinity;
+      for (const label of labels) {
+        const candidate = editDistance(target, fold(label));
+        if (candidate < distance) [best, distance] = [label, candidate];
+      }
+      // a guess further than half the label's length is no repair
+      return distance <= Math.ceil(fold(best).length / 2) ? best : undefined;
+    },
+  };
+}

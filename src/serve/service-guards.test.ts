@@ -1,0 +1,194 @@
+// Guards in the service. With a scripted backend (the guard logic needs answers that fail in known
+// ways): an input masked before the model sees it, a re-asked answer, verdicts on the trace, scores
+// `guard.<validator>` once it is stored, the Prometheus counter, a refusal as a 422 on chat and /run,
+// and PII masked in a stream. With stories260K on the engine worker: a spec's decoding.constrain makes
+// every answer one of the task's labels, streamed or not.
+import OpenAI from 'openai';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stories } from '../../test/models.js';
+import { ScriptedStreamingModel } from '../../test/scripted-model.js';
+import { Registry, type ScoreRecord } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
+import { EngineClient } from './engine-client.js';
+import { listen, type RunningServer } from './listen.js';
+import { createService, type Service } from './service.js';
+
+const actor = { name: 'test', scopes: ['read', 'run', 'admin'] };
+const contactSchema = {
+  type: 'object',
+  required: ['name', 'email'],
+  properties: { name: { type: 'string' }, email: { type: 'string' } },
+  additionalProperties: false,
+};
+/** Scripted answers: broken JSON first, the right object once re-asked; 'forbidden' for the strict task. */
+const backend = new ScriptedStreamingModel('scripted-guarded', (prompt) => {
+  if (prompt.startsWith('STRICT')) return 'this answer is forbidden here';
+  if (prompt.startsWith('CHATTY')) return 'Write to ada@example.com or call +44 20 7946 0958 today, thanks!';
+  return prompt.includes('not accepted') ? '{"name": "Ada", "email": "[EMAIL]"}' : 'Sure: {"name": "Ada"';
+});
+let registry: Registry;
+let engine: EngineClient;
+const servers: RunningServer[] = [];
+const services: Service[] = [];
+let key = '';
+
+async function register(spec: unknown): Promise<void> {
+  const parsed = taskSpec.parse(spec);
+  await registry.putTask(parsed);
+  await registry.pushVersion({
+    task: parsed.name,
+    kind: 'hard',
+    content: { template: parsed.prompt.template },
+    actor,
+  });
+}
+
+async function start(backends: Parameters<typeof createService>[0]['backends']): Promise<string> {
+  const service = createService({
+    registry,
+    backends,
+    tracing: { flushIntervalMs: 10 },
+    logger: pino({ level: 'silent' }),
+  });
+  services.push(service);
+  const server = await listen(service.app);
+  servers.push(server);
+  return server.url;
+}
+
+let scriptedUrl = '';
+let engineUrl = '';
+beforeAll(async () => {
+  registry = await Registry.open({
+    path: join(mkdtempSync(join(tmpdir(), 'promptune-guards-')), 'r.sqlite'),
+  });
+  await register({
+    name: 'contact',
+    output: { kind: 'json', schema: contactSchema },
+    prompt: { template: '{{input}}' },
+    metrics: [{ name: 'json' }],
+    guards: {
+      input: [{ validator: 'pii', kinds: ['email'], onFail: 'fix' }],
+      output: [{ validator: 'json-schema', onFail: 'fix_reask' }],
+    },
+  });
+  await register({
+    name: 'strict',
+    prompt: { template: 'STRICT {{input}}' },
+    guards: { output: [{ validator: 'banned', phrases: ['forbidden'], onFail: 'exception' }] },
+  });
+  await register({
+    name: 'chatty',
+    prompt: { template: 'CHATTY {{input}}' },
+    guards: { output: [{ validator: 'pii', onFail: 'fix' }] },
+  });
+  await register({
+    name: 'animal',
+    output: { kind: 'label', labels: [' dog', ' cat', ' bird'] },
+    prompt: { template: '{{input}}\nQ: What animal is this story about?\nA: The' },
+    decoding: { constrain: true },
+  });
+  key = (await registry.keys.create({ name: 'app', scopes: ['run', 'read'], ratePerMinute: 1e6 })).key;
+  scriptedUrl = await start({ hard: backend });
+  engine = await EngineClient.start(stories.gguf);
+  engineUrl = await start({ engine, hard: engine.languageModel() });
+}, 60_000);
+afterAll(async () => {
+  for (const server of servers) await server.close();
+  for (const service of services) await service.drain();
+  await engine?.close();
+  await registry?.close();
+});
+
+const client = (url: string) => new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
+const chat = (url: string, model: string, content: string) =>
+  client(url).chat.completions.create({ model, messages: [{ role: 'user', content }], max_tokens: 32 });
+
+async function storedTrace(id: string, scored = 0) {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const trace = await registry.traces.get(id).catch(() => undefined);
+    if (trace && trace.scores.length >= scored) return trace;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`trace ${id} was not stored`);
+}
+
+describe('guards in the service', () => {
+  it('masks the input, re-asks a failing answer, and records the verdicts on the trace, as scores and in metrics', async () => {
+    const before = backend.prompts.length;
+    const completion = await chat(scriptedUrl, 'contact', 'Ada, ada@example.com');
+    expect(completion.choices[0].message.content).toBe('{"name": "Ada", "email": "[EMAIL]"}');
+    expect(backend.prompts.slice(before).every((prompt) => !prompt.includes('ada@example.com'))).toBe(true);
+    expect(backend.prompts.length - before).toBe(2); // the answer and one re-ask
+    const trace = await storedTrace(completion.id, 2);
+    expect(trace.checks).toEqual([
+      expect.objectContaining({ validator: 'pii', stage: 'input', passed: false, action: 'fixed' }),
+      expect.objectContaining({ validator: 'json-schema', attempt: 0, passed: false, action: 'reask' }),
+      expect.objectContaining({ validator: 'json-schema', attempt: 1, passed: true, action: 'none' }),
+    ]);
+    const scores = Object.fromEntries(trace.scores.map((score: ScoreRecord) => [score.name, score]));
+    expect(scores['guard.pii']).toMatchObject({ value: 1, source: 'guard', kind: 'boolean' });
+    expect(scores['guard.json-schema']).toMatchObject({ value: 1, source: 'guard' });
+    const metrics = await (await fetch(`${scriptedUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'promptune_guard_checks_total{task="contact",version="1",validator="json-schema",outcome="reask"} 1',
+    );
+    expect(metrics).toContain(
+      'promptune_guard_checks_total{task="contact",version="1",validator="pii",outcome="fixed"} 1',
+    );
+  });
+
+  it('answers a refusal with 422, its code and reasons, on chat completions and on /run', async () => {
+    const refused = await chat(scriptedUrl, 'strict', 'go').catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 422, code: 'GUARD_OUTPUT_REFUSED' });
+    expect(String((refused as Error).message)).toContain('banned phrase "forbidden"');
+    const run = await fetch(`${scriptedUrl}/v1/tasks/strict/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: 'go' }),
+    });
+    expect(run.status).toBe(422);
+    const body = (await run.json()) as { error: { code: string } };
+    expect(body.error.code).toBe('GUARD_OUTPUT_REFUSED');
+    const request = run.headers.get('x-request-id');
+    const trace = await storedTrace(`request-${request}`);
+    expect(trace).toMatchObject({ status: 422, errorCode: 'GUARD_OUTPUT_REFUSED' });
+    expect(trace.checks).toEqual([expect.objectContaining({ validator: 'banned', action: 'refused' })]);
+  });
+
+  it('masks PII in a stream before it is sent', async () => {
+    const stream = await client(scriptedUrl).chat.completions.create({
+      model: 'chatty',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    const deltas: string[] = [];
+    for await (const chunk of stream) deltas.push(chunk.choices[0]?.delta?.content ?? '');
+    expect(deltas.join('')).toBe('Write to [EMAIL] or call [PHONE] today, thanks!');
+    expect(deltas.join('|')).not.toMatch(/example|7946/);
+  });
+
+  it('decodes under the spec constraint on the engine: every answer is a label, streamed or not', async () => {
+    const stories260K = [
+      'Once upon a time, there was a little bird. The bird liked to sing.',
+      'Tom had a big dog. The dog liked to run in the park with Tom.',
+      'Lily saw a cat. The cat was soft and white.',
+    ];
+    for (const story of stories260K) {
+      const answer = (await chat(engineUrl, 'animal', story)).choices[0].message.content;
+      expect([' dog', ' cat', ' bird']).toContain(answer);
+      const stream = await client(engineUrl).chat.completions.create({
+        model: 'animal',
+        messages: [{ role: 'user', content: story }],
+        stream: true,
+      });
+      let streamed = '';
+      for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
+      expect(streamed).toBe(answer);
+    }
+  });
+});

@@ -1,0 +1,51 @@
+// What the service does with guard verdicts: each request's verdicts go on its trace (`checks`) and
+// into the Prometheus counter by task, version, validator and outcome; once a trace is stored, each
+// validator's final verdict becomes a boolean score `guard.<validator>` on it (source `guard`), so the
+// monitor and alerts see pass rates like any other score.
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import { checkRecords, finalVerdicts, type CheckOutcome, type CheckRecord } from '../guard/index.js';
+import type { TraceRecorder } from '../observe/index.js';
+import type { ScoreInput } from '../registry/index.js';
+import type { ServiceMetrics } from './metrics.js';
+import type { ServiceEnv } from './service-env.js';
+import type { ChecksListener, ServedVersion } from './task-model.js';
+
+/** The listener that records one request's verdicts on its trace and in the metrics. */
+export function requestChecks(
+  context: Context<ServiceEnv>,
+  served: ServedVersion,
+  metrics: ServiceMetrics,
+): ChecksListener | undefined {
+  if (!served.guards) return undefined;
+  return (outcomes: CheckOutcome[]) => {
+    const trace = context.get('trace');
+    if (trace) trace.checks = checkRecords(outcomes);
+    for (const outcome of outcomes)
+      metrics.guardChecks.inc({
+        task: served.spec.name,
+        version: String(served.version.number),
+        validator: outcome.validator,
+        outcome: outcome.passed ? 'passed' : outcome.action,
+      });
+  };
+}
+
+/** Adds a `guard.<validator>` score to every stored service trace that has verdicts. */
+export function scoreGuardedTraces(
+  recorder: TraceRecorder,
+  scores: { add(input: ScoreInput): Promise<unknown> },
+  logger: Logger,
+): void {
+  recorder.onWritten((batch) => {
+    for (const trace of batch) {
+      if (trace.source !== 'service' || !Array.isArray(trace.checks) || trace.checks.length === 0) continue;
+      for (const [validator, passed] of finalVerdicts(trace.checks as CheckRecord[]))
+        scores
+          .add({ traceId: trace.id, name: `guard.${validator}`, value: passed, source: 'guard' })
+          .catch((error: unknown) =>
+            logger.warn({ err: error, trace: trace.id, validator }, 'could not store a guard score'),
+          );
+    }
+  });
+}
