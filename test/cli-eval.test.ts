@@ -29,6 +29,36 @@ describe('promptune eval', () => {
     expect(second).toMatchObject({ n: 24, calls: 0, cacheHits: 24, score: summary.score });
   });
 
+  it('reports the parse rate and each guard pass rate with --json; --constrain makes every output a label', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    const guarded = join(cwd, 'animal-guarded.yaml');
+    const spec = readFileSync(task, 'utf8').replaceAll('../../shared', join(repositoryRoot, '..', 'shared'));
+    writeFileSync(guarded, `${spec}\nguards:\n  output:\n    - { validator: labels, onFail: fix }\n`);
+    const args = [
+      'eval',
+      '--task',
+      guarded,
+      '--model',
+      model,
+      '--split',
+      'dev',
+      '--limit',
+      '24',
+      '--json',
+      '--no-cache',
+    ];
+    const plain = run(cwd, ...args);
+    expect(plain.status, plain.stderr).toBe(0);
+    const summary = JSON.parse(plain.stdout);
+    expect(summary.parseRate).toBeGreaterThan(0.5);
+    expect(summary.guards.labels).toMatchObject({ stage: 'output', checked: 24 });
+    expect(summary.guards.labels.passRate).toBeLessThan(summary.guards.labels.finalPassRate);
+    const constrained = JSON.parse(run(cwd, ...args, '--constrain').stdout);
+    expect(constrained.parseRate).toBe(1);
+    expect(constrained.guards.labels.passRate).toBe(1);
+    expect(constrained.metrics['exact-match']).toBeGreaterThan(summary.metrics['exact-match']);
+  });
+
   it('records each call as a trace of its run with --trace, readable with traces ls and show', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
     const traced = run(

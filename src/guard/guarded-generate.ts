@@ -137,11 +137,13 @@ export async function guardedGenerate(
     inputTokens += result.usage.inputTokens.total ?? 0;
     outputTokens += result.usage.outputTokens.total ?? 0;
     const answer = answerText(result.content);
+    const reported = result.usage.outputTokens.total;
     const checked = await runChecks(answer, guards.output, {
       stage: 'output',
       attempt,
       refrain: guards.refrain,
-      context,
+      context:
+        reported === undefined ? context : { ...context, knownTokens: { text: answer, tokens: reported } },
     });
     outcomes.push(...checked.outcomes);
     if (checked.refused) throw guardRefusal('output', outcomes, checked.refused);

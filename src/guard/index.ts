@@ -35,4 +35,4 @@ export {
   piiKinds,
   type DetectedSpan,
 } from './detectors/index.js';
-export { compileConstraint, compileTokenConstraint } from './constrain/index.js';
+export { compileConstraint, compileTokenConstraint, constraintAutomaton } from './constrain/index.js';

@@ -29,6 +29,8 @@ export interface CheckResult {
 export interface CheckContext {
   /** Token count of a text in the model's tokenizer (length validators by tokens need it). */
   countTokens?: (text: string) => number;
+  /** The model's own token count of a text it generated: counting that text again is not needed. */
+  knownTokens?: { text: string; tokens: number };
   signal?: AbortSignal;
 }
 

@@ -87,7 +87,18 @@ describe('validators', () => {
       `has ${countTokens('Once upon a time')} tokens, more than 3`,
     ]);
     expect(long.issues[0]).toMatchObject({ start: 5, end: 16 });
-    expect(() => validator.check('x', {})).toThrow(expect.objectContaining({ code: 'GUARD_NO_TOKENIZER' }));
+    expect(() => validator.check('longer than three', {})).toThrow(
+      expect.objectContaining({ code: 'GUARD_NO_TOKENIZER' }),
+    );
+    // no counting when every token being at least a byte settles it, or the model said how many it wrote
+    expect(validator.check('abc', {})).toEqual({ passed: true, issues: [] });
+    const known = { text: 'four five', tokens: 9 };
+    expect(
+      (validator.check('four five', { knownTokens: known }) as { issues: { reason: string }[] }).issues,
+    ).toEqual([
+      { reason: 'has 9 characters, more than 5', start: 5, end: 9 },
+      { reason: 'has 9 tokens, more than 3' },
+    ]);
     expect(() => lengthValidator('none', {})).toThrow(expect.objectContaining({ code: 'GUARD_OPTIONS' }));
   });
 

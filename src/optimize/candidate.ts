@@ -1,14 +1,18 @@
 // Scoring a candidate prompt: the task with the candidate's prompt, evaluated by the harness on the
 // same examples every time (so comparisons are paired), through the cache (so replays are free). For
-// structured outputs (JSON or label tasks) it also reports the share of outputs that parsed.
+// structured outputs (JSON or label tasks) it also reports the share of outputs that parsed, and for
+// tasks with guards the share of validators passed, which can count in the score (GuardObjective).
 import { evaluate, type EvaluatedModel, type ExampleResult, type ResponseCache } from '../eval/index.js';
-import { type Example, type Task, extractJson, type TextGenerator, type TaskSpec } from '../tasks/index.js';
+import { finalVerdicts } from '../guard/index.js';
+import type { Example, Task, TextGenerator, TaskSpec } from '../tasks/index.js';
+import type { GuardObjective } from './types.js';
 
 /** What scoring shares across a run. */
 export interface ScoringContext {
   cache?: ResponseCache;
   stateDirectory?: string;
   judge?: TextGenerator;
+  guards?: GuardObjective;
 }
 
 /** A scored prompt's per-example results. */
@@ -18,24 +22,25 @@ export interface PromptScores {
   feedback: string[];
   calls: number;
   parseRate?: number;
+  /** The share of output validators the answers passed after their policies (tasks with guards). */
+  guardPassRate?: number;
 }
 
-/** Whether an output parsed as the task's structured output; undefined for free-text tasks. */
-function parsed(task: Task, result: ExampleResult): boolean | undefined {
-  const kind = task.spec.output.kind;
-  if (kind === 'json') {
-    try {
-      extractJson(result.outputs[0]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  if (kind === 'label') {
-    const read = Object.values(result.byMetric[0] ?? {}).find((score) => score.label);
-    return read ? read.label!.predicted !== '(none)' : undefined;
-  }
-  return undefined;
+/** The share of a result's output validators its final answer passed; undefined without any. */
+function guardPass(result: ExampleResult): number | undefined {
+  const verdicts = [
+    ...finalVerdicts((result.checks?.[0] ?? []).filter((check) => check.stage === 'output')).values(),
+  ];
+  return verdicts.length ? verdicts.filter(Boolean).length / verdicts.length : undefined;
+}
+
+/** An example's score with the guards counted as `objective` says. */
+function guardedScore(result: ExampleResult, objective: GuardObjective | undefined): number {
+  const passed = guardPass(result);
+  if (passed === undefined || !objective) return result.score;
+  if (objective.required && passed < 1) return 0;
+  const weight = objective.weight ?? 0;
+  return (1 - weight) * result.score + weight * passed;
 }
 
 /** Per-example scores of `prompt` on `examples` and the calls it took. */
@@ -58,9 +63,10 @@ export async function scorePrompt(
     concurrency: 4,
     journalSpend: false, // the run's budget journals every call
   });
-  const parses = run.examples.map((example) => parsed(task, example)).filter((value) => value !== undefined);
+  const parses = run.examples.map((example) => example.parsed?.[0]).filter((value) => value !== undefined);
+  const passes = run.examples.map(guardPass).filter((value) => value !== undefined);
   return {
-    scores: run.examples.map((example) => example.score),
+    scores: run.examples.map((example) => guardedScore(example, context.guards)),
     outputs: run.examples.map((example) => example.outputs[0]),
     feedback: run.examples.map((example) =>
       Object.values(example.byMetric[0] ?? {})
@@ -70,5 +76,6 @@ export async function scorePrompt(
     ),
     calls: run.calls,
     parseRate: parses.length ? parses.filter(Boolean).length / parses.length : undefined,
+    guardPassRate: passes.length ? passes.reduce((sum, value) => sum + value, 0) / passes.length : undefined,
   };
 }

@@ -136,7 +136,7 @@ describe('the optimization report', () => {
 });
 
 describe('parse rate', () => {
-  it('is the share of outputs that name a label (label tasks) or hold JSON (JSON tasks)', async () => {
+  it('is the share of outputs that name a label (label tasks) or hold JSON matching the schema (JSON tasks)', async () => {
     const labels = taskFromObject(
       {
         name: 'parity',
@@ -165,5 +165,54 @@ describe('parse rate', () => {
     expect(
       (await scorePrompt(task, task.spec.prompt, data, always, { stateDirectory: state() })).parseRate,
     ).toBe(undefined);
+  });
+});
+
+describe('guards in the objective', () => {
+  it('weigh the share of validators passed into each score, or zero the answers that fail them', async () => {
+    // scripted: right answers, but the even sums come with a chatty tail a `regex` guard refuses
+    const model = new ScriptedLanguageModel('scripted-sums', () => true);
+    const chatty = {
+      ...scripted(model),
+      model: {
+        ...model,
+        specificationVersion: 'v3' as const,
+        provider: model.provider,
+        modelId: model.modelId,
+        supportedUrls: {},
+        doGenerate: async (options: Parameters<typeof model.doGenerate>[0]) => {
+          const result = await model.doGenerate(options);
+          const text = (result.content[0] as { text: string }).text;
+          return {
+            ...result,
+            content: [{ type: 'text' as const, text: Number(text) % 4 === 3 ? `${text} I think` : text }],
+          };
+        },
+        doStream: model.doStream.bind(model),
+      },
+    };
+    const guarded = taskFromObject(
+      {
+        name: 'guarded-sums',
+        prompt: { template: 'Q: {{input}}\nAnswer:' },
+        metrics: [{ name: 'contains' }],
+        guards: { output: [{ validator: 'regex', pattern: '\\d+' }] },
+      },
+      'guarded-sums',
+    );
+    const data = examples(1, 4); // sums 3, 5, 7, 9, every answer right; 3 and 7 fail the guard
+    const plain = await scorePrompt(guarded, guarded.spec.prompt, data, chatty, { stateDirectory: state() });
+    expect(plain.scores).toEqual([1, 1, 1, 1]);
+    expect(plain.guardPassRate).toBe(0.5);
+    const weighted = await scorePrompt(guarded, guarded.spec.prompt, data, chatty, {
+      stateDirectory: state(),
+      guards: { weight: 0.5 },
+    });
+    expect(weighted.scores).toEqual([0.5, 1, 0.5, 1]);
+    const required = await scorePrompt(guarded, guarded.spec.prompt, data, chatty, {
+      stateDirectory: state(),
+      guards: { required: true },
+    });
+    expect(required.scores).toEqual([0, 1, 0, 1]);
   });
 });

@@ -116,7 +116,12 @@ export async function startRun(
   const student = tracker.wrap(options.student, 'student');
   const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
   const judge = options.judge ? cachedJudge(tracker.wrap(options.judge, 'judge'), options.cache) : undefined;
-  const shared: ScoringContext = { cache: options.cache, stateDirectory: options.stateDirectory, judge };
+  const shared: ScoringContext = {
+    cache: options.cache,
+    stateDirectory: options.stateDirectory,
+    judge,
+    guards: options.guards,
+  };
   const history: Trial[] = [];
   let sinceAccepted = 0;
   const record = (trial: Trial) => {

@@ -118,7 +118,19 @@ export interface OptimizeOptions {
   patience?: number;
   /** Prices for money caps and cost (default: the built-in table). */
   prices?: Record<string, Price>;
+  /** How the task's output guards count in a candidate's score (default: not at all). */
+  guards?: GuardObjective;
   onTrial?: (trial: Trial) => void;
+}
+
+/**
+ * The task's output guards in the optimization: `weight` makes their pass rate part of the objective
+ * (each example scores (1 - weight) x its metrics + weight x the share of validators its answer passed);
+ * `required` makes them a constraint (an answer that fails any validator scores 0).
+ */
+export interface GuardObjective {
+  weight?: number;
+  required?: boolean;
 }
 
 /** An optimizer behind the shared contract. */

@@ -4,7 +4,7 @@
 // versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
-import { createGuardSet } from '../guard/index.js';
+import { constraintAutomaton, createGuardSet, taskConstraint } from '../guard/index.js';
 import { namePattern, versionIdPattern, type PromptVersion, type Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
@@ -78,6 +78,17 @@ export class ServedVersions {
   /** A version with the task spec it was pushed with (not the task's latest: pushes do not change what a label serves). */
   private async load(version: PromptVersion): Promise<ServedVersion> {
     const served = await this.loadSpec(version);
+    // a constraint the engine cannot compile fails here, naming the version, not in every request
+    try {
+      const constraint = taskConstraint(served.spec);
+      if (constraint) constraintAutomaton(constraint);
+    } catch (error) {
+      if (!ValidationError.isInstance(error)) throw error;
+      throw new ValidationError(`${version.task}@${version.number} cannot be served: ${error.message}`, {
+        code: error.code,
+        hint: error.hint,
+      });
+    }
     // custom validator modules named in a stored spec resolve against the service's directory
     const guards = await createGuardSet(served.spec.guards, {
       task: served.spec,

@@ -92,6 +92,13 @@ beforeAll(async () => {
     prompt: { template: '{{input}}\nQ: What animal is this story about?\nA: The' },
     decoding: { constrain: true },
   });
+  await register({
+    name: 'unconstrainable',
+    output: { kind: 'json', schema: { type: 'object', not: { required: ['x'] } } },
+    prompt: { template: '{{input}}' },
+    metrics: [{ name: 'json' }],
+    decoding: { constrain: true },
+  });
   key = (await registry.keys.create({ name: 'app', scopes: ['run', 'read'], ratePerMinute: 1e6 })).key;
   scriptedUrl = await start({ hard: backend });
   engine = await EngineClient.start(stories.gguf);
@@ -170,6 +177,12 @@ describe('guards in the service', () => {
     for await (const chunk of stream) deltas.push(chunk.choices[0]?.delta?.content ?? '');
     expect(deltas.join('')).toBe('Write to [EMAIL] or call [PHONE] today, thanks!');
     expect(deltas.join('|')).not.toMatch(/example|7946/);
+  });
+
+  it('refuses a version whose constraint cannot be compiled, naming it', async () => {
+    const refused = await chat(engineUrl, 'unconstrainable', 'x').catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 400, code: 'CONSTRAINT_UNSUPPORTED' });
+    expect(String((refused as Error).message)).toContain('unconstrainable@1 cannot be served');
   });
 
   it('decodes under the spec constraint on the engine: every answer is a label, streamed or not', async () => {

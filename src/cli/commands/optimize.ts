@@ -113,6 +113,16 @@ export default defineCommand({
       description: 'Stop after N trials in a row without improvement (default: the preset)',
     },
     'dev-limit': { type: 'string', description: 'Use only the first N dev examples' },
+    'guard-weight': {
+      type: 'string',
+      description:
+        "Weight (0 to 1) of the task's output guards in the objective: each example scores (1 - W) x its metrics + W x the share of validators its answer passed",
+    },
+    'require-guards': {
+      type: 'boolean',
+      default: false,
+      description: "An answer that fails any of the task's output guards scores 0 (guards as a constraint)",
+    },
     seed: { type: 'string', default: '0', description: 'Random seed' },
     'cache-file': {
       type: 'string',
@@ -170,6 +180,14 @@ export default defineCommand({
     const minimum = numberOption('min-score', args['min-score']);
     const prices = readPrices(args.prices);
     const task = loadTask(args.task);
+    if ((args['guard-weight'] !== undefined || args['require-guards']) && !task.spec.guards?.output.length)
+      throw new ValidationError(
+        `--guard-weight and --require-guards need output guards; ${args.task} has none`,
+        {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Declare guards.output validators in the task spec (see docs/guards.md).',
+        },
+      );
     const train = loadSplit(task, 'train');
     const dev = loadSplit(task, 'dev').slice(
       0,
@@ -195,6 +213,10 @@ export default defineCommand({
         budget,
         prices,
         patience: numberOption('patience', args.patience, { integer: true, min: 1 }) ?? settings.patience,
+        guards: {
+          weight: numberOption('guard-weight', args['guard-weight'], { min: 0, max: 1 }),
+          required: args['require-guards'],
+        },
         seed: numberOption('seed', args.seed, { integer: true }),
         cache,
         onTrial: (trial) =>

@@ -8,6 +8,7 @@
 import type { ConstraintState, TokenConstraint } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import type { CharacterAutomaton } from './character-automaton.js';
+import { applyGroups, budgetAllowed, budgetProfile, type BudgetProfile } from './_budget-profile.js';
 import { CompletionDistance } from './_completion-distance.js';
 import { InternedAutomaton, type InternedState } from './_interned-automaton.js';
 import { vocabularyTrie, type VocabularyTrie } from './_vocabulary-trie.js';
@@ -20,7 +21,7 @@ export interface TokenMaskOptions {
   maxMaskIds?: number;
   /**
    * Budget-aware masks start when the remaining budget is within this many tokens of the shortest
-   * completion (default 16): earlier, no single token can strand the output.
+   * completion (default 8): earlier, few tokens could strand the output (one that opens a long escape, say).
    */
   budgetMargin?: number;
 }
@@ -51,6 +52,7 @@ class CompiledConstraint {
   readonly eos: Int32Array;
   private readonly isEos: Uint8Array;
   private readonly masks = new Map<string, TokenMask>();
+  private readonly profiles = new Map<string, BudgetProfile>();
   private maskIds = 0;
   private saved = new Float32Array(0);
   private readonly maxMasks: number;
@@ -70,7 +72,7 @@ class CompiledConstraint {
       this.states,
       [...alphabet].sort((a, b) => a - b),
     );
-    this.budgetMargin = options.budgetMargin ?? 16;
+    this.budgetMargin = options.budgetMargin ?? 8;
     this.eos = Int32Array.from(new Set(eosTokenIds));
     this.isEos = new Uint8Array(trie.size);
     for (const id of this.eos) if (id < trie.size) this.isEos[id] = 1;
@@ -79,16 +81,15 @@ class CompiledConstraint {
   }
 
   /** The mask of a state: from the cache (refreshed as most recent), else computed and cached. */
-  maskOf(state: InternedState, budget?: number): TokenMask {
-    const key = budget === undefined ? state.key : `${state.key}\u0000${budget}`;
-    const known = this.masks.get(key);
+  maskOf(state: InternedState): TokenMask {
+    const known = this.masks.get(state.key);
     if (known) {
-      this.masks.delete(key);
-      this.masks.set(key, known);
+      this.masks.delete(state.key);
+      this.masks.set(state.key, known);
       return known;
     }
-    const mask = this.computeMask(state, budget);
-    this.masks.set(key, mask);
+    const mask = this.computeMask(state);
+    this.masks.set(state.key, mask);
     this.maskIds += mask.ids.length;
     for (const [key, old] of this.masks) {
       if (this.masks.size <= this.maxMasks && this.maskIds <= this.maxMaskIds) break;
@@ -110,17 +111,22 @@ class CompiledConstraint {
     return remainingTokens - 1;
   }
 
-  /**
-   * Walks the vocabulary trie beside the automaton from `state`; a token is allowed when its whole text
-   * steps, and (with a budget) when what follows it can be completed within the budget. When no token
-   * can, those that leave the shortest completion stay allowed.
-   */
-  private computeMask(state: InternedState, budget?: number): TokenMask {
+  /** The allowed tokens of a state grouped by the shortest completion after each (cached per state). */
+  profileOf(state: InternedState): BudgetProfile {
+    let profile = this.profiles.get(state.key);
+    if (!profile) {
+      if (this.profiles.size >= largestProfiles) this.profiles.clear();
+      profile = budgetProfile(this.trie, this.states, this.distance, this.isEos, state);
+      this.profiles.set(state.key, profile);
+    }
+    return profile;
+  }
+
+  /** Walks the vocabulary trie beside the automaton from `state`; a token is allowed when its whole text steps. */
+  private computeMask(state: InternedState): TokenMask {
     const { childStart, childEnd, code, tokenStart, tokenEnd, tokenIds } = this.trie;
     const allowed = new Uint8Array(this.trie.size);
     let allowedCount = 0;
-    let closest = Infinity;
-    const closestIds: number[] = [];
     const nodes: number[] = [0];
     const nodeStates: InternedState[] = [state];
     while (nodes.length > 0) {
@@ -129,19 +135,6 @@ class CompiledConstraint {
       for (let child = childStart[node]; child < childEnd[node]; child++) {
         const next = this.states.step(from, code[child]);
         if (!next) continue;
-        if (tokenStart[child] < tokenEnd[child] && budget !== undefined) {
-          const distance = this.distance.of(next);
-          if (distance > budget) {
-            if (distance < closest) [closest, closestIds.length] = [distance, 0];
-            if (distance === closest)
-              for (let t = tokenStart[child]; t < tokenEnd[child]; t++) closestIds.push(tokenIds[t]);
-            if (childStart[child] < childEnd[child]) {
-              nodes.push(child);
-              nodeStates.push(next);
-            }
-            continue;
-          }
-        }
         for (let t = tokenStart[child]; t < tokenEnd[child]; t++) {
           const id = tokenIds[t];
           if (!this.isEos[id]) {
@@ -155,12 +148,6 @@ class CompiledConstraint {
         }
       }
     }
-    if (allowedCount === 0 && budget !== undefined && !state.accepting)
-      for (const id of closestIds)
-        if (!this.isEos[id] && !allowed[id]) {
-          allowed[id] = 1;
-          allowedCount++;
-        }
     const allows = allowedCount <= (this.trie.size - this.eos.length) / 2;
     const ids = new Int32Array(allows ? allowedCount : this.trie.size - allowedCount);
     let count = 0;
@@ -213,8 +200,13 @@ class TokenConstraintState implements ConstraintState {
   }
 
   mask(logits: Float32Array, remainingTokens?: number): void {
-    const budget = this.compiled.budgetFor(this.current, remainingTokens);
-    const mask = this.ended ? emptyMask : this.compiled.maskOf(this.current, budget);
+    const budget = this.ended ? undefined : this.compiled.budgetFor(this.current, remainingTokens);
+    if (budget !== undefined) {
+      const groups = budgetAllowed(this.compiled.profileOf(this.current), budget, this.current.accepting);
+      applyGroups(logits, groups, this.current.accepting ? this.compiled.eos : emptyIds);
+      return;
+    }
+    const mask = this.ended ? emptyMask : this.compiled.maskOf(this.current);
     this.compiled.apply(mask, logits, this.current.accepting || mask.allowedCount === 0);
   }
 
@@ -241,3 +233,6 @@ class TokenConstraintState implements ConstraintState {
 }
 
 const emptyMask: TokenMask = { allows: true, ids: new Int32Array(0), allowedCount: 0 };
+const emptyIds = new Int32Array(0);
+/** Budget profiles kept at most (cleared when full). */
+const largestProfiles = 1024;

@@ -33,13 +33,16 @@ export function lengthValidator(name: string, bounds: LengthBounds): Validator {
           start: [...text].slice(0, bounds.maxCharacters).join('').length,
           end: text.length,
         });
-      if (bounds.minTokens !== undefined || bounds.maxTokens !== undefined) {
-        if (!context.countTokens)
+      // every token is at least a byte: a text of no more bytes than the bound needs no counting
+      const short = bounds.minTokens === undefined && Buffer.byteLength(text) <= bounds.maxTokens!;
+      if ((bounds.minTokens !== undefined || bounds.maxTokens !== undefined) && !short) {
+        const tokens =
+          context.knownTokens?.text === text ? context.knownTokens.tokens : context.countTokens?.(text);
+        if (tokens === undefined)
           throw new ValidationError(`${name}: counting tokens needs the model's tokenizer`, {
             code: 'GUARD_NO_TOKENIZER',
             hint: 'Bound the length in characters for models without a local tokenizer.',
           });
-        const tokens = context.countTokens(text);
         if (bounds.minTokens !== undefined && tokens < bounds.minTokens)
           issues.push({ reason: `has ${tokens} tokens, fewer than ${bounds.minTokens}` });
         if (bounds.maxTokens !== undefined && tokens > bounds.maxTokens)
