@@ -20,10 +20,9 @@ import {
   type LlamaModel,
   type Tokenizer,
 } from '../src/engine/index.js';
-import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { compileConstraint, createGuardSet, runChecks, type GuardedValidator } from '../src/guard/index.js';
 import { taskSpec } from '../src/tasks/index.js';
-import { randomModel, smolLm2Shape } from './random-model.js';
+import { randomModel, sentencePieceMetadata, smolLm2Shape } from './random-model.js';
 import { line, median } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -158,19 +157,7 @@ function gpt2PieceVocabulary(size: number) {
     tokens.push(sentencePiece);
   }
   while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
-  const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
-  return {
-    'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },
-    'tokenizer.ggml.tokens': { type: GgufType.ARRAY, subType: GgufType.STRING, value: tokens },
-    'tokenizer.ggml.scores': {
-      type: GgufType.ARRAY,
-      subType: GgufType.FLOAT32,
-      value: tokens.map((_, i) => -i),
-    },
-    'tokenizer.ggml.token_type': { type: GgufType.ARRAY, subType: GgufType.INT32, value: types },
-    'tokenizer.ggml.bos_token_id': { type: GgufType.UINT32, value: 1 },
-    'tokenizer.ggml.eos_token_id': { type: GgufType.UINT32, value: 2 },
-  };
+  return sentencePieceMetadata(tokens);
 }
 
 /** Tokens per second over `runs` generations (median), and the tokens of the last. */

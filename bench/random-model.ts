@@ -83,6 +83,14 @@ export function syntheticVocabulary(size: number) {
     ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`),
   ];
   while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
+  return sentencePieceMetadata(tokens);
+}
+
+/**
+ * GGUF vocabulary metadata of a SentencePiece ('llama') tokenizer: `tokens` are <unk>, <s>, </s>, the
+ * 256 byte tokens, then pieces (earlier pieces score higher).
+ */
+export function sentencePieceMetadata(tokens: string[]) {
   const types = tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1));
   return {
     'tokenizer.ggml.model': { type: GgufType.STRING, value: 'llama' },

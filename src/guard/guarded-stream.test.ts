@@ -59,6 +59,42 @@ describe('guarded streams', () => {
     expect(model.pulled).toBeLessThan(Math.ceil(reply.length / 4));
   });
 
+  it('abort the generation of a stream they stop', async () => {
+    const model = new ScriptedStreamingModel('scripted-stream', () => `${long}forbidden ${long}`);
+    let signal: AbortSignal | undefined;
+    const watching = {
+      ...model,
+      doGenerate: model.doGenerate.bind(model),
+      doStream: (options: Parameters<typeof model.doStream>[0]) => {
+        signal = options.abortSignal;
+        return model.doStream(options);
+      },
+    };
+    const task = taskSpec.parse({
+      name: 'stream',
+      prompt: { template: '{{input}}' },
+      guards: { output: [{ validator: 'banned', phrases: ['forbidden'], onFail: 'exception' }] },
+    });
+    const result = await guard(
+      watching,
+      await createGuardSet(task.guards, { task, baseDirectory: '.' }),
+    ).doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: 'go' }] }],
+    });
+    const reader = result.stream.getReader();
+    while (!(await reader.read()).done);
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it("count an answer's tokens with the model's own report, without a tokenizer", async () => {
+    const { finish } = await guardedStream(
+      { output: [{ validator: 'length', maxTokens: 3 }] },
+      () => 'a long enough answer here',
+    );
+    const checks = checksOf(finish as { providerMetadata?: SharedV3ProviderMetadata });
+    expect(checks[0].issues).toEqual([{ reason: 'has 7 tokens, more than 3' }]);
+  });
+
   it('stop quietly on refrain', async () => {
     const { text, parts, finish } = await guardedStream(
       { output: [{ validator: 'refusal', onFail: 'refrain' }], refrain: 'unused mid-stream' },

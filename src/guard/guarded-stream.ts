@@ -56,6 +56,10 @@ export async function guardedStream(
     inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
     outputTokens: { total: 0, text: 0, reasoning: 0 },
   };
+  const unknownUsage = {
+    inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+    outputTokens: { total: undefined, text: undefined, reasoning: undefined },
+  };
   const metadata = (outcomes: CheckOutcome[]) => ({
     promptune: { checks: JSON.parse(JSON.stringify(outcomes)) },
   });
@@ -93,16 +97,20 @@ export async function guardedStream(
       }),
     };
   }
-  const inner = await model.doStream({ ...call, prompt: input.prompt });
+  // a stream the guards stop also stops its generation (an engine row, an upstream call)
+  const stopper = new AbortController();
+  call.abortSignal?.addEventListener('abort', () => stopper.abort(call.abortSignal?.reason), { once: true });
+  const inner = await model.doStream({ ...call, prompt: input.prompt, abortSignal: stopper.signal });
   const watched = guards.output.filter(
     ({ validator, onFail }) => validator.prefixFailures && onFail !== 'noop',
   );
+  const repairing = watched.filter(({ onFail }) => onFail === 'fix' || onFail === 'filter');
+  const stopping = watched.filter(({ onFail }) => onFail === 'exception' || onFail === 'refrain');
   let raw = '';
   let emitted = 0;
   let stopped = false;
-  let finalOutcomes: CheckOutcome[] | undefined;
-  const repairing = watched.filter(({ onFail }) => onFail === 'fix' || onFail === 'filter');
-  const stopping = watched.filter(({ onFail }) => onFail === 'exception' || onFail === 'refrain');
+  // text-end waits for the finish part: its usage gives the answer's token count to length checks
+  let textEnd: Extract<LanguageModelV3StreamPart, { type: 'text-end' }> | undefined;
   const transform = new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
     async transform(part, controller) {
       if (stopped) return;
@@ -111,6 +119,7 @@ export async function guardedStream(
         const stop = await runChecks(raw, stopping, { stage: 'output', refrain: guards.refrain, context });
         if (stop.refused || stop.refrained) {
           stopped = true;
+          stopper.abort(new Error('a guard stopped the stream'));
           const outcomes = [...input.outcomes, ...stop.outcomes];
           onChecks?.(outcomes);
           if (stop.refused)
@@ -119,7 +128,7 @@ export async function guardedStream(
           controller.enqueue({
             type: 'finish',
             finishReason: { unified: 'content-filter', raw: stop.refused ? 'guard' : 'refrain' },
-            usage: emptyUsage,
+            usage: unknownUsage, // the generation was stopped before it reported its tokens
             providerMetadata: metadata(outcomes),
           });
           controller.terminate();
@@ -135,27 +144,38 @@ export async function guardedStream(
         return;
       }
       if (part.type === 'text-end') {
-        const final = await runChecks(raw, guards.output, {
-          stage: 'output',
-          refrain: guards.refrain,
-          context,
-        });
-        if (final.text.length > emitted)
-          controller.enqueue({ type: 'text-delta', id: part.id, delta: final.text.slice(emitted) });
-        emitted = final.text.length;
-        finalOutcomes = [...input.outcomes, ...final.outcomes];
-        onChecks?.(finalOutcomes);
-        controller.enqueue(part);
+        textEnd = part;
         return;
       }
       if (part.type === 'finish') {
+        const tokens = part.usage.outputTokens.total;
+        const final = await runChecks(raw, guards.output, {
+          stage: 'output',
+          refrain: guards.refrain,
+          context: tokens === undefined ? context : { ...context, knownTokens: { text: raw, tokens } },
+        });
+        const id = textEnd?.id ?? '0';
+        if (final.text.length > emitted)
+          controller.enqueue({ type: 'text-delta', id, delta: final.text.slice(emitted) });
+        emitted = final.text.length;
+        const outcomes = [...input.outcomes, ...final.outcomes];
+        onChecks?.(outcomes);
+        controller.enqueue(textEnd ?? { type: 'text-end', id });
         controller.enqueue({
           ...part,
-          providerMetadata: { ...part.providerMetadata, ...metadata(finalOutcomes ?? input.outcomes) },
+          providerMetadata: { ...part.providerMetadata, ...metadata(outcomes) },
         });
         return;
       }
+      if (part.type === 'error' && textEnd) {
+        controller.enqueue(textEnd); // the text ended before the failure
+        textEnd = undefined;
+      }
       controller.enqueue(part);
+    },
+    flush(controller) {
+      // a stream that ended without its finish part still closes its text
+      if (textEnd && !stopped) controller.enqueue(textEnd);
     },
   });
   return { ...inner, stream: inner.stream.pipeThrough(transform) };

@@ -3,8 +3,8 @@
 // that still fit, computed without walking the trie again at every step. When no group fits, the
 // closest one is allowed, so the output gets as near to complete as the budget permits.
 import type { CompletionDistance } from './_completion-distance.js';
-import type { InternedAutomaton, InternedState } from './_interned-automaton.js';
-import type { VocabularyTrie } from './_vocabulary-trie.js';
+import type { InternedState } from './_interned-automaton.js';
+import { walkBeside, type VocabularyTrie } from './_vocabulary-trie.js';
 
 /** Allowed token ids by the characters still needed after them, shortest first. */
 export interface BudgetProfile {
@@ -15,34 +15,20 @@ export interface BudgetProfile {
 /** Walks the trie beside the automaton from `state`, grouping allowed tokens by the distance after them. */
 export function budgetProfile(
   trie: VocabularyTrie,
-  states: InternedAutomaton,
+  step: (state: InternedState, code: number) => InternedState | undefined,
   distance: CompletionDistance,
   isEos: Uint8Array,
   state: InternedState,
 ): BudgetProfile {
-  const { childStart, childEnd, code, tokenStart, tokenEnd, tokenIds } = trie;
+  const { tokenStart, tokenEnd, tokenIds } = trie;
   const byDistance = new Map<number, number[]>();
-  const nodes: number[] = [0];
-  const nodeStates: InternedState[] = [state];
-  while (nodes.length > 0) {
-    const node = nodes.pop()!;
-    const from = nodeStates.pop()!;
-    for (let child = childStart[node]; child < childEnd[node]; child++) {
-      const next = states.step(from, code[child]);
-      if (!next) continue;
-      if (tokenStart[child] < tokenEnd[child]) {
-        const after = distance.of(next);
-        let group = byDistance.get(after);
-        if (!group) byDistance.set(after, (group = []));
-        for (let t = tokenStart[child]; t < tokenEnd[child]; t++)
-          if (!isEos[tokenIds[t]]) group.push(tokenIds[t]);
-      }
-      if (childStart[child] < childEnd[child]) {
-        nodes.push(child);
-        nodeStates.push(next);
-      }
-    }
-  }
+  walkBeside(trie, step, state, (node, next) => {
+    if (tokenStart[node] === tokenEnd[node]) return;
+    const after = distance.of(next);
+    let group = byDistance.get(after);
+    if (!group) byDistance.set(after, (group = []));
+    for (let t = tokenStart[node]; t < tokenEnd[node]; t++) if (!isEos[tokenIds[t]]) group.push(tokenIds[t]);
+  });
   const distances = [...byDistance.keys()].sort((a, b) => a - b);
   return { distances, groups: distances.map((after) => Int32Array.from(byDistance.get(after)!)) };
 }

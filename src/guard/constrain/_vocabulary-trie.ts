@@ -1,6 +1,7 @@
 // A vocabulary's token texts as a trie in flat typed arrays (children of a node are contiguous), built
 // once per token-text list and shared by every constraint over that vocabulary: walking it beside an
-// automaton finds the allowed tokens without stepping any shared prefix twice. No automaton logic here.
+// automaton finds the allowed tokens without stepping any shared prefix twice (walkBeside). The
+// automaton's own logic is not here.
 
 /** The trie of a vocabulary's token texts, code point by code point. Node 0 is the root. */
 export interface VocabularyTrie {
@@ -17,6 +18,38 @@ export interface VocabularyTrie {
   readonly tokenIds: Int32Array;
   /** Per token id: its code points (undefined: no text, never allowed). */
   readonly tokenCodes: (Int32Array | undefined)[];
+}
+
+/** Steps an automaton state by one code point; undefined when dead. */
+type Step<State> = (state: State, code: number) => State | undefined;
+
+/**
+ * Walks the trie depth first beside an automaton from `start`, skipping dead branches; `visit` sees each
+ * live node with the state reached there (its tokens, `tokenIds[tokenStart[node]..tokenEnd[node])`, are
+ * the tokens whose whole text steps from `start` to that state).
+ */
+export function walkBeside<State>(
+  trie: VocabularyTrie,
+  step: Step<State>,
+  start: State,
+  visit: (node: number, state: State) => void,
+): void {
+  const { childStart, childEnd, code } = trie;
+  const nodes: number[] = [0];
+  const nodeStates: State[] = [start];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const from = nodeStates.pop()!;
+    for (let child = childStart[node]; child < childEnd[node]; child++) {
+      const next = step(from, code[child]);
+      if (next === undefined) continue;
+      visit(child, next);
+      if (childStart[child] < childEnd[child]) {
+        nodes.push(child);
+        nodeStates.push(next);
+      }
+    }
+  }
 }
 
 const tries = new WeakMap<readonly (string | undefined)[], VocabularyTrie>();

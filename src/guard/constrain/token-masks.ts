@@ -11,7 +11,7 @@ import type { CharacterAutomaton } from './character-automaton.js';
 import { applyGroups, budgetAllowed, budgetProfile, type BudgetProfile } from './_budget-profile.js';
 import { CompletionDistance } from './_completion-distance.js';
 import { InternedAutomaton, type InternedState } from './_interned-automaton.js';
-import { vocabularyTrie, type VocabularyTrie } from './_vocabulary-trie.js';
+import { vocabularyTrie, walkBeside, type VocabularyTrie } from './_vocabulary-trie.js';
 
 /** Limits of the mask cache of one compiled constraint. */
 export interface TokenMaskOptions {
@@ -47,6 +47,8 @@ export function compileTokenConstraint(
 
 class CompiledConstraint {
   readonly states: InternedAutomaton;
+  /** The automaton's step, as the trie walk takes it. */
+  readonly step = (state: InternedState, code: number) => this.states.step(state, code);
   readonly distance: CompletionDistance;
   readonly budgetMargin: number;
   readonly eos: Int32Array;
@@ -116,7 +118,7 @@ class CompiledConstraint {
     let profile = this.profiles.get(state.key);
     if (!profile) {
       if (this.profiles.size >= largestProfiles) this.profiles.clear();
-      profile = budgetProfile(this.trie, this.states, this.distance, this.isEos, state);
+      profile = budgetProfile(this.trie, this.step, this.distance, this.isEos, state);
       this.profiles.set(state.key, profile);
     }
     return profile;
@@ -124,30 +126,18 @@ class CompiledConstraint {
 
   /** Walks the vocabulary trie beside the automaton from `state`; a token is allowed when its whole text steps. */
   private computeMask(state: InternedState): TokenMask {
-    const { childStart, childEnd, code, tokenStart, tokenEnd, tokenIds } = this.trie;
+    const { tokenStart, tokenEnd, tokenIds } = this.trie;
     const allowed = new Uint8Array(this.trie.size);
     let allowedCount = 0;
-    const nodes: number[] = [0];
-    const nodeStates: InternedState[] = [state];
-    while (nodes.length > 0) {
-      const node = nodes.pop()!;
-      const from = nodeStates.pop()!;
-      for (let child = childStart[node]; child < childEnd[node]; child++) {
-        const next = this.states.step(from, code[child]);
-        if (!next) continue;
-        for (let t = tokenStart[child]; t < tokenEnd[child]; t++) {
-          const id = tokenIds[t];
-          if (!this.isEos[id]) {
-            allowed[id] = 1;
-            allowedCount++;
-          }
-        }
-        if (childStart[child] < childEnd[child]) {
-          nodes.push(child);
-          nodeStates.push(next);
+    walkBeside(this.trie, this.step, state, (node) => {
+      for (let t = tokenStart[node]; t < tokenEnd[node]; t++) {
+        const id = tokenIds[t];
+        if (!this.isEos[id]) {
+          allowed[id] = 1;
+          allowedCount++;
         }
       }
-    }
+    });
     const allows = allowedCount <= (this.trie.size - this.eos.length) / 2;
     const ids = new Int32Array(allows ? allowedCount : this.trie.size - allowedCount);
     let count = 0;
