@@ -1,6 +1,6 @@
 // `eval --trace`: each model call of an evaluation becomes a trace in the registry, tied to the run
-// (source eval, run eval-<time>-<random>), with the example's fields as input and the metric results as
-// its checks, so evaluation calls are browsed and filtered like production ones. Written in batches by
+// (source eval, run eval-<time>-<random>), with the example's fields as input and the metric results
+// (and the guards' verdicts, when the task has guards) as its checks, so evaluation calls are browsed and filtered like production ones. Written in batches by
 // the trace recorder; the registry is closed with it.
 import { randomBytes } from 'node:crypto';
 import type { EvaluatedCall } from '../eval/index.js';
@@ -53,6 +53,7 @@ export async function evaluationTraces(db: string, task: string, model: string):
           byMetric: record.byMetric,
           fromCache: record.fromCache,
           target: example.target,
+          ...(record.checks && { guards: record.checks }),
         },
       });
     },

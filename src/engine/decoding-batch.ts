@@ -144,7 +144,8 @@ export class DecodingBatch {
         eos: new Set(options.stopAtEos === false ? [] : this.tokenizer.eosTokenIds),
         constraint: options.constraint?.start(),
         random: seededRandom(options.seed ?? 0),
-        stream: new TextStream(this.tokenizer, prompt.tokens, options.stop),
+        // under a constraint the constraint ends the output: a stop string could cut a valid one short
+        stream: new TextStream(this.tokenizer, prompt.tokens, options.constraint ? [] : options.stop),
         generated: [],
         logits: new Float32Array(0),
         next: 0,

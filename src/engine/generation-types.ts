@@ -21,7 +21,8 @@ export interface GenerationOptions extends SamplingOptions {
   prefix?: KVCache;
   /**
    * Only tokens that keep the output valid under this constraint are sampled (constrained decoding);
-   * the row ends with finish reason 'stop' once the constraint admits nothing more.
+   * the row ends with finish reason 'stop' once the constraint admits nothing more. Stop strings do
+   * not apply under a constraint (they could cut a valid output short).
    */
   constraint?: TokenConstraint;
 }

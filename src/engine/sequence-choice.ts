@@ -19,6 +19,10 @@ export function chooseSequence(
 ): Generation | undefined {
   const sequences = options.constraint?.sequences;
   if (!sequences || sequences.length === 0 || prompt.embeddings) return undefined;
+  // a label set whose longest label does not fit the context decodes token by token (within its budget)
+  const before = options.prefix ? options.prefix.lengths[0] : 0;
+  const longest = Math.max(...sequences.map((sequence) => sequence.length));
+  if (before + prompt.tokens.length + longest > model.config.contextLength) return undefined;
   const scores = continuationLikelihoods(
     model,
     prompt.tokens,
@@ -35,9 +39,8 @@ export function chooseSequence(
   }
   const maxTokens = options.maxTokens ?? 128;
   const tokens = sequences[chosen].slice(0, maxTokens);
-  const stream = new TextStream(tokenizer, prompt.tokens, options.stop);
+  const stream = new TextStream(tokenizer, prompt.tokens); // a constraint ends the output, not stop strings
   stream.push(tokens, true);
-  const finishReason =
-    stream.stoppedBy !== undefined ? 'stop' : tokens.length < sequences[chosen].length ? 'length' : 'stop';
+  const finishReason = tokens.length < sequences[chosen].length ? 'length' : 'stop';
   return { tokens, text: stream.text, finishReason };
 }

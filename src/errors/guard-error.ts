@@ -1,6 +1,6 @@
-// A guard that refused: an input or output failed a validator whose on-fail policy is `exception`, or
-// an output still failed after its re-asks. Carries the outcome of every check, so the caller can show
-// which validator failed and why.
+// A guard that refused: an input or output failed a validator whose on-fail policy is `exception`.
+// Carries the outcome of every check and the tokens the call spent, so the caller can show which
+// validator failed and why, and count what the refused call cost.
 import { PromptuneError, type PromptuneErrorOptions } from './promptune-error.js';
 
 const marker = Symbol.for('promptune.error.guard-error');
@@ -11,7 +11,7 @@ export interface GuardFailure {
   reason: string;
 }
 
-/** An input or output refused by a guard (the service answers 422, or 400 for an input). */
+/** An input or output refused by a guard (the service answers 422). */
 export class GuardError extends PromptuneError {
   private readonly [marker] = true;
   /** Which side was refused. */
@@ -20,6 +20,8 @@ export class GuardError extends PromptuneError {
   readonly failures: GuardFailure[];
   /** Every verdict of the call up to the refusal (the guard layer's CheckOutcome records). */
   readonly checks: readonly object[];
+  /** Tokens the model calls spent before the refusal (absent for inputs: no call was made). */
+  readonly usage: { inputTokens: number; outputTokens: number } | undefined;
 
   constructor(
     message: string,
@@ -27,12 +29,14 @@ export class GuardError extends PromptuneError {
       stage?: 'input' | 'output';
       failures?: GuardFailure[];
       checks?: readonly object[];
+      usage?: { inputTokens: number; outputTokens: number };
     },
   ) {
     super(message, options);
     this.stage = options.stage ?? 'output';
     this.failures = options.failures ?? [];
     this.checks = options.checks ?? [];
+    this.usage = options.usage;
   }
 
   /** True for a GuardError (or a subclass), even one from another copy of the package. */

@@ -103,6 +103,43 @@ describe('evaluation with guards', () => {
     });
   });
 
+  it("checks the example's fields, not the demos and template around them, and answers refused inputs without a call", async () => {
+    const scripted = new ScriptedModel('scripted-inputs', () => ' cat');
+    const model = { name: 'scripted', provider: 'scripted', modelId: 'scripted-inputs', model: scripted };
+    const guarded = withSpec(animal, {
+      prompt: {
+        ...animal.spec.prompt,
+        demos: [{ input: 'Mail ada@example.com about the cat.', target: ' cat' }],
+      },
+      guards: {
+        input: [{ validator: 'pii', kinds: ['email'], onFail: 'exception' }],
+        output: [],
+        maxReasks: 1,
+        refrain: '',
+      },
+    });
+    const clean = examples.slice(0, 3);
+    const dirty = {
+      ...clean[0],
+      id: 'dirty',
+      fields: { input: `${clean[0].fields.input} Write to tom@example.com.` },
+    };
+    const run = await evaluate({
+      task: guarded,
+      split: 'test',
+      examples: [...clean, dirty],
+      model,
+      stateDirectory: state,
+    });
+    expect(scripted.calls).toBe(3); // the demo's email refuses nothing; the dirty input is never sent
+    expect(scripted.prompts.every((prompt) => !prompt.includes('tom@example.com'))).toBe(true);
+    const refused = run.examples.find((example) => example.id === 'dirty')!;
+    expect(refused.outputs).toEqual(['']);
+    expect(refused.checks![0]).toEqual([
+      expect.objectContaining({ validator: 'pii', stage: 'input', action: 'refused' }),
+    ]);
+  });
+
   it('meters re-asks like any call, and keeps guarded answers apart in the cache', async () => {
     const scripted = new ScriptedModel('scripted-reask', (prompt) =>
       prompt.includes('not accepted') ? ' cat' : 'a cat, I think',

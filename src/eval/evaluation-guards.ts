@@ -4,7 +4,18 @@
 // read as the task's typed value (its parse rate).
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import Ajv from 'ajv';
-import { constrain, createGuardSet, guard, taskConstraint, type GuardSet } from '../guard/index.js';
+import { GuardError } from '../errors/index.js';
+import {
+  checkFields,
+  checkRecords,
+  constrain,
+  createGuardSet,
+  guard,
+  taskConstraint,
+  type CheckOutcome,
+  type CheckRecord,
+  type GuardSet,
+} from '../guard/index.js';
 import { LocalLanguageModel } from '../providers/index.js';
 import { extractJson, readLabel, type ConstraintSpec, type TaskSpec } from '../tasks/index.js';
 
@@ -22,12 +33,18 @@ export async function evaluationGuards(
   model: LanguageModelV3,
   options: { constrain?: boolean; judge?: LanguageModelV3; baseDirectory: string },
 ): Promise<EvaluationGuards> {
-  const constraint = taskConstraint(spec, options.constrain);
+  // the spec's constraint applies where the model can decode under one (the local engine; an optimizer
+  // constrains its student before metering it); asked for explicitly, it must apply
+  const wanted = taskConstraint(spec, options.constrain);
+  const constraint =
+    wanted && (options.constrain || model instanceof LocalLanguageModel) ? wanted : undefined;
+  const local = model instanceof LocalLanguageModel;
   const set = spec.guards
     ? await createGuardSet(spec.guards, {
         task: spec,
         baseDirectory: options.baseDirectory,
         judge: options.judge,
+        countsInputTokens: local,
       })
     : undefined;
   const guards = set && set.input.length + set.output.length > 0 ? set : undefined;
@@ -44,9 +61,38 @@ export function constrainedModel(model: LanguageModelV3, guards: EvaluationGuard
   return guards.constraint ? constrain(model, guards.constraint) : model;
 }
 
-/** The (metered) model inside the task's guards. */
+/** The (metered) model inside the task's output guards (inputs are checked on the fields: guardInput). */
 export function guardedModel(model: LanguageModelV3, guards: EvaluationGuards): LanguageModelV3 {
-  return guards.guards ? guard(model, guards.guards, { countTokens: guards.countTokens }) : model;
+  return guards.guards?.output.length
+    ? guard(model, { ...guards.guards, input: [] }, { countTokens: guards.countTokens })
+    : model;
+}
+
+/** An example's fields after the input guards; `answer` is set when the model must not be called. */
+export interface GuardedInput {
+  fields: Record<string, unknown>;
+  checks: CheckRecord[];
+  /** The refrain text, or '' for a refused input: what the example is scored on, without a call. */
+  answer?: string;
+}
+
+/** Runs the task's input guards on an example's fields, before its template is filled. */
+export async function guardInput(
+  fields: Record<string, unknown>,
+  guards: EvaluationGuards,
+): Promise<GuardedInput> {
+  if (!guards.guards?.input.length) return { fields, checks: [] };
+  try {
+    const checked = await checkFields(fields, guards.guards, { countTokens: guards.countTokens });
+    return {
+      fields: checked.fields,
+      checks: checkRecords(checked.outcomes),
+      ...(checked.refrained && { answer: guards.guards.refrain }),
+    };
+  } catch (error) {
+    if (!GuardError.isInstance(error)) throw error;
+    return { fields, checks: checkRecords(error.checks as CheckOutcome[]), answer: '' };
+  }
 }
 
 /**

@@ -197,7 +197,7 @@ describe('HTML text', () => {
     const html = renderReportHtml(
       summarize({
         ...{ task: 't', split: 'dev', model: 'm', repeats: 1, examples: [example], calls: 1, cacheHits: 0 },
-        ...{ resumed: 0, inputTokens: 1, outputTokens: 1, cost: 0, spend, durationMs: 1 },
+        ...{ resumed: 0, inputTokens: 1, outputTokens: 1, cost: 0, spend, durationMs: 1, constrained: false },
       }),
     );
     expect(html).not.toMatch(/&(?!amp;|lt;|gt;|quot;|#39;)/); // escaping first would cut 80 entities to 79 and "&amp"

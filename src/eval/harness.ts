@@ -17,7 +17,13 @@ import {
   renderPrompt,
 } from '../tasks/index.js';
 import { callRecordSchema, type CallRecord } from './call-record.js';
-import { constrainedModel, evaluationGuards, guardedModel, outputParser } from './evaluation-guards.js';
+import {
+  constrainedModel,
+  evaluationGuards,
+  guardedModel,
+  guardInput,
+  outputParser,
+} from './evaluation-guards.js';
 import { Journal } from './journal.js';
 import type { EvaluatedModel } from './evaluated-model.js';
 import { meteredModel } from './metered-model.js';
@@ -124,6 +130,8 @@ export interface EvaluationRun {
    */
   spend: Spend & { earlierCalls: number };
   durationMs: number;
+  /** Outputs were decoded under a constraint (the local engine, asked by the spec or `constrain`). */
+  constrained: boolean;
 }
 
 /** The chat prompt for one example: the task's system text, then the rendered template. */
@@ -170,6 +178,9 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     model: model.name,
     repeats,
     examples: examples.map((example) => example.id),
+    // what changes the answers beyond the spec: a constraint asked for on the command line, the judge
+    ...(guarding.constraint && { constraint: guarding.constraint }),
+    ...(options.guardJudge && { guardJudge: `${options.guardJudge.provider}:${options.guardJudge.modelId}` }),
   });
   const journalPath = join(
     options.stateDirectory ?? defaultStateDirectory,
@@ -214,7 +225,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       return;
     }
     const startedAt = Date.now();
-    const prompt = examplePrompt(task, example);
+    const input = await guardInput(example.fields, guarding);
+    const prompt = examplePrompt(task, { ...example, fields: input.fields });
     const parameters = {
       maxOutputTokens: generation.maxTokens,
       temperature: generation.temperature,
@@ -229,12 +241,21 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       prompt,
       ...(guarding.guards && { guards: task.spec.guards }),
       ...(guarding.constraint && { constraint: guarding.constraint }),
+      ...(guarding.guards &&
+        options.guardJudge && { guardJudge: `${options.guardJudge.provider}:${options.guardJudge.modelId}` }),
     });
-    let response: CachedResponse | undefined = options.cache?.get(key);
-    const fromCache = response !== undefined;
+    // a refused or refrained input is answered without a call (and without the cache)
+    const unasked: CachedResponse | undefined =
+      input.answer === undefined
+        ? undefined
+        : { text: input.answer, inputTokens: 0, outputTokens: 0, latencyMs: 0, checks: input.checks };
+    let response: CachedResponse | undefined = unasked ?? options.cache?.get(key);
+    const fromCache = response !== undefined && !unasked;
     if (response) {
-      cacheHits++;
-      model.replayed?.(response);
+      if (!unasked) {
+        cacheHits++;
+        model.replayed?.(response);
+      }
     } else {
       const start = performance.now();
       try {
@@ -247,7 +268,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
             }),
           { retries: options.retries },
         );
-        const checks = checkRecords(checksOf(result));
+        const checks = [...input.checks, ...checkRecords(checksOf(result))];
         response = {
           text: answerText(result.content),
           inputTokens: result.usage.inputTokens.total ?? 0,
@@ -258,14 +279,9 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       } catch (error) {
         // a guard whose policy is exception refused: no output for this example, which scores as such
         if (!GuardError.isInstance(error)) throw error;
-        const checks = checkRecords(error.checks as CheckOutcome[]);
-        response = {
-          text: '',
-          inputTokens: 0,
-          outputTokens: 0,
-          latencyMs: performance.now() - start,
-          checks,
-        };
+        const checks = [...input.checks, ...checkRecords(error.checks as CheckOutcome[])];
+        const spent = error.usage ?? { inputTokens: 0, outputTokens: 0 };
+        response = { text: '', ...spent, latencyMs: performance.now() - start, checks };
       }
       options.cache?.put(key, response);
     }
@@ -350,5 +366,6 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       earlierCalls: earlier.calls,
     },
     durationMs: Date.now() - started,
+    constrained: guarding.constraint !== undefined,
   };
 }

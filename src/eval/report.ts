@@ -21,6 +21,8 @@ export interface EvaluationReport {
   parseRate?: number;
   /** Per validator of the task's guards: first-answer pass rate, final pass rate, actions taken. */
   guards?: Record<string, ValidatorSummary>;
+  /** Outputs were decoded under a constraint (absent in reports of runs before constrained decoding). */
+  constrained?: boolean;
   /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
   repeatVariance: number;
   calls: number;
@@ -79,6 +81,7 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     labels: labelPairs.length ? aggregateLabels(labelPairs) : undefined,
     parseRate: parseRate(run.examples),
     guards: Object.keys(guards).length ? guards : undefined,
+    constrained: run.constrained,
     repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
     calls: run.calls,
     cacheHits: run.cacheHits,

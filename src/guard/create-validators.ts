@@ -35,6 +35,11 @@ export interface GuardContext {
   baseDirectory: string;
   /** The model `judge` validators ask. */
   judge?: LanguageModelV3;
+  /**
+   * Whether inputs' tokens can be counted (a local tokenizer; default true). Without, input length
+   * bounds in tokens are refused here rather than failing every call.
+   */
+  countsInputTokens?: boolean;
 }
 
 const guardOptions = (message: string, hint: string) =>
@@ -103,10 +108,24 @@ const outputOnly: OnFailPolicy[] = ['reask', 'fix_reask'];
 
 /** Builds a guard set from a spec's guards section (an empty set without one). */
 export async function createGuardSet(spec: GuardsSpec | undefined, context: GuardContext): Promise<GuardSet> {
+  // names are unique across both stages: reports, trace scores and metrics key verdicts by name
+  const names = new Set<string>();
   const build = async (entries: ValidatorSpec[], stage: 'input' | 'output') => {
-    const names = new Set<string>();
     const built: GuardedValidator[] = [];
     for (const entry of entries) {
+      if (
+        stage === 'input' &&
+        context.countsInputTokens === false &&
+        entry.validator === 'length' &&
+        (entry.minTokens ?? entry.maxTokens) !== undefined
+      )
+        throw new ValidationError(
+          `input validator ${entry.name ?? entry.validator} bounds the length in tokens, and no tokenizer counts them here`,
+          {
+            code: 'GUARD_NO_TOKENIZER',
+            hint: 'Bound inputs with minCharacters/maxCharacters, or evaluate on a local model.',
+          },
+        );
       if (stage === 'input' && outputOnly.includes(entry.onFail))
         throw guardOptions(
           `input validator ${entry.name ?? entry.validator}: onFail ${entry.onFail} applies to outputs only`,
@@ -115,14 +134,22 @@ export async function createGuardSet(spec: GuardsSpec | undefined, context: Guar
       const validator = await createValidator(entry, context);
       if (names.has(validator.name))
         throw guardOptions(
-          `two ${stage} validators are named "${validator.name}"`,
-          'Give each a distinct `name`; reports and scores use it.',
+          `two validators are named "${validator.name}" (names are shared by inputs and outputs)`,
+          'Give each a distinct `name` (e.g. input-pii, output-pii); reports and scores use it.',
         );
       names.add(validator.name);
       built.push({ validator, onFail: entry.onFail });
     }
     return built;
   };
+  const refrains = [...(spec?.input ?? []), ...(spec?.output ?? [])].some(
+    (entry) => entry.onFail === 'refrain',
+  );
+  if (refrains && !spec?.refrain)
+    throw guardOptions(
+      'a validator refrains, and the guards have no refrain text to answer with',
+      "Set guards.refrain to the answer given instead (e.g. 'Sorry, I cannot answer that.').",
+    );
   return {
     input: await build(spec?.input ?? [], 'input'),
     output: await build(spec?.output ?? [], 'output'),

@@ -11,6 +11,7 @@ import type {
 import { GuardError } from '../errors/index.js';
 import { answerText } from '../providers/index.js';
 import type { GuardSet } from './create-validators.js';
+import { refrainResult } from './refrain-answer.js';
 import { describeFailures, runChecks, type CheckOutcome } from './run-checks.js';
 import type { CheckContext } from './validator.js';
 
@@ -26,6 +27,7 @@ export function guardRefusal(
   stage: 'input' | 'output',
   outcomes: CheckOutcome[],
   refused: CheckOutcome,
+  usage?: { inputTokens: number; outputTokens: number },
 ): GuardError {
   const failures = describeFailures([refused]);
   return new GuardError(`the ${stage} failed the ${refused.validator} guard: ${failures[0].reason}`, {
@@ -37,6 +39,7 @@ export function guardRefusal(
     stage,
     failures,
     checks: outcomes,
+    usage,
   });
 }
 
@@ -115,20 +118,7 @@ export async function guardedGenerate(
       },
     },
   });
-  if (input.refrained)
-    return withChecks(
-      {
-        content: [],
-        finishReason: { unified: 'content-filter', raw: 'refrain' },
-        usage: {
-          inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
-          outputTokens: { total: 0, text: 0, reasoning: 0 },
-        },
-        warnings: [],
-      },
-      guards.refrain,
-      0,
-    );
+  if (input.refrained) return refrainResult(guards.refrain, outcomes);
   let prompt = input.prompt;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -146,8 +136,9 @@ export async function guardedGenerate(
         reported === undefined ? context : { ...context, knownTokens: { text: answer, tokens: reported } },
     });
     outcomes.push(...checked.outcomes);
-    if (checked.refused) throw guardRefusal('output', outcomes, checked.refused);
-    if (checked.reask.length > 0 && attempt < guards.maxReasks) {
+    if (checked.refused)
+      throw guardRefusal('output', outcomes, checked.refused, { inputTokens, outputTokens });
+    if (checked.reask.length > 0 && !checked.refrained && attempt < guards.maxReasks) {
       prompt = reaskPrompt(prompt, answer, checked.reask);
       continue;
     }

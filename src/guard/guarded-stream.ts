@@ -11,28 +11,12 @@ import type {
 } from '@ai-sdk/provider';
 import type { GuardSet } from './create-validators.js';
 import { checkInput, checksOf, guardedGenerate, guardRefusal } from './guarded-generate.js';
+import { checksMetadata, refrainStream, wholeTextStream } from './refrain-answer.js';
 import { runChecks, type CheckOutcome } from './run-checks.js';
 import type { CheckContext } from './validator.js';
 
 /** Characters held back from the stream while a detected span may still be growing into them. */
 const HOLD_BACK = 64;
-
-/** The parts of a stream that sends `text` at once and finishes like `finish`. */
-function wholeTextStream(
-  text: string,
-  finish: Extract<LanguageModelV3StreamPart, { type: 'finish' }>,
-): ReadableStream<LanguageModelV3StreamPart> {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue({ type: 'stream-start', warnings: [] });
-      controller.enqueue({ type: 'text-start', id: '0' });
-      if (text) controller.enqueue({ type: 'text-delta', id: '0', delta: text });
-      controller.enqueue({ type: 'text-end', id: '0' });
-      controller.enqueue(finish);
-      controller.close();
-    },
-  });
-}
 
 /** How much of `text` can be sent: all but the held-back tail, cut at whitespace, and never into an open private-key block. */
 function settledLength(text: string): number {
@@ -52,27 +36,13 @@ export async function guardedStream(
   onChecks?: (outcomes: CheckOutcome[]) => void,
 ): Promise<LanguageModelV3StreamResult> {
   const input = await checkInput(call.prompt, guards, context);
-  const emptyUsage = {
-    inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: 0, text: 0, reasoning: 0 },
-  };
   const unknownUsage = {
     inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
     outputTokens: { total: undefined, text: undefined, reasoning: undefined },
   };
-  const metadata = (outcomes: CheckOutcome[]) => ({
-    promptune: { checks: JSON.parse(JSON.stringify(outcomes)) },
-  });
   if (input.refrained) {
     onChecks?.(input.outcomes);
-    return {
-      stream: wholeTextStream(guards.refrain, {
-        type: 'finish',
-        finishReason: { unified: 'content-filter', raw: 'refrain' },
-        usage: emptyUsage,
-        providerMetadata: metadata(input.outcomes),
-      }),
-    };
+    return refrainStream(guards.refrain, input.outcomes);
   }
   const wholeAnswer = guards.output.some(
     ({ validator, onFail }) =>
@@ -93,7 +63,7 @@ export async function guardedStream(
         type: 'finish',
         finishReason: result.finishReason,
         usage: result.usage,
-        providerMetadata: metadata(outcomes),
+        providerMetadata: checksMetadata(outcomes),
       }),
     };
   }
@@ -129,7 +99,7 @@ export async function guardedStream(
             type: 'finish',
             finishReason: { unified: 'content-filter', raw: stop.refused ? 'guard' : 'refrain' },
             usage: unknownUsage, // the generation was stopped before it reported its tokens
-            providerMetadata: metadata(outcomes),
+            providerMetadata: checksMetadata(outcomes),
           });
           controller.terminate();
           return;
@@ -163,7 +133,7 @@ export async function guardedStream(
         controller.enqueue(textEnd ?? { type: 'text-end', id });
         controller.enqueue({
           ...part,
-          providerMetadata: { ...part.providerMetadata, ...metadata(outcomes) },
+          providerMetadata: { ...part.providerMetadata, ...checksMetadata(outcomes) },
         });
         return;
       }

@@ -19,6 +19,8 @@ export {
 export { checkRecordSchema, checkRecords, finalVerdicts, type CheckRecord } from './check-record.js';
 export { guard, type GuardOptions } from './guarded-model.js';
 export { checksOf, reaskMessage } from './guarded-generate.js';
+export { checkFields, type CheckedFields } from './check-fields.js';
+export { refrainResult, refrainStream } from './refrain-answer.js';
 export { constrain, taskConstraint } from './constrain-model.js';
 export { jsonSchemaValidator } from './validators/json-schema.js';
 export { labelsValidator, editDistance } from './validators/labels.js';

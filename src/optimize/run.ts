@@ -12,6 +12,8 @@ import {
   SpendJournal,
   mean,
 } from '../eval/index.js';
+import { constrain, taskConstraint } from '../guard/index.js';
+import { LocalLanguageModel } from '../providers/index.js';
 import type { Task, TextGenerator } from '../tasks/index.js';
 import { makeArtifact } from './artifact.js';
 import { BudgetTracker, roles } from './budget.js';
@@ -113,13 +115,23 @@ export async function startRun(
   const alpha = options.alpha ?? 0.05;
   const journal = new SpendJournal(spendJournalPath(task, options, name, settings.plan));
   const tracker = new BudgetTracker(options.budget, options.prices, journal);
-  const student = tracker.wrap(options.student, 'student');
+  // a local student decodes under the task's constraint; it is applied before the meter wraps it
+  const constraint = taskConstraint(task.spec);
+  const local = options.student.model instanceof LocalLanguageModel;
+  const student = tracker.wrap(
+    constraint && local
+      ? { ...options.student, model: constrain(options.student.model, constraint) }
+      : options.student,
+    'student',
+  );
   const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
-  const judge = options.judge ? cachedJudge(tracker.wrap(options.judge, 'judge'), options.cache) : undefined;
+  const meteredJudge = options.judge ? tracker.wrap(options.judge, 'judge') : undefined;
+  const judge = meteredJudge ? cachedJudge(meteredJudge, options.cache) : undefined;
   const shared: ScoringContext = {
     cache: options.cache,
     stateDirectory: options.stateDirectory,
     judge,
+    guardJudge: meteredJudge?.model,
     guards: options.guards,
   };
   const history: Trial[] = [];

@@ -208,25 +208,39 @@ export function textPartStream(
     cachedTokens?: number;
   }>,
 ): ReadableStream<LanguageModelV3StreamPart> {
+  // a reader that cancels (a guard that stopped the stream, a client gone) closes it: parts of the
+  // generation still arriving are dropped rather than written into a closed stream
+  let closed = false;
   return new ReadableStream<LanguageModelV3StreamPart>({
     start(controller) {
-      controller.enqueue({ type: 'stream-start', warnings: [] });
-      controller.enqueue({ type: 'text-start', id: '0' });
-      run((delta) => controller.enqueue({ type: 'text-delta', id: '0', delta })).then(
+      const enqueue = (part: LanguageModelV3StreamPart) => {
+        if (!closed) controller.enqueue(part);
+      };
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        controller.close();
+      };
+      enqueue({ type: 'stream-start', warnings: [] });
+      enqueue({ type: 'text-start', id: '0' });
+      run((delta) => enqueue({ type: 'text-delta', id: '0', delta })).then(
         (result) => {
-          controller.enqueue({ type: 'text-end', id: '0' });
-          controller.enqueue({
+          enqueue({ type: 'text-end', id: '0' });
+          enqueue({
             type: 'finish',
             finishReason: languageModelFinishReason(result.finishReason),
             usage: languageModelUsage(result.inputTokens, result.outputTokens, result.cachedTokens),
           });
-          controller.close();
+          close();
         },
         (error: unknown) => {
-          controller.enqueue({ type: 'error', error });
-          controller.close();
+          enqueue({ type: 'error', error });
+          close();
         },
       );
+    },
+    cancel() {
+      closed = true;
     },
   });
 }

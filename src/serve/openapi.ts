@@ -149,7 +149,9 @@ export function openApiDocument(limits: { maxTokens: number }) {
           parameters: [name],
           requestBody: body(typedRunRequest),
           responses: {
-            200: served('{ task, version, output, text, usage }'),
+            200: served(
+              '{ task, version, output, text, usage }; output is null and refrained true when an input guard answered with its refrain text',
+            ),
             ...errors(400, 401, 403, 404, 413, 422, 429, 500, 502, 503),
           },
         },

@@ -78,10 +78,27 @@ export class ServedVersions {
   /** A version with the task spec it was pushed with (not the task's latest: pushes do not change what a label serves). */
   private async load(version: PromptVersion): Promise<ServedVersion> {
     const served = await this.loadSpec(version);
-    // a constraint the engine cannot compile fails here, naming the version, not in every request
+    // guards and a constraint that cannot run here fail once, naming the version, not in every request
     try {
       const constraint = taskConstraint(served.spec);
       if (constraint) constraintAutomaton(constraint);
+      // a pushed spec must not make the service import code from its disk
+      const custom = [...(served.spec.guards?.input ?? []), ...(served.spec.guards?.output ?? [])].find(
+        (entry) => entry.validator === 'custom',
+      );
+      if (custom)
+        throw new ValidationError(`its guards name a custom validator module (${custom.module})`, {
+          code: 'GUARD_CUSTOM_NOT_SERVED',
+          hint: 'The service runs built-in validators only; use custom validators in eval and the library.',
+        });
+      // outputs come with the model's token count; inputs would need a tokenizer the service lacks
+      const guards = await createGuardSet(served.spec.guards, {
+        task: served.spec,
+        baseDirectory: process.cwd(),
+        judge: this.guardJudge,
+        countsInputTokens: false,
+      });
+      return guards.input.length + guards.output.length > 0 ? { ...served, guards } : served;
     } catch (error) {
       if (!ValidationError.isInstance(error)) throw error;
       throw new ValidationError(`${version.task}@${version.number} cannot be served: ${error.message}`, {
@@ -89,13 +106,6 @@ export class ServedVersions {
         hint: error.hint,
       });
     }
-    // custom validator modules named in a stored spec resolve against the service's directory
-    const guards = await createGuardSet(served.spec.guards, {
-      task: served.spec,
-      baseDirectory: process.cwd(),
-      judge: this.guardJudge,
-    });
-    return guards.input.length + guards.output.length > 0 ? { ...served, guards } : served;
   }
 
   private async loadSpec(version: PromptVersion): Promise<ServedVersion> {

@@ -2,16 +2,18 @@
 // ways): an input masked before the model sees it, a re-asked answer, verdicts on the trace, scores
 // `guard.<validator>` once it is stored, the Prometheus counter, a refusal as a 422 on chat and /run,
 // and PII masked in a stream. With stories260K on the engine worker: a spec's decoding.constrain makes
-// every answer one of the task's labels, streamed or not.
+// every answer one of the task's labels, streamed or not, for hard and soft versions.
 import OpenAI from 'openai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { ScriptedStreamingModel } from '../../test/scripted-model.js';
+import { loadModel, seededRandom } from '../engine/index.js';
 import { Registry, type ScoreRecord } from '../registry/index.js';
+import { initSoftPrompt, saveAdapter } from '../soft/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { EngineClient } from './engine-client.js';
 import { listen, type RunningServer } from './listen.js';
@@ -99,6 +101,42 @@ beforeAll(async () => {
     metrics: [{ name: 'json' }],
     decoding: { constrain: true },
   });
+  await register({
+    name: 'story-guarded',
+    prompt: { template: '{{input}}' },
+    guards: {
+      output: [{ validator: 'regex', pattern: '\\bthe\\b', flags: 'i', mode: 'forbid', onFail: 'exception' }],
+    },
+  });
+  // a soft version of the label task: the constraint holds with a soft prompt prepended too
+  const { model, tokenizer } = await loadModel(stories.gguf);
+  const adapter = join(mkdtempSync(join(tmpdir(), 'promptune-guards-adapter-')), 'animal');
+  saveAdapter(
+    adapter,
+    initSoftPrompt(model, tokenizer, 6, { kind: 'sample-vocab' }, seededRandom(3)),
+    model,
+    {
+      baseModelName: 'stories260K',
+    },
+  );
+  await registry.putTask(
+    taskSpec.parse({
+      name: 'animal-soft',
+      output: { kind: 'label', labels: [' dog', ' cat', ' bird'] },
+      prompt: { template: '{{input}}' },
+      decoding: { constrain: true },
+    }),
+  );
+  await registry.pushVersion({
+    task: 'animal-soft',
+    kind: 'soft',
+    content: {
+      adapterBlob: await registry.putBlob(readFileSync(join(adapter, 'adapter_model.safetensors'))),
+      adapterConfig: JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8')),
+      promptune: JSON.parse(readFileSync(join(adapter, 'promptune.json'), 'utf8')),
+    },
+    actor,
+  });
   key = (await registry.keys.create({ name: 'app', scopes: ['run', 'read'], ratePerMinute: 1e6 })).key;
   scriptedUrl = await start({ hard: backend });
   engine = await EngineClient.start(stories.gguf);
@@ -179,19 +217,43 @@ describe('guards in the service', () => {
     expect(deltas.join('|')).not.toMatch(/example|7946/);
   });
 
+  it('stops a real engine stream at the first failing prefix and keeps serving', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const stream = await client(engineUrl).chat.completions.create({
+        model: 'story-guarded',
+        messages: [
+          { role: 'user', content: 'Once upon a time, there was a little girl. She went to the park and' },
+        ],
+        max_tokens: 64,
+        stream: true,
+      });
+      let streamed = '';
+      const failure = await (async () => {
+        for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
+      })().catch((error: unknown) => error);
+      expect(streamed).not.toMatch(/\bthe\b/i);
+      expect(String(failure)).toContain('failed the regex guard');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)); // parts still arriving from the engine
+    const after = await chat(engineUrl, 'animal', 'Tom had a big dog.');
+    expect([' dog', ' cat', ' bird']).toContain(after.choices[0].message.content);
+  });
+
   it('refuses a version whose constraint cannot be compiled, naming it', async () => {
     const refused = await chat(engineUrl, 'unconstrainable', 'x').catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 400, code: 'CONSTRAINT_UNSUPPORTED' });
     expect(String((refused as Error).message)).toContain('unconstrainable@1 cannot be served');
   });
 
-  it('decodes under the spec constraint on the engine: every answer is a label, streamed or not', async () => {
+  it('decodes under the spec constraint on the engine, soft versions too: every answer is a label, streamed or not', async () => {
     const stories260K = [
       'Once upon a time, there was a little bird. The bird liked to sing.',
       'Tom had a big dog. The dog liked to run in the park with Tom.',
       'Lily saw a cat. The cat was soft and white.',
     ];
     for (const story of stories260K) {
+      const soft = (await chat(engineUrl, 'animal-soft', story)).choices[0].message.content;
+      expect([' dog', ' cat', ' bird']).toContain(soft);
       const answer = (await chat(engineUrl, 'animal', story)).choices[0].message.content;
       expect([' dog', ' cat', ' bird']).toContain(answer);
       const stream = await client(engineUrl).chat.completions.create({

@@ -347,8 +347,10 @@ export function createService(options: ServiceOptions): Service {
       id,
       task: served.spec.name,
       version: { id: served.version.id, number: served.version.number, kind: served.version.kind },
-      output: typedOutput(served.spec, result.text),
+      // a refrained input is answered with the refrain text, which need not be a typed output
+      output: result.refrained ? null : typedOutput(served.spec, result.text),
       text: result.text,
+      ...(result.refrained && { refrained: true }),
       usage: { input_tokens: result.inputTokens, output_tokens: result.outputTokens },
     });
   });

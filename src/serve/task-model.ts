@@ -9,8 +9,16 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3Prompt,
 } from '@ai-sdk/provider';
-import { parseJsonText, ValidationError } from '../errors/index.js';
-import { guard, taskConstraint, type CheckOutcome, type GuardSet } from '../guard/index.js';
+import { GuardError, parseJsonText, ValidationError } from '../errors/index.js';
+import {
+  checkFields as checkInputFields,
+  guard,
+  refrainResult,
+  refrainStream,
+  taskConstraint,
+  type CheckOutcome,
+  type GuardSet,
+} from '../guard/index.js';
 import { answerText, promptText } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
 import { type TaskSpec, renderPrompt } from '../tasks/index.js';
@@ -89,10 +97,10 @@ export function hardPrompt(spec: TaskSpec, fields: Record<string, unknown>): Lan
 export type ChecksListener = (outcomes: CheckOutcome[]) => void;
 
 /**
- * The model a version runs on, inside the version's guards when it has any, and the prompt it gets for
- * input fields: a soft version's engine model with its soft prompt, continuing the raw text of the
- * input (what it was trained on); a hard version's backend model, with the task's instruction, demos
- * and template filled in.
+ * The model a version runs on, inside the version's output guards when it has any, and the prompt it
+ * gets for input fields: a soft version's engine model with its soft prompt, continuing the raw text of
+ * the input (what it was trained on); a hard version's backend model, with the task's instruction, demos
+ * and template filled in. Input guards run on the fields before that (guardedFields).
  */
 function backend(
   served: ServedVersion,
@@ -100,8 +108,27 @@ function backend(
   onChecks?: ChecksListener,
 ): { model: LanguageModelV3; prompt: (fields: Record<string, unknown>) => LanguageModelV3Prompt } {
   const found = unguardedBackend(served, backends);
-  if (!served.guards) return found;
-  return { ...found, model: guard(found.model, served.guards, { onChecks }) };
+  if (!served.guards?.output.length) return found;
+  return { ...found, model: guard(found.model, { ...served.guards, input: [] }, { onChecks }) };
+}
+
+/**
+ * A request's fields after the version's input guards (what the user sent, not the template around it),
+ * with their verdicts; `refrained` when the refrain text answers. A refusal throws its GuardError after
+ * `onChecks` heard its verdicts.
+ */
+async function guardedFields(
+  served: ServedVersion,
+  fields: Record<string, unknown>,
+  onChecks: ChecksListener | undefined,
+): Promise<{ fields: Record<string, unknown>; outcomes: CheckOutcome[]; refrained: boolean }> {
+  if (!served.guards?.input.length) return { fields, outcomes: [], refrained: false };
+  try {
+    return await checkInputFields(fields, served.guards, {});
+  } catch (error) {
+    if (GuardError.isInstance(error)) onChecks?.(error.checks as CheckOutcome[]);
+    throw error;
+  }
 }
 
 function unguardedBackend(
@@ -166,19 +193,36 @@ export function taskModel(
   onChecks?: ChecksListener,
 ): LanguageModelV3 {
   const { spec } = served;
-  const { model, prompt } = backend(served, backends, onChecks);
-  const prepare = (options: LanguageModelV3CallOptions): LanguageModelV3CallOptions => {
+  // the output's verdicts follow the input's in what the listener hears
+  let inputOutcomes: CheckOutcome[] = [];
+  const { model, prompt } = backend(served, backends, (outcomes) =>
+    onChecks?.([...inputOutcomes, ...outcomes]),
+  );
+  const prepare = async (options: LanguageModelV3CallOptions) => {
     const text = lastUserText(options.prompt);
     const fields = served.softPrompt ? { [spec.input.fields[0]]: text } : inputFields(spec, text);
-    return { ...callSettings(spec, options), prompt: prompt(fields) };
+    const checked = await guardedFields(served, fields, onChecks);
+    inputOutcomes = checked.outcomes;
+    if (checked.refrained) onChecks?.(checked.outcomes);
+    return {
+      refrained: checked.refrained,
+      call: { ...callSettings(spec, options), prompt: prompt(checked.fields) },
+    };
   };
+  const refrain = served.guards?.refrain ?? '';
   return {
     specificationVersion: 'v3',
     provider: 'promptune.task',
     modelId: `${spec.name}@${served.version.number}`,
     supportedUrls: {},
-    doGenerate: (options) => model.doGenerate(prepare(options)),
-    doStream: (options) => model.doStream(prepare(options)),
+    async doGenerate(options) {
+      const { refrained, call } = await prepare(options);
+      return refrained ? refrainResult(refrain, inputOutcomes) : model.doGenerate(call);
+    },
+    async doStream(options) {
+      const { refrained, call } = await prepare(options);
+      return refrained ? refrainStream(refrain, inputOutcomes) : model.doStream(call);
+    },
   };
 }
 
@@ -189,16 +233,36 @@ export async function runFields(
   fields: Record<string, unknown>,
   abortSignal?: AbortSignal,
   onChecks?: ChecksListener,
-): Promise<{ text: string; inputTokens: number; outputTokens: number; finishReason: string }> {
-  const { model, prompt } = backend(served, backends, onChecks);
+): Promise<{
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+  finishReason: string;
+  refrained: boolean;
+}> {
+  const checked = await guardedFields(served, fields, onChecks);
+  if (checked.refrained) {
+    onChecks?.(checked.outcomes);
+    return {
+      text: served.guards?.refrain ?? '',
+      inputTokens: 0,
+      outputTokens: 0,
+      finishReason: 'content-filter',
+      refrained: true,
+    };
+  }
+  const { model, prompt } = backend(served, backends, (outcomes) =>
+    onChecks?.([...checked.outcomes, ...outcomes]),
+  );
   const result = await model.doGenerate({
     ...callSettings(served.spec, { abortSignal }),
-    prompt: prompt(fields),
+    prompt: prompt(checked.fields),
   });
   return {
     text: answerText(result.content),
     inputTokens: result.usage.inputTokens.total ?? 0,
     outputTokens: result.usage.outputTokens.total ?? 0,
     finishReason: result.finishReason.unified,
+    refrained: false,
   };
 }

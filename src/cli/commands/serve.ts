@@ -149,6 +149,7 @@ export default defineCommand({
       ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
       : undefined;
     const service = createService({
+      guardJudge: judge?.model,
       registry,
       backends: { engine, hard: hard ?? engine?.languageModel() },
       limits,

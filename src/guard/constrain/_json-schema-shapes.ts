@@ -17,7 +17,7 @@ export interface ValueUnion {
 /** One alternative of a value. */
 export type Shape = ObjectShape | ArrayShape | StringShape | NumberShape | LiteralShape;
 
-/** An object whose properties are written in declaration order, the required ones always. */
+/** An object whose properties are written in order (required ones first, as `required` lists them), the required ones always. */
 export interface ObjectShape {
   readonly kind: 'object';
   readonly id: number;
@@ -228,7 +228,10 @@ export function compileShapes(schema: unknown): ValueUnion {
         );
       }
     }
-    const names = Object.keys(declared);
+    // the required properties in `required`'s order, then the optional ones as declared: arrays keep
+    // their order when a registry stores a spec with its keys sorted, so served versions write the same
+    const requiredNames = [...required];
+    const names = [...requiredNames, ...Object.keys(declared).filter((name) => !required.has(name))];
     if (typeof node.minProperties === 'number' && node.minProperties > required.size)
       throw unsupported(path, '"minProperties" beyond the required properties');
     if (typeof node.maxProperties === 'number' && node.maxProperties < names.length)

@@ -52,8 +52,13 @@ export function choiceTokenConstraint(
     node.terminal = true;
   }
   const eos = tokenizer.eosTokenIds;
-  // the engine decides among whole sequences by likelihood; the trie serves token-by-token decoding
-  return { start: () => new ChoiceTokenState(root, eos), sequences };
+  // the engine decides among whole sequences by likelihood; the trie serves token-by-token decoding. A
+  // label that begins another (" cat", " cats") would always outscore it (no term for what follows), so
+  // such sets decode token by token, where EOS competes with the longer label.
+  const nested = sequences.some((a, i) =>
+    sequences.some((b, j) => i !== j && a.length <= b.length && a.every((token, k) => b[k] === token)),
+  );
+  return { start: () => new ChoiceTokenState(root, eos), ...(!nested && { sequences }) };
 }
 
 class ChoiceTokenState implements ConstraintState {

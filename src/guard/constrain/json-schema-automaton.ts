@@ -1,6 +1,7 @@
 // A JSON Schema as a character automaton over the JSON texts valid against it: a pushdown automaton whose
 // state is a set of threads (one per reading that unions and anyOf still allow), each a stack of frames.
-// It writes a subset of the valid texts: properties in declaration order and none beyond `properties`,
+// It writes a subset of the valid texts: required properties in `required` order, then optional ones as
+// declared, and none beyond `properties`,
 // enums as JSON.stringify writes them, integers without fraction or exponent, no surrogate `\u` escapes
 // (no `\u` at all under a pattern), bounded whitespace runs, nothing after the value. See the shapes file.
 import type { CharacterAutomaton } from './character-automaton.js';

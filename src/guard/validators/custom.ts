@@ -25,7 +25,18 @@ export async function customValidator(
       code: 'GUARD_OPTIONS',
       hint: 'Paths are relative to the task spec file.',
     });
-  const loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ValidationError(
+      `${name}: validator module ${path} could not be loaded: ${(error as Error).message}`,
+      {
+        code: 'GUARD_OPTIONS',
+        hint: 'Give a JavaScript module (.js or .mjs) that Node can import; fix the error above in it.',
+      },
+    );
+  }
   const user = loaded[exportName] as UserCheck | undefined;
   if (typeof user !== 'function')
     throw new ValidationError(`${name}: ${path} has no function export "${exportName}"`, {
@@ -37,7 +48,15 @@ export async function customValidator(
     kind: 'custom',
     prefixFailures: false,
     async check(text, context): Promise<CheckResult> {
-      const verdict = await user(text, context);
+      let verdict: Awaited<ReturnType<UserCheck>>;
+      try {
+        verdict = await user(text, context);
+      } catch (error) {
+        throw new ValidationError(`${name}: the validator in ${path} threw: ${(error as Error).message}`, {
+          code: 'GUARD_RESULT',
+          hint: 'A validator returns true/false or { passed, reason }; fix the error in the module.',
+        });
+      }
       if (typeof verdict === 'boolean')
         return verdict ? { passed: true, issues: [] } : { passed: false, issues: [{ reason: 'failed' }] };
       if (typeof verdict?.passed !== 'boolean')

@@ -68,12 +68,17 @@ export function jsonSchemaValidator(name: string, schema: object): Validator {
       if ('reason' in parsed || typeof parsed.value !== 'object' || parsed.value === null) return undefined;
       const value = structuredClone(parsed.value) as Record<string, unknown>;
       if (validate(value)) return undefined;
-      for (const error of validate.errors ?? []) {
+      const paths = (validate.errors ?? []).map((error) => {
         const path = error.instancePath.split('/').slice(1).map(unescapePointer);
         if (error.keyword === 'additionalProperties')
           path.push(String((error.params as { additionalProperty: string }).additionalProperty));
-        if (path.length > 0) removeAt(value, path);
-      }
+        return path;
+      });
+      // deepest and highest index first, so removing an array item does not move the next one
+      paths.sort(
+        (a, b) => b.length - a.length || b.join('/').localeCompare(a.join('/'), 'en', { numeric: true }),
+      );
+      for (const path of paths) if (path.length > 0) removeAt(value, path);
       return validate(value) ? JSON.stringify(value) : undefined;
     },
   };

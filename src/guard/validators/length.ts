@@ -18,6 +18,17 @@ export function lengthValidator(name: string, bounds: LengthBounds): Validator {
       code: 'GUARD_OPTIONS',
       hint: 'Set minCharacters, maxCharacters, minTokens or maxTokens.',
     });
+  for (const unit of ['Characters', 'Tokens'] as const) {
+    const [minimum, maximum] = [bounds[`min${unit}`], bounds[`max${unit}`]];
+    if (minimum !== undefined && maximum !== undefined && minimum > maximum)
+      throw new ValidationError(
+        `${name}: min${unit} ${minimum} is above max${unit} ${maximum}: nothing could pass`,
+        {
+          code: 'GUARD_OPTIONS',
+          hint: `Set min${unit} <= max${unit}.`,
+        },
+      );
+  }
   return {
     name,
     kind: 'length',
@@ -38,11 +49,19 @@ export function lengthValidator(name: string, bounds: LengthBounds): Validator {
       if ((bounds.minTokens !== undefined || bounds.maxTokens !== undefined) && !short) {
         const tokens =
           context.knownTokens?.text === text ? context.knownTokens.tokens : context.countTokens?.(text);
-        if (tokens === undefined)
-          throw new ValidationError(`${name}: counting tokens needs the model's tokenizer`, {
-            code: 'GUARD_NO_TOKENIZER',
-            hint: 'Bound the length in characters for models without a local tokenizer.',
-          });
+        if (tokens === undefined) {
+          // an answer an earlier validator repaired, with no tokenizer to count it: not known to pass
+          if (context.knownTokens)
+            issues.push({
+              reason: 'cannot count the tokens of a repaired answer without the model tokenizer',
+            });
+          else
+            throw new ValidationError(`${name}: counting tokens needs the model's tokenizer`, {
+              code: 'GUARD_NO_TOKENIZER',
+              hint: 'Bound the length in characters for models without a local tokenizer.',
+            });
+          return { passed: false, issues };
+        }
         if (bounds.minTokens !== undefined && tokens < bounds.minTokens)
           issues.push({ reason: `has ${tokens} tokens, fewer than ${bounds.minTokens}` });
         if (bounds.maxTokens !== undefined && tokens > bounds.maxTokens)

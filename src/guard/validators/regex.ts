@@ -13,8 +13,8 @@ export function regexValidator(
   let whole: RegExp;
   let anywhere: RegExp;
   try {
+    anywhere = new RegExp(pattern, `${flags}g`); // first, so an error quotes the pattern as written
     whole = new RegExp(`^(?:${pattern})$`, flags);
-    anywhere = new RegExp(pattern, `${flags}g`);
   } catch (error) {
     throw new ValidationError(`${name}: /${pattern}/ is not a valid regular expression`, {
       code: 'GUARD_OPTIONS',
