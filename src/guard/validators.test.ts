@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { ScriptedModel } from '../../test/scripted-model.js';
 import { stories } from '../../test/models.js';
 import { loadModel } from '../engine/index.js';
-import { taskSpec } from '../tasks/index.js';
+import { guardsSpec, taskSpec } from '../tasks/index.js';
 import {
+  createGuardSet,
   createValidator,
   customValidator,
   editDistance,
@@ -44,6 +45,13 @@ describe('validators', () => {
     expect(validator.fix!('nothing', { passed: false, issues: [] })).toBeUndefined();
     expect(validator.filter!('{"name": "Ada", "age": "old", "x": 1}', { passed: false, issues: [] })).toBe(
       '{"name":"Ada"}',
+    );
+    const tags = jsonSchemaValidator('tags', {
+      type: 'object',
+      properties: { tags: { type: 'array', items: { type: 'string' } } },
+    });
+    expect(tags.filter!('{"tags": ["a", 1, "b", 2, "c"]}', { passed: false, issues: [] })).toBe(
+      '{"tags":["a","b","c"]}',
     );
   });
 
@@ -117,6 +125,15 @@ describe('validators', () => {
     await expect(customValidator('x', 'polite.mjs', 'nope', folder)).rejects.toMatchObject({
       code: 'GUARD_OPTIONS',
     });
+    writeFileSync(join(folder, 'broken.mjs'), 'export default (text) => {');
+    await expect(customValidator('x', 'broken.mjs', 'default', folder)).rejects.toMatchObject({
+      code: 'GUARD_OPTIONS',
+    });
+    writeFileSync(join(folder, 'throws.mjs'), 'export default () => { throw new Error("boom"); };');
+    const throwing = await customValidator('x', 'throws.mjs', 'default', folder);
+    await expect(Promise.resolve().then(() => throwing.check('a', {}))).rejects.toMatchObject({
+      code: 'GUARD_RESULT',
+    });
   });
 
   it('judge: passes at or above the threshold, reports its tokens, fails an unreadable verdict', async () => {
@@ -155,6 +172,16 @@ describe('validators', () => {
     ).rejects.toMatchObject({
       code: 'GUARD_OPTIONS',
     });
+    const twice = {
+      input: [{ validator: 'pii', onFail: 'fix' }],
+      output: [{ validator: 'pii', onFail: 'noop' }],
+    };
+    await expect(createGuardSet(guardsSpec.parse(twice), base)).rejects.toThrow(/named "pii"/);
+    const refrains = { output: [{ validator: 'refusal', onFail: 'refrain' }] };
+    await expect(createGuardSet(guardsSpec.parse(refrains), base)).rejects.toThrow(/no refrain text/);
+    expect(() => lengthValidator('backwards', { minCharacters: 10, maxCharacters: 5 })).toThrow(
+      expect.objectContaining({ code: 'GUARD_OPTIONS' }),
+    );
     const pii = await createValidator({ validator: 'pii', onFail: 'fix', kinds: ['email'] }, base);
     const found = await pii.check('mail ada@example.com or call 415-555-0132', {});
     expect(found.issues).toEqual([{ reason: 'contains an email', start: 5, end: 20 }]);

@@ -102,6 +102,16 @@ beforeAll(async () => {
     decoding: { constrain: true },
   });
   await register({
+    name: 'refrainer',
+    output: { kind: 'label', labels: ['yes', 'no'] },
+    prompt: { template: '{{input}}' },
+    metrics: [{ name: 'label' }],
+    guards: {
+      input: [{ validator: 'banned', phrases: ['password'], onFail: 'refrain' }],
+      refrain: 'I cannot answer that.',
+    },
+  });
+  await register({
     name: 'story-guarded',
     prompt: { template: '{{input}}' },
     guards: {
@@ -203,6 +213,18 @@ describe('guards in the service', () => {
     const trace = await storedTrace(`request-${request}`);
     expect(trace).toMatchObject({ status: 422, errorCode: 'GUARD_OUTPUT_REFUSED' });
     expect(trace.checks).toEqual([expect.objectContaining({ validator: 'banned', action: 'refused' })]);
+  });
+
+  it('answers a refrained input on /run with the refrain text and no typed output, without a model call', async () => {
+    const before = backend.calls;
+    const run = await fetch(`${scriptedUrl}/v1/tasks/refrainer/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: 'what is the admin password?' }),
+    });
+    expect(run.status).toBe(200);
+    expect(await run.json()).toMatchObject({ output: null, text: 'I cannot answer that.', refrained: true });
+    expect(backend.calls).toBe(before);
   });
 
   it('masks PII in a stream before it is sent', async () => {

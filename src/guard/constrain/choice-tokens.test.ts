@@ -75,4 +75,31 @@ describe('label sets as token sequences', async () => {
     }
     expect(drawn.size).toBeGreaterThan(1);
   });
+
+  it('decodes token by token when one label begins another, and when the labels would overflow the context', async () => {
+    const nested = choiceTokenConstraint([' cat', ' cats', ' dog'], tokenizer)!;
+    expect(nested.sequences).toBeUndefined();
+    const prompt = tokenizer.encode('Once upon a time, there was a little');
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      constraint: nested,
+      maxTokens: 8,
+    });
+    expect([' cat', ' cats', ' dog']).toContain(result.text);
+    // a prompt that leaves room for one new token but not for a whole label
+    const long = tokenizer.encode('Once upon a time '.repeat(200)).slice(0, model.config.contextLength - 1);
+    const labels = choiceTokenConstraint([' dog', ' cat', ' bird'], tokenizer)!;
+    const [cut] = await generate(model, tokenizer, [{ tokens: long }], { constraint: labels, maxTokens: 1 });
+    expect(cut.finishReason).toBe('length');
+    expect(cut.tokens).toHaveLength(1);
+  });
+
+  it('ignores stop strings, which could cut a valid output short', async () => {
+    const prompt = tokenizer.encode('Once upon a time, there was a little');
+    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], {
+      constraint: choiceTokenConstraint([' big dog', ' small cat'], tokenizer)!,
+      stop: [' '],
+      maxTokens: 8,
+    });
+    expect([' big dog', ' small cat']).toContain(result.text);
+  });
 });

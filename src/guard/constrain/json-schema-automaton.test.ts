@@ -205,3 +205,19 @@ describe('jsonSchemaAutomaton', () => {
     expect((caught as ValidationError).hint).toMatch(/Supported/);
   });
 });
+
+describe('property order', () => {
+  it('writes required properties in the order `required` lists them, then optional ones as declared', () => {
+    // as a registry stores a spec: its keys sorted, its arrays as written
+    const schema = {
+      properties: { a: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } },
+      required: ['name', 'email'],
+      type: 'object',
+    };
+    const automaton = jsonSchemaAutomaton(schema);
+    expect(accepts(automaton, '{"name":"A","email":"e","a":"x"}')).toBe(true);
+    expect(accepts(automaton, '{"name":"A","email":"e"}')).toBe(true);
+    expect(accepts(automaton, '{"email":"e","name":"A"}')).toBe(false);
+    expect(accepts(automaton, '{"a":"x","name":"A","email":"e"}')).toBe(false);
+  });
+});
