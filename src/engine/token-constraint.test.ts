@@ -7,7 +7,7 @@ import { generate } from './generate.js';
 import { loadModel } from './load-model.js';
 import type { ConstraintState, TokenConstraint } from './token-constraint.js';
 
-/** Allows exactly the tokens of `sequence`, in order; with `optionalTail`, it may end after `optionalTail` tokens. */
+/** Allows exactly the tokens of `sequence`, in order; it may end (EOS) once `canEndAfter` of them are out. */
 function sequenceConstraint(
   sequence: number[],
   eos: number[],

@@ -203,7 +203,9 @@ export function taskModel(
     const fields = served.softPrompt ? { [spec.input.fields[0]]: text } : inputFields(spec, text);
     const checked = await guardedFields(served, fields, onChecks);
     inputOutcomes = checked.outcomes;
-    if (checked.refrained) onChecks?.(checked.outcomes);
+    // without output guards (or without a call) nothing else reports the input's verdicts
+    const unguarded = !served.guards?.output.length;
+    if (checked.outcomes.length && (checked.refrained || unguarded)) onChecks?.(checked.outcomes);
     return {
       refrained: checked.refrained,
       call: { ...callSettings(spec, options), prompt: prompt(checked.fields) },
@@ -241,8 +243,9 @@ export async function runFields(
   refrained: boolean;
 }> {
   const checked = await guardedFields(served, fields, onChecks);
-  if (checked.refrained) {
+  if (checked.outcomes.length && (checked.refrained || !served.guards?.output.length))
     onChecks?.(checked.outcomes);
+  if (checked.refrained) {
     return {
       text: served.guards?.refrain ?? '',
       inputTokens: 0,
