@@ -102,6 +102,11 @@ beforeAll(async () => {
     decoding: { constrain: true },
   });
   await register({
+    name: 'masked-only',
+    prompt: { template: 'CHATTY {{input}}' },
+    guards: { input: [{ validator: 'pii', kinds: ['email'], onFail: 'fix' }] },
+  });
+  await register({
     name: 'refrainer',
     output: { kind: 'label', labels: ['yes', 'no'] },
     prompt: { template: '{{input}}' },
@@ -213,6 +218,15 @@ describe('guards in the service', () => {
     const trace = await storedTrace(`request-${request}`);
     expect(trace).toMatchObject({ status: 422, errorCode: 'GUARD_OUTPUT_REFUSED' });
     expect(trace.checks).toEqual([expect.objectContaining({ validator: 'banned', action: 'refused' })]);
+  });
+
+  it('records the verdicts of input guards when a version has no output guards', async () => {
+    const completion = await chat(scriptedUrl, 'masked-only', 'reach me at ada@example.com');
+    const trace = await storedTrace(completion.id, 1);
+    expect(trace.checks).toEqual([
+      expect.objectContaining({ validator: 'pii', stage: 'input', action: 'fixed' }),
+    ]);
+    expect(backend.prompts.at(-1)).toBe('CHATTY reach me at [EMAIL]');
   });
 
   it('answers a refrained input on /run with the refrain text and no typed output, without a model call', async () => {
