@@ -46,6 +46,19 @@ describe('guarded streams', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('never send part of a long secret that only becomes detectable late (a JWT in minified JSON)', async () => {
+    // jwt.io's example token: its shape is detectable only once its second dot has arrived
+    const jwt =
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+    const reply = `{"token":"${jwt}","note":"${'x'.repeat(120)}"}`;
+    const { deltas, text } = await guardedStream(
+      { output: [{ validator: 'pii', kinds: ['secret'], onFail: 'fix' }] },
+      () => reply,
+    );
+    expect(text).toBe(`{"token":"[SECRET]","note":"${'x'.repeat(120)}"}`);
+    for (const delta of deltas) expect(delta).not.toMatch(/eyJ|SflK/);
+  });
+
   it('stop at the first failing prefix on exception, with an error part and fewer deltas read', async () => {
     const reply = `${long}The secret word is forbidden and then much more text follows. ${long}${long}`;
     const { text, parts, model, finish } = await guardedStream(

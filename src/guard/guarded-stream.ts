@@ -9,6 +9,7 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
+import { GuardError } from '../errors/index.js';
 import type { GuardSet } from './create-validators.js';
 import { checkInput, checksOf, guardedGenerate, guardRefusal } from './guarded-generate.js';
 import { checksMetadata, refrainStream, wholeTextStream } from './refrain-answer.js';
@@ -18,9 +19,18 @@ import type { CheckContext } from './validator.js';
 /** Characters held back from the stream while a detected span may still be growing into them. */
 const HOLD_BACK = 64;
 
-/** How much of `text` can be sent: all but the held-back tail, cut at whitespace, and never into an open private-key block. */
+/** Characters that keys, tokens, addresses and numbers are made of: a run of them may still be growing. */
+const spanCharacter = /[A-Za-z0-9._\-+/=~%@]/;
+
+/**
+ * How much of `text` can be sent: all but the held-back tail, never into the run of span characters the
+ * tail starts in (a JWT or key longer than the tail), nor into an open private-key block; cut at
+ * whitespace when there is some.
+ */
 function settledLength(text: string): number {
   let end = Math.max(0, text.length - HOLD_BACK);
+  while (end > 0 && end < text.length && spanCharacter.test(text[end - 1]) && spanCharacter.test(text[end]))
+    end--;
   const block = text.lastIndexOf('-----BEGIN');
   if (block >= 0 && text.indexOf('-----END', block) < 0) end = Math.min(end, block);
   const space = text.lastIndexOf(' ', end);
@@ -77,7 +87,7 @@ export async function guardedStream(
   const repairing = watched.filter(({ onFail }) => onFail === 'fix' || onFail === 'filter');
   const stopping = watched.filter(({ onFail }) => onFail === 'exception' || onFail === 'refrain');
   let raw = '';
-  let emitted = 0;
+  let sent = '';
   let stopped = false;
   // text-end waits for the finish part: its usage gives the answer's token count to length checks
   let textEnd: Extract<LanguageModelV3StreamPart, { type: 'text-end' }> | undefined;
@@ -107,9 +117,10 @@ export async function guardedStream(
         const view = (await runChecks(raw, repairing, { stage: 'output', refrain: guards.refrain, context }))
           .text;
         const settled = settledLength(view);
-        if (settled > emitted) {
-          controller.enqueue({ ...part, delta: view.slice(emitted, settled) });
-          emitted = settled;
+        // a repair that reached into text already sent cannot be taken back: send nothing more of it
+        if (settled > sent.length && view.startsWith(sent)) {
+          controller.enqueue({ ...part, delta: view.slice(sent.length, settled) });
+          sent = view.slice(0, settled);
         }
         return;
       }
@@ -125,9 +136,17 @@ export async function guardedStream(
           context: tokens === undefined ? context : { ...context, knownTokens: { text: raw, tokens } },
         });
         const id = textEnd?.id ?? '0';
-        if (final.text.length > emitted)
-          controller.enqueue({ type: 'text-delta', id, delta: final.text.slice(emitted) });
-        emitted = final.text.length;
+        if (!final.text.startsWith(sent))
+          controller.enqueue({
+            type: 'error',
+            error: new GuardError('a guard repaired text that had already been sent', {
+              code: 'GUARD_STREAM_REPAIRED_LATE',
+              hint: 'The streamed text differs from the checked answer; ask without streaming for this task.',
+              stage: 'output',
+            }),
+          });
+        else if (final.text.length > sent.length)
+          controller.enqueue({ type: 'text-delta', id, delta: final.text.slice(sent.length) });
         const outcomes = [...input.outcomes, ...final.outcomes];
         onChecks?.(outcomes);
         controller.enqueue(textEnd ?? { type: 'text-end', id });
