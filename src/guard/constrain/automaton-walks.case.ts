@@ -61,3 +61,11 @@ export function randomWalk<State>(
   }
   return undefined;
 }
+
+/** The JSON Schema of examples/contact-extraction, which the constraint tests share. */
+export const contactSchema = {
+  type: 'object',
+  required: ['name', 'email', 'phone'],
+  properties: { name: { type: 'string' }, email: { type: 'string' }, phone: { type: ['string', 'null'] } },
+  additionalProperties: false,
+};

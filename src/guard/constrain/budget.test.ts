@@ -12,14 +12,10 @@ import {
   type Tokenizer,
 } from '../../engine/index.js';
 import { constraintAutomaton } from './compile-constraint.js';
+import { contactSchema } from './automaton-walks.case.js';
 import { compileTokenConstraint } from './token-masks.js';
 
-const contact = {
-  type: 'object',
-  required: ['name', 'email', 'phone'],
-  properties: { name: { type: 'string' }, email: { type: 'string' }, phone: { type: ['string', 'null'] } },
-  additionalProperties: false,
-};
+const contact = contactSchema;
 
 /** Walks picking random allowed tokens; returns how many ended complete within `maxTokens`. */
 function walks(tokenizer: Tokenizer, maxTokens: number, budgeted: boolean, count: number): number {

@@ -6,16 +6,11 @@ import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
-import { accepts, randomWalk } from './automaton-walks.case.js';
+import { accepts, contactSchema, randomWalk } from './automaton-walks.case.js';
 import { jsonSchemaAutomaton } from './json-schema-automaton.js';
 
 /** examples/contact-extraction/task.yaml's output schema. */
-const contact = {
-  type: 'object',
-  required: ['name', 'email', 'phone'],
-  properties: { name: { type: 'string' }, email: { type: 'string' }, phone: { type: ['string', 'null'] } },
-  additionalProperties: false,
-};
+const contact = contactSchema;
 
 const schemas: Record<string, unknown> = {
   contact,

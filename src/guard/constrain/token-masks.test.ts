@@ -21,13 +21,9 @@ import { compileConstraint, constraintAutomaton } from './compile-constraint.js'
 import type { ConstraintSpec } from './index.js';
 import { choiceAutomaton } from './choice-automaton.js';
 import { compileTokenConstraint } from './token-masks.js';
+import { contactSchema } from './automaton-walks.case.js';
 
-const contact = {
-  type: 'object',
-  required: ['name', 'email', 'phone'],
-  properties: { name: { type: 'string' }, email: { type: 'string' }, phone: { type: ['string', 'null'] } },
-  additionalProperties: false,
-};
+const contact = contactSchema;
 
 // each: a name, the spec, a check of the output, and what a token favoured late in a walk contains
 const specs: [string, ConstraintSpec, (text: string) => boolean, RegExp][] = [
