@@ -140,6 +140,40 @@ describe('evaluation with guards', () => {
     ]);
   });
 
+  it("counts the judge validators' calls, tokens and cost", async () => {
+    const judgeModel = new ScriptedModel('scripted-judge', () => 'SCORE: 8\nREASON: fine', [40, 8]);
+    const guardJudge = {
+      name: 'scripted:judge',
+      provider: 'scripted',
+      modelId: 'scripted-judge',
+      model: judgeModel,
+    };
+    const judged = withSpec(animal, {
+      guards: {
+        input: [],
+        output: [{ validator: 'judge', rubric: 'Names an animal.', threshold: 0.5, onFail: 'noop' }],
+        maxReasks: 1,
+        refrain: '',
+      },
+    });
+    const run = await evaluate({
+      task: judged,
+      split: 'test',
+      examples: examples.slice(0, 4),
+      model: local,
+      stateDirectory: state,
+      guardJudge,
+      prices: { 'scripted-judge': { input: 1, output: 2 } },
+    });
+    expect(judgeModel.calls).toBe(4);
+    expect(run.guardJudge).toEqual({ calls: 4, inputTokens: 160, outputTokens: 32, cost: (160 + 64) / 1e6 });
+    expect(summarize(run).guardJudge).toEqual({
+      calls: 4,
+      tokens: { input: 160, output: 32 },
+      cost: (160 + 64) / 1e6,
+    });
+  });
+
   it('meters re-asks like any call, and keeps guarded answers apart in the cache', async () => {
     const scripted = new ScriptedModel('scripted-reask', (prompt) =>
       prompt.includes('not accepted') ? ' cat' : 'a cat, I think',

@@ -66,7 +66,7 @@ export interface EvaluationOptions {
    */
   constrain?: boolean;
   /** The model the task's `judge` validators ask. */
-  guardJudge?: LanguageModelV3;
+  guardJudge?: EvaluatedModel;
   /**
    * Journal each call's spend beside the results, so a resumed run's totals include the killed run's
    * (default true). Optimizers turn it off: their budget journals every call of the whole run.
@@ -132,6 +132,8 @@ export interface EvaluationRun {
   durationMs: number;
   /** Outputs were decoded under a constraint (the local engine, asked by the spec or `constrain`). */
   constrained: boolean;
+  /** What the task's judge validators spent (absent without any): calls, tokens and dollars. */
+  guardJudge?: Spend;
 }
 
 /** The chat prompt for one example: the task's system text, then the rendered template. */
@@ -168,7 +170,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
   });
   const guarding = await evaluationGuards(task.spec, model.model, {
     constrain: options.constrain,
-    judge: options.guardJudge,
+    judge: options.guardJudge?.model,
     baseDirectory,
   });
   const parsed = outputParser(task.spec);
@@ -180,7 +182,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     examples: examples.map((example) => example.id),
     // what changes the answers beyond the spec: a constraint asked for on the command line, the judge
     ...(guarding.constraint && { constraint: guarding.constraint }),
-    ...(options.guardJudge && { guardJudge: `${options.guardJudge.provider}:${options.guardJudge.modelId}` }),
+    ...(options.guardJudge && { guardJudge: options.guardJudge.name }),
   });
   const journalPath = join(
     options.stateDirectory ?? defaultStateDirectory,
@@ -241,8 +243,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       prompt,
       ...(guarding.guards && { guards: task.spec.guards }),
       ...(guarding.constraint && { constraint: guarding.constraint }),
-      ...(guarding.guards &&
-        options.guardJudge && { guardJudge: `${options.guardJudge.provider}:${options.guardJudge.modelId}` }),
+      ...(guarding.guards && options.guardJudge && { guardJudge: options.guardJudge.name }),
     });
     // a refused or refrained input is answered without a call (and without the cache)
     const unasked: CachedResponse | undefined =
@@ -367,5 +368,25 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     },
     durationMs: Date.now() - started,
     constrained: guarding.constraint !== undefined,
+    ...(options.guardJudge && { guardJudge: judgeSpend(all, options.guardJudge, options.prices) }),
+  };
+}
+
+/** The calls, tokens and cost of the judge validators' verdicts in a run's records. */
+function judgeSpend(
+  records: CallRecord[],
+  judge: EvaluatedModel,
+  prices: Record<string, Price> | undefined,
+): Spend {
+  const usages = records.flatMap((record) =>
+    (record.checks ?? []).flatMap((check) => (check.usage ? [check.usage] : [])),
+  );
+  const inputTokens = usages.reduce((sum, usage) => sum + usage.inputTokens, 0);
+  const outputTokens = usages.reduce((sum, usage) => sum + usage.outputTokens, 0);
+  return {
+    calls: usages.length,
+    inputTokens,
+    outputTokens,
+    cost: callCost(judge, inputTokens, outputTokens, prices),
   };
 }

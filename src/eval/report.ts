@@ -23,6 +23,8 @@ export interface EvaluationReport {
   guards?: Record<string, ValidatorSummary>;
   /** Outputs were decoded under a constraint (absent in reports of runs before constrained decoding). */
   constrained?: boolean;
+  /** What the task's judge validators spent (absent without any): calls, tokens and dollars. */
+  guardJudge?: { calls: number; tokens: { input: number; output: number }; cost: number | undefined };
   /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
   repeatVariance: number;
   calls: number;
@@ -82,6 +84,11 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     parseRate: parseRate(run.examples),
     guards: Object.keys(guards).length ? guards : undefined,
     constrained: run.constrained,
+    guardJudge: run.guardJudge && {
+      calls: run.guardJudge.calls,
+      tokens: { input: run.guardJudge.inputTokens, output: run.guardJudge.outputTokens },
+      cost: run.guardJudge.cost,
+    },
     repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
     calls: run.calls,
     cacheHits: run.cacheHits,

@@ -12,6 +12,10 @@ export const checkRecordSchema = z.object({
   passed: z.boolean(),
   action: z.string(),
   reason: z.string().optional(),
+  /** Tokens the validator spent (an LLM judge). */
+  usage: z
+    .object({ inputTokens: z.number().nonnegative(), outputTokens: z.number().nonnegative() })
+    .optional(),
 });
 
 /** One validator's verdict on one call, as kept. */
@@ -25,6 +29,7 @@ export function checkRecords(outcomes: readonly CheckOutcome[]): CheckRecord[] {
     attempt: outcome.attempt,
     passed: outcome.passed,
     action: outcome.action,
+    ...(outcome.usage && { usage: outcome.usage }),
     ...(!outcome.passed && {
       reason: outcome.issues
         .map((issue) => issue.reason)

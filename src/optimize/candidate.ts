@@ -2,7 +2,6 @@
 // same examples every time (so comparisons are paired), through the cache (so replays are free). For
 // structured outputs (JSON or label tasks) it also reports the share of outputs that parsed, and for
 // tasks with guards the share of validators passed, which can count in the score (GuardObjective).
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { evaluate, type EvaluatedModel, type ExampleResult, type ResponseCache } from '../eval/index.js';
 import { finalVerdicts } from '../guard/index.js';
 import type { Example, Task, TextGenerator, TaskSpec } from '../tasks/index.js';
@@ -14,7 +13,7 @@ export interface ScoringContext {
   stateDirectory?: string;
   judge?: TextGenerator;
   /** The (metered) model the task's judge validators ask. */
-  guardJudge?: LanguageModelV3;
+  guardJudge?: EvaluatedModel;
   guards?: GuardObjective;
 }
 

@@ -131,7 +131,7 @@ export async function startRun(
     cache: options.cache,
     stateDirectory: options.stateDirectory,
     judge,
-    guardJudge: meteredJudge?.model,
+    guardJudge: meteredJudge,
     guards: options.guards,
   };
   const history: Trial[] = [];

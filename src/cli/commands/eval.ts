@@ -107,7 +107,7 @@ export default defineCommand({
         repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
         cache,
         judge,
-        guardJudge: judgeModel?.model,
+        guardJudge: judgeModel,
         constrain: args.constrain,
         prices,
         onProgress: (done, total) => bar.update(done, total),
@@ -145,6 +145,10 @@ export default defineCommand({
             `guard ${name} (${guard.stage}): passed ${guard.passRate.toFixed(3)} first time, ${guard.finalPassRate.toFixed(3)} after policies${actions ? ` (${actions})` : ''}\n`,
           );
         }
+        if (report.guardJudge?.calls)
+          process.stdout.write(
+            `judge validators: ${report.guardJudge.calls} calls, tokens ${report.guardJudge.tokens.input} in / ${report.guardJudge.tokens.output} out, cost ${dollars(report.guardJudge.cost)}\n`,
+          );
         process.stdout.write(
           `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
         );
