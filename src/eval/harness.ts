@@ -3,7 +3,7 @@
 // progress so a killed run resumes; each call's spend is journaled before it is sent, so the totals of a
 // resumed run include what the killed one spent. Repeats give per-example variance; scores get bootstrap
 // intervals.
-import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
 import { GuardError, ValidationError } from '../errors/index.js';
 import { checkRecords, checksOf, type CheckOutcome, type CheckRecord } from '../guard/index.js';
