@@ -378,9 +378,10 @@ function judgeSpend(
   judge: EvaluatedModel,
   prices: Record<string, Price> | undefined,
 ): Spend {
-  const usages = records.flatMap((record) =>
-    (record.checks ?? []).flatMap((check) => (check.usage ? [check.usage] : [])),
-  );
+  // answers replayed from the cache spent nothing this run, their judge included
+  const usages = records
+    .filter((record) => !record.fromCache)
+    .flatMap((record) => (record.checks ?? []).flatMap((check) => (check.usage ? [check.usage] : [])));
   const inputTokens = usages.reduce((sum, usage) => sum + usage.inputTokens, 0);
   const outputTokens = usages.reduce((sum, usage) => sum + usage.outputTokens, 0);
   return {
