@@ -2,7 +2,7 @@
 // validator's pass rates; a `fix` policy turns chatty answers into labels and the score after the
 // policies is what is scored; `--constrain` makes every output a label by construction; re-asks are
 // metered like any call (a scripted model controls how many happen); caches keep guards apart.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,35 @@ describe('evaluation with guards', () => {
     expect(refused.checks![0]).toEqual([
       expect.objectContaining({ validator: 'pii', stage: 'input', action: 'refused' }),
     ]);
+  });
+
+  it("asks again when a custom validator's module changed, instead of replaying stale verdicts", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-custom-cache-'));
+    const module = join(folder, 'check.mjs');
+    writeFileSync(module, 'export default () => true;\n');
+    const scripted = new ScriptedModel('scripted-custom', () => ' cat');
+    const model = { name: 'scripted', provider: 'scripted', modelId: 'scripted-custom', model: scripted };
+    const guarded = withSpec(animal, {
+      guards: {
+        input: [],
+        output: [{ validator: 'custom', module, export: 'default', onFail: 'noop' }],
+        maxReasks: 1,
+        refrain: '',
+      },
+    });
+    const cache = new ResponseCache(':memory:');
+    const few = examples.slice(0, 3);
+    const first = summarize(
+      await evaluate({ task: guarded, split: 'test', examples: few, model, cache, stateDirectory: state }),
+    );
+    expect(first.guards!.custom.passRate).toBe(1);
+    writeFileSync(module, 'export default () => false;\n// changed\n');
+    const second = summarize(
+      await evaluate({ task: guarded, split: 'test', examples: few, model, cache, stateDirectory: state }),
+    );
+    expect(scripted.calls).toBe(6);
+    expect(second.guards!.custom.passRate).toBe(0);
+    cache.close();
   });
 
   it("counts the judge validators' calls, tokens and cost", async () => {

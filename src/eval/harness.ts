@@ -6,7 +6,13 @@
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
 import { GuardError, ValidationError } from '../errors/index.js';
-import { checkRecords, checksOf, type CheckOutcome, type CheckRecord } from '../guard/index.js';
+import {
+  checkRecords,
+  checksOf,
+  type CheckOutcome,
+  type CheckRecord,
+  type GuardedValidator,
+} from '../guard/index.js';
 import {
   createMetrics,
   scoreOutput,
@@ -241,7 +247,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       modelId: model.model.modelId,
       parameters,
       prompt,
-      ...(guarding.guards && { guards: task.spec.guards }),
+      ...(guarding.guards && { guards: task.spec.guards, modules: guardFingerprints(guarding) }),
       ...(guarding.constraint && { constraint: guarding.constraint }),
       ...(guarding.guards && options.guardJudge && { guardJudge: options.guardJudge.name }),
     });
@@ -390,4 +396,10 @@ function judgeSpend(
     outputTokens,
     cost: callCost(judge, inputTokens, outputTokens, prices),
   };
+}
+
+/** The fingerprints of validators whose behaviour their spec entry does not fix (custom modules' contents). */
+function guardFingerprints(guarding: { guards?: { input: GuardedValidator[]; output: GuardedValidator[] } }) {
+  const all = [...(guarding.guards?.input ?? []), ...(guarding.guards?.output ?? [])];
+  return all.flatMap(({ validator }) => (validator.fingerprint ? [validator.fingerprint] : []));
 }

@@ -41,6 +41,11 @@ export interface Validator {
   /** The validator family (`json-schema`, `pii`, ...). */
   readonly kind: string;
   /**
+   * What identifies its behaviour beyond its spec entry (a custom module's content hash), so caches of
+   * guarded answers do not outlive a change to it.
+   */
+  readonly fingerprint?: string;
+  /**
    * True when a failure on a prefix of the text is a failure of every longer text (banned words, PII,
    * a regex that must not occur), so a stream can be judged as it grows.
    */

@@ -1,7 +1,8 @@
 // User validators: a JavaScript module (TypeScript under tsx) whose export takes the text and returns
 // true/false, { passed, reason }, or a full CheckResult. In the library, any object implementing
 // Validator can be passed instead; this is for validators named in a task spec.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from '../../errors/index.js';
@@ -25,9 +26,11 @@ export async function customValidator(
       code: 'GUARD_OPTIONS',
       hint: 'Paths are relative to the task spec file.',
     });
+  const fingerprint = createHash('sha256').update(readFileSync(path)).digest('hex');
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // the content hash in the URL: a changed module is imported anew, not taken from Node's module cache
+    loaded = (await import(`${pathToFileURL(path).href}?sha256=${fingerprint}`)) as Record<string, unknown>;
   } catch (error) {
     throw new ValidationError(
       `${name}: validator module ${path} could not be loaded: ${(error as Error).message}`,
@@ -46,6 +49,7 @@ export async function customValidator(
   return {
     name,
     kind: 'custom',
+    fingerprint,
     prefixFailures: false,
     async check(text, context): Promise<CheckResult> {
       let verdict: Awaited<ReturnType<UserCheck>>;
