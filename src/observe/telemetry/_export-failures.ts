@@ -13,23 +13,35 @@ function failureOf(result: ExportResult, signal: string): Error {
   return result.error ?? new Error(`OpenTelemetry ${signal} export failed (the exporter gave no reason)`);
 }
 
+/**
+ * An exporter's `export` that reports each failed export (and a throwing export) to `report`, then
+ * hands the result on unchanged (a throw becomes a FAILED result).
+ */
+function reportingExport<Batch>(
+  exportBatch: (batch: Batch, done: (result: ExportResult) => void) => void,
+  signal: string,
+  report: ReportError,
+): (batch: Batch, done: (result: ExportResult) => void) => void {
+  return (batch, done) => {
+    try {
+      exportBatch(batch, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS) report(failureOf(result, signal));
+        done(result);
+      });
+    } catch (error) {
+      report(error);
+      done({
+        code: ExportResultCode.FAILED,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+    }
+  };
+}
+
 /** The span exporter, reporting each failed export (and a throwing export) to `report`. */
 export function reportSpanExportFailures(exporter: SpanExporter, report: ReportError): SpanExporter {
   return {
-    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
-      try {
-        exporter.export(spans, (result) => {
-          if (result.code !== ExportResultCode.SUCCESS) report(failureOf(result, 'span'));
-          done(result);
-        });
-      } catch (error) {
-        report(error);
-        done({
-          code: ExportResultCode.FAILED,
-          error: error instanceof Error ? error : new Error(String(error)),
-        });
-      }
-    },
+    export: reportingExport<ReadableSpan[]>((spans, done) => exporter.export(spans, done), 'span', report),
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
   };
@@ -41,20 +53,11 @@ export function reportMetricExportFailures(
   report: ReportError,
 ): PushMetricExporter {
   return {
-    export(metrics: ResourceMetrics, done: (result: ExportResult) => void) {
-      try {
-        exporter.export(metrics, (result) => {
-          if (result.code !== ExportResultCode.SUCCESS) report(failureOf(result, 'metric'));
-          done(result);
-        });
-      } catch (error) {
-        report(error);
-        done({
-          code: ExportResultCode.FAILED,
-          error: error instanceof Error ? error : new Error(String(error)),
-        });
-      }
-    },
+    export: reportingExport<ResourceMetrics>(
+      (metrics, done) => exporter.export(metrics, done),
+      'metric',
+      report,
+    ),
     forceFlush: () => exporter.forceFlush(),
     shutdown: () => exporter.shutdown(),
     selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
