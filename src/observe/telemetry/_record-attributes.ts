@@ -66,13 +66,8 @@ export function generationAttributes(
   generation: GenerationRecord,
   requestId: string | undefined,
 ): Attributes {
-  const attributes: Attributes = {
-    [genAiAttribute.operationName]: generation.operation,
-    [genAiAttribute.providerName]: generation.provider,
-    [genAiAttribute.requestModel]: generation.requestModel,
-  };
-  if (generation.responseModel !== undefined)
-    attributes[genAiAttribute.responseModel] = generation.responseModel;
+  // the metrics' attributes, then what only a span carries
+  const attributes = metricAttributes(generation);
   if (generation.responseId !== undefined) attributes[genAiAttribute.responseId] = generation.responseId;
   const request = generation.request;
   if (request) {
