@@ -1,8 +1,9 @@
 // npm run bench:engine — the local engine against its peers, measured in the same run:
 //  1. forward throughput, batch 8 x 148 tokens, vs PyTorch CPU (bench/engine_torch.py) on the same
 //     random SmolLM2-135M-shaped weights and tokens; logits are compared to show it is the same work;
-//  2. batch-1 greedy decode tokens/s vs llama.cpp (node-llama-cpp) on the same weights written as an
-//     F32 GGUF by our writer.
+//  2. batch-1 greedy decode tokens/s vs llama.cpp (node-llama-cpp) on the same weights written by our
+//     GGUF writer as F32, Q8_0, Q4_K_M and Q6_K files (BENCH_DECODE_TYPES picks others), with the
+//     memory each engine holds the weights in and how many greedy tokens agree.
 // Prints each ratio on its own line. Peers that are not installed are skipped with a message.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import {
   defaultKernels,
   generate,
+  loadModel,
+  type FileType,
   nativeThreading,
   seededRandom,
   writeGguf,
@@ -70,7 +73,26 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
   line(`forward throughput ratio promptune/PyTorch: ${(theirs / ours).toFixed(2)}x`);
 }
 
-/** A SentencePiece-style vocabulary for the random model, so llama.cpp accepts the GGUF. */
+/** Bytes of float32 weights a model holds (a tied classifier counted once). */
+function weightBytes(model: LlamaModel): number {
+  const arrays = new Set<Float32Array>([
+    model.weights.embedding,
+    model.weights.classifier,
+    model.weights.finalNorm,
+  ]);
+  for (const layer of model.weights.layers)
+    for (const value of Object.values(layer)) if (value instanceof Float32Array) arrays.add(value);
+  return [...arrays].reduce((sum, array) => sum + array.byteLength, 0);
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+/**
+ * Batch-1 greedy decode on the same GGUF file in each file type, ours against llama.cpp. The two engines
+ * alternate round by round (a slow spell of a shared machine slows both alike); the ratio is the median of
+ * each round's own ratio. Our engine dequantizes every type to float32 at load today, which the memory
+ * column shows.
+ */
 async function decodeBenchmark(model: LlamaModel): Promise<void> {
   const newTokens = 64;
   const prompt = Array.from(randomTokens(16, model.config.vocabularySize, 9));
@@ -81,64 +103,83 @@ async function decodeBenchmark(model: LlamaModel): Promise<void> {
     encode: () => [],
     isSpecial: () => false,
   } as unknown as Tokenizer;
-  await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 4 }); // warm-up
-  const ourRuns: number[] = [];
-  let ourTokens: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    const [result] = await generate(model, tokenizer, [{ tokens: prompt }], {
-      maxTokens: newTokens,
-      stopAtEos: false,
-    });
-    ourRuns.push((performance.now() - start) / 1000);
-    ourTokens = result.tokens;
-  }
-  const ours = newTokens / median(ourRuns);
-  line(
-    `decode batch 1 promptune: ${ours.toFixed(1)} tokens/s (${newTokens} greedy tokens after a ${prompt.length}-token prompt, median of ${repeats})`,
-  );
-
   const peer = join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
-  if (!existsSync(peer)) {
+  const llamaCpp = existsSync(peer) ? ((await import(peer)) as typeof import('node-llama-cpp')) : undefined;
+  if (!llamaCpp)
     line('decode llama.cpp: skipped (run `npm install --prefix bench` to install node-llama-cpp)');
-    return;
-  }
-  const ggufPath = join(work, 'random-smollm2-shape-f32.gguf');
-  writeGguf(ggufPath, model.config, model.weights, {
-    metadata: syntheticVocabulary(model.config.vocabularySize),
-    name: 'random SmolLM2-135M shape',
-  });
-  const { getLlama } = (await import(peer)) as typeof import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-  const peerModel = await llama.loadModel({ modelPath: ggufPath });
-  const context = await peerModel.createContext({ contextSize: 256, threads, batchSize: 256 });
-  const runs: number[] = [];
-  let theirTokens: number[] = [];
-  for (let i = 0; i <= repeats; i++) {
-    const sequence = context.getSequence();
-    const start = performance.now();
-    const generated: number[] = [];
-    for await (const token of sequence.evaluate(prompt as never, { temperature: 0 })) {
-      generated.push(token as number);
-      if (generated.length >= newTokens) break;
+  const llama = await llamaCpp?.getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const fileTypes = (process.env.BENCH_DECODE_TYPES ?? 'f32,q8_0,q4_k_m,q6_k').split(',') as FileType[];
+  for (const fileType of fileTypes) {
+    const ggufPath = join(work, `random-smollm2-shape-${fileType}.gguf`);
+    const written = writeGguf(ggufPath, model.config, model.weights, {
+      fileType,
+      metadata: syntheticVocabulary(model.config.vocabularySize),
+      name: 'random SmolLM2-135M shape',
+    });
+    const types = new Map<string, number>();
+    for (const tensor of written.tensors) types.set(tensor.type, (types.get(tensor.type) ?? 0) + 1);
+    const ours = fileType === 'f32' ? model : (await loadModel(ggufPath, { kernels: model.kernels })).model;
+    const ourRun = async () => {
+      const start = performance.now();
+      const [result] = await generate(ours, tokenizer, [{ tokens: prompt }], {
+        maxTokens: newTokens,
+        stopAtEos: false,
+      });
+      return { rate: newTokens / ((performance.now() - start) / 1000), tokens: result.tokens };
+    };
+    const peerModel = await llama?.loadModel({ modelPath: ggufPath });
+    const context = await peerModel?.createContext({ contextSize: 256, threads, batchSize: 256 });
+    const theirRun = async () => {
+      const sequence = context!.getSequence();
+      const start = performance.now();
+      const generated: number[] = [];
+      for await (const token of sequence.evaluate(prompt as never, { temperature: 0 })) {
+        generated.push(token as number);
+        if (generated.length >= newTokens) break;
+      }
+      const rate = newTokens / ((performance.now() - start) / 1000);
+      sequence.dispose();
+      return { rate, tokens: generated };
+    };
+    const rounds: { ours: number; theirs?: number }[] = [];
+    let ourTokens: number[] = [];
+    let theirTokens: number[] = [];
+    for (let round = 0; round <= repeats; round++) {
+      const mine = await ourRun();
+      const theirs = context ? await theirRun() : undefined;
+      ourTokens = mine.tokens;
+      theirTokens = theirs?.tokens ?? [];
+      if (round > 0) rounds.push({ ours: mine.rate, theirs: theirs?.rate }); // round 0 warms up
     }
-    if (i > 0) runs.push((performance.now() - start) / 1000); // first run is the warm-up
-    theirTokens = generated;
-    sequence.dispose();
+    const name = fileType.toUpperCase();
+    line(
+      `decode batch 1 ${name} (${[...types].map(([type, count]) => `${type} ${count}`).join(', ')}; file ${megabytes(written.bytes)}): promptune ${median(rounds.map((round) => round.ours)).toFixed(1)} tokens/s, weights in memory ${megabytes(weightBytes(ours))}`,
+    );
+    if (!context || !peerModel) continue;
+    const agree = ourTokens.findIndex((token, i) => token !== theirTokens[i]);
+    // where they part, how close our top two logits were (a near tie flips under llama.cpp's 8-bit activations)
+    let margin = '';
+    if (agree >= 0) {
+      const ids = Int32Array.from([...prompt, ...ourTokens.slice(0, agree)]);
+      const V = ours.config.vocabularySize;
+      const logits = ours.forward({ batch: 1, time: ids.length, tokens: ids }).subarray((ids.length - 1) * V);
+      const [first, second] = [...logits].sort((a, b) => b - a);
+      margin = ` (at token ${agree} our top two logits were ${(first - second).toFixed(4)} apart, of ${first.toFixed(2)})`;
+    }
+    line(
+      `decode batch 1 ${name} llama.cpp (node-llama-cpp, ${threads} threads): ${median(rounds.map((round) => round.theirs!)).toFixed(1)} tokens/s, model in memory ${megabytes(peerModel.size)}; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}${margin}`,
+    );
+    line(
+      `decode tokens/s ratio promptune/llama.cpp at ${name}: ${median(rounds.map((round) => round.ours / round.theirs!)).toFixed(2)}x (rounds ${rounds.map((round) => (round.ours / round.theirs!).toFixed(2)).join(', ')})`,
+    );
+    await context.dispose();
+    await peerModel.dispose();
   }
-  const theirs = newTokens / median(runs);
-  const agree = ourTokens.findIndex((token, i) => token !== theirTokens[i]);
-  line(
-    `decode batch 1 llama.cpp (node-llama-cpp, F32 GGUF, ${threads} threads): ${theirs.toFixed(1)} tokens/s; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}`,
-  );
-  line(`decode tokens/s ratio promptune/llama.cpp: ${(ours / theirs).toFixed(2)}x`);
-  await context.dispose();
-  await peerModel.dispose();
 }
 
 mkdirSync(work, { recursive: true });
 const kernels = defaultKernels();
 line(`building a random-weight model with SmolLM2-135M's shape (${kernels.name} kernels)...`);
 const model = randomModel(smolLm2Shape, kernels);
-await forwardBenchmark(model);
+if (process.env.BENCH_ONLY !== 'decode') await forwardBenchmark(model);
 await decodeBenchmark(model);

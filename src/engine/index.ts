@@ -50,7 +50,11 @@ export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
 export type { ModelWeights, LayerWeights } from './weights/types.js';
 export { firstNonFinite } from './weights/assemble.js';
 export { writeFileAtomically } from './weights/atomic-file.js';
-export { writeGguf, type GgufWriteOptions } from './weights/gguf-writer.js';
+export { writeGguf, type GgufWriteOptions, type GgufWriteSummary } from './weights/gguf-writer.js';
+export { fileTypes, type FileType } from './weights/quant-mix.js';
+export { tensorTypes, type TensorType } from './weights/dequantize.js';
+export { convertModel } from './convert-model.js';
+export { describeTensors, type TensorDescription } from './describe-tensors.js';
 export type { GgufValue } from './weights/gguf.js';
 export {
   resolveHubReference,

@@ -1,17 +1,37 @@
-// Decoding of stored tensor element types to float32: F32, F16, BF16 and GGML's Q8_0 and Q4_0 blocks,
-// plus the encoders the GGUF writer uses. Everything is dequantized once, at load time.
+// Decoding of stored tensor element types to float32 (F32, F16, BF16 and GGML's block types: Q4_0, Q4_1,
+// Q5_0, Q5_1, Q8_0 and the K-quants Q2_K to Q6_K), and the encoders the GGUF writer uses. The JS codecs
+// here are the readable reference; loaders dequantize at load time unless a kernel reads the blocks.
 import { WeightLoadError } from '../../errors/index.js';
+import { floatToBfloat16, floatToHalf, halfToFloat } from './half-float.js';
+import { kDecoders } from './quant-k-decode.js';
+import { kEncoders } from './quant-k-encode.js';
+import { legacyCodecs } from './quant-legacy.js';
+
+export { floatToHalf, halfToFloat } from './half-float.js';
 
 /** Element types the loaders can read, with GGML's numeric ids where GGUF has them. */
 export const tensorTypes = {
   F32: { ggml: 0, blockValues: 1, blockBytes: 4 },
   F16: { ggml: 1, blockValues: 1, blockBytes: 2 },
   Q4_0: { ggml: 2, blockValues: 32, blockBytes: 18 },
+  Q4_1: { ggml: 3, blockValues: 32, blockBytes: 20 },
+  Q5_0: { ggml: 6, blockValues: 32, blockBytes: 22 },
+  Q5_1: { ggml: 7, blockValues: 32, blockBytes: 24 },
   Q8_0: { ggml: 8, blockValues: 32, blockBytes: 34 },
+  Q2_K: { ggml: 10, blockValues: 256, blockBytes: 84 },
+  Q3_K: { ggml: 11, blockValues: 256, blockBytes: 110 },
+  Q4_K: { ggml: 12, blockValues: 256, blockBytes: 144 },
+  Q5_K: { ggml: 13, blockValues: 256, blockBytes: 176 },
+  Q6_K: { ggml: 14, blockValues: 256, blockBytes: 210 },
   BF16: { ggml: 30, blockValues: 1, blockBytes: 2 },
 } as const;
 
 export type TensorType = keyof typeof tensorTypes;
+
+/** The GGML block types (everything but the plain float types). */
+export type BlockType = Exclude<TensorType, 'F32' | 'F16' | 'BF16'>;
+
+export const isBlockType = (type: TensorType): type is BlockType => tensorTypes[type].blockValues > 1;
 
 /** True for the element types promptune can read. */
 export function isTensorType(name: string): name is TensorType {
@@ -29,45 +49,6 @@ export function storedBytes(type: TensorType, count: number): number {
   return Math.ceil(count / blockValues) * blockBytes;
 }
 
-const exponentTable = new Float32Array(32).map((_, e) => 2 ** (e - 15));
-
-/** IEEE half precision bits to a number. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
-  return sign * exponentTable[exponent] * (1 + mantissa / 1024);
-}
-
-const floatView = new Float32Array(1);
-const intView = new Uint32Array(floatView.buffer);
-
-/** A number to IEEE half precision bits, rounding to nearest even. */
-export function floatToHalf(value: number): number {
-  floatView[0] = value;
-  const x = intView[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exponent = ((x >>> 23) & 0xff) - 127 + 15;
-  let mantissa = x & 0x7fffff;
-  if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  if (exponent >= 31) return sign | 0x7c00;
-  if (exponent <= 0) {
-    if (exponent < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - exponent;
-    const half = mantissa >> shift;
-    const remainder = mantissa & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    return sign | (half + (remainder > midpoint || (remainder === midpoint && half & 1) ? 1 : 0));
-  }
-  const remainder = mantissa & 0x1fff;
-  let result = sign | (exponent << 10) | (mantissa >> 13);
-  if (remainder > 0x1000 || (remainder === 0x1000 && result & 1)) result++;
-  return result;
-}
-
 /** Decodes `count` values of `type` from `bytes` (little-endian) into float32. */
 export function dequantize(bytes: Uint8Array, type: TensorType, count: number, where: string): Float32Array {
   const needed = storedBytes(type, count);
@@ -80,8 +61,21 @@ export function dequantize(bytes: Uint8Array, type: TensorType, count: number, w
       },
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, needed);
   const out = new Float32Array(count);
+  if (isBlockType(type)) {
+    const { blockValues, blockBytes } = tensorTypes[type];
+    if (count % blockValues !== 0) {
+      throw new WeightLoadError(`${where}: ${count} ${type} values are not whole blocks of ${blockValues}`, {
+        code: 'WEIGHT_BAD_SHAPE',
+        hint: 'The file is corrupt: GGML block types store whole blocks only.',
+      });
+    }
+    const decode = blockDecoder(type, bytes);
+    for (let block = 0; block * blockValues < count; block++)
+      decode(block * blockBytes, out, block * blockValues);
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, needed);
   switch (type) {
     case 'F32':
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
@@ -94,74 +88,47 @@ export function dequantize(bytes: Uint8Array, type: TensorType, count: number, w
       for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
       break;
     }
-    case 'Q8_0':
-      for (let block = 0; block * 32 < count; block++) {
-        const base = block * 34;
-        const scale = halfToFloat(view.getUint16(base, true));
-        for (let j = 0; j < 32 && block * 32 + j < count; j++)
-          out[block * 32 + j] = scale * view.getInt8(base + 2 + j);
-      }
-      break;
-    case 'Q4_0':
-      for (let block = 0; block * 32 < count; block++) {
-        const base = block * 18;
-        const scale = halfToFloat(view.getUint16(base, true));
-        for (let j = 0; j < 16; j++) {
-          const byte = view.getUint8(base + 2 + j);
-          out[block * 32 + j] = scale * ((byte & 0x0f) - 8);
-          out[block * 32 + j + 16] = scale * ((byte >> 4) - 8);
-        }
-      }
-      break;
   }
   return out;
 }
 
-/** Encodes float32 values as `type` (the inverse of dequantize, up to rounding). */
+/** One block's decoder over `bytes`: (byte offset, output, output offset). */
+function blockDecoder(type: BlockType, bytes: Uint8Array) {
+  if (type in kDecoders) {
+    const decode = kDecoders[type as keyof typeof kDecoders];
+    return (base: number, out: Float32Array, at: number) => decode(bytes, base, out, at);
+  }
+  const codec = legacyCodecs[type as keyof typeof legacyCodecs];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  return (base: number, out: Float32Array, at: number) => codec.decode(view, base, out, at);
+}
+
+/**
+ * Encodes float32 values as `type` (the inverse of dequantize, up to rounding), as ggml's reference
+ * quantizers do. Block types need whole blocks (32 values, 256 for the K-quants): the GGUF writer picks a
+ * fallback type for rows that are not.
+ */
 export function quantize(values: Float32Array, type: TensorType): Uint8Array {
   const bytes = new Uint8Array(storedBytes(type, values.length));
   const view = new DataView(bytes.buffer);
   switch (type) {
     case 'F32':
       values.forEach((v, i) => view.setFloat32(4 * i, v, true));
-      break;
+      return bytes;
     case 'F16':
       values.forEach((v, i) => view.setUint16(2 * i, floatToHalf(v), true));
-      break;
+      return bytes;
     case 'BF16':
-      values.forEach((v, i) => {
-        floatView[0] = v;
-        const x = intView[0];
-        view.setUint16(2 * i, (x + 0x7fff + ((x >>> 16) & 1)) >>> 16, true);
-      });
-      break;
-    case 'Q8_0':
-    case 'Q4_0': {
-      const eight = type === 'Q8_0';
-      const blockBytes = tensorTypes[type].blockBytes;
-      for (let block = 0; block * 32 < values.length; block++) {
-        const slice = values.subarray(block * 32, block * 32 + 32);
-        const base = block * blockBytes;
-        if (eight) {
-          const amax = slice.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-          const scale = amax / 127;
-          view.setUint16(base, floatToHalf(scale), true);
-          const inverse = scale ? 1 / scale : 0;
-          slice.forEach((v, j) => view.setInt8(base + 2 + j, Math.round(v * inverse)));
-        } else {
-          // as ggml's quantize_row_q4_0: the value of largest magnitude maps to -8
-          let extreme = 0;
-          for (const v of slice) if (Math.abs(v) > Math.abs(extreme)) extreme = v;
-          const scale = extreme / -8;
-          view.setUint16(base, floatToHalf(scale), true);
-          const inverse = scale ? 1 / scale : 0;
-          const code = (v: number) => Math.min(15, Math.floor(v * inverse + 8.5));
-          for (let j = 0; j < 16; j++)
-            view.setUint8(base + 2 + j, code(slice[j] ?? 0) | (code(slice[j + 16] ?? 0) << 4));
-        }
-      }
-      break;
-    }
+      values.forEach((v, i) => view.setUint16(2 * i, floatToBfloat16(v), true));
+      return bytes;
+  }
+  const { blockValues, blockBytes } = tensorTypes[type];
+  if (type in kEncoders && values.length % blockValues !== 0)
+    throw new RangeError(`${type} stores whole blocks of ${blockValues} values; got ${values.length}`);
+  for (let block = 0; block * blockValues < values.length; block++) {
+    const slice = values.subarray(block * blockValues, (block + 1) * blockValues);
+    if (type in kEncoders) kEncoders[type as keyof typeof kEncoders](slice, bytes, block * blockBytes);
+    else legacyCodecs[type as keyof typeof legacyCodecs].encode(slice, view, block * blockBytes);
   }
   return bytes;
 }

@@ -1,9 +1,11 @@
 // Writes a model as a GGUF v3 file (llama.cpp's format): metadata, tensor infos, aligned data.
-// Matrices can be stored as F32, F16, BF16, Q8_0 or Q4_0; norms stay F32. Used to hand our weights
-// to llama.cpp (benchmarks) and to export. Written to a temporary file, then renamed.
+// Matrices can be stored in every type promptune reads, one type for all or as llama.cpp's file types
+// mix them (Q4_K_M, …; quant-mix.ts); norms stay F32. Used to hand our weights to llama.cpp (benchmarks),
+// to export and by `promptune model convert`. Written to a temporary file, then renamed.
 import { ValidationError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
+import { fileTypes, mixedTensorType, pureTensorType, type FileType, type MixedTensor } from './quant-mix.js';
 import { inverseFrequencies } from '../rope.js';
 import { ggufArchitectures, type GgufValue } from './gguf.js';
 import { writeFileAtomically } from './atomic-file.js';
@@ -30,8 +32,13 @@ export const GgufType = {
 
 /** Options for writeGguf. */
 export interface GgufWriteOptions {
-  /** Storage type of matrices (default F32). Q8_0/Q4_0 fall back to F16 where a row is not a multiple of 32. */
+  /**
+   * Storage type of every matrix (default F32). Rows that are not whole blocks of it fall back as
+   * llama.cpp's quantizer does (Q4_K to Q5_0, Q6_K to Q8_0, …, else F16).
+   */
   type?: TensorType;
+  /** A llama.cpp file type (q4_k_m, q8_0, …): matrices get its mix of types; overrides `type`. */
+  fileType?: FileType;
   /** Extra metadata, e.g. the tokenizer.* entries of the source GGUF. */
   metadata?: Record<string, GgufValue>;
   name?: string;
@@ -123,12 +130,18 @@ export function interleaveHeads(matrix: Float32Array, heads: number, columns: nu
 }
 
 /** Writes config and weights as a GGUF file at `path` (atomically). */
+/** What writeGguf wrote: each tensor's type and stored bytes, and the file's size. */
+export interface GgufWriteSummary {
+  bytes: number;
+  tensors: { name: string; shape: number[]; type: TensorType; bytes: number }[];
+}
+
 export function writeGguf(
   path: string,
   config: ModelConfig,
   weights: ModelWeights,
   options: GgufWriteOptions = {},
-): void {
+): GgufWriteSummary {
   // Mistral-style models are written as llama, as llama.cpp's converter does
   const architecture = config.architecture === 'qwen2' ? 'qwen2' : 'llama';
   const needsInterleave =
@@ -138,6 +151,10 @@ export function writeGguf(
     'general.architecture': { type: GgufType.STRING, value: architecture },
     'general.name': { type: GgufType.STRING, value: options.name ?? architecture },
     'general.alignment': { type: GgufType.UINT32, value: 32 },
+    'general.quantization_version': { type: GgufType.UINT32, value: 2 },
+    ...(options.fileType && {
+      'general.file_type': { type: GgufType.UINT32, value: fileTypes[options.fileType].number },
+    }),
     [a('context_length')]: { type: GgufType.UINT32, value: config.contextLength },
     [a('embedding_length')]: { type: GgufType.UINT32, value: config.hiddenSize },
     [a('feed_forward_length')]: { type: GgufType.UINT32, value: config.intermediateSize },
@@ -162,11 +179,26 @@ export function writeGguf(
     ...options.metadata,
   };
 
-  const storage = options.type ?? 'F32';
+  const tied = weights.classifier === weights.embedding;
+  const mix = { layers: config.layers, groupSize: config.heads / config.kvHeads, tied };
   const tensors: { name: string; shape: number[]; type: TensorType; data: Uint8Array }[] = [];
-  const add = (name: string, values: Float32Array, shape: number[]) => {
-    let type: TensorType = shape.length === 1 ? 'F32' : storage;
-    if ((type === 'Q8_0' || type === 'Q4_0') && shape[shape.length - 1] % 32 !== 0) type = 'F16';
+  const add = (
+    name: string,
+    values: Float32Array,
+    shape: number[],
+    role: MixedTensor['role'],
+    layer?: number,
+  ) => {
+    const tensor = {
+      role: shape.length === 1 ? 'vector' : role,
+      layer,
+      columns: shape[shape.length - 1],
+    } as const;
+    const type = options.fileType
+      ? mixedTensorType(options.fileType, tensor, mix)
+      : tensor.role === 'vector'
+        ? 'F32'
+        : pureTensorType(options.type ?? 'F32', tensor.columns);
     tensors.push({ name, shape, type, data: quantize(values, type) });
   };
   const { heads: H, kvHeads: KVH, hiddenSize: C, headDim: hd } = config;
@@ -174,10 +206,16 @@ export function writeGguf(
   // HF checkpoints pair RoPE dimensions by halves; llama-architecture GGUF expects adjacent pairs
   const rotated = (values: Float32Array, heads: number, columns: number) =>
     needsInterleave ? interleaveHeads(values, heads, columns) : values;
-  add(ggufNames.model.embedding, weights.embedding, shapes.embedding);
+  add(ggufNames.model.embedding, weights.embedding, shapes.embedding, 'embedding');
+  const roles: Partial<Record<keyof LayerWeights, MixedTensor['role']>> = {
+    value: 'value',
+    down: 'down',
+    attentionOutput: 'attentionOutput',
+  };
   weights.layers.forEach((layer, l) => {
     const put = (field: keyof LayerWeights, values: Float32Array | null) => {
-      if (values) add(layerTensorName(ggufNames, field, l), values, shapes[field]);
+      if (values)
+        add(layerTensorName(ggufNames, field, l), values, shapes[field], roles[field] ?? 'matrix', l);
     };
     put('attentionNorm', layer.attentionNorm);
     put('query', rotated(layer.query, H, C));
@@ -192,13 +230,12 @@ export function writeGguf(
     put('up', layer.up);
     put('down', layer.down);
   });
-  add(ggufNames.model.finalNorm, weights.finalNorm, shapes.finalNorm);
-  if (weights.classifier !== weights.embedding)
-    add(ggufNames.model.classifier, weights.classifier, shapes.classifier);
+  add(ggufNames.model.finalNorm, weights.finalNorm, shapes.finalNorm, 'vector');
+  if (!tied) add(ggufNames.model.classifier, weights.classifier, shapes.classifier, 'classifier');
   // llama3 scaling is stored as llama.cpp does: per-frequency divisors in rope_freqs.weight
   const factors =
     config.ropeScaling?.type === 'llama3' ? llama3FrequencyFactors(config) : config.ropeFrequencyFactors;
-  if (factors) add('rope_freqs.weight', factors, [hd / 2]);
+  if (factors) add('rope_freqs.weight', factors, [hd / 2], 'vector');
 
   const header = new ByteWriter();
   header.push(new TextEncoder().encode('GGUF'));
@@ -227,8 +264,8 @@ export function writeGguf(
     header.number('u64', offset);
     offset = align(offset + tensor.data.length);
   }
+  const head = header.bytes();
   writeFileAtomically(path, (write) => {
-    const head = header.bytes();
     write(head);
     write(new Uint8Array(align(head.length) - head.length));
     for (const tensor of tensors) {
@@ -236,6 +273,10 @@ export function writeGguf(
       write(new Uint8Array(align(tensor.data.length) - tensor.data.length));
     }
   });
+  return {
+    bytes: align(head.length) + offset,
+    tensors: tensors.map(({ name, shape, type, data }) => ({ name, shape, type, bytes: data.length })),
+  };
 }
 
 /** Divisors that turn plain RoPE frequencies into the llama3-scaled ones (with any existing factors). */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseInput, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
 import { assembleWeights, type TensorSource } from './assemble.js';
-import { dequantize, isTensorType, storedBytes, tensorTypeFromGgml } from './dequantize.js';
+import { dequantize, isTensorType, storedBytes, tensorTypeFromGgml, tensorTypes } from './dequantize.js';
 import { FileReader } from './file-reader.js';
 import { ggufNames } from './names.js';
 import type { ModelWeights } from './types.js';
@@ -91,7 +91,7 @@ export async function readGgufHeader(path: string): Promise<{
     const type = tensorTypeFromGgml(info.dtype);
     tensors.set(info.name, {
       shape: [...dims].reverse(),
-      type: type ?? `ggml type ${info.dtype}`,
+      type: type ?? unreadableTypeNames[info.dtype] ?? `ggml type ${info.dtype}`,
       offset: dataStart + Number(info.offset),
       count: dims.reduce((a, b) => a * b, 1),
     });
@@ -99,6 +99,29 @@ export async function readGgufHeader(path: string): Promise<{
   const typedMetadata = parsed.typedMetadata as unknown as Record<string, GgufValue>;
   return { metadata: parsed.metadata as unknown as GgufMetadata, typedMetadata, tensors, reader };
 }
+
+/** GGML types promptune does not read, named for the error (i-quants need their codebooks; the rest are rare). */
+const unreadableTypeNames: Record<number, string> = {
+  9: 'Q8_1',
+  15: 'Q8_K',
+  16: 'IQ2_XXS',
+  17: 'IQ2_XS',
+  18: 'IQ3_XXS',
+  19: 'IQ1_S',
+  20: 'IQ4_NL',
+  21: 'IQ3_S',
+  22: 'IQ2_S',
+  23: 'IQ4_XS',
+  24: 'I8',
+  25: 'I16',
+  26: 'I32',
+  27: 'I64',
+  28: 'F64',
+  29: 'IQ1_M',
+  34: 'TQ1_0',
+  35: 'TQ2_0',
+  39: 'MXFP4',
+};
 
 /** Reads a tensor source over an opened GGUF file. */
 function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader: FileReader): TensorSource {
@@ -113,7 +136,7 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
           `${path}: tensor ${name} is stored as ${type}, which promptune cannot read`,
           {
             code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
-            hint: 'Supported GGUF types: F32, F16, BF16, Q8_0, Q4_0. Re-quantize with llama.cpp (e.g. to Q8_0) or use the F16 file.',
+            hint: `Supported GGUF types: ${Object.keys(tensorTypes).join(', ')}. Use a file of one of them (for example Q4_K_M, Q8_0 or F16), or convert one with \`promptune model convert\`.`,
           },
         );
       }

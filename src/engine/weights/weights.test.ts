@@ -153,17 +153,17 @@ describe('bad model files', () => {
     await expectCode(loadModel(folder), 'WEIGHT_UNSUPPORTED_ARCHITECTURE');
   });
 
-  it('an unsupported quantization (GGUF tensor type Q4_K)', async () => {
+  it('an unsupported quantization (GGUF tensor type IQ2_XXS)', async () => {
     const path = join(directory, 'q4k.gguf');
     const bytes = readFileSync(stories.gguf);
-    // the first tensor info (token_embd.weight) follows the metadata; patch its type id F32 (0) to Q4_K (12)
+    // the first tensor info (token_embd.weight) follows the metadata; patch its type id F32 (0) to IQ2_XXS (16)
     const name = Buffer.from('token_embd.weight');
     const at = bytes.indexOf(name) + name.length + 4 + 2 * 8; // after the name: n_dims u32 and two u64 dims
     expect(bytes.readUInt32LE(at)).toBe(0);
-    bytes.writeUInt32LE(12, at);
+    bytes.writeUInt32LE(16, at);
     writeFileSync(path, bytes);
     const error = await expectCode(loadModel(path), 'WEIGHT_UNSUPPORTED_QUANTIZATION');
-    expect(error.message).toContain('token_embd.weight');
+    expect(error.message).toContain('token_embd.weight is stored as IQ2_XXS');
   });
 
   it('an unsupported safetensors dtype', async () => {
