@@ -1,0 +1,171 @@
+// GGUF files in every file type: written by our writer (ggml's quantizers), read back by our loader, and
+// converted by `promptune model convert`. A model whose rows are whole K-quant blocks shows each type's
+// error against float32 falling as its bits rise; the CLI converts the real stories260K GGUF.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  defaultKernels,
+  LlamaModel,
+  seededRandom,
+  writeGguf,
+  type ModelConfig,
+} from '../src/engine/index.js';
+import { parameterShapes } from '../src/engine/weights/assemble.js';
+import { loadGguf } from '../src/engine/weights/gguf.js';
+import type { ModelWeights } from '../src/engine/weights/types.js';
+import { maxAbsDiff, repositoryRoot, stories } from './models.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'promptune-convert-'));
+
+/** Rows of 256 and 512 values, so every K-quant applies without falling back. */
+const config: ModelConfig = {
+  architecture: 'llama',
+  hiddenSize: 256,
+  intermediateSize: 512,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 64,
+  vocabularySize: 256,
+  contextLength: 128,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  ropeStyle: 'interleaved',
+  tiedEmbeddings: false,
+  attentionBias: false,
+  bosTokenId: 1,
+  eosTokenIds: [2],
+};
+
+function randomWeights(): ModelWeights {
+  const random = seededRandom(11);
+  const shapes = parameterShapes(config);
+  const sample = (field: keyof typeof shapes) =>
+    Float32Array.from(
+      { length: shapes[field].reduce((a: number, b: number) => a * b, 1) },
+      () => (random() - 0.5) * 0.2,
+    );
+  const ones = (field: keyof typeof shapes) => new Float32Array(shapes[field][0]).fill(1);
+  return {
+    embedding: sample('embedding'),
+    classifier: sample('classifier'),
+    finalNorm: ones('finalNorm'),
+    layers: Array.from({ length: config.layers }, () => ({
+      attentionNorm: ones('attentionNorm'),
+      query: sample('query'),
+      key: sample('key'),
+      value: sample('value'),
+      queryBias: null,
+      keyBias: null,
+      valueBias: null,
+      attentionOutput: sample('attentionOutput'),
+      mlpNorm: ones('mlpNorm'),
+      gate: sample('gate'),
+      up: sample('up'),
+      down: sample('down'),
+    })),
+  };
+}
+
+describe('GGUF file types through our writer and loader', () => {
+  const weights = randomWeights();
+  const tokens = Int32Array.from({ length: 12 }, (_, i) => (i * 37 + 5) % 256);
+  const exact = new LlamaModel(config, weights, defaultKernels()).forward({ batch: 1, time: 12, tokens });
+  const scale = Math.max(...exact.map(Math.abs));
+
+  it('each K-quant mix stays closer to float32 the more bits it has', async () => {
+    const errors: Record<string, number> = {};
+    for (const fileType of ['q2_k', 'q3_k_m', 'q4_k_m', 'q5_k_m', 'q6_k', 'q8_0'] as const) {
+      const path = join(directory, `random-${fileType}.gguf`);
+      const written = writeGguf(path, config, weights, { fileType });
+      const loaded = await loadGguf(path);
+      expect(loaded.metadata['general.file_type']).toBeGreaterThan(0);
+      const logits = new LlamaModel(loaded.config, loaded.weights, defaultKernels()).forward({
+        batch: 1,
+        time: 12,
+        tokens,
+      });
+      errors[fileType] = maxAbsDiff(logits, exact) / scale;
+      if (fileType === 'q4_k_m')
+        expect(new Set(written.tensors.map((tensor) => tensor.type))).toEqual(
+          new Set(['Q4_K', 'Q6_K', 'F32']),
+        );
+    }
+    console.log(`relative max logit error: ${JSON.stringify(errors)}`);
+    const ordered = Object.values(errors);
+    for (let i = 1; i < ordered.length; i++) expect(ordered[i]).toBeLessThan(ordered[i - 1]);
+    expect(errors.q8_0).toBeLessThan(0.05);
+    expect(errors.q2_k).toBeLessThan(1);
+  });
+});
+
+function promptune(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], {
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('promptune model convert', () => {
+  it('converts the stories260K GGUF to Q8_0, which model info and generate then read', () => {
+    const out = join(directory, 'stories-q8_0.gguf');
+    const converted = promptune('model', 'convert', '--model', stories.gguf, '--to', 'Q8_0', '--out', out);
+    expect(converted.stderr).toBe('');
+    expect(converted.stdout).toMatch(/^wrote .*stories-q8_0\.gguf: .* KB, 47 tensors \(.*Q8_0 \d+/);
+    const info = JSON.parse(promptune('model', 'info', '--model', out, '--json').stdout);
+    expect(info.parameters).toBe(260032);
+    expect(info.storage.Q8_0.tensors).toBeGreaterThan(20);
+    expect(info.storage.F32.memoryBytes).toBeGreaterThan(0);
+    const generated = promptune(
+      'generate',
+      '--model',
+      out,
+      '--prompt',
+      'Once upon a time',
+      '--max-tokens',
+      '8',
+    );
+    expect(generated.status).toBe(0);
+    expect(generated.stdout.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown file type and a source it cannot convert, with a code and a hint', () => {
+    const unknown = promptune(
+      'model',
+      'convert',
+      '--model',
+      stories.gguf,
+      '--to',
+      'q9_k',
+      '--out',
+      join(directory, 'x.gguf'),
+    );
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /unknown file type "q9_k"\nhint: Use one of: f32, .*q4_k_m.*\ncode: MODEL_CONVERT_TYPE/,
+    );
+    const directorySource = promptune(
+      'model',
+      'convert',
+      '--model',
+      stories.huggingFace,
+      '--to',
+      'q8_0',
+      '--out',
+      join(directory, 'y.gguf'),
+    );
+    expect(directorySource.status).toBe(1);
+    expect(directorySource.stderr).toMatch(/code: MODEL_CONVERT_SOURCE/);
+  });
+
+  it('lists every tensor with its type and memory', () => {
+    const listed = promptune('model', 'info', '--model', stories.gguf, '--tensors');
+    expect(listed.stdout).toMatch(/tensor types\s+F32 \d+/);
+    expect(listed.stdout).toMatch(
+      /blk\.0\.attn_q\.weight\s+F32\s+64 x 64\s+file\s+16\.4 KB\s+memory\s+16\.4 KB/,
+    );
+  });
+});
