@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "kernels.h"
+#include "quantized.h"
 #ifdef PROMPTUNE_OPENMP
 #include <omp.h>
 #endif
@@ -65,6 +66,7 @@ static float *f32_or_null(Args *args, size_t index) { return typed(args, index, 
 static int32_t *i32(Args *args, size_t index) { return typed(args, index, napi_int32_array, 0); }
 static int32_t *i32_or_null(Args *args, size_t index) { return typed(args, index, napi_int32_array, 1); }
 static uint8_t *u8_or_null(Args *args, size_t index) { return typed(args, index, napi_uint8_array, 1); }
+static uint8_t *u8(Args *args, size_t index) { return typed(args, index, napi_uint8_array, 0); }
 
 static int integer(Args *args, size_t index) {
   int32_t value = 0;
@@ -318,6 +320,71 @@ static napi_value js_threading(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* a GGML type id the quantized kernels handle, else a thrown error */
+static int quantized_type(Args *args, size_t index) {
+  int type = integer(args, index);
+  if (!args->failed && !quantized_type_supported(type)) {
+    napi_throw_range_error(args->env, "PROMPTUNE_NATIVE_ARGS", "not a GGML block type the native kernels read");
+    args->failed = 1;
+  }
+  return type;
+}
+
+static napi_value out_of_memory(napi_env env) {
+  napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "out of memory for a quantized product's scratch tile");
+  return NULL;
+}
+
+/* quantizedMatmulForward(out, inp, weight (bytes), type, n, inFeatures, outFeatures) */
+static napi_value js_quantized_matmul_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1);
+  uint8_t *weight = u8(&a, 2);
+  int type = quantized_type(&a, 3), n = integer(&a, 4), in_features = integer(&a, 5), out_features = integer(&a, 6);
+  if (a.failed) return NULL;
+  if (quantized_matmul_forward(out, inp, weight, type, n, in_features, out_features) != 0) return out_of_memory(env);
+  return NULL;
+}
+
+/* quantizedMatmulBackward(dinp, dout, weight (bytes), type, n, inFeatures, outFeatures) */
+static napi_value js_quantized_matmul_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  float *dinp = f32(&a, 0), *dout = f32(&a, 1);
+  uint8_t *weight = u8(&a, 2);
+  int type = quantized_type(&a, 3), n = integer(&a, 4), in_features = integer(&a, 5), out_features = integer(&a, 6);
+  if (a.failed) return NULL;
+  if (quantized_matmul_backward(dinp, dout, weight, type, n, in_features, out_features) != 0)
+    return out_of_memory(env);
+  return NULL;
+}
+
+/* quantizedEmbeddingForward(out, ids, table (bytes), type, n, channels) */
+static napi_value js_quantized_embedding_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *out = f32(&a, 0);
+  int32_t *ids = i32(&a, 1);
+  uint8_t *table = u8(&a, 2);
+  int type = quantized_type(&a, 3), n = integer(&a, 4), channels = integer(&a, 5);
+  if (a.failed) return NULL;
+  quantized_embedding_forward(out, ids, table, type, n, channels);
+  return NULL;
+}
+
+/* dequantize(out, bytes, type, rows, columns) */
+static napi_value js_dequantize(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 5)) return NULL;
+  float *out = f32(&a, 0);
+  uint8_t *bytes = u8(&a, 1);
+  int type = quantized_type(&a, 2), rows = integer(&a, 3), columns = integer(&a, 4);
+  if (a.failed) return NULL;
+  quantized_decode(out, bytes, type, rows, columns);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
@@ -337,6 +404,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attentionBackward", NULL, js_attention_backward, NULL, NULL, NULL, napi_default, NULL},
       {"swigluBackward", NULL, js_swiglu_backward, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"quantizedMatmulForward", NULL, js_quantized_matmul_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"quantizedMatmulBackward", NULL, js_quantized_matmul_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"quantizedEmbeddingForward", NULL, js_quantized_embedding_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"dequantize", NULL, js_dequantize, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threading", NULL, js_threading, NULL, NULL, NULL, napi_default, NULL},

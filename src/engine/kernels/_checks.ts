@@ -1,6 +1,7 @@
 // Wraps a Kernels implementation with size checks, so a wrong shape is a ShapeError naming the op
 // and argument instead of a silent NaN (JS) or an out-of-bounds write (native). O(1) per call.
 import { ShapeError } from '../../errors/index.js';
+import { storedBytes, tensorTypes, type BlockType } from '../weights/dequantize.js';
 import type { Kernels } from './types.js';
 
 type Sized = { length: number } | null;
@@ -17,6 +18,27 @@ function need(op: string, name: string, buffer: Sized, count: number): void {
     throw new ShapeError(`${op}: ${name} holds ${buffer.length} values, expected at least ${count}`, {
       code: 'SHAPE_MISMATCH',
       hint: 'Check the batch, time and channel sizes passed with this buffer.',
+    });
+  }
+}
+
+function tokenOutOfRange(id: number, position: number, rows: number): ShapeError {
+  return new ShapeError(
+    `embeddingForward: token id ${id} at position ${position} is outside 0..${rows - 1}`,
+    {
+      code: 'SHAPE_TOKEN_OUT_OF_RANGE',
+      hint: 'The token ids do not belong to this model; check that the tokenizer matches the model.',
+    },
+  );
+}
+
+/** Rows of a block type must be whole blocks (the loader keeps other tensors as float32). */
+function needWholeBlocks(op: string, type: BlockType, columns: number): void {
+  const { blockValues } = tensorTypes[type] ?? { blockValues: 0 };
+  if (!blockValues || columns % blockValues !== 0) {
+    throw new ShapeError(`${op}: rows of ${columns} values are not whole ${type} blocks`, {
+      code: 'SHAPE_MISMATCH',
+      hint: `${type} stores blocks of ${blockValues || '?'} values; keep this matrix as float32.`,
     });
   }
 }
@@ -38,20 +60,33 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('matmulForward', 'bias', bias, outFeatures);
       kernels.matmulForward(out, inp, weight, bias, n, inFeatures, outFeatures);
     },
+    quantizedMatmulForward(out, inp, weight, type, n, inFeatures, outFeatures) {
+      need('quantizedMatmulForward', 'out', out, n * outFeatures);
+      need('quantizedMatmulForward', 'inp', inp, n * inFeatures);
+      needWholeBlocks('quantizedMatmulForward', type, inFeatures);
+      need('quantizedMatmulForward', 'weight', weight, storedBytes(type, outFeatures * inFeatures));
+      kernels.quantizedMatmulForward(out, inp, weight, type, n, inFeatures, outFeatures);
+    },
+    quantizedEmbeddingForward(out, ids, table, type, n, channels) {
+      need('quantizedEmbeddingForward', 'out', out, n * channels);
+      need('quantizedEmbeddingForward', 'ids', ids, n);
+      needWholeBlocks('quantizedEmbeddingForward', type, channels);
+      const rows = Math.floor(table.length / storedBytes(type, channels));
+      for (let i = 0; i < n; i++) if (ids[i] < 0 || ids[i] >= rows) throw tokenOutOfRange(ids[i], i, rows);
+      kernels.quantizedEmbeddingForward(out, ids, table, type, n, channels);
+    },
+    dequantize(out, bytes, type, rows, columns) {
+      need('dequantize', 'out', out, rows * columns);
+      needWholeBlocks('dequantize', type, columns);
+      need('dequantize', 'bytes', bytes, storedBytes(type, rows * columns));
+      kernels.dequantize(out, bytes, type, rows, columns);
+    },
     embeddingForward(out, ids, table, n, channels) {
       need('embeddingForward', 'out', out, n * channels);
       need('embeddingForward', 'ids', ids, n);
       const rows = Math.floor(table.length / channels);
       for (let i = 0; i < n; i++) {
-        if (ids[i] < 0 || ids[i] >= rows) {
-          throw new ShapeError(
-            `embeddingForward: token id ${ids[i]} at position ${i} is outside 0..${rows - 1}`,
-            {
-              code: 'SHAPE_TOKEN_OUT_OF_RANGE',
-              hint: 'The token ids do not belong to this model; check that the tokenizer matches the model.',
-            },
-          );
-        }
+        if (ids[i] < 0 || ids[i] >= rows) throw tokenOutOfRange(ids[i], i, rows);
       }
       kernels.embeddingForward(out, ids, table, n, channels);
     },
@@ -168,6 +203,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         }
       }
       kernels.crossEntropyForward(losses, logits, targets, n, vocabulary);
+    },
+    quantizedMatmulBackward(dinp, dout, weight, type, n, inFeatures, outFeatures) {
+      need('quantizedMatmulBackward', 'dinp', dinp, n * inFeatures);
+      need('quantizedMatmulBackward', 'dout', dout, n * outFeatures);
+      needWholeBlocks('quantizedMatmulBackward', type, inFeatures);
+      need('quantizedMatmulBackward', 'weight', weight, storedBytes(type, outFeatures * inFeatures));
+      kernels.quantizedMatmulBackward(dinp, dout, weight, type, n, inFeatures, outFeatures);
     },
     matmulBackward(dinp, dout, weight, n, inFeatures, outFeatures) {
       need('matmulBackward', 'dinp', dinp, n * inFeatures);

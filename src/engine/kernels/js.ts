@@ -8,6 +8,12 @@ import {
   ropeBackward,
   swigluBackward,
 } from './js-backward.js';
+import {
+  dequantize,
+  quantizedEmbeddingForward,
+  quantizedMatmulBackward,
+  quantizedMatmulForward,
+} from './js-quantized.js';
 import type { Buffer, Kernels } from './types.js';
 
 function gemm(
@@ -232,6 +238,9 @@ export const jsKernels: Kernels = {
   name: 'js',
   gemm,
   matmulForward,
+  quantizedMatmulForward: quantizedMatmulForward(matmulForward),
+  quantizedEmbeddingForward,
+  dequantize,
   embeddingForward,
   rmsnormForward,
   ropeForward,
@@ -242,6 +251,7 @@ export const jsKernels: Kernels = {
   logSoftmaxForward,
   crossEntropyForward,
   matmulBackward,
+  quantizedMatmulBackward,
   rmsnormBackward,
   ropeBackward,
   attentionBackward,

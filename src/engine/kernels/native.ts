@@ -4,9 +4,17 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tensorTypes } from '../weights/dequantize.js';
 import type { Kernels } from './types.js';
 
-interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward' | 'ropeBackward'> {
+type Quantized =
+  'quantizedMatmulForward' | 'quantizedMatmulBackward' | 'quantizedEmbeddingForward' | 'dequantize';
+
+interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward' | 'ropeBackward' | Quantized> {
+  quantizedMatmulForward(...args: unknown[]): void;
+  quantizedMatmulBackward(...args: unknown[]): void;
+  quantizedEmbeddingForward(...args: unknown[]): void;
+  dequantize(...args: unknown[]): void;
   gemm(...args: unknown[]): void;
   ropeForward(...args: unknown[]): void;
   ropeBackward(...args: unknown[]): void;
@@ -62,6 +70,13 @@ export function loadNativeKernels(): Kernels | undefined {
     gemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
       native.gemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
     matmulForward: native.matmulForward,
+    // the addon takes GGML's numeric type ids
+    quantizedMatmulForward: (out, inp, weight, type, n, inFeatures, outFeatures) =>
+      native.quantizedMatmulForward(out, inp, weight, tensorTypes[type].ggml, n, inFeatures, outFeatures),
+    quantizedEmbeddingForward: (out, ids, table, type, n, channels) =>
+      native.quantizedEmbeddingForward(out, ids, table, tensorTypes[type].ggml, n, channels),
+    dequantize: (out, bytes, type, rows, columns) =>
+      native.dequantize(out, bytes, tensorTypes[type].ggml, rows, columns),
     embeddingForward: native.embeddingForward,
     rmsnormForward: native.rmsnormForward,
     ropeForward: (out, inp, cosines, sines, n, heads, headDim, interleaved) =>
@@ -73,6 +88,8 @@ export function loadNativeKernels(): Kernels | undefined {
     logSoftmaxForward: native.logSoftmaxForward,
     crossEntropyForward: native.crossEntropyForward,
     matmulBackward: native.matmulBackward,
+    quantizedMatmulBackward: (dinp, dout, weight, type, n, inFeatures, outFeatures) =>
+      native.quantizedMatmulBackward(dinp, dout, weight, tensorTypes[type].ggml, n, inFeatures, outFeatures),
     rmsnormBackward: native.rmsnormBackward,
     ropeBackward: (dinp, dout, cosines, sines, n, heads, headDim, interleaved) =>
       native.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved ? 1 : 0),

@@ -2,6 +2,8 @@
 // Two implementations: js.ts (readable reference) and native.ts (C + OpenBLAS). Argument order
 // follows llm.c: outputs first, then inputs, then sizes. Buffers may be larger than needed.
 
+import type { BlockType } from '../weights/dequantize.js';
+
 /** Flat float32 buffer; views from `subarray` are zero-copy. */
 export type Buffer = Float32Array;
 
@@ -35,6 +37,30 @@ export interface Kernels {
     inFeatures: number,
     outFeatures: number,
   ): void;
+  /**
+   * matmulForward with a weight kept in a GGML block type (Q8_0, Q4_K, …): `weight` holds its stored
+   * bytes, rows of inFeatures values each; the product reads the blocks as they are stored.
+   */
+  quantizedMatmulForward(
+    out: Buffer,
+    inp: Buffer,
+    weight: Uint8Array,
+    type: BlockType,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ): void;
+  /** embeddingForward from a table kept in a GGML block type: each looked-up row is decoded. */
+  quantizedEmbeddingForward(
+    out: Buffer,
+    ids: Int32Array,
+    table: Uint8Array,
+    type: BlockType,
+    n: number,
+    channels: number,
+  ): void;
+  /** out (rows, columns) = the values of `rows` rows stored in a GGML block type. */
+  dequantize(out: Buffer, bytes: Uint8Array, type: BlockType, rows: number, columns: number): void;
   /** out (n, channels) = table[ids[i]] rows. */
   embeddingForward(out: Buffer, ids: Int32Array, table: Buffer, n: number, channels: number): void;
   /** out = inp / rms(inp) * weight per row; rstd (n) keeps 1/rms for the backward pass (may be null). */
@@ -108,6 +134,16 @@ export interface Kernels {
     dinp: Buffer,
     dout: Buffer,
     weight: Buffer,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ): void;
+  /** matmulBackward with a weight kept in a GGML block type (the mirror of quantizedMatmulForward). */
+  quantizedMatmulBackward(
+    dinp: Buffer,
+    dout: Buffer,
+    weight: Uint8Array,
+    type: BlockType,
     n: number,
     inFeatures: number,
     outFeatures: number,

@@ -1,0 +1,73 @@
+// The reference for products with weights kept in GGML block types: decode with the TypeScript codecs
+// (weights/quant-*.ts), then the float32 reference op. Slow by design; the native kernels read the blocks
+// in place and are checked against these.
+import { dequantize as decodeValues, tensorTypes, type BlockType } from '../weights/dequantize.js';
+import { matmulBackward } from './js-backward.js';
+import type { Buffer } from './types.js';
+
+function dequantize(out: Buffer, bytes: Uint8Array, type: BlockType, rows: number, columns: number): void {
+  out.set(decodeValues(bytes, type, rows * columns, 'quantized weight'));
+}
+
+export function quantizedMatmulForward(
+  matmulForward: (
+    out: Buffer,
+    inp: Buffer,
+    weight: Buffer,
+    bias: Buffer | null,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ) => void,
+) {
+  return (
+    out: Buffer,
+    inp: Buffer,
+    weight: Uint8Array,
+    type: BlockType,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ) => {
+    const values = new Float32Array(outFeatures * inFeatures);
+    dequantize(values, weight, type, outFeatures, inFeatures);
+    matmulForward(out, inp, values, null, n, inFeatures, outFeatures);
+  };
+}
+
+export function quantizedMatmulBackward(
+  dinp: Buffer,
+  dout: Buffer,
+  weight: Uint8Array,
+  type: BlockType,
+  n: number,
+  inFeatures: number,
+  outFeatures: number,
+): void {
+  const values = new Float32Array(outFeatures * inFeatures);
+  dequantize(values, weight, type, outFeatures, inFeatures);
+  matmulBackward(dinp, dout, values, n, inFeatures, outFeatures);
+}
+
+export function quantizedEmbeddingForward(
+  out: Buffer,
+  ids: Int32Array,
+  table: Uint8Array,
+  type: BlockType,
+  n: number,
+  channels: number,
+): void {
+  const { rowBytes } = rowLayout(type, channels);
+  for (let i = 0; i < n; i++) {
+    const row = table.subarray(ids[i] * rowBytes, (ids[i] + 1) * rowBytes);
+    out.set(decodeValues(row, type, channels, 'quantized embedding'), i * channels);
+  }
+}
+
+/** Bytes of one row of `columns` values in `type`. */
+export function rowLayout(type: BlockType, columns: number) {
+  const { blockValues, blockBytes } = tensorTypes[type];
+  return { rowBytes: (columns / blockValues) * blockBytes };
+}
+
+export { dequantize };
