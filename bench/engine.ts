@@ -12,6 +12,8 @@ import {
   defaultKernels,
   generate,
   loadModel,
+  matrixBytes,
+  type Matrix,
   type FileType,
   nativeThreading,
   seededRandom,
@@ -73,16 +75,16 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
   line(`forward throughput ratio promptune/PyTorch: ${(theirs / ours).toFixed(2)}x`);
 }
 
-/** Bytes of float32 weights a model holds (a tied classifier counted once). */
+/** Bytes of weights a model holds, float32 or quantized (a tied classifier counted once). */
 function weightBytes(model: LlamaModel): number {
-  const arrays = new Set<Float32Array>([
+  const matrices = new Set<Matrix>([
     model.weights.embedding,
     model.weights.classifier,
     model.weights.finalNorm,
   ]);
   for (const layer of model.weights.layers)
-    for (const value of Object.values(layer)) if (value instanceof Float32Array) arrays.add(value);
-  return [...arrays].reduce((sum, array) => sum + array.byteLength, 0);
+    for (const value of Object.values(layer)) if (value) matrices.add(value);
+  return [...matrices].reduce((sum, matrix) => sum + matrixBytes(matrix), 0);
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;

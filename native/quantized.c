@@ -11,7 +11,9 @@
 #include <stdlib.h>
 
 #include "parallel.h"
-#include "quantized_blocks.h"
+#include "quantized_intrinsics.h"
+#include "quantized_types.h"
+#include <immintrin.h>
 
 /* up to this many input rows, the per-block kernel; past it, tiles and sgemm */
 #define FEW_QUANTIZED 8
@@ -21,7 +23,9 @@
 #define NAME quantized_avx512
 #define LANES 16
 #define TARGET "arch=x86-64-v4"
+#define HAS_F16C 1
 #include "quantized_body.h"
+#undef HAS_F16C
 #undef NAME
 #undef LANES
 #undef TARGET
@@ -29,7 +33,9 @@
 #define NAME quantized_avx2
 #define LANES 8
 #define TARGET "arch=x86-64-v3"
+#define HAS_F16C 1
 #include "quantized_body.h"
+#undef HAS_F16C
 #undef NAME
 #undef LANES
 #undef TARGET
@@ -37,7 +43,9 @@
 #define NAME quantized_baseline
 #define LANES 4
 #define TARGET "arch=x86-64-v2"
+#define HAS_F16C 0
 #include "quantized_body.h"
+#undef HAS_F16C
 #undef NAME
 #undef LANES
 #undef TARGET
@@ -85,6 +93,10 @@ static float *scratch(size_t count) {
 
 int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
                              int out_features) {
+  if (n <= FEW_QUANTIZED && level() >= 1 && quantized_intrinsics_handles(type)) {
+    quantized_intrinsics_rows(out, inp, weight, type, n, in_features, out_features);
+    return 0;
+  }
   if (n <= FEW_QUANTIZED) {
     static const rows_kernel kernels[] = {quantized_baseline, quantized_avx2, quantized_avx512};
     kernels[level()](out, inp, weight, type, n, in_features, out_features);

@@ -6,6 +6,9 @@
 #define PASTE(a, b) PASTE_(a, b)
 #define VECTOR PASTE(NAME, _vector)
 #define ROWS PASTE(NAME, _rows)
+#define BLOCK(name) PASTE(NAME, PASTE(_, name))
+#define BLOCK_ATTRIBUTES __attribute__((always_inline, target(TARGET)))
+#include "quantized_blocks.h"
 
 typedef float VECTOR __attribute__((vector_size(LANES * 4), aligned(4)));
 
@@ -22,7 +25,7 @@ static inline __attribute__((always_inline, target(TARGET))) void ROWS(
     VECTOR sums[FEW_QUANTIZED] = {0};
     for (int b = 0; b < blocks; b++) {
       __builtin_prefetch(row + (size_t)(b + 4) * bytes);
-      decode_block(type, row + (size_t)b * bytes, decoded);
+      BLOCK(decode_block)(type, row + (size_t)b * bytes, decoded);
       for (int r = 0; r < n; r++) {
         const float *x = inp + (size_t)r * in_features + (size_t)b * values;
         VECTOR sum = sums[r];
@@ -76,11 +79,13 @@ static __attribute__((target(TARGET))) void PASTE(NAME, _decode_rows)(float *out
   PARALLEL_FOR((size_t)(last - first) * in_features > ENOUGH_WORK)
   for (int j = first; j < last; j++)
     for (int b = 0; b < blocks; b++)
-      decode_block(type, weight + (size_t)j * row_bytes + (size_t)b * bytes,
+      BLOCK(decode_block)(type, weight + (size_t)j * row_bytes + (size_t)b * bytes,
                    out + (size_t)(j - first) * in_features + (size_t)b * values);
 }
 
 #undef VECTOR
 #undef ROWS
+#undef BLOCK
+#undef BLOCK_ATTRIBUTES
 #undef PASTE
 #undef PASTE_

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   defaultKernels,
+  inputGradients,
+  isQuantized,
   LlamaModel,
+  matrixBytes,
   seededRandom,
   writeGguf,
   type ModelConfig,
@@ -99,6 +102,42 @@ describe('GGUF file types through our writer and loader', () => {
     for (let i = 1; i < ordered.length; i++) expect(ordered[i]).toBeLessThan(ordered[i - 1]);
     expect(errors.q8_0).toBeLessThan(0.05);
     expect(errors.q2_k).toBeLessThan(1);
+  });
+});
+
+describe('quantized weights kept in memory', () => {
+  it('give the logits and input gradients of the same file expanded to float32, in a fraction of the memory', async () => {
+    const weights = randomWeights();
+    const path = join(directory, 'kept-q4_k_m.gguf');
+    writeGguf(path, config, weights, { fileType: 'q4_k_m' });
+    const open = async (keepQuantized: boolean) => {
+      const loaded = await loadGguf(path, { keepQuantized });
+      return new LlamaModel(loaded.config, loaded.weights, defaultKernels());
+    };
+    const kept = await open(true);
+    const expanded = await open(false);
+    expect(isQuantized(kept.weights.layers[0].query)).toBe(true);
+    expect(isQuantized(expanded.weights.layers[0].query)).toBe(false);
+    const bytes = (model: LlamaModel) =>
+      model.weights.layers.reduce(
+        (sum, layer) => sum + matrixBytes(layer.query) + matrixBytes(layer.down),
+        0,
+      );
+    expect(bytes(kept) * 5).toBeLessThan(bytes(expanded));
+    const tokens = Int32Array.from({ length: 12 }, (_, i) => (i * 37 + 5) % 256);
+    for (const time of [1, 12]) {
+      // one position takes the decode-step kernel, twelve the tiled one
+      const input = { batch: 1, time, tokens: tokens.subarray(0, time) };
+      const a = kept.forward(input);
+      const b = expanded.forward(input);
+      expect(maxAbsDiff(a, b) / Math.max(...b.map(Math.abs))).toBeLessThan(1e-5);
+    }
+    const embeddings = Float32Array.from({ length: 12 * 256 }, (_, i) => Math.sin(i) * 0.1);
+    const targets = Int32Array.from(tokens);
+    const gradient = (model: LlamaModel) =>
+      inputGradients(model, { batch: 1, time: 12, embeddings, targets }).dembeddings;
+    const expected = gradient(expanded);
+    expect(maxAbsDiff(gradient(kept), expected) / Math.max(...expected.map(Math.abs))).toBeLessThan(1e-4);
   });
 });
 

@@ -2,6 +2,7 @@
 // backward in exactly the reverse order of the forward, from d loss / d (last layer's output) to
 // d loss / d (first layer's input). No weight gradient is computed or stored: each linear layer's
 // backward is one GEMM against its weight (what soft prompts need; the weights stay frozen).
+import { linearBackward } from './matrix.js';
 import type { DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
 
@@ -24,18 +25,18 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   // MLP block: output = middle + down(swiglu(gate(normed2), up(normed2)))
   act.dmiddle.set(act.dresidual);
   act.dhidden.fill(0);
-  kernels.matmulBackward(act.dhidden, act.dresidual, w.down, N, I, C);
+  linearBackward(kernels, act.dhidden, act.dresidual, w.down, N, I, C);
   act.dgate.fill(0);
   act.dup.fill(0);
   kernels.swigluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
   act.dnormed.fill(0);
-  kernels.matmulBackward(act.dnormed, act.dgate, w.gate, N, C, I);
-  kernels.matmulBackward(act.dnormed, act.dup, w.up, N, C, I);
+  linearBackward(kernels, act.dnormed, act.dgate, w.gate, N, C, I);
+  linearBackward(kernels, act.dnormed, act.dup, w.up, N, C, I);
   kernels.rmsnormBackward(act.dmiddle, act.dnormed, a.middle, w.mlpNorm, a.rstd2, N, C);
   // attention block: middle = input + output(attention(rope(q), rope(k), v))
   act.dresidual.set(act.dmiddle);
   act.dattention.fill(0);
-  kernels.matmulBackward(act.dattention, act.dmiddle, w.attentionOutput, N, H * hd, C);
+  linearBackward(kernels, act.dattention, act.dmiddle, w.attentionOutput, N, H * hd, C);
   act.dquery.fill(0);
   act.dkey.fill(0);
   act.dvalue.fill(0);
@@ -57,8 +58,8 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   kernels.ropeBackward(act.dquery, act.dquery, act.cosines, act.sines, N, H, hd, interleaved);
   kernels.ropeBackward(act.dkey, act.dkey, act.cosines, act.sines, N, KVH, hd, interleaved);
   act.dnormed.fill(0);
-  kernels.matmulBackward(act.dnormed, act.dquery, w.query, N, C, H * hd);
-  kernels.matmulBackward(act.dnormed, act.dkey, w.key, N, C, KVH * hd);
-  kernels.matmulBackward(act.dnormed, act.dvalue, w.value, N, C, KVH * hd);
+  linearBackward(kernels, act.dnormed, act.dquery, w.query, N, C, H * hd);
+  linearBackward(kernels, act.dnormed, act.dkey, w.key, N, C, KVH * hd);
+  linearBackward(kernels, act.dnormed, act.dvalue, w.value, N, C, KVH * hd);
   kernels.rmsnormBackward(act.dresidual, act.dnormed, a.input, w.attentionNorm, a.rstd1, N, C);
 }

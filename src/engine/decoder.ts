@@ -2,6 +2,7 @@
 // serves inference (one layer's buffers reused, the residual updated in place), cached generation
 // (keys and values appended to a KV cache, attention over it) and training (every layer's buffers
 // kept for decoderBackward). Architectures differ by config and weights only; it owns no buffers.
+import { embeddingLookup, linearForward } from './matrix.js';
 import type { ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
 import type { KVCache } from './kv-cache.js';
@@ -76,7 +77,7 @@ export function decoderForward(
   // the rotation angles depend only on positions: computed once, used by every layer
   ropeAngles(act.cosines, act.sines, act.positions, model.inverseFrequencies, N);
   const first = act.layers[0].input;
-  if (input.tokens) kernels.embeddingForward(first, input.tokens, weights.embedding, N, C);
+  if (input.tokens) embeddingLookup(kernels, first, input.tokens, weights.embedding, N, C);
   else first.set(input.embeddings!.subarray(0, N * C));
   for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache);
   return act.layers[config.layers - 1].output;
@@ -93,9 +94,9 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   const interleaved = config.ropeStyle === 'interleaved';
   // attention block: middle = input + output(attention(rope(q), rope(k), v))
   kernels.rmsnormForward(a.normed1, a.rstd1, a.input, w.attentionNorm, N, C, eps);
-  kernels.matmulForward(a.query, a.normed1, w.query, w.queryBias, N, C, H * hd);
-  kernels.matmulForward(a.key, a.normed1, w.key, w.keyBias, N, C, KVH * hd);
-  kernels.matmulForward(a.value, a.normed1, w.value, w.valueBias, N, C, KVH * hd);
+  linearForward(kernels, a.query, a.normed1, w.query, w.queryBias, N, C, H * hd);
+  linearForward(kernels, a.key, a.normed1, w.key, w.keyBias, N, C, KVH * hd);
+  linearForward(kernels, a.value, a.normed1, w.value, w.valueBias, N, C, KVH * hd);
   kernels.ropeForward(a.query, a.query, act.cosines, act.sines, N, H, hd, interleaved);
   kernels.ropeForward(a.key, a.key, act.cosines, act.sines, N, KVH, hd, interleaved);
   let keys = a.key;
@@ -131,14 +132,14 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
     hd,
     config.slidingWindow ?? 0,
   );
-  kernels.matmulForward(a.projected, a.attention, w.attentionOutput, null, N, H * hd, C);
+  linearForward(kernels, a.projected, a.attention, w.attentionOutput, null, N, H * hd, C);
   kernels.addForward(a.middle, a.input, a.projected, N * C);
   // MLP block: output = middle + down(swiglu(gate(normed2), up(normed2)))
   kernels.rmsnormForward(a.normed2, a.rstd2, a.middle, w.mlpNorm, N, C, eps);
-  kernels.matmulForward(a.gate, a.normed2, w.gate, null, N, C, I);
-  kernels.matmulForward(a.up, a.normed2, w.up, null, N, C, I);
+  linearForward(kernels, a.gate, a.normed2, w.gate, null, N, C, I);
+  linearForward(kernels, a.up, a.normed2, w.up, null, N, C, I);
   kernels.swigluForward(a.hidden, a.gate, a.up, N * I);
-  kernels.matmulForward(a.projected, a.hidden, w.down, null, N, I, C);
+  linearForward(kernels, a.projected, a.hidden, w.down, null, N, I, C);
   kernels.addForward(a.output, a.middle, a.projected, N * C);
 }
 
@@ -157,5 +158,5 @@ export function outputHeadForward(
   const { config, weights, kernels } = model;
   const C = config.hiddenSize;
   kernels.rmsnormForward(normed, rstd, residual, weights.finalNorm, count, C, config.rmsNormEps);
-  kernels.matmulForward(logits, normed, weights.classifier, null, count, C, config.vocabularySize);
+  linearForward(kernels, logits, normed, weights.classifier, null, count, C, config.vocabularySize);
 }

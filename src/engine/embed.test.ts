@@ -15,7 +15,7 @@ describe('hidden states', () => {
     const hidden = model.forward({ tokens, batch: 1, time: T, logits: 'hidden' });
     const logits = model.forward({ tokens, batch: 1, time: T, logits: 'all' });
     expect(hidden).toHaveLength(T * C);
-    const classifier = model.weights.classifier;
+    const classifier = model.weights.classifier as Float32Array;
     const product = new Float32Array(T * V);
     for (let t = 0; t < T; t++)
       for (let v = 0; v < V; v++) {

@@ -67,7 +67,7 @@ describe('generation on stories260K', async () => {
     const C = model.config.hiddenSize;
     const embeddings = new Float32Array(prompt.length * C);
     prompt.forEach((token, t) =>
-      embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C),
+      embeddings.set((model.weights.embedding as Float32Array).subarray(token * C, (token + 1) * C), t * C),
     );
     const other = { tokens: tokenizer.encode('Tom had a big red') };
     const [fromEmbeddings, alongside] = await generate(

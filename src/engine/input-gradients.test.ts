@@ -42,7 +42,7 @@ function embed(prompt: Float32Array): Float32Array {
       const row =
         t >= 1 && t <= P
           ? prompt.subarray((t - 1) * C, t * C)
-          : weights.embedding.subarray(id * C, (id + 1) * C);
+          : (weights.embedding as Float32Array).subarray(id * C, (id + 1) * C);
       embeddings.set(row, (b * T + t) * C);
     }),
   );

@@ -1,6 +1,7 @@
 // Loss and its gradient with respect to the input embeddings, through the frozen decoder: the one
 // forward pass (decoder.ts) keeping every layer's activations, token-mean cross-entropy, and the
 // backward (decoder-backward.ts), its mirror. This is what soft prompts are trained with.
+import { linearBackward } from './matrix.js';
 import { ValidationError } from '../errors/index.js';
 import { decoderBackward } from './decoder-backward.js';
 import { decoderForward, outputHeadForward } from './decoder.js';
@@ -76,7 +77,7 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
   act.dlogits.fill(0);
   kernels.crossEntropyBackward(act.dlogits, act.dlosses, act.logits, targets, N, V);
   act.dnormed.fill(0);
-  kernels.matmulBackward(act.dnormed, act.dlogits, weights.classifier, N, C, V);
+  linearBackward(kernels, act.dnormed, act.dlogits, weights.classifier, N, C, V);
   act.dresidual.fill(0);
   kernels.rmsnormBackward(act.dresidual, act.dnormed, output, weights.finalNorm, act.finalRstd, N, C);
   decoderBackward(model, act);

@@ -39,7 +39,7 @@ describe('forward equivalences (stories260K, default kernels)', async () => {
   it('embeddings forward equals token forward when fed the embedding rows', () => {
     const embeddings = new Float32Array(16 * C);
     tokens.forEach((token, t) =>
-      embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C),
+      embeddings.set((model.weights.embedding as Float32Array).subarray(token * C, (token + 1) * C), t * C),
     );
     const fromTokens = model.forward({ batch: 1, time: 16, tokens });
     const fromEmbeddings = model.forward({ batch: 1, time: 16, embeddings });
@@ -86,7 +86,7 @@ describe('forward equivalences (stories260K, default kernels)', async () => {
     // inputGradients computes from its own kept activations, to the last bit
     const embeddings = new Float32Array(16 * C);
     tokens.forEach((token, t) =>
-      embeddings.set(model.weights.embedding.subarray(token * C, (token + 1) * C), t * C),
+      embeddings.set((model.weights.embedding as Float32Array).subarray(token * C, (token + 1) * C), t * C),
     );
     const targets = new Int32Array(16).fill(-1);
     for (let t = 0; t < 15; t++) targets[t] = tokens[t + 1];

@@ -55,6 +55,8 @@ export interface LoadModelOptions {
   tokenizer?: string;
   kernels?: Kernels;
   hub?: HubOptions;
+  /** Expand GGUF block types to float32 at load (default: keep them, with native kernels). */
+  dequantize?: boolean;
 }
 
 /** Which format a local path holds, judged by its content (directory, GGUF magic, else llama2.c). */
@@ -79,8 +81,11 @@ export function detectFormat(path: string): ModelFormat {
 export async function loadModel(reference: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
   const format = detectFormat(path);
-  const { config, weights, tokenizer } = await readModel(path, format, options, true);
-  const model = new LlamaModel(config, weights!, options.kernels ?? defaultKernels());
+  const kernels = options.kernels ?? defaultKernels();
+  // quantized matrices stay quantized where the native kernels read them; the JS reference would crawl
+  const keepQuantized = options.dequantize !== true && kernels.name === 'native';
+  const { config, weights, tokenizer } = await readModel(path, format, { ...options, keepQuantized }, true);
+  const model = new LlamaModel(config, weights!, kernels);
   return { model, tokenizer, info: modelInfo(reference, path, format, config, tokenizer) };
 }
 
@@ -102,7 +107,7 @@ export async function inspectModel(
 async function readModel(
   path: string,
   format: ModelFormat,
-  options: LoadModelOptions,
+  options: LoadModelOptions & { keepQuantized?: boolean },
   withWeights: boolean,
 ): Promise<{ config: ModelConfig; weights?: ModelWeights; tokenizer: Tokenizer }> {
   let config: ModelConfig;
@@ -110,7 +115,8 @@ async function readModel(
   let tokenizer: Tokenizer | undefined;
   if (format === 'gguf') {
     let metadata: GgufMetadata;
-    if (withWeights) ({ config, weights, metadata } = await loadGguf(path));
+    if (withWeights)
+      ({ config, weights, metadata } = await loadGguf(path, { keepQuantized: options.keepQuantized }));
     else {
       const header = await readGgufHeader(path);
       try {

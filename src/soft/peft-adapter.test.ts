@@ -116,7 +116,10 @@ describe('our adapters', async () => {
     // the HF copy of stories260K has the same weights but Q/K permuted for rotate-half RoPE
     const changed = {
       ...other.model,
-      weights: { ...other.model.weights, embedding: other.model.weights.embedding.map((value) => value * 2) },
+      weights: {
+        ...other.model.weights,
+        embedding: (other.model.weights.embedding as Float32Array).map((value) => value * 2),
+      },
     } as typeof model;
     const error = (() => {
       try {

@@ -22,6 +22,7 @@ import {
   writeSafetensors,
   type LlamaModel,
   type Tokenizer,
+  matrixValues,
 } from '../engine/index.js';
 import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
 
@@ -129,8 +130,11 @@ export function modelFingerprint(model: LlamaModel): string {
     weights.finalNorm,
     weights.layers[0].query,
     weights.layers.at(-1)!.down,
-  ])
-    hash.update(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength));
+  ]) {
+    // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it
+    const values = matrixValues(model.kernels, tensor);
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
   return hash.digest('hex');
 }
 

@@ -16,7 +16,8 @@ describe('sequence layouts', async () => {
   };
   const row = (batch: ReturnType<typeof buildBatch>, b: number, t: number) =>
     Array.from(batch.embeddings.subarray((b * batch.time + t) * C, (b * batch.time + t) * C + 2));
-  const token = (id: number) => Array.from(model.weights.embedding.subarray(id * C, id * C + 2));
+  const token = (id: number) =>
+    Array.from((model.weights.embedding as Float32Array).subarray(id * C, id * C + 2));
   const examples = [
     { inputIds: [1, 10, 11], targetIds: [20, 21] },
     { inputIds: [1, 12], targetIds: [22] },

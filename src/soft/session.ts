@@ -9,6 +9,7 @@ import {
   type KVCache,
   type LlamaModel,
   type Tokenizer,
+  embeddingRow,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
@@ -35,7 +36,7 @@ export class SoftPromptSession {
     const embeddings = new Float32Array(length * C);
     if (bos === undefined) embeddings.set(prompt.values, 0);
     else {
-      const bosRow = model.weights.embedding.subarray(bos * C, (bos + 1) * C);
+      const bosRow = embeddingRow(model.kernels, model.weights.embedding, bos, C);
       embeddings.set(prompt.layout === 'peft' ? prompt.values : bosRow, 0);
       embeddings.set(prompt.layout === 'peft' ? bosRow : prompt.values, prompt.layout === 'peft' ? N * C : C);
     }

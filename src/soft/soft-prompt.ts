@@ -3,7 +3,13 @@
 // recorded in every artifact. Randomness is injected, so an init is reproducible from its seed.
 // Every prompt made or read holds finite numbers only: a NaN would score 0 instead of failing.
 import { ValidationError } from '../errors/index.js';
-import { firstNonFinite, type LlamaModel, type Random, type Tokenizer } from '../engine/index.js';
+import {
+  firstNonFinite,
+  type LlamaModel,
+  type Random,
+  type Tokenizer,
+  embeddingRow,
+} from '../engine/index.js';
 
 /** `bos-first`: [BOS][prompt][input][target] (default); `peft`: [prompt][BOS][input][target] as PEFT does. */
 export type PromptLayout = 'bos-first' | 'peft';
@@ -29,7 +35,7 @@ function embeddingRows(model: LlamaModel, ids: number[], count: number): Float32
   const values = new Float32Array(count * C);
   for (let i = 0; i < count; i++) {
     const id = ids[i % ids.length];
-    values.set(model.weights.embedding.subarray(id * C, (id + 1) * C), i * C);
+    values.set(embeddingRow(model.kernels, model.weights.embedding, id, C), i * C);
   }
   return values;
 }

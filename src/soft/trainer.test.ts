@@ -82,12 +82,15 @@ describe('soft prompt training on stories260K', async () => {
     for (const [i, text] of texts.entries()) {
       const ids = tokenizer.encode(text);
       const embeddings = new Float32Array((ids.length + 16) * C);
-      embeddings.set(model.weights.embedding.subarray(ids[0] * C, (ids[0] + 1) * C), 0);
+      embeddings.set((model.weights.embedding as Float32Array).subarray(ids[0] * C, (ids[0] + 1) * C), 0);
       embeddings.set(initial.values, C);
       ids
         .slice(1)
         .forEach((id, t) =>
-          embeddings.set(model.weights.embedding.subarray(id * C, (id + 1) * C), (17 + t) * C),
+          embeddings.set(
+            (model.weights.embedding as Float32Array).subarray(id * C, (id + 1) * C),
+            (17 + t) * C,
+          ),
         );
       const tokens = [ids[0], ...new Array(16).fill(0), ...ids.slice(1)];
       const [full] = await generate(model, tokenizer, [{ tokens, embeddings }], { maxTokens: 12 });

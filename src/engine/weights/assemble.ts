@@ -5,7 +5,8 @@
 import { WeightLoadError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { layerTensorName, type NameTable } from './names.js';
-import type { LayerWeights, ModelWeights } from './types.js';
+import { blockScalesFinite } from './quant-scales.js';
+import type { LayerWeights, Matrix, ModelWeights, QuantizedMatrix } from './types.js';
 
 /** A named-tensor reader: shape as (rows, columns) for matrices, (n) for vectors. */
 export interface TensorSource {
@@ -14,6 +15,8 @@ export interface TensorSource {
   shape(name: string): number[];
   /** Float32 values (dequantized). */
   read(name: string): Float32Array;
+  /** The stored blocks of a matrix kept in a GGML block type, or undefined for other types. */
+  readQuantized?(name: string): QuantizedMatrix | undefined;
   /** The file holding a tensor, when the source spans several (sharded safetensors). */
   file?(name: string): string;
 }
@@ -50,15 +53,19 @@ export function parameterShapes(config: ModelConfig): Record<ParameterName, numb
   };
 }
 
-/** Reads every parameter named by `table` from `source`; `where` names the file in errors. */
+/**
+ * Reads every parameter named by `table` from `source`; `where` names the file in errors. With
+ * `keepQuantized`, matrices stored in a GGML block type stay in it (the kernels read the blocks).
+ */
 export function assembleWeights(
   config: ModelConfig,
   table: NameTable,
   source: TensorSource,
   where: string,
+  options: { keepQuantized?: boolean } = {},
 ): ModelWeights {
   const shapes = parameterShapes(config);
-  const read = (name: string, field: keyof typeof shapes): Float32Array => {
+  const check = (name: string, field: keyof typeof shapes) => {
     if (!source.has(name)) {
       throw new WeightLoadError(`${where}: tensor ${name} is missing`, {
         code: 'WEIGHT_MISSING_TENSOR',
@@ -73,13 +80,38 @@ export function assembleWeights(
         hint: 'The tensor does not fit the model config; the config and weights may come from different models.',
       });
     }
+  };
+  const read = (name: string, field: keyof typeof shapes): Float32Array => {
+    check(name, field);
     return source.read(name);
+  };
+  const matrix = (name: string, field: keyof typeof shapes): Matrix => {
+    check(name, field);
+    const quantized = options.keepQuantized ? source.readQuantized?.(name) : undefined;
+    return quantized ?? source.read(name);
   };
   const optional = (name: string, field: keyof typeof shapes) =>
     source.has(name) ? read(name, field) : null;
   /** Reads a tensor that must hold finite numbers: a NaN in the embedding would spread to every prompt. */
-  const finite = (name: string, field: keyof typeof shapes): Float32Array => {
-    const values = read(name, field);
+  const finite = <T extends Matrix>(
+    name: string,
+    field: keyof typeof shapes,
+    reader: (name: string, field: keyof typeof shapes) => T,
+  ): T => {
+    const values = reader(name, field);
+    if (!(values instanceof Float32Array)) {
+      // a block's values are finite exactly when its scales are (the codes are integers)
+      const block = blockScalesFinite(values);
+      if (block >= 0)
+        throw new WeightLoadError(
+          `${source.file?.(name) ?? where}: tensor ${name} has a scale that is not finite in block ${block}`,
+          {
+            code: 'WEIGHT_NOT_FINITE',
+            hint: 'The weights are corrupt; fetch or convert the model again.',
+          },
+        );
+      return values;
+    }
     const index = firstNonFinite(values);
     if (index >= 0) {
       const columns = shapes[field].length === 2 ? shapes[field][1] : values.length;
@@ -93,28 +125,28 @@ export function assembleWeights(
     }
     return values;
   };
-  const embedding = finite(table.model.embedding, 'embedding');
+  const embedding = finite(table.model.embedding, 'embedding', matrix);
   const layers: LayerWeights[] = [];
   for (let layer = 0; layer < config.layers; layer++) {
     const name = (field: keyof LayerWeights) => layerTensorName(table, field, layer);
     const biases = config.attentionBias;
     layers.push({
-      attentionNorm: finite(name('attentionNorm'), 'attentionNorm'),
-      query: read(name('query'), 'query'),
-      key: read(name('key'), 'key'),
-      value: read(name('value'), 'value'),
+      attentionNorm: finite(name('attentionNorm'), 'attentionNorm', read),
+      query: matrix(name('query'), 'query'),
+      key: matrix(name('key'), 'key'),
+      value: matrix(name('value'), 'value'),
       queryBias: biases ? read(name('queryBias'), 'queryBias') : optional(name('queryBias'), 'queryBias'),
       keyBias: biases ? read(name('keyBias'), 'keyBias') : optional(name('keyBias'), 'keyBias'),
       valueBias: biases ? read(name('valueBias'), 'valueBias') : optional(name('valueBias'), 'valueBias'),
-      attentionOutput: read(name('attentionOutput'), 'attentionOutput'),
-      mlpNorm: finite(name('mlpNorm'), 'mlpNorm'),
-      gate: read(name('gate'), 'gate'),
-      up: read(name('up'), 'up'),
-      down: read(name('down'), 'down'),
+      attentionOutput: matrix(name('attentionOutput'), 'attentionOutput'),
+      mlpNorm: finite(name('mlpNorm'), 'mlpNorm', read),
+      gate: matrix(name('gate'), 'gate'),
+      up: matrix(name('up'), 'up'),
+      down: matrix(name('down'), 'down'),
     });
   }
-  const finalNorm = finite(table.model.finalNorm, 'finalNorm');
-  const classifier = config.tiedEmbeddings ? embedding : read(table.model.classifier, 'classifier');
+  const finalNorm = finite(table.model.finalNorm, 'finalNorm', read);
+  const classifier = config.tiedEmbeddings ? embedding : matrix(table.model.classifier, 'classifier');
   return { embedding, layers, finalNorm, classifier };
 }
 

@@ -5,13 +5,14 @@
 import { ValidationError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
+import { matrixFloat32 } from './matrix-float32.js';
 import { fileTypes, mixedTensorType, pureTensorType, type FileType, type MixedTensor } from './quant-mix.js';
 import { inverseFrequencies } from '../rope.js';
 import { ggufArchitectures, type GgufValue } from './gguf.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { parameterShapes } from './assemble.js';
 import { layerTensorName, ggufNames } from './names.js';
-import type { LayerWeights, ModelWeights } from './types.js';
+import type { LayerWeights, Matrix, ModelWeights } from './types.js';
 
 /** GGUF value type ids. */
 export const GgufType = {
@@ -182,13 +183,7 @@ export function writeGguf(
   const tied = weights.classifier === weights.embedding;
   const mix = { layers: config.layers, groupSize: config.heads / config.kvHeads, tied };
   const tensors: { name: string; shape: number[]; type: TensorType; data: Uint8Array }[] = [];
-  const add = (
-    name: string,
-    values: Float32Array,
-    shape: number[],
-    role: MixedTensor['role'],
-    layer?: number,
-  ) => {
+  const add = (name: string, matrix: Matrix, shape: number[], role: MixedTensor['role'], layer?: number) => {
     const tensor = {
       role: shape.length === 1 ? 'vector' : role,
       layer,
@@ -199,13 +194,18 @@ export function writeGguf(
       : tensor.role === 'vector'
         ? 'F32'
         : pureTensorType(options.type ?? 'F32', tensor.columns);
-    tensors.push({ name, shape, type, data: quantize(values, type) });
+    // a matrix kept in the type asked for is written as it is (no decode and re-encode)
+    const data =
+      !(matrix instanceof Float32Array) && matrix.type === type
+        ? matrix.bytes
+        : quantize(matrixFloat32(matrix), type);
+    tensors.push({ name, shape, type, data });
   };
   const { heads: H, kvHeads: KVH, hiddenSize: C, headDim: hd } = config;
   const shapes = parameterShapes(config);
   // HF checkpoints pair RoPE dimensions by halves; llama-architecture GGUF expects adjacent pairs
-  const rotated = (values: Float32Array, heads: number, columns: number) =>
-    needsInterleave ? interleaveHeads(values, heads, columns) : values;
+  const rotated = (values: Matrix, heads: number, columns: number) =>
+    needsInterleave ? interleaveHeads(matrixFloat32(values), heads, columns) : values;
   add(ggufNames.model.embedding, weights.embedding, shapes.embedding, 'embedding');
   const roles: Partial<Record<keyof LayerWeights, MixedTensor['role']>> = {
     value: 'value',
@@ -213,7 +213,7 @@ export function writeGguf(
     attentionOutput: 'attentionOutput',
   };
   weights.layers.forEach((layer, l) => {
-    const put = (field: keyof LayerWeights, values: Float32Array | null) => {
+    const put = (field: keyof LayerWeights, values: Matrix | null) => {
       if (values)
         add(layerTensorName(ggufNames, field, l), values, shapes[field], roles[field] ?? 'matrix', l);
     };

@@ -7,10 +7,17 @@ import { z } from 'zod';
 import { parseInput, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
 import { assembleWeights, type TensorSource } from './assemble.js';
-import { dequantize, isTensorType, storedBytes, tensorTypeFromGgml, tensorTypes } from './dequantize.js';
+import {
+  dequantize,
+  isBlockType,
+  isTensorType,
+  storedBytes,
+  tensorTypeFromGgml,
+  tensorTypes,
+} from './dequantize.js';
 import { FileReader } from './file-reader.js';
 import { ggufNames } from './names.js';
-import type { ModelWeights } from './types.js';
+import type { Matrix, ModelWeights } from './types.js';
 
 /** A GGUF metadata value with its type, as the writer takes it. */
 export interface GgufValue {
@@ -143,6 +150,13 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
       const bytes = reader.read(offset, storedBytes(type, count), `tensor ${name}`);
       return dequantize(bytes, type, count, `${path}: tensor ${name}`);
     },
+    readQuantized(name) {
+      const { type, offset, count, shape } = info(name);
+      if (!isTensorType(type) || !isBlockType(type) || shape.length !== 2) return undefined;
+      if (shape[1] % tensorTypes[type].blockValues !== 0) return undefined; // not whole blocks: read as float32
+      const bytes = reader.read(offset, storedBytes(type, count), `tensor ${name}`); // a fresh buffer
+      return { type, bytes, rows: shape[0], columns: shape[1] };
+    },
   };
 }
 
@@ -244,8 +258,14 @@ export function ggufConfig(
   return config;
 }
 
-/** Loads config, weights and metadata (with the vocabulary) from a GGUF file. */
-export async function loadGguf(path: string): Promise<{
+/**
+ * Loads config, weights and metadata (with the vocabulary) from a GGUF file. With `keepQuantized`,
+ * matrices stored in GGML block types stay in them (the native kernels read them in place).
+ */
+export async function loadGguf(
+  path: string,
+  options: { keepQuantized?: boolean } = {},
+): Promise<{
   config: ModelConfig;
   weights: ModelWeights;
   metadata: GgufMetadata;
@@ -256,7 +276,7 @@ export async function loadGguf(path: string): Promise<{
     const config = ggufConfig(metadata, tensors, path);
     const source = ggufTensorSource(path, tensors, reader);
     if (tensors.has('rope_freqs.weight')) config.ropeFrequencyFactors = source.read('rope_freqs.weight');
-    const weights = assembleWeights(config, ggufNames, source, path);
+    const weights = assembleWeights(config, ggufNames, source, path, options);
     // many converters store a tied classifier again as output.weight; share it instead of holding it twice
     if (!config.tiedEmbeddings && sameValues(weights.classifier, weights.embedding)) {
       weights.classifier = weights.embedding;
@@ -289,7 +309,11 @@ export function classifierRepeatsEmbedding(tensors: Map<string, TensorInfo>, rea
   return true;
 }
 
-function sameValues(a: Float32Array, b: Float32Array): boolean {
+function sameValues(a: Matrix, b: Matrix): boolean {
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array)) {
+    if (a instanceof Float32Array || b instanceof Float32Array || a.type !== b.type) return false;
+    return Buffer.compare(a.bytes, b.bytes) === 0;
+  }
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -1,26 +1,39 @@
-// The in-memory weights of a Llama-family model: float32 matrices stored (out, in) row-major,
-// as in Hugging Face and GGUF (ne0 = in). Loaders produce this; the model only reads it.
+// The in-memory weights of a Llama-family model: matrices stored (out, in) row-major, as in Hugging Face
+// and GGUF (ne0 = in), either float32 or kept in the GGML block type the file stores them in (the kernels
+// read the blocks in place). Norms and biases are float32. Loaders produce this; the model only reads it.
+import type { BlockType } from './dequantize.js';
+
+/** A matrix kept in a GGML block type: `bytes` holds `rows` rows of `columns` values, whole blocks each. */
+export interface QuantizedMatrix {
+  readonly type: BlockType;
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+/** A weight matrix: float32 values, or blocks of a GGML type. */
+export type Matrix = Float32Array | QuantizedMatrix;
 
 /** One decoder layer's parameters. */
 export interface LayerWeights {
   attentionNorm: Float32Array; // (C)
-  query: Float32Array; // (H*hd, C)
-  key: Float32Array; // (KVH*hd, C)
-  value: Float32Array; // (KVH*hd, C)
+  query: Matrix; // (H*hd, C)
+  key: Matrix; // (KVH*hd, C)
+  value: Matrix; // (KVH*hd, C)
   queryBias: Float32Array | null; // (H*hd)
   keyBias: Float32Array | null; // (KVH*hd)
   valueBias: Float32Array | null; // (KVH*hd)
-  attentionOutput: Float32Array; // (C, H*hd)
+  attentionOutput: Matrix; // (C, H*hd)
   mlpNorm: Float32Array; // (C)
-  gate: Float32Array; // (I, C)
-  up: Float32Array; // (I, C)
-  down: Float32Array; // (C, I)
+  gate: Matrix; // (I, C)
+  up: Matrix; // (I, C)
+  down: Matrix; // (C, I)
 }
 
 /** All parameters of the model; `classifier` is `embedding` itself when tied. */
 export interface ModelWeights {
-  embedding: Float32Array; // (V, C)
+  embedding: Matrix; // (V, C)
   layers: LayerWeights[];
   finalNorm: Float32Array; // (C)
-  classifier: Float32Array; // (V, C)
+  classifier: Matrix; // (V, C)
 }

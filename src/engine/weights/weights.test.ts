@@ -263,7 +263,7 @@ describe('more checkpoint layouts', () => {
       ...stack('attentionNorm'),
       ...stack('mlpNorm'),
       weights.finalNorm,
-      weights.embedding,
+      weights.embedding as Float32Array,
       ...stack('query'),
       ...stack('key'),
       ...stack('value'),
