@@ -2,7 +2,8 @@
  * its stored size. A few input rows (decode steps) go through quantized_body.h, which decodes each block
  * in L1 and dots it with every row; more rows (prefill, training) decode a tile of weight rows at a time
  * and hand it to sgemm. The backward product (input gradients, weights frozen) tiles the same way.
- * Built for AVX-512, AVX2 and the x86-64 baseline, chosen once by CPU, as few_rows.c is. */
+ * Built for AVX-512, AVX2 and the x86-64 baseline, chosen once by CPU, as few_rows.c is; the types most
+ * files are made of take the intrinsics kernels (quantized_intrinsics*.c) for decode steps. */
 #include "quantized.h"
 
 #include <cblas.h>
@@ -57,7 +58,7 @@ static int level(void) {
   static int chosen = -1;
   if (chosen < 0) {
     __builtin_cpu_init();
-    chosen = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 2
+    chosen = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") ? 2
              : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")     ? 1
                                                                                    : 0;
   }
@@ -93,8 +94,11 @@ static float *scratch(size_t count) {
 
 int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
                              int out_features) {
-  if (n <= FEW_QUANTIZED && level() >= 1 && quantized_intrinsics_handles(type)) {
-    quantized_intrinsics_rows(out, inp, weight, type, n, in_features, out_features);
+  /* Q4_0 and Q4_1: the generic decoders vectorize well (and use AVX-512 where it is) */
+  int intrinsics = type == TYPE_Q8_0 || type == TYPE_Q5_0 || type == TYPE_Q4_K || type == TYPE_Q6_K;
+  if (n <= FEW_QUANTIZED && intrinsics && level() >= 1) {
+    if (level() == 2) quantized_rows_avx512(out, inp, weight, type, n, in_features, out_features);
+    else quantized_rows_avx2(out, inp, weight, type, n, in_features, out_features);
     return 0;
   }
   if (n <= FEW_QUANTIZED) {

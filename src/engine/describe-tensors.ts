@@ -5,6 +5,7 @@ import { detectFormat } from './load-model.js';
 import { readGgufHeader } from './weights/gguf.js';
 import { storedBytes, isTensorType } from './weights/dequantize.js';
 
+/** One tensor of a model file: its stored type, shape, and bytes in the file and in memory. */
 export interface TensorDescription {
   name: string;
   type: string;

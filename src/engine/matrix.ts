@@ -4,6 +4,7 @@
 import type { Kernels } from './kernels/index.js';
 import type { Matrix, QuantizedMatrix } from './weights/types.js';
 
+/** Whether a matrix is kept in a GGML block type (else it is float32). */
 export const isQuantized = (matrix: Matrix): matrix is QuantizedMatrix => !(matrix instanceof Float32Array);
 
 /** out (n, outFeatures) = inp (n, inFeatures) . weight^T + bias. */

@@ -26,6 +26,7 @@ export const tensorTypes = {
   BF16: { ggml: 30, blockValues: 1, blockBytes: 2 },
 } as const;
 
+/** An element type promptune reads and writes (F32, F16, BF16 and the GGML block types). */
 export type TensorType = keyof typeof tensorTypes;
 
 /** The GGML block types (everything but the plain float types). */

@@ -137,6 +137,10 @@ export interface GgufWriteSummary {
   tensors: { name: string; shape: number[]; type: TensorType; bytes: number }[];
 }
 
+/**
+ * Writes `weights` as a GGUF v3 file at `path` (atomically): matrices in `options.type` or the mix of
+ * `options.fileType`, norms as F32, with the tokenizer and extra metadata given. Returns what it wrote.
+ */
 export function writeGguf(
   path: string,
   config: ModelConfig,

@@ -26,6 +26,7 @@ export const fileTypes = {
   q6_k: { number: 18, base: 'Q6_K' },
 } as const satisfies Record<string, { number: number; base: TensorType }>;
 
+/** A llama.cpp file type's name in lower case (q4_k_m, q8_0, f16, …). */
 export type FileType = keyof typeof fileTypes;
 
 export const isFileType = (name: string): name is FileType => Object.hasOwn(fileTypes, name);
