@@ -385,6 +385,17 @@ static napi_value js_dequantize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setQuantizedLevel(level): 0 baseline, 1 AVX2, 2 AVX-512, -1 the best; returns the level in use */
+static napi_value js_set_quantized_level(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 1)) return NULL;
+  int wanted = integer(&a, 0);
+  if (a.failed) return NULL;
+  napi_value result;
+  CHECK(napi_create_int32(env, quantized_set_level(wanted), &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
@@ -408,6 +419,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"quantizedMatmulBackward", NULL, js_quantized_matmul_backward, NULL, NULL, NULL, napi_default, NULL},
       {"quantizedEmbeddingForward", NULL, js_quantized_embedding_forward, NULL, NULL, NULL, napi_default, NULL},
       {"dequantize", NULL, js_dequantize, NULL, NULL, NULL, napi_default, NULL},
+      {"setQuantizedLevel", NULL, js_set_quantized_level, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threading", NULL, js_threading, NULL, NULL, NULL, napi_default, NULL},

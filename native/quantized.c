@@ -54,8 +54,9 @@
 typedef void (*rows_kernel)(float *, const float *, const uint8_t *, int, int, int, int);
 typedef void (*decode_kernel)(float *, const uint8_t *, int, int, int, int);
 
+static int chosen = -1;
+
 static int level(void) {
-  static int chosen = -1;
   if (chosen < 0) {
     __builtin_cpu_init();
     chosen = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") ? 2
@@ -69,6 +70,13 @@ static void decode_rows(float *out, const uint8_t *weight, int type, int in_feat
   static const decode_kernel kernels[] = {quantized_baseline_decode_rows, quantized_avx2_decode_rows,
                                           quantized_avx512_decode_rows};
   kernels[level()](out, weight, type, in_features, first, last);
+}
+
+int quantized_set_level(int wanted) {
+  chosen = -1;
+  int best = level();
+  if (wanted >= 0 && wanted < best) chosen = wanted;
+  return chosen;
 }
 
 int quantized_type_supported(int type) { return block_values(type) > 0; }
@@ -95,7 +103,7 @@ static float *scratch(size_t count) {
 int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
                              int out_features) {
   /* Q4_0 and Q4_1: the generic decoders vectorize well (and use AVX-512 where it is) */
-  int intrinsics = type == TYPE_Q8_0 || type == TYPE_Q5_0 || type == TYPE_Q4_K || type == TYPE_Q6_K;
+  int intrinsics = type == TYPE_Q8_0 || type == TYPE_Q5_0 || type == TYPE_Q4_K || type == TYPE_Q5_K || type == TYPE_Q6_K;
   if (n <= FEW_QUANTIZED && intrinsics && level() >= 1) {
     if (level() == 2) quantized_rows_avx512(out, inp, weight, type, n, in_features, out_features);
     else quantized_rows_avx2(out, inp, weight, type, n, in_features, out_features);

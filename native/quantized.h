@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 int quantized_type_supported(int type);
+/* instruction sets for the quantized kernels: 0 baseline, 1 AVX2, 2 AVX-512; at most what the CPU has
+ * (tests run every path this way); -1 goes back to the best. Returns the level now in use. */
+int quantized_set_level(int level);
 size_t quantized_bytes(int type, size_t count);
 /* out (n, out_features) = inp (n, in_features) . dequantized(weight)^T; -1 when scratch memory ran out */
 int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,

@@ -1,4 +1,4 @@
-/* The decode-step product for Q8_0, Q5_0, Q4_K and Q6_K with intrinsics (quantized_rows.h, built at two
+/* The decode-step product for Q8_0, Q5_0, Q4_K, Q5_K and Q6_K with intrinsics (quantized_rows.h, built at two
  * widths): out (n, out_features) = inp (n, in_features) . weight^T for n <= 8. Call each only where its
  * instructions run (quantized.c checks the CPU). */
 #ifndef PROMPTUNE_QUANTIZED_INTRINSICS_H

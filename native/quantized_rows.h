@@ -51,11 +51,11 @@ KERNEL float reduce(__m512 v) { return _mm512_reduce_add_ps(v); }
 
 /* one block to float vectors (8 * PER32 of them for 256 values, PER32 for 32) */
 KERNEL void decode(int type, const uint8_t *block, FLOATS *v) {
-  if (type == TYPE_Q4_K) {
+  if (type == TYPE_Q4_K || type == TYPE_Q5_K) {
     for (int pair = 0; pair < 4; pair++) {
       __m256i codes[2];
       float scales[2], minimums[2];
-      unpack_q4_k(block, pair, codes, scales, minimums);
+      unpack_q4_q5_k(type == TYPE_Q5_K, block, pair, codes, scales, minimums);
       to_floats(codes[0], 0, scales[0], scales[0], -minimums[0], -minimums[0], v + (2 * pair) * PER32);
       to_floats(codes[1], 0, scales[1], scales[1], -minimums[1], -minimums[1], v + (2 * pair + 1) * PER32);
     }
@@ -117,6 +117,7 @@ __attribute__((target(TARGET_NAME))) void PASTE(quantized_rows_, SUFFIX)(float *
       CASE(TYPE_Q8_0)
       CASE(TYPE_Q5_0)
       CASE(TYPE_Q4_K)
+      CASE(TYPE_Q5_K)
       CASE(TYPE_Q6_K)
     }
 #undef CASE

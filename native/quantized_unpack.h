@@ -53,12 +53,22 @@ UNPACK void scale_and_minimum(const uint8_t *packed, int j, int *scale, int *min
   }
 }
 
-/* Q4_K: the unsigned codes of sub-blocks 2 * pair and 2 * pair + 1, with their scales and minimums */
-UNPACK void unpack_q4_k(const uint8_t *block, int pair, __m256i *codes, float *scales, float *minimums) {
+/* Q4_K and Q5_K: the unsigned codes of sub-blocks 2 * pair and 2 * pair + 1, with their scales and
+ * minimums; Q5_K's fifth bits are bits 2 * pair and 2 * pair + 1 of its 32 high-bit bytes */
+UNPACK void unpack_q4_q5_k(int five, const uint8_t *block, int pair, __m256i *codes, float *scales,
+                           float *minimums) {
   float d = half(block), min = half(block + 2);
-  __m256i bytes = _mm256_loadu_si256((const __m256i *)(block + 16 + 32 * pair));
+  __m256i bytes = _mm256_loadu_si256((const __m256i *)(block + (five ? 48 : 16) + 32 * pair));
   codes[0] = _mm256_and_si256(bytes, _mm256_set1_epi8(0x0f));
   codes[1] = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), _mm256_set1_epi8(0x0f));
+  if (five) {
+    __m256i high = _mm256_loadu_si256((const __m256i *)(block + 16)), sixteen = _mm256_set1_epi8(0x10);
+    for (int k = 0; k < 2; k++) {
+      __m256i bit = _mm256_set1_epi8((char)(1 << (2 * pair + k)));
+      __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(high, bit), bit);
+      codes[k] = _mm256_or_si256(codes[k], _mm256_and_si256(set, sixteen));
+    }
+  }
   for (int k = 0; k < 2; k++) {
     int scale, minimum;
     scale_and_minimum(block + 4, 2 * pair + k, &scale, &minimum);

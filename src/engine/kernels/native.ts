@@ -15,6 +15,7 @@ interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward' | 'ropeBac
   quantizedMatmulBackward(...args: unknown[]): void;
   quantizedEmbeddingForward(...args: unknown[]): void;
   dequantize(...args: unknown[]): void;
+  setQuantizedLevel(level: number): number;
   gemm(...args: unknown[]): void;
   ropeForward(...args: unknown[]): void;
   ropeBackward(...args: unknown[]): void;
@@ -54,6 +55,14 @@ export function nativeLoadError(): string | undefined {
 /** Sets the size of OpenBLAS's thread pool, the only pool the native kernels use. */
 export function setNativeThreads(count: number): void {
   load()?.setThreads(count);
+}
+
+/**
+ * Which instruction set the quantized kernels use: 0 baseline, 1 AVX2, 2 AVX-512, at most what the CPU
+ * has; -1 (or nothing) the best. Returns the level in use. For tests that run every path.
+ */
+export function setQuantizedLevel(level = -1): number | undefined {
+  return load()?.setQuantizedLevel(level);
 }
 
 /** How the addon threads: `openmp` (kernel loops share OpenBLAS's OpenMP pool) or `pthread` (only BLAS is threaded). */
