@@ -107,7 +107,7 @@ function storageLines(tensors: TensorDescription[] | undefined): [string, string
     ['tensor types', byType.map(([type, entry]) => `${type} ${entry.tensors}`).join(', ')],
     [
       'weights',
-      `${formatBytes(total('fileBytes'))} in the file, ${formatBytes(total('memoryBytes'))} in memory (float32)`,
+      `${formatBytes(total('fileBytes'))} in the file, ${formatBytes(total('memoryBytes'))} in memory`,
     ],
   ];
 }
