@@ -60,6 +60,8 @@ export function randomWeights(config: ModelConfig, seed: number): ModelWeights {
       queryBias: null,
       keyBias: null,
       valueBias: null,
+      queryNorm: null,
+      keyNorm: null,
       attentionOutput: sampled('attentionOutput'),
       mlpNorm: ones('mlpNorm'),
       gate: sampled('gate'),

@@ -64,6 +64,8 @@ function randomWeights(): ModelWeights {
       queryBias: null,
       keyBias: null,
       valueBias: null,
+      queryNorm: null,
+      keyNorm: null,
       attentionOutput: sample('attentionOutput'),
       mlpNorm: ones('mlpNorm'),
       gate: sample('gate'),

@@ -27,8 +27,10 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     hidden: N * I,
     cosines: (N * hd) / 2,
     sines: (N * hd) / 2,
+    queryRstd: config.queryKeyNorm ? N * H : 0,
+    keyRstd: config.queryKeyNorm ? N * KVH : 0,
   });
-  const { residual, normed, rstd, cosines, sines, ...rest } = views;
+  const { residual, normed, rstd, cosines, sines, queryRstd, keyRstd, ...rest } = views;
   const layer: LayerActivations = {
     ...rest,
     input: residual,
@@ -39,6 +41,10 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     rstd1: rstd,
     rstd2: rstd,
     probabilities: null,
+    queryRstd: config.queryKeyNorm ? queryRstd : null,
+    keyRstd: config.queryKeyNorm ? keyRstd : null,
+    queryUnnormed: null,
+    keyUnnormed: null,
   };
   return {
     batch,

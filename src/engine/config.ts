@@ -42,6 +42,8 @@ export interface ModelConfig {
   tiedEmbeddings: boolean;
   /** Q, K and V projections have biases (Qwen2). */
   attentionBias: boolean;
+  /** Each query and key head is RMS-normalized (its own weights, over headDim) before RoPE (Qwen3). */
+  queryKeyNorm?: boolean;
   bosTokenId?: number;
   eosTokenIds: number[];
 }

@@ -57,6 +57,16 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   );
   kernels.ropeBackward(act.dquery, act.dquery, act.cosines, act.sines, N, H, hd, interleaved);
   kernels.ropeBackward(act.dkey, act.dkey, act.cosines, act.sines, N, KVH, hd, interleaved);
+  if (w.queryNorm && w.keyNorm) {
+    // through QK-norm; dattention is free again (attentionBackward has read it) and large enough
+    const scratch = act.dattention;
+    scratch.fill(0, 0, N * H * hd);
+    kernels.rmsnormBackward(scratch, act.dquery, a.queryUnnormed!, w.queryNorm, a.queryRstd!, N * H, hd);
+    act.dquery.set(scratch.subarray(0, N * H * hd));
+    scratch.fill(0, 0, N * KVH * hd);
+    kernels.rmsnormBackward(scratch, act.dkey, a.keyUnnormed!, w.keyNorm, a.keyRstd!, N * KVH, hd);
+    act.dkey.set(scratch.subarray(0, N * KVH * hd));
+  }
   act.dnormed.fill(0);
   linearBackward(kernels, act.dnormed, act.dquery, w.query, N, C, H * hd);
   linearBackward(kernels, act.dnormed, act.dkey, w.key, N, C, KVH * hd);

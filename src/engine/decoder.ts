@@ -28,6 +28,11 @@ export interface LayerActivations {
   rstd1: Float32Array; // (B, T)
   query: Float32Array; // (B, T, H*hd) rotated in place
   key: Float32Array; // (B, T, KVH*hd) rotated in place
+  /** With QK-norm (Qwen3): 1/rms of each query and key head, and for a backward pass their values before it. */
+  queryRstd: Float32Array | null; // (B, T, H)
+  keyRstd: Float32Array | null; // (B, T, KVH)
+  queryUnnormed: Float32Array | null; // (B, T, H*hd), training only
+  keyUnnormed: Float32Array | null; // (B, T, KVH*hd), training only
   value: Float32Array; // (B, T, KVH*hd)
   probabilities: Float32Array | null; // (B, H, T, T) attention weights, kept only for a backward pass
   attention: Float32Array; // (B, T, H*hd) attention output before its projection
@@ -97,6 +102,13 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   linearForward(kernels, a.query, a.normed1, w.query, w.queryBias, N, C, H * hd);
   linearForward(kernels, a.key, a.normed1, w.key, w.keyBias, N, C, KVH * hd);
   linearForward(kernels, a.value, a.normed1, w.value, w.valueBias, N, C, KVH * hd);
+  if (w.queryNorm && w.keyNorm) {
+    // QK-norm: every head normalized over its hd values, in place (a backward pass keeps the inputs)
+    a.queryUnnormed?.set(a.query);
+    a.keyUnnormed?.set(a.key);
+    kernels.rmsnormForward(a.query, a.queryRstd, a.query, w.queryNorm, N * H, hd, eps);
+    kernels.rmsnormForward(a.key, a.keyRstd, a.key, w.keyNorm, N * KVH, hd, eps);
+  }
   kernels.ropeForward(a.query, a.query, act.cosines, act.sines, N, H, hd, interleaved);
   kernels.ropeForward(a.key, a.key, act.cosines, act.sines, N, KVH, hd, interleaved);
   let keys = a.key;

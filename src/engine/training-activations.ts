@@ -56,6 +56,11 @@ export function allocateTrainingActivations(
     probabilities: L * batch * H * time * time,
     gates: L * N * I,
     ups: L * N * I,
+    // QK-norm (Qwen3) only: inputs and 1/rms of every query and key head
+    queriesUnnormed: config.queryKeyNorm ? L * N * H * hd : 0,
+    keysUnnormed: config.queryKeyNorm ? L * N * KVH * hd : 0,
+    queryRstds: config.queryKeyNorm ? L * N * H : 0,
+    keyRstds: config.queryKeyNorm ? L * N * KVH : 0,
     // shared by all layers
     normed: N * C,
     attention: N * H * hd,
@@ -101,6 +106,10 @@ export function allocateTrainingActivations(
     rstd2: slice(rstds2, l),
     gate: slice(gates, l),
     up: slice(ups, l),
+    queryRstd: config.queryKeyNorm ? slice(views.queryRstds, l) : null,
+    keyRstd: config.queryKeyNorm ? slice(views.keyRstds, l) : null,
+    queryUnnormed: config.queryKeyNorm ? slice(views.queriesUnnormed, l) : null,
+    keyUnnormed: config.queryKeyNorm ? slice(views.keysUnnormed, l) : null,
     hidden: views.hidden,
     // a layer's output is the next layer's input
     output: l + 1 < L ? slice(inputs, l + 1) : views.output,

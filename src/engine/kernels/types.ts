@@ -63,7 +63,7 @@ export interface Kernels {
   dequantize(out: Buffer, bytes: Uint8Array, type: BlockType, rows: number, columns: number): void;
   /** out (n, channels) = table[ids[i]] rows. */
   embeddingForward(out: Buffer, ids: Int32Array, table: Buffer, n: number, channels: number): void;
-  /** out = inp / rms(inp) * weight per row; rstd (n) keeps 1/rms for the backward pass (may be null). */
+  /** out = inp / rms(inp) * weight per row (out may be inp); rstd (n) keeps 1/rms for the backward pass (may be null). */
   rmsnormForward(
     out: Buffer,
     rstd: Buffer | null,

@@ -148,7 +148,9 @@ export function writeGguf(
   options: GgufWriteOptions = {},
 ): GgufWriteSummary {
   // Mistral-style models are written as llama, as llama.cpp's converter does
-  const architecture = config.architecture === 'qwen2' ? 'qwen2' : 'llama';
+  // Mistral-style models are written as llama; Qwen2 and Qwen3 keep their names (rotate-half RoPE)
+  const architecture =
+    config.architecture === 'qwen2' || config.architecture === 'qwen3' ? config.architecture : 'llama';
   const needsInterleave =
     ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
   const a = (key: string) => `${architecture}.${key}`;
@@ -228,6 +230,8 @@ export function writeGguf(
     put('queryBias', layer.queryBias && rotated(layer.queryBias, H, 1));
     put('keyBias', layer.keyBias && rotated(layer.keyBias, KVH, 1));
     put('valueBias', layer.valueBias);
+    put('queryNorm', layer.queryNorm);
+    put('keyNorm', layer.keyNorm);
     put('attentionOutput', layer.attentionOutput);
     put('mlpNorm', layer.mlpNorm);
     put('gate', layer.gate);

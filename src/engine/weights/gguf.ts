@@ -39,6 +39,7 @@ export const ggufArchitectures: Record<string, { ropeStyle: RopeStyle }> = {
   llama: { ropeStyle: 'interleaved' },
   mistral: { ropeStyle: 'interleaved' },
   qwen2: { ropeStyle: 'half' },
+  qwen3: { ropeStyle: 'half' },
 };
 
 interface TensorInfo {
@@ -250,6 +251,7 @@ export function ggufConfig(
     slidingWindow: key('attention.sliding_window') || undefined,
     tiedEmbeddings: !tensors.has('output.weight'),
     attentionBias: tensors.has('blk.0.attn_q.bias'),
+    queryKeyNorm: tensors.has('blk.0.attn_q_norm.weight') || undefined,
     bosTokenId: typeof bos === 'number' ? bos : undefined,
     eosTokenIds: typeof eos === 'number' ? [eos] : [],
   };

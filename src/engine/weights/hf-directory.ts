@@ -16,6 +16,7 @@ export const huggingFaceArchitectures: Record<string, { biases: boolean }> = {
   llama: { biases: false },
   mistral: { biases: false },
   qwen2: { biases: true },
+  qwen3: { biases: false },
 };
 
 const count = z.number().int().positive();
@@ -176,6 +177,7 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     ropeScaling: ropeScaling(config, where),
     tiedEmbeddings: config.tie_word_embeddings ?? false,
     attentionBias: config.attention_bias ?? family.biases,
+    queryKeyNorm: type === 'qwen3' || undefined,
     // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
     slidingWindow: type === 'mistral' ? (config.sliding_window ?? undefined) : undefined,
     bosTokenId: config.bos_token_id ?? undefined,

@@ -23,6 +23,8 @@ export interface LayerWeights {
   queryBias: Float32Array | null; // (H*hd)
   keyBias: Float32Array | null; // (KVH*hd)
   valueBias: Float32Array | null; // (KVH*hd)
+  queryNorm: Float32Array | null; // (hd) per-head RMSNorm of queries before RoPE (Qwen3)
+  keyNorm: Float32Array | null; // (hd) the same for keys
   attentionOutput: Matrix; // (C, H*hd)
   mlpNorm: Float32Array; // (C)
   gate: Matrix; // (I, C)

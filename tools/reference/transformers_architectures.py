@@ -1,0 +1,64 @@
+"""Writes tiny random checkpoints of newer architectures with transformers itself, and transformers' own
+logits and greedy tokens as the reference, for the engine's parity tests (src/engine/architectures.test.ts).
+
+Each model: a small config of the architecture (head_dim unlike hidden/heads where the architecture allows
+it), weights from transformers' own random init with a fixed seed (norm weights perturbed so a
+misplaced norm shows), saved with save_pretrained (config.json + model.safetensors), then the logits of a
+fixed token sequence (float32) and 8 greedy tokens after its first 6 tokens (model.generate).
+Run: python -m venv /tmp/venv && /tmp/venv/bin/pip install torch transformers  (the machine's local index)
+     /tmp/venv/bin/python tools/reference/transformers_architectures.py
+Outputs test/fixtures/<name>/{config.json, model.safetensors, reference.json}."""
+import json
+import os
+
+import torch
+import transformers
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures")
+
+MODELS = {
+    "tiny-qwen3": (
+        "Qwen3Config",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, head_dim=32, vocab_size=320, max_position_embeddings=256,
+            rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=True, bos_token_id=1,
+            eos_token_id=2, attention_bias=False, use_sliding_window=False, initializer_range=0.25,
+        ),
+    ),
+}
+
+
+def main():
+    tokens = [1, 17, 42, 99, 5, 63, 88, 120, 7, 33, 64, 2, 71, 100, 15, 9]
+    for name, (config_class, options) in MODELS.items():
+        torch.manual_seed(20261201)
+        config = getattr(transformers, config_class)(**options)
+        model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        with torch.no_grad():
+            for parameter_name, parameter in model.named_parameters():
+                if "norm" in parameter_name:  # ones by default: make each norm's weights matter
+                    parameter.copy_(1 + 0.2 * torch.randn_like(parameter))
+        model.eval()
+        folder = os.path.join(ROOT, name)
+        os.makedirs(folder, exist_ok=True)
+        model.save_pretrained(folder, safe_serialization=True)
+        with torch.no_grad():
+            logits = model(torch.tensor([tokens])).logits[0]
+            greedy = model.generate(
+                torch.tensor([tokens[:6]]), max_new_tokens=8, do_sample=False, eos_token_id=None, pad_token_id=0
+            )[0, 6:].tolist()
+        reference = {
+            "description": f"{config_class} random init (seed 20261201), transformers {transformers.__version__}",
+            "tokens": tokens,
+            "logits": [[round(float(v), 6) for v in row] for row in logits],
+            "greedyPrompt": tokens[:6],
+            "greedy": greedy,
+        }
+        with open(os.path.join(folder, "reference.json"), "w") as file:
+            json.dump(reference, file)
+        print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters, greedy {greedy}")
+
+
+if __name__ == "__main__":
+    main()
