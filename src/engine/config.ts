@@ -44,6 +44,8 @@ export interface ModelConfig {
   attentionBias: boolean;
   /** Each query and key head is RMS-normalized (its own weights, over headDim) before RoPE (Qwen3). */
   queryKeyNorm?: boolean;
+  /** Layers whose queries and keys are not rotated (SmolLM3's NoPE layers: every fourth). */
+  layersWithoutRope?: number[];
   bosTokenId?: number;
   eosTokenIds: number[];
 }

@@ -55,8 +55,10 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     KVH,
     hd,
   );
-  kernels.ropeBackward(act.dquery, act.dquery, act.cosines, act.sines, N, H, hd, interleaved);
-  kernels.ropeBackward(act.dkey, act.dkey, act.cosines, act.sines, N, KVH, hd, interleaved);
+  if (!config.layersWithoutRope?.includes(l)) {
+    kernels.ropeBackward(act.dquery, act.dquery, act.cosines, act.sines, N, H, hd, interleaved);
+    kernels.ropeBackward(act.dkey, act.dkey, act.cosines, act.sines, N, KVH, hd, interleaved);
+  }
   if (w.queryNorm && w.keyNorm) {
     // through QK-norm; dattention is free again (attentionBackward has read it) and large enough
     const scratch = act.dattention;

@@ -109,8 +109,10 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
     kernels.rmsnormForward(a.query, a.queryRstd, a.query, w.queryNorm, N * H, hd, eps);
     kernels.rmsnormForward(a.key, a.keyRstd, a.key, w.keyNorm, N * KVH, hd, eps);
   }
-  kernels.ropeForward(a.query, a.query, act.cosines, act.sines, N, H, hd, interleaved);
-  kernels.ropeForward(a.key, a.key, act.cosines, act.sines, N, KVH, hd, interleaved);
+  if (!config.layersWithoutRope?.includes(l)) {
+    kernels.ropeForward(a.query, a.query, act.cosines, act.sines, N, H, hd, interleaved);
+    kernels.ropeForward(a.key, a.key, act.cosines, act.sines, N, KVH, hd, interleaved);
+  }
   let keys = a.key;
   let values = a.value;
   let slots = T;

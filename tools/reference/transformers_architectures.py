@@ -26,6 +26,28 @@ MODELS = {
             eos_token_id=2, attention_bias=False, use_sliding_window=False, initializer_range=0.25,
         ),
     ),
+    # SmolLM3: every fourth layer has no RoPE (no_rope_layer_interval 4: layers 3 and 7 here)
+    "tiny-smollm3": (
+        "SmolLM3Config",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=8, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=320, max_position_embeddings=256, rms_norm_eps=1e-6,
+            rope_theta=5000000.0, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+            use_sliding_window=False, initializer_range=0.25, no_rope_layer_interval=4, pad_token_id=0,
+        ),
+    ),
+    # Llama 3.2: llama3 RoPE scaling, tied embeddings
+    "tiny-llama32": (
+        "LlamaConfig",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=1, head_dim=16, vocab_size=320, max_position_embeddings=256, rms_norm_eps=1e-5,
+            rope_theta=500000.0, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+            initializer_range=0.25,
+            rope_scaling=dict(rope_type="llama3", factor=32.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                              original_max_position_embeddings=64),
+        ),
+    ),
 }
 
 

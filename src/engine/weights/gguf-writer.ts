@@ -8,7 +8,7 @@ import { quantize, tensorTypes, type TensorType } from './dequantize.js';
 import { matrixFloat32 } from './matrix-float32.js';
 import { fileTypes, mixedTensorType, pureTensorType, type FileType, type MixedTensor } from './quant-mix.js';
 import { inverseFrequencies } from '../rope.js';
-import { ggufArchitectures, type GgufValue } from './gguf.js';
+import { everyFourthLayer, ggufArchitectures, type GgufValue } from './gguf.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { parameterShapes } from './assemble.js';
 import { layerTensorName, ggufNames } from './names.js';
@@ -148,9 +148,17 @@ export function writeGguf(
   options: GgufWriteOptions = {},
 ): GgufWriteSummary {
   // Mistral-style models are written as llama, as llama.cpp's converter does
-  // Mistral-style models are written as llama; Qwen2 and Qwen3 keep their names (rotate-half RoPE)
-  const architecture =
-    config.architecture === 'qwen2' || config.architecture === 'qwen3' ? config.architecture : 'llama';
+  // Mistral-style models are written as llama; Qwen2, Qwen3 and SmolLM3 keep their names
+  const architecture = ['qwen2', 'qwen3', 'smollm3'].includes(config.architecture)
+    ? config.architecture
+    : 'llama';
+  const noPe = config.layersWithoutRope ?? [];
+  const fourth = everyFourthLayer(config.layers);
+  if (noPe.length > 0 && (architecture !== 'smollm3' || noPe.join() !== fourth.join()))
+    throw new ValidationError(`layers ${noPe.join(', ')} have no RoPE, which GGUF cannot say`, {
+      code: 'GGUF_WRITE_INVALID',
+      hint: "llama.cpp knows NoPE layers only as SmolLM3's every fourth layer (3, 7, 11, …).",
+    });
   const needsInterleave =
     ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
   const a = (key: string) => `${architecture}.${key}`;

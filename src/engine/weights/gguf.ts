@@ -40,6 +40,8 @@ export const ggufArchitectures: Record<string, { ropeStyle: RopeStyle }> = {
   mistral: { ropeStyle: 'interleaved' },
   qwen2: { ropeStyle: 'half' },
   qwen3: { ropeStyle: 'half' },
+  // llama.cpp hard-codes SmolLM3's NoPE period: every fourth layer (no metadata key holds it)
+  smollm3: { ropeStyle: 'interleaved' },
 };
 
 interface TensorInfo {
@@ -195,6 +197,10 @@ function ggufConfigSchema(architecture: string) {
   });
 }
 
+/** SmolLM3's NoPE layers as llama.cpp fixes them: 3, 7, 11, … */
+export const everyFourthLayer = (layers: number) =>
+  Array.from({ length: layers }, (_, layer) => layer).filter((layer) => (layer + 1) % 4 === 0);
+
 /** Builds a ModelConfig from GGUF metadata. */
 export function ggufConfig(
   metadata: GgufMetadata,
@@ -252,6 +258,7 @@ export function ggufConfig(
     tiedEmbeddings: !tensors.has('output.weight'),
     attentionBias: tensors.has('blk.0.attn_q.bias'),
     queryKeyNorm: tensors.has('blk.0.attn_q_norm.weight') || undefined,
+    layersWithoutRope: architecture === 'smollm3' ? everyFourthLayer(required('block_count')) : undefined,
     bosTokenId: typeof bos === 'number' ? bos : undefined,
     eosTokenIds: typeof eos === 'number' ? [eos] : [],
   };

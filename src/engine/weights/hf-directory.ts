@@ -17,6 +17,7 @@ export const huggingFaceArchitectures: Record<string, { biases: boolean }> = {
   mistral: { biases: false },
   qwen2: { biases: true },
   qwen3: { biases: false },
+  smollm3: { biases: false },
 };
 
 const count = z.number().int().positive();
@@ -53,6 +54,7 @@ const configSchema = z.looseObject({
   tie_word_embeddings: z.boolean().optional(),
   attention_bias: z.boolean().optional(),
   sliding_window: count.nullable().optional(),
+  no_rope_layers: z.array(z.number().int().min(0).max(1)).optional(),
   bos_token_id: tokenId.nullable().optional(),
   eos_token_id: z
     .union([tokenId, z.array(tokenId)], { error: 'expected a token id or a list of token ids' })
@@ -178,6 +180,7 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     tiedEmbeddings: config.tie_word_embeddings ?? false,
     attentionBias: config.attention_bias ?? family.biases,
     queryKeyNorm: type === 'qwen3' || undefined,
+    layersWithoutRope: layersWithoutRope(config.no_rope_layers, where),
     // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
     slidingWindow: type === 'mistral' ? (config.sliding_window ?? undefined) : undefined,
     bosTokenId: config.bos_token_id ?? undefined,
@@ -185,6 +188,19 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
   };
   validateConfig(result, where);
   return result;
+}
+
+/** SmolLM3's no_rope_layers (1: the layer uses RoPE, 0: it does not) as the indices of the NoPE layers. */
+function layersWithoutRope(flags: number[] | undefined, where: string): number[] | undefined {
+  if (!flags) return undefined;
+  const without = flags.flatMap((flag, layer) => (flag === 0 ? [layer] : []));
+  if (without.length === 0) return undefined;
+  if (without.length === flags.length)
+    throw new WeightLoadError(`${where}: no_rope_layers turns RoPE off in every layer`, {
+      code: 'WEIGHT_BAD_CONFIG',
+      hint: 'config.json is damaged: a model without positions in any layer is not one promptune runs.',
+    });
+  return without;
 }
 
 /** The safetensors files of a directory: one file, or the shards an index names. */
