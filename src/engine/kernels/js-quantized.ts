@@ -3,23 +3,14 @@
 // in place and are checked against these.
 import { dequantize as decodeValues, tensorTypes, type BlockType } from '../weights/dequantize.js';
 import { matmulBackward } from './js-backward.js';
-import type { Buffer } from './types.js';
+import type { Buffer, Kernels } from './types.js';
 
 function dequantize(out: Buffer, bytes: Uint8Array, type: BlockType, rows: number, columns: number): void {
   out.set(decodeValues(bytes, type, rows * columns, 'quantized weight'));
 }
 
-export function quantizedMatmulForward(
-  matmulForward: (
-    out: Buffer,
-    inp: Buffer,
-    weight: Buffer,
-    bias: Buffer | null,
-    n: number,
-    inFeatures: number,
-    outFeatures: number,
-  ) => void,
-) {
+/** quantizedMatmulForward over the given float32 reference matmul. */
+export function quantizedMatmulForward(matmulForward: Kernels['matmulForward']) {
   return (
     out: Buffer,
     inp: Buffer,

@@ -78,23 +78,37 @@ const encodeQ2K: Encode = (values, bytes, base) => {
   packTwoBit(codes, bytes, base + layout.codes);
 };
 
+/** Each 16-value group's scale (its codes written by `search`), as Q3_K and Q6_K search them. */
+function sixteenScales(
+  values: Float32Array,
+  codes: Uint8Array,
+  search: (group: Float32Array, groupCodes: Uint8Array) => number,
+): Float32Array {
+  return Float32Array.from({ length: 16 }, (_, j) =>
+    search(values.subarray(16 * j, 16 * j + 16), codes.subarray(16 * j, 16 * j + 16)),
+  );
+}
+
+/** The scale of largest magnitude, with its sign (the first on ties), and that magnitude. */
+function largestScale(scales: Float32Array): { maxScale: number; absoluteMax: number } {
+  let maxScale = 0;
+  let absoluteMax = 0;
+  for (const scale of scales) {
+    if (Math.abs(scale) > absoluteMax) {
+      absoluteMax = Math.abs(scale);
+      maxScale = scale;
+    }
+  }
+  return { maxScale, absoluteMax };
+}
+
 const encodeQ3K: Encode = (values, bytes, base) => {
   const layout = kLayouts.Q3_K;
   const codes = new Uint8Array(256);
-  const scales = new Float32Array(16);
-  let maxScale = 0;
-  let absoluteMax = 0;
-  for (let j = 0; j < 16; j++) {
-    scales[j] = searchThreeBitScale(
-      values.subarray(16 * j, 16 * j + 16),
-      codes.subarray(16 * j, 16 * j + 16),
-      4,
-    );
-    if (Math.abs(scales[j]) > absoluteMax) {
-      absoluteMax = Math.abs(scales[j]);
-      maxScale = scales[j];
-    }
-  }
+  const scales = sixteenScales(values, codes, (group, groupCodes) =>
+    searchThreeBitScale(group, groupCodes, 4),
+  );
+  const { maxScale, absoluteMax } = largestScale(scales);
   const packed = bytes.subarray(base + layout.scales, base + layout.scales + 12);
   packed.fill(0);
   if (maxScale) {
@@ -209,20 +223,10 @@ function encodeFourOrFive(five: boolean): Encode {
 const encodeQ6K: Encode = (values, bytes, base) => {
   const layout = kLayouts.Q6_K;
   const codes = new Uint8Array(256);
-  const scales = new Float32Array(16);
-  let maxScale = 0;
-  let absoluteMax = 0;
-  for (let j = 0; j < 16; j++) {
-    scales[j] = searchSymmetricScale(
-      values.subarray(16 * j, 16 * j + 16),
-      codes.subarray(16 * j, 16 * j + 16),
-      32,
-    );
-    if (Math.abs(scales[j]) > absoluteMax) {
-      absoluteMax = Math.abs(scales[j]);
-      maxScale = scales[j];
-    }
-  }
+  const scales = sixteenScales(values, codes, (group, groupCodes) =>
+    searchSymmetricScale(group, groupCodes, 32),
+  );
+  const { maxScale, absoluteMax } = largestScale(scales);
   bytes.fill(0, base, base + layout.bytes);
   if (absoluteMax < groupMaxEpsilon) return; // an all-zero block, scale 0
   const inverse = f32(-128 / maxScale);
