@@ -17,6 +17,7 @@ import {
   type ModelConfig,
 } from '../src/engine/index.js';
 import { parameterShapes } from '../src/engine/weights/assemble.js';
+import { modelFingerprint } from '../src/soft/index.js';
 import { loadGguf } from '../src/engine/weights/gguf.js';
 import type { ModelWeights } from '../src/engine/weights/types.js';
 import { maxAbsDiff, repositoryRoot, stories } from './models.js';
@@ -126,6 +127,8 @@ describe('quantized weights kept in memory', () => {
         0,
       );
     expect(bytes(kept) * 5).toBeLessThan(bytes(expanded));
+    // adapters are tied to a model by this hash: the same file hashes alike in either form
+    expect(modelFingerprint(kept)).toBe(modelFingerprint(expanded));
     const tokens = Int32Array.from({ length: 12 }, (_, i) => (i * 37 + 5) % 256);
     for (const time of [1, 12]) {
       // one position takes the decode-step kernel, twelve the tiled one

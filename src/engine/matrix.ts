@@ -72,6 +72,32 @@ export function matrixValues(kernels: Kernels, matrix: Matrix): Float32Array {
   return values;
 }
 
+/** A matrix's values as float32 in slices of rows (at most about `values` each), in order. */
+export function* matrixChunks(
+  kernels: Kernels,
+  matrix: Matrix | Float32Array,
+  values = 1 << 20,
+): Generator<Float32Array> {
+  if (!isQuantized(matrix)) {
+    yield matrix;
+    return;
+  }
+  const rowsPerChunk = Math.max(1, Math.floor(values / matrix.columns));
+  const rowBytes = matrix.bytes.byteLength / matrix.rows;
+  for (let first = 0; first < matrix.rows; first += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, matrix.rows - first);
+    const out = new Float32Array(rows * matrix.columns);
+    kernels.dequantize(
+      out,
+      matrix.bytes.subarray(first * rowBytes, (first + rows) * rowBytes),
+      matrix.type,
+      rows,
+      matrix.columns,
+    );
+    yield out;
+  }
+}
+
 /** Bytes the matrix holds in memory. */
 export const matrixBytes = (matrix: Matrix): number =>
   isQuantized(matrix) ? matrix.bytes.byteLength : matrix.byteLength;

@@ -22,7 +22,7 @@ import {
   writeSafetensors,
   type LlamaModel,
   type Tokenizer,
-  matrixValues,
+  matrixChunks,
 } from '../engine/index.js';
 import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
 
@@ -131,9 +131,10 @@ export function modelFingerprint(model: LlamaModel): string {
     weights.layers[0].query,
     weights.layers.at(-1)!.down,
   ]) {
-    // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it
-    const values = matrixValues(model.kernels, tensor);
-    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
+    // decoded a slice of rows at a time, so a large vocabulary is never expanded whole
+    for (const values of matrixChunks(model.kernels, tensor))
+      hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
   return hash.digest('hex');
 }

@@ -5,7 +5,7 @@
 import { WeightLoadError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { layerTensorName, type NameTable } from './names.js';
-import { blockScalesFinite } from './quant-scales.js';
+import { firstNonFiniteBlock } from './quant-scales.js';
 import type { LayerWeights, Matrix, ModelWeights, QuantizedMatrix } from './types.js';
 
 /** A named-tensor reader: shape as (rows, columns) for matrices, (n) for vectors. */
@@ -103,7 +103,7 @@ export function assembleWeights(
     const values = reader(name, field);
     if (!(values instanceof Float32Array)) {
       // a block's values are finite exactly when its scales are (the codes are integers)
-      const block = blockScalesFinite(values);
+      const block = firstNonFiniteBlock(values);
       if (block >= 0)
         throw new WeightLoadError(
           `${source.file?.(name) ?? where}: tensor ${name} has a scale that is not finite in block ${block}`,

@@ -18,7 +18,7 @@ const scaleOffsets: Record<BlockType, number[]> = {
 };
 
 /** The index of the first block with a NaN or infinite scale, or -1. */
-export function blockScalesFinite(matrix: QuantizedMatrix): number {
+export function firstNonFiniteBlock(matrix: QuantizedMatrix): number {
   const { blockBytes } = tensorTypes[matrix.type];
   const offsets = scaleOffsets[matrix.type];
   const { bytes } = matrix;
