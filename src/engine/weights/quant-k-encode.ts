@@ -108,7 +108,7 @@ const encodeQ3K: Encode = (values, bytes, base) => {
   const scales = sixteenScales(values, codes, (group, groupCodes) =>
     searchThreeBitScale(group, groupCodes, 4),
   );
-  const { maxScale, absoluteMax } = largestScale(scales);
+  const { maxScale } = largestScale(scales);
   const packed = bytes.subarray(base + layout.scales, base + layout.scales + 12);
   packed.fill(0);
   if (maxScale) {
