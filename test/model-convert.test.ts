@@ -2,7 +2,7 @@
 // converted by `promptune model convert`. A model whose rows are whole K-quant blocks shows each type's
 // error against float32 falling as its bits rise; the CLI converts the real stories260K GGUF.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -163,6 +163,10 @@ describe('promptune model convert', () => {
     expect(info.parameters).toBe(260032);
     expect(info.storage.Q8_0.tensors).toBeGreaterThan(20);
     expect(info.storage.F32.memoryBytes).toBeGreaterThan(0);
+    // converting to the type it already has copies every block: the same file, byte for byte
+    const again = join(directory, 'stories-q8_0-again.gguf');
+    expect(promptune('model', 'convert', '--model', out, '--to', 'q8_0', '--out', again).status).toBe(0);
+    expect(readFileSync(again).equals(readFileSync(out))).toBe(true);
     const generated = promptune(
       'generate',
       '--model',

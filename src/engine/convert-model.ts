@@ -33,7 +33,8 @@ export async function convertModel(
       },
     );
   }
-  const { config, weights, metadata, typedMetadata } = await loadGguf(input);
+  // block types stay as read, so a tensor whose type does not change is copied byte for byte
+  const { config, weights, metadata, typedMetadata } = await loadGguf(input, { keepQuantized: true });
   const name = typeof metadata['general.name'] === 'string' ? metadata['general.name'] : undefined;
   return writeGguf(output, config, weights, {
     fileType,

@@ -180,7 +180,7 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     tiedEmbeddings: config.tie_word_embeddings ?? false,
     attentionBias: config.attention_bias ?? family.biases,
     queryKeyNorm: type === 'qwen3' || undefined,
-    layersWithoutRope: layersWithoutRope(config.no_rope_layers, where),
+    layersWithoutRope: layersWithoutRope(config.no_rope_layers, number('num_hidden_layers'), where),
     // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
     slidingWindow: type === 'mistral' ? (config.sliding_window ?? undefined) : undefined,
     bosTokenId: config.bos_token_id ?? undefined,
@@ -191,8 +191,13 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
 }
 
 /** SmolLM3's no_rope_layers (1: the layer uses RoPE, 0: it does not) as the indices of the NoPE layers. */
-function layersWithoutRope(flags: number[] | undefined, where: string): number[] | undefined {
+function layersWithoutRope(flags: number[] | undefined, layers: number, where: string): number[] | undefined {
   if (!flags) return undefined;
+  if (flags.length !== layers)
+    throw new WeightLoadError(`${where}: no_rope_layers has ${flags.length} entries for ${layers} layers`, {
+      code: 'WEIGHT_BAD_CONFIG',
+      hint: 'config.json is damaged: no_rope_layers needs one 0 or 1 per layer.',
+    });
   const without = flags.flatMap((flag, layer) => (flag === 0 ? [layer] : []));
   if (without.length === 0) return undefined;
   if (without.length === flags.length)
