@@ -77,12 +77,13 @@ export function randomModel(config: ModelConfig, kernels: Kernels, seed = 1): Ll
 }
 
 /** GGUF metadata for a byte-fallback vocabulary of `size` made-up tokens (the model's weights are random anyway). */
-export function syntheticVocabulary(size: number) {
+export function syntheticVocabulary(size: number, special: string[] = []) {
   const tokens = [
     '<unk>',
     '<s>',
     '</s>',
     ...Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`),
+    ...special,
   ];
   while (tokens.length < size) tokens.push(`▁t${tokens.length}`);
   return sentencePieceMetadata(tokens);

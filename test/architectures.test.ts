@@ -17,7 +17,7 @@ import {
   type Tokenizer,
 } from '../src/engine/index.js';
 import { loadGguf } from '../src/engine/weights/gguf.js';
-import { loadHuggingFaceDirectory } from '../src/engine/weights/hf-directory.js';
+import { huggingFaceConfig, loadHuggingFaceDirectory } from '../src/engine/weights/hf-directory.js';
 import { buildBatch, promptGradient, type SoftPrompt } from '../src/soft/index.js';
 import { maxAbsDiff, repositoryRoot } from './models.js';
 
@@ -49,6 +49,11 @@ const cases: [
     'tiny-smollm3',
     { architecture: 'smollm3', layersWithoutRope: [3, 7], tiedEmbeddings: true },
     (config, weights) => [{ ...config, layersWithoutRope: undefined }, weights],
+  ],
+  [
+    'tiny-phi3',
+    { architecture: 'phi3', slidingWindow: 7, tiedEmbeddings: false, headDim: 16 },
+    (config, weights) => [{ ...config, slidingWindow: undefined }, weights],
   ],
   [
     'tiny-llama32',
@@ -178,5 +183,30 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
     }
     console.log(`${name} soft prompt loss: ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
     expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.7);
+  });
+});
+
+describe('what is not supported yet says so', () => {
+  const phi3 = JSON.parse(
+    readFileSync(join(repositoryRoot, 'test', 'fixtures', 'tiny-phi3', 'config.json'), 'utf8'),
+  );
+  it.each([
+    [
+      'partial rotary (Phi-4-mini)',
+      { ...phi3, rope_parameters: { ...phi3.rope_parameters, partial_rotary_factor: 0.75 } },
+      /RoPE on 75% of each head/,
+    ],
+    [
+      'long-RoPE (Phi-3-128k)',
+      { ...phi3, rope_parameters: { rope_type: 'longrope', rope_theta: 10000 } },
+      /RoPE scaling "longrope" is not supported/,
+    ],
+    [
+      'a NoPE list of the wrong length',
+      { ...phi3, model_type: 'smollm3', no_rope_layers: [1, 1, 0] },
+      /no_rope_layers has 3 entries for 2 layers/,
+    ],
+  ])('%s', (_case, raw, message) => {
+    expect(() => huggingFaceConfig(raw, 'test config')).toThrow(message);
   });
 });

@@ -36,6 +36,16 @@ MODELS = {
             use_sliding_window=False, initializer_range=0.25, no_rope_layer_interval=4, pad_token_id=0,
         ),
     ),
+    # Phi-3 (mini-4k style): fused qkv_proj and gate_up_proj, a sliding window, untied classifier
+    "tiny-phi3": (
+        "Phi3Config",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=320, max_position_embeddings=256, original_max_position_embeddings=256,
+            rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+            pad_token_id=0, sliding_window=7, initializer_range=0.25,
+        ),
+    ),
     # Llama 3.2: llama3 RoPE scaling, tied embeddings
     "tiny-llama32": (
         "LlamaConfig",

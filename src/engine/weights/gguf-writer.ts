@@ -131,6 +131,17 @@ export function interleaveHeads(matrix: Float32Array, heads: number, columns: nu
 }
 
 /** Writes config and weights as a GGUF file at `path` (atomically). */
+/** Float32 arrays end to end. */
+function concatenate(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 /** What writeGguf wrote: each tensor's type and stored bytes, and the file's size. */
 export interface GgufWriteSummary {
   bytes: number;
@@ -149,7 +160,7 @@ export function writeGguf(
 ): GgufWriteSummary {
   // Mistral-style models are written as llama, as llama.cpp's converter does
   // Mistral-style models are written as llama; Qwen2, Qwen3 and SmolLM3 keep their names
-  const architecture = ['qwen2', 'qwen3', 'smollm3'].includes(config.architecture)
+  const architecture = ['qwen2', 'qwen3', 'smollm3', 'phi3'].includes(config.architecture)
     ? config.architecture
     : 'llama';
   const noPe = config.layersWithoutRope ?? [];
@@ -232,9 +243,19 @@ export function writeGguf(
         add(layerTensorName(ggufNames, field, l), values, shapes[field], roles[field] ?? 'matrix', l);
     };
     put('attentionNorm', layer.attentionNorm);
-    put('query', rotated(layer.query, H, C));
-    put('key', rotated(layer.key, KVH, C));
-    put('value', layer.value);
+    if (architecture === 'phi3') {
+      // llama.cpp's Phi-3 keeps Q/K/V in one tensor and gate/up in ffn_up
+      const fused = (name: string, parts: Matrix[], role: MixedTensor['role']) => {
+        const values = concatenate(parts.map(matrixFloat32));
+        add(name.replace('{layer}', String(l)), values, [values.length / C, C], role, l);
+      };
+      fused('blk.{layer}.attn_qkv.weight', [layer.query, layer.key, layer.value], 'queryKeyValue');
+      fused('blk.{layer}.ffn_up.weight', [layer.gate, layer.up], 'matrix');
+    } else {
+      put('query', rotated(layer.query, H, C));
+      put('key', rotated(layer.key, KVH, C));
+      put('value', layer.value);
+    }
     put('queryBias', layer.queryBias && rotated(layer.queryBias, H, 1));
     put('keyBias', layer.keyBias && rotated(layer.keyBias, KVH, 1));
     put('valueBias', layer.valueBias);
@@ -242,8 +263,10 @@ export function writeGguf(
     put('keyNorm', layer.keyNorm);
     put('attentionOutput', layer.attentionOutput);
     put('mlpNorm', layer.mlpNorm);
-    put('gate', layer.gate);
-    put('up', layer.up);
+    if (architecture !== 'phi3') {
+      put('gate', layer.gate);
+      put('up', layer.up);
+    }
     put('down', layer.down);
   });
   add(ggufNames.model.finalNorm, weights.finalNorm, shapes.finalNorm, 'vector');

@@ -16,7 +16,8 @@ import {
   tensorTypes,
 } from './dequantize.js';
 import { FileReader } from './file-reader.js';
-import { ggufNames } from './names.js';
+import { phi3FusedTensors, withFusedParts } from './fused-tensors.js';
+import { ggufNames, phi3GgufNames } from './names.js';
 import type { Matrix, ModelWeights } from './types.js';
 
 /** A GGUF metadata value with its type, as the writer takes it. */
@@ -42,6 +43,7 @@ export const ggufArchitectures: Record<string, { ropeStyle: RopeStyle }> = {
   qwen3: { ropeStyle: 'half' },
   // llama.cpp hard-codes SmolLM3's NoPE period: every fourth layer (no metadata key holds it)
   smollm3: { ropeStyle: 'interleaved' },
+  phi3: { ropeStyle: 'half' },
 };
 
 interface TensorInfo {
@@ -246,7 +248,10 @@ export function ggufConfig(
     layers: required('block_count'),
     heads,
     kvHeads: key('attention.head_count_kv') ?? heads,
-    headDim: key('attention.key_length') ?? key('rope.dimension_count') ?? hiddenSize / heads,
+    headDim:
+      key('attention.key_length') ??
+      (architecture === 'phi3' ? undefined : key('rope.dimension_count')) ??
+      hiddenSize / heads,
     vocabularySize: key('vocab_size') ?? embeddingShape?.[0] ?? tokens?.length ?? 0,
     contextLength: required('context_length'),
     rmsNormEps: key('attention.layer_norm_rms_epsilon') ?? 1e-5,
@@ -262,6 +267,20 @@ export function ggufConfig(
     bosTokenId: typeof bos === 'number' ? bos : undefined,
     eosTokenIds: typeof eos === 'number' ? [eos] : [],
   };
+  const rotated = key('rope.dimension_count');
+  if (rotated !== undefined && rotated < config.headDim)
+    throw new WeightLoadError(
+      `${path}: RoPE covers ${rotated} of each head's ${config.headDim} dimensions, which is not supported yet`,
+      {
+        code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+        hint: 'Partial rotary embeddings (Phi-4-mini) are not supported yet; Phi-3-mini rotates whole heads.',
+      },
+    );
+  if (tensors.has('rope_factors_long.weight'))
+    throw new WeightLoadError(`${path}: long-RoPE scaling (rope_factors_long) is not supported yet`, {
+      code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+      hint: 'Use a 4k-context variant (Phi-3-mini-4k); the 128k variants need long-RoPE.',
+    });
   // before any tensor is read: sizes of 0 would otherwise surface as confusing shape errors
   validateConfig(config, path);
   return config;
@@ -285,7 +304,16 @@ export async function loadGguf(
     const config = ggufConfig(metadata, tensors, path);
     const source = ggufTensorSource(path, tensors, reader);
     if (tensors.has('rope_freqs.weight')) config.ropeFrequencyFactors = source.read('rope_freqs.weight');
-    const weights = assembleWeights(config, ggufNames, source, path, options);
+    const phi3 = config.architecture === 'phi3';
+    const weights = phi3
+      ? assembleWeights(
+          config,
+          phi3GgufNames,
+          withFusedParts(source, config, phi3FusedTensors.gguf),
+          path,
+          options,
+        )
+      : assembleWeights(config, ggufNames, source, path, options);
     // many converters store a tied classifier again as output.weight; share it instead of holding it twice
     if (!config.tiedEmbeddings && sameValues(weights.classifier, weights.embedding)) {
       weights.classifier = weights.embedding;

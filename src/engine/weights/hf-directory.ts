@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { NotFoundError, parseInput, readJsonFile, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeScaling } from '../config.js';
 import { assembleWeights } from './assemble.js';
-import { huggingFaceNames } from './names.js';
+import { phi3FusedTensors, withFusedParts } from './fused-tensors.js';
+import { huggingFaceNames, phi3HuggingFaceNames } from './names.js';
 import { openSafetensors } from './safetensors.js';
 import type { ModelWeights } from './types.js';
 
@@ -18,6 +19,7 @@ export const huggingFaceArchitectures: Record<string, { biases: boolean }> = {
   qwen2: { biases: true },
   qwen3: { biases: false },
   smollm3: { biases: false },
+  phi3: { biases: false },
 };
 
 const count = z.number().int().positive();
@@ -32,6 +34,7 @@ const ropeParameters = z
     low_freq_factor: positive.optional(),
     high_freq_factor: positive.optional(),
     original_max_position_embeddings: count.optional(),
+    partial_rotary_factor: positive.optional(),
   })
   .nullable()
   .optional();
@@ -55,6 +58,7 @@ const configSchema = z.looseObject({
   attention_bias: z.boolean().optional(),
   sliding_window: count.nullable().optional(),
   no_rope_layers: z.array(z.number().int().min(0).max(1)).optional(),
+  partial_rotary_factor: positive.optional(),
   bos_token_id: tokenId.nullable().optional(),
   eos_token_id: z
     .union([tokenId, z.array(tokenId)], { error: 'expected a token id or a list of token ids' })
@@ -122,7 +126,7 @@ function ropeScaling(config: HfConfig, where: string): RopeScaling | undefined {
   }
   throw new WeightLoadError(`${where}: RoPE scaling "${type}" is not supported`, {
     code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
-    hint: 'Supported RoPE scalings: default, linear, llama3.',
+    hint: 'Supported RoPE scalings: default, linear, llama3 (not yet longrope, as Phi-3-128k and Phi-3.5/4 use).',
   });
 }
 
@@ -135,6 +139,15 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     kind: WeightLoadError,
   });
   const type = config.model_type ?? '';
+  const rotary = config.rope_parameters?.partial_rotary_factor ?? config.partial_rotary_factor ?? 1;
+  if (rotary !== 1)
+    throw new WeightLoadError(
+      `${where}: RoPE on ${rotary * 100}% of each head (partial_rotary_factor) is not supported yet`,
+      {
+        code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+        hint: 'Phi-4-mini rotates part of each head; promptune runs models whose RoPE covers the whole head (Phi-3-mini does).',
+      },
+    );
   const family = Object.hasOwn(huggingFaceArchitectures, type) ? huggingFaceArchitectures[type] : undefined;
   if (!family) {
     throw new WeightLoadError(`${where}: model_type "${type}" is not supported`, {
@@ -182,7 +195,7 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     queryKeyNorm: type === 'qwen3' || undefined,
     layersWithoutRope: layersWithoutRope(config.no_rope_layers, number('num_hidden_layers'), where),
     // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
-    slidingWindow: type === 'mistral' ? (config.sliding_window ?? undefined) : undefined,
+    slidingWindow: type === 'mistral' || type === 'phi3' ? (config.sliding_window ?? undefined) : undefined,
     bosTokenId: config.bos_token_id ?? undefined,
     eosTokenIds: Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [],
   };
@@ -239,7 +252,11 @@ export function loadHuggingFaceDirectory(directory: string): {
   const { config, raw } = readHuggingFaceConfig(directory);
   const source = openSafetensors(safetensorsFiles(directory));
   try {
-    return { config, weights: assembleWeights(config, huggingFaceNames, source, directory), raw };
+    // Phi-3 fuses Q/K/V and gate/up: read each part as rows of the fused tensor
+    const phi3 = config.architecture === 'phi3';
+    const names = phi3 ? phi3HuggingFaceNames : huggingFaceNames;
+    const tensors = phi3 ? withFusedParts(source, config, phi3FusedTensors.huggingFace) : source;
+    return { config, weights: assembleWeights(config, names, tensors, directory), raw };
   } finally {
     source.close();
   }

@@ -56,6 +56,32 @@ export const ggufNames: NameTable = {
   },
 };
 
+/** Phi-3 in Hugging Face checkpoints: Q/K/V and gate/up are fused (parts read by fused-tensors.ts). */
+export const phi3HuggingFaceNames: NameTable = {
+  model: huggingFaceNames.model,
+  layer: {
+    ...huggingFaceNames.layer,
+    query: 'model.layers.{layer}.self_attn.qkv_proj.weight#query',
+    key: 'model.layers.{layer}.self_attn.qkv_proj.weight#key',
+    value: 'model.layers.{layer}.self_attn.qkv_proj.weight#value',
+    gate: 'model.layers.{layer}.mlp.gate_up_proj.weight#gate',
+    up: 'model.layers.{layer}.mlp.gate_up_proj.weight#up',
+  },
+};
+
+/** Phi-3 in GGUF: llama.cpp's attn_qkv, and ffn_up holding gate then up. */
+export const phi3GgufNames: NameTable = {
+  model: ggufNames.model,
+  layer: {
+    ...ggufNames.layer,
+    query: 'blk.{layer}.attn_qkv.weight#query',
+    key: 'blk.{layer}.attn_qkv.weight#key',
+    value: 'blk.{layer}.attn_qkv.weight#value',
+    gate: 'blk.{layer}.ffn_up.weight#gate',
+    up: 'blk.{layer}.ffn_up.weight#up',
+  },
+};
+
 /** The tensor name for a layer parameter. */
 export function layerTensorName(table: NameTable, field: keyof LayerWeights, layer: number): string {
   return table.layer[field].replace('{layer}', String(layer));

@@ -33,7 +33,8 @@ export const isFileType = (name: string): name is FileType => Object.hasOwn(file
 
 /** What the rules look at: the tensor's role, its layer, its row length, and the model's shape. */
 export interface MixedTensor {
-  role: 'embedding' | 'classifier' | 'value' | 'down' | 'attentionOutput' | 'matrix' | 'vector';
+  role:
+    'embedding' | 'classifier' | 'value' | 'queryKeyValue' | 'down' | 'attentionOutput' | 'matrix' | 'vector';
   layer?: number;
   /** Values per row (GGUF's ne[0]). */
   columns: number;
@@ -88,6 +89,11 @@ function ruleType(fileType: FileType, tensor: MixedTensor, model: MixedModel): T
     if (fileType === 'q3_k_l') return 'Q5_K';
     if ((fileType === 'q4_k_m' || fileType === 'q5_k_m') && moreBits(layer, layers)) return 'Q6_K';
     if (fileType === 'q4_k_s' && layer < Math.floor(layers / 8)) return 'Q5_K';
+  }
+  if (tensor.role === 'queryKeyValue') {
+    if (fileType === 'q3_k_m' || fileType === 'q3_k_l') return 'Q4_K';
+    if (fileType === 'q4_k_m') return 'Q5_K';
+    if (fileType === 'q5_k_m') return 'Q6_K';
   }
   if (tensor.role === 'attentionOutput') {
     if (fileType === 'q2_k') return 'Q3_K';
