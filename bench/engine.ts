@@ -3,7 +3,8 @@
 //     random SmolLM2-135M-shaped weights and tokens; logits are compared to show it is the same work;
 //  2. batch-1 greedy decode tokens/s vs llama.cpp (node-llama-cpp) on the same weights written by our
 //     GGUF writer as F32, Q8_0, Q4_K_M and Q6_K files (BENCH_DECODE_TYPES picks others), with the
-//     memory each engine holds the weights in and how many greedy tokens agree.
+//     memory each engine holds the weights in and how many greedy tokens agree;
+//  3. the same forward as 1 on Q4_K_M weights kept quantized against them expanded to float32.
 // Prints each ratio on its own line. Peers that are not installed are skipped with a message.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,9 +19,10 @@ import {
   nativeThreading,
   seededRandom,
   writeGguf,
-  type LlamaModel,
+  LlamaModel,
   type Tokenizer,
 } from '../src/engine/index.js';
+import { loadGguf } from '../src/engine/weights/gguf.js';
 import { randomModel, smolLm2Shape, syntheticVocabulary } from './random-model.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
@@ -179,9 +181,37 @@ async function decodeBenchmark(model: LlamaModel): Promise<void> {
   }
 }
 
+/**
+ * The 8 x 148 forward (a prefill or a training batch) on a Q4_K_M file's weights kept quantized (decoded
+ * 256 rows at a time for sgemm) against the same weights expanded to float32, alternating.
+ */
+async function quantizedPrefillBenchmark(model: LlamaModel): Promise<void> {
+  const path = join(work, 'random-smollm2-shape-q4_k_m.gguf');
+  writeGguf(path, model.config, model.weights, { fileType: 'q4_k_m' });
+  const kept = await loadGguf(path, { keepQuantized: true });
+  const expanded = await loadGguf(path, { keepQuantized: false });
+  const models = [kept, expanded].map(
+    (loaded) => new LlamaModel(loaded.config, loaded.weights, model.kernels),
+  );
+  const [B, T] = [8, 148];
+  const tokens = randomTokens(B * T, model.config.vocabularySize, 7);
+  const seconds: number[][] = [[], []];
+  for (let round = 0; round <= repeats; round++)
+    models.forEach((each, i) => {
+      const start = performance.now();
+      each.forward({ batch: B, time: T, tokens });
+      if (round > 0) seconds[i].push((performance.now() - start) / 1000);
+    });
+  const [quantized, float] = seconds.map(median);
+  line(
+    `forward ${B}x${T} on Q4_K_M weights kept quantized: ${quantized.toFixed(3)} s; expanded to float32: ${float.toFixed(3)} s (quantized/float32 time ${(quantized / float).toFixed(2)})`,
+  );
+}
+
 mkdirSync(work, { recursive: true });
 const kernels = defaultKernels();
 line(`building a random-weight model with SmolLM2-135M's shape (${kernels.name} kernels)...`);
 const model = randomModel(smolLm2Shape, kernels);
 if (process.env.BENCH_ONLY !== 'decode') await forwardBenchmark(model);
 await decodeBenchmark(model);
+if (process.env.BENCH_ONLY !== 'decode') await quantizedPrefillBenchmark(model);

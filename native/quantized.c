@@ -66,7 +66,17 @@ static int level(void) {
   return chosen;
 }
 
+/* the types whose blocks the intrinsics kernels unpack (the generic decoders vectorize the others well enough) */
+static int has_intrinsics(int type) {
+  return type == TYPE_Q8_0 || type == TYPE_Q5_0 || type == TYPE_Q4_K || type == TYPE_Q5_K || type == TYPE_Q6_K;
+}
+
 static void decode_rows(float *out, const uint8_t *weight, int type, int in_features, int first, int last) {
+  if (has_intrinsics(type) && level() >= 1) {
+    if (level() == 2) quantized_decode_rows_avx512(out, weight, type, in_features, first, last);
+    else quantized_decode_rows_avx2(out, weight, type, in_features, first, last);
+    return;
+  }
   static const decode_kernel kernels[] = {quantized_baseline_decode_rows, quantized_avx2_decode_rows,
                                           quantized_avx512_decode_rows};
   kernels[level()](out, weight, type, in_features, first, last);
@@ -103,8 +113,7 @@ static float *scratch(size_t count) {
 int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
                              int out_features) {
   /* Q4_0 and Q4_1: the generic decoders vectorize well (and use AVX-512 where it is) */
-  int intrinsics = type == TYPE_Q8_0 || type == TYPE_Q5_0 || type == TYPE_Q4_K || type == TYPE_Q5_K || type == TYPE_Q6_K;
-  if (n <= FEW_QUANTIZED && intrinsics && level() >= 1) {
+  if (n <= FEW_QUANTIZED && has_intrinsics(type) && level() >= 1) {
     if (level() == 2) quantized_rows_avx512(out, inp, weight, type, n, in_features, out_features);
     else quantized_rows_avx2(out, inp, weight, type, n, in_features, out_features);
     return 0;

@@ -8,4 +8,7 @@ void quantized_rows_avx2(float *out, const float *inp, const uint8_t *weight, in
                          int out_features);
 void quantized_rows_avx512(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
                            int out_features);
+/* rows [first, last) of a matrix in one of those types to floats */
+void quantized_decode_rows_avx2(float *out, const uint8_t *weight, int type, int in_features, int first, int last);
+void quantized_decode_rows_avx512(float *out, const uint8_t *weight, int type, int in_features, int first, int last);
 #endif

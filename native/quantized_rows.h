@@ -25,6 +25,7 @@ KERNEL void to_floats(__m256i codes, int is_signed, float first_scale, float sec
 }
 #define FMA _mm256_fmadd_ps
 #define LOAD _mm256_loadu_ps
+#define STORE _mm256_storeu_ps
 #define ZERO _mm256_setzero_ps
 KERNEL float reduce(__m256 v) {
   __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -45,6 +46,7 @@ KERNEL void to_floats(__m256i codes, int is_signed, float first_scale, float sec
 }
 #define FMA _mm512_fmadd_ps
 #define LOAD _mm512_loadu_ps
+#define STORE _mm512_storeu_ps
 #define ZERO _mm512_setzero_ps
 KERNEL float reduce(__m512 v) { return _mm512_reduce_add_ps(v); }
 #endif
@@ -121,5 +123,22 @@ __attribute__((target(TARGET_NAME))) void PASTE(quantized_rows_, SUFFIX)(float *
       CASE(TYPE_Q6_K)
     }
 #undef CASE
+  }
+}
+
+/* rows [first, last) of a quantized matrix to floats (for the tiled sgemm path of prefill and training) */
+__attribute__((target(TARGET_NAME))) void PASTE(quantized_decode_rows_, SUFFIX)(float *out, const uint8_t *weight,
+                                                                                 int type, int in_features,
+                                                                                 int first, int last) {
+  const int values = block_values(type), bytes = block_bytes(type), blocks = in_features / values;
+  const size_t row_bytes = (size_t)blocks * bytes;
+  PARALLEL_FOR((size_t)(last - first) * in_features > ENOUGH_WORK)
+  for (int j = first; j < last; j++) {
+    FLOATS v[256 / WIDTH];
+    for (int b = 0; b < blocks; b++) {
+      decode(type, weight + (size_t)j * row_bytes + (size_t)b * bytes, v);
+      float *to = out + (size_t)(j - first) * in_features + (size_t)b * values;
+      for (int k = 0; k < values / WIDTH; k++) STORE(to + WIDTH * k, v[k]);
+    }
   }
 }

@@ -2,6 +2,7 @@
 // the kernels read in place. The decoder, its backward pass and the code that reads embedding rows go
 // through these, so no caller branches on the form. Pairs: linearForward/linearBackward.
 import type { Kernels } from './kernels/index.js';
+import { dequantize } from './weights/dequantize.js';
 import type { Matrix, QuantizedMatrix } from './weights/types.js';
 
 /** Whether a matrix is kept in a GGML block type (else it is float32). */
@@ -72,12 +73,12 @@ export function matrixValues(kernels: Kernels, matrix: Matrix): Float32Array {
   return values;
 }
 
-/** A matrix's values as float32 in slices of rows (at most about `values` each), in order. */
-export function* matrixChunks(
-  kernels: Kernels,
-  matrix: Matrix | Float32Array,
-  values = 1 << 20,
-): Generator<Float32Array> {
+/**
+ * A matrix's values as float32 in slices of rows (at most about `values` each), in order, decoded by the
+ * TypeScript codecs: bit for bit what loading the file expanded to float32 gives (the native decoders may
+ * differ in the last bit, where they fuse a multiply and an add).
+ */
+export function* matrixChunks(matrix: Matrix, values = 1 << 20): Generator<Float32Array> {
   if (!isQuantized(matrix)) {
     yield matrix;
     return;
@@ -86,15 +87,8 @@ export function* matrixChunks(
   const rowBytes = matrix.bytes.byteLength / matrix.rows;
   for (let first = 0; first < matrix.rows; first += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, matrix.rows - first);
-    const out = new Float32Array(rows * matrix.columns);
-    kernels.dequantize(
-      out,
-      matrix.bytes.subarray(first * rowBytes, (first + rows) * rowBytes),
-      matrix.type,
-      rows,
-      matrix.columns,
-    );
-    yield out;
+    const bytes = matrix.bytes.subarray(first * rowBytes, (first + rows) * rowBytes);
+    yield dequantize(bytes, matrix.type, rows * matrix.columns, 'a quantized matrix');
   }
 }
 

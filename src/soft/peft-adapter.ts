@@ -133,7 +133,7 @@ export function modelFingerprint(model: LlamaModel): string {
   ]) {
     // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
     // decoded a slice of rows at a time, so a large vocabulary is never expanded whole
-    for (const values of matrixChunks(model.kernels, tensor))
+    for (const values of matrixChunks(tensor))
       hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
   return hash.digest('hex');
