@@ -20,10 +20,9 @@ import {
   seededRandom,
   writeGguf,
   LlamaModel,
-  type Tokenizer,
 } from '../src/engine/index.js';
 import { loadGguf } from '../src/engine/weights/gguf.js';
-import { randomModel, smolLm2Shape, syntheticVocabulary } from './random-model.js';
+import { idsOnlyTokenizer, randomModel, smolLm2Shape, syntheticVocabulary } from './random-model.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
 
@@ -100,13 +99,7 @@ const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 async function decodeBenchmark(model: LlamaModel): Promise<void> {
   const newTokens = 64;
   const prompt = Array.from(randomTokens(16, model.config.vocabularySize, 9));
-  // decoding ids only; no text is produced, so a stand-in tokenizer suffices for our generate()
-  const tokenizer = {
-    eosTokenIds: [],
-    decode: () => '',
-    encode: () => [],
-    isSpecial: () => false,
-  } as unknown as Tokenizer;
+  const tokenizer = idsOnlyTokenizer; // decoding ids only: no text is produced
   const peer = join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
   const llamaCpp = existsSync(peer) ? ((await import(peer)) as typeof import('node-llama-cpp')) : undefined;
   if (!llamaCpp)

@@ -6,9 +6,18 @@ import {
   type Kernels,
   type ModelConfig,
   type ModelWeights,
+  type Tokenizer,
 } from '../src/engine/index.js';
 import { GgufType } from '../src/engine/weights/gguf-writer.js';
 import { parameterShapes } from '../src/engine/weights/assemble.js';
+
+/** A stand-in tokenizer for generating ids only: benchmarks that compare token ids produce no text. */
+export const idsOnlyTokenizer = {
+  eosTokenIds: [],
+  decode: () => '',
+  encode: () => [],
+  isSpecial: () => false,
+} as unknown as Tokenizer;
 
 /** SmolLM2-135M's shape (hidden 576, 30 layers, 9 heads, 3 KV heads, intermediate 1536, vocab 49152, tied). */
 export const smolLm2Shape: ModelConfig = {
