@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { matrixValues, writeSafetensors, type LlamaModel, type NamedTensor } from '../src/engine/index.js';
+import { matrixFloat32, writeSafetensors, type LlamaModel, type NamedTensor } from '../src/engine/index.js';
 import { parameterShapes } from '../src/engine/weights/assemble.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,7 +16,7 @@ export function writeForTorch(model: LlamaModel, directory: string, extra: Recor
   const { config, weights } = model;
   const shapes = parameterShapes(config);
   const tensors: Record<string, NamedTensor> = {
-    embedding: { shape: shapes.embedding, data: matrixValues(model.kernels, weights.embedding) },
+    embedding: { shape: shapes.embedding, data: matrixFloat32(weights.embedding) },
     finalNorm: { shape: shapes.finalNorm, data: weights.finalNorm },
   };
   weights.layers.forEach((layer, l) => {
@@ -33,7 +33,7 @@ export function writeForTorch(model: LlamaModel, directory: string, extra: Recor
     ] as const) {
       tensors[`layers.${l}.${field}`] = {
         shape: shapes[field],
-        data: matrixValues(model.kernels, layer[field]),
+        data: matrixFloat32(layer[field]),
       };
     }
   });

@@ -65,14 +65,6 @@ export function embeddingRow(kernels: Kernels, table: Matrix, id: number, channe
   return row;
 }
 
-/** Every value of a matrix as float32 (the matrix itself when it is float32). */
-export function matrixValues(kernels: Kernels, matrix: Matrix): Float32Array {
-  if (!isQuantized(matrix)) return matrix;
-  const values = new Float32Array(matrix.rows * matrix.columns);
-  kernels.dequantize(values, matrix.bytes, matrix.type, matrix.rows, matrix.columns);
-  return values;
-}
-
 /**
  * A matrix's values as float32 in slices of rows (at most about `values` each), in order, decoded by the
  * TypeScript codecs: bit for bit what loading the file expanded to float32 gives (the native decoders may

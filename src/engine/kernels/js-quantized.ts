@@ -1,7 +1,7 @@
 // The reference for products with weights kept in GGML block types: decode with the TypeScript codecs
 // (weights/quant-*.ts), then the float32 reference op. Slow by design; the native kernels read the blocks
 // in place and are checked against these.
-import { dequantize as decodeValues, tensorTypes, type BlockType } from '../weights/dequantize.js';
+import { dequantize as decodeValues, storedBytes, type BlockType } from '../weights/dequantize.js';
 import { matmulBackward } from './js-backward.js';
 import type { Buffer, Kernels } from './types.js';
 
@@ -48,17 +48,11 @@ export function quantizedEmbeddingForward(
   n: number,
   channels: number,
 ): void {
-  const { rowBytes } = rowLayout(type, channels);
+  const rowBytes = storedBytes(type, channels);
   for (let i = 0; i < n; i++) {
     const row = table.subarray(ids[i] * rowBytes, (ids[i] + 1) * rowBytes);
     out.set(decodeValues(row, type, channels, 'quantized embedding'), i * channels);
   }
-}
-
-/** Bytes of one row of `columns` values in `type`. */
-export function rowLayout(type: BlockType, columns: number) {
-  const { blockValues, blockBytes } = tensorTypes[type];
-  return { rowBytes: (columns / blockValues) * blockBytes };
 }
 
 export { dequantize };

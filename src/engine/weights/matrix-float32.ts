@@ -1,5 +1,5 @@
-// A weight matrix's values as float32 through the TypeScript codecs, for code without kernels at hand
-// (the GGUF writer). The engine's matrixValues (matrix.ts) does the same with the native kernels.
+// A weight matrix's values as float32 through the TypeScript codecs, whole (the GGUF writer, benchmark
+// peers). matrixChunks (../matrix.ts) gives the same values a slice of rows at a time.
 import { dequantize } from './dequantize.js';
 import type { Matrix } from './types.js';
 

@@ -33,27 +33,46 @@ function packTwoBit(codes: Uint8Array, bytes: Uint8Array, at: number) {
         codes[j + l] | (codes[j + l + 32] << 2) | (codes[j + l + 64] << 4) | (codes[j + l + 96] << 6);
 }
 
-const encodeQ2K: Encode = (values, bytes, base) => {
-  const layout = kLayouts.Q2_K;
-  const codes = new Uint8Array(256);
-  const scales = new Float32Array(16);
-  const minimums = new Float32Array(16);
+/**
+ * Each group's scale and minimum (its codes written into `codes`), as Q2_K, Q4_K and Q5_K search them,
+ * weighting each group's values by `weightsOf`; and the largest of each, which the stored scales divide.
+ */
+function scalesAndMinimums(
+  values: Float32Array,
+  codes: Uint8Array,
+  groupSize: number,
+  weightsOf: (group: Float32Array) => Float32Array,
+  maxCode: number,
+  search: Parameters<typeof searchScaleAndMinimum>[4],
+) {
+  const groups = values.length / groupSize;
+  const scales = new Float32Array(groups);
+  const minimums = new Float32Array(groups);
   let maxScale = 0;
   let maxMinimum = 0;
-  for (let j = 0; j < 16; j++) {
-    const group = values.subarray(16 * j, 16 * j + 16);
-    const weights = group.map(Math.abs);
-    const found = searchScaleAndMinimum(group, weights, codes.subarray(16 * j, 16 * j + 16), 3, {
-      rangeStart: f32(-0.5),
-      rangeStep: f32(0.1),
-      steps: 15,
-      absoluteError: true,
-    });
+  for (let j = 0; j < groups; j++) {
+    const group = values.subarray(groupSize * j, groupSize * (j + 1));
+    const groupCodes = codes.subarray(groupSize * j, groupSize * (j + 1));
+    const found = searchScaleAndMinimum(group, weightsOf(group), groupCodes, maxCode, search);
     scales[j] = found.scale;
     minimums[j] = found.minimum;
     if (found.scale > maxScale) maxScale = found.scale;
     if (found.minimum > maxMinimum) maxMinimum = found.minimum;
   }
+  return { scales, minimums, maxScale, maxMinimum };
+}
+
+const encodeQ2K: Encode = (values, bytes, base) => {
+  const layout = kLayouts.Q2_K;
+  const codes = new Uint8Array(256);
+  const { scales, minimums, maxScale, maxMinimum } = scalesAndMinimums(
+    values,
+    codes,
+    16,
+    (group) => group.map(Math.abs),
+    3,
+    { rangeStart: f32(-0.5), rangeStep: f32(0.1), steps: 15, absoluteError: true },
+  );
   const packed = bytes.subarray(base + layout.scales, base + layout.scales + 16);
   packed.fill(0);
   if (maxScale > 0) {
@@ -150,28 +169,19 @@ function encodeFourOrFive(five: boolean): Encode {
     : { rangeStart: -1, rangeStep: f32(0.1), steps: 20, absoluteError: false };
   return (values, bytes, base) => {
     const codes = new Uint8Array(256);
-    const scales = new Float32Array(8);
-    const minimums = new Float32Array(8);
-    let maxScale = 0;
-    let maxMinimum = 0;
-    for (let j = 0; j < 8; j++) {
-      const group = values.subarray(32 * j, 32 * j + 32);
-      let sumSquares = 0;
-      for (const value of group) sumSquares = f32(sumSquares + f32(value * value));
-      const average = f32(Math.sqrt(f32(sumSquares / 32)));
-      const weights = group.map((value) => f32(average + Math.abs(value)));
-      const found = searchScaleAndMinimum(
-        group,
-        weights,
-        codes.subarray(32 * j, 32 * j + 32),
-        maxCode,
-        search,
-      );
-      scales[j] = found.scale;
-      minimums[j] = found.minimum;
-      if (found.scale > maxScale) maxScale = found.scale;
-      if (found.minimum > maxMinimum) maxMinimum = found.minimum;
-    }
+    const { scales, minimums, maxScale, maxMinimum } = scalesAndMinimums(
+      values,
+      codes,
+      32,
+      (group) => {
+        let sumSquares = 0;
+        for (const value of group) sumSquares = f32(sumSquares + f32(value * value));
+        const average = f32(Math.sqrt(f32(sumSquares / 32)));
+        return group.map((value) => f32(average + Math.abs(value)));
+      },
+      maxCode,
+      search,
+    );
     const inverseScale = maxScale > 0 ? f32(63 / maxScale) : 0;
     const inverseMinimum = maxMinimum > 0 ? f32(63 / maxMinimum) : 0;
     const packed = bytes.subarray(base + layout.scales, base + layout.scales + 12);
