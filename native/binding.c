@@ -335,15 +335,16 @@ static napi_value out_of_memory(napi_env env) {
   return NULL;
 }
 
-/* quantizedMatmulForward(out, inp, weight (bytes), type, n, inFeatures, outFeatures) */
+/* quantizedMatmulForward(out, inp, weight (bytes), type, bias|null, n, inFeatures, outFeatures) */
 static napi_value js_quantized_matmul_forward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 7)) return NULL;
-  float *out = f32(&a, 0), *inp = f32(&a, 1);
+  if (!read_args(env, info, &a, 8)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1), *bias = f32_or_null(&a, 4);
   uint8_t *weight = u8(&a, 2);
-  int type = quantized_type(&a, 3), n = integer(&a, 4), in_features = integer(&a, 5), out_features = integer(&a, 6);
+  int type = quantized_type(&a, 3), n = integer(&a, 5), in_features = integer(&a, 6), out_features = integer(&a, 7);
   if (a.failed) return NULL;
-  if (quantized_matmul_forward(out, inp, weight, type, n, in_features, out_features) != 0) return out_of_memory(env);
+  if (quantized_matmul_forward(out, inp, weight, type, bias, n, in_features, out_features) != 0)
+    return out_of_memory(env);
   return NULL;
 }
 

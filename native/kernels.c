@@ -31,12 +31,14 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out_features, in_features, 1.0f, inp, in_features,
                 weight, in_features, 0.0f, out, out_features);
   }
-  if (bias) {
-    PARALLEL_FOR((size_t)n * out_features > ENOUGH_WORK)
-    for (int row = 0; row < n; row++) {
-      float *o = out + (size_t)row * out_features;
-      for (int j = 0; j < out_features; j++) o[j] += bias[j];
-    }
+  if (bias) add_bias(out, bias, n, out_features);
+}
+
+void add_bias(float *out, const float *bias, int n, int out_features) {
+  PARALLEL_FOR((size_t)n * out_features > ENOUGH_WORK)
+  for (int row = 0; row < n; row++) {
+    float *o = out + (size_t)row * out_features;
+    for (int j = 0; j < out_features; j++) o[j] += bias[j];
   }
 }
 

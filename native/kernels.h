@@ -10,6 +10,8 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const floa
           int ldb, float beta, float *c, int ldc);
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int n, int in_features,
                     int out_features);
+/* out (n, out_features) += bias per row (matmul_forward's, and the quantized product's) */
+void add_bias(float *out, const float *bias, int n, int out_features);
 void embedding_forward(float *out, const int32_t *ids, const float *table, int n, int channels);
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int n, int channels,
                      float eps);

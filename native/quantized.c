@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "kernels.h"
 #include "parallel.h"
 #include "quantized_intrinsics.h"
 #include "quantized_types.h"
@@ -110,8 +111,9 @@ static float *scratch(size_t count) {
   return buffer;
 }
 
-int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
-                             int out_features) {
+/* the product without its bias: the decode-step kernels for a few rows, else tiles and sgemm */
+static int product(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
+                   int out_features) {
   /* Q4_0 and Q4_1: the generic decoders vectorize well (and use AVX-512 where it is) */
   if (n <= FEW_QUANTIZED && has_intrinsics(type) && level() >= 1) {
     if (level() == 2) quantized_rows_avx512(out, inp, weight, type, n, in_features, out_features);
@@ -131,6 +133,13 @@ int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, in_features, 1.0f, inp, in_features, tile,
                 in_features, 0.0f, out + first, out_features);
   }
+  return 0;
+}
+
+int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, const float *bias,
+                             int n, int in_features, int out_features) {
+  if (product(out, inp, weight, type, n, in_features, out_features) != 0) return -1;
+  if (bias) add_bias(out, bias, n, out_features);
   return 0;
 }
 

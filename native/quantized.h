@@ -10,9 +10,10 @@ int quantized_type_supported(int type);
  * (tests run every path this way); -1 goes back to the best. Returns the level now in use. */
 int quantized_set_level(int level);
 size_t quantized_bytes(int type, size_t count);
-/* out (n, out_features) = inp (n, in_features) . dequantized(weight)^T; -1 when scratch memory ran out */
-int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, int n, int in_features,
-                             int out_features);
+/* out (n, out_features) = inp (n, in_features) . dequantized(weight)^T + bias (may be NULL); -1 when
+ * scratch memory ran out */
+int quantized_matmul_forward(float *out, const float *inp, const uint8_t *weight, int type, const float *bias,
+                             int n, int in_features, int out_features);
 /* dinp (n, in_features) += dout (n, out_features) . dequantized(weight) */
 int quantized_matmul_backward(float *dinp, const float *dout, const uint8_t *weight, int type, int n,
                               int in_features, int out_features);

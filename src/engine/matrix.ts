@@ -23,10 +23,7 @@ export function linearForward(
     kernels.matmulForward(out, inp, weight, bias, n, inFeatures, outFeatures);
     return;
   }
-  kernels.quantizedMatmulForward(out, inp, weight.bytes, weight.type, n, inFeatures, outFeatures);
-  if (bias)
-    for (let row = 0; row < n; row++)
-      kernels.addForward(out.subarray(row * outFeatures), out.subarray(row * outFeatures), bias, outFeatures);
+  kernels.quantizedMatmulForward(out, inp, weight.bytes, weight.type, bias, n, inFeatures, outFeatures);
 }
 
 /** dinp (n, inFeatures) += dout (n, outFeatures) . weight: the input gradient of linearForward. */

@@ -60,12 +60,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('matmulForward', 'bias', bias, outFeatures);
       kernels.matmulForward(out, inp, weight, bias, n, inFeatures, outFeatures);
     },
-    quantizedMatmulForward(out, inp, weight, type, n, inFeatures, outFeatures) {
+    quantizedMatmulForward(out, inp, weight, type, bias, n, inFeatures, outFeatures) {
       need('quantizedMatmulForward', 'out', out, n * outFeatures);
       need('quantizedMatmulForward', 'inp', inp, n * inFeatures);
       needWholeBlocks('quantizedMatmulForward', type, inFeatures);
       need('quantizedMatmulForward', 'weight', weight, storedBytes(type, outFeatures * inFeatures));
-      kernels.quantizedMatmulForward(out, inp, weight, type, n, inFeatures, outFeatures);
+      need('quantizedMatmulForward', 'bias', bias, outFeatures);
+      kernels.quantizedMatmulForward(out, inp, weight, type, bias, n, inFeatures, outFeatures);
     },
     quantizedEmbeddingForward(out, ids, table, type, n, channels) {
       need('quantizedEmbeddingForward', 'out', out, n * channels);

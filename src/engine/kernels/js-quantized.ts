@@ -16,13 +16,14 @@ export function quantizedMatmulForward(matmulForward: Kernels['matmulForward']) 
     inp: Buffer,
     weight: Uint8Array,
     type: BlockType,
+    bias: Buffer | null,
     n: number,
     inFeatures: number,
     outFeatures: number,
   ) => {
     const values = new Float32Array(outFeatures * inFeatures);
     dequantize(values, weight, type, outFeatures, inFeatures);
-    matmulForward(out, inp, values, null, n, inFeatures, outFeatures);
+    matmulForward(out, inp, values, bias, n, inFeatures, outFeatures);
   };
 }
 

@@ -80,8 +80,17 @@ export function loadNativeKernels(): Kernels | undefined {
       native.gemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
     matmulForward: native.matmulForward,
     // the addon takes GGML's numeric type ids
-    quantizedMatmulForward: (out, inp, weight, type, n, inFeatures, outFeatures) =>
-      native.quantizedMatmulForward(out, inp, weight, tensorTypes[type].ggml, n, inFeatures, outFeatures),
+    quantizedMatmulForward: (out, inp, weight, type, bias, n, inFeatures, outFeatures) =>
+      native.quantizedMatmulForward(
+        out,
+        inp,
+        weight,
+        tensorTypes[type].ggml,
+        bias,
+        n,
+        inFeatures,
+        outFeatures,
+      ),
     quantizedEmbeddingForward: (out, ids, table, type, n, channels) =>
       native.quantizedEmbeddingForward(out, ids, table, tensorTypes[type].ggml, n, channels),
     dequantize: (out, bytes, type, rows, columns) =>

@@ -45,8 +45,10 @@ describe.skipIf(!native).each(levels)(
         const inp = floats(n * inFeatures);
         const expected = new Float32Array(n * outFeatures);
         const actual = new Float32Array(n * outFeatures);
-        jsKernels.quantizedMatmulForward(expected, inp, weight, type, n, inFeatures, outFeatures);
-        native!.quantizedMatmulForward(actual, inp, weight, type, n, inFeatures, outFeatures);
+        // a bias on the tiled path and on one decode-step case, none on the others
+        const bias = n === 3 || n === 12 ? floats(outFeatures) : null;
+        jsKernels.quantizedMatmulForward(expected, inp, weight, type, bias, n, inFeatures, outFeatures);
+        native!.quantizedMatmulForward(actual, inp, weight, type, bias, n, inFeatures, outFeatures);
         expect(relativeDifference(actual, expected)).toBeLessThan(1e-5);
         expect(actual.some((value) => value !== 0)).toBe(true);
       });
@@ -79,10 +81,10 @@ describe('quantized kernels: shape checks', () => {
   it('refuses rows that are not whole blocks, short weights and token ids outside the table', () => {
     const weight = quantize(floats(4 * 256), 'Q4_K');
     const out = new Float32Array(8);
-    expect(() => kernels.quantizedMatmulForward(out, floats(200), weight, 'Q4_K', 1, 200, 4)).toThrow(
+    expect(() => kernels.quantizedMatmulForward(out, floats(200), weight, 'Q4_K', null, 1, 200, 4)).toThrow(
       ShapeError,
     );
-    expect(() => kernels.quantizedMatmulForward(out, floats(256), weight, 'Q4_K', 1, 256, 8)).toThrow(
+    expect(() => kernels.quantizedMatmulForward(out, floats(256), weight, 'Q4_K', null, 1, 256, 8)).toThrow(
       /weight holds/,
     );
     expect(() =>

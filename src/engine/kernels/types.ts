@@ -46,6 +46,7 @@ export interface Kernels {
     inp: Buffer,
     weight: Uint8Array,
     type: BlockType,
+    bias: Buffer | null,
     n: number,
     inFeatures: number,
     outFeatures: number,
