@@ -9,6 +9,7 @@ import {
   defaultKernels,
   generate,
   inputGradients,
+  isQuantized,
   jsKernels,
   LlamaModel,
   writeGguf,
@@ -129,6 +130,18 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
     if (ropeScaling) expect(loaded.config.ropeFrequencyFactors).toHaveLength(config.headDim / 2);
     const model = new LlamaModel(loaded.config, loaded.weights, defaultKernels());
     expect(maxAbsDiff(model.forward({ batch: 1, time: tokens.length, tokens }), expected)).toBeLessThan(1e-4);
+  });
+
+  it('as a Q8_0 GGUF kept quantized, gives the logits of the same file expanded to float32', async () => {
+    const path = join(directory, `${name}-q8_0.gguf`);
+    writeGguf(path, config, weights, { fileType: 'q8_0' });
+    const logits = async (keepQuantized: boolean) => {
+      const loaded = await loadGguf(path, { keepQuantized });
+      if (keepQuantized) expect(isQuantized(loaded.weights.layers[0].query)).toBe(true);
+      const model = new LlamaModel(loaded.config, loaded.weights, defaultKernels());
+      return model.forward({ batch: 1, time: tokens.length, tokens });
+    };
+    expect(maxAbsDiff(await logits(true), await logits(false))).toBeLessThan(1e-4);
   });
 
   it('has input gradients that match finite differences (reference kernels)', () => {

@@ -28,12 +28,13 @@ export function withFusedParts(
   config: ModelConfig,
   fused: FusedTensor[],
 ): TensorSource {
+  const patterns = fused.map((entry) => ({ entry, pattern: pattern(entry.name) }));
   const split = (name: string) => {
     const at = name.lastIndexOf('#');
     if (at < 0) return undefined;
     const whole = name.slice(0, at);
     const part = name.slice(at + 1);
-    const template = fused.find((entry) => whole.match(pattern(entry.name)));
+    const template = patterns.find(({ pattern }) => pattern.test(whole))?.entry;
     if (!template || !source.has(whole)) return undefined;
     let first = 0;
     for (const entry of template.parts) {
@@ -43,6 +44,16 @@ export function withFusedParts(
     }
     return undefined;
   };
+  // the parts of a fused tensor are read one after another: the whole is read once for all of them
+  const lastRead = <T>(read: (name: string) => T) => {
+    let last: { name: string; value: T } | undefined;
+    return (name: string): T => {
+      if (last?.name !== name) last = { name, value: read(name) };
+      return last.value;
+    };
+  };
+  const readWhole = lastRead((name) => source.read(name));
+  const readWholeQuantized = lastRead((name) => source.readQuantized?.(name));
   return {
     has: (name) => (name.includes('#') ? split(name) !== undefined : source.has(name)),
     shape(name) {
@@ -55,12 +66,12 @@ export function withFusedParts(
       const piece = split(name);
       if (!piece) return source.read(name);
       const [, columns] = source.shape(piece.whole);
-      return source.read(piece.whole).slice(piece.first * columns, (piece.first + piece.rows) * columns);
+      return readWhole(piece.whole).slice(piece.first * columns, (piece.first + piece.rows) * columns);
     },
     readQuantized(name) {
       const piece = split(name);
       if (!piece) return source.readQuantized?.(name);
-      const whole = source.readQuantized?.(piece.whole);
+      const whole = readWholeQuantized(piece.whole);
       if (!whole) return undefined;
       const rowBytes = whole.bytes.byteLength / whole.rows;
       const bytes = whole.bytes.slice(piece.first * rowBytes, (piece.first + piece.rows) * rowBytes);
