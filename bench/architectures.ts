@@ -13,7 +13,15 @@ import { line } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, '.out', 'architectures');
-const fixtures = ['tiny-qwen3', 'tiny-smollm3', 'tiny-phi3', 'tiny-llama32'];
+const fixtures = [
+  'tiny-qwen3',
+  'tiny-smollm3',
+  'tiny-phi3',
+  'tiny-llama32',
+  'tiny-gemma2',
+  'tiny-gemma3',
+  'tiny-phi4mini',
+];
 
 const peer = join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
 if (!existsSync(peer)) {

@@ -28,8 +28,8 @@ void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const fl
 }
 
 void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
-                   int head_dim, int interleaved) {
-  int half = head_dim / 2;
+                   int head_dim, int rotary_dims, int interleaved) {
+  int half = rotary_dims / 2;
   PARALLEL_FOR((size_t)n * heads * head_dim > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     const float *cosine = cosines + (size_t)i * half, *sine = sines + (size_t)i * half;
@@ -42,25 +42,29 @@ void rope_backward(float *dinp, const float *dout, const float *cosines, const f
         dx[first] = d0 * cosine[f] + d1 * sine[f];
         dx[second] = -d0 * sine[f] + d1 * cosine[f];
       }
+      if (dx != d)
+        for (int e = rotary_dims; e < head_dim; e++) dx[e] = d[e];
     }
   }
 }
 
 /* Per (batch row, key/value head), so heads sharing keys and values never write the same gradients
  * from two threads. dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(P * dP)) * scale;
- * dQ += dS K; dK += dS^T Q. */
+ * dQ += dS K; dK += dS^T Q. With softcap > 0, dS is also multiplied by 1 - tanh^2(score / softcap), the
+ * scores recomputed from Q and K. */
 int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *probabilities,
                        const float *query, const float *keys, const float *values, int batch, int time, int heads,
-                       int kv_heads, int head_dim) {
+                       int kv_heads, int head_dim, float scale, float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
-  float scale = 1.0f / sqrtf((float)head_dim);
-  float *scratch = malloc(sizeof(float) * (size_t)thread_count() * time * time);
+  size_t per_thread = (size_t)time * time * (softcap > 0.0f ? 2 : 1);
+  float *scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
   if (!scratch) return -1;
   int pairs = batch * kv_heads;
   PARALLEL_FOR(pairs > 1 && (size_t)batch * heads * time * time * head_dim > ENOUGH_WORK)
   for (int pair = 0; pair < pairs; pair++) {
     int b = pair / kv_heads, kvh = pair % kv_heads;
-    float *dp = scratch + (size_t)thread_index() * time * time;
+    float *dp = scratch + (size_t)thread_index() * per_thread;
+    float *scores = dp + (size_t)time * time; /* used with softcap only */
     const float *k = keys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
     const float *v = values + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
     float *dk = dkeys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
@@ -74,12 +78,22 @@ int attention_backward(float *dquery, float *dkeys, float *dvalues, const float 
                   dp, time);
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, time, head_dim, time, 1.0f, p, time, d_out, q_stride, 1.0f, dv,
                   kv_stride);
+      if (softcap > 0.0f)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, scale, q, q_stride, k, kv_stride, 0.0f,
+                    scores, time);
       for (int t = 0; t < time; t++) {
         const float *prow = p + (size_t)t * time;
         float *drow = dp + (size_t)t * time;
         double weighted = 0.0;
         for (int j = 0; j <= t; j++) weighted += (double)prow[j] * drow[j];
         for (int j = 0; j <= t; j++) drow[j] = prow[j] * (drow[j] - (float)weighted) * scale;
+        if (softcap > 0.0f) {
+          const float *srow = scores + (size_t)t * time;
+          for (int j = 0; j <= t; j++) {
+            float capped = tanhf(srow[j] / softcap);
+            drow[j] *= 1.0f - capped * capped;
+          }
+        }
         for (int j = t + 1; j < time; j++) drow[j] = 0.0f;
       }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, time, 1.0f, dp, time, k, kv_stride, 1.0f, dq,
@@ -99,6 +113,28 @@ void swiglu_backward(float *dgate, float *dup, const float *dout, const float *g
     float sigmoid = 1.0f / (1.0f + expf(-g));
     dgate[i] += dout[i] * up[i] * sigmoid * (1.0f + g * (1.0f - sigmoid));
     dup[i] += dout[i] * g * sigmoid;
+  }
+}
+
+void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    float inner = GELU_SQRT_2_OVER_PI * (g + GELU_CUBIC * g * g * g);
+    float t = tanhf(inner);
+    float gelu = 0.5f * g * (1.0f + t);
+    float slope = 0.5f * (1.0f + t) + 0.5f * g * (1.0f - t * t) * GELU_SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_CUBIC * g * g);
+    dgate[i] += dout[i] * up[i] * slope;
+    dup[i] += dout[i] * gelu;
+  }
+}
+
+/* dinp = dout * (1 - (out / cap)^2), from softcap_forward's output; dinp may equal dout. */
+void softcap_backward(float *dinp, const float *dout, const float *out, float cap, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    float t = out[i] / cap;
+    dinp[i] = dout[i] * (1.0f - t * t);
   }
 }
 

@@ -134,31 +134,33 @@ static napi_value js_rmsnorm_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved) */
+/* ropeForward(out, inp, cosines, sines, n, heads, headDim, rotaryDims, interleaved) */
 static napi_value js_rope_forward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 8)) return NULL;
+  if (!read_args(env, info, &a, 9)) return NULL;
   float *out = f32(&a, 0), *inp = f32(&a, 1), *cosines = f32(&a, 2), *sines = f32(&a, 3);
-  int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), interleaved = integer(&a, 7);
+  int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), rotary_dims = integer(&a, 7),
+      interleaved = integer(&a, 8);
   if (a.failed) return NULL;
-  rope_forward(out, inp, cosines, sines, n, heads, head_dim, interleaved);
+  rope_forward(out, inp, cosines, sines, n, heads, head_dim, rotary_dims, interleaved);
   return NULL;
 }
 
 /* attentionForward(out, probabilities|null, query, keys, values, pastLengths|null, keyMask|null,
- *                  batch, time, slots, heads, kvHeads, headDim, window) */
+ *                  batch, time, slots, heads, kvHeads, headDim, window, scale, softcap) */
 static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 14)) return NULL;
+  if (!read_args(env, info, &a, 16)) return NULL;
   float *out = f32(&a, 0), *probabilities = f32_or_null(&a, 1), *query = f32(&a, 2), *keys = f32(&a, 3),
         *values = f32(&a, 4);
   int32_t *past = i32_or_null(&a, 5);
   uint8_t *mask = u8_or_null(&a, 6);
   int batch = integer(&a, 7), time = integer(&a, 8), slots = integer(&a, 9), heads = integer(&a, 10),
       kv_heads = integer(&a, 11), head_dim = integer(&a, 12), window = integer(&a, 13);
+  float scale = number(&a, 14), softcap = number(&a, 15);
   if (a.failed) return NULL;
   if (attention_forward(out, probabilities, query, keys, values, past, mask, batch, time, slots, heads, kv_heads,
-                        head_dim, window) != 0) {
+                        head_dim, window, scale, softcap) != 0) {
     napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention scratch allocation failed");
   }
   return NULL;
@@ -172,6 +174,29 @@ static napi_value js_swiglu_forward(napi_env env, napi_callback_info info) {
   int n = integer(&a, 3);
   if (a.failed) return NULL;
   swiglu_forward(out, gate, up, n);
+  return NULL;
+}
+
+/* gegluForward(out, gate, up, n) */
+static napi_value js_geglu_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  float *out = f32(&a, 0), *gate = f32(&a, 1), *up = f32(&a, 2);
+  int n = integer(&a, 3);
+  if (a.failed) return NULL;
+  geglu_forward(out, gate, up, n);
+  return NULL;
+}
+
+/* softcapForward(out, inp, cap, n) */
+static napi_value js_softcap_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1);
+  float cap = number(&a, 2);
+  int n = integer(&a, 3);
+  if (a.failed) return NULL;
+  softcap_forward(out, inp, cap, n);
   return NULL;
 }
 
@@ -237,29 +262,31 @@ static napi_value js_rmsnorm_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved) */
+/* ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved) */
 static napi_value js_rope_backward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 8)) return NULL;
+  if (!read_args(env, info, &a, 9)) return NULL;
   float *dinp = f32(&a, 0), *dout = f32(&a, 1), *cosines = f32(&a, 2), *sines = f32(&a, 3);
-  int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), interleaved = integer(&a, 7);
+  int n = integer(&a, 4), heads = integer(&a, 5), head_dim = integer(&a, 6), rotary_dims = integer(&a, 7),
+      interleaved = integer(&a, 8);
   if (a.failed) return NULL;
-  rope_backward(dinp, dout, cosines, sines, n, heads, head_dim, interleaved);
+  rope_backward(dinp, dout, cosines, sines, n, heads, head_dim, rotary_dims, interleaved);
   return NULL;
 }
 
 /* attentionBackward(dquery, dkeys, dvalues, dout, probabilities, query, keys, values, batch, time, heads,
- *                   kvHeads, headDim) */
+ *                   kvHeads, headDim, scale, softcap) */
 static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 13)) return NULL;
+  if (!read_args(env, info, &a, 15)) return NULL;
   float *dquery = f32(&a, 0), *dkeys = f32(&a, 1), *dvalues = f32(&a, 2), *dout = f32(&a, 3),
         *probabilities = f32(&a, 4), *query = f32(&a, 5), *keys = f32(&a, 6), *values = f32(&a, 7);
   int batch = integer(&a, 8), time = integer(&a, 9), heads = integer(&a, 10), kv_heads = integer(&a, 11),
       head_dim = integer(&a, 12);
+  float scale = number(&a, 13), softcap = number(&a, 14);
   if (a.failed) return NULL;
   if (attention_backward(dquery, dkeys, dvalues, dout, probabilities, query, keys, values, batch, time, heads, kv_heads,
-                         head_dim) != 0) {
+                         head_dim, scale, softcap) != 0) {
     napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention backward scratch allocation failed");
   }
   return NULL;
@@ -273,6 +300,29 @@ static napi_value js_swiglu_backward(napi_env env, napi_callback_info info) {
   int n = integer(&a, 5);
   if (a.failed) return NULL;
   swiglu_backward(dgate, dup, dout, gate, up, n);
+  return NULL;
+}
+
+/* gegluBackward(dgate, dup, dout, gate, up, n) */
+static napi_value js_geglu_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *dgate = f32(&a, 0), *dup = f32(&a, 1), *dout = f32(&a, 2), *gate = f32(&a, 3), *up = f32(&a, 4);
+  int n = integer(&a, 5);
+  if (a.failed) return NULL;
+  geglu_backward(dgate, dup, dout, gate, up, n);
+  return NULL;
+}
+
+/* softcapBackward(dinp, dout, out, cap, n) */
+static napi_value js_softcap_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 5)) return NULL;
+  float *dinp = f32(&a, 0), *dout = f32(&a, 1), *out = f32(&a, 2);
+  float cap = number(&a, 3);
+  int n = integer(&a, 4);
+  if (a.failed) return NULL;
+  softcap_backward(dinp, dout, out, cap, n);
   return NULL;
 }
 
@@ -406,6 +456,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ropeForward", NULL, js_rope_forward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, js_attention_forward, NULL, NULL, NULL, napi_default, NULL},
       {"swigluForward", NULL, js_swiglu_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"gegluForward", NULL, js_geglu_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"softcapForward", NULL, js_softcap_forward, NULL, NULL, NULL, napi_default, NULL},
       {"addForward", NULL, js_add_forward, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxForward", NULL, js_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"logSoftmaxForward", NULL, js_log_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
@@ -415,6 +467,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ropeBackward", NULL, js_rope_backward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, js_attention_backward, NULL, NULL, NULL, napi_default, NULL},
       {"swigluBackward", NULL, js_swiglu_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"gegluBackward", NULL, js_geglu_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"softcapBackward", NULL, js_softcap_backward, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyBackward", NULL, js_cross_entropy_backward, NULL, NULL, NULL, napi_default, NULL},
       {"quantizedMatmulForward", NULL, js_quantized_matmul_forward, NULL, NULL, NULL, napi_default, NULL},
       {"quantizedMatmulBackward", NULL, js_quantized_matmul_backward, NULL, NULL, NULL, napi_default, NULL},

@@ -61,18 +61,21 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *wei
   }
 }
 
-/* Rotates each head's pairs by the angles whose cosines/sines (n, head_dim/2) are given per token.
+/* Rotates the first rotary_dims dimensions of each head by the angles whose cosines/sines
+ * (n, rotary_dims/2) are given per token; the rest pass through (partial rotary, Phi-4-mini).
  * interleaved pairs (2i, 2i+1) as llama2.c / GGUF rope type NORM; otherwise HF rotate_half pairs
- * (i, i + head_dim/2). out may equal inp. */
+ * (i, i + rotary_dims/2). out may equal inp. */
 void rope_forward(float *out, const float *inp, const float *cosines, const float *sines, int n, int heads,
-                  int head_dim, int interleaved) {
-  int half = head_dim / 2;
+                  int head_dim, int rotary_dims, int interleaved) {
+  int half = rotary_dims / 2;
   PARALLEL_FOR((size_t)n * heads * head_dim > ENOUGH_WORK)
   for (int i = 0; i < n; i++) {
     const float *cosine = cosines + (size_t)i * half, *sine = sines + (size_t)i * half;
     for (int h = 0; h < heads; h++) {
       const float *x = inp + ((size_t)i * heads + h) * head_dim;
       float *o = out + ((size_t)i * heads + h) * head_dim;
+      if (o != x)
+        for (int d = rotary_dims; d < head_dim; d++) o[d] = x[d];
       if (interleaved) {
         for (int f = 0; f < half; f++) {
           float x0 = x[2 * f], x1 = x[2 * f + 1];
@@ -133,12 +136,12 @@ static void attention_values(float *o, const float *p, const float *v, int time,
  * query (B,T,H*hd); keys, values (B,S,KVH*hd); out (B,T,H*hd); probabilities (B,H,T,S) or NULL.
  * Query t of row b sits at position past_lengths[b] + t and sees keys 0..that position whose
  * key_mask (B,S) entry is non-zero (no mask: all); with window > 0, only the last `window` positions
- * (sliding-window attention). Returns 0, or -1 when scratch allocation fails. */
+ * (sliding-window attention). Scores are scale * q . k, then softcap * tanh(score / softcap) when
+ * softcap > 0 (Gemma 2). Returns 0, or -1 when scratch allocation fails. */
 int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
-                      int heads, int kv_heads, int head_dim, int window) {
+                      int heads, int kv_heads, int head_dim, int window, float scale, float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
-  float scale = 1.0f / sqrtf((float)head_dim);
   float *scratch = NULL;
   if (!probabilities) {
     scratch = malloc(sizeof(float) * (size_t)thread_count() * time * slots);
@@ -169,6 +172,8 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
       int last = past + t; /* inclusive */
       if (last >= visible) last = visible - 1;
       int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
+      if (softcap > 0.0f)
+        for (int j = first; j <= last; j++) row[j] = softcap * tanhf(row[j] / softcap);
       float maximum = -INFINITY;
       for (int j = first; j <= last; j++)
         if ((!mask || mask[j]) && row[j] > maximum) maximum = row[j];
@@ -198,6 +203,23 @@ void swiglu_forward(float *out, const float *gate, const float *up, int n) {
     float g = gate[i];
     out[i] = g / (1.0f + expf(-g)) * up[i];
   }
+}
+
+/* out = gelu(gate) * up, with the tanh approximation of GELU (PyTorch's gelu(approximate="tanh"),
+ * Gemma's gelu_pytorch_tanh). */
+void geglu_forward(float *out, const float *gate, const float *up, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    float inner = GELU_SQRT_2_OVER_PI * (g + GELU_CUBIC * g * g * g);
+    out[i] = 0.5f * g * (1.0f + tanhf(inner)) * up[i];
+  }
+}
+
+/* out = cap * tanh(inp / cap) (Gemma 2's final-logit soft-capping); out may equal inp. */
+void softcap_forward(float *out, const float *inp, float cap, int n) {
+  PARALLEL_FOR(n > ENOUGH_WORK)
+  for (int i = 0; i < n; i++) out[i] = cap * tanhf(inp[i] / cap);
 }
 
 void add_forward(float *out, const float *a, const float *b, int n) {

@@ -6,6 +6,10 @@
 #define PROMPTUNE_KERNELS_H
 #include <stdint.h>
 
+/* GELU's tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+#define GELU_SQRT_2_OVER_PI 0.7978845608028654f
+#define GELU_CUBIC 0.044715f
+
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc);
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int n, int in_features,
@@ -16,11 +20,13 @@ void embedding_forward(float *out, const int32_t *ids, const float *table, int n
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int n, int channels,
                      float eps);
 void rope_forward(float *out, const float *inp, const float *cosines, const float *sines, int n, int heads,
-                  int head_dim, int interleaved);
+                  int head_dim, int rotary_dims, int interleaved);
 int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
-                      int heads, int kv_heads, int head_dim, int window);
+                      int heads, int kv_heads, int head_dim, int window, float scale, float softcap);
 void swiglu_forward(float *out, const float *gate, const float *up, int n);
+void geglu_forward(float *out, const float *gate, const float *up, int n);
+void softcap_forward(float *out, const float *inp, float cap, int n);
 void add_forward(float *out, const float *a, const float *b, int n);
 void softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void log_softmax_forward(float *out, const float *inp, int n, int vocabulary);
@@ -31,11 +37,13 @@ void matmul_backward(float *dinp, const float *dout, const float *weight, int n,
 void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const float *weight, const float *rstd, int n,
                       int channels);
 void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
-                   int head_dim, int interleaved);
+                   int head_dim, int rotary_dims, int interleaved);
 int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *probabilities,
                        const float *query, const float *keys, const float *values, int batch, int time, int heads,
-                       int kv_heads, int head_dim);
+                       int kv_heads, int head_dim, float scale, float softcap);
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
+void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
+void softcap_backward(float *dinp, const float *dout, const float *out, float cap, int n);
 void cross_entropy_backward(float *dlogits, const float *dlosses, const float *logits, const int32_t *targets, int n,
                             int vocabulary);
 

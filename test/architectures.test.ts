@@ -12,6 +12,7 @@ import {
   isQuantized,
   jsKernels,
   LlamaModel,
+  tokenEmbeddingRow,
   writeGguf,
   type ModelConfig,
   type ModelWeights,
@@ -73,6 +74,48 @@ const cases: [
     },
     (config, weights) => [{ ...config, ropeScaling: undefined }, weights],
   ],
+  [
+    'tiny-gemma2',
+    {
+      architecture: 'gemma2',
+      embeddingScale: 8,
+      mlpActivation: 'gelu-tanh',
+      postNorms: true,
+      attentionScale: expect.closeTo(24 ** -0.5, 6) as number,
+      attentionSoftcap: 5,
+      logitSoftcap: 10,
+      slidingWindow: 5,
+      slidingWindowLayers: [0, 2],
+      tiedEmbeddings: true,
+    },
+    (config, weights) => [{ ...config, attentionSoftcap: undefined, logitSoftcap: undefined }, weights],
+  ],
+  [
+    'tiny-gemma3',
+    {
+      architecture: 'gemma3',
+      queryKeyNorm: true,
+      postNorms: true,
+      ropeTheta: 1e6,
+      ropeScaling: { type: 'linear', factor: 8 },
+      localRopeTheta: 10000,
+      slidingWindow: 5,
+      slidingWindowLayers: [0, 1, 2, 3, 4],
+    },
+    (config, weights) => [{ ...config, localRopeTheta: undefined }, weights],
+  ],
+  [
+    'tiny-phi4mini',
+    {
+      architecture: 'phi3',
+      headDim: 16,
+      rotaryDims: 12,
+      contextLength: 64,
+      ropeAttentionFactor: expect.closeTo(Math.sqrt(1 + Math.log(4) / Math.log(64)), 6) as number,
+      tiedEmbeddings: true,
+    },
+    (config, weights) => [{ ...config, ropeAttentionFactor: undefined }, weights],
+  ],
 ];
 
 describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
@@ -127,7 +170,9 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
     // GGUF holds llama3 scaling as per-frequency factors (rope_freqs.weight), as llama.cpp writes it
     const { ropeScaling, ...rest } = expectedConfig;
     expect(loaded.config).toMatchObject(rest);
-    if (ropeScaling) expect(loaded.config.ropeFrequencyFactors).toHaveLength(config.headDim / 2);
+    if (ropeScaling?.type === 'llama3')
+      expect(loaded.config.ropeFrequencyFactors).toHaveLength(config.headDim / 2);
+    else expect(loaded.config.ropeScaling).toEqual(ropeScaling);
     const model = new LlamaModel(loaded.config, loaded.weights, defaultKernels());
     expect(maxAbsDiff(model.forward({ batch: 1, time: tokens.length, tokens }), expected)).toBeLessThan(1e-4);
   });
@@ -183,15 +228,19 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
       targetIds: [50 + 3 * k, 51 + 3 * k],
     }));
     const losses: number[] = [];
+    // Adam (as soft train uses): gradient scales differ between architectures (Gemma's sandwich norms)
     const moment = new Float32Array(prompt.values.length);
-    for (let step = 0; step < 30; step++) {
+    const second = new Float32Array(prompt.values.length);
+    for (let step = 1; step <= 30; step++) {
       const batch = buildBatch(model, prompt, examples);
       const result = inputGradients(model, batch);
       losses.push(result.loss);
       const gradient = promptGradient(prompt, batch, result.dembeddings);
       for (let i = 0; i < gradient.length; i++) {
-        moment[i] = 0.9 * moment[i] + gradient[i];
-        prompt.values[i] -= 0.05 * moment[i];
+        moment[i] = 0.9 * moment[i] + 0.1 * gradient[i];
+        second[i] = 0.999 * second[i] + 0.001 * gradient[i] ** 2;
+        const corrected = moment[i] / (1 - 0.9 ** step);
+        prompt.values[i] -= (0.05 * corrected) / (Math.sqrt(second[i] / (1 - 0.999 ** step)) + 1e-8);
       }
     }
     console.log(`${name} soft prompt loss: ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}`);
@@ -199,20 +248,108 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
   });
 });
 
-describe('what is not supported yet says so', () => {
+describe("Gemma's embedding scale", () => {
+  it('scales the token embeddings that soft prompts are built from, never the table', () => {
+    const { config, weights } = loadHuggingFaceDirectory(
+      join(repositoryRoot, 'test', 'fixtures', 'tiny-gemma3'),
+    );
+    const model = new LlamaModel(config, weights, defaultKernels());
+    const table = (weights.embedding as Float32Array).slice(7 * 64, 8 * 64);
+    const first = tokenEmbeddingRow(model, 7).slice();
+    expect(maxAbsDiff(tokenEmbeddingRow(model, 7), first)).toBe(0);
+    expect(
+      maxAbsDiff(
+        first,
+        table.map((value) => value * 8),
+      ),
+    ).toBeLessThan(1e-6);
+    expect(maxAbsDiff((weights.embedding as Float32Array).subarray(7 * 64, 8 * 64), table)).toBe(0);
+  });
+});
+
+describe('Gemma 3 configs as the Hub has them', () => {
+  // google/gemma-3-1b-it's config.json (before transformers 5): a period instead of layer_types, the
+  // local RoPE base and the global scaling as separate fields
+  const hub = {
+    model_type: 'gemma3_text',
+    hidden_size: 1152,
+    intermediate_size: 6912,
+    num_hidden_layers: 26,
+    num_attention_heads: 4,
+    num_key_value_heads: 1,
+    head_dim: 256,
+    vocab_size: 262144,
+    max_position_embeddings: 32768,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000,
+    rope_local_base_freq: 10000,
+    rope_scaling: null,
+    sliding_window: 512,
+    sliding_window_pattern: 6,
+    query_pre_attn_scalar: 256,
+    final_logit_softcapping: null,
+    attn_logit_softcapping: null,
+    hidden_activation: 'gelu_pytorch_tanh',
+    bos_token_id: 2,
+    eos_token_id: [1, 106],
+  };
+  it('reads the period, the two RoPE bases and the defaults', () => {
+    const config = huggingFaceConfig(hub, 'gemma-3-1b config');
+    expect(config).toMatchObject({
+      architecture: 'gemma3',
+      ropeTheta: 1e6,
+      localRopeTheta: 10000,
+      slidingWindow: 512,
+      attentionScale: 1 / 16,
+      tiedEmbeddings: true,
+      eosTokenIds: [1, 106],
+    });
+    expect(config.ropeScaling).toBeUndefined();
+    expect(config.attentionSoftcap).toBeUndefined();
+    expect(config.slidingWindowLayers).toHaveLength(22); // 26 layers, every sixth (5, 11, 17, 23) global
+    expect(config.slidingWindowLayers).not.toContain(5);
+  });
+  it("reads a multimodal checkpoint's text_config (Gemma 3 4B and up)", () => {
+    const config = huggingFaceConfig(
+      {
+        model_type: 'gemma3',
+        eos_token_id: [1, 106],
+        text_config: { ...hub, model_type: undefined, rope_scaling: { rope_type: 'linear', factor: 8 } },
+        vision_config: { model_type: 'siglip_vision_model' },
+      },
+      'gemma-3-4b config',
+    );
+    expect(config).toMatchObject({ architecture: 'gemma3', ropeScaling: { type: 'linear', factor: 8 } });
+  });
+});
+
+describe('what is not supported says so', () => {
   const phi3 = JSON.parse(
     readFileSync(join(repositoryRoot, 'test', 'fixtures', 'tiny-phi3', 'config.json'), 'utf8'),
   );
+  const gemma2 = JSON.parse(
+    readFileSync(join(repositoryRoot, 'test', 'fixtures', 'tiny-gemma2', 'config.json'), 'utf8'),
+  );
   it.each([
     [
-      'partial rotary (Phi-4-mini)',
-      { ...phi3, rope_parameters: { ...phi3.rope_parameters, partial_rotary_factor: 0.75 } },
-      /RoPE on 75% of each head/,
+      'long-RoPE without its short factors',
+      { ...phi3, rope_parameters: { rope_type: 'longrope', rope_theta: 10000 } },
+      /longrope needs original_max_position_embeddings and 8 short_factor values/,
     ],
     [
-      'long-RoPE (Phi-3-128k)',
-      { ...phi3, rope_parameters: { rope_type: 'longrope', rope_theta: 10000 } },
-      /RoPE scaling "longrope" is not supported/,
+      'another Gemma activation',
+      { ...gemma2, hidden_activation: 'gelu' },
+      /hidden_activation "gelu" is not supported/,
+    ],
+    [
+      'a bidirectional Gemma (an embedding model)',
+      { ...gemma2, use_bidirectional_attention: true },
+      /bidirectional attention/,
+    ],
+    [
+      'Gemma layer types of the wrong length',
+      { ...gemma2, layer_types: ['sliding_attention'] },
+      /layer_types has 1 entries for 4 layers/,
     ],
     [
       'a NoPE list of the wrong length',

@@ -1,7 +1,7 @@
 // Activations of an inference pass: one allocation holding a single layer's buffers, which every layer
 // reuses (input, middle and output are one residual stream updated in place; no attention weights are
 // kept). Training keeps every layer's values instead: see training-activations.ts.
-import type { ModelConfig } from './config.js';
+import { rotaryDims, type ModelConfig } from './config.js';
 import type { DecoderActivations, LayerActivations } from './decoder.js';
 
 /** Inference activations for a (B, T) pass: every entry of `layers` is the same set of views. */
@@ -13,6 +13,8 @@ export interface Activations extends DecoderActivations {
 export function allocateActivations(config: ModelConfig, batch: number, time: number): Activations {
   const N = batch * time;
   const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd } = config;
+  const angles = (N * rotaryDims(config)) / 2;
+  const local = config.localRopeTheta !== undefined;
   const views = carve({
     residual: N * C,
     normed: N * C,
@@ -25,12 +27,15 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     gate: N * I,
     up: N * I,
     hidden: N * I,
-    cosines: (N * hd) / 2,
-    sines: (N * hd) / 2,
+    cosines: angles,
+    sines: angles,
+    localCosines: local ? angles : 0,
+    localSines: local ? angles : 0,
     queryRstd: config.queryKeyNorm ? N * H : 0,
     keyRstd: config.queryKeyNorm ? N * KVH : 0,
   });
-  const { residual, normed, rstd, cosines, sines, queryRstd, keyRstd, ...rest } = views;
+  const { residual, normed, rstd, cosines, sines, localCosines, localSines, queryRstd, keyRstd, ...rest } =
+    views;
   const layer: LayerActivations = {
     ...rest,
     input: residual,
@@ -45,6 +50,11 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     keyRstd: config.queryKeyNorm ? keyRstd : null,
     queryUnnormed: null,
     keyUnnormed: null,
+    // sandwich norms are applied in place; inference keeps neither their inputs nor 1/rms
+    attentionOutputUnnormed: null,
+    attentionOutputRstd: null,
+    mlpOutputUnnormed: null,
+    mlpOutputRstd: null,
   };
   return {
     batch,
@@ -54,6 +64,8 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     positions: new Int32Array(N),
     cosines,
     sines,
+    localCosines: local ? localCosines : null,
+    localSines: local ? localSines : null,
   };
 }
 

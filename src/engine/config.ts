@@ -34,10 +34,33 @@ export interface ModelConfig {
   ropeTheta: number;
   ropeStyle: RopeStyle;
   ropeScaling?: RopeScaling;
-  /** Per-frequency divisors (GGUF `rope_freqs.weight`, llama 3.1+), length headDim / 2. */
+  /**
+   * Per-frequency divisors, length rotaryDims / 2: GGUF `rope_freqs.weight` (llama 3.1+), or long-RoPE's
+   * short factors (Phi-3.5/4, whose context is then the original one the short factors are for).
+   */
   ropeFrequencyFactors?: Float32Array;
+  /** Multiplies RoPE's cosines and sines (long-RoPE's attention factor); default 1. */
+  ropeAttentionFactor?: number;
+  /** The dimensions RoPE rotates at the start of each head (Phi-4-mini: 3/4 of it); default headDim. */
+  rotaryDims?: number;
   /** Attend only to the last this-many positions (Mistral v0.1); undefined: the whole context. */
   slidingWindow?: number;
+  /** The layers slidingWindow applies to (Gemma: the local layers); undefined: every layer. */
+  slidingWindowLayers?: number[];
+  /** RoPE base of the sliding-window layers, which take no RoPE scaling (Gemma 3's local layers). */
+  localRopeTheta?: number;
+  /** Token embeddings are multiplied by this as they enter the residual stream (Gemma: sqrt(hiddenSize)). */
+  embeddingScale?: number;
+  /** The MLP's gate activation: SiLU (SwiGLU, the default) or GELU's tanh approximation (GeGLU, Gemma). */
+  mlpActivation?: 'silu' | 'gelu-tanh';
+  /** An RMSNorm also on each block's output before its residual add (Gemma 2/3's sandwich norms). */
+  postNorms?: boolean;
+  /** Query-key scores are multiplied by this; default 1/sqrt(headDim) (Gemma: query_pre_attn_scalar^-1/2). */
+  attentionScale?: number;
+  /** Attention scores become cap * tanh(score / cap) (Gemma 2). */
+  attentionSoftcap?: number;
+  /** Logits become cap * tanh(logit / cap) (Gemma 2). */
+  logitSoftcap?: number;
   /** The classifier reuses the token embedding. */
   tiedEmbeddings: boolean;
   /** Q, K and V projections have biases (Qwen2). */
@@ -75,6 +98,12 @@ export function validateConfig(config: ModelConfig, where: string): void {
     ['rmsNormEps', config.rmsNormEps],
     ['ropeTheta', config.ropeTheta],
     ['ropeScaling.factor', config.ropeScaling?.factor ?? 1],
+    ['ropeAttentionFactor', config.ropeAttentionFactor ?? 1],
+    ['localRopeTheta', config.localRopeTheta ?? 1],
+    ['embeddingScale', config.embeddingScale ?? 1],
+    ['attentionScale', config.attentionScale ?? 1],
+    ['attentionSoftcap', config.attentionSoftcap ?? 1],
+    ['logitSoftcap', config.logitSoftcap ?? 1],
   ];
   if (config.ropeScaling?.type === 'llama3')
     finitePositive.push(
@@ -112,6 +141,44 @@ export function validateConfig(config: ModelConfig, where: string): void {
       hint: 'RoPE rotates pairs of dimensions, so the head dimension must be even.',
     });
   }
+  const rotary = rotaryDims(config);
+  if (!Number.isInteger(rotary) || rotary <= 0 || rotary % 2 !== 0 || rotary > config.headDim) {
+    throw new ValidationError(
+      `${where}: RoPE on ${rotary} dimensions of heads of ${config.headDim}, expected an even number up to it`,
+      {
+        code: 'CONFIG_INVALID',
+        hint: 'The model file holds an impossible value; fetch or convert it again.',
+      },
+    );
+  }
+  const factors = config.ropeFrequencyFactors;
+  if (factors && factors.length !== rotary / 2) {
+    throw new ValidationError(
+      `${where}: ${factors.length} RoPE frequency factors for ${rotary / 2} frequencies`,
+      { code: 'CONFIG_INVALID', hint: 'The model file is damaged: one factor per rotated pair is expected.' },
+    );
+  }
+  for (const [field, layers] of [
+    ['slidingWindowLayers', config.slidingWindowLayers],
+    ['layersWithoutRope', config.layersWithoutRope],
+  ] as const) {
+    const outside = layers?.find((layer) => !Number.isInteger(layer) || layer < 0 || layer >= config.layers);
+    if (outside !== undefined)
+      throw new ValidationError(`${where}: ${field} names layer ${outside} of ${config.layers}`, {
+        code: 'CONFIG_INVALID',
+        hint: 'The model file is damaged: layer indices run from 0 to the layer count - 1.',
+      });
+  }
+}
+
+/** The dimensions RoPE rotates at the start of each head. */
+export function rotaryDims(config: ModelConfig): number {
+  return config.rotaryDims ?? config.headDim;
+}
+
+/** Whether layer `layer` attends within the sliding window. */
+export function usesSlidingWindow(config: ModelConfig, layer: number): boolean {
+  return config.slidingWindow !== undefined && (config.slidingWindowLayers?.includes(layer) ?? true);
 }
 
 /** Parameter count of a Llama-family model with this config (the tied classifier counted once). */
@@ -125,6 +192,7 @@ export function parameterCount(config: ModelConfig): number {
     vocabularySize: V,
   } = config;
   const attention = C * H * hd * 2 + C * KVH * hd * 2 + (config.attentionBias ? H * hd + 2 * KVH * hd : 0);
-  const perLayer = attention + 3 * C * I + 2 * C;
+  const perLayer =
+    attention + 3 * C * I + (config.postNorms ? 4 : 2) * C + (config.queryKeyNorm ? 2 * hd : 0);
   return V * C * (config.tiedEmbeddings ? 1 : 2) + config.layers * perLayer + C;
 }

@@ -2,8 +2,9 @@
 // backward in exactly the reverse order of the forward, from d loss / d (last layer's output) to
 // d loss / d (first layer's input). No weight gradient is computed or stored: each linear layer's
 // backward is one GEMM against its weight (what soft prompts need; the weights stay frozen).
+import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
-import type { DecoderModel } from './decoder.js';
+import { attentionScale, type DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
 
 /**
@@ -22,21 +23,56 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   const N = B * T;
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;
   const interleaved = config.ropeStyle === 'interleaved';
-  // MLP block: output = middle + down(swiglu(gate(normed2), up(normed2)))
+  const rotary = rotaryDims(config);
+  const local = usesSlidingWindow(config, l) && act.localCosines && act.localSines;
+  const cosines = local ? act.localCosines! : act.cosines;
+  const sines = local ? act.localSines! : act.sines;
+  // MLP block: output = middle + postnorm?(down(act(gate(normed2)) * up(normed2)))
   act.dmiddle.set(act.dresidual);
+  let dprojected = act.dresidual;
+  if (w.postMlpNorm) {
+    // dnormed is free until the gate and up projections' backward
+    act.dnormed.fill(0);
+    kernels.rmsnormBackward(
+      act.dnormed,
+      act.dresidual,
+      a.mlpOutputUnnormed!,
+      w.postMlpNorm,
+      a.mlpOutputRstd!,
+      N,
+      C,
+    );
+    dprojected = act.dnormed;
+  }
   act.dhidden.fill(0);
-  linearBackward(kernels, act.dhidden, act.dresidual, w.down, N, I, C);
+  linearBackward(kernels, act.dhidden, dprojected, w.down, N, I, C);
   act.dgate.fill(0);
   act.dup.fill(0);
-  kernels.swigluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
+  if (config.mlpActivation === 'gelu-tanh')
+    kernels.gegluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
+  else kernels.swigluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
   act.dnormed.fill(0);
   linearBackward(kernels, act.dnormed, act.dgate, w.gate, N, C, I);
   linearBackward(kernels, act.dnormed, act.dup, w.up, N, C, I);
   kernels.rmsnormBackward(act.dmiddle, act.dnormed, a.middle, w.mlpNorm, a.rstd2, N, C);
-  // attention block: middle = input + output(attention(rope(q), rope(k), v))
+  // attention block: middle = input + postnorm?(output(attention(rope(q), rope(k), v)))
   act.dresidual.set(act.dmiddle);
+  dprojected = act.dmiddle;
+  if (w.postAttentionNorm) {
+    act.dnormed.fill(0);
+    kernels.rmsnormBackward(
+      act.dnormed,
+      act.dmiddle,
+      a.attentionOutputUnnormed!,
+      w.postAttentionNorm,
+      a.attentionOutputRstd!,
+      N,
+      C,
+    );
+    dprojected = act.dnormed;
+  }
   act.dattention.fill(0);
-  linearBackward(kernels, act.dattention, act.dmiddle, w.attentionOutput, N, H * hd, C);
+  linearBackward(kernels, act.dattention, dprojected, w.attentionOutput, N, H * hd, C);
   act.dquery.fill(0);
   act.dkey.fill(0);
   act.dvalue.fill(0);
@@ -54,10 +90,12 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     H,
     KVH,
     hd,
+    attentionScale(config),
+    config.attentionSoftcap ?? 0,
   );
   if (!config.layersWithoutRope?.includes(l)) {
-    kernels.ropeBackward(act.dquery, act.dquery, act.cosines, act.sines, N, H, hd, interleaved);
-    kernels.ropeBackward(act.dkey, act.dkey, act.cosines, act.sines, N, KVH, hd, interleaved);
+    kernels.ropeBackward(act.dquery, act.dquery, cosines, sines, N, H, hd, rotary, interleaved);
+    kernels.ropeBackward(act.dkey, act.dkey, cosines, sines, N, KVH, hd, rotary, interleaved);
   }
   if (w.queryNorm && w.keyNorm) {
     // through QK-norm; dattention is free again (attentionBackward has read it) and large enough

@@ -2,8 +2,8 @@
 // serves inference (one layer's buffers reused, the residual updated in place), cached generation
 // (keys and values appended to a KV cache, attention over it) and training (every layer's buffers
 // kept for decoderBackward). Architectures differ by config and weights only; it owns no buffers.
-import { embeddingLookup, linearForward } from './matrix.js';
-import type { ModelConfig } from './config.js';
+import { embeddingLookup, embeddingRow, linearForward } from './matrix.js';
+import { rotaryDims, usesSlidingWindow, type ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
 import type { KVCache } from './kv-cache.js';
 import { ropeAngles } from './rope.js';
@@ -15,6 +15,8 @@ export interface DecoderModel {
   weights: ModelWeights;
   kernels: Kernels;
   inverseFrequencies: Float32Array;
+  /** RoPE frequencies of the sliding-window layers when they have their own base (Gemma 3), else null. */
+  localInverseFrequencies: Float32Array | null;
 }
 
 /**
@@ -37,12 +39,17 @@ export interface LayerActivations {
   probabilities: Float32Array | null; // (B, H, T, T) attention weights, kept only for a backward pass
   attention: Float32Array; // (B, T, H*hd) attention output before its projection
   projected: Float32Array; // (B, T, C) attention or MLP output before the residual add
+  /** With sandwich norms (Gemma), training only: each block's output before its post-norm, and 1/rms. */
+  attentionOutputUnnormed: Float32Array | null; // (B, T, C)
+  attentionOutputRstd: Float32Array | null; // (B, T)
+  mlpOutputUnnormed: Float32Array | null; // (B, T, C)
+  mlpOutputRstd: Float32Array | null; // (B, T)
   middle: Float32Array; // (B, T, C) the residual stream after attention
   normed2: Float32Array; // (B, T, C) RMSNorm before the MLP
   rstd2: Float32Array; // (B, T)
   gate: Float32Array; // (B, T, I)
   up: Float32Array; // (B, T, I)
-  hidden: Float32Array; // (B, T, I) silu(gate) * up
+  hidden: Float32Array; // (B, T, I) silu(gate) * up (gelu with GeGLU)
   output: Float32Array; // (B, T, C) the residual stream leaving the layer
 }
 
@@ -52,8 +59,11 @@ export interface DecoderActivations {
   time: number; // T
   layers: LayerActivations[]; // L
   positions: Int32Array; // (B, T) absolute positions
-  cosines: Float32Array; // (B, T, hd/2) RoPE rotation of each position
-  sines: Float32Array; // (B, T, hd/2)
+  cosines: Float32Array; // (B, T, rotary/2) RoPE rotation of each position
+  sines: Float32Array; // (B, T, rotary/2)
+  /** The rotation in the sliding-window layers when they have their own RoPE base (Gemma 3), else null. */
+  localCosines: Float32Array | null; // (B, T, rotary/2)
+  localSines: Float32Array | null; // (B, T, rotary/2)
 }
 
 /** The input of a pass: token ids or input embeddings, and the cache it extends (if any). */
@@ -80,15 +90,47 @@ export function decoderForward(
   const past = input.cache ? input.cache.lengths : null;
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
   // the rotation angles depend only on positions: computed once, used by every layer
-  ropeAngles(act.cosines, act.sines, act.positions, model.inverseFrequencies, N);
+  const factor = config.ropeAttentionFactor ?? 1;
+  ropeAngles(act.cosines, act.sines, act.positions, model.inverseFrequencies, N, factor);
+  if (model.localInverseFrequencies && act.localCosines && act.localSines)
+    ropeAngles(act.localCosines, act.localSines, act.positions, model.localInverseFrequencies, N, factor);
   const first = act.layers[0].input;
-  if (input.tokens) embeddingLookup(kernels, first, input.tokens, weights.embedding, N, C);
-  else first.set(input.embeddings!.subarray(0, N * C));
+  if (input.tokens) {
+    embeddingLookup(kernels, first, input.tokens, weights.embedding, N, C);
+    scaleEmbeddings(config, first.subarray(0, N * C));
+  } else first.set(input.embeddings!.subarray(0, N * C));
   for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache);
   return act.layers[config.layers - 1].output;
 }
 
-/** One decoder layer: pre-norm attention (GQA, RoPE, optional sliding window) and a SwiGLU MLP. */
+/**
+ * The token embedding of `id` as it enters the residual stream (scaled, for Gemma): what a soft prompt's
+ * initialization and surrounding tokens are made of. Read-only: it may be a view of the weights.
+ */
+export function tokenEmbeddingRow(model: DecoderModel, id: number): Float32Array {
+  const row = embeddingRow(model.kernels, model.weights.embedding, id, model.config.hiddenSize);
+  if (model.config.embeddingScale === undefined) return row;
+  const scaled = row.slice(); // never scale the table itself
+  scaleEmbeddings(model.config, scaled);
+  return scaled;
+}
+
+/** Multiplies looked-up token embeddings by the config's embedding scale (Gemma), in float32 as transformers. */
+function scaleEmbeddings(config: ModelConfig, values: Float32Array): void {
+  if (config.embeddingScale === undefined) return;
+  const scale = Math.fround(config.embeddingScale);
+  for (let i = 0; i < values.length; i++) values[i] *= scale;
+}
+
+/** The score scale of attention: 1/sqrt(headDim) unless the config says otherwise. */
+export function attentionScale(config: ModelConfig): number {
+  return config.attentionScale ?? 1 / Math.sqrt(config.headDim);
+}
+
+/**
+ * One decoder layer: pre-norm attention (GQA, RoPE, optional sliding window) and a gated MLP (SwiGLU or
+ * GeGLU), each block's output RMS-normed again before its residual add when the model has sandwich norms.
+ */
 function layerForward(model: DecoderModel, l: number, act: DecoderActivations, cache: KVCache | undefined) {
   const { config, kernels } = model;
   const w = model.weights.layers[l];
@@ -97,6 +139,12 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   const N = B * T;
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I, rmsNormEps: eps } = config;
   const interleaved = config.ropeStyle === 'interleaved';
+  const sliding = usesSlidingWindow(config, l);
+  // Gemma 3's local layers rotate with their own base
+  const local = sliding && act.localCosines && act.localSines;
+  const cosines = local ? act.localCosines! : act.cosines;
+  const sines = local ? act.localSines! : act.sines;
+  const rotary = rotaryDims(config);
   // attention block: middle = input + output(attention(rope(q), rope(k), v))
   kernels.rmsnormForward(a.normed1, a.rstd1, a.input, w.attentionNorm, N, C, eps);
   linearForward(kernels, a.query, a.normed1, w.query, w.queryBias, N, C, H * hd);
@@ -110,8 +158,8 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
     kernels.rmsnormForward(a.key, a.keyRstd, a.key, w.keyNorm, N * KVH, hd, eps);
   }
   if (!config.layersWithoutRope?.includes(l)) {
-    kernels.ropeForward(a.query, a.query, act.cosines, act.sines, N, H, hd, interleaved);
-    kernels.ropeForward(a.key, a.key, act.cosines, act.sines, N, KVH, hd, interleaved);
+    kernels.ropeForward(a.query, a.query, cosines, sines, N, H, hd, rotary, interleaved);
+    kernels.ropeForward(a.key, a.key, cosines, sines, N, KVH, hd, rotary, interleaved);
   }
   let keys = a.key;
   let values = a.value;
@@ -144,22 +192,34 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
     H,
     KVH,
     hd,
-    config.slidingWindow ?? 0,
+    sliding ? config.slidingWindow! : 0,
+    attentionScale(config),
+    config.attentionSoftcap ?? 0,
   );
   linearForward(kernels, a.projected, a.attention, w.attentionOutput, null, N, H * hd, C);
+  if (w.postAttentionNorm) {
+    a.attentionOutputUnnormed?.set(a.projected.subarray(0, N * C));
+    kernels.rmsnormForward(a.projected, a.attentionOutputRstd, a.projected, w.postAttentionNorm, N, C, eps);
+  }
   kernels.addForward(a.middle, a.input, a.projected, N * C);
-  // MLP block: output = middle + down(swiglu(gate(normed2), up(normed2)))
+  // MLP block: output = middle + down(act(gate(normed2)) * up(normed2)), act SiLU or GELU
   kernels.rmsnormForward(a.normed2, a.rstd2, a.middle, w.mlpNorm, N, C, eps);
   linearForward(kernels, a.gate, a.normed2, w.gate, null, N, C, I);
   linearForward(kernels, a.up, a.normed2, w.up, null, N, C, I);
-  kernels.swigluForward(a.hidden, a.gate, a.up, N * I);
+  if (config.mlpActivation === 'gelu-tanh') kernels.gegluForward(a.hidden, a.gate, a.up, N * I);
+  else kernels.swigluForward(a.hidden, a.gate, a.up, N * I);
   linearForward(kernels, a.projected, a.hidden, w.down, null, N, I, C);
+  if (w.postMlpNorm) {
+    a.mlpOutputUnnormed?.set(a.projected.subarray(0, N * C));
+    kernels.rmsnormForward(a.projected, a.mlpOutputRstd, a.projected, w.postMlpNorm, N, C, eps);
+  }
   kernels.addForward(a.output, a.middle, a.projected, N * C);
 }
 
 /**
  * The output head over `count` rows of the residual stream: final RMSNorm (keeping 1/rms in `rstd`
- * when a backward pass needs it) and the classifier, into `logits` (count, V).
+ * when a backward pass needs it) and the classifier, into `logits` (count, V), soft-capped when the
+ * model caps its logits (Gemma 2).
  */
 export function outputHeadForward(
   model: DecoderModel,
@@ -173,4 +233,6 @@ export function outputHeadForward(
   const C = config.hiddenSize;
   kernels.rmsnormForward(normed, rstd, residual, weights.finalNorm, count, C, config.rmsNormEps);
   linearForward(kernels, logits, normed, weights.classifier, null, count, C, config.vocabularySize);
+  if (config.logitSoftcap !== undefined)
+    kernels.softcapForward(logits, logits, config.logitSoftcap, count * config.vocabularySize);
 }

@@ -5,7 +5,7 @@
 // for the whole prompt. Each row samples from its own logits with its own random source and options, so
 // its tokens are those it gets alone. Prompts are token ids (or input embeddings); tokenizing, queueing
 // and waiting are the caller's.
-import { embeddingRow } from './matrix.js';
+import { tokenEmbeddingRow } from './decoder.js';
 import { ValidationError } from '../errors/index.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { KVCache } from './kv-cache.js';
@@ -298,13 +298,12 @@ export class DecodingBatch {
         cache,
       };
     const embeddings = new Float32Array(B * T * C);
-    const table = this.model.weights.embedding;
     prompts.forEach((prompt, row) => {
       if (prompt.embeddings)
         embeddings.set(prompt.embeddings.subarray(0, prompt.tokens.length * C), row * T * C);
       else
         prompt.tokens.forEach((token, t) =>
-          embeddings.set(embeddingRow(this.model.kernels, table, token, C), (row * T + t) * C),
+          embeddings.set(tokenEmbeddingRow(this.model, token), (row * T + t) * C),
         );
     });
     return {

@@ -55,6 +55,7 @@ export { fileTypes, type FileType } from './weights/quant-mix.js';
 export { tensorTypes, type TensorType } from './weights/dequantize.js';
 export { convertModel } from './convert-model.js';
 export { embeddingRow, isQuantized, matrixBytes, matrixChunks } from './matrix.js';
+export { tokenEmbeddingRow } from './decoder.js';
 export { matrixFloat32 } from './weights/matrix-float32.js';
 export type { Matrix, QuantizedMatrix } from './weights/types.js';
 export { describeTensors, type TensorDescription } from './describe-tensors.js';

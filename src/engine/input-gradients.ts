@@ -76,6 +76,8 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
   for (let i = 0; i < N; i++) act.dlosses[i] = targets[i] >= 0 ? 1 / count : 0;
   act.dlogits.fill(0);
   kernels.crossEntropyBackward(act.dlogits, act.dlosses, act.logits, targets, N, V);
+  if (config.logitSoftcap !== undefined)
+    kernels.softcapBackward(act.dlogits, act.dlogits, act.logits, config.logitSoftcap, N * V);
   act.dnormed.fill(0);
   linearBackward(kernels, act.dnormed, act.dlogits, weights.classifier, N, C, V);
   act.dresidual.fill(0);

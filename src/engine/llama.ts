@@ -31,6 +31,7 @@ export interface ForwardInput {
 /** A Llama-family decoder bound to its weights and the kernels it runs on. */
 export class LlamaModel implements DecoderModel {
   readonly inverseFrequencies: Float32Array;
+  readonly localInverseFrequencies: Float32Array | null;
   private activations: Activations | undefined;
 
   constructor(
@@ -40,6 +41,7 @@ export class LlamaModel implements DecoderModel {
   ) {
     validateConfig(config, 'model config');
     this.inverseFrequencies = inverseFrequencies(config);
+    this.localInverseFrequencies = inverseFrequencies(config, 'local');
   }
 
   /** A KV cache for `batch` rows of up to `capacity` positions (default: the context length). */

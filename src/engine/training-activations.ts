@@ -3,7 +3,7 @@
 // what they do not read (normed inputs, attention output, MLP hidden, projections) is one set of
 // buffers all layers share. Plus the output head and the gradient buffers, reused layer after layer.
 import { carve } from './activations.js';
-import type { ModelConfig } from './config.js';
+import { rotaryDims, type ModelConfig } from './config.js';
 import type { DecoderActivations, LayerActivations } from './decoder.js';
 
 /** Everything a forward-and-backward pass over (B, T) needs. */
@@ -44,6 +44,9 @@ export function allocateTrainingActivations(
     vocabularySize: V,
   } = config;
   const L = config.layers;
+  const angles = (N * rotaryDims(config)) / 2;
+  const local = config.localRopeTheta !== undefined;
+  const post = config.postNorms === true;
   const views = carve({
     // kept per layer, (L, ...) each
     inputs: L * N * C,
@@ -61,13 +64,20 @@ export function allocateTrainingActivations(
     keysUnnormed: config.queryKeyNorm ? L * N * KVH * hd : 0,
     queryRstds: config.queryKeyNorm ? L * N * H : 0,
     keyRstds: config.queryKeyNorm ? L * N * KVH : 0,
+    // sandwich norms (Gemma) only: each block's output before its post-norm, and 1/rms
+    attentionOutputsUnnormed: post ? L * N * C : 0,
+    attentionOutputRstds: post ? L * N : 0,
+    mlpOutputsUnnormed: post ? L * N * C : 0,
+    mlpOutputRstds: post ? L * N : 0,
     // shared by all layers
     normed: N * C,
     attention: N * H * hd,
     projected: N * C,
     hidden: N * I,
-    cosines: (N * hd) / 2,
-    sines: (N * hd) / 2,
+    cosines: angles,
+    sines: angles,
+    localCosines: local ? angles : 0,
+    localSines: local ? angles : 0,
     output: N * C,
     finalNormed: N * C,
     finalRstd: N,
@@ -110,6 +120,10 @@ export function allocateTrainingActivations(
     keyRstd: config.queryKeyNorm ? slice(views.keyRstds, l) : null,
     queryUnnormed: config.queryKeyNorm ? slice(views.queriesUnnormed, l) : null,
     keyUnnormed: config.queryKeyNorm ? slice(views.keysUnnormed, l) : null,
+    attentionOutputUnnormed: post ? slice(views.attentionOutputsUnnormed, l) : null,
+    attentionOutputRstd: post ? slice(views.attentionOutputRstds, l) : null,
+    mlpOutputUnnormed: post ? slice(views.mlpOutputsUnnormed, l) : null,
+    mlpOutputRstd: post ? slice(views.mlpOutputRstds, l) : null,
     hidden: views.hidden,
     // a layer's output is the next layer's input
     output: l + 1 < L ? slice(inputs, l + 1) : views.output,
@@ -124,6 +138,8 @@ export function allocateTrainingActivations(
     positions: new Int32Array(N),
     cosines,
     sines,
+    localCosines: local ? views.localCosines : null,
+    localSines: local ? views.localSines : null,
     output,
     finalNormed,
     finalRstd,

@@ -2,7 +2,7 @@
 // the layout, next-token targets on the target tokens only, right padding. Also where each row's
 // target starts, so evaluation can read predictions.
 import { ValidationError } from '../errors/index.js';
-import { embeddingRow, type LlamaModel } from '../engine/index.js';
+import { tokenEmbeddingRow, type LlamaModel } from '../engine/index.js';
 import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
 
 /** One tokenized example: BOS-first token ids of the input, and the target ids that follow. */
@@ -55,9 +55,8 @@ export function buildBatch(
   const embeddings = new Float32Array(B * T * C);
   const targets = new Int32Array(B * T).fill(-1);
   const targetStarts = new Int32Array(B);
-  const table = model.weights.embedding;
   const putToken = (row: number, t: number, id: number) =>
-    embeddings.set(embeddingRow(model.kernels, table, id, C), (row * T + t) * C);
+    embeddings.set(tokenEmbeddingRow(model, id), (row * T + t) * C);
   const withBos = examples.map((example) => example.bos ?? true);
   if (withBos.some((value) => value !== withBos[0])) {
     throw new ValidationError('some examples start with BOS and some do not', {

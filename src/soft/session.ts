@@ -9,7 +9,7 @@ import {
   type KVCache,
   type LlamaModel,
   type Tokenizer,
-  embeddingRow,
+  tokenEmbeddingRow,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
@@ -36,7 +36,7 @@ export class SoftPromptSession {
     const embeddings = new Float32Array(length * C);
     if (bos === undefined) embeddings.set(prompt.values, 0);
     else {
-      const bosRow = embeddingRow(model.kernels, model.weights.embedding, bos, C);
+      const bosRow = tokenEmbeddingRow(model, bos);
       embeddings.set(prompt.layout === 'peft' ? prompt.values : bosRow, 0);
       embeddings.set(prompt.layout === 'peft' ? bosRow : prompt.values, prompt.layout === 'peft' ? N * C : C);
     }

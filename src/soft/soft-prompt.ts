@@ -8,7 +8,7 @@ import {
   type LlamaModel,
   type Random,
   type Tokenizer,
-  embeddingRow,
+  tokenEmbeddingRow,
 } from '../engine/index.js';
 
 /** `bos-first`: [BOS][prompt][input][target] (default); `peft`: [prompt][BOS][input][target] as PEFT does. */
@@ -35,7 +35,7 @@ function embeddingRows(model: LlamaModel, ids: number[], count: number): Float32
   const values = new Float32Array(count * C);
   for (let i = 0; i < count; i++) {
     const id = ids[i % ids.length];
-    values.set(embeddingRow(model.kernels, model.weights.embedding, id, C), i * C);
+    values.set(tokenEmbeddingRow(model, id), i * C);
   }
   return values;
 }

@@ -9,6 +9,7 @@ Run: python -m venv /tmp/venv && /tmp/venv/bin/pip install torch transformers  (
      /tmp/venv/bin/python tools/reference/transformers_architectures.py
 Outputs test/fixtures/<name>/{config.json, model.safetensors, reference.json}."""
 import json
+import sys
 import os
 
 import torch
@@ -58,19 +59,72 @@ MODELS = {
                               original_max_position_embeddings=64),
         ),
     ),
+    # Gemma 2: embedding scale, (1 + w) norms, sandwich norms, GeGLU, attention and final-logit soft-capping
+    # (small caps so they bend these random logits), even layers sliding-window, query_pre_attn_scalar != hd
+    "tiny-gemma2": (
+        "Gemma2Config",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=4, num_attention_heads=4,
+            num_key_value_heads=2, head_dim=32, vocab_size=320, max_position_embeddings=256, rms_norm_eps=1e-6,
+            rope_theta=10000.0, bos_token_id=1, eos_token_id=2, pad_token_id=0, sliding_window=5,
+            query_pre_attn_scalar=24, attn_logit_softcapping=5.0, final_logit_softcapping=10.0,
+            initializer_range=0.25,
+        ),
+    ),
+    # Gemma 3 (text): as Gemma 2 with QK-norm and no soft-capping, every sixth layer global (as released),
+    # global layers with their own RoPE base and linear scaling, local layers with rope_local_base_freq;
+    # query_pre_attn_scalar = head_dim as in the 1B-12B models (llama.cpp assumes it)
+    "tiny-gemma3": (
+        "Gemma3TextConfig",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=6, num_attention_heads=4,
+            num_key_value_heads=2, head_dim=32, vocab_size=320, max_position_embeddings=256, rms_norm_eps=1e-6,
+            bos_token_id=1, eos_token_id=2, pad_token_id=0, sliding_window=5, sliding_window_pattern=6,
+            query_pre_attn_scalar=32, initializer_range=0.25,
+            rope_parameters={
+                "full_attention": dict(rope_type="linear", factor=8.0, rope_theta=1000000.0),
+                "sliding_attention": dict(rope_type="default", rope_theta=10000.0),
+            },
+        ),
+    ),
+    # Phi-4-mini: RoPE on 3/4 of each head, long-RoPE factors (short ones within the original length,
+    # with the attention factor on cos and sin), tied embeddings
+    "tiny-phi4mini": (
+        "Phi3Config",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=320, max_position_embeddings=256, original_max_position_embeddings=64,
+            rms_norm_eps=1e-5, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0,
+            initializer_range=0.25, sliding_window=None,
+            rope_parameters=dict(
+                rope_type="longrope", rope_theta=10000.0, partial_rotary_factor=0.75,
+                original_max_position_embeddings=64,
+                short_factor=[1.0, 1.2, 1.5, 2.0, 3.0, 5.0], long_factor=[1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+            ),
+        ),
+    ),
 }
 
 
 def main():
     tokens = [1, 17, 42, 99, 5, 63, 88, 120, 7, 33, 64, 2, 71, 100, 15, 9]
+    only = sys.argv[1:]
     for name, (config_class, options) in MODELS.items():
+        if only and name not in only:
+            continue
         torch.manual_seed(20261201)
         config = getattr(transformers, config_class)(**options)
-        model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        # eager attention: the definition (sdpa silently drops Gemma 2's attention soft-capping)
+        model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32, attn_implementation="eager")
         with torch.no_grad():
             for parameter_name, parameter in model.named_parameters():
-                if "norm" in parameter_name:  # ones by default: make each norm's weights matter
-                    parameter.copy_(1 + 0.2 * torch.randn_like(parameter))
+                if "norm" in parameter_name:  # ones by default (Gemma: zeros, used as 1 + w): make each matter
+                    base = 0 if name.startswith("tiny-gemma") else 1
+                    parameter.copy_(base + 0.2 * torch.randn_like(parameter))
+                elif "embed_tokens" in parameter_name and name.startswith("tiny-gemma"):
+                    # Gemma scales embeddings by sqrt(hidden): undo half of it at init, or the token's own
+                    # embedding dominates the residual stream and the tied classifier repeats the last token
+                    parameter.mul_(config.hidden_size**-0.25)
         model.eval()
         folder = os.path.join(ROOT, name)
         os.makedirs(folder, exist_ok=True)

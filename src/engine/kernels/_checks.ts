@@ -22,6 +22,37 @@ function need(op: string, name: string, buffer: Sized, count: number): void {
   }
 }
 
+/** RoPE rotates an even number of dimensions, at most the head's. */
+function needRotary(op: string, headDim: number, rotaryDims: number): void {
+  if (!Number.isInteger(rotaryDims) || rotaryDims <= 0 || rotaryDims % 2 !== 0 || rotaryDims > headDim) {
+    throw new ShapeError(`${op}: ${rotaryDims} rotary dimensions for heads of ${headDim}`, {
+      code: 'SHAPE_MISMATCH',
+      hint: 'RoPE rotates an even number of dimensions, at most the head dimension.',
+    });
+  }
+}
+
+/** A soft cap divides by itself: it must be a finite positive number. */
+function needCap(op: string, cap: number): void {
+  if (!(cap > 0) || !Number.isFinite(cap)) {
+    throw new ShapeError(`${op}: soft cap ${cap}, expected a finite positive number`, {
+      code: 'SHAPE_INVALID_SIZE',
+      hint: 'Soft-capping computes cap * tanh(x / cap); the model config gives the cap.',
+    });
+  }
+}
+
+/** Attention's score scale must be a finite positive number, its soft cap 0 (none) or one. */
+function needScale(op: string, scale: number, softcap: number): void {
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    throw new ShapeError(`${op}: score scale ${scale}, expected a finite positive number`, {
+      code: 'SHAPE_INVALID_SIZE',
+      hint: 'Attention scores are scaled by 1/sqrt(headDim) unless the model config says otherwise.',
+    });
+  }
+  if (softcap !== 0) needCap(op, softcap);
+}
+
 function tokenOutOfRange(id: number, position: number, rows: number): ShapeError {
   return new ShapeError(
     `embeddingForward: token id ${id} at position ${position} is outside 0..${rows - 1}`,
@@ -98,12 +129,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('rmsnormForward', 'weight', weight, channels);
       kernels.rmsnormForward(out, rstd, inp, weight, n, channels, eps);
     },
-    ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved) {
+    ropeForward(out, inp, cosines, sines, n, heads, headDim, rotaryDims, interleaved) {
+      needRotary('ropeForward', headDim, rotaryDims);
       need('ropeForward', 'out', out, n * heads * headDim);
       need('ropeForward', 'inp', inp, n * heads * headDim);
-      need('ropeForward', 'cosines', cosines, (n * headDim) / 2);
-      need('ropeForward', 'sines', sines, (n * headDim) / 2);
-      kernels.ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved);
+      need('ropeForward', 'cosines', cosines, (n * rotaryDims) / 2);
+      need('ropeForward', 'sines', sines, (n * rotaryDims) / 2);
+      kernels.ropeForward(out, inp, cosines, sines, n, heads, headDim, rotaryDims, interleaved);
     },
     attentionForward(
       out,
@@ -120,7 +152,10 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       kvHeads,
       headDim,
       window,
+      scale,
+      softcap,
     ) {
+      needScale('attentionForward', scale, softcap);
       if (heads % kvHeads !== 0) {
         throw new ShapeError(
           `attentionForward: ${heads} query heads do not divide into ${kvHeads} key/value heads`,
@@ -164,6 +199,8 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         kvHeads,
         headDim,
         window,
+        scale,
+        softcap,
       );
     },
     swigluForward(out, gate, up, n) {
@@ -171,6 +208,18 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('swigluForward', 'gate', gate, n);
       need('swigluForward', 'up', up, n);
       kernels.swigluForward(out, gate, up, n);
+    },
+    gegluForward(out, gate, up, n) {
+      need('gegluForward', 'out', out, n);
+      need('gegluForward', 'gate', gate, n);
+      need('gegluForward', 'up', up, n);
+      kernels.gegluForward(out, gate, up, n);
+    },
+    softcapForward(out, inp, cap, n) {
+      needCap('softcapForward', cap);
+      need('softcapForward', 'out', out, n);
+      need('softcapForward', 'inp', inp, n);
+      kernels.softcapForward(out, inp, cap, n);
     },
     addForward(out, a, b, n) {
       need('addForward', 'out', out, n);
@@ -229,12 +278,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('rmsnormBackward', 'rstd', rstd, n);
       kernels.rmsnormBackward(dinp, dout, inp, weight, rstd, n, channels);
     },
-    ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved) {
+    ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved) {
+      needRotary('ropeBackward', headDim, rotaryDims);
       need('ropeBackward', 'dinp', dinp, n * heads * headDim);
       need('ropeBackward', 'dout', dout, n * heads * headDim);
-      need('ropeBackward', 'cosines', cosines, (n * headDim) / 2);
-      need('ropeBackward', 'sines', sines, (n * headDim) / 2);
-      kernels.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved);
+      need('ropeBackward', 'cosines', cosines, (n * rotaryDims) / 2);
+      need('ropeBackward', 'sines', sines, (n * rotaryDims) / 2);
+      kernels.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved);
     },
     attentionBackward(
       dquery,
@@ -250,7 +300,10 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       heads,
       kvHeads,
       headDim,
+      scale,
+      softcap,
     ) {
+      needScale('attentionBackward', scale, softcap);
       const queries = batch * time * heads * headDim;
       const kv = batch * time * kvHeads * headDim;
       for (const [name, buffer] of [
@@ -281,6 +334,8 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         heads,
         kvHeads,
         headDim,
+        scale,
+        softcap,
       );
     },
     swigluBackward(dgate, dup, dout, gate, up, n) {
@@ -293,6 +348,24 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       ] as const)
         need('swigluBackward', name, buffer, n);
       kernels.swigluBackward(dgate, dup, dout, gate, up, n);
+    },
+    gegluBackward(dgate, dup, dout, gate, up, n) {
+      for (const [name, buffer] of [
+        ['dgate', dgate],
+        ['dup', dup],
+        ['dout', dout],
+        ['gate', gate],
+        ['up', up],
+      ] as const)
+        need('gegluBackward', name, buffer, n);
+      kernels.gegluBackward(dgate, dup, dout, gate, up, n);
+    },
+    softcapBackward(dinp, dout, out, cap, n) {
+      needCap('softcapBackward', cap);
+      need('softcapBackward', 'dinp', dinp, n);
+      need('softcapBackward', 'dout', dout, n);
+      need('softcapBackward', 'out', out, n);
+      kernels.softcapBackward(dinp, dout, out, cap, n);
     },
     crossEntropyBackward(dlogits, dlosses, logits, targets, n, vocabulary) {
       need('crossEntropyBackward', 'dlogits', dlogits, n * vocabulary);

@@ -83,34 +83,61 @@ describe('backward ops match finite differences of their forward ops', () => {
       },
     );
   });
-  it.each([true, false])('rope (interleaved=%s)', (interleaved) => {
+  it.each([
+    [true, 8],
+    [false, 8],
+    [true, 6],
+    [false, 6],
+  ])('rope (interleaved=%s, %i of 8 dimensions rotated)', (interleaved, rotary) => {
     const [n, heads, headDim] = [3, 2, 8];
-    const cosines = new Float32Array((n * headDim) / 2);
-    const sines = new Float32Array((n * headDim) / 2);
-    ropeAngles(cosines, sines, Int32Array.of(1, 5, 9), Float32Array.of(1, 0.3, 0.1, 0.01), n);
+    const cosines = new Float32Array((n * rotary) / 2);
+    const sines = new Float32Array((n * rotary) / 2);
+    const frequencies = Float32Array.of(1, 0.3, 0.1, 0.01).subarray(0, rotary / 2);
+    ropeAngles(cosines, sines, Int32Array.of(1, 5, 9), frequencies, n, rotary < headDim ? 1.2 : 1);
     finiteDifferenceCheck(
       floats(n * heads * headDim),
       n * heads * headDim,
       (x) => {
         const out = new Float32Array(x.length);
-        k.ropeForward(out, x, cosines, sines, n, heads, headDim, interleaved);
+        k.ropeForward(out, x, cosines, sines, n, heads, headDim, rotary, interleaved);
         return out;
       },
       (dout) => {
         const dx = new Float32Array(dout.length);
-        k.ropeBackward(dx, dout, cosines, sines, n, heads, headDim, interleaved);
+        k.ropeBackward(dx, dout, cosines, sines, n, heads, headDim, rotary, interleaved);
         return dx;
       },
     );
   });
-  describe('attention, with respect to each of query, keys and values', () => {
+  describe.each([
+    ['plain', 0.5, 0, 0],
+    // Gemma: another scale, soft-capped scores (a cap that bends them) and a sliding window
+    ['scaled, soft-capped, windowed', 0.8, 1.5, 3],
+  ])('attention (%s), with respect to each of query, keys and values', (_label, scale, softcap, window) => {
     const [B, T, H, KVH, hd] = [2, 5, 4, 2, 4];
     const q = floats(B * T * H * hd, 2);
     const keys = floats(B * T * KVH * hd, 2);
     const values = floats(B * T * KVH * hd);
     const run = (query: Float32Array, key: Float32Array, value: Float32Array) => {
       const out = new Float32Array(B * T * H * hd);
-      k.attentionForward(out, null, query, key, value, null, null, B, T, T, H, KVH, hd, 0);
+      k.attentionForward(
+        out,
+        null,
+        query,
+        key,
+        value,
+        null,
+        null,
+        B,
+        T,
+        T,
+        H,
+        KVH,
+        hd,
+        window,
+        scale,
+        softcap,
+      );
       return out;
     };
     const gradients = (dout: Float32Array) => {
@@ -129,12 +156,14 @@ describe('backward ops match finite differences of their forward ops', () => {
         H,
         KVH,
         hd,
-        0,
+        window,
+        scale,
+        softcap,
       );
       const dq = new Float32Array(q.length);
       const dk = new Float32Array(keys.length);
       const dv = new Float32Array(values.length);
-      k.attentionBackward(dq, dk, dv, dout, probabilities, q, keys, values, B, T, H, KVH, hd);
+      k.attentionBackward(dq, dk, dv, dout, probabilities, q, keys, values, B, T, H, KVH, hd, scale, softcap);
       return { dq, dk, dv };
     };
     it('query', () =>
@@ -159,19 +188,19 @@ describe('backward ops match finite differences of their forward ops', () => {
         (dout) => gradients(dout).dv,
       ));
   });
-  it('swiglu, with respect to gate and up', () => {
+  it.each(['swiglu', 'geglu'] as const)('%s, with respect to gate and up', (op) => {
     const n = 40;
     const gate = floats(n, 4);
     const up = floats(n);
     const forward = (g: Float32Array, u: Float32Array) => {
       const out = new Float32Array(n);
-      k.swigluForward(out, g, u, n);
+      k[`${op}Forward`](out, g, u, n);
       return out;
     };
     const grads = (dout: Float32Array) => {
       const dgate = new Float32Array(n);
       const dup = new Float32Array(n);
-      k.swigluBackward(dgate, dup, dout, gate, up, n);
+      k[`${op}Backward`](dgate, dup, dout, gate, up, n);
       return { dgate, dup };
     };
     finiteDifferenceCheck(
@@ -185,6 +214,26 @@ describe('backward ops match finite differences of their forward ops', () => {
       n,
       (x) => forward(gate, x),
       (dout) => grads(dout).dup,
+    );
+  });
+  it('soft-capping', () => {
+    const n = 30;
+    const x = floats(n, 6);
+    finiteDifferenceCheck(
+      x,
+      n,
+      (input) => {
+        const out = new Float32Array(n);
+        k.softcapForward(out, input, 2.5, n);
+        return out;
+      },
+      (dout) => {
+        const out = new Float32Array(n);
+        k.softcapForward(out, x, 2.5, n);
+        const dx = new Float32Array(n);
+        k.softcapBackward(dx, dout, out, 2.5, n);
+        return dx;
+      },
     );
   });
   it('cross-entropy (ignored rows get no gradient)', () => {
@@ -226,9 +275,12 @@ function runBackward(
   const rms = seeded(N * C);
   kernels.rmsnormBackward(rms, inputs.dnormed, inputs.x, inputs.normWeight, inputs.rstd, N, C);
   const rope = new Float32Array(N * H * hd);
-  kernels.ropeBackward(rope, inputs.dq, inputs.cosines, inputs.sines, N, H, hd, true);
+  kernels.ropeBackward(rope, inputs.dq, inputs.cosines, inputs.sines, N, H, hd, hd, true);
   const ropeHalf = inputs.dq.slice();
-  kernels.ropeBackward(ropeHalf, ropeHalf, inputs.cosines, inputs.sines, N, H, hd, false);
+  kernels.ropeBackward(ropeHalf, ropeHalf, inputs.cosines, inputs.sines, N, H, hd, hd, false);
+  // partial rotary: the first half of each head rotated (the angles' first hd/4 columns per position)
+  const ropePartial = new Float32Array(N * H * hd).fill(3);
+  kernels.ropeBackward(ropePartial, inputs.dq, inputs.cosines, inputs.sines, N, H, hd, hd / 2, false);
   const dq = seeded(N * H * hd);
   const dk = seeded(N * KVH * hd);
   const dv = seeded(N * KVH * hd);
@@ -246,13 +298,64 @@ function runBackward(
     H,
     KVH,
     hd,
+    1 / Math.sqrt(hd),
+    0,
+  );
+  // Gemma: another scale and soft-capped scores (the op's inputs need not come from the same forward)
+  const [cappedQuery, cappedKeys, cappedValues] = [
+    seeded(N * H * hd),
+    seeded(N * KVH * hd),
+    seeded(N * KVH * hd),
+  ];
+  kernels.attentionBackward(
+    cappedQuery,
+    cappedKeys,
+    cappedValues,
+    inputs.dq,
+    inputs.probabilities,
+    inputs.q,
+    inputs.k,
+    inputs.v,
+    B,
+    T,
+    H,
+    KVH,
+    hd,
+    0.6,
+    1.5,
   );
   const dgate = seeded(N * I);
   const dup = seeded(N * I);
   kernels.swigluBackward(dgate, dup, inputs.dhidden, inputs.gate, inputs.up, N * I);
+  const gegluGate = seeded(N * I);
+  const gegluUp = seeded(N * I);
+  kernels.gegluBackward(gegluGate, gegluUp, inputs.dhidden, inputs.gate, inputs.up, N * I);
   const dlogits = seeded(N * V);
   kernels.crossEntropyBackward(dlogits, inputs.dlosses, inputs.logits, targets, N, V);
-  return { matmul, rms, rope, ropeHalf, dq, dk, dv, dgate, dup, dlogits };
+  const capped = new Float32Array(N * V);
+  kernels.softcapForward(capped, inputs.logits, 3, N * V);
+  const dcapped = inputs.logits.slice();
+  kernels.softcapBackward(dcapped, dcapped, capped, 3, N * V);
+  return {
+    matmul,
+    rms,
+    rope,
+    ropeHalf,
+    ropePartial,
+    dq,
+    dk,
+    dv,
+    cappedQuery,
+    cappedKeys,
+    cappedValues,
+    dgate,
+    dup,
+    gegluGate,
+    gegluUp,
+    dlogits,
+    capped,
+    dcapped,
+  };
 }
 
 describe.skipIf(!native)('native backward ops agree with the JS reference', () => {
@@ -280,6 +383,8 @@ describe.skipIf(!native)('native backward ops agree with the JS reference', () =
       H,
       KVH,
       hd,
+      0,
+      1 / Math.sqrt(hd),
       0,
     );
     const x = floats(N * C, 2);

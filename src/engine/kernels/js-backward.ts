@@ -48,12 +48,14 @@ export function ropeBackward(
   n: number,
   heads: number,
   headDim: number,
+  rotaryDims: number,
   interleaved: boolean,
 ): void {
-  const half = headDim / 2;
+  const half = rotaryDims / 2;
   for (let i = 0; i < n; i++) {
     for (let h = 0; h < heads; h++) {
       const base = (i * heads + h) * headDim;
+      if (dinp !== dout) for (let d = rotaryDims; d < headDim; d++) dinp[base + d] = dout[base + d];
       for (let f = 0; f < half; f++) {
         const cosine = cosines[i * half + f];
         const sine = sines[i * half + f];
@@ -82,11 +84,12 @@ export function attentionBackward(
   heads: number,
   kvHeads: number,
   headDim: number,
+  scale: number,
+  softcap: number,
 ): void {
   const queryStride = heads * headDim;
   const kvStride = kvHeads * headDim;
   const group = heads / kvHeads;
-  const scale = 1 / Math.sqrt(headDim);
   const dprobabilities = new Float64Array(time);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
@@ -106,11 +109,18 @@ export function attentionBackward(
           dprobabilities[j] = dot;
           weighted += dot * probabilities[p + j];
         }
-        // softmax backward: dscore[j] = P[j] * (dP[j] - sum_k P[k] dP[k]); scores = q . k * scale
+        // softmax backward: dscore[j] = P[j] * (dP[j] - sum_k P[k] dP[k]); scores = q . k * scale, and
+        // through the soft cap (cap * tanh(score / cap)) a factor 1 - tanh^2 of the score recomputed
         for (let j = 0; j <= t; j++) {
-          const dscore = probabilities[p + j] * (dprobabilities[j] - weighted) * scale;
+          let dscore = probabilities[p + j] * (dprobabilities[j] - weighted) * scale;
           if (dscore === 0) continue;
           const k = (b * time + j) * kvStride + kvHead * headDim;
+          if (softcap > 0) {
+            let dot = 0;
+            for (let d = 0; d < headDim; d++) dot += query[o + d] * keys[k + d];
+            const capped = Math.tanh((dot * scale) / softcap);
+            dscore *= 1 - capped * capped;
+          }
           for (let d = 0; d < headDim; d++) {
             dquery[o + d] += dscore * keys[k + d];
             dkeys[k + d] += dscore * query[o + d];
@@ -134,6 +144,31 @@ export function swigluBackward(
     const silu = gate[i] * sigmoid;
     dgate[i] += dout[i] * up[i] * sigmoid * (1 + gate[i] * (1 - sigmoid));
     dup[i] += dout[i] * silu;
+  }
+}
+
+export function gegluBackward(
+  dgate: Buffer,
+  dup: Buffer,
+  dout: Buffer,
+  gate: Buffer,
+  up: Buffer,
+  n: number,
+): void {
+  const root = Math.sqrt(2 / Math.PI);
+  for (let i = 0; i < n; i++) {
+    const g = gate[i];
+    const t = Math.tanh(root * (g + 0.044715 * g * g * g));
+    const slope = 0.5 * (1 + t) + 0.5 * g * (1 - t * t) * root * (1 + 3 * 0.044715 * g * g);
+    dgate[i] += dout[i] * up[i] * slope;
+    dup[i] += dout[i] * 0.5 * g * (1 + t);
+  }
+}
+
+export function softcapBackward(dinp: Buffer, dout: Buffer, out: Buffer, cap: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const t = out[i] / cap;
+    dinp[i] = dout[i] * (1 - t * t);
   }
 }
 

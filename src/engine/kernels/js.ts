@@ -7,6 +7,8 @@ import {
   rmsnormBackward,
   ropeBackward,
   swigluBackward,
+  gegluBackward,
+  softcapBackward,
 } from './js-backward.js';
 import {
   dequantize,
@@ -96,12 +98,14 @@ function ropeForward(
   n: number,
   heads: number,
   headDim: number,
+  rotaryDims: number,
   interleaved: boolean,
 ): void {
-  const half = headDim / 2;
+  const half = rotaryDims / 2;
   for (let i = 0; i < n; i++) {
     for (let h = 0; h < heads; h++) {
       const base = (i * heads + h) * headDim;
+      if (out !== inp) for (let d = rotaryDims; d < headDim; d++) out[base + d] = inp[base + d];
       for (let f = 0; f < half; f++) {
         const cosine = cosines[i * half + f];
         const sine = sines[i * half + f];
@@ -131,11 +135,12 @@ function attentionForward(
   kvHeads: number,
   headDim: number,
   window: number,
+  scale: number,
+  softcap: number,
 ): void {
   const queryStride = heads * headDim;
   const kvStride = kvHeads * headDim;
   const group = heads / kvHeads;
-  const scale = 1 / Math.sqrt(headDim);
   const row = new Float64Array(slots);
   for (let b = 0; b < batch; b++) {
     const past = pastLengths ? pastLengths[b] : 0;
@@ -154,7 +159,7 @@ function attentionForward(
           const k = (b * slots + j) * kvStride + kvHead * headDim;
           let dot = 0;
           for (let d = 0; d < headDim; d++) dot += query[q + d] * keys[k + d];
-          row[j] = dot * scale;
+          row[j] = softcap > 0 ? softcap * Math.tanh((dot * scale) / softcap) : dot * scale;
           if (row[j] > maximum) maximum = row[j];
         }
         let sum = 0;
@@ -189,6 +194,19 @@ function attentionForward(
 
 function swigluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void {
   for (let i = 0; i < n; i++) out[i] = (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
+}
+
+/** GELU's tanh approximation, as PyTorch's gelu(approximate="tanh"). */
+function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+}
+
+function gegluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = geluTanh(gate[i]) * up[i];
+}
+
+function softcapForward(out: Buffer, inp: Buffer, cap: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = cap * Math.tanh(inp[i] / cap);
 }
 
 function addForward(out: Buffer, a: Buffer, b: Buffer, n: number): void {
@@ -246,6 +264,8 @@ export const jsKernels: Kernels = {
   ropeForward,
   attentionForward,
   swigluForward,
+  gegluForward,
+  softcapForward,
   addForward,
   softmaxForward,
   logSoftmaxForward,
@@ -256,5 +276,7 @@ export const jsKernels: Kernels = {
   ropeBackward,
   attentionBackward,
   swigluBackward,
+  gegluBackward,
+  softcapBackward,
   crossEntropyBackward,
 };

@@ -80,9 +80,20 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
   for (const interleaved of [true, false]) {
     cases[`ropeForward interleaved=${interleaved}`] = (kernels) => {
       const out = new Float32Array(ropeIn.length);
-      kernels.ropeForward(out, ropeIn, cosines, sines, 6, 3, 16, interleaved);
+      kernels.ropeForward(out, ropeIn, cosines, sines, 6, 3, 16, 16, interleaved);
       const inPlace = ropeIn.slice();
-      kernels.ropeForward(inPlace, inPlace, cosines, sines, 6, 3, 16, interleaved);
+      kernels.ropeForward(inPlace, inPlace, cosines, sines, 6, 3, 16, 16, interleaved);
+      return [out, inPlace];
+    };
+    // partial rotary (Phi-4-mini): 12 of 16 dimensions rotated, with 6 angles per position
+    cases[`ropeForward partial interleaved=${interleaved}`] = (kernels) => {
+      const partialCosines = new Float32Array(6 * 6);
+      const partialSines = new Float32Array(6 * 6);
+      ropeAngles(partialCosines, partialSines, positions, frequencies.subarray(0, 6), 6, 1.25);
+      const out = new Float32Array(ropeIn.length).fill(9); // pass-through dimensions must be copied
+      kernels.ropeForward(out, ropeIn, partialCosines, partialSines, 6, 3, 16, 12, interleaved);
+      const inPlace = ropeIn.slice();
+      kernels.ropeForward(inPlace, inPlace, partialCosines, partialSines, 6, 3, 16, 12, interleaved);
       return [out, inPlace];
     };
   }
@@ -92,16 +103,19 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     values = floats(B * S * KVH * hd);
   const past = Int32Array.from([0, 3, 6]);
   const mask = Uint8Array.from({ length: B * S }, (_, i) => (i % 7 === 2 ? 0 : 1));
-  for (const [label, pastLengths, keyMask, window] of [
-    ['no cache', null, null, 0],
-    ['cache', past, null, 0],
-    ['cache+mask', past, mask, 0],
-    ['cache+window', past, null, 3],
+  const plainScale = 1 / Math.sqrt(hd);
+  for (const [label, pastLengths, keyMask, window, scale, softcap] of [
+    ['no cache', null, null, 0, plainScale, 0],
+    ['cache', past, null, 0, plainScale, 0],
+    ['cache+mask', past, mask, 0, plainScale, 0],
+    ['cache+window', past, null, 3, plainScale, 0],
+    // Gemma: another score scale, and soft-capped scores (a cap small enough to bend these scores)
+    ['cache+scale+softcap', past, null, 3, 0.8, 0.5],
   ] as const) {
     cases[`attentionForward ${label}`] = (kernels) => {
       const out = new Float32Array(B * T * H * hd);
       const probabilities = new Float32Array(B * H * T * S).fill(7); // stale values must be overwritten
-      const sizes = [B, T, S, H, KVH, hd, window] as const;
+      const sizes = [B, T, S, H, KVH, hd, window, scale, softcap] as const;
       kernels.attentionForward(out, probabilities, q, keys, values, pastLengths, keyMask, ...sizes);
       const outNoProbabilities = new Float32Array(B * T * H * hd);
       kernels.attentionForward(outNoProbabilities, null, q, keys, values, pastLengths, keyMask, ...sizes);
@@ -118,7 +132,24 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     cases['attentionForward large (parallel)'] = (kernels) => {
       const out = new Float32Array(B * T * H * hd);
       const probabilities = new Float32Array(B * H * T * S);
-      kernels.attentionForward(out, probabilities, q, keys, values, past, null, B, T, S, H, KVH, hd, 0);
+      kernels.attentionForward(
+        out,
+        probabilities,
+        q,
+        keys,
+        values,
+        past,
+        null,
+        B,
+        T,
+        S,
+        H,
+        KVH,
+        hd,
+        0,
+        0.25,
+        0,
+      );
       const outNoProbabilities = new Float32Array(B * T * H * hd);
       kernels.attentionForward(
         outNoProbabilities,
@@ -135,6 +166,8 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
         KVH,
         hd,
         16,
+        1 / Math.sqrt(hd),
+        0,
       );
       return [out, probabilities, outNoProbabilities];
     };
@@ -164,6 +197,8 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
         KVH,
         hd,
         0,
+        1 / Math.sqrt(hd),
+        0,
       );
       const windowed = new Float32Array(B * H * hd);
       kernels.attentionForward(
@@ -181,6 +216,8 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
         KVH,
         hd,
         6,
+        1 / Math.sqrt(hd),
+        0,
       );
       return [out, probabilities, windowed];
     };
@@ -199,6 +236,10 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
       kernels.rmsnormForward(normed, rstd, x, weight, n, 64, 1e-5);
       const swiglu = new Float32Array(50_000);
       kernels.swigluForward(swiglu, big, other, 50_000);
+      const geglu = new Float32Array(50_000);
+      kernels.gegluForward(geglu, big, other, 50_000);
+      const capped = new Float32Array(50_000);
+      kernels.softcapForward(capped, big, 0.7, 50_000);
       const sum = new Float32Array(50_000);
       kernels.addForward(sum, big, other, 50_000);
       const soft = new Float32Array(n * 64);
@@ -211,7 +252,7 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
       kernels.embeddingForward(embedded, targets, x, n, 64);
       const projected = new Float32Array(n * 48);
       kernels.matmulForward(projected, x, projection, projectionBias, n, 64, 48);
-      return [normed, rstd, swiglu, sum, soft, logSoft, losses, embedded, projected];
+      return [normed, rstd, swiglu, geglu, capped, sum, soft, logSoft, losses, embedded, projected];
     };
   }
   const gate = floats(100, 6),
@@ -219,6 +260,16 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
   cases['swigluForward'] = (kernels) => {
     const out = new Float32Array(100);
     kernels.swigluForward(out, gate, up, 100);
+    return [out];
+  };
+  cases['gegluForward'] = (kernels) => {
+    const out = new Float32Array(100);
+    kernels.gegluForward(out, gate, up, 100);
+    return [out];
+  };
+  cases['softcapForward (in place)'] = (kernels) => {
+    const out = gate.slice();
+    kernels.softcapForward(out, out, 2.5, 100);
     return [out];
   };
   cases['addForward'] = (kernels) => {
@@ -298,7 +349,7 @@ describe('the JS reference kernels', () => {
     const cosines = new Float32Array(8);
     const sines = new Float32Array(8);
     ropeAngles(cosines, sines, Int32Array.of(0, 5), Float32Array.of(1, 0.1, 0.01, 0.001), 2);
-    jsKernels.ropeForward(out, x, cosines, sines, 2, 1, 8, true);
+    jsKernels.ropeForward(out, x, cosines, sines, 2, 1, 8, 8, true);
     expect(maxAbsDiff(out.subarray(0, 8), x.subarray(0, 8))).toBe(0);
     const norm = (v: Float32Array) => Math.hypot(...v);
     expect(norm(out.subarray(8))).toBeCloseTo(norm(x.subarray(8)), 5);
@@ -309,7 +360,24 @@ describe('the JS reference kernels', () => {
   it("attention to a single visible key returns that key's value", () => {
     const out = new Float32Array(4);
     const value = Float32Array.of(1, 2, 3, 4);
-    jsKernels.attentionForward(out, null, floats(4), floats(4), value, null, null, 1, 1, 1, 1, 1, 4, 0);
+    jsKernels.attentionForward(
+      out,
+      null,
+      floats(4),
+      floats(4),
+      value,
+      null,
+      null,
+      1,
+      1,
+      1,
+      1,
+      1,
+      4,
+      0,
+      0.5,
+      0,
+    );
     expect(Array.from(out)).toEqual([1, 2, 3, 4]);
   });
   it('a masked key gets zero probability', () => {
@@ -328,6 +396,8 @@ describe('the JS reference kernels', () => {
       1,
       1,
       4,
+      0,
+      0.5,
       0,
     );
     expect(probabilities[1]).toBe(0);
@@ -351,6 +421,8 @@ describe('the JS reference kernels', () => {
       1,
       4,
       1,
+      0.5,
+      0,
     );
     expect(Array.from(out)).toEqual([1, 2, 3, 4]);
   });
@@ -384,6 +456,8 @@ describe('shape checks', () => {
         1,
         1,
         4,
+        0,
+        0.5,
         0,
       ),
     ).toThrow(/SHAPE|slots/);

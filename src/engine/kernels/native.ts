@@ -97,10 +97,12 @@ export function loadNativeKernels(): Kernels | undefined {
       native.dequantize(out, bytes, tensorTypes[type].ggml, rows, columns),
     embeddingForward: native.embeddingForward,
     rmsnormForward: native.rmsnormForward,
-    ropeForward: (out, inp, cosines, sines, n, heads, headDim, interleaved) =>
-      native.ropeForward(out, inp, cosines, sines, n, heads, headDim, interleaved ? 1 : 0),
+    ropeForward: (out, inp, cosines, sines, n, heads, headDim, rotaryDims, interleaved) =>
+      native.ropeForward(out, inp, cosines, sines, n, heads, headDim, rotaryDims, interleaved ? 1 : 0),
     attentionForward: native.attentionForward,
     swigluForward: native.swigluForward,
+    gegluForward: native.gegluForward,
+    softcapForward: native.softcapForward,
     addForward: native.addForward,
     softmaxForward: native.softmaxForward,
     logSoftmaxForward: native.logSoftmaxForward,
@@ -109,10 +111,12 @@ export function loadNativeKernels(): Kernels | undefined {
     quantizedMatmulBackward: (dinp, dout, weight, type, n, inFeatures, outFeatures) =>
       native.quantizedMatmulBackward(dinp, dout, weight, tensorTypes[type].ggml, n, inFeatures, outFeatures),
     rmsnormBackward: native.rmsnormBackward,
-    ropeBackward: (dinp, dout, cosines, sines, n, heads, headDim, interleaved) =>
-      native.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, interleaved ? 1 : 0),
+    ropeBackward: (dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved) =>
+      native.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved ? 1 : 0),
     attentionBackward: native.attentionBackward,
     swigluBackward: native.swigluBackward,
+    gegluBackward: native.gegluBackward,
+    softcapBackward: native.softcapBackward,
     crossEntropyBackward: native.crossEntropyBackward,
   };
 }

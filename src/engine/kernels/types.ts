@@ -75,8 +75,10 @@ export interface Kernels {
     eps: number,
   ): void;
   /**
-   * Rotary embedding of (n, heads, headDim) by per-token angles given as cosines and sines (n, headDim/2)
-   * (see rope.ts `ropeAngles`); interleaved pairs (2i, 2i+1) or rotate-half (i, i + headDim/2).
+   * Rotary embedding of (n, heads, headDim) by per-token angles given as cosines and sines
+   * (n, rotaryDims/2) (see rope.ts `ropeAngles`): the first rotaryDims dimensions of each head are
+   * rotated, in interleaved pairs (2i, 2i+1) or rotate-half pairs (i, i + rotaryDims/2); the rest pass
+   * through (partial rotary). out may be inp.
    */
   ropeForward(
     out: Buffer,
@@ -86,13 +88,15 @@ export interface Kernels {
     n: number,
     heads: number,
     headDim: number,
+    rotaryDims: number,
     interleaved: boolean,
   ): void;
   /**
    * Causal grouped-query attention. query (B, T, H*hd); keys/values (B, S, KVH*hd); out (B, T, H*hd);
    * probabilities (B, H, T, S) or null. Query t of row b is at position pastLengths[b] + t and sees keys
    * 0..that position where keyMask (B, S) is non-zero (null: every key); with window > 0 only the last
-   * `window` of them (sliding-window attention, as Mistral).
+   * `window` of them (sliding-window attention, as Mistral). Scores are `scale` * q . k (usually
+   * 1/sqrt(headDim)), soft-capped to softcap * tanh(score / softcap) when softcap > 0 (Gemma 2).
    */
   attentionForward(
     out: Buffer,
@@ -109,9 +113,15 @@ export interface Kernels {
     kvHeads: number,
     headDim: number,
     window: number,
+    scale: number,
+    softcap: number,
   ): void;
   /** out = silu(gate) * up, elementwise over n values. */
   swigluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void;
+  /** out = gelu(gate) * up with GELU's tanh approximation (Gemma's GeGLU), elementwise over n values. */
+  gegluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void;
+  /** out = cap * tanh(inp / cap) over n values (Gemma 2's final-logit soft-capping); out may be inp. */
+  softcapForward(out: Buffer, inp: Buffer, cap: number, n: number): void;
   /** out = a + b over n values (residual connections). */
   addForward(out: Buffer, a: Buffer, b: Buffer, n: number): void;
   /** Row-wise softmax over (n, vocabulary). */
@@ -128,7 +138,8 @@ export interface Kernels {
   ): void;
 
   // Backward ops, for frozen weights: gradients flow to the inputs only. Each mirrors its forward op;
-  // gradients accumulate (+=) into their outputs, except ropeBackward, which writes (and may be in place).
+  // gradients accumulate (+=) into their outputs, except ropeBackward and softcapBackward, which write
+  // (and may be in place).
 
   /** dinp (n, inFeatures) += dout (n, outFeatures) . weight (outFeatures, inFeatures). */
   matmulBackward(
@@ -168,6 +179,7 @@ export interface Kernels {
     n: number,
     heads: number,
     headDim: number,
+    rotaryDims: number,
     interleaved: boolean,
   ): void;
   /**
@@ -188,9 +200,15 @@ export interface Kernels {
     heads: number,
     kvHeads: number,
     headDim: number,
+    scale: number,
+    softcap: number,
   ): void;
   /** dgate, dup += gradients of swigluForward. */
   swigluBackward(dgate: Buffer, dup: Buffer, dout: Buffer, gate: Buffer, up: Buffer, n: number): void;
+  /** dgate, dup += gradients of gegluForward. */
+  gegluBackward(dgate: Buffer, dup: Buffer, dout: Buffer, gate: Buffer, up: Buffer, n: number): void;
+  /** dinp = dout * (1 - (out / cap)^2), from softcapForward's output `out`; dinp may be dout. */
+  softcapBackward(dinp: Buffer, dout: Buffer, out: Buffer, cap: number, n: number): void;
   /** dlogits[i] += dlosses[i] * (softmax(logits[i]) - onehot(targets[i])); rows with a negative target get nothing. */
   crossEntropyBackward(
     dlogits: Buffer,

@@ -48,7 +48,9 @@ export function parameterShapes(config: ModelConfig): Record<ParameterName, numb
     queryNorm: [hd],
     keyNorm: [hd],
     attentionOutput: [C, H * hd],
+    postAttentionNorm: [C],
     mlpNorm: [C],
+    postMlpNorm: [C],
     gate: [I, C],
     up: [I, C],
     down: [C, I],
@@ -143,7 +145,11 @@ export function assembleWeights(
       queryNorm: config.queryKeyNorm ? finite(name('queryNorm'), 'queryNorm', read) : null,
       keyNorm: config.queryKeyNorm ? finite(name('keyNorm'), 'keyNorm', read) : null,
       attentionOutput: matrix(name('attentionOutput'), 'attentionOutput'),
+      postAttentionNorm: config.postNorms
+        ? finite(name('postAttentionNorm'), 'postAttentionNorm', read)
+        : null,
       mlpNorm: finite(name('mlpNorm'), 'mlpNorm', read),
+      postMlpNorm: config.postNorms ? finite(name('postMlpNorm'), 'postMlpNorm', read) : null,
       gate: matrix(name('gate'), 'gate'),
       up: matrix(name('up'), 'up'),
       down: matrix(name('down'), 'down'),

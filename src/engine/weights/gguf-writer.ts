@@ -3,7 +3,7 @@
 // mix them (Q4_K_M, …; quant-mix.ts); norms stay F32. Used to hand our weights to llama.cpp (benchmarks),
 // to export and by `promptune model convert`. Written to a temporary file, then renamed.
 import { ValidationError } from '../../errors/index.js';
-import type { ModelConfig } from '../config.js';
+import { rotaryDims, type ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
 import { matrixFloat32 } from './matrix-float32.js';
 import { fileTypes, mixedTensorType, pureTensorType, type FileType, type MixedTensor } from './quant-mix.js';
@@ -158,11 +158,11 @@ export function writeGguf(
   weights: ModelWeights,
   options: GgufWriteOptions = {},
 ): GgufWriteSummary {
-  // Mistral-style models are written as llama, as llama.cpp's converter does
-  // Mistral-style models are written as llama; Qwen2, Qwen3 and SmolLM3 keep their names
-  const architecture = ['qwen2', 'qwen3', 'smollm3', 'phi3'].includes(config.architecture)
+  // Mistral-style models are written as llama, as llama.cpp's converter does; the others keep their names
+  const architecture = ['qwen2', 'qwen3', 'smollm3', 'phi3', 'gemma2', 'gemma3'].includes(config.architecture)
     ? config.architecture
     : 'llama';
+  const gemma = architecture === 'gemma2' || architecture === 'gemma3';
   const noPe = config.layersWithoutRope ?? [];
   const fourth = everyFourthLayer(config.layers);
   if (noPe.length > 0 && (architecture !== 'smollm3' || noPe.join() !== fourth.join()))
@@ -189,13 +189,17 @@ export function writeGguf(
     [a('attention.head_count_kv')]: { type: GgufType.UINT32, value: config.kvHeads },
     [a('attention.key_length')]: { type: GgufType.UINT32, value: config.headDim },
     [a('attention.value_length')]: { type: GgufType.UINT32, value: config.headDim },
-    [a('rope.dimension_count')]: { type: GgufType.UINT32, value: config.headDim },
+    [a('rope.dimension_count')]: { type: GgufType.UINT32, value: rotaryDims(config) },
     [a('rope.freq_base')]: { type: GgufType.FLOAT32, value: config.ropeTheta },
     [a('attention.layer_norm_rms_epsilon')]: { type: GgufType.FLOAT32, value: config.rmsNormEps },
     [a('vocab_size')]: { type: GgufType.UINT32, value: config.vocabularySize },
     ...(config.slidingWindow
       ? { [a('attention.sliding_window')]: { type: GgufType.UINT32, value: config.slidingWindow } }
       : {}),
+    ...(config.ropeAttentionFactor !== undefined && {
+      [a('rope.scaling.attn_factor')]: { type: GgufType.FLOAT32, value: config.ropeAttentionFactor },
+    }),
+    ...(gemma && gemmaMetadata(config, a)),
     ...(config.ropeScaling?.type === 'linear'
       ? {
           [a('rope.scaling.type')]: { type: GgufType.STRING, value: 'linear' },
@@ -226,7 +230,7 @@ export function writeGguf(
         : quantize(matrixFloat32(matrix), type);
     tensors.push({ name, shape, type, data });
   };
-  const { heads: H, kvHeads: KVH, hiddenSize: C, headDim: hd } = config;
+  const { heads: H, kvHeads: KVH, hiddenSize: C } = config;
   const shapes = parameterShapes(config);
   // HF checkpoints pair RoPE dimensions by halves; llama-architecture GGUF expects adjacent pairs
   const rotated = (values: Matrix, heads: number, columns: number) =>
@@ -262,7 +266,9 @@ export function writeGguf(
     put('queryNorm', layer.queryNorm);
     put('keyNorm', layer.keyNorm);
     put('attentionOutput', layer.attentionOutput);
+    put('postAttentionNorm', layer.postAttentionNorm);
     put('mlpNorm', layer.mlpNorm);
+    put('postMlpNorm', layer.postMlpNorm);
     if (architecture !== 'phi3') {
       put('gate', layer.gate);
       put('up', layer.up);
@@ -274,7 +280,9 @@ export function writeGguf(
   // llama3 scaling is stored as llama.cpp does: per-frequency divisors in rope_freqs.weight
   const factors =
     config.ropeScaling?.type === 'llama3' ? llama3FrequencyFactors(config) : config.ropeFrequencyFactors;
-  if (factors) add('rope_freqs.weight', factors, [hd / 2], 'vector');
+  // llama.cpp's Phi-3 reads long-RoPE's short factors from rope_factors_short, every other model rope_freqs
+  const factorsName = architecture === 'phi3' ? 'rope_factors_short.weight' : 'rope_freqs.weight';
+  if (factors) add(factorsName, factors, [rotaryDims(config) / 2], 'vector');
 
   const header = new ByteWriter();
   header.push(new TextEncoder().encode('GGUF'));
@@ -323,4 +331,42 @@ function llama3FrequencyFactors(config: ModelConfig): Float32Array {
   const plain = inverseFrequencies({ ...config, ropeScaling: undefined, ropeFrequencyFactors: undefined });
   const scaled = inverseFrequencies(config);
   return plain.map((frequency, i) => frequency / scaled[i]);
+}
+
+/**
+ * Gemma's keys: the soft caps and window as llama.cpp reads them, and (for what llama.cpp fixes in code:
+ * the query scale, the local RoPE base, the period of global layers) keys our reader takes first.
+ */
+function gemmaMetadata(config: ModelConfig, key: (name: string) => string): Record<string, GgufValue> {
+  const sliding = new Set(config.slidingWindowLayers ?? []);
+  const period = [...Array(config.layers + 1).keys()]
+    .slice(1)
+    .find((candidate) =>
+      [...Array(config.layers).keys()].every(
+        (layer) => sliding.has(layer) === ((layer + 1) % candidate !== 0),
+      ),
+    );
+  if (config.slidingWindow !== undefined && period === undefined)
+    throw new ValidationError(
+      `sliding-window layers ${[...sliding].join(', ')} follow no period, which GGUF cannot say`,
+      {
+        code: 'GGUF_WRITE_INVALID',
+        hint: 'llama.cpp knows Gemma layers as runs of local layers each followed by one global layer.',
+      },
+    );
+  const float = (value: number) => ({ type: GgufType.FLOAT32, value });
+  return {
+    ...(config.attentionScale !== undefined && { [key('attention.scale')]: float(config.attentionScale) }),
+    ...(config.attentionSoftcap !== undefined && {
+      [key('attn_logit_softcapping')]: float(config.attentionSoftcap),
+    }),
+    ...(config.logitSoftcap !== undefined && {
+      [key('final_logit_softcapping')]: float(config.logitSoftcap),
+    }),
+    ...(period !== undefined &&
+      config.slidingWindow !== undefined && {
+        [key('attention.sliding_window_pattern')]: { type: GgufType.UINT32, value: period },
+      }),
+    ...(config.localRopeTheta !== undefined && { [key('rope.freq_base_swa')]: float(config.localRopeTheta) }),
+  };
 }

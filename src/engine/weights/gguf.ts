@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseInput, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
 import { assembleWeights, type TensorSource } from './assemble.js';
+import { gemmaGgufConfig } from './gguf-gemma.js';
 import {
   dequantize,
   isBlockType,
@@ -44,6 +45,8 @@ export const ggufArchitectures: Record<string, { ropeStyle: RopeStyle }> = {
   // llama.cpp hard-codes SmolLM3's NoPE period: every fourth layer (no metadata key holds it)
   smollm3: { ropeStyle: 'interleaved' },
   phi3: { ropeStyle: 'half' },
+  gemma2: { ropeStyle: 'half' },
+  gemma3: { ropeStyle: 'half' },
 };
 
 interface TensorInfo {
@@ -193,6 +196,13 @@ function ggufConfigSchema(architecture: string) {
     [key('rope.scaling.type')]: z.string().optional(),
     [key('rope.scaling.factor')]: ggufPositive.optional(),
     [key('attention.sliding_window')]: ggufInteger.optional(),
+    [key('attention.sliding_window_pattern')]: ggufInteger.optional(),
+    [key('attention.scale')]: ggufPositive.optional(),
+    [key('attn_logit_softcapping')]: ggufPositive.optional(),
+    [key('final_logit_softcapping')]: ggufPositive.optional(),
+    [key('rope.freq_base_swa')]: ggufPositive.optional(),
+    [key('rope.scaling.attn_factor')]: ggufPositive.optional(),
+    [key('rope.scaling.original_context_length')]: ggufInteger.optional(),
     'tokenizer.ggml.bos_token_id': ggufInteger.optional(),
     'tokenizer.ggml.eos_token_id': ggufInteger.optional(),
     'tokenizer.ggml.tokens': z.array(z.unknown()).optional(),
@@ -236,51 +246,56 @@ export function ggufConfig(
   };
   const hiddenSize = required('embedding_length');
   const heads = required('attention.head_count');
+  const layers = required('block_count');
   const tokens = values['tokenizer.ggml.tokens'] as unknown[] | undefined;
   const embeddingShape = tensors.get('token_embd.weight')?.shape;
   const scalingType = key('rope.scaling.type') as unknown;
   const eos = values['tokenizer.ggml.eos_token_id'];
   const bos = values['tokenizer.ggml.bos_token_id'];
+  const headDim =
+    key('attention.key_length') ??
+    (architecture === 'phi3' ? undefined : key('rope.dimension_count')) ??
+    hiddenSize / heads;
+  const rotated = key('rope.dimension_count');
+  // long-RoPE (Phi-3.5/4): the short factors hold within the original context, which becomes the engine's
+  const original = tensors.has('rope_factors_short.weight')
+    ? key('rope.scaling.original_context_length')
+    : undefined;
   const config: ModelConfig = {
     architecture,
     hiddenSize,
     intermediateSize: required('feed_forward_length'),
-    layers: required('block_count'),
+    layers,
     heads,
     kvHeads: key('attention.head_count_kv') ?? heads,
-    headDim:
-      key('attention.key_length') ??
-      (architecture === 'phi3' ? undefined : key('rope.dimension_count')) ??
-      hiddenSize / heads,
+    headDim,
     vocabularySize: key('vocab_size') ?? embeddingShape?.[0] ?? tokens?.length ?? 0,
-    contextLength: required('context_length'),
+    contextLength: Math.min(required('context_length'), original ?? Infinity),
     rmsNormEps: key('attention.layer_norm_rms_epsilon') ?? 1e-5,
     ropeTheta: key('rope.freq_base') ?? 10000,
     ropeStyle: family.ropeStyle,
     ropeScaling:
       scalingType === 'linear' ? { type: 'linear', factor: key('rope.scaling.factor') ?? 1 } : undefined,
+    ...(rotated !== undefined && rotated < headDim && { rotaryDims: rotated }),
+    ...(key('rope.scaling.attn_factor') !== undefined && {
+      ropeAttentionFactor: key('rope.scaling.attn_factor'),
+    }),
     slidingWindow: key('attention.sliding_window') || undefined,
     tiedEmbeddings: !tensors.has('output.weight'),
     attentionBias: tensors.has('blk.0.attn_q.bias'),
     queryKeyNorm: tensors.has('blk.0.attn_q_norm.weight') || undefined,
-    layersWithoutRope: architecture === 'smollm3' ? everyFourthLayer(required('block_count')) : undefined,
+    layersWithoutRope: architecture === 'smollm3' ? everyFourthLayer(layers) : undefined,
     bosTokenId: typeof bos === 'number' ? bos : undefined,
     eosTokenIds: typeof eos === 'number' ? [eos] : [],
+    ...((architecture === 'gemma2' || architecture === 'gemma3') &&
+      gemmaGgufConfig(architecture, key, {
+        hiddenSize,
+        heads,
+        headDim,
+        layers,
+        sandwich: tensors.has('blk.0.post_attention_norm.weight'),
+      })),
   };
-  const rotated = key('rope.dimension_count');
-  if (rotated !== undefined && rotated < config.headDim)
-    throw new WeightLoadError(
-      `${path}: RoPE covers ${rotated} of each head's ${config.headDim} dimensions, which is not supported yet`,
-      {
-        code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
-        hint: 'Partial rotary embeddings (Phi-4-mini) are not supported yet; Phi-3-mini rotates whole heads.',
-      },
-    );
-  if (tensors.has('rope_factors_long.weight'))
-    throw new WeightLoadError(`${path}: long-RoPE scaling (rope_factors_long) is not supported yet`, {
-      code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
-      hint: 'Use a 4k-context variant (Phi-3-mini-4k); the 128k variants need long-RoPE.',
-    });
   // before any tensor is read: sizes of 0 would otherwise surface as confusing shape errors
   validateConfig(config, path);
   return config;
@@ -304,6 +319,9 @@ export async function loadGguf(
     const config = ggufConfig(metadata, tensors, path);
     const source = ggufTensorSource(path, tensors, reader);
     if (tensors.has('rope_freqs.weight')) config.ropeFrequencyFactors = source.read('rope_freqs.weight');
+    else if (tensors.has('rope_factors_short.weight'))
+      config.ropeFrequencyFactors = source.read('rope_factors_short.weight');
+    validateConfig(config, path);
     const phi3 = config.architecture === 'phi3';
     const weights = phi3
       ? assembleWeights(

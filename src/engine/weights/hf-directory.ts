@@ -8,36 +8,51 @@ import { NotFoundError, parseInput, readJsonFile, WeightLoadError } from '../../
 import { validateConfig, type ModelConfig, type RopeScaling } from '../config.js';
 import { assembleWeights } from './assemble.js';
 import { phi3FusedTensors, withFusedParts } from './fused-tensors.js';
-import { huggingFaceNames, phi3HuggingFaceNames } from './names.js';
+import { gemmaConfig } from './hf-gemma.js';
+import { gemmaHuggingFaceNames, huggingFaceNames, phi3HuggingFaceNames, withPrefix } from './names.js';
 import { openSafetensors } from './safetensors.js';
 import type { ModelWeights } from './types.js';
 
-/** transformers `model_type`s we run; `biases` says whether Q/K/V have biases when config is silent. */
-export const huggingFaceArchitectures: Record<string, { biases: boolean }> = {
+/**
+ * transformers `model_type`s we run: `biases` says whether Q/K/V have biases when config is silent;
+ * `normOffset` is added to every RMSNorm weight at load (Gemma stores w and scales by 1 + w; GGUF
+ * files already hold 1 + w).
+ */
+export const huggingFaceArchitectures: Record<string, { biases: boolean; normOffset?: number }> = {
   llama: { biases: false },
   mistral: { biases: false },
   qwen2: { biases: true },
   qwen3: { biases: false },
   smollm3: { biases: false },
   phi3: { biases: false },
+  gemma2: { biases: false, normOffset: 1 },
+  gemma3_text: { biases: false, normOffset: 1 },
 };
 
 const count = z.number().int().positive();
 const positive = z.number().positive();
 const tokenId = z.number().int().nonnegative();
-const ropeParameters = z
-  .looseObject({
-    rope_type: z.string().optional(),
-    type: z.string().optional(),
-    rope_theta: positive.optional(),
-    factor: positive.optional(),
-    low_freq_factor: positive.optional(),
-    high_freq_factor: positive.optional(),
-    original_max_position_embeddings: count.optional(),
-    partial_rotary_factor: positive.optional(),
-  })
+const ropeBlock = z.looseObject({
+  rope_type: z.string().optional(),
+  type: z.string().optional(),
+  rope_theta: positive.optional(),
+  factor: positive.optional(),
+  low_freq_factor: positive.optional(),
+  high_freq_factor: positive.optional(),
+  original_max_position_embeddings: count.optional(),
+  partial_rotary_factor: positive.optional(),
+  short_factor: z.array(positive).optional(),
+  long_factor: z.array(positive).optional(),
+  attention_factor: positive.optional(),
+});
+/** RoPE parameters, flat or (Gemma 3 in transformers 5) one block per layer type. */
+const ropeParameters = ropeBlock
+  .extend({ full_attention: ropeBlock.optional(), sliding_attention: ropeBlock.optional() })
   .nullable()
   .optional();
+
+/** A RoPE parameter block as read. */
+export type RopeBlock = z.output<typeof ropeBlock>;
 
 /** The config.json fields promptune reads; missing required sizes are reported by huggingFaceConfig. */
 const configSchema = z.looseObject({
@@ -59,6 +74,17 @@ const configSchema = z.looseObject({
   sliding_window: count.nullable().optional(),
   no_rope_layers: z.array(z.number().int().min(0).max(1)).optional(),
   partial_rotary_factor: positive.optional(),
+  original_max_position_embeddings: count.optional(),
+  // Gemma 2/3
+  hidden_activation: z.string().nullable().optional(),
+  hidden_act: z.string().nullable().optional(),
+  query_pre_attn_scalar: positive.nullable().optional(),
+  attn_logit_softcapping: positive.nullable().optional(),
+  final_logit_softcapping: positive.nullable().optional(),
+  layer_types: z.array(z.string()).optional(),
+  sliding_window_pattern: count.nullable().optional(),
+  rope_local_base_freq: positive.optional(),
+  use_bidirectional_attention: z.boolean().nullable().optional(),
   bos_token_id: tokenId.nullable().optional(),
   eos_token_id: z
     .union([tokenId, z.array(tokenId)], { error: 'expected a token id or a list of token ids' })
@@ -99,10 +125,17 @@ export function readSafetensorsIndex(path: string): string[] {
   return [...new Set(Object.values(index.weight_map))];
 }
 
+/** The RoPE parameters of the global layers: the flat block, or Gemma 3's full_attention one. */
+function globalRope(config: HfConfig): RopeBlock | undefined {
+  const parameters = config.rope_parameters ?? config.rope_scaling ?? undefined;
+  return parameters?.full_attention ?? parameters;
+}
+
 function ropeScaling(config: HfConfig, where: string): RopeScaling | undefined {
-  const parameters = config.rope_parameters ?? config.rope_scaling;
+  const parameters = globalRope(config);
   const type = parameters?.rope_type ?? parameters?.type;
-  if (!parameters || !type || type === 'default') return undefined;
+  // longrope is read by longRope (frequency factors and an attention factor)
+  if (!parameters || !type || type === 'default' || type === 'longrope') return undefined;
   const field = (
     name: 'factor' | 'low_freq_factor' | 'high_freq_factor' | 'original_max_position_embeddings',
   ) => {
@@ -126,28 +159,45 @@ function ropeScaling(config: HfConfig, where: string): RopeScaling | undefined {
   }
   throw new WeightLoadError(`${where}: RoPE scaling "${type}" is not supported`, {
     code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
-    hint: 'Supported RoPE scalings: default, linear, llama3 (not yet longrope, as Phi-3-128k and Phi-3.5/4 use).',
+    hint: 'Supported RoPE scalings: default, linear, llama3, longrope.',
   });
+}
+
+/**
+ * Long-RoPE (Phi-3-128k, Phi-3.5, Phi-4-mini): the short factors divide the frequencies and the attention
+ * factor multiplies cos and sin, as transformers does for sequences within the original context; the
+ * engine's context is that original length (the long factors are for longer ones, not supported).
+ */
+function longRope(config: HfConfig, rotary: number, where: string): Partial<ModelConfig> {
+  const parameters = globalRope(config);
+  if ((parameters?.rope_type ?? parameters?.type) !== 'longrope') return {};
+  const original = parameters?.original_max_position_embeddings ?? config.original_max_position_embeddings;
+  const short = parameters?.short_factor;
+  if (!original || !short || short.length !== rotary / 2)
+    throw new WeightLoadError(
+      `${where}: longrope needs original_max_position_embeddings and ${rotary / 2} short_factor values`,
+      { code: 'WEIGHT_BAD_CONFIG', hint: 'config.json is damaged or incomplete; fetch it again.' },
+    );
+  const factor = parameters?.factor ?? (config.max_position_embeddings ?? original) / original;
+  return {
+    ropeFrequencyFactors: Float32Array.from(short),
+    ropeAttentionFactor:
+      parameters?.attention_factor ??
+      (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original))),
+    contextLength: Math.min(original, config.max_position_embeddings ?? original),
+  };
 }
 
 /** Converts a transformers config.json (as parsed JSON) to a ModelConfig; `where` names it in errors. */
 export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
-  const config = parseInput(configSchema, raw, {
+  const config = parseInput(configSchema, textModelConfig(raw), {
     where: `config.json ${where}`,
     code: 'WEIGHT_BAD_CONFIG',
     hint: 'config.json is damaged or incomplete; fetch it again.',
     kind: WeightLoadError,
   });
   const type = config.model_type ?? '';
-  const rotary = config.rope_parameters?.partial_rotary_factor ?? config.partial_rotary_factor ?? 1;
-  if (rotary !== 1)
-    throw new WeightLoadError(
-      `${where}: RoPE on ${rotary * 100}% of each head (partial_rotary_factor) is not supported yet`,
-      {
-        code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
-        hint: 'Phi-4-mini rotates part of each head; promptune runs models whose RoPE covers the whole head (Phi-3-mini does).',
-      },
-    );
+  const rotaryFraction = globalRope(config)?.partial_rotary_factor ?? config.partial_rotary_factor ?? 1;
   const family = Object.hasOwn(huggingFaceArchitectures, type) ? huggingFaceArchitectures[type] : undefined;
   if (!family) {
     throw new WeightLoadError(`${where}: model_type "${type}" is not supported`, {
@@ -175,22 +225,28 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
   };
   const hiddenSize = number('hidden_size');
   const heads = number('num_attention_heads');
+  const headDim = config.head_dim ?? hiddenSize / heads;
+  const rotaryDims = Math.floor(headDim * rotaryFraction);
   const eos = config.eos_token_id;
+  const gemma = type === 'gemma2' || type === 'gemma3_text';
   const result: ModelConfig = {
-    architecture: type,
+    // Gemma 3's text model is "gemma3" to llama.cpp and in our GGUF files
+    architecture: type === 'gemma3_text' ? 'gemma3' : type,
     hiddenSize,
     intermediateSize: number('intermediate_size'),
     layers: number('num_hidden_layers'),
     heads,
     kvHeads: config.num_key_value_heads ?? heads,
-    headDim: config.head_dim ?? hiddenSize / heads,
+    headDim,
     vocabularySize: number('vocab_size'),
     contextLength: number('max_position_embeddings'),
     rmsNormEps: config.rms_norm_eps ?? 1e-6,
-    ropeTheta: config.rope_parameters?.rope_theta ?? config.rope_theta ?? 10000,
+    ropeTheta: globalRope(config)?.rope_theta ?? config.rope_theta ?? (type === 'gemma3_text' ? 1e6 : 10000),
     ropeStyle: 'half',
     ropeScaling: ropeScaling(config, where),
-    tiedEmbeddings: config.tie_word_embeddings ?? false,
+    ...(rotaryDims !== headDim && { rotaryDims }),
+    ...longRope(config, rotaryDims, where),
+    tiedEmbeddings: config.tie_word_embeddings ?? gemma,
     attentionBias: config.attention_bias ?? family.biases,
     queryKeyNorm: type === 'qwen3' || undefined,
     layersWithoutRope: layersWithoutRope(config.no_rope_layers, number('num_hidden_layers'), where),
@@ -198,9 +254,23 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     slidingWindow: type === 'mistral' || type === 'phi3' ? (config.sliding_window ?? undefined) : undefined,
     bosTokenId: config.bos_token_id ?? undefined,
     eosTokenIds: Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [],
+    ...(gemma && gemmaConfig(config, type, number('num_hidden_layers'), hiddenSize, where)),
   };
   validateConfig(result, where);
   return result;
+}
+
+/**
+ * A multimodal Gemma 3 checkpoint (Gemma3ForConditionalGeneration, 4B and up) keeps its language model's
+ * config in text_config: that is the model promptune runs (the vision tower is not read).
+ */
+function textModelConfig(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const outer = raw as Record<string, unknown>;
+  const text = outer.text_config;
+  if (outer.model_type !== 'gemma3' || typeof text !== 'object' || text === null) return raw;
+  const { bos_token_id, eos_token_id } = outer;
+  return { bos_token_id, eos_token_id, ...(text as object), model_type: 'gemma3_text' };
 }
 
 /** SmolLM3's no_rope_layers (1: the layer uses RoPE, 0: it does not) as the indices of the NoPE layers. */
@@ -254,10 +324,37 @@ export function loadHuggingFaceDirectory(directory: string): {
   try {
     // Phi-3 fuses Q/K/V and gate/up: read each part as rows of the fused tensor
     const phi3 = config.architecture === 'phi3';
-    const names = phi3 ? phi3HuggingFaceNames : huggingFaceNames;
+    const gemma = config.architecture === 'gemma2' || config.architecture === 'gemma3';
+    let names = phi3 ? phi3HuggingFaceNames : gemma ? gemmaHuggingFaceNames : huggingFaceNames;
+    // multimodal Gemma 3: the text model under language_model (Hub files) or model.language_model (transformers 5)
+    for (const root of ['language_model.model.', 'model.language_model.'])
+      if (!source.has(names.model.embedding) && source.has(`${root}embed_tokens.weight`))
+        names = withPrefix(names, 'model.', root);
     const tensors = phi3 ? withFusedParts(source, config, phi3FusedTensors.huggingFace) : source;
-    return { config, weights: assembleWeights(config, names, tensors, directory), raw };
+    const weights = assembleWeights(config, names, tensors, directory);
+    const type = String((textModelConfig(raw) as { model_type?: unknown }).model_type);
+    const offset = huggingFaceArchitectures[type]?.normOffset;
+    if (offset) offsetNorms(weights, offset);
+    return { config, weights, raw };
   } finally {
     source.close();
   }
+}
+
+/** Adds `offset` to every RMSNorm weight (Gemma's 1 + w), so the engine's norms stay plain. */
+function offsetNorms(weights: ModelWeights, offset: number): void {
+  const add = (values: Float32Array | null) => {
+    if (values) for (let i = 0; i < values.length; i++) values[i] += offset;
+  };
+  add(weights.finalNorm);
+  for (const layer of weights.layers)
+    for (const norm of [
+      layer.attentionNorm,
+      layer.postAttentionNorm,
+      layer.mlpNorm,
+      layer.postMlpNorm,
+      layer.queryNorm,
+      layer.keyNorm,
+    ])
+      add(norm);
 }

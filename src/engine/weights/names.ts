@@ -2,10 +2,14 @@
 // checkpoints and in GGUF files. `{layer}` is replaced by the layer index.
 import type { LayerWeights, ModelWeights } from './types.js';
 
+/** Parameters only some architectures have, and only some formats name (Gemma's sandwich norms). */
+export type OptionalParameter = 'postAttentionNorm' | 'postMlpNorm';
+
 /** Maps each parameter to the tensor name a file format uses for it. */
 export interface NameTable {
   model: Record<Exclude<keyof ModelWeights, 'layers'>, string>;
-  layer: Record<keyof LayerWeights, string>;
+  layer: Record<Exclude<keyof LayerWeights, OptionalParameter>, string> &
+    Partial<Record<OptionalParameter, string>>;
 }
 
 export const huggingFaceNames: NameTable = {
@@ -50,11 +54,35 @@ export const ggufNames: NameTable = {
     keyNorm: 'blk.{layer}.attn_k_norm.weight',
     attentionOutput: 'blk.{layer}.attn_output.weight',
     mlpNorm: 'blk.{layer}.ffn_norm.weight',
+    postAttentionNorm: 'blk.{layer}.post_attention_norm.weight',
+    postMlpNorm: 'blk.{layer}.post_ffw_norm.weight',
     gate: 'blk.{layer}.ffn_gate.weight',
     up: 'blk.{layer}.ffn_up.weight',
     down: 'blk.{layer}.ffn_down.weight',
   },
 };
+
+/**
+ * Gemma 2/3 in Hugging Face checkpoints: post_attention_layernorm is the attention block's output norm
+ * (in Llama it is the MLP's input norm), pre_feedforward_layernorm the MLP's input norm.
+ */
+export const gemmaHuggingFaceNames: NameTable = {
+  model: huggingFaceNames.model,
+  layer: {
+    ...huggingFaceNames.layer,
+    postAttentionNorm: 'model.layers.{layer}.post_attention_layernorm.weight',
+    mlpNorm: 'model.layers.{layer}.pre_feedforward_layernorm.weight',
+    postMlpNorm: 'model.layers.{layer}.post_feedforward_layernorm.weight',
+  },
+};
+
+/** A table with every name under another root (Gemma 3's multimodal checkpoints keep the text model in one). */
+export function withPrefix(table: NameTable, from: string, to: string): NameTable {
+  const move = (name: string) => (name.startsWith(from) ? to + name.slice(from.length) : name);
+  const map = <T extends object>(names: T): T =>
+    Object.fromEntries(Object.entries(names).map(([field, name]) => [field, move(name as string)])) as T;
+  return { model: map(table.model), layer: map(table.layer) };
+}
 
 /** Phi-3 in Hugging Face checkpoints: Q/K/V and gate/up are fused (parts read by fused-tensors.ts). */
 export const phi3HuggingFaceNames: NameTable = {
@@ -82,7 +110,9 @@ export const phi3GgufNames: NameTable = {
   },
 };
 
-/** The tensor name for a layer parameter. */
+/** The tensor name for a layer parameter (a placeholder that no file holds for one the format does not name). */
 export function layerTensorName(table: NameTable, field: keyof LayerWeights, layer: number): string {
-  return table.layer[field].replace('{layer}', String(layer));
+  const pattern = table.layer[field];
+  if (pattern === undefined) return `(no ${field} in this format)`; // reported as a missing tensor
+  return pattern.replace('{layer}', String(layer));
 }

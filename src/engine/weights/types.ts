@@ -26,7 +26,11 @@ export interface LayerWeights {
   queryNorm: Float32Array | null; // (hd) per-head RMSNorm of queries before RoPE (Qwen3)
   keyNorm: Float32Array | null; // (hd) the same for keys
   attentionOutput: Matrix; // (C, H*hd)
+  /** (C) RMSNorm of the attention block's output before the residual add (Gemma's sandwich norms) */
+  postAttentionNorm: Float32Array | null;
   mlpNorm: Float32Array; // (C)
+  /** (C) RMSNorm of the MLP's output before the residual add (Gemma) */
+  postMlpNorm: Float32Array | null;
   gate: Matrix; // (I, C)
   up: Matrix; // (I, C)
   down: Matrix; // (C, I)
