@@ -7,10 +7,10 @@
 
 #include "kernels.h"
 #include "parallel.h"
+#include "rows.h"
 
 void matmul_backward(float *dinp, const float *dout, const float *weight, int n, int in_features, int out_features) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in_features, out_features, 1.0f, dout, out_features, weight,
-              in_features, 1.0f, dinp, in_features);
+  sgemm_rows(0, n, in_features, out_features, dout, out_features, weight, in_features, 1.0f, dinp, in_features);
 }
 
 void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const float *weight, const float *rstd, int n,
@@ -56,13 +56,24 @@ int attention_backward(float *dquery, float *dkeys, float *dvalues, const float 
                        const float *query, const float *keys, const float *values, int batch, int time, int heads,
                        int kv_heads, int head_dim, float scale, float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
-  size_t per_thread = (size_t)time * time * (softcap > 0.0f ? 2 : 1);
+  int small = head_dim <= SMALL_HEAD;
+  size_t per_thread = small ? small_heads_backward_scratch(head_dim, time)
+                            : (size_t)time * time * (softcap > 0.0f ? 2 : 1);
   float *scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
   if (!scratch) return -1;
   int pairs = batch * kv_heads;
   PARALLEL_FOR(pairs > 1 && (size_t)batch * heads * time * time * head_dim > ENOUGH_WORK)
   for (int pair = 0; pair < pairs; pair++) {
     int b = pair / kv_heads, kvh = pair % kv_heads;
+    if (small) {
+      size_t rows = (size_t)b * time, offset = rows * kv_stride + (size_t)kvh * head_dim;
+      attention_backward_small_heads(dquery + rows * q_stride, dkeys + offset, dvalues + offset,
+                                     dout + rows * q_stride, probabilities + (size_t)b * heads * time * time,
+                                     query + rows * q_stride, keys + offset, values + offset,
+                                     scratch + (size_t)thread_index() * per_thread,
+                                     time, kvh * group, group, q_stride, kv_stride, head_dim, scale, softcap);
+      continue;
+    }
     float *dp = scratch + (size_t)thread_index() * per_thread;
     float *scores = dp + (size_t)time * time; /* used with softcap only */
     const float *k = keys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
@@ -107,12 +118,11 @@ int attention_backward(float *dquery, float *dkeys, float *dvalues, const float 
 }
 
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n) {
+  int spans = (n + SPAN - 1) / SPAN;
   PARALLEL_FOR(n > ENOUGH_WORK)
-  for (int i = 0; i < n; i++) {
-    float g = gate[i];
-    float sigmoid = 1.0f / (1.0f + expf(-g));
-    dgate[i] += dout[i] * up[i] * sigmoid * (1.0f + g * (1.0f - sigmoid));
-    dup[i] += dout[i] * g * sigmoid;
+  for (int s = 0; s < spans; s++) {
+    size_t at = (size_t)s * SPAN;
+    swiglu_backward_span(dgate + at, dup + at, dout + at, gate + at, up + at, n - (int)at < SPAN ? n - (int)at : SPAN);
   }
 }
 

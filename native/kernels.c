@@ -12,11 +12,29 @@
 
 #include "few_rows.h"
 #include "parallel.h"
+#include "rows.h"
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc) {
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
               alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* Products up to this many multiply-adds split their rows across the pool, one single-threaded sgemm per
+ * thread (inside a parallel region OpenBLAS runs on the calling thread): OpenBLAS's own split of a
+ * small product costs more in synchronization than it saves (a small model's training step: 960 x 64
+ * rows against 64 x 172 weights). Larger products keep OpenBLAS's split. */
+#define SMALL_PRODUCT (1L << 24)
+
+void sgemm_rows(int trans_b, int n, int columns, int depth, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc) {
+  int parts = (size_t)n * columns * depth <= SMALL_PRODUCT && n >= 64 ? thread_count() : 1;
+  PARALLEL_FOR(parts > 1)
+  for (int part = 0; part < parts; part++) {
+    int begin = (int)((long)n * part / parts), end = (int)((long)n * (part + 1) / parts);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, end - begin, columns, depth, 1.0f,
+                a + (size_t)begin * lda, lda, b, ldb, beta, c + (size_t)begin * ldc, ldc);
+  }
 }
 
 /* out (n, out_features) = inp (n, in_features) . weight^T, weight stored (out_features, in_features). */
@@ -28,8 +46,7 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
     cblas_sgemv(CblasRowMajor, CblasNoTrans, out_features, in_features, 1.0f, weight, in_features, inp, 1, 0.0f,
                 out, 1);
   } else {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out_features, in_features, 1.0f, inp, in_features,
-                weight, in_features, 0.0f, out, out_features);
+    sgemm_rows(1, n, out_features, in_features, inp, in_features, weight, in_features, 0.0f, out, out_features);
   }
   if (bias) add_bias(out, bias, n, out_features);
 }
@@ -142,9 +159,12 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
                       int heads, int kv_heads, int head_dim, int window, float scale, float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
+  /* per thread: a probability block when the caller keeps none, and the small-head path's transposes */
+  int small = head_dim <= SMALL_HEAD && time > 1;
+  size_t per_thread = (probabilities ? 0 : (size_t)time * slots) + (small ? small_heads_scratch(head_dim, slots) : 0);
   float *scratch = NULL;
-  if (!probabilities) {
-    scratch = malloc(sizeof(float) * (size_t)thread_count() * time * slots);
+  if (per_thread) {
+    scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
     if (!scratch) return -1;
   }
   int pairs = batch * heads;
@@ -159,9 +179,14 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
     const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
     const float *k = keys + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
     const float *v = values + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
-    float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots
-                             : scratch + (size_t)thread_index() * time * slots;
+    float *own = scratch ? scratch + (size_t)thread_index() * per_thread : NULL;
+    float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots : own;
     float *o = out + (size_t)b * time * q_stride + (size_t)h * head_dim;
+    if (small) {
+      attention_small_heads(o, p, q, k, v, probabilities ? own : own + (size_t)time * slots, mask, time, visible, past, slots, q_stride, kv_stride,
+                            head_dim, window, scale, softcap);
+      continue;
+    }
     int direct = (size_t)time * visible * head_dim <= DIRECT_ATTENTION;
     if (direct) attention_scores(p, q, k, time, visible, past, slots, q_stride, kv_stride, head_dim, scale);
     else
@@ -172,21 +197,7 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
       int last = past + t; /* inclusive */
       if (last >= visible) last = visible - 1;
       int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
-      if (softcap > 0.0f)
-        for (int j = first; j <= last; j++) row[j] = softcap * tanhf(row[j] / softcap);
-      float maximum = -INFINITY;
-      for (int j = first; j <= last; j++)
-        if ((!mask || mask[j]) && row[j] > maximum) maximum = row[j];
-      double sum = 0.0;
-      for (int j = first; j <= last; j++) {
-        float e = (!mask || mask[j]) && maximum != -INFINITY ? expf(row[j] - maximum) : 0.0f;
-        row[j] = e;
-        sum += e;
-      }
-      float inverse = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-      for (int j = 0; j < first; j++) row[j] = 0.0f;
-      for (int j = first; j <= last; j++) row[j] *= inverse;
-      for (int j = last + 1; j < slots; j++) row[j] = 0.0f;
+      softmax_span(row, first, last, slots, mask, softcap);
     }
     if (direct) attention_values(o, p, v, time, visible, slots, q_stride, kv_stride, head_dim);
     else
@@ -198,10 +209,11 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
 }
 
 void swiglu_forward(float *out, const float *gate, const float *up, int n) {
+  int spans = (n + SPAN - 1) / SPAN;
   PARALLEL_FOR(n > ENOUGH_WORK)
-  for (int i = 0; i < n; i++) {
-    float g = gate[i];
-    out[i] = g / (1.0f + expf(-g)) * up[i];
+  for (int s = 0; s < spans; s++) {
+    size_t at = (size_t)s * SPAN;
+    swiglu_span(out + at, gate + at, up + at, n - (int)at < SPAN ? n - (int)at : SPAN);
   }
 }
 

@@ -12,6 +12,10 @@
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc);
+/* c (n, columns) = a (n, depth) . b (or b^T when trans_b) + beta * c, rows split across the pool for
+ * small products (see kernels.c). */
+void sgemm_rows(int trans_b, int n, int columns, int depth, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc);
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias, int n, int in_features,
                     int out_features);
 /* out (n, out_features) += bias per row (matmul_forward's, and the quantized product's) */

@@ -54,39 +54,48 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
       hint: 'Shorten the examples or the prompt.',
     });
   }
-  const act = activationsFor(model, B, T);
-  const output = decoderForward(model, act, { embeddings });
-  outputHeadForward(model, act.logits, act.finalNormed, act.finalRstd, output, N);
-  kernels.crossEntropyForward(act.losses, act.logits, targets, N, V);
-  let count = 0;
-  let total = 0;
-  for (let i = 0; i < N; i++) {
-    if (targets[i] >= 0) {
-      count++;
-      total += act.losses[i];
-    }
-  }
-  if (count === 0)
+  // only the targeted positions (M of the N) go through the output head: a prompt-tuning batch has a few
+  // targets per example, and the classifier over every position would be most of its products
+  const rows: number[] = [];
+  for (let i = 0; i < N; i++) if (targets[i] >= 0) rows.push(i);
+  const M = rows.length;
+  if (M === 0)
     throw new ValidationError('no position has a target', {
       code: 'LOSS_NO_TARGETS',
       hint: 'Mark at least one target token.',
     });
+  const act = activationsFor(model, B, T);
+  const output = decoderForward(model, act, { embeddings });
+  const headInput = act.headInput.subarray(0, M * C);
+  const headTargets = Int32Array.from(rows, (i) => targets[i]);
+  rows.forEach((i, row) => headInput.set(output.subarray(i * C, (i + 1) * C), row * C));
+  outputHeadForward(model, act.logits, act.finalNormed, act.finalRstd, headInput, M);
+  kernels.crossEntropyForward(act.losses, act.logits, headTargets, M, V);
+  let total = 0;
+  const losses = new Float32Array(N);
+  rows.forEach((i, row) => {
+    losses[i] = act.losses[row];
+    total += act.losses[row];
+  });
 
-  // backward, the mirror of the forward: loss, output head, then the layers (decoderBackward)
-  for (let i = 0; i < N; i++) act.dlosses[i] = targets[i] >= 0 ? 1 / count : 0;
-  act.dlogits.fill(0);
-  kernels.crossEntropyBackward(act.dlogits, act.dlosses, act.logits, targets, N, V);
+  // backward, the mirror of the forward: loss, output head (its rows scattered back), then the layers
+  act.dlosses.fill(1 / M, 0, M);
+  act.dlogits.fill(0, 0, M * V);
+  kernels.crossEntropyBackward(act.dlogits, act.dlosses, act.logits, headTargets, M, V);
   if (config.logitSoftcap !== undefined)
-    kernels.softcapBackward(act.dlogits, act.dlogits, act.logits, config.logitSoftcap, N * V);
-  act.dnormed.fill(0);
-  linearBackward(kernels, act.dnormed, act.dlogits, weights.classifier, N, C, V);
+    kernels.softcapBackward(act.dlogits, act.dlogits, act.logits, config.logitSoftcap, M * V);
+  act.dnormed.fill(0, 0, M * C);
+  linearBackward(kernels, act.dnormed, act.dlogits, weights.classifier, M, C, V);
+  const dheadInput = act.dmiddle; // free until decoderBackward starts
+  dheadInput.fill(0, 0, M * C);
+  kernels.rmsnormBackward(dheadInput, act.dnormed, headInput, weights.finalNorm, act.finalRstd, M, C);
   act.dresidual.fill(0);
-  kernels.rmsnormBackward(act.dresidual, act.dnormed, output, weights.finalNorm, act.finalRstd, N, C);
+  rows.forEach((i, row) => act.dresidual.set(dheadInput.subarray(row * C, (row + 1) * C), i * C));
   decoderBackward(model, act);
   return {
-    loss: total / count,
-    count,
-    losses: act.losses.slice(0, N),
+    loss: total / M,
+    count: M,
+    losses,
     dembeddings: act.dresidual.slice(0, N * C),
   };
 }

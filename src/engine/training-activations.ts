@@ -9,10 +9,12 @@ import type { DecoderActivations, LayerActivations } from './decoder.js';
 /** Everything a forward-and-backward pass over (B, T) needs. */
 export interface TrainingActivations extends DecoderActivations {
   output: Float32Array; // (B, T, C) the residual stream after the last layer
-  finalNormed: Float32Array; // (B, T, C)
-  finalRstd: Float32Array; // (B, T)
-  logits: Float32Array; // (B, T, V)
-  losses: Float32Array; // (B, T)
+  // the output head runs on the targeted positions only, M <= B * T rows gathered from the output
+  headInput: Float32Array; // (M, C)
+  finalNormed: Float32Array; // (M, C)
+  finalRstd: Float32Array; // (M)
+  logits: Float32Array; // (M, V)
+  losses: Float32Array; // (M)
   // gradients, reused layer after layer
   dresidual: Float32Array; // (B, T, C)
   dmiddle: Float32Array; // (B, T, C)
@@ -24,8 +26,8 @@ export interface TrainingActivations extends DecoderActivations {
   dhidden: Float32Array; // (B, T, I)
   dgate: Float32Array; // (B, T, I)
   dup: Float32Array; // (B, T, I)
-  dlogits: Float32Array; // (B, T, V)
-  dlosses: Float32Array; // (B, T)
+  dlogits: Float32Array; // (M, V)
+  dlosses: Float32Array; // (M)
 }
 
 /** Allocates training activations for a (B, T) batch in one block. */
@@ -79,6 +81,7 @@ export function allocateTrainingActivations(
     localCosines: local ? angles : 0,
     localSines: local ? angles : 0,
     output: N * C,
+    headInput: N * C,
     finalNormed: N * C,
     finalRstd: N,
     logits: N * V,
@@ -141,6 +144,7 @@ export function allocateTrainingActivations(
     localCosines: local ? views.localCosines : null,
     localSines: local ? views.localSines : null,
     output,
+    headInput: views.headInput,
     finalNormed,
     finalRstd,
     logits,

@@ -1,0 +1,243 @@
+/* Row kernels for one instruction set: rows.c includes this once per set with NAME (a suffix) and TARGET
+ * (the functions' target attribute) defined. Loops are written for the compiler to vectorize (`omp
+ * simd`), with exp_vectorizable in place of expf. Not a header to include anywhere else. */
+#define PASTE_(a, b) a##b
+#define PASTE(a, b) PASTE_(a, b)
+
+/* Softmax of row[first..last] in place (entries with key_mask 0 get 0; with softcap > 0 the scores are
+ * first capped to softcap * tanh(score / softcap)); the rest of the row's `length` entries are set to 0. */
+static __attribute__((target(TARGET))) void PASTE(softmax_span_, NAME)(float *row, int first, int last, int length,
+                                                                       const uint8_t *mask, float softcap) {
+  if (softcap > 0.0f) {
+    PRAGMA(omp simd)
+    for (int j = first; j <= last; j++) {
+      /* tanh(x) = 1 - 2 / (exp(2x) + 1) */
+      float e = exp_vectorizable(2.0f * row[j] / softcap);
+      row[j] = softcap * (1.0f - 2.0f / (e + 1.0f));
+    }
+  }
+  float maximum = -INFINITY;
+  if (mask) {
+    for (int j = first; j <= last; j++)
+      if (mask[j] && row[j] > maximum) maximum = row[j];
+  } else {
+    PRAGMA(omp simd reduction(max : maximum))
+    for (int j = first; j <= last; j++) maximum = row[j] > maximum ? row[j] : maximum;
+  }
+  float sum = 0.0f;
+  if (maximum == -INFINITY) { /* every key masked: no attention at all */
+    for (int j = 0; j < length; j++) row[j] = 0.0f;
+    return;
+  }
+  PRAGMA(omp simd reduction(+ : sum))
+  for (int j = first; j <= last; j++) {
+    float e = exp_vectorizable(row[j] - maximum);
+    e = mask && !mask[j] ? 0.0f : e;
+    row[j] = e;
+    sum += e;
+  }
+  float inverse = 1.0f / sum;
+  for (int j = 0; j < first; j++) row[j] = 0.0f;
+  PRAGMA(omp simd)
+  for (int j = first; j <= last; j++) row[j] *= inverse;
+  for (int j = last + 1; j < length; j++) row[j] = 0.0f;
+}
+
+static __attribute__((target(TARGET))) void PASTE(swiglu_span_, NAME)(float *out, const float *gate, const float *up,
+                                                                      int n) {
+  PRAGMA(omp simd)
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    out[i] = g / (1.0f + exp_vectorizable(-g)) * up[i];
+  }
+}
+
+static __attribute__((target(TARGET))) void PASTE(swiglu_backward_span_, NAME)(float *dgate, float *dup,
+                                                                               const float *dout, const float *gate,
+                                                                               const float *up, int n) {
+  PRAGMA(omp simd)
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    float sigmoid = 1.0f / (1.0f + exp_vectorizable(-g));
+    dgate[i] += dout[i] * up[i] * sigmoid * (1.0f + g * (1.0f - sigmoid));
+    dup[i] += dout[i] * g * sigmoid;
+  }
+}
+
+/* s[from..to) = scale * q . keys, the keys transposed to (head_dim, width): vectors along the keys, the
+ * sum over the head in registers. Inlined with a constant head_dim (8) or the runtime one. */
+static inline __attribute__((always_inline, target(TARGET))) void PASTE(scores_, NAME)(
+    float *s, const float *query, const float *kt, int from, int to, int width, float scale, int head_dim) {
+  float scaled[SMALL_HEAD];
+  for (int d = 0; d < head_dim; d++) scaled[d] = query[d] * scale;
+  PRAGMA(omp simd)
+  for (int j = from; j < to; j++) {
+    float total = 0.0f;
+    for (int d = 0; d < head_dim; d++) total += scaled[d] * kt[(size_t)d * width + j];
+    s[j] = total;
+  }
+}
+
+/* output (head_dim) = sum over keys first..last of p[j] * value j: vectors along the head, one key at a
+ * time into four accumulators (independent chains hide the multiply-add latency; horizontal sums along
+ * the keys would cost more than the products at these sizes). */
+static inline __attribute__((always_inline, target(TARGET))) void PASTE(weighted_values_, NAME)(
+    float *output, const float *p, const float *v, int first, int last, int kv_stride, int head_dim) {
+  float sums[4][SMALL_HEAD] = {{0}};
+  int j = first;
+  for (; j + 3 <= last; j += 4) {
+    const float *row = v + (size_t)j * kv_stride;
+    for (int lane = 0; lane < 4; lane++) {
+      float weight = p[j + lane];
+      const float *value = row + (size_t)lane * kv_stride;
+      PRAGMA(omp simd)
+      for (int d = 0; d < head_dim; d++) sums[lane][d] += weight * value[d];
+    }
+  }
+  for (; j <= last; j++) {
+    const float *value = v + (size_t)j * kv_stride;
+    PRAGMA(omp simd)
+    for (int d = 0; d < head_dim; d++) sums[0][d] += p[j] * value[d];
+  }
+  for (int d = 0; d < head_dim; d++) output[d] = (sums[0][d] + sums[1][d]) + (sums[2][d] + sums[3][d]);
+}
+
+/* One query head's attention over `visible` keys when heads are small (head_dim <= SMALL_HEAD): keys are
+ * first transposed to (head_dim, width), width = visible rounded up to whole blocks of BLOCK and
+ * zero-padded, so the scores run along the keys, full vectors wide and without remainder loops, instead
+ * of along 8 or 16 head dimensions. Each row's scores are computed for whole blocks around the keys it
+ * sees, the others set to 0 after the exp. p (time, slots) receives the probabilities; scratch holds
+ * head_dim * width + width floats. */
+static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
+    float *o, float *p, const float *q, const float *k, const float *v, float *scratch, const uint8_t *mask,
+    int time, int visible, int past, int slots, int q_stride, int kv_stride, int head_dim, int window, float scale,
+    float softcap) {
+  int width = (visible + BLOCK - 1) / BLOCK * BLOCK;
+  float *kt = scratch, *s = scratch + (size_t)head_dim * width;
+  for (int d = 0; d < head_dim; d++)
+    for (int j = visible; j < width; j++) kt[(size_t)d * width + j] = 0.0f;
+  for (int j = 0; j < visible; j++)
+    for (int d = 0; d < head_dim; d++) kt[(size_t)d * width + j] = k[(size_t)j * kv_stride + d];
+  for (int t = 0; t < time; t++) {
+    const float *query = q + (size_t)t * q_stride;
+    int last = past + t < visible ? past + t : visible - 1;
+    int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
+    int from = first / BLOCK * BLOCK, to = (last / BLOCK + 1) * BLOCK; /* whole blocks, within width */
+    if (head_dim == 8) PASTE(scores_, NAME)(s, query, kt, from, to, width, scale, 8);
+    else PASTE(scores_, NAME)(s, query, kt, from, to, width, scale, head_dim);
+    if (softcap > 0.0f) {
+      PRAGMA(omp simd)
+      for (int j = from; j < to; j++) {
+        float e = exp_vectorizable(2.0f * s[j] / softcap); /* tanh(x) = 1 - 2 / (exp(2x) + 1) */
+        s[j] = softcap * (1.0f - 2.0f / (e + 1.0f));
+      }
+    }
+    /* keys outside first..last, or masked, get -infinity, and later an exp of exactly 0 */
+    if (mask)
+      for (int j = first; j <= last; j++)
+        if (!mask[j]) s[j] = -INFINITY;
+    PRAGMA(omp simd)
+    for (int j = from; j < to; j++) s[j] = j >= first && j <= last ? s[j] : -INFINITY;
+    float maximum = -INFINITY;
+    PRAGMA(omp simd reduction(max : maximum))
+    for (int j = from; j < to; j++) maximum = s[j] > maximum ? s[j] : maximum;
+    float *row = p + (size_t)t * slots;
+    float *output = o + (size_t)t * q_stride;
+    if (maximum == -INFINITY) { /* every key masked: no attention at all */
+      for (int j = 0; j < slots; j++) row[j] = 0.0f;
+      for (int d = 0; d < head_dim; d++) output[d] = 0.0f;
+      continue;
+    }
+    float sum = 0.0f;
+    PRAGMA(omp simd reduction(+ : sum))
+    for (int j = from; j < to; j++) {
+      float e = s[j] == -INFINITY ? 0.0f : exp_vectorizable(s[j] - maximum);
+      s[j] = e;
+      sum += e;
+    }
+    float inverse = 1.0f / sum;
+    PRAGMA(omp simd)
+    for (int j = from; j < to; j++) s[j] *= inverse;
+    if (head_dim == 8) PASTE(weighted_values_, NAME)(output, s, v, first, last, kv_stride, 8);
+    else PASTE(weighted_values_, NAME)(output, s, v, first, last, kv_stride, head_dim);
+    int end = to < slots ? to : slots;
+    for (int j = 0; j < from; j++) row[j] = 0.0f;
+    PRAGMA(omp simd)
+    for (int j = from; j < end; j++) row[j] = s[j];
+    for (int j = end; j < slots; j++) row[j] = 0.0f;
+  }
+}
+
+/* The backward of attention for one (batch row, key/value head) pair when heads are small, the mirror of
+ * attention_small_heads: keys and values transposed to (head_dim, width), and their gradients gathered the
+ * same way, so the products run along the keys. For each query head of the group and each query t:
+ * dP = dO V^T, dV += P^T dO, dS = P * (dP - sum(P * dP)) * scale (times 1 - tanh^2 under a soft cap, the
+ * scores recomputed), dQ += dS K, dK += dS^T Q. Pointers are at the pair's first row and head; scratch
+ * holds small_heads_backward_scratch floats. */
+static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads_, NAME)(
+    float *dquery, float *dk, float *dv, const float *dout, const float *probabilities, const float *query,
+    const float *k, const float *v, float *scratch, int time, int first_head, int group, int q_stride,
+    int kv_stride, int head_dim, float scale, float softcap) {
+  int width = (time + BLOCK - 1) / BLOCK * BLOCK;
+  size_t plane = (size_t)head_dim * width;
+  float *kt = scratch, *vt = kt + plane, *dkt = vt + plane, *dvt = dkt + plane;
+  float *dp = dvt + plane, *pt = dp + width, *raw = pt + width;
+  for (size_t i = 0; i < 4 * plane; i++) kt[i] = 0.0f; /* the padding of kt and vt, and dkt, dvt */
+  for (int j = 0; j < time; j++)
+    for (int d = 0; d < head_dim; d++) {
+      kt[(size_t)d * width + j] = k[(size_t)j * kv_stride + d];
+      vt[(size_t)d * width + j] = v[(size_t)j * kv_stride + d];
+    }
+  for (int h = first_head; h < first_head + group; h++) {
+    const float *p = probabilities + (size_t)h * time * time;
+    for (int t = 0; t < time; t++) {
+      const float *d_out = dout + (size_t)t * q_stride + (size_t)h * head_dim;
+      const float *q = query + (size_t)t * q_stride + (size_t)h * head_dim;
+      float *dq = dquery + (size_t)t * q_stride + (size_t)h * head_dim;
+      int to = (t / BLOCK + 1) * BLOCK; /* keys 0..t, in whole blocks */
+      PRAGMA(omp simd)
+      for (int j = 0; j < to; j++) pt[j] = j <= t ? p[(size_t)t * time + j] : 0.0f;
+      if (head_dim == 8) PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, 8);
+      else PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, head_dim);
+      for (int d = 0; d < head_dim; d++) {
+        float g = d_out[d];
+        float *column = dvt + (size_t)d * width;
+        PRAGMA(omp simd)
+        for (int j = 0; j < to; j++) column[j] += pt[j] * g;
+      }
+      float weighted = 0.0f;
+      PRAGMA(omp simd reduction(+ : weighted))
+      for (int j = 0; j < to; j++) weighted += pt[j] * dp[j];
+      PRAGMA(omp simd)
+      for (int j = 0; j < to; j++) dp[j] = pt[j] * (dp[j] - weighted) * scale;
+      if (softcap > 0.0f) {
+        if (head_dim == 8) PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, 8);
+        else PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, head_dim);
+        PRAGMA(omp simd)
+        for (int j = 0; j < to; j++) {
+          float e = exp_vectorizable(2.0f * raw[j] / softcap); /* tanh = 1 - 2 / (exp(2x) + 1) */
+          float capped = 1.0f - 2.0f / (e + 1.0f);
+          dp[j] *= 1.0f - capped * capped;
+        }
+      }
+      float total[SMALL_HEAD];
+      if (head_dim == 8) PASTE(weighted_values_, NAME)(total, dp, k, 0, t, kv_stride, 8);
+      else PASTE(weighted_values_, NAME)(total, dp, k, 0, t, kv_stride, head_dim);
+      for (int d = 0; d < head_dim; d++) dq[d] += total[d];
+      for (int d = 0; d < head_dim; d++) {
+        float x = q[d];
+        float *column = dkt + (size_t)d * width;
+        PRAGMA(omp simd)
+        for (int j = 0; j < to; j++) column[j] += dp[j] * x;
+      }
+    }
+  }
+  for (int j = 0; j < time; j++)
+    for (int d = 0; d < head_dim; d++) {
+      dk[(size_t)j * kv_stride + d] += dkt[(size_t)d * width + j];
+      dv[(size_t)j * kv_stride + d] += dvt[(size_t)d * width + j];
+    }
+}
+
+#undef PASTE
+#undef PASTE_
