@@ -49,49 +49,56 @@ void rope_backward(float *dinp, const float *dout, const float *cosines, const f
 }
 
 /* Per (batch row, key/value head), so heads sharing keys and values never write the same gradients
- * from two threads. dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(P * dP)) * scale;
- * dQ += dS K; dK += dS^T Q. With softcap > 0, dS is also multiplied by 1 - tanh^2(score / softcap), the
- * scores recomputed from Q and K. */
-int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *probabilities,
+ * from two threads. P is recomputed from the scores and the forward's log normalizers (keys within the
+ * window only); then dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(P * dP)) * scale, times
+ * 1 - tanh^2(score / softcap) under a soft cap; dQ += dS K; dK += dS^T Q. */
+int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *log_sum_exps,
                        const float *query, const float *keys, const float *values, int batch, int time, int heads,
-                       int kv_heads, int head_dim, float scale, float softcap) {
+                       int kv_heads, int head_dim, int window, float scale, float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
   int small = head_dim <= SMALL_HEAD;
-  size_t per_thread = small ? small_heads_backward_scratch(head_dim, time)
-                            : (size_t)time * time * (softcap > 0.0f ? 2 : 1);
+  size_t per_thread = small ? small_heads_backward_scratch(head_dim, time) : 3 * (size_t)time * time;
   float *scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
   if (!scratch) return -1;
   int pairs = batch * kv_heads;
   PARALLEL_FOR(pairs > 1 && (size_t)batch * heads * time * time * head_dim > ENOUGH_WORK)
   for (int pair = 0; pair < pairs; pair++) {
     int b = pair / kv_heads, kvh = pair % kv_heads;
+    const float *normalizers = log_sum_exps + (size_t)b * heads * time;
     if (small) {
       size_t rows = (size_t)b * time, offset = rows * kv_stride + (size_t)kvh * head_dim;
       attention_backward_small_heads(dquery + rows * q_stride, dkeys + offset, dvalues + offset,
-                                     dout + rows * q_stride, probabilities + (size_t)b * heads * time * time,
-                                     query + rows * q_stride, keys + offset, values + offset,
-                                     scratch + (size_t)thread_index() * per_thread,
-                                     time, kvh * group, group, q_stride, kv_stride, head_dim, scale, softcap);
+                                     dout + rows * q_stride, normalizers, query + rows * q_stride, keys + offset,
+                                     values + offset, scratch + (size_t)thread_index() * per_thread, time,
+                                     kvh * group, group, q_stride, kv_stride, head_dim, window, scale, softcap);
       continue;
     }
-    float *dp = scratch + (size_t)thread_index() * per_thread;
-    float *scores = dp + (size_t)time * time; /* used with softcap only */
+    float *p = scratch + (size_t)thread_index() * per_thread;
+    float *dp = p + (size_t)time * time, *scores = dp + (size_t)time * time;
     const float *k = keys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
     const float *v = values + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
     float *dk = dkeys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
     float *dv = dvalues + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
     for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-      const float *p = probabilities + ((size_t)b * heads + h) * time * time;
       const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
       const float *d_out = dout + (size_t)b * time * q_stride + (size_t)h * head_dim;
       float *dq = dquery + (size_t)b * time * q_stride + (size_t)h * head_dim;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, scale, q, q_stride, k, kv_stride, 0.0f,
+                  scores, time);
+      for (int t = 0; t < time; t++) {
+        const float *srow = scores + (size_t)t * time;
+        float *prow = p + (size_t)t * time;
+        float normalizer = normalizers[(size_t)h * time + t];
+        int first = window > 0 && t - window + 1 > 0 ? t - window + 1 : 0;
+        for (int j = 0; j < time; j++) {
+          float score = softcap > 0.0f ? softcap * tanhf(srow[j] / softcap) : srow[j];
+          prow[j] = j >= first && j <= t && normalizer != -INFINITY ? expf(score - normalizer) : 0.0f;
+        }
+      }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, 1.0f, d_out, q_stride, v, kv_stride, 0.0f,
                   dp, time);
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, time, head_dim, time, 1.0f, p, time, d_out, q_stride, 1.0f, dv,
                   kv_stride);
-      if (softcap > 0.0f)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, scale, q, q_stride, k, kv_stride, 0.0f,
-                    scores, time);
       for (int t = 0; t < time; t++) {
         const float *prow = p + (size_t)t * time;
         float *drow = dp + (size_t)t * time;

@@ -146,12 +146,12 @@ static napi_value js_rope_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* attentionForward(out, probabilities|null, query, keys, values, pastLengths|null, keyMask|null,
+/* attentionForward(out, logSumExps|null, query, keys, values, pastLengths|null, keyMask|null,
  *                  batch, time, slots, heads, kvHeads, headDim, window, scale, softcap) */
 static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
   Args a;
   if (!read_args(env, info, &a, 16)) return NULL;
-  float *out = f32(&a, 0), *probabilities = f32_or_null(&a, 1), *query = f32(&a, 2), *keys = f32(&a, 3),
+  float *out = f32(&a, 0), *log_sum_exps = f32_or_null(&a, 1), *query = f32(&a, 2), *keys = f32(&a, 3),
         *values = f32(&a, 4);
   int32_t *past = i32_or_null(&a, 5);
   uint8_t *mask = u8_or_null(&a, 6);
@@ -159,7 +159,7 @@ static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
       kv_heads = integer(&a, 11), head_dim = integer(&a, 12), window = integer(&a, 13);
   float scale = number(&a, 14), softcap = number(&a, 15);
   if (a.failed) return NULL;
-  if (attention_forward(out, probabilities, query, keys, values, past, mask, batch, time, slots, heads, kv_heads,
+  if (attention_forward(out, log_sum_exps, query, keys, values, past, mask, batch, time, slots, heads, kv_heads,
                         head_dim, window, scale, softcap) != 0) {
     napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention scratch allocation failed");
   }
@@ -274,19 +274,19 @@ static napi_value js_rope_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* attentionBackward(dquery, dkeys, dvalues, dout, probabilities, query, keys, values, batch, time, heads,
- *                   kvHeads, headDim, scale, softcap) */
+/* attentionBackward(dquery, dkeys, dvalues, dout, logSumExps, query, keys, values, batch, time, heads,
+ *                   kvHeads, headDim, window, scale, softcap) */
 static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 15)) return NULL;
+  if (!read_args(env, info, &a, 16)) return NULL;
   float *dquery = f32(&a, 0), *dkeys = f32(&a, 1), *dvalues = f32(&a, 2), *dout = f32(&a, 3),
-        *probabilities = f32(&a, 4), *query = f32(&a, 5), *keys = f32(&a, 6), *values = f32(&a, 7);
+        *log_sum_exps = f32(&a, 4), *query = f32(&a, 5), *keys = f32(&a, 6), *values = f32(&a, 7);
   int batch = integer(&a, 8), time = integer(&a, 9), heads = integer(&a, 10), kv_heads = integer(&a, 11),
-      head_dim = integer(&a, 12);
-  float scale = number(&a, 13), softcap = number(&a, 14);
+      head_dim = integer(&a, 12), window = integer(&a, 13);
+  float scale = number(&a, 14), softcap = number(&a, 15);
   if (a.failed) return NULL;
-  if (attention_backward(dquery, dkeys, dvalues, dout, probabilities, query, keys, values, batch, time, heads, kv_heads,
-                         head_dim, scale, softcap) != 0) {
+  if (attention_backward(dquery, dkeys, dvalues, dout, log_sum_exps, query, keys, values, batch, time, heads,
+                         kv_heads, head_dim, window, scale, softcap) != 0) {
     napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention backward scratch allocation failed");
   }
   return NULL;

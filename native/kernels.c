@@ -150,23 +150,22 @@ static void attention_values(float *o, const float *p, const float *v, int time,
 }
 
 /* Causal grouped-query attention over a key/value buffer of `slots` positions per row.
- * query (B,T,H*hd); keys, values (B,S,KVH*hd); out (B,T,H*hd); probabilities (B,H,T,S) or NULL.
+ * query (B,T,H*hd); keys, values (B,S,KVH*hd); out (B,T,H*hd); log_sum_exps (B,H,T) or NULL.
  * Query t of row b sits at position past_lengths[b] + t and sees keys 0..that position whose
  * key_mask (B,S) entry is non-zero (no mask: all); with window > 0, only the last `window` positions
  * (sliding-window attention). Scores are scale * q . k, then softcap * tanh(score / softcap) when
- * softcap > 0 (Gemma 2). Returns 0, or -1 when scratch allocation fails. */
-int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
+ * softcap > 0 (Gemma 2). For a backward pass each query's log softmax normalizer is kept in log_sum_exps
+ * (the backward recomputes the probabilities from it: (B,H,T,T) of them would not fit in memory for
+ * longer sequences). Returns 0, or -1 when scratch allocation fails. */
+int attention_forward(float *out, float *log_sum_exps, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
                       int heads, int kv_heads, int head_dim, int window, float scale, float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
-  /* per thread: a probability block when the caller keeps none, and the small-head path's transposes */
+  /* per thread: the small-head path's transposed keys and row, or a block of probabilities */
   int small = head_dim <= SMALL_HEAD && time > 1;
-  size_t per_thread = (probabilities ? 0 : (size_t)time * slots) + (small ? small_heads_scratch(head_dim, slots) : 0);
-  float *scratch = NULL;
-  if (per_thread) {
-    scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
-    if (!scratch) return -1;
-  }
+  size_t per_thread = small ? small_heads_scratch(head_dim, slots) : (size_t)time * slots;
+  float *scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
+  if (!scratch) return -1;
   int pairs = batch * heads;
   PARALLEL_FOR(pairs > 1 && (size_t)pairs * time * slots * head_dim > ENOUGH_WORK)
   for (int pair = 0; pair < pairs; pair++) {
@@ -179,12 +178,12 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
     const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
     const float *k = keys + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
     const float *v = values + (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
-    float *own = scratch ? scratch + (size_t)thread_index() * per_thread : NULL;
-    float *p = probabilities ? probabilities + ((size_t)b * heads + h) * time * slots : own;
+    float *p = scratch + (size_t)thread_index() * per_thread;
     float *o = out + (size_t)b * time * q_stride + (size_t)h * head_dim;
+    float *normalizers = log_sum_exps ? log_sum_exps + ((size_t)b * heads + h) * time : NULL;
     if (small) {
-      attention_small_heads(o, p, q, k, v, probabilities ? own : own + (size_t)time * slots, mask, time, visible, past, slots, q_stride, kv_stride,
-                            head_dim, window, scale, softcap);
+      attention_small_heads(o, normalizers, q, k, v, p, mask, time, visible, past, q_stride, kv_stride, head_dim,
+                            window, scale, softcap);
       continue;
     }
     int direct = (size_t)time * visible * head_dim <= DIRECT_ATTENTION;
@@ -197,7 +196,8 @@ int attention_forward(float *out, float *probabilities, const float *query, cons
       int last = past + t; /* inclusive */
       if (last >= visible) last = visible - 1;
       int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
-      softmax_span(row, first, last, slots, mask, softcap);
+      float normalizer = softmax_span(row, first, last, slots, mask, softcap);
+      if (normalizers) normalizers[t] = normalizer;
     }
     if (direct) attention_values(o, p, v, time, visible, slots, q_stride, kv_stride, head_dim);
     else

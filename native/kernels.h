@@ -25,7 +25,7 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *wei
                      float eps);
 void rope_forward(float *out, const float *inp, const float *cosines, const float *sines, int n, int heads,
                   int head_dim, int rotary_dims, int interleaved);
-int attention_forward(float *out, float *probabilities, const float *query, const float *keys, const float *values,
+int attention_forward(float *out, float *log_sum_exps, const float *query, const float *keys, const float *values,
                       const int32_t *past_lengths, const uint8_t *key_mask, int batch, int time, int slots,
                       int heads, int kv_heads, int head_dim, int window, float scale, float softcap);
 void swiglu_forward(float *out, const float *gate, const float *up, int n);
@@ -42,9 +42,9 @@ void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const fl
                       int channels);
 void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
                    int head_dim, int rotary_dims, int interleaved);
-int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *probabilities,
+int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *log_sum_exps,
                        const float *query, const float *keys, const float *values, int batch, int time, int heads,
-                       int kv_heads, int head_dim, float scale, float softcap);
+                       int kv_heads, int head_dim, int window, float scale, float softcap);
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
 void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
 void softcap_backward(float *dinp, const float *dout, const float *out, float cap, int n);

@@ -28,14 +28,14 @@
 #undef TARGET
 
 typedef struct {
-  void (*softmax_span)(float *, int, int, int, const uint8_t *, float);
+  float (*softmax_span)(float *, int, int, int, const uint8_t *, float);
   void (*swiglu_span)(float *, const float *, const float *, int);
   void (*swiglu_backward_span)(float *, float *, const float *, const float *, const float *, int);
   void (*attention_small_heads)(float *, float *, const float *, const float *, const float *, float *,
-                                const uint8_t *, int, int, int, int, int, int, int, int, float, float);
+                                const uint8_t *, int, int, int, int, int, int, int, float, float);
   void (*attention_backward_small_heads)(float *, float *, float *, const float *, const float *, const float *,
-                                         const float *, const float *, float *, int, int, int, int, int, int, float,
-                                         float);
+                                         const float *, const float *, float *, int, int, int, int, int, int, int,
+                                         float, float);
 } RowKernels;
 
 #define KERNELS(name) \
@@ -54,8 +54,8 @@ static const RowKernels *row_kernels(void) {
   return chosen;
 }
 
-void softmax_span(float *row, int first, int last, int length, const uint8_t *mask, float softcap) {
-  row_kernels()->softmax_span(row, first, last, length, mask, softcap);
+float softmax_span(float *row, int first, int last, int length, const uint8_t *mask, float softcap) {
+  return row_kernels()->softmax_span(row, first, last, length, mask, softcap);
 }
 
 void swiglu_span(float *out, const float *gate, const float *up, int n) {
@@ -66,17 +66,18 @@ void swiglu_backward_span(float *dgate, float *dup, const float *dout, const flo
   row_kernels()->swiglu_backward_span(dgate, dup, dout, gate, up, n);
 }
 
-void attention_small_heads(float *o, float *p, const float *q, const float *k, const float *v, float *scratch,
-                           const uint8_t *mask, int time, int visible, int past, int slots, int q_stride,
+void attention_small_heads(float *o, float *log_sum_exp, const float *q, const float *k, const float *v,
+                           float *scratch, const uint8_t *mask, int time, int visible, int past, int q_stride,
                            int kv_stride, int head_dim, int window, float scale, float softcap) {
-  row_kernels()->attention_small_heads(o, p, q, k, v, scratch, mask, time, visible, past, slots, q_stride,
+  row_kernels()->attention_small_heads(o, log_sum_exp, q, k, v, scratch, mask, time, visible, past, q_stride,
                                        kv_stride, head_dim, window, scale, softcap);
 }
 
-void attention_backward_small_heads(float *dquery, float *dk, float *dv, const float *dout, const float *probabilities,
+void attention_backward_small_heads(float *dquery, float *dk, float *dv, const float *dout, const float *log_sum_exps,
                                     const float *query, const float *k, const float *v, float *scratch, int time,
-                                    int first_head, int group, int q_stride, int kv_stride, int head_dim, float scale,
-                                    float softcap) {
-  row_kernels()->attention_backward_small_heads(dquery, dk, dv, dout, probabilities, query, k, v, scratch, time,
-                                                first_head, group, q_stride, kv_stride, head_dim, scale, softcap);
+                                    int first_head, int group, int q_stride, int kv_stride, int head_dim, int window,
+                                    float scale, float softcap) {
+  row_kernels()->attention_backward_small_heads(dquery, dk, dv, dout, log_sum_exps, query, k, v, scratch, time,
+                                                first_head, group, q_stride, kv_stride, head_dim, window, scale,
+                                                softcap);
 }

@@ -9,22 +9,27 @@
 /* Heads up to this size take attention_small_heads in training and prefill. */
 #define SMALL_HEAD 16
 
-void softmax_span(float *row, int first, int last, int length, const uint8_t *mask, float softcap);
+/* Softmax of row[first..last] in place, 0 elsewhere in its `length`; returns the log normalizer. */
+float softmax_span(float *row, int first, int last, int length, const uint8_t *mask, float softcap);
 void swiglu_span(float *out, const float *gate, const float *up, int n);
 void swiglu_backward_span(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
-/* Keys per block of attention_small_heads' rows (a multiple of every vector width). */
+
+/* Keys per block of the small-head kernels' rows (a multiple of every vector width). */
 #define BLOCK 16
 
-/* scratch: small_heads_scratch(head_dim, visible) floats */
-#define small_heads_scratch(head_dim, visible) (((size_t)(head_dim) + 1) * (((visible) + BLOCK - 1) / BLOCK * BLOCK))
-void attention_small_heads(float *o, float *p, const float *q, const float *k, const float *v, float *scratch,
-                           const uint8_t *mask, int time, int visible, int past, int slots, int q_stride,
+/* Attention for one query head of up to SMALL_HEAD dimensions over `visible` keys, keeping each query's
+ * log normalizer in log_sum_exp (time) unless NULL; scratch: small_heads_scratch(head_dim, visible) floats. */
+#define small_heads_scratch(head_dim, visible) \
+  (((size_t)(head_dim) + 1) * (((visible) + BLOCK - 1) / BLOCK * BLOCK))
+void attention_small_heads(float *o, float *log_sum_exp, const float *q, const float *k, const float *v,
+                           float *scratch, const uint8_t *mask, int time, int visible, int past, int q_stride,
                            int kv_stride, int head_dim, int window, float scale, float softcap);
-/* scratch of attention_backward_small_heads: small_heads_backward_scratch(head_dim, time) floats */
+
+/* Its backward for one (batch row, key/value head) pair; scratch: small_heads_backward_scratch floats. */
 #define small_heads_backward_scratch(head_dim, time) \
   ((4 * (size_t)(head_dim) + 3) * (((time) + BLOCK - 1) / BLOCK * BLOCK))
-void attention_backward_small_heads(float *dquery, float *dk, float *dv, const float *dout, const float *probabilities,
+void attention_backward_small_heads(float *dquery, float *dk, float *dv, const float *dout, const float *log_sum_exps,
                                     const float *query, const float *k, const float *v, float *scratch, int time,
-                                    int first_head, int group, int q_stride, int kv_stride, int head_dim, float scale,
-                                    float softcap);
+                                    int first_head, int group, int q_stride, int kv_stride, int head_dim, int window,
+                                    float scale, float softcap);
 #endif

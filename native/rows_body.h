@@ -4,18 +4,22 @@
 #define PASTE_(a, b) a##b
 #define PASTE(a, b) PASTE_(a, b)
 
-/* Softmax of row[first..last] in place (entries with key_mask 0 get 0; with softcap > 0 the scores are
- * first capped to softcap * tanh(score / softcap)); the rest of the row's `length` entries are set to 0. */
-static __attribute__((target(TARGET))) void PASTE(softmax_span_, NAME)(float *row, int first, int last, int length,
-                                                                       const uint8_t *mask, float softcap) {
-  if (softcap > 0.0f) {
-    PRAGMA(omp simd)
-    for (int j = first; j <= last; j++) {
-      /* tanh(x) = 1 - 2 / (exp(2x) + 1) */
-      float e = exp_vectorizable(2.0f * row[j] / softcap);
-      row[j] = softcap * (1.0f - 2.0f / (e + 1.0f));
-    }
+/* cap * tanh(x / cap) over x[from..to), as 1 - 2 / (exp(2x / cap) + 1) to stay vectorizable. */
+static inline __attribute__((always_inline, target(TARGET))) void PASTE(soft_cap_, NAME)(float *x, int from, int to,
+                                                                                       float cap) {
+  PRAGMA(omp simd)
+  for (int j = from; j < to; j++) {
+    float e = exp_vectorizable(2.0f * x[j] / cap);
+    x[j] = cap * (1.0f - 2.0f / (e + 1.0f));
   }
+}
+
+/* Softmax of row[first..last] in place (entries with key_mask 0 get 0; with softcap > 0 the scores are
+ * first capped to softcap * tanh(score / softcap)); the rest of the row's `length` entries are set to 0.
+ * Returns the log of the normalizer (maximum + log of the sum), -infinity when every key is masked. */
+static __attribute__((target(TARGET))) float PASTE(softmax_span_, NAME)(float *row, int first, int last, int length,
+                                                                        const uint8_t *mask, float softcap) {
+  if (softcap > 0.0f) PASTE(soft_cap_, NAME)(row, first, last + 1, softcap);
   float maximum = -INFINITY;
   if (mask) {
     for (int j = first; j <= last; j++)
@@ -24,11 +28,11 @@ static __attribute__((target(TARGET))) void PASTE(softmax_span_, NAME)(float *ro
     PRAGMA(omp simd reduction(max : maximum))
     for (int j = first; j <= last; j++) maximum = row[j] > maximum ? row[j] : maximum;
   }
-  float sum = 0.0f;
   if (maximum == -INFINITY) { /* every key masked: no attention at all */
     for (int j = 0; j < length; j++) row[j] = 0.0f;
-    return;
+    return -INFINITY;
   }
+  float sum = 0.0f;
   PRAGMA(omp simd reduction(+ : sum))
   for (int j = first; j <= last; j++) {
     float e = exp_vectorizable(row[j] - maximum);
@@ -41,6 +45,7 @@ static __attribute__((target(TARGET))) void PASTE(softmax_span_, NAME)(float *ro
   PRAGMA(omp simd)
   for (int j = first; j <= last; j++) row[j] *= inverse;
   for (int j = last + 1; j < length; j++) row[j] = 0.0f;
+  return maximum + logf(sum);
 }
 
 static __attribute__((target(TARGET))) void PASTE(swiglu_span_, NAME)(float *out, const float *gate, const float *up,
@@ -106,12 +111,12 @@ static inline __attribute__((always_inline, target(TARGET))) void PASTE(weighted
  * first transposed to (head_dim, width), width = visible rounded up to whole blocks of BLOCK and
  * zero-padded, so the scores run along the keys, full vectors wide and without remainder loops, instead
  * of along 8 or 16 head dimensions. Each row's scores are computed for whole blocks around the keys it
- * sees, the others set to 0 after the exp. p (time, slots) receives the probabilities; scratch holds
- * head_dim * width + width floats. */
+ * sees, the others set to 0 after the exp. With log_sum_exp, each query's log normalizer is kept there
+ * (time) for the backward; scratch holds small_heads_scratch(head_dim, visible) floats. */
 static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
-    float *o, float *p, const float *q, const float *k, const float *v, float *scratch, const uint8_t *mask,
-    int time, int visible, int past, int slots, int q_stride, int kv_stride, int head_dim, int window, float scale,
-    float softcap) {
+    float *o, float *log_sum_exp, const float *q, const float *k, const float *v, float *scratch,
+    const uint8_t *mask, int time, int visible, int past, int q_stride, int kv_stride, int head_dim, int window,
+    float scale, float softcap) {
   int width = (visible + BLOCK - 1) / BLOCK * BLOCK;
   float *kt = scratch, *s = scratch + (size_t)head_dim * width;
   for (int d = 0; d < head_dim; d++)
@@ -120,18 +125,13 @@ static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
     for (int d = 0; d < head_dim; d++) kt[(size_t)d * width + j] = k[(size_t)j * kv_stride + d];
   for (int t = 0; t < time; t++) {
     const float *query = q + (size_t)t * q_stride;
+    float *output = o + (size_t)t * q_stride;
     int last = past + t < visible ? past + t : visible - 1;
     int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
     int from = first / BLOCK * BLOCK, to = (last / BLOCK + 1) * BLOCK; /* whole blocks, within width */
     if (head_dim == 8) PASTE(scores_, NAME)(s, query, kt, from, to, width, scale, 8);
     else PASTE(scores_, NAME)(s, query, kt, from, to, width, scale, head_dim);
-    if (softcap > 0.0f) {
-      PRAGMA(omp simd)
-      for (int j = from; j < to; j++) {
-        float e = exp_vectorizable(2.0f * s[j] / softcap); /* tanh(x) = 1 - 2 / (exp(2x) + 1) */
-        s[j] = softcap * (1.0f - 2.0f / (e + 1.0f));
-      }
-    }
+    if (softcap > 0.0f) PASTE(soft_cap_, NAME)(s, from, to, softcap);
     /* keys outside first..last, or masked, get -infinity, and later an exp of exactly 0 */
     if (mask)
       for (int j = first; j <= last; j++)
@@ -141,11 +141,9 @@ static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
     float maximum = -INFINITY;
     PRAGMA(omp simd reduction(max : maximum))
     for (int j = from; j < to; j++) maximum = s[j] > maximum ? s[j] : maximum;
-    float *row = p + (size_t)t * slots;
-    float *output = o + (size_t)t * q_stride;
     if (maximum == -INFINITY) { /* every key masked: no attention at all */
-      for (int j = 0; j < slots; j++) row[j] = 0.0f;
       for (int d = 0; d < head_dim; d++) output[d] = 0.0f;
+      if (log_sum_exp) log_sum_exp[t] = -INFINITY;
       continue;
     }
     float sum = 0.0f;
@@ -158,30 +156,27 @@ static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
     float inverse = 1.0f / sum;
     PRAGMA(omp simd)
     for (int j = from; j < to; j++) s[j] *= inverse;
+    if (log_sum_exp) log_sum_exp[t] = maximum + logf(sum);
     if (head_dim == 8) PASTE(weighted_values_, NAME)(output, s, v, first, last, kv_stride, 8);
     else PASTE(weighted_values_, NAME)(output, s, v, first, last, kv_stride, head_dim);
-    int end = to < slots ? to : slots;
-    for (int j = 0; j < from; j++) row[j] = 0.0f;
-    PRAGMA(omp simd)
-    for (int j = from; j < end; j++) row[j] = s[j];
-    for (int j = end; j < slots; j++) row[j] = 0.0f;
   }
 }
 
 /* The backward of attention for one (batch row, key/value head) pair when heads are small, the mirror of
  * attention_small_heads: keys and values transposed to (head_dim, width), and their gradients gathered the
- * same way, so the products run along the keys. For each query head of the group and each query t:
- * dP = dO V^T, dV += P^T dO, dS = P * (dP - sum(P * dP)) * scale (times 1 - tanh^2 under a soft cap, the
- * scores recomputed), dQ += dS K, dK += dS^T Q. Pointers are at the pair's first row and head; scratch
- * holds small_heads_backward_scratch floats. */
+ * same way, so the products run along the keys. For each query head of the group and each query t, the
+ * probabilities are recomputed from the scores and the forward's log normalizer, then dP = dO V^T,
+ * dV += P^T dO, dS = P * (dP - sum(P * dP)) * scale (times 1 - tanh^2 under a soft cap), dQ += dS K,
+ * dK += dS^T Q. Pointers are at the pair's first row and head (log_sum_exps at the row's first head);
+ * scratch holds small_heads_backward_scratch(head_dim, time) floats. */
 static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads_, NAME)(
-    float *dquery, float *dk, float *dv, const float *dout, const float *probabilities, const float *query,
+    float *dquery, float *dk, float *dv, const float *dout, const float *log_sum_exps, const float *query,
     const float *k, const float *v, float *scratch, int time, int first_head, int group, int q_stride,
-    int kv_stride, int head_dim, float scale, float softcap) {
+    int kv_stride, int head_dim, int window, float scale, float softcap) {
   int width = (time + BLOCK - 1) / BLOCK * BLOCK;
   size_t plane = (size_t)head_dim * width;
   float *kt = scratch, *vt = kt + plane, *dkt = vt + plane, *dvt = dkt + plane;
-  float *dp = dvt + plane, *pt = dp + width, *raw = pt + width;
+  float *dp = dvt + plane, *p = dp + width, *raw = p + width;
   for (size_t i = 0; i < 4 * plane; i++) kt[i] = 0.0f; /* the padding of kt and vt, and dkt, dvt */
   for (int j = 0; j < time; j++)
     for (int d = 0; d < head_dim; d++) {
@@ -189,40 +184,46 @@ static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads
       vt[(size_t)d * width + j] = v[(size_t)j * kv_stride + d];
     }
   for (int h = first_head; h < first_head + group; h++) {
-    const float *p = probabilities + (size_t)h * time * time;
     for (int t = 0; t < time; t++) {
       const float *d_out = dout + (size_t)t * q_stride + (size_t)h * head_dim;
       const float *q = query + (size_t)t * q_stride + (size_t)h * head_dim;
       float *dq = dquery + (size_t)t * q_stride + (size_t)h * head_dim;
+      float normalizer = log_sum_exps[(size_t)h * time + t];
+      if (normalizer == -INFINITY) continue; /* saw no key: no gradient */
+      int first = window > 0 && t - window + 1 > 0 ? t - window + 1 : 0;
       int to = (t / BLOCK + 1) * BLOCK; /* keys 0..t, in whole blocks */
+      /* the probabilities again: exp(capped score - log normalizer) over first..t */
+      if (head_dim == 8) PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, 8);
+      else PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, head_dim);
       PRAGMA(omp simd)
-      for (int j = 0; j < to; j++) pt[j] = j <= t ? p[(size_t)t * time + j] : 0.0f;
+      for (int j = 0; j < to; j++) p[j] = raw[j];
+      if (softcap > 0.0f) PASTE(soft_cap_, NAME)(p, 0, to, softcap);
+      PRAGMA(omp simd)
+      for (int j = 0; j < to; j++) p[j] = j >= first && j <= t ? exp_vectorizable(p[j] - normalizer) : 0.0f;
       if (head_dim == 8) PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, 8);
       else PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, head_dim);
       for (int d = 0; d < head_dim; d++) {
         float g = d_out[d];
         float *column = dvt + (size_t)d * width;
         PRAGMA(omp simd)
-        for (int j = 0; j < to; j++) column[j] += pt[j] * g;
+        for (int j = 0; j < to; j++) column[j] += p[j] * g;
       }
       float weighted = 0.0f;
       PRAGMA(omp simd reduction(+ : weighted))
-      for (int j = 0; j < to; j++) weighted += pt[j] * dp[j];
+      for (int j = 0; j < to; j++) weighted += p[j] * dp[j];
       PRAGMA(omp simd)
-      for (int j = 0; j < to; j++) dp[j] = pt[j] * (dp[j] - weighted) * scale;
+      for (int j = 0; j < to; j++) dp[j] = p[j] * (dp[j] - weighted) * scale;
       if (softcap > 0.0f) {
-        if (head_dim == 8) PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, 8);
-        else PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, head_dim);
+        PASTE(soft_cap_, NAME)(raw, 0, to, softcap);
         PRAGMA(omp simd)
         for (int j = 0; j < to; j++) {
-          float e = exp_vectorizable(2.0f * raw[j] / softcap); /* tanh = 1 - 2 / (exp(2x) + 1) */
-          float capped = 1.0f - 2.0f / (e + 1.0f);
+          float capped = raw[j] / softcap;
           dp[j] *= 1.0f - capped * capped;
         }
       }
       float total[SMALL_HEAD];
-      if (head_dim == 8) PASTE(weighted_values_, NAME)(total, dp, k, 0, t, kv_stride, 8);
-      else PASTE(weighted_values_, NAME)(total, dp, k, 0, t, kv_stride, head_dim);
+      if (head_dim == 8) PASTE(weighted_values_, NAME)(total, dp, k, first, t, kv_stride, 8);
+      else PASTE(weighted_values_, NAME)(total, dp, k, first, t, kv_stride, head_dim);
       for (int d = 0; d < head_dim; d++) dq[d] += total[d];
       for (int d = 0; d < head_dim; d++) {
         float x = q[d];

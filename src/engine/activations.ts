@@ -45,7 +45,7 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     normed2: normed,
     rstd1: rstd,
     rstd2: rstd,
-    probabilities: null,
+    logSumExps: null,
     queryRstd: config.queryKeyNorm ? queryRstd : null,
     keyRstd: config.queryKeyNorm ? keyRstd : null,
     queryUnnormed: null,

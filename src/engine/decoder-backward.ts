@@ -81,7 +81,7 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     act.dkey,
     act.dvalue,
     act.dattention,
-    a.probabilities!,
+    a.logSumExps!,
     a.query,
     a.key,
     a.value,
@@ -90,6 +90,7 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     H,
     KVH,
     hd,
+    usesSlidingWindow(config, l) ? config.slidingWindow! : 0,
     attentionScale(config),
     config.attentionSoftcap ?? 0,
   );

@@ -36,7 +36,8 @@ export interface LayerActivations {
   queryUnnormed: Float32Array | null; // (B, T, H*hd), training only
   keyUnnormed: Float32Array | null; // (B, T, KVH*hd), training only
   value: Float32Array; // (B, T, KVH*hd)
-  probabilities: Float32Array | null; // (B, H, T, T) attention weights, kept only for a backward pass
+  /** Each query's log softmax normalizer, kept only for a backward pass (which recomputes the weights). */
+  logSumExps: Float32Array | null; // (B, H, T)
   attention: Float32Array; // (B, T, H*hd) attention output before its projection
   projected: Float32Array; // (B, T, C) attention or MLP output before the residual add
   /** With sandwich norms (Gemma), training only: each block's output before its post-norm, and 1/rms. */
@@ -180,7 +181,7 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   }
   kernels.attentionForward(
     a.attention,
-    a.probabilities,
+    a.logSumExps,
     a.query,
     keys,
     values,

@@ -1,5 +1,5 @@
 // Activations kept for a backward pass, in one allocation: per layer only what the backward ops read
-// (each layer's input, middle, 1/rms, rotated query and key, value, attention weights, gate and up);
+// (each layer's input, middle, 1/rms, rotated query and key, value, attention log normalizers, gate and up);
 // what they do not read (normed inputs, attention output, MLP hidden, projections) is one set of
 // buffers all layers share. Plus the output head and the gradient buffers, reused layer after layer.
 import { carve } from './activations.js';
@@ -58,7 +58,7 @@ export function allocateTrainingActivations(
     queries: L * N * H * hd,
     keys: L * N * KVH * hd,
     values: L * N * KVH * hd,
-    probabilities: L * batch * H * time * time,
+    logSumExps: L * batch * H * time,
     gates: L * N * I,
     ups: L * N * I,
     // QK-norm (Qwen3) only: inputs and 1/rms of every query and key head
@@ -99,7 +99,7 @@ export function allocateTrainingActivations(
     dlogits: N * V,
     dlosses: N,
   });
-  const { inputs, middles, rstds1, rstds2, queries, keys, values, probabilities, gates, ups } = views;
+  const { inputs, middles, rstds1, rstds2, queries, keys, values, logSumExps, gates, ups } = views;
   const slice = (all: Float32Array, l: number) => {
     const size = all.length / L;
     return all.subarray(l * size, (l + 1) * size);
@@ -111,7 +111,7 @@ export function allocateTrainingActivations(
     query: slice(queries, l),
     key: slice(keys, l),
     value: slice(values, l),
-    probabilities: slice(probabilities, l),
+    logSumExps: slice(logSumExps, l),
     attention: views.attention,
     projected: views.projected,
     middle: slice(middles, l),

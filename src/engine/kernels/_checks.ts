@@ -139,7 +139,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
     },
     attentionForward(
       out,
-      probabilities,
+      logSumExps,
       query,
       keys,
       values,
@@ -166,7 +166,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         );
       }
       need('attentionForward', 'out', out, batch * time * heads * headDim);
-      need('attentionForward', 'probabilities', probabilities, batch * heads * time * slots);
+      need('attentionForward', 'logSumExps', logSumExps, batch * heads * time);
       need('attentionForward', 'query', query, batch * time * heads * headDim);
       need('attentionForward', 'keys', keys, batch * slots * kvHeads * headDim);
       need('attentionForward', 'values', values, batch * slots * kvHeads * headDim);
@@ -186,7 +186,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       }
       kernels.attentionForward(
         out,
-        probabilities,
+        logSumExps,
         query,
         keys,
         values,
@@ -291,7 +291,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       dkeys,
       dvalues,
       dout,
-      probabilities,
+      logSumExps,
       query,
       keys,
       values,
@@ -300,6 +300,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       heads,
       kvHeads,
       headDim,
+      window,
       scale,
       softcap,
     ) {
@@ -319,13 +320,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         ['values', values],
       ] as const)
         need('attentionBackward', name, buffer, kv);
-      need('attentionBackward', 'probabilities', probabilities, batch * heads * time * time);
+      need('attentionBackward', 'logSumExps', logSumExps, batch * heads * time);
       kernels.attentionBackward(
         dquery,
         dkeys,
         dvalues,
         dout,
-        probabilities,
+        logSumExps,
         query,
         keys,
         values,
@@ -334,6 +335,7 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         heads,
         kvHeads,
         headDim,
+        window,
         scale,
         softcap,
       );

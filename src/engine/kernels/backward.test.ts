@@ -141,10 +141,10 @@ describe('backward ops match finite differences of their forward ops', () => {
       return out;
     };
     const gradients = (dout: Float32Array) => {
-      const probabilities = new Float32Array(B * H * T * T);
+      const logSumExps = new Float32Array(B * H * T);
       k.attentionForward(
         new Float32Array(B * T * H * hd),
-        probabilities,
+        logSumExps,
         q,
         keys,
         values,
@@ -163,7 +163,24 @@ describe('backward ops match finite differences of their forward ops', () => {
       const dq = new Float32Array(q.length);
       const dk = new Float32Array(keys.length);
       const dv = new Float32Array(values.length);
-      k.attentionBackward(dq, dk, dv, dout, probabilities, q, keys, values, B, T, H, KVH, hd, scale, softcap);
+      k.attentionBackward(
+        dq,
+        dk,
+        dv,
+        dout,
+        logSumExps,
+        q,
+        keys,
+        values,
+        B,
+        T,
+        H,
+        KVH,
+        hd,
+        window,
+        scale,
+        softcap,
+      );
       return { dq, dk, dv };
     };
     it('query', () =>
@@ -289,7 +306,7 @@ function runBackward(
     dk,
     dv,
     inputs.dq,
-    inputs.probabilities,
+    inputs.logSumExps,
     inputs.q,
     inputs.k,
     inputs.v,
@@ -298,10 +315,12 @@ function runBackward(
     H,
     KVH,
     hd,
+    0,
     1 / Math.sqrt(hd),
     0,
   );
-  // Gemma: another scale and soft-capped scores (the op's inputs need not come from the same forward)
+  // Gemma: a window, another scale and soft-capped scores (the op is compared as a function of its inputs,
+  // which need not come from the same forward)
   const [cappedQuery, cappedKeys, cappedValues] = [
     seeded(N * H * hd),
     seeded(N * KVH * hd),
@@ -312,7 +331,7 @@ function runBackward(
     cappedKeys,
     cappedValues,
     inputs.dq,
-    inputs.probabilities,
+    inputs.logSumExps,
     inputs.q,
     inputs.k,
     inputs.v,
@@ -321,6 +340,7 @@ function runBackward(
     H,
     KVH,
     hd,
+    3,
     0.6,
     1.5,
   );
@@ -362,16 +382,18 @@ describe.skipIf(!native)('native backward ops agree with the JS reference', () =
   it.each([
     ['small', { B: 2, T: 5, H: 4, KVH: 2, hd: 8, C: 16, I: 24, V: 19 }],
     ['large (parallel)', { B: 4, T: 37, H: 6, KVH: 2, hd: 16, C: 96, I: 128, V: 300 }],
+    // heads past the small-head kernels' size take the sgemm path
+    ['larger heads', { B: 2, T: 21, H: 4, KVH: 2, hd: 32, C: 64, I: 48, V: 40 }],
   ] as const)('%s', (_label, sizes) => {
     const { B, T, H, KVH, hd, C, I, V } = sizes;
     const N = B * T;
     const q = floats(N * H * hd);
     const keysInput = floats(N * KVH * hd);
     const values = floats(N * KVH * hd);
-    const probabilities = new Float32Array(B * H * T * T);
+    const logSumExps = new Float32Array(B * H * T);
     jsKernels.attentionForward(
       new Float32Array(N * H * hd),
-      probabilities,
+      logSumExps,
       q,
       keysInput,
       values,
@@ -404,7 +426,7 @@ describe.skipIf(!native)('native backward ops agree with the JS reference', () =
       q,
       k: keysInput,
       v: values,
-      probabilities,
+      logSumExps,
       x,
       normWeight,
       rstd,

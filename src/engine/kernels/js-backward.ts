@@ -75,7 +75,7 @@ export function attentionBackward(
   dkeys: Buffer,
   dvalues: Buffer,
   dout: Buffer,
-  probabilities: Buffer,
+  logSumExps: Buffer,
   query: Buffer,
   keys: Buffer,
   values: Buffer,
@@ -84,43 +84,51 @@ export function attentionBackward(
   heads: number,
   kvHeads: number,
   headDim: number,
+  window: number,
   scale: number,
   softcap: number,
 ): void {
   const queryStride = heads * headDim;
   const kvStride = kvHeads * headDim;
   const group = heads / kvHeads;
+  const probabilities = new Float64Array(time);
   const dprobabilities = new Float64Array(time);
+  const capFactors = new Float64Array(time);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const kvHead = Math.floor(h / group);
       for (let t = 0; t < time; t++) {
-        const p = ((b * heads + h) * time + t) * time;
+        const normalizer = logSumExps[(b * heads + h) * time + t];
+        if (normalizer === -Infinity) continue; // the query saw no key
+        const first = window > 0 ? Math.max(0, t - window + 1) : 0;
         const o = (b * time + t) * queryStride + h * headDim;
+        // the forward's weights again: P[j] = exp(score - log normalizer), the score soft-capped
+        for (let j = first; j <= t; j++) {
+          const k = (b * time + j) * kvStride + kvHead * headDim;
+          let dot = 0;
+          for (let d = 0; d < headDim; d++) dot += query[o + d] * keys[k + d];
+          const capped = softcap > 0 ? Math.tanh((dot * scale) / softcap) : 0;
+          capFactors[j] = softcap > 0 ? 1 - capped * capped : 1;
+          probabilities[j] = Math.exp((softcap > 0 ? softcap * capped : dot * scale) - normalizer);
+        }
         // dP[j] = dout . v_j ; dV_j += P[j] * dout
         let weighted = 0;
-        for (let j = 0; j <= t; j++) {
+        for (let j = first; j <= t; j++) {
           const v = (b * time + j) * kvStride + kvHead * headDim;
           let dot = 0;
           for (let d = 0; d < headDim; d++) {
             dot += dout[o + d] * values[v + d];
-            dvalues[v + d] += probabilities[p + j] * dout[o + d];
+            dvalues[v + d] += probabilities[j] * dout[o + d];
           }
           dprobabilities[j] = dot;
-          weighted += dot * probabilities[p + j];
+          weighted += dot * probabilities[j];
         }
         // softmax backward: dscore[j] = P[j] * (dP[j] - sum_k P[k] dP[k]); scores = q . k * scale, and
-        // through the soft cap (cap * tanh(score / cap)) a factor 1 - tanh^2 of the score recomputed
-        for (let j = 0; j <= t; j++) {
-          let dscore = probabilities[p + j] * (dprobabilities[j] - weighted) * scale;
+        // through the soft cap (cap * tanh(score / cap)) a factor 1 - tanh^2
+        for (let j = first; j <= t; j++) {
+          const dscore = probabilities[j] * (dprobabilities[j] - weighted) * scale * capFactors[j];
           if (dscore === 0) continue;
           const k = (b * time + j) * kvStride + kvHead * headDim;
-          if (softcap > 0) {
-            let dot = 0;
-            for (let d = 0; d < headDim; d++) dot += query[o + d] * keys[k + d];
-            const capped = Math.tanh((dot * scale) / softcap);
-            dscore *= 1 - capped * capped;
-          }
           for (let d = 0; d < headDim; d++) {
             dquery[o + d] += dscore * keys[k + d];
             dkeys[k + d] += dscore * query[o + d];

@@ -122,7 +122,7 @@ function ropeForward(
 
 function attentionForward(
   out: Buffer,
-  probabilities: Buffer | null,
+  logSumExps: Buffer | null,
   query: Buffer,
   keys: Buffer,
   values: Buffer,
@@ -167,26 +167,15 @@ function attentionForward(
           row[j] = row[j] === -Infinity ? 0 : Math.exp(row[j] - maximum);
           sum += row[j];
         }
+        if (logSumExps)
+          logSumExps[(b * heads + h) * time + t] = sum > 0 ? maximum + Math.log(sum) : -Infinity;
         const o = (b * time + t) * queryStride + h * headDim;
         for (let d = 0; d < headDim; d++) out[o + d] = 0;
-        if (probabilities)
-          probabilities.fill(
-            0,
-            ((b * heads + h) * time + t) * slots,
-            ((b * heads + h) * time + t) * slots + first,
-          );
         for (let j = first; j <= last; j++) {
           const p = sum > 0 ? row[j] / sum : 0;
-          if (probabilities) probabilities[((b * heads + h) * time + t) * slots + j] = p;
           const v = (b * slots + j) * kvStride + kvHead * headDim;
           for (let d = 0; d < headDim; d++) out[o + d] += p * values[v + d];
         }
-        if (probabilities)
-          probabilities.fill(
-            0,
-            ((b * heads + h) * time + t) * slots + last + 1,
-            ((b * heads + h) * time + t + 1) * slots,
-          );
       }
     }
   }

@@ -114,12 +114,12 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
   ] as const) {
     cases[`attentionForward ${label}`] = (kernels) => {
       const out = new Float32Array(B * T * H * hd);
-      const probabilities = new Float32Array(B * H * T * S).fill(7); // stale values must be overwritten
+      const logSumExps = new Float32Array(B * H * T).fill(7); // stale values must be overwritten
       const sizes = [B, T, S, H, KVH, hd, window, scale, softcap] as const;
-      kernels.attentionForward(out, probabilities, q, keys, values, pastLengths, keyMask, ...sizes);
-      const outNoProbabilities = new Float32Array(B * T * H * hd);
-      kernels.attentionForward(outNoProbabilities, null, q, keys, values, pastLengths, keyMask, ...sizes);
-      return [out, probabilities, outNoProbabilities];
+      kernels.attentionForward(out, logSumExps, q, keys, values, pastLengths, keyMask, ...sizes);
+      const outWithoutNormalizers = new Float32Array(B * T * H * hd);
+      kernels.attentionForward(outWithoutNormalizers, null, q, keys, values, pastLengths, keyMask, ...sizes);
+      return [out, logSumExps, outWithoutNormalizers];
     };
   }
   // sizes past the native kernels' threading threshold, so their parallel loops are compared too
@@ -131,28 +131,11 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     const past = Int32Array.from([0, 24, 10, 3]);
     cases['attentionForward large (parallel)'] = (kernels) => {
       const out = new Float32Array(B * T * H * hd);
-      const probabilities = new Float32Array(B * H * T * S);
+      const logSumExps = new Float32Array(B * H * T);
+      kernels.attentionForward(out, logSumExps, q, keys, values, past, null, B, T, S, H, KVH, hd, 0, 0.25, 0);
+      const outWithoutNormalizers = new Float32Array(B * T * H * hd);
       kernels.attentionForward(
-        out,
-        probabilities,
-        q,
-        keys,
-        values,
-        past,
-        null,
-        B,
-        T,
-        S,
-        H,
-        KVH,
-        hd,
-        0,
-        0.25,
-        0,
-      );
-      const outNoProbabilities = new Float32Array(B * T * H * hd);
-      kernels.attentionForward(
-        outNoProbabilities,
+        outWithoutNormalizers,
         null,
         q,
         keys,
@@ -169,7 +152,7 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
         1 / Math.sqrt(hd),
         0,
       );
-      return [out, probabilities, outNoProbabilities];
+      return [out, logSumExps, outWithoutNormalizers];
     };
     // a decode step: one query per row over a key cache with holes (each row's own prefix length)
     const decode = { B: 8, S: 48, H: 9, KVH: 3, hd: 64 };
@@ -181,10 +164,10 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     cases['attentionForward decode step (parallel)'] = (kernels) => {
       const { B, S, H, KVH, hd } = decode;
       const out = new Float32Array(B * H * hd);
-      const probabilities = new Float32Array(B * H * S).fill(7);
+      const logSumExps = new Float32Array(B * H).fill(7);
       kernels.attentionForward(
         out,
-        probabilities,
+        logSumExps,
         decodeQuery,
         decodeKeys,
         decodeValues,
@@ -219,7 +202,7 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
         1 / Math.sqrt(hd),
         0,
       );
-      return [out, probabilities, windowed];
+      return [out, logSumExps, windowed];
     };
     const n = 700;
     const x = floats(n * 64, 3);
@@ -380,14 +363,17 @@ describe('the JS reference kernels', () => {
     );
     expect(Array.from(out)).toEqual([1, 2, 3, 4]);
   });
-  it('a masked key gets zero probability', () => {
-    const probabilities = new Float32Array(3);
+  it('a masked key gets no weight', () => {
+    const out = new Float32Array(4);
+    const logSumExps = new Float32Array(1);
+    // the masked key's value is far outside the others': any weight on it would show
+    const values = Float32Array.of(1, 1, 1, 1, 1000, 1000, 1000, 1000, 3, 3, 3, 3);
     jsKernels.attentionForward(
-      new Float32Array(4),
-      probabilities,
+      out,
+      logSumExps,
       floats(4),
       floats(12),
-      floats(12),
+      values,
       Int32Array.of(2),
       Uint8Array.of(1, 0, 1),
       1,
@@ -400,8 +386,9 @@ describe('the JS reference kernels', () => {
       0.5,
       0,
     );
-    expect(probabilities[1]).toBe(0);
-    expect(probabilities[0] + probabilities[2]).toBeCloseTo(1, 6);
+    for (const value of out) expect(value).toBeGreaterThanOrEqual(1 - 1e-6);
+    for (const value of out) expect(value).toBeLessThanOrEqual(3 + 1e-6);
+    expect(Number.isFinite(logSumExps[0])).toBe(true);
   });
   it('a sliding window of 1 attends only to the current position', () => {
     const out = new Float32Array(4);

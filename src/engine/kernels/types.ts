@@ -92,15 +92,17 @@ export interface Kernels {
     interleaved: boolean,
   ): void;
   /**
-   * Causal grouped-query attention. query (B, T, H*hd); keys/values (B, S, KVH*hd); out (B, T, H*hd);
-   * probabilities (B, H, T, S) or null. Query t of row b is at position pastLengths[b] + t and sees keys
-   * 0..that position where keyMask (B, S) is non-zero (null: every key); with window > 0 only the last
-   * `window` of them (sliding-window attention, as Mistral). Scores are `scale` * q . k (usually
-   * 1/sqrt(headDim)), soft-capped to softcap * tanh(score / softcap) when softcap > 0 (Gemma 2).
+   * Causal grouped-query attention. query (B, T, H*hd); keys/values (B, S, KVH*hd); out (B, T, H*hd). Query
+   * t of row b is at position pastLengths[b] + t and sees keys 0..that position where keyMask (B, S) is
+   * non-zero (null: every key); with window > 0 only the last `window` of them (sliding-window attention,
+   * as Mistral). Scores are `scale` * q . k (usually 1/sqrt(headDim)), soft-capped to
+   * softcap * tanh(score / softcap) when softcap > 0 (Gemma 2). For a backward pass, logSumExps (B, H, T)
+   * receives each query's log softmax normalizer (-Infinity when it sees no key), from which
+   * attentionBackward recomputes the attention weights instead of keeping (B, H, T, S) of them.
    */
   attentionForward(
     out: Buffer,
-    probabilities: Buffer | null,
+    logSumExps: Buffer | null,
     query: Buffer,
     keys: Buffer,
     values: Buffer,
@@ -183,15 +185,16 @@ export interface Kernels {
     interleaved: boolean,
   ): void;
   /**
-   * Gradients of attentionForward without a cache (keys/values are (B, T, KVH*hd)): dquery, dkeys and
-   * dvalues += from dout and the forward's probabilities (B, H, T, T).
+   * Gradients of attentionForward without a cache or key mask (keys/values are (B, T, KVH*hd)): dquery,
+   * dkeys and dvalues += from dout, the attention weights recomputed from the scores and the forward's
+   * logSumExps (B, H, T) with the same window, scale and soft cap.
    */
   attentionBackward(
     dquery: Buffer,
     dkeys: Buffer,
     dvalues: Buffer,
     dout: Buffer,
-    probabilities: Buffer,
+    logSumExps: Buffer,
     query: Buffer,
     keys: Buffer,
     values: Buffer,
@@ -200,6 +203,7 @@ export interface Kernels {
     heads: number,
     kvHeads: number,
     headDim: number,
+    window: number,
     scale: number,
     softcap: number,
   ): void;
