@@ -90,10 +90,7 @@ int attention_backward(float *dquery, float *dkeys, float *dvalues, const float 
         float *prow = p + (size_t)t * time;
         float normalizer = normalizers[(size_t)h * time + t];
         int first = window > 0 && t - window + 1 > 0 ? t - window + 1 : 0;
-        for (int j = 0; j < time; j++) {
-          float score = softcap > 0.0f ? softcap * tanhf(srow[j] / softcap) : srow[j];
-          prow[j] = j >= first && j <= t && normalizer != -INFINITY ? expf(score - normalizer) : 0.0f;
-        }
+        probabilities_span(prow, srow, first, t, time, normalizer, softcap);
       }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, 1.0f, d_out, q_stride, v, kv_stride, 0.0f,
                   dp, time);

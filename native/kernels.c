@@ -29,6 +29,11 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const floa
 void sgemm_rows(int trans_b, int n, int columns, int depth, const float *a, int lda, const float *b, int ldb,
                 float beta, float *c, int ldc) {
   int parts = (size_t)n * columns * depth <= SMALL_PRODUCT && n >= 64 ? thread_count() : 1;
+  if (parts == 1) { /* outside any parallel region, so OpenBLAS may use the whole pool */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, n, columns, depth, 1.0f, a, lda, b,
+                ldb, beta, c, ldc);
+    return;
+  }
   PARALLEL_FOR(parts > 1)
   for (int part = 0; part < parts; part++) {
     int begin = (int)((long)n * part / parts), end = (int)((long)n * (part + 1) / parts);

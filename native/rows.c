@@ -29,6 +29,7 @@
 
 typedef struct {
   float (*softmax_span)(float *, int, int, int, const uint8_t *, float);
+  void (*probabilities_span)(float *, const float *, int, int, int, float, float);
   void (*swiglu_span)(float *, const float *, const float *, int);
   void (*swiglu_backward_span)(float *, float *, const float *, const float *, const float *, int);
   void (*attention_small_heads)(float *, float *, const float *, const float *, const float *, float *,
@@ -39,7 +40,7 @@ typedef struct {
 } RowKernels;
 
 #define KERNELS(name) \
-  {softmax_span_##name, swiglu_span_##name, swiglu_backward_span_##name, attention_small_heads_##name, \
+  {softmax_span_##name, probabilities_span_##name, swiglu_span_##name, swiglu_backward_span_##name, attention_small_heads_##name, \
    attention_backward_small_heads_##name}
 
 static const RowKernels *row_kernels(void) {
@@ -56,6 +57,11 @@ static const RowKernels *row_kernels(void) {
 
 float softmax_span(float *row, int first, int last, int length, const uint8_t *mask, float softcap) {
   return row_kernels()->softmax_span(row, first, last, length, mask, softcap);
+}
+
+void probabilities_span(float *p, const float *scores, int first, int last, int length, float normalizer,
+                        float softcap) {
+  row_kernels()->probabilities_span(p, scores, first, last, length, normalizer, softcap);
 }
 
 void swiglu_span(float *out, const float *gate, const float *up, int n) {

@@ -11,6 +11,9 @@
 
 /* Softmax of row[first..last] in place, 0 elsewhere in its `length`; returns the log normalizer. */
 float softmax_span(float *row, int first, int last, int length, const uint8_t *mask, float softcap);
+/* p[j] = exp(capped scores[j] - normalizer) over first..last, 0 elsewhere in its `length`. */
+void probabilities_span(float *p, const float *scores, int first, int last, int length, float normalizer,
+                        float softcap);
 void swiglu_span(float *out, const float *gate, const float *up, int n);
 void swiglu_backward_span(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
 

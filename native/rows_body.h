@@ -48,6 +48,19 @@ static __attribute__((target(TARGET))) float PASTE(softmax_span_, NAME)(float *r
   return maximum + logf(sum);
 }
 
+/* The attention weights again from the scores and the forward's log normalizer: p[j] = exp(capped score
+ * - normalizer) over first..last, 0 elsewhere in the row's `length`. */
+static __attribute__((target(TARGET))) void PASTE(probabilities_span_, NAME)(float *p, const float *scores, int first,
+                                                                             int last, int length, float normalizer,
+                                                                             float softcap) {
+  PRAGMA(omp simd)
+  for (int j = 0; j < length; j++) p[j] = scores[j];
+  if (softcap > 0.0f) PASTE(soft_cap_, NAME)(p, first, last + 1, softcap);
+  PRAGMA(omp simd)
+  for (int j = 0; j < length; j++)
+    p[j] = j >= first && j <= last && normalizer != -INFINITY ? exp_vectorizable(p[j] - normalizer) : 0.0f;
+}
+
 static __attribute__((target(TARGET))) void PASTE(swiglu_span_, NAME)(float *out, const float *gate, const float *up,
                                                                       int n) {
   PRAGMA(omp simd)
