@@ -96,6 +96,19 @@ const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
  * each round's own ratio. Our engine dequantizes every type to float32 at load today, which the memory
  * column shows.
  */
+/** Where greedy tokens part (index `at`, or -1), how far apart our top two logits were there. */
+function partingMargin(model: LlamaModel, prompt: number[], tokens: number[], at: number): string {
+  if (at < 0) return '';
+  const ids = Int32Array.from([...prompt, ...tokens.slice(0, at)]);
+  const V = model.config.vocabularySize;
+  const logits = model.forward({ batch: 1, time: ids.length, tokens: ids }).subarray((ids.length - 1) * V);
+  const [first, second] = [...logits].sort((a, b) => b - a);
+  return ` (our top two logits ${(first - second).toFixed(4)} apart, of ${first.toFixed(2)})`;
+}
+
+/** Untimed extra prompts per file type for the greedy agreement count. */
+const agreementPrompts = Number(process.env.BENCH_AGREEMENT_PROMPTS ?? 8);
+
 async function decodeBenchmark(model: LlamaModel): Promise<void> {
   const newTokens = 64;
   const prompt = Array.from(randomTokens(16, model.config.vocabularySize, 9));
@@ -154,17 +167,32 @@ async function decodeBenchmark(model: LlamaModel): Promise<void> {
     );
     if (!context || !peerModel) continue;
     const agree = ourTokens.findIndex((token, i) => token !== theirTokens[i]);
-    // where they part, how close our top two logits were (a near tie flips under llama.cpp's 8-bit activations)
-    let margin = '';
-    if (agree >= 0) {
-      const ids = Int32Array.from([...prompt, ...ourTokens.slice(0, agree)]);
-      const V = ours.config.vocabularySize;
-      const logits = ours.forward({ batch: 1, time: ids.length, tokens: ids }).subarray((ids.length - 1) * V);
-      const [first, second] = [...logits].sort((a, b) => b - a);
-      margin = ` (at token ${agree} our top two logits were ${(first - second).toFixed(4)} apart, of ${first.toFixed(2)})`;
+    line(
+      `decode batch 1 ${name} llama.cpp (node-llama-cpp, ${threads} threads): ${median(rounds.map((round) => round.theirs!)).toFixed(1)} tokens/s, model in memory ${megabytes(peerModel.size)}; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}${partingMargin(ours, prompt, ourTokens, agree)}`,
+    );
+    // more prompts, untimed: how often the two engines' greedy tokens agree throughout, and where they part,
+    // how close our top two logits were (a near tie flips under llama.cpp's 8-bit activations)
+    const parted: string[] = [];
+    let whole = 0;
+    for (let seed = 100; seed < 100 + agreementPrompts; seed++) {
+      const other = Array.from(randomTokens(16, model.config.vocabularySize, seed));
+      const [mine] = await generate(ours, tokenizer, [{ tokens: other }], {
+        maxTokens: newTokens,
+        stopAtEos: false,
+      });
+      const sequence = context.getSequence();
+      const theirs: number[] = [];
+      for await (const token of sequence.evaluate(other as never, { temperature: 0 })) {
+        theirs.push(token as number);
+        if (theirs.length >= newTokens) break;
+      }
+      sequence.dispose();
+      const at = mine.tokens.findIndex((token, i) => token !== theirs[i]);
+      if (at < 0) whole++;
+      else parted.push(`${at}${partingMargin(ours, other, mine.tokens, at)}`);
     }
     line(
-      `decode batch 1 ${name} llama.cpp (node-llama-cpp, ${threads} threads): ${median(rounds.map((round) => round.theirs!)).toFixed(1)} tokens/s, model in memory ${megabytes(peerModel.size)}; greedy tokens agree for ${agree < 0 ? newTokens : agree} of ${newTokens}${margin}`,
+      `greedy agreement at ${name} over ${agreementPrompts} more prompts: ${whole} agree on all ${newTokens} tokens${parted.length ? `; the others part at token ${parted.join('; ')}` : ''}`,
     );
     line(
       `decode tokens/s ratio promptune/llama.cpp at ${name}: ${median(rounds.map((round) => round.ours / round.theirs!)).toFixed(2)}x (rounds ${rounds.map((round) => (round.ours / round.theirs!).toFixed(2)).join(', ')})`,
