@@ -29,21 +29,14 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   const sines = local ? act.localSines! : act.sines;
   // MLP block: output = middle + postnorm?(down(act(gate(normed2)) * up(normed2)))
   act.dmiddle.set(act.dresidual);
-  let dprojected = act.dresidual;
-  if (w.postMlpNorm) {
-    // dnormed is free until the gate and up projections' backward
-    act.dnormed.fill(0);
-    kernels.rmsnormBackward(
-      act.dnormed,
-      act.dresidual,
-      a.mlpOutputUnnormed!,
-      w.postMlpNorm,
-      a.mlpOutputRstd!,
-      N,
-      C,
-    );
-    dprojected = act.dnormed;
-  }
+  let dprojected = postNormBackward(
+    model,
+    act,
+    act.dresidual,
+    w.postMlpNorm,
+    a.mlpOutputUnnormed,
+    a.mlpOutputRstd,
+  );
   act.dhidden.fill(0);
   linearBackward(kernels, act.dhidden, dprojected, w.down, N, I, C);
   act.dgate.fill(0);
@@ -57,20 +50,14 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   kernels.rmsnormBackward(act.dmiddle, act.dnormed, a.middle, w.mlpNorm, a.rstd2, N, C);
   // attention block: middle = input + postnorm?(output(attention(rope(q), rope(k), v)))
   act.dresidual.set(act.dmiddle);
-  dprojected = act.dmiddle;
-  if (w.postAttentionNorm) {
-    act.dnormed.fill(0);
-    kernels.rmsnormBackward(
-      act.dnormed,
-      act.dmiddle,
-      a.attentionOutputUnnormed!,
-      w.postAttentionNorm,
-      a.attentionOutputRstd!,
-      N,
-      C,
-    );
-    dprojected = act.dnormed;
-  }
+  dprojected = postNormBackward(
+    model,
+    act,
+    act.dmiddle,
+    w.postAttentionNorm,
+    a.attentionOutputUnnormed,
+    a.attentionOutputRstd,
+  );
   act.dattention.fill(0);
   linearBackward(kernels, act.dattention, dprojected, w.attentionOutput, N, H * hd, C);
   act.dquery.fill(0);
@@ -113,4 +100,23 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   linearBackward(kernels, act.dnormed, act.dkey, w.key, N, C, KVH * hd);
   linearBackward(kernels, act.dnormed, act.dvalue, w.value, N, C, KVH * hd);
   kernels.rmsnormBackward(act.dresidual, act.dnormed, a.input, w.attentionNorm, a.rstd1, N, C);
+}
+
+/**
+ * Through a block's post-norm (Gemma's sandwich norms), if the layer has one: the gradient at the block's
+ * projection output, in dnormed (free until the block's input projections' backward), or dout itself.
+ */
+function postNormBackward(
+  model: DecoderModel,
+  act: TrainingActivations,
+  dout: Float32Array,
+  weight: Float32Array | null,
+  unnormed: Float32Array | null,
+  rstd: Float32Array | null,
+): Float32Array {
+  if (!weight) return dout;
+  const N = act.batch * act.time;
+  act.dnormed.fill(0);
+  model.kernels.rmsnormBackward(act.dnormed, dout, unnormed!, weight, rstd!, N, model.config.hiddenSize);
+  return act.dnormed;
 }
