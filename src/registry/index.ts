@@ -33,3 +33,19 @@ export {
   type ScoreSource,
 } from './scores.js';
 export { AlertRecords, type AlertStatusRecord, type AlertEventRecord } from './alert-records.js';
+export {
+  RunStore,
+  runKinds,
+  runEntryKinds,
+  staleAfterMs,
+  type RunKind,
+  type RunStatus,
+  type RunProgress,
+  type RunRecord,
+  type RunEntry,
+  type RunEntryKind,
+  type RunFilter,
+  type RunPage,
+  type RunStart,
+  type RunFinish,
+} from './runs.js';

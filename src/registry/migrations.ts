@@ -262,6 +262,46 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await database.schema.dropTable('request_logs').execute();
       },
     },
+    '005-runs': {
+      // evaluation, optimization and training runs with their entries (examples, steps, trials)
+      async up(database: Kysely<unknown>) {
+        const milliseconds = dialect === 'postgres' ? 'bigint' : 'integer';
+        const real = dialect === 'postgres' ? 'double precision' : 'real';
+        await database.schema
+          .createTable('runs')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('task', 'text', (column) => column.notNull())
+          .addColumn('version', 'text')
+          .addColumn('datasets', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('config', 'text', (column) => column.notNull())
+          .addColumn('summary', 'text')
+          .addColumn('progress', 'text')
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('started_at', milliseconds, (column) => column.notNull())
+          .addColumn('heartbeat_at', milliseconds, (column) => column.notNull())
+          .addColumn('finished_at', milliseconds)
+          .addColumn('error', 'text')
+          .execute();
+        await database.schema.createIndex('runs_by_start').on('runs').columns(['started_at', 'id']).execute();
+        await database.schema
+          .createIndex('runs_by_task')
+          .on('runs')
+          .columns(['task', 'started_at'])
+          .execute();
+        await database.schema
+          .createTable('run_entries')
+          .addColumn('run', 'text', (column) => column.notNull())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('position', 'integer', (column) => column.notNull())
+          .addColumn('score', sql.raw(real))
+          .addColumn('passed', 'integer')
+          .addColumn('data', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('run_entries_key', ['run', 'kind', 'position'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { describePostgres } from '../../test/registry-postgres.js';
 import { registrySpecConformance } from './registry-specs.case.js';
 import { registryConformance } from './registry.case.js';
 import { Registry } from './registry.js';
+import { runConformance } from './runs.case.js';
 import { traceConformance } from './traces.case.js';
 
 const sqlitePath = () => join(mkdtempSync(join(tmpdir(), 'promptune-registry-')), 'registry.sqlite');
@@ -16,6 +17,7 @@ const openSqlite = async () => {
 };
 registryConformance('SQLite', openSqlite);
 registrySpecConformance('SQLite', openSqlite, async () => ({ path: sqlitePath() }));
+runConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 traceConformance(
   'SQLite',
   () => Registry.open({ path: sqlitePath() }),
@@ -30,6 +32,7 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   };
   registryConformance('Postgres', openPostgres);
   registrySpecConformance('Postgres', openPostgres, async () => ({ url: await freshDatabase() }));
+  runConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   traceConformance(
     'Postgres',
     async () => Registry.open({ url: await freshDatabase() }),

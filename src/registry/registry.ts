@@ -4,6 +4,7 @@
 // Kysely serves SQLite and Postgres; every write is one transaction, retried while the database is busy.
 import { AccessKeys } from './access-keys.js';
 import { AlertRecords } from './alert-records.js';
+import { RunStore } from './runs.js';
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
@@ -87,6 +88,11 @@ export class Registry {
   /** Scores on traces, and score configs. */
   get scores(): Scores {
     return new Scores(this.database, (work) => this.write(work));
+  }
+
+  /** Evaluation, optimization and training runs, with their progress and entries. */
+  get runs(): RunStore {
+    return new RunStore(this.database, (work) => this.write(work));
   }
 
   /** Alert rules' states and their firing and resolution history. */

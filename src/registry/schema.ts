@@ -151,6 +151,32 @@ export interface AlertEventTable {
   at: number;
 }
 
+export interface RunTable {
+  id: string;
+  kind: string; // evaluation | optimization | soft-training
+  task: string;
+  version: string | null;
+  datasets: string; // JSON array of dataset ids
+  status: string; // running | completed | failed | cancelled (interrupted is read from a stale heartbeat)
+  config: string; // JSON
+  summary: string | null; // JSON
+  progress: string | null; // JSON {done, total, message?}
+  actor: string;
+  started_at: number; // epoch ms
+  heartbeat_at: number;
+  finished_at: number | null;
+  error: string | null;
+}
+
+export interface RunEntryTable {
+  run: string;
+  kind: string; // example | step | trial
+  position: number;
+  score: number | null;
+  passed: number | null; // 0 or 1
+  data: string; // JSON
+}
+
 export interface RegistryDatabase {
   tasks: TaskTable;
   task_specs: TaskSpecTable;
@@ -165,4 +191,6 @@ export interface RegistryDatabase {
   score_configs: ScoreConfigTable;
   alert_states: AlertStateTable;
   alert_events: AlertEventTable;
+  runs: RunTable;
+  run_entries: RunEntryTable;
 }

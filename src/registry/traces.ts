@@ -4,9 +4,10 @@
 // what it is given and never edits a stored trace.
 import type Database from 'better-sqlite3';
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { RegistryDatabase, TraceTable } from './schema.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { scoreOf, type ScoreRecord } from './scores.js';
 
 /** One recorded model call. Times are epoch milliseconds. */
@@ -290,7 +291,8 @@ export class TraceStore {
   async list(filter: TraceFilter = {}, page: { limit?: number; after?: string } = {}): Promise<TracePage> {
     const limit = page.limit ?? 50;
     let query = this.filtered(filter).selectAll('traces');
-    const cursor = page.after === undefined ? undefined : decodeCursor(page.after);
+    const cursor =
+      page.after === undefined ? undefined : decodePageCursor(page.after, 'trace', 'TRACE_BAD_CURSOR');
     if (cursor)
       query = query.where((where) =>
         where.or([
@@ -305,7 +307,7 @@ export class TraceStore {
       .execute();
     const data = rows.slice(0, limit).map(toTrace);
     const last = data.at(-1);
-    return rows.length > limit && last ? { data, next: encodeCursor(last) } : { data };
+    return rows.length > limit && last ? { data, next: encodePageCursor(last.at, last.id) } : { data };
   }
 
   /** How many traces match `filter`. */
@@ -374,17 +376,4 @@ export class TraceStore {
       );
     return query;
   }
-}
-
-const encodeCursor = (trace: TraceRecord) => Buffer.from(`${trace.at}:${trace.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { at: number; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const colon = text.indexOf(':');
-  const at = Number(text.slice(0, colon));
-  if (colon > 0 && Number.isInteger(at)) return { at, id: text.slice(colon + 1) };
-  throw new ValidationError(`"${cursor}" is not a trace page cursor`, {
-    code: 'TRACE_BAD_CURSOR',
-    hint: 'Pass the `next` value of the previous page unchanged.',
-  });
 }
