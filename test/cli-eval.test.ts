@@ -1,10 +1,12 @@
 // `promptune eval` and `promptune dataset stats` as a user runs them: the --json summary, the cache
-// making a second run free, --min-score gating, a run killed with SIGKILL resuming from its journal.
+// making a second run free, --min-score gating, a run killed with SIGKILL resuming from its journal,
+// and --push recording the run (a killed one reading as interrupted).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Registry, staleAfterMs } from '../src/registry/index.js';
 import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -144,6 +146,74 @@ describe('promptune eval', () => {
     expect(resumed.resumed).toBeGreaterThanOrEqual(0.3 * 768);
     expect(resumed.resumed).toBeLessThan(768);
     expect(resumed.calls).toBe(768 - resumed.resumed);
+  });
+
+  it('--push records the run in the registry: its config, every example and the summary', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    const args = ['eval', '--task', task, '--model', model, '--split', 'dev', '--limit', '24', '--json'];
+    const result = run(cwd, ...args, '--push', '--db', 'registry.sqlite');
+    expect(result.status, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    const id = /recorded as run (\S+)/.exec(result.stderr)?.[1];
+    expect(id).toBeDefined();
+    const registry = await Registry.open({ path: join(cwd, 'registry.sqlite') });
+    try {
+      const runs = await registry.runs.list();
+      expect(runs.data.map((each) => each.id)).toEqual([id]);
+      const recorded = runs.data[0];
+      expect(recorded).toMatchObject({
+        kind: 'evaluation',
+        task: 'animal',
+        status: 'completed',
+        config: { model: expect.stringContaining('stories260K') as string, split: 'dev', examples: 24 },
+        progress: { done: 24, total: 24 },
+      });
+      expect(recorded.summary).toEqual(summary);
+      const examples = await registry.runs.entries(recorded.id, 'example');
+      expect(examples.data).toHaveLength(24);
+      const failures = await registry.runs.entries(recorded.id, 'example', { passed: false });
+      // exact match scores 0 or 1 per example: the failures are the score's complement
+      expect(failures.data.length).toBe(Math.round((1 - summary.score) * 24));
+      expect(examples.data[0].data).toMatchObject({ index: 0, fields: expect.any(Object) as object });
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('--push: a run killed midway reads as interrupted once its heartbeat is stale', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
+    const args = [
+      bin,
+      'eval',
+      '--task',
+      join(repositoryRoot, 'examples', 'name.yaml'),
+      '--model',
+      model,
+      '--repeats',
+      '3',
+      '--concurrency',
+      '1',
+      '--no-cache',
+      '--push',
+      '--db',
+      'registry.sqlite',
+    ];
+    const child = spawn(process.execPath, args, { cwd });
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (/ (3\d|4\d)%/.test(chunk.toString())) child.kill('SIGKILL');
+    });
+    expect(await closed).toBeNull(); // killed, not finished
+    const registry = await Registry.open({ path: join(cwd, 'registry.sqlite') });
+    try {
+      const [killed] = (await registry.runs.list()).data;
+      expect(killed.status).toBe('running'); // its heartbeat is fresh
+      expect(killed.progress?.done).toBeGreaterThan(0);
+      const later = killed.heartbeatAt + staleAfterMs + 1;
+      expect((await registry.runs.get(killed.id, later)).status).toBe('interrupted');
+    } finally {
+      await registry.close();
+    }
   });
 
   it('names a bad dataset line', () => {

@@ -16,6 +16,7 @@ import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
+import { evaluationRun } from '../evaluation-run.js';
 import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
@@ -72,7 +73,15 @@ export default defineCommand({
       type: 'boolean',
       description: 'Record every model call as a trace in the registry (--db), tied to this run',
     },
-    db: { ...registryOption, description: 'SQLite registry for --trace (DATABASE_URL selects Postgres)' },
+    push: {
+      type: 'boolean',
+      description:
+        'Record this evaluation as a run in the registry (--db): its progress while it runs, every example and the summary',
+    },
+    db: {
+      ...registryOption,
+      description: 'SQLite registry for --trace and --push (DATABASE_URL selects Postgres)',
+    },
   },
   async run({ args }) {
     const split = args.split as SplitName;
@@ -96,7 +105,21 @@ export default defineCommand({
     const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;
     const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
     const tracing = args.trace ? await evaluationTraces(args.db, task.spec.name, model.name) : undefined;
+    const recording = args.push
+      ? await evaluationRun(args.db, task.spec.name, {
+          model: model.name,
+          split,
+          examples: examples.length,
+          repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
+          taskFile: args.task,
+          ...(args.prompt && { prompt: args.prompt }),
+          ...(args.judge && { judge: args.judge }),
+          constrained: args.constrain,
+          ...(tracing && { traces: tracing.run }),
+        })
+      : undefined;
     const bar = progressBar(`${task.spec.name} on ${model.name}`);
+    let recorded = false;
     try {
       const run = await evaluate({
         task,
@@ -110,7 +133,10 @@ export default defineCommand({
         guardJudge: judgeModel,
         constrain: args.constrain,
         prices,
-        onProgress: (done, total) => bar.update(done, total),
+        onProgress: (done, total) => {
+          bar.update(done, total);
+          recording?.progress(done, total);
+        },
         onCall: tracing?.record,
       });
       bar.finish();
@@ -121,6 +147,11 @@ export default defineCommand({
         );
       }
       const report = summarize(run);
+      if (recording) {
+        recorded = true; // from here on the run is the evaluation's (a later --min-score failure is not its)
+        await recording.complete(report, reportSummary(report));
+        process.stderr.write(`recorded as run ${recording.id}\n`);
+      }
       if (args.report) writeFileAtomically(args.report, renderReportHtml(report));
       if (args['report-json'])
         writeFileAtomically(args['report-json'], JSON.stringify(report, null, 2) + '\n');
@@ -163,6 +194,10 @@ export default defineCommand({
           hint: 'Improve the prompt, or lower the threshold.',
         });
       }
+    } catch (error) {
+      // the run records why the evaluation stopped; a failure to record that must not hide the error
+      if (recording && !recorded) await recording.fail(error).catch(() => undefined);
+      throw error;
     } finally {
       cache?.close();
       await tracing?.close();
