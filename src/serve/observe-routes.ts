@@ -5,8 +5,7 @@
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { describeIssues, NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import {
   monitor,
   parseTimeReference,
@@ -19,21 +18,9 @@ import {
 import type { Registry, TraceFilter } from '../registry/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
+import { parseQuery } from './request-query.js';
 import { feedbackRequest, monitorQuery, traceQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
-
-/** Reads a query string through a schema; a mismatch is a 400 naming the parameter. */
-function parseQuery<Schema extends z.ZodType>(
-  schema: Schema,
-  query: Record<string, string>,
-): z.output<Schema> {
-  const parsed = schema.safeParse(query);
-  if (parsed.success) return parsed.data as z.output<Schema>;
-  throw new ValidationError(`query: ${describeIssues(parsed.error.issues)}`, {
-    code: 'INVALID_QUERY',
-    hint: 'See the parameters of this route in GET /openapi.json.',
-  });
-}
 
 /** The window [since, until) of a query: `since` defaults to 24 hours ago, `until` to now. */
 function timeRange(query: { since?: string; until?: string }): { since: number; until: number } {

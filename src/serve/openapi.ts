@@ -10,6 +10,8 @@ import {
   feedbackRequest,
   monitorQuery,
   traceQuery,
+  runQuery,
+  runEntryQuery,
 } from './request-schemas.js';
 
 const bearer = [{ apiKey: [] }];
@@ -241,6 +243,41 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('A trace with `scores`'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/runs': {
+        get: {
+          summary:
+            'Recorded runs (evaluations, optimizations, soft-prompt trainings), newest first; a run whose heartbeat stopped reads as interrupted',
+          security: bearer,
+          parameters: queryParameters(runQuery),
+          responses: {
+            200: json('{ data: runs, next?: cursor for `after` }'),
+            ...errors(400, 401, 403, 429, 500),
+          },
+        },
+      },
+      '/v1/runs/{id}': {
+        get: {
+          summary: 'One run: its task, version, datasets, config, status, progress and summary',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('A run'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/runs/{id}/entries': {
+        get: {
+          summary:
+            "A run's entries of one kind in position order: an evaluation's examples, a training's steps, an optimization's trials",
+          security: bearer,
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            ...queryParameters(runEntryQuery),
+          ],
+          responses: {
+            200: json('{ data: entries, next?: the position for `after` }'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
         },
       },
       '/v1/monitor': {

@@ -4,6 +4,7 @@
 // fields that would change what a request means and are not supported (tools, logprobs, n > 1, ...)
 // are refused by name. Tool and function messages are refused too: served tasks never call tools.
 import { z } from 'zod';
+import { runEntryKinds, runKinds } from '../registry/index.js';
 import type { IssueParams } from './request-body.js';
 
 const unsupportedParameter = (field: string): IssueParams => ({
@@ -202,6 +203,21 @@ export const traceQuery = z.strictObject({
   score_max: z.coerce.number().optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   after: z.string().max(500).optional(),
+});
+/** GET /v1/runs: which runs, a page at a time. */
+export const runQuery = z.strictObject({
+  task: z.string().max(200).optional(),
+  kind: z.enum(runKinds).optional(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  after: z.string().max(500).optional(),
+});
+/** GET /v1/runs/{id}/entries: one kind of entry, from a position, optionally only passes or failures. */
+export const runEntryQuery = z.strictObject({
+  kind: z.enum(runEntryKinds),
+  passed: z.enum(['true', 'false']).optional(),
+  after: z.coerce.number().int().min(-1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 /** GET /v1/monitor: which traces to aggregate and over what windows. */
 export const monitorQuery = z.strictObject({

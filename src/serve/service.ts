@@ -29,6 +29,7 @@ import { requestChecks, scoreGuardedTraces } from './service-guards.js';
 import { typedOutput } from './typed-output.js';
 import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
+import { runRoutes } from './run-routes.js';
 import {
   TraceRecorder,
   type AlertRules,
@@ -393,6 +394,7 @@ export function createService(options: ServiceOptions): Service {
   );
 
   const alerts = options.alerts && startAlerts({ ...options.alerts, registry, metrics, logger });
+  runRoutes(app, { registry, scope });
   observeRoutes(app, {
     registry,
     recorder,
