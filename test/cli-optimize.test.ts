@@ -1,10 +1,12 @@
 // `promptune optimize` as a user runs it: --json prints one JSON summary on stdout (progress stays on
 // stderr), and --min-score gates on the final dev score (exit status 3, the artifact still written,
-// --push skipped). The model is scripted behind a real OpenAI-compatible HTTP server on 127.0.0.1: it
+// --push skipped, the run still recorded), and --push registers the version and records the run.
+// The model is scripted behind a real OpenAI-compatible HTTP server on 127.0.0.1: it
 // answers "a + b" right only after two demonstrations, so the optimizer's logic decides the score.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
 import { startCli, sumsTask } from './cli-optimize-helpers.js';
 import { serveScriptedChat, type ScriptedChatServer } from './scripted-model.js';
 
@@ -52,6 +54,37 @@ describe('promptune optimize --json', () => {
   });
 });
 
+describe('promptune optimize --push', () => {
+  it('registers the version and records the run: its config, each trial as it came, the summary', async () => {
+    const cwd = sumsTask();
+    const result = await startCli(cwd, optimize('--push')).done();
+    expect(result.status, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    const id = /recorded as run (\S+)/.exec(result.stderr)?.[1];
+    const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    try {
+      const run = await registry.runs.get(id!);
+      const [version] = await registry.listVersions('sums');
+      const latest = await registry.resolveVersion('sums');
+      expect(version).toBeDefined();
+      expect(run).toMatchObject({
+        kind: 'optimization',
+        task: 'sums',
+        status: 'completed',
+        version: latest.id,
+        config: { optimizer: 'bootstrap', preset: 'light', devExamples: 8 },
+      });
+      expect(run.summary).toEqual(summary);
+      const trials = await registry.runs.entries(run.id, 'trial');
+      expect(trials.data).toHaveLength(summary.candidates + 1);
+      expect(trials.data[0]).toMatchObject({ position: 0, data: { description: 'seed prompt (0 demos)' } });
+      expect(trials.data.at(-1)?.score).toBe(1);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
 describe('promptune optimize --min-score', () => {
   it('exits with status 3 below it, writes the artifact and the report, and pushes nothing', async () => {
     const cwd = sumsTask();
@@ -68,7 +101,16 @@ describe('promptune optimize --min-score', () => {
     expect(summary).not.toHaveProperty('registered');
     expect(existsSync(join(cwd, 'prompt.json'))).toBe(true);
     expect(existsSync(join(cwd, 'report.html'))).toBe(true);
-    expect(existsSync(join(cwd, '.promptune', 'registry.sqlite'))).toBe(false);
+    // no version, but the run is recorded: it completed, below the gate
+    const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    try {
+      expect(await registry.listTasks()).toEqual([]);
+      const [run] = (await registry.runs.list()).data;
+      expect(run).toMatchObject({ kind: 'optimization', task: 'sums', status: 'completed', version: null });
+      expect(run.summary).toMatchObject({ score: 0, calls: 8 });
+    } finally {
+      await registry.close();
+    }
   });
 
   it('refuses a value that is not a number before calling any model', async () => {

@@ -16,7 +16,7 @@ import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
-import { evaluationRun } from '../evaluation-run.js';
+import { recordRun } from '../run-recorder.js';
 import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
@@ -106,16 +106,20 @@ export default defineCommand({
     const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
     const tracing = args.trace ? await evaluationTraces(args.db, task.spec.name, model.name) : undefined;
     const recording = args.push
-      ? await evaluationRun(args.db, task.spec.name, {
-          model: model.name,
-          split,
-          examples: examples.length,
-          repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
-          taskFile: args.task,
-          ...(args.prompt && { prompt: args.prompt }),
-          ...(args.judge && { judge: args.judge }),
-          constrained: args.constrain,
-          ...(tracing && { traces: tracing.run }),
+      ? await recordRun(args.db, {
+          kind: 'evaluation',
+          task: task.spec.name,
+          config: {
+            model: model.name,
+            split,
+            examples: examples.length,
+            repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
+            taskFile: args.task,
+            ...(args.prompt && { prompt: args.prompt }),
+            ...(args.judge && { judge: args.judge }),
+            constrained: args.constrain,
+            ...(tracing && { traces: tracing.run }),
+          },
         })
       : undefined;
     const bar = progressBar(`${task.spec.name} on ${model.name}`);
@@ -149,7 +153,17 @@ export default defineCommand({
       const report = summarize(run);
       if (recording) {
         recorded = true; // from here on the run is the evaluation's (a later --min-score failure is not its)
-        await recording.complete(report, reportSummary(report));
+        recording.add(
+          report.examples.map((example, position) => ({
+            kind: 'example',
+            position,
+            score: example.score,
+            // passed: full marks on every repeat (a graded metric's partial credit counts as a failure)
+            passed: example.scores.every((score) => score >= 1),
+            data: { ...example },
+          })),
+        );
+        await recording.complete(reportSummary(report));
         process.stderr.write(`recorded as run ${recording.id}\n`);
       }
       if (args.report) writeFileAtomically(args.report, renderReportHtml(report));

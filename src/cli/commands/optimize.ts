@@ -23,6 +23,7 @@ import { loadTask, loadSplit } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
+import { recordRun } from '../run-recorder.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
 export function parseBudget(text: string | undefined): Budget {
@@ -134,7 +135,8 @@ export default defineCommand({
     push: {
       type: 'boolean',
       default: false,
-      description: 'Register the result in the registry with its lineage',
+      description:
+        'Register the result in the registry with its lineage, and record the optimization as a run there (its trials as they come)',
     },
     db: {
       type: 'string',
@@ -202,6 +204,24 @@ export default defineCommand({
       `${name} (${args.preset}), ${dev.length} dev examples: at most ${estimate.calls.student} student and ${estimate.calls.teacher} teacher calls, about ${estimate.tokens.student + estimate.tokens.teacher} tokens, ${money(estimate.dollars)}${maxCalls ? `; student calls capped at ${maxCalls}` : ''}${maxCost !== undefined ? `; cost capped at $${maxCost}` : ''}\n`,
     );
     const cache = new ResponseCache(args['cache-file']);
+    const recording = args.push
+      ? await recordRun(args.db, {
+          kind: 'optimization',
+          task: task.spec.name,
+          config: {
+            optimizer: name,
+            preset: args.preset,
+            model: args.model,
+            ...(args.teacher && { teacher: args.teacher }),
+            ...(args.judge && { judge: args.judge }),
+            budget,
+            trainExamples: train.length,
+            devExamples: dev.length,
+            estimate,
+          },
+        })
+      : undefined;
+    let recorded = false;
     let result: OptimizeResult;
     try {
       result = await makeOptimizer(name, settings).optimize(task, {
@@ -219,41 +239,77 @@ export default defineCommand({
         },
         seed: numberOption('seed', args.seed, { integer: true }),
         cache,
-        onTrial: (trial) =>
+        onTrial: (trial) => {
           process.stderr.write(
             `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}\n`,
-          ),
+          );
+          recording?.add([
+            {
+              kind: 'trial',
+              position: trial.index,
+              score: trial.score,
+              passed: trial.accepted,
+              data: { ...trial },
+            },
+          ]);
+          recording?.progress(trial.index + 1, null);
+        },
       });
+    } catch (error) {
+      // the run records why the optimization stopped; a failure to record that must not hide the error
+      if (recording) await recording.fail(error).catch(() => undefined);
+      throw error;
     } finally {
       cache.close();
     }
     const { artifact, history, details } = result;
-    writeFileAtomically(args.out, JSON.stringify(artifact, null, 2) + '\n');
-    if (args.report)
-      writeFileAtomically(
-        args.report,
-        renderOptimizationHtml(result, `${task.spec.name}: ${name} on ${student.name}`),
-      );
     const belowMinimum = minimum !== undefined && artifact.scores.best < minimum;
-    const pushed =
-      args.push && !belowMinimum
-        ? await withRegistry(args, async (registry, actor) => {
-            const { version, improved } = await pushAndLabel(
-              registry,
-              actor,
-              { name: args.label, reason: 'optimize --push' },
-              (target) =>
-                pushOptimized(
-                  target,
-                  task,
-                  result,
-                  { model: args.model, teacher: args.teacher, preset: args.preset },
-                  actor,
-                ),
-            );
-            return `${improved ? 'registered as' : 'the seed prompt is kept as'} ${task.spec.name}@${version.number}${args.label ? ` (labelled ${args.label})` : ''}`;
-          })
-        : undefined;
+    let pushed: string | undefined;
+    try {
+      writeFileAtomically(args.out, JSON.stringify(artifact, null, 2) + '\n');
+      if (args.report)
+        writeFileAtomically(
+          args.report,
+          renderOptimizationHtml(result, `${task.spec.name}: ${name} on ${student.name}`),
+        );
+      const registered =
+        args.push && !belowMinimum
+          ? await withRegistry(args, async (registry, actor) => {
+              const { version, improved } = await pushAndLabel(
+                registry,
+                actor,
+                { name: args.label, reason: 'optimize --push' },
+                (target) =>
+                  pushOptimized(
+                    target,
+                    task,
+                    result,
+                    { model: args.model, teacher: args.teacher, preset: args.preset },
+                    actor,
+                  ),
+              );
+              return {
+                id: version.id,
+                message: `${improved ? 'registered as' : 'the seed prompt is kept as'} ${task.spec.name}@${version.number}${args.label ? ` (labelled ${args.label})` : ''}`,
+              };
+            })
+          : undefined;
+      pushed = registered?.message;
+      if (recording) {
+        recorded = true;
+        const summary = optimizeSummary(
+          result,
+          { optimizer: name, preset: args.preset, model: args.model },
+          { artifact: args.out, report: args.report, registered: pushed },
+        );
+        await recording.complete(summary, registered?.id);
+        process.stderr.write(`recorded as run ${recording.id}\n`);
+      }
+    } catch (error) {
+      // the run records why the command stopped; a failure to record that must not hide the error
+      if (recording && !recorded) await recording.fail(error).catch(() => undefined);
+      throw error;
+    }
     if (args.json) {
       const summary = optimizeSummary(
         result,

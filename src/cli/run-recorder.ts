@@ -1,0 +1,75 @@
+// `eval --push` and `optimize --push`: the command recorded as a run in the registry while it runs:
+// started with its config, its progress written at most once a second (the heartbeat that tells a live
+// run from a killed one), its entries (an evaluation's examples, an optimization's trials), then its
+// summary and the version it produced when it ends, or the error when it fails.
+import { userInfo } from 'node:os';
+import { Registry, type RunEntry, type RunKind } from '../registry/index.js';
+
+/** A run being recorded. Writes are queued in order; none of them stops the command when it fails. */
+export interface RunRecorder {
+  id: string;
+  progress: (done: number, total: number | null) => void;
+  /** Queues entries (written in order, with the progress heartbeat). */
+  add: (entries: RunEntry[]) => void;
+  /** Writes what is queued, the summary and the version, and closes the registry. */
+  complete: (summary: Record<string, unknown>, version?: string) => Promise<void>;
+  /** Records the failure and closes the registry. */
+  fail: (error: unknown) => Promise<void>;
+}
+
+/** Entries per append: one transaction each. */
+const entriesPerWrite = 500;
+
+/** Starts a run in the registry at `db` (or DATABASE_URL). */
+export async function recordRun(
+  db: string,
+  start: { kind: RunKind; task: string; config: Record<string, unknown> },
+): Promise<RunRecorder> {
+  const registry = await Registry.open(
+    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db },
+  );
+  const run = await registry.runs.start({ ...start, actor: userInfo().username || 'cli' });
+  let written = 0;
+  let queue: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  const enqueue = (work: () => Promise<void>) => {
+    queue = queue.then(work).catch((error: unknown) => {
+      failed ??= error; // the first failure is reported when the run ends
+    });
+  };
+  const end = async (work: () => Promise<void>) => {
+    try {
+      await queue;
+      await work();
+    } finally {
+      await registry.close();
+    }
+  };
+  return {
+    id: run.id,
+    progress(done, total) {
+      const now = Date.now();
+      if (now - written < 1_000 && done !== total) return;
+      written = now;
+      enqueue(() => registry.runs.progress(run.id, { done, total }));
+    },
+    add(entries) {
+      for (let from = 0; from < entries.length; from += entriesPerWrite) {
+        const part = entries.slice(from, from + entriesPerWrite);
+        enqueue(() => registry.runs.append(run.id, part));
+      }
+    },
+    complete: (summary, version) =>
+      end(async () => {
+        if (failed) throw failed;
+        await registry.runs.finish(run.id, { status: 'completed', summary, version });
+      }),
+    fail: (error) =>
+      end(async () => {
+        await registry.runs.finish(run.id, {
+          status: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }),
+  };
+}
