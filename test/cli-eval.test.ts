@@ -178,6 +178,31 @@ describe('promptune eval', () => {
     } finally {
       await registry.close();
     }
+    // and through the CLI: listed, shown with its failing examples, a bad kind refused
+    const listed = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite');
+    expect(listed.stdout).toMatch(
+      new RegExp(`${id}  evaluation  animal  completed  score ${summary.score.toFixed(3)}`),
+    );
+    const shown = run(
+      cwd,
+      'runs',
+      'show',
+      id!,
+      '--db',
+      'registry.sqlite',
+      '--entries',
+      'example',
+      '--failures',
+    );
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`status       completed`);
+    const failures = shown.stdout.split('\n').filter((text) => text.startsWith('{'));
+    expect(failures).toHaveLength(Math.round((1 - summary.score) * 24));
+    for (const failure of failures)
+      expect(JSON.parse(failure)).toMatchObject({ kind: 'example', passed: false });
+    const refused = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite', '--kind', 'audit');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('CLI_INVALID_OPTION');
   });
 
   it('--push: a run killed midway reads as interrupted once its heartbeat is stale', async () => {

@@ -15,6 +15,7 @@ import registry from './commands/registry.js';
 import serve from './commands/serve.js';
 import soft from './commands/soft.js';
 import traces from './commands/traces.js';
+import runs from './commands/runs.js';
 import monitorCommand from './commands/monitor.js';
 import alerts from './commands/alerts.js';
 import drift from './commands/drift.js';
@@ -34,6 +35,7 @@ const main = defineCommand({
     serve,
     keys,
     traces,
+    runs,
     monitor: monitorCommand,
     alerts,
     drift,

@@ -35,3 +35,13 @@ export function listOption(value: unknown): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map(String);
 }
+
+/** An option that must be one of `options`; anything else is a CLI_INVALID_OPTION naming them. */
+export function choice<T extends string>(name: string, value: string, options: readonly T[]): T {
+  if (!options.includes(value as T))
+    throw new ValidationError(`--${name} is "${value}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: `Use one of: ${options.join(', ')}.`,
+    });
+  return value as T;
+}

@@ -19,7 +19,7 @@ import {
 } from '../../soft/index.js';
 import { pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
-import { listOption, numberOption } from '../options.js';
+import { choice, listOption, numberOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
@@ -28,15 +28,6 @@ const fieldArgs = {
   'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
   'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
 } as const;
-
-function choice<T extends string>(name: string, value: string, options: readonly T[]): T {
-  if (!options.includes(value as T))
-    throw new ValidationError(`--${name} is "${value}"`, {
-      code: 'CLI_INVALID_OPTION',
-      hint: `Use one of: ${options.join(', ')}.`,
-    });
-  return value as T;
-}
 
 const train = defineCommand({
   meta: { name: 'train', description: 'Train a soft prompt on a frozen local model' },

@@ -1,0 +1,104 @@
+// `promptune runs`: the registry's recorded runs (eval --push, optimize --push). `ls` lists them newest
+// first with filters (one line each, or JSON lines); `show` prints one with its summary and, with
+// --entries, its examples, steps or trials (--failures: the examples that did not pass). Reads only.
+import { defineCommand } from 'citty';
+import { runEntryKinds, runKinds, type RunRecord, type RunStatus } from '../../registry/index.js';
+import { choice, numberOption } from '../options.js';
+import { registryOption, withRegistry } from '../registry-access.js';
+
+const common = {
+  db: registryOption,
+  json: { type: 'boolean', description: 'Print JSON' },
+} as const;
+
+const statuses: RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
+
+function line(run: RunRecord): string {
+  const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
+  const score =
+    run.summary && typeof run.summary.score === 'number' ? `score ${run.summary.score.toFixed(3)}` : '';
+  return [
+    new Date(run.startedAt).toISOString(),
+    run.id,
+    run.kind,
+    run.task,
+    run.status,
+    run.status === 'running' || run.status === 'interrupted' ? progress : score,
+    run.version ? `-> ${run.version.slice(0, 12)}` : '',
+  ]
+    .filter((part) => part !== '')
+    .join('  ');
+}
+
+const list = defineCommand({
+  meta: { name: 'ls', description: 'List recorded runs, newest first' },
+  args: {
+    ...common,
+    task: { type: 'string', description: 'One task' },
+    kind: { type: 'string', description: `One kind: ${runKinds.join(', ')}` },
+    status: { type: 'string', description: `One status: ${statuses.join(', ')}` },
+    limit: { type: 'string', default: '50', description: 'How many (newest first)' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const filter = {
+        task: args.task,
+        kind: args.kind === undefined ? undefined : choice('kind', args.kind, runKinds),
+        status: args.status === undefined ? undefined : choice('status', args.status, statuses),
+      };
+      const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
+      let after: string | undefined;
+      let printed = 0;
+      do {
+        const page = await registry.runs.list(filter, { limit: Math.min(500, limit - printed), after });
+        for (const run of page.data) process.stdout.write(`${args.json ? JSON.stringify(run) : line(run)}\n`);
+        printed += page.data.length;
+        after = page.next;
+      } while (after && printed < limit);
+      if (printed === 0 && !args.json)
+        process.stderr.write('no runs match (eval --push and optimize --push record runs)\n');
+    }),
+});
+
+const show = defineCommand({
+  meta: { name: 'show', description: 'Print one run, and with --entries its examples, steps or trials' },
+  args: {
+    ...common,
+    id: { type: 'positional', required: true, description: 'The run id' },
+    entries: {
+      type: 'string',
+      description: `Also print its entries of one kind: ${runEntryKinds.join(', ')}`,
+    },
+    failures: { type: 'boolean', description: 'With --entries example: only the examples that did not pass' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const run = await registry.runs.get(args.id);
+      const kind = args.entries === undefined ? undefined : choice('entries', args.entries, runEntryKinds);
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+      } else {
+        for (const [name, value] of Object.entries(run))
+          if (value !== null)
+            process.stdout.write(
+              `${name.padEnd(12)} ${name.endsWith('At') ? new Date(value as number).toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`,
+            );
+      }
+      if (!kind) return;
+      let after: number | undefined;
+      do {
+        const page = await registry.runs.entries(run.id, kind, {
+          limit: 500,
+          after,
+          passed: args.failures ? false : undefined,
+        });
+        for (const entry of page.data) process.stdout.write(`${JSON.stringify(entry)}\n`);
+        after = page.next;
+      } while (after !== undefined);
+    }),
+});
+
+export default defineCommand({
+  meta: { name: 'runs', description: 'Recorded evaluation and optimization runs' },
+  subCommands: { ls: list, show },
+});
