@@ -10,7 +10,9 @@ import type { RegistryWrite } from './access-keys.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase, RunTable } from './schema.js';
 
+/** What a run is: an evaluation, an optimization or a soft-prompt training. */
 export const runKinds = ['evaluation', 'optimization', 'soft-training'] as const;
+/** One of runKinds. */
 export type RunKind = (typeof runKinds)[number];
 
 /** Stored states; `interrupted` is read, never stored: a running run whose heartbeat went stale. */
@@ -47,6 +49,7 @@ export interface RunRecord {
 
 /** The kinds of entries: an evaluation's examples, a training's steps, an optimization's trials. */
 export const runEntryKinds = ['example', 'step', 'trial'] as const;
+/** One of runEntryKinds. */
 export type RunEntryKind = (typeof runEntryKinds)[number];
 
 /** One entry of a run, at its position (0, 1, …) among the run's entries of its kind. */
