@@ -16,35 +16,39 @@ static inline __attribute__((always_inline, target(TARGET))) void PASTE(soft_cap
 
 /* Softmax of row[first..last] in place (entries with key_mask 0 get 0; with softcap > 0 the scores are
  * first capped to softcap * tanh(score / softcap)); the rest of the row's `length` entries are set to 0.
- * Returns the log of the normalizer (maximum + log of the sum), -infinity when every key is masked. */
+ * The work runs over the whole blocks of BLOCK around first..last (clipped to `length`), so its loops have
+ * no scalar remainders. Returns the log of the normalizer (maximum + log of the sum), -infinity when every
+ * key is masked. */
 static __attribute__((target(TARGET))) float PASTE(softmax_span_, NAME)(float *row, int first, int last, int length,
                                                                         const uint8_t *mask, float softcap) {
+  int from = first / BLOCK * BLOCK, to = (last / BLOCK + 1) * BLOCK;
+  if (to > length) to = length;
   if (softcap > 0.0f) PASTE(soft_cap_, NAME)(row, first, last + 1, softcap);
-  float maximum = -INFINITY;
-  if (mask) {
+  /* keys outside first..last, or masked, get -infinity, and then an exp of exactly 0 */
+  if (mask)
     for (int j = first; j <= last; j++)
-      if (mask[j] && row[j] > maximum) maximum = row[j];
-  } else {
-    PRAGMA(omp simd reduction(max : maximum))
-    for (int j = first; j <= last; j++) maximum = row[j] > maximum ? row[j] : maximum;
-  }
+      if (!mask[j]) row[j] = -INFINITY;
+  PRAGMA(omp simd)
+  for (int j = from; j < to; j++) row[j] = j >= first && j <= last ? row[j] : -INFINITY;
+  float maximum = -INFINITY;
+  PRAGMA(omp simd reduction(max : maximum))
+  for (int j = from; j < to; j++) maximum = row[j] > maximum ? row[j] : maximum;
   if (maximum == -INFINITY) { /* every key masked: no attention at all */
     for (int j = 0; j < length; j++) row[j] = 0.0f;
     return -INFINITY;
   }
   float sum = 0.0f;
   PRAGMA(omp simd reduction(+ : sum))
-  for (int j = first; j <= last; j++) {
-    float e = exp_vectorizable(row[j] - maximum);
-    e = mask && !mask[j] ? 0.0f : e;
+  for (int j = from; j < to; j++) {
+    float e = row[j] == -INFINITY ? 0.0f : exp_vectorizable(row[j] - maximum);
     row[j] = e;
     sum += e;
   }
   float inverse = 1.0f / sum;
-  for (int j = 0; j < first; j++) row[j] = 0.0f;
+  for (int j = 0; j < from; j++) row[j] = 0.0f;
   PRAGMA(omp simd)
-  for (int j = first; j <= last; j++) row[j] *= inverse;
-  for (int j = last + 1; j < length; j++) row[j] = 0.0f;
+  for (int j = from; j < to; j++) row[j] *= inverse;
+  for (int j = to; j < length; j++) row[j] = 0.0f;
   return maximum + logf(sum);
 }
 
@@ -144,32 +148,14 @@ static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
     int from = first / BLOCK * BLOCK, to = (last / BLOCK + 1) * BLOCK; /* whole blocks, within width */
     if (head_dim == 8) PASTE(scores_, NAME)(s, query, kt, from, to, width, scale, 8);
     else PASTE(scores_, NAME)(s, query, kt, from, to, width, scale, head_dim);
-    if (softcap > 0.0f) PASTE(soft_cap_, NAME)(s, from, to, softcap);
-    /* keys outside first..last, or masked, get -infinity, and later an exp of exactly 0 */
-    if (mask)
-      for (int j = first; j <= last; j++)
-        if (!mask[j]) s[j] = -INFINITY;
-    PRAGMA(omp simd)
-    for (int j = from; j < to; j++) s[j] = j >= first && j <= last ? s[j] : -INFINITY;
-    float maximum = -INFINITY;
-    PRAGMA(omp simd reduction(max : maximum))
-    for (int j = from; j < to; j++) maximum = s[j] > maximum ? s[j] : maximum;
-    if (maximum == -INFINITY) { /* every key masked: no attention at all */
+    /* the softmax of the row's own blocks only (offset, so nothing outside them is touched) */
+    float normalizer =
+        PASTE(softmax_span_, NAME)(s + from, first - from, last - from, to - from, mask ? mask + from : NULL, softcap);
+    if (log_sum_exp) log_sum_exp[t] = normalizer;
+    if (normalizer == -INFINITY) { /* every key masked: no attention at all */
       for (int d = 0; d < head_dim; d++) output[d] = 0.0f;
-      if (log_sum_exp) log_sum_exp[t] = -INFINITY;
       continue;
     }
-    float sum = 0.0f;
-    PRAGMA(omp simd reduction(+ : sum))
-    for (int j = from; j < to; j++) {
-      float e = s[j] == -INFINITY ? 0.0f : exp_vectorizable(s[j] - maximum);
-      s[j] = e;
-      sum += e;
-    }
-    float inverse = 1.0f / sum;
-    PRAGMA(omp simd)
-    for (int j = from; j < to; j++) s[j] *= inverse;
-    if (log_sum_exp) log_sum_exp[t] = maximum + logf(sum);
     if (head_dim == 8) PASTE(weighted_values_, NAME)(output, s, v, first, last, kv_stride, 8);
     else PASTE(weighted_values_, NAME)(output, s, v, first, last, kv_stride, head_dim);
   }
@@ -208,11 +194,7 @@ static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads
       /* the probabilities again: exp(capped score - log normalizer) over first..t */
       if (head_dim == 8) PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, 8);
       else PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, head_dim);
-      PRAGMA(omp simd)
-      for (int j = 0; j < to; j++) p[j] = raw[j];
-      if (softcap > 0.0f) PASTE(soft_cap_, NAME)(p, 0, to, softcap);
-      PRAGMA(omp simd)
-      for (int j = 0; j < to; j++) p[j] = j >= first && j <= t ? exp_vectorizable(p[j] - normalizer) : 0.0f;
+      PASTE(probabilities_span_, NAME)(p, raw, first, t, to, normalizer, softcap);
       if (head_dim == 8) PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, 8);
       else PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, head_dim);
       for (int d = 0; d < head_dim; d++) {
