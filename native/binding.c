@@ -166,26 +166,22 @@ static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* swigluForward(out, gate, up, n) */
-static napi_value js_swiglu_forward(napi_env env, napi_callback_info info) {
+/* swigluForward / gegluForward (out, gate, up, n): a gated activation, elementwise */
+static napi_value gated_op(napi_env env, napi_callback_info info,
+                           void (*op)(float *, const float *, const float *, int)) {
   Args a;
   if (!read_args(env, info, &a, 4)) return NULL;
   float *out = f32(&a, 0), *gate = f32(&a, 1), *up = f32(&a, 2);
   int n = integer(&a, 3);
   if (a.failed) return NULL;
-  swiglu_forward(out, gate, up, n);
+  op(out, gate, up, n);
   return NULL;
 }
-
-/* gegluForward(out, gate, up, n) */
+static napi_value js_swiglu_forward(napi_env env, napi_callback_info info) {
+  return gated_op(env, info, swiglu_forward);
+}
 static napi_value js_geglu_forward(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!read_args(env, info, &a, 4)) return NULL;
-  float *out = f32(&a, 0), *gate = f32(&a, 1), *up = f32(&a, 2);
-  int n = integer(&a, 3);
-  if (a.failed) return NULL;
-  geglu_forward(out, gate, up, n);
-  return NULL;
+  return gated_op(env, info, geglu_forward);
 }
 
 /* softcapForward(out, inp, cap, n) */
@@ -292,26 +288,22 @@ static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* swigluBackward(dgate, dup, dout, gate, up, n) */
-static napi_value js_swiglu_backward(napi_env env, napi_callback_info info) {
+/* swigluBackward / gegluBackward (dgate, dup, dout, gate, up, n) */
+static napi_value gated_backward_op(napi_env env, napi_callback_info info,
+                                    void (*op)(float *, float *, const float *, const float *, const float *, int)) {
   Args a;
   if (!read_args(env, info, &a, 6)) return NULL;
   float *dgate = f32(&a, 0), *dup = f32(&a, 1), *dout = f32(&a, 2), *gate = f32(&a, 3), *up = f32(&a, 4);
   int n = integer(&a, 5);
   if (a.failed) return NULL;
-  swiglu_backward(dgate, dup, dout, gate, up, n);
+  op(dgate, dup, dout, gate, up, n);
   return NULL;
 }
-
-/* gegluBackward(dgate, dup, dout, gate, up, n) */
+static napi_value js_swiglu_backward(napi_env env, napi_callback_info info) {
+  return gated_backward_op(env, info, swiglu_backward);
+}
 static napi_value js_geglu_backward(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!read_args(env, info, &a, 6)) return NULL;
-  float *dgate = f32(&a, 0), *dup = f32(&a, 1), *dout = f32(&a, 2), *gate = f32(&a, 3), *up = f32(&a, 4);
-  int n = integer(&a, 5);
-  if (a.failed) return NULL;
-  geglu_backward(dgate, dup, dout, gate, up, n);
-  return NULL;
+  return gated_backward_op(env, info, geglu_backward);
 }
 
 /* softcapBackward(dinp, dout, out, cap, n) */

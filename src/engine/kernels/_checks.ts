@@ -22,6 +22,11 @@ function need(op: string, name: string, buffer: Sized, count: number): void {
   }
 }
 
+/** need() for each named buffer, in the order given. */
+function needEach(op: string, buffers: Record<string, Sized>, count: number): void {
+  for (const [name, buffer] of Object.entries(buffers)) need(op, name, buffer, count);
+}
+
 /** RoPE rotates an even number of dimensions, at most the head's. */
 function needRotary(op: string, headDim: number, rotaryDims: number): void {
   if (!Number.isInteger(rotaryDims) || rotaryDims <= 0 || rotaryDims % 2 !== 0 || rotaryDims > headDim) {
@@ -204,15 +209,11 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       );
     },
     swigluForward(out, gate, up, n) {
-      need('swigluForward', 'out', out, n);
-      need('swigluForward', 'gate', gate, n);
-      need('swigluForward', 'up', up, n);
+      needEach('swigluForward', { out, gate, up }, n);
       kernels.swigluForward(out, gate, up, n);
     },
     gegluForward(out, gate, up, n) {
-      need('gegluForward', 'out', out, n);
-      need('gegluForward', 'gate', gate, n);
-      need('gegluForward', 'up', up, n);
+      needEach('gegluForward', { out, gate, up }, n);
       kernels.gegluForward(out, gate, up, n);
     },
     softcapForward(out, inp, cap, n) {
@@ -307,19 +308,8 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       needScale('attentionBackward', scale, softcap);
       const queries = batch * time * heads * headDim;
       const kv = batch * time * kvHeads * headDim;
-      for (const [name, buffer] of [
-        ['dquery', dquery],
-        ['dout', dout],
-        ['query', query],
-      ] as const)
-        need('attentionBackward', name, buffer, queries);
-      for (const [name, buffer] of [
-        ['dkeys', dkeys],
-        ['dvalues', dvalues],
-        ['keys', keys],
-        ['values', values],
-      ] as const)
-        need('attentionBackward', name, buffer, kv);
+      needEach('attentionBackward', { dquery, dout, query }, queries);
+      needEach('attentionBackward', { dkeys, dvalues, keys, values }, kv);
       need('attentionBackward', 'logSumExps', logSumExps, batch * heads * time);
       kernels.attentionBackward(
         dquery,
@@ -341,25 +331,11 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       );
     },
     swigluBackward(dgate, dup, dout, gate, up, n) {
-      for (const [name, buffer] of [
-        ['dgate', dgate],
-        ['dup', dup],
-        ['dout', dout],
-        ['gate', gate],
-        ['up', up],
-      ] as const)
-        need('swigluBackward', name, buffer, n);
+      needEach('swigluBackward', { dgate, dup, dout, gate, up }, n);
       kernels.swigluBackward(dgate, dup, dout, gate, up, n);
     },
     gegluBackward(dgate, dup, dout, gate, up, n) {
-      for (const [name, buffer] of [
-        ['dgate', dgate],
-        ['dup', dup],
-        ['dout', dout],
-        ['gate', gate],
-        ['up', up],
-      ] as const)
-        need('gegluBackward', name, buffer, n);
+      needEach('gegluBackward', { dgate, dup, dout, gate, up }, n);
       kernels.gegluBackward(dgate, dup, dout, gate, up, n);
     },
     softcapBackward(dinp, dout, out, cap, n) {
