@@ -4,7 +4,7 @@
 // backward is one GEMM against its weight (what soft prompts need; the weights stay frozen).
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
-import { attentionScale, type DecoderModel } from './decoder.js';
+import { attentionScale, layerRotation, type DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
 
 /**
@@ -24,9 +24,7 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;
   const interleaved = config.ropeStyle === 'interleaved';
   const rotary = rotaryDims(config);
-  const local = usesSlidingWindow(config, l) && act.localCosines && act.localSines;
-  const cosines = local ? act.localCosines! : act.cosines;
-  const sines = local ? act.localSines! : act.sines;
+  const { cosines, sines } = layerRotation(config, act, l);
   // MLP block: output = middle + postnorm?(down(act(gate(normed2)) * up(normed2)))
   act.dmiddle.set(act.dresidual);
   let dprojected = postNormBackward(

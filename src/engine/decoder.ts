@@ -123,6 +123,17 @@ function scaleEmbeddings(config: ModelConfig, values: Float32Array): void {
   for (let i = 0; i < values.length; i++) values[i] *= scale;
 }
 
+/** The RoPE angles layer `l` rotates by: Gemma 3's local layers have their own base, the others share one. */
+export function layerRotation(
+  config: ModelConfig,
+  act: DecoderActivations,
+  l: number,
+): { cosines: Float32Array; sines: Float32Array } {
+  if (usesSlidingWindow(config, l) && act.localCosines && act.localSines)
+    return { cosines: act.localCosines, sines: act.localSines };
+  return { cosines: act.cosines, sines: act.sines };
+}
+
 /** The score scale of attention: 1/sqrt(headDim) unless the config says otherwise. */
 export function attentionScale(config: ModelConfig): number {
   return config.attentionScale ?? 1 / Math.sqrt(config.headDim);
@@ -141,10 +152,7 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I, rmsNormEps: eps } = config;
   const interleaved = config.ropeStyle === 'interleaved';
   const sliding = usesSlidingWindow(config, l);
-  // Gemma 3's local layers rotate with their own base
-  const local = sliding && act.localCosines && act.localSines;
-  const cosines = local ? act.localCosines! : act.cosines;
-  const sines = local ? act.localSines! : act.sines;
+  const { cosines, sines } = layerRotation(config, act, l);
   const rotary = rotaryDims(config);
   // attention block: middle = input + output(attention(rope(q), rope(k), v))
   kernels.rmsnormForward(a.normed1, a.rstd1, a.input, w.attentionNorm, N, C, eps);
