@@ -17,8 +17,8 @@ import {
   tensorTypes,
 } from './dequantize.js';
 import { FileReader } from './file-reader.js';
-import { phi3FusedTensors, withFusedParts } from './fused-tensors.js';
-import { ggufNames, phi3GgufNames } from './names.js';
+import { phi3FusedTensors, withFusedParts, type FusedTensor } from './fused-tensors.js';
+import { ggufNames, phi3GgufNames, type NameTable } from './names.js';
 import type { Matrix, ModelWeights } from './types.js';
 
 /** A GGUF metadata value with its type, as the writer takes it. */
@@ -36,15 +36,19 @@ export function tokenizerMetadata(typed: Record<string, GgufValue>): Record<stri
 /** GGUF metadata values as parsed (arrays stay arrays). */
 export type GgufMetadata = Record<string, unknown>;
 
-/** GGUF `general.architecture` values we run, and how each rotates its heads. */
-export const ggufArchitectures: Record<string, { ropeStyle: RopeStyle }> = {
+/** GGUF `general.architecture` values we run: how each rotates its heads, and where its tensors are. */
+export const ggufArchitectures: Record<
+  string,
+  { ropeStyle: RopeStyle; names?: NameTable; fused?: FusedTensor[] }
+> = {
   llama: { ropeStyle: 'interleaved' },
   mistral: { ropeStyle: 'interleaved' },
   qwen2: { ropeStyle: 'half' },
   qwen3: { ropeStyle: 'half' },
   // llama.cpp hard-codes SmolLM3's NoPE period: every fourth layer (no metadata key holds it)
   smollm3: { ropeStyle: 'interleaved' },
-  phi3: { ropeStyle: 'half' },
+  // llama.cpp's Phi-3 keeps Q/K/V in attn_qkv and gate then up in ffn_up
+  phi3: { ropeStyle: 'half', names: phi3GgufNames, fused: phi3FusedTensors.gguf },
   gemma2: { ropeStyle: 'half' },
   gemma3: { ropeStyle: 'half' },
 };
@@ -322,16 +326,9 @@ export async function loadGguf(
     else if (tensors.has('rope_factors_short.weight'))
       config.ropeFrequencyFactors = source.read('rope_factors_short.weight');
     validateConfig(config, path);
-    const phi3 = config.architecture === 'phi3';
-    const weights = phi3
-      ? assembleWeights(
-          config,
-          phi3GgufNames,
-          withFusedParts(source, config, phi3FusedTensors.gguf),
-          path,
-          options,
-        )
-      : assembleWeights(config, ggufNames, source, path, options);
+    const family = ggufArchitectures[config.architecture];
+    const parts = family.fused ? withFusedParts(source, config, family.fused) : source;
+    const weights = assembleWeights(config, family.names ?? ggufNames, parts, path, options);
     // many converters store a tied classifier again as output.weight; share it instead of holding it twice
     if (!config.tiedEmbeddings && sameValues(weights.classifier, weights.embedding)) {
       weights.classifier = weights.embedding;

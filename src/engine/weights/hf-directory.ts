@@ -7,26 +7,40 @@ import { z } from 'zod';
 import { NotFoundError, parseInput, readJsonFile, WeightLoadError } from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeScaling } from '../config.js';
 import { assembleWeights } from './assemble.js';
-import { phi3FusedTensors, withFusedParts } from './fused-tensors.js';
+import { phi3FusedTensors, withFusedParts, type FusedTensor } from './fused-tensors.js';
 import { gemmaConfig } from './hf-gemma.js';
-import { gemmaHuggingFaceNames, huggingFaceNames, phi3HuggingFaceNames, withPrefix } from './names.js';
+import {
+  gemmaHuggingFaceNames,
+  huggingFaceNames,
+  phi3HuggingFaceNames,
+  withPrefix,
+  type NameTable,
+} from './names.js';
 import { openSafetensors } from './safetensors.js';
 import type { ModelWeights } from './types.js';
 
-/**
- * transformers `model_type`s we run: `biases` says whether Q/K/V have biases when config is silent;
- * `normOffset` is added to every RMSNorm weight at load (Gemma stores w and scales by 1 + w; GGUF
- * files already hold 1 + w).
- */
-export const huggingFaceArchitectures: Record<string, { biases: boolean; normOffset?: number }> = {
+/** How a transformers `model_type` is read. */
+interface HuggingFaceFamily {
+  /** Whether Q/K/V have biases when config.json is silent. */
+  biases: boolean;
+  /** Where its tensors are (default: huggingFaceNames). */
+  names?: NameTable;
+  /** Fused tensors whose parts the table names (Phi-3's qkv_proj and gate_up_proj). */
+  fused?: FusedTensor[];
+  /** Added to every RMSNorm weight at load (Gemma stores w and scales by 1 + w; GGUF files hold 1 + w). */
+  normOffset?: number;
+}
+
+/** transformers `model_type`s we run, and how each is read. */
+export const huggingFaceArchitectures: Record<string, HuggingFaceFamily> = {
   llama: { biases: false },
   mistral: { biases: false },
   qwen2: { biases: true },
   qwen3: { biases: false },
   smollm3: { biases: false },
-  phi3: { biases: false },
-  gemma2: { biases: false, normOffset: 1 },
-  gemma3_text: { biases: false, normOffset: 1 },
+  phi3: { biases: false, names: phi3HuggingFaceNames, fused: phi3FusedTensors.huggingFace },
+  gemma2: { biases: false, names: gemmaHuggingFaceNames, normOffset: 1 },
+  gemma3_text: { biases: false, names: gemmaHuggingFaceNames, normOffset: 1 },
 };
 
 const count = z.number().int().positive();
@@ -322,19 +336,18 @@ export function loadHuggingFaceDirectory(directory: string): {
   const { config, raw } = readHuggingFaceConfig(directory);
   const source = openSafetensors(safetensorsFiles(directory));
   try {
-    // Phi-3 fuses Q/K/V and gate/up: read each part as rows of the fused tensor
-    const phi3 = config.architecture === 'phi3';
-    const gemma = config.architecture === 'gemma2' || config.architecture === 'gemma3';
-    let names = phi3 ? phi3HuggingFaceNames : gemma ? gemmaHuggingFaceNames : huggingFaceNames;
+    // the family huggingFaceConfig accepted (a multimodal Gemma 3 is read as its text model)
+    const family =
+      huggingFaceArchitectures[String((textModelConfig(raw) as { model_type?: unknown }).model_type)];
+    let names = family.names ?? huggingFaceNames;
     // multimodal Gemma 3: the text model under language_model (Hub files) or model.language_model (transformers 5)
     for (const root of ['language_model.model.', 'model.language_model.'])
       if (!source.has(names.model.embedding) && source.has(`${root}embed_tokens.weight`))
         names = withPrefix(names, 'model.', root);
-    const tensors = phi3 ? withFusedParts(source, config, phi3FusedTensors.huggingFace) : source;
+    // Phi-3 fuses Q/K/V and gate/up: each part is read as rows of the fused tensor
+    const tensors = family.fused ? withFusedParts(source, config, family.fused) : source;
     const weights = assembleWeights(config, names, tensors, directory);
-    const type = String((textModelConfig(raw) as { model_type?: unknown }).model_type);
-    const offset = huggingFaceArchitectures[type]?.normOffset;
-    if (offset) offsetNorms(weights, offset);
+    if (family.normOffset) offsetNorms(weights, family.normOffset);
     return { config, weights, raw };
   } finally {
     source.close();
