@@ -158,10 +158,12 @@ export function writeGguf(
   weights: ModelWeights,
   options: GgufWriteOptions = {},
 ): GgufWriteSummary {
-  // Mistral-style models are written as llama, as llama.cpp's converter does; the others keep their names
-  const architecture = ['qwen2', 'qwen3', 'smollm3', 'phi3', 'gemma2', 'gemma3'].includes(config.architecture)
-    ? config.architecture
-    : 'llama';
+  // Mistral-style models are written as llama, as llama.cpp's converter does; the other
+  // architectures GGUF knows keep their names
+  const architecture =
+    Object.hasOwn(ggufArchitectures, config.architecture) && config.architecture !== 'mistral'
+      ? config.architecture
+      : 'llama';
   const gemma = architecture === 'gemma2' || architecture === 'gemma3';
   const noPe = config.layersWithoutRope ?? [];
   const fourth = everyFourthLayer(config.layers);
