@@ -6,7 +6,12 @@ import { ValidationError } from '../errors/index.js';
 import { decoderBackward } from './decoder-backward.js';
 import { decoderForward, outputHeadForward } from './decoder.js';
 import type { LlamaModel } from './llama.js';
-import { allocateTrainingActivations, type TrainingActivations } from './training-activations.js';
+import {
+  allocateOutputHeadActivations,
+  allocateTrainingActivations,
+  type OutputHeadActivations,
+  type TrainingActivations,
+} from './training-activations.js';
 
 /** A batch for loss and gradients. */
 export interface LossInput {
@@ -26,6 +31,17 @@ export interface LossGradients {
 }
 
 const cached = new WeakMap<LlamaModel, TrainingActivations>();
+const heads = new WeakMap<LlamaModel, OutputHeadActivations>();
+
+/** The model's output-head buffers, grown when a batch has more targeted positions than any before. */
+function headFor(model: LlamaModel, rows: number): OutputHeadActivations {
+  let head = heads.get(model);
+  if (!head || head.rows < rows) {
+    head = allocateOutputHeadActivations(model.config, rows);
+    heads.set(model, head);
+  }
+  return head;
+}
 
 function activationsFor(model: LlamaModel, B: number, T: number): TrainingActivations {
   let act = cached.get(model);
@@ -65,32 +81,31 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
       hint: 'Mark at least one target token.',
     });
   const act = activationsFor(model, B, T);
+  const head = headFor(model, M);
   const output = decoderForward(model, act, { embeddings });
-  const headInput = act.headInput.subarray(0, M * C);
   const headTargets = Int32Array.from(rows, (i) => targets[i]);
-  rows.forEach((i, row) => headInput.set(output.subarray(i * C, (i + 1) * C), row * C));
-  outputHeadForward(model, act.logits, act.finalNormed, act.finalRstd, headInput, M);
-  kernels.crossEntropyForward(act.losses, act.logits, headTargets, M, V);
+  rows.forEach((i, row) => head.input.set(output.subarray(i * C, (i + 1) * C), row * C));
+  outputHeadForward(model, head.logits, head.normed, head.rstd, head.input, M);
+  kernels.crossEntropyForward(head.losses, head.logits, headTargets, M, V);
   let total = 0;
   const losses = new Float32Array(N);
   rows.forEach((i, row) => {
-    losses[i] = act.losses[row];
-    total += act.losses[row];
+    losses[i] = head.losses[row];
+    total += head.losses[row];
   });
 
   // backward, the mirror of the forward: loss, output head (its rows scattered back), then the layers
-  act.dlosses.fill(1 / M, 0, M);
-  act.dlogits.fill(0, 0, M * V);
-  kernels.crossEntropyBackward(act.dlogits, act.dlosses, act.logits, headTargets, M, V);
+  head.dlosses.fill(1 / M, 0, M);
+  head.dlogits.fill(0, 0, M * V);
+  kernels.crossEntropyBackward(head.dlogits, head.dlosses, head.logits, headTargets, M, V);
   if (config.logitSoftcap !== undefined)
-    kernels.softcapBackward(act.dlogits, act.dlogits, act.logits, config.logitSoftcap, M * V);
-  act.dnormed.fill(0, 0, M * C);
-  linearBackward(kernels, act.dnormed, act.dlogits, weights.classifier, M, C, V);
-  const dheadInput = act.dmiddle; // free until decoderBackward starts
-  dheadInput.fill(0, 0, M * C);
-  kernels.rmsnormBackward(dheadInput, act.dnormed, headInput, weights.finalNorm, act.finalRstd, M, C);
+    kernels.softcapBackward(head.dlogits, head.dlogits, head.logits, config.logitSoftcap, M * V);
+  head.dnormed.fill(0, 0, M * C);
+  linearBackward(kernels, head.dnormed, head.dlogits, weights.classifier, M, C, V);
+  head.dinput.fill(0, 0, M * C);
+  kernels.rmsnormBackward(head.dinput, head.dnormed, head.input, weights.finalNorm, head.rstd, M, C);
   act.dresidual.fill(0);
-  rows.forEach((i, row) => act.dresidual.set(dheadInput.subarray(row * C, (row + 1) * C), i * C));
+  rows.forEach((i, row) => act.dresidual.set(head.dinput.subarray(row * C, (row + 1) * C), i * C));
   decoderBackward(model, act);
   return {
     loss: total / M,

@@ -1,7 +1,8 @@
 // Activations kept for a backward pass, in one allocation: per layer only what the backward ops read
 // (each layer's input, middle, 1/rms, rotated query and key, value, attention log normalizers, gate and up);
 // what they do not read (normed inputs, attention output, MLP hidden, projections) is one set of
-// buffers all layers share. Plus the output head and the gradient buffers, reused layer after layer.
+// buffers all layers share. Plus the gradient buffers, reused layer after layer. The output head's
+// buffers are sized by the targeted positions, not the batch (allocateOutputHeadActivations).
 import { carve } from './activations.js';
 import { rotaryDims, type ModelConfig } from './config.js';
 import type { DecoderActivations, LayerActivations } from './decoder.js';
@@ -9,12 +10,6 @@ import type { DecoderActivations, LayerActivations } from './decoder.js';
 /** Everything a forward-and-backward pass over (B, T) needs. */
 export interface TrainingActivations extends DecoderActivations {
   output: Float32Array; // (B, T, C) the residual stream after the last layer
-  // the output head runs on the targeted positions only, M <= B * T rows gathered from the output
-  headInput: Float32Array; // (M, C)
-  finalNormed: Float32Array; // (M, C)
-  finalRstd: Float32Array; // (M)
-  logits: Float32Array; // (M, V)
-  losses: Float32Array; // (M)
   // gradients, reused layer after layer
   dresidual: Float32Array; // (B, T, C)
   dmiddle: Float32Array; // (B, T, C)
@@ -26,8 +21,43 @@ export interface TrainingActivations extends DecoderActivations {
   dhidden: Float32Array; // (B, T, I)
   dgate: Float32Array; // (B, T, I)
   dup: Float32Array; // (B, T, I)
+}
+
+/**
+ * The output head's buffers for up to `rows` positions (M): training runs the head on the targeted
+ * positions only, gathered from the last layer's output, so a batch of long sequences with a few targets
+ * each holds M × V logits, not B × T × V.
+ */
+export interface OutputHeadActivations {
+  rows: number; // capacity M
+  input: Float32Array; // (M, C) the gathered rows of the residual stream
+  normed: Float32Array; // (M, C)
+  rstd: Float32Array; // (M)
+  logits: Float32Array; // (M, V)
+  losses: Float32Array; // (M)
+  dinput: Float32Array; // (M, C)
+  dnormed: Float32Array; // (M, C)
   dlogits: Float32Array; // (M, V)
   dlosses: Float32Array; // (M)
+}
+
+/** Allocates the output head's buffers for up to `rows` positions in one block. */
+export function allocateOutputHeadActivations(config: ModelConfig, rows: number): OutputHeadActivations {
+  const { hiddenSize: C, vocabularySize: V } = config;
+  return {
+    rows,
+    ...carve({
+      input: rows * C,
+      normed: rows * C,
+      rstd: rows,
+      logits: rows * V,
+      losses: rows,
+      dinput: rows * C,
+      dnormed: rows * C,
+      dlogits: rows * V,
+      dlosses: rows,
+    }),
+  };
 }
 
 /** Allocates training activations for a (B, T) batch in one block. */
@@ -37,14 +67,7 @@ export function allocateTrainingActivations(
   time: number,
 ): TrainingActivations {
   const N = batch * time;
-  const {
-    hiddenSize: C,
-    intermediateSize: I,
-    heads: H,
-    kvHeads: KVH,
-    headDim: hd,
-    vocabularySize: V,
-  } = config;
+  const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd } = config;
   const L = config.layers;
   const angles = (N * rotaryDims(config)) / 2;
   const local = config.localRopeTheta !== undefined;
@@ -81,11 +104,6 @@ export function allocateTrainingActivations(
     localCosines: local ? angles : 0,
     localSines: local ? angles : 0,
     output: N * C,
-    headInput: N * C,
-    finalNormed: N * C,
-    finalRstd: N,
-    logits: N * V,
-    losses: N,
     dresidual: N * C,
     dmiddle: N * C,
     dnormed: N * C,
@@ -96,8 +114,6 @@ export function allocateTrainingActivations(
     dhidden: N * I,
     dgate: N * I,
     dup: N * I,
-    dlogits: N * V,
-    dlosses: N,
   });
   const { inputs, middles, rstds1, rstds2, queries, keys, values, logSumExps, gates, ups } = views;
   const slice = (all: Float32Array, l: number) => {
@@ -131,9 +147,8 @@ export function allocateTrainingActivations(
     // a layer's output is the next layer's input
     output: l + 1 < L ? slice(inputs, l + 1) : views.output,
   }));
-  const { cosines, sines, output, finalNormed, finalRstd, logits, losses, dresidual, dmiddle, dnormed } =
-    views;
-  const { dattention, dquery, dkey, dvalue, dhidden, dgate, dup, dlogits, dlosses } = views;
+  const { cosines, sines, output, dresidual, dmiddle, dnormed } = views;
+  const { dattention, dquery, dkey, dvalue, dhidden, dgate, dup } = views;
   return {
     batch,
     time,
@@ -144,11 +159,6 @@ export function allocateTrainingActivations(
     localCosines: local ? views.localCosines : null,
     localSines: local ? views.localSines : null,
     output,
-    headInput: views.headInput,
-    finalNormed,
-    finalRstd,
-    logits,
-    losses,
     dresidual,
     dmiddle,
     dnormed,
@@ -159,7 +169,5 @@ export function allocateTrainingActivations(
     dhidden,
     dgate,
     dup,
-    dlogits,
-    dlosses,
   };
 }
