@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EvaluatedCall } from '../eval/index.js';
 import { TraceRecorder } from '../observe/index.js';
+import { registryLocation } from './registry-access.js';
 import { Registry } from '../registry/index.js';
 
 /** A recorder of one evaluation's calls. */
@@ -17,9 +18,7 @@ export interface EvaluationTraces {
 
 /** Opens the registry at `db` (or DATABASE_URL) and records into it. */
 export async function evaluationTraces(db: string, task: string, model: string): Promise<EvaluationTraces> {
-  const registry = await Registry.open(
-    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db },
-  );
+  const registry = await Registry.open(registryLocation(db));
   const recorder = new TraceRecorder(registry.traces, { capacity: 1_000_000 });
   const run = `eval-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   let closed: Promise<number> | undefined;

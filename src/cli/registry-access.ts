@@ -1,7 +1,8 @@
 // Opening the registry from a command (SQLite at --db, or Postgres when DATABASE_URL is set) as the
-// local operator. Shared by `registry`, `optimize --push` and `soft train --push`.
+// local operator. Shared by `registry`, `serve`, `eval --trace|--push`, `optimize --push` and
+// `soft train --push`.
 import { userInfo } from 'node:os';
-import { Registry, type Actor, type PromptVersion } from '../registry/index.js';
+import { Registry, type Actor, type PromptVersion, type RegistryLocation } from '../registry/index.js';
 
 /** The --db option of every command that opens the registry. */
 export const registryOption = {
@@ -11,15 +12,23 @@ export const registryOption = {
 } as const;
 
 /** Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). */
+/** The local operator's name, as the registry records who acted. */
+export function operatorName(): string {
+  return userInfo().username || 'cli';
+}
+
+/** The registry a command uses: DATABASE_URL's Postgres when it is set, else the SQLite file `db`. */
+export function registryLocation(db: string): RegistryLocation {
+  return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db };
+}
+
 export async function withRegistry<T>(
   args: { db: string; admin?: boolean },
   work: (registry: Registry, actor: Actor) => Promise<T>,
 ): Promise<T> {
-  const registry = await Registry.open(
-    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db },
-  );
+  const registry = await Registry.open(registryLocation(args.db));
   const actor: Actor = {
-    name: userInfo().username || 'cli',
+    name: operatorName(),
     scopes: ['read', 'run', ...(args.admin ? ['admin'] : [])],
   };
   try {

@@ -2,7 +2,7 @@
 // started with its config, its progress written at most once a second (the heartbeat that tells a live
 // run from a killed one), its entries (an evaluation's examples, an optimization's trials), then its
 // summary and the version it produced when it ends, or the error when it fails.
-import { userInfo } from 'node:os';
+import { operatorName, registryLocation } from './registry-access.js';
 import { Registry, type RunEntry, type RunKind } from '../registry/index.js';
 
 /** A run being recorded. Writes are queued in order; none of them stops the command when it fails. */
@@ -25,10 +25,8 @@ export async function recordRun(
   db: string,
   start: { kind: RunKind; task: string; config: Record<string, unknown> },
 ): Promise<RunRecorder> {
-  const registry = await Registry.open(
-    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db },
-  );
-  const run = await registry.runs.start({ ...start, actor: userInfo().username || 'cli' });
+  const registry = await Registry.open(registryLocation(db));
+  const run = await registry.runs.start({ ...start, actor: operatorName() });
   let written = 0;
   let queue: Promise<void> = Promise.resolve();
   let failed: unknown;

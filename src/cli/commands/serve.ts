@@ -8,7 +8,7 @@ import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
 import { EngineClient, listen, createService } from '../../serve/index.js';
 import { numberOption } from '../options.js';
-import { registryOption } from '../registry-access.js';
+import { registryLocation, registryOption } from '../registry-access.js';
 import {
   parseDuration,
   readAlertRules,
@@ -133,7 +133,7 @@ export default defineCommand({
       redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
     );
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const location = process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: args.db };
+    const location = registryLocation(args.db);
     const registry = await Registry.open(location);
     // SQLite writes are synchronous: traces are written from a worker thread so none pauses a request
     const sink = sampleRate > 0 && location.path ? await WorkerTraceSink.start(location) : undefined;
