@@ -176,6 +176,14 @@ export function rotaryDims(config: ModelConfig): number {
   return config.rotaryDims ?? config.headDim;
 }
 
+/**
+ * Whether `layer` is the last of its run of `period` layers (period - 1, 2 period - 1, …): how llama.cpp
+ * and transformers place SmolLM3's layers without RoPE (every fourth) and Gemma's global layers.
+ */
+export function endsPeriod(layer: number, period: number): boolean {
+  return (layer + 1) % period === 0;
+}
+
 /** Whether layer `layer` attends within the sliding window. */
 export function usesSlidingWindow(config: ModelConfig, layer: number): boolean {
   return config.slidingWindow !== undefined && (config.slidingWindowLayers?.includes(layer) ?? true);

@@ -3,7 +3,7 @@
 // Gemma 2, five local layers then a global one for Gemma 3), Gemma 3's local RoPE base (10000), the
 // query scale (1/sqrt(head size), or 1/sqrt(hidden/heads) for the 27B models) and Gemma 2's default
 // soft caps. Keys our writer adds for what those defaults cannot say are read first.
-import type { ModelConfig } from '../config.js';
+import { endsPeriod, type ModelConfig } from '../config.js';
 
 /** Layer counts of the 27B models, whose query scale llama.cpp derives from hidden size / heads. */
 const layersOf27B = { gemma2: 46, gemma3: 62 } as const;
@@ -17,7 +17,7 @@ export function gemmaGgufConfig(
   const gemma2 = architecture === 'gemma2';
   const pattern = key('attention.sliding_window_pattern') ?? (gemma2 ? 2 : 6);
   const slidingWindowLayers = Array.from({ length: shape.layers }, (_, layer) => layer).filter(
-    (layer) => (layer + 1) % pattern !== 0,
+    (layer) => !endsPeriod(layer, pattern),
   );
   const queryScalar =
     shape.layers === layersOf27B[architecture] ? shape.hiddenSize / shape.heads : shape.headDim;

@@ -3,7 +3,7 @@
 // mix them (Q4_K_M, …; quant-mix.ts); norms stay F32. Used to hand our weights to llama.cpp (benchmarks),
 // to export and by `promptune model convert`. Written to a temporary file, then renamed.
 import { ValidationError } from '../../errors/index.js';
-import { rotaryDims, type ModelConfig } from '../config.js';
+import { endsPeriod, rotaryDims, type ModelConfig } from '../config.js';
 import { quantize, tensorTypes, type TensorType } from './dequantize.js';
 import { matrixFloat32 } from './matrix-float32.js';
 import { fileTypes, mixedTensorType, pureTensorType, type FileType, type MixedTensor } from './quant-mix.js';
@@ -344,9 +344,7 @@ function gemmaMetadata(config: ModelConfig, key: (name: string) => string): Reco
   const period = [...Array(config.layers + 1).keys()]
     .slice(1)
     .find((candidate) =>
-      [...Array(config.layers).keys()].every(
-        (layer) => sliding.has(layer) === ((layer + 1) % candidate !== 0),
-      ),
+      [...Array(config.layers).keys()].every((layer) => sliding.has(layer) !== endsPeriod(layer, candidate)),
     );
   if (config.slidingWindow !== undefined && period === undefined)
     throw new ValidationError(

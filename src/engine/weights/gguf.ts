@@ -5,7 +5,7 @@
 import { gguf } from '@huggingface/gguf';
 import { z } from 'zod';
 import { parseInput, WeightLoadError } from '../../errors/index.js';
-import { validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
+import { endsPeriod, validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
 import { assembleWeights, type TensorSource } from './assemble.js';
 import { gemmaGgufConfig } from './gguf-gemma.js';
 import {
@@ -215,7 +215,7 @@ function ggufConfigSchema(architecture: string) {
 
 /** SmolLM3's NoPE layers as llama.cpp fixes them: 3, 7, 11, … */
 export const everyFourthLayer = (layers: number) =>
-  Array.from({ length: layers }, (_, layer) => layer).filter((layer) => (layer + 1) % 4 === 0);
+  Array.from({ length: layers }, (_, layer) => layer).filter((layer) => endsPeriod(layer, 4));
 
 /** Builds a ModelConfig from GGUF metadata. */
 export function ggufConfig(

@@ -4,7 +4,7 @@
 // rope_parameters per layer type) and the older one on the Hub (sliding_window_pattern,
 // rope_local_base_freq, rope_scaling) are read.
 import { WeightLoadError } from '../../errors/index.js';
-import type { ModelConfig } from '../config.js';
+import { endsPeriod, type ModelConfig } from '../config.js';
 
 /** The config.json fields read here, as hf-directory.ts's schema has parsed them. */
 export interface GemmaConfigFields {
@@ -55,7 +55,7 @@ export function gemmaConfig(
   const layerTypes =
     config.layer_types ??
     Array.from({ length: layers }, (_, layer) =>
-      (layer + 1) % pattern === 0 ? 'full_attention' : 'sliding_attention',
+      endsPeriod(layer, pattern) ? 'full_attention' : 'sliding_attention',
     );
   if (layerTypes.length !== layers)
     fail(`layer_types has ${layerTypes.length} entries for ${layers} layers`, 'config.json is damaged.');
