@@ -73,8 +73,8 @@ const show = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const run = await registry.runs.get(args.id);
       const kind = args.entries === undefined ? undefined : choice('entries', args.entries, runEntryKinds);
+      const run = await registry.runs.get(args.id);
       if (args.json) {
         process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
       } else {
