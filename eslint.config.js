@@ -15,6 +15,7 @@ export default tseslint.config(
       'bench/node_modules/',
       'bench/.out/',
       'docs/api/',
+      'test-artifacts/',
     ],
   },
   js.configs.recommended,

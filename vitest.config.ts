@@ -5,7 +5,7 @@ export default defineConfig({
     // test files run in parallel, each with OpenMP's pool: spinning idle threads (OpenMP's default)
     // would steal the cores the other files compute on, slowing native kernels 15-25x under load
     env: { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/**/*.test.ts'],
     // the heaviest tests (model training, killed-and-resumed CLI runs) take 20-40 s on 2 idle cores
     testTimeout: 120_000,
     pool: 'forks',

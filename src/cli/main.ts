@@ -13,6 +13,7 @@ import optimize from './commands/optimize.js';
 import keys from './commands/keys.js';
 import registry from './commands/registry.js';
 import serve from './commands/serve.js';
+import ui from './commands/ui.js';
 import soft from './commands/soft.js';
 import traces from './commands/traces.js';
 import runs from './commands/runs.js';
@@ -33,6 +34,7 @@ const main = defineCommand({
     soft,
     optimize,
     serve,
+    ui,
     keys,
     traces,
     runs,

@@ -11,7 +11,6 @@ export const registryOption = {
   description: 'SQLite registry (DATABASE_URL selects Postgres)',
 } as const;
 
-/** Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). */
 /** The local operator's name, as the registry records who acted. */
 export function operatorName(): string {
   return userInfo().username || 'cli';
@@ -22,6 +21,7 @@ export function registryLocation(db: string): RegistryLocation {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db };
 }
 
+/** Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). */
 export async function withRegistry<T>(
   args: { db: string; admin?: boolean },
   work: (registry: Registry, actor: Actor) => Promise<T>,

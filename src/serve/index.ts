@@ -11,3 +11,4 @@ export { listen, type RunningServer } from './listen.js';
 export { ServiceMetrics } from './metrics.js';
 export { ServiceError, statusOf, errorResponse } from './errors.js';
 export { openApiDocument } from './openapi.js';
+export { dashboardDirectory } from './web-assets.js';

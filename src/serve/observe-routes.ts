@@ -90,6 +90,7 @@ export function observeRoutes(
     const key = accessKeyOf(context)!;
     const filter: TraceFilter = {
       task: query.task,
+      run: query.run,
       version: await versionFilter(registry, query.task, query.version),
       label: query.label,
       ...(query.since === undefined && query.until === undefined ? {} : timeRange(query)),

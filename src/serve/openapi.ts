@@ -12,6 +12,7 @@ import {
   traceQuery,
   runQuery,
   runEntryQuery,
+  datasetRowQuery,
 } from './request-schemas.js';
 
 const bearer = [{ apiKey: [] }];
@@ -80,6 +81,14 @@ const name = {
   required: true,
   schema: { type: 'string' },
   description: 'task, task@label or task@version',
+};
+const label = { name: 'label', in: 'path', required: true, schema: { type: 'string' } };
+const datasetId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'A dataset id',
 };
 
 /** The document for a service whose requests may ask for up to `maxTokens` tokens. */
@@ -211,6 +220,62 @@ export function openApiDocument(limits: { maxTokens: number }) {
           },
         },
       },
+      '/v1/tasks/{name}/labels/{label}/history': {
+        get: {
+          summary: "A label's moves, oldest first: from and to versions, who moved it, why and when",
+          security: bearer,
+          parameters: [name, label],
+          responses: { 200: json('{ data: label events }'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/tasks/{name}/labels/{label}/rollback': {
+        post: {
+          summary: 'Moves a label back to where its last move took it from (admin scope)',
+          security: bearer,
+          parameters: [name, label],
+          responses: {
+            200: json('The label event the rollback wrote, with moved: true'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v1/tasks/{name}/datasets': {
+        get: {
+          summary: "The task's stored datasets: id, split, file name, rows and when each was stored",
+          security: bearer,
+          parameters: [name],
+          responses: { 200: json('{ data: datasets }'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/tasks/{name}/datasets/{id}/rows': {
+        get: {
+          summary: "A page of a dataset's rows (input fields and target), optionally only those containing q",
+          security: bearer,
+          parameters: [name, datasetId, ...queryParameters(datasetRowQuery)],
+          responses: {
+            200: json('{ total, matched, offset, data: rows }'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v1/tasks/{name}/datasets/{id}/stats': {
+        get: {
+          summary: "A dataset's sizes, label distribution, lengths and duplicate groups",
+          security: bearer,
+          parameters: [name, datasetId],
+          responses: {
+            200: json('The statistics `promptune dataset stats --json` prints'),
+            ...errors(401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v1/me': {
+        get: {
+          summary: 'The key the request was sent with: its name and scopes (what a client may offer to do)',
+          security: bearer,
+          responses: { 200: json('{ name, scopes }'), ...readErrors },
+        },
+      },
       '/v1/feedback': {
         post: {
           summary:
@@ -263,6 +328,21 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('A run'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/runs/{id}/compare/{other}': {
+        get: {
+          summary:
+            'Two evaluation runs compared on the examples both scored: the mean difference (other minus id) with its paired bootstrap interval and p-value, and the examples that improved or regressed',
+          security: bearer,
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'other', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            200: json('{ a, b, n, difference, interval, pValue, significant, improved, regressed }'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
         },
       },
       '/v1/runs/{id}/entries': {

@@ -193,6 +193,8 @@ const time = z.string().max(40);
 /** GET /v1/traces: filters, a time range (durations ago or ISO times) and paging. */
 export const traceQuery = z.strictObject({
   task: z.string().max(200).optional(),
+  /** The evaluation or optimization run the calls belong to. */
+  run: z.string().max(200).optional(),
   version: z.string().max(64).optional(),
   label: z.string().max(100).optional(),
   since: time.optional(),
@@ -228,4 +230,11 @@ export const monitorQuery = z.strictObject({
   until: time.optional(),
   source: z.enum(['service', 'eval', 'optimize']).optional(),
   window: z.enum(['minute', 'hour', 'day']).optional(),
+});
+
+/** GET /v1/tasks/{name}/datasets/{id}/rows: a page of rows, optionally only those containing `q`. */
+export const datasetRowQuery = z.strictObject({
+  q: z.string().max(500).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
 });

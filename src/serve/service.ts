@@ -5,7 +5,8 @@
 // /v1; every body is read through a schema; every response carries x-request-id, which the request's
 // log line (pino) and any internal error's log line and 500 body name. Every model request is traced
 // into the registry off the request path (observe-routes.ts serves feedback, traces, monitor and
-// alerts), with OpenTelemetry spans when configured and alert rules evaluated inside.
+// alerts), with OpenTelemetry spans when configured and alert rules evaluated inside. run-routes.ts and
+// library-routes.ts serve runs, label history and rollback, and datasets; web-assets.ts the dashboard.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -30,6 +31,8 @@ import { typedOutput } from './typed-output.js';
 import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
 import { runRoutes } from './run-routes.js';
+import { libraryRoutes } from './library-routes.js';
+import { webAssets } from './web-assets.js';
 import {
   TraceRecorder,
   type AlertRules,
@@ -78,6 +81,8 @@ export interface ServiceOptions {
   alerts?: { rules: AlertRules; drift?: DriftReader };
   /** The model that `judge` validators in served specs ask (any provider). */
   guardJudge?: LanguageModelV3;
+  /** The built dashboard's folder (dashboardDirectory()), served at `/`; none when undefined. */
+  web?: string;
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -395,6 +400,8 @@ export function createService(options: ServiceOptions): Service {
 
   const alerts = options.alerts && startAlerts({ ...options.alerts, registry, metrics, logger });
   runRoutes(app, { registry, scope });
+  libraryRoutes(app, { registry, scope, onLabelMoved: (task) => versions.forget(task) });
+  if (options.web) webAssets(app, options.web);
   observeRoutes(app, {
     registry,
     recorder,

@@ -302,7 +302,11 @@ export default defineCommand({
           { optimizer: name, preset: args.preset, model: args.model },
           { artifact: args.out, report: args.report, registered: pushed },
         );
-        await recording.complete(summary, registered?.id);
+        // the dashboard shows the final prompt against the seed, whether or not a version was pushed
+        await recording.complete(
+          { ...summary, prompts: { seed: task.spec.prompt, final: artifact.prompt } },
+          registered?.id,
+        );
         process.stderr.write(`recorded as run ${recording.id}\n`);
       }
     } catch (error) {

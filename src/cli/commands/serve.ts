@@ -6,7 +6,7 @@ import pino from 'pino';
 import { ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
-import { EngineClient, listen, createService } from '../../serve/index.js';
+import { EngineClient, listen, createService, dashboardDirectory } from '../../serve/index.js';
 import { numberOption } from '../options.js';
 import { registryLocation, registryOption } from '../registry-access.js';
 import {
@@ -161,6 +161,7 @@ export default defineCommand({
         evaluators: [judgeEvaluator({ judge: judgeGenerator(judge), rubric: args['judge-rubric'] })],
       },
       telemetry,
+      web: dashboardDirectory(),
       logger,
     });
     const retention =
@@ -186,7 +187,7 @@ export default defineCommand({
     if ((await registry.keys.list()).every((key) => key.revoked))
       logger.warn('no API key exists yet: create one with promptune keys create --scopes run,read');
     logger.info({ url: server.url, engine: engine?.info.model }, 'listening');
-    process.stdout.write(`listening on ${server.url}\n`);
+    process.stdout.write(`listening on ${server.url} (dashboard at ${server.url}/)\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         logger.info({ signal }, 'draining');

@@ -1,0 +1,97 @@
+// The service's routes over the rest of the prompt library, for the dashboard and any client: who the
+// key is (GET /v1/me), a label's history and its rollback (admin), and a task's stored datasets with
+// their rows (searched, in pages) and statistics. Datasets are content-addressed, so a parsed one is
+// kept (a few at a time) and never goes stale.
+import type { Hono, MiddlewareHandler } from 'hono';
+import { NotFoundError } from '../errors/index.js';
+import type { Registry } from '../registry/index.js';
+import { datasetStats, exampleShape, findDuplicates, parseExamples, type Example } from '../tasks/index.js';
+import { accessKeyOf } from './auth.js';
+import { parseQuery } from './request-query.js';
+import { datasetRowQuery } from './request-schemas.js';
+import type { ServiceEnv } from './service-env.js';
+
+const keptDatasets = 8;
+
+/** Adds the library routes to the service's app; `onLabelMoved` hears of a rollback (to serve it at once). */
+export function libraryRoutes(
+  app: Hono<ServiceEnv>,
+  options: {
+    registry: Registry;
+    scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
+    onLabelMoved: (task: string) => void;
+  },
+): void {
+  const { registry, scope } = options;
+  const parsed = new Map<string, Example[]>();
+
+  async function examplesOf(task: string, id: string): Promise<Example[]> {
+    const kept = parsed.get(id);
+    if (kept) return kept;
+    const spec = await registry.getTask(task);
+    const dataset = (await registry.listDatasets(spec.name)).find((candidate) => candidate.id === id);
+    if (!dataset)
+      throw new NotFoundError(`task ${spec.name} has no dataset ${id}`, {
+        code: 'DATASET_NOT_FOUND',
+        hint: `See the task's datasets at GET /v1/tasks/${spec.name}/datasets.`,
+      });
+    const examples = parseExamples(await registry.getBlob(dataset.blob), dataset.name, {
+      ...exampleShape(spec),
+      targetOptional: true,
+    });
+    if (parsed.size >= keptDatasets) parsed.delete(parsed.keys().next().value!);
+    parsed.set(id, examples);
+    return examples;
+  }
+
+  app.get('/v1/me', scope('read'), (context) => {
+    const key = accessKeyOf(context)!;
+    return context.json({ name: key.name, scopes: key.scopes });
+  });
+
+  app.get('/v1/tasks/:name/labels/:label/history', scope('read'), async (context) => {
+    const task = await registry.getTask(context.req.param('name'));
+    return context.json({ data: await registry.labelHistory(task.name, context.req.param('label')) });
+  });
+
+  app.post('/v1/tasks/:name/labels/:label/rollback', scope('admin'), async (context) => {
+    const key = accessKeyOf(context)!;
+    const move = await registry.rollback({
+      task: context.req.param('name'),
+      label: context.req.param('label'),
+      actor: { name: `key:${key.name}`, scopes: key.scopes },
+    });
+    options.onLabelMoved(context.req.param('name'));
+    return context.json(move);
+  });
+
+  app.get('/v1/tasks/:name/datasets', scope('read'), async (context) => {
+    const task = await registry.getTask(context.req.param('name'));
+    const datasets = await registry.listDatasets(task.name);
+    return context.json({ data: datasets.map(({ blob: _blob, ...dataset }) => dataset) });
+  });
+
+  app.get('/v1/tasks/:name/datasets/:id/rows', scope('read'), async (context) => {
+    const query = parseQuery(datasetRowQuery, context.req.query());
+    const examples = await examplesOf(context.req.param('name'), context.req.param('id'));
+    const needle = query.q?.toLowerCase();
+    const matched = needle
+      ? examples.filter((example) =>
+          JSON.stringify([example.fields, example.target]).toLowerCase().includes(needle),
+        )
+      : examples;
+    const offset = query.offset ?? 0;
+    const rows = matched.slice(offset, offset + (query.limit ?? 50));
+    return context.json({
+      total: examples.length,
+      matched: matched.length,
+      offset,
+      data: rows.map(({ index, line, fields, target, id }) => ({ index, line, fields, target, id })),
+    });
+  });
+
+  app.get('/v1/tasks/:name/datasets/:id/stats', scope('read'), async (context) => {
+    const examples = await examplesOf(context.req.param('name'), context.req.param('id'));
+    return context.json({ ...datasetStats(examples), duplicateGroups: findDuplicates(examples) });
+  });
+}

@@ -1,0 +1,190 @@
+// The routes the dashboard reads beyond tasks and runs, over HTTP on 127.0.0.1: GET /v1/me, a label's
+// history and its rollback (admin only, refused to a read key), a task's stored datasets with rows
+// searched and paged and their statistics, two evaluation runs compared with the paired test, and the
+// dashboard's files at / (never a file outside its folder).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedStreamingModel } from '../../test/scripted-model.js';
+import { hardVersionContent, registerTask, Registry } from '../registry/index.js';
+import { loadTask } from '../tasks/index.js';
+import { listen, type RunningServer } from './listen.js';
+import { createService, type Service } from './service.js';
+
+const root = join(import.meta.dirname, '..', '..');
+let registry: Registry;
+let server: RunningServer;
+let service: Service;
+let admin = '';
+let reader = '';
+let trainId = '';
+const web = mkdtempSync(join(tmpdir(), 'promptune-web-build-'));
+
+const call = async (path: string, bearer: string, method = 'GET') => {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}` },
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & { data: never[] },
+  };
+};
+
+beforeAll(async () => {
+  registry = await Registry.open({
+    path: join(mkdtempSync(join(tmpdir(), 'promptune-library-')), 'r.sqlite'),
+  });
+  admin = (await registry.keys.create({ name: 'boss', scopes: ['admin'], ratePerMinute: 1e7 })).key;
+  reader = (await registry.keys.create({ name: 'viewer', scopes: ['read'], ratePerMinute: 1e7 })).key;
+  const task = loadTask(join(root, 'examples', 'animal.yaml'));
+  const datasets = await registerTask(registry, task);
+  trainId = datasets.train;
+  const actor = { name: 'ada', scopes: ['read', 'run', 'admin'] };
+  for (const template of ['first {{input}}', 'second {{input}}']) {
+    const spec = { ...task.spec, prompt: { ...task.spec.prompt, template } };
+    const { version } = await registry.pushVersion({
+      task: 'animal',
+      kind: 'hard',
+      content: hardVersionContent(spec),
+      spec,
+      message: template,
+      actor,
+    });
+    await registry.setLabel({
+      task: 'animal',
+      label: 'staging',
+      reference: version.id,
+      actor,
+      reason: template,
+    });
+  }
+  // two evaluations of the same 40 examples: the second fixes 12 and breaks none
+  for (const [id, fixed] of [
+    ['run-a', 0],
+    ['run-b', 12],
+  ] as const) {
+    await registry.runs.start({
+      id,
+      kind: 'evaluation',
+      task: 'animal',
+      actor: 'ada',
+      config: { model: id },
+    });
+    await registry.runs.append(
+      id,
+      Array.from({ length: 40 }, (_, position) => {
+        const score = position < 20 + fixed ? 1 : 0;
+        return {
+          kind: 'example' as const,
+          position,
+          score,
+          passed: score === 1,
+          data: { id: `example-${position}` },
+        };
+      }),
+    );
+    await registry.runs.finish(id, { status: 'completed', summary: { score: (20 + fixed) / 40 } });
+  }
+  mkdirSync(join(web, 'assets'));
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>promptune</title>');
+  writeFileSync(join(web, 'assets', 'app-1.js'), 'console.log(1)');
+  service = createService({
+    registry,
+    backends: { hard: new ScriptedStreamingModel('scripted', () => 'ok') },
+    logger: pino({ level: 'silent' }),
+    tracing: false,
+    web,
+  });
+  server = await listen(service.app);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await service?.drain();
+  await registry?.close();
+});
+
+describe('the library routes', () => {
+  it('names the key and its scopes', async () => {
+    expect((await call('/v1/me', reader)).body).toEqual({ name: 'viewer', scopes: ['read'] });
+    expect((await call('/v1/me', 'pt_000000000000_nope')).status).toBe(401);
+  });
+
+  it("lists a label's moves and lets only an admin roll it back", async () => {
+    const history = await call('/v1/tasks/animal/labels/staging/history', reader);
+    expect(history.body.data.map((event: { reason: string }) => event.reason)).toEqual([
+      'first {{input}}',
+      'second {{input}}',
+    ]);
+    const refused = await call('/v1/tasks/animal/labels/staging/rollback', reader, 'POST');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: { code: 'AUTH_SCOPE' } });
+    const rolled = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST');
+    expect(rolled.status).toBe(200);
+    const versions = await call('/v1/tasks/animal/versions', reader);
+    const listed = versions.body.data as { id: string; number: number }[];
+    const first = listed.find((version) => version.number === 1)!;
+    expect(rolled.body).toMatchObject({ moved: true, to: first.id, actor: 'key:boss' });
+    const after = (await call('/v1/tasks/animal/labels/staging/history', reader)).body.data;
+    expect(after.map((event: { to: string }) => event.to)[2]).toBe(first.id);
+    expect((await call('/v1/tasks/nothing/labels/staging/history', reader)).status).toBe(404);
+  });
+
+  it("lists a task's datasets and serves their rows, searched and paged, and statistics", async () => {
+    const datasets = (await call('/v1/tasks/animal/datasets', reader)).body.data as {
+      id: string;
+      split: string;
+      rows: number;
+    }[];
+    expect(datasets.map((dataset) => dataset.split).sort()).toEqual(['dev', 'test', 'train']);
+    const train = datasets.find((dataset) => dataset.id === trainId)!;
+    const page = await call(`/v1/tasks/animal/datasets/${trainId}/rows?offset=10&limit=5`, reader);
+    expect(page.body).toMatchObject({ total: train.rows, matched: train.rows, offset: 10 });
+    expect(page.body.data.map((row: { index: number }) => row.index)).toEqual([10, 11, 12, 13, 14]);
+    const searched = await call(`/v1/tasks/animal/datasets/${trainId}/rows?q=CAT&limit=500`, reader);
+    expect(searched.body.matched).toBeGreaterThan(0);
+    expect(searched.body.matched).toBeLessThan(train.rows);
+    for (const row of searched.body.data as { fields: object; target: unknown }[])
+      expect(JSON.stringify([row.fields, row.target]).toLowerCase()).toContain('cat');
+    const stats = await call(`/v1/tasks/animal/datasets/${trainId}/stats`, reader);
+    expect(stats.body).toMatchObject({ size: train.rows });
+    expect(Object.values(stats.body.labels as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(
+      train.rows,
+    );
+    expect((await call('/v1/tasks/animal/datasets/ffffffff/rows', reader)).body).toMatchObject({
+      error: { code: 'DATASET_NOT_FOUND' },
+    });
+    expect((await call(`/v1/tasks/animal/datasets/${trainId}/rows?limit=0`, reader)).status).toBe(400);
+  });
+
+  it('compares two evaluation runs example by example', async () => {
+    const { status, body } = await call('/v1/runs/run-a/compare/run-b', reader);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ n: 40, difference: 0.3, significant: true, regressed: [] });
+    expect(body.improved as unknown[]).toHaveLength(12);
+    await registry.runs.start({ id: 'run-opt', kind: 'optimization', task: 'animal', actor: 'ada' });
+    expect((await call('/v1/runs/run-a/compare/run-opt', reader)).body).toMatchObject({
+      error: { code: 'COMPARE_NOT_EVALUATION' },
+    });
+    expect((await call('/v1/runs/run-a/compare/run-none', reader)).status).toBe(404);
+  });
+
+  it('serves the dashboard at / and its assets, and nothing outside its folder', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const asset = await fetch(`${server.url}/assets/app-1.js`);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(await asset.text()).toBe('console.log(1)');
+    for (const path of [
+      '/assets/..%2Findex.html',
+      '/assets/%2e%2e/%2e%2e/package.json',
+      '/assets/missing.js',
+    ])
+      expect((await fetch(`${server.url}${path}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,295 @@
+// The dashboard end to end, in Debian's Chromium against `promptune serve` on stories260K, with the
+// registry written by the CLI as a user writes it: sign in, a version pushed from the CLI appearing,
+// two versions diffed, a label moved by an admin key (a read key sees no move button and the API
+// refuses it), an evaluation run filtered to failures, an optimization's trajectory, monitoring charts
+// from real traces, the playground, and `promptune ui` on a fresh registry. Every page is screenshotted
+// into test-artifacts/screenshots.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchBrowser, screenshot } from './browser.js';
+import { repositoryRoot, stories } from './models.js';
+
+const bin = join(repositoryRoot, 'bin', 'promptune.js');
+const shared = join(repositoryRoot, '..', 'shared');
+const model = `local:${stories.gguf}`;
+
+function cli(cwd: string, ...args: string[]): string {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`promptune ${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Starts a long-running command and waits for the line that names its address. */
+async function start(cwd: string, args: string[], pattern: RegExp) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn' } });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  for (let i = 0; i < 600 && !pattern.test(output); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  const match = pattern.exec(output);
+  if (!match) throw new Error(`promptune ${args[0]} did not start:\n${output}`);
+  return { child, match };
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+
+describe.runIf(browserAvailable())('the dashboard in a browser', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'promptune-web-'));
+  const spec = join(repositoryRoot, 'examples', 'name.yaml');
+  let browser: Browser;
+  let server: ChildProcess;
+  let url: string;
+  let adminKey: string;
+  let readKey: string;
+  const inputs = readFileSync(join(shared, 'datasets', 'name', 'dev.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { input: string }).input);
+
+  beforeAll(async () => {
+    cli(
+      cwd,
+      'registry',
+      'push',
+      '--task',
+      spec,
+      '--label',
+      'staging',
+      '--message',
+      'the hand-written prompt',
+    );
+    adminKey = cli(cwd, 'keys', 'create', '--scopes', 'admin', '--name', 'e2e-admin').trim();
+    readKey = cli(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'e2e-reader').trim();
+    cli(cwd, 'eval', '--task', spec, '--model', model, '--split', 'dev', '--limit', '24', '--push');
+    cli(
+      cwd,
+      ...['optimize', '--task', spec, '--model', model, '--optimizer', 'bootstrap', '--max-calls', '60'],
+      ...['--out', join(cwd, 'name.prompt.json'), '--push', '--dev-limit', '16'],
+    );
+    ({
+      child: server,
+      match: [, url],
+    } = await start(cwd, ['serve', '--model', stories.gguf, '--port', '0'], /listening on (\S+)/));
+    // real traffic for the traces and monitor pages
+    for (const input of inputs.slice(0, 6)) {
+      const response = await fetch(`${url}/v1/tasks/name/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input }),
+      });
+      expect(response.status).toBe(200);
+    }
+    browser = await launchBrowser();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server) expect(await stop(server)).toBe(0);
+  });
+
+  /** A fresh browser session, signed in with `key` through the address (as `promptune ui` prints it). */
+  async function signedIn(key: string, route = ''): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await page.goto(`${url}/#key=${key}`);
+    await page.getByRole('link', { name: 'Tasks' }).waitFor();
+    if (route) await page.goto(`${url}/#/${route}`);
+    return page;
+  }
+
+  it('signs in with a key typed into the form and lists the tasks', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    await page.goto(url);
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('API key').fill('pt_000000000000_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('AUTH_', { exact: false }).waitFor();
+    await page.getByLabel('API key').fill(readKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'name', exact: true }).waitFor();
+    expect(await page.locator('.who').innerText()).toContain('e2e-reader');
+    await screenshot(page, 'tasks');
+    // the key is kept for the tab's session only
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length])).toEqual([1, 0]);
+  });
+
+  it('shows a read key no label buttons, and the API refuses its move', async () => {
+    const page = await signedIn(readKey, 'tasks/name');
+    await page.getByTestId('versions').waitFor();
+    await page.getByRole('heading', { name: 'Labels' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Move label' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Roll back' }).count()).toBe(0);
+    const refused = await fetch(`${url}/v1/tasks/name/labels/staging`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${readKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 1 }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('AUTH_SCOPE');
+    await screenshot(page, 'task-read-only');
+  });
+
+  it('shows a version pushed from the CLI, diffs two versions by word, and moves a label as admin', async () => {
+    const page = await signedIn(adminKey, 'tasks/name');
+    await page.getByRole('link', { name: 'v1', exact: true }).first().waitFor();
+    // pushed while the page is open, by another process
+    const edited = readFileSync(spec, 'utf8')
+      .replaceAll('../../shared', shared)
+      .replace('What is the name of the main character?', 'Who is the story about? Give the name.');
+    writeFileSync(join(cwd, 'name-v2.yaml'), edited);
+    cli(
+      cwd,
+      'registry',
+      'push',
+      '--task',
+      join(cwd, 'name-v2.yaml'),
+      '--message',
+      'asks who the story is about',
+    );
+    const newest = await versionNumbers(page);
+    await page
+      .getByRole('link', { name: `v${newest}`, exact: true })
+      .first()
+      .waitFor({ timeout: 20_000 });
+
+    await page.getByLabel('diff from v1').check();
+    await page.getByLabel(`diff to v${newest}`).check();
+    const diff = page.getByTestId('diff');
+    await diff.waitFor();
+    expect(await diff.locator('ins').allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringContaining('story')]),
+    );
+    expect((await diff.locator('del').allInnerTexts()).join(' ')).toContain('main');
+    await screenshot(page, 'task-diff');
+
+    const form = page.getByTestId('move-label');
+    await form.getByLabel('label').fill('staging');
+    await form.getByLabel('version').selectOption(String(newest));
+    await form.getByLabel('reason').fill('reviewed in the dashboard');
+    await form.getByRole('button', { name: 'Move label' }).click();
+    await page
+      .getByRole('link', { name: `v${newest}`, exact: true })
+      .nth(1)
+      .waitFor();
+    await page.getByRole('button', { name: 'staging' }).click();
+    const history = page.getByTestId('label-history');
+    await history.getByText('reviewed in the dashboard').waitFor();
+    expect(await history.locator('tbody tr').count()).toBe(2);
+    await screenshot(page, 'task-labels');
+    const labels = (await (
+      await fetch(`${url}/v1/tasks/name`, { headers: { authorization: `Bearer ${readKey}` } })
+    ).json()) as { labels: { label: string; version: string }[] };
+    const moved = (await (
+      await fetch(`${url}/v1/tasks/name/versions/${newest}`, {
+        headers: { authorization: `Bearer ${readKey}` },
+      })
+    ).json()) as { id: string };
+    expect(labels.labels.find((label) => label.label === 'staging')!.version).toBe(moved.id);
+  });
+
+  it('opens an evaluation run and filters its examples to the failures', async () => {
+    const page = await signedIn(readKey, 'runs?kind=evaluation');
+    const row = page.getByTestId('runs').locator('tbody tr').first();
+    await row.waitFor();
+    await screenshot(page, 'runs');
+    await row.getByRole('link').first().click();
+    await page.getByTestId('score').waitFor();
+    const all = page.getByTestId('examples').locator('tbody tr');
+    await all.first().waitFor();
+    expect(await all.count()).toBe(24);
+    await page.getByRole('button', { name: 'failures' }).click();
+    await page.waitForURL(/filter=failures/);
+    const { data: failures } = (await (
+      await fetch(
+        `${url}/v1/runs/${page.url().split('/runs/')[1].split('?')[0]}/entries?kind=example&passed=false`,
+        {
+          headers: { authorization: `Bearer ${readKey}` },
+        },
+      )
+    ).json()) as { data: unknown[] };
+    expect(failures.length).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('examples').locator('tbody tr').count()).toBe(failures.length);
+    expect(new Set(await page.getByTestId('examples').locator('.status').allInnerTexts())).toEqual(
+      new Set(['fail']),
+    );
+    await page.getByTestId('examples').locator('tbody tr').first().click();
+    await page.getByRole('heading', { name: 'expected' }).waitFor();
+    await screenshot(page, 'run-evaluation-failures');
+  });
+
+  it('draws an optimization run: its trajectory, trials and the prompt against the seed', async () => {
+    const page = await signedIn(readKey, 'runs?kind=optimization');
+    await page.getByTestId('runs').locator('tbody tr a').first().click();
+    await page.locator('[data-chart="score trajectory"] canvas').waitFor();
+    expect(await page.getByTestId('trials').locator('tbody tr').count()).toBeGreaterThan(1);
+    await page.getByRole('heading', { name: 'Final prompt against the seed' }).waitFor();
+    await screenshot(page, 'run-optimization');
+  });
+
+  it('charts real traces on the monitor and lists them on the traces page', async () => {
+    const page = await signedIn(adminKey, 'monitor?task=name');
+    await page.locator('[data-chart^="requests per"] canvas').waitFor();
+    const requests = await page
+      .getByTestId('monitor-groups')
+      .locator('tbody tr td:nth-child(2)')
+      .allInnerTexts();
+    expect(requests.map(Number).reduce((sum, count) => sum + count, 0)).toBe(6);
+    await screenshot(page, 'monitor');
+    await page.goto(`${url}/#/traces?task=name`);
+    const rows = page.getByTestId('traces').locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(6);
+    await screenshot(page, 'traces');
+    await rows.first().click();
+    await page.getByRole('heading', { name: 'Output' }).waitFor();
+    await screenshot(page, 'trace');
+  });
+
+  it('runs a version in the playground and shows its output, tokens and latency', async () => {
+    const page = await signedIn(adminKey, 'playground?task=name');
+    await page.getByLabel('input').fill(inputs[7]);
+    await page.getByLabel('version').selectOption('staging');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const answer = page.getByTestId('answer');
+    await answer.waitFor({ timeout: 30_000 });
+    expect((await answer.locator('pre').first().innerText()).trim().length).toBeGreaterThan(0);
+    expect(await answer.innerText()).toMatch(/\d+ tokens in \/ \d+ out/);
+    await screenshot(page, 'playground');
+  });
+
+  it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'promptune-ui-'));
+    const { child, match } = await start(
+      fresh,
+      ['ui', '--port', '0'],
+      /dashboard on (http:\/\/\S+)\/#key=(\S+)/,
+    );
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    await page.goto(`${match[1]}/#key=${match[2]}`);
+    await page.getByText('The registry has no tasks yet').waitFor();
+    expect(await page.getByText('npx promptune registry push').count()).toBeGreaterThan(0);
+    expect(page.url()).not.toContain(match[2]); // the key leaves the address bar at once
+    await screenshot(page, 'empty-registry');
+    expect(await stop(child)).toBe(0);
+    expect(cli(fresh, 'keys', 'ls')).toMatch(/ui-session-\S+ +read,run,admin +revoked/);
+  });
+});
+
+/** The newest version number the service lists for `name` (read through the page's own key). */
+async function versionNumbers(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const key = sessionStorage.getItem('promptune.key');
+    const response = await fetch('/v1/tasks/name/versions', { headers: { authorization: `Bearer ${key}` } });
+    const { data } = (await response.json()) as { data: { number: number }[] };
+    return Math.max(...data.map((version) => version.number));
+  });
+}

@@ -1,0 +1,71 @@
+// Line charts with uPlot (small, fast on many points): x is time (epoch seconds) or a step number.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const palette = ['#3b5bdb', '#e8590c', '#2b8a3e', '#ae3ec9', '#c92a2a', '#1098ad', '#5c940d', '#862e9c'];
+
+/** One line. */
+export interface Series {
+  label: string;
+  values: (number | null)[];
+  /** Drawn as points only (sparse values such as a dev score every few steps). */
+  points?: boolean;
+}
+
+/** A chart of `series` over `x`; `time` when x holds epoch seconds. */
+export function LineChart(props: {
+  title: string;
+  x: number[];
+  series: Series[];
+  time?: boolean;
+  height?: number;
+  yLabel?: string;
+  /** The x range to show (default: the data's). */
+  range?: [number, number];
+  /** What x counts when it is not time (default "step"). */
+  xLabel?: string;
+}) {
+  const holder = useRef<HTMLDivElement>(null);
+  const { title, x, series, time = false, height = 220, yLabel, range, xLabel = 'step' } = props;
+  useEffect(() => {
+    const element = holder.current;
+    if (!element) return;
+    const options: uPlot.Options = {
+      width: Math.max(320, element.clientWidth),
+      height,
+      scales: { x: { time, ...(range && { range: () => range }) } },
+      // steps and trials are whole numbers: no ticks between them
+      axes: [
+        time ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+        { label: yLabel, size: 60 },
+      ],
+      series: [
+        { label: time ? 'time' : xLabel },
+        ...series.map((line, index) => ({
+          label: line.label,
+          stroke: palette[index % palette.length],
+          width: 2,
+          spanGaps: true,
+          points: { show: line.points ?? x.length < 40, size: 6 },
+          ...(line.points ? { paths: () => null } : {}),
+        })),
+      ],
+    };
+    const plot = new uPlot(options, [x, ...series.map((line) => line.values)] as uPlot.AlignedData, element);
+    const resize = new ResizeObserver(() =>
+      plot.setSize({ width: Math.max(320, element.clientWidth), height }),
+    );
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [x, series, time, height, yLabel, range, xLabel]);
+  return (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <div ref={holder} data-chart={title} />
+    </figure>
+  );
+}

@@ -1,0 +1,36 @@
+// How numbers, times and values read on the dashboard.
+
+/** A share or score to 3 decimals ("–" when absent). */
+export const score = (value: unknown): string => (typeof value === 'number' ? value.toFixed(3) : '–');
+
+/** Dollars, small amounts with more digits. */
+export const dollars = (value: unknown): string =>
+  typeof value === 'number' ? `$${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(2)}` : '–';
+
+/** Milliseconds as ms or s. */
+export const duration = (ms: unknown): string =>
+  typeof ms !== 'number'
+    ? '–'
+    : ms < 1000
+      ? `${Math.round(ms)} ms`
+      : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+/** A time as local date and time; epoch ms or ISO text. */
+export const time = (value: number | string | null | undefined): string =>
+  value === null || value === undefined ? '–' : new Date(value).toLocaleString(undefined, { hour12: false });
+
+/** How long ago, roughly. */
+export function ago(value: number | string): string {
+  const seconds = Math.max(0, (Date.now() - new Date(value).getTime()) / 1000);
+  if (seconds < 60) return `${Math.round(seconds)} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86_400)} d ago`;
+}
+
+/** Any value as text: strings as they are, the rest as JSON. */
+export const text = (value: unknown): string =>
+  value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+
+/** A version id, short. */
+export const shortId = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '–');

@@ -1,0 +1,13 @@
+// The dashboard's entry: signs in (a key from the address or typed), then routes to the pages.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app';
+import { takeKeyFromAddress } from './router';
+import './styles.css';
+
+takeKeyFromAddress();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,203 @@
+// Monitoring from the traces: per task, version and label over time, requests, errors and p95 latency
+// charts; percentiles, tokens, cost and score means with intervals per group; alert rules and firings.
+import { useMemo } from 'react';
+import { query } from '../api';
+import { LineChart } from '../components/chart';
+import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
+import { dollars, duration, score, shortId, time } from '../format';
+import { navigate } from '../router';
+import type { MonitorGroup, MonitorReport } from '../types';
+import { useApi } from '../use-api';
+
+interface Alerts {
+  rules: { name: string; metric: string; status: { state: string; value?: number | null } | null }[];
+  history: { rule: string; state: string; at: number | string; value?: number | null }[];
+}
+
+const groupName = (group: MonitorGroup) =>
+  `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${shortId(group.version)}`;
+
+const windowSeconds: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
+
+function Charts({ report }: { report: MonitorReport }) {
+  const charts = useMemo(() => {
+    // every window of the span, so quiet windows read as zero requests rather than a gap
+    const step = windowSeconds[report.window] ?? 60;
+    const first = Math.floor(report.since / 1000 / step) * step;
+    const x: number[] = [];
+    for (let start = first; start < report.until / 1000; start += step) x.push(start);
+    const line = (pick: (point: MonitorGroup['series'][number]) => number | null, quiet: number | null) =>
+      report.groups.map((group) => {
+        const byStart = new Map(group.series.map((point) => [Math.floor(point.start / 1000), point]));
+        return {
+          label: groupName(group),
+          values: x.map((start) => (byStart.has(start) ? pick(byStart.get(start)!) : quiet)),
+        };
+      });
+    return {
+      x,
+      range: [report.since / 1000, report.until / 1000] as [number, number],
+      requests: line((point) => point.requests, 0),
+      errors: line((point) => point.errors, 0),
+      latency: line((point) => point.latencyP95, null),
+    };
+  }, [report]);
+  return (
+    <div className="columns three">
+      <LineChart
+        title={`requests per ${report.window}`}
+        x={charts.x}
+        series={charts.requests}
+        range={charts.range}
+        time
+      />
+      <LineChart
+        title={`errors per ${report.window}`}
+        x={charts.x}
+        series={charts.errors}
+        range={charts.range}
+        time
+      />
+      <LineChart title="latency p95 (ms)" x={charts.x} series={charts.latency} range={charts.range} time />
+    </div>
+  );
+}
+
+const spans: Record<string, string> = {
+  'last hour': '1h',
+  'last day': '1d',
+  'last week': '7d',
+  'last 30 days': '30d',
+};
+
+/** The monitor. Query: task, label, span. */
+export function MonitorPage({ query: route }: { query: URLSearchParams }) {
+  const filter = {
+    task: route.get('task') ?? undefined,
+    label: route.get('label') ?? undefined,
+    span: route.get('span') ?? 'last day',
+  };
+  const report = useApi<MonitorReport>(
+    `/v1/monitor${query({ task: filter.task, label: filter.label, since: spans[filter.span] ?? '1d' })}`,
+    15_000,
+  );
+  const alerts = useApi<Alerts>('/v1/alerts', 15_000);
+  const setFilter = (name: string, value: string | undefined) =>
+    navigate(['monitor'], { ...filter, [name]: value || undefined });
+  return (
+    <>
+      <h1>Monitor</h1>
+      <div className="toolbar">
+        <input
+          placeholder="task"
+          defaultValue={filter.task}
+          aria-label="task"
+          onKeyDown={(event) => event.key === 'Enter' && setFilter('task', event.currentTarget.value)}
+        />
+        <input
+          placeholder="label"
+          defaultValue={filter.label}
+          aria-label="label"
+          onKeyDown={(event) => event.key === 'Enter' && setFilter('label', event.currentTarget.value)}
+        />
+        <select
+          value={filter.span}
+          aria-label="span"
+          onChange={(event) => setFilter('span', event.target.value)}
+        >
+          {Object.keys(spans).map((name) => (
+            <option key={name}>{name}</option>
+          ))}
+        </select>
+      </div>
+      {report.error && <ErrorBox error={report.error} />}
+      {!report.data ? (
+        <Loading />
+      ) : report.data.groups.length === 0 ? (
+        <Empty title="No traffic in this span">
+          <p>
+            Serve tasks with <code>promptune serve</code>; every request it answers is traced and counted
+            here.
+          </p>
+        </Empty>
+      ) : (
+        <>
+          <Charts report={report.data} />
+          <table className="grid" data-testid="monitor-groups">
+            <thead>
+              <tr>
+                <th>task · label · version</th>
+                <th className="number">requests</th>
+                <th className="number">error rate</th>
+                <th className="number">latency p50 / p95 / p99</th>
+                <th className="number">tokens in / out</th>
+                <th className="number">cost</th>
+                <th>scores (mean, 95% CI)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.data.groups.map((group) => (
+                <tr key={`${group.task}-${group.version}-${group.label}`}>
+                  <td>{groupName(group)}</td>
+                  <td className="number">{group.requests}</td>
+                  <td className="number">{(100 * group.errorRate).toFixed(1)}%</td>
+                  <td className="number">
+                    {group.latencyMs
+                      ? `${duration(group.latencyMs.p50)} / ${duration(group.latencyMs.p95)} / ${duration(group.latencyMs.p99)}`
+                      : '–'}
+                  </td>
+                  <td className="number">
+                    {group.tokens.input} / {group.tokens.output}
+                  </td>
+                  <td className="number">{dollars(group.cost)}</td>
+                  <td>
+                    {Object.entries(group.scores).map(([name, summary]) => (
+                      <span key={name} className="tag">
+                        {name}{' '}
+                        {summary.mean !== undefined
+                          ? `${score(summary.mean)} [${score(summary.low)}, ${score(summary.high)}]`
+                          : `${summary.count}`}
+                      </span>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <section className="panel">
+        <h2>Alerts</h2>
+        {alerts.error && <ErrorBox error={alerts.error} />}
+        {alerts.data && alerts.data.rules.length === 0 && alerts.data.history.length === 0 && (
+          <p className="muted">
+            No alert rules in this service (<code>promptune serve --alerts rules.yaml</code>; drift rules
+            included).
+          </p>
+        )}
+        {alerts.data?.rules.map((rule) => (
+          <div key={rule.name}>
+            <b>{rule.name}</b> <span className="muted">{rule.metric}</span>{' '}
+            <Status value={rule.status?.state ?? 'unknown'} />
+          </div>
+        ))}
+        {alerts.data && alerts.data.history.length > 0 && (
+          <table className="grid">
+            <tbody>
+              {alerts.data.history.map((event, index) => (
+                <tr key={index}>
+                  <td>{time(event.at)}</td>
+                  <td>{event.rule}</td>
+                  <td>
+                    <Status value={event.state} />
+                  </td>
+                  <td className="number">{event.value ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,145 @@
+// The playground: any version of a task (a label, a number, latest) run on an input through
+// POST /v1/tasks/{task@version}/run, with the output, tokens and latency.
+import { useState } from 'react';
+import { api, ApiError } from '../api';
+import { ErrorBox, Loading } from '../components/feedback';
+import { duration } from '../format';
+import { href, navigate } from '../router';
+import { can, useSession } from '../session';
+import type { TaskDetail, TaskSummary, Version } from '../types';
+import { useApi } from '../use-api';
+
+interface RunAnswer {
+  id: string;
+  version: { id: string; number: number; kind: string };
+  output: unknown;
+  text: string;
+  refrained?: boolean;
+  usage: { input_tokens: number; output_tokens: number };
+}
+
+function Runner({ task }: { task: string }) {
+  const detail = useApi<TaskDetail>(`/v1/tasks/${encodeURIComponent(task)}`);
+  const versions = useApi<{ data: Version[] }>(`/v1/tasks/${encodeURIComponent(task)}/versions`);
+  const [reference, setReference] = useState('latest');
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [answer, setAnswer] = useState<RunAnswer & { ms: number }>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  if (detail.error) return <ErrorBox error={detail.error} />;
+  if (!detail.data || !versions.data) return <Loading />;
+  const inputFields = detail.data.spec.input.fields;
+  const run = async () => {
+    setBusy(true);
+    setError(undefined);
+    const started = performance.now();
+    try {
+      const input = inputFields.length === 1 ? (fields[inputFields[0]] ?? '') : fields;
+      const result = await api<RunAnswer>(`/v1/tasks/${encodeURIComponent(`${task}@${reference}`)}/run`, {
+        method: 'POST',
+        body: { input },
+      });
+      setAnswer({ ...result, ms: performance.now() - started });
+    } catch (caught) {
+      setError(caught as ApiError);
+      setAnswer(undefined);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="panel playground"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void run();
+      }}
+    >
+      <label>
+        Version
+        <select value={reference} onChange={(event) => setReference(event.target.value)} aria-label="version">
+          <option value="latest">latest</option>
+          {detail.data.labels.map((label) => (
+            <option key={label.label} value={label.label}>
+              {label.label}
+            </option>
+          ))}
+          {[...versions.data.data].reverse().map((version) => (
+            <option key={version.id} value={version.number}>
+              v{version.number} ({version.kind})
+            </option>
+          ))}
+        </select>
+      </label>
+      {inputFields.map((field) => (
+        <label key={field}>
+          {field}
+          <textarea
+            rows={4}
+            value={fields[field] ?? ''}
+            aria-label={field}
+            onChange={(event) => setFields({ ...fields, [field]: event.target.value })}
+          />
+        </label>
+      ))}
+      <button type="submit" disabled={busy}>
+        {busy ? 'Running…' : 'Run'}
+      </button>
+      {error && <ErrorBox error={error} />}
+      {answer && (
+        <div className="answer" data-testid="answer">
+          <h3>
+            Output{' '}
+            <span className="muted">
+              v{answer.version.number} ({answer.version.kind})
+            </span>
+          </h3>
+          <pre>{answer.text}</pre>
+          {answer.output !== null && typeof answer.output !== 'string' && (
+            <pre>{JSON.stringify(answer.output, null, 2)}</pre>
+          )}
+          <p className="muted">
+            {answer.usage.input_tokens} tokens in / {answer.usage.output_tokens} out · {duration(answer.ms)} ·{' '}
+            <a href={href(['traces', answer.id])}>trace</a>
+          </p>
+        </div>
+      )}
+    </form>
+  );
+}
+
+/** The playground. Query: task. */
+export function PlaygroundPage({ query: route }: { query: URLSearchParams }) {
+  const me = useSession();
+  const tasks = useApi<{ data: TaskSummary[] }>('/v1/tasks');
+  const task = route.get('task') ?? undefined;
+  if (!can(me, 'run'))
+    return (
+      <>
+        <h1>Playground</h1>
+        <p className="muted">
+          This key has no run scope: the playground needs one (promptune keys create --scopes read,run).
+        </p>
+      </>
+    );
+  if (tasks.error) return <ErrorBox error={tasks.error} />;
+  if (!tasks.data) return <Loading />;
+  return (
+    <>
+      <h1>Playground</h1>
+      <div className="toolbar">
+        <select
+          value={task ?? ''}
+          aria-label="task"
+          onChange={(event) => navigate(['playground'], { task: event.target.value || undefined })}
+        >
+          <option value="">choose a task…</option>
+          {tasks.data.data.map((entry) => (
+            <option key={entry.name}>{entry.name}</option>
+          ))}
+        </select>
+      </div>
+      {task && <Runner key={task} task={task} />}
+    </>
+  );
+}

@@ -1,0 +1,159 @@
+// Recorded runs, newest first, refreshed every two seconds so runs started from the CLI appear and
+// move while they run; filters by task, kind and status; two evaluations picked for a comparison.
+import { useState } from 'react';
+import { query } from '../api';
+import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
+import { ago, duration, score, shortId } from '../format';
+import { href, navigate } from '../router';
+import type { Page, Run } from '../types';
+import { useApi } from '../use-api';
+
+/** A run's progress as a bar (or a count when the total is unknown). */
+export function Progress({ run }: { run: Run }) {
+  if (!run.progress) return null;
+  const { done, total } = run.progress;
+  if (!total) return <span className="muted">{done} done</span>;
+  return (
+    <span className="progress" title={`${done} of ${total}`}>
+      <span style={{ width: `${(100 * done) / total}%` }} />
+      <em>
+        {done}/{total}
+      </em>
+    </span>
+  );
+}
+
+/** The headline number of a run: its score. */
+export const runScore = (run: Run): string => score(run.summary?.score);
+
+/** The run list. Query: task, kind, status. */
+export function RunsPage({ query: route }: { query: URLSearchParams }) {
+  const filter = {
+    task: route.get('task') ?? undefined,
+    kind: route.get('kind') ?? undefined,
+    status: route.get('status') ?? undefined,
+  };
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [picked, setPicked] = useState<string[]>([]);
+  const after = cursors[cursors.length - 1];
+  const runs = useApi<Page<Run>>(`/v1/runs${query({ ...filter, after, limit: 50 })}`, 2000);
+  const setFilter = (name: string, value: string) => {
+    setCursors([]);
+    navigate(['runs'], { ...filter, [name]: value || undefined });
+  };
+  const toggle = (id: string) =>
+    setPicked((current) =>
+      current.includes(id) ? current.filter((each) => each !== id) : [...current.slice(-1), id],
+    );
+  return (
+    <>
+      <h1>Runs</h1>
+      <div className="toolbar">
+        <input
+          placeholder="task"
+          defaultValue={filter.task}
+          onKeyDown={(event) => event.key === 'Enter' && setFilter('task', event.currentTarget.value)}
+          aria-label="task"
+        />
+        <select
+          value={filter.kind ?? ''}
+          onChange={(event) => setFilter('kind', event.target.value)}
+          aria-label="kind"
+        >
+          <option value="">every kind</option>
+          <option value="evaluation">evaluation</option>
+          <option value="optimization">optimization</option>
+          <option value="soft-training">soft-training</option>
+        </select>
+        <select
+          value={filter.status ?? ''}
+          onChange={(event) => setFilter('status', event.target.value)}
+          aria-label="status"
+        >
+          <option value="">every status</option>
+          {['running', 'completed', 'failed', 'interrupted', 'cancelled'].map((status) => (
+            <option key={status}>{status}</option>
+          ))}
+        </select>
+        <button
+          disabled={picked.length !== 2}
+          onClick={() => navigate(['runs', picked[0], 'compare', picked[1]])}
+        >
+          Compare two
+        </button>
+      </div>
+      {runs.error && <ErrorBox error={runs.error} />}
+      {!runs.data ? (
+        <Loading />
+      ) : runs.data.data.length === 0 && !after ? (
+        <Empty title="No runs recorded yet">
+          <p>
+            Add <code>--push</code> to <code>promptune eval</code>, <code>optimize</code> or{' '}
+            <code>soft train</code> (with this dashboard's registry): the run shows here while it runs.
+          </p>
+        </Empty>
+      ) : (
+        <>
+          <table className="grid" data-testid="runs">
+            <thead>
+              <tr>
+                <th />
+                <th>run</th>
+                <th>kind</th>
+                <th>task</th>
+                <th>status</th>
+                <th>progress</th>
+                <th className="number">score</th>
+                <th>started</th>
+                <th>took</th>
+                <th>by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.data.data.map((run) => (
+                <tr key={run.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`pick ${run.id}`}
+                      checked={picked.includes(run.id)}
+                      onChange={() => toggle(run.id)}
+                    />
+                  </td>
+                  <td>
+                    <a href={href(['runs', run.id])}>{shortId(run.id)}</a>
+                  </td>
+                  <td>{run.kind}</td>
+                  <td>
+                    <a href={href(['tasks', run.task])}>{run.task}</a>
+                  </td>
+                  <td>
+                    <Status value={run.status} />
+                  </td>
+                  <td>
+                    <Progress run={run} />
+                  </td>
+                  <td className="number">{runScore(run)}</td>
+                  <td className="muted">{ago(run.startedAt)}</td>
+                  <td className="muted">{duration((run.finishedAt ?? run.heartbeatAt) - run.startedAt)}</td>
+                  <td className="muted">{run.actor}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Newer
+            </button>
+            <button
+              disabled={!runs.data.next}
+              onClick={() => setCursors([...cursors, String(runs.data!.next)])}
+            >
+              Older
+            </button>
+          </div>
+        </>
+      )}
+    </>
+  );
+}

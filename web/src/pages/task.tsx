@@ -1,0 +1,370 @@
+// A task: its versions (the prompt, lineage), a word diff between any two, labels with their history
+// (moved and rolled back by admin keys only), and its datasets.
+import { useState } from 'react';
+import { api, ApiError, query } from '../api';
+import { DiffView } from '../components/diff-view';
+import { Empty, ErrorBox, Loading } from '../components/feedback';
+import { shortId, time } from '../format';
+import { href, navigate } from '../router';
+import { can, useSession } from '../session';
+import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
+import { useApi } from '../use-api';
+import { versionSections, versionText } from '../version-text';
+
+const madeBy: Record<string, string> = {
+  manual: 'a push (registry push)',
+  optimize: 'an optimization (optimize --push)',
+  'soft-train': 'soft-prompt training (soft train --push)',
+};
+
+function VersionView({ version, versions }: { version: Version; versions: Version[] }) {
+  const parent = versions.find((candidate) => candidate.id === version.parent);
+  const run = version.run ?? {};
+  // the recorded run that produced this version (an optimization or training pushed with --push)
+  const runs = useApi<{ data: Run[] }>(`/v1/runs${query({ task: version.task, limit: 500 })}`);
+  const made = runs.data?.data.find(
+    (candidate) => candidate.version === version.id && candidate.kind !== 'evaluation',
+  );
+  return (
+    <section className="panel" data-testid="version">
+      <h2>
+        Version {version.number} <span className="tag">{version.kind}</span>
+      </h2>
+      <p className="muted">
+        {version.message} · {version.actor} · {time(version.createdAt)} · <code>{shortId(version.id)}</code>
+      </p>
+      <dl className="lineage">
+        <dt>made by</dt>
+        <dd>
+          {madeBy[String(run.kind)] ?? 'a push'}
+          {made && (
+            <>
+              {' '}
+              (<a href={href(['runs', made.id])}>run {shortId(made.id)}</a>)
+            </>
+          )}
+        </dd>
+        <dt>parent</dt>
+        <dd>
+          {parent ? <a href={href(['tasks', version.task], { v: parent.number })}>v{parent.number}</a> : '–'}
+        </dd>
+        {typeof run.datasets === 'object' && run.datasets !== null && (
+          <>
+            <dt>datasets</dt>
+            <dd>
+              {Object.entries(run.datasets as Record<string, string>).map(([split, id]) => (
+                <a key={split} className="tag" href={href(['tasks', version.task, 'datasets', id])}>
+                  {split} {shortId(id)}
+                </a>
+              ))}
+            </dd>
+          </>
+        )}
+      </dl>
+      {versionSections(version).map(([title, body]) => (
+        <div key={title} className="prompt-part">
+          <h3>{title}</h3>
+          <pre>{body || '–'}</pre>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function LabelPanel({
+  task,
+  detail,
+  versions,
+  reload,
+}: {
+  task: string;
+  detail: TaskDetail;
+  versions: Version[];
+  reload: () => void;
+}) {
+  const me = useSession();
+  const admin = can(me, 'admin');
+  const [shown, setShown] = useState<string>();
+  const [label, setLabel] = useState('');
+  const [target, setTarget] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<ApiError>();
+  const history = useApi<{ data: LabelEvent[] }>(
+    shown ? `/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(shown)}/history` : null,
+  );
+  const numberOf = (id: string | null) => versions.find((version) => version.id === id)?.number;
+  const act = async (work: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await work();
+      reload();
+      history.reload();
+    } catch (caught) {
+      setError(caught as ApiError);
+    }
+  };
+  return (
+    <section className="panel">
+      <h2>Labels</h2>
+      {detail.labels.length === 0 && <p className="muted">No labels yet.</p>}
+      <table className="grid">
+        <tbody>
+          {detail.labels.map((entry) => (
+            <tr key={entry.label}>
+              <td>
+                <button className="link" onClick={() => setShown(entry.label)}>
+                  {entry.label}
+                </button>
+                {entry.protected && <span className="tag">protected</span>}
+              </td>
+              <td>
+                <a href={href(['tasks', task], { v: numberOf(entry.version) })}>v{numberOf(entry.version)}</a>
+              </td>
+              <td className="muted">{time(entry.updatedAt)}</td>
+              {admin && (
+                <td>
+                  <button
+                    className="small"
+                    onClick={() =>
+                      act(() =>
+                        api(
+                          `/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(entry.label)}/rollback`,
+                          { method: 'POST' },
+                        ),
+                      )
+                    }
+                  >
+                    Roll back
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {admin && (
+        <form
+          className="inline"
+          data-testid="move-label"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void act(() =>
+              api(`/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(label)}`, {
+                method: 'PUT',
+                body: { version: Number(target), ...(reason && { reason }) },
+              }),
+            );
+          }}
+        >
+          <input
+            placeholder="label"
+            value={label}
+            onChange={(event) => setLabel(event.target.value)}
+            aria-label="label"
+          />
+          <select value={target} onChange={(event) => setTarget(event.target.value)} aria-label="version">
+            <option value="">version…</option>
+            {versions.map((version) => (
+              <option key={version.id} value={version.number}>
+                v{version.number}
+              </option>
+            ))}
+          </select>
+          <input
+            placeholder="reason"
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+            aria-label="reason"
+          />
+          <button type="submit" disabled={!label || !target}>
+            Move label
+          </button>
+        </form>
+      )}
+      {error && <ErrorBox error={error} />}
+      {shown && (
+        <>
+          <h3>History of {shown}</h3>
+          {history.error && <ErrorBox error={history.error} />}
+          <table className="grid" data-testid="label-history">
+            <thead>
+              <tr>
+                <th>when</th>
+                <th>from</th>
+                <th>to</th>
+                <th>who</th>
+                <th>why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.data?.data.map((event) => (
+                <tr key={event.id}>
+                  <td>{time(event.at)}</td>
+                  <td>{event.from ? `v${numberOf(event.from)}` : '–'}</td>
+                  <td>v{numberOf(event.to)}</td>
+                  <td>{event.actor}</td>
+                  <td>{event.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Datasets({ task }: { task: string }) {
+  const datasets = useApi<{ data: Dataset[] }>(`/v1/tasks/${encodeURIComponent(task)}/datasets`);
+  if (datasets.error) return <ErrorBox error={datasets.error} />;
+  if (!datasets.data) return <Loading />;
+  return (
+    <section className="panel">
+      <h2>Datasets</h2>
+      {datasets.data.data.length === 0 ? (
+        <p className="muted">
+          No datasets stored: pushes with data (registry push, soft train --push) store them.
+        </p>
+      ) : (
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>split</th>
+              <th>file</th>
+              <th className="number">rows</th>
+              <th>stored</th>
+            </tr>
+          </thead>
+          <tbody>
+            {datasets.data.data.map((dataset) => (
+              <tr key={dataset.id}>
+                <td>{dataset.split}</td>
+                <td>
+                  <a href={href(['tasks', task, 'datasets', dataset.id])}>{dataset.name}</a>
+                </td>
+                <td className="number">{dataset.rows}</td>
+                <td className="muted">{time(dataset.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** One task. Query: v (the version shown), a and b (two versions diffed). */
+export function TaskPage({ name, query }: { name: string; query: URLSearchParams }) {
+  const path = `/v1/tasks/${encodeURIComponent(name)}`;
+  const detail = useApi<TaskDetail>(path);
+  const versions = useApi<{ data: Version[] }>(`${path}/versions`, 10_000);
+  if (detail.error) return <ErrorBox error={detail.error} />;
+  if (versions.error) return <ErrorBox error={versions.error} />;
+  if (!detail.data || !versions.data) return <Loading />;
+  const list = [...versions.data.data].sort((a, b) => b.number - a.number);
+  const reload = () => {
+    detail.reload();
+    versions.reload();
+  };
+  const shown = list.find((version) => String(version.number) === query.get('v')) ?? list[0];
+  const a = list.find((version) => String(version.number) === query.get('a'));
+  const b = list.find((version) => String(version.number) === query.get('b'));
+  const labelsOf = (id: string) =>
+    detail.data!.labels.filter((label) => label.version === id).map((label) => label.label);
+  const pick = (side: 'a' | 'b', number: number) =>
+    navigate(['tasks', name], {
+      v: query.get('v') ?? undefined,
+      a: side === 'a' ? number : (query.get('a') ?? undefined),
+      b: side === 'b' ? number : (query.get('b') ?? undefined),
+    });
+  return (
+    <>
+      <h1>
+        {name} <span className="muted small-title">{detail.data.spec.description}</span>
+      </h1>
+      <p className="actions">
+        <a href={href(['runs'], { task: name })}>Runs</a> ·{' '}
+        <a href={href(['traces'], { task: name })}>Traces</a> ·{' '}
+        <a href={href(['monitor'], { task: name })}>Monitor</a> ·{' '}
+        <a href={href(['playground'], { task: name })}>Playground</a>
+      </p>
+      {list.length === 0 ? (
+        <Empty title="No versions yet">
+          <p>
+            <code>npx promptune registry push --task &lt;spec&gt;</code> registers the first.
+          </p>
+        </Empty>
+      ) : (
+        <div className="columns">
+          <section className="panel">
+            <h2>Versions</h2>
+            <table className="grid" data-testid="versions">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>kind</th>
+                  <th>message</th>
+                  <th>labels</th>
+                  <th title="diff: first and second version">diff</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((version) => (
+                  <tr key={version.id} className={version === shown ? 'selected' : undefined}>
+                    <td>
+                      <a
+                        href={href(['tasks', name], {
+                          v: version.number,
+                          a: query.get('a') ?? undefined,
+                          b: query.get('b') ?? undefined,
+                        })}
+                      >
+                        v{version.number}
+                      </a>
+                    </td>
+                    <td>{version.kind}</td>
+                    <td className="muted clip">{version.message}</td>
+                    <td>
+                      {labelsOf(version.id).map((label) => (
+                        <span key={label} className="tag">
+                          {label}
+                        </span>
+                      ))}
+                    </td>
+                    <td className="nowrap">
+                      <input
+                        type="radio"
+                        name="a"
+                        aria-label={`diff from v${version.number}`}
+                        checked={a === version}
+                        onChange={() => pick('a', version.number)}
+                      />
+                      <input
+                        type="radio"
+                        name="b"
+                        aria-label={`diff to v${version.number}`}
+                        checked={b === version}
+                        onChange={() => pick('b', version.number)}
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <LabelPanel task={name} detail={detail.data} versions={list} reload={reload} />
+        </div>
+      )}
+      {a && b && (
+        <section className="panel" data-testid="diff">
+          <h2>
+            v{a.number} → v{b.number}
+          </h2>
+          <DiffView before={versionText(a)} after={versionText(b)} />
+        </section>
+      )}
+      {shown && <VersionView version={shown} versions={list} />}
+      <Datasets task={name} />
+    </>
+  );
+}

@@ -1,0 +1,93 @@
+// One trace: the request and response, tokens, latency and cost, check results and scores.
+import { ErrorBox, Loading, Status } from '../components/feedback';
+import { dollars, duration, shortId, text, time } from '../format';
+import { href } from '../router';
+import type { Trace } from '../types';
+import { useApi } from '../use-api';
+
+/** A trace with its scores. */
+export function TracePage({ id }: { id: string }) {
+  const trace = useApi<Trace>(`/v1/traces/${encodeURIComponent(id)}`);
+  if (trace.error) return <ErrorBox error={trace.error} />;
+  if (!trace.data) return <Loading />;
+  const value = trace.data;
+  return (
+    <>
+      <h1>
+        Trace <code>{value.id}</code> <Status value={value.errorCode ? 'error' : String(value.status)} />
+      </h1>
+      <dl className="lineage">
+        <dt>when</dt>
+        <dd>{time(value.at)}</dd>
+        <dt>task</dt>
+        <dd>{value.task ? <a href={href(['tasks', value.task])}>{value.task}</a> : '–'}</dd>
+        <dt>version</dt>
+        <dd>
+          <code>{shortId(value.version)}</code> {value.label && <span className="tag">{value.label}</span>}
+        </dd>
+        <dt>operation</dt>
+        <dd>
+          {value.operation} ({value.source}) {value.finishReason && `· finished: ${value.finishReason}`}
+        </dd>
+        <dt>tokens</dt>
+        <dd>
+          {value.inputTokens} in / {value.outputTokens} out · {dollars(value.cost)}
+        </dd>
+        <dt>latency</dt>
+        <dd>
+          {duration(value.latencyMs)}
+          {value.firstTokenMs !== null && ` (first token ${duration(value.firstTokenMs)})`}
+        </dd>
+        {value.errorCode && (
+          <>
+            <dt>error</dt>
+            <dd>
+              <code>{value.errorCode}</code>
+            </dd>
+          </>
+        )}
+        {value.user && (
+          <>
+            <dt>user</dt>
+            <dd>{value.user}</dd>
+          </>
+        )}
+      </dl>
+      <div className="columns">
+        <section className="panel">
+          <h2>Input</h2>
+          <pre>{typeof value.input === 'string' ? value.input : JSON.stringify(value.input, null, 2)}</pre>
+        </section>
+        <section className="panel">
+          <h2>Output</h2>
+          <pre>{value.output ?? '–'}</pre>
+        </section>
+      </div>
+      {Boolean(value.checks) && (
+        <section className="panel">
+          <h2>Checks</h2>
+          <pre>{JSON.stringify(value.checks, null, 2)}</pre>
+        </section>
+      )}
+      <section className="panel">
+        <h2>Scores</h2>
+        {value.scores?.length ? (
+          <table className="grid">
+            <tbody>
+              {value.scores.map((entry, index) => (
+                <tr key={index}>
+                  <td>{entry.name}</td>
+                  <td>{entry.category ?? text(entry.value)}</td>
+                  <td className="muted">{entry.source}</td>
+                  <td className="muted">{entry.comment}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">No scores (send feedback with POST /v1/feedback).</p>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,151 @@
+// Traces, newest first, a page of 100 at a time from the service (the service pages by cursor, so
+// 100,000 traces cost what 100 do), with filters by task, label, run, errors and time.
+import { useState } from 'react';
+import { query } from '../api';
+import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
+import { dollars, duration, shortId, text, time } from '../format';
+import { href, navigate } from '../router';
+import type { Page, Trace } from '../types';
+import { useApi } from '../use-api';
+
+const ranges: Record<string, string | undefined> = {
+  'last hour': '1h',
+  'last day': '1d',
+  'last week': '7d',
+  'any time': undefined,
+};
+
+/** The trace list. Query: task, label, run, error (true), range. */
+export function TracesPage({ query: route }: { query: URLSearchParams }) {
+  const filter = {
+    task: route.get('task') ?? undefined,
+    label: route.get('label') ?? undefined,
+    run: route.get('run') ?? undefined,
+    error: route.get('error') ?? undefined,
+    range: route.get('range') ?? undefined,
+  };
+  const [cursors, setCursors] = useState<string[]>([]);
+  const traces = useApi<Page<Trace>>(
+    `/v1/traces${query({
+      task: filter.task,
+      label: filter.label,
+      run: filter.run,
+      error: filter.error,
+      since: filter.range ? ranges[filter.range] : undefined,
+      after: cursors[cursors.length - 1],
+      limit: 100,
+    })}`,
+  );
+  const setFilter = (name: string, value: string | undefined) => {
+    setCursors([]);
+    navigate(['traces'], { ...filter, [name]: value || undefined });
+  };
+  return (
+    <>
+      <h1>Traces</h1>
+      <div className="toolbar">
+        <input
+          placeholder="task"
+          defaultValue={filter.task}
+          aria-label="task"
+          onKeyDown={(event) => event.key === 'Enter' && setFilter('task', event.currentTarget.value)}
+        />
+        <input
+          placeholder="label"
+          defaultValue={filter.label}
+          aria-label="label"
+          onKeyDown={(event) => event.key === 'Enter' && setFilter('label', event.currentTarget.value)}
+        />
+        <select
+          value={filter.range ?? 'any time'}
+          aria-label="time"
+          onChange={(event) =>
+            setFilter('range', event.target.value === 'any time' ? undefined : event.target.value)
+          }
+        >
+          {Object.keys(ranges).map((name) => (
+            <option key={name}>{name}</option>
+          ))}
+        </select>
+        <label>
+          <input
+            type="checkbox"
+            checked={filter.error === 'true'}
+            onChange={(event) => setFilter('error', event.target.checked ? 'true' : undefined)}
+          />{' '}
+          errors only
+        </label>
+        {filter.run && (
+          <span className="tag">
+            run {shortId(filter.run)}{' '}
+            <button className="link" onClick={() => setFilter('run', undefined)}>
+              ×
+            </button>
+          </span>
+        )}
+      </div>
+      {traces.error && <ErrorBox error={traces.error} />}
+      {!traces.data ? (
+        <Loading />
+      ) : traces.data.data.length === 0 && cursors.length === 0 ? (
+        <Empty title="No traces match">
+          <p>
+            The service traces every request it serves (<code>promptune serve</code>);{' '}
+            <code>eval --trace</code> traces an evaluation's calls. Keys without admin see the traces of their
+            own requests.
+          </p>
+        </Empty>
+      ) : (
+        <>
+          <table className="grid" data-testid="traces">
+            <thead>
+              <tr>
+                <th>when</th>
+                <th>task</th>
+                <th>label</th>
+                <th>input</th>
+                <th>output</th>
+                <th>status</th>
+                <th className="number">tokens</th>
+                <th className="number">latency</th>
+                <th className="number">cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {traces.data.data.map((trace) => (
+                <tr key={trace.id} className="clickable" onClick={() => navigate(['traces', trace.id])}>
+                  <td className="nowrap muted">{time(trace.at)}</td>
+                  <td>{trace.task ?? trace.model}</td>
+                  <td>{trace.label}</td>
+                  <td className="clip">{text(trace.input)}</td>
+                  <td className="clip">{trace.output}</td>
+                  <td>
+                    <Status value={trace.errorCode ? 'error' : String(trace.status)} />
+                  </td>
+                  <td className="number">{trace.inputTokens + trace.outputTokens}</td>
+                  <td className="number">{duration(trace.latencyMs)}</td>
+                  <td className="number">{dollars(trace.cost)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Newer
+            </button>
+            <span className="muted">page {cursors.length + 1}</span>
+            <button
+              disabled={!traces.data.next}
+              onClick={() => setCursors([...cursors, String(traces.data!.next)])}
+            >
+              Older
+            </button>
+          </div>
+        </>
+      )}
+      <p className="muted">
+        <a href={href(['monitor'], { task: filter.task })}>Charts of these traces</a>
+      </p>
+    </>
+  );
+}

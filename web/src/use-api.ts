@@ -1,0 +1,50 @@
+// Loading service data in a page: the answer, the error, and reload; optionally polled (live runs).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError } from './api';
+
+/** What a page reads: data once loaded, the error if it failed, and how to load it again. */
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** GETs `path` (nothing when null), again every `pollMs` when given, and when `path` changes. */
+export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(path !== null);
+  const [generation, setGeneration] = useState(0);
+  const current = useRef(path);
+  current.current = path;
+  const reload = useCallback(() => setGeneration((value) => value + 1), []);
+  useEffect(() => {
+    if (path === null) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      try {
+        const answer = await api<T>(path);
+        if (stopped) return;
+        setData(answer);
+        setError(undefined);
+      } catch (caught) {
+        if (!stopped)
+          setError(
+            caught instanceof ApiError ? caught : new ApiError(String(caught), 0, undefined, undefined),
+          );
+      } finally {
+        if (!stopped) setLoading(false);
+        if (!stopped && pollMs) timer = setTimeout(load, pollMs);
+      }
+    };
+    setLoading(true);
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [path, pollMs, generation]);
+  return { data: path === current.current ? data : undefined, error, loading, reload };
+}

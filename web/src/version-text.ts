@@ -1,0 +1,45 @@
+// A version as text people read and diff: a hard prompt's system text, template, demos and generation
+// settings; a soft prompt's virtual tokens, initialization and training.
+import { text } from './format';
+import type { Version } from './types';
+
+/** The readable sections of a version, in order: [title, text]. */
+export function versionSections(version: Version): [string, string][] {
+  const content = version.content;
+  if (version.kind === 'soft') {
+    const config = (content.adapterConfig ?? {}) as Record<string, unknown>;
+    const metadata = (content.promptune ?? {}) as Record<string, unknown>;
+    const sections: [string, string][] = [
+      ['virtual tokens', text(config.num_virtual_tokens)],
+      [
+        'initialization',
+        [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)].filter(Boolean).join(': '),
+      ],
+    ];
+    for (const [name, value] of Object.entries(metadata)) sections.push([name, text(value)]);
+    return sections;
+  }
+  const sections: [string, string][] = [];
+  if (content.system) sections.push(['system', text(content.system)]);
+  sections.push(['template', text(content.template)]);
+  const demos = (content.demos ?? []) as Record<string, unknown>[];
+  sections.push([
+    `demos (${demos.length})`,
+    demos
+      .map(
+        (demo, index) =>
+          `${index + 1}. ${Object.entries(demo)
+            .map(([field, value]) => `${field}: ${text(value)}`)
+            .join(' | ')}`,
+      )
+      .join('\n'),
+  ]);
+  if (content.generation) sections.push(['generation', JSON.stringify(content.generation)]);
+  return sections;
+}
+
+/** A version as one text (for the word diff). */
+export const versionText = (version: Version): string =>
+  versionSections(version)
+    .map(([title, body]) => `${title}:\n${body}`)
+    .join('\n\n');

@@ -1,0 +1,52 @@
+// The word diff keeps what both texts share and marks only the words that changed.
+import { describe, expect, it } from 'vitest';
+import { wordDiff } from './word-diff';
+
+const join = (parts: ReturnType<typeof wordDiff>, kinds: string[]) =>
+  parts
+    .filter((part) => kinds.includes(part.kind))
+    .map((part) => part.text)
+    .join('');
+
+describe('wordDiff', () => {
+  it('marks a replaced word and keeps the rest', () => {
+    const parts = wordDiff('Answer with the name only.', 'Answer with the first name only.');
+    expect(parts.filter((part) => part.kind !== 'same').map((part) => [part.kind, part.text.trim()])).toEqual(
+      [['added', 'first']],
+    );
+  });
+
+  it('rebuilds both texts from its parts', () => {
+    const before = 'Classify the animal.\nInput: {{text}}\nAnswer:';
+    const after = 'Name the animal in the story.\nStory: {{text}}\nAnimal:';
+    const parts = wordDiff(before, after);
+    expect(join(parts, ['same', 'removed'])).toBe(before);
+    expect(join(parts, ['same', 'added'])).toBe(after);
+    expect(parts.some((part) => part.kind === 'same' && part.text.includes('animal'))).toBe(true);
+  });
+
+  it('reads changes separated only by spaces as one replacement', () => {
+    expect(wordDiff('a b c', 'x y c')).toEqual([
+      { kind: 'removed', text: 'a b' },
+      { kind: 'added', text: 'x y' },
+      { kind: 'same', text: ' c' },
+    ]);
+  });
+
+  it('handles empty sides', () => {
+    expect(wordDiff('', 'new text')).toEqual([{ kind: 'added', text: 'new text' }]);
+    expect(wordDiff('old', '')).toEqual([{ kind: 'removed', text: 'old' }]);
+    expect(wordDiff('', '')).toEqual([]);
+  });
+
+  it('falls back to lines for texts too long for the word table', () => {
+    const line = (index: number) => `line ${index} ${'word '.repeat(20)}\n`;
+    const before = Array.from({ length: 200 }, (_, index) => line(index)).join('');
+    const after = before.replace(line(100), 'a changed line\n');
+    const parts = wordDiff(before, after);
+    expect(parts.filter((part) => part.kind !== 'same')).toEqual([
+      { kind: 'removed', text: line(100) },
+      { kind: 'added', text: 'a changed line\n' },
+    ]);
+  });
+});

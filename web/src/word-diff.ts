@@ -1,0 +1,82 @@
+// A word-level diff of two texts: the longest common subsequence of their words, spaces and punctuation
+// marks (each its own token, so "animal." and "animal " share "animal"), as runs of kept, removed and
+// added text. Texts too long for the quadratic
+// table are compared line by line instead.
+
+/** A run of text that is in both, only the first (removed), or only the second (added). */
+export interface DiffPart {
+  kind: 'same' | 'removed' | 'added';
+  text: string;
+}
+
+const largestTable = 4_000_000;
+
+function tokens(text: string, byLine: boolean): string[] {
+  return byLine ? text.split(/(?<=\n)/) : (text.match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []);
+}
+
+/** The parts that turn `before` into `after`, adjacent parts of a kind merged. */
+export function wordDiff(before: string, after: string): DiffPart[] {
+  let a = tokens(before, false);
+  let b = tokens(after, false);
+  if (a.length * b.length > largestTable) {
+    a = tokens(before, true);
+    b = tokens(after, true);
+  }
+  const width = b.length + 1;
+  // lengths[i][j]: the common subsequence length of a[i..] and b[j..]
+  const lengths = new Uint32Array((a.length + 1) * width);
+  for (let i = a.length - 1; i >= 0; i--)
+    for (let j = b.length - 1; j >= 0; j--)
+      lengths[i * width + j] =
+        a[i] === b[j]
+          ? lengths[(i + 1) * width + j + 1] + 1
+          : Math.max(lengths[(i + 1) * width + j], lengths[i * width + j + 1]);
+  const parts: DiffPart[] = [];
+  const push = (kind: DiffPart['kind'], text: string) => {
+    const last = parts[parts.length - 1];
+    if (last?.kind === kind) last.text += text;
+    else parts.push({ kind, text });
+  };
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      push('same', a[i]);
+      i++;
+      j++;
+    } else if (lengths[(i + 1) * width + j] >= lengths[i * width + j + 1]) push('removed', a[i++]);
+    else push('added', b[j++]);
+  }
+  while (i < a.length) push('removed', a[i++]);
+  while (j < b.length) push('added', b[j++]);
+  return grouped(parts);
+}
+
+/**
+ * Changes separated only by spaces or punctuation read as one replacement: "~~What~~Who is" rather than
+ * interleaved single words. Each such stretch becomes one removed run and one added run.
+ */
+function grouped(parts: DiffPart[]): DiffPart[] {
+  const result: DiffPart[] = [];
+  let removed = '';
+  let added = '';
+  const flush = () => {
+    if (removed) result.push({ kind: 'removed', text: removed });
+    if (added) result.push({ kind: 'added', text: added });
+    removed = added = '';
+  };
+  parts.forEach((part, index) => {
+    if (part.kind === 'removed') removed += part.text;
+    else if (part.kind === 'added') added += part.text;
+    else if ((removed || added) && index < parts.length - 1 && /^[\s\p{P}]*$/u.test(part.text)) {
+      removed += part.text;
+      added += part.text;
+    } else {
+      flush();
+      result.push(part);
+    }
+  });
+  flush();
+  return result;
+}
