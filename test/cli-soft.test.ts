@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
 import { repositoryRoot, sharedModels, stories } from './models.js';
 
 const datasets = join(sharedModels, '..', 'datasets');
@@ -141,6 +142,31 @@ describe('promptune soft', () => {
       metrics: { devExactMatch: straight.best.exactMatch },
     });
     expect(shown.version.run.datasets.train).toMatch(/^[0-9a-f]{64}$/);
+    // the pushed training is a run in the registry: its steps from where it resumed, dev accuracy at
+    // each evaluation, and the version it made
+    const registry = await Registry.open({ path: join(data, 'registry.sqlite') });
+    try {
+      const { data: runs } = await registry.runs.list({ kind: 'soft-training' });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({
+        status: 'completed',
+        task,
+        version: shown.version.id,
+        summary: { steps: 36, resumedFrom: resumed.resumedFrom, bestStep: straight.best.step },
+      });
+      const steps = (await registry.runs.entries(runs[0].id, 'step', { limit: 100 })).data;
+      const expected = Array.from(
+        { length: 36 - resumed.resumedFrom },
+        (_, i) => resumed.resumedFrom + i + 1,
+      );
+      expect(steps.map((entry) => entry.data.step)).toEqual(expected);
+      expect(steps.every((entry) => typeof entry.data.loss === 'number')).toBe(true);
+      const evaluated = steps.filter((entry) => entry.data.devAccuracy !== undefined);
+      expect(evaluated.map((entry) => entry.data.step)).toEqual(expected.filter((step) => step % 4 === 0));
+      expect(evaluated.every((entry) => entry.score === entry.data.devAccuracy)).toBe(true);
+    } finally {
+      await registry.close();
+    }
   }, 240_000); // three training runs (one killed): past 60 s on a busy 2-core machine
 
   it('evaluates the real PEFT adapter to PEFT’s own dev accuracy', () => {

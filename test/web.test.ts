@@ -1,7 +1,8 @@
 // The dashboard end to end, in Debian's Chromium against `promptune serve` on stories260K, with the
 // registry written by the CLI as a user writes it: sign in, a version pushed from the CLI appearing,
 // two versions diffed, a label moved by an admin key (a read key sees no move button and the API
-// refuses it), an evaluation run filtered to failures, an optimization's trajectory, monitoring charts
+// refuses it), an evaluation run filtered to failures, an optimization's trajectory, a training's
+// curves, monitoring charts
 // from real traces, the playground, and `promptune ui` on a fresh registry. Every page is screenshotted
 // into test-artifacts/screenshots.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -75,6 +76,11 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       cwd,
       ...['optimize', '--task', spec, '--model', model, '--optimizer', 'bootstrap', '--max-calls', '60'],
       ...['--out', join(cwd, 'name.prompt.json'), '--push', '--dev-limit', '16'],
+    );
+    cli(
+      cwd,
+      ...['soft', 'train', '--model', stories.gguf, '--data', join(shared, 'datasets', 'name')],
+      ...['--out', join(cwd, 'soft-name'), '--steps', '30', '--eval-every', '10', '--push'],
     );
     ({
       child: server,
@@ -235,6 +241,14 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await screenshot(page, 'run-optimization');
   });
 
+  it('draws a soft-prompt training run: its loss and dev accuracy curves', async () => {
+    const page = await signedIn(readKey, 'runs?kind=soft-training');
+    await page.getByTestId('runs').locator('tbody tr a').first().click();
+    await page.locator('[data-chart="train loss"] canvas').waitFor();
+    await page.locator('[data-chart="dev accuracy"] canvas').waitFor();
+    await screenshot(page, 'run-training');
+  });
+
   it('charts real traces on the monitor and lists them on the traces page', async () => {
     const page = await signedIn(adminKey, 'monitor?task=name');
     await page.locator('[data-chart^="requests per"] canvas').waitFor();
@@ -264,6 +278,40 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     expect((await answer.locator('pre').first().innerText()).trim().length).toBeGreaterThan(0);
     expect(await answer.innerText()).toMatch(/\d+ tokens in \/ \d+ out/);
     await screenshot(page, 'playground');
+  });
+
+  it('shows a run started from the CLI while it runs, with its progress', async () => {
+    const page = await signedIn(readKey, 'runs?status=running');
+    await page.getByText('No runs recorded yet').waitFor();
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'eval',
+        '--task',
+        spec,
+        '--model',
+        model,
+        '--split',
+        'test',
+        '--repeats',
+        '4',
+        '--no-cache',
+        '--push',
+      ],
+      { cwd, stdio: 'ignore' },
+    );
+    try {
+      const row = page.getByTestId('runs').locator('tbody tr').first();
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.locator('.status').innerText()).toBe('running');
+      await expect
+        .poll(async () => await row.locator('.progress em').innerText(), { timeout: 30_000 })
+        .toMatch(/^[1-9]\d*\/\d+$/);
+      await screenshot(page, 'runs-live');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {

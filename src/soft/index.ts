@@ -30,5 +30,11 @@ export {
   type Schedule,
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
-export { trainSoftPrompt, type TrainOptions, type TrainProgress, type TrainResult } from './trainer.js';
+export {
+  trainSoftPrompt,
+  trainSoftPromptAsync,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+} from './trainer.js';
 export { SoftPromptSession } from './session.js';

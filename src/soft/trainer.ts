@@ -55,7 +55,10 @@ export interface TrainProgress {
   learningRate: number;
   tokensPerSecond: number;
   elapsedSeconds: number;
+  /** The latest dev evaluation (of this step when `evaluated`, else of an earlier one). */
   dev?: PromptEvaluation;
+  /** Whether dev was evaluated at this step. */
+  evaluated: boolean;
   best?: { step: number; exactMatch: number; loss: number };
 }
 
@@ -87,6 +90,40 @@ export function trainSoftPrompt(
   dev: TokenizedExample[],
   options: TrainOptions = {},
 ): TrainResult {
+  const steps = trainingSteps(model, initial, train, dev, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * trainSoftPrompt, giving the event loop a turn after every step: timers, I/O and other work (a run's
+ * progress written to the registry, a server's requests) go on while it trains in the same thread.
+ */
+export async function trainSoftPromptAsync(
+  model: LlamaModel,
+  initial: SoftPrompt,
+  train: TokenizedExample[],
+  dev: TokenizedExample[],
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const steps = trainingSteps(model, initial, train, dev, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training loop, yielding each step's progress, returning the result. */
+function* trainingSteps(
+  model: LlamaModel,
+  initial: SoftPrompt,
+  train: TokenizedExample[],
+  dev: TokenizedExample[],
+  options: TrainOptions,
+): Generator<TrainProgress, TrainResult> {
   const batchSize = options.batchSize ?? 8;
   const optimizer: OptimizerOptions = options.optimizer ?? {
     kind: 'adamw',
@@ -215,7 +252,7 @@ export function trainSoftPrompt(
       };
       writeFileAtomically(checkpointPath, JSON.stringify(checkpoint));
     }
-    options.onProgress?.({
+    const progress: TrainProgress = {
       step,
       totalSteps,
       epoch: epoch + 1,
@@ -224,8 +261,11 @@ export function trainSoftPrompt(
       tokensPerSecond: record.tokensPerSecond,
       elapsedSeconds,
       dev: lastEvaluation,
+      evaluated: record.devExactMatch !== undefined,
       best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
-    });
+    };
+    options.onProgress?.(progress);
+    yield progress;
   }
   const result: SoftPrompt = best ? { ...prompt, values: Float32Array.from(best.values) } : prompt;
   return {

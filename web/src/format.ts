@@ -34,3 +34,6 @@ export const text = (value: unknown): string =>
 
 /** A version id, short. */
 export const shortId = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '–');
+
+/** A run id, short: the random part of run-<time>-<hex>, else its first 8 characters. */
+export const shortRunId = (id: string): string => /^run-\d+-([0-9a-f]+)$/.exec(id)?.[1] ?? id.slice(0, 8);

@@ -13,7 +13,7 @@ import {
   saveAdapter,
   SoftPromptSession,
   tokenizerFingerprint,
-  trainSoftPrompt,
+  trainSoftPromptAsync,
   type PromptInit,
   type PromptLayout,
 } from '../../soft/index.js';
@@ -22,6 +22,7 @@ import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { choice, listOption, numberOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
+import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 
 const fieldArgs = {
@@ -147,94 +148,163 @@ const train = defineCommand({
         await evaluate({ task, split: 'test', examples: loadSplit(task, 'test'), model }),
       ).score;
     }
-    const bar = progressBar('training');
-    const result = trainSoftPrompt(loaded.model, initial, trainData.examples, devData.examples, {
-      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
-      steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
-      batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
-      optimizer: {
-        kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
-        learningRate: numberOption('lr', args.lr, { min: 0 })!,
-        weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
-      },
-      schedule: {
-        kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
-        warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
-      },
-      clipNorm: numberOption('clip', args.clip, { min: 0 }),
-      evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
-      patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
-      seed,
-      directory: args.out,
-      devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
-      onProgress: (progress) => {
-        const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
-        bar.update(
-          progress.step,
-          progress.totalSteps,
-          `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
-        );
-      },
-    });
-    bar.finish();
-    const test = existsSync(paths.test)
-      ? evaluatePrompt(
-          loaded.model,
-          result.prompt,
-          readSoftData(paths.test, loaded, fields, virtualTokens).examples,
-        )
-      : undefined;
-    const metrics: Record<string, number> = {
-      devExactMatch: result.best?.exactMatch ?? NaN,
-      devLoss: result.best?.loss ?? NaN,
-      ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
-    };
-    saveAdapter(args.out, result.prompt, loaded.model, {
-      baseModelName: basename(resolve(args.model)),
-      tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
-      init: initKind,
-      task: basename(resolve(args.data)),
-      seed,
-      metrics,
-      training: {
-        steps: result.steps,
-        bestStep: result.best?.step,
-        lr: Number(args.lr),
-        batchSize: Number(args['batch-size']),
-        layout,
-      },
-    });
-    const pushed = args.push
-      ? await pushAdapter(args, paths, metrics, {
-          steps: result.steps,
-          bestStep: result.best?.step,
-          seed,
-          init: initKind,
-          layout,
+    // --push records the training as a run while it trains: config, loss and dev accuracy per step
+    const recording = args.push
+      ? await recordRun(args.db, {
+          kind: 'soft-training',
+          task: softTaskName(args),
+          config: {
+            model: args.model,
+            data: args.data,
+            virtualTokens,
+            init: initKind,
+            layout,
+            lr: Number(args.lr),
+            batchSize: Number(args['batch-size']),
+            epochs: args.steps ? undefined : Number(args.epochs),
+            steps: args.steps ? Number(args.steps) : undefined,
+            seed,
+            trainExamples: trainData.examples.length,
+            devExamples: devData.examples.length,
+          },
         })
       : undefined;
-    const summary = {
-      pushed,
-      adapter: args.out,
-      steps: result.steps,
-      resumedFrom: result.resumedFrom,
-      best: result.best,
-      test: test && { exactMatch: test.exactMatch, loss: test.loss, n: test.n },
-      baseline,
-    };
-    if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else {
-      if (baseline !== undefined)
+    try {
+      const bar = progressBar('training');
+      const result = await trainSoftPromptAsync(loaded.model, initial, trainData.examples, devData.examples, {
+        epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
+        steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
+        batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
+        optimizer: {
+          kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
+          learningRate: numberOption('lr', args.lr, { min: 0 })!,
+          weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
+        },
+        schedule: {
+          kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
+          warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
+        },
+        clipNorm: numberOption('clip', args.clip, { min: 0 }),
+        evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
+        patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
+        seed,
+        directory: args.out,
+        devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
+        onProgress: (progress) => {
+          const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
+          bar.update(
+            progress.step,
+            progress.totalSteps,
+            `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
+          );
+          const evaluation = progress.evaluated ? progress.dev : undefined;
+          recording?.add([
+            {
+              kind: 'step',
+              position: progress.step - 1,
+              score: evaluation?.exactMatch ?? null,
+              passed: null,
+              data: {
+                step: progress.step,
+                epoch: progress.epoch,
+                loss: progress.loss,
+                learningRate: progress.learningRate,
+                ...(evaluation && { devAccuracy: evaluation.exactMatch, devLoss: evaluation.loss }),
+              },
+            },
+          ]);
+          recording?.progress(progress.step, progress.totalSteps);
+        },
+      });
+      bar.finish();
+      const test = existsSync(paths.test)
+        ? evaluatePrompt(
+            loaded.model,
+            result.prompt,
+            readSoftData(paths.test, loaded, fields, virtualTokens).examples,
+          )
+        : undefined;
+      const metrics: Record<string, number> = {
+        devExactMatch: result.best?.exactMatch ?? NaN,
+        devLoss: result.best?.loss ?? NaN,
+        ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
+      };
+      saveAdapter(args.out, result.prompt, loaded.model, {
+        baseModelName: basename(resolve(args.model)),
+        tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
+        init: initKind,
+        task: basename(resolve(args.data)),
+        seed,
+        metrics,
+        training: {
+          steps: result.steps,
+          bestStep: result.best?.step,
+          lr: Number(args.lr),
+          batchSize: Number(args['batch-size']),
+          layout,
+        },
+      });
+      const pushed = args.push
+        ? await pushAdapter(args, paths, metrics, {
+            steps: result.steps,
+            bestStep: result.best?.step,
+            seed,
+            init: initKind,
+            layout,
+          })
+        : undefined;
+      const summary = {
+        pushed: pushed?.name,
+        adapter: args.out,
+        steps: result.steps,
+        resumedFrom: result.resumedFrom,
+        best: result.best,
+        test: test && { exactMatch: test.exactMatch, loss: test.loss, n: test.n },
+        baseline,
+      };
+      if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      else {
+        if (baseline !== undefined)
+          process.stdout.write(
+            `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
+          );
         process.stdout.write(
-          `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
+          `after: soft prompt (${virtualTokens} virtual tokens) ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
-      process.stdout.write(
-        `after: soft prompt (${virtualTokens} virtual tokens) ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
-      );
-      process.stdout.write(`adapter written to ${args.out}${pushed ? `, registered as ${pushed}` : ''}\n`);
+        process.stdout.write(
+          `adapter written to ${args.out}${pushed ? `, registered as ${pushed.name}` : ''}\n`,
+        );
+      }
+      if (recording) {
+        await recording.complete(
+          {
+            steps: result.steps,
+            resumedFrom: result.resumedFrom,
+            bestStep: result.best?.step,
+            ...metrics,
+            ...(baseline !== undefined && { baselineTestExactMatch: baseline }),
+            adapter: args.out,
+            registered: pushed?.name,
+          },
+          pushed?.id,
+        );
+        process.stderr.write(`recorded as run ${recording.id}\n`);
+      }
+    } catch (error) {
+      // the run records why training stopped; a failure to record that must not hide the error
+      await recording?.fail(error).catch(() => undefined);
+      throw error;
     }
   },
 });
+
+/** The task a data folder's soft prompt belongs to: --baseline's, else the folder's name made a task name. */
+function softTaskName(args: { data: string; baseline?: string }): string {
+  if (args.baseline) return loadTask(args.baseline).spec.name;
+  return basename(resolve(args.data))
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, '-');
+}
 
 const evaluateCommand = defineCommand({
   meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
@@ -318,13 +388,11 @@ async function pushAdapter(
   paths: Record<string, string>,
   metrics: Record<string, number>,
   training: Record<string, unknown>,
-): Promise<string> {
+): Promise<{ name: string; id: string }> {
   return withRegistry(args, async (registry, actor) => {
     // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
     // (a push must not replace it), else a plain one built from the data's fields
-    const name = basename(resolve(args.data))
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]/g, '-');
+    const name = softTaskName({ data: args.data });
     const known = async () =>
       registry.getTask(name).catch((error: unknown) => {
         if (NotFoundError.isInstance(error)) return undefined;
@@ -358,7 +426,7 @@ async function pushAdapter(
           actor,
         }),
     );
-    return `${spec.name}@${version.number}`;
+    return { name: `${spec.name}@${version.number}`, id: version.id };
   });
 }
 

@@ -2,7 +2,7 @@
 // whose results differ (improved or regressed), each with both outputs.
 import { useMemo, useState } from 'react';
 import { ErrorBox, Loading, Status } from '../components/feedback';
-import { score, shortId, text } from '../format';
+import { score, shortRunId, text } from '../format';
 import { href } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApi } from '../use-api';
@@ -48,8 +48,8 @@ export function RunComparePage({ first, second }: { first: string; second: strin
   return (
     <>
       <h1>
-        <a href={href(['runs', first])}>{shortId(first)}</a> vs{' '}
-        <a href={href(['runs', second])}>{shortId(second)}</a>
+        <a href={href(['runs', first])}>{shortRunId(first)}</a> vs{' '}
+        <a href={href(['runs', second])}>{shortRunId(second)}</a>
       </h1>
       <section className="cards">
         <div className="card">

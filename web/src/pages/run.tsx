@@ -384,14 +384,14 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
   return (
     <>
       <h1>
-        {run.kind} <code>{shortId(run.id)}</code> <Status value={run.status} />
+        {run.kind} <code>{run.id}</code> <Status value={run.status} />
       </h1>
       <p className="actions">
         task <a href={href(['tasks', run.task])}>{run.task}</a>
         {run.version && (
           <>
             {' '}
-            · version <a href={href(['tasks', run.task])}>{shortId(run.version)}</a>
+            · version <a href={href(['tasks', run.task], { v: run.version })}>{shortId(run.version)}</a>
           </>
         )}{' '}
         · started {time(run.startedAt)} by {run.actor}

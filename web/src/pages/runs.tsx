@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { query } from '../api';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { ago, duration, score, shortId } from '../format';
+import { ago, duration, score, shortRunId } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run } from '../types';
 import { useApi } from '../use-api';
@@ -121,7 +121,9 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
                     />
                   </td>
                   <td>
-                    <a href={href(['runs', run.id])}>{shortId(run.id)}</a>
+                    <a href={href(['runs', run.id])} title={run.id}>
+                      {shortRunId(run.id)}
+                    </a>
                   </td>
                   <td>{run.kind}</td>
                   <td>

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api, ApiError, query } from '../api';
 import { DiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
-import { shortId, time } from '../format';
+import { shortId, shortRunId, time } from '../format';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
@@ -40,7 +40,7 @@ function VersionView({ version, versions }: { version: Version; versions: Versio
           {made && (
             <>
               {' '}
-              (<a href={href(['runs', made.id])}>run {shortId(made.id)}</a>)
+              (<a href={href(['runs', made.id])}>run {shortRunId(made.id)}</a>)
             </>
           )}
         </dd>
@@ -257,7 +257,7 @@ function Datasets({ task }: { task: string }) {
 export function TaskPage({ name, query }: { name: string; query: URLSearchParams }) {
   const path = `/v1/tasks/${encodeURIComponent(name)}`;
   const detail = useApi<TaskDetail>(path);
-  const versions = useApi<{ data: Version[] }>(`${path}/versions`, 10_000);
+  const versions = useApi<{ data: Version[] }>(`${path}/versions`, 4000);
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (versions.error) return <ErrorBox error={versions.error} />;
   if (!detail.data || !versions.data) return <Loading />;
@@ -266,7 +266,11 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
     detail.reload();
     versions.reload();
   };
-  const shown = list.find((version) => String(version.number) === query.get('v')) ?? list[0];
+  // ?v= is a version number or an id (prefix), as runs link to the version they made
+  const wanted = query.get('v');
+  const shown =
+    list.find((version) => wanted && (String(version.number) === wanted || version.id.startsWith(wanted))) ??
+    list[0];
   const a = list.find((version) => String(version.number) === query.get('a'));
   const b = list.find((version) => String(version.number) === query.get('b'));
   const labelsOf = (id: string) =>
@@ -295,7 +299,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
           </p>
         </Empty>
       ) : (
-        <div className="columns">
+        <div className="columns wide-first">
           <section className="panel">
             <h2>Versions</h2>
             <table className="grid" data-testid="versions">
@@ -323,7 +327,9 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                       </a>
                     </td>
                     <td>{version.kind}</td>
-                    <td className="muted clip">{version.message}</td>
+                    <td className="muted clip narrow" title={version.message}>
+                      {version.message}
+                    </td>
                     <td>
                       {labelsOf(version.id).map((label) => (
                         <span key={label} className="tag">

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { query } from '../api';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { dollars, duration, shortId, text, time } from '../format';
+import { dollars, duration, shortRunId, text, time } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Trace } from '../types';
 import { useApi } from '../use-api';
@@ -77,7 +77,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
         </label>
         {filter.run && (
           <span className="tag">
-            run {shortId(filter.run)}{' '}
+            run {shortRunId(filter.run)}{' '}
             <button className="link" onClick={() => setFilter('run', undefined)}>
               ×
             </button>
