@@ -28,6 +28,7 @@ import { loadTask } from '../src/tasks/index.js';
 import { postgresBinaries, startPostgres } from '../test/postgres.js';
 import { openLoop, quantile, type OpenLoopResult } from './open-loop.js';
 import { line } from './report.js';
+import { syntheticTrace } from './synthetic-traces.js';
 import { startServeTarget } from './serve-processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,41 +80,6 @@ async function overhead() {
   line(
     `    traces of the traced service: ${outcome('written')} written + ${outcome('queued')} queued of ~${sent} requests, ${outcome('dropped')} dropped, ${outcome('failed')} failed`,
   );
-}
-
-const random = seededRandom(1);
-const taskNames = ['name', 'animal', 'gender', 'support'];
-function syntheticTrace(index: number, at: number): TraceRecord {
-  const task = taskNames[index % taskNames.length];
-  const failed = random() < 0.02;
-  return {
-    id: `bench-${index}`,
-    at,
-    source: 'service',
-    run: null,
-    operation: 'chat',
-    model: task,
-    task,
-    version: `${task}-v${index % 3}`.padEnd(64, '0'),
-    label: index % 3 === 0 ? 'canary' : 'production',
-    keyId: `key${index % 7}`,
-    user: null,
-    input: {
-      messages: [
-        { role: 'user', content: `Once upon a time there was a story number ${index} about a cat.` },
-      ],
-    },
-    output: ' Lily',
-    inputTokens: 40 + (index % 60),
-    outputTokens: 2,
-    cost: null,
-    latencyMs: 3 + random() * 40,
-    firstTokenMs: null,
-    finishReason: failed ? null : 'stop',
-    status: failed ? 400 : 200,
-    errorCode: failed ? 'CONTEXT_OVERFLOW' : null,
-    checks: null,
-  };
 }
 
 /** Rows of the traces table as the peer inserts them (the same columns the store writes). */

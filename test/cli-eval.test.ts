@@ -151,7 +151,7 @@ describe('promptune eval', () => {
   it('--push records the run in the registry: its config, every example and the summary', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-cli-'));
     const args = ['eval', '--task', task, '--model', model, '--split', 'dev', '--limit', '24', '--json'];
-    const result = run(cwd, ...args, '--push', '--db', 'registry.sqlite');
+    const result = run(cwd, ...args, '--push', '--db', 'registry.sqlite', '--report', 'eval.html');
     expect(result.status, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout);
     const id = /recorded as run (\S+)/.exec(result.stderr)?.[1];
@@ -200,6 +200,10 @@ describe('promptune eval', () => {
     expect(failures).toHaveLength(Math.round((1 - summary.score) * 24));
     for (const failure of failures)
       expect(JSON.parse(failure)).toMatchObject({ kind: 'example', passed: false });
+    // the HTML report rendered from the registry is the one the command wrote
+    const reported = run(cwd, 'runs', 'report', id!, '--db', 'registry.sqlite', '--out', 'run.html');
+    expect(reported.status, reported.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(readFileSync(join(cwd, 'eval.html'), 'utf8'));
     const refused = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite', '--kind', 'audit');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('CLI_INVALID_OPTION');

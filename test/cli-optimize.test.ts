@@ -57,7 +57,7 @@ describe('promptune optimize --json', () => {
 describe('promptune optimize --push', () => {
   it('registers the version and records the run: its config, each trial as it came, the summary', async () => {
     const cwd = sumsTask();
-    const result = await startCli(cwd, optimize('--push')).done();
+    const result = await startCli(cwd, optimize('--push', '--report', 'optimize.html')).done();
     expect(result.status, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout);
     const id = /recorded as run (\S+)/.exec(result.stderr)?.[1];
@@ -74,7 +74,12 @@ describe('promptune optimize --push', () => {
         version: latest.id,
         config: { optimizer: 'bootstrap', preset: 'light', devExamples: 8 },
       });
-      expect(run.summary).toEqual(summary);
+      const { result: recorded, ...printed } = run.summary as {
+        result: { artifact: unknown; details: unknown };
+      };
+      expect(printed).toEqual(summary);
+      expect(recorded.artifact).toEqual(JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8')));
+      expect(recorded.details).toMatchObject({ improved: true, stopped: summary.stopped });
       const trials = await registry.runs.entries(run.id, 'trial');
       expect(trials.data).toHaveLength(summary.candidates + 1);
       expect(trials.data[0]).toMatchObject({ position: 0, data: { description: 'seed prompt (0 demos)' } });
@@ -82,6 +87,12 @@ describe('promptune optimize --push', () => {
     } finally {
       await registry.close();
     }
+    // the HTML report rendered from the registry is the one the command wrote
+    const reported = await startCli(cwd, ['runs', 'report', id!, '--out', 'run.html']).done();
+    expect(reported.status, reported.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(
+      readFileSync(join(cwd, 'optimize.html'), 'utf8'),
+    );
   });
 });
 

@@ -239,6 +239,14 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     expect(await page.getByTestId('trials').locator('tbody tr').count()).toBeGreaterThan(1);
     await page.getByRole('heading', { name: 'Final prompt against the seed' }).waitFor();
     await screenshot(page, 'run-optimization');
+    // its HTML report, rendered by the service from the same records
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the HTML report' }).click(),
+    ]);
+    const html = readFileSync((await download.path())!, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('seed prompt (0 demos)');
   });
 
   it('draws a soft-prompt training run: its loss and dev accuracy curves', async () => {

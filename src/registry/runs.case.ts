@@ -121,6 +121,8 @@ export function runConformance(name: string, open: () => Promise<Registry>): voi
           after = page.next;
         } while (after !== undefined);
         expect(count).toBe(334); // positions 0, 3, …, 999
+        const all = await registry.runs.allEntries('run-3', 'example');
+        expect(all.map((entry) => entry.position)).toEqual(entries.map((entry) => entry.position));
         expect((await registry.runs.entries('run-3', 'step')).data).toEqual([]);
         expect((await registry.runs.get('run-3', at + 3)).heartbeatAt).toBe(at + 3);
       } finally {

@@ -292,6 +292,17 @@ export class RunStore {
     return rows.length > limit ? { data, next: data.at(-1)!.position } : { data };
   }
 
+  /** Every entry of one kind of a run, in position order (read a page at a time). */
+  async allEntries(id: string, kind: RunEntryKind): Promise<RunEntry[]> {
+    const entries: RunEntry[] = [];
+    for (let after: number | undefined = undefined; ;) {
+      const page = await this.entries(id, kind, { after, limit: 1000 });
+      entries.push(...page.data);
+      if (page.next === undefined) return entries;
+      after = page.next;
+    }
+  }
+
   private async updateRunning(id: string, values: Partial<RunTable>): Promise<void> {
     await this.write(async (transaction) => {
       await this.requireRunning(transaction, id);

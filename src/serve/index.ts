@@ -12,3 +12,4 @@ export { ServiceMetrics } from './metrics.js';
 export { ServiceError, statusOf, errorResponse } from './errors.js';
 export { openApiDocument } from './openapi.js';
 export { dashboardDirectory } from './web-assets.js';
+export { runReportHtml } from './run-report.js';

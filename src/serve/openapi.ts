@@ -330,6 +330,22 @@ export function openApiDocument(limits: { maxTokens: number }) {
           responses: { 200: json('A run'), ...errors(401, 403, 404, 429, 500) },
         },
       },
+      '/v1/runs/{id}/report': {
+        get: {
+          summary:
+            "A completed evaluation's or optimization's HTML report, rendered from what the registry recorded",
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'The report',
+              headers: requestIdHeader,
+              content: { 'text/html': { schema: { type: 'string' } } },
+            },
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
+        },
+      },
       '/v1/runs/{id}/compare/{other}': {
         get: {
           summary:

@@ -2,12 +2,14 @@
 // first, filtered by task, kind and status, in pages), GET /v1/runs/{id} and GET /v1/runs/{id}/entries
 // (an evaluation's examples, a training's steps, an optimization's trials, with a pass/fail filter), all
 // `read` scope: runs belong to the registry, as versions do, not to a key. GET /v1/runs/{id}/compare/{other}
-// compares two evaluations example by example with eval's paired test.
+// compares two evaluations example by example with eval's paired test; GET /v1/runs/{id}/report is the
+// run's HTML report (run-report.ts).
 import type { Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../errors/index.js';
 import { compareReports, type ComparedReport } from '../eval/index.js';
-import type { Registry, RunEntry } from '../registry/index.js';
+import type { Registry } from '../registry/index.js';
 import { parseQuery } from './request-query.js';
+import { runReportHtml } from './run-report.js';
 import { runEntryQuery, runQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
 
@@ -22,13 +24,7 @@ async function comparedRun(registry: Registry, id: string): Promise<ComparedRepo
         hint: 'Compare two evaluation runs of the same task and split.',
       },
     );
-  const examples: RunEntry[] = [];
-  for (let after: number | undefined = undefined; ;) {
-    const page = await registry.runs.entries(id, 'example', { after, limit: 1000 });
-    examples.push(...page.data);
-    if (page.next === undefined) break;
-    after = page.next;
-  }
+  const examples = await registry.runs.allEntries(id, 'example');
   return {
     model: String(run.config.model ?? ''),
     score: typeof run.summary?.score === 'number' ? run.summary.score : 0,
@@ -59,6 +55,10 @@ export function runRoutes(
 
   app.get('/v1/runs/:id', scope('read'), async (context) =>
     context.json(await registry.runs.get(context.req.param('id'))),
+  );
+
+  app.get('/v1/runs/:id/report', scope('read'), async (context) =>
+    context.html(await runReportHtml(registry, context.req.param('id'))),
   );
 
   app.get('/v1/runs/:id/compare/:other', scope('read'), async (context) => {

@@ -172,6 +172,16 @@ describe('the library routes', () => {
     expect((await call('/v1/runs/run-a/compare/run-none', reader)).status).toBe(404);
   });
 
+  it('refuses an HTML report for a run that cannot have one, with the reason', async () => {
+    // run-a's summary is a bare score (written by this test, not by eval --push); run-opt is running
+    for (const id of ['run-a', 'run-opt']) {
+      const refused = await call(`/v1/runs/${id}/report`, reader);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { code: 'RUN_NO_REPORT' } });
+    }
+    expect((await call('/v1/runs/run-none/report', reader)).status).toBe(404);
+  });
+
   it('serves the dashboard at / and its assets, and nothing outside its folder', async () => {
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);

@@ -1,5 +1,5 @@
 // Loading service data in a page: the answer, the error, and reload; optionally polled (live runs).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from './api';
 
 /** What a page reads: data once loaded, the error if it failed, and how to load it again. */
@@ -12,12 +12,11 @@ export interface Loaded<T> {
 
 /** GETs `path` (nothing when null), again every `pollMs` when given, and when `path` changes. */
 export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
-  const [data, setData] = useState<T>();
+  // the answer with the path it answers: a page whose path changed shows no stale data meanwhile
+  const [answer, setAnswer] = useState<{ path: string; data: T }>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(path !== null);
   const [generation, setGeneration] = useState(0);
-  const current = useRef(path);
-  current.current = path;
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
   useEffect(() => {
     if (path === null) return;
@@ -25,9 +24,9 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const answer = await api<T>(path);
+        const data = await api<T>(path);
         if (stopped) return;
-        setData(answer);
+        setAnswer({ path, data });
         setError(undefined);
       } catch (caught) {
         if (!stopped)
@@ -46,5 +45,5 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
       clearTimeout(timer);
     };
   }, [path, pollMs, generation]);
-  return { data: path === current.current ? data : undefined, error, loading, reload };
+  return { data: answer?.path === path ? answer.data : undefined, error, loading, reload };
 }

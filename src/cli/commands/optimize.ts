@@ -302,11 +302,8 @@ export default defineCommand({
           { optimizer: name, preset: args.preset, model: args.model },
           { artifact: args.out, report: args.report, registered: pushed },
         );
-        // the dashboard shows the final prompt against the seed, whether or not a version was pushed
-        await recording.complete(
-          { ...summary, prompts: { seed: task.spec.prompt, final: artifact.prompt } },
-          registered?.id,
-        );
+        // with what the HTML report is rendered from (runs report, the dashboard): the prompt and details
+        await recording.complete({ ...summary, result: { artifact, details } }, registered?.id);
         process.stderr.write(`recorded as run ${recording.id}\n`);
       }
     } catch (error) {

@@ -1,8 +1,11 @@
-// `promptune runs`: the registry's recorded runs (eval --push, optimize --push). `ls` lists them newest
-// first with filters (one line each, or JSON lines); `show` prints one with its summary and, with
-// --entries, its examples, steps or trials (--failures: the examples that did not pass). Reads only.
+// `promptune runs`: the registry's recorded runs (eval, optimize and soft train with --push). `ls` lists
+// them newest first with filters (one line each, or JSON lines); `show` prints one with its summary and,
+// with --entries, its examples, steps or trials (--failures: the examples that did not pass); `report`
+// writes an evaluation's or optimization's HTML report from what was recorded. Reads only.
 import { defineCommand } from 'citty';
 import { runEntryKinds, runKinds, type RunRecord, type RunStatus } from '../../registry/index.js';
+import { writeFileAtomically } from '../../engine/index.js';
+import { runReportHtml } from '../../serve/index.js';
 import { choice, numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
@@ -56,7 +59,7 @@ const list = defineCommand({
         after = page.next;
       } while (after && printed < limit);
       if (printed === 0 && !args.json)
-        process.stderr.write('no runs match (eval --push and optimize --push record runs)\n');
+        process.stderr.write('no runs match (eval, optimize and soft train record runs with --push)\n');
     }),
 });
 
@@ -98,7 +101,21 @@ const show = defineCommand({
     }),
 });
 
+const report = defineCommand({
+  meta: { name: 'report', description: "Write a completed evaluation's or optimization's HTML report" },
+  args: {
+    db: registryOption,
+    id: { type: 'positional', required: true, description: 'The run id' },
+    out: { type: 'string', required: true, description: 'The HTML file to write' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      writeFileAtomically(args.out, await runReportHtml(registry, args.id));
+      process.stderr.write(`report written to ${args.out}\n`);
+    }),
+});
+
 export default defineCommand({
-  meta: { name: 'runs', description: 'Recorded evaluation and optimization runs' },
-  subCommands: { ls: list, show },
+  meta: { name: 'runs', description: 'Recorded evaluation, optimization and training runs' },
+  subCommands: { ls: list, show, report },
 });

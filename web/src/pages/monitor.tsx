@@ -3,6 +3,7 @@
 import { useMemo } from 'react';
 import { query } from '../api';
 import { LineChart } from '../components/chart';
+import { FilterInput } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { dollars, duration, score, shortId, time } from '../format';
 import { navigate } from '../router';
@@ -88,18 +89,8 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
     <>
       <h1>Monitor</h1>
       <div className="toolbar">
-        <input
-          placeholder="task"
-          defaultValue={filter.task}
-          aria-label="task"
-          onKeyDown={(event) => event.key === 'Enter' && setFilter('task', event.currentTarget.value)}
-        />
-        <input
-          placeholder="label"
-          defaultValue={filter.label}
-          aria-label="label"
-          onKeyDown={(event) => event.key === 'Enter' && setFilter('label', event.currentTarget.value)}
-        />
+        <FilterInput name="task" value={filter.task} onCommit={(value) => setFilter('task', value)} />
+        <FilterInput name="label" value={filter.label} onCommit={(value) => setFilter('label', value)} />
         <select
           value={filter.span}
           aria-label="span"

@@ -2,7 +2,7 @@
 // opened for its outputs, metrics and checks), an optimization's trajectory, trials, prompt diff and
 // spend against its caps, a training's loss and dev accuracy curves.
 import { useMemo, useState } from 'react';
-import { query } from '../api';
+import { ApiError, currentKey, query } from '../api';
 import { LineChart } from '../components/chart';
 import { DiffView } from '../components/diff-view';
 import { ErrorBox, Loading, Status } from '../components/feedback';
@@ -180,6 +180,60 @@ const promptText = (prompt: unknown): string => {
     .join('\n\n');
 };
 
+/** What an optimization recorded for its report: the seed's and the final prompt's results on dev. */
+interface OptimizationDetails {
+  dev: { id: string; line: number; input: unknown; target: unknown }[];
+  seed: { prompt: unknown; scores: number[]; outputs: string[] };
+  final: { prompt: unknown; scores: number[]; outputs: string[] };
+}
+
+/** The dev examples the final prompt fixed or broke. */
+function Flips({ details }: { details: OptimizationDetails }) {
+  const flips = details.dev
+    .map((example, index) => ({
+      example,
+      index,
+      before: details.seed.scores[index],
+      after: details.final.scores[index],
+    }))
+    .filter((row) => row.before !== row.after);
+  if (flips.length === 0) return <p className="muted">No dev example changed its score.</p>;
+  return (
+    <>
+      <h3>
+        Dev examples that changed: {flips.filter((row) => row.after > row.before).length} fixed,{' '}
+        {flips.filter((row) => row.after < row.before).length} broken
+      </h3>
+      <table className="grid examples">
+        <thead>
+          <tr>
+            <th className="number">line</th>
+            <th>input</th>
+            <th>expected</th>
+            <th>seed</th>
+            <th>final</th>
+          </tr>
+        </thead>
+        <tbody>
+          {flips.map(({ example, index, before, after }) => (
+            <tr key={example.id}>
+              <td className="number muted">{example.line}</td>
+              <td className="clip">{text(example.input)}</td>
+              <td>{text(example.target)}</td>
+              <td className="clip">
+                <Status value={before >= 1 ? 'pass' : 'fail'} /> {details.seed.outputs[index]}
+              </td>
+              <td className="clip">
+                <Status value={after >= 1 ? 'pass' : 'fail'} /> {details.final.outputs[index]}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 function Optimization({ run }: { run: Run }) {
   const trials = useApi<Page<RunEntry>>(
     `/v1/runs/${run.id}/entries?kind=trial&limit=1000`,
@@ -201,7 +255,7 @@ function Optimization({ run }: { run: Run }) {
     };
   }, [list]);
   const summary = run.summary ?? {};
-  const prompts = summary.prompts as { seed?: unknown; final?: unknown } | undefined;
+  const details = (summary.result as { details?: OptimizationDetails } | undefined)?.details;
   const roles = summary.roles as
     Record<string, { calls: number; tokens: { input: number; output: number }; cost?: number }> | undefined;
   const budget = (run.config.budget ?? {}) as Record<
@@ -284,10 +338,11 @@ function Optimization({ run }: { run: Run }) {
           </table>
         </section>
       )}
-      {prompts && (
+      {details && (
         <section className="panel">
           <h2>Final prompt against the seed</h2>
-          <DiffView before={promptText(prompts.seed)} after={promptText(prompts.final)} />
+          <DiffView before={promptText(details.seed.prompt)} after={promptText(details.final.prompt)} />
+          <Flips details={details} />
         </section>
       )}
       <section className="panel">
@@ -375,6 +430,34 @@ function Training({ run }: { run: Run }) {
   );
 }
 
+/** Downloads the run's HTML report (rendered by the service from the same records). */
+function ReportButton({ id }: { id: string }) {
+  const [error, setError] = useState<ApiError>();
+  const download = async () => {
+    try {
+      const response = await fetch(`/v1/runs/${encodeURIComponent(id)}/report`, {
+        headers: { authorization: `Bearer ${currentKey()}` },
+      });
+      if (!response.ok) throw new ApiError(`HTTP ${response.status}`, response.status, undefined, undefined);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(await response.blob());
+      link.download = `${id}.html`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (caught) {
+      setError(caught as ApiError);
+    }
+  };
+  return (
+    <p>
+      <button className="toggle" onClick={() => void download()}>
+        Download the HTML report
+      </button>
+      {error && <ErrorBox error={error} />}
+    </p>
+  );
+}
+
 /** A run. Query: filter (failures, passes) for an evaluation's examples. */
 export function RunPage({ id, query: route }: { id: string; query: URLSearchParams }) {
   const loaded = useApi<Run>(`/v1/runs/${encodeURIComponent(id)}`, 2000);
@@ -404,6 +487,9 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
           </>
         )}
       </p>
+      {run.status === 'completed' && (run.kind === 'evaluation' || run.kind === 'optimization') && (
+        <ReportButton id={run.id} />
+      )}
       {run.error && <div className="error">{run.error}</div>}
       {run.status === 'interrupted' && (
         <div className="error">

@@ -2,6 +2,7 @@
 // move while they run; filters by task, kind and status; two evaluations picked for a comparison.
 import { useState } from 'react';
 import { query } from '../api';
+import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { ago, duration, score, shortRunId } from '../format';
 import { href, navigate } from '../router';
@@ -33,12 +34,11 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
     kind: route.get('kind') ?? undefined,
     status: route.get('status') ?? undefined,
   };
-  const [cursors, setCursors] = useState<string[]>([]);
+  const cursors = useCursors();
   const [picked, setPicked] = useState<string[]>([]);
-  const after = cursors[cursors.length - 1];
-  const runs = useApi<Page<Run>>(`/v1/runs${query({ ...filter, after, limit: 50 })}`, 2000);
+  const runs = useApi<Page<Run>>(`/v1/runs${query({ ...filter, after: cursors.after, limit: 50 })}`, 2000);
   const setFilter = (name: string, value: string) => {
-    setCursors([]);
+    cursors.reset();
     navigate(['runs'], { ...filter, [name]: value || undefined });
   };
   const toggle = (id: string) =>
@@ -49,12 +49,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
     <>
       <h1>Runs</h1>
       <div className="toolbar">
-        <input
-          placeholder="task"
-          defaultValue={filter.task}
-          onKeyDown={(event) => event.key === 'Enter' && setFilter('task', event.currentTarget.value)}
-          aria-label="task"
-        />
+        <FilterInput name="task" value={filter.task} onCommit={(value) => setFilter('task', value)} />
         <select
           value={filter.kind ?? ''}
           onChange={(event) => setFilter('kind', event.target.value)}
@@ -85,7 +80,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
       {runs.error && <ErrorBox error={runs.error} />}
       {!runs.data ? (
         <Loading />
-      ) : runs.data.data.length === 0 && !after ? (
+      ) : runs.data.data.length === 0 && cursors.first ? (
         <Empty title="No runs recorded yet">
           <p>
             Add <code>--push</code> to <code>promptune eval</code>, <code>optimize</code> or{' '}
@@ -143,17 +138,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Newer
-            </button>
-            <button
-              disabled={!runs.data.next}
-              onClick={() => setCursors([...cursors, String(runs.data!.next)])}
-            >
-              Older
-            </button>
-          </div>
+          <CursorPager cursors={cursors} next={runs.data.next} />
         </>
       )}
     </>

@@ -1,7 +1,7 @@
 // Traces, newest first, a page of 100 at a time from the service (the service pages by cursor, so
 // 100,000 traces cost what 100 do), with filters by task, label, run, errors and time.
-import { useState } from 'react';
 import { query } from '../api';
+import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { dollars, duration, shortRunId, text, time } from '../format';
 import { href, navigate } from '../router';
@@ -24,7 +24,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
     error: route.get('error') ?? undefined,
     range: route.get('range') ?? undefined,
   };
-  const [cursors, setCursors] = useState<string[]>([]);
+  const cursors = useCursors();
   const traces = useApi<Page<Trace>>(
     `/v1/traces${query({
       task: filter.task,
@@ -32,30 +32,20 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
       run: filter.run,
       error: filter.error,
       since: filter.range ? ranges[filter.range] : undefined,
-      after: cursors[cursors.length - 1],
+      after: cursors.after,
       limit: 100,
     })}`,
   );
   const setFilter = (name: string, value: string | undefined) => {
-    setCursors([]);
+    cursors.reset();
     navigate(['traces'], { ...filter, [name]: value || undefined });
   };
   return (
     <>
       <h1>Traces</h1>
       <div className="toolbar">
-        <input
-          placeholder="task"
-          defaultValue={filter.task}
-          aria-label="task"
-          onKeyDown={(event) => event.key === 'Enter' && setFilter('task', event.currentTarget.value)}
-        />
-        <input
-          placeholder="label"
-          defaultValue={filter.label}
-          aria-label="label"
-          onKeyDown={(event) => event.key === 'Enter' && setFilter('label', event.currentTarget.value)}
-        />
+        <FilterInput name="task" value={filter.task} onCommit={(value) => setFilter('task', value)} />
+        <FilterInput name="label" value={filter.label} onCommit={(value) => setFilter('label', value)} />
         <select
           value={filter.range ?? 'any time'}
           aria-label="time"
@@ -87,7 +77,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
       {traces.error && <ErrorBox error={traces.error} />}
       {!traces.data ? (
         <Loading />
-      ) : traces.data.data.length === 0 && cursors.length === 0 ? (
+      ) : traces.data.data.length === 0 && cursors.first ? (
         <Empty title="No traces match">
           <p>
             The service traces every request it serves (<code>promptune serve</code>);{' '}
@@ -129,18 +119,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Newer
-            </button>
-            <span className="muted">page {cursors.length + 1}</span>
-            <button
-              disabled={!traces.data.next}
-              onClick={() => setCursors([...cursors, String(traces.data!.next)])}
-            >
-              Older
-            </button>
-          </div>
+          <CursorPager cursors={cursors} next={traces.data.next} />
         </>
       )}
       <p className="muted">

@@ -1,0 +1,55 @@
+// A recorded run's HTML report, rendered from what the registry holds (the same data the dashboard
+// shows): an evaluation's summary and examples through eval's report, an optimization's artifact,
+// details and trials through optimize's. `promptune runs report` writes it; GET /v1/runs/{id}/report
+// serves it.
+import { ValidationError } from '../errors/index.js';
+import { renderReportHtml, type EvaluationReport } from '../eval/index.js';
+import { renderOptimizationHtml, type OptimizeResult } from '../optimize/index.js';
+import type { Registry, RunRecord } from '../registry/index.js';
+
+const noReport = (run: RunRecord, why: string, hint: string) =>
+  new ValidationError(`run ${run.id} has no report: ${why}`, { code: 'RUN_NO_REPORT', hint });
+
+/** The HTML report of run `id`. */
+export async function runReportHtml(registry: Registry, id: string): Promise<string> {
+  const run = await registry.runs.get(id);
+  if (run.status !== 'completed' || !run.summary)
+    throw noReport(
+      run,
+      `it is ${run.status}`,
+      'A report is made from a completed run; see what it recorded with promptune runs show.',
+    );
+  if (run.kind === 'evaluation') {
+    if (!Array.isArray(run.summary.interval) || typeof run.summary.n !== 'number')
+      throw noReport(
+        run,
+        'its summary is not an evaluation report',
+        'Runs recorded by promptune eval --push have reports; this one was recorded by other code.',
+      );
+    const examples = await registry.runs.allEntries(id, 'example');
+    return renderReportHtml({
+      ...(run.summary as unknown as Omit<EvaluationReport, 'examples'>),
+      examples: examples.map((entry) => entry.data as unknown as EvaluationReport['examples'][number]),
+    });
+  }
+  if (run.kind === 'optimization') {
+    const { artifact, details } = (run.summary.result ?? {}) as Partial<OptimizeResult>;
+    if (!artifact || !details)
+      throw noReport(
+        run,
+        'it was recorded before runs kept their details',
+        'Run the optimization again with --push (its cache makes the repeat free), or use its --report file.',
+      );
+    const trials = await registry.runs.allEntries(id, 'trial');
+    const history = trials.map((entry) => entry.data as unknown as OptimizeResult['history'][number]);
+    return renderOptimizationHtml(
+      { artifact, details, history },
+      `${run.task}: ${String(run.config.optimizer ?? 'optimization')} on ${String(run.config.model ?? '')}`,
+    );
+  }
+  throw noReport(
+    run,
+    `a ${run.kind} run has no HTML report`,
+    'Open it in the dashboard (promptune ui), which draws its loss and dev accuracy curves.',
+  );
+}
