@@ -87,7 +87,7 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       match: [, url],
     } = await start(cwd, ['serve', '--model', stories.gguf, '--port', '0'], /listening on (\S+)/));
     // real traffic for the traces and monitor pages
-    for (const input of inputs.slice(0, 6)) {
+    for (const input of inputs.slice(0, 24)) {
       const response = await fetch(`${url}/v1/tasks/name/run`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
@@ -264,12 +264,15 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       .getByTestId('monitor-groups')
       .locator('tbody tr td:nth-child(2)')
       .allInnerTexts();
-    expect(requests.map(Number).reduce((sum, count) => sum + count, 0)).toBe(6);
+    expect(requests.map(Number).reduce((sum, count) => sum + count, 0)).toBe(24);
+    // drift of the served version against its training data, over the same traces
+    const drift = page.getByTestId('drift');
+    await drift.getByText('24 requests against 512 training inputs').waitFor();
     await screenshot(page, 'monitor');
     await page.goto(`${url}/#/traces?task=name`);
     const rows = page.getByTestId('traces').locator('tbody tr');
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(6);
+    expect(await rows.count()).toBe(24);
     await screenshot(page, 'traces');
     await rows.first().click();
     await page.getByRole('heading', { name: 'Output' }).waitFor();

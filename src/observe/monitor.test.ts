@@ -101,7 +101,12 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
       const firstHour = traces
         .filter((trace) => trace.version === 'a' && trace.at < start + hour)
         .map((trace) => trace.latencyMs);
+      expect(a.series[0].latencyP50).toBeCloseTo(percentile(firstHour, 50)!, 9);
       expect(a.series[0].latencyP95).toBeCloseTo(percentile(firstHour, 95)!, 9);
+      expect(a.series[0].latencyP99).toBeCloseTo(percentile(firstHour, 99)!, 9);
+      // each window's cost adds up to the group's
+      expect(a.series.reduce((sum, point) => sum + point.cost!, 0)).toBeCloseTo(a.cost!, 9);
+      expect(a.series[0].cost).toBeGreaterThan(0);
       expect(a.scores.helpful).toMatchObject({
         kind: 'boolean',
         count: 4,

@@ -41,7 +41,11 @@ export interface MonitorPoint {
   start: number;
   requests: number;
   errors: number;
+  latencyP50: number | null;
   latencyP95: number | null;
+  latencyP99: number | null;
+  /** Dollars of the window's priced requests; null when none was priced. */
+  cost: number | null;
 }
 
 /** The aggregates of one task, version and label. */
@@ -216,12 +220,25 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
         const known = accumulator.windows.get(start);
         bucket = known
           ? { start, ...known }
-          : { start, point: { start, requests: 0, errors: 0, latencyP95: null }, latencies: [] };
+          : {
+              start,
+              point: {
+                start,
+                requests: 0,
+                errors: 0,
+                latencyP50: null,
+                latencyP95: null,
+                latencyP99: null,
+                cost: null,
+              },
+              latencies: [],
+            };
         if (!known) accumulator.windows.set(start, { point: bucket.point, latencies: bucket.latencies });
         accumulator.last = bucket;
       }
       bucket.point.requests++;
       bucket.latencies.push(latencyMs);
+      if (cost !== null) bucket.point.cost = (bucket.point.cost ?? 0) + cost;
       if (errorCode !== null) {
         group.errors[errorCode] = (group.errors[errorCode] ?? 0) + 1;
         bucket.point.errors++;
@@ -242,10 +259,15 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
     group.latencyMs = percentilesOf(latencies);
     group.firstTokenMs = percentilesOf(Float64Array.from(accumulator.firstTokens));
     group.series = [...accumulator.windows.values()]
-      .map(({ point, latencies }) => ({
-        ...point,
-        latencyP95: sortedPercentile(Float64Array.from(latencies).sort(), 0.95),
-      }))
+      .map(({ point, latencies }) => {
+        const sorted = Float64Array.from(latencies).sort();
+        return {
+          ...point,
+          latencyP50: sortedPercentile(sorted, 0.5),
+          latencyP95: sortedPercentile(sorted, 0.95),
+          latencyP99: sortedPercentile(sorted, 0.99),
+        };
+      })
       .sort((a, b) => a.start - b.start);
   }
   await addScores(registry, filter, accumulators);

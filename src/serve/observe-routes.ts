@@ -1,25 +1,34 @@
 // The service's routes over its own record: POST /v1/feedback (a score on a response, `run` scope, a
 // key's own responses unless it is admin), GET /v1/traces and /v1/traces/{id} (`read` scope; a key that
-// is not admin sees only its own traces), GET /v1/monitor (aggregates) and GET /v1/alerts (rules, their
-// states and history), both `read` scope. Query strings
+// is not admin sees only its own traces), GET /v1/monitor (aggregates), GET /v1/drift (a served
+// version's traffic against its training data) and GET /v1/alerts (rules, their states and history),
+// all `read` scope. Query strings
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import {
+  datasetObservations,
+  driftReport,
   monitor,
+  parseDuration,
   parseTimeReference,
+  referenceDataset,
+  servedVersion,
+  traceObservations,
   scoreCorrection,
   versionFilter,
   type AlertEvaluator,
   type AlertRules,
   type TraceRecorder,
 } from '../observe/index.js';
+import { seededRandom } from '../engine/index.js';
 import type { Registry, TraceFilter } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
 import { parseQuery } from './request-query.js';
-import { feedbackRequest, monitorQuery, traceQuery } from './request-schemas.js';
+import { driftQuery, feedbackRequest, monitorQuery, traceQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
 
 /** The window [since, until) of a query: `since` defaults to 24 hours ago, `until` to now. */
@@ -128,6 +137,30 @@ export function observeRoutes(
         status: statuses.get(rule.name) ?? null,
       })),
       history: await registry.alerts.history({ limit: 100 }),
+    });
+  });
+
+  // the served version's traffic in the window against the dataset it was tuned on, as `promptune drift`
+  app.get('/v1/drift', scope('read'), async (context) => {
+    const query = parseQuery(driftQuery, context.req.query());
+    const now = Date.now();
+    const window = { since: now - parseDuration(query.window ?? '24h', 'window'), until: now + 1 };
+    const version = await servedVersion(registry, query);
+    const spec = taskSpec.parse(await registry.getSpec(version.specId));
+    const dataset = await referenceDataset(registry, version);
+    if (recorder) await recorder.flush(); // what this replica answered is in the window
+    const report = await driftReport(
+      await datasetObservations(registry, spec, dataset.id),
+      await traceObservations(registry, spec, { version: version.id, ...window }),
+      // answers against a dataset's targets measure the model's error, not drift: outputs stay out
+      { alpha: query.alpha, rng: seededRandom(0), categoricalOutputs: false },
+    );
+    return context.json({
+      task: spec.name,
+      version: { id: version.id, number: version.number },
+      reference: dataset,
+      ...window,
+      report,
     });
   });
 

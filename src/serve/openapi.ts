@@ -13,6 +13,7 @@ import {
   runQuery,
   runEntryQuery,
   datasetRowQuery,
+  driftQuery,
 } from './request-schemas.js';
 
 const bearer = [{ apiKey: [] }];
@@ -372,6 +373,18 @@ export function openApiDocument(limits: { maxTokens: number }) {
           ],
           responses: {
             200: json('{ data: entries, next?: the position for `after` }'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
+        },
+      },
+      '/v1/drift': {
+        get: {
+          summary:
+            "A served version's traffic in the window (default 24h) against the dataset it was tuned on: each input feature's test, statistic, p-value or distance, and what moved (as promptune drift)",
+          security: bearer,
+          parameters: queryParameters(driftQuery),
+          responses: {
+            200: json('{ task, version, reference, since, until, report }'),
             ...errors(400, 401, 403, 404, 429, 500),
           },
         },

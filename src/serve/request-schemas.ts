@@ -238,3 +238,12 @@ export const datasetRowQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
+
+/** GET /v1/drift: a task's served version (a version or label; default production, else latest) and the window. */
+export const driftQuery = z.strictObject({
+  task: z.string().min(1).max(200),
+  version: z.string().max(64).optional(),
+  label: z.string().max(100).optional(),
+  window: z.string().max(40).optional(),
+  alpha: z.coerce.number().min(1e-9).max(0.5).optional(),
+});

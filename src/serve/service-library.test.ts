@@ -2,7 +2,7 @@
 // history and its rollback (admin only, refused to a read key), a task's stored datasets with rows
 // searched and paged and their statistics, two evaluation runs compared with the paired test, and the
 // dashboard's files at / (never a file outside its folder).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -170,6 +170,61 @@ describe('the library routes', () => {
       error: { code: 'COMPARE_NOT_EVALUATION' },
     });
     expect((await call('/v1/runs/run-a/compare/run-none', reader)).status).toBe(404);
+  });
+
+  it("reports drift of a served version's traffic against its training data", async () => {
+    const now = Date.now();
+    const task = loadTask(join(root, 'examples', 'animal.yaml'));
+    const train = readFileSync(task.files.train!, 'utf8').trim().split('\n');
+    const staging = (await registry.resolveVersion('animal', 'staging')).id;
+    const trace = (index: number, input: string) => ({
+      id: `drift-${index}`,
+      at: now - 1000 + index,
+      source: 'service' as const,
+      run: null,
+      operation: 'run' as const,
+      model: 'animal@staging',
+      task: 'animal',
+      version: staging,
+      label: 'staging',
+      keyId: null,
+      user: null,
+      input: { input },
+      output: 'cat',
+      inputTokens: 10,
+      outputTokens: 1,
+      cost: null,
+      latencyMs: 5,
+      firstTokenMs: null,
+      finishReason: 'stop',
+      status: 200,
+      errorCode: null,
+      checks: null,
+    });
+    // traffic like the training data, then the same stories ten times over: the length has moved
+    await registry.traces.insert(
+      train.slice(0, 60).map((line, index) => trace(index, (JSON.parse(line) as { input: string }).input)),
+    );
+    const alike = await call('/v1/drift?task=animal&label=staging&window=1h', reader);
+    expect(alike.status).toBe(200);
+    expect(alike.body).toMatchObject({
+      task: 'animal',
+      version: { id: staging },
+      reference: { id: trainId },
+    });
+    expect(alike.body.report).toMatchObject({ currentCount: 60, drifted: false });
+    const long = train
+      .slice(60, 120)
+      .map((line, index) =>
+        trace(100 + index, `${(JSON.parse(line) as { input: string }).input} `.repeat(10)),
+      );
+    await registry.traces.prune({ before: now + 1 });
+    await registry.traces.insert(long);
+    const moved = await call('/v1/drift?task=animal&label=staging&window=1h', reader);
+    expect(moved.body.report).toMatchObject({ currentCount: 60, drifted: true });
+    expect((moved.body.report as { moved: string[] }).moved.join(' ')).toMatch(/length|words|characters/);
+    expect((await call('/v1/drift?label=staging', reader)).status).toBe(400);
+    expect((await call('/v1/drift?task=nothing', reader)).status).toBe(404);
   });
 
   it('refuses an HTML report for a run that cannot have one, with the reason', async () => {

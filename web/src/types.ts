@@ -131,7 +131,15 @@ export interface MonitorGroup {
   tokens: { input: number; output: number };
   cost: number | null;
   scores: Record<string, { kind: string; count: number; mean?: number; low?: number; high?: number }>;
-  series: { start: number; requests: number; errors: number; latencyP95: number | null }[];
+  series: {
+    start: number;
+    requests: number;
+    errors: number;
+    latencyP50: number | null;
+    latencyP95: number | null;
+    latencyP99: number | null;
+    cost: number | null;
+  }[];
 }
 
 export interface MonitorReport {

@@ -2,7 +2,7 @@
 // charts; percentiles, tokens, cost and score means with intervals per group; alert rules and firings.
 import { useMemo } from 'react';
 import { query } from '../api';
-import { LineChart } from '../components/chart';
+import { LineChart, type Series } from '../components/chart';
 import { FilterInput } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { dollars, duration, score, shortId, time } from '../format';
@@ -35,32 +35,112 @@ function Charts({ report }: { report: MonitorReport }) {
           values: x.map((start) => (byStart.has(start) ? pick(byStart.get(start)!) : quiet)),
         };
       });
+    // one group: its three percentiles; several: each group's p95
+    const single = report.groups.length === 1;
+    const latency = single
+      ? (['latencyP50', 'latencyP95', 'latencyP99'] as const).map((field) => ({
+          ...line((point) => point[field], null)[0],
+          label: field.replace('latency', '').toLowerCase(),
+        }))
+      : line((point) => point.latencyP95, null);
     return {
       x,
       range: [report.since / 1000, report.until / 1000] as [number, number],
       requests: line((point) => point.requests, 0),
       errors: line((point) => point.errors, 0),
-      latency: line((point) => point.latencyP95, null),
+      latency,
+      latencyTitle: single ? 'latency p50 / p95 / p99 (ms)' : 'latency p95 (ms)',
+      cost: line((point) => point.cost, null),
+      priced: report.groups.some((group) => (group.cost ?? 0) > 0),
     };
   }, [report]);
+  const chart = (title: string, series: Series[]) => (
+    <LineChart title={title} x={charts.x} series={series} range={charts.range} time />
+  );
   return (
     <div className="columns three">
-      <LineChart
-        title={`requests per ${report.window}`}
-        x={charts.x}
-        series={charts.requests}
-        range={charts.range}
-        time
-      />
-      <LineChart
-        title={`errors per ${report.window}`}
-        x={charts.x}
-        series={charts.errors}
-        range={charts.range}
-        time
-      />
-      <LineChart title="latency p95 (ms)" x={charts.x} series={charts.latency} range={charts.range} time />
+      {chart(`requests per ${report.window}`, charts.requests)}
+      {chart(`errors per ${report.window}`, charts.errors)}
+      {chart(charts.latencyTitle, charts.latency)}
+      {charts.priced && chart(`cost per ${report.window} ($)`, charts.cost)}
     </div>
+  );
+}
+
+interface Drift {
+  version: { number: number };
+  reference: { name: string; rows: number };
+  report: {
+    drifted: boolean;
+    moved: string[];
+    alpha: number;
+    referenceCount: number;
+    currentCount: number;
+    features: {
+      feature: string;
+      test: string;
+      statistic: number;
+      pValue?: number;
+      distance?: number;
+      threshold: number;
+      drifted: boolean;
+    }[];
+    skipped: { feature: string; reason: string }[];
+  };
+}
+
+/** Drift of a version's traffic over the span, against the dataset it was tuned on. */
+function DriftPanel({ task, version, span }: { task: string; version: string; span: string }) {
+  const drift = useApi<Drift>(`/v1/drift${query({ task, version, window: span })}`);
+  return (
+    <section className="panel" data-testid="drift">
+      <h2>Drift against the training data</h2>
+      {drift.error && (
+        <p className="muted">
+          {drift.error.message}
+          {drift.error.hint && ` ${drift.error.hint}`}
+        </p>
+      )}
+      {drift.data && (
+        <>
+          <p>
+            {task}@{drift.data.version.number}: {drift.data.report.currentCount} requests against{' '}
+            {drift.data.report.referenceCount} training inputs ({drift.data.reference.name}):{' '}
+            <Status value={drift.data.report.drifted ? 'firing' : 'ok'} />{' '}
+            {drift.data.report.drifted ? `moved: ${drift.data.report.moved.join(', ')}` : 'nothing moved'}
+          </p>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>feature</th>
+                <th>test</th>
+                <th className="number">statistic</th>
+                <th className="number">p-value or distance</th>
+                <th className="number">threshold</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {drift.data.report.features.map((feature) => (
+                <tr key={feature.feature}>
+                  <td>{feature.feature}</td>
+                  <td className="muted">{feature.test}</td>
+                  <td className="number">{feature.statistic.toPrecision(3)}</td>
+                  <td className="number">{(feature.pValue ?? feature.distance ?? 0).toPrecision(3)}</td>
+                  <td className="number">{feature.threshold.toPrecision(3)}</td>
+                  <td>{feature.drifted ? <Status value="firing" /> : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {drift.data.report.skipped.map((skipped) => (
+            <p key={skipped.feature} className="muted">
+              {skipped.feature}: not tested, {skipped.reason}
+            </p>
+          ))}
+        </>
+      )}
+    </section>
   );
 }
 
@@ -83,6 +163,7 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
     15_000,
   );
   const alerts = useApi<Alerts>('/v1/alerts', 15_000);
+  const busiest = report.data?.groups.find((group) => group.task === filter.task);
   const setFilter = (name: string, value: string | undefined) =>
     navigate(['monitor'], { ...filter, [name]: value || undefined });
   return (
@@ -114,48 +195,58 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
       ) : (
         <>
           <Charts report={report.data} />
-          <table className="grid" data-testid="monitor-groups">
-            <thead>
-              <tr>
-                <th>task · label · version</th>
-                <th className="number">requests</th>
-                <th className="number">error rate</th>
-                <th className="number">latency p50 / p95 / p99</th>
-                <th className="number">tokens in / out</th>
-                <th className="number">cost</th>
-                <th>scores (mean, 95% CI)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.data.groups.map((group) => (
-                <tr key={`${group.task}-${group.version}-${group.label}`}>
-                  <td>{groupName(group)}</td>
-                  <td className="number">{group.requests}</td>
-                  <td className="number">{(100 * group.errorRate).toFixed(1)}%</td>
-                  <td className="number">
-                    {group.latencyMs
-                      ? `${duration(group.latencyMs.p50)} / ${duration(group.latencyMs.p95)} / ${duration(group.latencyMs.p99)}`
-                      : '–'}
-                  </td>
-                  <td className="number">
-                    {group.tokens.input} / {group.tokens.output}
-                  </td>
-                  <td className="number">{dollars(group.cost)}</td>
-                  <td>
-                    {Object.entries(group.scores).map(([name, summary]) => (
-                      <span key={name} className="tag">
-                        {name}{' '}
-                        {summary.mean !== undefined
-                          ? `${score(summary.mean)} [${score(summary.low)}, ${score(summary.high)}]`
-                          : `${summary.count}`}
-                      </span>
-                    ))}
-                  </td>
+          <section className="panel">
+            <table className="grid" data-testid="monitor-groups">
+              <thead>
+                <tr>
+                  <th>task · label · version</th>
+                  <th className="number">requests</th>
+                  <th className="number">error rate</th>
+                  <th className="number">latency p50 / p95 / p99</th>
+                  <th className="number">tokens in / out</th>
+                  <th className="number">cost</th>
+                  <th>scores (mean, 95% CI)</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.data.groups.map((group) => (
+                  <tr key={`${group.task}-${group.version}-${group.label}`}>
+                    <td>{groupName(group)}</td>
+                    <td className="number">{group.requests}</td>
+                    <td className="number">{(100 * group.errorRate).toFixed(1)}%</td>
+                    <td className="number">
+                      {group.latencyMs
+                        ? `${duration(group.latencyMs.p50)} / ${duration(group.latencyMs.p95)} / ${duration(group.latencyMs.p99)}`
+                        : '–'}
+                    </td>
+                    <td className="number">
+                      {group.tokens.input} / {group.tokens.output}
+                    </td>
+                    <td className="number">{dollars(group.cost)}</td>
+                    <td>
+                      {Object.entries(group.scores).map(([name, summary]) => (
+                        <span key={name} className="tag">
+                          {name}{' '}
+                          {summary.mean !== undefined
+                            ? `${score(summary.mean)} [${score(summary.low)}, ${score(summary.high)}]`
+                            : `${summary.count}`}
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
         </>
+      )}
+      {filter.task && busiest?.version ? (
+        // the version with the most traffic in the span (the groups come busiest first)
+        <DriftPanel task={filter.task} version={busiest.version} span={spans[filter.span] ?? '1d'} />
+      ) : (
+        <p className="muted">
+          Filter by a task with traffic to see its drift against the data it was tuned on.
+        </p>
       )}
       <section className="panel">
         <h2>Alerts</h2>
