@@ -249,12 +249,18 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     expect(html).toContain('seed prompt (0 demos)');
   });
 
-  it('draws a soft-prompt training run: its loss and dev accuracy curves', async () => {
+  it('draws a soft-prompt training run: its loss and dev accuracy curves, and the version it made', async () => {
     const page = await signedIn(readKey, 'runs?kind=soft-training');
     await page.getByTestId('runs').locator('tbody tr a').first().click();
     await page.locator('[data-chart="train loss"] canvas').waitFor();
     await page.locator('[data-chart="dev accuracy"] canvas').waitFor();
     await screenshot(page, 'run-training');
+    // the soft version: its virtual tokens and the vocabulary tokens nearest each
+    await page.getByRole('link', { name: /^[0-9a-f]{8}$/ }).click();
+    const version = page.getByTestId('version');
+    await version.getByText('nearest vocabulary tokens (cosine)').waitFor();
+    expect(await version.innerText()).toMatch(/^ 1: ".*" -?\d\.\d\d/m);
+    await screenshot(page, 'version-soft');
   });
 
   it('charts real traces on the monitor and lists them on the traces page', async () => {

@@ -30,6 +30,7 @@ export {
   type Schedule,
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
+export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {
   trainSoftPrompt,
   trainSoftPromptAsync,

@@ -38,6 +38,8 @@ export interface AdapterMetadata {
   /** Scores of the run; a score that could not be computed (NaN) is written as null. */
   metrics?: Record<string, number | null>;
   training?: Record<string, unknown>;
+  /** Per virtual token, the vocabulary tokens nearest it (nearestTokens), most similar first. */
+  nearestTokens?: { text: string; cosine: number }[][];
 }
 
 /** adapter_config.json as far as it says which kind of adapter this is. */
@@ -66,6 +68,7 @@ const metadataSchema = z.looseObject({
   seed: z.number().int().optional(),
   metrics: z.record(z.string(), z.number().nullable()).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
+  nearestTokens: z.array(z.array(z.looseObject({ text: z.string(), cosine: z.number() }))).optional(),
 });
 
 /**

@@ -14,7 +14,7 @@ import { buildBatch } from './sequences.js';
 import { SoftPromptSession } from './session.js';
 import { initSoftPrompt } from './soft-prompt.js';
 import { tokenizeExample } from './tokenize-example.js';
-import { trainSoftPrompt } from './trainer.js';
+import { trainSoftPrompt, trainSoftPromptAsync } from './trainer.js';
 
 describe('soft prompt training on stories260K', async () => {
   const { model, tokenizer } = await loadModel(stories.gguf);
@@ -31,6 +31,25 @@ describe('soft prompt training on stories260K', async () => {
   const dev = read('dev', 32);
   const initial = initSoftPrompt(model, tokenizer, 16, { kind: 'sample-vocab' }, seededRandom(0));
   const options = { epochs: 3, batchSize: 8, seed: 0 };
+
+  it('trains to the same prompt giving the event loop a turn per step (trainSoftPromptAsync)', async () => {
+    const settings = { steps: 6, batchSize: 8, seed: 0, evalEvery: 3 };
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    const steps: boolean[] = [];
+    const together = await trainSoftPromptAsync(model, initial, train, dev, {
+      ...settings,
+      onProgress: (progress) => steps.push(progress.evaluated),
+    });
+    clearInterval(timer);
+    const alone = trainSoftPrompt(model, initial, train, dev, settings);
+    expect(Array.from(together.prompt.values)).toEqual(Array.from(alone.prompt.values));
+    expect(together.history).toEqual(
+      alone.history.map((record) => ({ ...record, tokensPerSecond: expect.any(Number) })),
+    );
+    expect(steps).toEqual([false, false, true, false, false, true]);
+    expect(turns).toBeGreaterThan(0); // timers ran while it trained
+  });
 
   it('padding does not change an example’s loss', () => {
     const batch = buildBatch(model, initial, train.slice(0, 4));

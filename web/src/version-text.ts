@@ -16,7 +16,20 @@ export function versionSections(version: Version): [string, string][] {
         [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)].filter(Boolean).join(': '),
       ],
     ];
-    for (const [name, value] of Object.entries(metadata)) sections.push([name, text(value)]);
+    const { nearestTokens, ...rest } = metadata as { nearestTokens?: { text: string; cosine: number }[][] };
+    if (nearestTokens)
+      sections.push([
+        'nearest vocabulary tokens (cosine)',
+        nearestTokens
+          .map(
+            (tokens, index) =>
+              `${String(index + 1).padStart(2)}: ${tokens.map((token) => `${JSON.stringify(token.text)} ${token.cosine.toFixed(2)}`).join('  ')}`,
+          )
+          .join('\n'),
+      ]);
+    const entries = Object.entries(rest);
+    if (entries.length)
+      sections.push(['metadata', entries.map(([name, value]) => `${name}: ${text(value)}`).join('\n')]);
     return sections;
   }
   const sections: [string, string][] = [];

@@ -10,6 +10,7 @@ import {
   evaluatePrompt,
   initSoftPrompt,
   loadAdapter,
+  nearestTokens,
   saveAdapter,
   SoftPromptSession,
   tokenizerFingerprint,
@@ -231,6 +232,10 @@ const train = defineCommand({
       };
       saveAdapter(args.out, result.prompt, loaded.model, {
         baseModelName: basename(resolve(args.model)),
+        // what the prompt reads as, for people looking at the version (the dashboard, registry show)
+        nearestTokens: nearestTokens(loaded.model, loaded.tokenizer, result.prompt, 5).map((tokens) =>
+          tokens.map(({ text, cosine }) => ({ text, cosine: Math.round(cosine * 1e4) / 1e4 })),
+        ),
         tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
         init: initKind,
         task: basename(resolve(args.data)),
