@@ -72,6 +72,26 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     adminKey = cli(cwd, 'keys', 'create', '--scopes', 'admin', '--name', 'e2e-admin').trim();
     readKey = cli(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'e2e-reader').trim();
     cli(cwd, 'eval', '--task', spec, '--model', model, '--split', 'dev', '--limit', '24', '--push');
+    // a second evaluation of the same examples with another question, to compare with the first
+    writeFileSync(
+      join(cwd, 'name-who.yaml'),
+      readFileSync(spec, 'utf8')
+        .replaceAll('../../shared', shared)
+        .replace('What is the name of the main character?', 'Who is this story about?'),
+    );
+    cli(
+      cwd,
+      'eval',
+      '--task',
+      join(cwd, 'name-who.yaml'),
+      '--model',
+      model,
+      '--split',
+      'dev',
+      '--limit',
+      '24',
+      '--push',
+    );
     cli(
       cwd,
       ...['optimize', '--task', spec, '--model', model, '--optimizer', 'bootstrap', '--max-calls', '60'],
@@ -230,6 +250,28 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await page.getByTestId('examples').locator('tbody tr').first().click();
     await page.getByRole('heading', { name: 'expected' }).waitFor();
     await screenshot(page, 'run-evaluation-failures');
+  });
+
+  it('compares two evaluations example by example, with the paired test', async () => {
+    const page = await signedIn(readKey, 'runs?kind=evaluation');
+    const boxes = page.getByTestId('runs').locator('tbody input[type="checkbox"]');
+    await boxes.nth(1).waitFor();
+    await boxes.nth(1).check(); // the older run (the spec's own question) is the baseline
+    await boxes.nth(0).check();
+    await page.getByRole('button', { name: 'Compare 2 evaluations' }).click();
+    const test = page.getByTestId('paired-test');
+    await test.waitFor();
+    expect(await test.innerText()).toMatch(
+      /vs baseline on 24, 95% CI \[-?\d\.\d{3}, -?\d\.\d{3}\], p = \d\.\d{3}/,
+    );
+    const matrix = page.getByTestId('matrix');
+    await matrix.waitFor();
+    // the rows shown differ between the runs: one passes where the other fails, or their scores differ
+    const rows = await matrix.locator('tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    await screenshot(page, 'runs-compare');
+    await page.getByRole('button', { name: 'all', exact: true }).click();
+    await expect.poll(() => matrix.locator('tbody tr').count()).toBe(24);
   });
 
   it('draws an optimization run: its trajectory, trials and the prompt against the seed', async () => {

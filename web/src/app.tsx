@@ -113,8 +113,13 @@ function Page() {
   if (first === 'tasks' && second && third === 'datasets' && fourth)
     return <DatasetPage task={second} id={fourth} />;
   if (first === 'tasks' && second) return <TaskPage name={second} query={query} />;
-  if (first === 'runs' && second && third === 'compare' && fourth)
-    return <RunComparePage first={second} second={fourth} />;
+  if (first === 'compare')
+    return (
+      <RunComparePage
+        ids={(query.get('runs') ?? '').split(',').filter(Boolean)}
+        filter={query.get('filter') ?? 'differences'}
+      />
+    );
   if (first === 'runs' && second) return <RunPage id={second} query={query} />;
   if (first === 'runs') return <RunsPage query={query} />;
   if (first === 'traces' && second) return <TracePage id={second} />;
@@ -144,7 +149,7 @@ export function App() {
   if (me === null) return <SignIn onSignedIn={setMe} />;
   return (
     <SessionContext.Provider value={me}>
-      <Frame me={me} section={path[0] ?? 'tasks'}>
+      <Frame me={me} section={path[0] === 'compare' ? 'runs' : (path[0] ?? 'tasks')}>
         <Page />
       </Frame>
     </SessionContext.Provider>

@@ -47,3 +47,20 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
   }, [path, pollMs, generation]);
   return { data: answer?.path === path ? answer.data : undefined, error, loading, reload };
 }
+
+/** GETs every path of `paths` at once; data once all answered (in the same order), or the first error. */
+export function useApiAll<T>(paths: string[]): { data: T[] | undefined; error: ApiError | undefined } {
+  const key = paths.join('\n');
+  const [answer, setAnswer] = useState<{ key: string; data: T[] }>();
+  const [error, setError] = useState<ApiError>();
+  useEffect(() => {
+    let stopped = false;
+    Promise.all(key.split('\n').map((path) => api<T>(path)))
+      .then((data) => !stopped && setAnswer({ key, data }))
+      .catch((caught: unknown) => !stopped && setError(caught as ApiError));
+    return () => {
+      stopped = true;
+    };
+  }, [key]);
+  return { data: answer?.key === key ? answer.data : undefined, error };
+}

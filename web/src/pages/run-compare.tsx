@@ -1,15 +1,14 @@
-// Two evaluation runs side by side: the paired test over the examples both scored, and the examples
-// whose results differ (improved or regressed), each with both outputs.
+// Evaluation runs side by side: the example x run matrix (input, expected, each run's output and
+// pass/fail), filtered to the examples whose results differ, failures or passes, and each run's paired
+// test against the first (the baseline) over the examples both scored.
 import { useMemo, useState } from 'react';
 import { ErrorBox, Loading, Status } from '../components/feedback';
 import { score, shortRunId, text } from '../format';
-import { href } from '../router';
+import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
-import { useApi } from '../use-api';
+import { useApiAll } from '../use-api';
 
 interface Comparison {
-  a: { model: string; score: number };
-  b: { model: string; score: number };
   n: number;
   difference: number;
   interval: [number, number];
@@ -19,108 +18,113 @@ interface Comparison {
   regressed: { id: string; line: number }[];
 }
 
-const examplesOf = (id: string) => `/v1/runs/${encodeURIComponent(id)}/entries?kind=example&limit=1000`;
+const filters: Record<string, string> = {
+  differences: 'results differ',
+  failures: 'a run failed',
+  passes: 'every run passed',
+  all: 'all',
+};
 
-/** Run `second` against run `first`. */
-export function RunComparePage({ first, second }: { first: string; second: string }) {
-  const [onlyDifferences, setOnlyDifferences] = useState(true);
-  const comparison = useApi<Comparison>(
-    `/v1/runs/${encodeURIComponent(first)}/compare/${encodeURIComponent(second)}`,
+/** Runs `ids` (two or more evaluations), the first the baseline. Query: filter. */
+export function RunComparePage({ ids, filter }: { ids: string[]; filter: string }) {
+  const [limit] = useState(1000);
+  const runs = useApiAll<Run>(ids.map((id) => `/v1/runs/${encodeURIComponent(id)}`));
+  const entries = useApiAll<Page<RunEntry>>(
+    ids.map((id) => `/v1/runs/${encodeURIComponent(id)}/entries?kind=example&limit=${limit}`),
   );
-  const runA = useApi<Run>(`/v1/runs/${encodeURIComponent(first)}`);
-  const runB = useApi<Run>(`/v1/runs/${encodeURIComponent(second)}`);
-  const entriesA = useApi<Page<RunEntry>>(examplesOf(first));
-  const entriesB = useApi<Page<RunEntry>>(examplesOf(second));
+  const tests = useApiAll<Comparison>(
+    ids.slice(1).map((id) => `/v1/runs/${encodeURIComponent(ids[0])}/compare/${encodeURIComponent(id)}`),
+  );
+  // one row per example of the baseline that every run scored, matched by content id
   const rows = useMemo(() => {
-    const byId = new Map((entriesB.data?.data ?? []).map((entry) => [String(entry.data.id), entry]));
-    return (entriesA.data?.data ?? []).flatMap((entry) => {
-      const other = byId.get(String(entry.data.id));
-      return other ? [[entry, other] as const] : [];
+    if (!entries.data) return [];
+    const byId = entries.data.map(
+      (page) => new Map(page.data.map((entry) => [String(entry.data.id), entry])),
+    );
+    return entries.data[0].data.flatMap((entry) => {
+      const cells = byId.map((map) => map.get(String(entry.data.id)));
+      return cells.every(Boolean) ? [cells as RunEntry[]] : [];
     });
-  }, [entriesA.data, entriesB.data]);
-  const error = comparison.error ?? runA.error ?? runB.error ?? entriesA.error ?? entriesB.error;
+  }, [entries.data]);
+  const error = runs.error ?? entries.error ?? tests.error;
   if (error) return <ErrorBox error={error} />;
-  if (!comparison.data || !runA.data || !runB.data) return <Loading />;
-  const result = comparison.data;
-  const shown = onlyDifferences
-    ? rows.filter(([a, b]) => a.passed !== b.passed || a.score !== b.score)
-    : rows;
+  if (!runs.data || !entries.data || !tests.data) return <Loading />;
+  const shown = rows.filter((cells) => {
+    if (filter === 'all') return true;
+    if (filter === 'failures') return cells.some((cell) => !cell.passed);
+    if (filter === 'passes') return cells.every((cell) => cell.passed);
+    return cells.some((cell) => cell.passed !== cells[0].passed || cell.score !== cells[0].score);
+  });
   return (
     <>
-      <h1>
-        <a href={href(['runs', first])}>{shortRunId(first)}</a> vs{' '}
-        <a href={href(['runs', second])}>{shortRunId(second)}</a>
-      </h1>
+      <h1>Comparing {ids.length} evaluations</h1>
       <section className="cards">
-        <div className="card">
-          <span>A · {runA.data.config.model as string}</span>
-          <b>{score(result.a.score)}</b>
-        </div>
-        <div className="card">
-          <span>B · {runB.data.config.model as string}</span>
-          <b>{score(result.b.score)}</b>
-        </div>
-        <div className="card" data-testid="paired-test">
-          <span>B − A on {result.n} shared examples</span>
-          <b>{(result.difference >= 0 ? '+' : '') + result.difference.toFixed(3)}</b>
-          <em>
-            95% CI [{result.interval[0].toFixed(3)}, {result.interval[1].toFixed(3)}], p ={' '}
-            {result.pValue.toFixed(3)} {result.significant ? '(significant)' : '(not significant)'}
-          </em>
-        </div>
-        <div className="card">
-          <span>improved / regressed</span>
-          <b>
-            {result.improved.length} / {result.regressed.length}
-          </b>
-        </div>
+        {runs.data.map((run, index) => {
+          const test = index > 0 ? tests.data![index - 1] : undefined;
+          return (
+            <div className="card" key={run.id} data-testid={index > 0 ? 'paired-test' : 'baseline'}>
+              <span>
+                {index === 0 ? 'baseline' : `run ${index + 1}`} ·{' '}
+                <a href={href(['runs', run.id])}>{shortRunId(run.id)}</a> · {String(run.config.model ?? '')}
+              </span>
+              <b>{score(run.summary?.score)}</b>
+              {test && (
+                <em>
+                  {(test.difference >= 0 ? '+' : '') + test.difference.toFixed(3)} vs baseline on {test.n},
+                  95% CI [{test.interval[0].toFixed(3)}, {test.interval[1].toFixed(3)}], p ={' '}
+                  {test.pValue.toFixed(3)} {test.significant ? '(significant)' : '(not significant)'};{' '}
+                  {test.improved.length} improved, {test.regressed.length} regressed
+                </em>
+              )}
+            </div>
+          );
+        })}
       </section>
       <div className="toolbar">
-        <label>
-          <input
-            type="checkbox"
-            checked={onlyDifferences}
-            onChange={(event) => setOnlyDifferences(event.target.checked)}
-          />{' '}
-          only differences
-        </label>
-        {(entriesA.data?.next !== undefined || entriesB.data?.next !== undefined) && (
-          <span className="muted">the table shows the first 1,000 examples; the test uses all</span>
-        )}
+        {Object.entries(filters).map(([name, title]) => (
+          <button
+            key={name}
+            className={filter === name ? 'toggle on' : 'toggle'}
+            onClick={() => navigate(['compare'], { runs: ids.join(','), filter: name })}
+          >
+            {title}
+          </button>
+        ))}
+        <span className="muted">
+          {shown.length} of {rows.length} examples
+          {entries.data.some((page) => page.next !== undefined) && ` (the first ${limit}; the tests use all)`}
+        </span>
       </div>
-      <table className="grid examples">
+      <table className="grid examples" data-testid="matrix">
         <thead>
           <tr>
             <th>input</th>
             <th>expected</th>
-            <th>A output</th>
-            <th>A</th>
-            <th>B output</th>
-            <th>B</th>
+            {runs.data.map((run, index) => (
+              <th key={run.id}>{index === 0 ? 'baseline' : `run ${index + 1}`}</th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {shown.map(([a, b]) => (
-            <tr key={String(a.data.id)}>
+          {shown.map((cells) => (
+            <tr key={String(cells[0].data.id)}>
               <td className="clip">
-                {Object.values((a.data.fields ?? {}) as Record<string, unknown>)
+                {Object.values((cells[0].data.fields ?? {}) as Record<string, unknown>)
                   .map(text)
                   .join(' | ')}
               </td>
-              <td>{text(a.data.target)}</td>
-              <td className="clip">{((a.data.outputs ?? []) as string[])[0]}</td>
-              <td>
-                <Status value={a.passed ? 'pass' : 'fail'} />
-              </td>
-              <td className="clip">{((b.data.outputs ?? []) as string[])[0]}</td>
-              <td>
-                <Status value={b.passed ? 'pass' : 'fail'} />
-              </td>
+              <td>{text(cells[0].data.target)}</td>
+              {cells.map((cell, index) => (
+                <td key={index} className="clip">
+                  <Status value={cell.passed ? 'pass' : 'fail'} />{' '}
+                  {((cell.data.outputs ?? []) as string[])[0]}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>
       </table>
-      {shown.length === 0 && <p className="muted">No example differs.</p>}
+      {shown.length === 0 && <p className="muted">No example matches.</p>}
     </>
   );
 }

@@ -42,9 +42,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
     navigate(['runs'], { ...filter, [name]: value || undefined });
   };
   const toggle = (id: string) =>
-    setPicked((current) =>
-      current.includes(id) ? current.filter((each) => each !== id) : [...current.slice(-1), id],
-    );
+    setPicked((current) => (current.includes(id) ? current.filter((each) => each !== id) : [...current, id]));
   return (
     <>
       <h1>Runs</h1>
@@ -71,10 +69,11 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
           ))}
         </select>
         <button
-          disabled={picked.length !== 2}
-          onClick={() => navigate(['runs', picked[0], 'compare', picked[1]])}
+          disabled={picked.length < 2}
+          title="Pick two or more evaluations (the first picked is the baseline)"
+          onClick={() => navigate(['compare'], { runs: picked.join(',') })}
         >
-          Compare two
+          Compare {picked.length >= 2 ? picked.length : ''} evaluations
         </button>
       </div>
       {runs.error && <ErrorBox error={runs.error} />}
