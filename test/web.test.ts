@@ -146,6 +146,18 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await screenshot(page, 'tasks');
     // the key is kept for the tab's session only
     expect(await page.evaluate(() => [sessionStorage.length, localStorage.length])).toEqual([1, 0]);
+    // an address carrying another key does not switch keys unless the user says so
+    await page.goto(`${url}/#key=${adminKey}`);
+    await page.getByRole('heading', { name: 'Switch keys?' }).waitFor();
+    expect(page.url()).not.toContain(adminKey);
+    await screenshot(page, 'switch-keys');
+    await page.getByRole('button', { name: 'Stay e2e-reader' }).click();
+    await page.getByRole('link', { name: 'name', exact: true }).waitFor();
+    expect(await page.locator('.who').innerText()).toContain('e2e-reader');
+    await page.goto(`${url}/#key=${adminKey}`);
+    await page.getByRole('button', { name: 'Sign in as e2e-admin' }).click();
+    await page.getByRole('link', { name: 'name', exact: true }).waitFor();
+    expect(await page.locator('.who').innerText()).toContain('e2e-admin');
   });
 
   it('shows a read key no label buttons, and the API refuses its move', async () => {

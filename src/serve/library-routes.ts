@@ -26,9 +26,10 @@ export function libraryRoutes(
   const parsed = new Map<string, Example[]>();
 
   async function examplesOf(task: string, id: string): Promise<Example[]> {
-    const kept = parsed.get(id);
+    const spec = await registry.getTask(task); // an unknown task is a 404, cached or not
+    const key = `${spec.name}:${id}`;
+    const kept = parsed.get(key);
     if (kept) return kept;
-    const spec = await registry.getTask(task);
     const dataset = (await registry.listDatasets(spec.name)).find((candidate) => candidate.id === id);
     if (!dataset)
       throw new NotFoundError(`task ${spec.name} has no dataset ${id}`, {
@@ -40,7 +41,7 @@ export function libraryRoutes(
       targetOptional: true,
     });
     if (parsed.size >= keptDatasets) parsed.delete(parsed.keys().next().value!);
-    parsed.set(id, examples);
+    parsed.set(key, examples);
     return examples;
   }
 
@@ -56,6 +57,7 @@ export function libraryRoutes(
 
   app.post('/v1/tasks/:name/labels/:label/rollback', scope('admin'), async (context) => {
     const key = accessKeyOf(context)!;
+    await registry.getTask(context.req.param('name')); // an unknown task is a 404
     const move = await registry.rollback({
       task: context.req.param('name'),
       label: context.req.param('label'),
@@ -75,9 +77,14 @@ export function libraryRoutes(
     const query = parseQuery(datasetRowQuery, context.req.query());
     const examples = await examplesOf(context.req.param('name'), context.req.param('id'));
     const needle = query.q?.toLowerCase();
+    // the values people see (field names and JSON escapes are not searched)
     const matched = needle
       ? examples.filter((example) =>
-          JSON.stringify([example.fields, example.target]).toLowerCase().includes(needle),
+          [...Object.values(example.fields), example.target]
+            .map((value) => (typeof value === 'string' ? value : JSON.stringify(value ?? '')))
+            .join('\n')
+            .toLowerCase()
+            .includes(needle),
         )
       : examples;
     const offset = query.offset ?? 0;

@@ -131,6 +131,7 @@ describe('the library routes', () => {
     const after = (await call('/v1/tasks/animal/labels/staging/history', reader)).body.data;
     expect(after.map((event: { to: string }) => event.to)[2]).toBe(first.id);
     expect((await call('/v1/tasks/nothing/labels/staging/history', reader)).status).toBe(404);
+    expect((await call('/v1/tasks/nothing/labels/staging/rollback', admin, 'POST')).status).toBe(404);
   });
 
   it("lists a task's datasets and serves their rows, searched and paged, and statistics", async () => {
@@ -148,7 +149,12 @@ describe('the library routes', () => {
     expect(searched.body.matched).toBeGreaterThan(0);
     expect(searched.body.matched).toBeLessThan(train.rows);
     for (const row of searched.body.data as { fields: object; target: unknown }[])
-      expect(JSON.stringify([row.fields, row.target]).toLowerCase()).toContain('cat');
+      expect(`${Object.values(row.fields).join(' ')} ${String(row.target)}`.toLowerCase()).toContain('cat');
+    // values are searched, not field names: "input" is in every row's JSON but in few stories
+    const named = await call(`/v1/tasks/animal/datasets/${trainId}/rows?q=input&limit=1`, reader);
+    expect(named.body.matched).toBeLessThan(train.rows);
+    // a dataset read once is still a 404 under another task's name
+    expect((await call(`/v1/tasks/nothing/datasets/${trainId}/rows`, reader)).status).toBe(404);
     const stats = await call(`/v1/tasks/animal/datasets/${trainId}/stats`, reader);
     expect(stats.body).toMatchObject({ size: train.rows });
     expect(Object.values(stats.body.labels as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(
@@ -249,6 +255,8 @@ describe('the library routes', () => {
       '/assets/..%2Findex.html',
       '/assets/%2e%2e/%2e%2e/package.json',
       '/assets/missing.js',
+      '/assets/%zz', // not valid percent-encoding: the caller's mistake, not a 500
+      '/assets/%E0%A4%A',
     ])
       expect((await fetch(`${server.url}${path}`)).status).toBe(404);
   });

@@ -56,7 +56,7 @@ export function webAssets(app: Hono<ServiceEnv>, directory: string): void {
   };
   app.get('/', async (context) => (await send('index.html', 'no-cache')) ?? context.notFound());
   app.get('/assets/*', async (context) => {
-    const file = decodeURIComponent(context.req.path.slice(1));
+    const file = context.req.path.slice(1); // decoded once by Hono (an undecodable escape stays as it is)
     return (
       (await send(file, 'public, max-age=31536000, immutable', join(root, 'assets'))) ?? context.notFound()
     );

@@ -31,11 +31,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the service; JSON in and out. A 401 signs out (the key was revoked or mistyped). */
-export async function api<T>(
+/** Sends a request to the service; a failed answer becomes an ApiError (a 401 signs out). */
+async function request(
   path: string,
-  init: { method?: string; body?: unknown; key?: string } = {},
-): Promise<T> {
+  init: { method?: string; body?: unknown; key?: string },
+): Promise<Response> {
   const key = init.key ?? currentKey();
   let response: Response;
   try {
@@ -55,22 +55,44 @@ export async function api<T>(
       'Is promptune serve (or ui) still running?',
     );
   }
+  if (response.ok) return response;
+  const body = (await readJson(response).catch(() => undefined)) as
+    { error?: { message?: string; code?: string; hint?: string } } | undefined;
+  if (response.status === 401 && !init.key) {
+    signOut();
+    window.dispatchEvent(new Event('promptune:signed-out'));
+  }
+  const error = body?.error;
+  throw new ApiError(error?.message ?? `HTTP ${response.status}`, response.status, error?.code, error?.hint);
+}
+
+/** A response's JSON body (undefined when empty); a body that is not JSON is a BAD_RESPONSE. */
+async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
-  const body = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!response.ok) {
-    const error = (body as { error?: { message?: string; code?: string; hint?: string } } | undefined)?.error;
-    if (response.status === 401 && !init.key) {
-      signOut();
-      window.dispatchEvent(new Event('promptune:signed-out'));
-    }
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
     throw new ApiError(
-      error?.message ?? `HTTP ${response.status}`,
+      `the service answered ${response.url} with something that is not JSON`,
       response.status,
-      error?.code,
-      error?.hint,
+      'BAD_RESPONSE',
+      'Is a proxy in front of the service answering instead of it?',
     );
   }
-  return body as T;
+}
+
+/** Calls the service; JSON in and out. A 401 signs out (the key was revoked or mistyped). */
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; key?: string } = {},
+): Promise<T> {
+  return (await readJson(await request(path, init))) as T;
+}
+
+/** Fetches a file the service makes (a run's HTML report), with the same errors as api. */
+export async function apiBlob(path: string): Promise<Blob> {
+  return (await request(path, {})).blob();
 }
 
 /** A query string from the defined values of `parameters`. */

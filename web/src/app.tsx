@@ -129,22 +129,106 @@ function Page() {
   return <TasksPage />;
 }
 
-/** The dashboard. */
-export function App() {
+/** A key offered by the address while another is signed in: switch only when the user says so. */
+function SwitchKey(props: { offered: Me; current: Me; onSwitch: () => void; onKeep: () => void }) {
+  return (
+    <main className="sign-in">
+      <form onSubmit={(event) => event.preventDefault()}>
+        <h1>Switch keys?</h1>
+        <p>
+          The address you opened signs in as <b>{props.offered.name}</b> ({props.offered.scopes.join(', ')}).
+          This tab is signed in as <b>{props.current.name}</b> ({props.current.scopes.join(', ')}).
+        </p>
+        <p className="muted">What you run from the playground is recorded under the signed-in key.</p>
+        <button type="button" onClick={props.onSwitch}>
+          Sign in as {props.offered.name}
+        </button>
+        <button type="button" className="toggle" onClick={props.onKeep}>
+          Stay {props.current.name}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+/** The key the address offered, checked: signed in at once when the tab has none, else offered. */
+async function acceptOffered(
+  offered: string,
+): Promise<{ me: Me } | { choice: { offered: Me; current: Me } }> {
+  const offeredMe = await api<Me>('/v1/me', { key: offered });
+  const current = currentKey();
+  if (!current || current === offered) {
+    signIn(offered);
+    return { me: offeredMe };
+  }
+  const currentMe = await api<Me>('/v1/me', { key: current }).catch(() => undefined);
+  if (!currentMe) {
+    signIn(offered);
+    return { me: offeredMe };
+  }
+  return { choice: { offered: offeredMe, current: currentMe } };
+}
+
+/** The dashboard; `offeredKey` came in the address (`promptune ui` prints one). */
+export function App({ offeredKey }: { offeredKey?: string }) {
   const [me, setMe] = useState<Me | null>();
+  const [choice, setChoice] = useState<{ offered: Me; current: Me }>();
   const [error, setError] = useState<ApiError>();
   const { path } = useRoute();
   useEffect(() => {
     const forget = () => setMe(null);
     window.addEventListener('promptune:signed-out', forget);
-    if (!currentKey()) setMe(null);
-    else
-      api<Me>('/v1/me')
-        .then(setMe)
-        .catch((caught: ApiError) => (caught.status === 401 ? setMe(null) : setError(caught)));
+    const signedIn = () =>
+      currentKey()
+        ? api<Me>('/v1/me')
+            .then(setMe)
+            .catch((caught: ApiError) => (caught.status === 401 ? setMe(null) : setError(caught)))
+        : setMe(null);
+    if (offeredKey)
+      acceptOffered(offeredKey)
+        .then((result) => ('me' in result ? setMe(result.me) : setChoice(result.choice)))
+        .catch((caught: ApiError) => {
+          setError(caught);
+        });
+    else void signedIn();
     return () => window.removeEventListener('promptune:signed-out', forget);
-  }, []);
-  if (error) return <ErrorBox error={error} />;
+  }, [offeredKey]);
+  if (error)
+    return (
+      <main className="sign-in">
+        <form onSubmit={(event) => event.preventDefault()}>
+          <h1>promptune</h1>
+          <ErrorBox error={error} />
+          {error.code === 'AUTH_SCOPE' && <p>The dashboard needs a key with the read scope.</p>}
+          <button
+            type="button"
+            onClick={() => {
+              signOut();
+              window.location.replace(`${window.location.pathname}#/`);
+              window.location.reload();
+            }}
+          >
+            Sign in with another key
+          </button>
+        </form>
+      </main>
+    );
+  if (choice)
+    return (
+      <SwitchKey
+        offered={choice.offered}
+        current={choice.current}
+        onSwitch={() => {
+          signIn(offeredKey!);
+          setChoice(undefined);
+          setMe(choice.offered);
+        }}
+        onKeep={() => {
+          setChoice(undefined);
+          setMe(choice.current);
+        }}
+      />
+    );
   if (me === undefined) return <Loading />;
   if (me === null) return <SignIn onSignedIn={setMe} />;
   return (

@@ -2,12 +2,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';
-import { takeKeyFromAddress } from './router';
+import { reloadOnOfferedKey, takeKeyFromAddress } from './router';
 import './styles.css';
 
-takeKeyFromAddress();
+const offeredKey = takeKeyFromAddress();
+reloadOnOfferedKey();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <App offeredKey={offeredKey} />
   </StrictMode>,
 );

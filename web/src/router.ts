@@ -1,7 +1,7 @@
 // Hash routes (#/tasks/name): the service serves one page, and a reload or a shared link lands where it
-// was. A `#key=…` fragment (what `promptune ui` prints) signs in and is removed from the address.
+// was. A `#key=…` fragment (what `promptune ui` prints) is taken out of the address at once; the app
+// decides whether to sign in with it.
 import { useEffect, useState } from 'react';
-import { signIn } from './api';
 
 /** The current route's path segments and query, e.g. ['tasks', 'name'] and { a: '1' }. */
 export interface Route {
@@ -9,21 +9,37 @@ export interface Route {
   query: URLSearchParams;
 }
 
+/** A percent-encoded segment decoded, or as it is when it is not valid percent-encoding. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function readRoute(): Route {
   const hash = window.location.hash.replace(/^#\/?/, '');
   const [path, search] = hash.split('?');
   return {
-    path: path.split('/').filter(Boolean).map(decodeURIComponent),
+    path: path.split('/').filter(Boolean).map(decoded),
     query: new URLSearchParams(search ?? ''),
   };
 }
 
-/** Takes a key from the address (`#key=…`), keeps it for the session, and clears it from history. */
-export function takeKeyFromAddress(): void {
+/** The key a `#key=…` address offers (removed from the address and its history entry), if any. */
+export function takeKeyFromAddress(): string | undefined {
   const match = /^#key=([^&]+)/.exec(window.location.hash);
-  if (!match) return;
-  signIn(decodeURIComponent(match[1]));
+  if (!match) return undefined;
   history.replaceState(null, '', `${window.location.pathname}#/`);
+  return decoded(match[1]);
+}
+
+/** A `#key=…` address opened in a tab already showing the dashboard loads it again, to offer the key. */
+export function reloadOnOfferedKey(): void {
+  window.addEventListener('hashchange', () => {
+    if (/^#key=/.test(window.location.hash)) window.location.reload();
+  });
 }
 
 /** The route, updated on navigation. */

@@ -50,17 +50,19 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
 
 /** GETs every path of `paths` at once; data once all answered (in the same order), or the first error. */
 export function useApiAll<T>(paths: string[]): { data: T[] | undefined; error: ApiError | undefined } {
-  const key = paths.join('\n');
-  const [answer, setAnswer] = useState<{ key: string; data: T[] }>();
-  const [error, setError] = useState<ApiError>();
+  const key = JSON.stringify(paths);
+  // the answer or the error with the paths it answers, so a page whose paths changed shows neither
+  const [state, setState] = useState<{ key: string; data?: T[]; error?: ApiError }>();
   useEffect(() => {
     let stopped = false;
-    Promise.all(key.split('\n').map((path) => api<T>(path)))
-      .then((data) => !stopped && setAnswer({ key, data }))
-      .catch((caught: unknown) => !stopped && setError(caught as ApiError));
+    Promise.all((JSON.parse(key) as string[]).map((path) => api<T>(path)))
+      .then((data) => !stopped && setState({ key, data }))
+      .catch((caught: unknown) => !stopped && setState({ key, error: caught as ApiError }));
     return () => {
       stopped = true;
     };
   }, [key]);
-  return { data: answer?.key === key ? answer.data : undefined, error };
+  return state?.key === key
+    ? { data: state.data, error: state.error }
+    : { data: undefined, error: undefined };
 }

@@ -170,6 +170,7 @@ const train = defineCommand({
           },
         })
       : undefined;
+    let recorded = false;
     try {
       const bar = progressBar('training');
       const result = await trainSoftPromptAsync(loaded.model, initial, trainData.examples, devData.examples, {
@@ -281,6 +282,7 @@ const train = defineCommand({
         );
       }
       if (recording) {
+        recorded = true; // from here on the run is the training's (a failure to finish recording is not)
         await recording.complete(
           {
             steps: result.steps,
@@ -297,7 +299,7 @@ const train = defineCommand({
       }
     } catch (error) {
       // the run records why training stopped; a failure to record that must not hide the error
-      await recording?.fail(error).catch(() => undefined);
+      if (recording && !recorded) await recording.fail(error).catch(() => undefined);
       throw error;
     }
   },

@@ -1,9 +1,19 @@
 // Controls the list pages share: a text filter applied on Enter (or on leaving the field), and paging
-// by the service's cursors (newer goes back to the cursor before, older follows the page's `next`).
+// by the service's cursors (newer goes back to the cursor before, older follows the page's `next`),
+// both following the address: a filter changed by navigation shows in the field and starts at page 1.
 import { useState } from 'react';
 
 /** A text filter named `name`, applied when Enter is pressed or the field is left. */
-export function FilterInput({
+export function FilterInput(props: {
+  name: string;
+  value: string | undefined;
+  onCommit: (value: string) => void;
+}) {
+  // a new value from the address (navigation, Back) starts the field over
+  return <FilterField key={props.value ?? ''} {...props} />;
+}
+
+function FilterField({
   name,
   value,
   onCommit,
@@ -26,16 +36,20 @@ export function FilterInput({
   );
 }
 
-/** The cursors walked so far: `after` is the current page's, `reset` goes back to the first page. */
-export function useCursors() {
-  const [cursors, setCursors] = useState<string[]>([]);
+/**
+ * The cursors walked so far for the list `filter` describes (a new filter starts from the first page):
+ * `after` is the current page's cursor.
+ */
+export function useCursors(filter: string) {
+  const [state, setState] = useState<{ filter: string; cursors: string[] }>({ filter, cursors: [] });
+  const cursors = state.filter === filter ? state.cursors : [];
+  const set = (next: string[]) => setState({ filter, cursors: next });
   return {
     after: cursors[cursors.length - 1],
     page: cursors.length + 1,
     first: cursors.length === 0,
-    reset: () => setCursors([]),
-    newer: () => setCursors(cursors.slice(0, -1)),
-    older: (next: string | number) => setCursors([...cursors, String(next)]),
+    newer: () => set(cursors.slice(0, -1)),
+    older: (next: string | number) => set([...cursors, String(next)]),
   };
 }
 

@@ -2,7 +2,7 @@
 // pass/fail), filtered to the examples whose results differ, failures or passes, and each run's paired
 // test against the first (the baseline) over the examples both scored.
 import { useMemo, useState } from 'react';
-import { ErrorBox, Loading, Status } from '../components/feedback';
+import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { score, shortRunId, text } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
@@ -47,6 +47,15 @@ export function RunComparePage({ ids, filter }: { ids: string[]; filter: string 
     });
   }, [entries.data]);
   const error = runs.error ?? entries.error ?? tests.error;
+  if (ids.length < 2)
+    return (
+      <Empty title="Pick two or more evaluations to compare">
+        <p>
+          On the <a href={href(['runs'], { kind: 'evaluation' })}>runs page</a>, tick the evaluations (the
+          first ticked is the baseline), then Compare.
+        </p>
+      </Empty>
+    );
   if (error) return <ErrorBox error={error} />;
   if (!runs.data || !entries.data || !tests.data) return <Loading />;
   const shown = rows.filter((cells) => {

@@ -2,7 +2,7 @@
 // opened for its outputs, metrics and checks), an optimization's trajectory, trials, prompt diff and
 // spend against its caps, a training's loss and dev accuracy curves.
 import { useMemo, useState } from 'react';
-import { ApiError, currentKey, query } from '../api';
+import { ApiError, apiBlob, query } from '../api';
 import { LineChart } from '../components/chart';
 import { DiffView } from '../components/diff-view';
 import { ErrorBox, Loading, Status } from '../components/feedback';
@@ -164,7 +164,7 @@ function Evaluation({ run, filter }: { run: Run; filter: string }) {
           </button>
         ))}
       </div>
-      <ExampleTable run={run} filter={filter} />
+      <ExampleTable key={filter} run={run} filter={filter} />
     </>
   );
 }
@@ -435,12 +435,8 @@ function ReportButton({ id }: { id: string }) {
   const [error, setError] = useState<ApiError>();
   const download = async () => {
     try {
-      const response = await fetch(`/v1/runs/${encodeURIComponent(id)}/report`, {
-        headers: { authorization: `Bearer ${currentKey()}` },
-      });
-      if (!response.ok) throw new ApiError(`HTTP ${response.status}`, response.status, undefined, undefined);
       const link = document.createElement('a');
-      link.href = URL.createObjectURL(await response.blob());
+      link.href = URL.createObjectURL(await apiBlob(`/v1/runs/${encodeURIComponent(id)}/report`));
       link.download = `${id}.html`;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10_000);

@@ -34,11 +34,10 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
     kind: route.get('kind') ?? undefined,
     status: route.get('status') ?? undefined,
   };
-  const cursors = useCursors();
+  const cursors = useCursors(JSON.stringify(filter));
   const [picked, setPicked] = useState<string[]>([]);
   const runs = useApi<Page<Run>>(`/v1/runs${query({ ...filter, after: cursors.after, limit: 50 })}`, 2000);
   const setFilter = (name: string, value: string) => {
-    cursors.reset();
     navigate(['runs'], { ...filter, [name]: value || undefined });
   };
   const toggle = (id: string) =>

@@ -24,7 +24,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
     error: route.get('error') ?? undefined,
     range: route.get('range') ?? undefined,
   };
-  const cursors = useCursors();
+  const cursors = useCursors(JSON.stringify(filter));
   const traces = useApi<Page<Trace>>(
     `/v1/traces${query({
       task: filter.task,
@@ -37,7 +37,6 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
     })}`,
   );
   const setFilter = (name: string, value: string | undefined) => {
-    cursors.reset();
     navigate(['traces'], { ...filter, [name]: value || undefined });
   };
   return (
