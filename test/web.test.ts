@@ -174,6 +174,18 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('AUTH_SCOPE');
     await screenshot(page, 'task-read-only');
+    // a stored dataset: its statistics, and its rows searched on the service
+    await page.getByRole('link', { name: /train\.jsonl$/ }).click();
+    await page.getByText('512 of 512 rows').waitFor();
+    await page.getByPlaceholder('Search rows…').fill('Lily');
+    await page
+      .getByText(/^\d+ of 512 rows$/)
+      .filter({ hasNotText: '512 of' })
+      .waitFor();
+    const shown = await page.locator('table.grid tbody tr').allInnerTexts();
+    expect(shown.length).toBeGreaterThan(0);
+    for (const row of shown) expect(row.toLowerCase()).toContain('lily');
+    await screenshot(page, 'dataset');
   });
 
   it('shows a version pushed from the CLI, diffs two versions by word, and moves a label as admin', async () => {

@@ -17,6 +17,7 @@ interface Stats {
 }
 
 const pageSize = 50;
+const shownLabels = 12;
 
 /** A dataset's rows and statistics. */
 export function DatasetPage({ task, id }: { task: string; id: string }) {
@@ -28,6 +29,7 @@ export function DatasetPage({ task, id }: { task: string; id: string }) {
     `${base}/rows${query({ q: search, offset, limit: pageSize })}`,
   );
   const error = stats.error ?? rows.error;
+  const labels = Object.entries(stats.data?.labels ?? {}).sort((a, b) => b[1] - a[1]);
   return (
     <>
       <h1>
@@ -48,13 +50,17 @@ export function DatasetPage({ task, id }: { task: string; id: string }) {
           </div>
           {stats.data.labels && (
             <div className="bars">
-              {Object.entries(stats.data.labels).map(([label, count]) => (
+              {/* the most frequent labels, scaled to the most frequent one */}
+              {labels.slice(0, shownLabels).map(([label, count]) => (
                 <div key={label} className="bar-row">
                   <span className="bar-label">{label}</span>
-                  <span className="bar" style={{ width: `${(100 * count) / stats.data!.size}%` }} />
+                  <span className="bar" style={{ width: `${(100 * count) / labels[0][1]}%` }} />
                   <span className="muted">{count}</span>
                 </div>
               ))}
+              {labels.length > shownLabels && (
+                <p className="muted">and {labels.length - shownLabels} more labels</p>
+              )}
             </div>
           )}
         </section>
