@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Registry, staleAfterMs } from '../src/registry/index.js';
+import { datasetId, Registry, staleAfterMs } from '../src/registry/index.js';
 import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -169,6 +169,9 @@ describe('promptune eval', () => {
         progress: { done: 24, total: 24 },
       });
       expect(recorded.summary).toEqual(summary);
+      // the dev file it read, by the id the registry stores it under
+      const dev = join(repositoryRoot, '..', 'shared', 'datasets', 'animal', 'dev.jsonl');
+      expect(recorded.datasets).toEqual([datasetId('animal', 'dev', readFileSync(dev))]);
       const examples = await registry.runs.entries(recorded.id, 'example');
       expect(examples.data).toHaveLength(24);
       const failures = await registry.runs.entries(recorded.id, 'example', { passed: false });

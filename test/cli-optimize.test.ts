@@ -80,6 +80,14 @@ describe('promptune optimize --push', () => {
       expect(printed).toEqual(summary);
       expect(recorded.artifact).toEqual(JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8')));
       expect(recorded.details).toMatchObject({ improved: true, stopped: summary.stopped });
+      // the train and dev data it read are the datasets the push stored
+      const stored = await registry.listDatasets('sums');
+      expect([...run.datasets].sort()).toEqual(
+        stored
+          .filter((dataset) => ['train', 'dev'].includes(dataset.split))
+          .map((dataset) => dataset.id)
+          .sort(),
+      );
       const trials = await registry.runs.entries(run.id, 'trial');
       expect(trials.data).toHaveLength(summary.candidates + 1);
       expect(trials.data[0]).toMatchObject({ position: 0, data: { description: 'seed prompt (0 demos)' } });

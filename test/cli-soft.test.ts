@@ -154,6 +154,10 @@ describe('promptune soft', () => {
         version: shown.version.id,
         summary: { steps: 36, resumedFrom: resumed.resumedFrom, bestStep: straight.best.step },
       });
+      // the data it read is the data the version's lineage stored
+      expect([...runs[0].datasets].sort()).toEqual(
+        Object.values(shown.version.run.datasets as object).sort(),
+      );
       const steps = (await registry.runs.entries(runs[0].id, 'step', { limit: 100 })).data;
       const expected = Array.from(
         { length: 36 - resumed.resumedFrom },

@@ -23,7 +23,7 @@ const entriesPerWrite = 500;
 /** Starts a run in the registry at `db` (or DATABASE_URL). */
 export async function recordRun(
   db: string,
-  start: { kind: RunKind; task: string; config: Record<string, unknown> },
+  start: { kind: RunKind; task: string; config: Record<string, unknown>; datasets?: string[] },
 ): Promise<RunRecorder> {
   const registry = await Registry.open(registryLocation(db));
   const run = await registry.runs.start({ ...start, actor: operatorName() });

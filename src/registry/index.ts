@@ -1,6 +1,7 @@
 // Public surface of the prompt registry.
 export {
   Registry,
+  datasetId,
   protectedByDefault,
   type Actor,
   type LabelEvent,
@@ -14,7 +15,7 @@ export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';
-export { registerTask, pushOptimized } from './register-task.js';
+export { registerTask, pushOptimized, datasetFileIds } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
 export {

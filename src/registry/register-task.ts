@@ -5,13 +5,20 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { OptimizeResult } from '../optimize/index.js';
 import { exampleShape, parseExamples, type ExampleShape, type Task } from '../tasks/index.js';
-import type { Actor, PromptVersion, Registry } from './registry.js';
+import { datasetId, type Actor, type PromptVersion, type Registry } from './registry.js';
 import { hardVersionContent } from './versions.js';
 
 /** Stores the task spec and its split files as versioned datasets; returns each split's dataset id. */
 export async function registerTask(registry: Registry, task: Task): Promise<Record<string, string>> {
   await registry.putTask(task.spec);
   return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec));
+}
+
+/** The dataset ids of data files by split (what putDatasetFiles would store them as), without storing them. */
+export function datasetFileIds(task: string, files: Partial<Record<string, string>>): string[] {
+  return Object.entries(files).flatMap(([split, path]) =>
+    path ? [datasetId(task, split, readFileSync(path))] : [],
+  );
 }
 
 /**

@@ -403,7 +403,7 @@ export class Registry {
     rows: number;
   }): Promise<string> {
     const blob = contentHash(input.bytes);
-    const id = contentHash({ task: input.task, split: input.split, blob });
+    const id = datasetId(input.task, input.split, input.bytes);
     await this.write(async (transaction) => {
       await new Registry(this.connection, transaction).putBlob(input.bytes);
       await transaction
@@ -441,4 +441,12 @@ export class Registry {
       createdAt: row.created_at,
     }));
   }
+}
+
+/**
+ * The id a data file has as `task`'s dataset for `split`: putDataset stores it under this id, and a run
+ * that read the file names it so, whether or not the file was ever stored.
+ */
+export function datasetId(task: string, split: string, bytes: Uint8Array): string {
+  return contentHash({ task, split, blob: contentHash(bytes) });
 }

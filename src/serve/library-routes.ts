@@ -34,7 +34,7 @@ export function libraryRoutes(
     if (!dataset)
       throw new NotFoundError(`task ${spec.name} has no dataset ${id}`, {
         code: 'DATASET_NOT_FOUND',
-        hint: `See the task's datasets at GET /v1/tasks/${spec.name}/datasets.`,
+        hint: `Data is stored when its task is pushed with it (registry push, optimize --push, soft train --push); the stored ones are at GET /v1/tasks/${spec.name}/datasets.`,
       });
     const examples = parseExamples(await registry.getBlob(dataset.blob), dataset.name, {
       ...exampleShape(spec),

@@ -16,6 +16,7 @@ import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
+import { datasetFileIds } from '../../registry/index.js';
 import { recordRun } from '../run-recorder.js';
 import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
@@ -109,6 +110,11 @@ export default defineCommand({
       ? await recordRun(args.db, {
           kind: 'evaluation',
           task: task.spec.name,
+          // the data it read: the split's file, or the one file the spec splits
+          datasets: datasetFileIds(
+            task.spec.name,
+            task.files[split] ? { [split]: task.files[split] } : { file: task.files.file },
+          ),
           config: {
             model: model.name,
             split,

@@ -18,7 +18,7 @@ import {
   type RoleUsage,
 } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
-import { pushOptimized } from '../../registry/index.js';
+import { datasetFileIds, pushOptimized } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
 import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
@@ -208,6 +208,10 @@ export default defineCommand({
       ? await recordRun(args.db, {
           kind: 'optimization',
           task: task.spec.name,
+          datasets: datasetFileIds(
+            task.spec.name,
+            task.files.file ? { file: task.files.file } : { train: task.files.train, dev: task.files.dev },
+          ),
           config: {
             optimizer: name,
             preset: args.preset,

@@ -18,7 +18,7 @@ import {
   type PromptInit,
   type PromptLayout,
 } from '../../soft/index.js';
-import { pushSoftPrompt } from '../../registry/index.js';
+import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { choice, listOption, numberOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
@@ -154,6 +154,10 @@ const train = defineCommand({
       ? await recordRun(args.db, {
           kind: 'soft-training',
           task: softTaskName(args),
+          datasets: datasetFileIds(
+            softTaskName(args),
+            Object.fromEntries(Object.entries(paths).filter(([, path]) => existsSync(path))),
+          ),
           config: {
             model: args.model,
             data: args.data,

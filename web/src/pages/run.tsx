@@ -483,6 +483,16 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
           </>
         )}
       </p>
+      {run.datasets.length > 0 && (
+        <p className="actions">
+          data read:{' '}
+          {run.datasets.map((id) => (
+            <a key={id} className="tag" href={href(['tasks', run.task, 'datasets', id])} title={id}>
+              dataset {shortId(id)}
+            </a>
+          ))}
+        </p>
+      )}
       {run.status === 'completed' && (run.kind === 'evaluation' || run.kind === 'optimization') && (
         <ReportButton id={run.id} />
       )}
