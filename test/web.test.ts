@@ -107,13 +107,20 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       match: [, url],
     } = await start(cwd, ['serve', '--model', stories.gguf, '--port', '0'], /listening on (\S+)/));
     // real traffic for the traces and monitor pages
-    for (const input of inputs.slice(0, 24)) {
+    const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    for (const [index, input] of inputs.slice(0, 24).entries()) {
       const response = await fetch(`${url}/v1/tasks/name/run`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        headers,
         body: JSON.stringify({ input }),
       });
       expect(response.status).toBe(200);
+      // users' feedback on some answers, for the score chart
+      if (index % 3 === 0) {
+        const { id } = (await response.json()) as { id: string };
+        const body = JSON.stringify({ id, name: 'helpful', value: index % 2 === 0 });
+        expect((await fetch(`${url}/v1/feedback`, { method: 'POST', headers, body })).status).toBe(201);
+      }
     }
     browser = await launchBrowser();
   }, 300_000);
@@ -337,6 +344,7 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       .locator('tbody tr td:nth-child(2)')
       .allInnerTexts();
     expect(requests.map(Number).reduce((sum, count) => sum + count, 0)).toBe(24);
+    await page.locator('[data-chart^="score helpful"] canvas').waitFor();
     // drift of the served version against its training data, over the same traces
     const drift = page.getByTestId('drift');
     await drift.getByText('24 requests against 512 training inputs').waitFor();

@@ -1,6 +1,6 @@
 // The monitor's aggregates over a real registry (SQLite, and Postgres where installed) checked against
 // the same numbers computed directly from the traces: counts, errors by code, latency percentiles per
-// group and per window, tokens, cost, and score means with their intervals.
+// group and per window, tokens, cost, and score means with their intervals (and per window).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,12 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
           value,
           source: 'feedback',
         });
+      // a score in the first window and one in the third: each window carries its own mean
+      for (const [traceId, value] of [
+        ['m-4', true],
+        ['m-241', false],
+      ] as const)
+        await registry.scores.add({ traceId, name: 'on-topic', value, source: 'feedback' });
       const report = await monitor(registry, { task: 'qa', since: start, until: start + 5 * hour });
       expect(report.window).toBe('hour');
       expect(report.groups.map((group) => group.version)).toEqual(['a', 'b']);
@@ -118,6 +124,15 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
       expect(stars.mean).toBeCloseTo(11 / 3, 12);
       // t(2 df) = 4.303, sd = sqrt(7/3)
       expect(stars.high - stars.mean).toBeCloseTo(4.303 * Math.sqrt(7 / 3 / 3), 6);
+      // per window: the first hour holds every helpful and stars score, on-topic is split 1 and 1
+      expect(a.series[0].scores).toEqual({
+        helpful: { mean: 0.75, count: 4 },
+        stars: { mean: 11 / 3, count: 3 },
+        'on-topic': { mean: 1, count: 1 },
+      });
+      expect(a.series[1].scores).toEqual({});
+      expect(a.series[2].scores).toEqual({ 'on-topic': { mean: 0, count: 1 } });
+      expect(a.scores['on-topic']).toMatchObject({ kind: 'boolean', count: 2, mean: 0.5 });
       expect(
         (await monitor(registry, { since: start, until: start + 5 * hour, window: 'minute' })).groups,
       ).toHaveLength(3);

@@ -46,6 +46,8 @@ export interface MonitorPoint {
   latencyP99: number | null;
   /** Dollars of the window's priced requests; null when none was priced. */
   cost: number | null;
+  /** Numeric and boolean scores of the window's traces: mean and count by name. */
+  scores: Record<string, { mean: number; count: number }>;
 }
 
 /** The aggregates of one task, version and label. */
@@ -230,6 +232,7 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
                 latencyP95: null,
                 latencyP99: null,
                 cost: null,
+                scores: {},
               },
               latencies: [],
             };
@@ -271,12 +274,29 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
       .sort((a, b) => a.start - b.start);
   }
   await addScores(registry, filter, accumulators);
+  await addWindowScores(registry, { ...filter, window: length }, accumulators);
   return {
     since: query.since,
     until: query.until,
     window,
     groups: accumulators.all.map(({ group }) => group).sort((a, b) => b.requests - a.requests),
   };
+}
+
+/** Adds each window's numeric and boolean score means (by the scored traces' arrival time). */
+async function addWindowScores(
+  registry: Registry,
+  filter: { task?: string; version?: string; label?: string; since: number; until: number; window: number },
+  groups: Groups,
+): Promise<void> {
+  for (const row of await registry.scores.aggregates(filter)) {
+    if (row.kind === 'categorical') continue;
+    // a window whose traces were pruned since they were scored has no point to carry the score
+    const point = groups
+      .find(row.task, row.version, row.label)
+      ?.group.series.find((each) => each.start === row.start);
+    if (point) point.scores[row.name] = { mean: row.sum / row.count, count: row.count };
+  }
 }
 
 /** Adds each group's score summaries (by the scored traces' arrival time). */

@@ -231,7 +231,12 @@ export class Scores {
     label?: string;
     since: number;
     until: number;
+    /** Also group by window: `start` is the start of the trace's window of this many ms. */
+    window?: number;
   }) {
+    const window = filter.window;
+    if (window !== undefined && (!Number.isInteger(window) || window <= 0))
+      throw invalid(`a window of ${window} ms`, 'Give a whole number of milliseconds above 0');
     let query = this.database
       .selectFrom('scores')
       .where('trace_at', '>=', filter.since)
@@ -250,8 +255,11 @@ export class Scores {
         select.fn.countAll<number>().as('count'),
         select.fn.sum<number>('value').as('sum'),
         select.fn.sum<number>(sql<number>`value * value`).as('sum_of_squares'),
+        sql<number>`${window === undefined ? sql.lit(0) : sql`trace_at - (trace_at % ${sql.lit(window)})`}`.as(
+          'start',
+        ),
       ])
-      .groupBy(['task', 'version', 'label', 'name', 'kind', 'category'])
+      .groupBy(['task', 'version', 'label', 'name', 'kind', 'category', 'start'])
       .execute();
     return rows.map((row) => ({
       task: row.task,
@@ -263,6 +271,7 @@ export class Scores {
       count: Number(row.count),
       sum: Number(row.sum ?? 0),
       sumOfSquares: Number(row.sum_of_squares ?? 0),
+      start: Number(row.start),
     }));
   }
 

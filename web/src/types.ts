@@ -139,6 +139,7 @@ export interface MonitorGroup {
     latencyP95: number | null;
     latencyP99: number | null;
     cost: number | null;
+    scores: Record<string, { mean: number; count: number }>;
   }[];
 }
 

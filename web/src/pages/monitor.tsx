@@ -52,6 +52,14 @@ function Charts({ report }: { report: MonitorReport }) {
       latencyTitle: single ? 'latency p50 / p95 / p99 (ms)' : 'latency p95 (ms)',
       cost: line((point) => point.cost, null),
       priced: report.groups.some((group) => (group.cost ?? 0) > 0),
+      // each numeric or boolean score's mean per window, a line per group
+      scores: [
+        ...new Set(
+          report.groups.flatMap((group) => group.series.flatMap((point) => Object.keys(point.scores))),
+        ),
+      ]
+        .sort()
+        .map((name) => ({ name, series: line((point) => point.scores[name]?.mean ?? null, null) })),
     };
   }, [report]);
   const chart = (title: string, series: Series[]) => (
@@ -63,6 +71,9 @@ function Charts({ report }: { report: MonitorReport }) {
       {chart(`errors per ${report.window}`, charts.errors)}
       {chart(charts.latencyTitle, charts.latency)}
       {charts.priced && chart(`cost per ${report.window} ($)`, charts.cost)}
+      {charts.scores.map((score) => (
+        <div key={score.name}>{chart(`score ${score.name} (mean per ${report.window})`, score.series)}</div>
+      ))}
     </div>
   );
 }
