@@ -34,7 +34,11 @@ export function LineChart(props: {
     const options: uPlot.Options = {
       width: Math.max(320, element.clientWidth),
       height,
-      scales: { x: { time, ...(range && { range: () => range }) } },
+      scales: {
+        x: { time, ...(range && { range: () => range }) },
+        // counts, times and scores start at zero; a series of zeros gets an axis up to 1, not 100
+        y: { range: (_, low, high) => [Math.min(0, low ?? 0), high !== null && high > 0 ? high * 1.1 : 1] },
+      },
       // steps and trials are whole numbers: no ticks between them
       axes: [
         time ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
