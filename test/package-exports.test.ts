@@ -39,6 +39,7 @@ const namedExports: Record<string, string[]> = {
   'promptune/guard': ['guard', 'createGuardSet', 'runChecks', 'detectPii', 'compileConstraint', 'constrain'],
   'promptune/eval': ['evaluate', 'summarize', 'ResponseCache', 'compareReports'],
   'promptune/observe': ['TraceRecorder', 'Redactor', 'monitor', 'startRetention', 'parseDuration'],
+  'promptune/review': ['cohenKappa', 'krippendorffAlpha', 'queueAgreement'],
   'promptune/optimize': ['makeOptimizer', 'presets', 'bootstrapOptimizer', 'applyArtifact', 'estimateSpend'],
   'promptune/registry': ['Registry', 'exportTask', 'importBundle', 'registerTask', 'pushOptimized'],
   'promptune/serve': ['createService', 'openAiRoutes', 'EngineClient', 'listen'],

@@ -50,3 +50,16 @@ export {
   type RunStart,
   type RunFinish,
 } from './runs.js';
+export {
+  ReviewStore,
+  reviewDecisions,
+  mayReview,
+  type ReviewQueue,
+  type ReviewQueueConfig,
+  type RubricItem,
+  type ReviewItem,
+  type ReviewItemInput,
+  type ReviewDecision,
+  type ReviewDecisionInput,
+  type ReviewDecisionKind,
+} from './review.js';

@@ -302,6 +302,58 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '006-review': {
+      // human review: queues, the items they hold (traces or rows), reservations and decisions
+      async up(database: Kysely<unknown>) {
+        const milliseconds = dialect === 'postgres' ? 'bigint' : 'integer';
+        await database.schema
+          .createTable('review_queues')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('task', 'text', (column) => column.notNull())
+          .addColumn('config', 'text', (column) => column.notNull())
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('created_at', milliseconds, (column) => column.notNull())
+          .execute();
+        await database.schema
+          .createTable('review_items')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('queue', 'text', (column) => column.notNull())
+          .addColumn('trace_id', 'text')
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('input', 'text', (column) => column.notNull())
+          .addColumn('output', 'text')
+          .addColumn('context', 'text', (column) => column.notNull())
+          .addColumn('reviews_needed', 'integer', (column) => column.notNull())
+          .addColumn('reviews_done', 'integer', (column) => column.notNull())
+          .addColumn('reserved_by', 'text')
+          .addColumn('reserved_until', milliseconds)
+          .addColumn('created_at', milliseconds, (column) => column.notNull())
+          .execute();
+        await database.schema
+          .createIndex('review_items_by_queue')
+          .on('review_items')
+          .columns(['queue', 'created_at', 'id'])
+          .execute();
+        // a trace is queued once per queue (rows added by hand have no trace)
+        await database.schema
+          .createIndex('review_items_by_trace')
+          .unique()
+          .on('review_items')
+          .columns(['queue', 'trace_id'])
+          .execute();
+        await database.schema
+          .createTable('review_decisions')
+          .addColumn('item', 'text', (column) => column.notNull())
+          .addColumn('reviewer', 'text', (column) => column.notNull())
+          .addColumn('decision', 'text', (column) => column.notNull())
+          .addColumn('correction', 'text')
+          .addColumn('rubric', 'text', (column) => column.notNull())
+          .addColumn('comment', 'text')
+          .addColumn('at', milliseconds, (column) => column.notNull())
+          .addPrimaryKeyConstraint('review_decisions_key', ['item', 'reviewer'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { registrySpecConformance } from './registry-specs.case.js';
 import { registryConformance } from './registry.case.js';
 import { Registry } from './registry.js';
 import { runConformance } from './runs.case.js';
+import { reviewConformance } from './review.case.js';
 import { traceConformance } from './traces.case.js';
 
 const sqlitePath = () => join(mkdtempSync(join(tmpdir(), 'promptune-registry-')), 'registry.sqlite');
@@ -18,6 +19,7 @@ const openSqlite = async () => {
 registryConformance('SQLite', openSqlite);
 registrySpecConformance('SQLite', openSqlite, async () => ({ path: sqlitePath() }));
 runConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
+reviewConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 traceConformance(
   'SQLite',
   () => Registry.open({ path: sqlitePath() }),
@@ -33,6 +35,7 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   registryConformance('Postgres', openPostgres);
   registrySpecConformance('Postgres', openPostgres, async () => ({ url: await freshDatabase() }));
   runConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
+  reviewConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   traceConformance(
     'Postgres',
     async () => Registry.open({ url: await freshDatabase() }),

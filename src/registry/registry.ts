@@ -5,6 +5,7 @@
 import { AccessKeys } from './access-keys.js';
 import { AlertRecords } from './alert-records.js';
 import { RunStore } from './runs.js';
+import { ReviewStore } from './review.js';
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
@@ -93,6 +94,11 @@ export class Registry {
   /** Evaluation, optimization and training runs, with their progress and entries. */
   get runs(): RunStore {
     return new RunStore(this.database, (work) => this.write(work));
+  }
+
+  /** Human review: queues, items, reservations and decisions. */
+  get review(): ReviewStore {
+    return new ReviewStore(this.database, (work) => this.write(work));
   }
 
   /** Alert rules' states and their firing and resolution history. */

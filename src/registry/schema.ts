@@ -177,6 +177,39 @@ export interface RunEntryTable {
   data: string; // JSON
 }
 
+export interface ReviewQueueTable {
+  name: string;
+  task: string;
+  config: string; // JSON: rubric, reviews per item, reservation time, reviewers, rules
+  actor: string;
+  created_at: number;
+}
+
+export interface ReviewItemTable {
+  id: string;
+  queue: string;
+  trace_id: string | null;
+  reason: string; // the rule that queued it, or "manual"
+  input: string; // JSON: the task input fields (as the trace stored them, redacted)
+  output: string | null; // the output under review
+  context: string; // JSON: version, label, checks, scores the reviewer sees beside it
+  reviews_needed: number;
+  reviews_done: number; // decisions other than skip
+  reserved_by: string | null;
+  reserved_until: number | null; // epoch ms
+  created_at: number;
+}
+
+export interface ReviewDecisionTable {
+  item: string;
+  reviewer: string;
+  decision: string; // approve | correct | reject | skip
+  correction: string | null; // JSON: the corrected output
+  rubric: string; // JSON: score by rubric item
+  comment: string | null;
+  at: number;
+}
+
 export interface RegistryDatabase {
   tasks: TaskTable;
   task_specs: TaskSpecTable;
@@ -193,4 +226,7 @@ export interface RegistryDatabase {
   alert_events: AlertEventTable;
   runs: RunTable;
   run_entries: RunEntryTable;
+  review_queues: ReviewQueueTable;
+  review_items: ReviewItemTable;
+  review_decisions: ReviewDecisionTable;
 }

@@ -1,0 +1,233 @@
+// The review store's conformance suite: the registry on SQLite and on Postgres must pass it unchanged.
+// Covers queues with their config (and the refusals of bad ones), items added once per trace, the next
+// item reserved for one reviewer at a time (many reviewers racing for it included), reservations that
+// expire, decisions kept after a lapsed reservation and refused while another reviewer holds the item,
+// N reviews per item, skips, rubric answers checked against the queue's rubric, assignment, and progress.
+import { describe, expect, it } from 'vitest';
+import type { Registry } from './registry.js';
+
+const at = Date.parse('2026-12-02T05:00:00.000Z');
+const minute = 60_000;
+
+const items = (count: number, from = 0) =>
+  Array.from({ length: count }, (_, index) => ({
+    traceId: `trace-${from + index}`,
+    reason: 'negative-feedback',
+    input: { input: `story ${from + index}` },
+    output: `answer ${from + index}`,
+    context: { version: 'abc123', label: 'production' },
+  }));
+
+/** Runs the suite against registries made by `open` (each call: a fresh, empty database). */
+export function reviewConformance(name: string, open: () => Promise<Registry>): void {
+  describe(`review store conformance: ${name}`, () => {
+    it('keeps a queue with its config and refuses bad ones', async () => {
+      const registry = await open();
+      try {
+        const queue = await registry.review.createQueue({
+          name: 'name-corrections',
+          task: 'name',
+          actor: 'ada',
+          config: {
+            reviewsPerItem: 2,
+            reservationMs: 5 * minute,
+            rubric: [
+              { name: 'fluency', kind: 'numeric', minimum: 1, maximum: 5 },
+              { name: 'harmful', kind: 'boolean' },
+              { name: 'tone', kind: 'categorical', categories: ['formal', 'casual'] },
+            ],
+            reviewers: ['alice', 'bob'],
+            rules: [{ kind: 'negative-feedback' }],
+          },
+        });
+        expect(await registry.review.getQueue('name-corrections')).toEqual(queue);
+        expect(queue).toMatchObject({
+          reviewsPerItem: 2,
+          reservationMs: 5 * minute,
+          reviewers: ['alice', 'bob'],
+        });
+        await expect(
+          registry.review.createQueue({ name: 'name-corrections', task: 'name', actor: 'ada' }),
+        ).rejects.toMatchObject({ code: 'REVIEW_QUEUE_EXISTS' });
+        for (const config of [
+          { reviewsPerItem: 0 },
+          { reservationMs: 10 },
+          { rubric: [{ name: 'tone', kind: 'categorical' as const }] },
+          {
+            rubric: [
+              { name: 'a', kind: 'boolean' as const },
+              { name: 'a', kind: 'boolean' as const },
+            ],
+          },
+        ])
+          await expect(
+            registry.review.createQueue({ name: 'bad', task: 'name', actor: 'ada', config }),
+          ).rejects.toMatchObject({ code: 'REVIEW_INVALID' });
+        await expect(
+          registry.review.createQueue({ name: 'Bad Name', task: 'x', actor: 'ada' }),
+        ).rejects.toMatchObject({
+          code: 'REVIEW_INVALID',
+        });
+        await expect(registry.review.getQueue('bad')).rejects.toMatchObject({
+          code: 'REVIEW_QUEUE_NOT_FOUND',
+        });
+        // a reviewer sees only the queues assigned to them (or open to all)
+        await registry.review.createQueue({ name: 'open', task: 'name', actor: 'ada' });
+        expect((await registry.review.listQueues()).map((each) => each.name)).toEqual([
+          'name-corrections',
+          'open',
+        ]);
+        expect((await registry.review.listQueues('carol')).map((each) => each.name)).toEqual(['open']);
+        await expect(registry.review.next('name-corrections', 'carol', at)).rejects.toMatchObject({
+          code: 'REVIEW_QUEUE_NOT_FOUND',
+        });
+      } finally {
+        await registry.close();
+      }
+    });
+
+    it('adds a trace once per queue and hands out the oldest item, reserved for one reviewer', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({
+          name: 'q',
+          task: 'name',
+          actor: 'ada',
+          config: { reservationMs: minute },
+        });
+        expect(await registry.review.addItems('q', items(3))).toHaveLength(3);
+        // trace-1 again, and trace-3 twice in one call: one new item
+        const again = await registry.review.addItems('q', [...items(1, 1), ...items(1, 3), ...items(1, 3)]);
+        expect(again.map((item) => item.traceId)).toEqual(['trace-3']);
+        const manual = await registry.review.addItems('q', [{ input: 'typed by hand', output: null }]);
+        expect(manual[0]).toMatchObject({
+          traceId: null,
+          reason: 'manual',
+          reviewsNeeded: 1,
+          reviewsDone: 0,
+        });
+        const first = await registry.review.next('q', 'alice', at);
+        expect(first).toMatchObject({
+          traceId: 'trace-0',
+          input: { input: 'story 0' },
+          output: 'answer 0',
+          context: { version: 'abc123', label: 'production' },
+          reservedBy: 'alice',
+          reservedUntil: at + minute,
+        });
+        // bob gets the next one; alice asking again gets hers back
+        expect((await registry.review.next('q', 'bob', at))?.traceId).toBe('trace-1');
+        expect((await registry.review.next('q', 'alice', at + 1000))?.traceId).toBe('trace-0');
+        // her reservation expires: carol takes it
+        expect((await registry.review.next('q', 'carol', at + 2 * minute))?.traceId).toBe('trace-0');
+        await expect(registry.review.getItem('item-none')).rejects.toMatchObject({
+          code: 'REVIEW_ITEM_NOT_FOUND',
+        });
+      } finally {
+        await registry.close();
+      }
+    });
+
+    it('never gives one item to two reviewers racing for it', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({ name: 'q', task: 'name', actor: 'ada' });
+        await registry.review.addItems('q', items(8));
+        const reviewers = Array.from({ length: 8 }, (_, index) => `reviewer-${index}`);
+        const taken = await Promise.all(reviewers.map((reviewer) => registry.review.next('q', reviewer, at)));
+        const ids = taken.map((item) => item!.id);
+        expect(new Set(ids).size).toBe(8);
+        expect(await registry.review.next('q', 'late', at)).toBeUndefined();
+      } finally {
+        await registry.close();
+      }
+    });
+
+    it('records decisions at once: refused while another holds the item, kept after a lapse, N per item', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({
+          name: 'q',
+          task: 'name',
+          actor: 'ada',
+          config: {
+            reviewsPerItem: 2,
+            reservationMs: minute,
+            rubric: [{ name: 'fluency', kind: 'numeric', minimum: 1, maximum: 5 }],
+          },
+        });
+        await registry.review.addItems('q', items(2));
+        const item = (await registry.review.next('q', 'alice', at))!;
+        await expect(
+          registry.review.decide(item.id, 'bob', { decision: 'approve' }, at + 1000),
+        ).rejects.toMatchObject({ code: 'REVIEW_RESERVED' });
+        // alice's session dies; her reservation lapses, nobody takes the item, and her decision arrives
+        const decided = await registry.review.decide(
+          item.id,
+          'alice',
+          { decision: 'correct', correction: 'Lily', rubric: { fluency: 4 }, comment: 'the name is Lily' },
+          at + 5 * minute,
+        );
+        expect(decided).toMatchObject({ reviewer: 'alice', decision: 'correct', correction: 'Lily' });
+        expect(await registry.review.getItem(item.id)).toMatchObject({ reviewsDone: 1, reservedBy: null });
+        // alice is done with it; bob takes it for the second review
+        expect((await registry.review.next('q', 'alice', at + 5 * minute))?.id).not.toBe(item.id);
+        expect((await registry.review.next('q', 'bob', at + 6 * minute))?.id).toBe(item.id);
+        await registry.review.decide(
+          item.id,
+          'bob',
+          { decision: 'approve', rubric: { fluency: 2 } },
+          at + 6 * minute,
+        );
+        expect(await registry.review.getItem(item.id)).toMatchObject({ reviewsDone: 2 });
+        // fully reviewed: nobody gets it again; deciding again replaces without counting twice
+        expect((await registry.review.next('q', 'carol', at + 7 * minute))?.id).not.toBe(item.id);
+        await registry.review.decide(item.id, 'bob', { decision: 'reject' }, at + 8 * minute);
+        expect(await registry.review.getItem(item.id)).toMatchObject({ reviewsDone: 2 });
+        const decisions = await registry.review.decisions('q');
+        expect(decisions.map((each) => [each.reviewer, each.decision])).toEqual([
+          ['alice', 'correct'],
+          ['bob', 'reject'],
+        ]);
+        expect(decisions[0]).toMatchObject({ rubric: { fluency: 4 }, comment: 'the name is Lily' });
+      } finally {
+        await registry.close();
+      }
+    });
+
+    it('takes skips without counting them, and checks decisions against the rubric', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({
+          name: 'q',
+          task: 'name',
+          actor: 'ada',
+          config: { rubric: [{ name: 'tone', kind: 'categorical', categories: ['formal', 'casual'] }] },
+        });
+        await registry.review.addItems('q', items(2));
+        const first = (await registry.review.next('q', 'alice', at))!;
+        await registry.review.decide(first.id, 'alice', { decision: 'skip' }, at);
+        expect(await registry.review.getItem(first.id)).toMatchObject({ reviewsDone: 0, reservedBy: null });
+        // skipped by alice: she moves on, bob still gets it
+        expect((await registry.review.next('q', 'alice', at))?.id).not.toBe(first.id);
+        expect((await registry.review.next('q', 'bob', at))?.id).toBe(first.id);
+        const bad = [
+          { decision: 'maybe' },
+          { decision: 'correct' },
+          { decision: 'approve', correction: 'x' },
+          { decision: 'approve', rubric: { tone: 'rude' } },
+          { decision: 'approve', rubric: { length: 3 } },
+        ];
+        for (const decision of bad)
+          await expect(registry.review.decide(first.id, 'bob', decision as never, at)).rejects.toMatchObject({
+            code: 'REVIEW_INVALID',
+          });
+        expect(await registry.review.decisions('q')).toHaveLength(1); // refusals leave nothing
+        const progress = await registry.review.progress('q');
+        expect(progress).toEqual({ items: 2, reviewed: 0, reviewers: { alice: { skip: 1 } } });
+      } finally {
+        await registry.close();
+      }
+    });
+  });
+}
