@@ -1,0 +1,100 @@
+// Feeding a queue from real stored traces (SQLite): a failed check, negative feedback (a boolean score
+// false, a numeric one below the threshold) and a seeded sample each queue their traces with the rule as
+// the reason; errors, other tasks, traces outside the window and traces already queued are not queued;
+// bad rules are refused with a code before any queue exists.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTask } from '../tasks/index.js';
+import { Registry, registerTask } from '../registry/index.js';
+import { sampleTrace } from '../registry/traces.case.js';
+import { createReviewQueue, feedQueue, sampled } from './feed.js';
+
+const start = Date.parse('2026-12-02T00:00:00Z');
+const hour = 3_600_000;
+let registry: Registry;
+
+beforeAll(async () => {
+  registry = await Registry.open({ path: join(mkdtempSync(join(tmpdir(), 'promptune-feed-')), 'r.sqlite') });
+  const task = loadTask(join(import.meta.dirname, '..', '..', 'examples', 'name.yaml'));
+  await registerTask(registry, task);
+  const traces = Array.from({ length: 200 }, (_, index) =>
+    sampleTrace({
+      id: `trace-${index}`,
+      at: start + index * 1000,
+      task: 'name',
+      input: { input: `story ${index}` },
+      output: `answer ${index}`,
+      checks:
+        index === 5
+          ? [{ validator: 'labels', stage: 'output', attempt: 0, passed: false, action: 'fix' }]
+          : [],
+      errorCode: index === 7 ? 'CONTEXT_OVERFLOW' : null,
+      status: index === 7 ? 400 : 200,
+    }),
+  );
+  traces.push(sampleTrace({ id: 'other-task', at: start, task: 'animal' }));
+  traces.push(sampleTrace({ id: 'too-late', at: start + 2 * hour, task: 'name' }));
+  await registry.traces.insert(traces);
+  await registry.scores.add({ traceId: 'trace-10', name: 'helpful', value: false, source: 'feedback' });
+  await registry.scores.add({ traceId: 'trace-11', name: 'helpful', value: true, source: 'feedback' });
+  await registry.scores.add({ traceId: 'trace-12', name: 'stars', value: 1, source: 'feedback' });
+  await registry.scores.add({ traceId: 'trace-13', name: 'stars', value: 4, source: 'feedback' });
+});
+
+afterAll(async () => {
+  await registry?.close();
+});
+
+describe('feedQueue', () => {
+  it('queues what the rules match, once, with the rule as the reason', async () => {
+    await createReviewQueue(registry, {
+      name: 'name-review',
+      task: 'name',
+      actor: 'ada',
+      config: {
+        rules: [
+          { kind: 'check-failure' },
+          { kind: 'negative-feedback', score: 'helpful' },
+          { kind: 'negative-feedback', score: 'stars', below: 3 },
+          { kind: 'sample', rate: 0.05, seed: 3 },
+        ],
+      },
+    });
+    const window = { since: start, until: start + hour };
+    const added = await feedQueue(registry, 'name-review', window);
+    const sample = Array.from({ length: 200 }, (_, index) => `trace-${index}`).filter(
+      (id) => ![5, 7, 10, 12].includes(Number(id.slice(6))) && sampled(id, 0.05, 3),
+    );
+    expect(sample.length).toBeGreaterThan(2); // the sample is not empty, and not everything
+    expect(sample.length).toBeLessThan(30);
+    const reasons = Object.fromEntries(added.map((item) => [item.traceId, item.reason]));
+    expect(reasons).toEqual({
+      'trace-5': 'check-failure:labels',
+      'trace-10': 'negative-feedback:helpful',
+      'trace-12': 'negative-feedback:stars',
+      ...Object.fromEntries(sample.map((id) => [id, 'sample'])),
+    });
+    const five = added.find((item) => item.traceId === 'trace-5')!;
+    expect(five).toMatchObject({
+      input: { input: 'story 5' },
+      output: 'answer 5',
+      context: { label: 'production' },
+    });
+    expect(await feedQueue(registry, 'name-review', window)).toEqual([]); // already queued
+  });
+
+  it('refuses bad rules and unknown tasks before a queue exists', async () => {
+    for (const rules of [[{ kind: 'vibes' }], [{ kind: 'sample', rate: 2 }], [{ kind: 'negative-feedback' }]])
+      await expect(
+        createReviewQueue(registry, { name: 'bad', task: 'name', actor: 'ada', config: { rules } as never }),
+      ).rejects.toMatchObject({ code: 'REVIEW_INVALID' });
+    await expect(
+      createReviewQueue(registry, { name: 'bad', task: 'nothing', actor: 'ada' }),
+    ).rejects.toMatchObject({
+      code: 'REGISTRY_NO_TASK',
+    });
+    await expect(registry.review.getQueue('bad')).rejects.toMatchObject({ code: 'REVIEW_QUEUE_NOT_FOUND' });
+  });
+});

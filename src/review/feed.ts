@@ -1,0 +1,140 @@
+// What feeds a review queue: rules over the task's served traffic in a window. A trace is queued when a
+// check or guard failed on it, when users scored it low (a boolean score false, a numeric one below a
+// threshold), or when it falls in a seeded random sample of traffic; items can also be added by hand.
+// Items copy the trace's input and output as the trace store holds them, so what redaction removed
+// before a trace was written never reaches a reviewer. Each trace is queued once per queue.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { parseInput } from '../errors/index.js';
+import type {
+  Registry,
+  ReviewItem,
+  ReviewItemInput,
+  ReviewQueue,
+  ReviewQueueConfig,
+  TraceRecord,
+} from '../registry/index.js';
+
+/** The schema of one rule (queues keep their rules as JSON; files and HTTP bodies are read through it). */
+export const reviewRule = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('check-failure'),
+    /** Only this validator's failures (default: any). */
+    validator: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('negative-feedback'),
+    score: z.string().min(1),
+    /** A numeric score below this is negative (a boolean score: false). */
+    below: z.number().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('sample'),
+    /** Share of traffic, 0 to 1. */
+    rate: z.number().min(0).max(1),
+    seed: z.number().int().optional(),
+  }),
+]);
+/** One feeding rule. */
+export type ReviewRule = z.infer<typeof reviewRule>;
+
+/** The rules a queue's config holds, checked. */
+export function readReviewRules(rules: unknown, where = 'the queue rules'): ReviewRule[] {
+  return parseInput(z.array(reviewRule), rules, {
+    where,
+    code: 'REVIEW_INVALID',
+    hint: 'Rules are { kind: check-failure [validator] | negative-feedback score [below] | sample rate [seed] }.',
+  });
+}
+
+/** Whether a trace is in a rule's sample: a hash of its id, so every replica and every run agrees. */
+export function sampled(traceId: string, rate: number, seed = 0): boolean {
+  const digest = createHash('sha256').update(`${seed}:${traceId}`).digest();
+  return digest.readUInt32BE(0) / 2 ** 32 < rate;
+}
+
+/** Creates a queue whose rules are checked first (what the registry stores, it stores as given). */
+export async function createReviewQueue(
+  registry: Registry,
+  input: { name: string; task: string; actor: string; config?: Partial<ReviewQueueConfig> },
+): Promise<ReviewQueue> {
+  const rules = readReviewRules(input.config?.rules ?? [], `the rules of queue ${input.name}`);
+  await registry.getTask(input.task); // a queue reviews a task the registry knows
+  return registry.review.createQueue({ ...input, config: { ...input.config, rules } });
+}
+
+/** The rule (by its kind, and what it matched) that queues `trace`, if any. */
+function matchingRule(
+  rules: ReviewRule[],
+  trace: TraceRecord,
+  negative: Map<string, Set<string>>,
+): string | undefined {
+  for (const rule of rules) {
+    if (rule.kind === 'check-failure') {
+      const checks = Array.isArray(trace.checks)
+        ? (trace.checks as { validator?: string; passed?: boolean }[])
+        : [];
+      const failed = checks.find(
+        (check) => check.passed === false && (!rule.validator || check.validator === rule.validator),
+      );
+      if (failed) return `check-failure:${failed.validator ?? ''}`;
+    } else if (rule.kind === 'negative-feedback') {
+      if (negative.get(rule.score)?.has(trace.id)) return `negative-feedback:${rule.score}`;
+    } else if (sampled(trace.id, rule.rate, rule.seed)) return 'sample';
+  }
+  return undefined;
+}
+
+/**
+ * Queues the traces of the queue's task in [since, until) that its rules match (each with the rule that
+ * matched as its reason); returns the items added (traces already queued are not added again).
+ */
+export async function feedQueue(
+  registry: Registry,
+  queueName: string,
+  window: { since: number; until: number },
+): Promise<ReviewItem[]> {
+  const queue = await registry.review.getQueue(queueName);
+  const rules = readReviewRules(queue.rules, `the rules of queue ${queue.name}`);
+  if (rules.length === 0) return [];
+  // the traces each feedback rule calls negative, from the scores of the window
+  const negative = new Map<string, Set<string>>();
+  for (const rule of rules)
+    if (rule.kind === 'negative-feedback') {
+      const scores = await registry.scores.list({ task: queue.task, name: rule.score, ...window });
+      negative.set(
+        rule.score,
+        new Set(
+          scores
+            .filter((score) =>
+              score.kind === 'boolean'
+                ? score.value === 0
+                : score.value !== null && rule.below !== undefined && score.value < rule.below,
+            )
+            .map((score) => score.traceId),
+        ),
+      );
+    }
+  const items: ReviewItemInput[] = [];
+  let after: string | undefined;
+  do {
+    const page = await registry.traces.list(
+      { task: queue.task, source: 'service', ...window },
+      { limit: 500, after },
+    );
+    for (const trace of page.data) {
+      if (trace.errorCode !== null) continue; // no answer to review
+      const reason = matchingRule(rules, trace, negative);
+      if (reason)
+        items.push({
+          traceId: trace.id,
+          reason,
+          input: trace.input,
+          output: trace.output,
+          context: { version: trace.version, label: trace.label, at: trace.at, checks: trace.checks },
+        });
+    }
+    after = page.next;
+  } while (after);
+  return registry.review.addItems(queue.name, items);
+}
