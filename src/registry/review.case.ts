@@ -95,11 +95,16 @@ export function reviewConformance(name: string, open: () => Promise<Registry>): 
           actor: 'ada',
           config: { reservationMs: minute },
         });
-        expect(await registry.review.addItems('q', items(3))).toHaveLength(3);
-        // trace-1 again, and trace-3 twice in one call: one new item
-        const again = await registry.review.addItems('q', [...items(1, 1), ...items(1, 3), ...items(1, 3)]);
+        expect(await registry.review.addItems('q', items(3), at)).toHaveLength(3);
+        // trace-1 again, and trace-3 twice in one call: one new item, after the first three though
+        // added in the same millisecond
+        const again = await registry.review.addItems(
+          'q',
+          [...items(1, 1), ...items(1, 3), ...items(1, 3)],
+          at,
+        );
         expect(again.map((item) => item.traceId)).toEqual(['trace-3']);
-        const manual = await registry.review.addItems('q', [{ input: 'typed by hand', output: null }]);
+        const manual = await registry.review.addItems('q', [{ input: 'typed by hand', output: null }], at);
         expect(manual[0]).toMatchObject({
           traceId: null,
           reason: 'manual',

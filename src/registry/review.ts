@@ -95,6 +95,12 @@ export interface ReviewDecision extends ReviewDecisionInput {
 
 const defaults = { reviewsPerItem: 1, reservationMs: 600_000 };
 
+// items are handed out oldest first, by time and then id: ids made in one process sort in the order
+// they were made, even within one millisecond (random bytes keep ids of different processes apart)
+let itemSequence = 0;
+const itemId = (at: number) =>
+  `item-${at}-${String(++itemSequence).padStart(10, '0')}-${randomBytes(4).toString('hex')}`;
+
 const invalid = (message: string, hint: string) =>
   new ValidationError(message, { code: 'REVIEW_INVALID', hint });
 
@@ -168,11 +174,10 @@ export class ReviewStore {
   }
 
   /** Adds items to a queue; a trace already in the queue is not added again. Returns the items added. */
-  async addItems(queue: string, items: ReviewItemInput[]): Promise<ReviewItem[]> {
+  async addItems(queue: string, items: ReviewItemInput[], at = this.clock()): Promise<ReviewItem[]> {
     const { reviewsPerItem } = await this.getQueue(queue);
-    const at = this.clock();
-    const rows: ReviewItemTable[] = items.map((item, index) => ({
-      id: `item-${at}-${index}-${randomBytes(4).toString('hex')}`,
+    const rows: ReviewItemTable[] = items.map((item) => ({
+      id: itemId(at),
       queue,
       trace_id: item.traceId ?? null,
       reason: item.reason ?? 'manual',
