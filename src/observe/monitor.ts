@@ -273,8 +273,7 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
       })
       .sort((a, b) => a.start - b.start);
   }
-  await addScores(registry, filter, accumulators);
-  await addWindowScores(registry, { ...filter, window: length }, accumulators);
+  await addScores(registry, { ...filter, window: length }, accumulators);
   return {
     since: query.since,
     until: query.until,
@@ -283,34 +282,24 @@ export async function monitor(registry: Registry, query: MonitorQuery): Promise<
   };
 }
 
-/** Adds each window's numeric and boolean score means (by the scored traces' arrival time). */
-async function addWindowScores(
+/**
+ * Adds each group's score summaries and each window's numeric and boolean score means (by the scored
+ * traces' arrival time), from one query of the scores' sums per window: a group's are its windows' added.
+ */
+async function addScores(
   registry: Registry,
   filter: { task?: string; version?: string; label?: string; since: number; until: number; window: number },
   groups: Groups,
 ): Promise<void> {
+  const totals = new Map<
+    MonitorGroup,
+    Map<string, { kind: 'numeric' | 'boolean'; count: number; sum: number; sumOfSquares: number }>
+  >();
   for (const row of await registry.scores.aggregates(filter)) {
-    if (row.kind === 'categorical') continue;
-    // a window whose traces were pruned since they were scored has no point to carry the score
-    const point = groups
-      .find(row.task, row.version, row.label)
-      ?.group.series.find((each) => each.start === row.start);
-    if (point) point.scores[row.name] = { mean: row.sum / row.count, count: row.count };
-  }
-}
-
-/** Adds each group's score summaries (by the scored traces' arrival time). */
-async function addScores(
-  registry: Registry,
-  filter: { task?: string; version?: string; label?: string; since: number; until: number },
-  groups: Groups,
-): Promise<void> {
-  const rows = await registry.scores.aggregates(filter);
-  for (const row of rows) {
     const group = groups.find(row.task, row.version, row.label)?.group;
     if (!group) continue; // scores of traces outside the filter's groups (none, unless traces were pruned)
-    const existing = group.scores[row.name];
     if (row.kind === 'categorical') {
+      const existing = group.scores[row.name];
       const summary =
         existing?.kind === 'categorical'
           ? existing
@@ -318,12 +307,24 @@ async function addScores(
       summary.count += row.count;
       summary.categories[row.category ?? ''] = (summary.categories[row.category ?? ''] ?? 0) + row.count;
       group.scores[row.name] = summary;
-    } else {
-      group.scores[row.name] = {
-        kind: row.kind,
-        count: row.count,
-        ...meanInterval(row.kind, row.count, row.sum, row.sumOfSquares),
-      };
+      continue;
     }
+    const byName = totals.get(group) ?? new Map();
+    totals.set(group, byName);
+    const total = byName.get(row.name) ?? { kind: row.kind, count: 0, sum: 0, sumOfSquares: 0 };
+    byName.set(row.name, total);
+    total.count += row.count;
+    total.sum += row.sum;
+    total.sumOfSquares += row.sumOfSquares;
+    // a window whose traces were pruned since they were scored has no point to carry the score
+    const point = group.series.find((each) => each.start === row.start);
+    if (point) point.scores[row.name] = { mean: row.sum / row.count, count: row.count };
   }
+  for (const [group, byName] of totals)
+    for (const [name, total] of byName)
+      group.scores[name] = {
+        kind: total.kind,
+        count: total.count,
+        ...meanInterval(total.kind, total.count, total.sum, total.sumOfSquares),
+      };
 }
