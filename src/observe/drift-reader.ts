@@ -3,10 +3,10 @@
 // The reference of each version is read once and kept. The statistics are drift-report.ts's.
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
-import { taskSpec } from '../tasks/index.js';
+import { taskSpec, type TaskSpec } from '../tasks/index.js';
 import type { MetricQuery, MetricReading } from './alerts/alert-types.js';
 import { datasetObservations, referenceDataset, traceObservations } from './drift-sources.js';
-import { driftReport, type DriftObservations, type DriftOptions } from './drift-report.js';
+import { driftReport, type DriftObservations, type DriftOptions, type DriftReport } from './drift-report.js';
 import type { DriftReader } from './trace-metrics.js';
 
 /** The version a task, version or label names (a bare task: production, else latest), as the service serves it. */
@@ -30,30 +30,51 @@ export async function servedVersion(
     );
 }
 
+/** The reference a version is compared with: its training dataset and that dataset's observations. */
+interface TrainingReference {
+  dataset: { id: string; name: string };
+  observations: DriftObservations;
+}
+
+/**
+ * A served version's traffic in `window` against the dataset it was tuned on (outputs stay out: answers
+ * against a dataset's targets measure the model's error, not drift). `references` keeps each version's
+ * reference between calls.
+ */
+export async function trainingDataDrift(
+  registry: Registry,
+  query: Pick<MetricQuery, 'task' | 'version' | 'label'>,
+  window: { since: number; until: number },
+  options: Omit<DriftOptions, 'categoricalOutputs'> = {},
+  references: Map<string, TrainingReference> = new Map(),
+): Promise<{ version: PromptVersion; spec: TaskSpec; reference: TrainingReference; report: DriftReport }> {
+  const version = await servedVersion(registry, query);
+  const spec = taskSpec.parse(await registry.getSpec(version.specId));
+  let reference = references.get(version.id);
+  if (!reference) {
+    const dataset = await referenceDataset(registry, version);
+    reference = { dataset, observations: await datasetObservations(registry, spec, dataset.id) };
+    references.set(version.id, reference);
+  }
+  const current = await traceObservations(registry, spec, { version: version.id, ...window });
+  const report = await driftReport(reference.observations, current, {
+    ...options,
+    categoricalOutputs: false,
+  });
+  return { version, spec, reference, report };
+}
+
 /** A drift reader over the registry (options: alpha, an embedder, rng). */
 export function traceDriftReader(
   registry: Registry,
   options: Omit<DriftOptions, 'categoricalOutputs'> = {},
 ): DriftReader {
-  const references = new Map<string, DriftObservations>();
+  const references = new Map<string, TrainingReference>();
   return async (query): Promise<MetricReading> => {
-    const version = await servedVersion(registry, query);
-    const spec = taskSpec.parse(await registry.getSpec(version.specId));
-    let reference = references.get(version.id);
-    if (!reference) {
-      reference = await datasetObservations(registry, spec, (await referenceDataset(registry, version)).id);
-      references.set(version.id, reference);
-    }
-    const current = await traceObservations(registry, spec, {
-      version: version.id,
-      since: query.since,
-      until: query.until,
-    });
-    // answers against a dataset's targets measure the model's error, not drift: outputs stay out
-    const report = await driftReport(reference, current, { ...options, categoricalOutputs: false });
+    const { version, report } = await trainingDataDrift(registry, query, query, options, references);
     return {
       value: report.features.length ? report.moved.length : undefined,
-      count: current.inputs.length,
+      count: report.currentCount,
       detail: {
         version: version.id,
         moved: report.moved,

@@ -70,7 +70,7 @@ export {
   traceInputText,
   traceObservations,
 } from './drift-sources.js';
-export { servedVersion, traceDriftReader } from './drift-reader.js';
+export { servedVersion, traceDriftReader, trainingDataDrift } from './drift-reader.js';
 export {
   categoricalDrift,
   embeddingDrift,

@@ -8,14 +8,10 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import {
-  datasetObservations,
-  driftReport,
   monitor,
   parseDuration,
   parseTimeReference,
-  referenceDataset,
-  servedVersion,
-  traceObservations,
+  trainingDataDrift,
   scoreCorrection,
   versionFilter,
   type AlertEvaluator,
@@ -24,7 +20,6 @@ import {
 } from '../observe/index.js';
 import { seededRandom } from '../engine/index.js';
 import type { Registry, TraceFilter } from '../registry/index.js';
-import { taskSpec } from '../tasks/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
 import { parseQuery } from './request-query.js';
@@ -145,20 +140,15 @@ export function observeRoutes(
     const query = parseQuery(driftQuery, context.req.query());
     const now = Date.now();
     const window = { since: now - parseDuration(query.window ?? '24h', 'window'), until: now + 1 };
-    const version = await servedVersion(registry, query);
-    const spec = taskSpec.parse(await registry.getSpec(version.specId));
-    const dataset = await referenceDataset(registry, version);
     if (recorder) await recorder.flush(); // what this replica answered is in the window
-    const report = await driftReport(
-      await datasetObservations(registry, spec, dataset.id),
-      await traceObservations(registry, spec, { version: version.id, ...window }),
-      // answers against a dataset's targets measure the model's error, not drift: outputs stay out
-      { alpha: query.alpha, rng: seededRandom(0), categoricalOutputs: false },
-    );
+    const { version, spec, reference, report } = await trainingDataDrift(registry, query, window, {
+      alpha: query.alpha,
+      rng: seededRandom(0),
+    });
     return context.json({
       task: spec.name,
       version: { id: version.id, number: version.number },
-      reference: dataset,
+      reference: reference.dataset,
       ...window,
       report,
     });
