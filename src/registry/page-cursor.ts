@@ -1,7 +1,9 @@
 // The cursor of a page of rows read newest first by (time, id): opaque to clients, who pass the
 // previous page's `next` back unchanged.
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { ValidationError } from '../errors/index.js';
 
+/** The cursor after a row at time `at` with id `id`. */
 export function encodePageCursor(at: number, id: string): string {
   return Buffer.from(`${at}:${id}`).toString('base64url');
 }
@@ -16,4 +18,14 @@ export function decodePageCursor(cursor: string, what: string, code: string): { 
     code,
     hint: 'Pass the `next` value of the previous page unchanged.',
   });
+}
+
+/** The rows after a cursor's in newest-first (time, id) order: older, or as old with a smaller id. */
+export function beforeCursor(
+  timeColumn: string,
+  idColumn: string,
+  cursor: { at: number; id: string },
+): RawBuilder<SqlBool> {
+  const time = sql.ref(timeColumn);
+  return sql<SqlBool>`(${time} < ${cursor.at} or (${time} = ${cursor.at} and ${sql.ref(idColumn)} < ${cursor.id}))`;
 }

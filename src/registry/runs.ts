@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
-import { decodePageCursor, encodePageCursor } from './page-cursor.js';
+import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase, RunTable } from './schema.js';
 
 /** What a run is: an evaluation, an optimization or a soft-prompt training. */
@@ -243,13 +243,7 @@ export class RunStore {
     else if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     const cursor =
       page.after === undefined ? undefined : decodePageCursor(page.after, 'run', 'RUN_BAD_CURSOR');
-    if (cursor)
-      query = query.where((where) =>
-        where.or([
-          where('started_at', '<', cursor.at),
-          where.and([where('started_at', '=', cursor.at), where('id', '<', cursor.id)]),
-        ]),
-      );
+    if (cursor) query = query.where(beforeCursor('started_at', 'id', cursor));
     const rows = await query
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')

@@ -7,7 +7,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NotFoundError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { RegistryDatabase, TraceTable } from './schema.js';
-import { decodePageCursor, encodePageCursor } from './page-cursor.js';
+import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { scoreOf, type ScoreRecord } from './scores.js';
 
 /** One recorded model call. Times are epoch milliseconds. */
@@ -293,13 +293,7 @@ export class TraceStore {
     let query = this.filtered(filter).selectAll('traces');
     const cursor =
       page.after === undefined ? undefined : decodePageCursor(page.after, 'trace', 'TRACE_BAD_CURSOR');
-    if (cursor)
-      query = query.where((where) =>
-        where.or([
-          where('traces.at', '<', cursor.at),
-          where.and([where('traces.at', '=', cursor.at), where('traces.id', '<', cursor.id)]),
-        ]),
-      );
+    if (cursor) query = query.where(beforeCursor('traces.at', 'traces.id', cursor));
     const rows = await query
       .orderBy('traces.at', 'desc')
       .orderBy('traces.id', 'desc')
