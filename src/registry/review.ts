@@ -6,7 +6,7 @@
 // kept unless another reviewer holds the item. What queues feed on and what decisions become (agreement,
 // datasets) is src/review's business; this file stores them.
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import { namePattern } from './records.js';
@@ -241,13 +241,7 @@ export class ReviewStore {
         .selectAll()
         .where('queue', '=', queue)
         .whereRef('reviews_done', '<', 'reviews_needed')
-        .where((where) =>
-          where.or([
-            where('reserved_by', 'is', null),
-            where('reserved_by', '=', reviewer),
-            where('reserved_until', '<', now),
-          ]),
-        )
+        .where(freeFor(reviewer, now))
         .where((where) =>
           where.not(
             where.exists(
@@ -271,13 +265,7 @@ export class ReviewStore {
           .updateTable('review_items')
           .set({ reserved_by: reviewer, reserved_until: until })
           .where('id', '=', candidate.id)
-          .where((where) =>
-            where.or([
-              where('reserved_by', 'is', null),
-              where('reserved_by', '=', reviewer),
-              where('reserved_until', '<', now),
-            ]),
-          )
+          .where(freeFor(reviewer, now))
           .executeTakeFirst(),
       );
       if (Number(taken.numUpdatedRows) === 1)
@@ -322,7 +310,9 @@ export class ReviewStore {
         .select(['reserved_by', 'reserved_until'])
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
-      if (row.reserved_by !== null && row.reserved_by !== reviewer && Number(row.reserved_until) >= now)
+      const heldByAnother =
+        row.reserved_by !== null && row.reserved_by !== reviewer && Number(row.reserved_until) >= now;
+      if (heldByAnother)
         throw new ValidationError(`item ${id} is reserved by another reviewer`, {
           code: 'REVIEW_RESERVED',
           hint: 'Take the next item instead (its reservation ends when they decide or it expires).',
@@ -357,9 +347,8 @@ export class ReviewStore {
         .updateTable('review_items')
         .set((update) => ({
           reviews_done: update('reviews_done', '+', change),
-          ...(row.reserved_by === reviewer || row.reserved_by === null || Number(row.reserved_until) < now
-            ? { reserved_by: null, reserved_until: null }
-            : {}),
+          reserved_by: null, // the reviewer's own reservation, a lapsed one, or none: it ends
+          reserved_until: null,
         }))
         .where('id', '=', id)
         .execute();
@@ -423,6 +412,15 @@ export class ReviewStore {
     return { items: Number(items.items), reviewed: Number(items.reviewed ?? 0), reviewers };
   }
 }
+
+/** Items `reviewer` may reserve at `now`: nobody holds them, the reviewer does, or the hold lapsed. */
+const freeFor =
+  (reviewer: string, now: number) => (where: ExpressionBuilder<RegistryDatabase, 'review_items'>) =>
+    where.or([
+      where('reserved_by', 'is', null),
+      where('reserved_by', '=', reviewer),
+      where('reserved_until', '<', now),
+    ]);
 
 /** Whether `reviewer` may review `queue`: named in its reviewers, or any reviewer when it names none. */
 export const mayReview = (queue: ReviewQueueConfig, reviewer: string): boolean =>

@@ -150,12 +150,13 @@ const train = defineCommand({
       ).score;
     }
     // --push records the training as a run while it trains: config, loss and dev accuracy per step
-    const recording = args.push
+    const taskName = args.push ? softTaskName(args) : undefined;
+    const recording = taskName
       ? await recordRun(args.db, {
           kind: 'soft-training',
-          task: softTaskName(args),
+          task: taskName,
           datasets: datasetFileIds(
-            softTaskName(args),
+            taskName,
             Object.fromEntries(Object.entries(paths).filter(([, path]) => existsSync(path))),
           ),
           config: {
