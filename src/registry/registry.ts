@@ -409,7 +409,7 @@ export class Registry {
     rows: number;
   }): Promise<string> {
     const blob = contentHash(input.bytes);
-    const id = datasetId(input.task, input.split, input.bytes);
+    const id = blobDatasetId(input.task, input.split, blob);
     await this.write(async (transaction) => {
       await new Registry(this.connection, transaction).putBlob(input.bytes);
       await transaction
@@ -454,5 +454,9 @@ export class Registry {
  * that read the file names it so, whether or not the file was ever stored.
  */
 export function datasetId(task: string, split: string, bytes: Uint8Array): string {
-  return contentHash({ task, split, blob: contentHash(bytes) });
+  return blobDatasetId(task, split, contentHash(bytes));
 }
+
+/** datasetId from the file's content hash (its blob key), for a writer that has hashed it already. */
+const blobDatasetId = (task: string, split: string, blob: string): string =>
+  contentHash({ task, split, blob });
