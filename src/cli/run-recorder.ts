@@ -1,7 +1,8 @@
-// `eval --push` and `optimize --push`: the command recorded as a run in the registry while it runs:
-// started with its config, its progress written at most once a second (the heartbeat that tells a live
-// run from a killed one), its entries (an evaluation's examples, an optimization's trials), then its
-// summary and the version it produced when it ends, or the error when it fails.
+// `eval --push`, `optimize --push` and `soft train --push`: the command recorded as a run in the registry
+// while it runs: started with its config, its progress written at most once a second (the heartbeat
+// that tells a live run from a killed one) together with the entries added since (an evaluation's
+// examples, an optimization's trials, a training's steps: one write a second, not one per step), then
+// its summary and the version it produced when it ends, or the error when it fails.
 import { operatorName, registryLocation } from './registry-access.js';
 import { Registry, type RunEntry, type RunKind } from '../registry/index.js';
 
@@ -9,7 +10,7 @@ import { Registry, type RunEntry, type RunKind } from '../registry/index.js';
 export interface RunRecorder {
   id: string;
   progress: (done: number, total: number | null) => void;
-  /** Queues entries (written in order, with the progress heartbeat). */
+  /** Queues entries (written in order with the next progress heartbeat, or when many are waiting). */
   add: (entries: RunEntry[]) => void;
   /** Writes what is queued, the summary and the version, and closes the registry. */
   complete: (summary: Record<string, unknown>, version?: string) => Promise<void>;
@@ -30,13 +31,23 @@ export async function recordRun(
   let written = 0;
   let queue: Promise<void> = Promise.resolve();
   let failed: unknown;
+  let pending: RunEntry[] = [];
   const enqueue = (work: () => Promise<void>) => {
     queue = queue.then(work).catch((error: unknown) => {
       failed ??= error; // the first failure is reported when the run ends
     });
   };
+  const flush = () => {
+    const entries = pending;
+    pending = [];
+    for (let from = 0; from < entries.length; from += entriesPerWrite) {
+      const part = entries.slice(from, from + entriesPerWrite);
+      enqueue(() => registry.runs.append(run.id, part));
+    }
+  };
   const end = async (work: () => Promise<void>) => {
     try {
+      flush();
       await queue;
       await work();
     } finally {
@@ -49,13 +60,12 @@ export async function recordRun(
       const now = Date.now();
       if (now - written < 1_000 && done !== total) return;
       written = now;
+      flush();
       enqueue(() => registry.runs.progress(run.id, { done, total }));
     },
     add(entries) {
-      for (let from = 0; from < entries.length; from += entriesPerWrite) {
-        const part = entries.slice(from, from + entriesPerWrite);
-        enqueue(() => registry.runs.append(run.id, part));
-      }
+      pending.push(...entries);
+      if (pending.length >= entriesPerWrite) flush();
     },
     complete: (summary, version) =>
       end(async () => {
