@@ -48,10 +48,18 @@ export function useRoute(): Route {
   useEffect(() => {
     const update = () => setRoute(readRoute());
     window.addEventListener('hashchange', update);
-    return () => window.removeEventListener('hashchange', update);
+    navigated.add(update);
+    return () => {
+      window.removeEventListener('hashchange', update);
+      navigated.delete(update);
+    };
   }, []);
   return route;
 }
+
+// the routes in use, told at once when the app navigates: `hashchange` comes a task later, and until
+// then an input the route controls (a diff's radio buttons) would show its old state
+const navigated = new Set<() => void>();
 
 /** The href of a route: segments encoded, query values left out when empty. */
 export function href(
@@ -71,4 +79,5 @@ export function navigate(
   query: Record<string, string | number | undefined> = {},
 ): void {
   window.location.hash = href(path, query);
+  for (const update of navigated) update();
 }
