@@ -7,8 +7,11 @@ import type { Kysely } from 'kysely';
 import { AuthError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryDatabase } from './schema.js';
 
-/** What a key may do: read the library, run tasks, administer (labels, keys, logs). */
-export const scopes = ['read', 'run', 'admin'] as const;
+/**
+ * What a key may do: read the library, run tasks, review the items of the queues it is assigned to (and
+ * nothing else), administer (labels, keys, queues, logs).
+ */
+export const scopes = ['read', 'run', 'review', 'admin'] as const;
 /** One of `scopes`. */
 export type Scope = (typeof scopes)[number];
 
@@ -40,10 +43,13 @@ export class AccessKeys {
   }): Promise<{ key: string } & AccessKey> {
     const unknown = input.scopes.filter((scope) => !(scopes as readonly string[]).includes(scope));
     if (unknown.length || input.scopes.length === 0)
-      throw new ValidationError(`scopes ${JSON.stringify(input.scopes)} are not a list of read, run, admin`, {
-        code: 'KEY_SCOPES',
-        hint: 'Pass --scopes with one or more of read, run, admin (comma-separated).',
-      });
+      throw new ValidationError(
+        `scopes ${JSON.stringify(input.scopes)} are not a list of ${scopes.join(', ')}`,
+        {
+          code: 'KEY_SCOPES',
+          hint: `Pass --scopes with one or more of ${scopes.join(', ')} (comma-separated).`,
+        },
+      );
     const id = randomBytes(6).toString('hex');
     const key = `pt_${id}_${randomBytes(32).toString('base64url')}`;
     await this.write((transaction) =>

@@ -9,7 +9,7 @@ export {
   type PromptVersion,
   type RestoredVersion,
 } from './registry.js';
-export { contentHash } from './canonical.js';
+export { canonicalJson, contentHash } from './canonical.js';
 export { namePattern, versionIdPattern } from './records.js';
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
@@ -17,6 +17,7 @@ export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized, datasetFileIds } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
+export { DatasetVersions, type DatasetVersion, type DatasetVersionInput } from './dataset-versions.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
 export {
   TraceStore,

@@ -354,6 +354,26 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '007-dataset-versions': {
+      // numbered versions of a task's dataset: the stored file of each split, parent and source
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .createTable('dataset_versions')
+          .addColumn('task', 'text', (column) => column.notNull())
+          .addColumn('number', 'integer', (column) => column.notNull())
+          .addColumn('splits', 'text', (column) => column.notNull())
+          .addColumn('parent', 'integer')
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('message', 'text', (column) => column.notNull())
+          .addColumn('details', 'text', (column) => column.notNull())
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('created_at', dialect === 'postgres' ? 'bigint' : 'integer', (column) =>
+            column.notNull(),
+          )
+          .addPrimaryKeyConstraint('dataset_versions_key', ['task', 'number'])
+          .execute();
+      },
+    },
   };
 }
 

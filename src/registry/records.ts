@@ -38,7 +38,7 @@ export interface LabelEvent {
  */
 export type LabelMove = LabelEvent & { moved: boolean };
 
-/** Who is acting, and with which scopes (read, run, admin). */
+/** Who is acting, and with which scopes (read, run, review, admin). */
 export interface Actor {
   name: string;
   scopes: string[];

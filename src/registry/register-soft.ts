@@ -40,7 +40,7 @@ export async function pushSoftPrompt(
   const shape = push.shape ?? exampleShape(spec);
   return registry.transaction(async (target) => {
     await target.putTask(spec); // datasets reference their task, which a first push creates
-    const datasets = await putDatasetFiles(target, spec.name, push.datasets ?? {}, shape);
+    const datasets = await putDatasetFiles(target, spec.name, push.datasets ?? {}, shape, push.actor.name);
     const { version, created } = await target.pushVersion({
       task: spec.name,
       kind: 'soft',

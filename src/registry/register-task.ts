@@ -9,9 +9,13 @@ import { datasetId, type Actor, type PromptVersion, type Registry } from './regi
 import { hardVersionContent } from './versions.js';
 
 /** Stores the task spec and its split files as versioned datasets; returns each split's dataset id. */
-export async function registerTask(registry: Registry, task: Task): Promise<Record<string, string>> {
+export async function registerTask(
+  registry: Registry,
+  task: Task,
+  actor?: string,
+): Promise<Record<string, string>> {
   await registry.putTask(task.spec);
-  return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec));
+  return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec), actor);
 }
 
 /** The dataset ids of data files by split (what putDatasetFiles would store them as), without storing them. */
@@ -23,13 +27,15 @@ export function datasetFileIds(task: string, files: Partial<Record<string, strin
 
 /**
  * Stores data files by split as `task`'s versioned datasets, their rows counted as the dataset reader
- * reads them with `shape`; returns each split's dataset id.
+ * reads them with `shape`, and makes them the task's next dataset version (unless they are the latest
+ * already); returns each split's dataset id.
  */
 export async function putDatasetFiles(
   registry: Registry,
   task: string,
   files: Partial<Record<string, string>>,
   shape: ExampleShape,
+  actor = 'push',
 ): Promise<Record<string, string>> {
   const datasets: Record<string, string> = {};
   for (const [split, path] of Object.entries(files)) {
@@ -43,6 +49,17 @@ export async function putDatasetFiles(
       rows: parseExamples(bytes, path, shape).length,
     });
   }
+  if (Object.keys(datasets).length > 0)
+    await registry.datasetVersions.add({
+      task,
+      splits: datasets,
+      source: 'files',
+      message: Object.values(files)
+        .filter((path): path is string => path !== undefined)
+        .map((path) => relative(process.cwd(), path))
+        .join(', '),
+      actor,
+    });
   return datasets;
 }
 
@@ -69,7 +86,7 @@ async function pushOptimizedIn(
   run: { model: string; teacher?: string; preset?: string },
   actor: Actor,
 ): Promise<{ version: PromptVersion; seed: PromptVersion; improved: boolean }> {
-  const datasets = await registerTask(registry, task);
+  const datasets = await registerTask(registry, task, actor.name);
   const { version: seed } = await registry.pushVersion({
     task: task.spec.name,
     kind: 'hard',

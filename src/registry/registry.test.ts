@@ -9,6 +9,7 @@ import { registryConformance } from './registry.case.js';
 import { Registry } from './registry.js';
 import { runConformance } from './runs.case.js';
 import { reviewConformance } from './review.case.js';
+import { datasetVersionConformance } from './dataset-versions.case.js';
 import { traceConformance } from './traces.case.js';
 
 const sqlitePath = () => join(mkdtempSync(join(tmpdir(), 'promptune-registry-')), 'registry.sqlite');
@@ -20,6 +21,7 @@ registryConformance('SQLite', openSqlite);
 registrySpecConformance('SQLite', openSqlite, async () => ({ path: sqlitePath() }));
 runConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 reviewConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
+datasetVersionConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 traceConformance(
   'SQLite',
   () => Registry.open({ path: sqlitePath() }),
@@ -36,6 +38,7 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   registrySpecConformance('Postgres', openPostgres, async () => ({ url: await freshDatabase() }));
   runConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   reviewConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
+  datasetVersionConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   traceConformance(
     'Postgres',
     async () => Registry.open({ url: await freshDatabase() }),

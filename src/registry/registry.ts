@@ -6,6 +6,7 @@ import { AccessKeys } from './access-keys.js';
 import { AlertRecords } from './alert-records.js';
 import { RunStore } from './runs.js';
 import { ReviewStore } from './review.js';
+import { DatasetVersions } from './dataset-versions.js';
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
@@ -99,6 +100,11 @@ export class Registry {
   /** Human review: queues, items, reservations and decisions. */
   get review(): ReviewStore {
     return new ReviewStore(this.database, (work) => this.write(work));
+  }
+
+  /** Numbered versions of each task's dataset (the stored file of every split). */
+  get datasetVersions(): DatasetVersions {
+    return new DatasetVersions(this.database, (work) => this.write(work));
   }
 
   /** Alert rules' states and their firing and resolution history. */

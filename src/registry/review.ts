@@ -217,6 +217,19 @@ export class ReviewStore {
     });
   }
 
+  /** A queue's items, oldest first (queues are reviewed by people: thousands of items, not millions). */
+  async items(queue: string): Promise<ReviewItem[]> {
+    await this.getQueue(queue);
+    const rows = await this.database
+      .selectFrom('review_items')
+      .selectAll()
+      .where('queue', '=', queue)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toItem);
+  }
+
   /** An item by id. */
   async getItem(id: string): Promise<ReviewItem> {
     const row = await this.database

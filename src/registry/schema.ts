@@ -69,7 +69,7 @@ export interface AccessKeyTable {
   id: string; // the public part of a key (pt_<id>_<secret>)
   name: string;
   hash: string; // sha256 of the whole key; the key itself is never stored
-  scopes: string; // comma-separated: read, run, admin
+  scopes: string; // comma-separated: read, run, review, admin
   rate_per_minute: number | null; // null: the service default
   created_at: string;
   revoked_at: string | null;
@@ -210,6 +210,18 @@ export interface ReviewDecisionTable {
   at: number;
 }
 
+export interface DatasetVersionTable {
+  task: string;
+  number: number; // 1, 2, ... per task
+  splits: string; // JSON: dataset id by split
+  parent: number | null;
+  source: string; // files | review:<queue>
+  message: string;
+  details: string; // JSON: what the version added
+  actor: string;
+  created_at: number;
+}
+
 export interface RegistryDatabase {
   tasks: TaskTable;
   task_specs: TaskSpecTable;
@@ -229,4 +241,5 @@ export interface RegistryDatabase {
   review_queues: ReviewQueueTable;
   review_items: ReviewItemTable;
   review_decisions: ReviewDecisionTable;
+  dataset_versions: DatasetVersionTable;
 }

@@ -24,6 +24,7 @@ beforeAll(async () => {
       id: `trace-${index}`,
       at: start + index * 1000,
       task: 'name',
+      operation: 'run',
       input: { input: `story ${index}` },
       output: `answer ${index}`,
       checks:

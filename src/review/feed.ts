@@ -1,11 +1,12 @@
 // What feeds a review queue: rules over the task's served traffic in a window. A trace is queued when a
 // check or guard failed on it, when users scored it low (a boolean score false, a numeric one below a
 // threshold), or when it falls in a seeded random sample of traffic; items can also be added by hand.
-// Items copy the trace's input and output as the trace store holds them, so what redaction removed
+// Items copy the trace's input (as the task's fields) and output as the trace store holds them, so what redaction removed
 // before a trace was written never reaches a reviewer. Each trace is queued once per queue.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
+import { traceFields } from '../observe/index.js';
 import type {
   Registry,
   ReviewItem,
@@ -97,6 +98,7 @@ export async function feedQueue(
   const queue = await registry.review.getQueue(queueName);
   const rules = readReviewRules(queue.rules, `the rules of queue ${queue.name}`);
   if (rules.length === 0) return [];
+  const spec = await registry.getTask(queue.task);
   // the traces each feedback rule calls negative, from the scores of the window
   const negative = new Map<string, Set<string>>();
   for (const rule of rules)
@@ -129,7 +131,7 @@ export async function feedQueue(
         items.push({
           traceId: trace.id,
           reason,
-          input: trace.input,
+          input: traceFields(spec, trace),
           output: trace.output,
           context: { version: trace.version, label: trace.label, at: trace.at, checks: trace.checks },
         });

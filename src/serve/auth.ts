@@ -52,9 +52,12 @@ export class KeyVerifier {
 /** The verified key of a request (set by `requireScope`). */
 export const accessKeyOf = (context: Context<ServiceEnv>): AccessKey | undefined => context.get('accessKey');
 
-/** Middleware: a valid key with `scope` (admin implies every scope), within its rate limit. */
+/**
+ * Middleware: a valid key with `scope` (or one of the scopes, given a list; admin implies every scope),
+ * within its rate limit.
+ */
 export function requireScope(
-  scope: Scope,
+  scope: Scope | Scope[],
   verifier: KeyVerifier,
   limiter: RateLimiter,
 ): MiddlewareHandler<ServiceEnv> {
@@ -68,10 +71,11 @@ export function requireScope(
           hint: 'Send Authorization: Bearer <key> (create one with promptune keys create).',
         });
       const key = await verifier.verify(match[1]);
-      if (!key.scopes.includes(scope) && !key.scopes.includes('admin'))
-        throw new PermissionError(`the key "${key.name}" lacks the ${scope} scope`, {
+      const accepted = typeof scope === 'string' ? [scope] : scope;
+      if (!accepted.some((each) => key.scopes.includes(each)) && !key.scopes.includes('admin'))
+        throw new PermissionError(`the key "${key.name}" lacks the ${accepted.join(' or ')} scope`, {
           code: 'AUTH_SCOPE',
-          hint: `Use a key created with --scopes including ${scope}.`,
+          hint: `Use a key created with --scopes including ${accepted.join(' or ')}.`,
         });
       if (!limiter.take(key.id, key.ratePerMinute ?? undefined))
         throw new ServiceError(`the key "${key.name}" is over its rate limit`, {

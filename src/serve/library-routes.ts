@@ -4,7 +4,7 @@
 // kept (a few at a time) and never goes stale.
 import type { Hono, MiddlewareHandler } from 'hono';
 import { NotFoundError } from '../errors/index.js';
-import type { Registry } from '../registry/index.js';
+import type { Registry, Scope } from '../registry/index.js';
 import { datasetStats, exampleShape, findDuplicates, parseExamples, type Example } from '../tasks/index.js';
 import { accessKeyOf } from './auth.js';
 import { parseQuery } from './request-query.js';
@@ -18,7 +18,7 @@ export function libraryRoutes(
   app: Hono<ServiceEnv>,
   options: {
     registry: Registry;
-    scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
+    scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv>;
     onLabelMoved: (task: string) => void;
   },
 ): void {
@@ -45,7 +45,7 @@ export function libraryRoutes(
     return examples;
   }
 
-  app.get('/v1/me', scope('read'), (context) => {
+  app.get('/v1/me', scope(['read', 'run', 'review']), (context) => {
     const key = accessKeyOf(context)!;
     return context.json({ name: key.name, scopes: key.scopes });
   });

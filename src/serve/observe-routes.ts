@@ -19,7 +19,7 @@ import {
   type TraceRecorder,
 } from '../observe/index.js';
 import { seededRandom } from '../engine/index.js';
-import type { Registry, TraceFilter } from '../registry/index.js';
+import type { Registry, Scope, TraceFilter } from '../registry/index.js';
 import { accessKeyOf } from './auth.js';
 import { readBody } from './request-body.js';
 import { parseQuery } from './request-query.js';
@@ -47,7 +47,7 @@ export function observeRoutes(
     recorder: TraceRecorder | undefined;
     logger: Logger;
     alerts: { evaluator: AlertEvaluator; rules: AlertRules } | undefined;
-    scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
+    scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv>;
   },
 ): void {
   const { registry, recorder, scope, alerts, logger } = options;

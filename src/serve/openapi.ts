@@ -101,7 +101,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
       title: 'promptune',
       version: '0.1.0',
       description:
-        "Tuned prompts served from the promptune registry. `model` is a task name, task@label or task@version. Send Authorization: Bearer <key>; scopes: read, run, admin. Errors come in OpenAI's shape with a SCREAMING_SNAKE `code`, a `hint`, and `param` naming the field at fault.",
+        "Tuned prompts served from the promptune registry. `model` is a task name, task@label or task@version. Send Authorization: Bearer <key>; scopes: read, run, review (a reviewer's: the review routes of the queues it is assigned to), admin. Errors come in OpenAI's shape with a SCREAMING_SNAKE `code`, a `hint`, and `param` naming the field at fault.",
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },

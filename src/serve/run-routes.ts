@@ -7,7 +7,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../errors/index.js';
 import { compareReports, type ComparedReport } from '../eval/index.js';
-import type { Registry } from '../registry/index.js';
+import type { Registry, Scope } from '../registry/index.js';
 import { parseQuery } from './request-query.js';
 import { runReportHtml } from './run-report.js';
 import { runEntryQuery, runQuery } from './request-schemas.js';
@@ -42,7 +42,7 @@ export function runRoutes(
   app: Hono<ServiceEnv>,
   options: {
     registry: Registry;
-    scope: (name: 'read' | 'run' | 'admin') => MiddlewareHandler<ServiceEnv>;
+    scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv>;
   },
 ): void {
   const { registry, scope } = options;

@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
-import type { Registry, TraceRecord } from '../registry/index.js';
+import type { Registry, Scope, TraceRecord } from '../registry/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
@@ -120,7 +120,7 @@ export function createService(options: ServiceOptions): Service {
   const versions = new ServedVersions(registry, undefined, options.guardJudge);
   const verifier = new KeyVerifier(registry);
   const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
-  const scope = (name: 'read' | 'run' | 'admin') => requireScope(name, verifier, limiter);
+  const scope = (name: Scope | Scope[]) => requireScope(name, verifier, limiter);
   const recorder =
     options.tracing === false
       ? undefined

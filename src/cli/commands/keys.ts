@@ -12,7 +12,7 @@ const create = defineCommand({
   meta: { name: 'create', description: 'Create a key and print it once' },
   args: {
     ...common,
-    scopes: { type: 'string', required: true, description: 'Comma-separated: read, run, admin' },
+    scopes: { type: 'string', required: true, description: 'Comma-separated: read, run, review, admin' },
     name: { type: 'string', default: 'key', description: 'A name for logs and listings' },
     rate: { type: 'string', description: 'Requests per minute (default: the service’s)' },
   },

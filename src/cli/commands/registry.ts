@@ -71,7 +71,7 @@ const push = defineCommand({
             run: {
               kind: 'manual',
               spec: relative(process.cwd(), task.path!),
-              datasets: await registerTask(target, task),
+              datasets: await registerTask(target, task, actor.name),
             },
             message: args.message,
             actor,

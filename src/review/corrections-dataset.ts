@@ -1,0 +1,185 @@
+// A queue's reviewed items become rows of a new version of its task's dataset. Each row keeps its input
+// fields, the agreed target and its provenance (queue, item, trace, reviewers, time). The split a row
+// goes to follows a seeded hash of its input, so an input lands in the same split in every version and
+// never in train in one and test in another; by default rows go to train and dev only, keeping the test
+// split the curated one scores compare across versions on. Rows whose input the base version already
+// holds are left out (counted; with another target, held as conflicts), and so are items without an
+// agreed target. It writes the registry, not files (promptune dataset pull does that).
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors/index.js';
+import { canonicalJson, type DatasetVersion, type Registry } from '../registry/index.js';
+import { exampleShape, parseExamples, type ExampleShape } from '../tasks/index.js';
+import { resolveItems, type HeldReason } from './resolve-items.js';
+
+/** The field of a row that says where it came from. */
+export const provenanceField = 'provenance';
+
+/** How a queue's corrections become a dataset version. */
+export interface CorrectionsOptions {
+  /** The version the rows are added to (default: the task's latest). */
+  base?: number;
+  /** Share of new rows per split (normalized; default train 0.8, dev 0.2: test stays as curated). */
+  splits?: Record<string, number>;
+  /** Seed of the split rule (default 0). */
+  seed?: number;
+  actor: string;
+}
+
+/** What a queue's corrections added, and what they held back. */
+export interface CorrectionsResult {
+  version: DatasetVersion;
+  /** New rows by split. */
+  added: Record<string, number>;
+  /** Reviewed rows the base version already had with the same target. */
+  duplicates: number;
+  /** Items that gave no row, with why (`conflict`: the dataset has the input with another target). */
+  held: { item: string; reason: HeldReason | 'conflict' }[];
+}
+
+const defaultSplits = { train: 0.8, dev: 0.2 };
+
+/** The split an input goes to: a seeded hash of its fields against the cumulative shares. */
+export function splitOf(fields: Record<string, unknown>, splits: Record<string, number>, seed = 0): string {
+  const entries = Object.entries(splits).filter(([, share]) => share > 0);
+  const total = entries.reduce((sum, [, share]) => sum + share, 0);
+  const digest = createHash('sha256')
+    .update(`${seed}:${canonicalJson(fields)}`)
+    .digest();
+  const position = (digest.readUInt32BE(0) / 2 ** 32) * total;
+  let reached = 0;
+  for (const [split, share] of entries) {
+    reached += share;
+    if (position < reached) return split;
+  }
+  return entries[entries.length - 1][0];
+}
+
+function checkSplits(splits: Record<string, number>): Record<string, number> {
+  const entries = Object.entries(splits);
+  if (entries.some(([, share]) => !Number.isFinite(share) || share < 0) || !entries.some(([, s]) => s > 0))
+    throw new ValidationError(`split shares ${JSON.stringify(splits)}`, {
+      code: 'REVIEW_INVALID',
+      hint: 'Give non-negative shares with at least one above zero, e.g. train=0.8,dev=0.2.',
+    });
+  return splits;
+}
+
+/** Writes the queue's agreed corrections as the next version of its task's dataset. */
+export async function correctionsToDataset(
+  registry: Registry,
+  queueName: string,
+  options: CorrectionsOptions,
+): Promise<CorrectionsResult> {
+  const splits = checkSplits(options.splits ?? defaultSplits);
+  const queue = await registry.review.getQueue(queueName);
+  const spec = await registry.getTask(queue.task);
+  const shape = exampleShape(spec);
+  if ([...shape.inputFields, shape.targetField].includes(provenanceField))
+    throw new ValidationError(`task ${spec.name} has a field named ${provenanceField}`, {
+      code: 'REVIEW_INVALID',
+      hint: `Rows from review carry their origin in "${provenanceField}"; rename the task's field.`,
+    });
+  const resolved = resolveItems(
+    spec,
+    await registry.review.items(queue.name),
+    await registry.review.decisions(queue.name),
+  );
+  return registry.transaction(async (target) => {
+    const base = await target.datasetVersions.get(spec.name, options.base);
+    const stored = await target.listDatasets(spec.name);
+    const files = new Map<string, { name: string; text: string }>();
+    const known = new Map<string, string>(); // input fields -> target, over every split of the base
+    for (const [split, id] of Object.entries(base.splits)) {
+      const dataset = stored.find((candidate) => candidate.id === id)!;
+      const bytes = await target.getBlob(dataset.blob);
+      const examples = parseExamples(bytes, dataset.name, shape);
+      for (const example of examples) known.set(canonicalJson(example.fields), canonicalJson(example.target));
+      files.set(split, { name: dataset.name, text: asJsonLines(bytes, dataset.name, examples, shape) });
+    }
+    const added: Record<string, number> = {};
+    const held: CorrectionsResult['held'] = [];
+    let duplicates = 0;
+    for (const each of resolved) {
+      if (each.held) {
+        held.push({ item: each.item.id, reason: each.held });
+        continue;
+      }
+      const fields = inputFields(each.item.input, shape);
+      const key = canonicalJson(fields);
+      const seen = known.get(key);
+      if (seen !== undefined) {
+        if (seen === canonicalJson(each.target)) duplicates++;
+        else held.push({ item: each.item.id, reason: 'conflict' });
+        continue;
+      }
+      known.set(key, canonicalJson(each.target));
+      const split = splitOf(fields, splits, options.seed);
+      const row = {
+        ...fields,
+        [shape.targetField]: each.target,
+        [provenanceField]: {
+          queue: queue.name,
+          item: each.item.id,
+          trace: each.item.traceId,
+          reviewers: each.reviewers,
+          decidedAt: new Date(each.decidedAt).toISOString(),
+        },
+      };
+      const file = files.get(split) ?? files.set(split, { name: '', text: '' }).get(split)!;
+      file.text += `${JSON.stringify(row)}\n`;
+      added[split] = (added[split] ?? 0) + 1;
+    }
+    const next = { ...base.splits };
+    for (const split of Object.keys(added)) {
+      const bytes = new TextEncoder().encode(files.get(split)!.text);
+      next[split] = await target.putDataset({
+        task: spec.name,
+        split,
+        name: `review/${queue.name}/${split}.jsonl`,
+        bytes,
+        rows: parseExamples(bytes, `${split}.jsonl`, shape).length,
+      });
+    }
+    const total = Object.values(added).reduce((sum, count) => sum + count, 0);
+    const version = await target.datasetVersions.add({
+      task: spec.name,
+      splits: next,
+      parent: base.number,
+      source: `review:${queue.name}`,
+      message: `${total} reviewed rows from queue ${queue.name}`,
+      details: { added, duplicates, held: held.length, seed: options.seed ?? 0, shares: splits },
+      actor: options.actor,
+    });
+    return { version, added, duplicates, held };
+  });
+}
+
+/** The item's input as the task's input fields (a lone-field task may have stored its input as text). */
+function inputFields(input: unknown, shape: ExampleShape): Record<string, unknown> {
+  if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const record = input as Record<string, unknown>;
+    if (shape.inputFields.every((field) => Object.hasOwn(record, field)))
+      return Object.fromEntries(shape.inputFields.map((field) => [field, record[field]]));
+  }
+  if (shape.inputFields.length === 1) return { [shape.inputFields[0]]: input };
+  throw new ValidationError(`a review item's input lacks the task's fields ${shape.inputFields.join(', ')}`, {
+    code: 'REVIEW_INVALID',
+    hint: 'Items added by hand carry the input fields of their task.',
+  });
+}
+
+/** A data file's rows as JSON lines: a JSONL file as it is (newline-ended), a CSV one rewritten. */
+function asJsonLines(
+  bytes: Uint8Array,
+  name: string,
+  examples: ReturnType<typeof parseExamples>,
+  shape: ExampleShape,
+): string {
+  if (!name.endsWith('.csv')) {
+    const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');
+    return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+  }
+  return examples
+    .map((example) => `${JSON.stringify({ ...example.fields, [shape.targetField]: example.target })}\n`)
+    .join('');
+}

@@ -1,0 +1,71 @@
+// What a queue's reviewed items say the right output is. Each decision other than skip names a target:
+// approve the output as served (read as the task reads outputs: a label, a JSON value, or the text),
+// correct its correction, reject none. An item's target is the one a strict majority of its decisions
+// name; a tie, a majority of rejections, or too few decisions hold the item back, with the reason.
+import { canonicalJson, type ReviewDecision, type ReviewItem } from '../registry/index.js';
+import { extractJson, readLabel, type TaskSpec } from '../tasks/index.js';
+import { checkCorrection } from './correction-check.js';
+
+/** Why an item gives no row. */
+export type HeldReason = 'incomplete' | 'rejected' | 'disagreement' | 'unreadable';
+
+/** An item with the target its decisions agree on, or the reason it has none. */
+export interface ResolvedItem {
+  item: ReviewItem;
+  /** Who decided it (skips left out). */
+  reviewers: string[];
+  /** When the last of its decisions was made (epoch ms). */
+  decidedAt: number;
+  target?: unknown;
+  held?: HeldReason;
+}
+
+/** The output as the task's target (undefined when the task cannot read it). */
+function outputTarget(spec: TaskSpec, output: string | null): unknown {
+  if (output === null) return undefined;
+  try {
+    if (spec.output.kind === 'label') return readLabel(spec.output.labels, output);
+    if (spec.output.kind === 'json') return checkCorrection(spec, extractJson(output));
+    return output;
+  } catch {
+    return undefined; // output that is not JSON, or not of the schema: nothing to approve as a row
+  }
+}
+
+/** Each item's agreed target, from the queue's items and decisions (ReviewStore.items, .decisions). */
+export function resolveItems(
+  spec: TaskSpec,
+  items: ReviewItem[],
+  decisions: ReviewDecision[],
+): ResolvedItem[] {
+  const byItem = new Map<string, ReviewDecision[]>();
+  for (const decision of decisions)
+    if (decision.decision !== 'skip')
+      (byItem.get(decision.item) ?? byItem.set(decision.item, []).get(decision.item)!).push(decision);
+  return items.map((item) => {
+    const decided = byItem.get(item.id) ?? [];
+    const resolved: ResolvedItem = {
+      item,
+      reviewers: decided.map((decision) => decision.reviewer).sort(),
+      decidedAt: Math.max(0, ...decided.map((decision) => decision.at)),
+    };
+    if (decided.length === 0 || decided.length < item.reviewsNeeded)
+      return { ...resolved, held: 'incomplete' };
+    const votes = new Map<string, { target: unknown; count: number }>();
+    for (const decision of decided) {
+      const target =
+        decision.decision === 'approve'
+          ? outputTarget(spec, item.output)
+          : decision.decision === 'correct'
+            ? decision.correction
+            : null; // a rejection names no target
+      const key = target === undefined ? 'unreadable' : target === null ? 'rejected' : canonicalJson(target);
+      const vote = votes.get(key) ?? votes.set(key, { target, count: 0 }).get(key)!;
+      vote.count++;
+    }
+    const [key, winner] = [...votes].sort((a, b) => b[1].count - a[1].count)[0];
+    if (winner.count * 2 <= decided.length) return { ...resolved, held: 'disagreement' };
+    if (key === 'rejected' || key === 'unreadable') return { ...resolved, held: key };
+    return { ...resolved, target: winner.target };
+  });
+}
