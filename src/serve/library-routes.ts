@@ -67,6 +67,11 @@ export function libraryRoutes(
     return context.json(move);
   });
 
+  app.get('/v1/tasks/:name/dataset-versions', scope('read'), async (context) => {
+    const task = await registry.getTask(context.req.param('name'));
+    return context.json({ data: await registry.datasetVersions.list(task.name) });
+  });
+
   app.get('/v1/tasks/:name/datasets', scope('read'), async (context) => {
     const task = await registry.getTask(context.req.param('name'));
     const datasets = await registry.listDatasets(task.name);

@@ -15,6 +15,7 @@ import {
   datasetRowQuery,
   driftQuery,
 } from './request-schemas.js';
+import { reviewPaths } from './openapi-review.js';
 
 const bearer = [{ apiKey: [] }];
 const requestIdHeader = {
@@ -129,6 +130,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
       },
     },
     paths: {
+      ...reviewPaths({ bearer, json, errors, body, queryParameters }),
       '/v1/chat/completions': {
         post: {
           summary:
@@ -238,6 +240,15 @@ export function openApiDocument(limits: { maxTokens: number }) {
             200: json('The label event the rollback wrote, with moved: true'),
             ...errors(400, 401, 403, 404, 429, 500),
           },
+        },
+      },
+      '/v1/tasks/{name}/dataset-versions': {
+        get: {
+          summary:
+            "The task's numbered dataset versions: each split's dataset id, parent, source (files or a review queue) and what it added",
+          security: bearer,
+          parameters: [name],
+          responses: { 200: json('{ data: dataset versions }'), ...errors(401, 403, 404, 429, 500) },
         },
       },
       '/v1/tasks/{name}/datasets': {

@@ -32,6 +32,7 @@ import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
 import { runRoutes } from './run-routes.js';
 import { libraryRoutes } from './library-routes.js';
+import { reviewRoutes } from './review-routes.js';
 import { webAssets } from './web-assets.js';
 import {
   TraceRecorder,
@@ -401,6 +402,7 @@ export function createService(options: ServiceOptions): Service {
   const alerts = options.alerts && startAlerts({ ...options.alerts, registry, metrics, logger });
   runRoutes(app, { registry, scope });
   libraryRoutes(app, { registry, scope, onLabelMoved: (task) => versions.forget(task) });
+  reviewRoutes(app, { registry, scope });
   if (options.web) webAssets(app, options.web);
   observeRoutes(app, {
     registry,

@@ -1,0 +1,45 @@
+// What a reviewer sees with an item: the item, its trace as stored (redacted), the prompt version that
+// answered it, the task's output kind (what a correction must be) and similar past decisions of the
+// queue. Everything a review-scoped key needs, so it never needs the read scope for the rest.
+import type { PromptVersion, Registry, ReviewItem, TraceRecord } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
+import { similarDecisions, type SimilarDecision } from './similar-decisions.js';
+
+/** An item with what is shown beside it. */
+export interface ReviewItemView {
+  item: ReviewItem;
+  task: { name: string; output: TaskSpec['output'] };
+  trace: TraceRecord | null;
+  version: Pick<PromptVersion, 'id' | 'number' | 'kind' | 'content' | 'message'> | null;
+  similar: SimilarDecision[];
+}
+
+/** The view of `item` (its queue is the caller's to have checked the reviewer may see). */
+export async function reviewItemView(registry: Registry, item: ReviewItem): Promise<ReviewItemView> {
+  const queue = await registry.review.getQueue(item.queue);
+  const spec = await registry.getTask(queue.task);
+  const trace =
+    item.traceId === null || item.traceId.startsWith('run:')
+      ? null
+      : await registry.traces.get(item.traceId).catch(() => null); // retention may have removed it
+  const versionId = typeof item.context.version === 'string' ? item.context.version : null;
+  const version =
+    versionId === null ? null : await registry.resolveVersion(queue.task, versionId).catch(() => null);
+  return {
+    item,
+    task: { name: spec.name, output: spec.output },
+    trace,
+    version: version && {
+      id: version.id,
+      number: version.number,
+      kind: version.kind,
+      content: version.content,
+      message: version.message,
+    },
+    similar: similarDecisions(
+      item,
+      await registry.review.items(queue.name),
+      await registry.review.decisions(queue.name),
+    ),
+  };
+}

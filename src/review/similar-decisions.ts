@@ -1,0 +1,56 @@
+// Past decisions on inputs like an item's, shown beside it so a reviewer decides alike cases alike: the
+// decided items of the same queue ranked by word overlap (Jaccard over lowercase words) with the item's
+// input. A reading aid, not a search engine: it scans the queue's decisions in memory.
+import type { ReviewDecision, ReviewItem } from '../registry/index.js';
+
+/** A decided item similar to another, with its decisions. */
+export interface SimilarDecision {
+  item: string;
+  similarity: number;
+  input: unknown;
+  output: string | null;
+  decisions: Pick<ReviewDecision, 'reviewer' | 'decision' | 'correction' | 'at'>[];
+}
+
+const words = (value: unknown) =>
+  new Set(
+    (typeof value === 'string' ? value : JSON.stringify(value)).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [],
+  );
+
+/** Up to `limit` decided items of `items` most like `item` (decisions other than skip; item itself left out). */
+export function similarDecisions(
+  item: ReviewItem,
+  items: ReviewItem[],
+  decisions: ReviewDecision[],
+  limit = 3,
+): SimilarDecision[] {
+  const byItem = new Map<string, ReviewDecision[]>();
+  for (const decision of decisions)
+    if (decision.decision !== 'skip' && decision.item !== item.id)
+      (byItem.get(decision.item) ?? byItem.set(decision.item, []).get(decision.item)!).push(decision);
+  const mine = words(item.input);
+  return items
+    .filter((other) => byItem.has(other.id))
+    .map((other) => {
+      const theirs = words(other.input);
+      let shared = 0;
+      for (const word of mine) if (theirs.has(word)) shared++;
+      const union = mine.size + theirs.size - shared;
+      return { other, similarity: union === 0 ? 0 : shared / union };
+    })
+    .filter(({ similarity }) => similarity > 0)
+    .sort((a, b) => b.similarity - a.similarity)
+    .slice(0, limit)
+    .map(({ other, similarity }) => ({
+      item: other.id,
+      similarity: Math.round(similarity * 1000) / 1000,
+      input: other.input,
+      output: other.output,
+      decisions: byItem.get(other.id)!.map(({ reviewer, decision, correction, at }) => ({
+        reviewer,
+        decision,
+        correction,
+        at,
+      })),
+    }));
+}

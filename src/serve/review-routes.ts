@@ -1,0 +1,186 @@
+// The review routes (/v1/review/...). Keys with the review scope see and decide only the queues they are
+// assigned to (a queue they are not assigned to is as absent as a missing one) and nothing else of the
+// service; admins create queues, add and feed items, read decisions and write corrections as dataset
+// versions. A reviewer is named by their key's name. Bodies and queries are read through schemas; the
+// work is src/review's and the registry's.
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { NotFoundError } from '../errors/index.js';
+import { parseTimeReference } from '../observe/index.js';
+import { mayReview, type Registry, type ReviewQueue, type Scope } from '../registry/index.js';
+import {
+  addEvaluationFailures,
+  addTraces,
+  correctionsToDataset,
+  createReviewQueue,
+  decideItem,
+  feedQueue,
+  judgeCalibration,
+  queueAgreement,
+  reviewItemView,
+} from '../review/index.js';
+import { accessKeyOf } from './auth.js';
+import { readBody } from './request-body.js';
+import { parseQuery } from './request-query.js';
+import {
+  calibrationQuery,
+  correctionsRequest,
+  decisionRequest,
+  feedRequest,
+  itemsAddRequest,
+  queueCreateRequest,
+} from './review-schemas.js';
+import type { ServiceEnv } from './service-env.js';
+
+/** Adds the review routes to the service's app. */
+export function reviewRoutes(
+  app: Hono<ServiceEnv>,
+  options: { registry: Registry; scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv> },
+): void {
+  const { registry, scope } = options;
+  const reviewer = (context: Context<ServiceEnv>) => accessKeyOf(context)!.name;
+  const isAdmin = (context: Context<ServiceEnv>) => accessKeyOf(context)!.scopes.includes('admin');
+
+  /** The queue, when the key may see it: assigned to it, or an admin. */
+  async function visibleQueue(context: Context<ServiceEnv>, name: string): Promise<ReviewQueue> {
+    const queue = await registry.review.getQueue(name);
+    if (!isAdmin(context) && !mayReview(queue, reviewer(context)))
+      throw new NotFoundError(`review queue ${name} does not exist`, {
+        code: 'REVIEW_QUEUE_NOT_FOUND',
+        hint: 'A reviewer sees only the queues they are assigned to; ask an admin to add you.',
+      });
+    return queue;
+  }
+
+  const withProgress = async (queue: ReviewQueue, name: string) => {
+    const progress = await registry.review.progress(queue.name);
+    const mine = progress.reviewers[name] ?? {};
+    return { ...queue, progress: { ...progress, mine: Object.values(mine).reduce((sum, n) => sum + n, 0) } };
+  };
+
+  app.get('/v1/review/queues', scope('review'), async (context) => {
+    const queues = await registry.review.listQueues(isAdmin(context) ? undefined : reviewer(context));
+    return context.json({
+      data: await Promise.all(queues.map((queue) => withProgress(queue, reviewer(context)))),
+    });
+  });
+
+  app.post('/v1/review/queues', scope('admin'), async (context) => {
+    const body = await readBody(
+      context,
+      queueCreateRequest,
+      'Send { "name", "task", "reviewsPerItem"?, "reservationMs"?, "rubric"?, "reviewers"?, "rules"? }.',
+    );
+    const { name, task, ...config } = body;
+    return context.json(
+      await createReviewQueue(registry, { name, task, actor: reviewer(context), config }),
+      201,
+    );
+  });
+
+  app.get('/v1/review/queues/:name', scope('review'), async (context) =>
+    context.json(
+      await withProgress(await visibleQueue(context, context.req.param('name')), reviewer(context)),
+    ),
+  );
+
+  app.post('/v1/review/queues/:name/items', scope('admin'), async (context) => {
+    const queue = await registry.review.getQueue(context.req.param('name'));
+    const body = await readBody(
+      context,
+      itemsAddRequest,
+      'Send { "items": [{ "input", "output" }] }, { "traces": ["<trace id>"] } or { "run": "<evaluation run id>" }.',
+    );
+    const added = body.traces
+      ? await addTraces(registry, queue, body.traces)
+      : body.run
+        ? await addEvaluationFailures(registry, queue, body.run)
+        : await registry.review.addItems(queue.name, body.items!);
+    return context.json({ added: added.length, data: added }, 201);
+  });
+
+  app.post('/v1/review/queues/:name/feed', scope('admin'), async (context) => {
+    const body = await readBody(context, feedRequest, 'Send { "since"?: "24h", "until"?: "<time>" }.');
+    const now = Date.now();
+    const window = {
+      since: parseTimeReference(body.since ?? '24h', now, 'since'),
+      until: body.until === undefined ? now + 1 : parseTimeReference(body.until, now, 'until'),
+    };
+    const added = await feedQueue(registry, context.req.param('name'), window);
+    return context.json({ added: added.length, ...window });
+  });
+
+  app.post('/v1/review/queues/:name/next', scope('review'), async (context) => {
+    const queue = await visibleQueue(context, context.req.param('name'));
+    const item = await registry.review.next(queue.name, reviewer(context));
+    return context.json(item ? await reviewItemView(registry, item) : { item: null });
+  });
+
+  app.get('/v1/review/queues/:name/agreement', scope('review'), async (context) => {
+    const queue = await visibleQueue(context, context.req.param('name'));
+    const decisions = await registry.review.decisions(queue.name);
+    return context.json({
+      queue: queue.name,
+      ...queueAgreement(queue, decisions),
+      progress: await registry.review.progress(queue.name),
+    });
+  });
+
+  app.get('/v1/review/queues/:name/decisions', scope('admin'), async (context) =>
+    context.json({ data: await registry.review.decisions(context.req.param('name')) }),
+  );
+
+  app.get('/v1/review/queues/:name/calibration', scope('admin'), async (context) => {
+    const query = parseQuery(calibrationQuery, context.req.query());
+    return context.json(await judgeCalibration(registry, context.req.param('name'), query));
+  });
+
+  app.post('/v1/review/queues/:name/dataset', scope('admin'), async (context) => {
+    const body = await readBody(
+      context,
+      correctionsRequest,
+      'Send { "base"?: <dataset version>, "splits"?: { "train": 0.8, "dev": 0.2 }, "seed"?: 0 }.',
+    );
+    const result = await correctionsToDataset(registry, context.req.param('name'), {
+      ...body,
+      actor: reviewer(context),
+    });
+    return context.json(result, 201);
+  });
+
+  /** The item, when the key may see its queue. */
+  const visibleItem = async (context: Context<ServiceEnv>) => {
+    const item = await registry.review.getItem(context.req.param('id')!);
+    await visibleQueue(context, item.queue).catch(() => {
+      throw new NotFoundError(`review item ${item.id} does not exist`, {
+        code: 'REVIEW_ITEM_NOT_FOUND',
+        hint: 'Take items with POST /v1/review/queues/{name}/next; their ids come from it.',
+      });
+    });
+    return item;
+  };
+
+  app.get('/v1/review/items/:id', scope('review'), async (context) =>
+    context.json(await reviewItemView(registry, await visibleItem(context))),
+  );
+
+  app.post('/v1/review/items/:id/decision', scope('review'), async (context) => {
+    const item = await visibleItem(context);
+    const body = await readBody(
+      context,
+      decisionRequest,
+      'Send { "decision": "approve" | "correct" | "reject" | "skip", "correction"?, "rubric"?, "comment"? }.',
+    );
+    const { correction, ...rest } = body;
+    const decision = await decideItem(registry, item.id, reviewer(context), {
+      ...rest,
+      ...(correction !== undefined && { correction }),
+    });
+    return context.json(decision, 201);
+  });
+
+  app.post('/v1/review/items/:id/release', scope('review'), async (context) => {
+    const item = await visibleItem(context);
+    await registry.review.release(item.id, reviewer(context));
+    return context.body(null, 204);
+  });
+}

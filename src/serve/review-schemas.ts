@@ -1,0 +1,74 @@
+// The bodies and queries of the review routes (/v1/review/...), read through these schemas; the
+// rules' own schema is src/review's.
+import { z } from 'zod';
+import { reviewRule } from '../review/index.js';
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-"')
+  .max(100);
+const rubricItem = z.strictObject({
+  name,
+  kind: z.enum(['numeric', 'boolean', 'categorical']),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  categories: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
+});
+
+/** POST /v1/review/queues: a queue of a task, with its rubric, reviewers and rules. */
+export const queueCreateRequest = z.strictObject({
+  name,
+  task: z.string().min(1).max(200),
+  reviewsPerItem: z.int().min(1).max(20).optional(),
+  reservationMs: z.int().min(1000).max(86_400_000).optional(),
+  rubric: z.array(rubricItem).max(20).optional(),
+  reviewers: z.array(z.string().min(1).max(200)).max(1000).optional(),
+  rules: z.array(reviewRule).max(20).optional(),
+});
+
+/** POST /v1/review/queues/{name}/items: items by hand (input and output), traces by id, or an evaluation's failures. */
+export const itemsAddRequest = z
+  .strictObject({
+    items: z
+      .array(
+        z.strictObject({
+          input: z.union([z.string(), z.record(z.string(), z.unknown())]),
+          output: z.string().max(100_000).nullable(),
+          context: z.record(z.string(), z.unknown()).optional(),
+        }),
+      )
+      .max(1000)
+      .optional(),
+    traces: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    run: z.string().min(1).max(200).optional(),
+  })
+  .refine((body) => [body.items, body.traces, body.run].filter((each) => each !== undefined).length === 1, {
+    message: 'give exactly one of items, traces or run',
+  });
+
+/** POST /v1/review/queues/{name}/feed: the window of traffic the queue's rules are applied to. */
+export const feedRequest = z.strictObject({
+  since: z.string().max(40).optional(),
+  until: z.string().max(40).optional(),
+});
+
+/** POST /v1/review/items/{id}/decision: approve, correct (with the corrected output), reject or skip. */
+export const decisionRequest = z.strictObject({
+  decision: z.enum(['approve', 'correct', 'reject', 'skip']),
+  correction: z.unknown().optional(),
+  rubric: z.record(z.string(), z.union([z.number(), z.boolean(), z.string().max(200)])).optional(),
+  comment: z.string().max(10_000).optional(),
+});
+
+/** POST /v1/review/queues/{name}/dataset: the version the rows go onto, the split shares and their seed. */
+export const correctionsRequest = z.strictObject({
+  base: z.int().min(1).optional(),
+  splits: z.record(z.string().regex(/^[a-z]+$/), z.number().min(0).max(1)).optional(),
+  seed: z.int().optional(),
+});
+
+/** GET /v1/review/queues/{name}/calibration: the judge's score name (and a threshold for numeric ones). */
+export const calibrationQuery = z.strictObject({
+  score: z.string().min(1).max(100),
+  threshold: z.coerce.number().optional(),
+});
