@@ -21,6 +21,7 @@ import monitorCommand from './commands/monitor.js';
 import alerts from './commands/alerts.js';
 import drift from './commands/drift.js';
 import scores from './commands/scores.js';
+import review from './commands/review.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -42,6 +43,7 @@ const main = defineCommand({
     alerts,
     drift,
     scores,
+    review,
   },
 });
 

@@ -12,6 +12,7 @@ export {
   sampled,
   type ReviewRule,
 } from './feed.js';
+export { queueConfigSchema, rubricItemSchema } from './queue-config.js';
 export { addTraces, addEvaluationFailures } from './item-sources.js';
 export { checkCorrection } from './correction-check.js';
 export { decideItem } from './decide.js';

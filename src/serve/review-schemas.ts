@@ -1,29 +1,15 @@
 // The bodies and queries of the review routes (/v1/review/...), read through these schemas; the
-// rules' own schema is src/review's.
+// queue config's own schema is src/review's.
 import { z } from 'zod';
-import { reviewRule } from '../review/index.js';
-
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-"')
-  .max(100);
-const rubricItem = z.strictObject({
-  name,
-  kind: z.enum(['numeric', 'boolean', 'categorical']),
-  minimum: z.number().optional(),
-  maximum: z.number().optional(),
-  categories: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
-});
+import { queueConfigSchema } from '../review/index.js';
 
 /** POST /v1/review/queues: a queue of a task, with its rubric, reviewers and rules. */
-export const queueCreateRequest = z.strictObject({
-  name,
+export const queueCreateRequest = queueConfigSchema.extend({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, ".", "_" and "-"')
+    .max(100),
   task: z.string().min(1).max(200),
-  reviewsPerItem: z.int().min(1).max(20).optional(),
-  reservationMs: z.int().min(1000).max(86_400_000).optional(),
-  rubric: z.array(rubricItem).max(20).optional(),
-  reviewers: z.array(z.string().min(1).max(200)).max(1000).optional(),
-  rules: z.array(reviewRule).max(20).optional(),
 });
 
 /** POST /v1/review/queues/{name}/items: items by hand (input and output), traces by id, or an evaluation's failures. */

@@ -1,6 +1,11 @@
-// `promptune dataset stats <file>`: sizes, label distribution, lengths and duplicates of a JSONL/CSV file.
+// `promptune dataset stats <file>`: sizes, label distribution, lengths and duplicates of a JSONL/CSV file;
+// `dataset versions <task>` and `dataset pull <task>[@N] --out <folder>`: the registry's numbered
+// dataset versions, listed and written out as files.
 import { defineCommand } from 'citty';
 import { datasetStats, findDuplicates, readExamples } from '../../tasks/index.js';
+import { writeDatasetVersion } from '../dataset-files.js';
+import { numberOption } from '../options.js';
+import { registryOption, withRegistry } from '../registry-access.js';
 
 const stats = defineCommand({
   meta: { name: 'stats', description: 'Print sizes, label distribution, lengths and duplicates' },
@@ -41,7 +46,54 @@ const stats = defineCommand({
   },
 });
 
+const versions = defineCommand({
+  meta: { name: 'versions', description: "A task's numbered dataset versions in the registry" },
+  args: {
+    db: registryOption,
+    task: { type: 'positional', required: true, description: 'Task name' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const listed = await registry.datasetVersions.list(args.task);
+      if (args.json) return void process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
+      const stored = await registry.listDatasets(args.task);
+      const rows = (id: string) => stored.find((dataset) => dataset.id === id)?.rows ?? '?';
+      for (const version of listed)
+        process.stdout.write(
+          `${String(version.number).padStart(3)}  ${new Date(version.createdAt).toISOString()}  ${version.source.padEnd(24)} ${Object.entries(
+            version.splits,
+          )
+            .map(([split, id]) => `${split} ${rows(id)}`)
+            .join(', ')}  ${version.message}\n`,
+        );
+      if (listed.length === 0)
+        process.stdout.write(
+          `${args.task} has no dataset versions (push the task with its data to make one)\n`,
+        );
+    }),
+});
+
+const pull = defineCommand({
+  meta: { name: 'pull', description: 'Write a dataset version as <out>/<split>.jsonl (for --data)' },
+  args: {
+    db: registryOption,
+    reference: { type: 'positional', required: true, description: 'task or task@<version number>' },
+    out: { type: 'string', required: true, description: 'Folder to write' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const [task, number] = args.reference.split('@');
+      const version = await registry.datasetVersions.get(
+        task,
+        numberOption('reference version', number, { integer: true, min: 1 }),
+      );
+      const files = await writeDatasetVersion(registry, version, args.out);
+      process.stdout.write(`${task} dataset version ${version.number}: ${files.join(', ')}\n`);
+    }),
+});
+
 export default defineCommand({
-  meta: { name: 'dataset', description: 'Inspect datasets' },
-  subCommands: { stats },
+  meta: { name: 'dataset', description: 'Inspect datasets, list and pull stored dataset versions' },
+  subCommands: { stats, versions, pull },
 });

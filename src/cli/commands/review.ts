@@ -1,0 +1,293 @@
+// `promptune review`: human review from the terminal. An admin creates queues (a config file holds the
+// rubric, reviewers and rules), feeds them from served traffic or adds items by hand (traces, an
+// evaluation's failures), reads agreement and a judge's calibration, and writes the agreed corrections
+// as the task's next dataset version. Reviewers take items with `review next` (see review-terminal.ts),
+// against the service (--url, a review key) or the registry itself.
+import { readFileSync } from 'node:fs';
+import { defineCommand } from 'citty';
+import { parseDocument } from 'yaml';
+import { parseInput, ValidationError } from '../../errors/index.js';
+import { parseTimeReference } from '../../observe/index.js';
+import {
+  addEvaluationFailures,
+  addTraces,
+  correctionsToDataset,
+  createReviewQueue,
+  feedQueue,
+  judgeCalibration,
+  queueAgreement,
+  queueConfigSchema,
+  type NamedAgreement,
+} from '../../review/index.js';
+import { numberOption } from '../options.js';
+import { operatorName, registryOption, withRegistry } from '../registry-access.js';
+import { httpReviewClient, registryReviewClient } from '../review-client.js';
+import { reviewInTerminal } from '../review-terminal.js';
+import { writeDatasetVersion } from '../dataset-files.js';
+
+const print = (json: boolean | undefined, value: unknown, text: string) =>
+  void process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
+
+const create = defineCommand({
+  meta: { name: 'create', description: 'Create a review queue for a task' },
+  args: {
+    db: registryOption,
+    name: { type: 'positional', required: true, description: 'Queue name' },
+    task: { type: 'string', required: true, description: 'The task it reviews (in the registry)' },
+    config: {
+      type: 'string',
+      description: 'YAML or JSON: reviewsPerItem, reservationMs, rubric, reviewers (key names), rules',
+    },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const config = args.config
+        ? parseInput(queueConfigSchema, parseDocument(readFileSync(args.config, 'utf8')).toJS(), {
+            where: args.config,
+            code: 'REVIEW_INVALID',
+            hint: 'See the queue config in docs/review.md.',
+          })
+        : {};
+      const queue = await createReviewQueue(registry, {
+        name: args.name,
+        task: args.task,
+        actor: actor.name,
+        config,
+      });
+      print(
+        args.json,
+        queue,
+        `created queue ${queue.name} for ${queue.task}: ${queue.reviewsPerItem} review(s) per item, ${queue.rules.length} rule(s)\n`,
+      );
+    }),
+});
+
+const queues = defineCommand({
+  meta: { name: 'queues', description: 'List review queues with their progress' },
+  args: { db: registryOption, json: { type: 'boolean', description: 'Print JSON' } },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const listed = await Promise.all(
+        (await registry.review.listQueues()).map(async (queue) => ({
+          ...queue,
+          progress: await registry.review.progress(queue.name),
+        })),
+      );
+      print(
+        args.json,
+        listed,
+        listed
+          .map(
+            (queue) =>
+              `${queue.name.padEnd(24)} ${queue.task.padEnd(16)} ${queue.progress.reviewed}/${queue.progress.items} reviewed  reviewers: ${queue.reviewers.join(', ') || 'any'}\n`,
+          )
+          .join('') || 'no queues (create one with promptune review create)\n',
+      );
+    }),
+});
+
+const feed = defineCommand({
+  meta: { name: 'feed', description: 'Queue the served traces its rules match (each trace once)' },
+  args: {
+    db: registryOption,
+    queue: { type: 'positional', required: true, description: 'Queue name' },
+    since: { type: 'string', default: '24h', description: 'From: a duration ago or an ISO time' },
+    until: { type: 'string', description: 'To (default now)' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const now = Date.now();
+      const window = {
+        since: parseTimeReference(args.since, now, '--since'),
+        until: args.until === undefined ? now + 1 : parseTimeReference(args.until, now, '--until'),
+      };
+      const added = await feedQueue(registry, args.queue, window);
+      process.stdout.write(`queued ${added.length} item(s) in ${args.queue}\n`);
+    }),
+});
+
+const add = defineCommand({
+  meta: { name: 'add', description: 'Add items by hand: traces by id, or the failures of an evaluation run' },
+  args: {
+    db: registryOption,
+    queue: { type: 'positional', required: true, description: 'Queue name' },
+    traces: { type: 'string', description: 'Trace ids, comma-separated' },
+    run: { type: 'string', description: 'An evaluation run id (eval --push): its failed examples' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      if ((args.traces === undefined) === (args.run === undefined))
+        throw new ValidationError('give one of --traces or --run', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Pass --traces id,id or --run <evaluation run id>.',
+        });
+      const queue = await registry.review.getQueue(args.queue);
+      const added = args.traces
+        ? await addTraces(
+            registry,
+            queue,
+            args.traces.split(',').map((id) => id.trim()),
+          )
+        : await addEvaluationFailures(registry, queue, args.run!);
+      process.stdout.write(`queued ${added.length} item(s) in ${queue.name}\n`);
+    }),
+});
+
+const next = defineCommand({
+  meta: { name: 'next', description: 'Review items one after another in the terminal' },
+  args: {
+    db: registryOption,
+    queue: { type: 'string', required: true, description: 'Queue name' },
+    url: { type: 'string', description: 'Review through a service (else the registry at --db)' },
+    key: { type: 'string', description: 'API key with the review scope (default: $PROMPTUNE_API_KEY)' },
+  },
+  async run({ args }) {
+    const io = {
+      input: process.stdin,
+      output: process.stdout,
+      editor: process.env.VISUAL || process.env.EDITOR || 'vi',
+    };
+    if (args.url) {
+      const key = args.key ?? process.env.PROMPTUNE_API_KEY;
+      if (!key)
+        throw new ValidationError('no API key for the service', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Pass --key or set PROMPTUNE_API_KEY to a key with the review scope.',
+        });
+      await reviewInTerminal(await httpReviewClient(args.url, key), args.queue, io);
+      return;
+    }
+    await withRegistry(args, (registry) =>
+      reviewInTerminal(registryReviewClient(registry, operatorName()), args.queue, io),
+    );
+  },
+});
+
+const describeAgreement = (label: string, estimate: NamedAgreement) =>
+  `${label.padEnd(20)} ${estimate.statistic.padEnd(19)} ${estimate.value === null ? `n/a (${estimate.reason})` : `${estimate.value.toFixed(3)}  95% [${estimate.interval![0].toFixed(3)}, ${estimate.interval![1].toFixed(3)}]`}  items ${estimate.items}\n`;
+
+const agreement = defineCommand({
+  meta: {
+    name: 'agreement',
+    description: "The reviewers' agreement on decisions and rubric items, with intervals",
+  },
+  args: {
+    db: registryOption,
+    queue: { type: 'positional', required: true, description: 'Queue name' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const queue = await registry.review.getQueue(args.queue);
+      const report = queueAgreement(queue, await registry.review.decisions(queue.name));
+      const progress = await registry.review.progress(queue.name);
+      print(
+        args.json,
+        { queue: queue.name, ...report, progress },
+        `reviewers: ${report.reviewers.join(', ') || 'none yet'}; ${progress.reviewed}/${progress.items} items reviewed\n` +
+          describeAgreement('decision', report.decision) +
+          Object.entries(report.rubric)
+            .map(([name, estimate]) => describeAgreement(name, estimate))
+            .join('') +
+          Object.entries(progress.reviewers)
+            .map(
+              ([reviewer, counts]) =>
+                `  ${reviewer}: ${Object.entries(counts)
+                  .map(([kind, n]) => `${kind} ${n}`)
+                  .join(', ')}\n`,
+            )
+            .join(''),
+      );
+    }),
+});
+
+const calibrate = defineCommand({
+  meta: { name: 'calibrate', description: "How far an LLM judge's score agrees with the reviewers" },
+  args: {
+    db: registryOption,
+    queue: { type: 'positional', required: true, description: 'Queue name' },
+    score: { type: 'string', required: true, description: "The judge's score name (an online evaluator's)" },
+    threshold: { type: 'string', description: 'Numeric scores: good at or above this (default 0.5)' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const report = await judgeCalibration(registry, args.queue, {
+        score: args.score,
+        threshold: numberOption('threshold', args.threshold),
+      });
+      const { kappa, confusion } = report;
+      print(
+        args.json,
+        report,
+        `judge ${report.score} on ${report.items} reviewed item(s): ${report.verdict}\n` +
+          `kappa ${kappa.value === null ? `n/a (${kappa.reason})` : `${kappa.value.toFixed(3)} 95% [${kappa.interval![0].toFixed(3)}, ${kappa.interval![1].toFixed(3)}]`}, agreement ${report.agreement === null ? 'n/a' : `${(100 * report.agreement).toFixed(1)}%`}\n` +
+          `both good ${confusion.bothGood}, both bad ${confusion.bothBad}, judge good but reviewers bad ${confusion.judgeGoodHumansBad}, judge bad but reviewers good ${confusion.judgeBadHumansGood}\n`,
+      );
+    }),
+});
+
+/** `train=0.8,dev=0.2` as shares by split. */
+function splitShares(text: string | undefined): Record<string, number> | undefined {
+  if (text === undefined) return undefined;
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [split, share] = part.split('=');
+      if (!/^[a-z]+$/.test(split ?? '') || share === undefined)
+        throw new ValidationError(`--splits part "${part}"`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Pass --splits as split=share pairs, e.g. train=0.8,dev=0.2.',
+        });
+      return [split, numberOption('splits', share, { min: 0 })!];
+    }),
+  );
+}
+
+const dataset = defineCommand({
+  meta: {
+    name: 'dataset',
+    description: "Write the queue's agreed corrections as the task's next dataset version",
+  },
+  args: {
+    db: registryOption,
+    queue: { type: 'positional', required: true, description: 'Queue name' },
+    base: { type: 'string', description: 'The dataset version to add to (default: the latest)' },
+    splits: { type: 'string', description: 'Shares of new rows by split (default train=0.8,dev=0.2)' },
+    seed: { type: 'string', default: '0', description: 'Seed of the split rule' },
+    out: { type: 'string', description: 'Also write the version as <out>/<split>.jsonl' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const result = await correctionsToDataset(registry, args.queue, {
+        base: numberOption('base', args.base, { integer: true, min: 1 }),
+        splits: splitShares(args.splits),
+        seed: numberOption('seed', args.seed, { integer: true }),
+        actor: actor.name,
+      });
+      if (args.out) await writeDatasetVersion(registry, result.version, args.out);
+      const held = new Map<string, number>();
+      for (const each of result.held) held.set(each.reason, (held.get(each.reason) ?? 0) + 1);
+      print(
+        args.json,
+        result,
+        `${result.version.task} dataset version ${result.version.number} (from ${result.version.parent ?? 'nothing'}): added ${
+          Object.entries(result.added)
+            .map(([split, n]) => `${n} to ${split}`)
+            .join(', ') || 'no rows'
+        }; ${result.duplicates} duplicate(s) left out` +
+          (held.size ? `; held back: ${[...held].map(([reason, n]) => `${n} ${reason}`).join(', ')}` : '') +
+          (args.out ? `\nwritten to ${args.out}` : '') +
+          '\n',
+      );
+    }),
+});
+
+export default defineCommand({
+  meta: {
+    name: 'review',
+    description: 'Human review: queues, reviewing, agreement, corrections to datasets',
+  },
+  subCommands: { create, queues, feed, add, next, agreement, calibrate, dataset },
+});

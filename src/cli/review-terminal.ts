@@ -1,0 +1,144 @@
+// The terminal reviewer behind `promptune review next`: shows an item (input, output, why it was queued,
+// the prompt version, similar past decisions), takes one key press (a line when stdin is not a
+// terminal), and sends the decision at once, so a session killed at any point loses nothing it sent.
+// Corrections are edited in $VISUAL or $EDITOR. Quitting gives the item on screen back.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PromptuneError } from '../errors/index.js';
+import type { ReviewDecisionInput } from '../registry/index.js';
+import type { ReviewItemView } from '../review/index.js';
+import type { ReviewClient } from './review-client.js';
+
+/** Where the reviewer reads keys from and writes to, and the editor command. */
+export interface TerminalIo {
+  input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  output: NodeJS.WritableStream;
+  editor: string;
+}
+
+const excerpt = (value: unknown, length = 400) => {
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+};
+const indent = (text: string) => text.replace(/^/gm, '  ');
+
+/** The item as the reviewer sees it. */
+export function renderItem(view: ReviewItemView, queue: string, decided: number): string {
+  const { item, version, similar, task } = view;
+  const lines = [
+    `── queue ${queue} · ${decided} decided this session · item ${item.id}`,
+    `reason: ${item.reason}${version ? ` · version ${version.number} (${version.kind})` : ''} · task ${task.name} (${task.output.kind}${task.output.kind === 'label' ? `: ${task.output.labels.map((label) => JSON.stringify(label)).join(', ')}` : ''})`,
+    'input:',
+    indent(excerpt(item.input, 2000)),
+    'output:',
+    indent(item.output === null ? '(none)' : JSON.stringify(item.output)),
+  ];
+  if (similar.length) {
+    lines.push('similar past decisions:');
+    for (const each of similar)
+      lines.push(
+        `  ${each.similarity.toFixed(2)}  ${each.decisions.map((decision) => `${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${JSON.stringify(decision.correction)}` : ''}`).join('; ')}  ${excerpt(each.input, 80).replace(/\s+/g, ' ')}`,
+      );
+  }
+  lines.push('[a]pprove  [c]orrect in the editor  [r]eject  [s]kip  [q]uit');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Reads one key at a time: a raw key press on a terminal, else the first character of each line. */
+function keyReader(io: TerminalIo): { next(): Promise<string>; suspend(): void; close(): void } {
+  const { input } = io;
+  if (input.isTTY && input.setRawMode) {
+    const raw = (on: boolean) => {
+      input.setRawMode!(on);
+      if (on) input.resume();
+      else input.pause();
+    };
+    raw(true);
+    return {
+      next: () => {
+        raw(true); // after an editor had the terminal
+        return new Promise((resolve) => input.once('data', (data) => resolve(String(data)[0] ?? '')));
+      },
+      suspend: () => raw(false),
+      close: () => raw(false),
+    };
+  }
+  // piped keys: one reader for the whole session, so lines it has buffered are never lost
+  const lines = createInterface({ input })[Symbol.asyncIterator]();
+  return {
+    next: async () => {
+      const line = await lines.next();
+      return line.done ? 'q' : (line.value.trim()[0] ?? '');
+    },
+    suspend: () => undefined,
+    close: () => void lines.return?.(),
+  };
+}
+
+/** The corrected output as edited in `editor` from `initial`; undefined when left empty or unchanged. */
+export function editCorrection(editor: string, initial: string): string | undefined {
+  const folder = mkdtempSync(join(tmpdir(), 'promptune-review-'));
+  const file = join(folder, 'correction.txt');
+  try {
+    writeFileSync(file, initial);
+    const result = spawnSync(`${editor} "${file}"`, { shell: true, stdio: 'inherit' });
+    if (result.status !== 0) return undefined;
+    const edited = readFileSync(file, 'utf8').replace(/\r?\n$/, ''); // editors end files with a newline
+    return edited.trim() === '' || edited === initial ? undefined : edited;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Reviews `queue` until it is empty or the reviewer quits; returns how many decisions were sent. */
+export async function reviewInTerminal(client: ReviewClient, queue: string, io: TerminalIo): Promise<number> {
+  const write = (text: string) => void io.output.write(text);
+  let decided = 0;
+  const keys = keyReader(io);
+  try {
+    for (;;) {
+      const view = await client.next(queue);
+      if (!view) {
+        write(
+          `Nothing left to review in ${queue} for ${client.reviewer} (${decided} decided this session).\n`,
+        );
+        return decided;
+      }
+      write(renderItem(view, queue, decided));
+      for (;;) {
+        const key = (await keys.next()).toLowerCase();
+        let input: ReviewDecisionInput | undefined;
+        if (key === 'a') input = { decision: 'approve' };
+        else if (key === 'r') input = { decision: 'reject' };
+        else if (key === 's') input = { decision: 'skip' };
+        else if (key === 'c' || key === 'e') {
+          keys.suspend(); // the editor owns the terminal meanwhile
+          const correction = editCorrection(io.editor, view.item.output ?? '');
+          if (correction === undefined) {
+            write('correction left unchanged: nothing sent\n');
+            continue;
+          }
+          input = { decision: 'correct', correction };
+        } else if (key === 'q' || key === '\u0003' || key === '\u0004') {
+          await client.release(view.item.id);
+          write(`stopped: ${decided} decided this session; item ${view.item.id} given back.\n`);
+          return decided;
+        } else continue;
+        try {
+          await client.decide(view.item.id, input);
+          decided++;
+          write(`${input.decision} sent\n`);
+          break;
+        } catch (error) {
+          if (!PromptuneError.isInstance(error)) throw error;
+          write(`not sent: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
+        }
+      }
+    }
+  } finally {
+    keys.close();
+  }
+}
