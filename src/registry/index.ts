@@ -15,7 +15,7 @@ export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export { hardVersionContent, diffVersions } from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';
-export { registerTask, pushOptimized, datasetFileIds } from './register-task.js';
+export { registerTask, pushOptimized, datasetFileIds, putDatasetFiles } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
 export { DatasetVersions, type DatasetVersion, type DatasetVersionInput } from './dataset-versions.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';

@@ -1,0 +1,193 @@
+// From decisions to data, on a real SQLite registry: corrections checked against each kind of task
+// output; an item's target is its decisions' strict majority (a tie, rejections and too few reviews hold
+// it back); the split rule is seeded and stable per input; rows keep provenance, skip inputs the base
+// version has (a duplicate, or a conflict when its target differs), and a CSV base is carried over.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { putDatasetFiles, Registry, type ReviewDecision, type ReviewItem } from '../registry/index.js';
+import { exampleShape, parseExamples, taskSpec } from '../tasks/index.js';
+import { checkCorrection } from './correction-check.js';
+import { correctionsToDataset, splitOf } from './corrections-dataset.js';
+import { resolveItems } from './resolve-items.js';
+
+const labelTask = taskSpec.parse({
+  name: 'animal',
+  output: { kind: 'label', labels: [' dog', ' cat'] },
+  prompt: { template: '{{input}}' },
+});
+const jsonTask = taskSpec.parse({
+  name: 'extract',
+  output: {
+    kind: 'json',
+    schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+  prompt: { template: '{{input}}' },
+});
+
+describe('checkCorrection', () => {
+  it('takes text, one of the labels, or JSON of the schema, and refuses the rest with a code', () => {
+    const textTask = taskSpec.parse({ name: 'text', prompt: { template: '{{input}}' } });
+    expect(checkCorrection(textTask, ' Sue')).toBe(' Sue');
+    expect(checkCorrection(labelTask, ' cat')).toBe(' cat');
+    expect(checkCorrection(jsonTask, '{"city": "Oslo"}')).toEqual({ city: 'Oslo' });
+    expect(checkCorrection(jsonTask, { city: 'Oslo' })).toEqual({ city: 'Oslo' });
+    for (const [spec, value] of [
+      [textTask, '  '],
+      [textTask, 3],
+      [labelTask, 'cat'],
+      [jsonTask, '{city'],
+      [jsonTask, { town: 'Oslo' }],
+    ] as const)
+      expect(() => checkCorrection(spec, value)).toThrow(expect.objectContaining({ code: 'REVIEW_INVALID' }));
+  });
+});
+
+const item = (id: string, output: string | null, reviewsNeeded = 2): ReviewItem => ({
+  id,
+  queue: 'q',
+  traceId: `trace-${id}`,
+  reason: 'manual',
+  input: { input: `story ${id}` },
+  output,
+  context: {},
+  reviewsNeeded,
+  reviewsDone: 0,
+  reservedBy: null,
+  reservedUntil: null,
+  createdAt: 0,
+});
+const decision = (item: string, reviewer: string, kind: ReviewDecision['decision'], correction?: string) =>
+  ({
+    item,
+    reviewer,
+    decision: kind,
+    rubric: {},
+    at: 10,
+    ...(correction && { correction }),
+  }) as ReviewDecision;
+
+describe('resolveItems', () => {
+  it("takes the strict majority's target and holds back ties, rejections and unfinished items", () => {
+    const items = [
+      item('a', ' dog and more'),
+      item('b', ' dog'),
+      item('c', ' dog'),
+      item('d', ' dog'),
+      item('e', 'a horse'),
+      item('f', ' dog', 3),
+    ];
+    const resolved = resolveItems(labelTask, items, [
+      decision('a', 'x', 'approve'), // approving reads the label out of the output
+      decision('a', 'y', 'approve'),
+      decision('b', 'x', 'approve'),
+      decision('b', 'y', 'correct', ' cat'), // a tie
+      decision('c', 'x', 'reject'),
+      decision('c', 'y', 'reject'),
+      decision('d', 'x', 'correct', ' cat'),
+      decision('d', 'y', 'skip'), // a skip is no review: d needs another
+      decision('e', 'x', 'approve'),
+      decision('e', 'y', 'approve'), // nothing to approve: the output names no label
+      decision('f', 'x', 'correct', ' cat'),
+      decision('f', 'y', 'correct', ' cat'),
+      decision('f', 'z', 'approve'),
+    ]);
+    expect(resolved.map(({ target, held }) => target ?? held)).toEqual([
+      ' dog',
+      'disagreement',
+      'rejected',
+      'incomplete',
+      'unreadable',
+      ' cat',
+    ]);
+    expect(resolved[5].reviewers).toEqual(['x', 'y', 'z']);
+  });
+});
+
+describe('splitOf', () => {
+  it('sends an input to the same split every time, in about the shares asked', () => {
+    const counts: Record<string, number> = {};
+    for (let index = 0; index < 2000; index++) {
+      const split = splitOf({ input: `story ${index}` }, { train: 0.8, dev: 0.2 }, 7);
+      expect(splitOf({ input: `story ${index}` }, { train: 0.8, dev: 0.2 }, 7)).toBe(split);
+      counts[split] = (counts[split] ?? 0) + 1;
+    }
+    expect(Object.keys(counts).sort()).toEqual(['dev', 'train']);
+    expect(counts.train / 2000).toBeGreaterThan(0.76);
+    expect(counts.train / 2000).toBeLessThan(0.84);
+    expect(splitOf({ input: 'x' }, { train: 0, test: 1 })).toBe('test');
+  });
+});
+
+describe('correctionsToDataset', () => {
+  it('adds agreed rows with provenance, skips duplicates and conflicts, and carries a CSV base over', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-corrections-'));
+    const registry = await Registry.open({ path: join(folder, 'r.sqlite') });
+    try {
+      await registry.putTask(labelTask);
+      writeFileSync(join(folder, 'train.csv'), 'input,target\nstory a, dog\nstory b, dog\n');
+      await putDatasetFiles(
+        registry,
+        'animal',
+        { train: join(folder, 'train.csv') },
+        exampleShape(labelTask),
+        'ada',
+      );
+      await registry.review.createQueue({
+        name: 'q',
+        task: 'animal',
+        actor: 'ada',
+        config: { reviewsPerItem: 1 },
+      });
+      const added = await registry.review.addItems('q', [
+        { traceId: 'trace-a', input: { input: 'story a' }, output: ' dog' }, // already in the data
+        { traceId: 'trace-b', input: { input: 'story b' }, output: ' dog' }, // in the data as dog
+        { traceId: 'trace-c', input: { input: 'story c' }, output: ' dog' },
+        { traceId: 'trace-d', input: 'story d', output: ' dog' }, // a one-field task's input as text
+      ]);
+      await registry.review.decide(added[0].id, 'x', { decision: 'approve' }, 1000);
+      await registry.review.decide(added[1].id, 'x', { decision: 'correct', correction: ' cat' }, 1000);
+      await registry.review.decide(added[2].id, 'x', { decision: 'correct', correction: ' cat' }, 2000);
+      await registry.review.decide(added[3].id, 'y', { decision: 'approve' }, 3000);
+      const result = await correctionsToDataset(registry, 'q', { actor: 'ada', splits: { train: 1 } });
+      expect(result).toMatchObject({
+        version: { number: 2, parent: 1, source: 'review:q', actor: 'ada', details: { added: { train: 2 } } },
+        added: { train: 2 },
+        duplicates: 1,
+        held: [{ item: added[1].id, reason: 'conflict' }],
+      });
+      const stored = (await registry.listDatasets('animal')).find(
+        (dataset) => dataset.id === result.version.splits.train,
+      )!;
+      const bytes = await registry.getBlob(stored.blob);
+      const examples = parseExamples(bytes, 'train.jsonl', exampleShape(labelTask));
+      expect(examples.map((example) => [example.fields.input, example.target])).toEqual([
+        ['story a', ' dog'],
+        ['story b', ' dog'],
+        ['story c', ' cat'],
+        ['story d', ' dog'],
+      ]);
+      const lines = new TextDecoder().decode(bytes).trim().split('\n');
+      expect(JSON.parse(lines[2])).toEqual({
+        input: 'story c',
+        target: ' cat',
+        provenance: {
+          queue: 'q',
+          item: added[2].id,
+          trace: 'trace-c',
+          reviewers: ['x'],
+          decidedAt: new Date(2000).toISOString(),
+        },
+      });
+      await expect(correctionsToDataset(registry, 'q', { actor: 'ada', base: 9 })).rejects.toMatchObject({
+        code: 'DATASET_VERSION_NOT_FOUND',
+      });
+      await expect(
+        correctionsToDataset(registry, 'q', { actor: 'ada', splits: { train: -1 } }),
+      ).rejects.toMatchObject({ code: 'REVIEW_INVALID' });
+    } finally {
+      await registry.close();
+    }
+  });
+});
