@@ -1,0 +1,180 @@
+// Human review end to end on stories260K, as users run it: `promptune serve` answers the `gender` task
+// with its hand-written prompt; `review feed` queues the served traffic by a sampling rule; two
+// reviewers with their own review keys decide every item over HTTP (correcting the wrong answers, and
+// disagreeing once); `review agreement` reports kappa; `review dataset` writes dataset version 2;
+// `soft train` on it; `soft eval` answers the corrected examples, which the served prompt got wrong.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, stories } from './models.js';
+
+const bin = join(repositoryRoot, 'bin', 'promptune.js');
+const shared = join(repositoryRoot, '..', 'shared', 'datasets', 'gender');
+const run = (cwd: string, ...args: string[]) => {
+  const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`promptune ${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout;
+};
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { input: string; target: string });
+
+describe('human review from served traffic to a re-trained soft prompt', () => {
+  it(
+    'queues, reviews, agrees, writes dataset version 2, and trains on it',
+    { timeout: 240_000 },
+    async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'promptune-review-loop-'));
+      // version 1 of the data: part of the shared train and dev splits; served traffic: other train rows
+      const train = lines(join(shared, 'train.jsonl'));
+      mkdirSync(join(cwd, 'data'));
+      const write = (path: string, rows: object[]) =>
+        writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      write(join(cwd, 'data', 'train.jsonl'), train.slice(0, 256));
+      write(join(cwd, 'data', 'dev.jsonl'), lines(join(shared, 'dev.jsonl')).slice(0, 32));
+      write(join(cwd, 'data', 'test.jsonl'), lines(join(shared, 'test.jsonl')).slice(0, 32));
+      const traffic = train.slice(300, 324);
+      const truth = new Map(traffic.map((row) => [row.input, row.target]));
+      const spec = readFileSync(join(repositoryRoot, 'examples', 'gender.yaml'), 'utf8').replace(
+        /data:\n(  .*\n)+/,
+        'data:\n  train: data/train.jsonl\n  dev: data/dev.jsonl\n  test: data/test.jsonl\n',
+      );
+      writeFileSync(join(cwd, 'gender.yaml'), spec);
+      run(cwd, 'registry', 'push', '--task', 'gender.yaml', '--label', 'production', '--admin');
+      expect(run(cwd, 'dataset', 'versions', 'gender')).toMatch(
+        /^ +1 .* files .* train 256, dev 32, test 32/m,
+      );
+      const key = (name: string, scopes: string) =>
+        run(cwd, 'keys', 'create', '--name', name, '--scopes', scopes).trim();
+      const client = key('app', 'run');
+      const reviewers = { alice: key('alice', 'review'), bob: key('bob', 'review') };
+      writeFileSync(
+        join(cwd, 'queue.yaml'),
+        'reviewsPerItem: 2\nreviewers: [alice, bob]\nrules:\n  - kind: sample\n    rate: 1\n',
+      );
+      run(cwd, 'review', 'create', 'gender-review', '--task', 'gender', '--config', 'queue.yaml');
+
+      const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
+        cwd,
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      });
+      let stdout = '';
+      server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise((resolve) => server.on('exit', resolve));
+      try {
+        for (let i = 0; i < 400 && !/listening on (\S+)/.test(stdout); i++)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        const url = /listening on (\S+)/.exec(stdout)![1];
+        const call = async (bearer: string, method: string, path: string, body?: unknown) => {
+          const response = await fetch(`${url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          return (await response.json()) as Record<string, any>;
+        };
+        const served = new Map<string, string>();
+        for (const row of traffic) {
+          const answer = await call(client, 'POST', '/v1/chat/completions', {
+            model: 'gender@production',
+            messages: [{ role: 'user', content: row.input }],
+          });
+          served.set(row.input, answer.choices[0].message.content as string);
+        }
+        // wrong: the served answer does not start with the label (how the task's metric scores it)
+        const wrong = traffic.filter((row) => !served.get(row.input)!.startsWith(row.target));
+        expect(wrong.length).toBeGreaterThanOrEqual(4);
+
+        // the traces reach the registry within a second or two; the rule queues each once
+        let queued = 0;
+        for (let i = 0; i < 40 && queued < traffic.length; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          queued += Number(
+            /queued (\d+)/.exec(run(cwd, 'review', 'feed', 'gender-review', '--since', '1h'))![1],
+          );
+        }
+        expect(queued).toBe(traffic.length);
+
+        // both reviewers decide every item: approve an exact answer, else correct it to the label; bob
+        // rejects the first item alice corrects instead (the one disagreement)
+        let disagreed = '';
+        for (const [name, bearer] of Object.entries(reviewers))
+          for (;;) {
+            const next = await call(bearer, 'POST', '/v1/review/queues/gender-review/next');
+            if (next.item === null) break;
+            const { id, input, output } = next.item as {
+              id: string;
+              input: { input: string };
+              output: string;
+            };
+            const target = truth.get(input.input)!;
+            let decision: object = output.startsWith(target)
+              ? { decision: 'approve' }
+              : { decision: 'correct', correction: target };
+            if (name === 'bob' && !disagreed && !output.startsWith(target)) {
+              disagreed = input.input;
+              decision = { decision: 'reject' };
+            }
+            expect(await call(bearer, 'POST', `/v1/review/items/${id}/decision`, decision)).toMatchObject({
+              reviewer: name,
+            });
+          }
+        expect(disagreed).not.toBe('');
+        const agreement = JSON.parse(run(cwd, 'review', 'agreement', 'gender-review', '--json'));
+        expect(agreement).toMatchObject({
+          reviewers: ['alice', 'bob'],
+          decision: { statistic: 'cohen-kappa', items: traffic.length },
+          progress: { items: traffic.length, reviewed: traffic.length },
+        });
+        expect(agreement.decision.value).toBeGreaterThan(0);
+        expect(agreement.decision.value).toBeLessThan(1);
+
+        // corrections become dataset version 2 (the disagreement held back), pulled as files
+        const written = JSON.parse(run(cwd, 'review', 'dataset', 'gender-review', '--out', 'v2', '--json'));
+        expect(written.version).toMatchObject({ number: 2, parent: 1, source: 'review:gender-review' });
+        expect(written.held).toEqual([{ item: expect.any(String), reason: 'disagreement' }]);
+        const v2 = [...lines(join(cwd, 'v2', 'train.jsonl')), ...lines(join(cwd, 'v2', 'dev.jsonl'))];
+        expect(v2).toHaveLength(256 + 32 + traffic.length - 1);
+        expect(lines(join(cwd, 'v2', 'test.jsonl'))).toEqual(lines(join(cwd, 'data', 'test.jsonl')));
+        expect(v2.find((row) => row.input === disagreed)).toBeUndefined();
+        expect(
+          v2.find((row) => row.input === wrong[0].input && wrong[0].input !== disagreed) ?? v2.at(-1),
+        ).toMatchObject({
+          provenance: { queue: 'gender-review', reviewers: ['alice', 'bob'] },
+        });
+
+        // soft train on version 2; the corrected examples the served prompt got wrong are now answered
+        run(cwd, 'soft', 'train', '--model', stories.gguf, '--data', 'v2', '--out', 'adapter', '--push');
+        const corrected = wrong.filter((row) => row.input !== disagreed);
+        write(join(cwd, 'corrected.jsonl'), corrected);
+        const evaluation = JSON.parse(
+          run(
+            cwd,
+            'soft',
+            'eval',
+            '--model',
+            stories.gguf,
+            '--adapter',
+            'adapter',
+            '--data',
+            'corrected.jsonl',
+            '--json',
+          ),
+        );
+        expect(evaluation.n).toBe(corrected.length);
+        expect(evaluation.accuracy).toBeGreaterThanOrEqual(0.75);
+        process.stdout.write(
+          `review loop: ${traffic.length} served, ${wrong.length} wrong; kappa ${agreement.decision.value.toFixed(3)}; ` +
+            `v2 added ${JSON.stringify(written.added)}; corrected examples right after training on v2: ${evaluation.accuracy.toFixed(3)} (served prompt: 0)\n`,
+        );
+      } finally {
+        server.kill('SIGTERM');
+        await exited;
+      }
+    },
+  );
+});
