@@ -3,8 +3,9 @@
 // two versions diffed, a label moved by an admin key (a read key sees no move button and the API
 // refuses it), an evaluation run filtered to failures, an optimization's trajectory, a training's
 // curves, monitoring charts
-// from real traces, the playground, and `promptune ui` on a fresh registry. Every page is screenshotted
-// into test-artifacts/screenshots.
+// from real traces, the playground, three items reviewed with the keyboard by a review-only key (and the
+// queue's agreement), and `promptune ui` on a fresh registry. Every page is screenshotted into
+// test-artifacts/screenshots.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -403,6 +404,158 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('reviews three items with the keyboard only, as a reviewer who sees only their own queues', async () => {
+    const reviewKey = cli(cwd, 'keys', 'create', '--scopes', 'review', '--name', 'e2e-reviewer').trim();
+    const as = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+    const send = async (key: string, path: string, body: unknown, status = 201) => {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: as(key),
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      expect(response.status, text).toBe(status);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    // two reviews per item: the reviewer's, then the admin's, for the agreement view
+    await send(adminKey, '/v1/review/queues', {
+      name: 'names',
+      task: 'name',
+      reviewers: ['e2e-reviewer', 'e2e-admin'],
+      reviewsPerItem: 2,
+      rubric: [
+        { name: 'fluency', kind: 'numeric', minimum: 1, maximum: 5 },
+        { name: 'grounded', kind: 'boolean' },
+      ],
+    });
+    await send(adminKey, '/v1/review/queues', {
+      name: 'elsewhere',
+      task: 'name',
+      reviewers: ['someone-else'],
+    });
+    const rows = readFileSync(join(shared, 'datasets', 'name', 'dev.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 3)
+      .map((line) => JSON.parse(line) as { input: string; target: string });
+    const { labels } = (await (await fetch(`${url}/v1/tasks/name`, { headers: as(adminKey) })).json()) as {
+      labels: { label: string; version: string }[];
+    };
+    const staging = labels.find((label) => label.label === 'staging')!.version;
+    // a right answer, a wrong name and no name at all
+    const outputs = [rows[0].target, ' Lily', ' Once upon'];
+    await send(adminKey, '/v1/review/queues/names/items', {
+      items: rows.map((row, index) => ({
+        input: { input: row.input },
+        output: outputs[index],
+        context: { version: staging, label: 'staging', checks: [{ validator: 'max-length', passed: true }] },
+      })),
+    });
+
+    // a review-only key lands on its queues, sees no page it may not read, and not the other queue
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${url}/#key=${reviewKey}`);
+    const queues = page.getByTestId('review-queues');
+    await queues.getByRole('link', { name: 'names', exact: true }).waitFor();
+    expect(await queues.locator('tbody tr').count()).toBe(1);
+    expect(await page.getByText('elsewhere').count()).toBe(0);
+    expect(await page.locator('nav.side a').allInnerTexts()).toEqual(['promptune', 'Review']);
+    await screenshot(page, 'review-queues');
+
+    await page.goto(`${url}/#/review/names`);
+    const item = page.getByTestId('review-item');
+    const input = page.getByTestId('review-input');
+    await input.getByText(rows[0].input.slice(0, 40)).waitFor();
+    expect(await page.locator('.key-legend').innerText()).toMatch(/a\s+approve[\s\S]*r\s+reject/);
+    const first = await item.getAttribute('data-item');
+    await page.keyboard.press('4'); // fluency 4
+    await expect
+      .poll(() => page.getByRole('group', { name: 'fluency' }).locator('[aria-pressed="true"]').innerText())
+      .toBe('4');
+    await page.keyboard.press('a');
+
+    // the next item at once, with the approved one beside it as a similar past decision
+    await input.getByText(rows[1].input.slice(0, 40)).waitFor();
+    expect(await item.getAttribute('data-item')).not.toBe(first);
+    const similar = page.getByTestId('similar-decisions');
+    await similar.locator('li').first().waitFor();
+    expect(await similar.innerText()).toContain('approve');
+    await page.getByText('1 decided this session').waitFor();
+    await page.getByTestId('review-version').getByText('template').waitFor();
+    await screenshot(page, 'review-item');
+    await page.keyboard.press('2');
+    await page.keyboard.press('c');
+    const editor = page.getByLabel('correction');
+    await editor.waitFor();
+    expect(await editor.inputValue()).toBe(' Lily'); // prefilled with the output, no "c" typed into it
+    // an empty correction: the service refuses it, the page says why, and the editor stays open
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Control+Enter');
+    await page.getByRole('alert').getByText('REVIEW_INVALID').waitFor();
+    await page.keyboard.type('Tom');
+    await screenshot(page, 'review-correction');
+    await page.keyboard.press('Control+Enter');
+
+    await input.getByText(rows[2].input.slice(0, 40)).waitFor();
+    await page.keyboard.press('1');
+    await page.keyboard.press('r');
+    await page.getByText('Nothing left to review').waitFor();
+    expect(await page.getByTestId('session-count').innerText()).toBe('3 decided this session');
+    await expect
+      .poll(() => page.getByTestId('queue-counts').first().innerText())
+      .toBe('3 items · 0 fully reviewed · 3 decided by you');
+    await screenshot(page, 'review-empty');
+
+    const { data: decisions } = (await (
+      await fetch(`${url}/v1/review/queues/names/decisions`, { headers: as(adminKey) })
+    ).json()) as { data: { reviewer: string; decision: string; correction?: unknown; rubric: object }[] };
+    expect(
+      decisions.map(({ reviewer, decision, correction, rubric }) => ({
+        reviewer,
+        decision,
+        correction,
+        rubric,
+      })),
+    ).toEqual([
+      { reviewer: 'e2e-reviewer', decision: 'approve', correction: undefined, rubric: { fluency: 4 } },
+      { reviewer: 'e2e-reviewer', decision: 'correct', correction: 'Tom', rubric: { fluency: 2 } },
+      { reviewer: 'e2e-reviewer', decision: 'reject', correction: undefined, rubric: { fluency: 1 } },
+    ]);
+    // the reviewer cannot reach the other queue by its address either
+    const hidden = await fetch(`${url}/v1/review/queues/elsewhere`, { headers: as(reviewKey) });
+    expect(hidden.status).toBe(404);
+
+    // the admin's second review of each item (one disagreement), then the agreement view
+    for (const [decision, fluency] of [
+      ['approve', 4],
+      ['correct', 3],
+      ['approve', 2],
+    ] as const) {
+      const next = (await send(adminKey, '/v1/review/queues/names/next', {}, 200)) as {
+        item: { id: string };
+      };
+      await send(adminKey, `/v1/review/items/${next.item.id}/decision`, {
+        decision,
+        ...(decision === 'correct' && { correction: 'Tom' }),
+        rubric: { fluency },
+      });
+    }
+    await page.goto(`${url}/#/review/names/agreement`);
+    const agreement = page.getByTestId('agreement');
+    await agreement.locator('tbody tr').first().waitFor();
+    const decisionRow = await agreement.locator('tbody tr').first().innerText();
+    // kappa of (approve, approve), (correct, correct), (reject, approve): (2/3 - 1/3) / (1 - 1/3)
+    expect(decisionRow).toMatch(/^decision[\s\S]*Cohen’s κ\s+0\.500\s/);
+    expect(await agreement.locator('tbody tr').nth(1).innerText()).toMatch(/^fluency[\s\S]*Krippendorff’s α/);
+    const reviewers = await page.getByTestId('reviewer-progress').locator('tbody tr').allInnerTexts();
+    expect(reviewers.map((row) => row.split(/\s+/).join(' '))).toEqual([
+      'e2e-admin 2 1 0 0 3',
+      'e2e-reviewer 1 1 1 0 3',
+    ]);
+    await screenshot(page, 'review-agreement');
   });
 
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {

@@ -20,6 +20,8 @@ let server: RunningServer;
 let service: Service;
 const keys: Record<string, string> = {};
 
+type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies read loosely
+
 const call = async (bearer: string, method: string, path: string, body?: unknown) => {
   const response = await fetch(`${server.url}${path}`, {
     method,
@@ -27,7 +29,7 @@ const call = async (bearer: string, method: string, path: string, body?: unknown
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as Record<string, any> };
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as Body };
 };
 
 beforeAll(async () => {

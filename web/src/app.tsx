@@ -3,7 +3,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, currentKey, signIn, signOut } from './api';
 import { ErrorBox, Loading } from './components/feedback';
 import { href, useRoute } from './router';
-import { SessionContext } from './session';
+import { can, homeSection, SessionContext, useSession } from './session';
 import type { Me } from './types';
 import { TasksPage } from './pages/tasks';
 import { TaskPage } from './pages/task';
@@ -15,6 +15,9 @@ import { TracesPage } from './pages/traces';
 import { TracePage } from './pages/trace';
 import { MonitorPage } from './pages/monitor';
 import { PlaygroundPage } from './pages/playground';
+import { ReviewQueuesPage } from './pages/review-queues';
+import { ReviewPage } from './pages/review';
+import { ReviewAgreementPage } from './pages/review-agreement';
 
 function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [key, setKey] = useState('');
@@ -60,20 +63,22 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         {error && <ErrorBox error={error} />}
         <p className="muted">
           No key yet? <code>npx promptune keys create --name me --scopes read,run</code> (add{' '}
-          <code>admin</code> to move labels), or start the dashboard with <code>npx promptune ui</code>, which
-          signs you in.
+          <code>admin</code> to move labels; a reviewer needs only <code>review</code>), or start the
+          dashboard with <code>npx promptune ui</code>, which signs you in.
         </p>
       </form>
     </main>
   );
 }
 
-const sections: [string, string][] = [
-  ['tasks', 'Tasks'],
-  ['runs', 'Runs'],
-  ['traces', 'Traces'],
-  ['monitor', 'Monitor'],
-  ['playground', 'Playground'],
+// each section with the scope its pages need: a reviewer's key sees Review only
+const sections: [string, string, 'read' | 'review'][] = [
+  ['tasks', 'Tasks', 'read'],
+  ['runs', 'Runs', 'read'],
+  ['traces', 'Traces', 'read'],
+  ['monitor', 'Monitor', 'read'],
+  ['playground', 'Playground', 'read'],
+  ['review', 'Review', 'review'],
 ];
 
 function Frame({ me, children, section }: { me: Me; children: ReactNode; section: string }) {
@@ -83,11 +88,13 @@ function Frame({ me, children, section }: { me: Me; children: ReactNode; section
         <a className="brand" href={href([])}>
           promptune
         </a>
-        {sections.map(([path, title]) => (
-          <a key={path} href={href([path])} className={section === path ? 'active' : undefined}>
-            {title}
-          </a>
-        ))}
+        {sections
+          .filter(([, , scope]) => can(me, scope))
+          .map(([path, title]) => (
+            <a key={path} href={href([path])} className={section === path ? 'active' : undefined}>
+              {title}
+            </a>
+          ))}
         <div className="who">
           <span title="the signed-in key">{me.name}</span>
           <span className="muted">{me.scopes.join(', ')}</span>
@@ -109,7 +116,8 @@ function Frame({ me, children, section }: { me: Me; children: ReactNode; section
 
 function Page() {
   const { path, query } = useRoute();
-  const [first = 'tasks', second, third, fourth] = path;
+  const me = useSession();
+  const [first = homeSection(me), second, third, fourth] = path;
   if (first === 'tasks' && second && third === 'datasets' && fourth)
     return <DatasetPage task={second} id={fourth} />;
   if (first === 'tasks' && second) return <TaskPage name={second} query={query} />;
@@ -126,6 +134,10 @@ function Page() {
   if (first === 'traces') return <TracesPage query={query} />;
   if (first === 'monitor') return <MonitorPage query={query} />;
   if (first === 'playground') return <PlaygroundPage query={query} />;
+  if (first === 'review' && second && third === 'agreement')
+    return <ReviewAgreementPage key={second} name={second} />;
+  if (first === 'review' && second) return <ReviewPage key={second} name={second} />;
+  if (first === 'review' || homeSection(me) === 'review') return <ReviewQueuesPage />;
   return <TasksPage />;
 }
 
@@ -199,7 +211,7 @@ export function App({ offeredKey }: { offeredKey?: string }) {
         <form onSubmit={(event) => event.preventDefault()}>
           <h1>promptune</h1>
           <ErrorBox error={error} />
-          {error.code === 'AUTH_SCOPE' && <p>The dashboard needs a key with the read scope.</p>}
+          {error.code === 'AUTH_SCOPE' && <p>The dashboard needs a key with the read or review scope.</p>}
           <button
             type="button"
             onClick={() => {
@@ -233,7 +245,7 @@ export function App({ offeredKey }: { offeredKey?: string }) {
   if (me === null) return <SignIn onSignedIn={setMe} />;
   return (
     <SessionContext.Provider value={me}>
-      <Frame me={me} section={path[0] === 'compare' ? 'runs' : (path[0] ?? 'tasks')}>
+      <Frame me={me} section={path[0] === 'compare' ? 'runs' : (path[0] ?? homeSection(me))}>
         <Page />
       </Frame>
     </SessionContext.Provider>

@@ -37,3 +37,9 @@ export const shortId = (id: string | null | undefined): string => (id ? id.slice
 
 /** A run id, short: the random part of run-<time>-<hex>, else its first 8 characters. */
 export const shortRunId = (id: string): string => /^run-\d+-([0-9a-f]+)$/.exec(id)?.[1] ?? id.slice(0, 8);
+
+/** Any value as text on one line, cut to `length` characters with an ellipsis. */
+export function excerpt(value: unknown, length = 160): string {
+  const line = text(value).replace(/\s+/g, ' ').trim();
+  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
+}

@@ -9,5 +9,9 @@ export const SessionContext = createContext<Me>({ name: '', scopes: [] });
 export const useSession = (): Me => useContext(SessionContext);
 
 /** Whether the key has `scope` (admin has every scope). */
-export const can = (me: Me, scope: 'read' | 'run' | 'admin'): boolean =>
+export const can = (me: Me, scope: 'read' | 'run' | 'review' | 'admin'): boolean =>
   me.scopes.includes(scope) || me.scopes.includes('admin');
+
+/** The section a key lands on: the tasks for a key that reads the library, the review queues for a reviewer's. */
+export const homeSection = (me: Me): 'tasks' | 'review' =>
+  !can(me, 'read') && can(me, 'review') ? 'review' : 'tasks';

@@ -149,3 +149,110 @@ export interface MonitorReport {
   window: string;
   groups: MonitorGroup[];
 }
+
+/** One rubric question of a review queue. */
+export interface RubricItem {
+  name: string;
+  kind: 'numeric' | 'boolean' | 'categorical';
+  minimum?: number;
+  maximum?: number;
+  categories?: string[];
+}
+
+/** What a reviewer decided about an item. */
+export type ReviewDecisionKind = 'approve' | 'correct' | 'reject' | 'skip';
+
+/** A rubric answer. */
+export type RubricValue = number | boolean | string;
+
+/** Each reviewer's decisions on a queue, by kind. */
+export type ReviewerCounts = Record<string, Partial<Record<ReviewDecisionKind, number>>>;
+
+/** How far a queue is: its items, those fully reviewed, and each reviewer's decisions. */
+export interface ReviewProgress {
+  items: number;
+  reviewed: number;
+  reviewers: ReviewerCounts;
+}
+
+/** A review queue as a reviewer sees it (GET /v1/review/queues), with the key's own count (`mine`). */
+export interface ReviewQueue {
+  name: string;
+  task: string;
+  actor: string;
+  createdAt: number;
+  reviewsPerItem: number;
+  reservationMs: number;
+  rubric: RubricItem[];
+  /** Key names that may review (empty: any reviewer). */
+  reviewers: string[];
+  rules: Record<string, unknown>[];
+  progress: ReviewProgress & { mine: number };
+}
+
+/** An item in a queue: its input and output as stored, why it was queued, what is shown beside it. */
+export interface ReviewItem {
+  id: string;
+  queue: string;
+  traceId: string | null;
+  reason: string;
+  input: unknown;
+  output: string | null;
+  context: Record<string, unknown>;
+  reviewsNeeded: number;
+  reviewsDone: number;
+  reservedBy: string | null;
+  reservedUntil: number | null;
+  createdAt: number;
+}
+
+/** What a task answers in: what a correction must be. */
+export type TaskOutput =
+  { kind: 'text' } | { kind: 'label'; labels: string[] } | { kind: 'json'; schema: Record<string, unknown> };
+
+/** A decided item like the one under review, with its decisions. */
+export interface SimilarDecision {
+  item: string;
+  similarity: number;
+  input: unknown;
+  output: string | null;
+  decisions: { reviewer: string; decision: ReviewDecisionKind; correction?: unknown; at: number }[];
+}
+
+/** An item with everything shown beside it (POST /v1/review/queues/{name}/next). */
+export interface ReviewItemView {
+  item: ReviewItem;
+  task: { name: string; output: TaskOutput };
+  trace: Trace | null;
+  version: Pick<Version, 'id' | 'number' | 'kind' | 'content' | 'message'> | null;
+  similar: SimilarDecision[];
+}
+
+/** A stored decision. */
+export interface ReviewDecision {
+  item: string;
+  reviewer: string;
+  decision: ReviewDecisionKind;
+  correction?: unknown;
+  rubric: Record<string, RubricValue>;
+  comment?: string;
+  at: number;
+}
+
+/** An agreement statistic with its 95% interval; null when the data cannot give it, and why. */
+export interface AgreementEstimate {
+  statistic: 'cohen-kappa' | 'krippendorff-alpha';
+  value: number | null;
+  interval: [number, number] | null;
+  items: number;
+  reason?: string;
+}
+
+/** A queue's agreement report (GET /v1/review/queues/{name}/agreement). */
+export interface QueueAgreement {
+  queue: string;
+  reviewers: string[];
+  decision: AgreementEstimate;
+  rubric: Record<string, AgreementEstimate>;
+  progress: ReviewProgress;
+}
