@@ -23,6 +23,8 @@ const lines = (path: string) =>
     .split('\n')
     .map((line) => JSON.parse(line) as { input: string; target: string });
 
+type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies read loosely
+
 describe('human review from served traffic to a re-trained soft prompt', () => {
   it(
     'queues, reviews, agrees, writes dataset version 2, and trains on it',
@@ -40,7 +42,7 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
       const traffic = train.slice(300, 324);
       const truth = new Map(traffic.map((row) => [row.input, row.target]));
       const spec = readFileSync(join(repositoryRoot, 'examples', 'gender.yaml'), 'utf8').replace(
-        /data:\n(  .*\n)+/,
+        /data:\n( {2}.*\n)+/,
         'data:\n  train: data/train.jsonl\n  dev: data/dev.jsonl\n  test: data/test.jsonl\n',
       );
       writeFileSync(join(cwd, 'gender.yaml'), spec);
@@ -75,7 +77,7 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
             headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
             body: body === undefined ? undefined : JSON.stringify(body),
           });
-          return (await response.json()) as Record<string, any>;
+          return (await response.json()) as Body;
         };
         const served = new Map<string, string>();
         for (const row of traffic) {

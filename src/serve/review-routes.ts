@@ -111,7 +111,9 @@ export function reviewRoutes(
 
   app.post('/v1/review/queues/:name/next', scope('review'), async (context) => {
     const queue = await visibleQueue(context, context.req.param('name'));
-    const item = await registry.review.next(queue.name, reviewer(context));
+    const item = await registry.review.next(queue.name, reviewer(context), undefined, {
+      admin: isAdmin(context),
+    });
     return context.json(item ? await reviewItemView(registry, item) : { item: null });
   });
 
@@ -171,10 +173,13 @@ export function reviewRoutes(
       'Send { "decision": "approve" | "correct" | "reject" | "skip", "correction"?, "rubric"?, "comment"? }.',
     );
     const { correction, ...rest } = body;
-    const decision = await decideItem(registry, item.id, reviewer(context), {
-      ...rest,
-      ...(correction !== undefined && { correction }),
-    });
+    const decision = await decideItem(
+      registry,
+      item.id,
+      reviewer(context),
+      { ...rest, ...(correction !== undefined && { correction }) },
+      { admin: isAdmin(context) },
+    );
     return context.json(decision, 201);
   });
 

@@ -254,5 +254,23 @@ describe('the review routes', () => {
       splits: { train: 1 },
     });
     expect(again.body).toMatchObject({ version: { number: 2 }, added: {}, duplicates: 2 });
+    // an admin adjudicates the tie (admins may decide in any queue): the item now has a majority
+    const tied = written.body.held[0].item as string;
+    expect(
+      (
+        await call(keys.boss, 'POST', `/v1/review/items/${tied}/decision`, {
+          decision: 'correct',
+          correction: ' cat',
+        })
+      ).status,
+    ).toBe(201);
+    const adjudicated = await call(keys.boss, 'POST', '/v1/review/queues/animals/dataset', {
+      splits: { train: 1 },
+    });
+    expect(adjudicated.body).toMatchObject({
+      version: { number: 3, parent: 2 },
+      added: { train: 1 },
+      held: [],
+    });
   });
 });
