@@ -36,5 +36,6 @@ export function syntheticTrace(index: number, at: number): TraceRecord {
     status: failed ? 400 : 200,
     errorCode: failed ? 'CONTEXT_OVERFLOW' : null,
     checks: null,
+    confidence: null,
   };
 }

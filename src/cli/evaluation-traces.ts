@@ -47,6 +47,7 @@ export async function evaluationTraces(db: string, task: string, model: string):
         finishReason: null,
         status: 200,
         errorCode: null,
+        confidence: null,
         checks: {
           score: record.score,
           byMetric: record.byMetric,

@@ -1,7 +1,9 @@
 // DecodingBatch on stories260K: a long prompt is prefilled a chunk per step while the rows already
-// decoding keep producing a token every step, and it then generates what an unchunked prefill gives.
+// decoding keep producing a token every step, and it then generates what an unchunked prefill gives;
+// each result carries its first token's log-probability margin over the runner-up.
 import { describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
+import { continuationLikelihoods } from './continuation-likelihoods.js';
 import { DecodingBatch } from './decoding-batch.js';
 import { generate } from './generate.js';
 import { loadModel } from './load-model.js';
@@ -47,5 +49,27 @@ describe('DecodingBatch on stories260K', async () => {
     }
     expect(done!.tokens).toEqual(whole[0].tokens);
     expect(long.length).toBeGreaterThan(16 * 2);
+  });
+
+  it("reports the first token's log-probability margin over the runner-up", () => {
+    // the two likeliest first tokens, from a whole forward pass, and their log-probabilities
+    const logits = model.forward({
+      batch: 1,
+      time: short.length,
+      tokens: Int32Array.from(short),
+      logits: 'last',
+    });
+    const ranked = [...logits.keys()].sort((a, b) => logits[b] - logits[a]);
+    const [first, second] = continuationLikelihoods(model, short, [[ranked[0]], [ranked[1]]]);
+    const batch = new DecodingBatch(model, tokenizer, 2);
+    batch.admit([{ id: 0, prompt: { tokens: short, options } }]);
+    let done;
+    while (batch.size > 0) {
+      for (const event of batch.sample()) if ('done' in event) done = event.done;
+      batch.advance();
+    }
+    expect(done!.tokens[0]).toBe(ranked[0]);
+    expect(done!.margin).toBeCloseTo(first - second, 4);
+    expect(done!.margin).toBeGreaterThan(0);
   });
 });

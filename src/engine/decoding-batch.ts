@@ -40,6 +40,8 @@ interface Row {
   next: number;
   /** The most rows this request shared a forward pass with (itself included). */
   batchSize: number;
+  /** The first token's log-probability margin (Generation.margin). */
+  margin: number | undefined;
 }
 
 /** A long prompt being prefilled a chunk per step, in a cache of its own. */
@@ -151,6 +153,7 @@ export class DecodingBatch {
         logits: new Float32Array(0),
         next: 0,
         batchSize: 1,
+        margin: undefined,
       };
       if (prompt.tokens.length > this.prefillChunk) {
         const cache = this.model.createCache(1, prefix + prompt.tokens.length);
@@ -183,6 +186,7 @@ export class DecodingBatch {
     const finished: number[] = [];
     this.active.forEach((row, index) => {
       row.constraint?.mask(row.logits, row.maxTokens - row.generated.length);
+      if (row.generated.length === 0) row.margin = topMargin(row.logits);
       const token = sampleToken(row.logits, row.options, [...row.tokens, ...row.generated], row.random);
       row.next = token;
       let reason: FinishReason | undefined;
@@ -200,7 +204,12 @@ export class DecodingBatch {
       if (!reason) return;
       const delta = row.stream.push(row.generated, true);
       if (delta) events.push({ row: row.id, token, delta });
-      const done = { tokens: row.generated, text: row.stream.text, finishReason: reason };
+      const done = {
+        tokens: row.generated,
+        text: row.stream.text,
+        finishReason: reason,
+        ...(row.margin !== undefined && { margin: row.margin }),
+      };
       events.push({ row: row.id, done, batchSize: row.batchSize });
       finished.push(index);
     });
@@ -323,4 +332,18 @@ export class DecodingBatch {
     this.active.forEach((_, row) => cache.copyRow(this.cache!, row, row));
     this.cache = cache;
   }
+}
+
+/** The gap between the two largest finite logits (their log-probability margin); undefined with fewer than two. */
+export function topMargin(logits: Float32Array): number | undefined {
+  let first = -Infinity;
+  let second = -Infinity;
+  for (let index = 0; index < logits.length; index++) {
+    const value = logits[index];
+    if (value > first) {
+      second = first;
+      first = value;
+    } else if (value > second) second = value;
+  }
+  return Number.isFinite(second) ? first - second : undefined;
 }

@@ -35,6 +35,12 @@ export interface Generation {
   tokens: number[];
   text: string;
   finishReason: FinishReason;
+  /**
+   * How sure the model was of its first token: the log-probability margin between the two likeliest
+   * candidates (at temperature 1, among those a constraint allows; the difference of their logits).
+   * Undefined when no token was generated or only one was allowed.
+   */
+  margin?: number;
 }
 
 /**

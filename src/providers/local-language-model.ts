@@ -206,6 +206,8 @@ export function textPartStream(
     inputTokens: number;
     outputTokens: number;
     cachedTokens?: number;
+    /** The first token's log-probability margin, carried as providerMetadata.promptune.margin. */
+    margin?: number | null;
   }>,
 ): ReadableStream<LanguageModelV3StreamPart> {
   // a reader that cancels (a guard that stopped the stream, a client gone) closes it: parts of the
@@ -230,6 +232,8 @@ export function textPartStream(
             type: 'finish',
             finishReason: languageModelFinishReason(result.finishReason),
             usage: languageModelUsage(result.inputTokens, result.outputTokens, result.cachedTokens),
+            ...(result.margin !== null &&
+              result.margin !== undefined && { providerMetadata: { promptune: { margin: result.margin } } }),
           });
           close();
         },

@@ -374,6 +374,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '008-trace-confidence': {
+      // the local engine's confidence in a served answer (its first token's margin over the runner-up)
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .alterTable('traces')
+          .addColumn('confidence', dialect === 'postgres' ? 'double precision' : 'real')
+          .execute();
+      },
+    },
   };
 }
 

@@ -44,6 +44,7 @@ export function sampleTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     status: 200,
     errorCode: null,
     checks: null,
+    confidence: null,
     ...overrides,
   };
 }
@@ -69,6 +70,7 @@ export function traceConformance(
           cost: index === 7 ? 0.00125 : null,
           firstTokenMs: index === 7 ? 1.25 : null,
           checks: index === 7 ? [{ validator: 'json', passed: true }] : null,
+          confidence: index === 7 ? 2.5 : null,
         }),
       );
       await registry.traces.insert(traces);

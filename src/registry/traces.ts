@@ -40,6 +40,11 @@ export interface TraceRecord {
   status: number;
   errorCode: string | null;
   checks: unknown;
+  /**
+   * The local engine's confidence in its answer: the log-probability margin of the first token over the
+   * runner-up (null for other backends, and for traces written before it was recorded).
+   */
+  confidence: number | null;
 }
 
 /** Which traces to read. */
@@ -109,6 +114,7 @@ const toRow = (trace: TraceRecord): TraceTable => ({
   status: trace.status,
   error_code: trace.errorCode,
   checks: trace.checks === null || trace.checks === undefined ? null : JSON.stringify(trace.checks),
+  confidence: trace.confidence ?? null,
 });
 
 const parseJson = (text: string | null): unknown => {
@@ -143,6 +149,7 @@ const toTrace = (row: TraceTable): TraceRecord => ({
   status: Number(row.status),
   errorCode: row.error_code,
   checks: parseJson(row.checks),
+  confidence: row.confidence === null ? null : Number(row.confidence),
 });
 
 /** The measurement columns, in TraceMeasurement's order. */

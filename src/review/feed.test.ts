@@ -32,6 +32,8 @@ beforeAll(async () => {
           ? [{ validator: 'labels', stage: 'output', attempt: 0, passed: false, action: 'fix' }]
           : [],
       errorCode: index === 7 ? 'CONTEXT_OVERFLOW' : null,
+      // the engine's first-token margin: low on a few traces, unknown (another backend) on others
+      confidence: index % 50 === 3 ? 0.2 : index % 50 === 4 ? null : 3 + (index % 7),
       status: index === 7 ? 400 : 200,
     }),
   );
@@ -86,8 +88,27 @@ describe('feedQueue', () => {
     expect(await feedQueue(registry, 'name-review', window)).toEqual([]); // already queued
   });
 
+  it('queues the answers the engine was unsure of', async () => {
+    await createReviewQueue(registry, {
+      name: 'unsure',
+      task: 'name',
+      actor: 'ada',
+      config: { rules: [{ kind: 'low-confidence', below: 1 }] },
+    });
+    const added = await feedQueue(registry, 'unsure', { since: start, until: start + hour });
+    const found = added.map((item) => [item.traceId, item.reason, item.context.confidence]);
+    expect(found.sort((a, b) => String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true }))).toEqual(
+      [3, 53, 103, 153].map((index) => [`trace-${index}`, 'low-confidence', 0.2]),
+    );
+  });
+
   it('refuses bad rules and unknown tasks before a queue exists', async () => {
-    for (const rules of [[{ kind: 'vibes' }], [{ kind: 'sample', rate: 2 }], [{ kind: 'negative-feedback' }]])
+    for (const rules of [
+      [{ kind: 'vibes' }],
+      [{ kind: 'sample', rate: 2 }],
+      [{ kind: 'negative-feedback' }],
+      [{ kind: 'low-confidence', below: -1 }],
+    ])
       await expect(
         createReviewQueue(registry, { name: 'bad', task: 'name', actor: 'ada', config: { rules } as never }),
       ).rejects.toMatchObject({ code: 'REVIEW_INVALID' });

@@ -1,6 +1,8 @@
 // What feeds a review queue: rules over the task's served traffic in a window. A trace is queued when a
 // check or guard failed on it, when users scored it low (a boolean score false, a numeric one below a
-// threshold), or when it falls in a seeded random sample of traffic; items can also be added by hand.
+// threshold), when the local engine was unsure of its answer (the first token's log-probability margin
+// over the runner-up below a threshold), or when it falls in a seeded random sample of traffic; items
+// can also be added by hand.
 // Items copy the trace's input (as the task's fields) and output as the trace store holds them, so what redaction removed
 // before a trace was written never reaches a reviewer. Each trace is queued once per queue.
 import { createHash } from 'node:crypto';
@@ -30,6 +32,11 @@ export const reviewRule = z.discriminatedUnion('kind', [
     below: z.number().optional(),
   }),
   z.strictObject({
+    kind: z.literal('low-confidence'),
+    /** Queue answers whose first-token log-probability margin (the local engine's) is below this. */
+    below: z.number().positive(),
+  }),
+  z.strictObject({
     kind: z.literal('sample'),
     /** Share of traffic, 0 to 1. */
     rate: z.number().min(0).max(1),
@@ -44,7 +51,7 @@ export function readReviewRules(rules: unknown, where = 'the queue rules'): Revi
   return parseInput(z.array(reviewRule), rules, {
     where,
     code: 'REVIEW_INVALID',
-    hint: 'Rules are { kind: check-failure [validator] | negative-feedback score [below] | sample rate [seed] }.',
+    hint: 'Rules are { kind: check-failure [validator] | negative-feedback score [below] | low-confidence below | sample rate [seed] }.',
   });
 }
 
@@ -81,6 +88,8 @@ function matchingRule(
       if (failed) return `check-failure:${failed.validator ?? ''}`;
     } else if (rule.kind === 'negative-feedback') {
       if (negative.get(rule.score)?.has(trace.id)) return `negative-feedback:${rule.score}`;
+    } else if (rule.kind === 'low-confidence') {
+      if (trace.confidence !== null && trace.confidence < rule.below) return 'low-confidence';
     } else if (sampled(trace.id, rule.rate, rule.seed)) return 'sample';
   }
   return undefined;
@@ -133,7 +142,13 @@ export async function feedQueue(
           reason,
           input: traceFields(spec, trace),
           output: trace.output,
-          context: { version: trace.version, label: trace.label, at: trace.at, checks: trace.checks },
+          context: {
+            version: trace.version,
+            label: trace.label,
+            at: trace.at,
+            checks: trace.checks,
+            confidence: trace.confidence,
+          },
         });
     }
     after = page.next;

@@ -25,7 +25,13 @@ export async function addTraces(
       reason: 'manual',
       input: traceFields(spec, trace),
       output: trace.output,
-      context: { version: trace.version, label: trace.label, at: trace.at, checks: trace.checks },
+      context: {
+        version: trace.version,
+        label: trace.label,
+        at: trace.at,
+        checks: trace.checks,
+        confidence: trace.confidence,
+      },
     });
   }
   return registry.review.addItems(queue.name, items);

@@ -4,6 +4,7 @@
 // back by kind: a request the engine cannot run stays a ValidationError (400), an engine fault becomes
 // an EngineError (500) with the worker's stack as its cause, a dead worker an UnavailableError (503).
 import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import { marginMetadata } from './engine-margin.js';
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +233,7 @@ export class EngineClient {
           finishReason: languageModelFinishReason(result.finishReason),
           usage: languageModelUsage(result.inputTokens, result.outputTokens, result.cachedTokens),
           warnings: [],
+          ...marginMetadata(result.margin),
         };
       },
       async doStream(options) {

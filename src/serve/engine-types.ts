@@ -47,4 +47,6 @@ export interface EngineResult {
   queueSeconds: number;
   /** Prompt tokens taken from a cache (a soft prompt's prefix, or a prompt prefix seen before). */
   cachedTokens: number;
+  /** The first token's log-probability margin over the runner-up (Generation.margin); null when none. */
+  margin: number | null;
 }

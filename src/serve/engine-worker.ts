@@ -158,6 +158,7 @@ try {
               batchSize: generation.batchSize,
               queueSeconds: generation.queueSeconds,
               cachedTokens,
+              margin: generation.margin ?? null,
             }),
           // a cancelled request's caller is gone and has nothing to hear
           (error: unknown) => canceller.signal.aborted || send({ type: 'error', id, error: describe(error) }),

@@ -10,7 +10,9 @@ import type {
   LanguageModelV3Prompt,
   LanguageModelV3StreamPart,
   LanguageModelV3Usage,
+  SharedV3ProviderMetadata,
 } from '@ai-sdk/provider';
+import { engineMargin } from './engine-margin.js';
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import pino, { type Logger } from 'pino';
@@ -198,7 +200,8 @@ export function openAiRoutes(
               ]);
             },
             onFinish: (part, streamed) => {
-              if (trace) finishTrace(trace, part.usage, streamed, part.finishReason.unified);
+              if (trace)
+                finishTrace(trace, part.usage, streamed, part.finishReason.unified, part.providerMetadata);
               source.onUsage?.(context, {
                 inputTokens: part.usage.inputTokens.total ?? 0,
                 outputTokens: part.usage.outputTokens.total ?? 0,
@@ -234,7 +237,7 @@ export function openAiRoutes(
     const output = result.usage.outputTokens.total ?? 0;
     if (trace) {
       trace.id = id;
-      finishTrace(trace, result.usage, answer, result.finishReason.unified);
+      finishTrace(trace, result.usage, answer, result.finishReason.unified, result.providerMetadata);
     }
     source.onUsage?.(context, { inputTokens: input, outputTokens: output, text: answer, request: body });
     const choice =
@@ -255,12 +258,19 @@ export function openAiRoutes(
   return app;
 }
 
-/** Fills a trace from a finished generation. */
-function finishTrace(trace: TraceDraft, usage: LanguageModelV3Usage, output: string, reason: string): void {
+/** Fills a trace from a finished generation (the engine's confidence from its provider metadata). */
+function finishTrace(
+  trace: TraceDraft,
+  usage: LanguageModelV3Usage,
+  output: string,
+  reason: string,
+  metadata: SharedV3ProviderMetadata | undefined,
+): void {
   trace.output = output;
   trace.inputTokens = usage.inputTokens.total ?? 0;
   trace.outputTokens = usage.outputTokens.total ?? 0;
   trace.finishReason = reason;
+  trace.confidence = engineMargin(metadata);
 }
 
 /**

@@ -22,6 +22,8 @@ export class RequestTrace implements TraceDraft {
   finishReason: string | null = null;
   firstTokenMs: number | null = null;
   checks: CheckRecord[] | null = null;
+  /** The engine's first-token margin (TraceRecord.confidence), when the backend gives one. */
+  confidence: number | null = null;
   /** A streamed response: ended by the stream, not by the middleware. */
   streaming = false;
   /** The error a stream ended with, after its 200 went out. */
@@ -75,6 +77,7 @@ export class RequestTrace implements TraceDraft {
           ? null
           : (this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null)),
         checks: this.checks,
+        confidence: this.confidence,
       },
       context,
     );

@@ -44,6 +44,8 @@ export interface TraceDraft {
   finishReason: string | null;
   /** The guards' verdicts on this request (null without guards). */
   checks: CheckRecord[] | null;
+  /** The engine's first-token margin, when the backend gives one. */
+  confidence: number | null;
   /** A streamed response: the stream ends the trace. */
   streaming: boolean;
   /** The error a stream ended with after its 200 went out. */

@@ -206,6 +206,7 @@ describe('the library routes', () => {
       status: 200,
       errorCode: null,
       checks: null,
+      confidence: null,
     });
     // traffic like the training data, then the same stories ten times over: the length has moved
     await registry.traces.insert(

@@ -128,6 +128,8 @@ describe('traces of the service’s requests', () => {
     });
     expect(sample.inputTokens).toBeGreaterThan(0);
     expect(sample.latencyMs).toBeGreaterThan(0);
+    // the engine's confidence: its first token's log-probability margin over the runner-up
+    expect(sample.confidence).toBeGreaterThan(0);
     expect((sample.input as { messages: { content: string }[] }).messages[0].content).toMatch(/^Once \d+$/);
   }, 300_000);
 
@@ -150,11 +152,13 @@ describe('traces of the service’s requests', () => {
     expect(trace.firstTokenMs).toBeGreaterThan(0);
     expect(trace.firstTokenMs).toBeLessThanOrEqual(trace.latencyMs);
     expect(trace.outputTokens).toBe(6);
+    expect(trace.confidence).toBeGreaterThan(0);
     const failure = await registry.traces.get(`request-${failed.headers.get('x-request-id')}`);
     expect(failure).toMatchObject({
       status: 404,
       errorCode: 'REGISTRY_NO_VERSION',
       model: 'story@missing',
+      confidence: null,
       task: 'story',
       version: null,
     });

@@ -349,6 +349,7 @@ export function createService(options: ServiceOptions): Service {
       inputTokens: result.inputTokens,
       outputTokens: result.outputTokens,
       finishReason: result.finishReason,
+      confidence: result.margin,
     });
     return context.json({
       id,

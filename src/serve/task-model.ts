@@ -9,6 +9,7 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3Prompt,
 } from '@ai-sdk/provider';
+import { engineMargin } from './engine-margin.js';
 import { GuardError, parseJsonText, ValidationError } from '../errors/index.js';
 import {
   checkFields as checkInputFields,
@@ -241,6 +242,8 @@ export async function runFields(
   outputTokens: number;
   finishReason: string;
   refrained: boolean;
+  /** The engine's first-token margin (null from other backends). */
+  margin: number | null;
 }> {
   const checked = await guardedFields(served, fields, onChecks);
   if (checked.outcomes.length && (checked.refrained || !served.guards?.output.length))
@@ -252,6 +255,7 @@ export async function runFields(
       outputTokens: 0,
       finishReason: 'content-filter',
       refrained: true,
+      margin: null,
     };
   }
   const { model, prompt } = backend(served, backends, (outcomes) =>
@@ -267,5 +271,6 @@ export async function runFields(
     outputTokens: result.usage.outputTokens.total ?? 0,
     finishReason: result.finishReason.unified,
     refrained: false,
+    margin: engineMargin(result.providerMetadata),
   };
 }

@@ -111,6 +111,8 @@ export interface Trace {
   status: number;
   errorCode: string | null;
   checks: unknown;
+  /** The local engine's first-token log-probability margin over the runner-up (null: not the engine). */
+  confidence: number | null;
   scores?: {
     name: string;
     value: number | null;

@@ -105,6 +105,11 @@ export function TracePanel({ view }: { view: ReviewItemView }) {
               {trace.inputTokens} in / {trace.outputTokens} out · {dollars(trace.cost)}
             </Entry>
             <Entry term="model">{trace.model}</Entry>
+            <Entry term="confidence">
+              {trace.confidence !== null && trace.confidence !== undefined
+                ? `margin ${trace.confidence.toFixed(2)} nats`
+                : null}
+            </Entry>
             <Entry term="error">{trace.errorCode && <code>{trace.errorCode}</code>}</Entry>
           </>
         )}

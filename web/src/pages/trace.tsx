@@ -38,6 +38,14 @@ export function TracePage({ id }: { id: string }) {
           {duration(value.latencyMs)}
           {value.firstTokenMs !== null && ` (first token ${duration(value.firstTokenMs)})`}
         </dd>
+        {value.confidence !== null && (
+          <>
+            <dt>confidence</dt>
+            <dd title="The engine's first-token log-probability margin over the runner-up">
+              margin {value.confidence.toFixed(2)} nats
+            </dd>
+          </>
+        )}
         {value.errorCode && (
           <>
             <dt>error</dt>
