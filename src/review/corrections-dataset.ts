@@ -85,7 +85,7 @@ export async function correctionsToDataset(
     await registry.review.decisions(queue.name),
   );
   return registry.transaction(async (target) => {
-    const base = await target.datasetVersions.get(spec.name, options.base);
+    const base = await baseVersion(target, spec.name, options);
     const stored = await target.listDatasets(spec.name);
     const files = new Map<string, { name: string; text: string }>();
     const known = new Map<string, string>(); // input fields -> target, over every split of the base
@@ -151,6 +151,33 @@ export async function correctionsToDataset(
       actor: options.actor,
     });
     return { version, added, duplicates, held };
+  });
+}
+
+/**
+ * The version rows are added to: the one asked for, else the latest; a task whose data was stored before
+ * dataset versions existed (or came in a bundle) gets version 1 from the latest stored file of each split.
+ */
+async function baseVersion(
+  registry: Registry,
+  task: string,
+  options: CorrectionsOptions,
+): Promise<DatasetVersion> {
+  if (options.base !== undefined || (await registry.datasetVersions.list(task)).length > 0)
+    return registry.datasetVersions.get(task, options.base);
+  const latest: Record<string, string> = {};
+  for (const dataset of await registry.listDatasets(task)) latest[dataset.split] = dataset.id; // oldest first
+  if (Object.keys(latest).length === 0)
+    throw new ValidationError(`task ${task} has no stored data to add reviewed rows to`, {
+      code: 'DATASET_VERSION_NOT_FOUND',
+      hint: `Push the task with its data files first (promptune registry push --task <spec>), which makes dataset version 1.`,
+    });
+  return registry.datasetVersions.add({
+    task,
+    splits: latest,
+    source: 'files',
+    message: 'the latest stored file of each split',
+    actor: options.actor,
   });
 }
 

@@ -190,4 +190,40 @@ describe('correctionsToDataset', () => {
       await registry.close();
     }
   });
+
+  it('starts from the latest stored file of each split when the task has no dataset version yet', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-corrections-'));
+    const registry = await Registry.open({ path: join(folder, 'r.sqlite') });
+    try {
+      await registry.putTask(labelTask);
+      await registry.review.createQueue({ name: 'q', task: 'animal', actor: 'ada' });
+      // no data at all: refused with what to do
+      await expect(correctionsToDataset(registry, 'q', { actor: 'ada' })).rejects.toMatchObject({
+        code: 'DATASET_VERSION_NOT_FOUND',
+      });
+      // data stored the way a registry from before dataset versions (or a bundle import) has it
+      const put = (split: string, text: string) =>
+        registry.putDataset({
+          task: 'animal',
+          split,
+          name: `${split}.jsonl`,
+          bytes: new TextEncoder().encode(text),
+          rows: 1,
+        });
+      await put('train', '{"input": "old", "target": " dog"}\n');
+      const train = await put('train', '{"input": "new", "target": " dog"}\n');
+      const dev = await put('dev', '{"input": "dev", "target": " cat"}\n');
+      const [item] = await registry.review.addItems('q', [{ input: { input: 'story' }, output: ' cat' }]);
+      await registry.review.decide(item.id, 'x', { decision: 'approve' });
+      const result = await correctionsToDataset(registry, 'q', { actor: 'ada', splits: { dev: 1 } });
+      expect(result.version).toMatchObject({ number: 2, parent: 1, splits: { train } });
+      expect(await registry.datasetVersions.get('animal', 1)).toMatchObject({
+        splits: { train, dev },
+        source: 'files',
+        message: 'the latest stored file of each split',
+      });
+    } finally {
+      await registry.close();
+    }
+  });
 });
