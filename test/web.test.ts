@@ -556,6 +556,30 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       'e2e-reviewer 1 1 1 0 3',
     ]);
     await screenshot(page, 'review-agreement');
+
+    // a new story reviewed by both, then the corrections as dataset version 2: the story is added, the
+    // dev stories are not (each is in the dataset already, says otherwise, or the reviewers disagreed)
+    const [story] = (
+      (await send(adminKey, '/v1/review/queues/names/items', {
+        items: [
+          { input: { input: 'Once upon a time, a small boy named Zed found a red kite.' }, output: ' Zed' },
+        ],
+      })) as { data: { id: string }[] }
+    ).data;
+    await send(adminKey, `/v1/review/items/${story.id}/decision`, { decision: 'approve' });
+    await send(reviewKey, `/v1/review/items/${story.id}/decision`, { decision: 'approve' });
+    const written = (await send(adminKey, '/v1/review/queues/names/dataset', {})) as {
+      version: { number: number };
+      held: { reason: string }[];
+    };
+    expect(written.version.number).toBe(2);
+    expect(written.held.map((each) => each.reason)).toContain('disagreement');
+    const tasks = await signedIn(adminKey, 'tasks/name');
+    const row = tasks.getByRole('row', { name: /review names/ });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/^2 ← 1[\s\S]*added 1 to (train|dev)[\s\S]*held back/);
+    await tasks.getByRole('heading', { name: 'Dataset versions' }).scrollIntoViewIfNeeded();
+    await screenshot(tasks, 'task-dataset-versions');
   });
 
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {

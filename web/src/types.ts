@@ -49,6 +49,19 @@ export interface Dataset {
   createdAt: string;
 }
 
+/** A numbered version of a task's dataset (GET /v1/tasks/{name}/dataset-versions). */
+export interface DatasetVersion {
+  task: string;
+  number: number;
+  splits: Record<string, string>;
+  parent: number | null;
+  source: string;
+  message: string;
+  details: { added?: Record<string, number>; duplicates?: number; held?: number };
+  actor: string;
+  createdAt: number;
+}
+
 export interface DatasetRow {
   index: number;
   line: number;

@@ -1,7 +1,8 @@
 // A task: its versions (the prompt, lineage), a word diff between any two, labels with their history
-// (moved and rolled back by admin keys only), and its datasets.
+// (moved and rolled back by admin keys only), its dataset versions and its datasets.
 import { useState } from 'react';
 import { api, ApiError, query } from '../api';
+import { DatasetVersions } from '../components/dataset-versions';
 import { DiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { shortId, shortRunId, time } from '../format';
@@ -370,6 +371,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
         </section>
       )}
       {shown && <VersionView version={shown} versions={list} />}
+      <DatasetVersions task={name} />
       <Datasets task={name} />
     </>
   );
