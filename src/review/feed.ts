@@ -2,9 +2,9 @@
 // check or guard failed on it, when users scored it low (a boolean score false, a numeric one below a
 // threshold), when the local engine was unsure of its answer (the first token's log-probability margin
 // over the runner-up below a threshold), or when it falls in a seeded random sample of traffic; items
-// can also be added by hand.
-// Items copy the trace's input (as the task's fields) and output as the trace store holds them, so what redaction removed
-// before a trace was written never reaches a reviewer. Each trace is queued once per queue.
+// can also be added by hand (item-sources.ts). Items copy the trace's input (as the task's fields) and
+// output as the trace store holds them, so what redaction removed before a trace was written never
+// reaches a reviewer. Each trace is queued once per queue.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';

@@ -1,6 +1,6 @@
-// What a reviewer sees with an item: the item, its trace as stored (redacted), the prompt version that
-// answered it, the task's output kind (what a correction must be) and similar past decisions of the
-// queue. Everything a review-scoped key needs, so it never needs the read scope for the rest.
+// What a reviewer sees with an item: the item, its trace as stored (redacted; without who sent it), the
+// prompt version that answered it, the task's output kind (what a correction must be) and similar past
+// decisions of the queue. Everything a review-scoped key needs, so it never needs the read scope.
 import type { PromptVersion, Registry, ReviewItem, TraceRecord } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { similarDecisions, type SimilarDecision } from './similar-decisions.js';
@@ -18,10 +18,12 @@ export interface ReviewItemView {
 export async function reviewItemView(registry: Registry, item: ReviewItem): Promise<ReviewItemView> {
   const queue = await registry.review.getQueue(item.queue);
   const spec = await registry.getTask(queue.task);
-  const trace =
+  const stored =
     item.traceId === null || item.traceId.startsWith('run:')
       ? null
       : await registry.traces.get(item.traceId).catch(() => null); // retention may have removed it
+  // who sent the request (the key, the end user's id) is not the reviewer's business
+  const trace = stored && { ...stored, keyId: null, user: null };
   const versionId = typeof item.context.version === 'string' ? item.context.version : null;
   const version =
     versionId === null ? null : await registry.resolveVersion(queue.task, versionId).catch(() => null);
