@@ -169,6 +169,35 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
         );
         expect(evaluation.n).toBe(corrected.length);
         expect(evaluation.accuracy).toBeGreaterThanOrEqual(0.75);
+        // the training run's lineage names version 2's files (pulled files are the stored bytes)
+        const training = JSON.parse(
+          run(cwd, 'runs', 'ls', '--kind', 'soft-training', '--json').split('\n')[0],
+        );
+        const version2 = JSON.parse(run(cwd, 'dataset', 'versions', 'gender', '--json'))[1];
+        expect(training.datasets.sort()).toEqual([version2.splits.train, version2.splits.dev].sort());
+        // the hand-written prompt evaluated on version 2's dev split, without editing the spec
+        const dev = JSON.parse(
+          run(
+            cwd,
+            'eval',
+            '--task',
+            'gender.yaml',
+            '--model',
+            `local:${stories.gguf}`,
+            '--data',
+            'v2',
+            '--split',
+            'dev',
+            '--json',
+          ),
+        );
+        expect(dev.examples).toBe(32 + (written.added.dev ?? 0));
+        const nowhere = spawnSync(
+          'node',
+          [bin, 'eval', '--task', 'gender.yaml', '--model', `local:${stories.gguf}`, '--data', 'nowhere'],
+          { cwd, encoding: 'utf8' },
+        );
+        expect(nowhere.stderr).toContain('code: DATASET_NOT_FOUND');
         process.stdout.write(
           `review loop: ${traffic.length} served, ${wrong.length} wrong; kappa ${agreement.decision.value.toFixed(3)}; ` +
             `v2 added ${JSON.stringify(written.added)}; corrected examples right after training on v2: ${evaluation.accuracy.toFixed(3)} (served prompt: 0)\n`,

@@ -42,9 +42,10 @@ export interface TraceRecord {
   checks: unknown;
   /**
    * The local engine's confidence in its answer: the log-probability margin of the first token over the
-   * runner-up (null for other backends, and for traces written before it was recorded).
+   * runner-up (null for other backends, and for traces written before it was recorded; a writer may
+   * leave it out).
    */
-  confidence: number | null;
+  confidence?: number | null;
 }
 
 /** Which traces to read. */

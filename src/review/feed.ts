@@ -89,7 +89,7 @@ function matchingRule(
     } else if (rule.kind === 'negative-feedback') {
       if (negative.get(rule.score)?.has(trace.id)) return `negative-feedback:${rule.score}`;
     } else if (rule.kind === 'low-confidence') {
-      if (trace.confidence !== null && trace.confidence < rule.below) return 'low-confidence';
+      if (typeof trace.confidence === 'number' && trace.confidence < rule.below) return 'low-confidence';
     } else if (sampled(trace.id, rule.rate, rule.seed)) return 'sample';
   }
   return undefined;
@@ -147,7 +147,7 @@ export async function feedQueue(
             label: trace.label,
             at: trace.at,
             checks: trace.checks,
-            confidence: trace.confidence,
+            confidence: trace.confidence ?? null,
           },
         });
     }

@@ -30,7 +30,7 @@ export async function addTraces(
         label: trace.label,
         at: trace.at,
         checks: trace.checks,
-        confidence: trace.confidence,
+        confidence: trace.confidence ?? null,
       },
     });
   }

@@ -15,6 +15,7 @@ import { writeFileAtomically } from '../../engine/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
+import { withDataFolder } from '../data-folder.js';
 import { numberOption } from '../options.js';
 import { datasetFileIds } from '../../registry/index.js';
 import { recordRun } from '../run-recorder.js';
@@ -34,6 +35,11 @@ export default defineCommand({
   meta: { name: 'eval', description: 'Evaluate a task on a model' },
   args: {
     task: { type: 'string', required: true, description: 'Task spec file (.yaml or .json)' },
+    data: {
+      type: 'string',
+      description:
+        "A folder of train/dev/test.jsonl to read instead of the spec's data (dataset pull writes one)",
+    },
     prompt: {
       type: 'string',
       description: "A prompt artifact (promptune optimize --out) to use instead of the spec's prompt",
@@ -95,9 +101,10 @@ export default defineCommand({
     // what is cheap to check is checked before a model is loaded
     const prices = readPrices(args.prices);
     const minimum = numberOption('min-score', args['min-score']);
-    const task = args.prompt
-      ? applyArtifact(loadTask(args.task), readArtifact(args.prompt))
-      : loadTask(args.task);
+    const task = withDataFolder(
+      args.prompt ? applyArtifact(loadTask(args.task), readArtifact(args.prompt)) : loadTask(args.task),
+      args.data,
+    );
     const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
     const examples = loadSplit(task, split).slice(0, limit);
     const local = { hub: { onProgress: downloadProgress() } };

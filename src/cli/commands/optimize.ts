@@ -20,6 +20,7 @@ import {
 import { resolveModel } from '../../providers/index.js';
 import { datasetFileIds, pushOptimized } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
+import { withDataFolder } from '../data-folder.js';
 import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
@@ -86,6 +87,11 @@ export default defineCommand({
   meta: { name: 'optimize', description: "Tune a task's hard prompt on a model" },
   args: {
     task: { type: 'string', required: true, description: 'Task spec file' },
+    data: {
+      type: 'string',
+      description:
+        "A folder of train/dev/test.jsonl to read instead of the spec's data (dataset pull writes one)",
+    },
     model: { type: 'string', required: true, description: 'Student model (see promptune eval --help)' },
     teacher: {
       type: 'string',
@@ -181,7 +187,7 @@ export default defineCommand({
     if (maxCost !== undefined) budget.total = { ...budget.total, dollars: maxCost };
     const minimum = numberOption('min-score', args['min-score']);
     const prices = readPrices(args.prices);
-    const task = loadTask(args.task);
+    const task = withDataFolder(loadTask(args.task), args.data);
     if ((args['guard-weight'] !== undefined || args['require-guards']) && !task.spec.guards?.output.length)
       throw new ValidationError(
         `--guard-weight and --require-guards need output guards; ${args.task} has none`,

@@ -1,0 +1,27 @@
+// `--data <folder>` for eval and optimize: the task's split files replaced by <folder>/train.jsonl,
+// dev.jsonl and test.jsonl (.csv also read), such as `promptune dataset pull` or `review dataset --out`
+// writes, so a task is scored or tuned on a dataset version without editing its spec. Splits the folder
+// lacks are missing, not taken from the spec: a version is used whole or not at all.
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { NotFoundError } from '../errors/index.js';
+import type { Task } from '../tasks/index.js';
+
+/** `task` reading its splits from `folder` (unchanged when `folder` is undefined). */
+export function withDataFolder(task: Task, folder: string | undefined): Task {
+  if (folder === undefined) return task;
+  const absolute = resolve(folder);
+  const files: Task['files'] = {};
+  if (existsSync(absolute) && statSync(absolute).isDirectory())
+    for (const split of ['train', 'dev', 'test'] as const)
+      for (const extension of ['jsonl', 'csv']) {
+        const path = join(absolute, `${split}.${extension}`);
+        if (!files[split] && existsSync(path)) files[split] = path;
+      }
+  if (Object.keys(files).length === 0)
+    throw new NotFoundError(`--data ${folder} is not a folder with train, dev or test .jsonl files`, {
+      code: 'DATASET_NOT_FOUND',
+      hint: 'Write a dataset version there with promptune dataset pull <task>@<N> --out <folder>.',
+    });
+  return { ...task, files };
+}
