@@ -150,7 +150,21 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
         });
 
         // soft train on version 2; the corrected examples the served prompt got wrong are now answered
-        run(cwd, 'soft', 'train', '--model', stories.gguf, '--data', 'v2', '--out', 'adapter', '--push');
+        // --baseline names the task the soft version belongs to (and scores its hand-written prompt first)
+        run(
+          cwd,
+          'soft',
+          'train',
+          '--model',
+          stories.gguf,
+          '--data',
+          'v2',
+          '--baseline',
+          'gender.yaml',
+          '--out',
+          'adapter',
+          '--push',
+        );
         const corrected = wrong.filter((row) => row.input !== disagreed);
         write(join(cwd, 'corrected.jsonl'), corrected);
         const evaluation = JSON.parse(
@@ -174,7 +188,10 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
           run(cwd, 'runs', 'ls', '--kind', 'soft-training', '--json').split('\n')[0],
         );
         const version2 = JSON.parse(run(cwd, 'dataset', 'versions', 'gender', '--json'))[1];
-        expect(training.datasets.sort()).toEqual([version2.splits.train, version2.splits.dev].sort());
+        expect(training.task).toBe('gender');
+        expect(training.datasets.sort()).toEqual(Object.values(version2.splits).sort());
+        // the push stored no new dataset version: the files are version 2's
+        expect(JSON.parse(run(cwd, 'dataset', 'versions', 'gender', '--json'))).toHaveLength(2);
         // the hand-written prompt evaluated on version 2's dev split, without editing the spec
         const dev = JSON.parse(
           run(

@@ -5,9 +5,13 @@ import type { ApiError } from '../api';
 /** A failed request: the message, the code and the hint. */
 export function ErrorBox({ error }: { error: ApiError | Error }) {
   const coded = error as ApiError;
+  // the service ends a message with its hint in brackets (for OpenAI clients); shown once, below it
+  const suffix = coded.hint ? ` (${coded.hint})` : '';
+  const message =
+    suffix && error.message.endsWith(suffix) ? error.message.slice(0, -suffix.length) : error.message;
   return (
     <div className="error" role="alert">
-      <strong>{error.message}</strong>
+      <strong>{message}</strong>
       {coded.code && <code className="code">{coded.code}</code>}
       {coded.hint && <p>{coded.hint}</p>}
     </div>
