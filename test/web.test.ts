@@ -567,6 +567,10 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       })) as { data: { id: string }[] }
     ).data;
     await send(adminKey, `/v1/review/items/${story.id}/decision`, { decision: 'approve' });
+    // a reviewer decides what it is handed
+    expect((await send(reviewKey, '/v1/review/queues/names/next', {}, 200)).item).toMatchObject({
+      id: story.id,
+    });
     await send(reviewKey, `/v1/review/items/${story.id}/decision`, { decision: 'approve' });
     const written = (await send(adminKey, '/v1/review/queues/names/dataset', {})) as {
       version: { number: number };

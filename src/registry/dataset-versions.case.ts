@@ -1,5 +1,5 @@
 // The dataset versions' conformance suite: the registry on SQLite and on Postgres must pass it unchanged.
-// Numbers count from 1 per task, the same splits twice are one version, parents must exist, the latest
+// Numbers count from 1 per task, splits a version has already are that version, parents must exist, the latest
 // and a numbered version are read back as written, and writers racing for a number each get their own.
 import { describe, expect, it } from 'vitest';
 import { taskSpec } from '../tasks/index.js';
@@ -45,6 +45,16 @@ export function datasetVersionConformance(name: string, open: () => Promise<Regi
           actor: 'ada',
         });
         expect(two).toMatchObject({ number: 2, parent: 1, details: { added: { train: 1 } } });
+        // version 1's files pushed again: version 1, and version 2 stays the latest
+        expect(
+          await registry.datasetVersions.add({
+            task: 'name',
+            splits: first,
+            source: 'files',
+            message: '',
+            actor: 'bob',
+          }),
+        ).toEqual(one);
         const other = await registry.datasetVersions.add({
           task: 'animal',
           splits: { train: 'x' },

@@ -38,8 +38,9 @@ export class DatasetVersions {
   ) {}
 
   /**
-   * Adds the task's next version. A version with the same splits as the latest one is that version
-   * (pushing the same files twice makes one version).
+   * Adds the task's next version. Splits the task already has a version of give that version, and no new
+   * one: pushing the same files twice makes one version, and pushing a spec's original files after
+   * reviewed rows were added does not make them the latest again.
    */
   async add(input: DatasetVersionInput): Promise<DatasetVersion> {
     if (Object.keys(input.splits).length === 0)
@@ -48,15 +49,17 @@ export class DatasetVersions {
         hint: 'Give the stored dataset id of at least one split.',
       });
     return this.write(async (transaction) => {
-      const latest = await transaction
+      const existing = await transaction
         .selectFrom('dataset_versions')
         .selectAll()
         .where('task', '=', input.task)
         .orderBy('number', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (latest && sameSplits(JSON.parse(latest.splits) as Record<string, string>, input.splits))
-        return toVersion(latest);
+        .execute();
+      const same = existing.find((row) =>
+        sameSplits(JSON.parse(row.splits) as Record<string, string>, input.splits),
+      );
+      if (same) return toVersion(same);
+      const latest = existing[0];
       if (input.parent !== undefined && input.parent !== null && input.parent > (latest?.number ?? 0))
         throw new NotFoundError(`${input.task} has no dataset version ${input.parent}`, {
           code: 'DATASET_VERSION_NOT_FOUND',

@@ -189,10 +189,31 @@ export function reviewConformance(name: string, open: () => Promise<Registry>): 
         expect((await registry.review.next('q', 'carol', at + 7 * minute))?.id).not.toBe(item.id);
         await registry.review.decide(item.id, 'bob', { decision: 'reject' }, at + 8 * minute);
         expect(await registry.review.getItem(item.id)).toMatchObject({ reviewsDone: 2 });
+        // a reviewer decides only what it was handed (or its own earlier decision); an admin adjudicates
+        await expect(
+          registry.review.decide(item.id, 'carol', { decision: 'approve' }, at + 9 * minute),
+        ).rejects.toMatchObject({ code: 'REVIEW_NOT_RESERVED' });
+        const other = (await registry.review.next('q', 'carol', at + 9 * minute))!;
+        expect(other.id).not.toBe(item.id);
+        // a decision on another item never ends carol's reservation, nor does the admin's on this one
+        await registry.review.decide(item.id, 'ada', { decision: 'approve' }, at + 9 * minute, {
+          admin: true,
+        });
+        expect(await registry.review.getItem(item.id)).toMatchObject({ reviewsDone: 3 });
+        expect(await registry.review.getItem(other.id)).toMatchObject({ reservedBy: 'carol' });
+        // the same reviewer deciding twice at once counts once
+        await Promise.all([
+          registry.review.decide(other.id, 'carol', { decision: 'approve' }, at + 9 * minute),
+          registry.review.decide(other.id, 'carol', { decision: 'reject' }, at + 9 * minute),
+        ]);
+        expect(await registry.review.getItem(other.id)).toMatchObject({ reviewsDone: 1, reservedBy: null });
         const decisions = await registry.review.decisions('q');
-        expect(decisions.map((each) => [each.reviewer, each.decision])).toEqual([
+        expect(
+          decisions.filter((each) => each.item === item.id).map((each) => [each.reviewer, each.decision]),
+        ).toEqual([
           ['alice', 'correct'],
           ['bob', 'reject'],
+          ['ada', 'approve'],
         ]);
         expect(decisions[0]).toMatchObject({ rubric: { fluency: 4 }, comment: 'the name is Lily' });
       } finally {

@@ -259,19 +259,8 @@ export class ReviewStore {
         .selectFrom('review_items')
         .selectAll()
         .where('queue', '=', queue)
-        .whereRef('reviews_done', '<', 'reviews_needed')
         .where(freeFor(reviewer, now))
-        .where((where) =>
-          where.not(
-            where.exists(
-              where
-                .selectFrom('review_decisions')
-                .select('item')
-                .whereRef('review_decisions.item', '=', 'review_items.id')
-                .where('review_decisions.reviewer', '=', reviewer),
-            ),
-          ),
-        )
+        .where(stillNeeded(reviewer))
         .orderBy('created_at')
         .orderBy('id')
         .limit(1)
@@ -285,6 +274,7 @@ export class ReviewStore {
           .set({ reserved_by: reviewer, reserved_until: until })
           .where('id', '=', candidate.id)
           .where(freeFor(reviewer, now))
+          .where(stillNeeded(reviewer))
           .executeTakeFirst(),
       );
       if (Number(taken.numUpdatedRows) === 1)
@@ -343,9 +333,13 @@ export class ReviewStore {
         .where('item', '=', id)
         .where('reviewer', '=', reviewer)
         .executeTakeFirst();
-      const counted = (decision: string | undefined) =>
-        decision !== undefined && decision !== 'skip' ? 1 : 0;
-      const change = counted(input.decision) - counted(earlier?.decision);
+      // a reviewer decides the items it was handed (its reservation, lapsed or not, until someone else
+      // takes the item) or changes its own decision; an admin may decide any item, to adjudicate
+      if (!options.admin && row.reserved_by !== reviewer && !earlier)
+        throw new ValidationError(`item ${id} is not reserved for ${reviewer}`, {
+          code: 'REVIEW_NOT_RESERVED',
+          hint: 'Take items with next; a reviewer decides the items it is handed.',
+        });
       const values = {
         item: id,
         reviewer,
@@ -363,12 +357,25 @@ export class ReviewStore {
           .where('reviewer', '=', reviewer)
           .execute();
       else await transaction.insertInto('review_decisions').values(values).execute();
+      // the count is recounted from the decisions (two writes racing cannot make it drift), and only the
+      // reviewer's own or a lapsed reservation ends: one another reviewer has just taken stays
+      const released = (update: ExpressionBuilder<RegistryDatabase, 'review_items'>) =>
+        update.or([update('reserved_by', '=', reviewer), update('reserved_until', '<', now)]);
       await transaction
         .updateTable('review_items')
         .set((update) => ({
-          reviews_done: update('reviews_done', '+', change),
-          reserved_by: null, // the reviewer's own reservation, a lapsed one, or none: it ends
-          reserved_until: null,
+          reviews_done: update
+            .selectFrom('review_decisions')
+            .select((select) => select.fn.countAll<number>().as('done'))
+            .where('review_decisions.item', '=', id)
+            .where('review_decisions.decision', '!=', 'skip'),
+          reserved_by: update.case().when(released(update)).then(null).else(update.ref('reserved_by')).end(),
+          reserved_until: update
+            .case()
+            .when(released(update))
+            .then(null)
+            .else(update.ref('reserved_until'))
+            .end(),
         }))
         .where('id', '=', id)
         .execute();
@@ -441,6 +448,21 @@ const freeFor =
       where('reserved_by', '=', reviewer),
       where('reserved_until', '<', now),
     ]);
+
+/** Items that still need reviews and that `reviewer` has not decided (or skipped). */
+const stillNeeded = (reviewer: string) => (where: ExpressionBuilder<RegistryDatabase, 'review_items'>) =>
+  where.and([
+    where('reviews_done', '<', where.ref('reviews_needed')),
+    where.not(
+      where.exists(
+        where
+          .selectFrom('review_decisions')
+          .select('item')
+          .whereRef('review_decisions.item', '=', 'review_items.id')
+          .where('review_decisions.reviewer', '=', reviewer),
+      ),
+    ),
+  ]);
 
 /** Whether `reviewer` may review `queue`: named in its reviewers, or any reviewer when it names none. */
 export const mayReview = (queue: ReviewQueueConfig, reviewer: string): boolean =>

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors/index.js';
 import { canonicalJson, type DatasetVersion, type Registry } from '../registry/index.js';
-import { exampleShape, parseExamples, type ExampleShape } from '../tasks/index.js';
+import { exampleShape, parseExamples, seededSplit, type ExampleShape } from '../tasks/index.js';
 import { resolveItems, type HeldReason } from './resolve-items.js';
 
 /** The field of a row that says where it came from. */
@@ -32,8 +32,11 @@ export interface CorrectionsResult {
   added: Record<string, number>;
   /** Reviewed rows the base version already had with the same target. */
   duplicates: number;
-  /** Items that gave no row, with why (`conflict`: the dataset has the input with another target). */
-  held: { item: string; reason: HeldReason | 'conflict' }[];
+  /**
+   * Items that gave no row, with why (`conflict`: the dataset has the input with another target;
+   * `unreadable-input`: the item's input lacks the task's fields).
+   */
+  held: { item: string; reason: HeldReason | 'conflict' | 'unreadable-input' }[];
 }
 
 const defaultSplits = { train: 0.8, dev: 0.2 };
@@ -89,12 +92,28 @@ export async function correctionsToDataset(
     const stored = await target.listDatasets(spec.name);
     const files = new Map<string, { name: string; text: string }>();
     const known = new Map<string, string>(); // input fields -> target, over every split of the base
+    const rewritten = new Set<string>(); // splits whose file changes even without new rows
     for (const [split, id] of Object.entries(base.splits)) {
       const dataset = stored.find((candidate) => candidate.id === id)!;
       const bytes = await target.getBlob(dataset.blob);
       const examples = parseExamples(bytes, dataset.name, shape);
       for (const example of examples) known.set(canonicalJson(example.fields), canonicalJson(example.target));
-      files.set(split, { name: dataset.name, text: asJsonLines(bytes, dataset.name, examples, shape) });
+      if (split !== 'file') {
+        files.set(split, { name: dataset.name, text: asJsonLines(bytes, dataset.name, examples, shape) });
+        continue;
+      }
+      // one file the spec splits by seeded ratios: the version gets its train, dev and test files,
+      // exactly the splits the task reads from it
+      if (!spec.data.split)
+        throw new ValidationError(`the base version of ${spec.name} is one file with no split ratios`, {
+          code: 'REVIEW_INVALID',
+          hint: 'Give the task data.split ratios (or train, dev and test files) and push it again.',
+        });
+      const { seed, train, dev, test } = spec.data.split;
+      for (const [name, part] of Object.entries(seededSplit(examples, { train, dev, test }, seed))) {
+        files.set(name, { name: `${name}.jsonl`, text: examplesAsJsonLines(part, shape) });
+        rewritten.add(name);
+      }
     }
     const added: Record<string, number> = {};
     const held: CorrectionsResult['held'] = [];
@@ -105,6 +124,10 @@ export async function correctionsToDataset(
         continue;
       }
       const fields = inputFields(each.item.input, shape);
+      if (!fields) {
+        held.push({ item: each.item.id, reason: 'unreadable-input' });
+        continue;
+      }
       const key = canonicalJson(fields);
       const seen = known.get(key);
       if (seen !== undefined) {
@@ -130,8 +153,10 @@ export async function correctionsToDataset(
       added[split] = (added[split] ?? 0) + 1;
     }
     const next = { ...base.splits };
-    for (const split of Object.keys(added)) {
+    if (rewritten.size > 0) delete next.file;
+    for (const split of new Set([...rewritten, ...Object.keys(added)])) {
       const bytes = new TextEncoder().encode(files.get(split)!.text);
+      if (bytes.length === 0) continue; // a split the ratios leave empty
       next[split] = await target.putDataset({
         task: spec.name,
         split,
@@ -181,18 +206,23 @@ async function baseVersion(
   });
 }
 
-/** The item's input as the task's input fields (a lone-field task may have stored its input as text). */
-function inputFields(input: unknown, shape: ExampleShape): Record<string, unknown> {
+/**
+ * The item's input as the task's input fields (a lone-field task may have stored its input as text);
+ * undefined when a field is missing or empty, as a dataset row cannot be.
+ */
+function inputFields(input: unknown, shape: ExampleShape): Record<string, unknown> | undefined {
+  let fields: Record<string, unknown> | undefined;
   if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
     const record = input as Record<string, unknown>;
     if (shape.inputFields.every((field) => Object.hasOwn(record, field)))
-      return Object.fromEntries(shape.inputFields.map((field) => [field, record[field]]));
+      fields = Object.fromEntries(shape.inputFields.map((field) => [field, record[field]]));
   }
-  if (shape.inputFields.length === 1) return { [shape.inputFields[0]]: input };
-  throw new ValidationError(`a review item's input lacks the task's fields ${shape.inputFields.join(', ')}`, {
-    code: 'REVIEW_INVALID',
-    hint: 'Items added by hand carry the input fields of their task.',
-  });
+  if (!fields && shape.inputFields.length === 1 && typeof input === 'string')
+    fields = { [shape.inputFields[0]]: input };
+  return fields &&
+    Object.values(fields).every((value) => value !== null && value !== undefined && value !== '')
+    ? fields
+    : undefined;
 }
 
 /** A data file's rows as JSON lines: a JSONL file as it is (newline-ended), a CSV one rewritten. */
@@ -202,10 +232,13 @@ function asJsonLines(
   examples: ReturnType<typeof parseExamples>,
   shape: ExampleShape,
 ): string {
-  if (!name.endsWith('.csv')) {
-    const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');
-    return text === '' || text.endsWith('\n') ? text : `${text}\n`;
-  }
+  if (name.endsWith('.csv')) return examplesAsJsonLines(examples, shape);
+  const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** Examples as JSON lines of their fields and target. */
+function examplesAsJsonLines(examples: ReturnType<typeof parseExamples>, shape: ExampleShape): string {
   return examples
     .map((example) => `${JSON.stringify({ ...example.fields, [shape.targetField]: example.target })}\n`)
     .join('');

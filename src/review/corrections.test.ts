@@ -6,8 +6,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { putDatasetFiles, Registry, type ReviewDecision, type ReviewItem } from '../registry/index.js';
-import { exampleShape, parseExamples, taskSpec } from '../tasks/index.js';
+import {
+  putDatasetFiles,
+  Registry,
+  type ReviewDecision,
+  type ReviewDecisionInput,
+  type ReviewItem,
+} from '../registry/index.js';
+import { exampleShape, parseExamples, seededSplit, taskSpec } from '../tasks/index.js';
 import { checkCorrection } from './correction-check.js';
 import { correctionsToDataset, splitOf } from './corrections-dataset.js';
 import { resolveItems } from './resolve-items.js';
@@ -145,17 +151,27 @@ describe('correctionsToDataset', () => {
         { traceId: 'trace-b', input: { input: 'story b' }, output: ' dog' }, // in the data as dog
         { traceId: 'trace-c', input: { input: 'story c' }, output: ' dog' },
         { traceId: 'trace-d', input: 'story d', output: ' dog' }, // a one-field task's input as text
+        { traceId: 'trace-e', input: { story: 'e' }, output: ' dog' }, // not the task's fields
       ]);
-      await registry.review.decide(added[0].id, 'x', { decision: 'approve' }, 1000);
-      await registry.review.decide(added[1].id, 'x', { decision: 'correct', correction: ' cat' }, 1000);
-      await registry.review.decide(added[2].id, 'x', { decision: 'correct', correction: ' cat' }, 2000);
-      await registry.review.decide(added[3].id, 'y', { decision: 'approve' }, 3000);
+      // each reviewer takes the next item and decides it, as the API and the terminal do
+      const review = async (reviewer: string, input: ReviewDecisionInput, at: number, expected: string) => {
+        expect((await registry.review.next('q', reviewer, at))?.id).toBe(expected);
+        await registry.review.decide(expected, reviewer, input, at);
+      };
+      await review('x', { decision: 'approve' }, 1000, added[0].id);
+      await review('x', { decision: 'correct', correction: ' cat' }, 1000, added[1].id);
+      await review('x', { decision: 'correct', correction: ' cat' }, 2000, added[2].id);
+      await review('y', { decision: 'approve' }, 3000, added[3].id);
+      await review('y', { decision: 'approve' }, 3000, added[4].id);
       const result = await correctionsToDataset(registry, 'q', { actor: 'ada', splits: { train: 1 } });
       expect(result).toMatchObject({
         version: { number: 2, parent: 1, source: 'review:q', actor: 'ada', details: { added: { train: 2 } } },
         added: { train: 2 },
         duplicates: 1,
-        held: [{ item: added[1].id, reason: 'conflict' }],
+        held: [
+          { item: added[1].id, reason: 'conflict' },
+          { item: added[4].id, reason: 'unreadable-input' },
+        ],
       });
       const stored = (await registry.listDatasets('animal')).find(
         (dataset) => dataset.id === result.version.splits.train,
@@ -214,6 +230,7 @@ describe('correctionsToDataset', () => {
       const train = await put('train', '{"input": "new", "target": " dog"}\n');
       const dev = await put('dev', '{"input": "dev", "target": " cat"}\n');
       const [item] = await registry.review.addItems('q', [{ input: { input: 'story' }, output: ' cat' }]);
+      await registry.review.next('q', 'x');
       await registry.review.decide(item.id, 'x', { decision: 'approve' });
       const result = await correctionsToDataset(registry, 'q', { actor: 'ada', splits: { dev: 1 } });
       expect(result.version).toMatchObject({ number: 2, parent: 1, splits: { train } });
@@ -222,6 +239,60 @@ describe('correctionsToDataset', () => {
         source: 'files',
         message: 'the latest stored file of each split',
       });
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it("turns a base of one file split by ratios into the task's own train, dev and test files", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-corrections-'));
+    const registry = await Registry.open({ path: join(folder, 'r.sqlite') });
+    try {
+      const spec = taskSpec.parse({
+        name: 'animal',
+        output: { kind: 'label', labels: [' dog', ' cat'] },
+        prompt: { template: '{{input}}' },
+        data: { file: 'all.jsonl', split: { seed: 3, train: 0.5, dev: 0.25, test: 0.25 } },
+      });
+      await registry.putTask(spec);
+      const rows = Array.from({ length: 20 }, (_, index) => ({ input: `story ${index}`, target: ' dog' }));
+      writeFileSync(join(folder, 'all.jsonl'), rows.map((row) => JSON.stringify(row)).join('\n'));
+      await putDatasetFiles(
+        registry,
+        'animal',
+        { file: join(folder, 'all.jsonl') },
+        exampleShape(spec),
+        'ada',
+      );
+      await registry.review.createQueue({ name: 'q', task: 'animal', actor: 'ada' });
+      const [item] = await registry.review.addItems('q', [{ input: { input: 'new story' }, output: ' cat' }]);
+      await registry.review.next('q', 'x');
+      await registry.review.decide(item.id, 'x', { decision: 'approve' });
+      const result = await correctionsToDataset(registry, 'q', { actor: 'ada', splits: { train: 1 } });
+      expect(Object.keys(result.version.splits).sort()).toEqual(['dev', 'test', 'train']);
+      const stored = await registry.listDatasets('animal');
+      const read = async (split: string) =>
+        parseExamples(
+          await registry.getBlob(stored.find((dataset) => dataset.id === result.version.splits[split])!.blob),
+          `${split}.jsonl`,
+          exampleShape(spec),
+        ).map((example) => example.fields.input);
+      // the splits the task itself reads from the file, and the new row in train
+      const expected = seededSplit(
+        parseExamples(
+          new TextEncoder().encode(rows.map((row) => JSON.stringify(row)).join('\n')),
+          'all.jsonl',
+          exampleShape(spec),
+        ),
+        { train: 0.5, dev: 0.25, test: 0.25 },
+        3,
+      );
+      expect(await read('train')).toEqual([
+        ...expected.train.map((example) => example.fields.input),
+        'new story',
+      ]);
+      expect(await read('dev')).toEqual(expected.dev.map((example) => example.fields.input));
+      expect(await read('test')).toEqual(expected.test.map((example) => example.fields.input));
     } finally {
       await registry.close();
     }

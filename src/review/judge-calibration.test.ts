@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Registry } from '../registry/index.js';
+import { Registry, type ReviewDecisionInput } from '../registry/index.js';
 import { sampleTrace } from '../registry/traces.case.js';
 import { taskSpec } from '../tasks/index.js';
 import { cohenKappa } from './agreement.js';
@@ -39,21 +39,18 @@ beforeAll(async () => {
       output: 'a',
     })),
   );
-  for (const [index, item] of items.entries()) {
+  // each reviewer takes the items in order and decides them
+  const decisionOf = (index: number, reviewer: string): ReviewDecisionInput => {
     const verdict = good(index) ? 'approve' : index % 4 === 1 ? 'reject' : 'correct';
-    await registry.review.decide(item.id, 'alice', {
-      decision: verdict,
-      ...(verdict === 'correct' && { correction: 'b' }),
-    });
     // bob agrees, except on trace 0, which he rejects: a tie, so it has no human verdict
-    await registry.review.decide(
-      item.id,
-      'bob',
-      index === 0
-        ? { decision: 'reject' }
-        : { decision: verdict, ...(verdict === 'correct' && { correction: 'b' }) },
-    );
-  }
+    if (reviewer === 'bob' && index === 0) return { decision: 'reject' };
+    return { decision: verdict, ...(verdict === 'correct' && { correction: 'b' }) };
+  };
+  for (const reviewer of ['alice', 'bob'])
+    for (const [index, item] of items.entries()) {
+      expect((await registry.review.next('qa-review', reviewer))?.id).toBe(item.id);
+      await registry.review.decide(item.id, reviewer, decisionOf(index, reviewer));
+    }
   for (let index = 0; index < count; index++) {
     const traceId = `trace-${index}`;
     // a judge that matches the reviewers; a numeric one that misses 8 of the good traces; a coin

@@ -26,7 +26,7 @@ function outputTarget(spec: TaskSpec, output: string | null): unknown {
   try {
     if (spec.output.kind === 'label') return readLabel(spec.output.labels, output);
     if (spec.output.kind === 'json') return checkCorrection(spec, extractJson(output));
-    return output;
+    return output.trim() === '' ? undefined : output; // an empty answer is no row
   } catch {
     return undefined; // output that is not JSON, or not of the schema: nothing to approve as a row
   }
