@@ -3,7 +3,7 @@
 // kept, and the item on screen is free again once its reservation expires); and against the registry
 // itself, where quitting gives the item on screen back at once. Refusals come with a code.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -173,5 +173,21 @@ describe('promptune review next', () => {
       reviewed: 3, // the skipped item still needs a review
       reviewers: { [operator]: { skip: 1, reject: 1, correct: 1, approve: 1 } },
     });
+    // bad queue configs and stale pull folders are refused with codes
+    writeFileSync(join(cwd, 'bad.yaml'), 'reviewers: [alice\n');
+    expect(run(cwd, 'review', 'create', 'x', '--task', 'animal', '--config', 'bad.yaml').stderr).toContain(
+      'code: REVIEW_INVALID',
+    );
+    expect(
+      run(cwd, 'review', 'create', 'x', '--task', 'animal', '--config', 'nowhere.yaml').stderr,
+    ).toContain('code: REVIEW_CONFIG_NOT_FOUND');
+    mkdirSync(join(cwd, 'pulled'));
+    writeFileSync(join(cwd, 'pulled', 'file.jsonl'), '{}\n');
+    expect(run(cwd, 'dataset', 'pull', 'animal', '--out', 'pulled').stderr).toContain(
+      'code: DATASET_FOLDER_STALE',
+    );
+    expect(run(cwd, 'dataset', 'pull', 'animal@1', '--out', 'fresh').stdout).toMatch(
+      /animal dataset version 1: fresh\/train.jsonl, fresh\/dev.jsonl, fresh\/test.jsonl/,
+    );
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 // Writing a stored dataset version as files (<folder>/<split>.jsonl, atomically), for `dataset pull` and
 // `review dataset --out`; `soft train --data`, `eval` and `optimize` read the folder as they read any.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { ValidationError } from '../errors/index.js';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../engine/index.js';
 import type { DatasetVersion, Registry } from '../registry/index.js';
@@ -11,8 +12,26 @@ export async function writeDatasetVersion(
   version: DatasetVersion,
   folder: string,
 ): Promise<string[]> {
-  mkdirSync(folder, { recursive: true });
   const stored = await registry.listDatasets(version.task);
+  const names = Object.entries(version.splits).map(([split, id]) => {
+    const dataset = stored.find((candidate) => candidate.id === id)!;
+    return `${split}${dataset.name.endsWith('.csv') ? '.csv' : '.jsonl'}`;
+  });
+  // a split file of another version left in the folder would be read with this one (--data)
+  const stale = existsSync(folder)
+    ? readdirSync(folder).filter(
+        (name) => /^(train|dev|test|file)\.(jsonl|csv)$/.test(name) && !names.includes(name),
+      )
+    : [];
+  if (stale.length > 0)
+    throw new ValidationError(
+      `${folder} holds ${stale.join(', ')}, which version ${version.number} does not have`,
+      {
+        code: 'DATASET_FOLDER_STALE',
+        hint: 'Write the version into an empty folder (or remove those files).',
+      },
+    );
+  mkdirSync(folder, { recursive: true });
   const written: string[] = [];
   for (const [split, id] of Object.entries(version.splits)) {
     const dataset = stored.find((candidate) => candidate.id === id)!;

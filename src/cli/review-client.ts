@@ -40,6 +40,7 @@ export async function httpReviewClient(url: string, key: string): Promise<Review
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
       throw new ValidationError(`could not reach the service at ${base}: ${(error as Error).message}`, {

@@ -51,18 +51,24 @@ export function renderItem(view: ReviewItemView, queue: string, decided: number)
 function keyReader(io: TerminalIo): { next(): Promise<string>; suspend(): void; close(): void } {
   const { input } = io;
   if (input.isTTY && input.setRawMode) {
+    // raw only while a key is awaited: Ctrl-C during a request or in the editor stays an interrupt, and
+    // the terminal is never left raw
     const raw = (on: boolean) => {
       input.setRawMode!(on);
       if (on) input.resume();
       else input.pause();
     };
-    raw(true);
     return {
       next: () => {
-        raw(true); // after an editor had the terminal
-        return new Promise((resolve) => input.once('data', (data) => resolve(String(data)[0] ?? '')));
+        raw(true);
+        return new Promise((resolve) =>
+          input.once('data', (data) => {
+            raw(false);
+            resolve(String(data)[0] ?? '');
+          }),
+        );
       },
-      suspend: () => raw(false),
+      suspend: () => undefined,
       close: () => raw(false),
     };
   }
@@ -84,7 +90,8 @@ export function editCorrection(editor: string, initial: string): string | undefi
   const file = join(folder, 'correction.txt');
   try {
     writeFileSync(file, initial);
-    const result = spawnSync(`${editor} "${file}"`, { shell: true, stdio: 'inherit' });
+    // the editor command is the user's (it may carry arguments); the file goes in as $1, never as text
+    const result = spawnSync('sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: 'inherit' });
     if (result.status !== 0) return undefined;
     const edited = readFileSync(file, 'utf8').replace(/\r?\n$/, ''); // editors end files with a newline
     return edited.trim() === '' || edited === initial ? undefined : edited;
@@ -134,7 +141,9 @@ export async function reviewInTerminal(client: ReviewClient, queue: string, io: 
           break;
         } catch (error) {
           if (!PromptuneError.isInstance(error)) throw error;
-          write(`not sent: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
+          write(`not sent: ${error.message} (${error.code})${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
+          // the item is someone else's now: go on to the next one rather than ask again
+          if (error.code === 'REVIEW_RESERVED' || error.code === 'REVIEW_NOT_RESERVED') break;
         }
       }
     }

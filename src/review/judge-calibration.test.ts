@@ -70,13 +70,20 @@ afterAll(async () => {
 });
 
 describe('judgeCalibration', () => {
-  it("takes each reviewed trace's majority verdict, and none for a tie", async () => {
+  it("takes each reviewed trace's majority verdict, and none for a tie or an unfinished item", async () => {
+    // one more item with one of its two reviews
+    const [extra] = await registry.review.addItems('qa-review', [
+      { traceId: 'trace-extra', input: { input: 'q' }, output: 'a' },
+    ]);
+    await registry.review.next('qa-review', 'alice');
+    await registry.review.decide(extra.id, 'alice', { decision: 'approve' });
     const verdicts = humanVerdicts(
       await registry.review.items('qa-review'),
       await registry.review.decisions('qa-review'),
     );
     expect(verdicts.size).toBe(count - 1);
     expect(verdicts.has('trace-0')).toBe(false);
+    expect(verdicts.has('trace-extra')).toBe(false);
     expect(verdicts.get('trace-2')).toBe(true);
     expect(verdicts.get('trace-3')).toBe(false);
   });

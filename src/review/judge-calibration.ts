@@ -19,7 +19,10 @@ export interface JudgeCalibration {
   verdict: 'trusted' | 'not-trusted' | 'uncertain';
 }
 
-/** The human verdict of each item with a majority: true when approved, false when corrected or rejected. */
+/**
+ * The human verdict of each fully reviewed item with a majority: true when approved, false when corrected
+ * or rejected.
+ */
 export function humanVerdicts(items: ReviewItem[], decisions: ReviewDecision[]): Map<string, boolean> {
   const votes = new Map<string, { good: number; bad: number }>();
   for (const decision of decisions) {
@@ -32,7 +35,8 @@ export function humanVerdicts(items: ReviewItem[], decisions: ReviewDecision[]):
   const verdicts = new Map<string, boolean>();
   for (const item of items) {
     const vote = votes.get(item.id);
-    if (vote && vote.good !== vote.bad && item.traceId !== null)
+    const reviewed = vote !== undefined && vote.good + vote.bad >= item.reviewsNeeded;
+    if (reviewed && vote.good !== vote.bad && item.traceId !== null)
       verdicts.set(item.traceId, vote.good > vote.bad);
   }
   return verdicts;

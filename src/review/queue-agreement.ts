@@ -14,8 +14,15 @@ export interface QueueAgreement {
   rubric: Record<string, NamedAgreement>;
 }
 
-/** The agreement of `decisions` (a queue's, as ReviewStore.decisions gives them). */
-export function queueAgreement(queue: ReviewQueue, decisions: ReviewDecision[], seed = 0): QueueAgreement {
+/**
+ * The agreement of `decisions` (a queue's, as ReviewStore.decisions gives them). When the queue names its
+ * reviewers, only theirs count: an admin's decision that settles a tie is adjudication, not a rating.
+ */
+export function queueAgreement(queue: ReviewQueue, allDecisions: ReviewDecision[], seed = 0): QueueAgreement {
+  const decisions =
+    queue.reviewers.length === 0
+      ? allDecisions
+      : allDecisions.filter((decision) => queue.reviewers.includes(decision.reviewer));
   const reviewers = [...new Set(decisions.map((decision) => decision.reviewer))].sort();
   const items = [...new Set(decisions.map((decision) => decision.item))];
   const byItem = new Map(items.map((item) => [item, new Map<string, ReviewDecision>()]));

@@ -272,5 +272,10 @@ describe('the review routes', () => {
       added: { train: 1 },
       held: [],
     });
+    // adjudication is not a rating: agreement is still the two reviewers'
+    expect((await call(keys.boss, 'GET', '/v1/review/queues/animals/agreement')).body.reviewers).toEqual([
+      'alice',
+      'bob',
+    ]);
   });
 });

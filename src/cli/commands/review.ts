@@ -3,10 +3,10 @@
 // evaluation's failures), reads agreement and a judge's calibration, and writes the agreed corrections
 // as the task's next dataset version. Reviewers take items with `review next` (see review-terminal.ts),
 // against the service (--url, a review key) or the registry itself.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { parseDocument } from 'yaml';
-import { parseInput, ValidationError } from '../../errors/index.js';
+import { NotFoundError, parseInput, ValidationError } from '../../errors/index.js';
 import { parseTimeReference } from '../../observe/index.js';
 import {
   addEvaluationFailures,
@@ -28,6 +28,26 @@ import { writeDatasetVersion } from '../dataset-files.js';
 const print = (json: boolean | undefined, value: unknown, text: string) =>
   void process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
 
+/** A queue config file (YAML or JSON), read through its schema. */
+function readQueueConfig(path: string) {
+  if (!existsSync(path))
+    throw new NotFoundError(`queue config ${path} does not exist`, {
+      code: 'REVIEW_CONFIG_NOT_FOUND',
+      hint: 'Pass --config with a YAML or JSON file (see docs/review.md), or leave it out for the defaults.',
+    });
+  const document = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false });
+  if (document.errors.length > 0)
+    throw new ValidationError(`${path}: ${document.errors[0].message.split('\n')[0]}`, {
+      code: 'REVIEW_INVALID',
+      hint: 'Fix the YAML there (duplicate keys and unclosed brackets are refused).',
+    });
+  return parseInput(queueConfigSchema, document.toJS(), {
+    where: path,
+    code: 'REVIEW_INVALID',
+    hint: 'See the queue config in docs/review.md.',
+  });
+}
+
 const create = defineCommand({
   meta: { name: 'create', description: 'Create a review queue for a task' },
   args: {
@@ -42,13 +62,7 @@ const create = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
-      const config = args.config
-        ? parseInput(queueConfigSchema, parseDocument(readFileSync(args.config, 'utf8')).toJS(), {
-            where: args.config,
-            code: 'REVIEW_INVALID',
-            hint: 'See the queue config in docs/review.md.',
-          })
-        : {};
+      const config = args.config ? readQueueConfig(args.config) : {};
       const queue = await createReviewQueue(registry, {
         name: args.name,
         task: args.task,
