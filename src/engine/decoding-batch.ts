@@ -334,7 +334,7 @@ export class DecodingBatch {
   }
 }
 
-/** The gap between the two largest finite logits (their log-probability margin); undefined with fewer than two. */
+/** The gap between the two largest finite logits (their log-probability margin); undefined if fewer. */
 export function topMargin(logits: Float32Array): number | undefined {
   let first = -Infinity;
   let second = -Infinity;

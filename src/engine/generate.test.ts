@@ -149,7 +149,7 @@ describe('generation on stories260K', async () => {
   });
 });
 
-/** The same tokens, text and finish; the first token's margin equal up to float rounding (padding moves it). */
+/** The same tokens, text and finish; the first token's margin equal up to rounding (padding moves it). */
 function expectSameGeneration(actual: Generation, expected: Generation): void {
   const { margin, ...rest } = actual;
   const { margin: expectedMargin, ...expectedRest } = expected;

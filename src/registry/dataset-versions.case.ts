@@ -1,6 +1,6 @@
 // The dataset versions' conformance suite: the registry on SQLite and on Postgres must pass it unchanged.
-// Numbers count from 1 per task, splits a version has already are that version, parents must exist, the latest
-// and a numbered version are read back as written, and writers racing for a number each get their own.
+// Numbers count from 1 per task, splits a version has already are that version, parents must exist,
+// the latest and a numbered version are read back as written, and racing writers each get a number.
 import { describe, expect, it } from 'vitest';
 import { taskSpec } from '../tasks/index.js';
 import type { Registry } from './registry.js';

@@ -42,7 +42,7 @@ export function humanVerdicts(items: ReviewItem[], decisions: ReviewDecision[]):
   return verdicts;
 }
 
-/** The judge score `score`'s agreement with the reviewers of `queue` (numeric scores: good at >= threshold). */
+/** The judge score `score`'s agreement with the reviewers of `queue` (numeric: good at >= threshold). */
 export async function judgeCalibration(
   registry: Registry,
   queueName: string,

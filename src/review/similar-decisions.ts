@@ -17,7 +17,7 @@ const words = (value: unknown) =>
     (typeof value === 'string' ? value : JSON.stringify(value)).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [],
   );
 
-/** Up to `limit` decided items of `items` most like `item` (decisions other than skip; item itself left out). */
+/** Up to `limit` decided items most like `item` (decisions other than skip; the item itself left out). */
 export function similarDecisions(
   item: ReviewItem,
   items: ReviewItem[],

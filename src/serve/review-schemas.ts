@@ -12,7 +12,7 @@ export const queueCreateRequest = queueConfigSchema.extend({
   task: z.string().min(1).max(200),
 });
 
-/** POST /v1/review/queues/{name}/items: items by hand (input and output), traces by id, or an evaluation's failures. */
+/** POST /v1/review/queues/{name}/items: input and output by hand, traces by id, or an evaluation's failures. */
 export const itemsAddRequest = z
   .strictObject({
     items: z

@@ -17,6 +17,7 @@ import {
   judgeCalibration,
   queueAgreement,
   queueConfigSchema,
+  type AgreementEstimate,
   type NamedAgreement,
 } from '../../review/index.js';
 import { numberOption } from '../options.js';
@@ -216,6 +217,11 @@ const agreement = defineCommand({
     }),
 });
 
+const describeKappa = (kappa: AgreementEstimate) =>
+  kappa.value === null
+    ? `n/a (${kappa.reason})`
+    : `${kappa.value.toFixed(3)} 95% [${kappa.interval![0].toFixed(3)}, ${kappa.interval![1].toFixed(3)}]`;
+
 const calibrate = defineCommand({
   meta: { name: 'calibrate', description: "How far an LLM judge's score agrees with the reviewers" },
   args: {
@@ -236,7 +242,7 @@ const calibrate = defineCommand({
         args.json,
         report,
         `judge ${report.score} on ${report.items} reviewed item(s): ${report.verdict}\n` +
-          `kappa ${kappa.value === null ? `n/a (${kappa.reason})` : `${kappa.value.toFixed(3)} 95% [${kappa.interval![0].toFixed(3)}, ${kappa.interval![1].toFixed(3)}]`}, agreement ${report.agreement === null ? 'n/a' : `${(100 * report.agreement).toFixed(1)}%`}\n` +
+          `kappa ${describeKappa(kappa)}, agreement ${report.agreement === null ? 'n/a' : `${(100 * report.agreement).toFixed(1)}%`}\n` +
           `both good ${confusion.bothGood}, both bad ${confusion.bothBad}, judge good but reviewers bad ${confusion.judgeGoodHumansBad}, judge bad but reviewers good ${confusion.judgeBadHumansGood}\n`,
       );
     }),
