@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
-import { traceFields } from '../observe/index.js';
+import { traceItem } from './item-sources.js';
 import type {
   Registry,
   ReviewItem,
@@ -136,20 +136,7 @@ export async function feedQueue(
     for (const trace of page.data) {
       if (trace.errorCode !== null) continue; // no answer to review
       const reason = matchingRule(rules, trace, negative);
-      if (reason)
-        items.push({
-          traceId: trace.id,
-          reason,
-          input: traceFields(spec, trace),
-          output: trace.output,
-          context: {
-            version: trace.version,
-            label: trace.label,
-            at: trace.at,
-            checks: trace.checks,
-            confidence: trace.confidence ?? null,
-          },
-        });
+      if (reason) items.push(traceItem(spec, trace, reason));
     }
     after = page.next;
   } while (after);

@@ -3,7 +3,8 @@
 // missed full marks, with the reference and score beside them). Rules over live traffic are feed.ts's.
 import { ValidationError } from '../errors/index.js';
 import { traceFields } from '../observe/index.js';
-import type { Registry, ReviewItem, ReviewQueue } from '../registry/index.js';
+import type { Registry, ReviewItem, ReviewItemInput, ReviewQueue, TraceRecord } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 
 /** Queues traces of the queue's task by id (each once); a trace of another task is refused. */
 export async function addTraces(
@@ -20,21 +21,29 @@ export async function addTraces(
         code: 'REVIEW_INVALID',
         hint: `Queue ${queue.name} reviews task ${queue.task}.`,
       });
-    items.push({
-      traceId: trace.id,
-      reason: 'manual',
-      input: traceFields(spec, trace),
-      output: trace.output,
-      context: {
-        version: trace.version,
-        label: trace.label,
-        at: trace.at,
-        checks: trace.checks,
-        confidence: trace.confidence ?? null,
-      },
-    });
+    items.push(traceItem(spec, trace, 'manual'));
   }
   return registry.review.addItems(queue.name, items);
+}
+
+/**
+ * A trace as an item: its input as the task's fields and its output as stored (redacted), with the version,
+ * label, time, checks and the engine's confidence beside them.
+ */
+export function traceItem(spec: TaskSpec, trace: TraceRecord, reason: string): ReviewItemInput {
+  return {
+    traceId: trace.id,
+    reason,
+    input: traceFields(spec, trace),
+    output: trace.output,
+    context: {
+      version: trace.version,
+      label: trace.label,
+      at: trace.at,
+      checks: trace.checks,
+      confidence: trace.confidence ?? null,
+    },
+  };
 }
 
 /** Queues the failed examples of an evaluation run of the queue's task (reason `evaluation-failure`). */
