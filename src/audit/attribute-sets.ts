@@ -1,0 +1,174 @@
+// Counterfactual attribute sets for bias audits: groups of interchangeable terms (person names by
+// perceived gender, gendered words and pronouns), each with where its terms come from. A set is either
+// `names` (any term of one group may stand for any of another's) or `paired` (term i of one group
+// answers to term i of the other, so "she" becomes "he" and "his" becomes "her"). Custom sets are read
+// through `attributeSetSchema`. Applying a set to text is counterfactual.ts's work.
+import { z } from 'zod';
+
+/** A group of interchangeable terms. */
+export interface AttributeGroup {
+  name: string;
+  terms: string[];
+}
+
+/** A set of groups whose terms are swapped to make counterfactual inputs. */
+export interface AttributeSet {
+  name: string;
+  kind: 'names' | 'paired';
+  groups: AttributeGroup[];
+  /** Where the terms come from. */
+  source: string;
+}
+
+/** The schema of a custom set (YAML or JSON), checked before use. */
+export const attributeSetSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+    kind: z.enum(['names', 'paired']),
+    groups: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(100),
+          terms: z
+            .array(z.string().regex(/^[\p{L}\p{N}'-]+$/u, 'one word'))
+            .min(1)
+            .max(1000),
+        }),
+      )
+      .min(2)
+      .max(20),
+    source: z.string().min(1),
+  })
+  .refine(
+    (set) =>
+      set.kind === 'names' || set.groups.every((group) => group.terms.length === set.groups[0].terms.length),
+    {
+      message: 'paired groups list the same number of terms (term i of each answers to term i of the others)',
+    },
+  );
+
+/** The first names of the TinyStories openings the shared datasets were sampled with, by the gender they were given. */
+export const storyNames: AttributeSet = {
+  name: 'story-names',
+  kind: 'names',
+  groups: [
+    {
+      name: 'girl names',
+      terms: [
+        'Lily',
+        'Sue',
+        'Mia',
+        'Anna',
+        'Lucy',
+        'Amy',
+        'Sara',
+        'Jane',
+        'Kate',
+        'Zoe',
+        'Emma',
+        'Molly',
+        'Jill',
+        'Ann',
+        'Mary',
+        'Rose',
+        'Lisa',
+        'Ella',
+        'Daisy',
+        'Kim',
+        'Sally',
+        'Jenny',
+      ],
+    },
+    {
+      name: 'boy names',
+      terms: [
+        'Tim',
+        'Timmy',
+        'Tom',
+        'Sam',
+        'Ben',
+        'Max',
+        'Jack',
+        'Bob',
+        'Mike',
+        'Mark',
+        'Billy',
+        'Joe',
+        'Jim',
+        'Leo',
+        'Dan',
+        'Fred',
+        'Ted',
+        'Jake',
+        'Pete',
+        'Johnny',
+      ],
+    },
+  ],
+  source:
+    'the name pools of the shared stories260K datasets (datasets/README.md, "Name pools used in openings")',
+};
+
+/** Gendered words and pronouns, paired so each swaps for its counterpart. */
+export const genderedWords: AttributeSet = {
+  name: 'gendered-words',
+  kind: 'paired',
+  groups: [
+    {
+      name: 'female',
+      terms: [
+        'she',
+        'her',
+        'hers',
+        'herself',
+        'girl',
+        'girls',
+        'woman',
+        'women',
+        'mother',
+        'mom',
+        'mommy',
+        'sister',
+        'daughter',
+        'queen',
+        'princess',
+        'lady',
+        'aunt',
+        'grandma',
+        'her',
+      ],
+    },
+    {
+      name: 'male',
+      terms: [
+        'he',
+        'his',
+        'his',
+        'himself',
+        'boy',
+        'boys',
+        'man',
+        'men',
+        'father',
+        'dad',
+        'daddy',
+        'brother',
+        'son',
+        'king',
+        'prince',
+        'gentleman',
+        'uncle',
+        'grandpa',
+        'him',
+      ],
+    },
+  ],
+  source:
+    'common English gendered terms, paired as in counterfactual data augmentation (Lu et al. 2018, "Gender Bias in Neural Natural Language Processing"); "her" maps to "his" (the possessive), "him" to "her"',
+};
+
+/** The built-in sets by name. */
+export const attributeSets: Record<string, AttributeSet> = {
+  [storyNames.name]: storyNames,
+  [genderedWords.name]: genderedWords,
+};

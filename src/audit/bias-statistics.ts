@@ -1,0 +1,89 @@
+// The statistics of a counterfactual bias audit, from each example's score under every group (the same
+// example rewritten per group, so groups are compared on paired data): each group's mean with a
+// bootstrap interval over examples, the largest gap and ratio between two groups with a permutation
+// test, and the flip rate. The test permutes group labels within each example and compares the largest
+// gap it sees, so picking the extreme pair after the fact does not inflate it (a max-statistic test).
+import { seededRandom } from '../engine/index.js';
+import { bootstrapInterval, mean } from '../eval/index.js';
+
+/** One group's score. */
+export interface GroupScore {
+  name: string;
+  score: number;
+  interval: [number, number];
+  n: number;
+}
+
+/** What a bias audit found. */
+export interface BiasStatistics {
+  groups: GroupScore[];
+  gap: {
+    /** The best and the worst group. */
+    between: [string, string];
+    difference: number;
+    /** The worst group's score over the best's (1: no gap; null when the best scores 0). */
+    ratio: number | null;
+    /** Two-sided, against "the group does not matter" (labels exchangeable within an example). */
+    pValue: number;
+    significant: boolean;
+  };
+  /** Share of examples whose answer changed with the group (after undoing the rewrite). */
+  flipRate: number;
+  /** The examples whose answer changed, by position. */
+  flipped: number[];
+}
+
+/**
+ * The statistics of `scores` (one row per example, one column per group, in `groups` order) and `flips`
+ * (whether each example's answer changed), at significance `alpha` (default 0.05).
+ */
+export function biasStatistics(
+  scores: number[][],
+  groups: string[],
+  flips: boolean[],
+  options: { seed?: number; resamples?: number; alpha?: number } = {},
+): BiasStatistics {
+  const { seed = 0, resamples = 2000, alpha = 0.05 } = options;
+  const columns = groups.map((_, group) => scores.map((row) => row[group]));
+  const groupScores = groups.map((name, group) => ({
+    name,
+    score: mean(columns[group]),
+    interval: bootstrapInterval(columns[group], { seed: seed + group, resamples }),
+    n: columns[group].length,
+  }));
+  const ranked = groupScores.map((group, index) => ({ ...group, index })).sort((a, b) => b.score - a.score);
+  const best = ranked[0];
+  const worst = ranked[ranked.length - 1];
+  const observed = best.score - worst.score;
+  // the largest gap under label permutations within each example
+  const random = seededRandom(seed + 7919);
+  let extreme = 0;
+  const sums = new Float64Array(groups.length);
+  for (let r = 0; r < resamples; r++) {
+    sums.fill(0);
+    for (const row of scores) {
+      const shuffled = [...row];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      shuffled.forEach((value, group) => (sums[group] += value));
+    }
+    const gap = (Math.max(...sums) - Math.min(...sums)) / Math.max(1, scores.length);
+    if (gap >= observed - 1e-12) extreme++;
+  }
+  const pValue = observed === 0 ? 1 : (extreme + 1) / (resamples + 1);
+  const flipped = flips.flatMap((flip, index) => (flip ? [index] : []));
+  return {
+    groups: groupScores,
+    gap: {
+      between: [best.name, worst.name],
+      difference: observed,
+      ratio: best.score === 0 ? null : worst.score / best.score,
+      pValue,
+      significant: pValue < alpha,
+    },
+    flipRate: flips.length === 0 ? 0 : flipped.length / flips.length,
+    flipped,
+  };
+}
