@@ -72,3 +72,27 @@ export function parseTimeReference(text: string, now: number, what = 'time'): nu
     });
   return at;
 }
+
+/**
+ * The window [since, until) that two time references give: `since` defaults to 24 hours before `now`,
+ * `until` to now. `names` are how the caller calls the two (query parameters, CLI options) in errors.
+ */
+export function timeWindow(
+  references: { since?: string; until?: string },
+  now: number,
+  names: { since: string; until: string; code: string } = {
+    since: 'since',
+    until: 'until',
+    code: 'INVALID_QUERY',
+  },
+): { since: number; until: number } {
+  const since = parseTimeReference(references.since ?? '24h', now, names.since);
+  const until =
+    references.until === undefined ? now + 1 : parseTimeReference(references.until, now, names.until);
+  if (since >= until)
+    throw new ValidationError(`${names.since} is not before ${names.until}`, {
+      code: names.code,
+      hint: `Give ${names.since} earlier than ${names.until} (e.g. ${names.since}${names.since.startsWith('-') ? ' ' : '='}24h).`,
+    });
+  return { since, until };
+}

@@ -21,7 +21,13 @@ export {
   type ScoreSummary,
   type WindowName,
 } from './monitor.js';
-export { parseDuration, parseTimeReference, formatDuration, durationMilliseconds } from './durations.js';
+export {
+  parseDuration,
+  parseTimeReference,
+  formatDuration,
+  durationMilliseconds,
+  timeWindow,
+} from './durations.js';
 export {
   alertComparisons,
   alertMetrics,

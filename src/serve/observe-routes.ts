@@ -6,11 +6,11 @@
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import {
   monitor,
   parseDuration,
-  parseTimeReference,
+  timeWindow,
   trainingDataDrift,
   scoreCorrection,
   versionFilter,
@@ -27,17 +27,7 @@ import { driftQuery, feedbackRequest, monitorQuery, traceQuery } from './request
 import type { ServiceEnv } from './service-env.js';
 
 /** The window [since, until) of a query: `since` defaults to 24 hours ago, `until` to now. */
-function timeRange(query: { since?: string; until?: string }): { since: number; until: number } {
-  const now = Date.now();
-  const since = parseTimeReference(query.since ?? '24h', now, 'since');
-  const until = query.until === undefined ? now + 1 : parseTimeReference(query.until, now, 'until');
-  if (since >= until)
-    throw new ValidationError('since is not before until', {
-      code: 'INVALID_QUERY',
-      hint: 'Give since earlier than until (e.g. since=24h).',
-    });
-  return { since, until };
-}
+const timeRange = (query: { since?: string; until?: string }) => timeWindow(query, Date.now());
 
 /** Adds the observation routes to the service's app. */
 export function observeRoutes(

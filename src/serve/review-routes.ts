@@ -5,7 +5,7 @@
 // work is src/review's and the registry's.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { NotFoundError } from '../errors/index.js';
-import { parseTimeReference } from '../observe/index.js';
+import { timeWindow } from '../observe/index.js';
 import { mayReview, type Registry, type ReviewQueue, type Scope } from '../registry/index.js';
 import {
   addEvaluationFailures,
@@ -100,11 +100,7 @@ export function reviewRoutes(
 
   app.post('/v1/review/queues/:name/feed', scope('admin'), async (context) => {
     const body = await readBody(context, feedRequest, 'Send { "since"?: "24h", "until"?: "<time>" }.');
-    const now = Date.now();
-    const window = {
-      since: parseTimeReference(body.since ?? '24h', now, 'since'),
-      until: body.until === undefined ? now + 1 : parseTimeReference(body.until, now, 'until'),
-    };
+    const window = timeWindow(body, Date.now());
     const added = await feedQueue(registry, context.req.param('name'), window);
     return context.json({ added: added.length, ...window });
   });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { parseDocument } from 'yaml';
 import { NotFoundError, parseInput, ValidationError } from '../../errors/index.js';
-import { parseTimeReference } from '../../observe/index.js';
+import { timeWindow } from '../../observe/index.js';
 import {
   addEvaluationFailures,
   addTraces,
@@ -112,11 +112,11 @@ const feed = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const now = Date.now();
-      const window = {
-        since: parseTimeReference(args.since, now, '--since'),
-        until: args.until === undefined ? now + 1 : parseTimeReference(args.until, now, '--until'),
-      };
+      const window = timeWindow(args, Date.now(), {
+        since: '--since',
+        until: '--until',
+        code: 'CLI_INVALID_OPTION',
+      });
       const added = await feedQueue(registry, args.queue, window);
       process.stdout.write(`queued ${added.length} item(s) in ${args.queue}\n`);
     }),
