@@ -48,7 +48,7 @@ export function renderItem(view: ReviewItemView, queue: string, decided: number)
 }
 
 /** Reads one key at a time: a raw key press on a terminal, else the first character of each line. */
-function keyReader(io: TerminalIo): { next(): Promise<string>; suspend(): void; close(): void } {
+function keyReader(io: TerminalIo): { next(): Promise<string>; close(): void } {
   const { input } = io;
   if (input.isTTY && input.setRawMode) {
     // raw only while a key is awaited: Ctrl-C during a request or in the editor stays an interrupt, and
@@ -68,7 +68,6 @@ function keyReader(io: TerminalIo): { next(): Promise<string>; suspend(): void; 
           }),
         );
       },
-      suspend: () => undefined,
       close: () => raw(false),
     };
   }
@@ -79,7 +78,6 @@ function keyReader(io: TerminalIo): { next(): Promise<string>; suspend(): void; 
       const line = await lines.next();
       return line.done ? 'q' : (line.value.trim()[0] ?? '');
     },
-    suspend: () => undefined,
     close: () => void lines.return?.(),
   };
 }
@@ -122,7 +120,6 @@ export async function reviewInTerminal(client: ReviewClient, queue: string, io: 
         else if (key === 'r') input = { decision: 'reject' };
         else if (key === 's') input = { decision: 'skip' };
         else if (key === 'c' || key === 'e') {
-          keys.suspend(); // the editor owns the terminal meanwhile
           const correction = editCorrection(io.editor, view.item.output ?? '');
           if (correction === undefined) {
             write('correction left unchanged: nothing sent\n');

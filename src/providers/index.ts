@@ -9,4 +9,5 @@ export {
   languageModelFinishReason,
   engineGenerationOptions,
 } from './local-language-model.js';
+export { engineMargin, marginMetadata } from './engine-margin.js';
 export { createLocalProvider, type LocalProvider } from './local-provider.js';

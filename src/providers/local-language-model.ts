@@ -24,6 +24,7 @@ import {
   type LoadedModel,
 } from '../engine/index.js';
 import { EngineError } from '../errors/index.js';
+import { marginMetadata } from './engine-margin.js';
 
 /** The text of a model's answer: its text parts joined (reasoning, tool calls and files left out). */
 export function answerText(content: readonly LanguageModelV3Content[]): string {
@@ -232,8 +233,7 @@ export function textPartStream(
             type: 'finish',
             finishReason: languageModelFinishReason(result.finishReason),
             usage: languageModelUsage(result.inputTokens, result.outputTokens, result.cachedTokens),
-            ...(result.margin !== null &&
-              result.margin !== undefined && { providerMetadata: { promptune: { margin: result.margin } } }),
+            ...marginMetadata(result.margin),
           });
           close();
         },

@@ -4,7 +4,6 @@
 // back by kind: a request the engine cannot run stays a ValidationError (400), an engine fault becomes
 // an EngineError (500) with the worker's stack as its cause, a dead worker an UnavailableError (503).
 import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
-import { marginMetadata } from './engine-margin.js';
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
   languageModelFinishReason,
   languageModelUsage,
   textPartStream,
+  marginMetadata,
 } from '../providers/index.js';
 import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
 import type { EngineInfo, EngineOptions, EngineResult, SoftPromptReference } from './engine-types.js';

@@ -12,7 +12,6 @@ import type {
   LanguageModelV3Usage,
   SharedV3ProviderMetadata,
 } from '@ai-sdk/provider';
-import { engineMargin } from './engine-margin.js';
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import pino, { type Logger } from 'pino';
@@ -27,7 +26,7 @@ import {
   type TextCompletionRequest,
 } from './request-schemas.js';
 import type { ServiceEnv, TraceDraft } from './service-env.js';
-import { answerText } from '../providers/index.js';
+import { answerText, engineMargin } from '../providers/index.js';
 
 /** OpenAI's usage object for an AI SDK usage (cached prompt tokens included). */
 function openAiUsage(usage: LanguageModelV3Usage) {

@@ -9,7 +9,6 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3Prompt,
 } from '@ai-sdk/provider';
-import { engineMargin } from './engine-margin.js';
 import { GuardError, parseJsonText, ValidationError } from '../errors/index.js';
 import {
   checkFields as checkInputFields,
@@ -20,7 +19,7 @@ import {
   type CheckOutcome,
   type GuardSet,
 } from '../guard/index.js';
-import { answerText, promptText } from '../providers/index.js';
+import { answerText, promptText, engineMargin } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
 import { type TaskSpec, renderPrompt } from '../tasks/index.js';
 import type { EngineClient, SoftPromptSource } from './engine-client.js';

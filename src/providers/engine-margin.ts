@@ -1,6 +1,7 @@
 // The local engine's confidence in an answer (its first token's log-probability margin over the
 // runner-up) as it travels through the AI SDK: written into a result's provider metadata by the engine's
-// model, read back by the routes that trace the answer. Other backends carry none.
+// model (in process, or the service's engine worker), read back by the routes that trace the answer.
+// Other backends carry none.
 import type { SharedV3ProviderMetadata } from '@ai-sdk/provider';
 
 /** The engine's confidence read back from a result's provider metadata; null when it has none. */
