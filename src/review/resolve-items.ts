@@ -32,16 +32,22 @@ function outputTarget(spec: TaskSpec, output: string | null): unknown {
   }
 }
 
+/** The decisions other than skips (which are no review), by item. */
+export function reviewsByItem(decisions: ReviewDecision[]): Map<string, ReviewDecision[]> {
+  const byItem = new Map<string, ReviewDecision[]>();
+  for (const decision of decisions)
+    if (decision.decision !== 'skip')
+      (byItem.get(decision.item) ?? byItem.set(decision.item, []).get(decision.item)!).push(decision);
+  return byItem;
+}
+
 /** Each item's agreed target, from the queue's items and decisions (ReviewStore.items, .decisions). */
 export function resolveItems(
   spec: TaskSpec,
   items: ReviewItem[],
   decisions: ReviewDecision[],
 ): ResolvedItem[] {
-  const byItem = new Map<string, ReviewDecision[]>();
-  for (const decision of decisions)
-    if (decision.decision !== 'skip')
-      (byItem.get(decision.item) ?? byItem.set(decision.item, []).get(decision.item)!).push(decision);
+  const byItem = reviewsByItem(decisions);
   return items.map((item) => {
     const decided = byItem.get(item.id) ?? [];
     const resolved: ResolvedItem = {

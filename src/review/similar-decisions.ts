@@ -2,6 +2,7 @@
 // decided items of the same queue ranked by word overlap (Jaccard over lowercase words) with the item's
 // input. A reading aid, not a search engine: it scans the queue's decisions in memory.
 import type { ReviewDecision, ReviewItem } from '../registry/index.js';
+import { reviewsByItem } from './resolve-items.js';
 
 /** A decided item similar to another, with its decisions. */
 export interface SimilarDecision {
@@ -24,10 +25,8 @@ export function similarDecisions(
   decisions: ReviewDecision[],
   limit = 3,
 ): SimilarDecision[] {
-  const byItem = new Map<string, ReviewDecision[]>();
-  for (const decision of decisions)
-    if (decision.decision !== 'skip' && decision.item !== item.id)
-      (byItem.get(decision.item) ?? byItem.set(decision.item, []).get(decision.item)!).push(decision);
+  const byItem = reviewsByItem(decisions);
+  byItem.delete(item.id);
   const mine = words(item.input);
   return items
     .filter((other) => byItem.has(other.id))
