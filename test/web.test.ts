@@ -470,6 +470,7 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await input.getByText(rows[0].input.slice(0, 40)).waitFor();
     expect(await page.locator('.key-legend').innerText()).toMatch(/a\s+approve[\s\S]*r\s+reject/);
     const first = await item.getAttribute('data-item');
+    await page.getByRole('group', { name: 'fluency' }).waitFor();
     await page.keyboard.press('4'); // fluency 4
     await expect
       .poll(() => page.getByRole('group', { name: 'fluency' }).locator('[aria-pressed="true"]').innerText())

@@ -169,7 +169,8 @@ export function ReviewPage({ name }: { name: string }) {
           </button>
         </p>
       )}
-      {view === undefined ? (
+      {/* the item waits for its queue, so the rubric that digit keys score is on screen with it */}
+      {view === undefined || !queue.data ? (
         !error && <Loading />
       ) : view === null ? (
         <Empty title="Nothing left to review">
