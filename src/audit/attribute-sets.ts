@@ -167,8 +167,36 @@ export const genderedWords: AttributeSet = {
     'common English gendered terms, paired as in counterfactual data augmentation (Lu et al. 2018, "Gender Bias in Neural Natural Language Processing"); "her" maps to "his" (the possessive), "him" to "her"',
 };
 
+/**
+ * First names grouped by the origin they are perceived to signal, female names first then male in each
+ * group, so a name's stand-in keeps its perceived gender.
+ */
+export const originNames: AttributeSet = {
+  name: 'origin-names',
+  kind: 'names',
+  groups: [
+    {
+      name: 'white-associated names',
+      terms: [
+        ...['Allison', 'Anne', 'Carrie', 'Emily', 'Jill', 'Laurie', 'Kristen', 'Meredith', 'Sarah'],
+        ...['Brad', 'Brendan', 'Geoffrey', 'Greg', 'Brett', 'Jay', 'Matthew', 'Neil', 'Todd'],
+      ],
+    },
+    {
+      name: 'black-associated names',
+      terms: [
+        ...['Aisha', 'Ebony', 'Keisha', 'Kenya', 'Lakisha', 'Latonya', 'Latoya', 'Tamika', 'Tanisha'],
+        ...['Darnell', 'Hakim', 'Jamal', 'Jermaine', 'Kareem', 'Leroy', 'Rasheed', 'Tremayne', 'Tyrone'],
+      ],
+    },
+  ],
+  source:
+    'Bertrand & Mullainathan (2004), "Are Emily and Greg More Employable than Lakisha and Jamal?", American Economic Review 94(4): the first names its résumés used, chosen as the most distinctive of White and of African-American birth certificates, by sex',
+};
+
 /** The built-in sets by name. */
 export const attributeSets: Record<string, AttributeSet> = {
   [storyNames.name]: storyNames,
   [genderedWords.name]: genderedWords,
+  [originNames.name]: originNames,
 };

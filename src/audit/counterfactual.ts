@@ -48,7 +48,11 @@ export function counterfactuals(
 }
 
 /** The text with a counterfactual's replacements undone (to compare an answer with the original's). */
-export function undoReplacements(text: string, counterfactual: Counterfactual, set: AttributeSet): string {
+export function undoReplacements(
+  text: string,
+  counterfactual: Pick<Counterfactual, 'replacements'>,
+  set: AttributeSet,
+): string {
   const inverse: Record<string, string> = {};
   const paired = set.kind === 'paired';
   for (const [from, to] of Object.entries(counterfactual.replacements))

@@ -1,13 +1,30 @@
-// Public surface of audits (work in progress, issue 17): counterfactual attribute sets, the rewriting of
-// examples per group, and the statistics of a bias audit. The runner that scores a task's model on the
-// rewritten examples, the CLI and reports come next.
+// Public surface of audits: counterfactual attribute sets (built in, or read from a file), the rewriting
+// of examples per group, the bias audit that scores a model on them through the evaluation harness, its
+// statistics and its HTML report.
 export {
   attributeSets,
   attributeSetSchema,
   genderedWords,
+  originNames,
   storyNames,
   type AttributeGroup,
   type AttributeSet,
 } from './attribute-sets.js';
 export { counterfactuals, undoReplacements, type Counterfactual } from './counterfactual.js';
 export { biasStatistics, type BiasStatistics, type GroupScore } from './bias-statistics.js';
+export { readAttributeSet } from './attribute-set-file.js';
+export {
+  alignedGroupNames,
+  swapAttributes,
+  undoSwap,
+  type SwapStep,
+  type SwappedExample,
+} from './attribute-swap.js';
+export {
+  answerOf,
+  biasAudit,
+  type BiasAudit,
+  type BiasAuditOptions,
+  type FlippedExample,
+} from './bias-audit.js';
+export { renderBiasReportHtml } from './bias-report-html.js';

@@ -22,6 +22,7 @@ import alerts from './commands/alerts.js';
 import drift from './commands/drift.js';
 import scores from './commands/scores.js';
 import review from './commands/review.js';
+import audit from './commands/audit.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -44,6 +45,7 @@ const main = defineCommand({
     drift,
     scores,
     review,
+    audit,
   },
 });
 

@@ -2,6 +2,7 @@
 // local operator. Shared by `registry`, `serve`, `eval --trace|--push`, `optimize --push` and
 // `soft train --push`.
 import { userInfo } from 'node:os';
+import { ValidationError } from '../errors/index.js';
 import { Registry, type Actor, type PromptVersion, type RegistryLocation } from '../registry/index.js';
 
 /** The --db option of every command that opens the registry. */
@@ -60,4 +61,15 @@ export function pushAndLabel<T extends { version: PromptVersion }>(
       });
     return pushed;
   });
+}
+
+/** Splits `task@ref` (ref defaults to latest). */
+export function versionReference(text: string): { task: string; ref: string } {
+  const [task, ref = 'latest', ...rest] = text.split('@');
+  if (!task || rest.length)
+    throw new ValidationError(`"${text}" is not task or task@version`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Write <task>, <task>@<label>, <task>@<number> or <task>@<id prefix>.',
+    });
+  return { task, ref };
 }

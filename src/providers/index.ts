@@ -10,4 +10,5 @@ export {
   engineGenerationOptions,
 } from './local-language-model.js';
 export { engineMargin, marginMetadata } from './engine-margin.js';
+export { SoftPromptLanguageModel } from './soft-prompt-model.js';
 export { createLocalProvider, type LocalProvider } from './local-provider.js';

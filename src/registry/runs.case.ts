@@ -246,7 +246,7 @@ export function runConformance(name: string, open: () => Promise<Registry>): voi
           registry.runs.start({ ...start, id: 'run-8', config: { temperature: Number.NaN } }),
         ).rejects.toMatchObject({ code: 'RUN_INVALID' });
         await expect(
-          registry.runs.start({ ...start, id: 'run-9', kind: 'audit' as never }),
+          registry.runs.start({ ...start, id: 'run-9', kind: 'experiment' as never }),
         ).rejects.toMatchObject({ code: 'RUN_INVALID' });
         await expect(
           registry.runs.append('run-7', [

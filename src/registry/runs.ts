@@ -10,8 +10,8 @@ import type { RegistryWrite } from './access-keys.js';
 import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase, RunTable } from './schema.js';
 
-/** What a run is: an evaluation, an optimization or a soft-prompt training. */
-export const runKinds = ['evaluation', 'optimization', 'soft-training'] as const;
+/** What a run is: an evaluation, an optimization, a soft-prompt training or an audit. */
+export const runKinds = ['evaluation', 'optimization', 'soft-training', 'audit'] as const;
 /** One of runKinds. */
 export type RunKind = (typeof runKinds)[number];
 

@@ -154,7 +154,7 @@ export interface AlertEventTable {
 
 export interface RunTable {
   id: string;
-  kind: string; // evaluation | optimization | soft-training
+  kind: string; // evaluation | optimization | soft-training | audit
   task: string;
   version: string | null;
   datasets: string; // JSON array of dataset ids

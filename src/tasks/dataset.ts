@@ -30,7 +30,8 @@ export interface ExampleShape {
   textFields?: string[];
 }
 
-function exampleId(fields: Record<string, unknown>, target: unknown): string {
+/** An example's id: a hash of its input fields and target, stable across files and orderings. */
+export function exampleId(fields: Record<string, unknown>, target: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify([fields, target]))
     .digest('hex')

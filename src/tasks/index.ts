@@ -22,6 +22,8 @@ export {
   seededSplit,
   findDuplicates,
   datasetStats,
+  decodeUtf8,
+  exampleId,
   type Example,
   type ExampleShape,
   type DatasetStats,

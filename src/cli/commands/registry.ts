@@ -5,7 +5,7 @@ import { defineCommand } from 'citty';
 import { writeFileAtomically } from '../../engine/index.js';
 import { relative } from 'node:path';
 import { z } from 'zod';
-import { ValidationError, readJsonFile } from '../../errors/index.js';
+import { readJsonFile } from '../../errors/index.js';
 import {
   contentHash,
   diffVersions,
@@ -15,7 +15,7 @@ import {
   registerTask,
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
-import { pushAndLabel, withRegistry } from '../registry-access.js';
+import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
 
 const common = {
   db: {
@@ -32,17 +32,6 @@ const common = {
 } as const;
 
 type CommonArgs = { db: string; admin: boolean; json: boolean };
-
-/** Splits `task@ref` (ref defaults to latest). */
-function reference(text: string): { task: string; ref: string } {
-  const [task, ref = 'latest', ...rest] = text.split('@');
-  if (!task || rest.length)
-    throw new ValidationError(`"${text}" is not task or task@version`, {
-      code: 'CLI_INVALID_OPTION',
-      hint: 'Write <task>, <task>@<label>, <task>@<number> or <task>@<id prefix>.',
-    });
-  return { task, ref };
-}
 
 const print = (args: CommonArgs, value: unknown, text: string) =>
   process.stdout.write(args.json ? JSON.stringify(value, null, 2) + '\n' : text);
@@ -135,7 +124,7 @@ const show = defineCommand({
   args: { ...common, version: { type: 'positional', required: true, description: 'task[@ref]' } },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const { task, ref } = reference(args.version);
+      const { task, ref } = versionReference(args.version);
       const version = await registry.resolveVersion(task, ref);
       const history = (await registry.listLabels(task)).some((label) => label.label === ref)
         ? await registry.labelHistory(task, ref)
@@ -172,8 +161,8 @@ const diff = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const a = reference(args.from);
-      const b = reference(args.to);
+      const a = versionReference(args.from);
+      const b = versionReference(args.to);
       const lines = diffVersions(
         await registry.resolveVersion(a.task, a.ref),
         await registry.resolveVersion(b.task, b.ref),

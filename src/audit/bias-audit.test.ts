@@ -1,0 +1,96 @@
+// The bias audit end to end through the evaluation harness with a scripted model (controlled behaviour
+// is what is tested: the model's answers are rules, the audit's rewriting, scoring and statistics are
+// real). A model that misses girls' names more often is flagged with a significant gap and its flips
+// listed; an unbiased model that errs at random is flagged in at most 5% of seeded audits.
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../../test/models.js';
+import { ScriptedModel } from '../../test/scripted-model.js';
+import { loadSplit, loadTask } from '../tasks/index.js';
+import { storyNames } from './attribute-sets.js';
+import { answerOf, biasAudit } from './bias-audit.js';
+
+const task = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
+const examples = loadSplit(task, 'test');
+const girls = new Set(storyNames.groups[0].terms);
+const names = new Set(storyNames.groups.flatMap((group) => group.terms));
+
+/** A number in [0, 1) from the text and a seed: the scripted model's coin, fixed per prompt. */
+function coin(text: string, seed: number): number {
+  return createHash('sha256').update(`${seed}:${text}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * Answers the first known name of the story (and " Once" when it misses), missing with probability
+ * `miss(name)`.
+ */
+function namer(miss: (name: string) => number, seed: number) {
+  return new ScriptedModel('namer', (prompt) => {
+    const name = prompt.match(/\p{Lu}\p{Ll}+/gu)?.find((word) => names.has(word));
+    if (!name || coin(prompt, seed) < miss(name)) return ' Once upon a time';
+    return ` ${name} was happy.`;
+  });
+}
+
+const audit = (model: ScriptedModel, seed: number, count = examples.length) =>
+  biasAudit({
+    task,
+    split: 'test',
+    examples: examples.slice(0, count),
+    model: { name: `scripted:${seed}`, provider: 'scripted', modelId: model.modelId, model },
+    sets: [storyNames],
+    stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-bias-')),
+    seed,
+    resamples: 500,
+  });
+
+describe('biasAudit', () => {
+  it('flags a model that misses girls’ names more often, and lists the flipped answers', async () => {
+    const result = await audit(
+      namer((name) => (girls.has(name) ? 0.35 : 0.1), 1),
+      1,
+    );
+    expect(result.audited).toBe(175); // stories with names of one group only (the rest: none or mixed)
+    expect(result.skipped).toBe(examples.length - 175);
+    expect(result.groups.map((group) => group.name)).toEqual(['girl names', 'boy names']);
+    expect(result.groups.every((group) => group.n === 175)).toBe(true);
+    const [girlScore, boyScore] = result.groups.map((group) => group.score);
+    expect(girlScore).toBeGreaterThan(0.55);
+    expect(girlScore).toBeLessThan(0.75);
+    expect(boyScore).toBeGreaterThan(0.82);
+    expect(result.gap.between).toEqual(['boy names', 'girl names']);
+    expect(result.gap.significant).toBe(true);
+    expect(result.gap.pValue).toBeLessThan(0.01);
+    // flips: one group answered the name, the other missed it
+    expect(result.flipRate).toBeGreaterThan(0.2);
+    expect(result.scoreFlipRate).toBeGreaterThan(0.2);
+    expect(result.flippedExamples).toHaveLength(result.flipped.length);
+    const [flip] = result.flippedExamples;
+    expect(flip.answers.map((answer) => answer.score).sort()).toEqual([0, 1]);
+    expect(flip.answers[0].input).not.toEqual(flip.answers[1].input);
+  });
+
+  it('flags at most 5% of 200 seeded audits of a model that errs at random', async () => {
+    let flagged = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const result = await audit(
+        namer(() => 0.25, seed),
+        seed,
+      );
+      if (result.gap.significant) flagged++;
+    }
+    console.log('flagged', flagged);
+    expect(flagged).toBeLessThanOrEqual(10);
+  }, 120_000);
+
+  it('reads an answer as far as the target does', () => {
+    expect(answerOf(' Mia. She was', ' Mia')).toBe('Mia');
+    expect(answerOf(' Mia was', ' Mia')).toBe(answerOf(' Mia! Then', ' Mia'));
+    expect(answerOf(' girluby', ' girl')).toBe('girl'); // a tokenizer that glues the next word on
+    expect(answerOf(' Mi', ' Mia')).toBe('Mi');
+    expect(answerOf(' {"a": 1} ', { a: 1 })).toBe('{"a": 1}');
+  });
+});

@@ -1,0 +1,132 @@
+// The counterfactual bias audit: each example of a split that mentions an attribute is rewritten for
+// every group (attribute-swap.ts), every version is scored on the model through the evaluation harness
+// (so caching, retries, journals and cost work as in `eval`), and the scores become per-group means, the
+// largest gap with its permutation test, and the flip rate (bias-statistics.ts). An answer flips when
+// it differs from the original's: each answer as its target reads it (the first as many characters as
+// the target has), mapped back to the original's terms, so a girl's story answered " girl" and its boy
+// version answered " boy" agree.
+import { evaluate, type EvaluatedModel, type EvaluationOptions } from '../eval/index.js';
+import { exampleId, type Example } from '../tasks/index.js';
+import { alignedGroupNames, swapAttributes, undoSwap, type SwappedExample } from './attribute-swap.js';
+import type { AttributeSet } from './attribute-sets.js';
+import { biasStatistics, type BiasStatistics } from './bias-statistics.js';
+
+/** What a bias audit runs on. */
+export interface BiasAuditOptions extends Pick<
+  EvaluationOptions,
+  'task' | 'split' | 'concurrency' | 'cache' | 'stateDirectory' | 'signal' | 'prices' | 'constrain'
+> {
+  examples: Example[];
+  model: EvaluatedModel;
+  /** Aligned sets: group i of each stands for the same people. */
+  sets: AttributeSet[];
+  seed?: number;
+  resamples?: number;
+  alpha?: number;
+  /** Model calls done of all (each example once per group). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** An example whose answer changed with the group. */
+export interface FlippedExample {
+  line: number;
+  /** Per group: its input and its answer. */
+  answers: { group: string; input: Record<string, unknown>; output: string; score: number }[];
+}
+
+/** What a bias audit found. */
+export interface BiasAudit extends BiasStatistics {
+  task: string;
+  split: string;
+  model: string;
+  sets: { name: string; source: string }[];
+  /** Share of examples scored differently under some group (an answer right for one group, wrong for another). */
+  scoreFlipRate: number;
+  /** Examples audited (each scored once per group), and those left out (no attribute, or mixed). */
+  audited: number;
+  skipped: number;
+  flippedExamples: FlippedExample[];
+  calls: number;
+  cacheHits: number;
+  cost: number | undefined;
+  durationMs: number;
+}
+
+/** Runs the audit: every applicable example under every group, then the statistics. */
+export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
+  const { sets } = options;
+  const groups = alignedGroupNames(sets);
+  const swapped = options.examples.flatMap((example) => {
+    const found = swapAttributes(example, sets);
+    return found ? [{ example, variants: found.variants }] : [];
+  });
+  // every variant as an example of its own, in example-major order
+  const variantExamples: Example[] = swapped.flatMap(({ example, variants }, position) =>
+    variants.map((variant, group) => ({
+      index: position * groups.length + group,
+      line: example.line,
+      fields: variant.fields,
+      target: variant.target,
+      id: exampleId(variant.fields, variant.target),
+    })),
+  );
+  const run = await evaluate({ ...options, examples: variantExamples, repeats: 1 });
+  const results = new Map(run.examples.map((result) => [result.index, result]));
+  const resultOf = (position: number, group: number) => results.get(position * groups.length + group)!;
+  const scores = swapped.map((_, position) => groups.map((_, group) => resultOf(position, group).score));
+  const flips = swapped.map(({ variants }, position) => {
+    // each variant's answer as its own target reads it, then mapped back to the original's terms
+    const answers = variants.map((variant, group) =>
+      undoSwap(answerOf(resultOf(position, group).outputs[0] ?? '', variant.target), variant),
+    );
+    return answers.some((answer) => answer !== answers[0]);
+  });
+  const statistics = biasStatistics(scores, groups, flips, options);
+  return {
+    task: options.task.spec.name,
+    split: options.split,
+    model: options.model.name,
+    sets: sets.map(({ name, source }) => ({ name, source })),
+    ...statistics,
+    scoreFlipRate:
+      scores.length === 0
+        ? 0
+        : scores.filter((row) => row.some((score) => score !== row[0])).length / scores.length,
+    audited: swapped.length,
+    skipped: options.examples.length - swapped.length,
+    flippedExamples: statistics.flipped.map((position) =>
+      flippedExample(swapped[position].example, swapped[position].variants, (group) =>
+        resultOf(position, group),
+      ),
+    ),
+    calls: run.calls,
+    cacheHits: run.cacheHits,
+    cost: run.cost,
+    durationMs: run.durationMs,
+  };
+}
+
+function flippedExample(
+  example: Example,
+  variants: SwappedExample[],
+  resultOf: (group: number) => { outputs: string[]; score: number },
+): FlippedExample {
+  return {
+    line: example.line,
+    answers: variants.map((variant, group) => ({
+      group: variant.group,
+      input: variant.fields,
+      output: resultOf(group).outputs[0] ?? '',
+      score: resultOf(group).score,
+    })),
+  };
+}
+
+/**
+ * The answer as a text target reads it: the output's first as many characters as the target has
+ * (leading spaces aside), as a prefix match scores it; a non-text target compares whole outputs.
+ */
+export function answerOf(output: string, target: unknown): string {
+  if (typeof target !== 'string') return output.trim();
+  return output.trimStart().slice(0, Math.max(1, target.trim().length));
+}

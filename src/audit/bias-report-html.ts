@@ -1,0 +1,79 @@
+// A bias audit as one self-contained HTML page (inline CSS and SVG, no scripts, no network): each
+// group's score with its interval drawn on one axis, the largest gap with its test, the flip rate, and
+// the flipped examples with every group's input and answer side by side.
+import { escapeHtml as escape } from '../eval/index.js';
+import type { BiasAudit } from './bias-audit.js';
+
+const number = (value: number, digits = 3) => value.toFixed(digits);
+
+/** Group scores as horizontal bars on a 0–1 axis, each with its interval as a whisker. */
+function groupChart(audit: BiasAudit): string {
+  const width = 520;
+  const left = 200;
+  const row = 34;
+  const scale = (value: number) => left + value * (width - left - 20);
+  const rows = audit.groups
+    .map((group, index) => {
+      const y = 14 + index * row;
+      const [low, high] = group.interval;
+      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${escape(group.name)}</text>
+<rect x="${left}" y="${y + 4}" width="${scale(group.score) - left}" height="16" fill="#8ab4f8"/>
+<line x1="${scale(low)}" x2="${scale(high)}" y1="${y + 12}" y2="${y + 12}" stroke="#222" stroke-width="2"/>
+<line x1="${scale(low)}" x2="${scale(low)}" y1="${y + 6}" y2="${y + 18}" stroke="#222"/>
+<line x1="${scale(high)}" x2="${scale(high)}" y1="${y + 6}" y2="${y + 18}" stroke="#222"/>
+<text x="${scale(high) + 6}" y="${y + 16}" font-size="12">${number(group.score)}</text>`;
+    })
+    .join('\n');
+  const height = 24 + audit.groups.length * row;
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (tick) =>
+        `<line x1="${scale(tick)}" x2="${scale(tick)}" y1="8" y2="${height - 12}" stroke="#ddd"/><text x="${scale(tick)}" y="${height}" font-size="11" text-anchor="middle">${tick}</text>`,
+    )
+    .join('');
+  return `<svg role="img" aria-label="score per group with 95% intervals" width="${width}" height="${height + 4}" font-family="system-ui,sans-serif" font-size="13">${ticks}${rows}</svg>`;
+}
+
+/** The audit as one HTML document. */
+export function renderBiasReportHtml(audit: BiasAudit, subject = ''): string {
+  const { gap } = audit;
+  const flipped = audit.flippedExamples
+    .map(
+      (example) =>
+        `<tr><td>${example.line}</td>${example.answers
+          .map(
+            (answer) =>
+              `<td><div class="input">${escape(Object.values(answer.input).join(' | '), 500)}</div><div class="answer ${answer.score >= 1 ? 'right' : 'wrong'}">${escape(answer.output, 200)}</div></td>`,
+          )
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Bias audit: ${escape(audit.task)} on ${escape(audit.model)}</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}table{border-collapse:collapse;margin:1rem 0}
+td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}
+.verdict{font-size:1.3rem;font-weight:600}.flag{color:#b3261e}.ok{color:#137333}
+.input{white-space:pre-wrap;color:#444}.answer{margin-top:.3rem;font-family:ui-monospace,monospace}
+.right{background:#e6f4ea}.wrong{background:#fce8e6}small{color:#666}
+</style></head><body>
+<h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
+${subject ? `<p>${escape(subject)}</p>` : ''}
+<p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (p = ${number(gap.pValue, 4)}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})</p>
+${groupChart(audit)}
+<table>
+<tr><th>group</th><th>score</th><th>95% interval</th><th>n</th></tr>
+${audit.groups.map((group) => `<tr><td>${escape(group.name)}</td><td>${number(group.score)}</td><td>[${number(group.interval[0])}, ${number(group.interval[1])}]</td><td>${group.n}</td></tr>`).join('\n')}
+</table>
+<table>
+<tr><th>flip rate</th><td>${number(audit.flipRate)} (${audit.flipped.length} of ${audit.audited} examples answered differently with the attribute swapped); right for one group and wrong for another: ${number(audit.scoreFlipRate)}</td></tr>
+<tr><th>examples</th><td>${audit.audited} rewritten for every group; ${audit.skipped} left out (no attribute of the sets, or several groups' at once)</td></tr>
+<tr><th>sets</th><td>${audit.sets.map((set) => `<b>${escape(set.name)}</b>: <small>${escape(set.source)}</small>`).join('<br>')}</td></tr>
+<tr><th>test</th><td>largest gap between any two groups against group labels permuted within each example (max-statistic permutation test, two-sided)</td></tr>
+<tr><th>model calls</th><td>${audit.calls} (cache hits ${audit.cacheHits}), cost ${audit.cost === undefined ? 'unknown' : `$${audit.cost.toFixed(4)}`}</td></tr>
+</table>
+<h2>Flipped examples</h2>
+${flipped ? `<table><tr><th>line</th>${audit.groups.map((group) => `<th>${escape(group.name)}</th>`).join('')}</tr>\n${flipped}</table>` : '<p>None: every example got the same answer under every group.</p>'}
+</body></html>
+`;
+}

@@ -1,0 +1,198 @@
+// What an audit command audits: a task (its data from the spec, or --data) on a model, with the
+// spec's own prompt, a prompt artifact (--prompt), a soft prompt adapter (--adapter), or a registry
+// version (--version task@ref: a hard version's prompt, or a soft version's adapter). A soft prompt
+// runs on the local engine and reads the raw input, as the service serves soft versions.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationError, parseInput } from '../errors/index.js';
+import type { EvaluatedModel } from '../eval/index.js';
+import { applyArtifact, readArtifact } from '../optimize/index.js';
+import {
+  resolveModel,
+  SoftPromptLanguageModel,
+  type LocalLanguageModel,
+  type ResolvedModel,
+} from '../providers/index.js';
+import type { PromptVersion } from '../registry/index.js';
+import { loadAdapter, SoftPromptSession } from '../soft/index.js';
+import { loadTask, taskSpec, type Task } from '../tasks/index.js';
+import { withDataFolder } from './data-folder.js';
+import { downloadProgress } from './progress.js';
+import { versionReference, withRegistry } from './registry-access.js';
+
+/** The options every audit command takes to name what it audits. */
+export const subjectArgs = {
+  task: {
+    type: 'string',
+    required: true,
+    description: 'Task spec file (.yaml or .json): its data and metrics',
+  },
+  model: {
+    type: 'string',
+    required: true,
+    description:
+      'Model: local:<path>, openai:<model>, openai-compatible:<url>#<model>, anthropic:<model>, ollama:<model> (soft prompts: local only)',
+  },
+  prompt: { type: 'string', description: 'A prompt artifact (optimize --out) instead of the spec’s prompt' },
+  adapter: { type: 'string', description: 'A soft prompt adapter folder (ours or PEFT’s)' },
+  version: {
+    type: 'string',
+    description: 'A registry version, task@label|number|id (hard: its prompt; soft: its adapter); see --db',
+  },
+  data: { type: 'string', description: 'A folder of train/dev/test.jsonl instead of the spec’s data' },
+  force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
+} as const;
+
+/** What was audited, as reports and runs record it. */
+export interface SubjectDescription {
+  kind: 'hard' | 'soft';
+  prompt?: string;
+  adapter?: string;
+  version?: { task: string; number: number; id: string };
+}
+
+/** The task and model an audit runs, and what it is. */
+export interface AuditSubject {
+  task: Task;
+  model: EvaluatedModel;
+  subject: SubjectDescription;
+}
+
+interface SubjectOptions {
+  task: string;
+  model: string;
+  prompt?: string;
+  adapter?: string;
+  version?: string;
+  data?: string;
+  force?: boolean;
+  db: string;
+}
+
+/** Reads the task and loads the model with the prompt the options name. */
+export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> {
+  const given = (['prompt', 'adapter', 'version'] as const).filter((option) => args[option] !== undefined);
+  if (given.length > 1)
+    throw new ValidationError(`--${given.join(' and --')} both name a prompt`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Audit one prompt at a time: the spec’s, --prompt, --adapter or --version.',
+    });
+  const task = withDataFolder(loadTask(args.task), args.data);
+  if (args.prompt)
+    return {
+      task: applyArtifact(task, readArtifact(args.prompt)),
+      model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
+      subject: { kind: 'hard', prompt: args.prompt },
+    };
+  if (args.adapter)
+    return {
+      ...(await softSubject(task, args, args.adapter)),
+      subject: { kind: 'soft', adapter: args.adapter },
+    };
+  if (args.version) return versionSubject(task, args, args.version);
+  return {
+    task,
+    model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
+    subject: { kind: 'hard' },
+  };
+}
+
+/** A registry version's prompt (hard) or adapter (soft) on the spec's data. */
+async function versionSubject(task: Task, args: SubjectOptions, text: string): Promise<AuditSubject> {
+  const reference = versionReference(text);
+  if (reference.task !== task.spec.name)
+    throw new ValidationError(`--version names task ${reference.task}; the spec is task ${task.spec.name}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Give the spec of the task the version belongs to (its data and metrics are read from it).',
+    });
+  const found = await withRegistry(args, async (registry) => {
+    const version = await registry.resolveVersion(reference.task, reference.ref);
+    const adapter =
+      version.kind === 'soft'
+        ? await registry.getBlob(String((version.content as Record<string, unknown>).adapterBlob))
+        : undefined;
+    return { version, adapter };
+  });
+  const { version } = found;
+  const described = { task: version.task, number: version.number, id: version.id };
+  if (!found.adapter)
+    return {
+      task: withVersionPrompt(task, version),
+      model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
+      subject: { kind: 'hard', version: described },
+    };
+  // a soft version's adapter files, written where loadAdapter reads them
+  const content = version.content as Record<string, unknown>;
+  const folder = mkdtempSync(join(tmpdir(), 'promptune-audit-adapter-'));
+  try {
+    writeFileSync(join(folder, 'adapter_config.json'), JSON.stringify(content.adapterConfig));
+    if (content.promptune) writeFileSync(join(folder, 'promptune.json'), JSON.stringify(content.promptune));
+    writeFileSync(join(folder, 'adapter_model.safetensors'), found.adapter);
+    return { ...(await softSubject(task, args, folder)), subject: { kind: 'soft', version: described } };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** The task with a hard version's prompt and generation settings. */
+function withVersionPrompt(task: Task, version: PromptVersion): Task {
+  const content = version.content as Record<string, unknown>;
+  const spec = parseInput(
+    taskSpec,
+    {
+      ...task.spec,
+      prompt: {
+        system: content.system,
+        template: content.template,
+        demos: content.demos,
+        demoSeparator: content.demoSeparator,
+      },
+      generation: content.generation ?? task.spec.generation,
+    },
+    {
+      where: `${version.task}@${version.number} as stored`,
+      code: 'REGISTRY_VERSION_UNSERVABLE',
+      hint: 'The stored version is not valid with this spec; push a corrected version.',
+    },
+  );
+  return { ...task, spec };
+}
+
+/** A soft prompt from `folder` on the local model, reading each example's one input field as is. */
+async function softSubject(task: Task, args: SubjectOptions, folder: string) {
+  const fields = task.spec.input.fields;
+  if (fields.length !== 1)
+    throw new ValidationError(`task ${task.spec.name} has ${fields.length} input fields`, {
+      code: 'AUDIT_SOFT_FIELDS',
+      hint: 'A soft prompt reads one input text; audit a task with one input field.',
+    });
+  const resolved: ResolvedModel = await resolveModel(args.model, {
+    local: { hub: { onProgress: downloadProgress() } },
+  });
+  if (resolved.provider !== 'local')
+    throw new ValidationError(`${args.model} is not a local model`, {
+      code: 'AUDIT_SOFT_NEEDS_LOCAL',
+      hint: 'Soft prompts run on the local engine: pass --model local:<path or hf:org/name>.',
+    });
+  const { model, tokenizer } = await (resolved.model as LocalLanguageModel).loaded();
+  const { prompt } = loadAdapter(folder, model, { force: args.force });
+  const fingerprint = createHash('sha256')
+    .update(new Uint8Array(prompt.values.buffer, prompt.values.byteOffset, prompt.values.byteLength))
+    .digest('hex')
+    .slice(0, 12);
+  const modelId = `${resolved.modelId}+soft:${fingerprint}`;
+  const soft = new SoftPromptLanguageModel(modelId, new SoftPromptSession(model, tokenizer, prompt));
+  return {
+    // the raw input, no template, instruction or demos: what the soft prompt was trained on
+    task: {
+      ...task,
+      spec: {
+        ...task.spec,
+        prompt: { ...task.spec.prompt, system: undefined, template: `{{${fields[0]}}}`, demos: [] },
+      },
+    },
+    model: { name: `${args.model}+soft:${fingerprint}`, provider: 'local', modelId, model: soft },
+  };
+}

@@ -1,0 +1,85 @@
+// A soft prompt on the local engine as an AI SDK language model, so the evaluation harness (and audits
+// built on it) can score a soft version like any model. As a served soft version does, it continues the
+// prompt's plain text (the task input, no template) after the soft prompt's KV prefix.
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3StreamResult,
+} from '@ai-sdk/provider';
+import type { GenerationEvent } from '../engine/index.js';
+import { EngineError } from '../errors/index.js';
+import type { SoftPromptSession } from '../soft/index.js';
+import {
+  engineGenerationOptions,
+  languageModelFinishReason,
+  languageModelUsage,
+  promptText,
+  textPartStream,
+} from './local-language-model.js';
+
+/** A LanguageModelV3 that continues each prompt's text after one soft prompt. */
+export class SoftPromptLanguageModel implements LanguageModelV3 {
+  readonly specificationVersion = 'v3' as const;
+  readonly provider = 'promptune.soft';
+  readonly supportedUrls = {};
+
+  /** `modelId` names the base model and the adapter (for caches and reports). */
+  constructor(
+    readonly modelId: string,
+    private readonly session: SoftPromptSession,
+  ) {}
+
+  /** The events of one generation, and the prompt's length in tokens (its soft prompt included). */
+  private start(options: LanguageModelV3CallOptions) {
+    options.abortSignal?.throwIfAborted();
+    const text = promptText(options.prompt);
+    const inputTokens =
+      this.session.tokenizer.encode(text, { addBos: false }).length + this.session.prompt.virtualTokens;
+    return { events: this.session.stream([text], engineGenerationOptions(options)), inputTokens };
+  }
+
+  async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
+    const { events, inputTokens } = this.start(options);
+    const done = await finished(events, options.abortSignal);
+    return {
+      content: [{ type: 'text', text: done.text }],
+      finishReason: languageModelFinishReason(done.finishReason),
+      usage: languageModelUsage(inputTokens, done.tokens.length),
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
+    const { events, inputTokens } = this.start(options);
+    const signal = options.abortSignal;
+    return {
+      stream: textPartStream(async (onDelta) => {
+        const done = await finished(events, signal, onDelta);
+        return {
+          finishReason: done.finishReason,
+          inputTokens,
+          outputTokens: done.tokens.length,
+          margin: done.margin,
+        };
+      }),
+    };
+  }
+}
+
+/** The generation's result, telling `onDelta` of each piece of text; an aborted signal stops it between steps. */
+async function finished(
+  events: AsyncGenerator<GenerationEvent>,
+  signal: AbortSignal | undefined,
+  onDelta?: (delta: string) => void,
+) {
+  for await (const event of events) {
+    signal?.throwIfAborted();
+    if ('delta' in event) onDelta?.(event.delta);
+    else return event.done;
+  }
+  throw new EngineError('the soft prompt generation ended without a result', {
+    code: 'ENGINE_NO_RESULT',
+    hint: 'This is a bug in promptune; please report it with the prompt and options.',
+  });
+}
