@@ -207,7 +207,7 @@ describe('promptune eval', () => {
     const reported = run(cwd, 'runs', 'report', id!, '--db', 'registry.sqlite', '--out', 'run.html');
     expect(reported.status, reported.stderr).toBe(0);
     expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(readFileSync(join(cwd, 'eval.html'), 'utf8'));
-    const refused = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite', '--kind', 'audit');
+    const refused = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite', '--kind', 'experiment');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('CLI_INVALID_OPTION');
   });

@@ -1,8 +1,9 @@
 // A recorded run's HTML report, rendered from what the registry holds (the same data the dashboard
 // shows): an evaluation's summary and examples through eval's report, an optimization's artifact,
-// details and trials through optimize's. `promptune runs report` writes it; GET /v1/runs/{id}/report
+// details and trials through optimize's, a bias audit's statistics and flipped examples through audit's. `promptune runs report` writes it; GET /v1/runs/{id}/report
 // serves it.
 import { ValidationError } from '../errors/index.js';
+import { renderBiasReportHtml, type BiasAudit, type FlippedExample } from '../audit/index.js';
 import { renderReportHtml, type EvaluationReport } from '../eval/index.js';
 import { renderOptimizationHtml, type OptimizeResult } from '../optimize/index.js';
 import type { Registry, RunRecord } from '../registry/index.js';
@@ -45,6 +46,17 @@ export async function runReportHtml(registry: Registry, id: string): Promise<str
     return renderOptimizationHtml(
       { artifact, details, history },
       `${run.task}: ${String(run.config.optimizer ?? 'optimization')} on ${String(run.config.model ?? '')}`,
+    );
+  }
+  if (run.kind === 'audit' && run.config.audit === 'bias') {
+    const flipped = await registry.runs.allEntries(id, 'example');
+    const { subject, flippedLines: _, ...summary } = run.summary;
+    return renderBiasReportHtml(
+      {
+        ...(summary as unknown as Omit<BiasAudit, 'flippedExamples'>),
+        flippedExamples: flipped.map((entry) => entry.data as unknown as FlippedExample),
+      },
+      typeof subject === 'string' ? subject : '',
     );
   }
   throw noReport(

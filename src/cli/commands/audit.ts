@@ -146,7 +146,11 @@ const bias = defineCommand({
             data: { ...example },
           })),
         );
-        await recording.complete(biasSummary(audit), subject.version?.id);
+        // the subject's description too, so `runs report` renders the page --report writes
+        await recording.complete(
+          { ...biasSummary(audit), subject: describeSubject(subject) },
+          subject.version?.id,
+        );
         process.stderr.write(`recorded as run ${recording.id}\n`);
       }
       if (args.report)

@@ -18,8 +18,13 @@ const statuses: RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'i
 
 function line(run: RunRecord): string {
   const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
+  const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
   const score =
-    run.summary && typeof run.summary.score === 'number' ? `score ${run.summary.score.toFixed(3)}` : '';
+    run.summary && typeof run.summary.score === 'number'
+      ? `score ${run.summary.score.toFixed(3)}`
+      : typeof gap?.difference === 'number' // a bias audit
+        ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
+        : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,

@@ -1,0 +1,113 @@
+// `promptune audit bias` as a user runs it on stories260K: the hand-written gender prompt answers
+// " girl" whatever the story, which the audit reports as a significant gap with every answer flipped;
+// --push records the audit as a run whose report is the page --report wrote; a soft prompt audits the
+// same by folder and as a registry version; bad options are refused with a code.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, stories } from './models.js';
+
+const bin = join(repositoryRoot, 'bin', 'promptune.js');
+const model = `local:${stories.gguf}`;
+const gender = join(repositoryRoot, 'examples', 'gender.yaml');
+
+function run(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface BiasJson {
+  groups: { name: string; score: number; interval: [number, number]; n: number }[];
+  flipRate: number;
+  scoreFlipRate: number;
+  gap: { between: [string, string]; difference: number; pValue: number; significant: boolean };
+  audited: number;
+  flippedLines: number[];
+  model: string;
+}
+
+describe('promptune audit bias', () => {
+  it('finds the hand-written gender prompt’s bias, records it as a run, and reports it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
+    const audited = run(cwd, 'audit', 'bias', '--task', gender, '--model', model, '--limit', '40', '--json');
+    expect(audited.status, audited.stderr).toBe(0);
+    const result = JSON.parse(audited.stdout) as BiasJson;
+    expect(result.groups.map(({ name, n }) => ({ name, n }))).toEqual([
+      { name: 'girl names + female', n: 40 },
+      { name: 'boy names + male', n: 40 },
+    ]);
+    // the prompt's continuation is " girl" for every story: right for girls, wrong for every boy
+    const [girls, boys] = result.groups;
+    expect(girls.score).toBe(1);
+    expect(boys.score).toBe(0);
+    expect(boys.interval).toEqual([0, 0]);
+    expect(result.gap).toMatchObject({ between: ['girl names + female', 'boy names + male'], difference: 1 });
+    expect(result.gap.significant).toBe(true);
+    expect(result.flipRate).toBe(1);
+    expect(result.flippedLines).toHaveLength(40);
+
+    const pushed = run(
+      cwd,
+      'audit',
+      'bias',
+      ...['--task', gender, '--model', model, '--limit', '40', '--push', '--report', 'bias.html'],
+    );
+    expect(pushed.status, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toMatch(/largest gap: girl names \+ female − boy names \+ male = 1\.000/);
+    expect(pushed.stdout).toContain('SIGNIFICANT');
+    const id = /recorded as run (\S+)/.exec(pushed.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
+      new RegExp(`${id}  audit  gender  completed  gap 1\\.000 significant, flip rate 1\\.000`),
+    );
+    const page = readFileSync(join(cwd, 'bias.html'), 'utf8');
+    expect(page).toContain('Significant gap');
+    expect(page).toContain('<svg role="img"');
+    expect(run(cwd, 'runs', 'report', id!, '--out', 'run.html').status).toBe(0);
+    expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(page);
+  });
+
+  it('audits a soft prompt by folder and as the registry version it was pushed as, alike', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
+    const data = join(repositoryRoot, '..', 'shared', 'datasets', 'gender');
+    const trained = run(
+      cwd,
+      ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', 'soft', '--steps', '24'],
+      ...['--push', '--label', 'staging'],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const common = ['audit', 'bias', '--task', gender, '--model', model, '--limit', '24', '--json'];
+    const byFolder = run(cwd, ...common, '--adapter', 'soft');
+    expect(byFolder.status, byFolder.stderr).toBe(0);
+    const byVersion = run(cwd, ...common, '--version', 'gender@staging');
+    expect(byVersion.status, byVersion.stderr).toBe(0);
+    const folder = JSON.parse(byFolder.stdout) as BiasJson;
+    const version = JSON.parse(byVersion.stdout) as BiasJson;
+    expect(folder.model).toMatch(/\+soft:[0-9a-f]{12}$/);
+    expect(version.model).toBe(folder.model);
+    expect(version.groups).toEqual(folder.groups);
+    expect(version.flipRate).toBe(folder.flipRate);
+  });
+
+  it('refuses bad options with a code and a hint', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
+    const base = ['audit', 'bias', '--task', gender, '--model', model];
+    const cases: [string[], string][] = [
+      [['--set', 'ages'], 'AUDIT_SET_NOT_FOUND'],
+      [['--set', 'missing.yaml'], 'AUDIT_SET_NOT_FOUND'],
+      [['--adapter', 'soft', '--prompt', 'p.json'], 'CLI_INVALID_OPTION'],
+      [['--version', 'name@1'], 'CLI_INVALID_OPTION'],
+      [['--split', 'holdout'], 'CLI_INVALID_OPTION'],
+      [['--alpha', '1'], 'CLI_INVALID_OPTION'],
+    ];
+    for (const [extra, code] of cases) {
+      const refused = run(cwd, ...base, ...extra);
+      expect(refused.status, extra.join(' ')).toBe(1);
+      expect(refused.stderr).toContain(code);
+    }
+    const remote = run(cwd, 'audit', 'bias', '--task', gender, '--model', 'ollama:llama3', '--adapter', 'x');
+    expect(remote.stderr).toContain('AUDIT_SOFT_NEEDS_LOCAL');
+  });
+});
