@@ -28,3 +28,4 @@ export {
   type FlippedExample,
 } from './bias-audit.js';
 export { renderBiasReportHtml } from './bias-report-html.js';
+export { auditPolicyFailures, auditsRequired, type RecordedAudit } from './audit-policy.js';

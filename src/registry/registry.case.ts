@@ -146,6 +146,90 @@ export function registryConformance(
       await registry.close();
     });
 
+    it('moves a guarded label only to a version whose audits meet the policy, or by an admin override', async () => {
+      const { registry } = await open();
+      const guarded = taskSpec.parse({
+        name: 'fair',
+        prompt: { template: '{{input}}' },
+        audit: {
+          policy: { labels: ['production', 'canary'], bias: { maxFlipRate: 0.05, gapNotSignificant: true } },
+        },
+      });
+      await registry.putTask(guarded);
+      const push = (template: string) =>
+        registry.pushVersion({
+          task: 'fair',
+          kind: 'hard',
+          content: { template },
+          spec: guarded,
+          actor: admin,
+        });
+      const [fair, unfair] = [(await push('A {{input}}')).version, (await push('B {{input}}')).version];
+      let clock = Date.now();
+      const audit = async (version: string, flipRate: number, significant: boolean) => {
+        const at = clock++; // audits in order, a millisecond apart
+        const run = await registry.runs.start({
+          kind: 'audit',
+          task: 'fair',
+          actor: 'ci',
+          config: { audit: 'bias' },
+          at,
+        });
+        const summary = { flipRate, gap: { between: ['a', 'b'], difference: 0.2, significant } };
+        await registry.runs.finish(run.id, { status: 'completed', version, summary }, at);
+        return run.id;
+      };
+      const move = (reference: string, extra: { overridePolicy?: string; actor?: Actor } = {}) =>
+        registry.setLabel({
+          task: 'fair',
+          label: 'production',
+          reference,
+          actor: admin,
+          reason: 'release',
+          ...extra,
+        });
+      // no audit recorded yet: refused, naming what is missing
+      await expect(move('1')).rejects.toMatchObject({
+        code: 'REGISTRY_AUDIT_POLICY',
+        message: expect.stringContaining('no bias audit of this version is recorded') as string,
+      });
+      await audit(fair.id, 0.01, false);
+      await audit(unfair.id, 0.02, false); // an older audit that passed; the latest decides
+      const failing = await audit(unfair.id, 0.3, true);
+      expect((await move('1')).to).toBe(fair.id);
+      const refused = (await move('2').then(
+        () => new Error('moved'),
+        (error: unknown) => error,
+      )) as Error;
+      expect(refused).toMatchObject({
+        code: 'REGISTRY_AUDIT_POLICY',
+        hint: expect.stringContaining('override'),
+      });
+      expect(refused.message).toContain(`bias audit ${failing}: flip rate 30.0% is above 5.0%`);
+      expect(refused.message).toContain('is significant');
+      // labels the policy does not guard move freely; a guarded one needs an admin to override
+      await registry.setLabel({ task: 'fair', label: 'staging', reference: '2', actor: runner });
+      expect(
+        await code(
+          registry.setLabel({
+            task: 'fair',
+            label: 'canary',
+            reference: '2',
+            actor: runner,
+            overridePolicy: 'x',
+          }),
+        ),
+      ).toBe('REGISTRY_PROTECTED_LABEL');
+      const overridden = await move('2', { overridePolicy: 'legal signed off on the gap (ticket 42)' });
+      expect(overridden.to).toBe(unfair.id);
+      const history = await registry.labelHistory('fair', 'production');
+      expect(history.map((event) => event.to)).toEqual([fair.id, unfair.id]);
+      expect(history[1].reason).toMatch(
+        /^release; audit policy overridden by ana: legal signed off on the gap \(ticket 42\) \(failed: bias audit .*flip rate 30\.0% is above 5\.0%/,
+      );
+      await registry.close();
+    });
+
     it('concurrent label moves and pushes leave a consistent history', async () => {
       const { registry } = await open();
       await registry.putTask(spec('qa'));

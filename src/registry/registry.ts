@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { labelHistory, moveLabel, rollbackLabel } from './labels.js';
+import { labelMoveReason } from './label-policy.js';
 import {
   openRegistryDatabase,
   type RegistryConnection,
@@ -352,12 +353,16 @@ export class Registry {
     actor: Actor;
     reason?: string;
     protect?: boolean;
+    /** An admin's reason to move the label although the version fails the task's audit policy. */
+    overridePolicy?: string;
   }): Promise<LabelMove> {
     checkLabelName(input.label);
-    return this.write(async (transaction) => {
-      const version = await this.findVersion(transaction, input.task, input.reference);
-      return moveLabel(transaction, this.dialect, { ...input, version: version.id });
-    });
+    // the audit policy is checked on the version the reference names now; the move goes to that version
+    const version = await this.resolveVersion(input.task, input.reference);
+    const reason = await labelMoveReason(this, version, input);
+    return this.write((transaction) =>
+      moveLabel(transaction, this.dialect, { ...input, reason, version: version.id }),
+    );
   }
 
   /** Moves a label back to where its last move came from. */

@@ -125,7 +125,7 @@ export class RunStore {
     if (!runKinds.includes(start.kind))
       throw new ValidationError(`run kind "${String(start.kind)}" is not one of ${runKinds.join(', ')}`, {
         code: 'RUN_INVALID',
-        hint: 'Runs are evaluations, optimizations or soft-prompt trainings.',
+        hint: 'Runs are evaluations, optimizations, soft-prompt trainings or audits.',
       });
     const row: RunTable = {
       id,

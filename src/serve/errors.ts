@@ -12,6 +12,7 @@ import {
   PermissionError,
   PromptuneError,
   ProviderError,
+  QualityGateError,
   UnavailableError,
   type PromptuneErrorOptions,
 } from '../errors/index.js';
@@ -49,6 +50,8 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [EngineError.isInstance, 500],
   // a guard refused the input or the answer: the request was understood, its content was not acceptable
   [GuardError.isInstance, 422],
+  // a gate refused it (a label move the task's audit policy does not allow)
+  [QualityGateError.isInstance, 409],
   [PromptuneError.isInstance, 400],
 ];
 

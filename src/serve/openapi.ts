@@ -35,6 +35,7 @@ const errorDescriptions = {
   401: 'No API key, or an unknown or revoked one',
   403: 'The key lacks the scope, or the label is protected',
   404: 'No such task, version, model or route',
+  409: "A gate refused it: the version fails the task's audit policy (the message lists the failed criteria)",
   413: 'The body is larger than the service accepts',
   422: "The model's output does not fit the task's output type (the raw text is in the message)",
   429: 'The key is over its rate limit',
@@ -217,9 +218,9 @@ export function openApiDocument(limits: { maxTokens: number }) {
           requestBody: body(labelMoveRequest),
           responses: {
             200: json(
-              'The label event { id, label, from, to, actor, reason, at, moved }; moved is false when the label already pointed there (no event written, the last one returned)',
+              "The label event { id, label, from, to, actor, reason, at, moved }; moved is false when the label already pointed there (no event written, the last one returned). A label the task's audit policy guards moves only to a version whose recorded audits meet it (409 REGISTRY_AUDIT_POLICY with the failed criteria), unless overridePolicy gives a reason, which the history keeps",
             ),
-            ...errors(400, 401, 403, 404, 413, 429, 500),
+            ...errors(400, 401, 403, 404, 409, 413, 429, 500),
           },
         },
       },

@@ -178,6 +178,8 @@ export const labelMoveRequest = z.strictObject({
     error: 'expected a version number, a label or a version id prefix',
   }),
   reason: z.string().max(1000).optional(),
+  /** Why to move it although the version fails the task's audit policy (kept in the label's history). */
+  overridePolicy: z.string().trim().min(1).max(1000).optional(),
 });
 
 /** POST /v1/feedback: a score on a response the service returned. */

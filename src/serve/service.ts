@@ -314,6 +314,7 @@ export function createService(options: ServiceOptions): Service {
       reference: String(body.version),
       actor: { name: `key:${key.name}`, scopes: key.scopes },
       reason: body.reason ?? 'moved through the service',
+      overridePolicy: body.overridePolicy,
     });
     versions.forget(context.req.param('name')); // this service serves the move at once
     return context.json(event);

@@ -16,6 +16,7 @@ export {
   type PiiKind,
 } from './guard-spec.js';
 export { taskSchemaJson } from './schema.js';
+export { auditPolicySpec, auditSpec, type AuditPolicy } from './audit-policy-spec.js';
 export {
   readExamples,
   parseExamples,

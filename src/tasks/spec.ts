@@ -2,6 +2,7 @@
 // and where its data lives. Validated with zod; `npm run schema` publishes it as JSON Schema
 // (schemas/task.schema.json) for editors. Loading files is load-task.ts's job.
 import { z } from 'zod';
+import { auditSpec } from './audit-policy-spec.js';
 import { decodingSpec, guardsSpec } from './guard-spec.js';
 
 const metricName = z.enum([
@@ -98,6 +99,9 @@ export const taskSpec = z
       .default({ maxTokens: 64, temperature: 0, stop: [], seed: 0 }),
     guards: guardsSpec.optional().describe('Validators on inputs and outputs, with on-fail policies'),
     decoding: decodingSpec.optional().describe('Constrained decoding for local models'),
+    audit: auditSpec
+      .optional()
+      .describe('Audit policy: what a version must show before a guarded label moves'),
   })
   .strict();
 

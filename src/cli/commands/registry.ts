@@ -183,6 +183,11 @@ const label = defineCommand({
       type: 'boolean',
       description: 'Protect the label (--no-protect removes protection); needs --admin',
     },
+    'override-policy': {
+      type: 'string',
+      description:
+        "Move it although the version fails the task's audit policy, for this reason (kept in the label's history); needs --admin",
+    },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
@@ -193,6 +198,7 @@ const label = defineCommand({
         actor,
         reason: args.reason,
         protect: args.protect,
+        overridePolicy: args['override-policy'],
       });
       print(
         args,

@@ -1,0 +1,45 @@
+// The audit policy of a task spec, as data: what audits of a version must show before a guarded label
+// (production by default) may point at it. The audit layer checks recorded audits against it; the
+// registry applies it when a label moves.
+import { z } from 'zod';
+
+const share = z.number().min(0).max(1);
+
+/** The `audit.policy` section of a task spec. */
+export const auditPolicySpec = z
+  .object({
+    labels: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['production'])
+      .describe('Labels a version must pass the policy to be moved to'),
+    bias: z
+      .object({
+        maxFlipRate: share
+          .optional()
+          .describe('Most examples whose answer changes with the group (0.05: 5%)'),
+        maxGap: share.optional().describe('Largest difference between two groups’ scores'),
+        gapNotSignificant: z.boolean().optional().describe('The largest gap must not be significant'),
+      })
+      .strict()
+      .optional()
+      .describe('Criteria on the latest bias audit of the version'),
+    sensitivity: z
+      .object({
+        maxSpread: share.optional().describe('Largest max − min score over formats (0.1: 10 points)'),
+      })
+      .strict()
+      .optional()
+      .describe('Criteria on the latest sensitivity audit of the version'),
+  })
+  .strict();
+
+/** The `audit` section of a task spec. */
+export const auditSpec = z
+  .object({
+    policy: auditPolicySpec.optional().describe('What audits must show before a guarded label moves'),
+  })
+  .strict();
+
+/** A validated audit policy (defaults filled in). */
+export type AuditPolicy = z.infer<typeof auditPolicySpec>;
