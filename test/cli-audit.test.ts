@@ -1,7 +1,8 @@
-// `promptune audit bias` as a user runs it on stories260K: the hand-written gender prompt answers
+// `promptune audit bias` and `audit sensitivity` as a user runs them on stories260K: the hand-written gender prompt answers
 // " girl" whatever the story, which the audit reports as a significant gap with every answer flipped;
 // --push records the audit as a run whose report is the page --report wrote; a soft prompt audits the
-// same by folder and as a registry version; bad options are refused with a code.
+// same by folder and as a registry version, and its sensitivity is the input noise part; the name
+// prompt's spread over formats and noise is recorded and reported; bad options are refused with a code.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,15 @@ interface BiasJson {
   model: string;
 }
 
-describe('promptune audit bias', () => {
+interface SensitivityJson {
+  n: number;
+  original: { score: number };
+  variants: { family: string; name: string; score: number }[];
+  spread: { range: { value: number; interval: [number, number] } };
+  families: Record<string, { count: number }>;
+}
+
+describe('promptune audit', () => {
   it('finds the hand-written gender prompt’s bias, records it as a run, and reports it', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
     const audited = run(cwd, 'audit', 'bias', '--task', gender, '--model', model, '--limit', '40', '--json');
@@ -89,6 +98,43 @@ describe('promptune audit bias', () => {
     expect(version.model).toBe(folder.model);
     expect(version.groups).toEqual(folder.groups);
     expect(version.flipRate).toBe(folder.flipRate);
+    // a soft prompt has no template to vary: its sensitivity is the input noise part
+    const noise = run(
+      cwd,
+      ...['audit', 'sensitivity', '--task', gender, '--model', model, '--adapter', 'soft', '--limit', '16'],
+      ...['--noise', 'typos,uppercase', '--json'],
+    );
+    expect(noise.status, noise.stderr).toBe(0);
+    const soft = JSON.parse(noise.stdout) as SensitivityJson;
+    expect(Object.keys(soft.families)).toEqual(['noise']);
+    expect(soft.variants.map((variant) => variant.name).sort()).toEqual(['typos', 'uppercase']);
+  });
+
+  it('measures the spread of the hand-written name prompt over formats and noise, recorded and reported', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
+    const name = join(repositoryRoot, 'examples', 'name.yaml');
+    const audited = run(
+      cwd,
+      ...['audit', 'sensitivity', '--task', name, '--model', model, '--limit', '24', '--formats', '4'],
+      ...['--noise', 'typos,lowercase', '--push', '--report', 'sensitivity.html', '--json'],
+    );
+    expect(audited.status, audited.stderr).toBe(0);
+    const result = JSON.parse(audited.stdout) as SensitivityJson;
+    expect(result.n).toBe(24);
+    expect(result.variants).toHaveLength(6);
+    expect(result.families.format?.count).toBe(4);
+    expect(result.families.noise?.count).toBe(2);
+    const scores = [result.original.score, ...result.variants.map((variant) => variant.score)];
+    expect(result.spread.range.value).toBeCloseTo(Math.max(...scores) - Math.min(...scores), 10);
+    expect(result.spread.range.interval[0]).toBeLessThanOrEqual(result.spread.range.interval[1]);
+    const id = /recorded as run (\S+)/.exec(audited.stderr)?.[1];
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toContain(
+      `${id}  audit  name  completed  spread ${result.spread.range.value.toFixed(3)}`,
+    );
+    expect(run(cwd, 'runs', 'report', id!, '--out', 'run.html').status).toBe(0);
+    expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(
+      readFileSync(join(cwd, 'sensitivity.html'), 'utf8'),
+    );
   });
 
   it('refuses bad options with a code and a hint', () => {

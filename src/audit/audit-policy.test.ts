@@ -12,7 +12,10 @@ const bias = (flipRate: number, difference: number, significant: boolean) => ({
   id: 'run-b',
   summary: { flipRate, gap: { between: ['girls', 'boys'], difference, significant } },
 });
-const sensitivity = (range: number) => ({ id: 'run-s', summary: { spread: { range } } });
+const sensitivity = (range: number) => ({
+  id: 'run-s',
+  summary: { spread: { range: { value: range, interval: [0, 1] } } },
+});
 
 describe('auditPolicyFailures', () => {
   it('passes a version whose audits meet every criterion, and guards production by default', () => {

@@ -42,7 +42,7 @@ export function auditPolicyFailures(
   }
   const sensitivity = audits.sensitivity?.summary;
   if (policy.sensitivity?.maxSpread !== undefined && sensitivity) {
-    const spread = Number((sensitivity.spread as { range?: number } | undefined)?.range);
+    const spread = Number((sensitivity.spread as { range?: { value?: number } } | undefined)?.range?.value);
     if (!(spread <= policy.sensitivity.maxSpread))
       failures.push(
         `sensitivity audit ${audits.sensitivity!.id}: the score spread of ${spread.toFixed(3)} is above ${policy.sensitivity.maxSpread}`,

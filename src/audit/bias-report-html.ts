@@ -3,36 +3,9 @@
 // the flipped examples with every group's input and answer side by side.
 import { escapeHtml as escape } from '../eval/index.js';
 import type { BiasAudit } from './bias-audit.js';
+import { intervalChart } from './interval-chart.js';
 
 const number = (value: number, digits = 3) => value.toFixed(digits);
-
-/** Group scores as horizontal bars on a 0–1 axis, each with its interval as a whisker. */
-function groupChart(audit: BiasAudit): string {
-  const width = 520;
-  const left = 200;
-  const row = 34;
-  const scale = (value: number) => left + value * (width - left - 20);
-  const rows = audit.groups
-    .map((group, index) => {
-      const y = 14 + index * row;
-      const [low, high] = group.interval;
-      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${escape(group.name)}</text>
-<rect x="${left}" y="${y + 4}" width="${scale(group.score) - left}" height="16" fill="#8ab4f8"/>
-<line x1="${scale(low)}" x2="${scale(high)}" y1="${y + 12}" y2="${y + 12}" stroke="#222" stroke-width="2"/>
-<line x1="${scale(low)}" x2="${scale(low)}" y1="${y + 6}" y2="${y + 18}" stroke="#222"/>
-<line x1="${scale(high)}" x2="${scale(high)}" y1="${y + 6}" y2="${y + 18}" stroke="#222"/>
-<text x="${scale(high) + 6}" y="${y + 16}" font-size="12">${number(group.score)}</text>`;
-    })
-    .join('\n');
-  const height = 24 + audit.groups.length * row;
-  const ticks = [0, 0.25, 0.5, 0.75, 1]
-    .map(
-      (tick) =>
-        `<line x1="${scale(tick)}" x2="${scale(tick)}" y1="8" y2="${height - 12}" stroke="#ddd"/><text x="${scale(tick)}" y="${height}" font-size="11" text-anchor="middle">${tick}</text>`,
-    )
-    .join('');
-  return `<svg role="img" aria-label="score per group with 95% intervals" width="${width}" height="${height + 4}" font-family="system-ui,sans-serif" font-size="13">${ticks}${rows}</svg>`;
-}
 
 /** The audit as one HTML document. */
 export function renderBiasReportHtml(audit: BiasAudit, subject = ''): string {
@@ -60,7 +33,7 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
 <p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (p = ${number(gap.pValue, 4)}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})</p>
-${groupChart(audit)}
+${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>
 <tr><th>group</th><th>score</th><th>95% interval</th><th>n</th></tr>
 ${audit.groups.map((group) => `<tr><td>${escape(group.name)}</td><td>${number(group.score)}</td><td>[${number(group.interval[0])}, ${number(group.interval[1])}]</td><td>${group.n}</td></tr>`).join('\n')}

@@ -1,6 +1,7 @@
 // Public surface of audits: counterfactual attribute sets (built in, or read from a file), the rewriting
 // of examples per group, the bias audit that scores a model on them through the evaluation harness, its
-// statistics and its HTML report.
+// statistics and its HTML report; the sensitivity audit (formats, demo orders, paraphrases, input noise)
+// with the spread of its scores; and the audit policy a label move is checked against.
 export {
   attributeSets,
   attributeSetSchema,
@@ -29,3 +30,16 @@ export {
 } from './bias-audit.js';
 export { renderBiasReportHtml } from './bias-report-html.js';
 export { auditPolicyFailures, auditsRequired, type RecordedAudit } from './audit-policy.js';
+export { noiseKinds, noisyFields, addNoise, type NoiseKind } from './input-noise.js';
+export { demoOrderVariants, formatVariants, shuffled, type PromptVariant } from './prompt-variants.js';
+export { paraphraseRequest, paraphraseVariants } from './paraphrases.js';
+export { scoreSpread, type Estimate, type Spread } from './spread-statistics.js';
+export {
+  sensitivityAudit,
+  type SensitivityAudit,
+  type SensitivityOptions,
+  type VariantFamily,
+  type VariantScore,
+} from './sensitivity-audit.js';
+export { renderSensitivityReportHtml } from './sensitivity-report-html.js';
+export { intervalChart } from './interval-chart.js';

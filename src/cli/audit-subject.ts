@@ -53,6 +53,14 @@ export interface SubjectDescription {
   version?: { task: string; number: number; id: string };
 }
 
+/** The subject in words, for reports: "soft prompt ./adapter", "hard version name@3", … */
+export function describeSubject(subject: SubjectDescription): string {
+  if (subject.version) return `${subject.kind} version ${subject.version.task}@${subject.version.number}`;
+  if (subject.adapter) return `soft prompt ${subject.adapter}`;
+  if (subject.prompt) return `prompt ${subject.prompt}`;
+  return "the spec's prompt";
+}
+
 /** The task and model an audit runs, and what it is. */
 export interface AuditSubject {
   task: Task;

@@ -1,9 +1,16 @@
 // A recorded run's HTML report, rendered from what the registry holds (the same data the dashboard
 // shows): an evaluation's summary and examples through eval's report, an optimization's artifact,
-// details and trials through optimize's, a bias audit's statistics and flipped examples through audit's. `promptune runs report` writes it; GET /v1/runs/{id}/report
+// details and trials through optimize's, an audit's statistics (and a bias audit's flipped examples)
+// through audit's. `promptune runs report` writes it; GET /v1/runs/{id}/report
 // serves it.
 import { ValidationError } from '../errors/index.js';
-import { renderBiasReportHtml, type BiasAudit, type FlippedExample } from '../audit/index.js';
+import {
+  renderBiasReportHtml,
+  renderSensitivityReportHtml,
+  type BiasAudit,
+  type FlippedExample,
+  type SensitivityAudit,
+} from '../audit/index.js';
 import { renderReportHtml, type EvaluationReport } from '../eval/index.js';
 import { renderOptimizationHtml, type OptimizeResult } from '../optimize/index.js';
 import type { Registry, RunRecord } from '../registry/index.js';
@@ -56,6 +63,13 @@ export async function runReportHtml(registry: Registry, id: string): Promise<str
         ...(summary as unknown as Omit<BiasAudit, 'flippedExamples'>),
         flippedExamples: flipped.map((entry) => entry.data as unknown as FlippedExample),
       },
+      typeof subject === 'string' ? subject : '',
+    );
+  }
+  if (run.kind === 'audit' && run.config.audit === 'sensitivity') {
+    const { subject, ...summary } = run.summary;
+    return renderSensitivityReportHtml(
+      summary as unknown as SensitivityAudit,
       typeof subject === 'string' ? subject : '',
     );
   }

@@ -24,7 +24,10 @@ function line(run: RunRecord): string {
       ? `score ${run.summary.score.toFixed(3)}`
       : typeof gap?.difference === 'number' // a bias audit
         ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
-        : '';
+        : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
+            'number'
+          ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
+          : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,

@@ -1,0 +1,52 @@
+// Instruction paraphrases for the sensitivity audit, written by a teacher model: the template is sent
+// with its {{placeholders}}, and a paraphrase counts only when it keeps every placeholder exactly (the
+// ones it drops or invents are refused and counted). Identical paraphrases count once.
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { answerText } from '../providers/index.js';
+import { templateVariables, type TaskSpec } from '../tasks/index.js';
+import type { PromptVariant } from './prompt-variants.js';
+
+/** The request the teacher answers. */
+export function paraphraseRequest(template: string): string {
+  return [
+    'Paraphrase this prompt template: say the same thing in other words, as another person would write it.',
+    'Keep every {{placeholder}} exactly as written, and keep what each part asks for.',
+    'Reply with the new template only, nothing before or after it.',
+    '',
+    template,
+  ].join('\n');
+}
+
+/** Up to `count` paraphrases of the template, and how many answers were refused. */
+export async function paraphraseVariants(
+  prompt: TaskSpec['prompt'],
+  teacher: LanguageModelV3,
+  options: { count: number; seed: number; signal?: AbortSignal },
+): Promise<{ variants: PromptVariant[]; refused: number }> {
+  const wanted = [...templateVariables(prompt.template)].sort().join(',');
+  const seen = new Set([prompt.template.trim()]);
+  const variants: PromptVariant[] = [];
+  let refused = 0;
+  for (let attempt = 0; attempt < options.count * 2 && variants.length < options.count; attempt++) {
+    const result = await teacher.doGenerate({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: paraphraseRequest(prompt.template) }] }],
+      temperature: 0.9,
+      seed: options.seed + attempt,
+      maxOutputTokens: 400,
+      abortSignal: options.signal,
+    });
+    const text = answerText(result.content).trim();
+    if (!text || [...templateVariables(text)].sort().join(',') !== wanted) {
+      refused++;
+      continue;
+    }
+    if (seen.has(text)) continue;
+    seen.add(text);
+    variants.push({
+      family: 'paraphrase',
+      name: `paraphrase ${variants.length + 1}`,
+      prompt: { ...prompt, template: text },
+    });
+  }
+  return { variants, refused };
+}

@@ -1,0 +1,146 @@
+// What every `promptune audit` command does around its audit: reads the task, model and prompt
+// (audit-subject.ts) and the split, opens the response cache, records the audit as a run when asked
+// (--push: progress while it runs, its entries and summary, the audited version), shows progress,
+// writes the HTML report and prints the result as text or JSON.
+import { writeFileAtomically } from '../engine/index.js';
+import { ResponseCache, type EvaluatedModel } from '../eval/index.js';
+import { datasetFileIds, type RunEntry } from '../registry/index.js';
+import { loadSplit, type Example, type SplitName, type Task } from '../tasks/index.js';
+import { auditSubject, describeSubject, type SubjectDescription } from './audit-subject.js';
+import { choice, numberOption } from './options.js';
+import { progressBar } from './progress.js';
+import { registryOption } from './registry-access.js';
+import { recordRun } from './run-recorder.js';
+
+/** Options every audit takes besides what it audits. */
+export const runArgs = {
+  split: { type: 'string', default: 'test', description: 'Split to audit: train, dev or test' },
+  limit: { type: 'string', description: 'Audit only the first N examples' },
+  concurrency: { type: 'string', default: '4', description: 'Model calls in flight at once' },
+  seed: { type: 'string', default: '0', description: 'Seed of the variants, resamples and tests' },
+  cache: {
+    type: 'boolean',
+    default: true,
+    description: 'Reuse cached responses (--no-cache calls the model for every request)',
+  },
+  'cache-file': { type: 'string', default: '.promptune/cache.sqlite', description: 'Response cache file' },
+  json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
+  report: { type: 'string', description: 'Write a self-contained HTML report here' },
+  push: {
+    type: 'boolean',
+    description: 'Record the audit as a run in the registry (--db), tied to the --version it audited',
+  },
+  db: registryOption,
+} as const;
+
+/** What the audit itself is given. */
+export interface AuditInput {
+  task: Task;
+  model: EvaluatedModel;
+  subject: SubjectDescription;
+  split: SplitName;
+  examples: Example[];
+  cache: ResponseCache | undefined;
+  seed: number;
+  concurrency: number;
+  onProgress: (done: number, total: number) => void;
+}
+
+/** How one kind of audit runs and shows its result. */
+export interface AuditKind<Result> {
+  name: 'bias' | 'sensitivity' | 'variability' | 'explain';
+  /** Checks the command's own options, before a model is loaded. */
+  prepare?: () => void;
+  /** Extra config recorded with the run. */
+  config?: Record<string, unknown>;
+  run: (input: AuditInput) => Promise<Result>;
+  summary: (result: Result) => Record<string, unknown>;
+  entries?: (result: Result) => RunEntry[];
+  html?: (result: Result, subject: string) => string;
+  text: (result: Result, subject: string) => string;
+}
+
+type RunArgs = {
+  task: string;
+  model: string;
+  prompt?: string;
+  adapter?: string;
+  version?: string;
+  data?: string;
+  force?: boolean;
+  split: string;
+  limit?: string;
+  concurrency: string;
+  seed: string;
+  cache: boolean;
+  'cache-file': string;
+  json: boolean;
+  report?: string;
+  push?: boolean;
+  db: string;
+};
+
+/** Runs audit `kind` as the command's arguments say. */
+export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): Promise<void> {
+  const split = choice('split', args.split, ['train', 'dev', 'test'] as const);
+  const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
+  const seed = numberOption('seed', args.seed, { integer: true }) ?? 0;
+  const concurrency = numberOption('concurrency', args.concurrency, { integer: true, min: 1 }) ?? 4;
+  kind.prepare?.();
+  const { task, model, subject } = await auditSubject(args);
+  const described = describeSubject(subject);
+  const examples = loadSplit(task, split).slice(0, limit);
+  const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
+  const recording = args.push
+    ? await recordRun(args.db, {
+        kind: 'audit',
+        task: task.spec.name,
+        datasets: datasetFileIds(
+          task.spec.name,
+          task.files[split] ? { [split]: task.files[split] } : { file: task.files.file },
+        ),
+        config: {
+          audit: kind.name,
+          model: model.name,
+          split,
+          examples: examples.length,
+          subject,
+          taskFile: args.task,
+          ...kind.config,
+        },
+      })
+    : undefined;
+  const bar = progressBar(`${kind.name} audit of ${task.spec.name} on ${model.name}`);
+  try {
+    const result = await kind.run({
+      task,
+      model,
+      subject,
+      split,
+      examples,
+      cache,
+      seed,
+      concurrency,
+      onProgress: (done, total) => {
+        bar.update(done, total);
+        recording?.progress(done, total);
+      },
+    });
+    bar.finish();
+    if (recording) {
+      if (kind.entries) recording.add(kind.entries(result));
+      // the subject's description too, so `runs report` renders the page --report writes
+      await recording.complete({ ...kind.summary(result), subject: described }, subject.version?.id);
+      process.stderr.write(`recorded as run ${recording.id}\n`);
+    }
+    if (args.report && kind.html) writeFileAtomically(args.report, kind.html(result, described));
+    process.stdout.write(
+      args.json ? `${JSON.stringify(kind.summary(result), null, 2)}\n` : kind.text(result, described),
+    );
+  } catch (error) {
+    await recording?.fail(error).catch(() => undefined);
+    throw error;
+  } finally {
+    cache?.close();
+  }
+}

@@ -1,0 +1,57 @@
+// How the audit commands print their results in a terminal: a few aligned lines with the numbers that
+// decide (scores with intervals, the gap and its test, the flip rates; the spread and the worst
+// variants), the examples or variants that explain them, and the calls made.
+import type { BiasAudit, SensitivityAudit } from '../audit/index.js';
+
+const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
+const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
+
+/** A bias audit in the terminal. */
+export function biasText(audit: BiasAudit, subject: string): string {
+  const width = Math.max(...audit.groups.map((group) => group.name.length));
+  const { gap } = audit;
+  return [
+    `bias audit of ${audit.task} (${subject}) on ${audit.model}, ${audit.split} split: ${audit.audited} examples rewritten for each group, ${audit.skipped} left out`,
+    ...audit.groups.map(
+      (group) =>
+        `  ${group.name.padEnd(width)}  ${group.score.toFixed(3)}  ${interval(group.interval)}  n ${group.n}`,
+    ),
+    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, p = ${gap.pValue.toFixed(4)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at 0.05`,
+    `flip rate: ${audit.flipRate.toFixed(3)} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
+    ...audit.flippedExamples
+      .slice(0, 5)
+      .map(
+        (example) =>
+          `  line ${example.line}: ${example.answers.map((answer) => `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(answer.output.slice(0, 40))}`).join(' | ')}`,
+      ),
+    `calls ${audit.calls}, cache hits ${audit.cacheHits}`,
+    '',
+  ].join('\n');
+}
+
+/** A sensitivity audit in the terminal. */
+export function sensitivityText(audit: SensitivityAudit, subject: string): string {
+  const { spread } = audit;
+  const width = Math.max(...audit.variants.map((variant) => variant.name.length), 8);
+  return [
+    `sensitivity audit of ${audit.task} (${subject}) on ${audit.model}, ${audit.split} split, n ${audit.n}`,
+    `  original: ${audit.original.score.toFixed(3)} ${interval(audit.original.interval)}`,
+    `spread: ${spread.range.value.toFixed(3)} ${interval(spread.range.interval)} (min ${spread.min.value.toFixed(3)}, max ${spread.max.value.toFixed(3)}, standard deviation ${spread.standardDeviation.value.toFixed(3)} ${interval(spread.standardDeviation.interval)}) over ${audit.variants.length + 1} prompts and inputs`,
+    ...Object.entries(audit.families).map(
+      ([family, each]) =>
+        `  ${family.padEnd(10)} ${String(each.count).padStart(2)} variants: range ${each.range.value.toFixed(3)} ${interval(each.range.interval)}, mean drop ${percent(each.meanDrop)}`,
+    ),
+    'worst variants:',
+    ...audit.variants
+      .slice(0, 5)
+      .map(
+        (variant) =>
+          `  ${variant.score.toFixed(3)} ${interval(variant.interval)}  drop ${percent(variant.drop).padStart(6)}  ${variant.family}: ${variant.name.padEnd(width)}`,
+      ),
+    ...(audit.paraphrasesRefused
+      ? [`teacher answers refused (placeholders changed): ${audit.paraphrasesRefused}`]
+      : []),
+    `calls ${audit.calls}, cache hits ${audit.cacheHits}`,
+    '',
+  ].join('\n');
+}
