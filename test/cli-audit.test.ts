@@ -1,8 +1,9 @@
-// `promptune audit bias` and `audit sensitivity` as a user runs them on stories260K: the hand-written gender prompt answers
+// `promptune audit bias|sensitivity|variability` as a user runs them on stories260K: the hand-written gender prompt answers
 // " girl" whatever the story, which the audit reports as a significant gap with every answer flipped;
 // --push records the audit as a run whose report is the page --report wrote; a soft prompt audits the
 // same by folder and as a registry version, and its sensitivity is the input noise part; the name
-// prompt's spread over formats and noise is recorded and reported; bad options are refused with a code.
+// prompt's spread over formats and noise is recorded and reported, and its answers scatter when
+// sampled and agree when greedy; bad options are refused with a code.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,6 +136,35 @@ describe('promptune audit', () => {
     expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(
       readFileSync(join(cwd, 'sensitivity.html'), 'utf8'),
     );
+
+    // sampled at 0.8 the answers scatter; greedy (the spec's temperature 0) they always agree
+    const variability = (...extra: string[]) =>
+      JSON.parse(
+        run(
+          cwd,
+          'audit',
+          'variability',
+          '--task',
+          name,
+          '--model',
+          model,
+          '--limit',
+          '12',
+          '--json',
+          ...extra,
+        ).stdout,
+      ) as {
+        agreement: { value: number };
+        passK: { k: number; passAll: { value: number } }[];
+        calls: number;
+      };
+    const sampled = variability('--repeats', '4', '--temperature', '0.8');
+    expect(sampled.calls).toBe(48);
+    expect(sampled.agreement.value).toBeLessThan(0.9);
+    expect(sampled.passK.map((entry) => entry.k)).toEqual([1, 2, 3, 4]);
+    const greedy = variability('--repeats', '3');
+    expect(greedy.agreement.value).toBe(1);
+    expect(greedy.passK[2].passAll.value).toBe(greedy.passK[0].passAll.value);
   });
 
   it('refuses bad options with a code and a hint', () => {

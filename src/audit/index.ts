@@ -43,3 +43,5 @@ export {
 } from './sensitivity-audit.js';
 export { renderSensitivityReportHtml } from './sensitivity-report-html.js';
 export { intervalChart } from './interval-chart.js';
+export { variabilityAudit, type VariabilityAudit, type VariabilityOptions } from './variability-audit.js';
+export { renderVariabilityReportHtml } from './variability-report-html.js';

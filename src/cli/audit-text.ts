@@ -1,7 +1,7 @@
 // How the audit commands print their results in a terminal: a few aligned lines with the numbers that
 // decide (scores with intervals, the gap and its test, the flip rates; the spread and the worst
 // variants), the examples or variants that explain them, and the calls made.
-import type { BiasAudit, SensitivityAudit } from '../audit/index.js';
+import type { BiasAudit, SensitivityAudit, VariabilityAudit } from '../audit/index.js';
 
 const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
 const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
@@ -51,6 +51,32 @@ export function sensitivityText(audit: SensitivityAudit, subject: string): strin
     ...(audit.paraphrasesRefused
       ? [`teacher answers refused (placeholders changed): ${audit.paraphrasesRefused}`]
       : []),
+    `calls ${audit.calls}, cache hits ${audit.cacheHits}`,
+    '',
+  ].join('\n');
+}
+
+/** A variability audit in the terminal. */
+export function variabilityText(audit: VariabilityAudit, subject: string): string {
+  const averaged = (value: { value: number; interval: [number, number] }) =>
+    `${value.value.toFixed(3)} ${interval(value.interval)}`;
+  return [
+    `variability audit of ${audit.task} (${subject}) on ${audit.model}, ${audit.split} split: ${audit.repeats} answers to each of ${audit.n} inputs at temperature ${audit.temperature}`,
+    `  score over every try  ${averaged(audit.score)}`,
+    `  pairwise agreement    ${averaged(audit.agreement)}`,
+    `  modal agreement       ${averaged(audit.modalAgreement)}`,
+    `  inputs by distinct answers: ${Object.entries(audit.distinctAnswers)
+      .map(([distinct, count]) => `${distinct}: ${count}`)
+      .join(', ')}`,
+    ...audit.passK.map(
+      ({ k, passAll, passAny }) => `  k ${k}: pass^k ${averaged(passAll)}  pass@k ${averaged(passAny)}`,
+    ),
+    ...audit.leastStable
+      .slice(0, 3)
+      .map(
+        (each) =>
+          `  line ${each.line}: ${each.answers.map((answer) => `${JSON.stringify(answer.answer)} × ${answer.count}`).join(', ')}`,
+      ),
     `calls ${audit.calls}, cache hits ${audit.cacheHits}`,
     '',
   ].join('\n');

@@ -7,9 +7,11 @@ import { ValidationError } from '../errors/index.js';
 import {
   renderBiasReportHtml,
   renderSensitivityReportHtml,
+  renderVariabilityReportHtml,
   type BiasAudit,
   type FlippedExample,
   type SensitivityAudit,
+  type VariabilityAudit,
 } from '../audit/index.js';
 import { renderReportHtml, type EvaluationReport } from '../eval/index.js';
 import { renderOptimizationHtml, type OptimizeResult } from '../optimize/index.js';
@@ -70,6 +72,13 @@ export async function runReportHtml(registry: Registry, id: string): Promise<str
     const { subject, ...summary } = run.summary;
     return renderSensitivityReportHtml(
       summary as unknown as SensitivityAudit,
+      typeof subject === 'string' ? subject : '',
+    );
+  }
+  if (run.kind === 'audit' && run.config.audit === 'variability') {
+    const { subject, ...summary } = run.summary;
+    return renderVariabilityReportHtml(
+      summary as unknown as VariabilityAudit,
       typeof subject === 'string' ? subject : '',
     );
   }

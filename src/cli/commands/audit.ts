@@ -1,4 +1,4 @@
-// `promptune audit bias|sensitivity`: audits of a task's prompt (the spec's, an artifact, a soft
+// `promptune audit bias|sensitivity|variability`: audits of a task's prompt (the spec's, an artifact, a soft
 // adapter or a registry version) on a model, each with --json, --report out.html and --push (recorded
 // as an audit run tied to the version, which the task's audit policy reads when a label moves).
 import { defineCommand } from 'citty';
@@ -9,6 +9,8 @@ import {
   renderBiasReportHtml,
   renderSensitivityReportHtml,
   sensitivityAudit,
+  renderVariabilityReportHtml,
+  variabilityAudit,
   type BiasAudit,
   type NoiseKind,
 } from '../../audit/index.js';
@@ -16,7 +18,7 @@ import { ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { runAudit, runArgs } from '../audit-run.js';
 import { subjectArgs } from '../audit-subject.js';
-import { biasText, sensitivityText } from '../audit-text.js';
+import { biasText, sensitivityText, variabilityText } from '../audit-text.js';
 import { choice, listOption, numberOption } from '../options.js';
 
 /** The bias summary --json prints and a run stores: the audit without the flipped examples' texts. */
@@ -119,10 +121,35 @@ const sensitivity = defineCommand({
   },
 });
 
+const variability = defineCommand({
+  meta: {
+    name: 'variability',
+    description: 'Variability audit: repeated answers per input, their agreement, pass^k and pass@k',
+  },
+  args: {
+    ...subjectArgs,
+    ...runArgs,
+    repeats: { type: 'string', default: '5', description: 'Answers per input (2 or more)' },
+    temperature: { type: 'string', description: "Sampling temperature (default: the task's, as served)" },
+  },
+  async run({ args }) {
+    const repeats = numberOption('repeats', args.repeats, { integer: true, min: 2 })!;
+    const temperature = numberOption('temperature', args.temperature, { min: 0 });
+    await runAudit(args, {
+      name: 'variability',
+      config: { repeats, ...(temperature !== undefined && { temperature }) },
+      run: (input) => variabilityAudit({ ...input, repeats, temperature }),
+      summary: (audit) => ({ ...audit }),
+      html: renderVariabilityReportHtml,
+      text: variabilityText,
+    });
+  },
+});
+
 export default defineCommand({
   meta: {
     name: 'audit',
     description: 'Audit a prompt: counterfactual bias, sensitivity to phrasing and inputs',
   },
-  subCommands: { bias, sensitivity },
+  subCommands: { bias, sensitivity, variability },
 });
