@@ -77,6 +77,23 @@ describe('promptune audit', () => {
     expect(page).toContain('<svg role="img"');
     expect(run(cwd, 'runs', 'report', id!, '--out', 'run.html').status).toBe(0);
     expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(page);
+
+    // the hand-written prompt explained: what removing its only sentence does
+    const explained = run(
+      cwd,
+      ...['audit', 'explain', '--task', gender, '--model', model, '--limit', '40', '--push'],
+      ...['--report', 'explain.html'],
+    );
+    expect(explained.status, explained.stderr).toBe(0);
+    expect(explained.stdout).toMatch(/whole prompt: 0\.\d{3}/);
+    expect(explained.stdout).toMatch(
+      /0\.000 {2}-0\.\d{3} .* sentence: "Once upon a time, there was a little"/,
+    );
+    const explainId = /recorded as run (\S+)/.exec(explained.stderr)?.[1];
+    expect(run(cwd, 'runs', 'report', explainId!, '--out', 'explain-run.html').status).toBe(0);
+    expect(readFileSync(join(cwd, 'explain-run.html'), 'utf8')).toBe(
+      readFileSync(join(cwd, 'explain.html'), 'utf8'),
+    );
   });
 
   it('audits a soft prompt by folder and as the registry version it was pushed as, alike', () => {
@@ -109,6 +126,25 @@ describe('promptune audit', () => {
     const soft = JSON.parse(noise.stdout) as SensitivityJson;
     expect(Object.keys(soft.families)).toEqual(['noise']);
     expect(soft.variants.map((variant) => variant.name).sort()).toEqual(['typos', 'uppercase']);
+    // and explained: each virtual token read and ablated, saliency on the inputs
+    const explained = run(
+      cwd,
+      ...['audit', 'explain', '--task', gender, '--model', model, '--limit', '24'],
+      ...['--adapter', 'soft', '--saliency', '3', '--json'],
+    );
+    expect(explained.status, explained.stderr).toBe(0);
+    const explanation = JSON.parse(explained.stdout) as {
+      kind: string;
+      n: number;
+      virtualTokens: number;
+      tokens: { cosine: unknown[]; l2: unknown[]; zeroed: { effect: number } }[];
+      saliency: { tokens: { saliency: number }[] }[];
+    };
+    expect(explanation).toMatchObject({ kind: 'soft', n: 24 });
+    expect(explanation.tokens).toHaveLength(explanation.virtualTokens);
+    expect(explanation.tokens[0].cosine).toHaveLength(5);
+    expect(explanation.tokens[0].l2).toHaveLength(5);
+    expect(explanation.saliency).toHaveLength(3);
   });
 
   it('measures the spread of the hand-written name prompt over formats and noise, recorded and reported', () => {

@@ -45,3 +45,17 @@ export { renderSensitivityReportHtml } from './sensitivity-report-html.js';
 export { intervalChart } from './interval-chart.js';
 export { variabilityAudit, type VariabilityAudit, type VariabilityOptions } from './variability-audit.js';
 export { renderVariabilityReportHtml } from './variability-report-html.js';
+export {
+  explainSoftPrompt,
+  type Ablation,
+  type Saliency,
+  type SoftExplanation,
+  type VirtualTokenExplanation,
+} from './explain-soft.js';
+export {
+  explainHardPrompt,
+  type HardExplanation,
+  type HardExplanationOptions,
+  type PromptPart,
+} from './explain-hard.js';
+export { renderExplanationHtml } from './explain-report-html.js';

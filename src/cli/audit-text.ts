@@ -1,7 +1,13 @@
 // How the audit commands print their results in a terminal: a few aligned lines with the numbers that
 // decide (scores with intervals, the gap and its test, the flip rates; the spread and the worst
 // variants), the examples or variants that explain them, and the calls made.
-import type { BiasAudit, SensitivityAudit, VariabilityAudit } from '../audit/index.js';
+import type {
+  BiasAudit,
+  HardExplanation,
+  SensitivityAudit,
+  SoftExplanation,
+  VariabilityAudit,
+} from '../audit/index.js';
 
 const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
 const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
@@ -78,6 +84,49 @@ export function variabilityText(audit: VariabilityAudit, subject: string): strin
           `  line ${each.line}: ${each.answers.map((answer) => `${JSON.stringify(answer.answer)} × ${answer.count}`).join(', ')}`,
       ),
     `calls ${audit.calls}, cache hits ${audit.cacheHits}`,
+    '',
+  ].join('\n');
+}
+
+const signed = (value: number) => `${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(3)}`;
+
+/** An explanation in the terminal. */
+export function explanationText(
+  explanation: (SoftExplanation | HardExplanation) & { task: string; model: string },
+  subject: string,
+): string {
+  const head = `explanation of ${explanation.task} (${subject}) on ${explanation.model}, ${explanation.n} examples`;
+  if (explanation.kind === 'hard')
+    return [
+      head,
+      `  whole prompt: ${explanation.original.score.toFixed(3)} ${interval(explanation.original.interval)}`,
+      'without each part, most needed first:',
+      ...explanation.parts.map(
+        (part) =>
+          `  ${part.score.toFixed(3)}  ${signed(part.effect)} [${signed(part.interval[0])}, ${signed(part.interval[1])}] p ${part.pValue.toFixed(4)}  ${part.kind}: ${JSON.stringify(part.text.slice(0, 60))}`,
+      ),
+      '',
+    ].join('\n');
+  return [
+    head,
+    `  whole prompt: exact match ${explanation.original.exactMatch.toFixed(3)}, loss ${explanation.original.loss.toFixed(3)}`,
+    'virtual tokens: nearest by cosine | by distance | exact match change zeroed, removed',
+    ...explanation.tokens.map(
+      (token) =>
+        `  ${String(token.position + 1).padStart(2)}  ${token.cosine
+          .slice(0, 3)
+          .map((near) => `${JSON.stringify(near.text)} ${near.cosine.toFixed(2)}`)
+          .join(' ')} | ${token.l2
+          .slice(0, 2)
+          .map((near) => `${JSON.stringify(near.text)} ${near.distance.toFixed(2)}`)
+          .join(
+            ' ',
+          )} | ${signed(token.zeroed.effect)} ${interval(token.zeroed.interval)}, ${signed(token.removed.effect)}`,
+    ),
+    ...explanation.saliency.slice(0, 3).map((each) => {
+      const top = [...each.tokens].sort((a, b) => b.saliency - a.saliency).slice(0, 5);
+      return `  example ${each.example + 1}: ${(each.promptShare * 100).toFixed(0)}% of the saliency on the soft prompt; input tokens leaned on most: ${top.map((token) => `${JSON.stringify(token.text)} ${token.saliency.toFixed(2)}`).join(', ')}`;
+    }),
     '',
   ].join('\n');
 }

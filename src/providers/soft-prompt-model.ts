@@ -24,10 +24,10 @@ export class SoftPromptLanguageModel implements LanguageModelV3 {
   readonly provider = 'promptune.soft';
   readonly supportedUrls = {};
 
-  /** `modelId` names the base model and the adapter (for caches and reports). */
+  /** `modelId` names the base model and the adapter (for caches and reports); `session` holds the prompt. */
   constructor(
     readonly modelId: string,
-    private readonly session: SoftPromptSession,
+    readonly session: SoftPromptSession,
   ) {}
 
   /** The events of one generation, and the prompt's length in tokens (its soft prompt included). */

@@ -8,7 +8,10 @@ import {
   renderBiasReportHtml,
   renderSensitivityReportHtml,
   renderVariabilityReportHtml,
+  renderExplanationHtml,
   type BiasAudit,
+  type HardExplanation,
+  type SoftExplanation,
   type FlippedExample,
   type SensitivityAudit,
   type VariabilityAudit,
@@ -81,6 +84,15 @@ export async function runReportHtml(registry: Registry, id: string): Promise<str
       summary as unknown as VariabilityAudit,
       typeof subject === 'string' ? subject : '',
     );
+  }
+  if (run.kind === 'audit' && run.config.audit === 'explain') {
+    const { subject, ...summary } = run.summary;
+    const explanation = summary as unknown as (SoftExplanation | HardExplanation) & {
+      task: string;
+      split: string;
+      model: string;
+    };
+    return renderExplanationHtml(explanation, explanation, typeof subject === 'string' ? subject : '');
   }
   throw noReport(
     run,

@@ -1,5 +1,5 @@
 // The nearest vocabulary tokens of a soft prompt on stories260K: a prompt initialized from a text reads
-// back as that text's tokens at cosine 1; lists are sorted and hold only tokens with text; a vector
+// back as that text's tokens at cosine 1 and distance 0; lists are sorted and hold only tokens with text; a vector
 // pointing away from a token never has it among its nearest.
 import { describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
@@ -25,6 +25,14 @@ describe('nearestTokens', async () => {
         [...list.map((token) => token.cosine)].sort((a, b) => b - a),
       );
       for (const token of list) expect(texts[token.id]).toBeDefined();
+    });
+    // by distance too: the token itself at distance 0, the rest farther, in order
+    nearestTokens(model, tokenizer, prompt, 3, 'l2').forEach((list, index) => {
+      expect(list[0].id).toBe(ids[index]);
+      expect(list[0].distance).toBeCloseTo(0, 5);
+      expect(list.map((token) => token.distance)).toEqual(
+        [...list.map((token) => token.distance)].sort((a, b) => a - b),
+      );
     });
   });
 

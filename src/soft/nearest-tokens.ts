@@ -1,7 +1,8 @@
 // What a soft prompt reads as: for each virtual token, the vocabulary tokens whose input embeddings
 // point the same way (cosine similarity, the usual reading of prompt-tuning vectors since Lester et al.
-// 2021). Tokens with no text of their own (special ones, partial characters) are left out. One pass
-// over the embedding table, whatever its storage type.
+// 2021), or lie closest (Euclidean distance, which also weighs the vectors' lengths). Tokens with no
+// text of their own (special ones, partial characters) are left out. One pass over the embedding
+// table, whatever its storage type.
 import { tokenEmbeddingRow, tokenTexts, type LlamaModel, type Tokenizer } from '../engine/index.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
@@ -11,6 +12,8 @@ export interface NearestToken {
   text: string;
   /** Cosine similarity of the token's embedding and the virtual token (-1 to 1). */
   cosine: number;
+  /** Euclidean distance between them. */
+  distance: number;
 }
 
 const norm = (values: Float32Array, from: number, length: number) => {
@@ -19,12 +22,16 @@ const norm = (values: Float32Array, from: number, length: number) => {
   return Math.sqrt(sum);
 };
 
-/** The `count` tokens nearest each virtual token of `prompt`, most similar first. */
+/**
+ * The `count` tokens nearest each virtual token of `prompt`, nearest first: by cosine similarity
+ * (default), or by Euclidean distance (`l2`).
+ */
 export function nearestTokens(
   model: LlamaModel,
   tokenizer: Tokenizer,
   prompt: SoftPrompt,
   count = 5,
+  metric: 'cosine' | 'l2' = 'cosine',
 ): NearestToken[][] {
   const { virtualTokens, hiddenSize, values } = prompt;
   const texts = tokenTexts(tokenizer);
@@ -41,15 +48,22 @@ export function nearestTokens(
     if (rowNorm === 0) continue;
     for (let token = 0; token < virtualTokens; token++) {
       let dot = 0;
+      let squares = 0;
       const offset = token * hiddenSize;
-      for (let i = 0; i < hiddenSize; i++) dot += values[offset + i] * row[i];
+      for (let i = 0; i < hiddenSize; i++) {
+        dot += values[offset + i] * row[i];
+        squares += (values[offset + i] - row[i]) ** 2;
+      }
       const cosine = norms[token] === 0 ? 0 : dot / (norms[token] * rowNorm);
+      const distance = Math.sqrt(squares);
+      const closeness = metric === 'cosine' ? cosine : -distance;
       const list = nearest[token];
-      if (list.length === count && cosine <= list[count - 1].cosine) continue;
+      const closenessOf = (entry: NearestToken) => (metric === 'cosine' ? entry.cosine : -entry.distance);
+      if (list.length === count && closeness <= closenessOf(list[count - 1])) continue;
       // insertion into a short sorted list
       let at = list.length;
-      while (at > 0 && list[at - 1].cosine < cosine) at--;
-      list.splice(at, 0, { id, text, cosine });
+      while (at > 0 && closenessOf(list[at - 1]) < closeness) at--;
+      list.splice(at, 0, { id, text, cosine, distance });
       if (list.length > count) list.pop();
     }
   }

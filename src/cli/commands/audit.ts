@@ -1,4 +1,4 @@
-// `promptune audit bias|sensitivity|variability`: audits of a task's prompt (the spec's, an artifact, a soft
+// `promptune audit bias|sensitivity|variability|explain`: audits of a task's prompt (the spec's, an artifact, a soft
 // adapter or a registry version) on a model, each with --json, --report out.html and --push (recorded
 // as an audit run tied to the version, which the task's audit policy reads when a label moves).
 import { defineCommand } from 'citty';
@@ -11,14 +11,18 @@ import {
   sensitivityAudit,
   renderVariabilityReportHtml,
   variabilityAudit,
+  explainHardPrompt,
+  explainSoftPrompt,
+  renderExplanationHtml,
   type BiasAudit,
   type NoiseKind,
 } from '../../audit/index.js';
 import { ValidationError } from '../../errors/index.js';
-import { resolveModel } from '../../providers/index.js';
+import { resolveModel, SoftPromptLanguageModel } from '../../providers/index.js';
+import { tokenizeExample } from '../../soft/index.js';
 import { runAudit, runArgs } from '../audit-run.js';
 import { subjectArgs } from '../audit-subject.js';
-import { biasText, sensitivityText, variabilityText } from '../audit-text.js';
+import { biasText, explanationText, sensitivityText, variabilityText } from '../audit-text.js';
 import { choice, listOption, numberOption } from '../options.js';
 
 /** The bias summary --json prints and a run stores: the audit without the flipped examples' texts. */
@@ -146,10 +150,59 @@ const variability = defineCommand({
   },
 });
 
+const explain = defineCommand({
+  meta: {
+    name: 'explain',
+    description:
+      'Explain a prompt: a soft prompt’s nearest tokens, ablations and input saliency; a hard prompt’s sentences and demos',
+  },
+  args: {
+    ...subjectArgs,
+    ...runArgs,
+    nearest: { type: 'string', default: '5', description: 'Nearest vocabulary tokens per virtual token' },
+    saliency: { type: 'string', default: '8', description: 'Examples to show input saliency for (soft)' },
+  },
+  async run({ args }) {
+    const nearest = numberOption('nearest', args.nearest, { integer: true, min: 1, max: 50 });
+    const saliencyExamples = numberOption('saliency', args.saliency, { integer: true, min: 0 });
+    await runAudit(args, {
+      name: 'explain',
+      run: async (input) => {
+        const header = { task: input.task.spec.name, split: input.split, model: input.model.name };
+        const soft = input.model.model;
+        if (!(soft instanceof SoftPromptLanguageModel))
+          return { ...header, ...(await explainHardPrompt({ ...input })) };
+        const { model, tokenizer, prompt } = soft.session;
+        const field = input.task.spec.input.fields[0];
+        const examples = input.examples.map((example) =>
+          tokenizeExample(
+            tokenizer,
+            String(example.fields[field]),
+            String(example.target),
+            `${input.task.files[input.split] ?? input.split}:${example.line}`,
+          ),
+        );
+        return {
+          ...header,
+          ...explainSoftPrompt(model, tokenizer, prompt, examples, {
+            nearest,
+            saliencyExamples,
+            seed: input.seed,
+            onProgress: input.onProgress,
+          }),
+        };
+      },
+      summary: (explanation) => ({ ...explanation }),
+      html: (explanation, subject) => renderExplanationHtml(explanation, explanation, subject),
+      text: explanationText,
+    });
+  },
+});
+
 export default defineCommand({
   meta: {
     name: 'audit',
     description: 'Audit a prompt: counterfactual bias, sensitivity to phrasing and inputs',
   },
-  subCommands: { bias, sensitivity, variability },
+  subCommands: { bias, sensitivity, variability, explain },
 });
