@@ -4,7 +4,7 @@
 // refuses it), an evaluation run filtered to failures, an optimization's trajectory, a training's
 // curves, monitoring charts
 // from real traces, the playground, three items reviewed with the keyboard by a review-only key (and the
-// queue's agreement), and `promptune ui` on a fresh registry. Every page is screenshotted into
+// queue's agreement), audits recorded from the CLI, and `promptune ui` on a fresh registry. Every page is screenshotted into
 // test-artifacts/screenshots.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -102,6 +102,19 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
       cwd,
       ...['soft', 'train', '--model', stories.gguf, '--data', join(shared, 'datasets', 'name')],
       ...['--out', join(cwd, 'soft-name'), '--steps', '30', '--eval-every', '10', '--push'],
+    );
+    // audits: the hand-written gender prompt's bias, the name prompt's sensitivity, the soft prompt explained
+    const gender = join(repositoryRoot, 'examples', 'gender.yaml');
+    cli(cwd, 'audit', 'bias', '--task', gender, '--model', model, '--limit', '40', '--push');
+    cli(
+      cwd,
+      ...['audit', 'sensitivity', '--task', spec, '--model', model, '--limit', '24', '--formats', '4'],
+      ...['--noise', 'typos,lowercase', '--push'],
+    );
+    cli(
+      cwd,
+      ...['audit', 'explain', '--task', spec, '--model', model, '--adapter', join(cwd, 'soft-name')],
+      ...['--limit', '24', '--saliency', '2', '--push'],
     );
     ({
       child: server,
@@ -335,6 +348,64 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await version.getByText('nearest vocabulary tokens (cosine)').waitFor();
     expect(await version.innerText()).toMatch(/^ 1: ".*" -?\d\.\d\d/m);
     await screenshot(page, 'version-soft');
+  });
+
+  it('shows audits: a bias audit’s groups and flipped examples, a sensitivity spread, a soft prompt explained', async () => {
+    const page = await signedIn(readKey, 'runs?kind=audit');
+    const rows = page.getByTestId('runs').locator('tbody tr');
+    await rows.nth(2).waitFor();
+    expect(await rows.count()).toBe(3);
+    const open = async (audit: string) => {
+      await page.goto(`${url}/#/runs?kind=audit`);
+      await page.getByTestId('runs').locator('tbody tr', { hasText: audit }).locator('a').first().click();
+      return page.getByTestId('audit-verdict');
+    };
+    // the runs list reads each audit's headline number
+    expect(await rows.allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/gap 1\.000/), expect.stringMatching(/spread 0\.\d{3}/)]),
+    );
+    const bias = await open('gender');
+    await bias.getByText('Significant gap').waitFor();
+    expect(await bias.innerText()).toContain('girl names + female − boy names + male = 1.000');
+    expect(await page.getByRole('img', { name: 'score per group with 95% intervals' }).innerText()).toContain(
+      'boy names + male',
+    );
+    await page.getByTestId('flipped-examples').locator('tbody tr').nth(39).waitFor();
+    await page.getByRole('button', { name: 'Download the HTML report' }).waitFor();
+    await screenshot(page, 'audit-bias');
+
+    await page.goto(`${url}/#/runs?kind=audit`);
+    await page
+      .getByTestId('runs')
+      .locator('tbody tr', { hasText: /spread/ })
+      .locator('a')
+      .first()
+      .click();
+    await page
+      .getByTestId('audit-verdict')
+      .getByText(/Score spread 0\.\d{3}/)
+      .waitFor();
+    expect(await page.locator('.interval-row:not(.interval-axis)').count()).toBe(7); // the original and 6 variants
+    await screenshot(page, 'audit-sensitivity');
+
+    await page.goto(`${url}/#/runs?kind=audit`);
+    await page
+      .getByTestId('runs')
+      .locator('tbody tr')
+      .filter({ hasNotText: /spread|gap/ })
+      .locator('a')
+      .first()
+      .click();
+    await page
+      .getByTestId('audit-verdict')
+      .getByText(/virtual tokens · exact match/)
+      .waitFor();
+    expect(await page.getByTestId('virtual-tokens').locator('tbody tr').count()).toBeGreaterThan(0);
+    await page
+      .getByText(/of the saliency on the soft prompt/)
+      .first()
+      .waitFor();
+    await screenshot(page, 'audit-explain-soft');
   });
 
   it('charts real traces on the monitor and lists them on the traces page', async () => {

@@ -1,6 +1,6 @@
 // One run, live while it runs: an evaluation's score and examples (filtered to failures or passes, each
 // opened for its outputs, metrics and checks), an optimization's trajectory, trials, prompt diff and
-// spend against its caps, a training's loss and dev accuracy curves.
+// spend against its caps, a training's loss and dev accuracy curves, an audit's findings (audit-run.tsx).
 import { useMemo, useState } from 'react';
 import { ApiError, apiBlob, query } from '../api';
 import { LineChart } from '../components/chart';
@@ -10,6 +10,7 @@ import { dollars, duration, score, shortId, text, time } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApi } from '../use-api';
+import { AuditRun } from './audit-run';
 import { Progress } from './runs';
 
 const pageSize = 100;
@@ -463,7 +464,8 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
   return (
     <>
       <h1>
-        {run.kind} <code>{run.id}</code> <Status value={run.status} />
+        {run.kind === 'audit' ? `${String(run.config.audit)} audit` : run.kind} <code>{run.id}</code>{' '}
+        <Status value={run.status} />
       </h1>
       <p className="actions">
         task <a href={href(['tasks', run.task])}>{run.task}</a>
@@ -493,9 +495,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
           ))}
         </p>
       )}
-      {run.status === 'completed' && (run.kind === 'evaluation' || run.kind === 'optimization') && (
-        <ReportButton id={run.id} />
-      )}
+      {run.status === 'completed' && run.kind !== 'soft-training' && <ReportButton id={run.id} />}
       {run.error && <div className="error">{run.error}</div>}
       {run.status === 'interrupted' && (
         <div className="error">
@@ -509,6 +509,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
       {run.kind === 'evaluation' && <Evaluation run={run} filter={route.get('filter') ?? 'all'} />}
       {run.kind === 'optimization' && <Optimization run={run} />}
       {run.kind === 'soft-training' && <Training run={run} />}
+      {run.kind === 'audit' && <AuditRun run={run} />}
     </>
   );
 }

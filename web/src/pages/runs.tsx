@@ -24,8 +24,16 @@ export function Progress({ run }: { run: Run }) {
   );
 }
 
-/** The headline number of a run: its score. */
-export const runScore = (run: Run): string => score(run.summary?.score);
+/** The headline number of a run: its score; an audit's gap, spread or agreement. */
+export function runScore(run: Run): string {
+  const summary = run.summary as Record<string, { value?: number; difference?: number } | undefined> | null;
+  if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
+  if (run.config.audit === 'bias') return `gap ${score(summary.gap?.difference)}`;
+  if (run.config.audit === 'sensitivity')
+    return `spread ${score((summary.spread as { range?: { value?: number } } | undefined)?.range?.value)}`;
+  if (run.config.audit === 'variability') return `agree ${score(summary.agreement?.value)}`;
+  return '–';
+}
 
 /** The run list. Query: task, kind, status. */
 export function RunsPage({ query: route }: { query: URLSearchParams }) {
@@ -56,6 +64,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
           <option value="evaluation">evaluation</option>
           <option value="optimization">optimization</option>
           <option value="soft-training">soft-training</option>
+          <option value="audit">audit</option>
         </select>
         <select
           value={filter.status ?? ''}
