@@ -1,5 +1,6 @@
 // The routes the dashboard reads beyond tasks and runs, over HTTP on 127.0.0.1: GET /v1/me, a label's
-// history and its rollback (admin only, refused to a read key), a task's stored datasets with rows
+// history and its rollback (admin only, refused to a read key), a move the audit policy refuses (and
+// an override), a task's stored datasets with rows
 // searched and paged and their statistics, two evaluation runs compared with the paired test, and the
 // dashboard's files at / (never a file outside its folder).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -132,6 +133,38 @@ describe('the library routes', () => {
     expect(after.map((event: { to: string }) => event.to)[2]).toBe(first.id);
     expect((await call('/v1/tasks/nothing/labels/staging/history', reader)).status).toBe(404);
     expect((await call('/v1/tasks/nothing/labels/staging/rollback', admin, 'POST')).status).toBe(404);
+  });
+
+  it('refuses a production move the audit policy does not allow (409), and moves it with an override', async () => {
+    const task = loadTask(join(root, 'examples', 'name.yaml'));
+    const spec = { ...task.spec, audit: { policy: { labels: ['production'], bias: { maxFlipRate: 0.05 } } } };
+    await registry.putTask(spec);
+    await registry.pushVersion({
+      task: 'name',
+      kind: 'hard',
+      content: hardVersionContent(spec),
+      spec,
+      actor: { name: 'ada', scopes: ['admin'] },
+    });
+    const move = (body: object) =>
+      fetch(`${server.url}/v1/tasks/name/labels/production`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ version: 1, reason: 'launch', ...body }),
+      });
+    const refused = await move({});
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'REGISTRY_AUDIT_POLICY', message: expect.stringContaining('no bias audit') as string },
+    });
+    const overridden = await move({ overridePolicy: 'first launch, audit scheduled' });
+    expect(overridden.status).toBe(200);
+    const [event] = (await call('/v1/tasks/name/labels/production/history', reader)).body.data as {
+      reason: string;
+    }[];
+    expect(event.reason).toBe(
+      'launch; audit policy overridden by key:boss: first launch, audit scheduled (failed: no bias audit of this version is recorded)',
+    );
   });
 
   it("lists a task's datasets and serves their rows, searched and paged, and statistics", async () => {
