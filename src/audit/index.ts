@@ -1,7 +1,8 @@
 // Public surface of audits: counterfactual attribute sets (built in, or read from a file), the rewriting
 // of examples per group, the bias audit that scores a model on them through the evaluation harness, its
 // statistics and its HTML report; the sensitivity audit (formats, demo orders, paraphrases, input noise)
-// with the spread of its scores; and the audit policy a label move is checked against.
+// with the spread of its scores; the variability audit; explanations of soft and hard prompts; and the
+// audit policy a label move is checked against.
 export {
   attributeSets,
   attributeSetSchema,
