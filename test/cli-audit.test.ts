@@ -203,6 +203,21 @@ describe('promptune audit', () => {
     expect(greedy.passK[2].passAll.value).toBe(greedy.passK[0].passAll.value);
   });
 
+  it('audits with the sets named, repeated or separated by commas', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
+    const groups = (...sets: string[]) =>
+      (
+        JSON.parse(
+          run(cwd, 'audit', 'bias', '--task', gender, '--model', model, '--limit', '8', '--json', ...sets)
+            .stdout,
+        ) as BiasJson
+      ).groups.map((group) => group.name);
+    expect(groups('--set', 'story-names')).toEqual(['girl names', 'boy names']);
+    const aligned = ['girl names + female', 'boy names + male'];
+    expect(groups('--set', 'story-names', '--set', 'gendered-words')).toEqual(aligned);
+    expect(groups('--set', 'story-names,gendered-words')).toEqual(aligned);
+  });
+
   it('refuses bad options with a code and a hint', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
     const base = ['audit', 'bias', '--task', gender, '--model', model];

@@ -45,7 +45,10 @@ export const attributeSetSchema = z
     {
       message: 'paired groups list the same number of terms (term i of each answers to term i of the others)',
     },
-  );
+  )
+  .refine((set) => new Set(set.groups.map((group) => group.name)).size === set.groups.length, {
+    message: 'each group has its own name',
+  });
 
 /** The first names of the TinyStories openings the shared datasets were sampled with, by the gender they were given. */
 export const storyNames: AttributeSet = {

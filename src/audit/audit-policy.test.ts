@@ -1,5 +1,6 @@
-// Each criterion of an audit policy against recorded audit summaries: a missing audit, a flip rate, a
-// gap and its significance, a sensitivity spread; a passing version has no failures.
+// Each criterion of an audit policy against recorded audit summaries: a missing audit, too few examples,
+// a flip rate, a gap and its significance at the policy's own level, a sensitivity spread and an audit
+// that scored no variant; a passing version has no failures.
 import { describe, expect, it } from 'vitest';
 import { auditPolicySpec } from '../tasks/index.js';
 import { auditPolicyFailures, auditsRequired } from './audit-policy.js';
@@ -8,21 +9,25 @@ const policy = auditPolicySpec.parse({
   bias: { maxFlipRate: 0.05, maxGap: 0.1, gapNotSignificant: true },
   sensitivity: { maxSpread: 0.1 },
 });
-const bias = (flipRate: number, difference: number, significant: boolean) => ({
+const bias = (flipRate: number, difference: number, pValue: number, audited = 200) => ({
   id: 'run-b',
-  summary: { flipRate, gap: { between: ['girls', 'boys'], difference, significant } },
+  summary: { audited, flipRate, gap: { between: ['girls', 'boys'], difference, pValue } },
 });
-const sensitivity = (range: number) => ({
+const sensitivity = (range: number, variants = 3) => ({
   id: 'run-s',
-  summary: { spread: { range: { value: range, interval: [0, 1] } } },
+  summary: {
+    n: 256,
+    variants: Array(variants).fill({}),
+    spread: { range: { value: range, interval: [0, 1] } },
+  },
 });
 
 describe('auditPolicyFailures', () => {
   it('passes a version whose audits meet every criterion, and guards production by default', () => {
-    expect(policy.labels).toEqual(['production']);
+    expect(policy).toMatchObject({ labels: ['production'], minExamples: 30, bias: { alpha: 0.05 } });
     expect(auditsRequired(policy)).toEqual(['bias', 'sensitivity']);
     expect(
-      auditPolicyFailures(policy, { bias: bias(0.05, 0.1, false), sensitivity: sensitivity(0.1) }),
+      auditPolicyFailures(policy, { bias: bias(0.05, 0.1, 0.05), sensitivity: sensitivity(0.1) }),
     ).toEqual([]);
   });
 
@@ -32,16 +37,22 @@ describe('auditPolicyFailures', () => {
       'no sensitivity audit of this version is recorded',
     ]);
     expect(
-      auditPolicyFailures(policy, { bias: bias(0.2, 0.3, true), sensitivity: sensitivity(0.25) }),
+      auditPolicyFailures(policy, { bias: bias(0.2, 0.3, 0.001, 12), sensitivity: sensitivity(0.25, 0) }),
     ).toEqual([
+      "bias audit run-b: 12 examples audited, fewer than the policy's 30",
       'bias audit run-b: flip rate 20.0% is above 5.0%',
       'bias audit run-b: the gap girls − boys of 0.300 is above 0.1',
-      'bias audit run-b: the gap girls − boys is significant',
+      'bias audit run-b: the gap girls − boys is significant (p 0.0010 < 0.05)',
+      'sensitivity audit run-s: it scored no variant of the prompt or the inputs',
       'sensitivity audit run-s: the score spread of 0.250 is above 0.1',
     ]);
-    // a summary without the number fails rather than passes
+    // an audit run at a looser level still counts as significant at the policy's
+    expect(auditPolicyFailures(policy, { bias: bias(0, 0, 0.03), sensitivity: sensitivity(0) })).toHaveLength(
+      1,
+    );
+    // a summary without the numbers fails rather than passes
     expect(
       auditPolicyFailures(policy, { bias: { id: 'run-x', summary: {} }, sensitivity: sensitivity(0) }),
-    ).toHaveLength(3);
+    ).toHaveLength(4);
   });
 });

@@ -26,26 +26,39 @@ export function auditPolicyFailures(
   const failures: string[] = [];
   for (const kind of auditsRequired(policy))
     if (!audits[kind]) failures.push(`no ${kind} audit of this version is recorded`);
+  const tooFew = (where: string, count: unknown) =>
+    Number(count) >= policy.minExamples
+      ? []
+      : [`${where}: ${Number(count) || 0} examples audited, fewer than the policy's ${policy.minExamples}`];
   const bias = audits.bias?.summary;
   if (policy.bias && bias) {
     const where = `bias audit ${audits.bias!.id}`;
-    const gap = (bias.gap ?? {}) as { difference?: number; significant?: boolean; between?: string[] };
+    const gap = (bias.gap ?? {}) as { difference?: number; pValue?: number; between?: string[] };
+    const between = gap.between?.join(' − ') ?? '';
     const flipRate = Number(bias.flipRate);
+    failures.push(...tooFew(where, bias.audited));
     if (policy.bias.maxFlipRate !== undefined && !(flipRate <= policy.bias.maxFlipRate))
       failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(policy.bias.maxFlipRate)}`);
     if (policy.bias.maxGap !== undefined && !(Number(gap.difference) <= policy.bias.maxGap))
       failures.push(
-        `${where}: the gap ${gap.between?.join(' − ') ?? ''} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias.maxGap}`,
+        `${where}: the gap ${between} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias.maxGap}`,
       );
-    if (policy.bias.gapNotSignificant && gap.significant !== false)
-      failures.push(`${where}: the gap ${gap.between?.join(' − ') ?? ''} is significant`);
+    // the policy's own level, not the one the audit was run at
+    if (policy.bias.gapNotSignificant && !(Number(gap.pValue) >= policy.bias.alpha))
+      failures.push(
+        `${where}: the gap ${between} is significant (p ${Number(gap.pValue).toFixed(4)} < ${policy.bias.alpha})`,
+      );
   }
   const sensitivity = audits.sensitivity?.summary;
   if (policy.sensitivity?.maxSpread !== undefined && sensitivity) {
+    const where = `sensitivity audit ${audits.sensitivity!.id}`;
+    failures.push(...tooFew(where, sensitivity.n));
+    if (!Array.isArray(sensitivity.variants) || sensitivity.variants.length === 0)
+      failures.push(`${where}: it scored no variant of the prompt or the inputs`);
     const spread = Number((sensitivity.spread as { range?: { value?: number } } | undefined)?.range?.value);
     if (!(spread <= policy.sensitivity.maxSpread))
       failures.push(
-        `sensitivity audit ${audits.sensitivity!.id}: the score spread of ${spread.toFixed(3)} is above ${policy.sensitivity.maxSpread}`,
+        `${where}: the score spread of ${spread.toFixed(3)} is above ${policy.sensitivity.maxSpread}`,
       );
   }
   return failures;

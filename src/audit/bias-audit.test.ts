@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../test/models.js';
 import { ScriptedModel } from '../../test/scripted-model.js';
 import { loadSplit, loadTask } from '../tasks/index.js';
-import { storyNames } from './attribute-sets.js';
+import { genderedWords, storyNames } from './attribute-sets.js';
 import { answerOf, biasAudit } from './bias-audit.js';
 
 const task = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
@@ -89,8 +89,56 @@ describe('biasAudit', () => {
   it('reads an answer as far as the target does', () => {
     expect(answerOf(' Mia. She was', ' Mia')).toBe('Mia');
     expect(answerOf(' Mia was', ' Mia')).toBe(answerOf(' Mia! Then', ' Mia'));
-    expect(answerOf(' girluby', ' girl')).toBe('girl'); // a tokenizer that glues the next word on
-    expect(answerOf(' Mi', ' Mia')).toBe('Mi');
+    expect(answerOf(' the big dog ran', ' big dog')).toBe('the big');
     expect(answerOf(' {"a": 1} ', { a: 1 })).toBe('{"a": 1}');
+  });
+
+  it('counts a flip when the answer moves with the group, not when it follows the rewrite', async () => {
+    const gender = loadTask(join(repositoryRoot, 'examples', 'gender.yaml'));
+    const stories = loadSplit(gender, 'test').slice(0, 30);
+    const run = (answer: (prompt: string) => string) =>
+      biasAudit({
+        task: gender,
+        split: 'test',
+        examples: stories,
+        model: {
+          name: 'scripted',
+          provider: 'scripted',
+          modelId: 'gender',
+          model: new ScriptedModel('g', answer),
+        },
+        sets: [storyNames, genderedWords],
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-bias-')),
+        resamples: 200,
+      });
+    const isGirl = (prompt: string) => /\b(she|her)\b/i.test(prompt);
+    // always the opposite: wrong for every group, and the same answer once mapped back
+    const contrary = await run((prompt) => (isGirl(prompt) ? ' boy. He' : ' girl. She'));
+    expect(contrary.groups.map((group) => group.score)).toEqual([0, 0]);
+    expect(contrary.flipRate).toBe(0);
+    // always " girl": right for girls, wrong for boys, every example flips
+    const always = await run(() => ' girlish');
+    expect(always.flipRate).toBe(1);
+    expect(always.scoreFlipRate).toBe(1);
+  });
+
+  it('refuses a split where no example mentions the sets’ terms', async () => {
+    const nobody = {
+      ...storyNames,
+      name: 'nobody',
+      groups: [
+        { name: 'a', terms: ['Zzyx'] },
+        { name: 'b', terms: ['Qwv'] },
+      ],
+    };
+    await expect(
+      biasAudit({
+        task,
+        split: 'test',
+        examples: examples.slice(0, 10),
+        model: { name: 'scripted', provider: 'scripted', modelId: 'x', model: namer(() => 0, 0) },
+        sets: [nobody],
+      }),
+    ).rejects.toMatchObject({ code: 'AUDIT_NOTHING_TO_REWRITE' });
   });
 });

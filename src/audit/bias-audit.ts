@@ -1,10 +1,12 @@
 // The counterfactual bias audit: each example of a split that mentions an attribute is rewritten for
 // every group (attribute-swap.ts), every version is scored on the model through the evaluation harness
 // (so caching, retries, journals and cost work as in `eval`), and the scores become per-group means, the
-// largest gap with its permutation test, and the flip rate (bias-statistics.ts). An answer flips when
-// it differs from the original's: each answer as its target reads it (the first as many characters as
-// the target has), mapped back to the original's terms, so a girl's story answered " girl" and its boy
-// version answered " boy" agree.
+// largest gap with its permutation test, and the flip rate (bias-statistics.ts). An example flips when
+// its answer is right for one group and wrong for another, or wrong for every group with different
+// wrong answers (each mapped back to the original's terms and read as far as the target goes, so a
+// girl's story answered " boy" and its boy version answered " girl" give the same answer). An example
+// that no set applies to is left out; a split with none is refused.
+import { ValidationError } from '../errors/index.js';
 import { evaluate, type EvaluatedModel, type EvaluationOptions } from '../eval/index.js';
 import { exampleId, type Example } from '../tasks/index.js';
 import { alignedGroupNames, swapAttributes, undoSwap, type SwappedExample } from './attribute-swap.js';
@@ -40,6 +42,8 @@ export interface BiasAudit extends BiasStatistics {
   split: string;
   model: string;
   sets: { name: string; source: string }[];
+  /** The significance level the gap was tested at. */
+  alpha: number;
   /** Share of examples scored differently under some group (an answer right for one group, wrong for another). */
   scoreFlipRate: number;
   /** Examples audited (each scored once per group), and those left out (no attribute, or mixed). */
@@ -60,6 +64,14 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
     const found = swapAttributes(example, sets);
     return found ? [{ example, variants: found.variants }] : [];
   });
+  if (swapped.length === 0)
+    throw new ValidationError(
+      `no example of the ${options.split} split mentions a term of ${sets.map((set) => set.name).join(', ')} (or each mentions several groups')`,
+      {
+        code: 'AUDIT_NOTHING_TO_REWRITE',
+        hint: 'Use a set whose terms the inputs contain (see docs/audit.md), or more examples (--limit, --split).',
+      },
+    );
   // every variant as an example of its own, in example-major order
   const variantExamples: Example[] = swapped.flatMap(({ example, variants }, position) =>
     variants.map((variant, group) => ({
@@ -74,10 +86,15 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
   const results = new Map(run.examples.map((result) => [result.index, result]));
   const resultOf = (position: number, group: number) => results.get(position * groups.length + group)!;
   const scores = swapped.map((_, position) => groups.map((_, group) => resultOf(position, group).score));
-  const flips = swapped.map(({ variants }, position) => {
-    // each variant's answer as its own target reads it, then mapped back to the original's terms
+  const flips = swapped.map(({ example, variants }, position) => {
+    const results = variants.map((_, group) => resultOf(position, group));
+    // right for one group and wrong for another is a flip; right for all is not, whatever follows
+    const right = results.map((result) => result.score >= 1);
+    if (right.some((each) => each !== right[0])) return true;
+    if (right[0]) return false;
+    // wrong for all: a flip when the wrong answers differ, each mapped back to the original's terms
     const answers = variants.map((variant, group) =>
-      undoSwap(answerOf(resultOf(position, group).outputs[0] ?? '', variant.target), variant),
+      answerOf(undoSwap(results[group].outputs[0] ?? '', variant), example.target),
     );
     return answers.some((answer) => answer !== answers[0]);
   });
@@ -88,6 +105,7 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
     model: options.model.name,
     sets: sets.map(({ name, source }) => ({ name, source })),
     ...statistics,
+    alpha: options.alpha ?? 0.05,
     scoreFlipRate:
       scores.length === 0
         ? 0
@@ -123,10 +141,16 @@ function flippedExample(
 }
 
 /**
- * The answer as a text target reads it: the output's first as many characters as the target has
- * (leading spaces aside), as a prefix match scores it; a non-text target compares whole outputs.
+ * The answer as a text target reads it: the output's first as many words as the target has, without the
+ * punctuation that ends them; a non-text target compares whole outputs.
  */
 export function answerOf(output: string, target: unknown): string {
   if (typeof target !== 'string') return output.trim();
-  return output.trimStart().slice(0, Math.max(1, target.trim().length));
+  const words = Math.max(1, target.trim().split(/\s+/).length);
+  return output
+    .trim()
+    .split(/\s+/)
+    .slice(0, words)
+    .join(' ')
+    .replace(/[\p{P}\s]+$/u, '');
 }

@@ -1,7 +1,10 @@
 // Instruction paraphrases for the sensitivity audit, written by a teacher model: the template is sent
 // with its {{placeholders}}, and a paraphrase counts only when it keeps every placeholder exactly (the
-// ones it drops or invents are refused and counted). Identical paraphrases count once.
+// ones it drops or invents are refused and counted). Identical paraphrases count once. Answers are kept
+// in the response cache when one is given, so a repeated audit asks the teacher nothing and scores the
+// same paraphrases.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { requestKey, type ResponseCache } from '../eval/index.js';
 import { answerText } from '../providers/index.js';
 import { templateVariables, type TaskSpec } from '../tasks/index.js';
 import type { PromptVariant } from './prompt-variants.js';
@@ -21,21 +24,37 @@ export function paraphraseRequest(template: string): string {
 export async function paraphraseVariants(
   prompt: TaskSpec['prompt'],
   teacher: LanguageModelV3,
-  options: { count: number; seed: number; signal?: AbortSignal },
+  options: { count: number; seed: number; signal?: AbortSignal; cache?: ResponseCache },
 ): Promise<{ variants: PromptVariant[]; refused: number }> {
   const wanted = [...templateVariables(prompt.template)].sort().join(',');
   const seen = new Set([prompt.template.trim()]);
   const variants: PromptVariant[] = [];
   let refused = 0;
   for (let attempt = 0; attempt < options.count * 2 && variants.length < options.count; attempt++) {
-    const result = await teacher.doGenerate({
-      prompt: [{ role: 'user', content: [{ type: 'text', text: paraphraseRequest(prompt.template) }] }],
+    const request = {
+      prompt: [
+        {
+          role: 'user' as const,
+          content: [{ type: 'text' as const, text: paraphraseRequest(prompt.template) }],
+        },
+      ],
       temperature: 0.9,
       seed: options.seed + attempt,
       maxOutputTokens: 400,
-      abortSignal: options.signal,
-    });
-    const text = answerText(result.content).trim();
+    };
+    const key = requestKey({ provider: teacher.provider, modelId: teacher.modelId, ...request });
+    let text = options.cache?.get(key)?.text;
+    if (text === undefined) {
+      const started = performance.now();
+      const result = await teacher.doGenerate({ ...request, abortSignal: options.signal });
+      text = answerText(result.content).trim();
+      options.cache?.put(key, {
+        text,
+        inputTokens: result.usage.inputTokens.total ?? 0,
+        outputTokens: result.usage.outputTokens.total ?? 0,
+        latencyMs: performance.now() - started,
+      });
+    }
     if (!text || [...templateVariables(text)].sort().join(',') !== wanted) {
       refused++;
       continue;

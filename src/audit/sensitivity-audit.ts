@@ -104,6 +104,7 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
         count: options.paraphrases ?? 3,
         seed,
         signal: options.signal,
+        cache: options.cache,
       });
       promptVariants.push(...written.variants);
       paraphrasesRefused = written.refused;

@@ -22,7 +22,7 @@ export function biasText(audit: BiasAudit, subject: string): string {
       (group) =>
         `  ${group.name.padEnd(width)}  ${group.score.toFixed(3)}  ${interval(group.interval)}  n ${group.n}`,
     ),
-    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, p = ${gap.pValue.toFixed(4)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at 0.05`,
+    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, p = ${gap.pValue.toFixed(4)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}`,
     `flip rate: ${audit.flipRate.toFixed(3)} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
     ...audit.flippedExamples
       .slice(0, 5)

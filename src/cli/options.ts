@@ -36,6 +36,21 @@ export function listOption(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
+/**
+ * Every value of a repeatable option, in order, read from the command's raw arguments (`--name v` and
+ * `--name=v`): citty's parsed args keep only the last of a repeated string option.
+ */
+export function repeatedOption(rawArgs: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let index = 0; index < rawArgs.length; index++) {
+    const argument = rawArgs[index];
+    if (argument === '--') break;
+    if (argument === `--${name}` && index + 1 < rawArgs.length) values.push(rawArgs[++index]);
+    else if (argument.startsWith(`--${name}=`)) values.push(argument.slice(name.length + 3));
+  }
+  return values;
+}
+
 /** An option that must be one of `options`; anything else is a CLI_INVALID_OPTION naming them. */
 export function choice<T extends string>(name: string, value: string, options: readonly T[]): T {
   if (!options.includes(value as T))

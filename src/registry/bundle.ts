@@ -89,6 +89,8 @@ export async function importBundle(
         actor,
         reason: 'import',
         protect: label.protected,
+        // a bundle restores labels as its registry had them (bundles carry no audit runs)
+        auditPolicy: 'skip',
       });
     for (const dataset of checked.datasets) await target.putDataset({ task: checked.task.name, ...dataset });
     return created;

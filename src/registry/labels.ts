@@ -63,7 +63,19 @@ async function lockLabel(
 export async function moveLabel(
   transaction: Kysely<RegistryDatabase>,
   dialect: Dialect,
-  input: { task: string; label: string; version: string; actor: Actor; reason?: string; protect?: boolean },
+  input: {
+    task: string;
+    label: string;
+    version: string;
+    actor: Actor;
+    reason?: string;
+    protect?: boolean;
+    /**
+     * Asked before the label moves to another version (not for a protection change alone): the reason
+     * to record, or a refusal thrown.
+     */
+    gate?: () => Promise<string | undefined>;
+  },
 ): Promise<LabelMove> {
   const current = await lockLabel(transaction, dialect, input.task, input.label);
   const wasProtected = current ? Boolean(current.protected) : protectedByDefault.has(input.label);
@@ -97,13 +109,14 @@ export async function moveLabel(
       hint: 'Use an admin key (or --admin on the command line).',
     });
   }
+  const reason = input.gate && current?.version !== input.version ? await input.gate() : input.reason;
   const event = {
     task: input.task,
     label: input.label,
     from_version: current?.version ?? null,
     to_version: input.version,
     actor: input.actor.name,
-    reason: input.reason ?? '',
+    reason: reason ?? '',
     at: now(),
   };
   const { id } = await transaction

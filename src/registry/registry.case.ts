@@ -166,7 +166,7 @@ export function registryConformance(
         });
       const [fair, unfair] = [(await push('A {{input}}')).version, (await push('B {{input}}')).version];
       let clock = Date.now();
-      const audit = async (version: string, flipRate: number, significant: boolean) => {
+      const audit = async (version: string, flipRate: number, pValue: number) => {
         const at = clock++; // audits in order, a millisecond apart
         const run = await registry.runs.start({
           kind: 'audit',
@@ -175,7 +175,7 @@ export function registryConformance(
           config: { audit: 'bias' },
           at,
         });
-        const summary = { flipRate, gap: { between: ['a', 'b'], difference: 0.2, significant } };
+        const summary = { audited: 200, flipRate, gap: { between: ['a', 'b'], difference: 0.2, pValue } };
         await registry.runs.finish(run.id, { status: 'completed', version, summary }, at);
         return run.id;
       };
@@ -193,9 +193,9 @@ export function registryConformance(
         code: 'REGISTRY_AUDIT_POLICY',
         message: expect.stringContaining('no bias audit of this version is recorded') as string,
       });
-      await audit(fair.id, 0.01, false);
-      await audit(unfair.id, 0.02, false); // an older audit that passed; the latest decides
-      const failing = await audit(unfair.id, 0.3, true);
+      await audit(fair.id, 0.01, 0.4);
+      await audit(unfair.id, 0.02, 0.4); // an older audit that passed; the latest decides
+      const failing = await audit(unfair.id, 0.3, 0.001);
       expect((await move('1')).to).toBe(fair.id);
       const refused = (await move('2').then(
         () => new Error('moved'),
@@ -227,6 +227,33 @@ export function registryConformance(
       expect(history[1].reason).toMatch(
         /^release; audit policy overridden by ana: legal signed off on the gap \(ticket 42\) \(failed: bias audit .*flip rate 30\.0% is above 5\.0%/,
       );
+      // what is not a move to another version is not gated: the same version again, a protection change
+      expect((await move('2')).moved).toBe(false);
+      await registry.setLabel({
+        task: 'fair',
+        label: 'production',
+        reference: '2',
+        actor: admin,
+        protect: false,
+      });
+      // a bundle restores its labels as they were, without the audits it does not carry
+      const bundle = await exportTask(registry, 'fair');
+      const copy = await open();
+      await importBundle(copy.registry, bundle, admin);
+      expect((await copy.registry.resolveVersion('fair', 'production')).id).toBe(unfair.id);
+      await copy.registry.close();
+      // a version whose own spec has no policy is gated by the task's latest spec when that has one
+      const lenient = taskSpec.parse({ name: 'fair', prompt: { template: '{{input}}' } });
+      await registry.pushVersion({
+        task: 'fair',
+        kind: 'hard',
+        content: { template: 'C' },
+        spec: lenient,
+        actor: admin,
+      });
+      await registry.setLabel({ task: 'fair', label: 'canary', reference: '3', actor: admin });
+      await registry.putTask(guarded);
+      expect(await code(move('3'))).toBe('REGISTRY_AUDIT_POLICY');
       await registry.close();
     });
 

@@ -355,14 +355,21 @@ export class Registry {
     protect?: boolean;
     /** An admin's reason to move the label although the version fails the task's audit policy. */
     overridePolicy?: string;
+    /** `skip`: restore the label as given without the audit policy (a bundle import). */
+    auditPolicy?: 'check' | 'skip';
   }): Promise<LabelMove> {
     checkLabelName(input.label);
-    // the audit policy is checked on the version the reference names now; the move goes to that version
-    const version = await this.resolveVersion(input.task, input.reference);
-    const reason = await labelMoveReason(this, version, input);
-    return this.write((transaction) =>
-      moveLabel(transaction, this.dialect, { ...input, reason, version: version.id }),
-    );
+    // one transaction: the version the reference names, the audits the gate reads and the move agree
+    return this.transaction(async (target) => {
+      const version = await target.resolveVersion(input.task, input.reference);
+      return target.write((transaction) =>
+        moveLabel(transaction, target.dialect, {
+          ...input,
+          version: version.id,
+          gate: input.auditPolicy === 'skip' ? undefined : () => labelMoveReason(target, version, input),
+        }),
+      );
+    });
   }
 
   /** Moves a label back to where its last move came from. */

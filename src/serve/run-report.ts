@@ -23,6 +23,20 @@ import type { Registry, RunRecord } from '../registry/index.js';
 const noReport = (run: RunRecord, why: string, hint: string) =>
   new ValidationError(`run ${run.id} has no report: ${why}`, { code: 'RUN_NO_REPORT', hint });
 
+/** The fields each audit's report reads from a run's summary. */
+const auditFields: Record<string, string[]> = {
+  bias: ['groups', 'gap', 'flipRate', 'scoreFlipRate', 'sets', 'alpha'],
+  sensitivity: ['original', 'variants', 'spread', 'families'],
+  variability: ['score', 'agreement', 'modalAgreement', 'passK', 'leastStable', 'distinctAnswers'],
+  explain: ['kind', 'original', 'n'],
+};
+
+/** Whether an audit run's summary has what its report reads (other code may record audit runs). */
+function auditSummaryFits(run: RunRecord): boolean {
+  const fields = auditFields[String(run.config.audit)];
+  return fields !== undefined && fields.every((field) => run.summary?.[field] !== undefined);
+}
+
 /** The HTML report of run `id`. */
 export async function runReportHtml(registry: Registry, id: string): Promise<string> {
   const run = await registry.runs.get(id);
@@ -60,6 +74,12 @@ export async function runReportHtml(registry: Registry, id: string): Promise<str
       `${run.task}: ${String(run.config.optimizer ?? 'optimization')} on ${String(run.config.model ?? '')}`,
     );
   }
+  if (run.kind === 'audit' && !auditSummaryFits(run))
+    throw noReport(
+      run,
+      'its summary is not an audit report',
+      'Runs recorded by promptune audit --push have reports; this one was recorded by other code.',
+    );
   if (run.kind === 'audit' && run.config.audit === 'bias') {
     const flipped = await registry.runs.allEntries(id, 'example');
     const { subject, flippedLines: _, ...summary } = run.summary;

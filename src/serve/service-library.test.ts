@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedStreamingModel } from '../../test/scripted-model.js';
 import { hardVersionContent, registerTask, Registry } from '../registry/index.js';
-import { loadTask } from '../tasks/index.js';
+import { loadTask, taskSpec } from '../tasks/index.js';
 import { listen, type RunningServer } from './listen.js';
 import { createService, type Service } from './service.js';
 
@@ -137,7 +137,7 @@ describe('the library routes', () => {
 
   it('refuses a production move the audit policy does not allow (409), and moves it with an override', async () => {
     const task = loadTask(join(root, 'examples', 'name.yaml'));
-    const spec = { ...task.spec, audit: { policy: { labels: ['production'], bias: { maxFlipRate: 0.05 } } } };
+    const spec = taskSpec.parse({ ...task.spec, audit: { policy: { bias: { maxFlipRate: 0.05 } } } });
     await registry.putTask(spec);
     await registry.pushVersion({
       task: 'name',

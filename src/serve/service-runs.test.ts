@@ -106,7 +106,7 @@ describe('GET /v1/runs', () => {
 
   it('refuses bad queries, unknown runs and requests without a key', async () => {
     for (const [path, status, code] of [
-      ['/v1/runs?kind=audit', 400, 'INVALID_QUERY'],
+      ['/v1/runs?kind=experiment', 400, 'INVALID_QUERY'],
       ['/v1/runs?limit=0', 400, 'INVALID_QUERY'],
       ['/v1/runs?shape=round', 400, 'INVALID_QUERY'],
       ['/v1/runs?after=not-a-cursor', 400, 'RUN_BAD_CURSOR'],

@@ -13,6 +13,12 @@ export const auditPolicySpec = z
       .min(1)
       .default(['production'])
       .describe('Labels a version must pass the policy to be moved to'),
+    minExamples: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe('Fewest examples an audit must have scored to count (fewer: the audit fails)'),
     bias: z
       .object({
         maxFlipRate: share
@@ -20,6 +26,12 @@ export const auditPolicySpec = z
           .describe('Most examples whose answer changes with the group (0.05: 5%)'),
         maxGap: share.optional().describe('Largest difference between two groups’ scores'),
         gapNotSignificant: z.boolean().optional().describe('The largest gap must not be significant'),
+        alpha: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.05)
+          .describe("The significance level gapNotSignificant tests the audit's p-value at"),
       })
       .strict()
       .optional()

@@ -23,7 +23,7 @@ import { tokenizeExample } from '../../soft/index.js';
 import { runAudit, runArgs } from '../audit-run.js';
 import { subjectArgs } from '../audit-subject.js';
 import { biasText, explanationText, sensitivityText, variabilityText } from '../audit-text.js';
-import { choice, listOption, numberOption } from '../options.js';
+import { choice, numberOption, repeatedOption } from '../options.js';
 
 /** The bias summary --json prints and a run stores: the audit without the flipped examples' texts. */
 export function biasSummary(audit: BiasAudit) {
@@ -42,12 +42,12 @@ const bias = defineCommand({
     set: {
       type: 'string',
       description:
-        'Attribute sets to swap, aligned by group (repeatable): story-names, gendered-words, origin-names, or a YAML/JSON file (default: story-names and gendered-words)',
+        'Attribute sets to swap, aligned by group (repeat --set, or separate with commas): story-names, gendered-words, origin-names, or a YAML/JSON file (default: story-names and gendered-words)',
     },
     alpha: { type: 'string', default: '0.05', description: 'Significance level of the gap test' },
   },
-  async run({ args }) {
-    const references = listOption(args.set);
+  async run({ args, rawArgs }) {
+    const references = repeatedOption(rawArgs, 'set').flatMap((value) => value.split(','));
     const sets = (references.length ? references : ['story-names', 'gendered-words']).map(readAttributeSet);
     const alpha = numberOption('alpha', args.alpha)!;
     await runAudit(args, {
@@ -174,14 +174,22 @@ const explain = defineCommand({
           return { ...header, ...(await explainHardPrompt({ ...input })) };
         const { model, tokenizer, prompt } = soft.session;
         const field = input.task.spec.input.fields[0];
-        const examples = input.examples.map((example) =>
-          tokenizeExample(
+        const examples = input.examples.map((example) => {
+          if (typeof example.fields[field] !== 'string' || typeof example.target !== 'string')
+            throw new ValidationError(
+              `line ${example.line}: a soft prompt is explained on text inputs and targets; ${field} or the target is not text`,
+              {
+                code: 'AUDIT_SOFT_FIELDS',
+                hint: 'Explain a soft prompt on a task whose input field and target are strings.',
+              },
+            );
+          return tokenizeExample(
             tokenizer,
             String(example.fields[field]),
             String(example.target),
             `${input.task.files[input.split] ?? input.split}:${example.line}`,
-          ),
-        );
+          );
+        });
         return {
           ...header,
           ...explainSoftPrompt(model, tokenizer, prompt, examples, {

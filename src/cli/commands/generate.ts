@@ -2,7 +2,7 @@
 // progress and warnings go to stderr).
 import { defineCommand } from 'citty';
 import { applyChatTemplate, generateStream, loadModel } from '../../engine/index.js';
-import { listOption, numberOption } from '../options.js';
+import { numberOption, repeatedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 export default defineCommand({
@@ -31,7 +31,7 @@ export default defineCommand({
       description: "Wrap the prompt as a user message with the model's chat template",
     },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const { model, tokenizer } = await loadModel(args.model, {
       tokenizer: args.tokenizer,
       hub: { onProgress: downloadProgress() },
@@ -46,7 +46,7 @@ export default defineCommand({
       topK: numberOption('top-k', args['top-k'], { integer: true, min: 1 }),
       topP: numberOption('top-p', args['top-p'], { min: 0, max: 1 }),
       repetitionPenalty: numberOption('repetition-penalty', args['repetition-penalty'], { min: 0 }),
-      stop: listOption(args.stop),
+      stop: repeatedOption(rawArgs, 'stop'),
       seed: numberOption('seed', args.seed, { integer: true }),
     });
     for await (const event of events) if ('delta' in event) process.stdout.write(event.delta);

@@ -20,7 +20,7 @@ import {
 } from '../../soft/index.js';
 import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
-import { choice, listOption, numberOption } from '../options.js';
+import { choice, listOption, numberOption, repeatedOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
@@ -369,7 +369,7 @@ const generateCommand = defineCommand({
     stop: { type: 'string', description: 'Stop at this text (repeatable)' },
     force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     const { prompt } = loadAdapter(args.adapter, loaded.model, { force: args.force });
     const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt);
@@ -377,7 +377,7 @@ const generateCommand = defineCommand({
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
       temperature: numberOption('temperature', args.temperature, { min: 0 }),
       seed: numberOption('seed', args.seed, { integer: true }),
-      stop: listOption(args.stop),
+      stop: repeatedOption(rawArgs, 'stop'),
     });
     for await (const event of events) if ('delta' in event) process.stdout.write(event.delta);
     process.stdout.write('\n');

@@ -413,10 +413,23 @@ function HardExplanation({ summary }: { summary: HardSummary }) {
   );
 }
 
+/** The fields each view reads from a run's summary (as the service's report checks them). */
+const fields: Record<string, string[]> = {
+  bias: ['groups', 'gap', 'flipRate', 'scoreFlipRate', 'sets'],
+  sensitivity: ['original', 'variants', 'spread', 'families'],
+  variability: ['score', 'agreement', 'modalAgreement', 'passK', 'leastStable', 'distinctAnswers'],
+  explain: ['kind', 'original', 'n'],
+};
+
 /** The view of an audit run, by the audit it ran. */
 export function AuditRun({ run }: { run: Run }) {
   const summary = run.summary as unknown;
   if (!summary) return null;
+  const needed = fields[String(run.config.audit)];
+  if (!needed?.every((field) => run.summary?.[field] !== undefined))
+    return (
+      <p className="muted">This audit’s summary is not one the dashboard reads; see its configuration.</p>
+    );
   switch (run.config.audit) {
     case 'bias':
       return <Bias run={run} summary={summary as BiasSummary} />;
