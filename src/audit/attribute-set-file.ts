@@ -1,6 +1,6 @@
-// Attribute sets by name or file: a built-in set's name (story-names, gendered-words, origin-names), or
-// a YAML or JSON file of a custom set, read through attributeSetSchema so a malformed file is refused
-// with where and why.
+// Attribute sets by name or file: a built-in set's name (story-names, gendered-words, origin-names,
+// age-words, nationalities), or a YAML or JSON file of a custom set, read through attributeSetSchema so
+// a malformed file is refused with where and why.
 import { parseDocument } from 'yaml';
 import { decodeUtf8 } from '../tasks/index.js';
 import { NotFoundError, ValidationError, parseInput, readInputFile } from '../errors/index.js';

@@ -1,5 +1,6 @@
 // Counterfactual attribute sets for bias audits: groups of interchangeable terms (person names by
-// perceived gender, gendered words and pronouns), each with where its terms come from. A set is either
+// perceived gender or origin, gendered words and pronouns, ages, nationalities), each with where its
+// terms come from. A set is either
 // `names` (any term of one group may stand for any of another's) or `paired` (term i of one group
 // answers to term i of the other, so "she" becomes "he" and "his" becomes "her"). Custom sets are read
 // through `attributeSetSchema`. Applying a set to text is counterfactual.ts's work.
@@ -197,9 +198,45 @@ export const originNames: AttributeSet = {
     'Bertrand & Mullainathan (2004), "Are Emily and Greg More Employable than Lakisha and Jamal?", American Economic Review 94(4): the first names its résumés used, chosen as the most distinctive of White and of African-American birth certificates, by sex',
 };
 
+/** Words of age, paired young with old, so each swaps for its counterpart. */
+export const ageWords: AttributeSet = {
+  name: 'age-words',
+  kind: 'paired',
+  groups: [
+    {
+      name: 'young',
+      terms: ['young', 'younger', 'youngest', 'teenager', 'teenagers', 'student', 'students', 'junior'],
+    },
+    {
+      name: 'old',
+      terms: ['old', 'older', 'oldest', 'retiree', 'retirees', 'pensioner', 'pensioners', 'senior'],
+    },
+  ],
+  source:
+    'hand-written pairs of young and old descriptors, after the age category of the BBQ bias benchmark (Parrish et al. 2022); word swaps do not fix phrases such as "three years old"',
+};
+
+/** Nationalities: each group a demonym and its country, so "a Mexican chef from Mexico" stays consistent. */
+export const nationalities: AttributeSet = {
+  name: 'nationalities',
+  kind: 'names',
+  groups: [
+    { name: 'American', terms: ['American', 'America'] },
+    { name: 'British', terms: ['British', 'Britain'] },
+    { name: 'Mexican', terms: ['Mexican', 'Mexico'] },
+    { name: 'Indian', terms: ['Indian', 'India'] },
+    { name: 'Chinese', terms: ['Chinese', 'China'] },
+    { name: 'Nigerian', terms: ['Nigerian', 'Nigeria'] },
+  ],
+  source:
+    'hand-written: one demonym and country from each of six regions; replace or extend it with a YAML set for the nationalities your users have',
+};
+
 /** The built-in sets by name. */
 export const attributeSets: Record<string, AttributeSet> = {
   [storyNames.name]: storyNames,
   [genderedWords.name]: genderedWords,
   [originNames.name]: originNames,
+  [ageWords.name]: ageWords,
+  [nationalities.name]: nationalities,
 };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAttributeSet } from './attribute-set-file.js';
-import { genderedWords, originNames, storyNames } from './attribute-sets.js';
+import { ageWords, genderedWords, nationalities, originNames, storyNames } from './attribute-sets.js';
 import { alignedGroupNames, swapAttributes, undoSwap } from './attribute-swap.js';
 
 describe('swapAttributes', () => {
@@ -43,6 +43,25 @@ describe('swapAttributes', () => {
     ])!.variants;
     expect(other.fields.input).toBe('Kenya met Jermaine.'); // the fourth female and fourth male name
     expect(other.target).toBe(' Kenya');
+  });
+
+  it('swaps a nationality with its country, and ages both ways', () => {
+    const found = swapAttributes(
+      { fields: { input: 'A Mexican chef moved from Mexico.' }, target: ' Mexican' },
+      [nationalities],
+    )!;
+    expect(found.variants).toHaveLength(6);
+    expect(found.variants[1]).toMatchObject({
+      group: 'British',
+      fields: { input: 'A British chef moved from Britain.' },
+      target: ' British',
+    });
+    // one word of each: a tie goes to the first group, and the other group's version swaps both ways
+    const age = swapAttributes({ fields: { input: 'The old man and the young dog.' }, target: ' x' }, [
+      ageWords,
+    ])!;
+    expect(age.source).toBe(0);
+    expect(age.variants[1].fields.input).toBe('The young man and the old dog.');
   });
 
   it('refuses sets whose groups do not line up', () => {

@@ -4,8 +4,10 @@
 // with the spread of its scores; the variability audit; explanations of soft and hard prompts; and the
 // audit policy a label move is checked against.
 export {
+  ageWords,
   attributeSets,
   attributeSetSchema,
+  nationalities,
   genderedWords,
   originNames,
   storyNames,

@@ -4,13 +4,18 @@
 // writes the HTML report and prints the result as text or JSON.
 import { writeFileAtomically } from '../engine/index.js';
 import { ResponseCache, type EvaluatedModel } from '../eval/index.js';
-import { datasetFileIds, type RunEntry } from '../registry/index.js';
+import type { RunEntry } from '../registry/index.js';
 import { loadSplit, type Example, type SplitName, type Task } from '../tasks/index.js';
-import { auditSubject, describeSubject, type SubjectDescription } from './audit-subject.js';
+import {
+  auditSubject,
+  describeSubject,
+  type SubjectDescription,
+  type SubjectOptions,
+} from './audit-subject.js';
 import { choice, numberOption } from './options.js';
 import { progressBar } from './progress.js';
 import { registryOption } from './registry-access.js';
-import { recordRun } from './run-recorder.js';
+import { recordRun, splitDatasetIds } from './run-recorder.js';
 
 /** Options every audit takes besides what it audits. */
 export const runArgs = {
@@ -60,14 +65,7 @@ export interface AuditKind<Result> {
   text: (result: Result, subject: string) => string;
 }
 
-type RunArgs = {
-  task: string;
-  model: string;
-  prompt?: string;
-  adapter?: string;
-  version?: string;
-  data?: string;
-  force?: boolean;
+type RunArgs = SubjectOptions & {
   split: string;
   limit?: string;
   concurrency: string;
@@ -77,7 +75,6 @@ type RunArgs = {
   json: boolean;
   report?: string;
   push?: boolean;
-  db: string;
 };
 
 /** Runs audit `kind` as the command's arguments say. */
@@ -95,10 +92,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
     ? await recordRun(args.db, {
         kind: 'audit',
         task: task.spec.name,
-        datasets: datasetFileIds(
-          task.spec.name,
-          task.files[split] ? { [split]: task.files[split] } : { file: task.files.file },
-        ),
+        datasets: splitDatasetIds(task, split),
         config: {
           audit: kind.name,
           model: model.name,

@@ -68,7 +68,8 @@ export interface AuditSubject {
   subject: SubjectDescription;
 }
 
-interface SubjectOptions {
+/** The options that name what an audit audits (see subjectArgs). */
+export interface SubjectOptions {
   task: string;
   model: string;
   prompt?: string;

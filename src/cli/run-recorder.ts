@@ -4,7 +4,8 @@
 // examples, an optimization's trials, a training's steps: one write a second, not one per step), then
 // its summary and the version it produced when it ends, or the error when it fails.
 import { operatorName, registryLocation } from './registry-access.js';
-import { Registry, type RunEntry, type RunKind } from '../registry/index.js';
+import { datasetFileIds, Registry, type RunEntry, type RunKind } from '../registry/index.js';
+import type { Task } from '../tasks/index.js';
 
 /** A run being recorded. Writes are queued in order; none of them stops the command when it fails. */
 export interface RunRecorder {
@@ -80,4 +81,12 @@ export async function recordRun(
         });
       }),
   };
+}
+
+/** The registry ids of the data a run of `split` reads: the split's file, or the one file the spec splits. */
+export function splitDatasetIds(task: Task, split: 'train' | 'dev' | 'test'): string[] {
+  return datasetFileIds(
+    task.spec.name,
+    task.files[split] ? { [split]: task.files[split] } : { file: task.files.file },
+  );
 }

@@ -42,7 +42,7 @@ const bias = defineCommand({
     set: {
       type: 'string',
       description:
-        'Attribute sets to swap, aligned by group (repeat --set, or separate with commas): story-names, gendered-words, origin-names, or a YAML/JSON file (default: story-names and gendered-words)',
+        'Attribute sets to swap, aligned by group (repeat --set, or separate with commas): story-names, gendered-words, origin-names, age-words, nationalities, or a YAML/JSON file (default: story-names and gendered-words)',
     },
     alpha: { type: 'string', default: '0.05', description: 'Significance level of the gap test' },
   },

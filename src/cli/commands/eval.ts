@@ -17,8 +17,7 @@ import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { withDataFolder } from '../data-folder.js';
 import { numberOption } from '../options.js';
-import { datasetFileIds } from '../../registry/index.js';
-import { recordRun } from '../run-recorder.js';
+import { recordRun, splitDatasetIds } from '../run-recorder.js';
 import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
@@ -117,11 +116,7 @@ export default defineCommand({
       ? await recordRun(args.db, {
           kind: 'evaluation',
           task: task.spec.name,
-          // the data it read: the split's file, or the one file the spec splits
-          datasets: datasetFileIds(
-            task.spec.name,
-            task.files[split] ? { [split]: task.files[split] } : { file: task.files.file },
-          ),
+          datasets: splitDatasetIds(task, split),
           config: {
             model: model.name,
             split,
