@@ -41,6 +41,7 @@ const namedExports: Record<string, string[]> = {
   'promptune/observe': ['TraceRecorder', 'Redactor', 'monitor', 'startRetention', 'parseDuration'],
   'promptune/review': ['cohenKappa', 'krippendorffAlpha', 'queueAgreement'],
   'promptune/audit': ['counterfactuals', 'biasStatistics', 'attributeSets'],
+  'promptune/experiments': ['armOf', 'sequentialTest', 'sampleRatioCheck', 'canaryDecision'],
   'promptune/optimize': ['makeOptimizer', 'presets', 'bootstrapOptimizer', 'applyArtifact', 'estimateSpend'],
   'promptune/registry': ['Registry', 'exportTask', 'importBundle', 'registerTask', 'pushOptimized'],
   'promptune/serve': ['createService', 'openAiRoutes', 'EngineClient', 'listen'],

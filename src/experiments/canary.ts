@@ -1,0 +1,147 @@
+// A canary rollout's next step, decided from the arms' running metrics: the treatment's share of
+// traffic climbs a schedule (for example 1% → 5% → 25% → 50% → 100%), each step held for a minimum
+// time and number of treatment requests. Guardrail metrics (error rate, check failures, latency;
+// higher is worse) and the primary metric (higher is better) are watched with the always-valid
+// sequential test at every look: a guardrail significantly worse, or the primary significantly worse,
+// rolls back at once; the primary significantly better, or the schedule completed, promotes. A
+// sample-ratio mismatch within the current step holds the rollout, since its numbers cannot be trusted.
+import { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
+import {
+  sequentialTest,
+  type Moments,
+  type SequentialOptions,
+  type SequentialResult,
+} from './sequential-test.js';
+
+/** One step of the schedule. */
+export interface CanaryStep {
+  /** The treatment's share of traffic, 0–1. */
+  weight: number;
+  minimumDurationMs: number;
+  /** Treatment requests this step needs before the next. */
+  minimumRequests: number;
+}
+
+/** 1% → 5% → 25% → 50% → 100%, each held an hour and 100 treatment requests (the last is the decision). */
+export const defaultSchedule: CanaryStep[] = [0.01, 0.05, 0.25, 0.5, 1].map((weight) => ({
+  weight,
+  minimumDurationMs: 3_600_000,
+  minimumRequests: 100,
+}));
+
+/** One arm's metrics: the primary (higher is better) and each guardrail (higher is worse). */
+export interface ArmMetrics {
+  primary: Moments;
+  guardrails: Record<string, Moments>;
+}
+
+/** Where a rollout stands between looks. */
+export interface CanaryState {
+  step: number;
+  stepStartedAt: number;
+  /** Requests each arm received since the step started (for the sample-ratio check). */
+  stepCounts: { control: number; treatment: number };
+  /** The always-valid p-values so far (they only decrease). */
+  pValues: { primary: number; guardrails: Record<string, number> };
+}
+
+/** What to do now, and the statistics that justify it. */
+export interface CanaryDecision {
+  action: 'hold' | 'advance' | 'promote' | 'rollback';
+  reason: string;
+  state: CanaryState;
+  primary: SequentialResult;
+  guardrails: Record<string, SequentialResult>;
+  sampleRatio: SampleRatio;
+}
+
+/** A rollout at its first step. */
+export function startCanary(now: number): CanaryState {
+  return {
+    step: 0,
+    stepStartedAt: now,
+    stepCounts: { control: 0, treatment: 0 },
+    pValues: { primary: 1, guardrails: {} },
+  };
+}
+
+/** The decision at `now` from the arms' metrics since the rollout began. */
+export function canaryDecision(
+  state: CanaryState,
+  control: ArmMetrics,
+  treatment: ArmMetrics,
+  now: number,
+  options: SequentialOptions & { schedule?: CanaryStep[] } = {},
+): CanaryDecision {
+  const schedule = options.schedule ?? defaultSchedule;
+  const step = schedule[state.step];
+  const guardrails: Record<string, SequentialResult> = {};
+  for (const [name, moments] of Object.entries(treatment.guardrails)) {
+    const base = control.guardrails[name];
+    if (!base) continue;
+    guardrails[name] = sequentialTest(base, moments, state.pValues.guardrails[name] ?? 1, options);
+  }
+  const primary = sequentialTest(control.primary, treatment.primary, state.pValues.primary, options);
+  const sampleRatio = sampleRatioCheck(
+    [state.stepCounts.control, state.stepCounts.treatment],
+    [1 - step.weight, step.weight],
+  );
+  const next: CanaryState = {
+    ...state,
+    pValues: {
+      primary: primary.pValue,
+      guardrails: Object.fromEntries(
+        Object.entries(guardrails).map(([name, result]) => [name, result.pValue]),
+      ),
+    },
+  };
+  const decide = (action: CanaryDecision['action'], reason: string, state = next): CanaryDecision => ({
+    action,
+    reason,
+    state,
+    primary,
+    guardrails,
+    sampleRatio,
+  });
+  // a guardrail's "treatment-better" is its metric higher in the treatment: worse
+  const broken = Object.entries(guardrails).find(([, result]) => result.decision === 'treatment-better');
+  if (broken)
+    return decide(
+      'rollback',
+      `guardrail ${broken[0]} is higher in the treatment by ${broken[1].difference.toFixed(4)} (always-valid p ${broken[1].pValue.toFixed(4)})`,
+    );
+  if (primary.decision === 'treatment-worse')
+    return decide(
+      'rollback',
+      `the primary metric is lower by ${(-primary.difference).toFixed(4)} (p ${primary.pValue.toFixed(4)})`,
+    );
+  if (sampleRatio.mismatch)
+    return decide(
+      'hold',
+      `sample ratio mismatch in step ${state.step + 1} (p ${sampleRatio.pValue.toExponential(2)})`,
+    );
+  if (primary.decision === 'treatment-better')
+    return decide(
+      'promote',
+      `the primary metric is higher by ${primary.difference.toFixed(4)} (p ${primary.pValue.toFixed(4)})`,
+    );
+  const held =
+    now - state.stepStartedAt >= step.minimumDurationMs && state.stepCounts.treatment >= step.minimumRequests;
+  if (!held)
+    return decide(
+      'hold',
+      `step ${state.step + 1} (${step.weight * 100}%) has not met its minimum time and requests`,
+    );
+  if (state.step + 1 >= schedule.length)
+    return decide('promote', 'the schedule completed with no guardrail or primary metric worse');
+  return decide(
+    'advance',
+    `step ${state.step + 1} met its minimums with no guardrail or primary metric worse`,
+    {
+      ...next,
+      step: state.step + 1,
+      stepStartedAt: now,
+      stepCounts: { control: 0, treatment: 0 },
+    },
+  );
+}

@@ -1,0 +1,157 @@
+// Experiments' statistics in simulation, with seeded scripted users (controlled behaviour is what is
+// tested): a user stays in one arm and traffic follows the weights; the sample-ratio check's chi-square
+// matches its tables; over 200 seeded A/A experiments looked at after every request the sequential test
+// declares a difference in at most alpha of them; a treatment 10 points better is found within a stated
+// number of requests; a canary whose error rate rises is rolled back, and a healthy one promoted.
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../engine/index.js';
+import { armOf, unitPosition } from './assignment.js';
+import { canaryDecision, startCanary, type ArmMetrics, type CanaryStep } from './canary.js';
+import { sampleRatioCheck, upperGamma } from './sample-ratio.js';
+import { addObservation, emptyMoments, sequentialTest, type Moments } from './sequential-test.js';
+
+describe('assignment', () => {
+  it('keeps a user in one arm, follows the weights, and differs between experiments', () => {
+    const arms = [
+      { name: 'a', weight: 0.9 },
+      { name: 'b', weight: 0.1 },
+    ];
+    expect(armOf('exp', arms, 'user-1')).toBe(armOf('exp', arms, 'user-1'));
+    const counts = { a: 0, b: 0 };
+    for (let user = 0; user < 20_000; user++) counts[armOf('exp', arms, `user-${user}`) as 'a' | 'b']++;
+    expect(counts.b / 20_000).toBeGreaterThan(0.09);
+    expect(counts.b / 20_000).toBeLessThan(0.11);
+    // raising b's weight moves only users into b, never out of it
+    const wider = [
+      { name: 'a', weight: 0.75 },
+      { name: 'b', weight: 0.25 },
+    ];
+    for (let user = 0; user < 2000; user++)
+      if (armOf('exp', arms, `user-${user}`) === 'b') expect(armOf('exp', wider, `user-${user}`)).toBe('b');
+    expect(unitPosition('exp', 'user-1')).not.toBe(unitPosition('other', 'user-1'));
+    expect(() => armOf('exp', [{ name: 'a', weight: 0 }], 'u')).toThrow(
+      expect.objectContaining({ code: 'EXPERIMENT_INVALID_ARMS' }),
+    );
+  });
+});
+
+describe('sample-ratio check', () => {
+  it('matches chi-square tables and flags a broken split', () => {
+    expect(upperGamma(0.5, 3.841 / 2)).toBeCloseTo(0.05, 3); // df 1
+    expect(upperGamma(1, 5.991 / 2)).toBeCloseTo(0.05, 3); // df 2
+    expect(upperGamma(5, 18.307 / 2)).toBeCloseTo(0.05, 3); // df 10
+    expect(sampleRatioCheck([5000, 5000], [0.5, 0.5]).mismatch).toBe(false);
+    expect(sampleRatioCheck([9020, 980], [0.9, 0.1]).mismatch).toBe(false);
+    const broken = sampleRatioCheck([5300, 4700], [0.5, 0.5]);
+    expect(broken.chiSquare).toBeCloseTo(36, 6);
+    expect(broken.mismatch).toBe(true);
+  });
+});
+
+/** Runs one simulated experiment: users split 50/50, each converting with its arm's rate; looks after every request. */
+function simulate(rates: [number, number], seed: number, requests: number, experiment = `exp-${seed}`) {
+  const random = seededRandom(seed);
+  const arms = [
+    { name: 'a', weight: 1 },
+    { name: 'b', weight: 1 },
+  ];
+  let control: Moments = emptyMoments();
+  let treatment: Moments = emptyMoments();
+  let pValue = 1;
+  for (let request = 1; request <= requests; request++) {
+    const arm = armOf(experiment, arms, `user-${seed}-${request}`);
+    const converted = random() < rates[arm === 'a' ? 0 : 1] ? 1 : 0;
+    if (arm === 'a') control = addObservation(control, converted);
+    else treatment = addObservation(treatment, converted);
+    const result = sequentialTest(control, treatment, pValue);
+    pValue = result.pValue;
+    if (result.decision !== 'continue') return { decision: result.decision, request, result };
+  }
+  return { decision: 'continue' as const, request: requests, result: undefined };
+}
+
+describe('the sequential test', () => {
+  it('declares a difference in at most alpha of 200 A/A experiments, looked at after every request', () => {
+    let declared = 0;
+    for (let seed = 0; seed < 200; seed++)
+      if (simulate([0.3, 0.3], seed, 3000).decision !== 'continue') declared++;
+    expect(declared).toBeLessThanOrEqual(10); // alpha 0.05 of 200
+  });
+
+  it('finds a treatment 10 points better (0.30 → 0.40) within 3,000 requests in at least 95 of 100 runs', () => {
+    const found = Array.from({ length: 100 }, (_, seed) => simulate([0.3, 0.4], 1000 + seed, 3000));
+    const better = found.filter((run) => run.decision === 'treatment-better');
+    expect(better.length).toBeGreaterThanOrEqual(95);
+    expect(found.some((run) => run.decision === 'treatment-worse')).toBe(false);
+    // the confidence sequence at the decision holds the true difference in (nearly) every run
+    const covered = better.filter(({ result }) => result!.interval[0] <= 0.1 && 0.1 <= result!.interval[1]);
+    expect(covered.length).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe('canary rollouts', () => {
+  const schedule: CanaryStep[] = [0.05, 0.25, 0.5, 1].map((weight) => ({
+    weight,
+    minimumDurationMs: 0,
+    minimumRequests: 150,
+  }));
+
+  /** A rollout with the treatment's error rate `errors[1]` against the control's `errors[0]`. */
+  function rollout(errors: [number, number], seed: number) {
+    const random = seededRandom(seed);
+    let state = startCanary(0);
+    const fresh = (): ArmMetrics => ({ primary: emptyMoments(), guardrails: { errors: emptyMoments() } });
+    const metrics: [ArmMetrics, ArmMetrics] = [fresh(), fresh()];
+    const actions: string[] = [];
+    for (let request = 1; request <= 20_000; request++) {
+      const weight = schedule[state.step].weight;
+      const arm =
+        armOf(
+          `canary-${seed}`,
+          [
+            { name: 'control', weight: 1 - weight },
+            { name: 'treatment', weight },
+          ],
+          `user-${request}`,
+        ) === 'control'
+          ? 0
+          : 1;
+      const failed = random() < errors[arm] ? 1 : 0;
+      metrics[arm] = {
+        primary: addObservation(metrics[arm].primary, failed ? 0 : random() < 0.5 ? 1 : 0),
+        guardrails: { errors: addObservation(metrics[arm].guardrails.errors, failed) },
+      };
+      state = {
+        ...state,
+        stepCounts: {
+          control: state.stepCounts.control + (arm === 0 ? 1 : 0),
+          treatment: state.stepCounts.treatment + arm,
+        },
+      };
+      const decision = canaryDecision(state, metrics[0], metrics[1], request, {
+        schedule,
+        minimumPerArm: 50,
+      });
+      state = decision.state;
+      if (decision.action !== 'hold') actions.push(decision.action);
+      if (decision.action === 'promote' || decision.action === 'rollback')
+        return { actions, request, decision, step: state.step };
+    }
+    return { actions, request: 20_000, decision: undefined, step: state.step };
+  }
+
+  it('rolls back a canary whose error rate rises from 2% to 20%, before it reaches everyone', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const result = rollout([0.02, 0.2], seed);
+      expect(result.actions.at(-1)).toBe('rollback');
+      expect(result.decision!.reason).toMatch(/^guardrail errors is higher in the treatment/);
+      expect(result.step).toBeLessThan(3);
+    }
+  });
+
+  it('walks a healthy canary through every step and promotes it', () => {
+    const result = rollout([0.02, 0.02], 7);
+    expect(result.actions).toEqual(['advance', 'advance', 'advance', 'promote']);
+    expect(result.decision!.reason).toBe('the schedule completed with no guardrail or primary metric worse');
+  });
+});
