@@ -82,7 +82,6 @@ describe('biasAudit', () => {
       );
       if (result.gap.significant) flagged++;
     }
-    console.log('flagged', flagged);
     expect(flagged).toBeLessThanOrEqual(10);
   }, 120_000);
 
