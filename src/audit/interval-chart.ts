@@ -8,14 +8,14 @@ export function intervalChart(
   label: string,
 ): string {
   const width = 640;
-  const left = 300;
+  const left = 300; // names are cut to fit: 42 characters at 13px
   const row = 30;
   const scale = (value: number) => left + Math.min(1, Math.max(0, value)) * (width - left - 50);
   const bars = rows
     .map((entry, index) => {
       const y = 14 + index * row;
       const [low, high] = entry.interval;
-      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${escape(entry.name, 48)}</text>
+      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end"><title>${escape(entry.name)}</title>${escape(entry.name, 42)}</text>
 <rect x="${left}" y="${y + 4}" width="${scale(entry.score) - left}" height="16" fill="#8ab4f8"/>
 <line x1="${scale(low)}" x2="${scale(high)}" y1="${y + 12}" y2="${y + 12}" stroke="#222" stroke-width="2"/>
 <line x1="${scale(low)}" x2="${scale(low)}" y1="${y + 6}" y2="${y + 18}" stroke="#222"/>
