@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../engine/index.js';
 import { armOf, unitPosition } from './assignment.js';
 import { canaryDecision, startCanary, type ArmMetrics, type CanaryStep } from './canary.js';
-import { sampleRatioCheck, upperGamma } from './sample-ratio.js';
+import { chiSquaredSurvival } from '../observe/index.js';
+import { sampleRatioCheck } from './sample-ratio.js';
 import { addObservation, emptyMoments, sequentialTest, type Moments } from './sequential-test.js';
 
 describe('assignment', () => {
@@ -37,9 +38,9 @@ describe('assignment', () => {
 
 describe('sample-ratio check', () => {
   it('matches chi-square tables and flags a broken split', () => {
-    expect(upperGamma(0.5, 3.841 / 2)).toBeCloseTo(0.05, 3); // df 1
-    expect(upperGamma(1, 5.991 / 2)).toBeCloseTo(0.05, 3); // df 2
-    expect(upperGamma(5, 18.307 / 2)).toBeCloseTo(0.05, 3); // df 10
+    expect(chiSquaredSurvival(3.841, 1)).toBeCloseTo(0.05, 3);
+    expect(chiSquaredSurvival(5.991, 2)).toBeCloseTo(0.05, 3);
+    expect(chiSquaredSurvival(18.307, 10)).toBeCloseTo(0.05, 3);
     expect(sampleRatioCheck([5000, 5000], [0.5, 0.5]).mismatch).toBe(false);
     expect(sampleRatioCheck([9020, 980], [0.9, 0.1]).mismatch).toBe(false);
     const broken = sampleRatioCheck([5300, 4700], [0.5, 0.5]);

@@ -13,7 +13,7 @@ export {
   type SequentialOptions,
   type SequentialResult,
 } from './sequential-test.js';
-export { sampleRatioCheck, upperGamma, type SampleRatio } from './sample-ratio.js';
+export { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
 export {
   canaryDecision,
   defaultSchedule,
