@@ -7,26 +7,18 @@
 // girl's story answered " boy" and its boy version answered " girl" give the same answer). An example
 // that no set applies to is left out; a split with none is refused.
 import { ValidationError } from '../errors/index.js';
-import { evaluate, type EvaluatedModel, type EvaluationOptions } from '../eval/index.js';
+import { evaluate, type EvaluationOptions } from '../eval/index.js';
 import { exampleId, type Example } from '../tasks/index.js';
+import type { AuditRunOptions } from './audit-runs.js';
 import { alignedGroupNames, swapAttributes, undoSwap, type SwappedExample } from './attribute-swap.js';
 import type { AttributeSet } from './attribute-sets.js';
 import { biasStatistics, type BiasStatistics } from './bias-statistics.js';
 
 /** What a bias audit runs on. */
-export interface BiasAuditOptions extends Pick<
-  EvaluationOptions,
-  'task' | 'split' | 'concurrency' | 'cache' | 'stateDirectory' | 'signal' | 'prices' | 'constrain'
-> {
-  examples: Example[];
-  model: EvaluatedModel;
+export interface BiasAuditOptions extends AuditRunOptions, Pick<EvaluationOptions, 'constrain'> {
   /** Aligned sets: group i of each stands for the same people. */
   sets: AttributeSet[];
-  seed?: number;
-  resamples?: number;
   alpha?: number;
-  /** Model calls done of all (each example once per group). */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** An example whose answer changed with the group. */

@@ -2,15 +2,9 @@
 // text outside its placeholders, and the system text) and each demo, scored through the evaluation
 // harness on the same examples as the whole prompt, with a paired bootstrap interval and p-value on the
 // score change. A part whose removal costs nothing is one the prompt does not need.
-import {
-  evaluate,
-  mean,
-  pairedBootstrap,
-  bootstrapInterval,
-  type EvaluatedModel,
-  type EvaluationOptions,
-} from '../eval/index.js';
-import type { Example, Task, TaskSpec } from '../tasks/index.js';
+import { mean, pairedBootstrap, bootstrapInterval } from '../eval/index.js';
+import type { Task, TaskSpec } from '../tasks/index.js';
+import { promptScorer, type AuditRunOptions } from './audit-runs.js';
 
 /** A part of the prompt and what removing it does. */
 export interface PromptPart {
@@ -35,16 +29,7 @@ export interface HardExplanation {
 }
 
 /** What the explanation runs on. */
-export interface HardExplanationOptions extends Pick<
-  EvaluationOptions,
-  'task' | 'split' | 'concurrency' | 'cache' | 'stateDirectory' | 'signal' | 'prices'
-> {
-  examples: Example[];
-  model: EvaluatedModel;
-  seed?: number;
-  resamples?: number;
-  onProgress?: (done: number, total: number) => void;
-}
+export type HardExplanationOptions = AuditRunOptions;
 
 const placeholder = /(\{\{\s*[\w.-]+\s*\}\})/;
 /** The sentences of a text: runs ending in . ! ? or a line's end. */
@@ -94,19 +79,8 @@ function partsOf(
 export async function explainHardPrompt(options: HardExplanationOptions): Promise<HardExplanation> {
   const { task, examples } = options;
   const variants = partsOf(task.spec.prompt);
-  const total = (1 + variants.length) * examples.length;
-  let before = 0;
-  const scoresOf = async (scored: Task) => {
-    const run = await evaluate({
-      ...options,
-      task: scored,
-      repeats: 1,
-      onProgress: (done) => options.onProgress?.(before + done, total),
-    });
-    before += examples.length;
-    const byIndex = new Map(run.examples.map((result) => [result.index, result.score]));
-    return examples.map((example) => byIndex.get(example.index) ?? 0);
-  };
+  const scorer = promptScorer(options, (1 + variants.length) * examples.length);
+  const scoresOf = (scored: Task) => scorer.score(scored, examples);
   const statistics = { seed: options.seed ?? 0, resamples: options.resamples ?? 1000 };
   const original = await scoresOf(task);
   const parts: PromptPart[] = [];

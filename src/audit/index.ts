@@ -62,3 +62,4 @@ export {
   type PromptPart,
 } from './explain-hard.js';
 export { renderExplanationHtml } from './explain-report-html.js';
+export { promptScorer, type AuditRunOptions } from './audit-runs.js';

@@ -5,26 +5,16 @@
 // spread over all of them and per family (spread-statistics.ts), worst first. A soft prompt has no
 // template to vary: `promptVariants: false` scores input noise only.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import {
-  bootstrapInterval,
-  evaluate,
-  mean,
-  type EvaluatedModel,
-  type EvaluationOptions,
-} from '../eval/index.js';
+import { bootstrapInterval, mean } from '../eval/index.js';
 import { exampleId, type Example, type Task } from '../tasks/index.js';
+import { promptScorer, type AuditRunOptions } from './audit-runs.js';
 import { noiseKinds, noisyFields, type NoiseKind } from './input-noise.js';
 import { paraphraseVariants } from './paraphrases.js';
 import { demoOrderVariants, formatVariants, type PromptVariant } from './prompt-variants.js';
 import { scoreSpread, type Spread } from './spread-statistics.js';
 
 /** What a sensitivity audit runs on. */
-export interface SensitivityOptions extends Pick<
-  EvaluationOptions,
-  'task' | 'split' | 'concurrency' | 'cache' | 'stateDirectory' | 'signal' | 'prices'
-> {
-  examples: Example[];
-  model: EvaluatedModel;
+export interface SensitivityOptions extends AuditRunOptions {
   /** Vary the prompt (formats, demo orders, paraphrases); false for soft prompts (default true). */
   promptVariants?: boolean;
   /** Formats sampled from the grammar (default 8). */
@@ -37,10 +27,6 @@ export interface SensitivityOptions extends Pick<
   paraphrases?: number;
   /** Kinds of input noise (default all). */
   noise?: NoiseKind[];
-  seed?: number;
-  resamples?: number;
-  /** Model calls done of all. */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** The families of variants. */
@@ -140,27 +126,9 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
       examples: noisy(kind),
     })),
   ];
-  const total = plan.length * examples.length;
-  let before = 0;
-  let calls = 0;
-  let cacheHits = 0;
-  let cost: number | undefined = 0;
+  const scorer = promptScorer(options, plan.length * examples.length);
   const scores: number[][] = [];
-  for (const planned of plan) {
-    const run = await evaluate({
-      ...options,
-      task: planned.task,
-      examples: planned.examples,
-      repeats: 1,
-      onProgress: (done) => options.onProgress?.(before + done, total),
-    });
-    before += planned.examples.length;
-    calls += run.calls;
-    cacheHits += run.cacheHits;
-    cost = cost === undefined || run.cost === undefined ? undefined : cost + run.cost;
-    const byIndex = new Map(run.examples.map((result) => [result.index, result.score]));
-    scores.push(planned.examples.map((example) => byIndex.get(example.index) ?? 0));
-  }
+  for (const planned of plan) scores.push(await scorer.score(planned.task, planned.examples));
   const originalScore = mean(scores[0]);
   const scored: VariantScore[] = plan.map((planned, index) => ({
     family: planned.family,
@@ -196,9 +164,7 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
     spread: spreadOf(plan.map((_, index) => index)),
     families,
     paraphrasesRefused,
-    calls,
-    cacheHits,
-    cost,
+    ...scorer.spend,
     durationMs: Date.now() - started,
   };
 }

@@ -3,30 +3,16 @@
 // input agree, how many distinct answers inputs get, and pass^k (all of k tries right, the reliability
 // τ-bench reports) beside pass@k (any of k right), each estimated without bias from the n tries of
 // every example (Chen et al. 2021) and averaged with a bootstrap interval over examples.
-import {
-  bootstrapInterval,
-  evaluate,
-  mean,
-  type EvaluatedModel,
-  type EvaluationOptions,
-} from '../eval/index.js';
-import type { Example } from '../tasks/index.js';
+import { bootstrapInterval, evaluate, mean } from '../eval/index.js';
+import type { AuditRunOptions } from './audit-runs.js';
 import { answerOf } from './bias-audit.js';
 
 /** What a variability audit runs on. */
-export interface VariabilityOptions extends Pick<
-  EvaluationOptions,
-  'task' | 'split' | 'concurrency' | 'cache' | 'stateDirectory' | 'signal' | 'prices'
-> {
-  examples: Example[];
-  model: EvaluatedModel;
+export interface VariabilityOptions extends AuditRunOptions {
   /** Answers per example (at least 2). */
   repeats: number;
   /** Sampling temperature (default: the task's). */
   temperature?: number;
-  seed?: number;
-  resamples?: number;
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** A value with its 95% bootstrap interval over examples. */
