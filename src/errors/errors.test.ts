@@ -14,6 +14,7 @@ describe('error kinds', () => {
   it('exports every kind', () => {
     expect(kinds.map(([name]) => name).sort()).toEqual([
       'AuthError',
+      'ConflictError',
       'DatasetError',
       'DownloadError',
       'EngineError',

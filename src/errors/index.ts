@@ -14,6 +14,7 @@ export { UnavailableError } from './unavailable-error.js';
 export { EngineError } from './engine-error.js';
 export { ProviderError } from './provider-error.js';
 export { QualityGateError } from './quality-gate-error.js';
+export { ConflictError } from './conflict-error.js';
 export { GuardError, type GuardFailure } from './guard-error.js';
 export {
   decodeText,

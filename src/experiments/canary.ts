@@ -1,10 +1,13 @@
 // A canary rollout's next step, decided from the arms' running metrics: the treatment's share of
-// traffic climbs a schedule (for example 1% → 5% → 25% → 50% → 100%), each step held for a minimum
-// time and number of treatment requests. Guardrail metrics (error rate, check failures, latency;
-// higher is worse) and the primary metric (higher is better) are watched with the always-valid
-// sequential test at every look: a guardrail significantly worse, or the primary significantly worse,
-// rolls back at once; the primary significantly better, or the schedule completed, promotes. A
-// sample-ratio mismatch within the current step holds the rollout, since its numbers cannot be trusted.
+// traffic climbs a schedule (for example 1% → 5% → 25% → 50%, and 100% is the promotion), each step
+// held for a minimum time and number of treatment requests. Guardrail metrics (error rate, check
+// failures, latency; higher is worse) and the primary metric (higher is better) are watched with the
+// always-valid sequential test at every look: a guardrail significantly worse, or the primary
+// significantly worse, rolls back at once; the primary significantly better promotes. When the schedule
+// completes, `promoteWhen: 'no-harm'` promotes (a canary of a version already gated offline), while
+// `'better'` (the default) keeps the last step until the primary metric decides or `maximumObservations`
+// is reached, and then concludes with nothing promoted. A sample-ratio mismatch within the current step
+// holds the rollout, since its numbers cannot be trusted.
 import { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
 import {
   sequentialTest,
@@ -22,8 +25,8 @@ export interface CanaryStep {
   minimumRequests: number;
 }
 
-/** 1% → 5% → 25% → 50% → 100%, each held an hour and 100 treatment requests (the last is the decision). */
-export const defaultSchedule: CanaryStep[] = [0.01, 0.05, 0.25, 0.5, 1].map((weight) => ({
+/** 1% → 5% → 25% → 50% (then 100% by promotion), each held an hour and 100 treatment requests. */
+export const defaultSchedule: CanaryStep[] = [0.01, 0.05, 0.25, 0.5].map((weight) => ({
   weight,
   minimumDurationMs: 3_600_000,
   minimumRequests: 100,
@@ -45,9 +48,21 @@ export interface CanaryState {
   pValues: { primary: number; guardrails: Record<string, number> };
 }
 
+/** How a rollout is decided. */
+export interface CanaryOptions extends SequentialOptions {
+  schedule?: CanaryStep[];
+  /** `better` (default): promote only on a significantly better primary; `no-harm`: also when the schedule completes. */
+  promoteWhen?: 'better' | 'no-harm';
+  /** With `better`: primary observations (both arms) after which a completed schedule concludes (default 20,000). */
+  maximumObservations?: number;
+  /** The mixture's standard deviation for each guardrail, on its own scale (default: `mixture`). */
+  guardrailMixtures?: Record<string, number>;
+}
+
 /** What to do now, and the statistics that justify it. */
 export interface CanaryDecision {
-  action: 'hold' | 'advance' | 'promote' | 'rollback';
+  /** `conclude`: the schedule completed and the primary never decided; nothing is promoted. */
+  action: 'hold' | 'advance' | 'promote' | 'rollback' | 'conclude';
   reason: string;
   state: CanaryState;
   primary: SequentialResult;
@@ -71,15 +86,18 @@ export function canaryDecision(
   control: ArmMetrics,
   treatment: ArmMetrics,
   now: number,
-  options: SequentialOptions & { schedule?: CanaryStep[] } = {},
+  options: CanaryOptions = {},
 ): CanaryDecision {
   const schedule = options.schedule ?? defaultSchedule;
-  const step = schedule[state.step];
+  const step = schedule[Math.min(state.step, schedule.length - 1)];
   const guardrails: Record<string, SequentialResult> = {};
   for (const [name, moments] of Object.entries(treatment.guardrails)) {
     const base = control.guardrails[name];
     if (!base) continue;
-    guardrails[name] = sequentialTest(base, moments, state.pValues.guardrails[name] ?? 1, options);
+    guardrails[name] = sequentialTest(base, moments, state.pValues.guardrails[name] ?? 1, {
+      ...options,
+      mixture: options.guardrailMixtures?.[name] ?? options.mixture,
+    });
   }
   const primary = sequentialTest(control.primary, treatment.primary, state.pValues.primary, options);
   const sampleRatio = sampleRatioCheck(
@@ -132,8 +150,18 @@ export function canaryDecision(
       'hold',
       `step ${state.step + 1} (${step.weight * 100}%) has not met its minimum time and requests`,
     );
-  if (state.step + 1 >= schedule.length)
-    return decide('promote', 'the schedule completed with no guardrail or primary metric worse');
+  if (state.step + 1 >= schedule.length) {
+    if (options.promoteWhen === 'no-harm')
+      return decide('promote', 'the schedule completed with no guardrail or primary metric worse');
+    const observed = control.primary.n + treatment.primary.n;
+    const maximum = options.maximumObservations ?? 20_000;
+    return observed >= maximum
+      ? decide('conclude', `no difference in the primary metric after ${observed} observations`)
+      : decide(
+          'hold',
+          `the schedule completed; the primary metric has not decided (${observed} of at most ${maximum} observations)`,
+        );
+  }
   return decide(
     'advance',
     `step ${state.step + 1} met its minimums with no guardrail or primary metric worse`,

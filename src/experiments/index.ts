@@ -1,7 +1,7 @@
-// Public surface of experiments (issue 18, first step): sticky traffic assignment to weighted arms, the
-// always-valid sequential test of two arms' means (mSPRT) with its confidence sequence, the
-// sample-ratio-mismatch check, and canary rollouts' step decisions with guardrails. Experiments stored
-// in the registry, the service's traffic split, the CLI and the dashboard come next.
+// Public surface of experiments: sticky traffic assignment to weighted arms, the always-valid
+// sequential test of two arms' means (mSPRT) with its confidence sequence, the sample-ratio-mismatch
+// check, canary rollouts' step decisions with guardrails, and experiments stored in the registry
+// (started, looked at from the service's traces and scores, promoted or rolled back, stopped).
 export { armOf, unitPosition, type Arm } from './assignment.js';
 export {
   addObservation,
@@ -20,6 +20,27 @@ export {
   startCanary,
   type ArmMetrics,
   type CanaryDecision,
+  type CanaryOptions,
   type CanaryState,
   type CanaryStep,
 } from './canary.js';
+export {
+  experimentConfigSchema,
+  guardrailMetrics,
+  type ExperimentConfig,
+  type ExperimentConfigInput,
+  type GuardrailMetric,
+} from './experiment-config.js';
+export {
+  assessExperiment,
+  experimentConfig,
+  lookAtExperiment,
+  momentsOf,
+  startExperiment,
+  stopExperiment,
+  type ArmSummary,
+  type LookResult,
+  type LookStatistics,
+  type TestSummary,
+} from './stored-experiments.js';
+export { ExperimentWatcher, type ExperimentWatcherOptions } from './experiment-watcher.js';

@@ -34,6 +34,15 @@ export {
   type ScoreKind,
   type ScoreSource,
 } from './scores.js';
+export {
+  ExperimentStore,
+  type ExperimentRecord,
+  type ExperimentEvent,
+  type ExperimentAction,
+  type ExperimentChange,
+  type ExperimentStatus,
+} from './experiments.js';
+export type { ArmQuery, ArmSums, MetricSums } from './experiment-metrics.js';
 export { AlertRecords, type AlertStatusRecord, type AlertEventRecord } from './alert-records.js';
 export {
   RunStore,

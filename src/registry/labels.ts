@@ -17,6 +17,7 @@ function toLabelEvent(row: Selectable<RegistryDatabase['label_events']>): LabelE
     actor: row.actor,
     reason: row.reason,
     at: row.at,
+    ...(row.details ? { details: JSON.parse(row.details) as Record<string, unknown> } : {}),
   };
 }
 
@@ -75,6 +76,10 @@ export async function moveLabel(
      * to record, or a refusal thrown.
      */
     gate?: () => Promise<string | undefined>;
+    /** What justified the move (an experiment's statistics), kept with the event. */
+    details?: Record<string, unknown>;
+    /** The experiment making the move; any other move stops the experiments running on the label. */
+    experiment?: string;
   },
 ): Promise<LabelMove> {
   const current = await lockLabel(transaction, dialect, input.task, input.label);
@@ -118,6 +123,7 @@ export async function moveLabel(
     actor: input.actor.name,
     reason: reason ?? '',
     at: now(),
+    details: input.details ? JSON.stringify(input.details) : null,
   };
   const { id } = await transaction
     .insertInto('label_events')
@@ -137,7 +143,79 @@ export async function moveLabel(
       .insertInto('labels')
       .values({ task: input.task, label: input.label, ...row })
       .execute();
+  if (current?.version !== input.version)
+    await stopExperiments(transaction, input, `the label was moved by ${input.actor.name} (event ${id})`);
   return { ...toLabelEvent({ id, ...event }), moved: true };
+}
+
+/**
+ * Stops the experiments running on a label that something other than them moved: their control is no
+ * longer what the label serves, so their comparison means nothing now.
+ */
+async function stopExperiments(
+  transaction: Kysely<RegistryDatabase>,
+  input: { task: string; label: string; experiment?: string },
+  reason: string,
+): Promise<void> {
+  let query = transaction
+    .selectFrom('experiments')
+    .select(['id', 'revision'])
+    .where('task', '=', input.task)
+    .where('label', '=', input.label)
+    .where('status', '=', 'running');
+  if (input.experiment) query = query.where('id', '!=', input.experiment);
+  const at = Date.now();
+  for (const running of await query.execute()) {
+    await transaction
+      .updateTable('experiments')
+      .set({
+        status: 'stopped',
+        weight: 0,
+        reason,
+        revision: running.revision + 1,
+        updated_at: at,
+        finished_at: at,
+      })
+      .where('id', '=', running.id)
+      .execute();
+    await transaction
+      .insertInto('experiment_events')
+      .values({ experiment: running.id, at, action: 'stop', weight: 0, reason, statistics: null })
+      .execute();
+  }
+}
+
+/**
+ * Writes an event that does not move the label (from and to its current version): an experiment's
+ * start, step or end, with the statistics it was taken on. The label is locked first.
+ */
+export async function recordLabelStep(
+  transaction: Kysely<RegistryDatabase>,
+  dialect: Dialect,
+  input: { task: string; label: string; actor: string; reason: string; details?: Record<string, unknown> },
+): Promise<LabelEvent> {
+  const current = await lockLabel(transaction, dialect, input.task, input.label);
+  if (!current)
+    throw new ValidationError(`${input.task}@${input.label} is not set`, {
+      code: 'REGISTRY_NO_VERSION',
+      hint: `Point the label at a version first: promptune registry label ${input.task} <version> ${input.label}`,
+    });
+  const event = {
+    task: input.task,
+    label: input.label,
+    from_version: current.version,
+    to_version: current.version,
+    actor: input.actor,
+    reason: input.reason,
+    at: now(),
+    details: input.details ? JSON.stringify(input.details) : null,
+  };
+  const { id } = await transaction
+    .insertInto('label_events')
+    .values(event)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return toLabelEvent({ id, ...event });
 }
 
 /**

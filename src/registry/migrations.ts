@@ -383,6 +383,54 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '009-experiments': {
+      // traffic experiments between two versions of a task's label (canary rollouts), every look at
+      // them, and label events that carry the statistics an experiment's step was taken on
+      async up(database: Kysely<unknown>) {
+        const milliseconds = dialect === 'postgres' ? 'bigint' : 'integer';
+        const real = dialect === 'postgres' ? 'double precision' : 'real';
+        await database.schema
+          .createTable('experiments')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('task', 'text', (column) => column.notNull())
+          .addColumn('label', 'text', (column) => column.notNull())
+          .addColumn('control', 'text', (column) => column.notNull())
+          .addColumn('treatment', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('weight', real, (column) => column.notNull())
+          .addColumn('config', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('revision', 'integer', (column) => column.notNull())
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('created_at', milliseconds, (column) => column.notNull())
+          .addColumn('updated_at', milliseconds, (column) => column.notNull())
+          .addColumn('finished_at', milliseconds)
+          .execute();
+        // one running experiment per label: the service's split must be unambiguous
+        await sql`create unique index experiments_running on experiments (task, label) where status = 'running'`.execute(
+          database,
+        );
+        await database.schema
+          .createTable('experiment_events')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (column) =>
+            dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement(),
+          )
+          .addColumn('experiment', 'text', (column) => column.notNull())
+          .addColumn('at', milliseconds, (column) => column.notNull())
+          .addColumn('action', 'text', (column) => column.notNull())
+          .addColumn('weight', real, (column) => column.notNull())
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('statistics', 'text')
+          .execute();
+        await database.schema
+          .createIndex('experiment_events_by_experiment')
+          .on('experiment_events')
+          .columns(['experiment', 'id'])
+          .execute();
+        await database.schema.alterTable('label_events').addColumn('details', 'text').execute();
+      },
+    },
   };
 }
 

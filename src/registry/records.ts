@@ -30,6 +30,8 @@ export interface LabelEvent {
   actor: string;
   reason: string;
   at: string;
+  /** What justified it, when an experiment took the step (its statistics); from equals to for a step that moved nothing. */
+  details?: Record<string, unknown>;
 }
 
 /**

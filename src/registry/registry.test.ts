@@ -11,6 +11,7 @@ import { runConformance } from './runs.case.js';
 import { reviewConformance } from './review.case.js';
 import { datasetVersionConformance } from './dataset-versions.case.js';
 import { traceConformance } from './traces.case.js';
+import { experimentConformance } from './experiments.case.js';
 
 const sqlitePath = () => join(mkdtempSync(join(tmpdir(), 'promptune-registry-')), 'registry.sqlite');
 const openSqlite = async () => {
@@ -22,6 +23,7 @@ registrySpecConformance('SQLite', openSqlite, async () => ({ path: sqlitePath() 
 runConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 reviewConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 datasetVersionConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
+experimentConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 traceConformance(
   'SQLite',
   () => Registry.open({ path: sqlitePath() }),
@@ -39,6 +41,7 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   runConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   reviewConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   datasetVersionConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
+  experimentConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   traceConformance(
     'Postgres',
     async () => Registry.open({ url: await freshDatabase() }),

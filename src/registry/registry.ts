@@ -7,6 +7,7 @@ import { AlertRecords } from './alert-records.js';
 import { RunStore } from './runs.js';
 import { ReviewStore } from './review.js';
 import { DatasetVersions } from './dataset-versions.js';
+import { ExperimentStore } from './experiments.js';
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
@@ -106,6 +107,11 @@ export class Registry {
   /** Numbered versions of each task's dataset (the stored file of every split). */
   get datasetVersions(): DatasetVersions {
     return new DatasetVersions(this.database, (work) => this.write(work));
+  }
+
+  /** Traffic experiments between versions of a label, and every look at them. */
+  get experiments(): ExperimentStore {
+    return new ExperimentStore(this.database, (work) => this.write(work), this.dialect);
   }
 
   /** Alert rules' states and their firing and resolution history. */
@@ -357,6 +363,10 @@ export class Registry {
     overridePolicy?: string;
     /** `skip`: restore the label as given without the audit policy (a bundle import). */
     auditPolicy?: 'check' | 'skip';
+    /** What justified the move (an experiment's statistics), kept in the label's history. */
+    details?: Record<string, unknown>;
+    /** The experiment promoting its treatment; any other move stops the experiments running on the label. */
+    experiment?: string;
   }): Promise<LabelMove> {
     checkLabelName(input.label);
     // one transaction: the version the reference names, the audits the gate reads and the move agree

@@ -47,6 +47,7 @@ export interface LabelEventTable {
   actor: string;
   reason: string;
   at: string;
+  details: string | null; // JSON: the statistics an experiment's step was taken on
 }
 
 export interface DatasetTable {
@@ -223,6 +224,34 @@ export interface DatasetVersionTable {
   created_at: number;
 }
 
+export interface ExperimentTable {
+  id: string;
+  task: string;
+  label: string; // the label whose traffic is split
+  control: string; // version id the label pointed at when the experiment started
+  treatment: string; // version id under test
+  status: string; // running | promoted | rolled-back | stopped | inconclusive
+  weight: number; // the treatment's share of the label's traffic now (0 once finished)
+  config: string; // JSON: metrics, schedule, test options
+  state: string; // JSON: the canary's step, its start, the always-valid p-values
+  revision: number; // bumped by every write: a look decided on an older revision is not applied
+  reason: string; // why it is where it is (the last decision's reason)
+  actor: string;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface ExperimentEventTable {
+  id: Generated<number>;
+  experiment: string;
+  at: number;
+  action: string; // start | hold | advance | promote | rollback | stop | conclude
+  weight: number; // the treatment's share after the action
+  reason: string;
+  statistics: string | null; // JSON: arm metrics, test results, sample-ratio check
+}
+
 export interface RegistryDatabase {
   tasks: TaskTable;
   task_specs: TaskSpecTable;
@@ -243,4 +272,6 @@ export interface RegistryDatabase {
   review_items: ReviewItemTable;
   review_decisions: ReviewDecisionTable;
   dataset_versions: DatasetVersionTable;
+  experiments: ExperimentTable;
+  experiment_events: ExperimentEventTable;
 }

@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AuthError,
+  ConflictError,
   EngineError,
   GuardError,
   NotFoundError,
@@ -52,6 +53,8 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [GuardError.isInstance, 422],
   // a gate refused it (a label move the task's audit policy does not allow)
   [QualityGateError.isInstance, 409],
+  // the state changed under it (an experiment already running on the label, or changed meanwhile)
+  [ConflictError.isInstance, 409],
   [PromptuneError.isInstance, 400],
 ];
 

@@ -170,6 +170,8 @@ export const typedRunRequest = z.strictObject({
   input: z.union([z.string(), z.record(z.string(), z.unknown())], {
     error: "expected a string (one-field tasks) or an object of the task's input fields",
   }),
+  /** The end user, as OpenAI's `user`: traced, and what keeps a user in one arm of an experiment. */
+  user: z.string().max(256).optional(),
 });
 
 /** PUT /v1/tasks/{name}/labels/{label}: where the label goes, and why. */
@@ -248,4 +250,41 @@ export const driftQuery = z.strictObject({
   label: z.string().max(100).optional(),
   window: z.string().max(40).optional(),
   alpha: z.coerce.number().min(1e-9).max(0.5).optional(),
+});
+
+const canaryStep = z.strictObject({
+  weight: z.number().gt(0).max(1),
+  minimumDurationMs: z.int().min(0),
+  minimumRequests: z.int().min(0),
+});
+
+/** POST /v1/experiments: the task, the version under test, the primary score, and the rollout's options. */
+export const experimentStartRequest = z.strictObject({
+  task: z.string().min(1).max(128),
+  treatment: z.union([z.string().min(1).max(128), z.int().min(1)], {
+    error: 'expected a version number, a label or a version id prefix',
+  }),
+  label: z.string().min(1).max(128).optional(),
+  primary: z.string().min(1).max(200),
+  guardrails: z
+    .array(z.enum(['errors', 'check-failures', 'latency']))
+    .max(3)
+    .optional(),
+  schedule: z.array(canaryStep).min(1).max(20).optional(),
+  promoteWhen: z.enum(['better', 'no-harm']).optional(),
+  alpha: z.number().gt(0).lt(0.5).optional(),
+  mixture: z.number().positive().optional(),
+  minimumPerArm: z.int().min(1).optional(),
+  maximumObservations: z.int().min(1).optional(),
+  reason: z.string().max(1000).optional(),
+});
+
+/** POST /v1/experiments/{id}/stop: why. */
+export const experimentStopRequest = z.strictObject({ reason: z.string().max(1000).optional() });
+
+/** GET /v1/experiments: a task's, or those in one status. */
+export const experimentListQuery = z.strictObject({
+  task: z.string().min(1).max(128).optional(),
+  status: z.enum(['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
 });

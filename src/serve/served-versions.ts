@@ -1,11 +1,20 @@
 // Resolving a request's `model` to a registry version: `task` (its production label, else its latest
-// version), `task@label`, `task@<number>` or `task@<id prefix>`. Resolutions are cached for a second
-// (a label move made elsewhere reaches the service within that time; one made here applies at once);
-// versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
+// version), `task@label`, `task@<number>` or `task@<id prefix>`. A label with an experiment running
+// splits its traffic: the request's unit (its user, else its key) is hashed into the control or the
+// treatment, the same way on every replica. Resolutions are cached for a second (a label move or an
+// experiment's step made elsewhere reaches the service within that time; one made here applies at
+// once); versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
 import { constraintAutomaton, createGuardSet, taskConstraint } from '../guard/index.js';
-import { namePattern, versionIdPattern, type PromptVersion, type Registry } from '../registry/index.js';
+import { armOf } from '../experiments/index.js';
+import {
+  namePattern,
+  versionIdPattern,
+  type ExperimentRecord,
+  type PromptVersion,
+  type Registry,
+} from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 
@@ -21,9 +30,30 @@ export function parseModelName(name: string): { task: string; ref?: string } {
   return { task, ref };
 }
 
+/** The experiment arm a request was put in. */
+export interface ServedArm {
+  experiment: string;
+  arm: 'control' | 'treatment';
+}
+
+/** A resolution: the version, the label it was reached through, and the experiment arm if any. */
+export interface ServedResolution {
+  served: ServedVersion;
+  label: string | null;
+  arm?: ServedArm;
+}
+
+interface Reference {
+  id: string;
+  task: string;
+  label: string | null;
+  experiment?: Pick<ExperimentRecord, 'id' | 'control' | 'treatment' | 'weight'>;
+  expires: number;
+}
+
 /** Registry versions ready to serve, cached. */
 export class ServedVersions {
-  private readonly references = new Map<string, { id: string; label: string | null; expires: number }>();
+  private readonly references = new Map<string, Reference>();
   private readonly versions = new Map<string, ServedVersion>();
 
   constructor(
@@ -33,19 +63,41 @@ export class ServedVersions {
     private readonly guardJudge?: LanguageModelV3,
   ) {}
 
-  /** The served version for a model name. */
+  /** The served version for a model name (an experiment's arm picked at random: no unit). */
   async resolve(name: string): Promise<ServedVersion> {
     return (await this.resolveNamed(name)).served;
   }
 
   /**
    * The served version for a model name, with the label it was reached through: the one named, or
-   * `production` (or `latest`) for a bare task name; null for a version named by number or id.
+   * `production` (or `latest`) for a bare task name; null for a version named by number or id. When the
+   * label has an experiment running, `unit` (the request's user or key) picks its arm.
    */
-  async resolveNamed(name: string): Promise<{ served: ServedVersion; label: string | null }> {
+  async resolveNamed(name: string, unit?: string): Promise<ServedResolution> {
+    const reference = await this.reference(name);
+    const experiment = reference.experiment;
+    if (!experiment) return { served: this.versions.get(reference.id)!, label: reference.label };
+    const arm = armOf(
+      experiment.id,
+      [
+        { name: 'control', weight: 1 - experiment.weight },
+        { name: 'treatment', weight: experiment.weight },
+      ],
+      unit ?? crypto.randomUUID(),
+    ) as ServedArm['arm'];
+    const id = arm === 'control' ? experiment.control : experiment.treatment;
+    if (!this.versions.has(id)) await this.remember(await this.registry.resolveVersion(reference.task, id));
+    return {
+      served: this.versions.get(id)!,
+      label: reference.label,
+      arm: { experiment: experiment.id, arm },
+    };
+  }
+
+  /** The cached resolution of a name, resolved again once it expires. */
+  private async reference(name: string): Promise<Reference> {
     const cached = this.references.get(name);
-    const known = cached && cached.expires > Date.now() ? this.versions.get(cached.id) : undefined;
-    if (known) return { served: known, label: cached!.label };
+    if (cached && cached.expires > Date.now() && this.versions.has(cached.id)) return cached;
     const { task, ref } = parseModelName(name);
     let version: PromptVersion;
     let label: string | null =
@@ -59,14 +111,34 @@ export class ServedVersions {
         return this.registry.resolveVersion(task, 'latest');
       });
     }
-    if (!this.versions.has(version.id)) {
-      this.versions.set(version.id, await this.load(version));
-      // keep the most recent 256 versions (soft ones hold their adapter bytes)
-      if (this.versions.size > 256) this.versions.delete(this.versions.keys().next().value!);
-    }
-    this.references.set(name, { id: version.id, label, expires: Date.now() + this.ttlMs });
+    await this.remember(version);
+    // an experiment splits the label only while the label still serves its control
+    const running = label ? await this.registry.experiments.running(task, label) : undefined;
+    const experiment = running?.control === version.id ? running : undefined;
+    const reference: Reference = {
+      id: version.id,
+      task,
+      label,
+      ...(experiment && {
+        experiment: {
+          id: experiment.id,
+          control: experiment.control,
+          treatment: experiment.treatment,
+          weight: experiment.weight,
+        },
+      }),
+      expires: Date.now() + this.ttlMs,
+    };
+    this.references.set(name, reference);
     if (this.references.size > 10_000) this.references.clear();
-    return { served: this.versions.get(version.id)!, label };
+    return reference;
+  }
+
+  /** Loads a version once (keeping the most recent 256: soft ones hold their adapter bytes). */
+  private async remember(version: PromptVersion): Promise<void> {
+    if (this.versions.has(version.id)) return;
+    this.versions.set(version.id, await this.load(version));
+    if (this.versions.size > 256) this.versions.delete(this.versions.keys().next().value!);
   }
 
   /** Drops the cached resolutions of a task's names (`task`, `task@...`), e.g. after a label move. */

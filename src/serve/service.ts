@@ -33,6 +33,8 @@ import { observeRoutes } from './observe-routes.js';
 import { runRoutes } from './run-routes.js';
 import { libraryRoutes } from './library-routes.js';
 import { reviewRoutes } from './review-routes.js';
+import { experimentRoutes } from './experiment-routes.js';
+import { ExperimentWatcher } from '../experiments/index.js';
 import { webAssets } from './web-assets.js';
 import {
   TraceRecorder,
@@ -82,6 +84,11 @@ export interface ServiceOptions {
   alerts?: { rules: AlertRules; drift?: DriftReader };
   /** The model that `judge` validators in served specs ask (any provider). */
   guardJudge?: LanguageModelV3;
+  /**
+   * Looking at running experiments (canary steps, promotion, rollback) from inside the service, every
+   * `intervalMs` (default 10 s), or `false` to leave it to another process. Replicas may all look.
+   */
+  experiments?: { intervalMs?: number } | false;
   /** The built dashboard's folder (dashboardDirectory()), served at `/`; none when undefined. */
   web?: string;
   logger?: Logger;
@@ -96,6 +103,8 @@ export interface Service {
   recorder: TraceRecorder | undefined;
   /** Alerting, when rules were given. */
   alerts: ServiceAlerts | undefined;
+  /** The watcher of running experiments (undefined when turned off). */
+  experiments: ExperimentWatcher | undefined;
   /** Resolves when no request is in flight and every trace is written (call after the server stops accepting). */
   drain(): Promise<void>;
 }
@@ -176,8 +185,12 @@ export function createService(options: ServiceOptions): Service {
    * the failure is still that task's: its trace, metrics and alerts count it.
    */
   const resolveServed = async (name: string, context: Context<ServiceEnv>) => {
+    // an experiment's unit: the end user when the request names one, else the key
+    const unit = context.get('trace')?.user ?? accessKeyOf(context)?.id;
     try {
-      return await versions.resolveNamed(name);
+      const resolved = await versions.resolveNamed(name, unit ?? undefined);
+      if (resolved.arm) context.set('arm', `${resolved.arm.experiment}:${resolved.arm.arm}`);
+      return resolved;
     } catch (error) {
       if (NotFoundError.isInstance(error)) {
         const { task } = parseModelName(name); // it parsed: resolving is what failed
@@ -204,6 +217,8 @@ export function createService(options: ServiceOptions): Service {
       // which registry version served the request (task names and labels resolve at request time)
       const version = context.get('version');
       if (version) context.res.headers.set('promptune-version', version);
+      const arm = context.get('arm');
+      if (arm) context.res.headers.set('promptune-experiment', arm);
     } finally {
       const route = context.req.routePath;
       const status = context.res.status;
@@ -329,6 +344,7 @@ export function createService(options: ServiceOptions): Service {
       'Send { "input": { "<field>": ... } }, or { "input": "..." } for a one-field task.',
     );
     trace.input = body.input;
+    trace.user = body.user ?? null;
     const { served, label } = await resolveServed(context.req.param('name'), context);
     context.set('task', served.spec.name);
     context.set('version', served.version.id);
@@ -405,6 +421,22 @@ export function createService(options: ServiceOptions): Service {
   runRoutes(app, { registry, scope });
   libraryRoutes(app, { registry, scope, onLabelMoved: (task) => versions.forget(task) });
   reviewRoutes(app, { registry, scope });
+  experimentRoutes(app, { registry, scope, onChanged: (task) => versions.forget(task) });
+  const experiments =
+    options.experiments === false
+      ? undefined
+      : new ExperimentWatcher(registry, {
+          intervalMs: options.experiments?.intervalMs,
+          onStep: (result) => {
+            versions.forget(result.experiment.task);
+            logger.info(
+              { experiment: result.experiment.id, action: result.action, reason: result.reason },
+              'experiment step',
+            );
+          },
+          onError: (error, experiment) =>
+            logger.error({ err: error, experiment }, 'could not look at an experiment'),
+        }).start();
   if (options.web) webAssets(app, options.web);
   observeRoutes(app, {
     registry,
@@ -419,6 +451,7 @@ export function createService(options: ServiceOptions): Service {
     metrics,
     recorder,
     alerts,
+    experiments,
     async drain() {
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
       // streams still sending (their handlers returned long ago) end their traces when they finish
@@ -426,6 +459,7 @@ export function createService(options: ServiceOptions): Service {
       await recorder?.close();
       await evaluation?.drain();
       await alerts?.stop();
+      await experiments?.stop();
     },
   };
 }

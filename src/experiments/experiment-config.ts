@@ -1,0 +1,47 @@
+// How a stored experiment is run: its primary score, its guardrails, its schedule and the test's
+// options, read through a schema (from the CLI, an HTTP body, or the registry row) with the defaults
+// filled in.
+import { z } from 'zod';
+import { defaultSchedule } from './canary.js';
+
+/** Guardrail metrics read from the service's traces: higher is worse. */
+export const guardrailMetrics = ['errors', 'check-failures', 'latency'] as const;
+
+/** A guardrail: the share of 5xx answers, of answers failing an output check, or the latency in seconds. */
+export type GuardrailMetric = (typeof guardrailMetrics)[number];
+
+const step = z
+  .object({
+    weight: z.number().gt(0).max(1),
+    minimumDurationMs: z.number().int().min(0),
+    minimumRequests: z.number().int().min(0),
+  })
+  .strict();
+
+/** An experiment's configuration as stored (every default filled). */
+export const experimentConfigSchema = z
+  .object({
+    /** The score (by name: feedback, an online evaluator, review) whose mean is the primary metric. */
+    primary: z.string().min(1).max(200),
+    guardrails: z.array(z.enum(guardrailMetrics)).default([...guardrailMetrics]),
+    schedule: z.array(step).min(1).max(20).default(defaultSchedule),
+    promoteWhen: z.enum(['better', 'no-harm']).default('better'),
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    /** The mixture's standard deviation over effect sizes of the primary metric, on its scale. */
+    mixture: z.number().positive().default(0.1),
+    /** The same for each guardrail: error and check-failure rates, and latency in seconds. */
+    guardrailMixtures: z
+      .record(z.enum(guardrailMetrics), z.number().positive())
+      .default({ errors: 0.05, 'check-failures': 0.05, latency: 0.5 }),
+    minimumPerArm: z.number().int().min(1).default(100),
+    maximumObservations: z.number().int().min(1).default(20_000),
+    /** A look that only holds is stored at most this often (looks that change anything always are). */
+    holdRecordMs: z.number().int().min(0).default(60_000),
+  })
+  .strict();
+
+/** A stored experiment's configuration. */
+export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
+
+/** What a caller gives: the primary score, the rest optional. */
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;

@@ -1,0 +1,107 @@
+// What each arm of an experiment has seen, read from the traces the service wrote and the scores on
+// them: requests, errors (status 5xx), latency, output check failures (a trace with any guard score of
+// 0), distinct units (users, else keys) within the current step, and a primary score. Sums, not means:
+// the experiments layer turns them into moments and tests them.
+import { sql, type Kysely } from 'kysely';
+import type { RegistryDatabase } from './schema.js';
+
+/** Count, sum and sum of squares of a metric. */
+export interface MetricSums {
+  n: number;
+  sum: number;
+  sumOfSquares: number;
+}
+
+/** One arm's (one version's) sums. */
+export interface ArmSums {
+  requests: number;
+  /** Distinct users (the OpenAI `user` field, else the key) since the step began. */
+  stepUnits: number;
+  errors: MetricSums;
+  /** Seconds. */
+  latency: MetricSums;
+  checkFailures: MetricSums;
+  primary: MetricSums;
+}
+
+/** Which traces and scores count. Times are epoch milliseconds. */
+export interface ArmQuery {
+  task: string;
+  label: string;
+  versions: string[];
+  since: number;
+  stepSince: number;
+  /** The score whose value is the primary metric. */
+  primary: string;
+}
+
+const empty = (): MetricSums => ({ n: 0, sum: 0, sumOfSquares: 0 });
+
+const sums = (n: unknown, sum: unknown, squares: unknown): MetricSums => ({
+  n: Number(n ?? 0),
+  sum: Number(sum ?? 0),
+  sumOfSquares: Number(squares ?? 0),
+});
+
+/** Each version's sums, by version id (versions with no traffic get zeros). */
+export async function measureArms(
+  database: Kysely<RegistryDatabase>,
+  query: ArmQuery,
+): Promise<Record<string, ArmSums>> {
+  const arms: Record<string, ArmSums> = Object.fromEntries(
+    query.versions.map((version) => [
+      version,
+      {
+        requests: 0,
+        stepUnits: 0,
+        errors: empty(),
+        latency: empty(),
+        checkFailures: empty(),
+        primary: empty(),
+      },
+    ]),
+  );
+  const versions = sql.join(query.versions);
+  const traces = await sql<{
+    version: string;
+    requests: unknown;
+    errors: unknown;
+    latency: unknown;
+    latency_squares: unknown;
+  }>`select version, count(*) as requests,
+      sum(case when status >= 500 then 1 else 0 end) as errors,
+      sum(latency_ms / 1000.0) as latency, sum((latency_ms / 1000.0) * (latency_ms / 1000.0)) as latency_squares
+    from traces
+    where source = 'service' and task = ${query.task} and label = ${query.label}
+      and version in (${versions}) and at >= ${query.since}
+    group by version`.execute(database);
+  for (const row of traces.rows) {
+    const arm = arms[row.version];
+    arm.requests = Number(row.requests);
+    arm.errors = sums(row.requests, row.errors, row.errors);
+    arm.latency = sums(row.requests, row.latency, row.latency_squares);
+  }
+  const units = await sql<{ version: string; units: unknown }>`select version,
+      count(distinct coalesce(end_user, key_id, id)) as units
+    from traces
+    where source = 'service' and task = ${query.task} and label = ${query.label}
+      and version in (${versions}) and at >= ${query.stepSince}
+    group by version`.execute(database);
+  for (const row of units.rows) arms[row.version].stepUnits = Number(row.units);
+  const checks = await sql<{ version: string; n: unknown; failures: unknown }>`select version,
+      count(*) as n, sum(1 - passed) as failures
+    from (select version, trace_id, min(value) as passed from scores
+      where source = 'guard' and task = ${query.task} and label = ${query.label}
+        and version in (${versions}) and trace_at >= ${query.since}
+      group by version, trace_id) as checked
+    group by version`.execute(database);
+  for (const row of checks.rows) arms[row.version].checkFailures = sums(row.n, row.failures, row.failures);
+  const primary = await sql<{ version: string; n: unknown; total: unknown; squares: unknown }>`select version,
+      count(*) as n, sum(value) as total, sum(value * value) as squares
+    from scores
+    where name = ${query.primary} and value is not null and task = ${query.task} and label = ${query.label}
+      and version in (${versions}) and trace_at >= ${query.since}
+    group by version`.execute(database);
+  for (const row of primary.rows) arms[row.version].primary = sums(row.n, row.total, row.squares);
+  return arms;
+}
