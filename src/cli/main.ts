@@ -23,6 +23,7 @@ import drift from './commands/drift.js';
 import scores from './commands/scores.js';
 import review from './commands/review.js';
 import audit from './commands/audit.js';
+import experiment from './commands/experiment.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -46,6 +47,7 @@ const main = defineCommand({
     scores,
     review,
     audit,
+    experiment,
   },
 });
 

@@ -14,7 +14,7 @@ import {
 export interface OpenApiParts {
   bearer: object[];
   json: (description: string) => object;
-  errors: (...statuses: (400 | 401 | 403 | 404 | 413 | 429 | 500)[]) => object;
+  errors: (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 500)[]) => object;
   body: (schema: z.ZodType) => object;
   queryParameters: (schema: z.ZodObject) => object[];
 }

@@ -7,6 +7,7 @@ import { openApiDocument } from './openapi.js';
 import {
   chatCompletionRequest,
   labelMoveRequest,
+  experimentStartRequest,
   textCompletionRequest,
   typedRunRequest,
 } from './request-schemas.js';
@@ -213,6 +214,48 @@ const cases: [
     '/v1/tasks/{name}/labels/{label}',
     'put',
     { version: 1, reason: 1 },
+    false,
+  ],
+  [
+    'an experiment start',
+    experimentStartRequest,
+    '/v1/experiments',
+    'post',
+    {
+      task: 'qa',
+      treatment: 2,
+      primary: 'helpful',
+      schedule: [{ weight: 0.05, minimumDurationMs: 0, minimumRequests: 10 }],
+    },
+    true,
+  ],
+  [
+    'an experiment without a primary',
+    experimentStartRequest,
+    '/v1/experiments',
+    'post',
+    { task: 'qa', treatment: 2 },
+    false,
+  ],
+  [
+    'an experiment with a weight over 1',
+    experimentStartRequest,
+    '/v1/experiments',
+    'post',
+    {
+      task: 'qa',
+      treatment: 2,
+      primary: 'helpful',
+      schedule: [{ weight: 2, minimumDurationMs: 0, minimumRequests: 1 }],
+    },
+    false,
+  ],
+  [
+    'an experiment with an unknown guardrail',
+    experimentStartRequest,
+    '/v1/experiments',
+    'post',
+    { task: 'qa', treatment: 2, primary: 'helpful', guardrails: ['cost'] },
     false,
   ],
 ];

@@ -16,6 +16,7 @@ import {
   driftQuery,
 } from './request-schemas.js';
 import { reviewPaths } from './openapi-review.js';
+import { experimentPaths } from './openapi-experiments.js';
 
 const bearer = [{ apiKey: [] }];
 const requestIdHeader = {
@@ -132,6 +133,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
     },
     paths: {
       ...reviewPaths({ bearer, json, errors, body, queryParameters }),
+      ...experimentPaths({ bearer, json, errors, body, queryParameters }),
       '/v1/chat/completions': {
         post: {
           summary:

@@ -1,0 +1,251 @@
+// `promptune experiment`: start an experiment (a canary of a version against what a label serves),
+// see where it stands (the arms, the treatment's share, the always-valid test and its latest steps),
+// list experiments, stop one, or look at one now (the service looks on its own every few seconds; a
+// look here is for when no service runs, or to see a step at once).
+import { defineCommand } from 'citty';
+import {
+  assessExperiment,
+  guardrailMetrics,
+  lookAtExperiment,
+  startExperiment,
+  stopExperiment,
+  type ExperimentConfigInput,
+  type LookStatistics,
+  type TestSummary,
+} from '../../experiments/index.js';
+import { formatDuration, parseDuration } from '../../observe/index.js';
+import type { ExperimentEvent, ExperimentRecord, Registry } from '../../registry/index.js';
+import { choice, numberOption, repeatedOption } from '../options.js';
+import { registryOption, withRegistry } from '../registry-access.js';
+import { ValidationError } from '../../errors/index.js';
+
+const time = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
+const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(4));
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+/** `1,5,25,50` (percent) into schedule steps held `duration` and `requests` each. */
+function scheduleOption(text: string, duration: number, requests: number) {
+  const weights = text.split(',').map((part) => Number(part.trim()) / 100);
+  if (weights.length === 0 || weights.some((weight) => !(weight > 0 && weight <= 1)))
+    throw new ValidationError(`--schedule is "${text}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Give the treatment’s percentages in order, each above 0 and at most 100, e.g. 1,5,25,50.',
+    });
+  return weights.map((weight) => ({ weight, minimumDurationMs: duration, minimumRequests: requests }));
+}
+
+function testLine(name: string, test: TestSummary): string {
+  return `  ${name.padEnd(16)} difference ${test.difference >= 0 ? '+' : ''}${test.difference.toFixed(4)}  interval [${bound(test.interval[0], '-∞')}, ${bound(test.interval[1], '∞')}]  p ${test.pValue.toFixed(4)}  ${test.decision}`;
+}
+
+/** Prints an experiment, the statistics a look would decide on now, and its last events. */
+async function printStatus(registry: Registry, experiment: ExperimentRecord, events: ExperimentEvent[]) {
+  const versions = new Map((await registry.listVersions(experiment.task)).map((entry) => [entry.id, entry]));
+  const name = (id: string) => `version ${versions.get(id)?.number ?? id.slice(0, 8)}`;
+  print(`${experiment.id}  ${experiment.task}@${experiment.label}  ${experiment.status}`);
+  print(
+    `  ${name(experiment.treatment)} (treatment) against ${name(experiment.control)} (control): treatment at ${percent(experiment.weight)}`,
+  );
+  print(`  started ${time(experiment.createdAt)} by ${experiment.actor}; ${experiment.reason}`);
+  let statistics: LookStatistics | undefined;
+  if (experiment.status === 'running') {
+    const assessed = await assessExperiment(registry, experiment);
+    statistics = assessed.statistics;
+    print(`  now: ${assessed.decision.action} (${assessed.decision.reason})`);
+  } else
+    statistics = [...events].reverse().find((event) => event.statistics)?.statistics as
+      LookStatistics | undefined;
+  if (statistics) {
+    print(`  arms (primary ${String(experiment.config.primary)}):`);
+    for (const arm of ['control', 'treatment'] as const) {
+      const entry = statistics.arms[arm];
+      const guardrails = Object.entries(entry.guardrails)
+        .map(([metric, value]) => `${metric} ${value.mean.toFixed(4)}`)
+        .join('  ');
+      print(
+        `    ${arm.padEnd(10)} ${name(entry.version).padEnd(12)} ${String(entry.requests).padStart(7)} requests  primary ${entry.primary.mean.toFixed(4)} (n=${entry.primary.n})  ${guardrails}`,
+      );
+    }
+    print('  always-valid tests (mSPRT):');
+    print(testLine('primary', statistics.primary));
+    for (const [metric, test] of Object.entries(statistics.guardrails)) print(testLine(metric, test));
+    print(
+      `  sample ratio: chi-square ${statistics.sampleRatio.chiSquare.toFixed(2)}, p ${statistics.sampleRatio.pValue.toFixed(4)}${statistics.sampleRatio.mismatch ? '  MISMATCH' : ''}`,
+    );
+  }
+  const steps = events.filter((event) => event.action !== 'hold').slice(-10);
+  if (steps.length) print('  steps:');
+  for (const event of steps)
+    print(
+      `    ${time(event.at)}  ${event.action.padEnd(9)} ${percent(event.weight).padStart(6)}  ${event.reason}`,
+    );
+}
+
+const start = defineCommand({
+  meta: { name: 'start', description: 'Start a canary of a version against what a label serves' },
+  args: {
+    task: { type: 'positional', required: true, description: 'The task' },
+    treatment: {
+      type: 'string',
+      required: true,
+      description: 'The version under test (number, id or label)',
+    },
+    primary: {
+      type: 'string',
+      required: true,
+      description: 'The score whose mean decides (feedback, an online evaluator or review score name)',
+    },
+    label: { type: 'string', default: 'production', description: 'The label whose traffic is split' },
+    guardrail: {
+      type: 'string',
+      description: `A guardrail (repeatable): ${guardrailMetrics.join(', ')} (default: all)`,
+    },
+    schedule: {
+      type: 'string',
+      default: '1,5,25,50',
+      description: 'The treatment’s share at each step, in percent',
+    },
+    'step-duration': { type: 'string', default: '1h', description: 'The least time each step is held' },
+    'step-requests': { type: 'string', default: '100', description: 'Treatment requests each step needs' },
+    'promote-when': {
+      type: 'string',
+      default: 'better',
+      description: 'better: only a significantly better primary promotes; no-harm: also a completed schedule',
+    },
+    alpha: { type: 'string', default: '0.05', description: 'The error rate held at every look' },
+    'minimum-per-arm': {
+      type: 'string',
+      default: '100',
+      description: 'Observations per arm before any decision',
+    },
+    reason: { type: 'string', description: 'Why (kept in the label history)' },
+    db: registryOption,
+    admin: { type: 'boolean', description: 'Act as admin (needed for a protected label such as production)' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args, rawArgs }) =>
+    withRegistry(args, async (registry, actor) => {
+      const guardrails = repeatedOption(rawArgs, 'guardrail').flatMap((value) => value.split(','));
+      const config: ExperimentConfigInput = {
+        primary: args.primary,
+        ...(guardrails.length && {
+          guardrails: guardrails.map((value) => choice('guardrail', value.trim(), guardrailMetrics)),
+        }),
+        schedule: scheduleOption(
+          args.schedule,
+          parseDuration(args['step-duration'], '--step-duration'),
+          numberOption('step-requests', args['step-requests'], { integer: true, min: 0 })!,
+        ),
+        promoteWhen: choice('promote-when', args['promote-when'], ['better', 'no-harm'] as const),
+        alpha: numberOption('alpha', args.alpha, { min: 0.0001, max: 0.49 }),
+        minimumPerArm: numberOption('minimum-per-arm', args['minimum-per-arm'], { integer: true, min: 1 }),
+      };
+      const experiment = await startExperiment(registry, {
+        task: args.task,
+        treatment: args.treatment,
+        label: args.label,
+        config,
+        actor,
+        reason: args.reason,
+      });
+      if (args.json) return print(JSON.stringify(experiment, null, 2));
+      const steps = (experiment.config.schedule as { weight: number }[]).map((step) => percent(step.weight));
+      print(`started ${experiment.id}: ${experiment.reason}`);
+      print(
+        `  schedule ${steps.join(' → ')} → promotion, each step at least ${formatDuration(parseDuration(args['step-duration']))}; the service looks every 10s`,
+      );
+      print(`  see it with: promptune experiment status ${experiment.id}`);
+    }),
+});
+
+const status = defineCommand({
+  meta: { name: 'status', description: 'Where an experiment stands (or the running ones of a task)' },
+  args: {
+    experiment: { type: 'positional', required: true, description: 'An experiment id, or a task' },
+    db: registryOption,
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const experiments = args.experiment.startsWith('exp-')
+        ? [await registry.experiments.get(args.experiment)]
+        : await registry.experiments.list({ task: args.experiment, limit: 1 });
+      if (experiments.length === 0)
+        return print(`task ${args.experiment} has no experiments (start one: promptune experiment start)`);
+      const experiment = experiments[0];
+      const events = await registry.experiments.events(experiment.id);
+      if (args.json) {
+        const now =
+          experiment.status === 'running'
+            ? (await assessExperiment(registry, experiment)).statistics
+            : undefined;
+        return print(JSON.stringify({ experiment, events, now }, null, 2));
+      }
+      await printStatus(registry, experiment, events);
+    }),
+});
+
+const list = defineCommand({
+  meta: { name: 'ls', description: 'Experiments, newest first' },
+  args: {
+    task: { type: 'string', description: 'Only this task’s' },
+    status: {
+      type: 'string',
+      description: 'Only those in this status (running, promoted, rolled-back, ...)',
+    },
+    db: registryOption,
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const statuses = ['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive'] as const;
+      const experiments = await registry.experiments.list({
+        task: args.task,
+        status: args.status ? choice('status', args.status, statuses) : undefined,
+      });
+      if (args.json) return print(JSON.stringify(experiments, null, 2));
+      if (experiments.length === 0)
+        print('no experiments (start one: promptune experiment start <task> ...)');
+      for (const experiment of experiments)
+        print(
+          `${experiment.id}  ${`${experiment.task}@${experiment.label}`.padEnd(24)} ${experiment.status.padEnd(12)} treatment ${percent(experiment.weight).padStart(6)}  ${time(experiment.createdAt)}  ${experiment.reason}`,
+        );
+    }),
+});
+
+const stop = defineCommand({
+  meta: { name: 'stop', description: 'Stop an experiment: all traffic back to the control' },
+  args: {
+    experiment: { type: 'positional', required: true, description: 'The experiment id' },
+    reason: { type: 'string', description: 'Why (kept in the label history)' },
+    db: registryOption,
+    admin: { type: 'boolean', description: 'Act as admin (needed for a protected label)' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const stopped = await stopExperiment(registry, args.experiment, { actor, reason: args.reason });
+      print(`stopped ${stopped.id}: ${stopped.reason}`);
+    }),
+});
+
+const look = defineCommand({
+  meta: { name: 'look', description: 'Look at a running experiment now and apply its step' },
+  args: {
+    experiment: { type: 'positional', required: true, description: 'The experiment id' },
+    db: registryOption,
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const result = await lookAtExperiment(registry, args.experiment);
+      if (args.json) return print(JSON.stringify(result, null, 2));
+      print(`${result.experiment.id}: ${result.action} (${result.reason})`);
+      print(`  ${result.experiment.status}, treatment at ${percent(result.experiment.weight)}`);
+    }),
+});
+
+export default defineCommand({
+  meta: { name: 'experiment', description: 'Canary experiments: start, status, ls, stop, look' },
+  subCommands: { start, status, ls: list, stop, look },
+});

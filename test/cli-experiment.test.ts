@@ -1,0 +1,172 @@
+// `promptune experiment` as a user runs it against a SQLite file: a start refused without --admin on
+// production and with a bad schedule, a start, the status with its tests, a second start refused, and
+// a look that promotes the treatment once the served traffic (written here as the service would write
+// its traces and feedback) shows it better, the label history carrying why.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Registry, type TraceRecord } from '../src/registry/index.js';
+import { repositoryRoot } from './models.js';
+
+function promptune(cwd: string, ...args: string[]) {
+  const environment = { ...process.env };
+  delete environment.DATABASE_URL;
+  const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: environment,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const trace = (id: string, version: string, user: string): TraceRecord => ({
+  id,
+  at: Date.now(),
+  source: 'service',
+  run: null,
+  operation: 'chat',
+  model: 'greet',
+  task: 'greet',
+  version,
+  label: 'production',
+  keyId: 'key-1',
+  user,
+  input: {},
+  output: 'x',
+  inputTokens: 1,
+  outputTokens: 1,
+  cost: null,
+  latencyMs: 50,
+  firstTokenMs: null,
+  finishReason: 'stop',
+  status: 200,
+  errorCode: null,
+  checks: null,
+});
+
+describe('promptune experiment', () => {
+  it('starts a canary, shows its state, and promotes a better treatment on a look', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-experiment-cli-'));
+    for (const [file, template] of [
+      ['a.yaml', 'A {{input}}'],
+      ['b.yaml', 'B {{input}}'],
+    ]) {
+      writeFileSync(join(cwd, file), `name: greet\nprompt:\n  template: "${template}"\n`);
+      const label = file === 'a.yaml' ? ['--label', 'production', '--admin'] : [];
+      expect(promptune(cwd, 'registry', 'push', '--task', file, ...label).status).toBe(0);
+    }
+    const refused = promptune(
+      cwd,
+      'experiment',
+      'start',
+      'greet',
+      '--treatment',
+      '2',
+      '--primary',
+      'helpful',
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/code: REGISTRY_PROTECTED_LABEL/);
+    const badSchedule = promptune(
+      cwd,
+      'experiment',
+      'start',
+      'greet',
+      '--treatment',
+      '2',
+      '--primary',
+      'helpful',
+      '--admin',
+      '--schedule',
+      '5,0',
+    );
+    expect(badSchedule.stderr).toMatch(/code: CLI_INVALID_OPTION/);
+    const badGuardrail = promptune(
+      cwd,
+      'experiment',
+      'start',
+      'greet',
+      '--treatment',
+      '2',
+      '--primary',
+      'helpful',
+      '--admin',
+      '--guardrail',
+      'cost',
+    );
+    expect(badGuardrail.stderr).toMatch(/hint: Use one of: errors, check-failures, latency/);
+
+    const started = promptune(
+      cwd,
+      'experiment',
+      'start',
+      'greet',
+      '--treatment',
+      '2',
+      '--primary',
+      'helpful',
+      '--admin',
+      '--schedule',
+      '50',
+      '--step-duration',
+      '0s',
+      '--step-requests',
+      '0',
+      '--guardrail',
+      'errors',
+    );
+    expect(started.status).toBe(0);
+    const id = /^started (exp-[0-9a-f]+)/.exec(started.stdout)![1];
+    const again = promptune(
+      cwd,
+      'experiment',
+      'start',
+      'greet',
+      '--treatment',
+      '2',
+      '--primary',
+      'helpful',
+      '--admin',
+    );
+    expect(again.stderr).toMatch(/code: EXPERIMENT_RUNNING/);
+    expect(promptune(cwd, 'experiment', 'ls').stdout).toMatch(
+      new RegExp(`^${id}  greet@production +running`),
+    );
+
+    // the service's record of 300 users, half in each arm: version 2's answers liked 60% of the time, version 1's 40%
+    const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    try {
+      const [first, second] = await registry.listVersions('greet');
+      const traces = Array.from({ length: 300 }, (_, index) =>
+        trace(`t${index}`, index % 2 ? second.id : first.id, `user-${index}`),
+      );
+      await registry.traces.insert(traces);
+      for (const [index, entry] of traces.entries())
+        await registry.scores.add({
+          traceId: entry.id,
+          name: 'helpful',
+          value: index % 2 ? index % 10 < 7 : index % 10 < 3,
+          source: 'feedback',
+        });
+    } finally {
+      await registry.close();
+    }
+    const status = promptune(cwd, 'experiment', 'status', 'greet');
+    expect(status.stdout).toMatch(/now: promote \(the primary metric is higher by 0\.2000/);
+    expect(status.stdout).toMatch(/treatment +version 2 +150 requests +primary 0\.6000 \(n=150\)/);
+    expect(status.stdout).toMatch(/always-valid tests \(mSPRT\):\n +primary +difference \+0\.2000/);
+
+    const look = promptune(cwd, 'experiment', 'look', id);
+    expect(look.stdout).toMatch(new RegExp(`^${id}: promote`));
+    expect(look.stdout).toMatch(/promoted, treatment at 100%/);
+    const history = promptune(cwd, 'registry', 'show', 'greet@production');
+    expect(history.stdout).toMatch(
+      new RegExp(`experiment:${id}: [0-9a-f]{12} -> [0-9a-f]{12} experiment ${id} promoted the treatment`),
+    );
+    const json = JSON.parse(promptune(cwd, 'experiment', 'status', id, '--json').stdout);
+    expect(json.experiment.status).toBe('promoted');
+    expect(json.events.map((event: { action: string }) => event.action)).toEqual(['start', 'promote']);
+  });
+});
