@@ -658,6 +658,69 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await screenshot(tasks, 'task-dataset-versions');
   });
 
+  it('shows an experiment on the real model: its arms, the always-valid tests, the test over time and its steps', async () => {
+    const call = async (path: string, body: unknown) => {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      expect(response.status, text).toBeLessThan(300);
+      return JSON.parse(text) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a response read loosely
+    };
+    // another version (hard or soft) against the one staging serves now
+    const read = async (path: string) =>
+      (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+    const versions = (await read('/v1/tasks/name/versions')) as {
+      data: { id: string; number: number; kind: string }[];
+    };
+    const { labels } = (await read('/v1/tasks/name')) as { labels: { label: string; version: string }[] };
+    const staged = labels.find((label) => label.label === 'staging')!.version;
+    const treatment = versions.data.find((version) => version.id !== staged)!.number;
+    const experiment = await call('/v1/experiments', {
+      task: 'name',
+      label: 'staging',
+      treatment,
+      primary: 'helpful',
+      schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 1000 }],
+      minimumPerArm: 5,
+      holdRecordMs: 0,
+    });
+    for (const [index, input] of inputs.slice(0, 36).entries()) {
+      const answer = await call('/v1/chat/completions', {
+        model: 'name@staging',
+        user: `reader-${index}`,
+        messages: [{ role: 'user', content: input }],
+        max_tokens: 4,
+      });
+      await call('/v1/feedback', { id: answer.id, name: 'helpful', value: index % 3 !== 0 });
+      if (index % 6 === 5) {
+        await new Promise((resolve) => setTimeout(resolve, 300)); // the traces are written in the background
+        expect((await call(`/v1/experiments/${experiment.id}/look`, {})).action).toBe('hold');
+      }
+    }
+    const page = await signedIn(adminKey, 'experiments');
+    await page.getByRole('link', { name: experiment.id }).click();
+    const arms = page.getByTestId('arms');
+    await arms.waitFor();
+    const requests = (await arms.locator('tbody tr td:nth-child(4)').allInnerTexts()).map(Number);
+    expect(requests.reduce((sum, count) => sum + count, 0)).toBe(36);
+    expect(requests.every((count) => count > 0)).toBe(true);
+    await page.getByTestId('tests').getByText('helpful (primary)').waitFor();
+    await page.locator('[data-chart^="Always-valid p-values"] canvas').waitFor();
+    await page.locator('[data-chart^="Primary metric"] canvas').waitFor();
+    expect(await page.getByTestId('steps').locator('tbody tr').first().innerText()).toMatch(/start\s+50\.0%/);
+    await screenshot(page, 'experiment');
+    await page.getByRole('button', { name: 'Stop experiment' }).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Stop experiment' }).click();
+    await page.getByTestId('experiment-reason').getByText('stopped from the dashboard').waitFor();
+    await page.goto(`${url}/#/experiments`);
+    await page.getByTestId('experiments').getByText('stopped', { exact: true }).waitFor();
+    await screenshot(page, 'experiments');
+  });
+
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'promptune-ui-'));
     const { child, match } = await start(

@@ -276,6 +276,8 @@ export const experimentStartRequest = z.strictObject({
   mixture: z.number().positive().optional(),
   minimumPerArm: z.int().min(1).optional(),
   maximumObservations: z.int().min(1).optional(),
+  /** A look that only holds is stored at most this often (default 60,000 ms). */
+  holdRecordMs: z.int().min(0).optional(),
   reason: z.string().max(1000).optional(),
 });
 

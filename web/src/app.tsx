@@ -18,6 +18,8 @@ import { PlaygroundPage } from './pages/playground';
 import { ReviewQueuesPage } from './pages/review-queues';
 import { ReviewPage } from './pages/review';
 import { ReviewAgreementPage } from './pages/review-agreement';
+import { ExperimentsPage } from './pages/experiments';
+import { ExperimentPage } from './pages/experiment';
 
 function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [key, setKey] = useState('');
@@ -77,6 +79,7 @@ const sections: [string, string, 'read' | 'review'][] = [
   ['runs', 'Runs', 'read'],
   ['traces', 'Traces', 'read'],
   ['monitor', 'Monitor', 'read'],
+  ['experiments', 'Experiments', 'read'],
   ['playground', 'Playground', 'read'],
   ['review', 'Review', 'review'],
 ];
@@ -133,6 +136,8 @@ function Page() {
   if (first === 'traces' && second) return <TracePage id={second} />;
   if (first === 'traces') return <TracesPage query={query} />;
   if (first === 'monitor') return <MonitorPage query={query} />;
+  if (first === 'experiments' && second) return <ExperimentPage key={second} id={second} />;
+  if (first === 'experiments') return <ExperimentsPage query={query} />;
   if (first === 'playground') return <PlaygroundPage query={query} />;
   if (first === 'review' && second && third === 'agreement')
     return <ReviewAgreementPage key={second} name={second} />;

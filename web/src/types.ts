@@ -271,3 +271,63 @@ export interface QueueAgreement {
   rubric: Record<string, AgreementEstimate>;
   progress: ReviewProgress;
 }
+
+/** A traffic experiment between a label's version (control) and a version under test (treatment). */
+export interface Experiment {
+  id: string;
+  task: string;
+  label: string;
+  control: string;
+  treatment: string;
+  status: 'running' | 'promoted' | 'rolled-back' | 'stopped' | 'inconclusive';
+  /** The treatment's share of the label's traffic now. */
+  weight: number;
+  config: {
+    primary: string;
+    guardrails: string[];
+    schedule: { weight: number; minimumDurationMs: number; minimumRequests: number }[];
+    promoteWhen: 'better' | 'no-harm';
+    alpha: number;
+  };
+  reason: string;
+  actor: string;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** An always-valid test's state after a look (null bounds: not yet bounded). */
+export interface ExperimentTest {
+  difference: number;
+  pValue: number;
+  interval: [number | null, number | null];
+  decision: 'treatment-better' | 'treatment-worse' | 'continue';
+}
+
+/** One arm as a look saw it. */
+export interface ExperimentArm {
+  version: string;
+  requests: number;
+  stepUnits: number;
+  primary: { n: number; mean: number };
+  guardrails: Record<string, { n: number; mean: number }>;
+}
+
+/** What a look decided on. */
+export interface ExperimentStatistics {
+  arms: { control: ExperimentArm; treatment: ExperimentArm };
+  primary: ExperimentTest;
+  guardrails: Record<string, ExperimentTest>;
+  sampleRatio: { chiSquare: number; pValue: number; mismatch: boolean };
+  step: number;
+}
+
+/** A stored look, start or stop. */
+export interface ExperimentEvent {
+  id: number;
+  at: number;
+  action: 'start' | 'hold' | 'advance' | 'promote' | 'rollback' | 'stop' | 'conclude';
+  weight: number;
+  reason: string;
+  statistics?: ExperimentStatistics;
+}

@@ -1,0 +1,269 @@
+// One experiment, refreshed every five seconds while it runs: the arms side by side (versions, share,
+// requests, the primary metric and each guardrail), what a look would decide now, and the test's state
+// over time from every stored look: the treatment's share, the difference in the primary metric with
+// its always-valid confidence sequence, and the always-valid p-values against alpha. An admin may stop it.
+import { useMemo, useState } from 'react';
+import { api, type ApiError } from '../api';
+import { LineChart, type Series } from '../components/chart';
+import { ErrorBox, Loading, Status } from '../components/feedback';
+import { time } from '../format';
+import { href } from '../router';
+import { can, useSession } from '../session';
+import type { Experiment, ExperimentEvent, ExperimentStatistics, ExperimentTest, Version } from '../types';
+import { useApi } from '../use-api';
+import { Share } from './experiments';
+
+interface Detail {
+  experiment: Experiment;
+  events: ExperimentEvent[];
+  now?: ExperimentStatistics;
+}
+
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(3));
+
+function TestRow({ name, test, alpha }: { name: string; test: ExperimentTest; alpha: number }) {
+  const decided = test.pValue < alpha;
+  return (
+    <tr>
+      <td>{name}</td>
+      <td className="number">{signed(test.difference)}</td>
+      <td className="number">
+        [{bound(test.interval[0], '−∞')}, {bound(test.interval[1], '∞')}]
+      </td>
+      <td className="number">{test.pValue.toFixed(4)}</td>
+      <td>{decided ? <Status value={test.decision} /> : <span className="muted">not yet</span>}</td>
+    </tr>
+  );
+}
+
+/** The charts of the test over time, from the stored looks (and the live one). */
+function History({
+  looks,
+  alpha,
+}: {
+  looks: { at: number; weight: number; statistics: ExperimentStatistics }[];
+  alpha: number;
+}) {
+  const charts = useMemo(() => {
+    const x = looks.map((look) => look.at / 1000);
+    const share: Series[] = [{ label: 'treatment share %', values: looks.map((look) => look.weight * 100) }];
+    const difference: Series[] = [
+      { label: 'difference', values: looks.map((look) => look.statistics.primary.difference) },
+      { label: 'lower bound', values: looks.map((look) => look.statistics.primary.interval[0]) },
+      { label: 'upper bound', values: looks.map((look) => look.statistics.primary.interval[1]) },
+    ];
+    const guardrails = Object.keys(looks.at(-1)?.statistics.guardrails ?? {});
+    const pValues: Series[] = [
+      { label: 'primary', values: looks.map((look) => look.statistics.primary.pValue) },
+      ...guardrails.map((name) => ({
+        label: name,
+        values: looks.map((look) => look.statistics.guardrails[name]?.pValue ?? null),
+      })),
+      { label: `alpha ${alpha}`, values: looks.map(() => alpha) },
+    ];
+    return { x, share, difference, pValues };
+  }, [looks, alpha]);
+  if (looks.length < 2) return <p className="muted">The charts fill in as the experiment is looked at.</p>;
+  return (
+    <div className="charts">
+      <LineChart
+        title="Treatment share of traffic (%)"
+        x={charts.x}
+        series={charts.share}
+        time
+        height={180}
+      />
+      <LineChart
+        title="Primary metric: treatment − control, with its always-valid 95% confidence sequence"
+        x={charts.x}
+        series={charts.difference}
+        time
+      />
+      <LineChart
+        title="Always-valid p-values (a decision when one falls below alpha)"
+        x={charts.x}
+        series={charts.pValues}
+        time
+      />
+    </div>
+  );
+}
+
+/** The experiment page. */
+export function ExperimentPage({ id }: { id: string }) {
+  const me = useSession();
+  const detail = useApi<Detail>(`/v1/experiments/${encodeURIComponent(id)}`, 5000);
+  const task = detail.data?.experiment.task;
+  const versions = useApi<{ data: Version[] }>(
+    task ? `/v1/tasks/${encodeURIComponent(task)}/versions` : null,
+  );
+  const [error, setError] = useState<ApiError>();
+  if (detail.error) return <ErrorBox error={detail.error} />;
+  if (!detail.data) return <Loading />;
+  const { experiment, events, now } = detail.data;
+  const numberOf = (version: string) => versions.data?.data.find((entry) => entry.id === version)?.number;
+  const versionLink = (version: string) => (
+    <a href={href(['tasks', experiment.task], { v: numberOf(version) })}>
+      version {numberOf(version) ?? version.slice(0, 8)}
+    </a>
+  );
+  const looks = [
+    ...events.flatMap((event) =>
+      event.statistics ? [{ at: event.at, weight: event.weight, statistics: event.statistics }] : [],
+    ),
+    ...(now ? [{ at: Date.now(), weight: experiment.weight, statistics: now }] : []),
+  ];
+  const latest = looks.at(-1)?.statistics;
+  const stop = async () => {
+    if (!window.confirm(`Stop ${experiment.id}? All traffic goes back to the control.`)) return;
+    setError(undefined);
+    try {
+      await api(`/v1/experiments/${encodeURIComponent(experiment.id)}/stop`, {
+        method: 'POST',
+        body: { reason: 'stopped from the dashboard' },
+      });
+      detail.reload();
+    } catch (caught) {
+      setError(caught as ApiError);
+    }
+  };
+  const shares = { control: 1 - experiment.weight, treatment: experiment.weight };
+  return (
+    <>
+      <h1>
+        {experiment.id} <Status value={experiment.status} />
+      </h1>
+      <p>
+        <a href={href(['tasks', experiment.task])}>{experiment.task}</a>@{experiment.label}:{' '}
+        {versionLink(experiment.treatment)} against {versionLink(experiment.control)} on{' '}
+        <b>{experiment.config.primary}</b> (promote when{' '}
+        {experiment.config.promoteWhen === 'better'
+          ? 'significantly better'
+          : 'no worse by the schedule’s end'}
+        ), started {time(experiment.createdAt)} by {experiment.actor}.
+      </p>
+      <p className="reason" data-testid="experiment-reason">
+        {experiment.status === 'running' ? 'Latest look: ' : 'Ended: '}
+        {experiment.reason}
+      </p>
+      <div className="toolbar">
+        <span>Treatment share now</span> <Share weight={experiment.weight} />
+        <span className="muted">
+          schedule{' '}
+          {experiment.config.schedule.map((step) => `${Math.round(step.weight * 1000) / 10}%`).join(' → ')} →
+          promotion
+        </span>
+        {experiment.status === 'running' && can(me, 'admin') && (
+          <button onClick={() => void stop()}>Stop experiment</button>
+        )}
+      </div>
+      {error && <ErrorBox error={error} />}
+      {latest && (
+        <section className="panel">
+          <h2>Arms</h2>
+          <table className="grid" data-testid="arms">
+            <thead>
+              <tr>
+                <th>arm</th>
+                <th>version</th>
+                <th className="number">share</th>
+                <th className="number">requests</th>
+                <th className="number">{experiment.config.primary} (mean, n)</th>
+                {Object.keys(latest.arms.control.guardrails).map((name) => (
+                  <th key={name} className="number">
+                    {name}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {(['control', 'treatment'] as const).map((arm) => {
+                const entry = latest.arms[arm];
+                return (
+                  <tr key={arm}>
+                    <td>{arm}</td>
+                    <td>{versionLink(entry.version)}</td>
+                    <td className="number">{(shares[arm] * 100).toFixed(1)}%</td>
+                    <td className="number">{entry.requests}</td>
+                    <td className="number">
+                      {entry.primary.mean.toFixed(3)} <span className="muted">({entry.primary.n})</span>
+                    </td>
+                    {Object.entries(entry.guardrails).map(([name, value]) => (
+                      <td key={name} className="number">
+                        {value.mean.toFixed(name === 'latency' ? 3 : 4)}
+                      </td>
+                    ))}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <h3>Always-valid tests (mixture SPRT), alpha {experiment.config.alpha}</h3>
+          <table className="grid" data-testid="tests">
+            <thead>
+              <tr>
+                <th>metric</th>
+                <th className="number">treatment − control</th>
+                <th className="number">confidence sequence</th>
+                <th className="number">p</th>
+                <th>decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              <TestRow
+                name={`${experiment.config.primary} (primary)`}
+                test={latest.primary}
+                alpha={experiment.config.alpha}
+              />
+              {Object.entries(latest.guardrails).map(([name, test]) => (
+                <TestRow
+                  key={name}
+                  name={`${name} (guardrail)`}
+                  test={test}
+                  alpha={experiment.config.alpha}
+                />
+              ))}
+            </tbody>
+          </table>
+          <p className="muted">
+            Sample ratio within the step: χ² {latest.sampleRatio.chiSquare.toFixed(2)}, p{' '}
+            {latest.sampleRatio.pValue.toFixed(4)}
+            {latest.sampleRatio.mismatch && <b> — mismatch: the rollout holds until the split is fixed</b>}
+          </p>
+        </section>
+      )}
+      <section className="panel">
+        <h2>The test over time</h2>
+        <History looks={looks} alpha={experiment.config.alpha} />
+      </section>
+      <section className="panel">
+        <h2>Steps</h2>
+        <table className="grid" data-testid="steps">
+          <thead>
+            <tr>
+              <th>when</th>
+              <th>action</th>
+              <th className="number">share after</th>
+              <th>why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events
+              .filter((event) => event.action !== 'hold')
+              .map((event) => (
+                <tr key={event.id}>
+                  <td>{time(event.at)}</td>
+                  <td>
+                    <Status value={event.action} />
+                  </td>
+                  <td className="number">{(event.weight * 100).toFixed(1)}%</td>
+                  <td className="reason">{event.reason}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
