@@ -5,6 +5,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AuthError, NotFoundError, ValidationError } from '../errors/index.js';
+import { notifyChange } from './change-notices.js';
+import type { Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 
 /**
@@ -33,6 +35,7 @@ export class AccessKeys {
   constructor(
     private readonly database: Kysely<RegistryDatabase>,
     private readonly write: RegistryWrite,
+    private readonly dialect: Dialect = 'sqlite',
   ) {}
 
   /** Creates a key and returns it; this is the only time the whole key exists anywhere. */
@@ -102,13 +105,15 @@ export class AccessKeys {
 
   /** Revokes a key by id; later requests with it are refused. */
   async revoke(id: string): Promise<void> {
-    const [result] = await this.write((transaction) =>
-      transaction
+    const [result] = await this.write(async (transaction) => {
+      const updated = await transaction
         .updateTable('access_keys')
         .set({ revoked_at: new Date().toISOString() })
         .where('id', '=', id)
-        .execute(),
-    );
+        .execute();
+      await notifyChange(transaction as Kysely<unknown>, this.dialect, { kind: 'key' });
+      return updated;
+    });
     if (Number(result.numUpdatedRows) === 0)
       throw new NotFoundError(`there is no key ${id}`, {
         code: 'KEY_NOT_FOUND',

@@ -9,6 +9,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import { measureArms, type ArmQuery, type ArmSums } from './experiment-metrics.js';
+import { notifyChange } from './change-notices.js';
 import { recordLabelStep } from './labels.js';
 import type { Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
@@ -300,6 +301,12 @@ export class ExperimentStore {
         statistics: event.statistics ? JSON.stringify(event.statistics) : null,
       })
       .execute();
+    // replicas serve a new split (or the end of one) at once
+    if (event.action !== 'hold')
+      await notifyChange(transaction as Kysely<unknown>, this.dialect, {
+        kind: 'experiment',
+        task: experiment.task,
+      });
     if (labelSteps.has(event.action))
       await recordLabelStep(transaction, this.dialect, {
         task: experiment.task,

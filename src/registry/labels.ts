@@ -5,6 +5,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { PermissionError, ValidationError } from '../errors/index.js';
 import type { Dialect } from './migrations.js';
 import { now, protectedByDefault, type Actor, type LabelEvent, type LabelMove } from './records.js';
+import { notifyChange } from './change-notices.js';
 import type { RegistryDatabase } from './schema.js';
 
 /** A label_events row as a LabelEvent. */
@@ -145,6 +146,7 @@ export async function moveLabel(
       .execute();
   if (current?.version !== input.version)
     await stopExperiments(transaction, input, `the label was moved by ${input.actor.name} (event ${id})`);
+  await notifyChange(transaction as Kysely<unknown>, dialect, { kind: 'label', task: input.task });
   return { ...toLabelEvent({ id, ...event }), moved: true };
 }
 

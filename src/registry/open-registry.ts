@@ -32,6 +32,8 @@ export interface RegistryConnection {
   writeRetry: WriteRetryPolicy;
   /** The SQLite handle itself, for reads too large for row objects (a million traces); undefined for Postgres. */
   sqlite?: Database.Database;
+  /** The Postgres URL (a listener of change notices opens a connection of its own); undefined for SQLite. */
+  url?: string;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function openRegistryDatabase(
       await database.destroy();
       throw error;
     }
-    return { database, dialect: 'postgres', directory: undefined, writeRetry };
+    return { database, dialect: 'postgres', directory: undefined, writeRetry, url: location.url };
   }
   const path = location.path ?? '.promptune/registry.sqlite';
   mkdirSync(dirname(path), { recursive: true });

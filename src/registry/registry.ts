@@ -8,6 +8,7 @@ import { RunStore } from './runs.js';
 import { ReviewStore } from './review.js';
 import { DatasetVersions } from './dataset-versions.js';
 import { ExperimentStore } from './experiments.js';
+import { listenForChanges, type ChangeListener, type RegistryChange } from './change-notices.js';
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
@@ -47,6 +48,9 @@ export {
 } from './records.js';
 export type { RestoredVersion } from './version-rows.js';
 
+/** The change listeners opened on each connection, closed with it. */
+const listeners = new WeakMap<RegistryConnection, Set<ChangeListener>>();
+
 /** The registry over one database (or over one transaction of it, inside `transaction`). */
 export class Registry {
   private constructor(
@@ -80,7 +84,23 @@ export class Registry {
 
   /** The service's API keys (hashed at rest). */
   get keys(): AccessKeys {
-    return new AccessKeys(this.database, (work) => this.write(work));
+    return new AccessKeys(this.database, (work) => this.write(work), this.dialect);
+  }
+
+  /**
+   * Hears of label moves, experiment changes and key revocations made by any process on this Postgres
+   * registry (undefined on SQLite, which sends no notices). `onGap`: notices may have been missed.
+   */
+  async listen(handlers: {
+    onChange: (change: RegistryChange) => void;
+    onGap: () => void;
+    onError?: (error: unknown) => void;
+  }): Promise<ChangeListener | undefined> {
+    if (!this.connection.url) return undefined;
+    const listener = await listenForChanges(this.connection.url, handlers);
+    const open = listeners.get(this.connection) ?? new Set();
+    listeners.set(this.connection, open.add(listener));
+    return listener;
   }
 
   /** Traces of the model calls the service answered (and evaluations and optimizations made). */
@@ -119,7 +139,10 @@ export class Registry {
     return new AlertRecords(this.database, (work) => this.write(work));
   }
 
+  /** Closes the database, and the change listeners opened on it. */
   async close(): Promise<void> {
+    await Promise.all([...(listeners.get(this.connection) ?? [])].map((listener) => listener.close()));
+    listeners.delete(this.connection);
     await this.database.destroy();
   }
 

@@ -36,7 +36,8 @@ export class KeyVerifier {
 
   constructor(
     private readonly registry: Registry,
-    private readonly rememberMs = 5000,
+    /** How long a verified key is trusted without asking again (a function: it may depend on change notices). */
+    private readonly rememberMs: number | (() => number) = 5000,
   ) {}
 
   async verify(secret: string): Promise<AccessKey> {
@@ -44,8 +45,14 @@ export class KeyVerifier {
     if (cached && cached.expires > Date.now()) return cached.key;
     const key = await this.registry.keys.verify(secret);
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(secret, { key, expires: Date.now() + this.rememberMs });
+    const remember = typeof this.rememberMs === 'number' ? this.rememberMs : this.rememberMs();
+    this.verified.set(secret, { key, expires: Date.now() + remember });
     return key;
+  }
+
+  /** Forgets every verified key (one was revoked somewhere): each is checked again on its next request. */
+  forget(): void {
+    this.verified.clear();
   }
 }
 

@@ -58,7 +58,8 @@ export class ServedVersions {
 
   constructor(
     private readonly registry: Registry,
-    private readonly ttlMs = 1000,
+    /** How long a resolution is kept (a function: it may depend on change notices). */
+    private readonly ttlMs: number | (() => number) = 1000,
     /** The model `judge` validators of served specs ask. */
     private readonly guardJudge?: LanguageModelV3,
   ) {}
@@ -127,7 +128,7 @@ export class ServedVersions {
           weight: experiment.weight,
         },
       }),
-      expires: Date.now() + this.ttlMs,
+      expires: Date.now() + (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs()),
     };
     this.references.set(name, reference);
     if (this.references.size > 10_000) this.references.clear();
@@ -139,6 +140,11 @@ export class ServedVersions {
     if (this.versions.has(version.id)) return;
     this.versions.set(version.id, await this.load(version));
     if (this.versions.size > 256) this.versions.delete(this.versions.keys().next().value!);
+  }
+
+  /** Drops every cached resolution (change notices may have been missed). */
+  forgetAll(): void {
+    this.references.clear();
   }
 
   /** Drops the cached resolutions of a task's names (`task`, `task@...`), e.g. after a label move. */

@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
-import type { Registry, Scope, TraceRecord } from '../registry/index.js';
+import type { ChangeListener, Registry, Scope, TraceRecord } from '../registry/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
@@ -127,8 +127,34 @@ export function createService(options: ServiceOptions): Service {
   const { registry, backends } = options;
   const logger = options.logger ?? pino({ level: 'info' });
   const metrics = options.metrics ?? new ServiceMetrics({ processMetrics: true });
-  const versions = new ServedVersions(registry, undefined, options.guardJudge);
-  const verifier = new KeyVerifier(registry);
+  // on Postgres, change notices from every replica tell this one of label moves, experiment steps and
+  // revoked keys at once; caches then only back them up, and stay short whenever no notices arrive
+  let listener: ChangeListener | undefined;
+  const listening = () => listener?.connected === true;
+  const versions = new ServedVersions(registry, () => (listening() ? 10_000 : 1000), options.guardJudge);
+  const verifier = new KeyVerifier(registry, () => (listening() ? 30_000 : 5000));
+  const changes = registry
+    .listen({
+      onChange: (change) => {
+        if (change.kind === 'key') verifier.forget();
+        else if (change.task) versions.forget(change.task);
+        else versions.forgetAll();
+      },
+      onGap: () => {
+        versions.forgetAll();
+        verifier.forget();
+      },
+      onError: (error) =>
+        logger.warn(
+          { err: error },
+          'the registry change listener failed; caches expire in a second meanwhile',
+        ),
+    })
+    .then((opened) => (listener = opened))
+    .catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not listen for registry changes; caches expire in a second');
+      return undefined;
+    });
   const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
   const scope = (name: Scope | Scope[]) => requireScope(name, verifier, limiter);
   const recorder =
@@ -460,6 +486,7 @@ export function createService(options: ServiceOptions): Service {
       await evaluation?.drain();
       await alerts?.stop();
       await experiments?.stop();
+      await (await changes)?.close();
     },
   };
 }

@@ -1,0 +1,112 @@
+// Notices of changes that served requests depend on (a label moved, an experiment's split changed, a
+// key revoked), so every replica on one Postgres serves them within moments instead of when its cache
+// expires: each such write sends a NOTIFY in its own transaction (delivered only if it commits), and a
+// service LISTENs on a connection of its own. SQLite registries send none (one machine; caches expire).
+import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Dialect } from './migrations.js';
+
+/** The channel the notices are sent on. */
+export const changeChannel = 'promptune_changes';
+
+const registryChange = z.object({
+  kind: z.enum(['label', 'experiment', 'key']),
+  task: z.string().optional(),
+});
+
+/** What changed: a task's label or experiment (what its names resolve to), or a key. */
+export type RegistryChange = z.infer<typeof registryChange>;
+
+/** Sends a notice within `database`'s transaction (Postgres only; nothing on SQLite). */
+export async function notifyChange(
+  database: Kysely<unknown>,
+  dialect: Dialect,
+  change: RegistryChange,
+): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_notify(${changeChannel}, ${JSON.stringify(change)})`.execute(database);
+}
+
+/** A listener on the change channel; `close` ends it. */
+export interface ChangeListener {
+  /** True while the listening connection is up (notices may be missed otherwise). */
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for notices on the Postgres at `url`: `onChange` hears each one, `onGap` hears that notices
+ * may have been missed (the connection dropped; it is opened again after `retryMs`), so a listener
+ * should forget what it cached.
+ */
+export async function listenForChanges(
+  url: string,
+  handlers: {
+    onChange: (change: RegistryChange) => void;
+    onGap: () => void;
+    onError?: (error: unknown) => void;
+  },
+  retryMs = 1000,
+): Promise<ChangeListener> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const state = { connected: false };
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (message) => {
+      if (message.channel !== changeChannel || !message.payload) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message.payload);
+      } catch {
+        return; // not ours
+      }
+      const change = registryChange.safeParse(parsed);
+      if (change.success) handlers.onChange(change.data);
+    });
+    next.on('error', (error) => {
+      handlers.onError?.(error);
+      lost(next);
+    });
+    next.on('end', () => lost(next));
+    await next.connect();
+    await next.query(`listen ${changeChannel}`);
+    if (closed) return void (await next.end());
+    client = next;
+    state.connected = true;
+    handlers.onGap(); // whatever changed while no connection listened
+  };
+  const lost = (which: pg.Client) => {
+    if (which !== client || closed) return;
+    client = undefined;
+    state.connected = false;
+    handlers.onGap();
+    retry();
+  };
+  const retry = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      connect().catch((error: unknown) => {
+        handlers.onError?.(error);
+        if (!closed) retry();
+      });
+    }, retryMs);
+    timer.unref();
+  };
+  await connect();
+  return {
+    get connected() {
+      return state.connected;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      state.connected = false;
+      const open = client;
+      client = undefined;
+      await open?.end().catch(() => undefined);
+    },
+  };
+}
