@@ -120,6 +120,8 @@ export interface ScriptedChatServer {
   url: string;
   /** Chat completion requests received so far (each one counts, answered or not). */
   readonly requests: number;
+  /** Each request's prompt text (the messages joined), in arrival order. */
+  readonly prompts: string[];
   /**
    * Resolves when request number `n` (1-based, over the server's life) arrives; that request stays
    * unanswered, as if the model were still working on it, until `releaseHeld()`.
@@ -139,6 +141,7 @@ export function serveScriptedChat(
   usage: [number, number] = [10, 2],
 ): Promise<ScriptedChatServer> {
   let requests = 0;
+  const prompts: string[] = [];
   const holds = new Map<number, () => void>();
   const held: (() => void)[] = [];
   const server = createServer((request, response) => {
@@ -161,6 +164,7 @@ export function serveScriptedChat(
             : message.content.map((part) => part.text ?? '').join(''),
         )
         .join('\n');
+      prompts.push(prompt);
       const answer = () => {
         if (response.destroyed || request.socket.destroyed) return;
         response.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -195,6 +199,7 @@ export function serveScriptedChat(
         get requests() {
           return requests;
         },
+        prompts,
         holdRequest: (n) => new Promise<void>((arrived) => holds.set(n, arrived)),
         releaseHeld: () => held.splice(0).forEach((answer) => answer()),
         close: () =>

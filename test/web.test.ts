@@ -658,6 +658,25 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await screenshot(tasks, 'task-dataset-versions');
   });
 
+  it('runs a queued job inside the service and follows its output on the jobs page', async () => {
+    const submitted = cli(
+      cwd,
+      ...['job', 'submit', '--json', '--', 'eval', '--task', spec, '--model', model, '--split', 'dev'],
+      ...['--limit', '6', '--push'],
+    );
+    const { id } = JSON.parse(submitted) as { id: string };
+    const page = await signedIn(adminKey, 'jobs');
+    await page.getByRole('link', { name: id }).click();
+    // the service runs the registry queue itself (serve --jobs 1): the job completes without a worker
+    await page.getByRole('heading', { name: id }).getByText('completed').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('job-log').innerText()).toMatch(/name dev on local:.*: score \d\.\d{3}/);
+    await page.getByRole('link', { name: /^run-/ }).waitFor();
+    await screenshot(page, 'job');
+    await page.goto(`${url}/#/jobs`);
+    await page.getByTestId('jobs').getByText('completed').first().waitFor();
+    await screenshot(page, 'jobs');
+  });
+
   it('shows an experiment on the real model: its arms, the always-valid tests, the test over time and its steps', async () => {
     const call = async (path: string, body: unknown) => {
       const response = await fetch(`${url}${path}`, {

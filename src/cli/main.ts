@@ -24,6 +24,8 @@ import scores from './commands/scores.js';
 import review from './commands/review.js';
 import audit from './commands/audit.js';
 import experiment from './commands/experiment.js';
+import job from './commands/job.js';
+import worker from './commands/worker.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -48,6 +50,8 @@ const main = defineCommand({
     review,
     audit,
     experiment,
+    job,
+    worker,
   },
 });
 
@@ -120,6 +124,13 @@ for (const stream of [process.stdout, process.stderr])
     if (error.code !== 'EPIPE') throw error;
     process.exit(0);
   });
+
+// a job's command ends with the worker that runs it: a worker killed mid-job must leave no command
+// running on (the job's next attempt would run beside it); its IPC channel closes when it dies
+if (process.env.PROMPTUNE_JOB && process.channel) {
+  process.channel.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+}
 
 // errors thrown outside a command's promise (a server's handlers, timers) are reported the same way
 process.on('uncaughtException', (error) => process.exit(reportError(error, process.argv.slice(2))));

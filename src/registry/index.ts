@@ -43,6 +43,7 @@ export {
   type ExperimentStatus,
 } from './experiments.js';
 export type { ArmQuery, ArmSums, MetricSums } from './experiment-metrics.js';
+export { JobStore, jobLogLimit, type JobRecord, type JobStatus, type JobQueueName } from './jobs.js';
 export { changeChannel, type ChangeListener, type RegistryChange } from './change-notices.js';
 export { AlertRecords, type AlertStatusRecord, type AlertEventRecord } from './alert-records.js';
 export {

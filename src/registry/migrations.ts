@@ -431,6 +431,40 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await database.schema.alterTable('label_events').addColumn('details', 'text').execute();
       },
     },
+    '010-jobs': {
+      // long work (evaluations, optimizations, training, audits) as jobs any worker may run: what to
+      // run, where it stands, who holds it until when, and the tail of its output
+      async up(database: Kysely<unknown>) {
+        const milliseconds = dialect === 'postgres' ? 'bigint' : 'integer';
+        await database.schema
+          .createTable('jobs')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('args', 'text', (column) => column.notNull())
+          .addColumn('cwd', 'text', (column) => column.notNull())
+          .addColumn('queue', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('max_attempts', 'integer', (column) => column.notNull())
+          .addColumn('worker', 'text')
+          .addColumn('lease_until', milliseconds)
+          .addColumn('cancel_requested', 'integer', (column) => column.notNull())
+          .addColumn('log', 'text', (column) => column.notNull())
+          .addColumn('result', 'text')
+          .addColumn('error', 'text')
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('created_at', milliseconds, (column) => column.notNull())
+          .addColumn('started_at', milliseconds)
+          .addColumn('heartbeat_at', milliseconds)
+          .addColumn('finished_at', milliseconds)
+          .execute();
+        await database.schema
+          .createIndex('jobs_by_status')
+          .on('jobs')
+          .columns(['status', 'created_at'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { reviewConformance } from './review.case.js';
 import { datasetVersionConformance } from './dataset-versions.case.js';
 import { traceConformance } from './traces.case.js';
 import { experimentConformance } from './experiments.case.js';
+import { jobConformance } from './jobs.case.js';
 
 const sqlitePath = () => join(mkdtempSync(join(tmpdir(), 'promptune-registry-')), 'registry.sqlite');
 const openSqlite = async () => {
@@ -24,6 +25,7 @@ runConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 reviewConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 datasetVersionConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 experimentConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
+jobConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 traceConformance(
   'SQLite',
   () => Registry.open({ path: sqlitePath() }),
@@ -42,6 +44,7 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   reviewConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   datasetVersionConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   experimentConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
+  jobConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   traceConformance(
     'Postgres',
     async () => Registry.open({ url: await freshDatabase() }),

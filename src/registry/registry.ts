@@ -8,6 +8,7 @@ import { RunStore } from './runs.js';
 import { ReviewStore } from './review.js';
 import { DatasetVersions } from './dataset-versions.js';
 import { ExperimentStore } from './experiments.js';
+import { JobStore } from './jobs.js';
 import { listenForChanges, type ChangeListener, type RegistryChange } from './change-notices.js';
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
@@ -132,6 +133,11 @@ export class Registry {
   /** Traffic experiments between versions of a label, and every look at them. */
   get experiments(): ExperimentStore {
     return new ExperimentStore(this.database, (work) => this.write(work), this.dialect);
+  }
+
+  /** Jobs (evaluations, optimizations, training, audits) for workers to run. */
+  get jobs(): JobStore {
+    return new JobStore(this.database, (work) => this.write(work), this.dialect);
   }
 
   /** Alert rules' states and their firing and resolution history. */

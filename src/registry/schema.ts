@@ -252,6 +252,28 @@ export interface ExperimentEventTable {
   statistics: string | null; // JSON: arm metrics, test results, sample-ratio check
 }
 
+export interface JobTable {
+  id: string;
+  kind: string; // the command: eval | optimize | soft | audit
+  args: string; // JSON: the command's arguments, as given to promptune
+  cwd: string; // the folder it runs in (its files and journals are there)
+  queue: string; // registry (claimed from this table) | redis (dispatched by BullMQ)
+  status: string; // queued | running | completed | failed | cancelled
+  attempts: number; // runs started so far
+  max_attempts: number;
+  worker: string | null; // who holds it
+  lease_until: number | null; // a running job whose lease lapsed is taken again (its worker died)
+  cancel_requested: number; // 1: the worker stops it at its next heartbeat
+  log: string; // the tail of its output
+  result: string | null; // JSON: exit status, the run ids it recorded
+  error: string | null;
+  actor: string;
+  created_at: number;
+  started_at: number | null;
+  heartbeat_at: number | null;
+  finished_at: number | null;
+}
+
 export interface RegistryDatabase {
   tasks: TaskTable;
   task_specs: TaskSpecTable;
@@ -274,4 +296,5 @@ export interface RegistryDatabase {
   dataset_versions: DatasetVersionTable;
   experiments: ExperimentTable;
   experiment_events: ExperimentEventTable;
+  jobs: JobTable;
 }

@@ -1,7 +1,12 @@
 // The experiment routes' part of the OpenAPI document (openapi.ts assembles it): bodies and queries are
 // the schemas experiment-routes.ts reads them with; summaries and statuses are written to match it.
 import type { OpenApiParts } from './openapi-review.js';
-import { experimentListQuery, experimentStartRequest, experimentStopRequest } from './request-schemas.js';
+import {
+  experimentListQuery,
+  experimentStartRequest,
+  experimentStopRequest,
+  jobListQuery,
+} from './request-schemas.js';
 
 const experiment = {
   name: 'id',
@@ -10,6 +15,44 @@ const experiment = {
   schema: { type: 'string' },
   description: 'An experiment (exp-…)',
 };
+
+const job = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'A job (job-…)',
+};
+
+/** The /v1/jobs paths (jobs are submitted from the command line, in the folder they run in). */
+export function jobPaths({ bearer, json, errors, queryParameters }: OpenApiParts) {
+  return {
+    '/v1/jobs': {
+      get: {
+        summary: 'Jobs, newest first, optionally in one status: their command, status, attempts and worker',
+        security: bearer,
+        parameters: queryParameters(jobListQuery),
+        responses: { 200: json('{ data: jobs }'), ...errors(400, 401, 403, 429, 500) },
+      },
+    },
+    '/v1/jobs/{id}': {
+      get: {
+        summary: 'A job with the tail of its output',
+        security: bearer,
+        parameters: [job],
+        responses: { 200: json('The job'), ...errors(401, 403, 404, 429, 500) },
+      },
+    },
+    '/v1/jobs/{id}/cancel': {
+      post: {
+        summary: 'Cancels a job (admin): a queued one at once, a running one at its next heartbeat',
+        security: bearer,
+        parameters: [job],
+        responses: { 200: json('The job'), ...errors(401, 403, 404, 409, 429, 500) },
+      },
+    },
+  };
+}
 
 /** The /v1/experiments paths. */
 export function experimentPaths({ bearer, json, errors, body, queryParameters }: OpenApiParts) {

@@ -16,7 +16,7 @@ import {
   driftQuery,
 } from './request-schemas.js';
 import { reviewPaths } from './openapi-review.js';
-import { experimentPaths } from './openapi-experiments.js';
+import { experimentPaths, jobPaths } from './openapi-experiments.js';
 
 const bearer = [{ apiKey: [] }];
 const requestIdHeader = {
@@ -134,6 +134,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
     paths: {
       ...reviewPaths({ bearer, json, errors, body, queryParameters }),
       ...experimentPaths({ bearer, json, errors, body, queryParameters }),
+      ...jobPaths({ bearer, json, errors, body, queryParameters }),
       '/v1/chat/completions': {
         post: {
           summary:

@@ -290,3 +290,9 @@ export const experimentListQuery = z.strictObject({
   status: z.enum(['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
+
+/** GET /v1/jobs: those in one status. */
+export const jobListQuery = z.strictObject({
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});

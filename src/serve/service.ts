@@ -34,6 +34,8 @@ import { runRoutes } from './run-routes.js';
 import { libraryRoutes } from './library-routes.js';
 import { reviewRoutes } from './review-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
+import { jobRoutes } from './job-routes.js';
+import { RegistryJobWorker } from '../jobs/index.js';
 import { ExperimentWatcher } from '../experiments/index.js';
 import { webAssets } from './web-assets.js';
 import {
@@ -89,6 +91,11 @@ export interface ServiceOptions {
    * `intervalMs` (default 10 s), or `false` to leave it to another process. Replicas may all look.
    */
   experiments?: { intervalMs?: number } | false;
+  /**
+   * Running the registry queue's jobs (evaluations, optimizations, training, audits submitted with
+   * `promptune job submit`) from this service, `concurrency` at once; off by default.
+   */
+  jobs?: { concurrency?: number };
   /** The built dashboard's folder (dashboardDirectory()), served at `/`; none when undefined. */
   web?: string;
   logger?: Logger;
@@ -448,6 +455,15 @@ export function createService(options: ServiceOptions): Service {
   libraryRoutes(app, { registry, scope, onLabelMoved: (task) => versions.forget(task) });
   reviewRoutes(app, { registry, scope });
   experimentRoutes(app, { registry, scope, onChanged: (task) => versions.forget(task) });
+  jobRoutes(app, { registry, scope });
+  const jobs =
+    options.jobs &&
+    new RegistryJobWorker(registry, {
+      concurrency: options.jobs.concurrency,
+      onFinished: (job) =>
+        logger.info({ job: job.id, status: job.status, error: job.error }, 'job attempt ended'),
+      onError: (error) => logger.error({ err: error }, 'could not run queued jobs'),
+    }).start();
   const experiments =
     options.experiments === false
       ? undefined
@@ -486,6 +502,9 @@ export function createService(options: ServiceOptions): Service {
       await evaluation?.drain();
       await alerts?.stop();
       await experiments?.stop();
+      // a job under way is not waited for: its command ends with this process, and its lease lapses
+      // for another worker to resume it from its journals
+      void jobs?.stop();
       await (await changes)?.close();
     },
   };

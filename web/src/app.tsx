@@ -20,6 +20,7 @@ import { ReviewPage } from './pages/review';
 import { ReviewAgreementPage } from './pages/review-agreement';
 import { ExperimentsPage } from './pages/experiments';
 import { ExperimentPage } from './pages/experiment';
+import { JobPage, JobsPage } from './pages/jobs';
 
 function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [key, setKey] = useState('');
@@ -80,6 +81,7 @@ const sections: [string, string, 'read' | 'review'][] = [
   ['traces', 'Traces', 'read'],
   ['monitor', 'Monitor', 'read'],
   ['experiments', 'Experiments', 'read'],
+  ['jobs', 'Jobs', 'read'],
   ['playground', 'Playground', 'read'],
   ['review', 'Review', 'review'],
 ];
@@ -138,6 +140,8 @@ function Page() {
   if (first === 'monitor') return <MonitorPage query={query} />;
   if (first === 'experiments' && second) return <ExperimentPage key={second} id={second} />;
   if (first === 'experiments') return <ExperimentsPage query={query} />;
+  if (first === 'jobs' && second) return <JobPage key={second} id={second} />;
+  if (first === 'jobs') return <JobsPage query={query} />;
   if (first === 'playground') return <PlaygroundPage query={query} />;
   if (first === 'review' && second && third === 'agreement')
     return <ReviewAgreementPage key={second} name={second} />;

@@ -331,3 +331,24 @@ export interface ExperimentEvent {
   reason: string;
   statistics?: ExperimentStatistics;
 }
+
+/** A job: a promptune command run by a worker, with the tail of its output. */
+export interface Job {
+  id: string;
+  kind: string;
+  args: string[];
+  cwd: string;
+  queue: 'registry' | 'redis';
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  attempts: number;
+  maxAttempts: number;
+  worker: string | null;
+  cancelRequested: boolean;
+  log: string;
+  error: string | null;
+  actor: string;
+  createdAt: number;
+  startedAt: number | null;
+  heartbeatAt: number | null;
+  finishedAt: number | null;
+}

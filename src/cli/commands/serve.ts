@@ -53,6 +53,12 @@ export default defineCommand({
       default: '600',
       description: 'Requests per minute per key (unless the key sets its own)',
     },
+    jobs: {
+      type: 'string',
+      default: '1',
+      description:
+        'Queued jobs (promptune job submit) this service runs at once (0: leave them to promptune worker)',
+    },
     'trace-sample': {
       type: 'string',
       default: '1',
@@ -148,6 +154,7 @@ export default defineCommand({
     const engine = args.model
       ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
       : undefined;
+    const jobConcurrency = numberOption('jobs', args.jobs, { integer: true, min: 0, max: 64 })!;
     const service = createService({
       guardJudge: judge?.model,
       registry,
@@ -163,6 +170,7 @@ export default defineCommand({
       telemetry,
       web: dashboardDirectory(),
       logger,
+      jobs: jobConcurrency > 0 ? { concurrency: jobConcurrency } : undefined,
     });
     const retention =
       sampleRate > 0

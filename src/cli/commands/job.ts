@@ -1,0 +1,163 @@
+// `promptune job`: submit long work (an evaluation, optimization, soft-prompt training or audit) as a
+// job for workers (`promptune worker`, or `promptune serve`, which runs the registry queue itself),
+// list jobs, show one with its output (following it while it runs), cancel one, or run one here.
+import { defineCommand } from 'citty';
+import { ValidationError } from '../../errors/index.js';
+import { runJob, submitJob, workerName } from '../../jobs/index.js';
+import type { JobRecord, JobStatus } from '../../registry/index.js';
+import { choice, numberOption } from '../options.js';
+import { registryOption, withRegistry } from '../registry-access.js';
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+const time = (at: number | null) =>
+  at === null ? '-' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const statuses = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+
+/** The command line after `--` (what the job runs). */
+function commandAfterDashes(rawArgs: string[]): string[] {
+  const at = rawArgs.indexOf('--');
+  if (at < 0 || at === rawArgs.length - 1)
+    throw new ValidationError('no command to run', {
+      code: 'JOB_BAD_COMMAND',
+      hint: 'Give the command after --, e.g. promptune job submit -- eval --task task.yaml --model ...',
+    });
+  return rawArgs.slice(at + 1);
+}
+
+/** A job's summary line. */
+const line = (job: JobRecord) =>
+  `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(10)} attempt ${job.attempts}/${job.maxAttempts}  ${job.queue.padEnd(8)} ${time(job.createdAt)}  ${job.args.join(' ').slice(0, 80)}`;
+
+const redisOption = {
+  type: 'string',
+  description:
+    'Dispatch through BullMQ on this Redis (default: REDIS_URL; without either, the registry queue)',
+} as const;
+
+const submit = defineCommand({
+  meta: {
+    name: 'submit',
+    description: 'Queue a command (eval, optimize, soft train, audit) as a job: -- <command>',
+  },
+  args: {
+    db: registryOption,
+    redis: redisOption,
+    attempts: {
+      type: 'string',
+      default: '3',
+      description: 'Attempts before it fails (a crashed worker counts)',
+    },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args, rawArgs }) =>
+    withRegistry(args, async (registry, actor) => {
+      const job = await submitJob(registry, {
+        args: commandAfterDashes(rawArgs),
+        cwd: process.cwd(),
+        actor: actor.name,
+        maxAttempts: numberOption('attempts', args.attempts, { integer: true, min: 1, max: 20 }),
+        redisUrl: args.redis ?? process.env.REDIS_URL,
+      });
+      if (args.json) return print(JSON.stringify(job, null, 2));
+      print(`queued ${job.id} (${job.kind}) on the ${job.queue} queue`);
+      print(`  follow it with: promptune job show ${job.id} --follow`);
+    }),
+});
+
+const run = defineCommand({
+  meta: {
+    name: 'run',
+    description: 'Run a command as a job in this process (recorded, resumable): -- <command>',
+  },
+  args: {
+    db: registryOption,
+    attempts: { type: 'string', default: '3', description: 'Attempts (a crash is retried)' },
+  },
+  run: ({ args, rawArgs }) =>
+    withRegistry(args, async (registry, actor) => {
+      const submitted = await submitJob(registry, {
+        args: commandAfterDashes(rawArgs),
+        cwd: process.cwd(),
+        actor: actor.name,
+        maxAttempts: numberOption('attempts', args.attempts, { integer: true, min: 1, max: 20 }),
+      });
+      print(`running ${submitted.id} (${submitted.kind})`);
+      // this process holds the job (older queued ones stay for the workers), retrying a crashed attempt
+      const name = workerName();
+      const onOutput = (text: string) => process.stdout.write(text);
+      let job = await registry.jobs.start(submitted.id, name, 30_000);
+      while (job.status === 'running') {
+        job = await runJob(registry.jobs, job, name, { onOutput });
+        if (job.status === 'queued') job = await registry.jobs.start(job.id, name, 30_000);
+      }
+      print(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+      if (job.status !== 'completed') process.exitCode = 1;
+    }),
+});
+
+const list = defineCommand({
+  meta: { name: 'ls', description: 'Jobs, newest first' },
+  args: {
+    db: registryOption,
+    status: { type: 'string', description: `Only those in this status (${statuses.join(', ')})` },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const status = args.status ? (choice('status', args.status, statuses) as JobStatus) : undefined;
+      const jobs = await registry.jobs.list({ status });
+      if (args.json) return print(JSON.stringify(jobs, null, 2));
+      if (jobs.length === 0) print('no jobs (queue one: promptune job submit -- eval ...)');
+      for (const job of jobs) print(line(job));
+    }),
+});
+
+const show = defineCommand({
+  meta: { name: 'show', description: 'A job and its output' },
+  args: {
+    job: { type: 'positional', required: true, description: 'The job id' },
+    db: registryOption,
+    follow: { type: 'boolean', description: 'Print its output as it comes, until it ends' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      let job = await registry.jobs.get(args.job);
+      if (args.json) return print(JSON.stringify(job, null, 2));
+      print(line(job));
+      print(
+        `  in ${job.cwd}; started ${time(job.startedAt)}, last heard ${time(job.heartbeatAt)}${job.worker ? ` from ${job.worker}` : ''}`,
+      );
+      if (job.error) print(`  error: ${job.error}`);
+      let shown = job.log;
+      process.stdout.write(shown);
+      while (args.follow && (job.status === 'queued' || job.status === 'running')) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        job = await registry.jobs.get(job.id);
+        // the log keeps a tail: print what is new past what was shown
+        const overlap = job.log.lastIndexOf(shown.slice(-200));
+        process.stdout.write(overlap >= 0 ? job.log.slice(overlap + Math.min(200, shown.length)) : job.log);
+        shown = job.log;
+      }
+      if (args.follow) print(`\n${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+    }),
+});
+
+const cancel = defineCommand({
+  meta: { name: 'cancel', description: 'Cancel a job (a running one stops at its next heartbeat)' },
+  args: { job: { type: 'positional', required: true, description: 'The job id' }, db: registryOption },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const job = await registry.jobs.cancel(args.job);
+      print(
+        job.status === 'cancelled'
+          ? `cancelled ${job.id}`
+          : `asked ${job.id} to stop; its worker ends it within a second`,
+      );
+    }),
+});
+
+export default defineCommand({
+  meta: { name: 'job', description: 'Jobs: submit, run, ls, show, cancel' },
+  subCommands: { submit, run, ls: list, show, cancel },
+});

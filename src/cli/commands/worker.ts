@@ -1,0 +1,50 @@
+// `promptune worker`: runs jobs until stopped (SIGINT or SIGTERM: the jobs under way finish first), from
+// the registry's own queue, or from BullMQ on Redis with --redis (or REDIS_URL). Workers on any number
+// of machines may share one registry (Postgres, with DATABASE_URL) and the jobs' folders.
+import { defineCommand } from 'citty';
+import { parseDuration } from '../../observe/index.js';
+import { RegistryJobWorker, startBullWorker, workerName } from '../../jobs/index.js';
+import type { JobRecord } from '../../registry/index.js';
+import { numberOption } from '../options.js';
+import { registryOption, withRegistry } from '../registry-access.js';
+
+export default defineCommand({
+  meta: { name: 'worker', description: 'Run queued jobs (the registry queue, or BullMQ with --redis)' },
+  args: {
+    db: registryOption,
+    redis: { type: 'string', description: 'Take jobs from BullMQ on this Redis (default: REDIS_URL)' },
+    concurrency: { type: 'string', default: '1', description: 'Jobs at once' },
+    lease: {
+      type: 'string',
+      default: '30s',
+      description:
+        'How long a job stays this worker’s without a heartbeat (a dead worker’s job moves on after it)',
+    },
+    once: { type: 'boolean', description: 'Run what is queued (registry queue) and exit' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const leaseMs = parseDuration(args.lease, '--lease');
+      const concurrency = numberOption('concurrency', args.concurrency, { integer: true, min: 1, max: 64 })!;
+      const redisUrl = args.redis ?? process.env.REDIS_URL;
+      const name = workerName();
+      const onFinished = (job: JobRecord) =>
+        process.stdout.write(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}\n`);
+      const onError = (error: unknown) => process.stderr.write(`worker: ${String(error)}\n`);
+      if (args.once && !redisUrl) {
+        await new RegistryJobWorker(registry, { leaseMs, name, onFinished, onError }).drainQueue();
+        return;
+      }
+      const worker = redisUrl
+        ? startBullWorker(registry, redisUrl, { leaseMs, concurrency, name, onFinished, onError })
+        : new RegistryJobWorker(registry, { leaseMs, concurrency, name, onFinished, onError }).start();
+      process.stdout.write(
+        `worker ${name} taking jobs from ${redisUrl ? 'BullMQ on Redis' : 'the registry queue'}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await ('close' in worker ? worker.close() : worker.stop());
+    }),
+});

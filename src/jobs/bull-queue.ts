@@ -1,0 +1,78 @@
+// BullMQ on Redis as the job queue, for scale-out: jobs are recorded in the registry (their status,
+// attempts and output, which the dashboard reads) and dispatched through BullMQ, whose workers may run
+// on any machine sharing the registry's Postgres and the job's folder. BullMQ holds a lock on a job
+// while its worker lives; a worker killed mid-job stops renewing it, and BullMQ's stalled-job check
+// hands the job to another worker, which resumes the command from its journals.
+import { Queue, Worker, type Job } from 'bullmq';
+import type { JobRecord, Registry } from '../registry/index.js';
+import { runJob, type RunJobOptions } from './run-job.js';
+import { workerName } from './registry-worker.js';
+
+/** The BullMQ queue's name. */
+export const bullQueueName = 'promptune-jobs';
+
+/** A Redis connection as BullMQ takes it: a URL, and no cap on retries of a command (BullMQ's advice for workers). */
+const connection = (url: string) => ({ url, maxRetriesPerRequest: null });
+
+/** Puts a job recorded in the registry on the BullMQ queue at `redisUrl`. */
+export async function dispatchToBull(redisUrl: string, job: JobRecord): Promise<void> {
+  const queue = new Queue(bullQueueName, { connection: connection(redisUrl) });
+  try {
+    await queue.add(
+      job.kind,
+      { id: job.id },
+      {
+        jobId: job.id,
+        attempts: job.maxAttempts,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
+  } finally {
+    await queue.close();
+  }
+}
+
+/** How a BullMQ worker runs. */
+export interface BullWorkerOptions extends RunJobOptions {
+  concurrency?: number;
+  /** This worker's name (default host:pid). */
+  name?: string;
+  onFinished?: (job: JobRecord) => void;
+  onError?: (error: unknown) => void;
+}
+
+/** A BullMQ worker running the registry's jobs it is handed; `close` stops it after the jobs under way. */
+export function startBullWorker(
+  registry: Registry,
+  redisUrl: string,
+  options: BullWorkerOptions = {},
+): { close: () => Promise<void> } {
+  const leaseMs = options.leaseMs ?? 30_000;
+  const name = options.name ?? workerName();
+  const worker = new Worker(
+    bullQueueName,
+    async (handed: Job<{ id: string }>) => {
+      const recorded = await registry.jobs.get(handed.data.id);
+      if (recorded.status === 'cancelled' || recorded.status === 'completed') return recorded.status;
+      const job = await registry.jobs.start(recorded.id, name, leaseMs);
+      const finished = await runJob(registry.jobs, job, name, { ...options, leaseMs });
+      options.onFinished?.(finished);
+      // a crash to retry is BullMQ's to retry (the registry has it queued again meanwhile)
+      if (finished.status === 'queued') throw new Error(finished.error ?? 'the attempt failed');
+      return finished.status;
+    },
+    {
+      connection: connection(redisUrl),
+      concurrency: options.concurrency ?? 1,
+      // a live worker renews its lock every lockDuration / 2; a dead one's lapses, and the stalled
+      // check (every lockDuration) hands its job on, as often as the job has attempts
+      lockDuration: leaseMs,
+      stalledInterval: leaseMs,
+      maxStalledCount: 5,
+    },
+  );
+  worker.on('error', (error) => options.onError?.(error));
+  return { close: () => worker.close() };
+}

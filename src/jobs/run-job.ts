@@ -1,0 +1,95 @@
+// Running one attempt of a job: the promptune command in the job's folder, as a child process that
+// ends with this one (it watches its IPC channel), its output kept in the job's log and its lease
+// extended at every heartbeat. A cancel request stops the command (SIGTERM, then SIGKILL); a lease
+// taken by another worker stops it at once. A killed command resumes from its journals when run again,
+// so a retried job does not ask the model again what it already answered.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ConflictError } from '../errors/index.js';
+import type { JobRecord, JobStore } from '../registry/index.js';
+
+/** How an attempt runs. */
+export interface RunJobOptions {
+  /** How long the lease lasts past each heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** Between heartbeats (default 1 s). */
+  heartbeatMs?: number;
+  /** Told of each chunk of output. */
+  onOutput?: (text: string) => void;
+}
+
+const cli = fileURLToPath(new URL('../../bin/promptune.js', import.meta.url));
+
+/**
+ * Runs `job` (already held by `worker`) to the end of this attempt: completed (exit 0), cancelled,
+ * or failed (a command error is final; a crash, a signal, is retried while attempts remain).
+ */
+export async function runJob(
+  store: JobStore,
+  job: JobRecord,
+  worker: string,
+  options: RunJobOptions = {},
+): Promise<JobRecord> {
+  const leaseMs = options.leaseMs ?? 30_000;
+  const child = spawn(process.execPath, [cli, ...job.args], {
+    cwd: job.cwd,
+    env: { ...process.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let pending = '';
+  const take = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    pending += text;
+    options.onOutput?.(text);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
+    (resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    },
+  );
+  let cancelled = false;
+  let lost = false;
+  const flush = async () => {
+    const output = pending;
+    pending = '';
+    try {
+      const { cancelRequested } = await store.heartbeat(job.id, worker, { leaseMs, output });
+      if (cancelRequested && !cancelled) {
+        cancelled = true;
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }
+    } catch (error) {
+      if (!ConflictError.isInstance(error)) throw error;
+      lost = true; // another worker took it: stop at once, record nothing more
+      child.kill('SIGKILL');
+    }
+  };
+  let beating = Promise.resolve();
+  const timer = setInterval(() => {
+    beating = beating.then(flush).catch(() => undefined); // a failed heartbeat is tried again at the next
+  }, options.heartbeatMs ?? 1000);
+  const { code, signal, error } = await exited;
+  clearInterval(timer);
+  await beating;
+  if (lost) return store.get(job.id);
+  const output = pending;
+  if (cancelled) return store.finish(job.id, worker, { status: 'cancelled', output, error: 'cancelled' });
+  if (code === 0)
+    return store.finish(job.id, worker, { status: 'completed', output, result: { exitCode: 0 } });
+  const crashed = signal !== null || error !== undefined;
+  return store.finish(job.id, worker, {
+    status: 'failed',
+    output,
+    result: { exitCode: code, signal },
+    error: error
+      ? error.message
+      : signal
+        ? `the command was stopped by ${signal}`
+        : `the command exited with ${code}`,
+    retry: crashed,
+  });
+}

@@ -1,0 +1,113 @@
+// The job store's conformance suite, run on SQLite and Postgres alike: a queued job goes to one of
+// several claimants at once, a job whose lease lapsed (its worker died) is claimed again as its next
+// attempt and its old worker can no longer touch it, cancels (queued at once, running at the next
+// heartbeat), retries while attempts remain, and the log keeps its tail.
+import { afterAll, describe, expect, it } from 'vitest';
+import { PromptuneError } from '../errors/index.js';
+import { jobLogLimit } from './jobs.js';
+import type { Registry } from './registry.js';
+
+async function code(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
+}
+
+const job = (registry: Registry, maxAttempts = 3) =>
+  registry.jobs.submit({
+    kind: 'eval',
+    args: ['eval'],
+    cwd: '/tmp',
+    queue: 'registry',
+    maxAttempts,
+    actor: 'ana',
+  });
+
+/** Runs the suite against fresh, empty registries from `open`. */
+export function jobConformance(name: string, open: () => Promise<Registry>): void {
+  const opened: Registry[] = [];
+  const fresh = async () => {
+    const registry = await open();
+    opened.push(registry);
+    return registry;
+  };
+  describe(`jobs conformance: ${name}`, () => {
+    afterAll(async () => {
+      await Promise.all(opened.map((registry) => registry.close()));
+    });
+
+    it('hands a queued job to one claimant, and again when its lease lapses', async () => {
+      const registry = await fresh();
+      const submitted = await job(registry);
+      expect(submitted).toMatchObject({ status: 'queued', attempts: 0, queue: 'registry' });
+      const claims = await Promise.all(['a', 'b', 'c'].map((worker) => registry.jobs.claim(worker, 10_000)));
+      const winners = claims.filter((claim) => claim !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]).toMatchObject({ id: submitted.id, status: 'running', attempts: 1 });
+      const holder = winners[0]!.worker!;
+      expect(await registry.jobs.claim('d', 10_000)).toBeUndefined();
+      // the holder dies: after its lease, the job is the next claimant's second attempt
+      const later = Date.now() + 20_000;
+      const again = await registry.jobs.claim('d', 10_000, later);
+      expect(again).toMatchObject({ id: submitted.id, worker: 'd', attempts: 2 });
+      expect(again!.log).toMatch(/--- attempt 2 on d/);
+      expect(await code(registry.jobs.heartbeat(submitted.id, holder, { leaseMs: 1000 }))).toBe(
+        'JOB_LEASE_LOST',
+      );
+      expect(await code(registry.jobs.finish(submitted.id, holder, { status: 'completed' }))).toBe(
+        'JOB_LEASE_LOST',
+      );
+      await registry.jobs.heartbeat(submitted.id, 'd', { leaseMs: 1000, output: 'step 1\n' });
+      const done = await registry.jobs.finish(submitted.id, 'd', { status: 'completed', output: 'done\n' });
+      expect(done).toMatchObject({ status: 'completed', worker: null });
+      expect((await registry.jobs.get(submitted.id)).log).toMatch(/step 1\ndone\n$/);
+      expect(await code(registry.jobs.get('job-none'))).toBe('JOB_NOT_FOUND');
+    });
+
+    it('cancels a queued job at once and a running one at its next heartbeat', async () => {
+      const registry = await fresh();
+      const queued = await job(registry);
+      expect((await registry.jobs.cancel(queued.id)).status).toBe('cancelled');
+      expect(await registry.jobs.claim('w', 1000)).toBeUndefined();
+      expect(await code(registry.jobs.cancel(queued.id))).toBe('JOB_FINISHED');
+      const running = await job(registry);
+      await registry.jobs.claim('w', 10_000);
+      expect((await registry.jobs.cancel(running.id)).status).toBe('running');
+      expect(await registry.jobs.heartbeat(running.id, 'w', { leaseMs: 1000 })).toEqual({
+        cancelRequested: true,
+      });
+      expect((await registry.jobs.finish(running.id, 'w', { status: 'cancelled' })).status).toBe('cancelled');
+      expect((await registry.jobs.list({ status: 'cancelled' })).map((entry) => entry.id).sort()).toEqual(
+        [queued.id, running.id].sort(),
+      );
+    });
+
+    it('retries a crashed attempt while attempts remain, and keeps the tail of the log', async () => {
+      const registry = await fresh();
+      const submitted = await job(registry, 2);
+      await registry.jobs.claim('w', 10_000);
+      const retried = await registry.jobs.finish(submitted.id, 'w', {
+        status: 'failed',
+        error: 'crashed',
+        retry: true,
+      });
+      expect(retried).toMatchObject({ status: 'queued', attempts: 1 });
+      await registry.jobs.claim('w', 10_000);
+      await registry.jobs.heartbeat(submitted.id, 'w', {
+        leaseMs: 1000,
+        output: 'x'.repeat(jobLogLimit) + 'the end',
+      });
+      const failed = await registry.jobs.finish(submitted.id, 'w', {
+        status: 'failed',
+        error: 'crashed',
+        retry: true,
+      });
+      expect(failed).toMatchObject({ status: 'failed', attempts: 2, error: 'crashed' });
+      const stored = await registry.jobs.get(submitted.id);
+      expect(stored.log.length).toBe(jobLogLimit);
+      expect(stored.log.endsWith('the end')).toBe(true);
+    });
+  });
+}

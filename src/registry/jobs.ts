@@ -1,0 +1,337 @@
+// Jobs in the registry: a promptune command (an evaluation, optimization, training or audit) to run in
+// a folder, with its status, attempts, the worker holding it and until when, a cancel request, and the
+// tail of its output. The registry queue hands queued jobs (and running ones whose lease lapsed: their
+// worker died) to one claimant at a time; BullMQ-dispatched jobs are only recorded here. What running a
+// job means is jobs' business.
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import type { RegistryWrite } from './access-keys.js';
+import type { Dialect } from './migrations.js';
+import type { RegistryDatabase } from './schema.js';
+
+/** Where a job stands. */
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Which queue dispatches a job. */
+export type JobQueueName = 'registry' | 'redis';
+
+/** A stored job. Times are epoch milliseconds. */
+export interface JobRecord {
+  id: string;
+  kind: string;
+  args: string[];
+  cwd: string;
+  queue: JobQueueName;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  worker: string | null;
+  leaseUntil: number | null;
+  cancelRequested: boolean;
+  log: string;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  actor: string;
+  createdAt: number;
+  startedAt: number | null;
+  heartbeatAt: number | null;
+  finishedAt: number | null;
+}
+
+/** How much output a job keeps (its tail). */
+export const jobLogLimit = 64 * 1024;
+
+const toRecord = (row: Selectable<RegistryDatabase['jobs']>): JobRecord => ({
+  id: row.id,
+  kind: row.kind,
+  args: JSON.parse(row.args) as string[],
+  cwd: row.cwd,
+  queue: row.queue as JobQueueName,
+  status: row.status as JobStatus,
+  attempts: Number(row.attempts),
+  maxAttempts: Number(row.max_attempts),
+  worker: row.worker,
+  leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
+  cancelRequested: Boolean(row.cancel_requested),
+  log: row.log,
+  result: row.result ? (JSON.parse(row.result) as Record<string, unknown>) : null,
+  error: row.error,
+  actor: row.actor,
+  createdAt: Number(row.created_at),
+  startedAt: row.started_at === null ? null : Number(row.started_at),
+  heartbeatAt: row.heartbeat_at === null ? null : Number(row.heartbeat_at),
+  finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+});
+
+const notFound = (id: string) =>
+  new NotFoundError(`job ${id} does not exist`, {
+    code: 'JOB_NOT_FOUND',
+    hint: 'See the jobs with: promptune job ls',
+  });
+
+const lost = (id: string, worker: string) =>
+  new ConflictError(`job ${id} is no longer held by ${worker}`, {
+    code: 'JOB_LEASE_LOST',
+    hint: 'Its lease lapsed and another worker took it, or it was finished; this worker stops it.',
+  });
+
+/** Jobs in one registry database. */
+export class JobStore {
+  constructor(
+    private readonly database: Kysely<RegistryDatabase>,
+    private readonly write: RegistryWrite,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Records a queued job. */
+  async submit(input: {
+    kind: string;
+    args: string[];
+    cwd: string;
+    queue: JobQueueName;
+    maxAttempts: number;
+    actor: string;
+  }): Promise<JobRecord> {
+    const row = {
+      id: `job-${randomBytes(6).toString('hex')}`,
+      kind: input.kind,
+      args: JSON.stringify(input.args),
+      cwd: input.cwd,
+      queue: input.queue,
+      status: 'queued',
+      attempts: 0,
+      max_attempts: input.maxAttempts,
+      worker: null,
+      lease_until: null,
+      cancel_requested: 0,
+      log: '',
+      result: null,
+      error: null,
+      actor: input.actor,
+      created_at: Date.now(),
+      started_at: null,
+      heartbeat_at: null,
+      finished_at: null,
+    };
+    await this.write((transaction) => transaction.insertInto('jobs').values(row).execute());
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const row = await this.database.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(id);
+    return toRecord(row);
+  }
+
+  /** Jobs, newest first. */
+  async list(filter: { status?: JobStatus; limit?: number } = {}): Promise<JobRecord[]> {
+    let query = this.database.selectFrom('jobs').selectAll();
+    if (filter.status) query = query.where('status', '=', filter.status);
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit ?? 100)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Whether the registry queue has a job to claim (a read: idle workers look without writing). */
+  async hasClaimable(now = Date.now()): Promise<boolean> {
+    const row = await this.database
+      .selectFrom('jobs')
+      .select('id')
+      .where('queue', '=', 'registry')
+      .where((where) =>
+        where.or([
+          where('status', '=', 'queued'),
+          where.and([where('status', '=', 'running'), where('lease_until', '<', now)]),
+        ]),
+      )
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Hands the oldest job of the registry queue that is queued, or running with a lapsed lease, to
+   * `worker` until `now + leaseMs` (one attempt more); undefined when there is none. One claimant wins.
+   */
+  async claim(worker: string, leaseMs: number, now = Date.now()): Promise<JobRecord | undefined> {
+    return this.write(async (transaction) => {
+      let query = transaction
+        .selectFrom('jobs')
+        .selectAll()
+        .where('queue', '=', 'registry')
+        .where((where) =>
+          where.or([
+            where('status', '=', 'queued'),
+            where.and([where('status', '=', 'running'), where('lease_until', '<', now)]),
+          ]),
+        )
+        .orderBy('created_at')
+        .limit(1);
+      if (this.dialect === 'postgres') query = query.forUpdate().skipLocked();
+      const row = await query.executeTakeFirst();
+      if (!row) return undefined;
+      return this.take(transaction, toRecord(row), worker, leaseMs, now);
+    });
+  }
+
+  /** Marks a job running under `worker` (a BullMQ-dispatched one, as BullMQ hands it over). */
+  async start(id: string, worker: string, leaseMs: number, now = Date.now()): Promise<JobRecord> {
+    return this.write(async (transaction) => {
+      let query = transaction.selectFrom('jobs').selectAll().where('id', '=', id);
+      if (this.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) throw notFound(id);
+      return this.take(transaction, toRecord(row), worker, leaseMs, now);
+    });
+  }
+
+  /**
+   * Extends a running job's lease, appends output to its log (keeping the tail), and records progress.
+   * Returns whether a cancel was requested. JOB_LEASE_LOST when another worker holds it now.
+   */
+  async heartbeat(
+    id: string,
+    worker: string,
+    input: { leaseMs: number; output?: string; result?: Record<string, unknown> },
+  ): Promise<{ cancelRequested: boolean }> {
+    return this.write(async (transaction) => {
+      const job = await this.held(transaction, id, worker);
+      const now = Date.now();
+      await transaction
+        .updateTable('jobs')
+        .set({
+          lease_until: now + input.leaseMs,
+          heartbeat_at: now,
+          log: (job.log + (input.output ?? '')).slice(-jobLogLimit),
+          ...(input.result && { result: JSON.stringify(input.result) }),
+        })
+        .where('id', '=', id)
+        .execute();
+      return { cancelRequested: job.cancelRequested };
+    });
+  }
+
+  /**
+   * Ends an attempt: completed, cancelled, or failed. A failure with `retry` and attempts left goes back
+   * to the queue.
+   */
+  async finish(
+    id: string,
+    worker: string,
+    outcome: {
+      status: 'completed' | 'failed' | 'cancelled';
+      output?: string;
+      result?: Record<string, unknown>;
+      error?: string;
+      retry?: boolean;
+    },
+  ): Promise<JobRecord> {
+    return this.write(async (transaction) => {
+      const job = await this.held(transaction, id, worker);
+      const again = outcome.status === 'failed' && outcome.retry === true && job.attempts < job.maxAttempts;
+      const now = Date.now();
+      const change = {
+        status: again ? 'queued' : outcome.status,
+        worker: null,
+        lease_until: null,
+        heartbeat_at: now,
+        finished_at: again ? null : now,
+        log: (job.log + (outcome.output ?? '')).slice(-jobLogLimit),
+        result: outcome.result
+          ? JSON.stringify(outcome.result)
+          : job.result
+            ? JSON.stringify(job.result)
+            : null,
+        error: outcome.error ?? null,
+      };
+      await transaction.updateTable('jobs').set(change).where('id', '=', id).execute();
+      return { ...job, ...toRecord({ ...this.row(job), ...change }) };
+    });
+  }
+
+  /**
+   * Cancels a job: a queued one at once; a running one is asked to stop (its worker ends it at its next
+   * heartbeat). JOB_FINISHED for a job that has ended.
+   */
+  async cancel(id: string): Promise<JobRecord> {
+    return this.write(async (transaction) => {
+      const row = await transaction.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw notFound(id);
+      if (!['queued', 'running'].includes(row.status))
+        throw new ConflictError(`job ${id} is already ${row.status}`, {
+          code: 'JOB_FINISHED',
+          hint: 'Nothing to cancel.',
+        });
+      const change =
+        row.status === 'queued'
+          ? { status: 'cancelled', cancel_requested: 1, finished_at: Date.now() }
+          : { cancel_requested: 1 };
+      await transaction.updateTable('jobs').set(change).where('id', '=', id).execute();
+      return toRecord({ ...row, ...change });
+    });
+  }
+
+  private async take(
+    transaction: Kysely<RegistryDatabase>,
+    job: JobRecord,
+    worker: string,
+    leaseMs: number,
+    now: number,
+  ): Promise<JobRecord> {
+    const change = {
+      status: 'running',
+      worker,
+      attempts: job.attempts + 1,
+      lease_until: now + leaseMs,
+      heartbeat_at: now,
+      started_at: job.startedAt ?? now,
+      log:
+        job.attempts > 0
+          ? `${job.log}\n--- attempt ${job.attempts + 1} on ${worker} (the previous one stopped without finishing) ---\n`.slice(
+              -jobLogLimit,
+            )
+          : job.log,
+    };
+    await transaction.updateTable('jobs').set(change).where('id', '=', job.id).execute();
+    return toRecord({ ...this.row(job), ...change });
+  }
+
+  /** The job, if `worker` holds it and it is running. */
+  private async held(transaction: Kysely<RegistryDatabase>, id: string, worker: string): Promise<JobRecord> {
+    let query = transaction.selectFrom('jobs').selectAll().where('id', '=', id);
+    if (this.dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw notFound(id);
+    if (row.status !== 'running' || row.worker !== worker) throw lost(id, worker);
+    return toRecord(row);
+  }
+
+  /** A record back as a row. */
+  private row(job: JobRecord): Selectable<RegistryDatabase['jobs']> {
+    return {
+      id: job.id,
+      kind: job.kind,
+      args: JSON.stringify(job.args),
+      cwd: job.cwd,
+      queue: job.queue,
+      status: job.status,
+      attempts: job.attempts,
+      max_attempts: job.maxAttempts,
+      worker: job.worker,
+      lease_until: job.leaseUntil,
+      cancel_requested: job.cancelRequested ? 1 : 0,
+      log: job.log,
+      result: job.result ? JSON.stringify(job.result) : null,
+      error: job.error,
+      actor: job.actor,
+      created_at: job.createdAt,
+      started_at: job.startedAt,
+      heartbeat_at: job.heartbeatAt,
+      finished_at: job.finishedAt,
+    };
+  }
+}

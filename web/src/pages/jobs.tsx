@@ -1,0 +1,158 @@
+// Jobs, newest first, refreshed every two seconds: each command with its status, attempts and worker;
+// a job's page follows its output while it runs, and an admin may cancel it.
+import { useEffect, useRef, useState } from 'react';
+import { api, query, type ApiError } from '../api';
+import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
+import { ago, duration, time } from '../format';
+import { href, navigate } from '../router';
+import { can, useSession } from '../session';
+import type { Job } from '../types';
+import { useApi } from '../use-api';
+
+const statuses = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+const took = (job: Job) =>
+  job.startedAt === null
+    ? '–'
+    : duration((job.finishedAt ?? job.heartbeatAt ?? job.startedAt) - job.startedAt);
+
+/** The job list. Query: status. */
+export function JobsPage({ query: route }: { query: URLSearchParams }) {
+  const status = route.get('status') ?? undefined;
+  const jobs = useApi<{ data: Job[] }>(`/v1/jobs${query({ status })}`, 2000);
+  return (
+    <>
+      <h1>Jobs</h1>
+      <div className="toolbar">
+        <select
+          aria-label="status"
+          value={status ?? ''}
+          onChange={(event) => navigate(['jobs'], { status: event.target.value || undefined })}
+        >
+          <option value="">every status</option>
+          {statuses.map((each) => (
+            <option key={each}>{each}</option>
+          ))}
+        </select>
+      </div>
+      {jobs.error && <ErrorBox error={jobs.error} />}
+      {!jobs.data ? (
+        <Loading />
+      ) : jobs.data.data.length === 0 ? (
+        <Empty title="No jobs yet">
+          <p>
+            Queue long work for the workers (or this service):{' '}
+            <code>promptune job submit -- optimize --task task.yaml --model … --push</code>; run workers with{' '}
+            <code>promptune worker</code> (add <code>--redis</code> for BullMQ).
+          </p>
+        </Empty>
+      ) : (
+        <table className="grid" data-testid="jobs">
+          <thead>
+            <tr>
+              <th>job</th>
+              <th>kind</th>
+              <th>status</th>
+              <th className="number">attempt</th>
+              <th>worker</th>
+              <th>queued</th>
+              <th>took</th>
+              <th>command</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.data.data.map((job) => (
+              <tr key={job.id}>
+                <td>
+                  <a href={href(['jobs', job.id])}>{job.id}</a>
+                </td>
+                <td>{job.kind}</td>
+                <td>
+                  <Status value={job.status} />
+                </td>
+                <td className="number">
+                  {job.attempts}/{job.maxAttempts}
+                </td>
+                <td>{job.worker ?? '–'}</td>
+                <td title={time(job.createdAt)}>{ago(job.createdAt)}</td>
+                <td>{took(job)}</td>
+                <td className="reason">
+                  <code>{job.args.join(' ')}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** One job, its output followed while it runs. */
+export function JobPage({ id }: { id: string }) {
+  const me = useSession();
+  const job = useApi<Job>(`/v1/jobs/${encodeURIComponent(id)}`, 2000);
+  const [error, setError] = useState<ApiError>();
+  const output = useRef<HTMLPreElement>(null);
+  const log = job.data?.log;
+  useEffect(() => {
+    const element = output.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [log]);
+  if (job.error) return <ErrorBox error={job.error} />;
+  if (!job.data) return <Loading />;
+  const current = job.data;
+  const live = current.status === 'queued' || current.status === 'running';
+  // the runs the command recorded (with --push), as its output names them
+  const runs = [
+    ...new Set([...current.log.matchAll(/recorded as run (run-[0-9a-f-]+)/g)].map((match) => match[1])),
+  ];
+  const cancel = async () => {
+    setError(undefined);
+    try {
+      await api(`/v1/jobs/${encodeURIComponent(current.id)}/cancel`, { method: 'POST' });
+      job.reload();
+    } catch (caught) {
+      setError(caught as ApiError);
+    }
+  };
+  return (
+    <>
+      <h1>
+        {current.id} <Status value={current.status} />
+      </h1>
+      <p>
+        <code>promptune {current.args.join(' ')}</code>
+      </p>
+      <p className="muted">
+        in {current.cwd} · {current.queue} queue · attempt {current.attempts} of {current.maxAttempts}
+        {current.worker && ` on ${current.worker}`} · queued {time(current.createdAt)} by {current.actor}
+        {current.heartbeatAt !== null && ` · last heard ${ago(current.heartbeatAt)}`}
+      </p>
+      {current.error && <p className="reason">Error: {current.error}</p>}
+      {runs.length > 0 && (
+        <p>
+          Recorded {runs.length === 1 ? 'run' : 'runs'}:{' '}
+          {runs.map((run) => (
+            <a key={run} href={href(['runs', run])}>
+              {run}{' '}
+            </a>
+          ))}
+        </p>
+      )}
+      {live && can(me, 'admin') && (
+        <div className="toolbar">
+          <button disabled={current.cancelRequested} onClick={() => void cancel()}>
+            {current.cancelRequested ? 'Stopping…' : 'Cancel job'}
+          </button>
+        </div>
+      )}
+      {error && <ErrorBox error={error} />}
+      <section className="panel">
+        <h2>Output{live && ' (live)'}</h2>
+        <pre className="job-log" ref={output} data-testid="job-log">
+          {current.log || '(nothing yet)'}
+        </pre>
+      </section>
+    </>
+  );
+}
