@@ -68,42 +68,40 @@ export async function startExperiment(
     code: 'EXPERIMENT_BAD_CONFIG',
     hint: 'Name the primary score; weights are in (0, 1], durations and counts whole and non-negative.',
   });
-  const labels = await registry.listLabels(input.task);
-  const current = labels.find((entry) => entry.label === label);
-  if (!current)
-    throw new NotFoundError(`${input.task}@${label} is not set, so there is no control to compare with`, {
-      code: 'EXPERIMENT_NO_CONTROL',
-      hint: `Point the label at the serving version first: promptune registry label ${input.task} <version> ${label}`,
+  // one transaction: the control is what the label serves when the experiment is stored
+  return registry.transaction(async (target) => {
+    const labels = await target.listLabels(input.task);
+    const current = labels.find((entry) => entry.label === label);
+    if (!current)
+      throw new NotFoundError(`${input.task}@${label} is not set, so there is no control to compare with`, {
+        code: 'EXPERIMENT_NO_CONTROL',
+        hint: `Point the label at the serving version first: promptune registry label ${input.task} ${label} <version>`,
+      });
+    // promotion moves the label: whoever could not move it cannot start what will
+    if (current.protected && !input.actor.scopes.includes('admin'))
+      throw new PermissionError(
+        `an experiment on the protected label ${input.task}@${label} needs the admin scope`,
+        { code: 'REGISTRY_PROTECTED_LABEL', hint: 'Use an admin key (or --admin on the command line).' },
+      );
+    const control = await target.resolveVersion(input.task, current.version);
+    const treatment = await target.resolveVersion(input.task, input.treatment);
+    if (treatment.id === control.id)
+      throw new ValidationError(`${input.task}@${label} already serves version ${treatment.number}`, {
+        code: 'EXPERIMENT_SAME_VERSION',
+        hint: 'Name another version to test against what the label serves.',
+      });
+    return target.experiments.create({
+      task: input.task,
+      label,
+      control: control.id,
+      treatment: treatment.id,
+      weight: config.schedule[0].weight,
+      config: config as unknown as Record<string, unknown>,
+      state: startCanary(Date.now()) as unknown as Record<string, unknown>,
+      actor: input.actor.name,
+      reason:
+        input.reason ?? `version ${treatment.number} against version ${control.number} on ${config.primary}`,
     });
-  // promotion moves the label: whoever could not move it cannot start what will
-  if (current.protected && !input.actor.scopes.includes('admin'))
-    throw new PermissionError(
-      `an experiment on the protected label ${input.task}@${label} needs the admin scope`,
-      {
-        code: 'REGISTRY_PROTECTED_LABEL',
-        hint: 'Use an admin key (or --admin on the command line).',
-      },
-    );
-  const control = await registry.resolveVersion(input.task, current.version);
-  const treatment = await registry.resolveVersion(input.task, input.treatment);
-  if (treatment.id === control.id)
-    throw new ValidationError(`${input.task}@${label} already serves version ${treatment.number}`, {
-      code: 'EXPERIMENT_SAME_VERSION',
-      hint: 'Name another version to test against what the label serves.',
-    });
-  const now = Date.now();
-  const weight = config.schedule[0].weight;
-  return registry.experiments.create({
-    task: input.task,
-    label,
-    control: control.id,
-    treatment: treatment.id,
-    weight,
-    config: config as unknown as Record<string, unknown>,
-    state: startCanary(now) as unknown as Record<string, unknown>,
-    actor: input.actor.name,
-    reason:
-      input.reason ?? `version ${treatment.number} against version ${control.number} on ${config.primary}`,
   });
 }
 

@@ -4,6 +4,7 @@
 // while its worker lives; a worker killed mid-job stops renewing it, and BullMQ's stalled-job check
 // hands the job to another worker, which resumes the command from its journals.
 import { Queue, Worker, type Job } from 'bullmq';
+import { ConflictError } from '../errors/index.js';
 import type { JobRecord, Registry } from '../registry/index.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
@@ -43,21 +44,46 @@ export interface BullWorkerOptions extends RunJobOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A BullMQ worker running the registry's jobs it is handed; `close` stops it after the jobs under way. */
+/**
+ * A BullMQ worker running the registry's jobs it is handed; `close` stops it after the jobs under way
+ * (with `abandon`, once their commands are stopped and the jobs are back in the queue).
+ */
 export function startBullWorker(
   registry: Registry,
   redisUrl: string,
   options: BullWorkerOptions = {},
-): { close: () => Promise<void> } {
+): { close: (options?: { abandon?: boolean }) => Promise<void> } {
   const leaseMs = options.leaseMs ?? 30_000;
   const name = options.name ?? workerName();
+  const abandon = new AbortController();
+  /**
+   * The job marked running under this worker; undefined when it has ended (cancelled, done, out of
+   * attempts). BullMQ may hand a dead worker's job over before the registry lease lapses: wait for it.
+   */
+  const held = async (id: string): Promise<JobRecord | undefined> => {
+    for (;;) {
+      try {
+        return await registry.jobs.start(id, name, leaseMs);
+      } catch (error) {
+        if (!ConflictError.isInstance(error)) throw error;
+        if (error.code === 'JOB_FINISHED') return undefined;
+        const holder = await registry.jobs.get(id);
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(100, (holder.leaseUntil ?? 0) - Date.now() + 100)),
+        );
+      }
+    }
+  };
   const worker = new Worker(
     bullQueueName,
     async (handed: Job<{ id: string }>) => {
-      const recorded = await registry.jobs.get(handed.data.id);
-      if (recorded.status === 'cancelled' || recorded.status === 'completed') return recorded.status;
-      const job = await registry.jobs.start(recorded.id, name, leaseMs);
-      const finished = await runJob(registry.jobs, job, name, { ...options, leaseMs });
+      const job = await held(handed.data.id);
+      if (!job) return 'ended';
+      const finished = await runJob(registry.jobs, job, name, {
+        ...options,
+        leaseMs,
+        signal: abandon.signal,
+      });
       options.onFinished?.(finished);
       // a crash to retry is BullMQ's to retry (the registry has it queued again meanwhile)
       if (finished.status === 'queued') throw new Error(finished.error ?? 'the attempt failed');
@@ -67,12 +93,25 @@ export function startBullWorker(
       connection: connection(redisUrl),
       concurrency: options.concurrency ?? 1,
       // a live worker renews its lock every lockDuration / 2; a dead one's lapses, and the stalled
-      // check (every lockDuration) hands its job on, as often as the job has attempts
+      // check (every lockDuration) hands its job on
       lockDuration: leaseMs,
       stalledInterval: leaseMs,
-      maxStalledCount: 5,
+      // the registry counts attempts (a dead worker's included) and refuses one past the job's limit
+      maxStalledCount: 20,
     },
   );
   worker.on('error', (error) => options.onError?.(error));
-  return { close: () => worker.close() };
+  // BullMQ gave up on it (its retries, or stalls, ran out): the registry must not show it running
+  worker.on('failed', (job, error) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+      void registry.jobs
+        .abandon(job.data.id, `the queue gave up on it: ${error.message}`)
+        .catch(options.onError);
+  });
+  return {
+    close: async (stopOptions: { abandon?: boolean } = {}) => {
+      if (stopOptions.abandon) abandon.abort();
+      await worker.close();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // A worker of the registry queue (the embedded default): it claims the oldest queued job (or one whose
 // worker died: its lease lapsed) from the registry, runs it, and claims again, up to `concurrency` at
 // once. Any number of workers, on any machines sharing the registry, may run: a job goes to one.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { JobRecord, Registry } from '../registry/index.js';
 import { runJob, type RunJobOptions } from './run-job.js';
@@ -18,19 +19,23 @@ export interface JobWorkerOptions extends RunJobOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The default name of a worker: where it runs. */
-export const workerName = () => `${hostname()}:${process.pid}`;
+/** A worker's default name: where it runs, and a random part (containers may share a host name and pid). */
+export const workerName = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
 /** Claims and runs jobs until stopped. */
 export class RegistryJobWorker {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   private wake: (() => void) | undefined;
+  private readonly abandon = new AbortController();
+  private readonly named: string;
 
   constructor(
     private readonly registry: Registry,
     private readonly options: JobWorkerOptions = {},
-  ) {}
+  ) {
+    this.named = options.name ?? workerName();
+  }
 
   /** Starts the worker's loops. */
   start(): this {
@@ -45,15 +50,19 @@ export class RegistryJobWorker {
     return finished;
   }
 
-  /** Stops claiming; resolves when the jobs under way have ended. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; resolves when the jobs under way have ended, or, with `abandon`, once their
+   * commands are stopped and the jobs are back in the queue for another worker.
+   */
+  async stop(options: { abandon?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    if (options.abandon) this.abandon.abort();
     await Promise.all(this.loops);
   }
 
   private name(slot: number) {
-    return `${this.options.name ?? workerName()}${slot ? `#${slot}` : ''}`;
+    return `${this.named}${slot ? `#${slot}` : ''}`;
   }
 
   private async claim(slot: number) {
@@ -63,7 +72,10 @@ export class RegistryJobWorker {
   }
 
   private async run(job: JobRecord, slot: number) {
-    const finished = await runJob(this.registry.jobs, job, this.name(slot), this.options);
+    const finished = await runJob(this.registry.jobs, job, this.name(slot), {
+      ...this.options,
+      signal: this.abandon.signal,
+    });
     this.options.onFinished?.(finished);
     return finished;
   }

@@ -1,7 +1,7 @@
 // Running one attempt of a job: the promptune command in the job's folder, as a child process that
 // ends with this one (it watches its IPC channel), its output kept in the job's log and its lease
-// extended at every heartbeat. A cancel request stops the command (SIGTERM, then SIGKILL); a lease
-// taken by another worker stops it at once. A killed command resumes from its journals when run again,
+// extended at every heartbeat. A cancel request stops the command (SIGTERM, then SIGKILL after 10 s); a
+// lease taken by another worker stops it at once; a worker that stops puts it back in the queue. A killed command resumes from its journals when run again,
 // so a retried job does not ask the model again what it already answered.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ export interface RunJobOptions {
   heartbeatMs?: number;
   /** Told of each chunk of output. */
   onOutput?: (text: string) => void;
+  /** Aborted when the worker stops: the command is stopped and the job goes back to the queue. */
+  signal?: AbortSignal;
 }
 
 const cli = fileURLToPath(new URL('../../bin/promptune.js', import.meta.url));
@@ -35,7 +37,17 @@ export async function runJob(
     cwd: job.cwd,
     env: { ...process.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // its own process group: a Ctrl-C meant for the worker does not reach it (the worker stops it)
+    detached: true,
   });
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
   let pending = '';
   const take = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
@@ -74,10 +86,18 @@ export async function runJob(
   }, options.heartbeatMs ?? 1000);
   const { code, signal, error } = await exited;
   clearInterval(timer);
+  options.signal?.removeEventListener('abort', stop);
   await beating;
   if (lost) return store.get(job.id);
   const output = pending;
   if (cancelled) return store.finish(job.id, worker, { status: 'cancelled', output, error: 'cancelled' });
+  if (stopped)
+    return store.finish(job.id, worker, {
+      status: 'failed',
+      output,
+      error: 'its worker stopped before it finished',
+      retry: true,
+    });
   if (code === 0)
     return store.finish(job.id, worker, { status: 'completed', output, result: { exitCode: 0 } });
   const crashed = signal !== null || error !== undefined;

@@ -54,7 +54,8 @@ export async function listenForChanges(
   let timer: NodeJS.Timeout | undefined;
   const state = { connected: false };
   const connect = async () => {
-    const next = new pg.Client({ connectionString: url });
+    // keepalive and a ping: a connection dropped without a word must not pass for a listening one
+    const next = new pg.Client({ connectionString: url, keepAlive: true });
     next.on('notification', (message) => {
       if (message.channel !== changeChannel || !message.payload) return;
       let parsed: unknown;
@@ -78,6 +79,15 @@ export async function listenForChanges(
     state.connected = true;
     handlers.onGap(); // whatever changed while no connection listened
   };
+  const ping = setInterval(() => {
+    const current = client;
+    current?.query('select 1').catch((error: unknown) => {
+      handlers.onError?.(error);
+      void current.end().catch(() => undefined);
+      lost(current);
+    });
+  }, 10_000);
+  ping.unref();
   const lost = (which: pg.Client) => {
     if (which !== client || closed) return;
     client = undefined;
@@ -103,6 +113,7 @@ export async function listenForChanges(
     async close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(ping);
       state.connected = false;
       const open = client;
       client = undefined;

@@ -1,6 +1,7 @@
 // What each arm of an experiment has seen, read from the traces the service wrote and the scores on
 // them: requests, errors (status 5xx), latency, output check failures (a trace with any guard score of
-// 0), distinct units (users, else keys) within the current step, and a primary score. Sums, not means:
+// 0), distinct units (users, else keys) within the current step, and a primary score (one value per
+// trace). Sums, not means:
 // the experiments layer turns them into moments and tests them.
 import { sql, type Kysely } from 'kysely';
 import type { RegistryDatabase } from './schema.js';
@@ -96,11 +97,14 @@ export async function measureArms(
       group by version, trace_id) as checked
     group by version`.execute(database);
   for (const row of checks.rows) arms[row.version].checkFailures = sums(row.n, row.failures, row.failures);
+  // one value per trace (the mean of its scores of that name): a trace scored many times, by a client
+  // repeating its feedback, counts once
   const primary = await sql<{ version: string; n: unknown; total: unknown; squares: unknown }>`select version,
       count(*) as n, sum(value) as total, sum(value * value) as squares
-    from scores
-    where name = ${query.primary} and value is not null and task = ${query.task} and label = ${query.label}
-      and version in (${versions}) and trace_at >= ${query.since}
+    from (select version, trace_id, avg(value) as value from scores
+      where name = ${query.primary} and value is not null and task = ${query.task} and label = ${query.label}
+        and version in (${versions}) and trace_at >= ${query.since}
+      group by version, trace_id) as scored
     group by version`.execute(database);
   for (const row of primary.rows) arms[row.version].primary = sums(row.n, row.total, row.squares);
   return arms;

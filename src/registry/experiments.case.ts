@@ -194,6 +194,7 @@ export function experimentConformance(name: string, open: () => Promise<Registry
       ]);
       for (const [traceId, name, value, source] of [
         ['c1', 'helpful', true, 'feedback'],
+        ['c1', 'helpful', false, 'feedback'], // a trace scored twice counts once, at its mean
         ['c2', 'helpful', false, 'feedback'],
         ['t1', 'helpful', true, 'feedback'],
         ['t2', 'helpful', true, 'feedback'],
@@ -214,7 +215,7 @@ export function experimentConformance(name: string, open: () => Promise<Registry
       expect(arms[control].errors).toEqual({ n: 3, sum: 1, sumOfSquares: 1 });
       expect(arms[control].latency.sum).toBeCloseTo(0.7, 9);
       expect(arms[control].latency.sumOfSquares).toBeCloseTo(0.04 + 0.16 + 0.01, 9);
-      expect(arms[control].primary).toEqual({ n: 2, sum: 1, sumOfSquares: 1 });
+      expect(arms[control].primary).toEqual({ n: 2, sum: 0.5, sumOfSquares: 0.25 });
       expect(arms[control].checkFailures.n).toBe(0);
       expect(arms[treatment]).toMatchObject({ requests: 2, stepUnits: 2 });
       expect(arms[treatment].primary).toEqual({ n: 2, sum: 2, sumOfSquares: 2 });

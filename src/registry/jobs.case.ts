@@ -84,6 +84,44 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       );
     });
 
+    it('starts a job only when no live lease holds it, and ends a lapsed one with no attempts left or a cancel asked for', async () => {
+      const registry = await fresh();
+      const submitted = await job(registry, 2);
+      await registry.jobs.start(submitted.id, 'a', 10_000);
+      expect(await code(registry.jobs.start(submitted.id, 'b', 10_000))).toBe('JOB_HELD');
+      const later = Date.now() + 20_000;
+      expect(await registry.jobs.start(submitted.id, 'b', 10_000, later)).toMatchObject({
+        worker: 'b',
+        attempts: 2,
+      });
+      // b dies too: with both attempts spent, the next claimant finds nothing, and the job has failed
+      expect(await registry.jobs.claim('c', 10_000, later + 20_000)).toBeUndefined();
+      const failed = await registry.jobs.get(submitted.id);
+      expect(failed).toMatchObject({ status: 'failed', worker: null });
+      expect(failed.error).toMatch(/its worker stopped without finishing, 2 of 2 attempts/);
+      expect(await code(registry.jobs.start(submitted.id, 'c', 10_000))).toBe('JOB_FINISHED');
+      // a running job asked to cancel whose worker died is cancelled, not run again
+      const doomed = await job(registry);
+      await registry.jobs.claim('d', 10_000);
+      await registry.jobs.cancel(doomed.id);
+      expect(await registry.jobs.claim('e', 10_000, Date.now() + 20_000)).toBeUndefined();
+      expect((await registry.jobs.get(doomed.id)).status).toBe('cancelled');
+      // one run where it is submitted: held from the start, so no worker claims it
+      const held = await registry.jobs.submit({
+        kind: 'eval',
+        args: ['eval'],
+        cwd: '/tmp',
+        queue: 'registry',
+        maxAttempts: 1,
+        actor: 'ana',
+        heldBy: { worker: 'here', leaseMs: 10_000 },
+      });
+      expect(held).toMatchObject({ status: 'running', worker: 'here', attempts: 1 });
+      expect(await registry.jobs.claim('f', 10_000)).toBeUndefined();
+      await registry.jobs.abandon(held.id, 'gave up');
+      expect(await registry.jobs.get(held.id)).toMatchObject({ status: 'failed', error: 'gave up' });
+    });
+
     it('retries a crashed attempt while attempts remain, and keeps the tail of the log', async () => {
       const registry = await fresh();
       const submitted = await job(registry, 2);

@@ -92,26 +92,30 @@ export class JobStore {
     queue: JobQueueName;
     maxAttempts: number;
     actor: string;
+    /** Store it already held by this worker (a job run where it is submitted), as its first attempt. */
+    heldBy?: { worker: string; leaseMs: number };
   }): Promise<JobRecord> {
+    const now = Date.now();
+    const held = input.heldBy;
     const row = {
       id: `job-${randomBytes(6).toString('hex')}`,
       kind: input.kind,
       args: JSON.stringify(input.args),
       cwd: input.cwd,
       queue: input.queue,
-      status: 'queued',
-      attempts: 0,
+      status: held ? 'running' : 'queued',
+      attempts: held ? 1 : 0,
       max_attempts: input.maxAttempts,
-      worker: null,
-      lease_until: null,
+      worker: held?.worker ?? null,
+      lease_until: held ? now + held.leaseMs : null,
       cancel_requested: 0,
       log: '',
       result: null,
       error: null,
       actor: input.actor,
-      created_at: Date.now(),
-      started_at: null,
-      heartbeat_at: null,
+      created_at: now,
+      started_at: held ? now : null,
+      heartbeat_at: held ? now : null,
       finished_at: null,
     };
     await this.write((transaction) => transaction.insertInto('jobs').values(row).execute());
@@ -156,6 +160,7 @@ export class JobStore {
   /**
    * Hands the oldest job of the registry queue that is queued, or running with a lapsed lease, to
    * `worker` until `now + leaseMs` (one attempt more); undefined when there is none. One claimant wins.
+   * A lapsed job with no attempts left fails, and one whose cancel was asked for is cancelled, instead.
    */
   async claim(worker: string, leaseMs: number, now = Date.now()): Promise<JobRecord | undefined> {
     return this.write(async (transaction) => {
@@ -170,23 +175,65 @@ export class JobStore {
           ]),
         )
         .orderBy('created_at')
-        .limit(1);
+        .limit(20);
       if (this.dialect === 'postgres') query = query.forUpdate().skipLocked();
-      const row = await query.executeTakeFirst();
-      if (!row) return undefined;
-      return this.take(transaction, toRecord(row), worker, leaseMs, now);
+      for (const row of await query.execute()) {
+        const job = toRecord(row);
+        if (await this.endLapsed(transaction, job, now)) continue;
+        return this.take(transaction, job, worker, leaseMs, now);
+      }
+      return undefined;
     });
   }
 
-  /** Marks a job running under `worker` (a BullMQ-dispatched one, as BullMQ hands it over). */
+  /**
+   * Marks a job running under `worker` (a BullMQ-dispatched one, as BullMQ hands it over): a queued
+   * one, or a running one whose lease lapsed. JOB_HELD while another worker's lease lasts (its
+   * `leaseUntil` says until when), JOB_FINISHED for one that has ended (or has no attempts left).
+   */
   async start(id: string, worker: string, leaseMs: number, now = Date.now()): Promise<JobRecord> {
-    return this.write(async (transaction) => {
+    const outcome = await this.write(async (transaction) => {
       let query = transaction.selectFrom('jobs').selectAll().where('id', '=', id);
       if (this.dialect === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
       if (!row) throw notFound(id);
-      return this.take(transaction, toRecord(row), worker, leaseMs, now);
+      const job = toRecord(row);
+      if (job.status === 'running' && job.worker !== worker && (job.leaseUntil ?? 0) >= now)
+        throw new ConflictError(
+          `job ${id} is held by ${job.worker} until ${new Date(job.leaseUntil!).toISOString()}`,
+          {
+            code: 'JOB_HELD',
+            hint: 'Wait for its lease to lapse (its worker died) or for it to finish.',
+          },
+        );
+      if (job.status === 'running' && (await this.endLapsed(transaction, job, now)))
+        return { ended: await this.endedRecord(transaction, id) };
+      if (job.status !== 'queued' && job.status !== 'running') return { ended: job };
+      return { started: await this.take(transaction, job, worker, leaseMs, now) };
     });
+    if (outcome.started) return outcome.started;
+    throw new ConflictError(
+      `job ${id} is ${outcome.ended!.status}${outcome.ended!.error ? `: ${outcome.ended!.error}` : ''}`,
+      {
+        code: 'JOB_FINISHED',
+        hint: 'Submit it again to run it again.',
+      },
+    );
+  }
+
+  /**
+   * Marks a job that has not ended failed, whoever holds it (its queue gave up on it: BullMQ's attempts
+   * ran out, or it could not be dispatched).
+   */
+  async abandon(id: string, error: string): Promise<void> {
+    await this.write((transaction) =>
+      transaction
+        .updateTable('jobs')
+        .set({ status: 'failed', error, worker: null, lease_until: null, finished_at: Date.now() })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .execute(),
+    );
   }
 
   /**
@@ -273,6 +320,39 @@ export class JobStore {
       await transaction.updateTable('jobs').set(change).where('id', '=', id).execute();
       return toRecord({ ...row, ...change });
     });
+  }
+
+  /**
+   * Ends a running job whose lease lapsed when it may not run again: cancelled when a cancel was asked
+   * for, failed when its attempts are spent. True when it ended.
+   */
+  private async endLapsed(
+    transaction: Kysely<RegistryDatabase>,
+    job: JobRecord,
+    now: number,
+  ): Promise<boolean> {
+    if (job.status !== 'running') return false;
+    const change = job.cancelRequested
+      ? { status: 'cancelled', error: 'cancelled (its worker stopped first)' }
+      : job.attempts >= job.maxAttempts
+        ? {
+            status: 'failed',
+            error: `its worker stopped without finishing, ${job.attempts} of ${job.maxAttempts} attempts`,
+          }
+        : undefined;
+    if (!change) return false;
+    await transaction
+      .updateTable('jobs')
+      .set({ ...change, worker: null, lease_until: null, finished_at: now })
+      .where('id', '=', job.id)
+      .execute();
+    return true;
+  }
+
+  private async endedRecord(transaction: Kysely<RegistryDatabase>, id: string): Promise<JobRecord> {
+    return toRecord(
+      await transaction.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+    );
   }
 
   private async take(

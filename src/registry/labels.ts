@@ -161,7 +161,7 @@ async function stopExperiments(
 ): Promise<void> {
   let query = transaction
     .selectFrom('experiments')
-    .select(['id', 'revision'])
+    .select(['id'])
     .where('task', '=', input.task)
     .where('label', '=', input.label)
     .where('status', '=', 'running');
@@ -170,14 +170,15 @@ async function stopExperiments(
   for (const running of await query.execute()) {
     await transaction
       .updateTable('experiments')
-      .set({
+      .set((update) => ({
         status: 'stopped',
         weight: 0,
         reason,
-        revision: running.revision + 1,
+        // past whatever revision a look committed meanwhile: its decision is refused
+        revision: update('revision', '+', 1),
         updated_at: at,
         finished_at: at,
-      })
+      }))
       .where('id', '=', running.id)
       .execute();
     await transaction
@@ -200,7 +201,7 @@ export async function recordLabelStep(
   if (!current)
     throw new ValidationError(`${input.task}@${input.label} is not set`, {
       code: 'REGISTRY_NO_VERSION',
-      hint: `Point the label at a version first: promptune registry label ${input.task} <version> ${input.label}`,
+      hint: `Point the label at a version first: promptune registry label ${input.task} ${input.label} <version>`,
     });
   const event = {
     task: input.task,

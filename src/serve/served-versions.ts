@@ -1,9 +1,10 @@
 // Resolving a request's `model` to a registry version: `task` (its production label, else its latest
 // version), `task@label`, `task@<number>` or `task@<id prefix>`. A label with an experiment running
 // splits its traffic: the request's unit (its user, else its key) is hashed into the control or the
-// treatment, the same way on every replica. Resolutions are cached for a second (a label move or an
-// experiment's step made elsewhere reaches the service within that time; one made here applies at
-// once); versions are immutable, down to the task spec each was pushed with, so each is loaded once by id.
+// treatment, the same way on every replica. Resolutions are cached briefly (a second; longer while
+// Postgres change notices arrive, which drop them at once: a label move or an experiment's step made
+// by any replica is served within a second); versions are immutable, down to the task spec each was
+// pushed with, so each is loaded once by id.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
 import { constraintAutomaton, createGuardSet, taskConstraint } from '../guard/index.js';

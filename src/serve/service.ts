@@ -502,9 +502,9 @@ export function createService(options: ServiceOptions): Service {
       await evaluation?.drain();
       await alerts?.stop();
       await experiments?.stop();
-      // a job under way is not waited for: its command ends with this process, and its lease lapses
-      // for another worker to resume it from its journals
-      void jobs?.stop();
+      // a job under way is not waited for: its command is stopped and the job goes back to the queue,
+      // for a worker (or this service, restarted) to resume from its journals
+      await jobs?.stop({ abandon: true });
       await (await changes)?.close();
     },
   };

@@ -152,8 +152,12 @@ const start = defineCommand({
       if (args.json) return print(JSON.stringify(experiment, null, 2));
       const steps = (experiment.config.schedule as { weight: number }[]).map((step) => percent(step.weight));
       print(`started ${experiment.id}: ${experiment.reason}`);
+      const end =
+        experiment.config.promoteWhen === 'no-harm'
+          ? 'promotion unless a guardrail or the primary metric is worse'
+          : `promotion once ${args.primary} is significantly better`;
       print(
-        `  schedule ${steps.join(' → ')} → promotion, each step at least ${formatDuration(parseDuration(args['step-duration']))}; the service looks every 10s`,
+        `  schedule ${steps.join(' → ')}, then ${end}; each step at least ${formatDuration(parseDuration(args['step-duration']))}; the service looks every 10s`,
       );
       print(`  see it with: promptune experiment status ${experiment.id}`);
     }),

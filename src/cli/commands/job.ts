@@ -24,6 +24,18 @@ function commandAfterDashes(rawArgs: string[]): string[] {
   return rawArgs.slice(at + 1);
 }
 
+/**
+ * What `log` holds past what was shown (`shown`, an earlier read of it): the log keeps a tail, so what
+ * was shown is found by its end, and all of `log` is new when it is not found.
+ */
+export function unseen(shown: string, log: string): string {
+  if (!shown) return log;
+  if (log.startsWith(shown)) return log.slice(shown.length);
+  const end = shown.slice(-200);
+  const at = log.lastIndexOf(end);
+  return at >= 0 ? log.slice(at + end.length) : log;
+}
+
 /** A job's summary line. */
 const line = (job: JobRecord) =>
   `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(10)} attempt ${job.attempts}/${job.maxAttempts}  ${job.queue.padEnd(8)} ${time(job.createdAt)}  ${job.args.join(' ').slice(0, 80)}`;
@@ -75,21 +87,23 @@ const run = defineCommand({
   },
   run: ({ args, rawArgs }) =>
     withRegistry(args, async (registry, actor) => {
-      const submitted = await submitJob(registry, {
+      // held by this process from the start (workers leave it alone), a crashed attempt retried here
+      const name = workerName();
+      const leaseMs = 30_000;
+      let job = await submitJob(registry, {
         args: commandAfterDashes(rawArgs),
         cwd: process.cwd(),
         actor: actor.name,
         maxAttempts: numberOption('attempts', args.attempts, { integer: true, min: 1, max: 20 }),
+        heldBy: { worker: name, leaseMs },
       });
-      print(`running ${submitted.id} (${submitted.kind})`);
-      // this process holds the job (older queued ones stay for the workers), retrying a crashed attempt
-      const name = workerName();
+      print(`running ${job.id} (${job.kind})`);
       const onOutput = (text: string) => process.stdout.write(text);
-      let job = await registry.jobs.start(submitted.id, name, 30_000);
-      while (job.status === 'running') {
-        job = await runJob(registry.jobs, job, name, { onOutput });
-        if (job.status === 'queued') job = await registry.jobs.start(job.id, name, 30_000);
+      while (job.status === 'running' && job.worker === name) {
+        job = await runJob(registry.jobs, job, name, { onOutput, leaseMs });
+        if (job.status === 'queued') job = await registry.jobs.start(job.id, name, leaseMs);
       }
+      if (job.status === 'running') print(`${job.id} was taken over by ${job.worker}`);
       print(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
       if (job.status !== 'completed') process.exitCode = 1;
     }),
@@ -134,9 +148,7 @@ const show = defineCommand({
       while (args.follow && (job.status === 'queued' || job.status === 'running')) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         job = await registry.jobs.get(job.id);
-        // the log keeps a tail: print what is new past what was shown
-        const overlap = job.log.lastIndexOf(shown.slice(-200));
-        process.stdout.write(overlap >= 0 ? job.log.slice(overlap + Math.min(200, shown.length)) : job.log);
+        process.stdout.write(unseen(shown, job.log));
         shown = job.log;
       }
       if (args.follow) print(`\n${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);

@@ -1,4 +1,5 @@
-// `promptune worker`: runs jobs until stopped (SIGINT or SIGTERM: the jobs under way finish first), from
+// `promptune worker`: runs jobs until stopped (SIGINT or SIGTERM: the jobs under way finish first; a
+// second signal puts them back in the queue), from
 // the registry's own queue, or from BullMQ on Redis with --redis (or REDIS_URL). Workers on any number
 // of machines may share one registry (Postgres, with DATABASE_URL) and the jobs' folders.
 import { defineCommand } from 'citty';
@@ -45,6 +46,14 @@ export default defineCommand({
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      // the jobs under way finish first; a second signal stops them and puts them back in the queue
+      process.stdout.write(
+        'stopping: the jobs under way finish first (signal again to put them back in the queue)\n',
+      );
+      const abandon = () =>
+        void ('close' in worker ? worker.close({ abandon: true }) : worker.stop({ abandon: true }));
+      process.once('SIGINT', abandon);
+      process.once('SIGTERM', abandon);
       await ('close' in worker ? worker.close() : worker.stop());
     }),
 });
