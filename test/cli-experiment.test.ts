@@ -57,79 +57,23 @@ describe('promptune experiment', () => {
       const label = file === 'a.yaml' ? ['--label', 'production', '--admin'] : [];
       expect(promptune(cwd, 'registry', 'push', '--task', file, ...label).status).toBe(0);
     }
-    const refused = promptune(
-      cwd,
-      'experiment',
-      'start',
-      'greet',
-      '--treatment',
-      '2',
-      '--primary',
-      'helpful',
-    );
+    const start = (...extra: string[]) =>
+      promptune(cwd, 'experiment', 'start', 'greet', '--treatment', '2', '--primary', 'helpful', ...extra);
+    const refused = start();
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/code: REGISTRY_PROTECTED_LABEL/);
-    const badSchedule = promptune(
-      cwd,
-      'experiment',
-      'start',
-      'greet',
-      '--treatment',
-      '2',
-      '--primary',
-      'helpful',
-      '--admin',
-      '--schedule',
-      '5,0',
+    expect(start('--admin', '--schedule', '5,0').stderr).toMatch(/code: CLI_INVALID_OPTION/);
+    expect(start('--admin', '--guardrail', 'cost').stderr).toMatch(
+      /hint: Use one of: errors, check-failures, latency/,
     );
-    expect(badSchedule.stderr).toMatch(/code: CLI_INVALID_OPTION/);
-    const badGuardrail = promptune(
-      cwd,
-      'experiment',
-      'start',
-      'greet',
-      '--treatment',
-      '2',
-      '--primary',
-      'helpful',
-      '--admin',
-      '--guardrail',
-      'cost',
-    );
-    expect(badGuardrail.stderr).toMatch(/hint: Use one of: errors, check-failures, latency/);
 
-    const started = promptune(
-      cwd,
-      'experiment',
-      'start',
-      'greet',
-      '--treatment',
-      '2',
-      '--primary',
-      'helpful',
-      '--admin',
-      '--schedule',
-      '50',
-      '--step-duration',
-      '0s',
-      '--step-requests',
-      '0',
-      '--guardrail',
-      'errors',
+    const started = start(
+      ...['--admin', '--schedule', '50', '--step-duration', '0s', '--step-requests', '0'],
+      ...['--guardrail', 'errors'],
     );
     expect(started.status).toBe(0);
     const id = /^started (exp-[0-9a-f]+)/.exec(started.stdout)![1];
-    const again = promptune(
-      cwd,
-      'experiment',
-      'start',
-      'greet',
-      '--treatment',
-      '2',
-      '--primary',
-      'helpful',
-      '--admin',
-    );
+    const again = start('--admin');
     expect(again.stderr).toMatch(/code: EXPERIMENT_RUNNING/);
     expect(promptune(cwd, 'experiment', 'ls').stdout).toMatch(
       new RegExp(`^${id}  greet@production +running`),

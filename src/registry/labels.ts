@@ -126,11 +126,7 @@ export async function moveLabel(
     at: now(),
     details: input.details ? JSON.stringify(input.details) : null,
   };
-  const { id } = await transaction
-    .insertInto('label_events')
-    .values(event)
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const id = await insertLabelEvent(transaction, event);
   const row = { version: input.version, protected: willProtect ? 1 : 0, updated_at: event.at };
   if (current)
     await transaction
@@ -213,12 +209,20 @@ export async function recordLabelStep(
     at: now(),
     details: input.details ? JSON.stringify(input.details) : null,
   };
+  return toLabelEvent({ id: await insertLabelEvent(transaction, event), ...event });
+}
+
+/** Writes a label event; returns its id. */
+async function insertLabelEvent(
+  transaction: Kysely<RegistryDatabase>,
+  event: Omit<Selectable<RegistryDatabase['label_events']>, 'id'>,
+): Promise<number> {
   const { id } = await transaction
     .insertInto('label_events')
     .values(event)
     .returning('id')
     .executeTakeFirstOrThrow();
-  return toLabelEvent({ id, ...event });
+  return Number(id);
 }
 
 /**
