@@ -208,7 +208,8 @@ export async function assessExperiment(
 /** What a look did. */
 export interface LookResult {
   experiment: ExperimentRecord;
-  action: CanaryDecision['action'] | 'none';
+  /** `stop`: the treatment won, but the label's audit policy refused it. */
+  action: CanaryDecision['action'] | 'stop' | 'none';
   reason: string;
   statistics?: LookStatistics;
   /** False for a hold not stored (held looks are stored at most every holdRecordMs). */
@@ -295,7 +296,7 @@ export async function lookAtExperiment(
       weight: 0,
       status: 'stopped',
     });
-    return { experiment: stopped, action: 'rollback', reason, statistics, recorded: true };
+    return { experiment: stopped, action: 'stop', reason, statistics, recorded: true };
   }
 }
 
