@@ -70,7 +70,7 @@ export function ExperimentsPage({ query: route }: { query: URLSearchParams }) {
           <tbody>
             {experiments.data.data.map((experiment) => (
               <tr key={experiment.id}>
-                <td>
+                <td className="nowrap">
                   <a href={href(['experiments', experiment.id])}>{experiment.id}</a>
                 </td>
                 <td>

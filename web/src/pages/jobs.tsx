@@ -62,7 +62,7 @@ export function JobsPage({ query: route }: { query: URLSearchParams }) {
           <tbody>
             {jobs.data.data.map((job) => (
               <tr key={job.id}>
-                <td>
+                <td className="nowrap">
                   <a href={href(['jobs', job.id])}>{job.id}</a>
                 </td>
                 <td>{job.kind}</td>
@@ -73,8 +73,10 @@ export function JobsPage({ query: route }: { query: URLSearchParams }) {
                   {job.attempts}/{job.maxAttempts}
                 </td>
                 <td>{job.worker ?? '–'}</td>
-                <td title={time(job.createdAt)}>{ago(job.createdAt)}</td>
-                <td>{took(job)}</td>
+                <td className="nowrap" title={time(job.createdAt)}>
+                  {ago(job.createdAt)}
+                </td>
+                <td className="nowrap">{took(job)}</td>
                 <td className="reason">
                   <code>{job.args.join(' ')}</code>
                 </td>
