@@ -6,7 +6,10 @@
 // log line (pino) and any internal error's log line and 500 body name. Every model request is traced
 // into the registry off the request path (observe-routes.ts serves feedback, traces, monitor and
 // alerts), with OpenTelemetry spans when configured and alert rules evaluated inside. run-routes.ts and
-// library-routes.ts serve runs, label history and rollback, and datasets; web-assets.ts the dashboard.
+// library-routes.ts serve runs, label history and rollback, and datasets; experiment-routes.ts and
+// job-routes.ts experiments and jobs; web-assets.ts the dashboard. A label with a running experiment is
+// split per request (served-versions.ts), and the service looks at its experiments and, when asked,
+// runs the registry's job queue; on Postgres it hears other replicas' changes (change notices).
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
