@@ -670,7 +670,9 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     // the service runs the registry queue itself (serve --jobs 1): the job completes without a worker
     await page.getByRole('heading', { name: id }).getByText('completed').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('job-log').innerText()).toMatch(/name dev on local:.*: score \d\.\d{3}/);
-    await page.getByRole('link', { name: /^run-/ }).waitFor();
+    // the run the command recorded, linked from the job with its status
+    await page.getByTestId('job-runs').getByRole('link', { name: /^run-/ }).waitFor();
+    await page.getByTestId('job-runs').getByText('completed').waitFor();
     await screenshot(page, 'job');
     await page.goto(`${url}/#/jobs`);
     await page.getByTestId('jobs').getByText('completed').first().waitFor();

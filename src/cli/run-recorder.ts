@@ -28,7 +28,14 @@ export async function recordRun(
   start: { kind: RunKind; task: string; config: Record<string, unknown>; datasets?: string[] },
 ): Promise<RunRecorder> {
   const registry = await Registry.open(registryLocation(db));
-  const run = await registry.runs.start({ ...start, actor: operatorName() });
+  const job = process.env.PROMPTUNE_JOB;
+  const run = await registry.runs.start({
+    ...start,
+    config: job ? { ...start.config, job } : start.config,
+    actor: operatorName(),
+  });
+  // run as a job: the job links to this run (and its progress); a job of another registry is left be
+  if (job) await registry.jobs.noteRun(job, run.id).catch(() => undefined);
   let written = 0;
   let queue: Promise<void> = Promise.resolve();
   let failed: unknown;

@@ -60,8 +60,19 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
         'JOB_LEASE_LOST',
       );
       await registry.jobs.heartbeat(submitted.id, 'd', { leaseMs: 1000, output: 'step 1\n' });
-      const done = await registry.jobs.finish(submitted.id, 'd', { status: 'completed', output: 'done\n' });
-      expect(done).toMatchObject({ status: 'completed', worker: null });
+      await registry.jobs.noteRun(submitted.id, 'run-1');
+      await registry.jobs.noteRun(submitted.id, 'run-1'); // noted once
+      expect(await code(registry.jobs.noteRun('job-none', 'run-2'))).toBe('JOB_NOT_FOUND');
+      const done = await registry.jobs.finish(submitted.id, 'd', {
+        status: 'completed',
+        output: 'done\n',
+        result: { exitCode: 0 },
+      });
+      expect(done).toMatchObject({
+        status: 'completed',
+        worker: null,
+        result: { runs: ['run-1'], exitCode: 0 },
+      });
       expect((await registry.jobs.get(submitted.id)).log).toMatch(/step 1\ndone\n$/);
       expect(await code(registry.jobs.get('job-none'))).toBe('JOB_NOT_FOUND');
     });

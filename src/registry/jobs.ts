@@ -288,15 +288,35 @@ export class JobStore {
         heartbeat_at: now,
         finished_at: again ? null : now,
         log: (job.log + (outcome.output ?? '')).slice(-jobLogLimit),
-        result: outcome.result
-          ? JSON.stringify(outcome.result)
-          : job.result
-            ? JSON.stringify(job.result)
-            : null,
+        // the runs its attempts noted stay beside the exit status
+        result: outcome.result || job.result ? JSON.stringify({ ...job.result, ...outcome.result }) : null,
         error: outcome.error ?? null,
       };
       await transaction.updateTable('jobs').set(change).where('id', '=', id).execute();
       return { ...job, ...toRecord({ ...this.row(job), ...change }) };
+    });
+  }
+
+  /**
+   * Notes a run that a job's command recorded (its id kept in the job's result, beside the exit status),
+   * so the job links to the run and its progress. Any attempt may note one; an unknown job is JOB_NOT_FOUND.
+   */
+  async noteRun(id: string, run: string): Promise<void> {
+    await this.write(async (transaction) => {
+      const row = await transaction
+        .selectFrom('jobs')
+        .select('result')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw notFound(id);
+      const result = row.result ? (JSON.parse(row.result) as Record<string, unknown>) : {};
+      const runs = Array.isArray(result.runs) ? (result.runs as string[]) : [];
+      if (runs.includes(run)) return;
+      await transaction
+        .updateTable('jobs')
+        .set({ result: JSON.stringify({ ...result, runs: [...runs, run] }) })
+        .where('id', '=', id)
+        .execute();
     });
   }
 

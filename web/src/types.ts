@@ -345,6 +345,8 @@ export interface Job {
   worker: string | null;
   cancelRequested: boolean;
   log: string;
+  /** The exit status, and the runs its command recorded (with --push). */
+  result: { exitCode?: number | null; runs?: string[] } | null;
   error: string | null;
   actor: string;
   createdAt: number;

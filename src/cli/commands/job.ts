@@ -143,6 +143,8 @@ const show = defineCommand({
         `  in ${job.cwd}; started ${time(job.startedAt)}, last heard ${time(job.heartbeatAt)}${job.worker ? ` from ${job.worker}` : ''}`,
       );
       if (job.error) print(`  error: ${job.error}`);
+      const runs = Array.isArray(job.result?.runs) ? (job.result.runs as string[]) : [];
+      if (runs.length) print(`  runs it recorded: ${runs.join(', ')} (promptune runs show <id>)`);
       let shown = job.log;
       process.stdout.write(shown);
       while (args.follow && (job.status === 'queued' || job.status === 'running')) {

@@ -6,8 +6,9 @@ import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { ago, duration, time } from '../format';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { Job } from '../types';
+import type { Job, Run } from '../types';
 import { useApi } from '../use-api';
+import { Progress } from './runs';
 
 const statuses = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const took = (job: Job) =>
@@ -89,6 +90,17 @@ export function JobsPage({ query: route }: { query: URLSearchParams }) {
   );
 }
 
+/** A run a job recorded: its status and progress, live while the job runs. */
+function JobRun({ id, live }: { id: string; live: boolean }) {
+  const run = useApi<Run>(`/v1/runs/${encodeURIComponent(id)}`, live ? 2000 : undefined);
+  return (
+    <li>
+      <a href={href(['runs', id])}>{id}</a> {run.data && <Status value={run.data.status} />}{' '}
+      {run.data && <Progress run={run.data} />}
+    </li>
+  );
+}
+
 /** One job, its output followed while it runs. */
 export function JobPage({ id }: { id: string }) {
   const me = useSession();
@@ -132,14 +144,14 @@ export function JobPage({ id }: { id: string }) {
       </p>
       {current.error && <p className="reason">Error: {current.error}</p>}
       {runs.length > 0 && (
-        <p>
-          Recorded {runs.length === 1 ? 'run' : 'runs'}:{' '}
-          {runs.map((run) => (
-            <a key={run} href={href(['runs', run])}>
-              {run}{' '}
-            </a>
-          ))}
-        </p>
+        <section className="panel">
+          <h2>{runs.length === 1 ? 'Its run' : 'Its runs'}</h2>
+          <ul className="plain" data-testid="job-runs">
+            {runs.map((run) => (
+              <JobRun key={run} id={run} live={live} />
+            ))}
+          </ul>
+        </section>
       )}
       {live && can(me, 'admin') && (
         <div className="toolbar">
