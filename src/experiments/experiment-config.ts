@@ -10,7 +10,11 @@ export const guardrailMetrics = ['errors', 'check-failures', 'latency'] as const
 /** A guardrail: the share of 5xx answers, of answers failing an output check, or the latency in seconds. */
 export type GuardrailMetric = (typeof guardrailMetrics)[number];
 
-const step = z
+/** How a rollout may end its schedule: only on a better primary, or also on no harm done. */
+export const promotionRules = ['better', 'no-harm'] as const;
+
+/** One step of a canary's schedule: the treatment's share, held at least this long and this many requests. */
+export const canaryStepSchema = z
   .object({
     weight: z.number().gt(0).max(1),
     minimumDurationMs: z.number().int().min(0),
@@ -24,8 +28,8 @@ export const experimentConfigSchema = z
     /** The score (by name: feedback, an online evaluator, review) whose mean is the primary metric. */
     primary: z.string().min(1).max(200),
     guardrails: z.array(z.enum(guardrailMetrics)).default([...guardrailMetrics]),
-    schedule: z.array(step).min(1).max(20).default(defaultSchedule),
-    promoteWhen: z.enum(['better', 'no-harm']).default('better'),
+    schedule: z.array(canaryStepSchema).min(1).max(20).default(defaultSchedule),
+    promoteWhen: z.enum(promotionRules).default('better'),
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /** The mixture's standard deviation over effect sizes of the primary metric, on its scale. */
     mixture: z.number().positive().default(0.1),

@@ -25,7 +25,9 @@ export {
   type CanaryStep,
 } from './canary.js';
 export {
+  canaryStepSchema,
   experimentConfigSchema,
+  promotionRules,
   guardrailMetrics,
   type ExperimentConfig,
   type ExperimentConfigInput,

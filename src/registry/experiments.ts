@@ -14,8 +14,11 @@ import { recordLabelStep } from './labels.js';
 import type { Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 
+/** Where an experiment may stand. */
+export const experimentStatuses = ['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive'] as const;
+
 /** Where an experiment stands. */
-export type ExperimentStatus = 'running' | 'promoted' | 'rolled-back' | 'stopped' | 'inconclusive';
+export type ExperimentStatus = (typeof experimentStatuses)[number];
 
 /** What a look or a person did to an experiment. */
 export type ExperimentAction = 'start' | 'hold' | 'advance' | 'promote' | 'rollback' | 'stop' | 'conclude';

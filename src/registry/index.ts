@@ -36,6 +36,7 @@ export {
 } from './scores.js';
 export {
   ExperimentStore,
+  experimentStatuses,
   type ExperimentRecord,
   type ExperimentEvent,
   type ExperimentAction,
@@ -43,7 +44,14 @@ export {
   type ExperimentStatus,
 } from './experiments.js';
 export type { ArmQuery, ArmSums, MetricSums } from './experiment-metrics.js';
-export { JobStore, jobLogLimit, type JobRecord, type JobStatus, type JobQueueName } from './jobs.js';
+export {
+  JobStore,
+  jobLogLimit,
+  jobStatuses,
+  type JobRecord,
+  type JobStatus,
+  type JobQueueName,
+} from './jobs.js';
 export { changeChannel, type ChangeListener, type RegistryChange } from './change-notices.js';
 export { AlertRecords, type AlertStatusRecord, type AlertEventRecord } from './alert-records.js';
 export {

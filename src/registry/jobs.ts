@@ -4,14 +4,17 @@
 // worker died) to one claimant at a time; BullMQ-dispatched jobs are only recorded here. What running a
 // job means is jobs' business.
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 
+/** Where a job may stand. */
+export const jobStatuses = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+
 /** Where a job stands. */
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type JobStatus = (typeof jobStatuses)[number];
 
 /** Which queue dispatches a job. */
 export type JobQueueName = 'registry' | 'redis';
@@ -75,6 +78,16 @@ const lost = (id: string, worker: string) =>
     code: 'JOB_LEASE_LOST',
     hint: 'Its lease lapsed and another worker took it, or it was finished; this worker stops it.',
   });
+
+/** The registry queue's jobs a worker may claim at `now`: queued, or running with a lapsed lease. */
+const claimable = (now: number) => (where: ExpressionBuilder<RegistryDatabase, 'jobs'>) =>
+  where.and([
+    where('queue', '=', 'registry'),
+    where.or([
+      where('status', '=', 'queued'),
+      where.and([where('status', '=', 'running'), where('lease_until', '<', now)]),
+    ]),
+  ]);
 
 /** Jobs in one registry database. */
 export class JobStore {
@@ -145,13 +158,7 @@ export class JobStore {
     const row = await this.database
       .selectFrom('jobs')
       .select('id')
-      .where('queue', '=', 'registry')
-      .where((where) =>
-        where.or([
-          where('status', '=', 'queued'),
-          where.and([where('status', '=', 'running'), where('lease_until', '<', now)]),
-        ]),
-      )
+      .where(claimable(now))
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
@@ -167,13 +174,7 @@ export class JobStore {
       let query = transaction
         .selectFrom('jobs')
         .selectAll()
-        .where('queue', '=', 'registry')
-        .where((where) =>
-          where.or([
-            where('status', '=', 'queued'),
-            where.and([where('status', '=', 'running'), where('lease_until', '<', now)]),
-          ]),
-        )
+        .where(claimable(now))
         .orderBy('created_at')
         .limit(20);
       if (this.dialect === 'postgres') query = query.forUpdate().skipLocked();

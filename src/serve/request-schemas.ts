@@ -4,7 +4,8 @@
 // fields that would change what a request means and are not supported (tools, logprobs, n > 1, ...)
 // are refused by name. Tool and function messages are refused too: served tasks never call tools.
 import { z } from 'zod';
-import { runEntryKinds, runKinds } from '../registry/index.js';
+import { canaryStepSchema, guardrailMetrics, promotionRules } from '../experiments/index.js';
+import { experimentStatuses, jobStatuses, runEntryKinds, runKinds } from '../registry/index.js';
 import type { IssueParams } from './request-body.js';
 
 const unsupportedParameter = (field: string): IssueParams => ({
@@ -252,12 +253,6 @@ export const driftQuery = z.strictObject({
   alpha: z.coerce.number().min(1e-9).max(0.5).optional(),
 });
 
-const canaryStep = z.strictObject({
-  weight: z.number().gt(0).max(1),
-  minimumDurationMs: z.int().min(0),
-  minimumRequests: z.int().min(0),
-});
-
 /** POST /v1/experiments: the task, the version under test, the primary score, and the rollout's options. */
 export const experimentStartRequest = z.strictObject({
   task: z.string().min(1).max(128),
@@ -266,12 +261,9 @@ export const experimentStartRequest = z.strictObject({
   }),
   label: z.string().min(1).max(128).optional(),
   primary: z.string().min(1).max(200),
-  guardrails: z
-    .array(z.enum(['errors', 'check-failures', 'latency']))
-    .max(3)
-    .optional(),
-  schedule: z.array(canaryStep).min(1).max(20).optional(),
-  promoteWhen: z.enum(['better', 'no-harm']).optional(),
+  guardrails: z.array(z.enum(guardrailMetrics)).max(3).optional(),
+  schedule: z.array(canaryStepSchema).min(1).max(20).optional(),
+  promoteWhen: z.enum(promotionRules).optional(),
   alpha: z.number().gt(0).lt(0.5).optional(),
   mixture: z.number().positive().optional(),
   minimumPerArm: z.int().min(1).optional(),
@@ -287,12 +279,12 @@ export const experimentStopRequest = z.strictObject({ reason: z.string().max(100
 /** GET /v1/experiments: a task's, or those in one status. */
 export const experimentListQuery = z.strictObject({
   task: z.string().min(1).max(128).optional(),
-  status: z.enum(['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive']).optional(),
+  status: z.enum(experimentStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
 /** GET /v1/jobs: those in one status. */
 export const jobListQuery = z.strictObject({
-  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
+  status: z.enum(jobStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });

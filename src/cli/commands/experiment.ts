@@ -7,6 +7,7 @@ import {
   assessExperiment,
   guardrailMetrics,
   lookAtExperiment,
+  promotionRules,
   startExperiment,
   stopExperiment,
   type ExperimentConfigInput,
@@ -14,7 +15,12 @@ import {
   type TestSummary,
 } from '../../experiments/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
-import type { ExperimentEvent, ExperimentRecord, Registry } from '../../registry/index.js';
+import {
+  experimentStatuses,
+  type ExperimentEvent,
+  type ExperimentRecord,
+  type Registry,
+} from '../../registry/index.js';
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 import { ValidationError } from '../../errors/index.js';
@@ -137,7 +143,7 @@ const start = defineCommand({
           parseDuration(args['step-duration'], '--step-duration'),
           numberOption('step-requests', args['step-requests'], { integer: true, min: 0 })!,
         ),
-        promoteWhen: choice('promote-when', args['promote-when'], ['better', 'no-harm'] as const),
+        promoteWhen: choice('promote-when', args['promote-when'], promotionRules),
         alpha: numberOption('alpha', args.alpha, { min: 0.0001, max: 0.49 }),
         minimumPerArm: numberOption('minimum-per-arm', args['minimum-per-arm'], { integer: true, min: 1 }),
       };
@@ -203,10 +209,9 @@ const list = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const statuses = ['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive'] as const;
       const experiments = await registry.experiments.list({
         task: args.task,
-        status: args.status ? choice('status', args.status, statuses) : undefined,
+        status: args.status ? choice('status', args.status, experimentStatuses) : undefined,
       });
       if (args.json) return print(JSON.stringify(experiments, null, 2));
       if (experiments.length === 0)

@@ -4,14 +4,13 @@
 import { defineCommand } from 'citty';
 import { ValidationError } from '../../errors/index.js';
 import { runJob, submitJob, workerName } from '../../jobs/index.js';
-import type { JobRecord, JobStatus } from '../../registry/index.js';
+import { jobStatuses, type JobRecord } from '../../registry/index.js';
 import { choice, numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const time = (at: number | null) =>
   at === null ? '-' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const statuses = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 
 /** The command line after `--` (what the job runs). */
 function commandAfterDashes(rawArgs: string[]): string[] {
@@ -113,12 +112,12 @@ const list = defineCommand({
   meta: { name: 'ls', description: 'Jobs, newest first' },
   args: {
     db: registryOption,
-    status: { type: 'string', description: `Only those in this status (${statuses.join(', ')})` },
+    status: { type: 'string', description: `Only those in this status (${jobStatuses.join(', ')})` },
     json: { type: 'boolean', description: 'Print JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const status = args.status ? (choice('status', args.status, statuses) as JobStatus) : undefined;
+      const status = args.status ? choice('status', args.status, jobStatuses) : undefined;
       const jobs = await registry.jobs.list({ status });
       if (args.json) return print(JSON.stringify(jobs, null, 2));
       if (jobs.length === 0) print('no jobs (queue one: promptune job submit -- eval ...)');
