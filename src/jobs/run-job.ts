@@ -40,11 +40,15 @@ export async function runJob(
     // its own process group: a Ctrl-C meant for the worker does not reach it (the worker stops it)
     detached: true,
   });
+  /** Asks the command to stop, and kills it if it has not within 10 s. */
+  const terminate = () => {
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  };
   let stopped = false;
   const stop = () => {
     stopped = true;
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    terminate();
   };
   if (options.signal?.aborted) stop();
   options.signal?.addEventListener('abort', stop, { once: true });
@@ -71,8 +75,7 @@ export async function runJob(
       const { cancelRequested } = await store.heartbeat(job.id, worker, { leaseMs, output });
       if (cancelRequested && !cancelled) {
         cancelled = true;
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        terminate();
       }
     } catch (error) {
       if (!ConflictError.isInstance(error)) throw error;

@@ -3,20 +3,13 @@
 // in the label's history without moving it, a hand move of the label stopping the experiment, and each
 // arm's metrics summed from traces and scores.
 import { afterAll, describe, expect, it } from 'vitest';
+import { errorCode as code } from '../../test/error-code.js';
 import { PromptuneError } from '../errors/index.js';
 import { taskSpec } from '../tasks/spec.js';
 import type { Registry } from './registry.js';
 import type { TraceRecord } from './traces.js';
 
 const admin = { name: 'ana', scopes: ['read', 'run', 'admin'] };
-
-async function code(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
-}
 
 /** A task with versions 1 and 2 and production on 1; returns their ids. */
 async function twoVersions(registry: Registry): Promise<[string, string]> {

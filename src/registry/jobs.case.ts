@@ -3,17 +3,9 @@
 // attempt and its old worker can no longer touch it, cancels (queued at once, running at the next
 // heartbeat), retries while attempts remain, and the log keeps its tail.
 import { afterAll, describe, expect, it } from 'vitest';
-import { PromptuneError } from '../errors/index.js';
+import { errorCode as code } from '../../test/error-code.js';
 import { jobLogLimit } from './jobs.js';
 import type { Registry } from './registry.js';
-
-async function code(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
-}
 
 const job = (registry: Registry, maxAttempts = 3) =>
   registry.jobs.submit({

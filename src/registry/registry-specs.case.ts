@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { PromptuneError } from '../errors/index.js';
+import { errorCode as code } from '../../test/error-code.js';
 import { taskSpec } from '../tasks/spec.js';
 import { exportTask, importBundle } from './bundle.js';
 import { canonicalJson, contentHash } from './canonical.js';
@@ -28,14 +28,6 @@ const changed = taskSpec.parse({
   metrics: [{ name: 'label' }],
 });
 const content = hardVersionContent(first);
-
-async function code(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
-}
 
 /** Every table's rows, to compare a registry before and after a refused import. */
 async function dump(registry: Registry) {

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { errorCode as code } from '../../test/error-code.js';
 import { peftAdapterFiles, repositoryRoot } from '../../test/models.js';
-import { PromptuneError } from '../errors/index.js';
 import { taskSpec } from '../tasks/spec.js';
 import { exportTask, importBundle } from './bundle.js';
 import { Registry, type Actor } from './registry.js';
@@ -13,14 +13,6 @@ import { Registry, type Actor } from './registry.js';
 const admin: Actor = { name: 'ana', scopes: ['read', 'run', 'admin'] };
 const runner: Actor = { name: 'ci', scopes: ['read', 'run'] };
 const spec = (name: string) => taskSpec.parse({ name, prompt: { template: 'Q: {{input}}\nA:' } });
-
-async function code(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
-}
 
 /** Runs the suite against registries made by `open` (each call: a fresh, empty registry) at `location`. */
 export function registryConformance(

@@ -4,20 +4,12 @@
 // sampled request log into traces.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { PromptuneError } from '../errors/index.js';
+import { errorCode as code } from '../../test/error-code.js';
 import { migrateToLatest } from './migrations.js';
 import type { RegistryLocation } from './open-registry.js';
 import { rawDatabase } from './registry-specs.case.js';
 import { Registry } from './registry.js';
 import type { TraceRecord } from './traces.js';
-
-async function code(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  return PromptuneError.isInstance(error) ? error.code : `not a PromptuneError: ${String(error)}`;
-}
 
 /** A trace as the service would record it; `overrides` change any field. */
 export function sampleTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {

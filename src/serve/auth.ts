@@ -4,7 +4,7 @@
 // the scope it needs, and each key has a token bucket of requests per minute.
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError, PermissionError } from '../errors/index.js';
-import type { AccessKey, Registry, Scope } from '../registry/index.js';
+import type { AccessKey, Actor, Registry, Scope } from '../registry/index.js';
 import { errorResponse, ServiceError } from './errors.js';
 import type { ServiceEnv } from './service-env.js';
 
@@ -58,6 +58,12 @@ export class KeyVerifier {
 
 /** The verified key of a request (set by `requireScope`). */
 export const accessKeyOf = (context: Context<ServiceEnv>): AccessKey | undefined => context.get('accessKey');
+
+/** Who a request acts as in the registry (label moves, experiments): its verified key, by name. */
+export function actorOfKey(context: Context<ServiceEnv>): Actor {
+  const key = accessKeyOf(context)!;
+  return { name: `key:${key.name}`, scopes: key.scopes };
+}
 
 /**
  * Middleware: a valid key with `scope` (or one of the scopes, given a list; admin implies every scope),

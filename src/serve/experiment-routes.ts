@@ -4,7 +4,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { assessExperiment, lookAtExperiment, startExperiment, stopExperiment } from '../experiments/index.js';
 import type { Registry, Scope } from '../registry/index.js';
-import { accessKeyOf } from './auth.js';
+import { actorOfKey } from './auth.js';
 import { readBody } from './request-body.js';
 import { parseQuery } from './request-query.js';
 import { experimentListQuery, experimentStartRequest, experimentStopRequest } from './request-schemas.js';
@@ -20,10 +20,6 @@ export function experimentRoutes(
   },
 ): void {
   const { registry, scope } = options;
-  const actorOf = (context: Parameters<typeof accessKeyOf>[0]) => {
-    const key = accessKeyOf(context)!;
-    return { name: `key:${key.name}`, scopes: key.scopes };
-  };
 
   app.get('/v1/experiments', scope('read'), async (context) => {
     const query = parseQuery(experimentListQuery, context.req.query());
@@ -43,7 +39,7 @@ export function experimentRoutes(
       label,
       reason,
       config,
-      actor: actorOf(context),
+      actor: actorOfKey(context),
     });
     options.onChanged(task);
     return context.json(experiment, 201);
@@ -61,7 +57,7 @@ export function experimentRoutes(
   app.post('/v1/experiments/:id/stop', scope('admin'), async (context) => {
     const body = await readBody(context, experimentStopRequest, 'Send { "reason": "..." } (optional).');
     const experiment = await stopExperiment(registry, context.req.param('id'), {
-      actor: actorOf(context),
+      actor: actorOfKey(context),
       reason: body.reason,
     });
     options.onChanged(experiment.task);

@@ -6,7 +6,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { NotFoundError } from '../errors/index.js';
 import type { Registry, Scope } from '../registry/index.js';
 import { datasetStats, exampleShape, findDuplicates, parseExamples, type Example } from '../tasks/index.js';
-import { accessKeyOf } from './auth.js';
+import { accessKeyOf, actorOfKey } from './auth.js';
 import { parseQuery } from './request-query.js';
 import { datasetRowQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
@@ -56,12 +56,11 @@ export function libraryRoutes(
   });
 
   app.post('/v1/tasks/:name/labels/:label/rollback', scope('admin'), async (context) => {
-    const key = accessKeyOf(context)!;
     await registry.getTask(context.req.param('name')); // an unknown task is a 404
     const move = await registry.rollback({
       task: context.req.param('name'),
       label: context.req.param('label'),
-      actor: { name: `key:${key.name}`, scopes: key.scopes },
+      actor: actorOfKey(context),
     });
     options.onLabelMoved(context.req.param('name'));
     return context.json(move);

@@ -17,7 +17,7 @@ import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
 import type { ChangeListener, Registry, Scope, TraceRecord } from '../registry/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
-import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
+import { accessKeyOf, actorOfKey, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
 import { ServiceMetrics } from './metrics.js';
@@ -358,12 +358,11 @@ export function createService(options: ServiceOptions): Service {
       labelMoveRequest,
       'Send { "version": <number, label or id prefix>, "reason": "..." }.',
     );
-    const key = accessKeyOf(context)!;
     const event = await registry.setLabel({
       task: context.req.param('name'),
       label: context.req.param('label'),
       reference: String(body.version),
-      actor: { name: `key:${key.name}`, scopes: key.scopes },
+      actor: actorOfKey(context),
       reason: body.reason ?? 'moved through the service',
       overridePolicy: body.overridePolicy,
     });

@@ -22,10 +22,10 @@ import {
   type Registry,
 } from '../../registry/index.js';
 import { choice, numberOption, repeatedOption } from '../options.js';
+import { isoSeconds as time } from '../iso-seconds.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 import { ValidationError } from '../../errors/index.js';
 
-const time = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
 const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(4));
 const print = (text: string) => process.stdout.write(`${text}\n`);

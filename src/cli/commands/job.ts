@@ -6,11 +6,11 @@ import { ValidationError } from '../../errors/index.js';
 import { runJob, submitJob, workerName } from '../../jobs/index.js';
 import { jobStatuses, type JobRecord } from '../../registry/index.js';
 import { choice, numberOption } from '../options.js';
+import { isoSeconds } from '../iso-seconds.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
-const time = (at: number | null) =>
-  at === null ? '-' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const time = (at: number | null) => (at === null ? '-' : isoSeconds(at));
 
 /** The command line after `--` (what the job runs). */
 function commandAfterDashes(rawArgs: string[]): string[] {
