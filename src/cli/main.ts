@@ -26,6 +26,7 @@ import audit from './commands/audit.js';
 import experiment from './commands/experiment.js';
 import job from './commands/job.js';
 import worker from './commands/worker.js';
+import loop from './commands/loop.js';
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
@@ -52,6 +53,7 @@ const main = defineCommand({
     experiment,
     job,
     worker,
+    loop,
   },
 });
 
@@ -125,9 +127,10 @@ for (const stream of [process.stdout, process.stderr])
     process.exit(0);
   });
 
-// a job's command ends with the worker that runs it: a worker killed mid-job must leave no command
-// running on (the job's next attempt would run beside it); its IPC channel closes when it dies
-if (process.env.PROMPTUNE_JOB && process.channel) {
+// a job's command ends with the worker that runs it, and a loop's step with its loop: a worker killed
+// mid-job must leave no command running on (the job's next attempt would run beside it); its IPC
+// channel closes when it dies
+if ((process.env.PROMPTUNE_JOB || process.env.PROMPTUNE_LOOP) && process.channel) {
   process.channel.unref();
   process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }

@@ -25,13 +25,23 @@ const entriesPerWrite = 500;
 /** Starts a run in the registry at `db` (or DATABASE_URL). */
 export async function recordRun(
   db: string,
-  start: { kind: RunKind; task: string; config: Record<string, unknown>; datasets?: string[] },
+  start: {
+    kind: RunKind;
+    task: string;
+    config: Record<string, unknown>;
+    datasets?: string[];
+    /** The registry version the run evaluates (eval --version, audit --version). */
+    version?: string;
+  },
 ): Promise<RunRecorder> {
   const registry = await Registry.open(registryLocation(db));
   const job = process.env.PROMPTUNE_JOB;
+  // a step of the closed loop: the loop chose the run's id (its lineage names it) and is named back
+  const loop = process.env.PROMPTUNE_LOOP;
   const run = await registry.runs.start({
     ...start,
-    config: job ? { ...start.config, job } : start.config,
+    id: process.env.PROMPTUNE_RUN_ID || undefined,
+    config: { ...start.config, ...(job && { job }), ...(loop && { loop }) },
     actor: operatorName(),
   });
   // run as a job: the job links to this run (and its progress); a job of another registry is left be

@@ -1,9 +1,27 @@
-// Public surface of jobs: long work (evaluations, optimizations, soft-prompt training, audits) run as
-// promptune commands by workers, from the registry's own queue (the embedded default) or from BullMQ on
-// Redis (scale-out), each attempt's output and lease kept in the registry, and a worker killed mid-job
-// replaced by another that resumes the command from its journals.
+// Public surface of jobs: long work (evaluations, optimizations, soft-prompt training, audits, the
+// closed loop) run as promptune commands by workers, from the registry's own queue (the embedded
+// default) or from BullMQ on Redis (scale-out), each attempt's output and lease kept in the registry, and
+// a worker killed mid-job replaced by another that resumes the command from its journals. The closed
+// loop: reviewed corrections (or an alert, or a schedule) → a re-tune → an offline gate → a canary.
 export { jobCommands, jobKind } from './job-commands.js';
-export { runJob, type RunJobOptions } from './run-job.js';
+export { runJob, promptuneCli, type RunJobOptions } from './run-job.js';
 export { RegistryJobWorker, workerName, type JobWorkerOptions } from './registry-worker.js';
 export { bullQueueName, dispatchToBull, startBullWorker, type BullWorkerOptions } from './bull-queue.js';
 export { submitJob } from './submit-job.js';
+export {
+  loopPolicySchema,
+  readLoopPolicy,
+  gateAudits,
+  type LoopPolicy,
+  type LoopPolicyFile,
+} from './loop-policy.js';
+export { loopTriggers, latestLoopRun, type LoopTriggers } from './loop-triggers.js';
+export { gateDecision, type GateResult } from './loop-gate.js';
+export {
+  runLoopIteration,
+  unfinishedLoop,
+  loopSteps,
+  type LoopOptions,
+  type LoopOutcome,
+} from './loop-iteration.js';
+export { loopStepRunner, type LoopStepRunner, type StepResult } from './run-loop-step.js';

@@ -1,10 +1,10 @@
 // What a job may run: the promptune commands that do long work (an evaluation, an optimization, a
-// soft-prompt training, an audit), never the service or key management. Their arguments are the
-// command line's, checked by the command itself when it runs.
+// soft-prompt training, an audit, an iteration of the closed loop), never the service or key
+// management. Their arguments are the command line's, checked by the command itself when it runs.
 import { ValidationError } from '../errors/index.js';
 
 /** The commands a job may run, by their first argument(s). */
-export const jobCommands = ['eval', 'optimize', 'soft train', 'audit'] as const;
+export const jobCommands = ['eval', 'optimize', 'soft train', 'audit', 'loop'] as const;
 
 /** A job's kind (its command) from its arguments; JOB_BAD_COMMAND for anything else. */
 export function jobKind(args: string[]): string {

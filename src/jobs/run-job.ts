@@ -20,7 +20,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
-const cli = fileURLToPath(new URL('../../bin/promptune.js', import.meta.url));
+/** The promptune command line's entry file, which jobs and the loop's steps run. */
+export const promptuneCli = fileURLToPath(new URL('../../bin/promptune.js', import.meta.url));
 
 /**
  * Runs `job` (already held by `worker`) to the end of this attempt: completed (exit 0), cancelled,
@@ -33,7 +34,7 @@ export async function runJob(
   options: RunJobOptions = {},
 ): Promise<JobRecord> {
   const leaseMs = options.leaseMs ?? 30_000;
-  const child = spawn(process.execPath, [cli, ...job.args], {
+  const child = spawn(process.execPath, [promptuneCli, ...job.args], {
     cwd: job.cwd,
     env: { ...process.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

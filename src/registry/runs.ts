@@ -10,8 +10,8 @@ import type { RegistryWrite } from './access-keys.js';
 import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase, RunTable } from './schema.js';
 
-/** What a run is: an evaluation, an optimization, a soft-prompt training or an audit. */
-export const runKinds = ['evaluation', 'optimization', 'soft-training', 'audit'] as const;
+/** What a run is: an evaluation, an optimization, a soft-prompt training, an audit, or a closed-loop iteration. */
+export const runKinds = ['evaluation', 'optimization', 'soft-training', 'audit', 'loop'] as const;
 /** One of runKinds. */
 export type RunKind = (typeof runKinds)[number];
 
@@ -125,7 +125,7 @@ export class RunStore {
     if (!runKinds.includes(start.kind))
       throw new ValidationError(`run kind "${String(start.kind)}" is not one of ${runKinds.join(', ')}`, {
         code: 'RUN_INVALID',
-        hint: 'Runs are evaluations, optimizations, soft-prompt trainings or audits.',
+        hint: `Runs are one of: ${runKinds.join(', ')}.`,
       });
     const row: RunTable = {
       id,

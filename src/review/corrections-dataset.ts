@@ -39,7 +39,41 @@ export interface CorrectionsResult {
   held: { item: string; reason: HeldReason | 'conflict' | 'unreadable-input' }[];
 }
 
+/** What writing a queue's corrections now would add, without writing them. */
+export interface PendingCorrections {
+  /** The dataset version the rows would be added to. */
+  base: number;
+  added: Record<string, number>;
+  duplicates: number;
+  held: CorrectionsResult['held'];
+}
+
 const defaultSplits = { train: 0.8, dev: 0.2 };
+
+/** Carries a preview out of the transaction it rolls back. */
+class PreviewRollback extends Error {
+  constructor(readonly pending: PendingCorrections) {
+    super('preview');
+  }
+}
+
+/**
+ * What correctionsToDataset would add now: the same work in a transaction that is rolled back, so the
+ * count is exactly what a write would give (the closed loop's trigger and its dry run read it).
+ */
+export async function pendingCorrections(
+  registry: Registry,
+  queueName: string,
+  options: CorrectionsOptions,
+): Promise<PendingCorrections> {
+  try {
+    await writeCorrections(registry, queueName, options, true);
+  } catch (error) {
+    if (error instanceof PreviewRollback) return error.pending;
+    throw error;
+  }
+  throw new Error('a preview of corrections was written'); // unreachable: the preview always rolls back
+}
 
 /** The split an input goes to: a seeded hash of its fields against the cumulative shares. */
 export function splitOf(fields: Record<string, unknown>, splits: Record<string, number>, seed = 0): string {
@@ -68,10 +102,19 @@ function checkSplits(splits: Record<string, number>): Record<string, number> {
 }
 
 /** Writes the queue's agreed corrections as the next version of its task's dataset. */
-export async function correctionsToDataset(
+export function correctionsToDataset(
   registry: Registry,
   queueName: string,
   options: CorrectionsOptions,
+): Promise<CorrectionsResult> {
+  return writeCorrections(registry, queueName, options, false);
+}
+
+async function writeCorrections(
+  registry: Registry,
+  queueName: string,
+  options: CorrectionsOptions,
+  preview: boolean,
 ): Promise<CorrectionsResult> {
   const splits = checkSplits(options.splits ?? defaultSplits);
   const queue = await registry.review.getQueue(queueName);
@@ -152,6 +195,7 @@ export async function correctionsToDataset(
       file.text += `${JSON.stringify(row)}\n`;
       added[split] = (added[split] ?? 0) + 1;
     }
+    if (preview) throw new PreviewRollback({ base: base.number, added, duplicates, held });
     const next = { ...base.splits };
     if (rewritten.size > 0) delete next.file;
     for (const split of new Set([...rewritten, ...Object.keys(added)])) {

@@ -19,10 +19,12 @@ export { decideItem } from './decide.js';
 export { resolveItems, type ResolvedItem, type HeldReason } from './resolve-items.js';
 export {
   correctionsToDataset,
+  pendingCorrections,
   splitOf,
   provenanceField,
   type CorrectionsOptions,
   type CorrectionsResult,
+  type PendingCorrections,
 } from './corrections-dataset.js';
 export { judgeCalibration, humanVerdicts, type JudgeCalibration } from './judge-calibration.js';
 export { similarDecisions, type SimilarDecision } from './similar-decisions.js';

@@ -74,7 +74,7 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'inte
 
 export interface Run {
   id: string;
-  kind: 'evaluation' | 'optimization' | 'soft-training' | 'audit';
+  kind: 'evaluation' | 'optimization' | 'soft-training' | 'audit' | 'loop';
   task: string;
   version: string | null;
   datasets: string[];

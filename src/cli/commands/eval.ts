@@ -15,6 +15,7 @@ import { writeFileAtomically } from '../../engine/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
+import { auditSubject, subjectArgs } from '../audit-subject.js';
 import { withDataFolder } from '../data-folder.js';
 import { numberOption } from '../options.js';
 import { recordRun, splitDatasetIds } from '../run-recorder.js';
@@ -43,6 +44,9 @@ export default defineCommand({
       type: 'string',
       description: "A prompt artifact (promptune optimize --out) to use instead of the spec's prompt",
     },
+    adapter: subjectArgs.adapter,
+    version: subjectArgs.version,
+    force: subjectArgs.force,
     model: {
       type: 'string',
       required: true,
@@ -100,14 +104,19 @@ export default defineCommand({
     // what is cheap to check is checked before a model is loaded
     const prices = readPrices(args.prices);
     const minimum = numberOption('min-score', args['min-score']);
-    const task = withDataFolder(
-      args.prompt ? applyArtifact(loadTask(args.task), readArtifact(args.prompt)) : loadTask(args.task),
-      args.data,
-    );
     const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
-    const examples = loadSplit(task, split).slice(0, limit);
     const local = { hub: { onProgress: downloadProgress() } };
-    const model = await resolveModel(args.model, { local });
+    // a soft adapter or a registry version reads like an audit's subject (a soft one on the local engine)
+    const subject =
+      args.adapter !== undefined || args.version !== undefined ? await auditSubject(args) : undefined;
+    const task =
+      subject?.task ??
+      withDataFolder(
+        args.prompt ? applyArtifact(loadTask(args.task), readArtifact(args.prompt)) : loadTask(args.task),
+        args.data,
+      );
+    const examples = loadSplit(task, split).slice(0, limit);
+    const model = subject?.model ?? (await resolveModel(args.model, { local }));
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
     const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;
     const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
@@ -117,6 +126,7 @@ export default defineCommand({
           kind: 'evaluation',
           task: task.spec.name,
           datasets: splitDatasetIds(task, split),
+          version: subject?.subject.version?.id,
           config: {
             model: model.name,
             split,
@@ -124,6 +134,7 @@ export default defineCommand({
             repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
             taskFile: args.task,
             ...(args.prompt && { prompt: args.prompt }),
+            ...(subject && { subject: subject.subject }),
             ...(args.judge && { judge: args.judge }),
             constrained: args.constrain,
             ...(tracing && { traces: tracing.run }),

@@ -8,6 +8,7 @@ import { defineCommand } from 'citty';
 import { parseDocument } from 'yaml';
 import { NotFoundError, parseInput, ValidationError } from '../../errors/index.js';
 import { timeWindow } from '../../observe/index.js';
+import { writeDatasetVersion } from '../../registry/index.js';
 import {
   addEvaluationFailures,
   addTraces,
@@ -24,7 +25,6 @@ import { numberOption } from '../options.js';
 import { operatorName, registryOption, withRegistry } from '../registry-access.js';
 import { httpReviewClient, registryReviewClient } from '../review-client.js';
 import { reviewInTerminal } from '../review-terminal.js';
-import { writeDatasetVersion } from '../dataset-files.js';
 
 const print = (json: boolean | undefined, value: unknown, text: string) =>
   void process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);

@@ -1,6 +1,7 @@
 // One run, live while it runs: an evaluation's score and examples (filtered to failures or passes, each
 // opened for its outputs, metrics and checks), an optimization's trajectory, trials, prompt diff and
-// spend against its caps, a training's loss and dev accuracy curves, an audit's findings (audit-run.tsx).
+// spend against its caps, a training's loss and dev accuracy curves, an audit's findings (audit-run.tsx),
+// a closed-loop iteration's steps (loop-run.tsx).
 import { useMemo, useState } from 'react';
 import { ApiError, apiBlob, query } from '../api';
 import { LineChart } from '../components/chart';
@@ -11,6 +12,7 @@ import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApi } from '../use-api';
 import { AuditRun } from './audit-run';
+import { LoopRun } from './loop-run';
 import { Progress } from './runs';
 
 const pageSize = 100;
@@ -495,7 +497,9 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
           ))}
         </p>
       )}
-      {run.status === 'completed' && run.kind !== 'soft-training' && <ReportButton id={run.id} />}
+      {run.status === 'completed' && run.kind !== 'soft-training' && run.kind !== 'loop' && (
+        <ReportButton id={run.id} />
+      )}
       {run.error && <div className="error">{run.error}</div>}
       {run.status === 'interrupted' && (
         <div className="error">
@@ -510,6 +514,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
       {run.kind === 'optimization' && <Optimization run={run} />}
       {run.kind === 'soft-training' && <Training run={run} />}
       {run.kind === 'audit' && <AuditRun run={run} />}
+      {run.kind === 'loop' && <LoopRun run={run} />}
     </>
   );
 }

@@ -1,10 +1,11 @@
 // Writing a stored dataset version as files (<folder>/<split>.jsonl, atomically), for `dataset pull` and
-// `review dataset --out`; `soft train --data`, `eval` and `optimize` read the folder as they read any.
+// `review dataset --out` and the closed loop; `soft train --data`, `eval` and `optimize` read the folder as they read any.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { ValidationError } from '../errors/index.js';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../engine/index.js';
-import type { DatasetVersion, Registry } from '../registry/index.js';
+import { ValidationError } from '../errors/index.js';
+import type { DatasetVersion } from './dataset-versions.js';
+import type { Registry } from './registry.js';
 
 /** Writes each split of `version` to `folder`; returns the files written. */
 export async function writeDatasetVersion(

@@ -1,0 +1,158 @@
+// `promptune loop <policy.yaml>`: one iteration of a task's closed loop when its triggers hold (new
+// reviewed corrections, a firing alert, a schedule): the corrections written as a dataset version, a
+// re-tune on it, the offline gate, a canary experiment watched until it promotes or rolls back. Each step
+// is a run; `runs show <loop run>` and the dashboard tell the story. `--dry-run` says what would happen
+// and writes nothing; `--watch 10m` keeps checking; an iteration whose process died is resumed.
+import { resolve } from 'node:path';
+import { defineCommand } from 'citty';
+import { ConflictError } from '../../errors/index.js';
+import {
+  loopStepRunner,
+  loopTriggers,
+  readLoopPolicy,
+  runLoopIteration,
+  unfinishedLoop,
+  type LoopOptions,
+  type LoopPolicyFile,
+  type LoopTriggers,
+} from '../../jobs/index.js';
+import { formatDuration, parseDuration } from '../../observe/index.js';
+import type { Registry, RunRecord } from '../../registry/index.js';
+import { registryOption, withRegistry } from '../registry-access.js';
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+/** What one check does: resume, start, or nothing. */
+async function plan(registry: Registry, file: LoopPolicyFile, force: boolean) {
+  const unfinished = await unfinishedLoop(registry, file.policy.task);
+  if (unfinished?.live)
+    throw new ConflictError(`loop run ${unfinished.run.id} of ${file.policy.task} is running`, {
+      code: 'LOOP_RUNNING',
+      hint: `One iteration at a time: follow it with promptune runs show ${unfinished.run.id}.`,
+    });
+  const triggers = await loopTriggers(registry, file.policy);
+  if (!triggers.triggered && force) triggers.reasons.push('forced (--force)');
+  return { unfinished: unfinished?.run, triggers, start: force || triggers.triggered };
+}
+
+/** The dry run: the triggers and the steps an iteration would take. */
+function describePlan(file: LoopPolicyFile, found: Awaited<ReturnType<typeof plan>>) {
+  const { policy } = file;
+  const { triggers } = found;
+  if (found.unfinished) {
+    print(
+      `would resume loop run ${found.unfinished.id} at ${found.unfinished.progress?.message ?? 'its start'}`,
+    );
+    return;
+  }
+  if (triggers.corrections)
+    print(
+      `corrections: ${triggers.corrections.pending} new reviewed rows in queue ${triggers.corrections.queue} (threshold ${triggers.corrections.threshold})`,
+    );
+  for (const alert of triggers.alerts)
+    print(`alert ${alert.rule}: firing${alert.new ? '' : ' (already answered by the last iteration)'}`);
+  if (triggers.last) print(`last iteration: ${triggers.last.id} (${triggers.last.status})`);
+  if (!found.start) {
+    print('no trigger holds: nothing would happen');
+    return;
+  }
+  print(`would start an iteration: ${triggers.reasons.join('; ')}`);
+  const pending = triggers.corrections?.pending ?? 0;
+  print(
+    pending > 0
+      ? `  1. write dataset version ${triggers.corrections!.base + 1} of ${policy.task} (${pending} reviewed rows on version ${triggers.corrections!.base})`
+      : `  1. use the latest dataset version of ${policy.task}`,
+  );
+  print(
+    `  2. re-tune: ${policy.retune.method === 'soft' ? 'soft train' : 'optimize'} ${policy.retune.args.join(' ')}`,
+  );
+  const gate = policy.gate;
+  print(
+    `  3. gate on ${gate.split}: candidate minus ${policy.label} at least ${gate.minimumGain}${gate.minimumScore === undefined ? '' : `, score at least ${gate.minimumScore}`}${gate.significant ? ', significant' : ''}${gate.audits.length ? `, audits ${gate.audits.join(', ')}` : ''}`,
+  );
+  const steps = policy.canary.schedule.map((step) => `${step.weight * 100}%`).join(' → ');
+  print(
+    `  4. canary on ${policy.canary.primary}: ${steps}, promote when ${policy.canary.promoteWhen}, timeout ${formatDuration(policy.canary.timeout)}`,
+  );
+}
+
+/** A finished (or paused) iteration, in words. */
+function describeRun(run: RunRecord) {
+  const summary = run.summary ?? {};
+  if (run.status === 'running')
+    print(`loop run ${run.id} paused at ${run.progress?.message}; run again to resume`);
+  else
+    print(
+      `loop run ${run.id}: ${String(summary.outcome ?? run.status)}: ${String(summary.reason ?? run.error)}`,
+    );
+}
+
+export default defineCommand({
+  meta: { name: 'loop', description: 'Run the closed loop of a task: corrections → re-tune → gate → canary' },
+  args: {
+    policy: { type: 'positional', required: true, description: 'The loop policy file (YAML or JSON)' },
+    'dry-run': { type: 'boolean', default: false, description: 'Say what would happen; write nothing' },
+    force: { type: 'boolean', default: false, description: 'Start an iteration even when no trigger holds' },
+    watch: { type: 'string', description: 'Keep checking the triggers this often (e.g. 10m) until stopped' },
+    'look-every': { type: 'string', default: '10s', description: 'Between looks at the canary' },
+    json: { type: 'boolean', default: false, description: 'Print each iteration’s run as JSON' },
+    db: registryOption,
+    admin: {
+      type: 'boolean',
+      description: 'Act as admin (a canary on a protected label such as production needs it)',
+    },
+  },
+  async run({ args }) {
+    const file = readLoopPolicy(args.policy);
+    const lookEveryMs = parseDuration(args['look-every'], '--look-every');
+    const watchMs = args.watch === undefined ? undefined : parseDuration(args.watch, '--watch');
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await withRegistry(args, async (registry, actor) => {
+        const options: LoopOptions = {
+          registry,
+          file,
+          actor,
+          db: process.env.DATABASE_URL ? undefined : resolve(args.db),
+          runStep: loopStepRunner(file.folder, (text) => process.stderr.write(text)),
+          lookEveryMs,
+          log: (line) => process.stderr.write(`${line}\n`),
+          signal: controller.signal,
+        };
+        // --force starts the first iteration only: a watch goes on by the triggers
+        for (let force = args.force; ; force = false) {
+          const found = await plan(registry, file, force);
+          if (args['dry-run']) {
+            if (args.json) print(JSON.stringify(found, null, 2));
+            else describePlan(file, found);
+            return;
+          }
+          let run: RunRecord | undefined;
+          if (found.unfinished) {
+            process.stderr.write(`resuming loop run ${found.unfinished.id}\n`);
+            run = await runLoopIteration(options, { resume: found.unfinished });
+          } else if (found.start) {
+            process.stderr.write(`starting an iteration: ${found.triggers.reasons.join('; ')}\n`);
+            run = await runLoopIteration(options, { triggers: found.triggers as LoopTriggers });
+          } else if (!watchMs) print(`no trigger holds for ${file.policy.task}: nothing to do`);
+          if (run) {
+            if (args.json) print(JSON.stringify(run));
+            else describeRun(run);
+          }
+          if (!watchMs || controller.signal.aborted) return;
+          await new Promise((done) => {
+            const timer = setTimeout(done, watchMs);
+            controller.signal.addEventListener('abort', () => (clearTimeout(timer), done(undefined)));
+          });
+          if (controller.signal.aborted) return;
+        }
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});

@@ -1,0 +1,241 @@
+// The closed loop end to end on stories260K, as users run it: `promptune serve` answers the `gender`
+// task with its hand-written prompt; served traffic is queued and a reviewer corrects the wrong answers;
+// `promptune loop` sees the corrections pass its threshold, writes dataset version 2, re-tunes a soft
+// prompt on it, gates it against production on the test split, and starts a canary; scripted users send
+// traffic and feedback until the experiment promotes the soft prompt. A second iteration, forced, trains
+// with one step at a learning rate near zero: the gate refuses the candidate and nothing is promoted.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
+import { repositoryRoot, stories } from './models.js';
+
+const bin = join(repositoryRoot, 'bin', 'promptune.js');
+const shared = join(repositoryRoot, '..', 'shared', 'datasets', 'gender');
+const run = (cwd: string, ...args: string[]) => {
+  const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`promptune ${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout;
+};
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { input: string; target: string });
+
+type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies read loosely
+
+/** Runs `promptune loop` to its end, with its output. */
+function loop(cwd: string, ...args: string[]) {
+  const child = spawn('node', [bin, 'loop', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, ended, output: () => ({ stdout, stderr }) };
+}
+
+const policy = (retuneArgs: string[]) =>
+  [
+    'task: gender',
+    'spec: gender.yaml',
+    `model: local:${stories.gguf}`,
+    'trigger: { queue: gender-review, corrections: 20 }',
+    `retune: { method: soft, args: [${retuneArgs.map((arg) => `'${arg}'`).join(', ')}] }`,
+    'gate: { split: test, minimumGain: 0 }',
+    'canary:',
+    '  primary: correct',
+    '  schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 15 }]',
+    '  holdRecordMs: 0',
+    '',
+  ].join('\n');
+
+describe('the closed loop: reviewed corrections to a promoted soft prompt', () => {
+  it(
+    'triggers on corrections, re-tunes, gates, canaries and promotes; a failing gate promotes nothing',
+    { timeout: 600_000 },
+    async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'promptune-closed-loop-'));
+      const train = lines(join(shared, 'train.jsonl'));
+      mkdirSync(join(cwd, 'data'));
+      const write = (path: string, rows: object[]) =>
+        writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      write(join(cwd, 'data', 'train.jsonl'), train.slice(0, 256));
+      write(join(cwd, 'data', 'dev.jsonl'), lines(join(shared, 'dev.jsonl')).slice(0, 32));
+      write(join(cwd, 'data', 'test.jsonl'), lines(join(shared, 'test.jsonl')).slice(0, 48));
+      const spec = readFileSync(join(repositoryRoot, 'examples', 'gender.yaml'), 'utf8').replace(
+        /data:\n( {2}.*\n)+/,
+        'data:\n  train: data/train.jsonl\n  dev: data/dev.jsonl\n  test: data/test.jsonl\n',
+      );
+      writeFileSync(join(cwd, 'gender.yaml'), spec);
+      run(cwd, 'registry', 'push', '--task', 'gender.yaml', '--label', 'production', '--admin');
+      const key = (name: string, scopes: string) =>
+        run(cwd, 'keys', 'create', '--name', name, '--scopes', scopes).trim();
+      const client = key('app', 'run');
+      const reviewer = key('alice', 'review');
+      const admin = key('ops', 'admin');
+      writeFileSync(
+        join(cwd, 'queue.yaml'),
+        'reviewsPerItem: 1\nreviewers: [alice]\nrules:\n  - kind: sample\n    rate: 1\n',
+      );
+      run(cwd, 'review', 'create', 'gender-review', '--task', 'gender', '--config', 'queue.yaml');
+      writeFileSync(join(cwd, 'loop.yaml'), policy(['--epochs', '4']));
+
+      const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
+        cwd,
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      });
+      let serverOutput = '';
+      server.stdout.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
+      const exited = new Promise((resolve) => server.on('exit', resolve));
+      const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+      try {
+        for (let i = 0; i < 400 && !/listening on (\S+)/.test(serverOutput); i++)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        const url = /listening on (\S+)/.exec(serverOutput)![1];
+        const call = async (bearer: string, method: string, path: string, body?: unknown) => {
+          const response = await fetch(`${url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          return { body: (await response.json()) as Body, headers: response.headers };
+        };
+        const ask = (input: string, user: string) =>
+          call(client, 'POST', '/v1/chat/completions', {
+            model: 'gender@production',
+            user,
+            messages: [{ role: 'user', content: input }],
+          });
+
+        // served traffic, queued and reviewed: the wrong answers corrected to their labels
+        const traffic = train.slice(300, 330);
+        const truth = new Map(traffic.map((row) => [row.input, row.target]));
+        for (const [index, row] of traffic.entries()) await ask(row.input, `reviewed-${index}`);
+        let queued = 0;
+        for (let i = 0; i < 40 && queued < traffic.length; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          queued += Number(
+            /queued (\d+)/.exec(run(cwd, 'review', 'feed', 'gender-review', '--since', '1h'))![1],
+          );
+        }
+        expect(queued).toBe(traffic.length);
+        let corrected = 0;
+        for (;;) {
+          const next = (await call(reviewer, 'POST', '/v1/review/queues/gender-review/next')).body;
+          if (next.item === null) break;
+          const { id, input, output } = next.item as { id: string; input: { input: string }; output: string };
+          const target = truth.get(input.input)!;
+          const right = output.startsWith(target);
+          if (!right) corrected++;
+          await call(
+            reviewer,
+            'POST',
+            `/v1/review/items/${id}/decision`,
+            right ? { decision: 'approve' } : { decision: 'correct', correction: target },
+          );
+        }
+        expect(corrected).toBeGreaterThanOrEqual(4);
+
+        // the dry run sees the trigger and writes nothing
+        const dry = run(cwd, 'loop', 'loop.yaml', '--dry-run');
+        expect(dry).toContain(`${traffic.length} new reviewed rows in queue gender-review (threshold 20)`);
+        expect(dry).toContain('write dataset version 2 of gender');
+        expect(await registry.datasetVersions.list('gender')).toHaveLength(1);
+        expect((await registry.runs.list({ kind: 'loop' })).data).toHaveLength(0);
+
+        // the iteration: it runs until its canary ends; scripted users answer while it is on
+        const first = loop(cwd, 'loop.yaml', '--admin', '--look-every', '1s');
+        let experiment: Body | undefined;
+        let sent = 0;
+        const arms = { control: 0, treatment: 0 };
+        const users = train.slice(340, 840);
+        let finished = false;
+        void first.ended.then(() => (finished = true));
+        while (!finished) {
+          if (!experiment) {
+            const listed = (await call(admin, 'GET', '/v1/experiments?status=running')).body;
+            experiment = listed.data?.[0];
+            if (!experiment) {
+              await new Promise((resolve) => setTimeout(resolve, 500));
+              continue;
+            }
+          }
+          if (sent >= users.length) break;
+          const row = users[sent];
+          const answer = await ask(row.input, `canary-${sent}`);
+          sent++;
+          const arm = answer.headers.get('promptune-experiment') ?? '';
+          if (arm.endsWith('treatment')) arms.treatment++;
+          else arms.control++;
+          await call(client, 'POST', '/v1/feedback', {
+            id: answer.body.id,
+            name: 'correct',
+            value: String(answer.body.choices[0].message.content).startsWith(row.target),
+          });
+        }
+        const status = await first.ended;
+        const output = first.output();
+        expect(status, output.stderr).toBe(0);
+        expect(output.stdout).toMatch(/loop run \S+: promoted: /);
+        expect(experiment).toBeDefined();
+        expect(arms.treatment).toBeGreaterThanOrEqual(15);
+
+        // production is the soft version the loop trained, moved by the experiment
+        const loopRun = (await registry.runs.list({ kind: 'loop' })).data[0];
+        expect(loopRun.summary).toMatchObject({ outcome: 'promoted', dataset: 2, gate: true });
+        const steps = (await registry.runs.allEntries(loopRun.id, 'step')).map((entry) => entry.data);
+        expect(steps.map((step) => step.step)).toEqual([
+          'trigger',
+          'dataset',
+          'retune',
+          'gate',
+          'canary',
+          'outcome',
+        ]);
+        const candidate = steps[2].candidate as { id: string; number: number };
+        const production = await registry.resolveVersion('gender', 'production');
+        expect(production.id).toBe(candidate.id);
+        expect(production.kind).toBe('soft');
+        const history = await registry.labelHistory('gender', 'production');
+        const move = history.find((event) => event.to === candidate.id && event.from !== event.to);
+        expect(move).toMatchObject({ actor: `experiment:${experiment!.id}` });
+        // lineage: the training read version 2's files, and each step's run names the loop
+        const training = await registry.runs.get(String(steps[2].run));
+        const version2 = await registry.datasetVersions.get('gender', 2);
+        expect(version2.source).toBe('review:gender-review');
+        expect(training.datasets.sort()).toEqual(Object.values(version2.splits).sort());
+        expect(training.config.loop).toBe(loopRun.id);
+        const gate = steps[3] as Body;
+        expect(gate.passed).toBe(true);
+        expect(gate.scores.candidate).toBeGreaterThan(gate.scores.production);
+        const gateRun = await registry.runs.get(gate.runs.candidate);
+        expect(gateRun).toMatchObject({ kind: 'evaluation', version: candidate.id, status: 'completed' });
+        expect((await registry.experiments.get(experiment!.id)).status).toBe('promoted');
+
+        // the second iteration, forced, trains nothing useful: the gate refuses it and nothing moves
+        writeFileSync(join(cwd, 'loop-zero.yaml'), policy(['--steps', '1', '--lr', '0.000001']));
+        expect(run(cwd, 'loop', 'loop-zero.yaml', '--dry-run')).toContain('nothing would happen');
+        const second = loop(cwd, 'loop-zero.yaml', '--admin', '--force', '--look-every', '1s');
+        expect(await second.ended, second.output().stderr).toBe(0);
+        expect(second.output().stdout).toMatch(/loop run \S+: gate-failed: /);
+        const refused = (await registry.runs.list({ kind: 'loop' })).data[0];
+        expect(refused.id).not.toBe(loopRun.id);
+        expect(refused.summary).toMatchObject({ outcome: 'gate-failed', gate: false, dataset: 2 });
+        expect((await registry.resolveVersion('gender', 'production')).id).toBe(candidate.id);
+        expect(await registry.experiments.list({ task: 'gender' })).toHaveLength(1);
+        process.stdout.write(
+          `closed loop: ${corrected} of ${traffic.length} served answers corrected; gate ${gate.scores.production.toFixed(3)} → ${gate.scores.candidate.toFixed(3)}; ` +
+            `canary ${sent} requests (${arms.treatment} to the candidate) until promoted; forced iteration: ${String(refused.summary?.reason)}\n`,
+        );
+      } finally {
+        await registry.close();
+        server.kill('SIGTERM');
+        await exited;
+      }
+    },
+  );
+});

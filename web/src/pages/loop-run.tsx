@@ -1,0 +1,168 @@
+// A closed-loop iteration's run page: why it started, the dataset version it wrote, the re-tune that made
+// the candidate, the gate's evaluations and criteria, the canary experiment, and the outcome — each step
+// linking to the runs, versions and experiment it produced, so "why did production change?" is one page.
+import type { ReactNode } from 'react';
+import { ErrorBox, Status } from '../components/feedback';
+import { score, shortRunId } from '../format';
+import { href } from '../router';
+import type { Page, Run, RunEntry } from '../types';
+import { useApi } from '../use-api';
+
+type Step = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the loop's own step records
+
+const names: Record<string, string> = {
+  trigger: 'Trigger',
+  dataset: 'Dataset',
+  retune: 'Re-tune',
+  gate: 'Gate',
+  canary: 'Canary',
+  outcome: 'Outcome',
+};
+
+const runLink = (id: unknown) =>
+  typeof id === 'string' ? (
+    <a href={href(['runs', id])} title={id}>
+      run {shortRunId(id)}
+    </a>
+  ) : null;
+
+function versionLink(task: string, version: Step | undefined) {
+  if (!version) return null;
+  return <a href={href(['tasks', task], { v: version.id })}>version {version.number}</a>;
+}
+
+/** What one step did, in a sentence or two with its links. */
+function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
+  switch (step.step) {
+    case 'trigger':
+      return (
+        <ul>
+          {(step.reasons as string[] | undefined)?.map((reason) => (
+            <li key={reason}>{reason}</li>
+          ))}
+        </ul>
+      );
+    case 'dataset':
+      return (
+        <p>
+          <a href={href(['tasks', task])}>dataset version {step.version}</a> ({step.source}
+          {step.parent ? `, on version ${step.parent}` : ''})
+          {step.details?.added && (
+            <>
+              : added{' '}
+              {Object.entries(step.details.added as Record<string, number>)
+                .map(([split, rows]) => `${rows} to ${split}`)
+                .join(', ')}
+            </>
+          )}
+        </p>
+      );
+    case 'retune':
+      return (
+        <p>
+          {step.method === 'optimize' ? 'optimize' : 'soft train'} {runLink(step.run)}
+          {step.candidate && <> registered {versionLink(task, step.candidate)}</>}
+          {!step.done && <> (running)</>}
+        </p>
+      );
+    case 'gate':
+      return (
+        <>
+          <p>
+            candidate {runLink(step.runs?.candidate)} against {versionLink(task, step.production)}{' '}
+            {runLink(step.runs?.production)}
+            {Object.entries((step.runs ?? {}) as Record<string, string>)
+              .filter(([name]) => name !== 'candidate' && name !== 'production')
+              .map(([name, id]) => (
+                <span key={name}>
+                  {' '}
+                  · {name} audit {runLink(id)}
+                </span>
+              ))}
+          </p>
+          {step.comparison && (
+            <section className="cards">
+              <div className="card">
+                <span>candidate</span>
+                <b>{score(step.scores?.candidate)}</b>
+              </div>
+              <div className="card">
+                <span>production</span>
+                <b>{score(step.scores?.production)}</b>
+              </div>
+              <div className="card">
+                <span>difference</span>
+                <b>{score(step.comparison.difference)}</b>
+                <em>
+                  [{score(step.comparison.interval?.[0])}, {score(step.comparison.interval?.[1])}]
+                </em>
+              </div>
+              <div className="card">
+                <span>flipped</span>
+                <b>
+                  +{step.comparison.improved} / −{step.comparison.regressed}
+                </b>
+              </div>
+            </section>
+          )}
+          <ul className="criteria">
+            {(step.criteria as { met: boolean; text: string }[] | undefined)?.map((criterion) => (
+              <li key={criterion.text} className={criterion.met ? 'met' : 'unmet'}>
+                {criterion.met ? '✓' : '✗'} {criterion.text}
+              </li>
+            ))}
+          </ul>
+        </>
+      );
+    case 'canary':
+      return (
+        <p>
+          <a href={href(['experiments', String(step.experiment)])}>experiment {String(step.experiment)}</a>
+          {step.status ? (
+            <>
+              {' '}
+              ended <Status value={String(step.status)} />
+            </>
+          ) : (
+            ' running'
+          )}
+        </p>
+      );
+    case 'outcome':
+      return (
+        <p>
+          <Status value={String(step.outcome)} /> {step.reason}
+        </p>
+      );
+    default:
+      return <pre>{JSON.stringify(step, null, 2)}</pre>;
+  }
+}
+
+/** The iteration's steps as a timeline, live while it runs. */
+export function LoopRun({ run }: { run: Run }) {
+  const entries = useApi<Page<RunEntry>>(
+    `/v1/runs/${run.id}/entries?kind=step&limit=100`,
+    run.status === 'running' ? 2000 : undefined,
+  );
+  const steps = (entries.data?.data ?? []).map((entry) => entry.data as Step);
+  const outcome = run.summary?.outcome;
+  return (
+    <>
+      {typeof outcome === 'string' && (
+        <p className="loop-outcome" data-testid="loop-outcome">
+          <Status value={outcome} /> {String(run.summary?.reason ?? '')}
+        </p>
+      )}
+      {entries.error && <ErrorBox error={entries.error} />}
+      <ol className="loop-steps" data-testid="loop-steps">
+        {steps.map((step) => (
+          <li key={step.step} className={step.done ? 'done' : 'active'}>
+            <h3>{names[step.step] ?? step.step}</h3>
+            <StepBody task={run.task} step={step} />
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
