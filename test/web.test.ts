@@ -742,6 +742,46 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await screenshot(page, 'experiments');
   });
 
+  it('tells a closed-loop iteration’s story: why it started, the data, the re-tune, the gate that refused it', async () => {
+    // a scheduled iteration on the name task whose gate asks for more than a short training gives
+    writeFileSync(
+      join(cwd, 'loop.yaml'),
+      [
+        'task: name',
+        `spec: ${spec}`,
+        `model: ${model}`,
+        'label: staging',
+        'trigger: { every: 1d }',
+        "retune: { method: soft, args: ['--steps', '20'] }",
+        'gate: { split: test, minimumGain: 0.9 }',
+        'canary: { primary: helpful }',
+        '',
+      ].join('\n'),
+    );
+    expect(cli(cwd, 'loop', 'loop.yaml', '--admin')).toMatch(/: gate-failed: the gate refused the candidate/);
+    const page = await signedIn(readKey, 'runs?kind=loop');
+    await page.getByTestId('runs').locator('tbody tr a').first().click();
+    const steps = page.getByTestId('loop-steps');
+    await steps.locator('li').nth(4).waitFor();
+    expect(await steps.locator('h3').allInnerTexts()).toEqual([
+      'Trigger',
+      'Dataset',
+      'Re-tune',
+      'Gate',
+      'Outcome',
+    ]);
+    await steps.getByText('no iteration has run yet (scheduled)').waitFor();
+    expect(await steps.locator('.criteria .unmet').innerText()).toMatch(
+      /^✗ test score .* \(at least \+0\.900 needed\)/,
+    );
+    await page.getByTestId('loop-outcome').getByText('gate-failed').waitFor();
+    await screenshot(page, 'loop-run');
+    // the gate's evaluation of the candidate is a run of its own, of the version the re-tune registered
+    await steps.getByRole('link', { name: 'the candidate’s evaluation' }).click();
+    await page.waitForURL(/gate-candidate/);
+    await page.locator('h1', { hasText: 'evaluation' }).waitFor();
+  });
+
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'promptune-ui-'));
     const { child, match } = await start(

@@ -129,6 +129,8 @@ export function ExperimentPage({ id }: { id: string }) {
     }
   };
   const shares = { control: 1 - experiment.weight, treatment: experiment.weight };
+  // an experiment the closed loop started names its loop run in its start reason
+  const loopRun = /^loop (\S+):/.exec(events.find((event) => event.action === 'start')?.reason ?? '')?.[1];
   return (
     <>
       <h1>
@@ -141,7 +143,14 @@ export function ExperimentPage({ id }: { id: string }) {
         {experiment.config.promoteWhen === 'better'
           ? 'significantly better'
           : 'no worse by the schedule’s end'}
-        ), started {time(experiment.createdAt)} by {experiment.actor}.
+        ), started {time(experiment.createdAt)} by {experiment.actor}
+        {loopRun && (
+          <>
+            {' '}
+            for the closed loop (<a href={href(['runs', loopRun])}>its run</a>)
+          </>
+        )}
+        .
       </p>
       <p className="reason" data-testid="experiment-reason">
         {experiment.status === 'running' ? 'Latest look: ' : 'Ended: '}

@@ -3,7 +3,7 @@
 // linking to the runs, versions and experiment it produced, so "why did production change?" is one page.
 import type { ReactNode } from 'react';
 import { ErrorBox, Status } from '../components/feedback';
-import { score, shortRunId } from '../format';
+import { score } from '../format';
 import { href } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApi } from '../use-api';
@@ -19,10 +19,10 @@ const names: Record<string, string> = {
   outcome: 'Outcome',
 };
 
-const runLink = (id: unknown) =>
+const runLink = (id: unknown, label: string) =>
   typeof id === 'string' ? (
     <a href={href(['runs', id])} title={id}>
-      run {shortRunId(id)}
+      {label}
     </a>
   ) : null;
 
@@ -60,7 +60,7 @@ function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
     case 'retune':
       return (
         <p>
-          {step.method === 'optimize' ? 'optimize' : 'soft train'} {runLink(step.run)}
+          {runLink(step.run, step.method === 'optimize' ? 'optimize' : 'soft train')} on the dataset
           {step.candidate && <> registered {versionLink(task, step.candidate)}</>}
           {!step.done && <> (running)</>}
         </p>
@@ -69,15 +69,13 @@ function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
       return (
         <>
           <p>
-            candidate {runLink(step.runs?.candidate)} against {versionLink(task, step.production)}{' '}
-            {runLink(step.runs?.production)}
+            {runLink(step.runs?.candidate, 'the candidate’s evaluation')} against{' '}
+            {runLink(step.runs?.production, 'the evaluation')} of {versionLink(task, step.production)}, which
+            served it
             {Object.entries((step.runs ?? {}) as Record<string, string>)
               .filter(([name]) => name !== 'candidate' && name !== 'production')
               .map(([name, id]) => (
-                <span key={name}>
-                  {' '}
-                  · {name} audit {runLink(id)}
-                </span>
+                <span key={name}> · {runLink(id, `${name} audit`)}</span>
               ))}
           </p>
           {step.comparison && (

@@ -27,6 +27,7 @@ export function Progress({ run }: { run: Run }) {
 /** The headline number of a run: its score; an audit's gap, spread or agreement. */
 export function runScore(run: Run): string {
   const summary = run.summary as Record<string, { value?: number; difference?: number } | undefined> | null;
+  if (run.kind === 'loop') return typeof run.summary?.outcome === 'string' ? run.summary.outcome : '–';
   if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
   if (run.config.audit === 'bias') return `gap ${score(summary.gap?.difference)}`;
   if (run.config.audit === 'sensitivity')
@@ -65,6 +66,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
           <option value="optimization">optimization</option>
           <option value="soft-training">soft-training</option>
           <option value="audit">audit</option>
+          <option value="loop">loop</option>
         </select>
         <select
           value={filter.status ?? ''}
