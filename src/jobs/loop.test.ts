@@ -1,0 +1,319 @@
+// The closed loop's logic on a real SQLite registry with scripted steps (allowed: the gate and the
+// resume need controlled scores and a controlled crash): the triggers (schedule, alerts), the gate's
+// criteria and audits, an iteration killed in its gate resumed without training again, a canary
+// stopped by hand or timed out, and the policy file's errors. The real commands run in
+// test/closed-loop.test.ts.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stopExperiment } from '../experiments/index.js';
+import { Registry } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
+import { runLoopIteration, unfinishedLoop, type LoopOptions } from './loop-iteration.js';
+import { loopPolicySchema, readLoopPolicy, type LoopPolicyFile } from './loop-policy.js';
+import { loopTriggers } from './loop-triggers.js';
+import type { LoopStepRunner } from './run-loop-step.js';
+
+const actor = { name: 'ops', scopes: ['read', 'run', 'admin'] };
+let folder: string;
+let registry: Registry;
+
+beforeEach(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'promptune-loop-'));
+  registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+  await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+  await registry.pushVersion({ task: 'greet', kind: 'hard', content: { template: 'A: {{input}}' }, actor });
+  await registry.setLabel({ task: 'greet', label: 'production', reference: '1', actor, reason: 'first' });
+  const bytes = new TextEncoder().encode('{"input":"hi","target":"hello"}\n');
+  const test = await registry.putDataset({
+    task: 'greet',
+    split: 'test',
+    name: 'test.jsonl',
+    bytes,
+    rows: 1,
+  });
+  await registry.datasetVersions.add({
+    task: 'greet',
+    splits: { test },
+    source: 'files',
+    message: 'the test file',
+    actor: 'ops',
+  });
+});
+
+afterEach(async () => {
+  await registry.close();
+});
+
+const policyFile = (policy: Record<string, unknown> = {}): LoopPolicyFile => ({
+  path: join(folder, 'loop.yaml'),
+  folder,
+  policy: loopPolicySchema.parse({
+    task: 'greet',
+    spec: 'greet.yaml',
+    model: 'local:model.gguf',
+    trigger: { every: '1d' },
+    canary: { primary: 'liked', schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 10 }] },
+    ...policy,
+  }),
+});
+
+/**
+ * Scripted steps: a training registers a version; an evaluation of the candidate scores `candidate` of 20
+ * examples, of production `production`; an audit records a bias gap. `crash` aborts at a step.
+ */
+function scripted(
+  scores: { candidate: number; production: number },
+  crash?: { at: string; abort: () => void },
+) {
+  const calls: string[] = [];
+  const runner: LoopStepRunner = async (args, { runId, loop }) => {
+    const step = args[0] === 'soft' ? 'train' : args[0] === 'audit' ? `audit ${args[1]}` : 'eval';
+    calls.push(step);
+    if (crash?.at === runId.split('.')[1]) {
+      crash.abort();
+      return { ok: false, output: 'killed' };
+    }
+    if (step === 'train') {
+      const { version } = await registry.pushVersion({
+        task: 'greet',
+        kind: 'hard',
+        content: { template: `B ${runId}: {{input}}` },
+        actor,
+      });
+      await registry.runs.start({
+        id: runId,
+        kind: 'soft-training',
+        task: 'greet',
+        actor: 'ops',
+        config: { loop },
+      });
+      await registry.runs.finish(runId, { status: 'completed', summary: {}, version: version.id });
+      return { ok: true, output: '' };
+    }
+    const reference = args[args.indexOf('--version') + 1].split('@')[1];
+    const version = await registry.resolveVersion('greet', reference);
+    if (step.startsWith('audit')) {
+      await registry.runs.start({
+        id: runId,
+        kind: 'audit',
+        task: 'greet',
+        actor: 'ops',
+        config: { audit: 'bias' },
+      });
+      await registry.runs.finish(runId, {
+        status: 'completed',
+        version: version.id,
+        summary: { flipRate: 0.3, gap: { difference: 0.02, pValue: 0.5 }, audited: 40 },
+      });
+      return { ok: true, output: '' };
+    }
+    const serving = await registry.resolveVersion('greet', 'production');
+    const score = version.id === serving.id ? scores.production : scores.candidate;
+    await registry.runs.start({
+      id: runId,
+      kind: 'evaluation',
+      task: 'greet',
+      actor: 'ops',
+      version: version.id,
+    });
+    await registry.runs.append(
+      runId,
+      Array.from({ length: 20 }, (_, position) => ({
+        kind: 'example' as const,
+        position,
+        score: position < score * 20 ? 1 : 0,
+        passed: position < score * 20,
+        data: { id: `example-${position}`, line: position + 1 },
+      })),
+    );
+    await registry.runs.finish(runId, { status: 'completed', summary: { score }, version: version.id });
+    return { ok: true, output: '' };
+  };
+  return { runner, calls };
+}
+
+const options = (
+  file: LoopPolicyFile,
+  runStep: LoopStepRunner,
+  extra: Partial<LoopOptions> = {},
+): LoopOptions => ({
+  registry,
+  file,
+  actor,
+  runStep,
+  lookEveryMs: 20,
+  ...extra,
+});
+
+describe('the closed loop, step by step', () => {
+  it('triggers on its schedule and on an alert that began firing after the last iteration', async () => {
+    const file = policyFile({ trigger: { every: '1d', alerts: ['accuracy-drop'] } });
+    expect(await loopTriggers(registry, file.policy)).toMatchObject({
+      triggered: true,
+      reasons: ['no iteration has run yet (scheduled)'],
+    });
+    const { runner } = scripted({ candidate: 0.3, production: 0.6 });
+    const refused = await runLoopIteration(options(file, runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(refused.summary).toMatchObject({ outcome: 'gate-failed', gate: false, dataset: 1 });
+    const soon = refused.startedAt + 3_600_000;
+    expect((await loopTriggers(registry, file.policy, soon)).triggered).toBe(false);
+    expect((await loopTriggers(registry, file.policy, refused.startedAt + 86_400_000)).reasons[0]).toMatch(
+      /^the last iteration started 1440 min ago/,
+    );
+    // an alert firing since before the last iteration was answered by it; one firing after it triggers
+    const state = {
+      rule: 'accuracy-drop',
+      state: 'firing' as const,
+      value: 0.4,
+      count: 50,
+      evaluatedAt: soon,
+    };
+    await registry.alerts.save({ ...state, since: refused.startedAt - 1 });
+    expect((await loopTriggers(registry, file.policy, soon)).triggered).toBe(false);
+    await registry.alerts.save({ ...state, since: refused.startedAt + 1 });
+    const fired = await loopTriggers(registry, file.policy, soon);
+    expect(fired.reasons).toEqual([expect.stringMatching(/^alert accuracy-drop firing since /)]);
+  });
+
+  it('refuses a candidate that scores below production, and one whose audits fail the policy', async () => {
+    const worse = scripted({ candidate: 0.5, production: 0.6 });
+    const run = await runLoopIteration(options(policyFile(), worse.runner), {
+      triggers: await loopTriggers(registry, policyFile().policy),
+    });
+    expect(worse.calls).toEqual(['train', 'eval', 'eval']);
+    const gate = (await registry.runs.allEntries(run.id, 'step'))[3].data;
+    expect(gate).toMatchObject({ passed: false, scores: { candidate: 0.5, production: 0.6 } });
+    expect((gate.criteria as { text: string }[])[0].text).toMatch(
+      /^test score 0\.500 against production's 0\.600: difference -0\.100 on 20 examples/,
+    );
+    expect(await registry.experiments.list({ task: 'greet' })).toEqual([]);
+    // better, but the bias audit's flip rate breaks the task's audit policy, which guards production
+    await registry.putTask(
+      taskSpec.parse({
+        name: 'greet',
+        prompt: { template: '{{input}}' },
+        audit: { policy: { bias: { maxFlipRate: 0.1 } } },
+      }),
+    );
+    const audited = scripted({ candidate: 0.8, production: 0.6 });
+    const file = policyFile({ gate: { audits: ['bias'] } });
+    const refused = await runLoopIteration(options(file, audited.runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(audited.calls).toEqual(['train', 'eval', 'eval', 'audit bias']);
+    const criteria = (await registry.runs.allEntries(refused.id, 'step'))[3].data.criteria;
+    expect(criteria).toEqual([
+      { met: true, text: expect.stringMatching(/^test score 0\.800 against production's 0\.600/) },
+      {
+        met: false,
+        text: expect.stringMatching(
+          /^the task's audit policy: bias audit \S+: flip rate 30\.0% is above 10\.0%$/,
+        ),
+      },
+    ]);
+    expect(refused.summary).toMatchObject({ outcome: 'gate-failed' });
+    expect(await registry.experiments.list({ task: 'greet' })).toEqual([]);
+  });
+
+  it('resumes an iteration killed in its gate without training again, and ends when its canary is stopped', async () => {
+    const file = policyFile();
+    const controller = new AbortController();
+    const first = scripted(
+      { candidate: 0.8, production: 0.6 },
+      { at: 'gate-production', abort: () => controller.abort() },
+    );
+    const paused = await runLoopIteration(options(file, first.runner, { signal: controller.signal }), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(paused.status).toBe('running');
+    expect(first.calls).toEqual(['train', 'eval', 'eval']);
+    // while its process heartbeats it is live; twenty seconds after its last heartbeat it is abandoned
+    expect(await unfinishedLoop(registry, 'greet', paused.heartbeatAt + 1_000)).toMatchObject({ live: true });
+    const unfinished = await unfinishedLoop(registry, 'greet', paused.heartbeatAt + 21_000);
+    expect(unfinished).toMatchObject({ live: false, run: { id: paused.id } });
+    const second = scripted({ candidate: 0.8, production: 0.6 });
+    const resumed = runLoopIteration(options(file, second.runner), { resume: unfinished!.run });
+    // the canary starts; stopping its experiment by hand ends the iteration
+    let experiment;
+    for (let i = 0; i < 200 && !experiment; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      experiment = (await registry.experiments.list({ task: 'greet', status: 'running' }))[0];
+    }
+    expect(experiment).toBeDefined();
+    expect(experiment!.reason).toMatch(new RegExp(`^loop ${paused.id}: version 2 against version 1`));
+    await stopExperiment(registry, experiment!.id, { actor, reason: 'not today' });
+    const ended = await resumed;
+    expect(second.calls).toEqual(['eval']); // the candidate's evaluation was kept; only production's ran again
+    expect(ended.summary).toMatchObject({ outcome: 'stopped', reason: 'not today', gate: true });
+    expect((await registry.resolveVersion('greet', 'production')).number).toBe(1);
+    const steps = (await registry.runs.allEntries(ended.id, 'step')).map((entry) => entry.data);
+    expect(steps[3].runs).toEqual({
+      candidate: `${paused.id}.gate-candidate.1`,
+      production: `${paused.id}.gate-production.2`,
+    });
+  });
+
+  it('stops a canary that has not decided by the policy’s timeout', async () => {
+    const file = policyFile({
+      canary: {
+        primary: 'liked',
+        timeout: '50ms',
+        schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 10 }],
+      },
+    });
+    const { runner } = scripted({ candidate: 0.8, production: 0.6 });
+    const run = await runLoopIteration(options(file, runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(run.summary).toMatchObject({ outcome: 'timed-out' });
+    const [experiment] = await registry.experiments.list({ task: 'greet' });
+    expect(experiment.status).toBe('stopped');
+  });
+
+  it('reads a policy file through its schema, with coded errors', () => {
+    const write = (text: string) => {
+      const path = join(folder, `policy-${Math.random()}.yaml`);
+      writeFileSync(path, text);
+      return path;
+    };
+    const code = (path: string) => {
+      try {
+        readLoopPolicy(path);
+      } catch (error) {
+        return (error as { code: string; message: string }).code;
+      }
+      return 'none';
+    };
+    expect(code(join(folder, 'missing.yaml'))).toBe('LOOP_POLICY_NOT_FOUND');
+    expect(code(write('task: [greet'))).toBe('LOOP_POLICY_INVALID');
+    const base = 'task: greet\nspec: greet.yaml\nmodel: local:m.gguf\ncanary: { primary: liked }\n';
+    expect(code(write(`${base}trigger: {}\n`))).toBe('LOOP_POLICY_INVALID'); // nothing triggers it
+    expect(code(write(`${base}trigger: { every: 1 week }\n`))).toBe('LOOP_POLICY_INVALID');
+    expect(code(write(`${base}trigger: { every: 1d }\nretune: { method: lora }\n`))).toBe(
+      'LOOP_POLICY_INVALID',
+    );
+    const read = readLoopPolicy(write(`${base}trigger: { queue: q }\n`));
+    expect(read.folder).toBe(folder);
+    expect(read.policy).toMatchObject({
+      label: 'production',
+      trigger: { queue: 'q', corrections: 20, alerts: [] },
+      retune: { method: 'soft', args: [] },
+      gate: { split: 'test', minimumGain: 0, significant: false, audits: [] },
+      canary: { primary: 'liked', promoteWhen: 'no-harm', timeout: 7 * 86_400_000 },
+    });
+  });
+
+  it('refuses to soft-train on a model that is not local', async () => {
+    const file = policyFile({ model: 'openai:gpt-4o-mini' });
+    const { runner, calls } = scripted({ candidate: 0.8, production: 0.6 });
+    await expect(
+      runLoopIteration(options(file, runner), { triggers: await loopTriggers(registry, file.policy) }),
+    ).rejects.toMatchObject({ code: 'LOOP_POLICY_INVALID' });
+    expect(calls).toEqual([]);
+    expect((await registry.runs.list({ kind: 'loop' })).data).toEqual([]);
+  });
+});
