@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../src/registry/index.js';
+import { browserAvailable, launchBrowser, screenshot } from './browser.js';
 import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -140,6 +141,14 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         }
         expect(corrected).toBeGreaterThanOrEqual(4);
 
+        // bad input: coded errors before anything runs
+        for (const [args, code] of [
+          [['nowhere.yaml'], 'LOOP_POLICY_NOT_FOUND'],
+          [['loop.yaml', '--watch', 'soon'], 'DURATION_INVALID'],
+        ] as const) {
+          const refused = spawnSync('node', [bin, 'loop', ...args], { cwd, encoding: 'utf8' });
+          expect(refused.stderr).toContain(`code: ${code}`);
+        }
         // the dry run sees the trigger and writes nothing
         const dry = run(cwd, 'loop', 'loop.yaml', '--dry-run');
         expect(dry).toContain(`${traffic.length} new reviewed rows in queue gender-review (threshold 20)`);
@@ -163,6 +172,13 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
               await new Promise((resolve) => setTimeout(resolve, 500));
               continue;
             }
+            // one iteration at a time: a second loop of the task is refused while this one is live
+            const second = spawnSync('node', [bin, 'loop', 'loop.yaml', '--dry-run'], {
+              cwd,
+              encoding: 'utf8',
+            });
+            expect(second.status).not.toBe(0);
+            expect(second.stderr).toContain('code: LOOP_RUNNING');
           }
           if (sent >= users.length) break;
           const row = users[sent];
@@ -215,6 +231,29 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         const gateRun = await registry.runs.get(gate.runs.candidate);
         expect(gateRun).toMatchObject({ kind: 'evaluation', version: candidate.id, status: 'completed' });
         expect((await registry.experiments.get(experiment!.id)).status).toBe('promoted');
+
+        // the dashboard tells the iteration's story, from the trigger to the promotion
+        if (browserAvailable()) {
+          const browser = await launchBrowser();
+          try {
+            const page = await (
+              await browser.newContext({ viewport: { width: 1280, height: 1000 } })
+            ).newPage();
+            await page.goto(`${url}/#key=${admin}`);
+            await page.getByRole('link', { name: 'Tasks' }).waitFor();
+            await page.goto(`${url}/#/runs/${loopRun.id}`);
+            const timeline = page.getByTestId('loop-steps');
+            await timeline.locator(':scope > li').nth(5).waitFor();
+            expect(await timeline.locator(':scope > li').nth(4).innerText()).toMatch(/ended promoted/);
+            expect(await page.getByTestId('loop-outcome').innerText()).toMatch(/^promoted /);
+            await screenshot(page, 'loop-run-promoted');
+            // the experiment names the loop run that started it
+            await timeline.getByRole('link', { name: `experiment ${experiment!.id}` }).click();
+            await page.getByRole('link', { name: 'its run' }).waitFor();
+          } finally {
+            await browser.close();
+          }
+        }
 
         // the second iteration, forced, trains nothing useful: the gate refuses it and nothing moves
         writeFileSync(join(cwd, 'loop-zero.yaml'), policy(['--steps', '1', '--lr', '0.000001']));

@@ -762,7 +762,7 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     const page = await signedIn(readKey, 'runs?kind=loop');
     await page.getByTestId('runs').locator('tbody tr a').first().click();
     const steps = page.getByTestId('loop-steps');
-    await steps.locator('li').nth(4).waitFor();
+    await steps.locator(':scope > li').nth(4).waitFor();
     expect(await steps.locator('h3').allInnerTexts()).toEqual([
       'Trigger',
       'Dataset',

@@ -42,6 +42,8 @@ export interface LoopOptions {
   log?: (line: string) => void;
   /** Aborted: the iteration stops where it is and stays resumable. */
   signal?: AbortSignal;
+  /** Told of the iteration's run when it starts or resumes (a job notes it). */
+  onRun?: (run: RunRecord) => Promise<void>;
 }
 
 /** A loop run whose heartbeat is older than this has no live process (it heartbeats every 5 s). */
@@ -89,6 +91,7 @@ export async function runLoopIteration(
           actor: actor.name,
           progress: { done: 0, total: loopSteps.length, message: 'trigger' },
         });
+  await options.onRun?.(run);
   const steps: StepData[] = (await registry.runs.allEntries(run.id, 'step')).map(
     (entry) => entry.data as StepData,
   );

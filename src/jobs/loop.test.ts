@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stopExperiment } from '../experiments/index.js';
 import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
+import { jobKind } from './job-commands.js';
 import { runLoopIteration, unfinishedLoop, type LoopOptions } from './loop-iteration.js';
 import { loopPolicySchema, readLoopPolicy, type LoopPolicyFile } from './loop-policy.js';
 import { loopTriggers } from './loop-triggers.js';
@@ -305,6 +306,11 @@ describe('the closed loop, step by step', () => {
       gate: { split: 'test', minimumGain: 0, significant: false, audits: [] },
       canary: { primary: 'liked', promoteWhen: 'no-harm', timeout: 7 * 86_400_000 },
     });
+  });
+
+  it('runs as a job: the loop is one of the commands a job may run', () => {
+    expect(jobKind(['loop', 'loop.yaml', '--admin'])).toBe('loop');
+    expect(() => jobKind(['serve'])).toThrow(/a job cannot run "serve"/);
   });
 
   it('refuses to soft-train on a model that is not local', async () => {

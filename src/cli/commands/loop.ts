@@ -121,6 +121,11 @@ export default defineCommand({
           lookEveryMs,
           log: (line) => process.stderr.write(`${line}\n`),
           signal: controller.signal,
+          // run as a job: the job lists the iteration's run (its steps' runs note themselves)
+          onRun: async (run) => {
+            const job = process.env.PROMPTUNE_JOB;
+            if (job) await registry.jobs.noteRun(job, run.id).catch(() => undefined);
+          },
         };
         // --force starts the first iteration only: a watch goes on by the triggers
         for (let force = args.force; ; force = false) {
