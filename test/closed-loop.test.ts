@@ -5,26 +5,14 @@
 // traffic and feedback until the experiment promotes the soft prompt. A second iteration, forced, trains
 // with one step at a learning rate near zero: the gate refuses the candidate and nothing is promoted.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../src/registry/index.js';
 import { browserAvailable, launchBrowser, screenshot } from './browser.js';
-import { repositoryRoot, stories } from './models.js';
-
-const bin = join(repositoryRoot, 'bin', 'promptune.js');
-const shared = join(repositoryRoot, '..', 'shared', 'datasets', 'gender');
-const run = (cwd: string, ...args: string[]) => {
-  const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`promptune ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout;
-};
-const lines = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { input: string; target: string });
+import { bin, feedQueue, run, startService, writeGenderTask } from './gender-service.js';
+import { stories } from './models.js';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies read loosely
 
@@ -60,18 +48,7 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
     { timeout: 600_000 },
     async () => {
       const cwd = mkdtempSync(join(tmpdir(), 'promptune-closed-loop-'));
-      const train = lines(join(shared, 'train.jsonl'));
-      mkdirSync(join(cwd, 'data'));
-      const write = (path: string, rows: object[]) =>
-        writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
-      write(join(cwd, 'data', 'train.jsonl'), train.slice(0, 256));
-      write(join(cwd, 'data', 'dev.jsonl'), lines(join(shared, 'dev.jsonl')).slice(0, 32));
-      write(join(cwd, 'data', 'test.jsonl'), lines(join(shared, 'test.jsonl')).slice(0, 48));
-      const spec = readFileSync(join(repositoryRoot, 'examples', 'gender.yaml'), 'utf8').replace(
-        /data:\n( {2}.*\n)+/,
-        'data:\n  train: data/train.jsonl\n  dev: data/dev.jsonl\n  test: data/test.jsonl\n',
-      );
-      writeFileSync(join(cwd, 'gender.yaml'), spec);
+      const train = writeGenderTask(cwd, 48);
       run(cwd, 'registry', 'push', '--task', 'gender.yaml', '--label', 'production', '--admin');
       const key = (name: string, scopes: string) =>
         run(cwd, 'keys', 'create', '--name', name, '--scopes', scopes).trim();
@@ -85,26 +62,10 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
       run(cwd, 'review', 'create', 'gender-review', '--task', 'gender', '--config', 'queue.yaml');
       writeFileSync(join(cwd, 'loop.yaml'), policy(['--epochs', '4']));
 
-      const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
-        cwd,
-        env: { ...process.env, LOG_LEVEL: 'warn' },
-      });
-      let serverOutput = '';
-      server.stdout.on('data', (chunk: Buffer) => (serverOutput += chunk.toString()));
-      const exited = new Promise((resolve) => server.on('exit', resolve));
+      const service = await startService(cwd);
+      const { url, call } = service;
       const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
       try {
-        for (let i = 0; i < 400 && !/listening on (\S+)/.test(serverOutput); i++)
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        const url = /listening on (\S+)/.exec(serverOutput)![1];
-        const call = async (bearer: string, method: string, path: string, body?: unknown) => {
-          const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          return { body: (await response.json()) as Body, headers: response.headers };
-        };
         const ask = (input: string, user: string) =>
           call(client, 'POST', '/v1/chat/completions', {
             model: 'gender@production',
@@ -116,13 +77,7 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         const traffic = train.slice(300, 330);
         const truth = new Map(traffic.map((row) => [row.input, row.target]));
         for (const [index, row] of traffic.entries()) await ask(row.input, `reviewed-${index}`);
-        let queued = 0;
-        for (let i = 0; i < 40 && queued < traffic.length; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          queued += Number(
-            /queued (\d+)/.exec(run(cwd, 'review', 'feed', 'gender-review', '--since', '1h'))![1],
-          );
-        }
+        const queued = await feedQueue(cwd, 'gender-review', traffic.length);
         expect(queued).toBe(traffic.length);
         let corrected = 0;
         for (;;) {
@@ -272,8 +227,7 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         );
       } finally {
         await registry.close();
-        server.kill('SIGTERM');
-        await exited;
+        await service.stop();
       }
     },
   );

@@ -3,27 +3,13 @@
 // reviewers with their own review keys decide every item over HTTP (correcting the wrong answers, and
 // disagreeing once); `review agreement` reports kappa; `review dataset` writes dataset version 2;
 // `soft train` on it; `soft eval` answers the corrected examples, which the served prompt got wrong.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repositoryRoot, stories } from './models.js';
-
-const bin = join(repositoryRoot, 'bin', 'promptune.js');
-const shared = join(repositoryRoot, '..', 'shared', 'datasets', 'gender');
-const run = (cwd: string, ...args: string[]) => {
-  const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`promptune ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout;
-};
-const lines = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { input: string; target: string });
-
-type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies read loosely
+import { bin, feedQueue, lines, run, startService, writeGenderTask, writeLines } from './gender-service.js';
+import { stories } from './models.js';
 
 describe('human review from served traffic to a re-trained soft prompt', () => {
   it(
@@ -32,20 +18,9 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
     async () => {
       const cwd = mkdtempSync(join(tmpdir(), 'promptune-review-loop-'));
       // version 1 of the data: part of the shared train and dev splits; served traffic: other train rows
-      const train = lines(join(shared, 'train.jsonl'));
-      mkdirSync(join(cwd, 'data'));
-      const write = (path: string, rows: object[]) =>
-        writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
-      write(join(cwd, 'data', 'train.jsonl'), train.slice(0, 256));
-      write(join(cwd, 'data', 'dev.jsonl'), lines(join(shared, 'dev.jsonl')).slice(0, 32));
-      write(join(cwd, 'data', 'test.jsonl'), lines(join(shared, 'test.jsonl')).slice(0, 32));
+      const train = writeGenderTask(cwd);
       const traffic = train.slice(300, 324);
       const truth = new Map(traffic.map((row) => [row.input, row.target]));
-      const spec = readFileSync(join(repositoryRoot, 'examples', 'gender.yaml'), 'utf8').replace(
-        /data:\n( {2}.*\n)+/,
-        'data:\n  train: data/train.jsonl\n  dev: data/dev.jsonl\n  test: data/test.jsonl\n',
-      );
-      writeFileSync(join(cwd, 'gender.yaml'), spec);
       run(cwd, 'registry', 'push', '--task', 'gender.yaml', '--label', 'production', '--admin');
       expect(run(cwd, 'dataset', 'versions', 'gender')).toMatch(
         /^ +1 .* files .* train 256, dev 32, test 32/m,
@@ -60,25 +35,10 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
       );
       run(cwd, 'review', 'create', 'gender-review', '--task', 'gender', '--config', 'queue.yaml');
 
-      const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
-        cwd,
-        env: { ...process.env, LOG_LEVEL: 'warn' },
-      });
-      let stdout = '';
-      server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const exited = new Promise((resolve) => server.on('exit', resolve));
+      const service = await startService(cwd);
+      const call = async (bearer: string, method: string, path: string, body?: unknown) =>
+        (await service.call(bearer, method, path, body)).body;
       try {
-        for (let i = 0; i < 400 && !/listening on (\S+)/.test(stdout); i++)
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        const url = /listening on (\S+)/.exec(stdout)![1];
-        const call = async (bearer: string, method: string, path: string, body?: unknown) => {
-          const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          return (await response.json()) as Body;
-        };
         const served = new Map<string, string>();
         for (const row of traffic) {
           const answer = await call(client, 'POST', '/v1/chat/completions', {
@@ -92,13 +52,7 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
         expect(wrong.length).toBeGreaterThanOrEqual(4);
 
         // the traces reach the registry within a second or two; the rule queues each once
-        let queued = 0;
-        for (let i = 0; i < 40 && queued < traffic.length; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          queued += Number(
-            /queued (\d+)/.exec(run(cwd, 'review', 'feed', 'gender-review', '--since', '1h'))![1],
-          );
-        }
+        const queued = await feedQueue(cwd, 'gender-review', traffic.length);
         expect(queued).toBe(traffic.length);
 
         // both reviewers decide every item: approve an exact answer, else correct it to the label; bob
@@ -166,7 +120,7 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
           '--push',
         );
         const corrected = wrong.filter((row) => row.input !== disagreed);
-        write(join(cwd, 'corrected.jsonl'), corrected);
+        writeLines(join(cwd, 'corrected.jsonl'), corrected);
         const evaluation = JSON.parse(
           run(
             cwd,
@@ -220,8 +174,7 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
             `v2 added ${JSON.stringify(written.added)}; corrected examples right after training on v2: ${evaluation.accuracy.toFixed(3)} (served prompt: 0)\n`,
         );
       } finally {
-        server.kill('SIGTERM');
-        await exited;
+        await service.stop();
       }
     },
   );

@@ -108,3 +108,45 @@ describe('parseInput', () => {
     expect(errors.parseJsonText(text, source)).toEqual(JSON.parse(text));
   });
 });
+
+describe('readYamlFile', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'promptune-yaml-'));
+  const schema = z.object({ name: z.string(), every: z.number().optional() }).strict();
+  const source = { where: 'the file', code: 'SOME_INVALID', hint: 'Fix it.', notFoundCode: 'SOME_MISSING' };
+  const read = (text: string) => {
+    const path = join(folder, `${Math.random()}.yaml`);
+    writeFileSync(path, text);
+    return errors.readYamlFile(path, schema, source);
+  };
+  const failure = (text: string) => {
+    try {
+      read(text);
+    } catch (error) {
+      return error as PromptuneError;
+    }
+    throw new Error('read');
+  };
+
+  it('reads YAML and JSON through the schema', () => {
+    expect(read('name: loop\nevery: 3\n')).toEqual({ name: 'loop', every: 3 });
+    expect(read('{"name": "loop"}')).toEqual({ name: 'loop' });
+  });
+
+  it('refuses a missing file, bad syntax with its line, duplicate keys, alias bombs and a wrong shape', () => {
+    expect(() => errors.readYamlFile(join(folder, 'none.yaml'), schema, source)).toThrow(
+      expect.objectContaining({ code: 'SOME_MISSING' }),
+    );
+    expect(failure('name: [loop\n')).toMatchObject({ code: 'SOME_INVALID' });
+    expect(failure('name: a\nname: b\n').message).toMatch(/^the file:2:1: /);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level < 12; level++)
+      bomb.push(
+        `${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + level)}`)
+          .join(', ')}]`,
+      );
+    expect(failure(`${bomb.join('\n')}\nname: x\n`).message).toMatch(/^the file: the YAML cannot be read: /);
+    expect(failure('name: 3\n').message).toMatch(/field name/);
+    expect(failure('name: x\nextra: 1\n')).toMatchObject({ code: 'SOME_INVALID' });
+  });
+});

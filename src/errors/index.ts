@@ -29,3 +29,4 @@ export {
   type ErrorKind,
   type InputSource,
 } from './parse-input.js';
+export { readYamlFile } from './yaml-file.js';

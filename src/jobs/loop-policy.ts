@@ -3,11 +3,9 @@
 // optimize, with extra arguments), the offline gate the candidate must pass, and the canary experiment
 // that puts it in front of traffic. Paths in it are relative to the policy file's folder, where the
 // loop's commands run. It does not run anything (loop-iteration.ts does).
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
+import { readYamlFile } from '../errors/index.js';
 import { experimentConfigSchema, promotionRules } from '../experiments/index.js';
 import { durationMilliseconds } from '../observe/index.js';
 
@@ -92,21 +90,12 @@ export interface LoopPolicyFile {
 
 /** Reads a policy file (YAML or JSON) through the schema. */
 export function readLoopPolicy(path: string): LoopPolicyFile {
-  if (!existsSync(path))
-    throw new NotFoundError(`loop policy ${path} does not exist`, {
-      code: 'LOOP_POLICY_NOT_FOUND',
-      hint: 'Pass the path of a YAML policy file (see docs/loop.md).',
-    });
-  const document = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false });
-  if (document.errors.length > 0)
-    throw new ValidationError(`${path}: ${document.errors[0].message.split('\n')[0]}`, {
-      code: 'LOOP_POLICY_INVALID',
-      hint: 'Fix the YAML there (duplicate keys and unclosed brackets are refused).',
-    });
-  const policy = parseInput(loopPolicySchema, document.toJS(), {
-    where: path,
+  const policy = readYamlFile(path, loopPolicySchema, {
+    where: `loop policy ${path}`,
     code: 'LOOP_POLICY_INVALID',
     hint: 'See the policy fields in docs/loop.md.',
+    notFoundCode: 'LOOP_POLICY_NOT_FOUND',
+    notFoundHint: 'Pass the path of a YAML policy file (see docs/loop.md).',
   });
   return { path: resolve(path), folder: dirname(resolve(path)), policy };
 }

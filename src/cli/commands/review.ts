@@ -3,10 +3,8 @@
 // evaluation's failures), reads agreement and a judge's calibration, and writes the agreed corrections
 // as the task's next dataset version. Reviewers take items with `review next` (see review-terminal.ts),
 // against the service (--url, a review key) or the registry itself.
-import { existsSync, readFileSync } from 'node:fs';
 import { defineCommand } from 'citty';
-import { parseDocument } from 'yaml';
-import { NotFoundError, parseInput, ValidationError } from '../../errors/index.js';
+import { readYamlFile, ValidationError } from '../../errors/index.js';
 import { timeWindow } from '../../observe/index.js';
 import { writeDatasetVersion } from '../../registry/index.js';
 import {
@@ -31,21 +29,12 @@ const print = (json: boolean | undefined, value: unknown, text: string) =>
 
 /** A queue config file (YAML or JSON), read through its schema. */
 function readQueueConfig(path: string) {
-  if (!existsSync(path))
-    throw new NotFoundError(`queue config ${path} does not exist`, {
-      code: 'REVIEW_CONFIG_NOT_FOUND',
-      hint: 'Pass --config with a YAML or JSON file (see docs/review.md), or leave it out for the defaults.',
-    });
-  const document = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false });
-  if (document.errors.length > 0)
-    throw new ValidationError(`${path}: ${document.errors[0].message.split('\n')[0]}`, {
-      code: 'REVIEW_INVALID',
-      hint: 'Fix the YAML there (duplicate keys and unclosed brackets are refused).',
-    });
-  return parseInput(queueConfigSchema, document.toJS(), {
-    where: path,
+  return readYamlFile(path, queueConfigSchema, {
+    where: `queue config ${path}`,
     code: 'REVIEW_INVALID',
     hint: 'See the queue config in docs/review.md.',
+    notFoundCode: 'REVIEW_CONFIG_NOT_FOUND',
+    notFoundHint: 'Pass --config with a YAML or JSON file (see docs/review.md), or leave it out for the defaults.',
   });
 }
 
