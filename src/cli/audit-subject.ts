@@ -86,7 +86,7 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
   if (given.length > 1)
     throw new ValidationError(`--${given.join(' and --')} both name a prompt`, {
       code: 'CLI_INVALID_OPTION',
-      hint: 'Audit one prompt at a time: the spec’s, --prompt, --adapter or --version.',
+      hint: 'Name one prompt at a time: the spec’s, --prompt, --adapter or --version.',
     });
   const task = withDataFolder(loadTask(args.task), args.data);
   if (args.prompt)

@@ -146,6 +146,9 @@ describe('readYamlFile', () => {
           .join(', ')}]`,
       );
     expect(failure(`${bomb.join('\n')}\nname: x\n`).message).toMatch(/^the file: the YAML cannot be read: /);
+    expect(failure(`name: x\nlist: ${'['.repeat(6000)}${']'.repeat(6000)}\n`).message).toBe(
+      'the file nests too deeply to read',
+    );
     expect(failure('name: 3\n').message).toMatch(/field name/);
     expect(failure('name: x\nextra: 1\n')).toMatchObject({ code: 'SOME_INVALID' });
   });

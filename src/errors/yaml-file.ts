@@ -1,9 +1,17 @@
 // Reading a configuration file written in YAML (or JSON, which YAML reads) through a schema: a missing
 // file, text that is not UTF-8, a syntax error (with its line and column), a document that cannot be
-// built (an alias bomb, nesting past the stack) and a value of the wrong shape are each a coded error.
+// built (an alias bomb, brackets nested past the depth JSON readers allow) and a value of the wrong
+// shape are each a coded error.
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { decodeText, parseInput, readInputFile, type InputSource } from './parse-input.js';
+import {
+  decodeText,
+  jsonDepth,
+  maximumJsonDepth,
+  parseInput,
+  readInputFile,
+  type InputSource,
+} from './parse-input.js';
 import { ValidationError } from './validation-error.js';
 
 /** Reads a YAML or JSON file through `schema`; see readJsonFile for the missing file's error. */
@@ -13,6 +21,12 @@ export function readYamlFile<Schema extends z.ZodType>(
   source: InputSource & { notFoundCode?: string; notFoundHint?: string },
 ): z.output<Schema> {
   const text = decodeText(readInputFile(path, source), source);
+  // the parser's own memory runs out on thousands of nested brackets before it can refuse them
+  if (jsonDepth(text) > maximumJsonDepth)
+    throw new (source.kind ?? ValidationError)(`${source.where} nests too deeply to read`, {
+      code: source.code,
+      hint: source.hint,
+    });
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true });
   const invalid = (message: string, cause?: unknown) =>

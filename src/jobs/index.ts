@@ -16,12 +16,14 @@ export {
   type LoopPolicyFile,
 } from './loop-policy.js';
 export { loopTriggers, latestLoopRun, type LoopTriggers } from './loop-triggers.js';
-export { gateDecision, type GateResult } from './loop-gate.js';
+export { gateDecision, runGate, type GateResult } from './loop-gate.js';
 export {
   runLoopIteration,
   unfinishedLoop,
-  loopSteps,
+  checkLoopPolicy,
+  loopRunningError,
   type LoopOptions,
   type LoopOutcome,
 } from './loop-iteration.js';
+export { loopSteps, type LoopStepData } from './loop-steps.js';
 export { loopStepRunner, type LoopStepRunner, type StepResult } from './run-loop-step.js';

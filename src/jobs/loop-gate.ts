@@ -1,11 +1,12 @@
 // The closed loop's offline gate: the candidate and what production serves, evaluated on the same split
-// (two evaluation runs in the registry), compared pair by pair (the difference with its bootstrap
-// interval and p-value, the examples that flipped), and the candidate's audits held to the task's audit
-// policy. It decides from recorded runs and runs nothing itself.
+// (two evaluation runs, `eval --version … --push`), compared pair by pair (the difference with its
+// bootstrap interval and p-value, the examples that flipped), and the candidate's audits held to the
+// task's audit policy. gateDecision decides from recorded runs; runGate runs the commands first.
 import { auditPolicyFailures, type RecordedAudit } from '../audit/index.js';
 import { compareReports, type ComparedReport, type Comparison } from '../eval/index.js';
-import type { Registry } from '../registry/index.js';
+import type { Registry, RunRecord } from '../registry/index.js';
 import type { AuditPolicy } from '../tasks/index.js';
+import type { LoopStepData } from './loop-steps.js';
 import type { LoopPolicy } from './loop-policy.js';
 
 /** What the gate decided, and on what. */
@@ -96,4 +97,62 @@ export async function gateDecision(
     production: { run: input.productionRun, score: production.score },
     audits: input.auditRuns,
   };
+}
+
+/** Runs the gate's evaluations and audits (each reused when a previous attempt finished it) and decides. */
+export async function runGate(input: {
+  registry: Registry;
+  policy: LoopPolicy;
+  run: RunRecord;
+  folder: string;
+  candidate: { id: string; number: number };
+  previous: LoopStepData | undefined;
+  record: (data: LoopStepData) => Promise<void>;
+  step: (args: string[], runId: string) => Promise<RunRecord>;
+}): Promise<LoopStepData> {
+  const { registry, policy } = input;
+  const serving = await registry.resolveVersion(policy.task, policy.label);
+  const production = { id: serving.id, number: serving.number };
+  const attempt = Number(input.previous?.attempt ?? 0) + 1;
+  const runs = { ...((input.previous?.runs as Record<string, string>) ?? {}) };
+  const subjects: [string, string[]][] = [
+    ['candidate', ['eval', '--version', `${policy.task}@${input.candidate.number}`]],
+    ['production', ['eval', '--version', `${policy.task}@${production.number}`]],
+    ...policy.gate.audits.map((kind): [string, string[]] => [
+      kind,
+      ['audit', kind, '--version', `${policy.task}@${input.candidate.number}`],
+    ]),
+  ];
+  for (const [name, command] of subjects) {
+    const existing = runs[name] ? await registry.runs.get(runs[name]).catch(() => undefined) : undefined;
+    // a production score is reusable only for the version serving now
+    if (existing?.status === 'completed' && (name !== 'production' || existing.version === production.id))
+      continue;
+    runs[name] = `${input.run.id}.gate-${name}.${attempt}`;
+    await input.record({ step: 'gate', done: false, attempt, production, runs });
+    const base = [...command, '--task', policy.spec, '--model', policy.model, '--data', input.folder];
+    await input.step([...base, '--split', policy.gate.split, '--push'], runs[name]);
+  }
+  const spec = await registry.getTask(policy.task);
+  const auditPolicy = spec.audit?.policy?.labels.includes(policy.label) ? spec.audit.policy : undefined;
+  const { candidate, production: productionRun, ...audits } = runs;
+  const decision: GateResult = await gateDecision(registry, policy.gate, {
+    candidateRun: candidate,
+    productionRun,
+    auditRuns: audits,
+    auditPolicy,
+  });
+  const data: LoopStepData = {
+    step: 'gate',
+    done: true,
+    attempt,
+    production,
+    runs,
+    passed: decision.passed,
+    criteria: decision.criteria,
+    comparison: decision.comparison,
+    scores: { candidate: decision.candidate.score, production: decision.production.score },
+  };
+  await input.record(data);
+  return data;
 }

@@ -9,12 +9,29 @@ import { readYamlFile } from '../errors/index.js';
 import { experimentConfigSchema, promotionRules } from '../experiments/index.js';
 import { durationMilliseconds } from '../observe/index.js';
 
-const duration = z
-  .string()
-  .refine((text) => durationMilliseconds(text) !== undefined, {
-    message: 'expected a duration such as 30m, 12h or 7d',
-  })
-  .transform((text) => durationMilliseconds(text)!);
+// written as 30m, 12h or 7d; stored (in a loop run's configuration) as milliseconds
+const duration = z.union([
+  z.number().int().min(1),
+  z
+    .string()
+    .refine((text) => (durationMilliseconds(text) ?? 0) > 0, {
+      message: 'expected a duration such as 30m, 12h or 7d',
+    })
+    .transform((text) => durationMilliseconds(text)!),
+]);
+
+/** Options the loop itself gives the re-tune command, which the policy's arguments may not override. */
+const loopOwnedOptions = [
+  '--push',
+  '--label',
+  '--admin',
+  '--out',
+  '--data',
+  '--db',
+  '--baseline',
+  '--model',
+  '--task',
+];
 
 /** The audits a gate may run on a candidate (those a task's audit policy reads). */
 export const gateAudits = ['bias', 'sensitivity'] as const;
@@ -49,7 +66,12 @@ export const loopPolicySchema = z
       .object({
         method: z.enum(['soft', 'optimize']).default('soft'),
         /** More arguments for the command (soft train or optimize), e.g. [--epochs, '4']. */
-        args: z.array(z.string()).default([]),
+        args: z
+          .array(z.string())
+          .default([])
+          .refine((args) => !args.some((arg) => loopOwnedOptions.includes(arg.split('=')[0])), {
+            message: `the loop gives ${loopOwnedOptions.join(', ')} itself: a promotion goes through the gate and the canary`,
+          }),
       })
       .strict()
       .prefault({}),

@@ -24,6 +24,8 @@ export interface LoopTriggers {
   alerts: { rule: string; since: number; new: boolean }[];
   /** The last iteration of this task's loop, if any. */
   last?: { id: string; startedAt: number; status: string };
+  /** The last iteration failed on its own trigger (its corrections already written): once more. */
+  retry: boolean;
 }
 
 /** The latest loop run of `task`, if any. */
@@ -60,6 +62,12 @@ export async function loopTriggers(
     .map((state) => ({ rule: state.rule, since: state.since, new: !last || state.since > last.startedAt }));
   for (const alert of alerts.filter((each) => each.new))
     reasons.push(`alert ${alert.rule} firing since ${new Date(alert.since).toISOString()}`);
+  // a failed iteration wrote its corrections (or answered its alert): they would not trigger again
+  const retry =
+    last?.status === 'failed' &&
+    last.config.trigger !== undefined &&
+    !(last.config.trigger as LoopTriggers).retry;
+  if (retry) reasons.push(`the last iteration ${last!.id} failed: once more, on what triggered it`);
   if (trigger.every !== undefined && (!last || now - last.startedAt >= trigger.every))
     reasons.push(
       last
@@ -71,6 +79,7 @@ export async function loopTriggers(
     reasons,
     corrections,
     alerts,
+    retry,
     ...(last && { last: { id: last.id, startedAt: last.startedAt, status: last.status } }),
   };
 }

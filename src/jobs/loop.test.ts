@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stopExperiment } from '../experiments/index.js';
-import { Registry } from '../registry/index.js';
+import { startExperiment, stopExperiment } from '../experiments/index.js';
+import { Registry, type TraceRecord } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { jobKind } from './job-commands.js';
 import { runLoopIteration, unfinishedLoop, type LoopOptions } from './loop-iteration.js';
@@ -34,6 +34,7 @@ beforeEach(async () => {
     bytes,
     rows: 1,
   });
+  writeFileSync(join(folder, 'greet.yaml'), "name: greet\nprompt: { template: '{{input}}' }\n");
   await registry.datasetVersions.add({
     task: 'greet',
     splits: { test },
@@ -66,16 +67,24 @@ const policyFile = (policy: Record<string, unknown> = {}): LoopPolicyFile => ({
  */
 function scripted(
   scores: { candidate: number; production: number },
-  crash?: { at: string; abort: () => void },
+  crash?: { at: string; abort: () => void; afterRecording?: boolean },
 ) {
   const calls: string[] = [];
-  const runner: LoopStepRunner = async (args, { runId, loop }) => {
+  const runner: LoopStepRunner = async (args, options) => {
+    const result = await scriptedStep(args, options);
+    // the process dies as the step ends, after its run was recorded
+    if (crash?.afterRecording && crash.at === options.runId.split('.')[1]) crash.abort();
+    return result;
+  };
+  const scriptedStep: LoopStepRunner = async (args, { runId, loop }) => {
     const step = args[0] === 'soft' ? 'train' : args[0] === 'audit' ? `audit ${args[1]}` : 'eval';
     calls.push(step);
-    if (crash?.at === runId.split('.')[1]) {
+    if (crash?.at === runId.split('.')[1] && !crash.afterRecording) {
       crash.abort();
       return { ok: false, output: 'killed' };
     }
+    if (step === 'train' && scores.candidate < 0)
+      return { ok: false, output: 'error: out of memory\ncode: X' };
     if (step === 'train') {
       const { version } = await registry.pushVersion({
         task: 'greet',
@@ -230,11 +239,10 @@ describe('the closed loop, step by step', () => {
     const paused = await runLoopIteration(options(file, first.runner, { signal: controller.signal }), {
       triggers: await loopTriggers(registry, file.policy),
     });
-    expect(paused.status).toBe('running');
+    expect(paused.status).toBe('interrupted'); // resumable at once
     expect(first.calls).toEqual(['train', 'eval', 'eval']);
-    // while its process heartbeats it is live; twenty seconds after its last heartbeat it is abandoned
-    expect(await unfinishedLoop(registry, 'greet', paused.heartbeatAt + 1_000)).toMatchObject({ live: true });
-    const unfinished = await unfinishedLoop(registry, 'greet', paused.heartbeatAt + 21_000);
+    // a paused iteration is resumable at once (a live one would be refused: LOOP_RUNNING)
+    const unfinished = await unfinishedLoop(registry, 'greet');
     expect(unfinished).toMatchObject({ live: false, run: { id: paused.id } });
     const second = scripted({ candidate: 0.8, production: 0.6 });
     const resumed = runLoopIteration(options(file, second.runner), { resume: unfinished!.run });
@@ -256,6 +264,141 @@ describe('the closed loop, step by step', () => {
       candidate: `${paused.id}.gate-candidate.1`,
       production: `${paused.id}.gate-production.2`,
     });
+  });
+
+  it('records a canary rolled back by its guardrail: the errors rose in the candidate, production stays', async () => {
+    const file = policyFile();
+    const { runner } = scripted({ candidate: 0.8, production: 0.6 });
+    const ended = runLoopIteration(options(file, runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    let experiment;
+    for (let i = 0; i < 200 && !experiment; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      experiment = (await registry.experiments.list({ task: 'greet', status: 'running' }))[0];
+    }
+    // served traffic: one answer in three from the candidate fails with a 500, none from production
+    const traces: TraceRecord[] = Array.from({ length: 400 }, (_, index) => {
+      const arm = index % 2 === 0 ? experiment!.control : experiment!.treatment;
+      const failed = arm === experiment!.treatment && index % 3 === 0;
+      return {
+        id: `trace-${index}`,
+        at: Date.now(),
+        source: 'service',
+        run: null,
+        operation: 'chat',
+        model: 'greet',
+        task: 'greet',
+        version: arm,
+        label: 'production',
+        keyId: 'key-1',
+        user: `user-${index}`,
+        input: {},
+        output: failed ? null : 'hello',
+        inputTokens: 1,
+        outputTokens: 1,
+        cost: null,
+        latencyMs: 100,
+        firstTokenMs: null,
+        finishReason: failed ? null : 'stop',
+        status: failed ? 500 : 200,
+        errorCode: failed ? 'BACKEND_FAILED' : null,
+        checks: null,
+      };
+    });
+    await registry.traces.insert(traces);
+    const run = await ended;
+    expect(run.summary).toMatchObject({ outcome: 'rolled-back', gate: true });
+    expect(String(run.summary?.reason)).toMatch(/^guardrail errors is higher in the treatment/);
+    expect((await registry.resolveVersion('greet', 'production')).number).toBe(1);
+  });
+
+  it('resumes in its canary: finds the experiment it started before it could note it, instead of a second', async () => {
+    const file = policyFile();
+    const { runner } = scripted({ candidate: 0.8, production: 0.6 });
+    // an iteration that died between starting its experiment and noting it: its entries end at the intent
+    const { version: candidate } = await registry.pushVersion({
+      task: 'greet',
+      kind: 'hard',
+      content: { template: 'B: {{input}}' },
+      actor,
+    });
+    const run = await registry.runs.start({
+      kind: 'loop',
+      task: 'greet',
+      actor: 'ops',
+      config: { policyFile: file.path, policy: file.policy, trigger: { reasons: ['forced'] } },
+    });
+    const production = await registry.resolveVersion('greet', 'production');
+    const entries = [
+      { step: 'trigger', done: true, reasons: ['forced'] },
+      { step: 'dataset', done: true, version: 1, folder: join('.promptune', 'loop', run.id, 'data') },
+      { step: 'retune', done: true, run: 'run-x', candidate: { id: candidate.id, number: candidate.number } },
+      {
+        step: 'gate',
+        done: true,
+        passed: true,
+        production: { id: production.id, number: production.number },
+      },
+      { step: 'canary', done: false },
+    ];
+    await registry.runs.append(
+      run.id,
+      entries.map((data, position) => ({ kind: 'step', position, score: null, passed: null, data })),
+    );
+    const started = await startExperiment(registry, {
+      task: 'greet',
+      treatment: candidate.id,
+      config: { primary: 'liked' },
+      actor,
+      reason: `loop ${run.id}: version 2 against version 1 on liked`,
+    });
+    await registry.runs.heartbeat(run.id, 0);
+    const resumed = runLoopIteration(options(file, runner), {
+      resume: (await unfinishedLoop(registry, 'greet'))!.run,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await stopExperiment(registry, started.id, { actor, reason: 'enough' });
+    expect((await resumed).summary).toMatchObject({ outcome: 'stopped', experiment: started.id });
+    expect(await registry.experiments.list({ task: 'greet' })).toHaveLength(1);
+  });
+
+  it('does not train again when the iteration died after its training was recorded', async () => {
+    const file = policyFile();
+    const controller = new AbortController();
+    const first = scripted(
+      { candidate: 0.3, production: 0.6 },
+      { at: 'retune', abort: () => controller.abort(), afterRecording: true },
+    );
+    const paused = await runLoopIteration(options(file, first.runner, { signal: controller.signal }), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(first.calls).toEqual(['train']);
+    const second = scripted({ candidate: 0.3, production: 0.6 });
+    const ended = await runLoopIteration(options(file, second.runner), { resume: paused });
+    expect(second.calls).toEqual(['eval', 'eval']);
+    expect(ended.summary).toMatchObject({ outcome: 'gate-failed', candidate: { number: 2 } });
+    expect((await registry.listVersions('greet')).map((version) => version.number)).toEqual([1, 2]);
+  });
+
+  it('tries a failed iteration once more on what triggered it, then waits for a new trigger', async () => {
+    const file = policyFile({ trigger: { every: '1d' } });
+    const failing = scripted({ candidate: -1, production: 0.6 });
+    await expect(
+      runLoopIteration(options(file, failing.runner), {
+        triggers: await loopTriggers(registry, file.policy),
+      }),
+    ).rejects.toMatchObject({ code: 'LOOP_STEP_FAILED' });
+    const [failed] = (await registry.runs.list({ kind: 'loop' })).data;
+    expect(failed).toMatchObject({ status: 'failed', summary: { outcome: 'failed' } });
+    expect(failed.error).toContain('error: out of memory');
+    const again = await loopTriggers(registry, file.policy);
+    expect(again).toMatchObject({ triggered: true, retry: true });
+    expect(again.reasons).toEqual([
+      `the last iteration ${failed.id} failed: once more, on what triggered it`,
+    ]);
+    await expect(runLoopIteration(options(file, failing.runner), { triggers: again })).rejects.toThrow();
+    expect((await loopTriggers(registry, file.policy)).triggered).toBe(false);
   });
 
   it('stops a canary that has not decided by the policy’s timeout', async () => {
@@ -295,6 +438,10 @@ describe('the closed loop, step by step', () => {
     expect(code(write(`${base}trigger: {}\n`))).toBe('LOOP_POLICY_INVALID'); // nothing triggers it
     expect(code(write(`${base}trigger: { every: 1 week }\n`))).toBe('LOOP_POLICY_INVALID');
     expect(code(write(`${base}trigger: { every: 1d }\nretune: { method: lora }\n`))).toBe(
+      'LOOP_POLICY_INVALID',
+    );
+    // the loop's own options are not the policy's to give: a label moved past the gate and the canary
+    expect(code(write(`${base}trigger: { every: 1d }\nretune: { args: ['--label=production'] }\n`))).toBe(
       'LOOP_POLICY_INVALID',
     );
     const read = readLoopPolicy(write(`${base}trigger: { queue: q }\n`));

@@ -72,7 +72,11 @@ export async function pendingCorrections(
     if (error instanceof PreviewRollback) return error.pending;
     throw error;
   }
-  throw new Error('a preview of corrections was written'); // unreachable: the preview always rolls back
+  // unreachable: the preview always rolls back
+  throw new ValidationError(`the preview of queue ${queueName}'s corrections did not roll back`, {
+    code: 'REVIEW_PREVIEW_WRITTEN',
+    hint: 'Count pending corrections outside a transaction of your own.',
+  });
 }
 
 /** The split an input goes to: a seeded hash of its fields against the cumulative shares. */
@@ -110,6 +114,7 @@ export function correctionsToDataset(
   return writeCorrections(registry, queueName, options, false);
 }
 
+/** Writes the corrections, or (`preview`) does the same work and rolls it back with PreviewRollback. */
 async function writeCorrections(
   registry: Registry,
   queueName: string,

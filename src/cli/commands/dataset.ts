@@ -3,9 +3,9 @@
 // dataset versions, listed and written out as files.
 import { defineCommand } from 'citty';
 import { datasetStats, findDuplicates, readExamples } from '../../tasks/index.js';
+import { writeDatasetVersion } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
-import { writeDatasetVersion } from '../../registry/index.js';
 
 const stats = defineCommand({
   meta: { name: 'stats', description: 'Print sizes, label distribution, lengths and duplicates' },

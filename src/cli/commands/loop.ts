@@ -5,8 +5,10 @@
 // and writes nothing; `--watch 10m` keeps checking; an iteration whose process died is resumed.
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { ConflictError } from '../../errors/index.js';
+import { PromptuneError, ValidationError } from '../../errors/index.js';
 import {
+  checkLoopPolicy,
+  loopRunningError,
   loopStepRunner,
   loopTriggers,
   readLoopPolicy,
@@ -14,7 +16,6 @@ import {
   unfinishedLoop,
   type LoopOptions,
   type LoopPolicyFile,
-  type LoopTriggers,
 } from '../../jobs/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
 import type { Registry, RunRecord } from '../../registry/index.js';
@@ -22,14 +23,37 @@ import { registryOption, withRegistry } from '../registry-access.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
+/** A duration option above zero. */
+function positiveDuration(text: string, option: string): number {
+  const milliseconds = parseDuration(text, option);
+  if (milliseconds <= 0)
+    throw new ValidationError(`${option} is ${text}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Give a duration above zero, e.g. 10s or 10m.',
+    });
+  return milliseconds;
+}
+
+/** Waits `milliseconds`; false when `signal` aborted first. */
+function waitOrStop(milliseconds: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve(true);
+    }, milliseconds);
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
 /** What one check does: resume, start, or nothing. */
 async function plan(registry: Registry, file: LoopPolicyFile, force: boolean) {
+  checkLoopPolicy(file);
   const unfinished = await unfinishedLoop(registry, file.policy.task);
-  if (unfinished?.live)
-    throw new ConflictError(`loop run ${unfinished.run.id} of ${file.policy.task} is running`, {
-      code: 'LOOP_RUNNING',
-      hint: `One iteration at a time: follow it with promptune runs show ${unfinished.run.id}.`,
-    });
+  if (unfinished?.live) throw loopRunningError(unfinished.run);
   const triggers = await loopTriggers(registry, file.policy);
   if (!triggers.triggered && force) triggers.reasons.push('forced (--force)');
   return { unfinished: unfinished?.run, triggers, start: force || triggers.triggered };
@@ -104,8 +128,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const file = readLoopPolicy(args.policy);
-    const lookEveryMs = parseDuration(args['look-every'], '--look-every');
-    const watchMs = args.watch === undefined ? undefined : parseDuration(args.watch, '--watch');
+    const lookEveryMs = positiveDuration(args['look-every'], '--look-every');
+    const watchMs = args.watch === undefined ? undefined : positiveDuration(args.watch, '--watch');
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -129,30 +153,33 @@ export default defineCommand({
         };
         // --force starts the first iteration only: a watch goes on by the triggers
         for (let force = args.force; ; force = false) {
-          const found = await plan(registry, file, force);
-          if (args['dry-run']) {
-            if (args.json) print(JSON.stringify(found, null, 2));
-            else describePlan(file, found);
-            return;
-          }
-          let run: RunRecord | undefined;
-          if (found.unfinished) {
-            process.stderr.write(`resuming loop run ${found.unfinished.id}\n`);
-            run = await runLoopIteration(options, { resume: found.unfinished });
-          } else if (found.start) {
-            process.stderr.write(`starting an iteration: ${found.triggers.reasons.join('; ')}\n`);
-            run = await runLoopIteration(options, { triggers: found.triggers as LoopTriggers });
-          } else if (!watchMs) print(`no trigger holds for ${file.policy.task}: nothing to do`);
-          if (run) {
-            if (args.json) print(JSON.stringify(run));
-            else describeRun(run);
-          }
-          if (!watchMs || controller.signal.aborted) return;
-          await new Promise((done) => {
-            const timer = setTimeout(done, watchMs);
-            controller.signal.addEventListener('abort', () => (clearTimeout(timer), done(undefined)));
+          const iteration = async () => {
+            const found = await plan(registry, file, force);
+            if (args['dry-run']) {
+              if (args.json) print(JSON.stringify(found, null, 2));
+              else describePlan(file, found);
+              return;
+            }
+            let run: RunRecord | undefined;
+            if (found.unfinished) {
+              process.stderr.write(`resuming loop run ${found.unfinished.id}\n`);
+              run = await runLoopIteration(options, { resume: found.unfinished });
+            } else if (found.start) {
+              process.stderr.write(`starting an iteration: ${found.triggers.reasons.join('; ')}\n`);
+              run = await runLoopIteration(options, { triggers: found.triggers });
+            } else if (!watchMs) print(`no trigger holds for ${file.policy.task}: nothing to do`);
+            if (run) {
+              if (args.json) print(JSON.stringify(run));
+              else describeRun(run);
+            }
+          };
+          if (!watchMs || args['dry-run']) return iteration();
+          // a watch outlives a failed iteration (recorded in its run) or a busy task: it says so and goes on
+          await iteration().catch((error: unknown) => {
+            if (!PromptuneError.isInstance(error)) throw error;
+            process.stderr.write(`${new Date().toISOString()} ${error.message} (code: ${error.code})\n`);
           });
-          if (controller.signal.aborted) return;
+          if (controller.signal.aborted || !(await waitOrStop(watchMs, controller.signal))) return;
         }
       });
     } finally {

@@ -34,7 +34,8 @@ function readQueueConfig(path: string) {
     code: 'REVIEW_INVALID',
     hint: 'See the queue config in docs/review.md.',
     notFoundCode: 'REVIEW_CONFIG_NOT_FOUND',
-    notFoundHint: 'Pass --config with a YAML or JSON file (see docs/review.md), or leave it out for the defaults.',
+    notFoundHint:
+      'Pass --config with a YAML or JSON file (see docs/review.md), or leave it out for the defaults.',
   });
 }
 
