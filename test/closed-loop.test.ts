@@ -202,9 +202,18 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
             expect(await timeline.locator(':scope > li').nth(4).innerText()).toMatch(/ended promoted/);
             expect(await page.getByTestId('loop-outcome').innerText()).toMatch(/^promoted /);
             await screenshot(page, 'loop-run-promoted');
-            // the experiment names the loop run that started it
-            await timeline.getByRole('link', { name: `experiment ${experiment!.id}` }).click();
-            await page.getByRole('link', { name: 'its run' }).waitFor();
+            // why production changed, from the task: the label's history names the experiment, which
+            // names the loop run that started it
+            await page.goto(`${url}/#/tasks/gender`);
+            await page.getByRole('button', { name: 'production', exact: true }).click();
+            await page
+              .getByTestId('label-history')
+              .getByRole('link', { name: `experiment:${experiment!.id}` })
+              .first()
+              .click();
+            await page.getByRole('link', { name: 'its run' }).click();
+            await page.getByTestId('loop-outcome').getByText('promoted').waitFor();
+            expect(page.url()).toContain(loopRun.id);
           } finally {
             await browser.close();
           }

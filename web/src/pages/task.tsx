@@ -203,7 +203,16 @@ function LabelPanel({
                   <td>{time(event.at)}</td>
                   <td>{event.from ? `v${numberOf(event.from)}` : '–'}</td>
                   <td>v{numberOf(event.to)}</td>
-                  <td>{event.actor}</td>
+                  <td>
+                    {/* a move an experiment made links to it (and it to the loop that started it) */}
+                    {event.actor.startsWith('experiment:') ? (
+                      <a href={href(['experiments', event.actor.slice('experiment:'.length)])}>
+                        {event.actor}
+                      </a>
+                    ) : (
+                      event.actor
+                    )}
+                  </td>
                   <td>{event.reason}</td>
                 </tr>
               ))}
