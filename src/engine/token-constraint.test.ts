@@ -82,6 +82,10 @@ describe('constrained sampling', async () => {
       { maxTokens: 16 },
     );
     expect(constrained.tokens).toEqual(forced);
-    expect(free).toEqual(alone);
+    // the same tokens; the margin agrees to float precision (a batch's products may run other kernels)
+    const { margin, ...rest } = free;
+    const { margin: marginAlone, ...restAlone } = alone;
+    expect(rest).toEqual(restAlone);
+    expect(margin).toBeCloseTo(marginAlone!, 4);
   });
 });

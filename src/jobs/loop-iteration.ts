@@ -5,7 +5,7 @@
 // do before doing it, and its runs are recorded under ids chosen beforehand, so an iteration whose
 // process died resumes at the step it was in, with the policy it started with, reusing what finished.
 // It moves no label itself: promotion is the experiment's.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConflictError, PromptuneError, ValidationError } from '../errors/index.js';
 import {
   writeDatasetVersion,
@@ -72,7 +72,7 @@ function localModel(model: string): string {
 export function checkLoopPolicy(file: LoopPolicyFile): void {
   const { policy } = file;
   if (policy.retune.method === 'soft') localModel(policy.model);
-  const spec = loadTask(join(file.folder, policy.spec)).spec;
+  const spec = loadTask(resolve(file.folder, policy.spec)).spec;
   if (spec.name !== policy.task)
     throw new ValidationError(`the policy's spec ${policy.spec} is task ${spec.name}, not ${policy.task}`, {
       code: 'LOOP_POLICY_INVALID',
