@@ -6,7 +6,7 @@
 // process died resumes at the step it was in, with the policy it started with, reusing what finished.
 // It moves no label itself: promotion is the experiment's.
 import { dirname, join, resolve } from 'node:path';
-import { ConflictError, PromptuneError, ValidationError } from '../errors/index.js';
+import { ConflictError, parseInput, PromptuneError, ValidationError } from '../errors/index.js';
 import {
   writeDatasetVersion,
   type Actor,
@@ -118,7 +118,11 @@ async function claimRun(
       });
     await target.runs.heartbeat(start.resume.id);
     const path = String(start.resume.config.policyFile);
-    const policy = loopPolicySchema.parse(start.resume.config.policy);
+    const policy = parseInput(loopPolicySchema, start.resume.config.policy, {
+      where: `loop run ${start.resume.id}'s policy`,
+      code: 'LOOP_POLICY_INVALID',
+      hint: 'The stored iteration is damaged: stop following it and start a new one (--force).',
+    });
     return { run: start.resume, file: { path, folder: dirname(path), policy } };
   });
 }
@@ -159,7 +163,10 @@ export async function runLoopIteration(
   // an iteration that died between noting its outcome and finishing its run
   const noted = steps[5];
   if (noted) return finish(ending, noted.outcome as LoopOutcome, String(noted.reason));
-  const heartbeat = setInterval(() => void registry.runs.heartbeat(run.id).catch(() => undefined), 5_000);
+  let beating: Promise<void> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    beating = registry.runs.heartbeat(run.id).catch(() => undefined);
+  }, 5_000);
   const folder = join('.promptune', 'loop', run.id);
   const step = async (args: string[], runId: string) => {
     log(`$ promptune ${args.join(' ')}`);
@@ -254,7 +261,9 @@ export async function runLoopIteration(
     return await finish(ending, outcomes[ended.status] ?? 'failed', ended.reason);
   } catch (error) {
     if (error instanceof LoopPaused) {
-      // resumable at once: the run reads as abandoned
+      // resumable at once: the run reads as abandoned (after any heartbeat still on its way)
+      clearInterval(heartbeat);
+      await beating;
       await registry.runs.heartbeat(run.id, 0).catch(() => undefined);
       return registry.runs.get(run.id);
     }
