@@ -7,8 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Registry, type TraceRecord } from '../src/registry/index.js';
+import { Registry } from '../src/registry/index.js';
 import { repositoryRoot } from './models.js';
+import { servedTrace } from './served-trace.js';
 
 function promptune(cwd: string, ...args: string[]) {
   const environment = { ...process.env };
@@ -20,31 +21,6 @@ function promptune(cwd: string, ...args: string[]) {
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
-
-const trace = (id: string, version: string, user: string): TraceRecord => ({
-  id,
-  at: Date.now(),
-  source: 'service',
-  run: null,
-  operation: 'chat',
-  model: 'greet',
-  task: 'greet',
-  version,
-  label: 'production',
-  keyId: 'key-1',
-  user,
-  input: {},
-  output: 'x',
-  inputTokens: 1,
-  outputTokens: 1,
-  cost: null,
-  latencyMs: 50,
-  firstTokenMs: null,
-  finishReason: 'stop',
-  status: 200,
-  errorCode: null,
-  checks: null,
-});
 
 describe('promptune experiment', () => {
   it('starts a canary, shows its state, and promotes a better treatment on a look', async () => {
@@ -84,7 +60,7 @@ describe('promptune experiment', () => {
     try {
       const [first, second] = await registry.listVersions('greet');
       const traces = Array.from({ length: 300 }, (_, index) =>
-        trace(`t${index}`, index % 2 ? second.id : first.id, `user-${index}`),
+        servedTrace(`t${index}`, index % 2 ? second.id : first.id, `user-${index}`),
       );
       await registry.traces.insert(traces);
       for (const [index, entry] of traces.entries())

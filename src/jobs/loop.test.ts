@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startExperiment, stopExperiment } from '../experiments/index.js';
-import { Registry, type TraceRecord } from '../registry/index.js';
+import { servedTrace } from '../../test/served-trace.js';
+import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { jobKind } from './job-commands.js';
 import { runLoopIteration, unfinishedLoop, type LoopOptions } from './loop-iteration.js';
@@ -278,33 +279,13 @@ describe('the closed loop, step by step', () => {
       experiment = (await registry.experiments.list({ task: 'greet', status: 'running' }))[0];
     }
     // served traffic: one answer in three from the candidate fails with a 500, none from production
-    const traces: TraceRecord[] = Array.from({ length: 400 }, (_, index) => {
+    const traces = Array.from({ length: 400 }, (_, index) => {
       const arm = index % 2 === 0 ? experiment!.control : experiment!.treatment;
       const failed = arm === experiment!.treatment && index % 3 === 0;
-      return {
-        id: `trace-${index}`,
-        at: Date.now(),
-        source: 'service',
-        run: null,
-        operation: 'chat',
-        model: 'greet',
-        task: 'greet',
-        version: arm,
-        label: 'production',
-        keyId: 'key-1',
-        user: `user-${index}`,
-        input: {},
-        output: failed ? null : 'hello',
-        inputTokens: 1,
-        outputTokens: 1,
-        cost: null,
+      return servedTrace(`trace-${index}`, arm, `user-${index}`, {
         latencyMs: 100,
-        firstTokenMs: null,
-        finishReason: failed ? null : 'stop',
-        status: failed ? 500 : 200,
-        errorCode: failed ? 'BACKEND_FAILED' : null,
-        checks: null,
-      };
+        ...(failed && { output: null, finishReason: null, status: 500, errorCode: 'BACKEND_FAILED' }),
+      });
     });
     await registry.traces.insert(traces);
     const run = await ended;
