@@ -180,6 +180,11 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         expect(version2.source).toBe('review:gender-review');
         expect(training.datasets.sort()).toEqual(Object.values(version2.splits).sort());
         expect(training.config.loop).toBe(loopRun.id);
+        // the re-tune ran as a job (one attempt: the loop decides what runs again), listed with its run
+        const job = await registry.jobs.get(String(training.config.job));
+        expect(job).toMatchObject({ kind: 'soft-train', status: 'completed', maxAttempts: 1 });
+        expect(job.result?.runs).toEqual([training.id]);
+        expect(job.args.slice(0, 2)).toEqual(['soft', 'train']);
         const gate = steps[3] as Body;
         expect(gate.passed).toBe(true);
         expect(gate.scores.candidate).toBeGreaterThan(gate.scores.production);

@@ -338,6 +338,7 @@ async function retuneStep(input: {
     attempt,
     method: policy.retune.method,
     run: trained.id,
+    job: trained.config.job,
     candidate: { id: candidate.id, number: candidate.number },
   };
   await input.record(retune);

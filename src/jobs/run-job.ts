@@ -18,6 +18,8 @@ export interface RunJobOptions {
   onOutput?: (text: string) => void;
   /** Aborted when the worker stops: the command is stopped and the job goes back to the queue. */
   signal?: AbortSignal;
+  /** More environment for the command (the closed loop names itself and the run's id). */
+  env?: Record<string, string>;
 }
 
 /** The promptune command line's entry file, which jobs and the loop's steps run. */
@@ -36,7 +38,7 @@ export async function runJob(
   const leaseMs = options.leaseMs ?? 30_000;
   const child = spawn(process.execPath, [promptuneCli, ...job.args], {
     cwd: job.cwd,
-    env: { ...process.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },
+    env: { ...process.env, ...options.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // its own process group: a Ctrl-C meant for the worker does not reach it (the worker stops it)
     detached: true,

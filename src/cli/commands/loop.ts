@@ -141,7 +141,11 @@ export default defineCommand({
           file,
           actor,
           db: process.env.DATABASE_URL ? undefined : resolve(args.db),
-          runStep: loopStepRunner(file.folder, (text) => process.stderr.write(text)),
+          runStep: loopStepRunner(registry, {
+            folder: file.folder,
+            actor,
+            onOutput: (text) => process.stderr.write(text),
+          }),
           lookEveryMs,
           log: (line) => process.stderr.write(`${line}\n`),
           signal: controller.signal,

@@ -61,6 +61,12 @@ function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
       return (
         <p>
           {runLink(step.run, step.method === 'optimize' ? 'optimize' : 'soft train')} on the dataset
+          {typeof step.job === 'string' && (
+            <>
+              {' '}
+              (<a href={href(['jobs', step.job])}>its job</a>)
+            </>
+          )}
           {step.candidate && <> registered {versionLink(task, step.candidate)}</>}
           {!step.done && <> (running)</>}
         </p>
