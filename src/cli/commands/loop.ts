@@ -103,7 +103,7 @@ function describePlan(file: LoopPolicyFile, found: Awaited<ReturnType<typeof pla
 /** A finished (or paused) iteration, in words. */
 function describeRun(run: RunRecord) {
   const summary = run.summary ?? {};
-  if (run.status === 'running')
+  if (run.status === 'running' || run.status === 'interrupted')
     print(`loop run ${run.id} paused at ${run.progress?.message}; run again to resume`);
   else
     print(
