@@ -21,6 +21,7 @@ export {
   runLoopIteration,
   unfinishedLoop,
   checkLoopPolicy,
+  checkLoopReady,
   loopRunningError,
   type LoopOptions,
   type LoopOutcome,

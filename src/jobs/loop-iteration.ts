@@ -6,7 +6,13 @@
 // process died resumes at the step it was in, with the policy it started with, reusing what finished.
 // It moves no label itself: promotion is the experiment's.
 import { dirname, join, resolve } from 'node:path';
-import { ConflictError, parseInput, PromptuneError, ValidationError } from '../errors/index.js';
+import {
+  ConflictError,
+  NotFoundError,
+  parseInput,
+  PromptuneError,
+  ValidationError,
+} from '../errors/index.js';
 import {
   writeDatasetVersion,
   type Actor,
@@ -80,6 +86,34 @@ export function checkLoopPolicy(file: LoopPolicyFile): void {
     });
 }
 
+/**
+ * Checks the registry has what an iteration needs before one starts: the task, the label it compares
+ * with (and may move), a dataset version or a queue to make one, and the queue the policy names
+ * (NotFoundError, LOOP_NOT_READY or the registry's own code, each with what to do).
+ */
+export async function checkLoopReady(registry: Registry, file: LoopPolicyFile): Promise<void> {
+  const { policy } = file;
+  await registry.getTask(policy.task);
+  if (policy.trigger.queue) {
+    const queue = await registry.review.getQueue(policy.trigger.queue);
+    if (queue.task !== policy.task)
+      throw new ValidationError(`review queue ${queue.name} reviews task ${queue.task}, not ${policy.task}`, {
+        code: 'LOOP_POLICY_INVALID',
+        hint: 'Name a queue of the task the loop re-tunes.',
+      });
+  } else if ((await registry.datasetVersions.list(policy.task)).length === 0)
+    throw new NotFoundError(`${policy.task} has no dataset version to re-tune on`, {
+      code: 'LOOP_NOT_READY',
+      hint: `Push the task with its data files (promptune registry push --task ${policy.spec}), which makes version 1.`,
+    });
+  const labels = await registry.listLabels(policy.task);
+  if (!labels.some((entry) => entry.label === policy.label))
+    throw new NotFoundError(`${policy.task}@${policy.label} is not set: there is nothing to gate against`, {
+      code: 'LOOP_NOT_READY',
+      hint: `Point the label at the serving version first: promptune registry label ${policy.task} ${policy.label} <version> --admin`,
+    });
+}
+
 /** LOOP_RUNNING: another process is running `run`. */
 export const loopRunningError = (run: RunRecord) =>
   new ConflictError(`loop run ${run.id} of ${run.task} is running`, {
@@ -139,6 +173,7 @@ export async function runLoopIteration(
       code: 'LOOP_STOPPED',
       hint: 'Run promptune loop again.',
     });
+  if (!('resume' in start)) await checkLoopReady(registry, options.file);
   const claimed = await claimRun(options, start);
   const { run, file } = claimed;
   const policy = file.policy;

@@ -441,6 +441,20 @@ describe('the closed loop, step by step', () => {
     expect(() => jobKind(['serve'])).toThrow(/a job cannot run "serve"/);
   });
 
+  it('refuses to start before the registry has what an iteration needs', async () => {
+    const { runner, calls } = scripted({ candidate: 0.8, production: 0.6 });
+    const start = async (policy: Record<string, unknown>) => {
+      const file = policyFile(policy);
+      return runLoopIteration(options(file, runner), { triggers: await loopTriggers(registry, file.policy) });
+    };
+    await expect(start({ label: 'staging' })).rejects.toMatchObject({ code: 'LOOP_NOT_READY' });
+    await expect(start({ trigger: { queue: 'nowhere' } })).rejects.toMatchObject({
+      code: 'REVIEW_QUEUE_NOT_FOUND',
+    });
+    expect(calls).toEqual([]);
+    expect((await registry.runs.list({ kind: 'loop' })).data).toEqual([]);
+  });
+
   it('refuses to soft-train on a model that is not local', async () => {
     const file = policyFile({ model: 'openai:gpt-4o-mini' });
     const { runner, calls } = scripted({ candidate: 0.8, production: 0.6 });

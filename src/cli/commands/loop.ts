@@ -8,6 +8,7 @@ import { defineCommand } from 'citty';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
 import {
   checkLoopPolicy,
+  checkLoopReady,
   loopRunningError,
   loopStepRunner,
   loopTriggers,
@@ -53,6 +54,7 @@ function waitOrStop(milliseconds: number, signal: AbortSignal): Promise<boolean>
 async function plan(registry: Registry, file: LoopPolicyFile, force: boolean) {
   checkLoopPolicy(file);
   const unfinished = await unfinishedLoop(registry, file.policy.task);
+  if (!unfinished) await checkLoopReady(registry, file);
   if (unfinished?.live) throw loopRunningError(unfinished.run);
   const triggers = await loopTriggers(registry, file.policy);
   if (!triggers.triggered && force) triggers.reasons.push('forced (--force)');
