@@ -6,7 +6,7 @@ import { auditPolicyFailures, type RecordedAudit } from '../audit/index.js';
 import { compareReports, type ComparedReport, type Comparison } from '../eval/index.js';
 import type { Registry, RunRecord } from '../registry/index.js';
 import type { AuditPolicy } from '../tasks/index.js';
-import type { LoopStepData } from './loop-steps.js';
+import { completedRun, type LoopStepData } from './loop-steps.js';
 import type { LoopPolicy } from './loop-policy.js';
 
 /** What the gate decided, and on what. */
@@ -124,10 +124,9 @@ export async function runGate(input: {
     ]),
   ];
   for (const [name, command] of subjects) {
-    const existing = runs[name] ? await registry.runs.get(runs[name]).catch(() => undefined) : undefined;
+    const existing = await completedRun(registry, runs[name]);
     // a production score is reusable only for the version serving now
-    if (existing?.status === 'completed' && (name !== 'production' || existing.version === production.id))
-      continue;
+    if (existing && (name !== 'production' || existing.version === production.id)) continue;
     runs[name] = `${input.run.id}.gate-${name}.${attempt}`;
     await input.record({ step: 'gate', done: false, attempt, production, runs });
     const base = [...command, '--task', policy.spec, '--model', policy.model, '--data', input.folder];

@@ -25,7 +25,7 @@ import { loadTask } from '../tasks/index.js';
 import { startCanary, watchCanary } from './loop-canary.js';
 import { runGate } from './loop-gate.js';
 import { loopPolicySchema, type LoopPolicyFile } from './loop-policy.js';
-import { loopSteps, type LoopStepData } from './loop-steps.js';
+import { completedRun, loopSteps, type LoopStepData } from './loop-steps.js';
 import { latestLoopRun, type LoopTriggers } from './loop-triggers.js';
 import type { LoopStepRunner } from './run-loop-step.js';
 
@@ -342,16 +342,12 @@ async function retuneStep(input: {
 }): Promise<LoopStepData> {
   const { registry, file, folder, data, previous } = input;
   const policy = file.policy;
-  let attempt = Number(previous?.attempt ?? 0) + 1;
   // a training that finished before its iteration died is not run again
-  const finished = previous?.run
-    ? await registry.runs.get(String(previous.run)).catch(() => undefined)
-    : undefined;
-  let trained: RunRecord;
-  if (finished?.status === 'completed' && finished.version) {
-    trained = finished;
-    attempt -= 1;
-  } else {
+  const finished = await completedRun(registry, previous?.run);
+  const reused = finished?.version ? finished : undefined;
+  const attempt = Number(previous?.attempt ?? 0) + (reused ? 0 : 1);
+  let trained = reused;
+  if (!trained) {
     const runId = `${input.loop}.retune.${attempt}`;
     await input.record({ step: 'retune', done: false, attempt, run: runId });
     const args =

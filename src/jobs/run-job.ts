@@ -1,8 +1,9 @@
 // Running one attempt of a job: the promptune command in the job's folder, as a child process that
 // ends with this one (it watches its IPC channel), its output kept in the job's log and its lease
 // extended at every heartbeat. A cancel request stops the command (SIGTERM, then SIGKILL after 10 s); a
-// lease taken by another worker stops it at once; a worker that stops puts it back in the queue. A killed command resumes from its journals when run again,
-// so a retried job does not ask the model again what it already answered.
+// lease taken by another worker stops it at once; a worker that stops puts it back in the queue. A
+// killed command resumes from its journals when run again, so a retried job does not ask the model
+// again what it already answered.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConflictError } from '../errors/index.js';

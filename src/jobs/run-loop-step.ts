@@ -8,11 +8,10 @@ import { workerName } from './registry-worker.js';
 import { runJob } from './run-job.js';
 import { submitJob } from './submit-job.js';
 
-/** How a step ended: whether its job completed, its id, and the tail of its output. */
+/** How a step ended: whether its job completed, and the tail of its output. */
 export interface StepResult {
   ok: boolean;
   output: string;
-  job?: string;
 }
 
 /** Runs a loop's step: the command's arguments, the run id it records, the loop it belongs to. */
@@ -42,6 +41,6 @@ export function loopStepRunner(
       signal: options.signal,
       env: { PROMPTUNE_LOOP: options.loop, PROMPTUNE_RUN_ID: options.runId },
     });
-    return { ok: ended.status === 'completed', output: ended.log.slice(-4_000), job: job.id };
+    return { ok: ended.status === 'completed', output: ended.log.slice(-4_000) };
   };
 }
