@@ -1,26 +1,50 @@
 // The decoder's backward pass to its input embeddings: the mirror of decoder.ts, calling each op's
 // backward in exactly the reverse order of the forward, from d loss / d (last layer's output) to
-// d loss / d (first layer's input). No weight gradient is computed or stored: each linear layer's
-// backward is one GEMM against its weight (what soft prompts need; the weights stay frozen).
+// d loss / d (first layer's input). The model's weights stay frozen: each linear layer's backward is one
+// GEMM against its weight, plus, when a LoRA adapter is being trained, the adapter's gradients.
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
+import { lowRankBackward, type LowRankTraining, type Projection } from './low-rank.js';
 import { attentionScale, layerRotation, type DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
 
 /**
  * Backpropagates `act.dresidual` (B, T, C), the gradient at the last layer's output, through every
- * layer; leaves the gradient at the first layer's input in `act.dresidual`.
+ * layer; leaves the gradient at the first layer's input in `act.dresidual`. With `training` (whose adapter
+ * the forward pass gave every row, over activations that kept the projections' inputs), also sums the
+ * adapter's gradients.
  */
-export function decoderBackward(model: DecoderModel, act: TrainingActivations): void {
-  for (let l = model.config.layers - 1; l >= 0; l--) layerBackward(model, l, act);
+export function decoderBackward(
+  model: DecoderModel,
+  act: TrainingActivations,
+  training?: LowRankTraining,
+): void {
+  for (let l = model.config.layers - 1; l >= 0; l--) layerBackward(model, l, act, training);
 }
 
-function layerBackward(model: DecoderModel, l: number, act: TrainingActivations): void {
+function layerBackward(
+  model: DecoderModel,
+  l: number,
+  act: TrainingActivations,
+  training: LowRankTraining | undefined,
+): void {
   const { config, kernels } = model;
   const w = model.weights.layers[l];
   const a = act.layers[l];
   const { batch: B, time: T } = act;
   const N = B * T;
+  /** The input gradient of a projection (frozen weight and, when training one, its adapter). */
+  const project = (
+    name: Projection,
+    dinp: Float32Array,
+    dout: Float32Array,
+    inp: Float32Array,
+    inFeatures: number,
+    outFeatures: number,
+  ) => {
+    linearBackward(kernels, dinp, dout, w[name], N, inFeatures, outFeatures);
+    if (training) lowRankBackward(kernels, dinp, dout, inp, training, l, name, N, inFeatures, outFeatures);
+  };
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;
   const interleaved = config.ropeStyle === 'interleaved';
   const rotary = rotaryDims(config);
@@ -36,15 +60,15 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     a.mlpOutputRstd,
   );
   act.dhidden.fill(0);
-  linearBackward(kernels, act.dhidden, dprojected, w.down, N, I, C);
+  project('down', act.dhidden, dprojected, a.hidden, I, C);
   act.dgate.fill(0);
   act.dup.fill(0);
   if (config.mlpActivation === 'gelu-tanh')
     kernels.gegluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
   else kernels.swigluBackward(act.dgate, act.dup, act.dhidden, a.gate, a.up, N * I);
   act.dnormed.fill(0);
-  linearBackward(kernels, act.dnormed, act.dgate, w.gate, N, C, I);
-  linearBackward(kernels, act.dnormed, act.dup, w.up, N, C, I);
+  project('gate', act.dnormed, act.dgate, a.normed2, C, I);
+  project('up', act.dnormed, act.dup, a.normed2, C, I);
   kernels.rmsnormBackward(act.dmiddle, act.dnormed, a.middle, w.mlpNorm, a.rstd2, N, C);
   // attention block: middle = input + postnorm?(output(attention(rope(q), rope(k), v)))
   act.dresidual.set(act.dmiddle);
@@ -57,7 +81,7 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     a.attentionOutputRstd,
   );
   act.dattention.fill(0);
-  linearBackward(kernels, act.dattention, dprojected, w.attentionOutput, N, H * hd, C);
+  project('attentionOutput', act.dattention, dprojected, a.attention, H * hd, C);
   act.dquery.fill(0);
   act.dkey.fill(0);
   act.dvalue.fill(0);
@@ -94,9 +118,9 @@ function layerBackward(model: DecoderModel, l: number, act: TrainingActivations)
     act.dkey.set(scratch.subarray(0, N * KVH * hd));
   }
   act.dnormed.fill(0);
-  linearBackward(kernels, act.dnormed, act.dquery, w.query, N, C, H * hd);
-  linearBackward(kernels, act.dnormed, act.dkey, w.key, N, C, KVH * hd);
-  linearBackward(kernels, act.dnormed, act.dvalue, w.value, N, C, KVH * hd);
+  project('query', act.dnormed, act.dquery, a.normed1, C, H * hd);
+  project('key', act.dnormed, act.dkey, a.normed1, C, KVH * hd);
+  project('value', act.dnormed, act.dvalue, a.normed1, C, KVH * hd);
   kernels.rmsnormBackward(act.dresidual, act.dnormed, a.input, w.attentionNorm, a.rstd1, N, C);
 }
 

@@ -6,6 +6,7 @@ import { embeddingLookup, embeddingRow, linearForward } from './matrix.js';
 import { rotaryDims, usesSlidingWindow, type ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
 import type { KVCache } from './kv-cache.js';
+import { lowRankForward, type LowRankAdapter, type Projection } from './low-rank.js';
 import { ropeAngles } from './rope.js';
 import type { ModelWeights } from './weights/types.js';
 
@@ -67,11 +68,13 @@ export interface DecoderActivations {
   localSines: Float32Array | null; // (B, T, rotary/2)
 }
 
-/** The input of a pass: token ids or input embeddings, and the cache it extends (if any). */
+/** The input of a pass: token ids or input embeddings, the cache it extends (if any), and LoRA adapters. */
 export interface DecoderInput {
   tokens?: Int32Array; // (B, T)
   embeddings?: Float32Array; // (B, T, C)
   cache?: KVCache;
+  /** Each row's low-rank adapter (null: the frozen model); rows sharing one are adjacent for speed. */
+  adapters?: readonly (LowRankAdapter | null)[]; // (B)
 }
 
 /**
@@ -100,7 +103,7 @@ export function decoderForward(
     embeddingLookup(kernels, first, input.tokens, weights.embedding, N, C);
     scaleEmbeddings(config, first.subarray(0, N * C));
   } else first.set(input.embeddings!.subarray(0, N * C));
-  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache);
+  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache, input.adapters);
   return act.layers[config.layers - 1].output;
 }
 
@@ -143,7 +146,13 @@ export function attentionScale(config: ModelConfig): number {
  * One decoder layer: pre-norm attention (GQA, RoPE, optional sliding window) and a gated MLP (SwiGLU or
  * GeGLU), each block's output RMS-normed again before its residual add when the model has sandwich norms.
  */
-function layerForward(model: DecoderModel, l: number, act: DecoderActivations, cache: KVCache | undefined) {
+function layerForward(
+  model: DecoderModel,
+  l: number,
+  act: DecoderActivations,
+  cache: KVCache | undefined,
+  adapters: readonly (LowRankAdapter | null)[] | undefined,
+) {
   const { config, kernels } = model;
   const w = model.weights.layers[l];
   const a = act.layers[l];
@@ -154,11 +163,23 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   const sliding = usesSlidingWindow(config, l);
   const { cosines, sines } = layerRotation(config, act, l);
   const rotary = rotaryDims(config);
+  /** A linear projection of the frozen model, plus each row's low-rank product when adapters are given. */
+  const project = (
+    name: Projection,
+    out: Float32Array,
+    inp: Float32Array,
+    bias: Float32Array | null,
+    inFeatures: number,
+    outFeatures: number,
+  ) => {
+    linearForward(kernels, out, inp, w[name], bias, N, inFeatures, outFeatures);
+    if (adapters) lowRankForward(kernels, out, inp, adapters, l, name, T, inFeatures, outFeatures);
+  };
   // attention block: middle = input + output(attention(rope(q), rope(k), v))
   kernels.rmsnormForward(a.normed1, a.rstd1, a.input, w.attentionNorm, N, C, eps);
-  linearForward(kernels, a.query, a.normed1, w.query, w.queryBias, N, C, H * hd);
-  linearForward(kernels, a.key, a.normed1, w.key, w.keyBias, N, C, KVH * hd);
-  linearForward(kernels, a.value, a.normed1, w.value, w.valueBias, N, C, KVH * hd);
+  project('query', a.query, a.normed1, w.queryBias, C, H * hd);
+  project('key', a.key, a.normed1, w.keyBias, C, KVH * hd);
+  project('value', a.value, a.normed1, w.valueBias, C, KVH * hd);
   if (w.queryNorm && w.keyNorm) {
     // QK-norm: every head normalized over its hd values, in place (a backward pass keeps the inputs)
     a.queryUnnormed?.set(a.query);
@@ -205,7 +226,7 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
     attentionScale(config),
     config.attentionSoftcap ?? 0,
   );
-  linearForward(kernels, a.projected, a.attention, w.attentionOutput, null, N, H * hd, C);
+  project('attentionOutput', a.projected, a.attention, null, H * hd, C);
   if (w.postAttentionNorm) {
     a.attentionOutputUnnormed?.set(a.projected.subarray(0, N * C));
     kernels.rmsnormForward(a.projected, a.attentionOutputRstd, a.projected, w.postAttentionNorm, N, C, eps);
@@ -213,11 +234,11 @@ function layerForward(model: DecoderModel, l: number, act: DecoderActivations, c
   kernels.addForward(a.middle, a.input, a.projected, N * C);
   // MLP block: output = middle + down(act(gate(normed2)) * up(normed2)), act SiLU or GELU
   kernels.rmsnormForward(a.normed2, a.rstd2, a.middle, w.mlpNorm, N, C, eps);
-  linearForward(kernels, a.gate, a.normed2, w.gate, null, N, C, I);
-  linearForward(kernels, a.up, a.normed2, w.up, null, N, C, I);
+  project('gate', a.gate, a.normed2, null, C, I);
+  project('up', a.up, a.normed2, null, C, I);
   if (config.mlpActivation === 'gelu-tanh') kernels.gegluForward(a.hidden, a.gate, a.up, N * I);
   else kernels.swigluForward(a.hidden, a.gate, a.up, N * I);
-  linearForward(kernels, a.projected, a.hidden, w.down, null, N, I, C);
+  project('down', a.projected, a.hidden, null, I, C);
   if (w.postMlpNorm) {
     a.mlpOutputUnnormed?.set(a.projected.subarray(0, N * C));
     kernels.rmsnormForward(a.projected, a.mlpOutputRstd, a.projected, w.postMlpNorm, N, C, eps);

@@ -71,3 +71,12 @@ export { writeSafetensors, type NamedTensor } from './weights/safetensors-writer
 export { openSafetensors } from './weights/safetensors.js';
 export type { TensorSource } from './weights/assemble.js';
 export { inputGradients, type LossInput, type LossGradients } from './input-gradients.js';
+export {
+  checkAdapterFits,
+  projectionShape,
+  PROJECTIONS,
+  packAdapter,
+  type LowRankAdapter,
+  type LowRankPair,
+  type Projection,
+} from './low-rank.js';

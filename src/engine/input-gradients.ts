@@ -1,11 +1,13 @@
 // Loss and its gradient with respect to the input embeddings, through the frozen decoder: the one
 // forward pass (decoder.ts) keeping every layer's activations, token-mean cross-entropy, and the
-// backward (decoder-backward.ts), its mirror. This is what soft prompts are trained with.
+// backward (decoder-backward.ts), its mirror. This is what soft prompts are trained with, and, given a
+// LoRA adapter that every row runs with, what gives that adapter's gradients too.
 import { linearBackward } from './matrix.js';
 import { ValidationError } from '../errors/index.js';
 import { decoderBackward } from './decoder-backward.js';
 import { decoderForward, outputHeadForward } from './decoder.js';
 import type { LlamaModel } from './llama.js';
+import { packAdapter, type LowRankAdapter } from './low-rank.js';
 import {
   allocateOutputHeadActivations,
   allocateTrainingActivations,
@@ -20,6 +22,8 @@ export interface LossInput {
   embeddings: Float32Array; // (B, T, C) right-padded input embeddings
   /** (B, T): the token position t should predict next (the label at t + 1), or -1 to ignore. */
   targets: Int32Array;
+  /** A LoRA adapter every row runs with, whose gradients are wanted too. */
+  adapter?: LowRankAdapter;
 }
 
 /** The mean loss over all targeted positions, per-position losses, and d loss / d embeddings. */
@@ -28,10 +32,14 @@ export interface LossGradients {
   count: number;
   losses: Float32Array; // (B, T), 0 where ignored
   dembeddings: Float32Array; // (B, T, C)
+  /** With an adapter: d loss / d its matrices, packed as packAdapter packs them. */
+  adapterGradients?: Float32Array;
 }
 
 const cached = new WeakMap<LlamaModel, TrainingActivations>();
 const heads = new WeakMap<LlamaModel, OutputHeadActivations>();
+/** Whether a set of activations keeps every layer's projection inputs (for an adapter's gradients). */
+const keptInputs = new WeakMap<TrainingActivations, boolean>();
 
 /** The model's output-head buffers, grown when a batch has more targeted positions than any before. */
 function headFor(model: LlamaModel, rows: number): OutputHeadActivations {
@@ -43,10 +51,11 @@ function headFor(model: LlamaModel, rows: number): OutputHeadActivations {
   return head;
 }
 
-function activationsFor(model: LlamaModel, B: number, T: number): TrainingActivations {
+function activationsFor(model: LlamaModel, B: number, T: number, keep: boolean): TrainingActivations {
   let act = cached.get(model);
-  if (!act || act.batch !== B || act.time !== T) {
-    act = allocateTrainingActivations(model.config, B, T);
+  if (!act || act.batch !== B || act.time !== T || keptInputs.get(act) !== keep) {
+    act = allocateTrainingActivations(model.config, B, T, keep);
+    keptInputs.set(act, keep);
     cached.set(model, act);
   }
   return act;
@@ -80,9 +89,13 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
       code: 'LOSS_NO_TARGETS',
       hint: 'Mark at least one target token.',
     });
-  const act = activationsFor(model, B, T);
+  const adapter = input.adapter;
+  const act = activationsFor(model, B, T, adapter !== undefined);
   const head = headFor(model, M);
-  const output = decoderForward(model, act, { embeddings });
+  const output = decoderForward(model, act, {
+    embeddings,
+    adapters: adapter ? new Array<LowRankAdapter>(B).fill(adapter) : undefined,
+  });
   const headTargets = Int32Array.from(rows, (i) => targets[i]);
   rows.forEach((i, row) => head.input.set(output.subarray(i * C, (i + 1) * C), row * C));
   outputHeadForward(model, head.logits, head.normed, head.rstd, head.input, M);
@@ -106,11 +119,14 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
   kernels.rmsnormBackward(head.dinput, head.dnormed, head.input, weights.finalNorm, head.rstd, M, C);
   act.dresidual.fill(0);
   rows.forEach((i, row) => act.dresidual.set(head.dinput.subarray(row * C, (row + 1) * C), i * C));
-  decoderBackward(model, act);
+  const gradients = adapter ? packAdapter(adapter, 'zero') : undefined;
+  const training = adapter && gradients ? { adapter, gradients: gradients.adapter } : undefined;
+  decoderBackward(model, act, training);
   return {
     loss: total / M,
     count: M,
     losses,
     dembeddings: act.dresidual.slice(0, N * C),
+    adapterGradients: gradients?.values,
   };
 }

@@ -1,7 +1,7 @@
 // Activations kept for a backward pass, in one allocation: per layer only what the backward ops read
 // (each layer's input, middle, 1/rms, rotated query and key, value, attention log normalizers, gate and up);
 // what they do not read (normed inputs, attention output, MLP hidden, projections) is one set of
-// buffers all layers share. Plus the gradient buffers, reused layer after layer. The output head's
+// buffers all layers share, unless weight gradients need the projections' inputs. Plus the gradient buffers, reused layer after layer. The output head's
 // buffers are sized by the targeted positions, not the batch (allocateOutputHeadActivations).
 import { carve } from './activations.js';
 import { rotaryDims, type ModelConfig } from './config.js';
@@ -60,11 +60,16 @@ export function allocateOutputHeadActivations(config: ModelConfig, rows: number)
   };
 }
 
-/** Allocates training activations for a (B, T) batch in one block. */
+/**
+ * Allocates training activations for a (B, T) batch in one block. With `keepProjectionInputs`, every
+ * layer also keeps the inputs of its projections (normed inputs, attention output, MLP hidden), which the
+ * gradients of weights (LoRA's or the model's own) are products with.
+ */
 export function allocateTrainingActivations(
   config: ModelConfig,
   batch: number,
   time: number,
+  keepProjectionInputs = false,
 ): TrainingActivations {
   const N = batch * time;
   const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd } = config;
@@ -94,11 +99,13 @@ export function allocateTrainingActivations(
     attentionOutputRstds: post ? L * N : 0,
     mlpOutputsUnnormed: post ? L * N * C : 0,
     mlpOutputRstds: post ? L * N : 0,
+    // projection inputs: kept per layer for weight gradients, else shared by all layers
+    normeds1: (keepProjectionInputs ? L : 1) * N * C,
+    normeds2: keepProjectionInputs ? L * N * C : 0,
+    attentions: (keepProjectionInputs ? L : 1) * N * H * hd,
+    hiddens: (keepProjectionInputs ? L : 1) * N * I,
     // shared by all layers
-    normed: N * C,
-    attention: N * H * hd,
     projected: N * C,
-    hidden: N * I,
     cosines: angles,
     sines: angles,
     localCosines: local ? angles : 0,
@@ -120,18 +127,19 @@ export function allocateTrainingActivations(
     const size = all.length / L;
     return all.subarray(l * size, (l + 1) * size);
   };
+  const kept = (all: Float32Array, l: number) => (keepProjectionInputs ? slice(all, l) : all);
   const layers = Array.from({ length: L }, (_, l): LayerActivations => ({
     input: slice(inputs, l),
-    normed1: views.normed,
+    normed1: kept(views.normeds1, l),
     rstd1: slice(rstds1, l),
     query: slice(queries, l),
     key: slice(keys, l),
     value: slice(values, l),
     logSumExps: slice(logSumExps, l),
-    attention: views.attention,
+    attention: kept(views.attentions, l),
     projected: views.projected,
     middle: slice(middles, l),
-    normed2: views.normed,
+    normed2: keepProjectionInputs ? slice(views.normeds2, l) : views.normeds1,
     rstd2: slice(rstds2, l),
     gate: slice(gates, l),
     up: slice(ups, l),
@@ -143,7 +151,7 @@ export function allocateTrainingActivations(
     attentionOutputRstd: post ? slice(views.attentionOutputRstds, l) : null,
     mlpOutputUnnormed: post ? slice(views.mlpOutputsUnnormed, l) : null,
     mlpOutputRstd: post ? slice(views.mlpOutputRstds, l) : null,
-    hidden: views.hidden,
+    hidden: kept(views.hiddens, l),
     // a layer's output is the next layer's input
     output: l + 1 < L ? slice(inputs, l + 1) : views.output,
   }));

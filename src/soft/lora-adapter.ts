@@ -1,0 +1,286 @@
+// LoRA adapters in PEFT's format: adapter_config.json (peft_type LORA) and adapter_model.safetensors with
+// `base_model.model.model.layers.<l>.<self_attn|mlp>.<module>.lora_<A|B>.weight`, plus promptune.json.
+// The module names are a table (Llama-family names); an adapter on anything else, or using what the
+// engine does not run (DoRA, biases, per-module ranks, fused projections), is refused with a code, never
+// half-loaded. A new adapter starts as PEFT's does: A Kaiming-uniform, B zero.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  NotFoundError,
+  parseInput,
+  readJsonFile,
+  ValidationError,
+  WeightLoadError,
+} from '../errors/index.js';
+import {
+  checkAdapterFits,
+  firstNonFinite,
+  openSafetensors,
+  projectionShape,
+  PROJECTIONS,
+  writeFileAtomically,
+  writeSafetensors,
+  type LlamaModel,
+  type LowRankAdapter,
+  type LowRankPair,
+  type Projection,
+  type Random,
+} from '../engine/index.js';
+import { modelFingerprint, readAdapterMetadata, type AdapterMetadata } from './peft-adapter.js';
+
+/** Each projection's Hugging Face module path inside a layer (Llama, Mistral, Qwen, SmolLM, Gemma). */
+const MODULES: Record<Projection, string> = {
+  query: 'self_attn.q_proj',
+  key: 'self_attn.k_proj',
+  value: 'self_attn.v_proj',
+  attentionOutput: 'self_attn.o_proj',
+  gate: 'mlp.gate_proj',
+  up: 'mlp.up_proj',
+  down: 'mlp.down_proj',
+};
+const moduleName = (projection: Projection) => MODULES[projection].split('.')[1];
+const projectionOfModule = new Map(PROJECTIONS.map((projection) => [moduleName(projection), projection]));
+
+/** The projections a LoRA adapter targets by default: attention and MLP, as the issue and QLoRA do. */
+export const DEFAULT_LORA_TARGETS: readonly Projection[] = PROJECTIONS;
+
+/** The fields of a LoRA adapter_config.json that loading depends on; other fields PEFT writes pass. */
+const loraConfigSchema = z.looseObject({
+  peft_type: z.literal('LORA'),
+  r: z.number().int().positive(),
+  lora_alpha: z.number().positive(),
+  target_modules: z
+    .union([z.array(z.string()), z.string()])
+    .nullable()
+    .optional(),
+  use_rslora: z.boolean().optional(),
+  use_dora: z.boolean().optional(),
+  fan_in_fan_out: z.boolean().optional(),
+  bias: z.string().optional(),
+  rank_pattern: z.record(z.string(), z.unknown()).nullable().optional(),
+  alpha_pattern: z.record(z.string(), z.unknown()).nullable().optional(),
+  modules_to_save: z.array(z.string()).nullable().optional(),
+  base_model_name_or_path: z.string().nullable().optional(),
+});
+export type LoraConfig = z.output<typeof loraConfigSchema>;
+
+const unsupported = (path: string, what: string, hint: string) =>
+  new ValidationError(`${path}: ${what}`, { code: 'ADAPTER_UNSUPPORTED', hint });
+
+/** Reads and checks a LoRA adapter_config.json (ADAPTER_CONFIG_INVALID, ADAPTER_UNSUPPORTED). */
+export function readLoraConfig(directory: string): LoraConfig {
+  const path = join(directory, 'adapter_config.json');
+  const source = {
+    where: `adapter config ${path}`,
+    code: 'ADAPTER_CONFIG_INVALID',
+    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained).',
+    notFoundCode: 'ADAPTER_NOT_FOUND',
+  };
+  const config = parseInput(loraConfigSchema, readJsonFile(path, z.unknown(), source), source);
+  const retrain = 'Train the adapter without it (promptune soft train --method lora writes a plain one).';
+  if (config.use_dora) throw unsupported(path, 'it is a DoRA adapter (use_dora)', retrain);
+  if (config.fan_in_fan_out) throw unsupported(path, 'fan_in_fan_out is set (GPT-2 style Conv1D)', retrain);
+  if (config.bias && config.bias !== 'none') throw unsupported(path, `bias is ${config.bias}`, retrain);
+  if (Object.keys(config.rank_pattern ?? {}).length || Object.keys(config.alpha_pattern ?? {}).length)
+    throw unsupported(path, 'it gives some modules their own rank or alpha (rank_pattern)', retrain);
+  if (config.modules_to_save?.length)
+    throw unsupported(path, `it also saves whole modules (${config.modules_to_save.join(', ')})`, retrain);
+  return config;
+}
+
+/** The scale of the low-rank product: alpha / r, or alpha / sqrt(r) for rank-stabilized LoRA. */
+export const loraScale = (config: Pick<LoraConfig, 'r' | 'lora_alpha' | 'use_rslora'>): number =>
+  config.use_rslora ? config.lora_alpha / Math.sqrt(config.r) : config.lora_alpha / config.r;
+
+/** A loaded LoRA adapter folder. */
+export interface LoadedLora {
+  adapter: LowRankAdapter;
+  config: LoraConfig;
+  metadata: AdapterMetadata | undefined;
+}
+
+const tensorName =
+  /^(?:base_model\.model\.)?model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
+
+/**
+ * Reads a LoRA adapter folder for `model`: its config, every tensor named, shaped and finite, the
+ * matrices fitting the model; one made for other weights (promptune.json's fingerprint) is refused
+ * unless `force`.
+ */
+export function loadLoraAdapter(
+  directory: string,
+  model: LlamaModel,
+  options: { force?: boolean } = {},
+): LoadedLora {
+  const tensorPath = join(directory, 'adapter_model.safetensors');
+  if (!existsSync(tensorPath))
+    throw new NotFoundError(`${directory} has no adapter_model.safetensors`, {
+      code: 'ADAPTER_NOT_FOUND',
+      hint: 'Pass the folder that promptune soft train --method lora (or PEFT save_pretrained) wrote.',
+    });
+  const config = readLoraConfig(directory);
+  const metadata = readAdapterMetadata(directory);
+  if (!options.force && metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
+    throw new ValidationError(
+      `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
+      { code: 'ADAPTER_WRONG_MODEL', hint: 'Load the base model it was trained on, or pass --force.' },
+    );
+  }
+  const corrupt = (what: string) =>
+    new WeightLoadError(`${tensorPath}: ${what}`, {
+      code: 'ADAPTER_CORRUPT',
+      hint: 'The adapter file is damaged or made for another model; train or download it again.',
+    });
+  const adapter: LowRankAdapter = {
+    rank: config.r,
+    scale: loraScale(config),
+    layers: Array.from({ length: model.config.layers }, () => ({})),
+  };
+  const halves = new Map<string, Partial<LowRankPair>>();
+  const source = openSafetensors([tensorPath]);
+  try {
+    for (const name of source.names()) {
+      const match = tensorName.exec(name);
+      const projection = match && projectionOfModule.get(match[3]);
+      if (!match || !projection || MODULES[projection] !== `${match[2]}.${match[3]}`)
+        throw unsupported(
+          tensorPath,
+          `tensor ${name} is not a LoRA matrix of a Llama-family projection`,
+          'Only adapters on q/k/v/o_proj and gate/up/down_proj of a Llama-family model load.',
+        );
+      const layer = Number(match[1]);
+      if (layer >= model.config.layers)
+        throw corrupt(`tensor ${name}: the model has ${model.config.layers} layers`);
+      const [inFeatures, outFeatures] = projectionShape(model.config, projection);
+      const expected = match[4] === 'A' ? [config.r, inFeatures] : [outFeatures, config.r];
+      const shape = source.shape(name);
+      if (shape.join() !== expected.join())
+        throw corrupt(`tensor ${name} is [${shape}], expected [${expected}] (r ${config.r} on this model)`);
+      const values = source.read(name);
+      const bad = firstNonFinite(values);
+      if (bad >= 0) throw corrupt(`tensor ${name} holds ${values[bad]} at ${bad}`);
+      const key = `${layer}.${projection}`;
+      halves.set(key, { ...halves.get(key), [match[4] === 'A' ? 'a' : 'b']: values });
+    }
+  } finally {
+    source.close();
+  }
+  if (halves.size === 0) throw corrupt('it holds no LoRA matrices');
+  for (const [key, pair] of halves) {
+    if (!pair.a || !pair.b) throw corrupt(`layer ${key} has lora_${pair.a ? 'B' : 'A'} but not its partner`);
+    const [layer, projection] = key.split('.') as [string, Projection];
+    adapter.layers[Number(layer)][projection] = { a: pair.a, b: pair.b };
+  }
+  checkAdapterFits(adapter, model);
+  return { adapter, config, metadata };
+}
+
+/** What a new adapter is: its rank, alpha and targets. */
+export interface LoraOptions {
+  rank?: number; // default 8
+  alpha?: number; // default 2 * rank
+  targets?: readonly Projection[]; // default every projection
+  rankStabilized?: boolean; // scale alpha / sqrt(r) (rsLoRA); default false
+}
+
+/** A new adapter as PEFT starts one: A uniform in ±1/sqrt(in) (Kaiming, a = sqrt 5), B zero. */
+export function initLoraAdapter(model: LlamaModel, options: LoraOptions, random: Random): LowRankAdapter {
+  const rank = options.rank ?? 8;
+  const alpha = options.alpha ?? 2 * rank;
+  if (!Number.isInteger(rank) || rank < 1 || !(alpha > 0))
+    throw new ValidationError(`LoRA rank ${rank}, alpha ${alpha}`, {
+      code: 'LORA_OPTIONS',
+      hint: 'Use a whole rank >= 1 (8-32 is usual) and a positive alpha (often 2 x rank).',
+    });
+  const targets = options.targets ?? DEFAULT_LORA_TARGETS;
+  const layers = Array.from({ length: model.config.layers }, () => {
+    const layer: Partial<Record<Projection, LowRankPair>> = {};
+    for (const projection of targets) {
+      const [inFeatures, outFeatures] = projectionShape(model.config, projection);
+      const bound = 1 / Math.sqrt(inFeatures);
+      const a = Float32Array.from({ length: rank * inFeatures }, () => (random() * 2 - 1) * bound);
+      layer[projection] = { a, b: new Float32Array(outFeatures * rank) };
+    }
+    return layer;
+  });
+  return {
+    rank,
+    scale: loraScale({ r: rank, lora_alpha: alpha, use_rslora: options.rankStabilized }),
+    layers,
+  };
+}
+
+/** The adapter's matrices in PEFT's tensor names. */
+export function loraTensors(
+  adapter: LowRankAdapter,
+): Record<string, { shape: number[]; data: Float32Array }> {
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  adapter.layers.forEach((layer, l) => {
+    for (const projection of PROJECTIONS) {
+      const pair = layer[projection];
+      if (!pair) continue;
+      const prefix = `base_model.model.model.layers.${l}.${MODULES[projection]}`;
+      const r = adapter.rank;
+      tensors[`${prefix}.lora_A.weight`] = { shape: [r, pair.a.length / r], data: pair.a };
+      tensors[`${prefix}.lora_B.weight`] = { shape: [pair.b.length / r, r], data: pair.b };
+    }
+  });
+  return tensors;
+}
+
+/** Writes a LoRA adapter folder PEFT loads (each file via a temporary name, then renamed). */
+export function saveLoraAdapter(
+  directory: string,
+  adapter: LowRankAdapter,
+  model: LlamaModel,
+  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & {
+    baseModelName: string;
+    alpha: number;
+    rankStabilized?: boolean;
+  },
+): void {
+  for (const [name, tensor] of Object.entries(loraTensors(adapter))) {
+    const bad = firstNonFinite(tensor.data);
+    if (bad >= 0)
+      throw new ValidationError(
+        `the LoRA adapter to save in ${directory} holds ${tensor.data[bad]} in ${name}`,
+        {
+          code: 'ADAPTER_NOT_FINITE',
+          hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
+        },
+      );
+  }
+  mkdirSync(directory, { recursive: true });
+  const targets = PROJECTIONS.filter((projection) => adapter.layers.some((layer) => layer[projection]));
+  const { baseModelName, alpha, rankStabilized, ...rest } = metadata;
+  const config = {
+    alpha_pattern: {},
+    base_model_name_or_path: baseModelName,
+    bias: 'none',
+    fan_in_fan_out: false,
+    inference_mode: true,
+    init_lora_weights: true,
+    layers_to_transform: null,
+    lora_alpha: alpha,
+    lora_dropout: 0,
+    modules_to_save: null,
+    peft_type: 'LORA',
+    r: adapter.rank,
+    rank_pattern: {},
+    revision: null,
+    target_modules: targets.map(moduleName),
+    task_type: 'CAUSAL_LM',
+    use_dora: false,
+    use_rslora: rankStabilized ?? false,
+  };
+  const sidecar: AdapterMetadata = {
+    format: 'promptune-soft-prompt',
+    layout: 'peft',
+    baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
+    ...rest,
+  };
+  writeSafetensors(join(directory, 'adapter_model.safetensors'), loraTensors(adapter), { format: 'pt' });
+  writeFileAtomically(join(directory, 'adapter_config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeFileAtomically(join(directory, 'promptune.json'), JSON.stringify(sidecar, null, 2) + '\n');
+}

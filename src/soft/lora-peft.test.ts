@@ -1,0 +1,140 @@
+// LoRA against the real PEFT (fixture: tools/reference/peft_lora.py, PEFT 0.21 on stories260K, rank 4 on
+// all seven projections): the adapter PEFT saved loads and gives PEFT's logits, loss and every lora_A and
+// lora_B gradient, ten AdamW steps follow PEFT's losses and end on its matrices, and the adapter written
+// back holds PEFT's tensors under PEFT's names. With PROMPTUNE_PEFT_PYTHON (a Python with torch and peft),
+// PEFT itself loads the adapter promptune wrote and gives the same logits.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
+import {
+  inputGradients,
+  loadModel,
+  openSafetensors,
+  packAdapter,
+  tokenEmbeddingRow,
+} from '../engine/index.js';
+import { loadLoraAdapter, loraTensors, saveLoraAdapter } from './lora-adapter.js';
+import { adamStep, optimizerState } from './optimizer.js';
+
+const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-lora');
+const reference = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  rows: number[][];
+  targetTokens: number;
+  loss: number;
+  steps: number;
+  learningRate: number;
+  losses: number[];
+};
+
+function referenceTensors(): Map<string, Float32Array> {
+  const source = openSafetensors([join(fixture, 'reference.safetensors')]);
+  try {
+    return new Map(source.names().map((name) => [name, source.read(name)]));
+  } finally {
+    source.close();
+  }
+}
+
+/** Flattens tensors named as loraTensors names them, in the order packAdapter packs them. */
+function packed(names: string[], read: (name: string) => Float32Array): Float32Array {
+  return Float32Array.from(names.flatMap((name) => Array.from(read(name))));
+}
+
+describe('LoRA against PEFT', async () => {
+  const { model } = await loadModel(stories.huggingFace);
+  const { adapter, config } = loadLoraAdapter(join(fixture, 'adapter'), model);
+  const expected = referenceTensors();
+  const C = model.config.hiddenSize;
+  const B = reference.rows.length;
+  const T = Math.max(...reference.rows.map((row) => row.length));
+  const tokens = new Int32Array(B * T);
+  const targets = new Int32Array(B * T).fill(-1);
+  reference.rows.forEach((row, b) => {
+    tokens.set(row, b * T);
+    for (let t = row.length - reference.targetTokens; t < row.length; t++) targets[b * T + t - 1] = row[t];
+  });
+  const embeddings = new Float32Array(B * T * C);
+  tokens.forEach((id, i) => embeddings.set(tokenEmbeddingRow(model, id), i * C));
+  const names = Object.keys(loraTensors(adapter));
+
+  it('reads rank 4, alpha 8, on all seven projections of five layers', () => {
+    expect(config.r).toBe(4);
+    expect(adapter.scale).toBe(2);
+    expect(names).toHaveLength(5 * 7 * 2);
+  });
+
+  it("gives PEFT's logits at every real position", () => {
+    const logits = model.forward({ batch: B, time: T, tokens, adapters: new Array(B).fill(adapter) });
+    const peft = expected.get('logits')!;
+    const V = model.config.vocabularySize;
+    let diff = 0;
+    reference.rows.forEach((row, b) => {
+      const from = b * T * V;
+      const to = from + row.length * V;
+      diff = Math.max(diff, maxAbsDiff(logits.subarray(from, to), peft.subarray(from, to)));
+    });
+    console.log(`LoRA logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
+    // and the adapter matters: without it the logits are far from PEFT's
+    const frozen = model.forward({ batch: B, time: T, tokens });
+    expect(maxAbsDiff(frozen.subarray(0, T * V), peft.subarray(0, T * V))).toBeGreaterThan(0.1);
+  });
+
+  it("gives PEFT's loss and every lora_A and lora_B gradient", () => {
+    const result = inputGradients(model, { batch: B, time: T, embeddings, targets, adapter });
+    expect(result.loss).toBeCloseTo(reference.loss, 4);
+    const peft = packed(names, (name) => expected.get(`grad.${name}`)!);
+    const ours = result.adapterGradients!;
+    const scale = Math.max(...peft.map(Math.abs));
+    const diff = maxAbsDiff(ours, peft);
+    console.log(`LoRA gradient max abs diff ${diff.toExponential(2)} (largest ${scale.toExponential(2)})`);
+    expect(ours.length).toBe(peft.length);
+    expect(diff).toBeLessThan(1e-4 * scale);
+  });
+
+  it("follows PEFT's losses for ten AdamW steps and ends on its matrices", () => {
+    const { adapter: trained, values } = packAdapter(adapter);
+    const state = optimizerState(values.length);
+    const losses: number[] = [];
+    for (let step = 0; step < reference.steps; step++) {
+      const result = inputGradients(model, { batch: B, time: T, embeddings, targets, adapter: trained });
+      losses.push(result.loss);
+      const options = { kind: 'adamw', learningRate: reference.learningRate, weightDecay: 0 } as const;
+      adamStep(values, result.adapterGradients!, state, options, reference.learningRate);
+    }
+    console.log(`LoRA losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
+    losses.forEach((loss, step) => expect(loss).toBeCloseTo(reference.losses[step], 3));
+    const peft = packed(names, (name) => expected.get(`trained.${name}`)!);
+    const diff = maxAbsDiff(values, peft);
+    console.log(`LoRA trained matrices max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-3);
+  });
+
+  it("writes PEFT's tensors back under PEFT's names", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-lora-'));
+    saveLoraAdapter(directory, adapter, model, { baseModelName: 'stories260K-hf', alpha: 8 });
+    const source = openSafetensors([join(directory, 'adapter_model.safetensors')]);
+    const original = openSafetensors([join(fixture, 'adapter', 'adapter_model.safetensors')]);
+    try {
+      expect(source.names().sort()).toEqual(original.names().sort());
+      for (const name of original.names()) expect(source.read(name)).toEqual(original.read(name));
+    } finally {
+      source.close();
+      original.close();
+    }
+    const again = loadLoraAdapter(directory, model);
+    expect(again.config).toMatchObject({ r: 4, lora_alpha: 8, peft_type: 'LORA' });
+    const python = process.env.PROMPTUNE_PEFT_PYTHON;
+    if (!python) return;
+    const script = join(repositoryRoot, 'tools', 'reference', 'peft_lora.py');
+    const output = JSON.parse(execFileSync(python, [script, '--check', directory], { encoding: 'utf8' })) as {
+      logits: number[];
+    };
+    const diff = maxAbsDiff(Float32Array.from(output.logits), expected.get('logits')!);
+    console.log(`PEFT loading promptune's adapter: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
