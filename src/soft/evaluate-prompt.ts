@@ -1,7 +1,8 @@
 // Scores a soft prompt on examples: exact match of the target (the argmax at every target position,
 // teacher forced, which equals greedy generation of the target), log-likelihood accuracy over candidate
 // labels, and the loss and perplexity on the targets. Batched; nothing is generated token by token.
-import { argmax, type LlamaModel } from '../engine/index.js';
+// A LoRA adapter, when given, runs in every row (with no prompt vectors, see noPrompt, that is LoRA alone).
+import { argmax, type LlamaModel, type LowRankAdapter } from '../engine/index.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
@@ -22,6 +23,7 @@ function scoreRows(
   model: LlamaModel,
   prompt: SoftPrompt,
   rows: TokenizedExample[],
+  adapter: LowRankAdapter | undefined,
 ): { logLikelihood: number[]; exact: boolean[]; tokens: number } {
   const batch = buildBatch(model, prompt, rows);
   const V = model.config.vocabularySize;
@@ -30,6 +32,7 @@ function scoreRows(
     time: batch.time,
     embeddings: batch.embeddings,
     lengths: batch.lengths,
+    adapters: adapter && new Array<LowRankAdapter>(batch.batch).fill(adapter),
   });
   const losses = new Float32Array(batch.batch * batch.time);
   model.kernels.crossEntropyForward(losses, logits, batch.targets, batch.batch * batch.time, V);
@@ -59,7 +62,12 @@ export function evaluatePrompt(
   model: LlamaModel,
   prompt: SoftPrompt,
   examples: TokenizedExample[],
-  options: { batchSize?: number; candidates?: TokenizedExample[][]; labels?: string[] } = {},
+  options: {
+    batchSize?: number;
+    candidates?: TokenizedExample[][];
+    labels?: string[];
+    adapter?: LowRankAdapter;
+  } = {},
 ): PromptEvaluation {
   const batchSize = options.batchSize ?? 16;
   const correct: boolean[] = [];
@@ -67,7 +75,7 @@ export function evaluatePrompt(
   let totalTokens = 0;
   for (let start = 0; start < examples.length; start += batchSize) {
     const rows = examples.slice(start, start + batchSize);
-    const scored = scoreRows(model, prompt, rows);
+    const scored = scoreRows(model, prompt, rows, options.adapter);
     correct.push(...scored.exact);
     totalLogLikelihood += scored.logLikelihood.reduce((sum, value) => sum + value, 0);
     totalTokens += scored.tokens;
@@ -76,7 +84,7 @@ export function evaluatePrompt(
   if (options.candidates) {
     let right = 0;
     options.candidates.forEach((alternatives, i) => {
-      const { logLikelihood } = scoreRows(model, prompt, alternatives);
+      const { logLikelihood } = scoreRows(model, prompt, alternatives, options.adapter);
       // ties go to the first candidate, as the shared datasets' scoring rule says
       const best = logLikelihood.indexOf(Math.max(...logLikelihood));
       const truth = alternatives.findIndex(

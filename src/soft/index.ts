@@ -32,10 +32,27 @@ export {
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
 export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {
+  promptTrainable,
+  trainAsync,
   trainSoftPrompt,
   trainSoftPromptAsync,
+  type Trainable,
+  type TrainedValues,
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
 } from './trainer.js';
+export { loraTrainable, noPrompt, trainLoraAsync, type LoraTrainResult } from './lora-training.js';
+export {
+  DEFAULT_LORA_TARGETS,
+  initLoraAdapter,
+  loadLoraAdapter,
+  loraScale,
+  loraTensors,
+  readLoraConfig,
+  saveLoraAdapter,
+  type LoadedLora,
+  type LoraConfig,
+  type LoraOptions,
+} from './lora-adapter.js';
 export { SoftPromptSession } from './session.js';

@@ -1,4 +1,5 @@
-// Trains a soft prompt on a frozen model: shuffled right-padded batches, loss on target tokens only,
+// Trains a soft prompt (or any Trainable: a LoRA adapter, see lora-training.ts) on a frozen model: shuffled
+// right-padded batches, loss on target tokens only,
 // Adam/AdamW with a schedule and clipping, evaluation on dev every k steps with early stopping and the
 // best prompt kept, a checkpoint after every evaluation so a killed run resumes where it stopped, and
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
@@ -27,6 +28,34 @@ import {
 } from './optimizer.js';
 import { buildBatch, promptGradient, type TokenizedExample } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
+
+/** What the trainer steps: one vector of parameters, a batch's loss and gradient, and scores on dev. */
+export interface Trainable {
+  /** The parameters, stepped in place. */
+  values: Float32Array;
+  /** What a checkpoint of this run must also agree on (sizes), beside the options. */
+  shape: Record<string, number>;
+  /** Values per row when a bad value in a checkpoint is named (the hidden size for vectors). */
+  rowSize: number;
+  lossAndGradient(rows: TokenizedExample[]): { loss: number; gradient: Float32Array; tokens: number };
+  evaluate(examples: TokenizedExample[], candidates?: TokenizedExample[][]): PromptEvaluation;
+}
+
+/** A soft prompt as a Trainable: its vectors, their gradient summed over each row's prompt positions. */
+export function promptTrainable(model: LlamaModel, prompt: SoftPrompt): Trainable {
+  return {
+    values: prompt.values,
+    shape: { n: prompt.virtualTokens },
+    rowSize: prompt.hiddenSize,
+    lossAndGradient(rows) {
+      const batch = buildBatch(model, prompt, rows);
+      const { loss, dembeddings } = inputGradients(model, batch);
+      const tokens = batch.lengths.reduce((sum, length) => sum + length, 0);
+      return { loss, gradient: promptGradient(prompt, batch, dembeddings), tokens };
+    },
+    evaluate: (examples, candidates) => evaluatePrompt(model, prompt, examples, { candidates }),
+  };
+}
 
 /** Training settings. */
 export interface TrainOptions {
@@ -63,8 +92,13 @@ export interface TrainProgress {
 }
 
 /** The result: the best prompt on dev (the last one without dev data) and the history. */
-export interface TrainResult {
+export interface TrainResult extends TrainedValues {
   prompt: SoftPrompt;
+}
+
+/** What training any Trainable gives: the best values on dev (the last without dev data) and the history. */
+export interface TrainedValues {
+  values: Float32Array;
   best: { step: number; exactMatch: number; loss: number } | undefined;
   history: Record<string, number>[];
   steps: number;
@@ -90,11 +124,9 @@ export function trainSoftPrompt(
   dev: TokenizedExample[],
   options: TrainOptions = {},
 ): TrainResult {
-  const steps = trainingSteps(model, initial, train, dev, options);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  const prompt: SoftPrompt = { ...initial, values: initial.values.slice() };
+  const result = runToEnd(trainingSteps(promptTrainable(model, prompt), train, dev, options));
+  return { ...result, prompt: { ...prompt, values: result.values } };
 }
 
 /**
@@ -108,7 +140,19 @@ export async function trainSoftPromptAsync(
   dev: TokenizedExample[],
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const steps = trainingSteps(model, initial, train, dev, options);
+  const prompt: SoftPrompt = { ...initial, values: initial.values.slice() };
+  const result = await trainAsync(promptTrainable(model, prompt), train, dev, options);
+  return { ...result, prompt: { ...prompt, values: result.values } };
+}
+
+/** Trains a Trainable (its values are stepped in place), giving the event loop a turn after every step. */
+export async function trainAsync(
+  trainable: Trainable,
+  train: TokenizedExample[],
+  dev: TokenizedExample[],
+  options: TrainOptions = {},
+): Promise<TrainedValues> {
+  const steps = trainingSteps(trainable, train, dev, options);
   for (;;) {
     const next = steps.next();
     if (next.done) return next.value;
@@ -116,14 +160,20 @@ export async function trainSoftPromptAsync(
   }
 }
 
+function runToEnd<T>(steps: Generator<unknown, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
 /** The training loop, yielding each step's progress, returning the result. */
 function* trainingSteps(
-  model: LlamaModel,
-  initial: SoftPrompt,
+  trainable: Trainable,
   train: TokenizedExample[],
   dev: TokenizedExample[],
   options: TrainOptions,
-): Generator<TrainProgress, TrainResult> {
+): Generator<TrainProgress, TrainedValues> {
   const batchSize = options.batchSize ?? 8;
   const optimizer: OptimizerOptions = options.optimizer ?? {
     kind: 'adamw',
@@ -149,13 +199,13 @@ function* trainingSteps(
     seed,
     schedule,
     clip: options.clipNorm,
-    n: initial.virtualTokens,
+    ...trainable.shape,
     train: train.length,
     dev: dev.length,
   });
 
-  const prompt: SoftPrompt = { ...initial, values: initial.values.slice() };
-  let state = optimizerState(prompt.values.length);
+  const values = trainable.values;
+  let state = optimizerState(values.length);
   let best: { step: number; exactMatch: number; loss: number; values: number[] } | undefined;
   let stale = 0;
   let history: Record<string, number>[] = [];
@@ -166,14 +216,14 @@ function* trainingSteps(
   if (checkpointPath && existsSync(checkpointPath)) {
     const saved = readCheckpoint(checkpointPath, {
       settings,
-      size: prompt.values.length,
-      hiddenSize: prompt.hiddenSize,
+      size: values.length,
+      hiddenSize: trainable.rowSize,
       totalSteps,
     });
     ({ step, history } = saved);
     best = saved.best && { ...saved.best, values: saved.best.values as number[] };
     stale = saved.evaluationsWithoutImprovement;
-    prompt.values.set(saved.values as number[]);
+    values.set(saved.values as number[]);
     state = saved.optimizer;
     // steps after the checkpoint are redone identically; their metric lines are written again
     if (metricsPath)
@@ -199,17 +249,15 @@ function* trainingSteps(
     const order = epochOrder(train.length, seed, epoch);
     const index = step % stepsPerEpoch;
     const rows = order.slice(index * batchSize, (index + 1) * batchSize).map((i) => train[i]);
-    const batch = buildBatch(model, prompt, rows);
-    const { loss, dembeddings } = inputGradients(model, batch);
-    const gradient = promptGradient(prompt, batch, dembeddings);
+    const { loss, gradient, tokens } = trainable.lossAndGradient(rows);
     const norm = clipGradient(gradient, options.clipNorm);
     step++;
     const learningRate = learningRateAt(optimizer.learningRate, step, totalSteps, schedule);
-    adamStep(prompt.values, gradient, state, optimizer, learningRate);
-    const badValue = firstNonFinite(prompt.values);
+    adamStep(values, gradient, state, optimizer, learningRate);
+    const badValue = firstNonFinite(values);
     if (!Number.isFinite(loss) || badValue >= 0)
-      throw diverged(step, `the loss is ${loss}, value ${badValue} of the prompt ${prompt.values[badValue]}`);
-    tokensSeen += batch.lengths.reduce((sum, length) => sum + length, 0);
+      throw diverged(step, `the loss is ${loss}, value ${badValue} of the parameters ${values[badValue]}`);
+    tokensSeen += tokens;
     const elapsedSeconds = (performance.now() - started) / 1000;
     const record: Record<string, number> = {
       step,
@@ -220,7 +268,7 @@ function* trainingSteps(
       tokensPerSecond: tokensSeen / Math.max(elapsedSeconds, 1e-9),
     };
     if (dev.length && (step % evalEvery === 0 || step === totalSteps)) {
-      lastEvaluation = evaluatePrompt(model, prompt, dev, { candidates: options.devCandidates });
+      lastEvaluation = trainable.evaluate(dev, options.devCandidates);
       // before the checkpoint: a NaN dev loss would be saved as null and make it unreadable
       if (!Number.isFinite(lastEvaluation.loss))
         throw diverged(step, `the dev loss is ${lastEvaluation.loss}`);
@@ -233,7 +281,7 @@ function* trainingSteps(
           step,
           exactMatch: lastEvaluation.exactMatch,
           loss: lastEvaluation.loss,
-          values: Array.from(prompt.values),
+          values: Array.from(values),
         };
         stale = 0;
       } else stale++;
@@ -243,7 +291,7 @@ function* trainingSteps(
     if (checkpointPath && (record.devExactMatch !== undefined || step === totalSteps)) {
       const checkpoint: Checkpoint = {
         step,
-        values: Array.from(prompt.values),
+        values: Array.from(values),
         optimizer: state,
         best,
         evaluationsWithoutImprovement: stale,
@@ -267,9 +315,8 @@ function* trainingSteps(
     options.onProgress?.(progress);
     yield progress;
   }
-  const result: SoftPrompt = best ? { ...prompt, values: Float32Array.from(best.values) } : prompt;
   return {
-    prompt: result,
+    values: best ? Float32Array.from(best.values) : values.slice(),
     best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
     history,
     steps: step,

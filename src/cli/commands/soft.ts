@@ -2,22 +2,11 @@
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadModel, seededRandom } from '../../engine/index.js';
+import { loadModel } from '../../engine/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
-import {
-  evaluatePrompt,
-  initSoftPrompt,
-  loadAdapter,
-  nearestTokens,
-  saveAdapter,
-  SoftPromptSession,
-  tokenizerFingerprint,
-  trainSoftPromptAsync,
-  type PromptInit,
-  type PromptLayout,
-} from '../../soft/index.js';
+import { evaluatePrompt, loadAdapter, SoftPromptSession } from '../../soft/index.js';
 import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { choice, listOption, numberOption, repeatedOption } from '../options.js';
@@ -25,6 +14,7 @@ import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { planMethod } from '../soft-methods.js';
 
 const fieldArgs = {
   'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
@@ -49,6 +39,11 @@ const train = defineCommand({
       required: true,
       description: 'Adapter folder to write (also holds checkpoint.json and metrics.jsonl; a rerun resumes)',
     },
+    method: {
+      type: 'string',
+      default: 'prompt-tuning',
+      description: 'prompt-tuning (a soft prompt) or lora (low-rank adapters on the projections)',
+    },
     'virtual-tokens': { type: 'string', default: '16', description: 'Number of prompt vectors' },
     init: {
       type: 'string',
@@ -65,7 +60,17 @@ const train = defineCommand({
       default: 'bos-first',
       description: 'bos-first ([BOS][prompt][input]) or peft ([prompt][BOS][input])',
     },
-    lr: { type: 'string', default: '0.3', description: 'Learning rate' },
+    rank: { type: 'string', default: '8', description: 'LoRA rank' },
+    alpha: {
+      type: 'string',
+      description: 'LoRA alpha (the product is scaled by alpha / rank; default 2 x rank)',
+    },
+    targets: {
+      type: 'string',
+      default: 'q,k,v,o,gate,up,down',
+      description: 'LoRA: the projections to adapt, comma-separated',
+    },
+    lr: { type: 'string', description: 'Learning rate (default 0.3 for prompt tuning, 0.001 for LoRA)' },
     optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
     'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
     schedule: { type: 'string', default: 'constant', description: 'constant or cosine' },
@@ -112,34 +117,16 @@ const train = defineCommand({
           hint: '--data must be a folder with train.jsonl and dev.jsonl.',
         });
     }
-    const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], { integer: true, min: 1 })!;
     const seed = numberOption('seed', args.seed, { integer: true })!;
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    // the labels come from the data, which is read once the method says how many positions a prompt takes
+    const labelsOf = (path: string) => labelSet(readSoftData(path, loaded, fields, 0).targets);
+    const plan = planMethod(args, loaded, labelsOf(paths.train), seed);
+    const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
     const labels = labelSet(trainData.targets);
-    const initKind = choice('init', args.init, [
-      'sample-vocab',
-      'text',
-      'random',
-      'normal',
-      'class-labels',
-    ] as const);
-    const init: PromptInit =
-      initKind === 'text'
-        ? { kind: 'text', text: args['init-text'] }
-        : initKind === 'class-labels'
-          ? { kind: 'class-labels', labels: labels ?? [] }
-          : { kind: initKind };
-    const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
-    const initial = initSoftPrompt(
-      loaded.model,
-      loaded.tokenizer,
-      virtualTokens,
-      init,
-      seededRandom(seed),
-      layout,
-    );
+    const learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
 
     let baseline: number | undefined;
     if (args.baseline && existsSync(paths.test)) {
@@ -162,10 +149,8 @@ const train = defineCommand({
           config: {
             model: args.model,
             data: args.data,
-            virtualTokens,
-            init: initKind,
-            layout,
-            lr: Number(args.lr),
+            ...plan.config,
+            lr: learningRate,
             batchSize: Number(args['batch-size']),
             epochs: args.steps ? undefined : Number(args.epochs),
             steps: args.steps ? Number(args.steps) : undefined,
@@ -178,13 +163,13 @@ const train = defineCommand({
     let recorded = false;
     try {
       const bar = progressBar('training');
-      const result = await trainSoftPromptAsync(loaded.model, initial, trainData.examples, devData.examples, {
+      const result = await plan.train(trainData.examples, devData.examples, {
         epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
         steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
         batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
         optimizer: {
           kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
-          learningRate: numberOption('lr', args.lr, { min: 0 })!,
+          learningRate,
           weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
         },
         schedule: {
@@ -225,45 +210,21 @@ const train = defineCommand({
       });
       bar.finish();
       const test = existsSync(paths.test)
-        ? evaluatePrompt(
-            loaded.model,
-            result.prompt,
-            readSoftData(paths.test, loaded, fields, virtualTokens).examples,
-          )
+        ? result.evaluate(readSoftData(paths.test, loaded, fields, virtualTokens).examples)
         : undefined;
       const metrics: Record<string, number> = {
         devExactMatch: result.best?.exactMatch ?? NaN,
         devLoss: result.best?.loss ?? NaN,
         ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
       };
-      saveAdapter(args.out, result.prompt, loaded.model, {
-        baseModelName: basename(resolve(args.model)),
-        // what the prompt reads as, for people looking at the version (the dashboard, registry show)
-        nearestTokens: nearestTokens(loaded.model, loaded.tokenizer, result.prompt, 5).map((tokens) =>
-          tokens.map(({ text, cosine }) => ({ text, cosine: Math.round(cosine * 1e4) / 1e4 })),
-        ),
-        tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
-        init: initKind,
+      const training = { ...plan.config, steps: result.steps, bestStep: result.best?.step, lr: learningRate };
+      result.save(args.out, {
         task: basename(resolve(args.data)),
         seed,
         metrics,
-        training: {
-          steps: result.steps,
-          bestStep: result.best?.step,
-          lr: Number(args.lr),
-          batchSize: Number(args['batch-size']),
-          layout,
-        },
+        training: { ...training, batchSize: Number(args['batch-size']) },
       });
-      const pushed = args.push
-        ? await pushAdapter(args, paths, metrics, {
-            steps: result.steps,
-            bestStep: result.best?.step,
-            seed,
-            init: initKind,
-            layout,
-          })
-        : undefined;
+      const pushed = args.push ? await pushAdapter(args, paths, metrics, { ...training, seed }) : undefined;
       const summary = {
         pushed: pushed?.name,
         adapter: args.out,
@@ -280,7 +241,7 @@ const train = defineCommand({
             `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
           );
         process.stdout.write(
-          `after: soft prompt (${virtualTokens} virtual tokens) ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
           `adapter written to ${args.out}${pushed ? `, registered as ${pushed.name}` : ''}\n`,

@@ -1,0 +1,174 @@
+// What `soft train --method` trains: a soft prompt (prompt tuning) or a LoRA adapter. Each method makes its
+// initial parameters from the command's options, trains with the one trainer, scores examples and writes
+// its PEFT-format folder; soft.ts runs the rest (data, progress, the run record, --push) the same for all.
+import { basename, resolve } from 'node:path';
+import { seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
+import { ValidationError } from '../errors/index.js';
+import {
+  evaluatePrompt,
+  initLoraAdapter,
+  initSoftPrompt,
+  nearestTokens,
+  noPrompt,
+  saveAdapter,
+  saveLoraAdapter,
+  tokenizerFingerprint,
+  trainLoraAsync,
+  trainSoftPromptAsync,
+  type AdapterMetadata,
+  type PromptEvaluation,
+  type PromptInit,
+  type PromptLayout,
+  type TokenizedExample,
+  type TrainedValues,
+  type TrainOptions,
+} from '../soft/index.js';
+import { choice, listOption, numberOption } from './options.js';
+
+/** The methods `soft train` knows. */
+export const METHODS = ['prompt-tuning', 'lora'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** A method made ready from the options: what it records, and how it trains. */
+export interface MethodPlan {
+  method: Method;
+  /** Positions a prompt takes in every example (0 for methods that change the model instead). */
+  virtualTokens: number;
+  /** The learning rate when --lr is not given. */
+  defaultLearningRate: number;
+  /** What the run record and the adapter's training metadata say about the method. */
+  config: Record<string, unknown>;
+  /** Words for the summary line: "soft prompt (16 virtual tokens)". */
+  describe: string;
+  train(train: TokenizedExample[], dev: TokenizedExample[], options: TrainOptions): Promise<TrainedMethod>;
+}
+
+/** A trained method: its result, scoring, and its folder. */
+export interface TrainedMethod extends TrainedValues {
+  evaluate(examples: TokenizedExample[]): PromptEvaluation;
+  save(
+    directory: string,
+    metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel' | 'tokenizer'>,
+  ): void;
+}
+
+/** The options of `soft train` the methods read. */
+export interface MethodArgs {
+  model: string;
+  method: string;
+  'virtual-tokens': string;
+  init: string;
+  'init-text': string;
+  layout: string;
+  rank: string;
+  alpha?: string;
+  targets: string;
+}
+
+const projectionNames: Record<string, Projection> = {
+  q: 'query',
+  k: 'key',
+  v: 'value',
+  o: 'attentionOutput',
+  gate: 'gate',
+  up: 'up',
+  down: 'down',
+};
+
+/** Makes the chosen method ready; `labels` are the task's labels when it has few. */
+export function planMethod(
+  args: MethodArgs,
+  loaded: LoadedModel,
+  labels: string[] | undefined,
+  seed: number,
+): MethodPlan {
+  const method = choice('method', args.method, METHODS);
+  const baseModelName = basename(resolve(args.model));
+  const common = {
+    tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
+  };
+  if (method === 'lora') {
+    const rank = numberOption('rank', args.rank, { integer: true, min: 1 })!;
+    const alpha = numberOption('alpha', args.alpha, { min: 0 }) ?? 2 * rank;
+    const targets = listOption(args.targets.split(',')).map((name) => {
+      const projection = projectionNames[name.replace(/_proj$/, '')];
+      if (!projection)
+        throw new ValidationError(`--targets: ${name} is not a projection`, {
+          code: 'LORA_OPTIONS',
+          hint: `Name some of ${Object.keys(projectionNames).join(', ')} (comma-separated).`,
+        });
+      return projection;
+    });
+    const initial = initLoraAdapter(loaded.model, { rank, alpha, targets }, seededRandom(seed));
+    return {
+      method,
+      virtualTokens: 0,
+      defaultLearningRate: 0.001,
+      config: { method, rank, alpha, targets: args.targets },
+      describe: `LoRA (rank ${rank} on ${targets.length} projections)`,
+      async train(train, dev, options) {
+        const result = await trainLoraAsync(loaded.model, initial, train, dev, options);
+        const prompt = noPrompt(loaded.model);
+        return {
+          ...result,
+          evaluate: (examples) => evaluatePrompt(loaded.model, prompt, examples, { adapter: result.adapter }),
+          save: (directory, metadata) =>
+            saveLoraAdapter(directory, result.adapter, loaded.model, {
+              ...common,
+              ...metadata,
+              baseModelName,
+              alpha,
+              method,
+            }),
+        };
+      },
+    };
+  }
+  const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], { integer: true, min: 1 })!;
+  const initKind = choice('init', args.init, [
+    'sample-vocab',
+    'text',
+    'random',
+    'normal',
+    'class-labels',
+  ] as const);
+  const init: PromptInit =
+    initKind === 'text'
+      ? { kind: 'text', text: args['init-text'] }
+      : initKind === 'class-labels'
+        ? { kind: 'class-labels', labels: labels ?? [] }
+        : { kind: initKind };
+  const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
+  const initial = initSoftPrompt(
+    loaded.model,
+    loaded.tokenizer,
+    virtualTokens,
+    init,
+    seededRandom(seed),
+    layout,
+  );
+  return {
+    method,
+    virtualTokens,
+    defaultLearningRate: 0.3,
+    config: { virtualTokens, init: initKind, layout },
+    describe: `soft prompt (${virtualTokens} virtual tokens)`,
+    async train(train, dev, options) {
+      const result = await trainSoftPromptAsync(loaded.model, initial, train, dev, options);
+      return {
+        ...result,
+        evaluate: (examples) => evaluatePrompt(loaded.model, result.prompt, examples),
+        save: (directory, metadata) =>
+          saveAdapter(directory, result.prompt, loaded.model, {
+            ...common,
+            ...metadata,
+            baseModelName,
+            init: initKind,
+            nearestTokens: nearestTokens(loaded.model, loaded.tokenizer, result.prompt, 5).map((tokens) =>
+              tokens.map(({ text, cosine }) => ({ text, cosine: Math.round(cosine * 1e4) / 1e4 })),
+            ),
+          }),
+      };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// Trains a LoRA adapter with the soft-prompt trainer: the adapter's matrices packed into one vector, each
+// batch's loss and their gradient from the engine's backward pass (every row runs with the adapter, the
+// model's own weights frozen), dev scored with the adapter. The examples are laid out with no prompt
+// vectors, so what is learned is in the adapter alone.
+import { inputGradients, packAdapter, type LlamaModel, type LowRankAdapter } from '../engine/index.js';
+import { evaluatePrompt } from './evaluate-prompt.js';
+import { buildBatch, type TokenizedExample } from './sequences.js';
+import type { SoftPrompt } from './soft-prompt.js';
+import { trainAsync, type Trainable, type TrainedValues, type TrainOptions } from './trainer.js';
+
+/** A prompt of no vectors: examples as [BOS][input][target], for methods that change the model instead. */
+export function noPrompt(model: LlamaModel): SoftPrompt {
+  return {
+    virtualTokens: 0,
+    hiddenSize: model.config.hiddenSize,
+    values: new Float32Array(0),
+    layout: 'peft',
+  };
+}
+
+/** A LoRA adapter (packed: its matrices views of `values`) as a Trainable. */
+export function loraTrainable(model: LlamaModel, adapter: LowRankAdapter, values: Float32Array): Trainable {
+  const prompt = noPrompt(model);
+  return {
+    values,
+    shape: { rank: adapter.rank, parameters: values.length },
+    rowSize: adapter.rank,
+    lossAndGradient(rows: TokenizedExample[]) {
+      const batch = buildBatch(model, prompt, rows);
+      const result = inputGradients(model, { ...batch, adapter });
+      const tokens = batch.lengths.reduce((sum, length) => sum + length, 0);
+      return { loss: result.loss, gradient: result.adapterGradients!, tokens };
+    },
+    evaluate: (examples, candidates) => evaluatePrompt(model, prompt, examples, { candidates, adapter }),
+  };
+}
+
+/** The trained adapter (the best on dev) beside what training any Trainable gives. */
+export interface LoraTrainResult extends TrainedValues {
+  adapter: LowRankAdapter;
+}
+
+/** Trains `initial` (not modified) on `train`, selecting on `dev`, giving the event loop a turn each step. */
+export async function trainLoraAsync(
+  model: LlamaModel,
+  initial: LowRankAdapter,
+  train: TokenizedExample[],
+  dev: TokenizedExample[],
+  options: TrainOptions = {},
+): Promise<LoraTrainResult> {
+  const { adapter, values } = packAdapter(initial);
+  const result = await trainAsync(loraTrainable(model, adapter, values), train, dev, options);
+  values.set(result.values);
+  return { ...result, adapter };
+}
