@@ -89,6 +89,108 @@ describe('promptune soft', () => {
     expect(generated.stdout.trim().length).toBeGreaterThan(0);
   });
 
+  it('trains LoRA (--method lora), whose adapter PEFT-format files eval, generate and push read', () => {
+    const data = slice('name', { train: 64, dev: 16, test: 32 });
+    const out = join(data, 'lora');
+    const database = join(data, 'registry.sqlite');
+    const trained = promptune(
+      'soft',
+      'train',
+      '--method',
+      'lora',
+      '--rank',
+      '4',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--epochs',
+      '3',
+      '--json',
+      '--push',
+      '--db',
+      database,
+    );
+    expect(trained.stderr).toMatch(/training 24\/24 100%/);
+    expect(trained.status).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    // the name task's answers are in the input: LoRA learns to copy them in three epochs of 64
+    expect(summary.test.exactMatch).toBeGreaterThan(0.5);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'LORA',
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({ method: 'lora' });
+    const evaluated = JSON.parse(
+      promptune(
+        'soft',
+        'eval',
+        '--model',
+        stories.gguf,
+        '--adapter',
+        out,
+        '--data',
+        join(data, 'test.jsonl'),
+        '--json',
+      ).stdout,
+    );
+    expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    const generated = promptune(
+      'soft',
+      'generate',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--prompt',
+      'Tim ran to the park.',
+      '--max-tokens',
+      '5',
+    );
+    expect(generated.status).toBe(0);
+    const shown = JSON.parse(
+      promptune('registry', 'show', summary.pushed, '--db', database, '--json').stdout,
+    );
+    expect(shown.version).toMatchObject({
+      kind: 'soft',
+      content: { adapterConfig: { peft_type: 'LORA', r: 4 } },
+    });
+    // a method promptune does not run is refused by name, not half-loaded
+    const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, peft_type: 'IA3' }));
+    const refused = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--data',
+      join(data, 'test.jsonl'),
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/ADAPTER_UNSUPPORTED/);
+    const badTargets = promptune(
+      'soft',
+      'train',
+      '--method',
+      'lora',
+      '--targets',
+      'q,fc1',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      join(data, 'x'),
+    );
+    expect(badTargets.stderr).toMatch(/LORA_OPTIONS/);
+  });
+
   it('resumes after SIGKILL to the uninterrupted result, and --push registers the adapter with its lineage', async () => {
     const { spawn } = await import('node:child_process');
     const data = slice('name', { train: 96, dev: 16 });

@@ -16,7 +16,7 @@ import {
   type ResolvedModel,
 } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
-import { loadAdapter, SoftPromptSession } from '../soft/index.js';
+import { loadTrainedAdapter, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskSpec, type Task } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
 import { downloadProgress } from './progress.js';
@@ -186,13 +186,13 @@ async function softSubject(task: Task, args: SubjectOptions, folder: string) {
       hint: 'Soft prompts run on the local engine: pass --model local:<path or hf:org/name>.',
     });
   const { model, tokenizer } = await (resolved.model as LocalLanguageModel).loaded();
-  const { prompt } = loadAdapter(folder, model, { force: args.force });
+  const { prompt, adapter } = loadTrainedAdapter(folder, model, { force: args.force });
   const fingerprint = createHash('sha256')
     .update(new Uint8Array(prompt.values.buffer, prompt.values.byteOffset, prompt.values.byteLength))
     .digest('hex')
     .slice(0, 12);
   const modelId = `${resolved.modelId}+soft:${fingerprint}`;
-  const soft = new SoftPromptLanguageModel(modelId, new SoftPromptSession(model, tokenizer, prompt));
+  const soft = new SoftPromptLanguageModel(modelId, new SoftPromptSession(model, tokenizer, prompt, adapter));
   return {
     // the raw input, no template, instruction or demos: what the soft prompt was trained on
     task: {

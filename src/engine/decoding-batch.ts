@@ -9,6 +9,7 @@ import { tokenEmbeddingRow } from './decoder.js';
 import { ValidationError } from '../errors/index.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { KVCache } from './kv-cache.js';
+import type { LowRankAdapter } from './low-rank.js';
 import type { ConstraintState } from './token-constraint.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom, type Random } from './random.js';
@@ -256,9 +257,11 @@ export class DecodingBatch {
     const T = Math.min(this.prefillChunk, prompt.tokens.length - entry.done);
     const last = entry.done + T === prompt.tokens.length;
     const C = this.model.config.hiddenSize;
+    const adapter = entry.row.options.adapter;
     const logits = this.model.forward({
       batch: 1,
       time: T,
+      adapters: adapter && [adapter],
       ...(prompt.embeddings
         ? { embeddings: prompt.embeddings.subarray(entry.done * C, (entry.done + T) * C) }
         : { tokens: Int32Array.from(prompt.tokens.slice(entry.done, entry.done + T)) }),
@@ -278,7 +281,15 @@ export class DecodingBatch {
     const B = this.active.length;
     if (B === 0) return;
     const tokens = Int32Array.from(this.active, (row) => row.next);
-    const logits = this.model.forward({ batch: B, time: 1, tokens, cache: this.cache!, logits: 'last' });
+    const adapters = rowAdapters(this.active.map((row) => row.options));
+    const logits = this.model.forward({
+      batch: B,
+      time: 1,
+      tokens,
+      cache: this.cache!,
+      logits: 'last',
+      adapters,
+    });
     const V = this.model.config.vocabularySize;
     this.active.forEach((row, index) => {
       row.logits = logits.subarray(index * V, (index + 1) * V);
@@ -301,9 +312,10 @@ export class DecodingBatch {
     prefixes.forEach((prefix, row) => prefix && cache.copyRow(prefix, 0, row));
     const tokens = new Int32Array(B * T);
     prompts.forEach((prompt, row) => tokens.set(prompt.tokens, row * T));
+    const adapters = rowAdapters(prompts.map((prompt) => prompt.options));
     if (!prompts.some((prompt) => prompt.embeddings))
       return {
-        logits: this.model.forward({ batch: B, time: T, tokens, lengths, cache, logits: 'last' }),
+        logits: this.model.forward({ batch: B, time: T, tokens, lengths, cache, logits: 'last', adapters }),
         cache,
       };
     const embeddings = new Float32Array(B * T * C);
@@ -316,7 +328,7 @@ export class DecodingBatch {
         );
     });
     return {
-      logits: this.model.forward({ batch: B, time: T, embeddings, lengths, cache, logits: 'last' }),
+      logits: this.model.forward({ batch: B, time: T, embeddings, lengths, cache, logits: 'last', adapters }),
       cache,
     };
   }
@@ -346,4 +358,10 @@ export function topMargin(logits: Float32Array): number | undefined {
     } else if (value > second) second = value;
   }
   return Number.isFinite(second) ? first - second : undefined;
+}
+
+/** Each row's LoRA adapter (null: none), or undefined when no row has one (the plain forward pass). */
+function rowAdapters(options: (GenerationOptions | undefined)[]): (LowRankAdapter | null)[] | undefined {
+  if (!options.some((option) => option?.adapter)) return undefined;
+  return options.map((option) => option?.adapter ?? null);
 }

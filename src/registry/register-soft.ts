@@ -2,7 +2,7 @@
 // as the version's content, the data it was trained on as versioned datasets, and the training run as
 // its lineage. It does not train or check the prompt against a model: the trainer and the service do.
 import { readFileSync } from 'node:fs';
-import { readAdapterConfig, readAdapterMetadata } from '../soft/index.js';
+import { readAdapterMetadata, readTrainedAdapterConfig } from '../soft/index.js';
 import { exampleShape, type ExampleShape, type TaskSpec } from '../tasks/index.js';
 import { putDatasetFiles } from './register-task.js';
 import type { Actor, PromptVersion, Registry } from './registry.js';
@@ -33,7 +33,7 @@ export async function pushSoftPrompt(
 ): Promise<{ version: PromptVersion; created: boolean; datasets: Record<string, string> }> {
   const { spec } = push;
   const content = {
-    adapterConfig: readAdapterConfig(push.adapterDirectory),
+    adapterConfig: readTrainedAdapterConfig(push.adapterDirectory),
     promptune: readAdapterMetadata(push.adapterDirectory),
   };
   const vectors = readFileSync(`${push.adapterDirectory}/adapter_model.safetensors`);

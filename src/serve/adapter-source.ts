@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAdapterConfig, readAdapterMetadata } from '../soft/index.js';
+import { readAdapterMetadata, readTrainedAdapterConfig } from '../soft/index.js';
 import type { SoftPromptSource } from './engine-client.js';
 
 /**
@@ -12,7 +12,7 @@ import type { SoftPromptSource } from './engine-client.js';
  * worker (default: a hash of its vectors, so two folders holding the same prompt share one entry).
  */
 export function adapterSource(directory: string, key?: string): SoftPromptSource {
-  const config = readAdapterConfig(directory);
+  const config = readTrainedAdapterConfig(directory);
   const metadata = readAdapterMetadata(directory);
   const safetensors = readFileSync(join(directory, 'adapter_model.safetensors'));
   return {

@@ -10,7 +10,7 @@ import { applyChatTemplate, loadModel, parameterCount, PrefixCache } from '../en
 import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import { compileConstraint } from '../guard/index.js';
 import { promptText } from '../providers/index.js';
-import { loadAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
+import { loadTrainedAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
 import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
 import type { SoftPromptReference } from './engine-types.js';
 import { BatchScheduler } from './batch-scheduler.js';
@@ -87,7 +87,8 @@ try {
       writeFileSync(join(temporary, 'adapter_model.safetensors'), reference.files.safetensors);
       renameSync(temporary, folder);
     }
-    const created = new SoftPromptSession(model, tokenizer, loadAdapter(folder, model).prompt);
+    const { prompt, adapter } = loadTrainedAdapter(folder, model);
+    const created = new SoftPromptSession(model, tokenizer, prompt, adapter);
     sessions.set(reference.key, created);
     if (sessions.size > 64) sessions.delete(sessions.keys().next().value!);
     return created;
@@ -113,9 +114,10 @@ try {
       let tokens: number[];
       let prefix;
       let created = false; // a prefix computed for this request is not a cached one
+      let adapter; // a LoRA version's adapter, which its every step runs with
       if (message.softPrompt) {
         created = !sessions.has(message.softPrompt.key);
-        prefix = session(message.softPrompt).prefix;
+        ({ prefix, adapter } = session(message.softPrompt));
         tokens = tokenizer.encode(promptText(message.prompt), { addBos: false });
       } else if (tokenizer.chatTemplate && !message.raw) {
         const messages = message.prompt.map((entry) => ({
@@ -141,7 +143,7 @@ try {
       scheduler
         .submit({
           tokens,
-          options: { ...options, prefix, constraint },
+          options: { ...options, prefix, constraint, adapter },
           onDelta: (delta) => send({ type: 'delta', id, delta }),
           signal: canceller.signal,
         })

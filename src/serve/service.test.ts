@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceLogits, stories } from '../../test/models.js';
 import { loadModel, seededRandom } from '../engine/index.js';
 import { Registry } from '../registry/index.js';
+import { initLoraAdapter, saveLoraAdapter } from '../soft/lora-adapter.js';
+import { noPrompt } from '../soft/lora-training.js';
 import { saveAdapter } from '../soft/peft-adapter.js';
 import { SoftPromptSession } from '../soft/session.js';
 import { initSoftPrompt } from '../soft/soft-prompt.js';
@@ -35,9 +37,21 @@ const prompts = [1, 2].map((seed) =>
   initSoftPrompt(loaded.model, loaded.tokenizer, 6, { kind: 'sample-vocab' }, seededRandom(seed)),
 );
 
+/** A LoRA adapter on every projection, with a random B (a fresh one changes nothing). */
+const lora = (() => {
+  const random = seededRandom(5);
+  const adapter = initLoraAdapter(loaded.model, { rank: 4 }, random);
+  for (const layer of adapter.layers)
+    for (const pair of Object.values(layer))
+      for (let i = 0; i < pair.b.length; i++) pair.b[i] = (random() - 0.5) * 0.4;
+  return adapter;
+})();
+
 async function pushSoft(task: string, index: number) {
   const directory = join(folder, `adapter-${index}`);
-  saveAdapter(directory, prompts[index], loaded.model, { baseModelName: 'stories260K' });
+  if (index < prompts.length)
+    saveAdapter(directory, prompts[index], loaded.model, { baseModelName: 'stories260K' });
+  else saveLoraAdapter(directory, lora, loaded.model, { baseModelName: 'stories260K', alpha: 8 });
   await registry.putTask(taskSpec.parse({ name: task, prompt: { template: '{{input}}' } }));
   const { version } = await registry.pushVersion({
     task,
@@ -93,6 +107,7 @@ beforeAll(async () => {
   });
   await pushSoft('soft-a', 0);
   await pushSoft('soft-b', 1);
+  await pushSoft('lora-c', 2);
   for (const scope of ['run', 'read', 'admin'] as const)
     keys[scope] = (
       await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
@@ -137,18 +152,26 @@ describe('the service with the openai client', () => {
     );
   });
 
-  it('serves soft-prompt tasks on stories260K exactly as a local session, batched together', async () => {
-    const texts = ['Tom had a red ball.', 'Once upon a time'];
+  it('serves soft-prompt and LoRA tasks on stories260K exactly as a local session, batched together', async () => {
+    const texts = ['Tom had a red ball.', 'Once upon a time', 'Lily saw a cat'];
+    const models = ['soft-a', 'soft-b', 'lora-c', 'soft-a', 'soft-b', 'lora-c'];
     const answers = await Promise.all(
-      ['soft-a', 'soft-b', 'soft-a', 'soft-b'].map((model, i) =>
-        client(keys.run).completions.create({ model, prompt: texts[i % 2], max_tokens: 12 }),
+      models.map((model, i) =>
+        client(keys.run).completions.create({ model, prompt: texts[i % 3], max_tokens: 12 }),
       ),
     );
     for (const [i, answer] of answers.entries()) {
-      const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompts[i % 2]);
-      const [expected] = await session.generate([texts[i % 2]], { maxTokens: 12 });
+      const session =
+        i % 3 === 2
+          ? new SoftPromptSession(loaded.model, loaded.tokenizer, noPrompt(loaded.model), lora)
+          : new SoftPromptSession(loaded.model, loaded.tokenizer, prompts[i % 3]);
+      const [expected] = await session.generate([texts[i % 3]], { maxTokens: 12 });
       expect(answer.choices[0].text).toBe(expected.text);
     }
+    // the LoRA task says something else than the frozen model would
+    const frozen = new SoftPromptSession(loaded.model, loaded.tokenizer, noPrompt(loaded.model));
+    const [plain] = await frozen.generate([texts[2]], { maxTokens: 12 });
+    expect(answers[2].choices[0].text).not.toBe(plain.text);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const batched = /promptune_engine_batch_size_bucket\{le="1"\} (\d+)/.exec(metrics);
     const total = /promptune_engine_batch_size_count (\d+)/.exec(metrics);

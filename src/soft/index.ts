@@ -13,7 +13,6 @@ export {
   loadAdapter,
   readAdapterConfig,
   readAdapterFolder,
-  checkAdapterFiles,
   readAdapterMetadata,
   modelFingerprint,
   tokenizerFingerprint,
@@ -50,9 +49,19 @@ export {
   loraScale,
   loraTensors,
   readLoraConfig,
+  readLoraFolder,
   saveLoraAdapter,
   type LoadedLora,
   type LoraConfig,
   type LoraOptions,
 } from './lora-adapter.js';
 export { SoftPromptSession } from './session.js';
+export {
+  adapterMethod,
+  checkAdapterFiles,
+  loadTrainedAdapter,
+  readTrainedAdapterConfig,
+  readTrainedAdapterFolder,
+  type AdapterMethod,
+  type TrainedAdapter,
+} from './trained-adapter.js';

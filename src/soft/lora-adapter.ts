@@ -104,15 +104,11 @@ const tensorName =
   /^(?:base_model\.model\.)?model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
 
 /**
- * Reads a LoRA adapter folder for `model`: its config, every tensor named, shaped and finite, the
- * matrices fitting the model; one made for other weights (promptune.json's fingerprint) is refused
- * unless `force`.
+ * Reads and checks a LoRA adapter folder without a model: its config, every tensor a LoRA matrix of a
+ * known projection with the config's rank, each A with its B, every value finite. Its layers run to the
+ * last one it adapts; loadLoraAdapter fits them to a model.
  */
-export function loadLoraAdapter(
-  directory: string,
-  model: LlamaModel,
-  options: { force?: boolean } = {},
-): LoadedLora {
+export function readLoraFolder(directory: string): LoadedLora {
   const tensorPath = join(directory, 'adapter_model.safetensors');
   if (!existsSync(tensorPath))
     throw new NotFoundError(`${directory} has no adapter_model.safetensors`, {
@@ -121,22 +117,11 @@ export function loadLoraAdapter(
     });
   const config = readLoraConfig(directory);
   const metadata = readAdapterMetadata(directory);
-  if (!options.force && metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
-    throw new ValidationError(
-      `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
-      { code: 'ADAPTER_WRONG_MODEL', hint: 'Load the base model it was trained on, or pass --force.' },
-    );
-  }
   const corrupt = (what: string) =>
     new WeightLoadError(`${tensorPath}: ${what}`, {
       code: 'ADAPTER_CORRUPT',
       hint: 'The adapter file is damaged or made for another model; train or download it again.',
     });
-  const adapter: LowRankAdapter = {
-    rank: config.r,
-    scale: loraScale(config),
-    layers: Array.from({ length: model.config.layers }, () => ({})),
-  };
   const halves = new Map<string, Partial<LowRankPair>>();
   const source = openSafetensors([tensorPath]);
   try {
@@ -149,31 +134,62 @@ export function loadLoraAdapter(
           `tensor ${name} is not a LoRA matrix of a Llama-family projection`,
           'Only adapters on q/k/v/o_proj and gate/up/down_proj of a Llama-family model load.',
         );
-      const layer = Number(match[1]);
-      if (layer >= model.config.layers)
-        throw corrupt(`tensor ${name}: the model has ${model.config.layers} layers`);
-      const [inFeatures, outFeatures] = projectionShape(model.config, projection);
-      const expected = match[4] === 'A' ? [config.r, inFeatures] : [outFeatures, config.r];
       const shape = source.shape(name);
-      if (shape.join() !== expected.join())
-        throw corrupt(`tensor ${name} is [${shape}], expected [${expected}] (r ${config.r} on this model)`);
+      const rankAt = match[4] === 'A' ? 0 : 1;
+      if (shape.length !== 2 || shape[rankAt] !== config.r)
+        throw corrupt(
+          `tensor ${name} is [${shape}]; lora_${match[4]} of rank ${config.r} is [${match[4] === 'A' ? 'r, in' : 'out, r'}]`,
+        );
       const values = source.read(name);
       const bad = firstNonFinite(values);
       if (bad >= 0) throw corrupt(`tensor ${name} holds ${values[bad]} at ${bad}`);
-      const key = `${layer}.${projection}`;
+      const key = `${match[1]}.${projection}`;
       halves.set(key, { ...halves.get(key), [match[4] === 'A' ? 'a' : 'b']: values });
     }
   } finally {
     source.close();
   }
   if (halves.size === 0) throw corrupt('it holds no LoRA matrices');
+  const layers: Partial<Record<Projection, LowRankPair>>[] = [];
   for (const [key, pair] of halves) {
-    if (!pair.a || !pair.b) throw corrupt(`layer ${key} has lora_${pair.a ? 'B' : 'A'} but not its partner`);
+    if (!pair.a || !pair.b) throw corrupt(`layer ${key} has lora_${pair.a ? 'A' : 'B'} but not its partner`);
     const [layer, projection] = key.split('.') as [string, Projection];
-    adapter.layers[Number(layer)][projection] = { a: pair.a, b: pair.b };
+    for (let l = layers.length; l <= Number(layer); l++) layers.push({});
+    layers[Number(layer)][projection] = { a: pair.a, b: pair.b };
   }
+  return { adapter: { rank: config.r, scale: loraScale(config), layers }, config, metadata };
+}
+
+/**
+ * Reads a LoRA adapter folder for `model` (readLoraFolder's checks), its matrices fitting the model's
+ * layers and projections; one made for other weights (promptune.json's fingerprint) is refused unless
+ * `force`.
+ */
+export function loadLoraAdapter(
+  directory: string,
+  model: LlamaModel,
+  options: { force?: boolean } = {},
+): LoadedLora {
+  const loaded = readLoraFolder(directory);
+  const { adapter, metadata } = loaded;
+  if (!options.force && metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
+    throw new ValidationError(
+      `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
+      { code: 'ADAPTER_WRONG_MODEL', hint: 'Load the base model it was trained on, or pass --force.' },
+    );
+  }
+  // PEFT may adapt only some layers (layers_to_transform): the rest run frozen
+  if (adapter.layers.length > model.config.layers)
+    throw new ValidationError(
+      `the LoRA adapter adapts layer ${adapter.layers.length - 1}; the model has ${model.config.layers}`,
+      {
+        code: 'ADAPTER_SHAPE',
+        hint: 'Use the adapter with the base model it was trained on.',
+      },
+    );
+  while (adapter.layers.length < model.config.layers) adapter.layers.push({});
   checkAdapterFits(adapter, model);
-  return { adapter, config, metadata };
+  return loaded;
 }
 
 /** What a new adapter is: its rank, alpha and targets. */

@@ -4,14 +4,12 @@
 // through schemas (other fields PEFT writes pass untouched) and the vectors must be finite. Loading onto
 // another base model is refused unless forced. Files are written via a temporary name, then renamed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
   NotFoundError,
   parseInput,
-  PromptuneError,
   readJsonFile,
   ValidationError,
   WeightLoadError,
@@ -280,31 +278,6 @@ export function readAdapterFolder(directory: string): LoadedAdapter {
     config,
     metadata,
   };
-}
-
-/**
- * Checks an adapter held as values (a registry version's config and metadata, its vectors' bytes) as
- * readAdapterFolder checks a folder; errors name `where`. It writes the files to a temporary folder,
- * which it removes.
- */
-export function checkAdapterFiles(
-  files: { config: unknown; metadata?: unknown; safetensors: Uint8Array },
-  where: string,
-): void {
-  const directory = mkdtempSync(join(tmpdir(), 'promptune-adapter-check-'));
-  try {
-    writeFileSync(join(directory, 'adapter_config.json'), JSON.stringify(files.config ?? null));
-    if (files.metadata !== undefined)
-      writeFileSync(join(directory, 'promptune.json'), JSON.stringify(files.metadata));
-    writeFileSync(join(directory, 'adapter_model.safetensors'), files.safetensors);
-    readAdapterFolder(directory);
-  } catch (error) {
-    if (!PromptuneError.isInstance(error)) throw error;
-    const message = `${where}: ${error.message.replaceAll(`${directory}/`, '').replaceAll(directory, 'the adapter')}`;
-    throw new ValidationError(message, { code: error.code, hint: error.hint, cause: error });
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
-// Generation with a soft prompt: the model's state after BOS and the prompt vectors (the KV prefix) is
-// computed once per session and every request continues from a copy of it.
+// Generation with a trained adapter: a soft prompt, a LoRA adapter, or both. The model's state after BOS
+// and the prompt vectors (the KV prefix, computed with the adapter) is computed once per session and
+// every request continues from a copy of it, running with the same adapter.
 import {
   generate,
   generateStream,
@@ -8,13 +9,14 @@ import {
   type GenerationOptions,
   type KVCache,
   type LlamaModel,
+  type LowRankAdapter,
   type Tokenizer,
   tokenEmbeddingRow,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
 
-/** A model, its tokenizer and one soft prompt, with the prompt's KV prefix cached. */
+/** A model, its tokenizer, one soft prompt (no vectors for LoRA alone) and LoRA adapter, with the KV prefix cached. */
 export class SoftPromptSession {
   /** Row 0 holds [BOS][prompt] (bos-first), [prompt][BOS] (peft), or [prompt] for models without BOS. */
   readonly prefix: KVCache;
@@ -23,6 +25,7 @@ export class SoftPromptSession {
     readonly model: LlamaModel,
     readonly tokenizer: Tokenizer,
     readonly prompt: SoftPrompt,
+    readonly adapter?: LowRankAdapter,
   ) {
     const C = model.config.hiddenSize;
     const N = prompt.virtualTokens;
@@ -41,7 +44,16 @@ export class SoftPromptSession {
       embeddings.set(prompt.layout === 'peft' ? bosRow : prompt.values, prompt.layout === 'peft' ? N * C : C);
     }
     this.prefix = model.createCache(1, length);
-    model.forward({ batch: 1, time: length, embeddings, cache: this.prefix, logits: 'none' });
+    // a LoRA adapter alone on a model without BOS has no prefix: requests start from nothing
+    if (length > 0)
+      model.forward({
+        batch: 1,
+        time: length,
+        embeddings,
+        cache: this.prefix,
+        logits: 'none',
+        adapters: adapter && [adapter],
+      });
   }
 
   /** Token ids of a request: its text without BOS (the prefix holds BOS). */
@@ -61,7 +73,7 @@ export class SoftPromptSession {
       this.model,
       this.tokenizer,
       texts.map((text) => ({ tokens: this.tokens(text) })),
-      { ...options, prefix: this.prefix },
+      { ...options, prefix: this.prefix, adapter: this.adapter },
     );
   }
 
@@ -71,7 +83,7 @@ export class SoftPromptSession {
       this.model,
       this.tokenizer,
       texts.map((text) => ({ tokens: this.tokens(text) })),
-      { ...options, prefix: this.prefix },
+      { ...options, prefix: this.prefix, adapter: this.adapter },
     );
   }
 }

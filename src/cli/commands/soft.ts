@@ -6,7 +6,7 @@ import { loadModel } from '../../engine/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
-import { evaluatePrompt, loadAdapter, SoftPromptSession } from '../../soft/index.js';
+import { evaluatePrompt, loadTrainedAdapter, SoftPromptSession } from '../../soft/index.js';
 import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { choice, listOption, numberOption, repeatedOption } from '../options.js';
@@ -297,11 +297,12 @@ const evaluateCommand = defineCommand({
   async run({ args }) {
     const fields = { input: args['input-field'], target: args['target-field'] };
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    const { prompt } = loadAdapter(args.adapter, loaded.model, { force: args.force });
+    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, { force: args.force });
     const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
     const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
     const result = evaluatePrompt(loaded.model, prompt, data.examples, {
       candidates: labels ? labelCandidates(loaded, data, labels) : undefined,
+      adapter,
     });
     const summary = {
       accuracy: result.exactMatch,
@@ -332,8 +333,8 @@ const generateCommand = defineCommand({
   },
   async run({ args, rawArgs }) {
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    const { prompt } = loadAdapter(args.adapter, loaded.model, { force: args.force });
-    const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt);
+    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, { force: args.force });
+    const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt, adapter);
     const events = session.stream([args.prompt], {
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
       temperature: numberOption('temperature', args.temperature, { min: 0 }),

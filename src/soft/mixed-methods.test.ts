@@ -1,0 +1,99 @@
+// One batch, many methods: rows with a soft prompt, two different LoRA adapters, a LoRA adapter with a
+// soft prompt, and the frozen model share each forward pass, and every row gets exactly the tokens it
+// gets when generated alone (greedy and sampled). Also: the batched low-rank product of a row equals
+// the adapter merged into the weights (W + scale B A), so nothing leaks between rows.
+import { describe, expect, it } from 'vitest';
+import { maxAbsDiff, stories } from '../../test/models.js';
+import { generate, loadModel, seededRandom, type LowRankAdapter } from '../engine/index.js';
+import { initLoraAdapter } from './lora-adapter.js';
+import { noPrompt } from './lora-training.js';
+import { SoftPromptSession } from './session.js';
+import { initSoftPrompt } from './soft-prompt.js';
+
+describe('mixed batches of soft prompts and LoRA adapters', async () => {
+  const { model, tokenizer } = await loadModel(stories.huggingFace);
+  /** A LoRA adapter with random B too (a fresh one starts at B = 0 and changes nothing). */
+  const randomAdapter = (seed: number, rank: number): LowRankAdapter => {
+    const random = seededRandom(seed);
+    const adapter = initLoraAdapter(model, { rank }, random);
+    for (const layer of adapter.layers)
+      for (const pair of Object.values(layer))
+        for (let i = 0; i < pair.b.length; i++) pair.b[i] = (random() - 0.5) * 0.4;
+    return adapter;
+  };
+  const first = randomAdapter(1, 4);
+  const second = randomAdapter(2, 8);
+  const prompt = initSoftPrompt(model, tokenizer, 8, { kind: 'sample-vocab' }, seededRandom(3));
+  const sessions = [
+    new SoftPromptSession(model, tokenizer, prompt),
+    new SoftPromptSession(model, tokenizer, noPrompt(model), first),
+    new SoftPromptSession(model, tokenizer, noPrompt(model), second),
+    new SoftPromptSession(model, tokenizer, prompt, second),
+    new SoftPromptSession(model, tokenizer, noPrompt(model)),
+  ];
+  const texts = ['Tom had a red ball.', 'Lily saw a cat', 'Once upon a time', 'The dog ran', 'Sue'];
+
+  it.each([
+    ['greedy', { temperature: 0 }],
+    ['sampled', { temperature: 0.9, seed: 7 }],
+  ])('gives each row its own tokens (%s)', async (_, sampling) => {
+    const options = { maxTokens: 16, stopAtEos: false, ...sampling };
+    const requests = texts.map((text, i) => ({
+      tokens: tokenizer.encode(text, { addBos: false }),
+      options: { ...options, prefix: sessions[i].prefix, adapter: sessions[i].adapter },
+    }));
+    const together = await generate(model, tokenizer, requests);
+    const alone = await Promise.all(requests.map((request) => generate(model, tokenizer, [request])));
+    together.forEach((generation, i) => expect(generation.tokens).toEqual(alone[i][0].tokens));
+    // and the methods differ: the adapters change what the model says
+    const outputs = new Set(together.map((generation) => generation.tokens.join()));
+    expect(outputs.size).toBe(texts.length);
+    const plain = await generate(model, tokenizer, [
+      { ...requests[1], options: { ...options, prefix: sessions[4].prefix } },
+    ]);
+    expect(plain[0].tokens).not.toEqual(together[1].tokens);
+  });
+
+  it('adds the same product as the adapter merged into the weights', () => {
+    const tokens = Int32Array.from(tokenizer.encode('Tom had a red ball and a cat'));
+    const T = tokens.length;
+    const batched = model.forward({
+      batch: 2,
+      time: T,
+      tokens: Int32Array.from([...tokens, ...tokens]),
+      adapters: [first, null],
+    });
+    const V = model.config.vocabularySize;
+    // merge: W' = W + scale * B A, for every adapted projection of every layer, on a copy of the weights
+    const merged = { ...model.weights, layers: model.weights.layers.map((layer) => ({ ...layer })) };
+    first.layers.forEach((layer, l) => {
+      for (const [name, pair] of Object.entries(layer)) {
+        const weight = (model.weights.layers[l] as unknown as Record<string, Float32Array>)[name].slice();
+        const inFeatures = pair.a.length / first.rank;
+        const outFeatures = pair.b.length / first.rank;
+        for (let o = 0; o < outFeatures; o++)
+          for (let i = 0; i < inFeatures; i++) {
+            let sum = 0;
+            for (let r = 0; r < first.rank; r++)
+              sum += pair.b[o * first.rank + r] * pair.a[r * inFeatures + i];
+            weight[o * inFeatures + i] += first.scale * sum;
+          }
+        (merged.layers[l] as unknown as Record<string, Float32Array>)[name] = weight;
+      }
+    });
+    const mergedModel = Object.assign(
+      Object.create(Object.getPrototypeOf(model) as object) as typeof model,
+      model,
+      {
+        weights: merged,
+      },
+    );
+    const reference = mergedModel.forward({ batch: 1, time: T, tokens });
+    const diff = maxAbsDiff(batched.subarray(0, T * V), reference);
+    console.log(`LoRA row vs merged weights: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-4);
+    const frozen = model.forward({ batch: 1, time: T, tokens });
+    expect(maxAbsDiff(batched.subarray(T * V, 2 * T * V), frozen)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(frozen, reference)).toBeGreaterThan(0.01);
+  });
+});
