@@ -2,7 +2,10 @@
 // backward to the prompt; weights frozen) on a random SmolLM2-135M-shaped model: batch 8 rows of BOS,
 // 20 virtual tokens and 127 text tokens (the last 4 are targets), ours vs PyTorch CPU on the same
 // weights, tokens and prompt, in one run. Prints both times, both losses (they must agree), the ratio.
+// Then one LoRA training step (rank 16 on q, k, v, o, gate, up, down; backward to the LoRA matrices) on
+// the same model and text, against the same LoRA in PyTorch autograd.
 import { mkdirSync } from 'node:fs';
+import type { NamedTensor } from '../src/engine/index.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,7 +15,14 @@ import {
   seededRandom,
   writeSafetensors,
 } from '../src/engine/index.js';
-import { buildBatch, promptGradient, type SoftPrompt } from '../src/soft/index.js';
+import {
+  buildBatch,
+  initLoraAdapter,
+  loraScale,
+  noPrompt,
+  promptGradient,
+  type SoftPrompt,
+} from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
@@ -100,4 +110,66 @@ else {
     `training step PyTorch ${peer.result.torch} CPU: ${theirs.toFixed(3)} s median of ${repeats} (${((B * textTokens) / theirs).toFixed(0)} text tokens/s), loss ${peer.result.loss.toFixed(6)}; losses differ by ${Math.abs(loss - peer.result.loss).toExponential(2)}, prompt gradients by ${gradientDifference.toExponential(2)}`,
   );
   line(`training step ratio promptune/PyTorch: ${(theirs / ours).toFixed(2)}x`);
+}
+
+// LoRA: the same model and text without prompt vectors, an adapter of rank 16 on every projection
+const rank = 16;
+const adapter = initLoraAdapter(model, { rank }, random);
+for (const layer of adapter.layers)
+  for (const pair of Object.values(layer))
+    for (let i = 0; i < pair.b.length; i++) pair.b[i] = (random() - 0.5) * 0.02;
+const loraBatch = buildBatch(model, noPrompt(model), examples);
+inputGradients(model, { ...loraBatch, adapter }); // warm-up
+const loraSeconds: number[] = [];
+let loraLoss = 0;
+let loraGradient: Float32Array = new Float32Array(0);
+for (let i = 0; i < repeats; i++) {
+  const start = performance.now();
+  const result = inputGradients(model, { ...loraBatch, adapter });
+  loraSeconds.push((performance.now() - start) / 1000);
+  loraLoss = result.loss;
+  loraGradient = result.adapterGradients!;
+}
+const loraOurs = median(loraSeconds);
+line(
+  `LoRA training step ${B} x ${loraBatch.time} tokens (rank ${rank}, 7 projections) promptune: ${loraOurs.toFixed(3)} s median of ${repeats}, loss ${loraLoss.toFixed(6)}`,
+);
+const loraWork = join(work, 'lora');
+writeForTorch(model, loraWork, {
+  tokens: examples.flatMap((example) => [...example.inputIds, ...example.targetIds]),
+  targets: Array.from(loraBatch.targets),
+  batch: B,
+  time: loraBatch.time,
+  threads,
+  repeats,
+  scale: loraScale({ r: rank, lora_alpha: 2 * rank }),
+});
+const loraTensors: Record<string, NamedTensor> = {};
+adapter.layers.forEach((layer, l) => {
+  for (const [name, pair] of Object.entries(layer)) {
+    loraTensors[`layers.${l}.${name}.a`] = { shape: [rank, pair.a.length / rank], data: pair.a };
+    loraTensors[`layers.${l}.${name}.b`] = { shape: [pair.b.length / rank, rank], data: pair.b };
+  }
+});
+writeSafetensors(join(loraWork, 'lora.safetensors'), loraTensors);
+const loraPeer = runTorch<{ seconds: number[]; loss: number; torch: string; gradient_sample: number[] }>(
+  'soft_lora_torch.py',
+  loraWork,
+  threads,
+);
+if ('skipped' in loraPeer) line(`LoRA training step PyTorch: skipped (${loraPeer.skipped})`);
+else {
+  const theirs = median(loraPeer.result.seconds);
+  const inFeatures = adapter.layers[0].query!.a.length / rank;
+  const sample = [
+    ...loraGradient.subarray(0, 8),
+    ...loraGradient.subarray(rank * inFeatures, rank * inFeatures + 8),
+  ];
+  const gradientDifference = Math.max(
+    ...sample.map((value, i) => Math.abs(value - loraPeer.result.gradient_sample[i])),
+  );
+  line(
+    `LoRA training step PyTorch ${loraPeer.result.torch} CPU: ${theirs.toFixed(3)} s median of ${repeats}, loss ${loraPeer.result.loss.toFixed(6)}; losses differ by ${Math.abs(loraLoss - loraPeer.result.loss).toExponential(2)}, LoRA gradients by ${gradientDifference.toExponential(2)}`,
+  );
+  line(`LoRA training step ratio promptune/PyTorch: ${(theirs / loraOurs).toFixed(2)}x (target >= 1.5x)`);
 }

@@ -30,8 +30,9 @@ class TorchLlama:
         self.config = self.manifest["config"]
         self.weights = read_safetensors(f"{directory}/weights.safetensors")
 
-    def forward(self, x):
-        """Logits (B, T, V) for input embeddings x (B, T, C)."""
+    def forward(self, x, lora=None, scale=1.0):
+        """Logits (B, T, V) for input embeddings x (B, T, C); with `lora` ({"layers.l.name": (A, B)}), each
+        of those projections adds scale * (h A^T) B^T, as PEFT's LoRA layers do."""
         config, weights = self.config, self.weights
         C, H, KVH, hd = config["hiddenSize"], config["heads"], config["kvHeads"], config["headDim"]
         eps = config["rmsNormEps"]
@@ -51,18 +52,24 @@ class TorchLlama:
 
         for l in range(config["layers"]):
             w = lambda name: weights[f"layers.{l}.{name}"]
+
+            def project(h, name):
+                out = h @ w(name).T
+                pair = lora and lora.get(f"layers.{l}.{name}")
+                return out if pair is None else out + ((h @ pair[0].T) @ pair[1].T) * scale
+
             h = rmsnorm(x, w("attentionNorm"))
-            q = (h @ w("query").T).view(B, T, H, hd).transpose(1, 2)
-            k = (h @ w("key").T).view(B, T, KVH, hd).transpose(1, 2)
-            v = (h @ w("value").T).view(B, T, KVH, hd).transpose(1, 2)
+            q = project(h, "query").view(B, T, H, hd).transpose(1, 2)
+            k = project(h, "key").view(B, T, KVH, hd).transpose(1, 2)
+            v = project(h, "value").view(B, T, KVH, hd).transpose(1, 2)
             q, k = rotate(q), rotate(k)
             k = k.repeat_interleave(H // KVH, dim=1)
             v = v.repeat_interleave(H // KVH, dim=1)
             scores = (q @ k.transpose(-1, -2)) / (hd**0.5) + causal
             attention = (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, T, H * hd)
-            x = x + attention @ w("attentionOutput").T
+            x = x + project(attention, "attentionOutput")
             h = rmsnorm(x, w("mlpNorm"))
-            x = x + (torch.nn.functional.silu(h @ w("gate").T) * (h @ w("up").T)) @ w("down").T
+            x = x + project(torch.nn.functional.silu(project(h, "gate")) * project(h, "up"), "down")
         return rmsnorm(x, weights["finalNorm"]) @ weights["embedding"].T
 
     def embed(self, tokens):

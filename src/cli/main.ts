@@ -5,6 +5,7 @@ import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
 import { findUnknownOption } from './check-options.js';
 import { exitStatus, reportError } from './report-error.js';
 import compare from './commands/compare.js';
+import compareMethods from './commands/compare-methods.js';
 import dataset from './commands/dataset.js';
 import evaluateCommand from './commands/eval.js';
 import generate from './commands/generate.js';
@@ -36,6 +37,7 @@ const main = defineCommand({
     eval: evaluateCommand,
     dataset,
     compare,
+    'compare-methods': compareMethods,
     registry,
     soft,
     optimize,

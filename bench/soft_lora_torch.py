@@ -1,0 +1,47 @@
+"""PyTorch CPU peer for bench/soft.ts's LoRA line: one LoRA training step (forward from the token
+embeddings with lora_A/lora_B on every projection, target-only cross-entropy, backward to the LoRA
+matrices only; weights frozen, as PEFT's LoRA does it in autograd) on the weights, tokens, targets and
+adapter soft.ts wrote. Prints {"seconds": [...], "loss": x, "torch": version, "gradient_sample": [...]}."""
+import json
+import sys
+import time
+
+import torch
+
+from torch_llama import TorchLlama, read_safetensors
+
+
+def main(directory):
+    model = TorchLlama(directory)
+    manifest = model.manifest
+    B, T = manifest["batch"], manifest["time"]
+    tokens = torch.tensor(manifest["tokens"], dtype=torch.long).reshape(B, T)
+    targets = torch.tensor(manifest["targets"], dtype=torch.long).reshape(B, T)
+    tensors = read_safetensors(f"{directory}/lora.safetensors")
+    lora = {}
+    for name, tensor in tensors.items():
+        key, half = name.rsplit(".", 1)
+        lora.setdefault(key, [None, None])[0 if half == "a" else 1] = tensor.clone().requires_grad_(True)
+    parameters = [tensor for pair in lora.values() for tensor in pair]
+
+    def step():
+        logits = model.forward(model.embed(tokens), lora, manifest["scale"])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(B * T, -1), targets.reshape(-1), ignore_index=-1)
+        for parameter in parameters:
+            parameter.grad = None
+        loss.backward()
+        return loss
+
+    step()  # warm-up
+    seconds = []
+    for _ in range(manifest["repeats"]):
+        start = time.perf_counter()
+        loss = step()
+        seconds.append(time.perf_counter() - start)
+    first = lora["layers.0.query"]
+    sample = first[0].grad.flatten()[:8].tolist() + first[1].grad.flatten()[:8].tolist()
+    print(json.dumps({"seconds": seconds, "loss": loss.item(), "torch": torch.__version__, "gradient_sample": sample}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

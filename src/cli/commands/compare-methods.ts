@@ -1,0 +1,143 @@
+// `promptune compare-methods --model <m> --data <dir> [--data <dir> …] [--methods …] [--report out.html]`:
+// trains each method on each task with the same budget and prints the comparison (method-comparison.ts):
+// parameters, speed, memory, accuracy by training-set size, forgetting and serving cost per task.
+import { defineCommand } from 'citty';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { loadModel, writeFileAtomically } from '../../engine/index.js';
+import { ValidationError } from '../../errors/index.js';
+import { compareMethods, type MethodMeasurement } from '../method-comparison.js';
+import { listOption, numberOption, repeatedOption } from '../options.js';
+import { downloadProgress } from '../progress.js';
+import { METHODS, type Method } from '../soft-methods.js';
+
+export default defineCommand({
+  meta: {
+    name: 'compare-methods',
+    description: 'Train each tuning method on the same tasks and budget, and compare them',
+  },
+  args: {
+    model: { type: 'string', required: true, description: 'The base model (as soft train takes it)' },
+    data: {
+      type: 'string',
+      required: true,
+      description: 'A task folder with train/dev/test.jsonl (repeatable)',
+    },
+    methods: {
+      type: 'string',
+      default: METHODS.join(','),
+      description: `Methods, comma-separated: ${METHODS.join(', ')}`,
+    },
+    sizes: { type: 'string', default: '16,64,256,all', description: 'Training-set sizes, comma-separated' },
+    epochs: { type: 'string', default: '6', description: 'Epochs for every method' },
+    'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
+    seed: { type: 'string', default: '0', description: 'Random seed' },
+    'virtual-tokens': { type: 'string', default: '16', description: 'Prompt tuning: prompt vectors' },
+    rank: { type: 'string', default: '8', description: 'LoRA: rank' },
+    report: { type: 'string', description: 'Also write the table as an HTML page here' },
+    json: { type: 'boolean', default: false, description: 'Print every measurement as JSON' },
+  },
+  async run({ args, rawArgs }) {
+    const given = repeatedOption(rawArgs, 'data');
+    const folders = given.length ? given : [args.data];
+    for (const folder of folders)
+      for (const split of ['train', 'dev', 'test'])
+        if (!existsSync(`${folder}/${split}.jsonl`))
+          throw new ValidationError(`${folder}/${split}.jsonl does not exist`, {
+            code: 'DATASET_NOT_FOUND',
+            hint: 'Each --data must be a folder with train.jsonl, dev.jsonl and test.jsonl.',
+          });
+    const methods = listOption(args.methods.split(',')).map((name) => {
+      if (!(METHODS as readonly string[]).includes(name))
+        throw new ValidationError(`--methods: ${name} is not a method`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: `Choose from ${METHODS.join(', ')}.`,
+        });
+      return name as Method;
+    });
+    const sizes = listOption(args.sizes.split(',')).map((size) =>
+      size === 'all' ? ('all' as const) : numberOption('sizes', size, { integer: true, min: 1 })!,
+    );
+    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    const measurements = await compareMethods({
+      loaded,
+      model: args.model,
+      tasks: folders.map((folder) => ({ name: basename(resolve(folder)), directory: folder })),
+      methods,
+      sizes,
+      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 })!,
+      batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 })!,
+      seed: numberOption('seed', args.seed, { integer: true })!,
+      methodArgs: {
+        'virtual-tokens': args['virtual-tokens'],
+        rank: args.rank,
+        init: 'sample-vocab',
+        'init-text': '',
+        layout: 'bos-first',
+        targets: 'q,k,v,o,gate,up,down',
+      },
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    });
+    if (args.report) writeFileAtomically(args.report, comparisonPage(measurements, args.model));
+    if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
+    else process.stdout.write(comparisonTable(measurements) + '\n');
+  },
+});
+
+/** One row per task and method: the numbers at the largest size, accuracy at every size. */
+export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
+  const groups = new Map<string, MethodMeasurement[]>();
+  for (const measurement of measurements) {
+    const key = `${measurement.task}\u0000${measurement.method}`;
+    groups.set(key, [...(groups.get(key) ?? []), measurement]);
+  }
+  const header = [
+    'task',
+    'method',
+    'trainable parameters',
+    's/step',
+    'peak RSS MB',
+    'test accuracy by train size',
+    'held-out perplexity before → after',
+    'KB per served task',
+    'extra per request',
+  ];
+  const rows = [...groups.values()].map((group) => {
+    const largest = group.reduce((a, b) => (b.trainExamples > a.trainExamples ? b : a));
+    const { serving } = largest;
+    return [
+      largest.task,
+      largest.method,
+      largest.trainableParameters.toLocaleString('en-US'),
+      largest.secondsPerStep.toFixed(3),
+      largest.peakResidentMegabytes.toFixed(0),
+      group.map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`).join(', '),
+      `${largest.heldOutPerplexity.before.toFixed(2)} → ${largest.heldOutPerplexity.after.toFixed(2)}`,
+      (serving.bytesPerTask / 1024).toFixed(1),
+      serving.extraPositionsPerRequest
+        ? `${serving.extraPositionsPerRequest} positions`
+        : `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`,
+    ];
+  });
+  return [header, ...rows];
+}
+
+/** The comparison as a Markdown table. */
+export function comparisonTable(measurements: MethodMeasurement[]): string {
+  const [header, ...rows] = comparisonRows(measurements);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+
+/** The comparison as a standalone HTML page. */
+function comparisonPage(measurements: MethodMeasurement[], model: string): string {
+  const [header, ...rows] = comparisonRows(measurements);
+  const cells = (tag: string, values: string[]) =>
+    values.map((value) => `<${tag}>${escape(value)}</${tag}>`).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>promptune: methods compared</title>
+<style>body{font:14px system-ui;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style>
+</head><body><h1>Methods compared on ${escape(model)}</h1><table><tr>${cells('th', header)}</tr>
+${rows.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table></body></html>\n`;
+}

@@ -1,0 +1,140 @@
+// The measurements behind `promptune compare-methods`: each method trained on the same task, model and
+// budget (epochs, batch size, seed; each method's own default learning rate), at several training-set
+// sizes, and for each: trainable parameters, seconds per step, the peak resident memory while training,
+// test accuracy, forgetting (perplexity of held-out text the base model writes, before and after the
+// method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token).
+import type { LoadedModel } from '../engine/index.js';
+import { evaluatePrompt, noPrompt, type PromptEvaluation, type TokenizedExample } from '../soft/index.js';
+import { labelSet, readSoftData } from './soft-data.js';
+import { planMethod, type Method, type MethodArgs } from './soft-methods.js';
+
+/** One method on one task at one training-set size. */
+export interface MethodMeasurement {
+  task: string;
+  method: Method;
+  /** Training examples used ("all" is the whole train split). */
+  trainExamples: number;
+  trainableParameters: number;
+  steps: number;
+  secondsPerStep: number;
+  /** The process's peak resident set while training, in MB (the model and everything else included). */
+  peakResidentMegabytes: number;
+  testAccuracy: number;
+  devAccuracy: number;
+  /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
+  heldOutPerplexity: { before: number; after: number };
+  serving: {
+    /** Bytes a task keeps on the shared model: its adapter, and for prompts their cached keys and values. */
+    bytesPerTask: number;
+    /** Multiply-adds a request's token costs beyond the frozen model's (prompt tuning: none per token). */
+    extraMultiplyAddsPerToken: number;
+    /** Positions each request carries before its own (prompt tuning's virtual tokens). */
+    extraPositionsPerRequest: number;
+  };
+}
+
+/** What compare-methods runs. */
+export interface ComparisonOptions {
+  loaded: LoadedModel;
+  model: string;
+  tasks: { name: string; directory: string }[];
+  methods: Method[];
+  /** Training-set sizes; 'all' is the whole split. */
+  sizes: (number | 'all')[];
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** Method options (rank, virtual tokens, …) as soft train takes them. */
+  methodArgs: Omit<MethodArgs, 'model' | 'method'>;
+  onProgress?: (message: string) => void;
+}
+
+const fields = { input: 'input', target: 'target' };
+
+/** Held-out text as examples: BOS and the first token given, the rest of the text to predict. */
+function textExamples(examples: TokenizedExample[]): TokenizedExample[] {
+  return examples
+    .filter((example) => example.inputIds.length > 2)
+    .map((example) => ({ inputIds: example.inputIds.slice(0, 2), targetIds: example.inputIds.slice(2) }));
+}
+
+/** Trains and measures every method at every size on every task. */
+export async function compareMethods(options: ComparisonOptions): Promise<MethodMeasurement[]> {
+  const { loaded } = options;
+  const results: MethodMeasurement[] = [];
+  for (const task of options.tasks) {
+    const path = (split: string) => `${task.directory}/${split}.jsonl`;
+    const labels = labelSet(readSoftData(path('train'), loaded, fields, 0).targets);
+    for (const method of options.methods) {
+      for (const size of options.sizes) {
+        const plan = planMethod(
+          { ...options.methodArgs, model: options.model, method },
+          loaded,
+          labels,
+          options.seed,
+        );
+        const train = readSoftData(path('train'), loaded, fields, plan.virtualTokens).examples;
+        const dev = readSoftData(path('dev'), loaded, fields, plan.virtualTokens).examples;
+        const test = readSoftData(path('test'), loaded, fields, plan.virtualTokens).examples;
+        const used = size === 'all' ? train : train.slice(0, size);
+        options.onProgress?.(`${task.name}: ${plan.describe} on ${used.length} examples`);
+        let peak = process.memoryUsage().rss;
+        const started = performance.now();
+        const result = await plan.train(used, dev, {
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          optimizer: { kind: 'adamw', learningRate: plan.defaultLearningRate, weightDecay: 0 },
+          seed: options.seed,
+          onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)),
+        });
+        const seconds = (performance.now() - started) / 1000;
+        const testResult: PromptEvaluation = result.evaluate(test);
+        const heldOut = textExamples(test);
+        const before = evaluateFrozen(loaded, heldOut);
+        results.push({
+          task: task.name,
+          method,
+          trainExamples: used.length,
+          trainableParameters: result.values.length,
+          steps: result.steps,
+          secondsPerStep: seconds / Math.max(1, result.steps),
+          peakResidentMegabytes: peak / 2 ** 20,
+          testAccuracy: testResult.exactMatch,
+          devAccuracy: result.best?.exactMatch ?? NaN,
+          heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
+          serving: servingCost(loaded, method, result.values.length, plan.virtualTokens),
+        });
+      }
+    }
+  }
+  return results;
+}
+
+/** The frozen model's perplexity on the examples' targets. */
+function evaluateFrozen(loaded: LoadedModel, examples: TokenizedExample[]): number {
+  return evaluatePrompt(loaded.model, noPrompt(loaded.model), examples).perplexity;
+}
+
+/** Bytes a task keeps and work per token, from the method's shape and the model's config. */
+function servingCost(
+  loaded: LoadedModel,
+  method: Method,
+  parameters: number,
+  virtualTokens: number,
+): MethodMeasurement['serving'] {
+  const { layers, kvHeads, headDim } = loaded.model.config;
+  if (method === 'lora')
+    // each adapted projection adds x A^T (r x in) and (.) B^T (out x r): as many multiply-adds as parameters
+    return {
+      bytesPerTask: parameters * 4,
+      extraMultiplyAddsPerToken: parameters,
+      extraPositionsPerRequest: 0,
+    };
+  // a prompt's vectors, and the keys and values of its positions, cached once per task
+  const cached = layers * 2 * kvHeads * headDim * virtualTokens * 4;
+  return {
+    bytesPerTask: parameters * 4 + cached,
+    extraMultiplyAddsPerToken: 0,
+    extraPositionsPerRequest: virtualTokens,
+  };
+}
