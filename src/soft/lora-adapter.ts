@@ -63,6 +63,7 @@ const loraConfigSchema = z.looseObject({
   modules_to_save: z.array(z.string()).nullable().optional(),
   base_model_name_or_path: z.string().nullable().optional(),
 });
+/** A LoRA adapter_config.json as read (the fields loading depends on, and any others PEFT wrote). */
 export type LoraConfig = z.output<typeof loraConfigSchema>;
 
 const unsupported = (path: string, what: string, hint: string) =>

@@ -173,6 +173,11 @@ const explain = defineCommand({
         if (!(soft instanceof SoftPromptLanguageModel))
           return { ...header, ...(await explainHardPrompt({ ...input })) };
         const { model, tokenizer, prompt } = soft.session;
+        if (soft.session.adapter)
+          throw new ValidationError('explain reads a soft prompt’s vectors; this version is a LoRA adapter', {
+            code: 'AUDIT_EXPLAIN_UNSUPPORTED',
+            hint: 'Explain soft-prompt or hard versions; bias, sensitivity and variability audits run on LoRA versions too.',
+          });
         const field = input.task.spec.input.fields[0];
         const examples = input.examples.map((example) => {
           if (typeof example.fields[field] !== 'string' || typeof example.target !== 'string')

@@ -1,0 +1,80 @@
+// `promptune compare-methods` as a user runs it: every method trained on a task slice at two sizes with
+// one budget, the table printed, the JSON's measurements consistent with the methods' shapes, and the
+// HTML report written; a method it does not know is refused with a code.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, sharedModels, stories } from './models.js';
+
+const promptune = (...args: string[]) =>
+  spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], { encoding: 'utf8' });
+
+function slice(task: string, sizes: Record<string, number>): string {
+  const folder = mkdtempSync(join(tmpdir(), `promptune-compare-${task}-`));
+  for (const [split, count] of Object.entries(sizes)) {
+    const lines = readFileSync(join(sharedModels, '..', 'datasets', task, `${split}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, count);
+    writeFileSync(join(folder, `${split}.jsonl`), lines.join('\n') + '\n');
+  }
+  return folder;
+}
+
+describe('promptune compare-methods', () => {
+  it('trains each method at each size on one budget and reports what each costs', () => {
+    const data = slice('name', { train: 32, dev: 8, test: 16 });
+    const report = join(data, 'report.html');
+    const common = [
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--sizes',
+      '8,all',
+      '--epochs',
+      '2',
+      '--rank',
+      '4',
+    ];
+    const run = promptune('compare-methods', ...common, '--report', report, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const measurements = JSON.parse(run.stdout) as {
+      task: string;
+      method: string;
+      trainExamples: number;
+      trainableParameters: number;
+      steps: number;
+      testAccuracy: number;
+      heldOutPerplexity: { before: number; after: number };
+      serving: { bytesPerTask: number; extraPositionsPerRequest: number };
+    }[];
+    expect(measurements.map((item) => `${item.method}:${item.trainExamples}:${item.steps}`)).toEqual([
+      'prompt-tuning:8:2',
+      'prompt-tuning:32:8',
+      'lora:8:2',
+      'lora:32:8',
+    ]);
+    // stories260K: 5 layers, hidden 64, 4 key/value heads of 8, MLP 172; rank 4 on all seven projections
+    const perLayer = 4 * (64 + 64) + 2 * 4 * (64 + 32) + 4 * (64 + 64) + 2 * 4 * (64 + 172) + 4 * (172 + 64);
+    const lora = measurements.find((item) => item.method === 'lora')!;
+    expect(lora.trainableParameters).toBe(5 * perLayer);
+    expect(lora.serving.bytesPerTask).toBe(5 * perLayer * 4);
+    const prompt = measurements.find((item) => item.method === 'prompt-tuning')!;
+    expect(prompt.trainableParameters).toBe(16 * 64);
+    expect(prompt.serving.extraPositionsPerRequest).toBe(16);
+    // the frozen model's perplexity is one number; the methods change it
+    expect(new Set(measurements.map((item) => item.heldOutPerplexity.before)).size).toBe(1);
+    for (const item of measurements)
+      expect(item.heldOutPerplexity.after).not.toBe(item.heldOutPerplexity.before);
+    expect(readFileSync(report, 'utf8')).toMatch(/<td>lora<\/td><td>23,120<\/td>/);
+
+    const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8');
+    expect(table.stdout).toMatch(/\| lora \| 23,120 \| [\d.]+ \| \d+ \| 8: [\d.]+ \|/);
+    const refused = promptune('compare-methods', ...common, '--methods', 'adapters');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
+  });
+});
