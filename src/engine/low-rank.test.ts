@@ -1,0 +1,106 @@
+// The low-rank op pair: lowRankBackward's input, A and B gradients against central differences of
+// lowRankForward (the product is linear in each, so the differences are exact up to rounding), on the JS
+// reference and the native kernels; and lowRankForward's rows: each run of rows gets its own adapter,
+// a null row or an adapter without this projection is left alone.
+import { describe, expect, it } from 'vitest';
+import { defaultKernels } from './kernels/index.js';
+import { jsKernels } from './kernels/js.js';
+import { lowRankBackward, lowRankForward, packAdapter, type LowRankAdapter } from './low-rank.js';
+import { seededRandom } from './random.js';
+
+const random = seededRandom(7);
+const floats = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
+const [T, inFeatures, outFeatures, rank] = [3, 6, 5, 2];
+const adapterOf = (): LowRankAdapter => ({
+  rank,
+  scale: 1.5,
+  layers: [{ up: { a: floats(rank * inFeatures), b: floats(outFeatures * rank) } }],
+});
+
+describe.each([
+  ['js', jsKernels],
+  [defaultKernels().name, defaultKernels()],
+])('the low-rank ops on %s kernels', (_, kernels) => {
+  it('backward matches central differences of forward for the input, A and B', () => {
+    const adapter = adapterOf();
+    const rows = 2;
+    const n = rows * T;
+    const x = floats(n * inFeatures);
+    const weights = floats(n * outFeatures); // loss = sum(weights * out)
+    const loss = () => {
+      const out = new Float32Array(n * outFeatures);
+      lowRankForward(kernels, out, x, [adapter, adapter], 0, 'up', T, inFeatures, outFeatures);
+      return out.reduce((sum, value, i) => sum + value * weights[i], 0);
+    };
+    const gradients = packAdapter(adapter, 'zero');
+    const dx = new Float32Array(n * inFeatures);
+    const training = { adapter, gradients: gradients.adapter };
+    lowRankBackward(kernels, dx, weights, x, training, 0, 'up', n, inFeatures, outFeatures);
+    const pair = adapter.layers[0].up!;
+    const gradient = gradients.adapter.layers[0].up!;
+    for (const [values, analytic] of [
+      [x, dx],
+      [pair.a, gradient.a],
+      [pair.b, gradient.b],
+    ] as const) {
+      let worst = 0;
+      for (let i = 0; i < values.length; i++) {
+        const kept = values[i];
+        values[i] = kept + 0.01;
+        const plus = loss();
+        values[i] = kept - 0.01;
+        const minus = loss();
+        values[i] = kept;
+        worst = Math.max(worst, Math.abs((plus - minus) / 0.02 - analytic[i]));
+      }
+      expect(worst).toBeLessThan(2e-3);
+    }
+  });
+
+  it("adds each row's own product and leaves other rows as they were", () => {
+    const [first, second] = [adapterOf(), adapterOf()];
+    const x = floats(4 * T * inFeatures);
+    const base = floats(4 * T * outFeatures);
+    const out = base.slice();
+    // rows 0-1 share an adapter, row 2 has none, row 3 another
+    lowRankForward(kernels, out, x, [first, first, null, second], 0, 'up', T, inFeatures, outFeatures);
+    const alone = (adapter: LowRankAdapter, row: number) => {
+      const one = base.slice(row * T * outFeatures, (row + 1) * T * outFeatures);
+      lowRankForward(
+        kernels,
+        one,
+        x.subarray(row * T * inFeatures),
+        [adapter],
+        0,
+        'up',
+        T,
+        inFeatures,
+        outFeatures,
+      );
+      return one;
+    };
+    const rowOf = (row: number) => out.subarray(row * T * outFeatures, (row + 1) * T * outFeatures);
+    // BLAS may block a two-row product differently from a one-row one: equal to rounding, not bit for bit
+    const close = (a: Float32Array, b: Float32Array) =>
+      expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)).toBeLessThan(1e-6);
+    close(rowOf(0), alone(first, 0));
+    close(rowOf(1), alone(first, 1));
+    expect(rowOf(2)).toEqual(base.subarray(2 * T * outFeatures, 3 * T * outFeatures));
+    close(rowOf(3), alone(second, 3));
+    expect(rowOf(3)).not.toEqual(alone(first, 3));
+    // a projection the adapter does not change is left alone
+    const untouched = base.slice();
+    lowRankForward(
+      kernels,
+      untouched,
+      x,
+      [first, first, null, second],
+      0,
+      'down',
+      T,
+      inFeatures,
+      outFeatures,
+    );
+    expect(untouched).toEqual(base);
+  });
+});
