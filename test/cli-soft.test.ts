@@ -1,6 +1,6 @@
 // `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -189,6 +189,55 @@ describe('promptune soft', () => {
       join(data, 'x'),
     );
     expect(badTargets.stderr).toMatch(/LORA_OPTIONS/);
+  });
+
+  it('--search chooses the init and learning rate on dev, and a rerun reuses the trials', () => {
+    const data = slice('gender', { train: 24, dev: 8, test: 8 });
+    const out = join(data, 'searched');
+    const args = [
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--search',
+      '--search-epochs',
+      '1',
+    ];
+    const first = promptune(...args, '--epochs', '1', '--json');
+    expect(first.status, first.stderr).toBe(0);
+    const lines = first.stderr.split('\n').filter((line) => line.startsWith('search '));
+    expect(lines.slice(0, 6).map((line) => line.replace(/: dev .*/, ''))).toEqual([
+      'search 1/6: sample-vocab lr 0.003',
+      'search 2/6: sample-vocab lr 0.03',
+      'search 3/6: sample-vocab lr 0.3',
+      'search 4/6: text lr 0.003',
+      'search 5/6: text lr 0.03',
+      'search 6/6: text lr 0.3',
+    ]);
+    const saved = JSON.parse(readFileSync(join(out, 'search.json'), 'utf8')) as {
+      trials: { init: string; learningRate: number; devExactMatch: number; devLoss: number }[];
+    };
+    // the chosen one is the best on dev: exact match first, then loss
+    const best = [...saved.trials].sort(
+      (a, b) => b.devExactMatch - a.devExactMatch || a.devLoss - b.devLoss,
+    )[0];
+    expect(lines[6]).toBe(
+      `search chose ${best.init} lr ${best.learningRate} (dev ${best.devExactMatch.toFixed(3)})`,
+    );
+    const metadata = JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'));
+    expect(metadata.training).toMatchObject({ lr: best.learningRate, init: best.init });
+    // a rerun in the same folder (a resumed run) reads the trials back instead of training them again
+    const written = statSync(join(out, 'search.json')).mtimeMs;
+    const again = promptune(...args, '--epochs', '1', '--json');
+    expect(again.status, again.stderr).toBe(0);
+    expect(statSync(join(out, 'search.json')).mtimeMs).toBe(written);
+    expect(again.stderr).toContain(lines[6]);
+    const refused = promptune(...args, '--lr', '0.1');
+    expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
   });
 
   it('resumes after SIGKILL to the uninterrupted result, and --push registers the adapter with its lineage', async () => {

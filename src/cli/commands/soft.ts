@@ -14,6 +14,7 @@ import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { searchStart } from '../method-search.js';
 import { planMethod } from '../soft-methods.js';
 
 const fieldArgs = {
@@ -71,6 +72,17 @@ const train = defineCommand({
       description: 'LoRA: the projections to adapt, comma-separated',
     },
     lr: { type: 'string', description: 'Learning rate (default 0.3 for prompt tuning, 0.001 for LoRA)' },
+    search: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Choose the init and learning rate on dev first, as PEFT's protocol does (prompt tuning: 6 candidates; LoRA: 3)",
+    },
+    'search-epochs': {
+      type: 'string',
+      default: '2',
+      description: 'With --search: epochs each candidate trains',
+    },
     optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
     'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
     schedule: { type: 'string', default: 'constant', description: 'constant or cosine' },
@@ -121,12 +133,49 @@ const train = defineCommand({
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     // the labels come from the data, which is read once the method says how many positions a prompt takes
     const labelsOf = (path: string) => labelSet(readSoftData(path, loaded, fields, 0).targets);
-    const plan = planMethod(args, loaded, labelsOf(paths.train), seed);
+    let plan = planMethod(args, loaded, labelsOf(paths.train), seed);
     const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
     const labels = labelSet(trainData.targets);
-    const learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
+    let learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
+    const batchSize = numberOption('batch-size', args['batch-size'], { integer: true, min: 1 });
+    const optimizerKind = choice('optimizer', args.optimizer, ['adamw', 'adam'] as const);
+    const weightDecay = numberOption('weight-decay', args['weight-decay'], { min: 0 });
+    let search: Awaited<ReturnType<typeof searchStart>> | undefined;
+    if (args.search) {
+      if (args.lr !== undefined)
+        throw new ValidationError('--search chooses the learning rate; --lr was given too', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Drop --lr (or --search).',
+        });
+      search = await searchStart({
+        args,
+        loaded,
+        labels,
+        seed,
+        train: trainData.examples,
+        dev: devData.examples,
+        options: {
+          epochs: numberOption('search-epochs', args['search-epochs'], { integer: true, min: 1 })!,
+          batchSize,
+          seed,
+          devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
+        },
+        optimizer: { kind: optimizerKind, weightDecay },
+        directory: args.out,
+        onTrial: (trial, index, count) =>
+          process.stderr.write(
+            `search ${index + 1}/${count}: ${trial.init ? `${trial.init} ` : ''}lr ${trial.learningRate}: dev ${trial.devExactMatch.toFixed(3)} (loss ${trial.devLoss.toFixed(3)})\n`,
+          ),
+      });
+      const { chosen } = search;
+      process.stderr.write(
+        `search chose ${chosen.init ? `${chosen.init} ` : ''}lr ${chosen.learningRate} (dev ${chosen.devExactMatch.toFixed(3)})\n`,
+      );
+      plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed);
+      learningRate = chosen.learningRate;
+    }
 
     let baseline: number | undefined;
     if (args.baseline && existsSync(paths.test)) {
@@ -151,6 +200,7 @@ const train = defineCommand({
             data: args.data,
             ...plan.config,
             lr: learningRate,
+            ...(search && { search: search.trials }),
             batchSize: Number(args['batch-size']),
             epochs: args.steps ? undefined : Number(args.epochs),
             steps: args.steps ? Number(args.steps) : undefined,
@@ -166,12 +216,8 @@ const train = defineCommand({
       const result = await plan.train(trainData.examples, devData.examples, {
         epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
         steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
-        batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
-        optimizer: {
-          kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
-          learningRate,
-          weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
-        },
+        batchSize,
+        optimizer: { kind: optimizerKind, learningRate, weightDecay },
         schedule: {
           kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
           warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
@@ -217,7 +263,13 @@ const train = defineCommand({
         devLoss: result.best?.loss ?? NaN,
         ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
       };
-      const training = { ...plan.config, steps: result.steps, bestStep: result.best?.step, lr: learningRate };
+      const training = {
+        ...plan.config,
+        steps: result.steps,
+        bestStep: result.best?.step,
+        lr: learningRate,
+        ...(search && { searchChose: search.chosen }),
+      };
       result.save(args.out, {
         task: basename(resolve(args.data)),
         seed,
