@@ -448,7 +448,7 @@ async function pushAdapter(
           ),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },
-          message: `soft prompt trained on ${args.data}`,
+          message: `${training.method === 'lora' ? 'LoRA adapter' : 'soft prompt'} trained on ${args.data}`,
           actor,
         }),
     );
