@@ -1,6 +1,6 @@
 // `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -191,7 +191,7 @@ describe('promptune soft', () => {
     expect(badTargets.stderr).toMatch(/LORA_OPTIONS/);
   });
 
-  it('--search chooses the init and learning rate on dev, and a rerun reuses the trials', () => {
+  it('--search trains every candidate, keeps the best on dev, and a rerun trains none again', () => {
     const data = slice('gender', { train: 24, dev: 8, test: 8 });
     const out = join(data, 'searched');
     const args = [
@@ -204,10 +204,10 @@ describe('promptune soft', () => {
       '--out',
       out,
       '--search',
-      '--search-epochs',
+      '--epochs',
       '1',
     ];
-    const first = promptune(...args, '--epochs', '1', '--json');
+    const first = promptune(...args, '--json');
     expect(first.status, first.stderr).toBe(0);
     const lines = first.stderr.split('\n').filter((line) => line.startsWith('search '));
     expect(lines.slice(0, 6).map((line) => line.replace(/: dev .*/, ''))).toEqual([
@@ -218,24 +218,33 @@ describe('promptune soft', () => {
       'search 5/6: text lr 0.03',
       'search 6/6: text lr 0.3',
     ]);
-    const saved = JSON.parse(readFileSync(join(out, 'search.json'), 'utf8')) as {
-      trials: { init: string; learningRate: number; devExactMatch: number; devLoss: number }[];
-    };
-    // the chosen one is the best on dev: exact match first, then loss
-    const best = [...saved.trials].sort(
-      (a, b) => b.devExactMatch - a.devExactMatch || a.devLoss - b.devLoss,
-    )[0];
+    const trials = JSON.parse(readFileSync(join(out, 'search', 'trials.json'), 'utf8')) as {
+      init: string;
+      learningRate: number;
+      devExactMatch: number;
+      devLoss: number;
+    }[];
+    // the chosen one is the best on dev (exact match, then loss), and the run is that trial, not retrained
+    const best = [...trials].sort((a, b) => b.devExactMatch - a.devExactMatch || a.devLoss - b.devLoss)[0];
     expect(lines[6]).toBe(
       `search chose ${best.init} lr ${best.learningRate} (dev ${best.devExactMatch.toFixed(3)})`,
     );
+    const summary = JSON.parse(first.stdout);
+    expect(summary.resumedFrom).toBe(summary.steps);
+    expect(summary.best.loss).toBe(best.devLoss);
     const metadata = JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'));
     expect(metadata.training).toMatchObject({ lr: best.learningRate, init: best.init });
-    // a rerun in the same folder (a resumed run) reads the trials back instead of training them again
-    const written = statSync(join(out, 'search.json')).mtimeMs;
-    const again = promptune(...args, '--epochs', '1', '--json');
+    // a rerun finds every trial finished: no checkpoint is written again
+    const checkpoints = readdirSync(join(out, 'search'))
+      .filter((name) => name !== 'trials.json')
+      .map((name) => join(out, 'search', name, 'checkpoint.json'));
+    expect(checkpoints).toHaveLength(6);
+    const written = checkpoints.map((path) => statSync(path).mtimeMs);
+    const again = promptune(...args, '--json');
     expect(again.status, again.stderr).toBe(0);
-    expect(statSync(join(out, 'search.json')).mtimeMs).toBe(written);
+    expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
     expect(again.stderr).toContain(lines[6]);
+    expect(JSON.parse(again.stdout).best).toEqual(summary.best);
     const refused = promptune(...args, '--lr', '0.1');
     expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
   });

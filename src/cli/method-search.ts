@@ -1,14 +1,14 @@
 // `soft train --search`: PEFT's protocol for choosing how a method starts. Each candidate (prompt tuning:
 // init in {sample-vocab, text} x learning rate in {0.003, 0.03, 0.3}; LoRA: learning rate in {1e-4, 1e-3,
-// 1e-2}) trains for a budget of epochs, the best on dev (exact match, then loss) is chosen, and the real
-// run trains with it. The trials are written to <out>/search.json, so a rerun (a resumed run) reuses
-// them instead of searching again; one made for other candidates or data is searched again.
-import { existsSync, mkdirSync } from 'node:fs';
+// 1e-2}) is trained in full with the run's own options, each in <out>/search/<candidate>/ with its own
+// checkpoint (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The
+// chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its end instead of
+// training that candidate again. The trials are listed in <out>/search/trials.json.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomically, type LoadedModel } from '../engine/index.js';
-import { readJsonFile } from '../errors/index.js';
-import type { TokenizedExample, TrainOptions } from '../soft/index.js';
+import type { TokenizedExample, TrainOptions, TrainProgress } from '../soft/index.js';
 import { planMethod, type MethodArgs } from './soft-methods.js';
 
 /** One candidate's start: its init (prompt tuning) and learning rate. */
@@ -17,19 +17,20 @@ export interface Candidate {
   learningRate: number;
 }
 
-/** A candidate as it did on dev after the budget. */
+/** A candidate as it did on dev. */
 export interface Trial extends Candidate {
   devExactMatch: number;
   devLoss: number;
 }
 
-const trialSchema = z.object({
-  init: z.string().optional(),
-  learningRate: z.number(),
-  devExactMatch: z.number(),
-  devLoss: z.number(),
-});
-const searchFileSchema = z.object({ key: z.string(), trials: z.array(trialSchema) });
+const trialsSchema = z.array(
+  z.object({
+    init: z.string().optional(),
+    learningRate: z.number(),
+    devExactMatch: z.number(),
+    devLoss: z.number(),
+  }),
+);
 
 /** The candidates PEFT's protocol tries for a method. */
 export function searchCandidates(method: string): Candidate[] {
@@ -39,6 +40,10 @@ export function searchCandidates(method: string): Candidate[] {
   );
 }
 
+/** A candidate in words and as a folder name: "text lr 0.03". */
+export const candidateName = (candidate: Candidate): string =>
+  `${candidate.init ? `${candidate.init} ` : ''}lr ${candidate.learningRate}`;
+
 /** What the search needs of the command. */
 export interface SearchInput {
   args: MethodArgs;
@@ -47,67 +52,66 @@ export interface SearchInput {
   seed: number;
   train: TokenizedExample[];
   dev: TokenizedExample[];
-  /** The options every trial shares (batch size, schedule, …); epochs is the budget. */
-  options: Omit<TrainOptions, 'optimizer' | 'directory' | 'onProgress'> & { epochs: number };
+  /** The run's own options: every trial trains as the run would. */
+  options: Omit<TrainOptions, 'optimizer' | 'directory' | 'onProgress'>;
   optimizer: { kind: 'adamw' | 'adam'; weightDecay?: number };
-  /** Where search.json goes (the adapter folder). */
+  /** The adapter folder: trials go in its search/ folder, the chosen checkpoint in it. */
   directory: string;
   onTrial?: (trial: Trial, index: number, count: number) => void;
+  onProgress?: (candidate: string, progress: TrainProgress) => void;
 }
 
-/** Runs (or reads back) the trials; returns them and the chosen one. */
+/** Trains (or resumes, or reads back) every candidate; returns the trials and the chosen one. */
 export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]; chosen: Trial }> {
   const candidates = searchCandidates(input.args.method);
-  const key = JSON.stringify({
-    candidates,
-    method: input.args.method,
-    rank: input.args.rank,
-    virtualTokens: input.args['virtual-tokens'],
-    seed: input.seed,
-    budget: input.options.epochs,
-    batch: input.options.batchSize,
-    train: input.train.length,
-    dev: input.dev.length,
-  });
-  const path = join(input.directory, 'search.json');
-  let trials: Trial[] | undefined;
-  if (existsSync(path)) {
-    const saved = readJsonFile(path, searchFileSchema, {
-      where: `search results ${path}`,
-      code: 'TRAIN_SEARCH_INVALID',
-      hint: 'search.json is damaged; delete it to search again.',
+  const folder = join(input.directory, 'search');
+  const trials: Trial[] = [];
+  for (const [index, candidate] of candidates.entries()) {
+    const name = candidateName(candidate);
+    const directory = join(folder, name.replace(/ /g, '-'));
+    const plan = planMethod(
+      { ...input.args, init: candidate.init ?? input.args.init },
+      input.loaded,
+      input.labels,
+      input.seed,
+    );
+    // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
+    const result = await plan.train(input.train, input.dev, {
+      ...input.options,
+      // in the order soft train gives them: the checkpoint's settings compare as text
+      optimizer: {
+        kind: input.optimizer.kind,
+        learningRate: candidate.learningRate,
+        weightDecay: input.optimizer.weightDecay,
+      },
+      directory,
+      onProgress: (progress) => input.onProgress?.(name, progress),
     });
-    if (saved.key === key) trials = saved.trials;
+    const trial = {
+      ...candidate,
+      devExactMatch: result.best?.exactMatch ?? 0,
+      devLoss: result.best?.loss ?? Number.MAX_VALUE,
+    };
+    trials.push(trial);
+    input.onTrial?.(trial, index, candidates.length);
   }
-  if (!trials) {
-    trials = [];
-    for (const [index, candidate] of candidates.entries()) {
-      const plan = planMethod(
-        { ...input.args, init: candidate.init ?? input.args.init },
-        input.loaded,
-        input.labels,
-        input.seed,
-      );
-      const result = await plan.train(input.train, input.dev, {
-        ...input.options,
-        optimizer: { ...input.optimizer, learningRate: candidate.learningRate },
-      });
-      const trial = {
-        ...candidate,
-        devExactMatch: result.best?.exactMatch ?? 0,
-        devLoss: result.best?.loss ?? Number.MAX_VALUE,
-      };
-      trials.push(trial);
-      input.onTrial?.(trial, index, candidates.length);
-    }
-    mkdirSync(input.directory, { recursive: true });
-    writeFileAtomically(path, JSON.stringify({ key, trials }, null, 2) + '\n');
-  } else trials.forEach((trial, index) => input.onTrial?.(trial, index, trials!.length));
+  mkdirSync(folder, { recursive: true });
+  writeFileAtomically(
+    join(folder, 'trials.json'),
+    JSON.stringify(trialsSchema.parse(trials), null, 2) + '\n',
+  );
   const chosen = trials.reduce((best, trial) =>
     trial.devExactMatch > best.devExactMatch ||
     (trial.devExactMatch === best.devExactMatch && trial.devLoss < best.devLoss)
       ? trial
       : best,
   );
+  // the run continues from the chosen trial's end, unless it has a checkpoint of its own already
+  const from = join(folder, candidateName(chosen).replace(/ /g, '-'));
+  if (!existsSync(join(input.directory, 'checkpoint.json'))) {
+    // the checkpoint last, and whole: its presence says the copy is done
+    for (const file of ['metrics.jsonl', 'checkpoint.json'])
+      writeFileAtomically(join(input.directory, file), readFileSync(join(from, file)));
+  }
   return { trials, chosen };
 }

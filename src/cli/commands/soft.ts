@@ -76,12 +76,7 @@ const train = defineCommand({
       type: 'boolean',
       default: false,
       description:
-        "Choose the init and learning rate on dev first, as PEFT's protocol does (prompt tuning: 6 candidates; LoRA: 3)",
-    },
-    'search-epochs': {
-      type: 'string',
-      default: '2',
-      description: 'With --search: epochs each candidate trains',
+        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6; LoRA: 3), the best kept",
     },
     optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
     'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
@@ -142,6 +137,21 @@ const train = defineCommand({
     const batchSize = numberOption('batch-size', args['batch-size'], { integer: true, min: 1 });
     const optimizerKind = choice('optimizer', args.optimizer, ['adamw', 'adam'] as const);
     const weightDecay = numberOption('weight-decay', args['weight-decay'], { min: 0 });
+    // what every run of this command shares, a search's trials included (they must resume alike)
+    const trainOptions = {
+      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
+      steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
+      batchSize,
+      schedule: {
+        kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
+        warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
+      },
+      clipNorm: numberOption('clip', args.clip, { min: 0 }),
+      evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
+      patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
+      seed,
+      devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
+    };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
     if (args.search) {
       if (args.lr !== undefined)
@@ -156,14 +166,14 @@ const train = defineCommand({
         seed,
         train: trainData.examples,
         dev: devData.examples,
-        options: {
-          epochs: numberOption('search-epochs', args['search-epochs'], { integer: true, min: 1 })!,
-          batchSize,
-          seed,
-          devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
-        },
+        options: trainOptions,
         optimizer: { kind: optimizerKind, weightDecay },
         directory: args.out,
+        onProgress: (() => {
+          const bar = progressBar('trial');
+          return (candidate, progress) =>
+            bar.update(progress.step, progress.totalSteps, `${candidate} loss ${progress.loss.toFixed(3)}`);
+        })(),
         onTrial: (trial, index, count) =>
           process.stderr.write(
             `search ${index + 1}/${count}: ${trial.init ? `${trial.init} ` : ''}lr ${trial.learningRate}: dev ${trial.devExactMatch.toFixed(3)} (loss ${trial.devLoss.toFixed(3)})\n`,
@@ -214,20 +224,9 @@ const train = defineCommand({
     try {
       const bar = progressBar('training');
       const result = await plan.train(trainData.examples, devData.examples, {
-        epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
-        steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
-        batchSize,
+        ...trainOptions,
         optimizer: { kind: optimizerKind, learningRate, weightDecay },
-        schedule: {
-          kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
-          warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
-        },
-        clipNorm: numberOption('clip', args.clip, { min: 0 }),
-        evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
-        patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
-        seed,
         directory: args.out,
-        devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
         onProgress: (progress) => {
           const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
           bar.update(
