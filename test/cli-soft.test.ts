@@ -189,6 +189,21 @@ describe('promptune soft', () => {
       join(data, 'x'),
     );
     expect(badTargets.stderr).toMatch(/LORA_OPTIONS/);
+    const prototypeName = promptune(
+      'soft',
+      'train',
+      '--method',
+      'lora',
+      '--targets',
+      'constructor',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      join(data, 'y'),
+    );
+    expect(prototypeName.stderr).toMatch(/LORA_OPTIONS/);
   });
 
   it('--search trains every candidate, keeps the best on dev, and a rerun trains none again', () => {
@@ -236,7 +251,7 @@ describe('promptune soft', () => {
     expect(metadata.training).toMatchObject({ lr: best.learningRate, init: best.init });
     // a rerun finds every trial finished: no checkpoint is written again
     const checkpoints = readdirSync(join(out, 'search'))
-      .filter((name) => name !== 'trials.json')
+      .filter((name) => !name.endsWith('.json'))
       .map((name) => join(out, 'search', name, 'checkpoint.json'));
     expect(checkpoints).toHaveLength(6);
     const written = checkpoints.map((path) => statSync(path).mtimeMs);
@@ -247,6 +262,11 @@ describe('promptune soft', () => {
     expect(JSON.parse(again.stdout).best).toEqual(summary.best);
     const refused = promptune(...args, '--lr', '0.1');
     expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
+    // other method options: the old trials are not reused, the search starts over
+    const other = promptune(...args, '--virtual-tokens', '4', '--json');
+    expect(other.status, other.stderr).toBe(0);
+    expect(checkpoints.map((path) => statSync(path).mtimeMs)).not.toEqual(written);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(4);
   });
 
   it('resumes after SIGKILL to the uninterrupted result, and --push registers the adapter with its lineage', async () => {

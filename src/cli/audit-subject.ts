@@ -16,6 +16,7 @@ import {
   type ResolvedModel,
 } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
+import { packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskSpec, type Task } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
@@ -187,10 +188,13 @@ async function softSubject(task: Task, args: SubjectOptions, folder: string) {
     });
   const { model, tokenizer } = await (resolved.model as LocalLanguageModel).loaded();
   const { prompt, adapter } = loadTrainedAdapter(folder, model, { force: args.force });
-  const fingerprint = createHash('sha256')
-    .update(new Uint8Array(prompt.values.buffer, prompt.values.byteOffset, prompt.values.byteLength))
-    .digest('hex')
-    .slice(0, 12);
+  // the model id names what answers (and keys the response cache): a prompt's vectors, a LoRA adapter's
+  // matrices and scale
+  const hash = createHash('sha256');
+  const values = adapter ? packAdapter(adapter).values : prompt.values;
+  hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  if (adapter) hash.update(`lora scale ${adapter.scale}`);
+  const fingerprint = hash.digest('hex').slice(0, 12);
   const modelId = `${resolved.modelId}+soft:${fingerprint}`;
   const soft = new SoftPromptLanguageModel(modelId, new SoftPromptSession(model, tokenizer, prompt, adapter));
   return {

@@ -4,7 +4,7 @@
 // checkpoint (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The
 // chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its end instead of
 // training that candidate again. The trials are listed in <out>/search/trials.json.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomically, type LoadedModel } from '../engine/index.js';
@@ -65,6 +65,29 @@ export interface SearchInput {
 export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]; chosen: Trial }> {
   const candidates = searchCandidates(input.args.method);
   const folder = join(input.directory, 'search');
+  // trials made with other method options (alpha, targets, the init text, …), data or model than these
+  // are not reused: their checkpoints would not say so (only the training options are in them)
+  const { model, method, rank, alpha, targets, layout } = input.args;
+  const key = JSON.stringify({
+    model,
+    method,
+    rank,
+    alpha,
+    targets,
+    layout,
+    virtualTokens: input.args['virtual-tokens'],
+    initText: input.args['init-text'],
+    train: input.train.length,
+    dev: input.dev.length,
+  });
+  const keyPath = join(folder, 'key.json');
+  if (existsSync(keyPath) && readFileSync(keyPath, 'utf8') !== key) {
+    // the search starts over, and so does the run that continued from its old choice
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(join(input.directory, 'checkpoint.json'), { force: true });
+  }
+  mkdirSync(folder, { recursive: true });
+  writeFileAtomically(keyPath, key);
   const trials: Trial[] = [];
   for (const [index, candidate] of candidates.entries()) {
     const name = candidateName(candidate);
@@ -95,7 +118,6 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     trials.push(trial);
     input.onTrial?.(trial, index, candidates.length);
   }
-  mkdirSync(folder, { recursive: true });
   writeFileAtomically(
     join(folder, 'trials.json'),
     JSON.stringify(trialsSchema.parse(trials), null, 2) + '\n',

@@ -91,7 +91,8 @@ export function planMethod(
     const rank = numberOption('rank', args.rank, { integer: true, min: 1 })!;
     const alpha = numberOption('alpha', args.alpha, { min: 0 }) ?? 2 * rank;
     const targets = listOption(args.targets.split(',')).map((name) => {
-      const projection = projectionNames[name.replace(/_proj$/, '')];
+      const short = name.replace(/_proj$/, '');
+      const projection = Object.hasOwn(projectionNames, short) ? projectionNames[short] : undefined;
       if (!projection)
         throw new ValidationError(`--targets: ${name} is not a projection`, {
           code: 'LORA_OPTIONS',

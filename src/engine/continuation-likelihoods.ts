@@ -5,6 +5,7 @@
 import { ValidationError } from '../errors/index.js';
 import type { KVCache } from './kv-cache.js';
 import type { LlamaModel } from './llama.js';
+import type { LowRankAdapter } from './low-rank.js';
 
 /** log Σ exp over one row of logits. */
 function logSumExp(row: Float32Array): number {
@@ -17,13 +18,14 @@ function logSumExp(row: Float32Array): number {
 
 /**
  * Per continuation, the sum of its tokens' log-probabilities after `prompt` (which follows `prefix`, a
- * one-row cache, when given: a soft prompt, say).
+ * one-row cache, when given: a soft prompt, say), with every pass running `adapter` when given (LoRA).
  */
 export function continuationLikelihoods(
   model: LlamaModel,
   prompt: number[],
   continuations: number[][],
   prefix?: KVCache,
+  adapter?: LowRankAdapter,
 ): number[] {
   if (
     prompt.length === 0 ||
@@ -51,6 +53,7 @@ export function continuationLikelihoods(
     tokens: Int32Array.from(prompt),
     cache: single,
     logits: 'last',
+    adapters: adapter && [adapter],
   });
   const lastNormalizer = logSumExp(last);
   // continuations after their first token: right-padded rows over copies of the prompt's cache
@@ -67,7 +70,15 @@ export function continuationLikelihoods(
     lengths[row] = Math.max(1, fed.length);
     tokens.set(fed.length ? fed : [continuation[0]], row * T);
   });
-  const logits = model.forward({ batch: K, time: T, tokens, lengths, cache, logits: 'all' });
+  const logits = model.forward({
+    batch: K,
+    time: T,
+    tokens,
+    lengths,
+    cache,
+    logits: 'all',
+    adapters: adapter && new Array<LowRankAdapter>(K).fill(adapter),
+  });
   continuations.forEach((continuation, row) => {
     for (let j = 1; j < continuation.length; j++) {
       const at = (row * T + j - 1) * V;

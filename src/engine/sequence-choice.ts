@@ -28,6 +28,7 @@ export function chooseSequence(
     prompt.tokens,
     sequences.map((sequence) => [...sequence]),
     options.prefix,
+    options.adapter,
   );
   let chosen = scores.indexOf(Math.max(...scores));
   const temperature = options.temperature ?? 0;

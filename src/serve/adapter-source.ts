@@ -9,14 +9,17 @@ import type { SoftPromptSource } from './engine-client.js';
 
 /**
  * The SoftPromptSource of an adapter folder, for `EngineClient.languageModel`. `key` names it to the
- * worker (default: a hash of its vectors, so two folders holding the same prompt share one entry).
+ * worker (default: a hash of its tensors and config, so two folders holding the same adapter share one entry).
  */
 export function adapterSource(directory: string, key?: string): SoftPromptSource {
   const config = readTrainedAdapterConfig(directory);
   const metadata = readAdapterMetadata(directory);
   const safetensors = readFileSync(join(directory, 'adapter_model.safetensors'));
   return {
-    key: key ?? `adapter-${createHash('sha256').update(safetensors).digest('hex').slice(0, 16)}`,
+    // the tensors and the config: a LoRA adapter's alpha changes what the same tensors do
+    key:
+      key ??
+      `adapter-${createHash('sha256').update(safetensors).update(JSON.stringify(config)).digest('hex').slice(0, 16)}`,
     files: { config, metadata: metadata as Record<string, unknown> | undefined, safetensors },
   };
 }

@@ -129,7 +129,8 @@ try {
         tokens = tokenizer.encode(promptText(message.prompt));
       }
       let cachedTokens = prefix && !created ? prefix.lengths[0] : 0;
-      if (!prefix) {
+      // a soft version's requests never take a prefix computed without its prompt and adapter
+      if (!prefix && !message.softPrompt) {
         // a prompt that starts like an earlier one (a task's instruction and demos) reuses its prefix
         const hit = prefixes?.prefixFor(tokens);
         if (hit) {

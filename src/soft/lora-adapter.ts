@@ -101,6 +101,9 @@ export interface LoadedLora {
   metadata: AdapterMetadata | undefined;
 }
 
+/** Layers an adapter may name: more than any model the engine runs (bounds what a file can make us allocate). */
+const MAX_LAYERS = 1024;
+
 const tensorName =
   /^(?:base_model\.model\.)?model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
 
@@ -124,6 +127,7 @@ export function readLoraFolder(directory: string): LoadedLora {
       hint: 'The adapter file is damaged or made for another model; train or download it again.',
     });
   const halves = new Map<string, Partial<LowRankPair>>();
+  let lastLayer = 0;
   const source = openSafetensors([tensorPath]);
   try {
     for (const name of source.names()) {
@@ -135,6 +139,11 @@ export function readLoraFolder(directory: string): LoadedLora {
           `tensor ${name} is not a LoRA matrix of a Llama-family projection`,
           'Only adapters on q/k/v/o_proj and gate/up/down_proj of a Llama-family model load.',
         );
+      // bounded before anything is sized by it: no model this engine runs has more layers
+      const layer = Number(match[1]);
+      if (layer >= MAX_LAYERS)
+        throw corrupt(`tensor ${name} names layer ${match[1]}; no model has ${MAX_LAYERS} layers`);
+      lastLayer = Math.max(lastLayer, layer);
       const shape = source.shape(name);
       const rankAt = match[4] === 'A' ? 0 : 1;
       if (shape.length !== 2 || shape[rankAt] !== config.r)
@@ -144,18 +153,25 @@ export function readLoraFolder(directory: string): LoadedLora {
       const values = source.read(name);
       const bad = firstNonFinite(values);
       if (bad >= 0) throw corrupt(`tensor ${name} holds ${values[bad]} at ${bad}`);
-      const key = `${match[1]}.${projection}`;
-      halves.set(key, { ...halves.get(key), [match[4] === 'A' ? 'a' : 'b']: values });
+      const key = `${layer}.${projection}`;
+      const half = match[4] === 'A' ? 'a' : 'b';
+      if (halves.get(key)?.[half])
+        throw corrupt(
+          `tensor ${name} holds layer ${layer} ${MODULES[projection]}.lora_${match[4]} a second time`,
+        );
+      halves.set(key, { ...halves.get(key), [half]: values });
     }
   } finally {
     source.close();
   }
   if (halves.size === 0) throw corrupt('it holds no LoRA matrices');
-  const layers: Partial<Record<Projection, LowRankPair>>[] = [];
+  const layers: Partial<Record<Projection, LowRankPair>>[] = Array.from(
+    { length: lastLayer + 1 },
+    () => ({}),
+  );
   for (const [key, pair] of halves) {
     if (!pair.a || !pair.b) throw corrupt(`layer ${key} has lora_${pair.a ? 'A' : 'B'} but not its partner`);
     const [layer, projection] = key.split('.') as [string, Projection];
-    for (let l = layers.length; l <= Number(layer); l++) layers.push({});
     layers[Number(layer)][projection] = { a: pair.a, b: pair.b };
   }
   return { adapter: { rank: config.r, scale: loraScale(config), layers }, config, metadata };

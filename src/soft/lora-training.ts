@@ -2,7 +2,13 @@
 // batch's loss and their gradient from the engine's backward pass (every row runs with the adapter, the
 // model's own weights frozen), dev scored with the adapter. The examples are laid out with no prompt
 // vectors, so what is learned is in the adapter alone.
-import { inputGradients, packAdapter, type LlamaModel, type LowRankAdapter } from '../engine/index.js';
+import {
+  inputGradients,
+  packAdapter,
+  PROJECTIONS,
+  type LlamaModel,
+  type LowRankAdapter,
+} from '../engine/index.js';
 import { evaluatePrompt } from './evaluate-prompt.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
@@ -23,7 +29,13 @@ export function loraTrainable(model: LlamaModel, adapter: LowRankAdapter, values
   const prompt = noPrompt(model);
   return {
     values,
-    shape: { rank: adapter.rank, parameters: values.length },
+    // the scale and the adapted projections too: q and o (or gate and up) have as many values
+    shape: {
+      rank: adapter.rank,
+      parameters: values.length,
+      scale: adapter.scale,
+      targets: PROJECTIONS.filter((projection) => adapter.layers.some((layer) => layer[projection])).join(),
+    },
     rowSize: adapter.rank,
     lossAndGradient(rows: TokenizedExample[]) {
       const batch = buildBatch(model, prompt, rows);

@@ -4,7 +4,14 @@
 // the adapter merged into the weights (W + scale B A), so nothing leaks between rows.
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
-import { generate, loadModel, seededRandom, type LowRankAdapter } from '../engine/index.js';
+import {
+  continuationLikelihoods,
+  generate,
+  loadModel,
+  seededRandom,
+  type LowRankAdapter,
+  type TokenConstraint,
+} from '../engine/index.js';
 import { initLoraAdapter } from './lora-adapter.js';
 import { noPrompt } from './lora-training.js';
 import { SoftPromptSession } from './session.js';
@@ -52,6 +59,47 @@ describe('mixed batches of soft prompts and LoRA adapters', async () => {
       { ...requests[1], options: { ...options, prefix: sessions[4].prefix } },
     ]);
     expect(plain[0].tokens).not.toEqual(together[1].tokens);
+  });
+
+  it('chooses among a label set with the adapter too', async () => {
+    const labels = [' cat', ' ball', ' dog', ' tree', ' girl'].map((label) =>
+      tokenizer.encode(label, { addBos: false }),
+    );
+    // a label set is chosen by likelihood, never decoded token by token
+    const constraint = {
+      sequences: labels,
+      start: () => {
+        throw new Error('decoded token by token');
+      },
+    } as unknown as TokenConstraint;
+    const session = sessions[1];
+    let differs = 0;
+    for (const text of ['Tom had a', 'Lily saw a big', 'The dog ran to the', 'Once upon a time, a']) {
+      const tokens = tokenizer.encode(text, { addBos: false });
+      const [chosen] = await generate(model, tokenizer, [
+        { tokens, options: { prefix: session.prefix, adapter: first, constraint, temperature: 0 } },
+      ]);
+      const scores = continuationLikelihoods(model, tokens, labels, session.prefix, first);
+      expect(chosen.tokens).toEqual(labels[scores.indexOf(Math.max(...scores))]);
+      const frozen = continuationLikelihoods(model, tokens, labels, sessions[4].prefix);
+      if (frozen.indexOf(Math.max(...frozen)) !== scores.indexOf(Math.max(...scores))) differs++;
+    }
+    expect(differs).toBeGreaterThan(0); // the adapter changes which label wins
+  });
+
+  it('runs a LoRA adapter alone on a model without BOS (no prefix at all)', async () => {
+    const withoutBos = Object.create(tokenizer) as typeof tokenizer;
+    Object.defineProperty(withoutBos, 'bosTokenId', { value: undefined });
+    const session = new SoftPromptSession(model, withoutBos, noPrompt(model), first);
+    expect(session.prefix).toBeUndefined();
+    const [generated] = await session.generate(['Tom had a red ball.'], { maxTokens: 6, stopAtEos: false });
+    const tokens = tokenizer.encode('Tom had a red ball.', { addBos: false });
+    const [direct] = await generate(model, tokenizer, [{ tokens }], {
+      maxTokens: 6,
+      stopAtEos: false,
+      adapter: first,
+    });
+    expect(generated.tokens).toEqual(direct.tokens);
   });
 
   it('adds the same product as the adapter merged into the weights', () => {

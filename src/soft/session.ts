@@ -18,8 +18,11 @@ import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
 
 /** A model, its tokenizer, one soft prompt (no vectors for LoRA alone) and LoRA adapter, with the KV prefix cached. */
 export class SoftPromptSession {
-  /** Row 0 holds [BOS][prompt] (bos-first), [prompt][BOS] (peft), or [prompt] for models without BOS. */
-  readonly prefix: KVCache;
+  /**
+   * Row 0 holds [BOS][prompt] (bos-first), [prompt][BOS] (peft), or [prompt] for models without BOS;
+   * undefined when that is nothing (a LoRA adapter alone on a model without BOS).
+   */
+  readonly prefix: KVCache | undefined;
 
   constructor(
     readonly model: LlamaModel,
@@ -43,17 +46,16 @@ export class SoftPromptSession {
       embeddings.set(prompt.layout === 'peft' ? prompt.values : bosRow, 0);
       embeddings.set(prompt.layout === 'peft' ? bosRow : prompt.values, prompt.layout === 'peft' ? N * C : C);
     }
+    if (length === 0) return;
     this.prefix = model.createCache(1, length);
-    // a LoRA adapter alone on a model without BOS has no prefix: requests start from nothing
-    if (length > 0)
-      model.forward({
-        batch: 1,
-        time: length,
-        embeddings,
-        cache: this.prefix,
-        logits: 'none',
-        adapters: adapter && [adapter],
-      });
+    model.forward({
+      batch: 1,
+      time: length,
+      embeddings,
+      cache: this.prefix,
+      logits: 'none',
+      adapters: adapter && [adapter],
+    });
   }
 
   /** Token ids of a request: its text without BOS (the prefix holds BOS). */

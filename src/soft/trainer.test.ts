@@ -115,6 +115,6 @@ describe('soft prompt training on stories260K', async () => {
       const [full] = await generate(model, tokenizer, [{ tokens, embeddings }], { maxTokens: 12 });
       expect(fromPrefix[i].tokens).toEqual(full.tokens);
     }
-    expect(session.prefix.lengths[0]).toBe(17);
+    expect(session.prefix!.lengths[0]).toBe(17);
   });
 });

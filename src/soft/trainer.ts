@@ -33,8 +33,8 @@ import type { SoftPrompt } from './soft-prompt.js';
 export interface Trainable {
   /** The parameters, stepped in place. */
   values: Float32Array;
-  /** What a checkpoint of this run must also agree on (sizes), beside the options. */
-  shape: Record<string, number>;
+  /** What a checkpoint of this run must also agree on (sizes, a LoRA adapter's scale and targets), beside the options. */
+  shape: Record<string, number | string>;
   /** Values per row when a bad value in a checkpoint is named (the hidden size for vectors). */
   rowSize: number;
   lossAndGradient(rows: TokenizedExample[]): { loss: number; gradient: Float32Array; tokens: number };

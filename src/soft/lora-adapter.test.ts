@@ -1,0 +1,94 @@
+// Bad LoRA adapter folders are refused with a code and never half-loaded or allowed to exhaust memory: a
+// layer index beyond any model, a matrix given twice, a rank that disagrees with the config, a lora_A
+// without its lora_B, a non-finite value, a module the engine does not run, DoRA; and one that fits
+// another model's shapes is refused when loaded.
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, stories } from '../../test/models.js';
+import { loadModel, writeSafetensors } from '../engine/index.js';
+import { PromptuneError } from '../errors/index.js';
+import { loadLoraAdapter, readLoraFolder } from './lora-adapter.js';
+
+const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-lora', 'adapter');
+const prefix = 'base_model.model.model.layers';
+const matrix = (rows: number, columns: number, value = 0.01) => ({
+  shape: [rows, columns],
+  data: new Float32Array(rows * columns).fill(value),
+});
+
+/** A copy of the PEFT fixture's folder with these tensors (and optionally another config). */
+function folderWith(
+  tensors: Record<string, { shape: number[]; data: Float32Array }>,
+  config?: object,
+): string {
+  const directory = mkdtempSync(join(tmpdir(), 'promptune-lora-bad-'));
+  cpSync(fixture, directory, { recursive: true });
+  writeSafetensors(join(directory, 'adapter_model.safetensors'), tensors);
+  if (config) writeFileSync(join(directory, 'adapter_config.json'), JSON.stringify(config));
+  return directory;
+}
+
+const codeOf = (read: () => unknown) => {
+  try {
+    read();
+  } catch (error) {
+    if (PromptuneError.isInstance(error)) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+  return 'loaded';
+};
+
+describe('bad LoRA adapters', async () => {
+  const { model } = await loadModel(stories.huggingFace);
+  const pair = (layer: number, rank = 4) => ({
+    [`${prefix}.${layer}.self_attn.q_proj.lora_A.weight`]: matrix(rank, 64),
+    [`${prefix}.${layer}.self_attn.q_proj.lora_B.weight`]: matrix(64, rank),
+  });
+
+  it.each([
+    ['a layer no model has', { ...pair(99999999999) }, /ADAPTER_CORRUPT: .*names layer 99999999999/],
+    [
+      'a matrix given twice (with and without the adapter name)',
+      {
+        ...pair(0),
+        [`${prefix}.0.self_attn.q_proj.lora_A.default.weight`]: matrix(4, 64),
+      },
+      /ADAPTER_CORRUPT: .*a second time/,
+    ],
+    ['a rank the config does not give', { ...pair(0, 3) }, /ADAPTER_CORRUPT: .*rank 4/],
+    [
+      'lora_A without its lora_B',
+      { [`${prefix}.0.self_attn.q_proj.lora_A.weight`]: matrix(4, 64) },
+      /ADAPTER_CORRUPT: .*not its partner/,
+    ],
+    [
+      'a non-finite value',
+      { ...pair(0), [`${prefix}.0.self_attn.q_proj.lora_B.weight`]: matrix(64, 4, NaN) },
+      /ADAPTER_CORRUPT: .*NaN/,
+    ],
+    [
+      'a module the engine does not run',
+      { [`${prefix}.0.self_attn.qkv_proj.lora_A.weight`]: matrix(4, 64) },
+      /ADAPTER_UNSUPPORTED: .*qkv_proj/,
+    ],
+  ])('refuses %s', (_, tensors, expected) => {
+    expect(codeOf(() => readLoraFolder(folderWith(tensors)))).toMatch(expected);
+  });
+
+  it('refuses DoRA and a layer beyond the model, and loads a partial adapter', () => {
+    const config = { peft_type: 'LORA', r: 4, lora_alpha: 8, use_dora: true };
+    expect(codeOf(() => readLoraFolder(folderWith(pair(0), config)))).toMatch(/ADAPTER_UNSUPPORTED: .*DoRA/);
+    expect(codeOf(() => loadLoraAdapter(folderWith(pair(7)), model))).toMatch(/ADAPTER_SHAPE: .*layer 7/);
+    const wide = {
+      [`${prefix}.0.mlp.down_proj.lora_A.weight`]: matrix(4, 100),
+      [`${prefix}.0.mlp.down_proj.lora_B.weight`]: matrix(64, 4),
+    };
+    expect(codeOf(() => readLoraFolder(folderWith(wide)))).toBe('loaded');
+    expect(codeOf(() => loadLoraAdapter(folderWith(wide), model))).toMatch(/ADAPTER_SHAPE: .*down/);
+    // only layer 2's query adapted: the other layers run frozen
+    const partial = loadLoraAdapter(folderWith(pair(2)), model).adapter;
+    expect(partial.layers.map((layer) => Object.keys(layer).join())).toEqual(['', '', 'query', '', '']);
+  });
+});
