@@ -63,10 +63,19 @@ export async function startService(cwd: string) {
   if (!match) throw new Error(`promptune serve did not start:\n${stdout}`);
   const url = match[1];
   const call = async (bearer: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const send = () =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // the tests block their own event loop in spawnSync for seconds at a time; a kept-alive socket the
+    // server closed meanwhile (its keep-alive timeout is 5 s) is found closed only on reuse, before the
+    // server read anything: that request is sent again on a new socket
+    const response = await send().catch((error: unknown) => {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      if (cause?.code !== 'UND_ERR_SOCKET') throw error;
+      return send();
     });
     return { body: (await response.json()) as Body, headers: response.headers };
   };
