@@ -27,7 +27,12 @@ import {
   type Projection,
   type Random,
 } from '../engine/index.js';
-import { modelFingerprint, readAdapterMetadata, type AdapterMetadata } from './peft-adapter.js';
+import {
+  checkBaseModel,
+  modelFingerprint,
+  readAdapterMetadata,
+  type AdapterMetadata,
+} from './peft-adapter.js';
 
 /** Each projection's Hugging Face module path inside a layer (Llama, Mistral, Qwen, SmolLM, Gemma). */
 const MODULES: Record<Projection, string> = {
@@ -189,12 +194,7 @@ export function loadLoraAdapter(
 ): LoadedLora {
   const loaded = readLoraFolder(directory);
   const { adapter, metadata } = loaded;
-  if (!options.force && metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
-    throw new ValidationError(
-      `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
-      { code: 'ADAPTER_WRONG_MODEL', hint: 'Load the base model it was trained on, or pass --force.' },
-    );
-  }
+  if (!options.force) checkBaseModel(metadata, model);
   // PEFT may adapt only some layers (layers_to_transform): the rest run frozen
   if (adapter.layers.length > model.config.layers)
     throw new ValidationError(

@@ -302,15 +302,20 @@ export function loadAdapter(
         },
       );
     }
-    if (metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
-      throw new ValidationError(
-        `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
-        {
-          code: 'ADAPTER_WRONG_MODEL',
-          hint: 'Load the base model it was trained on, or pass --force to use it anyway.',
-        },
-      );
-    }
+    checkBaseModel(metadata, model);
   }
   return loaded;
+}
+
+/** Refuses an adapter whose promptune.json names other weights than `model`'s (ADAPTER_WRONG_MODEL). */
+export function checkBaseModel(metadata: AdapterMetadata | undefined, model: LlamaModel): void {
+  if (metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
+    throw new ValidationError(
+      `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
+      {
+        code: 'ADAPTER_WRONG_MODEL',
+        hint: 'Load the base model it was trained on, or pass --force to use it anyway.',
+      },
+    );
+  }
 }
