@@ -206,6 +206,66 @@ describe('promptune soft', () => {
     expect(prototypeName.stderr).toMatch(/LORA_OPTIONS/);
   });
 
+  it('--init-from starts the soft prompt from an optimized hard prompt’s words', () => {
+    const data = slice('gender', { train: 8, dev: 4 });
+    const artifact = join(data, 'prompt.json');
+    writeFileSync(
+      artifact,
+      JSON.stringify({
+        format: 'promptune-prompt',
+        version: 1,
+        task: 'gender',
+        prompt: { template: '{{input}} Once upon a time, there was a little', demos: [] },
+        generation: { maxTokens: 4, temperature: 0, stop: [], seed: 0 },
+        optimizer: { name: 'search', seed: 0, calls: 10 },
+        scores: { seed: 0.5, best: 0.6, split: 'dev', n: 4 },
+      }),
+    );
+    const out = join(data, 'adapter');
+    // a learning rate of 1e-9: the trained prompt is its init, the hard prompt's tokens (cosine 1 to each)
+    const trained = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--init-from',
+      artifact,
+      '--virtual-tokens',
+      '4',
+      '--steps',
+      '1',
+      '--lr',
+      '1e-9',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const metadata = JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'));
+    expect(metadata.init).toBe('text');
+    expect(metadata.training).toMatchObject({ initFrom: artifact });
+    const nearest = (metadata.nearestTokens as { text: string; cosine: number }[][]).map(
+      (tokens) => tokens[0],
+    );
+    expect(nearest.map((token) => token.text.trim())).toEqual(['Once', 'upon', 'a', 'time']);
+    for (const token of nearest) expect(token.cosine).toBeCloseTo(1, 4);
+    writeFileSync(artifact, '{"format": "promptune-prompt"}');
+    const refused = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--init-from',
+      artifact,
+    );
+    expect(refused.stderr).toMatch(/ARTIFACT_INVALID/);
+  });
+
   it('--search trains every candidate, keeps the best on dev, and a rerun trains none again', () => {
     const data = slice('gender', { train: 24, dev: 8, test: 8 });
     const out = join(data, 'searched');

@@ -15,7 +15,8 @@ import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
-import { planMethod } from '../soft-methods.js';
+import { hardPromptText, planMethod } from '../soft-methods.js';
+import { readArtifact } from '../../optimize/index.js';
 
 const fieldArgs = {
   'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
@@ -50,6 +51,11 @@ const train = defineCommand({
       type: 'string',
       default: 'sample-vocab',
       description: 'sample-vocab, text, random, normal or class-labels',
+    },
+    'init-from': {
+      type: 'string',
+      description:
+        'Start the soft prompt from a hard prompt: an optimize --out artifact, its instruction text as --init text',
     },
     'init-text': {
       type: 'string',
@@ -112,7 +118,11 @@ const train = defineCommand({
     },
     ...fieldArgs,
   },
-  async run({ args }) {
+  async run({ args: given }) {
+    // --init-from is --init text with the hard prompt's words (a --search tries them as its text init)
+    const args = given['init-from']
+      ? { ...given, init: 'text', 'init-text': hardPromptText(readArtifact(given['init-from'])) }
+      : given;
     const fields = { input: args['input-field'], target: args['target-field'] };
     const paths = Object.fromEntries(
       ['train', 'dev', 'test'].map((split) => [split, join(args.data, `${split}.jsonl`)]),
@@ -211,6 +221,7 @@ const train = defineCommand({
             ...plan.config,
             lr: learningRate,
             ...(search && { search: search.trials }),
+            ...(args['init-from'] && { initFrom: args['init-from'] }),
             batchSize: Number(args['batch-size']),
             epochs: args.steps ? undefined : Number(args.epochs),
             steps: args.steps ? Number(args.steps) : undefined,
@@ -268,6 +279,7 @@ const train = defineCommand({
         bestStep: result.best?.step,
         lr: learningRate,
         ...(search && { searchChose: search.chosen }),
+        ...(args['init-from'] && { initFrom: args['init-from'] }),
       };
       result.save(args.out, {
         task: basename(resolve(args.data)),
