@@ -87,6 +87,9 @@ async function killedMidJob(redis?: string) {
   const doomed = startWorker(cwd, redis);
   await arrived;
   await stopped(doomed, 'SIGKILL');
+  // the worker's command dies with it (it kills itself when its IPC channel closes), but a moment
+  // later: the held answer is sent only once its connection is gone, so nothing journals it
+  await server.heldClosed();
   server.releaseHeld();
   const rescuer = startWorker(cwd, redis);
   const registry = new Database(join(cwd, '.promptune', 'registry.sqlite'), { readonly: true });

@@ -129,6 +129,11 @@ export interface ScriptedChatServer {
   holdRequest(n: number): Promise<void>;
   /** Answers the held requests (their clients may be gone). */
   releaseHeld(): void;
+  /**
+   * Resolves when the connection of every held request has closed: its client process is gone (a
+   * killed worker's command dies a moment after the worker, and would take an answer sent before).
+   */
+  heldClosed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -144,6 +149,7 @@ export function serveScriptedChat(
   const prompts: string[] = [];
   const holds = new Map<number, () => void>();
   const held: (() => void)[] = [];
+  const heldConnections: Promise<void>[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -187,6 +193,10 @@ export function serveScriptedChat(
       const hold = holds.get(number);
       if (hold) {
         held.push(answer);
+        const socket = request.socket;
+        heldConnections.push(
+          socket.destroyed ? Promise.resolve() : new Promise((closed) => socket.once('close', () => closed())),
+        );
         hold();
       } else answer();
     });
@@ -202,6 +212,9 @@ export function serveScriptedChat(
         prompts,
         holdRequest: (n) => new Promise<void>((arrived) => holds.set(n, arrived)),
         releaseHeld: () => held.splice(0).forEach((answer) => answer()),
+        heldClosed: async () => {
+          await Promise.all(heldConnections);
+        },
         close: () =>
           new Promise<void>((closed) => {
             server.closeAllConnections();
