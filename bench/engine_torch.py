@@ -3,11 +3,10 @@ engine.ts wrote, timed the same way. Prints one JSON line: {"seconds": [...], "t
 "logits_sample": [...]}. Run with /usr/bin/python3 (Debian's python3-torch) and OMP_WAIT_POLICY=PASSIVE."""
 import json
 import sys
-import time
 
 import torch
 
-from torch_llama import TorchLlama
+from torch_llama import TorchLlama, timed
 
 
 def main(directory):
@@ -15,12 +14,7 @@ def main(directory):
     manifest = model.manifest
     tokens = torch.tensor(manifest["tokens"], dtype=torch.long).reshape(manifest["batch"], manifest["time"])
     with torch.inference_mode():
-        model.forward(model.embed(tokens))  # warm-up
-        seconds = []
-        for _ in range(manifest["repeats"]):
-            start = time.perf_counter()
-            logits = model.forward(model.embed(tokens))
-            seconds.append(time.perf_counter() - start)
+        seconds, logits = timed(lambda: model.forward(model.embed(tokens)), manifest["repeats"])
     sample = logits[0, -1, :16].tolist() + logits[-1, 5, :16].tolist()
     print(json.dumps({"seconds": seconds, "torch": torch.__version__, "logits_sample": sample}))
 

@@ -4,11 +4,10 @@ matrices only; weights frozen, as PEFT's LoRA does it in autograd) on the weight
 adapter soft.ts wrote. Prints {"seconds": [...], "loss": x, "torch": version, "gradient_sample": [...]}."""
 import json
 import sys
-import time
 
 import torch
 
-from torch_llama import TorchLlama, read_safetensors
+from torch_llama import TorchLlama, read_safetensors, timed
 
 
 def main(directory):
@@ -32,12 +31,7 @@ def main(directory):
         loss.backward()
         return loss
 
-    step()  # warm-up
-    seconds = []
-    for _ in range(manifest["repeats"]):
-        start = time.perf_counter()
-        loss = step()
-        seconds.append(time.perf_counter() - start)
+    seconds, loss = timed(step, manifest["repeats"])
     first = lora["layers.0.query"]
     sample = first[0].grad.flatten()[:8].tolist() + first[1].grad.flatten()[:8].tolist()
     print(json.dumps({"seconds": seconds, "loss": loss.item(), "torch": torch.__version__, "gradient_sample": sample}))

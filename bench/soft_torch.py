@@ -4,11 +4,10 @@ weights, tokens, targets and prompt soft.ts wrote. Prints {"seconds": [...], "lo
 "gradient_sample": [...]}."""
 import json
 import sys
-import time
 
 import torch
 
-from torch_llama import TorchLlama, read_safetensors
+from torch_llama import TorchLlama, read_safetensors, timed
 
 
 def main(directory):
@@ -28,12 +27,7 @@ def main(directory):
         loss.backward()
         return loss
 
-    step()  # warm-up
-    seconds = []
-    for _ in range(manifest["repeats"]):
-        start = time.perf_counter()
-        loss = step()
-        seconds.append(time.perf_counter() - start)
+    seconds, loss = timed(step, manifest["repeats"])
     print(json.dumps({"seconds": seconds, "loss": loss.item(), "torch": torch.__version__, "gradient_sample": prompt.grad[0, :8].tolist() + prompt.grad[-1, :8].tolist()}))
 
 

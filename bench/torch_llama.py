@@ -3,6 +3,7 @@ bench/*.ts and runs the same Llama forward (RMSNorm, rotate-half RoPE, GQA, SwiG
 from input embeddings. Shared by engine_torch.py and soft_torch.py."""
 import json
 import struct
+import time
 
 import numpy as np
 import torch
@@ -21,6 +22,17 @@ def read_safetensors(path):
         start, end = entry["data_offsets"]
         tensors[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype=np.float32).copy()).reshape(entry["shape"])
     return tensors
+
+
+def timed(step, repeats):
+    """Runs `step` once to warm up, then `repeats` times timed: (the seconds of each, the last result)."""
+    step()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = step()
+        seconds.append(time.perf_counter() - start)
+    return seconds, result
 
 
 class TorchLlama:

@@ -54,6 +54,8 @@ describe('promptune compare-methods', () => {
     expect(measurements.map((item) => `${item.method}:${item.trainExamples}:${item.steps}`)).toEqual([
       'prompt-tuning:8:2',
       'prompt-tuning:32:8',
+      'prefix-tuning:8:2',
+      'prefix-tuning:32:8',
       'lora:8:2',
       'lora:32:8',
     ]);
@@ -65,6 +67,10 @@ describe('promptune compare-methods', () => {
     const prompt = measurements.find((item) => item.method === 'prompt-tuning')!;
     expect(prompt.trainableParameters).toBe(16 * 64);
     expect(prompt.serving.extraPositionsPerRequest).toBe(16);
+    // a prefix: 16 positions of keys and values (4 heads of 8) in each of 5 layers, kept as they are
+    const prefix = measurements.find((item) => item.method === 'prefix-tuning')!;
+    expect(prefix.trainableParameters).toBe(5 * 2 * 16 * 32);
+    expect(prefix.serving.bytesPerTask).toBe(5 * 2 * 16 * 32 * 4);
     // the frozen model's perplexity is one number; the methods change it
     expect(new Set(measurements.map((item) => item.heldOutPerplexity.before)).size).toBe(1);
     for (const item of measurements)

@@ -206,6 +206,106 @@ describe('promptune soft', () => {
     expect(prototypeName.stderr).toMatch(/LORA_OPTIONS/);
   });
 
+  it('trains prefix tuning (--method prefix-tuning), whose PEFT-format prefix eval, generate and push read', () => {
+    const data = slice('name', { train: 64, dev: 16, test: 32 });
+    const out = join(data, 'prefix');
+    const database = join(data, 'registry.sqlite');
+    const train = (...more: string[]) =>
+      promptune(
+        'soft',
+        'train',
+        '--method',
+        'prefix-tuning',
+        '--model',
+        stories.gguf,
+        '--data',
+        data,
+        ...more,
+      );
+    const trained = train(
+      '--out',
+      out,
+      '--init',
+      'text',
+      '--epochs',
+      '3',
+      '--json',
+      '--push',
+      '--db',
+      database,
+    );
+    expect(trained.stderr).toMatch(/training 24\/24 100%/);
+    expect(trained.status).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary.test.exactMatch).toBeGreaterThan(0.5);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'PREFIX_TUNING',
+      num_virtual_tokens: 16,
+      num_layers: 5,
+      token_dim: 32,
+      prefix_projection: false,
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      method: 'prefix-tuning',
+      init: 'text',
+    });
+    const evaluate = () =>
+      promptune(
+        'soft',
+        'eval',
+        '--model',
+        stories.gguf,
+        '--adapter',
+        out,
+        '--data',
+        join(data, 'test.jsonl'),
+        '--json',
+      );
+    expect(JSON.parse(evaluate().stdout)).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    const generated = promptune(
+      'soft',
+      'generate',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--prompt',
+      'Tim ran to the park.',
+      '--max-tokens',
+      '5',
+    );
+    expect(generated.status).toBe(0);
+    const shown = JSON.parse(
+      promptune('registry', 'show', summary.pushed, '--db', database, '--json').stdout,
+    );
+    expect(shown.version).toMatchObject({
+      kind: 'soft',
+      message: expect.stringMatching(/^prefix trained on/),
+      content: { adapterConfig: { peft_type: 'PREFIX_TUNING', num_virtual_tokens: 16 } },
+    });
+    // reparameterized through an MLP: its size recorded, the prefix it makes saved
+    const projected = train(
+      '--out',
+      join(data, 'projected'),
+      '--prefix-projection',
+      '--encoder-hidden',
+      '8',
+      '--steps',
+      '2',
+      '--json',
+    );
+    expect(projected.status, projected.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(data, 'projected', 'promptune.json'), 'utf8'))).toMatchObject({
+      training: { projection: 8, init: 'normal' },
+    });
+    // a config that does not fit the tensor is refused, not half-loaded
+    const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, token_dim: 64 }));
+    const refused = evaluate();
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/ADAPTER_CORRUPT/);
+  });
+
   it('--init-from starts the soft prompt from an optimized hard prompt’s words', () => {
     const data = slice('gender', { train: 8, dev: 4 });
     const artifact = join(data, 'prompt.json');

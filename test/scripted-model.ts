@@ -195,7 +195,9 @@ export function serveScriptedChat(
         held.push(answer);
         const socket = request.socket;
         heldConnections.push(
-          socket.destroyed ? Promise.resolve() : new Promise((closed) => socket.once('close', () => closed())),
+          socket.destroyed
+            ? Promise.resolve()
+            : new Promise((closed) => socket.once('close', () => closed())),
         );
         hold();
       } else answer();

@@ -16,7 +16,7 @@ import {
   type ResolvedModel,
 } from '../providers/index.js';
 import type { PromptVersion } from '../registry/index.js';
-import { packAdapter } from '../engine/index.js';
+import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskSpec, type Task } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
@@ -189,11 +189,14 @@ async function softSubject(task: Task, args: SubjectOptions, folder: string) {
   const { model, tokenizer } = await (resolved.model as LocalLanguageModel).loaded();
   const { prompt, adapter } = loadTrainedAdapter(folder, model, { force: args.force });
   // the model id names what answers (and keys the response cache): a prompt's vectors, a LoRA adapter's
-  // matrices and scale
+  // matrices and scale, a prefix's keys and values
   const hash = createHash('sha256');
-  const values = adapter ? packAdapter(adapter).values : prompt.values;
+  const prefix = adapter && isKeyValuePrefix(adapter) ? adapter : undefined;
+  const lowRank = adapter && !isKeyValuePrefix(adapter) ? adapter : undefined;
+  const values = lowRank ? packAdapter(lowRank).values : prefix ? prefix.values : prompt.values;
   hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  if (adapter) hash.update(`lora scale ${adapter.scale}`);
+  if (lowRank) hash.update(`lora scale ${lowRank.scale}`);
+  if (prefix) hash.update(`prefix of ${prefix.length}`);
   const fingerprint = hash.digest('hex').slice(0, 12);
   const modelId = `${resolved.modelId}+soft:${fingerprint}`;
   const soft = new SoftPromptLanguageModel(modelId, new SoftPromptSession(model, tokenizer, prompt, adapter));

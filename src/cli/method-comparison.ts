@@ -65,17 +65,22 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   for (const task of options.tasks) {
     const path = (split: string) => `${task.directory}/${split}.jsonl`;
     const labels = labelSet(readSoftData(path('train'), loaded, fields, 0).targets);
+    let before: number | undefined; // the frozen model's perplexity, the same for every method
     for (const method of options.methods) {
+      // training never changes a plan's initial parameters: one plan serves every size
+      const plan = planMethod(
+        { ...options.methodArgs, model: options.model, method },
+        loaded,
+        labels,
+        options.seed,
+      );
+      // the splits as this method lays them out (a prompt's positions count against the context)
+      const [train, dev, test] = ['train', 'dev', 'test'].map(
+        (split) => readSoftData(path(split), loaded, fields, plan.virtualTokens).examples,
+      );
+      const heldOut = textExamples(test);
+      before ??= evaluateFrozen(loaded, heldOut);
       for (const size of options.sizes) {
-        const plan = planMethod(
-          { ...options.methodArgs, model: options.model, method },
-          loaded,
-          labels,
-          options.seed,
-        );
-        const train = readSoftData(path('train'), loaded, fields, plan.virtualTokens).examples;
-        const dev = readSoftData(path('dev'), loaded, fields, plan.virtualTokens).examples;
-        const test = readSoftData(path('test'), loaded, fields, plan.virtualTokens).examples;
         const used = size === 'all' ? train : train.slice(0, size);
         options.onProgress?.(`${task.name}: ${plan.describe} on ${used.length} examples`);
         let peak = process.memoryUsage().rss;
@@ -89,8 +94,6 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         });
         const seconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test);
-        const heldOut = textExamples(test);
-        const before = evaluateFrozen(loaded, heldOut);
         results.push({
           task: task.name,
           method,
@@ -130,8 +133,11 @@ function servingCost(
       extraMultiplyAddsPerToken: parameters,
       extraPositionsPerRequest: 0,
     };
-  // a prompt's vectors, and the keys and values of its positions, cached once per task
+  // a prompt's vectors, and the keys and values of its positions, cached once per task; a prefix is
+  // those keys and values itself (an MLP that made it is not kept)
   const cached = layers * 2 * kvHeads * headDim * virtualTokens * 4;
+  if (method === 'prefix-tuning')
+    return { bytesPerTask: cached, extraMultiplyAddsPerToken: 0, extraPositionsPerRequest: virtualTokens };
   return {
     bytesPerTask: parameters * 4 + cached,
     extraMultiplyAddsPerToken: 0,

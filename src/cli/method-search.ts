@@ -1,6 +1,6 @@
 // `soft train --search`: PEFT's protocol for choosing how a method starts. Each candidate (prompt tuning:
-// init in {sample-vocab, text} x learning rate in {0.003, 0.03, 0.3}; LoRA: learning rate in {1e-4, 1e-3,
-// 1e-2}) is trained in full with the run's own options, each in <out>/search/<candidate>/ with its own
+// init in {sample-vocab, text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of
+// {sample-vocab, text} x {0.01, 0.03, 0.1}; LoRA: learning rate in {1e-4, 1e-3, 1e-2}) is trained in full with the run's own options, each in <out>/search/<candidate>/ with its own
 // checkpoint (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The
 // chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its end instead of
 // training that candidate again. The trials are listed in <out>/search/trials.json.
@@ -32,12 +32,12 @@ const trialsSchema = z.array(
   }),
 );
 
-/** The candidates PEFT's protocol tries for a method. */
-export function searchCandidates(method: string): Candidate[] {
+/** The candidates PEFT's protocol tries for a method (a prefix made by an MLP starts random: rates only). */
+export function searchCandidates(method: string, projection = false): Candidate[] {
   if (method === 'lora') return [1e-4, 1e-3, 1e-2].map((learningRate) => ({ learningRate }));
-  return ['sample-vocab', 'text'].flatMap((init) =>
-    [0.003, 0.03, 0.3].map((learningRate) => ({ init, learningRate })),
-  );
+  const rates = method === 'prefix-tuning' ? [0.01, 0.03, 0.1] : [0.003, 0.03, 0.3];
+  if (method === 'prefix-tuning' && projection) return rates.map((learningRate) => ({ learningRate }));
+  return ['sample-vocab', 'text'].flatMap((init) => rates.map((learningRate) => ({ init, learningRate })));
 }
 
 /** A candidate in words and as a folder name: "text lr 0.03". */
@@ -63,7 +63,7 @@ export interface SearchInput {
 
 /** Trains (or resumes, or reads back) every candidate; returns the trials and the chosen one. */
 export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]; chosen: Trial }> {
-  const candidates = searchCandidates(input.args.method);
+  const candidates = searchCandidates(input.args.method, input.args['prefix-projection']);
   const folder = join(input.directory, 'search');
   // trials made with other method options (alpha, targets, the init text, …), data or model than these
   // are not reused: their checkpoints would not say so (only the training options are in them)
@@ -75,6 +75,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     alpha,
     targets,
     layout,
+    projection: input.args['prefix-projection'] ? (input.args['encoder-hidden'] ?? 'width') : undefined,
     virtualTokens: input.args['virtual-tokens'],
     initText: input.args['init-text'],
     train: input.train.length,

@@ -1,19 +1,25 @@
-// What `soft train --method` trains: a soft prompt (prompt tuning) or a LoRA adapter. Each method makes its
+// What `soft train --method` trains: a soft prompt (prompt tuning), a key/value prefix (prefix tuning) or a
+// LoRA adapter. Each method makes its
 // initial parameters from the command's options, trains with the one trainer, scores examples and writes
 // its PEFT-format folder; soft.ts runs the rest (data, progress, the run record, --push) the same for all.
 import { basename, resolve } from 'node:path';
-import { seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
+import { keyValueWidth, seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import {
   evaluatePrompt,
   initLoraAdapter,
+  initPrefix,
+  initPrefixProjection,
   initSoftPrompt,
   nearestTokens,
   noPrompt,
   saveAdapter,
   saveLoraAdapter,
+  savePrefixAdapter,
+  prefixPlaceholders,
   tokenizerFingerprint,
   trainLoraAsync,
+  trainPrefixAsync,
   trainSoftPromptAsync,
   type AdapterMetadata,
   type PromptEvaluation,
@@ -27,7 +33,7 @@ import type { PromptArtifact } from '../optimize/index.js';
 import { choice, listOption, numberOption } from './options.js';
 
 /** The methods `soft train` knows. */
-export const METHODS = ['prompt-tuning', 'lora'] as const;
+export const METHODS = ['prompt-tuning', 'prefix-tuning', 'lora'] as const;
 export type Method = (typeof METHODS)[number];
 
 /** A method made ready from the options: what it records, and how it trains. */
@@ -64,6 +70,8 @@ export interface MethodArgs {
   rank: string;
   alpha?: string;
   targets: string;
+  'prefix-projection'?: boolean;
+  'encoder-hidden'?: string;
 }
 
 const projectionNames: Record<string, Projection> = {
@@ -140,6 +148,51 @@ export function planMethod(
       : initKind === 'class-labels'
         ? { kind: 'class-labels', labels: labels ?? [] }
         : { kind: initKind };
+  if (method === 'prefix-tuning') {
+    const { model } = loaded;
+    const initial = initPrefix(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed));
+    const width = keyValueWidth(model.config);
+    const hidden = args['prefix-projection']
+      ? (numberOption('encoder-hidden', args['encoder-hidden'], { integer: true, min: 1 }) ?? width)
+      : undefined;
+    // PEFT's MLP starts from random vectors whatever --init says: that is what is recorded
+    const recordedInit = hidden === undefined ? initKind : 'normal';
+    const projection =
+      hidden === undefined
+        ? undefined
+        : initPrefixProjection(
+            { virtualTokens, width, layers: model.config.layers, hidden },
+            seededRandom(seed + 1),
+          );
+    return {
+      method,
+      virtualTokens,
+      defaultLearningRate: 0.03,
+      config: {
+        method,
+        virtualTokens,
+        init: recordedInit,
+        ...(hidden === undefined ? {} : { projection: hidden }),
+      },
+      describe: `prefix (${virtualTokens} positions of keys and values in ${model.config.layers} layers${hidden === undefined ? '' : `, through an MLP of ${hidden}`})`,
+      async train(train, dev, options) {
+        const result = await trainPrefixAsync(model, initial, train, dev, options, projection);
+        const placeholders = prefixPlaceholders(model, result.prefix);
+        return {
+          ...result,
+          evaluate: (examples) => evaluatePrompt(model, placeholders, examples, { adapter: result.prefix }),
+          save: (directory, metadata) =>
+            savePrefixAdapter(directory, result.prefix, model, {
+              ...common,
+              ...metadata,
+              baseModelName,
+              init: recordedInit,
+              method,
+            }),
+        };
+      },
+    };
+  }
   const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
   const initial = initSoftPrompt(
     loaded.model,

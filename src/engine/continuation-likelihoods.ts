@@ -5,7 +5,7 @@
 import { ValidationError } from '../errors/index.js';
 import type { KVCache } from './kv-cache.js';
 import type { LlamaModel } from './llama.js';
-import type { LowRankAdapter } from './low-rank.js';
+import type { ModelAdapter } from './model-adapter.js';
 
 /** log Σ exp over one row of logits. */
 function logSumExp(row: Float32Array): number {
@@ -18,14 +18,15 @@ function logSumExp(row: Float32Array): number {
 
 /**
  * Per continuation, the sum of its tokens' log-probabilities after `prompt` (which follows `prefix`, a
- * one-row cache, when given: a soft prompt, say), with every pass running `adapter` when given (LoRA).
+ * one-row cache, when given: a soft prompt, say), with every pass running `adapter` when given (LoRA, or a prefix the cache
+ * already holds the placeholders of).
  */
 export function continuationLikelihoods(
   model: LlamaModel,
   prompt: number[],
   continuations: number[][],
   prefix?: KVCache,
-  adapter?: LowRankAdapter,
+  adapter?: ModelAdapter,
 ): number[] {
   if (
     prompt.length === 0 ||
@@ -77,7 +78,7 @@ export function continuationLikelihoods(
     lengths,
     cache,
     logits: 'all',
-    adapters: adapter && new Array<LowRankAdapter>(K).fill(adapter),
+    adapters: adapter && new Array<ModelAdapter>(K).fill(adapter),
   });
   continuations.forEach((continuation, row) => {
     for (let j = 1; j < continuation.length; j++) {

@@ -1,23 +1,26 @@
 // The decoder's backward pass to its input embeddings: the mirror of decoder.ts, calling each op's
 // backward in exactly the reverse order of the forward, from d loss / d (last layer's output) to
 // d loss / d (first layer's input). The model's weights stay frozen: each linear layer's backward is one
-// GEMM against its weight, plus, when a LoRA adapter is being trained, the adapter's gradients.
+// GEMM against its weight, plus, when a LoRA adapter is being trained, the adapter's gradients; a
+// key/value prefix being trained takes the gradients at its keys and values after the attention's backward.
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
+import { keyValueWidth, prefixBackward } from './key-value-prefix.js';
 import { lowRankBackward, type LowRankTraining, type Projection } from './low-rank.js';
+import type { AdapterTraining } from './model-adapter.js';
 import { attentionScale, layerRotation, type DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
 
 /**
  * Backpropagates `act.dresidual` (B, T, C), the gradient at the last layer's output, through every
  * layer; leaves the gradient at the first layer's input in `act.dresidual`. With `training` (whose adapter
- * the forward pass gave every row, over activations that kept the projections' inputs), also sums the
- * adapter's gradients.
+ * the forward pass gave every row; for LoRA, over activations that kept the projections' inputs), also
+ * sums the adapter's gradients.
  */
 export function decoderBackward(
   model: DecoderModel,
   act: TrainingActivations,
-  training?: LowRankTraining,
+  training?: AdapterTraining,
 ): void {
   for (let l = model.config.layers - 1; l >= 0; l--) layerBackward(model, l, act, training);
 }
@@ -26,9 +29,11 @@ function layerBackward(
   model: DecoderModel,
   l: number,
   act: TrainingActivations,
-  training: LowRankTraining | undefined,
+  training: AdapterTraining | undefined,
 ): void {
   const { config, kernels } = model;
+  const lowRank = training && 'adapter' in training ? (training as LowRankTraining) : undefined;
+  const prefix = training && 'prefix' in training ? training : undefined;
   const w = model.weights.layers[l];
   const a = act.layers[l];
   const { batch: B, time: T } = act;
@@ -43,7 +48,7 @@ function layerBackward(
     outFeatures: number,
   ) => {
     linearBackward(kernels, dinp, dout, w[name], N, inFeatures, outFeatures);
-    if (training) lowRankBackward(kernels, dinp, dout, inp, training, l, name, N, inFeatures, outFeatures);
+    if (lowRank) lowRankBackward(kernels, dinp, dout, inp, lowRank, l, name, N, inFeatures, outFeatures);
   };
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;
   const interleaved = config.ropeStyle === 'interleaved';
@@ -103,6 +108,7 @@ function layerBackward(
     attentionScale(config),
     config.attentionSoftcap ?? 0,
   );
+  if (prefix) prefixBackward(act.dkey, act.dvalue, prefix, act.positions, l, B, T, keyValueWidth(config));
   if (!config.layersWithoutRope?.includes(l)) {
     kernels.ropeBackward(act.dquery, act.dquery, cosines, sines, N, H, hd, rotary, interleaved);
     kernels.ropeBackward(act.dkey, act.dkey, cosines, sines, N, KVH, hd, rotary, interleaved);

@@ -6,7 +6,9 @@ import { embeddingLookup, embeddingRow, linearForward } from './matrix.js';
 import { rotaryDims, usesSlidingWindow, type ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
 import type { KVCache } from './kv-cache.js';
+import { keyValueWidth, prefixForward, type KeyValuePrefix } from './key-value-prefix.js';
 import { lowRankForward, type LowRankAdapter, type Projection } from './low-rank.js';
+import { adaptersOfKind, isKeyValuePrefix, isLowRankAdapter, type ModelAdapter } from './model-adapter.js';
 import { ropeAngles } from './rope.js';
 import type { ModelWeights } from './weights/types.js';
 
@@ -68,13 +70,16 @@ export interface DecoderActivations {
   localSines: Float32Array | null; // (B, T, rotary/2)
 }
 
-/** The input of a pass: token ids or input embeddings, the cache it extends (if any), and LoRA adapters. */
+/** The input of a pass: token ids or input embeddings, the cache it extends (if any), and adapters. */
 export interface DecoderInput {
   tokens?: Int32Array; // (B, T)
   embeddings?: Float32Array; // (B, T, C)
   cache?: KVCache;
-  /** Each row's low-rank adapter (null: the frozen model); rows sharing one are adjacent for speed. */
-  adapters?: readonly (LowRankAdapter | null)[]; // (B)
+  /**
+   * Each row's adapter (null: the frozen model): LoRA, rows sharing one adjacent for speed; or a key/value
+   * prefix, whose row starts with its P placeholder positions.
+   */
+  adapters?: readonly (ModelAdapter | null)[]; // (B)
 }
 
 /**
@@ -103,7 +108,9 @@ export function decoderForward(
     embeddingLookup(kernels, first, input.tokens, weights.embedding, N, C);
     scaleEmbeddings(config, first.subarray(0, N * C));
   } else first.set(input.embeddings!.subarray(0, N * C));
-  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache, input.adapters);
+  const lowRank = adaptersOfKind(input.adapters, isLowRankAdapter);
+  const prefixes = adaptersOfKind(input.adapters, isKeyValuePrefix);
+  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache, lowRank, prefixes);
   return act.layers[config.layers - 1].output;
 }
 
@@ -152,6 +159,7 @@ function layerForward(
   act: DecoderActivations,
   cache: KVCache | undefined,
   adapters: readonly (LowRankAdapter | null)[] | undefined,
+  prefixes: readonly (KeyValuePrefix | null)[] | undefined,
 ) {
   const { config, kernels } = model;
   const w = model.weights.layers[l];
@@ -191,6 +199,7 @@ function layerForward(
     kernels.ropeForward(a.query, a.query, cosines, sines, N, H, hd, rotary, interleaved);
     kernels.ropeForward(a.key, a.key, cosines, sines, N, KVH, hd, rotary, interleaved);
   }
+  if (prefixes) prefixForward(a.key, a.value, prefixes, act.positions, l, T, keyValueWidth(config));
   let keys = a.key;
   let values = a.value;
   let slots = T;

@@ -9,7 +9,7 @@ import { tokenEmbeddingRow } from './decoder.js';
 import { ValidationError } from '../errors/index.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { KVCache } from './kv-cache.js';
-import type { LowRankAdapter } from './low-rank.js';
+import type { ModelAdapter } from './model-adapter.js';
 import type { ConstraintState } from './token-constraint.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom, type Random } from './random.js';
@@ -361,7 +361,7 @@ export function topMargin(logits: Float32Array): number | undefined {
 }
 
 /** Each row's LoRA adapter (null: none), or undefined when no row has one (the plain forward pass). */
-function rowAdapters(options: (GenerationOptions | undefined)[]): (LowRankAdapter | null)[] | undefined {
+function rowAdapters(options: (GenerationOptions | undefined)[]): (ModelAdapter | null)[] | undefined {
   if (!options.some((option) => option?.adapter)) return undefined;
   return options.map((option) => option?.adapter ?? null);
 }

@@ -1,7 +1,7 @@
 // The types of a generation request and its results, shared by generate.ts and the decoding batch
 // it runs on (kept apart so neither imports the other's module for them). Types only.
 import type { KVCache } from './kv-cache.js';
-import type { LowRankAdapter } from './low-rank.js';
+import type { ModelAdapter } from './model-adapter.js';
 import type { SamplingOptions } from './sampling.js';
 import type { TokenConstraint } from './token-constraint.js';
 
@@ -21,7 +21,7 @@ export interface GenerationOptions extends SamplingOptions {
    */
   prefix?: KVCache;
   /** A LoRA adapter this row runs with (its prefix, if any, computed with the same adapter). */
-  adapter?: LowRankAdapter;
+  adapter?: ModelAdapter;
   /**
    * Only tokens that keep the output valid under this constraint are sampled (constrained decoding);
    * the row ends with finish reason 'stop' once the constraint admits nothing more. Stop strings do

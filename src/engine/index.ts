@@ -72,6 +72,7 @@ export { openSafetensors } from './weights/safetensors.js';
 export type { TensorSource } from './weights/assemble.js';
 export { inputGradients, type LossInput, type LossGradients } from './input-gradients.js';
 export {
+  adaptedProjections,
   checkAdapterFits,
   projectionShape,
   PROJECTIONS,
@@ -80,3 +81,16 @@ export {
   type LowRankPair,
   type Projection,
 } from './low-rank.js';
+export {
+  checkPrefixFits,
+  keyValueWidth,
+  type KeyValuePrefix,
+  type PrefixTraining,
+} from './key-value-prefix.js';
+export {
+  checkModelAdapterFits,
+  isKeyValuePrefix,
+  isLowRankAdapter,
+  type AdapterTraining,
+  type ModelAdapter,
+} from './model-adapter.js';

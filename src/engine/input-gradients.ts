@@ -7,7 +7,8 @@ import { ValidationError } from '../errors/index.js';
 import { decoderBackward } from './decoder-backward.js';
 import { decoderForward, outputHeadForward } from './decoder.js';
 import type { LlamaModel } from './llama.js';
-import { packAdapter, type LowRankAdapter } from './low-rank.js';
+import { packAdapter } from './low-rank.js';
+import { isKeyValuePrefix, type AdapterTraining, type ModelAdapter } from './model-adapter.js';
 import {
   allocateOutputHeadActivations,
   allocateTrainingActivations,
@@ -22,8 +23,8 @@ export interface LossInput {
   embeddings: Float32Array; // (B, T, C) right-padded input embeddings
   /** (B, T): the token position t should predict next (the label at t + 1), or -1 to ignore. */
   targets: Int32Array;
-  /** A LoRA adapter every row runs with, whose gradients are wanted too. */
-  adapter?: LowRankAdapter;
+  /** An adapter every row runs with (LoRA, or a prefix after which each row starts), whose gradients are wanted too. */
+  adapter?: ModelAdapter;
 }
 
 /** The mean loss over all targeted positions, per-position losses, and d loss / d embeddings. */
@@ -32,7 +33,7 @@ export interface LossGradients {
   count: number;
   losses: Float32Array; // (B, T), 0 where ignored
   dembeddings: Float32Array; // (B, T, C)
-  /** With an adapter: d loss / d its matrices, packed as packAdapter packs them. */
+  /** With an adapter: d loss / d its matrices, packed as packAdapter packs them; for a prefix, its values' layout. */
   adapterGradients?: Float32Array;
 }
 
@@ -90,11 +91,11 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
       hint: 'Mark at least one target token.',
     });
   const adapter = input.adapter;
-  const act = activationsFor(model, B, T, adapter !== undefined);
+  const act = activationsFor(model, B, T, adapter !== undefined && !isKeyValuePrefix(adapter));
   const head = headFor(model, M);
   const output = decoderForward(model, act, {
     embeddings,
-    adapters: adapter ? new Array<LowRankAdapter>(B).fill(adapter) : undefined,
+    adapters: adapter ? new Array<ModelAdapter>(B).fill(adapter) : undefined,
   });
   const headTargets = Int32Array.from(rows, (i) => targets[i]);
   rows.forEach((i, row) => head.input.set(output.subarray(i * C, (i + 1) * C), row * C));
@@ -119,14 +120,22 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
   kernels.rmsnormBackward(head.dinput, head.dnormed, head.input, weights.finalNorm, head.rstd, M, C);
   act.dresidual.fill(0);
   rows.forEach((i, row) => act.dresidual.set(head.dinput.subarray(row * C, (row + 1) * C), i * C));
-  const gradients = adapter ? packAdapter(adapter, 'zero') : undefined;
-  const training = adapter && gradients ? { adapter, gradients: gradients.adapter } : undefined;
+  let training: AdapterTraining | undefined;
+  let adapterGradients: Float32Array | undefined;
+  if (adapter && isKeyValuePrefix(adapter)) {
+    adapterGradients = new Float32Array(adapter.values.length);
+    training = { prefix: adapter, gradients: adapterGradients };
+  } else if (adapter) {
+    const gradients = packAdapter(adapter, 'zero');
+    adapterGradients = gradients.values;
+    training = { adapter, gradients: gradients.adapter };
+  }
   decoderBackward(model, act, training);
   return {
     loss: total / M,
     count: M,
     losses,
     dembeddings: act.dresidual.slice(0, N * C),
-    adapterGradients: gradients?.values,
+    adapterGradients,
   };
 }

@@ -8,7 +8,7 @@ import { validateConfig, type ModelConfig } from './config.js';
 import { decoderForward, outputHeadForward, type DecoderModel } from './decoder.js';
 import type { Kernels } from './kernels/index.js';
 import { KVCache } from './kv-cache.js';
-import { checkAdapterFits, type LowRankAdapter } from './low-rank.js';
+import { checkModelAdapterFits, type ModelAdapter } from './model-adapter.js';
 import { inverseFrequencies } from './rope.js';
 import type { ModelWeights } from './weights/types.js';
 
@@ -27,8 +27,8 @@ export interface ForwardInput {
    * instead of logits the final-normed hidden states of every position (B, T, C), for embeddings.
    */
   logits?: 'all' | 'last' | 'none' | 'hidden';
-  /** Each row's LoRA adapter, or null for the frozen model (B entries). */
-  adapters?: readonly (LowRankAdapter | null)[];
+  /** Each row's adapter (LoRA, or a key/value prefix after which the row starts), or null for the frozen model (B entries). */
+  adapters?: readonly (ModelAdapter | null)[];
 }
 
 /** A Llama-family decoder bound to its weights and the kernels it runs on. */
@@ -150,7 +150,7 @@ export class LlamaModel implements DecoderModel {
     if (input.adapters) {
       if (input.adapters.length !== B)
         fail(`${input.adapters.length} adapters for ${B} rows`, 'Give one adapter (or null) per row.');
-      for (const adapter of new Set(input.adapters)) if (adapter) checkAdapterFits(adapter, this);
+      for (const adapter of new Set(input.adapters)) if (adapter) checkModelAdapterFits(adapter, this);
     }
     // a cache may hold more rows than the input (a decoding batch with free rows): rows 0..B-1 are used
     if (cache && cache.batch < B)

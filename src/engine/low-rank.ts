@@ -138,6 +138,11 @@ export function packAdapter(
   return { adapter: { rank: adapter.rank, scale: adapter.scale, layers }, values };
 }
 
+/** The projections an adapter changes in at least one layer, in PROJECTIONS order. */
+export function adaptedProjections(adapter: LowRankAdapter): Projection[] {
+  return PROJECTIONS.filter((projection) => adapter.layers.some((layer) => layer[projection]));
+}
+
 /** The (in, out) features of a projection of `config`'s layers. */
 export function projectionShape(config: ModelConfig, projection: Projection): [number, number] {
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;

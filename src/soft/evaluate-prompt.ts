@@ -2,7 +2,7 @@
 // teacher forced, which equals greedy generation of the target), log-likelihood accuracy over candidate
 // labels, and the loss and perplexity on the targets. Batched; nothing is generated token by token.
 // A LoRA adapter, when given, runs in every row (with no prompt vectors, see noPrompt, that is LoRA alone).
-import { argmax, type LlamaModel, type LowRankAdapter } from '../engine/index.js';
+import { argmax, type LlamaModel, type ModelAdapter } from '../engine/index.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
@@ -23,7 +23,7 @@ function scoreRows(
   model: LlamaModel,
   prompt: SoftPrompt,
   rows: TokenizedExample[],
-  adapter: LowRankAdapter | undefined,
+  adapter: ModelAdapter | undefined,
 ): { logLikelihood: number[]; exact: boolean[]; tokens: number } {
   const batch = buildBatch(model, prompt, rows);
   const V = model.config.vocabularySize;
@@ -32,7 +32,7 @@ function scoreRows(
     time: batch.time,
     embeddings: batch.embeddings,
     lengths: batch.lengths,
-    adapters: adapter && new Array<LowRankAdapter>(batch.batch).fill(adapter),
+    adapters: adapter && new Array<ModelAdapter>(batch.batch).fill(adapter),
   });
   const losses = new Float32Array(batch.batch * batch.time);
   model.kernels.crossEntropyForward(losses, logits, batch.targets, batch.batch * batch.time, V);
@@ -66,7 +66,7 @@ export function evaluatePrompt(
     batchSize?: number;
     candidates?: TokenizedExample[][];
     labels?: string[];
-    adapter?: LowRankAdapter;
+    adapter?: ModelAdapter;
   } = {},
 ): PromptEvaluation {
   const batchSize = options.batchSize ?? 16;

@@ -55,6 +55,30 @@ export {
   type LoraConfig,
   type LoraOptions,
 } from './lora-adapter.js';
+export {
+  initPrefix,
+  loadPrefixAdapter,
+  prefixFromPeft,
+  prefixPlaceholders,
+  prefixToPeft,
+  readPrefixConfig,
+  readPrefixFolder,
+  savePrefixAdapter,
+  type LoadedPrefix,
+  type PrefixConfig,
+} from './prefix-adapter.js';
+export {
+  initPrefixProjection,
+  prefixProjection,
+  projectPrefix,
+  projectionBackward,
+  viewProjection,
+  type PrefixProjection,
+  type ProjectedPrefix,
+  type ProjectionShape,
+  type ProjectionWeights,
+} from './prefix-projection.js';
+export { prefixTrainable, trainPrefixAsync, type PrefixTrainResult } from './prefix-training.js';
 export { SoftPromptSession } from './session.js';
 export {
   adapterMethod,

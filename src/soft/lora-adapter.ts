@@ -14,6 +14,7 @@ import {
   WeightLoadError,
 } from '../errors/index.js';
 import {
+  adaptedProjections,
   checkAdapterFits,
   firstNonFinite,
   openSafetensors,
@@ -285,7 +286,7 @@ export function saveLoraAdapter(
       );
   }
   mkdirSync(directory, { recursive: true });
-  const targets = PROJECTIONS.filter((projection) => adapter.layers.some((layer) => layer[projection]));
+  const targets = adaptedProjections(adapter);
   const { baseModelName, alpha, rankStabilized, ...rest } = metadata;
   const config = {
     alpha_pattern: {},

@@ -3,9 +3,9 @@
 // model's own weights frozen), dev scored with the adapter. The examples are laid out with no prompt
 // vectors, so what is learned is in the adapter alone.
 import {
+  adaptedProjections,
   inputGradients,
   packAdapter,
-  PROJECTIONS,
   type LlamaModel,
   type LowRankAdapter,
 } from '../engine/index.js';
@@ -34,7 +34,7 @@ export function loraTrainable(model: LlamaModel, adapter: LowRankAdapter, values
       rank: adapter.rank,
       parameters: values.length,
       scale: adapter.scale,
-      targets: PROJECTIONS.filter((projection) => adapter.layers.some((layer) => layer[projection])).join(),
+      targets: adaptedProjections(adapter).join(),
     },
     rowSize: adapter.rank,
     lossAndGradient(rows: TokenizedExample[]) {

@@ -1,7 +1,8 @@
 // One batch, many methods: rows with a soft prompt, two different LoRA adapters, a LoRA adapter with a
-// soft prompt, and the frozen model share each forward pass, and every row gets exactly the tokens it
-// gets when generated alone (greedy and sampled). Also: the batched low-rank product of a row equals
-// the adapter merged into the weights (W + scale B A), so nothing leaks between rows.
+// soft prompt, two key/value prefixes and the frozen model share each forward pass, and every row gets
+// exactly the tokens it gets when generated alone (greedy and sampled). Also: the batched low-rank product
+// of a row equals the adapter merged into the weights (W + scale B A), and a prefix row equals attending
+// over a KV cache that holds the prefix as its past, so nothing leaks between rows.
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
 import {
@@ -9,15 +10,17 @@ import {
   generate,
   loadModel,
   seededRandom,
+  tokenEmbeddingRow,
   type LowRankAdapter,
   type TokenConstraint,
 } from '../engine/index.js';
 import { initLoraAdapter } from './lora-adapter.js';
 import { noPrompt } from './lora-training.js';
+import { initPrefix, prefixPlaceholders } from './prefix-adapter.js';
 import { SoftPromptSession } from './session.js';
 import { initSoftPrompt } from './soft-prompt.js';
 
-describe('mixed batches of soft prompts and LoRA adapters', async () => {
+describe('mixed batches of soft prompts, prefixes and LoRA adapters', async () => {
   const { model, tokenizer } = await loadModel(stories.huggingFace);
   /** A LoRA adapter with random B too (a fresh one starts at B = 0 and changes nothing). */
   const randomAdapter = (seed: number, rank: number): LowRankAdapter => {
@@ -31,14 +34,34 @@ describe('mixed batches of soft prompts and LoRA adapters', async () => {
   const first = randomAdapter(1, 4);
   const second = randomAdapter(2, 8);
   const prompt = initSoftPrompt(model, tokenizer, 8, { kind: 'sample-vocab' }, seededRandom(3));
+  const randomPrefix = initPrefix(model, tokenizer, 6, { kind: 'normal' }, seededRandom(4));
+  const textPrefix = initPrefix(
+    model,
+    tokenizer,
+    5,
+    { kind: 'text', text: 'The cat sat on the mat.' },
+    seededRandom(5),
+  );
+  const prefixSession = (prefix: typeof randomPrefix) =>
+    new SoftPromptSession(model, tokenizer, prefixPlaceholders(model, prefix), prefix);
   const sessions = [
     new SoftPromptSession(model, tokenizer, prompt),
     new SoftPromptSession(model, tokenizer, noPrompt(model), first),
     new SoftPromptSession(model, tokenizer, noPrompt(model), second),
     new SoftPromptSession(model, tokenizer, prompt, second),
     new SoftPromptSession(model, tokenizer, noPrompt(model)),
+    prefixSession(randomPrefix),
+    prefixSession(textPrefix),
   ];
-  const texts = ['Tom had a red ball.', 'Lily saw a cat', 'Once upon a time', 'The dog ran', 'Sue'];
+  const texts = [
+    'Tom had a red ball.',
+    'Lily saw a cat',
+    'Once upon a time',
+    'The dog ran',
+    'Sue',
+    'A bird',
+    'Max and Mia',
+  ];
 
   it.each([
     ['greedy', { temperature: 0 }],
@@ -100,6 +123,38 @@ describe('mixed batches of soft prompts and LoRA adapters', async () => {
       adapter: first,
     });
     expect(generated.tokens).toEqual(direct.tokens);
+  });
+
+  it('runs a prefix row as attention over a KV cache holding the prefix as its past', () => {
+    const tokens = Int32Array.from(tokenizer.encode('Tom had a red ball and a cat'));
+    const T = tokens.length;
+    const P = randomPrefix.length;
+    const C = model.config.hiddenSize;
+    const V = model.config.vocabularySize;
+    const width = model.config.kvHeads * model.config.headDim;
+    // two rows of P placeholders (zeros) then the tokens: the first with the prefix, the second frozen
+    const embeddings = new Float32Array(2 * (P + T) * C);
+    for (const row of [0, 1])
+      tokens.forEach((id, t) => embeddings.set(tokenEmbeddingRow(model, id), (row * (P + T) + P + t) * C));
+    const batched = model.forward({
+      batch: 2,
+      time: P + T,
+      embeddings,
+      adapters: [randomPrefix, null],
+    });
+    // the reference: a one-row cache whose first P positions hold the prefix's keys and values
+    const cache = model.createCache(1, P + T);
+    for (let l = 0; l < model.config.layers; l++) {
+      cache.keys[l].set(randomPrefix.values.subarray(l * 2 * P * width, (l * 2 + 1) * P * width));
+      cache.values[l].set(randomPrefix.values.subarray((l * 2 + 1) * P * width, (l * 2 + 2) * P * width));
+    }
+    cache.lengths[0] = P;
+    const reference = model.forward({ batch: 1, time: T, tokens, cache });
+    const diff = maxAbsDiff(batched.subarray(P * V, (P + T) * V), reference);
+    console.log(`prefix row vs a KV cache holding the prefix: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-4);
+    // and the frozen row beside it attends to its placeholders only as any tokens: not the prefix's logits
+    expect(maxAbsDiff(batched.subarray((P + T + P) * V, 2 * (P + T) * V), reference)).toBeGreaterThan(0.01);
   });
 
   it('adds the same product as the adapter merged into the weights', () => {

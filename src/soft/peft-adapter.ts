@@ -28,7 +28,7 @@ import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-pr
 export interface AdapterMetadata {
   format: 'promptune-soft-prompt';
   /** What was trained (absent: prompt tuning, as before methods were recorded). */
-  method?: 'prompt-tuning' | 'lora';
+  method?: 'prompt-tuning' | 'lora' | 'prefix-tuning';
   layout: PromptLayout;
   baseModel: { name: string; sha256: string };
   tokenizer?: { kind: string; sha256: string };
@@ -60,7 +60,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
 /** promptune.json, the sidecar. */
 const metadataSchema = z.looseObject({
   format: z.literal('promptune-soft-prompt'),
-  method: z.enum(['prompt-tuning', 'lora']).optional(),
+  method: z.enum(['prompt-tuning', 'lora', 'prefix-tuning']).optional(),
   layout: z.enum(['bos-first', 'peft']),
   baseModel: z.looseObject({ name: z.string(), sha256 }),
   tokenizer: z.looseObject({ kind: z.string(), sha256 }).optional(),

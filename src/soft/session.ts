@@ -9,7 +9,7 @@ import {
   type GenerationOptions,
   type KVCache,
   type LlamaModel,
-  type LowRankAdapter,
+  type ModelAdapter,
   type Tokenizer,
   tokenEmbeddingRow,
 } from '../engine/index.js';
@@ -28,7 +28,7 @@ export class SoftPromptSession {
     readonly model: LlamaModel,
     readonly tokenizer: Tokenizer,
     readonly prompt: SoftPrompt,
-    readonly adapter?: LowRankAdapter,
+    readonly adapter?: ModelAdapter,
   ) {
     const C = model.config.hiddenSize;
     const N = prompt.virtualTokens;

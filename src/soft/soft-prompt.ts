@@ -40,6 +40,65 @@ function embeddingRows(model: LlamaModel, ids: number[], count: number): Float32
   return values;
 }
 
+/** A draw from the standard normal distribution (Box-Muller). */
+export function standardNormal(random: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * The token ids an init made of tokens starts `count` positions from (cycled when fewer): distinct sampled
+ * vocabulary, the init text, or the label words. A soft prompt takes their embeddings, a prefix their KV cache.
+ */
+export function initTokenIds(
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  count: number,
+  init: Extract<PromptInit, { kind: 'sample-vocab' | 'text' | 'class-labels' }>,
+  random: Random,
+): number[] {
+  switch (init.kind) {
+    case 'sample-vocab': {
+      // distinct ids from [from, to) (default: the whole vocabulary), never special tokens
+      const from = init.from ?? 0;
+      const to = Math.min(init.to ?? model.config.vocabularySize, tokenizer.vocabularySize);
+      const pool = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i).filter(
+        (id) => !tokenizer.isSpecial(id),
+      );
+      if (pool.length < count)
+        throw new ValidationError(
+          `sample-vocab: ${pool.length} candidate tokens for ${count} virtual tokens`,
+          {
+            code: 'SOFT_PROMPT_INIT',
+            hint: 'Lower --virtual-tokens or widen the id range.',
+          },
+        );
+      for (let i = 0; i < count; i++) {
+        const j = i + Math.floor(random() * (pool.length - i));
+        [pool[i], pool[j]] = [pool[j], pool[i]];
+      }
+      return pool.slice(0, count);
+    }
+    case 'text': {
+      const ids = tokenizer.encode(init.text, { addBos: false });
+      if (ids.length === 0)
+        throw new ValidationError('text init: the init text is empty', {
+          code: 'SOFT_PROMPT_INIT',
+          hint: 'Pass a non-empty --init-text.',
+        });
+      return ids;
+    }
+    case 'class-labels': {
+      const ids = init.labels.flatMap((label) => tokenizer.encode(label, { addBos: false }));
+      if (ids.length === 0)
+        throw new ValidationError('class-labels init: the task has no labels', {
+          code: 'SOFT_PROMPT_INIT',
+          hint: 'Use class-labels with a label task (output.kind: label), or another init.',
+        });
+      return ids;
+    }
+  }
+}
+
 /** A new soft prompt of `virtualTokens` vectors for `model`. */
 export function initSoftPrompt(
   model: LlamaModel,
@@ -58,58 +117,12 @@ export function initSoftPrompt(
   const C = model.config.hiddenSize;
   const N = virtualTokens;
   let values: Float32Array;
-  switch (init.kind) {
-    case 'random': {
-      const scale = init.scale ?? 0.5;
-      values = Float32Array.from({ length: N * C }, () => (random() * 2 - 1) * scale);
-      break;
-    }
-    case 'normal':
-      values = Float32Array.from(
-        { length: N * C },
-        () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
-      );
-      break;
-    case 'sample-vocab': {
-      // distinct ids from [from, to) (default: the whole vocabulary), never special tokens
-      const from = init.from ?? 0;
-      const to = Math.min(init.to ?? model.config.vocabularySize, tokenizer.vocabularySize);
-      const pool = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i).filter(
-        (id) => !tokenizer.isSpecial(id),
-      );
-      if (pool.length < N)
-        throw new ValidationError(`sample-vocab: ${pool.length} candidate tokens for ${N} virtual tokens`, {
-          code: 'SOFT_PROMPT_INIT',
-          hint: 'Lower --virtual-tokens or widen the id range.',
-        });
-      for (let i = 0; i < N; i++) {
-        const j = i + Math.floor(random() * (pool.length - i));
-        [pool[i], pool[j]] = [pool[j], pool[i]];
-      }
-      values = embeddingRows(model, pool.slice(0, N), N);
-      break;
-    }
-    case 'text': {
-      const ids = tokenizer.encode(init.text, { addBos: false });
-      if (ids.length === 0)
-        throw new ValidationError('text init: the init text is empty', {
-          code: 'SOFT_PROMPT_INIT',
-          hint: 'Pass a non-empty --init-text.',
-        });
-      values = embeddingRows(model, ids, N);
-      break;
-    }
-    case 'class-labels': {
-      const ids = init.labels.flatMap((label) => tokenizer.encode(label, { addBos: false }));
-      if (ids.length === 0)
-        throw new ValidationError('class-labels init: the task has no labels', {
-          code: 'SOFT_PROMPT_INIT',
-          hint: 'Use class-labels with a label task (output.kind: label), or another init.',
-        });
-      values = embeddingRows(model, ids, N);
-      break;
-    }
-  }
+  if (init.kind === 'random') {
+    const scale = init.scale ?? 0.5;
+    values = Float32Array.from({ length: N * C }, () => (random() * 2 - 1) * scale);
+  } else if (init.kind === 'normal')
+    values = Float32Array.from({ length: N * C }, () => standardNormal(random));
+  else values = embeddingRows(model, initTokenIds(model, tokenizer, N, init, random), N);
   checkPromptFinite(values, C, `the ${init.kind} initialization`, {
     code: 'SOFT_PROMPT_INIT',
     hint:

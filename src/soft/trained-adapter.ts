@@ -1,31 +1,39 @@
 // Any adapter promptune trains or loads, by its adapter_config.json's peft_type: a soft prompt
-// (PROMPT_TUNING) or a LoRA adapter (LORA). Callers that serve, score or register adapters go through
+// (PROMPT_TUNING), a LoRA adapter (LORA) or a key/value prefix (PREFIX_TUNING). Callers that serve, score or register adapters go through
 // here, so each knows every method; one a method does not cover is refused with ADAPTER_UNSUPPORTED.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PromptuneError, readJsonFile, ValidationError } from '../errors/index.js';
-import type { LlamaModel, LowRankAdapter } from '../engine/index.js';
+import type { LlamaModel, ModelAdapter } from '../engine/index.js';
 import { loadLoraAdapter, readLoraConfig, readLoraFolder } from './lora-adapter.js';
 import { noPrompt } from './lora-training.js';
 import {
-  loadAdapter,
-  readAdapterConfig,
-  readAdapterFolder,
-  readAdapterMetadata,
-  type AdapterMetadata,
-} from './peft-adapter.js';
+  loadPrefixAdapter,
+  prefixPlaceholders,
+  readPrefixConfig,
+  readPrefixFolder,
+} from './prefix-adapter.js';
+import { loadAdapter, readAdapterConfig, readAdapterFolder, type AdapterMetadata } from './peft-adapter.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
 /** The PEFT methods promptune runs. */
-export type AdapterMethod = 'PROMPT_TUNING' | 'LORA';
+export type AdapterMethod = 'PROMPT_TUNING' | 'LORA' | 'PREFIX_TUNING';
+const ADAPTER_METHODS: readonly string[] = [
+  'PROMPT_TUNING',
+  'LORA',
+  'PREFIX_TUNING',
+] satisfies AdapterMethod[];
 
-/** An adapter ready for a model: prompt vectors (none for LoRA) and low-rank matrices (LoRA only). */
+/**
+ * An adapter ready for a model: prompt vectors (none for LoRA, placeholders for a prefix) and what runs
+ * in the model (LoRA's matrices, a prefix's keys and values).
+ */
 export interface TrainedAdapter {
   method: AdapterMethod;
   prompt: SoftPrompt;
-  adapter?: LowRankAdapter;
+  adapter?: ModelAdapter;
   config: Record<string, unknown>;
   metadata: AdapterMetadata | undefined;
 }
@@ -39,30 +47,34 @@ export function adapterMethod(directory: string): AdapterMethod {
     hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained).',
     notFoundCode: 'ADAPTER_NOT_FOUND',
   });
-  if (type === 'PROMPT_TUNING' || type === 'LORA') return type;
+  if (ADAPTER_METHODS.includes(type)) return type as AdapterMethod;
   throw new ValidationError(`${path}: peft_type is ${type}, which promptune does not run`, {
     code: 'ADAPTER_UNSUPPORTED',
-    hint: 'promptune loads prompt-tuning (PROMPT_TUNING) and LoRA (LORA) adapters.',
+    hint: 'promptune loads prompt-tuning (PROMPT_TUNING), LoRA (LORA) and prefix-tuning (PREFIX_TUNING) adapters.',
   });
 }
 
 /** An adapter folder's config, checked by its method's schema. */
 export function readTrainedAdapterConfig(directory: string): Record<string, unknown> {
-  return adapterMethod(directory) === 'LORA' ? readLoraConfig(directory) : readAdapterConfig(directory);
+  const method = adapterMethod(directory);
+  if (method === 'LORA') return readLoraConfig(directory);
+  return method === 'PREFIX_TUNING' ? readPrefixConfig(directory) : readAdapterConfig(directory);
 }
 
-/** Reads and checks an adapter folder of either method without a model. */
+/** Reads and checks an adapter folder of any method without a model. */
 export function readTrainedAdapterFolder(directory: string): {
   method: AdapterMethod;
   metadata: AdapterMetadata | undefined;
 } {
   const method = adapterMethod(directory);
-  if (method === 'LORA') readLoraFolder(directory);
-  else readAdapterFolder(directory);
-  return { method, metadata: readAdapterMetadata(directory) };
+  const read = { LORA: readLoraFolder, PREFIX_TUNING: readPrefixFolder, PROMPT_TUNING: readAdapterFolder }[
+    method
+  ];
+  const { metadata } = read(directory);
+  return { method, metadata };
 }
 
-/** Loads an adapter folder of either method for `model` (another model's is refused unless `force`). */
+/** Loads an adapter folder of any method for `model` (another model's is refused unless `force`). */
 export function loadTrainedAdapter(
   directory: string,
   model: LlamaModel,
@@ -72,6 +84,10 @@ export function loadTrainedAdapter(
   if (method === 'LORA') {
     const { adapter, config, metadata } = loadLoraAdapter(directory, model, options);
     return { method, prompt: noPrompt(model), adapter, config, metadata };
+  }
+  if (method === 'PREFIX_TUNING') {
+    const { prefix, config, metadata } = loadPrefixAdapter(directory, model, options);
+    return { method, prompt: prefixPlaceholders(model, prefix), adapter: prefix, config, metadata };
   }
   const { prompt, config, metadata } = loadAdapter(directory, model, options);
   return { method, prompt, config, metadata };

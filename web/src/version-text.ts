@@ -1,6 +1,6 @@
 // A version as text people read and diff: a hard prompt's system text, template, demos and generation
 // settings; a soft prompt's virtual tokens, initialization and training; a LoRA adapter's rank, alpha
-// and adapted projections.
+// and adapted projections; a prefix's positions and layers.
 import { text } from './format';
 import type { Version } from './types';
 
@@ -10,30 +10,40 @@ export function versionSections(version: Version): [string, string][] {
   if (version.kind === 'soft') {
     const config = (content.adapterConfig ?? {}) as Record<string, unknown>;
     const metadata = (content.promptune ?? {}) as Record<string, unknown>;
+    const prefix: [string, string][] = [
+      ['method', 'prefix tuning: learned keys and values every layer attends to before the input'],
+      [
+        'positions and layers',
+        `${text(config.num_virtual_tokens)} positions in ${text(config.num_layers)} layers (key width ${text(config.token_dim)})`,
+      ],
+      ['initialization', text(metadata.init)],
+    ];
     const sections: [string, string][] =
-      config.peft_type === 'LORA'
-        ? [
-            ['method', 'LoRA: low-rank adapters on the frozen model’s projections'],
-            [
-              'rank and alpha',
-              `r ${text(config.r)}, alpha ${text(config.lora_alpha)}${config.use_rslora ? ' (rank-stabilized)' : ''}`,
-            ],
-            [
-              'adapted projections',
-              Array.isArray(config.target_modules)
-                ? config.target_modules.join(', ')
-                : text(config.target_modules),
-            ],
-          ]
-        : [
-            ['virtual tokens', text(config.num_virtual_tokens)],
-            [
-              'initialization',
-              [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)]
-                .filter(Boolean)
-                .join(': '),
-            ],
-          ];
+      config.peft_type === 'PREFIX_TUNING'
+        ? prefix
+        : config.peft_type === 'LORA'
+          ? [
+              ['method', 'LoRA: low-rank adapters on the frozen model’s projections'],
+              [
+                'rank and alpha',
+                `r ${text(config.r)}, alpha ${text(config.lora_alpha)}${config.use_rslora ? ' (rank-stabilized)' : ''}`,
+              ],
+              [
+                'adapted projections',
+                Array.isArray(config.target_modules)
+                  ? config.target_modules.join(', ')
+                  : text(config.target_modules),
+              ],
+            ]
+          : [
+              ['virtual tokens', text(config.num_virtual_tokens)],
+              [
+                'initialization',
+                [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)]
+                  .filter(Boolean)
+                  .join(': '),
+              ],
+            ];
     const { nearestTokens, ...rest } = metadata as { nearestTokens?: { text: string; cosine: number }[][] };
     if (nearestTokens)
       sections.push([

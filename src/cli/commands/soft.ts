@@ -44,13 +44,19 @@ const train = defineCommand({
     method: {
       type: 'string',
       default: 'prompt-tuning',
-      description: 'prompt-tuning (a soft prompt) or lora (low-rank adapters on the projections)',
+      description:
+        'prompt-tuning (a soft prompt), prefix-tuning (keys and values in every layer) or lora (low-rank adapters on the projections)',
     },
-    'virtual-tokens': { type: 'string', default: '16', description: 'Number of prompt vectors' },
+    'virtual-tokens': {
+      type: 'string',
+      default: '16',
+      description: 'Number of prompt vectors (prefix tuning: positions of keys and values)',
+    },
     init: {
       type: 'string',
       default: 'sample-vocab',
-      description: 'sample-vocab, text, random, normal or class-labels',
+      description:
+        'sample-vocab, text, random, normal or class-labels (prefix tuning: the KV cache of those tokens, or random)',
     },
     'init-from': {
       type: 'string',
@@ -77,12 +83,25 @@ const train = defineCommand({
       default: 'q,k,v,o,gate,up,down',
       description: 'LoRA: the projections to adapt, comma-separated',
     },
-    lr: { type: 'string', description: 'Learning rate (default 0.3 for prompt tuning, 0.001 for LoRA)' },
+    'prefix-projection': {
+      type: 'boolean',
+      default: false,
+      description:
+        "Prefix tuning: learn the prefix through a tanh MLP (PEFT's prefix_projection); the prefix it makes is saved",
+    },
+    'encoder-hidden': {
+      type: 'string',
+      description: "--prefix-projection: the MLP's hidden size (default the key width, as PEFT)",
+    },
+    lr: {
+      type: 'string',
+      description: 'Learning rate (default 0.3 for prompt tuning, 0.03 for prefix tuning, 0.001 for LoRA)',
+    },
     search: {
       type: 'boolean',
       default: false,
       description:
-        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6; LoRA: 3), the best kept",
+        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt and prefix tuning: 6; LoRA: 3), the best kept",
     },
     optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
     'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
@@ -459,7 +478,7 @@ async function pushAdapter(
           ),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },
-          message: `${training.method === 'lora' ? 'LoRA adapter' : 'soft prompt'} trained on ${args.data}`,
+          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix' }[String(training.method)] ?? 'soft prompt'} trained on ${args.data}`,
           actor,
         }),
     );

@@ -1,0 +1,104 @@
+// Prefix tuning (Li & Liang 2021; PEFT's PREFIX_TUNING): in every layer, P learned keys and values that
+// each query attends to before the row's own positions, as if they were a KV cache of P earlier tokens.
+// A row with a prefix runs P placeholder positions first (positions 0..P-1, whose input does not matter):
+// the forward op overwrites their keys and values in each layer, after RoPE, with the prefix's, so they
+// land in the attention (and the KV cache) exactly where a past of P tokens would, and the row's tokens
+// sit at positions P.. as they do after PEFT's prefix. The backward op takes d loss / d those keys and
+// values and zeroes them, so nothing flows back into the placeholders. Rows with different prefixes (or
+// none, or a LoRA adapter) share one pass. It does not read or write adapter files (soft/prefix-adapter.ts).
+import { ValidationError } from '../errors/index.js';
+import type { ModelConfig } from './config.js';
+
+/** A key/value prefix over a whole model. */
+export interface KeyValuePrefix {
+  readonly kind: 'prefix';
+  length: number; // P
+  /** (L, 2, P, KVH*hd): layer l's P keys (as attention reads them: never rotated), then its P values. */
+  values: Float32Array;
+}
+
+/** A prefix being trained and where its gradient is summed (the same layout). */
+export interface PrefixTraining {
+  prefix: KeyValuePrefix;
+  gradients: Float32Array;
+}
+
+/** The width of one key or value row of `config`'s layers: KVH * hd. */
+export function keyValueWidth(config: ModelConfig): number {
+  return config.kvHeads * config.headDim;
+}
+
+/** Where layer `layer`'s keys (kind 0) or values (kind 1) start in a prefix's values. */
+function blockStart(prefix: KeyValuePrefix, width: number, layer: number, kind: 0 | 1): number {
+  return (layer * 2 + kind) * prefix.length * width;
+}
+
+/**
+ * Overwrites, in each row whose prefix is given, the keys and values of its positions below P with the
+ * prefix's layer `layer` (key and value are (B, T, width), positions (B, T) absolute).
+ */
+export function prefixForward(
+  key: Float32Array,
+  value: Float32Array,
+  prefixes: readonly (KeyValuePrefix | null)[],
+  positions: Int32Array,
+  layer: number,
+  time: number,
+  width: number,
+): void {
+  prefixes.forEach((prefix, b) => {
+    if (!prefix) return;
+    const keys = blockStart(prefix, width, layer, 0);
+    const values = blockStart(prefix, width, layer, 1);
+    for (let t = 0; t < time; t++) {
+      const position = positions[b * time + t];
+      if (position >= prefix.length) break; // positions grow along a row
+      const at = (b * time + t) * width;
+      key.set(prefix.values.subarray(keys + position * width, keys + (position + 1) * width), at);
+      value.set(prefix.values.subarray(values + position * width, values + (position + 1) * width), at);
+    }
+  });
+}
+
+/**
+ * The backward of prefixForward for the prefix every row trained with: sums the gradients at the
+ * overwritten keys and values into `training.gradients`, and zeroes them in dkey and dvalue (the
+ * placeholders' own projections did not reach the attention).
+ */
+export function prefixBackward(
+  dkey: Float32Array,
+  dvalue: Float32Array,
+  training: PrefixTraining,
+  positions: Int32Array,
+  layer: number,
+  batch: number,
+  time: number,
+  width: number,
+): void {
+  const { prefix, gradients } = training;
+  const keys = blockStart(prefix, width, layer, 0);
+  const values = blockStart(prefix, width, layer, 1);
+  for (let b = 0; b < batch; b++)
+    for (let t = 0; t < time; t++) {
+      const position = positions[b * time + t];
+      if (position >= prefix.length) break;
+      const at = (b * time + t) * width;
+      for (let i = 0; i < width; i++) {
+        gradients[keys + position * width + i] += dkey[at + i];
+        gradients[values + position * width + i] += dvalue[at + i];
+      }
+      dkey.fill(0, at, at + width);
+      dvalue.fill(0, at, at + width);
+    }
+}
+
+/** Refuses a prefix that does not fit the model (ADAPTER_SHAPE). */
+export function checkPrefixFits(prefix: KeyValuePrefix, model: { config: ModelConfig }): void {
+  const { config } = model;
+  const expected = config.layers * 2 * prefix.length * keyValueWidth(config);
+  if (!Number.isInteger(prefix.length) || prefix.length < 1 || prefix.values.length !== expected)
+    throw new ValidationError(
+      `the prefix does not fit this model: ${prefix.values.length} values for ${prefix.length} virtual tokens, expected ${config.layers} layers x 2 x ${prefix.length} x ${keyValueWidth(config)}`,
+      { code: 'ADAPTER_SHAPE', hint: 'Use the prefix with the base model it was trained on.' },
+    );
+}

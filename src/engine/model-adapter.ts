@@ -1,0 +1,36 @@
+// What a batch row may run with beside the frozen model: a LoRA adapter (low-rank.ts) or a key/value
+// prefix (key-value-prefix.ts). Rows with different ones, or none, share one pass.
+import { checkPrefixFits, type KeyValuePrefix, type PrefixTraining } from './key-value-prefix.js';
+import { checkAdapterFits, type LowRankAdapter, type LowRankTraining } from './low-rank.js';
+import type { ModelConfig } from './config.js';
+
+/** A row's adapter: LoRA matrices or a key/value prefix. */
+export type ModelAdapter = LowRankAdapter | KeyValuePrefix;
+
+/** An adapter being trained, with the buffers its gradients are summed into. */
+export type AdapterTraining = LowRankTraining | PrefixTraining;
+
+/** Whether `adapter` is a key/value prefix (else LoRA). */
+export function isKeyValuePrefix(adapter: ModelAdapter): adapter is KeyValuePrefix {
+  return 'kind' in adapter && adapter.kind === 'prefix';
+}
+
+/** The rows' adapters of one kind (the others null), or undefined when no row has one of that kind. */
+export function adaptersOfKind<Kind extends ModelAdapter>(
+  adapters: readonly (ModelAdapter | null)[] | undefined,
+  isKind: (adapter: ModelAdapter) => adapter is Kind,
+): (Kind | null)[] | undefined {
+  if (!adapters?.some((adapter) => adapter && isKind(adapter))) return undefined;
+  return adapters.map((adapter) => (adapter && isKind(adapter) ? adapter : null));
+}
+
+/** Refuses an adapter that does not fit the model (ADAPTER_SHAPE). */
+export function checkModelAdapterFits(adapter: ModelAdapter, model: { config: ModelConfig }): void {
+  if (isKeyValuePrefix(adapter)) checkPrefixFits(adapter, model);
+  else checkAdapterFits(adapter, model);
+}
+
+/** Whether `adapter` is a LoRA adapter. */
+export function isLowRankAdapter(adapter: ModelAdapter): adapter is LowRankAdapter {
+  return !isKeyValuePrefix(adapter);
+}

@@ -1,0 +1,201 @@
+// Prefix tuning against the real PEFT (fixture: tools/reference/peft_prefix.py, PEFT 0.21 on stories260K,
+// 4 virtual tokens): the prefix PEFT saved loads and gives PEFT's logits, loss and gradient; ten AdamW steps
+// follow PEFT's losses and end on its prefix; the prefix written back holds PEFT's tensor. The same for
+// PEFT's reparameterized prefix (an embedding through a tanh MLP): the MLP's gradients and ten steps. With
+// PROMPTUNE_PEFT_PYTHON (a Python with torch and peft), PEFT itself loads the prefix promptune wrote.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
+import { inputGradients, keyValueWidth, loadModel, openSafetensors } from '../engine/index.js';
+import { adamStep, optimizerState } from './optimizer.js';
+import {
+  loadPrefixAdapter,
+  prefixFromPeft,
+  prefixPlaceholders,
+  prefixToPeft,
+  savePrefixAdapter,
+} from './prefix-adapter.js';
+import { prefixProjection, projectPrefix, projectionBackward } from './prefix-projection.js';
+import { buildBatch } from './sequences.js';
+
+const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-prefix');
+interface Run {
+  loss: number;
+  losses: number[];
+}
+const reference = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  rows: number[][];
+  targetTokens: number;
+  virtualTokens: number;
+  encoderHidden: number;
+  steps: number;
+  learningRate: number;
+  plain: Run;
+  projected: Run;
+};
+
+function referenceTensors(): Map<string, Float32Array> {
+  const source = openSafetensors([join(fixture, 'reference.safetensors')]);
+  try {
+    return new Map(source.names().map((name) => [name, source.read(name)]));
+  } finally {
+    source.close();
+  }
+}
+
+describe('prefix tuning against PEFT', async () => {
+  const { model } = await loadModel(stories.huggingFace);
+  const { prefix, config } = loadPrefixAdapter(join(fixture, 'adapter'), model);
+  const expected = referenceTensors();
+  const { layers: L, vocabularySize: V } = model.config;
+  const width = keyValueWidth(model.config);
+  const P = reference.virtualTokens;
+  const examples = reference.rows.map((row) => ({
+    inputIds: row.slice(0, row.length - reference.targetTokens),
+    targetIds: row.slice(row.length - reference.targetTokens),
+  }));
+  const batch = buildBatch(model, prefixPlaceholders(model, prefix), examples);
+  const { batch: B, time: T } = batch;
+  const adamw = { kind: 'adamw', learningRate: reference.learningRate, weightDecay: 0 } as const;
+
+  it('reads 4 virtual tokens over five layers of key width 32 (GQA: 4 KV heads of 8)', () => {
+    expect(config).toMatchObject({ num_virtual_tokens: 4, num_layers: 5, token_dim: 32 });
+    expect(prefix.values).toHaveLength(L * 2 * P * width);
+  });
+
+  /** The largest difference from PEFT's logits (B, T - P, V) over every real position. */
+  function logitsDiff(logits: Float32Array, peft: Float32Array): number {
+    let diff = 0;
+    reference.rows.forEach((row, b) => {
+      for (let t = 0; t < row.length; t++) {
+        const ours = logits.subarray((b * T + P + t) * V, (b * T + P + t + 1) * V);
+        const theirs = peft.subarray((b * (T - P) + t) * V, (b * (T - P) + t + 1) * V);
+        diff = Math.max(diff, maxAbsDiff(ours, theirs));
+      }
+    });
+    return diff;
+  }
+
+  it("gives PEFT's logits at every real position", () => {
+    const logits = model.forward({
+      batch: B,
+      time: T,
+      embeddings: batch.embeddings,
+      adapters: new Array(B).fill(prefix),
+    });
+    const diff = logitsDiff(logits, expected.get('plain.logits')!);
+    console.log(`prefix logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
+    // and the prefix matters: without it (placeholders attended as they are) the logits differ
+    const frozen = model.forward({ batch: B, time: T, embeddings: batch.embeddings });
+    expect(logitsDiff(frozen, expected.get('plain.logits')!)).toBeGreaterThan(0.1);
+  });
+
+  it("gives PEFT's loss and the prefix's gradient", () => {
+    const result = inputGradients(model, { ...batch, adapter: prefix });
+    expect(result.loss).toBeCloseTo(reference.plain.loss, 4);
+    const peft = expected.get('plain.grad.embedding.weight')!;
+    const ours = prefixToPeft({ kind: 'prefix', length: P, values: result.adapterGradients! }, L, width);
+    const scale = Math.max(...peft.map(Math.abs));
+    const diff = maxAbsDiff(ours, peft);
+    console.log(`prefix gradient max abs diff ${diff.toExponential(2)} (largest ${scale.toExponential(2)})`);
+    expect(diff).toBeLessThan(1e-4 * scale);
+  });
+
+  it("follows PEFT's losses for ten AdamW steps and ends on its prefix", () => {
+    const trained = { ...prefix, values: prefix.values.slice() };
+    const state = optimizerState(trained.values.length);
+    const losses: number[] = [];
+    for (let step = 0; step < reference.steps; step++) {
+      const result = inputGradients(model, { ...batch, adapter: trained });
+      losses.push(result.loss);
+      adamStep(trained.values, result.adapterGradients!, state, adamw, reference.learningRate);
+    }
+    console.log(`prefix losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
+    losses.forEach((loss, step) => expect(loss).toBeCloseTo(reference.plain.losses[step], 3));
+    const diff = maxAbsDiff(prefixToPeft(trained, L, width), expected.get('plain.trained.embedding.weight')!);
+    console.log(`prefix trained max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-3);
+  });
+
+  it('reparameterized (an embedding through a tanh MLP): the MLP gradients and ten steps', () => {
+    const named = (name: string) => expected.get(`projected.${name}`)!;
+    const projection = prefixProjection(
+      {
+        embedding: named('initial.embedding.weight').slice(),
+        hiddenWeight: named('initial.transform.0.weight').slice(),
+        hiddenBias: named('initial.transform.0.bias').slice(),
+        outputWeight: named('initial.transform.2.weight').slice(),
+        outputBias: named('initial.transform.2.bias').slice(),
+      },
+      { virtualTokens: P, width, layers: L, hidden: reference.encoderHidden },
+    );
+    const order = [
+      'embedding.weight',
+      'transform.0.weight',
+      'transform.0.bias',
+      'transform.2.weight',
+      'transform.2.bias',
+    ];
+    const lossAndGradient = () => {
+      const projected = projectPrefix(model.kernels, projection);
+      const current = prefixFromPeft(projected.output, P, L, width);
+      const result = inputGradients(model, { ...batch, adapter: current });
+      const dprefix = prefixToPeft({ kind: 'prefix', length: P, values: result.adapterGradients! }, L, width);
+      return {
+        loss: result.loss,
+        gradient: projectionBackward(model.kernels, projection, projected, dprefix),
+      };
+    };
+    const first = lossAndGradient();
+    expect(first.loss).toBeCloseTo(reference.projected.loss, 4);
+    const peft = Float32Array.from(order.flatMap((name) => Array.from(named(`grad.${name}`))));
+    const scale = Math.max(...peft.map(Math.abs));
+    const diff = maxAbsDiff(first.gradient, peft);
+    console.log(
+      `projected prefix gradient max abs diff ${diff.toExponential(2)} (largest ${scale.toExponential(2)})`,
+    );
+    expect(diff).toBeLessThan(1e-4 * scale);
+    const state = optimizerState(projection.values.length);
+    const losses: number[] = [];
+    for (let step = 0; step < reference.steps; step++) {
+      const { loss, gradient } = lossAndGradient();
+      losses.push(loss);
+      adamStep(projection.values, gradient, state, adamw, reference.learningRate);
+    }
+    console.log(`projected prefix losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
+    losses.forEach((loss, step) => expect(loss).toBeCloseTo(reference.projected.losses[step], 3));
+    const trained = Float32Array.from(order.flatMap((name) => Array.from(named(`trained.${name}`))));
+    const trainedDiff = maxAbsDiff(projection.values, trained);
+    console.log(`projected prefix trained max abs diff ${trainedDiff.toExponential(2)}`);
+    expect(trainedDiff).toBeLessThan(1e-3);
+  });
+
+  it("writes PEFT's tensor back, and PEFT loads it", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-prefix-'));
+    savePrefixAdapter(directory, prefix, model, { baseModelName: 'stories260K-hf', method: 'prefix-tuning' });
+    const source = openSafetensors([join(directory, 'adapter_model.safetensors')]);
+    const original = openSafetensors([join(fixture, 'adapter', 'adapter_model.safetensors')]);
+    try {
+      expect(source.names()).toEqual(original.names());
+      expect(source.read('prompt_embeddings')).toEqual(original.read('prompt_embeddings'));
+    } finally {
+      source.close();
+      original.close();
+    }
+    const again = loadPrefixAdapter(directory, model);
+    expect(again.prefix.values).toEqual(prefix.values);
+    const python = process.env.PROMPTUNE_PEFT_PYTHON;
+    if (!python) return;
+    const script = join(repositoryRoot, 'tools', 'reference', 'peft_prefix.py');
+    const output = JSON.parse(execFileSync(python, [script, '--check', directory], { encoding: 'utf8' })) as {
+      logits: number[];
+    };
+    const diff = maxAbsDiff(Float32Array.from(output.logits), expected.get('plain.logits')!);
+    console.log(`PEFT loading promptune's prefix: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
