@@ -3,7 +3,8 @@
 // 20 virtual tokens and 127 text tokens (the last 4 are targets), ours vs PyTorch CPU on the same
 // weights, tokens and prompt, in one run. Prints both times, both losses (they must agree), the ratio.
 // Then one LoRA training step (rank 16 on q, k, v, o, gate, up, down; backward to the LoRA matrices) on
-// the same model and text, against the same LoRA in PyTorch autograd.
+// the same model and text, against the same LoRA in PyTorch autograd; and one prefix-tuning step
+// (bench/soft-prefix.ts).
 import { mkdirSync } from 'node:fs';
 import type { NamedTensor } from '../src/engine/index.js';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,7 @@ import {
   type SoftPrompt,
 } from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
+import { benchPrefixStep } from './soft-prefix.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
 
@@ -173,3 +175,5 @@ else {
   );
   line(`LoRA training step ratio promptune/PyTorch: ${(theirs / loraOurs).toFixed(2)}x (target >= 1.5x)`);
 }
+
+benchPrefixStep(model, examples, { length: N, random, repeats, threads, work: join(work, 'prefix') });

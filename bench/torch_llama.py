@@ -42,18 +42,21 @@ class TorchLlama:
         self.config = self.manifest["config"]
         self.weights = read_safetensors(f"{directory}/weights.safetensors")
 
-    def forward(self, x, lora=None, scale=1.0):
+    def forward(self, x, lora=None, scale=1.0, prefix=None):
         """Logits (B, T, V) for input embeddings x (B, T, C); with `lora` ({"layers.l.name": (A, B)}), each
-        of those projections adds scale * (h A^T) B^T, as PEFT's LoRA layers do."""
+        of those projections adds scale * (h A^T) B^T, as PEFT's LoRA layers do; with `prefix` (L, 2, P,
+        KVH*hd), every layer attends to its P keys and values first, as past ones, the text at positions P..
+        (PEFT's prefix tuning)."""
         config, weights = self.config, self.weights
         C, H, KVH, hd = config["hiddenSize"], config["heads"], config["kvHeads"], config["headDim"]
         eps = config["rmsNormEps"]
         B, T, _ = x.shape
         inverse = 1.0 / (config["ropeTheta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
-        angles = torch.arange(T, dtype=torch.float32)[:, None] * inverse[None, :]
+        P = 0 if prefix is None else prefix.shape[2]
+        angles = torch.arange(P, P + T, dtype=torch.float32)[:, None] * inverse[None, :]
         cos = torch.cat([angles.cos(), angles.cos()], dim=-1)
         sin = torch.cat([angles.sin(), angles.sin()], dim=-1)
-        causal = torch.full((T, T), float("-inf")).triu(1)
+        causal = torch.full((T, P + T), float("-inf")).triu(P + 1)
 
         def rmsnorm(x, w):
             return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
@@ -75,6 +78,10 @@ class TorchLlama:
             k = project(h, "key").view(B, T, KVH, hd).transpose(1, 2)
             v = project(h, "value").view(B, T, KVH, hd).transpose(1, 2)
             q, k = rotate(q), rotate(k)
+            if prefix is not None:
+                past = prefix[l].view(2, P, KVH, hd).transpose(1, 2)  # (2, KVH, P, hd)
+                k = torch.cat([past[0].expand(B, -1, -1, -1), k], dim=2)
+                v = torch.cat([past[1].expand(B, -1, -1, -1), v], dim=2)
             k = k.repeat_interleave(H // KVH, dim=1)
             v = v.repeat_interleave(H // KVH, dim=1)
             scores = (q @ k.transpose(-1, -2)) / (hd**0.5) + causal

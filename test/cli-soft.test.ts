@@ -4,8 +4,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadModel } from '../src/engine/index.js';
 import { Registry } from '../src/registry/index.js';
-import { repositoryRoot, sharedModels, stories } from './models.js';
+import { loadPrefixAdapter } from '../src/soft/index.js';
+import { maxAbsDiff, repositoryRoot, sharedModels, stories } from './models.js';
 
 const datasets = join(sharedModels, '..', 'datasets');
 
@@ -306,7 +308,7 @@ describe('promptune soft', () => {
     expect(refused.stderr).toMatch(/ADAPTER_CORRUPT/);
   });
 
-  it('--init-from starts the soft prompt from an optimized hard prompt’s words', () => {
+  it('--init-from starts the soft prompt or prefix from an optimized hard prompt’s words', async () => {
     const data = slice('gender', { train: 8, dev: 4 });
     const artifact = join(data, 'prompt.json');
     writeFileSync(
@@ -350,6 +352,41 @@ describe('promptune soft', () => {
     );
     expect(nearest.map((token) => token.text.trim())).toEqual(['Once', 'upon', 'a', 'time']);
     for (const token of nearest) expect(token.cosine).toBeCloseTo(1, 4);
+    // a prefix from the same words: the keys and values the model computes for them
+    const prefixOut = join(data, 'prefix');
+    const prefixRun = promptune(
+      'soft',
+      'train',
+      '--method',
+      'prefix-tuning',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      prefixOut,
+      '--init-from',
+      artifact,
+      '--virtual-tokens',
+      '4',
+      '--steps',
+      '1',
+      '--lr',
+      '1e-9',
+    );
+    expect(prefixRun.status, prefixRun.stderr).toBe(0);
+    const { model, tokenizer } = await loadModel(stories.gguf);
+    const words = Int32Array.from(tokenizer.encode('Once upon a time', { addBos: false }));
+    const cache = model.createCache(1, 4);
+    model.forward({ batch: 1, time: 4, tokens: words, cache, logits: 'last' });
+    const { prefix } = loadPrefixAdapter(prefixOut, model);
+    const width = model.config.kvHeads * model.config.headDim;
+    const firstKeys = prefix.values.subarray(0, 4 * width);
+    const lastValues = prefix.values.subarray((2 * model.config.layers - 1) * 4 * width);
+    expect(maxAbsDiff(firstKeys, cache.keys[0].subarray(0, 4 * width))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(lastValues, cache.values[model.config.layers - 1].subarray(0, 4 * width))).toBeLessThan(
+      1e-6,
+    );
     writeFileSync(artifact, '{"format": "promptune-prompt"}');
     const refused = promptune(
       'soft',

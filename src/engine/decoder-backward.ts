@@ -6,7 +6,7 @@
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
 import { keyValueWidth, prefixBackward } from './key-value-prefix.js';
-import { lowRankBackward, type LowRankTraining, type Projection } from './low-rank.js';
+import { lowRankBackward, type Projection } from './low-rank.js';
 import type { AdapterTraining } from './model-adapter.js';
 import { attentionScale, layerRotation, type DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
@@ -32,7 +32,7 @@ function layerBackward(
   training: AdapterTraining | undefined,
 ): void {
   const { config, kernels } = model;
-  const lowRank = training && 'adapter' in training ? (training as LowRankTraining) : undefined;
+  const lowRank = training && 'adapter' in training ? training : undefined;
   const prefix = training && 'prefix' in training ? training : undefined;
   const w = model.weights.layers[l];
   const a = act.layers[l];

@@ -360,7 +360,7 @@ export function topMargin(logits: Float32Array): number | undefined {
   return Number.isFinite(second) ? first - second : undefined;
 }
 
-/** Each row's LoRA adapter (null: none), or undefined when no row has one (the plain forward pass). */
+/** Each row's adapter (LoRA or prefix; null: none), or undefined when no row has one (the plain forward pass). */
 function rowAdapters(options: (GenerationOptions | undefined)[]): (ModelAdapter | null)[] | undefined {
   if (!options.some((option) => option?.adapter)) return undefined;
   return options.map((option) => option?.adapter ?? null);

@@ -12,6 +12,7 @@ import { loadModel, seededRandom } from '../engine/index.js';
 import { Registry } from '../registry/index.js';
 import { initLoraAdapter, saveLoraAdapter } from '../soft/lora-adapter.js';
 import { noPrompt } from '../soft/lora-training.js';
+import { initPrefix, prefixPlaceholders, savePrefixAdapter } from '../soft/prefix-adapter.js';
 import { saveAdapter } from '../soft/peft-adapter.js';
 import { SoftPromptSession } from '../soft/session.js';
 import { initSoftPrompt } from '../soft/soft-prompt.js';
@@ -47,11 +48,22 @@ const lora = (() => {
   return adapter;
 })();
 
+/** A prefix made of the KV cache of a text. */
+const prefix = initPrefix(
+  loaded.model,
+  loaded.tokenizer,
+  5,
+  { kind: 'text', text: 'The cat sat on the mat.' },
+  seededRandom(6),
+);
+
+/** Pushes a soft version: index 0 and 1 soft prompts, 2 the LoRA adapter, 3 the prefix. */
 async function pushSoft(task: string, index: number) {
   const directory = join(folder, `adapter-${index}`);
-  if (index < prompts.length)
-    saveAdapter(directory, prompts[index], loaded.model, { baseModelName: 'stories260K' });
-  else saveLoraAdapter(directory, lora, loaded.model, { baseModelName: 'stories260K', alpha: 8 });
+  const baseModelName = 'stories260K';
+  if (index < prompts.length) saveAdapter(directory, prompts[index], loaded.model, { baseModelName });
+  else if (index === 2) saveLoraAdapter(directory, lora, loaded.model, { baseModelName, alpha: 8 });
+  else savePrefixAdapter(directory, prefix, loaded.model, { baseModelName, method: 'prefix-tuning' });
   await registry.putTask(taskSpec.parse({ name: task, prompt: { template: '{{input}}' } }));
   const { version } = await registry.pushVersion({
     task,
@@ -108,6 +120,7 @@ beforeAll(async () => {
   await pushSoft('soft-a', 0);
   await pushSoft('soft-b', 1);
   await pushSoft('lora-c', 2);
+  await pushSoft('prefix-d', 3);
   for (const scope of ['run', 'read', 'admin'] as const)
     keys[scope] = (
       await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
@@ -152,26 +165,31 @@ describe('the service with the openai client', () => {
     );
   });
 
-  it('serves soft-prompt and LoRA tasks on stories260K exactly as a local session, batched together', async () => {
-    const texts = ['Tom had a red ball.', 'Once upon a time', 'Lily saw a cat'];
-    const models = ['soft-a', 'soft-b', 'lora-c', 'soft-a', 'soft-b', 'lora-c'];
+  it('serves soft-prompt, LoRA and prefix tasks on stories260K exactly as a local session, batched together', async () => {
+    const texts = ['Tom had a red ball.', 'Once upon a time', 'Lily saw a cat', 'The dog ran'];
+    const models = ['soft-a', 'soft-b', 'lora-c', 'prefix-d', 'soft-a', 'soft-b', 'lora-c', 'prefix-d'];
     const answers = await Promise.all(
       models.map((model, i) =>
-        client(keys.run).completions.create({ model, prompt: texts[i % 3], max_tokens: 12 }),
+        client(keys.run).completions.create({ model, prompt: texts[i % 4], max_tokens: 12 }),
       ),
     );
+    const { model: frozenModel, tokenizer } = loaded;
+    const sessions = [
+      new SoftPromptSession(frozenModel, tokenizer, prompts[0]),
+      new SoftPromptSession(frozenModel, tokenizer, prompts[1]),
+      new SoftPromptSession(frozenModel, tokenizer, noPrompt(frozenModel), lora),
+      new SoftPromptSession(frozenModel, tokenizer, prefixPlaceholders(frozenModel, prefix), prefix),
+    ];
     for (const [i, answer] of answers.entries()) {
-      const session =
-        i % 3 === 2
-          ? new SoftPromptSession(loaded.model, loaded.tokenizer, noPrompt(loaded.model), lora)
-          : new SoftPromptSession(loaded.model, loaded.tokenizer, prompts[i % 3]);
-      const [expected] = await session.generate([texts[i % 3]], { maxTokens: 12 });
+      const [expected] = await sessions[i % 4].generate([texts[i % 4]], { maxTokens: 12 });
       expect(answer.choices[0].text).toBe(expected.text);
     }
     // the LoRA task says something else than the frozen model would
     const frozen = new SoftPromptSession(loaded.model, loaded.tokenizer, noPrompt(loaded.model));
     const [plain] = await frozen.generate([texts[2]], { maxTokens: 12 });
     expect(answers[2].choices[0].text).not.toBe(plain.text);
+    const [plainLast] = await frozen.generate([texts[3]], { maxTokens: 12 });
+    expect(answers[3].choices[0].text).not.toBe(plainLast.text);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const batched = /promptune_engine_batch_size_bucket\{le="1"\} (\d+)/.exec(metrics);
     const total = /promptune_engine_batch_size_count (\d+)/.exec(metrics);
