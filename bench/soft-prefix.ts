@@ -11,7 +11,7 @@ import {
   type Random,
 } from '../src/engine/index.js';
 import { buildBatch, prefixPlaceholders, type TokenizedExample } from '../src/soft/index.js';
-import { line, median } from './report.js';
+import { line, median, timed } from './report.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 
 /** Times the prefix step on `examples` with ours and PyTorch's, printing both and the ratio. */
@@ -26,15 +26,10 @@ export function benchPrefixStep(
   const values = Float32Array.from({ length: L * 2 * P * width }, () => (random() * 2 - 1) * 0.5);
   const prefix = { kind: 'prefix' as const, length: P, values };
   const batch = buildBatch(model, prefixPlaceholders(model, prefix), examples);
-  inputGradients(model, { ...batch, adapter: prefix }); // warm-up
-  const seconds: number[] = [];
-  let result = inputGradients(model, { ...batch, adapter: prefix });
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    result = inputGradients(model, { ...batch, adapter: prefix });
-    seconds.push((performance.now() - start) / 1000);
-  }
-  const ours = median(seconds);
+  const { seconds: ours, result } = timed(
+    () => inputGradients(model, { ...batch, adapter: prefix }),
+    repeats,
+  );
   const B = examples.length;
   const text = batch.time - P;
   line(

@@ -4,7 +4,7 @@
 // weights, tokens and prompt, in one run. Prints both times, both losses (they must agree), the ratio.
 // Then one LoRA training step (rank 16 on q, k, v, o, gate, up, down; backward to the LoRA matrices) on
 // the same model and text, against the same LoRA in PyTorch autograd; and one prefix-tuning step
-// (bench/soft-prefix.ts).
+// (bench/soft-prefix.ts) and one P-tuning step (bench/soft-p-tuning.ts).
 import { mkdirSync } from 'node:fs';
 import type { NamedTensor } from '../src/engine/index.js';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,7 @@ import {
   type SoftPrompt,
 } from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
+import { benchPromptEncoderStep } from './soft-p-tuning.js';
 import { benchPrefixStep } from './soft-prefix.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
@@ -177,3 +178,10 @@ else {
 }
 
 benchPrefixStep(model, examples, { length: N, random, repeats, threads, work: join(work, 'prefix') });
+benchPromptEncoderStep(model, examples, {
+  virtualTokens: N,
+  random,
+  repeats,
+  threads,
+  work: join(work, 'p-tuning'),
+});

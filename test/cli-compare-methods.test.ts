@@ -54,6 +54,8 @@ describe('promptune compare-methods', () => {
     expect(measurements.map((item) => `${item.method}:${item.trainExamples}:${item.steps}`)).toEqual([
       'prompt-tuning:8:2',
       'prompt-tuning:32:8',
+      'p-tuning:8:2',
+      'p-tuning:32:8',
       'prefix-tuning:8:2',
       'prefix-tuning:32:8',
       'lora:8:2',
@@ -67,6 +69,10 @@ describe('promptune compare-methods', () => {
     const prompt = measurements.find((item) => item.method === 'prompt-tuning')!;
     expect(prompt.trainableParameters).toBe(16 * 64);
     expect(prompt.serving.extraPositionsPerRequest).toBe(16);
+    // P-tuning trains its encoder (64 -> 64 -> 64 -> 64) and serves the 16 vectors it makes, as prompt tuning
+    const encoded = measurements.find((item) => item.method === 'p-tuning')!;
+    expect(encoded.trainableParameters).toBe(16 * 64 + 3 * (64 * 64 + 64));
+    expect(encoded.serving.bytesPerTask).toBe(prompt.serving.bytesPerTask);
     // a prefix: 16 positions of keys and values (4 heads of 8) in each of 5 layers, kept as they are
     const prefix = measurements.find((item) => item.method === 'prefix-tuning')!;
     expect(prefix.trainableParameters).toBe(5 * 2 * 16 * 32);

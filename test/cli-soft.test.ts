@@ -308,6 +308,56 @@ describe('promptune soft', () => {
     expect(refused.stderr).toMatch(/ADAPTER_CORRUPT/);
   });
 
+  it('trains P-tuning (--method p-tuning): the prompt its encoder makes is saved as P_TUNING and served as a soft prompt', () => {
+    const data = slice('name', { train: 32, dev: 8, test: 16 });
+    const out = join(data, 'p-tuning');
+    const trained = promptune(
+      'soft',
+      'train',
+      '--method',
+      'p-tuning',
+      '--encoder-hidden',
+      '32',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--json',
+    );
+    expect(trained.stderr).toMatch(/training 8\/8 100%/);
+    expect(trained.status, trained.stderr).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'P_TUNING',
+      encoder_reparameterization_type: 'MLP',
+      encoder_hidden_size: 32,
+      num_virtual_tokens: 16,
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      method: 'p-tuning',
+      training: { encoder: 32 },
+    });
+    const evaluated = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--data',
+      join(data, 'test.jsonl'),
+      '--json',
+    );
+    expect(JSON.parse(evaluated.stdout)).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
+    // the encoder is not saved: a P-tuning run resumes from its checkpoint, which holds it
+    const checkpoint = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+    expect(JSON.parse(checkpoint.settings)).toMatchObject({ encoder: 32, n: 16 });
+  });
+
   it('--init-from starts the soft prompt or prefix from an optimized hard prompt’s words', async () => {
     const data = slice('gender', { train: 8, dev: 4 });
     const artifact = join(data, 'prompt.json');

@@ -35,6 +35,8 @@ const trialsSchema = z.array(
 /** The candidates PEFT's protocol tries for a method (a prefix made by an MLP starts random: rates only). */
 export function searchCandidates(method: string, projection = false): Candidate[] {
   if (method === 'lora') return [1e-4, 1e-3, 1e-2].map((learningRate) => ({ learningRate }));
+  // P-tuning's encoder starts random: only the rate is chosen
+  if (method === 'p-tuning') return [0.001, 0.01, 0.1].map((learningRate) => ({ learningRate }));
   const rates = method === 'prefix-tuning' ? [0.01, 0.03, 0.1] : [0.003, 0.03, 0.3];
   if (method === 'prefix-tuning' && projection) return rates.map((learningRate) => ({ learningRate }));
   return ['sample-vocab', 'text'].flatMap((init) => rates.map((learningRate) => ({ init, learningRate })));
@@ -76,6 +78,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     targets,
     layout,
     projection: input.args['prefix-projection'] ? (input.args['encoder-hidden'] ?? 'width') : undefined,
+    encoder: input.args['encoder-hidden'],
     virtualTokens: input.args['virtual-tokens'],
     initText: input.args['init-text'],
     train: input.train.length,

@@ -1,5 +1,5 @@
-// What `soft train --method` trains: a soft prompt (prompt tuning), a key/value prefix (prefix tuning) or a
-// LoRA adapter. Each method makes its
+// What `soft train --method` trains: a soft prompt (prompt tuning, or P-tuning: made by an MLP encoder), a
+// key/value prefix (prefix tuning) or a LoRA adapter. Each method makes its
 // initial parameters from the command's options, trains with the one trainer, scores examples and writes
 // its PEFT-format folder; soft.ts runs the rest (data, progress, the run record, --push) the same for all.
 import { basename, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import {
   initLoraAdapter,
   initPrefix,
   initPrefixProjection,
+  initPromptEncoder,
   initSoftPrompt,
   nearestTokens,
   noPrompt,
@@ -20,6 +21,7 @@ import {
   tokenizerFingerprint,
   trainLoraAsync,
   trainPrefixAsync,
+  trainPromptEncoderAsync,
   trainSoftPromptAsync,
   type AdapterMetadata,
   type PromptEvaluation,
@@ -33,7 +35,7 @@ import type { PromptArtifact } from '../optimize/index.js';
 import { choice, listOption, numberOption } from './options.js';
 
 /** The methods `soft train` knows. */
-export const METHODS = ['prompt-tuning', 'prefix-tuning', 'lora'] as const;
+export const METHODS = ['prompt-tuning', 'p-tuning', 'prefix-tuning', 'lora'] as const;
 export type Method = (typeof METHODS)[number];
 
 /** A method made ready from the options: what it records, and how it trains. */
@@ -194,6 +196,37 @@ export function planMethod(
     };
   }
   const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
+  if (method === 'p-tuning') {
+    const { model } = loaded;
+    const hidden =
+      numberOption('encoder-hidden', args['encoder-hidden'], { integer: true, min: 1 }) ??
+      model.config.hiddenSize;
+    // PEFT's encoder starts random whatever --init says: that is what is recorded
+    const initial = initPromptEncoder(model, virtualTokens, hidden, seededRandom(seed));
+    return {
+      method,
+      virtualTokens,
+      defaultLearningRate: 0.01,
+      config: { method, virtualTokens, init: 'normal', encoder: hidden, layout },
+      describe: `soft prompt (${virtualTokens} virtual tokens) made by an MLP encoder of ${hidden}`,
+      async train(train, dev, options) {
+        const result = await trainPromptEncoderAsync(model, initial, layout, train, dev, options);
+        return {
+          ...result,
+          evaluate: (examples) => evaluatePrompt(model, result.prompt, examples),
+          save: (directory, metadata) =>
+            saveAdapter(directory, result.prompt, model, {
+              ...common,
+              ...metadata,
+              baseModelName,
+              init: 'normal',
+              method,
+              encoderHidden: hidden,
+            }),
+        };
+      },
+    };
+  }
   const initial = initSoftPrompt(
     loaded.model,
     loaded.tokenizer,

@@ -79,6 +79,24 @@ export {
   type ProjectionWeights,
 } from './prefix-projection.js';
 export { prefixTrainable, trainPrefixAsync, type PrefixTrainResult } from './prefix-training.js';
+export {
+  initMlp,
+  mlpBackward,
+  packMlp,
+  runMlp,
+  viewMlp,
+  type Activation,
+  type EncoderMlp,
+  type MlpRun,
+  type MlpShape,
+} from './encoder-mlp.js';
+export {
+  encodePrompt,
+  initPromptEncoder,
+  promptEncoderTrainable,
+  trainPromptEncoderAsync,
+  type PromptEncoderTrainResult,
+} from './prompt-encoder.js';
 export { SoftPromptSession } from './session.js';
 export {
   adapterMethod,

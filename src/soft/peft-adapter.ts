@@ -1,4 +1,5 @@
-// PEFT-compatible soft prompt artifacts: adapter_config.json (peft_type PROMPT_TUNING) and
+// PEFT-compatible soft prompt artifacts: adapter_config.json (peft_type PROMPT_TUNING, or P_TUNING for a
+// prompt a P-tuning encoder made: PEFT saves the encoder's output, so it loads the same way) and
 // adapter_model.safetensors holding `prompt_embeddings` [N, C], plus promptune.json with what PEFT does
 // not record: layout, base-model and tokenizer hashes, task, metrics, seed. Both JSON files are read
 // through schemas (other fields PEFT writes pass untouched) and the vectors must be finite. Loading onto
@@ -28,7 +29,7 @@ import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-pr
 export interface AdapterMetadata {
   format: 'promptune-soft-prompt';
   /** What was trained (absent: prompt tuning, as before methods were recorded). */
-  method?: 'prompt-tuning' | 'lora' | 'prefix-tuning';
+  method?: 'prompt-tuning' | 'p-tuning' | 'lora' | 'prefix-tuning';
   layout: PromptLayout;
   baseModel: { name: string; sha256: string };
   tokenizer?: { kind: string; sha256: string };
@@ -47,7 +48,7 @@ const peftConfigSchema = z.looseObject({ peft_type: z.string() });
 
 /** The fields of a prompt-tuning adapter_config.json that loading depends on. */
 const promptTuningConfigSchema = z.looseObject({
-  peft_type: z.literal('PROMPT_TUNING'),
+  peft_type: z.enum(['PROMPT_TUNING', 'P_TUNING']),
   num_virtual_tokens: z.number().int().positive(),
   token_dim: z.number().int().positive().nullable().optional(),
   num_transformer_submodules: z.number().int().positive().nullable().optional(),
@@ -60,7 +61,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
 /** promptune.json, the sidecar. */
 const metadataSchema = z.looseObject({
   format: z.literal('promptune-soft-prompt'),
-  method: z.enum(['prompt-tuning', 'lora', 'prefix-tuning']).optional(),
+  method: z.enum(['prompt-tuning', 'p-tuning', 'lora', 'prefix-tuning']).optional(),
   layout: z.enum(['bos-first', 'peft']),
   baseModel: z.looseObject({ name: z.string(), sha256 }),
   tokenizer: z.looseObject({ kind: z.string(), sha256 }).optional(),
@@ -85,8 +86,8 @@ export function readAdapterConfig(directory: string): z.output<typeof promptTuni
     notFoundCode: 'ADAPTER_NOT_FOUND',
   };
   const config = readJsonFile(path, peftConfigSchema, source);
-  if (config.peft_type !== 'PROMPT_TUNING') {
-    throw new ValidationError(`${path}: peft_type is ${config.peft_type}, not PROMPT_TUNING`, {
+  if (config.peft_type !== 'PROMPT_TUNING' && config.peft_type !== 'P_TUNING') {
+    throw new ValidationError(`${path}: peft_type is ${config.peft_type}, not PROMPT_TUNING or P_TUNING`, {
       code: 'ADAPTER_UNSUPPORTED',
       hint: 'Only prompt-tuning adapters are soft prompts; LoRA and prefix tuning are not supported.',
     });
@@ -179,7 +180,11 @@ export function saveAdapter(
   directory: string,
   prompt: SoftPrompt,
   model: LlamaModel,
-  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & { baseModelName: string },
+  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & {
+    baseModelName: string;
+    /** The hidden size of the P-tuning encoder that made the prompt: the config says P_TUNING. */
+    encoderHidden?: number;
+  },
 ): void {
   // a prompt that is not finite is never written: it would be refused on every load
   checkPromptFinite(prompt.values, prompt.hiddenSize, `the soft prompt to save in ${directory}`, {
@@ -203,7 +208,22 @@ export function saveAdapter(
     tokenizer_kwargs: null,
     tokenizer_name_or_path: null,
   };
-  const { baseModelName, ...rest } = metadata;
+  const { baseModelName, encoderHidden, ...rest } = metadata;
+  const peftConfig =
+    encoderHidden === undefined
+      ? config
+      : {
+          ...Object.fromEntries(
+            Object.entries(config).filter(
+              ([key]) => !key.startsWith('prompt_tuning_init') && !key.startsWith('tokenizer_'),
+            ),
+          ),
+          peft_type: 'P_TUNING',
+          encoder_reparameterization_type: 'MLP',
+          encoder_hidden_size: encoderHidden,
+          encoder_num_layers: 2,
+          encoder_dropout: 0,
+        };
   const sidecar: AdapterMetadata = {
     format: 'promptune-soft-prompt',
     layout: prompt.layout,
@@ -216,7 +236,7 @@ export function saveAdapter(
     { format: 'pt' },
   );
   for (const [name, value] of [
-    ['adapter_config.json', config],
+    ['adapter_config.json', peftConfig],
     ['promptune.json', sidecar],
   ] as const) {
     writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');

@@ -1,5 +1,6 @@
 // Any adapter promptune trains or loads, by its adapter_config.json's peft_type: a soft prompt
-// (PROMPT_TUNING), a LoRA adapter (LORA) or a key/value prefix (PREFIX_TUNING). Callers that serve, score or register adapters go through
+// (PROMPT_TUNING, or P_TUNING: the prompt its encoder made), a LoRA adapter (LORA) or a key/value prefix
+// (PREFIX_TUNING). Callers that serve, score or register adapters go through
 // here, so each knows every method; one a method does not cover is refused with ADAPTER_UNSUPPORTED.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +20,10 @@ import { loadAdapter, readAdapterConfig, readAdapterFolder, type AdapterMetadata
 import type { SoftPrompt } from './soft-prompt.js';
 
 /** The PEFT methods promptune runs. */
-export type AdapterMethod = 'PROMPT_TUNING' | 'LORA' | 'PREFIX_TUNING';
+export type AdapterMethod = 'PROMPT_TUNING' | 'P_TUNING' | 'LORA' | 'PREFIX_TUNING';
 const ADAPTER_METHODS: readonly string[] = [
   'PROMPT_TUNING',
+  'P_TUNING',
   'LORA',
   'PREFIX_TUNING',
 ] satisfies AdapterMethod[];
@@ -50,7 +52,7 @@ export function adapterMethod(directory: string): AdapterMethod {
   if (ADAPTER_METHODS.includes(type)) return type as AdapterMethod;
   throw new ValidationError(`${path}: peft_type is ${type}, which promptune does not run`, {
     code: 'ADAPTER_UNSUPPORTED',
-    hint: 'promptune loads prompt-tuning (PROMPT_TUNING), LoRA (LORA) and prefix-tuning (PREFIX_TUNING) adapters.',
+    hint: 'promptune loads prompt-tuning (PROMPT_TUNING), P-tuning (P_TUNING), LoRA (LORA) and prefix-tuning (PREFIX_TUNING) adapters.',
   });
 }
 
@@ -67,9 +69,12 @@ export function readTrainedAdapterFolder(directory: string): {
   metadata: AdapterMetadata | undefined;
 } {
   const method = adapterMethod(directory);
-  const read = { LORA: readLoraFolder, PREFIX_TUNING: readPrefixFolder, PROMPT_TUNING: readAdapterFolder }[
-    method
-  ];
+  const read = {
+    LORA: readLoraFolder,
+    PREFIX_TUNING: readPrefixFolder,
+    PROMPT_TUNING: readAdapterFolder,
+    P_TUNING: readAdapterFolder,
+  }[method];
   const { metadata } = read(directory);
   return { method, metadata };
 }

@@ -45,7 +45,7 @@ const train = defineCommand({
       type: 'string',
       default: 'prompt-tuning',
       description:
-        'prompt-tuning (a soft prompt), prefix-tuning (keys and values in every layer) or lora (low-rank adapters on the projections)',
+        'prompt-tuning (a soft prompt), p-tuning (a soft prompt made by an MLP encoder), prefix-tuning (keys and values in every layer) or lora (low-rank adapters on the projections)',
     },
     'virtual-tokens': {
       type: 'string',
@@ -91,11 +91,13 @@ const train = defineCommand({
     },
     'encoder-hidden': {
       type: 'string',
-      description: "--prefix-projection: the MLP's hidden size (default the key width, as PEFT)",
+      description:
+        "The MLP's hidden size: p-tuning's encoder (default the model's hidden size) or --prefix-projection's (default the key width), as PEFT",
     },
     lr: {
       type: 'string',
-      description: 'Learning rate (default 0.3 for prompt tuning, 0.03 for prefix tuning, 0.001 for LoRA)',
+      description:
+        'Learning rate (default 0.3 for prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA)',
     },
     search: {
       type: 'boolean',
@@ -478,7 +480,7 @@ async function pushAdapter(
           ),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },
-          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix' }[String(training.method)] ?? 'soft prompt'} trained on ${args.data}`,
+          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${args.data}`,
           actor,
         }),
     );

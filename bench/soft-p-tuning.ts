@@ -1,0 +1,86 @@
+// bench:soft's P-tuning line: one training step of a soft prompt made by PEFT's MLP prompt encoder
+// (hidden size = the model's; backward through the model to the prompt, then through the encoder) on
+// bench:soft's model, text and layout, against the same step in PyTorch autograd.
+import { join } from 'node:path';
+import { inputGradients, writeSafetensors, type LlamaModel, type Random } from '../src/engine/index.js';
+import {
+  buildBatch,
+  initPromptEncoder,
+  mlpBackward,
+  promptGradient,
+  runMlp,
+  type SoftPrompt,
+  type TokenizedExample,
+} from '../src/soft/index.js';
+import { line, median, timed } from './report.js';
+import { runTorch, writeForTorch } from './torch-peer.js';
+
+/** Times the P-tuning step on `examples` with ours and PyTorch's, printing both and the ratio. */
+export function benchPromptEncoderStep(
+  model: LlamaModel,
+  examples: TokenizedExample[],
+  options: { virtualTokens: number; random: Random; repeats: number; threads: number; work: string },
+): void {
+  const { virtualTokens: N, repeats, threads } = options;
+  const C = model.config.hiddenSize;
+  const encoder = initPromptEncoder(model, N, C, options.random);
+  const step = () => {
+    const run = runMlp(model.kernels, encoder);
+    const prompt: SoftPrompt = { virtualTokens: N, hiddenSize: C, values: run.output, layout: 'bos-first' };
+    const batch = buildBatch(model, prompt, examples);
+    const result = inputGradients(model, batch);
+    const gradient = mlpBackward(
+      model.kernels,
+      encoder,
+      run,
+      promptGradient(prompt, batch, result.dembeddings),
+    );
+    return { loss: result.loss, gradient, batch };
+  };
+  const { seconds: ours, result } = timed(step, repeats);
+  const { batch } = result;
+  line(
+    `P-tuning training step ${examples.length} x (${N} virtual + ${batch.time - N} text), encoder ${C}: promptune ${ours.toFixed(3)} s median of ${repeats}, loss ${result.loss.toFixed(6)}`,
+  );
+  const tokens = examples.flatMap((example) => [
+    example.inputIds[0],
+    ...new Array<number>(N).fill(0),
+    ...example.inputIds.slice(1),
+    ...example.targetIds,
+  ]);
+  writeForTorch(model, options.work, {
+    tokens,
+    targets: Array.from(batch.targets),
+    batch: examples.length,
+    time: batch.time,
+    virtualTokens: N,
+    encoder: C,
+    threads,
+    repeats,
+  });
+  const names = ['rows', 'weight0', 'bias0', 'weight1', 'bias1', 'weight2', 'bias2'];
+  const parts = [encoder.rows, ...encoder.weights.flatMap((weight, i) => [weight, encoder.biases[i]])];
+  const shapes = [[N, C], [C, C], [C], [C, C], [C], [C, C], [C]];
+  writeSafetensors(
+    join(options.work, 'encoder.safetensors'),
+    Object.fromEntries(names.map((name, i) => [name, { shape: shapes[i], data: parts[i] }])),
+  );
+  const peer = runTorch<{ seconds: number[]; loss: number; torch: string; gradient_sample: number[] }>(
+    'soft_torch.py',
+    options.work,
+    threads,
+  );
+  if ('skipped' in peer) {
+    line(`P-tuning training step PyTorch: skipped (${peer.skipped})`);
+    return;
+  }
+  const theirs = median(peer.result.seconds);
+  // the encoder's first row and its last weight's first row
+  const last = result.gradient.length - C - C * C;
+  const sample = [...result.gradient.subarray(0, 8), ...result.gradient.subarray(last, last + 8)];
+  const difference = Math.max(...sample.map((value, i) => Math.abs(value - peer.result.gradient_sample[i])));
+  line(
+    `P-tuning training step PyTorch ${peer.result.torch} CPU: ${theirs.toFixed(3)} s median of ${repeats}, loss ${peer.result.loss.toFixed(6)}; losses differ by ${Math.abs(result.loss - peer.result.loss).toExponential(2)}, encoder gradients by ${difference.toExponential(2)}`,
+  );
+  line(`P-tuning training step ratio promptune/PyTorch: ${(theirs / ours).toFixed(2)}x (target >= 1.5x)`);
+}

@@ -1,0 +1,156 @@
+// P-tuning against the real PEFT (fixture: tools/reference/peft_p_tuning.py, PEFT 0.21 on stories260K,
+// 4 virtual tokens from its MLP prompt encoder): the encoder's prompt gives PEFT's logits and loss, every
+// gradient of the encoder's embedding, weights and biases; ten AdamW steps follow PEFT's losses and end on
+// its parameters. PEFT's saved adapter (the encoder's output) loads as a soft prompt, and the adapter
+// promptune writes holds its prompt as P_TUNING; with PROMPTUNE_PEFT_PYTHON, PEFT loads it too.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
+import { inputGradients, loadModel, openSafetensors } from '../engine/index.js';
+import { mlpBackward, packMlp, runMlp } from './encoder-mlp.js';
+import { adamStep, optimizerState } from './optimizer.js';
+import { loadAdapter, saveAdapter } from './peft-adapter.js';
+import { buildBatch, promptGradient } from './sequences.js';
+import type { SoftPrompt } from './soft-prompt.js';
+
+const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-p-tuning');
+const reference = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
+  rows: number[][];
+  targetTokens: number;
+  virtualTokens: number;
+  encoderHidden: number;
+  loss: number;
+  steps: number;
+  learningRate: number;
+  losses: number[];
+};
+
+function referenceTensors(): Map<string, Float32Array> {
+  const source = openSafetensors([join(fixture, 'reference.safetensors')]);
+  try {
+    return new Map(source.names().map((name) => [name, source.read(name)]));
+  } finally {
+    source.close();
+  }
+}
+
+/** PEFT's encoder parameters in the order promptune packs them. */
+const ORDER = [
+  'embedding.weight',
+  'mlp_head.0.weight',
+  'mlp_head.0.bias',
+  'mlp_head.2.weight',
+  'mlp_head.2.bias',
+  'mlp_head.4.weight',
+  'mlp_head.4.bias',
+];
+
+describe('P-tuning against PEFT', async () => {
+  const { model } = await loadModel(stories.huggingFace);
+  const expected = referenceTensors();
+  const { hiddenSize: C, vocabularySize: V } = model.config;
+  const P = reference.virtualTokens;
+  const H = reference.encoderHidden;
+  const shape = { rows: P, sizes: [C, H, H, C], activation: 'relu' as const };
+  const packed = (prefix: string) => ORDER.map((name) => expected.get(`${prefix}.${name}`)!);
+  const examples = reference.rows.map((row) => ({
+    inputIds: row.slice(0, row.length - reference.targetTokens),
+    targetIds: row.slice(row.length - reference.targetTokens),
+  }));
+  const promptOf = (values: Float32Array): SoftPrompt => ({
+    virtualTokens: P,
+    hiddenSize: C,
+    values,
+    layout: 'peft',
+  });
+  const T = buildBatch(model, promptOf(new Float32Array(P * C)), examples).time;
+  const adamw = { kind: 'adamw', learningRate: reference.learningRate, weightDecay: 0 } as const;
+
+  const lossAndGradient = (encoder: ReturnType<typeof packMlp>) => {
+    const run = runMlp(model.kernels, encoder);
+    const prompt = promptOf(run.output);
+    const batch = buildBatch(model, prompt, examples);
+    const result = inputGradients(model, batch);
+    const gradient = mlpBackward(
+      model.kernels,
+      encoder,
+      run,
+      promptGradient(prompt, batch, result.dembeddings),
+    );
+    return { loss: result.loss, gradient, prompt, batch };
+  };
+
+  it("gives PEFT's logits, loss and every gradient of the encoder", () => {
+    const encoder = packMlp(packed('initial'), shape);
+    const { loss, gradient, batch } = lossAndGradient(encoder);
+    expect(loss).toBeCloseTo(reference.loss, 4);
+    // PEFT's logits cover the virtual tokens too: (B, P + time, V) against ours (B, T, V)
+    const logits = model.forward({ batch: batch.batch, time: T, embeddings: batch.embeddings });
+    const peft = expected.get('logits')!;
+    let diff = 0;
+    reference.rows.forEach((row, b) => {
+      const count = (P + row.length) * V;
+      diff = Math.max(
+        diff,
+        maxAbsDiff(
+          logits.subarray(b * T * V, b * T * V + count),
+          peft.subarray(b * T * V, b * T * V + count),
+        ),
+      );
+    });
+    console.log(`P-tuning logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
+    const theirs = packMlp(packed('grad'), shape).values;
+    const scale = Math.max(...theirs.map(Math.abs));
+    const gradientDiff = maxAbsDiff(gradient, theirs);
+    console.log(
+      `P-tuning gradient max abs diff ${gradientDiff.toExponential(2)} (largest ${scale.toExponential(2)})`,
+    );
+    expect(gradientDiff).toBeLessThan(1e-4 * scale);
+  });
+
+  it("follows PEFT's losses for ten AdamW steps and ends on its encoder", () => {
+    const encoder = packMlp(packed('initial'), shape);
+    const state = optimizerState(encoder.values.length);
+    const losses: number[] = [];
+    for (let step = 0; step < reference.steps; step++) {
+      const { loss, gradient } = lossAndGradient(encoder);
+      losses.push(loss);
+      adamStep(encoder.values, gradient, state, adamw, reference.learningRate);
+    }
+    console.log(`P-tuning losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
+    losses.forEach((loss, step) => expect(loss).toBeCloseTo(reference.losses[step], 3));
+    const diff = maxAbsDiff(encoder.values, packMlp(packed('trained'), shape).values);
+    console.log(`P-tuning trained encoder max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-3);
+  });
+
+  it("loads PEFT's adapter as the prompt its encoder made, and writes one PEFT loads", () => {
+    const { prompt, config } = loadAdapter(join(fixture, 'adapter'), model);
+    expect(config.peft_type).toBe('P_TUNING');
+    const made = runMlp(model.kernels, packMlp(packed('initial'), shape)).output;
+    expect(maxAbsDiff(prompt.values, made)).toBeLessThan(1e-5);
+    expect(prompt.layout).toBe('peft');
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-p-tuning-'));
+    saveAdapter(directory, prompt, model, {
+      baseModelName: 'stories260K-hf',
+      method: 'p-tuning',
+      encoderHidden: H,
+    });
+    const written = JSON.parse(readFileSync(join(directory, 'adapter_config.json'), 'utf8'));
+    expect(written).toMatchObject({ peft_type: 'P_TUNING', encoder_hidden_size: H, num_virtual_tokens: P });
+    expect(loadAdapter(directory, model).prompt.values).toEqual(prompt.values);
+    const python = process.env.PROMPTUNE_PEFT_PYTHON;
+    if (!python) return;
+    const script = join(repositoryRoot, 'tools', 'reference', 'peft_p_tuning.py');
+    const output = JSON.parse(execFileSync(python, [script, '--check', directory], { encoding: 'utf8' })) as {
+      logits: number[];
+    };
+    const diff = maxAbsDiff(Float32Array.from(output.logits), expected.get('logits')!);
+    console.log(`PEFT loading promptune's P-tuning adapter: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
