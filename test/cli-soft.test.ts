@@ -300,6 +300,16 @@ describe('promptune soft', () => {
     expect(JSON.parse(readFileSync(join(data, 'projected', 'promptune.json'), 'utf8'))).toMatchObject({
       training: { projection: 8, init: 'normal' },
     });
+    // options another method reads are refused, not ignored
+    for (const wrong of [
+      ['--encoder-hidden', '8'],
+      ['--method', 'lora', '--prefix-projection'],
+      ['--prefix-projection', '--init-from', join(data, 'missing.json')],
+    ]) {
+      const refusedOption = train('--out', join(data, 'wrong'), ...wrong);
+      expect(refusedOption.status).not.toBe(0);
+      expect(refusedOption.stderr).toMatch(/CLI_INVALID_OPTION/);
+    }
     // a config that does not fit the tensor is refused, not half-loaded
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, token_dim: 64 }));

@@ -1,9 +1,11 @@
-// `soft train --search`: PEFT's protocol for choosing how a method starts. Each candidate (prompt tuning:
-// init in {sample-vocab, text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of
-// {sample-vocab, text} x {0.01, 0.03, 0.1}; LoRA: learning rate in {1e-4, 1e-3, 1e-2}) is trained in full with the run's own options, each in <out>/search/<candidate>/ with its own
-// checkpoint (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The
-// chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its end instead of
-// training that candidate again. The trials are listed in <out>/search/trials.json.
+// `soft train --search`: choosing how a method starts on dev, as PEFT's protocol does for prompt tuning
+// (the grids for the other methods are promptune's). Each candidate (prompt tuning: init in {sample-vocab,
+// text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
+// {0.01, 0.03, 0.1}, or the rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA:
+// {1e-4, 1e-3, 1e-2}) is trained in full with the run's own options, each in <out>/search/<candidate>/
+// with its own checkpoint (a killed search resumes there), and the best on dev (exact match, then loss)
+// is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
+// end instead of training that candidate again. The trials are listed in <out>/search/trials.json.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';

@@ -94,6 +94,19 @@ export function planMethod(
   seed: number,
 ): MethodPlan {
   const method = choice('method', args.method, METHODS);
+  // options another method reads are refused, not ignored
+  const invalid = (message: string, hint: string) =>
+    new ValidationError(message, { code: 'CLI_INVALID_OPTION', hint });
+  if (args['prefix-projection'] && method !== 'prefix-tuning')
+    throw invalid(
+      `--prefix-projection is for --method prefix-tuning, not ${method}`,
+      'Drop --prefix-projection.',
+    );
+  if (args['encoder-hidden'] !== undefined && method !== 'p-tuning' && !args['prefix-projection'])
+    throw invalid(
+      `--encoder-hidden sizes P-tuning's encoder or --prefix-projection's MLP; --method ${method} has neither`,
+      'Drop --encoder-hidden, or add --prefix-projection to prefix tuning.',
+    );
   const baseModelName = basename(resolve(args.model));
   const common = {
     tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
@@ -152,11 +165,15 @@ export function planMethod(
         : { kind: initKind };
   if (method === 'prefix-tuning') {
     const { model } = loaded;
-    const initial = initPrefix(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed));
     const width = keyValueWidth(model.config);
     const hidden = args['prefix-projection']
       ? (numberOption('encoder-hidden', args['encoder-hidden'], { integer: true, min: 1 }) ?? width)
       : undefined;
+    // through the MLP the prefix is what it makes: only the length of this one counts
+    const initial =
+      hidden === undefined
+        ? initPrefix(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed))
+        : { kind: 'prefix' as const, length: virtualTokens, values: new Float32Array(0) };
     // PEFT's MLP starts from random vectors whatever --init says: that is what is recorded
     const recordedInit = hidden === undefined ? initKind : 'normal';
     const projection =

@@ -20,7 +20,10 @@ export interface GenerationOptions extends SamplingOptions {
    * continues from it, and prompts hold only the tokens after it.
    */
   prefix?: KVCache;
-  /** A LoRA adapter this row runs with (its prefix, if any, computed with the same adapter). */
+  /**
+   * The adapter this row runs with (its prefix, if any, computed with the same adapter): LoRA, or a
+   * key/value prefix, whose placeholders `prefix` must hold (ADAPTER_PREFIX_UNPLACED otherwise).
+   */
   adapter?: ModelAdapter;
   /**
    * Only tokens that keep the output valid under this constraint are sampled (constrained decoding);

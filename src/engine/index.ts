@@ -83,6 +83,7 @@ export {
 } from './low-rank.js';
 export {
   checkPrefixFits,
+  checkPrefixPlaced,
   keyValueWidth,
   type KeyValuePrefix,
   type PrefixTraining,

@@ -92,6 +92,21 @@ export function prefixBackward(
     }
 }
 
+/**
+ * Refuses to run `prefix` on a row whose first `placed` positions (its cache, or the start of its input)
+ * do not cover the prefix's placeholders: its keys and values would overwrite the row's own tokens.
+ */
+export function checkPrefixPlaced(prefix: KeyValuePrefix, placed: number): void {
+  if (placed < prefix.length)
+    throw new ValidationError(
+      `a prefix of ${prefix.length} positions needs the row to start with as many placeholders; it starts with ${placed}`,
+      {
+        code: 'ADAPTER_PREFIX_UNPLACED',
+        hint: 'Run a prefix through a SoftPromptSession (or loadTrainedAdapter), which puts its placeholders first.',
+      },
+    );
+}
+
 /** Refuses a prefix that does not fit the model (ADAPTER_SHAPE). */
 export function checkPrefixFits(prefix: KeyValuePrefix, model: { config: ModelConfig }): void {
   const { config } = model;

@@ -78,34 +78,36 @@ export interface MlpRun {
 
 /** Runs the MLP over its rows. */
 export function runMlp(kernels: Kernels, mlp: EncoderMlp): MlpRun {
-  const { rows: R, sizes, activation } = mlp.shape;
+  const { rows: count, sizes, activation } = mlp.shape;
   const inputs: Float32Array[] = [];
-  let x = mlp.rows;
+  let input = mlp.rows;
   for (let layer = 0; layer + 1 < sizes.length; layer++) {
-    inputs.push(x);
+    inputs.push(input);
     const [inFeatures, outFeatures] = [sizes[layer], sizes[layer + 1]];
-    const y = new Float32Array(R * outFeatures);
-    for (let r = 0; r < R; r++) y.set(mlp.biases[layer], r * outFeatures);
+    const output = new Float32Array(count * outFeatures);
+    for (let row = 0; row < count; row++) output.set(mlp.biases[layer], row * outFeatures);
+    const weight = mlp.weights[layer];
     kernels.gemm(
       false,
       true,
-      R,
+      count,
       outFeatures,
       inFeatures,
       1,
-      x,
+      input,
       inFeatures,
-      mlp.weights[layer],
+      weight,
       inFeatures,
       1,
-      y,
+      output,
       outFeatures,
     );
     if (layer + 2 < sizes.length)
-      for (let i = 0; i < y.length; i++) y[i] = activation === 'tanh' ? Math.tanh(y[i]) : Math.max(0, y[i]);
-    x = y;
+      for (let i = 0; i < output.length; i++)
+        output[i] = activation === 'tanh' ? Math.tanh(output[i]) : Math.max(0, output[i]);
+    input = output;
   }
-  return { inputs, output: x };
+  return { inputs, output: input };
 }
 
 /** d loss / d the MLP's parameters (in `values` order) from d loss / d its output. */
@@ -113,52 +115,56 @@ export function mlpBackward(
   kernels: Kernels,
   mlp: EncoderMlp,
   run: MlpRun,
-  doutput: Float32Array,
+  outputGradient: Float32Array,
 ): Float32Array {
-  const { rows: R, sizes, activation } = mlp.shape;
+  const { rows: count, sizes, activation } = mlp.shape;
   const gradient = viewMlp(new Float32Array(mlp.values.length), mlp.shape);
-  let d = doutput;
+  let upstream = outputGradient; // d loss / d this layer's output
   for (let layer = sizes.length - 2; layer >= 0; layer--) {
     const [inFeatures, outFeatures] = [sizes[layer], sizes[layer + 1]];
-    const x = run.inputs[layer];
-    // dW (out, in) = d^T x; db = the sum of d's rows
+    const input = run.inputs[layer];
+    // d weight (out, in) = upstream^T input; d bias = the sum of upstream's rows
+    const weightGradient = gradient.weights[layer];
     kernels.gemm(
       true,
       false,
       outFeatures,
       inFeatures,
-      R,
+      count,
       1,
-      d,
+      upstream,
       outFeatures,
-      x,
+      input,
       inFeatures,
       0,
-      gradient.weights[layer],
+      weightGradient,
       inFeatures,
     );
-    const bias = gradient.biases[layer];
-    for (let r = 0; r < R; r++) for (let o = 0; o < outFeatures; o++) bias[o] += d[r * outFeatures + o];
-    // dx = d W, then through the activation that made x (none for the rows)
-    const dx = layer === 0 ? gradient.rows : new Float32Array(R * inFeatures);
+    const biasGradient = gradient.biases[layer];
+    for (let row = 0; row < count; row++)
+      for (let o = 0; o < outFeatures; o++) biasGradient[o] += upstream[row * outFeatures + o];
+    // d input = upstream weight, then back through the activation that made the input (the rows have none)
+    const inputGradient = layer === 0 ? gradient.rows : new Float32Array(count * inFeatures);
+    const weight = mlp.weights[layer];
     kernels.gemm(
       false,
       false,
-      R,
+      count,
       inFeatures,
       outFeatures,
       1,
-      d,
+      upstream,
       outFeatures,
-      mlp.weights[layer],
+      weight,
       inFeatures,
       0,
-      dx,
+      inputGradient,
       inFeatures,
     );
     if (layer > 0)
-      for (let i = 0; i < dx.length; i++) dx[i] *= activation === 'tanh' ? 1 - x[i] * x[i] : x[i] > 0 ? 1 : 0;
-    d = dx;
+      for (let i = 0; i < inputGradient.length; i++)
+        inputGradient[i] *= activation === 'tanh' ? 1 - input[i] * input[i] : input[i] > 0 ? 1 : 0;
+    upstream = inputGradient;
   }
   return gradient.values;
 }

@@ -157,6 +157,18 @@ describe('mixed batches of soft prompts, prefixes and LoRA adapters', async () =
     expect(maxAbsDiff(batched.subarray((P + T + P) * V, 2 * (P + T) * V), reference)).toBeGreaterThan(0.01);
   });
 
+  it('refuses a prefix on a row that does not start with its placeholders', async () => {
+    const tokens = tokenizer.encode('Tom had a red ball.');
+    // its keys and values would overwrite the row's own first tokens
+    expect(() => new SoftPromptSession(model, tokenizer, noPrompt(model), randomPrefix)).toThrow(
+      /ADAPTER_PREFIX_UNPLACED|placeholders/,
+    );
+    await expect(generate(model, tokenizer, [{ tokens }], { adapter: randomPrefix })).rejects.toMatchObject({
+      code: 'ADAPTER_PREFIX_UNPLACED',
+    });
+    expect(() => continuationLikelihoods(model, tokens, [[5]], undefined, randomPrefix)).toThrow(/placeholders/);
+  });
+
   it('adds the same product as the adapter merged into the weights', () => {
     const tokens = Int32Array.from(tokenizer.encode('Tom had a red ball and a cat'));
     const T = tokens.length;

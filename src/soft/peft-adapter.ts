@@ -89,7 +89,7 @@ export function readAdapterConfig(directory: string): z.output<typeof promptTuni
   if (config.peft_type !== 'PROMPT_TUNING' && config.peft_type !== 'P_TUNING') {
     throw new ValidationError(`${path}: peft_type is ${config.peft_type}, not PROMPT_TUNING or P_TUNING`, {
       code: 'ADAPTER_UNSUPPORTED',
-      hint: 'Only prompt-tuning adapters are soft prompts; LoRA and prefix tuning are not supported.',
+      hint: 'Only prompt-tuning and P-tuning adapters are soft prompts; load LoRA and prefix-tuning folders with loadTrainedAdapter.',
     });
   }
   const prompt = parseInput(promptTuningConfigSchema, config, source);

@@ -3,7 +3,8 @@
 // flattened per virtual token (layer by layer, key then value, head by head), where token_dim is the
 // width of a key row (KV heads x head dim, as PEFT sizes it for grouped-query attention). The engine holds
 // a prefix layer by layer instead (key-value-prefix.ts); this file converts. A prefix starts random (as
-// PEFT's) or from the KV cache of a text, PEFT's best initialization. promptune.json records the rest.
+// PEFT's) or from the KV cache of a text (the start that did best in PEFT's method comparison).
+// promptune.json records the rest.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -188,7 +189,7 @@ export function prefixPlaceholders(model: LlamaModel, prefix: KeyValuePrefix): S
 
 /**
  * A new prefix of `length` virtual tokens. Random (normal: PEFT's start, standard normal), or made of
- * tokens (sampled vocabulary, a text, the label words; PEFT's best start): the keys and values the model
+ * tokens (sampled vocabulary, a text, the label words; the best start in PEFT's comparison): the keys and values the model
  * computes for them, at the positions the prefix takes.
  */
 export function initPrefix(

@@ -35,7 +35,7 @@ export function prefixTrainable(
   projection?: PrefixProjection,
 ): Trainable {
   const placeholders = prefixPlaceholders(model, prefix);
-  const { layers: L } = model.config;
+  const { layers } = model.config;
   const width = keyValueWidth(model.config);
   return {
     values: projection ? projection.values : prefix.values,
@@ -53,11 +53,11 @@ export function prefixTrainable(
         return { loss: result.loss, gradient: result.adapterGradients!, tokens };
       }
       const projected = projectPrefix(model.kernels, projection);
-      const adapter = prefixFromPeft(projected.output, prefix.length, L, width);
+      const adapter = prefixFromPeft(projected.output, prefix.length, layers, width);
       const result = inputGradients(model, { ...batch, adapter });
       const dprefix = prefixToPeft(
         { kind: 'prefix', length: prefix.length, values: result.adapterGradients! },
-        L,
+        layers,
         width,
       );
       return {

@@ -36,7 +36,12 @@ export function promptEncoderTrainable(
   const C = model.config.hiddenSize;
   return {
     values: encoder.values,
-    shape: { n: encoder.shape.rows, encoder: encoder.shape.sizes[1], parameters: encoder.values.length },
+    shape: {
+      n: encoder.shape.rows,
+      encoder: encoder.shape.sizes[1],
+      parameters: encoder.values.length,
+      layout,
+    },
     rowSize: C,
     lossAndGradient(rows: TokenizedExample[]) {
       const run = runMlp(model.kernels, encoder);

@@ -1,8 +1,11 @@
-// Generation with a trained adapter: a soft prompt, a LoRA adapter, or both. The model's state after BOS
-// and the prompt vectors (the KV prefix, computed with the adapter) is computed once per session and
-// every request continues from a copy of it, running with the same adapter.
+// Generation with a trained adapter: a soft prompt, a LoRA adapter, both, or a key/value prefix (whose
+// placeholders are the prompt). The model's state after BOS and the prompt vectors (the KV prefix,
+// computed with the adapter) is computed once per session and every request continues from a copy of it,
+// running with the same adapter.
 import {
+  checkPrefixPlaced,
   generate,
+  isKeyValuePrefix,
   generateStream,
   type Generation,
   type GenerationEvent,
@@ -16,7 +19,10 @@ import {
 import { ValidationError } from '../errors/index.js';
 import { checkPromptFits, type SoftPrompt } from './soft-prompt.js';
 
-/** A model, its tokenizer, one soft prompt (no vectors for LoRA alone) and LoRA adapter, with the KV prefix cached. */
+/**
+ * A model, its tokenizer, one soft prompt (no vectors for LoRA alone; a prefix's placeholders, in PEFT's
+ * layout, for a prefix) and adapter, with the KV prefix cached.
+ */
 export class SoftPromptSession {
   /**
    * Row 0 holds [BOS][prompt] (bos-first), [prompt][BOS] (peft), or [prompt] for models without BOS;
@@ -33,6 +39,9 @@ export class SoftPromptSession {
     const C = model.config.hiddenSize;
     const N = prompt.virtualTokens;
     checkPromptFits(prompt, model);
+    // a prefix's placeholders are the prompt, first: [placeholders][BOS]
+    if (adapter && isKeyValuePrefix(adapter))
+      checkPrefixPlaced(adapter, prompt.layout === 'peft' ? N : 0);
     // the prefix is everything before the request's own tokens: BOS (when the model uses one) and the prompt
     const bos =
       tokenizer.bosTokenId !== undefined && tokenizer.encode('a')[0] === tokenizer.bosTokenId

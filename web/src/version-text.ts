@@ -1,6 +1,6 @@
 // A version as text people read and diff: a hard prompt's system text, template, demos and generation
 // settings; a soft prompt's virtual tokens, initialization and training; a LoRA adapter's rank, alpha
-// and adapted projections; a prefix's positions and layers.
+// and adapted projections; a prefix's positions and layers; a P-tuning encoder.
 import { text } from './format';
 import type { Version } from './types';
 
@@ -18,32 +18,42 @@ export function versionSections(version: Version): [string, string][] {
       ],
       ['initialization', text(metadata.init)],
     ];
+    const encoded: [string, string][] = [
+      ['method', 'P-tuning: the soft prompt made by a prompt encoder (the vectors it made are served)'],
+      ['virtual tokens', text(config.num_virtual_tokens)],
+      [
+        'encoder',
+        `${text(config.encoder_reparameterization_type)}, hidden size ${text(config.encoder_hidden_size)}`,
+      ],
+    ];
     const sections: [string, string][] =
       config.peft_type === 'PREFIX_TUNING'
         ? prefix
-        : config.peft_type === 'LORA'
-          ? [
-              ['method', 'LoRA: low-rank adapters on the frozen model’s projections'],
-              [
-                'rank and alpha',
-                `r ${text(config.r)}, alpha ${text(config.lora_alpha)}${config.use_rslora ? ' (rank-stabilized)' : ''}`,
-              ],
-              [
-                'adapted projections',
-                Array.isArray(config.target_modules)
-                  ? config.target_modules.join(', ')
-                  : text(config.target_modules),
-              ],
-            ]
-          : [
-              ['virtual tokens', text(config.num_virtual_tokens)],
-              [
-                'initialization',
-                [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)]
-                  .filter(Boolean)
-                  .join(': '),
-              ],
-            ];
+        : config.peft_type === 'P_TUNING'
+          ? encoded
+          : config.peft_type === 'LORA'
+            ? [
+                ['method', 'LoRA: low-rank adapters on the frozen model’s projections'],
+                [
+                  'rank and alpha',
+                  `r ${text(config.r)}, alpha ${text(config.lora_alpha)}${config.use_rslora ? ' (rank-stabilized)' : ''}`,
+                ],
+                [
+                  'adapted projections',
+                  Array.isArray(config.target_modules)
+                    ? config.target_modules.join(', ')
+                    : text(config.target_modules),
+                ],
+              ]
+            : [
+                ['virtual tokens', text(config.num_virtual_tokens)],
+                [
+                  'initialization',
+                  [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)]
+                    .filter(Boolean)
+                    .join(': '),
+                ],
+              ];
     const { nearestTokens, ...rest } = metadata as { nearestTokens?: { text: string; cosine: number }[][] };
     if (nearestTokens)
       sections.push([

@@ -103,7 +103,7 @@ const train = defineCommand({
       type: 'boolean',
       default: false,
       description:
-        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt and prefix tuning: 6; LoRA: 3), the best kept",
+        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt and prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept",
     },
     optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
     'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
@@ -140,7 +140,19 @@ const train = defineCommand({
     ...fieldArgs,
   },
   async run({ args: given }) {
-    // --init-from is --init text with the hard prompt's words (a --search tries them as its text init)
+    // --init-from is --init text with the hard prompt's words (a --search tries them as its text init);
+    // the methods that start random or from zero refuse it rather than record it
+    if (
+      given['init-from'] &&
+      (given.method === 'p-tuning' || given.method === 'lora' || given['prefix-projection'])
+    )
+      throw new ValidationError(
+        `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection' : `--method ${given.method}`} starts from random values`,
+        {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Drop --init-from, or use --method prompt-tuning or prefix-tuning.',
+        },
+      );
     const args = given['init-from']
       ? { ...given, init: 'text', 'init-text': hardPromptText(readArtifact(given['init-from'])) }
       : given;
