@@ -32,7 +32,8 @@ function scoreRows(
   adapter: ModelAdapter | undefined,
 ): { logLikelihood: number[]; exact: boolean[]; tokens: number } {
   const batch = buildBatch(model, prompt, rows);
-  if (adapter && isKeyValuePrefix(adapter)) checkPrefixPlaced(adapter, batch.promptStart === 0 ? prompt.virtualTokens : 0);
+  if (adapter && isKeyValuePrefix(adapter))
+    checkPrefixPlaced(adapter, batch.promptStart === 0 ? prompt.virtualTokens : 0);
   const V = model.config.vocabularySize;
   const logits = model.forward({
     batch: batch.batch,

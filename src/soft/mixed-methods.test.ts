@@ -166,7 +166,9 @@ describe('mixed batches of soft prompts, prefixes and LoRA adapters', async () =
     await expect(generate(model, tokenizer, [{ tokens }], { adapter: randomPrefix })).rejects.toMatchObject({
       code: 'ADAPTER_PREFIX_UNPLACED',
     });
-    expect(() => continuationLikelihoods(model, tokens, [[5]], undefined, randomPrefix)).toThrow(/placeholders/);
+    expect(() => continuationLikelihoods(model, tokens, [[5]], undefined, randomPrefix)).toThrow(
+      /placeholders/,
+    );
   });
 
   it('adds the same product as the adapter merged into the weights', () => {

@@ -40,8 +40,7 @@ export class SoftPromptSession {
     const N = prompt.virtualTokens;
     checkPromptFits(prompt, model);
     // a prefix's placeholders are the prompt, first: [placeholders][BOS]
-    if (adapter && isKeyValuePrefix(adapter))
-      checkPrefixPlaced(adapter, prompt.layout === 'peft' ? N : 0);
+    if (adapter && isKeyValuePrefix(adapter)) checkPrefixPlaced(adapter, prompt.layout === 'peft' ? N : 0);
     // the prefix is everything before the request's own tokens: BOS (when the model uses one) and the prompt
     const bos =
       tokenizer.bosTokenId !== undefined && tokenizer.encode('a')[0] === tokenizer.bosTokenId

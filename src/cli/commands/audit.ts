@@ -174,10 +174,13 @@ const explain = defineCommand({
           return { ...header, ...(await explainHardPrompt({ ...input })) };
         const { model, tokenizer, prompt } = soft.session;
         if (soft.session.adapter)
-          throw new ValidationError('explain reads a soft prompt’s vectors; this version is a LoRA adapter or a prefix', {
-            code: 'AUDIT_EXPLAIN_UNSUPPORTED',
-            hint: 'Explain soft-prompt or hard versions; bias, sensitivity and variability audits run on LoRA and prefix versions too.',
-          });
+          throw new ValidationError(
+            'explain reads a soft prompt’s vectors; this version is a LoRA adapter or a prefix',
+            {
+              code: 'AUDIT_EXPLAIN_UNSUPPORTED',
+              hint: 'Explain soft-prompt or hard versions; bias, sensitivity and variability audits run on LoRA and prefix versions too.',
+            },
+          );
         const field = input.task.spec.input.fields[0];
         const examples = input.examples.map((example) => {
           if (typeof example.fields[field] !== 'string' || typeof example.target !== 'string')
