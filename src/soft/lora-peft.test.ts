@@ -4,11 +4,12 @@
 // back holds PEFT's tensors under PEFT's names. With PROMPTUNE_PEFT_PYTHON (a Python with torch and peft),
 // PEFT itself loads the adapter promptune wrote and gives the same logits.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
+import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
 import {
   inputGradients,
   loadModel,
@@ -19,24 +20,16 @@ import {
 import { loadLoraAdapter, loraTensors, saveLoraAdapter } from './lora-adapter.js';
 import { adamStep, optimizerState } from './optimizer.js';
 
-const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-lora');
-const reference = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
-  rows: number[][];
-  targetTokens: number;
-  loss: number;
-  steps: number;
-  learningRate: number;
-  losses: number[];
-};
-
-function referenceTensors(): Map<string, Float32Array> {
-  const source = openSafetensors([join(fixture, 'reference.safetensors')]);
-  try {
-    return new Map(source.names().map((name) => [name, source.read(name)]));
-  } finally {
-    source.close();
+const {
+  folder: fixture,
+  reference,
+  tensors: fixtureTensors,
+} = readPeftFixture<
+  FixtureBatch & {
+    loss: number;
+    losses: number[];
   }
-}
+>('peft-lora');
 
 /** Flattens tensors named as loraTensors names them, in the order packAdapter packs them. */
 function packed(names: string[], read: (name: string) => Float32Array): Float32Array {
@@ -46,7 +39,7 @@ function packed(names: string[], read: (name: string) => Float32Array): Float32A
 describe('LoRA against PEFT', async () => {
   const { model } = await loadModel(stories.huggingFace);
   const { adapter, config } = loadLoraAdapter(join(fixture, 'adapter'), model);
-  const expected = referenceTensors();
+  const expected = fixtureTensors;
   const C = model.config.hiddenSize;
   const B = reference.rows.length;
   const T = Math.max(...reference.rows.map((row) => row.length));

@@ -9,33 +9,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
-import { inputGradients, loadModel, openSafetensors } from '../engine/index.js';
+import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import { inputGradients, loadModel } from '../engine/index.js';
 import { mlpBackward, packMlp, runMlp } from './encoder-mlp.js';
 import { adamStep, optimizerState } from './optimizer.js';
 import { loadAdapter, saveAdapter } from './peft-adapter.js';
 import { buildBatch, promptGradient } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
-const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-p-tuning');
-const reference = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
-  rows: number[][];
-  targetTokens: number;
-  virtualTokens: number;
-  encoderHidden: number;
-  loss: number;
-  steps: number;
-  learningRate: number;
-  losses: number[];
-};
-
-function referenceTensors(): Map<string, Float32Array> {
-  const source = openSafetensors([join(fixture, 'reference.safetensors')]);
-  try {
-    return new Map(source.names().map((name) => [name, source.read(name)]));
-  } finally {
-    source.close();
+const {
+  folder: fixture,
+  reference,
+  tensors: fixtureTensors,
+} = readPeftFixture<
+  FixtureBatch & {
+    virtualTokens: number;
+    encoderHidden: number;
+    loss: number;
+    losses: number[];
   }
-}
+>('peft-p-tuning');
 
 /** PEFT's encoder parameters in the order promptune packs them. */
 const ORDER = [
@@ -50,7 +43,7 @@ const ORDER = [
 
 describe('P-tuning against PEFT', async () => {
   const { model } = await loadModel(stories.huggingFace);
-  const expected = referenceTensors();
+  const expected = fixtureTensors;
   const { hiddenSize: C, vocabularySize: V } = model.config;
   const P = reference.virtualTokens;
   const H = reference.encoderHidden;

@@ -4,11 +4,12 @@
 // PEFT's reparameterized prefix (an embedding through a tanh MLP): the MLP's gradients and ten steps. With
 // PROMPTUNE_PEFT_PYTHON (a Python with torch and peft), PEFT itself loads the prefix promptune wrote.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
+import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
 import { inputGradients, keyValueWidth, loadModel, openSafetensors } from '../engine/index.js';
 import { adamStep, optimizerState } from './optimizer.js';
 import {
@@ -21,35 +22,27 @@ import {
 import { prefixProjection, projectPrefix, projectionBackward } from './prefix-projection.js';
 import { buildBatch } from './sequences.js';
 
-const fixture = join(repositoryRoot, 'test', 'fixtures', 'peft-prefix');
 interface Run {
   loss: number;
   losses: number[];
 }
-const reference = JSON.parse(readFileSync(join(fixture, 'reference.json'), 'utf8')) as {
-  rows: number[][];
-  targetTokens: number;
-  virtualTokens: number;
-  encoderHidden: number;
-  steps: number;
-  learningRate: number;
-  plain: Run;
-  projected: Run;
-};
-
-function referenceTensors(): Map<string, Float32Array> {
-  const source = openSafetensors([join(fixture, 'reference.safetensors')]);
-  try {
-    return new Map(source.names().map((name) => [name, source.read(name)]));
-  } finally {
-    source.close();
+const {
+  folder: fixture,
+  reference,
+  tensors: fixtureTensors,
+} = readPeftFixture<
+  FixtureBatch & {
+    virtualTokens: number;
+    encoderHidden: number;
+    plain: Run;
+    projected: Run;
   }
-}
+>('peft-prefix');
 
 describe('prefix tuning against PEFT', async () => {
   const { model } = await loadModel(stories.huggingFace);
   const { prefix, config } = loadPrefixAdapter(join(fixture, 'adapter'), model);
-  const expected = referenceTensors();
+  const expected = fixtureTensors;
   const { layers: L, vocabularySize: V } = model.config;
   const width = keyValueWidth(model.config);
   const P = reference.virtualTokens;

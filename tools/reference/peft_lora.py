@@ -9,40 +9,17 @@ of the fixture's batch as JSON, for the round trip the other way.
 Run: python tools/reference/peft_lora.py  (needs torch, transformers, peft and safetensors; the machine's
 local package index has them: python3 -m venv v && v/bin/pip install torch transformers peft safetensors)
 Outputs test/fixtures/peft-lora/{adapter/, reference.safetensors, reference.json}."""
-import json
 import os
 import sys
 
 import peft
 import torch
-import transformers
 from safetensors.torch import save_file
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL = os.path.join(HERE, "..", "..", "..", "shared", "models", "stories260K-hf")
-OUT = os.path.join(HERE, "..", "..", "test", "fixtures", "peft-lora")
+from peft_fixture import FIXTURES, base_model, batch, check, save_adapter, train_steps, write_reference
+
+OUT = os.path.join(FIXTURES, "peft-lora")
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-# three right-padded rows; the last two real tokens of each are the targets
-ROWS = [[1, 45, 300, 12, 87, 402, 9], [1, 210, 33, 71, 5], [1, 97, 150, 260, 18, 44]]
-TARGET_TOKENS = 2
-STEPS = 10
-LEARNING_RATE = 1e-2
-
-
-def batch():
-    time = max(len(row) for row in ROWS)
-    input_ids = torch.zeros(len(ROWS), time, dtype=torch.long)
-    mask = torch.zeros(len(ROWS), time, dtype=torch.long)
-    labels = torch.full((len(ROWS), time), -100, dtype=torch.long)
-    for b, row in enumerate(ROWS):
-        input_ids[b, : len(row)] = torch.tensor(row)
-        mask[b, : len(row)] = 1
-        labels[b, len(row) - TARGET_TOKENS : len(row)] = torch.tensor(row[-TARGET_TOKENS:])
-    return input_ids, mask, labels
-
-
-def base_model():
-    return transformers.AutoModelForCausalLM.from_pretrained(MODEL, dtype=torch.float32)
 
 
 def lora_parameters(model):
@@ -52,14 +29,6 @@ def lora_parameters(model):
 def saved_name(name):
     """The key save_pretrained writes for a parameter (the adapter's name dropped)."""
     return name.replace(".default", "")
-
-
-def check(folder):
-    model = peft.PeftModel.from_pretrained(base_model(), folder)
-    input_ids, mask, _ = batch()
-    with torch.no_grad():
-        logits = model(input_ids=input_ids, attention_mask=mask).logits
-    print(json.dumps({"logits": logits.flatten().tolist(), "peft": peft.__version__}))
 
 
 def main():
@@ -73,51 +42,18 @@ def main():
             if "lora_B" in name:
                 parameter.copy_(torch.randn_like(parameter) * 0.05)
     os.makedirs(OUT, exist_ok=True)
-    folder = os.path.join(OUT, "adapter")
-    model.save_pretrained(folder)
-    os.remove(os.path.join(folder, "README.md"))  # PEFT's model card template, nothing the test reads
-    with open(os.path.join(folder, "adapter_config.json")) as file:
-        saved = json.load(file)
-    saved["base_model_name_or_path"] = "stories260K-hf"  # not this machine's path
-    with open(os.path.join(folder, "adapter_config.json"), "w") as file:
-        json.dump(saved, file, indent=2, sort_keys=True)
-        file.write("\n")
+    save_adapter(model, os.path.join(OUT, "adapter"))
     input_ids, mask, labels = batch()
     model.train()
     output = model(input_ids=input_ids, attention_mask=mask, labels=labels)
     output.loss.backward()
     tensors = {"logits": output.logits.detach().contiguous()}
-    for name, parameter in lora_parameters(model).items():
-        tensors["grad." + saved_name(name)] = parameter.grad.detach().contiguous()
-    optimizer = torch.optim.AdamW(
-        list(lora_parameters(model).values()), lr=LEARNING_RATE, weight_decay=0.0, eps=1e-8
-    )
-    optimizer.zero_grad()
-    losses = []
-    for _ in range(STEPS):
-        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
-        losses.append(loss.item())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    for name, parameter in lora_parameters(model).items():
-        tensors["trained." + saved_name(name)] = parameter.detach().contiguous()
+    parameters = {saved_name(name): parameter for name, parameter in lora_parameters(model).items()}
+    for name, parameter in parameters.items():
+        tensors["grad." + name] = parameter.grad.detach().contiguous()
+    losses = train_steps(model, parameters, tensors)
     save_file(tensors, os.path.join(OUT, "reference.safetensors"))
-    with open(os.path.join(OUT, "reference.json"), "w") as file:
-        json.dump(
-            {
-                "rows": ROWS,
-                "targetTokens": TARGET_TOKENS,
-                "loss": output.loss.item(),
-                "steps": STEPS,
-                "learningRate": LEARNING_RATE,
-                "losses": losses,
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
-            },
-            file,
-            indent=1,
-        )
-        file.write("\n")
+    write_reference(OUT, {"loss": output.loss.item(), "losses": losses})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,34 @@
+// What the `promptune soft` CLI tests share: running the command as a user does, and data folders made
+// of the first rows of a shared task's splits.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repositoryRoot, sharedModels } from './models.js';
+
+const datasets = join(sharedModels, '..', 'datasets');
+
+/** Runs bin/promptune.js with `args`: its status, stdout and stderr. */
+export function promptune(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...args], {
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A data folder with the first rows of a shared task's splits (each line through `transform`). */
+export function slice(
+  task: string,
+  sizes: Record<string, number>,
+  transform = (line: string) => line,
+): string {
+  const folder = mkdtempSync(join(tmpdir(), `promptune-soft-${task}-`));
+  for (const [split, count] of Object.entries(sizes)) {
+    const lines = readFileSync(join(datasets, task, `${split}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, count);
+    writeFileSync(join(folder, `${split}.jsonl`), lines.map(transform).join('\n') + '\n');
+  }
+  return folder;
+}

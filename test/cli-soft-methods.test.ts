@@ -1,0 +1,286 @@
+// `promptune soft train --method lora|prefix-tuning|p-tuning` as a user runs them: each method's PEFT-format
+// folder read back by eval, generate and push, and the options and files each refuses.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { promptune, slice } from './cli-soft-helpers.js';
+import { stories } from './models.js';
+
+describe('promptune soft train --method', () => {
+  it('trains LoRA (--method lora), whose adapter PEFT-format files eval, generate and push read', () => {
+    const data = slice('name', { train: 64, dev: 16, test: 32 });
+    const out = join(data, 'lora');
+    const database = join(data, 'registry.sqlite');
+    const trained = promptune(
+      'soft',
+      'train',
+      '--method',
+      'lora',
+      '--rank',
+      '4',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--epochs',
+      '3',
+      '--json',
+      '--push',
+      '--db',
+      database,
+    );
+    expect(trained.stderr).toMatch(/training 24\/24 100%/);
+    expect(trained.status).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    // the name task's answers are in the input: LoRA learns to copy them in three epochs of 64
+    expect(summary.test.exactMatch).toBeGreaterThan(0.5);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'LORA',
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({ method: 'lora' });
+    const evaluated = JSON.parse(
+      promptune(
+        'soft',
+        'eval',
+        '--model',
+        stories.gguf,
+        '--adapter',
+        out,
+        '--data',
+        join(data, 'test.jsonl'),
+        '--json',
+      ).stdout,
+    );
+    expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    const generated = promptune(
+      'soft',
+      'generate',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--prompt',
+      'Tim ran to the park.',
+      '--max-tokens',
+      '5',
+    );
+    expect(generated.status).toBe(0);
+    const shown = JSON.parse(
+      promptune('registry', 'show', summary.pushed, '--db', database, '--json').stdout,
+    );
+    expect(shown.version).toMatchObject({
+      kind: 'soft',
+      content: { adapterConfig: { peft_type: 'LORA', r: 4 } },
+    });
+    // a method promptune does not run is refused by name, not half-loaded
+    const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, peft_type: 'IA3' }));
+    const refused = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--data',
+      join(data, 'test.jsonl'),
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/ADAPTER_UNSUPPORTED/);
+    const badTargets = promptune(
+      'soft',
+      'train',
+      '--method',
+      'lora',
+      '--targets',
+      'q,fc1',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      join(data, 'x'),
+    );
+    expect(badTargets.stderr).toMatch(/LORA_OPTIONS/);
+    const prototypeName = promptune(
+      'soft',
+      'train',
+      '--method',
+      'lora',
+      '--targets',
+      'constructor',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      join(data, 'y'),
+    );
+    expect(prototypeName.stderr).toMatch(/LORA_OPTIONS/);
+  });
+
+  it('trains prefix tuning (--method prefix-tuning), whose PEFT-format prefix eval, generate and push read', () => {
+    const data = slice('name', { train: 64, dev: 16, test: 32 });
+    const out = join(data, 'prefix');
+    const database = join(data, 'registry.sqlite');
+    const train = (...more: string[]) =>
+      promptune(
+        'soft',
+        'train',
+        '--method',
+        'prefix-tuning',
+        '--model',
+        stories.gguf,
+        '--data',
+        data,
+        ...more,
+      );
+    const trained = train(
+      '--out',
+      out,
+      '--init',
+      'text',
+      '--epochs',
+      '3',
+      '--json',
+      '--push',
+      '--db',
+      database,
+    );
+    expect(trained.stderr).toMatch(/training 24\/24 100%/);
+    expect(trained.status).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary.test.exactMatch).toBeGreaterThan(0.5);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'PREFIX_TUNING',
+      num_virtual_tokens: 16,
+      num_layers: 5,
+      token_dim: 32,
+      prefix_projection: false,
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      method: 'prefix-tuning',
+      init: 'text',
+    });
+    const evaluate = () =>
+      promptune(
+        'soft',
+        'eval',
+        '--model',
+        stories.gguf,
+        '--adapter',
+        out,
+        '--data',
+        join(data, 'test.jsonl'),
+        '--json',
+      );
+    expect(JSON.parse(evaluate().stdout)).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    const generated = promptune(
+      'soft',
+      'generate',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--prompt',
+      'Tim ran to the park.',
+      '--max-tokens',
+      '5',
+    );
+    expect(generated.status).toBe(0);
+    const shown = JSON.parse(
+      promptune('registry', 'show', summary.pushed, '--db', database, '--json').stdout,
+    );
+    expect(shown.version).toMatchObject({
+      kind: 'soft',
+      message: expect.stringMatching(/^prefix trained on/),
+      content: { adapterConfig: { peft_type: 'PREFIX_TUNING', num_virtual_tokens: 16 } },
+    });
+    // reparameterized through an MLP: its size recorded, the prefix it makes saved
+    const projected = train(
+      '--out',
+      join(data, 'projected'),
+      '--prefix-projection',
+      '--encoder-hidden',
+      '8',
+      '--steps',
+      '2',
+      '--json',
+    );
+    expect(projected.status, projected.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(data, 'projected', 'promptune.json'), 'utf8'))).toMatchObject({
+      training: { projection: 8, init: 'normal' },
+    });
+    // options another method reads are refused, not ignored
+    for (const wrong of [
+      ['--encoder-hidden', '8'],
+      ['--method', 'lora', '--prefix-projection'],
+      ['--prefix-projection', '--init-from', join(data, 'missing.json')],
+    ]) {
+      const refusedOption = train('--out', join(data, 'wrong'), ...wrong);
+      expect(refusedOption.status).not.toBe(0);
+      expect(refusedOption.stderr).toMatch(/CLI_INVALID_OPTION/);
+    }
+    // a config that does not fit the tensor is refused, not half-loaded
+    const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, token_dim: 64 }));
+    const refused = evaluate();
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/ADAPTER_CORRUPT/);
+  });
+
+  it('trains P-tuning (--method p-tuning): the prompt its encoder makes is saved as P_TUNING and served as a soft prompt', () => {
+    const data = slice('name', { train: 32, dev: 8, test: 16 });
+    const out = join(data, 'p-tuning');
+    const trained = promptune(
+      'soft',
+      'train',
+      '--method',
+      'p-tuning',
+      '--encoder-hidden',
+      '32',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--json',
+    );
+    expect(trained.stderr).toMatch(/training 8\/8 100%/);
+    expect(trained.status, trained.stderr).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'P_TUNING',
+      encoder_reparameterization_type: 'MLP',
+      encoder_hidden_size: 32,
+      num_virtual_tokens: 16,
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      method: 'p-tuning',
+      training: { encoder: 32 },
+    });
+    const evaluated = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      out,
+      '--data',
+      join(data, 'test.jsonl'),
+      '--json',
+    );
+    expect(JSON.parse(evaluated.stdout)).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
+    // the encoder is not saved: a P-tuning run resumes from its checkpoint, which holds it
+    const checkpoint = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+    expect(JSON.parse(checkpoint.settings)).toMatchObject({ encoder: 32, n: 16 });
+  });
+});

@@ -1,0 +1,34 @@
+// The PEFT parity fixtures (test/fixtures/peft-*, written by tools/reference/peft_*.py from the real PEFT):
+// each folder's reference.json and the tensors of its reference.safetensors.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSafetensors } from '../src/engine/index.js';
+import { repositoryRoot } from './models.js';
+
+/** What every fixture's reference.json records: the rows (right-padded, BOS first), the targets, ten steps' rate. */
+export interface FixtureBatch {
+  rows: number[][];
+  targetTokens: number;
+  steps: number;
+  learningRate: number;
+}
+
+/** A fixture folder's path, its reference.json (as `Reference`) and its reference tensors by name. */
+export function readPeftFixture<Reference>(name: string): {
+  folder: string;
+  reference: Reference;
+  tensors: Map<string, Float32Array>;
+} {
+  const folder = join(repositoryRoot, 'test', 'fixtures', name);
+  const reference = JSON.parse(readFileSync(join(folder, 'reference.json'), 'utf8')) as Reference;
+  const source = openSafetensors([join(folder, 'reference.safetensors')]);
+  try {
+    return {
+      folder,
+      reference,
+      tensors: new Map(source.names().map((tensor) => [tensor, source.read(tensor)])),
+    };
+  } finally {
+    source.close();
+  }
+}
