@@ -5,8 +5,7 @@
 import { ValidationError } from '../errors/index.js';
 import type { KVCache } from './kv-cache.js';
 import type { LlamaModel } from './llama.js';
-import { checkPrefixPlaced } from './key-value-prefix.js';
-import { isKeyValuePrefix, type ModelAdapter } from './model-adapter.js';
+import { checkAdapterPlaced, type ModelAdapter } from './model-adapter.js';
 
 /** log Σ exp over one row of logits. */
 function logSumExp(row: Float32Array): number {
@@ -41,7 +40,7 @@ export function continuationLikelihoods(
   const V = model.config.vocabularySize;
   const K = continuations.length;
   const before = prefix ? prefix.lengths[0] : 0;
-  if (adapter && isKeyValuePrefix(adapter)) checkPrefixPlaced(adapter, before);
+  checkAdapterPlaced(adapter, before);
   const longest = Math.max(...continuations.map((tokens) => tokens.length));
   if (before + prompt.length + longest > model.config.contextLength)
     throw new ValidationError(

@@ -9,8 +9,7 @@ import { tokenEmbeddingRow } from './decoder.js';
 import { ValidationError } from '../errors/index.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { KVCache } from './kv-cache.js';
-import { checkPrefixPlaced } from './key-value-prefix.js';
-import { isKeyValuePrefix, type ModelAdapter } from './model-adapter.js';
+import { checkAdapterPlaced, type ModelAdapter } from './model-adapter.js';
 import type { ConstraintState } from './token-constraint.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom, type Random } from './random.js';
@@ -98,7 +97,7 @@ export class DecodingBatch {
       });
     const contextLength = this.model.config.contextLength;
     const prefix = options.prefix ? options.prefix.lengths[0] : 0;
-    if (options.adapter && isKeyValuePrefix(options.adapter)) checkPrefixPlaced(options.adapter, prefix);
+    checkAdapterPlaced(options.adapter, prefix);
     const used = prefix + prompt.tokens.length;
     if (used + Math.max(maxTokens, 1) > contextLength + 1 || used > contextLength) {
       throw new ValidationError(

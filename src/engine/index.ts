@@ -83,12 +83,12 @@ export {
 } from './low-rank.js';
 export {
   checkPrefixFits,
-  checkPrefixPlaced,
   keyValueWidth,
   type KeyValuePrefix,
   type PrefixTraining,
 } from './key-value-prefix.js';
 export {
+  checkAdapterPlaced,
   checkModelAdapterFits,
   isKeyValuePrefix,
   isLowRankAdapter,

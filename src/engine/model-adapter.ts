@@ -1,6 +1,11 @@
 // What a batch row may run with beside the frozen model: a LoRA adapter (low-rank.ts) or a key/value
 // prefix (key-value-prefix.ts). Rows with different ones, or none, share one pass.
-import { checkPrefixFits, type KeyValuePrefix, type PrefixTraining } from './key-value-prefix.js';
+import {
+  checkPrefixFits,
+  checkPrefixPlaced,
+  type KeyValuePrefix,
+  type PrefixTraining,
+} from './key-value-prefix.js';
 import { checkAdapterFits, type LowRankAdapter, type LowRankTraining } from './low-rank.js';
 import type { ModelConfig } from './config.js';
 
@@ -28,6 +33,14 @@ export function adaptersOfKind<Kind extends ModelAdapter>(
 export function checkModelAdapterFits(adapter: ModelAdapter, model: { config: ModelConfig }): void {
   if (isKeyValuePrefix(adapter)) checkPrefixFits(adapter, model);
   else checkAdapterFits(adapter, model);
+}
+
+/**
+ * Refuses `adapter` when it is a prefix and the row's first `placed` positions (its cache, or the start of
+ * its input) do not hold its placeholders (ADAPTER_PREFIX_UNPLACED); LoRA, or no adapter, always passes.
+ */
+export function checkAdapterPlaced(adapter: ModelAdapter | undefined, placed: number): void {
+  if (adapter && isKeyValuePrefix(adapter)) checkPrefixPlaced(adapter, placed);
 }
 
 /** Whether `adapter` is a LoRA adapter. */

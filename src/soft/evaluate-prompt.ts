@@ -2,13 +2,7 @@
 // teacher forced, which equals greedy generation of the target), log-likelihood accuracy over candidate
 // labels, and the loss and perplexity on the targets. Batched; nothing is generated token by token.
 // A LoRA adapter, when given, runs in every row (with no prompt vectors, see noPrompt, that is LoRA alone).
-import {
-  argmax,
-  checkPrefixPlaced,
-  isKeyValuePrefix,
-  type LlamaModel,
-  type ModelAdapter,
-} from '../engine/index.js';
+import { argmax, checkAdapterPlaced, type LlamaModel, type ModelAdapter } from '../engine/index.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
@@ -32,8 +26,7 @@ function scoreRows(
   adapter: ModelAdapter | undefined,
 ): { logLikelihood: number[]; exact: boolean[]; tokens: number } {
   const batch = buildBatch(model, prompt, rows);
-  if (adapter && isKeyValuePrefix(adapter))
-    checkPrefixPlaced(adapter, batch.promptStart === 0 ? prompt.virtualTokens : 0);
+  checkAdapterPlaced(adapter, batch.promptStart === 0 ? prompt.virtualTokens : 0);
   const V = model.config.vocabularySize;
   const logits = model.forward({
     batch: batch.batch,

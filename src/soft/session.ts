@@ -3,9 +3,8 @@
 // computed with the adapter) is computed once per session and every request continues from a copy of it,
 // running with the same adapter.
 import {
-  checkPrefixPlaced,
+  checkAdapterPlaced,
   generate,
-  isKeyValuePrefix,
   generateStream,
   type Generation,
   type GenerationEvent,
@@ -40,7 +39,7 @@ export class SoftPromptSession {
     const N = prompt.virtualTokens;
     checkPromptFits(prompt, model);
     // a prefix's placeholders are the prompt, first: [placeholders][BOS]
-    if (adapter && isKeyValuePrefix(adapter)) checkPrefixPlaced(adapter, prompt.layout === 'peft' ? N : 0);
+    checkAdapterPlaced(adapter, prompt.layout === 'peft' ? N : 0);
     // the prefix is everything before the request's own tokens: BOS (when the model uses one) and the prompt
     const bos =
       tokenizer.bosTokenId !== undefined && tokenizer.encode('a')[0] === tokenizer.bosTokenId
