@@ -244,6 +244,30 @@ export function saveAdapter(
 }
 
 /**
+ * The `prompt_embeddings` tensor of an adapter file (PEFT saves prompt tuning, P-tuning and prefix tuning
+ * under that name): `check` sees its shape before its values are read, and throws on a wrong one.
+ */
+export function readPromptEmbeddings(
+  tensorPath: string,
+  check: (shape: number[]) => void,
+): { shape: number[]; values: Float32Array } {
+  const source = openSafetensors([tensorPath]);
+  try {
+    const name = source.names().find((candidate) => candidate.endsWith('prompt_embeddings'));
+    if (!name)
+      throw new WeightLoadError(`${tensorPath} has no prompt_embeddings tensor`, {
+        code: 'ADAPTER_CORRUPT',
+        hint: 'The adapter file is damaged; train or download it again.',
+      });
+    const shape = source.shape(name);
+    check(shape);
+    return { shape, values: source.read(name) };
+  } finally {
+    source.close();
+  }
+}
+
+/**
  * Reads and checks an adapter folder without a model: its config and metadata through their schemas,
  * its prompt_embeddings tensor against the config's size, every value finite. PEFT adapters without
  * promptune.json use PEFT's layout.
@@ -262,34 +286,21 @@ export function readAdapterFolder(directory: string): LoadedAdapter {
   }
   const config = readAdapterConfig(directory);
   const metadata = readAdapterMetadata(directory);
-  const source = openSafetensors([tensorPath]);
-  let values: Float32Array;
-  let shape: number[];
-  try {
-    const name = source.names().find((candidate) => candidate.endsWith('prompt_embeddings'));
-    if (!name)
-      throw new WeightLoadError(`${tensorPath} has no prompt_embeddings tensor`, {
-        code: 'ADAPTER_CORRUPT',
-        hint: 'The adapter file is damaged; train or download it again.',
-      });
-    shape = source.shape(name);
-    values = source.read(name);
-  } finally {
-    source.close();
-  }
+  const { shape, values } = readPromptEmbeddings(tensorPath, (shape) => {
+    if (shape.length !== 2 || shape[0] !== config.num_virtual_tokens) {
+      throw new WeightLoadError(
+        `${tensorPath}: prompt_embeddings is [${shape}], the config says ${config.num_virtual_tokens} virtual tokens`,
+        { code: 'ADAPTER_CORRUPT', hint: 'The adapter files do not belong together.' },
+      );
+    }
+    if (config.token_dim != null && config.token_dim !== shape[1]) {
+      throw new WeightLoadError(
+        `${tensorPath}: prompt_embeddings is [${shape}], the config says token_dim ${config.token_dim}`,
+        { code: 'ADAPTER_CORRUPT', hint: 'The adapter files do not belong together.' },
+      );
+    }
+  });
   const [virtualTokens, hiddenSize] = shape;
-  if (shape.length !== 2 || virtualTokens !== config.num_virtual_tokens) {
-    throw new WeightLoadError(
-      `${tensorPath}: prompt_embeddings is [${shape}], the config says ${config.num_virtual_tokens} virtual tokens`,
-      { code: 'ADAPTER_CORRUPT', hint: 'The adapter files do not belong together.' },
-    );
-  }
-  if (config.token_dim != null && config.token_dim !== hiddenSize) {
-    throw new WeightLoadError(
-      `${tensorPath}: prompt_embeddings is [${shape}], the config says token_dim ${config.token_dim}`,
-      { code: 'ADAPTER_CORRUPT', hint: 'The adapter files do not belong together.' },
-    );
-  }
   checkPromptFinite(values, hiddenSize, `${tensorPath}: tensor prompt_embeddings`, {
     hint: 'The adapter holds NaN or infinite values (a diverged run, or a damaged file); train it again.',
   });

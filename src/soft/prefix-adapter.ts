@@ -19,7 +19,6 @@ import {
   checkPrefixFits,
   firstNonFinite,
   keyValueWidth,
-  openSafetensors,
   writeFileAtomically,
   writeSafetensors,
   type KeyValuePrefix,
@@ -31,6 +30,7 @@ import {
   checkBaseModel,
   modelFingerprint,
   readAdapterMetadata,
+  readPromptEmbeddings,
   type AdapterMetadata,
 } from './peft-adapter.js';
 import { initTokenIds, standardNormal, type PromptInit, type SoftPrompt } from './soft-prompt.js';
@@ -119,7 +119,7 @@ export function readPrefixFolder(directory: string): LoadedPrefix {
   if (!existsSync(tensorPath))
     throw new NotFoundError(`${directory} has no adapter_model.safetensors`, {
       code: 'ADAPTER_NOT_FOUND',
-      hint: 'Pass the folder that promptune soft train --method prefix (or PEFT save_pretrained) wrote.',
+      hint: 'Pass the folder that promptune soft train --method prefix-tuning (or PEFT save_pretrained) wrote.',
     });
   const config = readPrefixConfig(directory);
   const metadata = readAdapterMetadata(directory);
@@ -128,21 +128,13 @@ export function readPrefixFolder(directory: string): LoadedPrefix {
       code: 'ADAPTER_CORRUPT',
       hint: 'The adapter file is damaged or its config belongs to another; train or download it again.',
     });
-  const source = openSafetensors([tensorPath]);
-  let flat: Float32Array;
-  try {
-    const name = source.names().find((candidate) => candidate.endsWith('prompt_embeddings'));
-    if (!name) throw corrupt('it has no prompt_embeddings tensor');
-    const shape = source.shape(name);
+  const { values: flat } = readPromptEmbeddings(tensorPath, (shape) => {
     const width = config.num_layers * 2 * config.token_dim;
     if (shape.length !== 2 || shape[0] !== config.num_virtual_tokens || shape[1] !== width)
       throw corrupt(
         `prompt_embeddings is [${shape}]; the config says [${config.num_virtual_tokens}, ${config.num_layers} x 2 x ${config.token_dim}]`,
       );
-    flat = source.read(name);
-  } finally {
-    source.close();
-  }
+  });
   const bad = firstNonFinite(flat);
   if (bad >= 0) throw corrupt(`prompt_embeddings holds ${flat[bad]} at ${bad}`);
   const prefix = prefixFromPeft(flat, config.num_virtual_tokens, config.num_layers, config.token_dim);
@@ -169,7 +161,7 @@ export function loadPrefixAdapter(
         hint: `It was made for ${config.base_model_name_or_path ?? 'another model'}; load that model.`,
       },
     );
-  checkPrefixFits(loaded.prefix, model);
+  // with the layers and key width the model's, the prefix read to the config's shape fits it
   return loaded;
 }
 
