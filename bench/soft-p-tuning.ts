@@ -2,13 +2,11 @@
 // (hidden size = the model's; backward through the model to the prompt, then through the encoder) on
 // bench:soft's model, text and layout, against the same step in PyTorch autograd.
 import { join } from 'node:path';
-import { inputGradients, writeSafetensors, type LlamaModel, type Random } from '../src/engine/index.js';
+import { writeSafetensors, type LlamaModel, type Random } from '../src/engine/index.js';
 import {
   buildBatch,
   initPromptEncoder,
-  mlpBackward,
-  promptGradient,
-  runMlp,
+  promptEncoderTrainable,
   type SoftPrompt,
   type TokenizedExample,
 } from '../src/soft/index.js';
@@ -24,21 +22,17 @@ export function benchPromptEncoderStep(
   const { virtualTokens: N, repeats, threads } = options;
   const C = model.config.hiddenSize;
   const encoder = initPromptEncoder(model, N, C, options.random);
-  const step = () => {
-    const run = runMlp(model.kernels, encoder);
-    const prompt: SoftPrompt = { virtualTokens: N, hiddenSize: C, values: run.output, layout: 'bos-first' };
-    const batch = buildBatch(model, prompt, examples);
-    const result = inputGradients(model, batch);
-    const gradient = mlpBackward(
-      model.kernels,
-      encoder,
-      run,
-      promptGradient(prompt, batch, result.dembeddings),
-    );
-    return { loss: result.loss, gradient, batch };
+  // the step soft train --method p-tuning takes
+  const trainable = promptEncoderTrainable(model, encoder, 'bos-first');
+  const { seconds: ours, result } = timed(() => trainable.lossAndGradient(examples), repeats);
+  // where the prompt goes and what is predicted, for the peer (the vectors do not matter here)
+  const prompt: SoftPrompt = {
+    virtualTokens: N,
+    hiddenSize: C,
+    values: new Float32Array(N * C),
+    layout: 'bos-first',
   };
-  const { seconds: ours, result } = timed(step, repeats);
-  const { batch } = result;
+  const batch = buildBatch(model, prompt, examples);
   line(
     `P-tuning training step ${examples.length} x (${N} virtual + ${batch.time - N} text), encoder ${C}: promptune ${ours.toFixed(3)} s median of ${repeats}, loss ${result.loss.toFixed(6)}`,
   );

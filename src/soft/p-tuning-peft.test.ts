@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
 import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
-import { inputGradients, loadModel } from '../engine/index.js';
-import { mlpBackward, packMlp, runMlp } from './encoder-mlp.js';
+import { loadModel } from '../engine/index.js';
+import { packMlp, runMlp } from './encoder-mlp.js';
 import { adamStep, optimizerState } from './optimizer.js';
 import { loadAdapter, saveAdapter } from './peft-adapter.js';
-import { buildBatch, promptGradient } from './sequences.js';
+import { promptEncoderTrainable } from './prompt-encoder.js';
+import { buildBatch } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
 const {
@@ -62,24 +63,15 @@ describe('P-tuning against PEFT', async () => {
   const T = buildBatch(model, promptOf(new Float32Array(P * C)), examples).time;
   const adamw = { kind: 'adamw', learningRate: reference.learningRate, weightDecay: 0 } as const;
 
-  const lossAndGradient = (encoder: ReturnType<typeof packMlp>) => {
-    const run = runMlp(model.kernels, encoder);
-    const prompt = promptOf(run.output);
-    const batch = buildBatch(model, prompt, examples);
-    const result = inputGradients(model, batch);
-    const gradient = mlpBackward(
-      model.kernels,
-      encoder,
-      run,
-      promptGradient(prompt, batch, result.dembeddings),
-    );
-    return { loss: result.loss, gradient, prompt, batch };
-  };
+  // what soft train --method p-tuning steps, on the fixture's rows
+  const lossAndGradient = (encoder: ReturnType<typeof packMlp>) =>
+    promptEncoderTrainable(model, encoder, 'peft').lossAndGradient(examples);
 
   it("gives PEFT's logits, loss and every gradient of the encoder", () => {
     const encoder = packMlp(packed('initial'), shape);
-    const { loss, gradient, batch } = lossAndGradient(encoder);
+    const { loss, gradient } = lossAndGradient(encoder);
     expect(loss).toBeCloseTo(reference.loss, 4);
+    const batch = buildBatch(model, promptOf(runMlp(model.kernels, encoder).output), examples);
     // PEFT's logits cover the virtual tokens too: (B, P + time, V) against ours (B, T, V)
     const logits = model.forward({ batch: batch.batch, time: T, embeddings: batch.embeddings });
     const peft = expected.get('logits')!;

@@ -12,14 +12,9 @@ import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
 import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
 import { inputGradients, keyValueWidth, loadModel, openSafetensors } from '../engine/index.js';
 import { adamStep, optimizerState } from './optimizer.js';
-import {
-  loadPrefixAdapter,
-  prefixFromPeft,
-  prefixPlaceholders,
-  prefixToPeft,
-  savePrefixAdapter,
-} from './prefix-adapter.js';
-import { prefixProjection, projectPrefix, projectionBackward } from './prefix-projection.js';
+import { loadPrefixAdapter, prefixPlaceholders, prefixToPeft, savePrefixAdapter } from './prefix-adapter.js';
+import { prefixProjection } from './prefix-projection.js';
+import { prefixTrainable } from './prefix-training.js';
 import { buildBatch } from './sequences.js';
 
 interface Run {
@@ -133,16 +128,13 @@ describe('prefix tuning against PEFT', async () => {
       'transform.2.weight',
       'transform.2.bias',
     ];
-    const lossAndGradient = () => {
-      const projected = projectPrefix(model.kernels, projection);
-      const current = prefixFromPeft(projected.output, P, L, width);
-      const result = inputGradients(model, { ...batch, adapter: current });
-      const dprefix = prefixToPeft({ kind: 'prefix', length: P, values: result.adapterGradients! }, L, width);
-      return {
-        loss: result.loss,
-        gradient: projectionBackward(model.kernels, projection, projected, dprefix),
-      };
-    };
+    // what soft train --method prefix-tuning --prefix-projection steps (it steps projection.values)
+    const trainable = prefixTrainable(
+      model,
+      { kind: 'prefix', length: P, values: new Float32Array(0) },
+      projection,
+    );
+    const lossAndGradient = () => trainable.lossAndGradient(examples);
     const first = lossAndGradient();
     expect(first.loss).toBeCloseTo(reference.projected.loss, 4);
     const peft = Float32Array.from(order.flatMap((name) => Array.from(named(`grad.${name}`))));

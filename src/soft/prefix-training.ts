@@ -14,15 +14,20 @@ import {
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import { trainAsync, type Trainable, type TrainedValues, type TrainOptions } from './trainer.js';
 
+/** The prefix of `length` positions an MLP's output (PEFT's layout) stands for. */
+function prefixOf(model: LlamaModel, length: number, output: Float32Array): KeyValuePrefix {
+  return prefixFromPeft(output, length, model.config.layers, keyValueWidth(model.config));
+}
+
 /** The prefix `values` stand for: themselves, or what the MLP viewing them makes. */
 function currentPrefix(
   model: LlamaModel,
   prefix: KeyValuePrefix,
   projection: PrefixProjection | undefined,
 ): KeyValuePrefix {
-  if (!projection) return prefix;
-  const { output } = projectPrefix(model.kernels, projection);
-  return prefixFromPeft(output, prefix.length, model.config.layers, keyValueWidth(model.config));
+  return projection
+    ? prefixOf(model, prefix.length, projectPrefix(model.kernels, projection).output)
+    : prefix;
 }
 
 /**
@@ -53,7 +58,7 @@ export function prefixTrainable(
         return { loss: result.loss, gradient: result.adapterGradients!, tokens };
       }
       const projected = projectPrefix(model.kernels, projection);
-      const adapter = prefixFromPeft(projected.output, prefix.length, layers, width);
+      const adapter = prefixOf(model, prefix.length, projected.output);
       const result = inputGradients(model, { ...batch, adapter });
       const dprefix = prefixToPeft(
         { kind: 'prefix', length: prefix.length, values: result.adapterGradients! },
