@@ -1,5 +1,6 @@
 // The PEFT parity fixtures (test/fixtures/peft-*, written by tools/reference/peft_*.py from the real PEFT):
 // each folder's reference.json and the tensors of its reference.safetensors.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSafetensors } from '../src/engine/index.js';
@@ -31,4 +32,18 @@ export function readPeftFixture<Reference>(name: string): {
   } finally {
     source.close();
   }
+}
+
+/**
+ * The logits the real PEFT gives a fixture's batch with the adapter in `directory`, through `script`'s
+ * --check (tools/reference/<script>.py); undefined when PROMPTUNE_PEFT_PYTHON names no Python with peft.
+ */
+export function peftLogits(script: string, directory: string): Float32Array | undefined {
+  const python = process.env.PROMPTUNE_PEFT_PYTHON;
+  if (!python) return undefined;
+  const path = join(repositoryRoot, 'tools', 'reference', `${script}.py`);
+  const output = JSON.parse(execFileSync(python, [path, '--check', directory], { encoding: 'utf8' })) as {
+    logits: number[];
+  };
+  return Float32Array.from(output.logits);
 }

@@ -3,13 +3,12 @@
 // lora_B gradient, ten AdamW steps follow PEFT's losses and end on its matrices, and the adapter written
 // back holds PEFT's tensors under PEFT's names. With PROMPTUNE_PEFT_PYTHON (a Python with torch and peft),
 // PEFT itself loads the adapter promptune wrote and gives the same logits.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
-import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import { maxAbsDiff, stories } from '../../test/models.js';
+import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
 import {
   inputGradients,
   loadModel,
@@ -120,13 +119,9 @@ describe('LoRA against PEFT', async () => {
     }
     const again = loadLoraAdapter(directory, model);
     expect(again.config).toMatchObject({ r: 4, lora_alpha: 8, peft_type: 'LORA' });
-    const python = process.env.PROMPTUNE_PEFT_PYTHON;
-    if (!python) return;
-    const script = join(repositoryRoot, 'tools', 'reference', 'peft_lora.py');
-    const output = JSON.parse(execFileSync(python, [script, '--check', directory], { encoding: 'utf8' })) as {
-      logits: number[];
-    };
-    const diff = maxAbsDiff(Float32Array.from(output.logits), expected.get('logits')!);
+    const logits = peftLogits('peft_lora', directory);
+    if (!logits) return;
+    const diff = maxAbsDiff(logits, expected.get('logits')!);
     console.log(`PEFT loading promptune's adapter: logits max abs diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(1e-5);
   });

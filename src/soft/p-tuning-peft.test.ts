@@ -3,13 +3,12 @@
 // gradient of the encoder's embedding, weights and biases; ten AdamW steps follow PEFT's losses and end on
 // its parameters. PEFT's saved adapter (the encoder's output) loads as a soft prompt, and the adapter
 // promptune writes holds its prompt as P_TUNING; with PROMPTUNE_PEFT_PYTHON, PEFT loads it too.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
-import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import { maxAbsDiff, stories } from '../../test/models.js';
+import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
 import { loadModel } from '../engine/index.js';
 import { packMlp, runMlp } from './encoder-mlp.js';
 import { adamStep, optimizerState } from './optimizer.js';
@@ -128,13 +127,9 @@ describe('P-tuning against PEFT', async () => {
     const written = JSON.parse(readFileSync(join(directory, 'adapter_config.json'), 'utf8'));
     expect(written).toMatchObject({ peft_type: 'P_TUNING', encoder_hidden_size: H, num_virtual_tokens: P });
     expect(loadAdapter(directory, model).prompt.values).toEqual(prompt.values);
-    const python = process.env.PROMPTUNE_PEFT_PYTHON;
-    if (!python) return;
-    const script = join(repositoryRoot, 'tools', 'reference', 'peft_p_tuning.py');
-    const output = JSON.parse(execFileSync(python, [script, '--check', directory], { encoding: 'utf8' })) as {
-      logits: number[];
-    };
-    const diff = maxAbsDiff(Float32Array.from(output.logits), expected.get('logits')!);
+    const logits = peftLogits('peft_p_tuning', directory);
+    if (!logits) return;
+    const diff = maxAbsDiff(logits, expected.get('logits')!);
     console.log(`PEFT loading promptune's P-tuning adapter: logits max abs diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(1e-5);
   });

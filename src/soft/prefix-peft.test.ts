@@ -3,13 +3,12 @@
 // follow PEFT's losses and end on its prefix; the prefix written back holds PEFT's tensor. The same for
 // PEFT's reparameterized prefix (an embedding through a tanh MLP): the MLP's gradients and ten steps. With
 // PROMPTUNE_PEFT_PYTHON (a Python with torch and peft), PEFT itself loads the prefix promptune wrote.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { maxAbsDiff, repositoryRoot, stories } from '../../test/models.js';
-import { readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import { maxAbsDiff, stories } from '../../test/models.js';
+import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
 import { inputGradients, keyValueWidth, loadModel, openSafetensors } from '../engine/index.js';
 import { adamStep, optimizerState } from './optimizer.js';
 import { loadPrefixAdapter, prefixPlaceholders, prefixToPeft, savePrefixAdapter } from './prefix-adapter.js';
@@ -173,13 +172,9 @@ describe('prefix tuning against PEFT', async () => {
     }
     const again = loadPrefixAdapter(directory, model);
     expect(again.prefix.values).toEqual(prefix.values);
-    const python = process.env.PROMPTUNE_PEFT_PYTHON;
-    if (!python) return;
-    const script = join(repositoryRoot, 'tools', 'reference', 'peft_prefix.py');
-    const output = JSON.parse(execFileSync(python, [script, '--check', directory], { encoding: 'utf8' })) as {
-      logits: number[];
-    };
-    const diff = maxAbsDiff(Float32Array.from(output.logits), expected.get('plain.logits')!);
+    const logits = peftLogits('peft_prefix', directory);
+    if (!logits) return;
+    const diff = maxAbsDiff(logits, expected.get('plain.logits')!);
     console.log(`PEFT loading promptune's prefix: logits max abs diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(1e-5);
   });
