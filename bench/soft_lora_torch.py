@@ -7,15 +7,13 @@ import sys
 
 import torch
 
-from torch_llama import TorchLlama, read_safetensors, timed
+from torch_llama import TorchLlama, read_safetensors, target_loss, timed
 
 
 def main(directory):
     model = TorchLlama(directory)
     manifest = model.manifest
-    B, T = manifest["batch"], manifest["time"]
-    tokens = torch.tensor(manifest["tokens"], dtype=torch.long).reshape(B, T)
-    targets = torch.tensor(manifest["targets"], dtype=torch.long).reshape(B, T)
+    tokens, targets = model.batch()
     tensors = read_safetensors(f"{directory}/lora.safetensors")
     lora = {}
     for name, tensor in tensors.items():
@@ -25,7 +23,7 @@ def main(directory):
 
     def step():
         logits = model.forward(model.embed(tokens), lora, manifest["scale"])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(B * T, -1), targets.reshape(-1), ignore_index=-1)
+        loss = target_loss(logits, targets)
         for parameter in parameters:
             parameter.grad = None
         loss.backward()

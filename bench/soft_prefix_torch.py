@@ -7,20 +7,18 @@ import sys
 
 import torch
 
-from torch_llama import TorchLlama, read_safetensors, timed
+from torch_llama import TorchLlama, read_safetensors, target_loss, timed
 
 
 def main(directory):
     model = TorchLlama(directory)
     manifest = model.manifest
-    B, T = manifest["batch"], manifest["time"]
-    tokens = torch.tensor(manifest["tokens"], dtype=torch.long).reshape(B, T)
-    targets = torch.tensor(manifest["targets"], dtype=torch.long).reshape(B, T)
+    tokens, targets = model.batch()
     prefix = read_safetensors(f"{directory}/prefix.safetensors")["prefix"].clone().requires_grad_(True)
 
     def step():
         logits = model.forward(model.embed(tokens), prefix=prefix)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(B * T, -1), targets.reshape(-1), ignore_index=-1)
+        loss = target_loss(logits, targets)
         prefix.grad = None
         loss.backward()
         return loss

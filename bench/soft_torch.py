@@ -7,15 +7,14 @@ import sys
 
 import torch
 
-from torch_llama import TorchLlama, read_safetensors, timed
+from torch_llama import TorchLlama, read_safetensors, target_loss, timed
 
 
 def main(directory):
     model = TorchLlama(directory)
     manifest = model.manifest
-    B, T, N = manifest["batch"], manifest["time"], manifest["virtualTokens"]
-    tokens = torch.tensor(manifest["tokens"], dtype=torch.long).reshape(B, T)
-    targets = torch.tensor(manifest["targets"], dtype=torch.long).reshape(B, T)
+    B, N = manifest["batch"], manifest["virtualTokens"]
+    tokens, targets = model.batch()
     if "encoder" in manifest:
         # P-tuning: the prompt is made by PEFT's MLP encoder (Linear, ReLU, Linear, ReLU, Linear)
         encoder = {name: tensor.clone().requires_grad_(True) for name, tensor in read_safetensors(f"{directory}/encoder.safetensors").items()}
@@ -43,7 +42,7 @@ def main(directory):
         embedded = model.embed(tokens)
         x = torch.cat([embedded[:, :1], prompt.unsqueeze(0).expand(B, N, -1), embedded[:, 1 + N :]], dim=1)
         logits = model.forward(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(B * T, -1), targets.reshape(-1), ignore_index=-1)
+        loss = target_loss(logits, targets)
         for parameter in parameters:
             parameter.grad = None
         loss.backward()

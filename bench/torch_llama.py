@@ -26,7 +26,7 @@ def read_safetensors(path):
 
 def timed(step, repeats):
     """Runs `step` once to warm up, then `repeats` times timed: (the seconds of each, the last result)."""
-    step()
+    result = step()
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -93,3 +93,14 @@ class TorchLlama:
 
     def embed(self, tokens):
         return self.weights["embedding"][tokens]
+
+    def batch(self):
+        """The manifest's token ids and next-token targets (-1: not scored), each (batch, time)."""
+        shape = (self.manifest["batch"], self.manifest["time"])
+        tokens = torch.tensor(self.manifest["tokens"], dtype=torch.long).reshape(shape)
+        return tokens, torch.tensor(self.manifest["targets"], dtype=torch.long).reshape(shape)
+
+
+def target_loss(logits, targets):
+    """Mean cross-entropy over the scored positions, as the engine's training loss."""
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
