@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repositoryRoot, sharedModels } from './models.js';
+import { repositoryRoot, sharedModels, stories } from './models.js';
 
 const datasets = join(sharedModels, '..', 'datasets');
 
@@ -31,4 +31,25 @@ export function slice(
     writeFileSync(join(folder, `${split}.jsonl`), lines.map(transform).join('\n') + '\n');
   }
   return folder;
+}
+
+/** `soft eval --json` of an adapter folder on a .jsonl file, on stories260K's GGUF. */
+export function evaluateAdapter(adapter: string, data: string) {
+  return promptune('soft', 'eval', '--model', stories.gguf, '--adapter', adapter, '--data', data, '--json');
+}
+
+/** `soft generate` of five tokens after "Tim ran to the park." with an adapter folder, on stories260K's GGUF. */
+export function generateWithAdapter(adapter: string) {
+  return promptune(
+    'soft',
+    'generate',
+    '--model',
+    stories.gguf,
+    '--adapter',
+    adapter,
+    '--prompt',
+    'Tim ran to the park.',
+    '--max-tokens',
+    '5',
+  );
 }

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { promptune, slice } from './cli-soft-helpers.js';
+import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
 import { stories } from './models.js';
 
 describe('promptune soft train --method', () => {
@@ -43,32 +43,9 @@ describe('promptune soft train --method', () => {
       target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
     });
     expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({ method: 'lora' });
-    const evaluated = JSON.parse(
-      promptune(
-        'soft',
-        'eval',
-        '--model',
-        stories.gguf,
-        '--adapter',
-        out,
-        '--data',
-        join(data, 'test.jsonl'),
-        '--json',
-      ).stdout,
-    );
+    const evaluated = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
     expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
-    const generated = promptune(
-      'soft',
-      'generate',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      out,
-      '--prompt',
-      'Tim ran to the park.',
-      '--max-tokens',
-      '5',
-    );
+    const generated = generateWithAdapter(out);
     expect(generated.status).toBe(0);
     const shown = JSON.parse(
       promptune('registry', 'show', summary.pushed, '--db', database, '--json').stdout,
@@ -167,31 +144,9 @@ describe('promptune soft train --method', () => {
       method: 'prefix-tuning',
       init: 'text',
     });
-    const evaluate = () =>
-      promptune(
-        'soft',
-        'eval',
-        '--model',
-        stories.gguf,
-        '--adapter',
-        out,
-        '--data',
-        join(data, 'test.jsonl'),
-        '--json',
-      );
+    const evaluate = () => evaluateAdapter(out, join(data, 'test.jsonl'));
     expect(JSON.parse(evaluate().stdout)).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
-    const generated = promptune(
-      'soft',
-      'generate',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      out,
-      '--prompt',
-      'Tim ran to the park.',
-      '--max-tokens',
-      '5',
-    );
+    const generated = generateWithAdapter(out);
     expect(generated.status).toBe(0);
     const shown = JSON.parse(
       promptune('registry', 'show', summary.pushed, '--db', database, '--json').stdout,
@@ -267,17 +222,7 @@ describe('promptune soft train --method', () => {
       method: 'p-tuning',
       training: { encoder: 32 },
     });
-    const evaluated = promptune(
-      'soft',
-      'eval',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      out,
-      '--data',
-      join(data, 'test.jsonl'),
-      '--json',
-    );
+    const evaluated = evaluateAdapter(out, join(data, 'test.jsonl'));
     expect(JSON.parse(evaluated.stdout)).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
     // the encoder is not saved: a P-tuning run resumes from its checkpoint, which holds it
     const checkpoint = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));

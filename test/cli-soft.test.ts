@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/engine/index.js';
 import { Registry } from '../src/registry/index.js';
 import { loadPrefixAdapter } from '../src/soft/index.js';
-import { promptune, slice } from './cli-soft-helpers.js';
+import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
 import { maxAbsDiff, repositoryRoot, sharedModels, stories } from './models.js';
 
 const datasets = join(sharedModels, '..', 'datasets');
@@ -38,34 +38,11 @@ describe('promptune soft', () => {
     });
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12);
 
-    const evaluated = JSON.parse(
-      promptune(
-        'soft',
-        'eval',
-        '--model',
-        stories.gguf,
-        '--adapter',
-        out,
-        '--data',
-        join(data, 'test.jsonl'),
-        '--json',
-      ).stdout,
-    );
+    const evaluated = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
     expect(evaluated).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
     expect(evaluated.likelihoodAccuracy).toBeGreaterThanOrEqual(0);
 
-    const generated = promptune(
-      'soft',
-      'generate',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      out,
-      '--prompt',
-      'Tim ran to the park.',
-      '--max-tokens',
-      '5',
-    );
+    const generated = generateWithAdapter(out);
     expect(generated.status).toBe(0);
     expect(generated.stdout.trim().length).toBeGreaterThan(0);
   });
