@@ -4,56 +4,62 @@
 import { text } from './format';
 import type { Version } from './types';
 
+/** What an adapter's method is and how it is shaped, by its PEFT config's peft_type. */
+function methodSections(
+  config: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+): [string, string][] {
+  switch (config.peft_type) {
+    case 'PREFIX_TUNING':
+      return [
+        ['method', 'prefix tuning: learned keys and values every layer attends to before the input'],
+        [
+          'positions and layers',
+          `${text(config.num_virtual_tokens)} positions in ${text(config.num_layers)} layers (key width ${text(config.token_dim)})`,
+        ],
+        ['initialization', text(metadata.init)],
+      ];
+    case 'P_TUNING':
+      return [
+        ['method', 'P-tuning: the soft prompt made by a prompt encoder (the vectors it made are served)'],
+        ['virtual tokens', text(config.num_virtual_tokens)],
+        [
+          'encoder',
+          `${text(config.encoder_reparameterization_type)}, hidden size ${text(config.encoder_hidden_size)}`,
+        ],
+      ];
+    case 'LORA':
+      return [
+        ['method', 'LoRA: low-rank adapters on the frozen model’s projections'],
+        [
+          'rank and alpha',
+          `r ${text(config.r)}, alpha ${text(config.lora_alpha)}${config.use_rslora ? ' (rank-stabilized)' : ''}`,
+        ],
+        [
+          'adapted projections',
+          Array.isArray(config.target_modules)
+            ? config.target_modules.join(', ')
+            : text(config.target_modules),
+        ],
+      ];
+    default:
+      return [
+        ['virtual tokens', text(config.num_virtual_tokens)],
+        [
+          'initialization',
+          [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)].filter(Boolean).join(': '),
+        ],
+      ];
+  }
+}
+
 /** The readable sections of a version, in order: [title, text]. */
 export function versionSections(version: Version): [string, string][] {
   const content = version.content;
   if (version.kind === 'soft') {
     const config = (content.adapterConfig ?? {}) as Record<string, unknown>;
     const metadata = (content.promptune ?? {}) as Record<string, unknown>;
-    const prefix: [string, string][] = [
-      ['method', 'prefix tuning: learned keys and values every layer attends to before the input'],
-      [
-        'positions and layers',
-        `${text(config.num_virtual_tokens)} positions in ${text(config.num_layers)} layers (key width ${text(config.token_dim)})`,
-      ],
-      ['initialization', text(metadata.init)],
-    ];
-    const encoded: [string, string][] = [
-      ['method', 'P-tuning: the soft prompt made by a prompt encoder (the vectors it made are served)'],
-      ['virtual tokens', text(config.num_virtual_tokens)],
-      [
-        'encoder',
-        `${text(config.encoder_reparameterization_type)}, hidden size ${text(config.encoder_hidden_size)}`,
-      ],
-    ];
-    const sections: [string, string][] =
-      config.peft_type === 'PREFIX_TUNING'
-        ? prefix
-        : config.peft_type === 'P_TUNING'
-          ? encoded
-          : config.peft_type === 'LORA'
-            ? [
-                ['method', 'LoRA: low-rank adapters on the frozen model’s projections'],
-                [
-                  'rank and alpha',
-                  `r ${text(config.r)}, alpha ${text(config.lora_alpha)}${config.use_rslora ? ' (rank-stabilized)' : ''}`,
-                ],
-                [
-                  'adapted projections',
-                  Array.isArray(config.target_modules)
-                    ? config.target_modules.join(', ')
-                    : text(config.target_modules),
-                ],
-              ]
-            : [
-                ['virtual tokens', text(config.num_virtual_tokens)],
-                [
-                  'initialization',
-                  [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)]
-                    .filter(Boolean)
-                    .join(': '),
-                ],
-              ];
+    const sections = methodSections(config, metadata);
     const { nearestTokens, ...rest } = metadata as { nearestTokens?: { text: string; cosine: number }[][] };
     if (nearestTokens)
       sections.push([
