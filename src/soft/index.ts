@@ -97,6 +97,30 @@ export {
   trainPromptEncoderAsync,
   type PromptEncoderTrainResult,
 } from './prompt-encoder.js';
+export {
+  addTaskGradient,
+  initMultitask,
+  packMultitask,
+  taskPrompt,
+  transferMultitask,
+  viewMultitask,
+  type MultitaskPrompt,
+  type MultitaskShape,
+  type MultitaskTransfer,
+} from './multitask-prompt.js';
+export {
+  evaluateMultitask,
+  multitaskTrainable,
+  trainMultitaskAsync,
+  type MultitaskTrainResult,
+} from './multitask-training.js';
+export {
+  loadMultitaskAdapter,
+  multitaskTaskId,
+  readMultitaskFolder,
+  saveMultitaskAdapter,
+  type LoadedMultitask,
+} from './multitask-adapter.js';
 export { SoftPromptSession } from './session.js';
 export {
   adapterMethod,

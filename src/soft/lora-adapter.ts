@@ -3,7 +3,7 @@
 // The module names are a table (Llama-family names); an adapter on anything else, or using what the
 // engine does not run (DoRA, biases, per-module ranks, fused projections), is refused with a code, never
 // half-loaded. A new adapter starts as PEFT's does: A Kaiming-uniform, B zero.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -20,8 +20,6 @@ import {
   openSafetensors,
   projectionShape,
   PROJECTIONS,
-  writeFileAtomically,
-  writeSafetensors,
   type LlamaModel,
   type LowRankAdapter,
   type LowRankPair,
@@ -32,6 +30,7 @@ import {
   checkBaseModel,
   modelFingerprint,
   readAdapterMetadata,
+  writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
 
@@ -285,7 +284,6 @@ export function saveLoraAdapter(
         },
       );
   }
-  mkdirSync(directory, { recursive: true });
   const targets = adaptedProjections(adapter);
   const { baseModelName, alpha, rankStabilized, ...rest } = metadata;
   const config = {
@@ -314,7 +312,5 @@ export function saveLoraAdapter(
     baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
     ...rest,
   };
-  writeSafetensors(join(directory, 'adapter_model.safetensors'), loraTensors(adapter), { format: 'pt' });
-  writeFileAtomically(join(directory, 'adapter_config.json'), JSON.stringify(config, null, 2) + '\n');
-  writeFileAtomically(join(directory, 'promptune.json'), JSON.stringify(sidecar, null, 2) + '\n');
+  writeAdapterFiles(directory, loraTensors(adapter), config, sidecar);
 }

@@ -29,12 +29,14 @@ import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-pr
 export interface AdapterMetadata {
   format: 'promptune-soft-prompt';
   /** What was trained (absent: prompt tuning, as before methods were recorded). */
-  method?: 'prompt-tuning' | 'p-tuning' | 'lora' | 'prefix-tuning';
+  method?: 'prompt-tuning' | 'p-tuning' | 'lora' | 'prefix-tuning' | 'multitask-prompt-tuning';
   layout: PromptLayout;
   baseModel: { name: string; sha256: string };
   tokenizer?: { kind: string; sha256: string };
   init?: string;
   task?: string;
+  /** A multitask prompt's tasks, by task id. */
+  tasks?: string[];
   seed?: number;
   /** Scores of the run; a score that could not be computed (NaN) is written as null. */
   metrics?: Record<string, number | null>;
@@ -61,12 +63,15 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
 /** promptune.json, the sidecar. */
 const metadataSchema = z.looseObject({
   format: z.literal('promptune-soft-prompt'),
-  method: z.enum(['prompt-tuning', 'p-tuning', 'lora', 'prefix-tuning']).optional(),
+  method: z
+    .enum(['prompt-tuning', 'p-tuning', 'lora', 'prefix-tuning', 'multitask-prompt-tuning'])
+    .optional(),
   layout: z.enum(['bos-first', 'peft']),
   baseModel: z.looseObject({ name: z.string(), sha256 }),
   tokenizer: z.looseObject({ kind: z.string(), sha256 }).optional(),
   init: z.string().optional(),
   task: z.string().optional(),
+  tasks: z.array(z.string()).optional(),
   seed: z.number().int().optional(),
   metrics: z.record(z.string(), z.number().nullable()).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
@@ -167,13 +172,57 @@ export function tokenizerFingerprint(tokenizer: Tokenizer): string {
     .digest('hex');
 }
 
+// PEFT refuses a TEXT init without a tokenizer it can load (PromptTuningConfig.__post_init__), and the
+// saved vectors are what a load uses, so a prompt started from words is written as RANDOM; promptune.json
+// records the init that was used.
 const peftInit: Record<string, string> = {
   random: 'RANDOM',
   normal: 'RANDOM',
   'sample-vocab': 'SAMPLE_VOCAB',
-  text: 'TEXT',
-  'class-labels': 'TEXT',
 };
+
+/** The adapter_config.json PEFT writes for a prompt of `virtualTokens` vectors of `hiddenSize` on `model`. */
+export function promptTuningConfig(
+  model: LlamaModel,
+  prompt: { virtualTokens: number; hiddenSize: number },
+  baseModelName: string,
+  init: string | undefined,
+): Record<string, unknown> {
+  return {
+    auto_mapping: null,
+    base_model_name_or_path: baseModelName,
+    inference_mode: true,
+    num_attention_heads: model.config.heads,
+    num_layers: model.config.layers,
+    num_transformer_submodules: 1,
+    num_virtual_tokens: prompt.virtualTokens,
+    peft_type: 'PROMPT_TUNING',
+    prompt_tuning_init: peftInit[init ?? 'random'] ?? 'RANDOM',
+    prompt_tuning_init_text: null,
+    revision: null,
+    task_type: 'CAUSAL_LM',
+    token_dim: prompt.hiddenSize,
+    tokenizer_kwargs: null,
+    tokenizer_name_or_path: null,
+  };
+}
+
+/** Writes an adapter folder's three files, each via a temporary name, then renamed. */
+export function writeAdapterFiles(
+  directory: string,
+  tensors: Record<string, { shape: number[]; data: Float32Array }>,
+  config: Record<string, unknown>,
+  sidecar: AdapterMetadata,
+): void {
+  mkdirSync(directory, { recursive: true });
+  writeSafetensors(join(directory, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+  for (const [name, value] of [
+    ['adapter_config.json', config],
+    ['promptune.json', sidecar],
+  ] as const) {
+    writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');
+  }
+}
 
 /** Writes the adapter folder (each file via a temporary name, then renamed). */
 export function saveAdapter(
@@ -190,25 +239,8 @@ export function saveAdapter(
   checkPromptFinite(prompt.values, prompt.hiddenSize, `the soft prompt to save in ${directory}`, {
     hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
   });
-  mkdirSync(directory, { recursive: true });
-  const config = {
-    auto_mapping: null,
-    base_model_name_or_path: metadata.baseModelName,
-    inference_mode: true,
-    num_attention_heads: model.config.heads,
-    num_layers: model.config.layers,
-    num_transformer_submodules: 1,
-    num_virtual_tokens: prompt.virtualTokens,
-    peft_type: 'PROMPT_TUNING',
-    prompt_tuning_init: peftInit[metadata.init ?? 'random'] ?? 'RANDOM',
-    prompt_tuning_init_text: null,
-    revision: null,
-    task_type: 'CAUSAL_LM',
-    token_dim: prompt.hiddenSize,
-    tokenizer_kwargs: null,
-    tokenizer_name_or_path: null,
-  };
   const { baseModelName, encoderHidden, ...rest } = metadata;
+  const config = promptTuningConfig(model, prompt, baseModelName, metadata.init);
   const peftConfig =
     encoderHidden === undefined
       ? config
@@ -224,23 +256,17 @@ export function saveAdapter(
           encoder_num_layers: 2,
           encoder_dropout: 0,
         };
-  const sidecar: AdapterMetadata = {
-    format: 'promptune-soft-prompt',
-    layout: prompt.layout,
-    baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
-    ...rest,
-  };
-  writeSafetensors(
-    join(directory, 'adapter_model.safetensors'),
+  writeAdapterFiles(
+    directory,
     { prompt_embeddings: { shape: [prompt.virtualTokens, prompt.hiddenSize], data: prompt.values } },
-    { format: 'pt' },
+    peftConfig,
+    {
+      format: 'promptune-soft-prompt',
+      layout: prompt.layout,
+      baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
+      ...rest,
+    },
   );
-  for (const [name, value] of [
-    ['adapter_config.json', peftConfig],
-    ['promptune.json', sidecar],
-  ] as const) {
-    writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');
-  }
 }
 
 /**

@@ -5,7 +5,7 @@
 // a prefix layer by layer instead (key-value-prefix.ts); this file converts. A prefix starts random (as
 // PEFT's) or from the KV cache of a text (the start that did best in PEFT's method comparison).
 // promptune.json records the rest.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -19,8 +19,6 @@ import {
   checkPrefixFits,
   firstNonFinite,
   keyValueWidth,
-  writeFileAtomically,
-  writeSafetensors,
   type KeyValuePrefix,
   type LlamaModel,
   type Random,
@@ -31,6 +29,7 @@ import {
   modelFingerprint,
   readAdapterMetadata,
   readPromptEmbeddings,
+  writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
 import { initTokenIds, standardNormal, type PromptInit, type SoftPrompt } from './soft-prompt.js';
@@ -245,7 +244,6 @@ export function savePrefixAdapter(
       hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
     });
   checkPrefixFits(prefix, model);
-  mkdirSync(directory, { recursive: true });
   const { layers: L } = model.config;
   const width = keyValueWidth(model.config);
   const { baseModelName, ...rest } = metadata;
@@ -271,11 +269,10 @@ export function savePrefixAdapter(
     baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
     ...rest,
   };
-  writeSafetensors(
-    join(directory, 'adapter_model.safetensors'),
+  writeAdapterFiles(
+    directory,
     { prompt_embeddings: { shape: [prefix.length, L * 2 * width], data: prefixToPeft(prefix, L, width) } },
-    { format: 'pt' },
+    config,
+    sidecar,
   );
-  writeFileAtomically(join(directory, 'adapter_config.json'), JSON.stringify(config, null, 2) + '\n');
-  writeFileAtomically(join(directory, 'promptune.json'), JSON.stringify(sidecar, null, 2) + '\n');
 }

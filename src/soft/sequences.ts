@@ -11,6 +11,8 @@ export interface TokenizedExample {
   targetIds: number[];
   /** Whether inputIds starts with BOS (default true); without one the prompt simply comes first. */
   bos?: boolean;
+  /** Which task of a multitask prompt the example belongs to (default 0). */
+  task?: number;
 }
 
 /** A right-padded batch ready for the model. */

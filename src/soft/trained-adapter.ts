@@ -1,6 +1,6 @@
 // Any adapter promptune trains or loads, by its adapter_config.json's peft_type: a soft prompt
-// (PROMPT_TUNING, or P_TUNING: the prompt its encoder made), a LoRA adapter (LORA) or a key/value prefix
-// (PREFIX_TUNING). Callers that serve, score or register adapters go through
+// (PROMPT_TUNING, or P_TUNING: the prompt its encoder made, or MULTITASK_PROMPT_TUNING: one task's prompt),
+// a LoRA adapter (LORA) or a key/value prefix (PREFIX_TUNING). Callers that serve, score or register adapters go through
 // here, so each knows every method; one a method does not cover is refused with ADAPTER_UNSUPPORTED.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,13 @@ import { z } from 'zod';
 import { PromptuneError, readJsonFile, ValidationError } from '../errors/index.js';
 import type { LlamaModel, ModelAdapter } from '../engine/index.js';
 import { loadLoraAdapter, readLoraConfig, readLoraFolder } from './lora-adapter.js';
+import {
+  loadMultitaskAdapter,
+  multitaskTaskId,
+  readMultitaskConfig,
+  readMultitaskFolder,
+} from './multitask-adapter.js';
+import { taskPrompt } from './multitask-prompt.js';
 import { noPrompt } from './lora-training.js';
 import {
   loadPrefixAdapter,
@@ -20,10 +27,12 @@ import { loadAdapter, readAdapterConfig, readAdapterFolder, type AdapterMetadata
 import type { SoftPrompt } from './soft-prompt.js';
 
 /** The PEFT methods promptune runs. */
-export type AdapterMethod = 'PROMPT_TUNING' | 'P_TUNING' | 'LORA' | 'PREFIX_TUNING';
+export type AdapterMethod =
+  'PROMPT_TUNING' | 'P_TUNING' | 'MULTITASK_PROMPT_TUNING' | 'LORA' | 'PREFIX_TUNING';
 const ADAPTER_METHODS: readonly string[] = [
   'PROMPT_TUNING',
   'P_TUNING',
+  'MULTITASK_PROMPT_TUNING',
   'LORA',
   'PREFIX_TUNING',
 ] satisfies AdapterMethod[];
@@ -52,7 +61,7 @@ export function adapterMethod(directory: string): AdapterMethod {
   if (ADAPTER_METHODS.includes(type)) return type as AdapterMethod;
   throw new ValidationError(`${path}: peft_type is ${type}, which promptune does not run`, {
     code: 'ADAPTER_UNSUPPORTED',
-    hint: 'promptune loads prompt-tuning (PROMPT_TUNING), P-tuning (P_TUNING), LoRA (LORA) and prefix-tuning (PREFIX_TUNING) adapters.',
+    hint: 'promptune loads prompt-tuning (PROMPT_TUNING), P-tuning (P_TUNING), multitask prompt tuning (MULTITASK_PROMPT_TUNING), LoRA (LORA) and prefix-tuning (PREFIX_TUNING) adapters.',
   });
 }
 
@@ -60,6 +69,7 @@ export function adapterMethod(directory: string): AdapterMethod {
 export function readTrainedAdapterConfig(directory: string): Record<string, unknown> {
   const method = adapterMethod(directory);
   if (method === 'LORA') return readLoraConfig(directory);
+  if (method === 'MULTITASK_PROMPT_TUNING') return readMultitaskConfig(directory);
   return method === 'PREFIX_TUNING' ? readPrefixConfig(directory) : readAdapterConfig(directory);
 }
 
@@ -74,18 +84,27 @@ export function readTrainedAdapterFolder(directory: string): {
     PREFIX_TUNING: readPrefixFolder,
     PROMPT_TUNING: readAdapterFolder,
     P_TUNING: readAdapterFolder,
+    MULTITASK_PROMPT_TUNING: readMultitaskFolder,
   }[method];
   const { metadata } = read(directory);
   return { method, metadata };
 }
 
-/** Loads an adapter folder of any method for `model` (another model's is refused unless `force`). */
+/**
+ * Loads an adapter folder of any method for `model` (another model's is refused unless `force`); of a
+ * multitask prompt, the prompt of `task` (a name or id; none needed when it holds one task).
+ */
 export function loadTrainedAdapter(
   directory: string,
   model: LlamaModel,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; task?: string } = {},
 ): TrainedAdapter {
   const method = adapterMethod(directory);
+  if (method === 'MULTITASK_PROMPT_TUNING') {
+    const loaded = loadMultitaskAdapter(directory, model, options);
+    const prompt = taskPrompt(loaded.multitask, multitaskTaskId(loaded, options.task));
+    return { method, prompt, config: loaded.config, metadata: loaded.metadata };
+  }
   if (method === 'LORA') {
     const { adapter, config, metadata } = loadLoraAdapter(directory, model, options);
     return { method, prompt: noPrompt(model), adapter, config, metadata };

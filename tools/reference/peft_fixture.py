@@ -1,4 +1,4 @@
-"""What the PEFT parity fixtures share (peft_lora.py, peft_prefix.py, peft_p_tuning.py): the base model
+"""What the PEFT parity fixtures share (peft_lora.py, peft_prefix.py, peft_p_tuning.py, peft_multitask.py): the base model
 (stories260K in Hugging Face format, from ../shared), the batch of three right-padded rows whose last two
 real tokens are the targets, saving an adapter as PEFT does (without its model card, without this
 machine's path), and --check, which loads an adapter promptune wrote into PEFT and prints the batch's
@@ -48,22 +48,23 @@ def save_adapter(model, folder):
         file.write("\n")
 
 
-def check(folder):
-    """Prints the logits PEFT gives the batch with the adapter in `folder`."""
+def check(folder, **inputs):
+    """Prints the logits PEFT gives the batch with the adapter in `folder` (`inputs`: more forward arguments)."""
     model = peft.PeftModel.from_pretrained(base_model(), folder)
     input_ids, mask, _ = batch()
     with torch.no_grad():
-        logits = model(input_ids=input_ids, attention_mask=mask).logits
+        logits = model(input_ids=input_ids, attention_mask=mask, **inputs).logits
     print(json.dumps({"logits": logits.flatten().tolist(), "peft": peft.__version__}))
 
 
-def train_steps(model, parameters, tensors, prefix=""):
-    """Ten AdamW steps on the batch: their losses, and each parameter after them in tensors."""
+def train_steps(model, parameters, tensors, prefix="", **inputs):
+    """Ten AdamW steps on the batch (`inputs`: more forward arguments): their losses, and each parameter after
+    them in tensors."""
     input_ids, mask, labels = batch()
     optimizer = torch.optim.AdamW(list(parameters.values()), lr=LEARNING_RATE, weight_decay=0.0, eps=1e-8)
     losses = []
     for _ in range(STEPS):
-        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels, **inputs).loss
         losses.append(loss.item())
         optimizer.zero_grad()
         loss.backward()
