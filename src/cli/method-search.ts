@@ -2,7 +2,7 @@
 // (the grids for the other methods are promptune's). Each candidate (prompt tuning: init in {sample-vocab,
 // text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
 // {0.01, 0.03, 0.1}, or the rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA:
-// {1e-4, 1e-3, 1e-2}) is trained in full with the run's own options, each in <out>/search/<candidate>/
+// {1e-4, 1e-3, 1e-2}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is trained in full with the run's own options, each in <out>/search/<candidate>/
 // with its own checkpoint (a killed search resumes there), and the best on dev (exact match, then loss)
 // is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
 // end instead of training that candidate again. The trials are listed in <out>/search/trials.json.
@@ -34,13 +34,17 @@ const trialsSchema = z.array(
   }),
 );
 
-/** The candidates PEFT's protocol tries for a method (a prefix made by an MLP starts random: rates only). */
-export function searchCandidates(method: string, projection = false): Candidate[] {
+/**
+ * The candidates PEFT's protocol tries for a method (a prefix made by an MLP starts random, and a prompt
+ * transferred from a multitask source starts from it: rates only).
+ */
+export function searchCandidates(method: string, projection = false, source = false): Candidate[] {
   if (method === 'lora') return [1e-4, 1e-3, 1e-2].map((learningRate) => ({ learningRate }));
   // P-tuning's encoder starts random: only the rate is chosen
   if (method === 'p-tuning') return [0.001, 0.01, 0.1].map((learningRate) => ({ learningRate }));
   const rates = method === 'prefix-tuning' ? [0.01, 0.03, 0.1] : [0.003, 0.03, 0.3];
-  if (method === 'prefix-tuning' && projection) return rates.map((learningRate) => ({ learningRate }));
+  if ((method === 'prefix-tuning' && projection) || source)
+    return rates.map((learningRate) => ({ learningRate }));
   return ['sample-vocab', 'text'].flatMap((init) => rates.map((learningRate) => ({ init, learningRate })));
 }
 
@@ -67,7 +71,11 @@ export interface SearchInput {
 
 /** Trains (or resumes, or reads back) every candidate; returns the trials and the chosen one. */
 export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]; chosen: Trial }> {
-  const candidates = searchCandidates(input.args.method, input.args['prefix-projection']);
+  const candidates = searchCandidates(
+    input.args.method,
+    input.args['prefix-projection'],
+    input.args.source !== undefined,
+  );
   const folder = join(input.directory, 'search');
   // trials made with other method options (alpha, targets, the init text, …), data or model than these
   // are not reused: their checkpoints would not say so (only the training options are in them)
@@ -83,6 +91,9 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     encoder: input.args['encoder-hidden'],
     virtualTokens: input.args['virtual-tokens'],
     initText: input.args['init-text'],
+    taskRank: input.args['task-rank'],
+    source: input.args.source,
+    transfer: input.args.transfer,
     train: input.train.length,
     dev: input.dev.length,
   });

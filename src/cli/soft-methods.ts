@@ -1,29 +1,40 @@
-// What `soft train --method` trains: a soft prompt (prompt tuning, or P-tuning: made by an MLP encoder), a
-// key/value prefix (prefix tuning) or a LoRA adapter. Each method makes its
+// What `soft train --method` trains: a soft prompt (prompt tuning, or P-tuning: made by an MLP encoder, or
+// multitask prompt tuning: a shared prompt scaled by the task's factors, possibly transferred from a
+// multitask source), a key/value prefix (prefix tuning) or a LoRA adapter. Each method makes its
 // initial parameters from the command's options, trains with the one trainer, scores examples and writes
 // its PEFT-format folder; soft.ts runs the rest (data, progress, the run record, --push) the same for all.
 import { basename, resolve } from 'node:path';
 import { keyValueWidth, seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import {
+  adapterMethod,
   evaluatePrompt,
   initLoraAdapter,
   initPrefix,
   initPrefixProjection,
   initPromptEncoder,
+  initMultitask,
   initSoftPrompt,
+  loadMultitaskAdapter,
+  multitaskTaskId,
   nearestTokens,
   noPrompt,
   saveAdapter,
   saveLoraAdapter,
+  saveMultitaskAdapter,
   savePrefixAdapter,
+  taskPrompt,
+  transferMultitask,
   prefixPlaceholders,
   tokenizerFingerprint,
   trainLoraAsync,
+  trainMultitaskAsync,
   trainPrefixAsync,
   trainPromptEncoderAsync,
   trainSoftPromptAsync,
   type AdapterMetadata,
+  type MultitaskPrompt,
+  type MultitaskTransfer,
   type PromptEvaluation,
   type PromptInit,
   type PromptLayout,
@@ -35,7 +46,13 @@ import type { PromptArtifact } from '../optimize/index.js';
 import { choice, listOption, numberOption } from './options.js';
 
 /** The methods `soft train` knows. */
-export const METHODS = ['prompt-tuning', 'p-tuning', 'prefix-tuning', 'lora'] as const;
+export const METHODS = [
+  'prompt-tuning',
+  'p-tuning',
+  'multitask-prompt-tuning',
+  'prefix-tuning',
+  'lora',
+] as const;
 export type Method = (typeof METHODS)[number];
 
 /** A method made ready from the options: what it records, and how it trains. */
@@ -74,6 +91,9 @@ export interface MethodArgs {
   targets: string;
   'prefix-projection'?: boolean;
   'encoder-hidden'?: string;
+  'task-rank'?: string;
+  source?: string;
+  transfer?: string;
 }
 
 const projectionNames: Record<string, Projection> = {
@@ -106,6 +126,23 @@ export function planMethod(
     throw invalid(
       `--encoder-hidden sizes P-tuning's encoder or --prefix-projection's MLP; --method ${method} has neither`,
       'Drop --encoder-hidden, or add --prefix-projection to prefix tuning.',
+    );
+  const multitaskOnly = (
+    [
+      ['task-rank', args['task-rank']],
+      ['source', args.source],
+      ['transfer', args.transfer],
+    ] as const
+  ).find(([, value]) => value !== undefined);
+  if (multitaskOnly && method !== 'multitask-prompt-tuning')
+    throw invalid(
+      `--${multitaskOnly[0]} is for --method multitask-prompt-tuning, not ${method}`,
+      `Drop --${multitaskOnly[0]}.`,
+    );
+  if (args.transfer !== undefined && args.source === undefined)
+    throw invalid(
+      '--transfer says how to start from a --source; no --source was given',
+      'Add --source <multitask adapter folder>, or drop --transfer.',
     );
   const baseModelName = basename(resolve(args.model));
   const common = {
@@ -213,6 +250,53 @@ export function planMethod(
     };
   }
   const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
+  if (method === 'multitask-prompt-tuning') {
+    const { model } = loaded;
+    const start = args.source
+      ? transferStart(args.source, args.transfer ?? 'average', loaded, seed)
+      : {
+          initial: initMultitask(
+            initSoftPrompt(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed), layout),
+            1,
+            numberOption('task-rank', args['task-rank'], { integer: true, min: 1 }) ?? 1,
+            seededRandom(seed + 1),
+          ),
+          init: initKind,
+        };
+    const { initial } = start;
+    const { virtualTokens: P, ranks } = initial.shape;
+    return {
+      method,
+      virtualTokens: P,
+      defaultLearningRate: 0.3,
+      config: {
+        method,
+        virtualTokens: P,
+        init: start.init,
+        taskRank: ranks,
+        layout: initial.layout,
+        ...(args.source && { source: args.source }),
+      },
+      describe: `soft prompt (${P} virtual tokens) as a shared prompt scaled by rank-${ranks} task factors${args.source ? `, started from ${args.source} (${args.transfer ?? 'average'})` : ''}`,
+      async train(train, dev, options) {
+        const result = await trainMultitaskAsync(model, initial, train, dev, options);
+        const prompt = taskPrompt(result.multitask, 0);
+        return {
+          ...result,
+          evaluate: (examples) => evaluatePrompt(model, prompt, examples),
+          save: (directory, metadata) =>
+            saveMultitaskAdapter(directory, result.multitask, model, {
+              ...common,
+              ...metadata,
+              baseModelName,
+              init: start.init,
+              method,
+              tasks: metadata.task === undefined ? undefined : [metadata.task],
+            }),
+        };
+      },
+    };
+  }
   if (method === 'p-tuning') {
     const { model } = loaded;
     const hidden =
@@ -275,6 +359,35 @@ export function planMethod(
           }),
       };
     },
+  };
+}
+
+/**
+ * A one-task multitask prompt started from the multitask adapter in `source`: `transfer` is average (the
+ * mean of its tasks' factors), shared (its shared prompt, new factors) or one of its tasks by name or id.
+ */
+function transferStart(
+  source: string,
+  transfer: string,
+  loaded: LoadedModel,
+  seed: number,
+): { initial: MultitaskPrompt; init: string } {
+  if (adapterMethod(source) !== 'MULTITASK_PROMPT_TUNING')
+    throw new ValidationError(
+      `--source ${source} is a ${adapterMethod(source)} adapter, not a multitask prompt`,
+      {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Pass the folder soft train-multitask wrote (or a PEFT MULTITASK_PROMPT_TUNING adapter).',
+      },
+    );
+  const loadedSource = loadMultitaskAdapter(source, loaded.model);
+  const how: MultitaskTransfer =
+    transfer === 'average' || transfer === 'shared'
+      ? { kind: transfer }
+      : { kind: 'task', task: multitaskTaskId(loadedSource, transfer) };
+  return {
+    initial: transferMultitask(loadedSource.multitask, how, seededRandom(seed + 1)),
+    init: `transfer-${transfer}`,
   };
 }
 

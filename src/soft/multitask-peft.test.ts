@@ -22,7 +22,7 @@ import {
 import { multitaskTrainable } from './multitask-training.js';
 import { adamStep, optimizerState } from './optimizer.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
-import { loadTrainedAdapter } from './trained-adapter.js';
+import { checkAdapterFiles, loadTrainedAdapter } from './trained-adapter.js';
 
 const {
   folder: fixture,
@@ -140,6 +140,18 @@ describe('multitask prompt tuning against PEFT', async () => {
     expect(() => multitaskTaskId(loaded, '2')).toThrow(
       expect.objectContaining({ code: 'ADAPTER_TASK_UNKNOWN' }),
     );
+    // a registry version serves one task: a prompt of two is refused there
+    const files = {
+      config: JSON.parse(readFileSync(join(directory, 'adapter_config.json'), 'utf8')),
+      safetensors: readFileSync(join(directory, 'adapter_model.safetensors')),
+    };
+    expect(() => checkAdapterFiles(files, 'the version')).toThrow(
+      expect.objectContaining({ code: 'ADAPTER_TASK_REQUIRED' }),
+    );
+    // and a config that claims one task is caught by the tensors' shapes
+    expect(() =>
+      checkAdapterFiles({ ...files, config: { ...files.config, num_tasks: 1 } }, 'the version'),
+    ).toThrow(expect.objectContaining({ code: 'ADAPTER_CORRUPT' }));
   });
 
   it("transfers to a new task where PEFT's source inits start", () => {

@@ -132,7 +132,14 @@ export function checkAdapterFiles(
     if (files.metadata !== undefined)
       writeFileSync(join(directory, 'promptune.json'), JSON.stringify(files.metadata));
     writeFileSync(join(directory, 'adapter_model.safetensors'), files.safetensors);
-    readTrainedAdapterFolder(directory);
+    const { method } = readTrainedAdapterFolder(directory);
+    // a version serves one task: a multitask prompt of several would leave the task to guess
+    const tasks = method === 'MULTITASK_PROMPT_TUNING' ? readMultitaskConfig(directory).num_tasks : 1;
+    if (tasks > 1)
+      throw new ValidationError(`the multitask adapter holds ${tasks} tasks; a version serves one`, {
+        code: 'ADAPTER_TASK_REQUIRED',
+        hint: 'Transfer it to the task first: soft train --method multitask-prompt-tuning --source <folder> --transfer <task> --data <task data> --push.',
+      });
   } catch (error) {
     if (!PromptuneError.isInstance(error)) throw error;
     const message = `${where}: ${error.message.replaceAll(`${directory}/`, '').replaceAll(directory, 'the adapter')}`;

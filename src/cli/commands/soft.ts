@@ -9,18 +9,25 @@ import { resolveModel } from '../../providers/index.js';
 import { evaluatePrompt, loadTrainedAdapter, SoftPromptSession } from '../../soft/index.js';
 import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
-import { choice, listOption, numberOption, repeatedOption } from '../options.js';
+import { listOption, numberOption, repeatedOption } from '../options.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
 import { hardPromptText, planMethod } from '../soft-methods.js';
+import { trainingArgs, trainingOptions } from '../soft-training.js';
+import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
 
 const fieldArgs = {
   'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
   'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
+} as const;
+
+const taskArg = {
+  type: 'string',
+  description: 'Of a multitask adapter: the task whose prompt to use, by name or id',
 } as const;
 
 const train = defineCommand({
@@ -45,7 +52,7 @@ const train = defineCommand({
       type: 'string',
       default: 'prompt-tuning',
       description:
-        'prompt-tuning (a soft prompt), p-tuning (a soft prompt made by an MLP encoder), prefix-tuning (keys and values in every layer) or lora (low-rank adapters on the projections)',
+        'prompt-tuning (a soft prompt), p-tuning (a soft prompt made by an MLP encoder), multitask-prompt-tuning (a shared prompt scaled by task factors; see --source and soft train-multitask), prefix-tuning (keys and values in every layer) or lora (low-rank adapters on the projections)',
     },
     'virtual-tokens': {
       type: 'string',
@@ -89,6 +96,21 @@ const train = defineCommand({
       description:
         "Prefix tuning: learn the prefix through a tanh MLP (PEFT's prefix_projection); the prefix it makes is saved",
     },
+    'task-rank': {
+      type: 'string',
+      description:
+        "Multitask prompt tuning: the rank of the task's factors (PEFT's num_ranks; default 1, a --source's own)",
+    },
+    source: {
+      type: 'string',
+      description:
+        'Multitask prompt tuning: start from this multitask adapter (soft train-multitask --out), as --transfer says',
+    },
+    transfer: {
+      type: 'string',
+      description:
+        "With --source: average (the mean of its tasks' factors; default), shared (its shared prompt, new factors) or one of its tasks by name or id",
+    },
     'encoder-hidden': {
       type: 'string',
       description:
@@ -97,7 +119,7 @@ const train = defineCommand({
     lr: {
       type: 'string',
       description:
-        'Learning rate (default 0.3 for prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA)',
+        'Learning rate (default 0.3 for prompt tuning and multitask prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA)',
     },
     search: {
       type: 'boolean',
@@ -105,17 +127,7 @@ const train = defineCommand({
       description:
         "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt and prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept",
     },
-    optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
-    'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
-    schedule: { type: 'string', default: 'constant', description: 'constant or cosine' },
-    warmup: { type: 'string', default: '0', description: 'Warmup steps' },
-    clip: { type: 'string', description: 'Clip the gradient norm to this' },
-    epochs: { type: 'string', default: '6', description: 'Epochs' },
-    steps: { type: 'string', description: 'Stop after this many steps instead' },
-    'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
-    'eval-every': { type: 'string', description: 'Steps between dev evaluations (default: every epoch)' },
-    patience: { type: 'string', description: 'Stop after this many evaluations without improvement' },
-    seed: { type: 'string', default: '0', description: 'Random seed (init and shuffling)' },
+    ...trainingArgs,
     baseline: {
       type: 'string',
       description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
@@ -144,13 +156,13 @@ const train = defineCommand({
     // the methods that start random or from zero refuse it rather than record it
     if (
       given['init-from'] &&
-      (given.method === 'p-tuning' || given.method === 'lora' || given['prefix-projection'])
+      (given.method === 'p-tuning' || given.method === 'lora' || given['prefix-projection'] || given.source)
     )
       throw new ValidationError(
-        `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection' : `--method ${given.method}`} starts from random values`,
+        `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection starts from random values' : given.source ? '--source starts it from a multitask prompt' : `--method ${given.method} starts from random values`}`,
         {
           code: 'CLI_INVALID_OPTION',
-          hint: 'Drop --init-from, or use --method prompt-tuning or prefix-tuning.',
+          hint: 'Drop --init-from (or --source), or use --method prompt-tuning or prefix-tuning.',
         },
       );
     const args = given['init-from']
@@ -167,7 +179,8 @@ const train = defineCommand({
           hint: '--data must be a folder with train.jsonl and dev.jsonl.',
         });
     }
-    const seed = numberOption('seed', args.seed, { integer: true })!;
+    const { options: common, optimizer } = trainingOptions(args);
+    const { seed } = common;
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     // the labels come from the data, which is read once the method says how many positions a prompt takes
     const labelsOf = (path: string) => labelSet(readSoftData(path, loaded, fields, 0).targets);
@@ -177,22 +190,9 @@ const train = defineCommand({
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
     const labels = labelSet(trainData.targets);
     let learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
-    const batchSize = numberOption('batch-size', args['batch-size'], { integer: true, min: 1 });
-    const optimizerKind = choice('optimizer', args.optimizer, ['adamw', 'adam'] as const);
-    const weightDecay = numberOption('weight-decay', args['weight-decay'], { min: 0 });
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
-      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
-      steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
-      batchSize,
-      schedule: {
-        kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
-        warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
-      },
-      clipNorm: numberOption('clip', args.clip, { min: 0 }),
-      evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
-      patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
-      seed,
+      ...common,
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
     };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
@@ -210,7 +210,7 @@ const train = defineCommand({
         train: trainData.examples,
         dev: devData.examples,
         options: trainOptions,
-        optimizer: { kind: optimizerKind, weightDecay },
+        optimizer,
         directory: args.out,
         onProgress: (() => {
           const bar = progressBar('trial');
@@ -269,7 +269,7 @@ const train = defineCommand({
       const bar = progressBar('training');
       const result = await plan.train(trainData.examples, devData.examples, {
         ...trainOptions,
-        optimizer: { kind: optimizerKind, learningRate, weightDecay },
+        optimizer: { ...optimizer, learningRate },
         directory: args.out,
         onProgress: (progress) => {
           const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
@@ -387,13 +387,17 @@ const evaluateCommand = defineCommand({
         'Comma-separated candidate labels for log-likelihood accuracy (default: the targets, when few)',
     },
     force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
+    task: taskArg,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
     ...fieldArgs,
   },
   async run({ args }) {
     const fields = { input: args['input-field'], target: args['target-field'] };
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, { force: args.force });
+    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
+      force: args.force,
+      task: args.task,
+    });
     const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
     const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
     const result = evaluatePrompt(loaded.model, prompt, data.examples, {
@@ -426,10 +430,14 @@ const generateCommand = defineCommand({
     seed: { type: 'string', default: '0', description: 'Random seed' },
     stop: { type: 'string', description: 'Stop at this text (repeatable)' },
     force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
+    task: taskArg,
   },
   async run({ args, rawArgs }) {
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, { force: args.force });
+    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
+      force: args.force,
+      task: args.task,
+    });
     const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt, adapter);
     const events = session.stream([args.prompt], {
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
@@ -492,7 +500,7 @@ async function pushAdapter(
           ),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },
-          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${args.data}`,
+          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt', 'multitask-prompt-tuning': 'multitask soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${args.data}`,
           actor,
         }),
     );
@@ -502,5 +510,10 @@ async function pushAdapter(
 
 export default defineCommand({
   meta: { name: 'soft', description: 'Soft prompt tuning' },
-  subCommands: { train, eval: evaluateCommand, generate: generateCommand },
+  subCommands: {
+    train,
+    'train-multitask': trainMultitask,
+    eval: evaluateCommand,
+    generate: generateCommand,
+  },
 });

@@ -1,0 +1,220 @@
+// `promptune soft train-multitask`: multitask prompt tuning on several tasks at once (one --data folder per
+// task). One shared prompt and each task's rank-R factors train together, every batch mixing the tasks;
+// dev selects on all of them. The adapter (PEFT's MULTITASK_PROMPT_TUNING, the tasks named in
+// promptune.json) serves a task by name (soft eval|generate --task) and is the --source a new task starts
+// from (soft train --method multitask-prompt-tuning --source <out>).
+import { defineCommand } from 'citty';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { loadModel, seededRandom } from '../../engine/index.js';
+import { ValidationError } from '../../errors/index.js';
+import {
+  evaluatePrompt,
+  initMultitask,
+  initSoftPrompt,
+  saveMultitaskAdapter,
+  taskPrompt,
+  tokenizerFingerprint,
+  trainMultitaskAsync,
+  type PromptLayout,
+  type TokenizedExample,
+} from '../../soft/index.js';
+import { choice, numberOption, repeatedOption } from '../options.js';
+import { downloadProgress, progressBar } from '../progress.js';
+import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { trainingArgs, trainingOptions } from '../soft-training.js';
+
+/** One task's data: its name (the folder's), splits read for the prompt, and dev's label candidates. */
+interface TaskData {
+  name: string;
+  train: TokenizedExample[];
+  dev: TokenizedExample[];
+  test?: TokenizedExample[];
+  devCandidates?: TokenizedExample[][];
+}
+
+export default defineCommand({
+  meta: {
+    name: 'train-multitask',
+    description: 'Train one multitask prompt on several tasks at once (a shared prompt and task factors)',
+  },
+  args: {
+    model: { type: 'string', required: true, description: 'The base model (as soft train)' },
+    data: {
+      type: 'string',
+      required: true,
+      description:
+        'A task folder with train.jsonl and dev.jsonl (test.jsonl evaluated at the end); give --data once per task',
+    },
+    out: {
+      type: 'string',
+      required: true,
+      description: 'Adapter folder to write (also holds checkpoint.json and metrics.jsonl; a rerun resumes)',
+    },
+    'virtual-tokens': { type: 'string', default: '16', description: 'Number of prompt vectors' },
+    'task-rank': {
+      type: 'string',
+      default: '1',
+      description: "The rank of each task's factors (PEFT's num_ranks)",
+    },
+    init: {
+      type: 'string',
+      default: 'sample-vocab',
+      description: 'The shared prompt: sample-vocab, text, random or normal',
+    },
+    'init-text': {
+      type: 'string',
+      default: 'Read the story and give the answer. The answer is',
+      description: 'Text for --init text',
+    },
+    layout: {
+      type: 'string',
+      default: 'bos-first',
+      description: 'bos-first ([BOS][prompt][input]) or peft ([prompt][BOS][input])',
+    },
+    lr: { type: 'string', default: '0.3', description: 'Learning rate' },
+    ...trainingArgs,
+    json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
+    'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
+    'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
+  },
+  async run({ args, rawArgs }) {
+    const folders = repeatedOption(rawArgs, 'data');
+    const names = folders.map((folder) => basename(resolve(folder)));
+    if (folders.length < 2)
+      throw new ValidationError(`train-multitask trains several tasks; --data named ${folders.length}`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Give --data once per task folder; for one task use soft train --method multitask-prompt-tuning.',
+      });
+    const repeated = names.find((name, index) => names.indexOf(name) !== index);
+    if (repeated)
+      throw new ValidationError(`two --data folders are named ${repeated}`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'A task is named by its folder; give each task once, from folders of different names.',
+      });
+    for (const folder of folders)
+      for (const split of ['train', 'dev'])
+        if (!existsSync(join(folder, `${split}.jsonl`)))
+          throw new ValidationError(`${join(folder, `${split}.jsonl`)} does not exist`, {
+            code: 'DATASET_NOT_FOUND',
+            hint: 'Each --data must be a folder with train.jsonl and dev.jsonl.',
+          });
+    const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], {
+      integer: true,
+      min: 1,
+    })!;
+    const taskRank = numberOption('task-rank', args['task-rank'], { integer: true, min: 1 })!;
+    const initKind = choice('init', args.init, ['sample-vocab', 'text', 'random', 'normal'] as const);
+    const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
+    const learningRate = numberOption('lr', args.lr, { min: 0 })!;
+    const { options, optimizer } = trainingOptions(args);
+    const fields = { input: args['input-field'], target: args['target-field'] };
+
+    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    const tasks: TaskData[] = folders.map((folder, task) => {
+      const read = (split: string) => {
+        const data = readSoftData(join(folder, `${split}.jsonl`), loaded, fields, virtualTokens);
+        return { data, examples: data.examples.map((example) => ({ ...example, task })) };
+      };
+      const train = read('train');
+      const dev = read('dev');
+      const labels = labelSet(train.data.targets);
+      return {
+        name: names[task],
+        train: train.examples,
+        dev: dev.examples,
+        test: existsSync(join(folder, 'test.jsonl')) ? read('test').examples : undefined,
+        devCandidates: labels && labelCandidates(loaded, dev.data, labels),
+      };
+    });
+    const init = initKind === 'text' ? { kind: initKind, text: args['init-text'] } : { kind: initKind };
+    const initial = initMultitask(
+      initSoftPrompt(loaded.model, loaded.tokenizer, virtualTokens, init, seededRandom(options.seed), layout),
+      tasks.length,
+      taskRank,
+      seededRandom(options.seed + 1),
+    );
+    // log-likelihood accuracy on dev when every task is a label task
+    const devCandidates = tasks.every((task) => task.devCandidates)
+      ? tasks.flatMap((task) => task.devCandidates!)
+      : undefined;
+    const bar = progressBar('training');
+    const result = await trainMultitaskAsync(
+      loaded.model,
+      initial,
+      tasks.flatMap((task) => task.train),
+      tasks.flatMap((task) => task.dev),
+      {
+        ...options,
+        devCandidates,
+        optimizer: { ...optimizer, learningRate },
+        directory: args.out,
+        onProgress: (progress) => {
+          const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
+          bar.update(
+            progress.step,
+            progress.totalSteps,
+            `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
+          );
+        },
+      },
+      names,
+    );
+    bar.finish();
+    const scores = tasks.map((task, id) => {
+      const prompt = taskPrompt(result.multitask, id);
+      const dev = evaluatePrompt(loaded.model, prompt, task.dev);
+      const test = task.test && evaluatePrompt(loaded.model, prompt, task.test);
+      return { task: task.name, id, dev: dev.exactMatch, test: test?.exactMatch };
+    });
+    const metrics = Object.fromEntries(
+      scores.flatMap((score) => [
+        [`${score.task}.devExactMatch`, score.dev],
+        ...(score.test === undefined ? [] : [[`${score.task}.testExactMatch`, score.test]]),
+      ]),
+    );
+    saveMultitaskAdapter(args.out, result.multitask, loaded.model, {
+      baseModelName: basename(resolve(args.model)),
+      tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
+      method: 'multitask-prompt-tuning',
+      init: initKind,
+      tasks: names,
+      seed: options.seed,
+      metrics: { devExactMatch: result.best?.exactMatch ?? NaN, ...metrics },
+      training: {
+        method: 'multitask-prompt-tuning',
+        virtualTokens,
+        taskRank,
+        layout,
+        lr: learningRate,
+        steps: result.steps,
+        bestStep: result.best?.step,
+        batchSize: options.batchSize,
+        data: folders,
+      },
+    });
+    const summary = {
+      adapter: args.out,
+      steps: result.steps,
+      resumedFrom: result.resumedFrom,
+      best: result.best,
+      tasks: scores,
+    };
+    if (args.json) {
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      return;
+    }
+    const width = Math.max(4, ...names.map((name) => name.length));
+    process.stdout.write(
+      `multitask prompt (${virtualTokens} virtual tokens, ${tasks.length} tasks of rank ${taskRank}), best dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+    );
+    process.stdout.write(`${'task'.padEnd(width)}  id  dev exact  test exact\n`);
+    for (const score of scores)
+      process.stdout.write(
+        `${score.task.padEnd(width)}  ${String(score.id).padStart(2)}  ${score.dev.toFixed(3).padStart(9)}  ${(score.test?.toFixed(3) ?? '-').padStart(10)}\n`,
+      );
+    process.stdout.write(
+      `adapter written to ${args.out}; a task's prompt: soft eval|generate --task <name>; a new task from it: soft train --method multitask-prompt-tuning --source ${args.out}\n`,
+    );
+  },
+});

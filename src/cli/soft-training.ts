@@ -1,0 +1,60 @@
+// The training options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions
+// and optimizer settings those flags give, checked the same way for both.
+import type { OptimizerOptions, TrainOptions } from '../soft/index.js';
+import { choice, numberOption } from './options.js';
+
+/** The flags of a training run (the method's own flags and --lr are each command's). */
+export const trainingArgs = {
+  optimizer: { type: 'string', default: 'adamw', description: 'adamw or adam' },
+  'weight-decay': { type: 'string', default: '0', description: 'Weight decay' },
+  schedule: { type: 'string', default: 'constant', description: 'constant or cosine' },
+  warmup: { type: 'string', default: '0', description: 'Warmup steps' },
+  clip: { type: 'string', description: 'Clip the gradient norm to this' },
+  epochs: { type: 'string', default: '6', description: 'Epochs' },
+  steps: { type: 'string', description: 'Stop after this many steps instead' },
+  'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
+  'eval-every': { type: 'string', description: 'Steps between dev evaluations (default: every epoch)' },
+  patience: { type: 'string', description: 'Stop after this many evaluations without improvement' },
+  seed: { type: 'string', default: '0', description: 'Random seed (init and shuffling)' },
+} as const;
+
+/** The values of trainingArgs as citty gives them. */
+export interface TrainingArgs {
+  optimizer: string;
+  'weight-decay': string;
+  schedule: string;
+  warmup: string;
+  clip?: string;
+  epochs: string;
+  steps?: string;
+  'batch-size': string;
+  'eval-every'?: string;
+  patience?: string;
+  seed: string;
+}
+
+/** What the flags say: the run's options (without dev candidates, progress or folder) and the optimizer's kind and decay. */
+export function trainingOptions(args: TrainingArgs): {
+  options: TrainOptions & { seed: number };
+  optimizer: Omit<OptimizerOptions, 'learningRate'>;
+} {
+  return {
+    options: {
+      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
+      steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
+      batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
+      schedule: {
+        kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
+        warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
+      },
+      clipNorm: numberOption('clip', args.clip, { min: 0 }),
+      evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
+      patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
+      seed: numberOption('seed', args.seed, { integer: true })!,
+    },
+    optimizer: {
+      kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
+      weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// Multitask prompt tuning as a user runs it: `soft train-multitask` on two tasks writes one PEFT
+// MULTITASK_PROMPT_TUNING folder whose tasks eval and generate use by name; `soft train --method
+// multitask-prompt-tuning --source` transfers it to a third task and pushes the one-task prompt as a
+// version; and the options and folders each refuses.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateAdapter, promptune, slice } from './cli-soft-helpers.js';
+import { stories } from './models.js';
+
+const sizes = { train: 48, dev: 16, test: 24 };
+
+describe('promptune soft train-multitask and --method multitask-prompt-tuning', () => {
+  const name = slice('name', sizes);
+  const animal = slice('animal', sizes);
+  const source = join(name, 'multitask');
+
+  it('trains one prompt on two tasks, each task scored and served by name', () => {
+    const trained = promptune(
+      'soft',
+      'train-multitask',
+      '--model',
+      stories.gguf,
+      '--data',
+      name,
+      '--data',
+      animal,
+      '--out',
+      source,
+      '--task-rank',
+      '2',
+      '--epochs',
+      '2',
+      '--json',
+    );
+    expect(trained.stderr).toMatch(/training 24\/24 100%/);
+    expect(trained.status).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    const names = [name, animal].map((folder) => folder.split('/').at(-1));
+    expect(summary.tasks.map((task: { task: string }) => task.task)).toEqual(names);
+    expect(JSON.parse(readFileSync(join(source, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'MULTITASK_PROMPT_TUNING',
+      num_tasks: 2,
+      num_ranks: 2,
+      num_virtual_tokens: 16,
+    });
+    expect(JSON.parse(readFileSync(join(source, 'promptune.json'), 'utf8'))).toMatchObject({
+      method: 'multitask-prompt-tuning',
+      tasks: names,
+    });
+    // each task's prompt, by name and by id, scores as training scored it
+    const byName = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      source,
+      '--task',
+      names[1]!,
+      '--data',
+      join(animal, 'test.jsonl'),
+      '--json',
+    );
+    expect(byName.status).toBe(0);
+    expect(JSON.parse(byName.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });
+    const byId = promptune(
+      'soft',
+      'generate',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      source,
+      '--task',
+      '0',
+      '--prompt',
+      'Tim ran to the park.',
+      '--max-tokens',
+      '3',
+    );
+    expect(byId.status).toBe(0);
+    // with two tasks, which one is not guessed
+    const unsaid = evaluateAdapter(source, join(name, 'test.jsonl'));
+    expect(unsaid.status).not.toBe(0);
+    expect(unsaid.stderr).toMatch(/ADAPTER_TASK_REQUIRED/);
+    expect(unsaid.stderr).toContain(`0 ${names[0]}, 1 ${names[1]}`);
+    const unknown = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      source,
+      '--task',
+      'weather',
+      '--data',
+      join(name, 'test.jsonl'),
+    );
+    expect(unknown.stderr).toMatch(/ADAPTER_TASK_UNKNOWN/);
+
+    // transferred to a third task from one source task's factors, then trained and pushed
+    const gender = slice('gender', sizes);
+    const out = join(gender, 'transferred');
+    const database = join(gender, 'registry.sqlite');
+    const transferred = promptune(
+      'soft',
+      'train',
+      '--method',
+      'multitask-prompt-tuning',
+      '--source',
+      source,
+      '--transfer',
+      names[0]!,
+      '--model',
+      stories.gguf,
+      '--data',
+      gender,
+      '--out',
+      out,
+      '--epochs',
+      '1',
+      '--json',
+      '--push',
+      '--db',
+      database,
+    );
+    expect(transferred.status).toBe(0);
+    const result = JSON.parse(transferred.stdout);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'MULTITASK_PROMPT_TUNING',
+      num_tasks: 1,
+      num_ranks: 2,
+    });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      init: `transfer-${names[0]}`,
+      tasks: [gender.split('/').at(-1)],
+    });
+    // a one-task prompt needs no --task
+    const evaluated = JSON.parse(evaluateAdapter(out, join(gender, 'test.jsonl')).stdout);
+    expect(evaluated).toMatchObject({ n: 24, accuracy: result.test.exactMatch });
+    const shown = JSON.parse(promptune('registry', 'show', result.pushed, '--db', database, '--json').stdout);
+    expect(shown.version).toMatchObject({
+      kind: 'soft',
+      content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1 } },
+    });
+  });
+
+  it('refuses one task, a repeated task, multitask options on other methods and a source of another kind', () => {
+    const run = (...args: string[]) => promptune(...args, '--model', stories.gguf);
+    const one = run('soft', 'train-multitask', '--data', name, '--out', join(name, 'x'));
+    expect(one.stderr).toMatch(/CLI_INVALID_OPTION/);
+    const twice = run('soft', 'train-multitask', '--data', name, '--data', name, '--out', join(name, 'x'));
+    expect(twice.stderr).toMatch(/two --data folders.*code: CLI_INVALID_OPTION/s);
+    const train = (out: string, ...args: string[]) =>
+      run('soft', 'train', '--data', name, '--out', join(name, out), '--epochs', '1', ...args);
+    expect(train('y', '--source', source).stderr).toMatch(/--source is for --method multitask-prompt-tuning/);
+    expect(train('y', '--method', 'multitask-prompt-tuning', '--transfer', 'shared').stderr).toMatch(
+      /no --source.*code: CLI_INVALID_OPTION/s,
+    );
+    // a prompt-tuning folder is no multitask source
+    expect(train('plain').status).toBe(0);
+    const wrongSource = train('y', '--method', 'multitask-prompt-tuning', '--source', join(name, 'plain'));
+    expect(wrongSource.stderr).toMatch(
+      /PROMPT_TUNING adapter, not a multitask prompt.*code: CLI_INVALID_OPTION/s,
+    );
+  });
+});
