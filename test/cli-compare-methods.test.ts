@@ -56,6 +56,8 @@ describe('promptune compare-methods', () => {
       'prompt-tuning:32:8',
       'p-tuning:8:2',
       'p-tuning:32:8',
+      'multitask-prompt-tuning:8:2',
+      'multitask-prompt-tuning:32:8',
       'prefix-tuning:8:2',
       'prefix-tuning:32:8',
       'lora:8:2',
@@ -73,6 +75,11 @@ describe('promptune compare-methods', () => {
     const encoded = measurements.find((item) => item.method === 'p-tuning')!;
     expect(encoded.trainableParameters).toBe(16 * 64 + 3 * (64 * 64 + 64));
     expect(encoded.serving.bytesPerTask).toBe(prompt.serving.bytesPerTask);
+    // a one-task multitask prompt trains the shared prompt and rank-1 factors (16 x 1, 1 x 64) and serves
+    // the task's prompt they make
+    const multitask = measurements.find((item) => item.method === 'multitask-prompt-tuning')!;
+    expect(multitask.trainableParameters).toBe(16 * 64 + 16 + 64);
+    expect(multitask.serving.bytesPerTask).toBe(prompt.serving.bytesPerTask);
     // a prefix: 16 positions of keys and values (4 heads of 8) in each of 5 layers, kept as they are
     const prefix = measurements.find((item) => item.method === 'prefix-tuning')!;
     expect(prefix.trainableParameters).toBe(5 * 2 * 16 * 32);

@@ -138,8 +138,11 @@ function servingCost(
   const cached = layers * 2 * kvHeads * headDim * virtualTokens * 4;
   if (method === 'prefix-tuning')
     return { bytesPerTask: cached, extraMultiplyAddsPerToken: 0, extraPositionsPerRequest: virtualTokens };
-  // P-tuning's encoder is not kept: the prompt it made is what is served
-  const vectors = method === 'p-tuning' ? virtualTokens * loaded.model.config.hiddenSize : parameters;
+  // P-tuning's encoder is not kept, nor a multitask prompt's factors: the prompt made is what is served
+  const vectors =
+    method === 'p-tuning' || method === 'multitask-prompt-tuning'
+      ? virtualTokens * loaded.model.config.hiddenSize
+      : parameters;
   return {
     bytesPerTask: vectors * 4 + cached,
     extraMultiplyAddsPerToken: 0,
