@@ -4,7 +4,8 @@
 // weights, tokens and prompt, in one run. Prints both times, both losses (they must agree), the ratio.
 // Then one LoRA training step (rank 16 on q, k, v, o, gate, up, down; backward to the LoRA matrices) on
 // the same model and text, against the same LoRA in PyTorch autograd; and one prefix-tuning step
-// (bench/soft-prefix.ts) and one P-tuning step (bench/soft-p-tuning.ts).
+// (bench/soft-prefix.ts), one P-tuning step (bench/soft-p-tuning.ts) and one multitask prompt tuning step
+// (bench/soft-multitask.ts). BENCH_SOFT_ONLY=prefix|p-tuning|multitask runs that line alone.
 import { mkdirSync } from 'node:fs';
 import type { NamedTensor } from '../src/engine/index.js';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,7 @@ import {
   type SoftPrompt,
 } from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
+import { benchMultitaskStep } from './soft-multitask.js';
 import { benchPromptEncoderStep } from './soft-p-tuning.js';
 import { benchPrefixStep } from './soft-prefix.js';
 import { runTorch, writeForTorch } from './torch-peer.js';
@@ -61,6 +63,35 @@ const examples = Array.from({ length: B }, () => {
   };
 });
 const batch = buildBatch(model, prompt, examples);
+
+// the lines in their own files, each runnable alone
+const methodLines: Record<string, () => void> = {
+  prefix: () =>
+    benchPrefixStep(model, examples, { length: N, random, repeats, threads, work: join(work, 'prefix') }),
+  'p-tuning': () =>
+    benchPromptEncoderStep(model, examples, {
+      virtualTokens: N,
+      random,
+      repeats,
+      threads,
+      work: join(work, 'p-tuning'),
+    }),
+  multitask: () =>
+    benchMultitaskStep(model, examples, {
+      virtualTokens: N,
+      random,
+      repeats,
+      threads,
+      work: join(work, 'multitask'),
+    }),
+};
+const only = process.env.BENCH_SOFT_ONLY;
+if (only !== undefined) {
+  const run = methodLines[only];
+  if (!run) throw new Error(`BENCH_SOFT_ONLY is ${only}; one of ${Object.keys(methodLines).join(', ')}`);
+  run();
+  process.exit(0);
+}
 
 inputGradients(model, batch); // warm-up: allocations
 const seconds: number[] = [];
@@ -177,11 +208,4 @@ else {
   line(`LoRA training step ratio promptune/PyTorch: ${(theirs / loraOurs).toFixed(2)}x (target >= 1.5x)`);
 }
 
-benchPrefixStep(model, examples, { length: N, random, repeats, threads, work: join(work, 'prefix') });
-benchPromptEncoderStep(model, examples, {
-  virtualTokens: N,
-  random,
-  repeats,
-  threads,
-  work: join(work, 'p-tuning'),
-});
+for (const run of Object.values(methodLines)) run();

@@ -1,7 +1,8 @@
 """PyTorch CPU peer for bench/soft.ts: one soft-prompt training step (forward from embeddings with the
 prompt vectors after BOS, target-only cross-entropy, backward to the prompt only; weights frozen) on the
-weights, tokens, targets and prompt soft.ts wrote (or, for P-tuning, the MLP encoder that makes it). Prints {"seconds": [...], "loss": x, "torch": version,
-"gradient_sample": [...]}."""
+weights, tokens, targets and prompt soft.ts wrote (or, for P-tuning, the MLP encoder that makes it; for
+multitask prompt tuning, the shared prompt and task factors making each row's prompt, as PEFT's
+MultitaskPromptEmbedding). Prints {"seconds": [...], "loss": x, "torch": version, "gradient_sample": [...]}."""
 import json
 import sys
 
@@ -23,16 +24,29 @@ def main(directory):
         def make_prompt():
             h = torch.relu(encoder["rows"] @ encoder["weight0"].T + encoder["bias0"])
             h = torch.relu(h @ encoder["weight1"].T + encoder["bias1"])
-            return h @ encoder["weight2"].T + encoder["bias2"]
+            return (h @ encoder["weight2"].T + encoder["bias2"]).unsqueeze(0).expand(B, N, -1)
 
         def sample():
             return encoder["rows"].grad[0, :8].tolist() + encoder["weight2"].grad[0, :8].tolist()
+    elif "taskIds" in manifest:
+        # multitask prompt tuning: row b's prompt is shared * (cols[t] @ rows[t]) for its task t
+        parts = {name: tensor.clone().requires_grad_(True) for name, tensor in read_safetensors(f"{directory}/multitask.safetensors").items()}
+        parameters = list(parts.values())
+        task_ids = torch.tensor(manifest["taskIds"], dtype=torch.long)
+
+        def make_prompt():
+            columns = torch.index_select(parts["columns"], 0, task_ids)
+            rows = torch.index_select(parts["rows"], 0, task_ids)
+            return parts["shared"].unsqueeze(0) * torch.matmul(columns, rows)
+
+        def sample():
+            return parts["shared"].grad[0, :8].tolist() + parts["rows"].grad[0, 0, :8].tolist()
     else:
         prompt = read_safetensors(f"{directory}/prompt.safetensors")["prompt"].clone().requires_grad_(True)
         parameters = [prompt]
 
         def make_prompt():
-            return prompt
+            return prompt.unsqueeze(0).expand(B, N, -1)
 
         def sample():
             return prompt.grad[0, :8].tolist() + prompt.grad[-1, :8].tolist()
@@ -40,7 +54,7 @@ def main(directory):
     def step():
         prompt = make_prompt()
         embedded = model.embed(tokens)
-        x = torch.cat([embedded[:, :1], prompt.unsqueeze(0).expand(B, N, -1), embedded[:, 1 + N :]], dim=1)
+        x = torch.cat([embedded[:, :1], prompt, embedded[:, 1 + N :]], dim=1)
         logits = model.forward(x)
         loss = target_loss(logits, targets)
         for parameter in parameters:
