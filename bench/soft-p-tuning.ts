@@ -11,7 +11,7 @@ import {
   type TokenizedExample,
 } from '../src/soft/index.js';
 import { line, median, timed } from './report.js';
-import { runTorch, writeForTorch } from './torch-peer.js';
+import { placeholderTokens, runTorch, writeForTorch } from './torch-peer.js';
 
 /** Times the P-tuning step on `examples` with ours and PyTorch's, printing both and the ratio. */
 export function benchPromptEncoderStep(
@@ -36,12 +36,7 @@ export function benchPromptEncoderStep(
   line(
     `P-tuning training step ${examples.length} x (${N} virtual + ${batch.time - N} text), encoder ${C}: promptune ${ours.toFixed(3)} s median of ${repeats}, loss ${result.loss.toFixed(6)}`,
   );
-  const tokens = examples.flatMap((example) => [
-    example.inputIds[0],
-    ...new Array<number>(N).fill(0),
-    ...example.inputIds.slice(1),
-    ...example.targetIds,
-  ]);
+  const tokens = placeholderTokens(examples, N);
   writeForTorch(model, options.work, {
     tokens,
     targets: Array.from(batch.targets),

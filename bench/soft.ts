@@ -29,7 +29,7 @@ import { randomModel, smolLm2Shape } from './random-model.js';
 import { benchMultitaskStep } from './soft-multitask.js';
 import { benchPromptEncoderStep } from './soft-p-tuning.js';
 import { benchPrefixStep } from './soft-prefix.js';
-import { runTorch, writeForTorch } from './torch-peer.js';
+import { placeholderTokens, runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -112,12 +112,7 @@ line(
 
 // the same step in PyTorch: tokens with placeholders where the prompt goes, the same targets and prompt
 const T = batch.time;
-const tokens = examples.flatMap((example) => [
-  example.inputIds[0],
-  ...new Array(N).fill(0),
-  ...example.inputIds.slice(1),
-  ...example.targetIds,
-]);
+const tokens = placeholderTokens(examples, N);
 writeForTorch(model, work, {
   tokens,
   targets: Array.from(batch.targets),

@@ -1,5 +1,6 @@
 // Hands a model to the PyTorch peer scripts (bench/*_torch.py): weights as safetensors plus a JSON
-// manifest, and runs a script under Debian's /usr/bin/python3, or says why it cannot.
+// manifest (and the rows' tokens with placeholders where a prompt goes), and runs a script under Debian's
+// /usr/bin/python3, or says why it cannot.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,4 +58,17 @@ export function runTorch<T>(
   });
   if (run.status !== 0) throw new Error(`${script} failed:\n${run.stderr}`);
   return { result: JSON.parse(run.stdout.trim().split('\n').pop()!) as T };
+}
+
+/** The rows' token ids for the peer, with N placeholders after BOS where the prompt's vectors go. */
+export function placeholderTokens(
+  examples: { inputIds: number[]; targetIds: number[] }[],
+  virtualTokens: number,
+): number[] {
+  return examples.flatMap((example) => [
+    example.inputIds[0],
+    ...new Array<number>(virtualTokens).fill(0),
+    ...example.inputIds.slice(1),
+    ...example.targetIds,
+  ]);
 }

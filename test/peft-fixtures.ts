@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSafetensors } from '../src/engine/index.js';
-import { repositoryRoot } from './models.js';
+import { maxAbsDiff, repositoryRoot } from './models.js';
 
 /** What every fixture's reference.json records: the rows (right-padded, BOS first), the targets, ten steps' rate. */
 export interface FixtureBatch {
@@ -46,4 +46,25 @@ export function peftLogits(script: string, directory: string): Float32Array | un
     logits: number[];
   };
   return Float32Array.from(output.logits);
+}
+
+/**
+ * The largest difference between two (B, T, V) logits over each row's real positions, its first
+ * `lead + rows[b].length` (lead: positions before the row's tokens, such as a prompt's).
+ */
+export function rowLogitsDifference(
+  ours: Float32Array,
+  theirs: Float32Array,
+  rows: number[][],
+  time: number,
+  vocabularySize: number,
+  lead = 0,
+): number {
+  let difference = 0;
+  rows.forEach((row, b) => {
+    const from = b * time * vocabularySize;
+    const to = from + (lead + row.length) * vocabularySize;
+    difference = Math.max(difference, maxAbsDiff(ours.subarray(from, to), theirs.subarray(from, to)));
+  });
+  return difference;
 }

@@ -1,7 +1,27 @@
-// The training options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions
-// and optimizer settings those flags give, checked the same way for both.
+// The options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions and
+// optimizer settings those flags give, checked the same way for both.
 import type { OptimizerOptions, TrainOptions } from '../soft/index.js';
 import { choice, numberOption } from './options.js';
+
+/** The fields of the examples. */
+export const fieldArgs = {
+  'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
+  'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
+} as const;
+
+/** Where a soft prompt goes, and the text --init text starts it from. */
+export const promptArgs = {
+  'init-text': {
+    type: 'string',
+    default: 'Read the story and give the answer. The answer is',
+    description: 'Text for --init text',
+  },
+  layout: {
+    type: 'string',
+    default: 'bos-first',
+    description: 'bos-first ([BOS][prompt][input]) or peft ([prompt][BOS][input])',
+  },
+} as const;
 
 /** The flags of a training run (the method's own flags and --lr are each command's). */
 export const trainingArgs = {

@@ -3,16 +3,9 @@
 // The module names are a table (Llama-family names); an adapter on anything else, or using what the
 // engine does not run (DoRA, biases, per-module ranks, fused projections), is refused with a code, never
 // half-loaded. A new adapter starts as PEFT's does: A Kaiming-uniform, B zero.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  NotFoundError,
-  parseInput,
-  readJsonFile,
-  ValidationError,
-  WeightLoadError,
-} from '../errors/index.js';
+import { ValidationError, WeightLoadError } from '../errors/index.js';
 import {
   adaptedProjections,
   checkAdapterFits,
@@ -27,9 +20,11 @@ import {
   type Random,
 } from '../engine/index.js';
 import {
+  adapterTensorPath,
   checkBaseModel,
   modelFingerprint,
   readAdapterMetadata,
+  readPeftConfig,
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
@@ -77,13 +72,7 @@ const unsupported = (path: string, what: string, hint: string) =>
 /** Reads and checks a LoRA adapter_config.json (ADAPTER_CONFIG_INVALID, ADAPTER_UNSUPPORTED). */
 export function readLoraConfig(directory: string): LoraConfig {
   const path = join(directory, 'adapter_config.json');
-  const source = {
-    where: `adapter config ${path}`,
-    code: 'ADAPTER_CONFIG_INVALID',
-    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained).',
-    notFoundCode: 'ADAPTER_NOT_FOUND',
-  };
-  const config = parseInput(loraConfigSchema, readJsonFile(path, z.unknown(), source), source);
+  const config = readPeftConfig(directory, loraConfigSchema);
   const retrain = 'Train the adapter without it (promptune soft train --method lora writes a plain one).';
   if (config.use_dora) throw unsupported(path, 'it is a DoRA adapter (use_dora)', retrain);
   if (config.fan_in_fan_out) throw unsupported(path, 'fan_in_fan_out is set (GPT-2 style Conv1D)', retrain);
@@ -118,12 +107,7 @@ const tensorName =
  * last one it adapts; loadLoraAdapter fits them to a model.
  */
 export function readLoraFolder(directory: string): LoadedLora {
-  const tensorPath = join(directory, 'adapter_model.safetensors');
-  if (!existsSync(tensorPath))
-    throw new NotFoundError(`${directory} has no adapter_model.safetensors`, {
-      code: 'ADAPTER_NOT_FOUND',
-      hint: 'Pass the folder that promptune soft train --method lora (or PEFT save_pretrained) wrote.',
-    });
+  const tensorPath = adapterTensorPath(directory, 'promptune soft train --method lora');
   const config = readLoraConfig(directory);
   const metadata = readAdapterMetadata(directory);
   const corrupt = (what: string) =>

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
-import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import {
+  peftLogits,
+  readPeftFixture,
+  rowLogitsDifference,
+  type FixtureBatch,
+} from '../../test/peft-fixtures.js';
 import {
   inputGradients,
   loadModel,
@@ -62,12 +67,7 @@ describe('LoRA against PEFT', async () => {
     const logits = model.forward({ batch: B, time: T, tokens, adapters: new Array(B).fill(adapter) });
     const peft = expected.get('logits')!;
     const V = model.config.vocabularySize;
-    let diff = 0;
-    reference.rows.forEach((row, b) => {
-      const from = b * T * V;
-      const to = from + row.length * V;
-      diff = Math.max(diff, maxAbsDiff(logits.subarray(from, to), peft.subarray(from, to)));
-    });
+    const diff = rowLogitsDifference(logits, peft, reference.rows, T, V);
     console.log(`LoRA logits max abs diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(2e-4);
     // and the adapter matters: without it the logits are far from PEFT's

@@ -2,23 +2,17 @@
 // num_tasks, num_ranks) and adapter_model.safetensors holding the shared `prompt_embeddings` [P, C] and
 // the task factors `prefix_task_cols` [T, P, R] and `prefix_task_rows` [T, R, C]. promptune.json records
 // the tasks' names by task id, so a task is chosen by name. One task's prompt is a soft prompt.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  NotFoundError,
-  parseInput,
-  readJsonFile,
-  ValidationError,
-  WeightLoadError,
-} from '../errors/index.js';
+import { ValidationError, WeightLoadError } from '../errors/index.js';
 import { openSafetensors, type LlamaModel } from '../engine/index.js';
 import { packMultitask, type MultitaskPrompt, type MultitaskShape } from './multitask-prompt.js';
 import {
+  adapterTensorPath,
   checkBaseModel,
   modelFingerprint,
   promptTuningConfig,
   readAdapterMetadata,
+  readPeftConfig,
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
@@ -49,23 +43,7 @@ export interface LoadedMultitask {
 
 /** Reads a multitask adapter_config.json through its schema; an encoder-decoder's is refused. */
 export function readMultitaskConfig(directory: string): MultitaskConfig {
-  const path = join(directory, 'adapter_config.json');
-  const source = {
-    where: `adapter config ${path}`,
-    code: 'ADAPTER_CONFIG_INVALID',
-    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
-    notFoundCode: 'ADAPTER_NOT_FOUND',
-  };
-  const config = parseInput(multitaskConfigSchema, readJsonFile(path, z.unknown(), source), source);
-  if ((config.num_transformer_submodules ?? 1) !== 1)
-    throw new ValidationError(
-      `${path}: num_transformer_submodules is ${config.num_transformer_submodules}; promptune runs decoder-only models (1)`,
-      {
-        code: 'ADAPTER_UNSUPPORTED',
-        hint: 'This prompt was made for an encoder-decoder model; train one for a Llama-family decoder.',
-      },
-    );
-  return config;
+  return readPeftConfig(directory, multitaskConfigSchema);
 }
 
 /**
@@ -73,15 +51,7 @@ export function readMultitaskConfig(directory: string): MultitaskConfig {
  * each tensor's shape against the config (checked before its values are read), every value finite.
  */
 export function readMultitaskFolder(directory: string): LoadedMultitask {
-  const tensorPath = join(directory, 'adapter_model.safetensors');
-  if (!existsSync(join(directory, 'adapter_config.json')) || !existsSync(tensorPath))
-    throw new NotFoundError(
-      `${directory} is not an adapter folder (adapter_config.json and adapter_model.safetensors)`,
-      {
-        code: 'ADAPTER_NOT_FOUND',
-        hint: 'Pass the folder that promptune soft train-multitask (or PEFT save_pretrained) wrote.',
-      },
-    );
+  const tensorPath = adapterTensorPath(directory, 'promptune soft train-multitask');
   const config = readMultitaskConfig(directory);
   const metadata = readAdapterMetadata(directory);
   const { num_virtual_tokens: P, num_tasks: T, num_ranks: R } = config;

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
-import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import {
+  peftLogits,
+  readPeftFixture,
+  rowLogitsDifference,
+  type FixtureBatch,
+} from '../../test/peft-fixtures.js';
 import { loadModel, seededRandom } from '../engine/index.js';
 import { multitaskTaskId, readMultitaskFolder, saveMultitaskAdapter } from './multitask-adapter.js';
 import {
@@ -70,18 +75,7 @@ describe('multitask prompt tuning against PEFT', async () => {
     batchRows.forEach((row, b) => batch.embeddings.set(taskPrompt(prompt, row.task!).values, b * T * C));
     const logits = model.forward({ batch: batch.batch, time: T, embeddings: batch.embeddings });
     // PEFT's logits cover the virtual tokens too: (B, P + time, V), as ours
-    let diff = 0;
-    reference.rows.forEach((row, b) => {
-      const count = (P + row.length) * V;
-      diff = Math.max(
-        diff,
-        maxAbsDiff(
-          logits.subarray(b * T * V, b * T * V + count),
-          theirs.subarray(b * T * V, b * T * V + count),
-        ),
-      );
-    });
-    return diff;
+    return rowLogitsDifference(logits, theirs, reference.rows, T, V, P);
   };
 
   it("gives PEFT's logits, loss and the gradients of the shared prompt and every task's factors", () => {

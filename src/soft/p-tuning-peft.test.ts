@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
-import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import {
+  peftLogits,
+  readPeftFixture,
+  rowLogitsDifference,
+  type FixtureBatch,
+} from '../../test/peft-fixtures.js';
 import { loadModel } from '../engine/index.js';
 import { packMlp, runMlp } from './encoder-mlp.js';
 import { adamStep, optimizerState } from './optimizer.js';
@@ -74,17 +79,7 @@ describe('P-tuning against PEFT', async () => {
     // PEFT's logits cover the virtual tokens too: (B, P + time, V) against ours (B, T, V)
     const logits = model.forward({ batch: batch.batch, time: T, embeddings: batch.embeddings });
     const peft = expected.get('logits')!;
-    let diff = 0;
-    reference.rows.forEach((row, b) => {
-      const count = (P + row.length) * V;
-      diff = Math.max(
-        diff,
-        maxAbsDiff(
-          logits.subarray(b * T * V, b * T * V + count),
-          peft.subarray(b * T * V, b * T * V + count),
-        ),
-      );
-    });
+    const diff = rowLogitsDifference(logits, peft, reference.rows, T, V, P);
     console.log(`P-tuning logits max abs diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(2e-4);
     const theirs = packMlp(packed('grad'), shape).values;

@@ -79,10 +79,24 @@ const metadataSchema = z.looseObject({
 });
 
 /**
- * Reads an adapter folder's adapter_config.json: any PEFT adapter's config parses; one that is not
- * prompt tuning is refused (ADAPTER_UNSUPPORTED), and the fields loading needs are checked.
+ * The path of an adapter folder's tensor file, once its adapter_config.json and adapter_model.safetensors
+ * are both there (ADAPTER_NOT_FOUND otherwise, naming `writer`: what writes such a folder).
  */
-export function readAdapterConfig(directory: string): z.output<typeof promptTuningConfigSchema> {
+export function adapterTensorPath(directory: string, writer: string): string {
+  const tensorPath = join(directory, 'adapter_model.safetensors');
+  if (!existsSync(join(directory, 'adapter_config.json')) || !existsSync(tensorPath))
+    throw new NotFoundError(
+      `${directory} is not an adapter folder (adapter_config.json and adapter_model.safetensors)`,
+      { code: 'ADAPTER_NOT_FOUND', hint: `Pass the folder that ${writer} (or PEFT save_pretrained) wrote.` },
+    );
+  return tensorPath;
+}
+
+/**
+ * Reads an adapter folder's adapter_config.json through `schema` (ADAPTER_NOT_FOUND, ADAPTER_CONFIG_INVALID);
+ * one made for an encoder-decoder (num_transformer_submodules 2) is refused with ADAPTER_UNSUPPORTED.
+ */
+export function readPeftConfig<Config extends object>(directory: string, schema: z.ZodType<Config>): Config {
   const path = join(directory, 'adapter_config.json');
   const source = {
     where: `adapter config ${path}`,
@@ -90,24 +104,38 @@ export function readAdapterConfig(directory: string): z.output<typeof promptTuni
     hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
     notFoundCode: 'ADAPTER_NOT_FOUND',
   };
-  const config = readJsonFile(path, peftConfigSchema, source);
+  const config = parseInput(schema, readJsonFile(path, z.unknown(), source), source);
+  const { num_transformer_submodules: submodules } = config as { num_transformer_submodules?: unknown };
+  if ((submodules ?? 1) !== 1)
+    throw new ValidationError(
+      `${path}: num_transformer_submodules is ${String(submodules)}; promptune runs decoder-only models (1)`,
+      {
+        code: 'ADAPTER_UNSUPPORTED',
+        hint: 'This adapter was made for an encoder-decoder model; train one for a Llama-family decoder.',
+      },
+    );
+  return config;
+}
+
+/**
+ * Reads an adapter folder's adapter_config.json: any PEFT adapter's config parses; one that is not
+ * prompt tuning is refused (ADAPTER_UNSUPPORTED), and the fields loading needs are checked.
+ */
+export function readAdapterConfig(directory: string): z.output<typeof promptTuningConfigSchema> {
+  const path = join(directory, 'adapter_config.json');
+  const config = readJsonFile(path, peftConfigSchema, {
+    where: `adapter config ${path}`,
+    code: 'ADAPTER_CONFIG_INVALID',
+    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
+    notFoundCode: 'ADAPTER_NOT_FOUND',
+  });
   if (config.peft_type !== 'PROMPT_TUNING' && config.peft_type !== 'P_TUNING') {
     throw new ValidationError(`${path}: peft_type is ${config.peft_type}, not PROMPT_TUNING or P_TUNING`, {
       code: 'ADAPTER_UNSUPPORTED',
       hint: 'Only prompt-tuning and P-tuning adapters are soft prompts; load LoRA and prefix-tuning folders with loadTrainedAdapter.',
     });
   }
-  const prompt = parseInput(promptTuningConfigSchema, config, source);
-  if ((prompt.num_transformer_submodules ?? 1) !== 1) {
-    throw new ValidationError(
-      `${path}: num_transformer_submodules is ${prompt.num_transformer_submodules}; promptune runs decoder-only models (1)`,
-      {
-        code: 'ADAPTER_UNSUPPORTED',
-        hint: 'This adapter was made for an encoder-decoder model; train one for a Llama-family decoder.',
-      },
-    );
-  }
-  return prompt;
+  return readPeftConfig(directory, promptTuningConfigSchema);
 }
 
 /** Reads an adapter folder's promptune.json, or undefined when the folder has none (a PEFT adapter). */
@@ -299,17 +327,7 @@ export function readPromptEmbeddings(
  * promptune.json use PEFT's layout.
  */
 export function readAdapterFolder(directory: string): LoadedAdapter {
-  const configPath = join(directory, 'adapter_config.json');
-  const tensorPath = join(directory, 'adapter_model.safetensors');
-  if (!existsSync(configPath) || !existsSync(tensorPath)) {
-    throw new NotFoundError(
-      `${directory} is not an adapter folder (adapter_config.json and adapter_model.safetensors)`,
-      {
-        code: 'ADAPTER_NOT_FOUND',
-        hint: 'Pass the folder that promptune soft train --out (or PEFT save_pretrained) wrote.',
-      },
-    );
-  }
+  const tensorPath = adapterTensorPath(directory, 'promptune soft train --out');
   const config = readAdapterConfig(directory);
   const metadata = readAdapterMetadata(directory);
   const { shape, values } = readPromptEmbeddings(tensorPath, (shape) => {

@@ -5,16 +5,8 @@
 // a prefix layer by layer instead (key-value-prefix.ts); this file converts. A prefix starts random (as
 // PEFT's) or from the KV cache of a text (the start that did best in PEFT's method comparison).
 // promptune.json records the rest.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  NotFoundError,
-  parseInput,
-  readJsonFile,
-  ValidationError,
-  WeightLoadError,
-} from '../errors/index.js';
+import { ValidationError, WeightLoadError } from '../errors/index.js';
 import {
   checkPrefixFits,
   firstNonFinite,
@@ -25,9 +17,11 @@ import {
   type Tokenizer,
 } from '../engine/index.js';
 import {
+  adapterTensorPath,
   checkBaseModel,
   modelFingerprint,
   readAdapterMetadata,
+  readPeftConfig,
   readPromptEmbeddings,
   writeAdapterFiles,
   type AdapterMetadata,
@@ -55,23 +49,7 @@ export type PrefixConfig = z.output<typeof prefixConfigSchema>;
 
 /** Reads a prefix-tuning adapter_config.json through its schema; an encoder-decoder's is refused. */
 export function readPrefixConfig(directory: string): PrefixConfig {
-  const path = join(directory, 'adapter_config.json');
-  const source = {
-    where: `adapter config ${path}`,
-    code: 'ADAPTER_CONFIG_INVALID',
-    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
-    notFoundCode: 'ADAPTER_NOT_FOUND',
-  };
-  const config = parseInput(prefixConfigSchema, readJsonFile(path, z.unknown(), source), source);
-  if ((config.num_transformer_submodules ?? 1) !== 1)
-    throw new ValidationError(
-      `${path}: num_transformer_submodules is ${config.num_transformer_submodules}; promptune runs decoder-only models (1)`,
-      {
-        code: 'ADAPTER_UNSUPPORTED',
-        hint: 'This prefix was made for an encoder-decoder model; train one for a Llama-family decoder.',
-      },
-    );
-  return config;
+  return readPeftConfig(directory, prefixConfigSchema);
 }
 
 /** A loaded prefix-tuning adapter folder. */
@@ -114,12 +92,7 @@ export function prefixToPeft(prefix: KeyValuePrefix, layers: number, width: numb
  * [num_virtual_tokens, num_layers * 2 * token_dim], every value finite.
  */
 export function readPrefixFolder(directory: string): LoadedPrefix {
-  const tensorPath = join(directory, 'adapter_model.safetensors');
-  if (!existsSync(tensorPath))
-    throw new NotFoundError(`${directory} has no adapter_model.safetensors`, {
-      code: 'ADAPTER_NOT_FOUND',
-      hint: 'Pass the folder that promptune soft train --method prefix-tuning (or PEFT save_pretrained) wrote.',
-    });
+  const tensorPath = adapterTensorPath(directory, 'promptune soft train --method prefix-tuning');
   const config = readPrefixConfig(directory);
   const metadata = readAdapterMetadata(directory);
   const corrupt = (what: string) =>

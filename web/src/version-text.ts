@@ -1,6 +1,7 @@
 // A version as text people read and diff: a hard prompt's system text, template, demos and generation
 // settings; a soft prompt's virtual tokens, initialization and training; a LoRA adapter's rank, alpha
-// and adapted projections; a prefix's positions and layers; a P-tuning encoder.
+// and adapted projections; a prefix's positions and layers; a P-tuning encoder; a multitask prompt's
+// tasks and rank.
 import { text } from './format';
 import type { Version } from './types';
 
@@ -27,6 +28,16 @@ function methodSections(
           'encoder',
           `${text(config.encoder_reparameterization_type)}, hidden size ${text(config.encoder_hidden_size)}`,
         ],
+      ];
+    case 'MULTITASK_PROMPT_TUNING':
+      return [
+        [
+          'method',
+          'multitask prompt tuning: a shared prompt scaled by the task’s low-rank factors (the task’s prompt is served)',
+        ],
+        ['virtual tokens', text(config.num_virtual_tokens)],
+        ['tasks and rank', `${text(config.num_tasks)} task(s), factors of rank ${text(config.num_ranks)}`],
+        ['initialization', text(metadata.init)],
       ];
     case 'LORA':
       return [

@@ -22,7 +22,7 @@ import {
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { trainingArgs, trainingOptions } from '../soft-training.js';
+import { fieldArgs, promptArgs, trainingArgs, trainingOptions } from '../soft-training.js';
 
 /** One task's data: its name (the folder's), splits read for the prompt, and dev's label candidates. */
 interface TaskData {
@@ -62,21 +62,11 @@ export default defineCommand({
       default: 'sample-vocab',
       description: 'The shared prompt: sample-vocab, text, random or normal',
     },
-    'init-text': {
-      type: 'string',
-      default: 'Read the story and give the answer. The answer is',
-      description: 'Text for --init text',
-    },
-    layout: {
-      type: 'string',
-      default: 'bos-first',
-      description: 'bos-first ([BOS][prompt][input]) or peft ([prompt][BOS][input])',
-    },
+    ...promptArgs,
     lr: { type: 'string', default: '0.3', description: 'Learning rate' },
     ...trainingArgs,
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
-    'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
-    'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
+    ...fieldArgs,
   },
   async run({ args, rawArgs }) {
     const folders = repeatedOption(rawArgs, 'data');

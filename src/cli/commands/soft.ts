@@ -16,14 +16,9 @@ import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
 import { hardPromptText, planMethod } from '../soft-methods.js';
-import { trainingArgs, trainingOptions } from '../soft-training.js';
+import { fieldArgs, promptArgs, trainingArgs, trainingOptions } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
-
-const fieldArgs = {
-  'input-field': { type: 'string', default: 'input', description: 'Input field of the examples' },
-  'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
-} as const;
 
 const taskArg = {
   type: 'string',
@@ -70,16 +65,7 @@ const train = defineCommand({
       description:
         'Start the soft prompt from a hard prompt: an optimize --out artifact, its instruction text as --init text',
     },
-    'init-text': {
-      type: 'string',
-      default: 'Read the story and give the answer. The answer is',
-      description: 'Text for --init text',
-    },
-    layout: {
-      type: 'string',
-      default: 'bos-first',
-      description: 'bos-first ([BOS][prompt][input]) or peft ([prompt][BOS][input])',
-    },
+    ...promptArgs,
     rank: { type: 'string', default: '8', description: 'LoRA rank' },
     alpha: {
       type: 'string',
