@@ -1,5 +1,6 @@
-// `promptune soft train --method lora|prefix-tuning|p-tuning` as a user runs them: each method's PEFT-format
-// folder read back by eval, generate and push, and the options and files each refuses.
+// `promptune soft train --method lora|prefix-tuning|p-tuning` (with its MLP or LSTM encoder) as a user runs
+// them: each method's PEFT-format folder read back by eval, generate and push, and the options and files
+// each refuses.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -227,5 +228,34 @@ describe('promptune soft train --method', () => {
     // the encoder is not saved: a P-tuning run resumes from its checkpoint, which holds it
     const checkpoint = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
     expect(JSON.parse(checkpoint.settings)).toMatchObject({ encoder: 32, n: 16 });
+    // PEFT's LSTM encoder: the config says so, the prompt it made is served the same way
+    const lstm = join(data, 'p-tuning-lstm');
+    const common = ['--model', stories.gguf, '--data', data, '--epochs', '1', '--json'];
+    const withLstm = promptune(
+      'soft',
+      'train',
+      '--method',
+      'p-tuning',
+      '--encoder',
+      'lstm',
+      '--encoder-hidden',
+      '16',
+      '--out',
+      lstm,
+      ...common,
+    );
+    expect(withLstm.status, withLstm.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(lstm, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'P_TUNING',
+      encoder_reparameterization_type: 'LSTM',
+      encoder_hidden_size: 16,
+      encoder_num_layers: 2,
+    });
+    expect(JSON.parse(evaluateAdapter(lstm, join(data, 'test.jsonl')).stdout)).toMatchObject({
+      n: 16,
+      accuracy: JSON.parse(withLstm.stdout).test.exactMatch,
+    });
+    const refused = promptune('soft', 'train', '--encoder', 'lstm', '--out', join(data, 'x'), ...common);
+    expect(refused.stderr).toMatch(/--encoder is for --method p-tuning.*code: CLI_INVALID_OPTION/s);
   });
 });

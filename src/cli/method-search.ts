@@ -89,6 +89,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     layout,
     projection: input.args['prefix-projection'] ? (input.args['encoder-hidden'] ?? 'width') : undefined,
     encoder: input.args['encoder-hidden'],
+    encoderKind: input.args.encoder,
     virtualTokens: input.args['virtual-tokens'],
     initText: input.args['init-text'],
     taskRank: input.args['task-rank'],

@@ -91,6 +91,7 @@ export interface MethodArgs {
   targets: string;
   'prefix-projection'?: boolean;
   'encoder-hidden'?: string;
+  encoder?: string;
   'task-rank'?: string;
   source?: string;
   transfer?: string;
@@ -127,6 +128,8 @@ export function planMethod(
       `--encoder-hidden sizes P-tuning's encoder or --prefix-projection's MLP; --method ${method} has neither`,
       'Drop --encoder-hidden, or add --prefix-projection to prefix tuning.',
     );
+  if (args.encoder !== undefined && method !== 'p-tuning')
+    throw invalid(`--encoder is for --method p-tuning, not ${method}`, 'Drop --encoder.');
   const multitaskOnly = (
     [
       ['task-rank', args['task-rank']],
@@ -302,14 +305,23 @@ export function planMethod(
     const hidden =
       numberOption('encoder-hidden', args['encoder-hidden'], { integer: true, min: 1 }) ??
       model.config.hiddenSize;
+    const kind = choice('encoder', args.encoder ?? 'mlp', ['mlp', 'lstm'] as const);
+    const encoderKind = kind === 'lstm' ? 'LSTM' : 'MLP';
     // PEFT's encoder starts random whatever --init says: that is what is recorded
-    const initial = initPromptEncoder(model, virtualTokens, hidden, seededRandom(seed));
+    const initial = initPromptEncoder(model, virtualTokens, hidden, seededRandom(seed), encoderKind);
     return {
       method,
       virtualTokens,
       defaultLearningRate: 0.01,
-      config: { method, virtualTokens, init: 'normal', encoder: hidden, layout },
-      describe: `soft prompt (${virtualTokens} virtual tokens) made by an MLP encoder of ${hidden}`,
+      config: {
+        method,
+        virtualTokens,
+        init: 'normal',
+        encoder: hidden,
+        ...(kind === 'lstm' && { encoderKind: 'lstm' }),
+        layout,
+      },
+      describe: `soft prompt (${virtualTokens} virtual tokens) made by ${kind === 'lstm' ? 'a bidirectional LSTM encoder' : 'an MLP encoder'} of ${hidden}`,
       async train(train, dev, options) {
         const result = await trainPromptEncoderAsync(model, initial, layout, train, dev, options);
         return {
@@ -323,6 +335,7 @@ export function planMethod(
               init: 'normal',
               method,
               encoderHidden: hidden,
+              encoderKind,
             }),
         };
       },

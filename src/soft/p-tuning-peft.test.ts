@@ -18,7 +18,8 @@ import { loadModel } from '../engine/index.js';
 import { packMlp, runMlp } from './encoder-mlp.js';
 import { adamStep, optimizerState } from './optimizer.js';
 import { loadAdapter, saveAdapter } from './peft-adapter.js';
-import { promptEncoderTrainable } from './prompt-encoder.js';
+import { lstmEncoderSize, viewLstmEncoder } from './lstm-encoder.js';
+import { encodePrompt, promptEncoderTrainable } from './prompt-encoder.js';
 import { buildBatch } from './sequences.js';
 import type { SoftPrompt } from './soft-prompt.js';
 
@@ -127,5 +128,112 @@ describe('P-tuning against PEFT', async () => {
     const diff = maxAbsDiff(logits, expected.get('logits')!);
     console.log(`PEFT loading promptune's P-tuning adapter: logits max abs diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(1e-5);
+  });
+});
+
+const lstm = readPeftFixture<
+  FixtureBatch & {
+    virtualTokens: number;
+    encoderHidden: number;
+    encoderLayers: number;
+    loss: number;
+    losses: number[];
+  }
+>('peft-p-tuning-lstm');
+
+/** PEFT's LSTM encoder parameters in the order promptune packs them (named_parameters' order). */
+const LSTM_ORDER = [
+  'embedding.weight',
+  ...[0, 1].flatMap((layer) =>
+    ['', '_reverse'].flatMap((direction) =>
+      ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map(
+        (name) => `lstm_head.${name}_l${layer}${direction}`,
+      ),
+    ),
+  ),
+  'mlp_head.0.weight',
+  'mlp_head.0.bias',
+  'mlp_head.2.weight',
+  'mlp_head.2.bias',
+];
+
+describe('P-tuning with the LSTM encoder against PEFT', async () => {
+  const { model } = await loadModel(stories.huggingFace);
+  const { reference: lstmReference, tensors } = lstm;
+  const { hiddenSize: C, vocabularySize: V } = model.config;
+  const P = lstmReference.virtualTokens;
+  const shape = {
+    rows: P,
+    size: C,
+    hidden: lstmReference.encoderHidden,
+    layers: lstmReference.encoderLayers,
+  };
+  const packed = (prefix: string) => {
+    const parts = LSTM_ORDER.map((name) => tensors.get(`${prefix}.${name}`)!);
+    const values = new Float32Array(lstmEncoderSize(shape));
+    let offset = 0;
+    for (const part of parts) {
+      values.set(part, offset);
+      offset += part.length;
+    }
+    expect(offset).toBe(values.length);
+    return viewLstmEncoder(values, shape);
+  };
+  const examples = lstmReference.rows.map((row) => ({
+    inputIds: row.slice(0, row.length - lstmReference.targetTokens),
+    targetIds: row.slice(row.length - lstmReference.targetTokens),
+  }));
+  const trainable = (encoder: ReturnType<typeof packed>) => promptEncoderTrainable(model, encoder, 'peft');
+
+  it("gives PEFT's logits, loss and every gradient of the LSTM and its head", () => {
+    const encoder = packed('initial');
+    const { loss, gradient } = trainable(encoder).lossAndGradient(examples);
+    expect(loss).toBeCloseTo(lstmReference.loss, 4);
+    const prompt = encodePrompt(model, encoder, 'peft');
+    const batch = buildBatch(model, prompt, examples);
+    const logits = model.forward({ batch: batch.batch, time: batch.time, embeddings: batch.embeddings });
+    const diff = rowLogitsDifference(logits, tensors.get('logits')!, lstmReference.rows, batch.time, V, P);
+    console.log(`P-tuning (LSTM) logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
+    const theirs = packed('grad').values;
+    const scale = Math.max(...theirs.map(Math.abs));
+    const gradientDiff = maxAbsDiff(gradient, theirs);
+    console.log(
+      `P-tuning (LSTM) gradient max abs diff ${gradientDiff.toExponential(2)} (largest ${scale.toExponential(2)})`,
+    );
+    expect(gradientDiff).toBeLessThan(1e-4 * scale);
+  });
+
+  it("follows PEFT's losses for ten AdamW steps and ends on its encoder", () => {
+    const encoder = packed('initial');
+    const state = optimizerState(encoder.values.length);
+    const adamw = { kind: 'adamw', learningRate: lstmReference.learningRate, weightDecay: 0 } as const;
+    const losses: number[] = [];
+    for (let step = 0; step < lstmReference.steps; step++) {
+      const { loss, gradient } = trainable(encoder).lossAndGradient(examples);
+      losses.push(loss);
+      adamStep(encoder.values, gradient, state, adamw, lstmReference.learningRate);
+    }
+    console.log(`P-tuning (LSTM) losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
+    losses.forEach((loss, step) => expect(loss).toBeCloseTo(lstmReference.losses[step], 3));
+    const theirs = packed('trained').values;
+    const diff = maxAbsDiff(encoder.values, theirs);
+    const differences = encoder.values.map((value, i) => Math.abs(value - theirs[i])).sort();
+    const typical = differences[Math.floor(differences.length * 0.99)];
+    console.log(
+      `P-tuning (LSTM) trained encoder max abs diff ${diff.toExponential(2)}, 99th percentile ${typical.toExponential(2)}`,
+    );
+    // a head unit sitting at ReLU's zero gets a gradient of 0 in one and 1e-9 in the other, which Adam
+    // turns into a whole step: a few weights differ by up to a few steps of 0.01, the rest agree
+    expect(diff).toBeLessThan(5e-3);
+    expect(typical).toBeLessThan(2e-4);
+  });
+
+  it("loads PEFT's LSTM adapter as the prompt its encoder made", () => {
+    const { prompt, config } = loadAdapter(join(lstm.folder, 'adapter'), model);
+    expect(config).toMatchObject({ peft_type: 'P_TUNING', encoder_reparameterization_type: 'LSTM' });
+    expect(maxAbsDiff(prompt.values, encodePrompt(model, packed('initial'), 'peft').values)).toBeLessThan(
+      1e-5,
+    );
   });
 });

@@ -261,13 +261,15 @@ export function saveAdapter(
     baseModelName: string;
     /** The hidden size of the P-tuning encoder that made the prompt: the config says P_TUNING. */
     encoderHidden?: number;
+    /** That encoder's kind (default MLP); an LSTM has PEFT's two layers. */
+    encoderKind?: 'MLP' | 'LSTM';
   },
 ): void {
   // a prompt that is not finite is never written: it would be refused on every load
   checkPromptFinite(prompt.values, prompt.hiddenSize, `the soft prompt to save in ${directory}`, {
     hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
   });
-  const { baseModelName, encoderHidden, ...rest } = metadata;
+  const { baseModelName, encoderHidden, encoderKind, ...rest } = metadata;
   const config = promptTuningConfig(model, prompt, baseModelName, metadata.init);
   const peftConfig =
     encoderHidden === undefined
@@ -279,7 +281,7 @@ export function saveAdapter(
             ),
           ),
           peft_type: 'P_TUNING',
-          encoder_reparameterization_type: 'MLP',
+          encoder_reparameterization_type: encoderKind ?? 'MLP',
           encoder_hidden_size: encoderHidden,
           encoder_num_layers: 2,
           encoder_dropout: 0,

@@ -36,7 +36,10 @@ function methodSections(
           'multitask prompt tuning: a shared prompt scaled by the task’s low-rank factors (the task’s prompt is served)',
         ],
         ['virtual tokens', text(config.num_virtual_tokens)],
-        ['tasks and rank', `${text(config.num_tasks)} task(s), factors of rank ${text(config.num_ranks)}`],
+        [
+          'tasks and rank',
+          `${text(config.num_tasks)} ${config.num_tasks === 1 ? 'task' : 'tasks'}, factors of rank ${text(config.num_ranks)}`,
+        ],
         ['initialization', text(metadata.init)],
       ];
     case 'LORA':

@@ -97,6 +97,11 @@ const train = defineCommand({
       description:
         "With --source: average (the mean of its tasks' factors; default), shared (its shared prompt, new factors) or one of its tasks by name or id",
     },
+    encoder: {
+      type: 'string',
+      description:
+        "P-tuning: the prompt encoder, mlp (default; PEFT's recommended) or lstm (a two-layer bidirectional LSTM and an MLP head)",
+    },
     'encoder-hidden': {
       type: 'string',
       description:
