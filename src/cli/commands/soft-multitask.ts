@@ -137,7 +137,8 @@ export default defineCommand({
       {
         ...options,
         devCandidates,
-        optimizer: { ...optimizer, learningRate },
+        // in this order, as a search's trials write it: a checkpoint's settings compare as text
+        optimizer: { kind: optimizer.kind, learningRate, weightDecay: optimizer.weightDecay },
         directory: args.out,
         onProgress: (progress) => {
           const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';

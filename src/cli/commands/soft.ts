@@ -260,7 +260,8 @@ const train = defineCommand({
       const bar = progressBar('training');
       const result = await plan.train(trainData.examples, devData.examples, {
         ...trainOptions,
-        optimizer: { ...optimizer, learningRate },
+        // in this order, as a search's trials write it: a checkpoint's settings compare as text
+        optimizer: { kind: optimizer.kind, learningRate, weightDecay: optimizer.weightDecay },
         directory: args.out,
         onProgress: (progress) => {
           const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
