@@ -33,13 +33,27 @@ export function slice(
   return folder;
 }
 
-/** `soft eval --json` of an adapter folder on a .jsonl file, on stories260K's GGUF. */
-export function evaluateAdapter(adapter: string, data: string) {
-  return promptune('soft', 'eval', '--model', stories.gguf, '--adapter', adapter, '--data', data, '--json');
+/** `soft eval --json` of an adapter folder on a .jsonl file, on stories260K's GGUF (`more`: more options). */
+export function evaluateAdapter(adapter: string, data: string, ...more: string[]) {
+  return promptune(
+    'soft',
+    'eval',
+    '--model',
+    stories.gguf,
+    '--adapter',
+    adapter,
+    '--data',
+    data,
+    '--json',
+    ...more,
+  );
 }
 
-/** `soft generate` of five tokens after "Tim ran to the park." with an adapter folder, on stories260K's GGUF. */
-export function generateWithAdapter(adapter: string) {
+/**
+ * `soft generate` of five tokens after "Tim ran to the park." with an adapter folder, on stories260K's GGUF
+ * (`more`: more options).
+ */
+export function generateWithAdapter(adapter: string, ...more: string[]) {
   return promptune(
     'soft',
     'generate',
@@ -51,5 +65,6 @@ export function generateWithAdapter(adapter: string) {
     'Tim ran to the park.',
     '--max-tokens',
     '5',
+    ...more,
   );
 }

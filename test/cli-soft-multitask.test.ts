@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateAdapter, promptune, slice } from './cli-soft-helpers.js';
+import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
 import { stories } from './models.js';
 
 const sizes = { train: 48, dev: 16, test: 24 };
@@ -49,53 +49,17 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       tasks: names,
     });
     // each task's prompt, by name and by id, scores as training scored it
-    const byName = promptune(
-      'soft',
-      'eval',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      source,
-      '--task',
-      names[1]!,
-      '--data',
-      join(animal, 'test.jsonl'),
-      '--json',
-    );
+    const byName = evaluateAdapter(source, join(animal, 'test.jsonl'), '--task', names[1]!);
     expect(byName.status).toBe(0);
     expect(JSON.parse(byName.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });
-    const byId = promptune(
-      'soft',
-      'generate',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      source,
-      '--task',
-      '0',
-      '--prompt',
-      'Tim ran to the park.',
-      '--max-tokens',
-      '3',
-    );
+    const byId = generateWithAdapter(source, '--task', '0');
     expect(byId.status).toBe(0);
     // with two tasks, which one is not guessed
     const unsaid = evaluateAdapter(source, join(name, 'test.jsonl'));
     expect(unsaid.status).not.toBe(0);
     expect(unsaid.stderr).toMatch(/ADAPTER_TASK_REQUIRED/);
     expect(unsaid.stderr).toContain(`0 ${names[0]}, 1 ${names[1]}`);
-    const unknown = promptune(
-      'soft',
-      'eval',
-      '--model',
-      stories.gguf,
-      '--adapter',
-      source,
-      '--task',
-      'weather',
-      '--data',
-      join(name, 'test.jsonl'),
-    );
+    const unknown = evaluateAdapter(source, join(name, 'test.jsonl'), '--task', 'weather');
     expect(unknown.stderr).toMatch(/ADAPTER_TASK_UNKNOWN/);
 
     // transferred to a third task from one source task's factors, then trained and pushed

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { writeFileAtomically, type LoadedModel } from '../engine/index.js';
 import type { TokenizedExample, TrainOptions, TrainProgress } from '../soft/index.js';
 import { planMethod, type MethodArgs } from './soft-methods.js';
+import { optimizerAt } from './soft-training.js';
 
 /** One candidate's start: its init (prompt tuning) and learning rate. */
 export interface Candidate {
@@ -119,12 +120,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
     const result = await plan.train(input.train, input.dev, {
       ...input.options,
-      // in the order soft train gives them: the checkpoint's settings compare as text
-      optimizer: {
-        kind: input.optimizer.kind,
-        learningRate: candidate.learningRate,
-        weightDecay: input.optimizer.weightDecay,
-      },
+      optimizer: optimizerAt(input.optimizer, candidate.learningRate),
       directory,
       onProgress: (progress) => input.onProgress?.(name, progress),
     });

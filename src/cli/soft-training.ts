@@ -1,6 +1,6 @@
 // The options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions and
 // optimizer settings those flags give, checked the same way for both.
-import type { OptimizerOptions, TrainOptions } from '../soft/index.js';
+import type { OptimizerOptions, TrainOptions, TrainProgress } from '../soft/index.js';
 import { choice, numberOption } from './options.js';
 
 /** The fields of the examples. */
@@ -51,6 +51,23 @@ export interface TrainingArgs {
   'eval-every'?: string;
   patience?: string;
   seed: string;
+}
+
+/**
+ * The optimizer's settings at `learningRate`, in the order a search's trials write them too: a
+ * checkpoint's settings compare as text.
+ */
+export function optimizerAt(
+  optimizer: Omit<OptimizerOptions, 'learningRate'>,
+  learningRate: number,
+): OptimizerOptions {
+  return { kind: optimizer.kind, learningRate, weightDecay: optimizer.weightDecay };
+}
+
+/** The progress bar's words for a training step: loss, the latest dev score, speed. */
+export function progressText(progress: TrainProgress): string {
+  const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
+  return `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`;
 }
 
 /** What the flags say: the run's options (without dev candidates, progress or folder) and the optimizer's kind and decay. */

@@ -22,7 +22,14 @@ import {
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { fieldArgs, promptArgs, trainingArgs, trainingOptions } from '../soft-training.js';
+import {
+  fieldArgs,
+  optimizerAt,
+  progressText,
+  promptArgs,
+  trainingArgs,
+  trainingOptions,
+} from '../soft-training.js';
 
 /** One task's data: its name (the folder's), splits read for the prompt, and dev's label candidates. */
 interface TaskData {
@@ -137,16 +144,10 @@ export default defineCommand({
       {
         ...options,
         devCandidates,
-        // in this order, as a search's trials write it: a checkpoint's settings compare as text
-        optimizer: { kind: optimizer.kind, learningRate, weightDecay: optimizer.weightDecay },
+        optimizer: optimizerAt(optimizer, learningRate),
         directory: args.out,
         onProgress: (progress) => {
-          const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
-          bar.update(
-            progress.step,
-            progress.totalSteps,
-            `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
-          );
+          bar.update(progress.step, progress.totalSteps, progressText(progress));
         },
       },
       names,

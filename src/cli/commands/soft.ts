@@ -16,7 +16,14 @@ import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
 import { hardPromptText, planMethod } from '../soft-methods.js';
-import { fieldArgs, promptArgs, trainingArgs, trainingOptions } from '../soft-training.js';
+import {
+  fieldArgs,
+  optimizerAt,
+  progressText,
+  promptArgs,
+  trainingArgs,
+  trainingOptions,
+} from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
 
@@ -260,16 +267,10 @@ const train = defineCommand({
       const bar = progressBar('training');
       const result = await plan.train(trainData.examples, devData.examples, {
         ...trainOptions,
-        // in this order, as a search's trials write it: a checkpoint's settings compare as text
-        optimizer: { kind: optimizer.kind, learningRate, weightDecay: optimizer.weightDecay },
+        optimizer: optimizerAt(optimizer, learningRate),
         directory: args.out,
         onProgress: (progress) => {
-          const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
-          bar.update(
-            progress.step,
-            progress.totalSteps,
-            `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`,
-          );
+          bar.update(progress.step, progress.totalSteps, progressText(progress));
           const evaluation = progress.evaluated ? progress.dev : undefined;
           recording?.add([
             {
