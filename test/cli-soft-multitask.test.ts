@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
-import { stories } from './models.js';
+import { repositoryRoot, stories } from './models.js';
 
 const sizes = { train: 48, dev: 16, test: 24 };
 
@@ -109,7 +109,7 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     });
   });
 
-  it('refuses one task, a repeated task, multitask options on other methods and a source of another kind', () => {
+  it('refuses one task, a repeated task, multitask options on other methods, a source of another kind, another rank and a task for a one-task adapter', () => {
     const run = (...args: string[]) => promptune(...args, '--model', stories.gguf);
     const one = run('soft', 'train-multitask', '--data', name, '--out', join(name, 'x'));
     expect(one.stderr).toMatch(/CLI_INVALID_OPTION/);
@@ -127,5 +127,20 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     expect(wrongSource.stderr).toMatch(
       /PROMPT_TUNING adapter, not a multitask prompt.*code: CLI_INVALID_OPTION/s,
     );
+    // a transferred prompt keeps its source's rank (PEFT's fixture: 2 tasks of rank 2)
+    const peftSource = join(repositoryRoot, 'test', 'fixtures', 'peft-multitask', 'adapter');
+    const otherRank = train(
+      'y',
+      '--method',
+      'multitask-prompt-tuning',
+      '--source',
+      peftSource,
+      '--task-rank',
+      '3',
+    );
+    expect(otherRank.stderr).toMatch(/whose factors have rank 2.*code: CLI_INVALID_OPTION/s);
+    // a task is named only for a multitask adapter
+    const named = evaluateAdapter(join(name, 'plain'), join(name, 'test.jsonl'), '--task', 'animal');
+    expect(named.stderr).toMatch(/PROMPT_TUNING adapter of one task.*code: ADAPTER_TASK_UNKNOWN/s);
   });
 });

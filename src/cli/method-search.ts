@@ -90,10 +90,11 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     layout,
     projection: input.args['prefix-projection'] ? (input.args['encoder-hidden'] ?? 'width') : undefined,
     encoder: input.args['encoder-hidden'],
-    encoderKind: input.args.encoder,
+    // a value equal to the default keys as the default: naming it does not start the search over
+    encoderKind: input.args.encoder === 'mlp' ? undefined : input.args.encoder,
     virtualTokens: input.args['virtual-tokens'],
     initText: input.args['init-text'],
-    taskRank: input.args['task-rank'],
+    taskRank: input.args['task-rank'] === '1' ? undefined : input.args['task-rank'],
     source: input.args.source,
     transfer: input.args.transfer,
     train: input.train.length,

@@ -268,6 +268,12 @@ export function planMethod(
         };
     const { initial } = start;
     const { virtualTokens: P, ranks } = initial.shape;
+    const askedRank = numberOption('task-rank', args['task-rank'], { integer: true, min: 1 });
+    if (args.source && askedRank !== undefined && askedRank !== ranks)
+      throw invalid(
+        `--task-rank ${askedRank}: the prompt starts from --source ${args.source}, whose factors have rank ${ranks}`,
+        'Drop --task-rank: a transferred prompt keeps its source’s rank.',
+      );
     return {
       method,
       virtualTokens: P,
@@ -282,7 +288,11 @@ export function planMethod(
       },
       describe: `soft prompt (${P} virtual tokens) as a shared prompt scaled by rank-${ranks} task factors${args.source ? `, started from ${args.source} (${args.transfer ?? 'average'})` : ''}`,
       async train(train, dev, options) {
-        const result = await trainMultitaskAsync(model, initial, train, dev, options);
+        // a checkpoint of a prompt started otherwise (or placed otherwise) is not resumed
+        const result = await trainMultitaskAsync(model, initial, train, dev, options, {
+          start: args.source ? `${start.init} of ${resolve(args.source)}` : start.init,
+          layout: initial.layout,
+        });
         const prompt = taskPrompt(result.multitask, 0);
         return {
           ...result,

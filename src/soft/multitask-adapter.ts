@@ -168,9 +168,14 @@ export function saveMultitaskAdapter(
   },
 ): void {
   const { virtualTokens: P, hiddenSize: C, tasks: T, ranks: R } = multitask.shape;
-  checkPromptFinite(multitask.values, C, `the multitask prompt to save in ${directory}`, {
-    hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
-  });
+  for (const [name, values, rowSize] of [
+    ['shared prompt', multitask.shared, C],
+    ['task columns', multitask.taskColumns, R],
+    ['task rows', multitask.taskRows, C],
+  ] as const)
+    checkPromptFinite(values, rowSize, `the multitask prompt to save in ${directory}: its ${name}`, {
+      hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
+    });
   if (metadata.tasks && metadata.tasks.length !== T)
     throw new ValidationError(`${metadata.tasks.length} task names for a prompt of ${T} tasks`, {
       code: 'SOFT_PROMPT_MISMATCH',

@@ -59,19 +59,19 @@ export function evaluateMultitask(
 }
 
 /**
- * A multitask prompt as a Trainable: the shared prompt and every task's factors, one vector. `taskNames`,
- * when given, are part of what a checkpoint must agree on (a run resumed with its tasks in another order
- * would train each task's factors on another task).
+ * A multitask prompt as a Trainable: the shared prompt and every task's factors, one vector. `identity`
+ * (the tasks' names in order, where the prompt started, its layout) is part of what a checkpoint must
+ * agree on: a run resumed with its tasks in another order would train each task's factors on another task.
  */
 export function multitaskTrainable(
   model: LlamaModel,
   prompt: MultitaskPrompt,
-  taskNames?: string[],
+  identity: Record<string, string> = {},
 ): Trainable {
   const { virtualTokens: P, hiddenSize: C, tasks, ranks } = prompt.shape;
   return {
     values: prompt.values,
-    shape: { n: P, tasks, ranks, ...(taskNames && { taskNames: taskNames.join('\n') }) },
+    shape: { n: P, tasks, ranks, ...identity },
     rowSize: C,
     lossAndGradient(rows: TokenizedExample[]) {
       const groups = byTask(prompt, rows);
@@ -107,10 +107,10 @@ export async function trainMultitaskAsync(
   train: TokenizedExample[],
   dev: TokenizedExample[],
   options: TrainOptions = {},
-  taskNames?: string[],
+  identity: Record<string, string> = {},
 ): Promise<MultitaskTrainResult> {
   const multitask = viewMultitask(initial.values.slice(), initial.shape, initial.layout);
-  const result = await trainAsync(multitaskTrainable(model, multitask, taskNames), train, dev, options);
+  const result = await trainAsync(multitaskTrainable(model, multitask, identity), train, dev, options);
   multitask.values.set(result.values);
   return { ...result, multitask };
 }

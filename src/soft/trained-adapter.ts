@@ -100,6 +100,14 @@ export function loadTrainedAdapter(
   options: { force?: boolean; task?: string } = {},
 ): TrainedAdapter {
   const method = adapterMethod(directory);
+  if (options.task !== undefined && method !== 'MULTITASK_PROMPT_TUNING')
+    throw new ValidationError(
+      `a task was named (${options.task}), but ${directory} is a ${method} adapter of one task`,
+      {
+        code: 'ADAPTER_TASK_UNKNOWN',
+        hint: 'Name a task only for a multitask adapter; drop --task.',
+      },
+    );
   if (method === 'MULTITASK_PROMPT_TUNING') {
     const loaded = loadMultitaskAdapter(directory, model, options);
     const prompt = taskPrompt(loaded.multitask, multitaskTaskId(loaded, options.task));

@@ -150,7 +150,7 @@ export default defineCommand({
           bar.update(progress.step, progress.totalSteps, progressText(progress));
         },
       },
-      names,
+      { taskNames: names.join('\n'), start: initKind, layout },
     );
     bar.finish();
     const scores = tasks.map((task, id) => {

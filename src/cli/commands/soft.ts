@@ -92,7 +92,7 @@ const train = defineCommand({
     'task-rank': {
       type: 'string',
       description:
-        "Multitask prompt tuning: the rank of the task's factors (PEFT's num_ranks; default 1, a --source's own)",
+        "Multitask prompt tuning: the rank of the task's factors (PEFT's num_ranks; default 1; with --source, the source's)",
     },
     source: {
       type: 'string',
