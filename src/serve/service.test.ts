@@ -14,6 +14,8 @@ import { initLoraAdapter, saveLoraAdapter } from '../soft/lora-adapter.js';
 import { noPrompt } from '../soft/lora-training.js';
 import { initPrefix, prefixPlaceholders, savePrefixAdapter } from '../soft/prefix-adapter.js';
 import { saveAdapter } from '../soft/peft-adapter.js';
+import { saveMultitaskAdapter } from '../soft/multitask-adapter.js';
+import { initMultitask, taskPrompt } from '../soft/multitask-prompt.js';
 import { SoftPromptSession } from '../soft/session.js';
 import { initSoftPrompt } from '../soft/soft-prompt.js';
 import { taskSpec } from '../tasks/spec.js';
@@ -57,13 +59,24 @@ const prefix = initPrefix(
   seededRandom(6),
 );
 
-/** Pushes a soft version: index 0 and 1 soft prompts, 2 the LoRA adapter, 3 the prefix. */
+/** A one-task multitask prompt, its factors scaled so that its prompt is far from zero. */
+const multitask = (() => {
+  const random = seededRandom(7);
+  const prompt = initMultitask(prompts[1], 1, 2, random);
+  prompt.taskColumns.forEach((value, i) => (prompt.taskColumns[i] = value * 40));
+  prompt.taskRows.forEach((value, i) => (prompt.taskRows[i] = value * 40));
+  return prompt;
+})();
+
+/** Pushes a soft version: index 0 and 1 soft prompts, 2 the LoRA adapter, 3 the prefix, 4 the multitask prompt. */
 async function pushSoft(task: string, index: number) {
   const directory = join(folder, `adapter-${index}`);
   const baseModelName = 'stories260K';
   if (index < prompts.length) saveAdapter(directory, prompts[index], loaded.model, { baseModelName });
   else if (index === 2) saveLoraAdapter(directory, lora, loaded.model, { baseModelName, alpha: 8 });
-  else savePrefixAdapter(directory, prefix, loaded.model, { baseModelName, method: 'prefix-tuning' });
+  else if (index === 3)
+    savePrefixAdapter(directory, prefix, loaded.model, { baseModelName, method: 'prefix-tuning' });
+  else saveMultitaskAdapter(directory, multitask, loaded.model, { baseModelName, tasks: [task] });
   await registry.putTask(taskSpec.parse({ name: task, prompt: { template: '{{input}}' } }));
   const { version } = await registry.pushVersion({
     task,
@@ -121,6 +134,7 @@ beforeAll(async () => {
   await pushSoft('soft-b', 1);
   await pushSoft('lora-c', 2);
   await pushSoft('prefix-d', 3);
+  await pushSoft('multitask-e', 4);
   for (const scope of ['run', 'read', 'admin'] as const)
     keys[scope] = (
       await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
@@ -165,12 +179,13 @@ describe('the service with the openai client', () => {
     );
   });
 
-  it('serves soft-prompt, LoRA and prefix tasks on stories260K exactly as a local session, batched together', async () => {
-    const texts = ['Tom had a red ball.', 'Once upon a time', 'Lily saw a cat', 'The dog ran'];
-    const models = ['soft-a', 'soft-b', 'lora-c', 'prefix-d', 'soft-a', 'soft-b', 'lora-c', 'prefix-d'];
+  it('serves soft-prompt, LoRA, prefix and multitask tasks on stories260K exactly as a local session, batched together', async () => {
+    const texts = ['Tom had a red ball.', 'Once upon a time', 'Lily saw a cat', 'The dog ran', 'A bird sang'];
+    const tasks = ['soft-a', 'soft-b', 'lora-c', 'prefix-d', 'multitask-e'];
+    const models = [...tasks, ...tasks];
     const answers = await Promise.all(
       models.map((model, i) =>
-        client(keys.run).completions.create({ model, prompt: texts[i % 4], max_tokens: 12 }),
+        client(keys.run).completions.create({ model, prompt: texts[i % 5], max_tokens: 12 }),
       ),
     );
     const { model: frozenModel, tokenizer } = loaded;
@@ -179,9 +194,10 @@ describe('the service with the openai client', () => {
       new SoftPromptSession(frozenModel, tokenizer, prompts[1]),
       new SoftPromptSession(frozenModel, tokenizer, noPrompt(frozenModel), lora),
       new SoftPromptSession(frozenModel, tokenizer, prefixPlaceholders(frozenModel, prefix), prefix),
+      new SoftPromptSession(frozenModel, tokenizer, taskPrompt(multitask, 0)),
     ];
     for (const [i, answer] of answers.entries()) {
-      const [expected] = await sessions[i % 4].generate([texts[i % 4]], { maxTokens: 12 });
+      const [expected] = await sessions[i % 5].generate([texts[i % 5]], { maxTokens: 12 });
       expect(answer.choices[0].text).toBe(expected.text);
     }
     // the LoRA task says something else than the frozen model would
