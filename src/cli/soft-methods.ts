@@ -255,20 +255,20 @@ export function planMethod(
   const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
   if (method === 'multitask-prompt-tuning') {
     const { model } = loaded;
+    const askedRank = numberOption('task-rank', args['task-rank'], { integer: true, min: 1 });
     const start = args.source
       ? transferStart(args.source, args.transfer ?? 'average', loaded, seed)
       : {
           initial: initMultitask(
             initSoftPrompt(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed), layout),
             1,
-            numberOption('task-rank', args['task-rank'], { integer: true, min: 1 }) ?? 1,
+            askedRank ?? 1,
             seededRandom(seed + 1),
           ),
           init: initKind,
         };
     const { initial } = start;
     const { virtualTokens: P, ranks } = initial.shape;
-    const askedRank = numberOption('task-rank', args['task-rank'], { integer: true, min: 1 });
     if (args.source && askedRank !== undefined && askedRank !== ranks)
       throw invalid(
         `--task-rank ${askedRank}: the prompt starts from --source ${args.source}, whose factors have rank ${ranks}`,
