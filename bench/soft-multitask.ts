@@ -12,7 +12,7 @@ import {
   type TokenizedExample,
 } from '../src/soft/index.js';
 import { line, median, timed } from './report.js';
-import { placeholderTokens, runTorch, writeForTorch } from './torch-peer.js';
+import { promptStep, runTorch, writeForTorch } from './torch-peer.js';
 
 /** Times the multitask step on `examples` with ours and PyTorch's, printing both and the ratio. */
 export function benchMultitaskStep(
@@ -41,13 +41,8 @@ export function benchMultitaskStep(
   line(
     `multitask training step ${examples.length} x (${N} virtual + ${batch.time - N} text), ${tasks} tasks of rank ${ranks}: promptune ${ours.toFixed(3)} s median of ${repeats}, loss ${result.loss.toFixed(6)}`,
   );
-  const tokens = placeholderTokens(examples, N);
   writeForTorch(model, options.work, {
-    tokens,
-    targets: Array.from(batch.targets),
-    batch: examples.length,
-    time: batch.time,
-    virtualTokens: N,
+    ...promptStep(examples, batch, N),
     taskIds: rows.map((row) => row.task),
     threads,
     repeats,

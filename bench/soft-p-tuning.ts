@@ -11,7 +11,7 @@ import {
   type TokenizedExample,
 } from '../src/soft/index.js';
 import { line, median, timed } from './report.js';
-import { placeholderTokens, runTorch, writeForTorch } from './torch-peer.js';
+import { promptStep, runTorch, writeForTorch } from './torch-peer.js';
 
 /** Times the P-tuning step on `examples` with ours and PyTorch's, printing both and the ratio. */
 export function benchPromptEncoderStep(
@@ -36,17 +36,7 @@ export function benchPromptEncoderStep(
   line(
     `P-tuning training step ${examples.length} x (${N} virtual + ${batch.time - N} text), encoder ${C}: promptune ${ours.toFixed(3)} s median of ${repeats}, loss ${result.loss.toFixed(6)}`,
   );
-  const tokens = placeholderTokens(examples, N);
-  writeForTorch(model, options.work, {
-    tokens,
-    targets: Array.from(batch.targets),
-    batch: examples.length,
-    time: batch.time,
-    virtualTokens: N,
-    encoder: C,
-    threads,
-    repeats,
-  });
+  writeForTorch(model, options.work, { ...promptStep(examples, batch, N), encoder: C, threads, repeats });
   const names = ['rows', 'weight0', 'bias0', 'weight1', 'bias1', 'weight2', 'bias2'];
   const parts = [encoder.rows, ...encoder.weights.flatMap((weight, i) => [weight, encoder.biases[i]])];
   const shapes = [[N, C], [C, C], [C], [C, C], [C], [C, C], [C]];

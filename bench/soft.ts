@@ -29,7 +29,7 @@ import { randomModel, smolLm2Shape } from './random-model.js';
 import { benchMultitaskStep } from './soft-multitask.js';
 import { benchPromptEncoderStep } from './soft-p-tuning.js';
 import { benchPrefixStep } from './soft-prefix.js';
-import { placeholderTokens, runTorch, writeForTorch } from './torch-peer.js';
+import { promptStep, runTorch, writeForTorch } from './torch-peer.js';
 import { line, median } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -111,17 +111,7 @@ line(
 );
 
 // the same step in PyTorch: tokens with placeholders where the prompt goes, the same targets and prompt
-const T = batch.time;
-const tokens = placeholderTokens(examples, N);
-writeForTorch(model, work, {
-  tokens,
-  targets: Array.from(batch.targets),
-  batch: B,
-  time: T,
-  virtualTokens: N,
-  threads,
-  repeats,
-});
+writeForTorch(model, work, { ...promptStep(examples, batch, N), threads, repeats });
 writeSafetensors(join(work, 'prompt.safetensors'), { prompt: { shape: [N, C], data: prompt.values } });
 const peer = runTorch<{ seconds: number[]; loss: number; torch: string; gradient_sample: number[] }>(
   'soft_torch.py',

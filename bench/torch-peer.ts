@@ -60,15 +60,25 @@ export function runTorch<T>(
   return { result: JSON.parse(run.stdout.trim().split('\n').pop()!) as T };
 }
 
-/** The rows' token ids for the peer, with N placeholders after BOS where the prompt's vectors go. */
-export function placeholderTokens(
+/**
+ * What the peer needs of a prompt-tuning step's batch: the rows' token ids with N placeholders after BOS
+ * where the prompt's vectors go, the next-token targets, and the batch's size.
+ */
+export function promptStep(
   examples: { inputIds: number[]; targetIds: number[] }[],
+  batch: { batch: number; time: number; targets: Int32Array },
   virtualTokens: number,
-): number[] {
-  return examples.flatMap((example) => [
-    example.inputIds[0],
-    ...new Array<number>(virtualTokens).fill(0),
-    ...example.inputIds.slice(1),
-    ...example.targetIds,
-  ]);
+): Record<string, unknown> {
+  return {
+    tokens: examples.flatMap((example) => [
+      example.inputIds[0],
+      ...new Array<number>(virtualTokens).fill(0),
+      ...example.inputIds.slice(1),
+      ...example.targetIds,
+    ]),
+    targets: Array.from(batch.targets),
+    batch: batch.batch,
+    time: batch.time,
+    virtualTokens,
+  };
 }

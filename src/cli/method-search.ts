@@ -2,9 +2,9 @@
 // (the grids for the other methods are promptune's). Each candidate (prompt tuning: init in {sample-vocab,
 // text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
 // {0.01, 0.03, 0.1}, or the rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA:
-// {1e-4, 1e-3, 1e-2}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is trained in full with the run's own options, each in <out>/search/<candidate>/
-// with its own checkpoint (a killed search resumes there), and the best on dev (exact match, then loss)
-// is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
+// {1e-4, 1e-3, 1e-2}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is
+// trained in full with the run's own options, each in <out>/search/<candidate>/ with its own checkpoint
+// (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
 // end instead of training that candidate again. The trials are listed in <out>/search/trials.json.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -20,7 +20,9 @@ function byTask(prompt: MultitaskPrompt, examples: TokenizedExample[]): Map<numb
   examples.forEach((example, index) => {
     const task = example.task ?? 0;
     checkTask(prompt, task);
-    groups.set(task, [...(groups.get(task) ?? []), index]);
+    const group = groups.get(task);
+    if (group) group.push(index);
+    else groups.set(task, [index]);
   });
   return groups;
 }

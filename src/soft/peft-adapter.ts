@@ -94,9 +94,14 @@ export function adapterTensorPath(directory: string, writer: string): string {
 
 /**
  * Reads an adapter folder's adapter_config.json through `schema` (ADAPTER_NOT_FOUND, ADAPTER_CONFIG_INVALID);
- * one made for an encoder-decoder (num_transformer_submodules 2) is refused with ADAPTER_UNSUPPORTED.
+ * one made for an encoder-decoder (num_transformer_submodules 2) is refused with ADAPTER_UNSUPPORTED, and
+ * so, when `kinds` is given, is a peft_type not among them (before the schema reads the rest).
  */
-export function readPeftConfig<Config extends object>(directory: string, schema: z.ZodType<Config>): Config {
+export function readPeftConfig<Config extends object>(
+  directory: string,
+  schema: z.ZodType<Config>,
+  kinds?: { types: readonly string[]; hint: string },
+): Config {
   const path = join(directory, 'adapter_config.json');
   const source = {
     where: `adapter config ${path}`,
@@ -104,7 +109,16 @@ export function readPeftConfig<Config extends object>(directory: string, schema:
     hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
     notFoundCode: 'ADAPTER_NOT_FOUND',
   };
-  const config = parseInput(schema, readJsonFile(path, z.unknown(), source), source);
+  const read = readJsonFile(path, z.unknown(), source);
+  if (kinds) {
+    const { peft_type: type } = parseInput(peftConfigSchema, read, source);
+    if (!kinds.types.includes(type))
+      throw new ValidationError(`${path}: peft_type is ${type}, not ${kinds.types.join(' or ')}`, {
+        code: 'ADAPTER_UNSUPPORTED',
+        hint: kinds.hint,
+      });
+  }
+  const config = parseInput(schema, read, source);
   const { num_transformer_submodules: submodules } = config as { num_transformer_submodules?: unknown };
   if ((submodules ?? 1) !== 1)
     throw new ValidationError(
@@ -122,20 +136,10 @@ export function readPeftConfig<Config extends object>(directory: string, schema:
  * prompt tuning is refused (ADAPTER_UNSUPPORTED), and the fields loading needs are checked.
  */
 export function readAdapterConfig(directory: string): z.output<typeof promptTuningConfigSchema> {
-  const path = join(directory, 'adapter_config.json');
-  const config = readJsonFile(path, peftConfigSchema, {
-    where: `adapter config ${path}`,
-    code: 'ADAPTER_CONFIG_INVALID',
-    hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
-    notFoundCode: 'ADAPTER_NOT_FOUND',
+  return readPeftConfig(directory, promptTuningConfigSchema, {
+    types: ['PROMPT_TUNING', 'P_TUNING'],
+    hint: 'Only prompt-tuning and P-tuning adapters are soft prompts; load LoRA and prefix-tuning folders with loadTrainedAdapter.',
   });
-  if (config.peft_type !== 'PROMPT_TUNING' && config.peft_type !== 'P_TUNING') {
-    throw new ValidationError(`${path}: peft_type is ${config.peft_type}, not PROMPT_TUNING or P_TUNING`, {
-      code: 'ADAPTER_UNSUPPORTED',
-      hint: 'Only prompt-tuning and P-tuning adapters are soft prompts; load LoRA and prefix-tuning folders with loadTrainedAdapter.',
-    });
-  }
-  return readPeftConfig(directory, promptTuningConfigSchema);
 }
 
 /** Reads an adapter folder's promptune.json, or undefined when the folder has none (a PEFT adapter). */

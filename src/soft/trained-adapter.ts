@@ -1,7 +1,8 @@
 // Any adapter promptune trains or loads, by its adapter_config.json's peft_type: a soft prompt
 // (PROMPT_TUNING, or P_TUNING: the prompt its encoder made, or MULTITASK_PROMPT_TUNING: one task's prompt),
-// a LoRA adapter (LORA) or a key/value prefix (PREFIX_TUNING). Callers that serve, score or register adapters go through
-// here, so each knows every method; one a method does not cover is refused with ADAPTER_UNSUPPORTED.
+// a LoRA adapter (LORA) or a key/value prefix (PREFIX_TUNING). Callers that serve, score or register
+// adapters go through here, so each knows every method; one a method does not cover is refused with
+// ADAPTER_UNSUPPORTED.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,21 +74,25 @@ export function readTrainedAdapterConfig(directory: string): Record<string, unkn
   return method === 'PREFIX_TUNING' ? readPrefixConfig(directory) : readAdapterConfig(directory);
 }
 
-/** Reads and checks an adapter folder of any method without a model. */
+/** Reads and checks an adapter folder of any method without a model: its method, metadata and tasks (1 but for a multitask prompt). */
 export function readTrainedAdapterFolder(directory: string): {
   method: AdapterMethod;
   metadata: AdapterMetadata | undefined;
+  tasks: number;
 } {
   const method = adapterMethod(directory);
+  if (method === 'MULTITASK_PROMPT_TUNING') {
+    const { multitask, metadata } = readMultitaskFolder(directory);
+    return { method, metadata, tasks: multitask.shape.tasks };
+  }
   const read = {
     LORA: readLoraFolder,
     PREFIX_TUNING: readPrefixFolder,
     PROMPT_TUNING: readAdapterFolder,
     P_TUNING: readAdapterFolder,
-    MULTITASK_PROMPT_TUNING: readMultitaskFolder,
   }[method];
   const { metadata } = read(directory);
-  return { method, metadata };
+  return { method, metadata, tasks: 1 };
 }
 
 /**
@@ -140,9 +145,8 @@ export function checkAdapterFiles(
     if (files.metadata !== undefined)
       writeFileSync(join(directory, 'promptune.json'), JSON.stringify(files.metadata));
     writeFileSync(join(directory, 'adapter_model.safetensors'), files.safetensors);
-    const { method } = readTrainedAdapterFolder(directory);
     // a version serves one task: a multitask prompt of several would leave the task to guess
-    const tasks = method === 'MULTITASK_PROMPT_TUNING' ? readMultitaskConfig(directory).num_tasks : 1;
+    const { tasks } = readTrainedAdapterFolder(directory);
     if (tasks > 1)
       throw new ValidationError(`the multitask adapter holds ${tasks} tasks; a version serves one`, {
         code: 'ADAPTER_TASK_REQUIRED',
