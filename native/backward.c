@@ -27,6 +27,17 @@ void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const fl
   }
 }
 
+/* each channel sums over the rows on its own: threads split the channels, so no two write one sum */
+void rmsnorm_weight_backward(float *dweight, const float *dout, const float *inp, const float *rstd, int n,
+                             int channels) {
+  PARALLEL_FOR((size_t)n * channels > ENOUGH_WORK)
+  for (int c = 0; c < channels; c++) {
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) sum += (double)dout[(size_t)i * channels + c] * inp[(size_t)i * channels + c] * rstd[i];
+    dweight[c] += (float)sum;
+  }
+}
+
 void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
                    int head_dim, int rotary_dims, int interleaved) {
   int half = rotary_dims / 2;

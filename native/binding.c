@@ -258,6 +258,17 @@ static napi_value js_rmsnorm_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* rmsnormWeightBackward(dweight, dout, inp, rstd, n, channels) */
+static napi_value js_rmsnorm_weight_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *dweight = f32(&a, 0), *dout = f32(&a, 1), *inp = f32(&a, 2), *rstd = f32(&a, 3);
+  int n = integer(&a, 4), channels = integer(&a, 5);
+  if (a.failed) return NULL;
+  rmsnorm_weight_backward(dweight, dout, inp, rstd, n, channels);
+  return NULL;
+}
+
 /* ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved) */
 static napi_value js_rope_backward(napi_env env, napi_callback_info info) {
   Args a;
@@ -456,6 +467,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"crossEntropyForward", NULL, js_cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},
       {"matmulBackward", NULL, js_matmul_backward, NULL, NULL, NULL, napi_default, NULL},
       {"rmsnormBackward", NULL, js_rmsnorm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsnormWeightBackward", NULL, js_rmsnorm_weight_backward, NULL, NULL, NULL, napi_default, NULL},
       {"ropeBackward", NULL, js_rope_backward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, js_attention_backward, NULL, NULL, NULL, napi_default, NULL},
       {"swigluBackward", NULL, js_swiglu_backward, NULL, NULL, NULL, napi_default, NULL},

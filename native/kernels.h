@@ -40,6 +40,8 @@ void cross_entropy_forward(float *losses, const float *logits, const int32_t *ta
 void matmul_backward(float *dinp, const float *dout, const float *weight, int n, int in_features, int out_features);
 void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const float *weight, const float *rstd, int n,
                       int channels);
+void rmsnorm_weight_backward(float *dweight, const float *dout, const float *inp, const float *rstd, int n,
+                             int channels);
 void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
                    int head_dim, int rotary_dims, int interleaved);
 int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *log_sum_exps,

@@ -3,6 +3,8 @@
 // d loss / d (first layer's input). The model's weights stay frozen: each linear layer's backward is one
 // GEMM against its weight, plus, when a LoRA adapter is being trained, the adapter's gradients; a
 // key/value prefix being trained takes the gradients at its keys and values after the attention's backward.
+// When the weights themselves are trained (full fine-tuning), every projection, bias and norm weight sums
+// its gradient too.
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
 import { keyValueWidth, prefixBackward } from './key-value-prefix.js';
@@ -10,6 +12,7 @@ import { lowRankBackward, type Projection } from './low-rank.js';
 import type { AdapterTraining } from './model-adapter.js';
 import { attentionScale, layerRotation, type DecoderModel } from './decoder.js';
 import type { TrainingActivations } from './training-activations.js';
+import { linearWeightBackward } from './weight-training.js';
 
 /**
  * Backpropagates `act.dresidual` (B, T, C), the gradient at the last layer's output, through every
@@ -34,6 +37,7 @@ function layerBackward(
   const { config, kernels } = model;
   const lowRank = training && 'adapter' in training ? training : undefined;
   const prefix = training && 'prefix' in training ? training : undefined;
+  const dw = training && 'weights' in training ? training.gradients.layers[l] : undefined;
   const w = model.weights.layers[l];
   const a = act.layers[l];
   const { batch: B, time: T } = act;
@@ -49,6 +53,24 @@ function layerBackward(
   ) => {
     linearBackward(kernels, dinp, dout, w[name], N, inFeatures, outFeatures);
     if (lowRank) lowRankBackward(kernels, dinp, dout, inp, lowRank, l, name, N, inFeatures, outFeatures);
+    if (dw) {
+      const bias = biasOf[name];
+      const dbias = bias ? dw[bias] : null;
+      linearWeightBackward(kernels, dw[name] as Float32Array, dbias, dout, inp, N, inFeatures, outFeatures);
+    }
+  };
+  /** dinp += the gradient of a norm at inp, and its weight's gradient when training the weights. */
+  const norm = (
+    name: NormName,
+    dinp: Float32Array,
+    dout: Float32Array,
+    inp: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    channels: number,
+  ) => {
+    kernels.rmsnormBackward(dinp, dout, inp, w[name]!, rstd, rows, channels);
+    if (dw) kernels.rmsnormWeightBackward(dw[name]!, dout, inp, rstd, rows, channels);
   };
   const { hiddenSize: C, heads: H, kvHeads: KVH, headDim: hd, intermediateSize: I } = config;
   const interleaved = config.ropeStyle === 'interleaved';
@@ -63,6 +85,7 @@ function layerBackward(
     w.postMlpNorm,
     a.mlpOutputUnnormed,
     a.mlpOutputRstd,
+    dw?.postMlpNorm ?? null,
   );
   act.dhidden.fill(0);
   project('down', act.dhidden, dprojected, a.hidden, I, C);
@@ -74,7 +97,7 @@ function layerBackward(
   act.dnormed.fill(0);
   project('gate', act.dnormed, act.dgate, a.normed2, C, I);
   project('up', act.dnormed, act.dup, a.normed2, C, I);
-  kernels.rmsnormBackward(act.dmiddle, act.dnormed, a.middle, w.mlpNorm, a.rstd2, N, C);
+  norm('mlpNorm', act.dmiddle, act.dnormed, a.middle, a.rstd2, N, C);
   // attention block: middle = input + postnorm?(output(attention(rope(q), rope(k), v)))
   act.dresidual.set(act.dmiddle);
   dprojected = postNormBackward(
@@ -84,6 +107,7 @@ function layerBackward(
     w.postAttentionNorm,
     a.attentionOutputUnnormed,
     a.attentionOutputRstd,
+    dw?.postAttentionNorm ?? null,
   );
   act.dattention.fill(0);
   project('attentionOutput', act.dattention, dprojected, a.attention, H * hd, C);
@@ -117,23 +141,33 @@ function layerBackward(
     // through QK-norm; dattention is free again (attentionBackward has read it) and large enough
     const scratch = act.dattention;
     scratch.fill(0, 0, N * H * hd);
-    kernels.rmsnormBackward(scratch, act.dquery, a.queryUnnormed!, w.queryNorm, a.queryRstd!, N * H, hd);
+    norm('queryNorm', scratch, act.dquery, a.queryUnnormed!, a.queryRstd!, N * H, hd);
     act.dquery.set(scratch.subarray(0, N * H * hd));
     scratch.fill(0, 0, N * KVH * hd);
-    kernels.rmsnormBackward(scratch, act.dkey, a.keyUnnormed!, w.keyNorm, a.keyRstd!, N * KVH, hd);
+    norm('keyNorm', scratch, act.dkey, a.keyUnnormed!, a.keyRstd!, N * KVH, hd);
     act.dkey.set(scratch.subarray(0, N * KVH * hd));
   }
   act.dnormed.fill(0);
   project('query', act.dnormed, act.dquery, a.normed1, C, H * hd);
   project('key', act.dnormed, act.dkey, a.normed1, C, KVH * hd);
   project('value', act.dnormed, act.dvalue, a.normed1, C, KVH * hd);
-  kernels.rmsnormBackward(act.dresidual, act.dnormed, a.input, w.attentionNorm, a.rstd1, N, C);
+  norm('attentionNorm', act.dresidual, act.dnormed, a.input, a.rstd1, N, C);
 }
 
 /**
  * Through a block's post-norm (Gemma's sandwich norms), if the layer has one: the gradient at the block's
  * projection output, in dnormed (free until the block's input projections' backward), or dout itself.
  */
+/** A layer's norms that the backward pass goes through with the norm helper. */
+type NormName = 'attentionNorm' | 'mlpNorm' | 'queryNorm' | 'keyNorm';
+
+/** The bias each projection may have. */
+const biasOf: Partial<Record<Projection, 'queryBias' | 'keyBias' | 'valueBias'>> = {
+  query: 'queryBias',
+  key: 'keyBias',
+  value: 'valueBias',
+};
+
 function postNormBackward(
   model: DecoderModel,
   act: TrainingActivations,
@@ -141,10 +175,13 @@ function postNormBackward(
   weight: Float32Array | null,
   unnormed: Float32Array | null,
   rstd: Float32Array | null,
+  dweight: Float32Array | null,
 ): Float32Array {
   if (!weight) return dout;
   const N = act.batch * act.time;
+  const C = model.config.hiddenSize;
   act.dnormed.fill(0);
-  model.kernels.rmsnormBackward(act.dnormed, dout, unnormed!, weight, rstd!, N, model.config.hiddenSize);
+  model.kernels.rmsnormBackward(act.dnormed, dout, unnormed!, weight, rstd!, N, C);
+  if (dweight) model.kernels.rmsnormWeightBackward(dweight, dout, unnormed!, rstd!, N, C);
   return act.dnormed;
 }

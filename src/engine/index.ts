@@ -95,3 +95,4 @@ export {
   type AdapterTraining,
   type ModelAdapter,
 } from './model-adapter.js';
+export { LAYER_PARAMETERS, packWeights, type WeightTraining } from './weight-training.js';

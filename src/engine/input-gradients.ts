@@ -1,12 +1,15 @@
 // Loss and its gradient with respect to the input embeddings, through the frozen decoder: the one
 // forward pass (decoder.ts) keeping every layer's activations, token-mean cross-entropy, and the
 // backward (decoder-backward.ts), its mirror. This is what soft prompts are trained with, and, given a
-// LoRA adapter that every row runs with, what gives that adapter's gradients too.
+// LoRA adapter that every row runs with, what gives that adapter's gradients too; given buffers for them,
+// every weight's gradient (full fine-tuning).
 import { linearBackward } from './matrix.js';
 import { ValidationError } from '../errors/index.js';
 import { decoderBackward } from './decoder-backward.js';
 import { decoderForward, outputHeadForward } from './decoder.js';
 import type { LlamaModel } from './llama.js';
+import { checkWeightsTrainable, embeddingBackward, linearWeightBackward } from './weight-training.js';
+import type { ModelWeights } from './weights/types.js';
 import { packAdapter } from './low-rank.js';
 import { isKeyValuePrefix, type AdapterTraining, type ModelAdapter } from './model-adapter.js';
 import {
@@ -25,6 +28,13 @@ export interface LossInput {
   targets: Int32Array;
   /** An adapter every row runs with (LoRA, or a prefix after which each row starts), whose gradients are wanted too. */
   adapter?: ModelAdapter;
+  /**
+   * Buffers shaped like the model's weights (packWeights(…, 'zero')) where every weight's gradient is
+   * summed: full fine-tuning. The model's weights must be float32, and `tokens` given. Not with `adapter`.
+   */
+  weightGradients?: ModelWeights;
+  /** (B, T): the token id whose embedding each position holds, -1 where it holds another vector (a prompt's). */
+  tokens?: Int32Array;
 }
 
 /** The mean loss over all targeted positions, per-position losses, and d loss / d embeddings. */
@@ -90,8 +100,10 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
       code: 'LOSS_NO_TARGETS',
       hint: 'Mark at least one target token.',
     });
-  const adapter = input.adapter;
-  const act = activationsFor(model, B, T, adapter !== undefined && !isKeyValuePrefix(adapter));
+  const { adapter, weightGradients } = input;
+  if (weightGradients) checkWeightTraining(model, input);
+  const keep = weightGradients !== undefined || (adapter !== undefined && !isKeyValuePrefix(adapter));
+  const act = activationsFor(model, B, T, keep);
   const head = headFor(model, M);
   const output = decoderForward(model, act, {
     embeddings,
@@ -116,13 +128,22 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
     kernels.softcapBackward(head.dlogits, head.dlogits, head.logits, config.logitSoftcap, M * V);
   head.dnormed.fill(0, 0, M * C);
   linearBackward(kernels, head.dnormed, head.dlogits, weights.classifier, M, C, V);
+  if (weightGradients) {
+    const { classifier, finalNorm } = weightGradients as {
+      classifier: Float32Array;
+      finalNorm: Float32Array;
+    };
+    linearWeightBackward(kernels, classifier, null, head.dlogits, head.normed, M, C, V);
+    kernels.rmsnormWeightBackward(finalNorm, head.dnormed, head.input, head.rstd, M, C);
+  }
   head.dinput.fill(0, 0, M * C);
   kernels.rmsnormBackward(head.dinput, head.dnormed, head.input, weights.finalNorm, head.rstd, M, C);
   act.dresidual.fill(0);
   rows.forEach((i, row) => act.dresidual.set(head.dinput.subarray(row * C, (row + 1) * C), i * C));
   let training: AdapterTraining | undefined;
   let adapterGradients: Float32Array | undefined;
-  if (adapter && isKeyValuePrefix(adapter)) {
+  if (weightGradients) training = { weights, gradients: weightGradients };
+  else if (adapter && isKeyValuePrefix(adapter)) {
     adapterGradients = new Float32Array(adapter.values.length);
     training = { prefix: adapter, gradients: adapterGradients };
   } else if (adapter) {
@@ -131,6 +152,8 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
     training = { adapter, gradients: gradients.adapter };
   }
   decoderBackward(model, act, training);
+  if (weightGradients)
+    embeddingBackward(config, weightGradients.embedding as Float32Array, act.dresidual, input.tokens!, N);
   return {
     loss: total / M,
     count: M,
@@ -138,4 +161,21 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
     dembeddings: act.dresidual.slice(0, N * C),
     adapterGradients,
   };
+}
+
+/** Refuses full fine-tuning inputs that cannot give every weight's gradient. */
+function checkWeightTraining(model: LlamaModel, input: LossInput): void {
+  const fail = (message: string, hint: string) =>
+    new ValidationError(message, { code: 'FORWARD_INPUT', hint });
+  if (input.adapter)
+    throw fail(
+      'weight gradients and an adapter were both asked for',
+      'Train the weights or an adapter, not both.',
+    );
+  if (!input.tokens || input.tokens.length < input.batch * input.time)
+    throw fail(
+      'weight gradients need the token id of every position',
+      'Give tokens (batch, time), -1 where a position holds no token.',
+    );
+  checkWeightsTrainable(model.weights);
 }

@@ -8,12 +8,13 @@ import {
 } from './key-value-prefix.js';
 import { checkAdapterFits, type LowRankAdapter, type LowRankTraining } from './low-rank.js';
 import type { ModelConfig } from './config.js';
+import type { WeightTraining } from './weight-training.js';
 
 /** A row's adapter: LoRA matrices or a key/value prefix. */
 export type ModelAdapter = LowRankAdapter | KeyValuePrefix;
 
-/** An adapter being trained, with the buffers its gradients are summed into. */
-export type AdapterTraining = LowRankTraining | PrefixTraining;
+/** What a backward pass trains beside the input: an adapter, or the model's own weights, with the buffers its gradients are summed into. */
+export type AdapterTraining = LowRankTraining | PrefixTraining | WeightTraining;
 
 /** Whether `adapter` is a key/value prefix (else LoRA). */
 export function isKeyValuePrefix(adapter: ModelAdapter): adapter is KeyValuePrefix {

@@ -131,3 +131,12 @@ export {
   type AdapterMethod,
   type TrainedAdapter,
 } from './trained-adapter.js';
+export {
+  checkFullFineTuningSize,
+  FULL_FINE_TUNING_LIMIT,
+  fullTrainable,
+  parameterCount,
+  trainableCopy,
+  trainFullAsync,
+  type FullTrainResult,
+} from './full-training.js';

@@ -27,17 +27,20 @@ export function adamStep(
   state: OptimizerState,
   options: OptimizerOptions,
   learningRate: number,
+  /** Where weight decay applies (1) and where not (0); default everywhere. */
+  decays?: Uint8Array,
 ): void {
   const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
   state.step++;
   const correction1 = 1 - beta1 ** state.step;
   const correction2 = Math.sqrt(1 - beta2 ** state.step);
   for (let i = 0; i < parameters.length; i++) {
+    const decay = decays && !decays[i] ? 0 : weightDecay;
     let g = gradient[i];
-    if (options.kind === 'adam' && weightDecay) g += weightDecay * parameters[i];
+    if (options.kind === 'adam' && decay) g += decay * parameters[i];
     state.m[i] = beta1 * state.m[i] + (1 - beta1) * g;
     state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g;
-    if (options.kind === 'adamw' && weightDecay) parameters[i] -= learningRate * weightDecay * parameters[i];
+    if (options.kind === 'adamw' && decay) parameters[i] -= learningRate * decay * parameters[i];
     parameters[i] -=
       ((learningRate / correction1) * state.m[i]) / (Math.sqrt(state.v[i]) / correction2 + eps);
   }

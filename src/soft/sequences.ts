@@ -28,6 +28,8 @@ export interface SequenceBatch {
   targetStarts: Int32Array;
   /** Position of the first prompt vector (the same in every row). */
   promptStart: number;
+  /** (B, T): the token id whose embedding each position holds (padding's too), -1 at prompt vectors. */
+  tokens: Int32Array;
 }
 
 /** The token positions of a row: [BOS][prompt][rest] or [prompt][BOS][rest]. */
@@ -57,8 +59,11 @@ export function buildBatch(
   const embeddings = new Float32Array(B * T * C);
   const targets = new Int32Array(B * T).fill(-1);
   const targetStarts = new Int32Array(B);
-  const putToken = (row: number, t: number, id: number) =>
+  const tokens = new Int32Array(B * T).fill(-1);
+  const putToken = (row: number, t: number, id: number) => {
     embeddings.set(tokenEmbeddingRow(model, id), (row * T + t) * C);
+    tokens[row * T + t] = id;
+  };
   const withBos = examples.map((example) => example.bos ?? true);
   if (withBos.some((value) => value !== withBos[0])) {
     throw new ValidationError('some examples start with BOS and some do not', {
@@ -84,7 +89,7 @@ export function buildBatch(
     for (; t < T; t++) putToken(row, t, padId);
     example.targetIds.forEach((id, i) => (targets[row * T + targetStarts[row] + i - 1] = id));
   });
-  return { batch: B, time: T, embeddings, targets, lengths, targetStarts, promptStart };
+  return { batch: B, time: T, embeddings, targets, lengths, targetStarts, promptStart, tokens };
 }
 
 /** Sums a batch's embedding gradient over the prompt positions of every row: d loss / d prompt. */

@@ -37,6 +37,8 @@ export interface Trainable {
   shape: Record<string, number | string>;
   /** Values per row when a bad value in a checkpoint is named (the hidden size for vectors). */
   rowSize: number;
+  /** Where weight decay applies (1) and where not (0: norms and biases, as transformers' Trainer); default everywhere. */
+  decays?: Uint8Array;
   lossAndGradient(rows: TokenizedExample[]): { loss: number; gradient: Float32Array; tokens: number };
   evaluate(examples: TokenizedExample[], candidates?: TokenizedExample[][]): PromptEvaluation;
 }
@@ -253,7 +255,7 @@ function* trainingSteps(
     const norm = clipGradient(gradient, options.clipNorm);
     step++;
     const learningRate = learningRateAt(optimizer.learningRate, step, totalSteps, schedule);
-    adamStep(values, gradient, state, optimizer, learningRate);
+    adamStep(values, gradient, state, optimizer, learningRate, trainable.decays);
     const badValue = firstNonFinite(values);
     if (!Number.isFinite(loss) || badValue >= 0)
       throw diverged(step, `the loss is ${loss}, value ${badValue} of the parameters ${values[badValue]}`);

@@ -279,6 +279,13 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('rmsnormBackward', 'rstd', rstd, n);
       kernels.rmsnormBackward(dinp, dout, inp, weight, rstd, n, channels);
     },
+    rmsnormWeightBackward(dweight, dout, inp, rstd, n, channels) {
+      need('rmsnormWeightBackward', 'dweight', dweight, channels);
+      need('rmsnormWeightBackward', 'dout', dout, n * channels);
+      need('rmsnormWeightBackward', 'inp', inp, n * channels);
+      need('rmsnormWeightBackward', 'rstd', rstd, n);
+      kernels.rmsnormWeightBackward(dweight, dout, inp, rstd, n, channels);
+    },
     ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved) {
       needRotary('ropeBackward', headDim, rotaryDims);
       need('ropeBackward', 'dinp', dinp, n * heads * headDim);

@@ -83,6 +83,26 @@ describe('backward ops match finite differences of their forward ops', () => {
       },
     );
   });
+  it('rmsnorm weight', () => {
+    const [n, channels] = [4, 16];
+    const x = floats(n * channels, 2);
+    const rstd = new Float32Array(n);
+    k.rmsnormForward(new Float32Array(n * channels), rstd, x, floats(channels), n, channels, 1e-5);
+    finiteDifferenceCheck(
+      floats(channels),
+      n * channels,
+      (weight) => {
+        const out = new Float32Array(n * channels);
+        k.rmsnormForward(out, null, x, weight, n, channels, 1e-5);
+        return out;
+      },
+      (dout) => {
+        const dweight = new Float32Array(channels);
+        k.rmsnormWeightBackward(dweight, dout, x, rstd, n, channels);
+        return dweight;
+      },
+    );
+  });
   it.each([
     [true, 8],
     [false, 8],
@@ -291,6 +311,8 @@ function runBackward(
   kernels.matmulBackward(matmul, inputs.dhidden, inputs.weight, N, C, I);
   const rms = seeded(N * C);
   kernels.rmsnormBackward(rms, inputs.dnormed, inputs.x, inputs.normWeight, inputs.rstd, N, C);
+  const rmsWeight = seeded(C);
+  kernels.rmsnormWeightBackward(rmsWeight, inputs.dnormed, inputs.x, inputs.rstd, N, C);
   const rope = new Float32Array(N * H * hd);
   kernels.ropeBackward(rope, inputs.dq, inputs.cosines, inputs.sines, N, H, hd, hd, true);
   const ropeHalf = inputs.dq.slice();
@@ -359,6 +381,7 @@ function runBackward(
   return {
     matmul,
     rms,
+    rmsWeight,
     rope,
     ropeHalf,
     ropePartial,

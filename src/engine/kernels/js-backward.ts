@@ -19,6 +19,22 @@ export function matmulBackward(
   }
 }
 
+/** dweight (channels) += sum over rows of dout * inp * rstd: the weight's gradient of rmsnormForward. */
+export function rmsnormWeightBackward(
+  dweight: Buffer,
+  dout: Buffer,
+  inp: Buffer,
+  rstd: Buffer,
+  n: number,
+  channels: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const base = i * channels;
+    const r = rstd[i];
+    for (let c = 0; c < channels; c++) dweight[c] += dout[base + c] * inp[base + c] * r;
+  }
+}
+
 export function rmsnormBackward(
   dinp: Buffer,
   dout: Buffer,

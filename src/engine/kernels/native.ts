@@ -111,6 +111,7 @@ export function loadNativeKernels(): Kernels | undefined {
     quantizedMatmulBackward: (dinp, dout, weight, type, n, inFeatures, outFeatures) =>
       native.quantizedMatmulBackward(dinp, dout, weight, tensorTypes[type].ggml, n, inFeatures, outFeatures),
     rmsnormBackward: native.rmsnormBackward,
+    rmsnormWeightBackward: native.rmsnormWeightBackward,
     ropeBackward: (dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved) =>
       native.ropeBackward(dinp, dout, cosines, sines, n, heads, headDim, rotaryDims, interleaved ? 1 : 0),
     attentionBackward: native.attentionBackward,

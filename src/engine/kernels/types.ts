@@ -172,6 +172,15 @@ export interface Kernels {
     n: number,
     channels: number,
   ): void;
+  /** dweight (channels) += the gradient of rmsnormForward's weight: the sum over rows of dout * inp * rstd. */
+  rmsnormWeightBackward(
+    dweight: Buffer,
+    dout: Buffer,
+    inp: Buffer,
+    rstd: Buffer,
+    n: number,
+    channels: number,
+  ): void;
   /** dinp = the rotation of dout back by the same angles (the transpose of ropeForward). */
   ropeBackward(
     dinp: Buffer,
