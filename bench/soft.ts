@@ -5,7 +5,8 @@
 // Then one LoRA training step (rank 16 on q, k, v, o, gate, up, down; backward to the LoRA matrices) on
 // the same model and text, against the same LoRA in PyTorch autograd; and one prefix-tuning step
 // (bench/soft-prefix.ts), one P-tuning step (bench/soft-p-tuning.ts) and one multitask prompt tuning step
-// (bench/soft-multitask.ts). BENCH_SOFT_ONLY=prefix|p-tuning|multitask runs that line alone.
+// (bench/soft-multitask.ts), and one full fine-tuning step, every weight trained (bench/soft-full.ts).
+// BENCH_SOFT_ONLY=prefix|p-tuning|multitask|full runs that line alone.
 import { mkdirSync } from 'node:fs';
 import type { NamedTensor } from '../src/engine/index.js';
 import { dirname, join } from 'node:path';
@@ -26,6 +27,7 @@ import {
   type SoftPrompt,
 } from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
+import { benchFullStep } from './soft-full.js';
 import { benchMultitaskStep } from './soft-multitask.js';
 import { benchPromptEncoderStep } from './soft-p-tuning.js';
 import { benchPrefixStep } from './soft-prefix.js';
@@ -84,6 +86,7 @@ const methodLines: Record<string, () => void> = {
       threads,
       work: join(work, 'multitask'),
     }),
+  full: () => benchFullStep(model, examples, { repeats, threads, work: join(work, 'full') }),
 };
 const only = process.env.BENCH_SOFT_ONLY;
 if (only !== undefined) {

@@ -49,7 +49,7 @@ describe('promptune compare-methods', () => {
       steps: number;
       testAccuracy: number;
       heldOutPerplexity: { before: number; after: number };
-      serving: { bytesPerTask: number; extraPositionsPerRequest: number };
+      serving: { bytesPerTask: number; extraPositionsPerRequest: number; sharesModel: boolean };
     }[];
     expect(measurements.map((item) => `${item.method}:${item.trainExamples}:${item.steps}`)).toEqual([
       'prompt-tuning:8:2',
@@ -62,6 +62,8 @@ describe('promptune compare-methods', () => {
       'prefix-tuning:32:8',
       'lora:8:2',
       'lora:32:8',
+      'full-fine-tuning:8:2',
+      'full-fine-tuning:32:8',
     ]);
     // stories260K: 5 layers, hidden 64, 4 key/value heads of 8, MLP 172; rank 4 on all seven projections
     const perLayer = 4 * (64 + 64) + 2 * 4 * (64 + 32) + 4 * (64 + 64) + 2 * 4 * (64 + 172) + 4 * (172 + 64);
@@ -84,11 +86,17 @@ describe('promptune compare-methods', () => {
     const prefix = measurements.find((item) => item.method === 'prefix-tuning')!;
     expect(prefix.trainableParameters).toBe(5 * 2 * 16 * 32);
     expect(prefix.serving.bytesPerTask).toBe(5 * 2 * 16 * 32 * 4);
+    // the baseline trains all 260,032 weights and serves each task as a model of its own
+    const full = measurements.find((item) => item.method === 'full-fine-tuning')!;
+    expect(full.trainableParameters).toBe(260_032);
+    expect(full.serving).toMatchObject({ bytesPerTask: 260_032 * 4, sharesModel: false });
+    expect(measurements.filter((item) => !item.serving.sharesModel)).toHaveLength(2);
     // the frozen model's perplexity is one number; the methods change it
     expect(new Set(measurements.map((item) => item.heldOutPerplexity.before)).size).toBe(1);
     for (const item of measurements)
       expect(item.heldOutPerplexity.after).not.toBe(item.heldOutPerplexity.before);
     expect(readFileSync(report, 'utf8')).toMatch(/<td>lora<\/td><td>23,120<\/td>/);
+    expect(readFileSync(report, 'utf8')).toMatch(/<td>a model of its own<\/td>/);
 
     const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8');
     expect(table.stdout).toMatch(/\| lora \| 23,120 \| [\d.]+ \| \d+ \| 8: [\d.]+ \|/);

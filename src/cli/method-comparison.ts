@@ -2,7 +2,8 @@
 // budget (epochs, batch size, seed; each method's own default learning rate), at several training-set
 // sizes, and for each: trainable parameters, seconds per step, the peak resident memory while training,
 // test accuracy, forgetting (perplexity of held-out text the base model writes, before and after the
-// method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token).
+// method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
+// full fine-tuning, the baseline, keeps a whole model per task).
 import type { LoadedModel } from '../engine/index.js';
 import { evaluatePrompt, noPrompt, type PromptEvaluation, type TokenizedExample } from '../soft/index.js';
 import { labelSet, readSoftData } from './soft-data.js';
@@ -30,6 +31,8 @@ export interface MethodMeasurement {
     extraMultiplyAddsPerToken: number;
     /** Positions each request carries before its own (prompt tuning's virtual tokens). */
     extraPositionsPerRequest: number;
+    /** Whether the task runs on the one frozen model the others share (full fine-tuning: a model of its own). */
+    sharesModel: boolean;
   };
 }
 
@@ -126,18 +129,32 @@ function servingCost(
   virtualTokens: number,
 ): MethodMeasurement['serving'] {
   const { layers, kvHeads, headDim } = loaded.model.config;
+  if (method === 'full-fine-tuning')
+    // every task is a whole model: nothing shared, nothing added per token
+    return {
+      bytesPerTask: parameters * 4,
+      extraMultiplyAddsPerToken: 0,
+      extraPositionsPerRequest: 0,
+      sharesModel: false,
+    };
   if (method === 'lora')
     // each adapted projection adds x A^T (r x in) and (.) B^T (out x r): as many multiply-adds as parameters
     return {
       bytesPerTask: parameters * 4,
       extraMultiplyAddsPerToken: parameters,
       extraPositionsPerRequest: 0,
+      sharesModel: true,
     };
   // a prompt's vectors, and the keys and values of its positions, cached once per task; a prefix is
   // those keys and values itself (an MLP that made it is not kept)
   const cached = layers * 2 * kvHeads * headDim * virtualTokens * 4;
   if (method === 'prefix-tuning')
-    return { bytesPerTask: cached, extraMultiplyAddsPerToken: 0, extraPositionsPerRequest: virtualTokens };
+    return {
+      bytesPerTask: cached,
+      extraMultiplyAddsPerToken: 0,
+      extraPositionsPerRequest: virtualTokens,
+      sharesModel: true,
+    };
   // P-tuning's encoder is not kept, nor a multitask prompt's factors: the prompt made is what is served
   const vectors =
     method === 'p-tuning' || method === 'multitask-prompt-tuning'
@@ -147,5 +164,6 @@ function servingCost(
     bytesPerTask: vectors * 4 + cached,
     extraMultiplyAddsPerToken: 0,
     extraPositionsPerRequest: virtualTokens,
+    sharesModel: true,
   };
 }

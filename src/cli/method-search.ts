@@ -2,7 +2,7 @@
 // (the grids for the other methods are promptune's). Each candidate (prompt tuning: init in {sample-vocab,
 // text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
 // {0.01, 0.03, 0.1}, or the rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA:
-// {1e-4, 1e-3, 1e-2}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is
+// {1e-4, 1e-3, 1e-2}; full fine-tuning: {1e-4, 3e-4, 1e-3}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is
 // trained in full with the run's own options, each in <out>/search/<candidate>/ with its own checkpoint
 // (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
 // end instead of training that candidate again. The trials are listed in <out>/search/trials.json.
@@ -41,6 +41,7 @@ const trialsSchema = z.array(
  */
 export function searchCandidates(method: string, projection = false, source = false): Candidate[] {
   if (method === 'lora') return [1e-4, 1e-3, 1e-2].map((learningRate) => ({ learningRate }));
+  if (method === 'full-fine-tuning') return [1e-4, 3e-4, 1e-3].map((learningRate) => ({ learningRate }));
   // P-tuning's encoder starts random: only the rate is chosen
   if (method === 'p-tuning') return [0.001, 0.01, 0.1].map((learningRate) => ({ learningRate }));
   const rates = method === 'prefix-tuning' ? [0.01, 0.03, 0.1] : [0.003, 0.03, 0.3];

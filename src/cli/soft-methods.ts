@@ -2,12 +2,14 @@
 // multitask prompt tuning: a shared prompt scaled by the task's factors, possibly transferred from a
 // multitask source), a key/value prefix (prefix tuning) or a LoRA adapter. Each method makes its
 // initial parameters from the command's options, trains with the one trainer, scores examples and writes
-// its PEFT-format folder; soft.ts runs the rest (data, progress, the run record, --push) the same for all.
+// its PEFT-format folder (full fine-tuning: every weight of a copy of the model, saved as a whole model);
+// soft.ts runs the rest (data, progress, the run record, --push) the same for all.
 import { basename, resolve } from 'node:path';
 import { keyValueWidth, seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import {
   adapterMethod,
+  checkFullFineTuningSize,
   evaluatePrompt,
   initLoraAdapter,
   initPrefix,
@@ -16,10 +18,13 @@ import {
   initMultitask,
   initSoftPrompt,
   loadMultitaskAdapter,
+  modelFingerprint,
   multitaskTaskId,
   nearestTokens,
+  parameterCount,
   noPrompt,
   saveAdapter,
+  saveFineTunedModel,
   saveLoraAdapter,
   saveMultitaskAdapter,
   savePrefixAdapter,
@@ -27,6 +32,7 @@ import {
   transferMultitask,
   prefixPlaceholders,
   tokenizerFingerprint,
+  trainFullAsync,
   trainLoraAsync,
   trainMultitaskAsync,
   trainPrefixAsync,
@@ -52,6 +58,7 @@ export const METHODS = [
   'multitask-prompt-tuning',
   'prefix-tuning',
   'lora',
+  'full-fine-tuning',
 ] as const;
 export type Method = (typeof METHODS)[number];
 
@@ -75,7 +82,7 @@ export interface TrainedMethod extends TrainedValues {
   save(
     directory: string,
     metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel' | 'tokenizer'>,
-  ): void;
+  ): void | Promise<void>;
 }
 
 /** The options of `soft train` the methods read. */
@@ -96,6 +103,9 @@ export interface MethodArgs {
   source?: string;
   transfer?: string;
 }
+
+/** Full fine-tuning's learning rate when --lr is not given: every weight moves, so far below a prompt's. */
+const FULL_FINE_TUNING_LEARNING_RATE = 0.0003;
 
 const projectionNames: Record<string, Projection> = {
   q: 'query',
@@ -151,6 +161,33 @@ export function planMethod(
   const common = {
     tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
   };
+  if (method === 'full-fine-tuning') {
+    checkFullFineTuningSize(parameterCount(loaded.model));
+    return {
+      method,
+      virtualTokens: 0,
+      defaultLearningRate: FULL_FINE_TUNING_LEARNING_RATE,
+      config: { method },
+      describe: `full fine-tuning (${parameterCount(loaded.model).toLocaleString('en-US')} weights)`,
+      async train(train, dev, options) {
+        const result = await trainFullAsync(loaded.model, train, dev, options);
+        const prompt = noPrompt(result.model);
+        return {
+          ...result,
+          evaluate: (examples) => evaluatePrompt(result.model, prompt, examples),
+          async save(directory, metadata) {
+            await saveFineTunedModel(directory, result.model, result.values, loaded.info, {
+              ...common,
+              baseModel: { name: baseModelName, sha256: modelFingerprint(loaded.model) },
+              seed: metadata.seed,
+              metrics: metadata.metrics,
+              training: metadata.training,
+            });
+          },
+        };
+      },
+    };
+  }
   if (method === 'lora') {
     const rank = numberOption('rank', args.rank, { integer: true, min: 1 })!;
     const alpha = numberOption('alpha', args.alpha, { min: 0 }) ?? 2 * rank;

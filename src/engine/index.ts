@@ -96,3 +96,4 @@ export {
   type ModelAdapter,
 } from './model-adapter.js';
 export { LAYER_PARAMETERS, packWeights, type WeightTraining } from './weight-training.js';
+export { checkModelWritable, saveModelLike, type ModelSource } from './save-model.js';

@@ -140,3 +140,10 @@ export {
   trainFullAsync,
   type FullTrainResult,
 } from './full-training.js';
+export {
+  FINE_TUNED_MODEL_FORMAT,
+  fineTunedModelPath,
+  saveFineTunedModel,
+  type FineTunedModelDetails,
+  type FineTunedModelMetadata,
+} from './fine-tuned-model.js';

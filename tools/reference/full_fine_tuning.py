@@ -9,11 +9,15 @@ A tensor is kept as its L2 norm and 48 of its values at evenly spaced flat indic
 tensor), so the fixture stays small; promptune's test (src/soft/full-training-parity.test.ts) compares the
 same indices.
 
+With --check <model folder> it instead loads a Hugging Face directory promptune wrote into transformers and
+prints the logits of stories260K's batch as JSON.
+
 Run: python tools/reference/full_fine_tuning.py  (needs torch, transformers and safetensors; the machine's
 local package index has them: python3 -m venv v && v/bin/pip install torch transformers safetensors)
 Outputs test/fixtures/full-fine-tuning/{reference.safetensors, reference.json}."""
 import json
 import os
+import sys
 
 import torch
 import transformers
@@ -113,5 +117,17 @@ def main():
         file.write("\n")
 
 
+def check(folder):
+    """Prints the logits transformers gives the batch with the model in `folder`."""
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    _, input_ids, mask, _ = batch(model.config.vocab_size)
+    with torch.no_grad():
+        logits = model(input_ids=input_ids, attention_mask=mask).logits
+    print(json.dumps({"logits": logits.flatten().tolist(), "transformers": transformers.__version__}))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        check(sys.argv[2])
+    else:
+        main()

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
+import { FULL_FINE_TUNING_LIMIT, parameterCount } from '../../soft/index.js';
 import { compareMethods, type MethodMeasurement } from '../method-comparison.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
@@ -59,6 +60,14 @@ export default defineCommand({
       size === 'all' ? ('all' as const) : numberOption('sizes', size, { integer: true, min: 1 })!,
     );
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    // by default the baseline runs where it fits; named, a model too large for it is refused
+    const fits = parameterCount(loaded.model) <= FULL_FINE_TUNING_LIMIT;
+    if (!fits && repeatedOption(rawArgs, 'methods').length === 0) {
+      methods.splice(methods.indexOf('full-fine-tuning'), 1);
+      process.stderr.write(
+        `full fine-tuning left out: the model has more than ${FULL_FINE_TUNING_LIMIT.toLocaleString('en-US')} weights\n`,
+      );
+    }
     const measurements = await compareMethods({
       loaded,
       model: args.model,
@@ -114,9 +123,11 @@ export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
       group.map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`).join(', '),
       `${largest.heldOutPerplexity.before.toFixed(2)} → ${largest.heldOutPerplexity.after.toFixed(2)}`,
       (serving.bytesPerTask / 1024).toFixed(1),
-      serving.extraPositionsPerRequest
-        ? `${serving.extraPositionsPerRequest} positions`
-        : `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`,
+      !serving.sharesModel
+        ? 'a model of its own'
+        : serving.extraPositionsPerRequest
+          ? `${serving.extraPositionsPerRequest} positions`
+          : `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`,
     ];
   });
   return [header, ...rows];

@@ -2,11 +2,17 @@
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadModel } from '../../engine/index.js';
+import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
-import { evaluatePrompt, loadTrainedAdapter, SoftPromptSession } from '../../soft/index.js';
+import {
+  evaluatePrompt,
+  fineTunedModelPath,
+  loadTrainedAdapter,
+  noPrompt,
+  SoftPromptSession,
+} from '../../soft/index.js';
 import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
 import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
@@ -152,12 +158,17 @@ const train = defineCommand({
   async run({ args: given }) {
     // --init-from is --init text with the hard prompt's words (a --search tries them as its text init);
     // the methods that start random or from zero refuse it rather than record it
+    const fromWeights = given.method === 'full-fine-tuning';
     if (
       given['init-from'] &&
-      (given.method === 'p-tuning' || given.method === 'lora' || given['prefix-projection'] || given.source)
+      (given.method === 'p-tuning' ||
+        given.method === 'lora' ||
+        fromWeights ||
+        given['prefix-projection'] ||
+        given.source)
     )
       throw new ValidationError(
-        `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection starts from random values' : given.source ? '--source starts it from a multitask prompt' : `--method ${given.method} starts from random values`}`,
+        `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection starts from random values' : given.source ? '--source starts it from a multitask prompt' : `--method ${given.method} starts from ${fromWeights ? "the model's own weights" : 'random values'}`}`,
         {
           code: 'CLI_INVALID_OPTION',
           hint: 'Drop --init-from (or --source), or use --method prompt-tuning or prefix-tuning.',
@@ -187,6 +198,15 @@ const train = defineCommand({
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
     const labels = labelSet(trainData.targets);
+    if (plan.method === 'full-fine-tuning') {
+      // a whole model is not a registry version, and it is written as its source was: both known now
+      if (args.push)
+        throw new ValidationError('--push registers an adapter; full fine-tuning makes a whole model', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Drop --push: serve the fine-tuned model on its own (promptune serve --model <out>/model.gguf).',
+        });
+      checkModelWritable(loaded.info);
+    }
     let learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
@@ -307,7 +327,7 @@ const train = defineCommand({
         ...(search && { searchChose: search.chosen }),
         ...(args['init-from'] && { initFrom: args['init-from'] }),
       };
-      result.save(args.out, {
+      await result.save(args.out, {
         task: basename(resolve(args.data)),
         seed,
         metrics,
@@ -333,7 +353,7 @@ const train = defineCommand({
           `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
-          `adapter written to ${args.out}${pushed ? `, registered as ${pushed.name}` : ''}\n`,
+          `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, registered as ${pushed.name}` : ''}\n`,
         );
       }
       if (recording) {
@@ -372,7 +392,11 @@ const evaluateCommand = defineCommand({
   meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
   args: {
     model: { type: 'string', required: true, description: 'The base model' },
-    adapter: { type: 'string', required: true, description: 'Adapter folder (ours or PEFT’s)' },
+    adapter: {
+      type: 'string',
+      required: true,
+      description: 'Adapter folder (ours or PEFT’s), or a folder full fine-tuning wrote',
+    },
     data: { type: 'string', required: true, description: 'A .jsonl (or .csv) file of examples' },
     labels: {
       type: 'string',
@@ -386,11 +410,7 @@ const evaluateCommand = defineCommand({
   },
   async run({ args }) {
     const fields = { input: args['input-field'], target: args['target-field'] };
-    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
-      force: args.force,
-      task: args.task,
-    });
+    const { loaded, prompt, adapter } = await loadAdapted(args);
     const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
     const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
     const result = evaluatePrompt(loaded.model, prompt, data.examples, {
@@ -416,7 +436,11 @@ const generateCommand = defineCommand({
   meta: { name: 'generate', description: 'Continue a prompt after a soft prompt' },
   args: {
     model: { type: 'string', required: true, description: 'The base model' },
-    adapter: { type: 'string', required: true, description: 'Adapter folder' },
+    adapter: {
+      type: 'string',
+      required: true,
+      description: 'Adapter folder, or a folder full fine-tuning wrote',
+    },
     prompt: { type: 'string', required: true, description: 'Text to continue' },
     'max-tokens': { type: 'string', default: '32', description: 'Most tokens to generate' },
     temperature: { type: 'string', default: '0', description: 'Sampling temperature; 0 is greedy' },
@@ -426,11 +450,7 @@ const generateCommand = defineCommand({
     task: taskArg,
   },
   async run({ args, rawArgs }) {
-    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
-      force: args.force,
-      task: args.task,
-    });
+    const { loaded, prompt, adapter } = await loadAdapted(args);
     const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt, adapter);
     const events = session.stream([args.prompt], {
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
@@ -442,6 +462,26 @@ const generateCommand = defineCommand({
     process.stdout.write('\n');
   },
 });
+
+/**
+ * The model and what runs with it for soft eval and soft generate: the base model and the adapter folder's
+ * prompt or adapter, or, for a folder full fine-tuning wrote, the model it holds alone.
+ */
+async function loadAdapted(args: { model: string; adapter: string; force: boolean; task?: string }) {
+  const tuned = fineTunedModelPath(args.adapter);
+  if (tuned && args.task !== undefined)
+    throw new ValidationError(`a task was named (${args.task}), but ${args.adapter} is a fine-tuned model`, {
+      code: 'ADAPTER_TASK_UNKNOWN',
+      hint: 'Name a task only for a multitask adapter; drop --task.',
+    });
+  const loaded = await loadModel(tuned ?? args.model, { hub: { onProgress: downloadProgress() } });
+  if (tuned) return { loaded, prompt: noPrompt(loaded.model), adapter: undefined };
+  const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
+    force: args.force,
+    task: args.task,
+  });
+  return { loaded, prompt, adapter };
+}
 
 /** Registers the adapter in `args.out` as a soft version of the data folder's task, with its lineage. */
 async function pushAdapter(

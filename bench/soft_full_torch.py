@@ -1,0 +1,33 @@
+"""PyTorch CPU peer for bench/soft-full.ts: one full fine-tuning step (forward from the token embeddings,
+target-only cross-entropy, backward to every weight: matrices, norms and the tied embedding) on the
+weights, tokens and targets soft-full.ts wrote. Prints {"seconds": [...], "loss": x, "torch": version,
+"gradient_sample": [...]}: the gradient's first 8 values of the embedding and of layer 0's query."""
+import json
+import sys
+
+import torch
+
+from torch_llama import TorchLlama, target_loss, timed
+
+
+def main(directory):
+    model = TorchLlama(directory)
+    tokens, targets = model.batch()
+    parameters = [tensor.requires_grad_(True) for tensor in model.weights.values()]
+
+    def step():
+        logits = model.forward(model.embed(tokens))
+        loss = target_loss(logits, targets)
+        for parameter in parameters:
+            parameter.grad = None
+        loss.backward()
+        return loss
+
+    seconds, loss = timed(step, model.manifest["repeats"])
+    weights = model.weights
+    sample = weights["embedding"].grad.flatten()[:8].tolist() + weights["layers.0.query"].grad.flatten()[:8].tolist()
+    print(json.dumps({"seconds": seconds, "loss": loss.item(), "torch": torch.__version__, "gradient_sample": sample}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
