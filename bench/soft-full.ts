@@ -45,10 +45,9 @@ export function benchFullStep(
     return;
   }
   const theirs = median(peer.result.seconds);
-  // the embedding's first row and layer 0's query's first row: packWeights puts them first, then the
-  // attention norm (C values), then the query
-  const C = model.config.hiddenSize;
-  const queryAt = model.config.vocabularySize * C + C;
+  // the embedding's first row and layer 0's query's first row (the gradient is laid out as the weights)
+  const query = model.weights.layers[0].query as Float32Array;
+  const queryAt = (query.byteOffset - values.byteOffset) / Float32Array.BYTES_PER_ELEMENT;
   const sample = [...result.gradient.subarray(0, 8), ...result.gradient.subarray(queryAt, queryAt + 8)];
   const difference = Math.max(...sample.map((value, i) => Math.abs(value - peer.result.gradient_sample[i])));
   line(

@@ -58,6 +58,36 @@ describe('promptune soft train --method full-fine-tuning', () => {
     expect(generateWithAdapter(out).status).toBe(0);
     const withTask = evaluateAdapter(out, join(data, 'test.jsonl'), '--task', 'name');
     expect(withTask.stderr).toMatch(/ADAPTER_TASK_UNKNOWN/);
+    // as for an adapter, --model must be the model it was tuned from (here: the tuned model itself)
+    const evaluateOn = (...more: string[]) =>
+      promptune(
+        'soft',
+        'eval',
+        '--model',
+        join(out, 'model.gguf'),
+        '--adapter',
+        out,
+        '--data',
+        join(data, 'test.jsonl'),
+        '--json',
+        ...more,
+      );
+    expect(evaluateOn().stderr).toMatch(/ADAPTER_WRONG_MODEL/);
+    expect(JSON.parse(evaluateOn('--force').stdout)).toMatchObject({ accuracy: summary.test.exactMatch });
+    // an output folder holding the base model is refused before training
+    const over = promptune(
+      'soft',
+      'train',
+      '--method',
+      'full-fine-tuning',
+      '--model',
+      join(out, 'model.gguf'),
+      '--data',
+      data,
+      '--out',
+      out,
+    );
+    expect(over.stderr).toMatch(/MODEL_WRITE_OVER_SOURCE/);
     // a rerun finds the finished checkpoint and writes the same model
     const model = sha256(join(out, 'model.gguf'));
     const rerun = train();
@@ -96,9 +126,18 @@ describe('promptune soft train --method full-fine-tuning', () => {
     for (const file of ['config.json', 'tokenizer.json', 'model.safetensors', 'promptune.json'])
       expect(files).toContain(file);
     expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({ model: '.' });
-    expect(JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout)).toMatchObject({
-      accuracy: summary.test.exactMatch,
-    });
+    const evaluated = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.huggingFace,
+      '--adapter',
+      out,
+      '--data',
+      join(data, 'test.jsonl'),
+      '--json',
+    );
+    expect(JSON.parse(evaluated.stdout)).toMatchObject({ accuracy: summary.test.exactMatch });
     // with a Python that has transformers, it gives the batch the logits our engine gives it
     const theirs = peftLogits('full_fine_tuning', out);
     if (!theirs) return;

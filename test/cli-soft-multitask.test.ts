@@ -1,5 +1,6 @@
 // Multitask prompt tuning as a user runs it: `soft train-multitask` on two tasks writes one PEFT
-// MULTITASK_PROMPT_TUNING folder whose tasks eval and generate use by name; `soft train --method
+// MULTITASK_PROMPT_TUNING folder whose tasks eval and generate use by name, and --push registers each
+// task as a version of its own; `soft train --method
 // multitask-prompt-tuning --source` transfers it to a third task and pushes the one-task prompt as a
 // version; and the options and folders each refuses.
 import { readFileSync } from 'node:fs';
@@ -32,6 +33,9 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       '--epochs',
       '2',
       '--json',
+      '--push',
+      '--db',
+      join(name, 'tasks.sqlite'),
     );
     expect(trained.stderr).toMatch(/training 24\/24 100%/);
     expect(trained.status).toBe(0);
@@ -54,6 +58,18 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     expect(JSON.parse(byName.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });
     const byId = generateWithAdapter(source, '--task', '0');
     expect(byId.status).toBe(0);
+    // --push registered each task as a version of its own task: the shared prompt and its factors alone
+    expect(summary.pushed.map((item: { task: string }) => item.task)).toEqual(names);
+    const version = JSON.parse(
+      promptune('registry', 'show', summary.pushed[1].version, '--db', join(name, 'tasks.sqlite'), '--json')
+        .stdout,
+    ).version;
+    expect(version).toMatchObject({
+      kind: 'soft',
+      content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1, num_ranks: 2 } },
+    });
+    const alone = evaluateAdapter(join(source, 'tasks', names[1]!), join(animal, 'test.jsonl'));
+    expect(JSON.parse(alone.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });
     // with two tasks, which one is not guessed
     const unsaid = evaluateAdapter(source, join(name, 'test.jsonl'));
     expect(unsaid.status).not.toBe(0);

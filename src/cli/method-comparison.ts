@@ -5,7 +5,13 @@
 // method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
 // full fine-tuning, the baseline, keeps a whole model per task).
 import type { LoadedModel } from '../engine/index.js';
-import { evaluatePrompt, noPrompt, type PromptEvaluation, type TokenizedExample } from '../soft/index.js';
+import {
+  evaluatePrompt,
+  noPrompt,
+  parameterCount,
+  type PromptEvaluation,
+  type TokenizedExample,
+} from '../soft/index.js';
 import { labelSet, readSoftData } from './soft-data.js';
 import { planMethod, type Method, type MethodArgs } from './soft-methods.js';
 
@@ -97,18 +103,21 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         });
         const seconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test);
+        // full fine-tuning's packed weights hold a few values of alignment padding; count the weights
+        const parameters =
+          method === 'full-fine-tuning' ? parameterCount(loaded.model) : result.values.length;
         results.push({
           task: task.name,
           method,
           trainExamples: used.length,
-          trainableParameters: result.values.length,
+          trainableParameters: parameters,
           steps: result.steps,
           secondsPerStep: seconds / Math.max(1, result.steps),
           peakResidentMegabytes: peak / 2 ** 20,
           testAccuracy: testResult.exactMatch,
           devAccuracy: result.best?.exactMatch ?? NaN,
           heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
-          serving: servingCost(loaded, method, result.values.length, plan.virtualTokens),
+          serving: servingCost(loaded, method, parameters, plan.virtualTokens),
         });
       }
     }

@@ -154,10 +154,6 @@ function layerBackward(
   norm('attentionNorm', act.dresidual, act.dnormed, a.input, a.rstd1, N, C);
 }
 
-/**
- * Through a block's post-norm (Gemma's sandwich norms), if the layer has one: the gradient at the block's
- * projection output, in dnormed (free until the block's input projections' backward), or dout itself.
- */
 /** A layer's norms that the backward pass goes through with the norm helper. */
 type NormName = 'attentionNorm' | 'mlpNorm' | 'queryNorm' | 'keyNorm';
 
@@ -168,6 +164,11 @@ const biasOf: Partial<Record<Projection, 'queryBias' | 'keyBias' | 'valueBias'>>
   value: 'valueBias',
 };
 
+/**
+ * Through a block's post-norm (Gemma's sandwich norms), if the layer has one: the gradient at the block's
+ * projection output, in dnormed (free until the block's input projections' backward), or dout itself;
+ * the norm's weight gradient into dweight when training the weights.
+ */
 function postNormBackward(
   model: DecoderModel,
   act: TrainingActivations,

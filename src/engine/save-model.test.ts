@@ -1,9 +1,17 @@
 // saveModelLike: a model written in its source's format loads back to the same config and the same
 // weights, bit for bit (Gemma's norm offset taken off and put back, a tied classifier written once), with
 // the source's tokenizer; sources it cannot write, and writing over the source, are refused.
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot, stories } from '../../test/models.js';
 import { jsKernels } from './kernels/index.js';
@@ -53,16 +61,34 @@ describe('saveModelLike', () => {
     expect(reloaded.tokenizer?.encode('Once upon a time')).toEqual(
       loaded.tokenizer?.encode('Once upon a time'),
     );
-    if (format === 'safetensors') expect(files(directory)).toEqual(files(path));
+    // the config and tokenizer's files beside the weights; nothing else of the source's folder
+    if (format === 'safetensors') {
+      const describing = files(path).filter((file) =>
+        /^(config|generation_config|tokenizer.*)\.json$/.test(file),
+      );
+      expect(files(directory)).toEqual([...describing, 'model.safetensors'].sort());
+      const config = JSON.parse(readFileSync(join(directory, 'config.json'), 'utf8'));
+      expect(config.torch_dtype ?? config.dtype ?? 'float32').toBe('float32');
+    }
   });
 
-  it('refuses a llama2.c source, a fused checkpoint and the source folder itself', async () => {
-    expect(() => checkModelWritable({ path: stories.llama2c, format: 'llama2c' })).toThrow(
+  it('refuses a llama2.c source, a fused checkpoint, and an output folder holding the source', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'promptune-save-'));
+    expect(() => checkModelWritable({ path: stories.llama2c, format: 'llama2c' }, elsewhere)).toThrow(
       expect.objectContaining({ code: 'MODEL_WRITE_UNSUPPORTED' }),
     );
-    expect(() => checkModelWritable({ path: fixture('tiny-phi3'), format: 'safetensors' })).toThrow(
-      expect.objectContaining({ code: 'MODEL_WRITE_UNSUPPORTED' }),
-    );
+    expect(() =>
+      checkModelWritable({ path: fixture('tiny-phi3'), format: 'safetensors' }, elsewhere),
+    ).toThrow(expect.objectContaining({ code: 'MODEL_WRITE_UNSUPPORTED' }));
+    // a GGUF in the output folder (its model.gguf would be written over), reached through a link too
+    const gguf = join(elsewhere, 'model.gguf');
+    copyFileSync(stories.gguf, gguf);
+    symlinkSync(elsewhere, join(elsewhere, '..', `${basename(elsewhere)}-link`));
+    for (const out of [elsewhere, join(elsewhere, '..', `${basename(elsewhere)}-link`)])
+      expect(() => checkModelWritable({ path: gguf, format: 'gguf' }, out)).toThrow(
+        expect.objectContaining({ code: 'MODEL_WRITE_OVER_SOURCE' }),
+      );
+    expect(() => checkModelWritable({ path: gguf, format: 'gguf' }, join(elsewhere, 'tuned'))).not.toThrow();
     const { model } = await read(fixture('tiny-qwen2'), 'safetensors');
     const source = { path: fixture('tiny-qwen2'), format: 'safetensors' } as const;
     await expect(saveModelLike(fixture('tiny-qwen2'), model, source)).rejects.toMatchObject({

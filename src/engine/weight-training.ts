@@ -35,12 +35,16 @@ export interface WeightTraining {
   gradients: ModelWeights;
 }
 
+/** Values a tensor takes in the packed buffer: its own, rounded up so the next starts on 64 bytes (as BLAS likes). */
+const aligned = (count: number) => Math.ceil(count / 16) * 16;
+
 const valueCount = (matrix: Matrix) => (isQuantized(matrix) ? matrix.rows * matrix.columns : matrix.length);
 
 /**
  * The model's weights in one float32 buffer and ModelWeights viewing it: embedding, each layer's
  * parameters in LAYER_PARAMETERS order (those it has), final norm, then the classifier unless it is the
- * embedding itself (tied: one view, whose gradient sums both uses). `zero` gives the same shapes holding
+ * embedding itself (tied: one view, whose gradient sums both uses). Each view starts on 64 bytes; the
+ * few values between views stay zero (no gradient reaches them). `zero` gives the same shapes holding
  * zeros (where gradients are summed) instead of a copy.
  */
 export function packWeights(
@@ -48,19 +52,19 @@ export function packWeights(
   fill: 'copy' | 'zero' = 'copy',
 ): { weights: ModelWeights; values: Float32Array } {
   const tied = weights.classifier === weights.embedding;
-  let size = valueCount(weights.embedding) + weights.finalNorm.length;
-  if (!tied) size += valueCount(weights.classifier);
+  let size = aligned(valueCount(weights.embedding)) + aligned(weights.finalNorm.length);
+  if (!tied) size += aligned(valueCount(weights.classifier));
   for (const layer of weights.layers)
     for (const name of LAYER_PARAMETERS) {
       const parameter = layer[name];
-      if (parameter) size += valueCount(parameter);
+      if (parameter) size += aligned(valueCount(parameter));
     }
   const values = new Float32Array(size);
   let offset = 0;
   const place = <T extends Matrix | null>(parameter: T): T extends null ? null : Float32Array => {
     if (!parameter) return null as T extends null ? null : Float32Array;
     const view = values.subarray(offset, offset + valueCount(parameter));
-    offset += view.length;
+    offset += aligned(view.length);
     if (fill === 'copy') {
       let at = 0;
       for (const chunk of matrixChunks(parameter)) {

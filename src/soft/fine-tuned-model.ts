@@ -72,20 +72,22 @@ export async function saveFineTunedModel(
   return path;
 }
 
-/** The path of the model a fine-tuned folder holds, or undefined when `directory` is not one (an adapter). */
-export function fineTunedModelPath(directory: string): string | undefined {
+/**
+ * The model a fine-tuned folder holds (its path) and what promptune.json says of it, or undefined when
+ * `directory` is not one (an adapter).
+ */
+export function readFineTunedModel(
+  directory: string,
+): { path: string; metadata: FineTunedModelMetadata } | undefined {
   const path = join(directory, 'promptune.json');
   if (!existsSync(path) || existsSync(join(directory, 'adapter_config.json'))) return undefined;
-  const format = readJsonFile(path, z.looseObject({ format: z.string().optional() }), {
+  const source = {
     where: path,
     code: 'ADAPTER_CORRUPT',
     hint: 'promptune.json is damaged; restore it from the training run, or train again.',
-  }).format;
+  };
+  const format = readJsonFile(path, z.looseObject({ format: z.string().optional() }), source).format;
   if (format !== FINE_TUNED_MODEL_FORMAT) return undefined;
-  const metadata = readJsonFile(path, metadataSchema, {
-    where: path,
-    code: 'ADAPTER_CORRUPT',
-    hint: 'promptune.json is damaged; restore it from the training run, or train again.',
-  });
-  return join(directory, metadata.model);
+  const metadata = readJsonFile(path, metadataSchema, source);
+  return { path: join(directory, metadata.model), metadata };
 }

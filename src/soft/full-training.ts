@@ -6,6 +6,7 @@ import { ValidationError } from '../errors/index.js';
 import { inputGradients, LlamaModel, packWeights, PROJECTIONS } from '../engine/index.js';
 import { evaluatePrompt } from './evaluate-prompt.js';
 import { noPrompt } from './lora-training.js';
+import { modelFingerprint } from './peft-adapter.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import { trainAsync, type Trainable, type TrainedValues, type TrainOptions } from './trainer.js';
 
@@ -21,13 +22,16 @@ export function trainableCopy(model: LlamaModel): { model: LlamaModel; values: F
   return { model: new LlamaModel(model.config, weights, model.kernels), values };
 }
 
-/** A trainable copy (its weights views of `values`) as a Trainable: every weight's gradient, each step. */
-export function fullTrainable(model: LlamaModel, values: Float32Array): Trainable {
+/**
+ * A trainable copy (its weights views of `values`) as a Trainable: every weight's gradient, each step.
+ * `base`, the fingerprint of the model it was copied from, is what a checkpoint must also agree on.
+ */
+export function fullTrainable(model: LlamaModel, values: Float32Array, base = ''): Trainable {
   const prompt = noPrompt(model);
   const gradients = packWeights(model.weights, 'zero');
   return {
     values,
-    shape: { parameters: values.length, weights: 'all' },
+    shape: { parameters: values.length, weights: 'all', base },
     rowSize: model.config.hiddenSize,
     decays: matrixMask(model, values),
     lossAndGradient(rows: TokenizedExample[]) {
@@ -86,7 +90,9 @@ export async function trainFullAsync(
 ): Promise<FullTrainResult> {
   checkFullFineTuningSize(parameterCount(base));
   const { model, values } = trainableCopy(base);
-  const result = await trainAsync(fullTrainable(model, values), train, dev, options);
+  // a checkpoint of another model of the same size must not resume here
+  const trainable = fullTrainable(model, values, modelFingerprint(base));
+  const result = await trainAsync(trainable, train, dev, options);
   values.set(result.values);
   return { ...result, model };
 }

@@ -142,7 +142,7 @@ export {
 } from './full-training.js';
 export {
   FINE_TUNED_MODEL_FORMAT,
-  fineTunedModelPath,
+  readFineTunedModel,
   saveFineTunedModel,
   type FineTunedModelDetails,
   type FineTunedModelMetadata,

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
-import { FULL_FINE_TUNING_LIMIT, parameterCount } from '../../soft/index.js';
+import { checkFullFineTuningSize, FULL_FINE_TUNING_LIMIT, parameterCount } from '../../soft/index.js';
 import { compareMethods, type MethodMeasurement } from '../method-comparison.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
@@ -60,9 +60,11 @@ export default defineCommand({
       size === 'all' ? ('all' as const) : numberOption('sizes', size, { integer: true, min: 1 })!,
     );
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
-    // by default the baseline runs where it fits; named, a model too large for it is refused
-    const fits = parameterCount(loaded.model) <= FULL_FINE_TUNING_LIMIT;
-    if (!fits && repeatedOption(rawArgs, 'methods').length === 0) {
+    // by default the baseline runs where it fits; named, a model too large for it is refused before
+    // any method trains
+    const parameters = parameterCount(loaded.model);
+    if (parameters > FULL_FINE_TUNING_LIMIT && methods.includes('full-fine-tuning')) {
+      if (repeatedOption(rawArgs, 'methods').length > 0) checkFullFineTuningSize(parameters);
       methods.splice(methods.indexOf('full-fine-tuning'), 1);
       process.stderr.write(
         `full fine-tuning left out: the model has more than ${FULL_FINE_TUNING_LIMIT.toLocaleString('en-US')} weights\n`,

@@ -2,7 +2,8 @@
 // task). One shared prompt and each task's rank-R factors train together, every batch mixing the tasks;
 // dev selects on all of them. The adapter (PEFT's MULTITASK_PROMPT_TUNING, the tasks named in
 // promptune.json) serves a task by name (soft eval|generate --task) and is the --source a new task starts
-// from (soft train --method multitask-prompt-tuning --source <out>).
+// from (soft train --method multitask-prompt-tuning --source <out>). --push registers each task as a version
+// of its own task: a one-task adapter (the shared prompt and that task's factors) in <out>/tasks/<name>/.
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -16,12 +17,14 @@ import {
   taskPrompt,
   tokenizerFingerprint,
   trainMultitaskAsync,
+  transferMultitask,
   type PromptLayout,
   type TokenizedExample,
 } from '../../soft/index.js';
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { pushAdapter, pushArgs } from '../soft-push.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -73,6 +76,7 @@ export default defineCommand({
     lr: { type: 'string', default: '0.3', description: 'Learning rate' },
     ...trainingArgs,
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
+    ...pushArgs,
     ...fieldArgs,
   },
   async run({ args, rawArgs }) {
@@ -165,10 +169,10 @@ export default defineCommand({
         ...(score.test === undefined ? [] : [[`${score.task}.testExactMatch`, score.test]]),
       ]),
     );
-    saveMultitaskAdapter(args.out, result.multitask, loaded.model, {
+    const record = {
       baseModelName: basename(resolve(args.model)),
       tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
-      method: 'multitask-prompt-tuning',
+      method: 'multitask-prompt-tuning' as const,
       init: initKind,
       tasks: names,
       seed: options.seed,
@@ -184,13 +188,43 @@ export default defineCommand({
         batchSize: options.batchSize,
         data: folders,
       },
-    });
+    };
+    saveMultitaskAdapter(args.out, result.multitask, loaded.model, record);
+    // each task a version of its own task: the shared prompt with that task's factors alone
+    const pushed: { task: string; version: string }[] = [];
+    if (args.push)
+      for (const [id, task] of tasks.entries()) {
+        const directory = join(args.out, 'tasks', task.name);
+        const score = scores[id];
+        const taskMetrics = {
+          devExactMatch: score.dev,
+          ...(score.test === undefined ? {} : { testExactMatch: score.test }),
+        };
+        const training = { ...record.training, task: task.name, taskId: id };
+        saveMultitaskAdapter(
+          directory,
+          transferMultitask(result.multitask, { kind: 'task', task: id }, seededRandom(0)),
+          loaded.model,
+          { ...record, tasks: [task.name], task: task.name, metrics: taskMetrics, training },
+        );
+        const paths = Object.fromEntries(
+          ['train', 'dev', 'test'].map((split) => [split, join(folders[id], `${split}.jsonl`)]),
+        );
+        const version = await pushAdapter(
+          args,
+          { data: folders[id], adapter: directory, paths },
+          taskMetrics,
+          { ...training, seed: options.seed },
+        );
+        pushed.push({ task: task.name, version: version.name });
+      }
     const summary = {
       adapter: args.out,
       steps: result.steps,
       resumedFrom: result.resumedFrom,
       best: result.best,
       tasks: scores,
+      ...(args.push && { pushed }),
     };
     if (args.json) {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
@@ -205,6 +239,7 @@ export default defineCommand({
       process.stdout.write(
         `${score.task.padEnd(width)}  ${String(score.id).padStart(2)}  ${score.dev.toFixed(3).padStart(9)}  ${(score.test?.toFixed(3) ?? '-').padStart(10)}\n`,
       );
+    for (const { task, version } of pushed) process.stdout.write(`${task} registered as ${version}\n`);
     process.stdout.write(
       `adapter written to ${args.out}; a task's prompt: soft eval|generate --task <name>; a new task from it: soft train --method multitask-prompt-tuning --source ${args.out}\n`,
     );

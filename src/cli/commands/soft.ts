@@ -3,24 +3,25 @@ import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
-import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
 import {
   evaluatePrompt,
-  fineTunedModelPath,
   loadTrainedAdapter,
+  modelFingerprint,
   noPrompt,
+  readFineTunedModel,
   SoftPromptSession,
 } from '../../soft/index.js';
-import { datasetFileIds, pushSoftPrompt } from '../../registry/index.js';
-import { loadTask, taskSpec, loadSplit } from '../../tasks/index.js';
+import { datasetFileIds } from '../../registry/index.js';
+import { loadTask, loadSplit } from '../../tasks/index.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
-import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
+import { pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
 import { hardPromptText, planMethod } from '../soft-methods.js';
 import {
   fieldArgs,
@@ -60,7 +61,7 @@ const train = defineCommand({
       type: 'string',
       default: 'prompt-tuning',
       description:
-        'prompt-tuning (a soft prompt), p-tuning (a soft prompt made by an MLP encoder), multitask-prompt-tuning (a shared prompt scaled by task factors; see --source and soft train-multitask), prefix-tuning (keys and values in every layer) or lora (low-rank adapters on the projections)',
+        'prompt-tuning (a soft prompt), p-tuning (a soft prompt made by an MLP encoder), multitask-prompt-tuning (a shared prompt scaled by task factors; see --source and soft train-multitask), prefix-tuning (keys and values in every layer), lora (low-rank adapters on the projections) or full-fine-tuning (every weight of a copy of the model, written as a whole model)',
     },
     'virtual-tokens': {
       type: 'string',
@@ -123,7 +124,7 @@ const train = defineCommand({
     lr: {
       type: 'string',
       description:
-        'Learning rate (default 0.3 for prompt tuning and multitask prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA)',
+        'Learning rate (default 0.3 for prompt tuning and multitask prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA, 0.0003 for full fine-tuning)',
     },
     search: {
       type: 'boolean',
@@ -137,22 +138,7 @@ const train = defineCommand({
       description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
     },
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
-    push: {
-      type: 'boolean',
-      default: false,
-      description: 'Register the adapter as a soft version in the registry, with its lineage',
-    },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'Registry for --push (DATABASE_URL selects Postgres)',
-    },
-    label: { type: 'string', description: 'With --push: point this label at the new version' },
-    admin: {
-      type: 'boolean',
-      default: false,
-      description: 'With --push: act with the admin scope (a protected label such as production needs it)',
-    },
+    ...pushArgs,
     ...fieldArgs,
   },
   async run({ args: given }) {
@@ -203,9 +189,9 @@ const train = defineCommand({
       if (args.push)
         throw new ValidationError('--push registers an adapter; full fine-tuning makes a whole model', {
           code: 'CLI_INVALID_OPTION',
-          hint: 'Drop --push: serve the fine-tuned model on its own (promptune serve --model <out>/model.gguf).',
+          hint: 'Drop --push; serve the fine-tuned model on its own (promptune serve --model <out>/model.gguf, or --model <out> from a Hugging Face source).',
         });
-      checkModelWritable(loaded.info);
+      checkModelWritable(loaded.info, args.out);
     }
     let learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
     // what every run of this command shares, a search's trials included (they must resume alike)
@@ -333,7 +319,12 @@ const train = defineCommand({
         metrics,
         training: { ...training, batchSize: Number(args['batch-size']) },
       });
-      const pushed = args.push ? await pushAdapter(args, paths, metrics, { ...training, seed }) : undefined;
+      const pushed = args.push
+        ? await pushAdapter(args, { data: args.data, adapter: args.out, paths }, metrics, {
+            ...training,
+            seed,
+          })
+        : undefined;
       const summary = {
         pushed: pushed?.name,
         adapter: args.out,
@@ -379,14 +370,6 @@ const train = defineCommand({
     }
   },
 });
-
-/** The task a data folder's soft prompt belongs to: --baseline's, else the folder's name made a task name. */
-function softTaskName(args: { data: string; baseline?: string }): string {
-  if (args.baseline) return loadTask(args.baseline).spec.name;
-  return basename(resolve(args.data))
-    .toLowerCase()
-    .replace(/[^a-z0-9._-]/g, '-');
-}
 
 const evaluateCommand = defineCommand({
   meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
@@ -468,77 +451,32 @@ const generateCommand = defineCommand({
  * prompt or adapter, or, for a folder full fine-tuning wrote, the model it holds alone.
  */
 async function loadAdapted(args: { model: string; adapter: string; force: boolean; task?: string }) {
-  const tuned = fineTunedModelPath(args.adapter);
+  const tuned = readFineTunedModel(args.adapter);
   if (tuned && args.task !== undefined)
     throw new ValidationError(`a task was named (${args.task}), but ${args.adapter} is a fine-tuned model`, {
       code: 'ADAPTER_TASK_UNKNOWN',
       hint: 'Name a task only for a multitask adapter; drop --task.',
     });
-  const loaded = await loadModel(tuned ?? args.model, { hub: { onProgress: downloadProgress() } });
+  const hub = { onProgress: downloadProgress() };
+  if (tuned && !args.force) {
+    // as for an adapter: --model must be the model it was tuned from
+    const base = await loadModel(args.model, { hub });
+    if (modelFingerprint(base.model) !== tuned.metadata.baseModel.sha256)
+      throw new ValidationError(
+        `${args.adapter} was fine-tuned from ${tuned.metadata.baseModel.name}, not from ${args.model}`,
+        {
+          code: 'ADAPTER_WRONG_MODEL',
+          hint: 'Pass the model it was tuned from as --model, or --force to run it anyway.',
+        },
+      );
+  }
+  const loaded = await loadModel(tuned?.path ?? args.model, { hub });
   if (tuned) return { loaded, prompt: noPrompt(loaded.model), adapter: undefined };
   const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
     force: args.force,
     task: args.task,
   });
   return { loaded, prompt, adapter };
-}
-
-/** Registers the adapter in `args.out` as a soft version of the data folder's task, with its lineage. */
-async function pushAdapter(
-  args: {
-    out: string;
-    data: string;
-    db: string;
-    admin: boolean;
-    label?: string;
-    baseline?: string;
-    model: string;
-    'input-field': string;
-    'target-field': string;
-  },
-  paths: Record<string, string>,
-  metrics: Record<string, number>,
-  training: Record<string, unknown>,
-): Promise<{ name: string; id: string }> {
-  return withRegistry(args, async (registry, actor) => {
-    // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
-    // (a push must not replace it), else a plain one built from the data's fields
-    const name = softTaskName({ data: args.data });
-    const known = async () =>
-      registry.getTask(name).catch((error: unknown) => {
-        if (NotFoundError.isInstance(error)) return undefined;
-        throw error;
-      });
-    const spec = args.baseline
-      ? loadTask(args.baseline).spec
-      : ((await known()) ??
-        taskSpec.parse({
-          name,
-          prompt: { template: `{{${args['input-field']}}}` },
-          input: { fields: [args['input-field']] },
-          data: { targetField: args['target-field'] },
-        }));
-    const { version } = await pushAndLabel(
-      registry,
-      actor,
-      { name: args.label, reason: 'soft train --push' },
-      (target) =>
-        pushSoftPrompt(target, {
-          spec,
-          adapterDirectory: args.out,
-          datasets: Object.fromEntries(
-            ['train', 'dev', 'test']
-              .filter((split) => existsSync(paths[split]))
-              .map((split) => [split, paths[split]]),
-          ),
-          shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
-          run: { model: args.model, training, metrics },
-          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt', 'multitask-prompt-tuning': 'multitask soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${args.data}`,
-          actor,
-        }),
-    );
-    return { name: `${spec.name}@${version.number}`, id: version.id };
-  });
 }
 
 export default defineCommand({

@@ -1,0 +1,99 @@
+// What `soft train --push` and `soft train-multitask --push` share: the flags, the task a data folder's
+// adapter belongs to, and registering an adapter folder as a soft version of that task with its lineage
+// (the task's spec, the data's files, the training run's settings and metrics).
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { NotFoundError } from '../errors/index.js';
+import { pushSoftPrompt } from '../registry/index.js';
+import { loadTask, taskSpec } from '../tasks/index.js';
+import { pushAndLabel, withRegistry } from './registry-access.js';
+
+/** The --push flags. */
+export const pushArgs = {
+  push: {
+    type: 'boolean',
+    default: false,
+    description: 'Register the adapter as a soft version in the registry, with its lineage',
+  },
+  db: {
+    type: 'string',
+    default: '.promptune/registry.sqlite',
+    description: 'Registry for --push (DATABASE_URL selects Postgres)',
+  },
+  label: { type: 'string', description: 'With --push: point this label at the new version' },
+  admin: {
+    type: 'boolean',
+    default: false,
+    description: 'With --push: act with the admin scope (a protected label such as production needs it)',
+  },
+} as const;
+
+/** The task a data folder's soft prompt belongs to: --baseline's, else the folder's name made a task name. */
+export function softTaskName(args: { data: string; baseline?: string }): string {
+  if (args.baseline) return loadTask(args.baseline).spec.name;
+  return basename(resolve(args.data))
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, '-');
+}
+
+/** What names the registry, the spec and the data's fields. */
+export interface PushArgs {
+  db: string;
+  admin: boolean;
+  label?: string;
+  baseline?: string;
+  model: string;
+  'input-field': string;
+  'target-field': string;
+}
+
+/**
+ * Registers the adapter folder `source.adapter` as a soft version of the task of `source.data`, with its
+ * splits (`source.paths`, those that exist) as the version's datasets.
+ */
+export async function pushAdapter(
+  args: PushArgs,
+  source: { data: string; adapter: string; paths: Record<string, string> },
+  metrics: Record<string, number>,
+  training: Record<string, unknown>,
+): Promise<{ name: string; id: string }> {
+  return withRegistry(args, async (registry, actor) => {
+    // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
+    // (a push must not replace it), else a plain one built from the data's fields
+    const name = softTaskName({ data: source.data });
+    const known = async () =>
+      registry.getTask(name).catch((error: unknown) => {
+        if (NotFoundError.isInstance(error)) return undefined;
+        throw error;
+      });
+    const spec = args.baseline
+      ? loadTask(args.baseline).spec
+      : ((await known()) ??
+        taskSpec.parse({
+          name,
+          prompt: { template: `{{${args['input-field']}}}` },
+          input: { fields: [args['input-field']] },
+          data: { targetField: args['target-field'] },
+        }));
+    const { version } = await pushAndLabel(
+      registry,
+      actor,
+      { name: args.label, reason: 'soft train --push' },
+      (target) =>
+        pushSoftPrompt(target, {
+          spec,
+          adapterDirectory: source.adapter,
+          datasets: Object.fromEntries(
+            ['train', 'dev', 'test']
+              .filter((split) => existsSync(source.paths[split]))
+              .map((split) => [split, source.paths[split]]),
+          ),
+          shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
+          run: { model: args.model, training, metrics },
+          message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt', 'multitask-prompt-tuning': 'multitask soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${source.data}`,
+          actor,
+        }),
+    );
+    return { name: `${spec.name}@${version.number}`, id: version.id };
+  });
+}
