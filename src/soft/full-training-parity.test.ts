@@ -10,6 +10,7 @@ import { defaultKernels, jsKernels } from '../engine/kernels/index.js';
 import { LlamaModel } from '../engine/llama.js';
 import { packWeights } from '../engine/weight-training.js';
 import { huggingFaceArchitectures, loadHuggingFaceDirectory } from '../engine/weights/hf-directory.js';
+import { LAYER_NORMS } from '../engine/weights/hf-writer.js';
 import { huggingFaceNames, layerTensorName } from '../engine/weights/names.js';
 import { openSafetensors } from '../engine/weights/safetensors.js';
 import type { LayerWeights, ModelWeights } from '../engine/weights/types.js';
@@ -34,14 +35,6 @@ const directories: Record<string, string> = {
   'tiny-qwen3': join(repositoryRoot, 'test', 'fixtures', 'tiny-qwen3'),
   'tiny-gemma2': join(repositoryRoot, 'test', 'fixtures', 'tiny-gemma2'),
 };
-const NORMS = new Set([
-  'attentionNorm',
-  'mlpNorm',
-  'postAttentionNorm',
-  'postMlpNorm',
-  'queryNorm',
-  'keyNorm',
-]);
 
 /** Each transformers parameter name with the tensor of `weights` it is, and whether it is a norm. */
 function byName(weights: ModelWeights, type: string): Map<string, { values: Float32Array; norm: boolean }> {
@@ -52,7 +45,7 @@ function byName(weights: ModelWeights, type: string): Map<string, { values: Floa
   named.set(table.model.classifier, { values: weights.classifier as Float32Array, norm: false });
   weights.layers.forEach((layer, l) => {
     for (const [field, values] of Object.entries(layer) as [keyof LayerWeights, Float32Array | null][])
-      if (values) named.set(layerTensorName(table, field, l), { values, norm: NORMS.has(field) });
+      if (values) named.set(layerTensorName(table, field, l), { values, norm: LAYER_NORMS.has(field) });
   });
   return named;
 }

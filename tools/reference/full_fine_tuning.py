@@ -23,7 +23,7 @@ import torch
 import transformers
 from safetensors.torch import save_file
 
-from peft_fixture import FIXTURES, MODEL, ROWS, TARGET_TOKENS
+from peft_fixture import FIXTURES, MODEL, ROWS, TARGET_TOKENS, batch
 
 OUT = os.path.join(FIXTURES, "full-fine-tuning")
 MODELS = {
@@ -38,18 +38,10 @@ LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 0.01
 
 
-def batch(vocabulary):
-    """input_ids, attention mask and labels of the shared rows, ids folded into the model's vocabulary."""
+def folded_batch(vocabulary):
+    """The shared rows with their ids folded into the model's vocabulary, and their batch."""
     rows = [[token % vocabulary for token in row] for row in ROWS]
-    time = max(len(row) for row in rows)
-    input_ids = torch.zeros(len(rows), time, dtype=torch.long)
-    mask = torch.zeros(len(rows), time, dtype=torch.long)
-    labels = torch.full((len(rows), time), -100, dtype=torch.long)
-    for b, row in enumerate(rows):
-        input_ids[b, : len(row)] = torch.tensor(row)
-        mask[b, : len(row)] = 1
-        labels[b, len(row) - TARGET_TOKENS : len(row)] = torch.tensor(row[-TARGET_TOKENS:])
-    return rows, input_ids, mask, labels
+    return (rows, *batch(rows))
 
 
 def sample(tensor):
@@ -70,7 +62,7 @@ def main():
             path, dtype=torch.float32, attn_implementation="eager"
         )
         model.eval()  # no dropout; gradients still flow
-        rows, input_ids, mask, labels = batch(model.config.vocab_size)
+        rows, input_ids, mask, labels = folded_batch(model.config.vocab_size)
         parameters = dict(model.named_parameters())
         loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
         loss.backward()
@@ -120,7 +112,7 @@ def main():
 def check(folder):
     """Prints the logits transformers gives the batch with the model in `folder`."""
     model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
-    _, input_ids, mask, _ = batch(model.config.vocab_size)
+    _, input_ids, mask, _ = folded_batch(model.config.vocab_size)
     with torch.no_grad():
         logits = model(input_ids=input_ids, attention_mask=mask).logits
     print(json.dumps({"logits": logits.flatten().tolist(), "transformers": transformers.__version__}))

@@ -19,13 +19,13 @@ STEPS = 10
 LEARNING_RATE = 1e-2
 
 
-def batch():
-    """input_ids, attention mask and labels (-100 except the targets) of the three rows."""
-    time = max(len(row) for row in ROWS)
-    input_ids = torch.zeros(len(ROWS), time, dtype=torch.long)
-    mask = torch.zeros(len(ROWS), time, dtype=torch.long)
-    labels = torch.full((len(ROWS), time), -100, dtype=torch.long)
-    for b, row in enumerate(ROWS):
+def batch(rows=ROWS):
+    """input_ids, attention mask and labels (-100 except the targets) of the three rows (or `rows`)."""
+    time = max(len(row) for row in rows)
+    input_ids = torch.zeros(len(rows), time, dtype=torch.long)
+    mask = torch.zeros(len(rows), time, dtype=torch.long)
+    labels = torch.full((len(rows), time), -100, dtype=torch.long)
+    for b, row in enumerate(rows):
         input_ids[b, : len(row)] = torch.tensor(row)
         mask[b, : len(row)] = 1
         labels[b, len(row) - TARGET_TOKENS : len(row)] = torch.tensor(row[-TARGET_TOKENS:])

@@ -25,6 +25,7 @@ import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { recordRun } from '../run-recorder.js';
+import { pushArgs } from '../soft-push.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
 export function parseBudget(text: string | undefined): Budget {
@@ -138,22 +139,11 @@ export default defineCommand({
     },
     out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
     report: { type: 'string', description: 'Also write an HTML report of the run here' },
+    ...pushArgs,
     push: {
-      type: 'boolean',
-      default: false,
+      ...pushArgs.push,
       description:
         'Register the result in the registry with its lineage, and record the optimization as a run there (its trials as they come)',
-    },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'Registry for --push (DATABASE_URL selects Postgres)',
-    },
-    label: { type: 'string', description: 'With --push: point this label at the new version' },
-    admin: {
-      type: 'boolean',
-      default: false,
-      description: 'With --push: act with the admin scope (a protected label such as production needs it)',
     },
     'min-score': {
       type: 'string',

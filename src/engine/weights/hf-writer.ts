@@ -13,7 +13,8 @@ import { huggingFaceNames, layerTensorName } from './names.js';
 import { writeSafetensors, type NamedTensor } from './safetensors-writer.js';
 import type { LayerWeights, Matrix, ModelWeights } from './types.js';
 
-const NORMS = new Set<keyof LayerWeights>([
+/** A layer's RMSNorm weights: what a norm offset (Gemma's 1 + w) applies to. */
+export const LAYER_NORMS = new Set<keyof LayerWeights>([
   'attentionNorm',
   'mlpNorm',
   'postAttentionNorm',
@@ -53,7 +54,7 @@ export function writeHuggingFaceWeights(
   put(table.model.embedding, shapes.embedding, weights.embedding, false);
   weights.layers.forEach((layer, l) => {
     for (const [field, parameter] of Object.entries(layer) as [keyof LayerWeights, Matrix | null][])
-      if (parameter) put(layerTensorName(table, field, l), shapes[field], parameter, NORMS.has(field));
+      if (parameter) put(layerTensorName(table, field, l), shapes[field], parameter, LAYER_NORMS.has(field));
   });
   put(table.model.finalNorm, shapes.finalNorm, weights.finalNorm, true);
   if (weights.classifier !== weights.embedding)
