@@ -161,7 +161,7 @@ describe('promptune soft train --method full-fine-tuning', () => {
     expect(rowLogitsDifference(ours, theirs, rows, time, config.vocabularySize)).toBeLessThan(1e-3);
   });
 
-  it('refuses a llama2.c source before training, whose format it cannot write', () => {
+  it('refuses a llama2.c source before training, and options it would ignore', () => {
     const data = slice('name', { train: 8, dev: 4 });
     const out = join(data, 'full-bin');
     const refused = promptune(
@@ -179,5 +179,21 @@ describe('promptune soft train --method full-fine-tuning', () => {
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/MODEL_WRITE_UNSUPPORTED/);
     expect(existsSync(join(out, 'checkpoint.json'))).toBe(false);
+    // it reads none of the other methods' options: one given is refused, not ignored
+    const ignored = promptune(
+      'soft',
+      'train',
+      '--method',
+      'full-fine-tuning',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--rank',
+      '4',
+    );
+    expect(ignored.stderr).toMatch(/--rank would be ignored.*code: CLI_INVALID_OPTION/s);
   });
 });

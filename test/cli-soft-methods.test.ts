@@ -176,6 +176,9 @@ describe('promptune soft train --method', () => {
     for (const wrong of [
       ['--encoder-hidden', '8'],
       ['--method', 'lora', '--prefix-projection'],
+      ['--method', 'lora', '--virtual-tokens', '8'],
+      ['--method', 'p-tuning', '--init', 'text'],
+      ['--rank', '4'],
       ['--prefix-projection', '--init-from', join(data, 'missing.json')],
     ]) {
       const refusedOption = train('--out', join(data, 'wrong'), ...wrong);

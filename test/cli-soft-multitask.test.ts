@@ -155,6 +155,17 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       '3',
     );
     expect(otherRank.stderr).toMatch(/whose factors have rank 2.*code: CLI_INVALID_OPTION/s);
+    // ... and its positions, layout and start: saying otherwise is refused, not ignored
+    const otherLength = train(
+      'y',
+      '--method',
+      'multitask-prompt-tuning',
+      '--source',
+      peftSource,
+      '--virtual-tokens',
+      '8',
+    );
+    expect(otherLength.stderr).toMatch(/--virtual-tokens would be ignored.*code: CLI_INVALID_OPTION/s);
     // a task is named only for a multitask adapter
     const named = evaluateAdapter(join(name, 'plain'), join(name, 'test.jsonl'), '--task', 'animal');
     expect(named.stderr).toMatch(/PROMPT_TUNING adapter of one task.*code: ADAPTER_TASK_UNKNOWN/s);

@@ -37,6 +37,21 @@ export function listOption(value: unknown): string[] {
 }
 
 /**
+ * The options written on the command line (`--name`, `--name=v`, `--no-name` as `name`), before any `--`:
+ * what citty's parsed args cannot tell apart from a default.
+ */
+export function givenOptions(rawArgs: string[]): Set<string> {
+  const given = new Set<string>();
+  for (const argument of rawArgs) {
+    if (argument === '--') break;
+    if (!argument.startsWith('--')) continue;
+    const name = argument.slice(2).split('=')[0];
+    given.add(name.startsWith('no-') ? name.slice(3) : name);
+  }
+  return given;
+}
+
+/**
  * Every value of a repeatable option, in order, read from the command's raw arguments (`--name v` and
  * `--name=v`): citty's parsed args keep only the last of a repeated string option.
  */

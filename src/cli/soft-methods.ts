@@ -123,6 +123,8 @@ export function planMethod(
   loaded: LoadedModel,
   labels: string[] | undefined,
   seed: number,
+  /** The options written on the command line (givenOptions): one the method does not read is refused. */
+  given: ReadonlySet<string> = new Set(),
 ): MethodPlan {
   const method = choice('method', args.method, METHODS);
   // options another method reads are refused, not ignored
@@ -157,6 +159,7 @@ export function planMethod(
       '--transfer says how to start from a --source; no --source was given',
       'Add --source <multitask adapter folder>, or drop --transfer.',
     );
+  checkOptionsRead(method, args, given);
   const baseModelName = basename(resolve(args.model));
   const common = {
     tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
@@ -420,6 +423,57 @@ export function planMethod(
       };
     },
   };
+}
+
+/** The method options each method reads; the rest, given on the command line, would be ignored. */
+const METHOD_OPTIONS = [
+  'virtual-tokens',
+  'init',
+  'init-text',
+  'layout',
+  'rank',
+  'alpha',
+  'targets',
+  'prefix-projection',
+  'encoder',
+  'encoder-hidden',
+  'task-rank',
+  'source',
+  'transfer',
+] as const;
+
+/** The method options `method` reads with these arguments. */
+function optionsRead(method: Method, args: MethodArgs): Set<string> {
+  const prompt = ['virtual-tokens', 'init', 'init-text', 'layout'];
+  const reads: Record<Method, string[]> = {
+    'prompt-tuning': prompt,
+    // P-tuning's encoder starts random, whatever --init says
+    'p-tuning': ['virtual-tokens', 'layout', 'encoder', 'encoder-hidden'],
+    // a transferred prompt keeps the source's positions, layout and start
+    'multitask-prompt-tuning': args.source ? ['source', 'transfer', 'task-rank'] : [...prompt, 'task-rank'],
+    // through the MLP a prefix starts random
+    'prefix-tuning': args['prefix-projection']
+      ? ['virtual-tokens', 'prefix-projection', 'encoder-hidden']
+      : ['virtual-tokens', 'init', 'init-text', 'prefix-projection'],
+    lora: ['rank', 'alpha', 'targets'],
+    'full-fine-tuning': [],
+  };
+  return new Set(reads[method]);
+}
+
+/** Refuses a method option written on the command line that `method` would ignore (CLI_INVALID_OPTION). */
+function checkOptionsRead(method: Method, args: MethodArgs, given: ReadonlySet<string>): void {
+  const reads = optionsRead(method, args);
+  const ignored = METHOD_OPTIONS.find((option) => given.has(option) && !reads.has(option));
+  if (ignored === undefined) return;
+  const why =
+    method === 'multitask-prompt-tuning' && args.source
+      ? "a prompt transferred from --source keeps its source's"
+      : `--method ${method} ${reads.size ? `reads only ${[...reads].map((option) => `--${option}`).join(', ')}` : "reads none of the methods' options"}`;
+  throw new ValidationError(`--${ignored} would be ignored: ${why}`, {
+    code: 'CLI_INVALID_OPTION',
+    hint: `Drop --${ignored}.`,
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
-import { listOption, numberOption, repeatedOption } from '../options.js';
+import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
@@ -141,7 +141,7 @@ const train = defineCommand({
     ...pushArgs,
     ...fieldArgs,
   },
-  async run({ args: given }) {
+  async run({ args: given, rawArgs }) {
     // --init-from is --init text with the hard prompt's words (a --search tries them as its text init);
     // the methods that start random or from zero refuse it rather than record it
     const fromWeights = given.method === 'full-fine-tuning';
@@ -179,7 +179,8 @@ const train = defineCommand({
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     // the labels come from the data, which is read once the method says how many positions a prompt takes
     const labelsOf = (path: string) => labelSet(readSoftData(path, loaded, fields, 0).targets);
-    let plan = planMethod(args, loaded, labelsOf(paths.train), seed);
+    const written = givenOptions(rawArgs);
+    let plan = planMethod(args, loaded, labelsOf(paths.train), seed, written);
     const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
@@ -230,7 +231,7 @@ const train = defineCommand({
       process.stderr.write(
         `search chose ${chosen.init ? `${chosen.init} ` : ''}lr ${chosen.learningRate} (dev ${chosen.devExactMatch.toFixed(3)})\n`,
       );
-      plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed);
+      plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed, written);
       learningRate = chosen.learningRate;
     }
 
