@@ -1,5 +1,5 @@
 // Full fine-tuning against transformers (tools/reference/full_fine_tuning.py): on stories260K and tiny
-// Qwen2, Qwen3 and Gemma 2 checkpoints, one batch's loss and every parameter's gradient, then ten AdamW
+// Qwen2, Qwen3, Gemma 2 and Gemma 3 checkpoints, one batch's loss and every parameter's gradient, then ten AdamW
 // steps over all parameters (no decay on norms and biases): each step's loss and every parameter after
 // them. Tensors are compared at the 48 flat indices the fixture keeps, and by their norms.
 import { readFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ const directories: Record<string, string> = {
   'tiny-qwen2': join(repositoryRoot, 'test', 'fixtures', 'tiny-qwen2'),
   'tiny-qwen3': join(repositoryRoot, 'test', 'fixtures', 'tiny-qwen3'),
   'tiny-gemma2': join(repositoryRoot, 'test', 'fixtures', 'tiny-gemma2'),
+  'tiny-gemma3': join(repositoryRoot, 'test', 'fixtures', 'tiny-gemma3'),
 };
 
 /** Each transformers parameter name with the tensor of `weights` it is, and whether it is a norm. */

@@ -1,7 +1,7 @@
-"""Writes the full fine-tuning parity fixture from transformers: every parameter of four models trained at
-once (stories260K in Hugging Face format from ../shared, and the tiny Qwen2, Qwen3 and Gemma 2 checkpoints
-in test/fixtures, which add Q/K/V biases, an untied classifier, QK-norm, sandwich norms, soft-capping and
-embedding scaling). For each model: the loss of one batch and every parameter's gradient, then ten AdamW
+"""Writes the full fine-tuning parity fixture from transformers: every parameter of five models trained at
+once (stories260K in Hugging Face format from ../shared, and the tiny Qwen2, Qwen3, Gemma 2 and Gemma 3
+checkpoints in test/fixtures, which add Q/K/V biases, an untied classifier, QK-norm, sandwich norms,
+soft-capping, embedding scaling, QK-norm with Gemma's norm offset and sliding-window layers). For each model: the loss of one batch and every parameter's gradient, then ten AdamW
 steps (lr 1e-3, weight decay 0.01 except on norms and biases, as transformers' Trainer groups them)
 over all parameters: their losses and every parameter after them.
 
@@ -31,6 +31,7 @@ MODELS = {
     "tiny-qwen2": os.path.join(FIXTURES, "tiny-qwen2"),
     "tiny-qwen3": os.path.join(FIXTURES, "tiny-qwen3"),
     "tiny-gemma2": os.path.join(FIXTURES, "tiny-gemma2"),
+    "tiny-gemma3": os.path.join(FIXTURES, "tiny-gemma3"),
 }
 SAMPLES = 48
 STEPS = 10
