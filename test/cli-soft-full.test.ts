@@ -14,28 +14,29 @@ import { peftLogits, rowLogitsDifference } from './peft-fixtures.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
+/** `soft train --method full-fine-tuning` of `model` on the data folder into `out` (`more`: more options). */
+const trainFull = (model: string, data: string, out: string, ...more: string[]) =>
+  promptune(
+    'soft',
+    'train',
+    '--method',
+    'full-fine-tuning',
+    '--model',
+    model,
+    '--data',
+    data,
+    '--out',
+    out,
+    ...more,
+  );
+
 describe('promptune soft train --method full-fine-tuning', () => {
   it('fine-tunes every weight of a GGUF model into model.gguf, which eval, generate and a rerun read', () => {
     const data = slice('name', { train: 64, dev: 16, test: 32 });
     const out = join(data, 'full');
     const before = sha256(stories.gguf);
     const train = (...more: string[]) =>
-      promptune(
-        'soft',
-        'train',
-        '--method',
-        'full-fine-tuning',
-        '--model',
-        stories.gguf,
-        '--data',
-        data,
-        '--out',
-        out,
-        '--epochs',
-        '3',
-        '--json',
-        ...more,
-      );
+      trainFull(stories.gguf, data, out, '--epochs', '3', '--json', ...more);
     const trained = train();
     expect(trained.stderr).toMatch(/training 24\/24 100%/);
     expect(trained.status).toBe(0);
@@ -75,18 +76,7 @@ describe('promptune soft train --method full-fine-tuning', () => {
     expect(evaluateOn().stderr).toMatch(/ADAPTER_WRONG_MODEL/);
     expect(JSON.parse(evaluateOn('--force').stdout)).toMatchObject({ accuracy: summary.test.exactMatch });
     // an output folder holding the base model is refused before training
-    const over = promptune(
-      'soft',
-      'train',
-      '--method',
-      'full-fine-tuning',
-      '--model',
-      join(out, 'model.gguf'),
-      '--data',
-      data,
-      '--out',
-      out,
-    );
+    const over = trainFull(join(out, 'model.gguf'), data, out);
     expect(over.stderr).toMatch(/MODEL_WRITE_OVER_SOURCE/);
     // a rerun finds the finished checkpoint and writes the same model
     const model = sha256(join(out, 'model.gguf'));
@@ -103,23 +93,7 @@ describe('promptune soft train --method full-fine-tuning', () => {
   it('writes a Hugging Face source as a Hugging Face directory that transformers loads', () => {
     const data = slice('name', { train: 16, dev: 8, test: 16 });
     const out = join(data, 'full-hf');
-    const trained = promptune(
-      'soft',
-      'train',
-      '--method',
-      'full-fine-tuning',
-      '--model',
-      stories.huggingFace,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--steps',
-      '4',
-      '--lr',
-      '0.003',
-      '--json',
-    );
+    const trained = trainFull(stories.huggingFace, data, out, '--steps', '4', '--lr', '0.003', '--json');
     expect(trained.status).toBe(0);
     const summary = JSON.parse(trained.stdout);
     const files = readdirSync(out);
@@ -164,36 +138,12 @@ describe('promptune soft train --method full-fine-tuning', () => {
   it('refuses a llama2.c source before training, and options it would ignore', () => {
     const data = slice('name', { train: 8, dev: 4 });
     const out = join(data, 'full-bin');
-    const refused = promptune(
-      'soft',
-      'train',
-      '--method',
-      'full-fine-tuning',
-      '--model',
-      stories.llama2c,
-      '--data',
-      data,
-      '--out',
-      out,
-    );
+    const refused = trainFull(stories.llama2c, data, out);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/MODEL_WRITE_UNSUPPORTED/);
     expect(existsSync(join(out, 'checkpoint.json'))).toBe(false);
     // it reads none of the other methods' options: one given is refused, not ignored
-    const ignored = promptune(
-      'soft',
-      'train',
-      '--method',
-      'full-fine-tuning',
-      '--model',
-      stories.gguf,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--rank',
-      '4',
-    );
+    const ignored = trainFull(stories.gguf, data, out, '--rank', '4');
     expect(ignored.stderr).toMatch(/--rank would be ignored.*code: CLI_INVALID_OPTION/s);
   });
 });

@@ -2,7 +2,7 @@
 // adapter belongs to, and registering an adapter folder as a soft version of that task with its lineage
 // (the task's spec, the data's files, the training run's settings and metrics).
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { NotFoundError } from '../errors/index.js';
 import { pushSoftPrompt } from '../registry/index.js';
 import { loadTask, taskSpec } from '../tasks/index.js';
@@ -48,12 +48,12 @@ export interface PushArgs {
 }
 
 /**
- * Registers the adapter folder `source.adapter` as a soft version of the task of `source.data`, with its
- * splits (`source.paths`, those that exist) as the version's datasets.
+ * Registers the adapter folder `source.adapter` as a soft version of the task of `source.data`, with the
+ * data folder's splits (those that exist) as the version's datasets.
  */
 export async function pushAdapter(
   args: PushArgs,
-  source: { data: string; adapter: string; paths: Record<string, string> },
+  source: { data: string; adapter: string },
   metrics: Record<string, number>,
   training: Record<string, unknown>,
 ): Promise<{ name: string; id: string }> {
@@ -85,8 +85,8 @@ export async function pushAdapter(
           adapterDirectory: source.adapter,
           datasets: Object.fromEntries(
             ['train', 'dev', 'test']
-              .filter((split) => existsSync(source.paths[split]))
-              .map((split) => [split, source.paths[split]]),
+              .map((split) => [split, join(source.data, `${split}.jsonl`)])
+              .filter(([, path]) => existsSync(path)),
           ),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },

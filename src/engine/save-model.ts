@@ -10,18 +10,15 @@ import type { LlamaModel } from './llama.js';
 import type { ModelFormat } from './load-model.js';
 import { writeGguf } from './weights/gguf-writer.js';
 import { readGgufHeader, tokenizerMetadata } from './weights/gguf.js';
-import { huggingFaceArchitectures, readHuggingFaceConfig } from './weights/hf-directory.js';
+import { readHuggingFaceConfig } from './weights/hf-directory.js';
 import { writeFileAtomically } from './weights/atomic-file.js';
-import { writeHuggingFaceWeights } from './weights/hf-writer.js';
+import { writableFamily, writeHuggingFaceWeights } from './weights/hf-writer.js';
 
 /** Where a model was loaded from. */
 export interface ModelSource {
   path: string;
   format: ModelFormat;
 }
-
-/** The transformers model_type of a Hugging Face directory. */
-const modelTypeOf = (directory: string) => String(readHuggingFaceConfig(directory).raw.model_type);
 
 /** The files of a Hugging Face directory that describe the model and its tokenizer, copied beside new weights. */
 const DESCRIBING_FILES = [
@@ -61,17 +58,8 @@ export function checkModelWritable(source: ModelSource, directory: string): void
       code: 'MODEL_WRITE_UNSUPPORTED',
       hint: 'Start from the same model as GGUF or as a Hugging Face directory.',
     });
-  if (source.format === 'safetensors') {
-    const type = modelTypeOf(source.path);
-    const family = Object.hasOwn(huggingFaceArchitectures, type) ? huggingFaceArchitectures[type] : undefined;
-    if (!family || family.fused)
-      throw new ValidationError(`promptune does not write ${type} checkpoints`, {
-        code: 'MODEL_WRITE_UNSUPPORTED',
-        hint: family
-          ? `${type} checkpoints fuse tensors; start from the model as GGUF.`
-          : 'Start from the model as GGUF.',
-      });
-  }
+  if (source.format === 'safetensors')
+    writableFamily(String(readHuggingFaceConfig(source.path).raw.model_type));
 }
 
 /**
@@ -102,6 +90,6 @@ export async function saveModelLike(
   writeFileAtomically(join(directory, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   for (const file of DESCRIBING_FILES)
     if (existsSync(join(source.path, file))) copyFileSync(join(source.path, file), join(directory, file));
-  writeHuggingFaceWeights(directory, model.config, model.weights, modelTypeOf(source.path));
+  writeHuggingFaceWeights(directory, model.config, model.weights, String(config.model_type));
   return directory;
 }

@@ -9,8 +9,11 @@ import { repositoryRoot, stories } from '../../test/models.js';
 import { defaultKernels, jsKernels } from '../engine/kernels/index.js';
 import { LlamaModel } from '../engine/llama.js';
 import { packWeights } from '../engine/weight-training.js';
-import { huggingFaceArchitectures, loadHuggingFaceDirectory } from '../engine/weights/hf-directory.js';
-import { LAYER_NORMS } from '../engine/weights/hf-writer.js';
+import {
+  huggingFaceArchitectures,
+  LAYER_NORMS,
+  loadHuggingFaceDirectory,
+} from '../engine/weights/hf-directory.js';
 import { huggingFaceNames, layerTensorName } from '../engine/weights/names.js';
 import { openSafetensors } from '../engine/weights/safetensors.js';
 import type { LayerWeights, ModelWeights } from '../engine/weights/types.js';

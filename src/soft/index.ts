@@ -14,6 +14,7 @@ export {
   readAdapterConfig,
   readAdapterFolder,
   readAdapterMetadata,
+  checkBaseModel,
   modelFingerprint,
   tokenizerFingerprint,
   type AdapterMetadata,

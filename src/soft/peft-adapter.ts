@@ -388,8 +388,14 @@ export function loadAdapter(
   return loaded;
 }
 
-/** Refuses an adapter whose promptune.json names other weights than `model`'s (ADAPTER_WRONG_MODEL). */
-export function checkBaseModel(metadata: AdapterMetadata | undefined, model: LlamaModel): void {
+/**
+ * Refuses an adapter (or a fine-tuned model) whose promptune.json names other weights than `model`'s
+ * (ADAPTER_WRONG_MODEL).
+ */
+export function checkBaseModel(
+  metadata: { baseModel: { name: string; sha256: string } } | undefined,
+  model: LlamaModel,
+): void {
   if (metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
     throw new ValidationError(
       `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,

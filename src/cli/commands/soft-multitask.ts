@@ -207,15 +207,10 @@ export default defineCommand({
           loaded.model,
           { ...record, tasks: [task.name], task: task.name, metrics: taskMetrics, training },
         );
-        const paths = Object.fromEntries(
-          ['train', 'dev', 'test'].map((split) => [split, join(folders[id], `${split}.jsonl`)]),
-        );
-        const version = await pushAdapter(
-          args,
-          { data: folders[id], adapter: directory, paths },
-          taskMetrics,
-          { ...training, seed: options.seed },
-        );
+        const version = await pushAdapter(args, { data: folders[id], adapter: directory }, taskMetrics, {
+          ...training,
+          seed: options.seed,
+        });
         pushed.push({ task: task.name, version: version.name });
       }
     const summary = {

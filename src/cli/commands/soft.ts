@@ -7,9 +7,9 @@ import { ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
 import {
+  checkBaseModel,
   evaluatePrompt,
   loadTrainedAdapter,
-  modelFingerprint,
   noPrompt,
   readFineTunedModel,
   SoftPromptSession,
@@ -321,7 +321,7 @@ const train = defineCommand({
         training: { ...training, batchSize: Number(args['batch-size']) },
       });
       const pushed = args.push
-        ? await pushAdapter(args, { data: args.data, adapter: args.out, paths }, metrics, {
+        ? await pushAdapter(args, { data: args.data, adapter: args.out }, metrics, {
             ...training,
             seed,
           })
@@ -459,18 +459,8 @@ async function loadAdapted(args: { model: string; adapter: string; force: boolea
       hint: 'Name a task only for a multitask adapter; drop --task.',
     });
   const hub = { onProgress: downloadProgress() };
-  if (tuned && !args.force) {
-    // as for an adapter: --model must be the model it was tuned from
-    const base = await loadModel(args.model, { hub });
-    if (modelFingerprint(base.model) !== tuned.metadata.baseModel.sha256)
-      throw new ValidationError(
-        `${args.adapter} was fine-tuned from ${tuned.metadata.baseModel.name}, not from ${args.model}`,
-        {
-          code: 'ADAPTER_WRONG_MODEL',
-          hint: 'Pass the model it was tuned from as --model, or --force to run it anyway.',
-        },
-      );
-  }
+  // as for an adapter: --model must be the model it was tuned from
+  if (tuned && !args.force) checkBaseModel(tuned.metadata, (await loadModel(args.model, { hub })).model);
   const loaded = await loadModel(tuned?.path ?? args.model, { hub });
   if (tuned) return { loaded, prompt: noPrompt(loaded.model), adapter: undefined };
   const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {

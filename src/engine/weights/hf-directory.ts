@@ -17,10 +17,10 @@ import {
   type NameTable,
 } from './names.js';
 import { openSafetensors } from './safetensors.js';
-import type { ModelWeights } from './types.js';
+import type { LayerWeights, ModelWeights } from './types.js';
 
 /** How a transformers `model_type` is read. */
-interface HuggingFaceFamily {
+export interface HuggingFaceFamily {
   /** Whether Q/K/V have biases when config.json is silent. */
   biases: boolean;
   /** Where its tensors are (default: huggingFaceNames). */
@@ -354,20 +354,21 @@ export function loadHuggingFaceDirectory(directory: string): {
   }
 }
 
+/** A layer's RMSNorm weights: what a norm offset (Gemma's 1 + w) applies to. */
+export const LAYER_NORMS = new Set<keyof LayerWeights>([
+  'attentionNorm',
+  'mlpNorm',
+  'postAttentionNorm',
+  'postMlpNorm',
+  'queryNorm',
+  'keyNorm',
+]);
+
 /** Adds `offset` to every RMSNorm weight (Gemma's 1 + w), so the engine's norms stay plain. */
 function offsetNorms(weights: ModelWeights, offset: number): void {
   const add = (values: Float32Array | null) => {
     if (values) for (let i = 0; i < values.length; i++) values[i] += offset;
   };
   add(weights.finalNorm);
-  for (const layer of weights.layers)
-    for (const norm of [
-      layer.attentionNorm,
-      layer.postAttentionNorm,
-      layer.mlpNorm,
-      layer.postMlpNorm,
-      layer.queryNorm,
-      layer.keyNorm,
-    ])
-      add(norm);
+  for (const layer of weights.layers) for (const norm of LAYER_NORMS) add(layer[norm] as Float32Array | null);
 }

@@ -7,21 +7,30 @@ import { join } from 'node:path';
 import { ValidationError } from '../../errors/index.js';
 import type { ModelConfig } from '../config.js';
 import { parameterShapes } from './assemble.js';
-import { huggingFaceArchitectures } from './hf-directory.js';
+import { huggingFaceArchitectures, LAYER_NORMS, type HuggingFaceFamily } from './hf-directory.js';
 import { matrixFloat32 } from './matrix-float32.js';
 import { huggingFaceNames, layerTensorName } from './names.js';
 import { writeSafetensors, type NamedTensor } from './safetensors-writer.js';
 import type { LayerWeights, Matrix, ModelWeights } from './types.js';
 
-/** A layer's RMSNorm weights: what a norm offset (Gemma's 1 + w) applies to. */
-export const LAYER_NORMS = new Set<keyof LayerWeights>([
-  'attentionNorm',
-  'mlpNorm',
-  'postAttentionNorm',
-  'postMlpNorm',
-  'queryNorm',
-  'keyNorm',
-]);
+/**
+ * How transformers' `modelType` is read, when promptune writes its checkpoints too; refuses one it does not
+ * (MODEL_WRITE_UNSUPPORTED): a family it does not run, or one whose checkpoints fuse tensors.
+ */
+export function writableFamily(modelType: string): HuggingFaceFamily {
+  const family = Object.hasOwn(huggingFaceArchitectures, modelType)
+    ? huggingFaceArchitectures[modelType]
+    : undefined;
+  if (family && !family.fused) return family;
+  throw new ValidationError(`promptune does not write ${modelType} checkpoints`, {
+    code: 'MODEL_WRITE_UNSUPPORTED',
+    hint: family
+      ? `${modelType} checkpoints fuse tensors; start from the model as GGUF.`
+      : `promptune writes ${Object.keys(huggingFaceArchitectures)
+          .filter((type) => !huggingFaceArchitectures[type].fused)
+          .join(', ')} checkpoints; start from the model as GGUF.`,
+  });
+}
 
 /** Writes `weights` as `directory`/model.safetensors in the tensor names of transformers' `modelType`. */
 export function writeHuggingFaceWeights(
@@ -30,18 +39,7 @@ export function writeHuggingFaceWeights(
   weights: ModelWeights,
   modelType: string,
 ): void {
-  const family = Object.hasOwn(huggingFaceArchitectures, modelType)
-    ? huggingFaceArchitectures[modelType]
-    : undefined;
-  if (!family || family.fused)
-    throw new ValidationError(`writing a ${modelType} checkpoint is not supported`, {
-      code: 'WEIGHT_WRITE_UNSUPPORTED',
-      hint: family
-        ? `${modelType} checkpoints fuse tensors; start from the model as GGUF instead.`
-        : `promptune writes ${Object.keys(huggingFaceArchitectures)
-            .filter((type) => !huggingFaceArchitectures[type].fused)
-            .join(', ')} checkpoints.`,
-    });
+  const family = writableFamily(modelType);
   const table = family.names ?? huggingFaceNames;
   const offset = family.normOffset ?? 0;
   const shapes = parameterShapes(config);
