@@ -1,7 +1,7 @@
 // bench:soft's prefix-tuning line: one training step with a key/value prefix of `length` positions in
 // every layer (backward to the prefix; weights frozen) on bench:soft's model and text, against the same
 // step in PyTorch autograd as PEFT runs it (the prefix handed to attention as past keys and values, the
-// text at positions length..). Ours also runs the prefix's placeholder positions, which PEFT does not.
+// text at positions length..). Ours, too, runs the text alone, the prefix attended as its past.
 import { join } from 'node:path';
 import {
   inputGradients,

@@ -60,72 +60,76 @@ void rope_backward(float *dinp, const float *dout, const float *cosines, const f
 }
 
 /* Per (batch row, key/value head), so heads sharing keys and values never write the same gradients
- * from two threads. P is recomputed from the scores and the forward's log normalizers (keys within the
- * window only); then dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(P * dP)) * scale, times
- * 1 - tanh^2(score / softcap) under a soft cap; dQ += dS K; dK += dS^T Q. */
+ * from two threads. Keys and values hold `slots` positions per row; query t of row b is at position
+ * past_lengths[b] + t (NULL: t) and saw the keys up to it. P is recomputed from the scores and the
+ * forward's log normalizers (keys within the window only); then dP = dO V^T; dV += P^T dO;
+ * dS = P * (dP - rowsum(P * dP)) * scale, times 1 - tanh^2(score / softcap) under a soft cap; dQ += dS K;
+ * dK += dS^T Q. */
 int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *log_sum_exps,
-                       const float *query, const float *keys, const float *values, int batch, int time, int heads,
-                       int kv_heads, int head_dim, int window, float scale, float softcap) {
+                       const float *query, const float *keys, const float *values, const int32_t *past_lengths,
+                       int batch, int time, int slots, int heads, int kv_heads, int head_dim, int window, float scale,
+                       float softcap) {
   int q_stride = heads * head_dim, kv_stride = kv_heads * head_dim, group = heads / kv_heads;
   int small = head_dim <= SMALL_HEAD;
-  size_t per_thread = small ? small_heads_backward_scratch(head_dim, time) : 3 * (size_t)time * time;
+  size_t per_thread = small ? small_heads_backward_scratch(head_dim, slots) : 3 * (size_t)time * slots;
   float *scratch = malloc(sizeof(float) * (size_t)thread_count() * per_thread);
   if (!scratch) return -1;
   int pairs = batch * kv_heads;
-  PARALLEL_FOR(pairs > 1 && (size_t)batch * heads * time * time * head_dim > ENOUGH_WORK)
+  PARALLEL_FOR(pairs > 1 && (size_t)batch * heads * time * slots * head_dim > ENOUGH_WORK)
   for (int pair = 0; pair < pairs; pair++) {
     int b = pair / kv_heads, kvh = pair % kv_heads;
+    int past = past_lengths ? past_lengths[b] : 0;
+    int visible = past + time < slots ? past + time : slots; /* keys any query of this row saw */
     const float *normalizers = log_sum_exps + (size_t)b * heads * time;
+    size_t rows = (size_t)b * time, offset = (size_t)b * slots * kv_stride + (size_t)kvh * head_dim;
     if (small) {
-      size_t rows = (size_t)b * time, offset = rows * kv_stride + (size_t)kvh * head_dim;
       attention_backward_small_heads(dquery + rows * q_stride, dkeys + offset, dvalues + offset,
                                      dout + rows * q_stride, normalizers, query + rows * q_stride, keys + offset,
-                                     values + offset, scratch + (size_t)thread_index() * per_thread, time,
-                                     kvh * group, group, q_stride, kv_stride, head_dim, window, scale, softcap);
+                                     values + offset, scratch + (size_t)thread_index() * per_thread, time, visible,
+                                     past, kvh * group, group, q_stride, kv_stride, head_dim, window, scale, softcap);
       continue;
     }
+    /* (time, visible) each: probabilities, their gradients, scores */
     float *p = scratch + (size_t)thread_index() * per_thread;
-    float *dp = p + (size_t)time * time, *scores = dp + (size_t)time * time;
-    const float *k = keys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
-    const float *v = values + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
-    float *dk = dkeys + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
-    float *dv = dvalues + (size_t)b * time * kv_stride + (size_t)kvh * head_dim;
+    float *dp = p + (size_t)time * visible, *scores = dp + (size_t)time * visible;
+    const float *k = keys + offset, *v = values + offset;
+    float *dk = dkeys + offset, *dv = dvalues + offset;
     for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-      const float *q = query + (size_t)b * time * q_stride + (size_t)h * head_dim;
-      const float *d_out = dout + (size_t)b * time * q_stride + (size_t)h * head_dim;
-      float *dq = dquery + (size_t)b * time * q_stride + (size_t)h * head_dim;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, scale, q, q_stride, k, kv_stride, 0.0f,
-                  scores, time);
+      const float *q = query + rows * q_stride + (size_t)h * head_dim;
+      const float *d_out = dout + rows * q_stride + (size_t)h * head_dim;
+      float *dq = dquery + rows * q_stride + (size_t)h * head_dim;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, scale, q, q_stride, k, kv_stride,
+                  0.0f, scores, visible);
       for (int t = 0; t < time; t++) {
-        const float *srow = scores + (size_t)t * time;
-        float *prow = p + (size_t)t * time;
-        float normalizer = normalizers[(size_t)h * time + t];
-        int first = window > 0 && t - window + 1 > 0 ? t - window + 1 : 0;
-        probabilities_span(prow, srow, first, t, time, normalizer, softcap);
+        int last = past + t < visible ? past + t : visible - 1;
+        int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
+        probabilities_span(p + (size_t)t * visible, scores + (size_t)t * visible, first, last, visible,
+                           normalizers[(size_t)h * time + t], softcap);
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, time, head_dim, 1.0f, d_out, q_stride, v, kv_stride, 0.0f,
-                  dp, time);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, time, head_dim, time, 1.0f, p, time, d_out, q_stride, 1.0f, dv,
-                  kv_stride);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, time, visible, head_dim, 1.0f, d_out, q_stride, v,
+                  kv_stride, 0.0f, dp, visible);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, visible, head_dim, time, 1.0f, p, visible, d_out, q_stride,
+                  1.0f, dv, kv_stride);
       for (int t = 0; t < time; t++) {
-        const float *prow = p + (size_t)t * time;
-        float *drow = dp + (size_t)t * time;
+        int last = past + t < visible ? past + t : visible - 1;
+        const float *prow = p + (size_t)t * visible;
+        float *drow = dp + (size_t)t * visible;
         double weighted = 0.0;
-        for (int j = 0; j <= t; j++) weighted += (double)prow[j] * drow[j];
-        for (int j = 0; j <= t; j++) drow[j] = prow[j] * (drow[j] - (float)weighted) * scale;
+        for (int j = 0; j <= last; j++) weighted += (double)prow[j] * drow[j];
+        for (int j = 0; j <= last; j++) drow[j] = prow[j] * (drow[j] - (float)weighted) * scale;
         if (softcap > 0.0f) {
-          const float *srow = scores + (size_t)t * time;
-          for (int j = 0; j <= t; j++) {
+          const float *srow = scores + (size_t)t * visible;
+          for (int j = 0; j <= last; j++) {
             float capped = tanhf(srow[j] / softcap);
             drow[j] *= 1.0f - capped * capped;
           }
         }
-        for (int j = t + 1; j < time; j++) drow[j] = 0.0f;
+        for (int j = last + 1; j < visible; j++) drow[j] = 0.0f;
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, time, 1.0f, dp, time, k, kv_stride, 1.0f, dq,
-                  q_stride);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, time, head_dim, time, 1.0f, dp, time, q, q_stride, 1.0f, dk,
-                  kv_stride);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, time, head_dim, visible, 1.0f, dp, visible, k, kv_stride,
+                  1.0f, dq, q_stride);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, visible, head_dim, time, 1.0f, dp, visible, q, q_stride,
+                  1.0f, dk, kv_stride);
     }
   }
   free(scratch);

@@ -13,7 +13,7 @@
 #include <omp.h>
 #endif
 
-#define MAX_ARGS 16
+#define MAX_ARGS 18
 #define CHECK(call)                                                    \
   do {                                                                 \
     if ((call) != napi_ok) {                                           \
@@ -281,19 +281,20 @@ static napi_value js_rope_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* attentionBackward(dquery, dkeys, dvalues, dout, logSumExps, query, keys, values, batch, time, heads,
- *                   kvHeads, headDim, window, scale, softcap) */
+/* attentionBackward(dquery, dkeys, dvalues, dout, logSumExps, query, keys, values, pastLengths|null, batch,
+ *                   time, slots, heads, kvHeads, headDim, window, scale, softcap) */
 static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
   Args a;
-  if (!read_args(env, info, &a, 16)) return NULL;
+  if (!read_args(env, info, &a, 18)) return NULL;
   float *dquery = f32(&a, 0), *dkeys = f32(&a, 1), *dvalues = f32(&a, 2), *dout = f32(&a, 3),
         *log_sum_exps = f32(&a, 4), *query = f32(&a, 5), *keys = f32(&a, 6), *values = f32(&a, 7);
-  int batch = integer(&a, 8), time = integer(&a, 9), heads = integer(&a, 10), kv_heads = integer(&a, 11),
-      head_dim = integer(&a, 12), window = integer(&a, 13);
-  float scale = number(&a, 14), softcap = number(&a, 15);
+  int32_t *past = i32_or_null(&a, 8);
+  int batch = integer(&a, 9), time = integer(&a, 10), slots = integer(&a, 11), heads = integer(&a, 12),
+      kv_heads = integer(&a, 13), head_dim = integer(&a, 14), window = integer(&a, 15);
+  float scale = number(&a, 16), softcap = number(&a, 17);
   if (a.failed) return NULL;
-  if (attention_backward(dquery, dkeys, dvalues, dout, log_sum_exps, query, keys, values, batch, time, heads,
-                         kv_heads, head_dim, window, scale, softcap) != 0) {
+  if (attention_backward(dquery, dkeys, dvalues, dout, log_sum_exps, query, keys, values, past, batch, time, slots,
+                         heads, kv_heads, head_dim, window, scale, softcap) != 0) {
     napi_throw_error(env, "PROMPTUNE_NATIVE_MEMORY", "attention backward scratch allocation failed");
   }
   return NULL;
@@ -358,6 +359,14 @@ static napi_value js_get_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;
   CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
+  return result;
+}
+
+/* blasCore(): the name of the kernels OpenBLAS chose for this CPU when it loaded ("SkylakeX", "Haswell", ...). */
+static napi_value js_blas_core(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &result));
   return result;
 }
 
@@ -482,6 +491,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threading", NULL, js_threading, NULL, NULL, NULL, napi_default, NULL},
+      {"blasCore", NULL, js_blas_core, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

@@ -45,8 +45,9 @@ void rmsnorm_weight_backward(float *dweight, const float *dout, const float *inp
 void rope_backward(float *dinp, const float *dout, const float *cosines, const float *sines, int n, int heads,
                    int head_dim, int rotary_dims, int interleaved);
 int attention_backward(float *dquery, float *dkeys, float *dvalues, const float *dout, const float *log_sum_exps,
-                       const float *query, const float *keys, const float *values, int batch, int time, int heads,
-                       int kv_heads, int head_dim, int window, float scale, float softcap);
+                       const float *query, const float *keys, const float *values, const int32_t *past_lengths,
+                       int batch, int time, int slots, int heads, int kv_heads, int head_dim, int window, float scale,
+                       float softcap);
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
 void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int n);
 void softcap_backward(float *dinp, const float *dout, const float *out, float cap, int n);

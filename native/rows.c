@@ -36,7 +36,7 @@ typedef struct {
                                 const uint8_t *, int, int, int, int, int, int, int, float, float);
   void (*attention_backward_small_heads)(float *, float *, float *, const float *, const float *, const float *,
                                          const float *, const float *, float *, int, int, int, int, int, int, int,
-                                         float, float);
+                                         int, int, float, float);
 } RowKernels;
 
 #define KERNELS(name) \
@@ -81,9 +81,9 @@ void attention_small_heads(float *o, float *log_sum_exp, const float *q, const f
 
 void attention_backward_small_heads(float *dquery, float *dk, float *dv, const float *dout, const float *log_sum_exps,
                                     const float *query, const float *k, const float *v, float *scratch, int time,
-                                    int first_head, int group, int q_stride, int kv_stride, int head_dim, int window,
-                                    float scale, float softcap) {
+                                    int visible, int past, int first_head, int group, int q_stride, int kv_stride,
+                                    int head_dim, int window, float scale, float softcap) {
   row_kernels()->attention_backward_small_heads(dquery, dk, dv, dout, log_sum_exps, query, k, v, scratch, time,
-                                                first_head, group, q_stride, kv_stride, head_dim, window, scale,
-                                                softcap);
+                                                visible, past, first_head, group, q_stride, kv_stride, head_dim,
+                                                window, scale, softcap);
 }

@@ -29,10 +29,10 @@ void attention_small_heads(float *o, float *log_sum_exp, const float *q, const f
                            int kv_stride, int head_dim, int window, float scale, float softcap);
 
 /* Its backward for one (batch row, key/value head) pair; scratch: small_heads_backward_scratch floats. */
-#define small_heads_backward_scratch(head_dim, time) \
-  ((4 * (size_t)(head_dim) + 3) * (((time) + BLOCK - 1) / BLOCK * BLOCK))
+#define small_heads_backward_scratch(head_dim, visible) \
+  ((4 * (size_t)(head_dim) + 3) * (((visible) + BLOCK - 1) / BLOCK * BLOCK))
 void attention_backward_small_heads(float *dquery, float *dk, float *dv, const float *dout, const float *log_sum_exps,
                                     const float *query, const float *k, const float *v, float *scratch, int time,
-                                    int first_head, int group, int q_stride, int kv_stride, int head_dim, int window,
-                                    float scale, float softcap);
+                                    int visible, int past, int first_head, int group, int q_stride, int kv_stride,
+                                    int head_dim, int window, float scale, float softcap);
 #endif

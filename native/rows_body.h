@@ -162,22 +162,22 @@ static __attribute__((target(TARGET))) void PASTE(attention_small_heads_, NAME)(
 }
 
 /* The backward of attention for one (batch row, key/value head) pair when heads are small, the mirror of
- * attention_small_heads: keys and values transposed to (head_dim, width), and their gradients gathered the
- * same way, so the products run along the keys. For each query head of the group and each query t, the
- * probabilities are recomputed from the scores and the forward's log normalizer, then dP = dO V^T,
- * dV += P^T dO, dS = P * (dP - sum(P * dP)) * scale (times 1 - tanh^2 under a soft cap), dQ += dS K,
- * dK += dS^T Q. Pointers are at the pair's first row and head (log_sum_exps at the row's first head);
- * scratch holds small_heads_backward_scratch(head_dim, time) floats. */
+ * attention_small_heads: the `visible` keys and values transposed to (head_dim, width), and their gradients
+ * gathered the same way, so the products run along the keys. Query t is at position past + t. For each
+ * query head of the group and each query t, the probabilities are recomputed from the scores and the
+ * forward's log normalizer, then dP = dO V^T, dV += P^T dO, dS = P * (dP - sum(P * dP)) * scale (times
+ * 1 - tanh^2 under a soft cap), dQ += dS K, dK += dS^T Q. Pointers are at the pair's first row and head
+ * (log_sum_exps at the row's first head); scratch holds small_heads_backward_scratch(head_dim, visible) floats. */
 static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads_, NAME)(
     float *dquery, float *dk, float *dv, const float *dout, const float *log_sum_exps, const float *query,
-    const float *k, const float *v, float *scratch, int time, int first_head, int group, int q_stride,
-    int kv_stride, int head_dim, int window, float scale, float softcap) {
-  int width = (time + BLOCK - 1) / BLOCK * BLOCK;
+    const float *k, const float *v, float *scratch, int time, int visible, int past, int first_head, int group,
+    int q_stride, int kv_stride, int head_dim, int window, float scale, float softcap) {
+  int width = (visible + BLOCK - 1) / BLOCK * BLOCK;
   size_t plane = (size_t)head_dim * width;
   float *kt = scratch, *vt = kt + plane, *dkt = vt + plane, *dvt = dkt + plane;
   float *dp = dvt + plane, *p = dp + width, *raw = p + width;
   for (size_t i = 0; i < 4 * plane; i++) kt[i] = 0.0f; /* the padding of kt and vt, and dkt, dvt */
-  for (int j = 0; j < time; j++)
+  for (int j = 0; j < visible; j++)
     for (int d = 0; d < head_dim; d++) {
       kt[(size_t)d * width + j] = k[(size_t)j * kv_stride + d];
       vt[(size_t)d * width + j] = v[(size_t)j * kv_stride + d];
@@ -189,12 +189,13 @@ static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads
       float *dq = dquery + (size_t)t * q_stride + (size_t)h * head_dim;
       float normalizer = log_sum_exps[(size_t)h * time + t];
       if (normalizer == -INFINITY) continue; /* saw no key: no gradient */
-      int first = window > 0 && t - window + 1 > 0 ? t - window + 1 : 0;
-      int to = (t / BLOCK + 1) * BLOCK; /* keys 0..t, in whole blocks */
+      int last = past + t < visible ? past + t : visible - 1;
+      int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
+      int to = (last / BLOCK + 1) * BLOCK; /* keys 0..last, in whole blocks */
       /* the probabilities again: exp(capped score - log normalizer) over first..t */
       if (head_dim == 8) PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, 8);
       else PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, head_dim);
-      PASTE(probabilities_span_, NAME)(p, raw, first, t, to, normalizer, softcap);
+      PASTE(probabilities_span_, NAME)(p, raw, first, last, to, normalizer, softcap);
       if (head_dim == 8) PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, 8);
       else PASTE(scores_, NAME)(dp, d_out, vt, 0, to, width, 1.0f, head_dim);
       for (int d = 0; d < head_dim; d++) {
@@ -217,8 +218,8 @@ static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads
         }
       }
       float total[SMALL_HEAD];
-      if (head_dim == 8) PASTE(weighted_values_, NAME)(total, dp, k, first, t, kv_stride, 8);
-      else PASTE(weighted_values_, NAME)(total, dp, k, first, t, kv_stride, head_dim);
+      if (head_dim == 8) PASTE(weighted_values_, NAME)(total, dp, k, first, last, kv_stride, 8);
+      else PASTE(weighted_values_, NAME)(total, dp, k, first, last, kv_stride, head_dim);
       for (int d = 0; d < head_dim; d++) dq[d] += total[d];
       for (int d = 0; d < head_dim; d++) {
         float x = q[d];
@@ -228,7 +229,7 @@ static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads
       }
     }
   }
-  for (int j = 0; j < time; j++)
+  for (int j = 0; j < visible; j++)
     for (int d = 0; d < head_dim; d++) {
       dk[(size_t)j * kv_stride + d] += dkt[(size_t)d * width + j];
       dv[(size_t)j * kv_stride + d] += dvt[(size_t)d * width + j];

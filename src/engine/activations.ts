@@ -50,6 +50,8 @@ export function allocateActivations(config: ModelConfig, batch: number, time: nu
     keyRstd: config.queryKeyNorm ? keyRstd : null,
     queryUnnormed: null,
     keyUnnormed: null,
+    attendedKeys: null,
+    attendedValues: null,
     // sandwich norms are applied in place; inference keeps neither their inputs nor 1/rms
     attentionOutputUnnormed: null,
     attentionOutputRstd: null,

@@ -7,7 +7,7 @@
 // its gradient too.
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
-import { keyValueWidth, prefixBackward } from './key-value-prefix.js';
+import { prefixAsPastBackward } from './key-value-prefix.js';
 import { lowRankBackward, type Projection } from './low-rank.js';
 import type { AdapterTraining } from './model-adapter.js';
 import { attentionScale, layerRotation, type DecoderModel } from './decoder.js';
@@ -111,20 +111,26 @@ function layerBackward(
   );
   act.dattention.fill(0);
   project('attentionOutput', act.dattention, dprojected, a.attention, H * hd, C);
+  // with a prefix attended as a past, attention read (B, P + T) keys and values, the prefix's first
+  const past = a.attendedKeys ? act.pastLengths : null;
+  const dkeys = past ? act.dattendedKeys! : act.dkey;
+  const dvalues = past ? act.dattendedValues! : act.dvalue;
   act.dquery.fill(0);
-  act.dkey.fill(0);
-  act.dvalue.fill(0);
+  dkeys.fill(0);
+  dvalues.fill(0);
   kernels.attentionBackward(
     act.dquery,
-    act.dkey,
-    act.dvalue,
+    dkeys,
+    dvalues,
     act.dattention,
     a.logSumExps!,
     a.query,
-    a.key,
-    a.value,
+    a.attendedKeys ?? a.key,
+    a.attendedValues ?? a.value,
+    past,
     B,
     T,
+    past ? past[0] + T : T,
     H,
     KVH,
     hd,
@@ -132,7 +138,7 @@ function layerBackward(
     attentionScale(config),
     config.attentionSoftcap ?? 0,
   );
-  if (prefix) prefixBackward(act.dkey, act.dvalue, prefix, act.positions, l, B, T, keyValueWidth(config));
+  if (past) prefixAsPastBackward(act.dkey, act.dvalue, dkeys, dvalues, prefix!, l, B, T, KVH * hd);
   if (!config.layersWithoutRope?.includes(l)) {
     kernels.ropeBackward(act.dquery, act.dquery, cosines, sines, N, H, hd, rotary, interleaved);
     kernels.ropeBackward(act.dkey, act.dkey, cosines, sines, N, KVH, hd, rotary, interleaved);

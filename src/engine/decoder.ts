@@ -6,7 +6,7 @@ import { embeddingLookup, embeddingRow, linearForward } from './matrix.js';
 import { rotaryDims, usesSlidingWindow, type ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
 import type { KVCache } from './kv-cache.js';
-import { keyValueWidth, prefixForward, type KeyValuePrefix } from './key-value-prefix.js';
+import { keyValueWidth, prefixAsPast, prefixForward, type KeyValuePrefix } from './key-value-prefix.js';
 import { lowRankForward, type LowRankAdapter, type Projection } from './low-rank.js';
 import { adaptersOfKind, isKeyValuePrefix, isLowRankAdapter, type ModelAdapter } from './model-adapter.js';
 import { ropeAngles } from './rope.js';
@@ -39,6 +39,12 @@ export interface LayerActivations {
   queryUnnormed: Float32Array | null; // (B, T, H*hd), training only
   keyUnnormed: Float32Array | null; // (B, T, KVH*hd), training only
   value: Float32Array; // (B, T, KVH*hd)
+  /**
+   * With a prefix attended as a past (training one): the keys and values attention reads, the prefix's P
+   * first in every row, then the row's own; else null (attention reads key and value, or the cache).
+   */
+  attendedKeys: Float32Array | null; // (B, P+T, KVH*hd)
+  attendedValues: Float32Array | null; // (B, P+T, KVH*hd)
   /** Each query's log softmax normalizer, kept only for a backward pass (which recomputes the weights). */
   logSumExps: Float32Array | null; // (B, H, T)
   attention: Float32Array; // (B, T, H*hd) attention output before its projection
@@ -80,6 +86,22 @@ export interface DecoderInput {
    * prefix, whose row starts with its P placeholder positions.
    */
   adapters?: readonly (ModelAdapter | null)[]; // (B)
+  /**
+   * A key/value prefix every row attends to before its own positions, which start at P: as `adapters`
+   * gives it, but without placeholder positions (training a prefix). Not with a cache; needs activations
+   * with attended keys and values.
+   */
+  pastPrefix?: KeyValuePrefix;
+}
+
+/** What each layer runs with beside its weights: a cache, the rows' adapters, a prefix as a past. */
+interface LayerInput {
+  cache?: KVCache;
+  lowRank?: readonly (LowRankAdapter | null)[];
+  prefixes?: readonly (KeyValuePrefix | null)[];
+  pastPrefix?: KeyValuePrefix;
+  /** (B) each row's past: P with a past prefix */
+  pastLengths: Int32Array | null;
 }
 
 /**
@@ -96,7 +118,8 @@ export function decoderForward(
   const { batch: B, time: T } = act;
   const N = B * T;
   const C = config.hiddenSize;
-  const past = input.cache ? input.cache.lengths : null;
+  const { cache, pastPrefix } = input;
+  const past = pastPrefix ? new Int32Array(B).fill(pastPrefix.length) : cache ? cache.lengths : null;
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
   // the rotation angles depend only on positions: computed once, used by every layer
   const factor = config.ropeAttentionFactor ?? 1;
@@ -108,9 +131,14 @@ export function decoderForward(
     embeddingLookup(kernels, first, input.tokens, weights.embedding, N, C);
     scaleEmbeddings(config, first.subarray(0, N * C));
   } else first.set(input.embeddings!.subarray(0, N * C));
-  const lowRank = adaptersOfKind(input.adapters, isLowRankAdapter);
-  const prefixes = adaptersOfKind(input.adapters, isKeyValuePrefix);
-  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, input.cache, lowRank, prefixes);
+  const layerInput: LayerInput = {
+    cache,
+    lowRank: adaptersOfKind(input.adapters, isLowRankAdapter),
+    prefixes: adaptersOfKind(input.adapters, isKeyValuePrefix),
+    pastPrefix,
+    pastLengths: past,
+  };
+  for (let l = 0; l < config.layers; l++) layerForward(model, l, act, layerInput);
   return act.layers[config.layers - 1].output;
 }
 
@@ -153,14 +181,8 @@ export function attentionScale(config: ModelConfig): number {
  * One decoder layer: pre-norm attention (GQA, RoPE, optional sliding window) and a gated MLP (SwiGLU or
  * GeGLU), each block's output RMS-normed again before its residual add when the model has sandwich norms.
  */
-function layerForward(
-  model: DecoderModel,
-  l: number,
-  act: DecoderActivations,
-  cache: KVCache | undefined,
-  adapters: readonly (LowRankAdapter | null)[] | undefined,
-  prefixes: readonly (KeyValuePrefix | null)[] | undefined,
-) {
+function layerForward(model: DecoderModel, l: number, act: DecoderActivations, input: LayerInput) {
+  const { cache, lowRank: adapters, prefixes, pastPrefix } = input;
   const { config, kernels } = model;
   const w = model.weights.layers[l];
   const a = act.layers[l];
@@ -203,7 +225,12 @@ function layerForward(
   let keys = a.key;
   let values = a.value;
   let slots = T;
-  if (cache) {
+  if (pastPrefix) {
+    keys = a.attendedKeys!;
+    values = a.attendedValues!;
+    prefixAsPast(keys, values, a.key, a.value, pastPrefix, l, B, T, KVH * hd);
+    slots = pastPrefix.length + T;
+  } else if (cache) {
     // append this pass's keys and values after each row's cached ones, then attend over the cache
     const S = cache.capacity;
     const width = KVH * hd;
@@ -223,7 +250,7 @@ function layerForward(
     a.query,
     keys,
     values,
-    cache ? cache.lengths : null,
+    input.pastLengths,
     null,
     B,
     T,

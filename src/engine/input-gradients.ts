@@ -11,13 +11,20 @@ import type { LlamaModel } from './llama.js';
 import { checkWeightsTrainable, embeddingBackward, linearWeightBackward } from './weight-training.js';
 import type { ModelWeights } from './weights/types.js';
 import { packAdapter } from './low-rank.js';
-import { isKeyValuePrefix, type AdapterTraining, type ModelAdapter } from './model-adapter.js';
+import {
+  isKeyValuePrefix,
+  isLowRankAdapter,
+  type AdapterTraining,
+  type ModelAdapter,
+} from './model-adapter.js';
 import {
   allocateOutputHeadActivations,
   allocateTrainingActivations,
   type OutputHeadActivations,
   type TrainingActivations,
+  type TrainingLayout,
 } from './training-activations.js';
+import type { KeyValuePrefix } from './key-value-prefix.js';
 
 /** A batch for loss and gradients. */
 export interface LossInput {
@@ -49,8 +56,8 @@ export interface LossGradients {
 
 const cached = new WeakMap<LlamaModel, TrainingActivations>();
 const heads = new WeakMap<LlamaModel, OutputHeadActivations>();
-/** Whether a set of activations keeps every layer's projection inputs (for an adapter's gradients). */
-const keptInputs = new WeakMap<TrainingActivations, boolean>();
+/** What a set of activations keeps beyond the common ones: projection inputs, a past of P. */
+const layouts = new WeakMap<TrainingActivations, string>();
 
 /** The model's output-head buffers, grown when a batch has more targeted positions than any before. */
 function headFor(model: LlamaModel, rows: number): OutputHeadActivations {
@@ -62,21 +69,37 @@ function headFor(model: LlamaModel, rows: number): OutputHeadActivations {
   return head;
 }
 
-function activationsFor(model: LlamaModel, B: number, T: number, keep: boolean): TrainingActivations {
+function activationsFor(
+  model: LlamaModel,
+  B: number,
+  T: number,
+  layout: TrainingLayout,
+): TrainingActivations {
   let act = cached.get(model);
-  if (!act || act.batch !== B || act.time !== T || keptInputs.get(act) !== keep) {
-    act = allocateTrainingActivations(model.config, B, T, keep);
-    keptInputs.set(act, keep);
+  const key = `${layout.keepProjectionInputs === true} ${layout.past ?? 0}`;
+  if (!act || act.batch !== B || act.time !== T || layouts.get(act) !== key) {
+    act = allocateTrainingActivations(model.config, B, T, layout);
+    layouts.set(act, key);
     cached.set(model, act);
   }
   return act;
 }
 
-/** Forward with kept activations, token-mean cross-entropy, and backward to the input embeddings. */
+/**
+ * Forward with kept activations, token-mean cross-entropy, and backward to the input embeddings. With a
+ * prefix, the rows' P placeholders are not run: the rest of each row attends to the prefix as its past.
+ */
 export function inputGradients(model: LlamaModel, input: LossInput): LossGradients {
+  checkInput(model, input);
+  const { adapter } = input;
+  if (adapter && isKeyValuePrefix(adapter)) return afterPlaceholders(model, input, adapter);
+  return lossAndGradients(model, input);
+}
+
+/** Refuses a batch whose buffers or length do not fit the model. */
+function checkInput(model: LlamaModel, input: LossInput): void {
   const { batch: B, time: T, embeddings, targets } = input;
-  const { config, weights, kernels } = model;
-  const { hiddenSize: C, vocabularySize: V } = config;
+  const { hiddenSize: C } = model.config;
   const N = B * T;
   if (embeddings.length < N * C || targets.length < N) {
     throw new ValidationError(
@@ -84,12 +107,56 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
       { code: 'FORWARD_INPUT', hint: 'embeddings is (batch, time, hidden size), targets (batch, time).' },
     );
   }
-  if (T > config.contextLength) {
-    throw new ValidationError(`sequences of ${T} positions exceed the context of ${config.contextLength}`, {
-      code: 'CONTEXT_OVERFLOW',
-      hint: 'Shorten the examples or the prompt.',
-    });
+  if (T > model.config.contextLength) {
+    throw new ValidationError(
+      `sequences of ${T} positions exceed the context of ${model.config.contextLength}`,
+      {
+        code: 'CONTEXT_OVERFLOW',
+        hint: 'Shorten the examples or the prompt.',
+      },
+    );
   }
+}
+
+/**
+ * The pass over rows that start with `prefix`'s P placeholders: runs their other T - P positions only, at
+ * positions P.., attending to the prefix as their past, and gives the placeholders no loss and no gradient.
+ */
+function afterPlaceholders(model: LlamaModel, input: LossInput, prefix: KeyValuePrefix): LossGradients {
+  const { batch: B, time: T, embeddings, targets } = input;
+  const C = model.config.hiddenSize;
+  const P = prefix.length;
+  const own = T - P;
+  for (let b = 0; b < B; b++)
+    if (own < 1 || targets.subarray(b * T, b * T + P).some((target) => target >= 0))
+      throw new ValidationError(
+        `row ${b} does not start with the prefix's ${P} placeholders, without targets`,
+        {
+          code: 'ADAPTER_PREFIX_UNPLACED',
+          hint: 'Build the batch from prefixPlaceholders(model, prefix), which puts them first.',
+        },
+      );
+  const compact = { embeddings: new Float32Array(B * own * C), targets: new Int32Array(B * own) };
+  for (let b = 0; b < B; b++) {
+    compact.embeddings.set(embeddings.subarray((b * T + P) * C, (b + 1) * T * C), b * own * C);
+    compact.targets.set(targets.subarray(b * T + P, (b + 1) * T), b * own);
+  }
+  const result = lossAndGradients(model, { ...input, time: own, ...compact }, prefix);
+  const losses = new Float32Array(B * T);
+  const dembeddings = new Float32Array(B * T * C);
+  for (let b = 0; b < B; b++) {
+    losses.set(result.losses.subarray(b * own, (b + 1) * own), b * T + P);
+    dembeddings.set(result.dembeddings.subarray(b * own * C, (b + 1) * own * C), (b * T + P) * C);
+  }
+  return { ...result, losses, dembeddings };
+}
+
+/** The pass itself; `pastPrefix` (the adapter) is attended as every row's past. */
+function lossAndGradients(model: LlamaModel, input: LossInput, pastPrefix?: KeyValuePrefix): LossGradients {
+  const { batch: B, time: T, embeddings, targets } = input;
+  const { config, weights, kernels } = model;
+  const { hiddenSize: C, vocabularySize: V } = config;
+  const N = B * T;
   // only the targeted positions (M of the N) go through the output head: a prompt-tuning batch has a few
   // targets per example, and the classifier over every position would be most of its products
   const rows: number[] = [];
@@ -102,13 +169,16 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
     });
   const { adapter, weightGradients } = input;
   if (weightGradients) checkWeightTraining(model, input);
-  const keep = weightGradients !== undefined || (adapter !== undefined && !isKeyValuePrefix(adapter));
-  const act = activationsFor(model, B, T, keep);
+  const keep = weightGradients !== undefined || (adapter !== undefined && !pastPrefix);
+  const act = activationsFor(model, B, T, { keepProjectionInputs: keep, past: pastPrefix?.length });
   const head = headFor(model, M);
-  const output = decoderForward(model, act, {
-    embeddings,
-    adapters: adapter ? new Array<ModelAdapter>(B).fill(adapter) : undefined,
-  });
+  const output = decoderForward(
+    model,
+    act,
+    pastPrefix
+      ? { embeddings, pastPrefix }
+      : { embeddings, adapters: adapter ? new Array<ModelAdapter>(B).fill(adapter) : undefined },
+  );
   const headTargets = Int32Array.from(rows, (i) => targets[i]);
   rows.forEach((i, row) => head.input.set(output.subarray(i * C, (i + 1) * C), row * C));
   outputHeadForward(model, head.logits, head.normed, head.rstd, head.input, M);
@@ -143,10 +213,10 @@ export function inputGradients(model: LlamaModel, input: LossInput): LossGradien
   let training: AdapterTraining | undefined;
   let adapterGradients: Float32Array | undefined;
   if (weightGradients) training = { weights, gradients: weightGradients };
-  else if (adapter && isKeyValuePrefix(adapter)) {
-    adapterGradients = new Float32Array(adapter.values.length);
-    training = { prefix: adapter, gradients: adapterGradients };
-  } else if (adapter) {
+  else if (pastPrefix) {
+    adapterGradients = new Float32Array(pastPrefix.values.length);
+    training = { prefix: pastPrefix, gradients: adapterGradients };
+  } else if (adapter && isLowRankAdapter(adapter)) {
     const gradients = packAdapter(adapter, 'zero');
     adapterGradients = gradients.values;
     training = { adapter, gradients: gradients.adapter };

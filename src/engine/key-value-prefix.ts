@@ -3,9 +3,11 @@
 // A row with a prefix runs P placeholder positions first (positions 0..P-1, whose input does not matter):
 // the forward op overwrites their keys and values in each layer, after RoPE, with the prefix's, so they
 // land in the attention (and the KV cache) exactly where a past of P tokens would, and the row's tokens
-// sit at positions P.. as they do after PEFT's prefix. The backward op takes d loss / d those keys and
-// values and zeroes them, so nothing flows back into the placeholders. Rows with different prefixes (or
-// none, or a LoRA adapter) share one pass. It does not read or write adapter files (soft/prefix-adapter.ts).
+// sit at positions P.. as they do after PEFT's prefix. Rows with different prefixes (or none, or a LoRA
+// adapter) share one pass. Training, where every row has the same prefix, runs no placeholders: the
+// prefix is the past that each row's attention reads before its own keys and values (prefixAsPast), and
+// its backward takes d loss / d the prefix's keys and values from there. It does not read or write
+// adapter files (soft/prefix-adapter.ts).
 import { ValidationError } from '../errors/index.js';
 import type { ModelConfig } from './config.js';
 
@@ -61,35 +63,65 @@ export function prefixForward(
 }
 
 /**
- * The backward of prefixForward for the prefix every row trained with: sums the gradients at the
- * overwritten keys and values into `training.gradients`, and zeroes them in dkey and dvalue (the
- * placeholders' own projections did not reach the attention).
+ * Fills attention's keys and values (B, P + T, width) for rows that run without placeholders: layer
+ * `layer`'s prefix keys and values first in every row, then the row's own T from `key` and `value`
+ * (B, T, width), rotated as they are.
  */
-export function prefixBackward(
+export function prefixAsPast(
+  keys: Float32Array,
+  values: Float32Array,
+  key: Float32Array,
+  value: Float32Array,
+  prefix: KeyValuePrefix,
+  layer: number,
+  batch: number,
+  time: number,
+  width: number,
+): void {
+  const P = prefix.length;
+  const block = P * width;
+  const prefixKeys = blockStart(prefix, width, layer, 0);
+  const prefixValues = blockStart(prefix, width, layer, 1);
+  for (let b = 0; b < batch; b++) {
+    const row = b * (P + time) * width;
+    keys.set(prefix.values.subarray(prefixKeys, prefixKeys + block), row);
+    values.set(prefix.values.subarray(prefixValues, prefixValues + block), row);
+    const own = b * time * width;
+    keys.set(key.subarray(own, own + time * width), row + block);
+    values.set(value.subarray(own, own + time * width), row + block);
+  }
+}
+
+/**
+ * The backward of prefixAsPast: from the gradients at attention's keys and values (B, P + T, width),
+ * sums every row's first P into `training.gradients`, and writes the rows' own T into dkey and dvalue
+ * (B, T, width).
+ */
+export function prefixAsPastBackward(
   dkey: Float32Array,
   dvalue: Float32Array,
+  dkeys: Float32Array,
+  dvalues: Float32Array,
   training: PrefixTraining,
-  positions: Int32Array,
   layer: number,
   batch: number,
   time: number,
   width: number,
 ): void {
   const { prefix, gradients } = training;
+  const block = prefix.length * width;
   const keys = blockStart(prefix, width, layer, 0);
   const values = blockStart(prefix, width, layer, 1);
-  for (let b = 0; b < batch; b++)
-    for (let t = 0; t < time; t++) {
-      const position = positions[b * time + t];
-      if (position >= prefix.length) break;
-      const at = (b * time + t) * width;
-      for (let i = 0; i < width; i++) {
-        gradients[keys + position * width + i] += dkey[at + i];
-        gradients[values + position * width + i] += dvalue[at + i];
-      }
-      dkey.fill(0, at, at + width);
-      dvalue.fill(0, at, at + width);
+  for (let b = 0; b < batch; b++) {
+    const row = b * (prefix.length + time) * width;
+    for (let i = 0; i < block; i++) {
+      gradients[keys + i] += dkeys[row + i];
+      gradients[values + i] += dvalues[row + i];
     }
+    const own = b * time * width;
+    dkey.set(dkeys.subarray(row + block, row + block + time * width), own);
+    dvalue.set(dvalues.subarray(row + block, row + block + time * width), own);
+  }
 }
 
 /**

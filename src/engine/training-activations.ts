@@ -1,8 +1,10 @@
 // Activations kept for a backward pass, in one allocation: per layer only what the backward ops read
 // (each layer's input, middle, 1/rms, rotated query and key, value, attention log normalizers, gate and up);
 // what they do not read (normed inputs, attention output, MLP hidden, projections) is one set of
-// buffers all layers share, unless weight gradients need the projections' inputs. Plus the gradient buffers, reused layer after layer. The output head's
-// buffers are sized by the targeted positions, not the batch (allocateOutputHeadActivations).
+// buffers all layers share, unless weight gradients need the projections' inputs. With a prefix attended
+// as a past, attention's keys and values (the prefix's, then the row's) are what a layer keeps. Plus the
+// gradient buffers, reused layer after layer. The output head's buffers are sized by the targeted
+// positions, not the batch (allocateOutputHeadActivations).
 import { carve } from './activations.js';
 import { rotaryDims, type ModelConfig } from './config.js';
 import type { DecoderActivations, LayerActivations } from './decoder.js';
@@ -18,6 +20,10 @@ export interface TrainingActivations extends DecoderActivations {
   dquery: Float32Array; // (B, T, H*hd)
   dkey: Float32Array; // (B, T, KVH*hd)
   dvalue: Float32Array; // (B, T, KVH*hd)
+  /** With a prefix attended as a past: each row's past P (else null), and the gradients at attention's keys and values. */
+  pastLengths: Int32Array | null; // (B)
+  dattendedKeys: Float32Array | null; // (B, P+T, KVH*hd)
+  dattendedValues: Float32Array | null; // (B, P+T, KVH*hd)
   dhidden: Float32Array; // (B, T, I)
   dgate: Float32Array; // (B, T, I)
   dup: Float32Array; // (B, T, I)
@@ -60,18 +66,30 @@ export function allocateOutputHeadActivations(config: ModelConfig, rows: number)
   };
 }
 
-/**
- * Allocates training activations for a (B, T) batch in one block. With `keepProjectionInputs`, every
- * layer also keeps the inputs of its projections (normed inputs, attention output, MLP hidden), which the
- * gradients of weights (LoRA's or the model's own) are products with.
- */
+/** What a training pass keeps beside the common activations. */
+export interface TrainingLayout {
+  /**
+   * Every layer also keeps the inputs of its projections (normed inputs, attention output, MLP hidden),
+   * which the gradients of weights (LoRA's or the model's own) are products with.
+   */
+  keepProjectionInputs?: boolean;
+  /**
+   * The length P of a prefix every row attends to as a past: each layer keeps attention's keys and values
+   * (B, P + T), the prefix's and the row's own, instead of the row's alone.
+   */
+  past?: number;
+}
+
+/** Allocates training activations for a (B, T) batch in one block. */
 export function allocateTrainingActivations(
   config: ModelConfig,
   batch: number,
   time: number,
-  keepProjectionInputs = false,
+  layout: TrainingLayout = {},
 ): TrainingActivations {
+  const { keepProjectionInputs = false, past = 0 } = layout;
   const N = batch * time;
+  const attended = past > 0 ? batch * (past + time) * config.kvHeads * config.headDim : 0;
   const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd } = config;
   const L = config.layers;
   const angles = (N * rotaryDims(config)) / 2;
@@ -84,8 +102,11 @@ export function allocateTrainingActivations(
     rstds1: L * N,
     rstds2: L * N,
     queries: L * N * H * hd,
-    keys: L * N * KVH * hd,
-    values: L * N * KVH * hd,
+    // with a past, the rows' own keys and values are staged once for all layers; attention's are kept
+    keys: (past > 0 ? 1 : L) * N * KVH * hd,
+    values: (past > 0 ? 1 : L) * N * KVH * hd,
+    attendedKeys: L * attended,
+    attendedValues: L * attended,
     logSumExps: L * batch * H * time,
     gates: L * N * I,
     ups: L * N * I,
@@ -118,6 +139,8 @@ export function allocateTrainingActivations(
     dquery: N * H * hd,
     dkey: N * KVH * hd,
     dvalue: N * KVH * hd,
+    dattendedKeys: attended,
+    dattendedValues: attended,
     dhidden: N * I,
     dgate: N * I,
     dup: N * I,
@@ -133,8 +156,10 @@ export function allocateTrainingActivations(
     normed1: kept(views.normeds1, l),
     rstd1: slice(rstds1, l),
     query: slice(queries, l),
-    key: slice(keys, l),
-    value: slice(values, l),
+    key: past > 0 ? keys : slice(keys, l),
+    value: past > 0 ? values : slice(values, l),
+    attendedKeys: past > 0 ? slice(views.attendedKeys, l) : null,
+    attendedValues: past > 0 ? slice(views.attendedValues, l) : null,
     logSumExps: slice(logSumExps, l),
     attention: kept(views.attentions, l),
     projected: views.projected,
@@ -162,6 +187,7 @@ export function allocateTrainingActivations(
     time,
     layers,
     positions: new Int32Array(N),
+    pastLengths: past > 0 ? new Int32Array(batch).fill(past) : null,
     cosines,
     sines,
     localCosines: local ? views.localCosines : null,
@@ -174,6 +200,8 @@ export function allocateTrainingActivations(
     dquery,
     dkey,
     dvalue,
+    dattendedKeys: past > 0 ? views.dattendedKeys : null,
+    dattendedValues: past > 0 ? views.dattendedValues : null,
     dhidden,
     dgate,
     dup,

@@ -58,6 +58,26 @@ function needScale(op: string, scale: number, softcap: number): void {
   if (softcap !== 0) needCap(op, softcap);
 }
 
+/** Each row's queries, after its past, must fit the key slots (pastLengths (B), null: no past). */
+function needPastSlots(
+  op: string,
+  pastLengths: Int32Array | null,
+  batch: number,
+  time: number,
+  slots: number,
+): void {
+  need(op, 'pastLengths', pastLengths, batch);
+  for (let b = 0; b < batch; b++) {
+    const past = pastLengths ? pastLengths[b] : 0;
+    if (past < 0 || past + time > slots) {
+      throw new ShapeError(`${op}: row ${b} needs ${past + time} key slots, only ${slots} exist`, {
+        code: 'SHAPE_CACHE_OVERFLOW',
+        hint: 'The sequence is longer than the key/value cache; allocate a larger cache or shorten the input.',
+      });
+    }
+  }
+}
+
 function tokenOutOfRange(id: number, position: number, rows: number): ShapeError {
   return new ShapeError(
     `embeddingForward: token id ${id} at position ${position} is outside 0..${rows - 1}`,
@@ -175,20 +195,8 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('attentionForward', 'query', query, batch * time * heads * headDim);
       need('attentionForward', 'keys', keys, batch * slots * kvHeads * headDim);
       need('attentionForward', 'values', values, batch * slots * kvHeads * headDim);
-      need('attentionForward', 'pastLengths', pastLengths, batch);
       need('attentionForward', 'keyMask', keyMask, batch * slots);
-      for (let b = 0; b < batch; b++) {
-        const past = pastLengths ? pastLengths[b] : 0;
-        if (past < 0 || past + time > slots) {
-          throw new ShapeError(
-            `attentionForward: row ${b} needs ${past + time} key slots, only ${slots} exist`,
-            {
-              code: 'SHAPE_CACHE_OVERFLOW',
-              hint: 'The sequence is longer than the key/value cache; allocate a larger cache or shorten the input.',
-            },
-          );
-        }
-      }
+      needPastSlots('attentionForward', pastLengths, batch, time, slots);
       kernels.attentionForward(
         out,
         logSumExps,
@@ -303,8 +311,10 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       query,
       keys,
       values,
+      pastLengths,
       batch,
       time,
+      slots,
       heads,
       kvHeads,
       headDim,
@@ -314,10 +324,11 @@ export function withShapeChecks(kernels: Kernels): Kernels {
     ) {
       needScale('attentionBackward', scale, softcap);
       const queries = batch * time * heads * headDim;
-      const kv = batch * time * kvHeads * headDim;
+      const kv = batch * slots * kvHeads * headDim;
       needEach('attentionBackward', { dquery, dout, query }, queries);
       needEach('attentionBackward', { dkeys, dvalues, keys, values }, kv);
       need('attentionBackward', 'logSumExps', logSumExps, batch * heads * time);
+      needPastSlots('attentionBackward', pastLengths, batch, time, slots);
       kernels.attentionBackward(
         dquery,
         dkeys,
@@ -327,8 +338,10 @@ export function withShapeChecks(kernels: Kernels): Kernels {
         query,
         keys,
         values,
+        pastLengths,
         batch,
         time,
+        slots,
         heads,
         kvHeads,
         headDim,

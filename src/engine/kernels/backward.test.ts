@@ -130,101 +130,116 @@ describe('backward ops match finite differences of their forward ops', () => {
     );
   });
   describe.each([
-    ['plain', 0.5, 0, 0],
+    ['plain', 0.5, 0, 0, null],
     // Gemma: another scale, soft-capped scores (a cap that bends them) and a sliding window
-    ['scaled, soft-capped, windowed', 0.8, 1.5, 3],
-  ])('attention (%s), with respect to each of query, keys and values', (_label, scale, softcap, window) => {
-    const [B, T, H, KVH, hd] = [2, 5, 4, 2, 4];
-    const q = floats(B * T * H * hd, 2);
-    const keys = floats(B * T * KVH * hd, 2);
-    const values = floats(B * T * KVH * hd);
-    const run = (query: Float32Array, key: Float32Array, value: Float32Array) => {
-      const out = new Float32Array(B * T * H * hd);
-      k.attentionForward(
-        out,
-        null,
-        query,
-        key,
-        value,
-        null,
-        null,
-        B,
-        T,
-        T,
-        H,
-        KVH,
-        hd,
-        window,
-        scale,
-        softcap,
-      );
-      return out;
-    };
-    const gradients = (dout: Float32Array) => {
-      const logSumExps = new Float32Array(B * H * T);
-      k.attentionForward(
-        new Float32Array(B * T * H * hd),
-        logSumExps,
-        q,
-        keys,
-        values,
-        null,
-        null,
-        B,
-        T,
-        T,
-        H,
-        KVH,
-        hd,
-        window,
-        scale,
-        softcap,
-      );
-      const dq = new Float32Array(q.length);
-      const dk = new Float32Array(keys.length);
-      const dv = new Float32Array(values.length);
-      k.attentionBackward(
-        dq,
-        dk,
-        dv,
-        dout,
-        logSumExps,
-        q,
-        keys,
-        values,
-        B,
-        T,
-        H,
-        KVH,
-        hd,
-        window,
-        scale,
-        softcap,
-      );
-      return { dq, dk, dv };
-    };
-    it('query', () =>
-      finiteDifferenceCheck(
-        q,
-        B * T * H * hd,
-        (x) => run(x, keys, values),
-        (dout) => gradients(dout).dq,
-      ));
-    it('keys', () =>
-      finiteDifferenceCheck(
-        keys,
-        B * T * H * hd,
-        (x) => run(q, x, values),
-        (dout) => gradients(dout).dk,
-      ));
-    it('values', () =>
-      finiteDifferenceCheck(
-        values,
-        B * T * H * hd,
-        (x) => run(q, keys, x),
-        (dout) => gradients(dout).dv,
-      ));
-  });
+    ['scaled, soft-capped, windowed', 0.8, 1.5, 3, null],
+    // a past before each row's queries (a prefix), one slot more than any row sees
+    ['after a past of 3 and 1 keys, windowed', 0.5, 0, 4, Int32Array.of(3, 1)],
+  ])(
+    'attention (%s), with respect to each of query, keys and values',
+    (_label, scale, softcap, window, past) => {
+      const [B, T, H, KVH, hd] = [2, 5, 4, 2, 4];
+      const S = past ? Math.max(...past) + T + 1 : T;
+      const q = floats(B * T * H * hd, 2);
+      const keys = floats(B * S * KVH * hd, 2);
+      const values = floats(B * S * KVH * hd);
+      const run = (query: Float32Array, key: Float32Array, value: Float32Array) => {
+        const out = new Float32Array(B * T * H * hd);
+        k.attentionForward(
+          out,
+          null,
+          query,
+          key,
+          value,
+          past,
+          null,
+          B,
+          T,
+          S,
+          H,
+          KVH,
+          hd,
+          window,
+          scale,
+          softcap,
+        );
+        return out;
+      };
+      const gradients = (dout: Float32Array) => {
+        const logSumExps = new Float32Array(B * H * T);
+        k.attentionForward(
+          new Float32Array(B * T * H * hd),
+          logSumExps,
+          q,
+          keys,
+          values,
+          past,
+          null,
+          B,
+          T,
+          S,
+          H,
+          KVH,
+          hd,
+          window,
+          scale,
+          softcap,
+        );
+        const dq = new Float32Array(q.length);
+        const dk = new Float32Array(keys.length);
+        const dv = new Float32Array(values.length);
+        k.attentionBackward(
+          dq,
+          dk,
+          dv,
+          dout,
+          logSumExps,
+          q,
+          keys,
+          values,
+          past,
+          B,
+          T,
+          S,
+          H,
+          KVH,
+          hd,
+          window,
+          scale,
+          softcap,
+        );
+        if (past) {
+          // the slot after each row's last query is seen by none: no gradient
+          for (let b = 0; b < B; b++) {
+            const unseen = (b * S + past[b] + T) * KVH * hd;
+            expect(dk.subarray(unseen, unseen + KVH * hd).every((value) => value === 0)).toBe(true);
+          }
+        }
+        return { dq, dk, dv };
+      };
+      it('query', () =>
+        finiteDifferenceCheck(
+          q,
+          B * T * H * hd,
+          (x) => run(x, keys, values),
+          (dout) => gradients(dout).dq,
+        ));
+      it('keys', () =>
+        finiteDifferenceCheck(
+          keys,
+          B * T * H * hd,
+          (x) => run(q, x, values),
+          (dout) => gradients(dout).dk,
+        ));
+      it('values', () =>
+        finiteDifferenceCheck(
+          values,
+          B * T * H * hd,
+          (x) => run(q, keys, x),
+          (dout) => gradients(dout).dv,
+        ));
+    },
+  );
   it.each(['swiglu', 'geglu'] as const)('%s, with respect to gate and up', (op) => {
     const n = 40;
     const gate = floats(n, 4);
@@ -296,6 +311,8 @@ describe('backward ops match finite differences of their forward ops', () => {
 });
 
 const native = loadNativeKernels();
+/** The longest past the native comparison puts before a row's queries. */
+const PAST = 19;
 
 /** Runs every backward op with fresh outputs (pre-filled, to check accumulation) and returns them. */
 function runBackward(
@@ -303,6 +320,7 @@ function runBackward(
   sizes: { B: number; T: number; H: number; KVH: number; hd: number; C: number; I: number; V: number },
   inputs: Record<string, Float32Array>,
   targets: Int32Array,
+  pastLengths: Int32Array,
 ) {
   const { B, T, H, KVH, hd, C, I, V } = sizes;
   const N = B * T;
@@ -332,7 +350,9 @@ function runBackward(
     inputs.q,
     inputs.k,
     inputs.v,
+    null,
     B,
+    T,
     T,
     H,
     KVH,
@@ -357,7 +377,9 @@ function runBackward(
     inputs.q,
     inputs.k,
     inputs.v,
+    null,
     B,
+    T,
     T,
     H,
     KVH,
@@ -365,6 +387,33 @@ function runBackward(
     3,
     0.6,
     1.5,
+  );
+  // after a past (a prefix) of a different length per row, in slots beyond the longest row
+  const S = T + PAST + 2;
+  const [pastQuery, pastKeys, pastValues] = [
+    seeded(N * H * hd),
+    seeded(B * S * KVH * hd),
+    seeded(B * S * KVH * hd),
+  ];
+  kernels.attentionBackward(
+    pastQuery,
+    pastKeys,
+    pastValues,
+    inputs.dq,
+    inputs.pastLogSumExps,
+    inputs.q,
+    inputs.pastK,
+    inputs.pastV,
+    pastLengths,
+    B,
+    T,
+    S,
+    H,
+    KVH,
+    hd,
+    0,
+    1 / Math.sqrt(hd),
+    0,
   );
   const dgate = seeded(N * I);
   const dup = seeded(N * I);
@@ -391,6 +440,9 @@ function runBackward(
     cappedQuery,
     cappedKeys,
     cappedValues,
+    pastQuery,
+    pastKeys,
+    pastValues,
     dgate,
     dup,
     gegluGate,
@@ -432,6 +484,30 @@ describe.skipIf(!native)('native backward ops agree with the JS reference', () =
       1 / Math.sqrt(hd),
       0,
     );
+    // the same queries after a past: row b's keys start PAST - b slots earlier
+    const S = T + PAST + 2;
+    const pastLengths = Int32Array.from({ length: B }, (_, b) => Math.max(0, PAST - b));
+    const pastK = floats(B * S * KVH * hd);
+    const pastV = floats(B * S * KVH * hd);
+    const pastLogSumExps = new Float32Array(B * H * T);
+    jsKernels.attentionForward(
+      new Float32Array(N * H * hd),
+      pastLogSumExps,
+      q,
+      pastK,
+      pastV,
+      pastLengths,
+      null,
+      B,
+      T,
+      S,
+      H,
+      KVH,
+      hd,
+      0,
+      1 / Math.sqrt(hd),
+      0,
+    );
     const x = floats(N * C, 2);
     const normWeight = floats(C);
     const rstd = new Float32Array(N);
@@ -450,6 +526,9 @@ describe.skipIf(!native)('native backward ops agree with the JS reference', () =
       k: keysInput,
       v: values,
       logSumExps,
+      pastK,
+      pastV,
+      pastLogSumExps,
       x,
       normWeight,
       rstd,
@@ -465,8 +544,8 @@ describe.skipIf(!native)('native backward ops agree with the JS reference', () =
       dlosses: floats(N),
     };
     const targets = Int32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? -1 : (i * 7) % V));
-    const expected = runBackward(jsKernels, sizes, inputs, targets);
-    const actual = runBackward(native!, sizes, inputs, targets);
+    const expected = runBackward(jsKernels, sizes, inputs, targets, pastLengths);
+    const actual = runBackward(native!, sizes, inputs, targets, pastLengths);
     for (const name of Object.keys(expected) as (keyof typeof expected)[]) {
       const diff = maxAbsDiff(actual[name], expected[name]);
       console.log(`${_label} ${name}: max abs diff ${diff.toExponential(2)}`);

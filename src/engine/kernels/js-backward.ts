@@ -95,8 +95,10 @@ export function attentionBackward(
   query: Buffer,
   keys: Buffer,
   values: Buffer,
+  pastLengths: Int32Array | null,
   batch: number,
   time: number,
+  slots: number,
   heads: number,
   kvHeads: number,
   headDim: number,
@@ -107,20 +109,22 @@ export function attentionBackward(
   const queryStride = heads * headDim;
   const kvStride = kvHeads * headDim;
   const group = heads / kvHeads;
-  const probabilities = new Float64Array(time);
-  const dprobabilities = new Float64Array(time);
-  const capFactors = new Float64Array(time);
+  const probabilities = new Float64Array(slots);
+  const dprobabilities = new Float64Array(slots);
+  const capFactors = new Float64Array(slots);
   for (let b = 0; b < batch; b++) {
+    const past = pastLengths ? pastLengths[b] : 0;
     for (let h = 0; h < heads; h++) {
       const kvHead = Math.floor(h / group);
       for (let t = 0; t < time; t++) {
         const normalizer = logSumExps[(b * heads + h) * time + t];
         if (normalizer === -Infinity) continue; // the query saw no key
-        const first = window > 0 ? Math.max(0, t - window + 1) : 0;
+        const last = Math.min(past + t, slots - 1); // the query's own position
+        const first = window > 0 ? Math.max(0, last - window + 1) : 0;
         const o = (b * time + t) * queryStride + h * headDim;
         // the forward's weights again: P[j] = exp(score - log normalizer), the score soft-capped
-        for (let j = first; j <= t; j++) {
-          const k = (b * time + j) * kvStride + kvHead * headDim;
+        for (let j = first; j <= last; j++) {
+          const k = (b * slots + j) * kvStride + kvHead * headDim;
           let dot = 0;
           for (let d = 0; d < headDim; d++) dot += query[o + d] * keys[k + d];
           const capped = softcap > 0 ? Math.tanh((dot * scale) / softcap) : 0;
@@ -129,8 +133,8 @@ export function attentionBackward(
         }
         // dP[j] = dout . v_j ; dV_j += P[j] * dout
         let weighted = 0;
-        for (let j = first; j <= t; j++) {
-          const v = (b * time + j) * kvStride + kvHead * headDim;
+        for (let j = first; j <= last; j++) {
+          const v = (b * slots + j) * kvStride + kvHead * headDim;
           let dot = 0;
           for (let d = 0; d < headDim; d++) {
             dot += dout[o + d] * values[v + d];
@@ -141,10 +145,10 @@ export function attentionBackward(
         }
         // softmax backward: dscore[j] = P[j] * (dP[j] - sum_k P[k] dP[k]); scores = q . k * scale, and
         // through the soft cap (cap * tanh(score / cap)) a factor 1 - tanh^2
-        for (let j = first; j <= t; j++) {
+        for (let j = first; j <= last; j++) {
           const dscore = probabilities[j] * (dprobabilities[j] - weighted) * scale * capFactors[j];
           if (dscore === 0) continue;
-          const k = (b * time + j) * kvStride + kvHead * headDim;
+          const k = (b * slots + j) * kvStride + kvHead * headDim;
           for (let d = 0; d < headDim; d++) {
             dquery[o + d] += dscore * keys[k + d];
             dkeys[k + d] += dscore * query[o + d];

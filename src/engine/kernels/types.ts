@@ -194,9 +194,10 @@ export interface Kernels {
     interleaved: boolean,
   ): void;
   /**
-   * Gradients of attentionForward without a cache or key mask (keys/values are (B, T, KVH*hd)): dquery,
-   * dkeys and dvalues += from dout, the attention weights recomputed from the scores and the forward's
-   * logSumExps (B, H, T) with the same window, scale and soft cap.
+   * Gradients of attentionForward without a key mask: dquery (B, T, H*hd), and dkeys and dvalues (B, S,
+   * KVH*hd) += from dout, query t of row b at position pastLengths[b] + t (null: t), the attention weights
+   * recomputed from the scores and the forward's logSumExps (B, H, T) with the same window, scale and soft
+   * cap. Keys past the last query's position get no gradient.
    */
   attentionBackward(
     dquery: Buffer,
@@ -207,8 +208,10 @@ export interface Kernels {
     query: Buffer,
     keys: Buffer,
     values: Buffer,
+    pastLengths: Int32Array | null,
     batch: number,
     time: number,
+    slots: number,
     heads: number,
     kvHeads: number,
     headDim: number,
