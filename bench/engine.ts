@@ -16,6 +16,7 @@ import {
   matrixBytes,
   type Matrix,
   type FileType,
+  nativeBlasCore,
   nativeThreading,
   seededRandom,
   writeGguf,
@@ -49,7 +50,7 @@ async function forwardBenchmark(model: LlamaModel): Promise<void> {
   }
   const ours = median(seconds);
   line(
-    `forward ${B}x${T} promptune (${model.kernels.name} kernels, ${nativeThreading() ?? 'no'} threading, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`,
+    `forward ${B}x${T} promptune (${model.kernels.name} kernels, ${nativeThreading() ?? 'no'} threading, OpenBLAS ${nativeBlasCore() ?? 'not loaded'} kernels, ${threads} threads): ${ours.toFixed(3)} s median of ${repeats} (${((B * T) / ours).toFixed(0)} tokens/s)`,
   );
 
   writeForTorch(model, work, { tokens: Array.from(tokens), batch: B, time: T, threads, repeats });

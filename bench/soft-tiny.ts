@@ -7,7 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inputGradients, loadModel, nativeThreading, seededRandom } from '../src/engine/index.js';
+import {
+  inputGradients,
+  loadModel,
+  nativeBlasCore,
+  nativeThreading,
+  seededRandom,
+} from '../src/engine/index.js';
 import {
   adamStep,
   buildBatch,
@@ -66,7 +72,7 @@ const measureOurs = () => {
 const first = measureOurs(); // after 3 + repeats steps, as PEFT's loss below
 const tokens = B * batch.time;
 line(
-  `prompt-tuning step, stories260K, ${B} x ${batch.time} positions (${N} virtual): promptune (${model.kernels.name} kernels, ${nativeThreading() ?? 'no'} threading) ${(first.seconds * 1000).toFixed(2)} ms median of ${repeats} (${(tokens / first.seconds).toFixed(0)} positions/s), loss ${first.loss.toFixed(3)}`,
+  `prompt-tuning step, stories260K, ${B} x ${batch.time} positions (${N} virtual): promptune (${model.kernels.name} kernels, ${nativeThreading() ?? 'no'} threading, OpenBLAS ${nativeBlasCore() ?? 'not loaded'} kernels) ${(first.seconds * 1000).toFixed(2)} ms median of ${repeats} (${(tokens / first.seconds).toFixed(0)} positions/s), loss ${first.loss.toFixed(3)}`,
 );
 
 // the same batch for PEFT: its prompt goes first, so ids are the rows without the prompt, labels -100

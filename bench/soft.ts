@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import {
   defaultKernels,
   inputGradients,
+  nativeBlasCore,
   nativeThreading,
   seededRandom,
   writeSafetensors,
@@ -43,7 +44,7 @@ const [B, N, textTokens, targetTokens] = [8, 20, 128, 4];
 mkdirSync(work, { recursive: true });
 const kernels = defaultKernels();
 line(
-  `building a random-weight model with SmolLM2-135M's shape (${kernels.name} kernels, ${nativeThreading() ?? 'no'} threading)...`,
+  `building a random-weight model with SmolLM2-135M's shape (${kernels.name} kernels, ${nativeThreading() ?? 'no'} threading, OpenBLAS ${nativeBlasCore() ?? 'not loaded'} kernels)...`,
 );
 const model = randomModel(smolLm2Shape, kernels);
 const C = model.config.hiddenSize;

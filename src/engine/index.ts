@@ -38,6 +38,7 @@ export {
   jsKernels,
   loadNativeKernels,
   nativeThreading,
+  nativeBlasCore,
   setNativeThreads,
   type Kernels,
 } from './kernels/index.js';

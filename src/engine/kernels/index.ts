@@ -8,7 +8,13 @@ import type { Kernels } from './types.js';
 
 export type { Buffer, Kernels } from './types.js';
 export { jsKernels } from './js.js';
-export { loadNativeKernels, setNativeThreads, nativeLoadError, nativeThreading } from './native.js';
+export {
+  loadNativeKernels,
+  nativeBlasCore,
+  setNativeThreads,
+  nativeLoadError,
+  nativeThreading,
+} from './native.js';
 export { withShapeChecks } from './_checks.js';
 
 let chosen: Kernels | undefined;

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensorTypes } from '../weights/dequantize.js';
+import { chooseBlasCore } from './blas-core.js';
 import type { Kernels } from './types.js';
 
 type Quantized =
@@ -22,6 +23,7 @@ interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward' | 'ropeBac
   setThreads(count: number): void;
   getThreads(): number;
   threading(): 'openmp' | 'pthread';
+  blasCore(): string;
 }
 
 /** Where `npm install` puts the compiled addon (same depth from src/ and dist/); PROMPTUNE_NATIVE_ADDON overrides it. */
@@ -39,6 +41,7 @@ function load(): Addon | undefined {
     return undefined;
   }
   try {
+    chooseBlasCore(); // OpenBLAS reads its kernel choice once, when the addon loads it
     addon = createRequire(import.meta.url)(addonPath) as Addon;
   } catch (error) {
     loadError = (error as Error).message;
@@ -68,6 +71,11 @@ export function setQuantizedLevel(level = -1): number | undefined {
 /** How the addon threads: `openmp` (kernel loops share OpenBLAS's OpenMP pool) or `pthread` (only BLAS is threaded). */
 export function nativeThreading(): 'openmp' | 'pthread' | undefined {
   return load()?.threading();
+}
+
+/** The kernels OpenBLAS chose for this CPU ("SkylakeX", "Haswell", … "Prescott": its most generic), if loaded. */
+export function nativeBlasCore(): string | undefined {
+  return load()?.blasCore();
 }
 
 /** The native kernels, or undefined when the addon is not built. */
