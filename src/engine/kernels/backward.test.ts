@@ -143,11 +143,17 @@ describe('backward ops match finite differences of their forward ops', () => {
       const q = floats(B * T * H * hd, 2);
       const keys = floats(B * S * KVH * hd, 2);
       const values = floats(B * S * KVH * hd);
-      const run = (query: Float32Array, key: Float32Array, value: Float32Array) => {
+      /** The forward's output, keeping its log normalizers in `logSumExps` when given. */
+      const run = (
+        query: Float32Array,
+        key: Float32Array,
+        value: Float32Array,
+        logSumExps: Float32Array | null = null,
+      ) => {
         const out = new Float32Array(B * T * H * hd);
         k.attentionForward(
           out,
-          null,
+          logSumExps,
           query,
           key,
           value,
@@ -167,24 +173,7 @@ describe('backward ops match finite differences of their forward ops', () => {
       };
       const gradients = (dout: Float32Array) => {
         const logSumExps = new Float32Array(B * H * T);
-        k.attentionForward(
-          new Float32Array(B * T * H * hd),
-          logSumExps,
-          q,
-          keys,
-          values,
-          past,
-          null,
-          B,
-          T,
-          S,
-          H,
-          KVH,
-          hd,
-          window,
-          scale,
-          softcap,
-        );
+        run(q, keys, values, logSumExps);
         const dq = new Float32Array(q.length);
         const dk = new Float32Array(keys.length);
         const dv = new Float32Array(values.length);
