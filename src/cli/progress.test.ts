@@ -1,6 +1,6 @@
 // Progress lines on a terminal are redrawn in place with "\r": each must fit the terminal's width, or it
 // wraps and every redraw leaves a line behind. A fake stream stands in for the terminal.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { downloadProgress, fitLine, progressBar } from './progress.js';
 
 /** A terminal `columns` wide that records what is written. */
@@ -36,9 +36,41 @@ describe('progress lines', () => {
   });
 
   it('stay whole where the width is unknown or wide enough', () => {
-    const { stream, written } = terminal(undefined);
-    progressBar('eval', stream).update(1, 2);
-    expect(rows(written)[0]).toMatch(/^\[#{12}\.{12}\] eval 1\/2 50% eta \d+s$/);
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { stream, written } = terminal(undefined);
+      const bar = progressBar('eval', stream);
+      bar.update(0, 2);
+      vi.advanceTimersByTime(3_000); // a redraw comes at most every 100 ms
+      bar.update(1, 2);
+      expect(rows(written).at(-1)).toBe('[############............] eval 1/2 50% eta 3s');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('time the rest by the pace of the current count: a resumed run, then a count that starts over', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { stream, written } = terminal(80);
+      Object.assign(stream, { isTTY: false });
+      const bar = progressBar('trial', stream);
+      bar.update(100, 200); // resumed at step 100: no pace yet
+      vi.advanceTimersByTime(20_000);
+      bar.update(120, 200); // 1 s a step since the resume, not 0.17 s
+      vi.advanceTimersByTime(600_000);
+      bar.update(1, 200); // the next trial: its own pace
+      vi.advanceTimersByTime(4_000);
+      bar.update(21, 200);
+      expect(rows(written)).toEqual([
+        'trial 100/200 50%',
+        'trial 120/200 60% eta 80s',
+        'trial 1/200 0%',
+        'trial 21/200 10% eta 36s',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it.each([

@@ -33,20 +33,31 @@ export function downloadProgress(
   };
 }
 
-/** A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise. */
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise. The time left is
+ * the pace since the first update of the current count: a resumed run's earlier steps do not count, and
+ * a count that starts over (the next trial of a search) starts its pace over too.
+ */
 export function progressBar(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
 ): { update(done: number, total: number, detail?: string): void; finish(): void } {
-  const started = Date.now();
+  let start: { time: number; done: number } | undefined;
+  let lastDone = 0;
   let lastDraw = 0;
   let lastDecile = -1;
   let drawn = false;
   return {
     update(done, total, detail = '') {
+      if (!start || done < lastDone) {
+        start = { time: Date.now(), done };
+        lastDecile = -1;
+      }
+      lastDone = done;
       const fraction = total ? done / total : 1;
-      const elapsed = (Date.now() - started) / 1000;
-      const eta = done ? (elapsed / done) * (total - done) : undefined;
+      const elapsed = (Date.now() - start.time) / 1000;
+      const pace = done > start.done ? elapsed / (done - start.done) : undefined;
+      const eta = pace === undefined ? undefined : pace * (total - done);
       const text = `${label} ${done}/${total} ${Math.floor(fraction * 100)}%${eta === undefined ? '' : ` eta ${Math.ceil(eta)}s`}${detail ? ` ${detail}` : ''}`;
       if (stream.isTTY) {
         const now = Date.now();
