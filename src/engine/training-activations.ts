@@ -20,7 +20,10 @@ export interface TrainingActivations extends DecoderActivations {
   dquery: Float32Array; // (B, T, H*hd)
   dkey: Float32Array; // (B, T, KVH*hd)
   dvalue: Float32Array; // (B, T, KVH*hd)
-  /** With a prefix attended as a past: each row's past P (else null), and the gradients at attention's keys and values. */
+  /**
+   * With a prefix attended as a past (else null): each row's past P, and the gradients at the keys and
+   * values attention read.
+   */
   pastLengths: Int32Array | null; // (B)
   dattendedKeys: Float32Array | null; // (B, P+T, KVH*hd)
   dattendedValues: Float32Array | null; // (B, P+T, KVH*hd)
@@ -89,8 +92,8 @@ export function allocateTrainingActivations(
 ): TrainingActivations {
   const { keepProjectionInputs = false, past = 0 } = layout;
   const N = batch * time;
-  const attended = past > 0 ? batch * (past + time) * config.kvHeads * config.headDim : 0;
   const { hiddenSize: C, intermediateSize: I, heads: H, kvHeads: KVH, headDim: hd } = config;
+  const attended = past > 0 ? batch * (past + time) * KVH * hd : 0; // one layer's keys (or values) read
   const L = config.layers;
   const angles = (N * rotaryDims(config)) / 2;
   const local = config.localRopeTheta !== undefined;

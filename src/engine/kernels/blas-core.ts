@@ -1,6 +1,6 @@
 // OpenBLAS chooses its kernels for the CPU when it loads. A build older than the CPU does not know the
 // model and falls back to its most generic x86-64 kernels (Prescott): Debian 12's OpenBLAS 0.3.21 on an
-// Emerald Rapids Xeon, say, where float32 products then run about five times slower than with the
+// Emerald Rapids Xeon, say, where float32 products then run five to seven times slower than with the
 // AVX-512 kernels the CPU can run. Before the native addon (and OpenBLAS with it) loads, a CPU with the
 // AVX-512 subsets those kernels use is given OpenBLAS's SkylakeX kernels, through OPENBLAS_CORETYPE, the
 // variable OpenBLAS reads for this. A value already set is left as it is, so a user can choose.
@@ -15,13 +15,12 @@ export function cpuFlags(): Set<string> {
     const line = readFileSync('/proc/cpuinfo', 'utf8')
       .split('\n')
       .find((text) => text.startsWith('flags'));
+    if (!line) return new Set();
     return new Set(
       line
-        ? line
-            .slice(line.indexOf(':') + 1)
-            .trim()
-            .split(/\s+/)
-        : [],
+        .slice(line.indexOf(':') + 1)
+        .trim()
+        .split(/\s+/),
     );
   } catch {
     return new Set();
