@@ -192,7 +192,7 @@ static __attribute__((target(TARGET))) void PASTE(attention_backward_small_heads
       int last = past + t < visible ? past + t : visible - 1;
       int first = window > 0 && last - window + 1 > 0 ? last - window + 1 : 0;
       int to = (last / BLOCK + 1) * BLOCK; /* keys 0..last, in whole blocks */
-      /* the probabilities again: exp(capped score - log normalizer) over first..t */
+      /* the probabilities again: exp(capped score - log normalizer) over first..last */
       if (head_dim == 8) PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, 8);
       else PASTE(scores_, NAME)(raw, q, kt, 0, to, width, scale, head_dim);
       PASTE(probabilities_span_, NAME)(p, raw, first, last, to, normalizer, softcap);

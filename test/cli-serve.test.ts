@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cpuFlags, SKYLAKE_X_FLAGS } from '../src/engine/kernels/blas-core.js';
 import { Registry } from '../src/registry/index.js';
 import { repositoryRoot, stories } from './models.js';
 
@@ -34,9 +35,11 @@ describe('promptune serve', () => {
     expect(run(cwd, 'keys', 'ls').stdout).not.toContain(key.slice(-20));
     expect(run(cwd, 'keys', 'revoke', 'ffffffffffff').stderr).toContain('code: KEY_NOT_FOUND');
 
+    // OpenBLAS's kernels left to promptune: the engine worker must still get the CPU's (not the generic ones)
+    const { OPENBLAS_CORETYPE: _chosen, ...environment } = process.env;
     const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
       cwd,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...environment, LOG_LEVEL: 'warn' },
     });
     let stdout = '';
     server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -58,6 +61,9 @@ describe('promptune serve', () => {
     // readiness names the model it was given by absolute path without that path
     const ready = await (await fetch(`${url}/ready`)).text();
     expect(JSON.parse(ready)).toMatchObject({ status: 'ready', engine: { model: 'stories260K.gguf' } });
+    const { kernels } = (JSON.parse(ready) as { engine: { kernels: string } }).engine;
+    if (SKYLAKE_X_FLAGS.every((flag) => cpuFlags().has(flag)))
+      expect(kernels).toBe('native, OpenBLAS SkylakeX');
     expect(ready).not.toContain(stories.gguf);
     const text = ((await plain.json()) as { choices: { message: { content: string } }[] }).choices[0].message
       .content;

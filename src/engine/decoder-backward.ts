@@ -5,6 +5,7 @@
 // key/value prefix being trained takes the gradients at its keys and values after the attention's backward.
 // When the weights themselves are trained (full fine-tuning), every projection, bias and norm weight sums
 // its gradient too.
+import { ValidationError } from '../errors/index.js';
 import { rotaryDims, usesSlidingWindow } from './config.js';
 import { linearBackward } from './matrix.js';
 import { prefixAsPastBackward } from './key-value-prefix.js';
@@ -113,6 +114,11 @@ function layerBackward(
   project('attentionOutput', act.dattention, dprojected, a.attention, H * hd, C);
   // with a prefix attended as a past, attention read (B, P + T) keys and values, the prefix's first
   const past = a.attendedKeys ? act.pastLengths : null;
+  if ((past !== null) !== (prefix !== undefined))
+    throw new ValidationError('a prefix trains only over activations that attend to it as a past', {
+      code: 'FORWARD_INPUT',
+      hint: 'Train a prefix through inputGradients, which allocates those activations.',
+    });
   const dkeys = past ? act.dattendedKeys! : act.dkey;
   const dvalues = past ? act.dattendedValues! : act.dvalue;
   act.dquery.fill(0);
@@ -130,7 +136,7 @@ function layerBackward(
     past,
     B,
     T,
-    past ? past[0] + T : T,
+    past ? a.attendedKeys!.length / (B * KVH * hd) : T,
     H,
     KVH,
     hd,

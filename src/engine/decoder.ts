@@ -2,6 +2,7 @@
 // serves inference (one layer's buffers reused, the residual updated in place), cached generation
 // (keys and values appended to a KV cache, attention over it) and training (every layer's buffers
 // kept for decoderBackward). Architectures differ by config and weights only; it owns no buffers.
+import { ValidationError } from '../errors/index.js';
 import { embeddingLookup, embeddingRow, linearForward } from './matrix.js';
 import { rotaryDims, usesSlidingWindow, type ModelConfig } from './config.js';
 import type { Kernels } from './kernels/index.js';
@@ -119,6 +120,11 @@ export function decoderForward(
   const N = B * T;
   const C = config.hiddenSize;
   const { cache, pastPrefix } = input;
+  if (pastPrefix && (cache || !act.layers[0].attendedKeys))
+    throw new ValidationError('a prefix attended as a past needs training activations and no cache', {
+      code: 'FORWARD_INPUT',
+      hint: 'Train a prefix through inputGradients; serve one through its placeholders (adapters).',
+    });
   const past = pastPrefix ? new Int32Array(B).fill(pastPrefix.length) : cache ? cache.lengths : null;
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) act.positions[b * T + t] = (past ? past[b] : 0) + t;
   // the rotation angles depend only on positions: computed once, used by every layer

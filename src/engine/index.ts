@@ -39,6 +39,7 @@ export {
   loadNativeKernels,
   nativeThreading,
   nativeBlasCore,
+  chooseBlasCore,
   setNativeThreads,
   type Kernels,
 } from './kernels/index.js';

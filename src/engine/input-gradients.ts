@@ -121,27 +121,25 @@ function checkInput(model: LlamaModel, input: LossInput): void {
 /**
  * The pass over rows that start with `prefix`'s P placeholders: runs their other T - P positions only, at
  * positions P.., attending to the prefix as their past, and gives the placeholders no loss and no gradient.
+ * A target on the last placeholder (a row with no token before its first target: no BOS, no input) is
+ * dropped, as PEFT has no position to predict it from.
  */
 function afterPlaceholders(model: LlamaModel, input: LossInput, prefix: KeyValuePrefix): LossGradients {
   const { batch: B, time: T, embeddings, targets } = input;
   const C = model.config.hiddenSize;
   const P = prefix.length;
   const own = T - P;
-  for (let b = 0; b < B; b++)
-    if (own < 1 || targets.subarray(b * T, b * T + P).some((target) => target >= 0))
-      throw new ValidationError(
-        `row ${b} does not start with the prefix's ${P} placeholders, without targets`,
-        {
-          code: 'ADAPTER_PREFIX_UNPLACED',
-          hint: 'Build the batch from prefixPlaceholders(model, prefix), which puts them first.',
-        },
-      );
+  if (own < 1)
+    throw new ValidationError(`rows of ${T} positions hold no more than the prefix's ${P} placeholders`, {
+      code: 'ADAPTER_PREFIX_UNPLACED',
+      hint: 'Build the batch from prefixPlaceholders(model, prefix), which puts them before each row.',
+    });
   const compact = { embeddings: new Float32Array(B * own * C), targets: new Int32Array(B * own) };
   for (let b = 0; b < B; b++) {
     compact.embeddings.set(embeddings.subarray((b * T + P) * C, (b + 1) * T * C), b * own * C);
     compact.targets.set(targets.subarray(b * T + P, (b + 1) * T), b * own);
   }
-  const result = lossAndGradients(model, { ...input, time: own, ...compact }, prefix);
+  const result = lossAndGradients(model, { ...input, time: own, ...compact, tokens: undefined }, prefix);
   const losses = new Float32Array(B * T);
   const dembeddings = new Float32Array(B * T * C);
   for (let b = 0; b < B; b++) {

@@ -87,22 +87,40 @@ describe.each([
     expect(worst / scale).toBeLessThan(2e-2);
   });
 
-  it('refuses a row whose placeholders have a target', () => {
+  it('drops a target on the last placeholder, as PEFT does, and refuses rows of placeholders only', () => {
     const { config, weights } = loadHuggingFaceDirectory(
       join(repositoryRoot, 'test', 'fixtures', 'tiny-gemma2'),
     );
     const model = new LlamaModel(config, weights, kernels);
-    const values = new Float32Array(config.layers * 2 * P * keyValueWidth(config));
+    const random = seededRandom(3);
+    const values = Float32Array.from(
+      { length: config.layers * 2 * P * keyValueWidth(config) },
+      () => random() - 0.5,
+    );
+    const adapter: KeyValuePrefix = { kind: 'prefix', length: P, values };
+    const embeddings = Float32Array.from({ length: B * T * config.hiddenSize }, () => random() - 0.5);
     const targets = new Int32Array(B * T).fill(-1);
-    targets[1] = 4;
     targets[T - 1] = 5;
+    targets[2 * T - 2] = 7;
+    const plain = inputGradients(model, { batch: B, time: T, embeddings, targets, adapter });
+    const withPlaceholderTarget = targets.slice();
+    withPlaceholderTarget[P - 1] = 4; // a row with no token before its first target
+    const dropped = inputGradients(model, {
+      batch: B,
+      time: T,
+      embeddings,
+      targets: withPlaceholderTarget,
+      adapter,
+    });
+    expect(dropped.count).toBe(2);
+    expect(dropped.loss).toBe(plain.loss);
     expect(() =>
       inputGradients(model, {
         batch: B,
-        time: T,
-        embeddings: new Float32Array(B * T * config.hiddenSize),
-        targets,
-        adapter: { kind: 'prefix', length: P, values },
+        time: P,
+        embeddings,
+        targets: new Int32Array(B * P).fill(1),
+        adapter,
       }),
     ).toThrow(expect.objectContaining({ code: 'ADAPTER_PREFIX_UNPLACED' }));
   });

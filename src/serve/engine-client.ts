@@ -14,6 +14,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
+import { chooseBlasCore } from '../engine/index.js';
 import { constraintSpec, type ConstraintSpec } from '../tasks/index.js';
 import {
   engineGenerationOptions,
@@ -41,6 +42,9 @@ interface Waiting {
  * first registers tsx, since loaders given as --import do not reach a worker's entry module.
  */
 function startWorker(workerData: unknown): Worker {
+  // OpenBLAS reads its kernel choice from the process's environment when the worker loads it; a worker's
+  // process.env is its own copy, so the choice is made here, on the main thread
+  chooseBlasCore();
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData });
   const entry = new URL('./engine-worker.ts', import.meta.url).href;

@@ -34,6 +34,8 @@ export interface EngineInfo {
   modelFingerprint: string;
   hiddenSize: number;
   contextLength: number;
+  /** The kernels the engine runs on: `js`, or `native` with the OpenBLAS kernels it chose ("native, OpenBLAS SkylakeX"). */
+  kernels: string;
 }
 
 /** A finished generation, as the worker reports it. */

@@ -6,7 +6,13 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { applyChatTemplate, loadModel, parameterCount, PrefixCache } from '../engine/index.js';
+import {
+  applyChatTemplate,
+  loadModel,
+  nativeBlasCore,
+  parameterCount,
+  PrefixCache,
+} from '../engine/index.js';
 import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import { compileConstraint } from '../guard/index.js';
 import { promptText } from '../providers/index.js';
@@ -180,6 +186,7 @@ try {
       modelFingerprint: modelFingerprint(model),
       hiddenSize: model.config.hiddenSize,
       contextLength: model.config.contextLength,
+      kernels: model.kernels.name === 'native' ? `native, OpenBLAS ${nativeBlasCore()}` : model.kernels.name,
     },
   });
 } catch (error) {

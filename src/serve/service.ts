@@ -129,6 +129,7 @@ function publicEngineInfo(info: EngineInfo) {
     parameters: info.parameters,
     contextLength: info.contextLength,
     hiddenSize: info.hiddenSize,
+    kernels: info.kernels,
   };
 }
 

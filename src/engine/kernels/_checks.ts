@@ -72,7 +72,7 @@ function needPastSlots(
     if (past < 0 || past + time > slots) {
       throw new ShapeError(`${op}: row ${b} needs ${past + time} key slots, only ${slots} exist`, {
         code: 'SHAPE_CACHE_OVERFLOW',
-        hint: 'The sequence is longer than the key/value cache; allocate a larger cache or shorten the input.',
+        hint: "A row's past and its positions must fit the key slots: allocate a larger cache, or shorten the input.",
       });
     }
   }

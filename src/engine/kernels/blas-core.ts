@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 /** The AVX-512 subsets OpenBLAS's SkylakeX kernels use, as /proc/cpuinfo names them. */
-const SKYLAKE_X_FLAGS = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
+export const SKYLAKE_X_FLAGS = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
 
 /** The CPU's flags from /proc/cpuinfo (Linux); empty where there is none. */
 export function cpuFlags(): Set<string> {

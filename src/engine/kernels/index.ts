@@ -15,6 +15,7 @@ export {
   nativeLoadError,
   nativeThreading,
 } from './native.js';
+export { chooseBlasCore } from './blas-core.js';
 export { withShapeChecks } from './_checks.js';
 
 let chosen: Kernels | undefined;
