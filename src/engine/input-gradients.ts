@@ -139,7 +139,7 @@ function afterPlaceholders(model: LlamaModel, input: LossInput, prefix: KeyValue
     compact.embeddings.set(embeddings.subarray((b * T + P) * C, (b + 1) * T * C), b * own * C);
     compact.targets.set(targets.subarray(b * T + P, (b + 1) * T), b * own);
   }
-  const result = lossAndGradients(model, { ...input, time: own, ...compact, tokens: undefined }, prefix);
+  const result = lossAndGradients(model, { ...input, time: own, ...compact, tokens: undefined });
   const losses = new Float32Array(B * T);
   const dembeddings = new Float32Array(B * T * C);
   for (let b = 0; b < B; b++) {
@@ -149,8 +149,8 @@ function afterPlaceholders(model: LlamaModel, input: LossInput, prefix: KeyValue
   return { ...result, losses, dembeddings };
 }
 
-/** The pass itself; `pastPrefix` (the adapter) is attended as every row's past. */
-function lossAndGradients(model: LlamaModel, input: LossInput, pastPrefix?: KeyValuePrefix): LossGradients {
+/** The pass itself, over rows without placeholders: a prefix adapter is attended as every row's past. */
+function lossAndGradients(model: LlamaModel, input: LossInput): LossGradients {
   const { batch: B, time: T, embeddings, targets } = input;
   const { config, weights, kernels } = model;
   const { hiddenSize: C, vocabularySize: V } = config;
@@ -166,6 +166,7 @@ function lossAndGradients(model: LlamaModel, input: LossInput, pastPrefix?: KeyV
       hint: 'Mark at least one target token.',
     });
   const { adapter, weightGradients } = input;
+  const pastPrefix = adapter && isKeyValuePrefix(adapter) ? adapter : undefined;
   if (weightGradients) checkWeightTraining(model, input);
   const keep = weightGradients !== undefined || (adapter !== undefined && !pastPrefix);
   const act = activationsFor(model, B, T, { keepProjectionInputs: keep, past: pastPrefix?.length });

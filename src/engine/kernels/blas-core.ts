@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 /** The AVX-512 subsets OpenBLAS's SkylakeX kernels use, as /proc/cpuinfo names them. */
-export const SKYLAKE_X_FLAGS = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
+const SKYLAKE_X_FLAGS = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
 
 /** The CPU's flags from /proc/cpuinfo (Linux); empty where there is none. */
 export function cpuFlags(): Set<string> {
@@ -27,6 +27,11 @@ export function cpuFlags(): Set<string> {
   }
 }
 
+/** Whether a CPU with these flags (default: this one's) can run OpenBLAS's SkylakeX kernels. */
+export function runsSkylakeX(flags: Set<string> = cpuFlags()): boolean {
+  return SKYLAKE_X_FLAGS.every((flag) => flags.has(flag));
+}
+
 /**
  * Sets OPENBLAS_CORETYPE in `env` to SkylakeX when it is unset and the CPU (its /proc/cpuinfo flags) has
  * the AVX-512 subsets those kernels need. Returns the value it set, or undefined when it set none.
@@ -37,7 +42,7 @@ export function chooseBlasCore(
   flags: Set<string> = cpuFlags(),
 ): string | undefined {
   if (env.OPENBLAS_CORETYPE !== undefined && env.OPENBLAS_CORETYPE !== '') return undefined;
-  if (!SKYLAKE_X_FLAGS.every((flag) => flags.has(flag))) return undefined;
+  if (!runsSkylakeX(flags)) return undefined;
   env.OPENBLAS_CORETYPE = 'SkylakeX';
   return env.OPENBLAS_CORETYPE;
 }
