@@ -215,18 +215,27 @@ describe('P-tuning with the LSTM encoder against PEFT', async () => {
       adamStep(encoder.values, gradient, state, adamw, lstmReference.learningRate);
     }
     console.log(`P-tuning (LSTM) losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
-    losses.forEach((loss, step) => expect(loss).toBeCloseTo(lstmReference.losses[step], 3));
+    // within 1e-4 of each loss (about 0.002 here): which float32 kernels OpenBLAS runs (Haswell's, SkylakeX's,
+    // Prescott's) moves the sums by an ulp, the ReLU kinks below make that a step of Adam's, and the losses of
+    // later steps then differ by up to 0.0011 from kernels to kernels (measured)
+    losses.forEach((loss, step) =>
+      expect(Math.abs(loss - lstmReference.losses[step])).toBeLessThan(1e-4 * lstmReference.losses[step]),
+    );
     const theirs = packed('trained').values;
     const diff = maxAbsDiff(encoder.values, theirs);
     const differences = encoder.values.map((value, i) => Math.abs(value - theirs[i])).sort();
-    const typical = differences[Math.floor(differences.length * 0.99)];
+    const at = (quantile: number) => differences[Math.floor(differences.length * quantile)];
     console.log(
-      `P-tuning (LSTM) trained encoder max abs diff ${diff.toExponential(2)}, 99th percentile ${typical.toExponential(2)}`,
+      `P-tuning (LSTM) trained encoder max abs diff ${diff.toExponential(2)}, median ${at(0.5).toExponential(2)}, 99th percentile ${at(0.99).toExponential(2)}`,
     );
-    // a head unit sitting at ReLU's zero gets a gradient of 0 in one and 1e-9 in the other, which Adam
-    // turns into a whole step: a few weights differ by up to a few steps of 0.01, the rest agree
-    expect(diff).toBeLessThan(5e-3);
-    expect(typical).toBeLessThan(2e-4);
+    // Adam moves a weight whose gradient is float32 noise by up to a whole step of 0.01, whichever way the
+    // noise points, and a head unit at ReLU's zero gets 0 in one and 1e-9 in the other: how far the weights
+    // drift apart in ten steps depends on the kernels (measured: median 1e-6 with OpenBLAS's SkylakeX
+    // kernels, 5e-6 with Prescott's, 5e-5 with Haswell's; at most 1.0e-2), while a wrong gradient anywhere
+    // moves the median toward the 0.1 of ten whole steps
+    expect(at(0.5)).toBeLessThan(1e-4);
+    expect(at(0.99)).toBeLessThan(1e-3);
+    expect(diff).toBeLessThan(2e-2);
   });
 
   it("loads PEFT's LSTM adapter as the prompt its encoder made", () => {
