@@ -213,7 +213,11 @@ async function prefixReuse() {
   line(`    ratio ${(fresh.mean / reused.mean).toFixed(2)}x`);
 }
 
-await overhead();
-await batching('soft');
-await batching('lora');
-await prefixReuse();
+// BENCH_ONLY=a|b|c runs one part (b: both batching lines)
+const only = process.env.BENCH_ONLY;
+if (!only || only === 'a') await overhead();
+if (!only || only === 'b') {
+  await batching('soft');
+  await batching('lora');
+}
+if (!only || only === 'c') await prefixReuse();

@@ -20,7 +20,7 @@ import {
   initSoftPrompt,
   promptGradient,
   tokenizeExample,
-  type OptimizerState,
+  optimizerState,
 } from '../src/soft/index.js';
 import { readExamples } from '../src/tasks/index.js';
 import { line, median } from './report.js';
@@ -45,11 +45,7 @@ const examples = readExamples(join(shared, 'datasets', 'name', 'train.jsonl'), {
 const prompt = initSoftPrompt(model, tokenizer, N, { kind: 'sample-vocab' }, seededRandom(0), 'peft');
 const initial = Array.from(prompt.values); // PEFT starts from the same prompt, so the losses can agree
 const batch = buildBatch(model, prompt, examples);
-const state: OptimizerState = {
-  step: 0,
-  m: new Array(N * model.config.hiddenSize).fill(0),
-  v: new Array(N * model.config.hiddenSize).fill(0),
-};
+const state = optimizerState(N * model.config.hiddenSize);
 const optimizer = { kind: 'adamw' as const, learningRate: 0.3, weightDecay: 0 };
 const step = () => {
   const fresh = buildBatch(model, prompt, examples);

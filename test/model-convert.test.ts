@@ -12,15 +12,13 @@ import {
   isQuantized,
   LlamaModel,
   matrixBytes,
-  seededRandom,
   writeGguf,
   type ModelConfig,
 } from '../src/engine/index.js';
-import { parameterShapes } from '../src/engine/weights/assemble.js';
 import { modelFingerprint } from '../src/soft/index.js';
 import { loadGguf } from '../src/engine/weights/gguf.js';
-import type { ModelWeights } from '../src/engine/weights/types.js';
 import { maxAbsDiff, repositoryRoot, stories } from './models.js';
+import { randomWeights } from './random-weights.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'promptune-convert-'));
 
@@ -44,42 +42,8 @@ const config: ModelConfig = {
   eosTokenIds: [2],
 };
 
-function randomWeights(): ModelWeights {
-  const random = seededRandom(11);
-  const shapes = parameterShapes(config);
-  const sample = (field: keyof typeof shapes) =>
-    Float32Array.from(
-      { length: shapes[field].reduce((a: number, b: number) => a * b, 1) },
-      () => (random() - 0.5) * 0.2,
-    );
-  const ones = (field: keyof typeof shapes) => new Float32Array(shapes[field][0]).fill(1);
-  return {
-    embedding: sample('embedding'),
-    classifier: sample('classifier'),
-    finalNorm: ones('finalNorm'),
-    layers: Array.from({ length: config.layers }, () => ({
-      attentionNorm: ones('attentionNorm'),
-      query: sample('query'),
-      key: sample('key'),
-      value: sample('value'),
-      queryBias: null,
-      keyBias: null,
-      valueBias: null,
-      queryNorm: null,
-      keyNorm: null,
-      attentionOutput: sample('attentionOutput'),
-      postAttentionNorm: null,
-      mlpNorm: ones('mlpNorm'),
-      postMlpNorm: null,
-      gate: sample('gate'),
-      up: sample('up'),
-      down: sample('down'),
-    })),
-  };
-}
-
 describe('GGUF file types through our writer and loader', () => {
-  const weights = randomWeights();
+  const weights = randomWeights(config, 11);
   const tokens = Int32Array.from({ length: 12 }, (_, i) => (i * 37 + 5) % 256);
   const exact = new LlamaModel(config, weights, defaultKernels()).forward({ batch: 1, time: 12, tokens });
   const scale = Math.max(...exact.map(Math.abs));
@@ -112,7 +76,7 @@ describe('GGUF file types through our writer and loader', () => {
 
 describe('quantized weights kept in memory', () => {
   it('give the logits and input gradients of the same file expanded to float32, in a fraction of the memory', async () => {
-    const weights = randomWeights();
+    const weights = randomWeights(config, 11);
     const path = join(directory, 'kept-q4_k_m.gguf');
     writeGguf(path, config, weights, { fileType: 'q4_k_m' });
     const open = async (keepQuantized: boolean) => {

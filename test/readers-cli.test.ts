@@ -16,6 +16,7 @@ import {
   snapshot,
   truncateFile,
 } from './readers-helpers.js';
+import { readArrays, writeArrays } from './checkpoint-files.js';
 import { repositoryRoot, sharedModels, stories } from './models.js';
 
 function promptune(...args: string[]) {
@@ -166,13 +167,12 @@ describe('bad files through the command line', () => {
       'TRAIN_CHECKPOINT_INVALID',
     ],
     [
-      'soft train resuming from a checkpoint holding NaN (written as null)',
+      'soft train resuming from a checkpoint holding NaN',
       () => {
         const folder = trainedCopy();
-        editJson(adapter(folder, 'checkpoint.json'), (value) => {
-          (value.values as unknown[])[12] = null;
-          return value;
-        });
+        const arrays = readArrays(adapter(folder));
+        arrays.values[12] = NaN;
+        writeArrays(adapter(folder), arrays);
         return { folder, args: trainArgs(folder), file: adapter(folder, 'checkpoint.json') };
       },
       'SOFT_PROMPT_NOT_FINITE',

@@ -1,8 +1,9 @@
 // Bad soft-prompt and task files, one table per reader: adapter_config.json, promptune.json and the
-// adapter's tensor file (ours and PEFT's), the trainer's checkpoint.json, JSONL and CSV datasets, and
+// adapter's tensor file (ours and PEFT's), the trainer's checkpoint (checkpoint.json and its binary file,
+// and one written inline as before), JSONL and CSV datasets, and
 // task specs. Each case copies a good file, damages it, and expects a coded refusal naming the file and
 // the field or line, with nothing changed on disk (a failed resume does not rewrite metrics.jsonl).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
 import { loadModel, seededRandom, type LoadedModel } from '../src/engine/index.js';
@@ -27,6 +28,14 @@ import {
   truncateFile,
   type Refusal,
 } from './readers-helpers.js';
+import {
+  binaryPath,
+  readArrays,
+  readSaved,
+  rewriteInline,
+  writeArrays,
+  type CheckpointArrays,
+} from './checkpoint-files.js';
 import { sharedModels, stories } from './models.js';
 
 const peftAdapter = join(stories.huggingFace, 'peft-prompt-tuning-example');
@@ -247,17 +256,21 @@ describe('adapters', () => {
 
 describe('trainer checkpoints', () => {
   const checkpoint = (folder: string) => join(folder, 'checkpoint.json');
-  type Saved = {
-    values: (number | null)[];
-    best: { values: (number | null)[] };
-    history: unknown[];
-    optimizer: { m: number[] };
+  /** Changes the binary file's arrays, its SHA-256 kept true: what a faulty writer would leave. */
+  const patch = (folder: string, change: (arrays: CheckpointArrays) => void) => {
+    const arrays = readArrays(folder);
+    change(arrays);
+    writeArrays(folder, arrays);
   };
-  const edit = (folder: string, change: (saved: Saved) => void) =>
+  type Inline = { values: (number | null)[]; best: { values: (number | null)[] } };
+  /** Rewrites the checkpoint as an older promptune wrote it (every number inline), then changes it. */
+  const inline = (folder: string, change: (saved: Inline) => void) => {
+    rewriteInline(folder);
     editJson(checkpoint(folder), (value) => {
-      change(value as unknown as Saved);
+      change(value as unknown as Inline);
       return value;
     });
+  };
   it.each<[string, (folder: string) => void, Refusal]>([
     [
       'it is cut short',
@@ -265,26 +278,53 @@ describe('trainer checkpoints', () => {
       { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['checkpoint', 'is not valid JSON'] },
     ],
     [
-      'a value was written as null (NaN)',
-      (f) => edit(f, (s) => (s.values[70] = null)),
+      'its binary file is cut short',
+      (f) => truncateFile(binaryPath(f)),
+      {
+        code: 'TRAIN_CHECKPOINT_INVALID',
+        mentions: ['.bin holds 3072 bytes; 256 parameters and the best take 6144'],
+      },
+    ],
+    [
+      'its binary file is missing',
+      (f) => rmSync(binaryPath(f)),
+      { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['.bin is missing'] },
+    ],
+    [
+      'a byte of its binary file changed',
+      (f) => {
+        const bytes = readFileSync(binaryPath(f));
+        bytes[100] ^= 1;
+        writeFileSync(binaryPath(f), bytes);
+      },
+      {
+        code: 'TRAIN_CHECKPOINT_INVALID',
+        mentions: ['.bin does not have the SHA-256 checkpoint.json records'],
+      },
+    ],
+    [
+      'it names a file outside its folder',
+      (f) =>
+        editJson(checkpoint(f), (c) => ({ ...c, tensors: { ...(c.tensors as object), file: '../x.bin' } })),
+      { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['field tensors.file'] },
+    ],
+    [
+      'a value is NaN',
+      (f) => patch(f, (arrays) => (arrays.values[70] = NaN)),
       {
         code: 'SOFT_PROMPT_NOT_FINITE',
         mentions: ['field values: value 70 (virtual token 1, dimension 6) is NaN'],
       },
     ],
     [
-      'the best prompt holds null (NaN)',
-      (f) => edit(f, (s) => (s.best.values[3] = null)),
+      'the best prompt holds Infinity',
+      (f) => patch(f, (arrays) => (arrays.best![3] = Infinity)),
       { code: 'SOFT_PROMPT_NOT_FINITE', mentions: ['field best.values: value 3'] },
     ],
     [
-      'a value overflows to Infinity',
-      (f) =>
-        editJson(checkpoint(f), (c) => JSON.stringify(c).replace(/"values":\[[^,\]]+/, '"values":[1e999')),
-      {
-        code: 'TRAIN_CHECKPOINT_INVALID',
-        mentions: ['field values.0: Invalid input: expected number, received Infinity'],
-      },
+      'a second moment is negative',
+      (f) => patch(f, (arrays) => (arrays.v[5] = -1)),
+      { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['field optimizer.v: value 5 is -1'] },
     ],
     [
       'step is a string',
@@ -292,13 +332,8 @@ describe('trainer checkpoints', () => {
       { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['field step'] },
     ],
     [
-      'the optimizer lost a moment',
-      (f) => edit(f, (s) => s.optimizer.m.pop()),
-      { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['field optimizer.m has 255 values, field values 256'] },
-    ],
-    [
       'the history lost a record',
-      (f) => edit(f, (s) => s.history.pop()),
+      (f) => editJson(checkpoint(f), (c) => ({ ...c, history: (c.history as unknown[]).slice(1) })),
       { code: 'TRAIN_CHECKPOINT_INVALID', mentions: ['the history has 1 records'] },
     ],
     [
@@ -306,15 +341,42 @@ describe('trainer checkpoints', () => {
       (f) => editJson(checkpoint(f), (c) => ({ ...c, settings: '{}' })),
       { code: 'TRAIN_CHECKPOINT_MISMATCH', mentions: ['belongs to a run with other settings'] },
     ],
+    // as written before the binary file
     [
-      'it holds a prompt of another size',
-      (f) => edit(f, (s) => s.values.pop()),
+      'an inline value was written as null (NaN)',
+      (f) => inline(f, (s) => (s.values[70] = null)),
+      {
+        code: 'SOFT_PROMPT_NOT_FINITE',
+        mentions: ['field values: value 70 (virtual token 1, dimension 6) is NaN'],
+      },
+    ],
+    [
+      'an inline best prompt holds null (NaN)',
+      (f) => inline(f, (s) => (s.best.values[3] = null)),
+      { code: 'SOFT_PROMPT_NOT_FINITE', mentions: ['field best.values: value 3'] },
+    ],
+    [
+      'an inline value overflows to Infinity',
+      (f) => {
+        rewriteInline(f);
+        editJson(checkpoint(f), (c) => JSON.stringify(c).replace(/"values":\[[^,\]]+/, '"values":[1e999'));
+      },
+      {
+        code: 'TRAIN_CHECKPOINT_INVALID',
+        mentions: ['field values.0: Invalid input: expected number, received Infinity'],
+      },
+    ],
+    [
+      'an inline checkpoint holds a prompt of another size',
+      (f) => inline(f, (s) => s.values.pop()),
       { code: 'TRAIN_CHECKPOINT_MISMATCH', mentions: ['belongs to a run with other settings'] },
     ],
   ])('%s', async (_case, damage, refusal) => {
     const folder = folderWith(
       'checkpoint',
-      ['checkpoint.json', 'metrics.jsonl'].map((file) => join(trained, file)),
+      ['checkpoint.json', 'metrics.jsonl', readSaved(trained).tensors.file].map((file) =>
+        join(trained, file),
+      ),
     );
     damage(folder);
     refusal.mentions.push(checkpoint(folder));

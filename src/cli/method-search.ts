@@ -10,7 +10,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomically, type LoadedModel } from '../engine/index.js';
-import type { TokenizedExample, TrainOptions, TrainProgress } from '../soft/index.js';
+import {
+  copyCheckpoint,
+  hasCheckpoint,
+  removeCheckpoint,
+  type TokenizedExample,
+  type TrainOptions,
+  type TrainProgress,
+} from '../soft/index.js';
 import { planMethod, type MethodArgs } from './soft-methods.js';
 import { optimizerAt } from './soft-training.js';
 
@@ -105,7 +112,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
   if (existsSync(keyPath) && readFileSync(keyPath, 'utf8') !== key) {
     // the search starts over, and so does the run that continued from its old choice
     rmSync(folder, { recursive: true, force: true });
-    rmSync(join(input.directory, 'checkpoint.json'), { force: true });
+    removeCheckpoint(input.directory);
   }
   mkdirSync(folder, { recursive: true });
   writeFileAtomically(keyPath, key);
@@ -146,10 +153,10 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
   );
   // the run continues from the chosen trial's end, unless it has a checkpoint of its own already
   const from = join(folder, candidateName(chosen).replace(/ /g, '-'));
-  if (!existsSync(join(input.directory, 'checkpoint.json'))) {
+  if (!hasCheckpoint(input.directory)) {
     // the checkpoint last, and whole: its presence says the copy is done
-    for (const file of ['metrics.jsonl', 'checkpoint.json'])
-      writeFileAtomically(join(input.directory, file), readFileSync(join(from, file)));
+    writeFileAtomically(join(input.directory, 'metrics.jsonl'), readFileSync(join(from, 'metrics.jsonl')));
+    copyCheckpoint(from, input.directory);
   }
   return { trials, chosen };
 }

@@ -1,45 +1,165 @@
-// The trainer's checkpoint.json: its schema, and a reader that checks a checkpoint against the run
-// that resumes it (settings, sizes, its own consistency, finite vectors) before anything is written.
-// Writing it is the trainer's (atomically, with the engine's writeFileAtomically).
+// The trainer's checkpoint: checkpoint.json (steps, history, settings, the best's scores) and the binary
+// file it names, which holds the parameters and the best parameters as float32 and Adam's moments as
+// float64 (little-endian), with its SHA-256 in the JSON. Binary, so a checkpoint of a model's every weight
+// costs its bytes rather than a JSON text no string can hold. The binary file is written first under a
+// name of its own, then the JSON that names it (each atomically), then older binary files are removed: a
+// write that is killed leaves the last checkpoint whole. Reading checks it all against the run that
+// resumes it (settings, sizes, its own consistency, finite numbers) before anything is written. A
+// checkpoint.json from before the binary file, every number inline, is still read.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { readJsonFile, ValidationError } from '../errors/index.js';
+import { writeFileAtomically } from '../engine/index.js';
+import { parseInput, readJsonFile, ValidationError, type InputSource } from '../errors/index.js';
 import { checkPromptFinite } from './soft-prompt.js';
 
-const count = z.number().int().nonnegative();
-/** Prompt vectors as saved: JSON writes NaN and ±Infinity as null, refused afterwards with their index. */
-const savedValues = z.array(z.number().nullable());
+/** A saved training state: everything a stopped run needs to continue exactly. */
+export interface Checkpoint {
+  step: number;
+  values: Float32Array;
+  optimizer: { step: number; m: Float64Array; v: Float64Array };
+  best?: { step: number; exactMatch: number; loss: number; values: Float32Array };
+  evaluationsWithoutImprovement: number;
+  history: Record<string, number>[];
+  settings: string;
+}
 
-/** checkpoint.json: everything a stopped run needs to continue exactly. */
-const checkpointSchema = z.object({
+const count = z.number().int().nonnegative();
+const common = {
   step: count,
-  values: savedValues,
-  optimizer: z.object({ step: count, m: z.array(z.number()), v: z.array(z.number()) }),
-  best: z.object({ step: count, exactMatch: z.number(), loss: z.number(), values: savedValues }).optional(),
   evaluationsWithoutImprovement: count,
   history: z.array(z.record(z.string(), z.number())),
   settings: z.string(),
+};
+const bestScores = { step: count, exactMatch: z.number(), loss: z.number() };
+const binaryName = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/;
+
+/** checkpoint.json as written now: the numbers in the file it names. */
+const binarySchema = z.object({
+  ...common,
+  optimizer: z.object({ step: count }),
+  best: z.object(bestScores).optional(),
+  tensors: z.object({
+    file: z.string().regex(binaryName, 'expected a name like checkpoint-12-0a1b2c3d.bin'),
+    parameters: count,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hexadecimal digits'),
+  }),
 });
 
-/** A saved training state. */
-export type Checkpoint = z.output<typeof checkpointSchema>;
+/** Vectors as saved inline: JSON writes NaN and ±Infinity as null, refused afterwards with their index. */
+const savedValues = z.array(z.number().nullable());
+/** checkpoint.json as written before the binary file. */
+const inlineSchema = z.object({
+  ...common,
+  values: savedValues,
+  optimizer: z.object({ step: count, m: z.array(z.number()), v: z.array(z.number()) }),
+  best: z.object({ ...bestScores, values: savedValues }).optional(),
+});
 
 const checkpointHint =
-  'checkpoint.json is damaged; delete it to train from the start, or choose another --out folder.';
+  'The checkpoint is damaged; delete checkpoint.json to train from the start, or choose another --out folder.';
+const jsonName = 'checkpoint.json';
 
-/**
- * Reads checkpoint.json and checks it against this run: its settings, the prompt's size, and its own
- * consistency (moments, history and steps agree; vectors finite). Nothing is written before it passes.
- */
-export function readCheckpoint(
-  path: string,
-  run: { settings: string; size: number; hiddenSize: number; totalSteps: number },
-): Checkpoint {
-  const { settings, size, hiddenSize, totalSteps } = run;
-  const saved = readJsonFile(path, checkpointSchema, {
+/** Whether `directory` holds a checkpoint (its JSON: the binary file is written before it). */
+export const hasCheckpoint = (directory: string): boolean => existsSync(join(directory, jsonName));
+
+/** The sections of the binary file, in order: each a typed array of `parameters` values. */
+function sections(checkpoint: Pick<Checkpoint, 'values' | 'optimizer' | 'best'>): ArrayBufferView[] {
+  const { values, optimizer, best } = checkpoint;
+  return [values, optimizer.m, optimizer.v, ...(best ? [best.values] : [])];
+}
+
+/** The typed arrays' bytes in pieces small enough for one write (and one hash update). */
+function* pieces(arrays: ArrayBufferView[]): Generator<Uint8Array> {
+  const piece = 64 * 1024 * 1024;
+  for (const array of arrays)
+    for (let start = 0; start < array.byteLength; start += piece)
+      yield new Uint8Array(array.buffer, array.byteOffset + start, Math.min(piece, array.byteLength - start));
+}
+
+/** Writes `checkpoint` into `directory`: the binary file, then the JSON naming it, then removes older files. */
+export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void {
+  const { values, optimizer, best } = checkpoint;
+  const file = `checkpoint-${checkpoint.step}-${randomBytes(4).toString('hex')}.bin`;
+  const hash = createHash('sha256');
+  writeFileAtomically(join(directory, file), (write) => {
+    for (const bytes of pieces(sections(checkpoint))) {
+      hash.update(bytes);
+      write(bytes);
+    }
+  });
+  const saved: z.input<typeof binarySchema> = {
+    step: checkpoint.step,
+    optimizer: { step: optimizer.step },
+    best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
+    evaluationsWithoutImprovement: checkpoint.evaluationsWithoutImprovement,
+    history: checkpoint.history,
+    settings: checkpoint.settings,
+    tensors: { file, parameters: values.length, sha256: hash.digest('hex') },
+  };
+  writeFileAtomically(join(directory, jsonName), JSON.stringify(saved));
+  for (const name of readdirSync(directory))
+    if (binaryName.test(name) && name !== file) rmSync(join(directory, name), { force: true });
+}
+
+/** Copies the checkpoint in `from` to `to`: the binary file first, then its JSON, each atomically. */
+export function copyCheckpoint(from: string, to: string): void {
+  const path = join(from, jsonName);
+  const saved = readJsonFile(path, z.object({ tensors: binarySchema.shape.tensors.optional() }), {
     where: `checkpoint ${path}`,
     code: 'TRAIN_CHECKPOINT_INVALID',
     hint: checkpointHint,
   });
+  const file = saved.tensors?.file;
+  if (file !== undefined) {
+    const temporary = join(to, `${file}.${process.pid}.tmp`);
+    copyFileSync(join(from, file), temporary);
+    renameSync(temporary, join(to, file));
+  }
+  writeFileAtomically(join(to, jsonName), readFileSync(path));
+}
+
+/** Removes the checkpoint in `directory`, its JSON first (a binary file alone is not a checkpoint). */
+export function removeCheckpoint(directory: string): void {
+  rmSync(join(directory, jsonName), { force: true });
+  if (!existsSync(directory)) return;
+  for (const name of readdirSync(directory))
+    if (binaryName.test(name)) rmSync(join(directory, name), { force: true });
+}
+
+/**
+ * Reads the checkpoint in `directory` and checks it against this run: its settings, the parameters'
+ * count, and its own consistency (moments, history and steps agree; the binary file whole and as hashed;
+ * numbers finite). Nothing is written before it passes.
+ */
+export function readCheckpoint(
+  directory: string,
+  run: { settings: string; size: number; hiddenSize: number; totalSteps: number },
+): Checkpoint {
+  const path = join(directory, jsonName);
+  const source: InputSource = {
+    where: `checkpoint ${path}`,
+    code: 'TRAIN_CHECKPOINT_INVALID',
+    hint: checkpointHint,
+  };
+  const raw = readJsonFile(path, z.record(z.string(), z.unknown()), source);
+  const saved =
+    'tensors' in raw
+      ? fromBinary(directory, parseInput(binarySchema, raw, source), source)
+      : fromInline(parseInput(inlineSchema, raw, source));
+  const { settings, size, hiddenSize, totalSteps } = run;
   if (saved.settings !== settings || saved.values.length !== size) {
     throw new ValidationError(`${path} belongs to a run with other settings`, {
       code: 'TRAIN_CHECKPOINT_MISMATCH',
@@ -65,13 +185,85 @@ export function readCheckpoint(
     );
   for (const [field, values] of [
     ['values', saved.values],
-    ['best.values', saved.best?.values ?? []],
+    ['best.values', saved.best?.values ?? new Float32Array()],
   ] as const)
-    checkPromptFinite(
-      values.map((value) => value ?? NaN),
-      hiddenSize,
-      `checkpoint ${path}: field ${field}`,
-      { hint: checkpointHint },
+    checkPromptFinite(values, hiddenSize, `checkpoint ${path}: field ${field}`, { hint: checkpointHint });
+  for (const [field, moments] of [
+    ['optimizer.m', saved.optimizer.m],
+    ['optimizer.v', saved.optimizer.v],
+  ] as const) {
+    const index = moments.findIndex(
+      (value) => !Number.isFinite(value) || (field === 'optimizer.v' && value < 0),
     );
+    if (index >= 0) throw inconsistent(`field ${field}: value ${index} is ${moments[index]}`);
+  }
   return saved;
+}
+
+/** A checkpoint written before the binary file: its arrays as typed arrays (null, saved for NaN, as NaN). */
+function fromInline(saved: z.output<typeof inlineSchema>): Checkpoint {
+  const floats = (values: (number | null)[]) => Float32Array.from(values, (value) => value ?? NaN);
+  return {
+    ...saved,
+    values: floats(saved.values),
+    optimizer: {
+      step: saved.optimizer.step,
+      m: Float64Array.from(saved.optimizer.m),
+      v: Float64Array.from(saved.optimizer.v),
+    },
+    best: saved.best && { ...saved.best, values: floats(saved.best.values) },
+  };
+}
+
+/** Reads the binary file `saved` names into typed arrays, refusing one of another size or hash. */
+function fromBinary(
+  directory: string,
+  saved: z.output<typeof binarySchema>,
+  source: InputSource,
+): Checkpoint {
+  const { tensors, ...rest } = saved;
+  const { file, parameters, sha256 } = tensors;
+  const path = join(directory, file);
+  // named as the JSON that names it, then the file: `checkpoint /run/checkpoint.json: checkpoint-8-….bin …`
+  const damaged = (what: string) =>
+    new ValidationError(`${source.where}: ${file} ${what}`, {
+      code: 'TRAIN_CHECKPOINT_INVALID',
+      hint: source.hint,
+    });
+  if (!existsSync(path)) throw damaged('is missing');
+  const checkpoint: Checkpoint = {
+    ...rest,
+    values: new Float32Array(parameters),
+    optimizer: {
+      step: rest.optimizer.step,
+      m: new Float64Array(parameters),
+      v: new Float64Array(parameters),
+    },
+    best: rest.best && { ...rest.best, values: new Float32Array(parameters) },
+  };
+  const arrays = sections(checkpoint);
+  const expected = arrays.reduce((sum, array) => sum + array.byteLength, 0);
+  const descriptor = openSync(path, 'r');
+  try {
+    const { size } = fstatSync(descriptor);
+    if (size !== expected)
+      throw damaged(
+        `holds ${size} bytes; ${parameters} parameters${saved.best ? ' and the best' : ''} take ${expected}`,
+      );
+    const hash = createHash('sha256');
+    let position = 0;
+    for (const bytes of pieces(arrays)) {
+      for (let done = 0; done < bytes.length;) {
+        const read = readSync(descriptor, bytes, done, bytes.length - done, position + done);
+        if (read === 0) throw damaged(`ended at byte ${position + done}`);
+        done += read;
+      }
+      hash.update(bytes);
+      position += bytes.length;
+    }
+    if (hash.digest('hex') !== sha256) throw damaged(`does not have the SHA-256 ${jsonName} records`);
+  } finally {
+    closeSync(descriptor);
+  }
+  return checkpoint;
 }

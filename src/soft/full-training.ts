@@ -2,6 +2,7 @@
 // one vector (the frozen model is left as it was), each batch's loss and every weight's gradient from the
 // engine's backward pass, dev scored with the copy. The examples are laid out with no prompt vectors, so
 // what is learned is in the weights alone. The baseline the parameter-efficient methods are compared to.
+import { totalmem } from 'node:os';
 import { ValidationError } from '../errors/index.js';
 import { inputGradients, LlamaModel, packWeights, PROJECTIONS } from '../engine/index.js';
 import { evaluatePrompt } from './evaluate-prompt.js';
@@ -11,10 +12,20 @@ import { buildBatch, type TokenizedExample } from './sequences.js';
 import { trainAsync, type Trainable, type TrainedValues, type TrainOptions } from './trainer.js';
 
 /**
- * The most parameters a full fine-tuning run takes: the trainer keeps its checkpoint (the weights, the
- * best weights on dev and Adam's two moments) as JSON, which past this grows beyond what one string holds.
+ * Bytes a full fine-tuning run keeps per weight: the trainable copy, its gradient, the best copy on dev
+ * and the copy the run returns (float32 each), and Adam's two moments (float64 each).
  */
-export const FULL_FINE_TUNING_LIMIT = 4_000_000;
+export const FULL_FINE_TUNING_BYTES_PER_WEIGHT = 4 * 4 + 2 * 8;
+
+/** The share of the memory a run may plan to take: the model, activations and the process need the rest. */
+const MEMORY_SHARE = 0.75;
+
+/** The memory this process may use: the machine's, or its control group's limit where that is lower. */
+export function availableMemory(): number {
+  const total = totalmem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < total ? constrained : total;
+}
 
 /** A trainable copy of `model`: float32 weights viewing `values` (block-quantized matrices expanded). */
 export function trainableCopy(model: LlamaModel): { model: LlamaModel; values: Float32Array } {
@@ -69,16 +80,22 @@ export interface FullTrainResult extends TrainedValues {
   model: LlamaModel;
 }
 
-/** Refuses a model past FULL_FINE_TUNING_LIMIT parameters, before anything is copied. */
-export function checkFullFineTuningSize(parameters: number): void {
-  if (parameters > FULL_FINE_TUNING_LIMIT)
-    throw new ValidationError(
-      `full fine-tuning takes models of up to ${FULL_FINE_TUNING_LIMIT.toLocaleString('en-US')} parameters; this one has ${parameters.toLocaleString('en-US')}`,
-      {
-        code: 'FULL_FINE_TUNING_TOO_LARGE',
-        hint: 'Its checkpoint would not fit; use --method lora, which trains a few of the same weights.',
-      },
-    );
+/** Whether full fine-tuning of `parameters` weights fits in `memory` bytes (default: this process's). */
+export function fullFineTuningFits(parameters: number, memory = availableMemory()): boolean {
+  return parameters * FULL_FINE_TUNING_BYTES_PER_WEIGHT <= MEMORY_SHARE * memory;
+}
+
+/** Refuses, before anything is copied, a model whose full fine-tuning would not fit in `memory` bytes. */
+export function checkFullFineTuningSize(parameters: number, memory = availableMemory()): void {
+  if (fullFineTuningFits(parameters, memory)) return;
+  const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+  throw new ValidationError(
+    `full fine-tuning of ${parameters.toLocaleString('en-US')} weights keeps about ${gigabytes(parameters * FULL_FINE_TUNING_BYTES_PER_WEIGHT)} (the weights, their gradient, the best on dev and Adam's two moments); this process has ${gigabytes(memory)} and plans to take at most ${MEMORY_SHARE * 100}%`,
+    {
+      code: 'FULL_FINE_TUNING_TOO_LARGE',
+      hint: 'Use --method lora, which trains a few of the same weights, or a machine with more memory.',
+    },
+  );
 }
 
 /** Fine-tunes a copy of `base` (not modified) on `train`, selecting on `dev`, giving the event loop a turn each step. */

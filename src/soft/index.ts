@@ -30,6 +30,14 @@ export {
   type Schedule,
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
+export {
+  copyCheckpoint,
+  hasCheckpoint,
+  readCheckpoint,
+  removeCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {
   promptTrainable,
@@ -133,8 +141,10 @@ export {
   type TrainedAdapter,
 } from './trained-adapter.js';
 export {
+  availableMemory,
   checkFullFineTuningSize,
-  FULL_FINE_TUNING_LIMIT,
+  FULL_FINE_TUNING_BYTES_PER_WEIGHT,
+  fullFineTuningFits,
   fullTrainable,
   parameterCount,
   trainableCopy,

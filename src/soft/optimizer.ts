@@ -1,5 +1,5 @@
 // Adam and AdamW over one flat parameter vector (the soft prompt), learning-rate schedules and
-// gradient clipping. State is plain arrays so checkpoints can save and restore it exactly.
+// gradient clipping. The moments are float64, as computed, so checkpoints save and restore them exactly.
 import { ValidationError } from '../errors/index.js';
 
 /** Optimizer settings (defaults as torch.optim.Adam / AdamW). */
@@ -16,8 +16,8 @@ export interface OptimizerOptions {
 /** Adam's moments and step count. */
 export interface OptimizerState {
   step: number;
-  m: number[];
-  v: number[];
+  m: Float64Array;
+  v: Float64Array;
 }
 
 /** One Adam/AdamW step on `parameters` (in place) with gradient `gradient` at learning rate `learningRate`. */
@@ -48,7 +48,7 @@ export function adamStep(
 
 /** A fresh optimizer state for `size` parameters. */
 export function optimizerState(size: number): OptimizerState {
-  return { step: 0, m: new Array(size).fill(0), v: new Array(size).fill(0) };
+  return { step: 0, m: new Float64Array(size), v: new Float64Array(size) };
 }
 
 /** Scales the gradient to at most `maxNorm` (L2); returns the norm before clipping. */

@@ -1,11 +1,13 @@
 // Soft prompt training on stories260K's `name` task (a slice, to stay fast): the loss falls and dev
 // exact match rises; a run stopped part-way resumes from its checkpoint to exactly the prompt an
-// uninterrupted run reaches; padding does not change the loss; generation with the cached KV prefix
-// equals generation from the full embeddings.
-import { mkdtempSync, readFileSync } from 'node:fs';
+// uninterrupted run reaches (from its binary checkpoint, and from one written with every number inline
+// as before it); padding does not change the loss; generation with the cached KV prefix equals
+// generation from the full embeddings.
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rewriteInline } from '../../test/checkpoint-files.js';
 import { sharedModels, stories } from '../../test/models.js';
 import { generate, inputGradients, loadModel, seededRandom } from '../engine/index.js';
 import { readExamples } from '../tasks/dataset.js';
@@ -83,6 +85,13 @@ describe('soft prompt training on stories260K', async () => {
         },
       }),
     ).toThrow('killed');
+    // one binary file, the last checkpoint's (the earlier ones were removed once it was whole)
+    expect(readdirSync(directory).filter((name) => name.endsWith('.bin'))).toEqual([
+      expect.stringMatching(/^checkpoint-8-[0-9a-f]{8}\.bin$/),
+    ]);
+    const inline = mkdtempSync(join(tmpdir(), 'promptune-train-inline-'));
+    cpSync(directory, inline, { recursive: true });
+    rewriteInline(inline);
     const resumed = trainSoftPrompt(model, initial, train, dev, { ...options, directory });
     expect(resumed.resumedFrom).toBe(8);
     expect(Array.from(resumed.prompt.values)).toEqual(Array.from(straight.prompt.values));
@@ -91,6 +100,9 @@ describe('soft prompt training on stories260K', async () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    const fromInline = trainSoftPrompt(model, initial, train, dev, { ...options, directory: inline });
+    expect(fromInline.resumedFrom).toBe(8);
+    expect(Array.from(fromInline.prompt.values)).toEqual(Array.from(straight.prompt.values));
   }, 240_000); // about 50 training steps: past 60 s on a busy 2-core machine
 
   it('generates from the cached KV prefix exactly as from the full embeddings', async () => {

@@ -5,7 +5,7 @@
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
 // A checkpoint is read through a schema and checked against the run before anything is written; a run
 // whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   firstNonFinite,
@@ -15,7 +15,7 @@ import {
   type LlamaModel,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import { readCheckpoint, type Checkpoint } from './checkpoint.js';
+import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
 import {
   adamStep,
@@ -208,24 +208,25 @@ function* trainingSteps(
 
   const values = trainable.values;
   let state = optimizerState(values.length);
-  let best: { step: number; exactMatch: number; loss: number; values: number[] } | undefined;
+  let best: { step: number; exactMatch: number; loss: number; values: Float32Array } | undefined;
   let stale = 0;
   let history: Record<string, number>[] = [];
   let step = 0;
-  const checkpointPath = options.directory ? join(options.directory, 'checkpoint.json') : undefined;
-  const metricsPath = options.directory ? join(options.directory, 'metrics.jsonl') : undefined;
-  if (options.directory) mkdirSync(options.directory, { recursive: true });
-  if (checkpointPath && existsSync(checkpointPath)) {
-    const saved = readCheckpoint(checkpointPath, {
+  const { directory } = options;
+  const checkpointPath = directory ? join(directory, 'checkpoint.json') : undefined;
+  const metricsPath = directory ? join(directory, 'metrics.jsonl') : undefined;
+  if (directory) mkdirSync(directory, { recursive: true });
+  if (directory && hasCheckpoint(directory)) {
+    const saved = readCheckpoint(directory, {
       settings,
       size: values.length,
       hiddenSize: trainable.rowSize,
       totalSteps,
     });
     ({ step, history } = saved);
-    best = saved.best && { ...saved.best, values: saved.best.values as number[] };
+    best = saved.best;
     stale = saved.evaluationsWithoutImprovement;
-    values.set(saved.values as number[]);
+    values.set(saved.values);
     state = saved.optimizer;
     // steps after the checkpoint are redone identically; their metric lines are written again
     if (metricsPath)
@@ -283,25 +284,23 @@ function* trainingSteps(
           step,
           exactMatch: lastEvaluation.exactMatch,
           loss: lastEvaluation.loss,
-          values: Array.from(values),
+          values: values.slice(),
         };
         stale = 0;
       } else stale++;
     }
     history.push(record);
     if (metricsPath) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
-    if (checkpointPath && (record.devExactMatch !== undefined || step === totalSteps)) {
-      const checkpoint: Checkpoint = {
+    if (directory && (record.devExactMatch !== undefined || step === totalSteps))
+      writeCheckpoint(directory, {
         step,
-        values: Array.from(values),
+        values,
         optimizer: state,
         best,
         evaluationsWithoutImprovement: stale,
         history,
         settings,
-      };
-      writeFileAtomically(checkpointPath, JSON.stringify(checkpoint));
-    }
+      });
     const progress: TrainProgress = {
       step,
       totalSteps,
@@ -318,7 +317,7 @@ function* trainingSteps(
     yield progress;
   }
   return {
-    values: best ? Float32Array.from(best.values) : values.slice(),
+    values: (best?.values ?? values).slice(),
     best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
     history,
     steps: step,

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
-import { checkFullFineTuningSize, FULL_FINE_TUNING_LIMIT, parameterCount } from '../../soft/index.js';
+import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
 import { compareMethods, type MethodMeasurement } from '../method-comparison.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
@@ -63,11 +63,11 @@ export default defineCommand({
     // by default the baseline runs where it fits; named, a model too large for it is refused before
     // any method trains
     const parameters = parameterCount(loaded.model);
-    if (parameters > FULL_FINE_TUNING_LIMIT && methods.includes('full-fine-tuning')) {
+    if (!fullFineTuningFits(parameters) && methods.includes('full-fine-tuning')) {
       if (repeatedOption(rawArgs, 'methods').length > 0) checkFullFineTuningSize(parameters);
       methods.splice(methods.indexOf('full-fine-tuning'), 1);
       process.stderr.write(
-        `full fine-tuning left out: the model has more than ${FULL_FINE_TUNING_LIMIT.toLocaleString('en-US')} weights\n`,
+        `full fine-tuning left out: ${parameters.toLocaleString('en-US')} weights need more memory than this machine has\n`,
       );
     }
     const measurements = await compareMethods({
