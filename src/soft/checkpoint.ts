@@ -2,10 +2,10 @@
 // file it names, which holds the parameters and the best parameters as float32 and Adam's moments as
 // float64 (little-endian), with its SHA-256 in the JSON. Binary, so a checkpoint of a model's every weight
 // costs its bytes rather than a JSON text no string can hold. The binary file is written first under a
-// name of its own, then the JSON that names it (each atomically), then older binary files are removed: a
-// write that is killed leaves the last checkpoint whole. Reading checks it all against the run that
-// resumes it (settings, sizes, its own consistency, finite numbers) before anything is written. A
-// checkpoint.json from before the binary file, every number inline, is still read.
+// name of its own, then the JSON that names it (each atomically), then older binary files and what killed
+// writes left are removed: a write that is killed leaves the last checkpoint whole. Reading checks it all
+// against the run that resumes it (settings, sizes, its own consistency, finite numbers) before anything
+// is written. A checkpoint.json from before the binary file, every number inline, is still read.
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -45,6 +45,8 @@ const common = {
 };
 const bestScores = { step: count, exactMatch: z.number(), loss: z.number() };
 const binaryName = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/;
+/** A binary file, or what a write killed before its rename left of one. */
+const binaryOrLeftover = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin(\.[0-9]+\.tmp)?$/;
 
 /** checkpoint.json as written now: the numbers in the file it names. */
 const binarySchema = z.object({
@@ -111,7 +113,7 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void
   };
   writeFileAtomically(join(directory, jsonName), JSON.stringify(saved));
   for (const name of readdirSync(directory))
-    if (binaryName.test(name) && name !== file) rmSync(join(directory, name), { force: true });
+    if (binaryOrLeftover.test(name) && name !== file) rmSync(join(directory, name), { force: true });
 }
 
 /** Copies the checkpoint in `from` to `to`: the binary file first, then its JSON, each atomically. */
@@ -136,7 +138,7 @@ export function removeCheckpoint(directory: string): void {
   rmSync(join(directory, jsonName), { force: true });
   if (!existsSync(directory)) return;
   for (const name of readdirSync(directory))
-    if (binaryName.test(name)) rmSync(join(directory, name), { force: true });
+    if (binaryOrLeftover.test(name)) rmSync(join(directory, name), { force: true });
 }
 
 /**

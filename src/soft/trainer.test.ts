@@ -3,7 +3,7 @@
 // uninterrupted run reaches (from its binary checkpoint, and from one written with every number inline
 // as before it); padding does not change the loss; generation with the cached KV prefix equals
 // generation from the full embeddings.
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,12 +89,17 @@ describe('soft prompt training on stories260K', async () => {
     expect(readdirSync(directory).filter((name) => name.endsWith('.bin'))).toEqual([
       expect.stringMatching(/^checkpoint-8-[0-9a-f]{8}\.bin$/),
     ]);
+    // what a write killed before its rename leaves is removed with the checkpoint it would have been
+    writeFileSync(join(directory, 'checkpoint-12-0a1b2c3d.bin.99.tmp'), 'partial');
     const inline = mkdtempSync(join(tmpdir(), 'promptune-train-inline-'));
     cpSync(directory, inline, { recursive: true });
     rewriteInline(inline);
     const resumed = trainSoftPrompt(model, initial, train, dev, { ...options, directory });
     expect(resumed.resumedFrom).toBe(8);
     expect(Array.from(resumed.prompt.values)).toEqual(Array.from(straight.prompt.values));
+    expect(readdirSync(directory).filter((name) => name.includes('.bin'))).toEqual([
+      expect.stringMatching(/^checkpoint-24-[0-9a-f]{8}\.bin$/),
+    ]);
     const lines = readFileSync(join(directory, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
