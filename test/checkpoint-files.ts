@@ -35,14 +35,14 @@ export const binaryPath = (directory: string): string => join(directory, readSav
 export function readArrays(directory: string): CheckpointArrays {
   const saved = readSaved(directory);
   const bytes = readFileSync(binaryPath(directory));
-  const n = saved.tensors.parameters;
+  const { parameters } = saved.tensors;
   const slice = (offset: number, length: number) =>
     bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + length);
   return {
-    values: new Float32Array(slice(0, 4 * n)),
-    m: new Float64Array(slice(4 * n, 8 * n)),
-    v: new Float64Array(slice(12 * n, 8 * n)),
-    best: saved.best && new Float32Array(slice(20 * n, 4 * n)),
+    values: new Float32Array(slice(0, 4 * parameters)),
+    m: new Float64Array(slice(4 * parameters, 8 * parameters)),
+    v: new Float64Array(slice(12 * parameters, 8 * parameters)),
+    best: saved.best && new Float32Array(slice(20 * parameters, 4 * parameters)),
   };
 }
 

@@ -341,6 +341,12 @@ describe('trainer checkpoints', () => {
       (f) => editJson(checkpoint(f), (c) => ({ ...c, settings: '{}' })),
       { code: 'TRAIN_CHECKPOINT_MISMATCH', mentions: ['belongs to a run with other settings'] },
     ],
+    [
+      'it holds a prompt of another size',
+      (f) =>
+        editJson(checkpoint(f), (c) => ({ ...c, tensors: { ...(c.tensors as object), parameters: 1e12 } })),
+      { code: 'TRAIN_CHECKPOINT_MISMATCH', mentions: ['belongs to a run with other settings'] },
+    ],
     // as written before the binary file
     [
       'an inline value was written as null (NaN)',

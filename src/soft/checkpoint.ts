@@ -1,6 +1,6 @@
 // The trainer's checkpoint: checkpoint.json (steps, history, settings, the best's scores) and the binary
 // file it names, which holds the parameters and the best parameters as float32 and Adam's moments as
-// float64 (little-endian), with its SHA-256 in the JSON. Binary, so a checkpoint of a model's every weight
+// float64 (in the machine's byte order, little-endian wherever Node.js runs), with its SHA-256 in the JSON. Binary, so a checkpoint of a model's every weight
 // costs its bytes rather than a JSON text no string can hold. The binary file is written first under a
 // name of its own, then the JSON that names it (each atomically), then older binary files and what killed
 // writes left are removed: a write that is killed leaves the last checkpoint whole. Reading checks it all
@@ -12,6 +12,7 @@ import {
   copyFileSync,
   existsSync,
   fstatSync,
+  fsyncSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -45,8 +46,9 @@ const common = {
 };
 const bestScores = { step: count, exactMatch: z.number(), loss: z.number() };
 const binaryName = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/;
-/** A binary file, or what a write killed before its rename left of one. */
-const binaryOrLeftover = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin(\.[0-9]+\.tmp)?$/;
+/** A binary file, or what a write killed before its rename left of one or of checkpoint.json. */
+const binaryOrLeftover =
+  /^(checkpoint-[0-9]+-[0-9a-f]{8}\.bin(\.[0-9]+\.tmp)?|checkpoint\.json\.[0-9]+\.tmp)$/;
 
 /** checkpoint.json as written now: the numbers in the file it names. */
 const binarySchema = z.object({
@@ -77,6 +79,16 @@ const jsonName = 'checkpoint.json';
 /** Whether `directory` holds a checkpoint (its JSON: the binary file is written before it). */
 export const hasCheckpoint = (directory: string): boolean => existsSync(join(directory, jsonName));
 
+/** Flushes a written file to the disk: a binary file must be there before the JSON that names it. */
+function fsyncFile(path: string): void {
+  const descriptor = openSync(path, 'r+');
+  try {
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
 /** The sections of the binary file, in order: each a typed array of `parameters` values. */
 function sections(checkpoint: Pick<Checkpoint, 'values' | 'optimizer' | 'best'>): ArrayBufferView[] {
   const { values, optimizer, best } = checkpoint;
@@ -94,6 +106,8 @@ function* pieces(arrays: ArrayBufferView[]): Generator<Uint8Array> {
 /** Writes `checkpoint` into `directory`: the binary file, then the JSON naming it, then removes older files. */
 export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void {
   const { values, optimizer, best } = checkpoint;
+  // a name of its own: a checkpoint written again at the same step must not replace the file the
+  // current checkpoint.json names before the new JSON is in place
   const file = `checkpoint-${checkpoint.step}-${randomBytes(4).toString('hex')}.bin`;
   const hash = createHash('sha256');
   writeFileAtomically(join(directory, file), (write) => {
@@ -102,6 +116,9 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void
       write(bytes);
     }
   });
+  // on the disk before the JSON that names it (a crash of the machine could otherwise leave the new
+  // JSON naming a file with no data, the older file already removed)
+  fsyncFile(join(directory, file));
   const saved: z.input<typeof binarySchema> = {
     step: checkpoint.step,
     optimizer: { step: optimizer.step },
@@ -112,6 +129,7 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void
     tensors: { file, parameters: values.length, sha256: hash.digest('hex') },
   };
   writeFileAtomically(join(directory, jsonName), JSON.stringify(saved));
+  fsyncFile(join(directory, jsonName)); // before the file the older JSON named goes
   for (const name of readdirSync(directory))
     if (binaryOrLeftover.test(name) && name !== file) rmSync(join(directory, name), { force: true });
 }
@@ -126,9 +144,20 @@ export function copyCheckpoint(from: string, to: string): void {
   });
   const file = saved.tensors?.file;
   if (file !== undefined) {
+    if (!existsSync(join(from, file)))
+      throw new ValidationError(`checkpoint ${path}: ${file} is missing`, {
+        code: 'TRAIN_CHECKPOINT_INVALID',
+        hint: checkpointHint,
+      });
     const temporary = join(to, `${file}.${process.pid}.tmp`);
-    copyFileSync(join(from, file), temporary);
-    renameSync(temporary, join(to, file));
+    try {
+      copyFileSync(join(from, file), temporary);
+      fsyncFile(temporary);
+      renameSync(temporary, join(to, file));
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
   writeFileAtomically(join(to, jsonName), readFileSync(path));
 }
@@ -157,16 +186,24 @@ export function readCheckpoint(
     hint: checkpointHint,
   };
   const raw = readJsonFile(path, z.record(z.string(), z.unknown()), source);
-  const saved =
-    'tensors' in raw
-      ? fromBinary(directory, parseInput(binarySchema, raw, source), source)
-      : fromInline(parseInput(inlineSchema, raw, source));
   const { settings, size, hiddenSize, totalSteps } = run;
-  if (saved.settings !== settings || saved.values.length !== size) {
-    throw new ValidationError(`${path} belongs to a run with other settings`, {
-      code: 'TRAIN_CHECKPOINT_MISMATCH',
-      hint: 'Resume with the same options and model, or choose another --out folder.',
-    });
+  // the run's settings and size first, from the JSON: nothing of another run's binary file is read
+  const mismatch = (saved: { settings: string }, parameters: number) => {
+    if (saved.settings !== settings || parameters !== size)
+      throw new ValidationError(`${path} belongs to a run with other settings`, {
+        code: 'TRAIN_CHECKPOINT_MISMATCH',
+        hint: 'Resume with the same options and model, or choose another --out folder.',
+      });
+  };
+  let saved: Checkpoint;
+  if ('tensors' in raw) {
+    const binary = parseInput(binarySchema, raw, source);
+    mismatch(binary, binary.tensors.parameters);
+    saved = fromBinary(directory, binary, source);
+  } else {
+    const inline = parseInput(inlineSchema, raw, source);
+    mismatch(inline, inline.values.length);
+    saved = fromInline(inline);
   }
   const inconsistent = (what: string) =>
     new ValidationError(`checkpoint ${path}: ${what}`, {
@@ -233,28 +270,29 @@ function fromBinary(
       hint: source.hint,
     });
   if (!existsSync(path)) throw damaged('is missing');
-  const checkpoint: Checkpoint = {
-    ...rest,
-    values: new Float32Array(parameters),
-    optimizer: {
-      step: rest.optimizer.step,
-      m: new Float64Array(parameters),
-      v: new Float64Array(parameters),
-    },
-    best: rest.best && { ...rest.best, values: new Float32Array(parameters) },
-  };
-  const arrays = sections(checkpoint);
-  const expected = arrays.reduce((sum, array) => sum + array.byteLength, 0);
+  const bytesPerParameter = 4 + 8 + 8 + (rest.best ? 4 : 0);
+  const expected = parameters * bytesPerParameter;
   const descriptor = openSync(path, 'r');
   try {
+    // the size before anything is allocated for it
     const { size } = fstatSync(descriptor);
     if (size !== expected)
       throw damaged(
-        `holds ${size} bytes; ${parameters} parameters${saved.best ? ' and the best' : ''} take ${expected}`,
+        `holds ${size} bytes; ${parameters} parameters${rest.best ? ' and the best' : ''} take ${expected}`,
       );
+    const checkpoint: Checkpoint = {
+      ...rest,
+      values: new Float32Array(parameters),
+      optimizer: {
+        step: rest.optimizer.step,
+        m: new Float64Array(parameters),
+        v: new Float64Array(parameters),
+      },
+      best: rest.best && { ...rest.best, values: new Float32Array(parameters) },
+    };
     const hash = createHash('sha256');
     let position = 0;
-    for (const bytes of pieces(arrays)) {
+    for (const bytes of pieces(sections(checkpoint))) {
       for (let done = 0; done < bytes.length;) {
         const read = readSync(descriptor, bytes, done, bytes.length - done, position + done);
         if (read === 0) throw damaged(`ended at byte ${position + done}`);
@@ -264,8 +302,8 @@ function fromBinary(
       position += bytes.length;
     }
     if (hash.digest('hex') !== sha256) throw damaged(`does not have the SHA-256 ${jsonName} records`);
+    return checkpoint;
   } finally {
     closeSync(descriptor);
   }
-  return checkpoint;
 }

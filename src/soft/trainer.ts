@@ -24,6 +24,7 @@ import {
   optimizerState,
   validateOptimizer,
   type OptimizerOptions,
+  type OptimizerState,
   type Schedule,
 } from './optimizer.js';
 import { buildBatch, promptGradient, type TokenizedExample } from './sequences.js';
@@ -207,7 +208,7 @@ function* trainingSteps(
   });
 
   const values = trainable.values;
-  let state = optimizerState(values.length);
+  let state: OptimizerState | undefined; // from the checkpoint, or fresh: never both at once (a weight's 16 bytes)
   let best: { step: number; exactMatch: number; loss: number; values: Float32Array } | undefined;
   let stale = 0;
   let history: Record<string, number>[] = [];
@@ -232,6 +233,7 @@ function* trainingSteps(
     if (metricsPath)
       writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
   }
+  state ??= optimizerState(values.length);
   /** The error for a run whose numbers stopped being finite; the last checkpoint is left as it was. */
   const diverged = (at: number, what: string) =>
     new ValidationError(`training diverged at step ${at}: ${what}`, {
