@@ -36,7 +36,17 @@ describe('promptune soft', () => {
       peft_type: 'PROMPT_TUNING',
       num_virtual_tokens: 16,
     });
-    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12);
+    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step: number; devExactMatch?: number });
+    expect(records).toHaveLength(12);
+    // by default dev is scored four times an epoch: here every step (six steps an epoch)
+    expect(records.filter((record) => record.devExactMatch !== undefined)).toHaveLength(12);
+    // and a label task's prompt starts from its labels' embeddings
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8')).training).toMatchObject({
+      init: 'class-labels',
+    });
 
     const evaluated = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
     expect(evaluated).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
@@ -161,13 +171,17 @@ describe('promptune soft', () => {
     const first = promptune(...args, '--json');
     expect(first.status, first.stderr).toBe(0);
     const lines = first.stderr.split('\n').filter((line) => line.startsWith('search '));
-    expect(lines.slice(0, 6).map((line) => line.replace(/: dev .*/, ''))).toEqual([
-      'search 1/6: sample-vocab lr 0.003',
-      'search 2/6: sample-vocab lr 0.03',
-      'search 3/6: sample-vocab lr 0.3',
-      'search 4/6: text lr 0.003',
-      'search 5/6: text lr 0.03',
-      'search 6/6: text lr 0.3',
+    // a label task (girl or boy): its labels' embeddings are a start too
+    expect(lines.slice(0, 9).map((line) => line.replace(/: dev .*/, ''))).toEqual([
+      'search 1/9: class-labels lr 0.003',
+      'search 2/9: class-labels lr 0.03',
+      'search 3/9: class-labels lr 0.3',
+      'search 4/9: sample-vocab lr 0.003',
+      'search 5/9: sample-vocab lr 0.03',
+      'search 6/9: sample-vocab lr 0.3',
+      'search 7/9: text lr 0.003',
+      'search 8/9: text lr 0.03',
+      'search 9/9: text lr 0.3',
     ]);
     const trials = JSON.parse(readFileSync(join(out, 'search', 'trials.json'), 'utf8')) as {
       init: string;
@@ -177,7 +191,7 @@ describe('promptune soft', () => {
     }[];
     // the chosen one is the best on dev (exact match, then loss), and the run is that trial, not retrained
     const best = [...trials].sort((a, b) => b.devExactMatch - a.devExactMatch || a.devLoss - b.devLoss)[0];
-    expect(lines[6]).toBe(
+    expect(lines[9]).toBe(
       `search chose ${best.init} lr ${best.learningRate} (dev ${best.devExactMatch.toFixed(3)})`,
     );
     const summary = JSON.parse(first.stdout);
@@ -189,12 +203,12 @@ describe('promptune soft', () => {
     const checkpoints = readdirSync(join(out, 'search'))
       .filter((name) => !name.endsWith('.json'))
       .map((name) => join(out, 'search', name, 'checkpoint.json'));
-    expect(checkpoints).toHaveLength(6);
+    expect(checkpoints).toHaveLength(9);
     const written = checkpoints.map((path) => statSync(path).mtimeMs);
     const again = promptune(...args, '--json');
     expect(again.status, again.stderr).toBe(0);
     expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
-    expect(again.stderr).toContain(lines[6]);
+    expect(again.stderr).toContain(lines[9]);
     expect(JSON.parse(again.stdout).best).toEqual(summary.best);
     const refused = promptune(...args, '--lr', '0.1');
     expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);

@@ -1,6 +1,6 @@
 // `soft train --search`: choosing how a method starts on dev, as PEFT's protocol does for prompt tuning
 // (the grids for the other methods are promptune's). Each candidate (prompt tuning: init in {sample-vocab,
-// text} x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
+// text}, and class-labels on a label task, x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
 // {0.01, 0.03, 0.1}, or the rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA:
 // {1e-4, 1e-3, 1e-2}; full fine-tuning: {1e-4, 3e-4, 1e-3}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is
 // trained in full with the run's own options, each in <out>/search/<candidate>/ with its own checkpoint
@@ -46,7 +46,12 @@ const trialsSchema = z.array(
  * The candidates PEFT's protocol tries for a method (a prefix made by an MLP starts random, and a prompt
  * transferred from a multitask source starts from it: rates only).
  */
-export function searchCandidates(method: string, projection = false, source = false): Candidate[] {
+export function searchCandidates(
+  method: string,
+  projection = false,
+  source = false,
+  labels = false,
+): Candidate[] {
   if (method === 'lora') return [1e-4, 1e-3, 1e-2].map((learningRate) => ({ learningRate }));
   if (method === 'full-fine-tuning') return [1e-4, 3e-4, 1e-3].map((learningRate) => ({ learningRate }));
   // P-tuning's encoder starts random: only the rate is chosen
@@ -54,7 +59,12 @@ export function searchCandidates(method: string, projection = false, source = fa
   const rates = method === 'prefix-tuning' ? [0.01, 0.03, 0.1] : [0.003, 0.03, 0.3];
   if ((method === 'prefix-tuning' && projection) || source)
     return rates.map((learningRate) => ({ learningRate }));
-  return ['sample-vocab', 'text'].flatMap((init) => rates.map((learningRate) => ({ init, learningRate })));
+  // prompt tuning on a label task also tries its default start, the labels' embeddings
+  const inits =
+    method === 'prompt-tuning' && labels
+      ? ['class-labels', 'sample-vocab', 'text']
+      : ['sample-vocab', 'text'];
+  return inits.flatMap((init) => rates.map((learningRate) => ({ init, learningRate })));
 }
 
 /** A candidate in words and as a folder name: "text lr 0.03". */
@@ -84,6 +94,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     input.args.method,
     input.args['prefix-projection'],
     input.args.source !== undefined,
+    input.labels !== undefined,
   );
   const folder = join(input.directory, 'search');
   // trials made with other method options (alpha, targets, the init text, …), data or model than these

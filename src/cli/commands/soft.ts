@@ -22,12 +22,13 @@ import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
 import { pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
-import { hardPromptText, planMethod } from '../soft-methods.js';
+import { defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
   fieldArgs,
   optimizerAt,
   progressText,
   promptArgs,
+  quarterEpoch,
   trainingArgs,
   trainingOptions,
 } from '../soft-training.js';
@@ -72,7 +73,7 @@ const train = defineCommand({
       type: 'string',
       default: 'sample-vocab',
       description:
-        'sample-vocab, text, random, normal or class-labels (prefix tuning: the KV cache of those tokens, or random)',
+        'sample-vocab, text, random, normal or class-labels (prefix tuning: the KV cache of those tokens, or random); default class-labels for prompt tuning on a task with few labels, else sample-vocab',
     },
     'init-from': {
       type: 'string',
@@ -130,9 +131,13 @@ const train = defineCommand({
       type: 'boolean',
       default: false,
       description:
-        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt and prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept",
+        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept",
     },
     ...trainingArgs,
+    'eval-every': {
+      type: 'string',
+      description: 'Steps between dev evaluations (default: four times an epoch)',
+    },
     baseline: {
       type: 'string',
       description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
@@ -160,12 +165,12 @@ const train = defineCommand({
           hint: 'Drop --init-from (or --source), or use --method prompt-tuning or prefix-tuning.',
         },
       );
-    const args = given['init-from']
+    const requested = given['init-from']
       ? { ...given, init: 'text', 'init-text': hardPromptText(readArtifact(given['init-from'])) }
       : given;
-    const fields = { input: args['input-field'], target: args['target-field'] };
+    const fields = { input: requested['input-field'], target: requested['target-field'] };
     const paths = Object.fromEntries(
-      ['train', 'dev', 'test'].map((split) => [split, join(args.data, `${split}.jsonl`)]),
+      ['train', 'dev', 'test'].map((split) => [split, join(requested.data, `${split}.jsonl`)]),
     );
     for (const split of ['train', 'dev']) {
       if (!existsSync(paths[split]))
@@ -174,13 +179,15 @@ const train = defineCommand({
           hint: '--data must be a folder with train.jsonl and dev.jsonl.',
         });
     }
-    const { options: common, optimizer } = trainingOptions(args);
+    const { options: common, optimizer } = trainingOptions(requested);
     const { seed } = common;
-    const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
+    const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
     // the labels come from the data, which is read once the method says how many positions a prompt takes
     const labelsOf = (path: string) => labelSet(readSoftData(path, loaded, fields, 0).targets);
     const written = givenOptions(rawArgs);
-    let plan = planMethod(args, loaded, labelsOf(paths.train), seed, written);
+    const trainLabels = labelsOf(paths.train);
+    const args = { ...requested, init: defaultInit(requested, written, trainLabels) };
+    let plan = planMethod(args, loaded, trainLabels, seed, written);
     const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
@@ -198,6 +205,7 @@ const train = defineCommand({
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
       ...common,
+      evalEvery: common.evalEvery ?? quarterEpoch(trainData.examples.length, common.batchSize ?? 8),
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
     };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
