@@ -1,28 +1,12 @@
-// The trainer's checkpoint: checkpoint.json (steps, history, settings, the best's scores) and the binary
-// file it names, which holds the parameters and the best parameters as float32 and Adam's moments as
-// float64 (in the machine's byte order, little-endian wherever Node.js runs), with its SHA-256 in the JSON. Binary, so a checkpoint of a model's every weight
-// costs its bytes rather than a JSON text no string can hold. The binary file is written first under a
-// name of its own, then the JSON that names it (each atomically), then older binary files and what killed
-// writes left are removed: a write that is killed leaves the last checkpoint whole. Reading checks it all
-// against the run that resumes it (settings, sizes, its own consistency, finite numbers) before anything
-// is written. A checkpoint.json from before the binary file, every number inline, is still read.
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+// The trainer's checkpoint as read back: checkpoint.json (steps, history, settings, the best's scores) and
+// the binary file it names (parameters and best as float32, Adam's moments as float64, in the machine's
+// byte order; its SHA-256 in the JSON), checked against the run that resumes it before anything is
+// written. A checkpoint.json from before the binary file, every number inline, is still read. Writing,
+// copying and removing one: checkpoint-write.ts.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically } from '../engine/index.js';
 import { parseInput, readJsonFile, ValidationError, type InputSource } from '../errors/index.js';
 import { checkPromptFinite } from './soft-prompt.js';
 
@@ -47,11 +31,11 @@ const common = {
 const bestScores = { step: count, exactMatch: z.number(), loss: z.number() };
 const binaryName = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/;
 /** A binary file, or what a write killed before its rename left of one or of checkpoint.json. */
-const binaryOrLeftover =
+export const binaryOrLeftover =
   /^(checkpoint-[0-9]+-[0-9a-f]{8}\.bin(\.[0-9]+\.tmp)?|checkpoint\.json\.[0-9]+\.tmp)$/;
 
 /** checkpoint.json as written now: the numbers in the file it names. */
-const binarySchema = z.object({
+export const binarySchema = z.object({
   ...common,
   optimizer: z.object({ step: count }),
   best: z.object(bestScores).optional(),
@@ -72,102 +56,25 @@ const inlineSchema = z.object({
   best: z.object({ ...bestScores, values: savedValues }).optional(),
 });
 
-const checkpointHint =
+export const checkpointHint =
   'The checkpoint is damaged; delete checkpoint.json to train from the start, or choose another --out folder.';
-const jsonName = 'checkpoint.json';
+export const jsonName = 'checkpoint.json';
 
 /** Whether `directory` holds a checkpoint (its JSON: the binary file is written before it). */
 export const hasCheckpoint = (directory: string): boolean => existsSync(join(directory, jsonName));
 
-/** Flushes a written file to the disk: a binary file must be there before the JSON that names it. */
-function fsyncFile(path: string): void {
-  const descriptor = openSync(path, 'r+');
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-}
-
 /** The sections of the binary file, in order: each a typed array of `parameters` values. */
-function sections(checkpoint: Pick<Checkpoint, 'values' | 'optimizer' | 'best'>): ArrayBufferView[] {
+export function sections(checkpoint: Pick<Checkpoint, 'values' | 'optimizer' | 'best'>): ArrayBufferView[] {
   const { values, optimizer, best } = checkpoint;
   return [values, optimizer.m, optimizer.v, ...(best ? [best.values] : [])];
 }
 
 /** The typed arrays' bytes in pieces small enough for one write (and one hash update). */
-function* pieces(arrays: ArrayBufferView[]): Generator<Uint8Array> {
+export function* pieces(arrays: ArrayBufferView[]): Generator<Uint8Array> {
   const piece = 64 * 1024 * 1024;
   for (const array of arrays)
     for (let start = 0; start < array.byteLength; start += piece)
       yield new Uint8Array(array.buffer, array.byteOffset + start, Math.min(piece, array.byteLength - start));
-}
-
-/** Writes `checkpoint` into `directory`: the binary file, then the JSON naming it, then removes older files. */
-export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void {
-  const { values, optimizer, best } = checkpoint;
-  // a name of its own: a checkpoint written again at the same step must not replace the file the
-  // current checkpoint.json names before the new JSON is in place
-  const file = `checkpoint-${checkpoint.step}-${randomBytes(4).toString('hex')}.bin`;
-  const hash = createHash('sha256');
-  writeFileAtomically(join(directory, file), (write) => {
-    for (const bytes of pieces(sections(checkpoint))) {
-      hash.update(bytes);
-      write(bytes);
-    }
-  });
-  // on the disk before the JSON that names it (a crash of the machine could otherwise leave the new
-  // JSON naming a file with no data, the older file already removed)
-  fsyncFile(join(directory, file));
-  const saved: z.input<typeof binarySchema> = {
-    step: checkpoint.step,
-    optimizer: { step: optimizer.step },
-    best: best && { step: best.step, exactMatch: best.exactMatch, loss: best.loss },
-    evaluationsWithoutImprovement: checkpoint.evaluationsWithoutImprovement,
-    history: checkpoint.history,
-    settings: checkpoint.settings,
-    tensors: { file, parameters: values.length, sha256: hash.digest('hex') },
-  };
-  writeFileAtomically(join(directory, jsonName), JSON.stringify(saved));
-  fsyncFile(join(directory, jsonName)); // before the file the older JSON named goes
-  for (const name of readdirSync(directory))
-    if (binaryOrLeftover.test(name) && name !== file) rmSync(join(directory, name), { force: true });
-}
-
-/** Copies the checkpoint in `from` to `to`: the binary file first, then its JSON, each atomically. */
-export function copyCheckpoint(from: string, to: string): void {
-  const path = join(from, jsonName);
-  const saved = readJsonFile(path, z.object({ tensors: binarySchema.shape.tensors.optional() }), {
-    where: `checkpoint ${path}`,
-    code: 'TRAIN_CHECKPOINT_INVALID',
-    hint: checkpointHint,
-  });
-  const file = saved.tensors?.file;
-  if (file !== undefined) {
-    if (!existsSync(join(from, file)))
-      throw new ValidationError(`checkpoint ${path}: ${file} is missing`, {
-        code: 'TRAIN_CHECKPOINT_INVALID',
-        hint: checkpointHint,
-      });
-    const temporary = join(to, `${file}.${process.pid}.tmp`);
-    try {
-      copyFileSync(join(from, file), temporary);
-      fsyncFile(temporary);
-      renameSync(temporary, join(to, file));
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
-  }
-  writeFileAtomically(join(to, jsonName), readFileSync(path));
-}
-
-/** Removes the checkpoint in `directory`, its JSON first (a binary file alone is not a checkpoint). */
-export function removeCheckpoint(directory: string): void {
-  rmSync(join(directory, jsonName), { force: true });
-  if (!existsSync(directory)) return;
-  for (const name of readdirSync(directory))
-    if (binaryOrLeftover.test(name)) rmSync(join(directory, name), { force: true });
 }
 
 /**

@@ -30,14 +30,8 @@ export {
   type Schedule,
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
-export {
-  copyCheckpoint,
-  hasCheckpoint,
-  readCheckpoint,
-  removeCheckpoint,
-  writeCheckpoint,
-  type Checkpoint,
-} from './checkpoint.js';
+export { hasCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
+export { copyCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint-write.js';
 export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {
   promptTrainable,

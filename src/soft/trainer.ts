@@ -15,7 +15,8 @@ import {
   type LlamaModel,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { writeCheckpoint } from './checkpoint-write.js';
+import { hasCheckpoint, readCheckpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
 import {
   adamStep,
