@@ -270,6 +270,7 @@ const train = defineCommand({
             ...(args['init-from'] && { initFrom: args['init-from'] }),
             batchSize: Number(args['batch-size']),
             epochs: args.steps ? undefined : Number(args.epochs),
+            evalEvery: trainOptions.evalEvery,
             steps: args.steps ? Number(args.steps) : undefined,
             seed,
             trainExamples: trainData.examples.length,
