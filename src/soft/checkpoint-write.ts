@@ -3,20 +3,10 @@
 // writes left are removed, so a write that is killed (or a machine that stops) leaves the last checkpoint
 // whole. Copying one (a search's chosen trial becomes the run) and removing one keep the same order.
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically } from '../engine/index.js';
+import { copyFileAtomically, writeFileAtomically } from '../engine/index.js';
 import { readJsonFile, ValidationError } from '../errors/index.js';
 import {
   binaryOrLeftover,
@@ -28,16 +18,6 @@ import {
   type Checkpoint,
 } from './checkpoint.js';
 
-/** Flushes a written file to the disk: a binary file must be there before the JSON that names it. */
-function fsyncFile(path: string): void {
-  const descriptor = openSync(path, 'r+');
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-}
-
 /** Writes `checkpoint` into `directory`: the binary file, then the JSON naming it, then removes older files. */
 export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void {
   const { values, optimizer, best } = checkpoint;
@@ -45,15 +25,18 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void
   // current checkpoint.json names before the new JSON is in place
   const file = `checkpoint-${checkpoint.step}-${randomBytes(4).toString('hex')}.bin`;
   const hash = createHash('sha256');
-  writeFileAtomically(join(directory, file), (write) => {
-    for (const bytes of pieces(sections(checkpoint))) {
-      hash.update(bytes);
-      write(bytes);
-    }
-  });
-  // on the disk before the JSON that names it (a crash of the machine could otherwise leave the new
-  // JSON naming a file with no data, the older file already removed)
-  fsyncFile(join(directory, file));
+  // durable: on the disk before the JSON that names it (a machine that stops could otherwise leave the
+  // new JSON naming a file with no data, the older file already removed)
+  writeFileAtomically(
+    join(directory, file),
+    (write) => {
+      for (const bytes of pieces(sections(checkpoint))) {
+        hash.update(bytes);
+        write(bytes);
+      }
+    },
+    { durable: true },
+  );
   const saved: z.input<typeof binarySchema> = {
     step: checkpoint.step,
     optimizer: { step: optimizer.step },
@@ -63,8 +46,8 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint): void
     settings: checkpoint.settings,
     tensors: { file, parameters: values.length, sha256: hash.digest('hex') },
   };
-  writeFileAtomically(join(directory, jsonName), JSON.stringify(saved));
-  fsyncFile(join(directory, jsonName)); // before the file the older JSON named goes
+  // durable before the file the older JSON named goes
+  writeFileAtomically(join(directory, jsonName), JSON.stringify(saved), { durable: true });
   for (const name of readdirSync(directory))
     if (binaryOrLeftover.test(name) && name !== file) rmSync(join(directory, name), { force: true });
 }
@@ -84,17 +67,9 @@ export function copyCheckpoint(from: string, to: string): void {
         code: 'TRAIN_CHECKPOINT_INVALID',
         hint: checkpointHint,
       });
-    const temporary = join(to, `${file}.${process.pid}.tmp`);
-    try {
-      copyFileSync(join(from, file), temporary);
-      fsyncFile(temporary);
-      renameSync(temporary, join(to, file));
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
+    copyFileAtomically(join(from, file), join(to, file), { durable: true });
   }
-  writeFileAtomically(join(to, jsonName), readFileSync(path));
+  writeFileAtomically(join(to, jsonName), readFileSync(path), { durable: true });
 }
 
 /** Removes the checkpoint in `directory`, its JSON first (a binary file alone is not a checkpoint). */

@@ -182,16 +182,15 @@ const train = defineCommand({
     const { options: common, optimizer } = trainingOptions(requested);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
-    // the labels come from the data, which is read once the method says how many positions a prompt takes
-    const labelsOf = (path: string) => labelSet(readSoftData(path, loaded, fields, 0).targets);
+    // the labels first, from the training targets (the method and the start depend on them); the
+    // examples are read again once the method says how many positions a prompt takes
+    const labels = labelSet(readSoftData(paths.train, loaded, fields, 0).targets);
     const written = givenOptions(rawArgs);
-    const trainLabels = labelsOf(paths.train);
-    const args = { ...requested, init: defaultInit(requested, written, trainLabels) };
-    let plan = planMethod(args, loaded, trainLabels, seed, written);
+    const args = { ...requested, init: defaultInit(requested, written, labels) };
+    let plan = planMethod(args, loaded, labels, seed, written);
     const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
-    const labels = labelSet(trainData.targets);
     if (plan.method === 'full-fine-tuning') {
       // a whole model is not a registry version, and it is written as its source was: both known now
       if (args.push)
