@@ -1,11 +1,12 @@
 // Multitask prompt tuning as a user runs it: `soft train-multitask` on two tasks writes one PEFT
 // MULTITASK_PROMPT_TUNING folder whose tasks eval and generate use by name, and --push registers each
-// task as a version of its own; `soft train --method
+// task as a version of its own, recording the training as a run of each; `soft train --method
 // multitask-prompt-tuning --source` transfers it to a third task and pushes the one-task prompt as a
 // version; and the options and folders each refuses.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
 import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
 import { repositoryRoot, stories } from './models.js';
 
@@ -16,7 +17,7 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
   const animal = slice('animal', sizes);
   const source = join(name, 'multitask');
 
-  it('trains one prompt on two tasks, each task scored and served by name', () => {
+  it('trains one prompt on two tasks, each task scored and served by name', async () => {
     const trained = promptune(
       'soft',
       'train-multitask',
@@ -68,6 +69,27 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1, num_ranks: 2 } },
     });
+    // and recorded the training as a run of each task: every step, and the version it made
+    const registry = await Registry.open({ path: join(name, 'tasks.sqlite') });
+    try {
+      const { data: runs } = await registry.runs.list({ kind: 'soft-training' });
+      // the registry's task names (the folders' names made task names), as the versions have them
+      const taskNames = summary.pushed.map((item: { version: string }) => item.version.split('@')[0]);
+      expect(runs.map((run) => run.task).sort()).toEqual([...taskNames].sort());
+      const animalRun = runs.find((run) => run.task === taskNames[1])!;
+      expect(animalRun).toMatchObject({
+        status: 'completed',
+        version: version.id,
+        config: { method: 'multitask-prompt-tuning', tasks: names, taskId: 1 },
+        summary: { steps: 24, testExactMatch: summary.tasks[1].test },
+      });
+      expect([...animalRun.datasets].sort()).toEqual(Object.values(version.run.datasets as object).sort());
+      const steps = (await registry.runs.entries(animalRun.id, 'step', { limit: 100 })).data;
+      expect(steps.map((entry) => entry.data.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+      expect(steps.filter((entry) => entry.data.devAccuracy !== undefined)).toHaveLength(2);
+    } finally {
+      await registry.close();
+    }
     const alone = evaluateAdapter(join(source, 'tasks', names[1]!), join(animal, 'test.jsonl'));
     expect(JSON.parse(alone.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });
     // with two tasks, which one is not guessed

@@ -100,6 +100,22 @@ export async function recordRun(
   };
 }
 
+/** Starts several runs (one per task of a multitask training); when one fails to start, the others fail too. */
+export async function recordRuns(
+  db: string,
+  starts: Parameters<typeof recordRun>[1][],
+): Promise<RunRecorder[]> {
+  const recordings: RunRecorder[] = [];
+  try {
+    // one after another: each opens the registry, and the first may create it
+    for (const start of starts) recordings.push(await recordRun(db, start));
+    return recordings;
+  } catch (error) {
+    await Promise.all(recordings.map((recording) => recording.fail(error).catch(() => undefined)));
+    throw error;
+  }
+}
+
 /** The registry ids of the data a run of `split` reads: the split's file, or the one file the spec splits. */
 export function splitDatasetIds(task: Task, split: 'train' | 'dev' | 'test'): string[] {
   return datasetFileIds(

@@ -36,6 +36,15 @@ export function softTaskName(args: { data: string; baseline?: string }): string 
     .replace(/[^a-z0-9._-]/g, '-');
 }
 
+/** The split files of a data folder that exist, by split: a pushed version's datasets and its run's. */
+export function splitFiles(folder: string): Record<string, string> {
+  return Object.fromEntries(
+    ['train', 'dev', 'test']
+      .map((split) => [split, join(folder, `${split}.jsonl`)])
+      .filter(([, path]) => existsSync(path)),
+  );
+}
+
 /** What names the registry, the spec and the data's fields. */
 export interface PushArgs {
   db: string;
@@ -83,11 +92,7 @@ export async function pushAdapter(
         pushSoftPrompt(target, {
           spec,
           adapterDirectory: source.adapter,
-          datasets: Object.fromEntries(
-            ['train', 'dev', 'test']
-              .map((split) => [split, join(source.data, `${split}.jsonl`)])
-              .filter(([, path]) => existsSync(path)),
-          ),
+          datasets: splitFiles(source.data),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },
           message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt', 'multitask-prompt-tuning': 'multitask soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${source.data}`,

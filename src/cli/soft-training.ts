@@ -1,5 +1,6 @@
 // The options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions and
 // optimizer settings those flags give, checked the same way for both.
+import type { RunEntry } from '../registry/index.js';
 import type { OptimizerOptions, TrainOptions, TrainProgress } from '../soft/index.js';
 import { choice, numberOption } from './options.js';
 
@@ -77,6 +78,24 @@ export function optimizerAt(
 export function progressText(progress: TrainProgress): string {
   const dev = progress.dev ? ` dev ${progress.dev.exactMatch.toFixed(3)}` : '';
   return `loss ${progress.loss.toFixed(3)}${dev} ${Math.round(progress.tokensPerSecond)} tok/s`;
+}
+
+/** A training step as a recorded run's entry: its loss and rate, and dev's scores when it evaluated. */
+export function stepEntry(progress: TrainProgress): RunEntry {
+  const evaluation = progress.evaluated ? progress.dev : undefined;
+  return {
+    kind: 'step',
+    position: progress.step - 1,
+    score: evaluation?.exactMatch ?? null,
+    passed: null,
+    data: {
+      step: progress.step,
+      epoch: progress.epoch,
+      loss: progress.loss,
+      learningRate: progress.learningRate,
+      ...(evaluation && { devAccuracy: evaluation.exactMatch, devLoss: evaluation.loss }),
+    },
+  };
 }
 
 /** What the flags say: the run's options (without dev candidates, progress or folder) and the optimizer's kind and decay. */

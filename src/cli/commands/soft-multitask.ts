@@ -3,12 +3,14 @@
 // dev selects on all of them. The adapter (PEFT's MULTITASK_PROMPT_TUNING, the tasks named in
 // promptune.json) serves a task by name (soft eval|generate --task) and is the --source a new task starts
 // from (soft train --method multitask-prompt-tuning --source <out>). --push registers each task as a version
-// of its own task: a one-task adapter (the shared prompt and that task's factors) in <out>/tasks/<name>/.
+// of its own task: a one-task adapter (the shared prompt and that task's factors) in <out>/tasks/<name>/,
+// and records the training as a run of each task (the same steps; dev scored over all the tasks).
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
+import { datasetFileIds } from '../../registry/index.js';
 import {
   evaluatePrompt,
   initMultitask,
@@ -24,12 +26,14 @@ import {
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { pushAdapter, pushArgs } from '../soft-push.js';
+import { recordRuns } from '../run-recorder.js';
+import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import {
   fieldArgs,
   optimizerAt,
   progressText,
   promptArgs,
+  stepEntry,
   trainingArgs,
   trainingOptions,
 } from '../soft-training.js';
@@ -139,87 +143,148 @@ export default defineCommand({
     const devCandidates = tasks.every((task) => task.devCandidates)
       ? tasks.flatMap((task) => task.devCandidates!)
       : undefined;
-    const bar = progressBar('training');
-    const result = await trainMultitaskAsync(
-      loaded.model,
-      initial,
-      tasks.flatMap((task) => task.train),
-      tasks.flatMap((task) => task.dev),
-      {
-        ...options,
-        devCandidates,
-        optimizer: optimizerAt(optimizer, learningRate),
-        directory: args.out,
-        onProgress: (progress) => {
-          bar.update(progress.step, progress.totalSteps, progressText(progress));
+    // --push records the training as a run of each task while it trains
+    const recordings = args.push
+      ? await recordRuns(
+          args.db,
+          folders.map((folder, id) => {
+            const task = softTaskName({ data: folder });
+            return {
+              kind: 'soft-training' as const,
+              task,
+              datasets: datasetFileIds(task, splitFiles(folder)),
+              config: {
+                model: args.model,
+                data: folder,
+                method: 'multitask-prompt-tuning',
+                tasks: names,
+                taskId: id,
+                virtualTokens,
+                taskRank,
+                init: initKind,
+                layout,
+                lr: learningRate,
+                batchSize: options.batchSize,
+                epochs: options.steps ? undefined : options.epochs,
+                steps: options.steps,
+                evalEvery: options.evalEvery,
+                seed: options.seed,
+                trainExamples: tasks[id].train.length,
+                devExamples: tasks[id].dev.length,
+              },
+            };
+          }),
+        )
+      : [];
+    const trainAndPush = async () => {
+      const bar = progressBar('training');
+      const result = await trainMultitaskAsync(
+        loaded.model,
+        initial,
+        tasks.flatMap((task) => task.train),
+        tasks.flatMap((task) => task.dev),
+        {
+          ...options,
+          devCandidates,
+          optimizer: optimizerAt(optimizer, learningRate),
+          directory: args.out,
+          onProgress: (progress) => {
+            bar.update(progress.step, progress.totalSteps, progressText(progress));
+            for (const recording of recordings) {
+              recording.add([stepEntry(progress)]);
+              recording.progress(progress.step, progress.totalSteps);
+            }
+          },
         },
-      },
-      { taskNames: names.join('\n'), start: initKind, layout },
-    );
-    bar.finish();
-    const scores = tasks.map((task, id) => {
-      const prompt = taskPrompt(result.multitask, id);
-      const dev = evaluatePrompt(loaded.model, prompt, task.dev);
-      const test = task.test && evaluatePrompt(loaded.model, prompt, task.test);
-      return { task: task.name, id, dev: dev.exactMatch, test: test?.exactMatch };
-    });
-    const metrics = Object.fromEntries(
-      scores.flatMap((score) => [
-        [`${score.task}.devExactMatch`, score.dev],
-        ...(score.test === undefined ? [] : [[`${score.task}.testExactMatch`, score.test]]),
-      ]),
-    );
-    const record = {
-      baseModelName: basename(resolve(args.model)),
-      tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
-      method: 'multitask-prompt-tuning' as const,
-      init: initKind,
-      tasks: names,
-      seed: options.seed,
-      metrics: { devExactMatch: result.best?.exactMatch ?? NaN, ...metrics },
-      training: {
-        method: 'multitask-prompt-tuning',
-        virtualTokens,
-        taskRank,
-        layout,
-        lr: learningRate,
-        steps: result.steps,
-        bestStep: result.best?.step,
-        batchSize: options.batchSize,
-        data: folders,
-      },
+        { taskNames: names.join('\n'), start: initKind, layout },
+      );
+      bar.finish();
+      const scores = tasks.map((task, id) => {
+        const prompt = taskPrompt(result.multitask, id);
+        const dev = evaluatePrompt(loaded.model, prompt, task.dev);
+        const test = task.test && evaluatePrompt(loaded.model, prompt, task.test);
+        return { task: task.name, id, dev: dev.exactMatch, test: test?.exactMatch };
+      });
+      const metrics = Object.fromEntries(
+        scores.flatMap((score) => [
+          [`${score.task}.devExactMatch`, score.dev],
+          ...(score.test === undefined ? [] : [[`${score.task}.testExactMatch`, score.test]]),
+        ]),
+      );
+      const record = {
+        baseModelName: basename(resolve(args.model)),
+        tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
+        method: 'multitask-prompt-tuning' as const,
+        init: initKind,
+        tasks: names,
+        seed: options.seed,
+        metrics: { devExactMatch: result.best?.exactMatch ?? NaN, ...metrics },
+        training: {
+          method: 'multitask-prompt-tuning',
+          virtualTokens,
+          taskRank,
+          layout,
+          lr: learningRate,
+          steps: result.steps,
+          bestStep: result.best?.step,
+          batchSize: options.batchSize,
+          data: folders,
+        },
+      };
+      saveMultitaskAdapter(args.out, result.multitask, loaded.model, record);
+      // each task a version of its own task: the shared prompt with that task's factors alone
+      const pushed: { task: string; version: string; id: string }[] = [];
+      if (args.push)
+        for (const [id, task] of tasks.entries()) {
+          const directory = join(args.out, 'tasks', task.name);
+          const score = scores[id];
+          const taskMetrics = {
+            devExactMatch: score.dev,
+            ...(score.test === undefined ? {} : { testExactMatch: score.test }),
+          };
+          const training = { ...record.training, task: task.name, taskId: id };
+          saveMultitaskAdapter(
+            directory,
+            transferMultitask(result.multitask, { kind: 'task', task: id }, seededRandom(0)),
+            loaded.model,
+            { ...record, tasks: [task.name], task: task.name, metrics: taskMetrics, training },
+          );
+          const version = await pushAdapter(args, { data: folders[id], adapter: directory }, taskMetrics, {
+            ...training,
+            seed: options.seed,
+          });
+          pushed.push({ task: task.name, version: version.name, id: version.id });
+        }
+      return { result, scores, pushed };
     };
-    saveMultitaskAdapter(args.out, result.multitask, loaded.model, record);
-    // each task a version of its own task: the shared prompt with that task's factors alone
-    const pushed: { task: string; version: string }[] = [];
-    if (args.push)
-      for (const [id, task] of tasks.entries()) {
-        const directory = join(args.out, 'tasks', task.name);
-        const score = scores[id];
-        const taskMetrics = {
+    // each run records why training stopped; a failure to record that must not hide the error
+    const { result, scores, pushed } = await trainAndPush().catch(async (error: unknown) => {
+      await Promise.all(recordings.map((recording) => recording.fail(error).catch(() => undefined)));
+      throw error;
+    });
+    for (const [id, recording] of recordings.entries()) {
+      const score = scores[id];
+      await recording.complete(
+        {
+          steps: result.steps,
+          resumedFrom: result.resumedFrom,
+          bestStep: result.best?.step,
           devExactMatch: score.dev,
           ...(score.test === undefined ? {} : { testExactMatch: score.test }),
-        };
-        const training = { ...record.training, task: task.name, taskId: id };
-        saveMultitaskAdapter(
-          directory,
-          transferMultitask(result.multitask, { kind: 'task', task: id }, seededRandom(0)),
-          loaded.model,
-          { ...record, tasks: [task.name], task: task.name, metrics: taskMetrics, training },
-        );
-        const version = await pushAdapter(args, { data: folders[id], adapter: directory }, taskMetrics, {
-          ...training,
-          seed: options.seed,
-        });
-        pushed.push({ task: task.name, version: version.name });
-      }
+          adapter: join(args.out, 'tasks', score.task),
+          registered: pushed[id].version,
+        },
+        pushed[id].id,
+      );
+      process.stderr.write(`${score.task}: recorded as run ${recording.id}\n`);
+    }
     const summary = {
       adapter: args.out,
       steps: result.steps,
       resumedFrom: result.resumedFrom,
       best: result.best,
       tasks: scores,
-      ...(args.push && { pushed }),
+      ...(args.push && { pushed: pushed.map(({ task, version }) => ({ task, version })) }),
     };
     if (args.json) {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

@@ -21,7 +21,7 @@ import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
-import { pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
+import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import { defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
   fieldArgs,
@@ -29,6 +29,7 @@ import {
   progressText,
   promptArgs,
   quarterEpoch,
+  stepEntry,
   trainingArgs,
   trainingOptions,
 } from '../soft-training.js';
@@ -256,10 +257,7 @@ const train = defineCommand({
       ? await recordRun(args.db, {
           kind: 'soft-training',
           task: taskName,
-          datasets: datasetFileIds(
-            taskName,
-            Object.fromEntries(Object.entries(paths).filter(([, path]) => existsSync(path))),
-          ),
+          datasets: datasetFileIds(taskName, splitFiles(args.data)),
           config: {
             model: args.model,
             data: args.data,
@@ -286,22 +284,7 @@ const train = defineCommand({
         directory: args.out,
         onProgress: (progress) => {
           bar.update(progress.step, progress.totalSteps, progressText(progress));
-          const evaluation = progress.evaluated ? progress.dev : undefined;
-          recording?.add([
-            {
-              kind: 'step',
-              position: progress.step - 1,
-              score: evaluation?.exactMatch ?? null,
-              passed: null,
-              data: {
-                step: progress.step,
-                epoch: progress.epoch,
-                loss: progress.loss,
-                learningRate: progress.learningRate,
-                ...(evaluation && { devAccuracy: evaluation.exactMatch, devLoss: evaluation.loss }),
-              },
-            },
-          ]);
+          recording?.add([stepEntry(progress)]);
           recording?.progress(progress.step, progress.totalSteps);
         },
       });
