@@ -9,5 +9,9 @@ export default defineConfig({
     // the heaviest tests (model training, killed-and-resumed CLI runs) take 20-40 s on 2 idle cores
     testTimeout: 120_000,
     pool: 'forks',
+    // each worker process runs its files one after another in one module graph instead of re-importing
+    // the whole tree per file: importing took 73 s of the unit tests' 271 s (and the suite 1,104 s →
+    // 930 s); no test file leaves state behind (spies restored, env put back, each its own temp folders)
+    isolate: false,
   },
 });
