@@ -1,5 +1,5 @@
 // The options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions and
-// optimizer settings those flags give, checked the same way for both.
+// optimizer settings those flags give, checked the same way for both; and a step as their runs record it.
 import type { RunEntry } from '../registry/index.js';
 import type { OptimizerOptions, TrainOptions, TrainProgress } from '../soft/index.js';
 import { choice, numberOption } from './options.js';
