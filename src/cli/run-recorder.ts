@@ -1,8 +1,9 @@
 // `eval --push`, `optimize --push`, `soft train --push` and `soft train-multitask --push` (a run per
-// task): the command recorded as a run in the registry while it runs: started with its config, its progress written at most once a second (the heartbeat
-// that tells a live run from a killed one) together with the entries added since (an evaluation's
-// examples, an optimization's trials, a training's steps: one write a second, not one per step), then
-// its summary and the version it produced when it ends, or the error when it fails.
+// task): the command recorded as a run in the registry while it runs: started with its config, its
+// progress written at most once a second (the heartbeat that tells a live run from a killed one)
+// together with the entries added since (an evaluation's examples, an optimization's trials, a
+// training's steps: one write a second, not one per step), then its summary and the version it produced
+// when it ends, or the error when it fails.
 import { operatorName, registryLocation } from './registry-access.js';
 import { datasetFileIds, Registry, type RunEntry, type RunKind } from '../registry/index.js';
 import type { Task } from '../tasks/index.js';
