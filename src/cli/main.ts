@@ -4,58 +4,38 @@
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
 import { findUnknownOption } from './check-options.js';
 import { exitStatus, reportError } from './report-error.js';
-import compare from './commands/compare.js';
-import compareMethods from './commands/compare-methods.js';
-import dataset from './commands/dataset.js';
-import evaluateCommand from './commands/eval.js';
-import generate from './commands/generate.js';
-import model from './commands/model.js';
-import optimize from './commands/optimize.js';
-import keys from './commands/keys.js';
-import registry from './commands/registry.js';
-import serve from './commands/serve.js';
-import ui from './commands/ui.js';
-import soft from './commands/soft.js';
-import traces from './commands/traces.js';
-import runs from './commands/runs.js';
-import monitorCommand from './commands/monitor.js';
-import alerts from './commands/alerts.js';
-import drift from './commands/drift.js';
-import scores from './commands/scores.js';
-import review from './commands/review.js';
-import audit from './commands/audit.js';
-import experiment from './commands/experiment.js';
-import job from './commands/job.js';
-import worker from './commands/worker.js';
-import loop from './commands/loop.js';
+
+/** A subcommand imported when it runs, so a command loads its own dependencies and not every other's. */
+const loadCommand = (module: Promise<{ default: object }>) =>
+  module.then((loaded) => loaded.default as CommandDef);
 
 const main = defineCommand({
   meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
   subCommands: {
-    generate,
-    model,
-    eval: evaluateCommand,
-    dataset,
-    compare,
-    'compare-methods': compareMethods,
-    registry,
-    soft,
-    optimize,
-    serve,
-    ui,
-    keys,
-    traces,
-    runs,
-    monitor: monitorCommand,
-    alerts,
-    drift,
-    scores,
-    review,
-    audit,
-    experiment,
-    job,
-    worker,
-    loop,
+    generate: () => loadCommand(import('./commands/generate.js')),
+    model: () => loadCommand(import('./commands/model.js')),
+    eval: () => loadCommand(import('./commands/eval.js')),
+    dataset: () => loadCommand(import('./commands/dataset.js')),
+    compare: () => loadCommand(import('./commands/compare.js')),
+    'compare-methods': () => loadCommand(import('./commands/compare-methods.js')),
+    registry: () => loadCommand(import('./commands/registry.js')),
+    soft: () => loadCommand(import('./commands/soft.js')),
+    optimize: () => loadCommand(import('./commands/optimize.js')),
+    serve: () => loadCommand(import('./commands/serve.js')),
+    ui: () => loadCommand(import('./commands/ui.js')),
+    keys: () => loadCommand(import('./commands/keys.js')),
+    traces: () => loadCommand(import('./commands/traces.js')),
+    runs: () => loadCommand(import('./commands/runs.js')),
+    monitor: () => loadCommand(import('./commands/monitor.js')),
+    alerts: () => loadCommand(import('./commands/alerts.js')),
+    drift: () => loadCommand(import('./commands/drift.js')),
+    scores: () => loadCommand(import('./commands/scores.js')),
+    review: () => loadCommand(import('./commands/review.js')),
+    audit: () => loadCommand(import('./commands/audit.js')),
+    experiment: () => loadCommand(import('./commands/experiment.js')),
+    job: () => loadCommand(import('./commands/job.js')),
+    worker: () => loadCommand(import('./commands/worker.js')),
+    loop: () => loadCommand(import('./commands/loop.js')),
   },
 });
 
