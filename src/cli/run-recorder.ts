@@ -112,9 +112,14 @@ export async function recordRuns(
     for (const start of starts) recordings.push(await recordRun(db, start));
     return recordings;
   } catch (error) {
-    await Promise.all(recordings.map((recording) => recording.fail(error).catch(() => undefined)));
+    await failRuns(recordings, error);
     throw error;
   }
+}
+
+/** Records `error` as the end of each run; a failure to record it is dropped (the error is what to report). */
+export async function failRuns(recordings: RunRecorder[], error: unknown): Promise<void> {
+  await Promise.all(recordings.map((recording) => recording.fail(error).catch(() => undefined)));
 }
 
 /** The registry ids of the data a run of `split` reads: the split's file, or the one file the spec splits. */

@@ -26,7 +26,7 @@ import {
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { recordRuns } from '../run-recorder.js';
+import { failRuns, recordRuns } from '../run-recorder.js';
 import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import {
   fieldArgs,
@@ -143,6 +143,15 @@ export default defineCommand({
     const devCandidates = tasks.every((task) => task.devCandidates)
       ? tasks.flatMap((task) => task.devCandidates!)
       : undefined;
+    // the training's settings, as each task's run and the adapter's record both keep them
+    const settings = {
+      method: 'multitask-prompt-tuning',
+      virtualTokens,
+      taskRank,
+      layout,
+      lr: learningRate,
+      batchSize: options.batchSize,
+    };
     // --push records the training as a run of each task while it trains
     const recordings = args.push
       ? await recordRuns(
@@ -156,15 +165,10 @@ export default defineCommand({
               config: {
                 model: args.model,
                 data: folder,
-                method: 'multitask-prompt-tuning',
+                ...settings,
                 tasks: names,
                 taskId: id,
-                virtualTokens,
-                taskRank,
                 init: initKind,
-                layout,
-                lr: learningRate,
-                batchSize: options.batchSize,
                 epochs: options.steps ? undefined : options.epochs,
                 steps: options.steps,
                 evalEvery: options.evalEvery,
@@ -190,8 +194,9 @@ export default defineCommand({
           directory: args.out,
           onProgress: (progress) => {
             bar.update(progress.step, progress.totalSteps, progressText(progress));
+            const entry = stepEntry(progress);
             for (const recording of recordings) {
-              recording.add([stepEntry(progress)]);
+              recording.add([entry]);
               recording.progress(progress.step, progress.totalSteps);
             }
           },
@@ -219,17 +224,7 @@ export default defineCommand({
         tasks: names,
         seed: options.seed,
         metrics: { devExactMatch: result.best?.exactMatch ?? NaN, ...metrics },
-        training: {
-          method: 'multitask-prompt-tuning',
-          virtualTokens,
-          taskRank,
-          layout,
-          lr: learningRate,
-          steps: result.steps,
-          bestStep: result.best?.step,
-          batchSize: options.batchSize,
-          data: folders,
-        },
+        training: { ...settings, steps: result.steps, bestStep: result.best?.step, data: folders },
       };
       saveMultitaskAdapter(args.out, result.multitask, loaded.model, record);
       // each task a version of its own task: the shared prompt with that task's factors alone
@@ -259,7 +254,7 @@ export default defineCommand({
     };
     // each run records why training stopped; a failure to record that must not hide the error
     const { result, scores, pushed } = await trainAndPush().catch(async (error: unknown) => {
-      await Promise.all(recordings.map((recording) => recording.fail(error).catch(() => undefined)));
+      await failRuns(recordings, error);
       throw error;
     });
     for (const [id, recording] of recordings.entries()) {
