@@ -35,7 +35,7 @@ export default tseslint.config(
     rules: { 'layers/imports': 'error' },
   },
   {
-    // one casing for error codes: `code: 'X'` in an error's options is SCREAMING_SNAKE_CASE
+    // one casing for error codes: `code: 'X'` in an error's options is SCREAMING_SNAKE_CASE; folders are made by makeDirectory
     files: ['src/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.case.ts'],
     rules: {
@@ -45,6 +45,13 @@ export default tseslint.config(
           selector:
             "NewExpression[callee.name=/Error$/] ObjectExpression > Property[key.name='code'] > Literal[value!=/^[A-Z][A-Z0-9_]*$/]",
           message: 'Error codes are SCREAMING_SNAKE_CASE, e.g. REGISTRY_NO_TASK.',
+        },
+        {
+          // Node 20's recursive mkdir never returns for a path under /proc (issue seen with --db)
+          selector:
+            "CallExpression:matches([callee.name=/^mkdir(Sync)?$/], [callee.property.name=/^mkdir(Sync)?$/]) Property[key.name='recursive']",
+          message:
+            "Use the engine's makeDirectory: Node's recursive mkdir can loop forever on a path it cannot create.",
         },
       ],
     },

@@ -1,7 +1,7 @@
 // `promptune registry` as a user runs it against a SQLite file: push, list, label (protected without
 // --admin refused), diff, rollback, export and import into another registry.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ function registry(cwd: string, ...args: string[]) {
   const result = spawnSync(
     process.execPath,
     [join(repositoryRoot, 'bin', 'promptune.js'), 'registry', ...args],
-    { cwd, encoding: 'utf8', env: environment },
+    // a bound, so a command that never returns fails the test instead of hanging the suite
+    { cwd, encoding: 'utf8', env: environment, timeout: 60_000 },
   );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -90,5 +91,21 @@ describe('promptune registry', () => {
     const result = registry(cwd, 'show', 'animal@7');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('code: REGISTRY_NO_VERSION');
+  });
+
+  it('refuses a --db whose folder cannot be made, with a code', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
+    writeFileSync(join(cwd, 'file'), 'x');
+    const underFile = registry(cwd, 'ls', '--db', join(cwd, 'file', 'registry.sqlite'));
+    expect(underFile.status).toBe(1);
+    expect(underFile.stderr).toContain('code: PATH_NOT_A_FOLDER');
+    const deeper = registry(cwd, 'ls', '--db', join(cwd, 'file', 'below', 'registry.sqlite'));
+    expect(deeper.stderr).toContain('code: PATH_NOT_A_FOLDER');
+    if (existsSync('/proc/self')) {
+      // Node's own recursive mkdir never returns here
+      const proc = registry(cwd, 'ls', '--db', '/proc/promptune-nope/registry.sqlite');
+      expect(proc.status).toBe(1);
+      expect(proc.stderr).toContain('code: FILE_NOT_FOUND');
+    }
   });
 });

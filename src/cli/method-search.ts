@@ -6,10 +6,10 @@
 // trained in full with the run's own options, each in <out>/search/<candidate>/ with its own checkpoint
 // (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
 // end instead of training that candidate again. The trials are listed in <out>/search/trials.json.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically, type LoadedModel } from '../engine/index.js';
+import { writeFileAtomically, type LoadedModel, makeDirectory } from '../engine/index.js';
 import {
   copyCheckpoint,
   hasCheckpoint,
@@ -125,7 +125,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     rmSync(folder, { recursive: true, force: true });
     removeCheckpoint(input.directory);
   }
-  mkdirSync(folder, { recursive: true });
+  makeDirectory(folder);
   writeFileAtomically(keyPath, key);
   const trials: Trial[] = [];
   for (const [index, candidate] of candidates.entries()) {

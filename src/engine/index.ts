@@ -52,6 +52,7 @@ export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';
 export type { ModelWeights, LayerWeights } from './weights/types.js';
 export { firstNonFinite } from './weights/assemble.js';
 export { copyFileAtomically, writeFileAtomically, type AtomicWriteOptions } from './weights/atomic-file.js';
+export { makeDirectory } from './make-directory.js';
 export { writeGguf, type GgufWriteOptions, type GgufWriteSummary } from './weights/gguf-writer.js';
 export { fileTypes, type FileType } from './weights/quant-mix.js';
 export { tensorTypes, type TensorType } from './weights/dequantize.js';

@@ -3,7 +3,7 @@
 // and name (matrices float32), a Hugging Face directory gives model.safetensors beside the source's config
 // (its dtype now float32) and copies of its generation and tokenizer files. llama2.c files have no writer
 // (their tokenizer is a separate file).
-import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ValidationError } from '../errors/index.js';
 import type { LlamaModel } from './llama.js';
@@ -13,6 +13,7 @@ import { readGgufHeader, tokenizerMetadata } from './weights/gguf.js';
 import { readHuggingFaceConfig } from './weights/hf-directory.js';
 import { writeFileAtomically } from './weights/atomic-file.js';
 import { writableFamily, writeHuggingFaceWeights } from './weights/hf-writer.js';
+import { makeDirectory } from './make-directory.js';
 
 /** Where a model was loaded from. */
 export interface ModelSource {
@@ -72,7 +73,7 @@ export async function saveModelLike(
   source: ModelSource,
 ): Promise<string> {
   checkModelWritable(source, directory);
-  mkdirSync(directory, { recursive: true });
+  makeDirectory(directory);
   if (source.format === 'gguf') {
     const header = await readGgufHeader(source.path);
     header.reader.close();

@@ -3,10 +3,11 @@
 // after it): it is ignored, and cut from the file before the next append (reading changes nothing). Any
 // other line that is not JSON of the schema's shape is a coded error, never skipped: a journal that
 // silently lost lines would break what it guards (finished results, money spent).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { parseInput, parseJsonText, ValidationError } from '../errors/index.js';
+import { makeDirectory } from '../engine/index.js';
 
 /** How a file's lines are described in errors: `what` names the kind of file ("evaluation journal"). */
 export interface JsonLinesSource {
@@ -52,7 +53,7 @@ export class JsonLinesFile<T> {
   /** Appends one line, in one write. */
   append(line: T): void {
     if (!this.exists) {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeDirectory(dirname(this.path));
       this.exists = true;
     }
     if (this.completeLength !== undefined) {

@@ -3,11 +3,11 @@
 // Stored values are read back through a schema: a damaged row is a coded error, not a wrong answer.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseInput, parseJsonText } from '../errors/index.js';
 import { checkRecordSchema } from '../guard/index.js';
+import { makeDirectory } from '../engine/index.js';
 
 const tokens = z.number().int().nonnegative();
 const cachedResponseSchema = z.object({
@@ -34,7 +34,7 @@ export class ResponseCache {
   private readonly insert: Database.Statement;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirectory(dirname(path));
     this.database = new Database(path);
     this.database.pragma('journal_mode = WAL');
     this.database.exec(

@@ -1,8 +1,8 @@
 // Writing a stored dataset version as files (<folder>/<split>.jsonl, atomically), for `dataset pull` and
 // `review dataset --out` and the closed loop; `soft train --data`, `eval` and `optimize` read the folder as they read any.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../engine/index.js';
+import { writeFileAtomically, makeDirectory } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { DatasetVersion } from './dataset-versions.js';
 import type { Registry } from './registry.js';
@@ -32,7 +32,7 @@ export async function writeDatasetVersion(
         hint: 'Write the version into an empty folder (or remove those files).',
       },
     );
-  mkdirSync(folder, { recursive: true });
+  makeDirectory(folder);
   const written: string[] = [];
   for (const [split, id] of Object.entries(version.splits)) {
     const dataset = stored.find((candidate) => candidate.id === id)!;

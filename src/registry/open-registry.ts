@@ -3,13 +3,13 @@
 // processes open a new registry at once. It does not run queries for the registry: registry.ts does.
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { hasPendingMigrations, migrateToLatest, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
+import { makeDirectory } from '../engine/index.js';
 
 /** Where the registry lives: a SQLite path, or a Postgres URL. */
 export interface RegistryLocation {
@@ -63,7 +63,7 @@ export async function openRegistryDatabase(
     return { database, dialect: 'postgres', directory: undefined, writeRetry, url: location.url };
   }
   const path = location.path ?? '.promptune/registry.sqlite';
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   const sqlite = new Database(path, { timeout: sqliteBusyTimeoutMs });
   const database = new Kysely<RegistryDatabase>({
     dialect: new ImmediateSqliteDialect({ database: sqlite }),

@@ -3,7 +3,7 @@
 // registry version id; their adapter files are written once under the adapter folder, checked against
 // this model (loadAdapter refuses another base model) and kept as sessions whose KV prefix is
 // computed once.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -12,6 +12,7 @@ import {
   nativeBlasCore,
   parameterCount,
   PrefixCache,
+  makeDirectory,
 } from '../engine/index.js';
 import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import { compileConstraint } from '../guard/index.js';
@@ -86,7 +87,7 @@ try {
           hint: 'Send its adapter files with the request.',
         });
       const temporary = `${folder}.${process.pid}.${Date.now()}.tmp`;
-      mkdirSync(temporary, { recursive: true });
+      makeDirectory(temporary);
       writeFileSync(join(temporary, 'adapter_config.json'), JSON.stringify(reference.files.config));
       if (reference.files.metadata)
         writeFileSync(join(temporary, 'promptune.json'), JSON.stringify(reference.files.metadata));

@@ -5,7 +5,7 @@
 // through schemas (other fields PEFT writes pass untouched) and the vectors must be finite. Loading onto
 // another base model is refused unless forced. Files are written via a temporary name, then renamed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -22,6 +22,7 @@ import {
   type LlamaModel,
   type Tokenizer,
   matrixChunks,
+  makeDirectory,
 } from '../engine/index.js';
 import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
 
@@ -246,7 +247,7 @@ export function writeAdapterFiles(
   config: Record<string, unknown>,
   sidecar: AdapterMetadata,
 ): void {
-  mkdirSync(directory, { recursive: true });
+  makeDirectory(directory);
   writeSafetensors(join(directory, 'adapter_model.safetensors'), tensors, { format: 'pt' });
   for (const [name, value] of [
     ['adapter_config.json', config],

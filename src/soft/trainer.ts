@@ -5,7 +5,7 @@
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
 // A checkpoint is read through a schema and checked against the run before anything is written; a run
 // whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   firstNonFinite,
@@ -13,6 +13,7 @@ import {
   seededRandom,
   writeFileAtomically,
   type LlamaModel,
+  makeDirectory,
 } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import { writeCheckpoint } from './checkpoint-write.js';
@@ -217,7 +218,7 @@ function* trainingSteps(
   const { directory } = options;
   const checkpointPath = directory ? join(directory, 'checkpoint.json') : undefined;
   const metricsPath = directory ? join(directory, 'metrics.jsonl') : undefined;
-  if (directory) mkdirSync(directory, { recursive: true });
+  if (directory) makeDirectory(directory);
   if (directory && hasCheckpoint(directory)) {
     const saved = readCheckpoint(directory, {
       settings,

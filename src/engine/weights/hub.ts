@@ -2,13 +2,14 @@
 // @huggingface/hub into a cache directory, resuming partial downloads (Range requests on the file's
 // blob). Already-cached files are used without touching the network.
 import { downloadFile, listFiles } from '@huggingface/hub';
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DownloadError, PromptuneError, ValidationError } from '../../errors/index.js';
 import { readSafetensorsIndex } from './hf-directory.js';
+import { makeDirectory } from '../make-directory.js';
 
 /** A parsed hub reference. */
 export interface HubReference {
@@ -138,7 +139,7 @@ async function fetchFile(
 ): Promise<void> {
   const target = join(folder, file);
   if (existsSync(target)) return;
-  mkdirSync(dirname(target), { recursive: true });
+  makeDirectory(dirname(target));
   const blob = await downloadFile({ repo, path: file, revision: reference.revision, ...credentials });
   if (!blob) {
     throw new DownloadError(`${reference.repo}@${reference.revision} has no file ${file}`, {
