@@ -529,10 +529,10 @@ export function hardPromptText(artifact: PromptArtifact): string {
  * for the rest.
  */
 export function defaultInit(
-  args: { method: string; init: string; source?: string },
+  args: { method: string; init?: string; source?: string },
   written: Set<string>,
   labels: string[] | undefined,
 ): string {
-  if (written.has('init') || written.has('init-from')) return args.init;
-  return args.method === 'prompt-tuning' && labels && !args.source ? 'class-labels' : args.init;
+  if (args.init && (written.has('init') || written.has('init-from'))) return args.init;
+  return args.method === 'prompt-tuning' && labels && !args.source ? 'class-labels' : 'sample-vocab';
 }

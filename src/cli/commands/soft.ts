@@ -71,8 +71,8 @@ const train = defineCommand({
       description: 'Number of prompt vectors (prefix tuning: positions of keys and values)',
     },
     init: {
+      // no default here: it depends on the method and the task (defaultInit), and the help would print one
       type: 'string',
-      default: 'sample-vocab',
       description:
         'sample-vocab, text, random, normal or class-labels (prefix tuning: the KV cache of those tokens, or random); default class-labels for prompt tuning on a task with few labels, else sample-vocab',
     },
