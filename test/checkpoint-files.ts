@@ -63,8 +63,11 @@ export function writeArrays(directory: string, arrays: CheckpointArrays): void {
 export function rewriteInline(directory: string): void {
   const { tensors, best, optimizer, ...saved } = readSaved(directory);
   const arrays = readArrays(directory);
+  // settings then named neither the examples nor the method's options
+  const { data: _data, run: _run, ...settings } = JSON.parse(saved.settings) as Record<string, unknown>;
   const inline = {
     ...saved,
+    settings: JSON.stringify(settings),
     values: Array.from(arrays.values),
     optimizer: { step: optimizer.step, m: Array.from(arrays.m), v: Array.from(arrays.v) },
     best: best && { ...best, values: Array.from(arrays.best!) },

@@ -390,4 +390,55 @@ describe('promptune soft', () => {
     expect(corrupt.status).toBe(1);
     expect(corrupt.stderr).toMatch(/code: WEIGHT_(TRUNCATED|BAD_MAGIC)/);
   });
+
+  it('refuses a rerun that would mix two runs in one --out, and options a run would ignore', () => {
+    const data = slice('gender', { train: 8, dev: 4 });
+    const out = join(data, 'adapter');
+    const train = (...more: string[]) =>
+      promptune('soft', 'train', '--model', stories.gguf, '--out', out, '--steps', '2', ...more);
+    expect(train('--data', data).status).toBe(0);
+    const adapter = readFileSync(join(out, 'adapter_model.safetensors'));
+    // other examples of the same count, another layout: the checkpoint names what differs
+    const otherData = train('--data', slice('animal', { train: 8, dev: 4 }));
+    expect(otherData.stderr).toContain('code: TRAIN_CHECKPOINT_MISMATCH');
+    expect(otherData.stderr).toContain('(the examples)');
+    const otherLayout = train('--data', data, '--layout', 'peft');
+    expect(otherLayout.stderr).toContain("(the method's options)");
+    expect(readFileSync(join(out, 'adapter_model.safetensors'))).toEqual(adapter);
+
+    // a folder holding an adapter and no run to resume is not trained into
+    const held = join(data, 'held');
+    mkdirSync(held);
+    writeFileSync(join(held, 'adapter_config.json'), '{}');
+    const refused = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      held,
+      '--steps',
+      '1',
+    );
+    expect(refused.stderr).toContain('code: OUTPUT_NOT_EMPTY');
+    expect(readdirSync(held)).toEqual(['adapter_config.json']);
+
+    for (const [options, says] of [
+      [['--search', '--init', 'text'], '--search chooses the init'],
+      [['--init-text', 'Who?'], '--init-text would be ignored'],
+      [['--label', 'staging'], '--label would be ignored'],
+      [['--target-field', 'input'], 'both name "input"'],
+      [['--clip', '0'], 'expected a number > 0'],
+      [['--method', 'lora', '--rank', '65'], 'expected a whole number >= 1 <= 64'],
+      [['--method', 'p-tuning', '--encoder-hidden', '100000'], '<= 1024'],
+      [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
+    ] as const) {
+      const result = train('--data', data, ...options);
+      expect(result.status, options.join(' ')).toBe(1);
+      expect(result.stderr).toContain(says);
+      expect(result.stderr).toContain('code: CLI_INVALID_OPTION');
+    }
+  });
 });

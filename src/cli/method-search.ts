@@ -18,7 +18,7 @@ import {
   type TrainOptions,
   type TrainProgress,
 } from '../soft/index.js';
-import { planMethod, type MethodArgs } from './soft-methods.js';
+import { checkpointIdentity, planMethod, type MethodArgs } from './soft-methods.js';
 import { optimizerAt } from './soft-training.js';
 
 /** One candidate's start: its init (prompt tuning) and learning rate. */
@@ -131,16 +131,14 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
   for (const [index, candidate] of candidates.entries()) {
     const name = candidateName(candidate);
     const directory = join(folder, name.replace(/ /g, '-'));
-    const plan = planMethod(
-      { ...input.args, init: candidate.init ?? input.args.init },
-      input.loaded,
-      input.labels,
-      input.seed,
-    );
+    const trialArgs = { ...input.args, init: candidate.init ?? input.args.init };
+    const plan = planMethod(trialArgs, input.loaded, input.labels, input.seed);
     // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
     const result = await plan.train(input.train, input.dev, {
       ...input.options,
       optimizer: optimizerAt(input.optimizer, candidate.learningRate),
+      // as the run that continues from it will say
+      run: checkpointIdentity(plan, trialArgs),
       directory,
       onProgress: (progress) => input.onProgress?.(name, progress),
     });

@@ -1,7 +1,14 @@
 // The options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions and
 // optimizer settings those flags give, checked the same way for both; and a step as their runs record it.
+import { ValidationError } from '../errors/index.js';
 import type { RunEntry } from '../registry/index.js';
-import type { OptimizerOptions, TrainOptions, TrainProgress } from '../soft/index.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import {
+  hasCheckpoint,
+  type OptimizerOptions,
+  type TrainOptions,
+  type TrainProgress,
+} from '../soft/index.js';
 import { choice, numberOption } from './options.js';
 
 /** The fields of the examples. */
@@ -32,6 +39,11 @@ export const trainingArgs = {
   warmup: { type: 'string', default: '0', description: 'Warmup steps' },
   clip: { type: 'string', description: 'Clip the gradient norm to this' },
   epochs: { type: 'string', default: '6', description: 'Epochs' },
+  'max-epochs': {
+    type: 'string',
+    description:
+      'Past --epochs, train one more epoch at a time while the last one improved dev, up to this many (soft train: 12 for prompt tuning when no --epochs or --steps is given)',
+  },
   steps: { type: 'string', description: 'Stop after this many steps instead' },
   'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
   'eval-every': { type: 'string', description: 'Steps between dev evaluations (default: every epoch)' },
@@ -56,11 +68,69 @@ export interface TrainingArgs {
   warmup: string;
   clip?: string;
   epochs: string;
+  'max-epochs'?: string;
   steps?: string;
   'batch-size': string;
   'eval-every'?: string;
   patience?: string;
   seed: string;
+}
+
+/**
+ * Refuses options a training run would ignore: --label, --admin or --db without --push, and the same
+ * field as input and target.
+ */
+export function checkRunOptions(
+  args: { push?: boolean; 'input-field': string; 'target-field': string },
+  written: ReadonlySet<string>,
+): void {
+  const unpushed = ['label', 'admin', 'db'].find((option) => written.has(option));
+  if (!args.push && unpushed)
+    throw new ValidationError(`--${unpushed} would be ignored: it says how --push registers the adapter`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: `Add --push, or drop --${unpushed}.`,
+    });
+  if (args['input-field'] === args['target-field'])
+    throw new ValidationError(`--input-field and --target-field both name "${args['input-field']}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'The target is what the model learns to write after the input: name two different fields.',
+    });
+}
+
+/**
+ * Refuses an --out folder that holds something other than a run to resume (an adapter, a model, another
+ * run whose checkpoint was deleted): training into it would mix its files with the new run's. What a run
+ * leaves before its first checkpoint (its metrics, its search's trials, a checkpoint's parts) is not.
+ */
+export function checkOutputFolder(out: string): void {
+  if (!existsSync(out) || !statSync(out).isDirectory() || hasCheckpoint(out)) return;
+  const others = readdirSync(out).filter(
+    (name) =>
+      name !== 'metrics.jsonl' &&
+      name !== 'search' &&
+      !/^checkpoint-\d+-[0-9a-f]+\.bin$/.test(name) &&
+      !name.endsWith('.tmp'),
+  );
+  if (others.length)
+    throw new ValidationError(
+      `--out ${out} holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''} and no run to resume`,
+      {
+        code: 'OUTPUT_NOT_EMPTY',
+        hint: "Choose a new --out folder, or delete this one: training into it would mix its files with the new run's.",
+      },
+    );
+}
+
+/** --max-epochs, which needs whole epochs to grow and at least --epochs of them. */
+function maxEpochs(args: TrainingArgs): number | undefined {
+  const epochs = numberOption('epochs', args.epochs, { integer: true, min: 1 });
+  const most = numberOption('max-epochs', args['max-epochs'], { integer: true, min: epochs ?? 1 });
+  if (most !== undefined && args.steps !== undefined)
+    throw new ValidationError('--max-epochs grows a run by epochs; --steps fixes its length', {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Drop --steps (or --max-epochs).',
+    });
+  return most;
 }
 
 /**
@@ -106,13 +176,14 @@ export function trainingOptions(args: TrainingArgs): {
   return {
     options: {
       epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 }),
+      maxEpochs: maxEpochs(args),
       steps: numberOption('steps', args.steps, { integer: true, min: 1 }),
       batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 }),
       schedule: {
         kind: choice('schedule', args.schedule, ['constant', 'cosine'] as const),
         warmupSteps: numberOption('warmup', args.warmup, { integer: true, min: 0 }),
       },
-      clipNorm: numberOption('clip', args.clip, { min: 0 }),
+      clipNorm: numberOption('clip', args.clip, { above: 0 }),
       evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
       patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
       seed: numberOption('seed', args.seed, { integer: true })!,

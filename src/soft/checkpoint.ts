@@ -57,7 +57,7 @@ const inlineSchema = z.object({
 });
 
 export const checkpointHint =
-  'The checkpoint is damaged; delete checkpoint.json to train from the start, or choose another --out folder.';
+  'The checkpoint is damaged; train into another --out folder, or delete this folder to train from the start.';
 export const jsonName = 'checkpoint.json';
 
 /** Whether `directory` holds a checkpoint (its JSON: the binary file is written before it). */
@@ -96,11 +96,14 @@ export function readCheckpoint(
   const { settings, size, hiddenSize, totalSteps } = run;
   // the run's settings and size first, from the JSON: nothing of another run's binary file is read
   const mismatch = (saved: { settings: string }, parameters: number) => {
-    if (saved.settings !== settings || parameters !== size)
-      throw new ValidationError(`${path} belongs to a run with other settings`, {
-        code: 'TRAIN_CHECKPOINT_MISMATCH',
-        hint: 'Resume with the same options and model, or choose another --out folder.',
-      });
+    if (saved.settings !== comparableSettings(saved.settings, settings) || parameters !== size)
+      throw new ValidationError(
+        `${path} belongs to a run with other settings${differences(saved.settings, settings)}`,
+        {
+          code: 'TRAIN_CHECKPOINT_MISMATCH',
+          hint: 'Resume with the same options and model, or choose another --out folder.',
+        },
+      );
   };
   let saved: Checkpoint;
   if ('tensors' in raw) {
@@ -213,4 +216,31 @@ function fromBinary(
   } finally {
     closeSync(descriptor);
   }
+}
+
+/**
+ * The run's settings as a checkpoint written before they named the examples and the method's options
+ * (`data`, `run`) would hold them: such a checkpoint still resumes, checked as it was then.
+ */
+function comparableSettings(saved: string, current: string): string {
+  if (saved.includes('"data":')) return current;
+  const { data: _data, run: _run, ...earlier } = JSON.parse(current) as Record<string, unknown>;
+  return JSON.stringify(earlier);
+}
+
+/** The settings two runs differ in, for the mismatch's message: ` (data, run)`, or nothing. */
+function differences(saved: string, current: string): string {
+  let before: Record<string, unknown>;
+  let after: Record<string, unknown>;
+  try {
+    before = JSON.parse(saved) as Record<string, unknown>;
+    after = JSON.parse(current) as Record<string, unknown>;
+  } catch {
+    return '';
+  }
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]),
+  );
+  const words: Record<string, string> = { data: 'the examples', run: "the method's options" };
+  return names.length ? ` (${names.map((name) => words[name] ?? name).join(', ')})` : '';
 }

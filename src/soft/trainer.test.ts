@@ -110,6 +110,51 @@ describe('soft prompt training on stories260K', async () => {
     expect(Array.from(fromInline.prompt.values)).toEqual(Array.from(straight.prompt.values));
   }, 240_000); // about 50 training steps: past 60 s on a busy 2-core machine
 
+  it('trains past its epochs while the last epoch improved dev, and resumes such a run exactly', () => {
+    const growing = { epochs: 1, maxEpochs: 4, batchSize: 8, seed: 0, evalEvery: 4 };
+    const straight = trainSoftPrompt(model, initial, train, dev, growing);
+    const evaluations = straight.history.filter((record) => record.devExactMatch !== undefined);
+    const bestUpTo = (end: number) =>
+      evaluations
+        .filter((record) => record.step <= end)
+        .reduce((best, record) =>
+          record.devExactMatch > best.devExactMatch ||
+          (record.devExactMatch === best.devExactMatch && record.devLoss < best.devLoss)
+            ? record
+            : best,
+        );
+    expect(straight.steps % 8).toBe(0);
+    expect(straight.steps).toBeGreaterThan(8); // the first epoch improved on nothing before it
+    // every epoch end it passed had found its best within that epoch; where it stopped, not (or the cap)
+    for (let end = 8; end < straight.steps; end += 8) expect(bestUpTo(end).step).toBeGreaterThan(end - 8);
+    if (straight.steps < 32) expect(bestUpTo(straight.steps).step).toBeLessThanOrEqual(straight.steps - 8);
+    expect(straight.best!.step).toBe(bestUpTo(straight.steps).step);
+
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-train-growing-'));
+    // killed before its first checkpoint, then past the first epoch: a rerun writes each step's line once
+    for (const at of [3, 10])
+      expect(() =>
+        trainSoftPrompt(model, initial, train, dev, {
+          ...growing,
+          directory,
+          onProgress: ({ step }) => {
+            if (step === at) throw new Error('killed');
+          },
+        }),
+      ).toThrow('killed');
+    const resumed = trainSoftPrompt(model, initial, train, dev, { ...growing, directory });
+    expect(resumed.resumedFrom).toBe(8);
+    expect(resumed.steps).toBe(straight.steps);
+    expect(Array.from(resumed.prompt.values)).toEqual(Array.from(straight.prompt.values));
+    const steps = readFileSync(join(directory, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).step);
+    expect(steps).toEqual(Array.from({ length: straight.steps }, (_, i) => i + 1));
+    // a finished run that reran decides alike: it trains nothing more
+    expect(trainSoftPrompt(model, initial, train, dev, { ...growing, directory }).steps).toBe(straight.steps);
+  }, 240_000);
+
   it('generates from the cached KV prefix exactly as from the full embeddings', async () => {
     const session = new SoftPromptSession(model, tokenizer, initial);
     const texts = ['Once upon a time, there was a little girl named Sue.', 'Tom had a red ball.'];

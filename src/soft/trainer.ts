@@ -5,6 +5,7 @@
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
 // A checkpoint is read through a schema and checked against the run before anything is written; a run
 // whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
+import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -65,6 +66,11 @@ export function promptTrainable(model: LlamaModel, prompt: SoftPrompt): Trainabl
 /** Training settings. */
 export interface TrainOptions {
   epochs?: number; // default 6 (or derived from steps)
+  /**
+   * Past `epochs`, train one more epoch at a time while the last one found a better dev score, up to
+   * this many epochs (default `epochs`: no extension). Ignored with `steps`.
+   */
+  maxEpochs?: number;
   steps?: number; // stop after this many steps instead of whole epochs
   batchSize?: number; // default 8
   optimizer?: OptimizerOptions; // default AdamW, lr 0.3, no weight decay (PEFT's reference setup)
@@ -78,6 +84,11 @@ export interface TrainOptions {
   /** Candidate labels per dev example, for log-likelihood accuracy. */
   devCandidates?: TokenizedExample[][];
   onProgress?: (progress: TrainProgress) => void;
+  /**
+   * What else a checkpoint must agree on to be resumed (the method's settings, how it started): a
+   * rerun with another layout or init text then refuses instead of mixing two runs.
+   */
+  run?: Record<string, unknown>;
 }
 
 /** What the progress bar shows. */
@@ -108,6 +119,19 @@ export interface TrainedValues {
   history: Record<string, number>[];
   steps: number;
   resumedFrom: number;
+}
+
+/** A short digest of the examples' tokens (and tasks), in order. */
+function examplesDigest(splits: TokenizedExample[][]): string {
+  const hash = createHash('sha256');
+  for (const examples of splits) {
+    for (const example of examples)
+      hash.update(
+        JSON.stringify([example.inputIds, example.targetIds, example.bos ?? true, example.task ?? 0]),
+      );
+    hash.update('|');
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** The examples of one epoch, in the order that epoch's seed gives. */
@@ -192,7 +216,8 @@ function* trainingSteps(
       hint: 'Give train.jsonl at least one example.',
     });
   const stepsPerEpoch = Math.ceil(train.length / batchSize);
-  const totalSteps = options.steps ?? (options.epochs ?? 6) * stepsPerEpoch;
+  let totalSteps = options.steps ?? (options.epochs ?? 6) * stepsPerEpoch;
+  const maxSteps = options.steps ?? Math.max(options.maxEpochs ?? 0, options.epochs ?? 6) * stepsPerEpoch;
   const evalEvery = options.evalEvery ?? stepsPerEpoch;
   const seed = options.seed ?? 0;
   const schedule = options.schedule ?? { kind: 'constant' };
@@ -200,6 +225,7 @@ function* trainingSteps(
     batchSize,
     optimizer,
     totalSteps,
+    ...(maxSteps > totalSteps && { maxSteps }),
     evalEvery,
     seed,
     schedule,
@@ -207,6 +233,9 @@ function* trainingSteps(
     ...trainable.shape,
     train: train.length,
     dev: dev.length,
+    // the examples themselves: a rerun on other data of the same size does not resume this run
+    data: examplesDigest([train, dev]),
+    run: options.run,
   });
 
   const values = trainable.values;
@@ -224,17 +253,20 @@ function* trainingSteps(
       settings,
       size: values.length,
       hiddenSize: trainable.rowSize,
-      totalSteps,
+      totalSteps: maxSteps,
     });
     ({ step, history } = saved);
+    // a run that had been extended resumes inside the epoch it had reached
+    totalSteps = Math.max(totalSteps, Math.min(maxSteps, Math.ceil(step / stepsPerEpoch) * stepsPerEpoch));
     best = saved.best;
     stale = saved.evaluationsWithoutImprovement;
     values.set(saved.values);
     state = saved.optimizer;
-    // steps after the checkpoint are redone identically; their metric lines are written again
-    if (metricsPath)
-      writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
   }
+  // steps after the checkpoint (all of them, without one) are redone identically; their lines are
+  // written again, not after the lines of a run killed before its first checkpoint
+  if (metricsPath)
+    writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
   state ??= optimizerState(values.length);
   /** The error for a run whose numbers stopped being finite; the last checkpoint is left as it was. */
   const diverged = (at: number, what: string) =>
@@ -251,7 +283,14 @@ function* trainingSteps(
     evaluation.exactMatch > best.exactMatch ||
     (evaluation.exactMatch === best.exactMatch && evaluation.loss < best.loss);
 
-  while (step < totalSteps && !(options.patience !== undefined && stale >= options.patience)) {
+  // one more epoch when the last one improved dev, while the run may grow (a rerun decides alike)
+  const extendsOneEpoch = () =>
+    totalSteps < maxSteps && best !== undefined && best.step > totalSteps - stepsPerEpoch;
+  while (!(options.patience !== undefined && stale >= options.patience)) {
+    if (step >= totalSteps) {
+      if (!extendsOneEpoch()) break;
+      totalSteps += stepsPerEpoch;
+    }
     const epoch = Math.floor(step / stepsPerEpoch);
     const order = epochOrder(train.length, seed, epoch);
     const index = step % stepsPerEpoch;

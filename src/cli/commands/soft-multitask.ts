@@ -23,7 +23,7 @@ import {
   type PromptLayout,
   type TokenizedExample,
 } from '../../soft/index.js';
-import { choice, numberOption, repeatedOption } from '../options.js';
+import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
@@ -36,6 +36,8 @@ import {
   stepEntry,
   trainingArgs,
   trainingOptions,
+  checkOutputFolder,
+  checkRunOptions,
 } from '../soft-training.js';
 
 /** One task's data: its name (the folder's), splits read for the prompt, and dev's label candidates. */
@@ -108,11 +110,17 @@ export default defineCommand({
       integer: true,
       min: 1,
     })!;
-    const taskRank = numberOption('task-rank', args['task-rank'], { integer: true, min: 1 })!;
+    const taskRank = numberOption('task-rank', args['task-rank'], {
+      integer: true,
+      min: 1,
+      max: virtualTokens,
+    })!;
     const initKind = choice('init', args.init, ['sample-vocab', 'text', 'random', 'normal'] as const);
     const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
-    const learningRate = numberOption('lr', args.lr, { min: 0 })!;
+    const learningRate = numberOption('lr', args.lr, { above: 0 })!;
     const { options, optimizer } = trainingOptions(args);
+    checkRunOptions(args, givenOptions(rawArgs));
+    checkOutputFolder(args.out);
     const fields = { input: args['input-field'], target: args['target-field'] };
 
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });

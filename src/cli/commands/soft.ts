@@ -22,7 +22,13 @@ import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { searchStart } from '../method-search.js';
 import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
-import { defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
+import {
+  checkpointIdentity,
+  defaultInit,
+  defaultMaxEpochs,
+  hardPromptText,
+  planMethod,
+} from '../soft-methods.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -32,6 +38,8 @@ import {
   stepEntry,
   trainingArgs,
   trainingOptions,
+  checkOutputFolder,
+  checkRunOptions,
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
@@ -181,17 +189,24 @@ const train = defineCommand({
         });
     }
     const { options: common, optimizer } = trainingOptions(requested);
+    const written = givenOptions(rawArgs);
+    checkRunOptions(requested, written);
+    checkSearchOptions(given, written);
+    checkOutputFolder(requested.out);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
     // the labels first, from the training targets (the method and the start depend on them); the
     // examples are read again once the method says how many positions a prompt takes
     const labels = labelSet(readSoftData(paths.train, loaded, fields, 0).targets);
-    const written = givenOptions(rawArgs);
     const args = { ...requested, init: defaultInit(requested, written, labels) };
     let plan = planMethod(args, loaded, labels, seed, written);
     const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
+    // read before training: a damaged test split is refused before the hours, not after
+    const testData = existsSync(paths.test)
+      ? readSoftData(paths.test, loaded, fields, virtualTokens)
+      : undefined;
     if (plan.method === 'full-fine-tuning') {
       // a whole model is not a registry version, and it is written as its source was: both known now
       if (args.push)
@@ -201,20 +216,17 @@ const train = defineCommand({
         });
       checkModelWritable(loaded.info, args.out);
     }
-    let learningRate = numberOption('lr', args.lr, { min: 0 }) ?? plan.defaultLearningRate;
+    let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
+    const maxEpochs = common.maxEpochs ?? defaultMaxEpochs(plan.method, written);
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
       ...common,
+      maxEpochs,
       evalEvery: common.evalEvery ?? quarterEpoch(trainData.examples.length, common.batchSize ?? 8),
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
     };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
     if (args.search) {
-      if (args.lr !== undefined)
-        throw new ValidationError('--search chooses the learning rate; --lr was given too', {
-          code: 'CLI_INVALID_OPTION',
-          hint: 'Drop --lr (or --search).',
-        });
       search = await searchStart({
         args,
         loaded,
@@ -267,6 +279,7 @@ const train = defineCommand({
             ...(args['init-from'] && { initFrom: args['init-from'] }),
             batchSize: Number(args['batch-size']),
             epochs: args.steps ? undefined : Number(args.epochs),
+            maxEpochs,
             evalEvery: trainOptions.evalEvery,
             steps: args.steps ? Number(args.steps) : undefined,
             seed,
@@ -281,6 +294,7 @@ const train = defineCommand({
       const result = await plan.train(trainData.examples, devData.examples, {
         ...trainOptions,
         optimizer: optimizerAt(optimizer, learningRate),
+        run: checkpointIdentity(plan, args),
         directory: args.out,
         onProgress: (progress) => {
           bar.update(progress.step, progress.totalSteps, progressText(progress));
@@ -289,9 +303,7 @@ const train = defineCommand({
         },
       });
       bar.finish();
-      const test = existsSync(paths.test)
-        ? result.evaluate(readSoftData(paths.test, loaded, fields, virtualTokens).examples)
-        : undefined;
+      const test = testData ? result.evaluate(testData.examples) : undefined;
       const metrics: Record<string, number> = {
         devExactMatch: result.best?.exactMatch ?? NaN,
         devLoss: result.best?.loss ?? NaN,
@@ -470,3 +482,27 @@ export default defineCommand({
     generate: generateCommand,
   },
 });
+
+/**
+ * Refuses what --search would ignore or override (--lr, --init: it chooses both), and --init-text
+ * where nothing starts from text. --init-from stays: its words are the search's text start.
+ */
+function checkSearchOptions(
+  given: { search?: boolean; init?: string; 'init-from'?: string },
+  written: ReadonlySet<string>,
+): void {
+  const chosen = ['lr', 'init'].find((option) => written.has(option));
+  if (given.search && chosen)
+    throw new ValidationError(
+      `--search chooses the ${chosen === 'lr' ? 'learning rate' : 'init'}; --${chosen} was given too`,
+      {
+        code: 'CLI_INVALID_OPTION',
+        hint: `Drop --${chosen} (or --search).`,
+      },
+    );
+  if (written.has('init-text') && !given.search && !given['init-from'] && given.init !== 'text')
+    throw new ValidationError(
+      `--init-text would be ignored: the run starts from ${given.init ? `--init ${given.init}` : 'its default init'}`,
+      { code: 'CLI_INVALID_OPTION', hint: 'Add --init text, or drop --init-text.' },
+    );
+}
