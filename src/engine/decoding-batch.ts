@@ -104,7 +104,7 @@ export class DecodingBatch {
         `prompt ${label} has ${used} tokens${prefix ? ` (${prefix} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
         {
           code: 'CONTEXT_OVERFLOW',
-          hint: `Shorten the prompt or lower maxTokens to at most ${Math.max(0, contextLength - used)}.`,
+          hint: `Shorten the prompt, or ask for at most ${Math.max(0, contextLength - used)} new tokens (--max-tokens, max_tokens).`,
         },
       );
     }

@@ -109,6 +109,8 @@ export function readPeftConfig<Config extends object>(
     code: 'ADAPTER_CONFIG_INVALID',
     hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained), or train again.',
     notFoundCode: 'ADAPTER_NOT_FOUND',
+    notFoundHint:
+      'An adapter is a folder holding adapter_config.json: the --out of soft train (or of PEFT save_pretrained).',
   };
   const read = readJsonFile(path, z.unknown(), source);
   if (kinds) {
@@ -402,7 +404,7 @@ export function checkBaseModel(
       `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
       {
         code: 'ADAPTER_WRONG_MODEL',
-        hint: 'Load the base model it was trained on, or pass --force to use it anyway.',
+        hint: 'Load the base model it was trained on (soft eval and soft generate take --force to use it anyway).',
       },
     );
   }

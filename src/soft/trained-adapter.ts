@@ -58,6 +58,8 @@ export function adapterMethod(directory: string): AdapterMethod {
     code: 'ADAPTER_CONFIG_INVALID',
     hint: 'adapter_config.json is damaged; restore it from the training run (or PEFT save_pretrained).',
     notFoundCode: 'ADAPTER_NOT_FOUND',
+    notFoundHint:
+      'An adapter is a folder holding adapter_config.json: the --out of soft train (or of PEFT save_pretrained).',
   });
   if (ADAPTER_METHODS.includes(type)) return type as AdapterMethod;
   throw new ValidationError(`${path}: peft_type is ${type}, which promptune does not run`, {

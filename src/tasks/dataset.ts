@@ -3,7 +3,7 @@
 // CRLF line endings are accepted, blank lines skipped); nothing is silently replaced. Nothing here
 // calls a model.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { DatasetError, NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
 import { seededRandom } from '../engine/index.js';
@@ -114,6 +114,11 @@ export function readExamples(path: string, shape: ExampleShape): Example[] {
       hint: 'Check the path in the task spec (relative to the spec file).',
     });
   }
+  if (statSync(path).isDirectory())
+    throw new DatasetError(`dataset ${path} is a folder, not a file`, {
+      code: 'DATASET_NOT_FOUND',
+      hint: 'Name a .jsonl or .csv file of examples.',
+    });
   return parseExamples(readFileSync(path), path, shape);
 }
 
@@ -159,7 +164,7 @@ export function parseExamples(bytes: Uint8Array, path: string, shape: ExampleSha
     if (!shape.targetOptional && (target === undefined || target === null || target === '')) {
       throw new DatasetError(`${path}:${line}: missing or empty target "${shape.targetField}"`, {
         code: 'DATASET_MISSING_FIELD',
-        hint: 'Every example needs a non-empty target (or set data.targetField to the right column).',
+        hint: 'Every example needs a non-empty target, or name the right column: --target-field on the command line, data.targetField in a task spec.',
       });
     }
     for (const field of textFields) {
