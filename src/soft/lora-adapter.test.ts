@@ -91,4 +91,22 @@ describe('bad LoRA adapters', async () => {
     const partial = loadLoraAdapter(folderWith(pair(2)), model).adapter;
     expect(partial.layers.map((layer) => Object.keys(layer).join())).toEqual(['', '', 'query', '', '']);
   });
+
+  it('refuses a config that would not adapt the modules its tensors adapt, as PEFT matches them', () => {
+    const config = { peft_type: 'LORA', r: 4, lora_alpha: 8 };
+    const read = (more: object) => codeOf(() => readLoraFolder(folderWith(pair(1), { ...config, ...more })));
+    expect(read({ target_modules: ['foo_proj'] })).toMatch(/ADAPTER_CONFIG_INVALID: .*q_proj.*does not name/);
+    expect(read({ target_modules: [] })).toMatch(/ADAPTER_CONFIG_INVALID/);
+    expect(read({ target_modules: '.*v_proj' })).toMatch(/ADAPTER_CONFIG_INVALID: .*does not match/);
+    expect(read({ layers_to_transform: [0] })).toMatch(/ADAPTER_CONFIG_INVALID: .*layer 1.*leaves out/);
+    expect(read({ layers_to_transform: 0 })).toMatch(/ADAPTER_CONFIG_INVALID/);
+    for (const agrees of [
+      { target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1, 3] },
+      { target_modules: ['self_attn.q_proj'] },
+      { target_modules: '.*(q|v)_proj' },
+      { target_modules: 'all-linear' },
+      { target_modules: null, layers_to_transform: null },
+    ])
+      expect(read(agrees)).toBe('loaded');
+  });
 });

@@ -61,6 +61,10 @@ const loraConfigSchema = z.looseObject({
   rank_pattern: z.record(z.string(), z.unknown()).nullable().optional(),
   alpha_pattern: z.record(z.string(), z.unknown()).nullable().optional(),
   modules_to_save: z.array(z.string()).nullable().optional(),
+  layers_to_transform: z
+    .union([z.number().int(), z.array(z.number().int())])
+    .nullable()
+    .optional(),
   base_model_name_or_path: z.string().nullable().optional(),
 });
 /** A LoRA adapter_config.json as read (the fields loading depends on, and any others PEFT wrote). */
@@ -82,6 +86,34 @@ export function readLoraConfig(directory: string): LoraConfig {
   if (config.modules_to_save?.length)
     throw unsupported(path, `it also saves whole modules (${config.modules_to_save.join(', ')})`, retrain);
   return config;
+}
+
+/**
+ * Why the config would not adapt `module` (self_attn.q_proj …) of `layer`, as PEFT matches its
+ * target_modules (names that end the module's path, or a pattern its whole path matches, or
+ * all-linear) and layers_to_transform; undefined when it would, or when the pattern is not one
+ * JavaScript reads alike.
+ */
+function configDisagreement(config: LoraConfig, layer: number, module: string): string | undefined {
+  const path = `model.layers.${layer}.${module}`;
+  const targets = config.target_modules;
+  if (Array.isArray(targets)) {
+    if (!targets.some((target) => path === target || path.endsWith(`.${target}`)))
+      return `adapts ${module}, which target_modules (${JSON.stringify(targets)}) does not name`;
+  } else if (typeof targets === 'string' && targets !== 'all-linear') {
+    let pattern: RegExp | undefined;
+    try {
+      pattern = new RegExp(`^(?:${targets})$`);
+    } catch {
+      pattern = undefined;
+    }
+    if (pattern && !pattern.test(path) && !pattern.test(`base_model.model.${path}`))
+      return `adapts ${path}, which target_modules ("${targets}") does not match`;
+  }
+  const layers = config.layers_to_transform;
+  if (layers !== undefined && layers !== null && !(Array.isArray(layers) ? layers : [layers]).includes(layer))
+    return `adapts layer ${layer}, which layers_to_transform (${JSON.stringify(layers)}) leaves out`;
+  return undefined;
 }
 
 /** The scale of the low-rank product: alpha / r, or alpha / sqrt(r) for rank-stabilized LoRA. */
@@ -133,6 +165,12 @@ export function readLoraFolder(directory: string): LoadedLora {
       if (layer >= MAX_LAYERS)
         throw corrupt(`tensor ${name} names layer ${match[1]}; no model has ${MAX_LAYERS} layers`);
       lastLayer = Math.max(lastLayer, layer);
+      const disagreement = configDisagreement(config, layer, `${match[2]}.${match[3]}`);
+      if (disagreement)
+        throw new ValidationError(`${tensorPath}: tensor ${name} ${disagreement}`, {
+          code: 'ADAPTER_CONFIG_INVALID',
+          hint: 'adapter_config.json and the weights disagree: restore the config from the training run (or PEFT save_pretrained).',
+        });
       const shape = source.shape(name);
       const rankAt = match[4] === 'A' ? 0 : 1;
       if (shape.length !== 2 || shape[rankAt] !== config.r)
