@@ -98,10 +98,22 @@ describe('promptune compare-methods', () => {
     expect(readFileSync(report, 'utf8')).toMatch(/<td>lora<\/td><td>23,120<\/td>/);
     expect(readFileSync(report, 'utf8')).toMatch(/<td>a model of its own<\/td>/);
 
-    const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8');
-    expect(table.stdout).toMatch(/\| lora \| 23,120 \| [\d.]+ \| \d+ \| 8: [\d.]+ \|/);
-    const refused = promptune('compare-methods', ...common, '--methods', 'adapters');
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
+    // a size past the task's 32 examples is all of them: one column, not two
+    const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all');
+    expect(table.stdout).toMatch(/\| lora \| 23,120 \| [\d.]+ \| \d+ \| 8: [\d.]+, 32: [\d.]+ \|/);
+    for (const [options, says] of [
+      [['--methods', 'adapters'], 'CLI_INVALID_OPTION'],
+      [['--methods', 'lora,lora'], 'names lora twice'],
+      [['--sizes', '8,8'], 'names 8 twice'],
+      [['--data', data], 'twice'],
+      // refused before anything trains, so no table is lost to it
+      [['--report', join(data, 'missing', 'report.html')], 'code: FILE_NOT_FOUND'],
+      [['--report', data], 'code: PATH_IS_A_FOLDER'],
+    ]) {
+      const refused = promptune('compare-methods', ...common, ...options);
+      expect(refused.status, options.join(' ')).toBe(1);
+      expect(refused.stderr).toContain(says);
+      expect(refused.stderr).not.toMatch(/on \d+ examples/); // no method's progress line
+    }
   });
 });

@@ -89,8 +89,12 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
       );
       const heldOut = textExamples(test);
       before ??= evaluateFrozen(loaded, heldOut);
+      const measured = new Set<number>();
       for (const size of options.sizes) {
         const used = size === 'all' ? train : train.slice(0, size);
+        // a size past the task's examples is all of them: measured once
+        if (measured.has(used.length)) continue;
+        measured.add(used.length);
         options.onProgress?.(`${task.name}: ${plan.describe} on ${used.length} examples`);
         let peak = process.memoryUsage().rss;
         const started = performance.now();

@@ -2,8 +2,8 @@
 // trains each method on each task with the same budget and prints the comparison (method-comparison.ts):
 // parameters, speed, memory, accuracy by training-set size, forgetting and serving cost per task.
 import { defineCommand } from 'citty';
-import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
@@ -59,6 +59,21 @@ export default defineCommand({
     const sizes = listOption(args.sizes.split(',')).map((size) =>
       size === 'all' ? ('all' as const) : numberOption('sizes', size, { integer: true, min: 1 })!,
     );
+    const named: [string, readonly (string | number)[]][] = [
+      ['data', folders.map((folder) => resolve(folder))],
+      ['methods', methods],
+      ['sizes', sizes],
+    ];
+    for (const [option, values] of named) {
+      const twice = values.find((value, index) => values.indexOf(value) !== index);
+      if (twice !== undefined)
+        throw new ValidationError(`--${option} names ${twice} twice`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: `Name each once: it would be trained twice and its rows merged.`,
+        });
+    }
+    // before the hours of training, not after: the table must not be lost to a bad --report path
+    if (args.report) checkReportPath(args.report);
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     // by default the baseline runs where it fits; named, a model too large for it is refused before
     // any method trains
@@ -89,11 +104,26 @@ export default defineCommand({
       },
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
-    if (args.report) writeFileAtomically(args.report, comparisonPage(measurements, args.model));
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
     else process.stdout.write(comparisonTable(measurements) + '\n');
+    if (args.report) writeFileAtomically(args.report, comparisonPage(measurements, args.model));
   },
 });
+
+/** Refuses a --report path that cannot be written: a folder, or a file in a folder that does not exist. */
+function checkReportPath(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new ValidationError(`--report ${path} is a folder`, {
+      code: 'PATH_IS_A_FOLDER',
+      hint: 'Give a file name for the HTML page, e.g. methods.html.',
+    });
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new ValidationError(`--report ${path}: the folder ${folder} does not exist`, {
+      code: 'FILE_NOT_FOUND',
+      hint: 'Create the folder first, or write the page somewhere else.',
+    });
+}
 
 /** One row per task and method: the numbers at the largest size, accuracy at every size. */
 export function comparisonRows(measurements: MethodMeasurement[]): string[][] {

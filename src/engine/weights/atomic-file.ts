@@ -34,7 +34,7 @@ export function writeFileAtomically(
     rmSync(temporary, { force: true });
     throw error;
   }
-  renameSync(temporary, path);
+  renameInPlace(temporary, path);
 }
 
 /** Copies the file `from` to `path` atomically (the operating system's copy, then the rename). */
@@ -54,5 +54,15 @@ export function copyFileAtomically(from: string, path: string, options: AtomicWr
     rmSync(temporary, { force: true });
     throw error;
   }
-  renameSync(temporary, path);
+  renameInPlace(temporary, path);
+}
+
+/** Renames the finished temporary file over `path`; a rename refused (a folder there) leaves no temporary. */
+function renameInPlace(temporary: string, path: string): void {
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
