@@ -101,7 +101,7 @@ describe('promptune compare-methods', () => {
     // a size past the task's 32 examples is all of them: one column, not two
     const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all');
     expect(table.stdout).toMatch(/\| lora \| 23,120 \| [\d.]+ \| \d+ \| 8: [\d.]+, 32: [\d.]+ \|/);
-    for (const [options, says] of [
+    const refusals: [string[], string][] = [
       [['--methods', 'adapters'], 'CLI_INVALID_OPTION'],
       [['--methods', 'lora,lora'], 'names lora twice'],
       [['--sizes', '8,8'], 'names 8 twice'],
@@ -109,7 +109,8 @@ describe('promptune compare-methods', () => {
       // refused before anything trains, so no table is lost to it
       [['--report', join(data, 'missing', 'report.html')], 'code: FILE_NOT_FOUND'],
       [['--report', data], 'code: PATH_IS_A_FOLDER'],
-    ]) {
+    ];
+    for (const [options, says] of refusals) {
       const refused = promptune('compare-methods', ...common, ...options);
       expect(refused.status, options.join(' ')).toBe(1);
       expect(refused.stderr).toContain(says);

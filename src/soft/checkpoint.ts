@@ -96,9 +96,10 @@ export function readCheckpoint(
   const { settings, size, hiddenSize, totalSteps } = run;
   // the run's settings and size first, from the JSON: nothing of another run's binary file is read
   const mismatch = (saved: { settings: string }, parameters: number) => {
-    if (saved.settings !== comparableSettings(saved.settings, settings) || parameters !== size)
+    const comparable = comparableSettings(saved.settings, settings);
+    if (saved.settings !== comparable || parameters !== size)
       throw new ValidationError(
-        `${path} belongs to a run with other settings${differences(saved.settings, settings)}`,
+        `${path} belongs to a run with other settings${differences(saved.settings, comparable)}`,
         {
           code: 'TRAIN_CHECKPOINT_MISMATCH',
           hint: 'Resume with the same options and model, or choose another --out folder.',
