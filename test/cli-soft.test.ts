@@ -441,4 +441,25 @@ describe('promptune soft', () => {
       expect(result.stderr).toContain('code: CLI_INVALID_OPTION');
     }
   });
+
+  it('grows a default prompt-tuning run past its 6 epochs while dev improves, and says so', () => {
+    const data = slice('gender', { train: 8, dev: 8 });
+    const run = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      join(data, 'a'),
+      '--json',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const { steps, best } = JSON.parse(run.stdout) as { steps: number; best: { step: number } };
+    // one step an epoch here: it stops at 12, or after the first epoch that found nothing better
+    expect(steps).toBeGreaterThan(6);
+    expect(steps === 12 || best.step < steps).toBe(true);
+    expect(run.stderr).toContain(`(epoch ${steps}: grown past 6 while dev improved, up to 12)`);
+  });
 });

@@ -44,6 +44,7 @@ export function progressBar(
 ): { update(done: number, total: number, detail?: string): void; finish(): void } {
   let start: { time: number; done: number } | undefined;
   let lastDone = 0;
+  let lastTotal = 0;
   let lastDraw = 0;
   let lastDecile = -1;
   let drawn = false;
@@ -54,6 +55,9 @@ export function progressBar(
         lastDecile = -1;
       }
       lastDone = done;
+      // a total that moved (a run that grew) draws its next line whatever the decile
+      if (total !== lastTotal) lastDecile = -1;
+      lastTotal = total;
       const fraction = total ? done / total : 1;
       const elapsed = (Date.now() - start.time) / 1000;
       const pace = done > start.done ? elapsed / (done - start.done) : undefined;

@@ -297,7 +297,14 @@ const train = defineCommand({
         run: checkpointIdentity(plan, args),
         directory: args.out,
         onProgress: (progress) => {
-          bar.update(progress.step, progress.totalSteps, progressText(progress));
+          // a run that grew past its epochs says so: the bar's total moved back
+          const planned =
+            Number(args.epochs) * Math.ceil(trainData.examples.length / Number(args['batch-size']));
+          const grown =
+            maxEpochs && !args.steps && progress.totalSteps > planned
+              ? ` (epoch ${progress.epoch}: grown past ${args.epochs} while dev improved, up to ${maxEpochs})`
+              : '';
+          bar.update(progress.step, progress.totalSteps, progressText(progress) + grown);
           recording?.add([stepEntry(progress)]);
           recording?.progress(progress.step, progress.totalSteps);
         },
