@@ -39,7 +39,11 @@ describe('hub references', () => {
       resolveHubReference(`hf:${repo}`, { cacheDirectory, hubUrl: hub.url }),
     ).rejects.toBeInstanceOf(DownloadError);
     const partial = join(folder, 'model.safetensors.incomplete');
-    expect(statSync(partial).size).toBe(300_000);
+    // what arrived before the server's cut: all 300,000 bytes, or fewer when the reset overtook some
+    // of them on a loaded machine (130,917 once in CI)
+    const kept = statSync(partial).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(300_000);
     expect(existsSync(join(folder, 'model.safetensors'))).toBe(false);
 
     hub.cut = undefined;
@@ -50,7 +54,7 @@ describe('hub references', () => {
       .filter((request) => request.path.endsWith('model.safetensors'))
       .map((request) => request.range);
     expect(ranges).toContain(
-      `bytes=300000-${statSync(join(stories.huggingFace, 'model.safetensors')).size - 1}`,
+      `bytes=${kept}-${statSync(join(stories.huggingFace, 'model.safetensors')).size - 1}`,
     );
     expect(
       readFileSync(join(folder, 'model.safetensors')).equals(
