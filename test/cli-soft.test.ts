@@ -394,15 +394,15 @@ describe('promptune soft', () => {
   it('refuses a rerun that would mix two runs in one --out, and options a run would ignore', () => {
     const data = slice('gender', { train: 8, dev: 4 });
     const out = join(data, 'adapter');
-    const train = (...more: string[]) =>
-      promptune('soft', 'train', '--model', stories.gguf, '--out', out, '--steps', '2', ...more);
-    expect(train('--data', data).status).toBe(0);
+    const train = (folder: string, ...more: string[]) =>
+      promptune('soft', 'train', '--model', stories.gguf, '--out', folder, '--steps', '2', ...more);
+    expect(train(out, '--data', data).status).toBe(0);
     const adapter = readFileSync(join(out, 'adapter_model.safetensors'));
     // other examples of the same count, another layout: the checkpoint names what differs
-    const otherData = train('--data', slice('animal', { train: 8, dev: 4 }));
+    const otherData = train(out, '--data', slice('animal', { train: 8, dev: 4 }));
     expect(otherData.stderr).toContain('code: TRAIN_CHECKPOINT_MISMATCH');
     expect(otherData.stderr).toContain('(the examples)');
-    const otherLayout = train('--data', data, '--layout', 'peft');
+    const otherLayout = train(out, '--data', data, '--layout', 'peft');
     expect(otherLayout.stderr).toContain("(the method's options)");
     expect(readFileSync(join(out, 'adapter_model.safetensors'))).toEqual(adapter);
 
@@ -410,18 +410,7 @@ describe('promptune soft', () => {
     const held = join(data, 'held');
     mkdirSync(held);
     writeFileSync(join(held, 'adapter_config.json'), '{}');
-    const refused = promptune(
-      'soft',
-      'train',
-      '--model',
-      stories.gguf,
-      '--data',
-      data,
-      '--out',
-      held,
-      '--steps',
-      '1',
-    );
+    const refused = train(held, '--data', data);
     expect(refused.stderr).toContain('code: OUTPUT_NOT_EMPTY');
     expect(readdirSync(held)).toEqual(['adapter_config.json']);
 
@@ -435,7 +424,7 @@ describe('promptune soft', () => {
       [['--method', 'p-tuning', '--encoder-hidden', '100000'], '<= 1024'],
       [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
     ] as const) {
-      const result = train('--data', data, ...options);
+      const result = train(out, '--data', data, ...options);
       expect(result.status, options.join(' ')).toBe(1);
       expect(result.stderr).toContain(says);
       expect(result.stderr).toContain('code: CLI_INVALID_OPTION');

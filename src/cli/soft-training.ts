@@ -4,6 +4,7 @@ import { ValidationError } from '../errors/index.js';
 import type { RunEntry } from '../registry/index.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import {
+  binaryOrLeftover,
   hasCheckpoint,
   type OptimizerOptions,
   type TrainOptions,
@@ -106,10 +107,7 @@ export function checkOutputFolder(out: string): void {
   if (!existsSync(out) || !statSync(out).isDirectory() || hasCheckpoint(out)) return;
   const others = readdirSync(out).filter(
     (name) =>
-      name !== 'metrics.jsonl' &&
-      name !== 'search' &&
-      !/^checkpoint-\d+-[0-9a-f]+\.bin$/.test(name) &&
-      !name.endsWith('.tmp'),
+      name !== 'metrics.jsonl' && name !== 'search' && !binaryOrLeftover.test(name) && !name.endsWith('.tmp'),
   );
   if (others.length)
     throw new ValidationError(

@@ -30,7 +30,7 @@ export {
   type Schedule,
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
-export { hasCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
+export { binaryOrLeftover, hasCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
 export { copyCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint-write.js';
 export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {

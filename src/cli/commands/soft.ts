@@ -298,10 +298,8 @@ const train = defineCommand({
         directory: args.out,
         onProgress: (progress) => {
           // a run that grew past its epochs says so: the bar's total moved back
-          const planned =
-            Number(args.epochs) * Math.ceil(trainData.examples.length / Number(args['batch-size']));
           const grown =
-            maxEpochs && !args.steps && progress.totalSteps > planned
+            maxEpochs && progress.epoch > Number(args.epochs)
               ? ` (epoch ${progress.epoch}: grown past ${args.epochs} while dev improved, up to ${maxEpochs})`
               : '';
           bar.update(progress.step, progress.totalSteps, progressText(progress) + grown);
