@@ -34,15 +34,79 @@ export function adamStep(
   state.step++;
   const correction1 = 1 - beta1 ** state.step;
   const correction2 = Math.sqrt(1 - beta2 ** state.step);
+  // one loop per case, with nothing decided per value: a full fine-tuning step updates every weight of
+  // the model here (135M at SmolLM2's size), so the loop is half of a step's time when it is general
+  const step = {
+    m: state.m,
+    v: state.v,
+    beta1,
+    beta2,
+    stepSize: learningRate / correction1,
+    correction2,
+    eps,
+  };
+  if (!weightDecay) adamPlain(parameters, gradient, step);
+  else if (options.kind === 'adamw')
+    adamDecoupled(parameters, gradient, step, learningRate * weightDecay, decays);
+  else adamCoupled(parameters, gradient, step, weightDecay, decays);
+}
+
+/** What one step's update of a value needs beside the value and its gradient. */
+interface StepConstants {
+  m: Float64Array;
+  v: Float64Array;
+  beta1: number;
+  beta2: number;
+  /** The learning rate over the first moment's bias correction. */
+  stepSize: number;
+  /** The square root of the second moment's bias correction. */
+  correction2: number;
+  eps: number;
+}
+
+/** Adam without weight decay. */
+function adamPlain(parameters: Float32Array, gradient: Float32Array, step: StepConstants): void {
+  const { m, v, beta1, beta2, stepSize, correction2, eps } = step;
   for (let i = 0; i < parameters.length; i++) {
-    const decay = decays && !decays[i] ? 0 : weightDecay;
-    let g = gradient[i];
-    if (options.kind === 'adam' && decay) g += decay * parameters[i];
-    state.m[i] = beta1 * state.m[i] + (1 - beta1) * g;
-    state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g;
-    if (options.kind === 'adamw' && decay) parameters[i] -= learningRate * decay * parameters[i];
-    parameters[i] -=
-      ((learningRate / correction1) * state.m[i]) / (Math.sqrt(state.v[i]) / correction2 + eps);
+    const g = gradient[i];
+    const first = (m[i] = beta1 * m[i] + (1 - beta1) * g);
+    const second = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+    parameters[i] -= (stepSize * first) / (Math.sqrt(second) / correction2 + eps);
+  }
+}
+
+/** AdamW: the decay (learning rate × weight decay) shrinks the value apart from the gradient's moments. */
+function adamDecoupled(
+  parameters: Float32Array,
+  gradient: Float32Array,
+  step: StepConstants,
+  decay: number,
+  decays: Uint8Array | undefined,
+): void {
+  const { m, v, beta1, beta2, stepSize, correction2, eps } = step;
+  for (let i = 0; i < parameters.length; i++) {
+    const g = gradient[i];
+    const first = (m[i] = beta1 * m[i] + (1 - beta1) * g);
+    const second = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+    if (!decays || decays[i]) parameters[i] -= decay * parameters[i];
+    parameters[i] -= (stepSize * first) / (Math.sqrt(second) / correction2 + eps);
+  }
+}
+
+/** Adam with L2 weight decay: the decay's gradient joins the value's before the moments. */
+function adamCoupled(
+  parameters: Float32Array,
+  gradient: Float32Array,
+  step: StepConstants,
+  weightDecay: number,
+  decays: Uint8Array | undefined,
+): void {
+  const { m, v, beta1, beta2, stepSize, correction2, eps } = step;
+  for (let i = 0; i < parameters.length; i++) {
+    const g = !decays || decays[i] ? gradient[i] + weightDecay * parameters[i] : gradient[i];
+    const first = (m[i] = beta1 * m[i] + (1 - beta1) * g);
+    const second = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+    parameters[i] -= (stepSize * first) / (Math.sqrt(second) / correction2 + eps);
   }
 }
 
@@ -54,7 +118,8 @@ export function optimizerState(size: number): OptimizerState {
 /** Scales the gradient to at most `maxNorm` (L2); returns the norm before clipping. */
 export function clipGradient(gradient: Float32Array, maxNorm: number | undefined): number {
   let sum = 0;
-  for (const value of gradient) sum += value * value;
+  // indexed: iterating a typed array with for-of is ten times slower (135M gradients at SmolLM2's size)
+  for (let i = 0; i < gradient.length; i++) sum += gradient[i] * gradient[i];
   const norm = Math.sqrt(sum);
   if (maxNorm !== undefined && norm > maxNorm) {
     const scale = maxNorm / norm;

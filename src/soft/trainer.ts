@@ -323,12 +323,10 @@ function* trainingSteps(
       if (lastEvaluation.likelihoodAccuracy !== undefined)
         record.devLikelihoodAccuracy = lastEvaluation.likelihoodAccuracy;
       if (better(lastEvaluation)) {
-        best = {
-          step,
-          exactMatch: lastEvaluation.exactMatch,
-          loss: lastEvaluation.loss,
-          values: values.slice(),
-        };
+        const { exactMatch, loss } = lastEvaluation;
+        // into the copy kept before: a new copy of every weight each time is seconds at SmolLM2's size
+        if (best) best = { step, exactMatch, loss, values: copyInto(best.values, values) };
+        else best = { step, exactMatch, loss, values: values.slice() };
         stale = 0;
       } else stale++;
     }
@@ -366,4 +364,11 @@ function* trainingSteps(
     steps: step,
     resumedFrom,
   };
+}
+
+/** `source`'s values in `target` when it has their size (a new copy otherwise). */
+function copyInto(target: Float32Array, source: Float32Array): Float32Array {
+  if (target.length !== source.length) return source.slice();
+  target.set(source);
+  return target;
 }
