@@ -100,12 +100,21 @@ describe('bad LoRA adapters', async () => {
     expect(read({ target_modules: '.*v_proj' })).toMatch(/ADAPTER_CONFIG_INVALID: .*does not match/);
     expect(read({ layers_to_transform: [0] })).toMatch(/ADAPTER_CONFIG_INVALID: .*layer 1.*leaves out/);
     expect(read({ layers_to_transform: 0 })).toMatch(/ADAPTER_CONFIG_INVALID/);
+    expect(read({ exclude_modules: ['q_proj'] })).toMatch(
+      /ADAPTER_CONFIG_INVALID: .*exclude_modules.*leaves out/,
+    );
+    expect(read({ exclude_modules: 'model\\.layers\\.1\\..*' })).toMatch(/ADAPTER_CONFIG_INVALID: .*exclude/);
     for (const agrees of [
       { target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1, 3] },
       { target_modules: ['self_attn.q_proj'] },
       { target_modules: '.*(q|v)_proj' },
       { target_modules: 'all-linear' },
       { target_modules: null, layers_to_transform: null },
+      { exclude_modules: ['v_proj', 'layers.2.self_attn.q_proj'], target_modules: ['q_proj'] },
+      { exclude_modules: '.*\\.0\\..*' },
+      { exclude_modules: [] },
+      { exclude_modules: '' },
+      { exclude_modules: null },
     ])
       expect(read(agrees)).toBe('loaded');
   });

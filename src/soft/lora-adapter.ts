@@ -54,6 +54,10 @@ const loraConfigSchema = z.looseObject({
     .union([z.array(z.string()), z.string()])
     .nullable()
     .optional(),
+  exclude_modules: z
+    .union([z.array(z.string()), z.string()])
+    .nullable()
+    .optional(),
   use_rslora: z.boolean().optional(),
   use_dora: z.boolean().optional(),
   fan_in_fan_out: z.boolean().optional(),
@@ -90,30 +94,42 @@ export function readLoraConfig(directory: string): LoraConfig {
 
 /**
  * Why the config would not adapt `module` (self_attn.q_proj …) of `layer`, as PEFT matches its
- * target_modules (names that end the module's path, or a pattern its whole path matches, or
- * all-linear) and layers_to_transform; undefined when it would, or when the pattern is not one
- * JavaScript reads alike.
+ * target_modules and exclude_modules (names that end the module's path, or a pattern its whole path
+ * matches, or all-linear) and layers_to_transform; undefined when it would, or when a pattern is not
+ * one JavaScript reads alike.
  */
 function configDisagreement(config: LoraConfig, layer: number, module: string): string | undefined {
   const path = `model.layers.${layer}.${module}`;
   const targets = config.target_modules;
-  if (Array.isArray(targets)) {
-    if (!targets.some((target) => path === target || path.endsWith(`.${target}`)))
-      return `adapts ${module}, which target_modules (${JSON.stringify(targets)}) does not name`;
-  } else if (typeof targets === 'string' && targets !== 'all-linear') {
-    let pattern: RegExp | undefined;
-    try {
-      pattern = new RegExp(`^(?:${targets})$`);
-    } catch {
-      pattern = undefined;
-    }
-    if (pattern && !pattern.test(path) && !pattern.test(`base_model.model.${path}`))
-      return `adapts ${path}, which target_modules ("${targets}") does not match`;
-  }
+  if (targets !== 'all-linear' && namesModule(targets, path) === false)
+    return typeof targets === 'string'
+      ? `adapts ${path}, which target_modules ("${targets}") does not match`
+      : `adapts ${module}, which target_modules (${JSON.stringify(targets)}) does not name`;
+  const excluded = config.exclude_modules;
+  // PEFT reads an empty list or string as no exclusion
+  if (excluded?.length && namesModule(excluded, path))
+    return `adapts ${path}, which exclude_modules (${JSON.stringify(excluded)}) leaves out`;
   const layers = config.layers_to_transform;
   if (layers !== undefined && layers !== null && !(Array.isArray(layers) ? layers : [layers]).includes(layer))
     return `adapts layer ${layer}, which layers_to_transform (${JSON.stringify(layers)}) leaves out`;
   return undefined;
+}
+
+/**
+ * Whether PEFT's module names (a list: each the whole path or the end of it after a dot; a string: a
+ * pattern the whole path matches) name `path`; undefined for none given or a pattern JavaScript cannot
+ * read (it is not judged).
+ */
+function namesModule(names: string[] | string | null | undefined, path: string): boolean | undefined {
+  if (Array.isArray(names)) return names.some((name) => path === name || path.endsWith(`.${name}`));
+  if (typeof names !== 'string') return undefined;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(`^(?:${names})$`);
+  } catch {
+    return undefined;
+  }
+  return pattern.test(path) || pattern.test(`base_model.model.${path}`);
 }
 
 /** The scale of the low-rank product: alpha / r, or alpha / sqrt(r) for rank-stabilized LoRA. */
