@@ -86,6 +86,16 @@ static float number(Args *args, size_t index) {
   return (float)value;
 }
 
+/* a number read whole (a probability, a position), not rounded to float */
+static double real(Args *args, size_t index) {
+  double value = 0;
+  if (!args->failed && napi_get_value_double(args->env, args->argv[index], &value) != napi_ok) {
+    napi_throw_type_error(args->env, "PROMPTUNE_NATIVE_ARGS", "native kernel expected a number");
+    args->failed = 1;
+  }
+  return value;
+}
+
 /* gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) */
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
   Args a;
@@ -194,6 +204,25 @@ static napi_value js_softcap_forward(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   softcap_forward(out, inp, cap, n);
   return NULL;
+}
+
+/* dropoutForward(out, inp, probability, key, start, n) and dropoutBackward(dinp, dout, …): the same arguments */
+static napi_value dropout_op(napi_env env, napi_callback_info info,
+                             void (*op)(float *, const float *, double, uint32_t, uint64_t, int)) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1);
+  double probability = real(&a, 2), key = real(&a, 3), start = real(&a, 4);
+  int n = integer(&a, 5);
+  if (a.failed) return NULL;
+  op(out, inp, probability, (uint32_t)(uint64_t)key, (uint64_t)start, n);
+  return NULL;
+}
+static napi_value js_dropout_forward(napi_env env, napi_callback_info info) {
+  return dropout_op(env, info, dropout_forward);
+}
+static napi_value js_dropout_backward(napi_env env, napi_callback_info info) {
+  return dropout_op(env, info, dropout_backward);
 }
 
 /* addForward(out, a, b, n) */
@@ -471,6 +500,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gegluForward", NULL, js_geglu_forward, NULL, NULL, NULL, napi_default, NULL},
       {"softcapForward", NULL, js_softcap_forward, NULL, NULL, NULL, napi_default, NULL},
       {"addForward", NULL, js_add_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutForward", NULL, js_dropout_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutBackward", NULL, js_dropout_backward, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxForward", NULL, js_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"logSoftmaxForward", NULL, js_log_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyForward", NULL, js_cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},

@@ -32,6 +32,10 @@ void swiglu_forward(float *out, const float *gate, const float *up, int n);
 void geglu_forward(float *out, const float *gate, const float *up, int n);
 void softcap_forward(float *out, const float *inp, float cap, int n);
 void add_forward(float *out, const float *a, const float *b, int n);
+/* inverted dropout (dropout.c): out = inp / (1 - p) where the mask drawn from key keeps position start + i */
+void dropout_forward(float *out, const float *inp, double probability, uint32_t key, uint64_t start, int n);
+/* dinp += dout / (1 - p) where dropout_forward's mask keeps */
+void dropout_backward(float *dinp, const float *dout, double probability, uint32_t key, uint64_t start, int n);
 void softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void log_softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, int n, int vocabulary);

@@ -19,6 +19,8 @@ describe('promptune soft train --method', () => {
       'lora',
       '--rank',
       '4',
+      '--dropout',
+      '0.1',
       '--model',
       stories.gguf,
       '--data',
@@ -41,9 +43,13 @@ describe('promptune soft train --method', () => {
       peft_type: 'LORA',
       r: 4,
       lora_alpha: 8,
+      lora_dropout: 0.1,
       target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
     });
-    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({ method: 'lora' });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      method: 'lora',
+      training: { dropout: 0.1 },
+    });
     const evaluated = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
     expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
     const generated = generateWithAdapter(out);
@@ -177,6 +183,7 @@ describe('promptune soft train --method', () => {
       ['--encoder-hidden', '8'],
       ['--method', 'lora', '--prefix-projection'],
       ['--method', 'lora', '--virtual-tokens', '8'],
+      ['--dropout', '0.1'],
       ['--method', 'p-tuning', '--init', 'text'],
       ['--rank', '4'],
       ['--prefix-projection', '--init-from', join(data, 'missing.json')],

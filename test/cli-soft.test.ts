@@ -421,6 +421,7 @@ describe('promptune soft', () => {
       [['--target-field', 'input'], 'both name "input"'],
       [['--clip', '0'], 'expected a number > 0'],
       [['--method', 'lora', '--rank', '65'], 'expected a whole number >= 1 <= 64'],
+      [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 < 1'],
       [['--method', 'p-tuning', '--encoder-hidden', '100000'], '<= 1024'],
       [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
     ] as const) {

@@ -114,6 +114,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     virtualTokens: input.args['virtual-tokens'],
     initText: input.args['init-text'],
     taskRank: input.args['task-rank'] === '1' ? undefined : input.args['task-rank'],
+    dropout: Number(input.args.dropout ?? 0) || undefined,
     source: input.args.source,
     transfer: input.args.transfer,
     train: input.train.length,

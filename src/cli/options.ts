@@ -5,7 +5,7 @@ import { ValidationError } from '../errors/index.js';
 export function numberOption(
   name: string,
   value: unknown,
-  rule: { integer?: boolean; min?: number; above?: number; max?: number } = {},
+  rule: { integer?: boolean; min?: number; above?: number; max?: number; below?: number } = {},
 ): number | undefined {
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
@@ -14,13 +14,15 @@ export function numberOption(
     (!rule.integer || Number.isInteger(number)) &&
     (rule.min === undefined || number >= rule.min) &&
     (rule.above === undefined || number > rule.above) &&
-    (rule.max === undefined || number <= rule.max);
+    (rule.max === undefined || number <= rule.max) &&
+    (rule.below === undefined || number < rule.below);
   if (!ok) {
     const range = [
       rule.integer ? 'a whole number' : 'a number',
       rule.min !== undefined ? `>= ${rule.min}` : '',
       rule.above !== undefined ? `> ${rule.above}` : '',
       rule.max !== undefined ? `<= ${rule.max}` : '',
+      rule.below !== undefined ? `< ${rule.below}` : '',
     ]
       .filter(Boolean)
       .join(' ');

@@ -102,6 +102,7 @@ export interface MethodArgs {
   rank: string;
   alpha?: string;
   targets: string;
+  dropout?: string;
   'prefix-projection'?: boolean;
   'encoder-hidden'?: string;
   encoder?: string;
@@ -205,6 +206,7 @@ export function planMethod(
       max: loaded.model.config.hiddenSize,
     })!;
     const alpha = numberOption('alpha', args.alpha, { above: 0 }) ?? 2 * rank;
+    const dropout = numberOption('dropout', args.dropout, { min: 0, below: 1 }) ?? 0;
     const targets = listOption(args.targets.split(',')).map((name) => {
       const short = name.replace(/_proj$/, '');
       const projection = Object.hasOwn(projectionNames, short) ? projectionNames[short] : undefined;
@@ -220,10 +222,11 @@ export function planMethod(
       method,
       virtualTokens: 0,
       defaultLearningRate: 0.001,
-      config: { method, rank, alpha, targets: args.targets },
+      // a dropout only when there is one: runs and checkpoints made before it was an option still agree
+      config: { method, rank, alpha, targets: args.targets, ...(dropout ? { dropout } : {}) },
       describe: `LoRA (rank ${rank} on ${targets.length} projections)`,
       async train(train, dev, options) {
-        const result = await trainLoraAsync(loaded.model, initial, train, dev, options);
+        const result = await trainLoraAsync(loaded.model, initial, train, dev, { ...options, dropout });
         const prompt = noPrompt(loaded.model);
         return {
           ...result,
@@ -234,6 +237,7 @@ export function planMethod(
               ...metadata,
               baseModelName,
               alpha,
+              dropout,
               method,
             }),
         };
@@ -456,6 +460,7 @@ const METHOD_OPTIONS = [
   'rank',
   'alpha',
   'targets',
+  'dropout',
   'prefix-projection',
   'encoder',
   'encoder-hidden',
@@ -477,7 +482,7 @@ function optionsRead(method: Method, args: MethodArgs): Set<string> {
     'prefix-tuning': args['prefix-projection']
       ? ['virtual-tokens', 'prefix-projection', 'encoder-hidden']
       : ['virtual-tokens', 'init', 'init-text', 'prefix-projection'],
-    lora: ['rank', 'alpha', 'targets'],
+    lora: ['rank', 'alpha', 'targets', 'dropout'],
     'full-fine-tuning': [],
   };
   return new Set(reads[method]);

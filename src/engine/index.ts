@@ -84,6 +84,7 @@ export {
   type LowRankPair,
   type Projection,
 } from './low-rank.js';
+export { dropoutKey, dropoutKeeps, hash32, type DropoutMask } from './dropout.js';
 export {
   checkPrefixFits,
   keyValueWidth,

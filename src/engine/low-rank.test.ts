@@ -21,40 +21,64 @@ describe.each([
   ['js', jsKernels],
   [defaultKernels().name, defaultKernels()],
 ])('the low-rank ops on %s kernels', (_, kernels) => {
-  it('backward matches central differences of forward for the input, A and B', () => {
-    const adapter = adapterOf();
-    const rows = 2;
-    const n = rows * T;
-    const x = floats(n * inFeatures);
-    const weights = floats(n * outFeatures); // loss = sum(weights * out)
-    const loss = () => {
-      const out = new Float32Array(n * outFeatures);
-      lowRankForward(kernels, out, x, [adapter, adapter], 0, 'up', T, inFeatures, outFeatures);
-      return out.reduce((sum, value, i) => sum + value * weights[i], 0);
-    };
-    const gradients = packAdapter(adapter, 'zero');
-    const dx = new Float32Array(n * inFeatures);
-    const training = { adapter, gradients: gradients.adapter };
-    lowRankBackward(kernels, dx, weights, x, training, 0, 'up', n, inFeatures, outFeatures);
-    const pair = adapter.layers[0].up!;
-    const gradient = gradients.adapter.layers[0].up!;
-    for (const [values, analytic] of [
-      [x, dx],
-      [pair.a, gradient.a],
-      [pair.b, gradient.b],
-    ] as const) {
-      let worst = 0;
-      for (let i = 0; i < values.length; i++) {
-        const kept = values[i];
-        values[i] = kept + 0.01;
-        const plus = loss();
-        values[i] = kept - 0.01;
-        const minus = loss();
-        values[i] = kept;
-        worst = Math.max(worst, Math.abs((plus - minus) / 0.02 - analytic[i]));
+  it.each([0, 0.4])(
+    'backward matches central differences of forward for the input, A and B (dropout %s)',
+    (probability) => {
+      // with dropout, both passes draw the same mask from the key: the loss stays a linear function of each
+      const adapter = { ...adapterOf(), dropout: { probability, key: 12345 } };
+      const rows = 2;
+      const n = rows * T;
+      const x = floats(n * inFeatures);
+      const weights = floats(n * outFeatures); // loss = sum(weights * out)
+      const loss = () => {
+        const out = new Float32Array(n * outFeatures);
+        lowRankForward(kernels, out, x, [adapter, adapter], 0, 'up', T, inFeatures, outFeatures);
+        return out.reduce((sum, value, i) => sum + value * weights[i], 0);
+      };
+      const gradients = packAdapter(adapter, 'zero');
+      const dx = new Float32Array(n * inFeatures);
+      const training = { adapter, gradients: gradients.adapter };
+      lowRankBackward(kernels, dx, weights, x, training, 0, 'up', n, inFeatures, outFeatures);
+      const pair = adapter.layers[0].up!;
+      const gradient = gradients.adapter.layers[0].up!;
+      for (const [values, analytic] of [
+        [x, dx],
+        [pair.a, gradient.a],
+        [pair.b, gradient.b],
+      ] as const) {
+        let worst = 0;
+        for (let i = 0; i < values.length; i++) {
+          const kept = values[i];
+          values[i] = kept + 0.01;
+          const plus = loss();
+          values[i] = kept - 0.01;
+          const minus = loss();
+          values[i] = kept;
+          worst = Math.max(worst, Math.abs((plus - minus) / 0.02 - analytic[i]));
+        }
+        expect(worst).toBeLessThan(2e-3);
       }
-      expect(worst).toBeLessThan(2e-3);
-    }
+      // the input's gradient is zero exactly where the mask dropped every product's input (only with dropout)
+      expect(dx.some((value) => value === 0)).toBe(probability > 0);
+    },
+  );
+
+  it('drops only while the adapter says so, each layer and projection with its own mask', () => {
+    const x = floats(2 * T * inFeatures);
+    const product = (adapter: LowRankAdapter, layer = 0) => {
+      const out = new Float32Array(2 * T * outFeatures);
+      const layers = [adapter.layers[0], adapter.layers[0]];
+      lowRankForward(kernels, out, x, [{ ...adapter, layers }], layer, 'up', T, inFeatures, outFeatures);
+      return out;
+    };
+    const adapter = adapterOf();
+    const plain = product(adapter);
+    expect(product({ ...adapter, dropout: { probability: 0, key: 1 } })).toEqual(plain);
+    const dropped = product({ ...adapter, dropout: { probability: 0.5, key: 1 } });
+    expect(dropped).not.toEqual(plain);
+    expect(product({ ...adapter, dropout: { probability: 0.5, key: 1 } })).toEqual(dropped);
+    expect(product({ ...adapter, dropout: { probability: 0.5, key: 2 } })).not.toEqual(dropped);
+    expect(product({ ...adapter, dropout: { probability: 0.5, key: 1 } }, 1)).not.toEqual(dropped);
   });
 
   it("adds each row's own product and leaves other rows as they were", () => {

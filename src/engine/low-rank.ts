@@ -5,6 +5,7 @@
 // or write adapter files (soft/lora-adapter.ts) nor initialize them.
 import { ValidationError } from '../errors/index.js';
 import type { ModelConfig } from './config.js';
+import { dropoutKey, type DropoutMask } from './dropout.js';
 import type { Kernels } from './kernels/index.js';
 
 /** The projections an adapter may change, named as the engine's layer weights are. */
@@ -24,6 +25,21 @@ export interface LowRankAdapter {
   /** What the product is multiplied by: alpha / r (or alpha / sqrt(r) with rank-stabilized LoRA). */
   scale: number;
   layers: Partial<Record<Projection, LowRankPair>>[]; // (L)
+  /**
+   * While training: PEFT's lora_dropout, the input of each product dropped (inverted dropout) with
+   * `probability`, each layer's projection its own mask drawn from `key` (a step's). Never when serving.
+   */
+  dropout?: { probability: number; key: number };
+}
+
+/** The dropout mask of one projection of one layer, or undefined when the adapter drops nothing. */
+function maskOf(adapter: LowRankAdapter, layer: number, projection: Projection): DropoutMask | undefined {
+  const { dropout } = adapter;
+  if (!dropout?.probability) return undefined;
+  return {
+    probability: dropout.probability,
+    key: dropoutKey(dropout.key, layer, PROJECTIONS.indexOf(projection)),
+  };
 }
 
 /** An adapter being trained and the buffers its gradients are summed into (the same shapes). */
@@ -62,8 +78,23 @@ export function lowRankForward(
     if (adapter && pair) {
       const n = (end - first) * time;
       const r = adapter.rank;
-      const u = scratchFor(n * r); // (n, r) = x A^T
-      const x = inp.subarray(first * time * inFeatures);
+      const mask = maskOf(adapter, layer, projection);
+      const buffer = scratchFor(n * r + (mask ? n * inFeatures : 0));
+      const u = buffer.subarray(0, n * r); // (n, r) = x A^T
+      let x = inp.subarray(first * time * inFeatures);
+      if (mask) {
+        // the product's input dropped; the frozen projection's is not (as PEFT: base(x) + B(A(drop(x))))
+        const dropped = buffer.subarray(n * r);
+        kernels.dropoutForward(
+          dropped,
+          x,
+          mask.probability,
+          mask.key,
+          first * time * inFeatures,
+          n * inFeatures,
+        );
+        x = dropped;
+      }
       const y = out.subarray(first * time * outFeatures);
       kernels.gemm(false, true, n, r, inFeatures, 1, x, inFeatures, pair.a, inFeatures, 0, u, r);
       kernels.gemm(false, true, n, outFeatures, r, adapter.scale, u, r, pair.b, r, 1, y, outFeatures);
@@ -93,16 +124,28 @@ export function lowRankBackward(
   const gradient = training.gradients.layers[layer]?.[projection];
   if (!pair || !gradient) return;
   const { rank: r, scale } = training.adapter;
-  const buffer = scratchFor(2 * n * r);
+  const mask = maskOf(training.adapter, layer, projection);
+  const buffer = scratchFor(2 * n * r + (mask ? n * inFeatures : 0));
   const u = buffer.subarray(0, n * r); // (n, r) x A^T
-  const du = buffer.subarray(n * r); // (n, r) scale * dout B
-  kernels.gemm(false, true, n, r, inFeatures, 1, inp, inFeatures, pair.a, inFeatures, 0, u, r);
+  const du = buffer.subarray(n * r, 2 * n * r); // (n, r) scale * dout B
+  // with dropout, the product's input as the forward dropped it (the same mask, drawn again)
+  const dropped = mask ? buffer.subarray(2 * n * r) : undefined;
+  if (mask && dropped) kernels.dropoutForward(dropped, inp, mask.probability, mask.key, 0, n * inFeatures);
+  const x = dropped ?? inp;
+  kernels.gemm(false, true, n, r, inFeatures, 1, x, inFeatures, pair.a, inFeatures, 0, u, r);
   // dB (out, r) += scale * dout^T u
   kernels.gemm(true, false, outFeatures, r, n, scale, dout, outFeatures, u, r, 1, gradient.b, r);
   kernels.gemm(false, false, n, r, outFeatures, scale, dout, outFeatures, pair.b, r, 0, du, r);
-  // dA (r, in) += du^T x; dinp (n, in) += du A
-  kernels.gemm(true, false, r, inFeatures, n, 1, du, r, inp, inFeatures, 1, gradient.a, inFeatures);
-  kernels.gemm(false, false, n, inFeatures, r, 1, du, r, pair.a, inFeatures, 1, dinp, inFeatures);
+  // dA (r, in) += du^T x
+  kernels.gemm(true, false, r, inFeatures, n, 1, du, r, x, inFeatures, 1, gradient.a, inFeatures);
+  if (!mask || !dropped) {
+    // dinp (n, in) += du A
+    kernels.gemm(false, false, n, inFeatures, r, 1, du, r, pair.a, inFeatures, 1, dinp, inFeatures);
+    return;
+  }
+  // d dropped (n, in) = du A, in the dropped input's buffer (read above), then back through the mask
+  kernels.gemm(false, false, n, inFeatures, r, 1, du, r, pair.a, inFeatures, 0, dropped, inFeatures);
+  kernels.dropoutBackward(dinp, dropped, mask.probability, mask.key, 0, n * inFeatures);
 }
 
 /**

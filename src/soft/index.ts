@@ -38,6 +38,7 @@ export {
   trainAsync,
   trainSoftPrompt,
   trainSoftPromptAsync,
+  type StepDraw,
   type Trainable,
   type TrainedValues,
   type TrainOptions,

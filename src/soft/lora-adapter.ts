@@ -309,6 +309,8 @@ export function saveLoraAdapter(
     baseModelName: string;
     alpha: number;
     rankStabilized?: boolean;
+    /** The lora_dropout it was trained with (default 0); serving never drops. */
+    dropout?: number;
   },
 ): void {
   for (const [name, tensor] of Object.entries(loraTensors(adapter))) {
@@ -323,7 +325,7 @@ export function saveLoraAdapter(
       );
   }
   const targets = adaptedProjections(adapter);
-  const { baseModelName, alpha, rankStabilized, ...rest } = metadata;
+  const { baseModelName, alpha, rankStabilized, dropout, ...rest } = metadata;
   const config = {
     alpha_pattern: {},
     base_model_name_or_path: baseModelName,
@@ -333,7 +335,7 @@ export function saveLoraAdapter(
     init_lora_weights: true,
     layers_to_transform: null,
     lora_alpha: alpha,
-    lora_dropout: 0,
+    lora_dropout: dropout ?? 0,
     modules_to_save: null,
     peft_type: 'LORA',
     r: adapter.rank,

@@ -4,6 +4,7 @@
 // vectors, so what is learned is in the adapter alone.
 import {
   adaptedProjections,
+  dropoutKey,
   inputGradients,
   packAdapter,
   type LlamaModel,
@@ -24,8 +25,16 @@ export function noPrompt(model: LlamaModel): SoftPrompt {
   };
 }
 
-/** A LoRA adapter (packed: its matrices views of `values`) as a Trainable. */
-export function loraTrainable(model: LlamaModel, adapter: LowRankAdapter, values: Float32Array): Trainable {
+/**
+ * A LoRA adapter (packed: its matrices views of `values`) as a Trainable; with `dropout` (PEFT's
+ * lora_dropout), each step drops the products' inputs with masks drawn from the run's seed and the step.
+ */
+export function loraTrainable(
+  model: LlamaModel,
+  adapter: LowRankAdapter,
+  values: Float32Array,
+  dropout = 0,
+): Trainable {
   const prompt = noPrompt(model);
   return {
     values,
@@ -35,11 +44,16 @@ export function loraTrainable(model: LlamaModel, adapter: LowRankAdapter, values
       parameters: values.length,
       scale: adapter.scale,
       targets: adaptedProjections(adapter).join(),
+      ...(dropout ? { dropout } : {}),
     },
     rowSize: adapter.rank,
-    lossAndGradient(rows: TokenizedExample[]) {
+    lossAndGradient(rows: TokenizedExample[], draw = { seed: 0, step: 0 }) {
       const batch = buildBatch(model, prompt, rows);
-      const result = inputGradients(model, { ...batch, adapter });
+      // the step's adapter: the same matrices, dropping while training (dev scoring never drops)
+      const running = dropout
+        ? { ...adapter, dropout: { probability: dropout, key: dropoutKey(draw.seed, draw.step) } }
+        : adapter;
+      const result = inputGradients(model, { ...batch, adapter: running });
       const tokens = batch.lengths.reduce((sum, length) => sum + length, 0);
       return { loss: result.loss, gradient: result.adapterGradients!, tokens };
     },
@@ -58,10 +72,11 @@ export async function trainLoraAsync(
   initial: LowRankAdapter,
   train: TokenizedExample[],
   dev: TokenizedExample[],
-  options: TrainOptions = {},
+  options: TrainOptions & { dropout?: number } = {},
 ): Promise<LoraTrainResult> {
   const { adapter, values } = packAdapter(initial);
-  const result = await trainAsync(loraTrainable(model, adapter, values), train, dev, options);
+  const { dropout, ...trainOptions } = options;
+  const result = await trainAsync(loraTrainable(model, adapter, values, dropout), train, dev, trainOptions);
   values.set(result.values);
   return { ...result, adapter };
 }

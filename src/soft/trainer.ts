@@ -43,8 +43,18 @@ export interface Trainable {
   rowSize: number;
   /** Where weight decay applies (1) and where not (0: norms and biases, as transformers' Trainer); default everywhere. */
   decays?: Uint8Array;
-  lossAndGradient(rows: TokenizedExample[]): { loss: number; gradient: Float32Array; tokens: number };
+  /** A batch's loss and gradient; `draw` is what a step's random choices (LoRA's dropout) come from. */
+  lossAndGradient(
+    rows: TokenizedExample[],
+    draw?: StepDraw,
+  ): { loss: number; gradient: Float32Array; tokens: number };
   evaluate(examples: TokenizedExample[], candidates?: TokenizedExample[][]): PromptEvaluation;
+}
+
+/** The run's seed and the step being taken (1-based): a rerun or a resumed run draws alike. */
+export interface StepDraw {
+  seed: number;
+  step: number;
 }
 
 /** A soft prompt as a Trainable: its vectors, their gradient summed over each row's prompt positions. */
@@ -295,7 +305,7 @@ function* trainingSteps(
     const order = epochOrder(train.length, seed, epoch);
     const index = step % stepsPerEpoch;
     const rows = order.slice(index * batchSize, (index + 1) * batchSize).map((i) => train[i]);
-    const { loss, gradient, tokens } = trainable.lossAndGradient(rows);
+    const { loss, gradient, tokens } = trainable.lossAndGradient(rows, { seed, step: step + 1 });
     const norm = clipGradient(gradient, options.clipNorm);
     step++;
     const learningRate = learningRateAt(optimizer.learningRate, step, totalSteps, schedule);

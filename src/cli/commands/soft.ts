@@ -100,6 +100,11 @@ const train = defineCommand({
       default: 'q,k,v,o,gate,up,down',
       description: 'LoRA: the projections to adapt, comma-separated',
     },
+    dropout: {
+      type: 'string',
+      description:
+        "LoRA: the probability of dropping each value of an adapted projection's input to its low-rank product while training (PEFT's lora_dropout; default 0)",
+    },
     'prefix-projection': {
       type: 'boolean',
       default: false,

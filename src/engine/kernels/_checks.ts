@@ -47,6 +47,20 @@ function needCap(op: string, cap: number): void {
   }
 }
 
+/** A dropout probability in [0, 1), and a mask's key and start whole numbers from 0 (the key a 32-bit one). */
+function needDropout(op: string, probability: number, key: number, start: number): void {
+  if (!(probability >= 0 && probability < 1))
+    throw new ShapeError(`${op}: dropout probability ${probability}, expected at least 0 and below 1`, {
+      code: 'SHAPE_INVALID_SIZE',
+      hint: 'A dropout keeps each value with probability 1 - p, so p must be below 1.',
+    });
+  if (!Number.isInteger(key) || key < 0 || key >= 2 ** 32 || !Number.isSafeInteger(start) || start < 0)
+    throw new ShapeError(`${op}: mask key ${key} and start ${start}, expected whole numbers from 0`, {
+      code: 'SHAPE_INVALID_SIZE',
+      hint: "Draw the key with dropoutKey; start counts positions from the pass's first.",
+    });
+}
+
 /** Attention's score scale must be a finite positive number, its soft cap 0 (none) or one. */
 function needScale(op: string, scale: number, softcap: number): void {
   if (!(scale > 0) || !Number.isFinite(scale)) {
@@ -230,6 +244,11 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('softcapForward', 'inp', inp, n);
       kernels.softcapForward(out, inp, cap, n);
     },
+    dropoutForward(out, inp, probability, key, start, n) {
+      needDropout('dropoutForward', probability, key, start);
+      needEach('dropoutForward', { out, inp }, n);
+      kernels.dropoutForward(out, inp, probability, key, start, n);
+    },
     addForward(out, a, b, n) {
       need('addForward', 'out', out, n);
       need('addForward', 'a', a, n);
@@ -364,6 +383,11 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('softcapBackward', 'dout', dout, n);
       need('softcapBackward', 'out', out, n);
       kernels.softcapBackward(dinp, dout, out, cap, n);
+    },
+    dropoutBackward(dinp, dout, probability, key, start, n) {
+      needDropout('dropoutBackward', probability, key, start);
+      needEach('dropoutBackward', { dinp, dout }, n);
+      kernels.dropoutBackward(dinp, dout, probability, key, start, n);
     },
     crossEntropyBackward(dlogits, dlosses, logits, targets, n, vocabulary) {
       need('crossEntropyBackward', 'dlogits', dlogits, n * vocabulary);

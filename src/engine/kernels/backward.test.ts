@@ -277,6 +277,24 @@ describe('backward ops match finite differences of their forward ops', () => {
       },
     );
   });
+  it('dropout (the mask drawn again from its key)', () => {
+    const n = 40;
+    const x = floats(n, 7);
+    finiteDifferenceCheck(
+      x,
+      n,
+      (input) => {
+        const out = new Float32Array(n);
+        k.dropoutForward(out, input, 0.3, 0x9e3779b9, 11, n);
+        return out;
+      },
+      (dout) => {
+        const dx = new Float32Array(n);
+        k.dropoutBackward(dx, dout, 0.3, 0x9e3779b9, 11, n);
+        return dx;
+      },
+    );
+  });
   it('cross-entropy (ignored rows get no gradient)', () => {
     const [n, vocabulary] = [3, 11];
     const targets = Int32Array.of(4, -1, 0);

@@ -1,5 +1,6 @@
 // The reference kernels in plain TypeScript: readable loops that define what each op means.
 // They are correct but slow (no SIMD, no threads); native.ts is the fast path and is tested against these.
+import { dropoutBackward, dropoutForward } from './js-dropout.js';
 import {
   attentionBackward,
   crossEntropyBackward,
@@ -256,6 +257,7 @@ export const jsKernels: Kernels = {
   swigluForward,
   gegluForward,
   softcapForward,
+  dropoutForward,
   addForward,
   softmaxForward,
   logSoftmaxForward,
@@ -269,5 +271,6 @@ export const jsKernels: Kernels = {
   swigluBackward,
   gegluBackward,
   softcapBackward,
+  dropoutBackward,
   crossEntropyBackward,
 };

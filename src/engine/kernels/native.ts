@@ -111,6 +111,7 @@ export function loadNativeKernels(): Kernels | undefined {
     swigluForward: native.swigluForward,
     gegluForward: native.gegluForward,
     softcapForward: native.softcapForward,
+    dropoutForward: native.dropoutForward,
     addForward: native.addForward,
     softmaxForward: native.softmaxForward,
     logSoftmaxForward: native.logSoftmaxForward,
@@ -126,6 +127,7 @@ export function loadNativeKernels(): Kernels | undefined {
     swigluBackward: native.swigluBackward,
     gegluBackward: native.gegluBackward,
     softcapBackward: native.softcapBackward,
+    dropoutBackward: native.dropoutBackward,
     crossEntropyBackward: native.crossEntropyBackward,
   };
 }

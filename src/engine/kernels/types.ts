@@ -124,6 +124,12 @@ export interface Kernels {
   gegluForward(out: Buffer, gate: Buffer, up: Buffer, n: number): void;
   /** out = cap * tanh(inp / cap) over n values (Gemma 2's final-logit soft-capping); out may be inp. */
   softcapForward(out: Buffer, inp: Buffer, cap: number, n: number): void;
+  /**
+   * Inverted dropout: out = inp / (1 - probability) where position start + i of the mask drawn from `key`
+   * is kept, 0 where not (a 32-bit hash of key + start + i against probability × 2^32; js-dropout.ts).
+   * out may be inp.
+   */
+  dropoutForward(out: Buffer, inp: Buffer, probability: number, key: number, start: number, n: number): void;
   /** out = a + b over n values (residual connections). */
   addForward(out: Buffer, a: Buffer, b: Buffer, n: number): void;
   /** Row-wise softmax over (n, vocabulary). */
@@ -225,6 +231,15 @@ export interface Kernels {
   gegluBackward(dgate: Buffer, dup: Buffer, dout: Buffer, gate: Buffer, up: Buffer, n: number): void;
   /** dinp = dout * (1 - (out / cap)^2), from softcapForward's output `out`; dinp may be dout. */
   softcapBackward(dinp: Buffer, dout: Buffer, out: Buffer, cap: number, n: number): void;
+  /** dinp += dout / (1 - probability) where dropoutForward's mask keeps, nothing where not. */
+  dropoutBackward(
+    dinp: Buffer,
+    dout: Buffer,
+    probability: number,
+    key: number,
+    start: number,
+    n: number,
+  ): void;
   /** dlogits[i] += dlosses[i] * (softmax(logits[i]) - onehot(targets[i])); rows with a negative target get nothing. */
   crossEntropyBackward(
     dlogits: Buffer,
