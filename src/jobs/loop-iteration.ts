@@ -124,15 +124,17 @@ export const loopRunningError = (run: RunRecord) =>
 /**
  * The run an iteration goes on in: a new one (refused while another of the task is live), or an
  * abandoned one taken over with the policy it started with. The check and the write are one
- * transaction, so two processes do not both start (SQLite; on Postgres the window is a few
- * milliseconds).
+ * transaction holding the task's loop lock, so of two processes starting at once one starts and the
+ * other sees it (SQLite's write transactions run one at a time; Postgres's read-committed ones would
+ * both see no live run without the lock).
  */
-async function claimRun(
+export async function claimRun(
   options: LoopOptions,
   start: { triggers: LoopTriggers } | { resume: RunRecord },
 ): Promise<{ run: RunRecord; file: LoopPolicyFile }> {
   const { registry, file } = options;
   return registry.transaction(async (target) => {
+    await target.lock(`loop:${file.policy.task}`);
     const unfinished = await unfinishedLoop(target, file.policy.task);
     if (unfinished?.live) throw loopRunningError(unfinished.run);
     if (!('resume' in start)) {

@@ -78,6 +78,19 @@ export class Registry {
     return this.write((transaction) => work(new Registry(this.connection, transaction)));
   }
 
+  /**
+   * Inside `transaction`: holds `key` until the transaction ends, so another transaction asking for the
+   * same key waits until this one has committed and then reads what it wrote (a Postgres advisory lock;
+   * on SQLite a write transaction already runs alone). For a check and a write that must not interleave
+   * with another process's, such as "no live loop iteration, so start one".
+   */
+  async lock(key: string): Promise<void> {
+    // a programming error: the lock would end with the statement that took it
+    if (!this.database.isTransaction) throw new Error(`lock ${key} taken outside a transaction`);
+    if (this.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(this.database);
+  }
+
   /** Runs one write in a transaction of its own (retried while busy), or in the one this registry is bound to. */
   private write<T>(work: (transaction: Kysely<RegistryDatabase>) => Promise<T>): Promise<T> {
     return writeTransaction(this.database, work, this.connection.writeRetry);
