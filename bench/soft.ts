@@ -5,10 +5,10 @@
 // Then one LoRA training step (rank 16 on q, k, v, o, gate, up, down; backward to the LoRA matrices) on
 // the same model and text, against the same LoRA in PyTorch autograd; and one prefix-tuning step
 // (bench/soft-prefix.ts), one P-tuning step (bench/soft-p-tuning.ts) and one multitask prompt tuning step
-// (bench/soft-multitask.ts), and one full fine-tuning step, every weight trained (bench/soft-full.ts).
-// BENCH_SOFT_ONLY=prefix|p-tuning|multitask|full runs that line alone.
+// (bench/soft-multitask.ts), one full fine-tuning step, every weight trained (bench/soft-full.ts), and
+// the LoRA step with dropout 0.1 (bench/soft-lora.ts).
+// BENCH_SOFT_ONLY=lora|prefix|p-tuning|multitask|full|lora-dropout runs that line alone.
 import { mkdirSync } from 'node:fs';
-import type { NamedTensor } from '../src/engine/index.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,16 +19,10 @@ import {
   seededRandom,
   writeSafetensors,
 } from '../src/engine/index.js';
-import {
-  buildBatch,
-  initLoraAdapter,
-  loraScale,
-  noPrompt,
-  promptGradient,
-  type SoftPrompt,
-} from '../src/soft/index.js';
+import { buildBatch, promptGradient, type SoftPrompt } from '../src/soft/index.js';
 import { randomModel, smolLm2Shape } from './random-model.js';
 import { benchFullStep } from './soft-full.js';
+import { benchLoraStep } from './soft-lora.js';
 import { benchMultitaskStep } from './soft-multitask.js';
 import { benchPromptEncoderStep } from './soft-p-tuning.js';
 import { benchPrefixStep } from './soft-prefix.js';
@@ -88,6 +82,24 @@ const methodLines: Record<string, () => void> = {
       work: join(work, 'multitask'),
     }),
   full: () => benchFullStep(model, examples, { repeats, threads, work: join(work, 'full') }),
+  lora: () =>
+    benchLoraStep(model, examples, {
+      rank: 16,
+      dropout: 0,
+      random,
+      repeats,
+      threads,
+      work: join(work, 'lora'),
+    }),
+  'lora-dropout': () =>
+    benchLoraStep(model, examples, {
+      rank: 16,
+      dropout: 0.1,
+      random,
+      repeats,
+      threads,
+      work: join(work, 'lora-dropout'),
+    }),
 };
 const only = process.env.BENCH_SOFT_ONLY;
 if (only !== undefined) {
@@ -136,65 +148,6 @@ else {
 }
 
 // LoRA: the same model and text without prompt vectors, an adapter of rank 16 on every projection
-const rank = 16;
-const adapter = initLoraAdapter(model, { rank }, random);
-for (const layer of adapter.layers)
-  for (const pair of Object.values(layer))
-    for (let i = 0; i < pair.b.length; i++) pair.b[i] = (random() - 0.5) * 0.02;
-const loraBatch = buildBatch(model, noPrompt(model), examples);
-inputGradients(model, { ...loraBatch, adapter }); // warm-up
-const loraSeconds: number[] = [];
-let loraLoss = 0;
-let loraGradient: Float32Array = new Float32Array(0);
-for (let i = 0; i < repeats; i++) {
-  const start = performance.now();
-  const result = inputGradients(model, { ...loraBatch, adapter });
-  loraSeconds.push((performance.now() - start) / 1000);
-  loraLoss = result.loss;
-  loraGradient = result.adapterGradients!;
-}
-const loraOurs = median(loraSeconds);
-line(
-  `LoRA training step ${B} x ${loraBatch.time} tokens (rank ${rank}, 7 projections) promptune: ${loraOurs.toFixed(3)} s median of ${repeats}, loss ${loraLoss.toFixed(6)}`,
-);
-const loraWork = join(work, 'lora');
-writeForTorch(model, loraWork, {
-  tokens: examples.flatMap((example) => [...example.inputIds, ...example.targetIds]),
-  targets: Array.from(loraBatch.targets),
-  batch: B,
-  time: loraBatch.time,
-  threads,
-  repeats,
-  scale: loraScale({ r: rank, lora_alpha: 2 * rank }),
-});
-const loraTensors: Record<string, NamedTensor> = {};
-adapter.layers.forEach((layer, l) => {
-  for (const [name, pair] of Object.entries(layer)) {
-    loraTensors[`layers.${l}.${name}.a`] = { shape: [rank, pair.a.length / rank], data: pair.a };
-    loraTensors[`layers.${l}.${name}.b`] = { shape: [pair.b.length / rank, rank], data: pair.b };
-  }
-});
-writeSafetensors(join(loraWork, 'lora.safetensors'), loraTensors);
-const loraPeer = runTorch<{ seconds: number[]; loss: number; torch: string; gradient_sample: number[] }>(
-  'soft_lora_torch.py',
-  loraWork,
-  threads,
-);
-if ('skipped' in loraPeer) line(`LoRA training step PyTorch: skipped (${loraPeer.skipped})`);
-else {
-  const theirs = median(loraPeer.result.seconds);
-  const inFeatures = adapter.layers[0].query!.a.length / rank;
-  const sample = [
-    ...loraGradient.subarray(0, 8),
-    ...loraGradient.subarray(rank * inFeatures, rank * inFeatures + 8),
-  ];
-  const gradientDifference = Math.max(
-    ...sample.map((value, i) => Math.abs(value - loraPeer.result.gradient_sample[i])),
-  );
-  line(
-    `LoRA training step PyTorch ${loraPeer.result.torch} CPU: ${theirs.toFixed(3)} s median of ${repeats}, loss ${loraPeer.result.loss.toFixed(6)}; losses differ by ${Math.abs(loraLoss - loraPeer.result.loss).toExponential(2)}, LoRA gradients by ${gradientDifference.toExponential(2)}`,
-  );
-  line(`LoRA training step ratio promptune/PyTorch: ${(theirs / loraOurs).toFixed(2)}x (target >= 1.5x)`);
-}
+methodLines.lora();
 
-for (const run of Object.values(methodLines)) run();
+for (const [name, run] of Object.entries(methodLines)) if (name !== 'lora') run();

@@ -1,7 +1,8 @@
 """PyTorch CPU peer for bench/soft.ts's LoRA line: one LoRA training step (forward from the token
 embeddings with lora_A/lora_B on every projection, target-only cross-entropy, backward to the LoRA
 matrices only; weights frozen, as PEFT's LoRA does it in autograd) on the weights, tokens, targets and
-adapter soft.ts wrote. Prints {"seconds": [...], "loss": x, "torch": version, "gradient_sample": [...]}."""
+adapter soft.ts wrote; with "dropout" in the manifest, PEFT's lora_dropout on each product's input (torch's
+own masks). Prints {"seconds": [...], "loss": x, "torch": version, "gradient_sample": [...]}."""
 import json
 import sys
 
@@ -22,7 +23,7 @@ def main(directory):
     parameters = [tensor for pair in lora.values() for tensor in pair]
 
     def step():
-        logits = model.forward(model.embed(tokens), lora, manifest["scale"])
+        logits = model.forward(model.embed(tokens), lora, manifest["scale"], dropout=manifest.get("dropout", 0.0))
         loss = target_loss(logits, targets)
         for parameter in parameters:
             parameter.grad = None

@@ -42,7 +42,7 @@ class TorchLlama:
         self.config = self.manifest["config"]
         self.weights = read_safetensors(f"{directory}/weights.safetensors")
 
-    def forward(self, x, lora=None, scale=1.0, prefix=None):
+    def forward(self, x, lora=None, scale=1.0, prefix=None, dropout=0.0):
         """Logits (B, T, V) for input embeddings x (B, T, C); with `lora` ({"layers.l.name": (A, B)}), each
         of those projections adds scale * (h A^T) B^T, as PEFT's LoRA layers do; with `prefix` (L, 2, P,
         KVH*hd), every layer attends to its P keys and values first, as past ones, the text at positions P..
@@ -71,7 +71,11 @@ class TorchLlama:
             def project(h, name):
                 out = h @ w(name).T
                 pair = lora and lora.get(f"layers.{l}.{name}")
-                return out if pair is None else out + ((h @ pair[0].T) @ pair[1].T) * scale
+                if pair is None:
+                    return out
+                # PEFT's lora_dropout: the product's input dropped while training, the frozen one's not
+                dropped = torch.nn.functional.dropout(h, dropout, training=True) if dropout else h
+                return out + ((dropped @ pair[0].T) @ pair[1].T) * scale
 
             h = rmsnorm(x, w("attentionNorm"))
             q = project(h, "query").view(B, T, H, hd).transpose(1, 2)
