@@ -225,6 +225,26 @@ static napi_value js_dropout_backward(napi_env env, napi_callback_info info) {
   return dropout_op(env, info, dropout_backward);
 }
 
+/* adamUpdate(parameters, gradient, m, v, decays|null, beta1, beta2, stepSize, correction2, eps, decay,
+ *            coupled, n): the first value not finite after the step, or -1 */
+static napi_value js_adam_update(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 13)) return NULL;
+  float *parameters = f32(&a, 0), *gradient = f32(&a, 1);
+  double *m = typed(&a, 2, napi_float64_array, 0), *v = typed(&a, 3, napi_float64_array, 0);
+  uint8_t *decays = u8_or_null(&a, 4);
+  double beta1 = real(&a, 5), beta2 = real(&a, 6), step_size = real(&a, 7), correction2 = real(&a, 8),
+         eps = real(&a, 9), decay = real(&a, 10);
+  int coupled = integer(&a, 11);
+  double n = real(&a, 12);
+  if (a.failed) return NULL;
+  long long bad = adam_update(parameters, gradient, m, v, decays, beta1, beta2, step_size, correction2, eps, decay,
+                              coupled, (long long)n);
+  napi_value result;
+  napi_create_double(env, (double)bad, &result);
+  return result;
+}
+
 /* addForward(out, a, b, n) */
 static napi_value js_add_forward(napi_env env, napi_callback_info info) {
   Args a;
@@ -502,6 +522,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"addForward", NULL, js_add_forward, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutForward", NULL, js_dropout_forward, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutBackward", NULL, js_dropout_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"adamUpdate", NULL, js_adam_update, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxForward", NULL, js_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"logSoftmaxForward", NULL, js_log_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyForward", NULL, js_cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},

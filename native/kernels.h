@@ -40,6 +40,11 @@ void softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void log_softmax_forward(float *out, const float *inp, int n, int vocabulary);
 void cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, int n, int vocabulary);
 
+/* one Adam step over n values (adam.c); returns the first value not finite after it, or -1 */
+long long adam_update(float *parameters, const float *gradient, double *m, double *v, const uint8_t *decays,
+                      double beta1, double beta2, double step_size, double correction2, double eps, double decay,
+                      int coupled, long long n);
+
 /* backward ops (backward.c): input gradients for frozen weights */
 void matmul_backward(float *dinp, const float *dout, const float *weight, int n, int in_features, int out_features);
 void rmsnorm_backward(float *dinp, const float *dout, const float *inp, const float *weight, const float *rstd, int n,

@@ -9,10 +9,14 @@
 #include <omp.h>
 /* parallel only when there is enough work to pay for waking the pool */
 #define PARALLEL_FOR(condition) PRAGMA(omp parallel for schedule(static) if (condition))
+/* the same, each thread keeping the least of `variable` it saw, the least of those after the loop */
+#define PARALLEL_FOR_MIN(condition, variable) \
+  PRAGMA(omp parallel for schedule(static) if (condition) reduction(min : variable))
 static inline int thread_count(void) { return omp_get_max_threads(); }
 static inline int thread_index(void) { return omp_get_thread_num(); }
 #else
 #define PARALLEL_FOR(condition)
+#define PARALLEL_FOR_MIN(condition, variable)
 static inline int thread_count(void) { return 1; }
 static inline int thread_index(void) { return 0; }
 #endif

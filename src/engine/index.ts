@@ -41,6 +41,7 @@ export {
   nativeBlasCore,
   chooseBlasCore,
   setNativeThreads,
+  type AdamConstants,
   type Kernels,
 } from './kernels/index.js';
 export type { Tokenizer, EncodeOptions } from './tokenizers/types.js';

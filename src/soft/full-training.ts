@@ -45,6 +45,7 @@ export function fullTrainable(model: LlamaModel, values: Float32Array, base = ''
     shape: { parameters: values.length, weights: 'all', base },
     rowSize: model.config.hiddenSize,
     decays: matrixMask(model, values),
+    kernels: model.kernels,
     lossAndGradient(rows: TokenizedExample[]) {
       const batch = buildBatch(model, prompt, rows);
       gradients.values.fill(0);

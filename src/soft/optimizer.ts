@@ -1,5 +1,6 @@
 // Adam and AdamW over one flat parameter vector (the soft prompt), learning-rate schedules and
 // gradient clipping. The moments are float64, as computed, so checkpoints save and restore them exactly.
+import { jsKernels, type AdamConstants, type Kernels } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 
 /** Optimizer settings (defaults as torch.optim.Adam / AdamW). */
@@ -20,7 +21,11 @@ export interface OptimizerState {
   v: Float64Array;
 }
 
-/** One Adam/AdamW step on `parameters` (in place) with gradient `gradient` at learning rate `learningRate`. */
+/**
+ * One Adam/AdamW step on `parameters` (in place) with gradient `gradient` at learning rate `learningRate`,
+ * on `kernels` (the native ones run every weight of a full fine-tuning step on all cores). Returns the
+ * first parameter that is not finite after the step, or -1.
+ */
 export function adamStep(
   parameters: Float32Array,
   gradient: Float32Array,
@@ -29,85 +34,29 @@ export function adamStep(
   learningRate: number,
   /** Where weight decay applies (1) and where not (0); default everywhere. */
   decays?: Uint8Array,
-): void {
+  kernels: Kernels = jsKernels,
+): number {
   const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
   state.step++;
-  const correction1 = 1 - beta1 ** state.step;
-  const correction2 = Math.sqrt(1 - beta2 ** state.step);
-  // one loop per case, with nothing decided per value: a full fine-tuning step updates every weight of
-  // the model here (135M at SmolLM2's size), so the loop is half of a step's time when it is general
-  const step = {
-    m: state.m,
-    v: state.v,
+  const constants: AdamConstants = {
     beta1,
     beta2,
-    stepSize: learningRate / correction1,
-    correction2,
+    stepSize: learningRate / (1 - beta1 ** state.step),
+    correction2: Math.sqrt(1 - beta2 ** state.step),
     eps,
+    // AdamW shrinks each value by the learning rate times the decay; Adam adds the decay's gradient
+    decay: options.kind === 'adamw' ? learningRate * weightDecay : weightDecay,
+    coupled: options.kind === 'adam',
   };
-  if (!weightDecay) adamPlain(parameters, gradient, step);
-  else if (options.kind === 'adamw')
-    adamDecoupled(parameters, gradient, step, learningRate * weightDecay, decays);
-  else adamCoupled(parameters, gradient, step, weightDecay, decays);
-}
-
-/** What one step's update of a value needs beside the value and its gradient. */
-interface StepConstants {
-  m: Float64Array;
-  v: Float64Array;
-  beta1: number;
-  beta2: number;
-  /** The learning rate over the first moment's bias correction. */
-  stepSize: number;
-  /** The square root of the second moment's bias correction. */
-  correction2: number;
-  eps: number;
-}
-
-/** Adam without weight decay. */
-function adamPlain(parameters: Float32Array, gradient: Float32Array, step: StepConstants): void {
-  const { m, v, beta1, beta2, stepSize, correction2, eps } = step;
-  for (let i = 0; i < parameters.length; i++) {
-    const g = gradient[i];
-    const first = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-    const second = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
-    parameters[i] -= (stepSize * first) / (Math.sqrt(second) / correction2 + eps);
-  }
-}
-
-/** AdamW: the decay (learning rate × weight decay) shrinks the value apart from the gradient's moments. */
-function adamDecoupled(
-  parameters: Float32Array,
-  gradient: Float32Array,
-  step: StepConstants,
-  decay: number,
-  decays: Uint8Array | undefined,
-): void {
-  const { m, v, beta1, beta2, stepSize, correction2, eps } = step;
-  for (let i = 0; i < parameters.length; i++) {
-    const g = gradient[i];
-    const first = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-    const second = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
-    if (!decays || decays[i]) parameters[i] -= decay * parameters[i];
-    parameters[i] -= (stepSize * first) / (Math.sqrt(second) / correction2 + eps);
-  }
-}
-
-/** Adam with L2 weight decay: the decay's gradient joins the value's before the moments. */
-function adamCoupled(
-  parameters: Float32Array,
-  gradient: Float32Array,
-  step: StepConstants,
-  weightDecay: number,
-  decays: Uint8Array | undefined,
-): void {
-  const { m, v, beta1, beta2, stepSize, correction2, eps } = step;
-  for (let i = 0; i < parameters.length; i++) {
-    const g = !decays || decays[i] ? gradient[i] + weightDecay * parameters[i] : gradient[i];
-    const first = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-    const second = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
-    parameters[i] -= (stepSize * first) / (Math.sqrt(second) / correction2 + eps);
-  }
+  return kernels.adamUpdate(
+    parameters,
+    gradient,
+    state.m,
+    state.v,
+    decays ?? null,
+    constants,
+    parameters.length,
+  );
 }
 
 /** A fresh optimizer state for `size` parameters. */

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  firstNonFinite,
   inputGradients,
   seededRandom,
   writeFileAtomically,
+  type Kernels,
   type LlamaModel,
   makeDirectory,
 } from '../engine/index.js';
@@ -43,6 +43,8 @@ export interface Trainable {
   rowSize: number;
   /** Where weight decay applies (1) and where not (0: norms and biases, as transformers' Trainer); default everywhere. */
   decays?: Uint8Array;
+  /** Where the optimizer's step runs (full fine-tuning: every weight of the model); default the JS kernels. */
+  kernels?: Kernels;
   /** A batch's loss and gradient; `draw` is what a step's random choices (LoRA's dropout) come from. */
   lossAndGradient(
     rows: TokenizedExample[],
@@ -309,8 +311,15 @@ function* trainingSteps(
     const norm = clipGradient(gradient, options.clipNorm);
     step++;
     const learningRate = learningRateAt(optimizer.learningRate, step, totalSteps, schedule);
-    adamStep(values, gradient, state, optimizer, learningRate, trainable.decays);
-    const badValue = firstNonFinite(values);
+    const badValue = adamStep(
+      values,
+      gradient,
+      state,
+      optimizer,
+      learningRate,
+      trainable.decays,
+      trainable.kernels,
+    );
     if (!Number.isFinite(loss) || badValue >= 0)
       throw diverged(step, `the loss is ${loss}, value ${badValue} of the parameters ${values[badValue]}`);
     tokensSeen += tokens;

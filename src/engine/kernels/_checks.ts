@@ -384,6 +384,10 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       need('softcapBackward', 'out', out, n);
       kernels.softcapBackward(dinp, dout, out, cap, n);
     },
+    adamUpdate(parameters, gradient, m, v, decays, constants, n) {
+      needEach('adamUpdate', { parameters, gradient, m, v, decays }, n);
+      return kernels.adamUpdate(parameters, gradient, m, v, decays, constants, n);
+    },
     dropoutBackward(dinp, dout, probability, key, start, n) {
       needDropout('dropoutBackward', probability, key, start);
       needEach('dropoutBackward', { dinp, dout }, n);

@@ -1,5 +1,6 @@
 // The reference kernels in plain TypeScript: readable loops that define what each op means.
 // They are correct but slow (no SIMD, no threads); native.ts is the fast path and is tested against these.
+import { adamUpdate } from './js-adam.js';
 import { dropoutBackward, dropoutForward } from './js-dropout.js';
 import {
   attentionBackward,
@@ -273,4 +274,5 @@ export const jsKernels: Kernels = {
   softcapBackward,
   dropoutBackward,
   crossEntropyBackward,
+  adamUpdate,
 };

@@ -11,7 +11,11 @@ import type { Kernels } from './types.js';
 type Quantized =
   'quantizedMatmulForward' | 'quantizedMatmulBackward' | 'quantizedEmbeddingForward' | 'dequantize';
 
-interface Addon extends Omit<Kernels, 'name' | 'gemm' | 'ropeForward' | 'ropeBackward' | Quantized> {
+interface Addon extends Omit<
+  Kernels,
+  'name' | 'gemm' | 'ropeForward' | 'ropeBackward' | 'adamUpdate' | Quantized
+> {
+  adamUpdate(...args: unknown[]): number;
   quantizedMatmulForward(...args: unknown[]): void;
   quantizedMatmulBackward(...args: unknown[]): void;
   quantizedEmbeddingForward(...args: unknown[]): void;
@@ -128,6 +132,24 @@ export function loadNativeKernels(): Kernels | undefined {
     gegluBackward: native.gegluBackward,
     softcapBackward: native.softcapBackward,
     dropoutBackward: native.dropoutBackward,
+    adamUpdate: (parameters, gradient, m, v, decays, constants, n) => {
+      const { beta1, beta2, stepSize, correction2, eps, decay, coupled } = constants;
+      return native.adamUpdate(
+        parameters,
+        gradient,
+        m,
+        v,
+        decays,
+        beta1,
+        beta2,
+        stepSize,
+        correction2,
+        eps,
+        decay,
+        coupled ? 1 : 0,
+        n,
+      );
+    },
     crossEntropyBackward: native.crossEntropyBackward,
   };
 }

@@ -7,6 +7,21 @@ import type { BlockType } from '../weights/dequantize.js';
 /** Flat float32 buffer; views from `subarray` are zero-copy. */
 export type Buffer = Float32Array;
 
+/** What one Adam step's update of every value shares (adamUpdate). */
+export interface AdamConstants {
+  beta1: number;
+  beta2: number;
+  /** The learning rate over the first moment's bias correction. */
+  stepSize: number;
+  /** The square root of the second moment's bias correction. */
+  correction2: number;
+  eps: number;
+  /** AdamW: learning rate × weight decay, the value's own shrink; Adam (`coupled`): the weight decay. 0: none. */
+  decay: number;
+  /** Adam's L2 decay (its gradient joins the value's), not AdamW's decoupled one. */
+  coupled: boolean;
+}
+
 /** The engine's ops as a swappable set: the JS reference and the native kernels implement it alike. */
 export interface Kernels {
   /** Which implementation this is. */
@@ -144,6 +159,21 @@ export interface Kernels {
     n: number,
     vocabulary: number,
   ): void;
+
+  /**
+   * One Adam step over n values in place: the float64 moments m and v, then the values (js-adam.ts has
+   * the reference). `decays` 0 where no weight decay applies (null: everywhere). Returns the first value
+   * not finite after the step, or -1.
+   */
+  adamUpdate(
+    parameters: Buffer,
+    gradient: Buffer,
+    m: Float64Array,
+    v: Float64Array,
+    decays: Uint8Array | null,
+    constants: AdamConstants,
+    n: number,
+  ): number;
 
   // Backward ops, for frozen weights: gradients flow to the inputs only. Each mirrors its forward op;
   // gradients accumulate (+=) into their outputs, except ropeBackward and softcapBackward, which write
