@@ -9,6 +9,9 @@
 #include "kernels.h"
 #include "parallel.h"
 
+/* never fused multiply-adds, whatever -march a build asks for: the JS twin rounds each product */
+#pragma GCC optimize("fp-contract=off")
+
 long long adam_update(float *parameters, const float *gradient, double *m, double *v, const uint8_t *decays,
                       double beta1, double beta2, double step_size, double correction2, double eps, double decay,
                       int coupled, long long n) {

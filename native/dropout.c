@@ -8,6 +8,9 @@
 #include "kernels.h"
 #include "parallel.h"
 
+/* never fused multiply-adds, whatever -march a build asks for: the JS twin rounds each product */
+#pragma GCC optimize("fp-contract=off")
+
 /* Chris Wellons' lowbias32 */
 static inline uint32_t hash32(uint32_t x) {
   x ^= x >> 16;
