@@ -1,7 +1,8 @@
 // Trains a soft prompt (or any Trainable: a LoRA adapter, see lora-training.ts) on a frozen model: shuffled
 // right-padded batches, loss on target tokens only,
 // Adam/AdamW with a schedule and clipping, evaluation on dev every k steps with early stopping and the
-// best prompt kept, a checkpoint after every evaluation so a killed run resumes where it stopped, and
+// best prompt kept, a checkpoint after every evaluation so a killed run resumes where it stopped (fewer
+// when writing them would cost more than a twentieth of the run: a 135M model's is 3.2 GB), and
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
 // A checkpoint is read through a schema and checked against the run before anything is written; a run
 // whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
@@ -93,6 +94,15 @@ export interface TrainOptions {
   seed?: number; // default 0
   /** Folder for checkpoint.json and metrics.jsonl; resumes from its checkpoint when present. */
   directory?: string;
+  /**
+   * The largest share of the run's time that writing checkpoints may take (default 0.05; 1 writes at
+   * every evaluation). Past it, an evaluation's checkpoint is skipped until the share is back under it;
+   * the first second of writing and the run's last checkpoint are never skipped. A killed run then
+   * redoes the steps since the last one written, identically.
+   */
+  checkpointShare?: number;
+  /** The clock, in milliseconds (default `performance.now`): the rate and the checkpoints' share read it. */
+  now?: () => number;
   /** Candidate labels per dev example, for log-likelihood accuracy. */
   devCandidates?: TokenizedExample[][];
   onProgress?: (progress: TrainProgress) => void;
@@ -287,7 +297,15 @@ function* trainingSteps(
       hint: `Lower the learning rate (now ${optimizer.learningRate}) or clip the gradient; ${checkpointPath ? `${checkpointPath} still holds the last good state` : 'nothing was saved'}.`,
     });
   const resumedFrom = step;
-  const started = performance.now();
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const checkpointShare = options.checkpointShare ?? 0.05;
+  if (!(checkpointShare > 0 && checkpointShare <= 1))
+    throw new ValidationError(`checkpoint share ${checkpointShare}`, {
+      code: 'TRAIN_OPTIONS',
+      hint: 'Give checkpointShare a share of the run time above 0 and at most 1 (1: a checkpoint at every evaluation).',
+    });
+  let writingSeconds = 0; // spent writing checkpoints in this process
   let tokensSeen = 0;
   let lastEvaluation: PromptEvaluation | undefined;
   const better = (evaluation: PromptEvaluation) =>
@@ -323,7 +341,7 @@ function* trainingSteps(
     if (!Number.isFinite(loss) || badValue >= 0)
       throw diverged(step, `the loss is ${loss}, value ${badValue} of the parameters ${values[badValue]}`);
     tokensSeen += tokens;
-    const elapsedSeconds = (performance.now() - started) / 1000;
+    const elapsedSeconds = (now() - started) / 1000;
     const record: Record<string, number> = {
       step,
       epoch: epoch + 1,
@@ -351,7 +369,11 @@ function* trainingSteps(
     }
     history.push(record);
     if (metricsPath) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
-    if (directory && (record.devExactMatch !== undefined || step === totalSteps))
+    const last = step === totalSteps || (options.patience !== undefined && stale >= options.patience);
+    const affordable = () =>
+      writingSeconds < 1 || writingSeconds <= checkpointShare * ((now() - started) / 1000);
+    if (directory && (last || (record.devExactMatch !== undefined && affordable()))) {
+      const writeStarted = now();
       writeCheckpoint(directory, {
         step,
         values,
@@ -361,6 +383,8 @@ function* trainingSteps(
         history,
         settings,
       });
+      writingSeconds += (now() - writeStarted) / 1000;
+    }
     const progress: TrainProgress = {
       step,
       totalSteps,
