@@ -3,7 +3,7 @@
 // task as a version of its own, recording the training as a run of each; `soft train --method
 // multitask-prompt-tuning --source` transfers it to a third task and pushes the one-task prompt as a
 // version; and the options and folders each refuses.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../src/registry/index.js';
@@ -86,7 +86,8 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       expect([...animalRun.datasets].sort()).toEqual(Object.values(version.run.datasets as object).sort());
       const steps = (await registry.runs.entries(animalRun.id, 'step', { limit: 100 })).data;
       expect(steps.map((entry) => entry.data.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
-      expect(steps.filter((entry) => entry.data.devAccuracy !== undefined)).toHaveLength(2);
+      // dev four times an epoch of the pooled examples (12 steps an epoch here), as soft train
+      expect(steps.filter((entry) => entry.data.devAccuracy !== undefined)).toHaveLength(8);
     } finally {
       await registry.close();
     }
@@ -145,6 +146,88 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1 } },
     });
+  });
+
+  it('grows a run of default length past its 6 epochs while dev improves, and says so', () => {
+    const tiny = ['gender', 'animal'].map((task) => slice(task, { train: 8, dev: 8 }));
+    const run = promptune(
+      'soft',
+      'train-multitask',
+      '--model',
+      stories.gguf,
+      ...tiny.flatMap((folder) => ['--data', folder]),
+      '--out',
+      join(tiny[0]!, 'grown'),
+      '--json',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const { steps, best } = JSON.parse(run.stdout) as { steps: number; best: { step: number } };
+    // two steps an epoch: it stops at 12 epochs, or after the first epoch that found nothing better
+    expect(steps % 2).toBe(0);
+    expect(steps).toBeGreaterThan(12);
+    expect(steps === 24 || best.step <= steps - 2).toBe(true);
+    expect(run.stderr).toContain(`(epoch ${steps / 2}: grown past 6 while dev improved, up to 12)`);
+  });
+
+  it('--search chooses the shared prompt’s init and rate on dev, the run is the chosen trial, a rerun trains none', () => {
+    const tiny = ['gender', 'animal'].map((task) => slice(task, { train: 8, dev: 8 }));
+    const out = join(tiny[0]!, 'searched');
+    const args = [
+      'soft',
+      'train-multitask',
+      '--model',
+      stories.gguf,
+      ...tiny.flatMap((folder) => ['--data', folder]),
+      '--out',
+      out,
+      '--search',
+      '--epochs',
+      '1',
+      '--json',
+    ];
+    const first = promptune(...args);
+    expect(first.status, first.stderr).toBe(0);
+    const lines = first.stderr.split('\n').filter((line) => line.startsWith('search '));
+    expect(lines.slice(0, 6).map((line) => line.replace(/: dev .*/, ''))).toEqual([
+      'search 1/6: sample-vocab lr 0.003',
+      'search 2/6: sample-vocab lr 0.03',
+      'search 3/6: sample-vocab lr 0.3',
+      'search 4/6: text lr 0.003',
+      'search 5/6: text lr 0.03',
+      'search 6/6: text lr 0.3',
+    ]);
+    const trials = JSON.parse(readFileSync(join(out, 'search', 'trials.json'), 'utf8')) as {
+      init: string;
+      learningRate: number;
+      devExactMatch: number;
+      devLoss: number;
+    }[];
+    const best = [...trials].sort((a, b) => b.devExactMatch - a.devExactMatch || a.devLoss - b.devLoss)[0]!;
+    expect(lines[6]).toBe(
+      `search chose ${best.init} lr ${best.learningRate} (dev ${best.devExactMatch.toFixed(3)})`,
+    );
+    const summary = JSON.parse(first.stdout);
+    // the run continued from the chosen trial's checkpoint: nothing trained twice
+    expect(summary.resumedFrom).toBe(summary.steps);
+    expect(summary.best.loss).toBe(best.devLoss);
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+      init: best.init,
+      training: { lr: best.learningRate, searchChose: best },
+    });
+    const checkpoints = trials.map((trial) =>
+      join(out, 'search', `${trial.init}-lr-${trial.learningRate}`, 'checkpoint.json'),
+    );
+    const written = checkpoints.map((path) => statSync(path).mtimeMs);
+    const again = promptune(...args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
+    expect(JSON.parse(again.stdout).best).toEqual(summary.best);
+    // it chooses what --lr and --init would say
+    for (const [option, value] of [
+      ['--lr', '0.1'],
+      ['--init', 'text'],
+    ])
+      expect(promptune(...args, option!, value!).stderr).toMatch(/--search chooses.*CLI_INVALID_OPTION/s);
   });
 
   it('refuses one task, a repeated task, multitask options on other methods, a source of another kind, another rank and a task for a one-task adapter', () => {

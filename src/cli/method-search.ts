@@ -1,15 +1,18 @@
-// `soft train --search`: choosing how a method starts on dev, as PEFT's protocol does for prompt tuning
-// (the grids for the other methods are promptune's). Each candidate (prompt tuning: init in {sample-vocab,
-// text}, and class-labels on a label task, x learning rate in {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x
-// {0.01, 0.03, 0.1}, or the rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA:
-// {1e-4, 1e-3, 1e-2}; full fine-tuning: {1e-4, 3e-4, 1e-3}; multitask prompt tuning as prompt tuning, or the rates alone from a --source) is
-// trained in full with the run's own options, each in <out>/search/<candidate>/ with its own checkpoint
-// (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its
-// end instead of training that candidate again. The trials are listed in <out>/search/trials.json.
+// Choosing how a run starts on dev, as PEFT's protocol does for prompt tuning (the grids for the other
+// methods are promptune's): `soft train --search` and `soft train-multitask --search`. Each candidate
+// (prompt tuning: init in {sample-vocab, text}, and class-labels on a label task, x learning rate in
+// {0.003, 0.03, 0.3}; prefix tuning: the KV cache of {sample-vocab, text} x {0.01, 0.03, 0.1}, or the
+// rates alone through --prefix-projection; P-tuning: {0.001, 0.01, 0.1}; LoRA: {1e-4, 1e-3, 1e-2}; full
+// fine-tuning: {1e-4, 3e-4, 1e-3}; multitask prompt tuning as prompt tuning, or the rates alone from a
+// --source) is trained in full with the run's own options, each in <out>/search/<candidate>/ with its own
+// checkpoint (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The
+// chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its end instead of
+// training that candidate again. The trials are listed in <out>/search/trials.json.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomically, type LoadedModel, makeDirectory } from '../engine/index.js';
+import { ValidationError } from '../errors/index.js';
 import {
   copyCheckpoint,
   hasCheckpoint,
@@ -71,6 +74,14 @@ export function searchCandidates(
 export const candidateName = (candidate: Candidate): string =>
   `${candidate.init ? `${candidate.init} ` : ''}lr ${candidate.learningRate}`;
 
+/** A finished trial's line: "search 2/6: text lr 0.03: dev 0.945 (loss 0.214)". */
+export const trialLine = (trial: Trial, index: number, count: number): string =>
+  `search ${index + 1}/${count}: ${candidateName(trial)}: dev ${trial.devExactMatch.toFixed(3)} (loss ${trial.devLoss.toFixed(3)})\n`;
+
+/** The search's choice in words. */
+export const chosenLine = (chosen: Trial): string =>
+  `search chose ${candidateName(chosen)} (dev ${chosen.devExactMatch.toFixed(3)})\n`;
+
 /** What the search needs of the command. */
 export interface SearchInput {
   args: MethodArgs;
@@ -96,7 +107,6 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     input.args.source !== undefined,
     input.labels !== undefined,
   );
-  const folder = join(input.directory, 'search');
   // trials made with other method options (alpha, targets, the init text, …), data or model than these
   // are not reused: their checkpoints would not say so (only the training options are in them)
   const { model, method, rank, alpha, targets, layout } = input.args;
@@ -120,6 +130,52 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     train: input.train.length,
     dev: input.dev.length,
   });
+  return runSearch({
+    candidates,
+    key,
+    directory: input.directory,
+    onTrial: input.onTrial,
+    trainCandidate: async (candidate, directory) => {
+      const trialArgs = { ...input.args, init: candidate.init ?? input.args.init };
+      const plan = planMethod(trialArgs, input.loaded, input.labels, input.seed);
+      const name = candidateName(candidate);
+      return plan.train(input.train, input.dev, {
+        ...input.options,
+        optimizer: optimizerAt(input.optimizer, candidate.learningRate),
+        // as the run that continues from it will say
+        run: checkpointIdentity(plan, trialArgs),
+        directory,
+        onProgress: (progress) => input.onProgress?.(name, progress),
+      });
+    },
+  });
+}
+
+/** What a search needs of any command: its candidates, what its trials depend on, and how one trains. */
+export interface SearchRun {
+  candidates: Candidate[];
+  /** Everything a trial depends on beside the run's training options; another key starts the search over. */
+  key: string;
+  /** The run's folder: trials go in its search/ folder, the chosen checkpoint in it. */
+  directory: string;
+  /**
+   * Trains (or resumes) a candidate in `directory` as the run itself would, with the run's checkpoint
+   * identity, so the run resumes from the chosen trial's checkpoint.
+   */
+  trainCandidate: (
+    candidate: Candidate,
+    directory: string,
+  ) => Promise<{ best?: { exactMatch: number; loss: number } }>;
+  onTrial?: (trial: Trial, index: number, count: number) => void;
+}
+
+/**
+ * Trains every candidate in <directory>/search/<candidate>/ (a killed search resumes there, a finished
+ * one reads back), chooses the best on dev (exact match, then loss), and makes its checkpoint the run's.
+ */
+export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; chosen: Trial }> {
+  const { candidates, key } = input;
+  const folder = join(input.directory, 'search');
   const keyPath = join(folder, 'key.json');
   if (existsSync(keyPath) && readFileSync(keyPath, 'utf8') !== key) {
     // the search starts over, and so does the run that continued from its old choice
@@ -130,19 +186,9 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
   writeFileAtomically(keyPath, key);
   const trials: Trial[] = [];
   for (const [index, candidate] of candidates.entries()) {
-    const name = candidateName(candidate);
-    const directory = join(folder, name.replace(/ /g, '-'));
-    const trialArgs = { ...input.args, init: candidate.init ?? input.args.init };
-    const plan = planMethod(trialArgs, input.loaded, input.labels, input.seed);
+    const directory = join(folder, candidateName(candidate).replace(/ /g, '-'));
     // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
-    const result = await plan.train(input.train, input.dev, {
-      ...input.options,
-      optimizer: optimizerAt(input.optimizer, candidate.learningRate),
-      // as the run that continues from it will say
-      run: checkpointIdentity(plan, trialArgs),
-      directory,
-      onProgress: (progress) => input.onProgress?.(name, progress),
-    });
+    const result = await input.trainCandidate(candidate, directory);
     const trial = {
       ...candidate,
       devExactMatch: result.best?.exactMatch ?? 0,
@@ -169,4 +215,28 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     copyCheckpoint(from, input.directory);
   }
   return { trials, chosen };
+}
+
+/**
+ * Refuses what --search would ignore or override (--lr, --init: it chooses both), and --init-text
+ * where nothing starts from text. --init-from stays: its words are the search's text start.
+ */
+export function checkSearchOptions(
+  given: { search?: boolean; init?: string; 'init-from'?: string },
+  written: ReadonlySet<string>,
+): void {
+  const chosen = ['lr', 'init'].find((option) => written.has(option));
+  if (given.search && chosen)
+    throw new ValidationError(
+      `--search chooses the ${chosen === 'lr' ? 'learning rate' : 'init'}; --${chosen} was given too`,
+      {
+        code: 'CLI_INVALID_OPTION',
+        hint: `Drop --${chosen} (or --search).`,
+      },
+    );
+  if (written.has('init-text') && !given.search && !given['init-from'] && given.init !== 'text')
+    throw new ValidationError(
+      `--init-text would be ignored: the run starts from ${given.init ? `--init ${given.init}` : 'its default init'}`,
+      { code: 'CLI_INVALID_OPTION', hint: 'Add --init text, or drop --init-text.' },
+    );
 }

@@ -558,17 +558,6 @@ export function checkpointIdentity(plan: MethodPlan, args: MethodArgs): Record<s
 }
 
 /**
- * How long a run may grow when the command line does not say: prompt tuning, slow to converge, trains
- * past its 6 epochs while an epoch improves dev, up to 12 (over three seeds on the shared tasks' test
- * splits it raised the mean from 0.948 to 0.961, and gender with seed 2 from 0.863 to 0.984); the other
- * methods, and any run given --epochs or --steps, train as long as they are told.
- */
-export function defaultMaxEpochs(method: string, written: Set<string>): number | undefined {
-  if (method !== 'prompt-tuning' || written.has('epochs') || written.has('steps')) return undefined;
-  return 12;
-}
-
-/**
  * The init a run starts from: --init as written, and otherwise class-labels for prompt tuning on a task
  * with few labels (Lester et al.'s best start; over three seeds on the shared tasks it raised test
  * accuracy on animal from 0.923 to 0.939 and on gender from 0.909 to 0.933 on average), sample-vocab

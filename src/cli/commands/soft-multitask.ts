@@ -22,7 +22,16 @@ import {
   transferMultitask,
   type PromptLayout,
   type TokenizedExample,
+  type TrainProgress,
 } from '../../soft/index.js';
+import {
+  candidateName,
+  checkSearchOptions,
+  chosenLine,
+  runSearch,
+  searchCandidates,
+  trialLine,
+} from '../method-search.js';
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
@@ -38,7 +47,14 @@ import {
   trainingOptions,
   checkOutputFolder,
   checkRunOptions,
+  growingEpochs,
+  grownNote,
+  quarterEpoch,
 } from '../soft-training.js';
+
+const INIT_KINDS = ['sample-vocab', 'text', 'random', 'normal'] as const;
+/** How the shared prompt starts. */
+type InitKind = (typeof INIT_KINDS)[number];
 
 /** One task's data: its name (the folder's), splits read for the prompt, and dev's label candidates. */
 interface TaskData {
@@ -80,6 +96,12 @@ export default defineCommand({
     },
     ...promptArgs,
     lr: { type: 'string', default: '0.3', description: 'Learning rate' },
+    search: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Choose the shared prompt's init (sample-vocab or text) and the learning rate (0.003, 0.03, 0.3) on dev as PEFT's protocol does: 6 runs, each trained in full, the best kept",
+    },
     ...trainingArgs,
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
     ...pushArgs,
@@ -115,11 +137,13 @@ export default defineCommand({
       min: 1,
       max: virtualTokens,
     })!;
-    const initKind = choice('init', args.init, ['sample-vocab', 'text', 'random', 'normal'] as const);
+    let initKind: InitKind = choice('init', args.init, INIT_KINDS);
     const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
-    const learningRate = numberOption('lr', args.lr, { above: 0 })!;
-    const { options, optimizer } = trainingOptions(args);
-    checkRunOptions(args, givenOptions(rawArgs));
+    let learningRate = numberOption('lr', args.lr, { above: 0 })!;
+    const { options: given, optimizer } = trainingOptions(args);
+    const written = givenOptions(rawArgs);
+    checkRunOptions(args, written);
+    checkSearchOptions(args, written);
     checkOutputFolder(args.out);
     const fields = { input: args['input-field'], target: args['target-field'] };
 
@@ -140,17 +164,82 @@ export default defineCommand({
         devCandidates: labels && labelCandidates(loaded, dev.data, labels),
       };
     });
-    const init = initKind === 'text' ? { kind: initKind, text: args['init-text'] } : { kind: initKind };
-    const initial = initMultitask(
-      initSoftPrompt(loaded.model, loaded.tokenizer, virtualTokens, init, seededRandom(options.seed), layout),
-      tasks.length,
-      taskRank,
-      seededRandom(options.seed + 1),
-    );
+    // as soft train's prompt tuning: dev four times an epoch of the pooled examples, and growing past
+    // --epochs while an epoch improves dev unless the length was given
+    const pooled = tasks.reduce((sum, task) => sum + task.train.length, 0);
+    const options = {
+      ...given,
+      maxEpochs: given.maxEpochs ?? growingEpochs(written),
+      evalEvery: given.evalEvery ?? quarterEpoch(pooled, given.batchSize ?? 8),
+    };
+    /** The multitask prompt a run starts from: the shared prompt from `kind`, the factors random. */
+    const start = (kind: InitKind) =>
+      initMultitask(
+        initSoftPrompt(
+          loaded.model,
+          loaded.tokenizer,
+          virtualTokens,
+          kind === 'text' ? { kind, text: args['init-text'] } : { kind },
+          seededRandom(options.seed),
+          layout,
+        ),
+        tasks.length,
+        taskRank,
+        seededRandom(options.seed + 1),
+      );
+    const train = tasks.flatMap((task) => task.train);
+    const dev = tasks.flatMap((task) => task.dev);
     // log-likelihood accuracy on dev when every task is a label task
     const devCandidates = tasks.every((task) => task.devCandidates)
       ? tasks.flatMap((task) => task.devCandidates!)
       : undefined;
+    /** Trains (or resumes) the run from `kind` at `rate` in `directory`; what a checkpoint must agree on names both. */
+    const trainFrom = (
+      kind: InitKind,
+      rate: number,
+      directory: string,
+      onProgress: (progress: TrainProgress) => void,
+    ) =>
+      trainMultitaskAsync(
+        loaded.model,
+        start(kind),
+        train,
+        dev,
+        { ...options, devCandidates, optimizer: optimizerAt(optimizer, rate), directory, onProgress },
+        { taskNames: names.join('\n'), start: kind, layout },
+      );
+    // --search: the shared prompt's init and the rate chosen on dev, each candidate trained in full
+    let search: Awaited<ReturnType<typeof runSearch>> | undefined;
+    if (args.search) {
+      const bar = progressBar('trial');
+      search = await runSearch({
+        candidates: searchCandidates('multitask-prompt-tuning'),
+        key: JSON.stringify({
+          model: args.model,
+          method: 'train-multitask',
+          data: folders,
+          virtualTokens,
+          taskRank,
+          layout,
+          initText: args['init-text'],
+          train: train.length,
+          dev: dev.length,
+        }),
+        directory: args.out,
+        trainCandidate: (candidate, directory) =>
+          trainFrom(candidate.init as InitKind, candidate.learningRate, directory, (progress) =>
+            bar.update(
+              progress.step,
+              progress.totalSteps,
+              `${candidateName(candidate)} loss ${progress.loss.toFixed(3)}`,
+            ),
+          ),
+        onTrial: (trial, index, count) => process.stderr.write(trialLine(trial, index, count)),
+      });
+      process.stderr.write(chosenLine(search.chosen));
+      initKind = search.chosen.init as InitKind;
+      learningRate = search.chosen.learningRate;
+    }
     // the training's settings, as each task's run and the adapter's record both keep them
     const settings = {
       method: 'multitask-prompt-tuning',
@@ -177,7 +266,9 @@ export default defineCommand({
                 tasks: names,
                 taskId: id,
                 init: initKind,
+                ...(search && { search: search.trials }),
                 epochs: options.steps ? undefined : options.epochs,
+                maxEpochs: options.maxEpochs,
                 steps: options.steps,
                 evalEvery: options.evalEvery,
                 seed: options.seed,
@@ -190,27 +281,15 @@ export default defineCommand({
       : [];
     const trainAndPush = async () => {
       const bar = progressBar('training');
-      const result = await trainMultitaskAsync(
-        loaded.model,
-        initial,
-        tasks.flatMap((task) => task.train),
-        tasks.flatMap((task) => task.dev),
-        {
-          ...options,
-          devCandidates,
-          optimizer: optimizerAt(optimizer, learningRate),
-          directory: args.out,
-          onProgress: (progress) => {
-            bar.update(progress.step, progress.totalSteps, progressText(progress));
-            const entry = stepEntry(progress);
-            for (const recording of recordings) {
-              recording.add([entry]);
-              recording.progress(progress.step, progress.totalSteps);
-            }
-          },
-        },
-        { taskNames: names.join('\n'), start: initKind, layout },
-      );
+      const result = await trainFrom(initKind, learningRate, args.out, (progress) => {
+        const grown = grownNote(progress.epoch, Number(args.epochs), options.maxEpochs);
+        bar.update(progress.step, progress.totalSteps, progressText(progress) + grown);
+        const entry = stepEntry(progress);
+        for (const recording of recordings) {
+          recording.add([entry]);
+          recording.progress(progress.step, progress.totalSteps);
+        }
+      });
       bar.finish();
       const scores = tasks.map((task, id) => {
         const prompt = taskPrompt(result.multitask, id);
@@ -232,7 +311,13 @@ export default defineCommand({
         tasks: names,
         seed: options.seed,
         metrics: { devExactMatch: result.best?.exactMatch ?? NaN, ...metrics },
-        training: { ...settings, steps: result.steps, bestStep: result.best?.step, data: folders },
+        training: {
+          ...settings,
+          steps: result.steps,
+          bestStep: result.best?.step,
+          data: folders,
+          ...(search && { searchChose: search.chosen }),
+        },
       };
       saveMultitaskAdapter(args.out, result.multitask, loaded.model, record);
       // each task a version of its own task: the shared prompt with that task's factors alone

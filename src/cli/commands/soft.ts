@@ -20,21 +20,17 @@ import { givenOptions, listOption, numberOption, repeatedOption } from '../optio
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { searchStart } from '../method-search.js';
+import { checkSearchOptions, chosenLine, searchStart, trialLine } from '../method-search.js';
 import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
-import {
-  checkpointIdentity,
-  defaultInit,
-  defaultMaxEpochs,
-  hardPromptText,
-  planMethod,
-} from '../soft-methods.js';
+import { checkpointIdentity, defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
   fieldArgs,
   optimizerAt,
   progressText,
   promptArgs,
   quarterEpoch,
+  growingEpochs,
+  grownNote,
   stepEntry,
   trainingArgs,
   trainingOptions,
@@ -222,7 +218,8 @@ const train = defineCommand({
       checkModelWritable(loaded.info, args.out);
     }
     let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
-    const maxEpochs = common.maxEpochs ?? defaultMaxEpochs(plan.method, written);
+    const maxEpochs =
+      common.maxEpochs ?? (plan.method === 'prompt-tuning' ? growingEpochs(written) : undefined);
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
       ...common,
@@ -247,15 +244,10 @@ const train = defineCommand({
           return (candidate, progress) =>
             bar.update(progress.step, progress.totalSteps, `${candidate} loss ${progress.loss.toFixed(3)}`);
         })(),
-        onTrial: (trial, index, count) =>
-          process.stderr.write(
-            `search ${index + 1}/${count}: ${trial.init ? `${trial.init} ` : ''}lr ${trial.learningRate}: dev ${trial.devExactMatch.toFixed(3)} (loss ${trial.devLoss.toFixed(3)})\n`,
-          ),
+        onTrial: (trial, index, count) => process.stderr.write(trialLine(trial, index, count)),
       });
       const { chosen } = search;
-      process.stderr.write(
-        `search chose ${chosen.init ? `${chosen.init} ` : ''}lr ${chosen.learningRate} (dev ${chosen.devExactMatch.toFixed(3)})\n`,
-      );
+      process.stderr.write(chosenLine(chosen));
       plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed, written);
       learningRate = chosen.learningRate;
     }
@@ -303,10 +295,7 @@ const train = defineCommand({
         directory: args.out,
         onProgress: (progress) => {
           // a run that grew past its epochs says so: the bar's total moved back
-          const grown =
-            maxEpochs && progress.epoch > Number(args.epochs)
-              ? ` (epoch ${progress.epoch}: grown past ${args.epochs} while dev improved, up to ${maxEpochs})`
-              : '';
+          const grown = grownNote(progress.epoch, Number(args.epochs), maxEpochs);
           bar.update(progress.step, progress.totalSteps, progressText(progress) + grown);
           recording?.add([stepEntry(progress)]);
           recording?.progress(progress.step, progress.totalSteps);
@@ -492,27 +481,3 @@ export default defineCommand({
     generate: generateCommand,
   },
 });
-
-/**
- * Refuses what --search would ignore or override (--lr, --init: it chooses both), and --init-text
- * where nothing starts from text. --init-from stays: its words are the search's text start.
- */
-function checkSearchOptions(
-  given: { search?: boolean; init?: string; 'init-from'?: string },
-  written: ReadonlySet<string>,
-): void {
-  const chosen = ['lr', 'init'].find((option) => written.has(option));
-  if (given.search && chosen)
-    throw new ValidationError(
-      `--search chooses the ${chosen === 'lr' ? 'learning rate' : 'init'}; --${chosen} was given too`,
-      {
-        code: 'CLI_INVALID_OPTION',
-        hint: `Drop --${chosen} (or --search).`,
-      },
-    );
-  if (written.has('init-text') && !given.search && !given['init-from'] && given.init !== 'text')
-    throw new ValidationError(
-      `--init-text would be ignored: the run starts from ${given.init ? `--init ${given.init}` : 'its default init'}`,
-      { code: 'CLI_INVALID_OPTION', hint: 'Add --init text, or drop --init-text.' },
-    );
-}
