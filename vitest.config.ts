@@ -13,5 +13,7 @@ export default defineConfig({
     // the whole tree per file: importing took 73 s of the unit tests' 271 s (and the suite 1,104 s →
     // 930 s); no test file leaves state behind (spies restored, env put back, each its own temp folders)
     isolate: false,
+    // ... and test/leak-guard.ts fails a file that does leave some behind
+    setupFiles: ['test/leak-guard.ts'],
   },
 });
