@@ -1,8 +1,10 @@
 // `promptune soft train-multitask`: multitask prompt tuning on several tasks at once (one --data folder per
 // task). One shared prompt and each task's rank-R factors train together, every batch mixing the tasks;
-// dev selects on all of them. The adapter (PEFT's MULTITASK_PROMPT_TUNING, the tasks named in
-// promptune.json) serves a task by name (soft eval|generate --task) and is the --source a new task starts
-// from (soft train --method multitask-prompt-tuning --source <out>). --push registers each task as a version
+// dev selects on all of them, four times an epoch, and a run of default length grows past 6 epochs while
+// an epoch improves dev (as soft train's prompt tuning); --search chooses the shared prompt's init and the
+// rate on dev as PEFT's protocol does (method-search.ts). The adapter (PEFT's MULTITASK_PROMPT_TUNING,
+// the tasks named in promptune.json) serves a task by name (soft eval|generate --task) and is the --source
+// a new task starts from (soft train --method multitask-prompt-tuning --source <out>). --push registers each task as a version
 // of its own task: a one-task adapter (the shared prompt and that task's factors) in <out>/tasks/<name>/,
 // and records the training as a run of each task (the same steps; dev scored over all the tasks).
 import { defineCommand } from 'citty';
