@@ -236,6 +236,20 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     expect(one.stderr).toMatch(/CLI_INVALID_OPTION/);
     const twice = run('soft', 'train-multitask', '--data', name, '--data', name, '--out', join(name, 'x'));
     expect(twice.stderr).toMatch(/two --data folders.*code: CLI_INVALID_OPTION/s);
+    // a text the run would not start from is refused, not ignored
+    const text = run(
+      'soft',
+      'train-multitask',
+      '--data',
+      name,
+      '--data',
+      animal,
+      '--out',
+      join(name, 'x'),
+      '--init-text',
+      'Who?',
+    );
+    expect(text.stderr).toMatch(/--init-text would be ignored.*code: CLI_INVALID_OPTION/s);
     const train = (out: string, ...args: string[]) =>
       run('soft', 'train', '--data', name, '--out', join(name, out), '--epochs', '1', ...args);
     expect(train('y', '--source', source).stderr).toMatch(/--source is for --method multitask-prompt-tuning/);
