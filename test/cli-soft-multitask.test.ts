@@ -218,7 +218,8 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       join(out, 'search', `${trial.init}-lr-${trial.learningRate}`, 'checkpoint.json'),
     );
     const written = checkpoints.map((path) => statSync(path).mtimeMs);
-    const again = promptune(...args);
+    // the same tasks named by other spellings of their paths: the trials are the same, none retrained
+    const again = promptune(...args.map((arg) => (tiny.includes(arg) ? `${arg}/` : arg)));
     expect(again.status, again.stderr).toBe(0);
     expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
     expect(JSON.parse(again.stdout).best).toEqual(summary.best);

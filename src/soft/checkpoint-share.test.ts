@@ -2,10 +2,10 @@
 // on the run's clock (a 135M model's 3.2 GB is about that), a 5% share writes the first evaluation's
 // and the last, a killed run resumes from the last one written and reaches exactly the prompt of an
 // uninterrupted run; a share of 1 writes at every evaluation as before.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sharedModels, stories } from '../../test/models.js';
 import { loadModel, seededRandom } from '../engine/index.js';
 import { readExamples } from '../tasks/dataset.js';
@@ -48,6 +48,14 @@ describe('checkpoints within their share of the run', async () => {
   const initial = initSoftPrompt(model, tokenizer, 8, { kind: 'sample-vocab' }, seededRandom(0));
   const options: TrainOptions = { epochs: 3, batchSize: 8, seed: 0, evalEvery: 2 }; // 12 steps
   const straight = trainSoftPrompt(model, initial, train, dev, options);
+  const folders: string[] = [];
+  const folder = () => {
+    folders.push(mkdtempSync(join(tmpdir(), 'promptune-share-')));
+    return folders.at(-1)!;
+  };
+  afterAll(() => {
+    for (const path of folders) rmSync(path, { recursive: true, force: true });
+  });
 
   /** Trains into `directory` with slow writes, killed after step `killAt` when given. */
   const run = (directory: string, share: number | undefined, killAt?: number) => {
@@ -65,7 +73,7 @@ describe('checkpoints within their share of the run', async () => {
   };
 
   it('skips what costs more than 5% of the run, keeps the last, and resumes exactly', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'promptune-share-'));
+    const directory = folder();
     expect(() => run(directory, undefined, 11)).toThrow('killed');
     const resumed = run(directory, undefined);
     // written at step 2 (the first second of writing is free), then skipped at 4, 6, 8 and 10
@@ -79,7 +87,7 @@ describe('checkpoints within their share of the run', async () => {
   }, 120_000);
 
   it('writes at every evaluation with a share of 1', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'promptune-share-'));
+    const directory = folder();
     expect(() => run(directory, 1, 11)).toThrow('killed');
     const resumed = run(directory, 1);
     expect(resumed.resumedFrom).toBe(10);

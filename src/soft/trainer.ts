@@ -232,6 +232,12 @@ function* trainingSteps(
     weightDecay: 0,
   };
   validateOptimizer(optimizer);
+  const checkpointShare = options.checkpointShare ?? 0.05;
+  if (!(checkpointShare > 0 && checkpointShare <= 1))
+    throw new ValidationError(`checkpoint share ${checkpointShare}`, {
+      code: 'TRAIN_OPTIONS',
+      hint: 'Give checkpointShare a share of the run time above 0 and at most 1 (1: a checkpoint at every evaluation).',
+    });
   if (train.length === 0)
     throw new ValidationError('no training examples', {
       code: 'TRAIN_NO_DATA',
@@ -299,12 +305,6 @@ function* trainingSteps(
   const resumedFrom = step;
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const checkpointShare = options.checkpointShare ?? 0.05;
-  if (!(checkpointShare > 0 && checkpointShare <= 1))
-    throw new ValidationError(`checkpoint share ${checkpointShare}`, {
-      code: 'TRAIN_OPTIONS',
-      hint: 'Give checkpointShare a share of the run time above 0 and at most 1 (1: a checkpoint at every evaluation).',
-    });
   let writingSeconds = 0; // spent writing checkpoints in this process
   let tokensSeen = 0;
   let lastEvaluation: PromptEvaluation | undefined;
@@ -369,7 +369,10 @@ function* trainingSteps(
     }
     history.push(record);
     if (metricsPath) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
-    const last = step === totalSteps || (options.patience !== undefined && stale >= options.patience);
+    // the run's end (not an epoch end it grows past): a rerun must find it whole
+    const last =
+      (step === totalSteps && !extendsOneEpoch()) ||
+      (options.patience !== undefined && stale >= options.patience);
     const affordable = () =>
       writingSeconds < 1 || writingSeconds <= checkpointShare * ((now() - started) / 1000);
     if (directory && (last || (record.devExactMatch !== undefined && affordable()))) {

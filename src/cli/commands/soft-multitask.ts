@@ -147,7 +147,8 @@ export default defineCommand({
     const { options: given, optimizer } = trainingOptions(args);
     const written = givenOptions(rawArgs);
     checkRunOptions(args, written);
-    checkSearchOptions(args, written);
+    // --init has a default here: only a written one says how the run starts
+    checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
     checkOutputFolder(args.out);
     const fields = { input: args['input-field'], target: args['target-field'] };
 
@@ -221,7 +222,8 @@ export default defineCommand({
         key: JSON.stringify({
           model: args.model,
           method: 'train-multitask',
-          data: folders,
+          // the tasks by name (as the checkpoints name them), not by how their paths were spelled
+          tasks: names,
           virtualTokens,
           taskRank,
           layout,

@@ -144,10 +144,6 @@ const train = defineCommand({
         "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept",
     },
     ...trainingArgs,
-    'eval-every': {
-      type: 'string',
-      description: 'Steps between dev evaluations (default: four times an epoch)',
-    },
     baseline: {
       type: 'string',
       description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
