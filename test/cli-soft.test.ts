@@ -1,5 +1,5 @@
 // `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/engine/index.js';
@@ -25,6 +25,7 @@ describe('promptune soft', () => {
       out,
       '--epochs',
       '2',
+      '--no-search',
       '--json',
     );
     expect(trained.stderr).toMatch(/training 12\/12 100%/);
@@ -212,11 +213,11 @@ describe('promptune soft', () => {
     expect(JSON.parse(again.stdout).best).toEqual(summary.best);
     const refused = promptune(...args, '--lr', '0.1');
     expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
-    // other method options: the old trials are not reused, the search starts over
+    // other method options: the search is another run's, neither mixed in nor deleted
     const other = promptune(...args, '--virtual-tokens', '4', '--json');
-    expect(other.status, other.stderr).toBe(0);
-    expect(checkpoints.map((path) => statSync(path).mtimeMs)).not.toEqual(written);
-    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(4);
+    expect(other.stderr).toMatch(/other options \(virtualTokens\).*code: TRAIN_CHECKPOINT_MISMATCH/s);
+    expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(16);
   });
 
   it('resumes after SIGKILL to the uninterrupted result, and --push registers the adapter with its lineage', async () => {
@@ -394,8 +395,20 @@ describe('promptune soft', () => {
   it('refuses a rerun that would mix two runs in one --out, and options a run would ignore', () => {
     const data = slice('gender', { train: 8, dev: 4 });
     const out = join(data, 'adapter');
+    // runs of default starts, not searches (the data is small), unless the case is about --search
     const train = (folder: string, ...more: string[]) =>
-      promptune('soft', 'train', '--model', stories.gguf, '--out', folder, '--steps', '2', ...more);
+      promptune(
+        'soft',
+        'train',
+        '--model',
+        stories.gguf,
+        '--out',
+        folder,
+        '--steps',
+        '2',
+        ...(more.includes('--search') ? [] : ['--no-search']),
+        ...more,
+      );
     expect(train(out, '--data', data).status).toBe(0);
     const adapter = readFileSync(join(out, 'adapter_model.safetensors'));
     // other examples of the same count, another layout: the checkpoint names what differs
@@ -443,6 +456,7 @@ describe('promptune soft', () => {
       data,
       '--out',
       join(data, 'a'),
+      '--no-search',
       '--json',
     );
     expect(run.status, run.stderr).toBe(0);
@@ -451,5 +465,41 @@ describe('promptune soft', () => {
     expect(steps).toBeGreaterThan(6);
     expect(steps === 12 || best.step < steps).toBe(true);
     expect(run.stderr).toContain(`(epoch ${steps}: grown past 6 while dev improved, up to 12)`);
+  });
+
+  it('searches by default on small data unless told how to start, and --no-search trains the defaults', () => {
+    const data = slice('name', { train: 8, dev: 8 });
+    const run = (out: string, ...more: string[]) =>
+      promptune(
+        'soft',
+        'train',
+        '--model',
+        stories.gguf,
+        '--data',
+        data,
+        '--out',
+        join(data, out),
+        '--epochs',
+        '1',
+        ...more,
+      );
+    const searched = run('searched');
+    expect(searched.status, searched.stderr).toBe(0);
+    expect(searched.stderr).toContain(
+      'small data (8 training examples): choosing the init and learning rate on dev first',
+    );
+    // name has many targets: no labels' start, 2 inits x 3 rates
+    expect(searched.stderr).toMatch(/search 6\/6: text lr 0.3/);
+    expect(existsSync(join(data, 'searched', 'search', 'trials.json'))).toBe(true);
+    for (const [out, more] of [
+      ['plain', ['--no-search']],
+      ['rate', ['--lr', '0.1']],
+      ['start', ['--init', 'text']],
+    ] as const) {
+      const trained = run(out, ...more);
+      expect(trained.status, trained.stderr).toBe(0);
+      expect(trained.stderr).not.toContain('small data');
+      expect(existsSync(join(data, out, 'search'))).toBe(false);
+    }
   });
 });

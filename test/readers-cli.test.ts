@@ -45,6 +45,7 @@ const trainArgs = (data: string) => [
   '1',
   '--batch-size',
   '4',
+  '--no-search',
 ];
 
 beforeAll(() => {

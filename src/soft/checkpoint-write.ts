@@ -1,7 +1,7 @@
 // Writing the trainer's checkpoint (its format and reading: checkpoint.ts): the binary file first under a
 // name of its own, flushed to disk, then the JSON that names it, then older binary files and what killed
 // writes left are removed, so a write that is killed (or a machine that stops) leaves the last checkpoint
-// whole. Copying one (a search's chosen trial becomes the run) and removing one keep the same order.
+// whole. Copying one (a search's chosen trial becomes the run) keeps the same order.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,12 +70,4 @@ export function copyCheckpoint(from: string, to: string): void {
     copyFileAtomically(join(from, file), join(to, file), { durable: true });
   }
   writeFileAtomically(join(to, jsonName), readFileSync(path), { durable: true });
-}
-
-/** Removes the checkpoint in `directory`, its JSON first (a binary file alone is not a checkpoint). */
-export function removeCheckpoint(directory: string): void {
-  rmSync(join(directory, jsonName), { force: true });
-  if (!existsSync(directory)) return;
-  for (const name of readdirSync(directory))
-    if (binaryOrLeftover.test(name)) rmSync(join(directory, name), { force: true });
 }

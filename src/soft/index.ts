@@ -31,7 +31,7 @@ export {
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
 export { binaryOrLeftover, hasCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
-export { copyCheckpoint, removeCheckpoint, writeCheckpoint } from './checkpoint-write.js';
+export { copyCheckpoint, writeCheckpoint } from './checkpoint-write.js';
 export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {
   promptTrainable,

@@ -20,7 +20,13 @@ import { givenOptions, listOption, numberOption, repeatedOption } from '../optio
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { checkSearchOptions, chosenLine, searchStart, trialLine } from '../method-search.js';
+import {
+  checkSearchOptions,
+  chosenLine,
+  searchesByDefault,
+  searchStart,
+  trialLine,
+} from '../method-search.js';
 import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
@@ -141,7 +147,7 @@ const train = defineCommand({
       type: 'boolean',
       default: false,
       description:
-        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept",
+        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init or --init-from is given",
     },
     ...trainingArgs,
     baseline: {
@@ -224,7 +230,13 @@ const train = defineCommand({
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
     };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
-    if (args.search) {
+    // small data: the start and rate chosen on dev unless the command line chose them
+    const searching = args.search || searchesByDefault(plan.method, trainData.examples.length, written);
+    if (searching && !args.search)
+      process.stderr.write(
+        `small data (${trainData.examples.length} training examples): choosing the init and learning rate on dev first (--no-search to skip)\n`,
+      );
+    if (searching) {
       search = await searchStart({
         args,
         loaded,
