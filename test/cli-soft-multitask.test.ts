@@ -148,18 +148,20 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     });
   });
 
-  it('grows a run of default length past its 6 epochs while dev improves, and says so', () => {
+  /** train-multitask's arguments for two tiny tasks (8 training examples each: two steps an epoch). */
+  const tinyTasks = (out: string, ...more: string[]) => {
     const tiny = ['gender', 'animal'].map((task) => slice(task, { train: 8, dev: 8 }));
-    const run = promptune(
-      'soft',
-      'train-multitask',
-      '--model',
-      stories.gguf,
-      ...tiny.flatMap((folder) => ['--data', folder]),
-      '--out',
-      join(tiny[0]!, 'grown'),
-      '--json',
-    );
+    const folder = join(tiny[0]!, out);
+    const args = ['soft', 'train-multitask', '--model', stories.gguf];
+    return {
+      tiny,
+      out: folder,
+      args: [...args, ...tiny.flatMap((data) => ['--data', data]), '--out', folder, ...more],
+    };
+  };
+
+  it('grows a run of default length past its 6 epochs while dev improves, and says so', () => {
+    const run = promptune(...tinyTasks('grown', '--json').args);
     expect(run.status, run.stderr).toBe(0);
     const { steps, best } = JSON.parse(run.stdout) as { steps: number; best: { step: number } };
     // two steps an epoch: it stops at 12 epochs, or after the first epoch that found nothing better
@@ -170,21 +172,7 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
   });
 
   it('--search chooses the shared prompt’s init and rate on dev, the run is the chosen trial, a rerun trains none', () => {
-    const tiny = ['gender', 'animal'].map((task) => slice(task, { train: 8, dev: 8 }));
-    const out = join(tiny[0]!, 'searched');
-    const args = [
-      'soft',
-      'train-multitask',
-      '--model',
-      stories.gguf,
-      ...tiny.flatMap((folder) => ['--data', folder]),
-      '--out',
-      out,
-      '--search',
-      '--epochs',
-      '1',
-      '--json',
-    ];
+    const { tiny, out, args } = tinyTasks('searched', '--search', '--epochs', '1', '--json');
     const first = promptune(...args);
     expect(first.status, first.stderr).toBe(0);
     const lines = first.stderr.split('\n').filter((line) => line.startsWith('search '));

@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedModels, stories } from '../../test/models.js';
+import { nameExamples } from '../../test/name-examples.js';
+import { stories } from '../../test/models.js';
 import { loadModel, seededRandom } from '../engine/index.js';
-import { readExamples } from '../tasks/dataset.js';
 import { initSoftPrompt } from './soft-prompt.js';
-import { tokenizeExample } from './tokenize-example.js';
 import { trainSoftPrompt, type TrainOptions } from './trainer.js';
 
 /** A clock that moves 0.1 s per step and 10 s for each checkpoint written (a new checkpoint.json file). */
@@ -34,17 +33,8 @@ function slowWrites(directory: string): { now: () => number; step: () => void } 
 
 describe('checkpoints within their share of the run', async () => {
   const { model, tokenizer } = await loadModel(stories.gguf);
-  const read = (split: string, count: number) =>
-    readExamples(join(sharedModels, '..', 'datasets', 'name', `${split}.jsonl`), {
-      inputFields: ['input'],
-      targetField: 'target',
-    })
-      .slice(0, count)
-      .map((row) =>
-        tokenizeExample(tokenizer, String(row.fields.input), String(row.target), `line ${row.line}`),
-      );
-  const train = read('train', 32);
-  const dev = read('dev', 16);
+  const train = nameExamples(tokenizer, 'train', 32);
+  const dev = nameExamples(tokenizer, 'dev', 16);
   const initial = initSoftPrompt(model, tokenizer, 8, { kind: 'sample-vocab' }, seededRandom(0));
   const options: TrainOptions = { epochs: 3, batchSize: 8, seed: 0, evalEvery: 2 }; // 12 steps
   const straight = trainSoftPrompt(model, initial, train, dev, options);

@@ -6,13 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nameExamples } from '../../test/name-examples.js';
 import { sharedModels, stories } from '../../test/models.js';
 import { loadModel, seededRandom } from '../engine/index.js';
 import { PromptuneError } from '../errors/index.js';
-import { readExamples } from '../tasks/dataset.js';
 import { readAdapterConfig, readAdapterMetadata, saveAdapter } from './peft-adapter.js';
 import { checkPromptFinite, initSoftPrompt } from './soft-prompt.js';
-import { tokenizeExample } from './tokenize-example.js';
 import { trainSoftPrompt } from './trainer.js';
 
 function caught(run: () => unknown): PromptuneError {
@@ -28,12 +27,7 @@ function caught(run: () => unknown): PromptuneError {
 
 describe('finite soft prompts', async () => {
   const { model, tokenizer } = await loadModel(stories.gguf);
-  const examples = readExamples(join(sharedModels, '..', 'datasets', 'name', 'train.jsonl'), {
-    inputFields: ['input'],
-    targetField: 'target',
-  })
-    .slice(0, 8)
-    .map((row) => tokenizeExample(tokenizer, String(row.fields.input), String(row.target), `${row.line}`));
+  const examples = nameExamples(tokenizer, 'train', 8);
 
   it.each([
     ['NaN', [0, 1, NaN, 2], 'value 2 (virtual token 1, dimension 0) is NaN'],

@@ -7,28 +7,19 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nameExamples } from '../../test/name-examples.js';
 import { rewriteInline } from '../../test/checkpoint-files.js';
-import { sharedModels, stories } from '../../test/models.js';
+import { stories } from '../../test/models.js';
 import { generate, inputGradients, loadModel, seededRandom } from '../engine/index.js';
-import { readExamples } from '../tasks/dataset.js';
 import { evaluatePrompt } from './evaluate-prompt.js';
 import { buildBatch } from './sequences.js';
 import { SoftPromptSession } from './session.js';
 import { initSoftPrompt } from './soft-prompt.js';
-import { tokenizeExample } from './tokenize-example.js';
 import { trainSoftPrompt, trainSoftPromptAsync } from './trainer.js';
 
 describe('soft prompt training on stories260K', async () => {
   const { model, tokenizer } = await loadModel(stories.gguf);
-  const read = (split: string, count: number) =>
-    readExamples(join(sharedModels, '..', 'datasets', 'name', `${split}.jsonl`), {
-      inputFields: ['input'],
-      targetField: 'target',
-    })
-      .slice(0, count)
-      .map((row) =>
-        tokenizeExample(tokenizer, String(row.fields.input), String(row.target), `line ${row.line}`),
-      );
+  const read = (split: string, count: number) => nameExamples(tokenizer, split, count);
   const train = read('train', 64);
   const dev = read('dev', 32);
   const initial = initSoftPrompt(model, tokenizer, 16, { kind: 'sample-vocab' }, seededRandom(0));
