@@ -501,5 +501,12 @@ describe('promptune soft', () => {
       expect(trained.stderr).not.toContain('small data');
       expect(existsSync(join(data, out, 'search'))).toBe(false);
     }
+    // a run that did not search is resumed as it was, not searched over
+    const again = run('plain', '--json');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('small data');
+    const { steps, resumedFrom } = JSON.parse(again.stdout) as { steps: number; resumedFrom: number };
+    expect(resumedFrom).toBe(steps);
+    expect(existsSync(join(data, 'plain', 'search'))).toBe(false);
   });
 });

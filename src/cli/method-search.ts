@@ -187,7 +187,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
 /** What a search needs of any command: its candidates, what its trials depend on, and how one trains. */
 export interface SearchRun {
   candidates: Candidate[];
-  /** Everything a trial depends on beside the run's training options; another key starts the search over. */
+  /** Everything a trial depends on beside the run's training options; a search of another key is refused. */
   key: string;
   /** The run's folder: trials go in its search/ folder, the chosen checkpoint in it. */
   directory: string;

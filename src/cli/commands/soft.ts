@@ -9,6 +9,7 @@ import { resolveModel } from '../../providers/index.js';
 import {
   checkBaseModel,
   evaluatePrompt,
+  hasCheckpoint,
   loadTrainedAdapter,
   noPrompt,
   readFineTunedModel,
@@ -230,8 +231,11 @@ const train = defineCommand({
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
     };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
-    // small data: the start and rate chosen on dev unless the command line chose them
-    const searching = args.search || searchesByDefault(plan.method, trainData.examples.length, written);
+    // small data: the start and rate chosen on dev unless the command line chose them, or a run that did
+    // not search is there to resume
+    const resumable = hasCheckpoint(args.out) && !existsSync(join(args.out, 'search'));
+    const searching =
+      args.search || (searchesByDefault(plan.method, trainData.examples.length, written) && !resumable);
     if (searching && !args.search)
       process.stderr.write(
         `small data (${trainData.examples.length} training examples): choosing the init and learning rate on dev first (--no-search to skip)\n`,
