@@ -145,8 +145,8 @@ const train = defineCommand({
         'Learning rate (default 0.3 for prompt tuning and multitask prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA, 0.0003 for full fine-tuning)',
     },
     search: {
+      // no default shown: prompt tuning on small data searches unless told not to
       type: 'boolean',
-      default: false,
       description:
         "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init or --init-from is given",
     },
