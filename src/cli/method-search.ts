@@ -21,6 +21,7 @@ import {
   type TrainProgress,
 } from '../soft/index.js';
 import { checkpointIdentity, planMethod, type MethodArgs } from './soft-methods.js';
+import { progressBar } from './progress.js';
 import { optimizerAt } from './soft-training.js';
 
 /** One candidate's start: its init (prompt tuning) and learning rate. */
@@ -108,11 +109,11 @@ export function searchesByDefault(method: string, examples: number, written: Rea
 }
 
 /** A finished trial's line: "search 2/6: text lr 0.03: dev 0.945 (loss 0.214)". */
-export const trialLine = (trial: Trial, index: number, count: number): string =>
+const trialLine = (trial: Trial, index: number, count: number): string =>
   `search ${index + 1}/${count}: ${candidateName(trial)}: dev ${trial.devExactMatch.toFixed(3)} (loss ${trial.devLoss.toFixed(3)})\n`;
 
 /** The search's choice in words. */
-export const chosenLine = (chosen: Trial): string =>
+const chosenLine = (chosen: Trial): string =>
   `search chose ${candidateName(chosen)} (dev ${chosen.devExactMatch.toFixed(3)})\n`;
 
 /** What the search needs of the command. */
@@ -128,8 +129,6 @@ export interface SearchInput {
   optimizer: { kind: 'adamw' | 'adam'; weightDecay?: number };
   /** The adapter folder: trials go in its search/ folder, the chosen checkpoint in it. */
   directory: string;
-  onTrial?: (trial: Trial, index: number, count: number) => void;
-  onProgress?: (candidate: string, progress: TrainProgress) => void;
 }
 
 /** Trains (or resumes, or reads back) every candidate; returns the trials and the chosen one. */
@@ -167,18 +166,16 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     candidates,
     key,
     directory: input.directory,
-    onTrial: input.onTrial,
-    trainCandidate: async (candidate, directory) => {
+    trainCandidate: async (candidate, directory, onProgress) => {
       const trialArgs = { ...input.args, init: candidate.init ?? input.args.init };
       const plan = planMethod(trialArgs, input.loaded, input.labels, input.seed);
-      const name = candidateName(candidate);
       return plan.train(input.train, input.dev, {
         ...input.options,
         optimizer: optimizerAt(input.optimizer, candidate.learningRate),
         // as the run that continues from it will say
         run: checkpointIdentity(plan, trialArgs),
         directory,
-        onProgress: (progress) => input.onProgress?.(name, progress),
+        onProgress,
       });
     },
   });
@@ -193,27 +190,29 @@ export interface SearchRun {
   directory: string;
   /**
    * Trains (or resumes) a candidate in `directory` as the run itself would, with the run's checkpoint
-   * identity, so the run resumes from the chosen trial's checkpoint.
+   * identity, so the run resumes from the chosen trial's checkpoint; its steps go to `onProgress`.
    */
   trainCandidate: (
     candidate: Candidate,
     directory: string,
+    onProgress: (progress: TrainProgress) => void,
   ) => Promise<{ best?: { exactMatch: number; loss: number } }>;
-  onTrial?: (trial: Trial, index: number, count: number) => void;
 }
 
 /**
  * Trains every candidate in <directory>/search/<candidate>/ (a killed search resumes there, a finished
  * one reads back), chooses the best on dev (exact match, then loss), and makes its checkpoint the run's.
+ * It shows each trial's steps on a progress bar and writes each trial's score and the choice to stderr.
  */
 export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; chosen: Trial }> {
   const { candidates, key } = input;
   const folder = join(input.directory, 'search');
   const keyPath = join(folder, 'key.json');
-  if (existsSync(keyPath) && readFileSync(keyPath, 'utf8') !== key)
+  const saved = existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : undefined;
+  if (saved !== undefined && saved !== key)
     // trials of other options are another run's: neither mixed into this one nor deleted for it
     throw new ValidationError(
-      `${folder} holds a search made with other options (${keyDifferences(readFileSync(keyPath, 'utf8'), key)})`,
+      `${folder} holds a search made with other options (${keyDifferences(saved, key)})`,
       {
         code: 'TRAIN_CHECKPOINT_MISMATCH',
         hint: 'Choose a new --out for this run, or delete that folder (and its checkpoint) to start over.',
@@ -222,17 +221,21 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
   makeDirectory(folder);
   writeFileAtomically(keyPath, key);
   const trials: Trial[] = [];
+  const bar = progressBar('trial');
   for (const [index, candidate] of candidates.entries()) {
-    const directory = join(folder, candidateName(candidate).replace(/ /g, '-'));
+    const name = candidateName(candidate);
+    const directory = join(folder, name.replace(/ /g, '-'));
     // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
-    const result = await input.trainCandidate(candidate, directory);
+    const result = await input.trainCandidate(candidate, directory, (progress) =>
+      bar.update(progress.step, progress.totalSteps, `${name} loss ${progress.loss.toFixed(3)}`),
+    );
     const trial = {
       ...candidate,
       devExactMatch: result.best?.exactMatch ?? 0,
       devLoss: result.best?.loss ?? Number.MAX_VALUE,
     };
     trials.push(trial);
-    input.onTrial?.(trial, index, candidates.length);
+    process.stderr.write(trialLine(trial, index, candidates.length));
   }
   writeFileAtomically(
     join(folder, 'trials.json'),
@@ -244,6 +247,7 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
       ? trial
       : best,
   );
+  process.stderr.write(chosenLine(chosen));
   // the run continues from the chosen trial's end, unless it has a checkpoint of its own already
   const from = join(folder, candidateName(chosen).replace(/ /g, '-'));
   if (!hasCheckpoint(input.directory)) {

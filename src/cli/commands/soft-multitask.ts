@@ -4,9 +4,10 @@
 // an epoch improves dev (as soft train's prompt tuning); --search chooses the shared prompt's init and the
 // rate on dev as PEFT's protocol does (method-search.ts). The adapter (PEFT's MULTITASK_PROMPT_TUNING,
 // the tasks named in promptune.json) serves a task by name (soft eval|generate --task) and is the --source
-// a new task starts from (soft train --method multitask-prompt-tuning --source <out>). --push registers each task as a version
-// of its own task: a one-task adapter (the shared prompt and that task's factors) in <out>/tasks/<name>/,
-// and records the training as a run of each task (the same steps; dev scored over all the tasks).
+// a new task starts from (soft train --method multitask-prompt-tuning --source <out>). --push registers
+// each task as a version of its own task: a one-task adapter (the shared prompt and that task's factors)
+// in <out>/tasks/<name>/, and records the training as a run of each task (the same steps; dev scored over
+// all the tasks).
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -26,14 +27,7 @@ import {
   type TokenizedExample,
   type TrainProgress,
 } from '../../soft/index.js';
-import {
-  candidateName,
-  checkSearchOptions,
-  chosenLine,
-  runSearch,
-  searchCandidates,
-  trialLine,
-} from '../method-search.js';
+import { checkSearchOptions, runSearch, searchCandidates } from '../method-search.js';
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
@@ -216,7 +210,6 @@ export default defineCommand({
     // --search: the shared prompt's init and the rate chosen on dev, each candidate trained in full
     let search: Awaited<ReturnType<typeof runSearch>> | undefined;
     if (args.search) {
-      const bar = progressBar('trial');
       search = await runSearch({
         candidates: searchCandidates('multitask-prompt-tuning'),
         key: JSON.stringify({
@@ -232,17 +225,9 @@ export default defineCommand({
           dev: dev.length,
         }),
         directory: args.out,
-        trainCandidate: (candidate, directory) =>
-          trainFrom(candidate.init as InitKind, candidate.learningRate, directory, (progress) =>
-            bar.update(
-              progress.step,
-              progress.totalSteps,
-              `${candidateName(candidate)} loss ${progress.loss.toFixed(3)}`,
-            ),
-          ),
-        onTrial: (trial, index, count) => process.stderr.write(trialLine(trial, index, count)),
+        trainCandidate: (candidate, directory, onProgress) =>
+          trainFrom(candidate.init as InitKind, candidate.learningRate, directory, onProgress),
       });
-      process.stderr.write(chosenLine(search.chosen));
       initKind = search.chosen.init as InitKind;
       learningRate = search.chosen.learningRate;
     }

@@ -21,13 +21,7 @@ import { givenOptions, listOption, numberOption, repeatedOption } from '../optio
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import {
-  checkSearchOptions,
-  chosenLine,
-  searchesByDefault,
-  searchStart,
-  trialLine,
-} from '../method-search.js';
+import { checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
 import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
@@ -251,15 +245,8 @@ const train = defineCommand({
         options: trainOptions,
         optimizer,
         directory: args.out,
-        onProgress: (() => {
-          const bar = progressBar('trial');
-          return (candidate, progress) =>
-            bar.update(progress.step, progress.totalSteps, `${candidate} loss ${progress.loss.toFixed(3)}`);
-        })(),
-        onTrial: (trial, index, count) => process.stderr.write(trialLine(trial, index, count)),
       });
       const { chosen } = search;
-      process.stderr.write(chosenLine(chosen));
       plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed, written);
       learningRate = chosen.learningRate;
     }
