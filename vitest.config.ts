@@ -15,5 +15,7 @@ export default defineConfig({
     isolate: false,
     // ... and test/leak-guard.ts fails a file that does leave some behind
     setupFiles: ['test/leak-guard.ts'],
+    // one temporary folder for the whole run, removed when it ends (test/temporary-root.ts)
+    globalSetup: ['test/temporary-root.ts'],
   },
 });
