@@ -225,6 +225,54 @@ static napi_value js_dropout_backward(napi_env env, napi_callback_info info) {
   return dropout_op(env, info, dropout_backward);
 }
 
+/* lowRankRowsForward(out, inp, as, bs, ranks, scales, indices, n, inFeatures, outFeatures): as and bs are
+ * arrays of Float32Arrays, one A and one B per pair */
+static napi_value js_low_rank_rows_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 10)) return NULL;
+  float *out = f32(&a, 0), *inp = f32(&a, 1);
+  int32_t *ranks = i32(&a, 4);
+  float *scales = f32(&a, 5);
+  int32_t *indices = i32(&a, 6);
+  int n = integer(&a, 7), in_features = integer(&a, 8), out_features = integer(&a, 9);
+  if (a.failed) return NULL;
+  uint32_t count = 0, other = 0;
+  bool arrays = false, both = false;
+  napi_is_array(env, a.argv[2], &arrays);
+  napi_is_array(env, a.argv[3], &both);
+  if (!arrays || !both || napi_get_array_length(env, a.argv[2], &count) != napi_ok ||
+      napi_get_array_length(env, a.argv[3], &other) != napi_ok || count != other) {
+    napi_throw_type_error(env, "PROMPTUNE_NATIVE_ARGS", "lowRankRowsForward expects two arrays of one length");
+    return NULL;
+  }
+  const float **matrices = malloc(sizeof(float *) * (2 * (size_t)count + 1));
+  if (!matrices) {
+    napi_throw_error(env, "PROMPTUNE_NATIVE", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < 2 * count; i++) {
+    napi_value element;
+    napi_typedarray_type type;
+    size_t length, offset;
+    void *data = NULL;
+    napi_value buffer;
+    bool is_typed = false;
+    if (napi_get_element(env, a.argv[i < count ? 2 : 3], i % count, &element) != napi_ok ||
+        napi_is_typedarray(env, element, &is_typed) != napi_ok || !is_typed ||
+        napi_get_typedarray_info(env, element, &type, &length, &data, &buffer, &offset) != napi_ok ||
+        type != napi_float32_array) {
+      free(matrices);
+      napi_throw_type_error(env, "PROMPTUNE_NATIVE_ARGS", "lowRankRowsForward's pairs must be Float32Arrays");
+      return NULL;
+    }
+    matrices[i] = data;
+  }
+  low_rank_rows_forward(out, inp, matrices, matrices + count, ranks, scales, indices, n, in_features,
+                        out_features);
+  free(matrices);
+  return NULL;
+}
+
 /* adamUpdate(parameters, gradient, m, v, decays|null, beta1, beta2, stepSize, correction2, eps, decay,
  *            coupled, n): the first value not finite after the step, or -1 */
 static napi_value js_adam_update(napi_env env, napi_callback_info info) {
@@ -522,6 +570,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"addForward", NULL, js_add_forward, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutForward", NULL, js_dropout_forward, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutBackward", NULL, js_dropout_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"lowRankRowsForward", NULL, js_low_rank_rows_forward, NULL, NULL, NULL, napi_default, NULL},
       {"adamUpdate", NULL, js_adam_update, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxForward", NULL, js_softmax_forward, NULL, NULL, NULL, napi_default, NULL},
       {"logSoftmaxForward", NULL, js_log_softmax_forward, NULL, NULL, NULL, napi_default, NULL},

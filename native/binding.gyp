@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "promptune_kernels",
-      "sources": ["binding.c", "kernels.c", "few_rows.c", "rows.c", "backward.c", "dropout.c", "adam.c", "quantized.c", "quantized_intrinsics.c", "quantized_intrinsics512.c"],
+      "sources": ["binding.c", "kernels.c", "few_rows.c", "rows.c", "backward.c", "dropout.c", "low_rank.c", "adam.c", "quantized.c", "quantized_intrinsics.c", "quantized_intrinsics512.c"],
       "cflags": ["-O3", "-march=x86-64-v2", "-mtune=native", "-fno-math-errno", "-ffp-contract=fast", "-fopenmp-simd", "-std=c11", "-Wall"],
       "cflags!": ["-O2"],
       "conditions": [

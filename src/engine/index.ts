@@ -43,6 +43,7 @@ export {
   setNativeThreads,
   type AdamConstants,
   type Kernels,
+  type LowRankProduct,
 } from './kernels/index.js';
 export type { Tokenizer, EncodeOptions } from './tokenizers/types.js';
 export { loadTokenizerJson, loadTokenizerFile } from './tokenizers/load-tokenizer.js';

@@ -1,7 +1,8 @@
 // The low-rank op pair: lowRankBackward's input, A and B gradients against central differences of
 // lowRankForward (the product is linear in each, so the differences are exact up to rounding), on the JS
 // reference and the native kernels; and lowRankForward's rows: each run of rows gets its own adapter,
-// a null row or an adapter without this projection is left alone.
+// a null row or an adapter without this projection is left alone, and a decode step's gathered call
+// adds what the runs' products add.
 import { describe, expect, it } from 'vitest';
 import { defaultKernels } from './kernels/index.js';
 import { jsKernels } from './kernels/js.js';
@@ -126,5 +127,37 @@ describe.each([
       outFeatures,
     );
     expect(untouched).toEqual(base);
+  });
+
+  it("takes a decode step's rows in one gathered call: the runs' products, each row's bits as alone", () => {
+    const [first, second] = [adapterOf(), adapterOf()];
+    const x = floats(4 * inFeatures);
+    const base = floats(4 * outFeatures);
+    const out = base.slice();
+    lowRankForward(kernels, out, x, [first, first, null, second], 0, 'up', 1, inFeatures, outFeatures);
+    const rowOf = (values: Float32Array, row: number) =>
+      values.subarray(row * outFeatures, (row + 1) * outFeatures);
+    // the same rows as positions of one sequence (T = 2: sgemm over the run)
+    const asRun = (adapter: LowRankAdapter, rows: [number, number]) => {
+      const input = new Float32Array(2 * inFeatures);
+      const result = new Float32Array(2 * outFeatures);
+      rows.forEach((row, position) => {
+        input.set(x.subarray(row * inFeatures, (row + 1) * inFeatures), position * inFeatures);
+        result.set(rowOf(base, row), position * outFeatures);
+      });
+      lowRankForward(kernels, result, input, [adapter], 0, 'up', 2, inFeatures, outFeatures);
+      return result;
+    };
+    const close = (a: Float32Array, b: Float32Array) =>
+      expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)).toBeLessThan(1e-6);
+    const run = asRun(first, [0, 1]);
+    close(rowOf(out, 0), rowOf(run, 0));
+    close(rowOf(out, 1), rowOf(run, 1));
+    expect(rowOf(out, 2)).toEqual(rowOf(base, 2));
+    close(rowOf(out, 3), rowOf(asRun(second, [3, 3]), 0));
+    // a row decoded alone gets exactly the bits it gets beside others
+    const alone = base.slice(3 * outFeatures, 4 * outFeatures);
+    lowRankForward(kernels, alone, x.subarray(3 * inFeatures), [second], 0, 'up', 1, inFeatures, outFeatures);
+    expect(alone).toEqual(rowOf(out, 3));
   });
 });

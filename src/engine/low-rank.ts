@@ -6,7 +6,7 @@
 import { ValidationError } from '../errors/index.js';
 import type { ModelConfig } from './config.js';
 import { dropoutKey, type DropoutMask } from './dropout.js';
-import type { Kernels } from './kernels/index.js';
+import type { Kernels, LowRankProduct } from './kernels/index.js';
 
 /** The projections an adapter may change, named as the engine's layer weights are. */
 export const PROJECTIONS = ['query', 'key', 'value', 'attentionOutput', 'gate', 'up', 'down'] as const;
@@ -55,9 +55,47 @@ function scratchFor(count: number): Float32Array {
   return scratch.subarray(0, count);
 }
 
+let rowIndices = new Int32Array(0);
+
+/**
+ * A decode step (one position per row, nothing dropped): every row's product in one call of the gathered
+ * kernel, each row with its own adapter's pair (punica's BGMV). One row's numbers do not depend on its
+ * neighbours', so a request batched with others decodes as it does alone.
+ */
+function lowRankRows(
+  kernels: Kernels,
+  out: Float32Array,
+  inp: Float32Array,
+  adapters: readonly (LowRankAdapter | null)[],
+  layer: number,
+  projection: Projection,
+  inFeatures: number,
+  outFeatures: number,
+): void {
+  if (rowIndices.length < adapters.length) rowIndices = new Int32Array(adapters.length);
+  const products: LowRankProduct[] = [];
+  const seen = new Map<LowRankAdapter, number>();
+  for (let row = 0; row < adapters.length; row++) {
+    const adapter = adapters[row];
+    const pair = adapter?.layers[layer]?.[projection];
+    let index = -1;
+    if (adapter && pair) {
+      index = seen.get(adapter) ?? products.length;
+      if (index === products.length) {
+        seen.set(adapter, index);
+        products.push({ a: pair.a, b: pair.b, rank: adapter.rank, scale: adapter.scale });
+      }
+    }
+    rowIndices[row] = index;
+  }
+  if (products.length)
+    kernels.lowRankRowsForward(out, inp, products, rowIndices, adapters.length, inFeatures, outFeatures);
+}
+
 /**
  * out (B*T, outFeatures) += scale * (inp A^T) B^T for each run of rows sharing an adapter; a row whose
- * adapter is null, or lacks this projection, is left as the frozen model made it.
+ * adapter is null, or lacks this projection, is left as the frozen model made it. A decode step (T = 1)
+ * takes all its rows in one gathered call instead.
  */
 export function lowRankForward(
   kernels: Kernels,
@@ -70,6 +108,8 @@ export function lowRankForward(
   inFeatures: number,
   outFeatures: number,
 ): void {
+  if (time === 1 && adapters.every((adapter) => !adapter?.dropout?.probability))
+    return lowRankRows(kernels, out, inp, adapters, layer, projection, inFeatures, outFeatures);
   for (let first = 0; first < adapters.length;) {
     const adapter = adapters[first];
     let end = first + 1;

@@ -1,5 +1,6 @@
 // Wraps a Kernels implementation with size checks, so a wrong shape is a ShapeError naming the op
-// and argument instead of a silent NaN (JS) or an out-of-bounds write (native). O(1) per call.
+// and argument instead of a silent NaN (JS) or an out-of-bounds write (native). O(1) per call but for
+// lowRankRowsForward's row indices, which it checks one by one.
 import { ShapeError } from '../../errors/index.js';
 import { storedBytes, tensorTypes, type BlockType } from '../weights/dequantize.js';
 import type { Kernels } from './types.js';
@@ -248,6 +249,29 @@ export function withShapeChecks(kernels: Kernels): Kernels {
       needDropout('dropoutForward', probability, key, start);
       needEach('dropoutForward', { out, inp }, n);
       kernels.dropoutForward(out, inp, probability, key, start, n);
+    },
+    lowRankRowsForward(out, inp, pairs, indices, n, inFeatures, outFeatures) {
+      const op = 'lowRankRowsForward';
+      need(op, 'out', out, n * outFeatures);
+      need(op, 'inp', inp, n * inFeatures);
+      need(op, 'indices', indices, n);
+      pairs.forEach((pair, p) => {
+        if (!Number.isInteger(pair.rank) || pair.rank < 1)
+          throw new ShapeError(`${op}: pair ${p} has rank ${pair.rank}, expected a whole number from 1`, {
+            code: 'SHAPE_INVALID_SIZE',
+            hint: "A low-rank pair's rank is the rows of A and the columns of B.",
+          });
+        need(op, `pairs[${p}].a`, pair.a, pair.rank * inFeatures);
+        need(op, `pairs[${p}].b`, pair.b, outFeatures * pair.rank);
+      });
+      // the native kernel reads pairs[indices[i]] unchecked: an index past them would read any memory
+      for (let row = 0; row < n; row++)
+        if (!(indices[row] >= -1 && indices[row] < pairs.length))
+          throw new ShapeError(`${op}: row ${row} names pair ${indices[row]} of ${pairs.length}`, {
+            code: 'SHAPE_MISMATCH',
+            hint: 'Each row names one of the pairs given, or -1 for none.',
+          });
+      kernels.lowRankRowsForward(out, inp, pairs, indices, n, inFeatures, outFeatures);
     },
     addForward(out, a, b, n) {
       need('addForward', 'out', out, n);

@@ -6,7 +6,7 @@ import { jsKernels } from './js.js';
 import { loadNativeKernels, nativeLoadError } from './native.js';
 import type { Kernels } from './types.js';
 
-export type { AdamConstants, Buffer, Kernels } from './types.js';
+export type { AdamConstants, Buffer, Kernels, LowRankProduct } from './types.js';
 export { jsKernels } from './js.js';
 export {
   loadNativeKernels,

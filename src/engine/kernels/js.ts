@@ -2,6 +2,7 @@
 // They are correct but slow (no SIMD, no threads); native.ts is the fast path and is tested against these.
 import { adamUpdate } from './js-adam.js';
 import { dropoutBackward, dropoutForward } from './js-dropout.js';
+import { lowRankRowsForward } from './js-low-rank.js';
 import {
   attentionBackward,
   crossEntropyBackward,
@@ -259,6 +260,7 @@ export const jsKernels: Kernels = {
   gegluForward,
   softcapForward,
   dropoutForward,
+  lowRankRowsForward,
   addForward,
   softmaxForward,
   logSoftmaxForward,

@@ -57,6 +57,23 @@ const cases: Record<string, (k: Kernels) => Float32Array[]> = {};
     kernels.matmulForward(manyRows, large.x, large.w, large.bias, 60, 301, 203);
     return [out, withBias, single, ...fewRows, manyRows];
   };
+  // three adapters' products (ranks 3, 16 and 300, the last past the native stack's 256) on rows that
+  // use one, none, or the same one as another row; six rows of 301 → 203 have enough work for threads
+  const products = [3, 16, 300].map((rank, p) => ({
+    a: floats(rank * 301, 0.1),
+    b: floats(203 * rank, 0.1),
+    rank,
+    scale: [2, 0.5, 1][p],
+  }));
+  const lowRankIn = floats(6 * 301);
+  const lowRankStart = floats(6 * 203);
+  cases['lowRankRowsForward'] = (kernels) => {
+    const many = lowRankStart.slice();
+    kernels.lowRankRowsForward(many, lowRankIn, products, Int32Array.of(1, -1, 0, 1, 2, 1), 6, 301, 203);
+    const one = lowRankStart.slice(0, 203);
+    kernels.lowRankRowsForward(one, lowRankIn, products, Int32Array.of(2), 1, 301, 203);
+    return [many, one];
+  };
   const table = floats(11 * 8);
   cases['embeddingForward'] = (kernels) => {
     const out = new Float32Array(4 * 8);
@@ -316,6 +333,62 @@ describe('the JS reference kernels', () => {
     );
     expect(Array.from(c)).toEqual([19, 22, 43, 50]);
   });
+  it("lowRankRowsForward adds each row's own product, as two gemms of that row would", () => {
+    const [inFeatures, outFeatures] = [7, 5];
+    const pairs = [2, 4].map((rank) => ({
+      a: floats(rank * inFeatures),
+      b: floats(outFeatures * rank),
+      rank,
+      scale: 1.5,
+    }));
+    const inp = floats(3 * inFeatures);
+    const out = floats(3 * outFeatures);
+    const start = out.slice();
+    jsKernels.lowRankRowsForward(out, inp, pairs, Int32Array.of(1, -1, 0), 3, inFeatures, outFeatures);
+    for (const [row, index] of [
+      [0, 1],
+      [2, 0],
+    ]) {
+      const { a, b, rank } = pairs[index];
+      const reduced = new Float32Array(rank);
+      jsKernels.gemm(
+        false,
+        true,
+        1,
+        rank,
+        inFeatures,
+        1,
+        inp.subarray(row * inFeatures),
+        inFeatures,
+        a,
+        inFeatures,
+        0,
+        reduced,
+        rank,
+      );
+      const expected = start.slice(row * outFeatures, (row + 1) * outFeatures);
+      jsKernels.gemm(
+        false,
+        true,
+        1,
+        outFeatures,
+        rank,
+        1.5,
+        reduced,
+        rank,
+        b,
+        rank,
+        1,
+        expected,
+        outFeatures,
+      );
+      expect(maxAbsDiff(out.subarray(row * outFeatures, (row + 1) * outFeatures), expected)).toBeLessThan(
+        1e-6,
+      );
+    }
+    // a row without a pair is left as it was
+    expect(out.subarray(outFeatures, 2 * outFeatures)).toEqual(start.subarray(outFeatures, 2 * outFeatures));
+  });
   it('softmax rows sum to one and log-softmax is its log', () => {
     const x = floats(3 * 10, 5),
       soft = new Float32Array(30),
@@ -421,6 +494,17 @@ describe('shape checks', () => {
     expect(() =>
       kernels.addForward(new Float32Array(2), new Float32Array(3), new Float32Array(3), 3),
     ).toThrow(ShapeError);
+  });
+  it("refuses a low-rank row index past the products, and a product's matrix too small for its rank", () => {
+    const pair = { a: floats(2 * 3), b: floats(4 * 2), rank: 2, scale: 1 };
+    const call =
+      (indices: Int32Array, pairs = [pair]) =>
+      () =>
+        kernels.lowRankRowsForward(new Float32Array(8), floats(6), pairs, indices, 2, 3, 4);
+    expect(call(Int32Array.of(0, 1))).toThrow(/row 1 names pair 1 of 1/);
+    expect(call(Int32Array.of(0, -2))).toThrow(/row 1 names pair -2/);
+    expect(call(Int32Array.of(0, -1), [{ ...pair, rank: 3 }])).toThrow(/pairs\[0\]\.a holds 6 values/);
+    expect(call(Int32Array.of(0, -1))).not.toThrow();
   });
   it('refuses token ids outside the table', () => {
     expect(() =>

@@ -13,9 +13,10 @@ type Quantized =
 
 interface Addon extends Omit<
   Kernels,
-  'name' | 'gemm' | 'ropeForward' | 'ropeBackward' | 'adamUpdate' | Quantized
+  'name' | 'gemm' | 'ropeForward' | 'ropeBackward' | 'adamUpdate' | 'lowRankRowsForward' | Quantized
 > {
   adamUpdate(...args: unknown[]): number;
+  lowRankRowsForward(...args: unknown[]): void;
   quantizedMatmulForward(...args: unknown[]): void;
   quantizedMatmulBackward(...args: unknown[]): void;
   quantizedEmbeddingForward(...args: unknown[]): void;
@@ -116,6 +117,19 @@ export function loadNativeKernels(): Kernels | undefined {
     gegluForward: native.gegluForward,
     softcapForward: native.softcapForward,
     dropoutForward: native.dropoutForward,
+    lowRankRowsForward: (out, inp, pairs, indices, n, inFeatures, outFeatures) =>
+      native.lowRankRowsForward(
+        out,
+        inp,
+        pairs.map((pair) => pair.a),
+        pairs.map((pair) => pair.b),
+        Int32Array.from(pairs, (pair) => pair.rank),
+        Float32Array.from(pairs, (pair) => pair.scale),
+        indices,
+        n,
+        inFeatures,
+        outFeatures,
+      ),
     addForward: native.addForward,
     softmaxForward: native.softmaxForward,
     logSoftmaxForward: native.logSoftmaxForward,

@@ -22,6 +22,14 @@ export interface AdamConstants {
   coupled: boolean;
 }
 
+/** One adapter's low-rank product for a projection: A (rank, inFeatures), B (outFeatures, rank), a scale. */
+export interface LowRankProduct {
+  a: Buffer;
+  b: Buffer;
+  rank: number;
+  scale: number;
+}
+
 /** The engine's ops as a swappable set: the JS reference and the native kernels implement it alike. */
 export interface Kernels {
   /** Which implementation this is. */
@@ -145,6 +153,19 @@ export interface Kernels {
    * out may be inp.
    */
   dropoutForward(out: Buffer, inp: Buffer, probability: number, key: number, start: number, n: number): void;
+  /**
+   * out (n, outFeatures) += scale · B (A · inp row), row i with pairs[indices[i]] (index -1: none): many
+   * adapters' low-rank products in one call, each row its own (serving's decode steps).
+   */
+  lowRankRowsForward(
+    out: Buffer,
+    inp: Buffer,
+    pairs: readonly LowRankProduct[],
+    indices: Int32Array,
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+  ): void;
   /** out = a + b over n values (residual connections). */
   addForward(out: Buffer, a: Buffer, b: Buffer, n: number): void;
   /** Row-wise softmax over (n, vocabulary). */
