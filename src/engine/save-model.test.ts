@@ -2,6 +2,7 @@
 // weights, bit for bit (Gemma's norm offset taken off and put back, a tied classifier written once), with
 // the source's tokenizer; sources it cannot write, and writing over the source, are refused.
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
@@ -70,6 +71,22 @@ describe('saveModelLike', () => {
       const config = JSON.parse(readFileSync(join(directory, 'config.json'), 'utf8'));
       expect(config.torch_dtype ?? config.dtype ?? 'float32').toBe('float32');
     }
+  });
+
+  it("writes again over its own output when the source's files are read-only", async () => {
+    // a downloaded or shared model folder is often read-only; its tokenizer files are copied beside the
+    // new weights, and a rerun into the same folder must replace them (the copies were read-only too)
+    const source = mkdtempSync(join(tmpdir(), 'promptune-save-read-only-'));
+    for (const file of files(stories.huggingFace)) {
+      copyFileSync(join(stories.huggingFace, file), join(source, file));
+      chmodSync(join(source, file), 0o444);
+    }
+    const { model } = await read(source, 'safetensors');
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-save-'));
+    await saveModelLike(directory, model, { path: source, format: 'safetensors' });
+    await saveModelLike(directory, model, { path: source, format: 'safetensors' });
+    for (const file of files(directory))
+      expect(statSync(join(directory, file)).mode & 0o200, file).toBe(0o200);
   });
 
   it('refuses a llama2.c source, a fused checkpoint, and an output folder holding the source', async () => {

@@ -3,7 +3,7 @@
 // and name (matrices float32), a Hugging Face directory gives model.safetensors beside the source's config
 // (its dtype now float32) and copies of its generation and tokenizer files. llama2.c files have no writer
 // (their tokenizer is a separate file).
-import { copyFileSync, existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ValidationError } from '../errors/index.js';
 import type { LlamaModel } from './llama.js';
@@ -11,7 +11,7 @@ import type { ModelFormat } from './load-model.js';
 import { writeGguf } from './weights/gguf-writer.js';
 import { readGgufHeader, tokenizerMetadata } from './weights/gguf.js';
 import { readHuggingFaceConfig } from './weights/hf-directory.js';
-import { writeFileAtomically } from './weights/atomic-file.js';
+import { copyFileAtomically, writeFileAtomically } from './weights/atomic-file.js';
 import { writableFamily, writeHuggingFaceWeights } from './weights/hf-writer.js';
 import { makeDirectory } from './make-directory.js';
 
@@ -90,7 +90,8 @@ export async function saveModelLike(
   for (const field of ['torch_dtype', 'dtype']) if (field in config) config[field] = 'float32';
   writeFileAtomically(join(directory, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   for (const file of DESCRIBING_FILES)
-    if (existsSync(join(source.path, file))) copyFileSync(join(source.path, file), join(directory, file));
+    if (existsSync(join(source.path, file)))
+      copyFileAtomically(join(source.path, file), join(directory, file));
   writeHuggingFaceWeights(directory, model.config, model.weights, String(config.model_type));
   return directory;
 }

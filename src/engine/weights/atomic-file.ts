@@ -2,7 +2,17 @@
 // (and a run killed mid-write) see the old file or the new one, never half of it, and a failed write
 // leaves nothing behind. Used for models, adapters, checkpoints, reports and artifacts alike; `durable`
 // also flushes it to the disk before the rename, for files another file will name (checkpoints).
-import { closeSync, copyFileSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 
 /** How a file is written. */
 export interface AtomicWriteOptions {
@@ -37,11 +47,15 @@ export function writeFileAtomically(
   renameInPlace(temporary, path);
 }
 
-/** Copies the file `from` to `path` atomically (the operating system's copy, then the rename). */
+/**
+ * Copies the file `from` to `path` atomically (the operating system's copy, then the rename), writable
+ * by its owner whatever the source's mode (a read-only model folder's files stay replaceable).
+ */
 export function copyFileAtomically(from: string, path: string, options: AtomicWriteOptions = {}): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     copyFileSync(from, temporary);
+    chmodSync(temporary, statSync(temporary).mode | 0o200);
     if (options.durable) {
       const descriptor = openSync(temporary, 'r+');
       try {
