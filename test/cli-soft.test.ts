@@ -263,6 +263,23 @@ describe('promptune soft', () => {
     ).toBe(true);
     expect(resumed.pushed).toMatch(/@1$/);
     const task = resumed.pushed.split('@')[0];
+    // a protected label without --admin is refused before anything trains, not after
+    const refused = promptune(
+      'soft',
+      'train',
+      ...args,
+      '--out',
+      join(data, 'production'),
+      '--push',
+      '--db',
+      join(data, 'registry.sqlite'),
+      '--label',
+      'production',
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/before training[\s\S]*REGISTRY_PROTECTED_LABEL/);
+    expect(refused.stderr).not.toMatch(/training \d+\//);
+    expect(existsSync(join(data, 'production'))).toBe(false);
     const shown = JSON.parse(
       promptune('registry', 'show', `${task}@staging`, '--db', join(data, 'registry.sqlite'), '--json')
         .stdout,

@@ -3,8 +3,8 @@
 // (the task's spec, the data's files, the training run's settings and metrics).
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { NotFoundError } from '../errors/index.js';
-import { pushSoftPrompt } from '../registry/index.js';
+import { NotFoundError, PermissionError } from '../errors/index.js';
+import { protectedByDefault, pushSoftPrompt } from '../registry/index.js';
 import { loadTask, taskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
 
@@ -43,6 +43,29 @@ export function splitFiles(folder: string): Record<string, string> {
       .map((split) => [split, join(folder, `${split}.jsonl`)])
       .filter(([, path]) => existsSync(path)),
   );
+}
+
+/**
+ * Refuses, before any training, a --push --label the registry would refuse after it: a protected label
+ * (production by default) moved without --admin. The audit policy of a label is asked at the push, once
+ * there is a version to audit.
+ */
+export async function checkLabelBeforeTraining(
+  args: { push: boolean; label?: string; admin: boolean; db: string },
+  tasks: string[],
+): Promise<void> {
+  const { label } = args;
+  if (!args.push || !label || args.admin) return;
+  await withRegistry(args, async (registry) => {
+    for (const task of tasks) {
+      const existing = (await registry.listLabels(task)).find((entry) => entry.label === label);
+      if (existing ? existing.protected : protectedByDefault.has(label))
+        throw new PermissionError(`moving the protected label ${task}@${label} needs the admin scope`, {
+          code: 'REGISTRY_PROTECTED_LABEL',
+          hint: 'Add --admin (checked before training, so nothing was trained), or push without --label and move it later (promptune registry label <task> <label> <version> --admin).',
+        });
+    }
+  });
 }
 
 /** What names the registry, the spec and the data's fields. */

@@ -32,7 +32,7 @@ import { choice, givenOptions, numberOption, repeatedOption } from '../options.j
 import { downloadProgress, progressBar } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
-import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
+import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -207,6 +207,10 @@ export default defineCommand({
         { ...options, devCandidates, optimizer: optimizerAt(optimizer, rate), directory, onProgress },
         { taskNames: names.join('\n'), start: kind, layout },
       );
+    await checkLabelBeforeTraining(
+      args,
+      folders.map((folder) => softTaskName({ data: folder })),
+    );
     // --search: the shared prompt's init and the rate chosen on dev, each candidate trained in full
     let search: Awaited<ReturnType<typeof runSearch>> | undefined;
     if (args.search) {

@@ -22,7 +22,7 @@ import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
-import { pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
+import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
   fieldArgs,
@@ -214,6 +214,7 @@ const train = defineCommand({
         });
       checkModelWritable(loaded.info, args.out);
     }
+    await checkLabelBeforeTraining(args, [softTaskName(args)]);
     let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
     const maxEpochs =
       common.maxEpochs ?? (plan.method === 'prompt-tuning' ? growingEpochs(written) : undefined);
