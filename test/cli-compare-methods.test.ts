@@ -95,8 +95,17 @@ describe('promptune compare-methods', () => {
     expect(new Set(measurements.map((item) => item.heldOutPerplexity.before)).size).toBe(1);
     for (const item of measurements)
       expect(item.heldOutPerplexity.after).not.toBe(item.heldOutPerplexity.before);
-    expect(readFileSync(report, 'utf8')).toMatch(/<td>lora<\/td><td>23,120<\/td>/);
-    expect(readFileSync(report, 'utf8')).toMatch(/<td>a model of its own<\/td>/);
+    const page = readFileSync(report, 'utf8');
+    expect(page).toMatch(/<td>lora<\/td><td>23,120<\/td>/);
+    expect(page).toMatch(/<td>a model of its own<\/td>/);
+    // the page says what every method shared, and charts accuracy by size: a line per method, a point per size
+    expect(page).toContain('<dd>2 epochs of batch 8 at every size, seed 0</dd>');
+    expect(page).toMatch(
+      /<dd>prompt-tuning 0\.3, p-tuning 0\.01, .*lora 0\.001, full-fine-tuning 0\.0003<\/dd>/,
+    );
+    expect(page.match(/<polyline /g)).toHaveLength(6);
+    expect(page.match(/<circle /g)).toHaveLength(12);
+    expect(page).toContain(`<title>lora: ${lora.testAccuracy.toFixed(3)}</title>`);
 
     // a size past the task's 32 examples is all of them: one column, not two
     const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all');

@@ -433,7 +433,18 @@ describe('promptune soft', () => {
     expect(otherData.stderr).toContain('code: TRAIN_CHECKPOINT_MISMATCH');
     expect(otherData.stderr).toContain('(the examples)');
     const otherLayout = train(out, '--data', data, '--layout', 'peft');
-    expect(otherLayout.stderr).toContain("(the method's options)");
+    expect(otherLayout.stderr).toContain("(the method's options: layout bos-first → peft)");
+    // in the words of the command line: a longer run, another method
+    const longer = train(out, '--data', data, '--steps', '3');
+    expect(longer.stderr).toContain('(steps 2 → 3)');
+    expect(longer.stderr).toMatch(/hint: A run's length is part of it/);
+    expect(train(out, '--data', data, '--method', 'lora').stderr).toContain(
+      '(a prompt-tuning run, not lora)',
+    );
+    // the same run again says it is there, trains nothing and scores it
+    const again = train(out, '--data', data);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain('already holds this run to its end (step 2): scoring it again');
     expect(readFileSync(join(out, 'adapter_model.safetensors'))).toEqual(adapter);
 
     // a folder holding an adapter and no run to resume is not trained into

@@ -22,6 +22,8 @@ export interface MethodMeasurement {
   /** Training examples used ("all" is the whole train split). */
   trainExamples: number;
   trainableParameters: number;
+  /** The method's default learning rate, which it trained with. */
+  learningRate: number;
   steps: number;
   secondsPerStep: number;
   /** The process's peak resident set while training, in MB (the model and everything else included). */
@@ -115,6 +117,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           method,
           trainExamples: used.length,
           trainableParameters: parameters,
+          learningRate: plan.defaultLearningRate,
           steps: result.steps,
           secondsPerStep: seconds / Math.max(1, result.steps),
           peakResidentMegabytes: peak / 2 ** 20,

@@ -493,10 +493,11 @@ function checkOptionsRead(method: Method, args: MethodArgs, given: ReadonlySet<s
   const reads = optionsRead(method, args);
   const ignored = METHOD_OPTIONS.find((option) => given.has(option) && !reads.has(option));
   if (ignored === undefined) return;
+  const projected = method === 'prefix-tuning' && args['prefix-projection'];
   const why =
     method === 'multitask-prompt-tuning' && args.source
       ? "a prompt transferred from --source keeps its source's"
-      : `--method ${method} ${reads.size ? `reads only ${[...reads].map((option) => `--${option}`).join(', ')}` : "reads none of the methods' options"}`;
+      : `--method ${method}${projected ? " --prefix-projection (its MLP starts random, as PEFT's)" : ''} ${reads.size ? `reads only ${[...reads].map((option) => `--${option}`).join(', ')}` : "reads none of the methods' options"}`;
   throw new ValidationError(`--${ignored} would be ignored: ${why}`, {
     code: 'CLI_INVALID_OPTION',
     hint: `Drop --${ignored}.`,

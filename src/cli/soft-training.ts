@@ -82,6 +82,16 @@ export function grownNote(epoch: number, epochs: number, maxEpochs: number | und
     : '';
 }
 
+/** What a rerun into the same --out says as it continues the run's checkpoint (on stderr). */
+export function reportResume(out: string): (step: number, totalSteps: number) => void {
+  return (step, totalSteps) =>
+    process.stderr.write(
+      step >= totalSteps
+        ? `${out} already holds this run to its end (step ${step}): scoring it again\n`
+        : `continuing the run in ${out} from its checkpoint at step ${step} of ${totalSteps}\n`,
+    );
+}
+
 /** The values of trainingArgs as citty gives them. */
 export interface TrainingArgs {
   optimizer: string;

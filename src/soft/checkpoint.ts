@@ -102,7 +102,9 @@ export function readCheckpoint(
         `${path} belongs to a run with other settings${differences(saved.settings, comparable)}`,
         {
           code: 'TRAIN_CHECKPOINT_MISMATCH',
-          hint: 'Resume with the same options and model, or choose another --out folder.',
+          hint: onlyLength(saved.settings, comparable)
+            ? "A run's length is part of it: rerun with the --steps or --epochs it started with to finish or rescore it, or train a longer run into another --out folder."
+            : 'Resume with the same options and model, or choose another --out folder.',
         },
       );
   };
@@ -229,7 +231,50 @@ function comparableSettings(saved: string, current: string): string {
   return JSON.stringify(earlier);
 }
 
-/** The settings two runs differ in, for the mismatch's message: ` (data, run)`, or nothing. */
+/** The settings' names as a user knows them (the command's flags), where they differ. */
+const settingWords: Record<string, string> = {
+  data: 'the examples',
+  run: "the method's options",
+  totalSteps: 'steps',
+  maxSteps: 'most steps',
+  evalEvery: 'dev every',
+  batchSize: 'batch size',
+  n: 'prompt rows',
+  train: 'training examples',
+  dev: 'dev examples',
+  learningRate: 'learning rate',
+  weightDecay: 'weight decay',
+};
+
+/** A setting's value, short: a digest or a long list is not worth printing whole. */
+function shortValue(value: unknown): string {
+  const text = value === undefined ? 'none' : typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** Where two plain objects' values differ: [name, before, after], one level into nested objects. */
+function changedSettings(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): [string, unknown, unknown][] {
+  const changes: [string, unknown, unknown][] = [];
+  const plain = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const [was, is] = [before[name], after[name]];
+    if (JSON.stringify(was) === JSON.stringify(is)) continue;
+    if (plain(was) && plain(is))
+      for (const [inner, innerWas, innerIs] of changedSettings(was, is))
+        changes.push([`${settingWords[name] ?? name}: ${settingWords[inner] ?? inner}`, innerWas, innerIs]);
+    else changes.push([name, was, is]);
+  }
+  return changes;
+}
+
+/**
+ * What two runs' settings differ in, for the mismatch's message: ` (steps 20 → 30; the method's options:
+ * layout peft → bos-first)`, the examples named but not their digests, or nothing.
+ */
 function differences(saved: string, current: string): string {
   let before: Record<string, unknown>;
   let after: Record<string, unknown>;
@@ -239,9 +284,32 @@ function differences(saved: string, current: string): string {
   } catch {
     return '';
   }
-  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
-    (name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]),
+  const method = (settings: Record<string, unknown>) => {
+    const run = (settings.run ?? {}) as Record<string, unknown>;
+    const multitask = settings.tasks !== undefined || settings.taskNames !== undefined;
+    return String(run.method ?? (multitask ? 'multitask-prompt-tuning' : 'prompt-tuning'));
+  };
+  // another method differs in everything after it: the method is what to say
+  if (method(before) !== method(after)) return ` (a ${method(before)} run, not ${method(after)})`;
+  const changed = changedSettings(before, after);
+  // a prompt's virtual tokens are also its shape's rows: named once
+  const named = changed.length > 1 ? changed.filter(([name]) => name !== 'n') : changed;
+  const changes = named.map(([name, was, is]) =>
+    name === 'data'
+      ? settingWords.data
+      : `${settingWords[name] ?? name} ${shortValue(was)} → ${shortValue(is)}`,
   );
-  const words: Record<string, string> = { data: 'the examples', run: "the method's options" };
-  return names.length ? ` (${names.map((name) => words[name] ?? name).join(', ')})` : '';
+  const shown = changes.slice(0, 6).join('; ');
+  return changes.length ? ` (${shown}${changes.length > 6 ? `; and ${changes.length - 6} more` : ''})` : '';
+}
+
+/** Whether the runs differ only in how long they train (a rerun asking for more steps). */
+function onlyLength(saved: string, current: string): boolean {
+  try {
+    const [before, after] = [saved, current].map((text) => JSON.parse(text) as Record<string, unknown>);
+    const changed = changedSettings(before, after).map(([name]) => name);
+    return changed.length > 0 && changed.every((name) => name === 'totalSteps' || name === 'maxSteps');
+  } catch {
+    return false;
+  }
 }

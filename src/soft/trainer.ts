@@ -106,6 +106,8 @@ export interface TrainOptions {
   /** Candidate labels per dev example, for log-likelihood accuracy. */
   devCandidates?: TokenizedExample[][];
   onProgress?: (progress: TrainProgress) => void;
+  /** Called once when the run continues a checkpoint: the step it holds, and the run's steps so far. */
+  onResume?: (step: number, totalSteps: number) => void;
   /**
    * What else a checkpoint must agree on to be resumed (the method's settings, how it started): a
    * rerun with another layout or init text then refuses instead of mixing two runs.
@@ -290,6 +292,7 @@ function* trainingSteps(
     stale = saved.evaluationsWithoutImprovement;
     values.set(saved.values);
     state = saved.optimizer;
+    if (step > 0) options.onResume?.(step, totalSteps);
   }
   // steps after the checkpoint (all of them, without one) are redone identically; their lines are
   // written again, not after the lines of a run killed before its first checkpoint

@@ -7,6 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
+import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods, type MethodMeasurement } from '../method-comparison.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
@@ -106,7 +107,19 @@ export default defineCommand({
     });
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
     else process.stdout.write(comparisonTable(measurements) + '\n');
-    if (args.report) writeFileAtomically(args.report, comparisonPage(measurements, args.model));
+    if (args.report)
+      writeFileAtomically(
+        args.report,
+        comparisonPage(measurements, comparisonRows(measurements), {
+          model: args.model,
+          epochs: Number(args.epochs),
+          batchSize: Number(args['batch-size']),
+          seed: Number(args.seed),
+          virtualTokens: args['virtual-tokens'],
+          rank: args.rank,
+          finishedAt: new Date().toISOString(),
+        }),
+      );
   },
 });
 
@@ -170,17 +183,4 @@ export function comparisonTable(measurements: MethodMeasurement[]): string {
   const [header, ...rows] = comparisonRows(measurements);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
-
-/** The comparison as a standalone HTML page. */
-function comparisonPage(measurements: MethodMeasurement[], model: string): string {
-  const [header, ...rows] = comparisonRows(measurements);
-  const cells = (tag: string, values: string[]) =>
-    values.map((value) => `<${tag}>${escape(value)}</${tag}>`).join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>promptune: methods compared</title>
-<style>body{font:14px system-ui;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style>
-</head><body><h1>Methods compared on ${escape(model)}</h1><table><tr>${cells('th', header)}</tr>
-${rows.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table></body></html>\n`;
 }

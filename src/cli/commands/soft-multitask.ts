@@ -45,6 +45,7 @@ import {
   checkRunOptions,
   growingEpochs,
   grownNote,
+  reportResume,
   quarterEpoch,
 } from '../soft-training.js';
 
@@ -103,6 +104,11 @@ export default defineCommand({
     ...trainingArgs,
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
     ...pushArgs,
+    push: {
+      ...pushArgs.push,
+      description:
+        "Register each task's prompt as a soft version of its own task (named by its data folder), with its lineage",
+    },
     ...fieldArgs,
   },
   async run({ args, rawArgs }) {
@@ -198,13 +204,21 @@ export default defineCommand({
       rate: number,
       directory: string,
       onProgress: (progress: TrainProgress) => void,
+      onResume?: (step: number, totalSteps: number) => void,
     ) =>
       trainMultitaskAsync(
         loaded.model,
         start(kind),
         train,
         dev,
-        { ...options, devCandidates, optimizer: optimizerAt(optimizer, rate), directory, onProgress },
+        {
+          ...options,
+          devCandidates,
+          optimizer: optimizerAt(optimizer, rate),
+          directory,
+          onProgress,
+          onResume,
+        },
         { taskNames: names.join('\n'), start: kind, layout },
       );
     await checkLabelBeforeTraining(
@@ -276,15 +290,21 @@ export default defineCommand({
       : [];
     const trainAndPush = async () => {
       const bar = progressBar('training');
-      const result = await trainFrom(initKind, learningRate, args.out, (progress) => {
-        const grown = grownNote(progress.epoch, Number(args.epochs), options.maxEpochs);
-        bar.update(progress.step, progress.totalSteps, progressText(progress) + grown);
-        const entry = stepEntry(progress);
-        for (const recording of recordings) {
-          recording.add([entry]);
-          recording.progress(progress.step, progress.totalSteps);
-        }
-      });
+      const result = await trainFrom(
+        initKind,
+        learningRate,
+        args.out,
+        (progress) => {
+          const grown = grownNote(progress.epoch, Number(args.epochs), options.maxEpochs);
+          bar.update(progress.step, progress.totalSteps, progressText(progress) + grown);
+          const entry = stepEntry(progress);
+          for (const recording of recordings) {
+            recording.add([entry]);
+            recording.progress(progress.step, progress.totalSteps);
+          }
+        },
+        reportResume(args.out),
+      );
       bar.finish();
       const scores = tasks.map((task, id) => {
         const prompt = taskPrompt(result.multitask, id);

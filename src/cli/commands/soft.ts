@@ -32,6 +32,7 @@ import {
   quarterEpoch,
   growingEpochs,
   grownNote,
+  reportResume,
   stepEntry,
   trainingArgs,
   trainingOptions,
@@ -47,7 +48,11 @@ const taskArg = {
 } as const;
 
 const train = defineCommand({
-  meta: { name: 'train', description: 'Train a soft prompt on a frozen local model' },
+  meta: {
+    name: 'train',
+    description:
+      'Tune a frozen local model for a task: a soft prompt (default), a prefix, P-tuning, LoRA, or full fine-tuning (--method)',
+  },
   args: {
     model: {
       type: 'string',
@@ -142,7 +147,7 @@ const train = defineCommand({
       // no default shown: prompt tuning on small data searches unless told not to
       type: 'boolean',
       description:
-        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init or --init-from is given",
+        "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA and a projected prefix: 3), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init, --init-text, --init-from or --source is given",
     },
     ...trainingArgs,
     baseline: {
@@ -293,6 +298,7 @@ const train = defineCommand({
         optimizer: optimizerAt(optimizer, learningRate),
         run: checkpointIdentity(plan, args),
         directory: args.out,
+        onResume: reportResume(args.out),
         onProgress: (progress) => {
           // a run that grew past its epochs says so: the bar's total moved back
           const grown = grownNote(progress.epoch, Number(args.epochs), maxEpochs);

@@ -1,0 +1,108 @@
+// compare-methods --report: the comparison as one standalone HTML page: the settings every method shared,
+// a chart per task of test accuracy against training-set size (one line per method), then the table the
+// command prints. No script and nothing fetched: the page is a file to keep beside a decision.
+import type { MethodMeasurement } from './method-comparison.js';
+
+/** What every method of the comparison shared, as the page states it. */
+export interface ComparisonSettings {
+  model: string;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  virtualTokens: string;
+  rank: string;
+  /** When the comparison finished (ISO 8601). */
+  finishedAt: string;
+}
+
+const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+// a colour per method, distinguishable in print and for the common colour-vision deficiencies (Okabe–Ito)
+const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000'];
+
+/** One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method. */
+function accuracyChart(task: string, measurements: MethodMeasurement[]): string {
+  const sizes = [...new Set(measurements.map((item) => item.trainExamples))].sort((a, b) => a - b);
+  const methods = [...new Set(measurements.map((item) => item.method))];
+  const [width, height, left, top, right, bottom] = [420, 240, 44, 24, 150, 36];
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const x = (size: number) =>
+    left + (sizes.length === 1 ? plotWidth / 2 : (sizes.indexOf(size) / (sizes.length - 1)) * plotWidth);
+  const y = (accuracy: number) => top + (1 - accuracy) * plotHeight;
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (value) =>
+        `<line x1="${left}" x2="${left + plotWidth}" y1="${y(value)}" y2="${y(value)}" stroke="#e5e5e5"/><text x="${left - 6}" y="${y(value) + 4}" text-anchor="end">${value.toFixed(2)}</text>`,
+    )
+    .join('');
+  const ticks = sizes
+    .map((size) => `<text x="${x(size)}" y="${top + plotHeight + 16}" text-anchor="middle">${size}</text>`)
+    .join('');
+  const lines = methods
+    .map((method, index) => {
+      const colour = colours[index % colours.length];
+      const points = measurements
+        .filter((item) => item.method === method)
+        .sort((a, b) => a.trainExamples - b.trainExamples)
+        .map((item) => [x(item.trainExamples), y(item.testAccuracy), item.testAccuracy] as const);
+      const path = points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
+      const dots = points
+        .map(
+          ([px, py, accuracy]) =>
+            `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${colour}"><title>${escape(method)}: ${accuracy.toFixed(3)}</title></circle>`,
+        )
+        .join('');
+      const legendY = top + 6 + index * 18;
+      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(method)}</text>`;
+    })
+    .join('');
+  return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: test exact match by training-set size</figcaption></figure>`;
+}
+
+/** The comparison as a standalone HTML page: settings, a chart per task, and `rows` (header first). */
+export function comparisonPage(
+  measurements: MethodMeasurement[],
+  rows: string[][],
+  settings: ComparisonSettings,
+): string {
+  const [header, ...body] = rows;
+  const cells = (tag: string, values: string[]) =>
+    values.map((value) => `<${tag}>${escape(value)}</${tag}>`).join('');
+  const tasks = [...new Set(measurements.map((item) => item.task))];
+  const rates = [...new Map(measurements.map((item) => [item.method, item.learningRate])).entries()]
+    .map(([method, rate]) => `${method} ${rate}`)
+    .join(', ');
+  const shared = [
+    ['model', settings.model],
+    ['tasks', tasks.join(', ')],
+    [
+      'budget',
+      `${settings.epochs} epochs of batch ${settings.batchSize} at every size, seed ${settings.seed}`,
+    ],
+    ['learning rates (each method its default)', rates],
+    ['prompt methods', `${settings.virtualTokens} virtual tokens or prefix positions, init sample-vocab`],
+    ['LoRA', `rank ${settings.rank} on q, k, v, o, gate, up, down`],
+    ['finished', settings.finishedAt],
+  ];
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>promptune: methods compared</title>
+<style>body{font:14px system-ui;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}dd{margin:0}
+.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}svg{font:11px system-ui}figcaption{color:#444}p{max-width:60em;color:#444}</style>
+</head><body><h1>Methods compared on ${escape(settings.model)}</h1>
+<dl>${shared.map(([term, value]) => `<dt>${escape(term)}</dt><dd>${escape(value)}</dd>`).join('')}</dl>
+<h2>Test accuracy by training-set size</h2><div class="charts">${tasks
+    .map((task) =>
+      accuracyChart(
+        task,
+        measurements.filter((item) => item.task === task),
+      ),
+    )
+    .join('')}</div>
+<h2>The comparison</h2><table><tr>${cells('th', header)}</tr>
+${body.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table>
+<p>s/step is training's wall clock per step at the largest size, dev evaluations included (a few steps' run
+is mostly its evaluations); peak RSS is the process's, the model included. Held-out perplexity is of text
+the base model writes, without the method and with it applied. A served task keeps its adapter's bytes on
+the shared model; a fully fine-tuned task is a model of its own.</p></body></html>
+`;
+}
