@@ -55,6 +55,14 @@ describe('promptune registry', () => {
     const listed = JSON.parse(registry(cwd, 'ls', 'support-tickets', '--json').stdout);
     expect(listed.versions.map((version: { number: number }) => version.number)).toEqual([1, 2]);
     expect(listed.versions[0].run.datasets.file).toMatch(/^[0-9a-f]{64}$/);
+    // as a terminal reads them: a header, then aligned columns
+    const tasks = registry(cwd, 'ls').stdout.split('\n');
+    expect(tasks[0]).toMatch(/^task +versions +labels$/);
+    expect(tasks[1]).toMatch(/^support-tickets +2 +production=2 staging=1$/);
+    const lines = registry(cwd, 'ls', 'support-tickets').stdout.split('\n');
+    expect(lines[0]).toMatch(/^version +id +kind +created +by +labels +message$/);
+    expect(lines[1].indexOf('hard')).toBe(lines[0].indexOf('kind'));
+    expect(lines[2].indexOf('hard')).toBe(lines[0].indexOf('kind'));
     const diff = registry(cwd, 'diff', 'support-tickets@1', 'support-tickets@2').stdout;
     expect(diff).toContain('@@ system');
     expect(diff).toContain('+ "You route customer support tickets. Answer with one lowercase word."');

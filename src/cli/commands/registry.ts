@@ -16,6 +16,7 @@ import {
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
 import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
+import { textColumns } from '../text-columns.js';
 
 const common = {
   db: {
@@ -87,16 +88,16 @@ const list = defineCommand({
         print(
           args,
           tasks,
-          tasks
-            .map(
-              (task) =>
-                `${task.name.padEnd(24)} ${String(task.versions).padStart(3)} versions  ${Object.entries(
-                  task.labels,
-                )
-                  .map(([label, number]) => `${label}=${number}`)
-                  .join(' ')}\n`,
-            )
-            .join(''),
+          textColumns([
+            ['task', 'versions', 'labels'],
+            ...tasks.map((task) => [
+              task.name,
+              `${task.versions}`,
+              Object.entries(task.labels)
+                .map(([label, number]) => `${label}=${number}`)
+                .join(' ') || '-',
+            ]),
+          ]),
         );
         return;
       }
@@ -109,12 +110,18 @@ const list = defineCommand({
       print(
         args,
         { versions, labels },
-        versions
-          .map(
-            (version) =>
-              `${String(version.number).padStart(3)}  ${version.id.slice(0, 12)}  ${version.kind}  ${version.createdAt}  ${version.actor}  ${byVersion(version.id).join(',')}  ${version.message}\n`,
-          )
-          .join(''),
+        textColumns([
+          ['version', 'id', 'kind', 'created', 'by', 'labels', 'message'],
+          ...versions.map((version) => [
+            `${version.number}`,
+            version.id.slice(0, 12),
+            version.kind,
+            version.createdAt,
+            version.actor,
+            byVersion(version.id).join(',') || '-',
+            version.message,
+          ]),
+        ]),
       );
     }),
 });
