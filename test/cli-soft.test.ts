@@ -290,6 +290,22 @@ describe('promptune soft', () => {
       metrics: { devExactMatch: straight.best.exactMatch },
     });
     expect(shown.version.run.datasets.train).toMatch(/^[0-9a-f]{64}$/);
+    // eval reads the version's own spec and the data it was pushed with when no --task is given, and
+    // scores dev as training did
+    const evaluated = promptune(
+      'eval',
+      '--version',
+      `${task}@staging`,
+      '--model',
+      `local:${stories.gguf}`,
+      '--db',
+      join(data, 'registry.sqlite'),
+      '--split',
+      'dev',
+      '--json',
+    );
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).score).toBe(straight.best.exactMatch);
     // the pushed training is a run in the registry: its steps from where it resumed, dev accuracy at
     // each evaluation, and the version it made
     const registry = await Registry.open({ path: join(data, 'registry.sqlite') });

@@ -3,7 +3,7 @@
 // version (--version task@ref: a hard version's prompt, or a soft version's adapter). A soft prompt
 // runs on the local engine and reads the raw input, as the service serves soft versions.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError, parseInput } from '../errors/index.js';
@@ -18,7 +18,7 @@ import {
 import type { PromptVersion } from '../registry/index.js';
 import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, SoftPromptSession } from '../soft/index.js';
-import { loadTask, taskSpec, type Task } from '../tasks/index.js';
+import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
 import { downloadProgress } from './progress.js';
 import { versionReference, withRegistry } from './registry-access.js';
@@ -27,8 +27,8 @@ import { versionReference, withRegistry } from './registry-access.js';
 export const subjectArgs = {
   task: {
     type: 'string',
-    required: true,
-    description: 'Task spec file (.yaml or .json): its data and metrics',
+    description:
+      'Task spec file (.yaml or .json): its data and metrics; with --version it may be left out: the spec the version serves with and the data it was pushed with',
   },
   model: {
     type: 'string',
@@ -71,7 +71,7 @@ export interface AuditSubject {
 
 /** The options that name what an audit audits (see subjectArgs). */
 export interface SubjectOptions {
-  task: string;
+  task?: string;
   model: string;
   prompt?: string;
   adapter?: string;
@@ -89,7 +89,12 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
       code: 'CLI_INVALID_OPTION',
       hint: 'Name one prompt at a time: the spec’s, --prompt, --adapter or --version.',
     });
-  const task = withDataFolder(loadTask(args.task), args.data);
+  const task =
+    args.task !== undefined
+      ? withDataFolder(loadTask(args.task), args.data)
+      : args.version !== undefined
+        ? await versionTask(args, args.version)
+        : missingTask();
   if (args.prompt)
     return {
       task: applyArtifact(task, readArtifact(args.prompt)),
@@ -107,6 +112,45 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
     model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
     subject: { kind: 'hard' },
   };
+}
+
+/** The refusal of a command given neither --task nor --version. */
+export function missingTask(): never {
+  throw new ValidationError('no task: --task <spec> is needed (or --version task@ref)', {
+    code: 'CLI_USAGE',
+    hint: 'Give the task spec file (its data and metrics), or a registry version, whose own spec and data are read.',
+  });
+}
+
+/**
+ * A registry version's task without a spec file: the spec it serves with, and the data it was pushed
+ * with (its run's datasets) or --data. The data is written to a temporary folder of this process,
+ * removed when it exits.
+ */
+async function versionTask(args: SubjectOptions, text: string): Promise<Task> {
+  const reference = versionReference(text);
+  return withRegistry(args, async (registry) => {
+    const version = await registry.resolveVersion(reference.task, reference.ref);
+    const spec = await registry.getSpec(version.specId);
+    const task = taskFromObject(spec, `the spec of ${version.task}@${version.number}`);
+    if (args.data !== undefined) return withDataFolder(task, args.data);
+    const splits = (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {};
+    const stored = await registry.listDatasets(version.task);
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-version-data-'));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    for (const [split, id] of Object.entries(splits)) {
+      const dataset = stored.find((candidate) => candidate.id === id);
+      if (!dataset || !['train', 'dev', 'test'].includes(split)) continue;
+      const extension = dataset.name.endsWith('.csv') ? 'csv' : 'jsonl';
+      writeFileSync(join(folder, `${split}.${extension}`), await registry.getBlob(dataset.blob));
+    }
+    if (readdirSync(folder).length === 0)
+      throw new ValidationError(`${version.task}@${version.number} was pushed without its data`, {
+        code: 'DATASET_NOT_FOUND',
+        hint: 'Give the data with --data <folder>, or the task spec with --task.',
+      });
+    return withDataFolder(task, folder);
+  });
 }
 
 /** A registry version's prompt (hard) or adapter (soft) on the spec's data. */

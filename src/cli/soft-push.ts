@@ -106,6 +106,10 @@ export async function pushAdapter(
           prompt: { template: `{{${args['input-field']}}}` },
           input: { fields: [args['input-field']] },
           data: { targetField: args['target-field'] },
+          // scored as training scored it: the answer is what the model writes first (a continuation
+          // that runs on past it still counts), greedily, within a few tokens
+          metrics: [{ name: 'exact-match', options: { match: 'prefix', normalize: [] } }],
+          generation: { maxTokens: 16, temperature: 0 },
         }));
     const { version } = await pushAndLabel(
       registry,

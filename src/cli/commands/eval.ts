@@ -15,7 +15,7 @@ import { writeFileAtomically } from '../../engine/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
-import { auditSubject, subjectArgs } from '../audit-subject.js';
+import { auditSubject, missingTask, subjectArgs } from '../audit-subject.js';
 import { withDataFolder } from '../data-folder.js';
 import { numberOption } from '../options.js';
 import { recordRun, splitDatasetIds } from '../run-recorder.js';
@@ -34,7 +34,7 @@ export function reportSummary(report: EvaluationReport) {
 export default defineCommand({
   meta: { name: 'eval', description: 'Evaluate a task on a model' },
   args: {
-    task: { type: 'string', required: true, description: 'Task spec file (.yaml or .json)' },
+    task: subjectArgs.task,
     data: {
       type: 'string',
       description:
@@ -109,12 +109,12 @@ export default defineCommand({
     // a soft adapter or a registry version reads like an audit's subject (a soft one on the local engine)
     const subject =
       args.adapter !== undefined || args.version !== undefined ? await auditSubject(args) : undefined;
-    const task =
-      subject?.task ??
+    const specTask = (file: string) =>
       withDataFolder(
-        args.prompt ? applyArtifact(loadTask(args.task), readArtifact(args.prompt)) : loadTask(args.task),
+        args.prompt ? applyArtifact(loadTask(file), readArtifact(args.prompt)) : loadTask(file),
         args.data,
       );
+    const task = subject?.task ?? specTask(args.task ?? missingTask());
     const examples = loadSplit(task, split).slice(0, limit);
     const model = subject?.model ?? (await resolveModel(args.model, { local }));
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
