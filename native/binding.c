@@ -267,9 +267,10 @@ static napi_value js_low_rank_rows_forward(napi_env env, napi_callback_info info
     }
     matrices[i] = data;
   }
-  low_rank_rows_forward(out, inp, matrices, matrices + count, ranks, scales, indices, n, in_features,
-                        out_features);
+  int done = low_rank_rows_forward(out, inp, matrices, matrices + count, ranks, scales, indices, n, in_features,
+                                   out_features);
   free(matrices);
+  if (!done) napi_throw_error(env, "PROMPTUNE_NATIVE", "lowRankRowsForward: out of memory for a large rank");
   return NULL;
 }
 

@@ -33,10 +33,10 @@ void geglu_forward(float *out, const float *gate, const float *up, int n);
 void softcap_forward(float *out, const float *inp, float cap, int n);
 void add_forward(float *out, const float *a, const float *b, int n);
 /* out (n, out_features) += scales[p] * B_p (A_p x_row) with p = indices[row], none for -1 (low_rank.c); A_p is
- * (ranks[p], in_features), B_p (out_features, ranks[p]) */
-void low_rank_rows_forward(float *out, const float *inp, const float *const *as, const float *const *bs,
-                           const int32_t *ranks, const float *scales, const int32_t *indices, int n,
-                           int in_features, int out_features);
+ * (ranks[p], in_features), B_p (out_features, ranks[p]); 0 when a large rank found no memory, else 1 */
+int low_rank_rows_forward(float *out, const float *inp, const float *const *as, const float *const *bs,
+                          const int32_t *ranks, const float *scales, const int32_t *indices, int n,
+                          int in_features, int out_features);
 /* inverted dropout (dropout.c): out = inp / (1 - p) where the mask drawn from key keeps position start + i */
 void dropout_forward(float *out, const float *inp, double probability, uint32_t key, uint64_t start, int n);
 /* dinp += dout / (1 - p) where dropout_forward's mask keeps */

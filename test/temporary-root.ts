@@ -2,13 +2,16 @@
 // they start) goes under one folder of this run, removed when the run ends: tests make their folders
 // with mkdtemp(tmpdir()) and a few thousand of them were left in /tmp by each run. vitest's globalSetup
 // runs this in the main process before the test processes start, and they inherit TMPDIR from it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'promptune-test-'));
+  // the servers tests start as other users (Postgres as postgres) reach their own folders inside it:
+  // others may pass through the root, not list it
+  chmodSync(root, 0o711);
   process.env.TMPDIR = root;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
