@@ -104,6 +104,30 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     // transferred to a third task from one source task's factors, then trained and pushed
     const gender = slice('gender', sizes);
     const out = join(gender, 'transferred');
+    const transfer = (from: string) =>
+      promptune(
+        'soft',
+        'train',
+        '--method',
+        'multitask-prompt-tuning',
+        '--source',
+        source,
+        '--transfer',
+        from,
+        '--model',
+        stories.gguf,
+        '--data',
+        gender,
+        '--out',
+        join(gender, 'unknown'),
+        '--epochs',
+        '1',
+      );
+    // a task the source does not have is told every start it could take
+    const unknownSource = transfer('weather').stderr;
+    expect(unknownSource).toContain('--transfer weather: the multitask adapter has no task weather');
+    expect(unknownSource).toContain(`0 ${names[0]}, 1 ${names[1]}`);
+    expect(unknownSource).toContain('Or --transfer average');
     const database = join(gender, 'registry.sqlite');
     const transferred = promptune(
       'soft',

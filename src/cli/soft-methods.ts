@@ -6,7 +6,7 @@
 // soft.ts runs the rest (data, progress, the run record, --push) the same for all.
 import { basename, resolve } from 'node:path';
 import { keyValueWidth, seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
-import { ValidationError } from '../errors/index.js';
+import { PromptuneError, ValidationError } from '../errors/index.js';
 import {
   adapterMethod,
   checkFullFineTuningSize,
@@ -18,6 +18,7 @@ import {
   initMultitask,
   initSoftPrompt,
   loadMultitaskAdapter,
+  type LoadedMultitask,
   modelFingerprint,
   multitaskTaskId,
   nearestTokens,
@@ -504,6 +505,19 @@ function checkOptionsRead(method: Method, args: MethodArgs, given: ReadonlySet<s
   });
 }
 
+/** The source task --transfer names; an unknown one is told the two other starts too. */
+function transferTask(source: LoadedMultitask, transfer: string): number {
+  try {
+    return multitaskTaskId(source, transfer);
+  } catch (error) {
+    if (!PromptuneError.isInstance(error) || error.code !== 'ADAPTER_TASK_UNKNOWN') throw error;
+    throw new ValidationError(`--transfer ${transfer}: ${error.message}`, {
+      code: 'ADAPTER_TASK_UNKNOWN',
+      hint: `${error.hint} Or --transfer average (the mean of its tasks' factors) or shared (its shared prompt, new factors).`,
+    });
+  }
+}
+
 /**
  * A one-task multitask prompt started from the multitask adapter in `source`: `transfer` is average (the
  * mean of its tasks' factors), shared (its shared prompt, new factors) or one of its tasks by name or id.
@@ -526,7 +540,7 @@ function transferStart(
   const how: MultitaskTransfer =
     transfer === 'average' || transfer === 'shared'
       ? { kind: transfer }
-      : { kind: 'task', task: multitaskTaskId(loadedSource, transfer) };
+      : { kind: 'task', task: transferTask(loadedSource, transfer) };
   return {
     initial: transferMultitask(loadedSource.multitask, how, seededRandom(seed + 1)),
     init: `transfer-${transfer}`,

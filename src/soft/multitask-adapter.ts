@@ -146,7 +146,7 @@ export function multitaskTaskId(loaded: LoadedMultitask, task: string | undefine
     if (tasks === 1) return 0;
     throw new ValidationError(`the multitask adapter holds ${tasks} tasks; which one was not said`, {
       code: 'ADAPTER_TASK_REQUIRED',
-      hint: `Name one with --task (${listing}) in soft eval or soft generate; to register, serve or audit one task, train it from this adapter first (soft train --method multitask-prompt-tuning --source <folder> --transfer <task>).`,
+      hint: `Name one with --task (${listing}) in soft eval or soft generate; to register, serve or audit one task, use the one-task adapter train-multitask --push wrote in <folder>/tasks/<task>/, or train it from this adapter (soft train --method multitask-prompt-tuning --source <folder> --transfer <task>).`,
     });
   }
   const byName = names.indexOf(task);
