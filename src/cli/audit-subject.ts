@@ -3,7 +3,7 @@
 // version (--version task@ref: a hard version's prompt, or a soft version's adapter). A soft prompt
 // runs on the local engine and reads the raw input, as the service serves soft versions.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError, parseInput } from '../errors/index.js';
@@ -15,7 +15,7 @@ import {
   type LocalLanguageModel,
   type ResolvedModel,
 } from '../providers/index.js';
-import type { PromptVersion } from '../registry/index.js';
+import { writeDatasetSplits, type PromptVersion } from '../registry/index.js';
 import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
@@ -134,17 +134,13 @@ async function versionTask(args: SubjectOptions, text: string): Promise<Task> {
     const spec = await registry.getSpec(version.specId);
     const task = taskFromObject(spec, `the spec of ${version.task}@${version.number}`);
     if (args.data !== undefined) return withDataFolder(task, args.data);
-    const splits = (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {};
-    const stored = await registry.listDatasets(version.task);
+    const datasets = (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {};
+    const splits = Object.fromEntries(
+      Object.entries(datasets).filter(([split]) => ['train', 'dev', 'test'].includes(split)),
+    );
     const folder = mkdtempSync(join(tmpdir(), 'promptune-version-data-'));
     process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    for (const [split, id] of Object.entries(splits)) {
-      const dataset = stored.find((candidate) => candidate.id === id);
-      if (!dataset || !['train', 'dev', 'test'].includes(split)) continue;
-      const extension = dataset.name.endsWith('.csv') ? 'csv' : 'jsonl';
-      writeFileSync(join(folder, `${split}.${extension}`), await registry.getBlob(dataset.blob));
-    }
-    if (readdirSync(folder).length === 0)
+    if ((await writeDatasetSplits(registry, version.task, splits, folder)).length === 0)
       throw new ValidationError(`${version.task}@${version.number} was pushed without its data`, {
         code: 'DATASET_NOT_FOUND',
         hint: 'Give the data with --data <folder>, or the task spec with --task.',

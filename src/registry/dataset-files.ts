@@ -32,10 +32,26 @@ export async function writeDatasetVersion(
         hint: 'Write the version into an empty folder (or remove those files).',
       },
     );
+  return writeDatasetSplits(registry, version.task, version.splits, folder, stored);
+}
+
+/**
+ * Writes the stored datasets `splits` names (split → dataset id, as a version's run records them) to
+ * `folder` as <split>.jsonl or .csv; a dataset the task does not hold is skipped. Returns the files.
+ */
+export async function writeDatasetSplits(
+  registry: Registry,
+  task: string,
+  splits: Record<string, string>,
+  folder: string,
+  stored?: Awaited<ReturnType<Registry['listDatasets']>>,
+): Promise<string[]> {
+  const datasets = stored ?? (await registry.listDatasets(task));
   makeDirectory(folder);
   const written: string[] = [];
-  for (const [split, id] of Object.entries(version.splits)) {
-    const dataset = stored.find((candidate) => candidate.id === id)!;
+  for (const [split, id] of Object.entries(splits)) {
+    const dataset = datasets.find((candidate) => candidate.id === id);
+    if (!dataset) continue;
     const path = join(folder, `${split}${dataset.name.endsWith('.csv') ? '.csv' : '.jsonl'}`);
     writeFileAtomically(path, await registry.getBlob(dataset.blob));
     written.push(path);

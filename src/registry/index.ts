@@ -18,7 +18,7 @@ export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized, datasetFileIds, putDatasetFiles } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
 export { DatasetVersions, type DatasetVersion, type DatasetVersionInput } from './dataset-versions.js';
-export { writeDatasetVersion } from './dataset-files.js';
+export { writeDatasetSplits, writeDatasetVersion } from './dataset-files.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
 export {
   TraceStore,
