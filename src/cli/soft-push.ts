@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { NotFoundError, PermissionError } from '../errors/index.js';
-import { protectedByDefault, pushSoftPrompt } from '../registry/index.js';
+import { pushSoftPrompt } from '../registry/index.js';
 import { loadTask, taskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
 
@@ -58,8 +58,7 @@ export async function checkLabelBeforeTraining(
   if (!args.push || !label || args.admin) return;
   await withRegistry(args, async (registry) => {
     for (const task of tasks) {
-      const existing = (await registry.listLabels(task)).find((entry) => entry.label === label);
-      if (existing ? existing.protected : protectedByDefault.has(label))
+      if (await registry.labelProtected(task, label))
         throw new PermissionError(`moving the protected label ${task}@${label} needs the admin scope`, {
           code: 'REGISTRY_PROTECTED_LABEL',
           hint: 'Add --admin (checked before training, so nothing was trained), or push without --label and move it later (promptune registry label <task> <label> <version> --admin).',

@@ -6,7 +6,7 @@ import { ValidationError, PermissionError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { checkBundle, type CheckedBundle } from './bundle-checks.js';
 import { bundleFormatVersion, parseBundle } from './bundle-schema.js';
-import { protectedByDefault, type Actor, type PromptVersion } from './records.js';
+import { labelIsProtected, type Actor, type PromptVersion } from './records.js';
 import type { Registry } from './registry.js';
 
 /** The exported form of a task (format version 2). */
@@ -127,7 +127,7 @@ async function checkAgainstTarget(target: Registry, bundle: CheckedBundle, actor
       );
     const existing = current.get(label.label);
     const unchanged = existing?.version === label.version && existing.protected === label.protected;
-    const guarded = existing ? existing.protected : protectedByDefault.has(label.label);
+    const guarded = labelIsProtected(label.label, existing);
     if (!unchanged && (label.protected || guarded) && !actor.scopes.includes('admin'))
       throw new PermissionError(
         `${where} sets the protected label ${task}@${label.label}, which needs the admin scope`,

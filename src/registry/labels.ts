@@ -4,7 +4,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { PermissionError, ValidationError } from '../errors/index.js';
 import type { Dialect } from './migrations.js';
-import { now, protectedByDefault, type Actor, type LabelEvent, type LabelMove } from './records.js';
+import { labelIsProtected, now, type Actor, type LabelEvent, type LabelMove } from './records.js';
 import { notifyChange } from './change-notices.js';
 import type { RegistryDatabase } from './schema.js';
 
@@ -84,7 +84,7 @@ export async function moveLabel(
   },
 ): Promise<LabelMove> {
   const current = await lockLabel(transaction, dialect, input.task, input.label);
-  const wasProtected = current ? Boolean(current.protected) : protectedByDefault.has(input.label);
+  const wasProtected = labelIsProtected(input.label, current);
   const willProtect = input.protect ?? wasProtected;
   if (current && current.version === input.version && Boolean(current.protected) === willProtect) {
     const last = await transaction

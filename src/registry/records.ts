@@ -52,6 +52,11 @@ export const now = (): string => new Date().toISOString();
 /** Labels that are protected when first set (moving them needs admin). */
 export const protectedByDefault = new Set(['production']);
 
+/** Whether moving `label` needs admin: as its row says, or, never set, by default (production). */
+export function labelIsProtected(label: string, existing?: { protected: boolean | number }): boolean {
+  return existing ? Boolean(existing.protected) : protectedByDefault.has(label);
+}
+
 /** Task and label names: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit. */
 export const namePattern = /^[a-z0-9][a-z0-9._-]*$/;
 

@@ -27,6 +27,7 @@ import {
 import {
   checkLabelName,
   legacyVersionId,
+  labelIsProtected,
   now,
   toVersion,
   versionId,
@@ -386,6 +387,12 @@ export class Registry {
       protected: Boolean(row.protected),
       updatedAt: row.updated_at,
     }));
+  }
+
+  /** Whether moving `label` of `task` needs the admin scope (setLabel's rule), read without a lock. */
+  async labelProtected(task: string, label: string): Promise<boolean> {
+    const existing = (await this.listLabels(task)).find((entry) => entry.label === label);
+    return labelIsProtected(label, existing);
   }
 
   /**
