@@ -97,16 +97,14 @@ export function readCheckpoint(
   // the run's settings and size first, from the JSON: nothing of another run's binary file is read
   const mismatch = (saved: { settings: string }, parameters: number) => {
     const comparable = comparableSettings(saved.settings, settings);
-    if (saved.settings !== comparable || parameters !== size)
-      throw new ValidationError(
-        `${path} belongs to a run with other settings${differences(saved.settings, comparable)}`,
-        {
-          code: 'TRAIN_CHECKPOINT_MISMATCH',
-          hint: onlyLength(saved.settings, comparable)
-            ? "A run's length is part of it: rerun with the --steps or --epochs it started with to finish or rescore it, or train a longer run into another --out folder."
-            : 'Resume with the same options and model, or choose another --out folder.',
-        },
-      );
+    if (saved.settings === comparable && parameters === size) return;
+    const { words, onlyLength } = differences(saved.settings, comparable);
+    throw new ValidationError(`${path} belongs to a run with other settings${words}`, {
+      code: 'TRAIN_CHECKPOINT_MISMATCH',
+      hint: onlyLength
+        ? "A run's length is part of it: rerun with the --steps or --epochs it started with to finish or rescore it, or train a longer run into another --out folder."
+        : 'Resume with the same options and model, or choose another --out folder.',
+    });
   };
   let saved: Checkpoint;
   if ('tensors' in raw) {
@@ -273,16 +271,17 @@ function changedSettings(
 
 /**
  * What two runs' settings differ in, for the mismatch's message: ` (steps 20 → 30; the method's options:
- * layout peft → bos-first)`, the examples named but not their digests, or nothing.
+ * layout peft → bos-first)`, the examples named but not their digests, or nothing; and whether only the
+ * run's length differs (a rerun asking for more steps).
  */
-function differences(saved: string, current: string): string {
+function differences(saved: string, current: string): { words: string; onlyLength: boolean } {
   let before: Record<string, unknown>;
   let after: Record<string, unknown>;
   try {
     before = JSON.parse(saved) as Record<string, unknown>;
     after = JSON.parse(current) as Record<string, unknown>;
   } catch {
-    return '';
+    return { words: '', onlyLength: false };
   }
   const method = (settings: Record<string, unknown>) => {
     const run = (settings.run ?? {}) as Record<string, unknown>;
@@ -290,8 +289,11 @@ function differences(saved: string, current: string): string {
     return String(run.method ?? (multitask ? 'multitask-prompt-tuning' : 'prompt-tuning'));
   };
   // another method differs in everything after it: the method is what to say
-  if (method(before) !== method(after)) return ` (a ${method(before)} run, not ${method(after)})`;
+  if (method(before) !== method(after))
+    return { words: ` (a ${method(before)} run, not ${method(after)})`, onlyLength: false };
   const changed = changedSettings(before, after);
+  const onlyLength =
+    changed.length > 0 && changed.every(([name]) => name === 'totalSteps' || name === 'maxSteps');
   // a prompt's virtual tokens are also its shape's rows: named once
   const named = changed.length > 1 ? changed.filter(([name]) => name !== 'n') : changed;
   const changes = named.map(([name, was, is]) =>
@@ -300,16 +302,6 @@ function differences(saved: string, current: string): string {
       : `${settingWords[name] ?? name} ${shortValue(was)} → ${shortValue(is)}`,
   );
   const shown = changes.slice(0, 6).join('; ');
-  return changes.length ? ` (${shown}${changes.length > 6 ? `; and ${changes.length - 6} more` : ''})` : '';
-}
-
-/** Whether the runs differ only in how long they train (a rerun asking for more steps). */
-function onlyLength(saved: string, current: string): boolean {
-  try {
-    const [before, after] = [saved, current].map((text) => JSON.parse(text) as Record<string, unknown>);
-    const changed = changedSettings(before, after).map(([name]) => name);
-    return changed.length > 0 && changed.every((name) => name === 'totalSteps' || name === 'maxSteps');
-  } catch {
-    return false;
-  }
+  const more = changes.length > 6 ? `; and ${changes.length - 6} more` : '';
+  return { words: changes.length ? ` (${shown}${more})` : '', onlyLength };
 }
