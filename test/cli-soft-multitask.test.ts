@@ -104,7 +104,7 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     // transferred to a third task from one source task's factors, then trained and pushed
     const gender = slice('gender', sizes);
     const out = join(gender, 'transferred');
-    const transfer = (from: string) =>
+    const transfer = (from: string, ...more: string[]) =>
       promptune(
         'soft',
         'train',
@@ -118,39 +118,17 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
         stories.gguf,
         '--data',
         gender,
-        '--out',
-        join(gender, 'unknown'),
         '--epochs',
         '1',
+        ...more,
       );
     // a task the source does not have is told every start it could take
-    const unknownSource = transfer('weather').stderr;
+    const unknownSource = transfer('weather', '--out', join(gender, 'unknown')).stderr;
     expect(unknownSource).toContain('--transfer weather: the multitask adapter has no task weather');
     expect(unknownSource).toContain(`0 ${names[0]}, 1 ${names[1]}`);
     expect(unknownSource).toContain('Or --transfer average');
     const database = join(gender, 'registry.sqlite');
-    const transferred = promptune(
-      'soft',
-      'train',
-      '--method',
-      'multitask-prompt-tuning',
-      '--source',
-      source,
-      '--transfer',
-      names[0]!,
-      '--model',
-      stories.gguf,
-      '--data',
-      gender,
-      '--out',
-      out,
-      '--epochs',
-      '1',
-      '--json',
-      '--push',
-      '--db',
-      database,
-    );
+    const transferred = transfer(names[0]!, '--out', out, '--json', '--push', '--db', database);
     expect(transferred.status).toBe(0);
     const result = JSON.parse(transferred.stdout);
     expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
