@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,6 +10,10 @@ export default defineConfig({
     // the heaviest tests (model training, killed-and-resumed CLI runs) take 20-40 s on 2 idle cores
     testTimeout: 120_000,
     pool: 'forks',
+    // a file per core, at least two: vitest's default (cores - 1) ran one file at a time on a 2-core
+    // machine, whose cores then idled a third of the run while tests waited on the CLIs, servers and
+    // browser they start (suite 900.9 s with one worker, 735.6 s with two, same machine and tree)
+    maxWorkers: Math.max(availableParallelism(), 2),
     // each worker process runs its files one after another in one module graph instead of re-importing
     // the whole tree per file: importing took 73 s of the unit tests' 271 s (and the suite 1,104 s →
     // 930 s); no test file leaves state behind (spies restored, env put back, each its own temp folders)
