@@ -220,7 +220,7 @@ describe('promptune soft', () => {
     expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(16);
   });
 
-  it('resumes after SIGKILL to the uninterrupted result, and --push registers the adapter with its lineage', async () => {
+  it('resumes after SIGKILL or Ctrl-C to the uninterrupted result, and --push registers the adapter with its lineage', async () => {
     const { spawn } = await import('node:child_process');
     const data = slice('name', { train: 96, dev: 16 });
     const args = ['--model', stories.gguf, '--data', data, '--epochs', '3', '--eval-every', '4', '--json'];
@@ -262,6 +262,37 @@ describe('promptune soft', () => {
       ),
     ).toBe(true);
     expect(resumed.pushed).toMatch(/@1$/);
+    // Ctrl-C: the run stops after the step under way, saved at it, and ends by the signal; a rerun
+    // continues from that step to the same adapter
+    const stopped = join(data, 'stopped');
+    const interrupted = spawn(process.execPath, [
+      join(repositoryRoot, 'bin', 'promptune.js'),
+      ...['soft', 'train', ...args, '--out', stopped],
+    ]);
+    let stderr = '';
+    interrupted.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/training (1\d|2\d)\/36/.test(chunk.toString())) interrupted.kill('SIGINT');
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      interrupted.on('close', (...ending) => resolve(ending)),
+    );
+    expect([code, signal], stderr).toEqual([null, 'SIGINT']);
+    expect(stderr).toContain('SIGINT: stopping training after the step under way and saving it');
+    const at = Number(/error: training stopped at step (\d+) of 36\n/.exec(stderr)?.[1]);
+    expect(at).toBeGreaterThanOrEqual(10);
+    expect(stderr).toContain(
+      `hint: ${join(stopped, 'checkpoint.json')} holds step ${at}: run the same command again`,
+    );
+    expect(stderr).toContain('code: TRAIN_INTERRUPTED');
+    const continued = promptune('soft', 'train', ...args, '--out', stopped);
+    expect(continued.stderr).toContain(`from its checkpoint at step ${at} of 36`);
+    expect(JSON.parse(continued.stdout)).toMatchObject({ resumedFrom: at, best: straight.best });
+    expect(
+      readFileSync(join(stopped, 'adapter_model.safetensors')).equals(
+        readFileSync(join(data, 'straight', 'adapter_model.safetensors')),
+      ),
+    ).toBe(true);
     const task = resumed.pushed.split('@')[0];
     // a protected label without --admin is refused before anything trains, not after
     const refused = promptune(

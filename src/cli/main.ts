@@ -3,7 +3,9 @@
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
 import { findUnknownOption } from './check-options.js';
+import { InterruptedError } from '../errors/index.js';
 import { exitStatus, reportError } from './report-error.js';
+import { stoppingSignal } from './stop-signals.js';
 
 /** A subcommand imported when it runs, so a command loads its own dependencies and not every other's. */
 const loadCommand = (module: Promise<{ default: object }>) =>
@@ -83,7 +85,14 @@ async function run(rawArgs: string[]): Promise<number> {
     // citty's usage errors (unknown command, missing required option)
     if (error instanceof Error && error.name === 'CLIError')
       return usageError(command, parent, error.message, 'See the usage above, or promptune --help.');
-    return reportError(error, rawArgs);
+    const status = reportError(error, rawArgs);
+    // work a signal stopped (and saved) ends by that signal, as if it had not been caught
+    const signal = stoppingSignal();
+    if (signal && InterruptedError.isInstance(error)) {
+      process.removeAllListeners(signal); // Node's default then ends the process, before kill returns
+      process.kill(process.pid, signal);
+    }
+    return status;
   }
 }
 

@@ -19,6 +19,7 @@ describe('error kinds', () => {
       'DownloadError',
       'EngineError',
       'GuardError',
+      'InterruptedError',
       'NotFoundError',
       'PermissionError',
       'ProviderError',

@@ -15,6 +15,7 @@ export { EngineError } from './engine-error.js';
 export { ProviderError } from './provider-error.js';
 export { QualityGateError } from './quality-gate-error.js';
 export { ConflictError } from './conflict-error.js';
+export { InterruptedError } from './interrupted-error.js';
 export { GuardError, type GuardFailure } from './guard-error.js';
 export {
   decodeText,

@@ -11,6 +11,7 @@ import { nameExamples } from '../../test/name-examples.js';
 import { rewriteInline } from '../../test/checkpoint-files.js';
 import { stories } from '../../test/models.js';
 import { generate, inputGradients, loadModel, seededRandom } from '../engine/index.js';
+import { InterruptedError } from '../errors/index.js';
 import { evaluatePrompt } from './evaluate-prompt.js';
 import { buildBatch } from './sequences.js';
 import { SoftPromptSession } from './session.js';
@@ -42,6 +43,41 @@ describe('soft prompt training on stories260K', async () => {
     );
     expect(steps).toEqual([false, false, true, false, false, true]);
     expect(turns).toBeGreaterThan(0); // timers ran while it trained
+  });
+
+  it('stops before the step after an abort, saved at the step reached, and a rerun continues to the same prompt', async () => {
+    const settings = { steps: 6, batchSize: 8, seed: 0, evalEvery: 3 };
+    const alone = trainSoftPrompt(model, initial, train, dev, settings);
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-train-stopped-'));
+    const controller = new AbortController();
+    const stopped = await trainSoftPromptAsync(model, initial, train, dev, {
+      ...settings,
+      directory,
+      signal: controller.signal,
+      // step 4: between evaluations, where no checkpoint is written otherwise
+      onProgress: ({ step }) => step === 4 && controller.abort(),
+    }).catch((error: unknown) => error);
+    expect(InterruptedError.isInstance(stopped)).toBe(true);
+    expect(stopped).toMatchObject({
+      code: 'TRAIN_INTERRUPTED',
+      message: 'training stopped at step 4 of 6',
+      hint: expect.stringContaining('holds step 4: run the same command again'),
+    });
+    const resumed = trainSoftPrompt(model, initial, train, dev, { ...settings, directory });
+    expect(resumed.resumedFrom).toBe(4);
+    expect(Array.from(resumed.prompt.values)).toEqual(Array.from(alone.prompt.values));
+    expect(resumed.history).toEqual(
+      alone.history.map((record) => ({ ...record, tokensPerSecond: expect.any(Number) })),
+    );
+    // aborted before it starts, with no folder: nothing trained, nothing claimed kept
+    expect(() =>
+      trainSoftPrompt(model, initial, train, dev, { ...settings, signal: AbortSignal.abort() }),
+    ).toThrow(
+      expect.objectContaining({
+        message: 'training stopped at step 0 of 6',
+        hint: expect.stringMatching(/^Nothing was trained/),
+      }),
+    );
   });
 
   it('padding does not change an example’s loss', () => {

@@ -17,7 +17,7 @@ import {
   type LlamaModel,
   makeDirectory,
 } from '../engine/index.js';
-import { ValidationError } from '../errors/index.js';
+import { InterruptedError, ValidationError } from '../errors/index.js';
 import { writeCheckpoint } from './checkpoint-write.js';
 import { hasCheckpoint, readCheckpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
@@ -113,6 +113,12 @@ export interface TrainOptions {
    * rerun with another layout or init text then refuses instead of mixing two runs.
    */
   run?: Record<string, unknown>;
+  /**
+   * Stops the run before its next step once aborted: the step reached is checkpointed (with a
+   * `directory`), so a rerun continues from it, and the run throws InterruptedError (TRAIN_INTERRUPTED).
+   * The async trainers see an abort between steps; a synchronous run only one made before it started.
+   */
+  signal?: AbortSignal;
 }
 
 /** What the progress bar shows. */
@@ -294,6 +300,7 @@ function* trainingSteps(
     state = saved.optimizer;
     if (step > 0) options.onResume?.(step, totalSteps);
   }
+  let checkpointed = step; // the step the folder's checkpoint holds (0: none, or nothing trained)
   // steps after the checkpoint (all of them, without one) are redone identically; their lines are
   // written again, not after the lines of a run killed before its first checkpoint
   if (metricsPath)
@@ -319,11 +326,38 @@ function* trainingSteps(
   // one more epoch when the last one improved dev, while the run may grow (a rerun decides alike)
   const extendsOneEpoch = () =>
     totalSteps < maxSteps && best !== undefined && best.step > totalSteps - stepsPerEpoch;
+  /** Writes the run's state at the step reached, and how long that took. */
+  const checkpoint = (directory: string) => {
+    const writeStarted = now();
+    writeCheckpoint(directory, {
+      step,
+      values,
+      optimizer: state!,
+      best,
+      evaluationsWithoutImprovement: stale,
+      history,
+      settings,
+    });
+    checkpointed = step;
+    writingSeconds += (now() - writeStarted) / 1000;
+  };
+  /** The error for a run stopped on request, its state saved first. */
+  const interrupted = () => {
+    if (directory && step > checkpointed) checkpoint(directory);
+    const kept = directory && step > 0;
+    return new InterruptedError(`training stopped at step ${step} of ${totalSteps}`, {
+      code: 'TRAIN_INTERRUPTED',
+      hint: kept
+        ? `${join(directory, 'checkpoint.json')} holds step ${step}: run the same command again to continue from there.`
+        : 'Nothing was trained yet, or there is no folder to keep it in; run it again to start over.',
+    });
+  };
   while (!(options.patience !== undefined && stale >= options.patience)) {
     if (step >= totalSteps) {
       if (!extendsOneEpoch()) break;
       totalSteps += stepsPerEpoch;
     }
+    if (options.signal?.aborted) throw interrupted();
     const epoch = Math.floor(step / stepsPerEpoch);
     const order = epochOrder(train.length, seed, epoch);
     const index = step % stepsPerEpoch;
@@ -378,19 +412,7 @@ function* trainingSteps(
       (options.patience !== undefined && stale >= options.patience);
     const affordable = () =>
       writingSeconds < 1 || writingSeconds <= checkpointShare * ((now() - started) / 1000);
-    if (directory && (last || (record.devExactMatch !== undefined && affordable()))) {
-      const writeStarted = now();
-      writeCheckpoint(directory, {
-        step,
-        values,
-        optimizer: state,
-        best,
-        evaluationsWithoutImprovement: stale,
-        history,
-        settings,
-      });
-      writingSeconds += (now() - writeStarted) / 1000;
-    }
+    if (directory && (last || (record.devExactMatch !== undefined && affordable()))) checkpoint(directory);
     const progress: TrainProgress = {
       step,
       totalSteps,

@@ -30,6 +30,7 @@ import {
 import { checkSearchOptions, runSearch, searchCandidates } from '../method-search.js';
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
+import { stopOnSignals } from '../stop-signals.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
@@ -172,8 +173,11 @@ export default defineCommand({
     // as soft train's prompt tuning: dev four times an epoch of the pooled examples, and growing past
     // --epochs while an epoch improves dev unless the length was given
     const pooled = tasks.reduce((sum, task) => sum + task.train.length, 0);
+    // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
+    const stopping = stopOnSignals('training');
     const options = {
       ...given,
+      signal: stopping.signal,
       maxEpochs: given.maxEpochs ?? growingEpochs(written),
       evalEvery: given.evalEvery ?? quarterEpoch(pooled, given.batchSize ?? 8),
     };
@@ -306,6 +310,7 @@ export default defineCommand({
         reportResume(args.out),
       );
       bar.finish();
+      stopping.dispose();
       const scores = tasks.map((task, id) => {
         const prompt = taskPrompt(result.multitask, id);
         const dev = evaluatePrompt(loaded.model, prompt, task.dev);

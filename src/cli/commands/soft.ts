@@ -20,6 +20,7 @@ import { loadTask, loadSplit } from '../../tasks/index.js';
 import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
+import { stopOnSignals } from '../stop-signals.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
@@ -223,9 +224,12 @@ const train = defineCommand({
     let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
     const maxEpochs =
       common.maxEpochs ?? (plan.method === 'prompt-tuning' ? growingEpochs(written) : undefined);
+    // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
+    const stopping = stopOnSignals('training');
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
       ...common,
+      signal: stopping.signal,
       maxEpochs,
       evalEvery: common.evalEvery ?? quarterEpoch(trainData.examples.length, common.batchSize ?? 8),
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
@@ -308,6 +312,7 @@ const train = defineCommand({
         },
       });
       bar.finish();
+      stopping.dispose();
       const test = testData ? result.evaluate(testData.examples) : undefined;
       const metrics: Record<string, number> = {
         devExactMatch: result.best?.exactMatch ?? NaN,

@@ -1,0 +1,38 @@
+// Ctrl-C (SIGINT) and SIGTERM during training: the first asks the run to stop before its next step,
+// which it checkpoints; the second ends the process at once. main.ts prints the stop as any error and
+// then ends the process by the same signal, so a shell or a job worker sees how the command ended.
+// Outside the span a command asks for, the signals keep Node's default: the process ends at once.
+
+let received: NodeJS.Signals | undefined;
+
+/** The signal that asked the work to stop, if one did. */
+export function stoppingSignal(): NodeJS.Signals | undefined {
+  return received;
+}
+
+/**
+ * An AbortSignal the first SIGINT or SIGTERM aborts, saying on stderr what happens next; a second
+ * ends the process by that signal. `dispose` gives the signals back their default.
+ */
+export function stopOnSignals(what: string): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  function onSignal(name: NodeJS.Signals) {
+    if (received) {
+      dispose();
+      process.kill(process.pid, name);
+      return;
+    }
+    received = name;
+    process.stderr.write(
+      `\n${name}: stopping ${what} after the step under way and saving it (${name === 'SIGINT' ? 'Ctrl-C' : name} again stops at once)\n`,
+    );
+    controller.abort();
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signal: controller.signal, dispose };
+}
