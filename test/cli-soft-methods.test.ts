@@ -61,6 +61,13 @@ describe('promptune soft train --method', () => {
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'LORA', r: 4 } },
     });
+    // eval names what answered: the base model with a LoRA adapter (it said +soft: before)
+    const byVersion = promptune(
+      ...['eval', '--version', summary.pushed, '--model', `local:${stories.gguf}`, '--db', database],
+      ...['--split', 'test', '--limit', '4', '--json'],
+    );
+    expect(byVersion.status, byVersion.stderr).toBe(0);
+    expect(JSON.parse(byVersion.stdout).model).toMatch(/^local:.*stories260K\.gguf\+lora:[0-9a-f]{12}$/);
     // a method promptune does not run is refused by name, not half-loaded
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, peft_type: 'IA3' }));

@@ -508,9 +508,9 @@ describe('promptune soft', () => {
       [['--label', 'staging'], '--label would be ignored'],
       [['--target-field', 'input'], 'both name "input"'],
       [['--clip', '0'], 'expected a number > 0'],
-      [['--method', 'lora', '--rank', '65'], 'expected a whole number >= 1 <= 64'],
+      [['--method', 'lora', '--rank', '65'], "expected a whole number >= 1 <= 64 (the model's hidden size)"],
       [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 < 1'],
-      [['--method', 'p-tuning', '--encoder-hidden', '100000'], '<= 1024'],
+      [['--method', 'p-tuning', '--encoder-hidden', '100000'], "<= 1024 (16 × the model's hidden size)"],
       [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
     ] as const) {
       const result = train(out, '--data', data, ...options);
@@ -576,6 +576,14 @@ describe('promptune soft', () => {
       expect(trained.stderr).not.toContain('small data');
       expect(existsSync(join(data, out, 'search'))).toBe(false);
     }
+    // the words a text start used are kept with the adapter (the default's, here)
+    expect(JSON.parse(readFileSync(join(data, 'start', 'promptune.json'), 'utf8'))).toMatchObject({
+      init: 'text',
+      training: { initText: 'Read the story and give the answer. The answer is' },
+    });
+    expect(
+      JSON.parse(readFileSync(join(data, 'plain', 'promptune.json'), 'utf8')).training,
+    ).not.toHaveProperty('initText');
     // a run that did not search is resumed as it was, not searched over
     const again = run('plain', '--json');
     expect(again.status, again.stderr).toBe(0);

@@ -237,8 +237,9 @@ async function softSubject(task: Task, args: SubjectOptions, folder: string) {
   hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   if (lowRank) hash.update(`lora scale ${lowRank.scale}`);
   if (prefix) hash.update(`prefix of ${prefix.length}`);
-  const fingerprint = hash.digest('hex').slice(0, 12);
-  const modelId = `${resolved.modelId}+soft:${fingerprint}`;
+  // named by what it adds to the model: a soft prompt, a prefix, or a LoRA adapter
+  const added = `${lowRank ? 'lora' : prefix ? 'prefix' : 'soft'}:${hash.digest('hex').slice(0, 12)}`;
+  const modelId = `${resolved.modelId}+${added}`;
   const soft = new SoftPromptLanguageModel(modelId, new SoftPromptSession(model, tokenizer, prompt, adapter));
   return {
     // the raw input, no template, instruction or demos: what the soft prompt was trained on
@@ -249,6 +250,6 @@ async function softSubject(task: Task, args: SubjectOptions, folder: string) {
         prompt: { ...task.spec.prompt, system: undefined, template: `{{${fields[0]}}}`, demos: [] },
       },
     },
-    model: { name: `${args.model}+soft:${fingerprint}`, provider: 'local', modelId, model: soft },
+    model: { name: `${args.model}+${added}`, provider: 'local', modelId, model: soft },
   };
 }

@@ -5,7 +5,15 @@ import { ValidationError } from '../errors/index.js';
 export function numberOption(
   name: string,
   value: unknown,
-  rule: { integer?: boolean; min?: number; above?: number; max?: number; below?: number } = {},
+  rule: {
+    integer?: boolean;
+    min?: number;
+    above?: number;
+    max?: number;
+    /** What the maximum is, when it comes from elsewhere (the model's hidden size). */
+    maxMeaning?: string;
+    below?: number;
+  } = {},
 ): number | undefined {
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
@@ -21,7 +29,7 @@ export function numberOption(
       rule.integer ? 'a whole number' : 'a number',
       rule.min !== undefined ? `>= ${rule.min}` : '',
       rule.above !== undefined ? `> ${rule.above}` : '',
-      rule.max !== undefined ? `<= ${rule.max}` : '',
+      rule.max !== undefined ? `<= ${rule.max}${rule.maxMeaning ? ` (${rule.maxMeaning})` : ''}` : '',
       rule.below !== undefined ? `< ${rule.below}` : '',
     ]
       .filter(Boolean)

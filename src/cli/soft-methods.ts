@@ -205,6 +205,7 @@ export function planMethod(
       integer: true,
       min: 1,
       max: loaded.model.config.hiddenSize,
+      maxMeaning: "the model's hidden size",
     })!;
     const alpha = numberOption('alpha', args.alpha, { above: 0 }) ?? 2 * rank;
     const dropout = numberOption('dropout', args.dropout, { min: 0, below: 1 }) ?? 0;
@@ -267,6 +268,7 @@ export function planMethod(
           integer: true,
           min: 1,
           max: encoderWidthLimit * width,
+          maxMeaning: `${encoderWidthLimit} × the keys' and values' width`,
         }) ?? width)
       : undefined;
     // through the MLP the prefix is what it makes: only the length of this one counts
@@ -319,6 +321,7 @@ export function planMethod(
       integer: true,
       min: 1,
       max: Math.min(virtualTokens, model.config.hiddenSize),
+      maxMeaning: virtualTokens <= model.config.hiddenSize ? 'the virtual tokens' : "the model's hidden size",
     });
     const start = args.source
       ? transferStart(args.source, args.transfer ?? 'average', loaded, seed)
@@ -381,6 +384,7 @@ export function planMethod(
         integer: true,
         min: 1,
         max: encoderWidthLimit * model.config.hiddenSize,
+        maxMeaning: `${encoderWidthLimit} × the model's hidden size`,
       }) ?? model.config.hiddenSize;
     const kind = choice('encoder', args.encoder ?? 'mlp', ['mlp', 'lstm'] as const);
     const encoderKind = kind === 'lstm' ? 'LSTM' : 'MLP';

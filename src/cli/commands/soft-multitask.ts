@@ -259,6 +259,7 @@ export default defineCommand({
       virtualTokens,
       taskRank,
       layout,
+      ...(initKind === 'text' && { initText: args['init-text'] }),
       lr: learningRate,
       batchSize: options.batchSize,
     };

@@ -279,7 +279,7 @@ const train = defineCommand({
           config: {
             model: args.model,
             data: args.data,
-            ...plan.config,
+            ...checkpointIdentity(plan, args),
             lr: learningRate,
             ...(search && { search: search.trials }),
             ...(args['init-from'] && { initFrom: args['init-from'] }),
@@ -320,7 +320,8 @@ const train = defineCommand({
         ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
       };
       const training = {
-        ...plan.config,
+        // the method's settings, and the words a text init started from
+        ...checkpointIdentity(plan, args),
         steps: result.steps,
         bestStep: result.best?.step,
         lr: learningRate,
