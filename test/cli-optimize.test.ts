@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../src/registry/index.js';
 import { startCli, sumsTask } from './cli-optimize-helpers.js';
+import { jsonError } from './error-code.js';
 import { serveScriptedChat, type ScriptedChatServer } from './scripted-model.js';
 
 let server: ScriptedChatServer;
@@ -111,10 +112,11 @@ describe('promptune optimize --min-score', () => {
     const args = optimize('--max-calls', '8', '--min-score', '0.5', '--report', 'report.html', '--push');
     const result = await startCli(cwd, args).done();
     expect(result.status).toBe(3); // a failed gate, not a failure (1) or a bug (70)
-    expect(result.stderr).toContain('code: OPTIMIZE_BELOW_MIN_SCORE\n');
-    expect(result.stderr).toMatch(
-      /error: the final dev score 0\.000 is below --min-score 0\.5 \(not pushed\)/,
-    );
+    // --json: the error is the last line of stderr, as JSON
+    expect(jsonError(result.stderr)).toMatchObject({
+      code: 'OPTIMIZE_BELOW_MIN_SCORE',
+      message: expect.stringMatching(/^the final dev score 0\.000 is below --min-score 0\.5 \(not pushed\)/),
+    });
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ score: 0, calls: 8 });
     expect(summary).not.toHaveProperty('registered');
@@ -136,7 +138,7 @@ describe('promptune optimize --min-score', () => {
     const before = server.requests;
     const result = await startCli(sumsTask(), optimize('--min-score', 'high')).done();
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('code: CLI_INVALID_OPTION');
+    expect(jsonError(result.stderr).code).toBe('CLI_INVALID_OPTION');
     expect(server.requests).toBe(before);
   });
 });

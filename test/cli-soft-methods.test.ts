@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
+import { jsonError } from './error-code.js';
 import { stories } from './models.js';
 
 describe('promptune soft train --method', () => {
@@ -273,6 +274,9 @@ describe('promptune soft train --method', () => {
       accuracy: JSON.parse(withLstm.stdout).test.exactMatch,
     });
     const refused = promptune('soft', 'train', '--encoder', 'lstm', '--out', join(data, 'x'), ...common);
-    expect(refused.stderr).toMatch(/--encoder is for --method p-tuning.*code: CLI_INVALID_OPTION/s);
+    expect(jsonError(refused.stderr)).toMatchObject({
+      code: 'CLI_INVALID_OPTION',
+      message: expect.stringContaining('--encoder is for --method p-tuning'),
+    });
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../src/registry/index.js';
 import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
+import { jsonError } from './error-code.js';
 import { repositoryRoot, stories } from './models.js';
 
 const sizes = { train: 48, dev: 16, test: 24 };
@@ -287,6 +288,9 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     expect(otherLength.stderr).toMatch(/--virtual-tokens would be ignored.*code: CLI_INVALID_OPTION/s);
     // a task is named only for a multitask adapter
     const named = evaluateAdapter(join(name, 'plain'), join(name, 'test.jsonl'), '--task', 'animal');
-    expect(named.stderr).toMatch(/PROMPT_TUNING adapter of one task.*code: ADAPTER_TASK_UNKNOWN/s);
+    expect(jsonError(named.stderr)).toMatchObject({
+      code: 'ADAPTER_TASK_UNKNOWN',
+      message: expect.stringContaining('PROMPT_TUNING adapter of one task'),
+    });
   });
 });

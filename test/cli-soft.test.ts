@@ -6,6 +6,7 @@ import { loadModel } from '../src/engine/index.js';
 import { Registry } from '../src/registry/index.js';
 import { loadPrefixAdapter } from '../src/soft/index.js';
 import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
+import { jsonError } from './error-code.js';
 import { maxAbsDiff, repositoryRoot, sharedModels, stories } from './models.js';
 
 const datasets = join(sharedModels, '..', 'datasets');
@@ -215,7 +216,10 @@ describe('promptune soft', () => {
     expect(refused.stderr).toMatch(/CLI_INVALID_OPTION/);
     // other method options: the search is another run's, neither mixed in nor deleted
     const other = promptune(...args, '--virtual-tokens', '4', '--json');
-    expect(other.stderr).toMatch(/other options \(virtualTokens\).*code: TRAIN_CHECKPOINT_MISMATCH/s);
+    expect(jsonError(other.stderr)).toMatchObject({
+      code: 'TRAIN_CHECKPOINT_MISMATCH',
+      message: expect.stringContaining('other options (virtualTokens)'),
+    });
     expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
     expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(16);
   });
@@ -279,12 +283,14 @@ describe('promptune soft', () => {
     );
     expect([code, signal], stderr).toEqual([null, 'SIGINT']);
     expect(stderr).toContain('SIGINT: stopping training after the step under way and saving it');
-    const at = Number(/error: training stopped at step (\d+) of 36\n/.exec(stderr)?.[1]);
+    // --json: the error is JSON too
+    const { code: stoppedCode, message, hint } = jsonError(stderr);
+    const at = Number(/^training stopped at step (\d+) of 36$/.exec(message)?.[1]);
     expect(at).toBeGreaterThanOrEqual(10);
-    expect(stderr).toContain(
-      `hint: ${join(stopped, 'checkpoint.json')} holds step ${at}: run the same command again`,
+    expect(stoppedCode).toBe('TRAIN_INTERRUPTED');
+    expect(hint).toContain(
+      `${join(stopped, 'checkpoint.json')} holds step ${at}: run the same command again`,
     );
-    expect(stderr).toContain('code: TRAIN_INTERRUPTED');
     const continued = promptune('soft', 'train', ...args, '--out', stopped);
     expect(continued.stderr).toContain(`from its checkpoint at step ${at} of 36`);
     expect(JSON.parse(continued.stdout)).toMatchObject({ resumedFrom: at, best: straight.best });

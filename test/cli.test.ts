@@ -127,6 +127,33 @@ describe('promptune generate', () => {
     );
   });
 
+  it('reports errors as one JSON object on stderr when --json is given, usage errors too', () => {
+    const parsed = (stderr: string) => {
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      return JSON.parse(stderr) as { error: { code: string; message: string; hint?: string } };
+    };
+    const missing = promptune('model', 'info', '--model', join(sharedModels, 'nothing.gguf'), '--json');
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(parsed(missing.stderr).error).toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringContaining('nothing.gguf'),
+      hint: expect.any(String),
+    });
+    // the usage is for a person: with --json the error alone, without the usage above it
+    const unknown = promptune('model', 'info', '--model', stories.gguf, '--json', '--colour');
+    expect(unknown.status).toBe(2);
+    expect(parsed(unknown.stderr).error).toEqual({
+      code: 'CLI_USAGE',
+      message: 'unknown option --colour',
+      hint: 'See --help for the options.',
+    });
+    // after --, --json is an argument, not the option
+    expect(
+      promptune('model', 'info', '--model', join(sharedModels, 'nothing.gguf'), '--', '--json').stderr,
+    ).toMatch(/^error: .*\nhint: .*\ncode: /);
+  });
+
   it('prints usage errors without colour codes when stderr is not a terminal', () => {
     const result = promptune('nothing-like-a-command');
     expect(result.status).toBe(2);

@@ -4,7 +4,7 @@
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
 import { findUnknownOption } from './check-options.js';
 import { InterruptedError } from '../errors/index.js';
-import { exitStatus, reportError } from './report-error.js';
+import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
 import { stoppingSignal } from './stop-signals.js';
 
 /** A subcommand imported when it runs, so a command loads its own dependencies and not every other's. */
@@ -68,6 +68,7 @@ async function run(rawArgs: string[]): Promise<number> {
     return 0;
   }
   const [command, parent] = await resolve(rawArgs);
+  const json = asksForJson(rawArgs);
   const unknown = await findUnknownOption(command, rawArgs);
   if (unknown) {
     const suggestion = unknown.suggestion ? `Did you mean ${unknown.suggestion}? ` : '';
@@ -75,7 +76,8 @@ async function run(rawArgs: string[]): Promise<number> {
       command,
       parent,
       `unknown option ${unknown.option}`,
-      `${suggestion}See the options above.`,
+      `${suggestion}${json ? 'See --help for the options.' : 'See the options above.'}`,
+      json,
     );
   }
   try {
@@ -84,7 +86,13 @@ async function run(rawArgs: string[]): Promise<number> {
   } catch (error) {
     // citty's usage errors (unknown command, missing required option)
     if (error instanceof Error && error.name === 'CLIError')
-      return usageError(command, parent, error.message, 'See the usage above, or promptune --help.');
+      return usageError(
+        command,
+        parent,
+        error.message,
+        json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.',
+        json,
+      );
     const status = reportError(error, rawArgs);
     // work a signal stopped (and saved) ends by that signal, as if it had not been caught
     const signal = stoppingSignal();
@@ -96,17 +104,22 @@ async function run(rawArgs: string[]): Promise<number> {
   }
 }
 
-/** The command's usage, then the error as every error is printed (message, hint, code). */
+/** The command's usage, then the error as every error is printed (message, hint, code); with --json, the error alone. */
 async function usageError(
   command: CommandDef,
   parent: CommandDef | undefined,
   message: string,
   hint: string,
+  json: boolean,
 ): Promise<number> {
-  await showUsage(command, parent);
+  // a script that asked for JSON gets the error alone, as JSON; a person gets the usage above it
+  if (!json) await showUsage(command, parent);
   // eslint-disable-next-line no-control-regex -- citty colours option names; a log file gets none
-  const plain = process.stderr.isTTY ? message : message.replace(/\u001b\[[0-9;]*m/g, '');
-  process.stderr.write(`error: ${plain}\nhint: ${hint}\ncode: CLI_USAGE\n`);
+  const plain = process.stderr.isTTY && !json ? message : message.replace(/\u001b\[[0-9;]*m/g, '');
+  writeFailure(
+    { write: (text) => process.stderr.write(text), json },
+    { message: plain, hint, code: 'CLI_USAGE' },
+  );
   return exitStatus.usage;
 }
 

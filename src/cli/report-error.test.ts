@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, QualityGateError, ValidationError } from '../errors/index.js';
-import { exitStatus, reportError } from './report-error.js';
+import { asksForJson, exitStatus, reportError } from './report-error.js';
 
 function report(error: unknown, debug = false) {
   const crashDirectory = mkdtempSync(join(tmpdir(), 'promptune-crash-test-'));
@@ -17,6 +17,28 @@ function report(error: unknown, debug = false) {
 }
 
 describe('reportError', () => {
+  it('writes one JSON object for a script that asked for --json, an internal error with its crash report', () => {
+    const crashDirectory = mkdtempSync(join(tmpdir(), 'promptune-crash-test-'));
+    let text = '';
+    const write = (chunk: string) => (text += chunk);
+    const refused = new ValidationError('bad', { code: 'X_BAD', hint: 'Fix it.' });
+    expect(reportError(refused, ['eval', '--json'], { write, json: asksForJson(['eval', '--json']) })).toBe(
+      1,
+    );
+    expect(JSON.parse(text)).toEqual({ error: { message: 'bad', hint: 'Fix it.', code: 'X_BAD' } });
+    text = '';
+    expect(
+      reportError(new TypeError('x is undefined'), ['eval'], { write, json: true, crashDirectory }),
+    ).toBe(70);
+    const { error } = JSON.parse(text) as { error: { code: string; message: string; hint: string } };
+    expect(error).toMatchObject({ code: 'INTERNAL', message: 'unexpected failure: x is undefined' });
+    expect(error.hint).toContain(join(crashDirectory, readdirSync(crashDirectory)[0]));
+    expect(text.trim().split('\n')).toHaveLength(1);
+    expect(asksForJson(['eval', '--json=true'])).toBe(true);
+    expect(asksForJson(['eval', '--', '--json'])).toBe(false);
+    expect(asksForJson(['eval', '--jsonl'])).toBe(false);
+  });
+
   it.each([
     [new ValidationError('bad', { code: 'X_BAD', hint: 'Fix it.' }), exitStatus.error],
     [new NotFoundError('gone', { code: 'X_GONE' }), exitStatus.error],

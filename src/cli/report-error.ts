@@ -88,6 +88,31 @@ export interface ReportTarget {
   write(text: string): unknown;
   crashDirectory?: string;
   debug?: boolean;
+  /** One JSON object, `{"error": {"code", "message", "hint"}}`, instead of lines (the command's --json). */
+  json?: boolean;
+}
+
+/** Whether the arguments ask for JSON output (`--json` before any `--`): errors are then JSON too. */
+export function asksForJson(rawArgs: string[]): boolean {
+  const end = rawArgs.indexOf('--');
+  return (end === -1 ? rawArgs : rawArgs.slice(0, end)).some(
+    (arg) => arg === '--json' || arg === '--json=true',
+  );
+}
+
+/** A failure as the target prints it: `error:`, `hint:` and `code:` lines, or one JSON object. */
+export function writeFailure(
+  target: Pick<ReportTarget, 'write' | 'json'>,
+  failure: { message: string; hint?: string; code: string; stack?: string },
+): void {
+  if (target.json) {
+    target.write(JSON.stringify({ error: failure }) + '\n');
+    return;
+  }
+  target.write(`error: ${failure.message}\n`);
+  if (failure.hint) target.write(`hint: ${failure.hint}\n`);
+  target.write(`code: ${failure.code}\n`);
+  if (failure.stack) target.write(`${failure.stack}\n`);
 }
 
 /** Prints `error` for a person and returns the exit status for its kind. */
@@ -97,20 +122,17 @@ export function reportError(
   target: ReportTarget = {
     write: (text) => process.stderr.write(text),
     debug: process.env.PROMPTUNE_DEBUG === '1',
+    json: asksForJson(rawArgs),
   },
 ): number {
   if (PromptuneError.isInstance(error)) {
-    target.write(`error: ${error.message}\n`);
-    if (error.hint) target.write(`hint: ${error.hint}\n`);
-    target.write(`code: ${error.code}\n`);
+    writeFailure(target, { message: error.message, hint: error.hint, code: error.code });
     return QualityGateError.isInstance(error) ? exitStatus.belowMinimumScore : exitStatus.error;
   }
   const systemCode = (error as { code?: unknown } | null)?.code;
   const environment = typeof systemCode === 'string' ? environmentErrors[systemCode] : undefined;
   if (environment) {
-    target.write(`error: ${(error as Error).message}\n`);
-    target.write(`hint: ${environment.hint}\n`);
-    target.write(`code: ${environment.code}\n`);
+    writeFailure(target, { message: (error as Error).message, ...environment });
     return exitStatus.error;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -133,13 +155,13 @@ export function reportError(
   } catch {
     written = false;
   }
-  target.write(`error: unexpected failure: ${message}\n`);
-  target.write(
-    `hint: this is a bug in promptune, not in your input. Please report it on the project's issue tracker${
+  writeFailure(target, {
+    message: `unexpected failure: ${message}`,
+    hint: `this is a bug in promptune, not in your input. Please report it on the project's issue tracker${
       written ? ` and attach ${report} (the command and the stack trace)` : ''
-    }; PROMPTUNE_DEBUG=1 prints the stack here.\n`,
-  );
-  target.write('code: INTERNAL\n');
-  if (target.debug) target.write(`${stack}\n`);
+    }; PROMPTUNE_DEBUG=1 prints the stack here.`,
+    code: 'INTERNAL',
+    ...(target.debug && { stack }),
+  });
   return exitStatus.internal;
 }
