@@ -321,7 +321,8 @@ export function planMethod(
       integer: true,
       min: 1,
       max: Math.min(virtualTokens, model.config.hiddenSize),
-      maxMeaning: virtualTokens <= model.config.hiddenSize ? 'the virtual tokens' : "the model's hidden size",
+      maxMeaning:
+        virtualTokens <= model.config.hiddenSize ? 'the number of virtual tokens' : "the model's hidden size",
     });
     const start = args.source
       ? transferStart(args.source, args.transfer ?? 'average', loaded, seed)
