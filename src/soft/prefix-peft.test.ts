@@ -151,7 +151,13 @@ describe('prefix tuning against PEFT', async () => {
       adamStep(projection.values, gradient, state, adamw, reference.learningRate);
     }
     console.log(`projected prefix losses ${losses.map((loss) => loss.toFixed(4)).join(' ')}`);
-    losses.forEach((loss, step) => expect(loss).toBeCloseTo(reference.projected.losses[step], 3));
+    // within 5e-4 of each loss, relative: these fall from 24.9 to 6.1 in ten steps, and OpenBLAS's
+    // SandyBridge kernels (no FMA) land 1.0e-4 of the loss from PyTorch at step 8 (Zen's: 3e-6)
+    losses.forEach((loss, step) =>
+      expect(Math.abs(loss - reference.projected.losses[step])).toBeLessThan(
+        5e-4 * Math.abs(reference.projected.losses[step]),
+      ),
+    );
     const trained = Float32Array.from(order.flatMap((name) => Array.from(named(`trained.${name}`))));
     const trainedDiff = maxAbsDiff(projection.values, trained);
     console.log(`projected prefix trained max abs diff ${trainedDiff.toExponential(2)}`);
