@@ -274,9 +274,10 @@ describe('promptune soft', () => {
       ...['soft', 'train', ...args, '--out', stopped],
     ]);
     let stderr = '';
+    let sent = false; // once: a second Ctrl-C would stop it at once, unsaved
     interrupted.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (/training (1\d|2\d)\/36/.test(chunk.toString())) interrupted.kill('SIGINT');
+      if (!sent && /training (1\d|2\d)\/36/.test(chunk.toString())) sent = interrupted.kill('SIGINT');
     });
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
       interrupted.on('close', (...ending) => resolve(ending)),

@@ -224,6 +224,16 @@ const train = defineCommand({
     let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
     const maxEpochs =
       common.maxEpochs ?? (plan.method === 'prompt-tuning' ? growingEpochs(written) : undefined);
+    // the hand-written prompt first: a spec that cannot be scored is refused before any training, and
+    // Ctrl-C while it is scored stops at once
+    let baseline: number | undefined;
+    if (args.baseline && existsSync(paths.test)) {
+      const task = loadTask(args.baseline);
+      const model = await resolveModel(`local:${args.model}`);
+      baseline = summarize(
+        await evaluate({ task, split: 'test', examples: loadSplit(task, 'test'), model }),
+      ).score;
+    }
     // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
     const stopping = stopOnSignals('training');
     // what every run of this command shares, a search's trials included (they must resume alike)
@@ -261,14 +271,6 @@ const train = defineCommand({
       learningRate = chosen.learningRate;
     }
 
-    let baseline: number | undefined;
-    if (args.baseline && existsSync(paths.test)) {
-      const task = loadTask(args.baseline);
-      const model = await resolveModel(`local:${args.model}`);
-      baseline = summarize(
-        await evaluate({ task, split: 'test', examples: loadSplit(task, 'test'), model }),
-      ).score;
-    }
     // --push records the training as a run while it trains: config, loss and dev accuracy per step
     const taskName = args.push ? softTaskName(args) : undefined;
     const recording = taskName
