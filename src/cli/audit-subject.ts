@@ -89,12 +89,12 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
       code: 'CLI_INVALID_OPTION',
       hint: 'Name one prompt at a time: the spec’s, --prompt, --adapter or --version.',
     });
+  // without a spec file, the version's own spec and data: the version is resolved once, for both
+  const fromVersion =
+    args.task === undefined && args.version !== undefined ? await versionTask(args, args.version) : undefined;
   const task =
-    args.task !== undefined
-      ? withDataFolder(loadTask(args.task), args.data)
-      : args.version !== undefined
-        ? await versionTask(args, args.version)
-        : missingTask();
+    fromVersion?.task ??
+    (args.task !== undefined ? withDataFolder(loadTask(args.task), args.data) : missingTask());
   if (args.prompt)
     return {
       task: applyArtifact(task, readArtifact(args.prompt)),
@@ -106,7 +106,7 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
       ...(await softSubject(task, args, args.adapter)),
       subject: { kind: 'soft', adapter: args.adapter },
     };
-  if (args.version) return versionSubject(task, args, args.version);
+  if (args.version) return versionSubject(task, args, args.version, fromVersion?.version);
   return {
     task,
     model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
@@ -127,13 +127,16 @@ export function missingTask(): never {
  * with (its run's datasets) or --data. The data is written to a temporary folder of this process,
  * removed when it exits.
  */
-async function versionTask(args: SubjectOptions, text: string): Promise<Task> {
+async function versionTask(
+  args: SubjectOptions,
+  text: string,
+): Promise<{ task: Task; version: PromptVersion }> {
   const reference = versionReference(text);
   return withRegistry(args, async (registry) => {
     const version = await registry.resolveVersion(reference.task, reference.ref);
     const spec = await registry.getSpec(version.specId);
     const task = taskFromObject(spec, `the spec of ${version.task}@${version.number}`);
-    if (args.data !== undefined) return withDataFolder(task, args.data);
+    if (args.data !== undefined) return { task: withDataFolder(task, args.data), version };
     const datasets = (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {};
     const splits = Object.fromEntries(
       Object.entries(datasets).filter(([split]) => ['train', 'dev', 'test'].includes(split)),
@@ -145,12 +148,20 @@ async function versionTask(args: SubjectOptions, text: string): Promise<Task> {
         code: 'DATASET_NOT_FOUND',
         hint: 'Give the data with --data <folder>, or the task spec with --task.',
       });
-    return withDataFolder(task, folder);
+    return { task: withDataFolder(task, folder), version };
   });
 }
 
-/** A registry version's prompt (hard) or adapter (soft) on the spec's data. */
-async function versionSubject(task: Task, args: SubjectOptions, text: string): Promise<AuditSubject> {
+/**
+ * A registry version's prompt (hard) or adapter (soft) on the spec's data; `resolved` is the version
+ * when the task was read from it already (a label moved meanwhile must not give the prompt of another).
+ */
+async function versionSubject(
+  task: Task,
+  args: SubjectOptions,
+  text: string,
+  resolved?: PromptVersion,
+): Promise<AuditSubject> {
   const reference = versionReference(text);
   if (reference.task !== task.spec.name)
     throw new ValidationError(`--version names task ${reference.task}; the spec is task ${task.spec.name}`, {
@@ -158,7 +169,7 @@ async function versionSubject(task: Task, args: SubjectOptions, text: string): P
       hint: 'Give the spec of the task the version belongs to (its data and metrics are read from it).',
     });
   const found = await withRegistry(args, async (registry) => {
-    const version = await registry.resolveVersion(reference.task, reference.ref);
+    const version = resolved ?? (await registry.resolveVersion(reference.task, reference.ref));
     const adapter =
       version.kind === 'soft'
         ? await registry.getBlob(String((version.content as Record<string, unknown>).adapterBlob))
