@@ -1,11 +1,13 @@
 // `promptune compare-methods` as a user runs it: every method trained on a task slice at two sizes with
 // one budget, the table printed, the JSON's measurements consistent with the methods' shapes, and the
-// HTML report written; a method it does not know is refused with a code.
-import { spawnSync } from 'node:child_process';
+// HTML report written; a method it does not know is refused with a code. Each measurement is journaled:
+// a rerun takes it from there, and Ctrl-C keeps what was measured for the same command to continue.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { jsonError } from './error-code.js';
 import { repositoryRoot, sharedModels, stories } from './models.js';
 
 const promptune = (...args: string[]) =>
@@ -27,7 +29,10 @@ describe('promptune compare-methods', () => {
   it('trains each method at each size on one budget and reports what each costs', () => {
     const data = slice('name', { train: 32, dev: 8, test: 16 });
     const report = join(data, 'report.html');
+    const journal = join(data, 'journal.jsonl');
     const common = [
+      '--journal',
+      journal,
       '--model',
       stories.gguf,
       '--data',
@@ -107,9 +112,22 @@ describe('promptune compare-methods', () => {
     expect(page.match(/<circle /g)).toHaveLength(12);
     expect(page).toContain(`<title>lora: ${lora.testAccuracy.toFixed(3)}</title>`);
 
-    // a size past the task's 32 examples is all of them: one column, not two
+    // a size past the task's 32 examples is all of them: one column, not two; both measured before, so
+    // taken from the journal as they were (the same numbers, not trained again)
     const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all');
-    expect(table.stdout).toMatch(/\| lora \| 23,120 \| [\d.]+ \| \d+ \| 8: [\d.]+, 32: [\d.]+ \|/);
+    const accuracies = measurements
+      .filter((item) => item.method === 'lora')
+      .map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`);
+    expect(table.stdout).toMatch(
+      new RegExp(`\\| lora \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`),
+    );
+    expect(table.stderr.match(/measured before/g)).toHaveLength(2);
+    expect(readFileSync(journal, 'utf8').trimEnd().split('\n')).toHaveLength(12);
+    // --no-resume measures again, and journals the new measurement
+    const again = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8', '--no-resume');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('measured before');
+    expect(readFileSync(journal, 'utf8').trimEnd().split('\n')).toHaveLength(13);
     const refusals: [string[], string][] = [
       [['--methods', 'adapters'], 'CLI_INVALID_OPTION'],
       [['--methods', 'lora,lora'], 'names lora twice'],
@@ -118,6 +136,7 @@ describe('promptune compare-methods', () => {
       // refused before anything trains, so no table is lost to it
       [['--report', join(data, 'missing', 'report.html')], 'code: FILE_NOT_FOUND'],
       [['--report', data], 'code: PATH_IS_A_FOLDER'],
+      [['--journal', data], 'code: PATH_IS_A_FOLDER'],
     ];
     for (const [options, says] of refusals) {
       const refused = promptune('compare-methods', ...common, ...options);
@@ -126,4 +145,55 @@ describe('promptune compare-methods', () => {
       expect(refused.stderr).not.toMatch(/on \d+ examples/); // no method's progress line
     }
   });
+
+  it('keeps what it measured when Ctrl-C stops it, and the same command measures the rest', async () => {
+    const data = slice('name', { train: 32, dev: 8, test: 16 });
+    const journal = join(data, 'journal.jsonl');
+    const command = [
+      'compare-methods',
+      ...['--model', stories.gguf, '--data', data, '--methods', 'prompt-tuning'],
+      ...['--sizes', '8,all', '--epochs', '10', '--journal', journal, '--json'],
+    ];
+    const child = spawn(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...command]);
+    let stderr = '';
+    let sent = false; // once: a second Ctrl-C would stop it at once
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // the second size's 40 steps have begun: the first size is measured
+      if (!sent && /on 32 examples/.test(stderr)) sent = child.kill('SIGINT');
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (...ending) => resolve(ending)),
+    );
+    expect([code, signal], stderr).toEqual([null, 'SIGINT']);
+    expect(stderr).toContain(
+      'SIGINT: stopping the comparison after the step under way and keeping what it measured',
+    );
+    const error = jsonError(stderr);
+    expect(error.code).toBe('COMPARISON_INTERRUPTED');
+    expect(error.message).toBe(
+      `compare-methods stopped while training ${basename(data)}: soft prompt (16 virtual tokens) on 32 examples`,
+    );
+    expect(error.hint).toContain(`1 measurement made is kept in ${journal}`);
+    const kept = JSON.parse(readFileSync(journal, 'utf8')).measurement as {
+      trainExamples: number;
+      testAccuracy: number;
+    };
+    expect(kept.trainExamples).toBe(8);
+    const rest = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...command], {
+      encoding: 'utf8',
+    });
+    expect(rest.status, rest.stderr).toBe(0);
+    expect(rest.stderr).toMatch(/on 8 examples: measured before/);
+    const measured = JSON.parse(rest.stdout) as {
+      trainExamples: number;
+      testAccuracy: number;
+      steps: number;
+    }[];
+    expect(measured.map((item) => [item.trainExamples, item.steps])).toEqual([
+      [8, 10],
+      [32, 40],
+    ]);
+    expect(measured[0]).toEqual(kept);
+  }, 120_000);
 });

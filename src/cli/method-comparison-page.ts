@@ -1,7 +1,7 @@
 // compare-methods --report: the comparison as one standalone HTML page: the settings every method shared,
 // a chart per task of test accuracy against training-set size (one line per method), then the table the
 // command prints. No script and nothing fetched: the page is a file to keep beside a decision.
-import type { MethodMeasurement } from './method-comparison.js';
+import type { MethodMeasurement } from './method-measurement.js';
 
 /** What every method of the comparison shared, as the page states it. */
 export interface ComparisonSettings {

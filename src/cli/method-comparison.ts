@@ -3,46 +3,23 @@
 // sizes, and for each: trainable parameters, seconds per step, the peak resident memory while training,
 // test accuracy, forgetting (perplexity of held-out text the base model writes, before and after the
 // method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
-// full fine-tuning, the baseline, keeps a whole model per task).
+// full fine-tuning, the baseline, keeps a whole model per task). With a journal each measurement is kept
+// as it is made, and one kept before is taken instead of trained again (comparison-journal.ts).
 import type { LoadedModel } from '../engine/index.js';
+import { InterruptedError } from '../errors/index.js';
 import {
   evaluatePrompt,
+  modelFingerprint,
   noPrompt,
   parameterCount,
+  tokenizerFingerprint,
   type PromptEvaluation,
   type TokenizedExample,
 } from '../soft/index.js';
+import { measurementKey, taskDataHash, type ComparisonJournal } from './comparison-journal.js';
+import type { MethodMeasurement } from './method-measurement.js';
 import { labelSet, readSoftData } from './soft-data.js';
-import { planMethod, type Method, type MethodArgs } from './soft-methods.js';
-
-/** One method on one task at one training-set size. */
-export interface MethodMeasurement {
-  task: string;
-  method: Method;
-  /** Training examples used ("all" is the whole train split). */
-  trainExamples: number;
-  trainableParameters: number;
-  /** The method's default learning rate, which it trained with. */
-  learningRate: number;
-  steps: number;
-  secondsPerStep: number;
-  /** The process's peak resident set while training, in MB (the model and everything else included). */
-  peakResidentMegabytes: number;
-  testAccuracy: number;
-  devAccuracy: number;
-  /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
-  heldOutPerplexity: { before: number; after: number };
-  serving: {
-    /** Bytes a task keeps on the shared model: its adapter, and for prompts their cached keys and values. */
-    bytesPerTask: number;
-    /** Multiply-adds a request's token costs beyond the frozen model's (prompt tuning: none per token). */
-    extraMultiplyAddsPerToken: number;
-    /** Positions each request carries before its own (prompt tuning's virtual tokens). */
-    extraPositionsPerRequest: number;
-    /** Whether the task runs on the one frozen model the others share (full fine-tuning: a model of its own). */
-    sharesModel: boolean;
-  };
-}
+import { checkpointIdentity, planMethod, type Method, type MethodArgs } from './soft-methods.js';
 
 /** What compare-methods runs. */
 export interface ComparisonOptions {
@@ -57,6 +34,10 @@ export interface ComparisonOptions {
   seed: number;
   /** Method options (rank, virtual tokens, …) as soft train takes them. */
   methodArgs: Omit<MethodArgs, 'model' | 'method'>;
+  /** Where each measurement is kept as it is made, and found instead of measured again. */
+  journal?: ComparisonJournal;
+  /** Stops the training under way at its next step (InterruptedError, COMPARISON_INTERRUPTED). */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
@@ -71,48 +52,75 @@ function textExamples(examples: TokenizedExample[]): TokenizedExample[] {
 
 /** Trains and measures every method at every size on every task. */
 export async function compareMethods(options: ComparisonOptions): Promise<MethodMeasurement[]> {
-  const { loaded } = options;
+  const { loaded, journal } = options;
   const results: MethodMeasurement[] = [];
+  // what a measurement depends on besides its method and size: the weights and tokenizer, not the path
+  const model = journal && {
+    weights: modelFingerprint(loaded.model),
+    tokenizer: tokenizerFingerprint(loaded.tokenizer),
+  };
   for (const task of options.tasks) {
     const path = (split: string) => `${task.directory}/${split}.jsonl`;
     const labels = labelSet(readSoftData(path('train'), loaded, fields, 0).targets);
+    const data = journal && taskDataHash(task.directory);
     let before: number | undefined; // the frozen model's perplexity, the same for every method
     for (const method of options.methods) {
+      const methodArgs = { ...options.methodArgs, model: options.model, method };
       // training never changes a plan's initial parameters: one plan serves every size
-      const plan = planMethod(
-        { ...options.methodArgs, model: options.model, method },
-        loaded,
-        labels,
-        options.seed,
-      );
+      const plan = planMethod(methodArgs, loaded, labels, options.seed);
       // the splits as this method lays them out (a prompt's positions count against the context)
       const [train, dev, test] = ['train', 'dev', 'test'].map(
         (split) => readSoftData(path(split), loaded, fields, plan.virtualTokens).examples,
       );
       const heldOut = textExamples(test);
-      before ??= evaluateFrozen(loaded, heldOut);
       const measured = new Set<number>();
       for (const size of options.sizes) {
         const used = size === 'all' ? train : train.slice(0, size);
         // a size past the task's examples is all of them: measured once
         if (measured.has(used.length)) continue;
         measured.add(used.length);
-        options.onProgress?.(`${task.name}: ${plan.describe} on ${used.length} examples`);
+        const cell = `${task.name}: ${plan.describe} on ${used.length} examples`;
+        const key =
+          journal &&
+          measurementKey({
+            model,
+            data,
+            task: task.name,
+            method: checkpointIdentity(plan, methodArgs),
+            epochs: options.epochs,
+            batchSize: options.batchSize,
+            seed: options.seed,
+            learningRate: plan.defaultLearningRate,
+            trainExamples: used.length,
+          });
+        const kept = key && journal.find(key);
+        if (kept) {
+          options.onProgress?.(`${cell}: measured before (${journal.path})`);
+          results.push(kept);
+          continue;
+        }
+        options.onProgress?.(cell);
+        before ??= evaluateFrozen(loaded, heldOut);
         let peak = process.memoryUsage().rss;
         const started = performance.now();
-        const result = await plan.train(used, dev, {
-          epochs: options.epochs,
-          batchSize: options.batchSize,
-          optimizer: { kind: 'adamw', learningRate: plan.defaultLearningRate, weightDecay: 0 },
-          seed: options.seed,
-          onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)),
-        });
+        const result = await plan
+          .train(used, dev, {
+            epochs: options.epochs,
+            batchSize: options.batchSize,
+            optimizer: { kind: 'adamw', learningRate: plan.defaultLearningRate, weightDecay: 0 },
+            seed: options.seed,
+            signal: options.signal,
+            onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)),
+          })
+          .catch((error: unknown) => {
+            throw InterruptedError.isInstance(error) ? stopped(cell, results.length, journal) : error;
+          });
         const seconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test);
         // full fine-tuning's packed weights hold a few values of alignment padding; count the weights
         const parameters =
           method === 'full-fine-tuning' ? parameterCount(loaded.model) : result.values.length;
-        results.push({
+        const measurement: MethodMeasurement = {
           task: task.name,
           method,
           trainExamples: used.length,
@@ -125,11 +133,24 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           devAccuracy: result.best?.exactMatch ?? NaN,
           heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
           serving: servingCost(loaded, method, parameters, plan.virtualTokens),
-        });
+        };
+        if (key) journal.add(key, measurement);
+        results.push(measurement);
       }
     }
   }
   return results;
+}
+
+/** The error for a comparison stopped on request while it trained `cell`. */
+function stopped(cell: string, made: number, journal: ComparisonJournal | undefined): InterruptedError {
+  return new InterruptedError(`compare-methods stopped while training ${cell}`, {
+    code: 'COMPARISON_INTERRUPTED',
+    hint:
+      journal && made > 0
+        ? `${made === 1 ? '1 measurement made is' : `${made} measurements made are`} kept in ${journal.path}: run the same command again to measure the rest.`
+        : 'Nothing was measured yet; run it again to start over.',
+  });
 }
 
 /** The frozen model's perplexity on the examples' targets. */

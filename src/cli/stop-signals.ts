@@ -11,10 +11,11 @@ export function stoppingSignal(): NodeJS.Signals | undefined {
 }
 
 /**
- * An AbortSignal the first SIGINT or SIGTERM aborts, saying on stderr what happens next; a second
- * ends the process by that signal. `dispose` gives the signals back their default.
+ * An AbortSignal the first SIGINT or SIGTERM aborts, saying on stderr what happens next (`what` stops
+ * after the step under way, `keeping` says what of it is kept); a second ends the process by that signal; `dispose` gives
+ * the signals back their default.
  */
-export function stopOnSignals(what: string): { signal: AbortSignal; dispose(): void } {
+export function stopOnSignals(what: string, keeping = 'saving it'): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const dispose = () => {
     process.off('SIGINT', onSignal);
@@ -28,7 +29,7 @@ export function stopOnSignals(what: string): { signal: AbortSignal; dispose(): v
     }
     received = name;
     process.stderr.write(
-      `\n${name}: stopping ${what} after the step under way and saving it (${name === 'SIGINT' ? 'Ctrl-C' : name} again stops at once)\n`,
+      `\n${name}: stopping ${what} after the step under way and ${keeping} (${name === 'SIGINT' ? 'Ctrl-C' : name} again stops at once)\n`,
     );
     controller.abort();
   }

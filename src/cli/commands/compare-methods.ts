@@ -1,17 +1,21 @@
 // `promptune compare-methods --model <m> --data <dir> [--data <dir> …] [--methods …] [--report out.html]`:
 // trains each method on each task with the same budget and prints the comparison (method-comparison.ts):
-// parameters, speed, memory, accuracy by training-set size, forgetting and serving cost per task.
+// parameters, speed, memory, accuracy by training-set size, forgetting and serving cost per task. Each
+// measurement is journaled as it is made, so a stopped comparison (Ctrl-C, a crash) continues where it was.
 import { defineCommand } from 'citty';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
+import { checkJournalPath, openComparisonJournal } from '../comparison-journal.js';
 import { comparisonPage } from '../method-comparison-page.js';
-import { compareMethods, type MethodMeasurement } from '../method-comparison.js';
+import { compareMethods } from '../method-comparison.js';
+import type { MethodMeasurement } from '../method-measurement.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { METHODS, type Method } from '../soft-methods.js';
+import { stopOnSignals } from '../stop-signals.js';
 
 export default defineCommand({
   meta: {
@@ -38,6 +42,16 @@ export default defineCommand({
     rank: { type: 'string', default: '8', description: 'LoRA: rank' },
     report: { type: 'string', description: 'Also write the table as an HTML page here' },
     json: { type: 'boolean', default: false, description: 'Print every measurement as JSON' },
+    journal: {
+      type: 'string',
+      default: '.promptune/compare-methods.jsonl',
+      description: 'Where each measurement is kept as it is made; a rerun takes the ones it finds there',
+    },
+    resume: {
+      type: 'boolean',
+      default: true,
+      description: 'Take measurements made before from the journal (--no-resume measures them again)',
+    },
   },
   async run({ args, rawArgs }) {
     const given = repeatedOption(rawArgs, 'data');
@@ -75,6 +89,9 @@ export default defineCommand({
     }
     // before the hours of training, not after: the table must not be lost to a bad --report path
     if (args.report) checkReportPath(args.report);
+    checkJournalPath(args.journal);
+    const warn = (message: string) => process.stderr.write(`${message}\n`);
+    const journal = openComparisonJournal(args.journal, warn);
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     // by default the baseline runs where it fits; named, a model too large for it is refused before
     // any method trains
@@ -86,6 +103,8 @@ export default defineCommand({
         `full fine-tuning left out: ${parameters.toLocaleString('en-US')} weights need more memory than this machine has\n`,
       );
     }
+    // Ctrl-C stops the training under way; what was measured before it is in the journal
+    const stopping = stopOnSignals('the comparison', 'keeping what it measured');
     const measurements = await compareMethods({
       loaded,
       model: args.model,
@@ -103,8 +122,11 @@ export default defineCommand({
         layout: 'bos-first',
         targets: 'q,k,v,o,gate,up,down',
       },
-      onProgress: (message) => process.stderr.write(`${message}\n`),
-    });
+      // --no-resume measures everything again, and journals it (the latest line of a key is the one read)
+      journal: args.resume ? journal : { ...journal, find: () => undefined },
+      signal: stopping.signal,
+      onProgress: warn,
+    }).finally(stopping.dispose);
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
     else process.stdout.write(comparisonTable(measurements) + '\n');
     if (args.report)

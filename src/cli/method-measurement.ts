@@ -1,0 +1,62 @@
+// One measurement of compare-methods (a method on a task at a training-set size) as a type, and as a
+// schema for reading it back from the journal. It does not measure anything (method-comparison.ts does).
+import { z } from 'zod';
+import { METHODS, type Method } from './soft-methods.js';
+
+/** One method on one task at one training-set size. */
+export interface MethodMeasurement {
+  task: string;
+  method: Method;
+  /** Training examples used ("all" is the whole train split). */
+  trainExamples: number;
+  trainableParameters: number;
+  /** The method's default learning rate, which it trained with. */
+  learningRate: number;
+  steps: number;
+  secondsPerStep: number;
+  /** The process's peak resident set while training, in MB (the model and everything else included). */
+  peakResidentMegabytes: number;
+  testAccuracy: number;
+  devAccuracy: number;
+  /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
+  heldOutPerplexity: { before: number; after: number };
+  serving: {
+    /** Bytes a task keeps on the shared model: its adapter, and for prompts their cached keys and values. */
+    bytesPerTask: number;
+    /** Multiply-adds a request's token costs beyond the frozen model's (prompt tuning: none per token). */
+    extraMultiplyAddsPerToken: number;
+    /** Positions each request carries before its own (prompt tuning's virtual tokens). */
+    extraPositionsPerRequest: number;
+    /** Whether the task runs on the one frozen model the others share (full fine-tuning: a model of its own). */
+    sharesModel: boolean;
+  };
+}
+
+const count = z.number().int().nonnegative();
+// JSON has no NaN or infinity: written as null, read back as NaN (a run without dev evaluations has no
+// dev accuracy; an empty split no accuracy), so whatever was written reads back
+const measured = z
+  .number()
+  .nullable()
+  .transform((value) => value ?? NaN);
+
+/** A measurement read back from outside (the journal): NaN and infinities were written as null. */
+export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z.object({
+  task: z.string(),
+  method: z.enum(METHODS),
+  trainExamples: count,
+  trainableParameters: count,
+  learningRate: measured,
+  steps: count,
+  secondsPerStep: measured,
+  peakResidentMegabytes: measured,
+  testAccuracy: measured,
+  devAccuracy: measured,
+  heldOutPerplexity: z.object({ before: measured, after: measured }),
+  serving: z.object({
+    bytesPerTask: count,
+    extraMultiplyAddsPerToken: count,
+    extraPositionsPerRequest: count,
+    sharesModel: z.boolean(),
+  }),
+});
