@@ -46,6 +46,12 @@ describe('promptune compare-methods', () => {
     ];
     const run = promptune('compare-methods', ...common, '--report', report, '--json');
     expect(run.status, run.stderr).toBe(0);
+    // a line as each of the 12 measurements starts, counted, and one with its result
+    expect(run.stderr).toMatch(/^\[1\/12\] \S+: soft prompt \(16 virtual tokens\) on 8 examples$/m);
+    expect(run.stderr).toMatch(/^\[12\/12\] \S+: full fine-tuning \(260,032 weights\) on 32 examples$/m);
+    expect(
+      run.stderr.match(/^ {2}test accuracy [\d.]+ \(dev [\d.]+\), (2|8) steps of [\d.]+ s$/gm),
+    ).toHaveLength(12);
     const measurements = JSON.parse(run.stdout) as {
       task: string;
       method: string;
@@ -174,7 +180,7 @@ describe('promptune compare-methods', () => {
     expect(error.message).toBe(
       `compare-methods stopped while training ${basename(data)}: soft prompt (16 virtual tokens) on 32 examples`,
     );
-    expect(error.hint).toContain(`1 measurement made is kept in ${journal}`);
+    expect(error.hint).toContain(`1 of the 2 measurements is kept in ${journal}`);
     const kept = JSON.parse(readFileSync(journal, 'utf8')).measurement as {
       trainExamples: number;
       testAccuracy: number;

@@ -38,7 +38,10 @@ export interface ComparisonOptions {
   journal?: ComparisonJournal;
   /** Stops the training under way at its next step (InterruptedError, COMPARISON_INTERRUPTED). */
   signal?: AbortSignal;
+  /** A line as each measurement starts ("[3/72] name: LoRA … on 64 examples") and ends (its result). */
   onProgress?: (message: string) => void;
+  /** Each training step of the measurement under way. */
+  onStep?: (step: number, totalSteps: number) => void;
 }
 
 const fields = { input: 'input', target: 'target' };
@@ -59,9 +62,20 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     weights: modelFingerprint(loaded.model),
     tokenizer: tokenizerFingerprint(loaded.tokenizer),
   };
-  for (const task of options.tasks) {
+  const trainSplits = options.tasks.map((task) =>
+    readSoftData(`${task.directory}/train.jsonl`, loaded, fields, 0),
+  );
+  // a size past a task's examples is all of them, measured once
+  const sizesOf = (examples: number) => [
+    ...new Set(options.sizes.map((size) => (size === 'all' ? examples : Math.min(size, examples)))),
+  ];
+  const total = trainSplits.reduce(
+    (sum, split) => sum + options.methods.length * sizesOf(split.examples.length).length,
+    0,
+  );
+  for (const [taskIndex, task] of options.tasks.entries()) {
     const path = (split: string) => `${task.directory}/${split}.jsonl`;
-    const labels = labelSet(readSoftData(path('train'), loaded, fields, 0).targets);
+    const labels = labelSet(trainSplits[taskIndex].targets);
     const data = journal && taskDataHash(task.directory);
     let before: number | undefined; // the frozen model's perplexity, the same for every method
     for (const method of options.methods) {
@@ -73,13 +87,10 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         (split) => readSoftData(path(split), loaded, fields, plan.virtualTokens).examples,
       );
       const heldOut = textExamples(test);
-      const measured = new Set<number>();
-      for (const size of options.sizes) {
-        const used = size === 'all' ? train : train.slice(0, size);
-        // a size past the task's examples is all of them: measured once
-        if (measured.has(used.length)) continue;
-        measured.add(used.length);
+      for (const size of sizesOf(train.length)) {
+        const used = train.slice(0, size);
         const cell = `${task.name}: ${plan.describe} on ${used.length} examples`;
+        const counted = `[${results.length + 1}/${total}] ${cell}`;
         const key =
           journal &&
           measurementKey({
@@ -95,11 +106,11 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           });
         const kept = key && journal.find(key);
         if (kept) {
-          options.onProgress?.(`${cell}: measured before (${journal.path})`);
+          options.onProgress?.(`${counted}: measured before (${journal.path})`);
           results.push(kept);
           continue;
         }
-        options.onProgress?.(cell);
+        options.onProgress?.(counted);
         before ??= evaluateFrozen(loaded, heldOut);
         let peak = process.memoryUsage().rss;
         const started = performance.now();
@@ -110,10 +121,14 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             optimizer: { kind: 'adamw', learningRate: plan.defaultLearningRate, weightDecay: 0 },
             seed: options.seed,
             signal: options.signal,
-            onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)),
+            onProgress: (progress) => {
+              peak = Math.max(peak, process.memoryUsage().rss);
+              options.onStep?.(progress.step, progress.totalSteps);
+            },
           })
           .catch((error: unknown) => {
-            throw InterruptedError.isInstance(error) ? stopped(cell, results.length, journal) : error;
+            if (!InterruptedError.isInstance(error)) throw error;
+            throw stopped(cell, { made: results.length, total }, journal);
           });
         const seconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test);
@@ -136,6 +151,9 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         };
         if (key) journal.add(key, measurement);
         results.push(measurement);
+        options.onProgress?.(
+          `  test accuracy ${measurement.testAccuracy.toFixed(3)}${Number.isNaN(measurement.devAccuracy) ? '' : ` (dev ${measurement.devAccuracy.toFixed(3)})`}, ${measurement.steps} steps of ${measurement.secondsPerStep.toFixed(3)} s`,
+        );
       }
     }
   }
@@ -143,12 +161,16 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
 }
 
 /** The error for a comparison stopped on request while it trained `cell`. */
-function stopped(cell: string, made: number, journal: ComparisonJournal | undefined): InterruptedError {
+function stopped(
+  cell: string,
+  { made, total }: { made: number; total: number },
+  journal: ComparisonJournal | undefined,
+): InterruptedError {
   return new InterruptedError(`compare-methods stopped while training ${cell}`, {
     code: 'COMPARISON_INTERRUPTED',
     hint:
       journal && made > 0
-        ? `${made === 1 ? '1 measurement made is' : `${made} measurements made are`} kept in ${journal.path}: run the same command again to measure the rest.`
+        ? `${made} of the ${total} measurements ${made === 1 ? 'is' : 'are'} kept in ${journal.path}: run the same command again to measure the rest.`
         : 'Nothing was measured yet; run it again to start over.',
   });
 }

@@ -13,7 +13,7 @@ import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
 import { listOption, numberOption, repeatedOption } from '../options.js';
-import { downloadProgress } from '../progress.js';
+import { downloadProgress, progressBar } from '../progress.js';
 import { METHODS, type Method } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
 
@@ -105,6 +105,7 @@ export default defineCommand({
     }
     // Ctrl-C stops the training under way; what was measured before it is in the journal
     const stopping = stopOnSignals('the comparison', 'keeping what it measured');
+    let bar: ReturnType<typeof progressBar> | undefined;
     const measurements = await compareMethods({
       loaded,
       model: args.model,
@@ -125,8 +126,21 @@ export default defineCommand({
       // --no-resume measures everything again, and journals it (the latest line of a key is the one read)
       journal: args.resume ? journal : { ...journal, find: () => undefined },
       signal: stopping.signal,
-      onProgress: warn,
-    }).finally(stopping.dispose);
+      onProgress: (message) => {
+        bar?.finish();
+        bar = undefined;
+        warn(message);
+      },
+      // a bar redrawn in place on a terminal; in a log, the lines before and after each measurement
+      onStep: (step, totalSteps) => {
+        if (!process.stderr.isTTY) return;
+        bar ??= progressBar('training');
+        bar.update(step, totalSteps);
+      },
+    }).finally(() => {
+      bar?.finish();
+      stopping.dispose();
+    });
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
     else process.stdout.write(comparisonTable(measurements) + '\n');
     if (args.report)
