@@ -109,11 +109,17 @@ export function openComparisonJournal(path: string, warn: (message: string) => v
   };
 }
 
-/** Refuses a journal path that is a folder, before any training. */
+/**
+ * Refuses a journal path that is a folder, and makes the file (and its folder) when missing: a path that
+ * cannot be written fails now (as Node's error, which the command line words), not after the first
+ * measurement's minutes.
+ */
 export function checkJournalPath(path: string): void {
   if (existsSync(path) && statSync(path).isDirectory())
     throw new ValidationError(`--journal ${path} is a folder`, {
       code: 'PATH_IS_A_FOLDER',
       hint: 'Give a file name for the journal, e.g. .promptune/compare-methods.jsonl.',
     });
+  if (path) makeDirectory(dirname(path));
+  closeSync(openSync(path, 'a'));
 }

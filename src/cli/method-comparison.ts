@@ -169,9 +169,11 @@ function stopped(
   return new InterruptedError(`compare-methods stopped while training ${cell}`, {
     code: 'COMPARISON_INTERRUPTED',
     hint:
-      journal && made > 0
-        ? `${made} of the ${total} measurements ${made === 1 ? 'is' : 'are'} kept in ${journal.path}: run the same command again to measure the rest.`
-        : 'Nothing was measured yet; run it again to start over.',
+      made === 0
+        ? 'Nothing was measured yet; run it again to start over.'
+        : journal
+          ? `${made} of the ${total} measurements ${made === 1 ? 'is' : 'are'} kept in ${journal.path}: run the same command again to measure the rest.`
+          : `Without a journal the ${made} measurements made were not kept; run it again to start over.`,
   });
 }
 
