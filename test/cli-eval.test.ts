@@ -1,12 +1,14 @@
 // `promptune eval` and `promptune dataset stats` as a user runs them: the --json summary, the cache
 // making a second run free, --min-score gating, a run killed with SIGKILL resuming from its journal,
-// and --push recording the run (a killed one reading as interrupted).
+// Ctrl-C stopping it with its answers kept, and --push recording the run (a killed one reading as
+// interrupted).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetId, Registry, staleAfterMs } from '../src/registry/index.js';
+import { jsonError } from './error-code.js';
 import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -210,6 +212,45 @@ describe('promptune eval', () => {
     const refused = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite', '--kind', 'experiment');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('CLI_INVALID_OPTION');
+  });
+
+  it('Ctrl-C stops after the call under way with every answer journaled; the run records why it stopped', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-eval-stop-'));
+    const args = [
+      bin,
+      ...['eval', '--task', join(repositoryRoot, 'examples', 'name.yaml'), '--model', model],
+      ...['--split', 'test', '--repeats', '3', '--concurrency', '1', '--no-cache', '--json'],
+    ];
+    const child = spawn(process.execPath, [...args, '--push', '--db', 'registry.sqlite'], { cwd });
+    let stderr = '';
+    let sent = false; // once: a second Ctrl-C stops at once
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && / (3\d|4\d)%/.test(chunk.toString())) sent = child.kill('SIGINT');
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (...ending) => resolve(ending)),
+    );
+    expect([code, signal], stderr).toEqual([null, 'SIGINT']);
+    expect(stderr).toContain(
+      'SIGINT: stopping the evaluation after the calls under way and keeping their answers',
+    );
+    const stopped = jsonError(stderr);
+    expect(stopped.code).toBe('EVAL_INTERRUPTED');
+    const answered = Number(/^evaluation stopped after (\d+) of 768 answers$/.exec(stopped.message)?.[1]);
+    expect(answered).toBeGreaterThanOrEqual(0.3 * 768);
+    expect(stopped.hint).toContain('.promptune/runs/');
+    const registry = await Registry.open({ path: join(cwd, 'registry.sqlite') });
+    try {
+      const [run] = (await registry.runs.list()).data;
+      expect(run).toMatchObject({ status: 'failed', error: stopped.message });
+    } finally {
+      await registry.close();
+    }
+    // every answer given before the stop is kept: the rerun asks only for the rest
+    const resumed = JSON.parse(spawnSync(process.execPath, args, { cwd, encoding: 'utf8' }).stdout);
+    expect(resumed.resumed).toBe(answered);
+    expect(resumed.calls).toBe(768 - answered);
   });
 
   it('--push: a run killed midway reads as interrupted once its heartbeat is stale', async () => {

@@ -1,5 +1,5 @@
-// Ctrl-C (SIGINT) and SIGTERM during training: the first asks the run to stop before its next step,
-// which it checkpoints; the second ends the process at once. main.ts prints the stop as any error and
+// Ctrl-C (SIGINT) and SIGTERM during long work (training, a comparison, an evaluation): the first asks
+// it to stop at its next step, keeping what it did; the second ends the process at once. main.ts prints the stop as any error and
 // then ends the process by the same signal, so a shell or a job worker sees how the command ended.
 // Outside the span a command asks for, the signals keep Node's default: the process ends at once.
 
@@ -11,11 +11,11 @@ export function stoppingSignal(): NodeJS.Signals | undefined {
 }
 
 /**
- * An AbortSignal the first SIGINT or SIGTERM aborts, saying on stderr what happens next (`what` stops
- * after the step under way, `keeping` says what of it is kept); a second ends the process by that signal; `dispose` gives
- * the signals back their default.
+ * An AbortSignal the first SIGINT or SIGTERM aborts, saying on stderr what happens next ("stopping " and
+ * `stopping`: what stops when, and what is kept); a second ends the process by that signal. `dispose`
+ * gives the signals back their default.
  */
-export function stopOnSignals(what: string, keeping = 'saving it'): { signal: AbortSignal; dispose(): void } {
+export function stopOnSignals(stopping: string): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const dispose = () => {
     process.off('SIGINT', onSignal);
@@ -29,7 +29,7 @@ export function stopOnSignals(what: string, keeping = 'saving it'): { signal: Ab
     }
     received = name;
     process.stderr.write(
-      `\n${name}: stopping ${what} after the step under way and ${keeping} (${name === 'SIGINT' ? 'Ctrl-C' : name} again stops at once)\n`,
+      `\n${name}: stopping ${stopping} (${name === 'SIGINT' ? 'Ctrl-C' : name} again stops at once)\n`,
     );
     controller.abort();
   }

@@ -101,7 +101,7 @@ describe('evaluation harness', () => {
       signal: controller.signal,
       onProgress: (done) => done === 5 && controller.abort(),
     });
-    await expect(stopped).rejects.toThrow();
+    await expect(stopped).rejects.toMatchObject({ code: 'EVAL_INTERRUPTED' });
     const resumed = await evaluate({
       task,
       split: 'dev',

@@ -5,7 +5,7 @@
 // intervals.
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
-import { GuardError, ValidationError } from '../errors/index.js';
+import { GuardError, InterruptedError, ValidationError } from '../errors/index.js';
 import {
   checkRecords,
   checksOf,
@@ -59,6 +59,7 @@ export interface EvaluationOptions {
   prices?: Record<string, Price>;
   retries?: number;
   timeoutMs?: number;
+  /** Stops the run: no call starts after it aborts, and once the calls under way are journaled it throws InterruptedError (EVAL_INTERRUPTED). */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /**
@@ -312,9 +313,9 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
 
   let next = 0;
   let failed = false; // once a job fails the run is lost: the other workers stop spending on it
+  // once the signal aborts no job starts, and the calls under way finish and are journaled first
   const worker = async () => {
-    while (next < jobs.length && !failed) {
-      options.signal?.throwIfAborted();
+    while (next < jobs.length && !failed && !options.signal?.aborted) {
       const job = jobs[next++];
       try {
         await runJob(job);
@@ -326,6 +327,11 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  if (options.signal?.aborted)
+    throw new InterruptedError(`evaluation stopped after ${done} of ${jobs.length} answers`, {
+      code: 'EVAL_INTERRUPTED',
+      hint: `The answers are journaled in ${journalPath}: run it again to continue from them without asking again.`,
+    });
 
   const results: ExampleResult[] = examples.map((example) => {
     const own = Array.from({ length: repeats }, (_, repeat) =>

@@ -104,7 +104,7 @@ export default defineCommand({
       );
     }
     // Ctrl-C stops the training under way; what was measured before it is in the journal
-    const stopping = stopOnSignals('the comparison', 'keeping what it measured');
+    const stopping = stopOnSignals('the comparison after the step under way and keeping what it measured');
     let bar: ReturnType<typeof progressBar> | undefined;
     const measurements = await compareMethods({
       loaded,

@@ -22,6 +22,7 @@ import { recordRun, splitDatasetIds } from '../run-recorder.js';
 import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
+import { stopOnSignals } from '../stop-signals.js';
 
 const dollars = (cost: number | undefined) => (cost === undefined ? 'unknown' : `$${cost.toFixed(4)}`);
 
@@ -143,6 +144,8 @@ export default defineCommand({
       : undefined;
     const bar = progressBar(`${task.spec.name} on ${model.name}`);
     let recorded = false;
+    // Ctrl-C: no call starts after it, and the answers of those under way are journaled for a rerun
+    const stopping = stopOnSignals('the evaluation after the calls under way and keeping their answers');
     try {
       const run = await evaluate({
         task,
@@ -156,13 +159,16 @@ export default defineCommand({
         guardJudge: judgeModel,
         constrain: args.constrain,
         prices,
+        signal: stopping.signal,
         onProgress: (done, total) => {
           bar.update(done, total);
           recording?.progress(done, total);
         },
         onCall: tracing?.record,
+      }).finally(() => {
+        bar.finish();
+        stopping.dispose();
       });
-      bar.finish();
       if (tracing) {
         const written = await tracing.close();
         process.stderr.write(

@@ -174,7 +174,7 @@ export default defineCommand({
     // --epochs while an epoch improves dev unless the length was given
     const pooled = tasks.reduce((sum, task) => sum + task.train.length, 0);
     // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
-    const stopping = stopOnSignals('training');
+    const stopping = stopOnSignals('training after the step under way and saving it');
     const options = {
       ...given,
       signal: stopping.signal,

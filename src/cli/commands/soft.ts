@@ -235,7 +235,7 @@ const train = defineCommand({
       ).score;
     }
     // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
-    const stopping = stopOnSignals('training');
+    const stopping = stopOnSignals('training after the step under way and saving it');
     // what every run of this command shares, a search's trials included (they must resume alike)
     const trainOptions = {
       ...common,
