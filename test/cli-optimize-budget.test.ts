@@ -2,11 +2,13 @@
 // SIGKILL mid-run (while the model server holds a request in flight), resumed, and the calls the model
 // server received over all the runs are counted there. The model is scripted (a deterministic reply
 // behind a real OpenAI-compatible HTTP server on 127.0.0.1): this tests budget and journal logic, not
-// model quality.
+// model quality. Ctrl-C stops a run once its calls under way are answered, and the rerun asks for none of
+// them again.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killedAt, startCli, sumsTask } from './cli-optimize-helpers.js';
+import { jsonError } from './error-code.js';
 import { serveScriptedChat, type ScriptedChatServer } from './scripted-model.js';
 
 let server: ScriptedChatServer;
@@ -90,5 +92,35 @@ describe('eval across kills', () => {
     expect(summary.spend.cost).toBeCloseTo((input * 1 + output * 2) / 1e6, 12);
     expect(summary.cost).toBeCloseTo((40 * (10 * 1 + 2 * 2)) / 1e6, 12); // the answers kept, priced
     expect(readdirSync(join(cwd, '.promptune', 'runs'))).toEqual([]);
+  });
+
+  it('Ctrl-C stops once the calls under way are answered and journaled: the rerun asks for none again', async () => {
+    const args = [
+      ...['optimize', '--task', 'task.yaml', '--model', `openai-compatible:${server.url}#scripted`],
+      ...['--dev-limit', '8', '--max-calls', '60', '--out', 'prompt.json', '--json'],
+    ];
+    let before = server.requests;
+    const straight = await startCli(sumsTask(), args).done();
+    expect(straight.status, straight.stderr).toBe(0);
+    const straightCalls = server.requests - before;
+    const cwd = sumsTask();
+    before = server.requests;
+    const run = startCli(cwd, args);
+    await server.holdRequest(before + 20);
+    run.child.kill('SIGINT'); // while the server holds the 20th call: the run waits for its answer
+    server.releaseHeld();
+    const stopped = await run.done();
+    expect(stopped.signal, stopped.stderr).toBe('SIGINT');
+    expect(stopped.stderr).toContain(
+      'SIGINT: stopping the optimization after the calls under way and keeping their answers',
+    );
+    const error = jsonError(stopped.stderr);
+    expect(error.code).toBe('OPTIMIZE_INTERRUPTED');
+    expect(error.hint).toContain('run the same command again');
+    const rest = await startCli(cwd, args).done();
+    expect(rest.status, rest.stderr).toBe(0);
+    // every call answered before the stop was kept: both runs together asked what one run asks
+    expect(server.requests - before).toBe(straightCalls);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ calls: JSON.parse(straight.stdout).calls });
   });
 });

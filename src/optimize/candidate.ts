@@ -15,6 +15,8 @@ export interface ScoringContext {
   /** The (metered) model the task's judge validators ask. */
   guardJudge?: EvaluatedModel;
   guards?: GuardObjective;
+  /** Stops a scoring once the calls under way are journaled (InterruptedError, EVAL_INTERRUPTED). */
+  signal?: AbortSignal;
 }
 
 /** A scored prompt's per-example results. */
@@ -65,6 +67,7 @@ export async function scorePrompt(
     guardJudge: context.guardJudge,
     concurrency: 4,
     journalSpend: false, // the run's budget journals every call
+    signal: context.signal,
   });
   const parses = run.examples.map((example) => example.parsed?.[0]).filter((value) => value !== undefined);
   const passes = run.examples.map(guardPass).filter((value) => value !== undefined);

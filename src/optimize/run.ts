@@ -133,6 +133,7 @@ export async function startRun(
     judge,
     guardJudge: meteredJudge,
     guards: options.guards,
+    signal: options.signal,
   };
   const history: Trial[] = [];
   let sinceAccepted = 0;

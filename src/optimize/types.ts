@@ -120,6 +120,8 @@ export interface OptimizeOptions {
   prices?: Record<string, Price>;
   /** How the task's output guards count in a candidate's score (default: not at all). */
   guards?: GuardObjective;
+  /** Stops the run at its next call, once the calls under way are journaled (InterruptedError). */
+  signal?: AbortSignal;
   onTrial?: (trial: Trial) => void;
 }
 

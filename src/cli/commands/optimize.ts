@@ -3,7 +3,7 @@
 // artifact, optionally an HTML report, and with --push registers the result in the registry with its
 // lineage. A killed run resumes, its budget holding over all runs; --min-score gates on the final score.
 import { defineCommand } from 'citty';
-import { QualityGateError, ValidationError } from '../../errors/index.js';
+import { InterruptedError, QualityGateError, ValidationError } from '../../errors/index.js';
 import { writeFileAtomically } from '../../engine/index.js';
 import { readPrices, ResponseCache } from '../../eval/index.js';
 import {
@@ -25,6 +25,7 @@ import { numberOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { recordRun } from '../run-recorder.js';
+import { stopOnSignals } from '../stop-signals.js';
 import { pushArgs } from '../soft-push.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
@@ -223,6 +224,9 @@ export default defineCommand({
       : undefined;
     let recorded = false;
     let result: OptimizeResult;
+    let trials = 0;
+    // Ctrl-C: no call starts after it; the answers under way are journaled and cached for a rerun
+    const stopping = stopOnSignals('the optimization after the calls under way and keeping their answers');
     try {
       result = await makeOptimizer(name, settings).optimize(task, {
         student,
@@ -239,7 +243,9 @@ export default defineCommand({
         },
         seed: numberOption('seed', args.seed, { integer: true }),
         cache,
+        signal: stopping.signal,
         onTrial: (trial) => {
+          trials++;
           process.stderr.write(
             `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}\n`,
           );
@@ -255,11 +261,19 @@ export default defineCommand({
           recording?.progress(trial.index + 1, null);
         },
       });
-    } catch (error) {
+    } catch (caught) {
+      const error = InterruptedError.isInstance(caught)
+        ? new InterruptedError(`optimization stopped after ${trials} trials`, {
+            code: 'OPTIMIZE_INTERRUPTED',
+            hint: `Every answer is journaled and in ${args['cache-file']}: run the same command again to continue without asking again (the budget holds over both runs).`,
+            cause: caught,
+          })
+        : caught;
       // the run records why the optimization stopped; a failure to record that must not hide the error
       if (recording) await recording.fail(error).catch(() => undefined);
       throw error;
     } finally {
+      stopping.dispose();
       cache.close();
     }
     const { artifact, history, details } = result;
