@@ -3,7 +3,7 @@
 // HTML report written; a method it does not know is refused with a code. Each measurement is journaled:
 // a rerun takes it from there, and Ctrl-C keeps what was measured for the same command to continue.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,12 +128,19 @@ describe('promptune compare-methods', () => {
       new RegExp(`\\| lora \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`),
     );
     expect(table.stderr.match(/measured before/g)).toHaveLength(2);
+    expect(table.stderr).toContain(
+      `--sizes 1000: ${basename(data)} has 32 training examples; measured as all of them`,
+    );
     expect(readFileSync(journal, 'utf8').trimEnd().split('\n')).toHaveLength(12);
     // --no-resume measures again, and journals the new measurement
     const again = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8', '--no-resume');
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('measured before');
     expect(readFileSync(journal, 'utf8').trimEnd().split('\n')).toHaveLength(13);
+    const twin = join(mkdtempSync(join(tmpdir(), 'promptune-compare-twin-')), basename(data));
+    mkdirSync(twin);
+    for (const split of ['train', 'dev', 'test'])
+      copyFileSync(join(data, `${split}.jsonl`), join(twin, `${split}.jsonl`));
     const refusals: [string[], string][] = [
       [['--methods', 'adapters'], 'CLI_INVALID_OPTION'],
       [['--methods', 'lora,lora'], 'names lora twice'],
@@ -143,6 +150,10 @@ describe('promptune compare-methods', () => {
       [['--report', join(data, 'missing', 'report.html')], 'code: FILE_NOT_FOUND'],
       [['--report', data], 'code: PATH_IS_A_FOLDER'],
       [['--journal', data], 'code: PATH_IS_A_FOLDER'],
+      // options no named method uses would be ignored; a task is named by its folder
+      [['--methods', 'prompt-tuning'], '--rank applies to lora, and --methods names none of them'],
+      [['--virtual-tokens', '0'], 'code: CLI_INVALID_OPTION'],
+      [['--data', twin], `two --data folders are named ${basename(data)}`],
     ];
     for (const [options, says] of refusals) {
       const refused = promptune('compare-methods', ...common, ...options);

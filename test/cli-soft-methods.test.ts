@@ -51,6 +51,13 @@ describe('promptune soft train --method', () => {
       method: 'lora',
       training: { dropout: 0.1 },
     });
+    // the same folder with another rank is another run: refused, the rank named once
+    const otherRank = promptune(
+      ...['soft', 'train', '--method', 'lora', '--rank', '8', '--dropout', '0.1', '--model', stories.gguf],
+      ...['--data', data, '--out', out, '--epochs', '3'],
+    );
+    expect(otherRank.stderr).toContain('code: TRAIN_CHECKPOINT_MISMATCH');
+    expect(otherRank.stderr.match(/rank 4 → 8/g)).toHaveLength(1);
     const evaluated = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
     expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
     const generated = generateWithAdapter(out);
@@ -195,6 +202,11 @@ describe('promptune soft train --method', () => {
       ['--method', 'p-tuning', '--init', 'text'],
       ['--rank', '4'],
       ['--prefix-projection', '--init-from', join(data, 'missing.json')],
+      // --init-from chooses the start: another start beside it would be overridden
+      ['--init-from', join(data, 'missing.json'), '--init', 'text'],
+      ['--init-from', join(data, 'missing.json'), '--init-text', 'words'],
+      // a method that does not start from words: no way to use --init-text
+      ['--method', 'lora', '--init-text', 'words'],
     ]) {
       const refusedOption = train('--out', join(data, 'wrong'), ...wrong);
       expect(refusedOption.status).not.toBe(0);

@@ -69,6 +69,13 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   const sizesOf = (examples: number) => [
     ...new Set(options.sizes.map((size) => (size === 'all' ? examples : Math.min(size, examples)))),
   ];
+  // a size past a task's examples says so once, before the hours
+  for (const [index, split] of trainSplits.entries())
+    for (const size of options.sizes)
+      if (size !== 'all' && size > split.examples.length)
+        options.onProgress?.(
+          `--sizes ${size}: ${options.tasks[index].name} has ${split.examples.length} training examples; measured as all of them`,
+        );
   const total = trainSplits.reduce(
     (sum, split) => sum + options.methods.length * sizesOf(split.examples.length).length,
     0,
@@ -152,7 +159,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         if (key) journal.add(key, measurement);
         results.push(measurement);
         options.onProgress?.(
-          `  test accuracy ${measurement.testAccuracy.toFixed(3)}${Number.isNaN(measurement.devAccuracy) ? '' : ` (dev ${measurement.devAccuracy.toFixed(3)})`}, ${measurement.steps} steps of ${measurement.secondsPerStep.toFixed(3)} s`,
+          `  test accuracy ${measurement.testAccuracy.toFixed(3)}${Number.isNaN(measurement.devAccuracy) ? '' : ` (dev ${measurement.devAccuracy.toFixed(3)})`}, ${measurement.steps} step${measurement.steps === 1 ? '' : 's'} of ${measurement.secondsPerStep.toFixed(3)} s`,
         );
       }
     }

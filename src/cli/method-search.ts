@@ -263,7 +263,14 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
  * where nothing starts from text. --init-from stays: its words are the search's text start.
  */
 export function checkSearchOptions(
-  given: { search?: boolean; init?: string; 'init-from'?: string },
+  given: {
+    search?: boolean;
+    init?: string;
+    'init-from'?: string;
+    method?: string;
+    source?: string;
+    'prefix-projection'?: boolean;
+  },
   written: ReadonlySet<string>,
 ): void {
   const chosen = ['lr', 'init'].find((option) => written.has(option));
@@ -275,6 +282,20 @@ export function checkSearchOptions(
         hint: `Drop --${chosen} (or --search).`,
       },
     );
+  // where no start is words, --init text is no way out either
+  const noText =
+    given.source !== undefined
+      ? '--source starts it from a multitask prompt'
+      : given['prefix-projection']
+        ? 'a prefix made by --prefix-projection starts from random values'
+        : ['lora', 'p-tuning', 'full-fine-tuning'].includes(given.method ?? '')
+          ? `--method ${given.method} does not start from words`
+          : undefined;
+  if (written.has('init-text') && noText)
+    throw new ValidationError(`--init-text would be ignored: ${noText}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Drop --init-text.',
+    });
   if (written.has('init-text') && !given.search && !given['init-from'] && given.init !== 'text')
     throw new ValidationError(
       `--init-text would be ignored: the run starts from ${given.init ? `--init ${given.init}` : 'its default init'}`,

@@ -82,13 +82,18 @@ export function grownNote(epoch: number, epochs: number, maxEpochs: number | und
     : '';
 }
 
-/** What a rerun into the same --out says as it continues the run's checkpoint (on stderr). */
-export function reportResume(out: string): (step: number, totalSteps: number) => void {
+/**
+ * What a run says as it continues the checkpoint in --out (on stderr): a rerun's, or after a search, the
+ * chosen trial's (`searched` names it), which the search trained to its end.
+ */
+export function reportResume(out: string, searched?: string): (step: number, totalSteps: number) => void {
   return (step, totalSteps) =>
     process.stderr.write(
-      step >= totalSteps
-        ? `${out} already holds this run to its end (step ${step}): scoring it again\n`
-        : `continuing the run in ${out} from its checkpoint at step ${step} of ${totalSteps}\n`,
+      searched && step >= totalSteps
+        ? `the search's best trial (${searched}) is the run, trained to its end (step ${step}): scoring it\n`
+        : step >= totalSteps
+          ? `${out} already holds this run to its end (step ${step}): scoring it again\n`
+          : `continuing the run in ${out} from its checkpoint at step ${step} of ${totalSteps}\n`,
     );
 }
 

@@ -246,7 +246,13 @@ const settingWords: Record<string, string> = {
 
 /** A setting's value, short: a digest or a long list is not worth printing whole. */
 function shortValue(value: unknown): string {
-  const text = value === undefined ? 'none' : typeof value === 'string' ? value : JSON.stringify(value);
+  // a list kept as lines (the task names) reads as a list, not as line breaks in the message
+  const text =
+    value === undefined
+      ? 'none'
+      : typeof value === 'string'
+        ? value.split('\n').join(', ')
+        : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
@@ -294,8 +300,17 @@ function differences(saved: string, current: string): { words: string; onlyLengt
   const changed = changedSettings(before, after);
   const onlyLength =
     changed.length > 0 && changed.every(([name]) => name === 'totalSteps' || name === 'maxSteps');
-  // a prompt's virtual tokens are also its shape's rows: named once
-  const named = changed.length > 1 ? changed.filter(([name]) => name !== 'n') : changed;
+  // a prompt's virtual tokens are also its shape's rows, and a method's option (LoRA's rank) may also be
+  // a setting of its own: each named once
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const named = (changed.length > 1 ? changed.filter(([name]) => name !== 'n') : changed).filter(
+    ([name, was, is]) =>
+      !name.startsWith(`${settingWords.run}: `) ||
+      !changed.some(
+        ([other, otherWas, otherIs]) =>
+          other === name.slice(settingWords.run.length + 2) && same(otherWas, was) && same(otherIs, is),
+      ),
+  );
   const changes = named.map(([name, was, is]) =>
     name === 'data'
       ? settingWords.data

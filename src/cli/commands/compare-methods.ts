@@ -12,7 +12,7 @@ import { checkJournalPath, openComparisonJournal } from '../comparison-journal.j
 import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
-import { listOption, numberOption, repeatedOption } from '../options.js';
+import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { METHODS, type Method } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -87,6 +87,15 @@ export default defineCommand({
           hint: `Name each once: it would be trained twice and its rows merged.`,
         });
     }
+    // a task is named by its folder: two folders of one name would share the table's rows
+    const names = folders.map((folder) => basename(resolve(folder)));
+    const sameName = names.find((name, index) => names.indexOf(name) !== index);
+    if (sameName)
+      throw new ValidationError(`two --data folders are named ${sameName}`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'A task is named by its folder; give tasks from folders of different names.',
+      });
+    checkMethodOptions(methods, givenOptions(rawArgs), args);
     // before the hours of training, not after: the table must not be lost to a bad --report path
     if (args.report) checkReportPath(args.report);
     checkJournalPath(args.journal);
@@ -158,6 +167,29 @@ export default defineCommand({
       );
   },
 });
+
+/** Refuses a method option no method named uses (it would be ignored), and a value no method takes. */
+function checkMethodOptions(
+  methods: Method[],
+  written: Set<string>,
+  args: { rank: string; 'virtual-tokens': string },
+): void {
+  const users: [string, Method[]][] = [
+    ['rank', ['lora']],
+    ['virtual-tokens', ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning']],
+  ];
+  for (const [option, using] of users) {
+    numberOption(option, args[option as 'rank' | 'virtual-tokens'], { integer: true, min: 1 });
+    if (written.has(option) && !methods.some((method) => using.includes(method)))
+      throw new ValidationError(
+        `--${option} applies to ${using.join(', ')}, and --methods names none of them`,
+        {
+          code: 'CLI_INVALID_OPTION',
+          hint: `Drop --${option}, or add a method that uses it to --methods.`,
+        },
+      );
+  }
+}
 
 /** Refuses a --report path that cannot be written: a folder, or a file in a folder that does not exist. */
 function checkReportPath(path: string): void {

@@ -27,7 +27,7 @@ import {
   type TokenizedExample,
   type TrainProgress,
 } from '../../soft/index.js';
-import { checkSearchOptions, runSearch, searchCandidates } from '../method-search.js';
+import { candidateName, checkSearchOptions, runSearch, searchCandidates } from '../method-search.js';
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -308,7 +308,7 @@ export default defineCommand({
             recording.progress(progress.step, progress.totalSteps);
           }
         },
-        reportResume(args.out),
+        reportResume(args.out, search && candidateName(search.chosen)),
       );
       bar.finish();
       stopping.dispose();

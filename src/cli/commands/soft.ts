@@ -3,7 +3,7 @@ import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
-import { ValidationError } from '../../errors/index.js';
+import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
 import { resolveModel } from '../../providers/index.js';
 import {
@@ -22,7 +22,7 @@ import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
+import { candidateName, checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
 import {
@@ -178,6 +178,13 @@ const train = defineCommand({
           hint: 'Drop --init-from (or --source), or use --method prompt-tuning or prefix-tuning.',
         },
       );
+    const written = givenOptions(rawArgs);
+    const alsoInit = ['init', 'init-text'].find((option) => written.has(option));
+    if (given['init-from'] && alsoInit)
+      throw new ValidationError(
+        `--init-from starts the run from the hard prompt's words; --${alsoInit} was given too`,
+        { code: 'CLI_INVALID_OPTION', hint: `Drop --${alsoInit} (or --init-from).` },
+      );
     const requested = given['init-from']
       ? { ...given, init: 'text', 'init-text': hardPromptText(readArtifact(given['init-from'])) }
       : given;
@@ -193,7 +200,6 @@ const train = defineCommand({
         });
     }
     const { options: common, optimizer } = trainingOptions(requested);
-    const written = givenOptions(rawArgs);
     checkRunOptions(requested, written);
     checkSearchOptions(given, written);
     checkOutputFolder(requested.out);
@@ -304,7 +310,7 @@ const train = defineCommand({
         optimizer: optimizerAt(optimizer, learningRate),
         run: checkpointIdentity(plan, args),
         directory: args.out,
-        onResume: reportResume(args.out),
+        onResume: reportResume(args.out, search && candidateName(search.chosen)),
         onProgress: (progress) => {
           // a run that grew past its epochs says so: the bar's total moved back
           const grown = grownNote(progress.epoch, Number(args.epochs), maxEpochs);
@@ -380,7 +386,18 @@ const train = defineCommand({
         );
         process.stderr.write(`recorded as run ${recording.id}\n`);
       }
-    } catch (error) {
+    } catch (caught) {
+      // a folder whose run a search chose, continued without --search, differs in what the search chose
+      const error =
+        !search &&
+        PromptuneError.isInstance(caught) &&
+        caught.code === 'TRAIN_CHECKPOINT_MISMATCH' &&
+        existsSync(join(args.out, 'search'))
+          ? new ValidationError(caught.message, {
+              code: caught.code,
+              hint: `${args.out}'s run was chosen by --search: add --search to continue or rescore it (its trials are kept), or choose another --out folder.`,
+            })
+          : caught;
       // the run records why training stopped; a failure to record that must not hide the error
       if (recording && !recorded) await recording.fail(error).catch(() => undefined);
       throw error;
