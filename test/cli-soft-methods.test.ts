@@ -76,6 +76,16 @@ describe('promptune soft train --method', () => {
     );
     expect(byVersion.status, byVersion.stderr).toBe(0);
     expect(JSON.parse(byVersion.stdout).model).toMatch(/^local:.*stories260K\.gguf\+lora:[0-9a-f]{12}$/);
+    // a push for other weights (the Hugging Face copy, another fingerprint) moves the task's latest to a
+    // model a service of the first refuses: it says so
+    const otherBase = promptune(
+      ...['soft', 'train', '--method', 'lora', '--model', stories.huggingFace, '--data', data],
+      ...['--out', join(data, 'lora-hf'), '--steps', '1', '--push', '--db', database],
+    );
+    expect(otherBase.status, otherBase.stderr).toBe(0);
+    expect(otherBase.stderr).toMatch(
+      /warning: \S+@1, the task's latest before \S+@2, was trained on stories260K\.gguf; \S+@2 on stories260K-hf, whose weights differ/,
+    );
     // a method promptune does not run is refused by name, not half-loaded
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, peft_type: 'IA3' }));

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { NotFoundError, PermissionError } from '../errors/index.js';
-import { pushSoftPrompt } from '../registry/index.js';
+import { pushSoftPrompt, type PromptVersion } from '../registry/index.js';
+import { readAdapterMetadata } from '../soft/index.js';
 import { loadTask, taskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
 
@@ -110,6 +111,10 @@ export async function pushAdapter(
           metrics: [{ name: 'exact-match', options: { match: 'prefix', normalize: [] } }],
           generation: { maxTokens: 16, temperature: 0 },
         }));
+    const previous = await registry.resolveVersion(name).catch((error: unknown) => {
+      if (NotFoundError.isInstance(error)) return undefined;
+      throw error;
+    });
     const { version } = await pushAndLabel(
       registry,
       actor,
@@ -125,6 +130,21 @@ export async function pushAdapter(
           actor,
         }),
     );
+    if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source.adapter);
     return { name: `${spec.name}@${version.number}`, id: version.id };
   });
+}
+
+/**
+ * Says on stderr when a push moves a task's latest version to another base model: a service runs one
+ * model and refuses versions trained on another, so requests for the task by name would start failing.
+ */
+function warnOtherBaseModel(previous: PromptVersion, pushed: string, adapter: string): void {
+  const before = (previous.content.promptune as { baseModel?: { name: string; sha256: string } } | null)
+    ?.baseModel;
+  const now = readAdapterMetadata(adapter)?.baseModel;
+  if (!before || !now || before.sha256 === now.sha256) return;
+  process.stderr.write(
+    `warning: ${previous.task}@${previous.number}, the task's latest before ${pushed}, was trained on ${before.name}; ${pushed} on ${now.name}, whose weights differ. A service runs one base model and refuses versions of another: requests for ${previous.task} (its latest) now need a service of ${now.name}, or name a version or label.\n`,
+  );
 }
