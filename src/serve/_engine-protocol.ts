@@ -19,11 +19,12 @@ export type ToWorker =
 
 /**
  * An error as it crosses the worker boundary. `kind` says whose fault it is: `validation` (the request
- * cannot run, e.g. CONTEXT_OVERFLOW: 400), `not-found` (404), or `engine` (the engine failed: 500).
+ * cannot run, e.g. CONTEXT_OVERFLOW: 400), `not-found` (404), `conflict` (the service's state refuses it, a
+ * version for another base model: 409), or `engine` (the engine failed: 500).
  * `stack` is the worker's, for the service log.
  */
 export interface EngineFailure {
-  kind: 'validation' | 'not-found' | 'engine';
+  kind: 'validation' | 'not-found' | 'conflict' | 'engine';
   message: string;
   code: string;
   hint?: string;

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ConflictError,
   EngineError,
   NotFoundError,
   parseInput,
@@ -282,10 +283,11 @@ export class EngineClient {
 }
 
 /** The error class of a failure's kind, as it was in the worker. */
-function rebuild(failure: EngineFailure): ValidationError | NotFoundError | EngineError {
+function rebuild(failure: EngineFailure): ValidationError | NotFoundError | ConflictError | EngineError {
   const options = { code: failure.code, hint: failure.hint ?? 'See the service log.' };
   if (failure.kind === 'validation') return new ValidationError(failure.message, options);
   if (failure.kind === 'not-found') return new NotFoundError(failure.message, options);
+  if (failure.kind === 'conflict') return new ConflictError(failure.message, options);
   const inWorker = new Error(failure.message);
   inWorker.stack = failure.stack ?? inWorker.stack;
   return new EngineError(`the engine failed: ${failure.message}`, { ...options, cause: inWorker });

@@ -14,7 +14,13 @@ import {
   PrefixCache,
   makeDirectory,
 } from '../engine/index.js';
-import { EngineError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
+import {
+  ConflictError,
+  EngineError,
+  NotFoundError,
+  PromptuneError,
+  ValidationError,
+} from '../errors/index.js';
 import { compileConstraint } from '../guard/index.js';
 import { promptText } from '../providers/index.js';
 import { loadTrainedAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
@@ -55,7 +61,9 @@ function describe(error: unknown): EngineFailure {
     ? 'validation'
     : NotFoundError.isInstance(error)
       ? 'not-found'
-      : 'engine';
+      : ConflictError.isInstance(error)
+        ? 'conflict'
+        : 'engine';
   return { kind, message: error.message, code: error.code, hint: error.hint, stack };
 }
 
@@ -72,6 +80,19 @@ try {
       : new PrefixCache(model, { maxBytes: settings.prefixCacheBytes });
   const sessions = new Map<string, SoftPromptSession>();
 
+  // a version for other weights is not the caller's mistake but the service's state: 409, and a hint
+  // an API caller can act on (loadTrainedAdapter's speaks of the command line)
+  const loadOnThisModel = (folder: string) => {
+    try {
+      return loadTrainedAdapter(folder, model);
+    } catch (error) {
+      if (!PromptuneError.isInstance(error) || error.code !== 'ADAPTER_WRONG_MODEL') throw error;
+      throw new ConflictError(error.message, {
+        code: error.code,
+        hint: `This service runs ${modelName(settings.model)}: request a version or label trained on it, or serve this version from a service of the model it was trained on.`,
+      });
+    }
+  };
   const session = (reference: SoftPromptReference): SoftPromptSession => {
     const cached = sessions.get(reference.key);
     if (cached) {
@@ -94,7 +115,7 @@ try {
       writeFileSync(join(temporary, 'adapter_model.safetensors'), reference.files.safetensors);
       renameSync(temporary, folder);
     }
-    const { prompt, adapter } = loadTrainedAdapter(folder, model);
+    const { prompt, adapter } = loadOnThisModel(folder);
     const created = new SoftPromptSession(model, tokenizer, prompt, adapter);
     sessions.set(reference.key, created);
     if (sessions.size > 64) sessions.delete(sessions.keys().next().value!);

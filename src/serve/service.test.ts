@@ -70,7 +70,7 @@ const multitask = (() => {
 })();
 
 /** Pushes a soft version: index 0 and 1 soft prompts, 2 the LoRA adapter, 3 the prefix, 4 the multitask prompt. */
-async function pushSoft(task: string, index: number) {
+async function pushSoft(task: string, index: number, trainedOn?: { name: string; sha256: string }) {
   const directory = join(folder, `adapter-${index}`);
   const baseModelName = 'stories260K';
   if (index < prompts.length) saveAdapter(directory, prompts[index], loaded.model, { baseModelName });
@@ -85,7 +85,10 @@ async function pushSoft(task: string, index: number) {
     content: {
       adapterBlob: await registry.putBlob(readFileSync(join(directory, 'adapter_model.safetensors'))),
       adapterConfig: JSON.parse(readFileSync(join(directory, 'adapter_config.json'), 'utf8')),
-      promptune: JSON.parse(readFileSync(join(directory, 'promptune.json'), 'utf8')),
+      promptune: {
+        ...JSON.parse(readFileSync(join(directory, 'promptune.json'), 'utf8')),
+        ...(trainedOn && { baseModel: trainedOn }),
+      },
     },
     actor,
   });
@@ -136,6 +139,7 @@ beforeAll(async () => {
   await pushSoft('lora-c', 2);
   await pushSoft('prefix-d', 3);
   await pushSoft('multitask-e', 4);
+  await pushSoft('other-base', 2, { name: 'another-model', sha256: '0'.repeat(64) });
   for (const scope of ['run', 'read', 'admin'] as const)
     keys[scope] = (
       await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
@@ -249,6 +253,15 @@ describe('the service with the openai client', () => {
       .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('REGISTRY_NO_VERSION');
+    // a version trained on other weights: the service's state, not the request, is at odds (409)
+    const otherBase = await client(keys.run)
+      .chat.completions.create({ model: 'other-base', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(otherBase).toBeInstanceOf(OpenAI.ConflictError);
+    expect(otherBase).toMatchObject({
+      code: 'ADAPTER_WRONG_MODEL',
+      error: { hint: expect.stringContaining('This service runs stories260K.gguf: request a version') },
+    });
     const post = (key: string | undefined, body: string) =>
       fetch(`${server.url}/v1/chat/completions`, {
         method: 'POST',
