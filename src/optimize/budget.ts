@@ -31,7 +31,9 @@ export class BudgetExceeded extends PromptuneError {
   constructor(what: string, cap: number) {
     super(`the ${what} budget of ${cap} is spent`, {
       code: 'OPTIMIZE_BUDGET',
-      hint: 'Raise the cap (--max-calls, --max-cost, --budget or the preset), or accept the best prompt found so far.',
+      // an optimizer that meets its cap after the starting prompt is scored ends with its best prompt; this
+      // reaches the user when not even the starting prompt could be scored
+      hint: 'Raise the cap (--max-calls, --max-cost, --budget or the preset), or score fewer dev examples (--dev-limit): the starting prompt must be scored before anything else is tried.',
     });
   }
 }
