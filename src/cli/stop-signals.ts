@@ -1,6 +1,7 @@
-// Ctrl-C (SIGINT) and SIGTERM during long work (training, a comparison, an evaluation): the first asks
-// it to stop at its next step, keeping what it did; the second ends the process at once. main.ts prints the stop as any error and
-// then ends the process by the same signal, so a shell or a job worker sees how the command ended.
+// Ctrl-C (SIGINT) and SIGTERM during long work (training, a comparison, an evaluation, an optimization):
+// the first asks it to stop at its next step, keeping what it did; the second ends the process at once.
+// main.ts prints the stop as any error and then ends the process by the same signal, so a shell or a job
+// worker sees how the command ended.
 // Outside the span a command asks for, the signals keep Node's default: the process ends at once.
 
 let received: NodeJS.Signals | undefined;

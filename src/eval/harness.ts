@@ -59,7 +59,10 @@ export interface EvaluationOptions {
   prices?: Record<string, Price>;
   retries?: number;
   timeoutMs?: number;
-  /** Stops the run: no call starts after it aborts, and once the calls under way are journaled it throws InterruptedError (EVAL_INTERRUPTED). */
+  /**
+   * Stops the run: no call starts after it aborts, and once the calls under way are journaled it throws
+   * InterruptedError (EVAL_INTERRUPTED), unless they were the last.
+   */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /**
@@ -327,7 +330,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  if (options.signal?.aborted)
+  if (options.signal?.aborted && done < jobs.length)
     throw new InterruptedError(`evaluation stopped after ${done} of ${jobs.length} answers`, {
       code: 'EVAL_INTERRUPTED',
       hint: `The answers are journaled in ${journalPath}: run it again to continue from them without asking again.`,

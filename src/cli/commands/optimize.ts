@@ -263,7 +263,7 @@ export default defineCommand({
       });
     } catch (caught) {
       const error = InterruptedError.isInstance(caught)
-        ? new InterruptedError(`optimization stopped after ${trials} trials`, {
+        ? new InterruptedError(`optimization stopped after ${trials} trial${trials === 1 ? '' : 's'}`, {
             code: 'OPTIMIZE_INTERRUPTED',
             hint: `Every answer is journaled and in ${args['cache-file']}: run the same command again to continue without asking again (the budget holds over both runs).`,
             cause: caught,
