@@ -2,12 +2,13 @@
 // one budget, the table printed, the JSON's measurements consistent with the methods' shapes, and the
 // HTML report written; a method it does not know is refused with a code. Each measurement is journaled:
 // a rerun takes it from there, and Ctrl-C keeps what was measured for the same command to continue.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonError } from './error-code.js';
+import { interruptedRun } from './interrupted-run.js';
 import { repositoryRoot, sharedModels, stories } from './models.js';
 
 const promptune = (...args: string[]) =>
@@ -171,17 +172,8 @@ describe('promptune compare-methods', () => {
       ...['--model', stories.gguf, '--data', data, '--methods', 'prompt-tuning'],
       ...['--sizes', '8,all', '--epochs', '10', '--journal', journal, '--json'],
     ];
-    const child = spawn(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), ...command]);
-    let stderr = '';
-    let sent = false; // once: a second Ctrl-C would stop it at once
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      // the second size's 40 steps have begun: the first size is measured
-      if (!sent && /on 32 examples/.test(stderr)) sent = child.kill('SIGINT');
-    });
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on('close', (...ending) => resolve(ending)),
-    );
+    // stopped once the second size's 40 steps have begun: the first size is measured
+    const { code, signal, stderr } = await interruptedRun(command, /on 32 examples/);
     expect([code, signal], stderr).toEqual([null, 'SIGINT']);
     expect(stderr).toContain(
       'SIGINT: stopping the comparison after the step under way and keeping what it measured',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetId, Registry, staleAfterMs } from '../src/registry/index.js';
 import { jsonError } from './error-code.js';
+import { interruptedRun } from './interrupted-run.js';
 import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -221,15 +222,10 @@ describe('promptune eval', () => {
       ...['eval', '--task', join(repositoryRoot, 'examples', 'name.yaml'), '--model', model],
       ...['--split', 'test', '--repeats', '3', '--concurrency', '1', '--no-cache', '--json'],
     ];
-    const child = spawn(process.execPath, [...args, '--push', '--db', 'registry.sqlite'], { cwd });
-    let stderr = '';
-    let sent = false; // once: a second Ctrl-C stops at once
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (!sent && / (3\d|4\d)%/.test(chunk.toString())) sent = child.kill('SIGINT');
-    });
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on('close', (...ending) => resolve(ending)),
+    const { code, signal, stderr } = await interruptedRun(
+      [...args.slice(1), '--push', '--db', 'registry.sqlite'],
+      / (3\d|4\d)%/,
+      cwd,
     );
     expect([code, signal], stderr).toEqual([null, 'SIGINT']);
     expect(stderr).toContain(
