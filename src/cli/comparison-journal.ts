@@ -57,64 +57,13 @@ export function taskDataHash(directory: string): string {
 const lineSchema = z.object({ key: z.string().regex(/^[0-9a-f]{64}$/), measurement: measurementSchema });
 
 /**
- * Opens the journal at `path` (made when the first measurement is added) and reads what it holds. A last
- * line cut off mid-write (a killed process) is dropped with a warning; any other line that does not read
- * is an error naming it, and the file is left as it was.
+ * Opens the journal at `path`, making it (and its folder) when missing, so that a path that cannot be
+ * written fails now (as Node's error, which the command line words), not after the first measurement's
+ * minutes; a folder there is refused. Then reads what it holds: a last line cut off mid-write (a killed
+ * process) is dropped with a warning; any other line that does not read is an error naming it, and the
+ * file is left as it was.
  */
 export function openComparisonJournal(path: string, warn: (message: string) => void): ComparisonJournal {
-  const found = new Map<string, MethodMeasurement>();
-  // a file edited by hand may end without a newline: the first line appended must not join its last
-  let joinsLast = false;
-  const source = (where: string) => ({
-    where,
-    code: 'COMPARE_JOURNAL_INVALID',
-    hint: `The journal holds what compare-methods measured. Move ${path} aside, or pass --journal <another file>, to measure again.`,
-  });
-  if (existsSync(path)) {
-    const bytes = Buffer.from(readInputFile(path, source(path)));
-    const text = bytes.toString('utf8');
-    const lines = text.split('\n');
-    const torn = !text.endsWith('\n') && text.length > 0;
-    joinsLast = torn;
-    lines.forEach((line, index) => {
-      if (!line.trim()) return;
-      const where = source(`${path}: line ${index + 1}`);
-      try {
-        const read = parseInput(lineSchema, parseJsonText(line, where), where);
-        found.set(read.key, read.measurement as MethodMeasurement);
-      } catch (error) {
-        if (!(torn && index === lines.length - 1)) throw error;
-        // a write the process did not finish: nothing to keep of it, and the next line must start clean
-        warn(`${path}: line ${index + 1} was cut off mid-write (a run was killed); dropped`);
-        joinsLast = false;
-        const handle = openSync(path, 'r+');
-        try {
-          ftruncateSync(handle, bytes.lastIndexOf(0x0a) + 1);
-        } finally {
-          closeSync(handle);
-        }
-      }
-    });
-  }
-  return {
-    path,
-    find: (key) => found.get(key),
-    add(key, measurement) {
-      makeDirectory(dirname(path));
-      const line = JSON.stringify({ key, measurement });
-      appendFileSync(path, (joinsLast ? '\n' : '') + line + '\n');
-      joinsLast = false;
-      found.set(key, measurement);
-    },
-  };
-}
-
-/**
- * Refuses a journal path that is a folder, and makes the file (and its folder) when missing: a path that
- * cannot be written fails now (as Node's error, which the command line words), not after the first
- * measurement's minutes.
- */
-export function checkJournalPath(path: string): void {
   if (existsSync(path) && statSync(path).isDirectory())
     throw new ValidationError(`--journal ${path} is a folder`, {
       code: 'PATH_IS_A_FOLDER',
@@ -122,4 +71,45 @@ export function checkJournalPath(path: string): void {
     });
   if (path) makeDirectory(dirname(path));
   closeSync(openSync(path, 'a'));
+  const found = new Map<string, MethodMeasurement>();
+  const source = (where: string) => ({
+    where,
+    code: 'COMPARE_JOURNAL_INVALID',
+    hint: `The journal holds what compare-methods measured. Move ${path} aside, or pass --journal <another file>, to measure again.`,
+  });
+  const bytes = Buffer.from(readInputFile(path, source(path)));
+  const text = bytes.toString('utf8');
+  const lines = text.split('\n');
+  const torn = !text.endsWith('\n') && text.length > 0;
+  // a file edited by hand may end without a newline: the first line appended must not join its last
+  let joinsLast = torn;
+  lines.forEach((line, index) => {
+    if (!line.trim()) return;
+    const where = source(`${path}: line ${index + 1}`);
+    try {
+      const read = parseInput(lineSchema, parseJsonText(line, where), where);
+      found.set(read.key, read.measurement as MethodMeasurement);
+    } catch (error) {
+      if (!(torn && index === lines.length - 1)) throw error;
+      // a write the process did not finish: nothing to keep of it, and the next line must start clean
+      warn(`${path}: line ${index + 1} was cut off mid-write (a run was killed); dropped`);
+      joinsLast = false;
+      const handle = openSync(path, 'r+');
+      try {
+        ftruncateSync(handle, bytes.lastIndexOf(0x0a) + 1);
+      } finally {
+        closeSync(handle);
+      }
+    }
+  });
+  return {
+    path,
+    find: (key) => found.get(key),
+    add(key, measurement) {
+      const line = JSON.stringify({ key, measurement });
+      appendFileSync(path, (joinsLast ? '\n' : '') + line + '\n');
+      joinsLast = false;
+      found.set(key, measurement);
+    },
+  };
 }

@@ -1,7 +1,8 @@
 // Reads soft-prompt training data for the CLI: JSONL/CSV examples with an input and a target field,
 // tokenized as continuations, each checked to fit the model's context with the prompt.
+import { basename, resolve } from 'node:path';
 import type { LoadedModel } from '../engine/index.js';
-import { DatasetError } from '../errors/index.js';
+import { DatasetError, ValidationError } from '../errors/index.js';
 import { rowLength, tokenizeExample, type SoftPrompt, type TokenizedExample } from '../soft/index.js';
 import { readExamples } from '../tasks/index.js';
 
@@ -66,4 +67,19 @@ export function labelCandidates(loaded: LoadedModel, data: SoftData, labels: str
   return data.inputs.map((input, i) =>
     labels.map((label) => tokenizeExample(loaded.tokenizer, input, label, `${data.path}:${data.lines[i]}`)),
   );
+}
+
+/**
+ * The tasks of several --data folders, each named by its folder; two folders of one name are refused
+ * (their rows, or their factors, would be one task's).
+ */
+export function taskFolderNames(folders: string[]): string[] {
+  const names = folders.map((folder) => basename(resolve(folder)));
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated)
+    throw new ValidationError(`two --data folders are named ${repeated}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'A task is named by its folder; give each task once, from folders of different names.',
+    });
+  return names;
 }

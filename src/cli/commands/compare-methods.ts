@@ -4,16 +4,17 @@
 // measurement is journaled as it is made, so a stopped comparison (Ctrl-C, a crash) continues where it was.
 import { defineCommand } from 'citty';
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
-import { checkJournalPath, openComparisonJournal } from '../comparison-journal.js';
+import { openComparisonJournal } from '../comparison-journal.js';
 import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
 import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
+import { taskFolderNames } from '../soft-data.js';
 import { METHODS, type Method } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
 
@@ -87,18 +88,10 @@ export default defineCommand({
           hint: `Name each once: it would be trained twice and its rows merged.`,
         });
     }
-    // a task is named by its folder: two folders of one name would share the table's rows
-    const names = folders.map((folder) => basename(resolve(folder)));
-    const sameName = names.find((name, index) => names.indexOf(name) !== index);
-    if (sameName)
-      throw new ValidationError(`two --data folders are named ${sameName}`, {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'A task is named by its folder; give tasks from folders of different names.',
-      });
+    const names = taskFolderNames(folders);
     checkMethodOptions(methods, givenOptions(rawArgs), args);
     // before the hours of training, not after: the table must not be lost to a bad --report path
     if (args.report) checkReportPath(args.report);
-    checkJournalPath(args.journal);
     const warn = (message: string) => process.stderr.write(`${message}\n`);
     const journal = openComparisonJournal(args.journal, warn);
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
@@ -118,7 +111,7 @@ export default defineCommand({
     const measurements = await compareMethods({
       loaded,
       model: args.model,
-      tasks: folders.map((folder) => ({ name: basename(resolve(folder)), directory: folder })),
+      tasks: folders.map((folder, index) => ({ name: names[index], directory: folder })),
       methods,
       sizes,
       epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 })!,

@@ -31,7 +31,7 @@ import { candidateName, checkSearchOptions, runSearch, searchCandidates } from '
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
-import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { labelCandidates, labelSet, readSoftData, taskFolderNames } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import {
@@ -114,18 +114,12 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const folders = repeatedOption(rawArgs, 'data');
-    const names = folders.map((folder) => basename(resolve(folder)));
     if (folders.length < 2)
       throw new ValidationError(`train-multitask trains several tasks; --data named ${folders.length}`, {
         code: 'CLI_INVALID_OPTION',
         hint: 'Give --data once per task folder; for one task use soft train --method multitask-prompt-tuning.',
       });
-    const repeated = names.find((name, index) => names.indexOf(name) !== index);
-    if (repeated)
-      throw new ValidationError(`two --data folders are named ${repeated}`, {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'A task is named by its folder; give each task once, from folders of different names.',
-      });
+    const names = taskFolderNames(folders);
     for (const folder of folders)
       for (const split of ['train', 'dev'])
         if (!existsSync(join(folder, `${split}.jsonl`)))
