@@ -164,6 +164,71 @@ describe('promptune compare-methods', () => {
     }
   });
 
+  it("starts each task's multitask prompt from one trained on the other tasks", () => {
+    const name = slice('name', { train: 16, dev: 8, test: 16 });
+    const gender = slice('gender', { train: 16, dev: 8, test: 16 });
+    const journal = join(name, 'journal.jsonl');
+    const common = ['--journal', journal, '--model', stories.gguf, '--methods', 'multitask-prompt-tuning'];
+    const both = [...common, '--data', name, '--data', gender, '--sizes', '8,all', '--epochs', '2'];
+    const run = promptune('compare-methods', ...both, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    // each task's source is trained once, for its first size, on the other task's 16 examples
+    for (const [task, other] of [
+      [name, gender],
+      [gender, name],
+    ])
+      expect(run.stderr).toContain(
+        `[${task === name ? 1 : 3}/4] ${basename(task)}: soft prompt (16 virtual tokens) as a shared prompt scaled by rank-4 task factors, started from a multitask prompt of ${basename(other)} (average) on 8 examples\n  first a multitask prompt of ${basename(other)}, trained on its 16 examples, to start from\n  a multitask prompt of ${basename(other)}: dev accuracy `,
+      );
+    expect(run.stderr.match(/first a multitask prompt/g)).toHaveLength(2);
+    const measurements = JSON.parse(run.stdout) as {
+      task: string;
+      sourceTasks?: string[];
+      trainExamples: number;
+      trainableParameters: number;
+      testAccuracy: number;
+    }[];
+    expect(measurements.map((item) => [item.task, item.sourceTasks, item.trainExamples])).toEqual([
+      [basename(name), [basename(gender)], 8],
+      [basename(name), [basename(gender)], 16],
+      [basename(gender), [basename(name)], 8],
+      [basename(gender), [basename(name)], 16],
+    ]);
+    // the source's rank-4 factors (16 x 4, 4 x 64) beside the shared prompt, where a prompt from scratch
+    // has rank 1
+    expect(measurements[0].trainableParameters).toBe(16 * 64 + 16 * 4 + 4 * 64);
+    // measured before: taken as they were, no source trained; the table names where each started
+    const again = promptune('compare-methods', ...both);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr.match(/measured before/g)).toHaveLength(4);
+    expect(again.stderr).not.toContain('first a multitask prompt');
+    const accuracies = measurements
+      .filter((item) => item.task === basename(name))
+      .map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `\\| ${basename(name)} \\| multitask-prompt-tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`,
+      ),
+    );
+    // alone, the task's prompt starts from scratch: not the measurement of the transferred one
+    const alone = promptune(
+      'compare-methods',
+      ...common,
+      '--data',
+      name,
+      '--sizes',
+      '8',
+      '--epochs',
+      '2',
+      '--json',
+    );
+    expect(alone.status, alone.stderr).toBe(0);
+    expect(alone.stderr).not.toContain('measured before');
+    const [scratch] = JSON.parse(alone.stdout) as { sourceTasks?: string[]; trainableParameters: number }[];
+    expect(scratch.sourceTasks).toBeUndefined();
+    expect(scratch.trainableParameters).toBe(16 * 64 + 16 + 64);
+  }, 120_000);
+
   it('keeps what it measured when Ctrl-C stops it, and the same command measures the rest', async () => {
     const data = slice('name', { train: 32, dev: 8, test: 16 });
     const journal = join(data, 'journal.jsonl');

@@ -127,6 +127,21 @@ describe('promptune generate', () => {
     );
   });
 
+  it('refuses a flag written both ways, which citty would settle by its last', () => {
+    const result = promptune('soft', 'train', '--model', stories.gguf, '--search', '--no-search', '--json');
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stderr)).toEqual({
+      error: {
+        code: 'CLI_USAGE',
+        message: '--search and --no-search are both given',
+        hint: 'Give one of them: which was meant cannot be told.',
+      },
+    });
+    // written one way only, it is no contradiction
+    const once = promptune('model', 'info', '--model', join(sharedModels, 'nothing.gguf'), '--no-json');
+    expect(once.stderr).toContain('code: MODEL_NOT_FOUND');
+  });
+
   it('reports errors as one JSON object on stderr when --json is given, usage errors too', () => {
     const parsed = (stderr: string) => {
       expect(stderr.trim().split('\n')).toHaveLength(1);

@@ -1,6 +1,7 @@
 // Refusing options a command does not take: citty passes unknown flags through silently, so a typo
-// (`--max-call 5`) would run without the cap the user meant. It checks names only; values are each
-// command's (numberOption and friends).
+// (`--max-call 5`) would run without the cap the user meant; and a flag written both ways (`--search …
+// --no-search`), of which citty silently keeps the last. It checks names only; values are each command's
+// (numberOption and friends).
 import type { ArgsDef, CommandDef } from 'citty';
 
 /** A command line's option that the command does not declare, with the nearest one it does. */
@@ -62,4 +63,22 @@ export async function findUnknownOption(
     };
   }
   return undefined;
+}
+
+/**
+ * The first boolean option `rawArgs` writes both ways (`--search` and `--no-search`), if any: which one
+ * the user meant cannot be told (`--` ends the options).
+ */
+export async function findContradictedOption(
+  command: CommandDef,
+  rawArgs: string[],
+): Promise<string | undefined> {
+  const args = ((typeof command.args === 'function' ? await command.args() : await command.args) ??
+    {}) as ArgsDef;
+  const options = rawArgs.slice(0, rawArgs.includes('--') ? rawArgs.indexOf('--') : undefined);
+  const written = (name: string) => options.some((token) => token === name || token.startsWith(`${name}=`));
+  return Object.entries(args)
+    .filter(([, definition]) => definition.type === 'boolean')
+    .map(([name]) => name)
+    .find((name) => written(`--${name}`) && written(`--no-${name}`));
 }

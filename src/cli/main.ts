@@ -2,7 +2,7 @@
 // Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
-import { findUnknownOption } from './check-options.js';
+import { findContradictedOption, findUnknownOption } from './check-options.js';
 import { InterruptedError } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
 import { stoppingSignal } from './stop-signals.js';
@@ -80,6 +80,15 @@ async function run(rawArgs: string[]): Promise<number> {
       json,
     );
   }
+  const contradicted = await findContradictedOption(command, rawArgs);
+  if (contradicted)
+    return usageError(
+      command,
+      parent,
+      `--${contradicted} and --no-${contradicted} are both given`,
+      `Give one of them: which was meant cannot be told.`,
+      json,
+    );
   try {
     await runCommand(main, { rawArgs });
     return exitStatus.success;

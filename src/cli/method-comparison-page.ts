@@ -1,6 +1,7 @@
 // compare-methods --report: the comparison as one standalone HTML page: the settings every method shared,
 // a chart per task of test accuracy against training-set size (one line per method), then the table the
 // command prints. No script and nothing fetched: the page is a file to keep beside a decision.
+import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
 import type { MethodMeasurement } from './method-measurement.js';
 
 /** What every method of the comparison shared, as the page states it. */
@@ -82,6 +83,14 @@ export function comparisonPage(
     ['learning rates (each method its default)', rates],
     ['prompt methods', `${settings.virtualTokens} virtual tokens or prefix positions, init sample-vocab`],
     ['LoRA', `rank ${settings.rank} on q, k, v, o, gate, up, down`],
+    ...(measurements.some((item) => item.sourceTasks)
+      ? [
+          [
+            'multitask prompt tuning',
+            `each task started from a multitask prompt of the other tasks (rank-${SOURCE_TASK_RANK} factors, lr ${SOURCE_LEARNING_RATE}, the same budget, all their examples), their factors' mean`,
+          ],
+        ]
+      : []),
     ['finished', settings.finishedAt],
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>promptune: methods compared</title>

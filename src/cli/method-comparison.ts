@@ -3,7 +3,8 @@
 // sizes, and for each: trainable parameters, seconds per step, the peak resident memory while training,
 // test accuracy, forgetting (perplexity of held-out text the base model writes, before and after the
 // method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
-// full fine-tuning, the baseline, keeps a whole model per task). With a journal each measurement is kept
+// full fine-tuning, the baseline, keeps a whole model per task). Beside other tasks, multitask prompt tuning
+// starts each task from a multitask prompt trained on the others (comparison-source.ts). With a journal each measurement is kept
 // as it is made, and one kept before is taken instead of trained again (comparison-journal.ts).
 import type { LoadedModel } from '../engine/index.js';
 import { InterruptedError } from '../errors/index.js';
@@ -13,13 +14,21 @@ import {
   noPrompt,
   parameterCount,
   tokenizerFingerprint,
+  type MultitaskPrompt,
   type PromptEvaluation,
   type TokenizedExample,
 } from '../soft/index.js';
+import { comparisonSource, SOURCE_LEARNING_RATE } from './comparison-source.js';
 import { measurementKey, taskDataHash, type ComparisonJournal } from './comparison-journal.js';
 import type { MethodMeasurement } from './method-measurement.js';
 import { labelSet, readSoftData } from './soft-data.js';
-import { checkpointIdentity, planMethod, type Method, type MethodArgs } from './soft-methods.js';
+import {
+  checkpointIdentity,
+  planMethod,
+  planTransferredMultitask,
+  type Method,
+  type MethodArgs,
+} from './soft-methods.js';
 
 /** What compare-methods runs. */
 export interface ComparisonOptions {
@@ -87,8 +96,20 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     let before: number | undefined; // the frozen model's perplexity, the same for every method
     for (const method of options.methods) {
       const methodArgs = { ...options.methodArgs, model: options.model, method };
+      // beside other tasks, a task's multitask prompt starts from one trained on the others (trained
+      // when a size first needs it); its plan from the untrained source has the trained one's settings
+      const others = options.tasks.filter((_, index) => index !== taskIndex);
+      const source =
+        method === 'multitask-prompt-tuning' && others.length > 0
+          ? comparisonSource(loaded, others, Number(options.methodArgs['virtual-tokens']), options.seed)
+          : undefined;
+      const transferred = (multitask: MultitaskPrompt) =>
+        planTransferredMultitask(methodArgs, loaded, { multitask, name: source!.name }, options.seed);
+      let trainedSource: MultitaskPrompt | undefined;
       // training never changes a plan's initial parameters: one plan serves every size
-      const plan = planMethod(methodArgs, loaded, labels, options.seed);
+      const plan = source
+        ? transferred(source.untrained)
+        : planMethod(methodArgs, loaded, labels, options.seed);
       // the splits as this method lays them out (a prompt's positions count against the context)
       const [train, dev, test] = ['train', 'dev', 'test'].map(
         (split) => readSoftData(path(split), loaded, fields, plan.virtualTokens).examples,
@@ -110,6 +131,12 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             seed: options.seed,
             learningRate: plan.defaultLearningRate,
             trainExamples: used.length,
+            ...(source && {
+              source: {
+                tasks: others.map((other) => ({ task: other.name, data: taskDataHash(other.directory) })),
+                learningRate: SOURCE_LEARNING_RATE,
+              },
+            }),
           });
         const kept = key && journal.find(key);
         if (kept) {
@@ -118,10 +145,32 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           continue;
         }
         options.onProgress?.(counted);
+        const stop = (error: unknown) => {
+          if (!InterruptedError.isInstance(error)) throw error;
+          throw stopped(cell, { made: results.length, total }, journal);
+        };
+        if (source && !trainedSource) {
+          options.onProgress?.(
+            `  first ${source.name}, trained on ${others.length === 1 ? 'its' : 'their'} ${source.trainExamples.toLocaleString('en-US')} examples, to start from`,
+          );
+          const trained = await source
+            .train({
+              epochs: options.epochs,
+              batchSize: options.batchSize,
+              seed: options.seed,
+              signal: options.signal,
+              onProgress: (progress) => options.onStep?.(progress.step, progress.totalSteps),
+            })
+            .catch(stop);
+          trainedSource = trained.multitask;
+          options.onProgress?.(
+            `  ${source.name}: dev accuracy ${trained.devAccuracy.toFixed(3)}, ${trained.steps} steps`,
+          );
+        }
         before ??= evaluateFrozen(loaded, heldOut);
         let peak = process.memoryUsage().rss;
         const started = performance.now();
-        const result = await plan
+        const result = await (trainedSource ? transferred(trainedSource) : plan)
           .train(used, dev, {
             epochs: options.epochs,
             batchSize: options.batchSize,
@@ -133,10 +182,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
               options.onStep?.(progress.step, progress.totalSteps);
             },
           })
-          .catch((error: unknown) => {
-            if (!InterruptedError.isInstance(error)) throw error;
-            throw stopped(cell, { made: results.length, total }, journal);
-          });
+          .catch(stop);
         const seconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test);
         // full fine-tuning's packed weights hold a few values of alignment padding; count the weights
@@ -145,6 +191,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         const measurement: MethodMeasurement = {
           task: task.name,
           method,
+          ...(source && { sourceTasks: others.map((other) => other.name) }),
           trainExamples: used.length,
           trainableParameters: parameters,
           learningRate: plan.defaultLearningRate,

@@ -7,6 +7,11 @@ import { METHODS, type Method } from './soft-methods.js';
 export interface MethodMeasurement {
   task: string;
   method: Method;
+  /**
+   * Multitask prompt tuning on a task beside others: the tasks whose multitask prompt (trained first, on
+   * all their examples) the task's prompt was transferred from. Absent: trained from scratch.
+   */
+  sourceTasks?: string[];
   /** Training examples used ("all" is the whole train split). */
   trainExamples: number;
   trainableParameters: number;
@@ -44,6 +49,7 @@ const measured = z
 export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z.object({
   task: z.string(),
   method: z.enum(METHODS),
+  sourceTasks: z.array(z.string()).min(1).optional(),
   trainExamples: count,
   trainableParameters: count,
   learningRate: measured,

@@ -324,59 +324,28 @@ export function planMethod(
       maxMeaning:
         virtualTokens <= model.config.hiddenSize ? 'the number of virtual tokens' : "the model's hidden size",
     });
-    const start = args.source
-      ? transferStart(args.source, args.transfer ?? 'average', loaded, seed)
-      : {
-          initial: initMultitask(
-            initSoftPrompt(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed), layout),
-            1,
-            askedRank ?? 1,
-            seededRandom(seed + 1),
-          ),
-          init: initKind,
-        };
-    const { initial } = start;
-    const { virtualTokens: P, ranks } = initial.shape;
-    if (args.source && askedRank !== undefined && askedRank !== ranks)
+    if (!args.source)
+      return multitaskPlan(args, loaded, {
+        initial: initMultitask(
+          initSoftPrompt(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed), layout),
+          1,
+          askedRank ?? 1,
+          seededRandom(seed + 1),
+        ),
+        init: initKind,
+      });
+    const transfer = args.transfer ?? 'average';
+    const start = transferStart(args.source, transfer, loaded, seed);
+    if (askedRank !== undefined && askedRank !== start.initial.shape.ranks)
       throw invalid(
-        `--task-rank ${askedRank}: the prompt starts from --source ${args.source}, whose factors have rank ${ranks}`,
+        `--task-rank ${askedRank}: the prompt starts from --source ${args.source}, whose factors have rank ${start.initial.shape.ranks}`,
         'Drop --task-rank: a transferred prompt keeps its source’s rank.',
       );
-    return {
-      method,
-      virtualTokens: P,
-      defaultLearningRate: 0.3,
-      config: {
-        method,
-        virtualTokens: P,
-        init: start.init,
-        taskRank: ranks,
-        layout: initial.layout,
-        ...(args.source && { source: args.source }),
-      },
-      describe: `soft prompt (${P} virtual tokens) as a shared prompt scaled by rank-${ranks} task factors${args.source ? `, started from ${args.source} (${args.transfer ?? 'average'})` : ''}`,
-      async train(train, dev, options) {
-        // a checkpoint of a prompt started otherwise (or placed otherwise) is not resumed
-        const result = await trainMultitaskAsync(model, initial, train, dev, options, {
-          start: args.source ? `${start.init} of ${resolve(args.source)}` : start.init,
-          layout: initial.layout,
-        });
-        const prompt = taskPrompt(result.multitask, 0);
-        return {
-          ...result,
-          evaluate: (examples) => evaluatePrompt(model, prompt, examples),
-          save: (directory, metadata) =>
-            saveMultitaskAdapter(directory, result.multitask, model, {
-              ...common,
-              ...metadata,
-              baseModelName,
-              init: start.init,
-              method,
-              tasks: metadata.task === undefined ? undefined : [metadata.task],
-            }),
-        };
-      },
-    };
+    return multitaskPlan(args, loaded, start, {
+      name: args.source,
+      identity: resolve(args.source),
+      transfer,
+    });
   }
   if (method === 'p-tuning') {
     const { model } = loaded;
@@ -455,6 +424,75 @@ export function planMethod(
       };
     },
   };
+}
+
+/**
+ * A one-task multitask prompt's plan from `start`; `source` names the multitask prompt it was transferred
+ * from (`identity`: what a checkpoint must agree on, a folder's absolute path).
+ */
+function multitaskPlan(
+  args: Pick<MethodArgs, 'model'>,
+  loaded: LoadedModel,
+  start: { initial: MultitaskPrompt; init: string },
+  source?: { name: string; identity: string; transfer: string },
+): MethodPlan {
+  const { model } = loaded;
+  const { initial } = start;
+  const { virtualTokens: P, ranks } = initial.shape;
+  return {
+    method: 'multitask-prompt-tuning',
+    virtualTokens: P,
+    defaultLearningRate: 0.3,
+    config: {
+      method: 'multitask-prompt-tuning',
+      virtualTokens: P,
+      init: start.init,
+      taskRank: ranks,
+      layout: initial.layout,
+      ...(source && { source: source.name }),
+    },
+    describe: `soft prompt (${P} virtual tokens) as a shared prompt scaled by rank-${ranks} task factors${source ? `, started from ${source.name} (${source.transfer})` : ''}`,
+    async train(train, dev, options) {
+      // a checkpoint of a prompt started otherwise (or placed otherwise) is not resumed
+      const result = await trainMultitaskAsync(model, initial, train, dev, options, {
+        start: source ? `${start.init} of ${source.identity}` : start.init,
+        layout: initial.layout,
+      });
+      const prompt = taskPrompt(result.multitask, 0);
+      return {
+        ...result,
+        evaluate: (examples) => evaluatePrompt(model, prompt, examples),
+        save: (directory, metadata) =>
+          saveMultitaskAdapter(directory, result.multitask, model, {
+            tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
+            ...metadata,
+            baseModelName: basename(resolve(args.model)),
+            init: start.init,
+            method: 'multitask-prompt-tuning',
+            tasks: metadata.task === undefined ? undefined : [metadata.task],
+          }),
+      };
+    },
+  };
+}
+
+/**
+ * A new task's multitask prompt started from `source`, a multitask prompt held in memory (compare-methods
+ * trains it on the other tasks): the mean of its tasks' factors, as --transfer average.
+ */
+export function planTransferredMultitask(
+  args: Pick<MethodArgs, 'model'>,
+  loaded: LoadedModel,
+  source: { multitask: MultitaskPrompt; name: string },
+  seed: number,
+): MethodPlan {
+  const initial = transferMultitask(source.multitask, { kind: 'average' }, seededRandom(seed + 1));
+  return multitaskPlan(
+    args,
+    loaded,
+    { initial, init: 'transfer-average' },
+    { name: source.name, identity: source.name, transfer: 'average' },
+  );
 }
 
 /** The method options each method reads; the rest, given on the command line, would be ignored. */

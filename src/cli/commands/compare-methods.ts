@@ -203,7 +203,7 @@ function checkReportPath(path: string): void {
 export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
   const groups = new Map<string, MethodMeasurement[]>();
   for (const measurement of measurements) {
-    const key = `${measurement.task}\u0000${measurement.method}`;
+    const key = `${measurement.task}\u0000${methodName(measurement)}`;
     groups.set(key, [...(groups.get(key) ?? []), measurement]);
   }
   const header = [
@@ -222,7 +222,7 @@ export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
     const { serving } = largest;
     return [
       largest.task,
-      largest.method,
+      methodName(largest),
       largest.trainableParameters.toLocaleString('en-US'),
       largest.secondsPerStep.toFixed(3),
       largest.peakResidentMegabytes.toFixed(0),
@@ -237,6 +237,13 @@ export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
     ];
   });
   return [header, ...rows];
+}
+
+/** A row's method: "multitask-prompt-tuning (from animal, gender)" for a transferred one. */
+function methodName(measurement: MethodMeasurement): string {
+  return measurement.sourceTasks
+    ? `${measurement.method} (from ${measurement.sourceTasks.join(', ')})`
+    : measurement.method;
 }
 
 /** The comparison as a Markdown table. */

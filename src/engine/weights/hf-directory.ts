@@ -1,10 +1,16 @@
 // Hugging Face model directories: config.json plus model.safetensors or a sharded index, each read
 // through a schema of the fields promptune uses (other fields pass untouched). Maps transformers'
 // config fields to ModelConfig (a table per model_type); Q/K use rotate-half RoPE.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { NotFoundError, parseInput, readJsonFile, WeightLoadError } from '../../errors/index.js';
+import {
+  NotFoundError,
+  parseInput,
+  readJsonFile,
+  ValidationError,
+  WeightLoadError,
+} from '../../errors/index.js';
 import { validateConfig, type ModelConfig, type RopeScaling } from '../config.js';
 import { assembleWeights } from './assemble.js';
 import { phi3FusedTensors, withFusedParts, type FusedTensor } from './fused-tensors.js';
@@ -317,12 +323,33 @@ export function safetensorsFiles(directory: string): string[] {
   });
 }
 
+const adapterConfigSchema = z.looseObject({ base_model_name_or_path: z.string().min(1).optional() });
+
+/** The error for an adapter's folder (PEFT's adapter_config.json, no config.json) given as a model. */
+function adapterNotModel(directory: string): ValidationError {
+  let base: string | undefined;
+  try {
+    const read = adapterConfigSchema.safeParse(
+      JSON.parse(readFileSync(join(directory, 'adapter_config.json'), 'utf8')),
+    );
+    base = read.success ? read.data.base_model_name_or_path : undefined;
+  } catch {
+    // unreadable: the message says what the folder is without the base model's name
+  }
+  return new ValidationError(`${directory} holds an adapter (adapter_config.json), not a model`, {
+    code: 'MODEL_IS_ADAPTER',
+    hint: `Pass the base model${base ? ` it was trained on (${base})` : ''} as the model, and the adapter with --adapter (soft eval, soft generate); to serve it, serve the base model with the adapter registered (soft train --push).`,
+  });
+}
+
 /** The config.json of a Hugging Face directory, as read and as a ModelConfig. */
 export function readHuggingFaceConfig(directory: string): {
   config: ModelConfig;
   raw: Record<string, unknown>;
 } {
   const path = join(directory, 'config.json');
+  if (!existsSync(path) && existsSync(join(directory, 'adapter_config.json')))
+    throw adapterNotModel(directory);
   const raw = readConfigFile(path, z.record(z.string(), z.unknown()), 'config.json');
   return { config: huggingFaceConfig(raw, path), raw };
 }

@@ -99,6 +99,13 @@ describe('bad model files', () => {
     await expectCode(loadModel(join(directory, 'nope.gguf')), 'MODEL_NOT_FOUND');
   });
 
+  it("an adapter's folder given as the model", async () => {
+    const adapter = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
+    const error = await expectCode(loadModel(adapter), 'MODEL_IS_ADAPTER');
+    expect(error.message).toBe(`${adapter} holds an adapter (adapter_config.json), not a model`);
+    expect(error.hint).toContain('the base model it was trained on (stories260K-hf)');
+  });
+
   it('a truncated GGUF', async () => {
     const path = join(directory, 'truncated.gguf');
     copyFileSync(stories.gguf, path);
