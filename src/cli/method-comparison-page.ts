@@ -3,6 +3,7 @@
 // command prints. No script and nothing fetched: the page is a file to keep beside a decision.
 import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
 import type { MethodMeasurement } from './method-measurement.js';
+import type { Method } from './soft-methods.js';
 
 /** What every method of the comparison shared, as the page states it. */
 export interface ComparisonSettings {
@@ -20,11 +21,14 @@ const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${cha
 // a colour per method, distinguishable in print and for the common colour-vision deficiencies (Okabe–Ito)
 const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000'];
 
+const promptMethods: Method[] = ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning'];
+
 /** One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method. */
 function accuracyChart(task: string, measurements: MethodMeasurement[]): string {
   const sizes = [...new Set(measurements.map((item) => item.trainExamples))].sort((a, b) => a - b);
   const methods = [...new Set(measurements.map((item) => item.method))];
-  const [width, height, left, top, right, bottom] = [420, 240, 44, 24, 150, 36];
+  // the legend's column fits the longest method name (multitask-prompt-tuning) at 11px
+  const [width, height, left, top, right, bottom] = [470, 240, 44, 24, 200, 36];
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const x = (size: number) =>
@@ -70,6 +74,7 @@ export function comparisonPage(
   const cells = (tag: string, values: string[]) =>
     values.map((value) => `<${tag}>${escape(value)}</${tag}>`).join('');
   const tasks = [...new Set(measurements.map((item) => item.task))];
+  const measured = [...new Set(measurements.map((item) => item.method))];
   const rates = [...new Map(measurements.map((item) => [item.method, item.learningRate])).entries()]
     .map(([method, rate]) => `${method} ${rate}`)
     .join(', ');
@@ -81,8 +86,16 @@ export function comparisonPage(
       `${settings.epochs} epochs of batch ${settings.batchSize} at every size, seed ${settings.seed}`,
     ],
     ['learning rates (each method its default)', rates],
-    ['prompt methods', `${settings.virtualTokens} virtual tokens or prefix positions, init sample-vocab`],
-    ['LoRA', `rank ${settings.rank} on q, k, v, o, gate, up, down`],
+    // a method's settings where the method was measured
+    ...(measured.some((method) => promptMethods.includes(method))
+      ? [
+          [
+            'prompt methods',
+            `${settings.virtualTokens} virtual tokens or prefix positions, init sample-vocab`,
+          ],
+        ]
+      : []),
+    ...(measured.includes('lora') ? [['LoRA', `rank ${settings.rank} on q, k, v, o, gate, up, down`]] : []),
     ...(measurements.some((item) => item.sourceTasks)
       ? [
           [
