@@ -573,20 +573,33 @@ describe('promptune soft', () => {
     // name has many targets: no labels' start, 2 inits x 3 rates
     expect(searched.stderr).toMatch(/search 6\/6: text lr 0.3/);
     expect(existsSync(join(data, 'searched', 'search', 'trials.json'))).toBe(true);
+    // a spec whose prompt's words a text start takes when --init-text is not given (no test split here:
+    // nothing to score it on)
+    const spec = join(data, 'spec.yaml');
+    writeFileSync(
+      spec,
+      'name: who\ninput:\n  fields: [input]\nprompt:\n  system: Answer briefly.\n  template: "{{input}}\\nWho is the story about?"\n',
+    );
     for (const [out, more] of [
       ['plain', ['--no-search']],
       ['rate', ['--lr', '0.1']],
       ['start', ['--init', 'text']],
+      ['baseline', ['--init', 'text', '--baseline', spec]],
     ] as const) {
       const trained = run(out, ...more);
       expect(trained.status, trained.stderr).toBe(0);
       expect(trained.stderr).not.toContain('small data');
       expect(existsSync(join(data, out, 'search'))).toBe(false);
     }
-    // the words a text start used are kept with the adapter (the default's, here)
+    // the words a text start used are kept with the adapter: the default's, a general instruction, or
+    // the words of --baseline's prompt
     expect(JSON.parse(readFileSync(join(data, 'start', 'promptune.json'), 'utf8'))).toMatchObject({
       init: 'text',
-      training: { initText: 'Read the story and give the answer. The answer is' },
+      training: { initText: 'Read the text and give the answer. The answer is' },
+    });
+    expect(JSON.parse(readFileSync(join(data, 'baseline', 'promptune.json'), 'utf8'))).toMatchObject({
+      init: 'text',
+      training: { initText: 'Answer briefly. Who is the story about?' },
     });
     expect(
       JSON.parse(readFileSync(join(data, 'plain', 'promptune.json'), 'utf8')).training,

@@ -49,7 +49,6 @@ import {
   type TrainedValues,
   type TrainOptions,
 } from '../soft/index.js';
-import type { PromptArtifact } from '../optimize/index.js';
 import { choice, listOption, numberOption } from './options.js';
 
 /**
@@ -591,16 +590,17 @@ function transferStart(
 }
 
 /**
- * The words of a hard prompt as a soft prompt's init text: its system text and template with the input
- * placeholders taken out (demos left out: a prompt of 16 vectors holds the instruction, not examples).
+ * The words of a hard prompt (an artifact's, a task spec's) as a soft prompt's init text: its system text
+ * and template with the input placeholders taken out (demos left out: a prompt of 16 vectors holds the
+ * instruction, not examples).
  */
-export function hardPromptText(artifact: PromptArtifact): string {
-  const words = [artifact.prompt.system ?? '', artifact.prompt.template.replace(/\{\{[^}]*\}\}/g, ' ')]
+export function hardPromptText(task: string, prompt: { system?: string; template: string }): string {
+  const words = [prompt.system ?? '', prompt.template.replace(/\{\{[^}]*\}\}/g, ' ')]
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
   if (!words)
-    throw new ValidationError(`the hard prompt of task ${artifact.task} has no words besides its inputs`, {
+    throw new ValidationError(`the hard prompt of task ${task} has no words besides its inputs`, {
       code: 'SOFT_INIT_EMPTY',
       hint: 'Start from another artifact, or use --init sample-vocab.',
     });

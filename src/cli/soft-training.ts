@@ -18,12 +18,17 @@ export const fieldArgs = {
   'target-field': { type: 'string', default: 'target', description: 'Target field of the examples' },
 } as const;
 
+/**
+ * The text --init text starts from when --init-text is not given (soft train: the words of --baseline's
+ * prompt first): a general instruction, nothing about any one task.
+ */
+export const DEFAULT_INIT_TEXT = 'Read the text and give the answer. The answer is';
+
 /** Where a soft prompt goes, and the text --init text starts it from. */
 export const promptArgs = {
   'init-text': {
     type: 'string',
-    default: 'Read the story and give the answer. The answer is',
-    description: 'Text for --init text',
+    description: `Text for --init text (and --search's text start; default "${DEFAULT_INIT_TEXT}")`,
   },
   layout: {
     type: 'string',

@@ -48,6 +48,7 @@ import {
   grownNote,
   reportResume,
   quarterEpoch,
+  DEFAULT_INIT_TEXT,
 } from '../soft-training.js';
 
 const INIT_KINDS = ['sample-vocab', 'text', 'random', 'normal'] as const;
@@ -146,6 +147,7 @@ export default defineCommand({
     checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
     checkOutputFolder(args.out);
     const fields = { input: args['input-field'], target: args['target-field'] };
+    const initText = args['init-text'] ?? DEFAULT_INIT_TEXT;
 
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     const tasks: TaskData[] = folders.map((folder, task) => {
@@ -182,7 +184,7 @@ export default defineCommand({
           loaded.model,
           loaded.tokenizer,
           virtualTokens,
-          kind === 'text' ? { kind, text: args['init-text'] } : { kind },
+          kind === 'text' ? { kind, text: initText } : { kind },
           seededRandom(options.seed),
           layout,
         ),
@@ -236,7 +238,7 @@ export default defineCommand({
           virtualTokens,
           taskRank,
           layout,
-          initText: args['init-text'],
+          initText,
           train: train.length,
           dev: dev.length,
         }),
@@ -253,7 +255,7 @@ export default defineCommand({
       virtualTokens,
       taskRank,
       layout,
-      ...(initKind === 'text' && { initText: args['init-text'] }),
+      ...(initKind === 'text' && { initText }),
       lr: learningRate,
       batchSize: options.batchSize,
     };

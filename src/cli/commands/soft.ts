@@ -39,6 +39,7 @@ import {
   trainingOptions,
   checkOutputFolder,
   checkRunOptions,
+  DEFAULT_INIT_TEXT,
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
@@ -185,9 +186,17 @@ const train = defineCommand({
         `--init-from starts the run from the hard prompt's words; --${alsoInit} was given too`,
         { code: 'CLI_INVALID_OPTION', hint: `Drop --${alsoInit} (or --init-from).` },
       );
-    const requested = given['init-from']
-      ? { ...given, init: 'text', 'init-text': hardPromptText(readArtifact(given['init-from'])) }
-      : given;
+    // the words a text start takes: --init-from's hard prompt, --init-text, --baseline's prompt, or a
+    // general instruction
+    const artifact = given['init-from'] ? readArtifact(given['init-from']) : undefined;
+    const baselineTask = given.baseline ? loadTask(given.baseline) : undefined;
+    const initText = artifact
+      ? hardPromptText(artifact.task, artifact.prompt)
+      : (given['init-text'] ??
+        (baselineTask
+          ? hardPromptText(baselineTask.spec.name, baselineTask.spec.prompt)
+          : DEFAULT_INIT_TEXT));
+    const requested = { ...given, ...(artifact && { init: 'text' }), 'init-text': initText };
     const fields = { input: requested['input-field'], target: requested['target-field'] };
     const paths = Object.fromEntries(
       ['train', 'dev', 'test'].map((split) => [split, join(requested.data, `${split}.jsonl`)]),
@@ -233,8 +242,8 @@ const train = defineCommand({
     // the hand-written prompt first: a spec that cannot be scored is refused before any training, and
     // Ctrl-C while it is scored stops at once
     let baseline: number | undefined;
-    if (args.baseline && existsSync(paths.test)) {
-      const task = loadTask(args.baseline);
+    if (baselineTask && existsSync(paths.test)) {
+      const task = baselineTask;
       const model = await resolveModel(`local:${args.model}`);
       baseline = summarize(
         await evaluate({ task, split: 'test', examples: loadSplit(task, 'test'), model }),
