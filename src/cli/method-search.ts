@@ -221,14 +221,17 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
   makeDirectory(folder);
   writeFileAtomically(keyPath, key);
   const trials: Trial[] = [];
-  const bar = progressBar('trial');
   for (const [index, candidate] of candidates.entries()) {
     const name = candidateName(candidate);
     const directory = join(folder, name.replace(/ /g, '-'));
+    // "trial 2/6 (sample-vocab lr 0.03): step 12/48 25% …": which trial, then its steps
+    const bar = progressBar(`trial ${index + 1}/${candidates.length} (${name}): step`);
     // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
-    const result = await input.trainCandidate(candidate, directory, (progress) =>
-      bar.update(progress.step, progress.totalSteps, `${name} loss ${progress.loss.toFixed(3)}`),
-    );
+    const result = await input
+      .trainCandidate(candidate, directory, (progress) =>
+        bar.update(progress.step, progress.totalSteps, `loss ${progress.loss.toFixed(3)}`),
+      )
+      .finally(() => bar.finish());
     const trial = {
       ...candidate,
       devExactMatch: result.best?.exactMatch ?? 0,
