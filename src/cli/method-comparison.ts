@@ -3,9 +3,10 @@
 // sizes, and for each: trainable parameters, seconds per step, the peak resident memory while training,
 // test accuracy, forgetting (perplexity of held-out text the base model writes, before and after the
 // method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
-// full fine-tuning, the baseline, keeps a whole model per task). Beside other tasks, multitask prompt tuning
-// starts each task from a multitask prompt trained on the others (comparison-source.ts). With a journal each measurement is kept
-// as it is made, and one kept before is taken instead of trained again (comparison-journal.ts).
+// full fine-tuning, the baseline, keeps a whole model per task). Beside other tasks, multitask prompt
+// tuning starts each task from a multitask prompt trained on the others (comparison-source.ts). With a
+// journal each measurement is kept as it is made, and one kept before is taken instead of trained again
+// (comparison-journal.ts).
 import type { LoadedModel } from '../engine/index.js';
 import { InterruptedError } from '../errors/index.js';
 import {

@@ -24,7 +24,7 @@ import { stopOnSignals } from '../stop-signals.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { candidateName, checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
-import { checkpointIdentity, defaultInit, hardPromptText, planMethod } from '../soft-methods.js';
+import { checkpointIdentity, defaultInit, hardPromptText, planMethod, promptWords } from '../soft-methods.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -193,9 +193,7 @@ const train = defineCommand({
     const initText = artifact
       ? hardPromptText(artifact.task, artifact.prompt)
       : (given['init-text'] ??
-        (baselineTask
-          ? hardPromptText(baselineTask.spec.name, baselineTask.spec.prompt)
-          : DEFAULT_INIT_TEXT));
+        ((baselineTask && promptWords(baselineTask.spec.prompt)) || DEFAULT_INIT_TEXT));
     const requested = { ...given, ...(artifact && { init: 'text' }), 'init-text': initText };
     const fields = { input: requested['input-field'], target: requested['target-field'] };
     const paths = Object.fromEntries(
