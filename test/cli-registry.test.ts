@@ -60,9 +60,9 @@ describe('promptune registry', () => {
     expect(tasks[0]).toMatch(/^task +versions +labels$/);
     expect(tasks[1]).toMatch(/^support-tickets +2 +production=2 staging=1$/);
     const lines = registry(cwd, 'ls', 'support-tickets').stdout.split('\n');
-    expect(lines[0]).toMatch(/^version +id +kind +created +by +labels +message$/);
-    expect(lines[1].indexOf('hard')).toBe(lines[0].indexOf('kind'));
-    expect(lines[2].indexOf('hard')).toBe(lines[0].indexOf('kind'));
+    expect(lines[0]).toMatch(/^version +id +method +created +by +labels +message$/);
+    expect(lines[1].indexOf('hard prompt')).toBe(lines[0].indexOf('method'));
+    expect(lines[2].indexOf('hard prompt')).toBe(lines[0].indexOf('method'));
     const diff = registry(cwd, 'diff', 'support-tickets@1', 'support-tickets@2').stdout;
     expect(diff).toContain('@@ system');
     expect(diff).toContain('+ "You route customer support tickets. Answer with one lowercase word."');

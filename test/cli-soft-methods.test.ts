@@ -76,15 +76,27 @@ describe('promptune soft train --method', () => {
     );
     expect(byVersion.status, byVersion.stderr).toBe(0);
     expect(JSON.parse(byVersion.stdout).model).toMatch(/^local:.*stories260K\.gguf\+lora:[0-9a-f]{12}$/);
-    // a push for other weights (the Hugging Face copy, another fingerprint) moves the task's latest to a
+    // the Hugging Face copy of the same weights (query rows in rotate-half order) is the same model: the
+    // adapter loads on it without --force and scores alike
+    const onCopy = promptune(
+      ...['soft', 'eval', '--model', stories.huggingFace, '--adapter', out],
+      ...['--data', join(data, 'test.jsonl'), '--json'],
+    );
+    expect(onCopy.status, onCopy.stderr).toBe(0);
+    expect(JSON.parse(onCopy.stdout).accuracy).toBe(evaluated.accuracy);
+    // a push for other weights (an 8-bit quantization, another fingerprint) moves the task's latest to a
     // model a service of the first refuses: it says so
+    const quantized = join(data, 'stories-q8.gguf');
+    expect(
+      promptune('model', 'convert', '--model', stories.gguf, '--to', 'q8_0', '--out', quantized).status,
+    ).toBe(0);
     const otherBase = promptune(
-      ...['soft', 'train', '--method', 'lora', '--model', stories.huggingFace, '--data', data],
-      ...['--out', join(data, 'lora-hf'), '--steps', '1', '--push', '--db', database],
+      ...['soft', 'train', '--method', 'lora', '--model', quantized, '--data', data],
+      ...['--out', join(data, 'lora-q8'), '--steps', '1', '--push', '--db', database],
     );
     expect(otherBase.status, otherBase.stderr).toBe(0);
     expect(otherBase.stderr).toMatch(
-      /warning: \S+@1, the task's latest before \S+@2, was trained on stories260K\.gguf; \S+@2 on stories260K-hf, whose weights differ/,
+      /warning: \S+@1, the task's latest before \S+@2, was trained on stories260K\.gguf; \S+@2 on stories-q8\.gguf, whose weights differ/,
     );
     // a method promptune does not run is refused by name, not half-loaded
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));

@@ -432,11 +432,16 @@ describe('promptune soft', () => {
       promptune('soft', 'train', '--model', stories.gguf, '--data', data, '--out', out, '--steps', '1')
         .status,
     ).toBe(0);
+    // other weights: an 8-bit quantization (the Hugging Face copy is the same weights, and accepted)
+    const quantized = join(data, 'stories-q8.gguf');
+    expect(
+      promptune('model', 'convert', '--model', stories.gguf, '--to', 'q8_0', '--out', quantized).status,
+    ).toBe(0);
     const other = promptune(
       'soft',
       'eval',
       '--model',
-      stories.huggingFace,
+      quantized,
       '--adapter',
       out,
       '--data',

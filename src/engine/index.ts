@@ -55,7 +55,12 @@ export type { ModelWeights, LayerWeights } from './weights/types.js';
 export { firstNonFinite } from './weights/assemble.js';
 export { copyFileAtomically, writeFileAtomically, type AtomicWriteOptions } from './weights/atomic-file.js';
 export { makeDirectory } from './make-directory.js';
-export { writeGguf, type GgufWriteOptions, type GgufWriteSummary } from './weights/gguf-writer.js';
+export {
+  interleaveHeads,
+  writeGguf,
+  type GgufWriteOptions,
+  type GgufWriteSummary,
+} from './weights/gguf-writer.js';
 export { fileTypes, type FileType } from './weights/quant-mix.js';
 export { tensorTypes, type TensorType } from './weights/dequantize.js';
 export { convertModel } from './convert-model.js';

@@ -1,5 +1,5 @@
-// What a hard prompt version holds (the parts of a task spec that make the prompt) and a line diff
-// between two versions for `registry diff`.
+// What a hard prompt version holds (the parts of a task spec that make the prompt), a version's method in
+// a word or two, and a line diff between two versions for `registry diff`.
 import type { TaskSpec } from '../tasks/index.js';
 import type { PromptVersion } from './registry.js';
 
@@ -12,6 +12,22 @@ export function hardVersionContent(spec: TaskSpec): Record<string, unknown> {
     demoSeparator: spec.prompt.demoSeparator,
     generation: spec.generation,
   };
+}
+
+/** Each PEFT method's short name, as a version's method is listed. */
+const methodNames: Record<string, string> = {
+  PROMPT_TUNING: 'soft prompt',
+  LORA: 'LoRA',
+  PREFIX_TUNING: 'prefix',
+  P_TUNING: 'P-tuning',
+  MULTITASK_PROMPT_TUNING: 'multitask prompt',
+};
+
+/** A version's method: "hard prompt", or the adapter's ("soft prompt", "LoRA", "prefix", …). */
+export function versionMethod(version: Pick<PromptVersion, 'kind' | 'content'>): string {
+  if (version.kind !== 'soft') return 'hard prompt';
+  const config = version.content.adapterConfig as { peft_type?: unknown } | undefined;
+  return methodNames[String(config?.peft_type)] ?? 'soft prompt';
 }
 
 /** Lines removed (-) and added (+) between two versions' contents, field by field. */

@@ -139,10 +139,10 @@ function unguardedBackend(
   if (served.softPrompt) {
     if (!backends.engine)
       throw new ValidationError(
-        `${spec.name}@${served.version.number} is a soft prompt, and no local engine runs here`,
+        `${spec.name}@${served.version.number} is an adapter (a soft prompt, prefix or LoRA) for a local model, and no local engine runs here`,
         {
           code: 'SERVE_NO_ENGINE',
-          hint: 'Start promptune serve with --model pointing at the base model the soft prompt was trained on.',
+          hint: 'Start promptune serve with --model pointing at the base model the adapter was trained on.',
         },
       );
     return {

@@ -7,7 +7,7 @@ import { ValidationError } from '../errors/index.js';
 import { inputGradients, LlamaModel, packWeights, PROJECTIONS } from '../engine/index.js';
 import { evaluatePrompt } from './evaluate-prompt.js';
 import { noPrompt } from './lora-training.js';
-import { modelFingerprint } from './peft-adapter.js';
+import { modelFingerprint } from './model-fingerprint.js';
 import { buildBatch, type TokenizedExample } from './sequences.js';
 import { trainAsync, type Trainable, type TrainedValues, type TrainOptions } from './trainer.js';
 

@@ -15,11 +15,11 @@ export {
   readAdapterFolder,
   readAdapterMetadata,
   checkBaseModel,
-  modelFingerprint,
   tokenizerFingerprint,
   type AdapterMetadata,
   type LoadedAdapter,
 } from './peft-adapter.js';
+export { matchesFingerprint, modelFingerprint } from './model-fingerprint.js';
 export {
   adamStep,
   clipGradient,

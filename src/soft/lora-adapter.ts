@@ -22,12 +22,12 @@ import {
 import {
   adapterTensorPath,
   checkBaseModel,
-  modelFingerprint,
   readAdapterMetadata,
   readPeftConfig,
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
+import { modelFingerprint } from './model-fingerprint.js';
 
 /** Each projection's Hugging Face module path inside a layer (Llama, Mistral, Qwen, SmolLM, Gemma). */
 const MODULES: Record<Projection, string> = {

@@ -9,13 +9,13 @@ import { packMultitask, type MultitaskPrompt, type MultitaskShape } from './mult
 import {
   adapterTensorPath,
   checkBaseModel,
-  modelFingerprint,
   promptTuningConfig,
   readAdapterMetadata,
   readPeftConfig,
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
+import { modelFingerprint } from './model-fingerprint.js';
 import { checkPromptFinite } from './soft-prompt.js';
 
 const count = (max: number) => z.number().int().positive().max(max);

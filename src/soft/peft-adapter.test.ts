@@ -1,6 +1,7 @@
 // The real PEFT 0.21 adapter in ../shared loads and reproduces what PEFT computed with it: the
 // next-token logits after each prompt, the greedy target, the loss and the prompt gradient. Our own
 // adapters round-trip, and loading one onto another model is refused unless forced.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, sharedModels, stories } from '../../test/models.js';
 import { argmax, inputGradients, loadModel, seededRandom } from '../engine/index.js';
 import { PromptuneError } from '../errors/index.js';
+import { matchesFingerprint, modelFingerprint } from './model-fingerprint.js';
 import { loadAdapter, saveAdapter } from './peft-adapter.js';
 import { buildBatch, promptGradient } from './sequences.js';
 import { initSoftPrompt } from './soft-prompt.js';
@@ -107,6 +109,33 @@ describe('our adapters', async () => {
       seed: 1,
       metrics: { dev: 0.5 },
     });
+  });
+
+  it('takes a model and its conversion for one model, and adapters recorded before they hashed alike', () => {
+    // the HF copy's query rows are rotate-half, the GGUF's interleaved: the same weights, one fingerprint
+    expect(other.model.config.ropeStyle).toBe('half');
+    expect(model.config.ropeStyle).toBe('interleaved');
+    expect(modelFingerprint(other.model)).toBe(modelFingerprint(model));
+    // an adapter trained on the HF copy before recorded the rows as loaded: still its model, not the GGUF's
+    const asLoaded = (loaded: typeof model) => {
+      const { config, weights } = loaded;
+      const hash = createHash('sha256').update(
+        JSON.stringify([
+          config.hiddenSize,
+          config.layers,
+          config.heads,
+          config.kvHeads,
+          config.vocabularySize,
+        ]),
+      );
+      const tensors = [weights.embedding, weights.finalNorm, weights.layers[0].query, weights.layers[4].down];
+      for (const tensor of tensors as Float32Array[])
+        hash.update(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength));
+      return hash.digest('hex');
+    };
+    expect(matchesFingerprint(other.model, asLoaded(other.model))).toBe(true);
+    expect(matchesFingerprint(model, asLoaded(other.model))).toBe(false);
+    expect(matchesFingerprint(model, asLoaded(model))).toBe(true);
   });
 
   it('refuses another base model unless forced, and a corrupt tensor file', () => {

@@ -21,9 +21,9 @@ import {
   writeSafetensors,
   type LlamaModel,
   type Tokenizer,
-  matrixChunks,
   makeDirectory,
 } from '../engine/index.js';
+import { matchesFingerprint, modelFingerprint } from './model-fingerprint.js';
 import { checkPromptFinite, type PromptLayout, type SoftPrompt } from './soft-prompt.js';
 
 /** What promptune records beside PEFT's files. */
@@ -161,27 +161,6 @@ export interface LoadedAdapter {
   prompt: SoftPrompt;
   config: Record<string, unknown>;
   metadata: AdapterMetadata | undefined;
-}
-
-/** A fingerprint of a model's weights (embedding table and final norm): equal models, equal hashes. */
-export function modelFingerprint(model: LlamaModel): string {
-  const hash = createHash('sha256');
-  const { config, weights } = model;
-  hash.update(
-    JSON.stringify([config.hiddenSize, config.layers, config.heads, config.kvHeads, config.vocabularySize]),
-  );
-  for (const tensor of [
-    weights.embedding,
-    weights.finalNorm,
-    weights.layers[0].query,
-    weights.layers.at(-1)!.down,
-  ]) {
-    // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
-    // decoded a slice of rows at a time, so a large vocabulary is never expanded whole
-    for (const values of matrixChunks(tensor))
-      hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-  return hash.digest('hex');
 }
 
 /**
@@ -399,7 +378,7 @@ export function checkBaseModel(
   metadata: { baseModel: { name: string; sha256: string } } | undefined,
   model: LlamaModel,
 ): void {
-  if (metadata && metadata.baseModel.sha256 !== modelFingerprint(model)) {
+  if (metadata && !matchesFingerprint(model, metadata.baseModel.sha256)) {
     throw new ValidationError(
       `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
       {

@@ -19,13 +19,13 @@ import {
 import {
   adapterTensorPath,
   checkBaseModel,
-  modelFingerprint,
   readAdapterMetadata,
   readPeftConfig,
   readPromptEmbeddings,
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
+import { modelFingerprint } from './model-fingerprint.js';
 import { initTokenIds, standardNormal, type PromptInit, type SoftPrompt } from './soft-prompt.js';
 
 /** The fields of a prefix-tuning adapter_config.json that loading depends on. */

@@ -5,6 +5,22 @@
 import { text } from './format';
 import type { Version } from './types';
 
+/** Each PEFT method's short name, as lists and tags show a version's method. */
+const methodNames: Record<string, string> = {
+  PROMPT_TUNING: 'soft prompt',
+  LORA: 'LoRA',
+  PREFIX_TUNING: 'prefix',
+  P_TUNING: 'P-tuning',
+  MULTITASK_PROMPT_TUNING: 'multitask prompt',
+};
+
+/** A version's method in a word or two: "hard prompt", "soft prompt", "LoRA", "prefix", … */
+export function versionMethod(version: Pick<Version, 'kind' | 'content'>): string {
+  if (version.kind !== 'soft') return 'hard prompt';
+  const config = (version.content.adapterConfig ?? {}) as Record<string, unknown>;
+  return methodNames[String(config.peft_type)] ?? 'soft prompt';
+}
+
 /** What an adapter's method is and how it is shaped, by its PEFT config's peft_type. */
 function methodSections(
   config: Record<string, unknown>,
@@ -58,10 +74,14 @@ function methodSections(
       ];
     default:
       return [
+        ['method', 'prompt tuning: learned vectors placed before the input'],
         ['virtual tokens', text(config.num_virtual_tokens)],
         [
           'initialization',
-          [text(config.prompt_tuning_init), text(config.prompt_tuning_init_text)].filter(Boolean).join(': '),
+          // promptune's name for the start (sample-vocab, class-labels, …), else PEFT's
+          [text(metadata.init ?? config.prompt_tuning_init), text(config.prompt_tuning_init_text)]
+            .filter(Boolean)
+            .join(': '),
         ],
       ];
   }

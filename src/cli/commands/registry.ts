@@ -13,6 +13,7 @@ import {
   hardVersionContent,
   importBundle,
   registerTask,
+  versionMethod,
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
 import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
@@ -111,11 +112,11 @@ const list = defineCommand({
         args,
         { versions, labels },
         textColumns([
-          ['version', 'id', 'kind', 'created', 'by', 'labels', 'message'],
+          ['version', 'id', 'method', 'created', 'by', 'labels', 'message'],
           ...versions.map((version) => [
             `${version.number}`,
             version.id.slice(0, 12),
-            version.kind,
+            versionMethod(version),
             version.createdAt,
             version.actor,
             byVersion(version.id).join(',') || '-',
@@ -140,7 +141,7 @@ const show = defineCommand({
       const latest = contentHash(await registry.getTask(task)) === version.specId;
       const text = [
         `${version.task}@${version.number}  ${version.id}`,
-        `kind ${version.kind}, by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
+        `${versionMethod(version)} (kind ${version.kind}), by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
         `serves with task spec ${version.specId.slice(0, 12)}${latest ? " (the task's latest)" : ", not the task's latest"}`,
         version.message && `message: ${version.message}`,
         version.run && `lineage: ${JSON.stringify(version.run)}`,

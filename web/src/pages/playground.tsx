@@ -8,6 +8,7 @@ import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { TaskDetail, TaskSummary, Version } from '../types';
 import { useApi } from '../use-api';
+import { versionMethod } from '../version-text';
 
 interface RunAnswer {
   id: string;
@@ -29,6 +30,11 @@ function Runner({ task }: { task: string }) {
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!detail.data || !versions.data) return <Loading />;
   const inputFields = detail.data.spec.input.fields;
+  /** The method of the version an answer came from (one pushed since the list loaded: its kind). */
+  const methodOf = (id: string) => {
+    const version = versions.data!.data.find((each) => each.id === id);
+    return version && versionMethod(version);
+  };
   const run = async () => {
     setBusy(true);
     setError(undefined);
@@ -66,7 +72,7 @@ function Runner({ task }: { task: string }) {
           ))}
           {[...versions.data.data].reverse().map((version) => (
             <option key={version.id} value={version.number}>
-              v{version.number} ({version.kind})
+              v{version.number} ({versionMethod(version)})
             </option>
           ))}
         </select>
@@ -91,7 +97,7 @@ function Runner({ task }: { task: string }) {
           <h3>
             Output{' '}
             <span className="muted">
-              v{answer.version.number} ({answer.version.kind})
+              v{answer.version.number} ({methodOf(answer.version.id) ?? answer.version.kind})
             </span>
           </h3>
           <pre>{answer.text}</pre>

@@ -10,7 +10,7 @@ import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
-import { versionSections, versionText } from '../version-text';
+import { versionMethod, versionSections, versionText } from '../version-text';
 
 const madeBy: Record<string, string> = {
   manual: 'a push (registry push)',
@@ -29,7 +29,7 @@ function VersionView({ version, versions }: { version: Version; versions: Versio
   return (
     <section className="panel" data-testid="version">
       <h2>
-        Version {version.number} <span className="tag">{version.kind}</span>
+        Version {version.number} <span className="tag">{versionMethod(version)}</span>
       </h2>
       <p className="muted">
         {version.message} · {version.actor} · {time(version.createdAt)} · <code>{shortId(version.id)}</code>
@@ -276,10 +276,13 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
     detail.reload();
     versions.reload();
   };
-  // ?v= is a version number or an id (prefix), as runs link to the version they made
+  // ?v= is a version number or an id (prefix), as runs link to the version they made; a number is
+  // always the version of that number (an id may start with its digits: v3 is not the id 3bf5…)
   const wanted = query.get('v');
   const shown =
-    list.find((version) => wanted && (String(version.number) === wanted || version.id.startsWith(wanted))) ??
+    (wanted &&
+      (list.find((version) => String(version.number) === wanted) ??
+        list.find((version) => version.id.startsWith(wanted)))) ||
     list[0];
   const a = list.find((version) => String(version.number) === query.get('a'));
   const b = list.find((version) => String(version.number) === query.get('b'));
@@ -316,7 +319,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
               <thead>
                 <tr>
                   <th>#</th>
-                  <th>kind</th>
+                  <th>method</th>
                   <th>message</th>
                   <th>labels</th>
                   <th title="diff: first and second version">diff</th>
@@ -336,7 +339,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                         v{version.number}
                       </a>
                     </td>
-                    <td>{version.kind}</td>
+                    <td>{versionMethod(version)}</td>
                     <td className="muted clip narrow" title={version.message}>
                       {version.message}
                     </td>

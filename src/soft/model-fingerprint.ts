@@ -1,0 +1,61 @@
+// A fingerprint of a model's weights, which an adapter records as the model it was trained on. A model
+// and its conversion hash alike: llama.cpp stores a llama's query rows in interleaved RoPE order where a
+// Hugging Face checkpoint stores them rotate-half (the same weights, rows reordered per head), so a
+// rotate-half model's query is hashed in interleaved order. Adapters written before that hashed a
+// rotate-half model's rows as loaded; matchesFingerprint accepts those too.
+import { createHash } from 'node:crypto';
+import { interleaveHeads, matrixChunks, type LlamaModel, type Matrix } from '../engine/index.js';
+
+/** The hash of a few tensors and the shape; `interleave` orders a rotate-half query as GGUF does. */
+function fingerprint(model: LlamaModel, interleave: boolean): string {
+  const hash = createHash('sha256');
+  const { config, weights } = model;
+  hash.update(
+    JSON.stringify([config.hiddenSize, config.layers, config.heads, config.kvHeads, config.vocabularySize]),
+  );
+  const add = (values: Float32Array) =>
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const query = weights.layers[0].query;
+  for (const tensor of [weights.embedding, weights.finalNorm, query, weights.layers.at(-1)!.down]) {
+    if (tensor === query && interleave && config.ropeStyle === 'half') {
+      add(interleaveHeads(wholeMatrix(query), config.heads, config.hiddenSize));
+      continue;
+    }
+    // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
+    // decoded a slice of rows at a time, so a large vocabulary is never expanded whole
+    for (const values of matrixChunks(tensor)) add(values);
+  }
+  return hash.digest('hex');
+}
+
+/** A matrix's values as one float32 array (decoded if quantized). */
+function wholeMatrix(matrix: Matrix): Float32Array {
+  const chunks = [...matrixChunks(matrix)];
+  if (chunks.length === 1) return chunks[0];
+  const whole = new Float32Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return whole;
+}
+
+/**
+ * A fingerprint of a model's weights (the embedding table, final norm, a query and a down projection and
+ * the shape): equal weights, equal hashes, in whichever format the model was stored.
+ */
+export function modelFingerprint(model: LlamaModel): string {
+  return fingerprint(model, true);
+}
+
+/**
+ * Whether `sha256` is `model`'s fingerprint, or the one promptune recorded for it before a model and its
+ * conversion hashed alike.
+ */
+export function matchesFingerprint(model: LlamaModel, sha256: string): boolean {
+  return (
+    sha256 === modelFingerprint(model) ||
+    (model.config.ropeStyle === 'half' && sha256 === fingerprint(model, false))
+  );
+}
