@@ -155,6 +155,11 @@ describe('promptune compare-methods', () => {
       [['--methods', 'prompt-tuning'], '--rank applies to lora, and --methods names none of them'],
       [['--virtual-tokens', '0'], 'code: CLI_INVALID_OPTION'],
       [['--data', twin], `two --data folders are named ${basename(data)}`],
+      // a data file given for its folder is told the folder
+      [
+        ['--data', join(data, 'train.jsonl')],
+        `hint: Give the folder that holds train.jsonl, dev.jsonl and test.jsonl: --data ${data}.`,
+      ],
     ];
     for (const [options, says] of refusals) {
       const refused = promptune('compare-methods', ...common, ...options);

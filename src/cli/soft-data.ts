@@ -1,8 +1,9 @@
 // Reads soft-prompt training data for the CLI: JSONL/CSV examples with an input and a target field,
 // tokenized as continuations, each checked to fit the model's context with the prompt.
-import { basename, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadedModel } from '../engine/index.js';
-import { DatasetError, ValidationError } from '../errors/index.js';
+import { DatasetError, NotFoundError, ValidationError } from '../errors/index.js';
 import { rowLength, tokenizeExample, type SoftPrompt, type TokenizedExample } from '../soft/index.js';
 import { readExamples } from '../tasks/index.js';
 
@@ -82,4 +83,24 @@ export function taskFolderNames(folders: string[]): string[] {
       hint: 'A task is named by its folder; give each task once, from folders of different names.',
     });
   return names;
+}
+
+/**
+ * Refuses a --data that is not a task folder holding `splits` (a .jsonl file each); a data file given for
+ * its folder is told which folder to give.
+ */
+export function checkTaskFolder(folder: string, splits: string[]): void {
+  const files = splits.map((split) => `${split}.jsonl`);
+  const listed = `${files.slice(0, -1).join(', ')}${files.length > 1 ? ' and ' : ''}${files.at(-1)}`;
+  if (existsSync(folder) && !statSync(folder).isDirectory())
+    throw new ValidationError(`--data ${folder} is a file; --data names a task folder`, {
+      code: 'DATASET_NOT_FOUND',
+      hint: `Give the folder that holds ${listed}${/\.(jsonl|csv)$/.test(folder) ? `: --data ${dirname(folder)}` : ''}.`,
+    });
+  for (const file of files)
+    if (!existsSync(join(folder, file)))
+      throw new NotFoundError(`${join(folder, file)} does not exist`, {
+        code: 'DATASET_NOT_FOUND',
+        hint: `--data must be a folder with ${listed}.`,
+      });
 }

@@ -99,12 +99,17 @@ export class DecodingBatch {
     const prefix = options.prefix ? options.prefix.lengths[0] : 0;
     checkAdapterPlaced(options.adapter, prefix);
     const used = prefix + prompt.tokens.length;
-    if (used + Math.max(maxTokens, 1) > contextLength + 1 || used > contextLength) {
+    // the last new token is sampled from the context's last position: at most this many fit
+    const room = contextLength + 1 - used;
+    if (Math.max(maxTokens, 1) > room || used > contextLength) {
       throw new ValidationError(
         `prompt ${label} has ${used} tokens${prefix ? ` (${prefix} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
         {
           code: 'CONTEXT_OVERFLOW',
-          hint: `Shorten the prompt, or ask for at most ${Math.max(0, contextLength - used)} new tokens (--max-tokens, max_tokens).`,
+          hint:
+            room < 1
+              ? `The prompt alone is longer than the model's context: shorten it to at most ${contextLength - prefix} tokens.`
+              : `Shorten the prompt, or ask for at most ${room} new token${room === 1 ? '' : 's'} (--max-tokens, max_tokens).`,
         },
       );
     }

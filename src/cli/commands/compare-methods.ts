@@ -14,7 +14,7 @@ import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
 import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
-import { taskFolderNames } from '../soft-data.js';
+import { checkTaskFolder, taskFolderNames } from '../soft-data.js';
 import { METHODS, type Method } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
 
@@ -57,13 +57,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const given = repeatedOption(rawArgs, 'data');
     const folders = given.length ? given : [args.data];
-    for (const folder of folders)
-      for (const split of ['train', 'dev', 'test'])
-        if (!existsSync(`${folder}/${split}.jsonl`))
-          throw new ValidationError(`${folder}/${split}.jsonl does not exist`, {
-            code: 'DATASET_NOT_FOUND',
-            hint: 'Each --data must be a folder with train.jsonl, dev.jsonl and test.jsonl.',
-          });
+    for (const folder of folders) checkTaskFolder(folder, ['train', 'dev', 'test']);
     const methods = listOption(args.methods.split(',')).map((name) => {
       if (!(METHODS as readonly string[]).includes(name))
         throw new ValidationError(`--methods: ${name} is not a method`, {

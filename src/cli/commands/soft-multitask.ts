@@ -31,7 +31,7 @@ import { candidateName, checkSearchOptions, runSearch, searchCandidates } from '
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
-import { labelCandidates, labelSet, readSoftData, taskFolderNames } from '../soft-data.js';
+import { checkTaskFolder, labelCandidates, labelSet, readSoftData, taskFolderNames } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import {
@@ -121,13 +121,7 @@ export default defineCommand({
         hint: 'Give --data once per task folder; for one task use soft train --method multitask-prompt-tuning.',
       });
     const names = taskFolderNames(folders);
-    for (const folder of folders)
-      for (const split of ['train', 'dev'])
-        if (!existsSync(join(folder, `${split}.jsonl`)))
-          throw new ValidationError(`${join(folder, `${split}.jsonl`)} does not exist`, {
-            code: 'DATASET_NOT_FOUND',
-            hint: 'Each --data must be a folder with train.jsonl and dev.jsonl.',
-          });
+    for (const folder of folders) checkTaskFolder(folder, ['train', 'dev']);
     const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], {
       integer: true,
       min: 1,

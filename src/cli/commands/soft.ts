@@ -21,7 +21,7 @@ import { givenOptions, listOption, numberOption, repeatedOption } from '../optio
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
-import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { checkTaskFolder, labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { candidateName, checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod, promptWords } from '../soft-methods.js';
@@ -199,13 +199,7 @@ const train = defineCommand({
     const paths = Object.fromEntries(
       ['train', 'dev', 'test'].map((split) => [split, join(requested.data, `${split}.jsonl`)]),
     );
-    for (const split of ['train', 'dev']) {
-      if (!existsSync(paths[split]))
-        throw new ValidationError(`${paths[split]} does not exist`, {
-          code: 'DATASET_NOT_FOUND',
-          hint: '--data must be a folder with train.jsonl and dev.jsonl.',
-        });
-    }
+    checkTaskFolder(requested.data, ['train', 'dev']);
     const { options: common, optimizer } = trainingOptions(requested);
     checkRunOptions(requested, written);
     checkSearchOptions(given, written);

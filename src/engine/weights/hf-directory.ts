@@ -1,7 +1,7 @@
 // Hugging Face model directories: config.json plus model.safetensors or a sharded index, each read
 // through a schema of the fields promptune uses (other fields pass untouched). Maps transformers'
 // config fields to ModelConfig (a table per model_type); Q/K use rotate-half RoPE.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -350,6 +350,12 @@ export function readHuggingFaceConfig(directory: string): {
   const path = join(directory, 'config.json');
   if (!existsSync(path) && existsSync(join(directory, 'adapter_config.json')))
     throw adapterNotModel(directory);
+  const ggufFiles = existsSync(path) ? [] : readdirSync(directory).filter((file) => file.endsWith('.gguf'));
+  if (ggufFiles.length)
+    throw new NotFoundError(`${directory} has no config.json: it is not a Hugging Face model folder`, {
+      code: 'MODEL_NOT_FOUND',
+      hint: `It holds ${ggufFiles.join(', ')}: pass that file as the model (${join(directory, ggufFiles[0])}).`,
+    });
   const raw = readConfigFile(path, z.record(z.string(), z.unknown()), 'config.json');
   return { config: huggingFaceConfig(raw, path), raw };
 }

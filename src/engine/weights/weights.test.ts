@@ -106,6 +106,14 @@ describe('bad model files', () => {
     expect(error.hint).toContain('the base model it was trained on (stories260K-hf)');
   });
 
+  it('a folder holding a GGUF file given as the model', async () => {
+    const folder = join(sharedModels, 'stories260K');
+    const error = await expectCode(loadModel(folder), 'MODEL_NOT_FOUND');
+    expect(error.hint).toBe(
+      `It holds stories260K.gguf: pass that file as the model (${join(folder, 'stories260K.gguf')}).`,
+    );
+  });
+
   it('a truncated GGUF', async () => {
     const path = join(directory, 'truncated.gguf');
     copyFileSync(stories.gguf, path);
@@ -211,7 +219,21 @@ describe('bad model files', () => {
     const { generate } = await import('../generate.js');
     const long = tokenizer.encode('Once upon a time, there was a little girl. '.repeat(60));
     expect(long.length).toBeGreaterThan(model.config.contextLength);
-    await expectCode(generate(model, tokenizer, [{ tokens: long }], { maxTokens: 4 }), 'CONTEXT_OVERFLOW');
+    const error = await expectCode(
+      generate(model, tokenizer, [{ tokens: long }], { maxTokens: 4 }),
+      'CONTEXT_OVERFLOW',
+    );
+    // no number of new tokens would fit: the hint says to shorten, not to ask for 0 tokens
+    expect(error.hint).toBe(
+      `The prompt alone is longer than the model's context: shorten it to at most ${model.config.contextLength} tokens.`,
+    );
+    // one token short of the context: one new token fits, not two
+    const fits = long.slice(0, model.config.contextLength);
+    const two = await expectCode(
+      generate(model, tokenizer, [{ tokens: fits }], { maxTokens: 2 }),
+      'CONTEXT_OVERFLOW',
+    );
+    expect(two.hint).toContain('ask for at most 1 new token (');
     expect(() => model.forward({ batch: 1, time: long.length, tokens: Int32Array.from(long) })).toThrow(
       /context limit/,
     );
