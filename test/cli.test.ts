@@ -174,6 +174,9 @@ describe('promptune generate', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/error: Unknown command nothing-like-a-command\nhint: .*\ncode: CLI_USAGE/);
     expect(result.stderr + result.stdout).not.toContain('\u001b[');
+    // a mistyped command is told the nearest one, a subcommand too
+    expect(promptune('serv').stderr).toContain('hint: Did you mean serve? ');
+    expect(promptune('soft', 'trian').stderr).toContain('hint: Did you mean train? ');
   });
 });
 

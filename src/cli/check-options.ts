@@ -41,6 +41,15 @@ function distance(a: string, b: string): number {
   return previous[b.length];
 }
 
+/** The name of `names` nearest to `written` when it is near enough to be a typo of it. */
+export function nearestName(written: string, names: Iterable<string>): string | undefined {
+  const nearest = [...names]
+    .filter((name) => name.length > 1)
+    .map((name) => ({ name, cost: distance(written, name) }))
+    .sort((x, y) => x.cost - y.cost)[0];
+  return nearest && nearest.cost <= Math.max(2, written.length / 3) ? nearest.name : undefined;
+}
+
 /** The first option in `rawArgs` that `command` does not declare, if any (`--` ends the options). */
 export async function findUnknownOption(
   command: CommandDef,
@@ -52,15 +61,8 @@ export async function findUnknownOption(
     if (token === '--') break;
     const match = /^--?([A-Za-z][\w-]*)/.exec(token);
     if (!match || names.has(match[1])) continue;
-    const nearest = [...names]
-      .filter((name) => name.length > 1)
-      .map((name) => ({ name, cost: distance(match[1], name) }))
-      .sort((x, y) => x.cost - y.cost)[0];
-    return {
-      option: token.split('=')[0],
-      suggestion:
-        nearest && nearest.cost <= Math.max(2, match[1].length / 3) ? `--${nearest.name}` : undefined,
-    };
+    const nearest = nearestName(match[1], names);
+    return { option: token.split('=')[0], suggestion: nearest && `--${nearest}` };
   }
   return undefined;
 }

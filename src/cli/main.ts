@@ -2,7 +2,7 @@
 // Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
 import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
-import { findContradictedOption, findUnknownOption } from './check-options.js';
+import { findContradictedOption, findUnknownOption, nearestName } from './check-options.js';
 import { InterruptedError } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
 import { stoppingSignal } from './stop-signals.js';
@@ -93,15 +93,21 @@ async function run(rawArgs: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return exitStatus.success;
   } catch (error) {
-    // citty's usage errors (unknown command, missing required option)
-    if (error instanceof Error && error.name === 'CLIError')
+    // citty's usage errors (unknown command, missing required option); a mistyped command is told the
+    // nearest one
+    if (error instanceof Error && error.name === 'CLIError') {
+      const unknown = /^Unknown command (\S+)/.exec(error.message)?.[1];
+      const subCommands =
+        typeof command.subCommands === 'function' ? await command.subCommands() : await command.subCommands;
+      const nearest = unknown && nearestName(unknown, Object.keys(subCommands ?? {}));
       return usageError(
         command,
         parent,
         error.message,
-        json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.',
+        `${nearest ? `Did you mean ${nearest}? ` : ''}${json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.'}`,
         json,
       );
+    }
     const status = reportError(error, rawArgs);
     // work a signal stopped (and saved) ends by that signal, as if it had not been caught
     const signal = stoppingSignal();
