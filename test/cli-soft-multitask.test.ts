@@ -60,8 +60,13 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     expect(JSON.parse(byName.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });
     const byId = generateWithAdapter(source, '--task', '0');
     expect(byId.status).toBe(0);
-    // --push registered each task as a version of its own task: the shared prompt and its factors alone
+    // --push registered each task as a version of its own task: the shared prompt and its factors alone;
+    // animal, a label task registered as text without a spec of its own, is warned of, name is not
     expect(summary.pushed.map((item: { task: string }) => item.task)).toEqual(names);
+    expect(trained.stderr.toLowerCase()).toContain(
+      `warning: ${names[1]!.toLowerCase()} looks like a label task (3 labels: dog, bird, cat)`,
+    );
+    expect(trained.stderr.match(/looks like a label task/g)).toHaveLength(1);
     const version = JSON.parse(
       promptune('registry', 'show', summary.pushed[1].version, '--db', join(name, 'tasks.sqlite'), '--json')
         .stdout,

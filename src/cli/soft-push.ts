@@ -85,7 +85,8 @@ export interface PushArgs {
  */
 export async function pushAdapter(
   args: PushArgs,
-  source: { data: string; adapter: string },
+  /** `labels`: the task's labels when its targets are a few (soft-data.ts labelSet). */
+  source: { data: string; adapter: string; labels?: string[] },
   metrics: Record<string, number>,
   training: Record<string, unknown>,
 ): Promise<{ name: string; id: string }> {
@@ -98,9 +99,20 @@ export async function pushAdapter(
         if (NotFoundError.isInstance(error)) return undefined;
         throw error;
       });
+    const registered = args.baseline ? undefined : await known();
+    if (!args.baseline && !registered && source.labels)
+      // served as built below, a label task answers with whatever text follows, not its label
+      process.stderr.write(
+        `warning: ${name} looks like a label task (${source.labels.length} labels: ${source.labels
+          .slice(0, 5)
+          .map((label) => label.trim())
+          .join(
+            ', ',
+          )}${source.labels.length > 5 ? ', …' : ''}), but without --baseline it is registered as a text task: the service will answer with the text the model writes (up to 16 tokens). To serve its label, register a spec whose output is {kind: label, labels: [...]} first (registry push --task <spec>), or push with soft train --baseline <spec>.\n`,
+      );
     const spec = args.baseline
       ? loadTask(args.baseline).spec
-      : ((await known()) ??
+      : (registered ??
         taskSpec.parse({
           name,
           prompt: { template: `{{${args['input-field']}}}` },

@@ -62,6 +62,8 @@ interface TaskData {
   dev: TokenizedExample[];
   test?: TokenizedExample[];
   devCandidates?: TokenizedExample[][];
+  /** Its labels when its targets are a few. */
+  labels?: string[];
 }
 
 export default defineCommand({
@@ -158,6 +160,7 @@ export default defineCommand({
         dev: dev.examples,
         test: existsSync(join(folder, 'test.jsonl')) ? read('test').examples : undefined,
         devCandidates: labels && labelCandidates(loaded, dev.data, labels),
+        labels,
       };
     });
     // as soft train's prompt tuning: dev four times an epoch of the pooled examples, and growing past
@@ -348,10 +351,15 @@ export default defineCommand({
             loaded.model,
             { ...record, tasks: [task.name], task: task.name, metrics: taskMetrics, training },
           );
-          const version = await pushAdapter(args, { data: folders[id], adapter: directory }, taskMetrics, {
-            ...training,
-            seed: options.seed,
-          });
+          const version = await pushAdapter(
+            args,
+            { data: folders[id], adapter: directory, labels: task.labels },
+            taskMetrics,
+            {
+              ...training,
+              seed: options.seed,
+            },
+          );
           pushed.push({ task: task.name, version: version.name, id: version.id });
         }
       return { result, scores, pushed };

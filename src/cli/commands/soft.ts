@@ -344,7 +344,7 @@ const train = defineCommand({
         training: { ...training, batchSize: Number(args['batch-size']) },
       });
       const pushed = args.push
-        ? await pushAdapter(args, { data: args.data, adapter: args.out }, metrics, {
+        ? await pushAdapter(args, { data: args.data, adapter: args.out, labels }, metrics, {
             ...training,
             seed,
           })
