@@ -196,7 +196,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
           parameters: [name],
           responses: {
             200: json(
-              '{ data }: versions { id, task, number, kind, content, specId, parent, run, message, actor, createdAt }',
+              '{ data }: versions { id, task, number, kind, method ("hard prompt", "soft prompt", "LoRA", "prefix", "P-tuning", "multitask prompt"), content, specId, parent, run, message, actor, createdAt }',
             ),
             ...errors(401, 403, 404, 429, 500),
           },

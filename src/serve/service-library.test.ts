@@ -126,7 +126,9 @@ describe('the library routes', () => {
     const rolled = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST');
     expect(rolled.status).toBe(200);
     const versions = await call('/v1/tasks/animal/versions', reader);
-    const listed = versions.body.data as { id: string; number: number }[];
+    const listed = versions.body.data as { id: string; number: number; method: string }[];
+    // each version says its method in words
+    expect(listed.map((version) => version.method)).toEqual(listed.map(() => 'hard prompt'));
     const first = listed.find((version) => version.number === 1)!;
     expect(rolled.body).toMatchObject({ moved: true, to: first.id, actor: 'key:boss' });
     const after = (await call('/v1/tasks/animal/labels/staging/history', reader)).body.data;

@@ -15,7 +15,14 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
-import type { ChangeListener, Registry, Scope, TraceRecord } from '../registry/index.js';
+import {
+  versionMethod,
+  type ChangeListener,
+  type PromptVersion,
+  type Registry,
+  type Scope,
+  type TraceRecord,
+} from '../registry/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, actorOfKey, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
@@ -53,6 +60,9 @@ import {
 } from '../observe/index.js';
 import { generationRecord, requestRecord } from './telemetry-records.js';
 import { startAlerts, type ServiceAlerts } from './service-alerts.js';
+
+/** A version as the API shows it: with its method in words ("LoRA", "prefix", "hard prompt", …). */
+const withMethod = (version: PromptVersion) => ({ ...version, method: versionMethod(version) });
 
 /** How the service is set up. */
 export interface ServiceOptions {
@@ -347,10 +357,13 @@ export function createService(options: ServiceOptions): Service {
   });
   app.get('/v1/tasks/:name/versions', scope('read'), async (context) => {
     const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
-    return context.json({ data: await registry.listVersions(task.name) });
+    const versions = await registry.listVersions(task.name);
+    return context.json({ data: versions.map(withMethod) });
   });
   app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) =>
-    context.json(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
+    context.json(
+      withMethod(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
+    ),
   );
   // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)
   app.put('/v1/tasks/:name/labels/:label', scope('admin'), async (context) => {

@@ -23,6 +23,8 @@ export interface Version {
   task: string;
   number: number;
   kind: 'hard' | 'soft';
+  /** The method in words ("hard prompt", "soft prompt", "LoRA", "prefix", "P-tuning", "multitask prompt"). */
+  method?: string;
   content: Record<string, unknown>;
   parent: string | null;
   run: Record<string, unknown> | null;

@@ -5,20 +5,9 @@
 import { text } from './format';
 import type { Version } from './types';
 
-/** Each PEFT method's short name, as lists and tags show a version's method. */
-const methodNames: Record<string, string> = {
-  PROMPT_TUNING: 'soft prompt',
-  LORA: 'LoRA',
-  PREFIX_TUNING: 'prefix',
-  P_TUNING: 'P-tuning',
-  MULTITASK_PROMPT_TUNING: 'multitask prompt',
-};
-
-/** A version's method in a word or two: "hard prompt", "soft prompt", "LoRA", "prefix", … */
-export function versionMethod(version: Pick<Version, 'kind' | 'content'>): string {
-  if (version.kind !== 'soft') return 'hard prompt';
-  const config = (version.content.adapterConfig ?? {}) as Record<string, unknown>;
-  return methodNames[String(config.peft_type)] ?? 'soft prompt';
+/** A version's method in a word or two, as the service names it: "hard prompt", "LoRA", "prefix", … */
+export function versionMethod(version: Pick<Version, 'kind' | 'method'>): string {
+  return version.method ?? (version.kind === 'soft' ? 'soft prompt' : 'hard prompt');
 }
 
 /** What an adapter's method is and how it is shaped, by its PEFT config's peft_type. */
