@@ -100,16 +100,14 @@ export async function pushAdapter(
         throw error;
       });
     const registered = args.baseline ? undefined : await known();
-    if (!args.baseline && !registered && source.labels)
+    if (!args.baseline && !registered && source.labels) {
       // served as built below, a label task answers with whatever text follows, not its label
+      const shown = source.labels.slice(0, 5).map((label) => label.trim());
+      const labels = `${source.labels.length} labels: ${shown.join(', ')}${source.labels.length > 5 ? ', …' : ''}`;
       process.stderr.write(
-        `warning: ${name} looks like a label task (${source.labels.length} labels: ${source.labels
-          .slice(0, 5)
-          .map((label) => label.trim())
-          .join(
-            ', ',
-          )}${source.labels.length > 5 ? ', …' : ''}), but without --baseline it is registered as a text task: the service will answer with the text the model writes (up to 16 tokens). To serve its label, register a spec whose output is {kind: label, labels: [...]} first (registry push --task <spec>), or push with soft train --baseline <spec>.\n`,
+        `warning: ${name} looks like a label task (${labels}), but without --baseline it is registered as a text task: the service will answer with the text the model writes (up to 16 tokens). To serve its label, register a spec whose output is {kind: label, labels: [...]} first (registry push --task <spec>), or push with soft train --baseline <spec>.\n`,
       );
+    }
     const spec = args.baseline
       ? loadTask(args.baseline).spec
       : (registered ??

@@ -350,7 +350,10 @@ export function readHuggingFaceConfig(directory: string): {
   const path = join(directory, 'config.json');
   if (!existsSync(path) && existsSync(join(directory, 'adapter_config.json')))
     throw adapterNotModel(directory);
-  const ggufFiles = existsSync(path) ? [] : readdirSync(directory).filter((file) => file.endsWith('.gguf'));
+  const ggufFiles =
+    existsSync(path) || !existsSync(directory)
+      ? []
+      : readdirSync(directory).filter((file) => file.endsWith('.gguf'));
   if (ggufFiles.length)
     throw new NotFoundError(`${directory} has no config.json: it is not a Hugging Face model folder`, {
       code: 'MODEL_NOT_FOUND',
