@@ -99,6 +99,11 @@ describe('promptune registry', () => {
     const result = registry(cwd, 'show', 'animal@7');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('code: REGISTRY_NO_VERSION');
+    expect(result.stderr).toContain('hint: See the versions and labels with: promptune registry ls animal');
+    // a task that is not there at all is told so
+    const unknown = registry(cwd, 'show', 'aminal');
+    expect(unknown.stderr).toContain('error: aminal@latest does not exist: there is no task named aminal');
+    expect(unknown.stderr).toContain('hint: See the tasks with: promptune registry ls (GET /v1/models)');
   });
 
   it('refuses a --db whose folder cannot be made, with a code', () => {

@@ -364,10 +364,21 @@ export class Registry {
         hint: 'Give more digits of the version id.',
       });
     if (rows.length === 0) {
-      throw new NotFoundError(`${task}@${reference} does not exist`, {
-        code: 'REGISTRY_NO_VERSION',
-        hint: `See the versions and labels with: promptune registry ls ${task}`,
-      });
+      // a task that is not there at all is told so, not that one of its versions is missing
+      const known = await database
+        .selectFrom('tasks')
+        .select('name')
+        .where('name', '=', task)
+        .executeTakeFirst();
+      throw new NotFoundError(
+        `${task}@${reference} does not exist${known ? '' : `: there is no task named ${task}`}`,
+        {
+          code: 'REGISTRY_NO_VERSION',
+          hint: known
+            ? `See the versions and labels with: promptune registry ls ${task} (GET /v1/tasks/${task}/versions)`
+            : 'See the tasks with: promptune registry ls (GET /v1/models)',
+        },
+      );
     }
     return toVersion(rows[0]);
   }
