@@ -20,6 +20,7 @@ export interface ComparisonSettings {
 const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
 // a colour per method, distinguishable in print and for the common colour-vision deficiencies (Okabe–Ito)
 const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000'];
+const dashes = ['', ' stroke-dasharray="6 3"', ' stroke-dasharray="2 3"', ' stroke-dasharray="8 3 2 3"'];
 
 const promptMethods: Method[] = ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning'];
 
@@ -46,6 +47,8 @@ function accuracyChart(task: string, measurements: MethodMeasurement[]): string 
   const lines = methods
     .map((method, index) => {
       const colour = colours[index % colours.length];
+      // a dash pattern per method as well, so a line another one covers still shows
+      const dash = dashes[index % dashes.length];
       const points = measurements
         .filter((item) => item.method === method)
         .sort((a, b) => a.trainExamples - b.trainExamples)
@@ -58,7 +61,7 @@ function accuracyChart(task: string, measurements: MethodMeasurement[]): string 
         )
         .join('');
       const legendY = top + 6 + index * 18;
-      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(method)}</text>`;
+      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"${dash}/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(method)}</text>`;
     })
     .join('');
   return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: test exact match by training-set size</figcaption></figure>`;
@@ -122,9 +125,10 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#66
     .join('')}</div>
 <h2>The comparison</h2><table><tr>${cells('th', header)}</tr>
 ${body.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table>
-<p>s/step is training's wall clock per step at the largest size, dev evaluations included (a few steps' run
-is mostly its evaluations); peak RSS is the process's, the model included. Held-out perplexity is of text
-the base model writes, without the method and with it applied. A served task keeps its adapter's bytes on
+<p>A row's trainable parameters, s/step, peak RSS, perplexity and serving cost are its largest size's. s/step
+is training's wall clock per step, dev evaluations included (a few steps' run is mostly its evaluations);
+peak RSS is the process's, the model included. Held-out perplexity is of text the base model writes,
+without the method and with it applied. A served task keeps its adapter's bytes on
 the shared model; a fully fine-tuned task is a model of its own.</p></body></html>
 `;
 }
