@@ -18,6 +18,14 @@ const madeBy: Record<string, string> = {
   'soft-train': 'soft-prompt training (soft train --push)',
 };
 
+/** What made a version, from its lineage: a multitask training names the tasks it trained at once. */
+function madeByText(run: Record<string, unknown>): string {
+  const training = (run.training ?? {}) as { data?: unknown };
+  if (run.kind === 'soft-train' && Array.isArray(training.data) && training.data.length > 1)
+    return `multitask training of ${training.data.length} tasks at once (soft train-multitask --push): ${training.data.join(', ')}`;
+  return madeBy[String(run.kind)] ?? 'a push';
+}
+
 function VersionView({ version, versions }: { version: Version; versions: Version[] }) {
   const parent = versions.find((candidate) => candidate.id === version.parent);
   const run = version.run ?? {};
@@ -37,7 +45,7 @@ function VersionView({ version, versions }: { version: Version; versions: Versio
       <dl className="lineage">
         <dt>made by</dt>
         <dd>
-          {madeBy[String(run.kind)] ?? 'a push'}
+          {madeByText(run)}
           {made && (
             <>
               {' '}
