@@ -1,7 +1,7 @@
 // The promptune command line: routes to one file per command and is the only place that exits.
 // Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
-import { defineCommand, runCommand, showUsage, type CommandDef } from 'citty';
+import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { findContradictedOption, findUnknownOption, nearestName } from './check-options.js';
 import { InterruptedError } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
@@ -60,7 +60,7 @@ async function resolve(rawArgs: string[]): Promise<[CommandDef, CommandDef | und
 async function run(rawArgs: string[]): Promise<number> {
   if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
     const [command, parent] = await resolve(rawArgs);
-    await showUsage(command, parent);
+    await printUsage(command, parent);
     return 0;
   }
   if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
@@ -119,6 +119,12 @@ async function run(rawArgs: string[]): Promise<number> {
   }
 }
 
+/** A command's usage on stdout, as citty renders it less the spaces it pads each line's end with. */
+async function printUsage(command: CommandDef, parent: CommandDef | undefined): Promise<void> {
+  const usage = await renderUsage(command, parent);
+  process.stdout.write(usage.replace(/[ \t]+$/gm, '') + '\n\n');
+}
+
 /** The command's usage, then the error as every error is printed (message, hint, code); with --json, the error alone. */
 async function usageError(
   command: CommandDef,
@@ -128,7 +134,7 @@ async function usageError(
   json: boolean,
 ): Promise<number> {
   // a script that asked for JSON gets the error alone, as JSON; a person gets the usage above it
-  if (!json) await showUsage(command, parent);
+  if (!json) await printUsage(command, parent);
   // eslint-disable-next-line no-control-regex -- citty colours option names; a log file gets none
   const plain = process.stderr.isTTY && !json ? message : message.replace(/\u001b\[[0-9;]*m/g, '');
   writeFailure(
