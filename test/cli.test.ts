@@ -174,6 +174,11 @@ describe('promptune generate', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/error: Unknown command nothing-like-a-command\nhint: .*\ncode: CLI_USAGE/);
     expect(result.stderr + result.stdout).not.toContain('\u001b[');
+    // usage lines end at their text (citty pads them to its table's width)
+    const help = promptune('soft', 'train', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--init-text');
+    expect(help.stdout.split('\n').filter((line) => / $/.test(line))).toEqual([]);
     // a mistyped command is told the nearest one, a subcommand too
     expect(promptune('serv').stderr).toContain('hint: Did you mean serve? ');
     expect(promptune('soft', 'trian').stderr).toContain('hint: Did you mean train? ');
