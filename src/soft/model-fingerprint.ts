@@ -4,7 +4,7 @@
 // rotate-half model's query is hashed in interleaved order. Adapters written before that hashed a
 // rotate-half model's rows as loaded; matchesFingerprint accepts those too.
 import { createHash } from 'node:crypto';
-import { interleaveHeads, matrixChunks, type LlamaModel, type Matrix } from '../engine/index.js';
+import { interleaveHeads, matrixChunks, matrixFloat32, type LlamaModel } from '../engine/index.js';
 
 /** The hash of a few tensors and the shape; `interleave` orders a rotate-half query as GGUF does. */
 function fingerprint(model: LlamaModel, interleave: boolean): string {
@@ -18,7 +18,7 @@ function fingerprint(model: LlamaModel, interleave: boolean): string {
   const query = weights.layers[0].query;
   for (const tensor of [weights.embedding, weights.finalNorm, query, weights.layers.at(-1)!.down]) {
     if (tensor === query && interleave && config.ropeStyle === 'half') {
-      add(interleaveHeads(wholeMatrix(query), config.heads, config.hiddenSize));
+      add(interleaveHeads(matrixFloat32(query), config.heads, config.hiddenSize));
       continue;
     }
     // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
@@ -26,19 +26,6 @@ function fingerprint(model: LlamaModel, interleave: boolean): string {
     for (const values of matrixChunks(tensor)) add(values);
   }
   return hash.digest('hex');
-}
-
-/** A matrix's values as one float32 array (decoded if quantized). */
-function wholeMatrix(matrix: Matrix): Float32Array {
-  const chunks = [...matrixChunks(matrix)];
-  if (chunks.length === 1) return chunks[0];
-  const whole = new Float32Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return whole;
 }
 
 /**

@@ -348,17 +348,16 @@ export function readHuggingFaceConfig(directory: string): {
   raw: Record<string, unknown>;
 } {
   const path = join(directory, 'config.json');
-  if (!existsSync(path) && existsSync(join(directory, 'adapter_config.json')))
-    throw adapterNotModel(directory);
-  const ggufFiles =
-    existsSync(path) || !existsSync(directory)
-      ? []
-      : readdirSync(directory).filter((file) => file.endsWith('.gguf'));
-  if (ggufFiles.length)
-    throw new NotFoundError(`${directory} has no config.json: it is not a Hugging Face model folder`, {
-      code: 'MODEL_NOT_FOUND',
-      hint: `It holds ${ggufFiles.join(', ')}: pass that file as the model (${join(directory, ggufFiles[0])}).`,
-    });
+  // no config.json: say what the folder holds instead, when it is an adapter's or a GGUF file's
+  if (!existsSync(path) && existsSync(directory)) {
+    if (existsSync(join(directory, 'adapter_config.json'))) throw adapterNotModel(directory);
+    const ggufFiles = readdirSync(directory).filter((file) => file.endsWith('.gguf'));
+    if (ggufFiles.length)
+      throw new NotFoundError(`${directory} has no config.json: it is not a Hugging Face model folder`, {
+        code: 'MODEL_NOT_FOUND',
+        hint: `It holds ${ggufFiles.join(', ')}: pass that file as the model (${join(directory, ggufFiles[0])}).`,
+      });
+  }
   const raw = readConfigFile(path, z.record(z.string(), z.unknown()), 'config.json');
   return { config: huggingFaceConfig(raw, path), raw };
 }
