@@ -61,20 +61,40 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     const byId = generateWithAdapter(source, '--task', '0');
     expect(byId.status).toBe(0);
     // --push registered each task as a version of its own task: the shared prompt and its factors alone;
-    // animal, a label task registered as text without a spec of its own, is warned of, name is not
+    // animal, whose training targets are three labels, as a label task decoded under them; name as text
     expect(summary.pushed.map((item: { task: string }) => item.task)).toEqual(names);
     expect(trained.stderr.toLowerCase()).toContain(
-      `warning: ${names[1]!.toLowerCase()} looks like a label task (3 labels: dog, bird, cat)`,
+      `${names[1]!.toLowerCase()} is registered as a label task (3 labels in its training targets: dog, bird, cat)`,
     );
-    expect(trained.stderr.match(/looks like a label task/g)).toHaveLength(1);
-    const version = JSON.parse(
+    expect(trained.stderr.match(/registered as a label task/g)).toHaveLength(1);
+    const animalShown = JSON.parse(
       promptune('registry', 'show', summary.pushed[1].version, '--db', join(name, 'tasks.sqlite'), '--json')
         .stdout,
-    ).version;
+    );
+    const version = animalShown.version;
     expect(version).toMatchObject({
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1, num_ranks: 2 } },
     });
+    expect(animalShown.spec).toMatchObject({
+      output: { kind: 'label', labels: [' dog', ' bird', ' cat'] },
+      decoding: { constrain: true },
+    });
+    // eval of the version decodes under its labels: test scores as training chose among them
+    const served = promptune(
+      'eval',
+      '--version',
+      summary.pushed[1].version,
+      '--model',
+      `local:${stories.gguf}`,
+      '--db',
+      join(name, 'tasks.sqlite'),
+      '--split',
+      'test',
+      '--json',
+    );
+    expect(served.status, served.stderr).toBe(0);
+    expect(JSON.parse(served.stdout).score).toBe(summary.tasks[1].test);
     // and recorded the training as a run of each task: every step, and the version it made
     const registry = await Registry.open({ path: join(name, 'tasks.sqlite') });
     try {

@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { NotFoundError, PermissionError } from '../errors/index.js';
 import { pushSoftPrompt, type PromptVersion } from '../registry/index.js';
 import { readAdapterMetadata } from '../soft/index.js';
-import { loadTask, taskSpec } from '../tasks/index.js';
+import { loadTask, taskSpec, type TaskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
 
 /** The --push flags. */
@@ -100,27 +100,15 @@ export async function pushAdapter(
         throw error;
       });
     const registered = args.baseline ? undefined : await known();
-    if (!args.baseline && !registered && source.labels) {
-      // served as built below, a label task answers with whatever text follows, not its label
-      const shown = source.labels.slice(0, 5).map((label) => label.trim());
-      const labels = `${source.labels.length} labels: ${shown.join(', ')}${source.labels.length > 5 ? ', …' : ''}`;
-      process.stderr.write(
-        `warning: ${name} looks like a label task (${labels}), but without --baseline it is registered as a text task: the service will answer with the text the model writes (up to 16 tokens). To serve its label, register a spec whose output is {kind: label, labels: [...]} first (registry push --task <spec>), or push with soft train --baseline <spec>.\n`,
-      );
-    }
     const spec = args.baseline
       ? loadTask(args.baseline).spec
-      : (registered ??
-        taskSpec.parse({
-          name,
-          prompt: { template: `{{${args['input-field']}}}` },
-          input: { fields: [args['input-field']] },
-          data: { targetField: args['target-field'] },
-          // scored as training scored it: the answer is what the model writes first (a continuation
-          // that runs on past it still counts), greedily, within a few tokens
-          metrics: [{ name: 'exact-match', options: { match: 'prefix', normalize: [] } }],
-          generation: { maxTokens: 16, temperature: 0 },
-        }));
+      : (registered ?? plainSpec(name, args, source.labels));
+    if (!args.baseline && !registered && source.labels) {
+      const shown = source.labels.slice(0, 5).map((label) => label.trim());
+      process.stderr.write(
+        `${name} is registered as a label task (${source.labels.length} labels in its training targets: ${shown.join(', ')}${source.labels.length > 5 ? ', …' : ''}): the service answers with one of them, decoding constrained to them as training scored. To register another spec, push with --baseline <spec>, or register it first (promptune registry push --task <spec>).\n`,
+      );
+    }
     const previous = await registry.resolveVersion(name).catch((error: unknown) => {
       if (NotFoundError.isInstance(error)) return undefined;
       throw error;
@@ -142,6 +130,24 @@ export async function pushAdapter(
     );
     if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source.adapter);
     return { name: `${spec.name}@${version.number}`, id: version.id };
+  });
+}
+
+/**
+ * The spec of a task pushed without one: its input field as the whole prompt, scored as training scored it
+ * (the answer is what the model writes first, greedily, within a few tokens; a continuation that runs on
+ * past it still counts). A task whose training targets are a few labels is a label task decoded under
+ * them: served, it answers with a label, as training chose among them, not with the text that follows.
+ */
+function plainSpec(name: string, args: PushArgs, labels: string[] | undefined): TaskSpec {
+  return taskSpec.parse({
+    name,
+    prompt: { template: `{{${args['input-field']}}}` },
+    input: { fields: [args['input-field']] },
+    data: { targetField: args['target-field'] },
+    ...(labels ? { output: { kind: 'label', labels }, decoding: { constrain: true } } : {}),
+    metrics: [{ name: 'exact-match', options: { match: 'prefix', normalize: [] } }],
+    generation: { maxTokens: 16, temperature: 0 },
   });
 }
 
