@@ -429,6 +429,33 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     await rows.first().click();
     await page.getByRole('heading', { name: 'Output' }).waitFor();
     await screenshot(page, 'trace');
+    // refused requests: their HTTP status and error code, the message a person typed, no input when
+    // the body was refused before it was read
+    const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const refused = await fetch(`${url}/v1/tasks/name/run`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ inp: 'Lily' }),
+    });
+    expect(refused.status).toBe(400);
+    const unknown = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'nosuch', messages: [{ role: 'user', content: 'Who is in it?' }] }),
+    });
+    expect(unknown.status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the traces are written in the background
+    await page.goto(`${url}/#/traces?error=true`);
+    const errors = page.getByTestId('traces').locator('tbody tr');
+    await errors.first().waitFor();
+    const texts = (await errors.allInnerTexts()).map((row) => row.replace(/\s+/g, ' '));
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/nosuch Who is in it\? REGISTRY_NO_VERSION 404/);
+    expect(texts[1]).toMatch(/name not read INVALID_BODY 400/);
+    await screenshot(page, 'traces-errors');
+    await errors.nth(1).click();
+    await page.getByText('(not read: the request was refused before its input was)').waitFor();
+    await page.getByText('(asked for; the request ended before it was resolved)').waitFor();
   });
 
   it('runs a version in the playground and shows its output, tokens and latency', async () => {

@@ -33,7 +33,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
-/** A run's or check's state as a coloured tag. */
-export function Status({ value }: { value: string }) {
-  return <span className={`status status-${value}`}>{value}</span>;
+/** A run's or check's state as a coloured tag (`tone`: the colour of another state, e.g. error for a 404). */
+export function Status({ value, tone = value }: { value: string; tone?: string }) {
+  return <span className={`status status-${tone}`}>{value}</span>;
 }

@@ -2,6 +2,7 @@
 import { ErrorBox, Loading, Status } from '../components/feedback';
 import { dollars, duration, shortId, text, time } from '../format';
 import { href } from '../router';
+import { traceStatus } from '../trace-text';
 import type { Trace } from '../types';
 import { useApi } from '../use-api';
 
@@ -14,13 +15,25 @@ export function TracePage({ id }: { id: string }) {
   return (
     <>
       <h1>
-        Trace <code>{value.id}</code> <Status value={value.errorCode ? 'error' : String(value.status)} />
+        Trace <code>{value.id}</code>{' '}
+        <Status value={traceStatus(value).label} tone={traceStatus(value).tone} />
       </h1>
       <dl className="lineage">
         <dt>when</dt>
         <dd>{time(value.at)}</dd>
         <dt>task</dt>
-        <dd>{value.task ? <a href={href(['tasks', value.task])}>{value.task}</a> : '–'}</dd>
+        <dd>
+          {value.task ? (
+            <a href={href(['tasks', value.task])}>{value.task}</a>
+          ) : value.model ? (
+            <>
+              {value.model}{' '}
+              <span className="muted">(asked for; the request ended before it was resolved)</span>
+            </>
+          ) : (
+            '–'
+          )}
+        </dd>
         <dt>version</dt>
         <dd>
           <code>{shortId(value.version)}</code> {value.label && <span className="tag">{value.label}</span>}
@@ -64,11 +77,17 @@ export function TracePage({ id }: { id: string }) {
       <div className="columns">
         <section className="panel">
           <h2>Input</h2>
-          <pre>{typeof value.input === 'string' ? value.input : JSON.stringify(value.input, null, 2)}</pre>
+          <pre>
+            {value.input === null
+              ? '– (not read: the request was refused before its input was)'
+              : typeof value.input === 'string'
+                ? value.input
+                : JSON.stringify(value.input, null, 2)}
+          </pre>
         </section>
         <section className="panel">
           <h2>Output</h2>
-          <pre>{value.output ?? '–'}</pre>
+          <pre>{value.output ?? (value.errorCode ? `– (none: ${value.errorCode})` : '–')}</pre>
         </section>
       </div>
       {Boolean(value.checks) && (

@@ -3,8 +3,9 @@
 import { query } from '../api';
 import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { dollars, duration, shortRunId, text, time } from '../format';
+import { dollars, duration, shortRunId, time } from '../format';
 import { href, navigate } from '../router';
+import { traceInput, traceStatus } from '../trace-text';
 import type { Page, Trace } from '../types';
 import { useApi } from '../use-api';
 
@@ -106,10 +107,15 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
                   <td className="nowrap muted">{time(trace.at)}</td>
                   <td>{trace.task ?? trace.model}</td>
                   <td>{trace.label}</td>
-                  <td className="clip">{text(trace.input)}</td>
-                  <td className="clip">{trace.output}</td>
+                  <td className="clip">
+                    {trace.input === null ? <span className="muted">not read</span> : traceInput(trace.input)}
+                  </td>
+                  <td className="clip">
+                    {trace.output ??
+                      (trace.errorCode && <code className="error-code">{trace.errorCode}</code>)}
+                  </td>
                   <td>
-                    <Status value={trace.errorCode ? 'error' : String(trace.status)} />
+                    <Status value={traceStatus(trace).label} tone={traceStatus(trace).tone} />
                   </td>
                   <td className="number">{trace.inputTokens + trace.outputTokens}</td>
                   <td className="number">{duration(trace.latencyMs)}</td>
