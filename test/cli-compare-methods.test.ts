@@ -61,6 +61,7 @@ describe('promptune compare-methods', () => {
       steps: number;
       testAccuracy: number;
       heldOutPerplexity: { before: number; after: number };
+      measuredAt: string;
       serving: { bytesPerTask: number; extraPositionsPerRequest: number; sharesModel: boolean };
     }[];
     expect(measurements.map((item) => `${item.method}:${item.trainExamples}:${item.steps}`)).toEqual([
@@ -108,31 +109,41 @@ describe('promptune compare-methods', () => {
     for (const item of measurements)
       expect(item.heldOutPerplexity.after).not.toBe(item.heldOutPerplexity.before);
     const page = readFileSync(report, 'utf8');
-    expect(page).toMatch(/<td>lora<\/td><td>23,120<\/td>/);
+    expect(page).toMatch(/<td>LoRA<\/td><td>23,120<\/td>/);
     expect(page).toMatch(/<td>a model of its own<\/td>/);
     // the page says what every method shared, and charts accuracy by size: a line per method, a point per size
     expect(page).toContain('<dd>2 epochs of batch 8 at every size, seed 0</dd>');
     expect(page).toMatch(
-      /<dd>prompt-tuning 0\.3, p-tuning 0\.01, .*lora 0\.001, full-fine-tuning 0\.0003<\/dd>/,
+      /<dd>prompt tuning 0\.3, P-tuning 0\.01, .*LoRA 0\.001, full fine-tuning 0\.0003<\/dd>/,
     );
     expect(page.match(/<polyline /g)).toHaveLength(6);
     expect(page.match(/<circle /g)).toHaveLength(12);
-    expect(page).toContain(`<title>lora: ${lora.testAccuracy.toFixed(3)}</title>`);
+    expect(page).toContain(`<title>LoRA: ${lora.testAccuracy.toFixed(3)}</title>`);
 
     // a size past the task's 32 examples is all of them: one column, not two; both measured before, so
     // taken from the journal as they were (the same numbers, not trained again)
-    const table = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all');
+    const rerunReport = join(data, 'lora.html');
+    const table = promptune(
+      ...['compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all'],
+      ...['--report', rerunReport],
+    );
     const accuracies = measurements
       .filter((item) => item.method === 'lora')
       .map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`);
     expect(table.stdout).toMatch(
-      new RegExp(`\\| lora \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`),
+      new RegExp(`\\| LoRA \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`),
     );
     expect(table.stderr.match(/measured before/g)).toHaveLength(2);
     expect(table.stderr).toContain(
       `--sizes 1000: ${basename(data)} has 32 training examples; measured as all of them`,
     );
     expect(readFileSync(journal, 'utf8').trimEnd().split('\n')).toHaveLength(12);
+    // its page says when the measurements were made (the first run's times), apart from when it was written
+    const [loraFew, loraAll] = measurements.filter((item) => item.method === 'lora');
+    expect(Date.parse(loraFew!.measuredAt)).toBeLessThan(Date.parse(loraAll!.measuredAt));
+    expect(readFileSync(rerunReport, 'utf8')).toContain(
+      `<dt>measured</dt><dd>${loraFew!.measuredAt} to ${loraAll!.measuredAt}</dd><dt>page written</dt>`,
+    );
     // --no-resume measures again, and journals the new measurement
     const again = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8', '--no-resume');
     expect(again.status, again.stderr).toBe(0);
@@ -212,7 +223,7 @@ describe('promptune compare-methods', () => {
       .map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`);
     expect(again.stdout).toMatch(
       new RegExp(
-        `\\| ${basename(name)} \\| multitask-prompt-tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`,
+        `\\| ${basename(name)} \\| multitask prompt tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`,
       ),
     );
     // alone, the task's prompt starts from scratch: not the measurement of the transferred one

@@ -3,7 +3,7 @@
 // command prints. No script and nothing fetched: the page is a file to keep beside a decision.
 import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
 import type { MethodMeasurement } from './method-measurement.js';
-import type { Method } from './soft-methods.js';
+import { METHOD_NAMES, type Method } from './soft-methods.js';
 
 /** What every method of the comparison shared, as the page states it. */
 export interface ComparisonSettings {
@@ -13,8 +13,8 @@ export interface ComparisonSettings {
   seed: number;
   virtualTokens: string;
   rank: string;
-  /** When the comparison finished (ISO 8601). */
-  finishedAt: string;
+  /** When the page was written (ISO 8601); the measurements say when each was made. */
+  writtenAt: string;
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -28,7 +28,7 @@ const promptMethods: Method[] = ['prompt-tuning', 'p-tuning', 'multitask-prompt-
 function accuracyChart(task: string, measurements: MethodMeasurement[]): string {
   const sizes = [...new Set(measurements.map((item) => item.trainExamples))].sort((a, b) => a - b);
   const methods = [...new Set(measurements.map((item) => item.method))];
-  // the legend's column fits the longest method name (multitask-prompt-tuning) at 11px
+  // the legend's column fits the longest method name (multitask prompt tuning) at 11px
   const [width, height, left, top, right, bottom] = [470, 240, 44, 24, 200, 36];
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
@@ -57,14 +57,29 @@ function accuracyChart(task: string, measurements: MethodMeasurement[]): string 
       const dots = points
         .map(
           ([px, py, accuracy]) =>
-            `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${colour}"><title>${escape(method)}: ${accuracy.toFixed(3)}</title></circle>`,
+            `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${colour}"><title>${escape(METHOD_NAMES[method])}: ${accuracy.toFixed(3)}</title></circle>`,
         )
         .join('');
       const legendY = top + 6 + index * 18;
-      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"${dash}/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(method)}</text>`;
+      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"${dash}/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(METHOD_NAMES[method])}</text>`;
     })
     .join('');
   return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: test exact match by training-set size</figcaption></figure>`;
+}
+
+/**
+ * When the measurements were made: the first and last time (a rerun takes measurements from its journal,
+ * so they can be older than the page), and how many a journal written before kept no time for.
+ */
+function measuredSpan(measurements: MethodMeasurement[]): string {
+  const times = measurements.flatMap((item) => (item.measuredAt ? [item.measuredAt] : [])).sort();
+  const untimed = measurements.length - times.length;
+  const span =
+    times.length === 0 ? '' : times[0] === times.at(-1) ? times[0]! : `${times[0]} to ${times.at(-1)}`;
+  const without = untimed
+    ? `${untimed} measurement${untimed === 1 ? '' : 's'} from a journal that kept no time`
+    : '';
+  return [span, without].filter(Boolean).join('; ');
 }
 
 /** The comparison as a standalone HTML page: settings, a chart per task, and `rows` (header first). */
@@ -79,7 +94,7 @@ export function comparisonPage(
   const tasks = [...new Set(measurements.map((item) => item.task))];
   const measured = [...new Set(measurements.map((item) => item.method))];
   const rates = [...new Map(measurements.map((item) => [item.method, item.learningRate])).entries()]
-    .map(([method, rate]) => `${method} ${rate}`)
+    .map(([method, rate]) => `${METHOD_NAMES[method]} ${rate}`)
     .join(', ');
   const shared = [
     ['model', settings.model],
@@ -107,7 +122,8 @@ export function comparisonPage(
           ],
         ]
       : []),
-    ['finished', settings.finishedAt],
+    ['measured', measuredSpan(measurements)],
+    ['page written', settings.writtenAt],
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>promptune: methods compared</title>
 <style>body{font:14px system-ui;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}

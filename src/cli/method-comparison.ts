@@ -202,6 +202,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           testAccuracy: testResult.exactMatch,
           devAccuracy: result.best?.exactMatch ?? NaN,
           heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
+          measuredAt: new Date().toISOString(),
           serving: servingCost(loaded, method, parameters, plan.virtualTokens),
         };
         if (key) journal.add(key, measurement);

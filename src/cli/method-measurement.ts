@@ -25,6 +25,8 @@ export interface MethodMeasurement {
   devAccuracy: number;
   /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
   heldOutPerplexity: { before: number; after: number };
+  /** When it was measured (ISO 8601); absent in a journal written before measurements said. */
+  measuredAt?: string;
   serving: {
     /** Bytes a task keeps on the shared model: its adapter, and for prompts their cached keys and values. */
     bytesPerTask: number;
@@ -59,6 +61,7 @@ export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z.object
   testAccuracy: measured,
   devAccuracy: measured,
   heldOutPerplexity: z.object({ before: measured, after: measured }),
+  measuredAt: z.iso.datetime().optional(),
   serving: z.object({
     bytesPerTask: count,
     extraMultiplyAddsPerToken: count,

@@ -68,6 +68,16 @@ export const METHODS = [
 ] as const;
 export type Method = (typeof METHODS)[number];
 
+/** Each method's name as the docs and tables write it. */
+export const METHOD_NAMES: Record<Method, string> = {
+  'prompt-tuning': 'prompt tuning',
+  'p-tuning': 'P-tuning',
+  'multitask-prompt-tuning': 'multitask prompt tuning',
+  'prefix-tuning': 'prefix tuning',
+  lora: 'LoRA',
+  'full-fine-tuning': 'full fine-tuning',
+};
+
 /** A method made ready from the options: what it records, and how it trains. */
 export interface MethodPlan {
   method: Method;

@@ -15,7 +15,7 @@ import type { MethodMeasurement } from '../method-measurement.js';
 import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { checkTaskFolder, taskFolderNames } from '../soft-data.js';
-import { METHODS, type Method } from '../soft-methods.js';
+import { METHOD_NAMES, METHODS, type Method } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
 
 export default defineCommand({
@@ -149,7 +149,7 @@ export default defineCommand({
           seed: Number(args.seed),
           virtualTokens: args['virtual-tokens'],
           rank: args.rank,
-          finishedAt: new Date().toISOString(),
+          writtenAt: new Date().toISOString(),
         }),
       );
   },
@@ -233,11 +233,10 @@ export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
   return [header, ...rows];
 }
 
-/** A row's method: "multitask-prompt-tuning (from animal, gender)" for a transferred one. */
+/** A row's method by name: "multitask prompt tuning (from animal, gender)" for a transferred one. */
 function methodName(measurement: MethodMeasurement): string {
-  return measurement.sourceTasks
-    ? `${measurement.method} (from ${measurement.sourceTasks.join(', ')})`
-    : measurement.method;
+  const name = METHOD_NAMES[measurement.method];
+  return measurement.sourceTasks ? `${name} (from ${measurement.sourceTasks.join(', ')})` : name;
 }
 
 /** The comparison as a Markdown table. */
