@@ -3,6 +3,7 @@
 // --no-search`), of which citty silently keeps the last. It checks names only; values are each command's
 // (numberOption and friends).
 import type { ArgsDef, CommandDef } from 'citty';
+import { nearestName } from '../errors/index.js';
 
 /** A command line's option that the command does not declare, with the nearest one it does. */
 export interface UnknownOption {
@@ -23,31 +24,6 @@ function declaredNames(args: ArgsDef): Set<string> {
     }
   }
   return names;
-}
-
-/** Edit distance between two short strings (for "did you mean"). */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-/** The name of `names` nearest to `written` when it is near enough to be a typo of it. */
-export function nearestName(written: string, names: Iterable<string>): string | undefined {
-  const nearest = [...names]
-    .filter((name) => name.length > 1)
-    .map((name) => ({ name, cost: distance(written, name) }))
-    .sort((x, y) => x.cost - y.cost)[0];
-  return nearest && nearest.cost <= Math.max(2, written.length / 3) ? nearest.name : undefined;
 }
 
 /** The first option in `rawArgs` that `command` does not declare, if any (`--` ends the options). */

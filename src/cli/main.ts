@@ -2,8 +2,8 @@
 // Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
-import { findContradictedOption, findUnknownOption, nearestName } from './check-options.js';
-import { InterruptedError } from '../errors/index.js';
+import { findContradictedOption, findUnknownOption } from './check-options.js';
+import { InterruptedError, nearestName } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
 import { stoppingSignal } from './stop-signals.js';
 

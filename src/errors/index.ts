@@ -31,3 +31,4 @@ export {
   type InputSource,
 } from './parse-input.js';
 export { readYamlFile } from './yaml-file.js';
+export { editDistance, nearestName } from './nearest-name.js';

@@ -65,6 +65,21 @@ describe('OpenAI-compatible routes', () => {
     expect(result.choices[0].finish_reason).toBe('stop');
   });
 
+  it('samples from the top_k likeliest tokens: top_k 1 at a high temperature is the greedy text', async () => {
+    const sampled = {
+      model: 'stories260K',
+      prompt: reference.prompt,
+      max_tokens: 40,
+      temperature: 1.5,
+      seed: 7,
+    };
+    const wild = await client.completions.create(sampled);
+    expect(wild.choices[0].text).not.toBe(continuation);
+    // top_k is not in OpenAI's types; vLLM and Ollama take it, and the engine samples with it
+    const narrowed = await client.completions.create({ ...sampled, top_k: 1 } as typeof sampled);
+    expect(narrowed.choices[0].text).toBe(continuation);
+  });
+
   it('lists models and answers errors in OpenAI’s shape', async () => {
     expect((await client.models.list()).data.map((model) => model.id)).toEqual(['stories260K']);
     const missing = await client.chat.completions

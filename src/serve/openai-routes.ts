@@ -102,6 +102,7 @@ function callOptions(
     maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
+    topK: body.top_k ?? undefined,
     stopSequences: stop.length ? stop : undefined,
     seed: body.seed ?? undefined,
     providerOptions: raw ? { promptune: { raw: true } } : undefined,

@@ -2,10 +2,11 @@
 // openapi.ts): OpenAI's chat and text completions as far as a served task supports them, the typed run
 // and the label move. Fields OpenAI clients send that change nothing (user, metadata, store, ...) pass;
 // fields that would change what a request means and are not supported (tools, logprobs, n > 1, ...)
-// are refused by name. Tool and function messages are refused too: served tasks never call tools.
+// are refused by name, and so is an unknown field that is a typo of a known one (max_token). Tool and function messages are refused too: served tasks never call tools.
 import { z } from 'zod';
 import { canaryStepSchema, guardrailMetrics, promotionRules } from '../experiments/index.js';
 import { experimentStatuses, jobStatuses, runEntryKinds, runKinds } from '../registry/index.js';
+import { nearestName } from '../errors/index.js';
 import type { IssueParams } from './request-body.js';
 
 const unsupportedParameter = (field: string): IssueParams => ({
@@ -110,6 +111,11 @@ const completionFields = (limits: { maxTokens: number }) => ({
   max_completion_tokens: maxTokens(limits.maxTokens),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
+  top_k: z
+    .int()
+    .min(1)
+    .nullish()
+    .meta({ description: 'Sample from the k likeliest tokens (vLLM and Ollama have it too)' }),
   stop: z
     .union([z.string(), z.array(z.string()).max(4)], {
       error: 'expected a string or an array of up to 4 strings',
@@ -124,9 +130,48 @@ const completionFields = (limits: { maxTokens: number }) => ({
   logit_bias: unsupported('logit_bias', isEmptyObject, 'no logit biases'),
 });
 
+/** Fields OpenAI documents that change nothing here: passed as they are, never taken for a typo. */
+const harmlessFields = new Set([
+  'user',
+  'metadata',
+  'store',
+  'parallel_tool_calls',
+  'service_tier',
+  'reasoning_effort',
+  'prediction',
+  'web_search_options',
+  'verbosity',
+  'prompt_cache_key',
+  'safety_identifier',
+]);
+
+/**
+ * An object of `shape` that passes fields it does not know, but refuses one that is a typo of a field
+ * it knows: `max_token: 5` passed would answer with the version's default length, not 5.
+ */
+function completionObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.looseObject(shape).superRefine((body, context) => {
+    for (const field of Object.keys(body)) {
+      if (known.includes(field) || harmlessFields.has(field)) continue;
+      const meant = nearestName(field, known);
+      if (meant)
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `not a field of this request; did you mean ${meant}?`,
+          params: {
+            code: 'UNKNOWN_PARAMETER',
+            hint: `Write ${meant}. Fields the service does not know are passed without being read, so a misspelt one would change nothing.`,
+          } satisfies IssueParams,
+        });
+    }
+  });
+}
+
 /** POST /v1/chat/completions. */
 export function chatCompletionRequest(limits: { maxTokens: number }) {
-  return z.looseObject({
+  return completionObject({
     ...completionFields(limits),
     messages: z.array(chatMessage).min(1),
     tools: unsupported('tools', isEmptyArray, 'served tasks do not call tools'),
@@ -151,7 +196,7 @@ export function chatCompletionRequest(limits: { maxTokens: number }) {
 
 /** POST /v1/completions. */
 export function textCompletionRequest(limits: { maxTokens: number }) {
-  return z.looseObject({
+  return completionObject({
     ...completionFields(limits),
     prompt: z.string({ error: 'expected a string (batched and token prompts are not supported)' }),
     echo: unsupported('echo', (value) => value === false, 'the prompt is not repeated'),

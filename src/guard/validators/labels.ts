@@ -1,22 +1,9 @@
 // Output must be exactly one of a label set (after trimming). `fix` maps an output to the label it
 // names (starts with, else mentions), else to the nearest label by edit distance, so a chatty or
 // misspelt answer becomes a clean label.
+import { editDistance } from '../../errors/index.js';
 import { readLabel } from '../../tasks/index.js';
 import type { Validator } from '../validator.js';
-
-/** Levenshtein distance between two strings (two rows, O(a·b) time). */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 /** Output must be one of `labels`. */
 export function labelsValidator(name: string, labels: string[], caseSensitive: boolean): Validator {
