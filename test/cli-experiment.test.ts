@@ -52,7 +52,7 @@ describe('promptune experiment', () => {
     const again = start('--admin');
     expect(again.stderr).toMatch(/code: EXPERIMENT_RUNNING/);
     expect(promptune(cwd, 'experiment', 'ls').stdout).toMatch(
-      new RegExp(`^${id}  greet@production +running`),
+      new RegExp(`^${id}  greet@production +running`, 'm'),
     );
 
     // the service's record of 300 users, half in each arm: version 2's answers liked 60% of the time, version 1's 40%

@@ -25,6 +25,7 @@ import { choice, numberOption, repeatedOption } from '../options.js';
 import { isoSeconds as time } from '../iso-seconds.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 import { ValidationError } from '../../errors/index.js';
+import { textColumns } from '../text-columns.js';
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
 const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(4));
@@ -216,9 +217,19 @@ const list = defineCommand({
       if (args.json) return print(JSON.stringify(experiments, null, 2));
       if (experiments.length === 0)
         print('no experiments (start one: promptune experiment start <task> ...)');
-      for (const experiment of experiments)
-        print(
-          `${experiment.id}  ${`${experiment.task}@${experiment.label}`.padEnd(24)} ${experiment.status.padEnd(12)} treatment ${percent(experiment.weight).padStart(6)}  ${time(experiment.createdAt)}  ${experiment.reason}`,
+      else
+        process.stdout.write(
+          textColumns([
+            ['id', 'task@label', 'status', 'treatment', 'started', 'reason'],
+            ...experiments.map((experiment) => [
+              experiment.id,
+              `${experiment.task}@${experiment.label}`,
+              experiment.status,
+              percent(experiment.weight),
+              time(experiment.createdAt),
+              experiment.reason,
+            ]),
+          ]),
         );
     }),
 });

@@ -3,6 +3,7 @@
 import { defineCommand } from 'citty';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
+import { textColumns } from '../text-columns.js';
 
 const common = {
   db: registryOption,
@@ -35,10 +36,23 @@ const list = defineCommand({
   args: { ...common },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      for (const key of await registry.keys.list())
-        process.stdout.write(
-          `${key.id}  ${key.name.padEnd(16)} ${key.scopes.join(',').padEnd(15)} ${key.revoked ? 'revoked' : 'active'}  ${key.createdAt}\n`,
-        );
+      const keys = await registry.keys.list();
+      if (keys.length === 0) {
+        process.stdout.write('no keys (create one: promptune keys create --name <name> --scopes read,run)\n');
+        return;
+      }
+      process.stdout.write(
+        textColumns([
+          ['id', 'name', 'scopes', 'state', 'created'],
+          ...keys.map((key) => [
+            key.id,
+            key.name,
+            key.scopes.join(','),
+            key.revoked ? 'revoked' : 'active',
+            key.createdAt,
+          ]),
+        ]),
+      );
     }),
 });
 

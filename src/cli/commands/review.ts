@@ -23,6 +23,7 @@ import { numberOption } from '../options.js';
 import { operatorName, registryOption, withRegistry } from '../registry-access.js';
 import { httpReviewClient, registryReviewClient } from '../review-client.js';
 import { reviewInTerminal } from '../review-terminal.js';
+import { textColumns } from '../text-columns.js';
 
 const print = (json: boolean | undefined, value: unknown, text: string) =>
   void process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
@@ -82,12 +83,17 @@ const queues = defineCommand({
       print(
         args.json,
         listed,
-        listed
-          .map(
-            (queue) =>
-              `${queue.name.padEnd(24)} ${queue.task.padEnd(16)} ${queue.progress.reviewed}/${queue.progress.items} reviewed  reviewers: ${queue.reviewers.join(', ') || 'any'}\n`,
-          )
-          .join('') || 'no queues (create one with promptune review create)\n',
+        listed.length === 0
+          ? 'no queues (create one with promptune review create)\n'
+          : textColumns([
+              ['queue', 'task', 'reviewed', 'reviewers'],
+              ...listed.map((queue) => [
+                queue.name,
+                queue.task,
+                `${queue.progress.reviewed}/${queue.progress.items}`,
+                queue.reviewers.join(', ') || 'any',
+              ]),
+            ]),
       );
     }),
 });
