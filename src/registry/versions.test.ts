@@ -1,6 +1,8 @@
-// A version's method in words, read from what it holds (a soft version's PEFT config names its method).
+// A version's method in words, read from what it holds (a soft version's PEFT config names its method),
+// and the diff between two versions.
 import { describe, expect, it } from 'vitest';
-import { versionMethod } from './versions.js';
+import type { PromptVersion } from './registry.js';
+import { diffVersions, versionMethod } from './versions.js';
 
 describe('versionMethod', () => {
   it('names a hard prompt, and each adapter by its peft_type', () => {
@@ -12,5 +14,51 @@ describe('versionMethod', () => {
     ).toEqual(['soft prompt', 'LoRA', 'prefix', 'P-tuning', 'multitask prompt']);
     // a version without a config it knows is still a soft prompt of some kind
     expect(versionMethod({ kind: 'soft', content: {} })).toBe('soft prompt');
+  });
+});
+
+describe('diffVersions', () => {
+  const version = (kind: 'hard' | 'soft', content: Record<string, unknown>) =>
+    ({ kind, content }) as PromptVersion;
+
+  it('diffs hard prompts field by field, whole', () => {
+    const a = version('hard', { template: 'Q: {{input}}', demos: [{ input: 'a', target: 'b' }] });
+    const b = version('hard', { template: 'Question: {{input}}', demos: [{ input: 'a', target: 'b' }] });
+    expect(diffVersions(a, b)).toEqual(['@@ template', '- "Q: {{input}}"', '+ "Question: {{input}}"']);
+    expect(diffVersions(a, a)).toEqual([]);
+  });
+
+  it('diffs adapters by method, then each setting by its path, a long list by its size', () => {
+    const tokens = (text: string) => Array.from({ length: 16 }, () => [{ text, cosine: 0.5 }]);
+    const prompt = version('soft', {
+      adapterConfig: { peft_type: 'PROMPT_TUNING', num_virtual_tokens: 16 },
+      promptune: { metrics: { devExactMatch: 0.5 }, nearestTokens: tokens(' Tim'), init: 'text' },
+    });
+    const lora = version('soft', {
+      adapterConfig: { peft_type: 'LORA', r: 8, target_modules: ['q_proj', 'v_proj'] },
+      promptune: { metrics: { devExactMatch: 0.75 } },
+    });
+    expect(diffVersions(prompt, lora)).toEqual([
+      '@@ method',
+      '- soft prompt',
+      '+ LoRA',
+      '@@ adapterConfig',
+      '- num_virtual_tokens: 16',
+      '- peft_type: "PROMPT_TUNING"',
+      '+ peft_type: "LORA"',
+      '+ r: 8',
+      '+ target_modules: ["q_proj","v_proj"]',
+      '@@ promptune',
+      '- init: "text"',
+      '- metrics.devExactMatch: 0.5',
+      '+ metrics.devExactMatch: 0.75',
+      '- nearestTokens: 16 entries',
+    ]);
+    // the same method: no method line; a long list that changed but not in size says so in one line
+    const retrained = version('soft', {
+      ...prompt.content,
+      promptune: { ...(prompt.content.promptune as object), nearestTokens: tokens(' Lily') },
+    });
+    expect(diffVersions(prompt, retrained)).toEqual(['@@ promptune', '~ nearestTokens: 16 entries, changed']);
   });
 });

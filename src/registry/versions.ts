@@ -30,8 +30,13 @@ export function versionMethod(version: Pick<PromptVersion, 'kind' | 'content'>):
   return methodNames[String(config?.peft_type)] ?? 'soft prompt';
 }
 
-/** Lines removed (-) and added (+) between two versions' contents, field by field. */
+/**
+ * Lines removed (-) and added (+) between two versions' contents, field by field. Between hard prompts,
+ * each changed field whole; where a version is an adapter, first the method when it changed, then each
+ * changed setting by its path (adapterConfig.r), and a long list (the nearest tokens) as its size only.
+ */
 export function diffVersions(a: PromptVersion, b: PromptVersion): string[] {
+  if (a.kind === 'soft' || b.kind === 'soft') return diffAdapters(a, b);
   const lines: string[] = [];
   const keys = [...new Set([...Object.keys(a.content), ...Object.keys(b.content)])].sort();
   for (const key of keys) {
@@ -42,6 +47,49 @@ export function diffVersions(a: PromptVersion, b: PromptVersion): string[] {
     // a field one side lacks shows no line on that side (not "undefined")
     if (before !== undefined) for (const line of before.split('\n')) lines.push(`- ${line}`);
     if (after !== undefined) for (const line of after.split('\n')) lines.push(`+ ${line}`);
+  }
+  return lines;
+}
+
+/** A list longer than this (as JSON) is shown by its size: the nearest tokens are hundreds of lines. */
+const longList = 120;
+
+/** `value`'s settings by path (a.b.0), a list of values or a short list whole, a long one by its size. */
+function settings(value: unknown, path: string, into: Map<string, { shown: string; json: string }>) {
+  const json = JSON.stringify(value);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) into.set(path, { shown: '{}', json });
+    for (const [key, each] of entries) settings(each, path ? `${path}.${key}` : key, into);
+    return;
+  }
+  if (Array.isArray(value) && json.length > longList)
+    into.set(path, { shown: `${value.length} entries`, json });
+  else into.set(path, { shown: json, json });
+}
+
+/** The adapter diff: the method, then each changed setting (- before, + after, ~ a long list changed). */
+function diffAdapters(a: PromptVersion, b: PromptVersion): string[] {
+  const lines: string[] = [];
+  const [methodA, methodB] = [versionMethod(a), versionMethod(b)];
+  if (methodA !== methodB) lines.push('@@ method', `- ${methodA}`, `+ ${methodB}`);
+  const keys = [...new Set([...Object.keys(a.content), ...Object.keys(b.content)])].sort();
+  for (const key of keys) {
+    const [before, after] = [new Map(), new Map()] as Map<string, { shown: string; json: string }>[];
+    settings(a.content[key], '', before);
+    settings(b.content[key], '', after);
+    const changed: string[] = [];
+    for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const [was, is] = [before.get(path), after.get(path)];
+      if (was?.json === is?.json) continue;
+      const name = path || key;
+      if (was && is && was.shown === is.shown) changed.push(`~ ${name}: ${is.shown}, changed`);
+      else {
+        if (was) changed.push(`- ${name}: ${was.shown}`);
+        if (is) changed.push(`+ ${name}: ${is.shown}`);
+      }
+    }
+    if (changed.length) lines.push(`@@ ${key}`, ...changed);
   }
   return lines;
 }
