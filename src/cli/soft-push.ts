@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { NotFoundError, PermissionError } from '../errors/index.js';
 import { pushSoftPrompt, type PromptVersion } from '../registry/index.js';
-import { readAdapterMetadata } from '../soft/index.js';
+import type { LlamaModel } from '../engine/index.js';
+import { matchesFingerprint, readAdapterMetadata } from '../soft/index.js';
 import { loadTask, taskSpec, type TaskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
 
@@ -85,8 +86,11 @@ export interface PushArgs {
  */
 export async function pushAdapter(
   args: PushArgs,
-  /** `labels`: the task's labels when its targets are a few (soft-data.ts labelSet). */
-  source: { data: string; adapter: string; labels?: string[] },
+  /**
+   * `labels`: the task's labels when its targets are a few (soft-data.ts labelSet); `model`: the base
+   * model trained on, which knows its older fingerprints (a version pushed before on the same weights).
+   */
+  source: { data: string; adapter: string; labels?: string[]; model?: LlamaModel },
   metrics: Record<string, number>,
   training: Record<string, unknown>,
 ): Promise<{ name: string; id: string }> {
@@ -128,7 +132,7 @@ export async function pushAdapter(
           actor,
         }),
     );
-    if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source.adapter);
+    if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source);
     return { name: `${spec.name}@${version.number}`, id: version.id };
   });
 }
@@ -155,11 +159,18 @@ function plainSpec(name: string, args: PushArgs, labels: string[] | undefined): 
  * Says on stderr when a push moves a task's latest version to another base model: a service runs one
  * model and refuses versions trained on another, so requests for the task by name would start failing.
  */
-function warnOtherBaseModel(previous: PromptVersion, pushed: string, adapter: string): void {
+function warnOtherBaseModel(
+  previous: PromptVersion,
+  pushed: string,
+  source: { adapter: string; model?: LlamaModel },
+): void {
   const before = (previous.content.promptune as { baseModel?: { name: string; sha256: string } } | null)
     ?.baseModel;
-  const now = readAdapterMetadata(adapter)?.baseModel;
+  const now = readAdapterMetadata(source.adapter)?.baseModel;
   if (!before || !now || before.sha256 === now.sha256) return;
+  // a version pushed before the fingerprint read a Hugging Face checkpoint's query rows as llama.cpp
+  // orders them: the model itself says whether that older hash is its own
+  if (source.model && matchesFingerprint(source.model, before.sha256)) return;
   process.stderr.write(
     `warning: ${previous.task}@${previous.number}, the task's latest before ${pushed}, was trained on ${before.name}; ${pushed} on ${now.name}, whose weights differ. A service runs one base model and refuses versions of another: requests for ${previous.task} (its latest) now need a service of ${now.name}, or name a version or label.\n`,
   );

@@ -57,6 +57,7 @@ export { copyFileAtomically, writeFileAtomically, type AtomicWriteOptions } from
 export { makeDirectory } from './make-directory.js';
 export {
   interleaveHeads,
+  rotateHalfHeads,
   writeGguf,
   type GgufWriteOptions,
   type GgufWriteSummary,

@@ -353,7 +353,7 @@ export default defineCommand({
           );
           const version = await pushAdapter(
             args,
-            { data: folders[id], adapter: directory, labels: task.labels },
+            { data: folders[id], adapter: directory, labels: task.labels, model: loaded.model },
             taskMetrics,
             {
               ...training,

@@ -344,10 +344,15 @@ const train = defineCommand({
         training: { ...training, batchSize: Number(args['batch-size']) },
       });
       const pushed = args.push
-        ? await pushAdapter(args, { data: args.data, adapter: args.out, labels }, metrics, {
-            ...training,
-            seed,
-          })
+        ? await pushAdapter(
+            args,
+            { data: args.data, adapter: args.out, labels, model: loaded.model },
+            metrics,
+            {
+              ...training,
+              seed,
+            },
+          )
         : undefined;
       const summary = {
         pushed: pushed?.name,

@@ -110,20 +110,35 @@ class ByteWriter {
 
 /** Reorders the rows of each head from rotate-half to interleaved RoPE pairing (HF -> GGUF llama). */
 export function interleaveHeads(matrix: Float32Array, heads: number, columns: number): Float32Array {
+  return reorderHeads(matrix, heads, columns, true);
+}
+
+/** Reorders the rows of each head from interleaved to rotate-half RoPE pairing (GGUF llama -> HF). */
+export function rotateHalfHeads(matrix: Float32Array, heads: number, columns: number): Float32Array {
+  return reorderHeads(matrix, heads, columns, false);
+}
+
+/** Row i and i + half of each head become rows 2i and 2i + 1 (`interleave`), or back. */
+function reorderHeads(
+  matrix: Float32Array,
+  heads: number,
+  columns: number,
+  interleave: boolean,
+): Float32Array {
   const rows = matrix.length / columns;
   const headDim = rows / heads;
   const half = headDim / 2;
   const out = new Float32Array(matrix.length);
+  const row = (h: number, index: number) =>
+    matrix.subarray((h * headDim + index) * columns, (h * headDim + index + 1) * columns);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
-      for (const [from, to] of [
+      for (const [halved, interleaved] of [
         [i, 2 * i],
         [i + half, 2 * i + 1],
       ]) {
-        out.set(
-          matrix.subarray((h * headDim + from) * columns, (h * headDim + from + 1) * columns),
-          (h * headDim + to) * columns,
-        );
+        const [from, to] = interleave ? [halved, interleaved] : [interleaved, halved];
+        out.set(row(h, from), (h * headDim + to) * columns);
       }
     }
   }

@@ -9,7 +9,8 @@ import { stories } from '../../../test/models.js';
 import { PromptuneError } from '../../errors/index.js';
 import { loadModel } from '../load-model.js';
 import { loadGguf, readGgufHeader, tokenizerMetadata } from './gguf.js';
-import { GgufType, writeGguf } from './gguf-writer.js';
+import { GgufType, interleaveHeads, rotateHalfHeads, writeGguf } from './gguf-writer.js';
+import { matrixFloat32 } from './matrix-float32.js';
 import { openSafetensors } from './safetensors.js';
 import { writeSafetensors } from './safetensors-writer.js';
 
@@ -80,5 +81,18 @@ describe('GGUF writer', () => {
     }
     expect(PromptuneError.isInstance(caught) && caught.code).toBe('GGUF_WRITE_INVALID');
     expect(readdirSync(folder)).toEqual([]);
+  });
+});
+
+describe('RoPE row order', () => {
+  it("reorders the GGUF copy's query rows to the Hugging Face copy's, and back", async () => {
+    const gguf = await loadModel(stories.gguf);
+    const huggingFace = await loadModel(stories.huggingFace);
+    const { heads, hiddenSize } = gguf.model.config;
+    const interleaved = matrixFloat32(gguf.model.weights.layers[0].query);
+    const halved = matrixFloat32(huggingFace.model.weights.layers[0].query);
+    expect(interleaved).not.toEqual(halved);
+    expect(rotateHalfHeads(interleaved, heads, hiddenSize)).toEqual(halved);
+    expect(interleaveHeads(halved, heads, hiddenSize)).toEqual(interleaved);
   });
 });
