@@ -7,27 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PromptuneError } from '../errors/index.js';
 import { measurementKey, openComparisonJournal } from './comparison-journal.js';
+import { sampleMeasurement } from '../../test/measurements.js';
 import type { MethodMeasurement } from './method-measurement.js';
 
-const measurement = (trainExamples: number, devAccuracy = 0.5): MethodMeasurement => ({
-  task: 'name',
-  method: 'lora',
-  trainExamples,
-  trainableParameters: 23_120,
-  learningRate: 0.001,
-  steps: 8,
-  secondsPerStep: 0.1,
-  peakResidentMegabytes: 200,
-  testAccuracy: 0.75,
-  devAccuracy,
-  heldOutPerplexity: { before: 2.5, after: 2.75 },
-  serving: {
-    bytesPerTask: 92_480,
-    extraMultiplyAddsPerToken: 23_120,
-    extraPositionsPerRequest: 0,
-    sharesModel: true,
-  },
-});
+const measurement = (trainExamples: number, devAccuracy = 0.5): MethodMeasurement =>
+  sampleMeasurement(trainExamples, { devAccuracy });
 
 const journalFile = () => join(mkdtempSync(join(tmpdir(), 'promptune-journal-')), 'nested', 'journal.jsonl');
 

@@ -2,28 +2,11 @@
 // (a rerun's measurements come from its journal, some written before measurements kept a time).
 import { describe, expect, it } from 'vitest';
 import { comparisonPage } from './method-comparison-page.js';
+import { sampleMeasurement } from '../../test/measurements.js';
 import type { MethodMeasurement } from './method-measurement.js';
 
-const measurement = (trainExamples: number, measuredAt?: string): MethodMeasurement => ({
-  task: 'name',
-  method: 'lora',
-  trainExamples,
-  trainableParameters: 23_120,
-  learningRate: 0.001,
-  steps: 8,
-  secondsPerStep: 0.1,
-  peakResidentMegabytes: 200,
-  testAccuracy: 0.75,
-  devAccuracy: 0.5,
-  heldOutPerplexity: { before: 2.5, after: 2.75 },
-  ...(measuredAt && { measuredAt }),
-  serving: {
-    bytesPerTask: 92_480,
-    extraMultiplyAddsPerToken: 23_120,
-    extraPositionsPerRequest: 0,
-    sharesModel: true,
-  },
-});
+const measurement = (trainExamples: number, measuredAt?: string): MethodMeasurement =>
+  sampleMeasurement(trainExamples, measuredAt ? { measuredAt } : {});
 
 const settings = {
   model: 'stories260K.gguf',
