@@ -117,9 +117,3 @@ export function versionSections(version: Version): [string, string][] {
   if (content.generation) sections.push(['generation', JSON.stringify(content.generation)]);
   return sections;
 }
-
-/** A version as one text (for the word diff). */
-export const versionText = (version: Version): string =>
-  versionSections(version)
-    .map(([title, body]) => `${title}:\n${body}`)
-    .join('\n\n');

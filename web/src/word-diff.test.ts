@@ -1,6 +1,6 @@
 // The word diff keeps what both texts share and marks only the words that changed.
 import { describe, expect, it } from 'vitest';
-import { wordDiff } from './word-diff';
+import { isRewrite, wordDiff } from './word-diff';
 
 const join = (parts: ReturnType<typeof wordDiff>, kinds: string[]) =>
   parts
@@ -48,5 +48,31 @@ describe('wordDiff', () => {
       { kind: 'removed', text: line(100) },
       { kind: 'added', text: 'a changed line\n' },
     ]);
+  });
+});
+
+describe('isRewrite', () => {
+  it('tells a text rewritten from one edited, or grown around what it had', () => {
+    const methods = wordDiff(
+      'prompt tuning: learned vectors placed before the input',
+      'LoRA: low-rank adapters on the frozen model’s projections',
+    );
+    expect(isRewrite(methods)).toBe(true);
+    expect(isRewrite(wordDiff('Which animal is this story about?', 'Which animal is the story about?'))).toBe(
+      false,
+    );
+    // a question asked another way keeps enough of it to be read as an edit
+    const asked = wordDiff(
+      '{{input}}\nQ: What is the name of the main character?\nA:',
+      '{{input}}\nQ: Who is the story about? Give the name.\nA:',
+    );
+    expect(isRewrite(asked)).toBe(false);
+    // a seed prompt given demos keeps every word it had
+    const grown = wordDiff(
+      'Name the main character.',
+      'Story: Tim had a dog. Answer: Tim\nStory: Lily ran. Answer: Lily\nName the main character.',
+    );
+    expect(isRewrite(grown)).toBe(false);
+    expect(isRewrite(wordDiff('', 'added from nothing'))).toBe(false);
   });
 });

@@ -80,3 +80,18 @@ function grouped(parts: DiffPart[]): DiffPart[] {
   flush();
   return result;
 }
+
+/**
+ * Whether `parts` rewrite the text rather than edit it: fewer than a third of the words
+ * of the shorter text kept ("prompt tuning: learned vectors…" against "LoRA: low-rank adapters…" keeps
+ * a word); a text grown around what it had (a seed prompt given demos) is an edit.
+ * A rewrite reads better as the old text struck through whole, then the new one, than interleaved.
+ */
+export function isRewrite(parts: DiffPart[]): boolean {
+  const words = (kinds: DiffPart['kind'][]) =>
+    parts
+      .filter((part) => kinds.includes(part.kind))
+      .reduce((sum, part) => sum + (part.text.match(/[\p{L}\p{N}_]+/gu)?.length ?? 0), 0);
+  const kept = words(['same']);
+  return kept < Math.min(words(['same', 'removed']), words(['same', 'added'])) / 3;
+}

@@ -1,12 +1,22 @@
-// Two texts' word diff, removed words struck through in red and added ones in green.
-import { wordDiff } from '../word-diff';
+// Two texts' word diff, removed words struck through in red and added ones in green; a text rewritten
+// rather than edited as the old one struck through whole, then the new one. A version diff goes section by
+// section (method, virtual tokens, …): a section only one version has is removed or added whole.
+import { isRewrite, wordDiff, type DiffPart } from '../word-diff';
 
-/** The word diff of `before` and `after`. */
-export function DiffView({ before, after }: { before: string; after: string }) {
+/** The parts of `before` → `after` as shown: a rewrite as all of one, then all of the other. */
+function shownParts(before: string, after: string): DiffPart[] {
   const parts = wordDiff(before, after);
-  if (parts.every((part) => part.kind === 'same')) return <p className="muted">No difference.</p>;
+  if (!isRewrite(parts)) return parts;
+  return [
+    ...(before ? [{ kind: 'removed' as const, text: before }] : []),
+    ...(before && after ? [{ kind: 'same' as const, text: '\n' }] : []),
+    ...(after ? [{ kind: 'added' as const, text: after }] : []),
+  ];
+}
+
+function Parts({ parts }: { parts: DiffPart[] }) {
   return (
-    <pre className="diff">
+    <>
       {parts.map((part, index) =>
         part.kind === 'same' ? (
           <span key={index}>{part.text}</span>
@@ -16,6 +26,49 @@ export function DiffView({ before, after }: { before: string; after: string }) {
           <ins key={index}>{part.text}</ins>
         ),
       )}
+    </>
+  );
+}
+
+/** The word diff of `before` and `after`. */
+export function DiffView({ before, after }: { before: string; after: string }) {
+  const parts = shownParts(before, after);
+  if (parts.every((part) => part.kind === 'same')) return <p className="muted">No difference.</p>;
+  return (
+    <pre className="diff">
+      <Parts parts={parts} />
+    </pre>
+  );
+}
+
+/** Two versions' sections diffed by title: [title, text] each, in the first's order, then the second's new ones. */
+export function SectionDiffView({
+  before,
+  after,
+}: {
+  before: [string, string][];
+  after: [string, string][];
+}) {
+  const titles = [...new Set([...before, ...after].map(([title]) => title))];
+  const body = (sections: [string, string][], title: string) =>
+    sections.find(([each]) => each === title)?.[1];
+  const diffs = titles.map((title) => {
+    const [was, is] = [body(before, title), body(after, title)];
+    const heading: DiffPart['kind'] = was === undefined ? 'added' : is === undefined ? 'removed' : 'same';
+    return { title, heading, parts: shownParts(was ?? '', is ?? '') };
+  });
+  if (diffs.every((diff) => diff.parts.every((part) => part.kind === 'same')))
+    return <p className="muted">No difference.</p>;
+  return (
+    <pre className="diff">
+      {diffs.map(({ title, heading, parts }, index) => (
+        <span key={title}>
+          {index > 0 && '\n\n'}
+          <Parts parts={[{ kind: heading, text: `${title}:` }]} />
+          {'\n'}
+          <Parts parts={parts} />
+        </span>
+      ))}
     </pre>
   );
 }

@@ -3,14 +3,14 @@
 import { useState } from 'react';
 import { api, ApiError, query } from '../api';
 import { DatasetVersions } from '../components/dataset-versions';
-import { DiffView } from '../components/diff-view';
+import { SectionDiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { shortId, shortRunId, time } from '../format';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
-import { versionMethod, versionSections, versionText } from '../version-text';
+import { versionMethod, versionSections } from '../version-text';
 
 const madeBy: Record<string, string> = {
   manual: 'a push (registry push)',
@@ -387,7 +387,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
           <h2>
             v{a.number} → v{b.number}
           </h2>
-          <DiffView before={versionText(a)} after={versionText(b)} />
+          <SectionDiffView before={versionSections(a)} after={versionSections(b)} />
         </section>
       )}
       {shown && <VersionView version={shown} versions={list} />}
