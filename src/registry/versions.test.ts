@@ -60,5 +60,11 @@ describe('diffVersions', () => {
       promptune: { ...(prompt.content.promptune as object), nearestTokens: tokens(' Lily') },
     });
     expect(diffVersions(prompt, retrained)).toEqual(['@@ promptune', '~ nearestTokens: 16 entries, changed']);
+    // a hard prompt against an adapter: each side's own fields, none shown as undefined
+    const hard = version('hard', { template: '{{input}}' });
+    const lines = diffVersions(hard, lora);
+    expect(lines.slice(0, 3)).toEqual(['@@ method', '- hard prompt', '+ LoRA']);
+    expect(lines).toContain('- template: "{{input}}"');
+    expect(lines.join('\n')).not.toContain('undefined');
   });
 });

@@ -56,6 +56,8 @@ const longList = 120;
 
 /** `value`'s settings by path (a.b.0), a list of values or a short list whole, a long one by its size. */
 function settings(value: unknown, path: string, into: Map<string, { shown: string; json: string }>) {
+  // a field one version lacks is no setting of it (not "undefined")
+  if (value === undefined) return;
   const json = JSON.stringify(value);
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value);
