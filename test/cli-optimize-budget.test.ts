@@ -123,4 +123,16 @@ describe('eval across kills', () => {
     expect(server.requests - before).toBe(straightCalls);
     expect(JSON.parse(rest.stdout)).toMatchObject({ calls: JSON.parse(straight.stdout).calls });
   });
+
+  it('warns when the cap leaves no room to score a candidate, and the run then tries none', async () => {
+    const run = await startCli(sumsTask(), [
+      ...['optimize', '--task', 'task.yaml', '--model', `openai-compatible:${server.url}#scripted`],
+      ...['--dev-limit', '8', '--max-calls', '12', '--out', 'prompt.json', '--json'],
+    ]).done();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: --max-calls 12 scores the seed prompt on the 8 dev examples and leaves no room for a candidate (each costs 8 calls), so nothing will be tried. Raise --max-calls to 16 or more, or score fewer dev examples (--dev-limit 3 leaves room for about three).',
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({ candidates: 0 });
+  });
 });

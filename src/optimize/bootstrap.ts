@@ -24,7 +24,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
     name: 'bootstrap',
     async optimize(task: Task, options: OptimizeOptions) {
       const run = await startRun(task, options, 'bootstrap', {
-        seedDescription: `seed prompt (${task.spec.prompt.demos.length} demos)`,
+        seedDescription: `seed prompt (${task.spec.prompt.demos.length} demo${task.spec.prompt.demos.length === 1 ? '' : 's'})`,
         plan: settings,
       });
       const { seed, tracker, student, shared, baseline, record } = run;
@@ -66,7 +66,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         if (accepted) incumbent = { prompt, scores: scored.scores, outputs: scored.outputs };
         record({
           index: c,
-          description: `${count} demos (lines ${chosen.map((example) => example.line).join(', ')})`,
+          description: `${count} demo${count === 1 ? '' : 's'} (line${count === 1 ? '' : 's'} ${chosen.map((example) => example.line).join(', ')})`,
           score: mean(scored.scores),
           accepted,
           calls: scored.calls,

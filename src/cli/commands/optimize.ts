@@ -16,6 +16,8 @@ import {
   type OptimizerName,
   type OptimizeResult,
   type RoleUsage,
+  type RunDetails,
+  type Trial,
 } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { datasetFileIds, pushOptimized } from '../../registry/index.js';
@@ -200,6 +202,7 @@ export default defineCommand({
     process.stderr.write(
       `${name} (${args.preset}), ${dev.length} dev examples: at most ${estimate.calls.student} student and ${estimate.calls.teacher} teacher calls, about ${estimate.tokens.student + estimate.tokens.teacher} tokens, ${money(estimate.dollars)}${maxCalls ? `; student calls capped at ${maxCalls}` : ''}${maxCost !== undefined ? `; cost capped at $${maxCost}` : ''}\n`,
     );
+    warnBudgetTooSmall(maxCalls, dev.length);
     const cache = new ResponseCache(args['cache-file']);
     const recording = args.push
       ? await recordRun(args.db, {
@@ -339,8 +342,10 @@ export default defineCommand({
         ? ` (${total.earlierCalls} of them in runs killed before this one)`
         : '';
       process.stdout.write(
-        `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidates (stopped: ${details.stopped}); calls: student ${spent.student.calls}, teacher ${spent.teacher.calls}, judge ${spent.judge.calls}${earlier}; cost ${money(total?.dollars)}; prompt written to ${args.out}${args.report ? `, report to ${args.report}` : ''}${pushed ? `; ${pushed}` : ''}\n`,
+        `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidate${history.length === 2 ? '' : 's'} (stopped: ${details.stopped}); calls: student ${spent.student.calls}, teacher ${spent.teacher.calls}, judge ${spent.judge.calls}${earlier}; cost ${money(total?.dollars)}; prompt written to ${args.out}${args.report ? `, report to ${args.report}` : ''}${pushed ? `; ${pushed}` : ''}\n`,
       );
+      const kept = keptSeedNote(history, artifact.scores.seed, details);
+      if (kept) process.stdout.write(kept);
     }
     if (belowMinimum) {
       throw new QualityGateError(
@@ -353,3 +358,28 @@ export default defineCommand({
     }
   },
 });
+
+/**
+ * Says on stderr when the student's call cap cannot score the seed prompt and one candidate on the dev
+ * set (each costs a call per dev example): such a run ends with the seed prompt, having tried nothing.
+ */
+function warnBudgetTooSmall(maxCalls: number | undefined, devExamples: number): void {
+  if (maxCalls === undefined || maxCalls >= 2 * devExamples) return;
+  const limit = Math.max(1, Math.floor(maxCalls / 4));
+  process.stderr.write(
+    `warning: --max-calls ${maxCalls} scores the seed prompt on the ${devExamples} dev examples and leaves no room for a candidate (each costs ${devExamples} calls), so nothing will be tried. Raise --max-calls to ${2 * devExamples} or more, or score fewer dev examples (--dev-limit ${limit} leaves room for about three).\n`,
+  );
+}
+
+/**
+ * Why a run that scored a candidate above the seed still ends with the seed prompt: a candidate replaces
+ * it only when it is significantly better on the same dev examples, which few examples rarely show.
+ */
+function keptSeedNote(history: Trial[], seed: number, details: RunDetails): string | undefined {
+  if (details.improved) return undefined;
+  const best = history
+    .slice(1)
+    .reduce<Trial | undefined>((a, b) => (!a || b.score > a.score ? b : a), undefined);
+  if (!best || best.score <= seed) return undefined;
+  return `kept the seed prompt: the best candidate (trial ${best.index}, ${best.score.toFixed(3)}) was not significantly better on the ${details.dev.length} dev examples (a paired test); more dev examples (--dev-limit) tell smaller differences apart, and the report shows each example\n`;
+}
