@@ -100,6 +100,8 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         for (const [args, code] of [
           [['nowhere.yaml'], 'LOOP_POLICY_NOT_FOUND'],
           [['loop.yaml', '--watch', 'soon'], 'DURATION_INVALID'],
+          // production is protected: its canary needs the admin scope, refused before any step
+          [['loop.yaml'], 'REGISTRY_PROTECTED_LABEL'],
         ] as const) {
           const refused = spawnSync('node', [bin, 'loop', ...args], { cwd, encoding: 'utf8' });
           expect(refused.stderr).toContain(`code: ${code}`);
@@ -108,6 +110,13 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         const dry = run(cwd, 'loop', 'loop.yaml', '--dry-run');
         expect(dry).toContain(`${traffic.length} new reviewed rows in queue gender-review (threshold 20)`);
         expect(dry).toContain('write dataset version 2 of gender');
+        const dryStderr = spawnSync('node', [bin, 'loop', 'loop.yaml', '--dry-run'], {
+          cwd,
+          encoding: 'utf8',
+        });
+        expect(dryStderr.stderr).toContain(
+          'warning: the canary on the protected label gender@production needs the admin scope: run it with --admin',
+        );
         expect(await registry.datasetVersions.list('gender')).toHaveLength(1);
         expect((await registry.runs.list({ kind: 'loop' })).data).toHaveLength(0);
 

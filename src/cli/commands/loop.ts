@@ -5,7 +5,7 @@
 // and writes nothing; `--watch 10m` keeps checking; an iteration whose process died is resumed.
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { PromptuneError, ValidationError } from '../../errors/index.js';
+import { PermissionError, PromptuneError, ValidationError } from '../../errors/index.js';
 import {
   checkLoopPolicy,
   checkLoopReady,
@@ -19,7 +19,7 @@ import {
   type LoopPolicyFile,
 } from '../../jobs/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
-import type { Registry, RunRecord } from '../../registry/index.js';
+import type { Actor, Registry, RunRecord } from '../../registry/index.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -157,6 +157,7 @@ export default defineCommand({
             if (job) await registry.jobs.noteRun(job, run.id).catch(() => undefined);
           },
         };
+        await checkCanaryLabel(registry, actor, file.policy, args['dry-run']);
         // --force starts the first iteration only: a watch goes on by the triggers
         for (let force = args.force; ; force = false) {
           const iteration = async () => {
@@ -194,3 +195,25 @@ export default defineCommand({
     }
   },
 });
+
+/**
+ * Refuses, before anything is written or trained, an iteration whose canary the actor could not start:
+ * an experiment on a protected label (production by default) needs the admin scope. A dry run says so.
+ */
+async function checkCanaryLabel(
+  registry: Registry,
+  actor: Actor,
+  policy: { task: string; label: string },
+  dryRun: boolean,
+): Promise<void> {
+  if (actor.scopes.includes('admin') || !(await registry.labelProtected(policy.task, policy.label))) return;
+  const message = `the canary on the protected label ${policy.task}@${policy.label} needs the admin scope`;
+  if (dryRun) {
+    process.stderr.write(`warning: ${message}: run it with --admin\n`);
+    return;
+  }
+  throw new PermissionError(message, {
+    code: 'REGISTRY_PROTECTED_LABEL',
+    hint: 'Add --admin (checked before the iteration, so nothing was written or trained), or point the policy at another label.',
+  });
+}
