@@ -3,7 +3,7 @@
 // trace, with exit status 1, and changes no file. Journals are damaged after a run killed mid-way; the
 // model is scripted (a real OpenAI-compatible HTTP server on 127.0.0.1 with deterministic answers).
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killedAt, snapshot, startCli, sumsTask } from './cli-optimize-helpers.js';
@@ -54,6 +54,20 @@ const cases: {
   code: string;
   message: RegExp;
 }[] = [
+  {
+    // checked before the run: it neither calls the model nor writes prompt.json
+    name: 'a --report in a folder that does not exist (optimize)',
+    args: () => optimize('--report', 'missing/report.html'),
+    code: 'FILE_NOT_FOUND',
+    message: /--report missing\/report\.html: the folder \S+missing does not exist/,
+  },
+  {
+    name: 'a --report that is a folder (eval)',
+    prepare: async (cwd) => mkdirSync(join(cwd, 'reports')),
+    args: () => eval_('--report', 'reports'),
+    code: 'PATH_IS_A_FOLDER',
+    message: /--report reports is a folder/,
+  },
   {
     name: 'a truncated price table (eval)',
     files: { 'prices.json': '{"gpt-4o": {"input": 2.5, "out' },

@@ -16,6 +16,7 @@ import { choice, numberOption } from './options.js';
 import { progressBar } from './progress.js';
 import { registryOption } from './registry-access.js';
 import { recordRun, splitDatasetIds } from './run-recorder.js';
+import { checkOutputFile } from './output-file.js';
 
 /** Options every audit takes besides what it audits. */
 export const runArgs = {
@@ -84,6 +85,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
   const seed = numberOption('seed', args.seed, { integer: true }) ?? 0;
   const concurrency = numberOption('concurrency', args.concurrency, { integer: true, min: 1 }) ?? 4;
   kind.prepare?.();
+  checkOutputFile('report', args.report, 'the HTML report');
   const { task, model, subject } = await auditSubject(args);
   const described = describeSubject(subject);
   const examples = loadSplit(task, split).slice(0, limit);

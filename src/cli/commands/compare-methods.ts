@@ -3,12 +3,12 @@
 // parameters, speed, memory, accuracy by training-set size, forgetting and serving cost per task. Each
 // measurement is journaled as it is made, so a stopped comparison (Ctrl-C, a crash) continues where it was.
 import { defineCommand } from 'citty';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
 import { openComparisonJournal } from '../comparison-journal.js';
+import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
@@ -85,7 +85,7 @@ export default defineCommand({
     const names = taskFolderNames(folders);
     checkMethodOptions(methods, givenOptions(rawArgs), args);
     // before the hours of training, not after: the table must not be lost to a bad --report path
-    if (args.report) checkReportPath(args.report);
+    checkOutputFile('report', args.report, 'the HTML page');
     const warn = (message: string) => process.stderr.write(`${message}\n`);
     const journal = openComparisonJournal(args.journal, warn);
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
@@ -176,21 +176,6 @@ function checkMethodOptions(
         },
       );
   }
-}
-
-/** Refuses a --report path that cannot be written: a folder, or a file in a folder that does not exist. */
-function checkReportPath(path: string): void {
-  if (existsSync(path) && statSync(path).isDirectory())
-    throw new ValidationError(`--report ${path} is a folder`, {
-      code: 'PATH_IS_A_FOLDER',
-      hint: 'Give a file name for the HTML page, e.g. methods.html.',
-    });
-  const folder = dirname(resolve(path));
-  if (!existsSync(folder) || !statSync(folder).isDirectory())
-    throw new ValidationError(`--report ${path}: the folder ${folder} does not exist`, {
-      code: 'FILE_NOT_FOUND',
-      hint: 'Create the folder first, or write the page somewhere else.',
-    });
 }
 
 /** One row per task and method: the numbers at the largest size, accuracy at every size. */

@@ -23,6 +23,7 @@ import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
+import { checkOutputFile } from '../output-file.js';
 
 const dollars = (cost: number | undefined) => (cost === undefined ? 'unknown' : `$${cost.toFixed(4)}`);
 
@@ -96,6 +97,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const split = args.split as SplitName;
+    checkOutputFile('report', args.report, 'the HTML report');
     if (!['train', 'dev', 'test'].includes(split)) {
       throw new ValidationError(`--split is "${split}"`, {
         code: 'CLI_INVALID_OPTION',

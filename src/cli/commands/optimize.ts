@@ -29,6 +29,7 @@ import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { pushArgs } from '../soft-push.js';
+import { checkOutputFile } from '../output-file.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
 export function parseBudget(text: string | undefined): Budget {
@@ -161,6 +162,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const name = args.optimizer as OptimizerName;
+    checkOutputFile('out', args.out, 'the prompt artifact');
+    checkOutputFile('report', args.report, 'the HTML report');
     if (!optimizerNames.includes(name)) {
       throw new ValidationError(`there is no optimizer "${args.optimizer}"`, {
         code: 'OPTIMIZE_UNKNOWN',

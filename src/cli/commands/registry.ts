@@ -18,6 +18,7 @@ import {
 import { loadTask } from '../../tasks/index.js';
 import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
 import { textColumns } from '../text-columns.js';
+import { checkOutputFile } from '../output-file.js';
 
 const common = {
   db: {
@@ -248,6 +249,7 @@ const exportCommand = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
+      checkOutputFile('out', args.out, 'the bundle');
       const bundle = await exportTask(registry, args.task);
       writeFileAtomically(args.out, JSON.stringify(bundle) + '\n');
       print(

@@ -8,6 +8,7 @@ import { writeFileAtomically } from '../../engine/index.js';
 import { runReportHtml } from '../../serve/index.js';
 import { choice, numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
+import { checkOutputFile } from '../output-file.js';
 
 const common = {
   db: registryOption,
@@ -118,6 +119,7 @@ const report = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
+      checkOutputFile('out', args.out, 'the HTML report');
       writeFileAtomically(args.out, await runReportHtml(registry, args.id));
       process.stderr.write(`report written to ${args.out}\n`);
     }),
