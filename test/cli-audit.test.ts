@@ -108,6 +108,17 @@ describe('promptune audit', () => {
     const common = ['audit', 'bias', '--task', gender, '--model', model, '--limit', '24', '--json'];
     const byFolder = run(cwd, ...common, '--adapter', 'soft');
     expect(byFolder.status, byFolder.stderr).toBe(0);
+    expect(byFolder.stderr).not.toContain('was trained for the task');
+    // the same prompt on another task runs, and says it was trained for gender
+    const elsewhere = run(
+      cwd,
+      ...['audit', 'sensitivity', '--task', join(repositoryRoot, 'examples', 'name.yaml'), '--model', model],
+      ...['--adapter', 'soft', '--limit', '4', '--noise', 'typos'],
+    );
+    expect(elsewhere.status, elsewhere.stderr).toBe(0);
+    expect(elsewhere.stderr).toContain(
+      'warning: soft was trained for the task gender; it is run here on name, whose inputs and answers it did not learn.',
+    );
     const byVersion = run(cwd, ...common, '--version', 'gender@staging');
     expect(byVersion.status, byVersion.stderr).toBe(0);
     const folder = JSON.parse(byFolder.stdout) as BiasJson;
@@ -234,6 +245,20 @@ describe('promptune audit', () => {
       expect(refused.status, extra.join(' ')).toBe(1);
       expect(refused.stderr).toContain(code);
     }
+    // paraphrases are the teacher's: asked for without one, they would be none
+    const paraphrases = run(
+      cwd,
+      'audit',
+      'sensitivity',
+      '--task',
+      gender,
+      '--model',
+      model,
+      '--paraphrases',
+      '3',
+    );
+    expect(paraphrases.stderr).toContain('--paraphrases would be ignored');
+    expect(paraphrases.stderr).toContain('CLI_INVALID_OPTION');
     const remote = run(cwd, 'audit', 'bias', '--task', gender, '--model', 'ollama:llama3', '--adapter', 'x');
     expect(remote.stderr).toContain('AUDIT_SOFT_NEEDS_LOCAL');
   });

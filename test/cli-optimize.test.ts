@@ -139,6 +139,12 @@ describe('promptune optimize --min-score', () => {
     const result = await startCli(sumsTask(), optimize('--min-score', 'high')).done();
     expect(result.status).toBe(1);
     expect(jsonError(result.stderr).code).toBe('CLI_INVALID_OPTION');
+    // and an option that would change nothing: --label says how --push registers the prompt
+    const unpushed = await startCli(sumsTask(), optimize('--label', 'staging')).done();
+    expect(jsonError(unpushed.stderr)).toMatchObject({
+      code: 'CLI_INVALID_OPTION',
+      message: '--label would be ignored: it says how --push registers the prompt',
+    });
     expect(server.requests).toBe(before);
   });
 });

@@ -524,6 +524,7 @@ describe('promptune soft', () => {
       [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 < 1'],
       [['--method', 'p-tuning', '--encoder-hidden', '100000'], "<= 1024 (16 × the model's hidden size)"],
       [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
+      [['--epochs', '3', '--steps', '3'], "--epochs would be ignored: --steps sets the run's length"],
     ] as const) {
       const result = train(out, '--data', data, ...options);
       expect(result.status, options.join(' ')).toBe(1);

@@ -100,6 +100,7 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         for (const [args, code] of [
           [['nowhere.yaml'], 'LOOP_POLICY_NOT_FOUND'],
           [['loop.yaml', '--watch', 'soon'], 'DURATION_INVALID'],
+          [['loop.yaml', '--dry-run', '--watch', '1m'], 'CLI_INVALID_OPTION'],
           // production is protected: its canary needs the admin scope, refused before any step
           [['loop.yaml'], 'REGISTRY_PROTECTED_LABEL'],
         ] as const) {

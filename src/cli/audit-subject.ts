@@ -17,7 +17,7 @@ import {
 } from '../providers/index.js';
 import { writeDatasetSplits, type PromptVersion } from '../registry/index.js';
 import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
-import { loadTrainedAdapter, SoftPromptSession } from '../soft/index.js';
+import { loadTrainedAdapter, readAdapterMetadata, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
 import { downloadProgress } from './progress.js';
@@ -101,17 +101,32 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
       model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
       subject: { kind: 'hard', prompt: args.prompt },
     };
-  if (args.adapter)
+  if (args.adapter) {
+    warnOtherTask(args.adapter, task.spec.name);
     return {
       ...(await softSubject(task, args, args.adapter)),
       subject: { kind: 'soft', adapter: args.adapter },
     };
+  }
   if (args.version) return versionSubject(task, args, args.version, fromVersion?.version);
   return {
     task,
     model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
     subject: { kind: 'hard' },
   };
+}
+
+/**
+ * Says on stderr when an adapter trained for one task is run on another (a gender prompt scored on name
+ * scores 0, which reads as a bad prompt, not a wrong one). A warning, not a refusal: a task renamed, or a
+ * prompt tried on a related task, is the user's call.
+ */
+function warnOtherTask(adapter: string, task: string): void {
+  const trained = readAdapterMetadata(adapter)?.task;
+  if (trained !== undefined && trained !== task)
+    process.stderr.write(
+      `warning: ${adapter} was trained for the task ${trained}; it is run here on ${task}, whose inputs and answers it did not learn.\n`,
+    );
 }
 
 /** The refusal of a command given neither --task nor --version. */

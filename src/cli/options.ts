@@ -64,6 +64,24 @@ export function givenOptions(rawArgs: string[]): Set<string> {
 }
 
 /**
+ * Refuses the first of `options` written on the command line, which the caller found would mean nothing
+ * (`--label` without `--push`): citty takes any declared option, and the run would silently ignore it.
+ */
+export function refuseIgnored(
+  written: ReadonlySet<string>,
+  options: readonly string[],
+  why: string,
+  hint: (option: string) => string,
+): void {
+  const option = options.find((name) => written.has(name));
+  if (option)
+    throw new ValidationError(`--${option} would be ignored: ${why}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: hint(option),
+    });
+}
+
+/**
  * Every value of a repeatable option, in order, read from the command's raw arguments (`--name v` and
  * `--name=v`): citty's parsed args keep only the last of a repeated string option.
  */

@@ -10,7 +10,7 @@ import {
   type TrainOptions,
   type TrainProgress,
 } from '../soft/index.js';
-import { choice, numberOption } from './options.js';
+import { choice, numberOption, refuseIgnored } from './options.js';
 
 /** The fields of the examples. */
 export const fieldArgs = {
@@ -119,19 +119,27 @@ export interface TrainingArgs {
 }
 
 /**
- * Refuses options a training run would ignore: --label, --admin or --db without --push, and the same
- * field as input and target.
+ * Refuses options a training run would ignore: --label, --admin or --db without --push, --epochs beside
+ * --steps, and the same field as input and target.
  */
 export function checkRunOptions(
   args: { push?: boolean; 'input-field': string; 'target-field': string },
   written: ReadonlySet<string>,
 ): void {
-  const unpushed = ['label', 'admin', 'db'].find((option) => written.has(option));
-  if (!args.push && unpushed)
-    throw new ValidationError(`--${unpushed} would be ignored: it says how --push registers the adapter`, {
-      code: 'CLI_INVALID_OPTION',
-      hint: `Add --push, or drop --${unpushed}.`,
-    });
+  if (!args.push)
+    refuseIgnored(
+      written,
+      ['label', 'admin', 'db'],
+      'it says how --push registers the adapter',
+      (option) => `Add --push, or drop --${option}.`,
+    );
+  if (written.has('steps'))
+    refuseIgnored(
+      written,
+      ['epochs'],
+      "--steps sets the run's length",
+      () => 'Give --steps or --epochs, not both.',
+    );
   if (args['input-field'] === args['target-field'])
     throw new ValidationError(`--input-field and --target-field both name "${args['input-field']}"`, {
       code: 'CLI_INVALID_OPTION',

@@ -164,7 +164,7 @@ export function parseExamples(bytes: Uint8Array, path: string, shape: ExampleSha
     if (!shape.targetOptional && (target === undefined || target === null || target === '')) {
       throw new DatasetError(`${path}:${line}: missing or empty target "${shape.targetField}"`, {
         code: 'DATASET_MISSING_FIELD',
-        hint: 'Every example needs a non-empty target, or name the right column: --target-field on the command line, data.targetField in a task spec.',
+        hint: 'Every example needs a non-empty target, or name the column that holds it: data.targetField in the task spec (soft train and train-multitask: --target-field).',
       });
     }
     for (const field of textFields) {

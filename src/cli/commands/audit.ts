@@ -23,7 +23,7 @@ import { tokenizeExample } from '../../soft/index.js';
 import { runAudit, runArgs } from '../audit-run.js';
 import { subjectArgs } from '../audit-subject.js';
 import { biasText, explanationText, sensitivityText, variabilityText } from '../audit-text.js';
-import { choice, numberOption, repeatedOption } from '../options.js';
+import { choice, givenOptions, numberOption, refuseIgnored, repeatedOption } from '../options.js';
 
 /** The bias summary --json prints and a run stores: the audit without the flipped examples' texts. */
 export function biasSummary(audit: BiasAudit) {
@@ -94,7 +94,14 @@ const sensitivity = defineCommand({
       description: `Kinds of input noise, comma-separated (default all: ${noiseKinds.join(', ')}); "none" for none`,
     },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
+    if (!args.teacher)
+      refuseIgnored(
+        givenOptions(rawArgs),
+        ['paraphrases'],
+        'paraphrases are written by --teacher, and none is given',
+        () => 'Add --teacher <model>, or drop --paraphrases.',
+      );
     const formats = numberOption('formats', args.formats, { integer: true, min: 0 });
     const demoOrders = numberOption('demo-orders', args['demo-orders'], { integer: true, min: 0 });
     const paraphrases = numberOption('paraphrases', args.paraphrases, { integer: true, min: 0 });

@@ -48,7 +48,7 @@ const redisOption = {
 const submit = defineCommand({
   meta: {
     name: 'submit',
-    description: 'Queue a command (eval, optimize, soft train, audit) as a job: -- <command>',
+    description: 'Queue a command (eval, optimize, soft train, audit, loop) as a job: -- <command>',
   },
   args: {
     db: registryOption,

@@ -20,6 +20,7 @@ import {
 } from '../../jobs/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
 import type { Actor, Registry, RunRecord } from '../../registry/index.js';
+import { givenOptions, refuseIgnored } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -128,7 +129,14 @@ export default defineCommand({
       description: 'Act as admin (a canary on a protected label such as production needs it)',
     },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
+    if (args['dry-run'])
+      refuseIgnored(
+        givenOptions(rawArgs),
+        ['watch', 'look-every'],
+        'a dry run checks the triggers once and runs nothing',
+        (option) => `Drop --${option}, or --dry-run.`,
+      );
     const file = readLoopPolicy(args.policy);
     const lookEveryMs = positiveDuration(args['look-every'], '--look-every');
     const watchMs = args.watch === undefined ? undefined : positiveDuration(args.watch, '--watch');

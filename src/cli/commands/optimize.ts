@@ -23,7 +23,7 @@ import { resolveModel } from '../../providers/index.js';
 import { datasetFileIds, pushOptimized } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
 import { withDataFolder } from '../data-folder.js';
-import { numberOption } from '../options.js';
+import { givenOptions, numberOption, refuseIgnored } from '../options.js';
 import { downloadProgress } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { recordRun } from '../run-recorder.js';
@@ -160,8 +160,15 @@ export default defineCommand({
       description: 'Print a JSON summary on stdout (scores, calls, tokens and cost per role, files)',
     },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const name = args.optimizer as OptimizerName;
+    if (!args.push)
+      refuseIgnored(
+        givenOptions(rawArgs),
+        ['label', 'admin', 'db'],
+        'it says how --push registers the prompt',
+        (option) => `Add --push, or drop --${option}.`,
+      );
     checkOutputFile('out', args.out, 'the prompt artifact');
     checkOutputFile('report', args.report, 'the HTML report');
     if (!optimizerNames.includes(name)) {

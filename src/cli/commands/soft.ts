@@ -1,7 +1,7 @@
 // `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
@@ -338,7 +338,7 @@ const train = defineCommand({
         ...(args['init-from'] && { initFrom: args['init-from'] }),
       };
       await result.save(args.out, {
-        task: basename(resolve(args.data)),
+        task: softTaskName(args),
         seed,
         metrics,
         training: { ...training, batchSize: Number(args['batch-size']) },
