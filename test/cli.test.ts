@@ -182,6 +182,10 @@ describe('promptune generate', () => {
     // a mistyped command is told the nearest one, a subcommand too
     expect(promptune('serv').stderr).toContain('hint: Did you mean serve? ');
     expect(promptune('soft', 'trian').stderr).toContain('hint: Did you mean train? ');
+    // with the options of the command meant: the subcommand is what is wrong, not its options
+    const mistyped = promptune('audit', 'bais', '--task', 'examples/gender.yaml', '--model', 'x');
+    expect([mistyped.status, mistyped.stderr]).toEqual([2, expect.stringContaining('Unknown command bais')]);
+    expect(mistyped.stderr).toContain('hint: Did you mean bias? ');
   });
 });
 

@@ -41,20 +41,29 @@ const main = defineCommand({
   },
 });
 
-/** The command a list of arguments names, with its parent (for help output). */
-async function resolve(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+/** A command's subcommands by name (none: an empty table). */
+async function subCommandsOf(command: CommandDef): Promise<Record<string, unknown>> {
+  return ((typeof command.subCommands === 'function'
+    ? await command.subCommands()
+    : await command.subCommands) ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * The command a list of arguments names, with its parent (for help output), and the word after it that
+ * names none of its subcommands (`audit foo`), when it has subcommands.
+ */
+async function resolve(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined, string | undefined]> {
   let command: CommandDef = main as CommandDef;
   let parent: CommandDef | undefined;
   for (const arg of rawArgs) {
     if (arg.startsWith('-')) break;
-    const subCommands =
-      typeof command.subCommands === 'function' ? await command.subCommands() : await command.subCommands;
-    const next = subCommands?.[arg];
-    if (!next) break;
+    const subCommands = await subCommandsOf(command);
+    const next = subCommands[arg];
+    if (!next) return [command, parent, Object.keys(subCommands).length ? arg : undefined];
     parent = command;
     command = (typeof next === 'function' ? await next() : await next) as CommandDef;
   }
-  return [command, parent];
+  return [command, parent, undefined];
 }
 
 async function run(rawArgs: string[]): Promise<number> {
@@ -67,8 +76,19 @@ async function run(rawArgs: string[]): Promise<number> {
     process.stdout.write('0.1.0\n');
     return 0;
   }
-  const [command, parent] = await resolve(rawArgs);
+  const [command, parent, stray] = await resolve(rawArgs);
   const json = asksForJson(rawArgs);
+  // a mistyped subcommand first: its options would otherwise be reported as the parent's unknown ones
+  if (stray) {
+    const nearest = nearestName(stray, Object.keys(await subCommandsOf(command)));
+    return usageError(
+      command,
+      parent,
+      `Unknown command ${stray}`,
+      `${nearest ? `Did you mean ${nearest}? ` : ''}${json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.'}`,
+      json,
+    );
+  }
   const unknown = await findUnknownOption(command, rawArgs);
   if (unknown) {
     const suggestion = unknown.suggestion ? `Did you mean ${unknown.suggestion}? ` : '';
@@ -97,9 +117,7 @@ async function run(rawArgs: string[]): Promise<number> {
     // nearest one
     if (error instanceof Error && error.name === 'CLIError') {
       const unknown = /^Unknown command (\S+)/.exec(error.message)?.[1];
-      const subCommands =
-        typeof command.subCommands === 'function' ? await command.subCommands() : await command.subCommands;
-      const nearest = unknown && nearestName(unknown, Object.keys(subCommands ?? {}));
+      const nearest = unknown && nearestName(unknown, Object.keys(await subCommandsOf(command)));
       return usageError(
         command,
         parent,
