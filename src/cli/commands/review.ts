@@ -133,13 +133,18 @@ const add = defineCommand({
           code: 'CLI_INVALID_OPTION',
           hint: 'Pass --traces id,id or --run <evaluation run id>.',
         });
+      const traces = args.traces
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      if (traces?.length === 0)
+        throw new ValidationError('--traces names no trace', {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Pass trace ids, comma-separated (GET /v1/traces or the dashboard lists them).',
+        });
       const queue = await registry.review.getQueue(args.queue);
-      const added = args.traces
-        ? await addTraces(
-            registry,
-            queue,
-            args.traces.split(',').map((id) => id.trim()),
-          )
+      const added = traces
+        ? await addTraces(registry, queue, traces)
         : await addEvaluationFailures(registry, queue, args.run!);
       process.stdout.write(`queued ${added.length} item(s) in ${queue.name}\n`);
     }),
@@ -285,16 +290,20 @@ const dataset = defineCommand({
       if (args.out) await writeDatasetVersion(registry, result.version, args.out);
       const held = new Map<string, number>();
       for (const each of result.held) held.set(each.reason, (held.get(each.reason) ?? 0) + 1);
+      const added = Object.entries(result.added).filter(([, n]) => n > 0);
       print(
         args.json,
         result,
-        `${result.version.task} dataset version ${result.version.number} (from ${result.version.parent ?? 'nothing'}): added ${
-          Object.entries(result.added)
-            .map(([split, n]) => `${n} to ${split}`)
-            .join(', ') || 'no rows'
-        }; ${result.duplicates} duplicate(s) left out` +
+        (added.length
+          ? `${result.version.task} dataset version ${result.version.number} (from ${result.version.parent ?? 'nothing'}): added ${added
+              .map(([split, n]) => `${n} to ${split}`)
+              .join(', ')}`
+          : `no new rows: ${result.version.task} stays at dataset version ${result.version.number}`) +
+          `; ${result.duplicates} duplicate(s) left out` +
           (held.size ? `; held back: ${[...held].map(([reason, n]) => `${n} ${reason}`).join(', ')}` : '') +
-          (args.out ? `\nwritten to ${args.out}` : '') +
+          (args.out
+            ? `\n${added.length ? '' : `version ${result.version.number} `}written to ${args.out}`
+            : '') +
           '\n',
       );
     }),
