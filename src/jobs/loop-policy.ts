@@ -10,15 +10,18 @@ import { experimentConfigSchema, promotionRules } from '../experiments/index.js'
 import { durationMilliseconds } from '../observe/index.js';
 
 // written as 30m, 12h or 7d; stored (in a loop run's configuration) as milliseconds
-const duration = z.union([
-  z.number().int().min(1),
-  z
-    .string()
-    .refine((text) => (durationMilliseconds(text) ?? 0) > 0, {
-      message: 'expected a duration such as 30m, 12h or 7d',
-    })
-    .transform((text) => durationMilliseconds(text)!),
-]);
+const duration = z.union(
+  [
+    z.number().int().min(1),
+    z
+      .string()
+      .refine((text) => (durationMilliseconds(text) ?? 0) > 0, {
+        message: 'expected a duration such as 30m, 12h or 7d',
+      })
+      .transform((text) => durationMilliseconds(text)!),
+  ],
+  { error: 'expected a duration such as 30m, 12h or 7d (or whole milliseconds)' },
+);
 
 /** Options the loop itself gives the re-tune command, which the policy's arguments may not override. */
 const loopOwnedOptions = [

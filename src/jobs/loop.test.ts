@@ -418,6 +418,11 @@ describe('the closed loop, step by step', () => {
     const base = 'task: greet\nspec: greet.yaml\nmodel: local:m.gguf\ncanary: { primary: liked }\n';
     expect(code(write(`${base}trigger: {}\n`))).toBe('LOOP_POLICY_INVALID'); // nothing triggers it
     expect(code(write(`${base}trigger: { every: 1 week }\n`))).toBe('LOOP_POLICY_INVALID');
+    // a bad duration says what a duration looks like (zod's union said "Invalid input")
+    const week = write(
+      'task: greet\nspec: greet.yaml\nmodel: local:m.gguf\ntrigger: { every: 1d }\ncanary: { primary: liked, timeout: 1 week }\n',
+    );
+    expect(() => readLoopPolicy(week)).toThrow(/canary\.timeout: expected a duration such as 30m, 12h or 7d/);
     expect(code(write(`${base}trigger: { every: 1d }\nretune: { method: lora }\n`))).toBe(
       'LOOP_POLICY_INVALID',
     );
