@@ -332,7 +332,18 @@ describe('promptune compare', () => {
     expect(comparison.difference).toBeCloseTo(comparison.b.score - comparison.a.score, 10);
     expect(comparison.improved.length + comparison.regressed.length).toBeGreaterThan(0);
     expect(readFileSync(join(cwd, 'greedy.html'), 'utf8')).toContain('<h2>Examples</h2>');
+    // as text: each side by its file, the model they share said once
+    expect(run(cwd, 'compare', 'greedy.json', 'hot.json').stdout).toMatch(
+      /^greedy\.json: [\d.]+ {2}-> {2}hot\.json: [\d.]+ on 30 shared examples, both on local:\S+\n/,
+    );
     expect(run(cwd, 'compare', 'greedy.html', 'hot.json').stderr).toContain('COMPARE_BAD_REPORT');
+    // two runs with nothing in common say what each was of
+    const report = JSON.parse(readFileSync(join(cwd, 'hot.json'), 'utf8'));
+    const other = report.examples.map((example: { id: string }) => ({ ...example, id: `x${example.id}` }));
+    writeFileSync(join(cwd, 'other.json'), JSON.stringify({ ...report, split: 'test', examples: other }));
+    expect(run(cwd, 'compare', 'greedy.json', 'other.json').stderr).toContain(
+      `the two runs share no examples (the first: task ${report.task}, split ${report.split}; the second: task ${report.task}, split test)`,
+    );
   });
 });
 

@@ -8,6 +8,9 @@ export interface ComparedReport {
   model: string;
   score: number;
   examples: { id: string; line: number; score: number }[];
+  /** Named in the refusal of two runs with nothing in common. */
+  task?: string;
+  split?: string;
 }
 
 /** How run `b` differs from run `a`. */
@@ -31,7 +34,13 @@ export function compareReports(a: ComparedReport, b: ComparedReport, level = 0.9
     byId.has(example.id) ? [[example, byId.get(example.id)!] as const] : [],
   );
   if (pairs.length === 0) {
-    throw new ValidationError('the two runs share no examples', {
+    const what = (report: ComparedReport) =>
+      [report.task && `task ${report.task}`, report.split && `split ${report.split}`]
+        .filter(Boolean)
+        .join(', ');
+    const described =
+      what(a) || what(b) ? ` (the first: ${what(a) || '?'}; the second: ${what(b) || '?'})` : '';
+    throw new ValidationError(`the two runs share no examples${described}`, {
       code: 'COMPARE_NO_OVERLAP',
       hint: 'Compare runs of the same task and split.',
     });

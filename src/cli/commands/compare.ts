@@ -23,8 +23,10 @@ export default defineCommand({
       return;
     }
     const { a, b, difference, interval, pValue, significant, improved, regressed, n } = comparison;
+    // each side by its file, and by its model where the models differ (two prompts on one model often)
+    const side = (path: string, model: string) => (a.model === b.model ? path : `${path} (${model})`);
     process.stdout.write(
-      `${a.model}: ${a.score.toFixed(3)}  ->  ${b.model}: ${b.score.toFixed(3)} on ${n} shared examples\n`,
+      `${side(args.a, a.model)}: ${a.score.toFixed(3)}  ->  ${side(args.b, b.model)}: ${b.score.toFixed(3)} on ${n} shared examples${a.model === b.model ? `, both on ${a.model}` : ''}\n`,
     );
     process.stdout.write(
       `difference ${difference >= 0 ? '+' : ''}${difference.toFixed(3)} [${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}], p = ${pValue.toFixed(4)}: ${significant ? 'significant' : 'not significant'}\n`,
