@@ -109,14 +109,24 @@ describe('promptune registry', () => {
   it('refuses a --db whose folder cannot be made, with a code', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
     writeFileSync(join(cwd, 'file'), 'x');
-    const underFile = registry(cwd, 'ls', '--db', join(cwd, 'file', 'registry.sqlite'));
+    // a push makes the registry (and its folder) where none is
+    const push = (db: string) =>
+      registry(cwd, 'push', '--task', join(repositoryRoot, 'examples', 'name.yaml'), '--db', db);
+    const underFile = push(join(cwd, 'file', 'registry.sqlite'));
     expect(underFile.status).toBe(1);
     expect(underFile.stderr).toContain('code: PATH_NOT_A_FOLDER');
-    const deeper = registry(cwd, 'ls', '--db', join(cwd, 'file', 'below', 'registry.sqlite'));
+    const deeper = push(join(cwd, 'file', 'below', 'registry.sqlite'));
     expect(deeper.stderr).toContain('code: PATH_NOT_A_FOLDER');
+    // a command that only reads does not: a mistyped --db is refused, not made and listed as empty
+    const mistyped = registry(cwd, 'ls', '--db', join(cwd, 'regsitry', 'registry.sqlite'));
+    expect([mistyped.status, mistyped.stderr]).toEqual([
+      1,
+      expect.stringContaining('code: REGISTRY_NOT_FOUND'),
+    ]);
+    expect(existsSync(join(cwd, 'regsitry'))).toBe(false);
     if (existsSync('/proc/self')) {
       // Node's own recursive mkdir never returns here
-      const proc = registry(cwd, 'ls', '--db', '/proc/promptune-nope/registry.sqlite');
+      const proc = push('/proc/promptune-nope/registry.sqlite');
       expect(proc.status).toBe(1);
       expect(proc.stderr).toContain('code: FILE_NOT_FOUND');
     }

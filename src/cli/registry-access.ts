@@ -1,8 +1,9 @@
 // Opening the registry from a command (SQLite at --db, or Postgres when DATABASE_URL is set) as the
 // local operator. Shared by `registry`, `serve`, `eval --trace|--push`, `optimize --push` and
 // `soft train --push`.
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import { Registry, type Actor, type PromptVersion, type RegistryLocation } from '../registry/index.js';
 
 /** The --db option of every command that opens the registry. */
@@ -22,11 +23,21 @@ export function registryLocation(db: string): RegistryLocation {
   return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db };
 }
 
-/** Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). */
+/**
+ * Runs `work` with the registry open, acting with read and run scopes (plus admin with `admin`). A
+ * command that only reads (`reads: true`) refuses a SQLite file that does not exist: a mistyped --db
+ * would otherwise be made, folders and all, and listed as empty.
+ */
 export async function withRegistry<T>(
   args: { db: string; admin?: boolean },
   work: (registry: Registry, actor: Actor) => Promise<T>,
+  options: { reads?: boolean } = {},
 ): Promise<T> {
+  if (options.reads && !process.env.DATABASE_URL && !existsSync(args.db))
+    throw new NotFoundError(`there is no registry at ${args.db}`, {
+      code: 'REGISTRY_NOT_FOUND',
+      hint: `Nothing has been recorded there: give the --db that holds the registry (the default is ${registryOption.default}, in the folder a command ran from), or set DATABASE_URL for Postgres.`,
+    });
   const registry = await Registry.open(registryLocation(args.db));
   const actor: Actor = {
     name: operatorName(),

@@ -35,25 +35,31 @@ const list = defineCommand({
   meta: { name: 'ls', description: 'List keys (never their secrets)' },
   args: { ...common },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      const keys = await registry.keys.list();
-      if (keys.length === 0) {
-        process.stdout.write('no keys (create one: promptune keys create --name <name> --scopes read,run)\n');
-        return;
-      }
-      process.stdout.write(
-        textColumns([
-          ['id', 'name', 'scopes', 'state', 'created'],
-          ...keys.map((key) => [
-            key.id,
-            key.name,
-            key.scopes.join(','),
-            key.revoked ? 'revoked' : 'active',
-            key.createdAt,
+    withRegistry(
+      args,
+      async (registry) => {
+        const keys = await registry.keys.list();
+        if (keys.length === 0) {
+          process.stdout.write(
+            'no keys (create one: promptune keys create --name <name> --scopes read,run)\n',
+          );
+          return;
+        }
+        process.stdout.write(
+          textColumns([
+            ['id', 'name', 'scopes', 'state', 'created'],
+            ...keys.map((key) => [
+              key.id,
+              key.name,
+              key.scopes.join(','),
+              key.revoked ? 'revoked' : 'active',
+              key.createdAt,
+            ]),
           ]),
-        ]),
-      );
-    }),
+        );
+      },
+      { reads: true },
+    ),
 });
 
 const revoke = defineCommand({

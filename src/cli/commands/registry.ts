@@ -84,81 +84,89 @@ const list = defineCommand({
     task: { type: 'positional', required: false, description: 'A task to list versions of' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      if (!args.task) {
-        const tasks = await registry.listTasks();
+    withRegistry(
+      args,
+      async (registry) => {
+        if (!args.task) {
+          const tasks = await registry.listTasks();
+          print(
+            args,
+            tasks,
+            textColumns([
+              ['task', 'versions', 'labels'],
+              ...tasks.map((task) => [
+                task.name,
+                `${task.versions}`,
+                Object.entries(task.labels)
+                  .map(([label, number]) => `${label}=${number}`)
+                  .join(' ') || '-',
+              ]),
+            ]),
+          );
+          return;
+        }
+        const versions = await registry.listVersions(args.task);
+        const labels = await registry.listLabels(args.task);
+        const byVersion = (id: string) =>
+          labels
+            .filter((label) => label.version === id)
+            .map((label) => label.label + (label.protected ? '*' : ''));
         print(
           args,
-          tasks,
+          { versions, labels },
           textColumns([
-            ['task', 'versions', 'labels'],
-            ...tasks.map((task) => [
-              task.name,
-              `${task.versions}`,
-              Object.entries(task.labels)
-                .map(([label, number]) => `${label}=${number}`)
-                .join(' ') || '-',
+            ['version', 'id', 'method', 'created', 'by', 'labels', 'message'],
+            ...versions.map((version) => [
+              `${version.number}`,
+              version.id.slice(0, 12),
+              versionMethod(version),
+              version.createdAt,
+              version.actor,
+              byVersion(version.id).join(',') || '-',
+              version.message,
             ]),
           ]),
         );
-        return;
-      }
-      const versions = await registry.listVersions(args.task);
-      const labels = await registry.listLabels(args.task);
-      const byVersion = (id: string) =>
-        labels
-          .filter((label) => label.version === id)
-          .map((label) => label.label + (label.protected ? '*' : ''));
-      print(
-        args,
-        { versions, labels },
-        textColumns([
-          ['version', 'id', 'method', 'created', 'by', 'labels', 'message'],
-          ...versions.map((version) => [
-            `${version.number}`,
-            version.id.slice(0, 12),
-            versionMethod(version),
-            version.createdAt,
-            version.actor,
-            byVersion(version.id).join(',') || '-',
-            version.message,
-          ]),
-        ]),
-      );
-    }),
+      },
+      { reads: true },
+    ),
 });
 
 const show = defineCommand({
   meta: { name: 'show', description: 'Show a version (task, task@label, task@number, task@id)' },
   args: { ...common, version: { type: 'positional', required: true, description: 'task[@ref]' } },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      const { task, ref } = versionReference(args.version);
-      const version = await registry.resolveVersion(task, ref);
-      const history = (await registry.listLabels(task)).some((label) => label.label === ref)
-        ? await registry.labelHistory(task, ref)
-        : undefined;
-      const spec = await registry.getSpec(version.specId);
-      const latest = contentHash(await registry.getTask(task)) === version.specId;
-      const text = [
-        `${version.task}@${version.number}  ${version.id}`,
-        `${versionMethod(version)} (kind ${version.kind}), by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
-        `serves with task spec ${version.specId.slice(0, 12)}${latest ? " (the task's latest)" : ", not the task's latest"}`,
-        version.message && `message: ${version.message}`,
-        version.run && `lineage: ${JSON.stringify(version.run)}`,
-        JSON.stringify(version.content, null, 2),
-        ...(history
-          ? [
-              `history of ${ref}:`,
-              ...history.map(
-                (event) =>
-                  `  ${event.at} ${event.actor}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)} ${event.reason}`,
-              ),
-            ]
-          : []),
-      ].filter(Boolean);
-      print(args, { version, spec, history }, text.join('\n') + '\n');
-    }),
+    withRegistry(
+      args,
+      async (registry) => {
+        const { task, ref } = versionReference(args.version);
+        const version = await registry.resolveVersion(task, ref);
+        const history = (await registry.listLabels(task)).some((label) => label.label === ref)
+          ? await registry.labelHistory(task, ref)
+          : undefined;
+        const spec = await registry.getSpec(version.specId);
+        const latest = contentHash(await registry.getTask(task)) === version.specId;
+        const text = [
+          `${version.task}@${version.number}  ${version.id}`,
+          `${versionMethod(version)} (kind ${version.kind}), by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
+          `serves with task spec ${version.specId.slice(0, 12)}${latest ? " (the task's latest)" : ", not the task's latest"}`,
+          version.message && `message: ${version.message}`,
+          version.run && `lineage: ${JSON.stringify(version.run)}`,
+          JSON.stringify(version.content, null, 2),
+          ...(history
+            ? [
+                `history of ${ref}:`,
+                ...history.map(
+                  (event) =>
+                    `  ${event.at} ${event.actor}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)} ${event.reason}`,
+                ),
+              ]
+            : []),
+        ].filter(Boolean);
+        print(args, { version, spec, history }, text.join('\n') + '\n');
+      },
+      { reads: true },
+    ),
 });
 
 const diff = defineCommand({
@@ -169,15 +177,19 @@ const diff = defineCommand({
     to: { type: 'positional', required: true, description: 'task@ref' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      const a = versionReference(args.from);
-      const b = versionReference(args.to);
-      const lines = diffVersions(
-        await registry.resolveVersion(a.task, a.ref),
-        await registry.resolveVersion(b.task, b.ref),
-      );
-      print(args, lines, lines.length ? lines.join('\n') + '\n' : 'no differences\n');
-    }),
+    withRegistry(
+      args,
+      async (registry) => {
+        const a = versionReference(args.from);
+        const b = versionReference(args.to);
+        const lines = diffVersions(
+          await registry.resolveVersion(a.task, a.ref),
+          await registry.resolveVersion(b.task, b.ref),
+        );
+        print(args, lines, lines.length ? lines.join('\n') + '\n' : 'no differences\n');
+      },
+      { reads: true },
+    ),
 });
 
 const label = defineCommand({
@@ -248,16 +260,20 @@ const exportCommand = defineCommand({
     out: { type: 'string', required: true, description: 'Bundle file to write' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      checkOutputFile('out', args.out, 'the bundle');
-      const bundle = await exportTask(registry, args.task);
-      writeFileAtomically(args.out, JSON.stringify(bundle) + '\n');
-      print(
-        args,
-        { versions: bundle.versions.length, out: args.out },
-        `exported ${bundle.versions.length} versions of ${args.task} to ${args.out}\n`,
-      );
-    }),
+    withRegistry(
+      args,
+      async (registry) => {
+        checkOutputFile('out', args.out, 'the bundle');
+        const bundle = await exportTask(registry, args.task);
+        writeFileAtomically(args.out, JSON.stringify(bundle) + '\n');
+        print(
+          args,
+          { versions: bundle.versions.length, out: args.out },
+          `exported ${bundle.versions.length} versions of ${args.task} to ${args.out}\n`,
+        );
+      },
+      { reads: true },
+    ),
 });
 
 const importCommand = defineCommand({

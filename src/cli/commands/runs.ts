@@ -52,24 +52,29 @@ const list = defineCommand({
     limit: { type: 'string', default: '50', description: 'How many (newest first)' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      const filter = {
-        task: args.task,
-        kind: args.kind === undefined ? undefined : choice('kind', args.kind, runKinds),
-        status: args.status === undefined ? undefined : choice('status', args.status, statuses),
-      };
-      const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-      let after: string | undefined;
-      let printed = 0;
-      do {
-        const page = await registry.runs.list(filter, { limit: Math.min(500, limit - printed), after });
-        for (const run of page.data) process.stdout.write(`${args.json ? JSON.stringify(run) : line(run)}\n`);
-        printed += page.data.length;
-        after = page.next;
-      } while (after && printed < limit);
-      if (printed === 0 && !args.json)
-        process.stderr.write('no runs match (eval, optimize and soft train record runs with --push)\n');
-    }),
+    withRegistry(
+      args,
+      async (registry) => {
+        const filter = {
+          task: args.task,
+          kind: args.kind === undefined ? undefined : choice('kind', args.kind, runKinds),
+          status: args.status === undefined ? undefined : choice('status', args.status, statuses),
+        };
+        const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
+        let after: string | undefined;
+        let printed = 0;
+        do {
+          const page = await registry.runs.list(filter, { limit: Math.min(500, limit - printed), after });
+          for (const run of page.data)
+            process.stdout.write(`${args.json ? JSON.stringify(run) : line(run)}\n`);
+          printed += page.data.length;
+          after = page.next;
+        } while (after && printed < limit);
+        if (printed === 0 && !args.json)
+          process.stderr.write('no runs match (eval, optimize and soft train record runs with --push)\n');
+      },
+      { reads: true },
+    ),
 });
 
 const show = defineCommand({
@@ -84,30 +89,34 @@ const show = defineCommand({
     failures: { type: 'boolean', description: 'With --entries example: only the examples that did not pass' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      const kind = args.entries === undefined ? undefined : choice('entries', args.entries, runEntryKinds);
-      const run = await registry.runs.get(args.id);
-      if (args.json) {
-        process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-      } else {
-        for (const [name, value] of Object.entries(run))
-          if (value !== null)
-            process.stdout.write(
-              `${name.padEnd(12)} ${name.endsWith('At') ? new Date(value as number).toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`,
-            );
-      }
-      if (!kind) return;
-      let after: number | undefined;
-      do {
-        const page = await registry.runs.entries(run.id, kind, {
-          limit: 500,
-          after,
-          passed: args.failures ? false : undefined,
-        });
-        for (const entry of page.data) process.stdout.write(`${JSON.stringify(entry)}\n`);
-        after = page.next;
-      } while (after !== undefined);
-    }),
+    withRegistry(
+      args,
+      async (registry) => {
+        const kind = args.entries === undefined ? undefined : choice('entries', args.entries, runEntryKinds);
+        const run = await registry.runs.get(args.id);
+        if (args.json) {
+          process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+        } else {
+          for (const [name, value] of Object.entries(run))
+            if (value !== null)
+              process.stdout.write(
+                `${name.padEnd(12)} ${name.endsWith('At') ? new Date(value as number).toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`,
+              );
+        }
+        if (!kind) return;
+        let after: number | undefined;
+        do {
+          const page = await registry.runs.entries(run.id, kind, {
+            limit: 500,
+            after,
+            passed: args.failures ? false : undefined,
+          });
+          for (const entry of page.data) process.stdout.write(`${JSON.stringify(entry)}\n`);
+          after = page.next;
+        } while (after !== undefined);
+      },
+      { reads: true },
+    ),
 });
 
 const report = defineCommand({
@@ -118,11 +127,15 @@ const report = defineCommand({
     out: { type: 'string', required: true, description: 'The HTML file to write' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry) => {
-      checkOutputFile('out', args.out, 'the HTML report');
-      writeFileAtomically(args.out, await runReportHtml(registry, args.id));
-      process.stderr.write(`report written to ${args.out}\n`);
-    }),
+    withRegistry(
+      args,
+      async (registry) => {
+        checkOutputFile('out', args.out, 'the HTML report');
+        writeFileAtomically(args.out, await runReportHtml(registry, args.id));
+        process.stderr.write(`report written to ${args.out}\n`);
+      },
+      { reads: true },
+    ),
 });
 
 export default defineCommand({
