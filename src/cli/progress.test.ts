@@ -35,6 +35,16 @@ describe('progress lines', () => {
     expect(drawn.at(-1)!.startsWith('downloading'.slice(0, columns - 1))).toBe(true);
   });
 
+  it('clear their line for a line of their own, and start over after', () => {
+    const { stream, written } = terminal(80);
+    const bar = progressBar('trial 1: calls', stream);
+    bar.update(64, 128);
+    bar.clear();
+    stream.write('trial 1: 2 demos: 0.750\n');
+    bar.clear(); // nothing drawn since: nothing to clear
+    expect(written.join('')).toMatch(/trial 1: calls 64\/128 50%\u001b\[K\r\u001b\[Ktrial 1: 2 demos: 0\.750\n$/);
+  });
+
   it('stay whole where the width is unknown or wide enough', () => {
     vi.useFakeTimers({ now: 0 });
     try {

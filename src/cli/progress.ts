@@ -41,7 +41,7 @@ export function downloadProgress(
 export function progressBar(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
-): { update(done: number, total: number, detail?: string): void; finish(): void } {
+): { update(done: number, total: number, detail?: string): void; finish(): void; clear(): void } {
   let start: { time: number; done: number } | undefined;
   let lastDone = 0;
   let lastTotal = 0;
@@ -82,6 +82,12 @@ export function progressBar(
     },
     finish() {
       if (drawn) stream.write('\n');
+    },
+    clear() {
+      // the bar's line emptied, for a line of its own to take its place (a terminal only draws one)
+      if (drawn) stream.write('\r\u001b[K');
+      drawn = false;
+      start = undefined;
     },
   };
 }

@@ -61,6 +61,8 @@ export class BudgetTracker {
     private readonly prices?: Record<string, Price>,
     /** Where each call is journaled before it is sent, and whose earlier spend counts from the start. */
     private readonly journal?: SpendJournal,
+    /** Told of each call answered (not replays from the cache), by role: progress within a trial. */
+    private readonly onCall?: (role: Role) => void,
   ) {
     this.settled = byRole((role) => journal?.settled(role) ?? emptyTally());
     this.unsettled = byRole((role) => journal?.unsettled(role) ?? emptyTally());
@@ -218,6 +220,7 @@ export class BudgetTracker {
     usage.inputTokens += used.inputTokens;
     usage.outputTokens += used.outputTokens;
     usage.dollars = plus(usage.dollars, callCost(model, used.inputTokens, used.outputTokens, this.prices));
+    this.onCall?.(role);
   }
 }
 

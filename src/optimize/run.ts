@@ -114,7 +114,7 @@ export async function startRun(
   const seed = options.seed ?? 0;
   const alpha = options.alpha ?? 0.05;
   const journal = new SpendJournal(spendJournalPath(task, options, name, settings.plan));
-  const tracker = new BudgetTracker(options.budget, options.prices, journal);
+  const tracker = new BudgetTracker(options.budget, options.prices, journal, options.onCall);
   // a local student decodes under the task's constraint; it is applied before the meter wraps it
   const constraint = taskConstraint(task.spec);
   const local = options.student.model instanceof LocalLanguageModel;

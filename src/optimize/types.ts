@@ -123,6 +123,8 @@ export interface OptimizeOptions {
   /** Stops the run at its next call, once the calls under way are journaled (InterruptedError). */
   signal?: AbortSignal;
   onTrial?: (trial: Trial) => void;
+  /** After each model call is answered, by role (cache replays are not calls): progress within a trial. */
+  onCall?: (role: Role) => void;
 }
 
 /**

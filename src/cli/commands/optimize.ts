@@ -24,7 +24,7 @@ import { datasetFileIds, pushOptimized } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
 import { withDataFolder } from '../data-folder.js';
 import { givenOptions, numberOption, refuseIgnored } from '../options.js';
-import { downloadProgress } from '../progress.js';
+import { downloadProgress, progressBar } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -238,6 +238,8 @@ export default defineCommand({
     let recorded = false;
     let result: OptimizeResult;
     let trials = 0;
+    let trialCalls = 0;
+    let callBar: ReturnType<typeof progressBar> | undefined;
     // Ctrl-C: no call starts after it; the answers under way are journaled and cached for a rerun
     const stopping = stopOnSignals('the optimization after the calls under way and keeping their answers');
     try {
@@ -257,8 +259,19 @@ export default defineCommand({
         seed: numberOption('seed', args.seed, { integer: true }),
         cache,
         signal: stopping.signal,
+        // on a terminal, a bar of the student's calls in the trial under way (a trial scores every dev
+        // example: with a hosted model, minutes)
+        onCall: (role) => {
+          if (role !== 'student' || !process.stderr.isTTY) return;
+          trialCalls++;
+          callBar ??= progressBar(`trial ${trials}: calls`);
+          callBar.update(Math.min(trialCalls, dev.length), dev.length);
+        },
         onTrial: (trial) => {
           trials++;
+          callBar?.clear();
+          trialCalls = 0;
+          callBar = undefined;
           process.stderr.write(
             `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}\n`,
           );
