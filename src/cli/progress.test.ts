@@ -42,7 +42,10 @@ describe('progress lines', () => {
     bar.clear();
     stream.write('trial 1: 2 demos: 0.750\n');
     bar.clear(); // nothing drawn since: nothing to clear
-    expect(written.join('')).toMatch(/trial 1: calls 64\/128 50%\u001b\[K\r\u001b\[Ktrial 1: 2 demos: 0\.750\n$/);
+    expect(written.join('')).toContain(
+      `trial 1: calls 64/128 50%\u001b[K\r\u001b[Ktrial 1: 2 demos: 0.750\n`,
+    );
+    expect(written.join('').endsWith('0.750\n')).toBe(true);
   });
 
   it('stay whole where the width is unknown or wide enough', () => {
