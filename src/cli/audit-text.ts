@@ -24,15 +24,30 @@ export function biasText(audit: BiasAudit, subject: string): string {
     ),
     `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, p = ${gap.pValue.toFixed(4)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}`,
     `flip rate: ${audit.flipRate.toFixed(3)} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
-    ...audit.flippedExamples
-      .slice(0, 5)
-      .map(
-        (example) =>
-          `  line ${example.line}: ${example.answers.map((answer) => `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(answer.output.slice(0, 40))}`).join(' | ')}`,
-      ),
+    ...audit.flippedExamples.slice(0, 5).map(
+      (example) =>
+        `  line ${example.line}: ${differingExcerpts(example.answers.map((answer) => answer.output))
+          .map((excerpt, index) => {
+            const answer = example.answers[index]!;
+            return `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(excerpt)}`;
+          })
+          .join(' | ')}`,
+    ),
     `calls ${audit.calls}, cache hits ${audit.cacheHits}`,
     '',
   ].join('\n');
+}
+
+/**
+ * Each answer cut to `width` characters where the answers differ: answers that share a long start (a
+ * story retold, a name changed at its end) would otherwise print alike, beside "answered differently".
+ */
+export function differingExcerpts(answers: string[], width = 40): string[] {
+  let shared = 0;
+  while (answers.every((answer) => shared < answer.length && answer[shared] === answers[0]![shared]))
+    shared++;
+  const start = shared > width - 10 ? shared - 10 : 0;
+  return answers.map((answer) => (start ? '…' : '') + answer.slice(start, start + width));
 }
 
 /** A sensitivity audit in the terminal. */
