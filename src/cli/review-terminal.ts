@@ -58,13 +58,18 @@ function keyReader(io: TerminalIo): { next(): Promise<string>; close(): void } {
       if (on) input.resume();
       else input.pause();
     };
+    // keys typed ahead (several in one chunk) wait their turn rather than being dropped
+    const ahead: string[] = [];
     return {
       next: () => {
+        if (ahead.length) return Promise.resolve(ahead.shift()!);
         raw(true);
         return new Promise((resolve) =>
           input.once('data', (data) => {
             raw(false);
-            resolve(String(data)[0] ?? '');
+            const [key = '', ...rest] = [...String(data)];
+            ahead.push(...rest);
+            resolve(key);
           }),
         );
       },
