@@ -2,14 +2,14 @@
 // decision, in order, not only the first. The queue is a stand-in client: this tests key handling.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ReviewDecisionInput } from '../registry/index.js';
+import type { ReviewDecisionInput, RubricItem } from '../registry/index.js';
 import type { ReviewItemView } from '../review/index.js';
 import type { ReviewClient } from './review-client.js';
 import { reviewInTerminal } from './review-terminal.js';
 
-/** A queue of `count` items; what was decided, in order. */
-function queue(count: number) {
-  const decided: [string, ReviewDecisionInput['decision']][] = [];
+/** A queue of `count` items asking `rubric`; what was decided, in order. */
+function queue(count: number, rubric: RubricItem[] = []) {
+  const decided: [string, ReviewDecisionInput['decision'], ReviewDecisionInput['rubric']?][] = [];
   let next = 0;
   const client: ReviewClient = {
     reviewer: 'ada',
@@ -26,10 +26,11 @@ function queue(count: number) {
             trace: null,
             version: null,
             similar: [],
+            rubric,
           } as unknown as ReviewItemView)
         : null,
     decide: async (item, input) => {
-      decided.push([item, input.decision]);
+      decided.push(input.rubric ? [item, input.decision, input.rubric] : [item, input.decision]);
       return {} as never;
     },
     release: async () => undefined,
@@ -50,5 +51,29 @@ describe('the terminal reviewer', () => {
       ['item-2', 'reject'],
       ['item-3', 'skip'],
     ]);
+  });
+
+  it("asks the queue's rubric a key per question after a decision, not after a skip", async () => {
+    const { client, decided } = queue(2, [
+      { name: 'fluent', kind: 'boolean' },
+      { name: 'tone', kind: 'categorical', categories: ['formal', 'casual'] },
+      { name: 'clarity', kind: 'numeric', minimum: 1, maximum: 5 },
+      { name: 'length', kind: 'numeric', minimum: 0, maximum: 500 },
+    ]);
+    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    const reviewing = reviewInTerminal(client, 'animals', { input, output, editor: 'true' });
+    // approve; fluent: x (no such key, asked again) then y; tone: casual; clarity: Enter leaves it; then skip
+    input.write('axy2\rs');
+    expect(await reviewing).toBe(2);
+    expect(decided).toEqual([
+      ['item-1', 'approve', { fluent: true, tone: 'casual' }],
+      ['item-2', 'skip'],
+    ]);
+    expect(shown).toContain('tone? [1] formal  [2] casual  [enter] leave');
+    expect(shown).toContain('clarity? [1] 1  [2] 2  [3] 3  [4] 4  [5] 5  [enter] leave');
+    expect(shown).toContain("length: not one key's answer here");
   });
 });

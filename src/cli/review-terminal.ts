@@ -1,6 +1,7 @@
 // The terminal reviewer behind `promptune review next`: shows an item (input, output, why it was queued,
 // the prompt version, similar past decisions), takes one key press (a line when stdin is not a
-// terminal), and sends the decision at once, so a session killed at any point loses nothing it sent.
+// terminal), asks the queue's rubric a key per question, and sends the decision at once, so a session
+// killed at any point loses nothing it sent.
 // Corrections are edited in $VISUAL or $EDITOR. Quitting gives the item on screen back.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PromptuneError } from '../errors/index.js';
-import type { ReviewDecisionInput } from '../registry/index.js';
+import type { ReviewDecisionInput, RubricItem } from '../registry/index.js';
 import type { ReviewItemView } from '../review/index.js';
 import type { ReviewClient } from './review-client.js';
 
@@ -87,6 +88,65 @@ function keyReader(io: TerminalIo): { next(): Promise<string>; close(): void } {
   };
 }
 
+/**
+ * The queue's rubric asked one key per question: y or n, a digit for a number in a range of up to ten
+ * whole numbers or for one of up to nine categories, Enter to leave a question unanswered. A question
+ * one key cannot answer (a wider range) is said to be left to the API.
+ */
+async function askRubric(
+  rubric: RubricItem[],
+  keys: { next(): Promise<string> },
+  write: (text: string) => void,
+): Promise<Record<string, number | boolean | string>> {
+  const answers: Record<string, number | boolean | string> = {};
+  for (const question of rubric) {
+    const choices = rubricChoices(question);
+    if (!choices) {
+      write(`${question.name}: not one key's answer here; answer it over the API (POST …/decisions)\n`);
+      continue;
+    }
+    write(
+      `${question.name}? ${[...choices].map(([key, value]) => `[${key}] ${String(value)}`).join('  ')}  [enter] leave\n`,
+    );
+    for (;;) {
+      const key = (await keys.next()).toLowerCase();
+      if (key === '' || key === '\r' || key === '\n') break;
+      const value = choices.get(key);
+      if (value === undefined) continue;
+      answers[question.name] = value;
+      break;
+    }
+  }
+  return answers;
+}
+
+/** The keys that answer a rubric question, and what each means; undefined when one key cannot. */
+export function rubricChoices(question: RubricItem): Map<string, number | boolean | string> | undefined {
+  if (question.kind === 'boolean')
+    return new Map<string, boolean>([
+      ['y', true],
+      ['n', false],
+    ]);
+  if (question.kind === 'categorical') {
+    const categories = question.categories ?? [];
+    return categories.length <= 9
+      ? new Map(categories.map((category, index) => [String(index + 1), category]))
+      : undefined;
+  }
+  const { minimum, maximum } = question;
+  if (
+    minimum === undefined ||
+    maximum === undefined ||
+    !Number.isInteger(minimum) ||
+    !Number.isInteger(maximum)
+  )
+    return undefined;
+  if (minimum < 0 || maximum > 9 || maximum < minimum) return undefined;
+  return new Map(
+    Array.from({ length: maximum - minimum + 1 }, (_, index) => [String(minimum + index), minimum + index]),
+  );
+}
+
 /** The corrected output as edited in `editor` from `initial`; undefined when left empty or unchanged. */
 export function editCorrection(editor: string, initial: string): string | undefined {
   const folder = mkdtempSync(join(tmpdir(), 'promptune-review-'));
@@ -136,6 +196,10 @@ export async function reviewInTerminal(client: ReviewClient, queue: string, io: 
           write(`stopped: ${decided} decided this session; item ${view.item.id} given back.\n`);
           return decided;
         } else continue;
+        if (input.decision !== 'skip' && view.rubric.length) {
+          const rubric = await askRubric(view.rubric, keys, write);
+          if (Object.keys(rubric).length) input = { ...input, rubric };
+        }
         try {
           await client.decide(view.item.id, input);
           decided++;

@@ -1,7 +1,7 @@
 // What a reviewer sees with an item: the item, its trace as stored (redacted; without who sent it), the
 // prompt version that answered it, the task's output kind (what a correction must be) and similar past
-// decisions of the queue. Everything a review-scoped key needs, so it never needs the read scope.
-import type { PromptVersion, Registry, ReviewItem, TraceRecord } from '../registry/index.js';
+// decisions of the queue, and the queue's rubric. Everything a review-scoped key needs, so it never needs the read scope.
+import type { PromptVersion, Registry, ReviewItem, RubricItem, TraceRecord } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { similarDecisions, type SimilarDecision } from './similar-decisions.js';
 
@@ -12,6 +12,8 @@ export interface ReviewItemView {
   trace: TraceRecord | null;
   version: Pick<PromptVersion, 'id' | 'number' | 'kind' | 'content' | 'message'> | null;
   similar: SimilarDecision[];
+  /** The queue's rubric: the questions a decision may answer about the item. */
+  rubric: RubricItem[];
 }
 
 /** The view of `item` (its queue is the caller's to have checked the reviewer may see). */
@@ -30,6 +32,7 @@ export async function reviewItemView(registry: Registry, item: ReviewItem): Prom
   return {
     item,
     task: { name: spec.name, output: spec.output },
+    rubric: queue.rubric,
     trace,
     version: version && {
       id: version.id,
