@@ -1,6 +1,7 @@
 // What a reviewer sees with an item: the item, its trace as stored (redacted; without who sent it), the
 // prompt version that answered it, the task's output kind (what a correction must be) and similar past
-// decisions of the queue, and the queue's rubric. Everything a review-scoped key needs, so it never needs the read scope.
+// decisions of the queue, and the queue's rubric. Everything a review-scoped key needs, so it never needs
+// the read scope.
 import type { PromptVersion, Registry, ReviewItem, RubricItem, TraceRecord } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { similarDecisions, type SimilarDecision } from './similar-decisions.js';

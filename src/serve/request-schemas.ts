@@ -2,7 +2,8 @@
 // openapi.ts): OpenAI's chat and text completions as far as a served task supports them, the typed run
 // and the label move. Fields OpenAI clients send that change nothing (user, metadata, store, ...) pass;
 // fields that would change what a request means and are not supported (tools, logprobs, n > 1, ...)
-// are refused by name, and so is an unknown field that is a typo of a known one (max_token). Tool and function messages are refused too: served tasks never call tools.
+// are refused by name, and so is an unknown field that is a typo of a known one (max_token). Tool and
+// function messages are refused too: served tasks never call tools.
 import { z } from 'zod';
 import { canaryStepSchema, guardrailMetrics, promotionRules } from '../experiments/index.js';
 import { experimentStatuses, jobStatuses, runEntryKinds, runKinds } from '../registry/index.js';
