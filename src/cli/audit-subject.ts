@@ -20,6 +20,7 @@ import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, readAdapterMetadata, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
+import { taskNameOf } from './soft-push.js';
 import { downloadProgress } from './progress.js';
 import { versionReference, withRegistry } from './registry-access.js';
 
@@ -123,7 +124,8 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
  */
 function warnOtherTask(adapter: string, task: string): void {
   const trained = readAdapterMetadata(adapter)?.task;
-  if (trained !== undefined && trained !== task)
+  // a folder's name (Gender) is its task's name made a registry name (gender)
+  if (trained !== undefined && taskNameOf(trained) !== task)
     process.stderr.write(
       `warning: ${adapter} was trained for the task ${trained}; it is run here on ${task}, whose inputs and answers it did not learn.\n`,
     );

@@ -33,9 +33,12 @@ export const pushArgs = {
 /** The task a data folder's soft prompt belongs to: --baseline's, else the folder's name made a task name. */
 export function softTaskName(args: { data: string; baseline?: string }): string {
   if (args.baseline) return loadTask(args.baseline).spec.name;
-  return basename(resolve(args.data))
-    .toLowerCase()
-    .replace(/[^a-z0-9._-]/g, '-');
+  return taskNameOf(basename(resolve(args.data)));
+}
+
+/** A folder's name as a registry task name: lowercase, anything but letters, digits, ".", "_", "-" a "-". */
+export function taskNameOf(folderName: string): string {
+  return folderName.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
 }
 
 /** The split files of a data folder that exist, by split: a pushed version's datasets and its run's. */

@@ -1,7 +1,7 @@
 // `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { evaluate, summarize } from '../../eval/index.js';
@@ -338,7 +338,8 @@ const train = defineCommand({
         ...(args['init-from'] && { initFrom: args['init-from'] }),
       };
       await result.save(args.out, {
-        task: softTaskName(args),
+        // the spec's task with --baseline (as --push registers it), else the data folder's name as written
+        task: args.baseline ? softTaskName(args) : basename(resolve(args.data)),
         seed,
         metrics,
         training: { ...training, batchSize: Number(args['batch-size']) },
