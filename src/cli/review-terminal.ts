@@ -102,7 +102,9 @@ async function askRubric(
   for (const question of rubric) {
     const choices = rubricChoices(question);
     if (!choices) {
-      write(`${question.name}: not one key's answer here; answer it over the API (POST …/decisions)\n`);
+      write(
+        `${question.name}: not one key's answer here; answer it over HTTP (POST /v1/review/items/{id}/decision)\n`,
+      );
       continue;
     }
     write(
@@ -111,6 +113,8 @@ async function askRubric(
     for (;;) {
       const key = (await keys.next()).toLowerCase();
       if (key === '' || key === '\r' || key === '\n') break;
+      // Ctrl-C or Ctrl-D leaves the rest unanswered; the decision is still sent
+      if (key === '\u0003' || key === '\u0004') return answers;
       const value = choices.get(key);
       if (value === undefined) continue;
       answers[question.name] = value;
@@ -196,7 +200,8 @@ export async function reviewInTerminal(client: ReviewClient, queue: string, io: 
           write(`stopped: ${decided} decided this session; item ${view.item.id} given back.\n`);
           return decided;
         } else continue;
-        if (input.decision !== 'skip' && view.rubric.length) {
+        // (a service from before views carried the rubric sends none)
+        if (input.decision !== 'skip' && view.rubric?.length) {
           const rubric = await askRubric(view.rubric, keys, write);
           if (Object.keys(rubric).length) input = { ...input, rubric };
         }
