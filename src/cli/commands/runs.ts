@@ -9,6 +9,7 @@ import { runReportHtml } from '../../serve/index.js';
 import { choice, numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 import { checkOutputFile } from '../output-file.js';
+import { printPaged } from '../paged-listing.js';
 
 const common = {
   db: registryOption,
@@ -61,15 +62,11 @@ const list = defineCommand({
           status: args.status === undefined ? undefined : choice('status', args.status, statuses),
         };
         const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-        let after: string | undefined;
-        let printed = 0;
-        do {
-          const page = await registry.runs.list(filter, { limit: Math.min(500, limit - printed), after });
-          for (const run of page.data)
-            process.stdout.write(`${args.json ? JSON.stringify(run) : line(run)}\n`);
-          printed += page.data.length;
-          after = page.next;
-        } while (after && printed < limit);
+        const printed = await printPaged(
+          (size, after) => registry.runs.list(filter, { limit: size, after }),
+          limit,
+          (run) => (args.json ? JSON.stringify(run) : line(run)),
+        );
         if (printed === 0 && !args.json)
           process.stderr.write('no runs match (eval, optimize and soft train record runs with --push)\n');
       },

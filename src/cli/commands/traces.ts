@@ -6,6 +6,7 @@ import { parseTimeReference, traceInput, versionFilter } from '../../observe/ind
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
+import { printPaged } from '../paged-listing.js';
 
 const common = {
   db: registryOption,
@@ -74,15 +75,11 @@ const list = defineCommand({
           hint: 'Give --since earlier than --until (e.g. --since 2h --until 1h).',
         });
       const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-      let after: string | undefined;
-      let printed = 0;
-      do {
-        const page = await registry.traces.list(filter, { limit: Math.min(500, limit - printed), after });
-        for (const trace of page.data)
-          process.stdout.write(`${args.json ? JSON.stringify(trace) : line(trace)}\n`);
-        printed += page.data.length;
-        after = page.next;
-      } while (after && printed < limit);
+      const printed = await printPaged(
+        (size, after) => registry.traces.list(filter, { limit: size, after }),
+        limit,
+        (trace) => (args.json ? JSON.stringify(trace) : line(trace)),
+      );
       if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
     }),
 });
