@@ -30,11 +30,11 @@ describe('traceInput', () => {
 
 describe('traceStatus', () => {
   it('gives the HTTP status, toned as an error when the trace has an error code or a 4xx/5xx status', () => {
-    expect(traceStatus({ status: 200, errorCode: null })).toEqual({ label: '200', tone: '200' });
+    expect(traceStatus({ status: 200, errorCode: null })).toEqual({ value: '200', tone: '200' });
     expect(traceStatus({ status: 404, errorCode: 'REGISTRY_NO_VERSION' })).toEqual({
-      label: '404',
+      value: '404',
       tone: 'error',
     });
-    expect(traceStatus({ status: 503, errorCode: null })).toEqual({ label: '503', tone: 'error' });
+    expect(traceStatus({ status: 503, errorCode: null })).toEqual({ value: '503', tone: 'error' });
   });
 });

@@ -32,11 +32,14 @@ export function traceInput(input: unknown): string {
   return text(input);
 }
 
-/** The status tag of a trace: its HTTP status, in the error tone when it has an error code. */
+/**
+ * The status tag of a trace, as Status's props: its HTTP status, in the error tone when it has an error
+ * code.
+ */
 export function traceStatus(trace: { status: number; errorCode: string | null }): {
-  label: string;
+  value: string;
   tone: string;
 } {
-  const label = String(trace.status);
-  return { label, tone: trace.errorCode || trace.status >= 400 ? 'error' : label };
+  const value = String(trace.status);
+  return { value, tone: trace.errorCode || trace.status >= 400 ? 'error' : value };
 }

@@ -15,8 +15,7 @@ export function TracePage({ id }: { id: string }) {
   return (
     <>
       <h1>
-        Trace <code>{value.id}</code>{' '}
-        <Status value={traceStatus(value).label} tone={traceStatus(value).tone} />
+        Trace <code>{value.id}</code> <Status {...traceStatus(value)} />
       </h1>
       <dl className="lineage">
         <dt>when</dt>

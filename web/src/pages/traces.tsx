@@ -115,7 +115,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
                       (trace.errorCode && <code className="error-code">{trace.errorCode}</code>)}
                   </td>
                   <td>
-                    <Status value={traceStatus(trace).label} tone={traceStatus(trace).tone} />
+                    <Status {...traceStatus(trace)} />
                   </td>
                   <td className="number">{trace.inputTokens + trace.outputTokens}</td>
                   <td className="number">{duration(trace.latencyMs)}</td>
