@@ -125,7 +125,7 @@ async function askRubric(
 }
 
 /** The keys that answer a rubric question, and what each means; undefined when one key cannot. */
-export function rubricChoices(question: RubricItem): Map<string, number | boolean | string> | undefined {
+function rubricChoices(question: RubricItem): Map<string, number | boolean | string> | undefined {
   if (question.kind === 'boolean')
     return new Map<string, boolean>([
       ['y', true],
