@@ -37,4 +37,10 @@ describe('traceStatus', () => {
     });
     expect(traceStatus({ status: 503, errorCode: null })).toEqual({ value: '503', tone: 'error' });
   });
+  it('says a request failed after its 200 (a stream cut by an error) instead of a bare 200', () => {
+    expect(traceStatus({ status: 200, errorCode: 'ENGINE_FAILED' })).toEqual({
+      value: 'failed after 200',
+      tone: 'error',
+    });
+  });
 });

@@ -34,12 +34,13 @@ export function traceInput(input: unknown): string {
 
 /**
  * The status tag of a trace, as Status's props: its HTTP status, in the error tone when it has an error
- * code.
+ * code; a request that failed after its 200 was sent (a stream cut by an error) says so, not a bare 200.
  */
 export function traceStatus(trace: { status: number; errorCode: string | null }): {
   value: string;
   tone: string;
 } {
+  if (trace.errorCode && trace.status < 400) return { value: `failed after ${trace.status}`, tone: 'error' };
   const value = String(trace.status);
-  return { value, tone: trace.errorCode || trace.status >= 400 ? 'error' : value };
+  return { value, tone: trace.status >= 400 ? 'error' : value };
 }
