@@ -17,6 +17,8 @@ export interface ScoringContext {
   guards?: GuardObjective;
   /** Stops a scoring once the calls under way are journaled (InterruptedError, EVAL_INTERRUPTED). */
   signal?: AbortSignal;
+  /** Told each scoring's example count before its first call (a progress bar's total). */
+  onScoring?: (examples: number) => void;
 }
 
 /** A scored prompt's per-example results. */
@@ -56,6 +58,7 @@ export async function scorePrompt(
   context: ScoringContext,
 ): Promise<PromptScores> {
   const candidate: Task = { ...task, spec: { ...task.spec, prompt } };
+  context.onScoring?.(examples.length);
   const run = await evaluate({
     task: candidate,
     split: 'optimize',

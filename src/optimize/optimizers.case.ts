@@ -75,6 +75,30 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
           expect(JSON.stringify(artifact)).not.toContain(`"${example.fields.input}"`);
     });
 
+    it('announces each scoring before its calls, and no scoring makes more student calls than it announced', async () => {
+      const scorings: { size: number; studentCalls: number }[] = [];
+      let outside = 0;
+      await make().optimize(task, {
+        student: studentOf(newStudent()),
+        ...teacherOf(),
+        train,
+        dev,
+        budget: { student: { calls: 400 } },
+        seed: 1,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+        onScoring: (size) => scorings.push({ size, studentCalls: 0 }),
+        onCall: (role) => {
+          if (role !== 'student') return;
+          const current = scorings.at(-1);
+          if (current) current.studentCalls++;
+          else outside++;
+        },
+      });
+      expect(outside).toBe(0);
+      expect(scorings[0]).toEqual({ size: dev.length, studentCalls: dev.length }); // the seed prompt on dev
+      for (const scoring of scorings) expect(scoring.studentCalls).toBeLessThanOrEqual(scoring.size);
+    });
+
     it('never exceeds a budget, however small', async () => {
       for (const cap of [20, 45, 70]) {
         const model = newStudent();

@@ -134,6 +134,7 @@ export async function startRun(
     guardJudge: meteredJudge,
     guards: options.guards,
     signal: options.signal,
+    onScoring: options.onScoring,
   };
   const history: Trial[] = [];
   let sinceAccepted = 0;

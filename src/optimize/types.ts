@@ -125,6 +125,11 @@ export interface OptimizeOptions {
   onTrial?: (trial: Trial) => void;
   /** After each model call is answered, by role (cache replays are not calls): progress within a trial. */
   onCall?: (role: Role) => void;
+  /**
+   * When a prompt starts being scored on `examples` examples (dev, a minibatch, or training examples
+   * labelled for demos): the total that the calls after it count towards.
+   */
+  onScoring?: (examples: number) => void;
 }
 
 /**

@@ -238,7 +238,8 @@ export default defineCommand({
     let recorded = false;
     let result: OptimizeResult;
     let trials = 0;
-    let trialCalls = 0;
+    let scoringCalls = 0;
+    let scoringSize = 0;
     let callBar: ReturnType<typeof progressBar> | undefined;
     // Ctrl-C: no call starts after it; the answers under way are journaled and cached for a rerun
     const stopping = stopOnSignals('the optimization after the calls under way and keeping their answers');
@@ -259,18 +260,23 @@ export default defineCommand({
         seed: numberOption('seed', args.seed, { integer: true }),
         cache,
         signal: stopping.signal,
-        // on a terminal, a bar of the student's calls in the trial under way (a trial scores every dev
-        // example: with a hosted model, minutes)
+        // on a terminal, a bar of the calls of the scoring under way (a trial scores every dev example:
+        // with a hosted model, minutes; labelling training examples for demos comes before a trial)
+        onScoring: (examples) => {
+          if (!process.stderr.isTTY) return;
+          callBar?.clear();
+          scoringCalls = 0;
+          scoringSize = examples;
+          callBar = progressBar(`trial ${trials}: ${examples} example${examples === 1 ? '' : 's'}`);
+        },
         onCall: (role) => {
-          if (role !== 'student' || !process.stderr.isTTY) return;
-          trialCalls++;
-          callBar ??= progressBar(`trial ${trials}: calls`);
-          callBar.update(Math.min(trialCalls, dev.length), dev.length);
+          if (role === 'judge' || !callBar) return;
+          scoringCalls++;
+          callBar.update(Math.min(scoringCalls, scoringSize), scoringSize);
         },
         onTrial: (trial) => {
           trials++;
           callBar?.clear();
-          trialCalls = 0;
           callBar = undefined;
           process.stderr.write(
             `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}\n`,
