@@ -111,8 +111,9 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
                     {trace.input === null ? <span className="muted">not read</span> : traceInput(trace.input)}
                   </td>
                   <td className="clip">
-                    {trace.output ??
-                      (trace.errorCode && <code className="error-code">{trace.errorCode}</code>)}
+                    {trace.errorCode && <code className="error-code">{trace.errorCode}</code>}
+                    {trace.errorCode && trace.output ? ' ' : null}
+                    {trace.output}
                   </td>
                   <td>
                     <Status {...traceStatus(trace)} />
