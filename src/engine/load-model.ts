@@ -59,7 +59,11 @@ export interface LoadModelOptions {
   dequantize?: boolean;
 }
 
-/** Which format a local path holds, judged by its content (directory, GGUF magic, else llama2.c). */
+/**
+ * Which format a local path holds, judged by its content (directory, GGUF magic, else llama2.c); a file
+ * named .gguf is read as GGUF whatever it holds, so one that is not says so (WEIGHT_BAD_MAGIC) instead of
+ * failing as a llama2.c checkpoint.
+ */
 export function detectFormat(path: string): ModelFormat {
   if (!existsSync(path)) {
     throw new NotFoundError(`model ${path} does not exist`, {
@@ -71,7 +75,7 @@ export function detectFormat(path: string): ModelFormat {
   const reader = new FileReader(path);
   try {
     const magic = new TextDecoder().decode(reader.read(0, Math.min(4, reader.size), 'the magic number'));
-    return magic === 'GGUF' ? 'gguf' : 'llama2c';
+    return magic === 'GGUF' || /\.gguf$/i.test(path) ? 'gguf' : 'llama2c';
   } finally {
     reader.close();
   }

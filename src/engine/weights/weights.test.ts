@@ -151,6 +151,18 @@ describe('bad model files', () => {
     await expectCode(loadModel(path), 'WEIGHT_BAD_MAGIC');
   });
 
+  it('a file named .gguf that is not one, short or long (not a truncated llama2.c checkpoint)', async () => {
+    for (const [name, text] of [
+      ['short.gguf', 'not a model\n'],
+      ['long.gguf', 'this is plain text, not a model checkpoint at all, just words and more words.'],
+    ]) {
+      const path = join(directory, name);
+      writeFileSync(path, text);
+      const error = await expectCode(loadModel(path), 'WEIGHT_BAD_MAGIC');
+      expect(error.message).toContain('not the GGUF magic');
+    }
+  });
+
   it('an unsupported architecture', async () => {
     const { model } = await loadModel(stories.gguf);
     const path = join(directory, 'falcon.gguf');
