@@ -1,10 +1,10 @@
-// Turns an evaluation run into its report: the score with a bootstrap interval, per-metric means,
+// Turns an evaluation run into its report: the score with its 95% interval (Wilson for proportions, else bootstrap), per-metric means,
 // label aggregates (accuracy, macro-F1, confusion), per-example variance over repeats, latency
 // percentiles, tokens and cost. Rendering to HTML is report-html.ts's job.
 import { aggregateLabels } from '../tasks/index.js';
 import { parseRate, summarizeChecks, type ValidatorSummary } from './guard-summary.js';
 import type { EvaluationRun, ExampleResult } from './harness.js';
-import { bootstrapInterval, mean, percentile } from './statistics.js';
+import { mean, percentile, scoreInterval } from './statistics.js';
 
 /** The summary `promptune eval --json` prints and reports are built from. */
 export interface EvaluationReport {
@@ -78,7 +78,7 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     n: run.examples.length,
     repeats: run.repeats,
     score: mean(scores),
-    interval: bootstrapInterval(scores),
+    interval: scoreInterval(scores),
     metrics,
     labels: labelPairs.length ? aggregateLabels(labelPairs) : undefined,
     parseRate: parseRate(run.examples),

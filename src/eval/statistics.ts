@@ -1,5 +1,5 @@
-// Small statistics for evaluation reports: means, percentiles, bootstrap confidence intervals and a
-// paired bootstrap test for comparing two runs on the same examples. Resampling is seeded.
+// Small statistics for evaluation reports: means, percentiles, confidence intervals (Wilson's for
+// proportions, else bootstrap) and a paired bootstrap test for comparing two runs on the same examples. Resampling is seeded.
 import { seededRandom } from '../engine/index.js';
 
 /** The arithmetic mean (0 for no values). */
@@ -32,6 +32,23 @@ export function bootstrapInterval(
     means.push(sum / values.length);
   }
   return [percentile(means, ((1 - level) / 2) * 100)!, percentile(means, ((1 + level) / 2) * 100)!];
+}
+
+/**
+ * The 95% interval of a score's mean: Wilson's score interval when every value is 0 or 1 (a proportion:
+ * 10 of 10 right is [0.72, 1], where resampling can only say [1, 1]), else the bootstrap's.
+ */
+export function scoreInterval(values: number[]): [number, number] {
+  if (values.length === 0 || values.some((value) => value !== 0 && value !== 1))
+    return bootstrapInterval(values);
+  const z = 1.959963984540054;
+  const n = values.length;
+  const proportion = mean(values);
+  const shrink = 1 + (z * z) / n;
+  const centre = (proportion + (z * z) / (2 * n)) / shrink;
+  const half = (z / shrink) * Math.sqrt((proportion * (1 - proportion)) / n + (z * z) / (4 * n * n));
+  // all wrong or all right has its bound exactly at 0 or 1 (the formula lands a rounding off it)
+  return [proportion === 0 ? 0 : centre - half, proportion === 1 ? 1 : centre + half];
 }
 
 /** Paired comparison of b against a on the same items: mean difference, its interval, and a two-sided p-value. */
