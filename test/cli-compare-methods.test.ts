@@ -169,7 +169,7 @@ describe('promptune compare-methods', () => {
       // a data file given for its folder is told the folder
       [
         ['--data', join(data, 'train.jsonl')],
-        `hint: Give the folder that holds train.jsonl, dev.jsonl and test.jsonl: --data ${data}.`,
+        `hint: Give the folder that holds train.jsonl, dev.jsonl and test.jsonl (or .csv): --data ${data}.`,
       ],
     ];
     for (const [options, says] of refusals) {

@@ -1,5 +1,14 @@
 // `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/engine/index.js';
@@ -466,6 +475,42 @@ describe('promptune soft', () => {
     );
     expect(corrupt.status).toBe(1);
     expect(corrupt.stderr).toMatch(/code: WEIGHT_(TRUNCATED|BAD_MAGIC)/);
+  });
+
+  it('trains on a folder of .csv splits exactly as on the same rows in .jsonl', () => {
+    const jsonl = slice('name', { train: 24, dev: 8, test: 8 });
+    const csv = mkdtempSync(join(tmpdir(), 'promptune-soft-csv-'));
+    const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`;
+    for (const split of ['train', 'dev', 'test']) {
+      const rows = readFileSync(join(jsonl, `${split}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { input: string; target: string });
+      const lines = rows.map((row) => `${quoted(row.input)},${quoted(row.target)}`);
+      writeFileSync(join(csv, `${split}.csv`), ['input,target', ...lines].join('\n') + '\n');
+    }
+    const train = (data: string) => {
+      const run = promptune(
+        'soft',
+        'train',
+        '--model',
+        stories.gguf,
+        '--data',
+        data,
+        '--out',
+        join(data, 'adapter'),
+        '--steps',
+        '3',
+        '--no-search',
+        '--json',
+      );
+      expect(run.stderr).not.toMatch(/error/);
+      return JSON.parse(run.stdout) as { test: { n: number; exactMatch: number; loss: number } };
+    };
+    const fromJsonl = train(jsonl);
+    const fromCsv = train(csv);
+    expect(fromCsv.test.n).toBe(8);
+    expect(fromCsv.test).toEqual(fromJsonl.test);
   });
 
   it('refuses a rerun that would mix two runs in one --out, and options a run would ignore', () => {

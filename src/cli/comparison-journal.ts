@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { makeDirectory } from '../engine/index.js';
 import { parseInput, parseJsonText, readInputFile, ValidationError } from '../errors/index.js';
 import { measurementSchema, type MethodMeasurement } from './method-measurement.js';
+import { taskSplit } from './data-folder.js';
 
 /** Measurements kept across runs of compare-methods, by the key of what each measured. */
 export interface ComparisonJournal {
@@ -48,7 +49,7 @@ function canonicalJson(value: unknown): string {
 export function taskDataHash(directory: string): string {
   const hash = createHash('sha256');
   for (const split of ['train', 'dev', 'test']) {
-    const bytes = readFileSync(`${directory}/${split}.jsonl`);
+    const bytes = readFileSync(taskSplit(directory, split));
     hash.update(`${split} ${bytes.length}\n`).update(bytes);
   }
   return hash.digest('hex');

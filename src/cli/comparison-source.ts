@@ -11,6 +11,7 @@ import {
   type TrainOptions,
 } from '../soft/index.js';
 import { readSoftData } from './soft-data.js';
+import { taskSplit } from './data-folder.js';
 
 /**
  * The rank of the source's task factors: train-multitask's default (on the three shared tasks at once rank
@@ -43,7 +44,7 @@ export function comparisonSource(
   const fields = { input: 'input', target: 'target' };
   const split = (name: string) =>
     tasks.flatMap((task, id) =>
-      readSoftData(`${task.directory}/${name}.jsonl`, loaded, fields, virtualTokens).examples.map(
+      readSoftData(taskSplit(task.directory, name), loaded, fields, virtualTokens).examples.map(
         (example) => ({ ...example, task: id }),
       ),
     );

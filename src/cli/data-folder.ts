@@ -7,17 +7,30 @@ import { join, resolve } from 'node:path';
 import { NotFoundError } from '../errors/index.js';
 import type { Task } from '../tasks/index.js';
 
+/** A split's file in a data folder: `<split>.jsonl`, else `<split>.csv`; undefined when it has neither. */
+export function splitFile(folder: string, split: string): string | undefined {
+  for (const extension of ['jsonl', 'csv']) {
+    const path = join(folder, `${split}.${extension}`);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** A split of a task folder that has it (checked by `checkTaskFolder`): its .jsonl, else its .csv. */
+export function taskSplit(folder: string, split: string): string {
+  return splitFile(folder, split) ?? join(folder, `${split}.jsonl`);
+}
+
 /** `task` reading its splits from `folder` (unchanged when `folder` is undefined). */
 export function withDataFolder(task: Task, folder: string | undefined): Task {
   if (folder === undefined) return task;
   const absolute = resolve(folder);
   const files: Task['files'] = {};
   if (existsSync(absolute) && statSync(absolute).isDirectory())
-    for (const split of ['train', 'dev', 'test'] as const)
-      for (const extension of ['jsonl', 'csv']) {
-        const path = join(absolute, `${split}.${extension}`);
-        if (!files[split] && existsSync(path)) files[split] = path;
-      }
+    for (const split of ['train', 'dev', 'test'] as const) {
+      const path = splitFile(absolute, split);
+      if (path) files[split] = path;
+    }
   if (Object.keys(files).length === 0)
     throw new NotFoundError(`--data ${folder} is not a folder with train, dev or test .jsonl files`, {
       code: 'DATASET_NOT_FOUND',

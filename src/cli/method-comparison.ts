@@ -30,6 +30,7 @@ import {
   type Method,
   type MethodArgs,
 } from './soft-methods.js';
+import { taskSplit } from './data-folder.js';
 
 /** What compare-methods runs. */
 export interface ComparisonOptions {
@@ -73,7 +74,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     tokenizer: tokenizerFingerprint(loaded.tokenizer),
   };
   const trainSplits = options.tasks.map((task) =>
-    readSoftData(`${task.directory}/train.jsonl`, loaded, fields, 0),
+    readSoftData(taskSplit(task.directory, 'train'), loaded, fields, 0),
   );
   // a size past a task's examples is all of them, measured once
   const sizesOf = (examples: number) => [
@@ -91,7 +92,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     0,
   );
   for (const [taskIndex, task] of options.tasks.entries()) {
-    const path = (split: string) => `${task.directory}/${split}.jsonl`;
+    const path = (split: string) => taskSplit(task.directory, split);
     const labels = labelSet(trainSplits[taskIndex].targets);
     const data = journal && taskDataHash(task.directory);
     let before: number | undefined; // the frozen model's perplexity, the same for every method

@@ -6,6 +6,7 @@ import type { LoadedModel } from '../engine/index.js';
 import { DatasetError, NotFoundError, ValidationError } from '../errors/index.js';
 import { rowLength, tokenizeExample, type SoftPrompt, type TokenizedExample } from '../soft/index.js';
 import { readExamples } from '../tasks/index.js';
+import { splitFile } from './data-folder.js';
 
 /** Examples of one file, with their raw targets (for label detection). */
 export interface SoftData {
@@ -86,20 +87,20 @@ export function taskFolderNames(folders: string[]): string[] {
 }
 
 /**
- * Refuses a --data that is not a task folder holding `splits` (a .jsonl file each); a data file given for
- * its folder is told which folder to give.
+ * Refuses a --data that is not a task folder holding `splits` (a .jsonl or .csv file each); a data file
+ * given for its folder is told which folder to give.
  */
 export function checkTaskFolder(folder: string, splits: string[]): void {
   const files = splits.map((split) => `${split}.jsonl`);
-  const listed = `${files.slice(0, -1).join(', ')}${files.length > 1 ? ' and ' : ''}${files.at(-1)}`;
+  const listed = `${files.slice(0, -1).join(', ')}${files.length > 1 ? ' and ' : ''}${files.at(-1)} (or .csv)`;
   if (existsSync(folder) && !statSync(folder).isDirectory())
     throw new ValidationError(`--data ${folder} is a file; --data names a task folder`, {
       code: 'DATASET_NOT_FOUND',
       hint: `Give the folder that holds ${listed}${/\.(jsonl|csv)$/.test(folder) ? `: --data ${dirname(folder)}` : ''}.`,
     });
-  for (const file of files)
-    if (!existsSync(join(folder, file)))
-      throw new NotFoundError(`${join(folder, file)} does not exist`, {
+  for (const [index, split] of splits.entries())
+    if (!splitFile(folder, split))
+      throw new NotFoundError(`${join(folder, files[index])} does not exist`, {
         code: 'DATASET_NOT_FOUND',
         hint: `--data must be a folder with ${listed}.`,
       });

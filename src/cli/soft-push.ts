@@ -1,14 +1,14 @@
 // What `soft train --push` and `soft train-multitask --push` share: the flags, the task a data folder's
 // adapter belongs to, and registering an adapter folder as a soft version of that task with its lineage
 // (the task's spec, the data's files, the training run's settings and metrics).
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { NotFoundError, PermissionError } from '../errors/index.js';
 import { pushSoftPrompt, type PromptVersion } from '../registry/index.js';
 import type { LlamaModel } from '../engine/index.js';
 import { matchesFingerprint, readAdapterMetadata } from '../soft/index.js';
 import { loadTask, taskSpec, type TaskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
+import { splitFile } from './data-folder.js';
 
 /** The --push flags. */
 export const pushArgs = {
@@ -44,9 +44,10 @@ export function taskNameOf(folderName: string): string {
 /** The split files of a data folder that exist, by split: a pushed version's datasets and its run's. */
 export function splitFiles(folder: string): Record<string, string> {
   return Object.fromEntries(
-    ['train', 'dev', 'test']
-      .map((split) => [split, join(folder, `${split}.jsonl`)])
-      .filter(([, path]) => existsSync(path)),
+    ['train', 'dev', 'test'].flatMap((split) => {
+      const path = splitFile(folder, split);
+      return path ? [[split, path]] : [];
+    }),
   );
 }
 

@@ -28,7 +28,7 @@ export default defineCommand({
     data: {
       type: 'string',
       required: true,
-      description: 'A task folder with train/dev/test.jsonl (repeatable)',
+      description: 'A task folder with train/dev/test.jsonl, or .csv (repeatable)',
     },
     methods: {
       type: 'string',

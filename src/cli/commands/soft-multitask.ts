@@ -9,7 +9,6 @@
 // in <out>/tasks/<name>/, and records the training as a run of each task (the same steps; dev scored over
 // all the tasks).
 import { defineCommand } from 'citty';
-import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
@@ -50,6 +49,7 @@ import {
   quarterEpoch,
   DEFAULT_INIT_TEXT,
 } from '../soft-training.js';
+import { splitFile, taskSplit } from '../data-folder.js';
 
 const INIT_KINDS = ['sample-vocab', 'text', 'random', 'normal'] as const;
 /** How the shared prompt starts. */
@@ -77,7 +77,7 @@ export default defineCommand({
       type: 'string',
       required: true,
       description:
-        'A task folder with train.jsonl and dev.jsonl (test.jsonl evaluated at the end); give --data once per task',
+        'A task folder with train.jsonl and dev.jsonl, or .csv (test evaluated at the end); give --data once per task',
     },
     out: {
       type: 'string',
@@ -148,7 +148,7 @@ export default defineCommand({
     const loaded = await loadModel(args.model, { hub: { onProgress: downloadProgress() } });
     const tasks: TaskData[] = folders.map((folder, task) => {
       const read = (split: string) => {
-        const data = readSoftData(join(folder, `${split}.jsonl`), loaded, fields, virtualTokens);
+        const data = readSoftData(taskSplit(folder, split), loaded, fields, virtualTokens);
         return { data, examples: data.examples.map((example) => ({ ...example, task })) };
       };
       const train = read('train');
@@ -158,7 +158,7 @@ export default defineCommand({
         name: names[task],
         train: train.examples,
         dev: dev.examples,
-        test: existsSync(join(folder, 'test.jsonl')) ? read('test').examples : undefined,
+        test: splitFile(folder, 'test') ? read('test').examples : undefined,
         devCandidates: labels && labelCandidates(loaded, dev.data, labels),
         labels,
       };

@@ -43,6 +43,7 @@ import {
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
+import { taskSplit } from '../data-folder.js';
 
 const taskArg = {
   type: 'string',
@@ -64,7 +65,8 @@ const train = defineCommand({
     data: {
       type: 'string',
       required: true,
-      description: 'Folder with train.jsonl and dev.jsonl (test.jsonl is evaluated at the end when present)',
+      description:
+        'Folder with train.jsonl and dev.jsonl, or .csv (test is evaluated at the end when present)',
     },
     out: {
       type: 'string',
@@ -197,7 +199,7 @@ const train = defineCommand({
     const requested = { ...given, ...(artifact && { init: 'text' }), 'init-text': initText };
     const fields = { input: requested['input-field'], target: requested['target-field'] };
     const paths = Object.fromEntries(
-      ['train', 'dev', 'test'].map((split) => [split, join(requested.data, `${split}.jsonl`)]),
+      ['train', 'dev', 'test'].map((split) => [split, taskSplit(requested.data, split)]),
     );
     checkTaskFolder(requested.data, ['train', 'dev']);
     const { options: common, optimizer } = trainingOptions(requested);
