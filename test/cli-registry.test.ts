@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repositoryRoot } from './models.js';
+import { promptune, slice } from './cli-soft-helpers.js';
+import { repositoryRoot, stories } from './models.js';
 
 function registry(cwd: string, ...args: string[]) {
   const environment = { ...process.env };
@@ -130,5 +131,65 @@ describe('promptune registry', () => {
       expect(proc.status).toBe(1);
       expect(proc.stderr).toContain('code: FILE_NOT_FOUND');
     }
+  });
+});
+
+describe('promptune registry push --adapter', () => {
+  it("registers PEFT's own adapter as a soft version that eval scores as soft eval does", () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-adapter-'));
+    const db = join(cwd, 'registry.sqlite');
+    const spec = join(repositoryRoot, 'examples', 'name.yaml');
+    const peft = join(stories.huggingFace, 'peft-prompt-tuning-example');
+    // options that check an adapter are refused without one, before anything is registered
+    const refused = registry(cwd, 'push', '--task', spec, '--model', stories.gguf, '--db', db);
+    expect(refused.stderr).toContain('code: CLI_INVALID_OPTION');
+    expect(existsSync(db)).toBe(false);
+    const unchecked = registry(cwd, 'push', '--task', spec, '--adapter', peft, '--db', db);
+    expect(unchecked.stderr).toMatch(/was not loaded on a model: pass --model/);
+    const pushed = registry(
+      cwd,
+      'push',
+      '--task',
+      spec,
+      '--adapter',
+      peft,
+      '--model',
+      stories.gguf,
+      '--db',
+      db,
+    );
+    expect(pushed.stderr).toBe('');
+    expect(pushed.stdout).toMatch(/^unchanged: name@1 \([0-9a-f]{12}\), a soft version of /);
+    const shown = JSON.parse(registry(cwd, 'show', 'name@1', '--db', db, '--json').stdout);
+    expect(shown.version.kind).toBe('soft');
+    expect(shown.version.content.adapterConfig.peft_type).toBe('PROMPT_TUNING');
+
+    const data = slice('name', { test: 24 });
+    const served = promptune(
+      'eval',
+      '--version',
+      'name@1',
+      '--db',
+      db,
+      '--model',
+      `local:${stories.gguf}`,
+      '--data',
+      data,
+      '--json',
+    );
+    expect(served.status).toBe(0);
+    const direct = promptune(
+      'soft',
+      'eval',
+      '--model',
+      stories.gguf,
+      '--adapter',
+      peft,
+      '--data',
+      join(data, 'test.jsonl'),
+      '--json',
+    );
+    expect(JSON.parse(served.stdout).n).toBe(24);
+    expect(JSON.parse(served.stdout).score).toBe(JSON.parse(direct.stdout).accuracy);
   });
 });

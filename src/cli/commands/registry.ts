@@ -19,6 +19,8 @@ import { loadTask } from '../../tasks/index.js';
 import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
 import { textColumns } from '../text-columns.js';
 import { checkOutputFile } from '../output-file.js';
+import { checkAdapterFolder, pushAdapterFolder } from '../adapter-push.js';
+import { givenOptions, refuseIgnored } from '../options.js';
 
 const common = {
   db: {
@@ -40,41 +42,89 @@ const print = (args: CommonArgs, value: unknown, text: string) =>
   process.stdout.write(args.json ? JSON.stringify(value, null, 2) + '\n' : text);
 
 const push = defineCommand({
-  meta: { name: 'push', description: "Register a task spec's prompt (and its datasets) as a new version" },
+  meta: {
+    name: 'push',
+    description:
+      "Register a task spec's prompt (and its datasets) as a new version, or with --adapter an adapter folder (PEFT's or promptune's) as a soft version of the task",
+  },
   args: {
     ...common,
     task: { type: 'string', required: true, description: 'Task spec file' },
+    adapter: {
+      type: 'string',
+      description:
+        "An adapter folder (PEFT's PROMPT_TUNING, P_TUNING, PREFIX_TUNING, LORA or a one-task MULTITASK_PROMPT_TUNING, or a promptune run's) to register instead of the spec's prompt",
+    },
+    model: {
+      type: 'string',
+      description: 'With --adapter: the base model the service runs, to check the adapter loads on it first',
+    },
+    force: {
+      type: 'boolean',
+      default: false,
+      description: 'With --adapter --model: accept an adapter promptune trained on another base model',
+    },
     message: { type: 'string', default: '', description: 'What changed' },
     label: { type: 'string', description: 'Point this label at the new version' },
   },
-  run: ({ args }) =>
-    withRegistry(args, async (registry, actor) => {
-      const task = loadTask(args.task);
+  run: async ({ args, rawArgs }) => {
+    const written = givenOptions(rawArgs);
+    if (args.adapter === undefined)
+      refuseIgnored(
+        written,
+        ['model', 'force'],
+        'they check an adapter folder before it is registered',
+        (option) => `Add --adapter <folder>, or drop --${option}.`,
+      );
+    if (args.model === undefined)
+      refuseIgnored(
+        written,
+        ['force'],
+        'it lets an adapter load on a model it was not trained on',
+        () => 'Add --model <the model the service runs>, or drop --force.',
+      );
+    const task = loadTask(args.task);
+    // the folder is checked before the registry is opened: a refused adapter registers nothing
+    const adapter =
+      args.adapter === undefined ? undefined : await checkAdapterFolder(args.adapter, args.model, args.force);
+    if (adapter && !adapter.checked)
+      process.stderr.write(
+        `${args.adapter} was not loaded on a model: pass --model <the service's model> to check it fits before it is served\n`,
+      );
+    await withRegistry(args, async (registry, actor) => {
       const { version, created } = await pushAndLabel(
         registry,
         actor,
         { name: args.label, reason: args.message },
         async (target) =>
-          target.pushVersion({
-            task: task.spec.name,
-            kind: 'hard',
-            content: hardVersionContent(task.spec),
-            spec: task.spec,
-            run: {
-              kind: 'manual',
-              spec: relative(process.cwd(), task.path!),
-              datasets: await registerTask(target, task, actor.name),
-            },
-            message: args.message,
-            actor,
-          }),
+          adapter
+            ? pushAdapterFolder(target, actor, task, {
+                directory: args.adapter!,
+                method: adapter.method,
+                model: args.model,
+                message: args.message,
+              })
+            : target.pushVersion({
+                task: task.spec.name,
+                kind: 'hard',
+                content: hardVersionContent(task.spec),
+                spec: task.spec,
+                run: {
+                  kind: 'manual',
+                  spec: relative(process.cwd(), task.path!),
+                  datasets: await registerTask(target, task, actor.name),
+                },
+                message: args.message,
+                actor,
+              }),
       );
       print(
         args,
         { version, created },
-        `${created ? 'pushed' : 'unchanged:'} ${version.task}@${version.number} (${version.id.slice(0, 12)})${args.label ? `, labelled ${args.label}` : ''}\n`,
+        `${created ? 'pushed' : 'unchanged:'} ${version.task}@${version.number} (${version.id.slice(0, 12)})${adapter ? `, a ${version.kind} version of ${args.adapter}` : ''}${args.label ? `, labelled ${args.label}` : ''}\n`,
       );
-    }),
+    });
+  },
 });
 
 const list = defineCommand({

@@ -16,6 +16,7 @@ const madeBy: Record<string, string> = {
   manual: 'a push (registry push)',
   optimize: 'an optimization (optimize --push)',
   'soft-train': 'soft-prompt training (soft train --push)',
+  adapter: 'an adapter folder (registry push --adapter)',
 };
 
 /** What made a version, from its lineage: a multitask training names the tasks it trained at once. */

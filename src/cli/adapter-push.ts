@@ -1,0 +1,60 @@
+// `registry push --task <spec> --adapter <folder>`: an adapter folder made elsewhere (PEFT's, or a
+// promptune run's) registered as a soft version of the spec's task, with the spec's datasets, so the
+// service serves it like a trained one. With --model it is first loaded on that model (the service's),
+// which refuses an adapter of other dimensions or, for one of ours, of other weights.
+import { relative } from 'node:path';
+import { loadModel } from '../engine/index.js';
+import { ValidationError } from '../errors/index.js';
+import { pushSoftPrompt, type Actor, type PromptVersion, type Registry } from '../registry/index.js';
+import { loadTrainedAdapter, readTrainedAdapterFolder } from '../soft/index.js';
+import type { Task } from '../tasks/index.js';
+import { downloadProgress } from './progress.js';
+
+const METHOD_WORDS: Record<string, string> = {
+  PROMPT_TUNING: 'soft prompt',
+  P_TUNING: 'P-tuned soft prompt',
+  MULTITASK_PROMPT_TUNING: 'multitask soft prompt',
+  LORA: 'LoRA adapter',
+  PREFIX_TUNING: 'prefix',
+};
+
+/** Checks the adapter folder (and, given a model, that it loads on it) before anything is registered. */
+export async function checkAdapterFolder(
+  directory: string,
+  model: string | undefined,
+  force: boolean,
+): Promise<{ method: string; checked: boolean }> {
+  const { method, tasks } = readTrainedAdapterFolder(directory);
+  if (tasks > 1)
+    throw new ValidationError(`${directory} is a multitask adapter of ${tasks} tasks; a version serves one`, {
+      code: 'ADAPTER_TASK_UNKNOWN',
+      hint: 'Push one task of it: soft train-multitask --push registers each, or push the folder it wrote for that task (<out>/tasks/<name>).',
+    });
+  if (model === undefined) return { method, checked: false };
+  const loaded = await loadModel(model, { hub: { onProgress: downloadProgress() } });
+  loadTrainedAdapter(directory, loaded.model, { force });
+  return { method, checked: true };
+}
+
+/** Registers `directory` as a soft version of `task`'s task (its spec and data files alongside). */
+export async function pushAdapterFolder(
+  target: Registry,
+  actor: Actor,
+  task: Task,
+  source: { directory: string; method: string; model?: string; message: string },
+): Promise<{ version: PromptVersion; created: boolean }> {
+  const { version, created } = await pushSoftPrompt(target, {
+    spec: task.spec,
+    adapterDirectory: source.directory,
+    datasets: task.files,
+    run: {
+      kind: 'adapter',
+      adapter: relative(process.cwd(), source.directory),
+      spec: task.path && relative(process.cwd(), task.path),
+      ...(source.model && { model: source.model }),
+    },
+    message: source.message || `${METHOD_WORDS[source.method] ?? 'adapter'} from ${source.directory}`,
+    actor,
+  });
+  return { version, created };
+}
