@@ -142,8 +142,11 @@ describe('promptune compare-methods', () => {
     const [loraFew, loraAll] = measurements.filter((item) => item.method === 'lora');
     expect(Date.parse(loraFew!.measuredAt)).toBeLessThan(Date.parse(loraAll!.measuredAt));
     expect(readFileSync(rerunReport, 'utf8')).toContain(
-      `<dt>measured</dt><dd>${loraFew!.measuredAt} to ${loraAll!.measuredAt}</dd><dt>page written</dt>`,
+      `<dt>measured</dt><dd>${loraFew!.measuredAt} to ${loraAll!.measuredAt}</dd><dt>load per core while training</dt>`,
     );
+    // ... what it was measured on, and the whole training split's size as such
+    expect(readFileSync(rerunReport, 'utf8')).toContain(`${basename(data)}: ${data} (train 32, dev `);
+    expect(readFileSync(rerunReport, 'utf8')).toContain('>32 (all)</text>');
     // --no-resume measures again, and journals the new measurement
     const again = promptune('compare-methods', ...common, '--methods', 'lora', '--sizes', '8', '--no-resume');
     expect(again.status, again.stderr).toBe(0);

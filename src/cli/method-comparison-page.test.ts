@@ -1,5 +1,6 @@
-// The compare-methods page's settings list: methods by their names, and when the measurements were made
-// (a rerun's measurements come from its journal, some written before measurements kept a time).
+// The compare-methods page's settings list: methods by their names, when the measurements were made
+// (a rerun's measurements come from its journal, some written before measurements kept a time), what
+// they were made on (each task's folder and split sizes) and how busy the machine was.
 import { describe, expect, it } from 'vitest';
 import { comparisonPage } from './method-comparison-page.js';
 import { sampleMeasurement } from '../../test/measurements.js';
@@ -38,5 +39,27 @@ describe('the compare-methods page', () => {
       settings,
     );
     expect(measured(older)).toBe('2026-12-04T22:31:00.000Z; 2 measurements from a journal that kept no time');
+  });
+
+  it('names each task folder with its split sizes, marks the whole split on the chart, and flags a busy machine', () => {
+    const tasks = [{ name: 'name', directory: '/data/name', train: 64, dev: 16, test: 32 }];
+    const page = comparisonPage(
+      [
+        sampleMeasurement(16, { loadPerCore: 1.2 }),
+        sampleMeasurement(64, { loadPerCore: 2.9 }),
+        sampleMeasurement(64, { method: 'prompt-tuning', loadPerCore: 3.1 }),
+      ],
+      [['method']],
+      { ...settings, epochs: 1, tasks },
+    );
+    expect(page).toContain('name: /data/name (train 64, dev 16, test 32 examples)');
+    expect(page).toContain('>64 (all)</text>');
+    expect(page).toContain('>16</text>');
+    expect(page).toContain('1 epoch of batch 8');
+    expect(page).toContain(
+      '<dt>load per core while training</dt><dd>1.2 to 3.1 (alone, a training reads about 1 to 1.5); 2 measurements above 2: other work shared the cores',
+    );
+    // a journal without loads says nothing of them
+    expect(comparisonPage([measurement(16)], [['method']], settings)).not.toContain('load per core');
   });
 });

@@ -13,6 +13,8 @@ export interface ComparisonSettings {
   seed: number;
   virtualTokens: string;
   rank: string;
+  /** Each task's folder and the examples of its splits (absent: the page names the tasks alone). */
+  tasks?: { name: string; directory: string; train: number; dev: number; test: number }[];
   /** When the page was written (ISO 8601); the measurements say when each was made. */
   writtenAt: string;
 }
@@ -22,10 +24,17 @@ const escape = (text: string) => text.replace(/[&<>"]/g, (character) => `&#${cha
 const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000'];
 const dashes = ['', ' stroke-dasharray="6 3"', ' stroke-dasharray="2 3"', ' stroke-dasharray="8 3 2 3"'];
 
+// a load per core above this while training: other work shared the cores (alone, a training read 1.3-1.5
+// on two cores: its threads, the event loop and the system)
+const BUSY_LOAD_PER_CORE = 2;
+
 const promptMethods: Method[] = ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning'];
 
-/** One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method. */
-function accuracyChart(task: string, measurements: MethodMeasurement[]): string {
+/**
+ * One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method; the
+ * size that is the whole training split (`all`, when known) says so.
+ */
+function accuracyChart(task: string, measurements: MethodMeasurement[], all?: number): string {
   const sizes = [...new Set(measurements.map((item) => item.trainExamples))].sort((a, b) => a - b);
   const methods = [...new Set(measurements.map((item) => item.method))];
   // the legend's column fits the longest method name (multitask prompt tuning) at 11px
@@ -42,7 +51,10 @@ function accuracyChart(task: string, measurements: MethodMeasurement[]): string 
     )
     .join('');
   const ticks = sizes
-    .map((size) => `<text x="${x(size)}" y="${top + plotHeight + 16}" text-anchor="middle">${size}</text>`)
+    .map(
+      (size) =>
+        `<text x="${x(size)}" y="${top + plotHeight + 16}" text-anchor="middle">${size}${size === all ? ' (all)' : ''}</text>`,
+    )
     .join('');
   const lines = methods
     .map((method, index) => {
@@ -65,6 +77,32 @@ function accuracyChart(task: string, measurements: MethodMeasurement[]): string 
     })
     .join('');
   return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: test exact match by training-set size</figcaption></figure>`;
+}
+
+/** Each task by name, with its folder and its splits' sizes when the settings know them. */
+function taskList(names: string[], settings: ComparisonSettings): string {
+  return names
+    .map((name) => {
+      const task = settings.tasks?.find((item) => item.name === name);
+      return task
+        ? `${name}: ${task.directory} (train ${task.train}, dev ${task.dev}, test ${task.test} examples)`
+        : name;
+    })
+    .join('; ');
+}
+
+/**
+ * How busy the machine was while the measurements trained: the range of load per core, and how many ran
+ * beside other work (their s/step is the contended machine's, kept in the journal and reused on reruns).
+ */
+function loadSpan(measurements: MethodMeasurement[]): string | undefined {
+  const loads = measurements.flatMap((item) => (item.loadPerCore === undefined ? [] : [item.loadPerCore]));
+  if (loads.length === 0) return undefined;
+  const busy = loads.filter((load) => load > BUSY_LOAD_PER_CORE).length;
+  const range = `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} (alone, a training reads about 1 to 1.5)`;
+  return busy
+    ? `${range}; ${busy} measurement${busy === 1 ? '' : 's'} above ${BUSY_LOAD_PER_CORE}: other work shared the cores, so ${busy === 1 ? 'its' : 'their'} s/step reads slow (--no-resume measures again)`
+    : range;
 }
 
 /**
@@ -98,10 +136,10 @@ export function comparisonPage(
     .join(', ');
   const shared = [
     ['model', settings.model],
-    ['tasks', tasks.join(', ')],
+    ['tasks', taskList(tasks, settings)],
     [
       'budget',
-      `${settings.epochs} epochs of batch ${settings.batchSize} at every size, seed ${settings.seed}`,
+      `${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} of batch ${settings.batchSize} at every size, seed ${settings.seed}`,
     ],
     ['learning rates (each method its default)', rates],
     // a method's settings where the method was measured
@@ -123,6 +161,7 @@ export function comparisonPage(
         ]
       : []),
     ['measured', measuredSpan(measurements)],
+    ...(loadSpan(measurements) ? [['load per core while training', loadSpan(measurements)!]] : []),
     ['page written', settings.writtenAt],
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>promptune: methods compared</title>
@@ -136,6 +175,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#66
       accuracyChart(
         task,
         measurements.filter((item) => item.task === task),
+        settings.tasks?.find((item) => item.name === task)?.train,
       ),
     )
     .join('')}</div>
@@ -143,8 +183,9 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#66
 ${body.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table>
 <p>A row's trainable parameters, s/step, peak RSS, perplexity and serving cost are its largest size's. s/step
 is training's wall clock per step, dev evaluations included (a few steps' run is mostly its evaluations);
-peak RSS is the process's, the model included. Held-out perplexity is of text the base model writes,
-without the method and with it applied. A served task keeps its adapter's bytes on
-the shared model; a fully fine-tuned task is a model of its own.</p></body></html>
+peak RSS is the largest resident set of the process sampled at each step, the model included (memory an
+earlier row freed may still be held, so a later row can read more or less than it alone would need).
+Held-out perplexity is of text the base model writes, without the method and with it applied. A served
+task keeps its adapter's bytes on the shared model; a fully fine-tuned task is a model of its own.</p></body></html>
 `;
 }

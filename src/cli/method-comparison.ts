@@ -7,6 +7,7 @@
 // tuning starts each task from a multitask prompt trained on the others (comparison-source.ts). With a
 // journal each measurement is kept as it is made, and one kept before is taken instead of trained again
 // (comparison-journal.ts).
+import { availableParallelism, loadavg } from 'node:os';
 import type { LoadedModel } from '../engine/index.js';
 import { InterruptedError } from '../errors/index.js';
 import {
@@ -171,6 +172,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         }
         before ??= evaluateFrozen(loaded, heldOut);
         let peak = process.memoryUsage().rss;
+        let load = loadPerCore();
         const started = performance.now();
         const result = await (trainedSource ? transferred(trainedSource) : plan)
           .train(used, dev, {
@@ -181,6 +183,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             signal: options.signal,
             onProgress: (progress) => {
               peak = Math.max(peak, process.memoryUsage().rss);
+              load = Math.max(load, loadPerCore());
               options.onStep?.(progress.step, progress.totalSteps);
             },
           })
@@ -200,6 +203,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           steps: result.steps,
           secondsPerStep: seconds / Math.max(1, result.steps),
           peakResidentMegabytes: peak / 2 ** 20,
+          loadPerCore: Number(load.toFixed(2)),
           testAccuracy: testResult.exactMatch,
           devAccuracy: result.best?.exactMatch ?? NaN,
           heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
@@ -215,6 +219,11 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     }
   }
   return results;
+}
+
+/** The machine's 1-minute load average per core (0 where the platform keeps none). */
+function loadPerCore(): number {
+  return loadavg()[0] / availableParallelism();
 }
 
 /** The error for a comparison stopped on request while it trained `cell`. */

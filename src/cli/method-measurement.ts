@@ -19,8 +19,16 @@ export interface MethodMeasurement {
   learningRate: number;
   steps: number;
   secondsPerStep: number;
-  /** The process's peak resident set while training, in MB (the model and everything else included). */
+  /**
+   * The process's largest resident set sampled at each training step, in MB (the model and everything
+   * else included; memory freed by an earlier measurement may still be held).
+   */
   peakResidentMegabytes: number;
+  /**
+   * The largest 1-minute load average per core sampled while it trained (alone, a training reads 1 to 1.5):
+   * above 2, other work shared the cores and its s/step reads slow. Absent in older journals.
+   */
+  loadPerCore?: number;
   testAccuracy: number;
   devAccuracy: number;
   /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
@@ -58,6 +66,7 @@ export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z.object
   steps: count,
   secondsPerStep: measured,
   peakResidentMegabytes: measured,
+  loadPerCore: z.number().nonnegative().optional(),
   testAccuracy: measured,
   devAccuracy: measured,
   heldOutPerplexity: z.object({ before: measured, after: measured }),

@@ -17,6 +17,8 @@ import { downloadProgress, progressBar } from '../progress.js';
 import { checkTaskFolder, taskFolderNames } from '../soft-data.js';
 import { METHOD_NAMES, METHODS, type Method } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
+import { readExamples } from '../../tasks/index.js';
+import { taskSplit } from '../data-folder.js';
 
 export default defineCommand({
   meta: {
@@ -149,11 +151,23 @@ export default defineCommand({
           seed: Number(args.seed),
           virtualTokens: args['virtual-tokens'],
           rank: args.rank,
+          tasks: folders.map((folder, index) => ({
+            name: names[index],
+            directory: resolve(folder),
+            ...splitSizes(folder),
+          })),
           writtenAt: new Date().toISOString(),
         }),
       );
   },
 });
+
+/** How many examples each split of a task folder holds (the page says what a "0.031" is out of). */
+function splitSizes(folder: string): { train: number; dev: number; test: number } {
+  const count = (split: string) =>
+    readExamples(taskSplit(folder, split), { inputFields: ['input'], targetField: 'target' }).length;
+  return { train: count('train'), dev: count('dev'), test: count('test') };
+}
 
 /** Refuses a method option no method named uses (it would be ignored), and a value no method takes. */
 function checkMethodOptions(
@@ -218,10 +232,14 @@ export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
   return [header, ...rows];
 }
 
-/** A row's method by name: "multitask prompt tuning (from animal, gender)" for a transferred one. */
+/**
+ * A row's method by name: "multitask prompt tuning (from animal, gender)" for a transferred one, "(one
+ * task)" for one trained from scratch on its task alone.
+ */
 function methodName(measurement: MethodMeasurement): string {
   const name = METHOD_NAMES[measurement.method];
-  return measurement.sourceTasks ? `${name} (from ${measurement.sourceTasks.join(', ')})` : name;
+  if (measurement.sourceTasks) return `${name} (from ${measurement.sourceTasks.join(', ')})`;
+  return measurement.method === 'multitask-prompt-tuning' ? `${name} (one task)` : name;
 }
 
 /** The comparison as a Markdown table. */
