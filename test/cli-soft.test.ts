@@ -39,6 +39,7 @@ describe('promptune soft', () => {
       '--json',
     );
     expect(trained.stderr).toMatch(/training 12\/12 100%/);
+    expect(trained.stderr).not.toContain('training made the model worse');
     expect(trained.status).toBe(0);
     const summary = JSON.parse(trained.stdout);
     expect(summary.steps).toBe(12);
@@ -475,6 +476,18 @@ describe('promptune soft', () => {
     );
     expect(corrupt.status).toBe(1);
     expect(corrupt.stderr).toMatch(/code: WEIGHT_(TRUNCATED|BAD_MAGIC)/);
+  });
+
+  it('warns when the loss rose over the run (a learning rate far too high "succeeds" with test 0.000)', () => {
+    const data = slice('name', { train: 24, dev: 8 });
+    const run = promptune(
+      ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', join(data, 'adapter')],
+      ...['--steps', '6', '--lr', '1e9', '--no-search'],
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(
+      /warning: the training loss rose from [\d.]+ at the first step to [\d.]+ over the last 2 steps: training made the model worse; the learning rate 1000000000 \(the method's default is 0.3\) is likely too high/,
+    );
   });
 
   it('trains on a folder of .csv splits exactly as on the same rows in .jsonl', () => {

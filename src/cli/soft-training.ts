@@ -241,3 +241,29 @@ export function trainingOptions(args: TrainingArgs): {
     },
   };
 }
+
+/**
+ * Warns when training made the loss worse: the mean training loss of the run's last quarter of steps is
+ * more than 1.5 times its first step's (a learning rate far too high saturates the model: loss stuck high,
+ * gradients vanishing, and a prompt of huge values that still "succeeds" with test 0.000). Not for a run
+ * of fewer than 4 steps, where one batch's loss is noise.
+ */
+export function warnRisingLoss(
+  history: Record<string, number>[],
+  learningRate: number,
+  defaultLearningRate: number,
+): void {
+  const losses = history.map((record) => record.loss).filter((loss) => Number.isFinite(loss));
+  if (losses.length < 4) return;
+  const last = losses.slice(-Math.ceil(losses.length / 4));
+  const first = losses[0];
+  const end = last.reduce((sum, loss) => sum + loss, 0) / last.length;
+  if (end <= 1.5 * first) return;
+  const rate =
+    learningRate > defaultLearningRate
+      ? `the learning rate ${learningRate} (the method's default is ${defaultLearningRate}) is likely too high`
+      : 'see metrics.jsonl for where it rose';
+  process.stderr.write(
+    `warning: the training loss rose from ${first.toFixed(3)} at the first step to ${end.toFixed(3)} over the last ${last.length} step${last.length === 1 ? '' : 's'}: training made the model worse; ${rate}\n`,
+  );
+}

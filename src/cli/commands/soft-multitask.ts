@@ -48,8 +48,12 @@ import {
   reportResume,
   quarterEpoch,
   DEFAULT_INIT_TEXT,
+  warnRisingLoss,
 } from '../soft-training.js';
 import { splitFile, taskSplit } from '../data-folder.js';
+
+// the multitask prompt's learning rate unless --lr (prompt tuning's)
+const DEFAULT_LEARNING_RATE = 0.3;
 
 const INIT_KINDS = ['sample-vocab', 'text', 'random', 'normal'] as const;
 /** How the shared prompt starts. */
@@ -98,7 +102,7 @@ export default defineCommand({
       description: 'The shared prompt: sample-vocab, text, random or normal',
     },
     ...promptArgs,
-    lr: { type: 'string', default: '0.3', description: 'Learning rate' },
+    lr: { type: 'string', default: String(DEFAULT_LEARNING_RATE), description: 'Learning rate' },
     search: {
       type: 'boolean',
       default: false,
@@ -305,6 +309,7 @@ export default defineCommand({
       );
       bar.finish();
       stopping.dispose();
+      warnRisingLoss(result.history, learningRate, DEFAULT_LEARNING_RATE);
       const scores = tasks.map((task, id) => {
         const prompt = taskPrompt(result.multitask, id);
         const dev = evaluatePrompt(loaded.model, prompt, task.dev);

@@ -40,6 +40,7 @@ import {
   checkOutputFolder,
   checkRunOptions,
   DEFAULT_INIT_TEXT,
+  warnRisingLoss,
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
@@ -324,6 +325,7 @@ const train = defineCommand({
       });
       bar.finish();
       stopping.dispose();
+      warnRisingLoss(result.history, learningRate, plan.defaultLearningRate);
       const test = testData ? result.evaluate(testData.examples) : undefined;
       const metrics: Record<string, number> = {
         devExactMatch: result.best?.exactMatch ?? NaN,
