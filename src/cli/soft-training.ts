@@ -3,6 +3,7 @@
 import { ValidationError } from '../errors/index.js';
 import type { RunEntry } from '../registry/index.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   binaryOrLeftover,
   hasCheckpoint,
@@ -266,4 +267,34 @@ export function warnRisingLoss(
   process.stderr.write(
     `warning: the training loss rose from ${first.toFixed(3)} at the first step to ${end.toFixed(3)} over the last ${last.length} step${last.length === 1 ? '' : 's'}: training made the model worse; ${rate}\n`,
   );
+}
+
+// a finished run's checkpoints smaller than this are not worth a line (a soft prompt's are kilobytes)
+const NOTABLE_CHECKPOINT_BYTES = 10 * 2 ** 20;
+
+/**
+ * The bytes of the checkpoint files a finished run leaves in `out` (its own, and its search trials' in
+ * `out/search/`): they let the same command continue or score the run again, and a full fine-tuning's
+ * is six times its model.
+ */
+export function checkpointBytes(out: string): number {
+  let total = 0;
+  const visit = (folder: string, depth: number) => {
+    if (!existsSync(folder)) return;
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory() && depth < 2) visit(path, depth + 1);
+      else if (entry.isFile() && /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/.test(entry.name))
+        total += statSync(path).size;
+    }
+  };
+  visit(out, 0);
+  return total;
+}
+
+/** A line on a finished run's checkpoints when they are large enough to matter, else nothing. */
+export function checkpointNote(out: string, written: 'model' | 'adapter'): string {
+  const bytes = checkpointBytes(out);
+  if (bytes < NOTABLE_CHECKPOINT_BYTES) return '';
+  return `${out} keeps ${(bytes / 2 ** 20).toFixed(0)} MB of checkpoints (checkpoint-*.bin${existsSync(join(out, 'search')) ? ', and its search trials in search/' : ''}): the same command continues the run, scores it again or pushes it from them; once it is final (and pushed), they can be deleted: soft eval and generate read the ${written} beside them\n`;
 }

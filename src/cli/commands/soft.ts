@@ -41,6 +41,7 @@ import {
   checkRunOptions,
   DEFAULT_INIT_TEXT,
   warnRisingLoss,
+  checkpointNote,
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
@@ -379,6 +380,9 @@ const train = defineCommand({
         );
         process.stdout.write(
           `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, registered as ${pushed.name}` : ''}\n`,
+        );
+        process.stderr.write(
+          checkpointNote(args.out, plan.method === 'full-fine-tuning' ? 'model' : 'adapter'),
         );
       }
       if (recording) {
