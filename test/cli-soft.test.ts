@@ -578,11 +578,16 @@ describe('promptune soft', () => {
       [['--label', 'staging'], '--label would be ignored'],
       [['--target-field', 'input'], 'both name "input"'],
       [['--clip', '0'], 'expected a number > 0'],
-      [['--method', 'lora', '--rank', '65'], "expected a whole number >= 1 <= 64 (the model's hidden size)"],
-      [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 < 1'],
-      [['--method', 'p-tuning', '--encoder-hidden', '100000'], "<= 1024 (16 × the model's hidden size)"],
+      [
+        ['--method', 'lora', '--rank', '65'],
+        "expected a whole number from 1 to 64 (the model's hidden size)",
+      ],
+      [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 and < 1'],
+      [['--method', 'p-tuning', '--encoder-hidden', '100000'], "from 1 to 1024 (16 × the model's hidden size)"],
       [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
       [['--epochs', '3', '--steps', '3'], "--epochs would be ignored: --steps sets the run's length"],
+      [['--method', 'LoRA'], '--method is "LoRA"; did you mean lora?'],
+      [['--method', 'prefix_tuning'], '--method is "prefix_tuning"; did you mean prefix-tuning?'],
     ] as const) {
       const result = train(out, '--data', data, ...options);
       expect(result.status, options.join(' ')).toBe(1);

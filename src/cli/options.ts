@@ -1,5 +1,5 @@
 // Parsing of command-line option values into typed values, with errors that name the option.
-import { ValidationError } from '../errors/index.js';
+import { nearestName, ValidationError } from '../errors/index.js';
 
 /** Parses a numeric option; undefined stays undefined. */
 export function numberOption(
@@ -25,12 +25,21 @@ export function numberOption(
     (rule.max === undefined || number <= rule.max) &&
     (rule.below === undefined || number < rule.below);
   if (!ok) {
+    const maximum = `${rule.max}${rule.maxMeaning ? ` (${rule.maxMeaning})` : ''}`;
+    // "a whole number from 1 to 64", else each bound as it is ("a number > 0 and < 1")
+    const bounds =
+      rule.min !== undefined && rule.max !== undefined
+        ? [`from ${rule.min} to ${maximum}`]
+        : [rule.min !== undefined ? `>= ${rule.min}` : '', rule.max !== undefined ? `<= ${maximum}` : ''];
     const range = [
       rule.integer ? 'a whole number' : 'a number',
-      rule.min !== undefined ? `>= ${rule.min}` : '',
-      rule.above !== undefined ? `> ${rule.above}` : '',
-      rule.max !== undefined ? `<= ${rule.max}${rule.maxMeaning ? ` (${rule.maxMeaning})` : ''}` : '',
-      rule.below !== undefined ? `< ${rule.below}` : '',
+      [
+        ...bounds,
+        rule.above !== undefined ? `> ${rule.above}` : '',
+        rule.below !== undefined ? `< ${rule.below}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and '),
     ]
       .filter(Boolean)
       .join(' ');
@@ -98,10 +107,15 @@ export function repeatedOption(rawArgs: string[], name: string): string[] {
 
 /** An option that must be one of `options`; anything else is a CLI_INVALID_OPTION naming them. */
 export function choice<T extends string>(name: string, value: string, options: readonly T[]): T {
-  if (!options.includes(value as T))
-    throw new ValidationError(`--${name} is "${value}"`, {
+  if (!options.includes(value as T)) {
+    // "LoRA" for lora, "prefix_tuning" for prefix-tuning: the spelling differs, not the name
+    const folded = (text: string) => text.toLowerCase().replace(/[_ ]/g, '-');
+    const nearest =
+      options.find((option) => folded(option) === folded(value)) ?? nearestName(folded(value), options);
+    throw new ValidationError(`--${name} is "${value}"${nearest ? `; did you mean ${nearest}?` : ''}`, {
       code: 'CLI_INVALID_OPTION',
       hint: `Use one of: ${options.join(', ')}.`,
     });
+  }
   return value as T;
 }
