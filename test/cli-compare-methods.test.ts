@@ -158,6 +158,8 @@ describe('promptune compare-methods', () => {
       copyFileSync(join(data, `${split}.jsonl`), join(twin, `${split}.jsonl`));
     const refusals: [string[], string][] = [
       [['--methods', 'adapters'], 'CLI_INVALID_OPTION'],
+      [['--methods', 'LoRA'], '--methods: LoRA is not a method; did you mean lora?'],
+      [['--sizes', '16,0'], 'hint: A size is a whole number of training examples from 1, or all'],
       [['--methods', 'lora,lora'], 'names lora twice'],
       [['--sizes', '8,8'], 'names 8 twice'],
       [['--data', data], 'twice'],

@@ -583,7 +583,10 @@ describe('promptune soft', () => {
         "expected a whole number from 1 to 64 (the model's hidden size)",
       ],
       [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 and < 1'],
-      [['--method', 'p-tuning', '--encoder-hidden', '100000'], "from 1 to 1024 (16 × the model's hidden size)"],
+      [
+        ['--method', 'p-tuning', '--encoder-hidden', '100000'],
+        "from 1 to 1024 (16 × the model's hidden size)",
+      ],
       [['--max-epochs', '12', '--steps', '3'], '--steps fixes its length'],
       [['--epochs', '3', '--steps', '3'], "--epochs would be ignored: --steps sets the run's length"],
       [['--method', 'LoRA'], '--method is "LoRA"; did you mean lora?'],

@@ -105,13 +105,19 @@ export function repeatedOption(rawArgs: string[], name: string): string[] {
   return values;
 }
 
+/**
+ * The option a written value meant: the same name spelt otherwise ("LoRA" for lora, "prefix_tuning" for
+ * prefix-tuning), else a near typo; undefined when none is near.
+ */
+export function meantOption(value: string, options: readonly string[]): string | undefined {
+  const folded = (text: string) => text.toLowerCase().replace(/[_ ]/g, '-');
+  return options.find((option) => folded(option) === folded(value)) ?? nearestName(folded(value), options);
+}
+
 /** An option that must be one of `options`; anything else is a CLI_INVALID_OPTION naming them. */
 export function choice<T extends string>(name: string, value: string, options: readonly T[]): T {
   if (!options.includes(value as T)) {
-    // "LoRA" for lora, "prefix_tuning" for prefix-tuning: the spelling differs, not the name
-    const folded = (text: string) => text.toLowerCase().replace(/[_ ]/g, '-');
-    const nearest =
-      options.find((option) => folded(option) === folded(value)) ?? nearestName(folded(value), options);
+    const nearest = meantOption(value, options);
     throw new ValidationError(`--${name} is "${value}"${nearest ? `; did you mean ${nearest}?` : ''}`, {
       code: 'CLI_INVALID_OPTION',
       hint: `Use one of: ${options.join(', ')}.`,

@@ -99,7 +99,7 @@ const maxTokens = (limit: number) =>
       error: `expected a whole number from 1 to ${limit}`,
       params: {
         code: 'MAX_TOKENS_OUT_OF_RANGE',
-        hint: `Ask for at most ${limit} tokens.`,
+        hint: `Ask for a whole number of tokens from 1 to ${limit} (this service's limit).`,
       } satisfies IssueParams,
     })
     .meta({ type: 'integer', minimum: 1, maximum: limit })

@@ -12,7 +12,7 @@ import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
-import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
+import { givenOptions, listOption, meantOption, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { checkTaskFolder, taskFolderNames } from '../soft-data.js';
 import { METHOD_NAMES, METHODS, type Method } from '../soft-methods.js';
@@ -62,15 +62,22 @@ export default defineCommand({
     for (const folder of folders) checkTaskFolder(folder, ['train', 'dev', 'test']);
     const methods = listOption(args.methods.split(',')).map((name) => {
       if (!(METHODS as readonly string[]).includes(name))
-        throw new ValidationError(`--methods: ${name} is not a method`, {
-          code: 'CLI_INVALID_OPTION',
-          hint: `Choose from ${METHODS.join(', ')}.`,
-        });
+        throw new ValidationError(
+          `--methods: ${name} is not a method${meantOption(name, METHODS) ? `; did you mean ${meantOption(name, METHODS)}?` : ''}`,
+          { code: 'CLI_INVALID_OPTION', hint: `Choose from ${METHODS.join(', ')}.` },
+        );
       return name as Method;
     });
-    const sizes = listOption(args.sizes.split(',')).map((size) =>
-      size === 'all' ? ('all' as const) : numberOption('sizes', size, { integer: true, min: 1 })!,
-    );
+    const sizes = listOption(args.sizes.split(',')).map((size) => {
+      if (size === 'all') return 'all' as const;
+      const count = Number(size);
+      if (!Number.isInteger(count) || count < 1)
+        throw new ValidationError(`--sizes: ${size} is not a size`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'A size is a whole number of training examples from 1, or all (the whole train split): --sizes 16,64,256,all.',
+        });
+      return count;
+    });
     const named: [string, readonly (string | number)[]][] = [
       ['data', folders.map((folder) => resolve(folder))],
       ['methods', methods],
