@@ -478,7 +478,7 @@ describe('promptune soft', () => {
     expect(corrupt.stderr).toMatch(/code: WEIGHT_(TRUNCATED|BAD_MAGIC)/);
   });
 
-  it('warns when the loss rose over the run (a learning rate far too high "succeeds" with test 0.000)', () => {
+  it('warns when the loss rose over the run (a learning rate far too high "succeeds" with test 0.000), and refuses a labels start without labels', () => {
     const data = slice('name', { train: 24, dev: 8 });
     const run = promptune(
       ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', join(data, 'adapter')],
@@ -488,6 +488,13 @@ describe('promptune soft', () => {
     expect(run.stderr).toMatch(
       /warning: the training loss rose from [\d.]+ at the first step to [\d.]+ over the last 2 steps: training made the model worse; the learning rate 1000000000 \(the method's default is 0.3\) is likely too high/,
     );
+    // a start from labels on a task without any is refused before training, saying what a label task is
+    const labelled = promptune(
+      ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', join(data, 'labelled')],
+      ...['--steps', '2', '--init', 'class-labels'],
+    );
+    expect(labelled.status).toBe(1);
+    expect(labelled.stderr).toContain('hint: A label task has at most 10 distinct training targets');
   });
 
   it('trains on a folder of .csv splits exactly as on the same rows in .jsonl', () => {

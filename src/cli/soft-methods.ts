@@ -263,6 +263,14 @@ export function planMethod(
     'normal',
     'class-labels',
   ] as const);
+  if (initKind === 'class-labels' && !labels)
+    throw new ValidationError(
+      "--init class-labels starts from the task's labels, and this task has none: its training targets are not a few labels",
+      {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'A label task has at most 10 distinct training targets, fewer than its examples. Use --init sample-vocab or text (or drop --init: the default picks).',
+      },
+    );
   const init: PromptInit =
     initKind === 'text'
       ? { kind: 'text', text: args['init-text'] }

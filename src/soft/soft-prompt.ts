@@ -69,7 +69,7 @@ export function initTokenIds(
           `sample-vocab: ${pool.length} candidate tokens for ${count} virtual tokens`,
           {
             code: 'SOFT_PROMPT_INIT',
-            hint: 'Lower --virtual-tokens or widen the id range.',
+            hint: `Use at most ${pool.length} virtual tokens, or another init (text, random); from code, widen init.from and init.to.`,
           },
         );
       for (let i = 0; i < count; i++) {
@@ -92,7 +92,7 @@ export function initTokenIds(
       if (ids.length === 0)
         throw new ValidationError('class-labels init: the task has no labels', {
           code: 'SOFT_PROMPT_INIT',
-          hint: 'Use class-labels with a label task (output.kind: label), or another init.',
+          hint: 'Pass the labels (init.labels; soft train takes them from a task of at most 10 distinct training targets), or use another init.',
         });
       return ids;
     }
