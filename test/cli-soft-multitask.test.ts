@@ -67,6 +67,10 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       `${names[1]!.toLowerCase()} is registered as a label task (3 labels in its training targets: dog, bird, cat)`,
     );
     expect(trained.stderr.match(/registered as a label task/g)).toHaveLength(1);
+    expect(trained.stderr.toLowerCase()).toContain(
+      `${names[0]!.toLowerCase()} is registered with a plain spec: its input field is the whole prompt`,
+    );
+    expect(trained.stderr.match(/registered with a plain spec/g)).toHaveLength(1);
     const animalShown = JSON.parse(
       promptune('registry', 'show', summary.pushed[1].version, '--db', join(name, 'tasks.sqlite'), '--json')
         .stdout,

@@ -111,6 +111,10 @@ export async function pushAdapter(
     const spec = args.baseline
       ? loadTask(args.baseline).spec
       : (registered ?? plainSpec(name, args, source.labels));
+    if (!args.baseline && !registered && !source.labels)
+      process.stderr.write(
+        `${name} is registered with a plain spec: its ${args['input-field']} field is the whole prompt, and the answer is what the model writes first (greedy, up to 16 tokens), scored by exact match of its start as training scored. To register another spec, push with --baseline <spec>, or register it first (promptune registry push --task <spec>).\n`,
+      );
     if (!args.baseline && !registered && source.labels) {
       const shown = source.labels.slice(0, 5).map((label) => label.trim());
       process.stderr.write(
