@@ -5,6 +5,7 @@ import type { RunEntry } from '../registry/index.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  binaryName,
   binaryOrLeftover,
   hasCheckpoint,
   type OptimizerOptions,
@@ -284,8 +285,7 @@ export function checkpointBytes(out: string): number {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory() && depth < 2) visit(path, depth + 1);
-      else if (entry.isFile() && /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/.test(entry.name))
-        total += statSync(path).size;
+      else if (entry.isFile() && binaryName.test(entry.name)) total += statSync(path).size;
     }
   };
   visit(out, 0);

@@ -1,6 +1,6 @@
-// Turns an evaluation run into its report: the score with its 95% interval (Wilson for proportions, else bootstrap), per-metric means,
-// label aggregates (accuracy, macro-F1, confusion), per-example variance over repeats, latency
-// percentiles, tokens and cost. Rendering to HTML is report-html.ts's job.
+// Turns an evaluation run into its report: the score with its 95% interval (Wilson's for proportions,
+// else the bootstrap's), per-metric means, label aggregates (accuracy, macro-F1, confusion), per-example
+// variance over repeats, latency percentiles, tokens and cost. Rendering to HTML is report-html.ts's job.
 import { aggregateLabels } from '../tasks/index.js';
 import { parseRate, summarizeChecks, type ValidatorSummary } from './guard-summary.js';
 import type { EvaluationRun, ExampleResult } from './harness.js';

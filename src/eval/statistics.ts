@@ -1,5 +1,6 @@
 // Small statistics for evaluation reports: means, percentiles, confidence intervals (Wilson's for
-// proportions, else bootstrap) and a paired bootstrap test for comparing two runs on the same examples. Resampling is seeded.
+// proportions, else bootstrap) and a paired bootstrap test for comparing two runs on the same examples.
+// Resampling is seeded.
 import { seededRandom } from '../engine/index.js';
 
 /** The arithmetic mean (0 for no values). */

@@ -29,7 +29,8 @@ const common = {
   settings: z.string(),
 };
 const bestScores = { step: count, exactMatch: z.number(), loss: z.number() };
-const binaryName = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/;
+/** A checkpoint's binary file, as checkpoint.json names it (`checkpoint-12-0a1b2c3d.bin`). */
+export const binaryName = /^checkpoint-[0-9]+-[0-9a-f]{8}\.bin$/;
 /** A binary file, or what a write killed before its rename left of one or of checkpoint.json. */
 export const binaryOrLeftover =
   /^(checkpoint-[0-9]+-[0-9a-f]{8}\.bin(\.[0-9]+\.tmp)?|checkpoint\.json\.[0-9]+\.tmp)$/;

@@ -30,7 +30,13 @@ export {
   type Schedule,
 } from './optimizer.js';
 export { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
-export { binaryOrLeftover, hasCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
+export {
+  binaryName,
+  binaryOrLeftover,
+  hasCheckpoint,
+  readCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 export { copyCheckpoint, writeCheckpoint } from './checkpoint-write.js';
 export { nearestTokens, type NearestToken } from './nearest-tokens.js';
 export {

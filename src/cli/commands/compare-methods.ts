@@ -61,12 +61,12 @@ export default defineCommand({
     const folders = given.length ? given : [args.data];
     for (const folder of folders) checkTaskFolder(folder, ['train', 'dev', 'test']);
     const methods = listOption(args.methods.split(',')).map((name) => {
-      if (!(METHODS as readonly string[]).includes(name))
-        throw new ValidationError(
-          `--methods: ${name} is not a method${meantOption(name, METHODS) ? `; did you mean ${meantOption(name, METHODS)}?` : ''}`,
-          { code: 'CLI_INVALID_OPTION', hint: `Choose from ${METHODS.join(', ')}.` },
-        );
-      return name as Method;
+      if ((METHODS as readonly string[]).includes(name)) return name as Method;
+      const meant = meantOption(name, METHODS);
+      throw new ValidationError(
+        `--methods: ${name} is not a method${meant ? `; did you mean ${meant}?` : ''}`,
+        { code: 'CLI_INVALID_OPTION', hint: `Choose from ${METHODS.join(', ')}.` },
+      );
     });
     const sizes = listOption(args.sizes.split(',')).map((size) => {
       if (size === 'all') return 'all' as const;
