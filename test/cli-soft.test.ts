@@ -511,18 +511,8 @@ describe('promptune soft', () => {
     }
     const train = (data: string) => {
       const run = promptune(
-        'soft',
-        'train',
-        '--model',
-        stories.gguf,
-        '--data',
-        data,
-        '--out',
-        join(data, 'adapter'),
-        '--steps',
-        '3',
-        '--no-search',
-        '--json',
+        ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', join(data, 'adapter')],
+        ...['--steps', '3', '--no-search', '--json'],
       );
       expect(run.stderr).not.toMatch(/error/);
       return JSON.parse(run.stdout) as { test: { n: number; exactMatch: number; loss: number } };

@@ -50,17 +50,20 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
         ? {}
         : { teacher: studentOf(new ScriptedTeacher(scenario.teacherReply)) };
 
+    // a run with room to find the better prompt: 400 student calls, seed 1, its own state folder
+    const plainRun = (model: ScriptedLanguageModel) => ({
+      student: studentOf(model),
+      ...teacherOf(),
+      train,
+      dev,
+      budget: { student: { calls: 400 } },
+      seed: 1,
+      stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+    });
+
     it('finds the better prompt within its budget', async () => {
       const model = newStudent();
-      const { artifact, history } = await make().optimize(task, {
-        student: studentOf(model),
-        ...teacherOf(),
-        train,
-        dev,
-        budget: { student: { calls: 400 } },
-        seed: 1,
-        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
-      });
+      const { artifact, history } = await make().optimize(task, plainRun(model));
       expect(artifact.scores.seed).toBe(0);
       expect(artifact.scores.best).toBe(1);
       expect(artifact.optimizer.stopped).toMatch(/perfect/); // early stopping: nothing left to gain
@@ -79,13 +82,7 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
       const scorings: { size: number; studentCalls: number }[] = [];
       let outside = 0;
       await make().optimize(task, {
-        student: studentOf(newStudent()),
-        ...teacherOf(),
-        train,
-        dev,
-        budget: { student: { calls: 400 } },
-        seed: 1,
-        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-optimize-')),
+        ...plainRun(newStudent()),
         onScoring: (size) => scorings.push({ size, studentCalls: 0 }),
         onCall: (role) => {
           if (role !== 'student') return;
