@@ -31,6 +31,13 @@ describe('biasStatistics', () => {
     expect(result.flipped).toEqual([0, 2]);
   });
 
+  it("gives a group that answered every example right a proportion's interval, not [1, 1]", () => {
+    const result = biasStatistics(scores(20, [1, 0.5], 3), ['always', 'half'], []);
+    expect(result.groups[0].score).toBe(1);
+    expect(result.groups[0].interval[0]).toBeCloseTo(0.8389, 3); // Wilson's 95% lower bound for 20 of 20
+    expect(result.groups[0].interval[1]).toBe(1);
+  });
+
   it('calls at most 5% of 200 unbiased audits significant, with three groups', () => {
     let flagged = 0;
     for (let seed = 0; seed < 200; seed++) {

@@ -1,10 +1,11 @@
 // The statistics of a counterfactual bias audit, from each example's score under every group (the same
-// example rewritten per group, so groups are compared on paired data): each group's mean with a
-// bootstrap interval over examples, the largest gap and ratio between two groups with a permutation
-// test, and the flip rate. The test permutes group labels within each example and compares the largest
-// gap it sees, so picking the extreme pair after the fact does not inflate it (a max-statistic test).
+// example rewritten per group, so groups are compared on paired data): each group's mean with its 95%
+// interval (Wilson's for 0/1 scores, else a bootstrap over examples), the largest gap and ratio between
+// two groups with a permutation test, and the flip rate. The test permutes group labels within each
+// example and compares the largest gap it sees, so picking the extreme pair after the fact does not
+// inflate it (a max-statistic test).
 import { seededRandom } from '../engine/index.js';
-import { bootstrapInterval, mean } from '../eval/index.js';
+import { mean, scoreInterval } from '../eval/index.js';
 
 /** One group's score. */
 export interface GroupScore {
@@ -48,7 +49,7 @@ export function biasStatistics(
   const groupScores = groups.map((name, group) => ({
     name,
     score: mean(columns[group]),
-    interval: bootstrapInterval(columns[group], { seed: seed + group, resamples }),
+    interval: scoreInterval(columns[group], { seed: seed + group, resamples }),
     n: columns[group].length,
   }));
   const ranked = groupScores.map((group, index) => ({ ...group, index })).sort((a, b) => b.score - a.score);

@@ -37,11 +37,15 @@ export function bootstrapInterval(
 
 /**
  * The 95% interval of a score's mean: Wilson's score interval when every value is 0 or 1 (a proportion:
- * 10 of 10 right is [0.72, 1], where resampling can only say [1, 1]), else the bootstrap's.
+ * 10 of 10 right is [0.72, 1], where resampling can only say [1, 1]), else the bootstrap's (with
+ * `bootstrap`'s resamples and seed).
  */
-export function scoreInterval(values: number[]): [number, number] {
+export function scoreInterval(
+  values: number[],
+  bootstrap: { resamples?: number; seed?: number } = {},
+): [number, number] {
   if (values.length === 0 || values.some((value) => value !== 0 && value !== 1))
-    return bootstrapInterval(values);
+    return bootstrapInterval(values, bootstrap);
   const z = 1.959963984540054;
   const n = values.length;
   const proportion = mean(values);
