@@ -5,18 +5,16 @@
 import { relative } from 'node:path';
 import { loadModel } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import { pushSoftPrompt, type Actor, type PromptVersion, type Registry } from '../registry/index.js';
+import {
+  adapterMethodName,
+  pushSoftPrompt,
+  type Actor,
+  type PromptVersion,
+  type Registry,
+} from '../registry/index.js';
 import { loadTrainedAdapter, readTrainedAdapterFolder } from '../soft/index.js';
 import type { Task } from '../tasks/index.js';
 import { downloadProgress } from './progress.js';
-
-const METHOD_WORDS: Record<string, string> = {
-  PROMPT_TUNING: 'soft prompt',
-  P_TUNING: 'P-tuned soft prompt',
-  MULTITASK_PROMPT_TUNING: 'multitask soft prompt',
-  LORA: 'LoRA adapter',
-  PREFIX_TUNING: 'prefix',
-};
 
 /** Checks the adapter folder (and, given a model, that it loads on it) before anything is registered. */
 export async function checkAdapterFolder(
@@ -53,7 +51,7 @@ export async function pushAdapterFolder(
       spec: task.path && relative(process.cwd(), task.path),
       ...(source.model && { model: source.model }),
     },
-    message: source.message || `${METHOD_WORDS[source.method] ?? 'adapter'} from ${source.directory}`,
+    message: source.message || `${adapterMethodName(source.method)} from ${source.directory}`,
     actor,
   });
   return { version, created };

@@ -21,16 +21,22 @@ export function taskSplit(folder: string, split: string): string {
   return splitFile(folder, split) ?? join(folder, `${split}.jsonl`);
 }
 
+/** The split files of a data folder that exist, by split: a pushed version's datasets and its run's. */
+export function splitFiles(folder: string): Partial<Record<'train' | 'dev' | 'test', string>> {
+  return Object.fromEntries(
+    (['train', 'dev', 'test'] as const).flatMap((split) => {
+      const path = splitFile(folder, split);
+      return path ? [[split, path]] : [];
+    }),
+  );
+}
+
 /** `task` reading its splits from `folder` (unchanged when `folder` is undefined). */
 export function withDataFolder(task: Task, folder: string | undefined): Task {
   if (folder === undefined) return task;
   const absolute = resolve(folder);
-  const files: Task['files'] = {};
-  if (existsSync(absolute) && statSync(absolute).isDirectory())
-    for (const split of ['train', 'dev', 'test'] as const) {
-      const path = splitFile(absolute, split);
-      if (path) files[split] = path;
-    }
+  const files: Task['files'] =
+    existsSync(absolute) && statSync(absolute).isDirectory() ? splitFiles(absolute) : {};
   if (Object.keys(files).length === 0)
     throw new NotFoundError(`--data ${folder} is not a folder with train, dev or test .jsonl files`, {
       code: 'DATASET_NOT_FOUND',

@@ -134,6 +134,7 @@ export function comparisonPage(
   const rates = [...new Map(measurements.map((item) => [item.method, item.learningRate])).entries()]
     .map(([method, rate]) => `${METHOD_NAMES[method]} ${rate}`)
     .join(', ');
+  const load = loadSpan(measurements);
   const shared = [
     ['model', settings.model],
     ['tasks', taskList(tasks, settings)],
@@ -161,7 +162,7 @@ export function comparisonPage(
         ]
       : []),
     ['measured', measuredSpan(measurements)],
-    ...(loadSpan(measurements) ? [['load per core while training', loadSpan(measurements)!]] : []),
+    ...(load ? [['load per core while training', load]] : []),
     ['page written', settings.writtenAt],
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>promptune: methods compared</title>

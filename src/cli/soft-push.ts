@@ -8,7 +8,7 @@ import type { LlamaModel } from '../engine/index.js';
 import { matchesFingerprint, readAdapterMetadata } from '../soft/index.js';
 import { loadTask, taskSpec, type TaskSpec } from '../tasks/index.js';
 import { pushAndLabel, withRegistry } from './registry-access.js';
-import { splitFile } from './data-folder.js';
+import { splitFiles } from './data-folder.js';
 
 /** The --push flags. */
 export const pushArgs = {
@@ -39,16 +39,6 @@ export function softTaskName(args: { data: string; baseline?: string }): string 
 /** A folder's name as a registry task name: lowercase, anything but letters, digits, ".", "_", "-" a "-". */
 export function taskNameOf(folderName: string): string {
   return folderName.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
-}
-
-/** The split files of a data folder that exist, by split: a pushed version's datasets and its run's. */
-export function splitFiles(folder: string): Record<string, string> {
-  return Object.fromEntries(
-    ['train', 'dev', 'test'].flatMap((split) => {
-      const path = splitFile(folder, split);
-      return path ? [[split, path]] : [];
-    }),
-  );
 }
 
 /**

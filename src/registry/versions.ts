@@ -23,11 +23,16 @@ const methodNames: Record<string, string> = {
   MULTITASK_PROMPT_TUNING: 'multitask prompt',
 };
 
+/** A PEFT method's short name ("soft prompt", "LoRA", "prefix", …); "soft prompt" for one not known. */
+export function adapterMethodName(peftType: unknown): string {
+  return methodNames[String(peftType)] ?? 'soft prompt';
+}
+
 /** A version's method: "hard prompt", or the adapter's ("soft prompt", "LoRA", "prefix", …). */
 export function versionMethod(version: Pick<PromptVersion, 'kind' | 'content'>): string {
   if (version.kind !== 'soft') return 'hard prompt';
   const config = version.content.adapterConfig as { peft_type?: unknown } | undefined;
-  return methodNames[String(config?.peft_type)] ?? 'soft prompt';
+  return adapterMethodName(config?.peft_type);
 }
 
 /**

@@ -32,7 +32,7 @@ import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { checkTaskFolder, labelCandidates, labelSet, readSoftData, taskFolderNames } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
-import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
+import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -50,7 +50,7 @@ import {
   DEFAULT_INIT_TEXT,
   warnRisingLoss,
 } from '../soft-training.js';
-import { splitFile, taskSplit } from '../data-folder.js';
+import { splitFile, splitFiles, taskSplit } from '../data-folder.js';
 
 // the multitask prompt's learning rate unless --lr (prompt tuning's)
 const DEFAULT_LEARNING_RATE = 0.3;

@@ -23,7 +23,7 @@ import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { checkTaskFolder, labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { candidateName, checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
-import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName, splitFiles } from '../soft-push.js';
+import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod, promptWords } from '../soft-methods.js';
 import {
   fieldArgs,
@@ -45,7 +45,7 @@ import {
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { readArtifact } from '../../optimize/index.js';
-import { taskSplit } from '../data-folder.js';
+import { splitFiles, taskSplit } from '../data-folder.js';
 
 const taskArg = {
   type: 'string',
