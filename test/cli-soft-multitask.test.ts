@@ -260,6 +260,31 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       expect(promptune(...args, option!, value!).stderr).toMatch(/--search chooses.*CLI_INVALID_OPTION/s);
   });
 
+  it('--search-steps trains each trial that many steps, then the chosen start afresh as the run', () => {
+    const { out, args } = tinyTasks('screened', ['--search-steps', '1', '--epochs', '1', '--json']);
+    const run = promptune(...args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('search: 6 trials of 1 step each (--search-steps)');
+    const trials = JSON.parse(readFileSync(join(out, 'search', 'trials.json'), 'utf8')) as {
+      init: string;
+      learningRate: number;
+    }[];
+    for (const trial of trials)
+      expect(
+        JSON.parse(
+          readFileSync(
+            join(out, 'search', `${trial.init}-lr-${trial.learningRate}`, 'checkpoint.json'),
+            'utf8',
+          ),
+        ).step,
+      ).toBe(1);
+    // 16 pooled examples in batches of 8: the run's own 2 steps, from its start
+    expect(JSON.parse(run.stdout)).toMatchObject({ steps: 2, resumedFrom: 0 });
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8')).training).toMatchObject({
+      searchSteps: 1,
+    });
+  });
+
   it('refuses one task, a repeated task, multitask options on other methods, a source of another kind, another rank and a task for a one-task adapter', () => {
     const run = (...args: string[]) => promptune(...args, '--model', stories.gguf);
     const one = run('soft', 'train-multitask', '--data', name, '--out', join(name, 'x'));

@@ -234,6 +234,41 @@ describe('promptune soft', () => {
     expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(16);
   });
 
+  it('--search-steps trains each trial that many steps, then the chosen start afresh as the run', () => {
+    const data = slice('gender', { train: 24, dev: 8, test: 8 });
+    const out = join(data, 'screened');
+    const args = ['soft', 'train', '--model', stories.gguf, '--data', data, '--out', out];
+    const first = promptune(...args, '--search-steps', '2', '--epochs', '1', '--json');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toContain(
+      'search: 9 trials of 2 steps each (--search-steps); the best on dev then trains as the run from its start',
+    );
+    // it is a search of its own asking: not the small-data default's
+    expect(first.stderr).not.toContain('small data');
+    const trials = readdirSync(join(out, 'search')).filter((name) => !name.endsWith('.json'));
+    expect(trials).toHaveLength(9);
+    for (const trial of trials)
+      expect(JSON.parse(readFileSync(join(out, 'search', trial, 'checkpoint.json'), 'utf8')).step).toBe(2);
+    // the run is the chosen start trained from step 0 for its own 3 steps (24 examples, batches of 8)
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({ steps: 3, resumedFrom: 0 });
+    const chosen = first.stderr.match(/search chose (\S+) lr (\S+) /)!;
+    const metadata = JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'));
+    expect(metadata.training).toMatchObject({
+      init: chosen[1],
+      lr: Number(chosen[2]),
+      searchSteps: 2,
+      steps: 3,
+    });
+    // a search of full-length trials is another run's
+    const full = promptune(...args, '--search', '--epochs', '1');
+    expect(full.stderr).toContain('holds a search made with other options (trialSteps)');
+    // the same command again trains nothing: it scores the run it finds
+    const again = promptune(...args, '--search-steps', '2', '--epochs', '1', '--json');
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ steps: 3, resumedFrom: 3, best: summary.best });
+  });
+
   it('resumes after SIGKILL or Ctrl-C to the uninterrupted result, and --push registers the adapter with its lineage', async () => {
     const { spawn } = await import('node:child_process');
     const data = slice('name', { train: 96, dev: 16 });
@@ -561,6 +596,13 @@ describe('promptune soft', () => {
     expect(again.stderr).toContain('already holds this run to its end (step 2): scoring it again');
     expect(readFileSync(join(out, 'adapter_model.safetensors'))).toEqual(adapter);
 
+    // a batch larger than the data is legal, and said
+    const wide = train(join(data, 'wide'), '--data', data, '--batch-size', '16');
+    expect(wide.status, wide.stderr).toBe(0);
+    expect(wide.stderr).toContain(
+      '--batch-size 16 is more than the 8 training examples: each step trains on all 8, one step an epoch',
+    );
+
     // a folder holding an adapter and no run to resume is not trained into
     const held = join(data, 'held');
     mkdirSync(held);
@@ -588,6 +630,11 @@ describe('promptune soft', () => {
       [['--epochs', '3', '--steps', '3'], "--epochs would be ignored: --steps sets the run's length"],
       [['--method', 'LoRA'], '--method is "LoRA"; did you mean lora?'],
       [['--method', 'prefix_tuning'], '--method is "prefix_tuning"; did you mean prefix-tuning?'],
+      [
+        ['--search-steps', '2'],
+        "--search-steps sets how long --search's trials train; --no-search was given",
+      ],
+      [['--seed=-1'], 'expected a whole number from 0 to 4294967295'],
     ] as const) {
       const result = train(out, '--data', data, ...options);
       expect(result.status, options.join(' ')).toBe(1);

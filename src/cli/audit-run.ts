@@ -12,7 +12,7 @@ import {
   type SubjectDescription,
   type SubjectOptions,
 } from './audit-subject.js';
-import { choice, numberOption } from './options.js';
+import { choice, numberOption, seedOption } from './options.js';
 import { progressBar } from './progress.js';
 import { registryOption } from './registry-access.js';
 import { recordRun, splitDatasetIds } from './run-recorder.js';
@@ -82,7 +82,7 @@ type RunArgs = SubjectOptions & {
 export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): Promise<void> {
   const split = choice('split', args.split, ['train', 'dev', 'test'] as const);
   const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
-  const seed = numberOption('seed', args.seed, { integer: true }) ?? 0;
+  const seed = seedOption(args.seed) ?? 0;
   const concurrency = numberOption('concurrency', args.concurrency, { integer: true, min: 1 }) ?? 4;
   kind.prepare?.();
   checkOutputFile('report', args.report, 'the HTML report');

@@ -7,7 +7,9 @@
 // --source) is trained in full with the run's own options, each in <out>/search/<candidate>/ with its own
 // checkpoint (a killed search resumes there), and the best on dev (exact match, then loss) is chosen. The
 // chosen trial's checkpoint and metrics become the run's, so the run itself resumes at its end instead of
-// training that candidate again. The trials are listed in <out>/search/trials.json.
+// training that candidate again. The trials are listed in <out>/search/trials.json. With --search-steps,
+// each trial trains only that many steps (a cheaper choice on less evidence), and the chosen start then
+// trains as the run from its beginning.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -20,6 +22,7 @@ import {
   type TrainOptions,
   type TrainProgress,
 } from '../soft/index.js';
+import { numberOption } from './options.js';
 import { checkpointIdentity, planMethod, type MethodArgs } from './soft-methods.js';
 import { progressBar } from './progress.js';
 import { optimizerAt } from './soft-training.js';
@@ -73,6 +76,37 @@ export function searchCandidates(
 /** A candidate in words and as a folder name: "text lr 0.03". */
 export const candidateName = (candidate: Candidate): string =>
   `${candidate.init ? `${candidate.init} ` : ''}lr ${candidate.learningRate}`;
+
+/** The flag that gives a search a budget of steps per trial (soft train, train-multitask). */
+export const searchStepsArgs = {
+  'search-steps': {
+    type: 'string',
+    description:
+      'Train each --search trial only this many steps (a cheaper choice on less evidence; it implies --search), then the chosen start from its beginning as the run (default: every trial trained as long as the run, the best one becoming it)',
+  },
+} as const;
+
+/** --search-steps as a number, refused beside --no-search. */
+export function searchSteps(
+  given: { search?: boolean; 'search-steps'?: string },
+  written: ReadonlySet<string>,
+): number | undefined {
+  const steps = numberOption('search-steps', given['search-steps'], { integer: true, min: 1 });
+  if (steps !== undefined && written.has('search') && !given.search)
+    throw new ValidationError("--search-steps sets how long --search's trials train; --no-search was given", {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Drop --search-steps (or --no-search).',
+    });
+  return steps;
+}
+
+/** A trial's options: the run's, or `steps` long when the search has a budget of steps per trial. */
+export function trialOptions<Options extends { steps?: number; epochs?: number; maxEpochs?: number }>(
+  options: Options,
+  steps: number | undefined,
+): Options {
+  return steps === undefined ? options : { ...options, steps, epochs: undefined, maxEpochs: undefined };
+}
 
 /** The fields in which two search keys differ, in words ("virtualTokens" or "the key" when unreadable). */
 function keyDifferences(saved: string, key: string): string {
@@ -129,6 +163,8 @@ export interface SearchInput {
   optimizer: { kind: 'adamw' | 'adam'; weightDecay?: number };
   /** The adapter folder: trials go in its search/ folder, the chosen checkpoint in it. */
   directory: string;
+  /** --search-steps: each trial trains this many steps, and the run starts afresh from the chosen start. */
+  trialSteps?: number;
 }
 
 /** Trains (or resumes, or reads back) every candidate; returns the trials and the chosen one. */
@@ -161,16 +197,18 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     transfer: input.args.transfer,
     train: input.train.length,
     dev: input.dev.length,
+    trialSteps: input.trialSteps,
   });
   return runSearch({
     candidates,
     key,
     directory: input.directory,
+    trialSteps: input.trialSteps,
     trainCandidate: async (candidate, directory, onProgress) => {
       const trialArgs = { ...input.args, init: candidate.init ?? input.args.init };
       const plan = planMethod(trialArgs, input.loaded, input.labels, input.seed);
       return plan.train(input.train, input.dev, {
-        ...input.options,
+        ...trialOptions(input.options, input.trialSteps),
         optimizer: optimizerAt(input.optimizer, candidate.learningRate),
         // as the run that continues from it will say
         run: checkpointIdentity(plan, trialArgs),
@@ -189,8 +227,14 @@ export interface SearchRun {
   /** The run's folder: trials go in its search/ folder, the chosen checkpoint in it. */
   directory: string;
   /**
-   * Trains (or resumes) a candidate in `directory` as the run itself would, with the run's checkpoint
-   * identity, so the run resumes from the chosen trial's checkpoint; its steps go to `onProgress`.
+   * --search-steps: the trials train this many steps (trainCandidate makes them so, and the key names it),
+   * and the chosen trial's checkpoint is not the run's: the run trains from the chosen start.
+   */
+  trialSteps?: number;
+  /**
+   * Trains (or resumes) a candidate in `directory` as the run itself would (or `trialSteps` long), with
+   * the run's checkpoint identity, so the run resumes from the chosen trial's checkpoint; its steps go to
+   * `onProgress`.
    */
   trainCandidate: (
     candidate: Candidate,
@@ -220,6 +264,11 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
     );
   makeDirectory(folder);
   writeFileAtomically(keyPath, key);
+  process.stderr.write(
+    input.trialSteps === undefined
+      ? `search: ${candidates.length} trials, each trained as long as the run; the best on dev becomes the run\n`
+      : `search: ${candidates.length} trials of ${input.trialSteps} step${input.trialSteps === 1 ? '' : 's'} each (--search-steps); the best on dev then trains as the run from its start\n`,
+  );
   const trials: Trial[] = [];
   for (const [index, candidate] of candidates.entries()) {
     const name = candidateName(candidate);
@@ -251,9 +300,10 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
       : best,
   );
   process.stderr.write(chosenLine(chosen));
-  // the run continues from the chosen trial's end, unless it has a checkpoint of its own already
+  // the run continues from the chosen trial's end, unless it has a checkpoint of its own already (or the
+  // trials were shorter than the run: it starts afresh from the chosen start)
   const from = join(folder, candidateName(chosen).replace(/ /g, '-'));
-  if (!hasCheckpoint(input.directory)) {
+  if (input.trialSteps === undefined && !hasCheckpoint(input.directory)) {
     // the checkpoint last, and whole: its presence says the copy is done
     writeFileAtomically(join(input.directory, 'metrics.jsonl'), readFileSync(join(from, 'metrics.jsonl')));
     copyCheckpoint(from, input.directory);
@@ -268,6 +318,7 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
 export function checkSearchOptions(
   given: {
     search?: boolean;
+    'search-steps'?: string;
     init?: string;
     'init-from'?: string;
     method?: string;
@@ -277,7 +328,8 @@ export function checkSearchOptions(
   written: ReadonlySet<string>,
 ): void {
   const chosen = ['lr', 'init'].find((option) => written.has(option));
-  if (given.search && chosen)
+  const searching = given.search || written.has('search-steps');
+  if (searching && chosen)
     throw new ValidationError(
       `--search chooses the ${chosen === 'lr' ? 'learning rate' : 'init'}; --${chosen} was given too`,
       {
@@ -299,7 +351,7 @@ export function checkSearchOptions(
       code: 'CLI_INVALID_OPTION',
       hint: 'Drop --init-text.',
     });
-  if (written.has('init-text') && !given.search && !given['init-from'] && given.init !== 'text')
+  if (written.has('init-text') && !searching && !given['init-from'] && given.init !== 'text')
     throw new ValidationError(
       `--init-text would be ignored: the run starts from ${given.init ? `--init ${given.init}` : 'its default init'}`,
       { code: 'CLI_INVALID_OPTION', hint: 'Add --init text, or drop --init-text.' },

@@ -1,6 +1,13 @@
 // Parsing of command-line option values into typed values, with errors that name the option.
 import { nearestName, ValidationError } from '../errors/index.js';
 
+/** The largest seed: the random streams keep a seed's low 32 bits, so a larger one would repeat a smaller one's. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** Parses --seed: a whole number from 0 to 2^32 - 1 (-1 or 2^32 would silently be another seed). */
+export const seedOption = (value: unknown): number | undefined =>
+  numberOption('seed', value, { integer: true, min: 0, max: MAX_SEED });
+
 /** Parses a numeric option; undefined stays undefined. */
 export function numberOption(
   name: string,

@@ -12,7 +12,7 @@ import {
   type TrainOptions,
   type TrainProgress,
 } from '../soft/index.js';
-import { choice, numberOption, refuseIgnored } from './options.js';
+import { choice, numberOption, refuseIgnored, seedOption } from './options.js';
 
 /** The fields of the examples. */
 export const fieldArgs = {
@@ -235,13 +235,24 @@ export function trainingOptions(args: TrainingArgs): {
       clipNorm: numberOption('clip', args.clip, { above: 0 }),
       evalEvery: numberOption('eval-every', args['eval-every'], { integer: true, min: 1 }),
       patience: numberOption('patience', args.patience, { integer: true, min: 1 }),
-      seed: numberOption('seed', args.seed, { integer: true })!,
+      seed: seedOption(args.seed)!,
     },
     optimizer: {
       kind: choice('optimizer', args.optimizer, ['adamw', 'adam'] as const),
       weightDecay: numberOption('weight-decay', args['weight-decay'], { min: 0 }),
     },
   };
+}
+
+/**
+ * Says so when --batch-size is more than the training examples: the run is legal, but each step takes
+ * them all (one step an epoch), which a user who meant a smaller batch would want to know before it trains.
+ */
+export function warnLargeBatch(batchSize: number, examples: number): void {
+  if (batchSize > examples)
+    process.stderr.write(
+      `--batch-size ${batchSize} is more than the ${examples} training examples: each step trains on all ${examples}, one step an epoch\n`,
+    );
 }
 
 /**

@@ -12,7 +12,14 @@ import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
-import { givenOptions, listOption, meantOption, numberOption, repeatedOption } from '../options.js';
+import {
+  givenOptions,
+  listOption,
+  meantOption,
+  numberOption,
+  repeatedOption,
+  seedOption,
+} from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { checkTaskFolder, taskFolderNames } from '../soft-data.js';
 import { METHOD_NAMES, METHODS, type Method } from '../soft-methods.js';
@@ -119,7 +126,7 @@ export default defineCommand({
       sizes,
       epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 })!,
       batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 })!,
-      seed: numberOption('seed', args.seed, { integer: true })!,
+      seed: seedOption(args.seed)!,
       methodArgs: {
         'virtual-tokens': args['virtual-tokens'],
         rank: args.rank,

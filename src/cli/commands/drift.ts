@@ -17,7 +17,7 @@ import {
   type DriftReport,
 } from '../../observe/index.js';
 import { taskSpec } from '../../tasks/index.js';
-import { numberOption } from '../options.js';
+import { numberOption, seedOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 
 function render(report: DriftReport, reference: string, current: string): string {
@@ -85,7 +85,7 @@ export default defineCommand({
     withRegistry(args, async (registry) => {
       const now = Date.now();
       const alpha = numberOption('alpha', args.alpha, { min: 1e-9, max: 0.5 }) ?? 0.05;
-      const seed = numberOption('seed', args.seed, { integer: true, min: 0 }) ?? 0;
+      const seed = seedOption(args.seed) ?? 0;
       const version = await servedVersion(registry, {
         task: args.task,
         version: args.version,

@@ -2,7 +2,7 @@
 // progress and warnings go to stderr).
 import { defineCommand } from 'citty';
 import { applyChatTemplate, generateStream, loadModel } from '../../engine/index.js';
-import { numberOption, repeatedOption } from '../options.js';
+import { numberOption, repeatedOption, seedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
 
 export default defineCommand({
@@ -47,7 +47,7 @@ export default defineCommand({
       topP: numberOption('top-p', args['top-p'], { min: 0, max: 1 }),
       repetitionPenalty: numberOption('repetition-penalty', args['repetition-penalty'], { min: 0 }),
       stop: repeatedOption(rawArgs, 'stop'),
-      seed: numberOption('seed', args.seed, { integer: true }),
+      seed: seedOption(args.seed),
     });
     for await (const event of events) if ('delta' in event) process.stdout.write(event.delta);
     process.stdout.write('\n');

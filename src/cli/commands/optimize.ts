@@ -23,7 +23,7 @@ import { resolveModel } from '../../providers/index.js';
 import { datasetFileIds, pushOptimized } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
 import { withDataFolder } from '../data-folder.js';
-import { givenOptions, numberOption, refuseIgnored } from '../options.js';
+import { givenOptions, numberOption, refuseIgnored, seedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
 import { recordRun } from '../run-recorder.js';
@@ -257,7 +257,7 @@ export default defineCommand({
           weight: numberOption('guard-weight', args['guard-weight'], { min: 0, max: 1 }),
           required: args['require-guards'],
         },
-        seed: numberOption('seed', args.seed, { integer: true }),
+        seed: seedOption(args.seed),
         cache,
         signal: stopping.signal,
         // on a terminal, a bar of the calls of the scoring under way (a trial scores every dev example:

@@ -19,7 +19,7 @@ import {
   type AgreementEstimate,
   type NamedAgreement,
 } from '../../review/index.js';
-import { numberOption } from '../options.js';
+import { numberOption, seedOption } from '../options.js';
 import { operatorName, registryOption, withRegistry } from '../registry-access.js';
 import { httpReviewClient, registryReviewClient } from '../review-client.js';
 import { reviewInTerminal } from '../review-terminal.js';
@@ -284,7 +284,7 @@ const dataset = defineCommand({
       const result = await correctionsToDataset(registry, args.queue, {
         base: numberOption('base', args.base, { integer: true, min: 1 }),
         splits: splitShares(args.splits),
-        seed: numberOption('seed', args.seed, { integer: true }),
+        seed: seedOption(args.seed),
         actor: actor.name,
       });
       if (args.out) await writeDatasetVersion(registry, result.version, args.out);

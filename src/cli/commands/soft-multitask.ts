@@ -26,7 +26,15 @@ import {
   type TokenizedExample,
   type TrainProgress,
 } from '../../soft/index.js';
-import { candidateName, checkSearchOptions, runSearch, searchCandidates } from '../method-search.js';
+import {
+  candidateName,
+  checkSearchOptions,
+  runSearch,
+  searchCandidates,
+  searchSteps,
+  searchStepsArgs,
+  trialOptions,
+} from '../method-search.js';
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -48,6 +56,7 @@ import {
   reportResume,
   quarterEpoch,
   DEFAULT_INIT_TEXT,
+  warnLargeBatch,
   warnRisingLoss,
 } from '../soft-training.js';
 import { splitFile, splitFiles, taskSplit } from '../data-folder.js';
@@ -109,6 +118,7 @@ export default defineCommand({
       description:
         "Choose the shared prompt's init (sample-vocab or text) and the learning rate (0.003, 0.03, 0.3) on dev as PEFT's protocol does: 6 runs, each trained in full, the best kept",
     },
+    ...searchStepsArgs,
     ...trainingArgs,
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
     ...pushArgs,
@@ -145,6 +155,7 @@ export default defineCommand({
     checkRunOptions(args, written);
     // --init has a default here: only a written one says how the run starts
     checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
+    const trialSteps = searchSteps(args, written);
     checkOutputFolder(args.out);
     const fields = { input: args['input-field'], target: args['target-field'] };
     const initText = args['init-text'] ?? DEFAULT_INIT_TEXT;
@@ -170,6 +181,7 @@ export default defineCommand({
     // as soft train's prompt tuning: dev four times an epoch of the pooled examples, and growing past
     // --epochs while an epoch improves dev unless the length was given
     const pooled = tasks.reduce((sum, task) => sum + task.train.length, 0);
+    warnLargeBatch(given.batchSize ?? 8, pooled);
     // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
     const stopping = stopOnSignals('training after the step under way and saving it');
     const options = {
@@ -199,13 +211,17 @@ export default defineCommand({
     const devCandidates = tasks.every((task) => task.devCandidates)
       ? tasks.flatMap((task) => task.devCandidates!)
       : undefined;
-    /** Trains (or resumes) the run from `kind` at `rate` in `directory`; what a checkpoint must agree on names both. */
+    /**
+     * Trains (or resumes) the run from `kind` at `rate` in `directory` (a search's trial `steps` long
+     * with --search-steps); what a checkpoint must agree on names both.
+     */
     const trainFrom = (
       kind: InitKind,
       rate: number,
       directory: string,
       onProgress: (progress: TrainProgress) => void,
       onResume?: (step: number, totalSteps: number) => void,
+      steps?: number,
     ) =>
       trainMultitaskAsync(
         loaded.model,
@@ -213,7 +229,7 @@ export default defineCommand({
         train,
         dev,
         {
-          ...options,
+          ...trialOptions(options, steps),
           devCandidates,
           optimizer: optimizerAt(optimizer, rate),
           directory,
@@ -226,9 +242,10 @@ export default defineCommand({
       args,
       folders.map((folder) => softTaskName({ data: folder })),
     );
-    // --search: the shared prompt's init and the rate chosen on dev, each candidate trained in full
+    // --search: the shared prompt's init and the rate chosen on dev, each candidate trained in full (or
+    // --search-steps long)
     let search: Awaited<ReturnType<typeof runSearch>> | undefined;
-    if (args.search) {
+    if (args.search || trialSteps !== undefined) {
       search = await runSearch({
         candidates: searchCandidates('multitask-prompt-tuning'),
         key: JSON.stringify({
@@ -242,10 +259,19 @@ export default defineCommand({
           initText,
           train: train.length,
           dev: dev.length,
+          trialSteps,
         }),
         directory: args.out,
+        trialSteps,
         trainCandidate: (candidate, directory, onProgress) =>
-          trainFrom(candidate.init as InitKind, candidate.learningRate, directory, onProgress),
+          trainFrom(
+            candidate.init as InitKind,
+            candidate.learningRate,
+            directory,
+            onProgress,
+            undefined,
+            trialSteps,
+          ),
       });
       initKind = search.chosen.init as InitKind;
       learningRate = search.chosen.learningRate;
@@ -278,6 +304,7 @@ export default defineCommand({
                 taskId: id,
                 init: initKind,
                 ...(search && { search: search.trials }),
+                ...(search && trialSteps && { searchSteps: trialSteps }),
                 epochs: options.steps ? undefined : options.epochs,
                 maxEpochs: options.maxEpochs,
                 steps: options.steps,
@@ -305,7 +332,7 @@ export default defineCommand({
             recording.progress(progress.step, progress.totalSteps);
           }
         },
-        reportResume(args.out, search && candidateName(search.chosen)),
+        reportResume(args.out, search && !trialSteps ? candidateName(search.chosen) : undefined),
       );
       bar.finish();
       stopping.dispose();
@@ -336,6 +363,7 @@ export default defineCommand({
           bestStep: result.best?.step,
           data: folders,
           ...(search && { searchChose: search.chosen }),
+          ...(search && trialSteps && { searchSteps: trialSteps }),
         },
       };
       saveMultitaskAdapter(args.out, result.multitask, loaded.model, record);

@@ -17,12 +17,19 @@ import {
 } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
-import { givenOptions, listOption, numberOption, repeatedOption } from '../options.js';
+import { givenOptions, listOption, numberOption, repeatedOption, seedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { checkTaskFolder, labelCandidates, labelSet, readSoftData } from '../soft-data.js';
-import { candidateName, checkSearchOptions, searchesByDefault, searchStart } from '../method-search.js';
+import {
+  candidateName,
+  checkSearchOptions,
+  searchesByDefault,
+  searchStart,
+  searchSteps,
+  searchStepsArgs,
+} from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod, promptWords } from '../soft-methods.js';
 import {
@@ -40,6 +47,7 @@ import {
   checkOutputFolder,
   checkRunOptions,
   DEFAULT_INIT_TEXT,
+  warnLargeBatch,
   warnRisingLoss,
   checkpointNote,
 } from '../soft-training.js';
@@ -155,6 +163,7 @@ const train = defineCommand({
       description:
         "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA, full fine-tuning, a projected prefix and a multitask transfer: 3 learning rates), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init, --init-text, --init-from or --source is given",
     },
+    ...searchStepsArgs,
     ...trainingArgs,
     baseline: {
       type: 'string',
@@ -207,6 +216,7 @@ const train = defineCommand({
     const { options: common, optimizer } = trainingOptions(requested);
     checkRunOptions(requested, written);
     checkSearchOptions(given, written);
+    const trialSteps = searchSteps(given, written);
     checkOutputFolder(requested.out);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
@@ -218,6 +228,7 @@ const train = defineCommand({
     const { virtualTokens } = plan;
     const trainData = readSoftData(paths.train, loaded, fields, virtualTokens);
     const devData = readSoftData(paths.dev, loaded, fields, virtualTokens);
+    warnLargeBatch(common.batchSize ?? 8, trainData.examples.length);
     // read before training: a damaged test split is refused before the hours, not after
     const testData = existsSync(paths.test)
       ? readSoftData(paths.test, loaded, fields, virtualTokens)
@@ -260,8 +271,10 @@ const train = defineCommand({
     // not search is there to resume
     const resumable = hasCheckpoint(args.out) && !existsSync(join(args.out, 'search'));
     const searching =
-      args.search || (searchesByDefault(plan.method, trainData.examples.length, written) && !resumable);
-    if (searching && !args.search)
+      args.search ||
+      trialSteps !== undefined ||
+      (searchesByDefault(plan.method, trainData.examples.length, written) && !resumable);
+    if (searching && !args.search && trialSteps === undefined)
       process.stderr.write(
         `small data (${trainData.examples.length} training examples): choosing the init and learning rate on dev first (--no-search to skip)\n`,
       );
@@ -276,6 +289,7 @@ const train = defineCommand({
         options: trainOptions,
         optimizer,
         directory: args.out,
+        trialSteps,
       });
       const { chosen } = search;
       plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed, written);
@@ -295,6 +309,7 @@ const train = defineCommand({
             ...checkpointIdentity(plan, args),
             lr: learningRate,
             ...(search && { search: search.trials }),
+            ...(search && trialSteps && { searchSteps: trialSteps }),
             ...(args['init-from'] && { initFrom: args['init-from'] }),
             batchSize: Number(args['batch-size']),
             epochs: args.steps ? undefined : Number(args.epochs),
@@ -315,7 +330,8 @@ const train = defineCommand({
         optimizer: optimizerAt(optimizer, learningRate),
         run: checkpointIdentity(plan, args),
         directory: args.out,
-        onResume: reportResume(args.out, search && candidateName(search.chosen)),
+        // the chosen trial is the run unless the trials were shorter (--search-steps)
+        onResume: reportResume(args.out, search && !trialSteps ? candidateName(search.chosen) : undefined),
         onProgress: (progress) => {
           // a run that grew past its epochs says so: the bar's total moved back
           const grown = grownNote(progress.epoch, Number(args.epochs), maxEpochs);
@@ -340,6 +356,7 @@ const train = defineCommand({
         bestStep: result.best?.step,
         lr: learningRate,
         ...(search && { searchChose: search.chosen }),
+        ...(search && trialSteps && { searchSteps: trialSteps }),
         ...(args['init-from'] && { initFrom: args['init-from'] }),
       };
       await result.save(args.out, {
@@ -487,7 +504,7 @@ const generateCommand = defineCommand({
     const events = session.stream([args.prompt], {
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
       temperature: numberOption('temperature', args.temperature, { min: 0 }),
-      seed: numberOption('seed', args.seed, { integer: true }),
+      seed: seedOption(args.seed),
       stop: repeatedOption(rawArgs, 'stop'),
     });
     for await (const event of events) if ('delta' in event) process.stdout.write(event.delta);
