@@ -1,5 +1,6 @@
 // `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -596,11 +597,16 @@ describe('promptune soft', () => {
     expect(again.stderr).toContain('already holds this run to its end (step 2): scoring it again');
     expect(readFileSync(join(out, 'adapter_model.safetensors'))).toEqual(adapter);
 
-    // a batch larger than the data is legal, and said
-    const wide = train(join(data, 'wide'), '--data', data, '--batch-size', '16');
+    // a batch larger than the data is legal, and said; so is a dev target that no training label is
+    const odd = slice('gender', { train: 8, dev: 4 });
+    appendFileSync(join(odd, 'dev.jsonl'), '{"input": "They played.", "target": " child"}\n');
+    const wide = train(join(odd, 'wide'), '--data', odd, '--batch-size', '16');
     expect(wide.status, wide.stderr).toBe(0);
     expect(wide.stderr).toContain(
       '--batch-size 16 is more than the 8 training examples: each step trains on all 8, one step an epoch',
+    );
+    expect(wide.stderr).toContain(
+      `${join(odd, 'dev.jsonl')}: 1 of 5 targets are none of the 2 labels in the training targets (" child")`,
     );
 
     // a folder holding an adapter and no run to resume is not trained into

@@ -64,6 +64,25 @@ export function labelSet(targets: string[], limit = 10): string[] | undefined {
   return distinct.length <= limit && distinct.length < targets.length ? distinct : undefined;
 }
 
+/**
+ * Warns of dev or test examples whose target is none of the training labels: dev's label choice and test
+ * score them wrong whatever the prompt, and a pushed label task's constrained decoding can never answer
+ * them, so a label missing from train is said before the training, not found in the scores.
+ */
+export function warnUnseenLabels(labels: string[] | undefined, splits: (SoftData | undefined)[]): void {
+  if (!labels) return;
+  const known = new Set(labels);
+  for (const split of splits) {
+    const unseen = split?.targets.filter((target) => !known.has(target)) ?? [];
+    if (!split || unseen.length === 0) continue;
+    const distinct = [...new Set(unseen)];
+    const shown = distinct.slice(0, 3).map((target) => JSON.stringify(target));
+    process.stderr.write(
+      `${split.path}: ${unseen.length} of ${split.targets.length} targets are none of the ${labels.length} labels in the training targets (${shown.join(', ')}${distinct.length > 3 ? ', …' : ''}): they are scored wrong, and a pushed label task cannot answer them; add examples of them to train\n`,
+    );
+  }
+}
+
 /** For each example, its input continued by every label (the true one among them). */
 export function labelCandidates(loaded: LoadedModel, data: SoftData, labels: string[]): TokenizedExample[][] {
   return data.inputs.map((input, i) =>

@@ -38,7 +38,14 @@ import {
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
-import { checkTaskFolder, labelCandidates, labelSet, readSoftData, taskFolderNames } from '../soft-data.js';
+import {
+  checkTaskFolder,
+  labelCandidates,
+  labelSet,
+  readSoftData,
+  taskFolderNames,
+  warnUnseenLabels,
+} from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
 import {
@@ -168,12 +175,14 @@ export default defineCommand({
       };
       const train = read('train');
       const dev = read('dev');
+      const test = splitFile(folder, 'test') ? read('test') : undefined;
       const labels = labelSet(train.data.targets);
+      warnUnseenLabels(labels, [dev.data, test?.data]);
       return {
         name: names[task],
         train: train.examples,
         dev: dev.examples,
-        test: splitFile(folder, 'test') ? read('test').examples : undefined,
+        test: test?.examples,
         devCandidates: labels && labelCandidates(loaded, dev.data, labels),
         labels,
       };

@@ -21,7 +21,7 @@ import { givenOptions, listOption, numberOption, repeatedOption, seedOption } fr
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
-import { checkTaskFolder, labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { checkTaskFolder, labelCandidates, labelSet, readSoftData, warnUnseenLabels } from '../soft-data.js';
 import {
   candidateName,
   checkSearchOptions,
@@ -233,6 +233,7 @@ const train = defineCommand({
     const testData = existsSync(paths.test)
       ? readSoftData(paths.test, loaded, fields, virtualTokens)
       : undefined;
+    warnUnseenLabels(labels, [devData, testData]);
     if (plan.method === 'full-fine-tuning') {
       // a whole model is not a registry version, and it is written as its source was: both known now
       if (args.push)
