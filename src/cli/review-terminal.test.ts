@@ -65,15 +65,36 @@ describe('the terminal reviewer', () => {
     let shown = '';
     output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
     const reviewing = reviewInTerminal(client, 'animals', { input, output, editor: 'true' });
-    // approve; fluent: x (no such key, asked again) then y; tone: casual; clarity: Enter leaves it; then skip
-    input.write('axy2\rs');
+    // approve; fluent: x (no such key, asked again) then y; tone: casual; clarity: Enter leaves it;
+    // length, typed: 600 (out of range, asked again), then 42x mended by Backspace to 420; then skip
+    input.write('axy2\r600\r42x\u007f0\rs');
     expect(await reviewing).toBe(2);
     expect(decided).toEqual([
-      ['item-1', 'approve', { fluent: true, tone: 'casual' }],
+      ['item-1', 'approve', { fluent: true, tone: 'casual', length: 420 }],
       ['item-2', 'skip'],
     ]);
     expect(shown).toContain('tone? [1] formal  [2] casual  [enter] leave');
     expect(shown).toContain('clarity? [1] 1  [2] 2  [3] 3  [4] 4  [5] 5  [enter] leave');
-    expect(shown).toContain("length: not one key's answer here");
+    expect(shown).toContain('length? a number from 0 to 500, then Enter (Enter alone leaves it): ');
+    expect(shown).toContain('"600" is not a number from 0 to 500; again: ');
+  });
+
+  it('takes a typed line for a category among more than nine and a fractional score, piped', async () => {
+    const months = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
+    const { client, decided } = queue(1, [
+      { name: 'month', kind: 'categorical', categories: months },
+      { name: 'confidence', kind: 'numeric', minimum: 0, maximum: 10 },
+    ]);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    const reviewing = reviewInTerminal(client, 'animals', { input, output, editor: 'true' });
+    // approve; month: 13 (no such category) then 11; confidence 7.5
+    input.end('a\n13\n11\n7.5\n');
+    expect(await reviewing).toBe(1);
+    expect(decided).toEqual([['item-1', 'approve', { month: 'nov', confidence: 7.5 }]]);
+    expect(shown).toContain('[10] oct  [11] nov  [12] dec\n  type its number, then Enter');
+    expect(shown).toContain('"13" is not a category\'s number from 1 to 12; again: ');
   });
 });

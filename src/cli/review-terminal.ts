@@ -1,6 +1,7 @@
 // The terminal reviewer behind `promptune review next`: shows an item (input, output, why it was queued,
 // the prompt version, similar past decisions), takes one key press (a line when stdin is not a
-// terminal), asks the queue's rubric a key per question, and sends the decision at once, so a session
+// terminal), asks the queue's rubric a key per question (a typed line for a wide range or many
+// categories), and sends the decision at once, so a session
 // killed at any point loses nothing it sent.
 // Corrections are edited in $VISUAL or $EDITOR. Quitting gives the item on screen back.
 import { spawnSync } from 'node:child_process';
@@ -48,8 +49,16 @@ export function renderItem(view: ReviewItemView, queue: string, decided: number)
   return `${lines.join('\n')}\n`;
 }
 
+/** Keys as the reviewer gives them: one at a time, or a typed line. */
+interface KeyReader {
+  next(): Promise<string>;
+  /** A line typed up to Enter (echoed through `write`, Backspace mends it); undefined on Ctrl-C or Ctrl-D. */
+  line(write: (text: string) => void): Promise<string | undefined>;
+  close(): void;
+}
+
 /** Reads one key at a time: a raw key press on a terminal, else the first character of each line. */
-function keyReader(io: TerminalIo): { next(): Promise<string>; close(): void } {
+function keyReader(io: TerminalIo): KeyReader {
   const { input } = io;
   if (input.isTTY && input.setRawMode) {
     // raw only while a key is awaited: Ctrl-C during a request or in the editor stays an interrupt, and
@@ -61,18 +70,36 @@ function keyReader(io: TerminalIo): { next(): Promise<string>; close(): void } {
     };
     // keys typed ahead (several in one chunk) wait their turn rather than being dropped
     const ahead: string[] = [];
+    const next = (): Promise<string> => {
+      if (ahead.length) return Promise.resolve(ahead.shift()!);
+      raw(true);
+      return new Promise((resolve) =>
+        input.once('data', (data) => {
+          raw(false);
+          const [key = '', ...rest] = [...String(data)];
+          ahead.push(...rest);
+          resolve(key);
+        }),
+      );
+    };
     return {
-      next: () => {
-        if (ahead.length) return Promise.resolve(ahead.shift()!);
-        raw(true);
-        return new Promise((resolve) =>
-          input.once('data', (data) => {
-            raw(false);
-            const [key = '', ...rest] = [...String(data)];
-            ahead.push(...rest);
-            resolve(key);
-          }),
-        );
+      next,
+      line: async (write) => {
+        let typed = '';
+        for (;;) {
+          const key = await next();
+          if (key === '\r' || key === '\n') break;
+          if (key === '\u0003' || key === '\u0004') return undefined;
+          if ((key === '\u007f' || key === '\b') && typed) {
+            typed = typed.slice(0, -1);
+            write('\b \b');
+          } else if (key >= ' ' && key !== '\u007f') {
+            typed += key;
+            write(key);
+          }
+        }
+        write('\n');
+        return typed;
       },
       close: () => raw(false),
     };
@@ -84,27 +111,32 @@ function keyReader(io: TerminalIo): { next(): Promise<string>; close(): void } {
       const line = await lines.next();
       return line.done ? 'q' : (line.value.trim()[0] ?? '');
     },
+    line: async () => {
+      const line = await lines.next();
+      return line.done ? undefined : line.value.trim();
+    },
     close: () => void lines.return?.(),
   };
 }
 
 /**
  * The queue's rubric asked one key per question: y or n, a digit for a number in a range of up to ten
- * whole numbers or for one of up to nine categories, Enter to leave a question unanswered. A question
- * one key cannot answer (a wider range) is said to be left to the API.
+ * whole numbers or for one of up to nine categories, Enter to leave a question unanswered. Any other
+ * number (a wider range, fractions) or a category among more than nine is typed, then Enter.
  */
 async function askRubric(
   rubric: RubricItem[],
-  keys: { next(): Promise<string> },
+  keys: KeyReader,
   write: (text: string) => void,
 ): Promise<Record<string, number | boolean | string>> {
   const answers: Record<string, number | boolean | string> = {};
   for (const question of rubric) {
     const choices = rubricChoices(question);
     if (!choices) {
-      write(
-        `${question.name}: not one key's answer here; answer it over HTTP (POST /v1/review/items/{id}/decision)\n`,
-      );
+      const answer = await typedAnswer(question, keys, write);
+      // Ctrl-C or Ctrl-D leaves the rest unanswered; the decision is still sent
+      if (answer === null) return answers;
+      if (answer !== undefined) answers[question.name] = answer;
       continue;
     }
     write(
@@ -113,7 +145,6 @@ async function askRubric(
     for (;;) {
       const key = (await keys.next()).toLowerCase();
       if (key === '' || key === '\r' || key === '\n') break;
-      // Ctrl-C or Ctrl-D leaves the rest unanswered; the decision is still sent
       if (key === '\u0003' || key === '\u0004') return answers;
       const value = choices.get(key);
       if (value === undefined) continue;
@@ -122,6 +153,38 @@ async function askRubric(
     }
   }
   return answers;
+}
+
+/**
+ * A rubric answer typed as a line: a number in the question's range, or a category by its number. Asked
+ * again until it is one; undefined when left empty, null on Ctrl-C or Ctrl-D.
+ */
+async function typedAnswer(
+  question: RubricItem,
+  keys: KeyReader,
+  write: (text: string) => void,
+): Promise<number | string | undefined | null> {
+  const categories = question.kind === 'categorical' ? (question.categories ?? []) : undefined;
+  const { minimum, maximum } = categories ? { minimum: 1, maximum: categories.length } : question;
+  const range = `${minimum !== undefined ? ` from ${minimum}` : ''}${maximum !== undefined ? ` to ${maximum}` : ''}`;
+  write(
+    categories
+      ? `${question.name}? ${categories.map((category, index) => `[${index + 1}] ${category}`).join('  ')}\n  type its number, then Enter (Enter alone leaves it): `
+      : `${question.name}? a number${range}, then Enter (Enter alone leaves it): `,
+  );
+  for (;;) {
+    const typed = await keys.line(write);
+    if (typed === undefined) return null;
+    if (typed === '') return undefined;
+    const value = Number(typed);
+    const fits =
+      Number.isFinite(value) &&
+      (!categories || Number.isInteger(value)) &&
+      (minimum === undefined || value >= minimum) &&
+      (maximum === undefined || value <= maximum);
+    if (fits) return categories ? categories[value - 1] : value;
+    write(`  "${typed}" is not ${categories ? "a category's number" : 'a number'}${range}; again: `);
+  }
 }
 
 /** The keys that answer a rubric question, and what each means; undefined when one key cannot. */
