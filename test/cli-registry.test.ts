@@ -1,7 +1,7 @@
 // `promptune registry` as a user runs it against a SQLite file: push, list, label (protected without
 // --admin refused), diff, rollback, export and import into another registry.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -191,5 +191,30 @@ describe('promptune registry push --adapter', () => {
     );
     expect(JSON.parse(served.stdout).n).toBe(24);
     expect(JSON.parse(served.stdout).score).toBe(JSON.parse(direct.stdout).accuracy);
+
+    // an adapter whose promptune.json names another task is refused for this one (its scores are that
+    // task's), unless --other-task says so
+    const animal = join(cwd, 'animal-adapter');
+    cpSync(peft, animal, { recursive: true });
+    writeFileSync(
+      join(animal, 'promptune.json'),
+      JSON.stringify({
+        format: 'promptune-soft-prompt',
+        layout: 'peft',
+        baseModel: { name: 'stories260K', sha256: '0'.repeat(64) },
+        task: 'animal',
+        metrics: { testExactMatch: 0.98 },
+      }),
+    );
+    const other = registry(cwd, 'push', '--task', spec, '--adapter', animal, '--db', db);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain('was trained for task animal (its promptune.json says so), not name');
+    expect(other.stderr).toContain('code: ADAPTER_OTHER_TASK');
+    const listed = () => registry(cwd, 'ls', 'name', '--db', db, '--json').stdout;
+    const before = listed();
+    expect(before).not.toContain('animal-adapter');
+    const anyway = registry(cwd, 'push', '--task', spec, '--adapter', animal, '--other-task', '--db', db);
+    expect(anyway.status, anyway.stderr).toBe(0);
+    expect(anyway.stdout).toMatch(/^pushed name@2 /);
   });
 });

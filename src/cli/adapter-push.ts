@@ -16,21 +16,34 @@ import { loadTrainedAdapter, readTrainedAdapterFolder } from '../soft/index.js';
 import type { Task } from '../tasks/index.js';
 import { downloadProgress } from './progress.js';
 
-/** Checks the adapter folder (and, given a model, that it loads on it) before anything is registered. */
+/**
+ * Checks the adapter folder (and, given a model, that it loads on it) before anything is registered: one
+ * recorded as trained for another task than `task` is refused unless `otherTask` (its recorded scores
+ * would read as this task's).
+ */
 export async function checkAdapterFolder(
   directory: string,
-  model: string | undefined,
-  force: boolean,
+  task: string,
+  options: { model?: string; force: boolean; otherTask: boolean },
 ): Promise<{ method: string; checked: boolean }> {
-  const { method, tasks } = readTrainedAdapterFolder(directory);
+  const { method, tasks, metadata } = readTrainedAdapterFolder(directory);
+  const trainedFor = metadata?.task;
+  if (trainedFor !== undefined && trainedFor !== task && !options.otherTask)
+    throw new ValidationError(
+      `${directory} was trained for task ${trainedFor} (its promptune.json says so), not ${task}`,
+      {
+        code: 'ADAPTER_OTHER_TASK',
+        hint: `Push it with the spec of ${trainedFor}, or add --other-task to register it for ${task} all the same (the scores it records are ${trainedFor}'s, not ${task}'s).`,
+      },
+    );
   if (tasks > 1)
     throw new ValidationError(`${directory} is a multitask adapter of ${tasks} tasks; a version serves one`, {
       code: 'ADAPTER_TASK_UNKNOWN',
       hint: 'Push one task of it: soft train-multitask --push registers each, or push the folder it wrote for that task (<out>/tasks/<name>).',
     });
-  if (model === undefined) return { method, checked: false };
-  const loaded = await loadModel(model, { hub: { onProgress: downloadProgress() } });
-  loadTrainedAdapter(directory, loaded.model, { force });
+  if (options.model === undefined) return { method, checked: false };
+  const loaded = await loadModel(options.model, { hub: { onProgress: downloadProgress() } });
+  loadTrainedAdapter(directory, loaded.model, { force: options.force });
   return { method, checked: true };
 }
 

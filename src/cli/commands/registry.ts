@@ -64,6 +64,12 @@ const push = defineCommand({
       default: false,
       description: 'With --adapter --model: accept an adapter promptune trained on another base model',
     },
+    'other-task': {
+      type: 'boolean',
+      default: false,
+      description:
+        "With --adapter: register an adapter whose promptune.json names another task (its recorded scores are that task's)",
+    },
     message: { type: 'string', default: '', description: 'What changed' },
     label: { type: 'string', description: 'Point this label at the new version' },
   },
@@ -72,7 +78,7 @@ const push = defineCommand({
     if (args.adapter === undefined)
       refuseIgnored(
         written,
-        ['model', 'force'],
+        ['model', 'force', 'other-task'],
         'they check an adapter folder before it is registered',
         (option) => `Add --adapter <folder>, or drop --${option}.`,
       );
@@ -86,7 +92,13 @@ const push = defineCommand({
     const task = loadTask(args.task);
     // the folder is checked before the registry is opened: a refused adapter registers nothing
     const adapter =
-      args.adapter === undefined ? undefined : await checkAdapterFolder(args.adapter, args.model, args.force);
+      args.adapter === undefined
+        ? undefined
+        : await checkAdapterFolder(args.adapter, task.spec.name, {
+            model: args.model,
+            force: args.force,
+            otherTask: args['other-task'],
+          });
     if (adapter && !adapter.checked)
       process.stderr.write(
         `${args.adapter} was not loaded on a model: pass --model <the service's model> to check it fits before it is served\n`,

@@ -123,7 +123,7 @@ export default defineCommand({
       type: 'boolean',
       default: false,
       description:
-        "Choose the shared prompt's init (sample-vocab or text) and the learning rate (0.003, 0.03, 0.3) on dev as PEFT's protocol does: 6 runs, each trained in full, the best kept",
+        "Choose the shared prompt's init (sample-vocab or text) and the learning rate (0.003, 0.03, 0.3) on dev as PEFT's protocol does: 6 runs, each trained in full (or --search-steps long), the best kept",
     },
     ...searchStepsArgs,
     ...trainingArgs,
