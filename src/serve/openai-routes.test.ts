@@ -40,15 +40,20 @@ describe('OpenAI-compatible routes', () => {
     let text = '';
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | null | undefined;
+    const roles: (string | undefined)[] = [];
     for await (const chunk of stream) {
       if (chunk.usage)
         usage = chunk.usage; // the last chunk: no choices, the usage
       else {
+        roles.push(chunk.choices[0].delta.role);
         text += chunk.choices[0].delta.content ?? '';
         finish = chunk.choices[0].finish_reason ?? finish;
       }
     }
     expect(text).toBe(continuation);
+    // the first chunk says who speaks, as OpenAI's does; the others do not repeat it
+    expect(roles[0]).toBe('assistant');
+    expect(roles.slice(1).every((role) => role === undefined)).toBe(true);
     expect(finish).toBe('length');
     expect(usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 40, total_tokens: 45 });
   });

@@ -193,9 +193,14 @@ export function openAiRoutes(
                 source.onFirstText?.(context);
               }
               if (trace) trace.output = (trace.output ?? '') + delta; // kept if the client leaves mid-stream
+              // the first delta names the speaker, as OpenAI's first chunk does (clients read the role there)
               return chunk([
                 kind === 'chat'
-                  ? { index: 0, delta: { content: delta }, finish_reason: null }
+                  ? {
+                      index: 0,
+                      delta: first ? { role: 'assistant', content: delta } : { content: delta },
+                      finish_reason: null,
+                    }
                   : { index: 0, text: delta, finish_reason: null },
               ]);
             },
@@ -211,7 +216,7 @@ export function openAiRoutes(
               const reason = part.finishReason.unified === 'length' ? 'length' : 'stop';
               const last = chunk([
                 kind === 'chat'
-                  ? { index: 0, delta: {}, finish_reason: reason }
+                  ? { index: 0, delta: streamed ? {} : { role: 'assistant' }, finish_reason: reason }
                   : { index: 0, text: '', finish_reason: reason },
               ]);
               // as OpenAI does with stream_options.include_usage: a last chunk with no choices
