@@ -68,10 +68,24 @@ describe('promptune registry', () => {
     expect(diff).toContain('@@ system');
     expect(diff).toContain('+ "You route customer support tickets. Answer with one lowercase word."');
 
-    expect(registry(cwd, 'rollback', 'support-tickets', 'production', '--admin').status).toBe(0);
+    // versions by number, as the dashboard names them, with their ids
+    const back = registry(cwd, 'rollback', 'support-tickets', 'production', '--admin');
+    expect(back.stdout).toMatch(
+      /^support-tickets@production: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) \(rollback of move 3\)\n$/,
+    );
+    // a second rollback goes further back, not to @2 again: here there is nothing before @1
+    expect(registry(cwd, 'rollback', 'support-tickets', 'production', '--admin').stderr).toContain(
+      'code: REGISTRY_NO_ROLLBACK',
+    );
     // a label set where it already is: nothing to guard, nothing logged
     const unchanged = registry(cwd, 'label', 'support-tickets', 'production', '1');
-    expect([unchanged.status, unchanged.stdout]).toEqual([0, expect.stringMatching(/unchanged\n$/)]);
+    expect([unchanged.status, unchanged.stdout]).toEqual([
+      0,
+      expect.stringMatching(/already @1 .*unchanged\n$/),
+    ]);
+    expect(registry(cwd, 'show', 'support-tickets@production').stdout).toMatch(
+      /  move 4 +\S+ \S+: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) rollback of move 3\n/,
+    );
     const shown = JSON.parse(registry(cwd, 'show', 'support-tickets@production', '--json').stdout);
     expect(shown.version.number).toBe(1);
     expect(shown.history.map((event: { reason: string }) => event.reason)).toEqual([

@@ -225,9 +225,19 @@ async function insertLabelEvent(
   return Number(id);
 }
 
+/** The move a rollback undid (its details say, or its reason as rollbacks wrote it before them). */
+function rolledBack(event: LabelEvent): number | undefined {
+  const of = event.details?.rollbackOf;
+  if (typeof of === 'number') return of;
+  const match = /^rollback of move ([0-9]+)$/.exec(event.reason);
+  return match ? Number(match[1]) : undefined;
+}
+
 /**
- * Moves `label` back to where its last move came from, in `transaction`: the label is locked before
- * its history is read, so a move that lands meanwhile is never silently undone.
+ * Moves `label` back to where its latest move not yet undone came from, in `transaction`: a second
+ * rollback walks one move further back rather than undoing the first (which would serve again the
+ * version just rolled away from). The label is locked before its history is read, so a move that lands
+ * meanwhile is never silently undone.
  */
 export async function rollbackLabel(
   transaction: Kysely<RegistryDatabase>,
@@ -236,12 +246,23 @@ export async function rollbackLabel(
 ): Promise<LabelMove> {
   await lockLabel(transaction, dialect, input.task, input.label);
   const history = await labelHistory(transaction, input.task, input.label);
-  // the last move of its version (a change of protection alone moved nothing)
-  const last = history.reverse().find((event) => event.from !== event.to);
+  // newest first: rollbacks are skipped and mark the moves they undid, a change of protection alone
+  // moved nothing
+  const undone = new Set<number>();
+  let last: LabelEvent | undefined;
+  for (const event of history.reverse()) {
+    if (event.from === event.to) continue;
+    const of = rolledBack(event);
+    if (of !== undefined) undone.add(of);
+    else if (!undone.has(event.id)) {
+      last = event;
+      break;
+    }
+  }
   if (!last?.from) {
     throw new ValidationError(`${input.task}@${input.label} has no earlier version to roll back to`, {
       code: 'REGISTRY_NO_ROLLBACK',
-      hint: 'See its history with: promptune registry show <task>@<label>',
+      hint: `Its moves back to its first version are undone already; see its history with: promptune registry show ${input.task}@${input.label}, and point it with promptune registry label.`,
     });
   }
   return moveLabel(transaction, dialect, {
@@ -250,5 +271,6 @@ export async function rollbackLabel(
     version: last.from,
     actor: input.actor,
     reason: `rollback of move ${last.id}`,
+    details: { rollbackOf: last.id },
   });
 }

@@ -122,6 +122,19 @@ export function registryConformance(
       expect((await registry.listLabels('qa')).find((label) => label.label === 'production')?.protected).toBe(
         true,
       );
+      // a second rollback walks further back; it never serves again the version just rolled away from
+      const production = async () => (await registry.resolveVersion('qa', 'production')).number;
+      const rollback = () => registry.rollback({ task: 'qa', label: 'production', actor: admin });
+      await registry.setLabel({ task: 'qa', label: 'production', reference: '2', actor: admin });
+      await rollback();
+      expect(await production()).toBe(1);
+      expect(await code(rollback())).toBe('REGISTRY_NO_ROLLBACK');
+      expect(await production()).toBe(1);
+      await registry.setLabel({ task: 'qa', label: 'production', reference: '3', actor: admin });
+      await registry.setLabel({ task: 'qa', label: 'production', reference: '2', actor: admin });
+      expect((await rollback()).to).toBe((await registry.resolveVersion('qa', '3')).id);
+      await rollback();
+      expect(await production()).toBe(1);
       const fresh = await open();
       await fresh.registry.putTask(spec('qa'));
       await fresh.registry.pushVersion({

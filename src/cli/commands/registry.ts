@@ -14,6 +14,7 @@ import {
   importBundle,
   registerTask,
   versionMethod,
+  type Registry,
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
 import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
@@ -40,6 +41,12 @@ type CommonArgs = { db: string; admin: boolean; json: boolean };
 
 const print = (args: CommonArgs, value: unknown, text: string) =>
   process.stdout.write(args.json ? JSON.stringify(value, null, 2) + '\n' : text);
+
+/** Names versions as people do, by number with the id's start: "@3 (a2a218756506)"; "(new)" for none. */
+async function versionNamer(registry: Registry, task: string): Promise<(id: string | null) => string> {
+  const numbers = new Map((await registry.listVersions(task)).map((version) => [version.id, version.number]));
+  return (id) => (id === null ? '(new)' : `@${numbers.get(id) ?? '?'} (${id.slice(0, 12)})`);
+}
 
 const push = defineCommand({
   meta: {
@@ -207,6 +214,7 @@ const show = defineCommand({
           ? await registry.labelHistory(task, ref)
           : undefined;
         const spec = await registry.getSpec(version.specId);
+        const named = await versionNamer(registry, task);
         const latest = contentHash(await registry.getTask(task)) === version.specId;
         const text = [
           `${version.task}@${version.number}  ${version.id}`,
@@ -220,7 +228,7 @@ const show = defineCommand({
                 `history of ${ref}:`,
                 ...history.map(
                   (event) =>
-                    `  ${event.at} ${event.actor}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)} ${event.reason}`,
+                    `  move ${event.id}  ${event.at} ${event.actor}: ${named(event.from)} -> ${named(event.to)} ${event.reason}`,
                 ),
               ]
             : []),
@@ -283,12 +291,13 @@ const label = defineCommand({
         protect: args.protect,
         overridePolicy: args['override-policy'],
       });
+      const named = await versionNamer(registry, args.task);
       print(
         args,
         event,
         event.moved
-          ? `${args.task}@${args.label}: ${event.from?.slice(0, 12) ?? '(new)'} -> ${event.to.slice(0, 12)}\n`
-          : `${args.task}@${args.label}: already ${event.to.slice(0, 12)}, unchanged\n`,
+          ? `${args.task}@${args.label}: ${named(event.from)} -> ${named(event.to)}\n`
+          : `${args.task}@${args.label}: already ${named(event.to)}, unchanged\n`,
       );
     }),
 });
@@ -296,7 +305,8 @@ const label = defineCommand({
 const rollback = defineCommand({
   meta: {
     name: 'rollback',
-    description: 'Move a label back to the version it pointed at before its last move',
+    description:
+      'Move a label back to where its latest move not yet rolled back came from (again: one move further back)',
   },
   args: {
     ...common,
@@ -306,10 +316,11 @@ const rollback = defineCommand({
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
       const event = await registry.rollback({ task: args.task, label: args.label, actor });
+      const named = await versionNamer(registry, args.task);
       print(
         args,
         event,
-        `${args.task}@${args.label}: ${event.from?.slice(0, 12)} -> ${event.to.slice(0, 12)} (rolled back)\n`,
+        `${args.task}@${args.label}: ${named(event.from)} -> ${named(event.to)} (${event.reason})\n`,
       );
     }),
 });
