@@ -100,7 +100,16 @@ function Runner({ task }: { task: string }) {
               v{answer.version.number} ({methodOf(answer.version.id) ?? answer.version.kind})
             </span>
           </h3>
-          <pre>{answer.text}</pre>
+          {typeof answer.output === 'string' && answer.output !== answer.text ? (
+            // a label task's answer (or an output cut at its end) first, then what the model wrote
+            <>
+              <pre data-testid="parsed-output">{answer.output}</pre>
+              <p className="muted">the model wrote:</p>
+              <pre className="muted">{answer.text}</pre>
+            </>
+          ) : (
+            <pre>{answer.text}</pre>
+          )}
           {answer.output !== null && typeof answer.output !== 'string' && (
             <pre>{JSON.stringify(answer.output, null, 2)}</pre>
           )}
