@@ -649,6 +649,33 @@ describe('promptune soft', () => {
     }
   });
 
+  it("--baseline scores the hand-written prompt on --data's test split, and says when tuning did worse", () => {
+    // 24 test examples of animal (the spec's own test split has 256)
+    const data = slice('animal', { train: 8, dev: 4, test: 24 });
+    const spec = join(repositoryRoot, 'examples', 'animal.yaml');
+    const run = promptune(
+      'soft',
+      'train',
+      '--model',
+      stories.gguf,
+      '--data',
+      data,
+      '--out',
+      join(data, 'one-step'),
+      ...['--steps', '1', '--no-search', '--baseline', spec, '--json'],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { baseline: number; test: { exactMatch: number; n: number } };
+    expect(summary.test.n).toBe(24);
+    // a share of the same 24 examples
+    expect(Number.isInteger(Math.round(summary.baseline * 24 * 1e9) / 1e9)).toBe(true);
+    // one step from the labels' start is not yet the hand-written prompt's equal, and it is said
+    expect(summary.test.exactMatch).toBeLessThan(summary.baseline);
+    expect(run.stderr).toContain(
+      `scored ${summary.test.exactMatch.toFixed(3)} on test, below the hand-written prompt's ${summary.baseline.toFixed(3)}`,
+    );
+  });
+
   it('grows a default prompt-tuning run past its 6 epochs while dev improves, and says so', () => {
     const data = slice('gender', { train: 8, dev: 8 });
     const run = promptune(

@@ -16,7 +16,7 @@ import {
   SoftPromptSession,
 } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
-import { loadTask, loadSplit } from '../../tasks/index.js';
+import { exampleShape, loadTask, readExamples } from '../../tasks/index.js';
 import { givenOptions, listOption, numberOption, repeatedOption, seedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
@@ -167,7 +167,8 @@ const train = defineCommand({
     ...trainingArgs,
     baseline: {
       type: 'string',
-      description: 'A task spec whose hand-written prompt is scored on the test split first, for comparison',
+      description:
+        "A task spec whose hand-written prompt is scored first on --data's test split, for comparison (and whose task --push registers)",
     },
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
     ...pushArgs,
@@ -253,9 +254,9 @@ const train = defineCommand({
     if (baselineTask && existsSync(paths.test)) {
       const task = baselineTask;
       const model = await resolveModel(`local:${args.model}`);
-      baseline = summarize(
-        await evaluate({ task, split: 'test', examples: loadSplit(task, 'test'), model }),
-      ).score;
+      // on the test split the tuned prompt is scored on (--data's), not the spec's own: one comparison
+      const examples = readExamples(paths.test, exampleShape(task.spec));
+      baseline = summarize(await evaluate({ task, split: 'test', examples, model })).score;
     }
     // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
     const stopping = stopOnSignals('training after the step under way and saving it');
@@ -387,6 +388,11 @@ const train = defineCommand({
         test: test && { exactMatch: test.exactMatch, loss: test.loss, n: test.n },
         baseline,
       };
+      // a tuned prompt worse than the hand-written one is not the point of tuning: said, and a push kept
+      if (test && baseline !== undefined && test.exactMatch < baseline)
+        process.stderr.write(
+          `${plan.describe} scored ${test.exactMatch.toFixed(3)} on test, below the hand-written prompt's ${baseline.toFixed(3)}${pushed ? `: ${pushed.name} is registered all the same; compare before labelling it` : ''} (try --search, another --method or more data)\n`,
+        );
       if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       else {
         if (baseline !== undefined)
