@@ -636,6 +636,7 @@ describe('promptune soft', () => {
       [['--epochs', '3', '--steps', '3'], "--epochs would be ignored: --steps sets the run's length"],
       [['--method', 'LoRA'], '--method is "LoRA"; did you mean lora?'],
       [['--method', 'prefix_tuning'], '--method is "prefix_tuning"; did you mean prefix-tuning?'],
+      [['--method', 'prefix'], '--method is "prefix"; did you mean prefix-tuning?'],
       [
         ['--search-steps', '2'],
         "--search-steps sets how long --search's trials train; --no-search was given",

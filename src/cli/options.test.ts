@@ -1,6 +1,6 @@
 // Repeatable options read from the raw arguments (citty keeps only the last value of a repeated one).
 import { describe, expect, it } from 'vitest';
-import { repeatedOption } from './options.js';
+import { meantOption, repeatedOption } from './options.js';
 
 describe('repeatedOption', () => {
   it('collects every value in order, in both spellings, and stops at --', () => {
@@ -21,5 +21,18 @@ describe('repeatedOption', () => {
     expect(repeatedOption(raw, 'set')).toEqual(['a', 'b,c', 'd']);
     expect(repeatedOption(['--set'], 'set')).toEqual([]);
     expect(repeatedOption([], 'stop')).toEqual([]);
+  });
+});
+
+describe('meantOption', () => {
+  const methods = ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning', 'lora'];
+  it('finds another spelling, the first word of one option, or a near typo', () => {
+    expect(meantOption('LoRA', methods)).toBe('lora');
+    expect(meantOption('prefix_tuning', methods)).toBe('prefix-tuning');
+    expect(meantOption('prefix', methods)).toBe('prefix-tuning');
+    expect(meantOption('multitask', methods)).toBe('multitask-prompt-tuning');
+    expect(meantOption('lroa', methods)).toBe('lora');
+    // "p" begins p-tuning and prompt-tuning alike: no first word says which
+    expect(meantOption('p', ['p-tuning', 'p-value'])).toBeUndefined();
   });
 });

@@ -114,11 +114,17 @@ export function repeatedOption(rawArgs: string[], name: string): string[] {
 
 /**
  * The option a written value meant: the same name spelt otherwise ("LoRA" for lora, "prefix_tuning" for
- * prefix-tuning), else a near typo; undefined when none is near.
+ * prefix-tuning), the first word of only one ("prefix"), else a near typo; undefined when none is near.
  */
 export function meantOption(value: string, options: readonly string[]): string | undefined {
   const folded = (text: string) => text.toLowerCase().replace(/[_ ]/g, '-');
-  return options.find((option) => folded(option) === folded(value)) ?? nearestName(folded(value), options);
+  // the first word of only one option ("prefix" for prefix-tuning) is that option
+  const starting = options.filter((option) => folded(option).startsWith(`${folded(value)}-`));
+  return (
+    options.find((option) => folded(option) === folded(value)) ??
+    (starting.length === 1 ? starting[0] : undefined) ??
+    nearestName(folded(value), options)
+  );
 }
 
 /** An option that must be one of `options`; anything else is a CLI_INVALID_OPTION naming them. */
