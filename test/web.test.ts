@@ -347,6 +347,12 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     const version = page.getByTestId('version');
     await version.getByText('nearest vocabulary tokens (cosine)').waitFor();
     expect(await version.innerText()).toMatch(/^ 1: ".*" -?\d\.\d\d/m);
+    // how good it is, what made it and how to call it, without reading its metadata
+    expect(await version.getByTestId('version-scores').innerText()).toMatch(
+      /^test \d\.\d{3} · dev \d\.\d{3} \(exact match, at training\)/,
+    );
+    expect(await version.innerText()).toMatch(/soft prompt training \(soft train --push\)/);
+    expect(await version.innerText()).toMatch(/"model": "name@\d+"/);
     await screenshot(page, 'version-soft');
   });
 

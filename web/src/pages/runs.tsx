@@ -24,10 +24,12 @@ export function Progress({ run }: { run: Run }) {
   );
 }
 
-/** The headline number of a run: its score; an audit's gap, spread or agreement. */
+/** The headline number of a run: its score (a training's test exact match); an audit's gap, spread or agreement. */
 export function runScore(run: Run): string {
   const summary = run.summary as Record<string, { value?: number; difference?: number } | undefined> | null;
   if (run.kind === 'loop') return typeof run.summary?.outcome === 'string' ? run.summary.outcome : '–';
+  // a training's headline is its test exact match (dev's when it had no test split)
+  if (run.kind === 'soft-training') return score(run.summary?.testExactMatch ?? run.summary?.devExactMatch);
   if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
   if (run.config.audit === 'bias') return `gap ${score(summary.gap?.difference)}`;
   if (run.config.audit === 'sensitivity')

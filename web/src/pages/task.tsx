@@ -5,7 +5,8 @@ import { api, ApiError, query } from '../api';
 import { DatasetVersions } from '../components/dataset-versions';
 import { SectionDiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
-import { shortId, shortRunId, time } from '../format';
+import { score, shortId, shortRunId, time } from '../format';
+import { runScore } from './runs';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
@@ -15,16 +16,52 @@ import { versionMethod, versionSections } from '../version-text';
 const madeBy: Record<string, string> = {
   manual: 'a push (registry push)',
   optimize: 'an optimization (optimize --push)',
-  'soft-train': 'soft-prompt training (soft train --push)',
+  'soft-train': 'training (soft train --push)',
   adapter: 'an adapter folder (registry push --adapter)',
 };
 
-/** What made a version, from its lineage: a multitask training names the tasks it trained at once. */
-function madeByText(run: Record<string, unknown>): string {
+/**
+ * What made a version, from its lineage: a training names its method ("LoRA training"), a multitask
+ * training the tasks it trained at once.
+ */
+function madeByText(run: Record<string, unknown>, version: Version): string {
   const training = (run.training ?? {}) as { data?: unknown };
   if (run.kind === 'soft-train' && Array.isArray(training.data) && training.data.length > 1)
     return `multitask training of ${training.data.length} tasks at once (soft train-multitask --push): ${training.data.join(', ')}`;
+  if (run.kind === 'soft-train') return `${versionMethod(version)} ${madeBy['soft-train']}`;
   return madeBy[String(run.kind)] ?? 'a push';
+}
+
+/**
+ * How good a version is, in one line: the test and dev exact match its training recorded (on the data it
+ * trained with), the hand-written prompt's beside them when --baseline scored it, and the evaluations run
+ * on the version since, each linked.
+ */
+function VersionScores({ version, made, evaluations }: { version: Version; made?: Run; evaluations: Run[] }) {
+  const metrics = ((version.content.promptune as { metrics?: Record<string, unknown> } | undefined)
+    ?.metrics ?? {}) as Record<string, unknown>;
+  const baseline = made?.summary?.baselineTestExactMatch;
+  const parts = [
+    typeof metrics.testExactMatch === 'number' && `test ${score(metrics.testExactMatch)}`,
+    typeof metrics.devExactMatch === 'number' && `dev ${score(metrics.devExactMatch)}`,
+    typeof baseline === 'number' && `hand-written prompt ${score(baseline)}`,
+  ].filter(Boolean);
+  if (parts.length === 0 && evaluations.length === 0) return null;
+  return (
+    <>
+      <dt>scores</dt>
+      <dd data-testid="version-scores">
+        {parts.length > 0 && <span>{parts.join(' · ')} (exact match, at training)</span>}
+        {evaluations.slice(0, 5).map((run) => (
+          <span key={run.id}>
+            {' '}
+            · <a href={href(['runs', run.id])}>eval {shortRunId(run.id)}</a> {runScore(run)}
+            {typeof run.summary?.n === 'number' && <span className="muted"> (n {run.summary.n})</span>}
+          </span>
+        ))}
+      </dd>
+    </>
+  );
 }
 
 function VersionView({ version, versions }: { version: Version; versions: Version[] }) {
@@ -35,6 +72,13 @@ function VersionView({ version, versions }: { version: Version; versions: Versio
   const made = runs.data?.data.find(
     (candidate) => candidate.version === version.id && candidate.kind !== 'evaluation',
   );
+  const evaluations =
+    runs.data?.data.filter(
+      (candidate) =>
+        candidate.version === version.id &&
+        candidate.kind === 'evaluation' &&
+        candidate.status === 'completed',
+    ) ?? [];
   return (
     <section className="panel" data-testid="version">
       <h2>
@@ -46,13 +90,22 @@ function VersionView({ version, versions }: { version: Version; versions: Versio
       <dl className="lineage">
         <dt>made by</dt>
         <dd>
-          {madeByText(run)}
+          {madeByText(run, version)}
           {made && (
             <>
               {' '}
               (<a href={href(['runs', made.id])}>run {shortRunId(made.id)}</a>)
             </>
           )}
+        </dd>
+        <VersionScores version={version} made={made} evaluations={evaluations} />
+        <dt>call it</dt>
+        <dd>
+          <code>{`"model": "${version.task}@${version.number}"`}</code>{' '}
+          <span className="muted">
+            in POST /v1/chat/completions, or POST /v1/tasks/{version.task}@{version.number}/run with the input
+            fields
+          </span>
         </dd>
         <dt>parent</dt>
         <dd>
