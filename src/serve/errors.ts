@@ -77,6 +77,16 @@ const types: Partial<Record<number, string>> = {
   429: 'rate_limit_error',
 };
 
+/**
+ * Errors that are no fault of the request: the version's model answered something the task refuses (an
+ * output that does not parse, or that a guard blocks). Typed apart from invalid_request_error so a
+ * client does not retry a "fixed" request, nor blame its caller.
+ */
+const typesByCode: Partial<Record<string, string>> = {
+  OUTPUT_INVALID: 'model_output_error',
+  GUARD_OUTPUT_REFUSED: 'model_output_error',
+};
+
 /** OpenAI's error body. */
 export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string; hint: string | null };
@@ -117,7 +127,8 @@ export function describeError(
     body: {
       error: {
         message,
-        type: types[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
+        type:
+          typesByCode[code] ?? types[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
         param: typeof param === 'string' ? param : null,
         code,
         hint: known ? (known.hint ?? null) : 'Retry; if it keeps failing, report the request id.',

@@ -33,7 +33,7 @@ let engine: EngineClient;
 let server: RunningServer;
 let service: Service;
 const keys: Record<'run' | 'read' | 'admin', string> = { run: '', read: '', admin: '' };
-type Json = { error: { code: string } } & Record<string, unknown>;
+type Json = { error: { code: string; type: string; message: string } } & Record<string, unknown>;
 const json = async (response: Response) => (await response.json()) as Json;
 const client = (key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
 const loaded = await loadModel(stories.gguf);
@@ -233,7 +233,11 @@ describe('the service with the openai client', () => {
     const refused = await run({ input: 'a sunny day' });
     // the tiny story model names neither label: a 422 with the raw text, never a made-up label
     expect(refused.status).toBe(422);
-    expect((await json(refused)).error.code).toBe('OUTPUT_INVALID');
+    const body = await json(refused);
+    expect(body.error.code).toBe('OUTPUT_INVALID');
+    // the model's answer was wrong, not the request; the labels quoted (they may begin with a space)
+    expect(body.error.type).toBe('model_output_error');
+    expect(body.error.message).toMatch(/names none of the labels "[^"]+", "[^"]+"/);
     const wrongField = await run({ input: { text: 'x' } });
     expect(wrongField.status).toBe(400);
     expect((await json(wrongField)).error.code).toBe('TASK_INPUT_INVALID');

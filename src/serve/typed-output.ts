@@ -18,7 +18,10 @@ export function typedOutput(spec: TaskSpec, text: string): unknown {
     });
   if (output.kind === 'label') {
     const label = readLabel(output.labels, text);
-    if (label === undefined) throw refuse(`names none of the labels ${output.labels.join(', ')}`);
+    if (label === undefined)
+      throw refuse(
+        `names none of the labels ${output.labels.map((label) => JSON.stringify(label)).join(', ')}`,
+      );
     return label;
   }
   if (output.kind === 'json') {
