@@ -115,6 +115,10 @@ describe('promptune registry', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('code: REGISTRY_NO_VERSION');
     expect(result.stderr).toContain('hint: See the versions and labels with: promptune registry ls animal');
+    // the dashboard's "v1" is version 1
+    expect(registry(cwd, 'show', 'animal@v1').stderr).toContain(
+      "hint: Versions are referred to by number: animal@1 (the dashboard's v1).",
+    );
     // a task that is not there at all is told so
     const unknown = registry(cwd, 'show', 'aminal');
     expect(unknown.stderr).toContain('error: aminal@latest does not exist: there is no task named aminal');

@@ -374,9 +374,12 @@ export class Registry {
         `${task}@${reference} does not exist${known ? '' : `: there is no task named ${task}`}`,
         {
           code: 'REGISTRY_NO_VERSION',
-          hint: known
-            ? `See the versions and labels with: promptune registry ls ${task} (GET /v1/tasks/${task}/versions)`
-            : 'See the tasks with: promptune registry ls (GET /v1/models)',
+          // "v3" as the dashboard writes it is version 3, written task@3 (a label may be named v3)
+          hint: !known
+            ? 'See the tasks with: promptune registry ls (GET /v1/models)'
+            : /^v[0-9]+$/.test(reference)
+              ? `Versions are referred to by number: ${task}@${reference.slice(1)} (the dashboard's ${reference}).`
+              : `See the versions and labels with: promptune registry ls ${task} (GET /v1/tasks/${task}/versions)`,
         },
       );
     }
