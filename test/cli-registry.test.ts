@@ -177,7 +177,7 @@ describe('promptune registry push --adapter', () => {
       db,
     );
     expect(pushed.stderr).toBe('');
-    expect(pushed.stdout).toMatch(/^unchanged: name@1 \([0-9a-f]{12}\), a soft version of /);
+    expect(pushed.stdout).toMatch(/^unchanged: name@1 \([0-9a-f]{12}\), a soft prompt version of /);
     const shown = JSON.parse(registry(cwd, 'show', 'name@1', '--db', db, '--json').stdout);
     expect(shown.version.kind).toBe('soft');
     expect(shown.version.content.adapterConfig.peft_type).toBe('PROMPT_TUNING');

@@ -140,7 +140,7 @@ const push = defineCommand({
       print(
         args,
         { version, created },
-        `${created ? 'pushed' : 'unchanged:'} ${version.task}@${version.number} (${version.id.slice(0, 12)})${adapter ? `, a ${version.kind} version of ${args.adapter}` : ''}${args.label ? `, labelled ${args.label}` : ''}\n`,
+        `${created ? 'pushed' : 'unchanged:'} ${version.task}@${version.number} (${version.id.slice(0, 12)})${adapter ? `, a ${versionMethod(version)} version of ${args.adapter}` : ''}${args.label ? `, labelled ${args.label}` : ''}\n`,
       );
     });
   },
