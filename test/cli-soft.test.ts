@@ -419,6 +419,13 @@ describe('promptune soft', () => {
     } finally {
       await registry.close();
     }
+    // as `runs ls` lists it: its method and its headline score (dev here: this data has no test split)
+    const listed = promptune('runs', 'ls', '--db', join(data, 'registry.sqlite')).stdout;
+    expect(listed).toMatch(
+      new RegExp(
+        `soft-training \\(prompt-tuning\\)  ${task}  completed  dev ${straight.best.exactMatch.toFixed(3)}  -> `,
+      ),
+    );
   }, 240_000); // three training runs (one killed): past 60 s on a busy 2-core machine
 
   it('evaluates the real PEFT adapter to PEFT’s own dev accuracy', () => {

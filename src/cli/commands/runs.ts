@@ -21,19 +21,25 @@ const statuses: RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'i
 function line(run: RunRecord): string {
   const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
   const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
+  const trained = run.summary?.testExactMatch ?? run.summary?.devExactMatch;
   const score =
     run.summary && typeof run.summary.score === 'number'
       ? `score ${run.summary.score.toFixed(3)}`
-      : typeof gap?.difference === 'number' // a bias audit
-        ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
-        : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
-            'number'
-          ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
-          : '';
+      : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
+        ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
+        : typeof gap?.difference === 'number' // a bias audit
+          ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
+          : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
+              'number'
+            ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
+            : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,
-    run.kind,
+    // a training names its method (prompt tuning's run records none)
+    run.kind === 'soft-training'
+      ? `${run.kind} (${typeof run.config.method === 'string' ? run.config.method : 'prompt-tuning'})`
+      : run.kind,
     run.task,
     run.status,
     run.status === 'running' || run.status === 'interrupted' ? progress : score,
