@@ -83,7 +83,9 @@ describe('promptune experiment', () => {
     expect(look.stdout).toMatch(/promoted, treatment at 100%/);
     const history = promptune(cwd, 'registry', 'show', 'greet@production');
     expect(history.stdout).toMatch(
-      new RegExp(`experiment:${id}: [0-9a-f]{12} -> [0-9a-f]{12} experiment ${id} promoted the treatment`),
+      new RegExp(
+        `experiment:${id}: @1 \\([0-9a-f]{12}\\) -> @2 \\([0-9a-f]{12}\\) experiment ${id} promoted the treatment`,
+      ),
     );
     const json = JSON.parse(promptune(cwd, 'experiment', 'status', id, '--json').stdout);
     expect(json.experiment.status).toBe('promoted');

@@ -84,7 +84,7 @@ describe('promptune registry', () => {
       expect.stringMatching(/already @1 .*unchanged\n$/),
     ]);
     expect(registry(cwd, 'show', 'support-tickets@production').stdout).toMatch(
-      /  move 4 +\S+ \S+: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) rollback of move 3\n/,
+      / {2}move 4 +\S+ \S+: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) rollback of move 3\n/,
     );
     const shown = JSON.parse(registry(cwd, 'show', 'support-tickets@production', '--json').stdout);
     expect(shown.version.number).toBe(1);
@@ -226,7 +226,10 @@ describe('promptune registry push --adapter', () => {
     );
     const other = registry(cwd, 'push', '--task', spec, '--adapter', animal, '--db', db);
     expect(other.status).toBe(1);
-    expect(other.stderr).toContain('was trained for task animal (its promptune.json says so), not name');
+    expect(other.stderr).toContain(
+      "was trained for task animal (its promptune.json says so: the --baseline spec's task, or the name of its data folder), not name",
+    );
+
     expect(other.stderr).toContain('code: ADAPTER_OTHER_TASK');
     const listed = () => registry(cwd, 'ls', 'name', '--db', db, '--json').stdout;
     const before = listed();
@@ -234,5 +237,12 @@ describe('promptune registry push --adapter', () => {
     const anyway = registry(cwd, 'push', '--task', spec, '--adapter', animal, '--other-task', '--db', db);
     expect(anyway.status, anyway.stderr).toBe(0);
     expect(anyway.stdout).toMatch(/^pushed name@2 /);
+    // a data folder's name is read as --push names the task: a folder "Name" trained task name
+    const named = join(cwd, 'Name-adapter');
+    cpSync(animal, named, { recursive: true });
+    const metadata = join(named, 'promptune.json');
+    writeFileSync(metadata, readFileSync(metadata, 'utf8').replace('"animal"', '"Name"'));
+    const same = registry(cwd, 'push', '--task', spec, '--adapter', named, '--db', db);
+    expect(same.status, same.stderr).toBe(0);
   });
 });

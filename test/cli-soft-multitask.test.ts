@@ -261,10 +261,12 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
   });
 
   it('--search-steps trains each trial that many steps, then the chosen start afresh as the run', () => {
-    const { out, args } = tinyTasks('screened', ['--search-steps', '1', '--epochs', '1', '--json']);
+    const { out, args } = tinyTasks('screened', ['--search-steps', '2', '--epochs', '1', '--json']);
     const run = promptune(...args);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).toContain('search: 6 trials of 1 step each (--search-steps)');
+    expect(run.stderr).toContain('search: 6 trials of 2 steps each (--search-steps)');
+    // trials as long as the run cost more than the full search: said
+    expect(run.stderr).toContain('--search-steps 2 is not shorter than the run (2 steps)');
     const trials = JSON.parse(readFileSync(join(out, 'search', 'trials.json'), 'utf8')) as {
       init: string;
       learningRate: number;
@@ -277,11 +279,11 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
             'utf8',
           ),
         ).step,
-      ).toBe(1);
+      ).toBe(2);
     // 16 pooled examples in batches of 8: the run's own 2 steps, from its start
     expect(JSON.parse(run.stdout)).toMatchObject({ steps: 2, resumedFrom: 0 });
     expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8')).training).toMatchObject({
-      searchSteps: 1,
+      searchSteps: 2,
     });
   });
 

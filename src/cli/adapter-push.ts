@@ -15,6 +15,7 @@ import {
 import { loadTrainedAdapter, readTrainedAdapterFolder } from '../soft/index.js';
 import type { Task } from '../tasks/index.js';
 import { downloadProgress } from './progress.js';
+import { taskNameOf } from './soft-push.js';
 
 /**
  * Checks the adapter folder (and, given a model, that it loads on it) before anything is registered: one
@@ -27,10 +28,11 @@ export async function checkAdapterFolder(
   options: { model?: string; force: boolean; otherTask: boolean },
 ): Promise<{ method: string; checked: boolean }> {
   const { method, tasks, metadata } = readTrainedAdapterFolder(directory);
-  const trainedFor = metadata?.task;
+  // as --push would have named it: the --baseline spec's task, or the data folder's name as a task name
+  const trainedFor = metadata?.task === undefined ? undefined : taskNameOf(metadata.task);
   if (trainedFor !== undefined && trainedFor !== task && !options.otherTask)
     throw new ValidationError(
-      `${directory} was trained for task ${trainedFor} (its promptune.json says so), not ${task}`,
+      `${directory} was trained for task ${trainedFor} (its promptune.json says so: the --baseline spec's task, or the name of its data folder), not ${task}`,
       {
         code: 'ADAPTER_OTHER_TASK',
         hint: `Push it with the spec of ${trainedFor}, or add --other-task to register it for ${task} all the same (the scores it records are ${trainedFor}'s, not ${task}'s).`,

@@ -100,6 +100,31 @@ export function searchSteps(
   return steps;
 }
 
+/**
+ * The flag that continues the run a search in `directory` chose: --search, or --search-steps N when its
+ * trials were that long (its key says), for a hint to a rerun that left it out.
+ */
+export function searchFlag(directory: string): string {
+  try {
+    const key: unknown = JSON.parse(readFileSync(join(directory, 'search', 'key.json'), 'utf8'));
+    const steps = (key as { trialSteps?: unknown } | null)?.trialSteps;
+    return typeof steps === 'number' ? `--search-steps ${steps}` : '--search';
+  } catch {
+    return '--search'; // no key (or an unreadable one): the search's own check names it
+  }
+}
+
+/**
+ * Says when --search-steps trains each trial at least as long as the run itself would be (`runSteps`):
+ * the full search (--search) then costs less, as its chosen trial becomes the run.
+ */
+export function warnLongTrials(trialSteps: number | undefined, runSteps: number): void {
+  if (trialSteps !== undefined && trialSteps >= runSteps)
+    process.stderr.write(
+      `--search-steps ${trialSteps} is not shorter than the run (${runSteps} steps): --search trains the same trials and keeps the chosen one as the run, instead of training it again\n`,
+    );
+}
+
 /** A trial's options: the run's, or `steps` long when the search has a budget of steps per trial. */
 export function trialOptions<Options extends { steps?: number; epochs?: number; maxEpochs?: number }>(
   options: Options,
@@ -253,15 +278,17 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
   const folder = join(input.directory, 'search');
   const keyPath = join(folder, 'key.json');
   const saved = existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : undefined;
-  if (saved !== undefined && saved !== key)
+  if (saved !== undefined && saved !== key) {
     // trials of other options are another run's: neither mixed into this one nor deleted for it
-    throw new ValidationError(
-      `${folder} holds a search made with other options (${keyDifferences(saved, key)})`,
-      {
-        code: 'TRAIN_CHECKPOINT_MISMATCH',
-        hint: 'Choose a new --out for this run, or delete that folder (and its checkpoint) to start over.',
-      },
-    );
+    const differences = keyDifferences(saved, key);
+    throw new ValidationError(`${folder} holds a search made with other options (${differences})`, {
+      code: 'TRAIN_CHECKPOINT_MISMATCH',
+      hint:
+        differences === 'trialSteps'
+          ? `Its trials' length is part of it: rerun with ${searchFlag(input.directory)} to continue or rescore it, or choose a new --out.`
+          : 'Choose a new --out for this run, or delete that folder (and its checkpoint) to start over.',
+    });
+  }
   makeDirectory(folder);
   writeFileAtomically(keyPath, key);
   process.stderr.write(
@@ -329,12 +356,13 @@ export function checkSearchOptions(
 ): void {
   const chosen = ['lr', 'init'].find((option) => written.has(option));
   const searching = given.search || written.has('search-steps');
+  const flag = given.search ? '--search' : '--search-steps';
   if (searching && chosen)
     throw new ValidationError(
-      `--search chooses the ${chosen === 'lr' ? 'learning rate' : 'init'}; --${chosen} was given too`,
+      `${flag} chooses the ${chosen === 'lr' ? 'learning rate' : 'init'}; --${chosen} was given too`,
       {
         code: 'CLI_INVALID_OPTION',
-        hint: `Drop --${chosen} (or --search).`,
+        hint: `Drop --${chosen} (or ${flag}).`,
       },
     );
   // where no start is words, --init text is no way out either

@@ -32,7 +32,9 @@ describe('meantOption', () => {
     expect(meantOption('prefix', methods)).toBe('prefix-tuning');
     expect(meantOption('multitask', methods)).toBe('multitask-prompt-tuning');
     expect(meantOption('lroa', methods)).toBe('lora');
-    // "p" begins p-tuning and prompt-tuning alike: no first word says which
+    // "p" is the first word of p-tuning alone (prompt-tuning's is "prompt")
+    expect(meantOption('p', methods)).toBe('p-tuning');
+    // a first word of two options says neither
     expect(meantOption('p', ['p-tuning', 'p-value'])).toBeUndefined();
   });
 });

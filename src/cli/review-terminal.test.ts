@@ -66,8 +66,11 @@ describe('the terminal reviewer', () => {
     output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
     const reviewing = reviewInTerminal(client, 'animals', { input, output, editor: 'true' });
     // approve; fluent: x (no such key, asked again) then y; tone: casual; clarity: Enter leaves it;
-    // length, typed: 600 (out of range, asked again), then 42x mended by Backspace to 420; then skip
-    input.write('axy2\r600\r42x\u007f0\rs');
+    // length, typed: an arrow key (ignored), 600 (out of range, asked again), then 42x mended by
+    // Backspace to 420; then skip
+    input.write('axy2\r');
+    input.write('\u001b[A');
+    input.write('600\r42x\u007f0\rs');
     expect(await reviewing).toBe(2);
     expect(decided).toEqual([
       ['item-1', 'approve', { fluent: true, tone: 'casual', length: 420 }],
@@ -77,6 +80,7 @@ describe('the terminal reviewer', () => {
     expect(shown).toContain('clarity? [1] 1  [2] 2  [3] 3  [4] 4  [5] 5  [enter] leave');
     expect(shown).toContain('length? a number from 0 to 500, then Enter (Enter alone leaves it): ');
     expect(shown).toContain('"600" is not a number from 0 to 500; again: ');
+    expect(shown).not.toContain('[A');
   });
 
   it('takes a typed line for a category among more than nine and a fractional score, piped', async () => {
@@ -90,11 +94,12 @@ describe('the terminal reviewer', () => {
     let shown = '';
     output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
     const reviewing = reviewInTerminal(client, 'animals', { input, output, editor: 'true' });
-    // approve; month: 13 (no such category) then 11; confidence 7.5
-    input.end('a\n13\n11\n7.5\n');
+    // approve; month: 13 (no such category) then 11; confidence: 1e2 (not written as a decimal), then 7.5
+    input.end('a\n13\n11\n1e2\n 7.5 \n');
     expect(await reviewing).toBe(1);
     expect(decided).toEqual([['item-1', 'approve', { month: 'nov', confidence: 7.5 }]]);
     expect(shown).toContain('[10] oct  [11] nov  [12] dec\n  type its number, then Enter');
     expect(shown).toContain('"13" is not a category\'s number from 1 to 12; again: ');
+    expect(shown).toContain('"1e2" is not a number from 0 to 10; again: ');
   });
 });

@@ -76,7 +76,10 @@ function keyReader(io: TerminalIo): KeyReader {
       return new Promise((resolve) =>
         input.once('data', (data) => {
           raw(false);
-          const [key = '', ...rest] = [...String(data)];
+          const text = String(data);
+          // an arrow key or another escape sequence is one key (answering nothing), not its letters
+          if (text.startsWith('\u001b')) return resolve('\u001b');
+          const [key = '', ...rest] = [...text];
           ahead.push(...rest);
           resolve(key);
         }),
@@ -89,9 +92,12 @@ function keyReader(io: TerminalIo): KeyReader {
         for (;;) {
           const key = await next();
           if (key === '\r' || key === '\n') break;
-          if (key === '\u0003' || key === '\u0004') return undefined;
+          if (key === '\u0003' || key === '\u0004') {
+            write('\n');
+            return undefined;
+          }
           if ((key === '\u007f' || key === '\b') && typed) {
-            typed = typed.slice(0, -1);
+            typed = [...typed].slice(0, -1).join(''); // a whole character, a surrogate pair too
             write('\b \b');
           } else if (key >= ' ' && key !== '\u007f') {
             typed += key;
@@ -173,12 +179,14 @@ async function typedAnswer(
       : `${question.name}? a number${range}, then Enter (Enter alone leaves it): `,
   );
   for (;;) {
-    const typed = await keys.line(write);
-    if (typed === undefined) return null;
+    const line = await keys.line(write);
+    if (line === undefined) return null;
+    const typed = line.trim();
     if (typed === '') return undefined;
     const value = Number(typed);
+    // a decimal as people write it ("7", "-0.5", ".25"): not "0x1F" or "1e2", which Number also reads
     const fits =
-      Number.isFinite(value) &&
+      /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(typed) &&
       (!categories || Number.isInteger(value)) &&
       (minimum === undefined || value >= minimum) &&
       (maximum === undefined || value <= maximum);

@@ -225,10 +225,13 @@ async function insertLabelEvent(
   return Number(id);
 }
 
-/** The move a rollback undid (its details say, or its reason as rollbacks wrote it before them). */
+/**
+ * The move a rollback undid: its details say; a move without details is read by its reason as rollbacks
+ * wrote it before they had details (a move with details of another kind, an experiment's, is no rollback).
+ */
 function rolledBack(event: LabelEvent): number | undefined {
-  const of = event.details?.rollbackOf;
-  if (typeof of === 'number') return of;
+  if (event.details)
+    return typeof event.details.rollbackOf === 'number' ? event.details.rollbackOf : undefined;
   const match = /^rollback of move ([0-9]+)$/.exec(event.reason);
   return match ? Number(match[1]) : undefined;
 }
@@ -251,7 +254,8 @@ export async function rollbackLabel(
   const undone = new Set<number>();
   let last: LabelEvent | undefined;
   for (const event of history.reverse()) {
-    if (event.from === event.to) continue;
+    // a move undone (a rollback rolled back, before rollbacks walked back) counts for nothing
+    if (event.from === event.to || undone.has(event.id)) continue;
     const of = rolledBack(event);
     if (of !== undefined) undone.add(of);
     else if (!undone.has(event.id)) {
@@ -262,7 +266,7 @@ export async function rollbackLabel(
   if (!last?.from) {
     throw new ValidationError(`${input.task}@${input.label} has no earlier version to roll back to`, {
       code: 'REGISTRY_NO_ROLLBACK',
-      hint: `Its moves back to its first version are undone already; see its history with: promptune registry show ${input.task}@${input.label}, and point it with promptune registry label.`,
+      hint: `It is at the first version it was set to (or every move since is rolled back); see its history with: promptune registry show ${input.task}@${input.label}, and point it elsewhere with promptune registry label.`,
     });
   }
   return moveLabel(transaction, dialect, {

@@ -135,6 +135,19 @@ export function registryConformance(
       expect((await rollback()).to).toBe((await registry.resolveVersion('qa', '3')).id);
       await rollback();
       expect(await production()).toBe(1);
+      // rollbacks recorded before they walked back (a reason, no details), one of them rolled back itself:
+      // the effective last move is undone, once
+      const canary = (reference: string, reason?: string) =>
+        registry.setLabel({ task: 'qa', label: 'canary', reference, actor: admin, reason });
+      await canary('1');
+      const forward = await canary('2');
+      const first = await canary('1', `rollback of move ${forward.id}`);
+      await canary('2', `rollback of move ${first.id}`);
+      await registry.rollback({ task: 'qa', label: 'canary', actor: admin });
+      expect((await registry.resolveVersion('qa', 'canary')).number).toBe(1);
+      expect(await code(registry.rollback({ task: 'qa', label: 'canary', actor: admin }))).toBe(
+        'REGISTRY_NO_ROLLBACK',
+      );
       const fresh = await open();
       await fresh.registry.putTask(spec('qa'));
       await fresh.registry.pushVersion({

@@ -445,7 +445,7 @@ export class Registry {
     });
   }
 
-  /** Moves a label back to where its last move came from. */
+  /** Moves a label back to where its latest move not yet rolled back came from (again: a move further back). */
   async rollback(input: { task: string; label: string; actor: Actor }): Promise<LabelMove> {
     return this.write((transaction) => rollbackLabel(transaction, this.dialect, input));
   }

@@ -204,7 +204,7 @@ export function openAiRoutes(
                   : { index: 0, text: delta, finish_reason: null },
               ]);
             },
-            onFinish: (part, streamed) => {
+            onFinish: (part, streamed, deltas) => {
               if (trace)
                 finishTrace(trace, part.usage, streamed, part.finishReason.unified, part.providerMetadata);
               source.onUsage?.(context, {
@@ -216,7 +216,7 @@ export function openAiRoutes(
               const reason = part.finishReason.unified === 'length' ? 'length' : 'stop';
               const last = chunk([
                 kind === 'chat'
-                  ? { index: 0, delta: streamed ? {} : { role: 'assistant' }, finish_reason: reason }
+                  ? { index: 0, delta: deltas > 0 ? {} : { role: 'assistant' }, finish_reason: reason }
                   : { index: 0, text: '', finish_reason: reason },
               ]);
               // as OpenAI does with stream_options.include_usage: a last chunk with no choices
@@ -319,7 +319,12 @@ async function relay(
   sse: SSEStreamingApi,
   handlers: {
     onDelta(delta: string, first: boolean): string;
-    onFinish(part: Extract<LanguageModelV3StreamPart, { type: 'finish' }>, streamed: string): string[];
+    /** `deltas`: how many delta chunks were sent before it (the first of them named the role). */
+    onFinish(
+      part: Extract<LanguageModelV3StreamPart, { type: 'finish' }>,
+      streamed: string,
+      deltas: number,
+    ): string[];
   },
 ): Promise<void> {
   const reader = stream.getReader();
@@ -335,7 +340,7 @@ async function relay(
       void reader.cancel().catch(() => undefined);
       throw part.error;
     } else if (part.type === 'finish') {
-      for (const data of handlers.onFinish(part, streamed)) await sse.writeSSE({ data });
+      for (const data of handlers.onFinish(part, streamed, deltas)) await sse.writeSSE({ data });
     }
   }
 }

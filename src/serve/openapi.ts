@@ -237,7 +237,8 @@ export function openApiDocument(limits: { maxTokens: number }) {
       },
       '/v1/tasks/{name}/labels/{label}/rollback': {
         post: {
-          summary: 'Moves a label back to where its last move took it from (admin scope)',
+          summary:
+            'Moves a label back to where its latest move not yet rolled back took it from; again, a move further back (admin scope)',
           security: bearer,
           parameters: [name, label],
           responses: {

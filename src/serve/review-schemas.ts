@@ -50,7 +50,11 @@ export const decisionRequest = z.strictObject({
 export const correctionsRequest = z.strictObject({
   base: z.int().min(1).optional(),
   splits: z.record(z.string().regex(/^[a-z]+$/), z.number().min(0).max(1)).optional(),
-  seed: z.int().optional(),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(), // as --seed: a larger one would repeat a smaller one
 });
 
 /** GET /v1/review/queues/{name}/calibration: the judge's score name (and a threshold for numeric ones). */

@@ -20,7 +20,7 @@ export function typedOutput(spec: TaskSpec, text: string): unknown {
     const label = readLabel(output.labels, text);
     if (label === undefined)
       throw refuse(
-        `names none of the labels ${output.labels.map((label) => JSON.stringify(label)).join(', ')}`,
+        `names none of the labels ${output.labels.map((each) => JSON.stringify(each)).join(', ')}`,
       );
     return label;
   }

@@ -34,6 +34,7 @@ import {
   searchSteps,
   searchStepsArgs,
   trialOptions,
+  warnLongTrials,
 } from '../method-search.js';
 import { choice, givenOptions, numberOption, repeatedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
@@ -255,6 +256,8 @@ export default defineCommand({
     // --search-steps long)
     let search: Awaited<ReturnType<typeof runSearch>> | undefined;
     if (args.search || trialSteps !== undefined) {
+      const batches = Math.ceil(pooled / (options.batchSize ?? 8));
+      warnLongTrials(trialSteps, options.steps ?? (options.epochs ?? 6) * batches);
       search = await runSearch({
         candidates: searchCandidates('multitask-prompt-tuning'),
         key: JSON.stringify({

@@ -1,23 +1,16 @@
-// `promptune soft train|eval|generate`: soft prompt tuning on a local model, PEFT-compatible adapters.
+// `promptune soft train|train-multitask|eval|generate`: soft prompt tuning (and the other methods) on a
+// local model, PEFT-compatible adapters; eval and generate are in soft-use.ts, train-multitask in
+// soft-multitask.ts.
 import { defineCommand } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
-import { evaluate, summarize } from '../../eval/index.js';
-import { resolveModel } from '../../providers/index.js';
-import {
-  checkBaseModel,
-  evaluatePrompt,
-  hasCheckpoint,
-  loadTrainedAdapter,
-  noPrompt,
-  readFineTunedModel,
-  SoftPromptSession,
-} from '../../soft/index.js';
+import { hasCheckpoint } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
-import { exampleShape, loadTask, readExamples } from '../../tasks/index.js';
-import { givenOptions, listOption, numberOption, repeatedOption, seedOption } from '../options.js';
+import { loadTask } from '../../tasks/index.js';
+import { scoreBaseline, warnBelowBaseline } from '../soft-baseline.js';
+import { givenOptions, numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -26,9 +19,11 @@ import {
   candidateName,
   checkSearchOptions,
   searchesByDefault,
+  searchFlag,
   searchStart,
   searchSteps,
   searchStepsArgs,
+  warnLongTrials,
 } from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
 import { checkpointIdentity, defaultInit, hardPromptText, planMethod, promptWords } from '../soft-methods.js';
@@ -52,13 +47,9 @@ import {
   checkpointNote,
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
+import { evaluateCommand, generateCommand } from './soft-use.js';
 import { readArtifact } from '../../optimize/index.js';
 import { splitFiles, taskSplit } from '../data-folder.js';
-
-const taskArg = {
-  type: 'string',
-  description: 'Of a multitask adapter: the task whose prompt to use, by name or id',
-} as const;
 
 const train = defineCommand({
   meta: {
@@ -250,14 +241,10 @@ const train = defineCommand({
       common.maxEpochs ?? (plan.method === 'prompt-tuning' ? growingEpochs(written) : undefined);
     // the hand-written prompt first: a spec that cannot be scored is refused before any training, and
     // Ctrl-C while it is scored stops at once
-    let baseline: number | undefined;
-    if (baselineTask && existsSync(paths.test)) {
-      const task = baselineTask;
-      const model = await resolveModel(`local:${args.model}`);
-      // on the test split the tuned prompt is scored on (--data's), not the spec's own: one comparison
-      const examples = readExamples(paths.test, exampleShape(task.spec));
-      baseline = summarize(await evaluate({ task, split: 'test', examples, model })).score;
-    }
+    const baseline =
+      baselineTask && existsSync(paths.test)
+        ? await scoreBaseline(baselineTask, paths.test, args.model)
+        : undefined;
     // Ctrl-C stops a search's trial or the run at a step, checkpointed; given back once training ends
     const stopping = stopOnSignals('training after the step under way and saving it');
     // what every run of this command shares, a search's trials included (they must resume alike)
@@ -281,6 +268,8 @@ const train = defineCommand({
         `small data (${trainData.examples.length} training examples): choosing the init and learning rate on dev first (--no-search to skip)\n`,
       );
     if (searching) {
+      const batches = Math.ceil(trainData.examples.length / (common.batchSize ?? 8));
+      warnLongTrials(trialSteps, common.steps ?? (common.epochs ?? 6) * batches);
       search = await searchStart({
         args,
         loaded,
@@ -388,11 +377,7 @@ const train = defineCommand({
         test: test && { exactMatch: test.exactMatch, loss: test.loss, n: test.n },
         baseline,
       };
-      // a tuned prompt worse than the hand-written one is not the point of tuning: said, and a push kept
-      if (test && baseline !== undefined && test.exactMatch < baseline)
-        process.stderr.write(
-          `${plan.describe} scored ${test.exactMatch.toFixed(3)} on test, below the hand-written prompt's ${baseline.toFixed(3)}${pushed ? `: ${pushed.name} is registered all the same; compare before labelling it` : ''} (try --search, another --method or more data)\n`,
-        );
+      warnBelowBaseline(plan.describe, test?.exactMatch, baseline, pushed?.name);
       if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       else {
         if (baseline !== undefined)
@@ -434,7 +419,7 @@ const train = defineCommand({
         existsSync(join(args.out, 'search'))
           ? new ValidationError(caught.message, {
               code: caught.code,
-              hint: `${args.out}'s run was chosen by --search: add --search to continue or rescore it (its trials are kept), or choose another --out folder.`,
+              hint: `${args.out}'s run was chosen by a search: add ${searchFlag(args.out)} to continue or rescore it (its trials are kept), or choose another --out folder.`,
             })
           : caught;
       // the run records why training stopped; a failure to record that must not hide the error
@@ -443,104 +428,6 @@ const train = defineCommand({
     }
   },
 });
-
-const evaluateCommand = defineCommand({
-  meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
-  args: {
-    model: { type: 'string', required: true, description: 'The base model' },
-    adapter: {
-      type: 'string',
-      required: true,
-      description: 'Adapter folder (ours or PEFT’s), or a folder full fine-tuning wrote',
-    },
-    data: { type: 'string', required: true, description: 'A .jsonl (or .csv) file of examples' },
-    labels: {
-      type: 'string',
-      description:
-        'Comma-separated candidate labels for log-likelihood accuracy (default: the targets, when few)',
-    },
-    force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
-    task: taskArg,
-    json: { type: 'boolean', default: false, description: 'Print JSON' },
-    ...fieldArgs,
-  },
-  async run({ args }) {
-    const fields = { input: args['input-field'], target: args['target-field'] };
-    const { loaded, prompt, adapter } = await loadAdapted(args);
-    const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
-    const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
-    const result = evaluatePrompt(loaded.model, prompt, data.examples, {
-      candidates: labels ? labelCandidates(loaded, data, labels) : undefined,
-      adapter,
-    });
-    const summary = {
-      accuracy: result.exactMatch,
-      n: result.n,
-      likelihoodAccuracy: result.likelihoodAccuracy,
-      loss: result.loss,
-      perplexity: result.perplexity,
-    };
-    if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else
-      process.stdout.write(
-        `exact match ${result.exactMatch.toFixed(4)} (n ${result.n})${result.likelihoodAccuracy === undefined ? '' : `, log-likelihood accuracy ${result.likelihoodAccuracy.toFixed(4)}`}, loss ${result.loss.toFixed(4)}, perplexity ${result.perplexity.toFixed(3)}\n`,
-      );
-  },
-});
-
-const generateCommand = defineCommand({
-  meta: { name: 'generate', description: 'Continue a prompt after a soft prompt' },
-  args: {
-    model: { type: 'string', required: true, description: 'The base model' },
-    adapter: {
-      type: 'string',
-      required: true,
-      description: 'Adapter folder, or a folder full fine-tuning wrote',
-    },
-    prompt: { type: 'string', required: true, description: 'Text to continue' },
-    'max-tokens': { type: 'string', default: '32', description: 'Most tokens to generate' },
-    temperature: { type: 'string', default: '0', description: 'Sampling temperature; 0 is greedy' },
-    seed: { type: 'string', default: '0', description: 'Random seed' },
-    stop: { type: 'string', description: 'Stop at this text (repeatable)' },
-    force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
-    task: taskArg,
-  },
-  async run({ args, rawArgs }) {
-    const { loaded, prompt, adapter } = await loadAdapted(args);
-    const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt, adapter);
-    const events = session.stream([args.prompt], {
-      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
-      temperature: numberOption('temperature', args.temperature, { min: 0 }),
-      seed: seedOption(args.seed),
-      stop: repeatedOption(rawArgs, 'stop'),
-    });
-    for await (const event of events) if ('delta' in event) process.stdout.write(event.delta);
-    process.stdout.write('\n');
-  },
-});
-
-/**
- * The model and what runs with it for soft eval and soft generate: the base model and the adapter folder's
- * prompt or adapter, or, for a folder full fine-tuning wrote, the model it holds alone.
- */
-async function loadAdapted(args: { model: string; adapter: string; force: boolean; task?: string }) {
-  const tuned = readFineTunedModel(args.adapter);
-  if (tuned && args.task !== undefined)
-    throw new ValidationError(`a task was named (${args.task}), but ${args.adapter} is a fine-tuned model`, {
-      code: 'ADAPTER_TASK_UNKNOWN',
-      hint: 'Name a task only for a multitask adapter; drop --task.',
-    });
-  const hub = { onProgress: downloadProgress() };
-  // as for an adapter: --model must be the model it was tuned from
-  if (tuned && !args.force) checkBaseModel(tuned.metadata, (await loadModel(args.model, { hub })).model);
-  const loaded = await loadModel(tuned?.path ?? args.model, { hub });
-  if (tuned) return { loaded, prompt: noPrompt(loaded.model), adapter: undefined };
-  const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
-    force: args.force,
-    task: args.task,
-  });
-  return { loaded, prompt, adapter };
-}
 
 export default defineCommand({
   meta: { name: 'soft', description: 'Soft prompt tuning' },

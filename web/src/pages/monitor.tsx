@@ -15,8 +15,15 @@ interface Alerts {
   history: { rule: string; state: string; at: number | string; value?: number | null }[];
 }
 
+/**
+ * A group in words: task@label and the version's id; requests refused before a task was resolved (a bad
+ * body, an unknown model) are one group of their own. Requests by label and by bare task name are each
+ * their own group, even when they reached the same version (the label is what the caller asked for).
+ */
 const groupName = (group: MonitorGroup) =>
-  `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${shortId(group.version)}`;
+  group.task === null && group.version === null
+    ? 'refused before a version was resolved'
+    : `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${shortId(group.version)}`;
 
 const windowSeconds: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
 

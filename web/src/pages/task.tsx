@@ -6,7 +6,7 @@ import { DatasetVersions } from '../components/dataset-versions';
 import { SectionDiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { score, shortId, shortRunId, time } from '../format';
-import { runScore } from './runs';
+import { runScore } from '../run-score';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
@@ -38,8 +38,12 @@ function madeByText(run: Record<string, unknown>, version: Version): string {
  * on the version since, each linked.
  */
 function VersionScores({ version, made, evaluations }: { version: Version; made?: Run; evaluations: Run[] }) {
-  const metrics = ((version.content.promptune as { metrics?: Record<string, unknown> } | undefined)
-    ?.metrics ?? {}) as Record<string, unknown>;
+  const recorded = (version.content.promptune ?? {}) as { metrics?: Record<string, unknown>; task?: unknown };
+  const metrics = recorded.metrics ?? {};
+  // an adapter pushed for another task (--other-task) carries the scores of the task it trained for
+  const trainedFor =
+    typeof recorded.task === 'string' ? recorded.task.toLowerCase().replace(/[^a-z0-9._-]/g, '-') : undefined;
+  const elsewhere = trainedFor !== undefined && trainedFor !== version.task ? trainedFor : undefined;
   const baseline = made?.summary?.baselineTestExactMatch;
   const parts = [
     typeof metrics.testExactMatch === 'number' && `test ${score(metrics.testExactMatch)}`,
@@ -51,7 +55,19 @@ function VersionScores({ version, made, evaluations }: { version: Version; made?
     <>
       <dt>scores</dt>
       <dd data-testid="version-scores">
-        {parts.length > 0 && <span>{parts.join(' · ')} (exact match, at training)</span>}
+        {parts.length > 0 && (
+          <span>
+            {parts.join(' · ')} (exact match, at training
+            {elsewhere ? (
+              <strong>
+                , on task {elsewhere}'s data, not {version.task}'s
+              </strong>
+            ) : (
+              ''
+            )}
+            )
+          </span>
+        )}
         {evaluations.slice(0, 5).map((run) => (
           <span key={run.id}>
             {' '}

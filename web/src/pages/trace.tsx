@@ -35,7 +35,14 @@ export function TracePage({ id }: { id: string }) {
         </dd>
         <dt>version</dt>
         <dd>
-          <code>{shortId(value.version)}</code> {value.label && <span className="tag">{value.label}</span>}
+          {value.task && value.version ? (
+            <a href={href(['tasks', value.task], { v: value.version })}>
+              <code>{shortId(value.version)}</code>
+            </a>
+          ) : (
+            <code>{shortId(value.version)}</code>
+          )}{' '}
+          {value.label && <span className="tag">{value.label}</span>}
         </dd>
         <dt>operation</dt>
         <dd>
