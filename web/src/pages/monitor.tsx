@@ -22,7 +22,7 @@ interface Alerts {
  */
 const groupName = (group: MonitorGroup) =>
   group.task === null && group.version === null
-    ? 'refused before a version was resolved'
+    ? 'refused (no version)'
     : `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${shortId(group.version)}`;
 
 const windowSeconds: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
