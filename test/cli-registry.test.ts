@@ -121,7 +121,9 @@ describe('promptune registry', () => {
     );
     // a task that is not there at all is told so
     const unknown = registry(cwd, 'show', 'aminal');
-    expect(unknown.stderr).toContain('error: aminal@latest does not exist: there is no task named aminal');
+    expect(unknown.stderr).toContain(
+      'error: aminal@latest does not exist: there is no task named aminal; did you mean animal?',
+    );
     expect(unknown.stderr).toContain('hint: See the tasks with: promptune registry ls (GET /v1/models)');
   });
 

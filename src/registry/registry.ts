@@ -13,7 +13,7 @@ import { listenForChanges, type ChangeListener, type RegistryChange } from './ch
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { nearestName, NotFoundError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { labelHistory, moveLabel, rollbackLabel } from './labels.js';
@@ -370,8 +370,15 @@ export class Registry {
         .select('name')
         .where('name', '=', task)
         .executeTakeFirst();
+      // a misspelt task ("nmae") is told the name it is nearest
+      const meant = known
+        ? undefined
+        : nearestName(
+            task,
+            (await database.selectFrom('tasks').select('name').execute()).map((row) => row.name),
+          );
       throw new NotFoundError(
-        `${task}@${reference} does not exist${known ? '' : `: there is no task named ${task}`}`,
+        `${task}@${reference} does not exist${known ? '' : `: there is no task named ${task}${meant ? `; did you mean ${meant}?` : ''}`}`,
         {
           code: 'REGISTRY_NO_VERSION',
           // "v3" as the dashboard writes it is version 3, written task@3 (a label may be named v3)

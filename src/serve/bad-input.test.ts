@@ -158,6 +158,21 @@ describe('bad input on every route', () => {
     expect(logLines.filter((line) => (line.level as number) >= 50)).toEqual([]);
   }, 60_000);
 
+  it('names the field at fault first in its hint, and the task a misspelt model meant', async () => {
+    const read = async (body: object) =>
+      (
+        (await (
+          await send({ name: '', path: '/v1/chat/completions', body, status: 400, code: '' })
+        ).json()) as {
+          error: { message: string; hint: string };
+        }
+      ).error;
+    const hot = await read(chat({ temperature: 5 }));
+    expect(hot.hint).toMatch(/^Fix temperature \(.*2.*\)\. Send \{ "model"/);
+    const misspelt = await read(chat({ model: 'stroy' }));
+    expect(misspelt.message).toContain('there is no task named stroy; did you mean story?');
+  });
+
   it('accepts what OpenAI clients send that changes nothing, and nulls for absent fields', async () => {
     const harmless = [
       chat({ user: 'someone', metadata: { a: 'b' }, store: false, n: 1, stop: null, seed: null }),

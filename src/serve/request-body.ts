@@ -73,10 +73,12 @@ export function parseBody<Schema extends z.ZodType>(
   const own = paramsOf(first);
   // an unknown key of a strict body is named by the key itself
   const path = first.code === 'unrecognized_keys' ? [...first.path, first.keys[0]] : first.path;
+  const param = path.length ? path.map(String).join('.') : null;
   throw new RequestBodyError(`request body: ${describeIssues(issues)}`, {
     code: own.code ?? 'INVALID_BODY',
-    hint: own.hint ?? hint,
-    param: path.length ? path.map(String).join('.') : null,
+    // a wrong field is named first ("temperature: Too big …"), then the body's shape
+    hint: own.hint ?? (param ? `Fix ${param} (${first.message}). ${hint}` : hint),
+    param,
   });
 }
 
