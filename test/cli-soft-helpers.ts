@@ -33,6 +33,11 @@ export function slice(
   return folder;
 }
 
+/** `soft train` of the task folder `data` into `out` on stories260K's GGUF (`more`: more options). */
+export function softTrain(data: string, out: string, ...more: string[]) {
+  return promptune('soft', 'train', '--model', stories.gguf, '--data', data, '--out', out, ...more);
+}
+
 /** `soft eval --json` of an adapter folder on a .jsonl file, on stories260K's GGUF (`more`: more options). */
 export function evaluateAdapter(adapter: string, data: string, ...more: string[]) {
   return promptune(

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/engine/index.js';
 import { Registry } from '../src/registry/index.js';
 import { loadPrefixAdapter } from '../src/soft/index.js';
-import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
+import { evaluateAdapter, generateWithAdapter, promptune, slice, softTrain } from './cli-soft-helpers.js';
 import { jsonError } from './error-code.js';
 import { maxAbsDiff, repositoryRoot, sharedModels, stories } from './models.js';
 
@@ -25,20 +25,7 @@ describe('promptune soft', () => {
   it('trains, evaluates and generates with an adapter', () => {
     const data = slice('gender', { train: 48, dev: 16, test: 16 });
     const out = join(data, 'adapter');
-    const trained = promptune(
-      'soft',
-      'train',
-      '--model',
-      stories.gguf,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--epochs',
-      '2',
-      '--no-search',
-      '--json',
-    );
+    const trained = softTrain(data, out, '--epochs', '2', '--no-search', '--json');
     expect(trained.stderr).toMatch(/training 12\/12 100%/);
     expect(trained.stderr).not.toContain('training made the model worse');
     expect(trained.status).toBe(0);
@@ -87,14 +74,8 @@ describe('promptune soft', () => {
     );
     const out = join(data, 'adapter');
     // a learning rate of 1e-9: the trained prompt is its init, the hard prompt's tokens (cosine 1 to each)
-    const trained = promptune(
-      'soft',
-      'train',
-      '--model',
-      stories.gguf,
-      '--data',
+    const trained = softTrain(
       data,
-      '--out',
       out,
       '--init-from',
       artifact,
@@ -150,18 +131,7 @@ describe('promptune soft', () => {
       1e-6,
     );
     writeFileSync(artifact, '{"format": "promptune-prompt"}');
-    const refused = promptune(
-      'soft',
-      'train',
-      '--model',
-      stories.gguf,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--init-from',
-      artifact,
-    );
+    const refused = softTrain(data, out, '--init-from', artifact);
     expect(refused.stderr).toMatch(/ARTIFACT_INVALID/);
   });
 
@@ -662,14 +632,8 @@ describe('promptune soft', () => {
     // 24 test examples of animal (the spec's own test split has 256)
     const data = slice('animal', { train: 8, dev: 4, test: 24 });
     const spec = join(repositoryRoot, 'examples', 'animal.yaml');
-    const run = promptune(
-      'soft',
-      'train',
-      '--model',
-      stories.gguf,
-      '--data',
+    const run = softTrain(
       data,
-      '--out',
       join(data, 'one-step'),
       ...['--steps', '1', '--no-search', '--baseline', spec, '--json'],
     );
@@ -695,18 +659,7 @@ describe('promptune soft', () => {
 
   it('grows a default prompt-tuning run past its 6 epochs while dev improves, and says so', () => {
     const data = slice('gender', { train: 8, dev: 8 });
-    const run = promptune(
-      'soft',
-      'train',
-      '--model',
-      stories.gguf,
-      '--data',
-      data,
-      '--out',
-      join(data, 'a'),
-      '--no-search',
-      '--json',
-    );
+    const run = softTrain(data, join(data, 'a'), '--no-search', '--json');
     expect(run.status, run.stderr).toBe(0);
     const { steps, best } = JSON.parse(run.stdout) as { steps: number; best: { step: number } };
     // one step an epoch here: it stops at 12, or after the first epoch that found nothing better
@@ -718,19 +671,7 @@ describe('promptune soft', () => {
   it('searches by default on small data unless told how to start, and --no-search trains the defaults', () => {
     const data = slice('name', { train: 8, dev: 8 });
     const run = (out: string, ...more: string[]) =>
-      promptune(
-        'soft',
-        'train',
-        '--model',
-        stories.gguf,
-        '--data',
-        data,
-        '--out',
-        join(data, out),
-        '--epochs',
-        '1',
-        ...more,
-      );
+      softTrain(data, join(data, out), '--epochs', '1', ...more);
     const searched = run('searched');
     expect(searched.status, searched.stderr).toBe(0);
     expect(searched.stderr).toContain(
