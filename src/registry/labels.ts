@@ -258,7 +258,7 @@ export async function rollbackLabel(
     if (event.from === event.to || undone.has(event.id)) continue;
     const of = rolledBack(event);
     if (of !== undefined) undone.add(of);
-    else if (!undone.has(event.id)) {
+    else {
       last = event;
       break;
     }
