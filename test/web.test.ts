@@ -431,6 +431,8 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     const rows = page.getByTestId('traces').locator('tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(24);
+    // each served request names the version that answered it
+    expect(await rows.first().locator('td').nth(2).innerText()).toMatch(/[0-9a-f]{8}$/);
     await screenshot(page, 'traces');
     await rows.first().click();
     await page.getByRole('heading', { name: 'Output' }).waitFor();

@@ -3,7 +3,7 @@
 import { query } from '../api';
 import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { dollars, duration, shortRunId, time } from '../format';
+import { dollars, duration, shortId, shortRunId, time } from '../format';
 import { href, navigate } from '../router';
 import { traceInput, traceStatus } from '../trace-text';
 import type { Page, Trace } from '../types';
@@ -92,7 +92,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
               <tr>
                 <th>when</th>
                 <th>task</th>
-                <th>label</th>
+                <th>label · version</th>
                 <th>input</th>
                 <th>output</th>
                 <th>status</th>
@@ -106,7 +106,11 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
                 <tr key={trace.id} className="clickable" onClick={() => navigate(['traces', trace.id])}>
                   <td className="nowrap muted">{time(trace.at)}</td>
                   <td>{trace.task ?? trace.model}</td>
-                  <td>{trace.label}</td>
+                  <td className="nowrap">
+                    {trace.label}
+                    {trace.label && trace.version ? ' ' : null}
+                    {trace.version && <code className="muted">{shortId(trace.version)}</code>}
+                  </td>
                   <td className="clip">
                     {trace.input === null ? <span className="muted">not read</span> : traceInput(trace.input)}
                   </td>
