@@ -1,0 +1,61 @@
+// A version's scores in one line, for its page: what its training measured and what ran on it since.
+import { score, shortRunId } from '../format';
+import { href } from '../router';
+import { runScore } from '../run-score';
+import type { Run, Version } from '../types';
+
+/**
+ * How good a version is, in one line: the test and dev exact match its training recorded (on the data it
+ * trained with), the hand-written prompt's beside them when --baseline scored it, and the evaluations run
+ * on the version since, each linked.
+ */
+export function VersionScores({
+  version,
+  made,
+  evaluations,
+}: {
+  version: Version;
+  made?: Run;
+  evaluations: Run[];
+}) {
+  const recorded = (version.content.promptune ?? {}) as { metrics?: Record<string, unknown>; task?: unknown };
+  const metrics = recorded.metrics ?? {};
+  // an adapter pushed for another task (--other-task) carries the scores of the task it trained for
+  const trainedFor =
+    typeof recorded.task === 'string' ? recorded.task.toLowerCase().replace(/[^a-z0-9._-]/g, '-') : undefined;
+  const elsewhere = trainedFor !== undefined && trainedFor !== version.task ? trainedFor : undefined;
+  const baseline = made?.summary?.baselineTestExactMatch;
+  const parts = [
+    typeof metrics.testExactMatch === 'number' && `test ${score(metrics.testExactMatch)}`,
+    typeof metrics.devExactMatch === 'number' && `dev ${score(metrics.devExactMatch)}`,
+    typeof baseline === 'number' && `hand-written prompt ${score(baseline)}`,
+  ].filter(Boolean);
+  if (parts.length === 0 && evaluations.length === 0) return null;
+  return (
+    <>
+      <dt>scores</dt>
+      <dd data-testid="version-scores">
+        {parts.length > 0 && (
+          <span>
+            {parts.join(' · ')} (exact match, at training
+            {elsewhere ? (
+              <strong>
+                , on task {elsewhere}'s data, not {version.task}'s
+              </strong>
+            ) : (
+              ''
+            )}
+            )
+          </span>
+        )}
+        {evaluations.slice(0, 5).map((run) => (
+          <span key={run.id}>
+            {' '}
+            · <a href={href(['runs', run.id])}>eval {shortRunId(run.id)}</a> {runScore(run)}
+            {typeof run.summary?.n === 'number' && <span className="muted"> (n {run.summary.n})</span>}
+          </span>
+        ))}
+      </dd>
+    </>
+  );
+}
