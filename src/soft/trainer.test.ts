@@ -26,6 +26,22 @@ describe('soft prompt training on stories260K', async () => {
   const initial = initSoftPrompt(model, tokenizer, 16, { kind: 'sample-vocab' }, seededRandom(0));
   const options = { epochs: 3, batchSize: 8, seed: 0 };
 
+  it('reports training speed over the steps alone, not the evaluations and waits between them', () => {
+    // a clock that moves 1 ms a reading, and 10 s between steps (a slow dev evaluation, a caller)
+    let time = 0;
+    const { history } = trainSoftPrompt(model, initial, train, dev.slice(0, 4), {
+      steps: 6,
+      batchSize: 8,
+      seed: 0,
+      evalEvery: 2,
+      now: () => (time += 1),
+      onProgress: () => void (time += 10_000),
+    });
+    // over wall time the rate would fall about ten thousandfold from the first step to the last
+    const rates = history.map((record) => record.tokensPerSecond);
+    expect(rates.at(-1)!).toBeGreaterThan(rates[0] / 10);
+  });
+
   it('trains to the same prompt giving the event loop a turn per step (trainSoftPromptAsync)', async () => {
     const settings = { steps: 6, batchSize: 8, seed: 0, evalEvery: 3 };
     let turns = 0;

@@ -128,6 +128,7 @@ export interface TrainProgress {
   epoch: number;
   loss: number;
   learningRate: number;
+  /** Training tokens a second over the steps themselves (dev evaluations and checkpoints left out). */
   tokensPerSecond: number;
   elapsedSeconds: number;
   /** The latest dev evaluation (of this step when `evaluated`, else of an earlier one). */
@@ -317,6 +318,8 @@ function* trainingSteps(
   const started = now();
   let writingSeconds = 0; // spent writing checkpoints in this process
   let tokensSeen = 0;
+  // the time in the steps themselves: dev evaluations and checkpoints are not training speed
+  let stepSeconds = 0;
   let lastEvaluation: PromptEvaluation | undefined;
   const better = (evaluation: PromptEvaluation) =>
     !best ||
@@ -362,6 +365,7 @@ function* trainingSteps(
     const order = epochOrder(train.length, seed, epoch);
     const index = step % stepsPerEpoch;
     const rows = order.slice(index * batchSize, (index + 1) * batchSize).map((i) => train[i]);
+    const stepStarted = now();
     const { loss, gradient, tokens } = trainable.lossAndGradient(rows, { seed, step: step + 1 });
     const norm = clipGradient(gradient, options.clipNorm);
     step++;
@@ -378,6 +382,7 @@ function* trainingSteps(
     if (!Number.isFinite(loss) || badValue >= 0)
       throw diverged(step, `the loss is ${loss}, value ${badValue} of the parameters ${values[badValue]}`);
     tokensSeen += tokens;
+    stepSeconds += (now() - stepStarted) / 1000;
     const elapsedSeconds = (now() - started) / 1000;
     const record: Record<string, number> = {
       step,
@@ -385,7 +390,7 @@ function* trainingSteps(
       loss,
       learningRate,
       gradientNorm: norm,
-      tokensPerSecond: tokensSeen / Math.max(elapsedSeconds, 1e-9),
+      tokensPerSecond: tokensSeen / Math.max(stepSeconds, 1e-9),
     };
     if (dev.length && (step % evalEvery === 0 || step === totalSteps)) {
       lastEvaluation = trainable.evaluate(dev, options.devCandidates);
