@@ -239,6 +239,10 @@ describe('promptune registry push --adapter', () => {
     const anyway = registry(cwd, 'push', '--task', spec, '--adapter', animal, '--other-task', '--db', db);
     expect(anyway.status, anyway.stderr).toBe(0);
     expect(anyway.stdout).toMatch(/^pushed name@2 /);
+    // its lineage says whose scores it carries (the dashboard marks them)
+    const lineage = (reference: string) =>
+      JSON.parse(registry(cwd, 'show', reference, '--db', db, '--json').stdout).version.run;
+    expect(lineage('name@2')).toMatchObject({ kind: 'adapter', trainedFor: 'animal' });
     // a data folder's name is read as --push names the task: a folder "Name" trained task name
     const named = join(cwd, 'Name-adapter');
     cpSync(animal, named, { recursive: true });
@@ -246,5 +250,6 @@ describe('promptune registry push --adapter', () => {
     writeFileSync(metadata, readFileSync(metadata, 'utf8').replace('"animal"', '"Name"'));
     const same = registry(cwd, 'push', '--task', spec, '--adapter', named, '--db', db);
     expect(same.status, same.stderr).toBe(0);
+    expect(lineage('name@3')).not.toHaveProperty('trainedFor');
   });
 });

@@ -26,7 +26,7 @@ export async function checkAdapterFolder(
   directory: string,
   task: string,
   options: { model?: string; force: boolean; otherTask: boolean },
-): Promise<{ method: string; checked: boolean }> {
+): Promise<{ method: string; checked: boolean; trainedFor?: string }> {
   const { method, tasks, metadata } = readTrainedAdapterFolder(directory);
   // as --push would have named it: the --baseline spec's task, or the data folder's name as a task name
   const trainedFor = metadata?.task === undefined ? undefined : taskNameOf(metadata.task);
@@ -43,10 +43,12 @@ export async function checkAdapterFolder(
       code: 'ADAPTER_TASK_UNKNOWN',
       hint: 'Push one task of it: soft train-multitask --push registers each, or push the folder it wrote for that task (<out>/tasks/<name>).',
     });
-  if (options.model === undefined) return { method, checked: false };
+  // pushed for another task (--other-task): the version's lineage says whose scores it carries
+  const other = trainedFor !== undefined && trainedFor !== task ? { trainedFor } : {};
+  if (options.model === undefined) return { method, checked: false, ...other };
   const loaded = await loadModel(options.model, { hub: { onProgress: downloadProgress() } });
   loadTrainedAdapter(directory, loaded.model, { force: options.force });
-  return { method, checked: true };
+  return { method, checked: true, ...other };
 }
 
 /** Registers `directory` as a soft version of `task`'s task (its spec and data files alongside). */
@@ -54,7 +56,7 @@ export async function pushAdapterFolder(
   target: Registry,
   actor: Actor,
   task: Task,
-  source: { directory: string; method: string; model?: string; message: string },
+  source: { directory: string; method: string; model?: string; trainedFor?: string; message: string },
 ): Promise<{ version: PromptVersion; created: boolean }> {
   const { version, created } = await pushSoftPrompt(target, {
     spec: task.spec,
@@ -65,6 +67,7 @@ export async function pushAdapterFolder(
       adapter: relative(process.cwd(), source.directory),
       spec: task.path && relative(process.cwd(), task.path),
       ...(source.model && { model: source.model }),
+      ...(source.trainedFor && { trainedFor: source.trainedFor }),
     },
     message: source.message || `${adapterMethodName(source.method)} from ${source.directory}`,
     actor,

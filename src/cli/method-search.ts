@@ -100,25 +100,36 @@ export function searchSteps(
   return steps;
 }
 
+/** The flag that continues a search of `key` (its key.json): --search, or --search-steps N. */
+function flagOfKey(key: string | undefined): string {
+  try {
+    const steps = (JSON.parse(key ?? 'null') as { trialSteps?: unknown } | null)?.trialSteps;
+    return typeof steps === 'number' ? `--search-steps ${steps}` : '--search';
+  } catch {
+    return '--search'; // an unreadable key: the search's own check names it
+  }
+}
+
 /**
  * The flag that continues the run a search in `directory` chose: --search, or --search-steps N when its
  * trials were that long (its key says), for a hint to a rerun that left it out.
  */
 export function searchFlag(directory: string): string {
-  try {
-    const key: unknown = JSON.parse(readFileSync(join(directory, 'search', 'key.json'), 'utf8'));
-    const steps = (key as { trialSteps?: unknown } | null)?.trialSteps;
-    return typeof steps === 'number' ? `--search-steps ${steps}` : '--search';
-  } catch {
-    return '--search'; // no key (or an unreadable one): the search's own check names it
-  }
+  const path = join(directory, 'search', 'key.json');
+  return flagOfKey(existsSync(path) ? readFileSync(path, 'utf8') : undefined);
 }
 
 /**
- * Says when --search-steps trains each trial at least as long as the run itself would be (`runSteps`):
- * the full search (--search) then costs less, as its chosen trial becomes the run.
+ * Says when --search-steps trains each trial at least as long as the run itself would be (its --steps, or
+ * its epochs of `examples` in batches, before any growth): the full search (--search) then costs less, as
+ * its chosen trial becomes the run.
  */
-export function warnLongTrials(trialSteps: number | undefined, runSteps: number): void {
+export function warnLongTrials(
+  trialSteps: number | undefined,
+  run: { steps?: number; epochs?: number; batchSize?: number },
+  examples: number,
+): void {
+  const runSteps = run.steps ?? (run.epochs ?? 6) * Math.ceil(examples / (run.batchSize ?? 8));
   if (trialSteps !== undefined && trialSteps >= runSteps)
     process.stderr.write(
       `--search-steps ${trialSteps} is not shorter than the run (${runSteps} steps): --search trains the same trials and keeps the chosen one as the run, instead of training it again\n`,
@@ -285,7 +296,7 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
       code: 'TRAIN_CHECKPOINT_MISMATCH',
       hint:
         differences === 'trialSteps'
-          ? `Its trials' length is part of it: rerun with ${searchFlag(input.directory)} to continue or rescore it, or choose a new --out.`
+          ? `Its trials' length is part of it: rerun with ${flagOfKey(saved)} to continue or rescore it, or choose a new --out.`
           : 'Choose a new --out for this run, or delete that folder (and its checkpoint) to start over.',
     });
   }

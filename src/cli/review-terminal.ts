@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PromptuneError } from '../errors/index.js';
-import type { ReviewDecisionInput, RubricItem } from '../registry/index.js';
+import { rubricAnswerFits, type ReviewDecisionInput, type RubricItem } from '../registry/index.js';
 import type { ReviewItemView } from '../review/index.js';
 import type { ReviewClient } from './review-client.js';
 
@@ -183,14 +183,10 @@ async function typedAnswer(
     if (line === undefined) return null;
     const typed = line.trim();
     if (typed === '') return undefined;
-    const value = Number(typed);
+    // a category by its number; the answer checked as the registry checks it
+    const answer = categories ? categories[Number(typed) - 1] : Number(typed);
     // a decimal as people write it ("7", "-0.5", ".25"): not "0x1F" or "1e2", which Number also reads
-    const fits =
-      /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(typed) &&
-      (!categories || Number.isInteger(value)) &&
-      (minimum === undefined || value >= minimum) &&
-      (maximum === undefined || value <= maximum);
-    if (fits) return categories ? categories[value - 1] : value;
+    if (/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(typed) && rubricAnswerFits(question, answer)) return answer;
     write(`  "${typed}" is not ${categories ? "a category's number" : 'a number'}${range}; again: `);
   }
 }

@@ -74,6 +74,7 @@ export {
 export {
   ReviewStore,
   reviewDecisions,
+  rubricAnswerFits,
   mayReview,
   type ReviewQueue,
   type ReviewQueueConfig,

@@ -516,18 +516,22 @@ function checkDecision(
         `rubric item "${name}"`,
         `The queue's rubric asks: ${queue.rubric.map((each) => each.name).join(', ') || 'nothing'}.`,
       );
-    const fits =
-      item.kind === 'boolean'
-        ? typeof value === 'boolean'
-        : item.kind === 'categorical'
-          ? typeof value === 'string' && item.categories!.includes(value)
-          : typeof value === 'number' &&
-            Number.isFinite(value) &&
-            (item.minimum === undefined || value >= item.minimum) &&
-            (item.maximum === undefined || value <= item.maximum);
-    if (!fits) throw invalid(`rubric item ${name}: ${JSON.stringify(value)}`, describeRubricItem(item));
+    if (!rubricAnswerFits(item, value))
+      throw invalid(`rubric item ${name}: ${JSON.stringify(value)}`, describeRubricItem(item));
   }
   return rubric;
+}
+
+/** Whether `value` answers rubric question `item`: a boolean, one of its categories, or a number in its range. */
+export function rubricAnswerFits(item: RubricItem, value: unknown): boolean {
+  if (item.kind === 'boolean') return typeof value === 'boolean';
+  if (item.kind === 'categorical') return typeof value === 'string' && item.categories!.includes(value);
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (item.minimum === undefined || value >= item.minimum) &&
+    (item.maximum === undefined || value <= item.maximum)
+  );
 }
 
 const describeRubricItem = (item: RubricItem) =>

@@ -121,6 +121,7 @@ const push = defineCommand({
                 directory: args.adapter!,
                 method: adapter.method,
                 model: args.model,
+                trainedFor: adapter.trainedFor,
                 message: args.message,
               })
             : target.pushVersion({

@@ -256,8 +256,7 @@ export default defineCommand({
     // --search-steps long)
     let search: Awaited<ReturnType<typeof runSearch>> | undefined;
     if (args.search || trialSteps !== undefined) {
-      const batches = Math.ceil(pooled / (options.batchSize ?? 8));
-      warnLongTrials(trialSteps, options.steps ?? (options.epochs ?? 6) * batches);
+      warnLongTrials(trialSteps, options, pooled);
       search = await runSearch({
         candidates: searchCandidates('multitask-prompt-tuning'),
         key: JSON.stringify({

@@ -16,28 +16,31 @@ import { downloadProgress } from '../progress.js';
 import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
 import { fieldArgs } from '../soft-training.js';
 
-const taskArg = {
-  type: 'string',
-  description: 'Of a multitask adapter: the task whose prompt to use, by name or id',
+/** What both commands load (loadAdapted): the base model, the adapter folder, and how to take it. */
+const adaptedArgs = {
+  model: { type: 'string', required: true, description: 'The base model' },
+  adapter: {
+    type: 'string',
+    required: true,
+    description: 'Adapter folder (ours or PEFT’s), or a folder full fine-tuning wrote',
+  },
+  force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
+  task: {
+    type: 'string',
+    description: 'Of a multitask adapter: the task whose prompt to use, by name or id',
+  },
 } as const;
 
 export const evaluateCommand = defineCommand({
   meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
   args: {
-    model: { type: 'string', required: true, description: 'The base model' },
-    adapter: {
-      type: 'string',
-      required: true,
-      description: 'Adapter folder (ours or PEFT’s), or a folder full fine-tuning wrote',
-    },
+    ...adaptedArgs,
     data: { type: 'string', required: true, description: 'A .jsonl (or .csv) file of examples' },
     labels: {
       type: 'string',
       description:
         'Comma-separated candidate labels for log-likelihood accuracy (default: the targets, when few)',
     },
-    force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
-    task: taskArg,
     json: { type: 'boolean', default: false, description: 'Print JSON' },
     ...fieldArgs,
   },
@@ -68,19 +71,12 @@ export const evaluateCommand = defineCommand({
 export const generateCommand = defineCommand({
   meta: { name: 'generate', description: 'Continue a prompt after a soft prompt' },
   args: {
-    model: { type: 'string', required: true, description: 'The base model' },
-    adapter: {
-      type: 'string',
-      required: true,
-      description: 'Adapter folder, or a folder full fine-tuning wrote',
-    },
+    ...adaptedArgs,
     prompt: { type: 'string', required: true, description: 'Text to continue' },
     'max-tokens': { type: 'string', default: '32', description: 'Most tokens to generate' },
     temperature: { type: 'string', default: '0', description: 'Sampling temperature; 0 is greedy' },
     seed: { type: 'string', default: '0', description: 'Random seed' },
     stop: { type: 'string', description: 'Stop at this text (repeatable)' },
-    force: { type: 'boolean', default: false, description: 'Use an adapter made for another base model' },
-    task: taskArg,
   },
   async run({ args, rawArgs }) {
     const { loaded, prompt, adapter } = await loadAdapted(args);

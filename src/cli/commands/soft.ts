@@ -268,8 +268,7 @@ const train = defineCommand({
         `small data (${trainData.examples.length} training examples): choosing the init and learning rate on dev first (--no-search to skip)\n`,
       );
     if (searching) {
-      const batches = Math.ceil(trainData.examples.length / (common.batchSize ?? 8));
-      warnLongTrials(trialSteps, common.steps ?? (common.epochs ?? 6) * batches);
+      warnLongTrials(trialSteps, common, trainData.examples.length);
       search = await searchStart({
         args,
         loaded,

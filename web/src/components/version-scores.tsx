@@ -18,12 +18,10 @@ export function VersionScores({
   made?: Run;
   evaluations: Run[];
 }) {
-  const recorded = (version.content.promptune ?? {}) as { metrics?: Record<string, unknown>; task?: unknown };
+  const recorded = (version.content.promptune ?? {}) as { metrics?: Record<string, unknown> };
   const metrics = recorded.metrics ?? {};
   // an adapter pushed for another task (--other-task) carries the scores of the task it trained for
-  const trainedFor =
-    typeof recorded.task === 'string' ? recorded.task.toLowerCase().replace(/[^a-z0-9._-]/g, '-') : undefined;
-  const elsewhere = trainedFor !== undefined && trainedFor !== version.task ? trainedFor : undefined;
+  const elsewhere = typeof version.run?.trainedFor === 'string' ? version.run.trainedFor : undefined;
   const baseline = made?.summary?.baselineTestExactMatch;
   const parts = [
     typeof metrics.testExactMatch === 'number' && `test ${score(metrics.testExactMatch)}`,
