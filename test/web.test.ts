@@ -7,7 +7,7 @@
 // queue's agreement), audits recorded from the CLI, and `promptune ui` on a fresh registry. Every page is screenshotted into
 // test-artifacts/screenshots.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -476,6 +476,44 @@ describe.runIf(browserAvailable())('the dashboard in a browser', () => {
     expect((await answer.locator('pre').first().innerText()).trim().length).toBeGreaterThan(0);
     expect(await answer.innerText()).toMatch(/\d+ tokens in \/ \d+ out/);
     await screenshot(page, 'playground');
+  });
+
+  it('marks a version trained on other weights as not served here, in the list, the version and the playground', async () => {
+    // the soft prompt's adapter, as if trained on another model, pushed as a task of its own
+    const foreign = join(cwd, 'soft-elsewhere');
+    cpSync(join(cwd, 'soft-name'), foreign, { recursive: true });
+    const metadata = JSON.parse(readFileSync(join(foreign, 'promptune.json'), 'utf8')) as object;
+    const baseModel = { name: 'SmolLM2-135M', sha256: '1'.repeat(64) };
+    writeFileSync(join(foreign, 'promptune.json'), JSON.stringify({ ...metadata, baseModel }));
+    const elsewhere = join(cwd, 'name-elsewhere.yaml');
+    writeFileSync(
+      elsewhere,
+      readFileSync(spec, 'utf8')
+        .replaceAll('../../shared', shared)
+        .replace(/^name: name$/m, 'name: elsewhere'),
+    );
+    cli(cwd, 'registry', 'push', '--task', elsewhere, '--adapter', foreign, '--other-task');
+    const models = (await (
+      await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${readKey}` } })
+    ).json()) as { data: { id: string }[]; unavailable: { id: string; reason: string }[] };
+    expect(models.data.map((entry) => entry.id)).toContain('name');
+    expect(models.data.map((entry) => entry.id)).not.toContain('elsewhere');
+    expect(models.unavailable).toEqual([
+      { id: 'elsewhere', reason: expect.stringMatching(/^trained on SmolLM2-135M, whose weights differ/) },
+    ]);
+    const page = await signedIn(readKey, 'tasks/elsewhere');
+    await page.getByTestId('versions').getByText('not served here').waitFor();
+    expect(await page.getByTestId('version').getByTestId('not-served').innerText()).toMatch(
+      /not on this service: trained on SmolLM2-135M, whose weights differ from the served model's \(stories260K.gguf\)/,
+    );
+    expect(await page.getByTestId('version').innerText()).not.toMatch(/"model": "elsewhere@1"/);
+    await screenshot(page, 'version-not-served');
+    // the playground runs versions, which takes a key that may run them
+    const playground = await signedIn(adminKey, 'playground?task=elsewhere');
+    await playground.getByTestId('not-served').waitFor();
+    expect(await playground.getByLabel('version').locator('option').first().innerText()).toBe(
+      'latest · not served here',
+    );
   });
 
   it('shows a run started from the CLI while it runs, with its progress', async () => {

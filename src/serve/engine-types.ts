@@ -31,7 +31,11 @@ export interface EngineInfo {
   architecture: string;
   /** Number of weights. */
   parameters: number;
-  modelFingerprint: string;
+  /**
+   * The fingerprints an adapter trained on these weights may record (its promptune.json's
+   * baseModel.sha256): the model's, then an older form's.
+   */
+  fingerprints: string[];
   hiddenSize: number;
   contextLength: number;
   /** The kernels the engine runs on: `js`, or `native` with the OpenBLAS kernels it chose ("native, OpenBLAS SkylakeX"). */

@@ -23,7 +23,7 @@ import {
 } from '../errors/index.js';
 import { compileConstraint } from '../guard/index.js';
 import { promptText } from '../providers/index.js';
-import { loadTrainedAdapter, modelFingerprint, SoftPromptSession } from '../soft/index.js';
+import { loadTrainedAdapter, recordedFingerprints, SoftPromptSession } from '../soft/index.js';
 import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
 import type { SoftPromptReference } from './engine-types.js';
 import { BatchScheduler } from './batch-scheduler.js';
@@ -205,7 +205,7 @@ try {
       name: modelName(settings.model),
       architecture: model.config.architecture,
       parameters: parameterCount(model.config),
-      modelFingerprint: modelFingerprint(model),
+      fingerprints: recordedFingerprints(model),
       hiddenSize: model.config.hiddenSize,
       contextLength: model.config.contextLength,
       kernels: model.kernels.name === 'native' ? `native, OpenBLAS ${nativeBlasCore()}` : model.kernels.name,

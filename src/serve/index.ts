@@ -3,7 +3,7 @@
 // generation off the event loop), and listening on Node. The worker protocol and auth internals stay private.
 export { createService, type Service, type ServiceOptions } from './service.js';
 export type { Backends, ServedVersion } from './task-model.js';
-export { openAiRoutes, type ModelSource } from './openai-routes.js';
+export { openAiRoutes, type ListedModels, type ModelSource, type UnavailableModel } from './openai-routes.js';
 export { EngineClient, type EngineInfo, type EngineResult, type SoftPromptSource } from './engine-client.js';
 export { adapterSource } from './adapter-source.js';
 export type { EngineOptions, SoftPromptReference } from './engine-types.js';

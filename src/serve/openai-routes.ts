@@ -49,9 +49,22 @@ export interface CompletionUsage {
   request: ChatCompletionRequest | TextCompletionRequest;
 }
 
+/** A model name a source knows but cannot run here, and why. */
+export interface UnavailableModel {
+  id: string;
+  reason: string;
+}
+
+/** The models a source lists: the names it serves, and those it knows but cannot run here. */
+export interface ListedModels {
+  names: string[];
+  unavailable?: UnavailableModel[];
+}
+
 /** Where models come from: their names, and the model for a name (undefined: not served). */
 export interface ModelSource {
-  list(context: Context<ServiceEnv>): Promise<string[]> | string[];
+  /** The names served (an array), or with those that cannot run here too. */
+  list(context: Context<ServiceEnv>): Promise<string[] | ListedModels> | string[] | ListedModels;
   resolve(
     name: string,
     context: Context<ServiceEnv>,
@@ -137,10 +150,14 @@ export function openAiRoutes(
   app.onError((error, context) => errorResponse(context, error));
 
   app.get('/v1/models', async (context) => {
-    const names = await source.list(context);
+    const listed = await source.list(context);
+    const { names, unavailable }: ListedModels = Array.isArray(listed) ? { names: listed } : listed;
+    // OpenAI's list holds only what can be called; the names that would answer 409 are listed apart,
+    // with why, for a person looking for a missing task
     return context.json({
       object: 'list',
       data: names.map((id) => ({ id, object: 'model', owned_by: 'promptune' })),
+      ...(unavailable?.length && { unavailable }),
     });
   });
 

@@ -156,7 +156,12 @@ export function openApiDocument(limits: { maxTokens: number }) {
         get: {
           summary: 'Served tasks and task@label names',
           security: bearer,
-          responses: { 200: json('A list'), ...readErrors },
+          responses: {
+            200: json(
+              "{ object: 'list', data: [{ id, object: 'model', owned_by }] }: the names this service can run; names whose version it cannot (an adapter trained on other weights than the served model's, say) are left out and listed in unavailable: [{ id, reason }]",
+            ),
+            ...readErrors,
+          },
         },
       },
       '/v1/tasks/{name}/run': {
@@ -196,7 +201,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
           parameters: [name],
           responses: {
             200: json(
-              '{ data }: versions { id, task, number, kind, method ("hard prompt", "soft prompt", "LoRA", "prefix", "P-tuning", "multitask prompt"), content, specId, parent, run, message, actor, createdAt }',
+              '{ data }: versions { id, task, number, kind, method ("hard prompt", "soft prompt", "LoRA", "prefix", "P-tuning", "multitask prompt"), content, specId, parent, run, message, actor, createdAt, notServed (why this service cannot run it, when it cannot) }',
             ),
             ...errors(401, 403, 404, 429, 500),
           },

@@ -179,9 +179,25 @@ describe('the service with the openai client', () => {
       (await registry.resolveVersion('story', 'production')).id,
     );
     const models = await client(keys.run).models.list();
-    expect(models.data.map((model) => model.id)).toEqual(
-      expect.arrayContaining(['story', 'story@production', 'soft-a']),
+    const ids = models.data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['story', 'story@production', 'soft-a', 'lora-c']));
+    // a version trained on other weights would answer 409: listed apart, with why, not among the models
+    expect(ids).not.toContain('other-base');
+    const listed = await json(
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${keys.run}` } }),
     );
+    expect(listed.unavailable).toEqual([
+      {
+        id: 'other-base',
+        reason: "trained on another-model, whose weights differ from the served model's (stories260K.gguf)",
+      },
+    ]);
+    // the library API marks the version too (the dashboard shows it), and only that one
+    const read = (path: string) =>
+      fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${keys.read}` } }).then(json);
+    expect((await read('/v1/tasks/other-base/versions/1')).notServed).toMatch(/^trained on another-model/);
+    expect((await read('/v1/tasks/lora-c/versions/1')).notServed).toBeUndefined();
+    expect((await read('/v1/tasks/story/versions/1')).notServed).toBeUndefined();
   });
 
   it('serves soft-prompt, LoRA, prefix and multitask tasks on stories260K exactly as a local session, batched together', async () => {

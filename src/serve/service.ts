@@ -34,6 +34,7 @@ import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
 import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
+import { servedNames, whyNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
 import { requestChecks, scoreGuardedTraces } from './service-guards.js';
@@ -60,9 +61,6 @@ import {
 } from '../observe/index.js';
 import { generationRecord, requestRecord } from './telemetry-records.js';
 import { startAlerts, type ServiceAlerts } from './service-alerts.js';
-
-/** A version as the API shows it: with its method in words ("LoRA", "prefix", "hard prompt", …). */
-const withMethod = (version: PromptVersion) => ({ ...version, method: versionMethod(version) });
 
 /** How the service is set up. */
 export interface ServiceOptions {
@@ -355,14 +353,20 @@ export function createService(options: ServiceOptions): Service {
     const name = context.req.param('name');
     return context.json({ spec: await registry.getTask(name), labels: await registry.listLabels(name) });
   });
+  // a version as the API shows it: with its method in words ("LoRA", "prefix", "hard prompt", …), and
+  // why this service cannot run it when it cannot (a service with no model, the dashboard alone, says none)
+  const described = (version: PromptVersion) => {
+    const notServed = whyNotServed(version, backends);
+    return { ...version, method: versionMethod(version), ...(notServed && { notServed }) };
+  };
   app.get('/v1/tasks/:name/versions', scope('read'), async (context) => {
     const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
     const versions = await registry.listVersions(task.name);
-    return context.json({ data: versions.map(withMethod) });
+    return context.json({ data: versions.map(described) });
   });
   app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) =>
     context.json(
-      withMethod(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
+      described(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
     ),
   );
   // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)
@@ -438,11 +442,8 @@ export function createService(options: ServiceOptions): Service {
     openAiRoutes(
       {
         async list() {
-          const tasks = await registry.listTasks();
-          return tasks.flatMap((task) => [
-            task.name,
-            ...Object.keys(task.labels).map((label) => `${task.name}@${label}`),
-          ]);
+          const { served, unserved } = await servedNames(registry, backends);
+          return { names: served, unavailable: unserved };
         },
         async resolve(name, context) {
           const { served, label } = await resolveServed(name, context);

@@ -19,7 +19,7 @@ export {
   type AdapterMetadata,
   type LoadedAdapter,
 } from './peft-adapter.js';
-export { matchesFingerprint, modelFingerprint } from './model-fingerprint.js';
+export { matchesFingerprint, modelFingerprint, recordedFingerprints } from './model-fingerprint.js';
 export {
   adamStep,
   clipGradient,

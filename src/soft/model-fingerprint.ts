@@ -3,42 +3,48 @@
 // Hugging Face checkpoint stores them rotate-half (the same weights, rows reordered per head), so a
 // rotate-half model's query is hashed in interleaved order. Adapters written before that hashed a
 // rotate-half model's rows as loaded; matchesFingerprint accepts those too, from either copy.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import {
   interleaveHeads,
   matrixChunks,
   matrixFloat32,
   rotateHalfHeads,
   type LlamaModel,
+  type Matrix,
 } from '../engine/index.js';
 
+type Order = 'interleaved' | 'as-loaded' | 'rotate-half';
+
 /**
- * The hash of a few tensors and the shape, the query's rows in `order`: interleaved (a rotate-half query
- * reordered as GGUF stores it), as loaded, or rotate-half (an interleaved one as Hugging Face stores it).
+ * The hashes of a few tensors and the shape, one per order of the query's rows: interleaved (a rotate-half
+ * query reordered as GGUF stores it), as loaded, or rotate-half (an interleaved one as Hugging Face stores
+ * it). The tensors before the query are hashed once and the hash copied for each order.
  */
-function fingerprint(model: LlamaModel, order: 'interleaved' | 'as-loaded' | 'rotate-half'): string {
+function fingerprints(model: LlamaModel, orders: readonly Order[]): string[] {
   const hash = createHash('sha256');
   const { config, weights } = model;
   hash.update(
     JSON.stringify([config.hiddenSize, config.layers, config.heads, config.kvHeads, config.vocabularySize]),
   );
-  const add = (values: Float32Array) =>
-    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
+  // decoded a slice of rows at a time, so a large vocabulary is never expanded whole
+  const add = (target: Hash, tensor: Matrix) => {
+    for (const values of matrixChunks(tensor))
+      target.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  };
+  add(hash, weights.embedding);
+  add(hash, weights.finalNorm);
   const query = weights.layers[0].query;
-  for (const tensor of [weights.embedding, weights.finalNorm, query, weights.layers.at(-1)!.down]) {
-    if (tensor === query && order === 'interleaved' && config.ropeStyle === 'half') {
-      add(interleaveHeads(matrixFloat32(query), config.heads, config.hiddenSize));
-      continue;
-    }
-    if (tensor === query && order === 'rotate-half' && config.ropeStyle === 'interleaved') {
-      add(rotateHalfHeads(matrixFloat32(query), config.heads, config.hiddenSize));
-      continue;
-    }
-    // quantized matrices hash as their values, so one file hashes alike whichever kernels loaded it;
-    // decoded a slice of rows at a time, so a large vocabulary is never expanded whole
-    for (const values of matrixChunks(tensor)) add(values);
-  }
-  return hash.digest('hex');
+  return orders.map((order) => {
+    const copy = hash.copy();
+    if (order === 'interleaved' && config.ropeStyle === 'half')
+      add(copy, interleaveHeads(matrixFloat32(query), config.heads, config.hiddenSize));
+    else if (order === 'rotate-half' && config.ropeStyle === 'interleaved')
+      add(copy, rotateHalfHeads(matrixFloat32(query), config.heads, config.hiddenSize));
+    else add(copy, query);
+    add(copy, weights.layers.at(-1)!.down);
+    return copy.digest('hex');
+  });
 }
 
 /**
@@ -46,16 +52,22 @@ function fingerprint(model: LlamaModel, order: 'interleaved' | 'as-loaded' | 'ro
  * the shape): equal weights, equal hashes, in whichever format the model was stored.
  */
 export function modelFingerprint(model: LlamaModel): string {
-  return fingerprint(model, 'interleaved');
+  return fingerprints(model, ['interleaved'])[0];
 }
 
 /**
- * Whether `sha256` is `model`'s fingerprint, or the one promptune recorded before a model and its
- * conversion hashed alike: a rotate-half (Hugging Face) copy's rows as loaded, which a GGUF copy's rows
- * reordered rotate-half also give.
+ * Every fingerprint an adapter trained on `model`'s weights may record: `model`'s, and the one promptune
+ * recorded before a model and its conversion hashed alike (a rotate-half, Hugging Face, copy's rows as
+ * loaded, which a GGUF copy's rows reordered rotate-half also give).
  */
+export function recordedFingerprints(model: LlamaModel): string[] {
+  const { ropeStyle } = model.config;
+  if (ropeStyle === 'half') return fingerprints(model, ['interleaved', 'as-loaded']);
+  if (ropeStyle === 'interleaved') return fingerprints(model, ['interleaved', 'rotate-half']);
+  return fingerprints(model, ['interleaved']);
+}
+
+/** Whether `sha256` is one of `model`'s recorded fingerprints (recordedFingerprints). */
 export function matchesFingerprint(model: LlamaModel, sha256: string): boolean {
-  if (sha256 === modelFingerprint(model)) return true;
-  if (model.config.ropeStyle === 'half') return sha256 === fingerprint(model, 'as-loaded');
-  return model.config.ropeStyle === 'interleaved' && sha256 === fingerprint(model, 'rotate-half');
+  return recordedFingerprints(model).includes(sha256);
 }

@@ -31,6 +31,8 @@ export interface Version {
   message: string;
   actor: string;
   createdAt: string;
+  /** Why the service showing it cannot run it (an adapter trained on other weights), when it cannot. */
+  notServed?: string;
 }
 
 export interface LabelEvent {

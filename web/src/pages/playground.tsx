@@ -30,6 +30,20 @@ function Runner({ task }: { task: string }) {
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!detail.data || !versions.data) return <Loading />;
   const inputFields = detail.data.spec.input.fields;
+  const latest = versions.data.data.reduce<Version | undefined>(
+    (last, version) => (last && last.number > version.number ? last : version),
+    undefined,
+  );
+  // a version this service cannot run (trained on other weights) is marked, and its reason shown below
+  const notHere = (version: Version | undefined) => (version?.notServed ? ' · not served here' : '');
+  const chosen =
+    reference === 'latest'
+      ? latest
+      : versions.data.data.find(
+          (version) =>
+            String(version.number) === reference ||
+            version.id === detail.data!.labels.find((label) => label.label === reference)?.version,
+        );
   /** The method of the version an answer came from (one pushed since the list loaded: its kind). */
   const methodOf = (id: string) => {
     const version = versions.data!.data.find((each) => each.id === id);
@@ -64,19 +78,25 @@ function Runner({ task }: { task: string }) {
       <label>
         Version
         <select value={reference} onChange={(event) => setReference(event.target.value)} aria-label="version">
-          <option value="latest">latest</option>
+          <option value="latest">latest{notHere(latest)}</option>
           {detail.data.labels.map((label) => (
             <option key={label.label} value={label.label}>
               {label.label}
+              {notHere(versions.data!.data.find((version) => version.id === label.version))}
             </option>
           ))}
           {[...versions.data.data].reverse().map((version) => (
             <option key={version.id} value={version.number}>
-              v{version.number} ({versionMethod(version)})
+              v{version.number} ({versionMethod(version)}){notHere(version)}
             </option>
           ))}
         </select>
       </label>
+      {chosen?.notServed && (
+        <p className="not-served" data-testid="not-served">
+          v{chosen.number} cannot run on this service: {chosen.notServed}.
+        </p>
+      )}
       {inputFields.map((field) => (
         <label key={field}>
           {field}

@@ -68,13 +68,20 @@ function VersionView({ version, versions }: { version: Version; versions: Versio
         </dd>
         <VersionScores version={version} made={made} evaluations={evaluations} />
         <dt>call it</dt>
-        <dd>
-          <code>{`"model": "${version.task}@${version.number}"`}</code>{' '}
-          <span className="muted">
-            in POST /v1/chat/completions, or POST /v1/tasks/{version.task}@{version.number}/run with the input
-            fields
-          </span>
-        </dd>
+        {version.notServed ? (
+          <dd className="not-served" data-testid="not-served">
+            not on this service: {version.notServed}. Serve it with <code>promptune serve --model</code> the
+            model it was trained on.
+          </dd>
+        ) : (
+          <dd>
+            <code>{`"model": "${version.task}@${version.number}"`}</code>{' '}
+            <span className="muted">
+              in POST /v1/chat/completions, or POST /v1/tasks/{version.task}@{version.number}/run with the
+              input fields
+            </span>
+          </dd>
+        )}
         <dt>parent</dt>
         <dd>
           {parent ? <a href={href(['tasks', version.task], { v: parent.number })}>v{parent.number}</a> : '–'}
@@ -369,7 +376,14 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                         v{version.number}
                       </a>
                     </td>
-                    <td>{versionMethod(version)}</td>
+                    <td>
+                      {versionMethod(version)}
+                      {version.notServed && (
+                        <span className="tag tag-warn" title={version.notServed}>
+                          not served here
+                        </span>
+                      )}
+                    </td>
                     <td className="muted clip narrow" title={version.message}>
                       {version.message}
                     </td>

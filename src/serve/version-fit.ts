@@ -1,0 +1,71 @@
+// Whether this service can run a registry version. An adapter (a soft prompt, prefix, P-tuning, LoRA or
+// multitask version) runs only on the local engine, and only on the weights it was trained on: its
+// promptune.json records their fingerprint, which the engine's model must have. A hard prompt needs a
+// model for hard prompts. GET /v1/models lists only the names that can run, so a client does not pick
+// a model that answers 409, and the library API marks each version that cannot, for the dashboard.
+import type { PromptVersion, Registry } from '../registry/index.js';
+import type { Backends } from './task-model.js';
+
+/**
+ * Why `version` cannot run on `backends`, or undefined when it can, or nothing tells: a service with no
+ * model at all (the dashboard alone) runs nothing and marks nothing.
+ */
+export function whyNotServed(version: PromptVersion, backends: Backends): string | undefined {
+  if (!backends.hard && !backends.engine) return undefined;
+  if (version.kind !== 'soft')
+    return backends.hard ? undefined : 'a hard prompt, and no model for hard prompts runs here';
+  const engine = backends.engine;
+  if (!engine) return 'an adapter for a local model, and no local engine runs here';
+  const trainedOn = baseModelOf(version);
+  if (!trainedOn || engine.info.fingerprints.includes(trainedOn.sha256)) return undefined;
+  return `trained on ${trainedOn.name}, whose weights differ from the served model's (${engine.info.name})`;
+}
+
+/** The base model an adapter version records, read defensively (versions pushed by older releases). */
+function baseModelOf(version: PromptVersion): { name: string; sha256: string } | undefined {
+  const metadata = (version.content as { promptune?: unknown }).promptune;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const base = (metadata as { baseModel?: unknown }).baseModel;
+  if (typeof base !== 'object' || base === null) return undefined;
+  const { name, sha256 } = base as { name?: unknown; sha256?: unknown };
+  return typeof sha256 === 'string'
+    ? { name: typeof name === 'string' ? name : 'another model', sha256 }
+    : undefined;
+}
+
+/** A model name GET /v1/models leaves out, and why. */
+export interface UnservedName {
+  id: string;
+  reason: string;
+}
+
+/**
+ * The model names of every task (`task`, and `task@label` for each label), split by whether the version
+ * each name serves can run here. A bare task serves its production label, else its latest version.
+ */
+export async function servedNames(
+  registry: Registry,
+  backends: Backends,
+): Promise<{ served: string[]; unserved: UnservedName[] }> {
+  const served: string[] = [];
+  const unserved: UnservedName[] = [];
+  const checks = !!backends.hard || !!backends.engine; // else the versions need not be read
+  for (const task of await registry.listTasks()) {
+    const versions = checks ? await registry.listVersions(task.name) : [];
+    const latest = Math.max(0, ...versions.map((version) => version.number));
+    const names: [string, number][] = [
+      [task.name, task.labels.production ?? latest],
+      ...Object.entries(task.labels).map(([label, number]): [string, number] => [
+        `${task.name}@${label}`,
+        number,
+      ]),
+    ];
+    for (const [id, number] of names) {
+      const version = versions.find((entry) => entry.number === number);
+      const reason = version && whyNotServed(version, backends);
+      if (reason) unserved.push({ id, reason });
+      else served.push(id);
+    }
+  }
+  return { served, unserved };
+}
