@@ -76,14 +76,16 @@ describe('promptune soft train --method', () => {
     );
     expect(byVersion.status, byVersion.stderr).toBe(0);
     expect(JSON.parse(byVersion.stdout).model).toMatch(/^local:.*stories260K\.gguf\+lora:[0-9a-f]{12}$/);
-    // the Hugging Face copy of the same weights (query rows in rotate-half order) is the same model: the
-    // adapter loads on it without --force and scores alike
+    // the Hugging Face copy of the same weights (query and key rows in rotate-half order) is the same
+    // model: the adapter (its q_proj and k_proj products reordered) loads on it without --force and gives
+    // the same loss, not only the same answers
     const onCopy = promptune(
       ...['soft', 'eval', '--model', stories.huggingFace, '--adapter', out],
       ...['--data', join(data, 'test.jsonl'), '--json'],
     );
     expect(onCopy.status, onCopy.stderr).toBe(0);
     expect(JSON.parse(onCopy.stdout).accuracy).toBe(evaluated.accuracy);
+    expect(JSON.parse(onCopy.stdout).loss).toBeCloseTo(evaluated.loss, 5);
     // a push for other weights (an 8-bit quantization, another fingerprint) moves the task's latest to a
     // model a service of the first refuses: it says so
     const quantized = join(data, 'stories-q8.gguf');
@@ -189,7 +191,25 @@ describe('promptune soft train --method', () => {
       init: 'text',
     });
     const evaluate = () => evaluateAdapter(out, join(data, 'test.jsonl'));
-    expect(JSON.parse(evaluate().stdout)).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    const evaluated = JSON.parse(evaluate().stdout);
+    expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    // the prefix's keys are in the order of the model file's query and key rows: on the Hugging Face copy
+    // (rotate-half where this GGUF interleaves) it scores the same, its keys reordered
+    const onCopy = promptune(
+      ...['soft', 'eval', '--model', stories.huggingFace, '--adapter', out],
+      ...['--data', join(data, 'test.jsonl'), '--json'],
+    );
+    expect(onCopy.status, onCopy.stderr).toBe(0);
+    expect(JSON.parse(onCopy.stdout)).toMatchObject({ accuracy: evaluated.accuracy, n: 32 });
+    expect(JSON.parse(onCopy.stdout).loss).toBeCloseTo(evaluated.loss, 5);
+    // ... but its checkpoint holds the keys as this GGUF runs them: not resumed on the copy
+    const resumedOnCopy = promptune(
+      ...['soft', 'train', '--method', 'prefix-tuning', '--model', stories.huggingFace, '--data', data],
+      ...['--out', out, '--init', 'text', '--epochs', '3'],
+    );
+    expect(resumedOnCopy.status).not.toBe(0);
+    expect(resumedOnCopy.stderr).toMatch(/code: TRAIN_CHECKPOINT_MISMATCH/);
+    expect(resumedOnCopy.stderr).toMatch(/query and key order \(.*\) interleaved → rotate-half/);
     const generated = generateWithAdapter(out);
     expect(generated.status).toBe(0);
     const shown = JSON.parse(

@@ -5,7 +5,13 @@
 // its PEFT-format folder (full fine-tuning: every weight of a copy of the model, saved as a whole model);
 // soft.ts runs the rest (data, progress, the run record, --push) the same for all.
 import { basename, resolve } from 'node:path';
-import { keyValueWidth, seededRandom, type LoadedModel, type Projection } from '../engine/index.js';
+import {
+  keyValueWidth,
+  seededRandom,
+  type LlamaModel,
+  type LoadedModel,
+  type Projection,
+} from '../engine/index.js';
 import { PromptuneError, ValidationError } from '../errors/index.js';
 import {
   adapterMethod,
@@ -48,6 +54,8 @@ import {
   type TokenizedExample,
   type TrainedValues,
   type TrainOptions,
+  hasBothOrders,
+  modelQueryKeyOrder,
 } from '../soft/index.js';
 import { choice, listOption, numberOption } from './options.js';
 
@@ -87,6 +95,12 @@ export interface MethodPlan {
   defaultLearningRate: number;
   /** What the run record and the adapter's training metadata say about the method. */
   config: Record<string, unknown>;
+  /**
+   * What a checkpoint must agree on besides: for a LoRA or a prefix on a llama from Hugging Face, the
+   * rotate-half order its query and key values are trained in, which the llama's GGUF interleaves. A
+   * checkpoint holds them as the model ran them (adapter files are converted: query-key-order.ts).
+   */
+  checkpointOnly?: Record<string, unknown>;
   /** Words for the summary line: "soft prompt (16 virtual tokens)". */
   describe: string;
   train(train: TokenizedExample[], dev: TokenizedExample[], options: TrainOptions): Promise<TrainedMethod>;
@@ -235,6 +249,7 @@ export function planMethod(
       defaultLearningRate: 0.001,
       // a dropout only when there is one: runs and checkpoints made before it was an option still agree
       config: { method, rank, alpha, targets: args.targets, ...(dropout ? { dropout } : {}) },
+      checkpointOnly: queryKeyOrderIdentity(loaded.model),
       describe: `LoRA (rank ${rank} on ${targets.length} projections)`,
       async train(train, dev, options) {
         const result = await trainLoraAsync(loaded.model, initial, train, dev, { ...options, dropout });
@@ -312,6 +327,7 @@ export function planMethod(
         init: recordedInit,
         ...(hidden === undefined ? {} : { projection: hidden }),
       },
+      checkpointOnly: queryKeyOrderIdentity(model),
       describe: `prefix (${virtualTokens} positions of keys and values in ${model.config.layers} layers${hidden === undefined ? '' : `, through an MLP of ${hidden}`})`,
       async train(train, dev, options) {
         const result = await trainPrefixAsync(model, initial, train, dev, options, projection);
@@ -634,11 +650,25 @@ export function hardPromptText(task: string, prompt: HardPrompt): string {
 }
 
 /**
+ * The query and key order a LoRA's or prefix's checkpoint must agree on: recorded only for a llama run
+ * rotate-half (from Hugging Face), so that checkpoints of GGUF llamas made before it still resume.
+ */
+function queryKeyOrderIdentity(model: LlamaModel): Record<string, unknown> | undefined {
+  return hasBothOrders(model) && modelQueryKeyOrder(model) === 'rotate-half'
+    ? { queryKeyOrder: 'rotate-half' }
+    : undefined;
+}
+
+/**
  * What a checkpoint of `plan` must agree on beyond the training options (TrainOptions.run): the
  * method's settings and, for a start from words, the words.
  */
 export function checkpointIdentity(plan: MethodPlan, args: MethodArgs): Record<string, unknown> {
-  return { ...plan.config, ...(plan.config.init === 'text' && { initText: args['init-text'] }) };
+  return {
+    ...plan.config,
+    ...(plan.config.init === 'text' && { initText: args['init-text'] }),
+    ...plan.checkpointOnly,
+  };
 }
 
 /**

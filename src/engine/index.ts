@@ -70,7 +70,7 @@ export { tokenEmbeddingRow } from './decoder.js';
 export { matrixFloat32 } from './weights/matrix-float32.js';
 export type { Matrix, QuantizedMatrix } from './weights/types.js';
 export { describeTensors, type TensorDescription } from './describe-tensors.js';
-export type { GgufValue } from './weights/gguf.js';
+export { ggufInterleaves, type GgufValue } from './weights/gguf.js';
 export {
   resolveHubReference,
   parseHubReference,

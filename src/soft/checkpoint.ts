@@ -243,7 +243,13 @@ const settingWords: Record<string, string> = {
   dev: 'dev examples',
   learningRate: 'learning rate',
   weightDecay: 'weight decay',
+  // a llama's GGUF file runs its query and key rows interleaved, its Hugging Face copy rotate-half
+  queryKeyOrder:
+    "the model file's query and key order (a llama's GGUF or llama2.c file, or its Hugging Face copy)",
 };
+
+/** What a setting recorded only where it is not its old default means where it is absent. */
+const absentMeans: Record<string, unknown> = { queryKeyOrder: 'interleaved' };
 
 /** A setting's value, short: a digest or a long list is not worth printing whole. */
 function shortValue(value: unknown): string {
@@ -266,7 +272,8 @@ function changedSettings(
   const plain = (value: unknown): value is Record<string, unknown> =>
     typeof value === 'object' && value !== null && !Array.isArray(value);
   for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const [was, is] = [before[name], after[name]];
+    // a setting recorded only where it is not its old default reads as that default where it is absent
+    const [was, is] = [before[name] ?? absentMeans[name], after[name] ?? absentMeans[name]];
     if (JSON.stringify(was) === JSON.stringify(is)) continue;
     if (plain(was) && plain(is))
       for (const [inner, innerWas, innerIs] of changedSettings(was, is))

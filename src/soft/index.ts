@@ -21,6 +21,14 @@ export {
 } from './peft-adapter.js';
 export { matchesFingerprint, modelFingerprint, recordedFingerprints } from './model-fingerprint.js';
 export {
+  hasBothOrders,
+  loraInOrder,
+  modelQueryKeyOrder,
+  prefixInOrder,
+  storedQueryKeyOrder,
+  type QueryKeyOrder,
+} from './query-key-order.js';
+export {
   adamStep,
   clipGradient,
   learningRateAt,

@@ -28,6 +28,7 @@ import {
   type AdapterMetadata,
 } from './peft-adapter.js';
 import { modelFingerprint } from './model-fingerprint.js';
+import { loraInOrder, modelQueryKeyOrder, storedQueryKeyOrder } from './query-key-order.js';
 
 /** Each projection's Hugging Face module path inside a layer (Llama, Mistral, Qwen, SmolLM, Gemma). */
 const MODULES: Record<Projection, string> = {
@@ -244,7 +245,9 @@ export function loadLoraAdapter(
     );
   while (adapter.layers.length < model.config.layers) adapter.layers.push({});
   checkAdapterFits(adapter, model);
-  return loaded;
+  // the query and key products' rows as the model runs them (a llama's GGUF interleaves them)
+  const order = storedQueryKeyOrder(metadata, model);
+  return { ...loaded, adapter: loraInOrder(adapter, model, order, modelQueryKeyOrder(model)) };
 }
 
 /** What a new adapter is: its rank, alpha and targets. */
@@ -313,7 +316,9 @@ export function saveLoraAdapter(
     dropout?: number;
   },
 ): void {
-  for (const [name, tensor] of Object.entries(loraTensors(adapter))) {
+  // written in Hugging Face's order of the query and key rows, which PEFT reads
+  const tensors = loraTensors(loraInOrder(adapter, model, modelQueryKeyOrder(model), 'rotate-half'));
+  for (const [name, tensor] of Object.entries(tensors)) {
     const bad = firstNonFinite(tensor.data);
     if (bad >= 0)
       throw new ValidationError(
@@ -351,6 +356,7 @@ export function saveLoraAdapter(
     layout: 'peft',
     baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
     ...rest,
+    queryKeyOrder: 'rotate-half',
   };
-  writeAdapterFiles(directory, loraTensors(adapter), config, sidecar);
+  writeAdapterFiles(directory, tensors, config, sidecar);
 }

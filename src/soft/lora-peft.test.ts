@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
 import {
   peftLogits,
+  relativeLogitsDifference,
   readPeftFixture,
   rowLogitsDifference,
   type FixtureBatch,
@@ -21,7 +22,9 @@ import {
   packAdapter,
   tokenEmbeddingRow,
 } from '../engine/index.js';
-import { loadLoraAdapter, loraTensors, saveLoraAdapter } from './lora-adapter.js';
+import { loadLoraAdapter, loraTensors, readLoraConfig, saveLoraAdapter } from './lora-adapter.js';
+import { modelFingerprint } from './model-fingerprint.js';
+import { readAdapterMetadata, writeAdapterFiles } from './peft-adapter.js';
 import { adamStep, optimizerState } from './optimizer.js';
 
 const {
@@ -121,8 +124,44 @@ describe('LoRA against PEFT', async () => {
     expect(again.config).toMatchObject({ r: 4, lora_alpha: 8, peft_type: 'LORA' });
     const logits = peftLogits('peft_lora', directory);
     if (!logits) return;
-    const diff = maxAbsDiff(logits, expected.get('logits')!);
-    console.log(`PEFT loading promptune's adapter: logits max abs diff ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThan(1e-5);
+    const diff = relativeLogitsDifference(logits, expected.get('logits')!);
+    console.log(`PEFT loading promptune's adapter: logits differ by ${diff.toExponential(2)} of the largest`);
+    expect(diff).toBeLessThan(1e-6);
+  });
+
+  it("on the model's GGUF copy (its query and key rows interleaved): PEFT's logits, PEFT's tensors written back, and an older file in that order read", async () => {
+    const gguf = (await loadModel(stories.gguf)).model;
+    const loaded = loadLoraAdapter(join(fixture, 'adapter'), gguf);
+    const logits = gguf.forward({ batch: B, time: T, tokens, adapters: new Array(B).fill(loaded.adapter) });
+    const V = gguf.config.vocabularySize;
+    const diff = rowLogitsDifference(logits, expected.get('logits')!, reference.rows, T, V);
+    console.log(`LoRA on the GGUF copy: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
+    // written from the GGUF copy, the files are PEFT's (Hugging Face's order), and say so
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-lora-gguf-'));
+    saveLoraAdapter(directory, loaded.adapter, gguf, { baseModelName: 'stories260K.gguf', alpha: 8 });
+    const source = openSafetensors([join(directory, 'adapter_model.safetensors')]);
+    const original = openSafetensors([join(fixture, 'adapter', 'adapter_model.safetensors')]);
+    try {
+      for (const name of original.names()) expect(source.read(name)).toEqual(original.read(name));
+    } finally {
+      source.close();
+      original.close();
+    }
+    expect(readAdapterMetadata(directory)?.queryKeyOrder).toBe('rotate-half');
+    const peft = peftLogits('peft_lora', directory); // PEFT itself, given PROMPTUNE_PEFT_PYTHON
+    if (peft) expect(relativeLogitsDifference(peft, expected.get('logits')!)).toBeLessThan(1e-6);
+    // a file promptune wrote before it recorded the order holds the GGUF copy's: it reads as it was meant
+    const older = mkdtempSync(join(tmpdir(), 'promptune-lora-older-'));
+    writeAdapterFiles(older, loraTensors(loaded.adapter), readLoraConfig(join(fixture, 'adapter')), {
+      format: 'promptune-soft-prompt',
+      layout: 'peft',
+      method: 'lora',
+      baseModel: { name: 'stories260K.gguf', sha256: modelFingerprint(gguf) },
+    });
+    expect(packAdapter(loadLoraAdapter(older, model).adapter).values).toEqual(packAdapter(adapter).values);
+    expect(packAdapter(loadLoraAdapter(older, gguf).adapter).values).toEqual(
+      packAdapter(loaded.adapter).values,
+    );
   });
 });

@@ -44,6 +44,11 @@ export interface AdapterMetadata {
   training?: Record<string, unknown>;
   /** Per virtual token, the vocabulary tokens nearest it (nearestTokens), most similar first. */
   nearestTokens?: { text: string; cosine: number }[][];
+  /**
+   * The order of each head's query and key dimensions in a LoRA's or prefix's tensors: rotate-half (Hugging
+   * Face's) as promptune writes them; absent, the order of the model it trained on (query-key-order.ts).
+   */
+  queryKeyOrder?: 'interleaved' | 'rotate-half';
 }
 
 /** adapter_config.json as far as it says which kind of adapter this is. */
@@ -77,6 +82,8 @@ const metadataSchema = z.looseObject({
   metrics: z.record(z.string(), z.number().nullable()).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
   nearestTokens: z.array(z.array(z.looseObject({ text: z.string(), cosine: z.number() }))).optional(),
+  // the order of each head's query and key dimensions in the tensors (query-key-order.ts); LoRA and prefixes
+  queryKeyOrder: z.enum(['interleaved', 'rotate-half']).optional(),
 });
 
 /**

@@ -26,6 +26,7 @@ import {
   type AdapterMetadata,
 } from './peft-adapter.js';
 import { modelFingerprint } from './model-fingerprint.js';
+import { modelQueryKeyOrder, prefixInOrder, storedQueryKeyOrder } from './query-key-order.js';
 import { initTokenIds, standardNormal, type PromptInit, type SoftPrompt } from './soft-prompt.js';
 
 /** The fields of a prefix-tuning adapter_config.json that loading depends on. */
@@ -133,8 +134,10 @@ export function loadPrefixAdapter(
         hint: `It was made for ${config.base_model_name_or_path ?? 'another model'}; load that model.`,
       },
     );
-  // with the layers and key width the model's, the prefix read to the config's shape fits it
-  return loaded;
+  // with the layers and key width the model's, the prefix read to the config's shape fits it; its keys'
+  // dimensions as the model runs them (a llama's GGUF interleaves them)
+  const order = storedQueryKeyOrder(metadata, model);
+  return { ...loaded, prefix: prefixInOrder(loaded.prefix, model, order, modelQueryKeyOrder(model)) };
 }
 
 /**
@@ -241,10 +244,13 @@ export function savePrefixAdapter(
     layout: 'peft',
     baseModel: { name: baseModelName, sha256: modelFingerprint(model) },
     ...rest,
+    queryKeyOrder: 'rotate-half',
   };
+  // the keys written in Hugging Face's order of their dimensions, which PEFT reads
+  const stored = prefixInOrder(prefix, model, modelQueryKeyOrder(model), 'rotate-half');
   writeAdapterFiles(
     directory,
-    { prompt_embeddings: { shape: [prefix.length, L * 2 * width], data: prefixToPeft(prefix, L, width) } },
+    { prompt_embeddings: { shape: [prefix.length, L * 2 * width], data: prefixToPeft(stored, L, width) } },
     config,
     sidecar,
   );

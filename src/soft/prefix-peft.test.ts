@@ -8,10 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
-import { peftLogits, readPeftFixture, type FixtureBatch } from '../../test/peft-fixtures.js';
+import {
+  peftLogits,
+  readPeftFixture,
+  relativeLogitsDifference,
+  type FixtureBatch,
+} from '../../test/peft-fixtures.js';
 import { inputGradients, keyValueWidth, loadModel, openSafetensors } from '../engine/index.js';
 import { adamStep, optimizerState } from './optimizer.js';
-import { loadPrefixAdapter, prefixPlaceholders, prefixToPeft, savePrefixAdapter } from './prefix-adapter.js';
+import { modelFingerprint } from './model-fingerprint.js';
+import { readAdapterMetadata, writeAdapterFiles } from './peft-adapter.js';
+import {
+  loadPrefixAdapter,
+  prefixPlaceholders,
+  prefixToPeft,
+  readPrefixConfig,
+  savePrefixAdapter,
+} from './prefix-adapter.js';
 import { prefixProjection } from './prefix-projection.js';
 import { prefixTrainable } from './prefix-training.js';
 import { buildBatch } from './sequences.js';
@@ -180,8 +193,63 @@ describe('prefix tuning against PEFT', async () => {
     expect(again.prefix.values).toEqual(prefix.values);
     const logits = peftLogits('peft_prefix', directory);
     if (!logits) return;
-    const diff = maxAbsDiff(logits, expected.get('plain.logits')!);
-    console.log(`PEFT loading promptune's prefix: logits max abs diff ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThan(1e-5);
+    const diff = relativeLogitsDifference(logits, expected.get('plain.logits')!);
+    console.log(`PEFT loading promptune's prefix: logits differ by ${diff.toExponential(2)} of the largest`);
+    expect(diff).toBeLessThan(1e-6);
+  });
+
+  it("on the model's GGUF copy (its query and key rows interleaved): PEFT's logits, PEFT's tensor written back, and an older file in that order read", async () => {
+    const gguf = (await loadModel(stories.gguf)).model;
+    const loaded = loadPrefixAdapter(join(fixture, 'adapter'), gguf);
+    const ggufBatch = buildBatch(gguf, prefixPlaceholders(gguf, loaded.prefix), examples);
+    const logits = gguf.forward({
+      batch: B,
+      time: T,
+      embeddings: ggufBatch.embeddings,
+      adapters: new Array(B).fill(loaded.prefix),
+    });
+    const diff = logitsDiff(logits, expected.get('plain.logits')!);
+    console.log(`prefix on the GGUF copy: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
+    // written from the GGUF copy, the file is PEFT's (Hugging Face's order), and says so
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-prefix-gguf-'));
+    savePrefixAdapter(directory, loaded.prefix, gguf, {
+      baseModelName: 'stories260K.gguf',
+      method: 'prefix-tuning',
+    });
+    const written = openSafetensors([join(directory, 'adapter_model.safetensors')]);
+    try {
+      expect(written.read('prompt_embeddings')).toEqual(peftPrefix());
+    } finally {
+      written.close();
+    }
+    expect(readAdapterMetadata(directory)?.queryKeyOrder).toBe('rotate-half');
+    const peft = peftLogits('peft_prefix', directory); // PEFT itself, given PROMPTUNE_PEFT_PYTHON
+    if (peft) expect(relativeLogitsDifference(peft, expected.get('plain.logits')!)).toBeLessThan(1e-6);
+    // a file promptune wrote before it recorded the order holds the GGUF copy's: it reads as it was meant
+    const older = mkdtempSync(join(tmpdir(), 'promptune-prefix-older-'));
+    writeAdapterFiles(
+      older,
+      { prompt_embeddings: { shape: [P, L * 2 * width], data: prefixToPeft(loaded.prefix, L, width) } },
+      readPrefixConfig(join(fixture, 'adapter')),
+      {
+        format: 'promptune-soft-prompt',
+        layout: 'peft',
+        method: 'prefix-tuning',
+        baseModel: { name: 'stories260K.gguf', sha256: modelFingerprint(gguf) },
+      },
+    );
+    expect(loadPrefixAdapter(older, model).prefix.values).toEqual(prefix.values);
+    expect(loadPrefixAdapter(older, gguf).prefix.values).toEqual(loaded.prefix.values);
   });
 });
+
+/** PEFT's saved prefix tensor, as the fixture's adapter holds it. */
+function peftPrefix(): Float32Array {
+  const source = openSafetensors([join(fixture, 'adapter', 'adapter_model.safetensors')]);
+  try {
+    return source.read('prompt_embeddings');
+  } finally {
+    source.close();
+  }
+}

@@ -53,6 +53,13 @@ export const ggufArchitectures: Record<
   gemma3: { ropeStyle: 'half' },
 };
 
+/**
+ * Whether llama.cpp stores `architecture`'s query and key rows in interleaved RoPE order (a llama's GGUF),
+ * where its Hugging Face checkpoint stores them rotate-half.
+ */
+export const ggufInterleaves = (architecture: string): boolean =>
+  ggufArchitectures[architecture]?.ropeStyle === 'interleaved';
+
 interface TensorInfo {
   shape: number[]; // (rows, columns): GGUF lists ne0 (columns) first
   type: string;
