@@ -9,7 +9,7 @@ import { jsKernels } from '../src/engine/kernels/index.js';
 import { LlamaModel } from '../src/engine/llama.js';
 import { loadHuggingFaceDirectory } from '../src/engine/weights/hf-directory.js';
 import { evaluateAdapter, generateWithAdapter, promptune, slice } from './cli-soft-helpers.js';
-import { stories } from './models.js';
+import { repositoryRoot, stories } from './models.js';
 import { peftLogits, rowLogitsDifference } from './peft-fixtures.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -59,6 +59,16 @@ describe('promptune soft train --method full-fine-tuning', () => {
     expect(generateWithAdapter(out).status).toBe(0);
     const withTask = evaluateAdapter(out, join(data, 'test.jsonl'), '--task', 'name');
     expect(withTask.stderr).toMatch(/ADAPTER_TASK_UNKNOWN/);
+    // not an adapter to register: it is a model to serve
+    const registered = promptune(
+      ...['registry', 'push', '--task', join(repositoryRoot, 'examples', 'name.yaml'), '--adapter', out],
+      ...['--db', join(data, 'registry.sqlite')],
+    );
+    expect(registered.status).not.toBe(0);
+    expect(registered.stderr).toMatch(
+      /holds a fully fine-tuned model, not an adapter[^]*code: ADAPTER_FULL_MODEL/,
+    );
+    expect(registered.stderr).toContain(`promptune serve --model ${join(out, 'model.gguf')}`);
     // as for an adapter, --model must be the model it was tuned from (here: the tuned model itself)
     const evaluateOn = (...more: string[]) =>
       promptune(

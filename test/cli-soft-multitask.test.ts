@@ -130,6 +130,14 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     expect(unsaid.stderr).toContain(`0 ${names[0]}, 1 ${names[1]}`);
     const unknown = evaluateAdapter(source, join(name, 'test.jsonl'), '--task', 'weather');
     expect(unknown.stderr).toMatch(/ADAPTER_TASK_UNKNOWN/);
+    // nor at a push: a version serves one task, and the folder of each is named
+    const pushedWhole = promptune(
+      ...['registry', 'push', '--task', join(repositoryRoot, 'examples', 'name.yaml')],
+      ...['--adapter', source, '--db', join(name, 'whole.sqlite'), '--other-task'],
+    );
+    expect(pushedWhole.status).not.toBe(0);
+    expect(pushedWhole.stderr).toMatch(/multitask adapter of 2 tasks[^]*code: ADAPTER_TASK_REQUIRED/);
+    expect(pushedWhole.stderr).toContain(join(source, 'tasks', '<name>'));
 
     // transferred to a third task from one source task's factors, then trained and pushed
     const gender = slice('gender', sizes);

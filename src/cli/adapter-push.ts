@@ -2,7 +2,7 @@
 // promptune run's) registered as a soft version of the spec's task, with the spec's datasets, so the
 // service serves it like a trained one. With --model it is first loaded on that model (the service's),
 // which refuses an adapter of other dimensions or, for one of ours, of other weights.
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadModel } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   type PromptVersion,
   type Registry,
 } from '../registry/index.js';
-import { loadTrainedAdapter, readTrainedAdapterFolder } from '../soft/index.js';
+import { loadTrainedAdapter, readFineTunedModel, readTrainedAdapterFolder } from '../soft/index.js';
 import type { Task } from '../tasks/index.js';
 import { downloadProgress } from './progress.js';
 import { taskNameOf } from './soft-push.js';
@@ -27,6 +27,15 @@ export async function checkAdapterFolder(
   task: string,
   options: { model?: string; force: boolean; otherTask: boolean },
 ): Promise<{ method: string; checked: boolean; trainedFor?: string }> {
+  const tuned = readFineTunedModel(directory);
+  if (tuned)
+    throw new ValidationError(
+      `${directory} holds a fully fine-tuned model, not an adapter: a registry version runs on the service's one frozen model`,
+      {
+        code: 'ADAPTER_FULL_MODEL',
+        hint: `Serve it on its own: promptune serve --model ${tuned.path}, with versions of its tasks trained on it.`,
+      },
+    );
   const { method, tasks, metadata } = readTrainedAdapterFolder(directory);
   // as --push would have named it: the --baseline spec's task, or the data folder's name as a task name
   const trainedFor = metadata?.task === undefined ? undefined : taskNameOf(metadata.task);
@@ -40,8 +49,8 @@ export async function checkAdapterFolder(
     );
   if (tasks > 1)
     throw new ValidationError(`${directory} is a multitask adapter of ${tasks} tasks; a version serves one`, {
-      code: 'ADAPTER_TASK_UNKNOWN',
-      hint: 'Push one task of it: soft train-multitask --push registers each, or push the folder it wrote for that task (<out>/tasks/<name>).',
+      code: 'ADAPTER_TASK_REQUIRED',
+      hint: `Push one task of it: soft train-multitask --push registers each, or push the folder it wrote for that task (${join(directory, 'tasks', '<name>')}).`,
     });
   // pushed for another task (--other-task): the version's lineage says whose scores it carries
   const other = trainedFor !== undefined && trainedFor !== task ? { trainedFor } : {};
