@@ -655,6 +655,26 @@ describe('promptune soft', () => {
     expect(run.stderr).toContain(
       `scored ${summary.test.exactMatch.toFixed(3)} on test, below the hand-written prompt's ${summary.baseline.toFixed(3)}`,
     );
+    // another task's spec by mistake: its labels are none of the training targets. Said without --push,
+    // and refused with it before any training (the version would be registered under that task)
+    const nameSpec = join(repositoryRoot, 'examples', 'name.yaml');
+    const database = join(data, 'registry.sqlite');
+    const other = (...more: string[]) =>
+      softTrain(
+        data,
+        join(data, 'other'),
+        ...['--steps', '1', '--no-search', '--baseline', nameSpec, ...more],
+      );
+    const warned = other();
+    expect(warned.status, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(
+      /--baseline's spec \(task name\) is not --data's task: none of --data's training targets \("(dog|cat|bird)", …\) is among its training targets \(".+", ".+", ".+", …\)/,
+    );
+    const refused = other('--push', '--db', database);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('code: SOFT_BASELINE_OTHER_TASK');
+    expect(refused.stderr).not.toMatch(/training \d+\/\d+/);
+    expect(existsSync(database)).toBe(false);
   });
 
   it('grows a default prompt-tuning run past its 6 epochs while dev improves, and says so', () => {

@@ -1,6 +1,7 @@
 // `soft train --baseline <spec>`: the spec's hand-written prompt scored on the test split the tuned
 // prompt is scored on (--data's), by the same measure (exact match), so "before" and "after" are one
 // comparison; and what a run says when tuning did worse than it.
+import { existsSync } from 'node:fs';
 import { evaluate, summarize } from '../eval/index.js';
 import { PromptuneError, ValidationError } from '../errors/index.js';
 import { resolveModel } from '../providers/index.js';
@@ -28,6 +29,34 @@ export async function scoreBaseline(task: Task, testPath: string, modelPath: str
   const model = await resolveModel(`local:${modelPath}`);
   const report = summarize(await evaluate({ task, split: 'test', examples, model }));
   return report.metrics['exact-match'] ?? report.score;
+}
+
+/**
+ * Checks, before training, that --baseline's spec is --data's task: when none of --data's training targets
+ * is among the spec's labels (a label task) or its own training targets, the spec is another task's,
+ * given by mistake. It would name the version --push registers, and its prompt be scored on data it was
+ * not written for: with --push that is refused, without it said on stderr. A new version of the task's
+ * data (the closed loop's corrections) shares its targets and passes.
+ */
+export function checkBaselineData(task: Task, targets: string[], push: boolean): void {
+  const { spec } = task;
+  const known =
+    spec.output.kind === 'label'
+      ? spec.output.labels
+      : task.files.train && existsSync(task.files.train)
+        ? readExamples(task.files.train, exampleShape(spec)).map((example) => String(example.target))
+        : undefined;
+  if (!known?.length || !targets.length) return;
+  const words = new Set(known.map((target) => target.trim()));
+  if (targets.some((target) => words.has(target.trim()))) return;
+  const shown = [...words].slice(0, 3).map((word) => JSON.stringify(word));
+  const message = `--baseline's spec (task ${spec.name}) is not --data's task: none of --data's training targets (${JSON.stringify(targets[0].trim())}, …) is among its ${spec.output.kind === 'label' ? 'labels' : 'training targets'} (${shown.join(', ')}${words.size > 3 ? ', …' : ''})`;
+  if (push)
+    throw new ValidationError(message, {
+      code: 'SOFT_BASELINE_OTHER_TASK',
+      hint: `--push would register this training as a version of ${spec.name}: give --baseline the spec of --data's task, or drop --push.`,
+    });
+  process.stderr.write(`${message}; its prompt is scored on --data's test split all the same\n`);
 }
 
 /** Says, on stderr, when the tuned prompt scored below the hand-written one (and that a push kept it). */

@@ -9,7 +9,7 @@ import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { hasCheckpoint } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
-import { scoreBaseline, warnBelowBaseline } from '../soft-baseline.js';
+import { checkBaselineData, scoreBaseline, warnBelowBaseline } from '../soft-baseline.js';
 import { givenOptions, numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
@@ -214,7 +214,9 @@ const train = defineCommand({
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
     // the labels first, from the training targets (the method and the start depend on them); the
     // examples are read again once the method says how many positions a prompt takes
-    const labels = labelSet(readSoftData(paths.train, loaded, fields, 0).targets);
+    const trainTargets = readSoftData(paths.train, loaded, fields, 0).targets;
+    if (baselineTask) checkBaselineData(baselineTask, trainTargets, requested.push);
+    const labels = labelSet(trainTargets);
     const args = { ...requested, init: defaultInit(requested, written, labels) };
     let plan = planMethod(args, loaded, labels, seed, written);
     const { virtualTokens } = plan;
