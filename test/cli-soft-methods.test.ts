@@ -193,6 +193,13 @@ describe('promptune soft train --method', () => {
     const evaluate = () => evaluateAdapter(out, join(data, 'test.jsonl'));
     const evaluated = JSON.parse(evaluate().stdout);
     expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
+    // candidate labels that are none of the targets (written without the targets' leading space) are said
+    const unlabelled = evaluateAdapter(out, join(data, 'test.jsonl'), '--labels', 'Bob,Sue');
+    expect(unlabelled.status).toBe(0);
+    expect(JSON.parse(unlabelled.stdout).likelihoodAccuracy).toBe(0);
+    expect(unlabelled.stderr).toMatch(
+      /32 of 32 targets are none of --labels \(.*\): log-likelihood accuracy counts them wrong; .* give --labels as the targets read \(" (Bob|Sue)/,
+    );
     // the prefix's keys are in the order of the model file's query and key rows: on the Hugging Face copy
     // (rotate-half where this GGUF interleaves) it scores the same, its keys reordered
     const onCopy = promptune(

@@ -83,6 +83,31 @@ export function warnUnseenLabels(labels: string[] | undefined, splits: (SoftData
   }
 }
 
+/**
+ * Warns when targets of `data` are none of the --labels given: log-likelihood accuracy counts them wrong
+ * whatever the prompt. Labels are compared as written, so a target's leading space (" Bob") is named.
+ */
+export function warnTargetsNotLabels(labels: string[], data: SoftData): void {
+  const known = new Set(labels);
+  const missing = data.targets.filter((target) => !known.has(target));
+  if (missing.length === 0) return;
+  const distinct = [...new Set(missing)];
+  const shown = distinct.slice(0, 3).map((target) => JSON.stringify(target));
+  const spaced = distinct.some((target) => known.has(target.trim()));
+  process.stderr.write(
+    `${data.path}: ${missing.length} of ${data.targets.length} targets are none of --labels (${shown.join(', ')}${distinct.length > 3 ? ', …' : ''}): log-likelihood accuracy counts them wrong${
+      spaced
+        ? `; labels are compared as written, and these targets have spaces the labels lack: give --labels as the targets read (${JSON.stringify(
+            distinct
+              .filter((target) => known.has(target.trim()))
+              .slice(0, 2)
+              .join(','),
+          )})`
+        : ''
+    }\n`,
+  );
+}
+
 /** For each example, its input continued by every label (the true one among them). */
 export function labelCandidates(loaded: LoadedModel, data: SoftData, labels: string[]): TokenizedExample[][] {
   return data.inputs.map((input, i) =>

@@ -13,7 +13,7 @@ import {
 } from '../../soft/index.js';
 import { listOption, numberOption, repeatedOption, seedOption } from '../options.js';
 import { downloadProgress } from '../progress.js';
-import { labelCandidates, labelSet, readSoftData } from '../soft-data.js';
+import { labelCandidates, labelSet, readSoftData, warnTargetsNotLabels } from '../soft-data.js';
 import { fieldArgs } from '../soft-training.js';
 
 /** What both commands load (loadAdapted): the base model, the adapter folder, and how to take it. */
@@ -49,6 +49,7 @@ export const evaluateCommand = defineCommand({
     const { loaded, prompt, adapter } = await loadAdapted(args);
     const data = readSoftData(args.data, loaded, fields, prompt.virtualTokens);
     const labels = args.labels ? listOption(args.labels.split(',')) : labelSet(data.targets);
+    if (args.labels && labels) warnTargetsNotLabels(labels, data);
     const result = evaluatePrompt(loaded.model, prompt, data.examples, {
       candidates: labels ? labelCandidates(loaded, data, labels) : undefined,
       adapter,
