@@ -199,7 +199,7 @@ describe('promptune soft', () => {
     const other = promptune(...args, '--virtual-tokens', '4', '--json');
     expect(jsonError(other.stderr)).toMatchObject({
       code: 'TRAIN_CHECKPOINT_MISMATCH',
-      message: expect.stringContaining('other options (virtualTokens)'),
+      message: expect.stringContaining('other options (--virtual-tokens 16 → 4)'),
     });
     expect(checkpoints.map((path) => statSync(path).mtimeMs)).toEqual(written);
     expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).num_virtual_tokens).toBe(16);
@@ -234,7 +234,10 @@ describe('promptune soft', () => {
     });
     // a search of full-length trials is another run's
     const full = promptune(...args, '--search', '--epochs', '1');
-    expect(full.stderr).toContain('holds a search made with other options (trialSteps)');
+    expect(full.stderr).toContain(
+      'holds a search made with other options (steps per trial (--search-steps) 2 → none)',
+    );
+    expect(full.stderr).toContain('rerun with --search-steps 2 to continue');
     // the same command again trains nothing: it scores the run it finds
     const again = promptune(...args, '--search-steps', '2', '--epochs', '1', '--json');
     expect(again.status, again.stderr).toBe(0);

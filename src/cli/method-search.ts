@@ -144,8 +144,33 @@ export function trialOptions<Options extends { steps?: number; epochs?: number; 
   return steps === undefined ? options : { ...options, steps, epochs: undefined, maxEpochs: undefined };
 }
 
-/** The fields in which two search keys differ, in words ("virtualTokens" or "the key" when unreadable). */
-function keyDifferences(saved: string, key: string): string {
+/** The search key's fields in a person's words: the options that set them, or what they count. */
+const keyWords: Record<string, string> = {
+  model: '--model',
+  method: '--method',
+  rank: '--rank',
+  alpha: '--alpha',
+  targets: '--targets',
+  layout: '--layout',
+  projection: '--prefix-projection',
+  encoder: '--encoder-hidden',
+  encoderKind: '--encoder',
+  virtualTokens: '--virtual-tokens',
+  initText: '--init-text',
+  taskRank: '--task-rank',
+  dropout: '--dropout',
+  source: '--source',
+  transfer: '--transfer',
+  train: 'training examples',
+  dev: 'dev examples',
+  trialSteps: 'steps per trial (--search-steps)',
+};
+
+/**
+ * The fields two search keys differ in, and those differences in words (`--rank 4 → 8`); a key that
+ * cannot be read differs as "the key".
+ */
+function keyDifferences(saved: string, key: string): { fields: string[]; words: string } {
   const read = (text: string): Record<string, unknown> | undefined => {
     try {
       const value: unknown = JSON.parse(text);
@@ -155,11 +180,15 @@ function keyDifferences(saved: string, key: string): string {
     }
   };
   const [before, now] = [read(saved), read(key)];
-  if (!before || !now) return 'the key';
+  if (!before || !now) return { fields: [], words: 'the key' };
   const fields = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter(
     (field) => JSON.stringify(before[field]) !== JSON.stringify(now[field]),
   );
-  return fields.join(', ') || 'the key';
+  const shown = (value: unknown) => (value === undefined ? 'none' : String(value));
+  const words = fields
+    .map((field) => `${keyWords[field] ?? field} ${shown(before[field])} → ${shown(now[field])}`)
+    .join('; ');
+  return { fields, words: words || 'the key' };
 }
 
 /** The most training examples on which prompt tuning searches by default. */
@@ -292,10 +321,10 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
   if (saved !== undefined && saved !== key) {
     // trials of other options are another run's: neither mixed into this one nor deleted for it
     const differences = keyDifferences(saved, key);
-    throw new ValidationError(`${folder} holds a search made with other options (${differences})`, {
+    throw new ValidationError(`${folder} holds a search made with other options (${differences.words})`, {
       code: 'TRAIN_CHECKPOINT_MISMATCH',
       hint:
-        differences === 'trialSteps'
+        differences.fields.join() === 'trialSteps'
           ? `Its trials' length is part of it: rerun with ${flagOfKey(saved)} to continue or rescore it, or choose a new --out.`
           : 'Choose a new --out for this run, or delete that folder (and its checkpoint) to start over.',
     });

@@ -24,6 +24,12 @@ export function readSoftData(
   fields: { input: string; target: string },
   virtualTokens: number,
 ): SoftData {
+  // the path came from --data, not from a spec (readExamples' own hint speaks of a spec's paths)
+  if (!existsSync(path))
+    throw new NotFoundError(`dataset ${path} does not exist`, {
+      code: 'DATASET_NOT_FOUND',
+      hint: 'Check the --data path: a .jsonl or .csv file of examples, or for training a folder holding train.jsonl and dev.jsonl.',
+    });
   const rows = readExamples(path, {
     inputFields: [fields.input],
     targetField: fields.target,

@@ -270,7 +270,13 @@ export function planMethod(
       },
     };
   }
-  const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], { integer: true, min: 1 })!;
+  // a prompt that fills the model's context leaves no room for an example
+  const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], {
+    integer: true,
+    min: 1,
+    max: loaded.model.config.contextLength - 1,
+    maxMeaning: "the model's context less one position",
+  })!;
   const initKind = choice('init', args.init, [
     'sample-vocab',
     'text',

@@ -71,7 +71,9 @@ export function parseJsonText(text: string, source: InputSource): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw failure(source, `${source.where} is not valid JSON: ${(error as Error).message}`);
+    // JSON.parse quotes the text it stopped in, line breaks and all: kept on the message's one line
+    const reason = (error as Error).message.replace(/\r?\n/g, '\\n');
+    throw failure(source, `${source.where} is not valid JSON: ${reason}`);
   }
 }
 

@@ -3,9 +3,9 @@
 // a LoRA adapter (LORA) or a key/value prefix (PREFIX_TUNING). Callers that serve, score or register
 // adapters go through here, so each knows every method; one a method does not cover is refused with
 // ADAPTER_UNSUPPORTED.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { PromptuneError, readJsonFile, ValidationError } from '../errors/index.js';
 import type { LlamaModel, ModelAdapter } from '../engine/index.js';
@@ -52,6 +52,14 @@ export interface TrainedAdapter {
 
 /** The peft_type of an adapter folder, refused unless promptune runs it. */
 export function adapterMethod(directory: string): AdapterMethod {
+  if (existsSync(directory) && statSync(directory).isFile())
+    throw new ValidationError(
+      `${directory} is a file; an adapter is the folder holding adapter_config.json`,
+      {
+        code: 'ADAPTER_NOT_FOUND',
+        hint: `Pass the folder: ${dirname(directory)}`,
+      },
+    );
   const path = join(directory, 'adapter_config.json');
   const { peft_type: type } = readJsonFile(path, z.looseObject({ peft_type: z.string() }), {
     where: `adapter config ${path}`,
