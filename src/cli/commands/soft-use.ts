@@ -7,6 +7,7 @@ import {
   checkBaseModel,
   evaluatePrompt,
   loadTrainedAdapter,
+  matchesFingerprint,
   noPrompt,
   readFineTunedModel,
   SoftPromptSession,
@@ -83,7 +84,7 @@ export const generateCommand = defineCommand({
     const { loaded, prompt, adapter } = await loadAdapted(args);
     const session = new SoftPromptSession(loaded.model, loaded.tokenizer, prompt, adapter);
     const events = session.stream([args.prompt], {
-      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 0 }),
+      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
       temperature: numberOption('temperature', args.temperature, { min: 0 }),
       seed: seedOption(args.seed),
       stop: repeatedOption(rawArgs, 'stop'),
@@ -109,9 +110,14 @@ async function loadAdapted(args: { model: string; adapter: string; force: boolea
   if (tuned && !args.force) checkBaseModel(tuned.metadata, (await loadModel(args.model, { hub })).model);
   const loaded = await loadModel(tuned?.path ?? args.model, { hub });
   if (tuned) return { loaded, prompt: noPrompt(loaded.model), adapter: undefined };
-  const { prompt, adapter } = loadTrainedAdapter(args.adapter, loaded.model, {
+  const { prompt, adapter, metadata } = loadTrainedAdapter(args.adapter, loaded.model, {
     force: args.force,
     task: args.task,
   });
+  // what --force let through is said: the numbers that follow are of an adapter on weights it never saw
+  if (args.force && metadata && !matchesFingerprint(loaded.model, metadata.baseModel.sha256))
+    process.stderr.write(
+      `--force: ${args.adapter} was trained on ${metadata.baseModel.name}, whose weights differ from ${args.model}'s; it runs on them all the same\n`,
+    );
   return { loaded, prompt, adapter };
 }
