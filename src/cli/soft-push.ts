@@ -76,7 +76,8 @@ export interface PushArgs {
 
 /**
  * Registers the adapter folder `source.adapter` as a soft version of the task of `source.data`, with the
- * data folder's splits (those that exist) as the version's datasets.
+ * data folder's splits (those that exist) as the version's datasets; `created` is false when the same
+ * adapter and data were registered already (a rerun of a finished run).
  */
 export async function pushAdapter(
   args: PushArgs,
@@ -87,7 +88,7 @@ export async function pushAdapter(
   source: { data: string; adapter: string; labels?: string[]; model?: LlamaModel },
   metrics: Record<string, number>,
   training: Record<string, unknown>,
-): Promise<{ name: string; id: string }> {
+): Promise<{ name: string; id: string; created: boolean }> {
   return withRegistry(args, async (registry, actor) => {
     // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
     // (a push must not replace it), else a plain one built from the data's fields
@@ -115,7 +116,7 @@ export async function pushAdapter(
       if (NotFoundError.isInstance(error)) return undefined;
       throw error;
     });
-    const { version } = await pushAndLabel(
+    const { version, created } = await pushAndLabel(
       registry,
       actor,
       { name: args.label, reason: 'soft train --push' },
@@ -131,7 +132,7 @@ export async function pushAdapter(
         }),
     );
     if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source);
-    return { name: `${spec.name}@${version.number}`, id: version.id };
+    return { name: `${spec.name}@${version.number}`, id: version.id, created };
   });
 }
 

@@ -389,7 +389,7 @@ const train = defineCommand({
           `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
-          `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, registered as ${pushed.name}` : ''}\n`,
+          `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}` : ''}\n`,
         );
         process.stderr.write(
           checkpointNote(args.out, plan.method === 'full-fine-tuning' ? 'model' : 'adapter'),
