@@ -33,7 +33,11 @@ const adaptedArgs = {
 } as const;
 
 export const evaluateCommand = defineCommand({
-  meta: { name: 'eval', description: 'Score a soft prompt adapter on a dataset' },
+  meta: {
+    name: 'eval',
+    description:
+      'Score an adapter (soft prompt, P-tuning, prefix, LoRA, multitask) or a fine-tuned model on a dataset',
+  },
   args: {
     ...adaptedArgs,
     data: { type: 'string', required: true, description: 'A .jsonl (or .csv) file of examples' },
@@ -71,7 +75,11 @@ export const evaluateCommand = defineCommand({
 });
 
 export const generateCommand = defineCommand({
-  meta: { name: 'generate', description: 'Continue a prompt after a soft prompt' },
+  meta: {
+    name: 'generate',
+    description:
+      'Continue a prompt with an adapter (soft prompt, P-tuning, prefix, LoRA, multitask) or a fine-tuned model',
+  },
   args: {
     ...adaptedArgs,
     prompt: { type: 'string', required: true, description: 'Text to continue' },
