@@ -269,7 +269,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
     key,
     directory: input.directory,
     trialSteps: input.trialSteps,
-    trainCandidate: async (candidate, directory, onProgress) => {
+    trainCandidate: async (candidate, directory, onProgress, onResume) => {
       const trialArgs = { ...input.args, init: candidate.init ?? input.args.init };
       const plan = planMethod(trialArgs, input.loaded, input.labels, input.seed);
       return plan.train(input.train, input.dev, {
@@ -279,6 +279,7 @@ export async function searchStart(input: SearchInput): Promise<{ trials: Trial[]
         run: checkpointIdentity(plan, trialArgs),
         directory,
         onProgress,
+        onResume,
       });
     },
   });
@@ -299,12 +300,13 @@ export interface SearchRun {
   /**
    * Trains (or resumes) a candidate in `directory` as the run itself would (or `trialSteps` long), with
    * the run's checkpoint identity, so the run resumes from the chosen trial's checkpoint; its steps go to
-   * `onProgress`.
+   * `onProgress`, and a checkpoint it continues from to `onResume`.
    */
   trainCandidate: (
     candidate: Candidate,
     directory: string,
     onProgress: (progress: TrainProgress) => void,
+    onResume: (step: number, totalSteps: number) => void,
   ) => Promise<{ best?: { exactMatch: number; loss: number } }>;
 }
 
@@ -341,11 +343,21 @@ export async function runSearch(input: SearchRun): Promise<{ trials: Trial[]; ch
     const name = candidateName(candidate);
     const directory = join(folder, name.replace(/ /g, '-'));
     // "trial 2/6 (sample-vocab lr 0.03): step 12/48 25% …": which trial, then its steps
-    const bar = progressBar(`trial ${index + 1}/${candidates.length} (${name}): step`);
+    const label = `trial ${index + 1}/${candidates.length} (${name})`;
+    const bar = progressBar(`${label}: step`);
     // a finished trial resumes at its last step: its checkpoint holds the best on dev, nothing is trained
     const result = await input
-      .trainCandidate(candidate, directory, (progress) =>
-        bar.update(progress.step, progress.totalSteps, `loss ${progress.loss.toFixed(3)}`),
+      .trainCandidate(
+        candidate,
+        directory,
+        (progress) => bar.update(progress.step, progress.totalSteps, `loss ${progress.loss.toFixed(3)}`),
+        // a killed search continues where it stopped, and says so; a trial done before is read back
+        (step, totalSteps) =>
+          process.stderr.write(
+            step >= totalSteps
+              ? `${label}: trained before (step ${step}), read back\n`
+              : `${label}: continuing from its checkpoint at step ${step} of ${totalSteps}\n`,
+          ),
       )
       .finally(() => bar.finish());
     const trial = {

@@ -274,13 +274,13 @@ export default defineCommand({
         }),
         directory: args.out,
         trialSteps,
-        trainCandidate: (candidate, directory, onProgress) =>
+        trainCandidate: (candidate, directory, onProgress, onResume) =>
           trainFrom(
             candidate.init as InitKind,
             candidate.learningRate,
             directory,
             onProgress,
-            undefined,
+            onResume,
             trialSteps,
           ),
       });
