@@ -217,6 +217,16 @@ describe('promptune soft train --method', () => {
     expect(resumedOnCopy.status).not.toBe(0);
     expect(resumedOnCopy.stderr).toMatch(/code: TRAIN_CHECKPOINT_MISMATCH/);
     expect(resumedOnCopy.stderr).toMatch(/query and key order \(.*\) interleaved → rotate-half/);
+    // a checkpoint written before the order was recorded still resumes on the model it began on
+    const checkpointPath = join(out, 'checkpoint.json');
+    const checkpoint = JSON.parse(readFileSync(checkpointPath, 'utf8'));
+    const settings = JSON.parse(checkpoint.settings);
+    expect(settings.run.queryKeyOrder).toBe('interleaved');
+    delete settings.run.queryKeyOrder;
+    writeFileSync(checkpointPath, JSON.stringify({ ...checkpoint, settings: JSON.stringify(settings) }));
+    const resumedOlder = train('--out', out, '--init', 'text', '--epochs', '3', '--json');
+    expect(resumedOlder.status, resumedOlder.stderr).toBe(0);
+    expect(resumedOlder.stderr).toContain('already holds this run to its end');
     const generated = generateWithAdapter(out);
     expect(generated.status).toBe(0);
     const shown = JSON.parse(

@@ -658,26 +658,36 @@ describe('promptune soft', () => {
     expect(run.stderr).toContain(
       `scored ${summary.test.exactMatch.toFixed(3)} on test, below the hand-written prompt's ${summary.baseline.toFixed(3)}`,
     );
-    // another task's spec by mistake: its labels are none of the training targets. Said without --push,
-    // and refused with it before any training (the version would be registered under that task)
-    const nameSpec = join(repositoryRoot, 'examples', 'name.yaml');
+    // another task's spec by mistake. A label spec none of whose labels is a training target would
+    // register the training as its task, answering only its labels: refused with --push, before training
     const database = join(data, 'registry.sqlite');
-    const other = (...more: string[]) =>
-      softTrain(
-        data,
-        join(data, 'other'),
-        ...['--steps', '1', '--no-search', '--baseline', nameSpec, ...more],
-      );
-    const warned = other();
-    expect(warned.status, warned.stderr).toBe(0);
-    expect(warned.stderr).toMatch(
-      /--baseline's spec \(task name\) is not --data's task: none of --data's training targets \("(dog|cat|bird)", …\) is among its training targets \(".+", ".+", ".+", …\)/,
-    );
-    const refused = other('--push', '--db', database);
+    const other = (spec: string, ...more: string[]) =>
+      softTrain(data, join(data, 'other'), ...['--steps', '1', '--no-search', '--baseline', spec, ...more]);
+    const genderSpec = join(repositoryRoot, 'examples', 'gender.yaml');
+    const refused = other(genderSpec, '--push', '--db', database);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('code: SOFT_BASELINE_OTHER_TASK');
+    expect(refused.stderr).toMatch(
+      /--baseline's spec \(task gender\) may not be --data's task: none of --data's training targets \("(dog|cat|bird)", …\) is among its labels \("girl", "boy"\)[^]*code: SOFT_BASELINE_OTHER_TASK/,
+    );
     expect(refused.stderr).not.toMatch(/training \d+\/\d+/);
     expect(existsSync(database)).toBe(false);
+    // a free-text spec may be the task with new targets: said, not refused
+    const warned = other(join(repositoryRoot, 'examples', 'name.yaml'));
+    expect(warned.status, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(
+      /spec \(task name\) may not be --data's task: .* among its training targets/,
+    );
+    // labels are compared as the label metric compares them: trimmed, case folded
+    const shouting = join(data, 'animal-upper.yaml');
+    writeFileSync(
+      shouting,
+      readFileSync(spec, 'utf8')
+        .replace("labels: [' dog', ' cat', ' bird']", 'labels: [Dog, Cat, Bird]')
+        .replaceAll('../../shared', join(repositoryRoot, '..', 'shared')),
+    );
+    const folded = other(shouting);
+    expect(folded.status, folded.stderr).toBe(0);
+    expect(folded.stderr).not.toContain('may not be');
   });
 
   it('grows a default prompt-tuning run past its 6 epochs while dev improves, and says so', () => {

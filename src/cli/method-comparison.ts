@@ -25,7 +25,7 @@ import { measurementKey, taskDataHash, type ComparisonJournal } from './comparis
 import type { MethodMeasurement } from './method-measurement.js';
 import { labelSet, readSoftData } from './soft-data.js';
 import {
-  checkpointIdentity,
+  methodRecord,
   planMethod,
   planTransferredMultitask,
   type Method,
@@ -128,7 +128,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             model,
             data,
             task: task.name,
-            method: checkpointIdentity(plan, methodArgs),
+            method: methodRecord(plan, methodArgs),
             epochs: options.epochs,
             batchSize: options.batchSize,
             seed: options.seed,

@@ -32,31 +32,38 @@ export async function scoreBaseline(task: Task, testPath: string, modelPath: str
 }
 
 /**
- * Checks, before training, that --baseline's spec is --data's task: when none of --data's training targets
- * is among the spec's labels (a label task) or its own training targets, the spec is another task's,
- * given by mistake. It would name the version --push registers, and its prompt be scored on data it was
- * not written for: with --push that is refused, without it said on stderr. A new version of the task's
- * data (the closed loop's corrections) shares its targets and passes.
+ * Checks, before training, that --baseline's spec is --data's task. A label spec none of whose labels is
+ * among --data's training targets (compared as its label metric does: trimmed, case folded) is another
+ * task's, given by mistake: it would name the version --push registers, so with --push it is refused,
+ * without it said on stderr. A free-text spec whose own training targets share none with --data's may
+ * still be the task (new data of it, summaries): that is only said.
  */
 export function checkBaselineData(task: Task, targets: string[], push: boolean): void {
   const { spec } = task;
-  const known =
+  const label = spec.output.kind === 'label';
+  const known: string[] | undefined =
     spec.output.kind === 'label'
       ? spec.output.labels
       : task.files.train && existsSync(task.files.train)
         ? readExamples(task.files.train, exampleShape(spec)).map((example) => String(example.target))
         : undefined;
   if (!known?.length || !targets.length) return;
-  const words = new Set(known.map((target) => target.trim()));
-  if (targets.some((target) => words.has(target.trim()))) return;
-  const shown = [...words].slice(0, 3).map((word) => JSON.stringify(word));
-  const message = `--baseline's spec (task ${spec.name}) is not --data's task: none of --data's training targets (${JSON.stringify(targets[0].trim())}, …) is among its ${spec.output.kind === 'label' ? 'labels' : 'training targets'} (${shown.join(', ')}${words.size > 3 ? ', …' : ''})`;
-  if (push)
+  const fold = (text: string) => text.trim().toLowerCase();
+  const words = new Set(known.map(fold));
+  if (targets.some((target) => words.has(fold(target)))) return;
+  const shown = [...new Set(known.map((word) => word.trim()))]
+    .slice(0, 3)
+    .map((word) => JSON.stringify(word));
+  const kind = label ? 'labels' : 'training targets';
+  const message = `--baseline's spec (task ${spec.name}) may not be --data's task: none of --data's training targets (${JSON.stringify(targets[0].trim())}, …) is among its ${kind} (${shown.join(', ')}${words.size > 3 ? ', …' : ''})`;
+  if (push && label)
     throw new ValidationError(message, {
       code: 'SOFT_BASELINE_OTHER_TASK',
-      hint: `--push would register this training as a version of ${spec.name}: give --baseline the spec of --data's task, or drop --push.`,
+      hint: `--push would register this training as a version of ${spec.name}, which answers only its labels: give --baseline the spec of --data's task, or drop --push.`,
     });
-  process.stderr.write(`${message}; its prompt is scored on --data's test split all the same\n`);
+  process.stderr.write(
+    `${message}; its prompt is scored on --data's test split all the same${push ? `, and --push registers the training as a version of ${spec.name}` : ''}\n`,
+  );
 }
 
 /** Says, on stderr, when the tuned prompt scored below the hand-written one (and that a push kept it). */

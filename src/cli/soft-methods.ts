@@ -17,6 +17,7 @@ import {
   adapterMethod,
   checkFullFineTuningSize,
   evaluatePrompt,
+  hasBothOrders,
   initLoraAdapter,
   initPrefix,
   initPrefixProjection,
@@ -26,6 +27,7 @@ import {
   loadMultitaskAdapter,
   type LoadedMultitask,
   modelFingerprint,
+  modelQueryKeyOrder,
   multitaskTaskId,
   nearestTokens,
   parameterCount,
@@ -54,8 +56,6 @@ import {
   type TokenizedExample,
   type TrainedValues,
   type TrainOptions,
-  hasBothOrders,
-  modelQueryKeyOrder,
 } from '../soft/index.js';
 import { choice, listOption, numberOption } from './options.js';
 
@@ -96,9 +96,9 @@ export interface MethodPlan {
   /** What the run record and the adapter's training metadata say about the method. */
   config: Record<string, unknown>;
   /**
-   * What a checkpoint must agree on besides: for a LoRA or a prefix on a llama from Hugging Face, the
-   * rotate-half order its query and key values are trained in, which the llama's GGUF interleaves. A
-   * checkpoint holds them as the model ran them (adapter files are converted: query-key-order.ts).
+   * What a checkpoint must agree on besides: for a LoRA or a prefix on a llama, the order its query and
+   * key values are trained in (its GGUF interleaves them, its Hugging Face copy not). A checkpoint holds
+   * them as the model ran them; adapter files are converted (query-key-order.ts).
    */
   checkpointOnly?: Record<string, unknown>;
   /** Words for the summary line: "soft prompt (16 virtual tokens)". */
@@ -249,7 +249,7 @@ export function planMethod(
       defaultLearningRate: 0.001,
       // a dropout only when there is one: runs and checkpoints made before it was an option still agree
       config: { method, rank, alpha, targets: args.targets, ...(dropout ? { dropout } : {}) },
-      checkpointOnly: queryKeyOrderIdentity(loaded.model),
+      checkpointOnly: queryKeyOrderIdentity(loaded.model, targets),
       describe: `LoRA (rank ${rank} on ${targets.length} projections)`,
       async train(train, dev, options) {
         const result = await trainLoraAsync(loaded.model, initial, train, dev, { ...options, dropout });
@@ -656,25 +656,31 @@ export function hardPromptText(task: string, prompt: HardPrompt): string {
 }
 
 /**
- * The query and key order a LoRA's or prefix's checkpoint must agree on: recorded only for a llama run
- * rotate-half (from Hugging Face), so that checkpoints of GGUF llamas made before it still resume.
+ * The query and key order a LoRA's (on q or k) or prefix's checkpoint must agree on, for a llama, which
+ * comes in both (a checkpoint of one written before this was recorded resumes unchecked: checkpoint.ts).
  */
-function queryKeyOrderIdentity(model: LlamaModel): Record<string, unknown> | undefined {
-  return hasBothOrders(model) && modelQueryKeyOrder(model) === 'rotate-half'
-    ? { queryKeyOrder: 'rotate-half' }
-    : undefined;
+function queryKeyOrderIdentity(
+  model: LlamaModel,
+  targets?: readonly Projection[],
+): Record<string, unknown> | undefined {
+  const touched = !targets || targets.includes('query') || targets.includes('key');
+  return touched && hasBothOrders(model) ? { queryKeyOrder: modelQueryKeyOrder(model) } : undefined;
 }
 
 /**
- * What a checkpoint of `plan` must agree on beyond the training options (TrainOptions.run): the
+ * What the run record, the adapter's training metadata and a comparison's journal say of `plan`: the
  * method's settings and, for a start from words, the words.
  */
+export function methodRecord(plan: MethodPlan, args: MethodArgs): Record<string, unknown> {
+  return { ...plan.config, ...(plan.config.init === 'text' && { initText: args['init-text'] }) };
+}
+
+/**
+ * What a checkpoint of `plan` must agree on beyond the training options (TrainOptions.run): its record,
+ * and how the model it ran on orders what the checkpoint holds.
+ */
 export function checkpointIdentity(plan: MethodPlan, args: MethodArgs): Record<string, unknown> {
-  return {
-    ...plan.config,
-    ...(plan.config.init === 'text' && { initText: args['init-text'] }),
-    ...plan.checkpointOnly,
-  };
+  return { ...methodRecord(plan, args), ...plan.checkpointOnly };
 }
 
 /**

@@ -73,6 +73,10 @@ export function registryConformance(
       expect((await registry.resolveVersion('qa', two.id.slice(0, 8))).id).toBe(two.id);
       expect(await code(registry.resolveVersion('qa', '9'))).toBe('REGISTRY_NO_VERSION');
       expect(await code(registry.resolveVersion('qa', 'nolabel'))).toBe('REGISTRY_NO_VERSION');
+      // the names alone, in order, as listTasks gives them with their versions and labels
+      await registry.putTask(spec('a-first'));
+      expect(await registry.taskNames()).toEqual(['a-first', 'qa']);
+      expect((await registry.listTasks()).map((task) => task.name)).toEqual(['a-first', 'qa']);
       await registry.close();
     });
 

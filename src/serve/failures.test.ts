@@ -119,7 +119,7 @@ describe('internal errors', () => {
   it('answer 500 naming the request id, and are logged with their stack and that id, on every route', async () => {
     const url = await start({ hard: failingModel });
     const cases: [string, () => void, string, { method?: string; body?: unknown }][] = [
-      ['models', () => vi.spyOn(registry, 'listTasks').mockRejectedValueOnce(bug()), '/v1/models', {}],
+      ['models', () => vi.spyOn(registry, 'taskNames').mockRejectedValueOnce(bug()), '/v1/models', {}],
       ['tasks', () => vi.spyOn(registry, 'getTask').mockRejectedValueOnce(bug()), '/v1/tasks/story', {}],
       [
         'versions',

@@ -178,6 +178,8 @@ describe('the service with the openai client', () => {
     expect(response.headers.get('promptune-version')).toBe(
       (await registry.resolveVersion('story', 'production')).id,
     );
+    // a label on a version trained on other weights names it too
+    await registry.setLabel({ task: 'other-base', label: 'staging', reference: '1', actor, reason: 'test' });
     const models = await client(keys.run).models.list();
     const ids = models.data.map((model) => model.id);
     expect(ids).toEqual(expect.arrayContaining(['story', 'story@production', 'soft-a', 'lora-c']));
@@ -186,11 +188,11 @@ describe('the service with the openai client', () => {
     const listed = await json(
       await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${keys.run}` } }),
     );
+    const reason =
+      "trained on another-model, whose weights differ from the served model's (stories260K.gguf)";
     expect(listed.unavailable).toEqual([
-      {
-        id: 'other-base',
-        reason: "trained on another-model, whose weights differ from the served model's (stories260K.gguf)",
-      },
+      { id: 'other-base', reason },
+      { id: 'other-base@staging', reason },
     ]);
     // the library API marks the version too (the dashboard shows it), and only that one
     const read = (path: string) =>

@@ -4,6 +4,7 @@
 // model for hard prompts. GET /v1/models lists only the names that can run, so a client does not pick
 // a model that answers 409, and the library API marks each version that cannot, for the dashboard.
 import type { PromptVersion, Registry } from '../registry/index.js';
+import type { UnavailableModel } from './openai-routes.js';
 import type { Backends } from './task-model.js';
 
 /**
@@ -33,35 +34,32 @@ function baseModelOf(version: PromptVersion): { name: string; sha256: string } |
     : undefined;
 }
 
-/** A model name GET /v1/models leaves out, and why. */
-export interface UnservedName {
-  id: string;
-  reason: string;
-}
-
 /**
  * The model names of every task (`task`, and `task@label` for each label), split by whether the version
- * each name serves can run here. A bare task serves its production label, else its latest version.
+ * each name serves can run here. A bare task serves its production label, else its latest version. The
+ * versions are read only when a backend can refuse one (a service with no model runs nothing).
  */
 export async function servedNames(
   registry: Registry,
   backends: Backends,
-): Promise<{ served: string[]; unserved: UnservedName[] }> {
+): Promise<{ served: string[]; unserved: UnavailableModel[] }> {
   const served: string[] = [];
-  const unserved: UnservedName[] = [];
-  const checks = !!backends.hard || !!backends.engine; // else the versions need not be read
-  for (const task of await registry.listTasks()) {
-    const versions = checks ? await registry.listVersions(task.name) : [];
-    const latest = Math.max(0, ...versions.map((version) => version.number));
-    const names: [string, number][] = [
-      [task.name, task.labels.production ?? latest],
-      ...Object.entries(task.labels).map(([label, number]): [string, number] => [
-        `${task.name}@${label}`,
-        number,
-      ]),
+  const unserved: UnavailableModel[] = [];
+  const checks = !!backends.hard || !!backends.engine;
+  for (const task of await registry.taskNames()) {
+    const labels = await registry.listLabels(task);
+    const versions = checks ? await registry.listVersions(task) : [];
+    const latest = versions.reduce<PromptVersion | undefined>(
+      (last, version) => (last && last.number > version.number ? last : version),
+      undefined,
+    );
+    const production = labels.find((label) => label.label === 'production')?.version;
+    const names: [string, string | undefined][] = [
+      [task, production ?? latest?.id],
+      ...labels.map((label): [string, string] => [`${task}@${label.label}`, label.version]),
     ];
-    for (const [id, number] of names) {
-      const version = versions.find((entry) => entry.number === number);
+    for (const [id, versionId] of names) {
+      const version = versions.find((entry) => entry.id === versionId);
       const reason = version && whyNotServed(version, backends);
       if (reason) unserved.push({ id, reason });
       else served.push(id);

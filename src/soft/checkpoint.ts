@@ -222,12 +222,21 @@ function fromBinary(
 
 /**
  * The run's settings as a checkpoint written before they named the examples and the method's options
- * (`data`, `run`) would hold them: such a checkpoint still resumes, checked as it was then.
+ * (`data`, `run`), or the query and key order, would hold them: such a checkpoint still resumes, checked
+ * as it was then.
  */
 function comparableSettings(saved: string, current: string): string {
-  if (saved.includes('"data":')) return current;
-  const { data: _data, run: _run, ...earlier } = JSON.parse(current) as Record<string, unknown>;
-  return JSON.stringify(earlier);
+  if (!saved.includes('"data":')) {
+    const { data: _data, run: _run, ...earlier } = JSON.parse(current) as Record<string, unknown>;
+    return JSON.stringify(earlier);
+  }
+  // nor the order of a llama's query and key values, recorded since 2026-12-05: such a checkpoint resumes
+  // unchecked, as it did (on the model file it began on, it is right)
+  const parsed = JSON.parse(current) as { run?: Record<string, unknown> };
+  const savedRun = (JSON.parse(saved) as { run?: Record<string, unknown> }).run;
+  if (parsed.run?.queryKeyOrder === undefined || savedRun?.queryKeyOrder !== undefined) return current;
+  delete parsed.run.queryKeyOrder;
+  return JSON.stringify(parsed);
 }
 
 /** The settings' names as a user knows them (the command's flags), where they differ. */
@@ -247,9 +256,6 @@ const settingWords: Record<string, string> = {
   queryKeyOrder:
     "the model file's query and key order (a llama's GGUF or llama2.c file, or its Hugging Face copy)",
 };
-
-/** What a setting recorded only where it is not its old default means where it is absent. */
-const absentMeans: Record<string, unknown> = { queryKeyOrder: 'interleaved' };
 
 /** A setting's value, short: a digest or a long list is not worth printing whole. */
 function shortValue(value: unknown): string {
@@ -272,8 +278,7 @@ function changedSettings(
   const plain = (value: unknown): value is Record<string, unknown> =>
     typeof value === 'object' && value !== null && !Array.isArray(value);
   for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    // a setting recorded only where it is not its old default reads as that default where it is absent
-    const [was, is] = [before[name] ?? absentMeans[name], after[name] ?? absentMeans[name]];
+    const [was, is] = [before[name], after[name]];
     if (JSON.stringify(was) === JSON.stringify(is)) continue;
     if (plain(was) && plain(is))
       for (const [inner, innerWas, innerIs] of changedSettings(was, is))

@@ -20,14 +20,7 @@ export {
   type LoadedAdapter,
 } from './peft-adapter.js';
 export { matchesFingerprint, modelFingerprint, recordedFingerprints } from './model-fingerprint.js';
-export {
-  hasBothOrders,
-  loraInOrder,
-  modelQueryKeyOrder,
-  prefixInOrder,
-  storedQueryKeyOrder,
-  type QueryKeyOrder,
-} from './query-key-order.js';
+export { hasBothOrders, modelQueryKeyOrder, type QueryKeyOrder } from './query-key-order.js';
 export {
   adamStep,
   clipGradient,

@@ -61,11 +61,22 @@ export function modelFingerprint(model: LlamaModel): string {
  * loaded, which a GGUF copy's rows reordered rotate-half also give).
  */
 export function recordedFingerprints(model: LlamaModel): string[] {
+  const known = recorded.get(model);
+  if (known) return known;
   const { ropeStyle } = model.config;
-  if (ropeStyle === 'half') return fingerprints(model, ['interleaved', 'as-loaded']);
-  if (ropeStyle === 'interleaved') return fingerprints(model, ['interleaved', 'rotate-half']);
-  return fingerprints(model, ['interleaved']);
+  const hashes =
+    ropeStyle === 'half'
+      ? fingerprints(model, ['interleaved', 'as-loaded'])
+      : ropeStyle === 'interleaved'
+        ? fingerprints(model, ['interleaved', 'rotate-half'])
+        : fingerprints(model, ['interleaved']);
+  recorded.set(model, hashes);
+  return hashes;
 }
+
+// a model's hashes once: each adapter loaded on it (a service loads many) is checked against them. A
+// model's weights are not changed in place (training works on copies), so its hashes hold
+const recorded = new WeakMap<LlamaModel, string[]>();
 
 /** Whether `sha256` is one of `model`'s recorded fingerprints (recordedFingerprints). */
 export function matchesFingerprint(model: LlamaModel, sha256: string): boolean {

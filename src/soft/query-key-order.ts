@@ -1,10 +1,7 @@
-// The order of each head's query and key dimensions in an adapter's files. A llama's GGUF (and llama2.c)
-// file stores its query and key rows in llama.cpp's interleaved RoPE order, its Hugging Face copy in
-// rotate-half order, and the engine runs each as stored: the same weights with rows reordered per head.
-// What an adapter holds in those dimensions (LoRA's B rows of q_proj and k_proj, a prefix's keys) is in
-// the order of the model it trained on; PEFT's files are in Hugging Face's. So promptune writes them in
-// rotate-half order, records that in promptune.json (queryKeyOrder), and reorders them for a model that
-// runs interleaved. A promptune.json without the field was written in its training model's order.
+// The order of each head's query and key dimensions in an adapter's files. A llama's GGUF file runs them
+// interleaved (llama.cpp's RoPE order), its Hugging Face copy rotate-half, and a LoRA's q/k rows and a
+// prefix's keys follow the order they trained in. promptune writes them rotate-half, as PEFT reads them,
+// records that in promptune.json (queryKeyOrder), and reorders them for a model that runs interleaved.
 import {
   ggufInterleaves,
   interleaveHeads,
@@ -15,6 +12,7 @@ import {
   type LowRankAdapter,
 } from '../engine/index.js';
 
+/** How a head's query and key dimensions are paired for RoPE: llama.cpp's interleaved, or rotate-half. */
 export type QueryKeyOrder = 'interleaved' | 'rotate-half';
 
 /** The order `model` runs its query and key dimensions in. */
@@ -32,8 +30,9 @@ export function hasBothOrders(model: LlamaModel): boolean {
 
 /**
  * The order an adapter file's query and key dimensions are in: PEFT's (no promptune.json) and promptune's
- * from now on rotate-half; one written before the field, its training model's, which a GGUF or llama2.c
- * file named as its base model tells for an architecture that comes in both.
+ * since the field rotate-half; one written before it, its training model's, which a GGUF or llama2.c file
+ * named as its base model tells. `model` stands for the training model's architecture: without --force it
+ * has its weights. (A forced load across architectures, or a GGUF not named *.gguf, may be misread.)
  */
 export function storedQueryKeyOrder(
   metadata: { queryKeyOrder?: QueryKeyOrder; baseModel: { name: string } } | undefined,

@@ -5,9 +5,9 @@
 // ADAPTER_UNSUPPORTED.
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { PromptuneError, readJsonFile, ValidationError } from '../errors/index.js';
+import { NotFoundError, PromptuneError, readJsonFile, ValidationError } from '../errors/index.js';
 import type { LlamaModel, ModelAdapter } from '../engine/index.js';
 import { loadLoraAdapter, readLoraConfig, readLoraFolder } from './lora-adapter.js';
 import {
@@ -52,14 +52,18 @@ export interface TrainedAdapter {
 
 /** The peft_type of an adapter folder, refused unless promptune runs it. */
 export function adapterMethod(directory: string): AdapterMethod {
-  if (existsSync(directory) && statSync(directory).isFile())
-    throw new ValidationError(
-      `${directory} is a file; an adapter is the folder holding adapter_config.json`,
-      {
-        code: 'ADAPTER_NOT_FOUND',
-        hint: `Pass the folder: ${dirname(directory)}`,
-      },
+  if (existsSync(directory) && statSync(directory).isFile()) {
+    // one of an adapter folder's own files names its folder; another file is no adapter at all
+    const inFolder = ['adapter_config.json', 'adapter_model.safetensors', 'promptune.json'].includes(
+      basename(directory),
     );
+    throw new NotFoundError(`${directory} is a file; an adapter is the folder holding adapter_config.json`, {
+      code: 'ADAPTER_NOT_FOUND',
+      hint: inFolder
+        ? `Pass the folder: ${dirname(directory)}`
+        : 'Pass the --out folder of soft train (or of PEFT save_pretrained).',
+    });
+  }
   const path = join(directory, 'adapter_config.json');
   const { peft_type: type } = readJsonFile(path, z.looseObject({ peft_type: z.string() }), {
     where: `adapter config ${path}`,

@@ -26,7 +26,14 @@ import {
   warnLongTrials,
 } from '../method-search.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
-import { checkpointIdentity, defaultInit, hardPromptText, planMethod, promptWords } from '../soft-methods.js';
+import {
+  checkpointIdentity,
+  defaultInit,
+  hardPromptText,
+  methodRecord,
+  planMethod,
+  promptWords,
+} from '../soft-methods.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -298,7 +305,7 @@ const train = defineCommand({
           config: {
             model: args.model,
             data: args.data,
-            ...checkpointIdentity(plan, args),
+            ...methodRecord(plan, args),
             lr: learningRate,
             ...(search && { search: search.trials }),
             ...(search && trialSteps && { searchSteps: trialSteps }),
@@ -343,7 +350,7 @@ const train = defineCommand({
       };
       const training = {
         // the method's settings, and the words a text init started from
-        ...checkpointIdentity(plan, args),
+        ...methodRecord(plan, args),
         steps: result.steps,
         bestStep: result.best?.step,
         lr: learningRate,
