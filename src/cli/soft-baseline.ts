@@ -35,8 +35,8 @@ export async function scoreBaseline(task: Task, testPath: string, modelPath: str
  * Checks, before training, that --baseline's spec is --data's task. A label spec none of whose labels is
  * among --data's training targets (compared as its label metric does: trimmed, case folded) is another
  * task's, given by mistake: it would name the version --push registers, so with --push it is refused,
- * without it said on stderr. A free-text spec whose own training targets share none with --data's may
- * still be the task (new data of it, summaries): that is only said.
+ * without it said on stderr. A free-text spec whose training answers repeat (names, short answers) and
+ * share none with --data's may still be the task (new data of it): that is only said.
  */
 export function checkBaselineData(task: Task, targets: string[], push: boolean): void {
   const { spec } = task;
@@ -44,10 +44,13 @@ export function checkBaselineData(task: Task, targets: string[], push: boolean):
   const known: string[] | undefined =
     spec.output.kind === 'label'
       ? spec.output.labels
-      : task.files.train && existsSync(task.files.train)
+      : spec.output.kind === 'text' && task.files.train && existsSync(task.files.train)
         ? readExamples(task.files.train, exampleShape(spec)).map((example) => String(example.target))
         : undefined;
   if (!known?.length || !targets.length) return;
+  // free-form answers (a summary each) share none by nature: only a spec whose answers repeat (names,
+  // short answers) tells another task by them
+  if (!label && new Set(known).size > known.length / 2) return;
   const fold = (text: string) => text.trim().toLowerCase();
   const words = new Set(known.map(fold));
   if (targets.some((target) => words.has(fold(target)))) return;

@@ -31,6 +31,8 @@ export interface EngineInfo {
   architecture: string;
   /** Number of weights. */
   parameters: number;
+  /** The model's fingerprint (the first of `fingerprints`). */
+  modelFingerprint: string;
   /**
    * The fingerprints an adapter trained on these weights may record (its promptune.json's
    * baseModel.sha256): the model's, then an older form's.

@@ -205,6 +205,7 @@ try {
       name: modelName(settings.model),
       architecture: model.config.architecture,
       parameters: parameterCount(model.config),
+      modelFingerprint: recordedFingerprints(model)[0],
       fingerprints: recordedFingerprints(model),
       hiddenSize: model.config.hiddenSize,
       contextLength: model.config.contextLength,
