@@ -78,3 +78,41 @@ export function relativeLogitsDifference(peft: Float32Array, fixture: Float32Arr
   for (const value of fixture) largest = Math.max(largest, Math.abs(value));
   return maxAbsDiff(peft, fixture) / largest;
 }
+
+/**
+ * How far PEFT itself, loading the adapter promptune wrote in `directory`, lands from the fixture's logits
+ * (relativeLogitsDifference), logged as `what`; undefined without PROMPTUNE_PEFT_PYTHON.
+ */
+export function peftRoundTrip(
+  script: string,
+  directory: string,
+  fixture: Float32Array,
+  what: string,
+): number | undefined {
+  const logits = peftLogits(script, directory);
+  if (!logits) return undefined;
+  const difference = relativeLogitsDifference(logits, fixture);
+  console.log(`PEFT loading ${what}: logits differ by ${difference.toExponential(2)} of the largest`);
+  return difference;
+}
+
+/**
+ * The tensors in which two adapter folders' safetensors files differ: a name in one only, or other
+ * values (bit for bit); empty when the files hold the same tensors.
+ */
+export function tensorDifferences(directory: string, other: string): string[] {
+  const [ours, theirs] = [directory, other].map((folder) =>
+    openSafetensors([join(folder, 'adapter_model.safetensors')]),
+  );
+  try {
+    const names = [...new Set([...ours.names(), ...theirs.names()])].sort();
+    return names.filter((name) => {
+      if (!ours.names().includes(name) || !theirs.names().includes(name)) return true;
+      const [a, b] = [ours.read(name), theirs.read(name)];
+      return a.length !== b.length || a.some((value, i) => !Object.is(value, b[i]));
+    });
+  } finally {
+    ours.close();
+    theirs.close();
+  }
+}

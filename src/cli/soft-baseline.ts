@@ -6,6 +6,7 @@ import { evaluate, summarize } from '../eval/index.js';
 import { PromptuneError, ValidationError } from '../errors/index.js';
 import { resolveModel } from '../providers/index.js';
 import { exampleShape, readExamples, type Task } from '../tasks/index.js';
+import { quotedFew } from './soft-data.js';
 
 /**
  * The exact match of `task`'s prompt on the examples of `testPath` (its score when the spec has no
@@ -54,11 +55,8 @@ export function checkBaselineData(task: Task, targets: string[], push: boolean):
   const fold = (text: string) => text.trim().toLowerCase();
   const words = new Set(known.map(fold));
   if (targets.some((target) => words.has(fold(target)))) return;
-  const shown = [...new Set(known.map((word) => word.trim()))]
-    .slice(0, 3)
-    .map((word) => JSON.stringify(word));
   const kind = label ? 'labels' : 'training targets';
-  const message = `--baseline's spec (task ${spec.name}) may not be --data's task: none of --data's training targets (${JSON.stringify(targets[0].trim())}, …) is among its ${kind} (${shown.join(', ')}${words.size > 3 ? ', …' : ''})`;
+  const message = `--baseline's spec (task ${spec.name}) may not be --data's task: none of --data's training targets (${JSON.stringify(targets[0].trim())}, …) is among its ${kind} (${quotedFew(known.map((word) => word.trim()))})`;
   if (push && label)
     throw new ValidationError(message, {
       code: 'SOFT_BASELINE_OTHER_TASK',

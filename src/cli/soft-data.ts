@@ -64,6 +64,13 @@ export function readSoftData(
   };
 }
 
+/** The first three distinct values, quoted, and "…" when there are more: `"dog", "cat", "bird", …`. */
+export function quotedFew(values: string[]): string {
+  const distinct = [...new Set(values)];
+  const shown = distinct.slice(0, 3).map((value) => JSON.stringify(value));
+  return `${shown.join(', ')}${distinct.length > 3 ? ', …' : ''}`;
+}
+
 /** The distinct targets when there are few (a label task), else undefined. */
 export function labelSet(targets: string[], limit = 10): string[] | undefined {
   const distinct = [...new Set(targets)];
@@ -81,10 +88,8 @@ export function warnUnseenLabels(labels: string[] | undefined, splits: (SoftData
   for (const split of splits) {
     const unseen = split?.targets.filter((target) => !known.has(target)) ?? [];
     if (!split || unseen.length === 0) continue;
-    const distinct = [...new Set(unseen)];
-    const shown = distinct.slice(0, 3).map((target) => JSON.stringify(target));
     process.stderr.write(
-      `${split.path}: ${unseen.length} of ${split.targets.length} targets are none of the ${labels.length} labels in the training targets (${shown.join(', ')}${distinct.length > 3 ? ', …' : ''}): they are scored wrong, and a pushed label task cannot answer them; add examples of them to train\n`,
+      `${split.path}: ${unseen.length} of ${split.targets.length} targets are none of the ${labels.length} labels in the training targets (${quotedFew(unseen)}): they are scored wrong, and a pushed label task cannot answer them; add examples of them to train\n`,
     );
   }
 }
@@ -98,10 +103,9 @@ export function warnTargetsNotLabels(labels: string[], data: SoftData): void {
   const missing = data.targets.filter((target) => !known.has(target));
   if (missing.length === 0) return;
   const distinct = [...new Set(missing)];
-  const shown = distinct.slice(0, 3).map((target) => JSON.stringify(target));
   const spaced = distinct.some((target) => known.has(target.trim()));
   process.stderr.write(
-    `${data.path}: ${missing.length} of ${data.targets.length} targets are none of --labels (${shown.join(', ')}${distinct.length > 3 ? ', …' : ''}): log-likelihood accuracy counts them wrong${
+    `${data.path}: ${missing.length} of ${data.targets.length} targets are none of --labels (${quotedFew(missing)}): log-likelihood accuracy counts them wrong${
       spaced
         ? `; labels are compared as written, and these targets have spaces the labels lack: give --labels as the targets read (${JSON.stringify(
             distinct

@@ -3,7 +3,7 @@
 // (the task's spec, the data's files, the training run's settings and metrics).
 import { basename, resolve } from 'node:path';
 import { NotFoundError, PermissionError } from '../errors/index.js';
-import { pushSoftPrompt, type PromptVersion } from '../registry/index.js';
+import { pushSoftPrompt, versionBaseModel, type PromptVersion } from '../registry/index.js';
 import type { LlamaModel } from '../engine/index.js';
 import { matchesFingerprint, readAdapterMetadata } from '../soft/index.js';
 import { loadTask, taskSpec, type TaskSpec } from '../tasks/index.js';
@@ -163,8 +163,7 @@ function warnOtherBaseModel(
   pushed: string,
   source: { adapter: string; model?: LlamaModel },
 ): void {
-  const before = (previous.content.promptune as { baseModel?: { name: string; sha256: string } } | null)
-    ?.baseModel;
+  const before = versionBaseModel(previous);
   const now = readAdapterMetadata(source.adapter)?.baseModel;
   if (!before || !now || before.sha256 === now.sha256) return;
   // a version pushed before the fingerprint read a Hugging Face checkpoint's query rows as llama.cpp

@@ -12,7 +12,13 @@ export {
 export { canonicalJson, contentHash } from './canonical.js';
 export { namePattern, versionIdPattern } from './records.js';
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
-export { adapterMethodName, hardVersionContent, diffVersions, versionMethod } from './versions.js';
+export {
+  adapterMethodName,
+  hardVersionContent,
+  diffVersions,
+  versionBaseModel,
+  versionMethod,
+} from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized, datasetFileIds, putDatasetFiles } from './register-task.js';

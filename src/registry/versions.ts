@@ -1,5 +1,5 @@
 // What a hard prompt version holds (the parts of a task spec that make the prompt), a version's method in
-// a word or two, and a line diff between two versions for `registry diff`.
+// a word or two and the base model it records, and a line diff between two versions for `registry diff`.
 import type { TaskSpec } from '../tasks/index.js';
 import type { PromptVersion } from './registry.js';
 
@@ -33,6 +33,23 @@ export function versionMethod(version: Pick<PromptVersion, 'kind' | 'content'>):
   if (version.kind !== 'soft') return 'hard prompt';
   const config = version.content.adapterConfig as { peft_type?: unknown } | undefined;
   return adapterMethodName(config?.peft_type);
+}
+
+/**
+ * The base model an adapter version's promptune.json records (name and weight fingerprint), read
+ * defensively: undefined for a hard prompt, a PEFT adapter pushed without one, or a record without it.
+ */
+export function versionBaseModel(
+  version: Pick<PromptVersion, 'content'>,
+): { name: string; sha256: string } | undefined {
+  const metadata = version.content.promptune;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const base = (metadata as { baseModel?: unknown }).baseModel;
+  if (typeof base !== 'object' || base === null) return undefined;
+  const { name, sha256 } = base as { name?: unknown; sha256?: unknown };
+  return typeof sha256 === 'string'
+    ? { name: typeof name === 'string' ? name : 'another model', sha256 }
+    : undefined;
 }
 
 /**

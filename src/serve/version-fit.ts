@@ -3,35 +3,26 @@
 // promptune.json records their fingerprint, which the engine's model must have. A hard prompt needs a
 // model for hard prompts. GET /v1/models lists only the names that can run, so a client does not pick
 // a model that answers 409, and the library API marks each version that cannot, for the dashboard.
-import type { PromptVersion, Registry } from '../registry/index.js';
+import { versionBaseModel, type PromptVersion, type Registry } from '../registry/index.js';
 import type { UnavailableModel } from './openai-routes.js';
 import type { Backends } from './task-model.js';
+
+/** Whether `backends` run anything (a service of the dashboard alone has none, and refuses nothing). */
+const runsAnything = (backends: Backends) => !!backends.hard || !!backends.engine;
 
 /**
  * Why `version` cannot run on `backends`, or undefined when it can, or nothing tells: a service with no
  * model at all (the dashboard alone) runs nothing and marks nothing.
  */
 export function whyNotServed(version: PromptVersion, backends: Backends): string | undefined {
-  if (!backends.hard && !backends.engine) return undefined;
+  if (!runsAnything(backends)) return undefined;
   if (version.kind !== 'soft')
     return backends.hard ? undefined : 'a hard prompt, and no model for hard prompts runs here';
   const engine = backends.engine;
   if (!engine) return 'an adapter for a local model, and no local engine runs here';
-  const trainedOn = baseModelOf(version);
+  const trainedOn = versionBaseModel(version);
   if (!trainedOn || engine.info.fingerprints.includes(trainedOn.sha256)) return undefined;
   return `trained on ${trainedOn.name}, whose weights differ from the served model's (${engine.info.name})`;
-}
-
-/** The base model an adapter version records, read defensively (versions pushed by older releases). */
-function baseModelOf(version: PromptVersion): { name: string; sha256: string } | undefined {
-  const metadata = (version.content as { promptune?: unknown }).promptune;
-  if (typeof metadata !== 'object' || metadata === null) return undefined;
-  const base = (metadata as { baseModel?: unknown }).baseModel;
-  if (typeof base !== 'object' || base === null) return undefined;
-  const { name, sha256 } = base as { name?: unknown; sha256?: unknown };
-  return typeof sha256 === 'string'
-    ? { name: typeof name === 'string' ? name : 'another model', sha256 }
-    : undefined;
 }
 
 /**
@@ -45,10 +36,9 @@ export async function servedNames(
 ): Promise<{ served: string[]; unserved: UnavailableModel[] }> {
   const served: string[] = [];
   const unserved: UnavailableModel[] = [];
-  const checks = !!backends.hard || !!backends.engine;
   for (const task of await registry.taskNames()) {
     const labels = await registry.listLabels(task);
-    const versions = checks ? await registry.listVersions(task) : [];
+    const versions = runsAnything(backends) ? await registry.listVersions(task) : [];
     const latest = versions.reduce<PromptVersion | undefined>(
       (last, version) => (last && last.number > version.number ? last : version),
       undefined,
