@@ -1,5 +1,6 @@
 // The options `soft train` and `soft train-multitask` share: their flags, and the TrainOptions and
 // optimizer settings those flags give, checked the same way for both; and a step as their runs record it.
+import type { Tokenizer } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { RunEntry } from '../registry/index.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -25,6 +26,19 @@ export const fieldArgs = {
  * prompt first): a general instruction, nothing about any one task.
  */
 export const DEFAULT_INIT_TEXT = 'Read the text and give the answer. The answer is';
+
+/**
+ * Says on stderr when a text start is longer than the prompt: its first `virtualTokens` tokens are what
+ * the run starts from (PEFT's text init cuts it alike), and the rest would be lost in silence.
+ */
+export function warnLongInitText(tokenizer: Tokenizer, text: string, virtualTokens: number): void {
+  const ids = tokenizer.encode(text, { addBos: false });
+  if (ids.length <= virtualTokens) return;
+  const kept = tokenizer.decode(ids.slice(0, virtualTokens));
+  process.stderr.write(
+    `the init text is ${ids.length} tokens, longer than --virtual-tokens ${virtualTokens}: the run starts from its first ${virtualTokens}, ${JSON.stringify(kept)}, as PEFT's text init does (--virtual-tokens ${ids.length} keeps it whole)\n`,
+  );
+}
 
 /** Where a soft prompt goes, and the text --init text starts it from. */
 export const promptArgs = {

@@ -42,6 +42,7 @@ import {
   quarterEpoch,
   growingEpochs,
   grownNote,
+  warnLongInitText,
   reportResume,
   stepEntry,
   trainingArgs,
@@ -294,6 +295,9 @@ const train = defineCommand({
       plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed, written);
       learningRate = chosen.learningRate;
     }
+    const textStart = plan.method === 'prompt-tuning' || plan.method === 'prefix-tuning';
+    if (textStart && plan.config.init === 'text')
+      warnLongInitText(loaded.tokenizer, args['init-text'], plan.virtualTokens);
 
     // --push records the training as a run while it trains: config, loss and dev accuracy per step
     const taskName = args.push ? softTaskName(args) : undefined;
