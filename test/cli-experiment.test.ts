@@ -1,7 +1,8 @@
 // `promptune experiment` as a user runs it against a SQLite file: a start refused without --admin on
-// production and with a bad schedule, a start, the status with its tests, a second start refused, and
-// a look that promotes the treatment once the served traffic (written here as the service would write
-// its traces and feedback) shows it better, the label history carrying why.
+// production and with a bad schedule, a start (its primary, scored by nobody yet or misspelt, warned of),
+// the status with its tests, a second start refused, and a look that promotes the treatment once the
+// served traffic (written here as the service would write its traces and feedback) shows it better, the
+// label history carrying why.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,10 @@ describe('promptune experiment', () => {
       ...['--guardrail', 'errors'],
     );
     expect(started.status).toBe(0);
+    // nothing named helpful yet: said, not refused (feedback of a new name arrives after the start)
+    expect(started.stderr).toMatch(
+      /^warning: no score named helpful has been recorded for greet and no score config defines it: .* \(it has none yet\)$/m,
+    );
     const id = /^started (exp-[0-9a-f]+)/.exec(started.stdout)![1];
     const again = start('--admin');
     expect(again.stderr).toMatch(/code: EXPERIMENT_RUNNING/);
@@ -90,5 +95,12 @@ describe('promptune experiment', () => {
     const json = JSON.parse(promptune(cwd, 'experiment', 'status', id, '--json').stdout);
     expect(json.experiment.status).toBe('promoted');
     expect(json.events.map((event: { action: string }) => event.action)).toEqual(['start', 'promote']);
+    // a misspelt primary: the nearest name the task's scores have
+    const misspelt = promptune(
+      cwd,
+      ...['experiment', 'start', 'greet', '--treatment', '1', '--primary', 'helpfull', '--admin'],
+    );
+    expect(misspelt.status).toBe(0);
+    expect(misspelt.stderr).toMatch(/warning: no score named helpfull .*; did you mean helpful\?/);
   });
 });

@@ -4,10 +4,11 @@
 // failures, latency; higher is worse) and the primary metric (higher is better) are watched with the
 // always-valid sequential test at every look: a guardrail significantly worse, or the primary
 // significantly worse, rolls back at once; the primary significantly better promotes. When the schedule
-// completes, `promoteWhen: 'no-harm'` promotes (a canary of a version already gated offline), while
-// `'better'` (the default) keeps the last step until the primary metric decides or `maximumObservations`
-// is reached, and then concludes with nothing promoted. A sample-ratio mismatch within the current step
-// holds the rollout, since its numbers cannot be trusted.
+// completes, `promoteWhen: 'no-harm'` promotes (a canary of a version already gated offline) once each
+// arm has the test's minimum of primary observations, while `'better'` (the default) keeps the last step
+// until the primary metric decides or `maximumObservations` is reached, and then concludes with nothing
+// promoted. A sample-ratio mismatch within the current step holds the rollout, since its numbers cannot
+// be trusted.
 import { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
 import {
   sequentialTest,
@@ -151,8 +152,17 @@ export function canaryDecision(
       `step ${state.step + 1} (${step.weight * 100}%) has not met its minimum time and requests`,
     );
   if (state.step + 1 >= schedule.length) {
-    if (options.promoteWhen === 'no-harm')
+    if (options.promoteWhen === 'no-harm') {
+      // "no harm" is a finding only where the primary could have shown one: an arm with too few of its
+      // scores (a metric nobody records, a name misspelt) holds instead of promoting on nothing
+      const minimum = options.minimumPerArm ?? 100;
+      if (control.primary.n < minimum || treatment.primary.n < minimum)
+        return decide(
+          'hold',
+          `the schedule completed, but the primary metric has ${control.primary.n} control and ${treatment.primary.n} treatment observations (${minimum} each needed to judge it no worse)`,
+        );
       return decide('promote', 'the schedule completed with no guardrail or primary metric worse');
+    }
     const observed = control.primary.n + treatment.primary.n;
     const maximum = options.maximumObservations ?? 20_000;
     return observed >= maximum

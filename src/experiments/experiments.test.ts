@@ -169,6 +169,35 @@ describe('canary rollouts', () => {
     expect(result.decision!.reason).toBe('the schedule completed with no guardrail or primary metric worse');
   });
 
+  it('holds a no-harm canary at its last step while its primary metric has too few observations', () => {
+    // a primary nobody records (a misspelt score name): every step passes, then no promotion on nothing
+    const silent = (requests: number): ArmMetrics => ({
+      primary: emptyMoments(),
+      guardrails: {
+        errors: Array.from({ length: requests }, () => 0).reduce(addObservation, emptyMoments()),
+      },
+    });
+    const last = {
+      step: schedule.length - 1,
+      stepStartedAt: 0,
+      stepCounts: { control: 200, treatment: 200 },
+    };
+    const options = { schedule, minimumPerArm: 50, promoteWhen: 'no-harm' as const };
+    const state = { ...last, pValues: { primary: 1, guardrails: {} } };
+    const unscored = canaryDecision(state, silent(200), silent(200), 1e9, options);
+    expect(unscored.action).toBe('hold');
+    expect(unscored.reason).toBe(
+      'the schedule completed, but the primary metric has 0 control and 0 treatment observations (50 each needed to judge it no worse)',
+    );
+    // one arm short of the minimum still holds; both at it promote
+    const scored = (n: number): ArmMetrics => ({
+      ...silent(200),
+      primary: Array.from({ length: n }, (_, i) => i % 2).reduce(addObservation, emptyMoments()),
+    });
+    expect(canaryDecision(state, scored(50), scored(49), 1e9, options).action).toBe('hold');
+    expect(canaryDecision(state, scored(50), scored(50), 1e9, options).action).toBe('promote');
+  });
+
   it('promotes at most alpha of 200 A/A canaries when only a better primary promotes, looked at after every request', () => {
     const outcomes = { promote: 0, rollback: 0, conclude: 0 };
     for (let seed = 0; seed < 200; seed++) {

@@ -40,6 +40,7 @@ export {
   momentsOf,
   startExperiment,
   stopExperiment,
+  unknownPrimaryWarning,
   type ArmSummary,
   type LookResult,
   type LookStatistics,

@@ -5,6 +5,7 @@
 // hand. A look decided on an old revision is not applied, so replicas may all look.
 import {
   ConflictError,
+  nearestName,
   NotFoundError,
   parseInput,
   PermissionError,
@@ -47,6 +48,29 @@ export function experimentConfig(experiment: ExperimentRecord): ExperimentConfig
     code: 'EXPERIMENT_BAD_CONFIG',
     hint: 'The stored experiment is damaged; stop it and start a new one.',
   });
+}
+
+/**
+ * What to say when no score of `task` has ever been named `primary` and no score config defines it: an
+ * experiment deciding on it has nothing to decide on until such scores arrive, and the name is often
+ * misspelt (the nearest name the task's scores have is suggested). Undefined when the name is known.
+ */
+export async function unknownPrimaryWarning(
+  registry: Registry,
+  task: string,
+  primary: string,
+): Promise<string | undefined> {
+  if (await registry.scores.getConfig(primary)) return undefined;
+  if ((await registry.scores.list({ task, name: primary, limit: 1 })).length > 0) return undefined;
+  const rows = await registry.scores.aggregates({ task, since: 0, until: Date.now() + 1 });
+  const names = [...new Set(rows.map((row) => row.name))].sort();
+  const nearest = nearestName(primary, names);
+  const known = nearest
+    ? `; did you mean ${nearest}?`
+    : names.length
+      ? ` (its scores so far: ${names.join(', ')})`
+      : ' (it has none yet)';
+  return `no score named ${primary} has been recorded for ${task} and no score config defines it: the primary metric has nothing to decide on until feedback of that name arrives${known}`;
 }
 
 /** Starts an experiment of `treatment` against what `label` (default production) serves now. */

@@ -27,4 +27,5 @@ export {
   type LoopOutcome,
 } from './loop-iteration.js';
 export { loopSteps, type LoopStepData } from './loop-steps.js';
+export { retuneMethod, type RetuneMethod } from './loop-retune.js';
 export { loopStepRunner, type LoopStepRunner, type StepResult } from './run-loop-step.js';

@@ -20,11 +20,13 @@ import {
   type Registry,
   type RunRecord,
 } from '../registry/index.js';
+import { unknownPrimaryWarning } from '../experiments/index.js';
 import { correctionsToDataset, pendingCorrections } from '../review/index.js';
 import { loadTask } from '../tasks/index.js';
 import { startCanary, watchCanary } from './loop-canary.js';
 import { runGate } from './loop-gate.js';
 import { loopPolicySchema, type LoopPolicyFile } from './loop-policy.js';
+import { retuneMethod } from './loop-retune.js';
 import { completedRun, loopSteps, type LoopStepData } from './loop-steps.js';
 import { latestLoopRun, type LoopTriggers } from './loop-triggers.js';
 import type { LoopStepRunner } from './run-loop-step.js';
@@ -248,9 +250,15 @@ export async function runLoopIteration(
       ? steps[2]
       : await retuneStep({ registry, file, loop: run.id, folder, data, previous: steps[2], record, step });
     const candidate = retune.candidate as { id: string; number: number };
-    const gate = steps[3]?.done
-      ? steps[3]
+    const gated = steps[3]; // decided before this process: said by the one that decided it
+    const gate = gated?.done
+      ? gated
       : await runGate({ registry, policy, run, folder: data, candidate, previous: steps[3], record, step });
+    const scores = gate.scores as { candidate: number; production: number } | undefined;
+    if (scores && !gated?.done)
+      log(
+        `gate: version ${candidate.number} ${scores.candidate.toFixed(3)} against ${policy.label}'s ${scores.production.toFixed(3)} on ${policy.gate.split}: ${gate.passed ? 'passed' : 'refused'}`,
+      );
     if (!gate.passed) return await finish(ending, 'gate-failed', 'the gate refused the candidate');
     // the canary: an experiment of the candidate against production, looked at until it ends
     const production = gate.production as { id: string; number: number };
@@ -271,6 +279,8 @@ export async function runLoopIteration(
       experimentId = experiment.id;
       await record({ step: 'canary', done: false, experiment: experiment.id });
       log(`canary: experiment ${experiment.id} at ${experiment.weight * 100}% of traffic`);
+      const warning = await unknownPrimaryWarning(registry, policy.task, policy.canary.primary);
+      if (warning) log(`warning: ${warning}`);
     }
     const ended = await watchCanary(registry, experimentId, {
       actor,
@@ -352,9 +362,23 @@ async function retuneStep(input: {
   if (!trained) {
     const runId = `${input.loop}.retune.${attempt}`;
     await input.record({ step: 'retune', done: false, attempt, run: runId });
+    // a soft re-tune trains the method the label serves (a LoRA stays a LoRA) unless the policy names one
+    const production = await registry.resolveVersion(policy.task, policy.label).catch(() => undefined);
     const args =
       policy.retune.method === 'soft'
-        ? ['soft', 'train', '--model', localModel(policy.model), '--data', data, '--baseline', policy.spec]
+        ? [
+            ...[
+              'soft',
+              'train',
+              '--model',
+              localModel(policy.model),
+              '--data',
+              data,
+              '--baseline',
+              policy.spec,
+            ],
+            ...retuneMethod(production, policy.retune.args).args,
+          ]
         : ['optimize', '--task', policy.spec, '--model', policy.model, '--data', data];
     const out = policy.retune.method === 'soft' ? join(folder, 'adapter') : join(folder, 'prompt.json');
     trained = await input.step([...args, '--out', out, '--push', ...policy.retune.args], runId);

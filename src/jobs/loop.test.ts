@@ -71,7 +71,9 @@ function scripted(
   crash?: { at: string; abort: () => void; afterRecording?: boolean },
 ) {
   const calls: string[] = [];
+  const commands: string[][] = [];
   const runner: LoopStepRunner = async (args, options) => {
+    commands.push(args);
     const result = await scriptedStep(args, options);
     // the process dies as the step ends, after its run was recorded
     if (crash?.afterRecording && crash.at === options.runId.split('.')[1]) crash.abort();
@@ -142,7 +144,7 @@ function scripted(
     await registry.runs.finish(runId, { status: 'completed', summary: { score }, version: version.id });
     return { ok: true, output: '' };
   };
-  return { runner, calls };
+  return { runner, calls, commands };
 }
 
 const options = (
@@ -439,6 +441,40 @@ describe('the closed loop, step by step', () => {
       gate: { split: 'test', minimumGain: 0, significant: false, audits: [] },
       canary: { primary: 'liked', promoteWhen: 'no-harm', timeout: 7 * 86_400_000 },
     });
+  });
+
+  it('re-tunes the method production serves: a LoRA production trains a LoRA of its rank and targets', async () => {
+    const adapterConfig = {
+      peft_type: 'LORA',
+      r: 16,
+      lora_alpha: 32,
+      target_modules: ['q_proj', 'v_proj'],
+      lora_dropout: 0,
+    };
+    await registry.pushVersion({ task: 'greet', kind: 'soft', content: { adapterConfig }, actor });
+    await registry.setLabel({ task: 'greet', label: 'production', reference: '2', actor, reason: 'LoRA' });
+    const said: string[] = [];
+    const train = async (args: string[]) => {
+      const { runner, commands } = scripted({ candidate: 0.5, production: 0.6 });
+      const file = policyFile({ retune: { args } });
+      const log = (line: string) => said.push(line);
+      await runLoopIteration(options(file, runner, { log }), {
+        triggers: await loopTriggers(registry, file.policy),
+      });
+      return commands[0].join(' ');
+    };
+    expect(await train(['--steps', '40'])).toMatch(
+      /^soft train .* --method lora --rank 16 --alpha 32 --targets q_proj,v_proj --out \S+ --push --steps 40/,
+    );
+    // the gate's verdict is said as it is reached, not only kept in the run
+    expect(said).toContain("gate: version 3 0.500 against production's 0.600 on test: refused");
+    // the policy's own method or option wins
+    const named = await train(['--method', 'prefix-tuning']);
+    expect(named).not.toContain('--method lora');
+    expect(named).toMatch(/--push --method prefix-tuning/);
+    expect(await train(['--rank', '4'])).toMatch(
+      /--method lora --alpha 32 --targets q_proj,v_proj .*--rank 4/,
+    );
   });
 
   it('runs as a job: the loop is one of the commands a job may run', () => {

@@ -2,7 +2,13 @@
 // on now, and every stored look), start one on a label, stop one, and look at one at once (admin). The
 // service's watcher looks at every running experiment on its own; these are for people and scripts.
 import type { Hono, MiddlewareHandler } from 'hono';
-import { assessExperiment, lookAtExperiment, startExperiment, stopExperiment } from '../experiments/index.js';
+import {
+  assessExperiment,
+  lookAtExperiment,
+  startExperiment,
+  stopExperiment,
+  unknownPrimaryWarning,
+} from '../experiments/index.js';
 import type { Registry, Scope } from '../registry/index.js';
 import { actorOfKey } from './auth.js';
 import { readBody } from './request-body.js';
@@ -42,7 +48,8 @@ export function experimentRoutes(
       actor: actorOfKey(context),
     });
     options.onChanged(task);
-    return context.json(experiment, 201);
+    const warning = await unknownPrimaryWarning(registry, task, config.primary);
+    return context.json({ ...experiment, ...(warning && { warnings: [warning] }) }, 201);
   });
 
   app.get('/v1/experiments/:id', scope('read'), async (context) => {

@@ -70,7 +70,9 @@ export function experimentPaths({ bearer, json, errors, body, queryParameters }:
         security: bearer,
         requestBody: body(experimentStartRequest),
         responses: {
-          201: json('The experiment'),
+          201: json(
+            "The experiment, with warnings: [text] when no score of the task has the primary's name yet",
+          ),
           ...errors(400, 401, 403, 404, 409, 413, 429, 500),
         },
       },

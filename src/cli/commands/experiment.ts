@@ -10,6 +10,7 @@ import {
   promotionRules,
   startExperiment,
   stopExperiment,
+  unknownPrimaryWarning,
   type ExperimentConfigInput,
   type LookStatistics,
   type TestSummary,
@@ -156,6 +157,8 @@ const start = defineCommand({
         actor,
         reason: args.reason,
       });
+      const warning = await unknownPrimaryWarning(registry, args.task, args.primary);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
       if (args.json) return print(JSON.stringify(experiment, null, 2));
       const steps = (experiment.config.schedule as { weight: number }[]).map((step) => percent(step.weight));
       print(`started ${experiment.id}: ${experiment.reason}`);

@@ -13,13 +13,14 @@ import {
   loopStepRunner,
   loopTriggers,
   readLoopPolicy,
+  retuneMethod,
   runLoopIteration,
   unfinishedLoop,
   type LoopOptions,
   type LoopPolicyFile,
 } from '../../jobs/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
-import type { Actor, Registry, RunRecord } from '../../registry/index.js';
+import type { Actor, PromptVersion, Registry, RunRecord } from '../../registry/index.js';
 import { givenOptions, refuseIgnored } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
@@ -63,7 +64,11 @@ async function plan(registry: Registry, file: LoopPolicyFile, force: boolean) {
 }
 
 /** The dry run: the triggers and the steps an iteration would take. */
-function describePlan(file: LoopPolicyFile, found: Awaited<ReturnType<typeof plan>>) {
+function describePlan(
+  file: LoopPolicyFile,
+  found: Awaited<ReturnType<typeof plan>>,
+  serving: PromptVersion | undefined,
+) {
   const { policy } = file;
   const { triggers } = found;
   if (found.unfinished) {
@@ -90,9 +95,11 @@ function describePlan(file: LoopPolicyFile, found: Awaited<ReturnType<typeof pla
       ? `  1. write dataset version ${triggers.corrections!.base + 1} of ${policy.task} (${pending} reviewed rows on version ${triggers.corrections!.base})`
       : `  1. use the latest dataset version of ${policy.task}`,
   );
-  print(
-    `  2. re-tune: ${policy.retune.method === 'soft' ? 'soft train' : 'optimize'} ${policy.retune.args.join(' ')}`,
-  );
+  const given = policy.retune.args;
+  if (policy.retune.method === 'soft') {
+    const method = retuneMethod(serving, given);
+    print(`  2. re-tune: soft train ${[...method.args, ...given].join(' ')} (method: ${method.note})`);
+  } else print(`  2. re-tune: optimize ${given.join(' ')}`);
   const gate = policy.gate;
   print(
     `  3. gate on ${gate.split}: candidate minus ${policy.label} at least ${gate.minimumGain}${gate.minimumScore === undefined ? '' : `, score at least ${gate.minimumScore}`}${gate.significant ? ', significant' : ''}${gate.audits.length ? `, audits ${gate.audits.join(', ')}` : ''}`,
@@ -172,7 +179,12 @@ export default defineCommand({
             const found = await plan(registry, file, force);
             if (args['dry-run']) {
               if (args.json) print(JSON.stringify(found, null, 2));
-              else describePlan(file, found);
+              else {
+                const serving = await registry
+                  .resolveVersion(file.policy.task, file.policy.label)
+                  .catch(() => undefined);
+                describePlan(file, found, serving);
+              }
               return;
             }
             let run: RunRecord | undefined;

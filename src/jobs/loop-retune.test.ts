@@ -1,0 +1,92 @@
+// The method a loop's soft re-tune takes from the version the label serves, read off PEFT configs the
+// real PEFT wrote (test/fixtures) and the shared prompt-tuning example; the policy's own options win.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../../test/models.js';
+import { retuneMethod } from './loop-retune.js';
+
+const config = (path: string) =>
+  JSON.parse(readFileSync(join(repositoryRoot, path, 'adapter_config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+const soft = (adapterConfig: Record<string, unknown>) => ({
+  kind: 'soft' as const,
+  number: 3,
+  content: { adapterConfig },
+});
+const lora = config('test/fixtures/peft-lora/adapter');
+
+describe("a soft re-tune's method", () => {
+  it.each([
+    [
+      'LoRA',
+      lora,
+      ['--method', 'lora', '--rank', '4', '--alpha', '8'],
+      ['--targets', 'up_proj,down_proj,q_proj,v_proj,o_proj,k_proj,gate_proj'],
+    ],
+    ['LoRA with dropout', { ...lora, lora_dropout: 0.1 }, ['--method', 'lora'], ['--dropout', '0.1']],
+    [
+      'prefix',
+      config('test/fixtures/peft-prefix/adapter'),
+      ['--method', 'prefix-tuning'],
+      ['--virtual-tokens', '4'],
+    ],
+    [
+      'prefix through its MLP',
+      { ...config('test/fixtures/peft-prefix/adapter'), prefix_projection: true },
+      ['--method', 'prefix-tuning', '--virtual-tokens', '4'],
+      ['--prefix-projection', '--encoder-hidden', '24'],
+    ],
+    [
+      'P-tuning',
+      config('test/fixtures/peft-p-tuning/adapter'),
+      ['--method', 'p-tuning', '--virtual-tokens', '4'],
+      ['--encoder', 'mlp', '--encoder-hidden', '24'],
+    ],
+    [
+      'P-tuning (LSTM)',
+      config('test/fixtures/peft-p-tuning-lstm/adapter'),
+      ['--method', 'p-tuning'],
+      ['--encoder', 'lstm'],
+    ],
+    [
+      'prompt tuning',
+      config('../shared/models/stories260K-hf/peft-prompt-tuning-example'),
+      ['--method', 'prompt-tuning', '--virtual-tokens'],
+      [],
+    ],
+  ])('keeps production’s %s and its shape', (_name, adapterConfig, starts, holds) => {
+    const { args, note } = retuneMethod(soft(adapterConfig), ['--steps', '40']);
+    expect(args.slice(0, starts.length)).toEqual(starts);
+    expect(args.join(' ')).toContain(holds.join(' '));
+    expect(note).toMatch(/, as version 3$/);
+  });
+
+  it('leaves out a LoRA without dropout’s --dropout, and what the policy gives itself', () => {
+    expect(retuneMethod(soft(lora), []).args).not.toContain('--dropout');
+    const { args } = retuneMethod(soft(lora), ['--rank=16', '--targets', 'q,v']);
+    expect(args).toEqual(['--method', 'lora', '--alpha', '8']);
+  });
+
+  it('adds nothing when the policy names a method, production is a hard prompt, or the label is unset', () => {
+    expect(retuneMethod(soft(lora), ['--method', 'prefix-tuning'])).toEqual({
+      args: [],
+      note: "the policy's --method",
+    });
+    expect(retuneMethod({ kind: 'hard', number: 2, content: {} }, [])).toEqual({
+      args: [],
+      note: "soft train's default method (version 2 is a hard prompt)",
+    });
+    expect(retuneMethod(undefined, []).args).toEqual([]);
+  });
+
+  it('says why a multitask prompt is not re-tuned as itself: its source is not in the version', () => {
+    const { args, note } = retuneMethod(soft(config('test/fixtures/peft-multitask/adapter')), []);
+    expect(args).toEqual([]);
+    expect(note).toMatch(
+      /version 3's multitask prompt is not re-tuned as itself \(name --method and its --source/,
+    );
+  });
+});

@@ -1,0 +1,94 @@
+// The method a loop's soft re-tune trains: the one the label serves, read off its version's PEFT config
+// (LoRA's rank, alpha, targets and dropout; a prefix's or prompt's positions; P-tuning's encoder), so a
+// LoRA in production is re-tuned as a LoRA and not as a plain soft prompt. The policy's own arguments win
+// where they name the same option, and a `--method` among them chooses the method outright. It does not
+// carry a run's learning rate, init or epochs: those are the re-tune's to choose (or the policy's).
+import { versionMethod, type PromptVersion } from '../registry/index.js';
+
+/** The `soft train` options that reproduce `version`'s method, and how to say where they came from. */
+export interface RetuneMethod {
+  args: string[];
+  /** For the log and the dry run: "LoRA, as version 3" or why production's method is not kept. */
+  note: string;
+}
+
+/** Whether the policy's arguments already give `option` (as `--option value` or `--option=value`). */
+function gives(args: readonly string[], option: string): boolean {
+  return args.some((arg) => arg === option || arg.startsWith(`${option}=`));
+}
+
+/** PEFT's target_modules as `--targets` takes them, when they are a list of names. */
+function targetNames(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  if (!value.every((name) => typeof name === 'string' && /^[a-z_]+$/.test(name))) return undefined;
+  return value.join(',');
+}
+
+/**
+ * The options (an option and its value; `true` for a flag) that give `config`'s method and shape, with
+ * the values the config does not hold left out; undefined for a method soft train cannot start alone.
+ */
+function shapeOf(config: Record<string, unknown>): [string, string | true | undefined][] | undefined {
+  const number = (value: unknown) => (typeof value === 'number' ? String(value) : undefined);
+  const tokens = ['--virtual-tokens', number(config.num_virtual_tokens)] as [string, string | undefined];
+  switch (config.peft_type) {
+    case 'LORA':
+      return [
+        ['--method', 'lora'],
+        ['--rank', number(config.r)],
+        ['--alpha', number(config.lora_alpha)],
+        ['--targets', targetNames(config.target_modules)],
+        ['--dropout', Number(config.lora_dropout) > 0 ? number(config.lora_dropout) : undefined],
+      ];
+    case 'PREFIX_TUNING':
+      return config.prefix_projection === true
+        ? [
+            ['--method', 'prefix-tuning'],
+            tokens,
+            ['--prefix-projection', true],
+            ['--encoder-hidden', number(config.encoder_hidden_size)],
+          ]
+        : [['--method', 'prefix-tuning'], tokens];
+    case 'P_TUNING':
+      return [
+        ['--method', 'p-tuning'],
+        tokens,
+        ['--encoder', config.encoder_reparameterization_type === 'LSTM' ? 'lstm' : 'mlp'],
+        ['--encoder-hidden', number(config.encoder_hidden_size)],
+      ];
+    case 'PROMPT_TUNING':
+      return [['--method', 'prompt-tuning'], tokens];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The method options a soft re-tune adds to the policy's `given` arguments for the version the label
+ * serves (`production`, undefined when the label is not set): none when `given` names a method, or
+ * production is a hard prompt; production's method and shape otherwise.
+ */
+export function retuneMethod(
+  production: Pick<PromptVersion, 'kind' | 'content' | 'number'> | undefined,
+  given: readonly string[],
+): RetuneMethod {
+  if (gives(given, '--method')) return { args: [], note: "the policy's --method" };
+  if (!production || production.kind !== 'soft')
+    return {
+      args: [],
+      note: `soft train's default method${production ? ` (version ${production.number} is a hard prompt)` : ''}`,
+    };
+  const method = versionMethod(production);
+  const config = production.content.adapterConfig;
+  const shape =
+    typeof config === 'object' && config !== null ? shapeOf(config as Record<string, unknown>) : undefined;
+  if (!shape)
+    return {
+      args: [],
+      note: `soft train's default method: version ${production.number}'s ${method} is not re-tuned as itself (name --method and its --source in the policy's args)`,
+    };
+  const args = shape
+    .filter(([option, value]) => value !== undefined && !gives(given, option))
+    .flatMap(([option, value]) => (value === true ? [option] : [option, value!]));
+  return { args, note: `${method}, as version ${production.number}` };
+}
