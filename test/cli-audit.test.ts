@@ -140,6 +140,24 @@ describe('promptune audit', () => {
     const soft = JSON.parse(noise.stdout) as SensitivityJson;
     expect(Object.keys(soft.families)).toEqual(['noise']);
     expect(soft.variants.map((variant) => variant.name).sort()).toEqual(['typos', 'uppercase']);
+    // so prompt variants asked for are refused, not dropped in silence
+    const formats = run(
+      cwd,
+      ...['audit', 'sensitivity', '--task', gender, '--model', model, '--adapter', 'soft', '--formats', '4'],
+    );
+    expect(formats.status).not.toBe(0);
+    expect(formats.stderr).toMatch(
+      /--formats would be ignored: soft prompt soft has no template to vary; its sensitivity is to input noise .*code: CLI_INVALID_OPTION/s,
+    );
+    // a LoRA (PEFT's own) has no vectors to explain, and the refusal says what it is
+    const lora = join(repositoryRoot, 'test', 'fixtures', 'peft-lora', 'adapter');
+    const unexplained = run(
+      cwd,
+      ...['audit', 'explain', '--task', gender, '--model', model, '--adapter', lora, '--limit', '2'],
+    );
+    expect(unexplained.stderr).toMatch(
+      /explain reads a soft prompt’s vectors; LoRA \S+peft-lora\/adapter has none.*code: AUDIT_EXPLAIN_UNSUPPORTED/s,
+    );
     // and explained: each virtual token read and ablated, saliency on the inputs
     const explained = run(
       cwd,

@@ -57,6 +57,8 @@ export interface AuditKind<Result> {
   name: 'bias' | 'sensitivity' | 'variability' | 'explain';
   /** Checks the command's own options, before a model is loaded. */
   prepare?: () => void;
+  /** Checks the command's options against what is audited, before anything is run or recorded. */
+  checkSubject?: (subject: SubjectDescription) => void;
   /** Extra config recorded with the run. */
   config?: Record<string, unknown>;
   run: (input: AuditInput) => Promise<Result>;
@@ -87,6 +89,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
   kind.prepare?.();
   checkOutputFile('report', args.report, 'the HTML report');
   const { task, model, subject } = await auditSubject(args);
+  kind.checkSubject?.(subject);
   const described = describeSubject(subject);
   const examples = loadSplit(task, split).slice(0, limit);
   const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;

@@ -3,7 +3,7 @@
 // version (--version task@ref: a hard version's prompt, or a soft version's adapter). A soft prompt
 // runs on the local engine and reads the raw input, as the service serves soft versions.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError, parseInput } from '../errors/index.js';
@@ -15,7 +15,7 @@ import {
   type LocalLanguageModel,
   type ResolvedModel,
 } from '../providers/index.js';
-import { writeDatasetSplits, type PromptVersion } from '../registry/index.js';
+import { adapterMethodName, writeDatasetSplits, type PromptVersion } from '../registry/index.js';
 import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, readAdapterMetadata, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
@@ -38,7 +38,11 @@ export const subjectArgs = {
       'Model: local:<path>, openai:<model>, openai-compatible:<url>#<model>, anthropic:<model>, ollama:<model> (soft prompts: local only)',
   },
   prompt: { type: 'string', description: 'A prompt artifact (optimize --out) instead of the spec’s prompt' },
-  adapter: { type: 'string', description: 'A soft prompt adapter folder (ours or PEFT’s)' },
+  adapter: {
+    type: 'string',
+    description:
+      'An adapter folder, ours or PEFT’s (a soft prompt, LoRA, prefix, P-tuning or multitask prompt)',
+  },
   version: {
     type: 'string',
     description: 'A registry version, task@label|number|id (hard: its prompt; soft: its adapter); see --db',
@@ -50,6 +54,8 @@ export const subjectArgs = {
 /** What was audited, as reports and runs record it. */
 export interface SubjectDescription {
   kind: 'hard' | 'soft';
+  /** An adapter's method as its PEFT config names it: "soft prompt", "LoRA", "prefix", "P-tuning", … */
+  method?: string;
   prompt?: string;
   adapter?: string;
   version?: { task: string; number: number; id: string };
@@ -57,8 +63,9 @@ export interface SubjectDescription {
 
 /** The subject in words, for reports: "soft prompt ./adapter", "hard version name@3", … */
 export function describeSubject(subject: SubjectDescription): string {
-  if (subject.version) return `${subject.kind} version ${subject.version.task}@${subject.version.number}`;
-  if (subject.adapter) return `soft prompt ${subject.adapter}`;
+  const kind = subject.method ?? subject.kind;
+  if (subject.version) return `${kind} version ${subject.version.task}@${subject.version.number}`;
+  if (subject.adapter) return `${subject.method ?? 'soft prompt'} ${subject.adapter}`;
   if (subject.prompt) return `prompt ${subject.prompt}`;
   return "the spec's prompt";
 }
@@ -104,10 +111,8 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
     };
   if (args.adapter) {
     warnOtherTask(args.adapter, task.spec.name);
-    return {
-      ...(await softSubject(task, args, args.adapter)),
-      subject: { kind: 'soft', adapter: args.adapter },
-    };
+    const { method, ...soft } = await softSubject(task, args, args.adapter);
+    return { ...soft, subject: { kind: 'soft', method, adapter: args.adapter } };
   }
   if (args.version) return versionSubject(task, args, args.version, fromVersion?.version);
   return {
@@ -208,7 +213,8 @@ async function versionSubject(
     writeFileSync(join(folder, 'adapter_config.json'), JSON.stringify(content.adapterConfig));
     if (content.promptune) writeFileSync(join(folder, 'promptune.json'), JSON.stringify(content.promptune));
     writeFileSync(join(folder, 'adapter_model.safetensors'), found.adapter);
-    return { ...(await softSubject(task, args, folder)), subject: { kind: 'soft', version: described } };
+    const { method, ...soft } = await softSubject(task, args, folder);
+    return { ...soft, subject: { kind: 'soft', method, version: described } };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
@@ -279,5 +285,10 @@ async function softSubject(task: Task, args: SubjectOptions, folder: string) {
       },
     },
     model: { name: `${args.model}+${added}`, provider: 'local', modelId, model: soft },
+    // read once loadTrainedAdapter has checked the config
+    method: adapterMethodName(
+      (JSON.parse(readFileSync(join(folder, 'adapter_config.json'), 'utf8')) as { peft_type?: unknown })
+        .peft_type,
+    ),
   };
 }

@@ -21,7 +21,7 @@ import { ValidationError } from '../../errors/index.js';
 import { resolveModel, SoftPromptLanguageModel } from '../../providers/index.js';
 import { tokenizeExample } from '../../soft/index.js';
 import { runAudit, runArgs } from '../audit-run.js';
-import { subjectArgs } from '../audit-subject.js';
+import { describeSubject, subjectArgs } from '../audit-subject.js';
 import { biasText, explanationText, sensitivityText, variabilityText } from '../audit-text.js';
 import { choice, givenOptions, numberOption, refuseIgnored, repeatedOption } from '../options.js';
 
@@ -113,6 +113,16 @@ const sensitivity = defineCommand({
           : args.noise.split(',').map((kind) => choice('noise', kind.trim(), noiseKinds));
     await runAudit(args, {
       name: 'sensitivity',
+      // an adapter has no template to vary: only its input noise is audited
+      checkSubject: (subject) => {
+        if (subject.kind === 'hard') return;
+        refuseIgnored(
+          givenOptions(rawArgs),
+          ['formats', 'demo-orders', 'paraphrases', 'teacher'],
+          `${describeSubject(subject)} has no template to vary; its sensitivity is to input noise (--noise)`,
+          (option) => `Drop --${option} (and any other prompt variant), or audit a hard prompt.`,
+        );
+      },
       config: { formats, demoOrders, noise, ...(args.teacher && { teacher: args.teacher, paraphrases }) },
       run: async (input) =>
         sensitivityAudit({
@@ -182,7 +192,7 @@ const explain = defineCommand({
         const { model, tokenizer, prompt } = soft.session;
         if (soft.session.adapter)
           throw new ValidationError(
-            'explain reads a soft prompt’s vectors; this version is a LoRA adapter or a prefix',
+            `explain reads a soft prompt’s vectors; ${describeSubject(input.subject)} has none`,
             {
               code: 'AUDIT_EXPLAIN_UNSUPPORTED',
               hint: 'Explain soft-prompt or hard versions; bias, sensitivity and variability audits run on LoRA and prefix versions too.',
