@@ -125,6 +125,24 @@ describe('promptune registry', () => {
       'error: aminal@latest does not exist: there is no task named aminal; did you mean animal?',
     );
     expect(unknown.stderr).toContain('hint: See the tasks with: promptune registry ls (GET /v1/models)');
+    // a label the task never had is missing, not one with nothing to roll back to
+    expect(registry(cwd, 'rollback', 'animal', 'nosuch', '--admin').stderr).toMatch(
+      /error: animal@nosuch is not set: there is no such label to roll back\n.*\ncode: REGISTRY_NO_VERSION/,
+    );
+  });
+
+  it('refuses a spec whose data files are missing before storing anything', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
+    writeFileSync(
+      join(cwd, 'spec.yaml'),
+      'name: lost\ninput:\n  fields: [input]\ndata:\n  train: nowhere/train.jsonl\nprompt:\n  template: "{{input}}"\n',
+    );
+    const pushed = registry(cwd, 'push', '--task', 'spec.yaml');
+    expect(pushed.status).toBe(1);
+    expect(pushed.stderr).toMatch(
+      /^error: the train split's data file nowhere\/train\.jsonl does not exist\nhint: Check the data paths in the task spec .*\ncode: DATASET_NOT_FOUND/,
+    );
+    expect(registry(cwd, 'ls').stdout).not.toContain('lost');
   });
 
   it('refuses a --db whose folder cannot be made, with a code', () => {

@@ -58,7 +58,7 @@ describe('promptune soft train --method full-fine-tuning', () => {
     expect(evaluated).toMatchObject({ n: 32, accuracy: summary.test.exactMatch });
     expect(generateWithAdapter(out).status).toBe(0);
     const withTask = evaluateAdapter(out, join(data, 'test.jsonl'), '--task', 'name');
-    expect(withTask.stderr).toMatch(/ADAPTER_TASK_UNKNOWN/);
+    expect(withTask.stderr).toMatch(/ADAPTER_NOT_MULTITASK/);
     // not an adapter to register: it is a model to serve
     const registered = promptune(
       ...['registry', 'push', '--task', join(repositoryRoot, 'examples', 'name.yaml'), '--adapter', out],

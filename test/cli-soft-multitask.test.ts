@@ -353,8 +353,8 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
     // a task is named only for a multitask adapter
     const named = evaluateAdapter(join(name, 'plain'), join(name, 'test.jsonl'), '--task', 'animal');
     expect(jsonError(named.stderr)).toMatchObject({
-      code: 'ADAPTER_TASK_UNKNOWN',
-      message: expect.stringContaining('PROMPT_TUNING adapter of one task'),
+      code: 'ADAPTER_NOT_MULTITASK',
+      message: expect.stringContaining('is a prompt-tuning adapter of one task'),
     });
   });
 });

@@ -2,7 +2,7 @@
 // event is written only when the label really changes (its version or its protection), so concurrent
 // moves form one consistent chain in the audit log. Resolving references is registry.ts's job.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { PermissionError, ValidationError } from '../errors/index.js';
+import { NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
 import type { Dialect } from './migrations.js';
 import { labelIsProtected, now, type Actor, type LabelEvent, type LabelMove } from './records.js';
 import { notifyChange } from './change-notices.js';
@@ -247,8 +247,13 @@ export async function rollbackLabel(
   dialect: Dialect,
   input: { task: string; label: string; actor: Actor },
 ): Promise<LabelMove> {
-  await lockLabel(transaction, dialect, input.task, input.label);
+  const current = await lockLabel(transaction, dialect, input.task, input.label);
   const history = await labelHistory(transaction, input.task, input.label);
+  if (!current && history.length === 0)
+    throw new NotFoundError(`${input.task}@${input.label} is not set: there is no such label to roll back`, {
+      code: 'REGISTRY_NO_VERSION',
+      hint: `See the task's labels with: promptune registry show ${input.task}`,
+    });
   // newest first: rollbacks are skipped and mark the moves they undid, a change of protection alone
   // moved nothing
   const undone = new Set<number>();

@@ -1,8 +1,9 @@
 // Registering work in the library: a task spec with its split files as versioned datasets, and an
 // optimized hard prompt as a version whose parent is the seed prompt's version and whose run records
 // the optimizer, models, scores, usage and dataset versions (its lineage).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
+import { NotFoundError } from '../errors/index.js';
 import type { OptimizeResult } from '../optimize/index.js';
 import { exampleShape, parseExamples, type ExampleShape, type Task } from '../tasks/index.js';
 import { datasetId, type Actor, type PromptVersion, type Registry } from './registry.js';
@@ -14,14 +15,29 @@ export async function registerTask(
   task: Task,
   actor?: string,
 ): Promise<Record<string, string>> {
+  // every file read before anything is stored: a spec whose data is missing leaves no task behind
+  for (const [split, path] of Object.entries(task.files)) if (path) dataFile(split, path);
   await registry.putTask(task.spec);
   return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec), actor);
+}
+
+/** A split's data file; one that is missing (or a folder) is DATASET_NOT_FOUND, naming the split. */
+function dataFile(split: string, path: string): Buffer {
+  if (!existsSync(path) || statSync(path).isDirectory())
+    throw new NotFoundError(
+      `the ${split} split's data file ${relative(process.cwd(), path)} does not exist`,
+      {
+        code: 'DATASET_NOT_FOUND',
+        hint: 'Check the data paths in the task spec (relative to the spec file), or give the data folder with --data where the command takes it.',
+      },
+    );
+  return readFileSync(path);
 }
 
 /** The dataset ids of data files by split (what putDatasetFiles would store them as), without storing them. */
 export function datasetFileIds(task: string, files: Partial<Record<string, string>>): string[] {
   return Object.entries(files).flatMap(([split, path]) =>
-    path ? [datasetId(task, split, readFileSync(path))] : [],
+    path ? [datasetId(task, split, dataFile(split, path))] : [],
   );
 }
 
@@ -40,7 +56,7 @@ export async function putDatasetFiles(
   const datasets: Record<string, string> = {};
   for (const [split, path] of Object.entries(files)) {
     if (!path) continue;
-    const bytes = readFileSync(path);
+    const bytes = dataFile(split, path);
     datasets[split] = await registry.putDataset({
       task,
       split,

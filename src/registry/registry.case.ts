@@ -134,6 +134,10 @@ export function registryConformance(
       expect(await production()).toBe(1);
       expect(await code(rollback())).toBe('REGISTRY_NO_ROLLBACK');
       expect(await production()).toBe(1);
+      // a label never set is missing, not one with nothing earlier
+      expect(await code(registry.rollback({ task: 'qa', label: 'nosuch', actor: admin }))).toBe(
+        'REGISTRY_NO_VERSION',
+      );
       await registry.setLabel({ task: 'qa', label: 'production', reference: '3', actor: admin });
       await registry.setLabel({ task: 'qa', label: 'production', reference: '2', actor: admin });
       expect((await rollback()).to).toBe((await registry.resolveVersion('qa', '3')).id);

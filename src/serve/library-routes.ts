@@ -52,7 +52,18 @@ export function libraryRoutes(
 
   app.get('/v1/tasks/:name/labels/:label/history', scope('read'), async (context) => {
     const task = await registry.getTask(context.req.param('name'));
-    return context.json({ data: await registry.labelHistory(task.name, context.req.param('label')) });
+    const label = context.req.param('label');
+    const history = await registry.labelHistory(task.name, label);
+    // a label never set is not one with no moves yet
+    if (
+      history.length === 0 &&
+      !(await registry.listLabels(task.name)).some((entry) => entry.label === label)
+    )
+      throw new NotFoundError(`${task.name}@${label} is not set`, {
+        code: 'REGISTRY_NO_VERSION',
+        hint: `The task's labels are listed by GET /v1/tasks/${task.name}.`,
+      });
+    return context.json({ data: history });
   });
 
   app.post('/v1/tasks/:name/labels/:label/rollback', scope('admin'), async (context) => {

@@ -135,6 +135,16 @@ describe('the library routes', () => {
     expect(after.map((event: { to: string }) => event.to)[2]).toBe(first.id);
     expect((await call('/v1/tasks/nothing/labels/staging/history', reader)).status).toBe(404);
     expect((await call('/v1/tasks/nothing/labels/staging/rollback', admin, 'POST')).status).toBe(404);
+    // a label the task never had: not found, not an empty history or "nothing earlier"
+    for (const [path, key, method] of [
+      ['/v1/tasks/animal/labels/nosuch/history', reader, 'GET'],
+      ['/v1/tasks/animal/labels/nosuch/rollback', admin, 'POST'],
+    ] as const) {
+      const missing = await call(path, key, method);
+      const { error } = missing.body as unknown as { error: { code: string; message: string } };
+      expect([missing.status, error.code]).toEqual([404, 'REGISTRY_NO_VERSION']);
+      expect(error.message).toMatch(/^animal@nosuch is not set/);
+    }
   });
 
   it('refuses a production move the audit policy does not allow (409), and moves it with an override', async () => {

@@ -121,9 +121,10 @@ export function loadTrainedAdapter(
   const method = adapterMethod(directory);
   if (options.task !== undefined && method !== 'MULTITASK_PROMPT_TUNING')
     throw new ValidationError(
-      `a task was named (${options.task}), but ${directory} is a ${method} adapter of one task`,
+      // the method as soft train's --method names it
+      `a task was named (${options.task}), but ${directory} is a ${method.toLowerCase().replaceAll('_', '-')} adapter of one task`,
       {
-        code: 'ADAPTER_TASK_UNKNOWN',
+        code: 'ADAPTER_NOT_MULTITASK',
         hint: 'Name a task only for a multitask adapter; drop --task.',
       },
     );

@@ -110,7 +110,7 @@ async function loadAdapted(args: { model: string; adapter: string; force: boolea
   const tuned = readFineTunedModel(args.adapter);
   if (tuned && args.task !== undefined)
     throw new ValidationError(`a task was named (${args.task}), but ${args.adapter} is a fine-tuned model`, {
-      code: 'ADAPTER_TASK_UNKNOWN',
+      code: 'ADAPTER_NOT_MULTITASK',
       hint: 'Name a task only for a multitask adapter; drop --task.',
     });
   const hub = { onProgress: downloadProgress() };
