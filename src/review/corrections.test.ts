@@ -109,6 +109,35 @@ describe('resolveItems', () => {
     ]);
     expect(resolved[5].reviewers).toEqual(['x', 'y', 'z']);
   });
+
+  it('holds back an approved free-text answer cut off at its token limit, and takes a correction of it', () => {
+    const textTask = taskSpec.parse({ name: 'text', prompt: { template: '{{input}}' } });
+    const stopped = (id: string, finishReason: string) => ({
+      ...item(id, ' Ben was happy and Ben f'),
+      context: { finishReason },
+    });
+    const items = [stopped('a', 'length'), stopped('b', 'length'), stopped('c', 'stop')];
+    const resolved = resolveItems(textTask, items, [
+      decision('a', 'x', 'approve'),
+      decision('a', 'y', 'approve'),
+      decision('b', 'x', 'correct', ' Ben'),
+      decision('b', 'y', 'correct', ' Ben'),
+      decision('c', 'x', 'approve'), // stopped by a stop sequence: the whole answer, as before
+      decision('c', 'y', 'approve'),
+    ]);
+    expect(resolved.map(({ target, held }) => target ?? held)).toEqual([
+      'cut-off',
+      ' Ben',
+      ' Ben was happy and Ben f',
+    ]);
+    // a label read off a cut-off answer is still the label
+    const label = resolveItems(
+      labelTask,
+      [{ ...item('d', ' dog and'), context: { finishReason: 'length' } }],
+      [decision('d', 'x', 'approve'), decision('d', 'y', 'approve')],
+    );
+    expect(label[0].target).toBe(' dog');
+  });
 });
 
 describe('splitOf', () => {

@@ -42,6 +42,8 @@ export function traceItem(spec: TaskSpec, trace: TraceRecord, reason: string): R
       at: trace.at,
       checks: trace.checks,
       confidence: trace.confidence ?? null,
+      // "length": the answer stopped at its token limit, which an approval must not learn whole
+      finishReason: trace.finishReason,
     },
   };
 }

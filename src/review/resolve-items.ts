@@ -7,7 +7,7 @@ import { extractJson, readLabel, type TaskSpec } from '../tasks/index.js';
 import { checkCorrection } from './correction-check.js';
 
 /** Why an item gives no row. */
-export type HeldReason = 'incomplete' | 'rejected' | 'disagreement' | 'unreadable';
+export type HeldReason = 'incomplete' | 'rejected' | 'disagreement' | 'unreadable' | 'cut-off';
 
 /** An item with the target its decisions agree on, or the reason it has none. */
 export interface ResolvedItem {
@@ -57,21 +57,33 @@ export function resolveItems(
     };
     if (decided.length === 0 || decided.length < item.reviewsNeeded)
       return { ...resolved, held: 'incomplete' };
+    // a free-text answer the model stopped at its token limit is not an answer to learn whole: an
+    // approval of it names no target (a correction to the answer does)
+    const cutOff = spec.output.kind === 'text' && item.context.finishReason === 'length';
     const votes = new Map<string, { target: unknown; count: number }>();
     for (const decision of decided) {
       const target =
         decision.decision === 'approve'
-          ? outputTarget(spec, item.output)
+          ? cutOff
+            ? undefined
+            : outputTarget(spec, item.output)
           : decision.decision === 'correct'
             ? decision.correction
             : null; // a rejection names no target
-      const key = target === undefined ? 'unreadable' : target === null ? 'rejected' : canonicalJson(target);
+      const key =
+        target === undefined
+          ? cutOff && decision.decision === 'approve'
+            ? 'cut-off'
+            : 'unreadable'
+          : target === null
+            ? 'rejected'
+            : canonicalJson(target);
       const vote = votes.get(key) ?? votes.set(key, { target, count: 0 }).get(key)!;
       vote.count++;
     }
     const [key, winner] = [...votes].sort((a, b) => b[1].count - a[1].count)[0];
     if (winner.count * 2 <= decided.length) return { ...resolved, held: 'disagreement' };
-    if (key === 'rejected' || key === 'unreadable') return { ...resolved, held: key };
+    if (key === 'rejected' || key === 'unreadable' || key === 'cut-off') return { ...resolved, held: key };
     return { ...resolved, target: winner.target };
   });
 }

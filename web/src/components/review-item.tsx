@@ -64,7 +64,16 @@ function Entry({ term, children }: { term: string; children: ReactNode }) {
 }
 
 // context fields shown by name, or in the version panel
-const knownContext = new Set(['version', 'label', 'checks', 'at', 'run', 'reference', 'score']);
+const knownContext = new Set([
+  'version',
+  'label',
+  'checks',
+  'at',
+  'run',
+  'reference',
+  'score',
+  'finishReason',
+]);
 
 /** The trace the item came from, or the context it was added with. */
 export function TracePanel({ view }: { view: ReviewItemView }) {

@@ -195,7 +195,15 @@ export function ReviewPage({ name }: { name: string }) {
                 </span>
               </h2>
               {draft === undefined ? (
-                <pre className="answer-text">{view.item.output ?? '(no output)'}</pre>
+                <>
+                  <pre className="answer-text">{view.item.output ?? '(no output)'}</pre>
+                  {view.task.output.kind === 'text' && view.item.context.finishReason === 'length' && (
+                    <p className="cut-off" data-testid="cut-off">
+                      cut off at the token limit: an approval is not written to the dataset; correct it to the
+                      answer
+                    </p>
+                  )}
+                </>
               ) : (
                 <CorrectionEditor
                   output={view.task.output}
