@@ -10,6 +10,13 @@ import type { RegistryDatabase } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
 import { makeDirectory } from '../engine/index.js';
+import {
+  NotFoundError,
+  PermissionError,
+  PromptuneError,
+  UnavailableError,
+  ValidationError,
+} from '../errors/index.js';
 
 /** Where the registry lives: a SQLite path, or a Postgres URL. */
 export interface RegistryLocation {
@@ -49,16 +56,19 @@ export async function openRegistryDatabase(
 ): Promise<RegistryConnection> {
   const writeRetry = { ...defaultWriteRetryPolicy, ...options.writeRetry };
   if (location.url) {
-    const database = new Kysely<RegistryDatabase>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) }),
-    });
+    checkPostgresUrl(location.url);
+    const pool = new pg.Pool({ connectionString: location.url, max: 10, connectionTimeoutMillis: 15_000 });
+    // an idle connection the server closes (a restart, an idle timeout, pg_terminate_backend) is dropped
+    // from the pool, and the next query opens another; unheard, the pool's error ends the process
+    pool.on('error', () => undefined);
+    const database = new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) });
     try {
       // Kysely's migrator holds a Postgres advisory lock while it migrates; creating its own tables
       // before that lock may race, which it detects and tolerates
       await retryWhileBusy(() => migrateToLatest(database as Kysely<unknown>, 'postgres'), writeRetry);
     } catch (error) {
       await database.destroy();
-      throw error;
+      throw postgresConnectionError(error, location.url);
     }
     return { database, dialect: 'postgres', directory: undefined, writeRetry, url: location.url };
   }
@@ -80,6 +90,62 @@ export async function openRegistryDatabase(
     throw error;
   }
   return { database, dialect: 'sqlite', directory: dirname(path), writeRetry, sqlite };
+}
+
+/**
+ * Refuses a registry URL that is not Postgres's, or names no database (the server would pick one by the
+ * user's name, often the `postgres` maintenance database, and the registry's tables would land there).
+ */
+function checkPostgresUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const example = 'postgres://user:password@host:5432/promptune';
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol) || !parsed.host)
+    throw new ValidationError(`${redactedUrl(url)} is not a Postgres URL`, {
+      code: 'REGISTRY_BAD_URL',
+      hint: `A registry on a server is Postgres: ${example} (without DATABASE_URL, the SQLite file at --db).`,
+    });
+  if (decodeURIComponent(parsed.pathname.replace(/^\//, '')) === '')
+    throw new ValidationError(`${redactedUrl(url)} names no database`, {
+      code: 'REGISTRY_BAD_URL',
+      hint: `Name the database after the host, as in ${example}; create it first with createdb.`,
+    });
+}
+
+/** A URL as messages show it: its password left out. */
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * Postgres's refusals at connection, which are the setup's to fix, as errors with a code and a hint;
+ * anything else as it was.
+ */
+function postgresConnectionError(error: unknown, url: string): unknown {
+  if (PromptuneError.isInstance(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const where = redactedUrl(url);
+  if (code === '3D000')
+    return new NotFoundError(`${message} (${where})`, {
+      code: 'REGISTRY_DATABASE_MISSING',
+      hint: 'Create the database (createdb <name>) or name an existing one in DATABASE_URL.',
+    });
+  if (code === '28000' || code === '28P01')
+    return new PermissionError(`${message} (${where})`, {
+      code: 'REGISTRY_AUTH_FAILED',
+      hint: "The server refused that user or password: check DATABASE_URL's user and password.",
+    });
+  if (/timeout|terminated/i.test(message) && typeof code !== 'string')
+    return new UnavailableError(`the Postgres server at ${where} did not answer: ${message}`, {
+      code: 'CONNECTION_FAILED',
+      hint: 'Check the host and port in DATABASE_URL, and that the server runs and is reachable.',
+    });
+  return error;
 }
 
 /**

@@ -58,9 +58,40 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [PromptuneError.isInstance, 400],
 ];
 
+/**
+ * Connection failures of the registry's database (Postgres restarting or failing over, a connection
+ * closed by the server): the service is briefly unavailable, not broken; the next query reconnects.
+ */
+const databaseConnectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+]);
+
+function databaseUnavailable(error: unknown): UnavailableError | undefined {
+  if (PromptuneError.isInstance(error)) return undefined;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  if (
+    (typeof code === 'string' && databaseConnectionCodes.has(code)) ||
+    (code === undefined && /^Connection terminated/.test(message))
+  )
+    return new UnavailableError('the registry database is unreachable for now', {
+      code: 'REGISTRY_UNAVAILABLE',
+      hint: 'Retry shortly: the service reconnects on its next query.',
+      cause: error,
+    });
+  return undefined;
+}
+
 /** The error as the service reports it: the AI SDK's upstream failures become ProviderErrors. */
 function classify(error: unknown): unknown {
-  return upstreamError(error) ?? error;
+  return upstreamError(error) ?? databaseUnavailable(error) ?? error;
 }
 
 /** The HTTP status for an error. */

@@ -1,0 +1,57 @@
+// A Postgres registry's connections as a server treats them: an idle connection the server closes (a
+// restart, an idle timeout, pg_terminate_backend) is dropped and the next query reconnects, where the
+// pool's unheard error had ended the process (every replica at once); and URLs and databases that cannot
+// be a registry are refused with a code before anything is created.
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { describePostgres } from '../../test/registry-postgres.js';
+import { taskSpec } from '../tasks/index.js';
+import { Registry } from './registry.js';
+
+describePostgres('PostgreSQL connections', (freshDatabase) => {
+  it('survives the server closing its idle connections, and reconnects on the next query', async () => {
+    const url = await freshDatabase();
+    const registry = await Registry.open({ url });
+    try {
+      await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+      // every other connection to this database, the pool's idle ones among them, closed by the server
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const { rowCount } = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      await admin.end();
+      expect(rowCount).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the pool hears of it
+      expect((await registry.getTask('greet')).name).toBe('greet');
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('refuses a URL that is not Postgres, or names no database, or a database that does not exist', async () => {
+    const url = await freshDatabase();
+    const refusal = (location: string) =>
+      Registry.open({ url: location }).then(
+        () => undefined,
+        (error: { code?: string; message: string }) => ({ code: error.code, message: error.message }),
+      );
+    expect(await refusal('mysql://someone:secret@127.0.0.1/registry')).toEqual({
+      code: 'REGISTRY_BAD_URL',
+      message: 'mysql://someone:***@127.0.0.1/registry is not a Postgres URL',
+    });
+    expect((await refusal(url.replace(/\/[^/]+$/, '')))?.code).toBe('REGISTRY_BAD_URL');
+    expect(await refusal(url.replace(/\/[^/]+$/, '/nosuchdatabase'))).toMatchObject({
+      code: 'REGISTRY_DATABASE_MISSING',
+      message: expect.stringContaining('"nosuchdatabase" does not exist'),
+    });
+  });
+});
+
+describe('a registry URL', () => {
+  it('is checked before any connection is tried', async () => {
+    await expect(Registry.open({ url: 'postgresql:/bad' })).rejects.toMatchObject({
+      code: 'REGISTRY_BAD_URL',
+    });
+  });
+});
