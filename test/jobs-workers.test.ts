@@ -128,6 +128,31 @@ it('retries a job of the registry queue whose worker was killed mid-job: no answ
   await killedMidJob();
 }, 180_000);
 
+it('refuses a submit whose Redis does not answer, leaving no job queued', () => {
+  const cwd = sumsTask();
+  const submit = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'job',
+      'submit',
+      '--redis',
+      'redis://127.0.0.1:1',
+      '--',
+      ...args('openai-compatible:http://127.0.0.1:1#m'),
+    ],
+    { cwd, encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(submit.status, submit.stderr).toBe(1);
+  expect(submit.stderr).toMatch(
+    /^error: Redis at redis:\/\/127\.0\.0\.1:1 did not answer in 10 s: .*ECONNREFUSED/m,
+  );
+  expect(submit.stderr).toMatch(/^code: CONNECTION_FAILED$/m);
+  expect(submit.stderr).not.toMatch(/^\s+at /m); // no stack traces of the connection's retries
+  const jobs = spawnSync(process.execPath, [bin, 'job', 'ls'], { cwd, encoding: 'utf8' });
+  expect(jobs.stdout).not.toMatch(/job-/);
+}, 60_000);
+
 describeRedis('jobs on BullMQ', (redisUrl) => {
   it('retries a job whose worker was killed mid-job: no answered call asked again, one version registered', async () => {
     await killedMidJob(redisUrl());

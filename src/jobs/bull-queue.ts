@@ -4,7 +4,7 @@
 // while its worker lives; a worker killed mid-job stops renewing it, and BullMQ's stalled-job check
 // hands the job to another worker, which resumes the command from its journals.
 import { Queue, Worker, type Job } from 'bullmq';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, UnavailableError } from '../errors/index.js';
 import type { JobRecord, Registry } from '../registry/index.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
@@ -15,9 +15,43 @@ export const bullQueueName = 'promptune-jobs';
 /** A Redis connection as BullMQ takes it: a URL, and no cap on retries of a command (BullMQ's advice for workers). */
 const connection = (url: string) => ({ url, maxRetriesPerRequest: null });
 
-/** Puts a job recorded in the registry on the BullMQ queue at `redisUrl`. */
-export async function dispatchToBull(redisUrl: string, job: JobRecord): Promise<void> {
+/** How long a submit waits for Redis to answer before it says so (BullMQ itself would wait forever). */
+const redisAnswerMs = 10_000;
+
+/**
+ * The BullMQ queue at `redisUrl`, connected: a Redis that does not answer within 10 s is refused with
+ * CONNECTION_FAILED (a submit must not hang, nor leave a job queued that no worker will see), and the
+ * connection's errors meanwhile are kept for that message instead of printed as stack traces.
+ */
+export async function openBullQueue(redisUrl: string): Promise<Queue> {
   const queue = new Queue(bullQueueName, { connection: connection(redisUrl) });
+  let lastError: unknown;
+  queue.on('error', (error) => (lastError = error));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>(
+    (resolve) => (timer = setTimeout(() => resolve('late'), redisAnswerMs)),
+  );
+  try {
+    const ready = await Promise.race([queue.waitUntilReady().then(() => 'ready' as const), deadline]);
+    if (ready === 'ready') return queue;
+  } catch (error) {
+    lastError = error;
+  } finally {
+    clearTimeout(timer);
+  }
+  await queue.close().catch(() => undefined);
+  const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw new UnavailableError(
+    `Redis at ${redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')} did not answer in ${redisAnswerMs / 1000} s${why}`,
+    {
+      code: 'CONNECTION_FAILED',
+      hint: 'Check REDIS_URL (or --redis) and that Redis runs; without it, jobs go on the registry queue.',
+    },
+  );
+}
+
+/** Puts a job recorded in the registry on `queue` (from openBullQueue), and closes it. */
+export async function dispatchToBull(queue: Queue, job: JobRecord): Promise<void> {
   try {
     await queue.add(
       job.kind,

@@ -6,7 +6,13 @@
 export { jobCommands, jobKind } from './job-commands.js';
 export { runJob, promptuneCli, type RunJobOptions } from './run-job.js';
 export { RegistryJobWorker, workerName, type JobWorkerOptions } from './registry-worker.js';
-export { bullQueueName, dispatchToBull, startBullWorker, type BullWorkerOptions } from './bull-queue.js';
+export {
+  bullQueueName,
+  dispatchToBull,
+  openBullQueue,
+  startBullWorker,
+  type BullWorkerOptions,
+} from './bull-queue.js';
 export { submitJob } from './submit-job.js';
 export {
   loopPolicySchema,

@@ -1,8 +1,9 @@
 // Submitting a job: the command checked, the job recorded in the registry, and, with Redis, put on the
-// BullMQ queue (a job that could not be dispatched is marked failed, not left queued forever).
+// BullMQ queue (a Redis that does not answer is refused before the job is recorded, and a job that could
+// not be dispatched is marked failed, not left queued forever).
 import { resolve } from 'node:path';
 import type { JobRecord, Registry } from '../registry/index.js';
-import { dispatchToBull } from './bull-queue.js';
+import { dispatchToBull, openBullQueue } from './bull-queue.js';
 import { jobKind } from './job-commands.js';
 
 /** Records a job of `args` (a promptune command line) to run in `cwd`. */
@@ -19,18 +20,25 @@ export async function submitJob(
   },
 ): Promise<JobRecord> {
   const kind = jobKind(input.args);
-  const job = await registry.jobs.submit({
-    kind,
-    args: input.args,
-    cwd: resolve(input.cwd),
-    queue: input.redisUrl ? 'redis' : 'registry',
-    maxAttempts: input.maxAttempts ?? 3,
-    actor: input.actor,
-    heldBy: input.redisUrl ? undefined : input.heldBy,
-  });
-  if (!input.redisUrl) return job;
+  // Redis answering first: a job is not recorded as queued where no worker could take it
+  const queue = input.redisUrl ? await openBullQueue(input.redisUrl) : undefined;
+  const job = await registry.jobs
+    .submit({
+      kind,
+      args: input.args,
+      cwd: resolve(input.cwd),
+      queue: input.redisUrl ? 'redis' : 'registry',
+      maxAttempts: input.maxAttempts ?? 3,
+      actor: input.actor,
+      heldBy: input.redisUrl ? undefined : input.heldBy,
+    })
+    .catch(async (error: unknown) => {
+      await queue?.close();
+      throw error;
+    });
+  if (!queue) return job;
   try {
-    await dispatchToBull(input.redisUrl, job);
+    await dispatchToBull(queue, job);
   } catch (error) {
     await registry.jobs.abandon(job.id, `it could not be put on the BullMQ queue: ${String(error)}`);
     throw error;
