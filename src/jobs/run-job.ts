@@ -5,6 +5,7 @@
 // killed command resumes from its journals when run again, so a retried job does not ask the model
 // again what it already answered.
 import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConflictError } from '../errors/index.js';
 import type { JobRecord, JobStore } from '../registry/index.js';
@@ -37,6 +38,15 @@ export async function runJob(
   options: RunJobOptions = {},
 ): Promise<JobRecord> {
   const leaseMs = options.leaseMs ?? 30_000;
+  // a worker on a machine without the job's folder (it must be shared, at the same path) says so, where
+  // the spawn would fail as "spawn node ENOENT"; another worker may see it, so the attempt is retried
+  if (!existsSync(job.cwd) || !statSync(job.cwd).isDirectory())
+    return store.finish(job.id, worker, {
+      status: 'failed',
+      output: '',
+      error: `its folder ${job.cwd} is not on this worker's machine (${worker}): workers must see a job's folder at the path it was submitted from`,
+      retry: true,
+    });
   const child = spawn(process.execPath, [promptuneCli, ...job.args], {
     cwd: job.cwd,
     env: { ...process.env, ...options.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },

@@ -1,0 +1,34 @@
+// An attempt on a worker whose machine does not have the job's folder: the attempt fails saying so (it
+// had failed as "spawn node ENOENT", which reads as a missing Node), and is left to another worker.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../registry/index.js';
+import { runJob } from './run-job.js';
+
+describe('runJob', () => {
+  it('fails an attempt whose folder is not on this machine, naming the folder, and retries it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-run-job-'));
+    const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    try {
+      const missing = join(folder, 'elsewhere');
+      await registry.jobs.submit({
+        kind: 'eval',
+        args: ['eval', '--task', 'task.yaml'],
+        cwd: missing,
+        queue: 'registry',
+        maxAttempts: 3,
+        actor: 'ana',
+      });
+      const held = (await registry.jobs.claim('worker-a', 10_000))!;
+      const attempt = await runJob(registry.jobs, held, 'worker-a');
+      expect(attempt.error).toBe(
+        `its folder ${missing} is not on this worker's machine (worker-a): workers must see a job's folder at the path it was submitted from`,
+      );
+      expect(attempt.status).toBe('queued'); // attempts remain: another worker may see the folder
+    } finally {
+      await registry.close();
+    }
+  });
+});
