@@ -92,6 +92,12 @@ describe('promptune experiment', () => {
         `experiment:${id}: @1 \\([0-9a-f]{12}\\) -> @2 \\([0-9a-f]{12}\\) experiment ${id} promoted the treatment`,
       ),
     );
+    // after the promotion, the status still says why it started, and what each arm is
+    const ended = promptune(cwd, 'experiment', 'status', id).stdout;
+    expect(ended).toMatch(/^ {2}started \S+ by \S+; version 2 against version 1 on helpful$/m);
+    expect(ended).toContain(
+      'version 2 (hard prompt), the treatment, against version 1 (hard prompt), the control',
+    );
     const json = JSON.parse(promptune(cwd, 'experiment', 'status', id, '--json').stdout);
     expect(json.experiment.status).toBe('promoted');
     expect(json.events.map((event: { action: string }) => event.action)).toEqual(['start', 'promote']);

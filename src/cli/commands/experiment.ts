@@ -18,6 +18,7 @@ import {
 import { formatDuration, parseDuration } from '../../observe/index.js';
 import {
   experimentStatuses,
+  versionMethod,
   type ExperimentEvent,
   type ExperimentRecord,
   type Registry,
@@ -51,11 +52,18 @@ function testLine(name: string, test: TestSummary): string {
 async function printStatus(registry: Registry, experiment: ExperimentRecord, events: ExperimentEvent[]) {
   const versions = new Map((await registry.listVersions(experiment.task)).map((entry) => [entry.id, entry]));
   const name = (id: string) => `version ${versions.get(id)?.number ?? id.slice(0, 8)}`;
+  // each arm's method beside its number: a LoRA against a soft prompt is said as such
+  const named = (id: string) => {
+    const version = versions.get(id);
+    return version ? `${name(id)} (${versionMethod(version)})` : name(id);
+  };
   print(`${experiment.id}  ${experiment.task}@${experiment.label}  ${experiment.status}`);
   print(
-    `  ${name(experiment.treatment)} (treatment) against ${name(experiment.control)} (control): treatment at ${percent(experiment.weight)}`,
+    `  ${named(experiment.treatment)}, the treatment, against ${named(experiment.control)}, the control: treatment at ${percent(experiment.weight)}`,
   );
-  print(`  started ${time(experiment.createdAt)} by ${experiment.actor}; ${experiment.reason}`);
+  // why it started (the experiment's own reason is its latest step's)
+  const started = events.find((event) => event.action === 'start')?.reason ?? experiment.reason;
+  print(`  started ${time(experiment.createdAt)} by ${experiment.actor}; ${started}`);
   let statistics: LookStatistics | undefined;
   if (experiment.status === 'running') {
     const assessed = await assessExperiment(registry, experiment);
@@ -72,7 +80,7 @@ async function printStatus(registry: Registry, experiment: ExperimentRecord, eve
         .map(([metric, value]) => `${metric} ${value.mean.toFixed(4)}`)
         .join('  ');
       print(
-        `    ${arm.padEnd(10)} ${name(entry.version).padEnd(12)} ${String(entry.requests).padStart(7)} requests  primary ${entry.primary.mean.toFixed(4)} (n=${entry.primary.n})  ${guardrails}`,
+        `    ${arm.padEnd(10)} ${name(entry.version).padEnd(12)} ${String(entry.requests).padStart(7)} requests  primary ${entry.primary.n ? entry.primary.mean.toFixed(4) : '–'} (n=${entry.primary.n})  ${guardrails}`,
       );
     }
     print('  always-valid tests (mSPRT):');
