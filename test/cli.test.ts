@@ -169,6 +169,34 @@ describe('promptune generate', () => {
     ).toMatch(/^error: .*\nhint: .*\ncode: /);
   });
 
+  it('refuses a job whose command line would fail on its worker, at submission, and records no job', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'promptune-job-check-')), 'registry.sqlite');
+    for (const [command, error, hint] of [
+      [
+        ['soft', 'train', '--bogus', '1'],
+        "the job's command line: unknown option --bogus",
+        'See promptune soft train --help.',
+      ],
+      [
+        ['soft', 'trian'],
+        "the job's command line: Unknown command trian",
+        'Did you mean train? See promptune soft --help.',
+      ],
+      [
+        ['eval', '--push', '--no-push'],
+        "the job's command line: --push and --no-push are both given",
+        'Give one of them',
+      ],
+    ]) {
+      const refused = promptune('job', 'submit', '--db', db, '--', ...command);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(`error: ${error}\nhint: ${hint}`);
+    }
+    const other = promptune('job', 'submit', '--db', db, '--', 'generate', '--model', 'x');
+    expect(other.stderr).toContain('error: a job cannot run "generate"\n');
+    expect(promptune('job', 'ls', '--db', db).stdout).toMatch(/^no jobs/);
+  });
+
   it('prints usage errors without colour codes when stderr is not a terminal', () => {
     const result = promptune('nothing-like-a-command');
     expect(result.status).toBe(2);

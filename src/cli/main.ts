@@ -1,74 +1,15 @@
 // The promptune command line: routes to one file per command and is the only place that exits.
 // Errors print their message, hint and code on stderr, never a stack trace; the exit status says which
 // kind of failure it was (report-error.ts). Unexpected errors (bugs) leave a crash report to send in.
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
-import { findContradictedOption, findUnknownOption } from './check-options.js';
+import { renderUsage, runCommand, type CommandDef } from 'citty';
+import { commandLineProblem, main, resolveCommand, subCommandsOf } from './command-tree.js';
 import { InterruptedError, nearestName } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
 import { stoppingSignal } from './stop-signals.js';
 
-/** A subcommand imported when it runs, so a command loads its own dependencies and not every other's. */
-const loadCommand = (module: Promise<{ default: object }>) =>
-  module.then((loaded) => loaded.default as CommandDef);
-
-const main = defineCommand({
-  meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
-  subCommands: {
-    generate: () => loadCommand(import('./commands/generate.js')),
-    model: () => loadCommand(import('./commands/model.js')),
-    eval: () => loadCommand(import('./commands/eval.js')),
-    dataset: () => loadCommand(import('./commands/dataset.js')),
-    compare: () => loadCommand(import('./commands/compare.js')),
-    'compare-methods': () => loadCommand(import('./commands/compare-methods.js')),
-    registry: () => loadCommand(import('./commands/registry.js')),
-    soft: () => loadCommand(import('./commands/soft.js')),
-    optimize: () => loadCommand(import('./commands/optimize.js')),
-    serve: () => loadCommand(import('./commands/serve.js')),
-    ui: () => loadCommand(import('./commands/ui.js')),
-    keys: () => loadCommand(import('./commands/keys.js')),
-    traces: () => loadCommand(import('./commands/traces.js')),
-    runs: () => loadCommand(import('./commands/runs.js')),
-    monitor: () => loadCommand(import('./commands/monitor.js')),
-    alerts: () => loadCommand(import('./commands/alerts.js')),
-    drift: () => loadCommand(import('./commands/drift.js')),
-    scores: () => loadCommand(import('./commands/scores.js')),
-    review: () => loadCommand(import('./commands/review.js')),
-    audit: () => loadCommand(import('./commands/audit.js')),
-    experiment: () => loadCommand(import('./commands/experiment.js')),
-    job: () => loadCommand(import('./commands/job.js')),
-    worker: () => loadCommand(import('./commands/worker.js')),
-    loop: () => loadCommand(import('./commands/loop.js')),
-  },
-});
-
-/** A command's subcommands by name (none: an empty table). */
-async function subCommandsOf(command: CommandDef): Promise<Record<string, unknown>> {
-  return ((typeof command.subCommands === 'function'
-    ? await command.subCommands()
-    : await command.subCommands) ?? {}) as Record<string, unknown>;
-}
-
-/**
- * The command a list of arguments names, with its parent (for help output), and the word after it that
- * names none of its subcommands (`audit foo`), when it has subcommands.
- */
-async function resolve(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined, string | undefined]> {
-  let command: CommandDef = main as CommandDef;
-  let parent: CommandDef | undefined;
-  for (const arg of rawArgs) {
-    if (arg.startsWith('-')) break;
-    const subCommands = await subCommandsOf(command);
-    const next = subCommands[arg];
-    if (!next) return [command, parent, Object.keys(subCommands).length ? arg : undefined];
-    parent = command;
-    command = (typeof next === 'function' ? await next() : await next) as CommandDef;
-  }
-  return [command, parent, undefined];
-}
-
 async function run(rawArgs: string[]): Promise<number> {
   if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
-    const [command, parent] = await resolve(rawArgs);
+    const [command, parent] = await resolveCommand(rawArgs);
     await printUsage(command, parent);
     return 0;
   }
@@ -76,39 +17,17 @@ async function run(rawArgs: string[]): Promise<number> {
     process.stdout.write('0.1.0\n');
     return 0;
   }
-  const [command, parent, stray] = await resolve(rawArgs);
+  const [command, parent] = await resolveCommand(rawArgs);
   const json = asksForJson(rawArgs);
-  // a mistyped subcommand first: its options would otherwise be reported as the parent's unknown ones
-  if (stray) {
-    const nearest = nearestName(stray, Object.keys(await subCommandsOf(command)));
-    return usageError(
-      command,
-      parent,
-      `Unknown command ${stray}`,
-      `${nearest ? `Did you mean ${nearest}? ` : ''}${json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.'}`,
-      json,
-    );
+  const problem = await commandLineProblem(rawArgs);
+  if (problem) {
+    const see = {
+      options: json ? 'See --help for the options.' : 'See the options above.',
+      usage: json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.',
+    };
+    const hint = `${problem.hint}${problem.see ? see[problem.see] : ''}`;
+    return usageError(command, parent, problem.message, hint, json);
   }
-  const unknown = await findUnknownOption(command, rawArgs);
-  if (unknown) {
-    const suggestion = unknown.suggestion ? `Did you mean ${unknown.suggestion}? ` : '';
-    return usageError(
-      command,
-      parent,
-      `unknown option ${unknown.option}`,
-      `${suggestion}${json ? 'See --help for the options.' : 'See the options above.'}`,
-      json,
-    );
-  }
-  const contradicted = await findContradictedOption(command, rawArgs);
-  if (contradicted)
-    return usageError(
-      command,
-      parent,
-      `--${contradicted} and --no-${contradicted} are both given`,
-      `Give one of them: which was meant cannot be told.`,
-      json,
-    );
   try {
     await runCommand(main, { rawArgs });
     return exitStatus.success;

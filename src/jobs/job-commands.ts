@@ -1,18 +1,21 @@
 // What a job may run: the promptune commands that do long work (an evaluation, an optimization, a
 // soft-prompt training, an audit, an iteration of the closed loop), never the service or key
-// management. Their arguments are the command line's, checked by the command itself when it runs.
-import { ValidationError } from '../errors/index.js';
+// management. Their arguments are the command line's: `job submit` checks their names, the command
+// itself their values when it runs.
+import { nearestName, ValidationError } from '../errors/index.js';
 
 /** The commands a job may run, by their first argument(s). */
 export const jobCommands = ['eval', 'optimize', 'soft train', 'audit', 'loop'] as const;
 
 /** A job's kind (its command) from its arguments; JOB_BAD_COMMAND for anything else. */
 export function jobKind(args: string[]): string {
-  const command = args[0] === 'soft' ? `soft ${args[1] ?? ''}` : (args[0] ?? '');
-  if (!(jobCommands as readonly string[]).includes(command))
-    throw new ValidationError(`a job cannot run "${args.slice(0, 2).join(' ')}"`, {
+  const command = args[0] === 'soft' ? `soft ${args[1] ?? ''}`.trim() : (args[0] ?? '');
+  if (!(jobCommands as readonly string[]).includes(command)) {
+    const nearest = nearestName(command, jobCommands);
+    throw new ValidationError(`a job cannot run "${command}"${nearest ? `; did you mean ${nearest}?` : ''}`, {
       code: 'JOB_BAD_COMMAND',
       hint: `Give one of: ${jobCommands.join(', ')}, with its options, after --, e.g. promptune job submit -- eval --task task.yaml --model ...`,
     });
+  }
   return command.replace(' ', '-');
 }

@@ -1,0 +1,126 @@
+// The command line's tree (one file per command, imported when it runs) and the checks of a command
+// line before anything runs: a mistyped subcommand, an option the command does not declare, a flag
+// written both ways. main.ts runs what they pass; `job submit` checks a job's command line with them, so a
+// typo is refused at submission instead of failing on a worker.
+import { defineCommand, type CommandDef } from 'citty';
+import { findContradictedOption, findUnknownOption } from './check-options.js';
+import { nearestName } from '../errors/index.js';
+
+/** A subcommand imported when it runs, so a command loads its own dependencies and not every other's. */
+const loadCommand = (module: Promise<{ default: object }>) =>
+  module.then((loaded) => loaded.default as CommandDef);
+
+/** The whole command line: each command's file is imported when it runs. */
+export const main = defineCommand({
+  meta: { name: 'promptune', version: '0.1.0', description: 'Prompt tuning for frozen language models' },
+  subCommands: {
+    generate: () => loadCommand(import('./commands/generate.js')),
+    model: () => loadCommand(import('./commands/model.js')),
+    eval: () => loadCommand(import('./commands/eval.js')),
+    dataset: () => loadCommand(import('./commands/dataset.js')),
+    compare: () => loadCommand(import('./commands/compare.js')),
+    'compare-methods': () => loadCommand(import('./commands/compare-methods.js')),
+    registry: () => loadCommand(import('./commands/registry.js')),
+    soft: () => loadCommand(import('./commands/soft.js')),
+    optimize: () => loadCommand(import('./commands/optimize.js')),
+    serve: () => loadCommand(import('./commands/serve.js')),
+    ui: () => loadCommand(import('./commands/ui.js')),
+    keys: () => loadCommand(import('./commands/keys.js')),
+    traces: () => loadCommand(import('./commands/traces.js')),
+    runs: () => loadCommand(import('./commands/runs.js')),
+    monitor: () => loadCommand(import('./commands/monitor.js')),
+    alerts: () => loadCommand(import('./commands/alerts.js')),
+    drift: () => loadCommand(import('./commands/drift.js')),
+    scores: () => loadCommand(import('./commands/scores.js')),
+    review: () => loadCommand(import('./commands/review.js')),
+    audit: () => loadCommand(import('./commands/audit.js')),
+    experiment: () => loadCommand(import('./commands/experiment.js')),
+    job: () => loadCommand(import('./commands/job.js')),
+    worker: () => loadCommand(import('./commands/worker.js')),
+    loop: () => loadCommand(import('./commands/loop.js')),
+  },
+});
+
+/** A command's subcommands by name (none: an empty table). */
+export async function subCommandsOf(command: CommandDef): Promise<Record<string, unknown>> {
+  return ((typeof command.subCommands === 'function'
+    ? await command.subCommands()
+    : await command.subCommands) ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * The command a list of arguments names, with its parent (for help output), and the word after it that
+ * names none of its subcommands (`audit foo`), when it has subcommands.
+ */
+export async function resolveCommand(
+  rawArgs: string[],
+): Promise<[CommandDef, CommandDef | undefined, string | undefined]> {
+  let command = main as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const arg of rawArgs) {
+    if (arg.startsWith('-')) break;
+    const subCommands = await subCommandsOf(command);
+    const next = subCommands[arg];
+    if (!next) return [command, parent, Object.keys(subCommands).length ? arg : undefined];
+    parent = command;
+    command = (typeof next === 'function' ? await next() : await next) as CommandDef;
+  }
+  return [command, parent, undefined];
+}
+
+/** What is wrong with a command line before it runs, as a message and the start of a hint. */
+export interface CommandLineProblem {
+  message: string;
+  hint: string;
+  /** What the usage shown with it helps with: the commands, the options, or nothing more to say. */
+  see?: 'usage' | 'options';
+}
+
+/**
+ * The first problem of `rawArgs` (a subcommand, an option, a flag both ways), if any; for `job submit`
+ * and `job run`, of the job's own command line after `--` too, which would otherwise fail on a worker.
+ */
+export async function commandLineProblem(rawArgs: string[]): Promise<CommandLineProblem | undefined> {
+  const own = await ownProblem(rawArgs);
+  const dashes = rawArgs.indexOf('--');
+  if (own || rawArgs[0] !== 'job' || !['submit', 'run'].includes(rawArgs[1]) || dashes < 0) return own;
+  const job = rawArgs.slice(dashes + 1);
+  const problem =
+    job[0] && (await subCommandsOf(main as CommandDef))[job[0]] ? await ownProblem(job) : undefined;
+  if (!problem) return undefined;
+  // the command's own words (a mistyped subcommand, the last of them, left out)
+  const words = job.slice(0, job.findIndex((arg) => arg.startsWith('-')) >>> 0);
+  if (problem.message.startsWith('Unknown command')) words.pop();
+  return {
+    message: `the job's command line: ${problem.message}`,
+    // the usage shown is job submit's: the job's own command's is elsewhere
+    hint: `${problem.hint}See promptune ${words.join(' ')} --help.`,
+  };
+}
+
+async function ownProblem(rawArgs: string[]): Promise<CommandLineProblem | undefined> {
+  const [command, , stray] = await resolveCommand(rawArgs);
+  // a mistyped subcommand first: its options would otherwise be reported as the parent's unknown ones
+  if (stray) {
+    const nearest = nearestName(stray, Object.keys(await subCommandsOf(command)));
+    return {
+      message: `Unknown command ${stray}`,
+      hint: nearest ? `Did you mean ${nearest}? ` : '',
+      see: 'usage',
+    };
+  }
+  const unknown = await findUnknownOption(command, rawArgs);
+  if (unknown)
+    return {
+      message: `unknown option ${unknown.option}`,
+      hint: unknown.suggestion ? `Did you mean ${unknown.suggestion}? ` : '',
+      see: 'options',
+    };
+  const contradicted = await findContradictedOption(command, rawArgs);
+  if (contradicted)
+    return {
+      message: `--${contradicted} and --no-${contradicted} are both given`,
+      hint: 'Give one of them: which was meant cannot be told.',
+    };
+  return undefined;
+}
