@@ -1,4 +1,5 @@
 // `promptune soft train|eval|generate` as a user runs them, and their errors on bad data and adapters.
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -699,6 +700,27 @@ describe('promptune soft', () => {
     expect(steps).toBeGreaterThan(6);
     expect(steps === 12 || best.step < steps).toBe(true);
     expect(run.stderr).toContain(`(epoch ${steps}: grown past 6 while dev improved, up to 12)`);
+  });
+
+  it('says when a retried job finds no --out of its last attempt, which then trains from the start', () => {
+    const data = slice('name', { train: 8, dev: 4 });
+    const run = (out: string, attempt: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          ...[join(repositoryRoot, 'bin', 'promptune.js'), 'soft', 'train', '--model', stories.gguf],
+          ...['--data', data, '--out', join(data, out), '--steps', '1', '--no-search'],
+        ],
+        { encoding: 'utf8', env: { ...process.env, PROMPTUNE_JOB: 'job-1', PROMPTUNE_JOB_ATTEMPT: attempt } },
+      );
+    const first = run('first', '1');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).not.toContain('training starts from step 1');
+    const lost = run('lost', '2');
+    expect(lost.status, lost.stderr).toBe(0);
+    expect(lost.stderr).toContain(
+      `attempt 2 of job job-1: ${join(data, 'lost')} is not here, so training starts from step 1`,
+    );
   });
 
   it('searches by default on small data unless told how to start, and --no-search trains the defaults', () => {

@@ -40,6 +40,18 @@ export function warnLongInitText(tokenizer: Tokenizer, text: string, virtualToke
   );
 }
 
+/**
+ * Says on stderr when a job's retried attempt finds no --out at all: the last attempt's checkpoint is on
+ * a machine this worker cannot see (an --out outside the job's shared folder), so training starts over.
+ */
+export function warnLostAttempt(out: string): void {
+  const attempt = Number(process.env.PROMPTUNE_JOB_ATTEMPT);
+  if (attempt > 1 && !existsSync(out))
+    process.stderr.write(
+      `attempt ${attempt} of job ${process.env.PROMPTUNE_JOB}: ${out} is not here, so training starts from step 1; a retried job resumes only an --out every worker sees (inside the job's folder)\n`,
+    );
+}
+
 /** Where a soft prompt goes, and the text --init text starts it from. */
 export const promptArgs = {
   'init-text': {

@@ -49,7 +49,14 @@ export async function runJob(
     });
   const child = spawn(process.execPath, [promptuneCli, ...job.args], {
     cwd: job.cwd,
-    env: { ...process.env, ...options.env, PROMPTUNE_JOB: job.id, NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      ...options.env,
+      PROMPTUNE_JOB: job.id,
+      // which attempt this is: a retried command that finds nothing of the last one may say so
+      PROMPTUNE_JOB_ATTEMPT: String(job.attempts),
+      NO_COLOR: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // its own process group: a Ctrl-C meant for the worker does not reach it (the worker stops it)
     detached: true,

@@ -43,6 +43,7 @@ import {
   growingEpochs,
   grownNote,
   warnLongInitText,
+  warnLostAttempt,
   reportResume,
   stepEntry,
   trainingArgs,
@@ -269,6 +270,7 @@ const train = defineCommand({
     // small data: the start and rate chosen on dev unless the command line chose them, or a run that did
     // not search is there to resume
     const resumable = hasCheckpoint(args.out) && !existsSync(join(args.out, 'search'));
+    warnLostAttempt(args.out);
     const searching =
       args.search ||
       trialSteps !== undefined ||
