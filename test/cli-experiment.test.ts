@@ -51,7 +51,7 @@ describe('promptune experiment', () => {
     expect(started.status).toBe(0);
     // nothing named helpful yet: said, not refused (feedback of a new name arrives after the start)
     expect(started.stderr).toMatch(
-      /^warning: no score named helpful has been recorded for greet and no score config defines it: .* \(it has none yet\)$/m,
+      /^warning: no score named helpful among greet's latest scores, and no score config defines it: .* \(it has none yet\)$/m,
     );
     const id = /^started (exp-[0-9a-f]+)/.exec(started.stdout)![1];
     const again = start('--admin');

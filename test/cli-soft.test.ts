@@ -704,23 +704,34 @@ describe('promptune soft', () => {
 
   it('says when a retried job finds no --out of its last attempt, which then trains from the start', () => {
     const data = slice('name', { train: 8, dev: 4 });
-    const run = (out: string, attempt: string) =>
+    // the job's folder is a folder of its own; an --out in the data folder is elsewhere, as another
+    // machine's path would be
+    const job = mkdtempSync(join(tmpdir(), 'promptune-job-folder-'));
+    const run = (out: string, attempt: string, cwd = job) =>
       spawnSync(
         process.execPath,
         [
           ...[join(repositoryRoot, 'bin', 'promptune.js'), 'soft', 'train', '--model', stories.gguf],
-          ...['--data', data, '--out', join(data, out), '--steps', '1', '--no-search'],
+          ...['--data', data, '--out', out, '--steps', '1', '--no-search'],
         ],
-        { encoding: 'utf8', env: { ...process.env, PROMPTUNE_JOB: 'job-1', PROMPTUNE_JOB_ATTEMPT: attempt } },
+        {
+          cwd,
+          encoding: 'utf8',
+          env: { ...process.env, PROMPTUNE_JOB: 'job-1', PROMPTUNE_JOB_ATTEMPT: attempt },
+        },
       );
-    const first = run('first', '1');
+    const first = run(join(data, 'first'), '1');
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).not.toContain('training starts from step 1');
-    const lost = run('lost', '2');
+    const lost = run(join(data, 'lost'), '2');
     expect(lost.status, lost.stderr).toBe(0);
     expect(lost.stderr).toContain(
       `attempt 2 of job job-1: ${join(data, 'lost')} is not here, so training starts from step 1`,
     );
+    // inside the job's folder, a missing --out is an attempt that never began: nothing to say
+    const began = run('inside', '2', data);
+    expect(began.status, began.stderr).toBe(0);
+    expect(began.stderr).not.toContain('training starts from step 1');
   });
 
   it('searches by default on small data unless told how to start, and --no-search trains the defaults', () => {

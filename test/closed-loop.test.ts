@@ -38,6 +38,8 @@ const policy = (retuneArgs: string[]) =>
     'canary:',
     '  primary: correct',
     '  schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 15 }]',
+    // the test sends 172 users: no harm is judged once each arm has 40 of their feedback
+    '  minimumPerArm: 40',
     '  holdRecordMs: 0',
     '',
   ].join('\n');

@@ -4,7 +4,7 @@ import type { Tokenizer } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { RunEntry } from '../registry/index.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   binaryName,
   binaryOrLeftover,
@@ -46,7 +46,9 @@ export function warnLongInitText(tokenizer: Tokenizer, text: string, virtualToke
  */
 export function warnLostAttempt(out: string): void {
   const attempt = Number(process.env.PROMPTUNE_JOB_ATTEMPT);
-  if (attempt > 1 && !existsSync(out))
+  // inside the job's folder, a missing --out is an earlier attempt that never began training
+  const outside = relative(process.cwd(), resolve(out)).startsWith('..');
+  if (attempt > 1 && outside && !existsSync(out))
     process.stderr.write(
       `attempt ${attempt} of job ${process.env.PROMPTUNE_JOB}: ${out} is not here, so training starts from step 1; a retried job resumes only an --out every worker sees (inside the job's folder)\n`,
     );

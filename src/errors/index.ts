@@ -32,3 +32,4 @@ export {
 } from './parse-input.js';
 export { readYamlFile } from './yaml-file.js';
 export { editDistance, nearestName } from './nearest-name.js';
+export { redactedUrl } from './redacted-url.js';

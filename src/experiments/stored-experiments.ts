@@ -50,27 +50,35 @@ export function experimentConfig(experiment: ExperimentRecord): ExperimentConfig
   });
 }
 
+/** How many of a task's latest scores the primary's name is looked for in (a bounded read). */
+const scoresLookedAt = 5000;
+
 /**
- * What to say when no score of `task` has ever been named `primary` and no score config defines it: an
- * experiment deciding on it has nothing to decide on until such scores arrive, and the name is often
- * misspelt (the nearest name the task's scores have is suggested). Undefined when the name is known.
+ * What to say when none of `task`'s latest 5,000 scores is named `primary` and no score config defines
+ * it: an experiment deciding on it has nothing to decide on until such scores arrive, and the name is
+ * often misspelt (the nearest name among those scores is suggested). Undefined when the name is known,
+ * or when the registry cannot tell: the warning is advice, never a reason for a start to fail.
  */
 export async function unknownPrimaryWarning(
   registry: Registry,
   task: string,
   primary: string,
 ): Promise<string | undefined> {
-  if (await registry.scores.getConfig(primary)) return undefined;
-  if ((await registry.scores.list({ task, name: primary, limit: 1 })).length > 0) return undefined;
-  const rows = await registry.scores.aggregates({ task, since: 0, until: Date.now() + 1 });
-  const names = [...new Set(rows.map((row) => row.name))].sort();
-  const nearest = nearestName(primary, names);
-  const known = nearest
-    ? `; did you mean ${nearest}?`
-    : names.length
-      ? ` (its scores so far: ${names.join(', ')})`
-      : ' (it has none yet)';
-  return `no score named ${primary} has been recorded for ${task} and no score config defines it: the primary metric has nothing to decide on until feedback of that name arrives${known}`;
+  try {
+    if (await registry.scores.getConfig(primary)) return undefined;
+    const latest = await registry.scores.list({ task, limit: scoresLookedAt });
+    const names = [...new Set(latest.map((score) => score.name))].sort();
+    if (names.includes(primary)) return undefined;
+    const nearest = nearestName(primary, names);
+    const known = nearest
+      ? `; did you mean ${nearest}?`
+      : names.length
+        ? ` (its scores: ${names.join(', ')})`
+        : ' (it has none yet)';
+    return `no score named ${primary} among ${task}'s latest scores, and no score config defines it: the primary metric has nothing to decide on until feedback of that name arrives${known}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts an experiment of `treatment` against what `label` (default production) serves now. */

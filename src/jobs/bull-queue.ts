@@ -4,7 +4,7 @@
 // while its worker lives; a worker killed mid-job stops renewing it, and BullMQ's stalled-job check
 // hands the job to another worker, which resumes the command from its journals.
 import { Queue, Worker, type Job } from 'bullmq';
-import { ConflictError, UnavailableError } from '../errors/index.js';
+import { ConflictError, redactedUrl, UnavailableError } from '../errors/index.js';
 import type { JobRecord, Registry } from '../registry/index.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
@@ -42,7 +42,7 @@ export async function openBullQueue(redisUrl: string): Promise<Queue> {
   await queue.close().catch(() => undefined);
   const why = lastError instanceof Error ? `: ${lastError.message}` : '';
   throw new UnavailableError(
-    `Redis at ${redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')} did not answer in ${redisAnswerMs / 1000} s${why}`,
+    `Redis at ${redactedUrl(redisUrl)} did not answer in ${redisAnswerMs / 1000} s${why}`,
     {
       code: 'CONNECTION_FAILED',
       hint: 'Check REDIS_URL (or --redis) and that Redis runs; without it, jobs go on the registry queue.',

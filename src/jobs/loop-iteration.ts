@@ -363,7 +363,11 @@ async function retuneStep(input: {
     const runId = `${input.loop}.retune.${attempt}`;
     await input.record({ step: 'retune', done: false, attempt, run: runId });
     // a soft re-tune trains the method the label serves (a LoRA stays a LoRA) unless the policy names one
-    const production = await registry.resolveVersion(policy.task, policy.label).catch(() => undefined);
+    // an unset label re-tunes with the default method; any other failure is the iteration's
+    const production = await registry.resolveVersion(policy.task, policy.label).catch((error: unknown) => {
+      if (NotFoundError.isInstance(error)) return undefined;
+      throw error;
+    });
     const args =
       policy.retune.method === 'soft'
         ? [

@@ -55,7 +55,10 @@ describe("a soft re-tune's method", () => {
       'prompt tuning',
       config('../shared/models/stories260K-hf/peft-prompt-tuning-example'),
       ['--method', 'prompt-tuning', '--virtual-tokens'],
-      [],
+      [
+        '--virtual-tokens',
+        String(config('../shared/models/stories260K-hf/peft-prompt-tuning-example').num_virtual_tokens),
+      ],
     ],
   ])('keeps production’s %s and its shape', (_name, adapterConfig, starts, holds) => {
     const { args, note } = retuneMethod(soft(adapterConfig), ['--steps', '40']);
@@ -66,8 +69,25 @@ describe("a soft re-tune's method", () => {
 
   it('leaves out a LoRA without dropout’s --dropout, and what the policy gives itself', () => {
     expect(retuneMethod(soft(lora), []).args).not.toContain('--dropout');
-    const { args } = retuneMethod(soft(lora), ['--rank=16', '--targets', 'q,v']);
-    expect(args).toEqual(['--method', 'lora', '--alpha', '8']);
+    // a rank of the policy's takes soft train's alpha for it, not production's (another scale)
+    expect(retuneMethod(soft(lora), ['--rank=16', '--targets', 'q,v']).args).toEqual(['--method', 'lora']);
+    expect(retuneMethod(soft(lora), ['--targets', 'q,v']).args).toEqual([
+      ...['--method', 'lora', '--rank', '4', '--alpha', '8'],
+    ]);
+    // dotted module names as PEFT may write them
+    const dotted = { ...lora, target_modules: ['model.layers.0.self_attn.q_proj', 'v_proj'] };
+    expect(retuneMethod(soft(dotted), []).args).toContain('q_proj,v_proj');
+  });
+
+  it('adds nothing when the policy gives an option production’s method would refuse beside it', () => {
+    for (const option of ['--virtual-tokens', '--init', '--init-from', '--layout'])
+      expect(retuneMethod(soft(lora), [option, 'x'])).toEqual({
+        args: [],
+        note: `soft train's default method: the policy's ${option} is not an option of version 3's LoRA`,
+      });
+    const prefix = config('test/fixtures/peft-prefix/adapter');
+    expect(retuneMethod(soft(prefix), ['--init', 'text']).args[1]).toBe('prefix-tuning');
+    expect(retuneMethod(soft({ ...prefix, prefix_projection: true }), ['--init', 'text']).args).toEqual([]);
   });
 
   it('adds nothing when the policy names a method, production is a hard prompt, or the label is unset', () => {

@@ -17,11 +17,40 @@ function gives(args: readonly string[], option: string): boolean {
   return args.some((arg) => arg === option || arg.startsWith(`${option}=`));
 }
 
-/** PEFT's target_modules as `--targets` takes them, when they are a list of names. */
+/**
+ * The method options each method reads (as src/cli/soft-methods.ts's optionsRead says; `soft train`
+ * refuses the others beside it), and those that choose the shape the re-tune copies.
+ */
+const methodOptions = [
+  '--virtual-tokens',
+  '--init',
+  '--init-text',
+  '--init-from',
+  '--layout',
+  '--rank',
+  '--alpha',
+  '--targets',
+  '--dropout',
+  '--prefix-projection',
+  '--encoder',
+  '--encoder-hidden',
+  '--task-rank',
+  '--source',
+  '--transfer',
+];
+const optionsRead: Record<string, string[]> = {
+  'prompt-tuning': ['--virtual-tokens', '--init', '--init-text', '--init-from', '--layout'],
+  'p-tuning': ['--virtual-tokens', '--layout', '--encoder', '--encoder-hidden'],
+  'prefix-tuning': ['--virtual-tokens', '--init', '--init-text', '--init-from', '--prefix-projection'],
+  'prefix-tuning --prefix-projection': ['--virtual-tokens', '--prefix-projection', '--encoder-hidden'],
+  lora: ['--rank', '--alpha', '--targets', '--dropout'],
+};
+
+/** PEFT's target_modules as `--targets` takes them (the last part of a dotted name), when a list. */
 function targetNames(value: unknown): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
-  if (!value.every((name) => typeof name === 'string' && /^[a-z_]+$/.test(name))) return undefined;
-  return value.join(',');
+  const names = value.map((name) => (typeof name === 'string' ? name.split('.').at(-1)! : ''));
+  return names.every((name) => /^[a-z_]+$/.test(name)) ? names.join(',') : undefined;
 }
 
 /**
@@ -87,7 +116,20 @@ export function retuneMethod(
       args: [],
       note: `soft train's default method: version ${production.number}'s ${method} is not re-tuned as itself (name --method and its --source in the policy's args)`,
     };
+  // an option of the policy's that production's method does not read would be refused beside it: the
+  // policy then trains what it says, with soft train's default method
+  const projected = shape.some(([option]) => option === '--prefix-projection');
+  const name = String(shape[0][1]);
+  const reads = optionsRead[projected ? `${name} --prefix-projection` : name];
+  const foreign = methodOptions.find((option) => gives(given, option) && !reads.includes(option));
+  if (foreign)
+    return {
+      args: [],
+      note: `soft train's default method: the policy's ${foreign} is not an option of version ${production.number}'s ${method}`,
+    };
   const args = shape
+    // a rank the policy changes takes soft train's alpha for it (2 × rank), not production's
+    .filter(([option]) => !(option === '--alpha' && gives(given, '--rank')))
     .filter(([option, value]) => value !== undefined && !gives(given, option))
     .flatMap(([option, value]) => (value === true ? [option] : [option, value!]));
   return { args, note: `${method}, as version ${production.number}` };

@@ -472,9 +472,9 @@ describe('the closed loop, step by step', () => {
     const named = await train(['--method', 'prefix-tuning']);
     expect(named).not.toContain('--method lora');
     expect(named).toMatch(/--push --method prefix-tuning/);
-    expect(await train(['--rank', '4'])).toMatch(
-      /--method lora --alpha 32 --targets q_proj,v_proj .*--rank 4/,
-    );
+    expect(await train(['--rank', '4'])).toMatch(/--method lora --targets q_proj,v_proj .*--rank 4/);
+    // an option a LoRA would refuse: the policy trains what it says, with the default method
+    expect(await train(['--virtual-tokens', '8'])).not.toContain('--method');
   });
 
   it('runs as a job: the loop is one of the commands a job may run', () => {

@@ -252,7 +252,7 @@ export async function rollbackLabel(
   if (!current && history.length === 0)
     throw new NotFoundError(`${input.task}@${input.label} is not set: there is no such label to roll back`, {
       code: 'REGISTRY_NO_VERSION',
-      hint: `See the task's labels with: promptune registry show ${input.task}`,
+      hint: `See the task's labels with: promptune registry show ${input.task} (GET /v1/tasks/${input.task})`,
     });
   // newest first: rollbacks are skipped and mark the moves they undid, a change of protection alone
   // moved nothing

@@ -1,6 +1,8 @@
 // Opens the registry database: a SQLite file (the embedded default) or Postgres when a connection
 // URL is given (DATABASE_URL for the CLI), and brings it to the latest schema, safely when several
-// processes open a new registry at once. It does not run queries for the registry: registry.ts does.
+// processes open a new registry at once. A Postgres URL is checked first, the server's refusals at
+// connection get codes and hints, and idle connections the server closes are dropped, not fatal. It
+// does not run queries for the registry: registry.ts does.
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { dirname } from 'node:path';
@@ -14,6 +16,7 @@ import {
   NotFoundError,
   PermissionError,
   PromptuneError,
+  redactedUrl,
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
@@ -95,6 +98,8 @@ export async function openRegistryDatabase(
 /**
  * Refuses a registry URL that is not Postgres's, or names no database (the server would pick one by the
  * user's name, often the `postgres` maintenance database, and the registry's tables would land there).
+ * The host may be in the query (a Unix socket: `postgres:///db?host=/var/run/postgresql`) or PGHOST,
+ * and the database in the query or PGDATABASE, as pg reads them.
  */
 function checkPostgresUrl(url: string): void {
   let parsed: URL | undefined;
@@ -104,21 +109,22 @@ function checkPostgresUrl(url: string): void {
     parsed = undefined;
   }
   const example = 'postgres://user:password@host:5432/promptune';
-  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol) || !parsed.host)
+  const host = parsed && (parsed.host || parsed.searchParams.get('host') || process.env.PGHOST);
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol) || !host)
     throw new ValidationError(`${redactedUrl(url)} is not a Postgres URL`, {
       code: 'REGISTRY_BAD_URL',
       hint: `A registry on a server is Postgres: ${example} (without DATABASE_URL, the SQLite file at --db).`,
     });
-  if (decodeURIComponent(parsed.pathname.replace(/^\//, '')) === '')
+  const database =
+    decodeURIComponent(parsed.pathname.replace(/^\//, '')) ||
+    parsed.searchParams.get('dbname') ||
+    parsed.searchParams.get('database') ||
+    process.env.PGDATABASE;
+  if (!database)
     throw new ValidationError(`${redactedUrl(url)} names no database`, {
       code: 'REGISTRY_BAD_URL',
       hint: `Name the database after the host, as in ${example}; create it first with createdb.`,
     });
-}
-
-/** A URL as messages show it: its password left out. */
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /**

@@ -49,9 +49,31 @@ describePostgres('PostgreSQL connections', (freshDatabase) => {
 });
 
 describe('a registry URL', () => {
-  it('is checked before any connection is tried', async () => {
-    await expect(Registry.open({ url: 'postgresql:/bad' })).rejects.toMatchObject({
-      code: 'REGISTRY_BAD_URL',
-    });
+  it('is checked before any connection is tried, as pg reads it', async () => {
+    const environment = { host: process.env.PGHOST, database: process.env.PGDATABASE };
+    delete process.env.PGHOST;
+    delete process.env.PGDATABASE;
+    try {
+      await expect(Registry.open({ url: 'postgresql:/bad' })).rejects.toMatchObject({
+        code: 'REGISTRY_BAD_URL',
+      });
+      // a password never shows, even in a URL the parser refuses
+      await expect(Registry.open({ url: 'mysql://u:pa/ss@host/db' })).rejects.toMatchObject({
+        message: 'mysql://***@host/db is not a Postgres URL',
+      });
+      await expect(Registry.open({ url: 'postgres://127.0.0.1:1' })).rejects.toMatchObject({
+        code: 'REGISTRY_BAD_URL',
+        message: 'postgres://127.0.0.1:1 names no database',
+      });
+      // a Unix socket's folder in the query, and the database there too: URLs pg connects with
+      for (const url of [
+        'postgres:///promptune?host=/nonexistent',
+        'postgres://127.0.0.1:1?dbname=promptune',
+      ])
+        await expect(Registry.open({ url })).rejects.not.toMatchObject({ code: 'REGISTRY_BAD_URL' });
+    } finally {
+      if (environment.host !== undefined) process.env.PGHOST = environment.host;
+      if (environment.database !== undefined) process.env.PGDATABASE = environment.database;
+    }
   });
 });

@@ -127,7 +127,7 @@ describe('experiments through the service', () => {
     expect(started.status).toBe(201);
     // no one has sent feedback named helpful yet: said, not refused
     expect(started.body.warnings).toEqual([
-      expect.stringMatching(/^no score named helpful has been recorded for greet/),
+      expect.stringMatching(/^no score named helpful among greet's latest scores/),
     ]);
     const id = started.body.id as string;
     const again = await request('/v1/experiments', admin, {

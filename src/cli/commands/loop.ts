@@ -5,7 +5,7 @@
 // and writes nothing; `--watch 10m` keeps checking; an iteration whose process died is resumed.
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { PermissionError, PromptuneError, ValidationError } from '../../errors/index.js';
+import { NotFoundError, PermissionError, PromptuneError, ValidationError } from '../../errors/index.js';
 import {
   checkLoopPolicy,
   checkLoopReady,
@@ -182,7 +182,10 @@ export default defineCommand({
               else {
                 const serving = await registry
                   .resolveVersion(file.policy.task, file.policy.label)
-                  .catch(() => undefined);
+                  .catch((error: unknown) => {
+                    if (NotFoundError.isInstance(error)) return undefined;
+                    throw error;
+                  });
                 describePlan(file, found, serving);
               }
               return;
