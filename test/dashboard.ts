@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
 import { repositoryRoot, stories } from './models.js';
 
 export const bin = join(repositoryRoot, 'bin', 'promptune.js');
@@ -60,4 +61,37 @@ export async function signIn(browser: Browser, url: string, key: string, route =
   await page.getByRole('link', { name: 'Tasks' }).waitFor();
   if (route) await page.goto(`${url}/#/${route}`);
   return page;
+}
+
+/**
+ * A registry in `cwd` with the `name` spec's prompt labelled staging, and an admin and a read key (named
+ * e2e-admin and e2e-reader, as the tests sign in).
+ */
+export function registryWithKeys(cwd: string): { adminKey: string; readKey: string } {
+  cli(cwd, 'registry', 'push', '--task', spec, '--label', 'staging', '--message', 'the hand-written prompt');
+  return {
+    adminKey: cli(cwd, 'keys', 'create', '--scopes', 'admin', '--name', 'e2e-admin').trim(),
+    readKey: cli(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'e2e-reader').trim(),
+  };
+}
+
+/** `promptune serve` on stories260K over the registry in `cwd`, and a browser to look at it. */
+export async function servedDashboard(
+  cwd: string,
+): Promise<{ server: ChildProcess; url: string; browser: Browser }> {
+  const { child, match } = await start(
+    cwd,
+    ['serve', '--model', stories.gguf, '--port', '0'],
+    /listening on (\S+)/,
+  );
+  return { server: child, url: match[1], browser: await launchBrowser() };
+}
+
+/** Closes the browser and stops the service, which must exit cleanly. */
+export async function closeDashboard(dashboard: {
+  server?: ChildProcess;
+  browser?: Browser;
+}): Promise<number | null> {
+  await dashboard.browser?.close();
+  return dashboard.server ? stop(dashboard.server) : 0;
 }

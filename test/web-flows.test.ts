@@ -3,54 +3,51 @@
 // (and the queue's agreement and dataset), a queued job run inside the service, an experiment on the real
 // model, a closed-loop iteration's story, and `promptune ui` on a fresh registry. The registry holds only
 // two hard versions of `name`; the pages over richer records are in web-pages.test.ts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser, screenshot } from './browser.js';
-import { bin, cli, editedSpec, inputs, model, shared, signIn, spec, start, stop } from './dashboard.js';
-import { stories } from './models.js';
+import { browserAvailable, screenshot } from './browser.js';
+import {
+  bin,
+  cli,
+  closeDashboard,
+  editedSpec,
+  inputs,
+  model,
+  registryWithKeys,
+  servedDashboard,
+  shared,
+  signIn,
+  spec,
+  start,
+  stop,
+} from './dashboard.js';
 
 describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'promptune-web-flows-'));
-  let browser: Browser;
-  let server: ChildProcess;
+  let dashboard: Awaited<ReturnType<typeof servedDashboard>>;
   let url: string;
+  let browser: Browser;
   let adminKey: string;
   let readKey: string;
 
   beforeAll(async () => {
-    cli(
-      cwd,
-      'registry',
-      'push',
-      '--task',
-      spec,
-      '--label',
-      'staging',
-      '--message',
-      'the hand-written prompt',
-    );
+    ({ adminKey, readKey } = registryWithKeys(cwd));
     // a second version, for the experiment's treatment
     writeFileSync(
       join(cwd, 'name-who.yaml'),
       editedSpec('What is the name of the main character?', 'Who is this story about?'),
     );
     cli(cwd, 'registry', 'push', '--task', join(cwd, 'name-who.yaml'), '--message', 'asks who it is about');
-    adminKey = cli(cwd, 'keys', 'create', '--scopes', 'admin', '--name', 'e2e-admin').trim();
-    readKey = cli(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'e2e-reader').trim();
-    ({
-      child: server,
-      match: [, url],
-    } = await start(cwd, ['serve', '--model', stories.gguf, '--port', '0'], /listening on (\S+)/));
-    browser = await launchBrowser();
+    dashboard = await servedDashboard(cwd);
+    ({ url, browser } = dashboard);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (server) expect(await stop(server)).toBe(0);
+    expect(await closeDashboard(dashboard ?? {})).toBe(0);
   });
 
   const signedIn = (key: string, route = '') => signIn(browser, url, key, route);

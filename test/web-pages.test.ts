@@ -5,38 +5,36 @@
 // recorded from the CLI, monitoring charts from real traces, the playground, and a version this service
 // cannot run. The flows (review, jobs, experiments, the loop, `promptune ui`) are in web-flows.test.ts.
 // Every page is screenshotted into test-artifacts/screenshots.
-import { type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser, screenshot } from './browser.js';
-import { cli, editedSpec, inputs, model, shared, signIn, spec, start, stop } from './dashboard.js';
+import { browserAvailable, screenshot } from './browser.js';
+import {
+  cli,
+  closeDashboard,
+  editedSpec,
+  inputs,
+  model,
+  registryWithKeys,
+  servedDashboard,
+  shared,
+  signIn,
+  spec,
+} from './dashboard.js';
 import { repositoryRoot, stories } from './models.js';
 
 describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'promptune-web-'));
-  let browser: Browser;
-  let server: ChildProcess;
+  let dashboard: Awaited<ReturnType<typeof servedDashboard>>;
   let url: string;
+  let browser: Browser;
   let adminKey: string;
   let readKey: string;
 
   beforeAll(async () => {
-    cli(
-      cwd,
-      'registry',
-      'push',
-      '--task',
-      spec,
-      '--label',
-      'staging',
-      '--message',
-      'the hand-written prompt',
-    );
-    adminKey = cli(cwd, 'keys', 'create', '--scopes', 'admin', '--name', 'e2e-admin').trim();
-    readKey = cli(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'e2e-reader').trim();
+    ({ adminKey, readKey } = registryWithKeys(cwd));
     cli(cwd, 'eval', '--task', spec, '--model', model, '--split', 'dev', '--limit', '24', '--push');
     // a second evaluation of the same examples with another question, to compare with the first
     writeFileSync(
@@ -79,10 +77,8 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       ...['audit', 'explain', '--task', spec, '--model', model, '--adapter', join(cwd, 'soft-name')],
       ...['--limit', '24', '--saliency', '2', '--push'],
     );
-    ({
-      child: server,
-      match: [, url],
-    } = await start(cwd, ['serve', '--model', stories.gguf, '--port', '0'], /listening on (\S+)/));
+    dashboard = await servedDashboard(cwd);
+    ({ url, browser } = dashboard);
     // real traffic for the traces and monitor pages
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
     for (const [index, input] of inputs.slice(0, 24).entries()) {
@@ -99,12 +95,10 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
         expect((await fetch(`${url}/v1/feedback`, { method: 'POST', headers, body })).status).toBe(201);
       }
     }
-    browser = await launchBrowser();
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (server) expect(await stop(server)).toBe(0);
+    expect(await closeDashboard(dashboard ?? {})).toBe(0);
   });
 
   const signedIn = (key: string, route = '') => signIn(browser, url, key, route);
