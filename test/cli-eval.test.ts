@@ -239,7 +239,7 @@ describe('promptune eval', () => {
     const registry = await Registry.open({ path: join(cwd, 'registry.sqlite') });
     try {
       const [run] = (await registry.runs.list()).data;
-      expect(run).toMatchObject({ status: 'failed', error: stopped.message });
+      expect(run).toMatchObject({ status: 'cancelled', error: stopped.message });
     } finally {
       await registry.close();
     }

@@ -3,7 +3,8 @@
 // progress written at most once a second (the heartbeat that tells a live run from a killed one)
 // together with the entries added since (an evaluation's examples, an optimization's trials, a
 // training's steps: one write a second, not one per step), then its summary and the version it produced
-// when it ends, or the error when it fails.
+// when it ends, or the error when it fails (cancelled when it was stopped on request, to resume).
+import { InterruptedError } from '../errors/index.js';
 import { operatorName, registryLocation } from './registry-access.js';
 import { datasetFileIds, Registry, type RunEntry, type RunKind } from '../registry/index.js';
 import type { Task } from '../tasks/index.js';
@@ -94,7 +95,8 @@ export async function recordRun(
     fail: (error) =>
       end(async () => {
         await registry.runs.finish(run.id, {
-          status: 'failed',
+          // stopped on request (Ctrl-C, SIGTERM, a job's cancel), its state kept to resume: not a failure
+          status: InterruptedError.isInstance(error) ? 'cancelled' : 'failed',
           error: error instanceof Error ? error.message : String(error),
         });
       }),
