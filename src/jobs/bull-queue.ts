@@ -18,30 +18,23 @@ const connection = (url: string) => ({ url, maxRetriesPerRequest: null });
 /** How long a submit waits for Redis to answer before it says so (BullMQ itself would wait forever). */
 const redisAnswerMs = 10_000;
 
-/**
- * The BullMQ queue at `redisUrl`, connected: a Redis that does not answer within 10 s is refused with
- * CONNECTION_FAILED (a submit must not hang, nor leave a job queued that no worker will see), and the
- * connection's errors meanwhile are kept for that message instead of printed as stack traces.
- */
-export async function openBullQueue(redisUrl: string): Promise<Queue> {
-  const queue = new Queue(bullQueueName, { connection: connection(redisUrl) });
-  let lastError: unknown;
-  queue.on('error', (error) => (lastError = error));
+/** `promise`'s value, or 'late' when Redis has not answered it within redisAnswerMs. */
+async function answered<T>(promise: Promise<T>): Promise<T | 'late'> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'late'>(
     (resolve) => (timer = setTimeout(() => resolve('late'), redisAnswerMs)),
   );
   try {
-    const ready = await Promise.race([queue.waitUntilReady().then(() => 'ready' as const), deadline]);
-    if (ready === 'ready') return queue;
-  } catch (error) {
-    lastError = error;
+    return await Promise.race([promise, deadline]);
   } finally {
     clearTimeout(timer);
   }
-  await queue.close().catch(() => undefined);
+}
+
+/** The refusal of a submit whose Redis did not answer, with the connection's last error. */
+function unanswered(redisUrl: string, lastError: unknown): UnavailableError {
   const why = lastError instanceof Error ? `: ${lastError.message}` : '';
-  throw new UnavailableError(
+  return new UnavailableError(
     `Redis at ${redactedUrl(redisUrl)} did not answer in ${redisAnswerMs / 1000} s${why}`,
     {
       code: 'CONNECTION_FAILED',
@@ -50,22 +43,55 @@ export async function openBullQueue(redisUrl: string): Promise<Queue> {
   );
 }
 
-/** Puts a job recorded in the registry on `queue` (from openBullQueue), and closes it. */
-export async function dispatchToBull(queue: Queue, job: JobRecord): Promise<void> {
+/** A BullMQ queue on Redis, with the URL it was opened on and the connection's last error. */
+export interface OpenQueue {
+  queue: Queue;
+  redisUrl: string;
+  lastError: () => unknown;
+}
+
+/**
+ * The BullMQ queue at `redisUrl`, connected: a Redis that does not answer within 10 s is refused with
+ * CONNECTION_FAILED (a submit must not hang, nor leave a job queued that no worker will see), and the
+ * connection's errors meanwhile are kept for that message instead of printed as stack traces.
+ */
+export async function openBullQueue(redisUrl: string): Promise<OpenQueue> {
+  const queue = new Queue(bullQueueName, { connection: connection(redisUrl) });
+  let lastError: unknown;
+  queue.on('error', (error) => (lastError = error));
   try {
-    await queue.add(
-      job.kind,
-      { id: job.id },
-      {
-        jobId: job.id,
-        attempts: job.maxAttempts,
-        backoff: { type: 'fixed', delay: 1000 },
-        removeOnComplete: 1000,
-        removeOnFail: 1000,
-      },
+    if ((await answered(queue.waitUntilReady())) !== 'late')
+      return { queue, redisUrl, lastError: () => lastError };
+  } catch (error) {
+    lastError = error;
+  }
+  await queue.close().catch(() => undefined);
+  throw unanswered(redisUrl, lastError);
+}
+
+/**
+ * Puts a job recorded in the registry on `open`'s queue, and closes it; a Redis that stops answering
+ * meanwhile is refused as at opening (the caller marks the job failed).
+ */
+export async function dispatchToBull(open: OpenQueue, job: JobRecord): Promise<void> {
+  try {
+    const added = await answered(
+      open.queue.add(
+        job.kind,
+        { id: job.id },
+        {
+          jobId: job.id,
+          attempts: job.maxAttempts,
+          backoff: { type: 'fixed', delay: 1000 },
+          removeOnComplete: 1000,
+          removeOnFail: 1000,
+        },
+      ),
     );
+    if (added === 'late') throw unanswered(open.redisUrl, open.lastError());
   } finally {
-    await queue.close();
+    // closing waits on Redis too: no longer than an answer would
+    await answered(open.queue.close()).catch(() => undefined);
   }
 }
 

@@ -12,6 +12,7 @@ export {
   openBullQueue,
   startBullWorker,
   type BullWorkerOptions,
+  type OpenQueue,
 } from './bull-queue.js';
 export { submitJob } from './submit-job.js';
 export {

@@ -33,7 +33,7 @@ export async function submitJob(
       heldBy: input.redisUrl ? undefined : input.heldBy,
     })
     .catch(async (error: unknown) => {
-      await queue?.close();
+      await queue?.queue.close();
       throw error;
     });
   if (!queue) return job;
