@@ -1,8 +1,9 @@
 // The dashboard's flows end to end, in Debian's Chromium against `promptune serve` on stories260K: a run
-// started from the CLI followed while it runs, three items reviewed with the keyboard by a review-only key
-// (and the queue's agreement and dataset), a queued job run inside the service, an experiment on the real
-// model, a closed-loop iteration's story, and `promptune ui` on a fresh registry. The registry holds only
-// two hard versions of `name`; the pages over richer records are in web-pages.test.ts.
+// started from the CLI followed while it runs, three items reviewed with the keyboard by a review-only
+// key (one cut off at its token limit, which the page says; the queue's agreement and dataset), a queued
+// job run inside the service, an experiment on the real model, a closed-loop iteration's story, and
+// `promptune ui` on a fresh registry. The registry holds only two hard versions of `name`; the pages over
+// richer records are in web-pages.test.ts.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,13 +125,18 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
       labels: { label: string; version: string }[];
     };
     const staging = labels.find((label) => label.label === 'staging')!.version;
-    // a right answer, a wrong name and no name at all
+    // a right answer, a wrong name and no name at all (the model stopped at its token limit)
     const outputs = [rows[0].target, ' Lily', ' Once upon'];
     await send(adminKey, '/v1/review/queues/names/items', {
       items: rows.map((row, index) => ({
         input: { input: row.input },
         output: outputs[index],
-        context: { version: staging, label: 'staging', checks: [{ validator: 'max-length', passed: true }] },
+        context: {
+          version: staging,
+          label: 'staging',
+          checks: [{ validator: 'max-length', passed: true }],
+          finishReason: index === 2 ? 'length' : 'stop',
+        },
       })),
     });
 
@@ -150,6 +156,7 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await input.getByText(rows[0].input.slice(0, 40)).waitFor();
     expect(await page.locator('.key-legend').innerText()).toMatch(/a\s+approve[\s\S]*r\s+reject/);
     const first = await item.getAttribute('data-item');
+    expect(await page.getByTestId('cut-off').count()).toBe(0);
     await page.getByRole('group', { name: 'fluency' }).waitFor();
     await page.keyboard.press('4'); // fluency 4
     await expect
@@ -181,6 +188,11 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.keyboard.press('Control+Enter');
 
     await input.getByText(rows[2].input.slice(0, 40)).waitFor();
+    // an answer cut off at the token limit: its approval would not be written as data, and the page says so
+    expect(await page.getByTestId('cut-off').innerText()).toMatch(
+      /^cut off at the token limit: an approval is not written/,
+    );
+    await screenshot(page, 'review-cut-off');
     await page.keyboard.press('1');
     await page.keyboard.press('r');
     await page.getByText('Nothing left to review').waitFor();
