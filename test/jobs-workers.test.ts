@@ -109,6 +109,14 @@ async function killedMidJob(redis?: string) {
       n: number;
     };
     expect(versions.n).toBe(1);
+    // the dead attempt's run is ended by the next attempt, not left running until its heartbeat lapses
+    const runs = registry.prepare('select id, status, error from runs order by started_at').all() as {
+      id: string;
+      status: string;
+      error: string | null;
+    }[];
+    expect(runs.map((run) => run.status)).toEqual(['failed', 'completed']);
+    expect(runs[0].error).toBe(`its worker stopped; attempt 2 of job ${id} goes on in run ${runs[1].id}`);
   } finally {
     registry.close();
     await stopped(rescuer, 'SIGTERM');

@@ -47,7 +47,10 @@ export async function recordRun(
     actor: operatorName(),
   });
   // run as a job: the job links to this run (and its progress); a job of another registry is left be
-  if (job) await registry.jobs.noteRun(job, run.id).catch(() => undefined);
+  if (job) {
+    await closeLostAttempts(registry, job, run.id).catch(() => undefined);
+    await registry.jobs.noteRun(job, run.id).catch(() => undefined);
+  }
   let written = 0;
   let queue: Promise<void> = Promise.resolve();
   let failed: unknown;
@@ -101,6 +104,26 @@ export async function recordRun(
         });
       }),
   };
+}
+
+/**
+ * Ends the runs of a job's earlier attempts that still read as running: their worker died (a retried
+ * attempt holds the job now), so they are failed, naming the run that goes on, rather than left running
+ * until their heartbeat is two minutes stale.
+ */
+async function closeLostAttempts(registry: Registry, job: string, current: string): Promise<void> {
+  const attempt = Number(process.env.PROMPTUNE_JOB_ATTEMPT);
+  if (!(attempt > 1)) return;
+  const noted = (await registry.jobs.get(job)).result?.runs;
+  for (const id of Array.isArray(noted) ? noted : []) {
+    if (typeof id !== 'string' || id === current) continue;
+    const earlier = await registry.runs.get(id);
+    if (earlier.status === 'running' || earlier.status === 'interrupted')
+      await registry.runs.finish(id, {
+        status: 'failed',
+        error: `its worker stopped; attempt ${attempt} of job ${job} goes on in run ${current}`,
+      });
+  }
 }
 
 /** Starts several runs (one per task of a multitask training); when one fails to start, the others fail too. */
