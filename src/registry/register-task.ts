@@ -16,13 +16,13 @@ export async function registerTask(
   actor?: string,
 ): Promise<Record<string, string>> {
   // every file read before anything is stored: a spec whose data is missing leaves no task behind
-  for (const [split, path] of Object.entries(task.files)) if (path) dataFile(split, path);
+  for (const [split, path] of Object.entries(task.files)) if (path) checkDataFile(split, path);
   await registry.putTask(task.spec);
   return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec), actor);
 }
 
-/** A split's data file; one that is missing (or a folder) is DATASET_NOT_FOUND, naming the split. */
-function dataFile(split: string, path: string): Buffer {
+/** Refuses a split's data file that is missing (or a folder): DATASET_NOT_FOUND, naming the split. */
+function checkDataFile(split: string, path: string): void {
   if (!existsSync(path) || statSync(path).isDirectory())
     throw new NotFoundError(
       `the ${split} split's data file ${relative(process.cwd(), path)} does not exist`,
@@ -31,6 +31,11 @@ function dataFile(split: string, path: string): Buffer {
         hint: 'Check the data paths in the task spec (relative to the spec file), or give the data folder with --data where the command takes it.',
       },
     );
+}
+
+/** A split's data file's bytes, checked first. */
+function dataFile(split: string, path: string): Buffer {
+  checkDataFile(split, path);
   return readFileSync(path);
 }
 
