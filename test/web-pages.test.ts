@@ -292,6 +292,11 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await page.getByTestId('runs').locator('tbody tr a').first().click();
     await page.locator('[data-chart="train loss"] canvas').waitFor();
     await page.locator('[data-chart="dev accuracy"] canvas').waitFor();
+    // its method in the title, its numbers in words
+    expect(await page.locator('h1').innerText()).toMatch(/^soft-training \(soft prompt\)\s+run-/);
+    expect(await page.locator('.cards .card span').allInnerTexts()).toEqual(
+      expect.arrayContaining(['test exact match', 'dev exact match, best', 'steps']),
+    );
     await screenshot(page, 'run-training');
     // the soft version: its virtual tokens and the vocabulary tokens nearest each
     await page.getByRole('link', { name: /^[0-9a-f]{8}$/ }).click();

@@ -1,4 +1,5 @@
-// The headline number of a recorded run, as the run list and a version's scores show it.
+// The headline number of a recorded run, as the run list and a version's scores show it, and what kind
+// of run it is in words (a training's method, an audit's kind).
 import { score } from './format';
 import type { Run } from './types';
 
@@ -14,4 +15,23 @@ export function runScore(run: Run): string {
     return `spread ${score((summary.spread as { range?: { value?: number } } | undefined)?.range?.value)}`;
   if (run.config.audit === 'variability') return `agree ${score(summary.agreement?.value)}`;
   return '–';
+}
+
+/** soft train's --method names in the words versions use for them. */
+const methodWords: Record<string, string> = {
+  'prompt-tuning': 'soft prompt',
+  'p-tuning': 'P-tuning',
+  'prefix-tuning': 'prefix',
+  'multitask-prompt-tuning': 'multitask prompt',
+  lora: 'LoRA',
+  'full-fine-tuning': 'full fine-tuning',
+};
+
+/** What a run is: "soft-training (LoRA)", "bias audit", "evaluation". */
+export function runKindText(run: Pick<Run, 'kind' | 'config'>): string {
+  if (run.kind === 'audit') return `${String(run.config.audit)} audit`;
+  // a training that records no method is prompt tuning (as runs were before there were others)
+  const method = typeof run.config.method === 'string' ? run.config.method : 'prompt-tuning';
+  if (run.kind === 'soft-training') return `soft-training (${methodWords[method] ?? method})`;
+  return run.kind;
 }

@@ -33,6 +33,23 @@ describe('wordDiff', () => {
     ]);
   });
 
+  it('replaces a number whole, not digit by digit after its point', () => {
+    expect(wordDiff('"devExactMatch":0.8359375,', '"devExactMatch":0.9921875,')).toEqual([
+      { kind: 'same', text: '"devExactMatch":' },
+      { kind: 'removed', text: '0.8359375' },
+      { kind: 'added', text: '0.9921875' },
+      { kind: 'same', text: ',' },
+    ]);
+    expect(wordDiff('"lr":0.3,', '"lr":0.001,').filter((part) => part.kind !== 'same')).toEqual([
+      { kind: 'removed', text: '0.3' },
+      { kind: 'added', text: '0.001' },
+    ]);
+    // words with digits in them stay words
+    expect(wordDiff('q_proj v2', 'q_proj v3').filter((part) => part.kind === 'removed')).toEqual([
+      { kind: 'removed', text: 'v2' },
+    ]);
+  });
+
   it('handles empty sides', () => {
     expect(wordDiff('', 'new text')).toEqual([{ kind: 'added', text: 'new text' }]);
     expect(wordDiff('old', '')).toEqual([{ kind: 'removed', text: 'old' }]);

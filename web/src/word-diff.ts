@@ -1,6 +1,6 @@
 // A word-level diff of two texts: the longest common subsequence of their words, spaces and punctuation
-// marks (each its own token, so "animal." and "animal " share "animal"), as runs of kept, removed and
-// added text. Texts too long for the quadratic
+// marks (each its own token, so "animal." and "animal " share "animal"; a number is one token), as runs
+// of kept, removed and added text. Texts too long for the quadratic
 // table are compared line by line instead.
 
 /** A run of text that is in both, only the first (removed), or only the second (added). */
@@ -11,8 +11,11 @@ export interface DiffPart {
 
 const largestTable = 4_000_000;
 
+// a number (0.8359375, -1e-5) is one token: two numbers differ whole, not digit by digit after the point
+const tokenPattern = /\s+|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\p{L}_])|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu;
+
 function tokens(text: string, byLine: boolean): string[] {
-  return byLine ? text.split(/(?<=\n)/) : (text.match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []);
+  return byLine ? text.split(/(?<=\n)/) : (text.match(tokenPattern) ?? []);
 }
 
 /** The parts that turn `before` into `after`, adjacent parts of a kind merged. */

@@ -14,6 +14,7 @@ import { useApi } from '../use-api';
 import { AuditRun } from './audit-run';
 import { LoopRun } from './loop-run';
 import { Progress } from './runs';
+import { runKindText } from '../run-score';
 
 const pageSize = 100;
 
@@ -407,13 +408,14 @@ function Training({ run }: { run: Run }) {
     <>
       {run.summary && (
         <section className="cards">
-          {Object.entries(summary)
-            .filter(([, value]) => typeof value === 'number')
-            .slice(0, 6)
-            .map(([name, value]) => (
+          {trainingCards
+            .filter(([name]) => typeof summary[name] === 'number')
+            .map(([name, title]) => (
               <div key={name} className="card">
-                <span>{name}</span>
-                <b>{Number.isInteger(value) ? String(value) : score(value)}</b>
+                <span>{title}</span>
+                <b>
+                  {name === 'bestStep' || name === 'steps' ? String(summary[name]) : score(summary[name])}
+                </b>
               </div>
             ))}
         </section>
@@ -457,6 +459,16 @@ function ReportButton({ id }: { id: string }) {
   );
 }
 
+/** The numbers a training's summary cards show, in words, in this order (the rest is its configuration). */
+const trainingCards: [string, string][] = [
+  ['testExactMatch', 'test exact match'],
+  ['baselineTestExactMatch', 'hand-written prompt, test'],
+  ['devExactMatch', 'dev exact match, best'],
+  ['bestStep', 'best step'],
+  ['steps', 'steps'],
+  ['testLoss', 'test loss'],
+];
+
 /** A run. Query: filter (failures, passes) for an evaluation's examples. */
 export function RunPage({ id, query: route }: { id: string; query: URLSearchParams }) {
   const loaded = useApi<Run>(`/v1/runs/${encodeURIComponent(id)}`, 2000);
@@ -466,8 +478,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
   return (
     <>
       <h1>
-        {run.kind === 'audit' ? `${String(run.config.audit)} audit` : run.kind} <code>{run.id}</code>{' '}
-        <Status value={run.status} />
+        {runKindText(run)} <code>{run.id}</code> <Status value={run.status} />
       </h1>
       <p className="actions">
         task <a href={href(['tasks', run.task])}>{run.task}</a>

@@ -5,7 +5,7 @@ import { query } from '../api';
 import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { ago, duration, shortRunId } from '../format';
-import { runScore } from '../run-score';
+import { runKindText, runScore } from '../run-score';
 import { href, navigate } from '../router';
 import type { Page, Run } from '../types';
 import { useApi } from '../use-api';
@@ -118,7 +118,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
                       {shortRunId(run.id)}
                     </a>
                   </td>
-                  <td>{run.kind}</td>
+                  <td>{runKindText(run)}</td>
                   <td>
                     <a href={href(['tasks', run.task])}>{run.task}</a>
                   </td>

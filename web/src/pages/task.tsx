@@ -35,10 +35,13 @@ function madeByText(run: Record<string, unknown>, version: Version): string {
 function VersionView({ version, versions }: { version: Version; versions: Version[] }) {
   const parent = versions.find((candidate) => candidate.id === version.parent);
   const run = version.run ?? {};
-  // the recorded run that produced this version (an optimization or training pushed with --push)
+  // the recorded run that produced this version (an optimization or training pushed with --push): not an
+  // audit of it, nor the loop iteration that registered it through its training
   const runs = useApi<{ data: Run[] }>(`/v1/runs${query({ task: version.task, limit: 500 })}`);
   const made = runs.data?.data.find(
-    (candidate) => candidate.version === version.id && candidate.kind !== 'evaluation',
+    (candidate) =>
+      candidate.version === version.id &&
+      (candidate.kind === 'optimization' || candidate.kind === 'soft-training'),
   );
   const evaluations =
     runs.data?.data.filter(
