@@ -79,6 +79,26 @@ describe("a soft re-tune's method", () => {
     expect(retuneMethod(soft(dotted), []).args).toContain('q_proj,v_proj');
   });
 
+  it('keeps the MLP a prefix of ours was trained through, which its training records', () => {
+    const prefix = config('test/fixtures/peft-prefix/adapter');
+    const ours = {
+      kind: 'soft' as const,
+      number: 4,
+      content: { adapterConfig: prefix, promptune: { training: { projection: 32 } } },
+    };
+    expect(retuneMethod(ours, []).args).toEqual([
+      ...[
+        '--method',
+        'prefix-tuning',
+        '--virtual-tokens',
+        '4',
+        '--prefix-projection',
+        '--encoder-hidden',
+        '32',
+      ],
+    ]);
+  });
+
   it('adds nothing when the policy gives an option production’s method would refuse beside it', () => {
     for (const option of ['--virtual-tokens', '--init', '--init-from', '--layout'])
       expect(retuneMethod(soft(lora), [option, 'x'])).toEqual({

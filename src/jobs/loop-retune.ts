@@ -1,8 +1,9 @@
 // The method a loop's soft re-tune trains: the one the label serves, read off its version's PEFT config
-// (LoRA's rank, alpha, targets and dropout; a prefix's or prompt's positions; P-tuning's encoder), so a
-// LoRA in production is re-tuned as a LoRA and not as a plain soft prompt. The policy's own arguments win
-// where they name the same option, and a `--method` among them chooses the method outright. It does not
-// carry a run's learning rate, init or epochs: those are the re-tune's to choose (or the policy's).
+// (LoRA's rank, alpha, targets and dropout; a prefix's or prompt's positions, and the MLP a prefix was
+// trained through; P-tuning's encoder), so a LoRA in production is re-tuned as a LoRA and not as a plain
+// soft prompt. The policy's own arguments win where they name the same option, and a `--method` among
+// them chooses the method outright. It does not carry a run's learning rate, init or epochs: those are
+// the re-tune's to choose (or the policy's).
 import { versionMethod, type PromptVersion } from '../registry/index.js';
 
 /** The `soft train` options that reproduce `version`'s method, and how to say where they came from. */
@@ -57,8 +58,14 @@ function targetNames(value: unknown): string | undefined {
  * The options (an option and its value; `true` for a flag) that give `config`'s method and shape, with
  * the values the config does not hold left out; undefined for a method soft train cannot start alone.
  */
-function shapeOf(config: Record<string, unknown>): [string, string | true | undefined][] | undefined {
+function shapeOf(
+  config: Record<string, unknown>,
+  training: Record<string, unknown>,
+): [string, string | true | undefined][] | undefined {
   const number = (value: unknown) => (typeof value === 'number' ? String(value) : undefined);
+  // ours save a prefix trained through PEFT's MLP as the prefix it made; their training names the MLP
+  const projection = config.prefix_projection === true || typeof training.projection === 'number';
+  const hidden = typeof training.projection === 'number' ? training.projection : config.encoder_hidden_size;
   const tokens = ['--virtual-tokens', number(config.num_virtual_tokens)] as [string, string | undefined];
   switch (config.peft_type) {
     case 'LORA':
@@ -70,12 +77,12 @@ function shapeOf(config: Record<string, unknown>): [string, string | true | unde
         ['--dropout', Number(config.lora_dropout) > 0 ? number(config.lora_dropout) : undefined],
       ];
     case 'PREFIX_TUNING':
-      return config.prefix_projection === true
+      return projection
         ? [
             ['--method', 'prefix-tuning'],
             tokens,
             ['--prefix-projection', true],
-            ['--encoder-hidden', number(config.encoder_hidden_size)],
+            ['--encoder-hidden', number(hidden)],
           ]
         : [['--method', 'prefix-tuning'], tokens];
     case 'P_TUNING':
@@ -109,8 +116,11 @@ export function retuneMethod(
     };
   const method = versionMethod(production);
   const config = production.content.adapterConfig;
+  const metadata = production.content.promptune as { training?: Record<string, unknown> } | undefined;
   const shape =
-    typeof config === 'object' && config !== null ? shapeOf(config as Record<string, unknown>) : undefined;
+    typeof config === 'object' && config !== null
+      ? shapeOf(config as Record<string, unknown>, metadata?.training ?? {})
+      : undefined;
   if (!shape)
     return {
       args: [],

@@ -16,15 +16,23 @@ function methodSections(
   metadata: Record<string, unknown>,
 ): [string, string][] {
   switch (config.peft_type) {
-    case 'PREFIX_TUNING':
+    case 'PREFIX_TUNING': {
+      // trained through PEFT's MLP, the prefix it made is what is saved and served: the training says so
+      const projection = (metadata.training as { projection?: unknown } | undefined)?.projection;
       return [
         ['method', 'prefix tuning: learned keys and values every layer attends to before the input'],
         [
           'positions and layers',
           `${text(config.num_virtual_tokens)} positions in ${text(config.num_layers)} layers (key width ${text(config.token_dim)})`,
         ],
-        ['initialization', text(metadata.init)],
+        [
+          'initialization',
+          typeof projection === 'number'
+            ? `trained through PEFT's MLP (hidden size ${projection}), saved as the prefix it made`
+            : text(metadata.init),
+        ],
       ];
+    }
     case 'P_TUNING':
       return [
         ['method', 'P-tuning: the soft prompt made by a prompt encoder (the vectors it made are served)'],
