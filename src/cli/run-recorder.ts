@@ -38,17 +38,19 @@ export async function recordRun(
 ): Promise<RunRecorder> {
   const registry = await Registry.open(registryLocation(db));
   const job = process.env.PROMPTUNE_JOB;
+  const attempt = Number(process.env.PROMPTUNE_JOB_ATTEMPT) || undefined;
   // a step of the closed loop: the loop chose the run's id (its lineage names it) and is named back
   const loop = process.env.PROMPTUNE_LOOP;
   const run = await registry.runs.start({
     ...start,
     id: process.env.PROMPTUNE_RUN_ID || undefined,
-    config: { ...start.config, ...(job && { job }), ...(loop && { loop }) },
+    config: { ...start.config, ...(job && { job, jobAttempt: attempt }), ...(loop && { loop }) },
     actor: operatorName(),
   });
   // run as a job: the job links to this run (and its progress); a job of another registry is left be
   if (job) {
-    await closeLostAttempts(registry, job, run.id).catch(() => undefined);
+    if (attempt && attempt > 1)
+      await closeLostAttempts(registry, job, attempt, run.id).catch(() => undefined);
     await registry.jobs.noteRun(job, run.id).catch(() => undefined);
   }
   let written = 0;
@@ -111,13 +113,19 @@ export async function recordRun(
  * attempt holds the job now), so they are failed, naming the run that goes on, rather than left running
  * until their heartbeat is two minutes stale.
  */
-async function closeLostAttempts(registry: Registry, job: string, current: string): Promise<void> {
-  const attempt = Number(process.env.PROMPTUNE_JOB_ATTEMPT);
-  if (!(attempt > 1)) return;
+async function closeLostAttempts(
+  registry: Registry,
+  job: string,
+  attempt: number,
+  current: string,
+): Promise<void> {
   const noted = (await registry.jobs.get(job)).result?.runs;
   for (const id of Array.isArray(noted) ? noted : []) {
     if (typeof id !== 'string' || id === current) continue;
     const earlier = await registry.runs.get(id);
+    // this attempt's own runs (a multitask training records one per task) are live
+    const ofAttempt = Number(earlier.config.jobAttempt);
+    if (ofAttempt >= attempt) continue;
     if (earlier.status === 'running' || earlier.status === 'interrupted')
       await registry.runs.finish(id, {
         status: 'failed',
