@@ -120,8 +120,9 @@ function Runner({ task }: { task: string }) {
               v{answer.version.number} ({methodOf(answer.version.id) ?? answer.version.kind})
             </span>
           </h3>
-          {typeof answer.output === 'string' && answer.output !== answer.text ? (
-            // a label task's answer (or an output cut at its end) first, then what the model wrote
+          {typeof answer.output === 'string' && answer.output.trim() !== answer.text.trim() ? (
+            // a label task's answer (or an output cut at its end) first, then what the model wrote; an
+            // answer that differs only by its spaces is shown once
             <>
               <pre data-testid="parsed-output">{answer.output}</pre>
               <p className="muted">the model wrote:</p>
