@@ -308,6 +308,9 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       /^test \d\.\d{3} · dev \d\.\d{3} \(exact match, at training\)/,
     );
     expect(await version.innerText()).toMatch(/soft prompt training \(soft train --push\)/);
+    // the versions table has its training's test score too, to compare versions without opening each
+    const row = page.getByTestId('versions').locator('tbody tr.selected');
+    expect(await row.locator('td').nth(2).innerText()).toMatch(/^\d\.\d{3}$/);
     expect(await version.innerText()).toMatch(/"model": "name@\d+"/);
     await screenshot(page, 'version-soft');
   });

@@ -1,8 +1,15 @@
-// A version's scores in one line, for its page: what its training measured and what ran on it since.
+// A version's scores in one line, for its page: what its training measured and what ran on it since; and
+// its training's test score alone, for the versions table.
 import { score, shortRunId } from '../format';
 import { href } from '../router';
 import { runScore } from '../run-score';
 import type { Run, Version } from '../types';
+
+/** The test exact match a version's training recorded (an adapter's), for the versions table; '–' without one. */
+export function trainingTestScore(version: Version): string {
+  const metrics = ((version.content.promptune ?? {}) as { metrics?: Record<string, unknown> }).metrics;
+  return typeof metrics?.testExactMatch === 'number' ? score(metrics.testExactMatch) : '–';
+}
 
 /**
  * How good a version is, in one line: the test and dev exact match its training recorded (on the data it

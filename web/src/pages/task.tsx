@@ -6,7 +6,7 @@ import { DatasetVersions } from '../components/dataset-versions';
 import { SectionDiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { shortId, shortRunId, time } from '../format';
-import { VersionScores } from '../components/version-scores';
+import { trainingTestScore, VersionScores } from '../components/version-scores';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
@@ -360,6 +360,9 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                 <tr>
                   <th>#</th>
                   <th>method</th>
+                  <th className="number" title="test exact match its training recorded">
+                    test
+                  </th>
                   <th>message</th>
                   <th>labels</th>
                   <th title="diff: first and second version">diff</th>
@@ -387,6 +390,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                         </span>
                       )}
                     </td>
+                    <td className="number">{trainingTestScore(version)}</td>
                     <td className="muted clip narrow" title={version.message}>
                       {version.message}
                     </td>
