@@ -2,7 +2,7 @@
 // adapter belongs to, and registering an adapter folder as a soft version of that task with its lineage
 // (the task's spec, the data's files, the training run's settings and metrics).
 import { basename, resolve } from 'node:path';
-import { NotFoundError, PermissionError } from '../errors/index.js';
+import { PermissionError, unlessNotFound } from '../errors/index.js';
 import { pushSoftPrompt, versionBaseModel, type PromptVersion } from '../registry/index.js';
 import type { LlamaModel } from '../engine/index.js';
 import { matchesFingerprint, readAdapterMetadata } from '../soft/index.js';
@@ -93,12 +93,7 @@ export async function pushAdapter(
     // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
     // (a push must not replace it), else a plain one built from the data's fields
     const name = softTaskName({ data: source.data });
-    const known = async () =>
-      registry.getTask(name).catch((error: unknown) => {
-        if (NotFoundError.isInstance(error)) return undefined;
-        throw error;
-      });
-    const registered = args.baseline ? undefined : await known();
+    const registered = args.baseline ? undefined : await unlessNotFound(registry.getTask(name));
     const spec = args.baseline
       ? loadTask(args.baseline).spec
       : (registered ?? plainSpec(name, args, source.labels));
@@ -112,10 +107,7 @@ export async function pushAdapter(
         `${name} is registered as a label task (${source.labels.length} labels in its training targets: ${shown.join(', ')}${source.labels.length > 5 ? ', …' : ''}): the service answers with one of them, decoding constrained to them as training scored. To register another spec, push with --baseline <spec>, or register it first (promptune registry push --task <spec>).\n`,
       );
     }
-    const previous = await registry.resolveVersion(name).catch((error: unknown) => {
-      if (NotFoundError.isInstance(error)) return undefined;
-      throw error;
-    });
+    const previous = await unlessNotFound(registry.resolveVersion(name));
     const { version, created } = await pushAndLabel(
       registry,
       actor,

@@ -154,3 +154,16 @@ describe('readYamlFile', () => {
     expect(failure('name: x\nextra: 1\n')).toMatchObject({ code: 'SOME_INVALID' });
   });
 });
+
+describe('unlessNotFound', () => {
+  it('gives the value, undefined for a NotFoundError, and lets any other failure through', async () => {
+    const hint = { code: 'X', hint: 'h' };
+    expect(await errors.unlessNotFound(Promise.resolve(3))).toBe(3);
+    expect(
+      await errors.unlessNotFound(Promise.reject(new errors.NotFoundError('gone', hint))),
+    ).toBeUndefined();
+    await expect(
+      errors.unlessNotFound(Promise.reject(new errors.ValidationError('bad', hint))),
+    ).rejects.toMatchObject({ code: 'X', message: 'bad' });
+  });
+});

@@ -16,3 +16,11 @@ export class NotFoundError extends PromptuneError {
     return PromptuneError.hasMarker(error, marker);
   }
 }
+
+/** `found`'s value, or undefined when it fails as a NotFoundError; any other failure stands. */
+export function unlessNotFound<T>(found: Promise<T>): Promise<T | undefined> {
+  return found.catch((error: unknown) => {
+    if (NotFoundError.isInstance(error)) return undefined;
+    throw error;
+  });
+}

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   parseInput,
   PromptuneError,
+  unlessNotFound,
   ValidationError,
 } from '../errors/index.js';
 import {
@@ -364,10 +365,7 @@ async function retuneStep(input: {
     await input.record({ step: 'retune', done: false, attempt, run: runId });
     // a soft re-tune trains the method the label serves (a LoRA stays a LoRA) unless the policy names one
     // an unset label re-tunes with the default method; any other failure is the iteration's
-    const production = await registry.resolveVersion(policy.task, policy.label).catch((error: unknown) => {
-      if (NotFoundError.isInstance(error)) return undefined;
-      throw error;
-    });
+    const production = await unlessNotFound(registry.resolveVersion(policy.task, policy.label));
     const args =
       policy.retune.method === 'soft'
         ? [

@@ -5,7 +5,7 @@
 // and writes nothing; `--watch 10m` keeps checking; an iteration whose process died is resumed.
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { NotFoundError, PermissionError, PromptuneError, ValidationError } from '../../errors/index.js';
+import { PermissionError, PromptuneError, unlessNotFound, ValidationError } from '../../errors/index.js';
 import {
   checkLoopPolicy,
   checkLoopReady,
@@ -180,12 +180,9 @@ export default defineCommand({
             if (args['dry-run']) {
               if (args.json) print(JSON.stringify(found, null, 2));
               else {
-                const serving = await registry
-                  .resolveVersion(file.policy.task, file.policy.label)
-                  .catch((error: unknown) => {
-                    if (NotFoundError.isInstance(error)) return undefined;
-                    throw error;
-                  });
+                const serving = await unlessNotFound(
+                  registry.resolveVersion(file.policy.task, file.policy.label),
+                );
                 describePlan(file, found, serving);
               }
               return;
