@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { openSafetensors } from '../src/engine/index.js';
 import { maxAbsDiff, repositoryRoot } from './models.js';
 
@@ -80,20 +81,21 @@ export function relativeLogitsDifference(peft: Float32Array, fixture: Float32Arr
 }
 
 /**
- * How far PEFT itself, loading the adapter promptune wrote in `directory`, lands from the fixture's logits
- * (relativeLogitsDifference), logged as `what`; undefined without PROMPTUNE_PEFT_PYTHON.
+ * Checks that PEFT itself, loading the adapter promptune wrote in `directory`, lands within 1e-6 of the
+ * fixture's largest logit (relativeLogitsDifference), logged as `what`; nothing without
+ * PROMPTUNE_PEFT_PYTHON.
  */
-export function peftRoundTrip(
+export function expectPeftRoundTrip(
   script: string,
   directory: string,
   fixture: Float32Array,
   what: string,
-): number | undefined {
+): void {
   const logits = peftLogits(script, directory);
-  if (!logits) return undefined;
+  if (!logits) return;
   const difference = relativeLogitsDifference(logits, fixture);
   console.log(`PEFT loading ${what}: logits differ by ${difference.toExponential(2)} of the largest`);
-  return difference;
+  expect(difference).toBeLessThan(1e-6);
 }
 
 /**
