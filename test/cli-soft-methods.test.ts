@@ -308,10 +308,17 @@ describe('promptune soft train --method', () => {
       encoder_hidden_size: 32,
       num_virtual_tokens: 16,
     });
-    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'))).toMatchObject({
+    const sidecar = JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8'));
+    expect(sidecar).toMatchObject({
       method: 'p-tuning',
-      training: { encoder: 32 },
+      // PEFT's MLP encoder trained: its 16 inputs of 64, then 64 → 32 → 32 → 64 with biases
+      training: {
+        encoder: 32,
+        trainableParameters: 16 * 64 + (64 * 32 + 32) + (32 * 32 + 32) + (32 * 64 + 64),
+      },
     });
+    // the tokens nearest the prompt it made, one row per virtual token, for the version's page
+    expect(sidecar.nearestTokens).toHaveLength(16);
     const evaluated = evaluateAdapter(out, join(data, 'test.jsonl'));
     expect(JSON.parse(evaluated.stdout)).toMatchObject({ n: 16, accuracy: summary.test.exactMatch });
     // the encoder is not saved: a P-tuning run resumes from its checkpoint, which holds it

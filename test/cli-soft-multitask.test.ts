@@ -80,6 +80,12 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1, num_ranks: 2 } },
     });
+    // what its page shows: the tokens nearest the prompt it serves, the parameters the training changed
+    // (the shared 16 × 64 and both tasks' factors of rank 2) and its file's (the shared prompt, its factors)
+    const sidecar = version.content.promptune;
+    expect(sidecar.nearestTokens).toHaveLength(16);
+    expect(sidecar.training.trainableParameters).toBe(16 * 64 + 2 * 2 * (16 + 64));
+    expect(version.run.adapter.values).toBe(16 * 64 + 2 * (16 + 64));
     expect(animalShown.spec).toMatchObject({
       output: { kind: 'label', labels: [' dog', ' bird', ' cat'] },
       decoding: { constrain: true },

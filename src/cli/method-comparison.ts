@@ -14,7 +14,6 @@ import {
   evaluatePrompt,
   modelFingerprint,
   noPrompt,
-  parameterCount,
   tokenizerFingerprint,
   type MultitaskPrompt,
   type PromptEvaluation,
@@ -28,6 +27,7 @@ import {
   methodRecord,
   planMethod,
   planTransferredMultitask,
+  trainedParameterCount,
   type Method,
   type MethodArgs,
 } from './soft-methods.js';
@@ -190,9 +190,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           .catch(stop);
         const seconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test);
-        // full fine-tuning's packed weights hold a few values of alignment padding; count the weights
-        const parameters =
-          method === 'full-fine-tuning' ? parameterCount(loaded.model) : result.values.length;
+        const parameters = trainedParameterCount(plan, loaded.model, result.values);
         const measurement: MethodMeasurement = {
           task: task.name,
           method,

@@ -53,6 +53,7 @@ import {
   type PromptEvaluation,
   type PromptInit,
   type PromptLayout,
+  type SoftPrompt,
   type TokenizedExample,
   type TrainedValues,
   type TrainOptions,
@@ -426,6 +427,7 @@ export function planMethod(
               method,
               encoderHidden: hidden,
               encoderKind,
+              nearestTokens: nearestTokensRecord(loaded, result.prompt),
             }),
         };
       },
@@ -456,9 +458,7 @@ export function planMethod(
             ...metadata,
             baseModelName,
             init: initKind,
-            nearestTokens: nearestTokens(loaded.model, loaded.tokenizer, result.prompt, 5).map((tokens) =>
-              tokens.map(({ text, cosine }) => ({ text, cosine: Math.round(cosine * 1e4) / 1e4 })),
-            ),
+            nearestTokens: nearestTokensRecord(loaded, result.prompt),
           }),
       };
     },
@@ -509,6 +509,7 @@ function multitaskPlan(
             init: start.init,
             method: 'multitask-prompt-tuning',
             tasks: metadata.task === undefined ? undefined : [metadata.task],
+            nearestTokens: nearestTokensRecord(loaded, prompt),
           }),
       };
     },
@@ -673,6 +674,27 @@ function queryKeyOrderIdentity(
  */
 export function methodRecord(plan: MethodPlan, args: MethodArgs): Record<string, unknown> {
   return { ...plan.config, ...(plan.config.init === 'text' && { initText: args['init-text'] }) };
+}
+
+/**
+ * The vocabulary tokens nearest each vector of the prompt a version serves, cosines to 4 decimals: what
+ * promptune.json records for its page (a P-tuning encoder's or a multitask prompt's, as a soft prompt's).
+ */
+export function nearestTokensRecord(
+  loaded: LoadedModel,
+  prompt: SoftPrompt,
+): NonNullable<AdapterMetadata['nearestTokens']> {
+  return nearestTokens(loaded.model, loaded.tokenizer, prompt, 5).map((tokens) =>
+    tokens.map(({ text, cosine }) => ({ text, cosine: Math.round(cosine * 1e4) / 1e4 })),
+  );
+}
+
+/**
+ * The parameters a training of `plan` changed: the trainer's values (an encoder's or an MLP's weights,
+ * not the prompt or prefix they made), and full fine-tuning's weights without their packing's padding.
+ */
+export function trainedParameterCount(plan: MethodPlan, model: LlamaModel, values: Float32Array): number {
+  return plan.method === 'full-fine-tuning' ? parameterCount(model) : values.length;
 }
 
 /**

@@ -46,7 +46,12 @@ describe('pushSoftPrompt', () => {
       expect((await registry.listDatasets('names')).map(({ split, rows }) => ({ split, rows }))).toEqual([
         { split: 'train', rows: 2 },
       ]);
-      expect(first.version.run).toMatchObject({ kind: 'soft-train', model: 'stories260K' });
+      // what a service keeps for it: 16 vectors of 64, in the file's 4,216 bytes (its header included)
+      expect(first.version.run).toMatchObject({
+        kind: 'soft-train',
+        model: 'stories260K',
+        adapter: { values: 16 * 64, bytes: 4216 },
+      });
       const again = await pushSoftPrompt(registry, push);
       expect(again).toMatchObject({ created: false, version: { id: first.version.id } });
     } finally {

@@ -2,7 +2,7 @@
 // as the version's content, the data it was trained on as versioned datasets, and the training run as
 // its lineage. It does not train or check the prompt against a model: the trainer and the service do.
 import { readFileSync } from 'node:fs';
-import { readAdapterMetadata, readTrainedAdapterConfig } from '../soft/index.js';
+import { adapterValueCount, readAdapterMetadata, readTrainedAdapterConfig } from '../soft/index.js';
 import { exampleShape, type ExampleShape, type TaskSpec } from '../tasks/index.js';
 import { putDatasetFiles } from './register-task.js';
 import type { Actor, PromptVersion, Registry } from './registry.js';
@@ -46,7 +46,13 @@ export async function pushSoftPrompt(
       kind: 'soft',
       content: { adapterBlob: await target.putBlob(vectors), ...content },
       spec,
-      run: { kind: 'soft-train', ...push.run, datasets },
+      // what a service keeps for it, read off its file (lineage, not content: the version's id is unchanged)
+      run: {
+        kind: 'soft-train',
+        ...push.run,
+        datasets,
+        adapter: { values: adapterValueCount(push.adapterDirectory), bytes: vectors.length },
+      },
       message: push.message ?? `soft prompt from ${push.adapterDirectory}`,
       actor: push.actor,
     });

@@ -9,6 +9,7 @@ export {
 } from './sequences.js';
 export { tokenizeExample } from './tokenize-example.js';
 export {
+  adapterValueCount,
   saveAdapter,
   loadAdapter,
   readAdapterConfig,

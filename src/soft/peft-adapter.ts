@@ -163,6 +163,16 @@ export function readAdapterMetadata(directory: string): AdapterMetadata | undefi
   });
 }
 
+/** How many values an adapter folder's tensor file holds (what a service keeps for it, before caches). */
+export function adapterValueCount(directory: string): number {
+  const tensors = openSafetensors([adapterTensorPath(directory, 'soft train')]);
+  try {
+    return tensors.names().reduce((sum, name) => sum + tensors.shape(name).reduce((a, b) => a * b, 1), 0);
+  } finally {
+    tensors.close();
+  }
+}
+
 /** A loaded adapter. */
 export interface LoadedAdapter {
   prompt: SoftPrompt;

@@ -1,7 +1,8 @@
 // A version as text people read and diff: a hard prompt's system text, template, demos and generation
 // settings; a soft prompt's virtual tokens, initialization and training; a LoRA adapter's rank, alpha
 // and adapted projections; a prefix's positions and layers; a P-tuning encoder; a multitask prompt's
-// tasks and rank.
+// tasks and rank; with an adapter's size and its training in words (adapter-details.ts).
+import { metadataSections, sizeText } from './adapter-details';
 import { text } from './format';
 import type { Version } from './types';
 
@@ -39,7 +40,7 @@ function methodSections(
         ['virtual tokens', text(config.num_virtual_tokens)],
         [
           'encoder',
-          `${text(config.encoder_reparameterization_type)}, hidden size ${text(config.encoder_hidden_size)}`,
+          `${text(config.encoder_reparameterization_type)}, hidden size ${text(config.encoder_hidden_size)}${metadata.init ? `; initialization ${text(metadata.init)}` : ''}`,
         ],
       ];
     case 'MULTITASK_PROMPT_TUNING':
@@ -49,10 +50,7 @@ function methodSections(
           'multitask prompt tuning: a shared prompt scaled by the task’s low-rank factors (the task’s prompt is served)',
         ],
         ['virtual tokens', text(config.num_virtual_tokens)],
-        [
-          'tasks and rank',
-          `${text(config.num_tasks)} ${config.num_tasks === 1 ? 'task' : 'tasks'}, factors of rank ${text(config.num_ranks)}`,
-        ],
+        ['tasks and rank', multitaskShape(config, metadata)],
         ['initialization', text(metadata.init)],
       ];
     case 'LORA':
@@ -84,6 +82,20 @@ function methodSections(
   }
 }
 
+/**
+ * A multitask adapter's tasks and rank. A version holds one task's factors of a training on several (the
+ * training names them): "the factors of name, one of 2 tasks trained at once (name, animal), rank 4".
+ */
+function multitaskShape(config: Record<string, unknown>, metadata: Record<string, unknown>): string {
+  const training = (metadata.training ?? {}) as { data?: unknown; task?: unknown };
+  const rank = `rank ${text(config.num_ranks)}`;
+  if (config.num_tasks === 1 && Array.isArray(training.data) && training.data.length > 1) {
+    const names = training.data.map((folder) => String(folder).split(/[\\/]/).filter(Boolean).pop());
+    return `the factors of ${text(training.task ?? metadata.task)}, one of ${training.data.length} tasks trained at once (${names.join(', ')}), ${rank}`;
+  }
+  return `${text(config.num_tasks)} ${config.num_tasks === 1 ? 'task' : 'tasks'}, factors of ${rank}`;
+}
+
 /** The readable sections of a version, in order: [title, text]. */
 export function versionSections(version: Version): [string, string][] {
   const content = version.content;
@@ -92,6 +104,8 @@ export function versionSections(version: Version): [string, string][] {
     const metadata = (content.promptune ?? {}) as Record<string, unknown>;
     const sections = methodSections(config, metadata);
     const { nearestTokens, ...rest } = metadata as { nearestTokens?: { text: string; cosine: number }[][] };
+    const size = sizeText(rest, version.run);
+    if (size) sections.push(['size', size]);
     if (nearestTokens)
       sections.push([
         'nearest vocabulary tokens (cosine)',
@@ -102,9 +116,7 @@ export function versionSections(version: Version): [string, string][] {
           )
           .join('\n'),
       ]);
-    const entries = Object.entries(rest);
-    if (entries.length)
-      sections.push(['metadata', entries.map(([name, value]) => `${name}: ${text(value)}`).join('\n')]);
+    sections.push(...metadataSections(rest));
     return sections;
   }
   const sections: [string, string][] = [];

@@ -49,6 +49,7 @@ import {
 } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
+import { nearestTokensRecord } from '../soft-methods.js';
 import {
   fieldArgs,
   optimizerAt,
@@ -372,6 +373,8 @@ export default defineCommand({
           ...settings,
           steps: result.steps,
           bestStep: result.best?.step,
+          // the shared prompt and every task's factors
+          trainableParameters: result.values.length,
           data: folders,
           ...(search && { searchChose: search.chosen }),
           ...(search && trialSteps && { searchSteps: trialSteps }),
@@ -389,12 +392,15 @@ export default defineCommand({
             ...(score.test === undefined ? {} : { testExactMatch: score.test }),
           };
           const training = { ...record.training, task: task.name, taskId: id };
-          saveMultitaskAdapter(
-            directory,
-            transferMultitask(result.multitask, { kind: 'task', task: id }, seededRandom(0)),
-            loaded.model,
-            { ...record, tasks: [task.name], task: task.name, metrics: taskMetrics, training },
-          );
+          const alone = transferMultitask(result.multitask, { kind: 'task', task: id }, seededRandom(0));
+          saveMultitaskAdapter(directory, alone, loaded.model, {
+            ...record,
+            tasks: [task.name],
+            task: task.name,
+            metrics: taskMetrics,
+            training,
+            nearestTokens: nearestTokensRecord(loaded, taskPrompt(alone, 0)),
+          });
           const version = await pushAdapter(
             args,
             { data: folders[id], adapter: directory, labels: task.labels, model: loaded.model },

@@ -33,6 +33,7 @@ import {
   methodRecord,
   planMethod,
   promptWords,
+  trainedParameterCount,
 } from '../soft-methods.js';
 import {
   fieldArgs,
@@ -360,6 +361,7 @@ const train = defineCommand({
         steps: result.steps,
         bestStep: result.best?.step,
         lr: learningRate,
+        trainableParameters: trainedParameterCount(plan, loaded.model, result.values),
         ...(search && { searchChose: search.chosen }),
         ...(search && trialSteps && { searchSteps: trialSteps }),
         ...(args['init-from'] && { initFrom: args['init-from'] }),
