@@ -299,10 +299,16 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     );
     await screenshot(page, 'run-training');
     // the soft version: its virtual tokens and the vocabulary tokens nearest each
-    await page.getByRole('link', { name: /^[0-9a-f]{8}$/ }).click();
+    // the version it made, by its number (v2), not its hash
+    await page.getByRole('link', { name: /^v\d+$/ }).click();
     const version = page.getByTestId('version');
     await version.getByText('nearest vocabulary tokens (cosine)').waitFor();
     expect(await version.innerText()).toMatch(/^ 1: ".*" -?\d\.\d\d/m);
+    // its size (16 vectors of 64 trained, the same in its file) and its training in words, not JSON
+    expect(await version.innerText()).toMatch(
+      /1,024 parameters trained · 1,024 values in its file \(\d\.\d kB\)/,
+    );
+    expect(await version.innerText()).toMatch(/^learning rate \d/m);
     // how good it is, what made it and how to call it, without reading its metadata
     expect(await version.getByTestId('version-scores').innerText()).toMatch(
       /^test \d\.\d{3} · dev \d\.\d{3} \(exact match, at training\)/,
@@ -381,6 +387,10 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       .locator('tbody tr td:nth-child(2)')
       .allInnerTexts();
     expect(requests.map(Number).reduce((sum, count) => sum + count, 0)).toBe(24);
+    // each group names the version by its number, as it is called (name@1)
+    expect(
+      await page.getByTestId('monitor-groups').locator('tbody tr td:nth-child(1)').allInnerTexts(),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^name(@\w+)? v\d+$/)]));
     await page.locator('[data-chart^="score helpful"] canvas').waitFor();
     // drift of the served version against its training data, over the same traces
     const drift = page.getByTestId('drift');
@@ -390,8 +400,8 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     const rows = page.getByTestId('traces').locator('tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(24);
-    // each served request names the version that answered it
-    expect(await rows.first().locator('td').nth(2).innerText()).toMatch(/[0-9a-f]{8}$/);
+    // each served request names the version that answered it, by its number
+    expect(await rows.first().locator('td').nth(2).innerText()).toMatch(/(^| )v\d+$/);
     await screenshot(page, 'traces');
     await rows.first().click();
     await page.getByRole('heading', { name: 'Output' }).waitFor();

@@ -5,10 +5,11 @@ import { query } from '../api';
 import { LineChart, type Series } from '../components/chart';
 import { FilterInput } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { dollars, duration, score, shortId, time } from '../format';
+import { dollars, duration, score, time } from '../format';
 import { navigate } from '../router';
 import type { MonitorGroup, MonitorReport } from '../types';
 import { useApi } from '../use-api';
+import { useVersionNames, type VersionNamer } from '../version-names';
 
 interface Alerts {
   rules: { name: string; metric: string; status: { state: string; value?: number | null } | null }[];
@@ -16,18 +17,19 @@ interface Alerts {
 }
 
 /**
- * A group in words: task@label and the version's id; requests refused before a task was resolved (a bad
- * body, an unknown model) are one group of their own. Requests by label and by bare task name are each
- * their own group, even when they reached the same version (the label is what the caller asked for).
+ * A group in words: task@label and the version's number (v3); requests refused before a task was
+ * resolved (a bad body, an unknown model) are one group of their own. Requests by label and by bare task
+ * name are each their own group, even when they reached the same version (the label is what the caller
+ * asked for).
  */
-const groupName = (group: MonitorGroup) =>
+const groupName = (group: MonitorGroup, version: VersionNamer) =>
   group.task === null && group.version === null
     ? 'refused (no version)'
-    : `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${shortId(group.version)}`;
+    : `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${version(group.task, group.version)}`;
 
 const windowSeconds: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
 
-function Charts({ report }: { report: MonitorReport }) {
+function Charts({ report, version }: { report: MonitorReport; version: VersionNamer }) {
   const charts = useMemo(() => {
     // every window of the span, so quiet windows read as zero requests rather than a gap
     const step = windowSeconds[report.window] ?? 60;
@@ -38,7 +40,7 @@ function Charts({ report }: { report: MonitorReport }) {
       report.groups.map((group) => {
         const byStart = new Map(group.series.map((point) => [Math.floor(point.start / 1000), point]));
         return {
-          label: groupName(group),
+          label: groupName(group, version),
           values: x.map((start) => (byStart.has(start) ? pick(byStart.get(start)!) : quiet)),
         };
       });
@@ -68,7 +70,7 @@ function Charts({ report }: { report: MonitorReport }) {
         .sort()
         .map((name) => ({ name, series: line((point) => point.scores[name]?.mean ?? null, null) })),
     };
-  }, [report]);
+  }, [report, version]);
   const chart = (title: string, series: Series[]) => (
     <LineChart title={title} x={charts.x} series={series} range={charts.range} time />
   );
@@ -181,6 +183,7 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
     15_000,
   );
   const alerts = useApi<Alerts>('/v1/alerts', 15_000);
+  const version = useVersionNames(report.data?.groups ?? []);
   const busiest = report.data?.groups.find((group) => group.task === filter.task);
   const setFilter = (name: string, value: string | undefined) =>
     navigate(['monitor'], { ...filter, [name]: value || undefined });
@@ -212,7 +215,7 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
         </Empty>
       ) : (
         <>
-          <Charts report={report.data} />
+          <Charts report={report.data} version={version} />
           <section className="panel">
             <table className="grid" data-testid="monitor-groups">
               <thead>
@@ -229,7 +232,7 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
               <tbody>
                 {report.data.groups.map((group) => (
                   <tr key={`${group.task}-${group.version}-${group.label}`}>
-                    <td>{groupName(group)}</td>
+                    <td>{groupName(group, version)}</td>
                     <td className="number">{group.requests}</td>
                     <td className="number">{(100 * group.errorRate).toFixed(1)}%</td>
                     <td className="number">

@@ -7,6 +7,7 @@ import { score, shortRunId, text } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApiAll } from '../use-api';
+import { useVersionNames } from '../version-names';
 
 interface Comparison {
   n: number;
@@ -35,6 +36,10 @@ export function RunComparePage({ ids, filter }: { ids: string[]; filter: string 
   const tests = useApiAll<Comparison>(
     ids.slice(1).map((id) => `/v1/runs/${encodeURIComponent(ids[0])}/compare/${encodeURIComponent(id)}`),
   );
+  const version = useVersionNames(runs.data ?? []);
+  // a run as its column and card name it: which it is, and the version it evaluated (name v3)
+  const runName = (run: Run, index: number) =>
+    `${index === 0 ? 'baseline' : `run ${index + 1}`}${run.version ? ` · ${run.task} ${version(run.task, run.version)}` : ''}`;
   // one row per example of the baseline that every run scored, matched by content id
   const rows = useMemo(() => {
     if (!entries.data) return [];
@@ -73,8 +78,8 @@ export function RunComparePage({ ids, filter }: { ids: string[]; filter: string 
           return (
             <div className="card" key={run.id} data-testid={index > 0 ? 'paired-test' : 'baseline'}>
               <span>
-                {index === 0 ? 'baseline' : `run ${index + 1}`} ·{' '}
-                <a href={href(['runs', run.id])}>{shortRunId(run.id)}</a> · {String(run.config.model ?? '')}
+                {runName(run, index)} · <a href={href(['runs', run.id])}>{shortRunId(run.id)}</a> ·{' '}
+                {String(run.config.model ?? '')}
               </span>
               <b>{score(run.summary?.score)}</b>
               {test && (
@@ -110,7 +115,7 @@ export function RunComparePage({ ids, filter }: { ids: string[]; filter: string 
             <th>input</th>
             <th>expected</th>
             {runs.data.map((run, index) => (
-              <th key={run.id}>{index === 0 ? 'baseline' : `run ${index + 1}`}</th>
+              <th key={run.id}>{runName(run, index)}</th>
             ))}
           </tr>
         </thead>

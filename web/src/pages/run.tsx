@@ -11,6 +11,7 @@ import { dollars, duration, score, shortId, text, time } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApi } from '../use-api';
+import { useVersionNames } from '../version-names';
 import { AuditRun } from './audit-run';
 import { LoopRun } from './loop-run';
 import { Progress } from './runs';
@@ -472,6 +473,7 @@ const trainingCards: [string, string][] = [
 /** A run. Query: filter (failures, passes) for an evaluation's examples. */
 export function RunPage({ id, query: route }: { id: string; query: URLSearchParams }) {
   const loaded = useApi<Run>(`/v1/runs/${encodeURIComponent(id)}`, 2000);
+  const version = useVersionNames(loaded.data ? [loaded.data] : []);
   if (loaded.error) return <ErrorBox error={loaded.error} />;
   const run = loaded.data;
   if (!run) return <Loading />;
@@ -485,7 +487,10 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
         {run.version && (
           <>
             {' '}
-            · version <a href={href(['tasks', run.task], { v: run.version })}>{shortId(run.version)}</a>
+            · version{' '}
+            <a href={href(['tasks', run.task], { v: run.version })} title={run.version}>
+              {version(run.task, run.version)}
+            </a>
           </>
         )}{' '}
         · started {time(run.startedAt)} by {run.actor}

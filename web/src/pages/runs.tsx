@@ -9,6 +9,7 @@ import { runKindText, runScore } from '../run-score';
 import { href, navigate } from '../router';
 import type { Page, Run } from '../types';
 import { useApi } from '../use-api';
+import { useVersionNames } from '../version-names';
 
 /** A run's progress as a bar (or a count when the total is unknown). */
 export function Progress({ run }: { run: Run }) {
@@ -35,6 +36,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
   const cursors = useCursors(JSON.stringify(filter));
   const [picked, setPicked] = useState<string[]>([]);
   const runs = useApi<Page<Run>>(`/v1/runs${query({ ...filter, after: cursors.after, limit: 50 })}`, 2000);
+  const version = useVersionNames(runs.data?.data ?? []);
   const setFilter = (name: string, value: string) => {
     navigate(['runs'], { ...filter, [name]: value || undefined });
   };
@@ -121,6 +123,18 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
                   <td>{runKindText(run)}</td>
                   <td>
                     <a href={href(['tasks', run.task])}>{run.task}</a>
+                    {run.version && (
+                      <>
+                        {' '}
+                        <a
+                          className="muted"
+                          href={href(['tasks', run.task], { v: run.version })}
+                          title={run.version}
+                        >
+                          {version(run.task, run.version)}
+                        </a>
+                      </>
+                    )}
                   </td>
                   <td>
                     <Status value={run.status} />

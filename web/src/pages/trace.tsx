@@ -5,10 +5,12 @@ import { href } from '../router';
 import { traceStatus } from '../trace-text';
 import type { Trace } from '../types';
 import { useApi } from '../use-api';
+import { useVersionNames } from '../version-names';
 
 /** A trace with its scores. */
 export function TracePage({ id }: { id: string }) {
   const trace = useApi<Trace>(`/v1/traces/${encodeURIComponent(id)}`);
+  const version = useVersionNames(trace.data ? [trace.data] : []);
   if (trace.error) return <ErrorBox error={trace.error} />;
   if (!trace.data) return <Loading />;
   const value = trace.data;
@@ -36,8 +38,8 @@ export function TracePage({ id }: { id: string }) {
         <dt>version</dt>
         <dd>
           {value.task && value.version ? (
-            <a href={href(['tasks', value.task], { v: value.version })}>
-              <code>{shortId(value.version)}</code>
+            <a href={href(['tasks', value.task], { v: value.version })} title={value.version}>
+              <code>{version(value.task, value.version)}</code>
             </a>
           ) : (
             <code>{shortId(value.version)}</code>

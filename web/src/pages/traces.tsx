@@ -3,11 +3,12 @@
 import { query } from '../api';
 import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { dollars, duration, shortId, shortRunId, time } from '../format';
+import { dollars, duration, shortRunId, time } from '../format';
 import { href, navigate } from '../router';
 import { traceInput, traceStatus } from '../trace-text';
 import type { Page, Trace } from '../types';
 import { useApi } from '../use-api';
+import { useVersionNames } from '../version-names';
 
 const ranges: Record<string, string | undefined> = {
   'last hour': '1h',
@@ -37,6 +38,7 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
       limit: 100,
     })}`,
   );
+  const version = useVersionNames(traces.data?.data ?? []);
   const setFilter = (name: string, value: string | undefined) => {
     navigate(['traces'], { ...filter, [name]: value || undefined });
   };
@@ -109,7 +111,11 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
                   <td className="nowrap">
                     {trace.label}
                     {trace.label && trace.version ? ' ' : null}
-                    {trace.version && <code className="muted">{shortId(trace.version)}</code>}
+                    {trace.version && (
+                      <code className="muted" title={trace.version}>
+                        {version(trace.task, trace.version)}
+                      </code>
+                    )}
                   </td>
                   <td className="clip">
                     {trace.input === null ? <span className="muted">not read</span> : traceInput(trace.input)}
