@@ -123,9 +123,10 @@ describe('promptune compare-methods', () => {
     // a size past the task's 32 examples is all of them: one column, not two; both measured before, so
     // taken from the journal as they were (the same numbers, not trained again)
     const rerunReport = join(data, 'lora.html');
+    const db = join(data, 'registry.sqlite');
     const table = promptune(
       ...['compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all'],
-      ...['--report', rerunReport],
+      ...['--report', rerunReport, '--push', '--db', db],
     );
     const accuracies = measurements
       .filter((item) => item.method === 'lora')
@@ -134,6 +135,34 @@ describe('promptune compare-methods', () => {
       new RegExp(`\\| LoRA \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`),
     );
     expect(table.stderr.match(/measured before/g)).toHaveLength(2);
+    // --push recorded it as a comparison run of the task: each measurement (from the journal, so
+    // marked kept), and the method that scored best on the whole training split
+    const [recorded] = promptune('runs', 'ls', '--db', db, '--json')
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(table.stderr).toContain(`recorded as run ${recorded.id}`);
+    const loraOnAll = measurements.find((item) => item.method === 'lora' && item.trainExamples === 32)!;
+    expect(recorded).toMatchObject({
+      kind: 'comparison',
+      task: basename(data).toLowerCase(), // the folder's name made a task name, as soft train --push makes it
+      status: 'completed',
+      progress: { done: 2, total: 2 },
+      config: { methods: ['lora'], sizes: [8, 1000, 'all'], data, tasks: [basename(data)] },
+      summary: {
+        measurements: 2,
+        best: { method: 'lora', testAccuracy: loraOnAll.testAccuracy, trainExamples: 32 },
+      },
+    });
+    const entries = promptune('runs', 'show', recorded.id, '--db', db, '--entries', 'measurement', '--json')
+      .stdout.split('\n')
+      .filter((line) => line.startsWith('{"kind":"measurement"'))
+      .map((line) => JSON.parse(line));
+    expect(entries.map((entry) => [entry.data.trainExamples, entry.data.kept, entry.score])).toEqual(
+      measurements
+        .filter((item) => item.method === 'lora')
+        .map((item) => [item.trainExamples, true, item.testAccuracy]),
+    );
     expect(table.stderr).toContain(
       `--sizes 1000: ${basename(data)} has 32 training examples; measured as all of them`,
     );

@@ -5,7 +5,7 @@
 // recorded from the CLI, monitoring charts from real traces, the playground, and a version this service
 // cannot run. The flows (review, jobs, experiments, the loop, `promptune ui`) are in web-flows.test.ts.
 // Every page is screenshotted into test-artifacts/screenshots.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -76,6 +76,26 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       cwd,
       ...['audit', 'explain', '--task', spec, '--model', model, '--adapter', join(cwd, 'soft-name')],
       ...['--limit', '24', '--saliency', '2', '--push'],
+    );
+    // two methods compared on a slice of the name task, recorded as a comparison run
+    const slice = join(cwd, 'name-slice');
+    mkdirSync(slice);
+    for (const [split, count] of [
+      ['train', 24],
+      ['dev', 8],
+      ['test', 16],
+    ] as const)
+      writeFileSync(
+        join(slice, `${split}.jsonl`),
+        readFileSync(join(shared, 'datasets', 'name', `${split}.jsonl`), 'utf8')
+          .split('\n')
+          .slice(0, count)
+          .join('\n') + '\n',
+      );
+    cli(
+      cwd,
+      ...['compare-methods', '--model', stories.gguf, '--data', slice, '--methods', 'prompt-tuning,lora'],
+      ...['--sizes', '8,all', '--epochs', '1', '--journal', join(cwd, 'journal.jsonl'), '--push'],
     );
     dashboard = await servedDashboard(cwd);
     ({ url, browser } = dashboard);
@@ -319,6 +339,29 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect(await row.locator('td').nth(2).innerText()).toMatch(/^\d\.\d{3}$/);
     expect(await version.innerText()).toMatch(/"model": "name@\d+"/);
     await screenshot(page, 'version-soft');
+  });
+
+  it('shows a method comparison: accuracy by training-set size, and what each method costs', async () => {
+    const page = await signedIn(readKey, 'runs?kind=comparison');
+    const row = page.getByTestId('runs').locator('tbody tr').first();
+    // the list's headline is the method that scored best on the whole training split
+    expect(await row.innerText()).toMatch(/method comparison\s+name-slice.*(soft prompt|LoRA) \d\.\d{3}/s);
+    await row.getByRole('link').first().click();
+    await page.locator('[data-chart="test accuracy by training examples"] canvas').waitFor();
+    const table = page.getByTestId('comparison');
+    expect(await table.locator('thead th').allInnerTexts()).toEqual(
+      expect.arrayContaining(['test on 8', 'test on 24']),
+    );
+    const rows = await table.locator('tbody tr').allInnerTexts();
+    expect(rows).toHaveLength(2);
+    // stories260K: 16 prompt vectors of 64; LoRA of rank 8 on all seven projections of its 5 layers
+    expect(rows[0]).toMatch(/^prompt tuning\s+1,024\s/);
+    expect(rows[1]).toMatch(/^LoRA\s+46,240\s/);
+    expect(await table.locator('tbody tr.selected').count()).toBe(1);
+    expect(await page.getByTestId('comparison-settings').innerText()).toContain(
+      'for 1 epoch of batches of 8',
+    );
+    await screenshot(page, 'run-comparison');
   });
 
   it('shows audits: a bias audit’s groups and flipped examples, a sensitivity spread, a soft prompt explained', async () => {

@@ -54,6 +54,11 @@ export interface ComparisonOptions {
   onProgress?: (message: string) => void;
   /** Each training step of the measurement under way. */
   onStep?: (step: number, totalSteps: number) => void;
+  /**
+   * Each measurement as it is made or found in the journal (`kept`), with how many of its task's are
+   * done and how many its task has (methods × its sizes).
+   */
+  onMeasured?: (measurement: MethodMeasurement, task: { done: number; total: number; kept: boolean }) => void;
 }
 
 const fields = { input: 'input', target: 'target' };
@@ -94,6 +99,12 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   );
   for (const [taskIndex, task] of options.tasks.entries()) {
     const path = (split: string) => taskSplit(task.directory, split);
+    const taskTotal = options.methods.length * sizesOf(trainSplits[taskIndex].examples.length).length;
+    let taskDone = 0;
+    const measured = (measurement: MethodMeasurement, kept: boolean) => {
+      results.push(measurement);
+      options.onMeasured?.(measurement, { done: ++taskDone, total: taskTotal, kept });
+    };
     const labels = labelSet(trainSplits[taskIndex].targets);
     const data = journal && taskDataHash(task.directory);
     let before: number | undefined; // the frozen model's perplexity, the same for every method
@@ -144,7 +155,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         const kept = key && journal.find(key);
         if (kept) {
           options.onProgress?.(`${counted}: measured before (${journal.path})`);
-          results.push(kept);
+          measured(kept, true);
           continue;
         }
         options.onProgress?.(counted);
@@ -209,7 +220,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           serving: servingCost(loaded, method, parameters, plan.virtualTokens),
         };
         if (key) journal.add(key, measurement);
-        results.push(measurement);
+        measured(measurement, false);
         options.onProgress?.(
           `  test accuracy ${measurement.testAccuracy.toFixed(3)}${Number.isNaN(measurement.devAccuracy) ? '' : ` (dev ${measurement.devAccuracy.toFixed(3)})`}, ${measurement.steps} step${measurement.steps === 1 ? '' : 's'} of ${measurement.secondsPerStep.toFixed(3)} s`,
         );

@@ -10,8 +10,18 @@ import type { RegistryWrite } from './access-keys.js';
 import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase, RunTable } from './schema.js';
 
-/** What a run is: an evaluation, an optimization, a soft-prompt training, an audit, or a closed-loop iteration. */
-export const runKinds = ['evaluation', 'optimization', 'soft-training', 'audit', 'loop'] as const;
+/**
+ * What a run is: an evaluation, an optimization, a soft-prompt training, an audit, a closed-loop
+ * iteration, or a comparison of tuning methods on one task (compare-methods --push).
+ */
+export const runKinds = [
+  'evaluation',
+  'optimization',
+  'soft-training',
+  'audit',
+  'loop',
+  'comparison',
+] as const;
 /** One of runKinds. */
 export type RunKind = (typeof runKinds)[number];
 
@@ -47,8 +57,8 @@ export interface RunRecord {
   error: string | null;
 }
 
-/** The kinds of entries: an evaluation's examples, a training's steps, an optimization's trials. */
-export const runEntryKinds = ['example', 'step', 'trial'] as const;
+/** The kinds of entries: an evaluation's examples, a training's steps, an optimization's trials, a comparison's measurements. */
+export const runEntryKinds = ['example', 'step', 'trial', 'measurement'] as const;
 /** One of runEntryKinds. */
 export type RunEntryKind = (typeof runEntryKinds)[number];
 
@@ -353,7 +363,7 @@ function checkEntry(entry: RunEntry): void {
   const fail = (what: string) => {
     throw new ValidationError(`run entry ${entry.kind} ${entry.position}: ${what}`, {
       code: 'RUN_INVALID',
-      hint: 'Entries are example, step or trial at a whole position from 0, with a finite score or null.',
+      hint: `Entries are ${runEntryKinds.join(', ')} at a whole position from 0, with a finite score or null.`,
     });
   };
   if (!runEntryKinds.includes(entry.kind)) fail(`kind "${String(entry.kind)}" is unknown`);

@@ -335,7 +335,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
       '/v1/runs': {
         get: {
           summary:
-            'Recorded runs (evaluations, optimizations, soft-prompt trainings), newest first; a run whose heartbeat stopped reads as interrupted',
+            'Recorded runs (evaluations, optimizations, trainings, audits, loop iterations, method comparisons), newest first; a run whose heartbeat stopped reads as interrupted',
           security: bearer,
           parameters: queryParameters(runQuery),
           responses: {
@@ -386,7 +386,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
       '/v1/runs/{id}/entries': {
         get: {
           summary:
-            "A run's entries of one kind in position order: an evaluation's examples, a training's steps, an optimization's trials",
+            "A run's entries of one kind in position order: an evaluation's examples, a training's steps, an optimization's trials, a comparison's measurements",
           security: bearer,
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string' } },

@@ -7,6 +7,11 @@ import type { Run } from './types';
 export function runScore(run: Run): string {
   const summary = run.summary as Record<string, { value?: number; difference?: number } | undefined> | null;
   if (run.kind === 'loop') return typeof run.summary?.outcome === 'string' ? run.summary.outcome : '–';
+  // a comparison's headline is the method that scored best, and its test accuracy
+  if (run.kind === 'comparison') {
+    const best = run.summary?.best as { method?: string; testAccuracy?: number } | undefined;
+    return best ? `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}` : '–';
+  }
   // a training's headline is its test exact match (dev's when it had no test split)
   if (run.kind === 'soft-training') return score(run.summary?.testExactMatch ?? run.summary?.devExactMatch);
   if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
@@ -33,5 +38,6 @@ export function runKindText(run: Pick<Run, 'kind' | 'config'>): string {
   // a training that records no method is prompt tuning (as runs were before there were others)
   const method = typeof run.config.method === 'string' ? run.config.method : 'prompt-tuning';
   if (run.kind === 'soft-training') return `soft-training (${methodWords[method] ?? method})`;
+  if (run.kind === 'comparison') return 'method comparison';
   return run.kind;
 }

@@ -78,7 +78,7 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'inte
 
 export interface Run {
   id: string;
-  kind: 'evaluation' | 'optimization' | 'soft-training' | 'audit' | 'loop';
+  kind: 'evaluation' | 'optimization' | 'soft-training' | 'audit' | 'loop' | 'comparison';
   task: string;
   version: string | null;
   datasets: string[];

@@ -2,6 +2,8 @@
 // trains each method on each task with the same budget and prints the comparison (method-comparison.ts):
 // parameters, speed, memory, accuracy by training-set size, forgetting and serving cost per task. Each
 // measurement is journaled as it is made, so a stopped comparison (Ctrl-C, a crash) continues where it was.
+// --push records it as a `comparison` run of each task while it runs: the dashboard shows its progress
+// and its table (comparison-runs.ts).
 import { defineCommand } from 'citty';
 import { resolve } from 'node:path';
 import { loadModel, writeFileAtomically } from '../../engine/index.js';
@@ -10,6 +12,7 @@ import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../
 import { openComparisonJournal } from '../comparison-journal.js';
 import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
+import { recordComparisons } from '../comparison-runs.js';
 import { compareMethods } from '../method-comparison.js';
 import type { MethodMeasurement } from '../method-measurement.js';
 import {
@@ -61,6 +64,17 @@ export default defineCommand({
       type: 'boolean',
       default: true,
       description: 'Take measurements made before from the journal (--no-resume measures them again)',
+    },
+    push: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Record the comparison as a run of each task in the registry while it runs (the dashboard shows its table)',
+    },
+    db: {
+      type: 'string',
+      default: '.promptune/registry.sqlite',
+      description: 'Registry for --push (DATABASE_URL selects Postgres)',
     },
   },
   async run({ args, rawArgs }) {
@@ -115,6 +129,23 @@ export default defineCommand({
         `full fine-tuning left out: ${parameters.toLocaleString('en-US')} weights need more memory than this machine has\n`,
       );
     }
+    const settings = {
+      model: args.model,
+      methods,
+      sizes,
+      epochs: Number(args.epochs),
+      batchSize: Number(args['batch-size']),
+      seed: Number(args.seed),
+      virtualTokens: Number(args['virtual-tokens']),
+      rank: Number(args.rank),
+    };
+    const recording = args.push
+      ? await recordComparisons(
+          args.db,
+          folders.map((folder, index) => ({ name: names[index], directory: folder })),
+          settings,
+        )
+      : undefined;
     // Ctrl-C stops the training under way; what was measured before it is in the journal
     const stopping = stopOnSignals('the comparison after the step under way and keeping what it measured');
     let bar: ReturnType<typeof progressBar> | undefined;
@@ -149,10 +180,18 @@ export default defineCommand({
         bar ??= progressBar('training');
         bar.update(step, totalSteps);
       },
-    }).finally(() => {
-      bar?.finish();
-      stopping.dispose();
-    });
+      onMeasured: recording?.measured,
+    })
+      .catch(async (error: unknown) => {
+        await recording?.fail(error);
+        throw error;
+      })
+      .finally(() => {
+        bar?.finish();
+        stopping.dispose();
+      });
+    if (recording)
+      for (const id of await recording.complete()) process.stderr.write(`recorded as run ${id}\n`);
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
     else process.stdout.write(comparisonTable(measurements) + '\n');
     if (args.report)

@@ -22,17 +22,20 @@ function line(run: RunRecord): string {
   const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
   const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
   const trained = run.summary?.testExactMatch ?? run.summary?.devExactMatch;
+  const best = run.summary?.best as { method?: unknown; testAccuracy?: unknown } | undefined;
   const score =
-    run.summary && typeof run.summary.score === 'number'
-      ? `score ${run.summary.score.toFixed(3)}`
-      : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
-        ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
-        : typeof gap?.difference === 'number' // a bias audit
-          ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
-          : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
-              'number'
-            ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
-            : '';
+    run.kind === 'comparison' && typeof best?.testAccuracy === 'number' // the method that scored best
+      ? `best ${String(best.method)} ${best.testAccuracy.toFixed(3)}`
+      : run.summary && typeof run.summary.score === 'number'
+        ? `score ${run.summary.score.toFixed(3)}`
+        : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
+          ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
+          : typeof gap?.difference === 'number' // a bias audit
+            ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
+            : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
+                'number'
+              ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
+              : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,

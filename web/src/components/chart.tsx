@@ -25,9 +25,11 @@ export function LineChart(props: {
   range?: [number, number];
   /** What x counts when it is not time (default "step"). */
   xLabel?: string;
+  /** Names of the x positions 0, 1, … (sizes evenly spaced however far apart they are: 16, 64, 512). */
+  xNames?: string[];
 }) {
   const holder = useRef<HTMLDivElement>(null);
-  const { title, x, series, time = false, height = 220, yLabel, range, xLabel = 'step' } = props;
+  const { title, x, series, time = false, height = 220, yLabel, range, xLabel = 'step', xNames } = props;
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
@@ -41,7 +43,11 @@ export function LineChart(props: {
       },
       // steps and trials are whole numbers: no ticks between them
       axes: [
-        time ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+        time
+          ? {}
+          : xNames
+            ? { incrs: [1], values: (_, splits) => splits.map((split) => xNames[split] ?? '') }
+            : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
         { label: yLabel, size: 60 },
       ],
       series: [
@@ -65,7 +71,7 @@ export function LineChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [x, series, time, height, yLabel, range, xLabel]);
+  }, [x, series, time, height, yLabel, range, xLabel, xNames]);
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>

@@ -11,6 +11,7 @@ import { dollars, duration, score, shortId, text, time } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
 import { useApi } from '../use-api';
+import { ComparisonRun } from './comparison-run';
 import { useVersionNames } from '../version-names';
 import { AuditRun } from './audit-run';
 import { LoopRun } from './loop-run';
@@ -513,7 +514,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
           ))}
         </p>
       )}
-      {run.status === 'completed' && run.kind !== 'soft-training' && run.kind !== 'loop' && (
+      {run.status === 'completed' && !['soft-training', 'loop', 'comparison'].includes(run.kind) && (
         <ReportButton id={run.id} />
       )}
       {run.error && <div className="error">{run.error}</div>}
@@ -531,6 +532,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
       {run.kind === 'soft-training' && <Training run={run} />}
       {run.kind === 'audit' && <AuditRun run={run} />}
       {run.kind === 'loop' && <LoopRun run={run} />}
+      {run.kind === 'comparison' && <ComparisonRun run={run} />}
     </>
   );
 }

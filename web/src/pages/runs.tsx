@@ -58,6 +58,7 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
           <option value="soft-training">soft-training</option>
           <option value="audit">audit</option>
           <option value="loop">loop</option>
+          <option value="comparison">method comparison</option>
         </select>
         <select
           value={filter.status ?? ''}

@@ -1,0 +1,91 @@
+// `compare-methods --push`: the comparison recorded as a `comparison` run of each task while it runs: its
+// settings as the run's config, each measurement as an entry as it is made (or found in the journal),
+// its progress as the task's measurements done of its total, and at the end a summary naming the method
+// that scored best at the largest training-set size. A failure or Ctrl-C ends every run (cancelled when
+// stopped on request, as the journal keeps what was measured).
+import type { MethodMeasurement } from './method-measurement.js';
+import { resolve } from 'node:path';
+import { failRuns, recordRuns } from './run-recorder.js';
+import { taskNameOf } from './soft-push.js';
+
+/** The runs of a comparison being recorded. */
+export interface ComparisonRecording {
+  /** Records a measurement of its task (made, or `kept` from the journal) and the task's progress. */
+  measured: (measurement: MethodMeasurement, task: { done: number; total: number; kept: boolean }) => void;
+  /** Ends every run with its summary; the runs' ids. */
+  complete: () => Promise<string[]>;
+  /** Ends every run with `error`. */
+  fail: (error: unknown) => Promise<void>;
+}
+
+/** Starts a `comparison` run of each task (its registry name: the folder's name made a task name). */
+export async function recordComparisons(
+  db: string,
+  tasks: { name: string; directory: string }[],
+  settings: Record<string, unknown>,
+): Promise<ComparisonRecording> {
+  const recordings = await recordRuns(
+    db,
+    tasks.map((task) => {
+      // no dataset ids: a comparison stores no data in the registry (its config names the folder)
+      return {
+        kind: 'comparison' as const,
+        task: taskNameOf(task.name),
+        config: { ...settings, data: resolve(task.directory), tasks: tasks.map((each) => each.name) },
+      };
+    }),
+  );
+  const made = tasks.map((): MethodMeasurement[] => []);
+  return {
+    measured(measurement, { done, total, kept }) {
+      const index = tasks.findIndex((task) => task.name === measurement.task);
+      const recording = recordings[index];
+      recording.add([
+        {
+          kind: 'measurement',
+          position: made[index].length,
+          score: Number.isFinite(measurement.testAccuracy) ? measurement.testAccuracy : null,
+          passed: null,
+          data: { ...measurement, kept },
+        },
+      ]);
+      made[index].push(measurement);
+      recording.progress(done, total);
+    },
+    async complete() {
+      for (const [index, recording] of recordings.entries())
+        await recording.complete(comparisonSummary(made[index]));
+      return recordings.map((recording) => recording.id);
+    },
+    fail: (error) => failRuns(recordings, error),
+  };
+}
+
+/**
+ * A task's comparison in brief: how many measurements, and the method with the best test accuracy at the
+ * largest training-set size it trained on (the first of a tie, in the order the methods were given).
+ */
+export function comparisonSummary(measurements: MethodMeasurement[]): Record<string, unknown> {
+  const largest = Math.max(...measurements.map((measurement) => measurement.trainExamples));
+  const best = measurements
+    .filter(
+      (measurement) => measurement.trainExamples === largest && Number.isFinite(measurement.testAccuracy),
+    )
+    .reduce<MethodMeasurement | undefined>(
+      (leader, measurement) =>
+        !leader || measurement.testAccuracy > leader.testAccuracy ? measurement : leader,
+      undefined,
+    );
+  return {
+    measurements: measurements.length,
+    ...(best && {
+      best: {
+        method: best.method,
+        ...(best.sourceTasks && { sourceTasks: best.sourceTasks }),
+        testAccuracy: best.testAccuracy,
+        trainExamples: best.trainExamples,
+      },
+      score: best.testAccuracy,
+    }),
+  };
+}

@@ -1,0 +1,185 @@
+// A method comparison (compare-methods --push) of one task: what every method shared, test accuracy by
+// training-set size as a chart, and a row per method of what it costs (parameters, time per step,
+// memory), how well it did (test accuracy at each size) and what it changes (held-out perplexity) or
+// costs to serve; while it runs, the measurements made so far.
+import { useMemo } from 'react';
+import { LineChart } from '../components/chart';
+import { ErrorBox } from '../components/feedback';
+import { readableBytes, readableNumber } from '../adapter-details';
+import { score } from '../format';
+import type { Page, Run, RunEntry } from '../types';
+import { useApi } from '../use-api';
+
+/** A measurement as compare-methods records it (MethodMeasurement; null where it measured no number). */
+interface Measurement {
+  task: string;
+  method: string;
+  sourceTasks?: string[];
+  trainExamples: number;
+  trainableParameters: number;
+  steps: number;
+  secondsPerStep: number | null;
+  peakResidentMegabytes: number | null;
+  testAccuracy: number | null;
+  devAccuracy: number | null;
+  heldOutPerplexity: { before: number | null; after: number | null };
+  serving: {
+    bytesPerTask: number;
+    extraMultiplyAddsPerToken: number;
+    extraPositionsPerRequest: number;
+    sharesModel: boolean;
+  };
+  /** Taken from the journal of an earlier comparison rather than measured by this one. */
+  kept?: boolean;
+}
+
+const methodNames: Record<string, string> = {
+  'prompt-tuning': 'prompt tuning',
+  'p-tuning': 'P-tuning',
+  'multitask-prompt-tuning': 'multitask prompt tuning',
+  'prefix-tuning': 'prefix tuning',
+  lora: 'LoRA',
+  'full-fine-tuning': 'full fine-tuning',
+};
+
+/** A measurement's method in words: a multitask prompt says what it was transferred from, or that it was not. */
+export function comparedMethodName(measurement: Pick<Measurement, 'method' | 'sourceTasks'>): string {
+  const name = methodNames[measurement.method] ?? measurement.method;
+  if (measurement.sourceTasks) return `${name} (from ${measurement.sourceTasks.join(', ')})`;
+  return measurement.method === 'multitask-prompt-tuning' ? `${name} (one task)` : name;
+}
+
+const fixed = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
+
+/** What a served request costs beyond the frozen model's. */
+function servingText(serving: Measurement['serving']): string {
+  if (!serving.sharesModel) return 'a model of its own';
+  if (serving.extraPositionsPerRequest) return `${serving.extraPositionsPerRequest} positions`;
+  return `${readableNumber(serving.extraMultiplyAddsPerToken)} multiply-adds a token`;
+}
+
+export function ComparisonRun({ run }: { run: Run }) {
+  const entries = useApi<Page<RunEntry>>(
+    `/v1/runs/${encodeURIComponent(run.id)}/entries?kind=measurement&limit=1000`,
+    run.status === 'running' ? 2000 : undefined,
+  );
+  const measurements = useMemo(
+    () => (entries.data?.data ?? []).map((entry) => entry.data as unknown as Measurement),
+    [entries.data],
+  );
+  // a row per method as given, a column per training-set size measured
+  const rows = useMemo(() => {
+    const byMethod = new Map<string, Measurement[]>();
+    for (const measurement of measurements) {
+      const name = comparedMethodName(measurement);
+      byMethod.set(name, [...(byMethod.get(name) ?? []), measurement]);
+    }
+    return [...byMethod.entries()].map(([name, group]) => ({
+      name,
+      group,
+      largest: group.reduce((a, b) => (b.trainExamples > a.trainExamples ? b : a)),
+    }));
+  }, [measurements]);
+  const sizes = useMemo(
+    () => [...new Set(measurements.map((item) => item.trainExamples))].sort((a, b) => a - b),
+    [measurements],
+  );
+  const wholeSplit = Array.isArray(run.config.sizes) && run.config.sizes.includes('all');
+  const chart = useMemo(
+    () => ({
+      x: sizes.map((_, index) => index),
+      // the whole training split, when the comparison asked for all of it
+      names: sizes.map((size) => (size === sizes.at(-1) && wholeSplit ? `${size} (all)` : String(size))),
+      series: rows.map(({ name, group }) => ({
+        label: name,
+        values: sizes.map((size) => group.find((item) => item.trainExamples === size)?.testAccuracy ?? null),
+      })),
+    }),
+    [rows, sizes, wholeSplit],
+  );
+  const best = Math.max(...rows.map(({ largest }) => largest.testAccuracy ?? -1));
+  const config = run.config;
+  const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
+  return (
+    <>
+      <p className="muted" data-testid="comparison-settings">
+        every method on {String(config.model)} for {String(config.epochs)} epoch
+        {config.epochs === 1 ? '' : 's'} of batches of {String(config.batchSize)}, seed {String(config.seed)};
+        prompts of {String(config.virtualTokens)} positions, LoRA of rank {String(config.rank)}
+        {tasks.length > 1 && `; compared beside ${tasks.filter((task) => task !== run.task).join(', ')}`}
+      </p>
+      {entries.error && <ErrorBox error={entries.error} />}
+      {measurements.length === 0 ? (
+        <p className="muted">No measurement made yet.</p>
+      ) : (
+        <>
+          <LineChart
+            title="test accuracy by training examples"
+            x={chart.x}
+            xNames={chart.names}
+            xLabel="training examples"
+            series={chart.series}
+            yLabel="accuracy"
+          />
+          <section className="panel">
+            <table className="grid" data-testid="comparison">
+              <thead>
+                <tr>
+                  <th>method</th>
+                  <th className="number">trainable parameters</th>
+                  <th className="number">s / step</th>
+                  <th className="number">peak memory</th>
+                  {sizes.map((size) => (
+                    <th key={size} className="number">
+                      test on {size}
+                    </th>
+                  ))}
+                  <th className="number">held-out perplexity before → after</th>
+                  <th className="number">kept per served task</th>
+                  <th>extra per request</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map(({ name, group, largest }) => (
+                  <tr key={name} className={largest.testAccuracy === best ? 'selected' : undefined}>
+                    <td>
+                      {name}
+                      {group.some((item) => item.kept) && (
+                        <span className="muted" title="taken from the journal of an earlier comparison">
+                          {' '}
+                          (journal)
+                        </span>
+                      )}
+                    </td>
+                    <td className="number">{readableNumber(largest.trainableParameters)}</td>
+                    <td className="number">{fixed(largest.secondsPerStep, 3)}</td>
+                    <td className="number">
+                      {largest.peakResidentMegabytes === null
+                        ? '–'
+                        : `${largest.peakResidentMegabytes.toFixed(0)} MB`}
+                    </td>
+                    {sizes.map((size) => (
+                      <td key={size} className="number">
+                        {score(group.find((item) => item.trainExamples === size)?.testAccuracy ?? undefined)}
+                      </td>
+                    ))}
+                    <td className="number">
+                      {fixed(largest.heldOutPerplexity.before, 2)} →{' '}
+                      {fixed(largest.heldOutPerplexity.after, 2)}
+                    </td>
+                    <td className="number">{readableBytes(largest.serving.bytesPerTask)}</td>
+                    <td>{servingText(largest.serving)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p className="muted">
+              Each row's numbers but its accuracies are from its largest training set. Peak memory is the
+              process's, the model included. The highlighted row scored best there.
+            </p>
+          </section>
+        </>
+      )}
+    </>
+  );
+}
