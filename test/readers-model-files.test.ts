@@ -2,10 +2,10 @@
 // directory, llama2.c), damages it the way a disk, a download or a bad converter would, and expects a
 // coded refusal naming the file and the field, with nothing changed on disk. A few good-but-unusual
 // files (64-bit GGUF integers, a sharded index) still load.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, openSafetensors, type LoadedModel } from '../src/engine/index.js';
+import { loadModel, openSafetensors, writeSafetensors, type LoadedModel } from '../src/engine/index.js';
 import { loadGguf, readGgufHeader, tokenizerMetadata, type GgufValue } from '../src/engine/weights/gguf.js';
 import { GgufType, writeGguf } from '../src/engine/weights/gguf-writer.js';
 import {
@@ -65,6 +65,36 @@ describe('GGUF files', () => {
       { code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE', mentions: ['architecture "7"'] },
     ],
     [
+      'llama.block_count says fewer layers than the tensors hold',
+      (folder) => ggufWith(folder, { 'llama.block_count': uint32(4) }),
+      {
+        code: 'WEIGHT_UNEXPECTED_TENSOR',
+        mentions: ['tensor blk.4.', 'the config says the model has 4 layers'],
+      },
+    ],
+    [
+      'a RoPE scaling the engine does not run',
+      (folder) => ggufWith(folder, { 'llama.rope.scaling.type': string('yarn') }),
+      { code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE', mentions: ['RoPE scaling "yarn" is not supported'] },
+    ],
+    [
+      'the BOS token is past the vocabulary',
+      (folder) => ggufWith(folder, { 'tokenizer.ggml.bos_token_id': uint32(99999) }),
+      { code: 'CONFIG_INVALID', mentions: ['special token id 99999'] },
+    ],
+    [
+      'general.alignment is not a power of two',
+      (folder) => {
+        ggufWith(folder, {});
+        // the written 32 (a UINT32 after the key's name and its type) made 48
+        const bytes = readFileSync(model(folder));
+        const at = bytes.indexOf('general.alignment') + 'general.alignment'.length + 4;
+        bytes.writeUInt32LE(48, at);
+        writeFileSync(model(folder), bytes);
+      },
+      { code: 'WEIGHT_BAD_HEADER', mentions: ['general.alignment is 48, expected a power of two'] },
+    ],
+    [
       'tokenizer.ggml.tokens holds numbers',
       (folder) =>
         ggufWith(folder, {
@@ -103,6 +133,19 @@ describe('GGUF files', () => {
       {
         code: 'WEIGHT_NOT_FINITE',
         mentions: ['tensor token_embd.weight holds NaN at index 130 (row 2, column 2)'],
+      },
+    ],
+    [
+      'an attention matrix holds NaN',
+      async (folder) => {
+        ggufWith(folder, {});
+        const { tensors, reader } = await readGgufHeader(model(folder));
+        reader.close();
+        patchFloat(model(folder), tensors.get('blk.2.attn_q.weight')!.offset, 65, NaN);
+      },
+      {
+        code: 'WEIGHT_NOT_FINITE',
+        mentions: ['tensor blk.2.attn_q.weight holds NaN at index 65 (row 1, column 1)'],
       },
     ],
     [
@@ -178,6 +221,51 @@ describe('Hugging Face directories', () => {
       (f) => editJson(file(f, 'config.json'), (c) => ({ ...c, head_dim: 7 })),
       'config.json',
       { code: 'CONFIG_INVALID', mentions: ['head dimension 7 is odd'] },
+    ],
+    // what the engine would otherwise run wrongly, and silently
+    [
+      'the config says fewer layers than the weights hold',
+      (f) => editJson(file(f, 'config.json'), (c) => ({ ...c, num_hidden_layers: 4 })),
+      'model.safetensors',
+      {
+        code: 'WEIGHT_UNEXPECTED_TENSOR',
+        mentions: ['tensor model.layers.4.', 'is of layer 4, and the config says the model has 4 layers'],
+      },
+    ],
+    [
+      'the MLP holds biases the config does not name',
+      (f) => {
+        const source = openSafetensors([weights(f)]);
+        const tensors = Object.fromEntries(
+          source.names().map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
+        );
+        source.close();
+        tensors['model.layers.0.mlp.up_proj.bias'] = { shape: [172], data: new Float32Array(172).fill(0.5) };
+        writeSafetensors(weights(f), tensors);
+      },
+      'model.safetensors',
+      {
+        code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+        mentions: ['tensor model.layers.0.mlp.up_proj.bias is a bias promptune does not apply'],
+      },
+    ],
+    [
+      'mlp_bias is set',
+      (f) => editJson(file(f, 'config.json'), (c) => ({ ...c, mlp_bias: true })),
+      'config.json',
+      { code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE', mentions: ['mlp_bias is set'] },
+    ],
+    [
+      'hidden_act is gelu',
+      (f) => editJson(file(f, 'config.json'), (c) => ({ ...c, hidden_act: 'gelu' })),
+      'config.json',
+      { code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE', mentions: ['hidden_act "gelu" is not supported'] },
+    ],
+    [
+      'bos_token_id is past the vocabulary',
+      (f) => editJson(file(f, 'config.json'), (c) => ({ ...c, bos_token_id: 99999 })),
+      'config.json',
+      { code: 'CONFIG_INVALID', mentions: ['special token id 99999 is past the vocabulary of 512'] },
     ],
     [
       'config.json is an array',
@@ -322,6 +410,25 @@ describe('Hugging Face directories', () => {
       (f) => patchSafetensorsFloat(weights(f), 'model.norm.weight', 0, Infinity),
       'model.safetensors',
       { code: 'WEIGHT_NOT_FINITE', mentions: ['tensor model.norm.weight holds Infinity at index 0'] },
+    ],
+    [
+      'model.safetensors is a folder',
+      (f) => {
+        rmSync(weights(f));
+        mkdirSync(weights(f));
+      },
+      'model.safetensors',
+      { code: 'PATH_IS_A_FOLDER', mentions: ['model.safetensors is a folder, where a file was expected'] },
+    ],
+    [
+      // a matrix of a layer too: one such value made every answer empty
+      'an MLP matrix holds Infinity',
+      (f) => patchSafetensorsFloat(weights(f), 'model.layers.2.mlp.up_proj.weight', 0, Infinity),
+      'model.safetensors',
+      {
+        code: 'WEIGHT_NOT_FINITE',
+        mentions: ['tensor model.layers.2.mlp.up_proj.weight holds Infinity at index 0 (row 0, column 0)'],
+      },
     ],
     [
       'the file is cut in the middle',

@@ -158,6 +158,18 @@ export function validateConfig(config: ModelConfig, where: string): void {
       { code: 'CONFIG_INVALID', hint: 'The model file is damaged: one factor per rotated pair is expected.' },
     );
   }
+  // a special token past the vocabulary would be a prompt no embedding exists for (or an end never met)
+  const special = [config.bosTokenId, ...(config.eosTokenIds ?? [])].find(
+    (id) => id !== undefined && id >= config.vocabularySize,
+  );
+  if (special !== undefined)
+    throw new ValidationError(
+      `${where}: special token id ${special} is past the vocabulary of ${config.vocabularySize}`,
+      {
+        code: 'CONFIG_INVALID',
+        hint: 'The model file holds an impossible value; fetch or convert it again.',
+      },
+    );
   for (const [field, layers] of [
     ['slidingWindowLayers', config.slidingWindowLayers],
     ['layersWithoutRope', config.layersWithoutRope],

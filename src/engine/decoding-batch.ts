@@ -18,6 +18,12 @@ import { chooseSequence } from './sequence-choice.js';
 import { TextStream } from './text-stream.js';
 import type { Tokenizer } from './tokenizers/types.js';
 
+/**
+ * What sampling a step gives a row: a text delta, its end, or the error that ended it alone (its scores
+ * were not numbers: an adapter of its own overflowed), the other rows going on.
+ */
+export type RowEvent = GenerationEvent | { row: number; error: Error };
+
 /** A request for a row: its caller-chosen id (events carry it) and its prompt with its own options. */
 export interface RowRequest {
   id: number;
@@ -188,13 +194,20 @@ export class DecodingBatch {
    * Samples every row's next token from its logits; returns the text deltas and finished requests, and
    * frees the rows of those.
    */
-  sample(): GenerationEvent[] {
-    const events: GenerationEvent[] = [];
+  sample(): RowEvent[] {
+    const events: RowEvent[] = [];
     const finished: number[] = [];
     this.active.forEach((row, index) => {
       row.constraint?.mask(row.logits, row.maxTokens - row.generated.length);
       if (row.generated.length === 0) row.margin = topMargin(row.logits);
-      const token = sampleToken(row.logits, row.options, [...row.tokens, ...row.generated], row.random);
+      let token: number;
+      try {
+        token = sampleToken(row.logits, row.options, [...row.tokens, ...row.generated], row.random);
+      } catch (error) {
+        events.push({ row: row.id, error: error as Error });
+        finished.push(index);
+        return;
+      }
       row.next = token;
       let reason: FinishReason | undefined;
       // a constraint allows EOS only where the output may end, whether or not the row stops at EOS

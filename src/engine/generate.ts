@@ -36,7 +36,11 @@ export async function* generateStream(
   requests.forEach((request) => batch.check(request.prompt, request.id));
   yield* batch.admit(requests);
   while (batch.size > 0) {
-    yield* batch.sample();
+    for (const event of batch.sample()) {
+      // a row that could not go on ends the whole call: its caller asked for every row
+      if ('error' in event) throw event.error;
+      yield event;
+    }
     if (batch.size === 0) break;
     // let other work (I/O, other requests) run between steps
     await new Promise((resolve) => setImmediate(resolve));

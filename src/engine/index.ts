@@ -27,10 +27,11 @@ export {
   type FinishReason,
   type PromptInput,
 } from './generate.js';
-export { DecodingBatch, type RowRequest } from './decoding-batch.js';
+export { DecodingBatch, type RowEvent, type RowRequest } from './decoding-batch.js';
 export { continuationLikelihoods } from './continuation-likelihoods.js';
 export { PrefixCache, type PrefixHit } from './prefix-cache.js';
 export { sampleToken, argmax, type SamplingOptions } from './sampling.js';
+export { outputNotFinite } from './output-check.js';
 export { seededRandom, type Random } from './random.js';
 export { applyChatTemplate, type ChatMessage } from './chat-template.js';
 export {

@@ -2,6 +2,7 @@
 // from an injected random source (greedy when temperature is 0). Pure functions over one row.
 import { ValidationError } from '../errors/index.js';
 import { BinaryHeap } from './binary-heap.js';
+import { checkScores } from './output-check.js';
 import type { Random } from './random.js';
 
 /** How to pick tokens. Defaults: greedy (temperature 0), no top-k/top-p, no penalty. */
@@ -52,6 +53,7 @@ export function sampleToken(
   context: Iterable<number>,
   random: Random,
 ): number {
+  checkScores(logits);
   const penalty = options.repetitionPenalty ?? 1;
   if (penalty !== 1) {
     for (const id of new Set(context))

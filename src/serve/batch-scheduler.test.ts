@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { generate, loadModel, seededRandom } from '../engine/index.js';
+import { initLoraAdapter } from '../soft/lora-adapter.js';
 import { initSoftPrompt } from '../soft/soft-prompt.js';
 import { SoftPromptSession } from '../soft/session.js';
 import { BatchScheduler, type ScheduledGeneration, type ScheduledRequest } from './batch-scheduler.js';
@@ -66,6 +67,27 @@ describe('BatchScheduler on stories260K', async () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toContain('exceeds the context');
+  });
+
+  it('fails only the request whose own adapter overflows, the rest of its batch getting their tokens', async () => {
+    const scheduler = new BatchScheduler(model, tokenizer, { maxBatch: 8 });
+    // a LoRA scaled by 1e38 (finite in float32) whose products are not: the row's scores are not numbers
+    const overflowing = initLoraAdapter(model, { rank: 4, alpha: 4e38 }, seededRandom(5));
+    for (const layer of overflowing.layers) for (const pair of Object.values(layer)) pair?.b.fill(1);
+    const broken = {
+      tokens: tokenizer.encode('Tom had a red ball.'),
+      options: { adapter: overflowing, maxTokens: 8 },
+    };
+    const results = await Promise.allSettled([
+      scheduler.submit(requests[0]),
+      scheduler.submit(broken),
+      scheduler.submit(requests[2]),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'MODEL_OUTPUT_NOT_FINITE' });
+    const [first, , third] = await alone();
+    expect((results[0] as PromiseFulfilledResult<ScheduledGeneration>).value.tokens).toEqual(first.tokens);
+    expect((results[2] as PromiseFulfilledResult<ScheduledGeneration>).value.tokens).toEqual(third.tokens);
   });
 
   it('keeps at most maxBatch rows, and a request waiting for a row gets the tokens it gets alone', async () => {

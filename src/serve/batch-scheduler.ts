@@ -6,7 +6,7 @@
 import {
   DecodingBatch,
   type Generation,
-  type GenerationEvent,
+  type RowEvent,
   type GenerationOptions,
   type LlamaModel,
   type Tokenizer,
@@ -83,10 +83,16 @@ export class BatchScheduler {
   private async run(): Promise<void> {
     const batch = new DecodingBatch(this.model, this.tokenizer, this.settings.maxBatch);
     const decoding = new Map<number, Pending>();
-    const dispatch = (events: GenerationEvent[]) => {
+    const dispatch = (events: RowEvent[]) => {
       for (const event of events) {
         const request = decoding.get(event.row);
         if (!request) continue;
+        // a row whose own scores broke (its adapter overflowed) fails alone; the others go on
+        if ('error' in event) {
+          decoding.delete(event.row);
+          request.reject(event.error);
+          continue;
+        }
         if (!('done' in event)) {
           request.onDelta?.(event.delta);
           continue;

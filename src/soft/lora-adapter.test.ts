@@ -87,9 +87,41 @@ describe('bad LoRA adapters', async () => {
     };
     expect(codeOf(() => readLoraFolder(folderWith(wide)))).toBe('loaded');
     expect(codeOf(() => loadLoraAdapter(folderWith(wide), model))).toMatch(/ADAPTER_SHAPE: .*down/);
-    // only layer 2's query adapted: the other layers run frozen
-    const partial = loadLoraAdapter(folderWith(pair(2)), model).adapter;
+    // only layer 2's query adapted, as its config says: the other layers run frozen
+    const only = {
+      peft_type: 'LORA',
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ['q_proj'],
+      layers_to_transform: [2],
+    };
+    const partial = loadLoraAdapter(folderWith(pair(2), only), model).adapter;
     expect(partial.layers.map((layer) => Object.keys(layer).join())).toEqual(['', '', 'query', '', '']);
+    // the fixture's config adapts all seven projections of every layer: a file holding one is incomplete
+    expect(codeOf(() => loadLoraAdapter(folderWith(pair(2)), model))).toMatch(
+      /ADAPTER_CORRUPT: .*adapts layer 0 self_attn.q_proj, layer 0 self_attn.k_proj, layer 0 self_attn.v_proj and 31 more, whose LoRA matrices the file does not hold/,
+    );
+  });
+
+  it('refuses what PEFT would compute otherwise: rearranged layers, biases, token rows, base-changing starts, an alpha past float32, another head', () => {
+    const config = { peft_type: 'LORA', r: 4, lora_alpha: 8 };
+    const read = (more: object) => codeOf(() => readLoraFolder(folderWith(pair(1), { ...config, ...more })));
+    expect(read({ layer_replication: [[0, 2]] })).toMatch(/ADAPTER_UNSUPPORTED: .*layer_replication/);
+    expect(read({ lora_bias: true })).toMatch(/ADAPTER_UNSUPPORTED: .*lora_bias/);
+    expect(read({ trainable_token_indices: [3, 4] })).toMatch(
+      /ADAPTER_UNSUPPORTED: .*trainable_token_indices/,
+    );
+    expect(read({ init_lora_weights: 'pissa_niter_4' })).toMatch(/ADAPTER_UNSUPPORTED: .*pissa_niter_4/);
+    expect(read({ loftq_config: { loftq_bits: 4 } })).toMatch(/ADAPTER_UNSUPPORTED: .*LoftQ/);
+    expect(read({ lora_alpha: 1e40 })).toMatch(/ADAPTER_CONFIG_INVALID: .*float32/);
+    expect(read({ task_type: 'SEQ_CLS' })).toMatch(/ADAPTER_UNSUPPORTED: .*task_type is SEQ_CLS/);
+    // PEFT's defaults for these fields are no change
+    for (const agrees of [
+      { layer_replication: null, lora_bias: false, loftq_config: {}, trainable_token_indices: null },
+      { init_lora_weights: 'gaussian', task_type: 'CAUSAL_LM' },
+      { init_lora_weights: true, task_type: null },
+    ])
+      expect(read(agrees)).toBe('loaded');
   });
 
   it('refuses a config that would not adapt the modules its tensors adapt, as PEFT matches them', () => {

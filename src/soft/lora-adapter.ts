@@ -90,6 +90,36 @@ export function readLoraConfig(directory: string): LoraConfig {
     throw unsupported(path, 'it gives some modules their own rank or alpha (rank_pattern)', retrain);
   if (config.modules_to_save?.length)
     throw unsupported(path, `it also saves whole modules (${config.modules_to_save.join(', ')})`, retrain);
+  // what PEFT would compute otherwise: a layer stack rearranged, biases on the products, token rows trained
+  const extra = config as Record<string, unknown>;
+  // set: neither absent, false, nor empty (PEFT writes loftq_config {} and layer_replication null by default)
+  const given = (value: unknown) =>
+    value !== undefined &&
+    value !== null &&
+    value !== false &&
+    !(typeof value === 'object' && Object.keys(value).length === 0);
+  if (given(extra.layer_replication))
+    throw unsupported(path, 'it replicates layers (layer_replication)', retrain);
+  if (given(extra.lora_bias)) throw unsupported(path, 'its lora_B has a bias (lora_bias)', retrain);
+  if (given(extra.trainable_token_indices))
+    throw unsupported(path, 'it also trains embedding rows (trainable_token_indices)', retrain);
+  // PiSSA, OLoRA, CorDA and LoftQ starts change the base weights themselves: the adapter alone is not the change
+  const init = extra.init_lora_weights;
+  if ((typeof init === 'string' && /^(pissa|olora|corda|loftq)/i.test(init)) || given(extra.loftq_config))
+    throw unsupported(
+      path,
+      `it was started by ${typeof init === 'string' ? init : 'LoftQ'}, which changes the base weights too`,
+      "Save it converted to a plain LoRA (PEFT's save_pretrained with path_initial_model_for_weight_conversion), or train one with promptune soft train --method lora.",
+    );
+  // the product is scaled in float32: an alpha past its range would make every output infinite
+  if (!Number.isFinite(Math.fround(loraScale(config))))
+    throw new ValidationError(
+      `${path}: lora_alpha ${config.lora_alpha} scales the product past float32's range`,
+      {
+        code: 'ADAPTER_CONFIG_INVALID',
+        hint: 'adapter_config.json is damaged; restore it from the training run (alpha is usually 1 to 4 x r).',
+      },
+    );
   return config;
 }
 
@@ -245,9 +275,36 @@ export function loadLoraAdapter(
     );
   while (adapter.layers.length < model.config.layers) adapter.layers.push({});
   checkAdapterFits(adapter, model);
+  const missing = missingModules(loaded.config, adapter);
+  if (missing.length)
+    throw new WeightLoadError(
+      `${directory}: the config adapts ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}, whose LoRA matrices the file does not hold`,
+      {
+        code: 'ADAPTER_CORRUPT',
+        hint: 'The adapter file is incomplete (or its config is not its own); train or download it again.',
+      },
+    );
   // the query and key products' rows as the model runs them (a llama's GGUF interleaves them)
   const order = storedQueryKeyOrder(metadata, model);
   return { ...loaded, adapter: loraInOrder(adapter, model, order, modelQueryKeyOrder(model)) };
+}
+
+/**
+ * The modules the config adapts (target_modules in layers_to_transform, less exclude_modules) in each of
+ * the adapter's layers (fitted to the model's) that hold no LoRA pair: "layer 4 self_attn.q_proj". A
+ * pattern JavaScript cannot read is not judged.
+ */
+function missingModules(config: LoraConfig, adapter: LowRankAdapter): string[] {
+  const missing: string[] = [];
+  for (const [layer, pairs] of adapter.layers.entries())
+    for (const projection of PROJECTIONS) {
+      const path = `model.layers.${layer}.${MODULES[projection]}`;
+      const targets = config.target_modules;
+      const targeted = targets === 'all-linear' || namesModule(targets, path) === true;
+      if (targeted && !configDisagreement(config, layer, MODULES[projection]) && !pairs[projection])
+        missing.push(`layer ${layer} ${MODULES[projection]}`);
+    }
+  return missing;
 }
 
 /** What a new adapter is: its rank, alpha and targets. */

@@ -138,6 +138,13 @@ export function readPeftConfig<Config extends object>(
         hint: 'This adapter was made for an encoder-decoder model; train one for a Llama-family decoder.',
       },
     );
+  // a classifier's, an encoder-decoder's or a question answerer's adapter sits on a model with another head
+  const { task_type: task } = config as { task_type?: unknown };
+  if (typeof task === 'string' && !['CAUSAL_LM', 'FEATURE_EXTRACTION'].includes(task))
+    throw new ValidationError(`${path}: task_type is ${task}; promptune runs causal language models`, {
+      code: 'ADAPTER_UNSUPPORTED',
+      hint: 'This adapter was trained for another kind of model head; train one with task_type CAUSAL_LM.',
+    });
   return config;
 }
 

@@ -1,7 +1,7 @@
 // `promptune soft eval|generate`: an adapter folder (ours or PEFT's, a multitask prompt's task, or a
 // model full fine-tuning wrote) scored on a dataset, or continuing a prompt.
 import { defineCommand } from 'citty';
-import { loadModel } from '../../engine/index.js';
+import { loadModel, outputNotFinite } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import {
   checkBaseModel,
@@ -59,6 +59,8 @@ export const evaluateCommand = defineCommand({
       candidates: labels ? labelCandidates(loaded, data, labels) : undefined,
       adapter,
     });
+    // a NaN loss is an overflowed forward pass, not a score of 0
+    if (!Number.isFinite(result.loss)) throw outputNotFinite(`loss on ${args.data} is ${result.loss}`);
     const summary = {
       accuracy: result.exactMatch,
       n: result.n,

@@ -25,7 +25,16 @@ export class FileReader {
         cause: error,
       });
     }
-    this.size = fstatSync(this.descriptor).size;
+    const stat = fstatSync(this.descriptor);
+    // a folder opens for reading on Linux, and fails only at its first read, naming no path
+    if (stat.isDirectory()) {
+      closeSync(this.descriptor);
+      throw new WeightLoadError(`${path} is a folder, where a file was expected`, {
+        code: 'PATH_IS_A_FOLDER',
+        hint: 'Give the file itself (a .gguf, .safetensors or .bin), or the model folder that holds it.',
+      });
+    }
+    this.size = stat.size;
   }
 
   /** Exactly `length` bytes at `offset`, or a WEIGHT_TRUNCATED error naming `what`. */

@@ -78,6 +78,7 @@ export function withFusedParts(
       return { type: whole.type, bytes, rows: piece.rows, columns: whole.columns };
     },
     file: source.file && ((name) => source.file!(split(name)?.whole ?? name)),
+    names: source.names && (() => source.names!()),
   };
 }
 

@@ -112,9 +112,24 @@ export async function readGgufHeader(path: string): Promise<{
       },
     );
   }
+  const bad = (what: string) => {
+    reader.close();
+    return new WeightLoadError(`${path}: ${what}`, {
+      code: 'WEIGHT_BAD_HEADER',
+      hint: 'The GGUF header contradicts itself; the file is corrupt. Fetch or convert it again.',
+    });
+  };
+  // tensor data sits at multiples of the alignment (llama.cpp refuses a file where it does not)
+  const written = (parsed.metadata as Record<string, unknown>)['general.alignment'];
+  const alignment = Number(written ?? 32);
+  if (!Number.isInteger(alignment) || alignment < 1 || (alignment & (alignment - 1)) !== 0)
+    throw bad(`general.alignment is ${String(written)}, expected a power of two`);
   for (const info of parsed.tensorInfos) {
     const dims = info.shape.map(Number);
     const type = tensorTypeFromGgml(info.dtype);
+    if (tensors.has(info.name)) throw bad(`tensor ${info.name} is listed twice`);
+    if (Number(info.offset) % alignment !== 0)
+      throw bad(`tensor ${info.name} starts at ${info.offset}, not a multiple of the alignment ${alignment}`);
     tensors.set(info.name, {
       shape: [...dims].reverse(),
       type: type ?? unreadableTypeNames[info.dtype] ?? `ggml type ${info.dtype}`,
@@ -122,6 +137,15 @@ export async function readGgufHeader(path: string): Promise<{
       count: dims.reduce((a, b) => a * b, 1),
     });
   }
+  // no two tensors share bytes (a readable type's size is known; others are refused when read)
+  const ranges = [...tensors.entries()]
+    .flatMap(([name, { type, offset, count }]) =>
+      isTensorType(type) ? [{ name, start: offset, end: offset + storedBytes(type, count) }] : [],
+    )
+    .sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ranges.length; i++)
+    if (ranges[i].start < ranges[i - 1].end && ranges[i].end > ranges[i].start)
+      throw bad(`tensors ${ranges[i - 1].name} and ${ranges[i].name} overlap`);
   const typedMetadata = parsed.typedMetadata as unknown as Record<string, GgufValue>;
   return { metadata: parsed.metadata as unknown as GgufMetadata, typedMetadata, tensors, reader };
 }
@@ -154,6 +178,7 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
   const info = (name: string) => tensors.get(name)!;
   return {
     has: (name) => tensors.has(name),
+    names: () => [...tensors.keys()],
     shape: (name) => info(name).shape,
     read(name) {
       const { type, offset, count } = info(name);
@@ -261,6 +286,12 @@ export function ggufConfig(
   const tokens = values['tokenizer.ggml.tokens'] as unknown[] | undefined;
   const embeddingShape = tensors.get('token_embd.weight')?.shape;
   const scalingType = key('rope.scaling.type') as unknown;
+  // linear is applied, long-RoPE by its factor tensors; another scaling would be run as none
+  if (typeof scalingType === 'string' && !['none', 'linear', 'longrope'].includes(scalingType))
+    throw new WeightLoadError(`${path}: RoPE scaling "${scalingType}" is not supported`, {
+      code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+      hint: 'Supported RoPE scalings: none, linear, longrope, and llama3 through rope_freqs.weight.',
+    });
   const eos = values['tokenizer.ggml.eos_token_id'];
   const bos = values['tokenizer.ggml.bos_token_id'];
   const headDim =

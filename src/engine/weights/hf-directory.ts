@@ -91,6 +91,7 @@ const configSchema = z.looseObject({
   rope_scaling: ropeParameters,
   tie_word_embeddings: z.boolean().optional(),
   attention_bias: z.boolean().optional(),
+  mlp_bias: z.boolean().optional(),
   sliding_window: count.nullable().optional(),
   no_rope_layers: z.array(z.number().int().min(0).max(1)).optional(),
   partial_rotary_factor: positive.optional(),
@@ -225,6 +226,21 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
       hint: `promptune runs Llama-family decoders: ${Object.keys(huggingFaceArchitectures).join(', ')}.`,
     });
   }
+  // what the engine would compute otherwise, and silently: MLP biases, another activation than SiLU
+  if (config.mlp_bias)
+    throw new WeightLoadError(
+      `${where}: mlp_bias is set: the MLP has biases, which promptune does not apply`,
+      {
+        code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+        hint: 'promptune runs Llama-family decoders whose MLP has no biases.',
+      },
+    );
+  const activation = config.hidden_act ?? 'silu';
+  if (!gemmaFamily(type) && activation !== 'silu' && activation !== 'swish')
+    throw new WeightLoadError(`${where}: hidden_act "${activation}" is not supported`, {
+      code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+      hint: `${type} runs its MLP with SiLU in promptune; a model of another activation would run wrongly.`,
+    });
   const number = (
     key:
       | 'hidden_size'
@@ -248,7 +264,7 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
   const headDim = config.head_dim ?? hiddenSize / heads;
   const rotaryDims = Math.floor(headDim * rotaryFraction);
   const eos = config.eos_token_id;
-  const gemma = type === 'gemma2' || type === 'gemma3_text';
+  const gemma = gemmaFamily(type);
   const result: ModelConfig = {
     // Gemma 3's text model is "gemma3" to llama.cpp and in our GGUF files
     architecture: type === 'gemma3_text' ? 'gemma3' : type,
@@ -279,6 +295,9 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
   validateConfig(result, where);
   return result;
 }
+
+/** Gemma 2 and 3, whose MLP activation their config reads (gemmaConfig). */
+const gemmaFamily = (type: string) => type === 'gemma2' || type === 'gemma3_text';
 
 /**
  * A multimodal Gemma 3 checkpoint (Gemma3ForConditionalGeneration, 4B and up) keeps its language model's
