@@ -128,11 +128,17 @@ describe('promptune compare-methods', () => {
       ...['compare-methods', ...common, '--methods', 'lora', '--sizes', '8,1000,all'],
       ...['--report', rerunReport, '--push', '--db', db],
     );
+    // the sizes smallest first, the whole training split marked as such
     const accuracies = measurements
       .filter((item) => item.method === 'lora')
-      .map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`);
+      .map(
+        (item) =>
+          `${item.trainExamples}${item.trainExamples === 32 ? ' (all)' : ''}: ${item.testAccuracy.toFixed(3)}`,
+      );
     expect(table.stdout).toMatch(
-      new RegExp(`\\| LoRA \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`),
+      new RegExp(
+        `\\| LoRA \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ').replace(/[()]/g, '\\$&')} \\|`,
+      ),
     );
     expect(table.stderr.match(/measured before/g)).toHaveLength(2);
     // --push recorded it as a comparison run of the task: each measurement (from the journal, so
@@ -199,6 +205,9 @@ describe('promptune compare-methods', () => {
       // options no named method uses would be ignored; a task is named by its folder
       [['--methods', 'prompt-tuning'], '--rank applies to lora, and --methods names none of them'],
       [['--virtual-tokens', '0'], 'code: CLI_INVALID_OPTION'],
+      // a method's own limits, before the first method trains (LoRA's had come after three of them)
+      [['--rank', '100'], "the model's hidden size"],
+      [['--virtual-tokens', '600'], 'hint: Use fewer --virtual-tokens'],
       [['--data', twin], `two --data folders are named ${basename(data)}`],
       // a data file given for its folder is told the folder
       [
@@ -212,6 +221,22 @@ describe('promptune compare-methods', () => {
       expect(refused.stderr).toContain(says);
       expect(refused.stderr).not.toMatch(/on \d+ examples/); // no method's progress line
     }
+    // an edited journal is refused, not shown: an accuracy of 7.5, a measurement under another's key
+    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n');
+    const edited = (line: string) =>
+      promptune('compare-methods', ...common, '--methods', 'prompt-tuning,lora', '--sizes', '8')
+        .stderr.replace(/\s+/g, ' ')
+        .includes(line);
+    writeFileSync(
+      journal,
+      [lines[0].replace(/"testAccuracy":[\d.]+/, '"testAccuracy":7.5'), ...lines.slice(1)].join('\n') + '\n',
+    );
+    expect(edited('code: COMPARE_JOURNAL_INVALID')).toBe(true);
+    writeFileSync(
+      journal,
+      [lines[0].replace('"method":"prompt-tuning"', '"method":"lora"'), ...lines.slice(1)].join('\n') + '\n',
+    );
+    expect(edited('keeps')).toBe(true);
   });
 
   it("starts each task's multitask prompt from one trained on the other tasks", () => {
@@ -237,7 +262,17 @@ describe('promptune compare-methods', () => {
       trainExamples: number;
       trainableParameters: number;
       testAccuracy: number;
+      testLabelAccuracy?: number;
+      frozen?: { testAccuracy: number; testLabelAccuracy?: number };
     }[];
+    // gender is a label task: scored among its labels too (chance is 0.5), as it is served; and each task
+    // has the frozen model's scores, the row to beat
+    for (const item of measurements) {
+      const labelled = item.task === basename(gender);
+      expect(item.testLabelAccuracy !== undefined, item.task).toBe(labelled);
+      expect(item.frozen?.testLabelAccuracy !== undefined, item.task).toBe(labelled);
+      expect(item.frozen?.testAccuracy).toBeGreaterThanOrEqual(0);
+    }
     expect(measurements.map((item) => [item.task, item.sourceTasks, item.trainExamples])).toEqual([
       [basename(name), [basename(gender)], 8],
       [basename(name), [basename(gender)], 16],
@@ -254,10 +289,17 @@ describe('promptune compare-methods', () => {
     expect(again.stderr).not.toContain('first a multitask prompt');
     const accuracies = measurements
       .filter((item) => item.task === basename(name))
-      .map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`);
+      .map(
+        (item) =>
+          `${item.trainExamples}${item.trainExamples === 16 ? ' (all)' : ''}: ${item.testAccuracy.toFixed(3)}`,
+      );
+    const frozen = measurements.find((item) => item.task === basename(gender))!.frozen!;
+    expect(again.stdout).toContain(
+      `| ${basename(gender)} | no tuning (the frozen model) | 0 | – | – | ${frozen.testAccuracy.toFixed(3)} | ${frozen.testLabelAccuracy!.toFixed(3)} |`,
+    );
     expect(again.stdout).toMatch(
       new RegExp(
-        `\\| ${basename(name)} \\| multitask prompt tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ')} \\|`,
+        `\\| ${basename(name)} \\| multitask prompt tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ').replace(/[()]/g, '\\$&')} \\|`,
       ),
     );
     // alone, the task's prompt starts from scratch: not the measurement of the transferred one

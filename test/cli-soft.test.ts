@@ -610,6 +610,7 @@ describe('promptune soft', () => {
         "expected a whole number from 1 to 64 (the model's hidden size)",
       ],
       [['--method', 'lora', '--dropout', '1'], 'expected a number >= 0 and < 1'],
+      [['--method', 'lora', '--targets', 'q,v,q_proj'], '--targets names q_proj twice'],
       [
         ['--method', 'p-tuning', '--encoder-hidden', '100000'],
         "from 1 to 1024 (16 × the model's hidden size)",
@@ -630,6 +631,12 @@ describe('promptune soft', () => {
       expect(result.stderr).toContain(says);
       expect(result.stderr).toContain('code: CLI_INVALID_OPTION');
     }
+    // a warmup as long as the run trains, and says the rate only rose
+    const warmed = train(join(data, 'warmed'), '--data', data, '--warmup', '4');
+    expect(warmed.status, warmed.stderr).toBe(0);
+    expect(warmed.stderr).toContain(
+      "warning: --warmup 4 is not shorter than the run's 2 steps: the learning rate only rose, to 50% of --lr",
+    );
   });
 
   it("--baseline scores the hand-written prompt on --data's test split, and says when tuning did worse", () => {

@@ -31,10 +31,15 @@ const BUSY_LOAD_PER_CORE = 2;
 const promptMethods: Method[] = ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning'];
 
 /**
- * One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method; the
- * size that is the whole training split (`all`, when known) says so.
+ * One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method, and
+ * the frozen model's (no tuning) as a grey level; the size that is the whole training split (`all`, when
+ * known) says so. A label task's accuracy is among its labels, as it is served; others' exact match.
  */
 function accuracyChart(task: string, measurements: MethodMeasurement[], all?: number): string {
+  const labelled = measurements.some((item) => item.testLabelAccuracy !== undefined);
+  const accuracyOf = (item: Pick<MethodMeasurement, 'testAccuracy' | 'testLabelAccuracy'>) =>
+    (labelled ? item.testLabelAccuracy : item.testAccuracy) ?? NaN;
+  const frozen = measurements.find((item) => item.frozen)?.frozen;
   const sizes = [...new Set(measurements.map((item) => item.trainExamples))].sort((a, b) => a - b);
   const methods = [...new Set(measurements.map((item) => item.method))];
   // the legend's column fits the longest method name (multitask prompt tuning) at 11px
@@ -64,7 +69,7 @@ function accuracyChart(task: string, measurements: MethodMeasurement[], all?: nu
       const points = measurements
         .filter((item) => item.method === method)
         .sort((a, b) => a.trainExamples - b.trainExamples)
-        .map((item) => [x(item.trainExamples), y(item.testAccuracy), item.testAccuracy] as const);
+        .map((item) => [x(item.trainExamples), y(accuracyOf(item)), accuracyOf(item)] as const);
       const path = points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
       const dots = points
         .map(
@@ -76,7 +81,12 @@ function accuracyChart(task: string, measurements: MethodMeasurement[], all?: nu
       return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"${dash}/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(METHOD_NAMES[method])}</text>`;
     })
     .join('');
-  return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: test exact match by training-set size</figcaption></figure>`;
+  const level = frozen && accuracyOf(frozen);
+  const none =
+    level === undefined || Number.isNaN(level)
+      ? ''
+      : `<line x1="${left}" x2="${left + plotWidth}" y1="${y(level).toFixed(1)}" y2="${y(level).toFixed(1)}" stroke="#999" stroke-dasharray="4 4"><title>no tuning: ${level.toFixed(3)}</title></line><text x="${left + 4}" y="${(y(level) - 4).toFixed(1)}" fill="#777">no tuning</text>`;
+  return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${none}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: ${labelled ? 'test label accuracy' : 'test exact match'} by training-set size</figcaption></figure>`;
 }
 
 /** Each task by name, with its folder and its splits' sizes when the settings know them. */
@@ -183,9 +193,13 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#66
 <h2>The comparison</h2><table><tr>${cells('th', header)}</tr>
 ${body.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table>
 <p>A row's trainable parameters, s/step, peak RSS, perplexity and serving cost are its largest size's. s/step
-is training's wall clock per step, dev evaluations included (a few steps' run is mostly its evaluations);
-peak RSS is the largest resident set of the process sampled at each step, the model included (memory an
+is the median step's own time (its forward, backward and update; dev evaluations left out), so a moment's
+load moves it less than a mean would; peak RSS is the largest resident set of the process sampled at each step, the model included (memory an
 earlier row freed may still be held, so a later row can read more or less than it alone would need).
+Exact match is the model's greedy answer being the target; on a label task, label accuracy is the label
+of the highest log-likelihood being the target, as the task is served (constrained to its labels), and the
+charts draw it. The frozen model's row (no tuning) is the input alone. A training set smaller than the
+split is the first examples of one seeded order in which a label task's labels take turns.
 Held-out perplexity is of text the base model writes, without the method and with it applied. A served
 task keeps its adapter's bytes on the shared model; a fully fine-tuned task is a model of its own.</p></body></html>
 `;

@@ -9,7 +9,7 @@
 // (comparison-journal.ts).
 import { availableParallelism, loadavg } from 'node:os';
 import type { LoadedModel } from '../engine/index.js';
-import { InterruptedError } from '../errors/index.js';
+import { InterruptedError, ValidationError } from '../errors/index.js';
 import {
   evaluatePrompt,
   modelFingerprint,
@@ -22,7 +22,8 @@ import {
 import { comparisonSource, SOURCE_LEARNING_RATE } from './comparison-source.js';
 import { measurementKey, taskDataHash, type ComparisonJournal } from './comparison-journal.js';
 import type { MethodMeasurement } from './method-measurement.js';
-import { labelSet, readSoftData } from './soft-data.js';
+import { labelCandidates, labelSet, readSoftData } from './soft-data.js';
+import { trainingOrder } from './training-subsets.js';
 import {
   methodRecord,
   planMethod,
@@ -107,7 +108,10 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     };
     const labels = labelSet(trainSplits[taskIndex].targets);
     const data = journal && taskDataHash(task.directory);
+    // the smaller training sets: the first N of one seeded order, a label task's labels in turn
+    const order = trainingOrder(trainSplits[taskIndex].targets, labels, options.seed);
     let before: number | undefined; // the frozen model's perplexity, the same for every method
+    let frozen: MethodMeasurement['frozen']; // the frozen model's test scores, the row to beat
     for (const method of options.methods) {
       const methodArgs = { ...options.methodArgs, model: options.model, method };
       // beside other tasks, a task's multitask prompt starts from one trained on the others (trained
@@ -125,12 +129,17 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         ? transferred(source.untrained)
         : planMethod(methodArgs, loaded, labels, options.seed);
       // the splits as this method lays them out (a prompt's positions count against the context)
-      const [train, dev, test] = ['train', 'dev', 'test'].map(
+      const [train, dev] = ['train', 'dev'].map(
         (split) => readSoftData(path(split), loaded, fields, plan.virtualTokens).examples,
       );
+      const testData = readSoftData(path('test'), loaded, fields, plan.virtualTokens);
+      const test = testData.examples;
+      // a label task is scored among its labels too, as it is served
+      const candidates = labels && labelCandidates(loaded, testData, labels);
       const heldOut = textExamples(test);
       for (const size of sizesOf(train.length)) {
-        const used = train.slice(0, size);
+        // all of them in the file's order, as soft train reads them; fewer, the first of the seeded order
+        const used = size >= train.length ? train : order.slice(0, size).map((index) => train[index]);
         const cell = `${task.name}: ${plan.describe} on ${used.length} examples`;
         const counted = `[${results.length + 1}/${total}] ${cell}`;
         const key =
@@ -145,6 +154,10 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             seed: options.seed,
             learningRate: plan.defaultLearningRate,
             trainExamples: used.length,
+            // a subset's examples (the file's first N before; a seeded order, labels in turn, since)
+            ...(used.length < train.length && { subset: 'seeded, labels in turn' }),
+            // what each measurement holds beside the test exact match, since they were added
+            measures: ['label accuracy', 'frozen', 'median step'],
             ...(source && {
               source: {
                 tasks: others.map((other) => ({ task: other.name, data: taskDataHash(other.directory) })),
@@ -153,6 +166,14 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             }),
           });
         const kept = key && journal.find(key);
+        if (kept && (kept.task !== task.name || kept.method !== method || kept.trainExamples !== used.length))
+          throw new ValidationError(
+            `${journal.path} keeps ${kept.task}: ${kept.method} on ${kept.trainExamples} examples under the key of ${cell}`,
+            {
+              code: 'COMPARE_JOURNAL_INVALID',
+              hint: 'The journal was edited; move it aside (or delete the line) and run again to measure it anew.',
+            },
+          );
         if (kept) {
           options.onProgress?.(`${counted}: measured before (${journal.path})`);
           measured(kept, true);
@@ -182,9 +203,10 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           );
         }
         before ??= evaluateFrozen(loaded, heldOut);
+        frozen ??= frozenScores(loaded, path('test'), labels);
         let peak = process.memoryUsage().rss;
+        const stepSeconds: number[] = [];
         let load = loadPerCore();
-        const started = performance.now();
         const result = await (trainedSource ? transferred(trainedSource) : plan)
           .train(used, dev, {
             epochs: options.epochs,
@@ -195,12 +217,12 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             onProgress: (progress) => {
               peak = Math.max(peak, process.memoryUsage().rss);
               load = Math.max(load, loadPerCore());
+              stepSeconds.push(progress.stepSeconds);
               options.onStep?.(progress.step, progress.totalSteps);
             },
           })
           .catch(stop);
-        const seconds = (performance.now() - started) / 1000;
-        const testResult: PromptEvaluation = result.evaluate(test);
+        const testResult: PromptEvaluation = result.evaluate(test, candidates);
         const parameters = trainedParameterCount(plan, loaded.model, result.values);
         const measurement: MethodMeasurement = {
           task: task.name,
@@ -210,10 +232,14 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           trainableParameters: parameters,
           learningRate: plan.defaultLearningRate,
           steps: result.steps,
-          secondsPerStep: seconds / Math.max(1, result.steps),
+          secondsPerStep: median(stepSeconds),
           peakResidentMegabytes: peak / 2 ** 20,
           loadPerCore: Number(load.toFixed(2)),
           testAccuracy: testResult.exactMatch,
+          ...(testResult.likelihoodAccuracy !== undefined && {
+            testLabelAccuracy: testResult.likelihoodAccuracy,
+          }),
+          frozen,
           devAccuracy: result.best?.exactMatch ?? NaN,
           heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
           measuredAt: new Date().toISOString(),
@@ -250,6 +276,28 @@ function stopped(
           ? `${made} of the ${total} measurements ${made === 1 ? 'is' : 'are'} kept in ${journal.path}: run the same command again to measure the rest.`
           : `Without a journal the ${made} measurements made were not kept; run it again to start over.`,
   });
+}
+
+/** The middle value (the mean of the two middle ones), NaN for none. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The frozen model's test scores with the input alone: exact match, and among the labels for a label task. */
+function frozenScores(
+  loaded: LoadedModel,
+  path: string,
+  labels: string[] | undefined,
+): NonNullable<MethodMeasurement['frozen']> {
+  const data = readSoftData(path, loaded, fields, 0);
+  const candidates = labels && labelCandidates(loaded, data, labels);
+  const result = evaluatePrompt(loaded.model, noPrompt(loaded.model), data.examples, { candidates });
+  return {
+    testAccuracy: result.exactMatch,
+    ...(result.likelihoodAccuracy !== undefined && { testLabelAccuracy: result.likelihoodAccuracy }),
+  };
 }
 
 /** The frozen model's perplexity on the examples' targets. */

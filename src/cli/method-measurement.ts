@@ -18,6 +18,10 @@ export interface MethodMeasurement {
   /** The method's default learning rate, which it trained with. */
   learningRate: number;
   steps: number;
+  /**
+   * The median step's own seconds (forward, backward, update; no dev evaluation or checkpoint): robust to
+   * a moment's load. Journals written before measured the wall clock over the run, evaluations included.
+   */
   secondsPerStep: number;
   /**
    * The process's largest resident set sampled at each training step, in MB (the model and everything
@@ -29,7 +33,15 @@ export interface MethodMeasurement {
    * above 2, other work shared the cores and its s/step reads slow. Absent in older journals.
    */
   loadPerCore?: number;
+  /** Test exact match: greedy decoding gives the target's tokens (the shared tasks' first metric). */
   testAccuracy: number;
+  /**
+   * A label task's test accuracy among its labels: the label of the highest log-likelihood (the shared
+   * tasks' second metric; how a label task is served, constrained to its labels). Absent otherwise.
+   */
+  testLabelAccuracy?: number;
+  /** The frozen model with the input alone (no tuning), on the same test split: the row to beat. */
+  frozen?: { testAccuracy: number; testLabelAccuracy?: number };
   devAccuracy: number;
   /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
   heldOutPerplexity: { before: number; after: number };
@@ -49,9 +61,17 @@ export interface MethodMeasurement {
 
 const count = z.number().int().nonnegative();
 // JSON has no NaN or infinity: written as null, read back as NaN (a run without dev evaluations has no
-// dev accuracy; an empty split no accuracy), so whatever was written reads back
-const measured = z
+// dev accuracy; an empty split no accuracy), so whatever was written reads back; a share (an accuracy)
+// is from 0 to 1 and a size or a time not negative, so an edited 7.5 or -1 is refused
+const share = z
   .number()
+  .min(0)
+  .max(1)
+  .nullable()
+  .transform((value) => value ?? NaN);
+const nonNegative = z
+  .number()
+  .nonnegative()
   .nullable()
   .transform((value) => value ?? NaN);
 
@@ -62,14 +82,21 @@ export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z.object
   sourceTasks: z.array(z.string()).min(1).optional(),
   trainExamples: count,
   trainableParameters: count,
-  learningRate: measured,
+  learningRate: nonNegative,
   steps: count,
-  secondsPerStep: measured,
-  peakResidentMegabytes: measured,
+  secondsPerStep: nonNegative,
+  peakResidentMegabytes: nonNegative,
   loadPerCore: z.number().nonnegative().optional(),
-  testAccuracy: measured,
-  devAccuracy: measured,
-  heldOutPerplexity: z.object({ before: measured, after: measured }),
+  testAccuracy: share,
+  testLabelAccuracy: z.number().min(0).max(1).optional(),
+  frozen: z
+    .object({
+      testAccuracy: z.number().min(0).max(1),
+      testLabelAccuracy: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+  devAccuracy: share,
+  heldOutPerplexity: z.object({ before: nonNegative, after: nonNegative }),
   measuredAt: z.iso.datetime().optional(),
   serving: z.object({
     bytesPerTask: count,

@@ -109,7 +109,8 @@ export interface MethodPlan {
 
 /** A trained method: its result, scoring, and its folder. */
 export interface TrainedMethod extends TrainedValues {
-  evaluate(examples: TokenizedExample[]): PromptEvaluation;
+  /** Scores examples; with `candidates` (each example's label alternatives) label accuracy too. */
+  evaluate(examples: TokenizedExample[], candidates?: TokenizedExample[][]): PromptEvaluation;
   save(
     directory: string,
     metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel' | 'tokenizer'>,
@@ -209,7 +210,7 @@ export function planMethod(
         const prompt = noPrompt(result.model);
         return {
           ...result,
-          evaluate: (examples) => evaluatePrompt(result.model, prompt, examples),
+          evaluate: (examples, candidates) => evaluatePrompt(result.model, prompt, examples, { candidates }),
           async save(directory, metadata) {
             await saveFineTunedModel(directory, result.model, result.values, loaded.info, {
               ...common,
@@ -233,7 +234,8 @@ export function planMethod(
     })!;
     const alpha = numberOption('alpha', args.alpha, { above: 0 }) ?? 2 * rank;
     const dropout = numberOption('dropout', args.dropout, { min: 0, below: 1 }) ?? 0;
-    const targets = listOption(args.targets.split(',')).map((name) => {
+    const named = listOption(args.targets.split(','));
+    const targets = named.map((name) => {
       const short = name.replace(/_proj$/, '');
       const projection = Object.hasOwn(projectionNames, short) ? projectionNames[short] : undefined;
       if (!projection)
@@ -243,6 +245,13 @@ export function planMethod(
         });
       return projection;
     });
+    // q,q made one adapter of q, started from other random values than q alone, and recorded as two
+    const twice = targets.findIndex((projection, index) => targets.indexOf(projection) !== index);
+    if (twice >= 0)
+      throw new ValidationError(`--targets names ${named[twice]} twice`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Name each projection once: --targets q,v.',
+      });
     const initial = initLoraAdapter(loaded.model, { rank, alpha, targets }, seededRandom(seed));
     return {
       method,
@@ -251,13 +260,14 @@ export function planMethod(
       // a dropout only when there is one: runs and checkpoints made before it was an option still agree
       config: { method, rank, alpha, targets: args.targets, ...(dropout ? { dropout } : {}) },
       checkpointOnly: queryKeyOrderIdentity(loaded.model, targets),
-      describe: `LoRA (rank ${rank} on ${targets.length} projections)`,
+      describe: `LoRA (rank ${rank} on ${targets.length} projection${targets.length === 1 ? '' : 's'})`,
       async train(train, dev, options) {
         const result = await trainLoraAsync(loaded.model, initial, train, dev, { ...options, dropout });
         const prompt = noPrompt(loaded.model);
         return {
           ...result,
-          evaluate: (examples) => evaluatePrompt(loaded.model, prompt, examples, { adapter: result.adapter }),
+          evaluate: (examples, candidates) =>
+            evaluatePrompt(loaded.model, prompt, examples, { adapter: result.adapter, candidates }),
           save: (directory, metadata) =>
             saveLoraAdapter(directory, result.adapter, loaded.model, {
               ...common,
@@ -341,7 +351,8 @@ export function planMethod(
         const placeholders = prefixPlaceholders(model, result.prefix);
         return {
           ...result,
-          evaluate: (examples) => evaluatePrompt(model, placeholders, examples, { adapter: result.prefix }),
+          evaluate: (examples, candidates) =>
+            evaluatePrompt(model, placeholders, examples, { adapter: result.prefix, candidates }),
           save: (directory, metadata) =>
             savePrefixAdapter(directory, result.prefix, model, {
               ...common,
@@ -417,7 +428,7 @@ export function planMethod(
         const result = await trainPromptEncoderAsync(model, initial, layout, train, dev, options);
         return {
           ...result,
-          evaluate: (examples) => evaluatePrompt(model, result.prompt, examples),
+          evaluate: (examples, candidates) => evaluatePrompt(model, result.prompt, examples, { candidates }),
           save: (directory, metadata) =>
             saveAdapter(directory, result.prompt, model, {
               ...common,
@@ -451,7 +462,8 @@ export function planMethod(
       const result = await trainSoftPromptAsync(loaded.model, initial, train, dev, options);
       return {
         ...result,
-        evaluate: (examples) => evaluatePrompt(loaded.model, result.prompt, examples),
+        evaluate: (examples, candidates) =>
+          evaluatePrompt(loaded.model, result.prompt, examples, { candidates }),
         save: (directory, metadata) =>
           saveAdapter(directory, result.prompt, loaded.model, {
             ...common,
@@ -500,7 +512,7 @@ function multitaskPlan(
       const prompt = taskPrompt(result.multitask, 0);
       return {
         ...result,
-        evaluate: (examples) => evaluatePrompt(model, prompt, examples),
+        evaluate: (examples, candidates) => evaluatePrompt(model, prompt, examples, { candidates }),
         save: (directory, metadata) =>
           saveMultitaskAdapter(directory, result.multitask, model, {
             tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },

@@ -188,12 +188,16 @@ export function checkOutputFolder(out: string): void {
     (name) =>
       name !== 'metrics.jsonl' && name !== 'search' && !binaryOrLeftover.test(name) && !name.endsWith('.tmp'),
   );
+  // a finished run whose checkpoint was deleted: its adapter is registered as it is, not trained again
+  const finished = others.includes('adapter_config.json');
   if (others.length)
     throw new ValidationError(
       `--out ${out} holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''} and no run to resume`,
       {
         code: 'OUTPUT_NOT_EMPTY',
-        hint: "Choose a new --out folder, or delete this one: training into it would mix its files with the new run's.",
+        hint: finished
+          ? `It holds a finished adapter: register it with promptune registry push --adapter ${out} --task <spec>, or choose a new --out folder to train again.`
+          : "Choose a new --out folder, or delete this one: training into it would mix its files with the new run's.",
       },
     );
 }
@@ -281,6 +285,17 @@ export function warnLargeBatch(batchSize: number, examples: number): void {
     process.stderr.write(
       `--batch-size ${batchSize} is more than the ${examples} training examples: each step trains on all ${examples}, one step an epoch\n`,
     );
+}
+
+/**
+ * Says when --warmup was as long as the run or longer: the learning rate only rose, to `steps / warmup`
+ * of --lr at the last step, and a cosine schedule never began to fall (it had been accepted in silence).
+ */
+export function warnLongWarmup(warmup: number | undefined, steps: number): void {
+  if (!warmup || warmup < steps) return;
+  process.stderr.write(
+    `warning: --warmup ${warmup} is not shorter than the run's ${steps} steps: the learning rate only rose, to ${Math.round((100 * steps) / warmup)}% of --lr at the last step. Use a warmup of a small part of the run (often 5-10%).\n`,
+  );
 }
 
 /**

@@ -407,7 +407,7 @@ export function checkBaseModel(
       `the adapter was trained on ${metadata.baseModel.name}, whose weights differ from this model's`,
       {
         code: 'ADAPTER_WRONG_MODEL',
-        hint: 'Load the base model it was trained on (soft eval and soft generate take --force to use it anyway).',
+        hint: 'Load the base model it was trained on (soft eval, soft generate and registry push --adapter take --force to use it anyway).',
       },
     );
   }

@@ -130,6 +130,8 @@ export interface TrainProgress {
   learningRate: number;
   /** Training tokens a second over the steps themselves (dev evaluations and checkpoints left out). */
   tokensPerSecond: number;
+  /** This step's own seconds (its forward, backward and update; no evaluation or checkpoint). */
+  stepSeconds: number;
   elapsedSeconds: number;
   /** The latest dev evaluation (of this step when `evaluated`, else of an earlier one). */
   dev?: PromptEvaluation;
@@ -382,7 +384,8 @@ function* trainingSteps(
     if (!Number.isFinite(loss) || badValue >= 0)
       throw diverged(step, `the loss is ${loss}, value ${badValue} of the parameters ${values[badValue]}`);
     tokensSeen += tokens;
-    stepSeconds += (now() - stepStarted) / 1000;
+    const thisStep = (now() - stepStarted) / 1000;
+    stepSeconds += thisStep;
     const elapsedSeconds = (now() - started) / 1000;
     const record: Record<string, number> = {
       step,
@@ -425,6 +428,7 @@ function* trainingSteps(
       loss,
       learningRate,
       tokensPerSecond: record.tokensPerSecond,
+      stepSeconds: thisStep,
       elapsedSeconds,
       dev: lastEvaluation,
       evaluated: record.devExactMatch !== undefined,

@@ -3,7 +3,8 @@
 // CRLF line endings are accepted, blank lines skipped); nothing is silently replaced. Nothing here
 // calls a model.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { DatasetError, NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
 import { seededRandom } from '../engine/index.js';
@@ -114,11 +115,16 @@ export function readExamples(path: string, shape: ExampleShape): Example[] {
       hint: 'Check the path in the task spec (relative to the spec file).',
     });
   }
-  if (statSync(path).isDirectory())
+  if (statSync(path).isDirectory()) {
+    // a task folder: name the split files it holds
+    const splits = readdirSync(path).filter((name) => /\.(jsonl|csv)$/.test(name));
     throw new DatasetError(`dataset ${path} is a folder, not a file`, {
       code: 'DATASET_NOT_FOUND',
-      hint: 'Name a .jsonl or .csv file of examples.',
+      hint: splits.length
+        ? `Name one of its files: ${splits.map((name) => join(path, name)).join(', ')}.`
+        : 'Name a .jsonl or .csv file of examples.',
     });
+  }
   return parseExamples(readFileSync(path), path, shape);
 }
 

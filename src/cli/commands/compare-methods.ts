@@ -6,15 +6,15 @@
 // and its table (comparison-runs.ts).
 import { defineCommand } from 'citty';
 import { resolve } from 'node:path';
-import { loadModel, writeFileAtomically } from '../../engine/index.js';
-import { ValidationError } from '../../errors/index.js';
+import { loadModel, writeFileAtomically, type LoadedModel } from '../../engine/index.js';
+import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
 import { openComparisonJournal } from '../comparison-journal.js';
 import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
+import { comparisonRows, comparisonTable } from '../comparison-table.js';
 import { recordComparisons } from '../comparison-runs.js';
 import { compareMethods } from '../method-comparison.js';
-import type { MethodMeasurement } from '../method-measurement.js';
 import {
   givenOptions,
   listOption,
@@ -25,7 +25,7 @@ import {
 } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { checkTaskFolder, taskFolderNames } from '../soft-data.js';
-import { METHOD_NAMES, METHODS, type Method } from '../soft-methods.js';
+import { METHODS, planMethod, type Method, type MethodArgs } from '../soft-methods.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { readExamples } from '../../tasks/index.js';
 import { taskSplit } from '../data-folder.js';
@@ -129,6 +129,15 @@ export default defineCommand({
         `full fine-tuning left out: ${parameters.toLocaleString('en-US')} weights need more memory than this machine has\n`,
       );
     }
+    const methodArgs = {
+      'virtual-tokens': args['virtual-tokens'],
+      rank: args.rank,
+      init: 'sample-vocab',
+      'init-text': '',
+      layout: 'bos-first',
+      targets: 'q,k,v,o,gate,up,down',
+    };
+    checkMethodLimits(methods, loaded, { ...methodArgs, model: args.model }, seedOption(args.seed)!);
     const settings = {
       model: args.model,
       methods,
@@ -158,14 +167,7 @@ export default defineCommand({
       epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 })!,
       batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 })!,
       seed: seedOption(args.seed)!,
-      methodArgs: {
-        'virtual-tokens': args['virtual-tokens'],
-        rank: args.rank,
-        init: 'sample-vocab',
-        'init-text': '',
-        layout: 'bos-first',
-        targets: 'q,k,v,o,gate,up,down',
-      },
+      methodArgs,
       // --no-resume measures everything again, and journals it (the latest line of a key is the one read)
       journal: args.resume ? journal : { ...journal, find: () => undefined },
       signal: stopping.signal,
@@ -192,12 +194,14 @@ export default defineCommand({
       });
     if (recording)
       for (const id of await recording.complete()) process.stderr.write(`recorded as run ${id}\n`);
+    const splits = folders.map((folder) => splitSizes(folder));
+    const trainSizes = Object.fromEntries(names.map((name, index) => [name, splits[index].train]));
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
-    else process.stdout.write(comparisonTable(measurements) + '\n');
+    else process.stdout.write(comparisonTable(measurements, trainSizes) + '\n');
     if (args.report)
       writeFileAtomically(
         args.report,
-        comparisonPage(measurements, comparisonRows(measurements), {
+        comparisonPage(measurements, comparisonRows(measurements, trainSizes), {
           model: args.model,
           epochs: Number(args.epochs),
           batchSize: Number(args['batch-size']),
@@ -207,7 +211,7 @@ export default defineCommand({
           tasks: folders.map((folder, index) => ({
             name: names[index],
             directory: resolve(folder),
-            ...splitSizes(folder),
+            ...splits[index],
           })),
           writtenAt: new Date().toISOString(),
         }),
@@ -220,6 +224,42 @@ function splitSizes(folder: string): { train: number; dev: number; test: number 
   const count = (split: string) =>
     readExamples(taskSplit(folder, split), { inputFields: ['input'], targetField: 'target' }).length;
   return { train: count('train'), dev: count('dev'), test: count('test') };
+}
+
+/**
+ * Refuses, before any training, what a method's plan would refuse when its turn came, hours in: a rank
+ * past the model's hidden size, more prompt vectors than the context or the vocabulary holds. Each
+ * method is planned once, untrained (full fine-tuning, which copies the model, and multitask prompt
+ * tuning, planned as prompt tuning is, aside).
+ */
+function checkMethodLimits(
+  methods: Method[],
+  loaded: LoadedModel,
+  methodArgs: Omit<MethodArgs, 'method'>,
+  seed: number,
+): void {
+  const planned = new Set(
+    methods.flatMap((method) =>
+      method === 'full-fine-tuning'
+        ? []
+        : method === 'multitask-prompt-tuning'
+          ? ['prompt-tuning']
+          : [method],
+    ),
+  );
+  for (const method of planned) {
+    try {
+      planMethod({ ...methodArgs, method }, loaded, undefined, seed);
+    } catch (error) {
+      // compare-methods starts every prompt from sampled vocabulary: fewer vectors is the one way out
+      if (PromptuneError.isInstance(error) && error.code === 'SOFT_PROMPT_INIT')
+        throw new ValidationError(`--virtual-tokens ${methodArgs['virtual-tokens']}: ${error.message}`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Use fewer --virtual-tokens: compare-methods starts every prompt from sampled vocabulary tokens.',
+        });
+      throw error;
+    }
+  }
 }
 
 /** Refuses a method option no method named uses (it would be ignored), and a value no method takes. */
@@ -243,61 +283,4 @@ function checkMethodOptions(
         },
       );
   }
-}
-
-/** One row per task and method: the numbers at the largest size, accuracy at every size. */
-export function comparisonRows(measurements: MethodMeasurement[]): string[][] {
-  const groups = new Map<string, MethodMeasurement[]>();
-  for (const measurement of measurements) {
-    const key = `${measurement.task}\u0000${methodName(measurement)}`;
-    groups.set(key, [...(groups.get(key) ?? []), measurement]);
-  }
-  const header = [
-    'task',
-    'method',
-    'trainable parameters',
-    's/step',
-    'peak RSS MB',
-    'test accuracy by train size',
-    'held-out perplexity before → after',
-    'KB per served task',
-    'extra per request',
-  ];
-  const rows = [...groups.values()].map((group) => {
-    const largest = group.reduce((a, b) => (b.trainExamples > a.trainExamples ? b : a));
-    const { serving } = largest;
-    return [
-      largest.task,
-      methodName(largest),
-      largest.trainableParameters.toLocaleString('en-US'),
-      largest.secondsPerStep.toFixed(3),
-      largest.peakResidentMegabytes.toFixed(0),
-      group.map((item) => `${item.trainExamples}: ${item.testAccuracy.toFixed(3)}`).join(', '),
-      `${largest.heldOutPerplexity.before.toFixed(2)} → ${largest.heldOutPerplexity.after.toFixed(2)}`,
-      (serving.bytesPerTask / 1024).toFixed(1),
-      !serving.sharesModel
-        ? 'a model of its own'
-        : serving.extraPositionsPerRequest
-          ? `${serving.extraPositionsPerRequest} positions`
-          : `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`,
-    ];
-  });
-  return [header, ...rows];
-}
-
-/**
- * A row's method by name: "multitask prompt tuning (from animal, gender)" for a transferred one, "(one
- * task)" for one trained from scratch on its task alone.
- */
-function methodName(measurement: MethodMeasurement): string {
-  const name = METHOD_NAMES[measurement.method];
-  if (measurement.sourceTasks) return `${name} (from ${measurement.sourceTasks.join(', ')})`;
-  return measurement.method === 'multitask-prompt-tuning' ? `${name} (one task)` : name;
-}
-
-/** The comparison as a Markdown table. */
-export function comparisonTable(measurements: MethodMeasurement[]): string {
-  const [header, ...rows] = comparisonRows(measurements);
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }

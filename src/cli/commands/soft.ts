@@ -53,6 +53,7 @@ import {
   checkRunOptions,
   DEFAULT_INIT_TEXT,
   warnLargeBatch,
+  warnLongWarmup,
   warnRisingLoss,
   checkpointNote,
 } from '../soft-training.js';
@@ -349,6 +350,7 @@ const train = defineCommand({
       bar.finish();
       stopping.dispose();
       warnRisingLoss(result.history, learningRate, plan.defaultLearningRate);
+      warnLongWarmup(common.schedule?.warmupSteps, result.steps);
       const test = testData ? result.evaluate(testData.examples) : undefined;
       const metrics: Record<string, number> = {
         devExactMatch: result.best?.exactMatch ?? NaN,

@@ -21,6 +21,10 @@ interface Measurement {
   secondsPerStep: number | null;
   peakResidentMegabytes: number | null;
   testAccuracy: number | null;
+  /** A label task's accuracy among its labels (the label of the highest log-likelihood), as it is served. */
+  testLabelAccuracy?: number;
+  /** The frozen model with the input alone: the row to beat. */
+  frozen?: { testAccuracy: number; testLabelAccuracy?: number };
   devAccuracy: number | null;
   heldOutPerplexity: { before: number | null; after: number | null };
   serving: {
@@ -85,19 +89,27 @@ export function ComparisonRun({ run }: { run: Run }) {
     [measurements],
   );
   const wholeSplit = Array.isArray(run.config.sizes) && run.config.sizes.includes('all');
-  const chart = useMemo(
-    () => ({
+  // a label task is judged among its labels, as it is served; others by exact match
+  const labelled = measurements.some((item) => item.testLabelAccuracy !== undefined);
+  const frozen = measurements.find((item) => item.frozen)?.frozen;
+  const chart = useMemo(() => {
+    const accuracy = (item?: Pick<Measurement, 'testAccuracy' | 'testLabelAccuracy'>) =>
+      (labelled ? item?.testLabelAccuracy : item?.testAccuracy) ?? null;
+    return {
       x: sizes.map((_, index) => index),
       // the whole training split, when the comparison asked for all of it
       names: sizes.map((size) => (size === sizes.at(-1) && wholeSplit ? `${size} (all)` : String(size))),
-      series: rows.map(({ name, group }) => ({
-        label: name,
-        values: sizes.map((size) => group.find((item) => item.trainExamples === size)?.testAccuracy ?? null),
-      })),
-    }),
-    [rows, sizes, wholeSplit],
-  );
-  const best = Math.max(...rows.map(({ largest }) => largest.testAccuracy ?? -1));
+      series: [
+        ...(frozen ? [{ label: 'no tuning', values: sizes.map(() => accuracy(frozen)) }] : []),
+        ...rows.map(({ name, group }) => ({
+          label: name,
+          values: sizes.map((size) => accuracy(group.find((item) => item.trainExamples === size))),
+        })),
+      ],
+    };
+  }, [rows, sizes, wholeSplit, labelled, frozen]);
+  const accuracyOf = (item: Measurement) => (labelled ? item.testLabelAccuracy : item.testAccuracy) ?? -1;
+  const best = Math.max(...rows.map(({ largest }) => accuracyOf(largest)));
   const config = run.config;
   const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
   return (
@@ -114,7 +126,9 @@ export function ComparisonRun({ run }: { run: Run }) {
       ) : (
         <>
           <LineChart
-            title="test accuracy by training examples"
+            title={
+              labelled ? 'test label accuracy by training examples' : 'test exact match by training examples'
+            }
             x={chart.x}
             xNames={chart.names}
             xLabel="training examples"
@@ -131,17 +145,45 @@ export function ComparisonRun({ run }: { run: Run }) {
                   <th className="number">peak memory</th>
                   {sizes.map((size) => (
                     <th key={size} className="number">
-                      test on {size}
+                      exact match on {size}
                     </th>
                   ))}
+                  {labelled &&
+                    sizes.map((size) => (
+                      <th key={`label-${size}`} className="number">
+                        label accuracy on {size}
+                      </th>
+                    ))}
                   <th className="number">held-out perplexity before → after</th>
                   <th className="number">kept per served task</th>
                   <th>extra per request</th>
                 </tr>
               </thead>
               <tbody>
+                {frozen && (
+                  <tr className="muted" data-testid="frozen">
+                    <td>no tuning (the frozen model)</td>
+                    <td className="number">0</td>
+                    <td className="number">–</td>
+                    <td className="number">–</td>
+                    {sizes.map((size) => (
+                      <td key={size} className="number">
+                        {score(frozen.testAccuracy)}
+                      </td>
+                    ))}
+                    {labelled &&
+                      sizes.map((size) => (
+                        <td key={`label-${size}`} className="number">
+                          {score(frozen.testLabelAccuracy)}
+                        </td>
+                      ))}
+                    <td className="number">–</td>
+                    <td className="number">0 B</td>
+                    <td>none</td>
+                  </tr>
+                )}
                 {rows.map(({ name, group, largest }) => (
-                  <tr key={name} className={largest.testAccuracy === best ? 'selected' : undefined}>
+                  <tr key={name} className={accuracyOf(largest) === best ? 'selected' : undefined}>
                     <td>
                       {name}
                       {group.some((item) => item.kept) && (
@@ -163,6 +205,12 @@ export function ComparisonRun({ run }: { run: Run }) {
                         {score(group.find((item) => item.trainExamples === size)?.testAccuracy ?? undefined)}
                       </td>
                     ))}
+                    {labelled &&
+                      sizes.map((size) => (
+                        <td key={`label-${size}`} className="number">
+                          {score(group.find((item) => item.trainExamples === size)?.testLabelAccuracy)}
+                        </td>
+                      ))}
                     <td className="number">
                       {fixed(largest.heldOutPerplexity.before, 2)} →{' '}
                       {fixed(largest.heldOutPerplexity.after, 2)}
@@ -174,8 +222,10 @@ export function ComparisonRun({ run }: { run: Run }) {
               </tbody>
             </table>
             <p className="muted">
-              Each row's numbers but its accuracies are from its largest training set. Peak memory is the
-              process's, the model included. The highlighted row scored best there.
+              Each row's numbers but its accuracies are from its largest training set; s / step is the median
+              step's own time. Peak memory is the process's, the model included. Exact match is the greedy
+              answer being the target; a label task's label accuracy picks the label of the highest
+              likelihood, as it is served. The highlighted row scored best on the largest set.
             </p>
           </section>
         </>
