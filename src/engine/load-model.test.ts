@@ -1,6 +1,6 @@
 // inspectModel reads the same facts loadModel reports, from headers and configs alone: it answers for
 // every format, and for a GGUF file whose tensor data is cut off, which loadModel must refuse.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,5 +39,22 @@ describe('inspectModel', () => {
       (error: unknown) => error,
     );
     expect(PromptuneError.isInstance(refused) && refused.code).toBe('WEIGHT_TRUNCATED');
+  });
+
+  it("reads a Hugging Face directory's weight headers: an empty or missing weight file is said", async () => {
+    for (const [name, make, code] of [
+      ['empty', (path: string) => writeFileSync(path, ''), 'WEIGHT_TRUNCATED'],
+      ['a folder', (path: string) => mkdirSync(path), 'PATH_IS_A_FOLDER'],
+    ] as const) {
+      const folder = mkdtempSync(join(tmpdir(), 'promptune-inspect-hf-'));
+      cpSync(stories.huggingFace, folder, { recursive: true });
+      rmSync(join(folder, 'model.safetensors'));
+      make(join(folder, 'model.safetensors'));
+      const refused = await inspectModel(folder).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(PromptuneError.isInstance(refused) && refused.code, name).toBe(code);
+    }
   });
 });

@@ -21,7 +21,8 @@ import {
   readGgufHeader,
   type GgufMetadata,
 } from './weights/gguf.js';
-import { loadHuggingFaceDirectory, readHuggingFaceConfig } from './weights/hf-directory.js';
+import { loadHuggingFaceDirectory, readHuggingFaceConfig, safetensorsFiles } from './weights/hf-directory.js';
+import { openSafetensors } from './weights/safetensors.js';
 import { resolveHubReference, type HubOptions } from './weights/hub.js';
 import { loadLlama2c, readLlama2cConfig } from './weights/llama2c.js';
 import type { ModelWeights } from './weights/types.js';
@@ -136,7 +137,12 @@ async function readModel(
     if (!options.tokenizer) tokenizer = ggufTokenizer(metadata, path);
   } else if (format === 'safetensors') {
     if (withWeights) ({ config, weights } = loadHuggingFaceDirectory(path));
-    else ({ config } = readHuggingFaceConfig(path));
+    else {
+      ({ config } = readHuggingFaceConfig(path));
+      // the weights' headers, not their values: a missing, empty, cut or folder weight file is said
+      // here too, not only when the model is run
+      openSafetensors(safetensorsFiles(path)).close();
+    }
     if (!options.tokenizer) tokenizer = loadTokenizerJson(path, { eosTokenIds: config.eosTokenIds });
   } else {
     ({ config, weights } = withWeights ? loadLlama2c(path) : { config: readLlama2cConfig(path) });

@@ -88,8 +88,16 @@ export function readMultitaskFolder(directory: string): LoadedMultitask {
             hint: 'The adapter files do not belong together.',
           });
         const read = source.read(tensor);
+        // a task's factors are [task, virtual token, rank] and [task, rank, dimension]
+        const axes =
+          name === 'prefix_task_cols'
+            ? ['task', 'virtual token', 'rank']
+            : name === 'prefix_task_rows'
+              ? ['task', 'rank', 'dimension']
+              : undefined;
         checkPromptFinite(read, shape.at(-1)!, `${tensorPath}: tensor ${name}`, {
           hint: 'The adapter holds NaN or infinite values (a diverged run, or a damaged file); train it again.',
+          position: axes && ((index) => coordinates(index, shape, axes)),
         });
         return [name, read];
       }),
@@ -207,4 +215,15 @@ export function saveMultitaskAdapter(
       ...rest,
     },
   );
+}
+
+/** An index of a tensor of `shape` in words: "task 1, virtual token 2, rank 0". */
+function coordinates(index: number, shape: number[], axes: string[]): string {
+  const parts: string[] = [];
+  let rest = index;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    parts.unshift(`${axes[axis]} ${rest % shape[axis]}`);
+    rest = Math.floor(rest / shape[axis]);
+  }
+  return parts.join(', ');
 }

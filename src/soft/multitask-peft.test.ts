@@ -4,11 +4,12 @@
 // steps follow PEFT's losses and end on its parameters. PEFT's adapter loads (each task's prompt), a
 // transfer starts where PEFT's AVERAGE_SOURCE_TASKS, EXACT_SOURCE_TASK and ONLY_SOURCE_SHARED start, and
 // the adapter promptune writes reads back equal; with PROMPTUNE_PEFT_PYTHON, PEFT loads it too.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
+import { patchSafetensorsFloat } from '../../test/readers-helpers.js';
 import {
   peftLogits,
   readPeftFixture,
@@ -146,6 +147,19 @@ describe('multitask prompt tuning against PEFT', async () => {
     expect(() =>
       checkAdapterFiles({ ...files, config: { ...files.config, num_tasks: 1 } }, 'the version'),
     ).toThrow(expect.objectContaining({ code: 'ADAPTER_CORRUPT' }));
+    // a NaN in a task's factors is named by task, virtual token and rank (not as a prompt's position)
+    const damaged = mkdtempSync(join(tmpdir(), 'promptune-multitask-nan-'));
+    cpSync(directory, damaged, { recursive: true });
+    // [task, virtual token, rank]: the second task's first values
+    patchSafetensorsFloat(join(damaged, 'adapter_model.safetensors'), 'prefix_task_cols', P * ranks + 3, NaN);
+    expect(() => readMultitaskFolder(damaged)).toThrow(
+      expect.objectContaining({
+        code: 'SOFT_PROMPT_NOT_FINITE',
+        message: expect.stringContaining(
+          `(task 1, virtual token ${Math.floor(3 / ranks)}, rank ${3 % ranks}) is NaN`,
+        ),
+      }),
+    );
   });
 
   it("transfers to a new task where PEFT's source inits start", () => {

@@ -135,18 +135,22 @@ export function initSoftPrompt(
 
 /**
  * Refuses prompt values holding NaN or ±Infinity with a ValidationError that names `where` and the first
- * bad index (as virtual token and dimension). `code` defaults to SOFT_PROMPT_NOT_FINITE.
+ * bad index (as virtual token and dimension, or as `position` says for a tensor of other axes). `code`
+ * defaults to SOFT_PROMPT_NOT_FINITE.
  */
 export function checkPromptFinite(
   values: ArrayLike<number>,
   hiddenSize: number,
   where: string,
-  options: { code?: string; hint: string },
+  options: { code?: string; hint: string; position?: (index: number) => string },
 ): void {
   const index = firstNonFinite(values);
   if (index < 0) return;
+  const position =
+    options.position?.(index) ??
+    `virtual token ${Math.floor(index / hiddenSize)}, dimension ${index % hiddenSize}`;
   throw new ValidationError(
-    `${where}: value ${index} (virtual token ${Math.floor(index / hiddenSize)}, dimension ${index % hiddenSize}) is ${values[index]}, expected a finite number`,
+    `${where}: value ${index} (${position}) is ${values[index]}, expected a finite number`,
     { code: options.code ?? 'SOFT_PROMPT_NOT_FINITE', hint: options.hint },
   );
 }
