@@ -191,6 +191,15 @@ describe('promptune compare-methods', () => {
     mkdirSync(twin);
     for (const split of ['train', 'dev', 'test'])
       copyFileSync(join(data, `${split}.jsonl`), join(twin, `${split}.jsonl`));
+    // a second task whose test split has a line that is not JSON: said before the first task trains
+    const broken = join(mkdtempSync(join(tmpdir(), 'promptune-compare-broken-')), 'broken');
+    mkdirSync(broken);
+    for (const split of ['train', 'dev'])
+      copyFileSync(join(data, `${split}.jsonl`), join(broken, `${split}.jsonl`));
+    writeFileSync(
+      join(broken, 'test.jsonl'),
+      readFileSync(join(data, 'test.jsonl'), 'utf8') + '{"input": \n',
+    );
     const refusals: [string[], string][] = [
       [['--methods', 'adapters'], 'CLI_INVALID_OPTION'],
       [['--methods', 'LoRA'], '--methods: LoRA is not a method; did you mean lora?'],
@@ -209,6 +218,7 @@ describe('promptune compare-methods', () => {
       [['--rank', '100'], "the model's hidden size"],
       [['--virtual-tokens', '600'], 'hint: Use fewer --virtual-tokens'],
       [['--data', twin], `two --data folders are named ${basename(data)}`],
+      [['--data', broken], `${join(broken, 'test.jsonl')}:17`],
       // a data file given for its folder is told the folder
       [
         ['--data', join(data, 'train.jsonl')],

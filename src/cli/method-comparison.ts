@@ -83,6 +83,10 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   const trainSplits = options.tasks.map((task) =>
     readSoftData(taskSplit(task.directory, 'train'), loaded, fields, 0),
   );
+  // every task's dev and test read before the first training too: a bad line in the last task's file is
+  // said now, not after the other tasks' hours
+  for (const task of options.tasks)
+    for (const split of ['dev', 'test']) readSoftData(taskSplit(task.directory, split), loaded, fields, 0);
   // a size past a task's examples is all of them, measured once
   const sizesOf = (examples: number) => [
     ...new Set(options.sizes.map((size) => (size === 'all' ? examples : Math.min(size, examples)))),

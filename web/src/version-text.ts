@@ -11,6 +11,34 @@ export function versionMethod(version: Pick<Version, 'kind' | 'method'>): string
   return version.method ?? (version.kind === 'soft' ? 'soft prompt' : 'hard prompt');
 }
 
+/**
+ * What tells two versions of one method apart in a list, in a word or two: a LoRA's rank, a prefix made
+ * through an MLP or started from text, a P-tuning encoder's kind, a prompt's length; undefined for a hard
+ * prompt.
+ */
+export function methodDetail(version: Pick<Version, 'kind' | 'content'>): string | undefined {
+  if (version.kind !== 'soft') return undefined;
+  const config = (version.content.adapterConfig ?? {}) as Record<string, unknown>;
+  const metadata = (version.content.promptune ?? {}) as {
+    init?: unknown;
+    training?: { projection?: unknown };
+  };
+  const tokens = `${text(config.num_virtual_tokens)} positions`;
+  switch (config.peft_type) {
+    case 'LORA':
+      return `r ${text(config.r)}`;
+    case 'PREFIX_TUNING':
+      if (typeof metadata.training?.projection === 'number') return `${tokens}, via MLP`;
+      return metadata.init === 'text' ? `${tokens}, from text` : tokens;
+    case 'P_TUNING':
+      return `${text(config.encoder_reparameterization_type)} encoder`;
+    case 'MULTITASK_PROMPT_TUNING':
+      return `rank ${text(config.num_ranks)}`;
+    default:
+      return metadata.init ? `${tokens}, ${text(metadata.init)}` : tokens;
+  }
+}
+
 /** What an adapter's method is and how it is shaped, by its PEFT config's peft_type. */
 function methodSections(
   config: Record<string, unknown>,

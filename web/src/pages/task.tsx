@@ -11,7 +11,7 @@ import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
-import { versionMethod, versionSections } from '../version-text';
+import { methodDetail, versionMethod, versionSections } from '../version-text';
 
 const madeBy: Record<string, string> = {
   manual: 'a push (registry push)',
@@ -384,6 +384,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                     </td>
                     <td>
                       {versionMethod(version)}
+                      {methodDetail(version) && <div className="muted detail">{methodDetail(version)}</div>}
                       {version.notServed && (
                         <span className="tag tag-warn" title={version.notServed}>
                           not served here
