@@ -13,8 +13,8 @@ export function versionMethod(version: Pick<Version, 'kind' | 'method'>): string
 
 /**
  * What tells two versions of one method apart in a list, in a word or two: a LoRA's rank, a prefix made
- * through an MLP or started from text, a P-tuning encoder's kind, a prompt's length; undefined for a hard
- * prompt.
+ * through an MLP or started from text, a P-tuning encoder's kind, a prompt's start; undefined for a hard
+ * prompt (and a plain prefix).
  */
 export function methodDetail(version: Pick<Version, 'kind' | 'content'>): string | undefined {
   if (version.kind !== 'soft') return undefined;
@@ -23,19 +23,18 @@ export function methodDetail(version: Pick<Version, 'kind' | 'content'>): string
     init?: unknown;
     training?: { projection?: unknown };
   };
-  const tokens = `${text(config.num_virtual_tokens)} positions`;
   switch (config.peft_type) {
     case 'LORA':
       return `r ${text(config.r)}`;
     case 'PREFIX_TUNING':
-      if (typeof metadata.training?.projection === 'number') return `${tokens}, via MLP`;
-      return metadata.init === 'text' ? `${tokens}, from text` : tokens;
+      if (typeof metadata.training?.projection === 'number') return 'via MLP';
+      return metadata.init === 'text' ? 'from text' : undefined;
     case 'P_TUNING':
       return `${text(config.encoder_reparameterization_type)} encoder`;
     case 'MULTITASK_PROMPT_TUNING':
       return `rank ${text(config.num_ranks)}`;
     default:
-      return metadata.init ? `${tokens}, ${text(metadata.init)}` : tokens;
+      return metadata.init ? text(metadata.init) : undefined;
   }
 }
 

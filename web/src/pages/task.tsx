@@ -384,7 +384,9 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                     </td>
                     <td>
                       {versionMethod(version)}
-                      {methodDetail(version) && <div className="muted detail">{methodDetail(version)}</div>}
+                      {methodDetail(version) && (
+                        <div className="muted method-detail">{methodDetail(version)}</div>
+                      )}
                       {version.notServed && (
                         <span className="tag tag-warn" title={version.notServed}>
                           not served here
