@@ -95,6 +95,34 @@ describe('GGUF files', () => {
       { code: 'WEIGHT_BAD_HEADER', mentions: ['general.alignment is 48, expected a power of two'] },
     ],
     [
+      'a tensor is listed twice',
+      (folder) => {
+        ggufWith(folder, {});
+        // the key tensor's name made the query's (the same length): two entries of one name
+        const bytes = readFileSync(model(folder));
+        bytes.write('blk.0.attn_q.weight', bytes.indexOf('blk.0.attn_k.weight'), 'latin1');
+        writeFileSync(model(folder), bytes);
+      },
+      { code: 'WEIGHT_BAD_HEADER', mentions: ['tensor blk.0.attn_q.weight is listed twice'] },
+    ],
+    [
+      'a tensor starts off the alignment',
+      (folder) => {
+        ggufWith(folder, {});
+        // after the name: its dimension count (u32), its dimensions (u64 each), its type (u32), its offset (u64)
+        const bytes = readFileSync(model(folder));
+        const name = 'blk.0.attn_q.weight';
+        const at = bytes.indexOf(name) + name.length;
+        const offset = at + 4 + 8 * bytes.readUInt32LE(at) + 4;
+        bytes.writeBigUInt64LE(bytes.readBigUInt64LE(offset) + 4n, offset);
+        writeFileSync(model(folder), bytes);
+      },
+      {
+        code: 'WEIGHT_BAD_HEADER',
+        mentions: ['tensor blk.0.attn_q.weight starts at', 'not a multiple of the alignment 32'],
+      },
+    ],
+    [
       'tokenizer.ggml.tokens holds numbers',
       (folder) =>
         ggufWith(folder, {

@@ -44,7 +44,7 @@ export async function recordComparisons(
         {
           kind: 'measurement',
           position: made[index].length,
-          score: Number.isFinite(measurement.testAccuracy) ? measurement.testAccuracy : null,
+          score: Number.isFinite(accuracyOf(measurement)) ? accuracyOf(measurement) : null,
           passed: null,
           data: { ...measurement, kept },
         },
@@ -61,19 +61,24 @@ export async function recordComparisons(
   };
 }
 
+/** What a measurement is judged by: a label task's label accuracy (as it is served), else exact match. */
+const accuracyOf = (measurement: MethodMeasurement) =>
+  measurement.testLabelAccuracy ?? measurement.testAccuracy;
+
 /**
  * A task's comparison in brief: how many measurements, and the method with the best test accuracy at the
- * largest training-set size it trained on (the first of a tie, in the order the methods were given).
+ * largest training-set size it trained on (the first of a tie, in the order the methods were given): a
+ * label task's label accuracy, as the dashboard ranks them, else exact match.
  */
 export function comparisonSummary(measurements: MethodMeasurement[]): Record<string, unknown> {
   const largest = Math.max(...measurements.map((measurement) => measurement.trainExamples));
   const best = measurements
     .filter(
-      (measurement) => measurement.trainExamples === largest && Number.isFinite(measurement.testAccuracy),
+      (measurement) => measurement.trainExamples === largest && Number.isFinite(accuracyOf(measurement)),
     )
     .reduce<MethodMeasurement | undefined>(
       (leader, measurement) =>
-        !leader || measurement.testAccuracy > leader.testAccuracy ? measurement : leader,
+        !leader || accuracyOf(measurement) > accuracyOf(leader) ? measurement : leader,
       undefined,
     );
   return {
@@ -82,10 +87,11 @@ export function comparisonSummary(measurements: MethodMeasurement[]): Record<str
       best: {
         method: best.method,
         ...(best.sourceTasks && { sourceTasks: best.sourceTasks }),
-        testAccuracy: best.testAccuracy,
+        testAccuracy: accuracyOf(best),
+        measure: best.testLabelAccuracy === undefined ? 'exact match' : 'label accuracy',
         trainExamples: best.trainExamples,
       },
-      score: best.testAccuracy,
+      score: accuracyOf(best),
     }),
   };
 }

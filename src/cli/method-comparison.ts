@@ -83,10 +83,15 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   const trainSplits = options.tasks.map((task) =>
     readSoftData(taskSplit(task.directory, 'train'), loaded, fields, 0),
   );
-  // every task's dev and test read before the first training too: a bad line in the last task's file is
+  // every task's splits read before the first training too, with a prompt's positions where a
+  // method has them: a bad line, or an example too long beside the prompt, in the last task's file is
   // said now, not after the other tasks' hours
+  const positions = options.methods.some((method) => method !== 'lora' && method !== 'full-fine-tuning')
+    ? Number(options.methodArgs['virtual-tokens'])
+    : 0;
   for (const task of options.tasks)
-    for (const split of ['dev', 'test']) readSoftData(taskSplit(task.directory, split), loaded, fields, 0);
+    for (const split of positions ? ['train', 'dev', 'test'] : ['dev', 'test'])
+      readSoftData(taskSplit(task.directory, split), loaded, fields, positions);
   // a size past a task's examples is all of them, measured once
   const sizesOf = (examples: number) => [
     ...new Set(options.sizes.map((size) => (size === 'all' ? examples : Math.min(size, examples)))),

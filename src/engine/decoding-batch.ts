@@ -126,13 +126,13 @@ export class DecodingBatch {
    * a chunk per `advance()`. Returns the events of requests that finish at once (no new tokens asked);
    * the others produce events from `sample()` once prefilled.
    */
-  admit(requests: RowRequest[]): GenerationEvent[] {
+  admit(requests: RowRequest[]): RowEvent[] {
     if (requests.length > this.free)
       throw new ValidationError(`${requests.length} requests for ${this.free} free rows`, {
         code: 'BATCH_FULL',
         hint: 'Admit at most `free` requests at a time.',
       });
-    const events: GenerationEvent[] = [];
+    const events: RowEvent[] = [];
     const joining: Row[] = [];
     const prompts: PromptInput[] = [];
     for (const { id, prompt } of requests) {
@@ -142,8 +142,15 @@ export class DecodingBatch {
         events.push({ row: id, done: { tokens: [], text: '', finishReason: 'length' }, batchSize: 1 });
         continue;
       }
-      // a label set is decided by the labels' likelihoods, without decoding
-      const chosen = chooseSequence(this.model, this.tokenizer, prompt, options);
+      // a label set is decided by the labels' likelihoods, without decoding; a row whose likelihoods
+      // are not numbers fails alone
+      let chosen: ReturnType<typeof chooseSequence>;
+      try {
+        chosen = chooseSequence(this.model, this.tokenizer, prompt, options);
+      } catch (error) {
+        events.push({ row: id, error: error as Error });
+        continue;
+      }
       if (chosen) {
         if (chosen.text)
           events.push({ row: id, token: chosen.tokens[chosen.tokens.length - 1], delta: chosen.text });

@@ -3,7 +3,7 @@
 // Every row may bring its own options (sampling, length, stop strings, seed and a cached prefix such
 // as its own soft prompt), so requests for different tasks share one forward pass per step.
 // Prompts are token ids or input embeddings; tokenizing text is the caller's (see session.ts).
-import { DecodingBatch } from './decoding-batch.js';
+import { DecodingBatch, type RowEvent } from './decoding-batch.js';
 import type { Generation, GenerationEvent, GenerationOptions, PromptInput } from './generation-types.js';
 import type { LlamaModel } from './llama.js';
 import type { Tokenizer } from './tokenizers/types.js';
@@ -34,13 +34,16 @@ export async function* generateStream(
     prompt: { ...prompt, options: { ...options, ...prompt.options } },
   }));
   requests.forEach((request) => batch.check(request.prompt, request.id));
-  yield* batch.admit(requests);
-  while (batch.size > 0) {
-    for (const event of batch.sample()) {
-      // a row that could not go on ends the whole call: its caller asked for every row
+  // a row that could not go on ends the whole call: its caller asked for every row
+  const each = function* (events: RowEvent[]): Generator<GenerationEvent> {
+    for (const event of events) {
       if ('error' in event) throw event.error;
       yield event;
     }
+  };
+  yield* each(batch.admit(requests));
+  while (batch.size > 0) {
+    yield* each(batch.sample());
     if (batch.size === 0) break;
     // let other work (I/O, other requests) run between steps
     await new Promise((resolve) => setImmediate(resolve));

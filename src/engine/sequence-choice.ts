@@ -4,6 +4,7 @@
 // Greedy token-by-token choice would pick by the first token alone (" b" of " bird" wins whenever
 // " b..." words are likely). Top-k and top-p do not apply to such a choice.
 import { continuationLikelihoods } from './continuation-likelihoods.js';
+import { outputNotFinite } from './output-check.js';
 import type { Generation, GenerationOptions, PromptInput } from './generation-types.js';
 import type { LlamaModel } from './llama.js';
 import { seededRandom } from './random.js';
@@ -30,6 +31,12 @@ export function chooseSequence(
     options.prefix,
     options.adapter,
   );
+  // an overflowed forward pass (its adapter's, its weights') scores no label: refused, not the first one
+  const broken = scores.findIndex((score) => score !== score || score === Infinity);
+  if (broken >= 0)
+    throw outputNotFinite(
+      `likelihood of the label ${JSON.stringify(tokenizer.decode([...sequences[broken]]))} is ${scores[broken]}`,
+    );
   let chosen = scores.indexOf(Math.max(...scores));
   const temperature = options.temperature ?? 0;
   if (temperature > 0) {

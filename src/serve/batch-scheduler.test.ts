@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { generate, loadModel, seededRandom } from '../engine/index.js';
+import { choiceTokenConstraint } from '../guard/constrain/choice-tokens.js';
 import { initLoraAdapter } from '../soft/lora-adapter.js';
 import { initSoftPrompt } from '../soft/soft-prompt.js';
 import { SoftPromptSession } from '../soft/session.js';
@@ -78,12 +79,24 @@ describe('BatchScheduler on stories260K', async () => {
       tokens: tokenizer.encode('Tom had a red ball.'),
       options: { adapter: overflowing, maxTokens: 8 },
     };
+    // a label task's row too, decided by the labels' likelihoods rather than token by token
+    const labelled = {
+      ...broken,
+      options: { ...broken.options, constraint: choiceTokenConstraint([' boy', ' girl'], tokenizer)! },
+    };
     const results = await Promise.allSettled([
       scheduler.submit(requests[0]),
       scheduler.submit(broken),
       scheduler.submit(requests[2]),
+      scheduler.submit(labelled),
     ]);
-    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+    ]);
+    expect((results[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'MODEL_OUTPUT_NOT_FINITE' });
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'MODEL_OUTPUT_NOT_FINITE' });
     const [first, , third] = await alone();
     expect((results[0] as PromiseFulfilledResult<ScheduledGeneration>).value.tokens).toEqual(first.tokens);

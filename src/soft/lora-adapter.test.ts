@@ -101,6 +101,20 @@ describe('bad LoRA adapters', async () => {
     expect(codeOf(() => loadLoraAdapter(folderWith(pair(2)), model))).toMatch(
       /ADAPTER_CORRUPT: .*adapts layer 0 self_attn.q_proj, layer 0 self_attn.k_proj, layer 0 self_attn.v_proj and 31 more, whose LoRA matrices the file does not hold/,
     );
+    // as PEFT matches the names: a pattern, all-linear, a list of layers
+    const load = (more: object) =>
+      codeOf(() =>
+        loadLoraAdapter(folderWith(pair(2), { peft_type: 'LORA', r: 4, lora_alpha: 8, ...more }), model),
+      );
+    expect(load({ target_modules: '.*q_proj' })).toMatch(
+      /ADAPTER_CORRUPT: .*adapts layer 0 self_attn.q_proj, layer 1 self_attn.q_proj, layer 3 self_attn.q_proj and 1 more/,
+    );
+    expect(load({ target_modules: 'all-linear' })).toMatch(/ADAPTER_CORRUPT: .*and 31 more/);
+    expect(load({ target_modules: ['q_proj'], layers_to_transform: [1, 2] })).toMatch(
+      /ADAPTER_CORRUPT: .*adapts layer 1 self_attn.q_proj, whose/,
+    );
+    // a pattern JavaScript does not read (Python's named group) is not judged: the file is taken as it is
+    expect(load({ target_modules: ['q_proj'], exclude_modules: '(?P<skip>layers\\.0)' })).toBe('loaded');
   });
 
   it('refuses what PEFT would compute otherwise: rearranged layers, biases, token rows, base-changing starts, an alpha past float32, another head', () => {

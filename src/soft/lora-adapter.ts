@@ -301,7 +301,16 @@ function missingModules(config: LoraConfig, adapter: LowRankAdapter): string[] {
       const path = `model.layers.${layer}.${MODULES[projection]}`;
       const targets = config.target_modules;
       const targeted = targets === 'all-linear' || namesModule(targets, path) === true;
-      if (targeted && !configDisagreement(config, layer, MODULES[projection]) && !pairs[projection])
+      // an exclude_modules pattern JavaScript cannot read is not judged either
+      const excluded = config.exclude_modules;
+      const unread =
+        typeof excluded === 'string' && excluded !== '' && namesModule(excluded, path) === undefined;
+      if (
+        targeted &&
+        !unread &&
+        !configDisagreement(config, layer, MODULES[projection]) &&
+        !pairs[projection]
+      )
         missing.push(`layer ${layer} ${MODULES[projection]}`);
     }
   return missing;

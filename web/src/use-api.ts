@@ -48,14 +48,8 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
   return { data: answer?.path === path ? answer.data : undefined, error, loading, reload };
 }
 
-/**
- * GETs every path of `paths` at once; data once all answered (in the same order), or the first error.
- * A change of `again` GETs them again (the last data stays shown meanwhile).
- */
-export function useApiAll<T>(
-  paths: string[],
-  again = '',
-): { data: T[] | undefined; error: ApiError | undefined } {
+/** GETs every path of `paths` at once; data once all answered (in the same order), or the first error. */
+export function useApiAll<T>(paths: string[]): { data: T[] | undefined; error: ApiError | undefined } {
   const key = JSON.stringify(paths);
   // the answer or the error with the paths it answers, so a page whose paths changed shows neither
   const [state, setState] = useState<{ key: string; data?: T[]; error?: ApiError }>();
@@ -67,7 +61,7 @@ export function useApiAll<T>(
     return () => {
       stopped = true;
     };
-  }, [key, again]);
+  }, [key]);
   return state?.key === key
     ? { data: state.data, error: state.error }
     : { data: undefined, error: undefined };

@@ -1,11 +1,12 @@
 // Versions by the number people call them by (v3, as in name@3), not by their content hash: a page reads
-// the versions of the tasks it shows and names each version it lists by its number, reading them again
-// when it lists a version they did not hold (one pushed since). A version it cannot place (the versions
-// not read yet, or refused) keeps its short id.
+// the versions of the tasks whose versions it lists and names each by its number, reading them again when
+// it lists a version they did not hold (one pushed since). A task the registry does not hold (a run of a
+// data folder never pushed), or a read that fails, leaves the others named; a version it cannot place
+// keeps its short id.
 import { useEffect, useMemo, useState } from 'react';
+import { api } from './api';
 import { shortId } from './format';
 import type { Version } from './types';
-import { useApiAll } from './use-api';
 
 /** Names a version of a task: "v3", or its short id when the page cannot place it. */
 export type VersionNamer = (task: string | null | undefined, id: string | null | undefined) => string;
@@ -18,38 +19,41 @@ interface Listed {
 
 const key = (task: string, id: string) => `${task}\n${id}`;
 
-/** A namer over the versions of the tasks `listed` names. */
+/** A namer over the versions of the tasks `listed` names with a version. */
 export function useVersionNames(listed: Listed[]): VersionNamer {
-  const tasks = [...new Set(listed.flatMap(({ task }) => (task ? [task] : [])))].sort();
-  const [again, setAgain] = useState('');
-  const versions = useApiAll<{ data: Version[] }>(
-    tasks.map((task) => `/v1/tasks/${encodeURIComponent(task)}/versions`),
-    again,
-  );
-  const numbers = useMemo(() => {
-    const map = new Map<string, number>();
-    for (const page of versions.data ?? [])
-      for (const version of page.data) map.set(key(version.task, version.id), version.number);
-    return map;
-  }, [versions.data]);
+  const wanted = listed.flatMap(({ task, version }) => (task && version ? [key(task, version)] : []));
+  const tasks = [...new Set(wanted.map((entry) => entry.split('\n')[0]))].sort().join('\n');
+  const [numbers, setNumbers] = useState<{ tasks: string; map: Map<string, number> }>();
   // listed versions the read ones do not hold: read again, once for each new set of them
-  const missing = versions.data
-    ? [
-        ...new Set(
-          listed.flatMap(({ task, version }) =>
-            task && version && !numbers.has(key(task, version)) ? [key(task, version)] : [],
-          ),
-        ),
-      ]
-        .sort()
-        .join(',')
+  const missing = numbers
+    ? [...new Set(wanted.filter((entry) => !numbers.map.has(entry)))].sort().join(',')
     : '';
+  const [again, setAgain] = useState('');
   useEffect(() => {
     if (missing && missing !== again) setAgain(missing);
   }, [missing, again]);
+  useEffect(() => {
+    if (!tasks) return;
+    let stopped = false;
+    void Promise.allSettled(
+      tasks
+        .split('\n')
+        .map((task) => api<{ data: Version[] }>(`/v1/tasks/${encodeURIComponent(task)}/versions`)),
+    ).then((answers) => {
+      if (stopped) return;
+      const map = new Map<string, number>();
+      for (const answer of answers)
+        if (answer.status === 'fulfilled')
+          for (const version of answer.value.data) map.set(key(version.task, version.id), version.number);
+      setNumbers({ tasks, map });
+    });
+    return () => {
+      stopped = true;
+    };
+  }, [tasks, again]);
   return useMemo(
     () => (task, id) => {
-      const number = task && id ? numbers.get(key(task, id)) : undefined;
+      const number = task && id ? numbers?.map.get(key(task, id)) : undefined;
       return number === undefined ? shortId(id) : `v${number}`;
     },
     [numbers],

@@ -192,8 +192,6 @@ export default defineCommand({
         bar?.finish();
         stopping.dispose();
       });
-    if (recording)
-      for (const id of await recording.complete()) process.stderr.write(`recorded as run ${id}\n`);
     const splits = folders.map((folder) => splitSizes(folder));
     const trainSizes = Object.fromEntries(names.map((name, index) => [name, splits[index].train]));
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
@@ -215,6 +213,15 @@ export default defineCommand({
           })),
           writtenAt: new Date().toISOString(),
         }),
+      );
+    // after the table and the page: a registry that fails now loses neither (the journal keeps the rest)
+    if (recording)
+      await recording.complete().then(
+        (ids) => ids.forEach((id) => process.stderr.write(`recorded as run ${id}\n`)),
+        (error: unknown) =>
+          process.stderr.write(
+            `warning: the comparison's runs were not recorded (${error instanceof Error ? error.message : String(error)}); its table and journal are whole\n`,
+          ),
       );
   },
 });
