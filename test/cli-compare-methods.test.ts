@@ -164,6 +164,8 @@ describe('promptune compare-methods', () => {
       .stdout.split('\n')
       .filter((line) => line.startsWith('{"kind":"measurement"'))
       .map((line) => JSON.parse(line));
+    // each with its row's name as the table prints it, which the dashboard shows as is
+    expect(entries.map((entry) => entry.data.name)).toEqual(['LoRA', 'LoRA']);
     expect(entries.map((entry) => [entry.data.trainExamples, entry.data.kept, entry.score])).toEqual(
       measurements
         .filter((item) => item.method === 'lora')

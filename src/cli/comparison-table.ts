@@ -87,7 +87,7 @@ export function comparisonRows(
  * A row's method by name: "multitask prompt tuning (from animal, gender)" for a transferred one, "(one
  * task)" for one trained from scratch on its task alone.
  */
-function methodName(measurement: MethodMeasurement): string {
+export function methodName(measurement: MethodMeasurement): string {
   const name = METHOD_NAMES[measurement.method];
   if (measurement.sourceTasks) return `${name} (from ${measurement.sourceTasks.join(', ')})`;
   return measurement.method === 'multitask-prompt-tuning' ? `${name} (one task)` : name;

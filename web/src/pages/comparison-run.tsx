@@ -35,22 +35,8 @@ interface Measurement {
   };
   /** Taken from the journal of an earlier comparison rather than measured by this one. */
   kept?: boolean;
-}
-
-const methodNames: Record<string, string> = {
-  'prompt-tuning': 'prompt tuning',
-  'p-tuning': 'P-tuning',
-  'multitask-prompt-tuning': 'multitask prompt tuning',
-  'prefix-tuning': 'prefix tuning',
-  lora: 'LoRA',
-  'full-fine-tuning': 'full fine-tuning',
-};
-
-/** A measurement's method in words: a multitask prompt says what it was transferred from, or that it was not. */
-export function comparedMethodName(measurement: Pick<Measurement, 'method' | 'sourceTasks'>): string {
-  const name = methodNames[measurement.method] ?? measurement.method;
-  if (measurement.sourceTasks) return `${name} (from ${measurement.sourceTasks.join(', ')})`;
-  return measurement.method === 'multitask-prompt-tuning' ? `${name} (one task)` : name;
+  /** Its row's name as compare-methods prints it: "multitask prompt tuning (from animal, gender)". */
+  name?: string;
 }
 
 const fixed = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
@@ -75,7 +61,7 @@ export function ComparisonRun({ run }: { run: Run }) {
   const rows = useMemo(() => {
     const byMethod = new Map<string, Measurement[]>();
     for (const measurement of measurements) {
-      const name = comparedMethodName(measurement);
+      const name = measurement.name ?? measurement.method;
       byMethod.set(name, [...(byMethod.get(name) ?? []), measurement]);
     }
     return [...byMethod.entries()].map(([name, group]) => ({
