@@ -62,7 +62,12 @@ describe('promptune compare-methods', () => {
       testAccuracy: number;
       heldOutPerplexity: { before: number; after: number };
       measuredAt: string;
-      serving: { bytesPerTask: number; extraPositionsPerRequest: number; sharesModel: boolean };
+      serving: {
+        bytesPerTask: number;
+        extraPositionsPerRequest: number;
+        extraMultiplyAddsPerToken: number;
+        sharesModel: boolean;
+      };
     }[];
     expect(measurements.map((item) => `${item.method}:${item.trainExamples}:${item.steps}`)).toEqual([
       'prompt-tuning:8:2',
@@ -86,6 +91,9 @@ describe('promptune compare-methods', () => {
     const prompt = measurements.find((item) => item.method === 'prompt-tuning')!;
     expect(prompt.trainableParameters).toBe(16 * 64);
     expect(prompt.serving.extraPositionsPerRequest).toBe(16);
+    // each token's 8 query heads of 8 score the 16 cached positions and sum their values, in 5 layers:
+    // the unit LoRA's products are counted in
+    expect(prompt.serving.extraMultiplyAddsPerToken).toBe(5 * 8 * 8 * 2 * 16);
     // P-tuning trains its encoder (64 -> 64 -> 64 -> 64) and serves the 16 vectors it makes, as prompt tuning
     const encoded = measurements.find((item) => item.method === 'p-tuning')!;
     expect(encoded.trainableParameters).toBe(16 * 64 + 3 * (64 * 64 + 64));

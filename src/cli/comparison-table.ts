@@ -73,14 +73,20 @@ export function comparisonRows(
         : []),
       `${largest.heldOutPerplexity.before.toFixed(2)} → ${largest.heldOutPerplexity.after.toFixed(2)}`,
       (serving.bytesPerTask / 1024).toFixed(1),
-      !serving.sharesModel
-        ? 'a model of its own'
-        : serving.extraPositionsPerRequest
-          ? `${serving.extraPositionsPerRequest} positions`
-          : `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`,
+      extraPerRequest(serving),
     ]);
   }
   return [header, ...rows];
+}
+
+/**
+ * What a request costs beyond the frozen model's, in one unit for every method (multiply-adds a token),
+ * with a prompt's positions beside it: "16 positions, 10,240 multiply-adds/token".
+ */
+function extraPerRequest(serving: MethodMeasurement['serving']): string {
+  if (!serving.sharesModel) return 'a model of its own';
+  const work = `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`;
+  return serving.extraPositionsPerRequest ? `${serving.extraPositionsPerRequest} positions, ${work}` : work;
 }
 
 /**

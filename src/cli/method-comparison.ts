@@ -166,7 +166,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             // a subset's examples (the file's first N before; a seeded order, labels in turn, since)
             ...(used.length < train.length && { subset: 'seeded, labels in turn' }),
             // what each measurement holds beside the test exact match, since they were added
-            measures: ['label accuracy', 'frozen', 'median step'],
+            measures: ['label accuracy', 'frozen', 'median step', 'attention multiply-adds'],
             ...(source && {
               source: {
                 tasks: others.map((other) => ({ task: other.name, data: taskDataHash(other.directory) })),
@@ -321,7 +321,7 @@ function servingCost(
   parameters: number,
   virtualTokens: number,
 ): MethodMeasurement['serving'] {
-  const { layers, kvHeads, headDim } = loaded.model.config;
+  const { layers, heads, kvHeads, headDim } = loaded.model.config;
   if (method === 'full-fine-tuning')
     // every task is a whole model: nothing shared, nothing added per token
     return {
@@ -341,10 +341,13 @@ function servingCost(
   // a prompt's vectors, and the keys and values of its positions, cached once per task; a prefix is
   // those keys and values itself (an MLP that made it is not kept)
   const cached = layers * 2 * kvHeads * headDim * virtualTokens * 4;
+  // each token's every query head scores the cached positions and sums their values: the same unit as
+  // LoRA's products, so the two compare
+  const attended = layers * heads * headDim * 2 * virtualTokens;
   if (method === 'prefix-tuning')
     return {
       bytesPerTask: cached,
-      extraMultiplyAddsPerToken: 0,
+      extraMultiplyAddsPerToken: attended,
       extraPositionsPerRequest: virtualTokens,
       sharesModel: true,
     };
@@ -355,7 +358,7 @@ function servingCost(
       : parameters;
   return {
     bytesPerTask: vectors * 4 + cached,
-    extraMultiplyAddsPerToken: 0,
+    extraMultiplyAddsPerToken: attended,
     extraPositionsPerRequest: virtualTokens,
     sharesModel: true,
   };

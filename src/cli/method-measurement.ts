@@ -50,7 +50,10 @@ export interface MethodMeasurement {
   serving: {
     /** Bytes a task keeps on the shared model: its adapter, and for prompts their cached keys and values. */
     bytesPerTask: number;
-    /** Multiply-adds a request's token costs beyond the frozen model's (prompt tuning: none per token). */
+    /**
+     * Multiply-adds a request's token costs beyond the frozen model's: attending to a prompt's or prefix's
+     * cached positions, or LoRA's low-rank products (journals from before 2026-12-05 say 0 for prompts).
+     */
     extraMultiplyAddsPerToken: number;
     /** Positions each request carries before its own (prompt tuning's virtual tokens). */
     extraPositionsPerRequest: number;

@@ -44,8 +44,8 @@ const fixed = (value: number | null, digits: number) => (value === null ? '–' 
 /** What a served request costs beyond the frozen model's. */
 function servingText(serving: Measurement['serving']): string {
   if (!serving.sharesModel) return 'a model of its own';
-  if (serving.extraPositionsPerRequest) return `${serving.extraPositionsPerRequest} positions`;
-  return `${readableNumber(serving.extraMultiplyAddsPerToken)} multiply-adds a token`;
+  const work = `${readableNumber(serving.extraMultiplyAddsPerToken)} multiply-adds a token`;
+  return serving.extraPositionsPerRequest ? `${serving.extraPositionsPerRequest} positions, ${work}` : work;
 }
 
 export function ComparisonRun({ run }: { run: Run }) {
