@@ -95,6 +95,17 @@ describe('GGUF files', () => {
       { code: 'WEIGHT_BAD_HEADER', mentions: ['general.alignment is 48, expected a power of two'] },
     ],
     [
+      // not a cut file: a header this reader does not know (it had been called truncated)
+      'a GGUF version this reader does not know',
+      (folder) => {
+        ggufWith(folder, {});
+        const bytes = readFileSync(model(folder));
+        bytes.writeUInt32LE(99, 4);
+        writeFileSync(model(folder), bytes);
+      },
+      { code: 'WEIGHT_BAD_HEADER', mentions: ['unsupported version "99"'] },
+    ],
+    [
       'a tensor is listed twice',
       (folder) => {
         ggufWith(folder, {});

@@ -86,7 +86,10 @@ export function comparisonRows(
 function extraPerRequest(serving: MethodMeasurement['serving']): string {
   if (!serving.sharesModel) return 'a model of its own';
   const work = `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`;
-  return serving.extraPositionsPerRequest ? `${serving.extraPositionsPerRequest} positions, ${work}` : work;
+  const positions = `${serving.extraPositionsPerRequest} positions`;
+  // a journal from before attention was counted says 0 for a prompt: its positions alone
+  if (!serving.extraPositionsPerRequest) return work;
+  return serving.extraMultiplyAddsPerToken ? `${positions}, ${work}` : positions;
 }
 
 /**

@@ -88,9 +88,14 @@ export async function readGgufHeader(path: string): Promise<{
     parsed = await gguf(path, { allowLocalFile: true, typedMetadata: true });
   } catch (error) {
     reader.close();
+    // reading past the end is a cut file; anything else the parser refused (a version, a count) is a
+    // header that is not a GGUF this reader knows
+    const cut = error instanceof RangeError;
     throw new WeightLoadError(`${path}: the GGUF header cannot be parsed (${(error as Error).message})`, {
-      code: 'WEIGHT_TRUNCATED',
-      hint: 'The file is truncated or corrupt; fetch it again.',
+      code: cut ? 'WEIGHT_TRUNCATED' : 'WEIGHT_BAD_HEADER',
+      hint: cut
+        ? 'The file is truncated (an interrupted download?); fetch it again.'
+        : 'The file is corrupt, or a GGUF of a version this reader does not know; fetch or convert it again.',
       cause: error,
     });
   }

@@ -45,7 +45,10 @@ const fixed = (value: number | null, digits: number) => (value === null ? '–' 
 function servingText(serving: Measurement['serving']): string {
   if (!serving.sharesModel) return 'a model of its own';
   const work = `${readableNumber(serving.extraMultiplyAddsPerToken)} multiply-adds a token`;
-  return serving.extraPositionsPerRequest ? `${serving.extraPositionsPerRequest} positions, ${work}` : work;
+  const positions = `${serving.extraPositionsPerRequest} positions`;
+  // a measurement from before attention was counted says 0 for a prompt: its positions alone
+  if (!serving.extraPositionsPerRequest) return work;
+  return serving.extraMultiplyAddsPerToken ? `${positions}, ${work}` : positions;
 }
 
 export function ComparisonRun({ run }: { run: Run }) {
@@ -97,14 +100,19 @@ export function ComparisonRun({ run }: { run: Run }) {
   const accuracyOf = (item: Measurement) => (labelled ? item.testLabelAccuracy : item.testAccuracy) ?? -1;
   const best = Math.max(...rows.map(({ largest }) => accuracyOf(largest)));
   const config = run.config;
+  // the tasks by their folders' names: this run's is its folder's (its registry name may be lowercased)
   const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
+  const own = String(config.data ?? '')
+    .split(/[\\/]/)
+    .filter(Boolean)
+    .pop();
   return (
     <>
       <p className="muted" data-testid="comparison-settings">
         every method on {String(config.model)} for {String(config.epochs)} epoch
         {config.epochs === 1 ? '' : 's'} of batches of {String(config.batchSize)}, seed {String(config.seed)};
         prompts of {String(config.virtualTokens)} positions, LoRA of rank {String(config.rank)}
-        {tasks.length > 1 && `; compared beside ${tasks.filter((task) => task !== run.task).join(', ')}`}
+        {tasks.length > 1 && `; compared beside ${tasks.filter((task) => task !== own).join(', ')}`}
       </p>
       {entries.error && <ErrorBox error={entries.error} />}
       {measurements.length === 0 ? (
