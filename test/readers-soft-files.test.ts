@@ -6,7 +6,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
-import { loadModel, seededRandom, type LoadedModel } from '../src/engine/index.js';
+import {
+  loadModel,
+  openSafetensors,
+  seededRandom,
+  writeSafetensors,
+  type LoadedModel,
+} from '../src/engine/index.js';
 import {
   initSoftPrompt,
   loadAdapter,
@@ -137,6 +143,25 @@ describe('adapters', () => {
       (f) => editJson(at(f, 'adapter_config.json'), (c) => ({ ...c, num_transformer_submodules: 2 })),
       'adapter_config.json',
       { code: 'ADAPTER_UNSUPPORTED', mentions: ['num_transformer_submodules is 2'] },
+    ],
+    [
+      // PEFT saves a prompt as this one tensor: a second one had been ignored in silence
+      'a tensor beside the prompt',
+      'peft',
+      (f) => {
+        const path = at(f, 'adapter_model.safetensors');
+        const source = openSafetensors([path]);
+        const tensors = Object.fromEntries(
+          source.names().map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
+        );
+        source.close();
+        writeSafetensors(path, {
+          ...tensors,
+          'prompt_encoder.mlp.weight': { shape: [2, 2], data: new Float32Array(4) },
+        });
+      },
+      'adapter_model.safetensors',
+      { code: 'ADAPTER_CORRUPT', mentions: ['holds prompt_encoder.mlp.weight beside prompt_embeddings'] },
     ],
     [
       'token_dim disagrees with the tensor',

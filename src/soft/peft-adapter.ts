@@ -325,6 +325,16 @@ export function readPromptEmbeddings(
         code: 'ADAPTER_CORRUPT',
         hint: 'The adapter file is damaged; train or download it again.',
       });
+    // PEFT saves a prompt (or a prefix) as this one tensor: another one would be ignored in silence
+    const other = source.names().find((candidate) => candidate !== name);
+    if (other)
+      throw new WeightLoadError(
+        `${tensorPath} holds ${other} beside ${name}, which this adapter does not use`,
+        {
+          code: 'ADAPTER_CORRUPT',
+          hint: 'The adapter file is not what its adapter_config.json describes; train or download it again.',
+        },
+      );
     const shape = source.shape(name);
     check(shape);
     return { shape, values: source.read(name) };
