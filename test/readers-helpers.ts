@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
+import { openSafetensors, writeSafetensors } from '../src/engine/index.js';
 import { PromptuneError } from '../src/errors/index.js';
 
 /** A fresh temporary folder holding copies of `files` (paths), under their own names. */
@@ -106,4 +107,18 @@ export function patchFloat(path: string, start: number, index: number, value: nu
 export function patchSafetensorsFloat(path: string, name: string, index: number, value: number): void {
   const { header, dataStart } = safetensorsHeader(path);
   patchFloat(path, dataStart + header[name].data_offsets[0], index, value);
+}
+
+/** Rewrites safetensors file `path` with one more tensor `name` (float32), every other tensor as it was. */
+export function addSafetensorsTensor(
+  path: string,
+  name: string,
+  tensor: { shape: number[]; data: Float32Array },
+): void {
+  const source = openSafetensors([path]);
+  const tensors = Object.fromEntries(
+    source.names().map((each) => [each, { shape: source.shape(each), data: source.read(each) }]),
+  );
+  source.close();
+  writeSafetensors(path, { ...tensors, [name]: tensor });
 }

@@ -5,10 +5,11 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, openSafetensors, writeSafetensors, type LoadedModel } from '../src/engine/index.js';
+import { loadModel, openSafetensors, type LoadedModel } from '../src/engine/index.js';
 import { loadGguf, readGgufHeader, tokenizerMetadata, type GgufValue } from '../src/engine/weights/gguf.js';
 import { GgufType, writeGguf } from '../src/engine/weights/gguf-writer.js';
 import {
+  addSafetensorsTensor,
   editJson,
   editSafetensorsHeader,
   expectRefusal,
@@ -273,15 +274,11 @@ describe('Hugging Face directories', () => {
     ],
     [
       'the MLP holds biases the config does not name',
-      (f) => {
-        const source = openSafetensors([weights(f)]);
-        const tensors = Object.fromEntries(
-          source.names().map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
-        );
-        source.close();
-        tensors['model.layers.0.mlp.up_proj.bias'] = { shape: [172], data: new Float32Array(172).fill(0.5) };
-        writeSafetensors(weights(f), tensors);
-      },
+      (f) =>
+        addSafetensorsTensor(weights(f), 'model.layers.0.mlp.up_proj.bias', {
+          shape: [172],
+          data: new Float32Array(172).fill(0.5),
+        }),
       'model.safetensors',
       {
         code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',

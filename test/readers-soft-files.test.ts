@@ -6,13 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
-import {
-  loadModel,
-  openSafetensors,
-  seededRandom,
-  writeSafetensors,
-  type LoadedModel,
-} from '../src/engine/index.js';
+import { loadModel, seededRandom, type LoadedModel } from '../src/engine/index.js';
 import {
   initSoftPrompt,
   loadAdapter,
@@ -26,6 +20,7 @@ import {
 import { readExamples } from '../src/tasks/dataset.js';
 import { loadTask } from '../src/tasks/load-task.js';
 import {
+  addSafetensorsTensor,
   editJson,
   editSafetensorsHeader,
   expectRefusal,
@@ -148,18 +143,11 @@ describe('adapters', () => {
       // PEFT saves a prompt as this one tensor: a second one had been ignored in silence
       'a tensor beside the prompt',
       'peft',
-      (f) => {
-        const path = at(f, 'adapter_model.safetensors');
-        const source = openSafetensors([path]);
-        const tensors = Object.fromEntries(
-          source.names().map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
-        );
-        source.close();
-        writeSafetensors(path, {
-          ...tensors,
-          'prompt_encoder.mlp.weight': { shape: [2, 2], data: new Float32Array(4) },
-        });
-      },
+      (f) =>
+        addSafetensorsTensor(at(f, 'adapter_model.safetensors'), 'prompt_encoder.mlp.weight', {
+          shape: [2, 2],
+          data: new Float32Array(4),
+        }),
       'adapter_model.safetensors',
       { code: 'ADAPTER_CORRUPT', mentions: ['holds prompt_encoder.mlp.weight beside prompt_embeddings'] },
     ],
