@@ -174,6 +174,10 @@ describe('promptune compare-methods', () => {
       .map((line) => JSON.parse(line));
     // each with its row's name as the table prints it, which the dashboard shows as is
     expect(entries.map((entry) => entry.data.name)).toEqual(['LoRA', 'LoRA']);
+    expect(entries.map((entry) => entry.data.perRequest)).toEqual([
+      '23,120 multiply-adds/token',
+      '23,120 multiply-adds/token',
+    ]);
     expect(entries.map((entry) => [entry.data.trainExamples, entry.data.kept, entry.score])).toEqual(
       measurements
         .filter((item) => item.method === 'lora')

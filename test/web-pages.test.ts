@@ -359,7 +359,7 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect(rows[0]).toMatch(/^no tuning \(the frozen model\)\s+0\s/);
     // stories260K: 16 prompt vectors of 64; LoRA of rank 8 on all seven projections of its 5 layers
     expect(rows[1]).toMatch(/^prompt tuning\s+1,024\s/);
-    expect(rows[1]).toContain('16 positions, 10,240 multiply-adds a token');
+    expect(rows[1]).toContain('16 positions, 10,240 multiply-adds/token');
     expect(rows[2]).toMatch(/^LoRA\s+46,240\s/);
     expect(await table.locator('tbody tr.selected').count()).toBe(1);
     expect(await page.getByTestId('comparison-settings').innerText()).toContain(

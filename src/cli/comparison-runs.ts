@@ -3,7 +3,7 @@
 // its progress as the task's measurements done of its total, and at the end a summary naming the method
 // that scored best at the largest training-set size. A failure or Ctrl-C ends every run (cancelled when
 // stopped on request, as the journal keeps what was measured).
-import { methodName } from './comparison-table.js';
+import { extraPerRequest, methodName } from './comparison-table.js';
 import type { MethodMeasurement } from './method-measurement.js';
 import { resolve } from 'node:path';
 import { failRuns, recordRuns } from './run-recorder.js';
@@ -47,8 +47,13 @@ export async function recordComparisons(
           position: made[index].length,
           score: Number.isFinite(accuracyOf(measurement)) ? accuracyOf(measurement) : null,
           passed: null,
-          // its row's name as the table prints it, for the dashboard to show as is
-          data: { ...measurement, kept, name: methodName(measurement) },
+          // its row's name and cost per request as the table prints them, for the dashboard to show as is
+          data: {
+            ...measurement,
+            kept,
+            name: methodName(measurement),
+            perRequest: extraPerRequest(measurement.serving),
+          },
         },
       ]);
       made[index].push(measurement);

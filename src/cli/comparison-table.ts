@@ -83,7 +83,7 @@ export function comparisonRows(
  * What a request costs beyond the frozen model's, in one unit for every method (multiply-adds a token),
  * with a prompt's positions beside it: "16 positions, 10,240 multiply-adds/token".
  */
-function extraPerRequest(serving: MethodMeasurement['serving']): string {
+export function extraPerRequest(serving: MethodMeasurement['serving']): string {
   if (!serving.sharesModel) return 'a model of its own';
   const work = `${serving.extraMultiplyAddsPerToken.toLocaleString('en-US')} multiply-adds/token`;
   const positions = `${serving.extraPositionsPerRequest} positions`;

@@ -37,19 +37,11 @@ interface Measurement {
   kept?: boolean;
   /** Its row's name as compare-methods prints it: "multitask prompt tuning (from animal, gender)". */
   name?: string;
+  /** What a request costs beyond the frozen model's, as compare-methods prints it. */
+  perRequest?: string;
 }
 
 const fixed = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
-
-/** What a served request costs beyond the frozen model's. */
-function servingText(serving: Measurement['serving']): string {
-  if (!serving.sharesModel) return 'a model of its own';
-  const work = `${readableNumber(serving.extraMultiplyAddsPerToken)} multiply-adds a token`;
-  const positions = `${serving.extraPositionsPerRequest} positions`;
-  // a measurement from before attention was counted says 0 for a prompt: its positions alone
-  if (!serving.extraPositionsPerRequest) return work;
-  return serving.extraMultiplyAddsPerToken ? `${positions}, ${work}` : positions;
-}
 
 export function ComparisonRun({ run }: { run: Run }) {
   const entries = useApi<Page<RunEntry>>(
@@ -81,24 +73,25 @@ export function ComparisonRun({ run }: { run: Run }) {
   // a label task is judged among its labels, as it is served; others by exact match
   const labelled = measurements.some((item) => item.testLabelAccuracy !== undefined);
   const frozen = measurements.find((item) => item.frozen)?.frozen;
+  // what a row is judged by (its label accuracy on a label task), null where it has none
+  const accuracyOf = (item?: Pick<Measurement, 'testAccuracy' | 'testLabelAccuracy'>) =>
+    (labelled ? item?.testLabelAccuracy : item?.testAccuracy) ?? null;
   const chart = useMemo(() => {
-    const accuracy = (item?: Pick<Measurement, 'testAccuracy' | 'testLabelAccuracy'>) =>
-      (labelled ? item?.testLabelAccuracy : item?.testAccuracy) ?? null;
     return {
       x: sizes.map((_, index) => index),
       // the whole training split, when the comparison asked for all of it
       names: sizes.map((size) => (size === sizes.at(-1) && wholeSplit ? `${size} (all)` : String(size))),
       series: [
-        ...(frozen ? [{ label: 'no tuning', values: sizes.map(() => accuracy(frozen)) }] : []),
+        ...(frozen ? [{ label: 'no tuning', values: sizes.map(() => accuracyOf(frozen)) }] : []),
         ...rows.map(({ name, group }) => ({
           label: name,
-          values: sizes.map((size) => accuracy(group.find((item) => item.trainExamples === size))),
+          values: sizes.map((size) => accuracyOf(group.find((item) => item.trainExamples === size))),
         })),
       ],
     };
+    // accuracyOf reads labelled alone, among the dependencies
   }, [rows, sizes, wholeSplit, labelled, frozen]);
-  const accuracyOf = (item: Measurement) => (labelled ? item.testLabelAccuracy : item.testAccuracy) ?? -1;
-  const best = Math.max(...rows.map(({ largest }) => accuracyOf(largest)));
+  const best = Math.max(...rows.map(({ largest }) => accuracyOf(largest) ?? -1));
   const config = run.config;
   // the tasks by their folders' names: this run's is its folder's (its registry name may be lowercased)
   const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
@@ -210,7 +203,7 @@ export function ComparisonRun({ run }: { run: Run }) {
                       {fixed(largest.heldOutPerplexity.after, 2)}
                     </td>
                     <td className="number">{readableBytes(largest.serving.bytesPerTask)}</td>
-                    <td>{servingText(largest.serving)}</td>
+                    <td>{largest.perRequest ?? '–'}</td>
                   </tr>
                 ))}
               </tbody>
