@@ -3,7 +3,7 @@
 // `soft train --push`.
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError, redactedUrl, ValidationError } from '../errors/index.js';
 import { Registry, type Actor, type PromptVersion, type RegistryLocation } from '../registry/index.js';
 
 /** The --db option of every command that opens the registry. */
@@ -20,7 +20,14 @@ export function operatorName(): string {
 
 /** The registry a command uses: DATABASE_URL's Postgres when it is set, else the SQLite file `db`. */
 export function registryLocation(db: string): RegistryLocation {
-  return process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { path: db };
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
+  // a Postgres URL given to --db had been made a SQLite file of that name, folders and all
+  if (/^postgres(ql)?:/i.test(db))
+    throw new ValidationError(`--db ${redactedUrl(db)} is a Postgres URL; --db names a SQLite file`, {
+      code: 'REGISTRY_BAD_URL',
+      hint: 'Set DATABASE_URL to the Postgres URL instead (and drop --db).',
+    });
+  return { path: db };
 }
 
 /**
