@@ -16,6 +16,7 @@ import {
   folderWith,
   patchFloat,
   patchSafetensorsFloat,
+  safetensorsHeader,
   truncateFile,
   type Refusal,
 } from './readers-helpers.js';
@@ -410,6 +411,28 @@ describe('Hugging Face directories', () => {
         })),
       'model.safetensors',
       { code: 'WEIGHT_BAD_HEADER', mentions: ['overlap'] },
+    ],
+    [
+      'bytes after the last tensor',
+      (f) => writeFileSync(weights(f), Buffer.concat([readFileSync(weights(f)), Buffer.alloc(4)])),
+      'model.safetensors',
+      { code: 'WEIGHT_BAD_HEADER', mentions: ["4 bytes after the last tensor's data"] },
+    ],
+    [
+      'bytes between two tensors',
+      (f) => {
+        const { header } = safetensorsHeader(weights(f));
+        const [last] = Object.entries(header)
+          .filter(([name]) => name !== '__metadata__')
+          .sort(([, a], [, b]) => b.data_offsets[1] - a.data_offsets[1]);
+        editSafetensorsHeader(weights(f), (h) => ({
+          ...h,
+          [last[0]]: { ...last[1], data_offsets: last[1].data_offsets.map((offset) => offset + 4) },
+        }));
+        writeFileSync(weights(f), Buffer.concat([readFileSync(weights(f)), Buffer.alloc(4)]));
+      },
+      'model.safetensors',
+      { code: 'WEIGHT_BAD_HEADER', mentions: ['4 bytes before tensor', 'belong to no tensor'] },
     ],
     [
       '__metadata__ with a number',

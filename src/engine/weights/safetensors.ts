@@ -116,18 +116,32 @@ function readHeader(reader: FileReader, entries: Map<string, Entry>): void {
     ranges.push({ name, start, end });
     entries.set(name, { dtype: info.dtype, shape: info.shape, start: base + start, end: base + end, reader });
   }
+  // As the safetensors library reads a file: the tensors' bytes follow each other from the start of
+  // the data to the end of the file, with nothing between or after them (it refuses both).
   ranges.sort((a, b) => a.start - b.start || a.end - b.end);
-  for (let i = 1; i < ranges.length; i++) {
-    const [previous, next] = [ranges[i - 1], ranges[i]];
-    if (next.start < previous.end && next.end > next.start)
-      throw new WeightLoadError(
-        `${path}: tensors ${previous.name} [${previous.start}, ${previous.end}] and ${next.name} [${next.start}, ${next.end}] overlap`,
-        {
-          code: 'WEIGHT_BAD_HEADER',
-          hint: 'The safetensors header contradicts itself; the file is corrupt. Fetch it again.',
-        },
+  const contradiction = (what: string) =>
+    new WeightLoadError(`${path}: ${what}`, {
+      code: 'WEIGHT_BAD_HEADER',
+      hint: 'The safetensors header contradicts the file (the safetensors library refuses it too); the file is corrupt. Fetch it again.',
+    });
+  let covered = 0;
+  let previous: (typeof ranges)[number] | undefined;
+  for (const next of ranges) {
+    if (next.start < covered && previous)
+      throw contradiction(
+        `tensors ${previous.name} [${previous.start}, ${previous.end}] and ${next.name} [${next.start}, ${next.end}] overlap`,
       );
+    if (next.start > covered)
+      throw contradiction(
+        `${next.start - covered} bytes before tensor ${next.name} [${next.start}, ${next.end}] belong to no tensor`,
+      );
+    covered = next.end;
+    previous = next;
   }
+  if (covered !== dataSize)
+    throw contradiction(
+      `${dataSize - covered} bytes after the last tensor's data (byte ${base + covered}) belong to no tensor`,
+    );
 }
 
 /** A TensorSource over safetensors files; call `close` when done. */
