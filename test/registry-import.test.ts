@@ -160,6 +160,19 @@ const badBundles: [string, () => string, string][] = [
   ['a path-like task name ../x', edited((bundle) => (bundle.task.name = '../x')), 'TASK_SPEC_INVALID'],
   ['a path-like task name a/b', edited((bundle) => (bundle.task.name = 'a/b')), 'TASK_SPEC_INVALID'],
   [
+    'a parent the bundle lacks',
+    edited((bundle) => (bundle.versions.find((version: Bundle) => version.parent).parent = 'f'.repeat(64))),
+    'REGISTRY_BAD_BUNDLE',
+  ],
+  [
+    'a parent numbered after its child',
+    edited((bundle) => {
+      const [first, second] = bundle.versions;
+      [first.number, second.number] = [second.number, first.number];
+    }),
+    'REGISTRY_BAD_BUNDLE',
+  ],
+  [
     'a version of another task',
     edited((bundle) => (bundle.versions[0].task = 'other')),
     'REGISTRY_BAD_BUNDLE',

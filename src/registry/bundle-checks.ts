@@ -63,6 +63,11 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     const at = `${where}: version ${version.number} (${version.id.slice(0, 12)})`;
     if (version.task !== name) throw refuse(`${at} is of task "${version.task}", not "${name}"`);
     if (ids.has(version.id)) throw refuse(`${at} appears twice`);
+    // an export holds every version of its task, each parent numbered before its child
+    if (version.parent !== null && !ids.has(version.parent))
+      throw refuse(
+        `${at} names parent ${version.parent.slice(0, 12)}, which no earlier version of the bundle is`,
+      );
     ids.add(version.id);
     const specId = 'specId' in version ? version.specId : contentHash(task);
     const spec = specs.get(specId);

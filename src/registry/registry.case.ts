@@ -54,6 +54,20 @@ export function registryConformance(
       expect(
         await code(registry.pushVersion({ task: 'missing', kind: 'hard', content: {}, actor: admin })),
       ).toBe('REGISTRY_NO_TASK');
+      // a parent is an earlier version of the task by its full id: not a prefix, not another task's
+      for (const parent of [first.version.id.slice(0, 12), 'f'.repeat(64)])
+        expect(
+          await code(
+            registry.pushVersion({
+              task: 'qa',
+              kind: 'hard',
+              content: { template: 'C' },
+              parent,
+              actor: admin,
+            }),
+          ),
+        ).toBe('REGISTRY_NO_VERSION');
+      expect((await registry.listVersions('qa')).map((version) => version.number)).toEqual([1, 2]);
       await registry.close();
     });
 

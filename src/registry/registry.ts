@@ -283,6 +283,7 @@ export class Registry {
       const target = new Registry(this.connection, transaction);
       if (input.spec) await target.putTask(input.spec);
       const specId = contentHash(await target.getTask(input.task));
+      if (input.parent !== undefined) await target.checkParent(input.task, input.parent);
       const id = versionId(input.task, input.kind, input.content, specId);
       const version = {
         id,
@@ -324,6 +325,24 @@ export class Registry {
       await new Registry(this.connection, transaction).getSpec(input.specId);
       return storeVersion(transaction, this.dialect, input);
     });
+  }
+
+  /** A version's parent is an earlier version of its task, named by its full id. */
+  private async checkParent(task: string, parent: string): Promise<void> {
+    const found = await this.database
+      .selectFrom('versions')
+      .select('id')
+      .where('task', '=', task)
+      .where('id', '=', parent)
+      .executeTakeFirst();
+    if (!found)
+      throw new NotFoundError(
+        `the parent named for a new version of ${task}, ${parent}, is not a version of ${task}`,
+        {
+          code: 'REGISTRY_NO_VERSION',
+          hint: `A parent is an earlier version of the same task, by its full id (promptune registry ls ${task}).`,
+        },
+      );
   }
 
   async listVersions(task: string): Promise<PromptVersion[]> {
