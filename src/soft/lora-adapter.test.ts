@@ -69,6 +69,29 @@ describe('bad LoRA adapters', async () => {
       /ADAPTER_CORRUPT: .*NaN/,
     ],
     [
+      'one projection of two widths in two layers',
+      { ...pair(0), ...pair(1), [`${prefix}.1.self_attn.q_proj.lora_A.weight`]: matrix(4, 72) },
+      /ADAPTER_CORRUPT: .*layers.1.self_attn.q_proj.lora_A.weight takes 72 inputs where .*layers.0.self_attn.q_proj.lora_A.weight takes 64 inputs: a projection has one shape in every layer, so it fits no model/,
+    ],
+    [
+      'projections that disagree on the hidden size',
+      {
+        ...pair(0),
+        [`${prefix}.0.mlp.up_proj.lora_A.weight`]: matrix(4, 48),
+        [`${prefix}.0.mlp.up_proj.lora_B.weight`]: matrix(172, 4),
+      },
+      /ADAPTER_CORRUPT: .*up_proj.lora_A.weight takes 48 inputs where .*q_proj.lora_A.weight takes 64 inputs, and both are the hidden size/,
+    ],
+    [
+      'an attention output reading another width than the query gives',
+      {
+        ...pair(0),
+        [`${prefix}.0.self_attn.o_proj.lora_A.weight`]: matrix(4, 32),
+        [`${prefix}.0.self_attn.o_proj.lora_B.weight`]: matrix(64, 4),
+      },
+      /ADAPTER_CORRUPT: .*o_proj.lora_A.weight takes 32 inputs where .*q_proj.lora_B.weight gives 64 outputs, and both are the attention heads' width/,
+    ],
+    [
       'a module the engine does not run',
       { [`${prefix}.0.self_attn.qkv_proj.lora_A.weight`]: matrix(4, 64) },
       /ADAPTER_UNSUPPORTED: .*qkv_proj/,

@@ -27,6 +27,7 @@ import {
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
+import { loraWidthDisagreement, type LoraWidth } from './lora-widths.js';
 import { modelFingerprint } from './model-fingerprint.js';
 import { loraInOrder, modelQueryKeyOrder, storedQueryKeyOrder } from './query-key-order.js';
 
@@ -182,7 +183,8 @@ const tensorName =
 
 /**
  * Reads and checks a LoRA adapter folder without a model: its config, every tensor a LoRA matrix of a
- * known projection with the config's rank, each A with its B, every value finite. Its layers run to the
+ * known projection with the config's rank, each A with its B, widths that fit a model together
+ * (lora-widths.ts), every value finite. Its layers run to the
  * last one it adapts; loadLoraAdapter fits them to a model.
  */
 export function readLoraFolder(directory: string): LoadedLora {
@@ -195,6 +197,7 @@ export function readLoraFolder(directory: string): LoadedLora {
       hint: 'The adapter file is damaged or made for another model; train or download it again.',
     });
   const halves = new Map<string, Partial<LowRankPair>>();
+  const widths: LoraWidth[] = [];
   let lastLayer = 0;
   const source = openSafetensors([tensorPath]);
   try {
@@ -224,6 +227,12 @@ export function readLoraFolder(directory: string): LoadedLora {
         throw corrupt(
           `tensor ${name} is [${shape}]; lora_${match[4]} of rank ${config.r} is [${match[4] === 'A' ? 'r, in' : 'out, r'}]`,
         );
+      widths.push({
+        tensor: name,
+        projection,
+        side: match[4] === 'A' ? 'in' : 'out',
+        size: shape[1 - rankAt],
+      });
       const values = source.read(name);
       const bad = firstNonFinite(values);
       if (bad >= 0) throw corrupt(`tensor ${name} holds ${values[bad]} at ${bad}`);
@@ -239,6 +248,8 @@ export function readLoraFolder(directory: string): LoadedLora {
     source.close();
   }
   if (halves.size === 0) throw corrupt('it holds no LoRA matrices');
+  const disagreement = loraWidthDisagreement(widths);
+  if (disagreement) throw corrupt(`${disagreement}, so it fits no model`);
   const layers: Partial<Record<Projection, LowRankPair>>[] = Array.from(
     { length: lastLayer + 1 },
     () => ({}),
