@@ -60,6 +60,8 @@ describe('promptune compare-methods', () => {
       trainableParameters: number;
       steps: number;
       testAccuracy: number;
+      testCorrect: string;
+      trainingSeconds: number;
       heldOutPerplexity: { before: number; after: number };
       measuredAt: string;
       serving: {
@@ -83,6 +85,13 @@ describe('promptune compare-methods', () => {
       'full-fine-tuning:8:2',
       'full-fine-tuning:32:8',
     ]);
+    // each keeps which test examples it got right (for the paired tests under the table), and its time
+    const tests = readFileSync(join(data, 'test.jsonl'), 'utf8').trim().split('\n').length;
+    for (const item of measurements) {
+      expect(item.testCorrect).toMatch(new RegExp(`^[01]{${tests}}$`));
+      expect(item.testCorrect.split('1').length - 1).toBe(Math.round(item.testAccuracy * tests));
+      expect(item.trainingSeconds).toBeGreaterThan(0);
+    }
     // stories260K: 5 layers, hidden 64, 4 key/value heads of 8, MLP 172; rank 4 on all seven projections
     const perLayer = 4 * (64 + 64) + 2 * 4 * (64 + 32) + 4 * (64 + 64) + 2 * 4 * (64 + 172) + 4 * (172 + 64);
     const lora = measurements.find((item) => item.method === 'lora')!;
@@ -145,10 +154,20 @@ describe('promptune compare-methods', () => {
       );
     expect(table.stdout).toMatch(
       new RegExp(
-        `\\| LoRA \\| 23,120 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ').replace(/[()]/g, '\\$&')} \\|`,
+        `\\| LoRA \\| 23,120 \\| [\\d.]+ \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ').replace(/[()]/g, '\\$&')} \\|`,
       ),
     );
     expect(table.stderr.match(/measured before/g)).toHaveLength(2);
+    // under the table, which differences are real: LoRA and the frozen model on the same test examples
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `^${basename(data)}, 32 training examples, exact match on ${tests} test examples: best (LoRA|no tuning \\(the frozen model\\)) [\\d.]+ \\[[\\d.]+, [\\d.]+\\]\\. `,
+        'm',
+      ),
+    );
+    expect(table.stdout).toMatch(
+      /^ {2}(LoRA|no tuning \(the frozen model\)): [\d.]+, [+−][\d.]+ \[[+−][\d.]+, [+−][\d.]+\], p /m,
+    );
     // --push recorded it as a comparison run of the task: each measurement (from the journal, so
     // marked kept), and the method that scored best on the whole training split
     const [recorded] = promptune('runs', 'ls', '--db', db, '--json')
@@ -319,11 +338,11 @@ describe('promptune compare-methods', () => {
       );
     const frozen = measurements.find((item) => item.task === basename(gender))!.frozen!;
     expect(again.stdout).toContain(
-      `| ${basename(gender)} | no tuning (the frozen model) | 0 | – | – | ${frozen.testAccuracy.toFixed(3)} | ${frozen.testLabelAccuracy!.toFixed(3)} |`,
+      `| ${basename(gender)} | no tuning (the frozen model) | 0 | – | – | – | ${frozen.testAccuracy.toFixed(3)} | ${frozen.testLabelAccuracy!.toFixed(3)} |`,
     );
     expect(again.stdout).toMatch(
       new RegExp(
-        `\\| ${basename(name)} \\| multitask prompt tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ').replace(/[()]/g, '\\$&')} \\|`,
+        `\\| ${basename(name)} \\| multitask prompt tuning \\(from ${basename(gender)}\\) \\| 1,344 \\| [\\d.]+ \\| [\\d.]+ \\| \\d+ \\| ${accuracies.join(', ').replace(/[()]/g, '\\$&')} \\|`,
       ),
     );
     // alone, the task's prompt starts from scratch: not the measurement of the transferred one

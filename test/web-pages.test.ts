@@ -365,6 +365,17 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect(await page.getByTestId('comparison-settings').innerText()).toContain(
       'for 1 epoch of batches of 8',
     );
+    // which differences are real, on the 16 test examples: the best, and the other two rows against it
+    const standing = page.getByTestId('standing');
+    expect(await standing.innerText()).toMatch(
+      /On 16 test examples \(exact match, 24 training examples\), .+ scored best/,
+    );
+    const differences = await standing.locator('tbody tr').allInnerTexts();
+    expect(differences).toHaveLength(2);
+    for (const difference of differences)
+      expect(difference).toMatch(
+        /[+−]\d\.\d{3} \[[+−]\d\.\d{3}, [+−]\d\.\d{3}\]\s+(< 0\.001|[\d.e-]+)\s+(not )?clearly below/,
+      );
     await screenshot(page, 'run-comparison');
   });
 

@@ -1,5 +1,6 @@
 // A comparison run's summary names the method a user would pick: the best on the largest training set,
-// by label accuracy on a label task (as it is served), by exact match otherwise.
+// by label accuracy on a label task (as it is served), by exact match otherwise; and which rows are clearly
+// below it.
 import { describe, expect, it } from 'vitest';
 import { comparisonSummary } from './comparison-runs.js';
 import type { MethodMeasurement } from './method-measurement.js';
@@ -30,5 +31,21 @@ describe('comparisonSummary', () => {
     ]);
     expect(summary.best).toMatchObject({ method: 'lora', measure: 'exact match' });
     expect(comparisonSummary([measurement('lora', 8, { testAccuracy: NaN })])).toEqual({ measurements: 1 });
+  });
+
+  it('keeps which rows are clearly below the best when the measurements kept per-example results', () => {
+    const summary = comparisonSummary([
+      measurement('lora', 64, { testAccuracy: 0.9, testCorrect: '1'.repeat(90) + '0'.repeat(10) }),
+      measurement('prefix-tuning', 64, { testAccuracy: 0.88, testCorrect: '1'.repeat(88) + '0'.repeat(12) }),
+      measurement('prompt-tuning', 64, { testAccuracy: 0.3, testCorrect: '1'.repeat(30) + '0'.repeat(70) }),
+    ]);
+    expect(summary.standing).toMatchObject({
+      testExamples: 100,
+      methods: [
+        { name: 'LoRA' },
+        { name: 'prefix tuning', difference: { clearlyWorse: false } },
+        { name: 'prompt tuning', difference: { clearlyWorse: true } },
+      ],
+    });
   });
 });

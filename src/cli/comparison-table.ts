@@ -1,6 +1,7 @@
 // The comparison as rows of text: compare-methods prints them as a Markdown table and its --report page
 // holds them, one row per task and method (the frozen model's first), each method's numbers at its
-// largest training set and its accuracies at every size.
+// largest training set (its training's seconds, dev evaluations included, beside the median step's) and
+// its accuracies at every size.
 import type { MethodMeasurement } from './method-measurement.js';
 import { METHOD_NAMES } from './soft-methods.js';
 
@@ -24,6 +25,7 @@ export function comparisonRows(
     'method',
     'trainable parameters',
     's/step',
+    'training s',
     'peak RSS MB',
     'test exact match by train size',
     ...(labelled ? ['label accuracy by train size'] : []),
@@ -49,6 +51,7 @@ export function comparisonRows(
         '0',
         '–',
         '–',
+        '–',
         share(frozen.testAccuracy),
         ...(labelled ? [share(frozen.testLabelAccuracy)] : []),
         '–',
@@ -62,6 +65,9 @@ export function comparisonRows(
       methodName(largest),
       largest.trainableParameters.toLocaleString('en-US'),
       largest.secondsPerStep.toFixed(3),
+      largest.trainingSeconds === undefined
+        ? '–'
+        : largest.trainingSeconds.toFixed(largest.trainingSeconds < 10 ? 1 : 0),
       largest.peakResidentMegabytes.toFixed(0),
       group.map((item) => `${size(item)}: ${item.testAccuracy.toFixed(3)}`).join(', '),
       ...(labelled

@@ -62,4 +62,25 @@ describe('the compare-methods page', () => {
     // a journal without loads says nothing of them
     expect(comparisonPage([measurement(16)], [['method']], settings)).not.toContain('load per core');
   });
+
+  it('says which differences are real when the measurements kept per-example results, and nothing otherwise', () => {
+    const page = comparisonPage(
+      [
+        sampleMeasurement(64, { testAccuracy: 0.9, testCorrect: '1'.repeat(90) + '0'.repeat(10) }),
+        sampleMeasurement(64, {
+          method: 'prefix-tuning',
+          testAccuracy: 0.4,
+          testCorrect: '1'.repeat(40) + '0'.repeat(60),
+        }),
+      ],
+      [['method']],
+      settings,
+    );
+    expect(page).toContain('<h2>Which differences are real</h2>');
+    expect(page).toContain('<caption>name: exact match on 100 test examples, 64 training examples</caption>');
+    expect(page).toMatch(
+      /<td>prefix tuning<\/td><td>0\.400 \[[0-9.]+, [0-9.]+\]<\/td><td>−0\.500 \[−[0-9.]+, −[0-9.]+\]<\/td><td>&#60; 0\.001<\/td><td>clearly below<\/td>/,
+    );
+    expect(comparisonPage([measurement(64)], [['method']], settings)).not.toContain('Which differences');
+  });
 });

@@ -2,6 +2,12 @@
 // a chart per task of test accuracy against training-set size (one line per method), then the table the
 // command prints. No script and nothing fetched: the page is a file to keep beside a decision.
 import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
+import {
+  comparisonStandings,
+  formatP,
+  signedInterval,
+  type TaskStanding,
+} from './comparison-significance.js';
 import type { MethodMeasurement } from './method-measurement.js';
 import { METHOD_NAMES, type Method } from './soft-methods.js';
 
@@ -130,6 +136,27 @@ function measuredSpan(measurements: MethodMeasurement[]): string {
   return [span, without].filter(Boolean).join('; ');
 }
 
+/** A task's standing at its largest size as a table: each row's accuracy, and its difference from the best. */
+function standingTable(standing: TaskStanding): string {
+  const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
+  const caption = `${standing.task}: ${standing.measure} on ${standing.testExamples} test examples, ${standing.trainExamples} training examples`;
+  const rows = standing.methods.map(({ name, accuracy, interval: range, difference }) => {
+    const cells = difference
+      ? [
+          signedInterval(difference.value, difference.interval),
+          formatP(difference.pValue),
+          difference.clearlyWorse ? 'clearly below' : 'not clearly below',
+        ]
+      : ['the best', '', ''];
+    return `<tr${difference?.clearlyWorse ? '' : ' class="close"'}><td>${escape(name)}</td><td>${accuracy.toFixed(3)} ${interval(range)}</td>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`;
+  });
+  const untested = standing.unpaired.length
+    ? `<p>Not tested (measured before per-example results were kept; --no-resume measures again): ${escape(standing.unpaired.join(', '))}</p>`
+    : '';
+  if (standing.methods.length === 0) return untested && `<h3>${escape(standing.task)}</h3>${untested}`;
+  return `<table><caption>${escape(caption)}</caption><tr><th>method</th><th>accuracy [95%]</th><th>difference from the best [95%]</th><th>p (Holm)</th><th></th></tr>${rows.join('')}</table>${untested}`;
+}
+
 /** The comparison as a standalone HTML page: settings, a chart per task, and `rows` (header first). */
 export function comparisonPage(
   measurements: MethodMeasurement[],
@@ -145,6 +172,7 @@ export function comparisonPage(
     .map(([method, rate]) => `${METHOD_NAMES[method]} ${rate}`)
     .join(', ');
   const load = loadSpan(measurements);
+  const standings = comparisonStandings(measurements);
   const shared = [
     ['model', settings.model],
     ['tasks', taskList(tasks, settings)],
@@ -178,7 +206,7 @@ export function comparisonPage(
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>promptune: methods compared</title>
 <style>body{font:14px system-ui;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}dd{margin:0}
-.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}svg{font:11px system-ui}figcaption{color:#444}p{max-width:60em;color:#444}</style>
+.charts{display:flex;flex-wrap:wrap;gap:16px}.standings{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}caption{text-align:left;color:#444;padding:4px 0}tr.close td{background:#eef6ee}figure{margin:0}svg{font:11px system-ui}figcaption{color:#444}p{max-width:60em;color:#444}</style>
 </head><body><h1>Methods compared on ${escape(settings.model)}</h1>
 <dl>${shared.map(([term, value]) => `<dt>${escape(term)}</dt><dd>${escape(value)}</dd>`).join('')}</dl>
 <h2>Test accuracy by training-set size</h2><div class="charts">${tasks
@@ -192,7 +220,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#66
     .join('')}</div>
 <h2>The comparison</h2><table><tr>${cells('th', header)}</tr>
 ${body.map((row) => `<tr>${cells('td', row)}</tr>`).join('\n')}</table>
-<p>A row's trainable parameters, s/step, peak RSS, perplexity and serving cost are its largest size's. s/step
+<p>A row's trainable parameters, s/step, training seconds, peak RSS, perplexity and serving cost are its largest size's. s/step
 is the median step's own time (its forward, backward and update; dev evaluations left out), so a moment's
 load moves it less than a mean would; peak RSS is the largest resident set of the process sampled at each step, the model included (memory an
 earlier row freed may still be held, so a later row can read more or less than it alone would need).
@@ -201,6 +229,15 @@ of the highest log-likelihood being the target, as the task is served (constrain
 charts draw it. The frozen model's row (no tuning) is the input alone. A training set smaller than the
 split is the first examples of one seeded order in which a label task's labels take turns.
 Held-out perplexity is of text the base model writes, without the method and with it applied. A served
-task keeps its adapter's bytes on the shared model; a fully fine-tuned task is a model of its own.</p></body></html>
+task keeps its adapter's bytes on the shared model; a fully fine-tuned task is a model of its own.</p>
+${
+  standings.length
+    ? `<h2>Which differences are real</h2><div class="standings">${standings.map(standingTable).join('')}</div>
+<p>At each task's largest training set, the best row against every other on the same test examples: the
+difference with its 95% paired bootstrap interval, and McNemar's exact p-value adjusted by Holm's method across the
+task's rows, so "clearly below" holds for all of them at once at 5%. Rows not clearly below the best may be
+as good. Each method trained once (one seed): the test examples are the only chance these intervals count.</p>`
+    : ''
+}</body></html>
 `;
 }

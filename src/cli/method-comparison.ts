@@ -216,6 +216,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
         let peak = process.memoryUsage().rss;
         const stepSeconds: number[] = [];
         let load = loadPerCore();
+        const started = performance.now();
         const result = await (trainedSource ? transferred(trainedSource) : plan)
           .train(used, dev, {
             epochs: options.epochs,
@@ -231,6 +232,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             },
           })
           .catch(stop);
+        const trainingSeconds = (performance.now() - started) / 1000;
         const testResult: PromptEvaluation = result.evaluate(test, candidates);
         const parameters = trainedParameterCount(plan, loaded.model, result.values);
         const measurement: MethodMeasurement = {
@@ -248,7 +250,9 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           ...(testResult.likelihoodAccuracy !== undefined && {
             testLabelAccuracy: testResult.likelihoodAccuracy,
           }),
+          ...perExample(testResult),
           frozen,
+          trainingSeconds: Number(trainingSeconds.toFixed(3)),
           devAccuracy: result.best?.exactMatch ?? NaN,
           heldOutPerplexity: { before, after: result.evaluate(heldOut).perplexity },
           measuredAt: new Date().toISOString(),
@@ -306,6 +310,16 @@ function frozenScores(
   return {
     testAccuracy: result.exactMatch,
     ...(result.likelihoodAccuracy !== undefined && { testLabelAccuracy: result.likelihoodAccuracy }),
+    ...perExample(result),
+  };
+}
+
+/** An evaluation's per-example results as strings of 0s and 1s (testCorrect, testLabelCorrect). */
+function perExample(result: PromptEvaluation): Pick<MethodMeasurement, 'testCorrect' | 'testLabelCorrect'> {
+  const digits = (correct: boolean[]) => correct.map((right) => (right ? '1' : '0')).join('');
+  return {
+    testCorrect: digits(result.correct),
+    ...(result.labelCorrect && { testLabelCorrect: digits(result.labelCorrect) }),
   };
 }
 

@@ -40,8 +40,22 @@ export interface MethodMeasurement {
    * tasks' second metric; how a label task is served, constrained to its labels). Absent otherwise.
    */
   testLabelAccuracy?: number;
+  /**
+   * Per test example in the split's order, "1" where it was right and "0" where not: the exact matches,
+   * and a label task's label picks. Two methods' strings pair their examples, for a paired test of their
+   * difference (comparison-significance.ts). Absent in journals written before 2026-12-05.
+   */
+  testCorrect?: string;
+  testLabelCorrect?: string;
   /** The frozen model with the input alone (no tuning), on the same test split: the row to beat. */
-  frozen?: { testAccuracy: number; testLabelAccuracy?: number };
+  frozen?: {
+    testAccuracy: number;
+    testLabelAccuracy?: number;
+    testCorrect?: string;
+    testLabelCorrect?: string;
+  };
+  /** The training's wall-clock seconds, dev evaluations included. Absent in older journals. */
+  trainingSeconds?: number;
   devAccuracy: number;
   /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
   heldOutPerplexity: { before: number; after: number };
@@ -78,33 +92,64 @@ const nonNegative = z
   .nullable()
   .transform((value) => value ?? NaN);
 
+const examples = z.string().regex(/^[01]*$/, 'a string of 0s and 1s, one per test example');
+
+/** The per-example string must give the accuracy it stands beside (an edit of one is refused). */
+const agrees = (accuracy: number | undefined, correct: string | undefined) =>
+  correct === undefined ||
+  accuracy === undefined ||
+  (correct.length === 0
+    ? Number.isNaN(accuracy)
+    : Math.abs(correct.split('1').length - 1 - accuracy * correct.length) < 1e-6);
+const agreement = (
+  item: { testAccuracy: number; testLabelAccuracy?: number; testCorrect?: string; testLabelCorrect?: string },
+  context: z.RefinementCtx,
+) => {
+  if (!agrees(item.testAccuracy, item.testCorrect))
+    context.addIssue({ code: 'custom', path: ['testCorrect'], message: 'disagrees with testAccuracy' });
+  if (!agrees(item.testLabelAccuracy, item.testLabelCorrect))
+    context.addIssue({
+      code: 'custom',
+      path: ['testLabelCorrect'],
+      message: 'disagrees with testLabelAccuracy',
+    });
+};
+
 /** A measurement read back from outside (the journal): NaN and infinities were written as null. */
-export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z.object({
-  task: z.string(),
-  method: z.enum(METHODS),
-  sourceTasks: z.array(z.string()).min(1).optional(),
-  trainExamples: count,
-  trainableParameters: count,
-  learningRate: nonNegative,
-  steps: count,
-  secondsPerStep: nonNegative,
-  peakResidentMegabytes: nonNegative,
-  loadPerCore: z.number().nonnegative().optional(),
-  testAccuracy: share,
-  testLabelAccuracy: z.number().min(0).max(1).optional(),
-  frozen: z
-    .object({
-      testAccuracy: z.number().min(0).max(1),
-      testLabelAccuracy: z.number().min(0).max(1).optional(),
-    })
-    .optional(),
-  devAccuracy: share,
-  heldOutPerplexity: z.object({ before: nonNegative, after: nonNegative }),
-  measuredAt: z.iso.datetime().optional(),
-  serving: z.object({
-    bytesPerTask: count,
-    extraMultiplyAddsPerToken: count,
-    extraPositionsPerRequest: count,
-    sharesModel: z.boolean(),
-  }),
-});
+export const measurementSchema: z.ZodType<MethodMeasurement, unknown> = z
+  .object({
+    task: z.string(),
+    method: z.enum(METHODS),
+    sourceTasks: z.array(z.string()).min(1).optional(),
+    trainExamples: count,
+    trainableParameters: count,
+    learningRate: nonNegative,
+    steps: count,
+    secondsPerStep: nonNegative,
+    peakResidentMegabytes: nonNegative,
+    loadPerCore: z.number().nonnegative().optional(),
+    testAccuracy: share,
+    testLabelAccuracy: z.number().min(0).max(1).optional(),
+    testCorrect: examples.optional(),
+    testLabelCorrect: examples.optional(),
+    frozen: z
+      .object({
+        testAccuracy: z.number().min(0).max(1),
+        testLabelAccuracy: z.number().min(0).max(1).optional(),
+        testCorrect: examples.optional(),
+        testLabelCorrect: examples.optional(),
+      })
+      .superRefine(agreement)
+      .optional(),
+    trainingSeconds: z.number().nonnegative().optional(),
+    devAccuracy: share,
+    heldOutPerplexity: z.object({ before: nonNegative, after: nonNegative }),
+    measuredAt: z.iso.datetime().optional(),
+    serving: z.object({
+      bytesPerTask: count,
+      extraMultiplyAddsPerToken: count,
+      extraPositionsPerRequest: count,
+      sharesModel: z.boolean(),
+    }),
+  })
+  .superRefine(agreement);

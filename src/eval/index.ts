@@ -29,4 +29,11 @@ export {
 export { meteredModel, worstCase, type Meter, type TokenUsage } from './metered-model.js';
 export { SpendJournal, emptyTally, sumTallies, type CallTally } from './spend-journal.js';
 export { JsonLinesFile, type JsonLinesSource } from './json-lines.js';
-export { bootstrapInterval, pairedBootstrap, percentile, mean, scoreInterval } from './statistics.js';
+export {
+  bootstrapInterval,
+  mcnemarExact,
+  pairedBootstrap,
+  percentile,
+  mean,
+  scoreInterval,
+} from './statistics.js';

@@ -1,6 +1,7 @@
-// The score interval: Wilson's for proportions (values in {0, 1}), the bootstrap's for other scores.
+// The score interval: Wilson's for proportions (values in {0, 1}), the bootstrap's for other scores;
+// McNemar's exact test against binomial tails computed exactly (Python's math.comb).
 import { describe, expect, it } from 'vitest';
-import { bootstrapInterval, scoreInterval } from './statistics.js';
+import { bootstrapInterval, mcnemarExact, scoreInterval } from './statistics.js';
 
 describe('scoreInterval', () => {
   it("gives all right or all wrong a proportion's width, not a point", () => {
@@ -23,5 +24,38 @@ describe('scoreInterval', () => {
     const values = [0.5, 1, 0.25, 0.75, 1, 0, 0.5];
     expect(scoreInterval(values)).toEqual(bootstrapInterval(values));
     expect(scoreInterval([])).toEqual([0, 0]);
+  });
+});
+
+describe('mcnemarExact', () => {
+  /** Two runs on n examples: `onlyA` right only for a, `onlyB` only for b, `both` right for both. */
+  const runs = (onlyA: number, onlyB: number, both = 7, neither = 5) => {
+    const a = [
+      ...Array(onlyA).fill(1),
+      ...Array(onlyB).fill(0),
+      ...Array(both).fill(1),
+      ...Array(neither).fill(0),
+    ];
+    const b = [
+      ...Array(onlyA).fill(0),
+      ...Array(onlyB).fill(1),
+      ...Array(both).fill(1),
+      ...Array(neither).fill(0),
+    ];
+    return [a, b] as const;
+  };
+
+  it('gives twice the binomial tail of the rarer side of the examples only one run got right', () => {
+    expect(mcnemarExact(...runs(10, 3))).toBeCloseTo(0.09228515625, 12); // 2 * 378 / 8192
+    expect(mcnemarExact(...runs(3, 10))).toBeCloseTo(0.09228515625, 12);
+    expect(mcnemarExact(...runs(0, 5))).toBeCloseTo(0.0625, 12);
+    expect(mcnemarExact(...runs(60, 40))).toBeCloseTo(0.05688793364098079, 10);
+    // far below any resampling's floor, without overflow
+    expect(mcnemarExact(...runs(1500, 500)) / 1.474397522976895e-115).toBeCloseTo(1, 6);
+  });
+
+  it('is 1 when the runs never disagree, or disagree evenly', () => {
+    expect(mcnemarExact(...runs(0, 0))).toBe(1);
+    expect(mcnemarExact(...runs(4, 4))).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 // Small statistics for evaluation reports: means, percentiles, confidence intervals (Wilson's for
-// proportions, else bootstrap) and a paired bootstrap test for comparing two runs on the same examples.
-// Resampling is seeded.
+// proportions, else bootstrap), a paired bootstrap test for comparing two runs on the same examples, and
+// McNemar's exact test for two runs right or wrong on the same examples. Resampling is seeded.
 import { seededRandom } from '../engine/index.js';
 
 /** The arithmetic mean (0 for no values). */
@@ -83,4 +83,30 @@ export function pairedBootstrap(
     interval: bootstrapInterval(differences, options),
     pValue: differences.every((value) => value === 0) ? 1 : (extreme + 1) / (resamples + 1),
   };
+}
+
+/**
+ * McNemar's exact test of two runs scored right (1) or wrong (0) on the same examples: under no
+ * difference, the examples only one run got right fall to either run as a fair coin does. The two-sided
+ * p-value is twice the binomial tail of the rarer side, at most 1; exact at any size, where resampling
+ * cannot go below 1 / (resamples + 1).
+ */
+export function mcnemarExact(a: number[], b: number[]): number {
+  let onlyA = 0;
+  let onlyB = 0;
+  a.forEach((value, index) => {
+    if (value === 1 && b[index] === 0) onlyA++;
+    if (value === 0 && b[index] === 1) onlyB++;
+  });
+  const n = onlyA + onlyB;
+  if (n === 0) return 1;
+  // P(X <= k) for X ~ Binomial(n, 1/2), summed in logs (n may be thousands)
+  const k = Math.min(onlyA, onlyB);
+  let logTerm = -n * Math.LN2; // log C(n, 0) / 2^n
+  let tail = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i);
+    tail += Math.exp(logTerm);
+  }
+  return Math.min(1, 2 * tail);
 }

@@ -16,6 +16,8 @@ export interface PromptEvaluation {
   perplexity: number;
   /** Per example: whether the target was produced exactly. */
   correct: boolean[];
+  /** Per example (label tasks only): whether the target scored highest among the candidates. */
+  labelCorrect?: boolean[];
 }
 
 /** Per row: the target's log-likelihood (sum over its tokens) and whether every argmax hit. */
@@ -81,9 +83,9 @@ export function evaluatePrompt(
     totalLogLikelihood += scored.logLikelihood.reduce((sum, value) => sum + value, 0);
     totalTokens += scored.tokens;
   }
-  let likelihoodAccuracy: number | undefined;
+  let labelCorrect: boolean[] | undefined;
   if (options.candidates) {
-    let right = 0;
+    labelCorrect = [];
     options.candidates.forEach((alternatives, i) => {
       const { logLikelihood } = scoreRows(model, prompt, alternatives, options.adapter);
       // ties go to the first candidate, as the shared datasets' scoring rule says
@@ -91,17 +93,17 @@ export function evaluatePrompt(
       const truth = alternatives.findIndex(
         (candidate) => candidate.targetIds.join() === examples[i].targetIds.join(),
       );
-      if (best === truth) right++;
+      labelCorrect!.push(best === truth);
     });
-    likelihoodAccuracy = right / examples.length;
   }
   const loss = -totalLogLikelihood / Math.max(1, totalTokens);
   return {
     n: examples.length,
     exactMatch: correct.filter(Boolean).length / Math.max(1, examples.length),
-    likelihoodAccuracy,
+    likelihoodAccuracy: labelCorrect && labelCorrect.filter(Boolean).length / examples.length,
     loss,
     perplexity: Math.exp(loss),
     correct,
+    ...(labelCorrect && { labelCorrect }),
   };
 }

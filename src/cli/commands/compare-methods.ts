@@ -12,6 +12,7 @@ import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../
 import { openComparisonJournal } from '../comparison-journal.js';
 import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
+import { comparisonStandings, standingLines } from '../comparison-significance.js';
 import { comparisonRows, comparisonTable } from '../comparison-table.js';
 import { recordComparisons } from '../comparison-runs.js';
 import { compareMethods } from '../method-comparison.js';
@@ -195,7 +196,12 @@ export default defineCommand({
     const splits = folders.map((folder) => splitSizes(folder));
     const trainSizes = Object.fromEntries(names.map((name, index) => [name, splits[index].train]));
     if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
-    else process.stdout.write(comparisonTable(measurements, trainSizes) + '\n');
+    else {
+      process.stdout.write(comparisonTable(measurements, trainSizes) + '\n');
+      // which differences are real, at each task's largest size
+      const lines = comparisonStandings(measurements).flatMap(standingLines);
+      if (lines.length) process.stdout.write(`\n${lines.join('\n')}\n`);
+    }
     if (args.report)
       writeFileAtomically(
         args.report,

@@ -4,6 +4,7 @@
 // costs to serve; while it runs, the measurements made so far.
 import { useMemo } from 'react';
 import { LineChart } from '../components/chart';
+import { ComparisonStanding, type Standing } from '../components/comparison-standing';
 import { ErrorBox } from '../components/feedback';
 import { readableBytes, readableNumber } from '../adapter-details';
 import { score } from '../format';
@@ -19,6 +20,8 @@ interface Measurement {
   trainableParameters: number;
   steps: number;
   secondsPerStep: number | null;
+  /** The training's wall-clock seconds, dev evaluations included (absent in older journals). */
+  trainingSeconds?: number;
   peakResidentMegabytes: number | null;
   testAccuracy: number | null;
   /** A label task's accuracy among its labels (the label of the highest log-likelihood), as it is served. */
@@ -92,6 +95,8 @@ export function ComparisonRun({ run }: { run: Run }) {
     // accuracyOf reads labelled alone, among the dependencies
   }, [rows, sizes, wholeSplit, labelled, frozen]);
   const best = Math.max(...rows.map(({ largest }) => accuracyOf(largest) ?? -1));
+  // which rows are clearly below the best: in the summary of a completed comparison
+  const standing = run.summary?.standing as Standing | undefined;
   const config = run.config;
   // the tasks by their folders' names: this run's is its folder's (its registry name may be lowercased)
   const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
@@ -129,6 +134,7 @@ export function ComparisonRun({ run }: { run: Run }) {
                   <th>method</th>
                   <th className="number">trainable parameters</th>
                   <th className="number">s / step</th>
+                  <th className="number">training</th>
                   <th className="number">peak memory</th>
                   {sizes.map((size) => (
                     <th key={size} className="number">
@@ -151,6 +157,7 @@ export function ComparisonRun({ run }: { run: Run }) {
                   <tr className="muted" data-testid="frozen">
                     <td>no tuning (the frozen model)</td>
                     <td className="number">0</td>
+                    <td className="number">–</td>
                     <td className="number">–</td>
                     <td className="number">–</td>
                     {sizes.map((size) => (
@@ -183,6 +190,11 @@ export function ComparisonRun({ run }: { run: Run }) {
                     <td className="number">{readableNumber(largest.trainableParameters)}</td>
                     <td className="number">{fixed(largest.secondsPerStep, 3)}</td>
                     <td className="number">
+                      {largest.trainingSeconds === undefined
+                        ? '–'
+                        : `${largest.trainingSeconds.toFixed(largest.trainingSeconds < 10 ? 1 : 0)} s`}
+                    </td>
+                    <td className="number">
                       {largest.peakResidentMegabytes === null
                         ? '–'
                         : `${largest.peakResidentMegabytes.toFixed(0)} MB`}
@@ -210,11 +222,13 @@ export function ComparisonRun({ run }: { run: Run }) {
             </table>
             <p className="muted">
               Each row's numbers but its accuracies are from its largest training set; s / step is the median
-              step's own time. Peak memory is the process's, the model included. Exact match is the greedy
-              answer being the target; a label task's label accuracy picks the label of the highest
-              likelihood, as it is served. The highlighted row scored best on the largest set.
+              step's own time, training the whole run's (dev evaluations included). Peak memory is the
+              process's, the model included. Exact match is the greedy answer being the target; a label task's
+              label accuracy picks the label of the highest likelihood, as it is served. The highlighted row
+              scored best on the largest set.
             </p>
           </section>
+          {standing && standing.methods.length > 1 && <ComparisonStanding standing={standing} />}
         </>
       )}
     </>

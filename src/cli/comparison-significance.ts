@@ -1,0 +1,146 @@
+// Which of a comparison's differences are real: for each task, at its largest training-set size, the
+// method with the best test accuracy (a label task's label accuracy, as it is served; else exact match)
+// against every other method and the frozen model, on the same test examples. Each difference gets a
+// paired bootstrap interval (eval's, seeded) and McNemar's exact p-value, the p-values adjusted together
+// by Holm's method so that "clearly worse" holds for all of them at once at 5%. One seed each: the test examples are the
+// only source of chance these intervals know, not the training's.
+import { mcnemarExact, pairedBootstrap, scoreInterval } from '../eval/index.js';
+import { methodName } from './comparison-table.js';
+import type { MethodMeasurement } from './method-measurement.js';
+
+/** One method's standing against the task's best. */
+export interface MethodStanding {
+  name: string;
+  accuracy: number;
+  /** The 95% interval of its accuracy (Wilson's) on the test examples. */
+  interval: [number, number];
+  /** Against the best (absent for the best itself): its accuracy less the best's, paired by example. */
+  difference?: {
+    value: number;
+    interval: [number, number];
+    /** Holm-adjusted p-value of the difference (McNemar's exact test). */
+    pValue: number;
+    /** Below the best beyond chance (adjusted p < 0.05). */
+    clearlyWorse: boolean;
+  };
+}
+
+/** A task's comparison judged at its largest training-set size. */
+export interface TaskStanding {
+  task: string;
+  trainExamples: number;
+  testExamples: number;
+  measure: 'label accuracy' | 'exact match';
+  /** The best first, then the others from the best accuracy down; the frozen model among them. */
+  methods: MethodStanding[];
+  /** Rows measured before per-example results were kept, which no test can pair. */
+  unpaired: string[];
+}
+
+const FROZEN = 'no tuning (the frozen model)';
+
+/** Each task's standing at its largest size, for the tasks whose measurements kept per-example results. */
+export function comparisonStandings(measurements: MethodMeasurement[]): TaskStanding[] {
+  const tasks = [...new Set(measurements.map((measurement) => measurement.task))];
+  return tasks.flatMap((task) => {
+    const own = measurements.filter((measurement) => measurement.task === task);
+    const trainExamples = Math.max(...own.map((measurement) => measurement.trainExamples));
+    const largest = own.filter((measurement) => measurement.trainExamples === trainExamples);
+    const labelled = largest.some((measurement) => measurement.testLabelAccuracy !== undefined);
+    const pick = (item: NonNullable<MethodMeasurement['frozen']>) =>
+      labelled ? item.testLabelCorrect : item.testCorrect;
+    const frozen = own.find((measurement) => measurement.frozen)?.frozen;
+    const rows = [
+      ...largest.map((measurement) => ({ name: methodName(measurement), correct: pick(measurement) })),
+      ...(frozen ? [{ name: FROZEN, correct: pick(frozen) }] : []),
+    ];
+    const paired = rows.flatMap((row) =>
+      row.correct === undefined ? [] : [{ name: row.name, correct: [...row.correct].map(Number) }],
+    );
+    const testExamples = paired[0]?.correct.length ?? 0;
+    // strings of another length came from another test split (an edited folder between runs)
+    const comparable = paired.filter((row) => row.correct.length === testExamples);
+    const measure = labelled ? ('label accuracy' as const) : ('exact match' as const);
+    const unpaired = (names: string[]) =>
+      rows.filter((row) => !names.includes(row.name)).map((row) => row.name);
+    if (comparable.length < 2 || testExamples === 0)
+      return rows.length < 2
+        ? []
+        : [{ task, trainExamples, testExamples, measure, methods: [], unpaired: unpaired([]) }];
+    const accuracyOf = (correct: number[]) => correct.reduce((sum, value) => sum + value, 0) / correct.length;
+    const ranked = [...comparable].sort((a, b) => accuracyOf(b.correct) - accuracyOf(a.correct));
+    const [best, ...others] = ranked;
+    const tests = others.map((other) => pairedBootstrap(best.correct, other.correct, { seed: 0 }));
+    const adjusted = holm(others.map((other) => mcnemarExact(best.correct, other.correct)));
+    return [
+      {
+        task,
+        trainExamples,
+        testExamples,
+        measure,
+        methods: ranked.map((row, index) => ({
+          name: row.name,
+          accuracy: accuracyOf(row.correct),
+          interval: scoreInterval(row.correct),
+          ...(index > 0 && {
+            difference: {
+              value: tests[index - 1].difference,
+              interval: tests[index - 1].interval,
+              pValue: adjusted[index - 1],
+              clearlyWorse: adjusted[index - 1] < 0.05,
+            },
+          }),
+        })),
+        unpaired: unpaired(comparable.map((row) => row.name)),
+      },
+    ];
+  });
+}
+
+/**
+ * Holm's step-down adjustment: the smallest p-value times n, the next times n - 1, and so on, each at
+ * least the one before, capped at 1. Rejecting where adjusted p < alpha holds the chance of any false
+ * "clearly worse" among them to alpha.
+ */
+export function holm(pValues: number[]): number[] {
+  const order = pValues.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
+  const adjusted = new Array<number>(pValues.length);
+  let running = 0;
+  order.forEach(({ value, index }, rank) => {
+    running = Math.max(running, Math.min(1, value * (pValues.length - rank)));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}
+
+const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
+
+/** A p-value to two significant digits; below 0.001 as such. */
+export const formatP = (value: number) => (value < 0.001 ? '< 0.001' : value.toPrecision(2));
+
+/** A difference with its interval, signs written: "−0.300 [−0.365, −0.235]". */
+export const signedInterval = (value: number, [low, high]: [number, number]) =>
+  `${signed(value)} [${signed(low)}, ${signed(high)}]`;
+
+/** A task's standing in lines of text, as compare-methods prints them under its table. */
+export function standingLines(standing: TaskStanding): string[] {
+  const untested = `measured before per-example results were kept; --no-resume measures again`;
+  if (standing.methods.length === 0)
+    return [`${standing.task}: differences not tested (${untested}): ${standing.unpaired.join(', ')}`];
+  const [best, ...others] = standing.methods;
+  const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
+  const close = others.filter((item) => !item.difference!.clearlyWorse);
+  const lines = [
+    `${standing.task}, ${standing.trainExamples} training examples, ${standing.measure} on ${standing.testExamples} test examples: best ${best.name} ${best.accuracy.toFixed(3)} ${interval(best.interval)}. ${
+      close.length === 0
+        ? 'Every other row is clearly below it.'
+        : `Not clearly below it: ${close.map((item) => item.name).join('; ')}.`
+    }`,
+    ...others.map((item) => {
+      const difference = item.difference!;
+      return `  ${item.name}: ${item.accuracy.toFixed(3)}, ${signedInterval(difference.value, difference.interval)}, p ${formatP(difference.pValue)}${difference.clearlyWorse ? ', clearly below' : ''}`;
+    }),
+  ];
+  if (standing.unpaired.length) lines.push(`  not tested (${untested}): ${standing.unpaired.join(', ')}`);
+  return lines;
+}
