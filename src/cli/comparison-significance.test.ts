@@ -98,7 +98,13 @@ describe('comparison standings', () => {
       'not tested (measured before per-example results were kept',
     );
     // nothing to pair at all: said, not tested
-    const old = comparisonStandings(measurements.map(({ testCorrect, testLabelCorrect, ...rest }) => rest));
+    const old = comparisonStandings(
+      measurements.map((measurement) => ({
+        ...measurement,
+        testCorrect: undefined,
+        testLabelCorrect: undefined,
+      })),
+    );
     expect(standingLines(old[0])).toEqual([
       'animal: differences not tested (measured before per-example results were kept; --no-resume measures again): LoRA, prefix tuning, P-tuning',
     ]);
