@@ -27,12 +27,12 @@ import { trainingOrder } from './training-subsets.js';
 import {
   methodRecord,
   planMethod,
-  planTransferredMultitask,
   trainedParameterCount,
   type Method,
   type MethodArgs,
 } from './soft-methods.js';
 import { taskSplit } from './data-folder.js';
+import { planTransferredMultitask } from './multitask-plan.js';
 
 /** What compare-methods runs. */
 export interface ComparisonOptions {

@@ -12,9 +12,8 @@ import {
   type LoadedModel,
   type Projection,
 } from '../engine/index.js';
-import { PromptuneError, ValidationError } from '../errors/index.js';
+import { ValidationError } from '../errors/index.js';
 import {
-  adapterMethod,
   checkFullFineTuningSize,
   evaluatePrompt,
   hasBothOrders,
@@ -22,120 +21,45 @@ import {
   initPrefix,
   initPrefixProjection,
   initPromptEncoder,
-  initMultitask,
   initSoftPrompt,
-  loadMultitaskAdapter,
-  type LoadedMultitask,
   modelFingerprint,
   modelQueryKeyOrder,
-  multitaskTaskId,
-  nearestTokens,
   parameterCount,
   noPrompt,
   saveAdapter,
   saveFineTunedModel,
   saveLoraAdapter,
-  saveMultitaskAdapter,
   savePrefixAdapter,
-  taskPrompt,
-  transferMultitask,
   prefixPlaceholders,
   tokenizerFingerprint,
   trainFullAsync,
   trainLoraAsync,
-  trainMultitaskAsync,
   trainPrefixAsync,
   trainPromptEncoderAsync,
   trainSoftPromptAsync,
-  type AdapterMetadata,
-  type MultitaskPrompt,
-  type MultitaskTransfer,
-  type PromptEvaluation,
   type PromptInit,
   type PromptLayout,
-  type SoftPrompt,
-  type TokenizedExample,
-  type TrainedValues,
-  type TrainOptions,
 } from '../soft/index.js';
+import { refuseOtherMethodsOptions } from './method-options.js';
+import { METHODS, type MethodArgs, type MethodPlan } from './method-plan.js';
+import { planMultitask } from './multitask-plan.js';
+import { nearestTokensRecord } from './nearest-tokens-record.js';
 import { choice, listOption, numberOption } from './options.js';
+
+export {
+  METHOD_NAMES,
+  METHODS,
+  type Method,
+  type MethodArgs,
+  type MethodPlan,
+  type TrainedMethod,
+} from './method-plan.js';
 
 /**
  * An encoder's hidden layer (P-tuning's, --prefix-projection's) at most this many times the width it
  * makes: past it the MLP is larger than the model it adapts (--encoder-hidden 100000 asked for 40 GB).
  */
 const encoderWidthLimit = 16;
-
-/** The methods `soft train` knows. */
-export const METHODS = [
-  'prompt-tuning',
-  'p-tuning',
-  'multitask-prompt-tuning',
-  'prefix-tuning',
-  'lora',
-  'full-fine-tuning',
-] as const;
-export type Method = (typeof METHODS)[number];
-
-/** Each method's name as the docs and tables write it. */
-export const METHOD_NAMES: Record<Method, string> = {
-  'prompt-tuning': 'prompt tuning',
-  'p-tuning': 'P-tuning',
-  'multitask-prompt-tuning': 'multitask prompt tuning',
-  'prefix-tuning': 'prefix tuning',
-  lora: 'LoRA',
-  'full-fine-tuning': 'full fine-tuning',
-};
-
-/** A method made ready from the options: what it records, and how it trains. */
-export interface MethodPlan {
-  method: Method;
-  /** Positions a prompt takes in every example (0 for methods that change the model instead). */
-  virtualTokens: number;
-  /** The learning rate when --lr is not given. */
-  defaultLearningRate: number;
-  /** What the run record and the adapter's training metadata say about the method. */
-  config: Record<string, unknown>;
-  /**
-   * What a checkpoint must agree on besides: for a LoRA or a prefix on a llama, the order its query and
-   * key values are trained in (its GGUF interleaves them, its Hugging Face copy not). A checkpoint holds
-   * them as the model ran them; adapter files are converted (query-key-order.ts).
-   */
-  checkpointOnly?: Record<string, unknown>;
-  /** Words for the summary line: "soft prompt (16 virtual tokens)". */
-  describe: string;
-  train(train: TokenizedExample[], dev: TokenizedExample[], options: TrainOptions): Promise<TrainedMethod>;
-}
-
-/** A trained method: its result, scoring, and its folder. */
-export interface TrainedMethod extends TrainedValues {
-  /** Scores examples; with `candidates` (each example's label alternatives) label accuracy too. */
-  evaluate(examples: TokenizedExample[], candidates?: TokenizedExample[][]): PromptEvaluation;
-  save(
-    directory: string,
-    metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel' | 'tokenizer'>,
-  ): void | Promise<void>;
-}
-
-/** The options of `soft train` the methods read. */
-export interface MethodArgs {
-  model: string;
-  method: string;
-  'virtual-tokens': string;
-  init: string;
-  'init-text': string;
-  layout: string;
-  rank: string;
-  alpha?: string;
-  targets: string;
-  dropout?: string;
-  'prefix-projection'?: boolean;
-  'encoder-hidden'?: string;
-  encoder?: string;
-  'task-rank'?: string;
-  source?: string;
-  transfer?: string;
-}
 
 /** Full fine-tuning's learning rate when --lr is not given: every weight moves, so far below a prompt's. */
 const FULL_FINE_TUNING_LEARNING_RATE = 0.0003;
@@ -160,39 +84,7 @@ export function planMethod(
   given: ReadonlySet<string> = new Set(),
 ): MethodPlan {
   const method = choice('method', args.method, METHODS);
-  // options another method reads are refused, not ignored
-  const invalid = (message: string, hint: string) =>
-    new ValidationError(message, { code: 'CLI_INVALID_OPTION', hint });
-  if (args['prefix-projection'] && method !== 'prefix-tuning')
-    throw invalid(
-      `--prefix-projection is for --method prefix-tuning, not ${method}`,
-      'Drop --prefix-projection.',
-    );
-  if (args['encoder-hidden'] !== undefined && method !== 'p-tuning' && !args['prefix-projection'])
-    throw invalid(
-      `--encoder-hidden sizes P-tuning's encoder or --prefix-projection's MLP; --method ${method} has neither`,
-      'Drop --encoder-hidden, or add --prefix-projection to prefix tuning.',
-    );
-  if (args.encoder !== undefined && method !== 'p-tuning')
-    throw invalid(`--encoder is for --method p-tuning, not ${method}`, 'Drop --encoder.');
-  const multitaskOnly = (
-    [
-      ['task-rank', args['task-rank']],
-      ['source', args.source],
-      ['transfer', args.transfer],
-    ] as const
-  ).find(([, value]) => value !== undefined);
-  if (multitaskOnly && method !== 'multitask-prompt-tuning')
-    throw invalid(
-      `--${multitaskOnly[0]} is for --method multitask-prompt-tuning, not ${method}`,
-      `Drop --${multitaskOnly[0]}.`,
-    );
-  if (args.transfer !== undefined && args.source === undefined)
-    throw invalid(
-      '--transfer says how to start from a --source; no --source was given',
-      'Add --source <multitask adapter folder>, or drop --transfer.',
-    );
-  checkOptionsRead(method, args, given);
+  refuseOtherMethodsOptions(method, args, given);
   const baseModelName = basename(resolve(args.model));
   const common = {
     tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
@@ -366,38 +258,8 @@ export function planMethod(
     };
   }
   const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
-  if (method === 'multitask-prompt-tuning') {
-    const { model } = loaded;
-    const askedRank = numberOption('task-rank', args['task-rank'], {
-      integer: true,
-      min: 1,
-      max: Math.min(virtualTokens, model.config.hiddenSize),
-      maxMeaning:
-        virtualTokens <= model.config.hiddenSize ? 'the number of virtual tokens' : "the model's hidden size",
-    });
-    if (!args.source)
-      return multitaskPlan(args, loaded, {
-        initial: initMultitask(
-          initSoftPrompt(model, loaded.tokenizer, virtualTokens, init, seededRandom(seed), layout),
-          1,
-          askedRank ?? 1,
-          seededRandom(seed + 1),
-        ),
-        init: initKind,
-      });
-    const transfer = args.transfer ?? 'average';
-    const start = transferStart(args.source, transfer, loaded, seed);
-    if (askedRank !== undefined && askedRank !== start.initial.shape.ranks)
-      throw invalid(
-        `--task-rank ${askedRank}: the prompt starts from --source ${args.source}, whose factors have rank ${start.initial.shape.ranks}`,
-        'Drop --task-rank: a transferred prompt keeps its source’s rank.',
-      );
-    return multitaskPlan(args, loaded, start, {
-      name: args.source,
-      identity: resolve(args.source),
-      transfer,
-    });
-  }
+  if (method === 'multitask-prompt-tuning')
+    return planMultitask(args, loaded, { virtualTokens, init, initKind, layout }, seed);
   if (method === 'p-tuning') {
     const { model } = loaded;
     const hidden =
@@ -478,197 +340,6 @@ export function planMethod(
 }
 
 /**
- * A one-task multitask prompt's plan from `start`; `source` names the multitask prompt it was transferred
- * from (`identity`: what a checkpoint must agree on, a folder's absolute path).
- */
-function multitaskPlan(
-  args: Pick<MethodArgs, 'model'>,
-  loaded: LoadedModel,
-  start: { initial: MultitaskPrompt; init: string },
-  source?: { name: string; identity: string; transfer: string },
-): MethodPlan {
-  const { model } = loaded;
-  const { initial } = start;
-  const { virtualTokens: P, ranks } = initial.shape;
-  return {
-    method: 'multitask-prompt-tuning',
-    virtualTokens: P,
-    defaultLearningRate: 0.3,
-    config: {
-      method: 'multitask-prompt-tuning',
-      virtualTokens: P,
-      init: start.init,
-      taskRank: ranks,
-      layout: initial.layout,
-      ...(source && { source: source.name }),
-    },
-    describe: `soft prompt (${P} virtual tokens) as a shared prompt scaled by rank-${ranks} task factors${source ? `, started from ${source.name} (${source.transfer})` : ''}`,
-    async train(train, dev, options) {
-      // a checkpoint of a prompt started otherwise (or placed otherwise) is not resumed
-      const result = await trainMultitaskAsync(model, initial, train, dev, options, {
-        start: source ? `${start.init} of ${source.identity}` : start.init,
-        layout: initial.layout,
-      });
-      const prompt = taskPrompt(result.multitask, 0);
-      return {
-        ...result,
-        evaluate: (examples, candidates) => evaluatePrompt(model, prompt, examples, { candidates }),
-        save: (directory, metadata) =>
-          saveMultitaskAdapter(directory, result.multitask, model, {
-            tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
-            ...metadata,
-            baseModelName: basename(resolve(args.model)),
-            init: start.init,
-            method: 'multitask-prompt-tuning',
-            tasks: metadata.task === undefined ? undefined : [metadata.task],
-            nearestTokens: nearestTokensRecord(loaded, prompt),
-          }),
-      };
-    },
-  };
-}
-
-/**
- * A new task's multitask prompt started from `source`, a multitask prompt held in memory (compare-methods
- * trains it on the other tasks): the mean of its tasks' factors, as --transfer average.
- */
-export function planTransferredMultitask(
-  args: Pick<MethodArgs, 'model'>,
-  loaded: LoadedModel,
-  source: { multitask: MultitaskPrompt; name: string },
-  seed: number,
-): MethodPlan {
-  const initial = transferMultitask(source.multitask, { kind: 'average' }, seededRandom(seed + 1));
-  return multitaskPlan(
-    args,
-    loaded,
-    { initial, init: 'transfer-average' },
-    { name: source.name, identity: source.name, transfer: 'average' },
-  );
-}
-
-/** The method options each method reads; the rest, given on the command line, would be ignored. */
-const METHOD_OPTIONS = [
-  'virtual-tokens',
-  'init',
-  'init-text',
-  'layout',
-  'rank',
-  'alpha',
-  'targets',
-  'dropout',
-  'prefix-projection',
-  'encoder',
-  'encoder-hidden',
-  'task-rank',
-  'source',
-  'transfer',
-] as const;
-
-/** The method options `method` reads with these arguments. */
-function optionsRead(method: Method, args: MethodArgs): Set<string> {
-  const prompt = ['virtual-tokens', 'init', 'init-text', 'layout'];
-  const reads: Record<Method, string[]> = {
-    'prompt-tuning': prompt,
-    // P-tuning's encoder starts random, whatever --init says
-    'p-tuning': ['virtual-tokens', 'layout', 'encoder', 'encoder-hidden'],
-    // a transferred prompt keeps the source's positions, layout and start
-    'multitask-prompt-tuning': args.source ? ['source', 'transfer', 'task-rank'] : [...prompt, 'task-rank'],
-    // through the MLP a prefix starts random
-    'prefix-tuning': args['prefix-projection']
-      ? ['virtual-tokens', 'prefix-projection', 'encoder-hidden']
-      : ['virtual-tokens', 'init', 'init-text', 'prefix-projection'],
-    lora: ['rank', 'alpha', 'targets', 'dropout'],
-    'full-fine-tuning': [],
-  };
-  return new Set(reads[method]);
-}
-
-/** Refuses a method option written on the command line that `method` would ignore (CLI_INVALID_OPTION). */
-function checkOptionsRead(method: Method, args: MethodArgs, given: ReadonlySet<string>): void {
-  const reads = optionsRead(method, args);
-  const ignored = METHOD_OPTIONS.find((option) => given.has(option) && !reads.has(option));
-  if (ignored === undefined) return;
-  const projected = method === 'prefix-tuning' && args['prefix-projection'];
-  const why =
-    method === 'multitask-prompt-tuning' && args.source
-      ? "a prompt transferred from --source keeps its source's"
-      : `--method ${method}${projected ? " --prefix-projection (its MLP starts random, as PEFT's)" : ''} ${reads.size ? `reads only ${[...reads].map((option) => `--${option}`).join(', ')}` : "reads none of the methods' options"}`;
-  throw new ValidationError(`--${ignored} would be ignored: ${why}`, {
-    code: 'CLI_INVALID_OPTION',
-    hint: `Drop --${ignored}.`,
-  });
-}
-
-/** The source task --transfer names; an unknown one is told the two other starts too. */
-function transferTask(source: LoadedMultitask, transfer: string): number {
-  try {
-    return multitaskTaskId(source, transfer);
-  } catch (error) {
-    if (!PromptuneError.isInstance(error) || error.code !== 'ADAPTER_TASK_UNKNOWN') throw error;
-    throw new ValidationError(`--transfer ${transfer}: ${error.message}`, {
-      code: 'ADAPTER_TASK_UNKNOWN',
-      hint: `${error.hint} Or --transfer average (the mean of its tasks' factors) or shared (its shared prompt, new factors).`,
-    });
-  }
-}
-
-/**
- * A one-task multitask prompt started from the multitask adapter in `source`: `transfer` is average (the
- * mean of its tasks' factors), shared (its shared prompt, new factors) or one of its tasks by name or id.
- */
-function transferStart(
-  source: string,
-  transfer: string,
-  loaded: LoadedModel,
-  seed: number,
-): { initial: MultitaskPrompt; init: string } {
-  if (adapterMethod(source) !== 'MULTITASK_PROMPT_TUNING')
-    throw new ValidationError(
-      `--source ${source} is a ${adapterMethod(source)} adapter, not a multitask prompt`,
-      {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'Pass the folder soft train-multitask wrote (or a PEFT MULTITASK_PROMPT_TUNING adapter).',
-      },
-    );
-  const loadedSource = loadMultitaskAdapter(source, loaded.model);
-  const how: MultitaskTransfer =
-    transfer === 'average' || transfer === 'shared'
-      ? { kind: transfer }
-      : { kind: 'task', task: transferTask(loadedSource, transfer) };
-  return {
-    initial: transferMultitask(loadedSource.multitask, how, seededRandom(seed + 1)),
-    init: `transfer-${transfer}`,
-  };
-}
-
-/** A hard prompt's text: an artifact's or a task spec's. */
-type HardPrompt = { system?: string; template: string };
-
-/** A hard prompt's system text and template, the input placeholders taken out ('' when nothing is left). */
-export function promptWords(prompt: HardPrompt): string {
-  return [prompt.system ?? '', prompt.template.replace(/\{\{[^}]*\}\}/g, ' ')]
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
- * The words of a hard prompt (an artifact's, a task spec's) as a soft prompt's init text: its system text
- * and template with the input placeholders taken out (demos left out: a prompt of 16 vectors holds the
- * instruction, not examples).
- */
-export function hardPromptText(task: string, prompt: HardPrompt): string {
-  const words = promptWords(prompt);
-  if (!words)
-    throw new ValidationError(`the hard prompt of task ${task} has no words besides its inputs`, {
-      code: 'SOFT_INIT_EMPTY',
-      hint: 'Start from another artifact, or use --init sample-vocab.',
-    });
-  return words;
-}
-
-/**
  * The query and key order a LoRA's (on q or k) or prefix's checkpoint must agree on, for a llama, which
  * comes in both (a checkpoint of one written before this was recorded resumes unchecked: checkpoint.ts).
  */
@@ -686,19 +357,6 @@ function queryKeyOrderIdentity(
  */
 export function methodRecord(plan: MethodPlan, args: MethodArgs): Record<string, unknown> {
   return { ...plan.config, ...(plan.config.init === 'text' && { initText: args['init-text'] }) };
-}
-
-/**
- * The vocabulary tokens nearest each vector of the prompt a version serves, cosines to 4 decimals: what
- * promptune.json records for its page (a P-tuning encoder's or a multitask prompt's, as a soft prompt's).
- */
-export function nearestTokensRecord(
-  loaded: LoadedModel,
-  prompt: SoftPrompt,
-): NonNullable<AdapterMetadata['nearestTokens']> {
-  return nearestTokens(loaded.model, loaded.tokenizer, prompt, 5).map((tokens) =>
-    tokens.map(({ text, cosine }) => ({ text, cosine: Math.round(cosine * 1e4) / 1e4 })),
-  );
 }
 
 /**

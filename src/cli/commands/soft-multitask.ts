@@ -49,7 +49,7 @@ import {
 } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
 import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
-import { nearestTokensRecord } from '../soft-methods.js';
+import { nearestTokensRecord } from '../nearest-tokens-record.js';
 import {
   fieldArgs,
   optimizerAt,

@@ -29,12 +29,11 @@ import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '.
 import {
   checkpointIdentity,
   defaultInit,
-  hardPromptText,
   methodRecord,
   planMethod,
-  promptWords,
   trainedParameterCount,
 } from '../soft-methods.js';
+import { hardPromptText, promptWords } from '../hard-prompt-text.js';
 import {
   fieldArgs,
   optimizerAt,
