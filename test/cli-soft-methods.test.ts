@@ -279,6 +279,38 @@ describe('promptune soft train --method', () => {
     expect(refused.stderr).toMatch(/ADAPTER_CORRUPT/);
   });
 
+  it("evaluates a label task's adapter version as the service decodes it: constrained to its labels, so eval scores its label accuracy", () => {
+    const data = slice('gender', { train: 32, dev: 8, test: 32 });
+    const out = join(data, 'prefix');
+    const database = join(data, 'registry.sqlite');
+    const trained = promptune(
+      ...['soft', 'train', '--method', 'prefix-tuning', '--model', stories.gguf, '--data', data],
+      ...['--out', out, '--epochs', '2', '--json', '--push', '--db', database],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stderr).toContain('decoding constrained to them');
+    const version = JSON.parse(trained.stdout).pushed;
+    const scored = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
+    // the spec --push built says decoding.constrain: eval (and the gate and audits built on it) decodes
+    // under it, as the service does; it had decoded freely (exact match on free text)
+    const evaluated = promptune(
+      ...['eval', '--version', version, '--model', `local:${stories.gguf}`, '--db', database],
+      ...['--split', 'test', '--json'],
+    );
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report.constrained).toBe(true);
+    // a label chosen whole, by its likelihood: the label accuracy soft eval measures
+    expect(report.score).toBeCloseTo(scored.likelihoodAccuracy, 10);
+    // --constrain on an adapter version is honoured, not refused as if it were a hosted model
+    const asked = promptune(
+      ...['eval', '--version', version, '--model', `local:${stories.gguf}`, '--db', database],
+      ...['--split', 'test', '--limit', '4', '--constrain', '--json'],
+    );
+    expect(asked.status, asked.stderr).toBe(0);
+    expect(JSON.parse(asked.stdout).constrained).toBe(true);
+  });
+
   it('trains P-tuning (--method p-tuning): the prompt its encoder makes is saved as P_TUNING and served as a soft prompt', () => {
     const data = slice('name', { train: 32, dev: 8, test: 16 });
     const out = join(data, 'p-tuning');

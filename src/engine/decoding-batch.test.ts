@@ -72,4 +72,22 @@ describe('DecodingBatch on stories260K', async () => {
     expect(done!.margin).toBeCloseTo(first - second, 4);
     expect(done!.margin).toBeGreaterThan(0);
   });
+
+  it("reports a label set's margin: the likeliest label's log-likelihood over the runner-up's", () => {
+    const labels = [' ball', ' cat', ' dog'].map((label) => tokenizer.encode(label, { addBos: false }));
+    const scores = continuationLikelihoods(model, short, labels);
+    const constraint = {
+      sequences: labels,
+      start: () => {
+        throw new Error('a label set is decided whole, never token by token');
+      },
+    };
+    const batch = new DecodingBatch(model, tokenizer, 1);
+    const events = batch.admit([{ id: 0, prompt: { tokens: short, options: { ...options, constraint } } }]);
+    const done = events.find((event) => 'done' in event)!.done!;
+    const [first, second] = [...scores].sort((a, b) => b - a);
+    expect(done.tokens).toEqual(labels[scores.indexOf(first)]);
+    expect(done.margin).toBeCloseTo(first - second, 5);
+    expect(done.margin).toBeGreaterThan(0);
+  });
 });

@@ -43,8 +43,9 @@ export interface Generation {
   finishReason: FinishReason;
   /**
    * How sure the model was of its first token: the log-probability margin between the two likeliest
-   * candidates (at temperature 1, among those a constraint allows; the difference of their logits).
-   * Undefined when no token was generated or only one was allowed.
+   * candidates (at temperature 1, among those a constraint allows; the difference of their logits). A
+   * label set decided whole (sequence-choice.ts): the likeliest label's log-likelihood over the
+   * runner-up's. Undefined when no token was generated or only one was allowed.
    */
   margin?: number;
 }

@@ -1,6 +1,7 @@
 // A row whose constraint allows only a few whole token sequences (a label set) is decided by the
 // sequences' likelihoods instead of token by token: the most likely one at temperature 0 (what
-// log-likelihood accuracy measures), else one drawn in proportion to its probability^(1/temperature).
+// log-likelihood accuracy measures), else one drawn in proportion to its probability^(1/temperature);
+// its margin is the likeliest sequence's log-likelihood over the runner-up's.
 // Greedy token-by-token choice would pick by the first token alone (" b" of " bird" wins whenever
 // " b..." words are likely). Top-k and top-p do not apply to such a choice.
 import { continuationLikelihoods } from './continuation-likelihoods.js';
@@ -50,5 +51,8 @@ export function chooseSequence(
   const stream = new TextStream(tokenizer, prompt.tokens); // a constraint ends the output, not stop strings
   stream.push(tokens, true);
   const finishReason = tokens.length < sequences[chosen].length ? 'length' : 'stop';
-  return { tokens, text: stream.text, finishReason };
+  // how sure the model was: the log-likelihood margin of the likeliest label over the runner-up (what a
+  // token's margin is to token-by-token decoding; the review's low-confidence rule reads it)
+  const [first, second] = [...scores].sort((a, b) => b - a);
+  return { tokens, text: stream.text, finishReason, ...(second !== undefined && { margin: first - second }) };
 }

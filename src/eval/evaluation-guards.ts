@@ -16,7 +16,7 @@ import {
   type CheckRecord,
   type GuardSet,
 } from '../guard/index.js';
-import { LocalLanguageModel } from '../providers/index.js';
+import { LocalLanguageModel, SoftPromptLanguageModel } from '../providers/index.js';
 import { extractJson, readLabel, type ConstraintSpec, type TaskSpec } from '../tasks/index.js';
 
 /** The guards and constraint of one evaluation. */
@@ -33,12 +33,12 @@ export async function evaluationGuards(
   model: LanguageModelV3,
   options: { constrain?: boolean; judge?: LanguageModelV3; baseDirectory: string },
 ): Promise<EvaluationGuards> {
-  // the spec's constraint applies where the model can decode under one (the local engine; an optimizer
-  // constrains its student before metering it); asked for explicitly, it must apply
+  // the spec's constraint applies where the model can decode under one (the local engine, a soft
+  // version's included, as the service decodes it; an optimizer constrains its student before metering
+  // it); asked for explicitly, it must apply
+  const local = model instanceof LocalLanguageModel || model instanceof SoftPromptLanguageModel;
   const wanted = taskConstraint(spec, options.constrain);
-  const constraint =
-    wanted && (options.constrain || model instanceof LocalLanguageModel) ? wanted : undefined;
-  const local = model instanceof LocalLanguageModel;
+  const constraint = wanted && (options.constrain || local) ? wanted : undefined;
   const set = spec.guards
     ? await createGuardSet(spec.guards, {
         task: spec,
@@ -49,8 +49,8 @@ export async function evaluationGuards(
     : undefined;
   const guards = set && set.input.length + set.output.length > 0 ? set : undefined;
   let countTokens: EvaluationGuards['countTokens'];
-  if (model instanceof LocalLanguageModel && guards) {
-    const { tokenizer } = await model.loaded();
+  if (local && guards) {
+    const { tokenizer } = model instanceof SoftPromptLanguageModel ? model.session : await model.loaded();
     countTokens = (text) => tokenizer.encode(text, { addBos: false }).length;
   }
   return { guards, constraint, countTokens };

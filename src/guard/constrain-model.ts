@@ -4,7 +4,7 @@
 // their own), so asking is a coded error rather than a silent no-op.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/index.js';
-import { LocalLanguageModel } from '../providers/index.js';
+import { LocalLanguageModel, SoftPromptLanguageModel } from '../providers/index.js';
 import type { ConstraintSpec, TaskSpec } from '../tasks/index.js';
 import { compileConstraint } from './constrain/index.js';
 
@@ -24,8 +24,12 @@ export function taskConstraint(spec: TaskSpec, requested = false): ConstraintSpe
   });
 }
 
-/** `model` decoding under `constraint`; only local engine models can. */
+/** `model` decoding under `constraint`; only the local engine's models (a soft version's too) can. */
 export function constrain(model: LanguageModelV3, constraint: ConstraintSpec): LanguageModelV3 {
+  if (model instanceof SoftPromptLanguageModel)
+    return model.withGenerationOptions(({ tokenizer }) => ({
+      constraint: compileConstraint(constraint, tokenizer),
+    }));
   if (!(model instanceof LocalLanguageModel))
     throw new ValidationError(`${model.provider}:${model.modelId} cannot decode under a constraint`, {
       code: 'CONSTRAINT_NEEDS_LOCAL_MODEL',

@@ -7,7 +7,7 @@ import type {
   LanguageModelV3GenerateResult,
   LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
-import type { GenerationEvent } from '../engine/index.js';
+import type { GenerationEvent, GenerationOptions, Tokenizer } from '../engine/index.js';
 import { EngineError } from '../errors/index.js';
 import type { SoftPromptSession } from '../soft/index.js';
 import {
@@ -24,11 +24,25 @@ export class SoftPromptLanguageModel implements LanguageModelV3 {
   readonly provider = 'promptune.soft';
   readonly supportedUrls = {};
 
-  /** `modelId` names the base model and the adapter (for caches and reports); `session` holds the prompt. */
+  /**
+   * `modelId` names the base model and the adapter (for caches and reports); `session` holds the prompt;
+   * `extraOptions` adds generation options to every call (see withGenerationOptions).
+   */
   constructor(
     readonly modelId: string,
     readonly session: SoftPromptSession,
+    private readonly extraOptions?: (engine: { tokenizer: Tokenizer }) => Partial<GenerationOptions>,
   ) {}
+
+  /**
+   * This model with options added to every call's generation (a decoding constraint, as the service
+   * decodes a soft version's task), sharing the session and its prompt's cached keys and values.
+   */
+  withGenerationOptions(
+    extra: (engine: { tokenizer: Tokenizer }) => Partial<GenerationOptions>,
+  ): SoftPromptLanguageModel {
+    return new SoftPromptLanguageModel(this.modelId, this.session, extra);
+  }
 
   /** The events of one generation, and the prompt's length in tokens (its soft prompt included). */
   private start(options: LanguageModelV3CallOptions) {
@@ -36,7 +50,8 @@ export class SoftPromptLanguageModel implements LanguageModelV3 {
     const text = promptText(options.prompt);
     const inputTokens =
       this.session.tokenizer.encode(text, { addBos: false }).length + this.session.prompt.virtualTokens;
-    return { events: this.session.stream([text], engineGenerationOptions(options)), inputTokens };
+    const generation = { ...engineGenerationOptions(options), ...this.extraOptions?.(this.session) };
+    return { events: this.session.stream([text], generation), inputTokens };
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
