@@ -249,7 +249,17 @@ export async function runLoopIteration(
     );
     const retune = steps[2]?.done
       ? steps[2]
-      : await retuneStep({ registry, file, loop: run.id, folder, data, previous: steps[2], record, step });
+      : await retuneStep({
+          registry,
+          file,
+          loop: run.id,
+          folder,
+          data,
+          previous: steps[2],
+          record,
+          step,
+          log,
+        });
     const candidate = retune.candidate as { id: string; number: number };
     const gated = steps[3]; // decided before this process: said by the one that decided it
     const gate = gated?.done
@@ -352,6 +362,7 @@ async function retuneStep(input: {
   previous: LoopStepData | undefined;
   record: (data: LoopStepData) => Promise<void>;
   step: (args: string[], runId: string) => Promise<RunRecord>;
+  log: (line: string) => void;
 }): Promise<LoopStepData> {
   const { registry, file, folder, data, previous } = input;
   const policy = file.policy;
@@ -366,6 +377,10 @@ async function retuneStep(input: {
     // a soft re-tune trains the method the label serves (a LoRA stays a LoRA) unless the policy names one
     // an unset label re-tunes with the default method; any other failure is the iteration's
     const production = await unlessNotFound(registry.resolveVersion(policy.task, policy.label));
+    const method = retuneMethod(production, policy.retune.args);
+    // what the dry run says, said by the iteration too; loudly when production's method is not kept
+    if (policy.retune.method === 'soft')
+      input.log(`${method.differs ? 'warning: ' : ''}re-tune method: ${method.note}`);
     const args =
       policy.retune.method === 'soft'
         ? [
@@ -379,7 +394,7 @@ async function retuneStep(input: {
               '--baseline',
               policy.spec,
             ],
-            ...retuneMethod(production, policy.retune.args).args,
+            ...method.args,
           ]
         : ['optimize', '--task', policy.spec, '--model', policy.model, '--data', data];
     const out = policy.retune.method === 'soft' ? join(folder, 'adapter') : join(folder, 'prompt.json');

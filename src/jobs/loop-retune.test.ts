@@ -79,6 +79,26 @@ describe("a soft re-tune's method", () => {
     expect(retuneMethod(soft(dotted), []).args).toContain('q_proj,v_proj');
   });
 
+  it("keeps where a prompt of ours placed its vectors (its layout), and says a rank-stabilized LoRA's scale is not kept", () => {
+    const prompt = config('../shared/models/stories260K-hf/peft-prompt-tuning-example');
+    const placed = (layout: string) => ({
+      kind: 'soft' as const,
+      number: 5,
+      content: { adapterConfig: prompt, promptune: { layout } },
+    });
+    expect(retuneMethod(placed('peft'), []).args.join(' ')).toMatch(/ --layout peft$/);
+    expect(retuneMethod(placed('bos-first'), []).args.join(' ')).toMatch(/ --layout bos-first$/);
+    // PEFT's own file records no layout: soft train's default
+    expect(retuneMethod(soft(prompt), []).args).not.toContain('--layout');
+    // the policy's --layout wins
+    expect(retuneMethod(placed('peft'), ['--layout', 'bos-first']).args).not.toContain('--layout');
+    const stabilized = retuneMethod(soft({ ...lora, use_rslora: true }), []);
+    expect(stabilized.args.slice(0, 2)).toEqual(['--method', 'lora']);
+    expect(stabilized).toMatchObject({ differs: true });
+    expect(stabilized.note).toContain('where version 3 used rank-stabilized alpha / √rank');
+    expect(retuneMethod(soft(lora), [])).toMatchObject({ differs: false, note: 'LoRA, as version 3' });
+  });
+
   it('keeps the MLP a prefix of ours was trained through, which its training records', () => {
     const prefix = config('test/fixtures/peft-prefix/adapter');
     const ours = {
@@ -104,6 +124,7 @@ describe("a soft re-tune's method", () => {
       expect(retuneMethod(soft(lora), [option, 'x'])).toEqual({
         args: [],
         note: `soft train's default method: the policy's ${option} is not an option of version 3's LoRA`,
+        differs: true,
       });
     const prefix = config('test/fixtures/peft-prefix/adapter');
     expect(retuneMethod(soft(prefix), ['--init', 'text']).args[1]).toBe('prefix-tuning');
@@ -114,17 +135,20 @@ describe("a soft re-tune's method", () => {
     expect(retuneMethod(soft(lora), ['--method', 'prefix-tuning'])).toEqual({
       args: [],
       note: "the policy's --method",
+      differs: false,
     });
     expect(retuneMethod({ kind: 'hard', number: 2, content: {} }, [])).toEqual({
       args: [],
       note: "soft train's default method (version 2 is a hard prompt)",
+      differs: false,
     });
     expect(retuneMethod(undefined, []).args).toEqual([]);
   });
 
   it('says why a multitask prompt is not re-tuned as itself: its source is not in the version', () => {
-    const { args, note } = retuneMethod(soft(config('test/fixtures/peft-multitask/adapter')), []);
+    const { args, note, differs } = retuneMethod(soft(config('test/fixtures/peft-multitask/adapter')), []);
     expect(args).toEqual([]);
+    expect(differs).toBe(true);
     expect(note).toMatch(
       /version 3's multitask prompt is not re-tuned as itself \(name --method and its --source/,
     );

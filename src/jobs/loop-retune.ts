@@ -11,6 +11,11 @@ export interface RetuneMethod {
   args: string[];
   /** For the log and the dry run: "LoRA, as version 3" or why production's method is not kept. */
   note: string;
+  /**
+   * Production's method or shape is not what the re-tune trains (a multitask prompt trained as a plain
+   * one, a rank-stabilized LoRA as a plain one): the iteration warns, as the dry run says.
+   */
+  differs: boolean;
 }
 
 /** Whether the policy's arguments already give `option` (as `--option value` or `--option=value`). */
@@ -60,8 +65,14 @@ function targetNames(value: unknown): string | undefined {
  */
 function shapeOf(
   config: Record<string, unknown>,
-  training: Record<string, unknown>,
+  metadata: { training?: Record<string, unknown>; layout?: unknown },
 ): [string, string | true | undefined][] | undefined {
+  const training = metadata.training ?? {};
+  // where the prompt's vectors sit (ours record it; PEFT's own files are in PEFT's layout)
+  const layout = ['--layout', typeof metadata.layout === 'string' ? metadata.layout : undefined] as [
+    string,
+    string | undefined,
+  ];
   const number = (value: unknown) => (typeof value === 'number' ? String(value) : undefined);
   // ours save a prefix trained through PEFT's MLP as the prefix it made; their training names the MLP
   const projection = config.prefix_projection === true || typeof training.projection === 'number';
@@ -91,9 +102,10 @@ function shapeOf(
         tokens,
         ['--encoder', config.encoder_reparameterization_type === 'LSTM' ? 'lstm' : 'mlp'],
         ['--encoder-hidden', number(config.encoder_hidden_size)],
+        layout,
       ];
     case 'PROMPT_TUNING':
-      return [['--method', 'prompt-tuning'], tokens];
+      return [['--method', 'prompt-tuning'], tokens, layout];
     default:
       return undefined;
   }
@@ -108,23 +120,26 @@ export function retuneMethod(
   production: Pick<PromptVersion, 'kind' | 'content' | 'number'> | undefined,
   given: readonly string[],
 ): RetuneMethod {
-  if (gives(given, '--method')) return { args: [], note: "the policy's --method" };
+  if (gives(given, '--method')) return { args: [], note: "the policy's --method", differs: false };
   if (!production || production.kind !== 'soft')
     return {
       args: [],
       note: `soft train's default method${production ? ` (version ${production.number} is a hard prompt)` : ''}`,
+      differs: false,
     };
   const method = versionMethod(production);
   const config = production.content.adapterConfig;
-  const metadata = production.content.promptune as { training?: Record<string, unknown> } | undefined;
+  const metadata = production.content.promptune as
+    { training?: Record<string, unknown>; layout?: unknown } | undefined;
   const shape =
     typeof config === 'object' && config !== null
-      ? shapeOf(config as Record<string, unknown>, metadata?.training ?? {})
+      ? shapeOf(config as Record<string, unknown>, metadata ?? {})
       : undefined;
   if (!shape)
     return {
       args: [],
       note: `soft train's default method: version ${production.number}'s ${method} is not re-tuned as itself (name --method and its --source in the policy's args)`,
+      differs: true,
     };
   // an option of the policy's that production's method does not read would be refused beside it: the
   // policy then trains what it says, with soft train's default method
@@ -136,11 +151,19 @@ export function retuneMethod(
     return {
       args: [],
       note: `soft train's default method: the policy's ${foreign} is not an option of version ${production.number}'s ${method}`,
+      differs: true,
     };
   const args = shape
     // a rank the policy changes takes soft train's alpha for it (2 × rank), not production's
     .filter(([option]) => !(option === '--alpha' && gives(given, '--rank')))
     .filter(([option, value]) => value !== undefined && !gives(given, option))
     .flatMap(([option, value]) => (value === true ? [option] : [option, value!]));
-  return { args, note: `${method}, as version ${production.number}` };
+  // soft train trains LoRA scaled by alpha / rank; a PEFT LoRA with use_rslora was scaled by alpha / √rank
+  if ((config as Record<string, unknown>).use_rslora === true)
+    return {
+      args,
+      note: `${method} of version ${production.number}'s rank, alpha and targets, scaled by alpha / rank where version ${production.number} used rank-stabilized alpha / √rank (soft train trains no rsLoRA)`,
+      differs: true,
+    };
+  return { args, note: `${method}, as version ${production.number}`, differs: false };
 }

@@ -468,13 +468,19 @@ describe('the closed loop, step by step', () => {
     );
     // the gate's verdict is said as it is reached, not only kept in the run
     expect(said).toContain("gate: version 3 0.500 against production's 0.600 on test: refused");
+    // and the method, as the dry run says it
+    expect(said).toContain('re-tune method: LoRA, as version 2');
     // the policy's own method or option wins
     const named = await train(['--method', 'prefix-tuning']);
     expect(named).not.toContain('--method lora');
     expect(named).toMatch(/--push --method prefix-tuning/);
     expect(await train(['--rank', '4'])).toMatch(/--method lora --targets q_proj,v_proj .*--rank 4/);
-    // an option a LoRA would refuse: the policy trains what it says, with the default method
+    // an option a LoRA would refuse: the policy trains what it says, with the default method, and the
+    // iteration warns that production's method is not kept
     expect(await train(['--virtual-tokens', '8'])).not.toContain('--method');
+    expect(said).toContain(
+      "warning: re-tune method: soft train's default method: the policy's --virtual-tokens is not an option of version 2's LoRA",
+    );
   });
 
   it('runs as a job: the loop is one of the commands a job may run', () => {
