@@ -15,6 +15,7 @@ export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export {
   adapterMethodName,
   hardVersionContent,
+  diffServingSpecs,
   diffVersions,
   versionBaseModel,
   versionMethod,

@@ -1,8 +1,9 @@
 // A version's method in words, read from what it holds (a soft version's PEFT config names its method),
-// and the diff between two versions.
+// and the diff between two versions and between the specs they serve with.
 import { describe, expect, it } from 'vitest';
+import type { TaskSpec } from '../tasks/index.js';
 import type { PromptVersion } from './registry.js';
-import { diffVersions, versionMethod } from './versions.js';
+import { diffServingSpecs, diffVersions, versionMethod } from './versions.js';
 
 describe('versionMethod', () => {
   it('names a hard prompt, and each adapter by its peft_type', () => {
@@ -66,5 +67,30 @@ describe('diffVersions', () => {
     expect(lines.slice(0, 3)).toEqual(['@@ method', '- hard prompt', '+ LoRA']);
     expect(lines).toContain('- template: "{{input}}"');
     expect(lines.join('\n')).not.toContain('undefined');
+  });
+});
+
+describe('diffServingSpecs', () => {
+  it('names each setting of the serving spec that changed, leaving the prompt to the version', () => {
+    const spec = {
+      name: 'gender',
+      prompt: { template: '{{input}}' },
+      output: { kind: 'label', labels: [' boy', ' girl'] },
+      metrics: ['exact_match'],
+    } as unknown as TaskSpec;
+    const constrained = {
+      ...spec,
+      prompt: { template: 'Gender: {{input}}' },
+      decoding: { constrain: true },
+    } as unknown as TaskSpec;
+    expect(diffServingSpecs(spec, constrained)).toEqual(['@@ serving spec', '+ decoding.constrain: true']);
+    expect(diffServingSpecs(constrained, spec)).toEqual(['@@ serving spec', '- decoding.constrain: true']);
+    const relabelled = { ...spec, output: { kind: 'label', labels: [' boy', ' girl', ' child'] } };
+    expect(diffServingSpecs(spec, relabelled as unknown as TaskSpec)).toEqual([
+      '@@ serving spec',
+      '- output.labels: [" boy"," girl"]',
+      '+ output.labels: [" boy"," girl"," child"]',
+    ]);
+    expect(diffServingSpecs(spec, { ...spec, prompt: { template: 'x' } } as unknown as TaskSpec)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // What a hard prompt version holds (the parts of a task spec that make the prompt), a version's method in
-// a word or two and the base model it records, and a line diff between two versions for `registry diff`.
+// a word or two and the base model it records, and a line diff between two versions (and between the
+// specs they serve with) for `registry diff`.
 import type { TaskSpec } from '../tasks/index.js';
 import type { PromptVersion } from './registry.js';
 
@@ -92,6 +93,41 @@ function settings(value: unknown, path: string, into: Map<string, { shown: strin
   else into.set(path, { shown: json, json });
 }
 
+/**
+ * What differs between the specs two versions serve with, setting by setting (`- decoding.constrain:
+ * true`), under `@@ serving spec`: the same adapter served under another constraint answers otherwise.
+ * The prompt is left out: a hard version's own prompt is its content (diffed above), and a soft version
+ * serves its input without the template.
+ */
+export function diffServingSpecs(a: TaskSpec, b: TaskSpec): string[] {
+  const withoutPrompt = (spec: TaskSpec) =>
+    Object.fromEntries(Object.entries(spec).filter(([key]) => key !== 'prompt'));
+  const changed = changedSettings(withoutPrompt(a), withoutPrompt(b), '');
+  return changed.length ? ['@@ serving spec', ...changed] : [];
+}
+
+/**
+ * Each setting that differs between `a` and `b` (by path, `name` for the whole value): `- before`, `+
+ * after`, or `~ path: N entries, changed` for a long list of the same size.
+ */
+function changedSettings(a: unknown, b: unknown, name: string): string[] {
+  const [before, after] = [new Map(), new Map()] as Map<string, { shown: string; json: string }>[];
+  settings(a, '', before);
+  settings(b, '', after);
+  const changed: string[] = [];
+  for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const [was, is] = [before.get(path), after.get(path)];
+    if (was?.json === is?.json) continue;
+    const shownName = path || name;
+    if (was && is && was.shown === is.shown) changed.push(`~ ${shownName}: ${is.shown}, changed`);
+    else {
+      if (was) changed.push(`- ${shownName}: ${was.shown}`);
+      if (is) changed.push(`+ ${shownName}: ${is.shown}`);
+    }
+  }
+  return changed;
+}
+
 /** The adapter diff: the method, then each changed setting (- before, + after, ~ a long list changed). */
 function diffAdapters(a: PromptVersion, b: PromptVersion): string[] {
   const lines: string[] = [];
@@ -99,20 +135,7 @@ function diffAdapters(a: PromptVersion, b: PromptVersion): string[] {
   if (methodA !== methodB) lines.push('@@ method', `- ${methodA}`, `+ ${methodB}`);
   const keys = [...new Set([...Object.keys(a.content), ...Object.keys(b.content)])].sort();
   for (const key of keys) {
-    const [before, after] = [new Map(), new Map()] as Map<string, { shown: string; json: string }>[];
-    settings(a.content[key], '', before);
-    settings(b.content[key], '', after);
-    const changed: string[] = [];
-    for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
-      const [was, is] = [before.get(path), after.get(path)];
-      if (was?.json === is?.json) continue;
-      const name = path || key;
-      if (was && is && was.shown === is.shown) changed.push(`~ ${name}: ${is.shown}, changed`);
-      else {
-        if (was) changed.push(`- ${name}: ${was.shown}`);
-        if (is) changed.push(`+ ${name}: ${is.shown}`);
-      }
-    }
+    const changed = changedSettings(a.content[key], b.content[key], key);
     if (changed.length) lines.push(`@@ ${key}`, ...changed);
   }
   return lines;

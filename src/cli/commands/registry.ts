@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { readJsonFile } from '../../errors/index.js';
 import {
   contentHash,
+  diffServingSpecs,
   diffVersions,
   exportTask,
   hardVersionContent,
@@ -253,10 +254,17 @@ const diff = defineCommand({
       async (registry) => {
         const a = versionReference(args.from);
         const b = versionReference(args.to);
-        const lines = diffVersions(
+        const [from, to] = [
           await registry.resolveVersion(a.task, a.ref),
           await registry.resolveVersion(b.task, b.ref),
-        );
+        ];
+        // the same prompt or adapter served under another spec (a constraint added) answers otherwise
+        const lines = [
+          ...diffVersions(from, to),
+          ...(from.specId === to.specId
+            ? []
+            : diffServingSpecs(await registry.getSpec(from.specId), await registry.getSpec(to.specId))),
+        ];
         print(args, lines, lines.length ? lines.join('\n') + '\n' : 'no differences\n');
       },
       { reads: true },
