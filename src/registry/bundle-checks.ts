@@ -102,6 +102,11 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
       run: version.run,
       message: version.message,
       specId,
+      // when it was made, as the source registry says (an unreadable time: the import's)
+      ...(version.createdAt !== undefined &&
+        !Number.isNaN(Date.parse(version.createdAt)) && {
+          createdAt: new Date(version.createdAt).toISOString(),
+        }),
     });
   }
 

@@ -220,6 +220,8 @@ export function registrySpecConformance(
       const { registry: target } = await open();
       expect(await importBundle(target, unprotected, runner)).toMatchObject({ created: 1 });
       expect((await target.resolveVersion('qa', 'staging')).id).toBe(version.id);
+      // made when the source made it, not when it was imported
+      expect((await target.resolveVersion('qa', 'staging')).createdAt).toBe(version.createdAt);
 
       await source.setLabel({ task: 'qa', label: 'production', reference: version.id, actor: admin });
       const withProduction = JSON.parse(JSON.stringify(await exportTask(source, 'qa')));

@@ -17,6 +17,8 @@ export interface RestoredVersion {
   run: Record<string, unknown> | null;
   message: string;
   specId: string;
+  /** When it was made (an import's, ISO 8601); absent: now. */
+  createdAt?: string;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function storeVersion(
     run: version.run ? canonicalJson(version.run) : null,
     message: version.message,
     actor: version.actor.name,
-    created_at: new Date().toISOString(),
+    created_at: version.createdAt ?? new Date().toISOString(),
     spec_id: version.specId,
   };
   await transaction.insertInto('versions').values(row).execute();
