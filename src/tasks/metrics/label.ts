@@ -5,15 +5,40 @@ import { ValidationError } from '../../errors/index.js';
 import { targetText } from './text.js';
 import type { Metric, MetricContext } from './types.js';
 
-/** The label an output names: the one it starts with, else one it mentions (longest first); undefined if none. */
+/** A letter or digit: what a label found inside a longer word ("bird" in "birdd") would be next to. */
+const wordCharacter = /[\p{L}\p{N}]/u;
+
+/**
+ * Whether `label` stands in `text` at `index` as a word of its own: no letter or digit runs on from
+ * either side (a label that itself starts or ends with punctuation needs no boundary there).
+ */
+function standsAt(text: string, label: string, index: number): boolean {
+  const before = text[index - 1];
+  const after = text[index + label.length];
+  const open = before === undefined || !wordCharacter.test(before) || !wordCharacter.test(label[0] ?? '');
+  const close = after === undefined || !wordCharacter.test(after) || !wordCharacter.test(label.at(-1) ?? '');
+  return open && close;
+}
+
+/** Where `label` first stands in `text` as a word of its own; -1 if nowhere. */
+function wordIndex(text: string, label: string): number {
+  for (let index = text.indexOf(label); index >= 0; index = text.indexOf(label, index + 1))
+    if (standsAt(text, label, index)) return index;
+  return -1;
+}
+
+/**
+ * The label an output names as a word of its own: the one it starts with, else one it mentions (longest
+ * first); undefined if none. A label inside a longer word is not named ("birdd" is no "bird").
+ */
 export function readLabel(labels: string[], output: string, caseSensitive = false): string | undefined {
   const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
   const text = fold(output);
   // longest first, so "dog" does not win over "dogs"
   const candidates = [...labels].sort((a, b) => fold(b).length - fold(a).length);
   return (
-    candidates.find((label) => text.startsWith(fold(label))) ??
-    candidates.find((label) => text.includes(fold(label)))
+    candidates.find((label) => text.startsWith(fold(label)) && standsAt(text, fold(label), 0)) ??
+    candidates.find((label) => wordIndex(text, fold(label)) >= 0)
   );
 }
 

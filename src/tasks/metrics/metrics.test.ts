@@ -71,6 +71,11 @@ describe('metrics', () => {
       label: { predicted: 'cat' },
     });
     expect((await score('label', 'dog', 'no idea')).label?.predicted).toBe('(none)');
+    // a label inside a longer word is not named: "birdd" is no bird, "category" no cat
+    expect((await score('label', 'bird', ' cam birdd b b')).label?.predicted).toBe('(none)');
+    expect((await score('label', 'cat', 'a category of dogs')).label?.predicted).toBe('(none)');
+    expect((await score('label', 'dog', 'dog-like, surely')).label?.predicted).toBe('dog');
+    expect((await score('label', 'bird', 'Bird!')).label?.predicted).toBe('bird');
     const aggregate = aggregateLabels([
       { predicted: 'cat', expected: 'cat' },
       { predicted: 'cat', expected: 'dog' },
