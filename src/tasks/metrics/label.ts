@@ -5,8 +5,17 @@ import { ValidationError } from '../../errors/index.js';
 import { targetText } from './text.js';
 import type { Metric, MetricContext } from './types.js';
 
-/** A letter or digit: what a label found inside a longer word ("bird" in "birdd") would be next to. */
-const wordCharacter = /[\p{L}\p{N}]/u;
+/**
+ * A letter or digit of a script that spaces its words: what a label found inside a longer word ("bird"
+ * in "birdd") would be next to. Scripts written without spaces (Chinese, Japanese, Thai, …) have no
+ * such boundary, so a label there is read wherever it stands.
+ */
+const letterOrDigit = /[\p{L}\p{N}]/u;
+const unspaced =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const wordCharacter = {
+  test: (character: string) => letterOrDigit.test(character) && !unspaced.test(character),
+};
 
 /**
  * Whether `label` stands in `text` at `index` as a word of its own: no letter or digit runs on from

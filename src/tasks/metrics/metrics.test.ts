@@ -76,6 +76,9 @@ describe('metrics', () => {
     expect((await score('label', 'cat', 'a category of dogs')).label?.predicted).toBe('(none)');
     expect((await score('label', 'dog', 'dog-like, surely')).label?.predicted).toBe('dog');
     expect((await score('label', 'bird', 'Bird!')).label?.predicted).toBe('bird');
+    // a script written without spaces has no word boundary to require
+    const chinese = { labels: ['正面', '负面'] };
+    expect((await score('label', '正面', '这是正面的评价', chinese)).label?.predicted).toBe('正面');
     const aggregate = aggregateLabels([
       { predicted: 'cat', expected: 'cat' },
       { predicted: 'cat', expected: 'dog' },
