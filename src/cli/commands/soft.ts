@@ -350,11 +350,15 @@ const train = defineCommand({
       stopping.dispose();
       warnRisingLoss(result.history, learningRate, plan.defaultLearningRate);
       warnLongWarmup(common.schedule?.warmupSteps, result.steps);
-      const test = testData ? result.evaluate(testData.examples) : undefined;
+      // a label task is served constrained to its labels: its test label accuracy is what it answers
+      const test = testData
+        ? result.evaluate(testData.examples, labels && labelCandidates(loaded, testData, labels))
+        : undefined;
       const metrics: Record<string, number> = {
         devExactMatch: result.best?.exactMatch ?? NaN,
         devLoss: result.best?.loss ?? NaN,
         ...(test ? { testExactMatch: test.exactMatch, testLoss: test.loss } : {}),
+        ...(test?.likelihoodAccuracy !== undefined && { testLabelAccuracy: test.likelihoodAccuracy }),
       };
       const training = {
         // the method's settings, and the words a text init started from
@@ -391,7 +395,12 @@ const train = defineCommand({
         steps: result.steps,
         resumedFrom: result.resumedFrom,
         best: result.best,
-        test: test && { exactMatch: test.exactMatch, loss: test.loss, n: test.n },
+        test: test && {
+          exactMatch: test.exactMatch,
+          ...(test.likelihoodAccuracy !== undefined && { labelAccuracy: test.likelihoodAccuracy }),
+          loss: test.loss,
+          n: test.n,
+        },
         baseline,
       };
       warnBelowBaseline(plan.describe, test?.exactMatch, baseline, pushed?.name);
@@ -402,7 +411,7 @@ const train = defineCommand({
             `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
           );
         process.stdout.write(
-          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (served constrained to its labels), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
           `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}` : ''}\n`,

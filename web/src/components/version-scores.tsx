@@ -32,6 +32,9 @@ export function VersionScores({
   const baseline = made?.summary?.baselineTestExactMatch;
   const parts = [
     typeof metrics.testExactMatch === 'number' && `test ${score(metrics.testExactMatch)}`,
+    // a label task's answers as served, constrained to its labels
+    typeof metrics.testLabelAccuracy === 'number' &&
+      `test among its labels ${score(metrics.testLabelAccuracy)}`,
     typeof metrics.devExactMatch === 'number' && `dev ${score(metrics.devExactMatch)}`,
     typeof baseline === 'number' && `hand-written prompt ${score(baseline)}`,
   ].filter(Boolean);
@@ -42,7 +45,9 @@ export function VersionScores({
       <dd data-testid="version-scores">
         {parts.length > 0 && (
           <span>
-            {parts.join(' · ')} (exact match, at training
+            {parts.join(' · ')} (
+            {typeof metrics.testLabelAccuracy === 'number' ? 'exact match unless said' : 'exact match'}, at
+            training
             {elsewhere ? (
               <strong>
                 , on task {elsewhere}'s data, not {version.task}'s

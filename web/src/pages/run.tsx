@@ -464,6 +464,7 @@ function ReportButton({ id }: { id: string }) {
 /** The numbers a training's summary cards show, in words, in this order (the rest is its configuration). */
 const trainingCards: [string, string][] = [
   ['testExactMatch', 'test exact match'],
+  ['testLabelAccuracy', 'test label accuracy (as served)'],
   ['baselineTestExactMatch', 'hand-written prompt, test'],
   ['devExactMatch', 'dev exact match, best'],
   ['bestStep', 'best step'],
