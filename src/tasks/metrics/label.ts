@@ -5,17 +5,8 @@ import { ValidationError } from '../../errors/index.js';
 import { targetText } from './text.js';
 import type { Metric, MetricContext } from './types.js';
 
-/**
- * A letter or digit of a script that spaces its words: what a label found inside a longer word ("bird"
- * in "birdd") would be next to. Scripts written without spaces (Chinese, Japanese, Thai, …) have no
- * such boundary, so a label there is read wherever it stands.
- */
-const letterOrDigit = /[\p{L}\p{N}]/u;
-const unspaced =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
-const wordCharacter = {
-  test: (character: string) => letterOrDigit.test(character) && !unspaced.test(character),
-};
+/** A letter or digit: what a label found inside a longer word ("cat" in "category") runs into. */
+const wordCharacter = /[\p{L}\p{N}]/u;
 
 /**
  * Whether `label` stands in `text` at `index` as a word of its own: no letter or digit runs on from
@@ -29,25 +20,36 @@ function standsAt(text: string, label: string, index: number): boolean {
   return open && close;
 }
 
-/** Where `label` first stands in `text` as a word of its own; -1 if nowhere. */
-function wordIndex(text: string, label: string): number {
+/** Whether `label` stands somewhere in `text` as a word of its own. */
+function standsIn(text: string, label: string): boolean {
   for (let index = text.indexOf(label); index >= 0; index = text.indexOf(label, index + 1))
-    if (standsAt(text, label, index)) return index;
-  return -1;
+    if (standsAt(text, label, index)) return true;
+  return false;
 }
 
 /**
- * The label an output names as a word of its own: the one it starts with, else one it mentions (longest
- * first); undefined if none. A label inside a longer word is not named ("birdd" is no "bird").
+ * The label an output names (longest first); undefined if none. A label standing as a word of its own
+ * wins over one inside a longer word: the one the output starts with, else one it mentions, and only
+ * then the one it starts with or mentions inside a word. So "dogsled? no, a cat" names cat, while an
+ * answer whose language attaches endings to the word ("긍정입니다", "olumludur", "Sports") still names
+ * its label.
  */
 export function readLabel(labels: string[], output: string, caseSensitive = false): string | undefined {
   const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
   const text = fold(output);
   // longest first, so "dog" does not win over "dogs"
-  const candidates = [...labels].sort((a, b) => fold(b).length - fold(a).length);
+  const candidates = [...labels]
+    .sort((a, b) => fold(b).length - fold(a).length)
+    .map((label) => ({
+      label,
+      folded: fold(label),
+    }));
+  const first = (named: (folded: string) => boolean) => candidates.find(({ folded }) => named(folded))?.label;
   return (
-    candidates.find((label) => text.startsWith(fold(label)) && standsAt(text, fold(label), 0)) ??
-    candidates.find((label) => wordIndex(text, fold(label)) >= 0)
+    first((label) => text.startsWith(label) && standsAt(text, label, 0)) ??
+    first((label) => standsIn(text, label)) ??
+    first((label) => text.startsWith(label)) ??
+    first((label) => text.includes(label))
   );
 }
 

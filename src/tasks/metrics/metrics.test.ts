@@ -71,14 +71,18 @@ describe('metrics', () => {
       label: { predicted: 'cat' },
     });
     expect((await score('label', 'dog', 'no idea')).label?.predicted).toBe('(none)');
-    // a label inside a longer word is not named: "birdd" is no bird, "category" no cat
-    expect((await score('label', 'bird', ' cam birdd b b')).label?.predicted).toBe('(none)');
-    expect((await score('label', 'cat', 'a category of dogs')).label?.predicted).toBe('(none)');
+    // a label standing as a word of its own wins over one inside a longer word
+    expect((await score('label', 'cat', 'dogsled? no, a cat')).label?.predicted).toBe('cat');
+    expect((await score('label', 'cat', 'a category? no, a cat')).label?.predicted).toBe('cat');
     expect((await score('label', 'dog', 'dog-like, surely')).label?.predicted).toBe('dog');
     expect((await score('label', 'bird', 'Bird!')).label?.predicted).toBe('bird');
-    // a script written without spaces has no word boundary to require
+    // and where none does, one inside a word is still named: languages attach endings to their words,
+    // and scripts written without spaces have no word boundary at all
+    const korean = { labels: ['긍정', '부정'] };
+    expect((await score('label', '긍정', '긍정입니다.', korean)).label?.predicted).toBe('긍정');
     const chinese = { labels: ['正面', '负面'] };
     expect((await score('label', '正面', '这是正面的评价', chinese)).label?.predicted).toBe('正面');
+    expect((await score('label', 'dog', 'Dogs, mostly')).label?.predicted).toBe('dog');
     const aggregate = aggregateLabels([
       { predicted: 'cat', expected: 'cat' },
       { predicted: 'cat', expected: 'dog' },
