@@ -97,6 +97,23 @@ describe('comparison standings', () => {
     expect(standingLines(standing).at(-1)).toContain(
       'not tested (measured before per-example results were kept',
     );
+    // a row measured on another test split (another length than most rows') is named as such
+    const resplit = comparisonStandings([
+      ...measurements.slice(0, 2),
+      sampleMeasurement(64, {
+        task: 'animal',
+        method: 'p-tuning',
+        testAccuracy: 0,
+        testCorrect: correct(0, 30),
+        testLabelAccuracy: 1,
+        testLabelCorrect: correct(30, 30),
+      }),
+    ])[0];
+    expect(resplit.methods.map((method) => method.name)).toEqual(['LoRA', 'prefix tuning']);
+    expect(resplit.otherSplit).toEqual(['P-tuning']);
+    expect(standingLines(resplit).at(-1)).toBe(
+      '  not tested (measured on another test split than the rest; --no-resume measures again): P-tuning',
+    );
     // nothing to pair at all: said, not tested
     const old = comparisonStandings(
       measurements.map((measurement) => ({

@@ -35,6 +35,8 @@ export interface TaskStanding {
   methods: MethodStanding[];
   /** Rows measured before per-example results were kept, which no test can pair. */
   unpaired: string[];
+  /** Rows measured on another test split (another number of examples than most rows'): not paired. */
+  otherSplit: string[];
 }
 
 const FROZEN = 'no tuning (the frozen model)';
@@ -57,16 +59,32 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
     const paired = rows.flatMap((row) =>
       row.correct === undefined ? [] : [{ name: row.name, correct: [...row.correct].map(Number) }],
     );
-    const testExamples = paired[0]?.correct.length ?? 0;
-    // strings of another length came from another test split (an edited folder between runs)
+    // most rows' number of test examples; strings of another length came from another test split (a
+    // folder edited between runs whose journal kept the older measurements)
+    const lengths = paired.map((row) => row.correct.length);
+    const count = (length: number) => lengths.filter((each) => each === length).length;
+    const testExamples = lengths.reduce(
+      (common, length) => (count(length) > count(common) ? length : common),
+      lengths[0] ?? 0,
+    );
     const comparable = paired.filter((row) => row.correct.length === testExamples);
     const measure = labelled ? ('label accuracy' as const) : ('exact match' as const);
-    const unpaired = (names: string[]) =>
-      rows.filter((row) => !names.includes(row.name)).map((row) => row.name);
+    const unpaired = rows.filter((row) => row.correct === undefined).map((row) => row.name);
+    const otherSplit = paired.filter((row) => row.correct.length !== testExamples).map((row) => row.name);
     if (comparable.length < 2 || testExamples === 0)
       return rows.length < 2
         ? []
-        : [{ task, trainExamples, testExamples, measure, methods: [], unpaired: unpaired([]) }];
+        : [
+            {
+              task,
+              trainExamples,
+              testExamples,
+              measure,
+              methods: [],
+              unpaired,
+              otherSplit,
+            },
+          ];
     const accuracyOf = (correct: number[]) => correct.reduce((sum, value) => sum + value, 0) / correct.length;
     const ranked = [...comparable].sort((a, b) => accuracyOf(b.correct) - accuracyOf(a.correct));
     const [best, ...others] = ranked;
@@ -91,7 +109,8 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
             },
           }),
         })),
-        unpaired: unpaired(comparable.map((row) => row.name)),
+        unpaired,
+        otherSplit,
       },
     ];
   });
@@ -124,9 +143,20 @@ export const signedInterval = (value: number, [low, high]: [number, number]) =>
 
 /** A task's standing in lines of text, as compare-methods prints them under its table. */
 export function standingLines(standing: TaskStanding): string[] {
-  const untested = `measured before per-example results were kept; --no-resume measures again`;
+  const notes = [
+    ...(standing.unpaired.length
+      ? [
+          `(measured before per-example results were kept; --no-resume measures again): ${standing.unpaired.join(', ')}`,
+        ]
+      : []),
+    ...(standing.otherSplit.length
+      ? [
+          `(measured on another test split than the rest; --no-resume measures again): ${standing.otherSplit.join(', ')}`,
+        ]
+      : []),
+  ];
   if (standing.methods.length === 0)
-    return [`${standing.task}: differences not tested (${untested}): ${standing.unpaired.join(', ')}`];
+    return notes.map((note) => `${standing.task}: differences not tested ${note}`);
   const [best, ...others] = standing.methods;
   const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
   const close = others.filter((item) => !item.difference!.clearlyWorse);
@@ -141,6 +171,5 @@ export function standingLines(standing: TaskStanding): string[] {
       return `  ${item.name}: ${item.accuracy.toFixed(3)}, ${signedInterval(difference.value, difference.interval)}, p ${formatP(difference.pValue)}${difference.clearlyWorse ? ', clearly below' : ''}`;
     }),
   ];
-  if (standing.unpaired.length) lines.push(`  not tested (${untested}): ${standing.unpaired.join(', ')}`);
-  return lines;
+  return [...lines, ...notes.map((note) => `  not tested ${note}`)];
 }

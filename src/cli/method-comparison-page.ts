@@ -150,9 +150,14 @@ function standingTable(standing: TaskStanding): string {
       : ['the best', '', ''];
     return `<tr${difference?.clearlyWorse ? '' : ' class="close"'}><td>${escape(name)}</td><td>${accuracy.toFixed(3)} ${interval(range)}</td>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`;
   });
-  const untested = standing.unpaired.length
-    ? `<p>Not tested (measured before per-example results were kept; --no-resume measures again): ${escape(standing.unpaired.join(', '))}</p>`
-    : '';
+  const untested = [
+    standing.unpaired.length
+      ? `<p>Not tested (measured before per-example results were kept; --no-resume measures again): ${escape(standing.unpaired.join(', '))}</p>`
+      : '',
+    standing.otherSplit.length
+      ? `<p>Not tested (measured on another test split than the rest; --no-resume measures again): ${escape(standing.otherSplit.join(', '))}</p>`
+      : '',
+  ].join('');
   if (standing.methods.length === 0) return untested && `<h3>${escape(standing.task)}</h3>${untested}`;
   return `<table><caption>${escape(caption)}</caption><tr><th>method</th><th>accuracy [95%]</th><th>difference from the best [95%]</th><th>p (Holm)</th><th></th></tr>${rows.join('')}</table>${untested}`;
 }
@@ -236,7 +241,8 @@ ${
 <p>At each task's largest training set, the best row against every other on the same test examples: the
 difference with its 95% paired bootstrap interval, and McNemar's exact p-value adjusted by Holm's method across the
 task's rows, so "clearly below" holds for all of them at once at 5%. Rows not clearly below the best may be
-as good. Each method trained once (one seed): the test examples are the only chance these intervals count.</p>`
+as good. Each method trained once (one seed): the test examples are the only chance these intervals count;
+and the best is picked after looking, which makes its lead read a little surer than it is.</p>`
     : ''
 }</body></html>
 `;

@@ -53,6 +53,8 @@ export function chooseSequence(
   const finishReason = tokens.length < sequences[chosen].length ? 'length' : 'stop';
   // how sure the model was: the log-likelihood margin of the likeliest label over the runner-up (what a
   // token's margin is to token-by-token decoding; the review's low-confidence rule reads it)
+  // (a runner-up of no likelihood at all leaves no finite margin: none is given)
   const [first, second] = [...scores].sort((a, b) => b - a);
-  return { tokens, text: stream.text, finishReason, ...(second !== undefined && { margin: first - second }) };
+  const margin = second === undefined ? NaN : first - second;
+  return { tokens, text: stream.text, finishReason, ...(Number.isFinite(margin) && { margin }) };
 }

@@ -79,7 +79,7 @@ describe("a soft re-tune's method", () => {
     expect(retuneMethod(soft(dotted), []).args).toContain('q_proj,v_proj');
   });
 
-  it("keeps where a prompt of ours placed its vectors (its layout), and says a rank-stabilized LoRA's scale is not kept", () => {
+  it("keeps where a prompt's vectors sit (its layout), and a rank-stabilized LoRA's scale", () => {
     const prompt = config('../shared/models/stories260K-hf/peft-prompt-tuning-example');
     const placed = (layout: string) => ({
       kind: 'soft' as const,
@@ -88,14 +88,15 @@ describe("a soft re-tune's method", () => {
     });
     expect(retuneMethod(placed('peft'), []).args.join(' ')).toMatch(/ --layout peft$/);
     expect(retuneMethod(placed('bos-first'), []).args.join(' ')).toMatch(/ --layout bos-first$/);
-    // PEFT's own file records no layout: soft train's default
-    expect(retuneMethod(soft(prompt), []).args).not.toContain('--layout');
+    // PEFT's own file records no layout: it is served in PEFT's
+    expect(retuneMethod(soft(prompt), []).args.join(' ')).toMatch(/ --layout peft$/);
     // the policy's --layout wins
     expect(retuneMethod(placed('peft'), ['--layout', 'bos-first']).args).not.toContain('--layout');
+    // rank 4, alpha 8, rank-stabilized: scaled by 8 / √4 = 4, which soft train's alpha / rank gives at 16
     const stabilized = retuneMethod(soft({ ...lora, use_rslora: true }), []);
-    expect(stabilized.args.slice(0, 2)).toEqual(['--method', 'lora']);
-    expect(stabilized).toMatchObject({ differs: true });
-    expect(stabilized.note).toContain('where version 3 used rank-stabilized alpha / √rank');
+    expect(stabilized.args.slice(0, 6)).toEqual(['--method', 'lora', '--rank', '4', '--alpha', '16']);
+    expect(stabilized).toMatchObject({ differs: false });
+    expect(stabilized.note).toContain('kept as --alpha alpha × √rank');
     expect(retuneMethod(soft(lora), [])).toMatchObject({ differs: false, note: 'LoRA, as version 3' });
   });
 

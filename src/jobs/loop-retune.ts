@@ -68,8 +68,9 @@ function shapeOf(
   metadata: { training?: Record<string, unknown>; layout?: unknown },
 ): [string, string | true | undefined][] | undefined {
   const training = metadata.training ?? {};
-  // where the prompt's vectors sit (ours record it; PEFT's own files are in PEFT's layout)
-  const layout = ['--layout', typeof metadata.layout === 'string' ? metadata.layout : undefined] as [
+  // where the prompt's vectors sit: ours record it; a PEFT file without promptune.json is served in
+  // PEFT's layout
+  const layout = ['--layout', typeof metadata.layout === 'string' ? metadata.layout : 'peft'] as [
     string,
     string | undefined,
   ];
@@ -83,7 +84,13 @@ function shapeOf(
       return [
         ['--method', 'lora'],
         ['--rank', number(config.r)],
-        ['--alpha', number(config.lora_alpha)],
+        // soft train scales by alpha / rank; rsLoRA by alpha / √rank: the same scale is alpha √rank
+        [
+          '--alpha',
+          config.use_rslora === true && typeof config.r === 'number' && typeof config.lora_alpha === 'number'
+            ? String(Number((config.lora_alpha * Math.sqrt(config.r)).toPrecision(12)))
+            : number(config.lora_alpha),
+        ],
         ['--targets', targetNames(config.target_modules)],
         ['--dropout', Number(config.lora_dropout) > 0 ? number(config.lora_dropout) : undefined],
       ];
@@ -158,12 +165,12 @@ export function retuneMethod(
     .filter(([option]) => !(option === '--alpha' && gives(given, '--rank')))
     .filter(([option, value]) => value !== undefined && !gives(given, option))
     .flatMap(([option, value]) => (value === true ? [option] : [option, value!]));
-  // soft train trains LoRA scaled by alpha / rank; a PEFT LoRA with use_rslora was scaled by alpha / √rank
-  if ((config as Record<string, unknown>).use_rslora === true)
-    return {
-      args,
-      note: `${method} of version ${production.number}'s rank, alpha and targets, scaled by alpha / rank where version ${production.number} used rank-stabilized alpha / √rank (soft train trains no rsLoRA)`,
-      differs: true,
-    };
-  return { args, note: `${method}, as version ${production.number}`, differs: false };
+  // a rank-stabilized LoRA's scale is kept as an alpha (unless the policy changes the rank or alpha)
+  const stabilized =
+    (config as Record<string, unknown>).use_rslora === true &&
+    !gives(given, '--rank') &&
+    !gives(given, '--alpha')
+      ? ` (its rank-stabilized scale alpha / √rank kept as --alpha alpha × √rank)`
+      : '';
+  return { args, note: `${method}, as version ${production.number}${stabilized}`, differs: false };
 }

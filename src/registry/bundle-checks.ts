@@ -102,11 +102,9 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
       run: version.run,
       message: version.message,
       specId,
-      // when it was made, as the source registry says (an unreadable time: the import's)
+      // when it was made, as the source registry wrote it (ISO 8601 in UTC); any other text: the import's
       ...(version.createdAt !== undefined &&
-        !Number.isNaN(Date.parse(version.createdAt)) && {
-          createdAt: new Date(version.createdAt).toISOString(),
-        }),
+        isUtcTime(version.createdAt) && { createdAt: version.createdAt }),
     });
   }
 
@@ -125,6 +123,12 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     return { split: dataset.split, name: dataset.name, rows, bytes };
   });
   return { task, specs, versions, labels: bundle.labels, datasets, blobs };
+}
+
+/** Whether `text` is a time as registries write them: ISO 8601 in UTC, to the millisecond. */
+function isUtcTime(text: string): boolean {
+  const time = new Date(text);
+  return !Number.isNaN(time.getTime()) && time.toISOString() === text;
 }
 
 /** A hard version must make a valid spec with the spec it serves with, as the service will build it. */

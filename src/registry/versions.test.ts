@@ -92,5 +92,9 @@ describe('diffServingSpecs', () => {
       '+ output.labels: [" boy"," girl"," child"]',
     ]);
     expect(diffServingSpecs(spec, { ...spec, prompt: { template: 'x' } } as unknown as TaskSpec)).toEqual([]);
+    // generation settings both versions hold themselves are theirs, not the spec's
+    const warmer = { ...spec, generation: { temperature: 0.7 } } as unknown as TaskSpec;
+    expect(diffServingSpecs(spec, warmer)).toEqual(['@@ serving spec', '+ generation.temperature: 0.7']);
+    expect(diffServingSpecs(spec, warmer, ['generation'])).toEqual([]);
   });
 });

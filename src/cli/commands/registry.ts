@@ -263,7 +263,14 @@ const diff = defineCommand({
           ...diffVersions(from, to),
           ...(from.specId === to.specId
             ? []
-            : diffServingSpecs(await registry.getSpec(from.specId), await registry.getSpec(to.specId))),
+            : diffServingSpecs(
+                await registry.getSpec(from.specId),
+                await registry.getSpec(to.specId),
+                // a hard version serves its own generation settings, when it holds them
+                from.content.generation !== undefined && to.content.generation !== undefined
+                  ? ['generation']
+                  : [],
+              )),
         ];
         print(args, lines, lines.length ? lines.join('\n') + '\n' : 'no differences\n');
       },

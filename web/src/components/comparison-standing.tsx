@@ -15,6 +15,8 @@ export interface Standing {
     difference?: { value: number; interval: [number, number]; pValue: number; clearlyWorse: boolean };
   }[];
   unpaired: string[];
+  /** Rows measured on another test split (absent in summaries written before it was kept). */
+  otherSplit?: string[];
 }
 
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
@@ -68,6 +70,11 @@ export function ComparisonStanding({ standing }: { standing: Standing }) {
       {standing.unpaired.length > 0 && (
         <p className="muted">
           Not tested (measured before per-example results were kept): {standing.unpaired.join(', ')}
+        </p>
+      )}
+      {(standing.otherSplit?.length ?? 0) > 0 && (
+        <p className="muted">
+          Not tested (measured on another test split than the rest): {standing.otherSplit!.join(', ')}
         </p>
       )}
       <p className="muted">
