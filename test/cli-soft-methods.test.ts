@@ -311,6 +311,23 @@ describe('promptune soft train --method', () => {
     );
     expect(asked.status, asked.stderr).toBe(0);
     expect(JSON.parse(asked.stdout).constrained).toBe(true);
+    // a re-tune names the version it replaces as its parent: checked before training, kept in the lineage
+    const retune = (...more: string[]) =>
+      promptune(
+        ...['soft', 'train', '--method', 'prefix-tuning', '--model', stories.gguf, '--data', data],
+        ...['--out', join(data, `retune-${more.join('-')}`), '--steps', '2', '--json', ...more],
+      );
+    const missing = retune('--push', '--db', database, '--parent', '9');
+    expect(missing.stderr).toContain('"code":"REGISTRY_NO_VERSION"');
+    expect(missing.stderr).not.toMatch(/training \d/);
+    expect(retune('--parent', '1').stderr).toContain('"code":"CLI_INVALID_OPTION"');
+    const child = retune('--push', '--db', database, '--parent', '1');
+    expect(child.status, child.stderr).toBe(0);
+    const shown = JSON.parse(
+      promptune('registry', 'show', JSON.parse(child.stdout).pushed, '--db', database, '--json').stdout,
+    );
+    const first = JSON.parse(promptune('registry', 'show', version, '--db', database, '--json').stdout);
+    expect(shown.version.parent).toBe(first.version.id);
   });
 
   it('trains P-tuning (--method p-tuning): the prompt its encoder makes is saved as P_TUNING and served as a soft prompt', () => {

@@ -63,11 +63,25 @@ export async function checkLabelBeforeTraining(
   });
 }
 
+/**
+ * Refuses a --parent the registry does not hold for `task` before any training (REGISTRY_NO_VERSION), as
+ * the push would after it.
+ */
+export async function checkParentBeforeTraining(
+  args: { push: boolean; parent?: string; db: string },
+  task: string,
+): Promise<void> {
+  if (!args.push || args.parent === undefined) return;
+  await withRegistry(args, (registry) => registry.resolveVersion(task, args.parent), { reads: true });
+}
+
 /** What names the registry, the spec and the data's fields. */
 export interface PushArgs {
   db: string;
   admin: boolean;
   label?: string;
+  /** The version of the task this one re-tunes (a number, a label, an id prefix): its parent. */
+  parent?: string;
   baseline?: string;
   model: string;
   'input-field': string;
@@ -108,6 +122,8 @@ export async function pushAdapter(
       );
     }
     const previous = await unlessNotFound(registry.resolveVersion(name));
+    const parent =
+      args.parent === undefined ? undefined : await registry.resolveVersion(spec.name, args.parent);
     const { version, created } = await pushAndLabel(
       registry,
       actor,
@@ -119,6 +135,7 @@ export async function pushAdapter(
           datasets: splitFiles(source.data),
           shape: { inputFields: [args['input-field']], targetField: args['target-field'] },
           run: { model: args.model, training, metrics },
+          ...(parent && { parent: parent.id }),
           message: `${{ lora: 'LoRA adapter', 'prefix-tuning': 'prefix', 'p-tuning': 'P-tuned soft prompt', 'multitask-prompt-tuning': 'multitask soft prompt' }[String(training.method)] ?? 'soft prompt'} trained on ${source.data}`,
           actor,
         }),

@@ -149,7 +149,7 @@ export interface TrainingArgs {
 }
 
 /**
- * Refuses options a training run would ignore: --label, --admin or --db without --push, --epochs beside
+ * Refuses options a training run would ignore: --label, --admin, --db or --parent without --push, --epochs beside
  * --steps, and the same field as input and target.
  */
 export function checkRunOptions(
@@ -159,7 +159,7 @@ export function checkRunOptions(
   if (!args.push)
     refuseIgnored(
       written,
-      ['label', 'admin', 'db'],
+      ['label', 'admin', 'db', 'parent'],
       'it says how --push registers the adapter',
       (option) => `Add --push, or drop --${option}.`,
     );

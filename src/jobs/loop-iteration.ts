@@ -393,6 +393,8 @@ async function retuneStep(input: {
               data,
               '--baseline',
               policy.spec,
+              // the candidate re-tunes what the label serves: its lineage says so
+              ...(production ? ['--parent', production.id] : []),
             ],
             ...method.args,
           ]

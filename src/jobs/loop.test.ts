@@ -463,8 +463,11 @@ describe('the closed loop, step by step', () => {
       });
       return commands[0].join(' ');
     };
+    const production = await registry.resolveVersion('greet', 'production');
     expect(await train(['--steps', '40'])).toMatch(
-      /^soft train .* --method lora --rank 16 --alpha 32 --targets q_proj,v_proj --out \S+ --push --steps 40/,
+      new RegExp(
+        `^soft train .* --parent ${production.id} --method lora --rank 16 --alpha 32 --targets q_proj,v_proj --out \\S+ --push --steps 40`,
+      ),
     );
     // the gate's verdict is said as it is reached, not only kept in the run
     expect(said).toContain("gate: version 3 0.500 against production's 0.600 on test: refused");

@@ -22,6 +22,8 @@ export interface SoftPromptPush {
   shape?: ExampleShape;
   /** How the prompt was made (model, training settings, metrics), kept as the version's lineage. */
   run?: Record<string, unknown>;
+  /** The id of the version of the task this one re-tunes or replaces. */
+  parent?: string;
   message?: string;
   actor: Actor;
 }
@@ -53,6 +55,7 @@ export async function pushSoftPrompt(
         datasets,
         adapter: { values: adapterValueCount(push.adapterDirectory), bytes: vectors.length },
       },
+      ...(push.parent !== undefined && { parent: push.parent }),
       message: push.message ?? `soft prompt from ${push.adapterDirectory}`,
       actor: push.actor,
     });

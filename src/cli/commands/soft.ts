@@ -25,7 +25,13 @@ import {
   searchStepsArgs,
   warnLongTrials,
 } from '../method-search.js';
-import { checkLabelBeforeTraining, pushAdapter, pushArgs, softTaskName } from '../soft-push.js';
+import {
+  checkLabelBeforeTraining,
+  checkParentBeforeTraining,
+  pushAdapter,
+  pushArgs,
+  softTaskName,
+} from '../soft-push.js';
 import {
   checkpointIdentity,
   defaultInit,
@@ -173,6 +179,11 @@ const train = defineCommand({
     },
     json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
     ...pushArgs,
+    parent: {
+      type: 'string',
+      description:
+        "With --push: the task's version this one re-tunes or replaces (its number, a label or an id prefix), recorded as its parent",
+    },
     ...fieldArgs,
   },
   async run({ args: given, rawArgs }) {
@@ -248,6 +259,7 @@ const train = defineCommand({
       checkModelWritable(loaded.info, args.out);
     }
     await checkLabelBeforeTraining(args, [softTaskName(args)]);
+    await checkParentBeforeTraining(args, softTaskName(args));
     let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
     const maxEpochs =
       common.maxEpochs ?? (plan.method === 'prompt-tuning' ? growingEpochs(written) : undefined);
