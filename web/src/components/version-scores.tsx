@@ -5,10 +5,14 @@ import { href } from '../router';
 import { runScore } from '../run-score';
 import type { Run, Version } from '../types';
 
-/** The test exact match a version's training recorded (an adapter's), for the versions table; '–' without one. */
+/**
+ * The test score a version's training recorded (an adapter's), for the versions table: a label task's
+ * label accuracy (how it is served, constrained to its labels), else exact match; '–' without one.
+ */
 export function trainingTestScore(version: Version): string {
   const metrics = ((version.content.promptune ?? {}) as { metrics?: Record<string, unknown> }).metrics;
-  return typeof metrics?.testExactMatch === 'number' ? score(metrics.testExactMatch) : '–';
+  const test = metrics?.testLabelAccuracy ?? metrics?.testExactMatch;
+  return typeof test === 'number' ? score(test) : '–';
 }
 
 /**

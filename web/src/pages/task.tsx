@@ -360,7 +360,10 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                 <tr>
                   <th>#</th>
                   <th>method</th>
-                  <th className="number" title="test exact match its training recorded">
+                  <th
+                    className="number"
+                    title="the test score its training recorded: a label task's label accuracy (as served), else exact match"
+                  >
                     test
                   </th>
                   <th>message</th>
