@@ -291,8 +291,11 @@ describe('promptune soft train --method', () => {
     expect(trained.stderr).toContain('decoding constrained to them');
     const version = JSON.parse(trained.stdout).pushed;
     const scored = JSON.parse(evaluateAdapter(out, join(data, 'test.jsonl')).stdout);
-    // training reports it too: what the service answers, beside exact match
+    // training reports it too: what the service answers, beside exact match, and the run list heads with it
     expect(JSON.parse(trained.stdout).test.labelAccuracy).toBe(scored.likelihoodAccuracy);
+    expect(promptune('runs', 'ls', '--db', database).stdout).toContain(
+      `test label accuracy ${scored.likelihoodAccuracy.toFixed(3)}`,
+    );
     // the spec --push built says decoding.constrain: eval (and the gate and audits built on it) decodes
     // under it, as the service does; it had decoded freely (exact match on free text)
     const evaluated = promptune(

@@ -3,7 +3,7 @@
 import { score } from './format';
 import type { Run } from './types';
 
-/** The headline number of a run: its score (a training's test exact match); an audit's gap, spread or agreement. */
+/** The headline number of a run: its score (a training's test label accuracy or exact match); an audit's gap, spread or agreement. */
 export function runScore(run: Run): string {
   const summary = run.summary as Record<string, { value?: number; difference?: number } | undefined> | null;
   if (run.kind === 'loop') return typeof run.summary?.outcome === 'string' ? run.summary.outcome : '–';
@@ -12,8 +12,10 @@ export function runScore(run: Run): string {
     const best = run.summary?.best as { method?: string; testAccuracy?: number } | undefined;
     return best ? `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}` : '–';
   }
-  // a training's headline is its test exact match (dev's when it had no test split)
-  if (run.kind === 'soft-training') return score(run.summary?.testExactMatch ?? run.summary?.devExactMatch);
+  // a training's headline is a label task's test label accuracy (as it is served), else its test exact
+  // match (dev's when it had no test split)
+  if (run.kind === 'soft-training')
+    return score(run.summary?.testLabelAccuracy ?? run.summary?.testExactMatch ?? run.summary?.devExactMatch);
   if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
   if (run.config.audit === 'bias') return `gap ${score(summary.gap?.difference)}`;
   if (run.config.audit === 'sensitivity')

@@ -28,14 +28,16 @@ function line(run: RunRecord): string {
       ? `best ${String(best.method)} ${best.testAccuracy.toFixed(3)}`
       : run.summary && typeof run.summary.score === 'number'
         ? `score ${run.summary.score.toFixed(3)}`
-        : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
-          ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
-          : typeof gap?.difference === 'number' // a bias audit
-            ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
-            : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
-                'number'
-              ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
-              : '';
+        : run.kind === 'soft-training' && typeof run.summary?.testLabelAccuracy === 'number' // a label task's, as served
+          ? `test label accuracy ${run.summary.testLabelAccuracy.toFixed(3)}`
+          : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
+            ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
+            : typeof gap?.difference === 'number' // a bias audit
+              ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
+              : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
+                  'number'
+                ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
+                : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,
