@@ -104,7 +104,7 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       '--json',
     );
     expect(served.status, served.stderr).toBe(0);
-    expect(JSON.parse(served.stdout).score).toBe(summary.tasks[1].test);
+    expect(JSON.parse(served.stdout).score).toBe(summary.tasks[1].testLabelAccuracy);
     // and recorded the training as a run of each task: every step, and the version it made
     const registry = await Registry.open({ path: join(name, 'tasks.sqlite') });
     try {

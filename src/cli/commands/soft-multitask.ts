@@ -84,6 +84,8 @@ interface TaskData {
   dev: TokenizedExample[];
   test?: TokenizedExample[];
   devCandidates?: TokenizedExample[][];
+  /** The test split's label candidates (a label task's): its label accuracy, as it is served. */
+  testCandidates?: TokenizedExample[][];
   /** Its labels when its targets are a few. */
   labels?: string[];
 }
@@ -186,6 +188,7 @@ export default defineCommand({
         dev: dev.examples,
         test: test?.examples,
         devCandidates: labels && labelCandidates(loaded, dev.data, labels),
+        testCandidates: labels && test && labelCandidates(loaded, test.data, labels),
         labels,
       };
     });
@@ -352,13 +355,24 @@ export default defineCommand({
       const scores = tasks.map((task, id) => {
         const prompt = taskPrompt(result.multitask, id);
         const dev = evaluatePrompt(loaded.model, prompt, task.dev);
-        const test = task.test && evaluatePrompt(loaded.model, prompt, task.test);
-        return { task: task.name, id, dev: dev.exactMatch, test: test?.exactMatch };
+        const test =
+          task.test && evaluatePrompt(loaded.model, prompt, task.test, { candidates: task.testCandidates });
+        return {
+          task: task.name,
+          id,
+          dev: dev.exactMatch,
+          test: test?.exactMatch,
+          // a label task's test label accuracy: what the version answers served, constrained to its labels
+          ...(test?.likelihoodAccuracy !== undefined && { testLabelAccuracy: test.likelihoodAccuracy }),
+        };
       });
       const metrics = Object.fromEntries(
         scores.flatMap((score) => [
           [`${score.task}.devExactMatch`, score.dev],
           ...(score.test === undefined ? [] : [[`${score.task}.testExactMatch`, score.test]]),
+          ...(score.testLabelAccuracy === undefined
+            ? []
+            : [[`${score.task}.testLabelAccuracy`, score.testLabelAccuracy]]),
         ]),
       );
       const record = {
@@ -390,6 +404,7 @@ export default defineCommand({
           const taskMetrics = {
             devExactMatch: score.dev,
             ...(score.test === undefined ? {} : { testExactMatch: score.test }),
+            ...(score.testLabelAccuracy === undefined ? {} : { testLabelAccuracy: score.testLabelAccuracy }),
           };
           const training = { ...record.training, task: task.name, taskId: id };
           const alone = transferMultitask(result.multitask, { kind: 'task', task: id }, seededRandom(0));
@@ -428,6 +443,7 @@ export default defineCommand({
           bestStep: result.best?.step,
           devExactMatch: score.dev,
           ...(score.test === undefined ? {} : { testExactMatch: score.test }),
+          ...(score.testLabelAccuracy === undefined ? {} : { testLabelAccuracy: score.testLabelAccuracy }),
           adapter: join(args.out, 'tasks', score.task),
           registered: pushed[id].version,
         },
@@ -451,10 +467,13 @@ export default defineCommand({
     process.stdout.write(
       `multitask prompt (${virtualTokens} virtual tokens, ${tasks.length} tasks of rank ${taskRank}), best dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
     );
-    process.stdout.write(`${'task'.padEnd(width)}  id  dev exact  test exact\n`);
+    const labelled = scores.some((score) => score.testLabelAccuracy !== undefined);
+    process.stdout.write(
+      `${'task'.padEnd(width)}  id  dev exact  test exact${labelled ? '  test label (as served)' : ''}\n`,
+    );
     for (const score of scores)
       process.stdout.write(
-        `${score.task.padEnd(width)}  ${String(score.id).padStart(2)}  ${score.dev.toFixed(3).padStart(9)}  ${(score.test?.toFixed(3) ?? '-').padStart(10)}\n`,
+        `${score.task.padEnd(width)}  ${String(score.id).padStart(2)}  ${score.dev.toFixed(3).padStart(9)}  ${(score.test?.toFixed(3) ?? '-').padStart(10)}${labelled ? `  ${(score.testLabelAccuracy?.toFixed(3) ?? '-').padStart(22)}` : ''}\n`,
       );
     for (const { task, version } of pushed) process.stdout.write(`${task} registered as ${version}\n`);
     process.stdout.write(
