@@ -100,6 +100,26 @@ describe('promptune soft train --method', () => {
     expect(otherBase.stderr).toMatch(
       /warning: \S+@1, the task's latest before \S+@2, was trained on stories260K\.gguf; \S+@2 on stories-q8\.gguf, whose weights differ/,
     );
+    // --rslora scales by alpha / √rank, as PEFT's use_rslora, written so PEFT reads it the same way
+    const stabilized = join(data, 'lora-rs');
+    const rs = promptune(
+      ...['soft', 'train', '--method', 'lora', '--rank', '4', '--rslora', '--model', stories.gguf],
+      ...['--data', data, '--out', stabilized, '--steps', '2'],
+    );
+    expect(rs.status, rs.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(stabilized, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      r: 4,
+      lora_alpha: 8,
+      use_rslora: true,
+    });
+    expect(JSON.parse(readFileSync(join(stabilized, 'promptune.json'), 'utf8')).training).toMatchObject({
+      rslora: true,
+    });
+    const notLora = promptune(
+      ...['soft', 'train', '--method', 'prefix-tuning', '--rslora', '--model', stories.gguf],
+      ...['--data', data, '--out', join(data, 'x-rs'), '--steps', '1'],
+    );
+    expect(notLora.stderr).toMatch(/--rslora would be ignored[\s\S]*code: CLI_INVALID_OPTION/);
     // a method promptune does not run is refused by name, not half-loaded
     const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     writeFileSync(join(out, 'adapter_config.json'), JSON.stringify({ ...config, peft_type: 'IA3' }));

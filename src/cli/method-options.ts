@@ -57,6 +57,7 @@ const METHOD_OPTIONS = [
   'alpha',
   'targets',
   'dropout',
+  'rslora',
   'prefix-projection',
   'encoder',
   'encoder-hidden',
@@ -78,7 +79,7 @@ function optionsRead(method: Method, args: MethodArgs): Set<string> {
     'prefix-tuning': args['prefix-projection']
       ? ['virtual-tokens', 'prefix-projection', 'encoder-hidden']
       : ['virtual-tokens', 'init', 'init-text', 'prefix-projection'],
-    lora: ['rank', 'alpha', 'targets', 'dropout'],
+    lora: ['rank', 'alpha', 'targets', 'dropout', 'rslora'],
     'full-fine-tuning': [],
   };
   return new Set(reads[method]);

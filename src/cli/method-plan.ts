@@ -71,6 +71,8 @@ export interface MethodArgs {
   alpha?: string;
   targets: string;
   dropout?: string;
+  /** LoRA scaled by alpha / √rank (rsLoRA). */
+  rslora?: boolean;
   'prefix-projection'?: boolean;
   'encoder-hidden'?: string;
   encoder?: string;

@@ -144,15 +144,27 @@ export function planMethod(
         code: 'CLI_INVALID_OPTION',
         hint: 'Name each projection once: --targets q,v.',
       });
-    const initial = initLoraAdapter(loaded.model, { rank, alpha, targets }, seededRandom(seed));
+    const rankStabilized = args.rslora === true;
+    const initial = initLoraAdapter(
+      loaded.model,
+      { rank, alpha, targets, rankStabilized },
+      seededRandom(seed),
+    );
     return {
       method,
       virtualTokens: 0,
       defaultLearningRate: 0.001,
       // a dropout only when there is one: runs and checkpoints made before it was an option still agree
-      config: { method, rank, alpha, targets: args.targets, ...(dropout ? { dropout } : {}) },
+      config: {
+        method,
+        rank,
+        alpha,
+        targets: args.targets,
+        ...(dropout ? { dropout } : {}),
+        ...(rankStabilized && { rslora: true }),
+      },
       checkpointOnly: queryKeyOrderIdentity(loaded.model, targets),
-      describe: `LoRA (rank ${rank} on ${targets.length} projection${targets.length === 1 ? '' : 's'})`,
+      describe: `LoRA (rank ${rank}${rankStabilized ? ', rank-stabilized' : ''} on ${targets.length} projection${targets.length === 1 ? '' : 's'})`,
       async train(train, dev, options) {
         const result = await trainLoraAsync(loaded.model, initial, train, dev, { ...options, dropout });
         const prompt = noPrompt(loaded.model);
@@ -167,6 +179,7 @@ export function planMethod(
               baseModelName,
               alpha,
               dropout,
+              rankStabilized,
               method,
             }),
         };

@@ -92,11 +92,11 @@ describe("a soft re-tune's method", () => {
     expect(retuneMethod(soft(prompt), []).args.join(' ')).toMatch(/ --layout peft$/);
     // the policy's --layout wins
     expect(retuneMethod(placed('peft'), ['--layout', 'bos-first']).args).not.toContain('--layout');
-    // rank 4, alpha 8, rank-stabilized: scaled by 8 / √4 = 4, which soft train's alpha / rank gives at 16
+    // a rank-stabilized LoRA is re-tuned rank-stabilized
     const stabilized = retuneMethod(soft({ ...lora, use_rslora: true }), []);
-    expect(stabilized.args.slice(0, 6)).toEqual(['--method', 'lora', '--rank', '4', '--alpha', '16']);
-    expect(stabilized).toMatchObject({ differs: false });
-    expect(stabilized.note).toContain('kept as --alpha alpha × √rank');
+    expect(stabilized.args.slice(0, 6)).toEqual(['--method', 'lora', '--rank', '4', '--alpha', '8']);
+    expect(stabilized.args.at(-1)).toBe('--rslora');
+    expect(stabilized).toMatchObject({ differs: false, note: 'LoRA, as version 3' });
     expect(retuneMethod(soft(lora), [])).toMatchObject({ differs: false, note: 'LoRA, as version 3' });
   });
 

@@ -1,9 +1,9 @@
 // The method a loop's soft re-tune trains: the one the label serves, read off its version's PEFT config
-// (LoRA's rank, alpha, targets and dropout; a prefix's or prompt's positions, and the MLP a prefix was
-// trained through; P-tuning's encoder), so a LoRA in production is re-tuned as a LoRA and not as a plain
-// soft prompt. The policy's own arguments win where they name the same option, and a `--method` among
-// them chooses the method outright. It does not carry a run's learning rate, init or epochs: those are
-// the re-tune's to choose (or the policy's).
+// (LoRA's rank, alpha, targets, dropout and rank-stabilized scaling; a prefix's or prompt's positions and
+// layout, and the MLP a prefix was trained through; P-tuning's encoder), so a LoRA in production is
+// re-tuned as a LoRA and not as a plain soft prompt. The policy's own arguments win where they name the
+// same option, and a `--method` among them chooses the method outright. It does not carry a run's
+// learning rate, init or epochs: those are the re-tune's to choose (or the policy's).
 import { versionMethod, type PromptVersion } from '../registry/index.js';
 
 /** The `soft train` options that reproduce `version`'s method, and how to say where they came from. */
@@ -37,6 +37,7 @@ const methodOptions = [
   '--alpha',
   '--targets',
   '--dropout',
+  '--rslora',
   '--prefix-projection',
   '--encoder',
   '--encoder-hidden',
@@ -49,7 +50,7 @@ const optionsRead: Record<string, string[]> = {
   'p-tuning': ['--virtual-tokens', '--layout', '--encoder', '--encoder-hidden'],
   'prefix-tuning': ['--virtual-tokens', '--init', '--init-text', '--init-from', '--prefix-projection'],
   'prefix-tuning --prefix-projection': ['--virtual-tokens', '--prefix-projection', '--encoder-hidden'],
-  lora: ['--rank', '--alpha', '--targets', '--dropout'],
+  lora: ['--rank', '--alpha', '--targets', '--dropout', '--rslora'],
 };
 
 /** PEFT's target_modules as `--targets` takes them (the last part of a dotted name), when a list. */
@@ -84,15 +85,10 @@ function shapeOf(
       return [
         ['--method', 'lora'],
         ['--rank', number(config.r)],
-        // soft train scales by alpha / rank; rsLoRA by alpha / √rank: the same scale is alpha √rank
-        [
-          '--alpha',
-          config.use_rslora === true && typeof config.r === 'number' && typeof config.lora_alpha === 'number'
-            ? String(Number((config.lora_alpha * Math.sqrt(config.r)).toPrecision(12)))
-            : number(config.lora_alpha),
-        ],
+        ['--alpha', number(config.lora_alpha)],
         ['--targets', targetNames(config.target_modules)],
         ['--dropout', Number(config.lora_dropout) > 0 ? number(config.lora_dropout) : undefined],
+        ['--rslora', config.use_rslora === true ? true : undefined],
       ];
     case 'PREFIX_TUNING':
       return projection
@@ -165,12 +161,5 @@ export function retuneMethod(
     .filter(([option]) => !(option === '--alpha' && gives(given, '--rank')))
     .filter(([option, value]) => value !== undefined && !gives(given, option))
     .flatMap(([option, value]) => (value === true ? [option] : [option, value!]));
-  // a rank-stabilized LoRA's scale is kept as an alpha (unless the policy changes the rank or alpha)
-  const stabilized =
-    (config as Record<string, unknown>).use_rslora === true &&
-    !gives(given, '--rank') &&
-    !gives(given, '--alpha')
-      ? ` (its rank-stabilized scale alpha / √rank kept as --alpha alpha × √rank)`
-      : '';
-  return { args, note: `${method}, as version ${production.number}${stabilized}`, differs: false };
+  return { args, note: `${method}, as version ${production.number}`, differs: false };
 }

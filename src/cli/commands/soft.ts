@@ -123,6 +123,12 @@ const train = defineCommand({
       default: 'q,k,v,o,gate,up,down',
       description: 'LoRA: the projections to adapt, comma-separated',
     },
+    rslora: {
+      type: 'boolean',
+      default: false,
+      description:
+        "LoRA: scale the product by alpha / √rank (rank-stabilized, PEFT's use_rslora) instead of alpha / rank",
+    },
     dropout: {
       type: 'string',
       description:
