@@ -2,8 +2,8 @@
 // method with the best test accuracy (a label task's label accuracy, as it is served; else exact match)
 // against every other method and the frozen model, on the same test examples. Each difference gets a
 // paired bootstrap interval (eval's, seeded) and McNemar's exact p-value, the p-values adjusted together
-// by Holm's method so that "clearly worse" holds for all of them at once at 5%. One seed each: the test examples are the
-// only source of chance these intervals know, not the training's.
+// by Holm's method so that "clearly below" holds for all of them at once at 5%. One seed each: the test
+// examples are the only source of chance these intervals know, not the training's.
 import { mcnemarExact, pairedBootstrap, scoreInterval } from '../eval/index.js';
 import { methodName } from './comparison-table.js';
 import type { MethodMeasurement } from './method-measurement.js';

@@ -149,8 +149,8 @@ export interface TrainingArgs {
 }
 
 /**
- * Refuses options a training run would ignore: --label, --admin, --db or --parent without --push, --epochs beside
- * --steps, and the same field as input and target.
+ * Refuses options a training run would ignore: --label, --admin, --db or --parent without --push,
+ * --epochs beside --steps, and the same field as input and target.
  */
 export function checkRunOptions(
   args: { push?: boolean; 'input-field': string; 'target-field': string },
