@@ -2,7 +2,7 @@
 // all seven projections): the adapter PEFT saved loads and gives PEFT's logits, loss and every lora_A and
 // lora_B gradient, ten AdamW steps follow PEFT's losses and end on its matrices, and the adapter written
 // back holds PEFT's tensors under PEFT's names. With PROMPTUNE_PEFT_PYTHON (a Python with torch and peft),
-// PEFT itself loads the adapter promptune wrote and gives the same logits.
+// PEFT itself loads the adapter promptune wrote (a rank-stabilized one too) and gives the same logits.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, stories } from '../../test/models.js';
 import {
   expectPeftRoundTrip,
+  peftLogits,
   readPeftFixture,
   rowLogitsDifference,
   tensorDifferences,
@@ -109,6 +110,25 @@ describe('LoRA against PEFT', async () => {
     const again = loadLoraAdapter(directory, model);
     expect(again.config).toMatchObject({ r: 4, lora_alpha: 8, peft_type: 'LORA' });
     expectPeftRoundTrip('peft_lora', directory, expected.get('logits')!, "promptune's adapter");
+  });
+
+  it('writes a rank-stabilized adapter (--rslora) that reads back, and PEFT reads, at alpha / √rank', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-lora-rs-'));
+    const stabilized = { ...adapter, scale: 8 / Math.sqrt(4) };
+    saveLoraAdapter(directory, stabilized, model, {
+      baseModelName: 'stories260K-hf',
+      alpha: 8,
+      rankStabilized: true,
+    });
+    const again = loadLoraAdapter(directory, model);
+    expect(again.config).toMatchObject({ r: 4, lora_alpha: 8, use_rslora: true });
+    expect(again.adapter.scale).toBe(4);
+    const peft = peftLogits('peft_lora', directory);
+    if (!peft) return; // PEFT itself only with PROMPTUNE_PEFT_PYTHON
+    const ours = model.forward({ batch: B, time: T, tokens, adapters: new Array(B).fill(again.adapter) });
+    const diff = rowLogitsDifference(ours, peft, reference.rows, T, model.config.vocabularySize);
+    console.log(`rsLoRA loaded by PEFT: logits max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(2e-4);
   });
 
   it("on the model's GGUF copy (its query and key rows interleaved): PEFT's logits, PEFT's tensors written back, and an older file in that order read", async () => {
