@@ -187,6 +187,15 @@ describe('promptune compare-methods', () => {
         best: { method: 'lora', testAccuracy: loraOnAll.testAccuracy, trainExamples: 32 },
       },
     });
+    // the runs list heads it with the best, and the rows its standing finds not clearly below it
+    const close = (
+      recorded.summary.standing.methods as { name: string; difference?: { clearlyWorse: boolean } }[]
+    ).filter((method) => method.difference?.clearlyWorse === false);
+    const listed = promptune('runs', 'ls', '--db', db).stdout;
+    expect(listed).toContain(`best lora ${loraOnAll.testAccuracy.toFixed(3)}`);
+    if (close.length)
+      expect(listed).toContain(`; not clearly below it: ${close.map((method) => method.name).join(', ')}`);
+    else expect(listed).not.toContain('not clearly below');
     const entries = promptune('runs', 'show', recorded.id, '--db', db, '--entries', 'measurement', '--json')
       .stdout.split('\n')
       .filter((line) => line.startsWith('{"kind":"measurement"'))

@@ -10,7 +10,15 @@ export function runScore(run: Run): string {
   // a comparison's headline is the method that scored best, and its test accuracy
   if (run.kind === 'comparison') {
     const best = run.summary?.best as { method?: string; testAccuracy?: number } | undefined;
-    return best ? `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}` : '–';
+    if (!best) return '–';
+    // the rows its standing finds not clearly below the best, on the same test examples
+    const standing = run.summary?.standing as
+      { methods?: { name?: string; difference?: { clearlyWorse?: boolean } }[] } | undefined;
+    const close = (standing?.methods ?? []).filter((method) => method.difference?.clearlyWorse === false);
+    const headline = `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}`;
+    return close.length
+      ? `${headline} · not clearly below: ${close.map((method) => method.name).join(', ')}`
+      : headline;
   }
   // a training's headline is a label task's test label accuracy (as it is served), else its test exact
   // match (dev's when it had no test split)

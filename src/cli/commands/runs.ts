@@ -18,6 +18,16 @@ const common = {
 
 const statuses: RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
 
+/** A comparison's rows not clearly below its best, as its standing says (paired on the test examples). */
+function closeRows(run: RunRecord): string {
+  const standing = run.summary?.standing as
+    { methods?: { name?: unknown; difference?: { clearlyWorse?: unknown } }[] } | undefined;
+  const close = (standing?.methods ?? [])
+    .filter((method) => method.difference && method.difference.clearlyWorse === false)
+    .map((method) => String(method.name));
+  return close.length ? `; not clearly below it: ${close.join(', ')}` : '';
+}
+
 function line(run: RunRecord): string {
   const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
   const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
@@ -25,7 +35,7 @@ function line(run: RunRecord): string {
   const best = run.summary?.best as { method?: unknown; testAccuracy?: unknown } | undefined;
   const score =
     run.kind === 'comparison' && typeof best?.testAccuracy === 'number' // the method that scored best
-      ? `best ${String(best.method)} ${best.testAccuracy.toFixed(3)}`
+      ? `best ${String(best.method)} ${best.testAccuracy.toFixed(3)}${closeRows(run)}`
       : run.summary && typeof run.summary.score === 'number'
         ? `score ${run.summary.score.toFixed(3)}`
         : run.kind === 'soft-training' && typeof run.summary?.testLabelAccuracy === 'number' // a label task's, as served
