@@ -289,6 +289,18 @@ describe('promptune compare-methods', () => {
       [lines[0].replace('"method":"prompt-tuning"', '"method":"lora"'), ...lines.slice(1)].join('\n') + '\n',
     );
     expect(edited('keeps')).toBe(true);
+    // per-example results repeated to fake a larger test (each still agrees with its accuracy)
+    writeFileSync(
+      journal,
+      [
+        lines[0].replace(
+          /"testCorrect":"([01]+)"/,
+          (_, digits: string) => `"testCorrect":"${digits.repeat(3)}"`,
+        ),
+        ...lines.slice(1),
+      ].join('\n') + '\n',
+    );
+    expect(edited('per-example results for')).toBe(true);
   });
 
   it("starts each task's multitask prompt from one trained on the other tasks", () => {

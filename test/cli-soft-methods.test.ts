@@ -351,6 +351,12 @@ describe('promptune soft train --method', () => {
     );
     const first = JSON.parse(promptune('registry', 'show', version, '--db', database, '--json').stdout);
     expect(shown.version.parent).toBe(first.version.id);
+    // the same adapter pushed again names another parent: its lineage stays, and the push says so
+    const again = retune('--push', '--db', database, '--parent', version.split('@')[1] === '1' ? '2' : '1');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      /warning: \S+ was registered before with another parent \([0-9a-f]{12}\); --parent \d is not recorded/,
+    );
   });
 
   it('trains P-tuning (--method p-tuning): the prompt its encoder makes is saved as P_TUNING and served as a soft prompt', () => {

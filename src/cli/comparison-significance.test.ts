@@ -136,6 +136,10 @@ describe('comparison standings', () => {
       { ...good, testCorrect: '1102' },
       { ...good, frozen: { testAccuracy: 0.5, testCorrect: '1111' } },
       { ...good, testLabelAccuracy: 0.25, testLabelCorrect: '1100' },
+      // a string without the accuracy it stands beside, or an empty one
+      { ...good, testLabelCorrect: '1100' },
+      { ...good, frozen: { testAccuracy: 0.5, testLabelCorrect: '1100' } },
+      { ...good, testAccuracy: null, testCorrect: '' },
     ])
       expect(measurementSchema.safeParse(bad).success).toBe(false);
   });

@@ -35,7 +35,9 @@ export function comparisonRows(
   ];
   const size = (item: MethodMeasurement) =>
     `${item.trainExamples}${trainSizes[item.task] === item.trainExamples ? ' (all)' : ''}`;
-  const share = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(3));
+  // no number (a journal's null, read back as NaN) reads as a dash, not "NaN"
+  const share = (value: number | undefined) =>
+    value === undefined || Number.isNaN(value) ? '–' : value.toFixed(3);
   const rows: string[][] = [];
   let task: string | undefined;
   for (const unsorted of groups.values()) {
@@ -69,7 +71,7 @@ export function comparisonRows(
         ? '–'
         : largest.trainingSeconds.toFixed(largest.trainingSeconds < 10 ? 1 : 0),
       largest.peakResidentMegabytes.toFixed(0),
-      group.map((item) => `${size(item)}: ${item.testAccuracy.toFixed(3)}`).join(', '),
+      group.map((item) => `${size(item)}: ${share(item.testAccuracy)}`).join(', '),
       ...(labelled
         ? [
             group.some((item) => item.testLabelAccuracy !== undefined)

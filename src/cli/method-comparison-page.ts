@@ -75,6 +75,8 @@ function accuracyChart(task: string, measurements: MethodMeasurement[], all?: nu
       const points = measurements
         .filter((item) => item.method === method)
         .sort((a, b) => a.trainExamples - b.trainExamples)
+        // a size with no accuracy (none measured) is left out of the line, not drawn at NaN
+        .filter((item) => Number.isFinite(accuracyOf(item)))
         .map((item) => [x(item.trainExamples), y(accuracyOf(item)), accuracyOf(item)] as const);
       const path = points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
       const dots = points

@@ -175,6 +175,20 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             }),
           });
         const kept = key && journal.find(key);
+        // its per-example results are one per test example (the key holds the split's hash): another
+        // length was edited in, and would pair with nothing or fake a larger test
+        const strings = kept
+          ? [kept.testCorrect, kept.testLabelCorrect, kept.frozen?.testCorrect, kept.frozen?.testLabelCorrect]
+          : [];
+        const misfit = strings.find((digits) => digits !== undefined && digits.length !== test.length);
+        if (kept && misfit !== undefined)
+          throw new ValidationError(
+            `${journal.path} keeps ${misfit.length} per-example results for ${cell}, whose test split has ${test.length} examples`,
+            {
+              code: 'COMPARE_JOURNAL_INVALID',
+              hint: 'The journal was edited; move it aside (or delete the line) and run again to measure it anew.',
+            },
+          );
         if (kept && (kept.task !== task.name || kept.method !== method || kept.trainExamples !== used.length))
           throw new ValidationError(
             `${journal.path} keeps ${kept.task}: ${kept.method} on ${kept.trainExamples} examples under the key of ${cell}`,

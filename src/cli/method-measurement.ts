@@ -94,13 +94,16 @@ const nonNegative = z
 
 const examples = z.string().regex(/^[01]*$/, 'a string of 0s and 1s, one per test example');
 
-/** The per-example string must give the accuracy it stands beside (an edit of one is refused). */
+/**
+ * A per-example string must give the accuracy it stands beside, which must be there (an edit of either is
+ * refused); its length is checked against the test split where the journal is read (method-comparison.ts).
+ */
 const agrees = (accuracy: number | undefined, correct: string | undefined) =>
   correct === undefined ||
-  accuracy === undefined ||
-  (correct.length === 0
-    ? Number.isNaN(accuracy)
-    : Math.abs(correct.split('1').length - 1 - accuracy * correct.length) < 1e-6);
+  // a string without the accuracy it stands beside stands for nothing
+  (accuracy !== undefined &&
+    correct.length > 0 &&
+    Math.abs(correct.split('1').length - 1 - accuracy * correct.length) < 1e-6);
 const agreement = (
   item: { testAccuracy: number; testLabelAccuracy?: number; testCorrect?: string; testLabelCorrect?: string },
   context: z.RefinementCtx,

@@ -141,6 +141,11 @@ export async function pushAdapter(
         }),
     );
     if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source);
+    // a version's lineage is fixed when it is first pushed: a rerun's --parent cannot change it
+    if (parent && !created && version.parent !== parent.id)
+      process.stderr.write(
+        `warning: ${spec.name}@${version.number} was registered before${version.parent ? ` with another parent (${version.parent.slice(0, 12)})` : ' without a parent'}; --parent ${args.parent} is not recorded\n`,
+      );
     return { name: `${spec.name}@${version.number}`, id: version.id, created };
   });
 }

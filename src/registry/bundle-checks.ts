@@ -104,7 +104,7 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
       specId,
       // when it was made, as the source registry wrote it (ISO 8601 in UTC); any other text: the import's
       ...(version.createdAt !== undefined &&
-        isUtcTime(version.createdAt) && { createdAt: version.createdAt }),
+        utcTime(version.createdAt) && { createdAt: utcTime(version.createdAt) }),
     });
   }
 
@@ -125,10 +125,14 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
   return { task, specs, versions, labels: bundle.labels, datasets, blobs };
 }
 
-/** Whether `text` is a time as registries write them: ISO 8601 in UTC, to the millisecond. */
-function isUtcTime(text: string): boolean {
+/** `text` as registries write times (ISO 8601 in UTC, to the millisecond), when it is one in UTC. */
+function utcTime(text: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(text)) return undefined;
   const time = new Date(text);
-  return !Number.isNaN(time.getTime()) && time.toISOString() === text;
+  // a date the calendar lacks (30 February) is read as another: refused, not moved
+  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === text.slice(0, 19)
+    ? time.toISOString()
+    : undefined;
 }
 
 /** A hard version must make a valid spec with the spec it serves with, as the service will build it. */

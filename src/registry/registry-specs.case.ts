@@ -222,6 +222,19 @@ export function registrySpecConformance(
       expect((await target.resolveVersion('qa', 'staging')).id).toBe(version.id);
       // made when the source made it, not when it was imported
       expect((await target.resolveVersion('qa', 'staging')).createdAt).toBe(version.createdAt);
+      // a UTC time without milliseconds is one too; a day the calendar lacks is the import's time
+      const { registry: other } = await open();
+      const seconds = structuredClone(unprotected);
+      seconds.versions[0].createdAt = '2025-01-02T03:04:05Z';
+      await importBundle(other, seconds, runner);
+      expect((await other.resolveVersion('qa', '1')).createdAt).toBe('2025-01-02T03:04:05.000Z');
+      const { registry: third } = await open();
+      const impossible = structuredClone(unprotected);
+      impossible.versions[0].createdAt = '2025-02-30T03:04:05Z';
+      await importBundle(third, impossible, runner);
+      expect((await third.resolveVersion('qa', '1')).createdAt).not.toContain('2025-0');
+      await other.close();
+      await third.close();
 
       await source.setLabel({ task: 'qa', label: 'production', reference: version.id, actor: admin });
       const withProduction = JSON.parse(JSON.stringify(await exportTask(source, 'qa')));

@@ -96,5 +96,8 @@ describe('diffServingSpecs', () => {
     const warmer = { ...spec, generation: { temperature: 0.7 } } as unknown as TaskSpec;
     expect(diffServingSpecs(spec, warmer)).toEqual(['@@ serving spec', '+ generation.temperature: 0.7']);
     expect(diffServingSpecs(spec, warmer, ['generation'])).toEqual([]);
+    // the data files a spec names are not how it serves
+    const moved = { ...spec, data: { train: '/elsewhere/train.jsonl' } } as unknown as TaskSpec;
+    expect(diffServingSpecs(spec, moved)).toEqual([]);
   });
 });
