@@ -4,7 +4,7 @@
 // paired bootstrap interval (eval's, seeded) and McNemar's exact p-value, the p-values adjusted together
 // by Holm's method so that "clearly below" holds for all of them at once at 5%. One seed each: the test
 // examples are the only source of chance these intervals know, not the training's.
-import { mcnemarExact, pairedBootstrap, scoreInterval } from '../eval/index.js';
+import { mcnemarExact, mean, pairedBootstrap, scoreInterval } from '../eval/index.js';
 import { methodName } from './comparison-table.js';
 import type { MethodMeasurement } from './method-measurement.js';
 
@@ -85,8 +85,7 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
               otherSplit,
             },
           ];
-    const accuracyOf = (correct: number[]) => correct.reduce((sum, value) => sum + value, 0) / correct.length;
-    const ranked = [...comparable].sort((a, b) => accuracyOf(b.correct) - accuracyOf(a.correct));
+    const ranked = [...comparable].sort((a, b) => mean(b.correct) - mean(a.correct));
     const [best, ...others] = ranked;
     const tests = others.map((other) => pairedBootstrap(best.correct, other.correct, { seed: 0 }));
     const adjusted = holm(others.map((other) => mcnemarExact(best.correct, other.correct)));
@@ -98,7 +97,7 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
         measure,
         methods: ranked.map((row, index) => ({
           name: row.name,
-          accuracy: accuracyOf(row.correct),
+          accuracy: mean(row.correct),
           interval: scoreInterval(row.correct),
           ...(index > 0 && {
             difference: {
@@ -137,34 +136,39 @@ const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).
 /** A p-value to two significant digits; below 0.001 as such. */
 export const formatP = (value: number) => (value < 0.001 ? '< 0.001' : value.toPrecision(2));
 
+/** An interval to three decimals: "[0.851, 0.934]". */
+export const formatInterval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
+
+/** The rows of a standing not clearly below its best (they may be as good), by name. */
+export const notClearlyBelow = (standing: Pick<TaskStanding, 'methods'>): string[] =>
+  standing.methods.filter((method) => method.difference?.clearlyWorse === false).map((method) => method.name);
+
 /** A difference with its interval, signs written: "−0.300 [−0.365, −0.235]". */
 export const signedInterval = (value: number, [low, high]: [number, number]) =>
   `${signed(value)} [${signed(low)}, ${signed(high)}]`;
 
+/** Why rows were not tested, each "(why): their names": compare-methods' lines and its page say them. */
+export function untestedNotes(standing: Pick<TaskStanding, 'unpaired' | 'otherSplit'>): string[] {
+  const note = (why: string, names: string[]) =>
+    names.length ? [`(${why}; --no-resume measures again): ${names.join(', ')}`] : [];
+  return [
+    ...note('measured before per-example results were kept', standing.unpaired),
+    ...note('measured on another test split than the rest', standing.otherSplit),
+  ];
+}
+
 /** A task's standing in lines of text, as compare-methods prints them under its table. */
 export function standingLines(standing: TaskStanding): string[] {
-  const notes = [
-    ...(standing.unpaired.length
-      ? [
-          `(measured before per-example results were kept; --no-resume measures again): ${standing.unpaired.join(', ')}`,
-        ]
-      : []),
-    ...(standing.otherSplit.length
-      ? [
-          `(measured on another test split than the rest; --no-resume measures again): ${standing.otherSplit.join(', ')}`,
-        ]
-      : []),
-  ];
+  const notes = untestedNotes(standing);
   if (standing.methods.length === 0)
     return notes.map((note) => `${standing.task}: differences not tested ${note}`);
   const [best, ...others] = standing.methods;
-  const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
-  const close = others.filter((item) => !item.difference!.clearlyWorse);
+  const close = notClearlyBelow(standing);
   const lines = [
-    `${standing.task}, ${standing.trainExamples} training examples, ${standing.measure} on ${standing.testExamples} test examples: best ${best.name} ${best.accuracy.toFixed(3)} ${interval(best.interval)}. ${
+    `${standing.task}, ${standing.trainExamples} training examples, ${standing.measure} on ${standing.testExamples} test examples: best ${best.name} ${best.accuracy.toFixed(3)} ${formatInterval(best.interval)}. ${
       close.length === 0
         ? 'Every other row is clearly below it.'
-        : `Not clearly below it: ${close.map((item) => item.name).join('; ')}.`
+        : `Not clearly below it: ${close.join('; ')}.`
     }`,
     ...others.map((item) => {
       const difference = item.difference!;

@@ -4,8 +4,10 @@
 import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
 import {
   comparisonStandings,
+  formatInterval,
   formatP,
   signedInterval,
+  untestedNotes,
   type TaskStanding,
 } from './comparison-significance.js';
 import type { MethodMeasurement } from './method-measurement.js';
@@ -140,7 +142,6 @@ function measuredSpan(measurements: MethodMeasurement[]): string {
 
 /** A task's standing at its largest size as a table: each row's accuracy, and its difference from the best. */
 function standingTable(standing: TaskStanding): string {
-  const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
   const caption = `${standing.task}: ${standing.measure} on ${standing.testExamples} test examples, ${standing.trainExamples} training examples`;
   const rows = standing.methods.map(({ name, accuracy, interval: range, difference }) => {
     const cells = difference
@@ -150,16 +151,11 @@ function standingTable(standing: TaskStanding): string {
           difference.clearlyWorse ? 'clearly below' : 'not clearly below',
         ]
       : ['the best', '', ''];
-    return `<tr${difference?.clearlyWorse ? '' : ' class="close"'}><td>${escape(name)}</td><td>${accuracy.toFixed(3)} ${interval(range)}</td>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`;
+    return `<tr${difference?.clearlyWorse ? '' : ' class="close"'}><td>${escape(name)}</td><td>${accuracy.toFixed(3)} ${formatInterval(range)}</td>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`;
   });
-  const untested = [
-    standing.unpaired.length
-      ? `<p>Not tested (measured before per-example results were kept; --no-resume measures again): ${escape(standing.unpaired.join(', '))}</p>`
-      : '',
-    standing.otherSplit.length
-      ? `<p>Not tested (measured on another test split than the rest; --no-resume measures again): ${escape(standing.otherSplit.join(', '))}</p>`
-      : '',
-  ].join('');
+  const untested = untestedNotes(standing)
+    .map((note) => `<p>Not tested ${escape(note)}</p>`)
+    .join('');
   if (standing.methods.length === 0) return untested && `<h3>${escape(standing.task)}</h3>${untested}`;
   return `<table><caption>${escape(caption)}</caption><tr><th>method</th><th>accuracy [95%]</th><th>difference from the best [95%]</th><th>p (Holm)</th><th></th></tr>${rows.join('')}</table>${untested}`;
 }

@@ -10,6 +10,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { LoadedModel } from '../engine/index.js';
 import { InterruptedError, ValidationError } from '../errors/index.js';
+import { percentile } from '../eval/index.js';
 import {
   evaluatePrompt,
   modelFingerprint,
@@ -182,20 +183,12 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           : [];
         const misfit = strings.find((digits) => digits !== undefined && digits.length !== test.length);
         if (kept && misfit !== undefined)
-          throw new ValidationError(
+          throw journalEdited(
             `${journal.path} keeps ${misfit.length} per-example results for ${cell}, whose test split has ${test.length} examples`,
-            {
-              code: 'COMPARE_JOURNAL_INVALID',
-              hint: 'The journal was edited; move it aside (or delete the line) and run again to measure it anew.',
-            },
           );
         if (kept && (kept.task !== task.name || kept.method !== method || kept.trainExamples !== used.length))
-          throw new ValidationError(
+          throw journalEdited(
             `${journal.path} keeps ${kept.task}: ${kept.method} on ${kept.trainExamples} examples under the key of ${cell}`,
-            {
-              code: 'COMPARE_JOURNAL_INVALID',
-              hint: 'The journal was edited; move it aside (or delete the line) and run again to measure it anew.',
-            },
           );
         if (kept) {
           options.onProgress?.(`${counted}: measured before (${journal.path})`);
@@ -257,7 +250,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           trainableParameters: parameters,
           learningRate: plan.defaultLearningRate,
           steps: result.steps,
-          secondsPerStep: median(stepSeconds),
+          secondsPerStep: percentile(stepSeconds, 50) ?? NaN,
           peakResidentMegabytes: peak / 2 ** 20,
           loadPerCore: Number(load.toFixed(2)),
           testAccuracy: testResult.exactMatch,
@@ -283,6 +276,13 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   return results;
 }
 
+/** A journal line that cannot be what was measured under its key. */
+const journalEdited = (message: string) =>
+  new ValidationError(message, {
+    code: 'COMPARE_JOURNAL_INVALID',
+    hint: 'The journal was edited; move it aside (or delete the line) and run again to measure it anew.',
+  });
+
 /** The machine's 1-minute load average per core (0 where the platform keeps none). */
 function loadPerCore(): number {
   return loadavg()[0] / availableParallelism();
@@ -303,13 +303,6 @@ function stopped(
           ? `${made} of the ${total} measurements ${made === 1 ? 'is' : 'are'} kept in ${journal.path}: run the same command again to measure the rest.`
           : `Without a journal the ${made} measurements made were not kept; run it again to start over.`,
   });
-}
-
-/** The middle value (the mean of the two middle ones), NaN for none. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** The frozen model's test scores with the input alone: exact match, and among the labels for a label task. */

@@ -12,8 +12,8 @@ export interface RetuneMethod {
   /** For the log and the dry run: "LoRA, as version 3" or why production's method is not kept. */
   note: string;
   /**
-   * Production's method or shape is not what the re-tune trains (a multitask prompt trained as a plain
-   * one, a rank-stabilized LoRA as a plain one): the iteration warns, as the dry run says.
+   * Production's method is not what the re-tune trains (a multitask prompt trained as a plain one, or
+   * the policy's option another method's): the iteration warns, as the dry run says.
    */
   differs: boolean;
 }

@@ -96,9 +96,9 @@ function settings(value: unknown, path: string, into: Map<string, { shown: strin
 /**
  * What differs between the specs two versions serve with, setting by setting (`- decoding.constrain:
  * true`), under `@@ serving spec`: the same adapter served under another constraint answers otherwise.
- * The prompt is left out: a hard version's own prompt is its content (diffed above), and a soft version
- * serves its input without the template; so are the data files it names; so are `leftOut`'s keys (generation, when both versions hold
- * their own).
+ * Left out: the prompt (a hard version's own prompt is its content, diffed above; a soft version serves
+ * its input without the template), the data files it names, and `leftOut`'s keys (generation, when both
+ * versions hold their own).
  */
 export function diffServingSpecs(a: TaskSpec, b: TaskSpec, leftOut: string[] = []): string[] {
   // the data files a spec names are where its datasets came from, not how it serves

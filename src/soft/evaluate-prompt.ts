@@ -83,19 +83,15 @@ export function evaluatePrompt(
     totalLogLikelihood += scored.logLikelihood.reduce((sum, value) => sum + value, 0);
     totalTokens += scored.tokens;
   }
-  let labelCorrect: boolean[] | undefined;
-  if (options.candidates) {
-    labelCorrect = [];
-    options.candidates.forEach((alternatives, i) => {
-      const { logLikelihood } = scoreRows(model, prompt, alternatives, options.adapter);
-      // ties go to the first candidate, as the shared datasets' scoring rule says
-      const best = logLikelihood.indexOf(Math.max(...logLikelihood));
-      const truth = alternatives.findIndex(
-        (candidate) => candidate.targetIds.join() === examples[i].targetIds.join(),
-      );
-      labelCorrect!.push(best === truth);
-    });
-  }
+  const labelCorrect = options.candidates?.map((alternatives, i) => {
+    const { logLikelihood } = scoreRows(model, prompt, alternatives, options.adapter);
+    // ties go to the first candidate, as the shared datasets' scoring rule says
+    const best = logLikelihood.indexOf(Math.max(...logLikelihood));
+    const truth = alternatives.findIndex(
+      (candidate) => candidate.targetIds.join() === examples[i].targetIds.join(),
+    );
+    return best === truth;
+  });
   const loss = -totalLogLikelihood / Math.max(1, totalTokens);
   return {
     n: examples.length,

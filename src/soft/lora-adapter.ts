@@ -184,8 +184,8 @@ const tensorName =
 /**
  * Reads and checks a LoRA adapter folder without a model: its config, every tensor a LoRA matrix of a
  * known projection with the config's rank, each A with its B, widths that fit a model together
- * (lora-widths.ts), every value finite. Its layers run to the
- * last one it adapts; loadLoraAdapter fits them to a model.
+ * (lora-widths.ts), every value finite. Its layers run to the last one it adapts; loadLoraAdapter fits
+ * them to a model.
  */
 export function readLoraFolder(directory: string): LoadedLora {
   const tensorPath = adapterTensorPath(directory, 'promptune soft train --method lora');

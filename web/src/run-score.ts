@@ -1,5 +1,6 @@
 // The headline number of a recorded run, as the run list and a version's scores show it, and what kind
 // of run it is in words (a training's method, an audit's kind).
+import { notClearlyBelow, type Standing } from './components/comparison-standing';
 import { score } from './format';
 import type { Run } from './types';
 
@@ -12,13 +13,10 @@ export function runScore(run: Run): string {
     const best = run.summary?.best as { method?: string; testAccuracy?: number } | undefined;
     if (!best) return '–';
     // the rows its standing finds not clearly below the best, on the same test examples
-    const standing = run.summary?.standing as
-      { methods?: { name?: string; difference?: { clearlyWorse?: boolean } }[] } | undefined;
-    const close = (standing?.methods ?? []).filter((method) => method.difference?.clearlyWorse === false);
+    const standing = run.summary?.standing as Standing | undefined;
+    const close = standing?.methods ? notClearlyBelow(standing) : [];
     const headline = `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}`;
-    return close.length
-      ? `${headline} · not clearly below: ${close.map((method) => method.name).join(', ')}`
-      : headline;
+    return close.length ? `${headline} · not clearly below: ${close.join(', ')}` : headline;
   }
   // a training's headline is a label task's test label accuracy (as it is served), else its test exact
   // match (dev's when it had no test split)

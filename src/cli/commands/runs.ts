@@ -6,6 +6,7 @@ import { defineCommand } from 'citty';
 import { runEntryKinds, runKinds, type RunRecord, type RunStatus } from '../../registry/index.js';
 import { writeFileAtomically } from '../../engine/index.js';
 import { runReportHtml } from '../../serve/index.js';
+import { notClearlyBelow, type TaskStanding } from '../comparison-significance.js';
 import { choice, numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 import { checkOutputFile } from '../output-file.js';
@@ -20,11 +21,8 @@ const statuses: RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'i
 
 /** A comparison's rows not clearly below its best, as its standing says (paired on the test examples). */
 function closeRows(run: RunRecord): string {
-  const standing = run.summary?.standing as
-    { methods?: { name?: unknown; difference?: { clearlyWorse?: unknown } }[] } | undefined;
-  const close = (standing?.methods ?? [])
-    .filter((method) => method.difference && method.difference.clearlyWorse === false)
-    .map((method) => String(method.name));
+  const standing = run.summary?.standing as TaskStanding | undefined;
+  const close = standing?.methods ? notClearlyBelow(standing) : [];
   return close.length ? `; not clearly below it: ${close.join(', ')}` : '';
 }
 

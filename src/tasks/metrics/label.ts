@@ -38,12 +38,9 @@ export function readLabel(labels: string[], output: string, caseSensitive = fals
   const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
   const text = fold(output);
   // longest first, so "dog" does not win over "dogs"
-  const candidates = [...labels]
-    .sort((a, b) => fold(b).length - fold(a).length)
-    .map((label) => ({
-      label,
-      folded: fold(label),
-    }));
+  const candidates = labels
+    .map((label) => ({ label, folded: fold(label) }))
+    .sort((a, b) => b.folded.length - a.folded.length);
   const first = (named: (folded: string) => boolean) => candidates.find(({ folded }) => named(folded))?.label;
   return (
     first((label) => text.startsWith(label) && standsAt(text, label, 0)) ??

@@ -19,11 +19,15 @@ export interface Standing {
   otherSplit?: string[];
 }
 
+/** The rows of a standing not clearly below its best (they may be as good), by name. */
+export const notClearlyBelow = (standing: Pick<Standing, 'methods'>): string[] =>
+  standing.methods.filter((item) => item.difference?.clearlyWorse === false).map((item) => item.name);
+
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
 
 export function ComparisonStanding({ standing }: { standing: Standing }) {
   const [best, ...others] = standing.methods;
-  const close = others.filter((item) => !item.difference?.clearlyWorse).map((item) => item.name);
+  const close = notClearlyBelow(standing);
   return (
     <section className="panel" data-testid="standing">
       <h3>Which differences are real</h3>
