@@ -69,6 +69,49 @@ describe('promptune soft train --method', () => {
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'LORA', r: 4 } },
     });
+    // --like trains as the version does: its method and shape, the options written beside it winning
+    const like = (out: string, ...more: string[]) =>
+      promptune(
+        ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', join(data, out)],
+        ...['--steps', '1', '--db', database, ...more],
+      );
+    const liked = like('like', '--like', summary.pushed);
+    expect(liked.status, liked.stderr).toBe(0);
+    expect(liked.stderr).toContain(
+      `--like ${summary.pushed}: version ${summary.pushed}'s LoRA: --method lora --rank 4 --alpha 8 --targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj --dropout 0.1`,
+    );
+    const likeConfig = (out: string) =>
+      JSON.parse(readFileSync(join(data, out, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(likeConfig('like')).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, lora_dropout: 0.1 });
+    // a bare number is a version of --data's task; a rank written takes its own alpha (2 × rank)
+    const ranked = like(
+      'like-rank',
+      '--like',
+      summary.pushed.split('@')[1],
+      '--rank',
+      '2',
+      '--targets',
+      'q,v',
+    );
+    expect(ranked.status, ranked.stderr).toBe(0);
+    expect(likeConfig('like-rank')).toMatchObject({
+      r: 2,
+      lora_alpha: 4,
+      target_modules: ['q_proj', 'v_proj'],
+    });
+    // another method beside it, or an option LoRA does not read, is refused before training
+    const otherMethod = like('like-other', '--like', summary.pushed, '--method', 'prefix-tuning');
+    expect(otherMethod.stderr).toContain('code: CLI_INVALID_OPTION');
+    expect(otherMethod.stderr).toContain(
+      'trains version ' + summary.pushed + "'s LoRA (--method lora); --method prefix-tuning was given too",
+    );
+    const foreign = like('like-foreign', '--like', summary.pushed, '--virtual-tokens', '8');
+    expect(foreign.stderr).toContain(
+      `--virtual-tokens is not an option of version ${summary.pushed}'s LoRA, which --like copies`,
+    );
+    expect(like('like-none', '--like', `${summary.pushed.split('@')[0]}@9`).stderr).toContain(
+      'code: REGISTRY_NO_VERSION',
+    );
     // eval names what answered: the base model with a LoRA adapter (it said +soft: before)
     const byVersion = promptune(
       ...['eval', '--version', summary.pushed, '--model', `local:${stories.gguf}`, '--db', database],

@@ -192,6 +192,29 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       kind: 'soft',
       content: { adapterConfig: { peft_type: 'MULTITASK_PROMPT_TUNING', num_tasks: 1 } },
     });
+    // trained like it, it is transferred from itself: its files written into --out as the source
+    const again = join(gender, 'again');
+    const liked = promptune(
+      ...['soft', 'train', '--like', result.pushed, '--model', stories.gguf, '--data', gender],
+      ...['--out', again, '--steps', '1', '--db', database, '--json'],
+    );
+    expect(liked.status, liked.stderr).toBe(0);
+    const id = shown.version.id.slice(0, 12);
+    expect(liked.stderr).toContain(
+      `version ${result.pushed}'s multitask prompt: --method multitask-prompt-tuning --source ${join(again, `like-${id}`)}`,
+    );
+    expect(JSON.parse(readFileSync(join(again, 'promptune.json'), 'utf8'))).toMatchObject({
+      init: 'transfer-average',
+      training: { source: join(again, `like-${id}`) },
+    });
+    expect(JSON.parse(readFileSync(join(again, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'MULTITASK_PROMPT_TUNING',
+      num_ranks: 2,
+    });
+    // the source's files are the version's
+    expect(readFileSync(join(again, `like-${id}`, 'adapter_model.safetensors'))).toEqual(
+      readFileSync(join(out, 'adapter_model.safetensors')),
+    );
   });
 
   /**

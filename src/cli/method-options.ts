@@ -1,6 +1,7 @@
 // Which method options each `soft train --method` reads: an option written for another method is refused
 // (CLI_INVALID_OPTION), never ignored.
 import { ValidationError } from '../errors/index.js';
+import { METHOD_OPTIONS, methodOptionsRead } from '../soft/index.js';
 import type { Method, MethodArgs } from './method-plan.js';
 
 /**
@@ -47,42 +48,11 @@ export function refuseOtherMethodsOptions(
   checkOptionsRead(method, args, given);
 }
 
-/** The method options each method reads; the rest, given on the command line, would be ignored. */
-const METHOD_OPTIONS = [
-  'virtual-tokens',
-  'init',
-  'init-text',
-  'layout',
-  'rank',
-  'alpha',
-  'targets',
-  'dropout',
-  'rslora',
-  'prefix-projection',
-  'encoder',
-  'encoder-hidden',
-  'task-rank',
-  'source',
-  'transfer',
-] as const;
-
 /** The method options `method` reads with these arguments. */
 function optionsRead(method: Method, args: MethodArgs): Set<string> {
-  const prompt = ['virtual-tokens', 'init', 'init-text', 'layout'];
-  const reads: Record<Method, string[]> = {
-    'prompt-tuning': prompt,
-    // P-tuning's encoder starts random, whatever --init says
-    'p-tuning': ['virtual-tokens', 'layout', 'encoder', 'encoder-hidden'],
-    // a transferred prompt keeps the source's positions, layout and start
-    'multitask-prompt-tuning': args.source ? ['source', 'transfer', 'task-rank'] : [...prompt, 'task-rank'],
-    // through the MLP a prefix starts random
-    'prefix-tuning': args['prefix-projection']
-      ? ['virtual-tokens', 'prefix-projection', 'encoder-hidden']
-      : ['virtual-tokens', 'init', 'init-text', 'prefix-projection'],
-    lora: ['rank', 'alpha', 'targets', 'dropout', 'rslora'],
-    'full-fine-tuning': [],
-  };
-  return new Set(reads[method]);
+  return new Set(
+    methodOptionsRead(method, { projection: args['prefix-projection'], source: args.source !== undefined }),
+  );
 }
 
 /** Refuses a method option written on the command line that `method` would ignore (CLI_INVALID_OPTION). */

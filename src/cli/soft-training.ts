@@ -149,17 +149,17 @@ export interface TrainingArgs {
 }
 
 /**
- * Refuses options a training run would ignore: --label, --admin, --db or --parent without --push,
- * --epochs beside --steps, and the same field as input and target.
+ * Refuses options a training run would ignore: --label, --admin, --db (unless --like reads it) or
+ * --parent without --push, --epochs beside --steps, and the same field as input and target.
  */
 export function checkRunOptions(
-  args: { push?: boolean; 'input-field': string; 'target-field': string },
+  args: { push?: boolean; like?: string; 'input-field': string; 'target-field': string },
   written: ReadonlySet<string>,
 ): void {
   if (!args.push)
     refuseIgnored(
       written,
-      ['label', 'admin', 'db', 'parent'],
+      ['label', 'admin', ...(args.like === undefined ? ['db'] : []), 'parent'],
       'it says how --push registers the adapter',
       (option) => `Add --push, or drop --${option}.`,
     );
@@ -186,7 +186,12 @@ export function checkOutputFolder(out: string): void {
   if (!existsSync(out) || !statSync(out).isDirectory() || hasCheckpoint(out)) return;
   const others = readdirSync(out).filter(
     (name) =>
-      name !== 'metrics.jsonl' && name !== 'search' && !binaryOrLeftover.test(name) && !name.endsWith('.tmp'),
+      name !== 'metrics.jsonl' &&
+      name !== 'search' &&
+      // a --like version's adapter, the start of a multitask transfer (like-version.ts)
+      !name.startsWith('like-') &&
+      !binaryOrLeftover.test(name) &&
+      !name.endsWith('.tmp'),
   );
   // a finished run whose checkpoint was deleted: its adapter is registered as it is, not trained again
   const finished = others.includes('adapter_config.json');

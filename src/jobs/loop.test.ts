@@ -466,21 +466,24 @@ describe('the closed loop, step by step', () => {
     const production = await registry.resolveVersion('greet', 'production');
     expect(await train(['--steps', '40'])).toMatch(
       new RegExp(
-        `^soft train .* --parent ${production.id} --method lora --rank 16 --alpha 32 --targets q_proj,v_proj --out \\S+ --push --steps 40`,
+        `^soft train .* --parent ${production.id} --like greet@${production.id} --out \\S+ --push --steps 40`,
       ),
     );
     // the gate's verdict is said as it is reached, not only kept in the run
     expect(said).toContain("gate: version 3 0.500 against production's 0.600 on test: refused");
     // and the method, as the dry run says it
-    expect(said).toContain('re-tune method: LoRA, as version 2');
+    expect(said).toContain(
+      're-tune method: LoRA, as version 2 (--method lora --rank 16 --alpha 32 --targets q_proj,v_proj)',
+    );
     // the policy's own method or option wins
     const named = await train(['--method', 'prefix-tuning']);
-    expect(named).not.toContain('--method lora');
+    expect(named).not.toContain('--like');
     expect(named).toMatch(/--push --method prefix-tuning/);
-    expect(await train(['--rank', '4'])).toMatch(/--method lora --targets q_proj,v_proj .*--rank 4/);
+    expect(await train(['--rank', '4'])).toMatch(/--like greet@\S+ .*--rank 4/);
+    expect(said).toContain('re-tune method: LoRA, as version 2 (--method lora --targets q_proj,v_proj)');
     // an option a LoRA would refuse: the policy trains what it says, with the default method, and the
     // iteration warns that production's method is not kept
-    expect(await train(['--virtual-tokens', '8'])).not.toContain('--method');
+    expect(await train(['--virtual-tokens', '8'])).not.toContain('--like');
     expect(said).toContain(
       "warning: re-tune method: soft train's default method: the policy's --virtual-tokens is not an option of version 2's LoRA",
     );

@@ -161,3 +161,13 @@ export {
   type FineTunedModelDetails,
   type FineTunedModelMetadata,
 } from './fine-tuned-model.js';
+export {
+  adapterShape,
+  METHOD_OPTIONS,
+  methodOptionsRead,
+  optionArguments,
+  optionForeignTo,
+  shapeOptionsBeside,
+  type MethodOption,
+  type MethodShape,
+} from './method-shape.js';

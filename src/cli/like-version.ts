@@ -1,0 +1,142 @@
+// `soft train --like <task@version>`: train with a registry version's method and shape (LoRA's rank,
+// alpha and targets; a prefix's positions and MLP; P-tuning's encoder; a prompt's positions and layout),
+// read off its PEFT config, as if they were written on the command line; the options written win. A
+// multitask prompt made with other tasks starts from itself (--source, its files written into --out).
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeDirectory, writeFileAtomically } from '../engine/index.js';
+import { ValidationError } from '../errors/index.js';
+import { versionMethod, type PromptVersion } from '../registry/index.js';
+import {
+  adapterShape,
+  optionArguments,
+  optionForeignTo,
+  shapeOptionsBeside,
+  type MethodShape,
+} from '../soft/index.js';
+import { givenOptions } from './options.js';
+import { versionReference, withRegistry } from './registry-access.js';
+import { checkOutputFolder } from './soft-training.js';
+import { softTaskName } from './soft-push.js';
+
+/** What --like reads beside its own value. */
+interface LikeArgs {
+  like: string;
+  data: string;
+  baseline?: string;
+  out: string;
+  db: string;
+}
+
+const invalid = (message: string, hint: string) =>
+  new ValidationError(message, { code: 'CLI_INVALID_OPTION', hint });
+
+/**
+ * The command line `rawArgs` with --like replaced by the options of the version it names that the
+ * command line does not write itself; says on stderr what it added.
+ */
+export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Promise<string[]> {
+  // a bare label, number or id is one of --data's task (--baseline's spec's, as --push registers it)
+  const reference = args.like.includes('@')
+    ? versionReference(args.like)
+    : { task: softTaskName(args), ref: args.like };
+  const found = await withRegistry(
+    args,
+    async (registry) => {
+      const version = await registry.resolveVersion(reference.task, reference.ref);
+      const blob = version.content.adapterBlob;
+      return { version, adapter: typeof blob === 'string' ? await registry.getBlob(blob) : undefined };
+    },
+    { reads: true },
+  );
+  const { version } = found;
+  const name = `${version.task}@${version.number}`;
+  if (version.kind !== 'soft' || !found.adapter)
+    throw invalid(
+      `--like ${args.like} names version ${name}, a hard prompt: --like copies an adapter's method and shape`,
+      "Name an adapter version (promptune registry list shows each version's method), or start from a hard prompt's words with --init-from <optimize --out artifact>.",
+    );
+  const shape = shapeOf(version);
+  const method = versionMethod(version);
+  if (!shape)
+    throw invalid(
+      `--like ${args.like}: version ${name}'s adapter (${peftType(version)}) is no method soft train trains`,
+      'Name the method and its options yourself (soft train --help).',
+    );
+  const written = givenOptions([...rawArgs]);
+  const stated = optionValue(rawArgs, 'method');
+  if (stated !== undefined && stated !== shape.method)
+    throw invalid(
+      `--like ${args.like} trains version ${name}'s ${method} (--method ${shape.method}); --method ${stated} was given too`,
+      `Drop --method to train as version ${version.number} does, or drop --like to train ${stated}.`,
+    );
+  const foreign = optionForeignTo(shape, written);
+  if (foreign)
+    throw invalid(
+      `--${foreign} is not an option of version ${name}'s ${method}, which --like copies`,
+      `Drop --${foreign}, or drop --like and name the method yourself.`,
+    );
+  const added = shapeOptionsBeside(shape, written);
+  if (shape.transferFromItself && !written.has('source'))
+    added.push(['source', writeSource(args.out, version, found.adapter)]);
+  process.stderr.write(
+    `--like ${args.like}: version ${name}'s ${method}: ${optionArguments(added).join(' ') || 'nothing the command line does not give'}\n`,
+  );
+  return [...optionArguments(added), ...withoutLike(rawArgs)];
+}
+
+/** The PEFT method a version's config names, as written. */
+function peftType(version: PromptVersion): string {
+  const config = version.content.adapterConfig;
+  return String(
+    typeof config === 'object' && config !== null ? (config as { peft_type?: unknown }).peft_type : config,
+  );
+}
+
+/** The version's method and shape, from its PEFT config and promptune.json. */
+function shapeOf(version: PromptVersion): MethodShape | undefined {
+  const { adapterConfig, promptune } = version.content as { adapterConfig?: unknown; promptune?: unknown };
+  if (typeof adapterConfig !== 'object' || adapterConfig === null) return undefined;
+  return adapterShape(
+    adapterConfig as Record<string, unknown>,
+    typeof promptune === 'object' && promptune !== null ? promptune : {},
+  );
+}
+
+/**
+ * Writes the version's adapter files into --out, where a multitask transfer reads its source: a folder
+ * named by the version's id, so that a run resumed there is started from the same prompt (and a run of
+ * another version's is not resumed from it).
+ */
+function writeSource(out: string, version: PromptVersion, adapter: Uint8Array): string {
+  checkOutputFolder(out);
+  const folder = join(out, `like-${version.id.slice(0, 12)}`);
+  if (existsSync(join(folder, 'adapter_model.safetensors'))) return folder;
+  makeDirectory(folder);
+  const content = version.content as { adapterConfig: unknown; promptune?: unknown };
+  writeFileSync(join(folder, 'adapter_config.json'), JSON.stringify(content.adapterConfig));
+  if (content.promptune) writeFileSync(join(folder, 'promptune.json'), JSON.stringify(content.promptune));
+  // the weights last, whole or not at all: a folder holding them was written through
+  writeFileAtomically(join(folder, 'adapter_model.safetensors'), adapter);
+  return folder;
+}
+
+/** The value of `--name value` or `--name=value` on the command line. */
+function optionValue(rawArgs: readonly string[], name: string): string | undefined {
+  for (const [index, argument] of rawArgs.entries()) {
+    if (argument === '--') break;
+    if (argument === `--${name}`) return rawArgs[index + 1];
+    if (argument.startsWith(`--${name}=`)) return argument.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+/** The command line without --like and its value. */
+function withoutLike(rawArgs: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < rawArgs.length; index++) {
+    if (rawArgs[index] === '--like') index++;
+    else if (!rawArgs[index].startsWith('--like=')) kept.push(rawArgs[index]);
+  }
+  return kept;
+}

@@ -1,0 +1,171 @@
+// The method and shape of a trained adapter as `soft train`'s options: read off its PEFT config (LoRA's
+// rank, alpha, targets, dropout and rank-stabilized scaling; a prefix's or prompt's positions and layout,
+// and the MLP a prefix was trained through; P-tuning's encoder; a multitask prompt's rank), so that a run
+// can train "like" a version (`soft train --like`, and the loop's re-tune of what a label serves). Which
+// method options each method reads is here too: `soft train` refuses the others beside its --method.
+
+/** A `soft train` option (its name without the dashes) and its value; `true` for a flag. */
+export type MethodOption = [name: string, value: string | true];
+
+/** The options that train an adapter's method again, in its shape. */
+export interface MethodShape {
+  /** soft train's --method. */
+  method: string;
+  /** The method's options the adapter records (--method first); values it does not record left out. */
+  options: MethodOption[];
+  /**
+   * A multitask prompt made from other tasks' (soft train-multitask, or a --source transfer): trained
+   * again, it is transferred from the adapter itself (--source, which the caller writes out), since
+   * the tasks that shaped its shared prompt are not in it.
+   */
+  transferFromItself: boolean;
+}
+
+/** Every method option of soft train, whichever method reads it. */
+export const METHOD_OPTIONS = [
+  'virtual-tokens',
+  'init',
+  'init-text',
+  'init-from',
+  'layout',
+  'rank',
+  'alpha',
+  'targets',
+  'dropout',
+  'rslora',
+  'prefix-projection',
+  'encoder',
+  'encoder-hidden',
+  'task-rank',
+  'source',
+  'transfer',
+] as const;
+
+/**
+ * The method options `method` reads: a prefix through its MLP (`projection`) starts random; a prompt
+ * transferred from a multitask `source` keeps the source's positions, layout and start.
+ */
+export function methodOptionsRead(
+  method: string,
+  how: { projection?: boolean; source?: boolean } = {},
+): readonly string[] {
+  const prompt = ['virtual-tokens', 'init', 'init-text', 'init-from', 'layout'];
+  switch (method) {
+    case 'prompt-tuning':
+      return prompt;
+    case 'p-tuning':
+      // P-tuning's encoder starts random, whatever --init says
+      return ['virtual-tokens', 'layout', 'encoder', 'encoder-hidden'];
+    case 'multitask-prompt-tuning':
+      return how.source ? ['source', 'transfer', 'task-rank'] : [...prompt, 'task-rank'];
+    case 'prefix-tuning':
+      return how.projection
+        ? ['virtual-tokens', 'prefix-projection', 'encoder-hidden']
+        : ['virtual-tokens', 'init', 'init-text', 'init-from', 'prefix-projection'];
+    case 'lora':
+      return ['rank', 'alpha', 'targets', 'dropout', 'rslora'];
+    default:
+      return [];
+  }
+}
+
+/** PEFT's target_modules as `--targets` takes them (the last part of a dotted name), when a list. */
+function targetNames(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const names = value.map((name) => (typeof name === 'string' ? name.split('.').at(-1)! : ''));
+  return names.every((name) => /^[a-z_]+$/.test(name)) ? names.join(',') : undefined;
+}
+
+/** The options with values, in order. */
+function present(options: [string, string | true | undefined][]): MethodOption[] {
+  return options.filter((option): option is MethodOption => option[1] !== undefined);
+}
+
+/**
+ * The method and shape of an adapter from its PEFT `config` and promptune.json `metadata` (its
+ * `training` record and prompt `layout`); undefined for a config no method of soft train writes.
+ */
+export function adapterShape(
+  config: Record<string, unknown>,
+  metadata: { training?: unknown; layout?: unknown } = {},
+): MethodShape | undefined {
+  const training = (
+    typeof metadata.training === 'object' && metadata.training !== null ? metadata.training : {}
+  ) as Record<string, unknown>;
+  // where the prompt's vectors sit: ours record it; a PEFT file without promptune.json is served in
+  // PEFT's layout
+  const layout: [string, string] = ['layout', typeof metadata.layout === 'string' ? metadata.layout : 'peft'];
+  const number = (value: unknown) => (typeof value === 'number' ? String(value) : undefined);
+  const tokens: [string, string | undefined] = ['virtual-tokens', number(config.num_virtual_tokens)];
+  const shape = (
+    method: string,
+    options: [string, string | true | undefined][],
+    transferFromItself = false,
+  ) => ({
+    method,
+    options: present([['method', method], ...options]),
+    transferFromItself,
+  });
+  switch (config.peft_type) {
+    case 'LORA':
+      return shape('lora', [
+        ['rank', number(config.r)],
+        ['alpha', number(config.lora_alpha)],
+        ['targets', targetNames(config.target_modules)],
+        ['dropout', Number(config.lora_dropout) > 0 ? number(config.lora_dropout) : undefined],
+        ['rslora', config.use_rslora === true ? true : undefined],
+      ]);
+    case 'PREFIX_TUNING': {
+      // ours save a prefix trained through PEFT's MLP as the prefix it made; their training names the MLP
+      const projection = config.prefix_projection === true || typeof training.projection === 'number';
+      const hidden =
+        typeof training.projection === 'number' ? training.projection : config.encoder_hidden_size;
+      return shape(
+        'prefix-tuning',
+        projection ? [tokens, ['prefix-projection', true], ['encoder-hidden', number(hidden)]] : [tokens],
+      );
+    }
+    case 'P_TUNING':
+      return shape('p-tuning', [
+        tokens,
+        ['encoder', config.encoder_reparameterization_type === 'LSTM' ? 'lstm' : 'mlp'],
+        ['encoder-hidden', number(config.encoder_hidden_size)],
+        layout,
+      ]);
+    case 'PROMPT_TUNING':
+      return shape('prompt-tuning', [tokens, layout]);
+    case 'MULTITASK_PROMPT_TUNING':
+      // trained with others (PEFT's holds their factors; train-multitask records each task's id) or from
+      // a source: its shared prompt holds what those tasks taught, and is the start of its next training;
+      // else trained alone, afresh
+      return Number(config.num_tasks) > 1 ||
+        training.taskId !== undefined ||
+        typeof training.source === 'string'
+        ? shape('multitask-prompt-tuning', [], true)
+        : shape('multitask-prompt-tuning', [tokens, ['task-rank', number(config.num_ranks)], layout]);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The options of `shape` a run adds to those `written` on its command line: the written ones win, and a
+ * rank written takes soft train's alpha for it (2 × rank), not the shape's (another scale).
+ */
+export function shapeOptionsBeside(shape: MethodShape, written: ReadonlySet<string>): MethodOption[] {
+  return shape.options.filter(([name]) => !written.has(name) && !(name === 'alpha' && written.has('rank')));
+}
+
+/** The first method option `written` names that the shape's method does not read (refused beside it). */
+export function optionForeignTo(shape: MethodShape, written: ReadonlySet<string>): string | undefined {
+  const reads = methodOptionsRead(shape.method, {
+    projection: shape.options.some(([name]) => name === 'prefix-projection'),
+    source: shape.transferFromItself,
+  });
+  return METHOD_OPTIONS.find((option) => written.has(option) && !reads.includes(option));
+}
+
+/** Options as command-line arguments: `--name value`, or `--name` for a flag. */
+export function optionArguments(options: readonly MethodOption[]): string[] {
+  return options.flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
+}
