@@ -92,3 +92,4 @@ export {
   type ReviewDecisionInput,
   type ReviewDecisionKind,
 } from './review.js';
+export { diffVersionDatasets } from './version-datasets.js';

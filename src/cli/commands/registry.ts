@@ -9,6 +9,7 @@ import { readJsonFile } from '../../errors/index.js';
 import {
   contentHash,
   diffServingSpecs,
+  diffVersionDatasets,
   diffVersions,
   exportTask,
   hardVersionContent,
@@ -271,6 +272,8 @@ const diff = defineCommand({
                   ? ['generation']
                   : [],
               )),
+          // the same settings re-tuned on other data (corrections) are another version
+          ...(await diffVersionDatasets(registry, from, to)),
         ];
         print(args, lines, lines.length ? lines.join('\n') + '\n' : 'no differences\n');
       },

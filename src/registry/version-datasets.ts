@@ -1,0 +1,56 @@
+// The data two versions were made from, split by split, for `registry diff`: a re-tune on corrected data
+// holds the same prompt settings and another training set, which a diff of contents alone calls "no
+// differences". Each version's lineage names its splits' datasets (`run.datasets`, ids putDataset gave);
+// their rows, and the dataset version that holds them, are read from the registry.
+import type { PromptVersion, Registry } from './registry.js';
+
+/** The dataset id of each split a version's lineage names; none when it names none. */
+function datasetsOf(version: Pick<PromptVersion, 'run'>): Record<string, string> {
+  const datasets = (version.run as { datasets?: unknown } | null | undefined)?.datasets;
+  if (typeof datasets !== 'object' || datasets === null) return {};
+  return Object.fromEntries(
+    Object.entries(datasets).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+const splitOrder = ['train', 'dev', 'test'];
+const bySplit = (left: string, right: string) =>
+  (splitOrder.indexOf(left) + 1 || 99) - (splitOrder.indexOf(right) + 1 || 99) || left.localeCompare(right);
+
+/**
+ * Lines removed (-) and added (+) for each split whose data differs between `a` and `b` (under
+ * `@@ datasets`): its rows and the task's dataset version holding it; none when every split is the same.
+ */
+export async function diffVersionDatasets(
+  registry: Registry,
+  a: Pick<PromptVersion, 'task' | 'run'>,
+  b: Pick<PromptVersion, 'task' | 'run'>,
+): Promise<string[]> {
+  const [before, after] = [datasetsOf(a), datasetsOf(b)];
+  const splits = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((split) => before[split] !== after[split])
+    .sort(bySplit);
+  if (!splits.length) return [];
+  const described = new Map<string, string>();
+  for (const task of new Set([a.task, b.task])) {
+    const rows = new Map((await registry.listDatasets(task)).map((dataset) => [dataset.id, dataset.rows]));
+    // the first dataset version holding a split's file names it (later ones may keep it unchanged)
+    const numbers = new Map<string, number>();
+    for (const version of await registry.datasetVersions.list(task))
+      for (const id of Object.values(version.splits)) if (!numbers.has(id)) numbers.set(id, version.number);
+    for (const id of [...Object.values(before), ...Object.values(after)]) {
+      const count = rows.get(id);
+      if (count === undefined || described.has(id)) continue;
+      const number = numbers.get(id);
+      described.set(id, `${count} rows${number === undefined ? '' : `, dataset version ${number}`}`);
+    }
+  }
+  const line = (sign: string, split: string, id: string | undefined) =>
+    id === undefined
+      ? []
+      : [`${sign} ${split}: ${described.get(id) ?? `a file not stored (${id.slice(0, 12)})`}`];
+  return [
+    '@@ datasets',
+    ...splits.flatMap((split) => [...line('-', split, before[split]), ...line('+', split, after[split])]),
+  ];
+}
