@@ -102,7 +102,8 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
       run: version.run,
       message: version.message,
       specId,
-      // when it was made, as the source registry wrote it (ISO 8601 in UTC); any other text: the import's
+      // when it was made, as the source registry wrote it (ISO 8601 in UTC); any other text, or a time
+      // still to come: the import's
       ...(version.createdAt !== undefined &&
         utcTime(version.createdAt) && { createdAt: utcTime(version.createdAt) }),
     });
@@ -125,12 +126,20 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
   return { task, specs, versions, labels: bundle.labels, datasets, blobs };
 }
 
-/** `text` as registries write times (ISO 8601 in UTC, to the millisecond), when it is one in UTC. */
+/** Clocks of two machines may disagree by this much: a time this far ahead is not yet to come. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * `text` as registries write times (ISO 8601 in UTC, to the millisecond), when it is one in UTC and
+ * not still to come.
+ */
 function utcTime(text: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(text)) return undefined;
   const time = new Date(text);
   // a date the calendar lacks (30 February) is read as another: refused, not moved
-  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === text.slice(0, 19)
+  return !Number.isNaN(time.getTime()) &&
+    time.toISOString().slice(0, 19) === text.slice(0, 19) &&
+    time.getTime() <= Date.now() + CLOCK_SKEW_MS
     ? time.toISOString()
     : undefined;
 }

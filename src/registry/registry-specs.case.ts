@@ -233,8 +233,15 @@ export function registrySpecConformance(
       impossible.versions[0].createdAt = '2025-02-30T03:04:05Z';
       await importBundle(third, impossible, runner);
       expect((await third.resolveVersion('qa', '1')).createdAt).not.toContain('2025-0');
+      // nor a time still to come (it would sort the version after those made later)
+      const { registry: fourth } = await open();
+      const future = structuredClone(unprotected);
+      future.versions[0].createdAt = '2999-01-02T03:04:05.000Z';
+      await importBundle(fourth, future, runner);
+      expect((await fourth.resolveVersion('qa', '1')).createdAt).not.toContain('2999');
       await other.close();
       await third.close();
+      await fourth.close();
 
       await source.setLabel({ task: 'qa', label: 'production', reference: version.id, actor: admin });
       const withProduction = JSON.parse(JSON.stringify(await exportTask(source, 'qa')));
