@@ -1,7 +1,7 @@
 // `promptune soft train|train-multitask|eval|generate`: soft prompt tuning (and the other methods) on a
-// local model, PEFT-compatible adapters; eval and generate are in soft-use.ts, train-multitask in
-// soft-multitask.ts.
-import { defineCommand, parseArgs, type ArgsDef } from 'citty';
+// local model, PEFT-compatible adapters; train's options are in ../soft-train-args.ts, eval and generate
+// in soft-use.ts, train-multitask in soft-multitask.ts.
+import { defineCommand, parseArgs } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
@@ -22,14 +22,12 @@ import {
   searchFlag,
   searchStart,
   searchSteps,
-  searchStepsArgs,
   warnLongTrials,
 } from '../method-search.js';
 import {
   checkLabelBeforeTraining,
   checkParentBeforeTraining,
   pushAdapter,
-  pushArgs,
   softTaskName,
 } from '../soft-push.js';
 import {
@@ -41,10 +39,8 @@ import {
 } from '../soft-methods.js';
 import { hardPromptText, promptWords } from '../hard-prompt-text.js';
 import {
-  fieldArgs,
   optimizerAt,
   progressText,
-  promptArgs,
   quarterEpoch,
   growingEpochs,
   grownNote,
@@ -52,7 +48,6 @@ import {
   warnLostAttempt,
   reportResume,
   stepEntry,
-  trainingArgs,
   trainingOptions,
   checkOutputFolder,
   checkRunOptions,
@@ -65,133 +60,9 @@ import {
 import trainMultitask from './soft-multitask.js';
 import { evaluateCommand, generateCommand } from './soft-use.js';
 import { expandLike } from '../like-version.js';
+import { trainArgs } from '../soft-train-args.js';
 import { readArtifact } from '../../optimize/index.js';
 import { splitFiles, taskSplit } from '../data-folder.js';
-
-/** soft train's options (also read again when --like adds a version's). */
-const trainArgs = {
-  model: {
-    type: 'string',
-    required: true,
-    description: 'Model: .gguf, llama2.c .bin, Hugging Face directory, or hf:<org>/<name>',
-  },
-  data: {
-    type: 'string',
-    required: true,
-    description: 'Folder with train.jsonl and dev.jsonl, or .csv (test is evaluated at the end when present)',
-  },
-  out: {
-    type: 'string',
-    required: true,
-    description: 'Adapter folder to write (also holds checkpoint.json and metrics.jsonl; a rerun resumes)',
-  },
-  method: {
-    type: 'string',
-    default: 'prompt-tuning',
-    description:
-      'prompt-tuning (a soft prompt), p-tuning (a soft prompt made by an MLP encoder), multitask-prompt-tuning (a shared prompt scaled by task factors; see --source and soft train-multitask), prefix-tuning (keys and values in every layer), lora (low-rank adapters on the projections) or full-fine-tuning (every weight of a copy of the model, written as a whole model)',
-  },
-  like: {
-    type: 'string',
-    description:
-      "Train with a registry version's method and shape (<task>@<label|number|id>, or a label, number or id of --data's task): LoRA's rank, alpha and targets, a prefix's or prompt's positions, P-tuning's encoder, read off its adapter; options given beside it win. Not its learning rate, init or length. A multitask prompt made with other tasks starts from itself",
-  },
-  'virtual-tokens': {
-    type: 'string',
-    default: '16',
-    description: 'Number of prompt vectors (prefix tuning: positions of keys and values)',
-  },
-  init: {
-    // no default here: it depends on the method and the task (defaultInit), and the help would print one
-    type: 'string',
-    description:
-      'sample-vocab, text, random, normal or class-labels (prefix tuning: the KV cache of those tokens, or random); default class-labels for prompt tuning on a task with few labels, else sample-vocab',
-  },
-  'init-from': {
-    type: 'string',
-    description:
-      'Start the soft prompt from a hard prompt: an optimize --out artifact, its instruction text as --init text',
-  },
-  ...promptArgs,
-  rank: { type: 'string', default: '8', description: 'LoRA rank' },
-  alpha: {
-    type: 'string',
-    description: 'LoRA alpha (the product is scaled by alpha / rank; default 2 x rank)',
-  },
-  targets: {
-    type: 'string',
-    default: 'q,k,v,o,gate,up,down',
-    description: 'LoRA: the projections to adapt, comma-separated',
-  },
-  rslora: {
-    type: 'boolean',
-    default: false,
-    description:
-      "LoRA: scale the product by alpha / √rank (rank-stabilized, PEFT's use_rslora) instead of alpha / rank",
-  },
-  dropout: {
-    type: 'string',
-    description:
-      "LoRA: the probability of dropping each value of an adapted projection's input to its low-rank product while training (PEFT's lora_dropout; default 0)",
-  },
-  'prefix-projection': {
-    type: 'boolean',
-    default: false,
-    description:
-      "Prefix tuning: learn the prefix through a tanh MLP (PEFT's prefix_projection); the prefix it makes is saved",
-  },
-  'task-rank': {
-    type: 'string',
-    description:
-      "Multitask prompt tuning: the rank of the task's factors (PEFT's num_ranks; default 1; with --source, the source's)",
-  },
-  source: {
-    type: 'string',
-    description:
-      'Multitask prompt tuning: start from this multitask adapter (soft train-multitask --out), as --transfer says',
-  },
-  transfer: {
-    type: 'string',
-    description:
-      "With --source: average (the mean of its tasks' factors; default), shared (its shared prompt, new factors) or one of its tasks by name or id",
-  },
-  encoder: {
-    type: 'string',
-    description:
-      "P-tuning: the prompt encoder, mlp (default; PEFT's recommended) or lstm (a two-layer bidirectional LSTM and an MLP head)",
-  },
-  'encoder-hidden': {
-    type: 'string',
-    description:
-      "The MLP's hidden size: p-tuning's encoder (default the model's hidden size) or --prefix-projection's (default the key width), as PEFT",
-  },
-  lr: {
-    type: 'string',
-    description:
-      'Learning rate (default 0.3 for prompt tuning and multitask prompt tuning, 0.01 for p-tuning, 0.03 for prefix tuning, 0.001 for LoRA, 0.0003 for full fine-tuning)',
-  },
-  search: {
-    // no default shown: prompt tuning on small data searches unless told not to
-    type: 'boolean',
-    description:
-      "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full, or --search-steps long (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA, full fine-tuning, a projected prefix and a multitask transfer: 3 learning rates), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init, --init-text, --init-from or --source is given",
-  },
-  ...searchStepsArgs,
-  ...trainingArgs,
-  baseline: {
-    type: 'string',
-    description:
-      "A task spec whose hand-written prompt is scored first on --data's test split, for comparison (and whose task --push registers)",
-  },
-  json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
-  ...pushArgs,
-  parent: {
-    type: 'string',
-    description:
-      "With --push: the task's version this one re-tunes or replaces (its number, a label or an id prefix), recorded as its parent",
-  },
-  ...fieldArgs,
-} satisfies ArgsDef;
 
 const train = defineCommand({
   meta: {
