@@ -53,7 +53,7 @@ describe('promptune compare-methods', () => {
     expect(
       run.stderr.match(/^ {2}test accuracy [\d.]+ \(dev [\d.]+\), (2|8) steps of [\d.]+ s$/gm),
     ).toHaveLength(12);
-    const measurements = JSON.parse(run.stdout) as {
+    const measurements = (JSON.parse(run.stdout) as { measurements: unknown }).measurements as {
       task: string;
       method: string;
       trainExamples: number;
@@ -192,7 +192,8 @@ describe('promptune compare-methods', () => {
       recorded.summary.standing.methods as { name: string; difference?: { clearlyWorse: boolean } }[]
     ).filter((method) => method.difference?.clearlyWorse === false);
     const listed = promptune('runs', 'ls', '--db', db).stdout;
-    expect(listed).toContain(`best lora ${loraOnAll.testAccuracy.toFixed(3)}`);
+    // (named as the table names it; its standing's best, the LoRA here, against the frozen model)
+    expect(listed).toContain(`best LoRA ${loraOnAll.testAccuracy.toFixed(3)}`);
     if (close.length)
       expect(listed).toContain(`; not clearly below it: ${close.map((method) => method.name).join(', ')}`);
     else expect(listed).not.toContain('not clearly below');
@@ -320,7 +321,7 @@ describe('promptune compare-methods', () => {
         `[${task === name ? 1 : 3}/4] ${basename(task)}: soft prompt (16 virtual tokens) as a shared prompt scaled by rank-4 task factors, started from a multitask prompt of ${basename(other)} (average) on 8 examples\n  first a multitask prompt of ${basename(other)}, trained on its 16 examples, to start from\n  a multitask prompt of ${basename(other)}: dev accuracy `,
       );
     expect(run.stderr.match(/first a multitask prompt/g)).toHaveLength(2);
-    const measurements = JSON.parse(run.stdout) as {
+    const measurements = (JSON.parse(run.stdout) as { measurements: unknown }).measurements as {
       task: string;
       sourceTasks?: string[];
       trainExamples: number;
@@ -380,9 +381,75 @@ describe('promptune compare-methods', () => {
     );
     expect(alone.status, alone.stderr).toBe(0);
     expect(alone.stderr).not.toContain('measured before');
-    const [scratch] = JSON.parse(alone.stdout) as { sourceTasks?: string[]; trainableParameters: number }[];
+    const [scratch] = (JSON.parse(alone.stdout) as { measurements: unknown }).measurements as {
+      sourceTasks?: string[];
+      trainableParameters: number;
+    }[];
     expect(scratch.sourceTasks).toBeUndefined();
     expect(scratch.trainableParameters).toBe(16 * 64 + 16 + 64);
+  }, 120_000);
+
+  it('reads other field names, measures forgetting on --held-out text, warns of unseen test labels and says how to train its pick', () => {
+    const data = slice('gender', { train: 16, dev: 8, test: 12 });
+    // the fields renamed, and a test label no training example has
+    for (const split of ['train', 'dev', 'test']) {
+      const path = join(data, `${split}.jsonl`);
+      const lines = readFileSync(path, 'utf8').trim().split('\n');
+      const renamed = lines.map((line, index) => {
+        const { input, target } = JSON.parse(line) as { input: string; target: string };
+        return JSON.stringify({ story: input, answer: split === 'test' && index === 0 ? ' robot' : target });
+      });
+      writeFileSync(path, renamed.join('\n') + '\n');
+    }
+    const heldOut = join(data, 'stories.txt');
+    writeFileSync(
+      heldOut,
+      'Once upon a time there was a little dog. He liked to run in the park.\n\nThe sun was bright and the birds sang in the tall tree.\n',
+    );
+    const report = join(data, 'report.html');
+    const command = [
+      ...['compare-methods', '--model', stories.gguf, '--data', data, '--methods', 'prompt-tuning,lora'],
+      ...['--sizes', 'all', '--epochs', '1', '--journal', join(data, 'journal.jsonl')],
+      ...['--input-field', 'story', '--target-field', 'answer', '--report', report],
+    ];
+    const run = promptune(...command, '--held-out', heldOut, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('test.jsonl: 1 of 12 targets are none of the');
+    const { measurements, standings } = JSON.parse(run.stdout) as {
+      measurements: { heldOutPerplexity: { before: number } }[];
+      standings: { task: string; pick?: string; methods: { name: string }[] }[];
+    };
+    expect(standings).toHaveLength(1);
+    expect(standings[0].methods.map((method) => method.name)).toContain('no tuning (the frozen model)');
+    // the held-out passages, not the test inputs: another perplexity, and another measurement
+    const onTest = promptune(...command, '--json');
+    expect(onTest.status, onTest.stderr).toBe(0);
+    expect(onTest.stderr).not.toContain('measured before');
+    const testInputs = (JSON.parse(onTest.stdout) as { measurements: typeof measurements }).measurements;
+    expect(testInputs[0].heldOutPerplexity.before).not.toBeCloseTo(
+      measurements[0].heldOutPerplexity.before,
+      3,
+    );
+    expect(readFileSync(report, 'utf8')).toContain("each task's test inputs");
+    // the table, the standing, and the command that trains the pick as it was compared
+    const table = promptune(...command, '--held-out', heldOut);
+    expect(table.stderr).toMatch(/measured before/);
+    // on 12 test examples neither method is shown to beat the frozen model: it is the pick, and said
+    expect(standings[0].pick).toBe('no tuning (the frozen model)');
+    expect(table.stdout).toContain('No method is shown to beat the frozen model on 12 test examples');
+    expect(table.stdout).not.toContain('To train');
+    // where LoRA is clearly best, the command that trains it as it was compared
+    const names = slice('name', { train: 32, dev: 8, test: 16 });
+    const best = promptune(
+      ...['compare-methods', '--model', stories.gguf, '--data', names, '--methods', 'lora'],
+      ...['--sizes', 'all', '--epochs', '3', '--journal', join(names, 'journal.jsonl')],
+    );
+    expect(best.status, best.stderr).toBe(0);
+    expect(best.stdout).toContain('Every other row is clearly below it.');
+    expect(best.stdout).toContain(
+      `To train LoRA for serving as compared: promptune soft train --method lora --rank 8 --model ${stories.gguf} --data ${names} --epochs 3 --batch-size 8 --seed 0 --out .promptune/soft/${basename(names)}-lora --push`,
+    );
+    expect(readFileSync(report, 'utf8')).toContain('the passages of stories.txt');
   }, 120_000);
 
   it('keeps what it measured when Ctrl-C stops it, and the same command measures the rest', async () => {
@@ -415,7 +482,7 @@ describe('promptune compare-methods', () => {
     });
     expect(rest.status, rest.stderr).toBe(0);
     expect(rest.stderr).toMatch(/on 8 examples: measured before/);
-    const measured = JSON.parse(rest.stdout) as {
+    const measured = (JSON.parse(rest.stdout) as { measurements: unknown }).measurements as {
       trainExamples: number;
       testAccuracy: number;
       steps: number;

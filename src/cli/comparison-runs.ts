@@ -3,7 +3,7 @@
 // its progress as the task's measurements done of its total, and at the end a summary naming the method
 // that scored best at the largest training-set size. A failure or Ctrl-C ends every run (cancelled when
 // stopped on request, as the journal keeps what was measured).
-import { comparisonStandings } from './comparison-significance.js';
+import { byServingCost, comparisonStandings } from './comparison-significance.js';
 import { extraPerRequest, methodName } from './comparison-table.js';
 import type { MethodMeasurement } from './method-measurement.js';
 import { resolve } from 'node:path';
@@ -75,7 +75,7 @@ const accuracyOf = (measurement: MethodMeasurement) =>
 
 /**
  * A task's comparison in brief: how many measurements, and the method with the best test accuracy at the
- * largest training-set size it trained on (the first of a tie, in the order the methods were given): a
+ * largest training-set size it trained on (of a tie, the cheapest to serve, as the standing ranks them): a
  * label task's label accuracy, as the dashboard ranks them, else exact match; and its standing, which
  * rows (the frozen model's among them) are clearly below the best (comparison-significance.ts).
  */
@@ -87,7 +87,12 @@ export function comparisonSummary(measurements: MethodMeasurement[]): Record<str
     )
     .reduce<MethodMeasurement | undefined>(
       (leader, measurement) =>
-        !leader || accuracyOf(measurement) > accuracyOf(leader) ? measurement : leader,
+        !leader ||
+        accuracyOf(measurement) > accuracyOf(leader) ||
+        (accuracyOf(measurement) === accuracyOf(leader) &&
+          byServingCost(measurement.serving, leader.serving) < 0)
+          ? measurement
+          : leader,
       undefined,
     );
   // which rows are not clearly below the best, on the same test examples (the dashboard shows it)

@@ -59,9 +59,61 @@ describe('comparison standings', () => {
     expect(lines[0]).toBe(
       'name, 64 training examples, exact match on 200 test examples: best LoRA 0.900 [0.851, 0.934]. Not clearly below it: prefix tuning.',
     );
-    expect(lines[2]).toMatch(
+    // of the best and prefix tuning (the same serving cost here), the best
+    expect(standing.pick).toBe('LoRA');
+    expect(lines[1]).toBe('Cheapest to serve of the best and those not clearly below it: LoRA.');
+    expect(lines[3]).toMatch(
       /^ {2}prompt tuning: 0\.600, −0\.300 \[−0\.\d+, −0\.\d+\], p < 0\.001, clearly below$/,
     );
+  });
+
+  it('ranks tied rows by serving cost, picks the cheapest of those not clearly below, and says when none beats the frozen model', () => {
+    const all = correct(20, 20);
+    const serving = (bytesPerTask: number, sharesModel = true) => ({
+      bytesPerTask,
+      extraMultiplyAddsPerToken: 1000,
+      extraPositionsPerRequest: 0,
+      sharesModel,
+    });
+    const measurements = [
+      // listed first, but a model of its own
+      sampleMeasurement(64, {
+        method: 'full-fine-tuning',
+        testAccuracy: 1,
+        testCorrect: all,
+        serving: serving(1_000_000, false),
+        frozen: { testAccuracy: 0.9, testCorrect: correct(18, 20) },
+      }),
+      sampleMeasurement(64, { method: 'lora', testAccuracy: 1, testCorrect: all, serving: serving(90_000) }),
+      sampleMeasurement(64, {
+        method: 'prompt-tuning',
+        testAccuracy: 0.95,
+        testCorrect: correct(19, 20),
+        serving: serving(20_000),
+      }),
+    ];
+    const [standing] = comparisonStandings(measurements);
+    expect(standing.methods.map((method) => method.name)).toEqual([
+      'LoRA',
+      'full fine-tuning',
+      'prompt tuning',
+      'no tuning (the frozen model)',
+    ]);
+    // every row is within chance of the best on 20 examples: the frozen model, which costs nothing, is
+    // the pick, and the lines say that no method is shown to beat it
+    expect(standing.pick).toBe('no tuning (the frozen model)');
+    const lines = standingLines(standing);
+    expect(lines[0]).toContain(
+      'best LoRA 1.000 [0.839, 1.000] (tied with full fine-tuning; the cheapest to serve of them). Not clearly below it: full fine-tuning, prompt tuning, no tuning (the frozen model).',
+    );
+    expect(lines[1]).toBe(
+      'Cheapest to serve of the best and those not clearly below it: no tuning (the frozen model).',
+    );
+    expect(lines[2]).toBe(
+      'No method is shown to beat the frozen model on 20 test examples: a larger test split would tell smaller differences apart.',
+    );
+    // the order of --methods does not choose among tied rows
+    expect(comparisonStandings([...measurements].reverse())[0].methods[0].name).toBe('LoRA');
   });
 
   it('judges a label task by its label picks, and names rows it cannot pair', () => {

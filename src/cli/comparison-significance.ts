@@ -8,10 +8,20 @@ import { mcnemarExact, mean, pairedBootstrap, scoreInterval } from '../eval/inde
 import { methodName } from './comparison-table.js';
 import type { MethodMeasurement } from './method-measurement.js';
 
+/** What serving a row costs (the frozen model: nothing beyond the model itself). */
+export interface ServingCost {
+  bytesPerTask: number;
+  extraMultiplyAddsPerToken: number;
+  sharesModel: boolean;
+}
+
 /** One method's standing against the task's best. */
 export interface MethodStanding {
   name: string;
+  /** soft train's --method of the row; absent for the frozen model. */
+  method?: string;
   accuracy: number;
+  serving?: ServingCost;
   /** The 95% interval of its accuracy (Wilson's) on the test examples. */
   interval: [number, number];
   /** Against the best (absent for the best itself): its accuracy less the best's, paired by example. */
@@ -31,8 +41,17 @@ export interface TaskStanding {
   trainExamples: number;
   testExamples: number;
   measure: 'label accuracy' | 'exact match';
-  /** The best first, then the others from the best accuracy down; the frozen model among them. */
+  /**
+   * The best first, then the others from the best accuracy down; the frozen model among them. Rows of
+   * the same accuracy in order of serving cost (on the shared model first, then fewer bytes a task, then
+   * fewer multiply-adds a token): of tied rows, the cheapest is the best.
+   */
   methods: MethodStanding[];
+  /**
+   * The cheapest to serve of the best and the rows not clearly below it: the row to pick, as far as
+   * these test examples tell. Absent in summaries written before it was kept.
+   */
+  pick?: string;
   /** Rows measured before per-example results were kept, which no test can pair. */
   unpaired: string[];
   /** Rows measured on another test split (another number of examples than most rows'): not paired. */
@@ -41,10 +60,23 @@ export interface TaskStanding {
 
 const FROZEN = 'no tuning (the frozen model)';
 
+/** Orders two serving costs: a task on the shared model first, then fewer bytes, then fewer multiply-adds. */
+export function byServingCost(a: ServingCost | undefined, b: ServingCost | undefined): number {
+  const cost = (serving: ServingCost | undefined) =>
+    serving
+      ? [serving.sharesModel ? 0 : 1, serving.bytesPerTask, serving.extraMultiplyAddsPerToken]
+      : [2, Infinity, Infinity];
+  const [left, right] = [cost(a), cost(b)];
+  return left.map((value, index) => value - right[index]).find((difference) => difference !== 0) ?? 0;
+}
+
+/** The frozen model's serving cost: the shared model alone. */
+const FROZEN_COST: ServingCost = { bytesPerTask: 0, extraMultiplyAddsPerToken: 0, sharesModel: true };
+
 /** Each task's standing at its largest size, for the tasks whose measurements kept per-example results. */
 export function comparisonStandings(measurements: MethodMeasurement[]): TaskStanding[] {
   const tasks = [...new Set(measurements.map((measurement) => measurement.task))];
-  return tasks.flatMap((task) => {
+  return tasks.flatMap((task): TaskStanding[] => {
     const own = measurements.filter((measurement) => measurement.task === task);
     const trainExamples = Math.max(...own.map((measurement) => measurement.trainExamples));
     const largest = own.filter((measurement) => measurement.trainExamples === trainExamples);
@@ -53,11 +85,16 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
       labelled ? item.testLabelCorrect : item.testCorrect;
     const frozen = own.find((measurement) => measurement.frozen)?.frozen;
     const rows = [
-      ...largest.map((measurement) => ({ name: methodName(measurement), correct: pick(measurement) })),
-      ...(frozen ? [{ name: FROZEN, correct: pick(frozen) }] : []),
+      ...largest.map((measurement) => ({
+        name: methodName(measurement),
+        method: measurement.method as string | undefined,
+        serving: measurement.serving,
+        correct: pick(measurement),
+      })),
+      ...(frozen ? [{ name: FROZEN, method: undefined, serving: FROZEN_COST, correct: pick(frozen) }] : []),
     ];
     const paired = rows.flatMap((row) =>
-      row.correct === undefined ? [] : [{ name: row.name, correct: [...row.correct].map(Number) }],
+      row.correct === undefined ? [] : [{ ...row, correct: [...row.correct].map(Number) }],
     );
     // most rows' number of test examples; strings of another length came from another test split (a
     // folder edited between runs whose journal kept the older measurements)
@@ -85,7 +122,9 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
               otherSplit,
             },
           ];
-    const ranked = [...comparable].sort((a, b) => mean(b.correct) - mean(a.correct));
+    const ranked = [...comparable].sort(
+      (a, b) => mean(b.correct) - mean(a.correct) || byServingCost(a.serving, b.serving),
+    );
     const [best, ...others] = ranked;
     const tests = others.map((other) => pairedBootstrap(best.correct, other.correct, { seed: 0 }));
     const adjusted = holm(others.map((other) => mcnemarExact(best.correct, other.correct)));
@@ -97,7 +136,15 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
         measure,
         methods: ranked.map((row, index) => ({
           name: row.name,
+          ...(row.method !== undefined && { method: row.method }),
           accuracy: mean(row.correct),
+          ...(row.serving && {
+            serving: {
+              bytesPerTask: row.serving.bytesPerTask,
+              extraMultiplyAddsPerToken: row.serving.extraMultiplyAddsPerToken,
+              sharesModel: row.serving.sharesModel,
+            },
+          }),
           interval: scoreInterval(row.correct),
           ...(index > 0 && {
             difference: {
@@ -108,6 +155,10 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
             },
           }),
         })),
+        // the best and those not clearly below it, the cheapest to serve first
+        pick: [best, ...others.filter((_, index) => adjusted[index] >= 0.05)].sort((a, b) =>
+          byServingCost(a.serving, b.serving),
+        )[0].name,
         unpaired,
         otherSplit,
       },
@@ -143,6 +194,33 @@ export const formatInterval = ([low, high]: [number, number]) => `[${low.toFixed
 export const notClearlyBelow = (standing: Pick<TaskStanding, 'methods'>): string[] =>
   standing.methods.filter((method) => method.difference?.clearlyWorse === false).map((method) => method.name);
 
+/** The rows of the best's accuracy after it (ranked below it as dearer to serve), by name. */
+export const tiedWithBest = (standing: Pick<TaskStanding, 'methods'>): string[] =>
+  standing.methods
+    .slice(1)
+    .filter((method) => method.difference?.value === 0 && method.accuracy === standing.methods[0].accuracy)
+    .map((method) => method.name);
+
+/**
+ * What to pick, in words: the cheapest to serve of the rows not clearly below the best, and, when the
+ * frozen model is among them, that no method is shown to beat it on these test examples.
+ */
+export function pickLines(standing: Pick<TaskStanding, 'methods' | 'pick' | 'testExamples'>): string[] {
+  const close = notClearlyBelow(standing);
+  if (!standing.pick) return [];
+  const frozenClose = close.includes(FROZEN) || standing.methods[0]?.name === FROZEN;
+  return [
+    ...(close.length
+      ? [`Cheapest to serve of the best and those not clearly below it: ${standing.pick}.`]
+      : []),
+    ...(frozenClose
+      ? [
+          `No method is shown to beat the frozen model on ${standing.testExamples} test examples: a larger test split would tell smaller differences apart.`,
+        ]
+      : []),
+  ];
+}
+
 /** A difference with its interval, signs written: "−0.300 [−0.365, −0.235]". */
 export const signedInterval = (value: number, [low, high]: [number, number]) =>
   `${signed(value)} [${signed(low)}, ${signed(high)}]`;
@@ -164,12 +242,14 @@ export function standingLines(standing: TaskStanding): string[] {
     return notes.map((note) => `${standing.task}: differences not tested ${note}`);
   const [best, ...others] = standing.methods;
   const close = notClearlyBelow(standing);
+  const tied = tiedWithBest(standing);
   const lines = [
-    `${standing.task}, ${standing.trainExamples} training examples, ${standing.measure} on ${standing.testExamples} test examples: best ${best.name} ${best.accuracy.toFixed(3)} ${formatInterval(best.interval)}. ${
+    `${standing.task}, ${standing.trainExamples} training examples, ${standing.measure} on ${standing.testExamples} test examples: best ${best.name} ${best.accuracy.toFixed(3)} ${formatInterval(best.interval)}${tied.length ? ` (tied with ${tied.join(', ')}; the cheapest to serve of them)` : ''}. ${
       close.length === 0
         ? 'Every other row is clearly below it.'
-        : `Not clearly below it: ${close.join('; ')}.`
+        : `Not clearly below it: ${close.join(', ')}.`
     }`,
+    ...pickLines(standing),
     ...others.map((item) => {
       const difference = item.difference!;
       return `  ${item.name}: ${item.accuracy.toFixed(3)}, ${signedInterval(difference.value, difference.interval)}, p ${formatP(difference.pValue)}${difference.clearlyWorse ? ', clearly below' : ''}`;

@@ -40,8 +40,8 @@ export function comparisonSource(
   tasks: { name: string; directory: string }[],
   virtualTokens: number,
   seed: number,
+  fields = { input: 'input', target: 'target' },
 ): ComparisonSource {
-  const fields = { input: 'input', target: 'target' };
   const split = (name: string) =>
     tasks.flatMap((task, id) =>
       readSoftData(taskSplit(task.directory, name), loaded, fields, virtualTokens).examples.map(

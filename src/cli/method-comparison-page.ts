@@ -4,6 +4,7 @@
 import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
 import {
   comparisonStandings,
+  pickLines,
   formatInterval,
   formatP,
   signedInterval,
@@ -21,6 +22,8 @@ export interface ComparisonSettings {
   seed: number;
   virtualTokens: string;
   rank: string;
+  /** --held-out's file name: the text forgetting is measured on (absent: each task's test inputs). */
+  heldOut?: string;
   /** Each task's folder and the examples of its splits (absent: the page names the tasks alone). */
   tasks?: { name: string; directory: string; train: number; dev: number; test: number }[];
   /** When the page was written (ISO 8601); the measurements say when each was made. */
@@ -153,9 +156,10 @@ function standingTable(standing: TaskStanding): string {
       : ['the best', '', ''];
     return `<tr${difference?.clearlyWorse ? '' : ' class="close"'}><td>${escape(name)}</td><td>${accuracy.toFixed(3)} ${formatInterval(range)}</td>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`;
   });
-  const untested = untestedNotes(standing)
-    .map((note) => `<p>Not tested ${escape(note)}</p>`)
-    .join('');
+  const untested = [
+    ...pickLines(standing).map((line) => `<p>${escape(line)}</p>`),
+    ...untestedNotes(standing).map((note) => `<p>Not tested ${escape(note)}</p>`),
+  ].join('');
   if (standing.methods.length === 0) return untested && `<h3>${escape(standing.task)}</h3>${untested}`;
   return `<table><caption>${escape(caption)}</caption><tr><th>method</th><th>accuracy [95%]</th><th>difference from the best [95%]</th><th>p (Holm)</th><th></th></tr>${rows.join('')}</table>${untested}`;
 }
@@ -231,7 +235,7 @@ Exact match is the model's greedy answer being the target; on a label task, labe
 of the highest log-likelihood being the target, as the task is served (constrained to its labels), and the
 charts draw it. The frozen model's row (no tuning) is the input alone. A training set smaller than the
 split is the first examples of one seeded order in which a label task's labels take turns.
-Held-out perplexity is of text the base model writes, without the method and with it applied. A served
+Held-out perplexity is of ${settings.heldOut ? `the passages of ${escape(settings.heldOut)}` : "each task's test inputs (the base model's own kind of text only where a task's inputs are, as the shared story tasks' are; --held-out gives other text)"}, without the method and with it applied. A served
 task keeps its adapter's bytes on the shared model; a fully fine-tuned task is a model of its own.</p>
 ${
   standings.length

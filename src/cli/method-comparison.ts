@@ -1,8 +1,8 @@
 // The measurements behind `promptune compare-methods`: each method trained on the same task, model and
 // budget (epochs, batch size, seed; each method's own default learning rate), at several training-set
 // sizes, and for each: trainable parameters, seconds per step, the peak resident memory while training,
-// test accuracy, forgetting (perplexity of held-out text the base model writes, before and after the
-// method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
+// test accuracy, forgetting (perplexity of held-out text, --held-out's or the task's test inputs, before
+// and after the method is applied) and what serving N tasks on one model costs (bytes kept per task, work per token;
 // full fine-tuning, the baseline, keeps a whole model per task). Beside other tasks, multitask prompt
 // tuning starts each task from a multitask prompt trained on the others (comparison-source.ts). With a
 // journal each measurement is kept as it is made, and one kept before is taken instead of trained again
@@ -23,7 +23,8 @@ import {
 import { comparisonSource, SOURCE_LEARNING_RATE } from './comparison-source.js';
 import { measurementKey, taskDataHash, type ComparisonJournal } from './comparison-journal.js';
 import type { MethodMeasurement } from './method-measurement.js';
-import { labelCandidates, labelSet, readSoftData } from './soft-data.js';
+import { labelCandidates, labelSet, readSoftData, warnUnseenLabels } from './soft-data.js';
+import { heldOutExamples, type HeldOutText } from './held-out-text.js';
 import { trainingOrder } from './training-subsets.js';
 import {
   methodRecord,
@@ -46,6 +47,13 @@ export interface ComparisonOptions {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** The examples' input and target fields (default input and target). */
+  fields?: { input: string; target: string };
+  /**
+   * The text whose perplexity before and after measures forgetting (--held-out); absent, each task's
+   * test inputs (the shared story tasks': stories of the model's own kind).
+   */
+  heldOut?: HeldOutText;
   /** Method options (rank, virtual tokens, …) as soft train takes them. */
   methodArgs: Omit<MethodArgs, 'model' | 'method'>;
   /** Where each measurement is kept as it is made, and found instead of measured again. */
@@ -63,7 +71,7 @@ export interface ComparisonOptions {
   onMeasured?: (measurement: MethodMeasurement, task: { done: number; total: number; kept: boolean }) => void;
 }
 
-const fields = { input: 'input', target: 'target' };
+const DEFAULT_FIELDS = { input: 'input', target: 'target' };
 
 /** Held-out text as examples: BOS and the first token given, the rest of the text to predict. */
 function textExamples(examples: TokenizedExample[]): TokenizedExample[] {
@@ -75,6 +83,11 @@ function textExamples(examples: TokenizedExample[]): TokenizedExample[] {
 /** Trains and measures every method at every size on every task. */
 export async function compareMethods(options: ComparisonOptions): Promise<MethodMeasurement[]> {
   const { loaded, journal } = options;
+  const fields = options.fields ?? DEFAULT_FIELDS;
+  // other fields read other examples from the same files: a measurement's key says so (the default's
+  // keys are as before)
+  const fieldsKey =
+    fields.input === DEFAULT_FIELDS.input && fields.target === DEFAULT_FIELDS.target ? undefined : fields;
   const results: MethodMeasurement[] = [];
   // what a measurement depends on besides its method and size: the weights and tokenizer, not the path
   const model = journal && {
@@ -90,9 +103,15 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   const positions = options.methods.some((method) => method !== 'lora' && method !== 'full-fine-tuning')
     ? Number(options.methodArgs['virtual-tokens'])
     : 0;
-  for (const task of options.tasks)
-    for (const split of positions ? ['train', 'dev', 'test'] : ['dev', 'test'])
-      readSoftData(taskSplit(task.directory, split), loaded, fields, positions);
+  for (const [index, task] of options.tasks.entries()) {
+    const [dev, test] = ['dev', 'test'].map((split) =>
+      readSoftData(taskSplit(task.directory, split), loaded, fields, positions),
+    );
+    if (positions) readSoftData(taskSplit(task.directory, 'train'), loaded, fields, positions);
+    // a label no training example has is scored wrong by every method: said before the hours, as soft
+    // train says it
+    warnUnseenLabels(labelSet(trainSplits[index].targets), [dev, test]);
+  }
   // a size past a task's examples is all of them, measured once
   const sizesOf = (examples: number) => [
     ...new Set(options.sizes.map((size) => (size === 'all' ? examples : Math.min(size, examples)))),
@@ -129,7 +148,13 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
       const others = options.tasks.filter((_, index) => index !== taskIndex);
       const source =
         method === 'multitask-prompt-tuning' && others.length > 0
-          ? comparisonSource(loaded, others, Number(options.methodArgs['virtual-tokens']), options.seed)
+          ? comparisonSource(
+              loaded,
+              others,
+              Number(options.methodArgs['virtual-tokens']),
+              options.seed,
+              fields,
+            )
           : undefined;
       const transferred = (multitask: MultitaskPrompt) =>
         planTransferredMultitask(methodArgs, loaded, { multitask, name: source!.name }, options.seed);
@@ -146,7 +171,14 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
       const test = testData.examples;
       // a label task is scored among its labels too, as it is served
       const candidates = labels && labelCandidates(loaded, testData, labels);
-      const heldOut = textExamples(test);
+      const heldOut = options.heldOut
+        ? heldOutExamples(
+            options.heldOut,
+            loaded.tokenizer,
+            loaded.model.config.contextLength,
+            plan.virtualTokens,
+          )
+        : textExamples(test);
       for (const size of sizesOf(train.length)) {
         // all of them in the file's order, as soft train reads them; fewer, the first of the seeded order
         const used = size >= train.length ? train : order.slice(0, size).map((index) => train[index]);
@@ -168,6 +200,8 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
             ...(used.length < train.length && { subset: 'seeded, labels in turn' }),
             // what each measurement holds beside the test exact match, since they were added
             measures: ['label accuracy', 'frozen', 'median step', 'attention multiply-adds'],
+            ...(fieldsKey && { fields: fieldsKey }),
+            ...(options.heldOut && { heldOut: options.heldOut.sha256 }),
             ...(source && {
               source: {
                 tasks: others.map((other) => ({ task: other.name, data: taskDataHash(other.directory) })),
@@ -196,10 +230,11 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
           continue;
         }
         options.onProgress?.(counted);
-        const stop = (error: unknown) => {
+        const stopIn = (what: string) => (error: unknown) => {
           if (!InterruptedError.isInstance(error)) throw error;
-          throw stopped(cell, { made: results.length, total }, journal);
+          throw stopped(what, { made: results.length, total }, journal);
         };
+        const stop = stopIn(cell);
         if (source && !trainedSource) {
           options.onProgress?.(
             `  first ${source.name}, trained on ${others.length === 1 ? 'its' : 'their'} ${source.trainExamples.toLocaleString('en-US')} examples, to start from`,
@@ -212,14 +247,15 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
               signal: options.signal,
               onProgress: (progress) => options.onStep?.(progress.step, progress.totalSteps),
             })
-            .catch(stop);
+            // the source is kept in memory only: a rerun trains it again
+            .catch(stopIn(`${source.name} (the start of ${cell}; not kept, a rerun trains it again)`));
           trainedSource = trained.multitask;
           options.onProgress?.(
             `  ${source.name}: dev accuracy ${trained.devAccuracy.toFixed(3)}, ${trained.steps} steps`,
           );
         }
         before ??= evaluateFrozen(loaded, heldOut);
-        frozen ??= frozenScores(loaded, path('test'), labels);
+        frozen ??= frozenScores(loaded, path('test'), fields, labels);
         let peak = process.memoryUsage().rss;
         const stepSeconds: number[] = [];
         let load = loadPerCore();
@@ -309,6 +345,7 @@ function stopped(
 function frozenScores(
   loaded: LoadedModel,
   path: string,
+  fields: { input: string; target: string },
   labels: string[] | undefined,
 ): NonNullable<MethodMeasurement['frozen']> {
   const data = readSoftData(path, loaded, fields, 0);

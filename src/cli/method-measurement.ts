@@ -57,7 +57,11 @@ export interface MethodMeasurement {
   /** The training's wall-clock seconds, dev evaluations included. Absent in older journals. */
   trainingSeconds?: number;
   devAccuracy: number;
-  /** Perplexity of held-out base-distribution text with the method applied, and without (the frozen model). */
+  /**
+   * Perplexity of held-out text with the method applied, and without (the frozen model): --held-out's
+   * passages, or the task's test inputs (which are the base model's own kind of text only for tasks like
+   * the shared story tasks).
+   */
   heldOutPerplexity: { before: number; after: number };
   /** When it was measured (ISO 8601); absent in a journal written before measurements said. */
   measuredAt?: string;

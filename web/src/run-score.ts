@@ -14,9 +14,13 @@ export function runScore(run: Run): string {
     if (!best) return '–';
     // the rows its standing finds not clearly below the best, on the same test examples
     const standing = run.summary?.standing as Standing | undefined;
-    const close = standing?.methods ? notClearlyBelow(standing) : [];
-    const headline = `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}`;
-    return close.length ? `${headline} · not clearly below: ${close.join(', ')}` : headline;
+    const first = standing?.methods[0];
+    if (!standing || !first)
+      return `${methodWords[best.method ?? ''] ?? best.method} ${score(best.testAccuracy)}`;
+    const close = notClearlyBelow(standing);
+    const headline = `${first.name} ${score(first.accuracy)}`;
+    if (!close.length) return headline;
+    return `${headline} · not clearly below: ${close.join(', ')}${standing.pick ? ` · cheapest: ${standing.pick}` : ''}`;
   }
   // a training's headline is a label task's test label accuracy (as it is served), else its test exact
   // match (dev's when it had no test split)

@@ -12,7 +12,9 @@ import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../
 import { openComparisonJournal } from '../comparison-journal.js';
 import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
-import { comparisonStandings, standingLines } from '../comparison-significance.js';
+import { comparisonStandings, standingLines, type TaskStanding } from '../comparison-significance.js';
+import { readHeldOutText } from '../held-out-text.js';
+import { fieldArgs } from '../soft-training.js';
 import { comparisonRows, comparisonTable } from '../comparison-table.js';
 import { recordComparisons } from '../comparison-runs.js';
 import { compareMethods } from '../method-comparison.js';
@@ -54,8 +56,18 @@ export default defineCommand({
     seed: { type: 'string', default: '0', description: 'Random seed' },
     'virtual-tokens': { type: 'string', default: '16', description: 'Prompt tuning: prompt vectors' },
     rank: { type: 'string', default: '8', description: 'LoRA: rank' },
+    'held-out': {
+      type: 'string',
+      description:
+        'Text whose perplexity before and after each method measures forgetting: a .txt file (passages separated by blank lines) or .jsonl ({"text": …} lines), of the base model\'s own kind; default each task\'s test inputs',
+    },
+    ...fieldArgs,
     report: { type: 'string', description: 'Also write the table as an HTML page here' },
-    json: { type: 'boolean', default: false, description: 'Print every measurement as JSON' },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: "Print every measurement, and each task's standing (which differences are real), as JSON",
+    },
     journal: {
       type: 'string',
       default: '.promptune/compare-methods.jsonl',
@@ -114,6 +126,13 @@ export default defineCommand({
         });
     }
     const names = taskFolderNames(folders);
+    const fields = { input: args['input-field'], target: args['target-field'] };
+    if (fields.input === fields.target)
+      throw new ValidationError(`--input-field and --target-field both name "${fields.input}"`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Name the field the model reads and the one it should answer with.',
+      });
+    const heldOut = args['held-out'] ? readHeldOutText(args['held-out']) : undefined;
     checkMethodOptions(methods, givenOptions(rawArgs), args);
     // before the hours of training, not after: the table must not be lost to a bad --report path
     checkOutputFile('report', args.report, 'the HTML page');
@@ -169,6 +188,8 @@ export default defineCommand({
       batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 })!,
       seed: seedOption(args.seed)!,
       methodArgs,
+      fields,
+      heldOut,
       // --no-resume measures everything again, and journals it (the latest line of a key is the one read)
       journal: args.resume ? journal : { ...journal, find: () => undefined },
       signal: stopping.signal,
@@ -193,13 +214,20 @@ export default defineCommand({
         bar?.finish();
         stopping.dispose();
       });
-    const splits = folders.map((folder) => splitSizes(folder));
+    const splits = folders.map((folder) => splitSizes(folder, fields));
     const trainSizes = Object.fromEntries(names.map((name, index) => [name, splits[index].train]));
-    if (args.json) process.stdout.write(JSON.stringify(measurements, null, 2) + '\n');
+    const standings = comparisonStandings(measurements);
+    if (args.json) process.stdout.write(JSON.stringify({ measurements, standings }, null, 2) + '\n');
     else {
       process.stdout.write(comparisonTable(measurements, trainSizes) + '\n');
-      // which differences are real, at each task's largest size
-      const lines = comparisonStandings(measurements).flatMap(standingLines);
+      // which differences are real, at each task's largest size, and how to train the pick
+      const lines = standings.flatMap((standing) => [
+        ...standingLines(standing),
+        ...trainPickLine(standing, {
+          ...args,
+          data: folders[names.indexOf(standing.task)] ?? folders[0],
+        }),
+      ]);
       if (lines.length) process.stdout.write(`\n${lines.join('\n')}\n`);
     }
     if (args.report)
@@ -212,6 +240,7 @@ export default defineCommand({
           seed: Number(args.seed),
           virtualTokens: args['virtual-tokens'],
           rank: args.rank,
+          heldOut: heldOut?.name,
           tasks: folders.map((folder, index) => ({
             name: names[index],
             directory: resolve(folder),
@@ -233,10 +262,73 @@ export default defineCommand({
 });
 
 /** How many examples each split of a task folder holds (the page says what a "0.031" is out of). */
-function splitSizes(folder: string): { train: number; dev: number; test: number } {
+function splitSizes(
+  folder: string,
+  fields: { input: string; target: string },
+): { train: number; dev: number; test: number } {
   const count = (split: string) =>
-    readExamples(taskSplit(folder, split), { inputFields: ['input'], targetField: 'target' }).length;
+    readExamples(taskSplit(folder, split), { inputFields: [fields.input], targetField: fields.target })
+      .length;
   return { train: count('train'), dev: count('dev'), test: count('test') };
+}
+
+/**
+ * The soft train command that trains a standing's pick for serving (its method, as compared: the same
+ * epochs, batch size, seed and shape); none when the pick is the frozen model or a multitask prompt
+ * transferred from other tasks (soft train-multitask makes those).
+ */
+function trainPickLine(
+  standing: TaskStanding,
+  args: {
+    model: string;
+    data: string;
+    epochs: string;
+    'batch-size': string;
+    seed: string;
+    rank: string;
+    'virtual-tokens': string;
+    'input-field': string;
+    'target-field': string;
+  },
+): string[] {
+  const pick = standing.methods.find((method) => method.name === standing.pick);
+  if (!pick?.method || (pick.method === 'multitask-prompt-tuning' && pick.name.includes('(from '))) return [];
+  // as compared: a prompt starts from sampled vocabulary (soft train's default on a label task starts
+  // from the labels, and searches on small data)
+  const shape =
+    pick.method === 'lora'
+      ? ['--rank', args.rank]
+      : pick.method === 'full-fine-tuning'
+        ? []
+        : [
+            '--virtual-tokens',
+            args['virtual-tokens'],
+            ...(pick.method === 'prompt-tuning' ? ['--init', 'sample-vocab'] : []),
+          ];
+  const fields =
+    args['input-field'] === 'input' && args['target-field'] === 'target'
+      ? []
+      : ['--input-field', args['input-field'], '--target-field', args['target-field']];
+  const words = [
+    ...['promptune', 'soft', 'train', '--method', pick.method, ...shape, '--model', args.model],
+    ...[
+      '--data',
+      args.data,
+      '--epochs',
+      args.epochs,
+      '--batch-size',
+      args['batch-size'],
+      '--seed',
+      args.seed,
+    ],
+    ...fields,
+    ...['--out', `.promptune/soft/${standing.task}-${pick.method}`],
+    ...(pick.method === 'full-fine-tuning' ? [] : ['--push']),
+  ];
+  const quoted = words.map((word) =>
+    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`,
+  );
+  return [`  To train ${pick.name} for serving as compared: ${quoted.join(' ')}`];
 }
 
 /**

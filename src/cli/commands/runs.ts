@@ -19,11 +19,20 @@ const common = {
 
 const statuses: RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
 
-/** A comparison's rows not clearly below its best, as its standing says (paired on the test examples). */
-function closeRows(run: RunRecord): string {
+/**
+ * A comparison's best, and the rows not clearly below it, as its standing says (paired on the test
+ * examples), with the cheapest of them to serve; its best method alone when it kept no standing.
+ */
+function comparisonLine(run: RunRecord, best: { method?: unknown; testAccuracy: number }): string {
   const standing = run.summary?.standing as TaskStanding | undefined;
-  const close = standing?.methods ? notClearlyBelow(standing) : [];
-  return close.length ? `; not clearly below it: ${close.join(', ')}` : '';
+  const [first] = standing?.methods ?? [];
+  if (!standing || !first) return `best ${String(best.method)} ${best.testAccuracy.toFixed(3)}`;
+  const close = notClearlyBelow(standing);
+  return [
+    `best ${first.name} ${first.accuracy.toFixed(3)}`,
+    ...(close.length ? [`not clearly below it: ${close.join(', ')}`] : []),
+    ...(close.length && standing.pick ? [`cheapest of them: ${standing.pick}`] : []),
+  ].join('; ');
 }
 
 function line(run: RunRecord): string {
@@ -33,7 +42,7 @@ function line(run: RunRecord): string {
   const best = run.summary?.best as { method?: unknown; testAccuracy?: unknown } | undefined;
   const score =
     run.kind === 'comparison' && typeof best?.testAccuracy === 'number' // the method that scored best
-      ? `best ${String(best.method)} ${best.testAccuracy.toFixed(3)}${closeRows(run)}`
+      ? comparisonLine(run, { method: best.method, testAccuracy: best.testAccuracy })
       : run.summary && typeof run.summary.score === 'number'
         ? `score ${run.summary.score.toFixed(3)}`
         : run.kind === 'soft-training' && typeof run.summary?.testLabelAccuracy === 'number' // a label task's, as served

@@ -17,7 +17,14 @@ export interface Standing {
   unpaired: string[];
   /** Rows measured on another test split (absent in summaries written before it was kept). */
   otherSplit?: string[];
+  /**
+   * The cheapest to serve of the best and the rows not clearly below it (absent in summaries written
+   * before it was kept).
+   */
+  pick?: string;
 }
+
+const FROZEN = 'no tuning (the frozen model)';
 
 /** The rows of a standing not clearly below its best (they may be as good), by name. */
 export const notClearlyBelow = (standing: Pick<Standing, 'methods'>): string[] =>
@@ -38,6 +45,13 @@ export function ComparisonStanding({ standing }: { standing: Standing }) {
           ? `Not clearly below it: ${close.join(', ')}; ${close.length === 1 ? 'it' : 'they'} may be as good.`
           : 'Every other row is clearly below it.'}
       </p>
+      {standing.pick && close.length > 0 && (
+        <p data-testid="standing-pick">
+          Cheapest to serve of the best and those not clearly below it: <strong>{standing.pick}</strong>.
+          {(close.includes(FROZEN) || best.name === FROZEN) &&
+            ` No method is shown to beat the frozen model on ${standing.testExamples} test examples: a larger test split would tell smaller differences apart.`}
+        </p>
+      )}
       <IntervalBars
         label={`test ${standing.measure} of each row with its 95% interval`}
         rows={standing.methods.map((item) => ({

@@ -94,9 +94,14 @@ export function ComparisonRun({ run }: { run: Run }) {
     };
     // accuracyOf reads labelled alone, among the dependencies
   }, [rows, sizes, wholeSplit, labelled, frozen]);
-  const best = Math.max(...rows.map(({ largest }) => accuracyOf(largest) ?? -1));
   // which rows are clearly below the best: in the summary of a completed comparison
   const standing = run.summary?.standing as Standing | undefined;
+  // one row highlighted: the standing's best (of tied rows the cheapest to serve), else the first of the
+  // highest accuracy
+  const top = Math.max(...rows.map(({ largest }) => accuracyOf(largest) ?? -1));
+  const best =
+    rows.find(({ name }) => name === standing?.methods[0]?.name)?.name ??
+    rows.find(({ largest }) => accuracyOf(largest) === top)?.name;
   const config = run.config;
   // the tasks by their folders' names: this run's is its folder's (its registry name may be lowercased)
   const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
@@ -177,7 +182,7 @@ export function ComparisonRun({ run }: { run: Run }) {
                   </tr>
                 )}
                 {rows.map(({ name, group, largest }) => (
-                  <tr key={name} className={accuracyOf(largest) === best ? 'selected' : undefined}>
+                  <tr key={name} className={name === best ? 'selected' : undefined}>
                     <td>
                       {name}
                       {group.some((item) => item.kept) && (
@@ -225,7 +230,7 @@ export function ComparisonRun({ run }: { run: Run }) {
               step's own time, training the whole run's (dev evaluations included). Peak memory is the
               process's, the model included. Exact match is the greedy answer being the target; a label task's
               label accuracy picks the label of the highest likelihood, as it is served. The highlighted row
-              scored best on the largest set.
+              scored best on the largest set (of rows tied, the cheapest to serve).
             </p>
           </section>
           {standing && standing.methods.length > 1 && <ComparisonStanding standing={standing} />}
