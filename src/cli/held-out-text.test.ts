@@ -43,6 +43,8 @@ describe('held-out text', () => {
   it('cuts each passage to the context beside the prompt, and gives BOS and its first token', () => {
     const tokenizer = { encode: (text: string) => [1, ...text.split(' ').map((word) => word.length + 2)] };
     const text = { name: 'x', sha256: '', passages: ['a bb ccc dddd eeeee', 'a'] };
-    expect(heldOutExamples(text, tokenizer as never, 8, 4)).toEqual([{ inputIds: [1, 3], targetIds: [4, 5] }]);
+    expect(heldOutExamples(text, tokenizer as never, 8, 4)).toEqual([
+      { inputIds: [1, 3], targetIds: [4, 5] },
+    ]);
   });
 });
