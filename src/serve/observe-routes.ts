@@ -6,7 +6,7 @@
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { NotFoundError } from '../errors/index.js';
+import { NotFoundError, PromptuneError } from '../errors/index.js';
 import {
   monitor,
   parseDuration,
@@ -28,6 +28,36 @@ import type { ServiceEnv } from './service-env.js';
 
 /** The window [since, until) of a query: `since` defaults to 24 hours ago, `until` to now. */
 const timeRange = (query: { since?: string; until?: string }) => timeWindow(query, Date.now());
+
+/**
+ * How long feedback waits for its trace: another replica may have answered the response and still hold
+ * its trace in memory (its recorder writes every 100 ms by default), or be writing it.
+ */
+const TRACE_WAIT_MS = 2_000;
+const TRACE_POLL_MS = 50;
+
+/**
+ * `work` (which needs a trace), tried again while the trace is not found, for up to TRACE_WAIT_MS: a
+ * response answered by another replica moments ago has its trace written by that replica. A trace still
+ * missing then is refused as before (an id no replica answered, another key's, or one sampled out).
+ */
+async function whileTraceWritten<T>(
+  work: () => Promise<T>,
+  /** Whether the trace is stored at all: another key's is refused at once, not waited for. */
+  stored: () => Promise<boolean>,
+): Promise<T> {
+  const until = Date.now() + TRACE_WAIT_MS;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!PromptuneError.isInstance(error) || error.code !== 'TRACE_NOT_FOUND' || Date.now() >= until)
+        throw error;
+      if (await stored()) throw error;
+      await new Promise((resolve) => setTimeout(resolve, TRACE_POLL_MS));
+    }
+  }
+}
 
 /** Adds the observation routes to the service's app. */
 export function observeRoutes(
@@ -53,20 +83,28 @@ export function observeRoutes(
     if (recorder?.isQueued(body.id)) await recorder.flush();
     // feedback is stored under the same redaction rules as the traces it scores
     const redactor = recorder?.redactor;
-    const score = await registry.scores.add(
-      {
-        traceId: body.id,
-        name: body.name,
-        value: typeof body.value === 'string' && redactor ? redactor.redact(body.value) : body.value,
-        source: 'feedback',
-        comment: body.comment === undefined || !redactor ? body.comment : redactor.redact(body.comment),
-        correction:
-          body.correction === undefined || !redactor
-            ? body.correction
-            : redactor.redactValue(body.correction),
-        keyId: key.id,
-      },
-      key.scopes.includes('admin') ? {} : { onlyKey: key.id },
+    const score = await whileTraceWritten(
+      () =>
+        registry.scores.add(
+          {
+            traceId: body.id,
+            name: body.name,
+            value: typeof body.value === 'string' && redactor ? redactor.redact(body.value) : body.value,
+            source: 'feedback',
+            comment: body.comment === undefined || !redactor ? body.comment : redactor.redact(body.comment),
+            correction:
+              body.correction === undefined || !redactor
+                ? body.correction
+                : redactor.redactValue(body.correction),
+            keyId: key.id,
+          },
+          key.scopes.includes('admin') ? {} : { onlyKey: key.id },
+        ),
+      () =>
+        registry.traces.get(body.id).then(
+          () => true,
+          () => false,
+        ),
     );
     // a correction is a reference: the task's metrics score the served output against it
     if (score.correction !== null)

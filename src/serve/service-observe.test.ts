@@ -215,6 +215,7 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     expect(
       (await post('/v1/feedback', keys.admin, { id, name: 'stars', value: 4, correction: 'Tom' })).status,
     ).toBe(201);
+
     expect((await post('/v1/feedback', keys.alice, { id, name: 'helpful', value: 'yes' })).status).toBe(400);
     // feedback is redacted as traces are, and free-text categories are for admins' eyes only
     const noted = await post('/v1/feedback', keys.alice, {
@@ -280,6 +281,35 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
 });
 
 describe('OpenTelemetry spans of the service', () => {
+  it('waits for the trace of a response another replica answered, and refuses an id none did', async () => {
+    // another replica on the same registry answered: its trace is written by it, up to its recorder's
+    // interval later (here 400 ms), and feedback sent here at once waits for it
+    const replica = createService({
+      registry,
+      backends: { engine, hard: engine.languageModel() },
+      tracing: { flushIntervalMs: 400 },
+      logger: pino({ level: 'silent' }),
+    });
+    const other = await listen(replica.app);
+    try {
+      const answered = await fetch(`${other.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chat('Sam')),
+      });
+      const { id: elsewhere } = (await answered.json()) as { id: string };
+      expect(await registry.traces.get(elsewhere).catch(() => undefined)).toBeUndefined();
+      const across = await post('/v1/feedback', keys.alice, { id: elsewhere, name: 'helpful', value: true });
+      expect(across.status).toBe(201);
+      // an id no replica answered is still refused, once the wait is over
+      const nobody = await post('/v1/feedback', keys.alice, { id: 'nobody', name: 'helpful', value: true });
+      expect(nobody.status).toBe(404);
+    } finally {
+      await other.close();
+      await replica.drain();
+    }
+  });
+
   it('carries the GenAI conventions and the task, version and label, in the caller’s trace', async () => {
     spans.reset();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
