@@ -161,6 +161,22 @@ it('refuses a submit whose Redis does not answer, leaving no job queued', () => 
   expect(jobs.stdout).not.toMatch(/job-/);
 }, 60_000);
 
+it('refuses a worker whose Redis does not answer, as a submit is refused, instead of running on unconnected', () => {
+  const cwd = sumsTask();
+  const worker = spawnSync(process.execPath, [bin, 'worker', '--redis', 'redis://127.0.0.1:1'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(worker.status, worker.stderr).toBe(1);
+  expect(worker.stdout).not.toContain('taking jobs');
+  expect(worker.stderr).toMatch(
+    /^error: Redis at redis:\/\/127\.0\.0\.1:1 did not answer in 10 s: .*ECONNREFUSED/m,
+  );
+  expect(worker.stderr).toMatch(/^code: CONNECTION_FAILED$/m);
+  expect(worker.stderr).not.toMatch(/^worker: /m);
+}, 60_000);
+
 describeRedis('jobs on BullMQ', (redisUrl) => {
   it('retries a job whose worker was killed mid-job: no answered call asked again, one version registered', async () => {
     await killedMidJob(redisUrl());

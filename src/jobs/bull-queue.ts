@@ -108,11 +108,11 @@ export interface BullWorkerOptions extends RunJobOptions {
  * A BullMQ worker running the registry's jobs it is handed; `close` stops it after the jobs under way
  * (with `abandon`, once their commands are stopped and the jobs are back in the queue).
  */
-export function startBullWorker(
+export async function startBullWorker(
   registry: Registry,
   redisUrl: string,
   options: BullWorkerOptions = {},
-): { close: (options?: { abandon?: boolean }) => Promise<void> } {
+): Promise<{ close: (options?: { abandon?: boolean }) => Promise<void> }> {
   const leaseMs = options.leaseMs ?? 30_000;
   const name = options.name ?? workerName();
   const abandon = new AbortController();
@@ -160,7 +160,30 @@ export function startBullWorker(
       maxStalledCount: 20,
     },
   );
-  worker.on('error', (error) => options.onError?.(error));
+  // until Redis first answers, its errors are the refusal's (CONNECTION_FAILED), not a stream of lines
+  let connected = false;
+  let lastError: unknown;
+  worker.on('error', (error) => {
+    lastError = error;
+    if (connected) options.onError?.(error);
+  });
+  const ready = await answered(worker.waitUntilReady()).catch((error: unknown) => {
+    lastError = error;
+    return 'late' as const;
+  });
+  if (ready === 'late') {
+    // never connected: nothing to finish, and a polite close would wait for the connection forever
+    await worker.close(true).catch(() => undefined);
+    throw unanswered(redisUrl, lastError);
+  }
+  connected = true;
+  // jobs of the registry's queue (a loop's steps) whose holder died are ended by a claim, and no
+  // registry worker may be running beside BullMQ's: each lease interval, this worker ends them
+  const reaper = setInterval(
+    () => void registry.jobs.endLapsedJobs().catch((error: unknown) => options.onError?.(error)),
+    leaseMs,
+  );
+  reaper.unref();
   // BullMQ gave up on it (its retries, or stalls, ran out): the registry must not show it running
   worker.on('failed', (job, error) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
@@ -170,8 +193,10 @@ export function startBullWorker(
   });
   return {
     close: async (stopOptions: { abandon?: boolean } = {}) => {
+      clearInterval(reaper);
       if (stopOptions.abandon) abandon.abort();
-      await worker.close();
+      // abandoning: the jobs are stopped and back in the queue, and Redis may not answer: do not wait on it
+      await worker.close(stopOptions.abandon === true);
     },
   };
 }

@@ -19,11 +19,15 @@ export interface LoopTriggers {
     threshold: number;
     base: number;
     added: Record<string, number>;
+    /** Reviewed rows the dataset version holds already (they add nothing). */
+    duplicates: number;
+    /** Reviewed items held back (disagreeing reviews, a conflict, an input that does not read). */
+    held: number;
   };
   /** The policy's alert rules that are firing, with when they began. */
   alerts: { rule: string; since: number; new: boolean }[];
-  /** The last iteration of this task's loop, if any. */
-  last?: { id: string; startedAt: number; status: string };
+  /** The last iteration of this task's loop, if any, and its outcome when it noted one. */
+  last?: { id: string; startedAt: number; status: string; outcome?: string };
   /** The last iteration failed on its own trigger (its corrections already written): once more. */
   retry: boolean;
 }
@@ -52,6 +56,9 @@ export async function loopTriggers(
       threshold: trigger.corrections,
       base: pending.base,
       added: pending.added,
+      // reviewed rows that add nothing: the dataset holds them already, or they wait (held)
+      duplicates: pending.duplicates,
+      held: pending.held.length,
     };
     if (count >= trigger.corrections)
       reasons.push(`${count} new reviewed rows in queue ${trigger.queue} (threshold ${trigger.corrections})`);
@@ -80,6 +87,13 @@ export async function loopTriggers(
     corrections,
     alerts,
     retry,
-    ...(last && { last: { id: last.id, startedAt: last.startedAt, status: last.status } }),
+    ...(last && {
+      last: {
+        id: last.id,
+        startedAt: last.startedAt,
+        status: last.status,
+        ...(typeof last.summary?.outcome === 'string' && { outcome: last.summary.outcome }),
+      },
+    }),
   };
 }

@@ -28,6 +28,8 @@ export function loopStepRunner(
   const worker = workerName();
   return async (args, options) => {
     const leaseMs = 30_000;
+    // a step of a loop that died (this one's, resumed) is no worker's to end: ended here, before the next
+    await registry.jobs.endLapsedJobs();
     const job = await submitJob(registry, {
       args,
       cwd: input.folder,

@@ -123,6 +123,26 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       expect(await registry.jobs.claim('f', 10_000)).toBeUndefined();
       await registry.jobs.abandon(held.id, 'gave up');
       expect(await registry.jobs.get(held.id)).toMatchObject({ status: 'failed', error: 'gave up' });
+      // no claimant comes (a loop's own step, BullMQ workers only): ended all the same once lapsed,
+      // while a live lease, or a lapsed one with attempts left, is left as it is
+      const orphan = await registry.jobs.submit({
+        kind: 'eval',
+        args: ['eval'],
+        cwd: '/tmp',
+        queue: 'registry',
+        maxAttempts: 1,
+        actor: 'ana',
+        heldBy: { worker: 'gone', leaseMs: 10_000 },
+      });
+      const retried = await job(registry, 2);
+      await registry.jobs.start(retried.id, 'gone', 10_000);
+      expect(await registry.jobs.endLapsedJobs()).toBe(0);
+      expect(await registry.jobs.endLapsedJobs(Date.now() + 20_000)).toBe(1);
+      expect(await registry.jobs.get(orphan.id)).toMatchObject({
+        status: 'failed',
+        error: 'its worker stopped without finishing, 1 of 1 attempts',
+      });
+      expect((await registry.jobs.get(retried.id)).status).toBe('running');
     });
 
     it('retries a crashed attempt while attempts remain, and keeps the tail of the log', async () => {

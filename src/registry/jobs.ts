@@ -344,6 +344,27 @@ export class JobStore {
   }
 
   /**
+   * Ends every running job whose lease lapsed and which may not run again (its worker died holding its
+   * last attempt, or a cancel was asked for), as a claim would end it on the way: a queue no worker
+   * claims from (BullMQ workers only, a loop's own step jobs) leaves them `running` otherwise. Returns
+   * how many it ended.
+   */
+  async endLapsedJobs(now = Date.now()): Promise<number> {
+    return this.write(async (transaction) => {
+      let query = transaction
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', '=', 'running')
+        .where('lease_until', '<', now);
+      if (this.dialect === 'postgres') query = query.forUpdate().skipLocked();
+      let ended = 0;
+      for (const row of await query.execute())
+        if (await this.endLapsed(transaction, toRecord(row), now)) ended++;
+      return ended;
+    });
+  }
+
+  /**
    * Ends a running job whose lease lapsed when it may not run again: cancelled when a cancel was asked
    * for, failed when its attempts are spent. True when it ended.
    */

@@ -35,8 +35,12 @@ export const text = (value: unknown): string =>
 /** A version id, short. */
 export const shortId = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '–');
 
-/** A run id, short: the random part of run-<time>-<hex>, else its first 8 characters. */
-export const shortRunId = (id: string): string => /^run-\d+-([0-9a-f]+)$/.exec(id)?.[1] ?? id.slice(0, 8);
+/**
+ * A run id, short: the random part of run-<time>-<hex>, with the step a loop's step runs name after it
+ * (`28733f.retune.1`), else its first 8 characters.
+ */
+export const shortRunId = (id: string): string =>
+  /^run-\d+-([0-9a-f]+(?:\.[\w.-]+)?)$/.exec(id)?.[1] ?? id.slice(0, 8);
 
 /** Any value as text on one line, cut to `length` characters with an ellipsis. */
 export function excerpt(value: unknown, length = 160): string {

@@ -79,11 +79,14 @@ function describePlan(
   }
   if (triggers.corrections)
     print(
-      `corrections: ${triggers.corrections.pending} new reviewed rows in queue ${triggers.corrections.queue} (threshold ${triggers.corrections.threshold})`,
+      `corrections: ${triggers.corrections.pending} new reviewed rows in queue ${triggers.corrections.queue} (threshold ${triggers.corrections.threshold})${skippedRows(triggers.corrections)}`,
     );
   for (const alert of triggers.alerts)
     print(`alert ${alert.rule}: firing${alert.new ? '' : ' (already answered by the last iteration)'}`);
-  if (triggers.last) print(`last iteration: ${triggers.last.id} (${triggers.last.status})`);
+  if (triggers.last)
+    print(
+      `last iteration: ${triggers.last.id} (${triggers.last.status}${triggers.last.outcome ? `: ${triggers.last.outcome}` : ''})`,
+    );
   if (!found.start) {
     print('no trigger holds: nothing would happen');
     return;
@@ -108,6 +111,17 @@ function describePlan(
   print(
     `  4. canary on ${policy.canary.primary}: ${steps}, promote when ${policy.canary.promoteWhen}, timeout ${formatDuration(policy.canary.timeout)}`,
   );
+}
+
+/** Why reviewed rows add nothing, when some do not: "; 30 more already in version 1, 2 held back". */
+function skippedRows(corrections: { base: number; duplicates: number; held: number }): string {
+  const parts = [
+    ...(corrections.duplicates
+      ? [`${corrections.duplicates} more already in version ${corrections.base}`]
+      : []),
+    ...(corrections.held ? [`${corrections.held} held back (reviews that disagree, conflict or do not read)`] : []),
+  ];
+  return parts.length ? `; ${parts.join(', ')}` : '';
 }
 
 /** A finished (or paused) iteration, in words. */

@@ -40,21 +40,24 @@ function line(run: RunRecord): string {
   const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
   const trained = run.summary?.testExactMatch ?? run.summary?.devExactMatch;
   const best = run.summary?.best as { method?: unknown; testAccuracy?: unknown } | undefined;
+  const outcome = run.summary?.outcome;
   const score =
-    run.kind === 'comparison' && typeof best?.testAccuracy === 'number' // the method that scored best
-      ? comparisonLine(run, { method: best.method, testAccuracy: best.testAccuracy })
-      : run.summary && typeof run.summary.score === 'number'
-        ? `score ${run.summary.score.toFixed(3)}`
-        : run.kind === 'soft-training' && typeof run.summary?.testLabelAccuracy === 'number' // a label task's, as served
-          ? `test label accuracy ${run.summary.testLabelAccuracy.toFixed(3)}`
-          : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
-            ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
-            : typeof gap?.difference === 'number' // a bias audit
-              ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
-              : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range?.value ===
-                  'number'
-                ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
-                : '';
+    run.kind === 'loop' && typeof outcome === 'string' // a loop iteration: promoted, refused, rolled back, …
+      ? `${outcome}${typeof run.summary?.reason === 'string' ? `: ${run.summary.reason}` : ''}`
+      : run.kind === 'comparison' && typeof best?.testAccuracy === 'number' // the method that scored best
+        ? comparisonLine(run, { method: best.method, testAccuracy: best.testAccuracy })
+        : run.summary && typeof run.summary.score === 'number'
+          ? `score ${run.summary.score.toFixed(3)}`
+          : run.kind === 'soft-training' && typeof run.summary?.testLabelAccuracy === 'number' // a label task's, as served
+            ? `test label accuracy ${run.summary.testLabelAccuracy.toFixed(3)}`
+            : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
+              ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
+              : typeof gap?.difference === 'number' // a bias audit
+                ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
+                : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range
+                      ?.value === 'number'
+                  ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
+                  : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,
@@ -65,7 +68,8 @@ function line(run: RunRecord): string {
     run.task,
     run.status,
     run.status === 'running' || run.status === 'interrupted' ? progress : score,
-    run.version ? `-> ${run.version.slice(0, 12)}` : '',
+    // a loop's version is its candidate, promoted or not
+    run.version ? `${run.kind === 'loop' ? 'candidate ' : '-> '}${run.version.slice(0, 12)}` : '',
   ]
     .filter((part) => part !== '')
     .join('  ');

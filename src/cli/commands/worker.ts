@@ -3,6 +3,7 @@
 // the registry's own queue, or from BullMQ on Redis with --redis (or REDIS_URL). Workers on any number
 // of machines may share one registry (Postgres, with DATABASE_URL) and the jobs' folders.
 import { defineCommand } from 'citty';
+import { PromptuneError } from '../../errors/index.js';
 import { parseDuration } from '../../observe/index.js';
 import { RegistryJobWorker, startBullWorker, workerName } from '../../jobs/index.js';
 import type { JobRecord } from '../../registry/index.js';
@@ -31,13 +32,25 @@ export default defineCommand({
       const name = workerName();
       const onFinished = (job: JobRecord) =>
         process.stdout.write(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}\n`);
-      const onError = (error: unknown) => process.stderr.write(`worker: ${String(error)}\n`);
+      // a connection's errors repeat every retry: each is said once, until another comes
+      let said = '';
+      const onError = (error: unknown) => {
+        const text = PromptuneError.isInstance(error)
+          ? `${error.message} (code ${error.code})`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+        if (text === said) return;
+        said = text;
+        process.stderr.write(`worker: ${text}${redisUrl ? ' (retrying)' : ''}\n`);
+      };
       if (args.once && !redisUrl) {
         await new RegistryJobWorker(registry, { leaseMs, name, onFinished, onError }).drainQueue();
         return;
       }
+      // a Redis that does not answer in 10 s is refused (CONNECTION_FAILED), as job submit refuses it
       const worker = redisUrl
-        ? startBullWorker(registry, redisUrl, { leaseMs, concurrency, name, onFinished, onError })
+        ? await startBullWorker(registry, redisUrl, { leaseMs, concurrency, name, onFinished, onError })
         : new RegistryJobWorker(registry, { leaseMs, concurrency, name, onFinished, onError }).start();
       process.stdout.write(
         `worker ${name} taking jobs from ${redisUrl ? 'BullMQ on Redis' : 'the registry queue'}\n`,
