@@ -119,7 +119,9 @@ function skippedRows(corrections: { base: number; duplicates: number; held: numb
     ...(corrections.duplicates
       ? [`${corrections.duplicates} more already in version ${corrections.base}`]
       : []),
-    ...(corrections.held ? [`${corrections.held} held back (reviews that disagree, conflict or do not read)`] : []),
+    ...(corrections.held
+      ? [`${corrections.held} held back (reviews that disagree, conflict or do not read)`]
+      : []),
   ];
   return parts.length ? `; ${parts.join(', ')}` : '';
 }
