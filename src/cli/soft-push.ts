@@ -3,6 +3,7 @@
 // (the task's spec, the data's files, the training run's settings and metrics).
 import { basename, resolve } from 'node:path';
 import { PermissionError, unlessNotFound } from '../errors/index.js';
+import { taskConstraint } from '../guard/index.js';
 import { pushSoftPrompt, versionBaseModel, type PromptVersion } from '../registry/index.js';
 import type { LlamaModel } from '../engine/index.js';
 import { matchesFingerprint, readAdapterMetadata } from '../soft/index.js';
@@ -121,6 +122,17 @@ export async function pushAdapter(
         `${name} is registered as a label task (${source.labels.length} labels in its training targets: ${shown.join(', ')}${source.labels.length > 5 ? ', …' : ''}): the service answers with one of them, decoding constrained to them as training scored. To register another spec, push with --baseline <spec>, or register it first (promptune registry push --task <spec>).\n`,
       );
     }
+    // a label task's spec that does not constrain decoding is served with the text the adapter writes,
+    // not the label its training's label accuracy counts
+    if (
+      (args.baseline || registered) &&
+      source.labels &&
+      spec.output.kind === 'label' &&
+      !taskConstraint(spec)
+    )
+      process.stderr.write(
+        `warning: ${args.baseline ? `--baseline ${args.baseline}` : `the registry's spec of ${name}`} does not constrain decoding to its labels: the service answers with the text the adapter writes, which the test exact match scores (label accuracy counts the label it would answer constrained). To serve it as a label, add decoding: { constrain: true } to the spec (local models only).\n`,
+      );
     const previous = await unlessNotFound(registry.resolveVersion(name));
     const parent =
       args.parent === undefined ? undefined : await registry.resolveVersion(spec.name, args.parent);

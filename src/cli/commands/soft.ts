@@ -5,6 +5,7 @@ import { defineCommand, parseArgs } from 'citty';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
+import { taskConstraint } from '../../guard/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { hasCheckpoint } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
@@ -313,7 +314,7 @@ const train = defineCommand({
             `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
           );
         process.stdout.write(
-          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (served constrained to its labels), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (${baselineTask && !taskConstraint(baselineTask.spec) ? "constrained to its labels; --baseline's spec serves it unconstrained" : 'served constrained to its labels'}), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
           `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}` : ''}\n`,

@@ -7,12 +7,13 @@ import type { Run, Version } from '../types';
 
 /**
  * The test score a version's training recorded (an adapter's), for the versions table: a label task's
- * label accuracy (how it is served, constrained to its labels), else exact match; '–' without one.
+ * label accuracy (how it is served when its spec constrains decoding), said so, else exact match (what
+ * eval and the loop's gate compare); '–' without one.
  */
 export function trainingTestScore(version: Version): string {
   const metrics = ((version.content.promptune ?? {}) as { metrics?: Record<string, unknown> }).metrics;
-  const test = metrics?.testLabelAccuracy ?? metrics?.testExactMatch;
-  return typeof test === 'number' ? score(test) : '–';
+  if (typeof metrics?.testLabelAccuracy === 'number') return `${score(metrics.testLabelAccuracy)} (labels)`;
+  return typeof metrics?.testExactMatch === 'number' ? score(metrics.testExactMatch) : '–';
 }
 
 /**

@@ -362,7 +362,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                   <th>method</th>
                   <th
                     className="number"
-                    title="the test score its training recorded: a label task's label accuracy (as served), else exact match"
+                    title="the test score its training recorded: a label task's label accuracy (among its labels, as served when its spec constrains decoding), else exact match"
                   >
                     test
                   </th>
