@@ -171,26 +171,39 @@ describe('promptune generate', () => {
 
   it('refuses a job whose command line would fail on its worker, at submission, and records no job', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'promptune-job-check-')), 'registry.sqlite');
-    for (const [command, error, hint] of [
+    // each shown the usage of the job's own command (or its parent's, for a mistyped subcommand)
+    for (const [command, error, hint, usage] of [
       [
         ['soft', 'train', '--bogus', '1'],
         "the job's command line: unknown option --bogus",
-        'See promptune soft train --help.',
+        'See the options above.',
+        /USAGE (promptune )?soft train /,
       ],
       [
         ['soft', 'trian'],
         "the job's command line: Unknown command trian",
-        'Did you mean train? See promptune soft --help.',
+        'Did you mean train? See the usage above, or promptune --help.',
+        /USAGE (promptune )?soft train\|train-multitask/,
       ],
       [
         ['eval', '--push', '--no-push'],
         "the job's command line: --push and --no-push are both given",
         'Give one of them',
+        /USAGE (promptune )?eval /,
       ],
-    ]) {
+      // a required option left out fails on the worker after queueing: refused at submission
+      [
+        ['eval', '--version', 'animal@4'],
+        "the job's command line: missing required option --model",
+        'See the options above.',
+        /USAGE (promptune )?eval /,
+      ],
+    ] as const) {
       const refused = promptune('job', 'submit', '--db', db, '--', ...command);
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain(`error: ${error}\nhint: ${hint}`);
+      expect(refused.stdout).toMatch(usage);
+      expect(refused.stdout).not.toContain('USAGE job submit');
     }
     const other = promptune('job', 'submit', '--db', db, '--', 'generate', '--model', 'x');
     expect(other.stderr).toContain('error: a job cannot run "generate"\n');

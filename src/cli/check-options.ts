@@ -60,3 +60,24 @@ export async function findContradictedOption(
     .map(([name]) => name)
     .find((name) => written(`--${name}`) && written(`--no-${name}`));
 }
+
+/**
+ * The first required option `rawArgs` does not write, if any (`--` ends the options): citty would say
+ * so when the command runs, which for a job is on a worker, after it was queued.
+ */
+export async function findMissingRequired(
+  command: CommandDef,
+  rawArgs: string[],
+): Promise<string | undefined> {
+  const args = ((typeof command.args === 'function' ? await command.args() : await command.args) ??
+    {}) as ArgsDef;
+  const options = rawArgs.slice(0, rawArgs.includes('--') ? rawArgs.indexOf('--') : undefined);
+  const written = (name: string) =>
+    options.some((token) => token === `--${name}` || token.startsWith(`--${name}=`));
+  return Object.entries(args)
+    .filter(
+      ([, definition]) => definition.type !== 'positional' && 'required' in definition && definition.required,
+    )
+    .map(([name]) => name)
+    .find((name) => !written(name));
+}

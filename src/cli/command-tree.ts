@@ -3,7 +3,7 @@
 // written both ways. main.ts runs what they pass; `job submit` checks a job's command line with them, so a
 // typo is refused at submission instead of failing on a worker.
 import { defineCommand, type CommandDef } from 'citty';
-import { findContradictedOption, findUnknownOption } from './check-options.js';
+import { findContradictedOption, findMissingRequired, findUnknownOption } from './check-options.js';
 import { nearestName } from '../errors/index.js';
 
 /** A subcommand imported when it runs, so a command loads its own dependencies and not every other's. */
@@ -74,6 +74,8 @@ export interface CommandLineProblem {
   hint: string;
   /** What the usage shown with it helps with: the commands, the options, or nothing more to say. */
   see?: 'usage' | 'options';
+  /** The command line whose usage is shown (a job's own, after `--`); absent, the one typed. */
+  usageOf?: string[];
 }
 
 /**
@@ -85,17 +87,42 @@ export async function commandLineProblem(rawArgs: string[]): Promise<CommandLine
   const dashes = rawArgs.indexOf('--');
   if (own || rawArgs[0] !== 'job' || !['submit', 'run'].includes(rawArgs[1]) || dashes < 0) return own;
   const job = rawArgs.slice(dashes + 1);
-  const problem =
-    job[0] && (await subCommandsOf(main as CommandDef))[job[0]] ? await ownProblem(job) : undefined;
+  const known = job[0] && (await subCommandsOf(main as CommandDef))[job[0]];
+  // a required option is checked for the commands a job may run (the rest are refused as such after)
+  const runnable = known && (await isJobCommand(job));
+  const problem = known
+    ? ((await ownProblem(job)) ?? (runnable ? await missingRequired(job) : undefined))
+    : undefined;
   if (!problem) return undefined;
   // the command's own words (a mistyped subcommand, the last of them, left out)
   const words = job.slice(0, job.findIndex((arg) => arg.startsWith('-')) >>> 0);
   if (problem.message.startsWith('Unknown command')) words.pop();
   return {
     message: `the job's command line: ${problem.message}`,
-    // the usage shown is job submit's: the job's own command's is elsewhere
-    hint: `${problem.hint}See promptune ${words.join(' ')} --help.`,
+    // the usage shown is the job's command's (its parent's, for a mistyped subcommand), not job submit's
+    hint: problem.hint,
+    see: problem.see ?? 'options',
+    usageOf: words,
   };
+}
+
+/** Whether a job may run `args` (job submit refuses the rest with JOB_BAD_COMMAND). */
+async function isJobCommand(args: string[]): Promise<boolean> {
+  // loaded here: the jobs layer (BullMQ) costs every other command line 0.4 s at start
+  const { jobKind } = await import('../jobs/index.js');
+  try {
+    jobKind(args);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A required option the job's command line lacks: said at submission, not on a worker after queueing. */
+async function missingRequired(rawArgs: string[]): Promise<CommandLineProblem | undefined> {
+  const [command] = await resolveCommand(rawArgs);
+  const missing = await findMissingRequired(command, rawArgs);
+  return missing ? { message: `missing required option --${missing}`, hint: '', see: 'options' } : undefined;
 }
 
 async function ownProblem(rawArgs: string[]): Promise<CommandLineProblem | undefined> {

@@ -26,7 +26,9 @@ async function run(rawArgs: string[]): Promise<number> {
       usage: json ? 'See --help for the usage.' : 'See the usage above, or promptune --help.',
     };
     const hint = `${problem.hint}${problem.see ? see[problem.see] : ''}`;
-    return usageError(command, parent, problem.message, hint, json);
+    // a job's command line is shown its own command's usage (job submit's says nothing of it)
+    const [shown, shownParent] = problem.usageOf ? await resolveCommand(problem.usageOf) : [command, parent];
+    return usageError(shown, shownParent, problem.message, hint, json);
   }
   try {
     await runCommand(main, { rawArgs });
