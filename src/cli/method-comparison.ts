@@ -23,7 +23,7 @@ import {
 import { comparisonSource, SOURCE_LEARNING_RATE } from './comparison-source.js';
 import { measurementKey, taskDataHash, type ComparisonJournal } from './comparison-journal.js';
 import type { MethodMeasurement } from './method-measurement.js';
-import { labelCandidates, labelSet, readSoftData, warnUnseenLabels } from './soft-data.js';
+import { labelCandidates, labelSet, readSoftData, warnDataShape, warnUnseenLabels } from './soft-data.js';
 import { heldOutExamples, type HeldOutText } from './held-out-text.js';
 import { trainingOrder } from './training-subsets.js';
 import {
@@ -111,6 +111,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     // a label no training example has is scored wrong by every method: said before the hours, as soft
     // train says it
     warnUnseenLabels(labelSet(trainSplits[index].targets), [dev, test]);
+    warnDataShape(trainSplits[index], [dev, test]);
   }
   // a size past a task's examples is all of them, measured once
   const sizesOf = (examples: number) => [

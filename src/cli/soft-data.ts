@@ -64,6 +64,36 @@ export function readSoftData(
   };
 }
 
+/**
+ * Warns of data that trains or scores other than it reads: targets that follow their inputs without a
+ * space (`…said:` + `happy` is the text `…said:happy`, a word the model rarely writes; the shared tasks
+ * start each target with one), and dev or test inputs that are training inputs too (their accuracy
+ * counts examples the training saw).
+ */
+export function warnDataShape(train: SoftData, others: (SoftData | undefined)[]): void {
+  const joined = train.inputs.filter(
+    (input, index) => /\S$/.test(input) && /^[\p{L}\p{N}]/u.test(train.targets[index]),
+  ).length;
+  if (joined > 0 && joined * 2 >= train.inputs.length) {
+    const at = train.inputs.findIndex(
+      (input, index) => /\S$/.test(input) && /^[\p{L}\p{N}]/u.test(train.targets[index]),
+    );
+    const end = train.inputs[at].slice(-12);
+    process.stderr.write(
+      `${train.path}: ${joined} of ${train.inputs.length} targets follow their inputs without a space (${JSON.stringify(end)} + ${JSON.stringify(train.targets[at])} is read as ${JSON.stringify(end + train.targets[at])}); a model writes a new word after a space, so start each target with one (${JSON.stringify(` ${train.targets[at]}`)}), as the shared tasks do, or end each input with one\n`,
+    );
+  }
+  const seen = new Set(train.inputs);
+  for (const split of others) {
+    if (!split) continue;
+    const repeated = split.inputs.filter((input) => seen.has(input)).length;
+    if (repeated > 0)
+      process.stderr.write(
+        `${split.path}: ${repeated} of ${split.inputs.length} inputs are training inputs too (${train.path}): their accuracy counts examples the training saw\n`,
+      );
+  }
+}
+
 /** The first three distinct values, quoted, and "…" when there are more: `"dog", "cat", "bird", …`. */
 export function quotedFew(values: string[]): string {
   const distinct = [...new Set(values)];

@@ -21,5 +21,10 @@ export function nearestName(written: string, names: Iterable<string>): string | 
     .filter((name) => name.length > 1)
     .map((name) => ({ name, cost: editDistance(written, name) }))
     .sort((x, y) => x.cost - y.cost)[0];
-  return nearest && nearest.cost <= Math.max(2, written.length / 3) ? nearest.name : undefined;
+  // near enough, and not a whole rewrite of a short name (--lr is no typo of --db)
+  return nearest &&
+    nearest.cost <= Math.max(2, written.length / 3) &&
+    nearest.cost < Math.min(written.length, nearest.name.length)
+    ? nearest.name
+    : undefined;
 }

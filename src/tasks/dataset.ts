@@ -159,9 +159,15 @@ export function parseExamples(bytes: Uint8Array, path: string, shape: ExampleSha
     const fields: Record<string, unknown> = {};
     for (const field of shape.inputFields) {
       if (!Object.hasOwn(record, field) || record[field] === undefined || record[field] === null) {
+        // a CSV's first line is its header: without one, its first example named the columns
+        const columns = Object.keys(record);
         throw new DatasetError(`${path}:${line}: missing field "${field}"`, {
           code: 'DATASET_MISSING_FIELD',
-          hint: `Every example needs the input fields ${shape.inputFields.join(', ')} and the target "${shape.targetField}".`,
+          hint: `Every example needs the input fields ${shape.inputFields.join(', ')} and the target "${shape.targetField}".${
+            path.endsWith('.csv')
+              ? ` The first line of a .csv file is its header, naming the columns (here: ${columns.map((column) => JSON.stringify(column)).join(', ')}): begin the file with ${[...shape.inputFields, shape.targetField].join(',')}, or name the columns it has (--input-field, --target-field, or the spec's data fields).`
+              : ''
+          }`,
         });
       }
       fields[field] = record[field];

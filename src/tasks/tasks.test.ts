@@ -139,6 +139,14 @@ describe('datasets', () => {
     expect(
       caught(() => readExamples(write('bad.csv', 'input,target\n"unclosed,greeting\n'), shape)).code,
     ).toBe('DATASET_SYNTAX');
+    // without a header its first example names the columns: the hint says so
+    const headless = caught(() =>
+      readExamples(write('headless.csv', 'hello,greeting\nbye,farewell\n'), shape),
+    );
+    expect(headless.message).toContain('headless.csv:2: missing field "input"');
+    expect(headless.hint).toContain(
+      'The first line of a .csv file is its header, naming the columns (here: "hello", "greeting"): begin the file with input,target',
+    );
   });
   it('seeded splits are reproducible and partition the data', () => {
     const rows = readExamples(join(examples, 'support-tickets/tickets.jsonl'), {

@@ -45,6 +45,7 @@ import {
   labelSet,
   readSoftData,
   taskFolderNames,
+  warnDataShape,
   warnUnseenLabels,
 } from '../soft-data.js';
 import { failRuns, recordRuns } from '../run-recorder.js';
@@ -182,6 +183,7 @@ export default defineCommand({
       const test = splitFile(folder, 'test') ? read('test') : undefined;
       const labels = labelSet(train.data.targets);
       warnUnseenLabels(labels, [dev.data, test?.data]);
+      warnDataShape(train.data, [dev.data, test?.data]);
       return {
         name: names[task],
         train: train.examples,

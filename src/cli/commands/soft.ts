@@ -15,7 +15,14 @@ import { givenOptions, numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
-import { checkTaskFolder, labelCandidates, labelSet, readSoftData, warnUnseenLabels } from '../soft-data.js';
+import {
+  checkTaskFolder,
+  labelCandidates,
+  labelSet,
+  readSoftData,
+  warnDataShape,
+  warnUnseenLabels,
+} from '../soft-data.js';
 import {
   candidateName,
   checkSearchOptions,
@@ -140,6 +147,7 @@ const train = defineCommand({
       ? readSoftData(paths.test, loaded, fields, virtualTokens)
       : undefined;
     warnUnseenLabels(labels, [devData, testData]);
+    warnDataShape(trainData, [devData, testData]);
     if (plan.method === 'full-fine-tuning') {
       // a whole model is not a registry version, and it is written as its source was: both known now
       if (args.push)
