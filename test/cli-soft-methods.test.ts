@@ -78,7 +78,7 @@ describe('promptune soft train --method', () => {
     const liked = like('like', '--like', summary.pushed);
     expect(liked.status, liked.stderr).toBe(0);
     expect(liked.stderr).toContain(
-      `--like ${summary.pushed}: version ${summary.pushed}'s LoRA: --method lora --rank 4 --alpha 8 --targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj --dropout 0.1`,
+      `--like ${summary.pushed}: version ${summary.pushed}'s LoRA: --method lora --rank 4 --alpha 8 --targets q,k,v,o,gate,up,down --dropout 0.1`,
     );
     const likeConfig = (out: string) =>
       JSON.parse(readFileSync(join(data, out, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;

@@ -56,17 +56,17 @@ describe('soft train --like', () => {
   it("replaces --like with the version's options, those written winning", async () => {
     const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await expand('greet@2', '--steps', '4')).toEqual([
-      ...['--method', 'lora', '--rank', '4', '--alpha', '8', '--targets', 'q_proj,v_proj'],
+      ...['--method', 'lora', '--rank', '4', '--alpha', '8', '--targets', 'q,v'],
       ...['--data', 'greet', '--steps', '4'],
     ]);
     // a bare number is a version of --data's task; --like=… is read as --like …
     expect(await expand('2', '--rank=16', '--method', 'lora')).toEqual([
-      ...['--targets', 'q_proj,v_proj', '--data', 'greet', '--rank=16', '--method', 'lora'],
+      ...['--targets', 'q,v', '--data', 'greet', '--rank=16', '--method', 'lora'],
     ]);
     // and says what it added
     expect(said.mock.calls.map(([line]) => String(line))).toEqual([
-      "--like greet@2: version greet@2's LoRA: --method lora --rank 4 --alpha 8 --targets q_proj,v_proj\n",
-      "--like 2: version greet@2's LoRA: --targets q_proj,v_proj\n",
+      "--like greet@2: version greet@2's LoRA: --method lora --rank 4 --alpha 8 --targets q,v\n",
+      "--like 2: version greet@2's LoRA: --targets q,v\n",
     ]);
     said.mockRestore();
   });

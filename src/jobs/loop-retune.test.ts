@@ -25,7 +25,7 @@ describe("a soft re-tune's method", () => {
   it("trains like production, and says production's shape beside the policy's options", () => {
     expect(retuneMethod(soft(lora), ['--steps', '40'])).toEqual({
       args: ['--like', 'name@v3-id'],
-      note: 'LoRA, as version 3 (--method lora --rank 4 --alpha 8 --targets up_proj,down_proj,q_proj,v_proj,o_proj,k_proj,gate_proj)',
+      note: 'LoRA, as version 3 (--method lora --rank 4 --alpha 8 --targets q,k,v,o,gate,up,down)',
       differs: false,
     });
     // the policy's rank wins, and takes soft train's alpha for it

@@ -473,14 +473,14 @@ describe('the closed loop, step by step', () => {
     expect(said).toContain("gate: version 3 0.500 against production's 0.600 on test: refused");
     // and the method, as the dry run says it
     expect(said).toContain(
-      're-tune method: LoRA, as version 2 (--method lora --rank 16 --alpha 32 --targets q_proj,v_proj)',
+      're-tune method: LoRA, as version 2 (--method lora --rank 16 --alpha 32 --targets q,v)',
     );
     // the policy's own method or option wins
     const named = await train(['--method', 'prefix-tuning']);
     expect(named).not.toContain('--like');
     expect(named).toMatch(/--push --method prefix-tuning/);
     expect(await train(['--rank', '4'])).toMatch(/--like greet@\S+ .*--rank 4/);
-    expect(said).toContain('re-tune method: LoRA, as version 2 (--method lora --targets q_proj,v_proj)');
+    expect(said).toContain('re-tune method: LoRA, as version 2 (--method lora --targets q,v)');
     // an option a LoRA would refuse: the policy trains what it says, with the default method, and the
     // iteration warns that production's method is not kept
     expect(await train(['--virtual-tokens', '8'])).not.toContain('--like');

@@ -69,11 +69,22 @@ export function methodOptionsRead(
   }
 }
 
-/** PEFT's target_modules as `--targets` takes them (the last part of a dotted name), when a list. */
+/** soft train's --targets names, in the order its default lists them. */
+const TARGET_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+
+/**
+ * PEFT's target_modules as `--targets` takes them, when a list: the last part of a dotted name, written
+ * as soft train's default writes it (`q` for `q_proj`, in its order), so that the same projections read
+ * the same in a run's record and checkpoint whatever order PEFT's file listed them in.
+ */
 function targetNames(value: unknown): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const names = value.map((name) => (typeof name === 'string' ? name.split('.').at(-1)! : ''));
-  return names.every((name) => /^[a-z_]+$/.test(name)) ? names.join(',') : undefined;
+  if (!names.every((name) => /^[a-z_]+$/.test(name))) return undefined;
+  const short = names.map((name) => name.replace(/_proj$/, ''));
+  // a name soft train does not know is kept as written: soft train refuses it, naming it
+  if (!short.every((name) => TARGET_ORDER.includes(name))) return names.join(',');
+  return [...new Set(short)].sort((a, b) => TARGET_ORDER.indexOf(a) - TARGET_ORDER.indexOf(b)).join(',');
 }
 
 /** The options with values, in order. */
