@@ -696,28 +696,6 @@ describe('promptune soft', () => {
     const folded = other(shouting);
     expect(folded.status, folded.stderr).toBe(0);
     expect(folded.stderr).not.toContain('may not be');
-    // pushed under a label spec that does not constrain decoding, it is served with the text it writes:
-    // said, with how to serve it as a label; a spec that constrains says nothing
-    const unconstrained = other(spec, '--push', '--db', database);
-    expect(unconstrained.status, unconstrained.stderr).toBe(0);
-    expect(unconstrained.stderr).toContain(
-      `warning: --baseline ${spec} does not constrain decoding to its labels: the service answers with the text the adapter writes`,
-    );
-    expect(unconstrained.stdout).toContain("--baseline's spec serves it unconstrained");
-    const constrained = join(data, 'animal-constrained.yaml');
-    writeFileSync(
-      constrained,
-      readFileSync(spec, 'utf8').replaceAll('../../shared', join(repositoryRoot, '..', 'shared')) +
-        'decoding:\n  constrain: true\n',
-    );
-    const served = softTrain(
-      data,
-      join(data, 'constrained'),
-      ...['--steps', '1', '--no-search', '--baseline', constrained, '--push', '--db', database],
-    );
-    expect(served.status, served.stderr).toBe(0);
-    expect(served.stderr).not.toContain('does not constrain decoding');
-    expect(served.stdout).toContain('(served constrained to its labels)');
   });
 
   it('grows a default prompt-tuning run past its 6 epochs while dev improves, and says so', () => {

@@ -107,7 +107,7 @@ describe('comparison standings', () => {
       'best LoRA 1.000 [0.839, 1.000] (tied with full fine-tuning; the cheapest to serve of them). Not clearly below it: full fine-tuning, prompt tuning, no tuning (the frozen model).',
     );
     expect(lines[1]).toBe(
-      'Cheapest to serve of the best and those not clearly below it: no tuning (the frozen model).',
+      'Cheapest to serve of the best and those not clearly below it: no tuning (the frozen model) (−0.100 [−0.250, +0.000] from the best).',
     );
     expect(lines[2]).toBe(
       'No method is shown to beat the frozen model on 20 test examples: a larger test split would tell smaller differences apart.',

@@ -20,6 +20,8 @@ export interface MethodStanding {
   name: string;
   /** soft train's --method of the row; absent for the frozen model. */
   method?: string;
+  /** A multitask prompt transferred from a prompt of the other tasks (soft train-multitask makes it). */
+  transferred?: boolean;
   accuracy: number;
   serving?: ServingCost;
   /** The 95% interval of its accuracy (Wilson's) on the test examples. */
@@ -65,7 +67,7 @@ export function byServingCost(a: ServingCost | undefined, b: ServingCost | undef
   const cost = (serving: ServingCost | undefined) =>
     serving
       ? [serving.sharesModel ? 0 : 1, serving.bytesPerTask, serving.extraMultiplyAddsPerToken]
-      : [2, Infinity, Infinity];
+      : [2, Number.MAX_VALUE, Number.MAX_VALUE];
   const [left, right] = [cost(a), cost(b)];
   return left.map((value, index) => value - right[index]).find((difference) => difference !== 0) ?? 0;
 }
@@ -88,10 +90,21 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
       ...largest.map((measurement) => ({
         name: methodName(measurement),
         method: measurement.method as string | undefined,
+        transferred: measurement.sourceTasks !== undefined,
         serving: measurement.serving,
         correct: pick(measurement),
       })),
-      ...(frozen ? [{ name: FROZEN, method: undefined, serving: FROZEN_COST, correct: pick(frozen) }] : []),
+      ...(frozen
+        ? [
+            {
+              name: FROZEN,
+              method: undefined,
+              transferred: false,
+              serving: FROZEN_COST,
+              correct: pick(frozen),
+            },
+          ]
+        : []),
     ];
     const paired = rows.flatMap((row) =>
       row.correct === undefined ? [] : [{ ...row, correct: [...row.correct].map(Number) }],
@@ -137,6 +150,7 @@ export function comparisonStandings(measurements: MethodMeasurement[]): TaskStan
         methods: ranked.map((row, index) => ({
           name: row.name,
           ...(row.method !== undefined && { method: row.method }),
+          ...(row.transferred && { transferred: true }),
           accuracy: mean(row.correct),
           ...(row.serving && {
             serving: {
@@ -209,9 +223,14 @@ export function pickLines(standing: Pick<TaskStanding, 'methods' | 'pick' | 'tes
   const close = notClearlyBelow(standing);
   if (!standing.pick) return [];
   const frozenClose = close.includes(FROZEN) || standing.methods[0]?.name === FROZEN;
+  // a cheaper row may still be behind the best: its gap is said beside it
+  const picked = standing.methods.find((method) => method.name === standing.pick);
+  const gap = picked?.difference
+    ? ` (${signedInterval(picked.difference.value, picked.difference.interval)} from the best)`
+    : '';
   return [
     ...(close.length
-      ? [`Cheapest to serve of the best and those not clearly below it: ${standing.pick}.`]
+      ? [`Cheapest to serve of the best and those not clearly below it: ${standing.pick}${gap}.`]
       : []),
     ...(frozenClose
       ? [

@@ -39,6 +39,14 @@ describe('warnDataShape', () => {
       ['Name:', ' Tom'],
     ]);
     warnDataShape(train, [data('test.jsonl', [['Other:', ' Ann']]), undefined]);
+    // Chinese and Japanese write no space between words
+    warnDataShape(
+      data('train.jsonl', [
+        ['这个故事的主角是', '小明'],
+        ['答案：', '猫'],
+      ]),
+      [],
+    );
     expect(said).not.toHaveBeenCalled();
   });
 });

@@ -14,7 +14,7 @@ import {
   shapeOptionsBeside,
   type MethodShape,
 } from '../soft/index.js';
-import { givenOptions } from './options.js';
+import { givenOptions, repeatedOption } from './options.js';
 import { versionReference, withRegistry } from './registry-access.js';
 import { checkOutputFolder } from './soft-training.js';
 import { softTaskName } from './soft-push.js';
@@ -40,18 +40,13 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
   const reference = args.like.includes('@')
     ? versionReference(args.like)
     : { task: softTaskName(args), ref: args.like };
-  const found = await withRegistry(
+  const version = await withRegistry(
     args,
-    async (registry) => {
-      const version = await registry.resolveVersion(reference.task, reference.ref);
-      const blob = version.content.adapterBlob;
-      return { version, adapter: typeof blob === 'string' ? await registry.getBlob(blob) : undefined };
-    },
+    (registry) => registry.resolveVersion(reference.task, reference.ref),
     { reads: true },
   );
-  const { version } = found;
   const name = `${version.task}@${version.number}`;
-  if (version.kind !== 'soft' || !found.adapter)
+  if (version.kind !== 'soft')
     throw invalid(
       `--like ${args.like} names version ${name}, a hard prompt: --like copies an adapter's method and shape`,
       "Name an adapter version (promptune registry list shows each version's method), or start from a hard prompt's words with --init-from <optimize --out artifact>.",
@@ -64,7 +59,8 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
       'Name the method and its options yourself (soft train --help).',
     );
   const written = givenOptions([...rawArgs]);
-  const stated = optionValue(rawArgs, 'method');
+  // citty takes the last of an option written twice
+  const stated = repeatedOption([...rawArgs], 'method').at(-1);
   if (stated !== undefined && stated !== shape.method)
     throw invalid(
       `--like ${args.like} trains version ${name}'s ${method} (--method ${shape.method}); --method ${stated} was given too`,
@@ -77,8 +73,16 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
       `Drop --${foreign}, or drop --like and name the method yourself.`,
     );
   const added = shapeOptionsBeside(shape, written);
-  if (shape.transferFromItself && !written.has('source'))
-    added.push(['source', writeSource(args.out, version, found.adapter)]);
+  if (shape.transferFromItself && !written.has('source')) {
+    const blob = version.content.adapterBlob;
+    if (typeof blob !== 'string')
+      throw invalid(
+        `--like ${args.like}: version ${name} holds no adapter file to start from`,
+        'The registry is incomplete: import the export that holds it, or name another version.',
+      );
+    const adapter = await withRegistry(args, (registry) => registry.getBlob(blob), { reads: true });
+    added.push(['source', writeSource(args.out, version, adapter)]);
+  }
   process.stderr.write(
     `--like ${args.like}: version ${name}'s ${method}: ${optionArguments(added).join(' ') || 'nothing the command line does not give'}\n`,
   );
@@ -88,9 +92,9 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
 /** The PEFT method a version's config names, as written. */
 function peftType(version: PromptVersion): string {
   const config = version.content.adapterConfig;
-  return String(
-    typeof config === 'object' && config !== null ? (config as { peft_type?: unknown }).peft_type : config,
-  );
+  const type =
+    typeof config === 'object' && config !== null ? (config as { peft_type?: unknown }).peft_type : undefined;
+  return type === undefined ? 'no adapter_config' : String(type);
 }
 
 /** The version's method and shape, from its PEFT config and promptune.json. */
@@ -121,20 +125,11 @@ function writeSource(out: string, version: PromptVersion, adapter: Uint8Array): 
   return folder;
 }
 
-/** The value of `--name value` or `--name=value` on the command line. */
-function optionValue(rawArgs: readonly string[], name: string): string | undefined {
-  for (const [index, argument] of rawArgs.entries()) {
-    if (argument === '--') break;
-    if (argument === `--${name}`) return rawArgs[index + 1];
-    if (argument.startsWith(`--${name}=`)) return argument.slice(name.length + 3);
-  }
-  return undefined;
-}
-
-/** The command line without --like and its value. */
+/** The command line without --like and its value (up to `--`, after which nothing is an option). */
 function withoutLike(rawArgs: readonly string[]): string[] {
   const kept: string[] = [];
   for (let index = 0; index < rawArgs.length; index++) {
+    if (rawArgs[index] === '--') return [...kept, ...rawArgs.slice(index)];
     if (rawArgs[index] === '--like') index++;
     else if (!rawArgs[index].startsWith('--like=')) kept.push(rawArgs[index]);
   }

@@ -9,7 +9,7 @@
 // (comparison-journal.ts).
 import { availableParallelism, loadavg } from 'node:os';
 import type { LoadedModel } from '../engine/index.js';
-import { InterruptedError, ValidationError } from '../errors/index.js';
+import { DatasetError, InterruptedError, ValidationError } from '../errors/index.js';
 import { percentile } from '../eval/index.js';
 import {
   evaluatePrompt,
@@ -140,6 +140,19 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     const data = journal && taskDataHash(task.directory);
     // the smaller training sets: the first N of one seeded order, a label task's labels in turn
     const order = trainingOrder(trainSplits[taskIndex].targets, labels, options.seed);
+    // the held-out text, cut once to what the context holds beside the longest prompt compared, so
+    // that every method and the frozen model are measured on the same tokens
+    const heldOut = options.heldOut
+      ? heldOutExamples(options.heldOut, loaded.tokenizer, loaded.model.config.contextLength, positions)
+      : textExamples(readSoftData(path('test'), loaded, fields, positions).examples);
+    if (heldOut.length === 0)
+      throw new DatasetError(
+        `${options.heldOut ? `--held-out ${options.heldOut.name}` : `${task.name}'s test inputs`}: no passage is longer than two tokens, so there is no perplexity to measure forgetting by`,
+        {
+          code: 'HELD_OUT_INVALID',
+          hint: 'Give --held-out passages of text of the base model’s own kind, a sentence or more each.',
+        },
+      );
     let before: number | undefined; // the frozen model's perplexity, the same for every method
     let frozen: MethodMeasurement['frozen']; // the frozen model's test scores, the row to beat
     for (const method of options.methods) {
@@ -172,14 +185,6 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
       const test = testData.examples;
       // a label task is scored among its labels too, as it is served
       const candidates = labels && labelCandidates(loaded, testData, labels);
-      const heldOut = options.heldOut
-        ? heldOutExamples(
-            options.heldOut,
-            loaded.tokenizer,
-            loaded.model.config.contextLength,
-            plan.virtualTokens,
-          )
-        : textExamples(test);
       for (const size of sizesOf(train.length)) {
         // all of them in the file's order, as soft train reads them; fewer, the first of the seeded order
         const used = size >= train.length ? train : order.slice(0, size).map((index) => train[index]);

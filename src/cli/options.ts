@@ -1,5 +1,6 @@
 // Parsing of command-line option values into typed values, with errors that name the option.
 import { nearestName, ValidationError } from '../errors/index.js';
+import { writtenOptions } from '../soft/index.js';
 
 /** The largest seed: the random streams keep a seed's low 32 bits, so a larger one would repeat a smaller one's. */
 const MAX_SEED = 2 ** 32 - 1;
@@ -69,14 +70,7 @@ export function listOption(value: unknown): string[] {
  * what citty's parsed args cannot tell apart from a default.
  */
 export function givenOptions(rawArgs: string[]): Set<string> {
-  const given = new Set<string>();
-  for (const argument of rawArgs) {
-    if (argument === '--') break;
-    if (!argument.startsWith('--')) continue;
-    const name = argument.slice(2).split('=')[0];
-    given.add(name.startsWith('no-') ? name.slice(3) : name);
-  }
-  return given;
+  return writtenOptions(rawArgs);
 }
 
 /**

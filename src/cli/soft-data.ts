@@ -71,13 +71,13 @@ export function readSoftData(
  * counts examples the training saw).
  */
 export function warnDataShape(train: SoftData, others: (SoftData | undefined)[]): void {
-  const joined = train.inputs.filter(
-    (input, index) => /\S$/.test(input) && /^[\p{L}\p{N}]/u.test(train.targets[index]),
-  ).length;
+  // in scripts that write words apart (not Chinese or Japanese, which write none between them)
+  const isJoined = (input: string, index: number) =>
+    /[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u.test(input) &&
+    /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{N}]/u.test(train.targets[index]);
+  const joined = train.inputs.filter(isJoined).length;
   if (joined > 0 && joined * 2 >= train.inputs.length) {
-    const at = train.inputs.findIndex(
-      (input, index) => /\S$/.test(input) && /^[\p{L}\p{N}]/u.test(train.targets[index]),
-    );
+    const at = train.inputs.findIndex(isJoined);
     const end = train.inputs[at].slice(-12);
     process.stderr.write(
       `${train.path}: ${joined} of ${train.inputs.length} targets follow their inputs without a space (${JSON.stringify(end)} + ${JSON.stringify(train.targets[at])} is read as ${JSON.stringify(end + train.targets[at])}); a model writes a new word after a space, so start each target with one (${JSON.stringify(` ${train.targets[at]}`)}), as the shared tasks do, or end each input with one\n`,

@@ -189,7 +189,7 @@ export function checkOutputFolder(out: string): void {
       name !== 'metrics.jsonl' &&
       name !== 'search' &&
       // a --like version's adapter, the start of a multitask transfer (like-version.ts)
-      !name.startsWith('like-') &&
+      !/^like-[0-9a-f]{12}$/.test(name) &&
       !binaryOrLeftover.test(name) &&
       !name.endsWith('.tmp'),
   );

@@ -1,6 +1,6 @@
 // "Did you mean": a typo's nearest name, and none for a short name that shares nothing with it.
 import { describe, expect, it } from 'vitest';
-import { nearestName } from './nearest-name.js';
+import { editDistance, nearestName } from './nearest-name.js';
 
 describe('nearestName', () => {
   it('names the nearest of a typo, within two edits or a third of its length', () => {
@@ -14,5 +14,10 @@ describe('nearestName', () => {
     expect(nearestName('lr', ['db', 'json'])).toBeUndefined();
     expect(nearestName('db', ['lr'])).toBeUndefined();
     expect(nearestName('dv', ['db'])).toBe('db');
+    // two letters swapped are one edit
+    expect(nearestName('rl', ['lr', 'db'])).toBe('lr');
+    expect(nearestName('bd', ['db'])).toBe('db');
+    expect(editDistance('bais', 'bias')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
   });
 });

@@ -180,7 +180,11 @@ export async function startBullWorker(
   // jobs of the registry's queue (a loop's steps) whose holder died are ended by a claim, and no
   // registry worker may be running beside BullMQ's: each lease interval, this worker ends them
   const reaper = setInterval(
-    () => void registry.jobs.endLapsedJobs().catch((error: unknown) => options.onError?.(error)),
+    // a lease past the lapse, for machines whose clocks disagree by less than that
+    () =>
+      void registry.jobs
+        .endLapsedJobs({ graceMs: leaseMs })
+        .catch((error: unknown) => options.onError?.(error)),
     leaseMs,
   );
   reaper.unref();
@@ -195,7 +199,8 @@ export async function startBullWorker(
     close: async (stopOptions: { abandon?: boolean } = {}) => {
       clearInterval(reaper);
       if (stopOptions.abandon) abandon.abort();
-      // abandoning: the jobs are stopped and back in the queue, and Redis may not answer: do not wait on it
+      // abandoning: the abort stops the jobs under way (back in the queue); a close already under way
+      // (the first signal's) is the one awaited, force or not
       await worker.close(stopOptions.abandon === true);
     },
   };

@@ -63,6 +63,12 @@ describe("a soft re-tune's method", () => {
       note: "the policy's --method",
       differs: false,
     });
+    // a version of its own to train like: one --like, the policy's
+    expect(retuneMethod(soft(lora), ['--like', 'name@2'])).toEqual({
+      args: [],
+      note: "the policy's --like",
+      differs: false,
+    });
     expect(retuneMethod({ kind: 'hard', number: 2, task: 'name', id: 'v2', content: {} }, [])).toEqual({
       args: [],
       note: "soft train's default method (version 2 is a hard prompt)",

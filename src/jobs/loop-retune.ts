@@ -5,7 +5,13 @@
 // them chooses the method outright. It does not carry a run's learning rate, init or epochs: those are
 // the re-tune's to choose (or the policy's).
 import { versionMethod, type PromptVersion } from '../registry/index.js';
-import { adapterShape, optionArguments, optionForeignTo, shapeOptionsBeside } from '../soft/index.js';
+import {
+  adapterShape,
+  optionArguments,
+  optionForeignTo,
+  shapeOptionsBeside,
+  writtenOptions,
+} from '../soft/index.js';
 
 /** The `soft train` options that train production's method again, and how to say where they came from. */
 export interface RetuneMethod {
@@ -23,15 +29,6 @@ export interface RetuneMethod {
   differs: boolean;
 }
 
-/** The options `args` writes (`--option value`, `--option=value`, `--no-flag`), by name. */
-function written(args: readonly string[]): Set<string> {
-  const names = args
-    .filter((arg) => arg.startsWith('--'))
-    .map((arg) => arg.slice(2).split('=')[0])
-    .map((name) => (name.startsWith('no-') ? name.slice(3) : name));
-  return new Set(names);
-}
-
 /**
  * The method options a soft re-tune adds to the policy's `given` arguments for the version the label
  * serves (`production`, undefined when the label is not set): none when `given` names a method, or
@@ -42,8 +39,10 @@ export function retuneMethod(
   production: Pick<PromptVersion, 'kind' | 'content' | 'number' | 'task' | 'id'> | undefined,
   given: readonly string[],
 ): RetuneMethod {
-  const policy = written(given);
-  if (policy.has('method')) return { args: [], note: "the policy's --method", differs: false };
+  const policy = writtenOptions(given);
+  // the policy's own method (or version to train like) chooses outright
+  const chosen = ['method', 'like'].find((option) => policy.has(option));
+  if (chosen) return { args: [], note: `the policy's --${chosen}`, differs: false };
   if (!production || production.kind !== 'soft')
     return {
       args: [],

@@ -29,7 +29,8 @@ export function loopStepRunner(
   return async (args, options) => {
     const leaseMs = 30_000;
     // a step of a loop that died (this one's, resumed) is no worker's to end: ended here, before the next
-    await registry.jobs.endLapsedJobs();
+    // (a lease ago, for clocks that disagree; housekeeping, which must not fail the step)
+    await registry.jobs.endLapsedJobs({ graceMs: leaseMs }).catch(() => undefined);
     const job = await submitJob(registry, {
       args,
       cwd: input.folder,

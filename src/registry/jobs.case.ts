@@ -137,7 +137,9 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       const retried = await job(registry, 2);
       await registry.jobs.start(retried.id, 'gone', 10_000);
       expect(await registry.jobs.endLapsedJobs()).toBe(0);
-      expect(await registry.jobs.endLapsedJobs(Date.now() + 20_000)).toBe(1);
+      // lapsed, but not by the grace another machine's clock is given
+      expect(await registry.jobs.endLapsedJobs({ now: Date.now() + 20_000, graceMs: 30_000 })).toBe(0);
+      expect(await registry.jobs.endLapsedJobs({ now: Date.now() + 20_000 })).toBe(1);
       expect(await registry.jobs.get(orphan.id)).toMatchObject({
         status: 'failed',
         error: 'its worker stopped without finishing, 1 of 1 attempts',

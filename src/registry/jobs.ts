@@ -346,16 +346,18 @@ export class JobStore {
   /**
    * Ends every running job whose lease lapsed and which may not run again (its worker died holding its
    * last attempt, or a cancel was asked for), as a claim would end it on the way: a queue no worker
-   * claims from (BullMQ workers only, a loop's own step jobs) leaves them `running` otherwise. Returns
-   * how many it ended.
+   * claims from (BullMQ workers only, a loop's own step jobs) leaves them `running` otherwise. A lease
+   * must have lapsed `graceMs` ago: the holder's clock wrote it, and another machine's may run ahead.
+   * Returns how many it ended.
    */
-  async endLapsedJobs(now = Date.now()): Promise<number> {
+  async endLapsedJobs(options: { now?: number; graceMs?: number } = {}): Promise<number> {
+    const now = options.now ?? Date.now();
     return this.write(async (transaction) => {
       let query = transaction
         .selectFrom('jobs')
         .selectAll()
         .where('status', '=', 'running')
-        .where('lease_until', '<', now);
+        .where('lease_until', '<', now - (options.graceMs ?? 0));
       if (this.dialect === 'postgres') query = query.forUpdate().skipLocked();
       let ended = 0;
       for (const row of await query.execute())

@@ -34,18 +34,15 @@ const timeRange = (query: { since?: string; until?: string }) => timeWindow(quer
  * its trace in memory (its recorder writes every 100 ms by default), or be writing it.
  */
 const TRACE_WAIT_MS = 2_000;
-const TRACE_POLL_MS = 50;
+const TRACE_POLL_MS = 100;
 
 /**
  * `work` (which needs a trace), tried again while the trace is not found, for up to TRACE_WAIT_MS: a
  * response answered by another replica moments ago has its trace written by that replica. A trace still
- * missing then is refused as before (an id no replica answered, another key's, or one sampled out).
+ * missing then is refused as before (an id no replica answered, another key's, or one sampled out),
+ * each after the same wait, so that the time of a refusal does not tell another key's ids from none.
  */
-async function whileTraceWritten<T>(
-  work: () => Promise<T>,
-  /** Whether the trace is stored at all: another key's is refused at once, not waited for. */
-  stored: () => Promise<boolean>,
-): Promise<T> {
+async function whileTraceWritten<T>(work: () => Promise<T>): Promise<T> {
   const until = Date.now() + TRACE_WAIT_MS;
   for (;;) {
     try {
@@ -53,7 +50,6 @@ async function whileTraceWritten<T>(
     } catch (error) {
       if (!PromptuneError.isInstance(error) || error.code !== 'TRACE_NOT_FOUND' || Date.now() >= until)
         throw error;
-      if (await stored()) throw error;
       await new Promise((resolve) => setTimeout(resolve, TRACE_POLL_MS));
     }
   }
@@ -83,28 +79,22 @@ export function observeRoutes(
     if (recorder?.isQueued(body.id)) await recorder.flush();
     // feedback is stored under the same redaction rules as the traces it scores
     const redactor = recorder?.redactor;
-    const score = await whileTraceWritten(
-      () =>
-        registry.scores.add(
-          {
-            traceId: body.id,
-            name: body.name,
-            value: typeof body.value === 'string' && redactor ? redactor.redact(body.value) : body.value,
-            source: 'feedback',
-            comment: body.comment === undefined || !redactor ? body.comment : redactor.redact(body.comment),
-            correction:
-              body.correction === undefined || !redactor
-                ? body.correction
-                : redactor.redactValue(body.correction),
-            keyId: key.id,
-          },
-          key.scopes.includes('admin') ? {} : { onlyKey: key.id },
-        ),
-      () =>
-        registry.traces.get(body.id).then(
-          () => true,
-          () => false,
-        ),
+    const score = await whileTraceWritten(() =>
+      registry.scores.add(
+        {
+          traceId: body.id,
+          name: body.name,
+          value: typeof body.value === 'string' && redactor ? redactor.redact(body.value) : body.value,
+          source: 'feedback',
+          comment: body.comment === undefined || !redactor ? body.comment : redactor.redact(body.comment),
+          correction:
+            body.correction === undefined || !redactor
+              ? body.correction
+              : redactor.redactValue(body.correction),
+          keyId: key.id,
+        },
+        key.scopes.includes('admin') ? {} : { onlyKey: key.id },
+      ),
     );
     // a correction is a reference: the task's metrics score the served output against it
     if (score.correction !== null)

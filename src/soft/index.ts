@@ -168,6 +168,7 @@ export {
   optionArguments,
   optionForeignTo,
   shapeOptionsBeside,
+  writtenOptions,
   type MethodOption,
   type MethodShape,
 } from './method-shape.js';

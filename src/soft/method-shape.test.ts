@@ -83,9 +83,7 @@ describe("an adapter's method and shape", () => {
       '8',
     ]);
     // dotted module names as PEFT may write them
-    expect(of({ ...lora, target_modules: ['model.layers.0.self_attn.q_proj', 'v_proj'] })).toContain(
-      'q,v',
-    );
+    expect(of({ ...lora, target_modules: ['model.layers.0.self_attn.q_proj', 'v_proj'] })).toContain('q,v');
   });
 
   it("keeps where a prompt's vectors sit (its layout), and a rank-stabilized LoRA's scale", () => {
@@ -110,6 +108,18 @@ describe("an adapter's method and shape", () => {
         '--encoder-hidden',
         '32',
       ],
+    ]);
+  });
+
+  it("leaves a prefix's MLP width to a command line that writes the MLP itself", () => {
+    const projected = adapterShape(
+      { ...config('test/fixtures/peft-prefix/adapter'), prefix_projection: true },
+      {},
+    )!;
+    // --no-prefix-projection (or --prefix-projection) written: the shape's --encoder-hidden 24 is its
+    // MLP's, not theirs (without one it would be refused as an option a plain prefix does not read)
+    expect(optionArguments(shapeOptionsBeside(projected, new Set(['prefix-projection'])))).toEqual([
+      ...['--method', 'prefix-tuning', '--virtual-tokens', '4'],
     ]);
   });
 

@@ -160,11 +160,34 @@ export function adapterShape(
 }
 
 /**
- * The options of `shape` a run adds to those `written` on its command line: the written ones win, and a
- * rank written takes soft train's alpha for it (2 × rank), not the shape's (another scale).
+ * Options that belong to another one written: a rank written takes soft train's alpha for it (2 × rank),
+ * not the shape's (another scale); a prefix's MLP written (or --no-prefix-projection) takes its own width.
+ */
+const dependent: Record<string, string> = { alpha: 'rank', 'encoder-hidden': 'prefix-projection' };
+
+/**
+ * The options of `shape` a run adds to those `written` on its command line: the written ones win, with
+ * the options that depend on them (`dependent`).
  */
 export function shapeOptionsBeside(shape: MethodShape, written: ReadonlySet<string>): MethodOption[] {
-  return shape.options.filter(([name]) => !written.has(name) && !(name === 'alpha' && written.has('rank')));
+  return shape.options.filter(
+    ([name]) => !written.has(name) && !(name in dependent && written.has(dependent[name])),
+  );
+}
+
+/**
+ * The option names a command line writes (`--name value`, `--name=value`, `--no-name` as `name`), up to
+ * `--`: what soft train's checks and --like count as given.
+ */
+export function writtenOptions(args: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const argument of args) {
+    if (argument === '--') break;
+    if (!argument.startsWith('--')) continue;
+    const name = argument.slice(2).split('=')[0];
+    names.add(name.startsWith('no-') ? name.slice(3) : name);
+  }
+  return names;
 }
 
 /** The first method option `written` names that the shape's method does not read (refused beside it). */

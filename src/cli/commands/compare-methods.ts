@@ -12,8 +12,9 @@ import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../
 import { openComparisonJournal } from '../comparison-journal.js';
 import { checkOutputFile } from '../output-file.js';
 import { comparisonPage } from '../method-comparison-page.js';
-import { comparisonStandings, standingLines, type TaskStanding } from '../comparison-significance.js';
+import { comparisonStandings, standingLines } from '../comparison-significance.js';
 import { readHeldOutText } from '../held-out-text.js';
+import { trainPickLine } from '../comparison-pick.js';
 import { fieldArgs } from '../soft-training.js';
 import { comparisonRows, comparisonTable } from '../comparison-table.js';
 import { recordComparisons } from '../comparison-runs.js';
@@ -270,65 +271,6 @@ function splitSizes(
     readExamples(taskSplit(folder, split), { inputFields: [fields.input], targetField: fields.target })
       .length;
   return { train: count('train'), dev: count('dev'), test: count('test') };
-}
-
-/**
- * The soft train command that trains a standing's pick for serving (its method, as compared: the same
- * epochs, batch size, seed and shape); none when the pick is the frozen model or a multitask prompt
- * transferred from other tasks (soft train-multitask makes those).
- */
-function trainPickLine(
-  standing: TaskStanding,
-  args: {
-    model: string;
-    data: string;
-    epochs: string;
-    'batch-size': string;
-    seed: string;
-    rank: string;
-    'virtual-tokens': string;
-    'input-field': string;
-    'target-field': string;
-  },
-): string[] {
-  const pick = standing.methods.find((method) => method.name === standing.pick);
-  if (!pick?.method || (pick.method === 'multitask-prompt-tuning' && pick.name.includes('(from '))) return [];
-  // as compared: a prompt starts from sampled vocabulary (soft train's default on a label task starts
-  // from the labels, and searches on small data)
-  const shape =
-    pick.method === 'lora'
-      ? ['--rank', args.rank]
-      : pick.method === 'full-fine-tuning'
-        ? []
-        : [
-            '--virtual-tokens',
-            args['virtual-tokens'],
-            ...(pick.method === 'prompt-tuning' ? ['--init', 'sample-vocab'] : []),
-          ];
-  const fields =
-    args['input-field'] === 'input' && args['target-field'] === 'target'
-      ? []
-      : ['--input-field', args['input-field'], '--target-field', args['target-field']];
-  const words = [
-    ...['promptune', 'soft', 'train', '--method', pick.method, ...shape, '--model', args.model],
-    ...[
-      '--data',
-      args.data,
-      '--epochs',
-      args.epochs,
-      '--batch-size',
-      args['batch-size'],
-      '--seed',
-      args.seed,
-    ],
-    ...fields,
-    ...['--out', `.promptune/soft/${standing.task}-${pick.method}`],
-    ...(pick.method === 'full-fine-tuning' ? [] : ['--push']),
-  ];
-  const quoted = words.map((word) =>
-    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`,
-  );
-  return [`  To train ${pick.name} for serving as compared: ${quoted.join(' ')}`];
 }
 
 /**

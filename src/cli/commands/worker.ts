@@ -32,7 +32,7 @@ export default defineCommand({
       const name = workerName();
       const onFinished = (job: JobRecord) =>
         process.stdout.write(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}\n`);
-      // a connection's errors repeat every retry: each is said once, until another comes
+      // a lost connection's error repeats every retry: said once until another error comes; others each time
       let said = '';
       const onError = (error: unknown) => {
         const text = PromptuneError.isInstance(error)
@@ -40,9 +40,11 @@ export default defineCommand({
           : error instanceof Error
             ? error.message
             : String(error);
-        if (text === said) return;
+        const connection =
+          /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|Connection is closed/.test(text);
+        if (connection && text === said) return;
         said = text;
-        process.stderr.write(`worker: ${text}${redisUrl ? ' (retrying)' : ''}\n`);
+        process.stderr.write(`worker: ${text}${connection ? ' (retrying)' : ''}\n`);
       };
       if (args.once && !redisUrl) {
         await new RegistryJobWorker(registry, { leaseMs, name, onFinished, onError }).drainQueue();

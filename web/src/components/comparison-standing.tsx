@@ -32,6 +32,14 @@ export const notClearlyBelow = (standing: Pick<Standing, 'methods'>): string[] =
 
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
 
+/** How far the pick is behind the best, when it is not the best: " (−0.083 [−0.417, +0.250] from the best)". */
+function pickGap(standing: Standing): string {
+  const difference = standing.methods.find((item) => item.name === standing.pick)?.difference;
+  return difference
+    ? ` (${signed(difference.value)} [${signed(difference.interval[0])}, ${signed(difference.interval[1])}] from the best)`
+    : '';
+}
+
 export function ComparisonStanding({ standing }: { standing: Standing }) {
   const [best, ...others] = standing.methods;
   const close = notClearlyBelow(standing);
@@ -47,7 +55,8 @@ export function ComparisonStanding({ standing }: { standing: Standing }) {
       </p>
       {standing.pick && close.length > 0 && (
         <p data-testid="standing-pick">
-          Cheapest to serve of the best and those not clearly below it: <strong>{standing.pick}</strong>.
+          Cheapest to serve of the best and those not clearly below it: <strong>{standing.pick}</strong>
+          {pickGap(standing)}.
           {(close.includes(FROZEN) || best.name === FROZEN) &&
             ` No method is shown to beat the frozen model on ${standing.testExamples} test examples: a larger test split would tell smaller differences apart.`}
         </p>

@@ -99,9 +99,12 @@ export function ComparisonRun({ run }: { run: Run }) {
   // one row highlighted: the standing's best (of tied rows the cheapest to serve), else the first of the
   // highest accuracy
   const top = Math.max(...rows.map(({ largest }) => accuracyOf(largest) ?? -1));
-  const best =
-    rows.find(({ name }) => name === standing?.methods[0]?.name)?.name ??
-    rows.find(({ largest }) => accuracyOf(largest) === top)?.name;
+  // the frozen model is the best when no method beats it (of tied rows it costs the least)
+  const frozenBest = standing?.methods[0]?.name === 'no tuning (the frozen model)';
+  const best = frozenBest
+    ? undefined
+    : (rows.find(({ name }) => name === standing?.methods[0]?.name)?.name ??
+      rows.find(({ largest }) => accuracyOf(largest) === top)?.name);
   const config = run.config;
   // the tasks by their folders' names: this run's is its folder's (its registry name may be lowercased)
   const tasks = Array.isArray(config.tasks) ? (config.tasks as string[]) : [];
@@ -159,7 +162,7 @@ export function ComparisonRun({ run }: { run: Run }) {
               </thead>
               <tbody>
                 {frozen && (
-                  <tr className="muted" data-testid="frozen">
+                  <tr className={frozenBest ? 'muted selected' : 'muted'} data-testid="frozen">
                     <td>no tuning (the frozen model)</td>
                     <td className="number">0</td>
                     <td className="number">–</td>
