@@ -187,6 +187,8 @@ describe('promptune compare-methods', () => {
         best: { method: 'lora', testAccuracy: loraOnAll.testAccuracy, trainExamples: 32 },
       },
     });
+    // its lineage names the files it read (train, dev, test), as a training's does
+    expect(recorded.datasets).toHaveLength(3);
     // the runs list heads it with the best, and the rows its standing finds not clearly below it
     const close = (
       recorded.summary.standing.methods as { name: string; difference?: { clearlyWorse: boolean } }[]

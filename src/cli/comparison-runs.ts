@@ -7,6 +7,8 @@ import { byServingCost, comparisonStandings } from './comparison-significance.js
 import { extraPerRequest, methodName } from './comparison-table.js';
 import type { MethodMeasurement } from './method-measurement.js';
 import { resolve } from 'node:path';
+import { datasetFileIds } from '../registry/index.js';
+import { splitFiles } from './data-folder.js';
 import { failRuns, recordRuns } from './run-recorder.js';
 import { taskNameOf } from './soft-push.js';
 
@@ -29,10 +31,13 @@ export async function recordComparisons(
   const recordings = await recordRuns(
     db,
     tasks.map((task) => {
-      // no dataset ids: a comparison stores no data in the registry (its config names the folder)
+      // the ids of the files it read (as soft train's runs name theirs), though it stores no data in
+      // the registry: its config names the folder
+      const name = taskNameOf(task.name);
       return {
         kind: 'comparison' as const,
-        task: taskNameOf(task.name),
+        task: name,
+        datasets: datasetFileIds(name, splitFiles(task.directory)),
         config: { ...settings, data: resolve(task.directory), tasks: tasks.map((each) => each.name) },
       };
     }),

@@ -1,11 +1,19 @@
 // What a job may run: the promptune commands that do long work (an evaluation, an optimization, a
-// soft-prompt training, an audit, an iteration of the closed loop), never the service or key
-// management. Their arguments are the command line's: `job submit` checks their names, the command
+// soft-prompt training or a multitask one, a comparison of methods, an audit, an iteration of the closed
+// loop), each of which resumes where a dead worker left it; never the service or key management. Their arguments are the command line's: `job submit` checks their names, the command
 // itself their values when it runs.
 import { nearestName, ValidationError } from '../errors/index.js';
 
 /** The commands a job may run, by their first argument(s). */
-export const jobCommands = ['eval', 'optimize', 'soft train', 'audit', 'loop'] as const;
+export const jobCommands = [
+  'eval',
+  'optimize',
+  'soft train',
+  'soft train-multitask',
+  'compare-methods',
+  'audit',
+  'loop',
+] as const;
 
 /** A job's kind (its command) from its arguments; JOB_BAD_COMMAND for anything else. */
 export function jobKind(args: string[]): string {
@@ -17,5 +25,5 @@ export function jobKind(args: string[]): string {
       hint: `Give one of: ${jobCommands.join(', ')}, with its options, after --, e.g. promptune job submit -- eval --task task.yaml --model ...`,
     });
   }
-  return command.replace(' ', '-');
+  return command.replaceAll(' ', '-');
 }

@@ -491,6 +491,9 @@ describe('the closed loop, step by step', () => {
 
   it('runs as a job: the loop is one of the commands a job may run', () => {
     expect(jobKind(['loop', 'loop.yaml', '--admin'])).toBe('loop');
+    // the other long work, which resumes where a dead worker left it (a checkpoint, a journal)
+    expect(jobKind(['soft', 'train-multitask', '--data', 'a', '--data', 'b'])).toBe('soft-train-multitask');
+    expect(jobKind(['compare-methods', '--model', 'm', '--data', 'd'])).toBe('compare-methods');
     expect(() => jobKind(['serve'])).toThrow(/a job cannot run "serve"/);
   });
 

@@ -48,7 +48,8 @@ const redisOption = {
 const submit = defineCommand({
   meta: {
     name: 'submit',
-    description: 'Queue a command (eval, optimize, soft train, audit, loop) as a job: -- <command>',
+    description:
+      'Queue a command (eval, optimize, soft train, soft train-multitask, compare-methods, audit, loop) as a job: -- <command>',
   },
   args: {
     db: registryOption,
