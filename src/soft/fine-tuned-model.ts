@@ -19,7 +19,8 @@ export const FINE_TUNED_MODEL_FORMAT = 'promptune-fine-tuned-model';
 
 const metadataSchema = z.looseObject({
   format: z.literal(FINE_TUNED_MODEL_FORMAT),
-  method: z.literal('full-fine-tuning'),
+  /** How its weights were made: trained whole, or a LoRA adapter merged into its base's. */
+  method: z.enum(['full-fine-tuning', 'merged-lora']),
   /** The model inside the folder: its GGUF file, or the folder itself for a Hugging Face directory. */
   model: z.enum(['model.gguf', '.']),
   baseModel: z.object({ name: z.string(), sha256: z.string() }),
@@ -34,6 +35,8 @@ export type FineTunedModelMetadata = z.output<typeof metadataSchema>;
 
 /** What the training run says of a fine-tuned model (promptune.json's other fields). */
 export interface FineTunedModelDetails {
+  /** How its weights were made (default: full fine-tuning). */
+  method?: FineTunedModelMetadata['method'];
   baseModel: { name: string; sha256: string };
   tokenizer?: { kind: string; sha256: string };
   seed?: number;
@@ -62,11 +65,12 @@ export async function saveFineTunedModel(
       },
     );
   const path = await saveModelLike(directory, model, source);
+  const { method = 'full-fine-tuning', ...details } = metadata;
   const sidecar: FineTunedModelMetadata = {
     format: FINE_TUNED_MODEL_FORMAT,
-    method: 'full-fine-tuning',
+    method,
     model: (relative(directory, path) || '.') as 'model.gguf' | '.',
-    ...metadata,
+    ...details,
   };
   writeFileAtomically(join(directory, 'promptune.json'), JSON.stringify(sidecar, null, 2) + '\n');
   return path;

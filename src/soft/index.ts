@@ -172,3 +172,4 @@ export {
   type MethodOption,
   type MethodShape,
 } from './method-shape.js';
+export { mergeLora } from './merge-lora.js';

@@ -1,6 +1,7 @@
 // `promptune model info`: what a model file is — architecture, size, vocabulary, context, format, and
 // for GGUF files the types its tensors are stored as and the memory they take.
 // `promptune model convert`: a GGUF re-written in another file type (q4_k_m, q8_0, …).
+// `promptune model merge`: a LoRA adapter merged into its base model's weights (model-merge.ts).
 import { defineCommand } from 'citty';
 import {
   convertModel,
@@ -10,6 +11,7 @@ import {
   type TensorDescription,
 } from '../../engine/index.js';
 import { downloadProgress } from '../progress.js';
+import merge from './model-merge.js';
 
 const info = defineCommand({
   meta: {
@@ -157,6 +159,6 @@ function formatCount(count: number): string {
 }
 
 export default defineCommand({
-  meta: { name: 'model', description: 'Inspect and convert model files' },
-  subCommands: { info, convert },
+  meta: { name: 'model', description: 'Inspect, convert and merge model files' },
+  subCommands: { info, convert, merge },
 });
