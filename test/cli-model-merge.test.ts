@@ -65,6 +65,35 @@ describe('promptune model merge', () => {
     expect(generated.status, generated.stderr).toBe(0);
   });
 
+  it('merges a LoRA version of the registry, as its folder would be merged', () => {
+    const data = slice('name', { train: 16, dev: 8, test: 16 });
+    const database = join(data, 'registry.sqlite');
+    const trained = promptune(
+      ...['soft', 'train', '--method', 'lora', '--model', stories.gguf, '--data', data],
+      ...['--out', join(data, 'lora'), '--steps', '4', '--push', '--db', database, '--json'],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const { pushed } = JSON.parse(trained.stdout) as { pushed: string };
+    const out = join(data, 'merged');
+    const merged = promptune(
+      ...['model', 'merge', '--model', stories.gguf, '--version', pushed, '--db', database, '--out', out],
+    );
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stdout).toContain(`merged ${pushed} (LoRA of rank 8`);
+    expect(JSON.parse(readFileSync(join(out, 'promptune.json'), 'utf8')).training.adapter).toBe(pushed);
+    const test = join(data, 'test.jsonl');
+    const evaluate = (adapter: string) =>
+      JSON.parse(
+        promptune('soft', 'eval', '--model', stories.gguf, '--adapter', adapter, '--data', test, '--json')
+          .stdout,
+      ) as { loss: number };
+    expect(evaluate(out).loss).toBeCloseTo(evaluate(join(data, 'lora')).loss, 4);
+    // one of --adapter and --version
+    expect(promptune('model', 'merge', '--model', stories.gguf, '--out', join(data, 'x')).stderr).toContain(
+      'code: CLI_INVALID_OPTION',
+    );
+  });
+
   it('refuses an adapter that is no change of weights, and a folder it would write into', () => {
     const prefix = promptune(
       ...['model', 'merge', '--model', stories.huggingFace, '--adapter', fixture('peft-prefix')],

@@ -3,7 +3,7 @@
 // version (--version task@ref: a hard version's prompt, or a soft version's adapter). A soft prompt
 // runs on the local engine and reads the raw input, as the service serves soft versions.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError, parseInput } from '../errors/index.js';
@@ -23,6 +23,7 @@ import { withDataFolder } from './data-folder.js';
 import { taskNameOf } from './soft-push.js';
 import { downloadProgress } from './progress.js';
 import { versionReference, withRegistry } from './registry-access.js';
+import { versionAdapterBytes, writeVersionFiles } from './version-files.js';
 
 /** The options every audit command takes to name what it audits. */
 export const subjectArgs = {
@@ -192,10 +193,7 @@ async function versionSubject(
     });
   const found = await withRegistry(args, async (registry) => {
     const version = resolved ?? (await registry.resolveVersion(reference.task, reference.ref));
-    const adapter =
-      version.kind === 'soft'
-        ? await registry.getBlob(String((version.content as Record<string, unknown>).adapterBlob))
-        : undefined;
+    const adapter = version.kind === 'soft' ? await versionAdapterBytes(registry, version) : undefined;
     return { version, adapter };
   });
   const { version } = found;
@@ -207,12 +205,9 @@ async function versionSubject(
       subject: { kind: 'hard', version: described },
     };
   // a soft version's adapter files, written where loadAdapter reads them
-  const content = version.content as Record<string, unknown>;
   const folder = mkdtempSync(join(tmpdir(), 'promptune-audit-adapter-'));
   try {
-    writeFileSync(join(folder, 'adapter_config.json'), JSON.stringify(content.adapterConfig));
-    if (content.promptune) writeFileSync(join(folder, 'promptune.json'), JSON.stringify(content.promptune));
-    writeFileSync(join(folder, 'adapter_model.safetensors'), found.adapter);
+    writeVersionFiles(folder, version, found.adapter);
     const { method, ...soft } = await softSubject(task, args, folder);
     return { ...soft, subject: { kind: 'soft', method, version: described } };
   } finally {

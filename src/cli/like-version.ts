@@ -2,9 +2,8 @@
 // alpha and targets; a prefix's positions and MLP; P-tuning's encoder; a prompt's positions and layout),
 // read off its PEFT config, as if they were written on the command line; the options written win. A
 // multitask prompt made with other tasks starts from itself (--source, its files written into --out).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDirectory, writeFileAtomically } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
 import { versionMethod, type PromptVersion } from '../registry/index.js';
 import {
@@ -18,6 +17,7 @@ import { givenOptions, repeatedOption } from './options.js';
 import { versionReference, withRegistry } from './registry-access.js';
 import { checkOutputFolder } from './soft-training.js';
 import { softTaskName } from './soft-push.js';
+import { versionAdapterBytes, writeVersionFiles } from './version-files.js';
 
 /** What --like reads beside its own value. */
 interface LikeArgs {
@@ -74,13 +74,9 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
     );
   const added = shapeOptionsBeside(shape, written);
   if (shape.transferFromItself && !written.has('source')) {
-    const blob = version.content.adapterBlob;
-    if (typeof blob !== 'string')
-      throw invalid(
-        `--like ${args.like}: version ${name} holds no adapter file to start from`,
-        'The registry is incomplete: import the export that holds it, or name another version.',
-      );
-    const adapter = await withRegistry(args, (registry) => registry.getBlob(blob), { reads: true });
+    const adapter = await withRegistry(args, (registry) => versionAdapterBytes(registry, version), {
+      reads: true,
+    });
     added.push(['source', writeSource(args.out, version, adapter)]);
   }
   process.stderr.write(
@@ -116,12 +112,7 @@ function writeSource(out: string, version: PromptVersion, adapter: Uint8Array): 
   checkOutputFolder(out);
   const folder = join(out, `like-${version.id.slice(0, 12)}`);
   if (existsSync(join(folder, 'adapter_model.safetensors'))) return folder;
-  makeDirectory(folder);
-  const content = version.content as { adapterConfig: unknown; promptune?: unknown };
-  writeFileSync(join(folder, 'adapter_config.json'), JSON.stringify(content.adapterConfig));
-  if (content.promptune) writeFileSync(join(folder, 'promptune.json'), JSON.stringify(content.promptune));
-  // the weights last, whole or not at all: a folder holding them was written through
-  writeFileAtomically(join(folder, 'adapter_model.safetensors'), adapter);
+  writeVersionFiles(folder, version, adapter);
   return folder;
 }
 
