@@ -31,8 +31,7 @@ export async function findUnknownOption(
   command: CommandDef,
   rawArgs: string[],
 ): Promise<UnknownOption | undefined> {
-  const args = (typeof command.args === 'function' ? await command.args() : await command.args) ?? {};
-  const names = declaredNames(args as ArgsDef);
+  const names = declaredNames(await declaredArgs(command));
   for (const token of rawArgs) {
     if (token === '--') break;
     const match = /^--?([A-Za-z][\w-]*)/.exec(token);
@@ -51,14 +50,22 @@ export async function findContradictedOption(
   command: CommandDef,
   rawArgs: string[],
 ): Promise<string | undefined> {
-  const args = ((typeof command.args === 'function' ? await command.args() : await command.args) ??
-    {}) as ArgsDef;
-  const options = rawArgs.slice(0, rawArgs.includes('--') ? rawArgs.indexOf('--') : undefined);
-  const written = (name: string) => options.some((token) => token === name || token.startsWith(`${name}=`));
-  return Object.entries(args)
+  const written = writtenOption(rawArgs);
+  return Object.entries(await declaredArgs(command))
     .filter(([, definition]) => definition.type === 'boolean')
     .map(([name]) => name)
     .find((name) => written(`--${name}`) && written(`--no-${name}`));
+}
+
+/** A command's declared options (citty's args may be a function or a promise of them). */
+async function declaredArgs(command: CommandDef): Promise<ArgsDef> {
+  return ((typeof command.args === 'function' ? await command.args() : await command.args) ?? {}) as ArgsDef;
+}
+
+/** Whether `rawArgs` writes the option (`--name` or `--name=value`) before any `--`. */
+function writtenOption(rawArgs: string[]): (option: string) => boolean {
+  const options = rawArgs.slice(0, rawArgs.includes('--') ? rawArgs.indexOf('--') : undefined);
+  return (option) => options.some((token) => token === option || token.startsWith(`${option}=`));
 }
 
 /**
@@ -69,15 +76,11 @@ export async function findMissingRequired(
   command: CommandDef,
   rawArgs: string[],
 ): Promise<string | undefined> {
-  const args = ((typeof command.args === 'function' ? await command.args() : await command.args) ??
-    {}) as ArgsDef;
-  const options = rawArgs.slice(0, rawArgs.includes('--') ? rawArgs.indexOf('--') : undefined);
-  const written = (name: string) =>
-    options.some((token) => token === `--${name}` || token.startsWith(`--${name}=`));
-  return Object.entries(args)
+  const written = writtenOption(rawArgs);
+  return Object.entries(await declaredArgs(command))
     .filter(
       ([, definition]) => definition.type !== 'positional' && 'required' in definition && definition.required,
     )
     .map(([name]) => name)
-    .find((name) => !written(name));
+    .find((name) => !written(`--${name}`));
 }
