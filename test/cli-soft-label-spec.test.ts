@@ -23,7 +23,7 @@ describe('soft train --push of a label task under its spec', () => {
     expect(unconstrained.stderr).toContain(
       `warning: --baseline ${spec} does not constrain decoding to its labels: the service answers with the text the adapter writes`,
     );
-    expect(unconstrained.stdout).toContain("--baseline's spec serves it unconstrained");
+    expect(unconstrained.stdout).toContain('its spec serves it unconstrained');
     const constrained = join(data, 'animal-constrained.yaml');
     writeFileSync(
       constrained,

@@ -103,7 +103,13 @@ export async function pushAdapter(
   source: { data: string; adapter: string; labels?: string[]; model?: LlamaModel },
   metrics: Record<string, number>,
   training: Record<string, unknown>,
-): Promise<{ name: string; id: string; created: boolean }> {
+): Promise<{
+  name: string;
+  id: string;
+  created: boolean;
+  /** A label task whose spec does not constrain decoding: served with the text it writes. */
+  unconstrained: boolean;
+}> {
   return withRegistry(args, async (registry, actor) => {
     // the task's spec: --baseline's, else the registry's own for a task of the data folder's name
     // (a push must not replace it), else a plain one built from the data's fields
@@ -124,12 +130,8 @@ export async function pushAdapter(
     }
     // a label task's spec that does not constrain decoding is served with the text the adapter writes,
     // not the label its training's label accuracy counts
-    if (
-      (args.baseline || registered) &&
-      source.labels &&
-      spec.output.kind === 'label' &&
-      !taskConstraint(spec)
-    )
+    const unconstrained = source.labels !== undefined && !taskConstraint(spec);
+    if ((args.baseline || registered) && unconstrained && spec.output.kind === 'label')
       process.stderr.write(
         `warning: ${args.baseline ? `--baseline ${args.baseline}` : `the registry's spec of ${name}`} does not constrain decoding to its labels: the service answers with the text the adapter writes, which the test exact match scores (label accuracy counts the label it would answer constrained). To serve it as a label, add decoding: { constrain: true } to the spec (local models only).\n`,
       );
@@ -158,7 +160,7 @@ export async function pushAdapter(
       process.stderr.write(
         `warning: ${spec.name}@${version.number} was registered before${version.parent ? ` with another parent (${version.parent.slice(0, 12)})` : ' without a parent'}; --parent ${args.parent} is not recorded\n`,
       );
-    return { name: `${spec.name}@${version.number}`, id: version.id, created };
+    return { name: `${spec.name}@${version.number}`, id: version.id, created, unconstrained };
   });
 }
 

@@ -322,7 +322,7 @@ const train = defineCommand({
             `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
           );
         process.stdout.write(
-          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (${baselineTask && !taskConstraint(baselineTask.spec) ? "constrained to its labels; --baseline's spec serves it unconstrained" : 'served constrained to its labels'}), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (${(pushed ? pushed.unconstrained : baselineTask && !taskConstraint(baselineTask.spec)) ? 'constrained to its labels; its spec serves it unconstrained' : 'served constrained to its labels'}), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
           `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}` : ''}\n`,
