@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { APICallError } from '@ai-sdk/provider';
+import { RetryError } from 'ai';
 import { NotFoundError, QualityGateError, ValidationError } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError } from './report-error.js';
 
@@ -17,6 +19,44 @@ function report(error: unknown, debug = false) {
 }
 
 describe('reportError', () => {
+  it("reports a model API's failure with a code and what to do, not as a bug in promptune", () => {
+    const call = (statusCode: number | undefined, message: string) =>
+      new APICallError({
+        message,
+        url: 'http://127.0.0.1:8090/v1/chat/completions?key=secret',
+        requestBodyValues: {},
+        statusCode,
+        isRetryable: statusCode !== undefined && statusCode >= 500,
+      });
+    const refused = report(call(401, 'the API key is not valid'));
+    expect(refused.status).toBe(1);
+    expect(refused.text).toContain(
+      'error: the model at 127.0.0.1:8090 answered HTTP 401: the API key is not valid',
+    );
+    expect(refused.text).toContain('hint: Check the API key the model string reads');
+    expect(refused.text).toContain('code: UPSTREAM_ERROR');
+    expect(refused.text).not.toContain('secret');
+    expect(readdirSync(refused.crashDirectory)).toEqual([]);
+    // its retries spent, by the last error; unreachable; a success status whose body does not read
+    const failed = call(500, 'upstream exploded');
+    const retried = Object.assign(new Error('Failed after 3 attempts. Last error: upstream exploded'), {
+      lastError: failed,
+    });
+    expect(report(Object.assign(failed, {})).text).toContain('Run the same command again to resume');
+    expect(report(new Error('wrapped', { cause: call(undefined, 'Cannot connect to API') })).text).toContain(
+      'code: UPSTREAM_UNREACHABLE',
+    );
+    expect(report(call(200, 'Invalid JSON response')).text).toContain('code: UPSTREAM_INVALID_RESPONSE');
+    // the AI SDK's own RetryError is read by its last error; a plain Error carrying one is no AI SDK error
+    const spent = new RetryError({
+      message: 'Failed after 3 attempts',
+      reason: 'maxRetriesExceeded',
+      errors: [failed],
+    });
+    expect(report(spent).text).toContain('answered HTTP 500: upstream exploded');
+    expect(report(retried).status).toBe(70);
+  });
+
   it('writes one JSON object for a script that asked for --json, an internal error with its crash report', () => {
     const crashDirectory = mkdtempSync(join(tmpdir(), 'promptune-crash-test-'));
     let text = '';

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PromptuneError, QualityGateError } from '../errors/index.js';
+import { PromptuneError, QualityGateError, upstreamError } from '../errors/index.js';
 
 /** Exit statuses, documented in the README: scripts and CI tell a failed gate from a failure. */
 export const exitStatus = {
@@ -128,6 +128,14 @@ export function reportError(
   if (PromptuneError.isInstance(error)) {
     writeFailure(target, { message: error.message, hint: error.hint, code: error.code });
     return QualityGateError.isInstance(error) ? exitStatus.belowMinimumScore : exitStatus.error;
+  }
+  // a model's API that failed, refused or answered unreadably (the AI SDK's errors, or one they caused)
+  const upstream =
+    upstreamError(error, 'command') ??
+    (error instanceof Error ? upstreamError(error.cause, 'command') : undefined);
+  if (upstream) {
+    writeFailure(target, { message: upstream.message, hint: upstream.hint, code: upstream.code });
+    return exitStatus.error;
   }
   const systemCode = (error as { code?: unknown } | null)?.code;
   const environment = typeof systemCode === 'string' ? environmentErrors[systemCode] : undefined;

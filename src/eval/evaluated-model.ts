@@ -15,6 +15,8 @@ export interface EvaluatedModel {
   provider: string;
   modelId: string;
   model: LanguageModelV3;
+  /** The server asked, for providers that take one (ResolvedModel's); part of a cached answer's key. */
+  endpoint?: string;
   /**
    * Told of each answer replayed from a cache or a journal instead of a call (budgets credit what a
    * killed run spent this way).

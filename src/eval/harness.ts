@@ -249,6 +249,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     const key = requestKey({
       provider: model.model.provider,
       modelId: model.model.modelId,
+      ...(model.endpoint && { endpoint: model.endpoint }),
       parameters,
       prompt,
       ...(guarding.guards && { guards: task.spec.guards, modules: guardFingerprints(guarding) }),

@@ -88,6 +88,7 @@ export async function ask(
   const key = requestKey({
     provider: teacher.model.provider,
     modelId: teacher.model.modelId,
+    ...(teacher.endpoint && { endpoint: teacher.endpoint }),
     parameters,
     request,
   });

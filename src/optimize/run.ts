@@ -50,7 +50,11 @@ export interface OptimizerRun {
 function cachedJudge(judge: EvaluatedModel, cache: ScoringContext['cache']): TextGenerator {
   const generate = judgeGenerator(judge);
   return async (prompt) => {
-    const key = requestKey({ judge: [judge.model.provider, judge.model.modelId], prompt });
+    const key = requestKey({
+      judge: [judge.model.provider, judge.model.modelId],
+      ...(judge.endpoint && { endpoint: judge.endpoint }),
+      prompt,
+    });
     const cached = cache?.get(key);
     if (cached) {
       judge.replayed?.(cached);

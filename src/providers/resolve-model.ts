@@ -19,6 +19,11 @@ export interface ResolvedModel {
   provider: string;
   modelId: string;
   model: LanguageModelV3;
+  /**
+   * The server a provider that takes one is asked (openai-compatible's base URL, a set OLLAMA_BASE_URL):
+   * two servers of one model name answer apart, and caches keep their answers apart by it.
+   */
+  endpoint?: string;
 }
 
 /** Options for resolving model strings (environment injectable for tests). */
@@ -88,7 +93,14 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
       };
     case 'ollama': {
       const baseURL = environment.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434/api';
-      return { name, provider, modelId: rest, model: createOllama({ baseURL, fetch: keepAliveFetch })(rest) };
+      return {
+        name,
+        provider,
+        modelId: rest,
+        model: createOllama({ baseURL, fetch: keepAliveFetch })(rest),
+        // the default server keeps the keys answers were cached under before endpoints were
+        ...(environment.OLLAMA_BASE_URL && { endpoint: baseURL }),
+      };
     }
     case 'openai-compatible': {
       const hash = rest.lastIndexOf('#');
@@ -100,6 +112,11 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
       }
       const baseURL = rest.slice(0, hash);
       const modelId = rest.slice(hash + 1);
+      if (!URL.canParse(baseURL) || !/^https?:$/.test(new URL(baseURL).protocol))
+        throw new ValidationError(`"${name}": ${baseURL} is not an http(s) URL`, {
+          code: 'MODEL_UNKNOWN',
+          hint: 'Write openai-compatible:<baseURL>#<model> with the scheme, e.g. openai-compatible:http://127.0.0.1:8080/v1#llama.',
+        });
       const provider = createOpenAICompatible({
         name: 'openai-compatible',
         baseURL,
@@ -107,7 +124,13 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
         includeUsage: true,
         fetch: keepAliveFetch,
       });
-      return { name, provider: 'openai-compatible', modelId, model: provider.chatModel(modelId) };
+      return {
+        name,
+        provider: 'openai-compatible',
+        modelId,
+        model: provider.chatModel(modelId),
+        endpoint: baseURL,
+      };
     }
     default:
       throw new ValidationError(`unknown model provider "${provider}" in "${name}"`, {

@@ -15,10 +15,10 @@ import {
   ProviderError,
   QualityGateError,
   UnavailableError,
+  upstreamError,
   type PromptuneErrorOptions,
 } from '../errors/index.js';
 import type { ServiceEnv } from './service-env.js';
-import { upstreamError } from './upstream-error.js';
 
 const serviceMarker = Symbol.for('promptune.error.service-error');
 
