@@ -75,6 +75,19 @@ describe('SpendJournal', () => {
     expect(resumed.reserve('student', { inputTokens: 1, outputTokens: 1 })).toBe(4);
   });
 
+  it('records nothing once removed: a call still in flight when its run completed leaves no file behind', () => {
+    const path = join(folder(), 'run.spend.jsonl');
+    const journal = new SpendJournal(path);
+    const inFlight = journal.reserve('student', { inputTokens: 100, outputTokens: 8 });
+    journal.remove();
+    // settled after the run completed (a budget stopped it mid-batch): it had left a settle without its
+    // reserve, which the next run of the task refused as SPEND_JOURNAL_CORRUPT
+    journal.settle(inFlight, { inputTokens: 10, outputTokens: 2 });
+    journal.reserve('student', { inputTokens: 1, outputTokens: 1 });
+    expect(existsSync(path)).toBe(false);
+    expect(new SpendJournal(path).settled('student')).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0 });
+  });
+
   it('counts a reservation whose settle line was cut by a kill as unsettled', () => {
     const path = join(folder(), 'run.spend.jsonl');
     writeFileSync(path, '{"reserve":1,"role":"student","inputTokens":40,"outputTokens":4}\n{"settle":1,"inp');

@@ -48,6 +48,8 @@ export class SpendJournal {
   private readonly settledByRole = new Map<string, CallTally>();
   private readonly unsettledByRole = new Map<string, CallTally>();
   private nextId = 1;
+  /** Removed (the run is complete): calls still in flight then record nothing, nor bring the file back. */
+  private removed = false;
 
   constructor(path: string) {
     this.file = new JsonLinesFile(path, entrySchema, {
@@ -92,17 +94,22 @@ export class SpendJournal {
   /** Records a call's worst case before it is sent; returns its id for `settle`. */
   reserve(role: string, worst: TokenUsage): number {
     const reserve = this.nextId++;
-    this.file.append({ reserve, role, inputTokens: worst.inputTokens, outputTokens: worst.outputTokens });
+    if (!this.removed)
+      this.file.append({ reserve, role, inputTokens: worst.inputTokens, outputTokens: worst.outputTokens });
     return reserve;
   }
 
   /** Records what a reserved call really used. */
   settle(id: number, used: TokenUsage): void {
+    // a call that was in flight when the run completed (a budget stopped it mid-batch) is the complete
+    // run's: a line of it in a new file would be a settle without its reserve, refused by the next run
+    if (this.removed) return;
     this.file.append({ settle: id, inputTokens: used.inputTokens, outputTokens: used.outputTokens });
   }
 
-  /** Deletes the journal (the run is complete). */
+  /** Deletes the journal (the run is complete); later reserves and settles record nothing. */
   remove(): void {
+    this.removed = true;
     this.file.remove();
   }
 
