@@ -195,6 +195,7 @@ export function evolveOptimizer(
           description: `${label}${better ? '' : ' (no better than its parent on the minibatch)'}`,
           score: devScore,
           accepted: better,
+          ...(!better && { minibatch: minibatch.length }),
           calls: trial.calls,
           parseRate: trial.parseRate,
         });

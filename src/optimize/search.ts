@@ -168,6 +168,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
             description: `instruction ${choice[0]} x demo set ${choice[1]} on ${size} examples`,
             score: mean(scored.scores),
             accepted,
+            ...(size < options.dev.length && { minibatch: size }),
             calls: scored.calls,
             parseRate: scored.parseRate,
           });

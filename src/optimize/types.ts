@@ -65,6 +65,11 @@ export interface Trial {
   score: number;
   /** Whether it replaced the incumbent (a significant improvement). */
   accepted: boolean;
+  /**
+   * The score is of a minibatch of this many dev examples, not of the dev set (search and evolve score
+   * most trials so): it is no measure beside the seed's dev score. Absent: scored on dev.
+   */
+  minibatch?: number;
   calls: number;
   /** For structured outputs (JSON or labels): the share of outputs that parsed. */
   parseRate?: number;

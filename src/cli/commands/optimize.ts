@@ -406,8 +406,10 @@ function warnBudgetTooSmall(maxCalls: number | undefined, devExamples: number): 
  */
 function keptSeedNote(history: Trial[], seed: number, details: RunDetails): string | undefined {
   if (details.improved) return undefined;
+  // a minibatch's score says nothing beside the seed's on dev: only trials scored on dev count
   const best = history
     .slice(1)
+    .filter((trial) => trial.minibatch === undefined)
     .reduce<Trial | undefined>((a, b) => (!a || b.score > a.score ? b : a), undefined);
   if (!best || best.score <= seed) return undefined;
   return `kept the seed prompt: the best candidate (trial ${best.index}, ${best.score.toFixed(3)}) was not significantly better on the ${details.dev.length} dev examples (a paired test); more dev examples (--dev-limit) tell smaller differences apart, and the report shows each example\n`;
