@@ -168,3 +168,38 @@ describe('bad input to optimize, eval and compare', () => {
     expect(snapshot(cwd)).toEqual(before);
   });
 });
+
+describe('a model server as a user meets it', () => {
+  it('asks a second server of the same model name itself, not the first one answers from the cache', async () => {
+    const cwd = sumsTask();
+    const other = await serveScriptedChat(() => ' ?');
+    try {
+      const first = await startCli(cwd, eval_('--limit', '2')).done();
+      expect(first.status, first.stderr).toBe(0);
+      const before = other.requests;
+      const second = await startCli(cwd, [
+        ...['eval', '--task', 'task.yaml', '--model', `openai-compatible:${other.url}#scripted`],
+        ...['--limit', '2'],
+      ]).done();
+      expect(second.status, second.stderr).toBe(0);
+      expect(other.requests - before).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('reports a server that cannot be reached with a code and what to do, and a protected label before any call', async () => {
+    const cwd = sumsTask();
+    const gone = await startCli(cwd, [
+      ...['eval', '--task', 'task.yaml', '--model', 'openai-compatible:http://127.0.0.1:1/v1#scripted'],
+      ...['--limit', '1'],
+    ]).done();
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toContain('code: UPSTREAM_UNREACHABLE');
+    expect(gone.stderr).toContain('Run the same command again to resume');
+    const requests = server.requests;
+    const labelled = await startCli(cwd, optimize('--push', '--label', 'production')).done();
+    expect(labelled.stderr).toContain('code: REGISTRY_PROTECTED_LABEL');
+    expect(server.requests).toBe(requests);
+  });
+});

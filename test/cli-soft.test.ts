@@ -336,7 +336,7 @@ describe('promptune soft', () => {
       'production',
     );
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/before training[\s\S]*REGISTRY_PROTECTED_LABEL/);
+    expect(refused.stderr).toMatch(/before the run, so nothing ran[\s\S]*REGISTRY_PROTECTED_LABEL/);
     expect(refused.stderr).not.toMatch(/training \d+\//);
     expect(existsSync(join(data, 'production'))).toBe(false);
     const shown = JSON.parse(

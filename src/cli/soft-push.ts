@@ -43,7 +43,7 @@ export function taskNameOf(folderName: string): string {
 }
 
 /**
- * Refuses, before any training, a --push --label the registry would refuse after it: a protected label
+ * Refuses, before any training (or optimizing), a --push --label the registry would refuse after it: a protected label
  * (production by default) moved without --admin. The audit policy of a label is asked at the push, once
  * there is a version to audit.
  */
@@ -58,7 +58,7 @@ export async function checkLabelBeforeTraining(
       if (await registry.labelProtected(task, label))
         throw new PermissionError(`moving the protected label ${task}@${label} needs the admin scope`, {
           code: 'REGISTRY_PROTECTED_LABEL',
-          hint: 'Add --admin (checked before training, so nothing was trained), or push without --label and move it later (promptune registry label <task> <label> <version> --admin).',
+          hint: 'Add --admin (checked before the run, so nothing ran), or push without --label and move it later (promptune registry label <task> <label> <version> --admin).',
         });
     }
   });

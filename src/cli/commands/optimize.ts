@@ -30,6 +30,7 @@ import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { pushArgs } from '../soft-push.js';
 import { checkOutputFile } from '../output-file.js';
+import { checkLabelBeforeTraining } from '../soft-push.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
 export function parseBudget(text: string | undefined): Budget {
@@ -191,6 +192,8 @@ export default defineCommand({
     const minimum = numberOption('min-score', args['min-score']);
     const prices = readPrices(args.prices);
     const task = withDataFolder(loadTask(args.task), args.data);
+    // a protected label --push would be refused after the calls were paid for: refused now
+    await checkLabelBeforeTraining(args, [task.spec.name]);
     if ((args['guard-weight'] !== undefined || args['require-guards']) && !task.spec.guards?.output.length)
       throw new ValidationError(
         `--guard-weight and --require-guards need output guards; ${args.task} has none`,
