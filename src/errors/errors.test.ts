@@ -6,8 +6,9 @@ import { z } from 'zod';
 import * as errors from './index.js';
 import { PromptuneError } from './index.js';
 
+// the error classes (upstreamError, a function that makes one, is not a kind)
 const kinds = Object.entries(errors).filter(
-  ([name, value]) => typeof value === 'function' && name.endsWith('Error') && value !== PromptuneError,
+  ([name, value]) => typeof value === 'function' && /^[A-Z]\w*Error$/.test(name) && value !== PromptuneError,
 ) as [string, typeof PromptuneError][];
 
 describe('error kinds', () => {
