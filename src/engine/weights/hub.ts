@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, renameSync, statSync, writeFileSync } fr
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { DownloadError, PromptuneError, ValidationError } from '../../errors/index.js';
 import { readSafetensorsIndex } from './hf-directory.js';
@@ -148,8 +149,10 @@ async function fetchFile(
     });
   }
   const partial = `${target}.incomplete`;
-  // resume: keep what an interrupted download already wrote, fetch the rest
-  const done = existsSync(partial) ? Math.min(statSync(partial).size, blob.size) : 0;
+  // resume: keep what an interrupted download already wrote, fetch the rest (a file longer than the
+  // whole is no part of it: started over)
+  const kept = existsSync(partial) ? statSync(partial).size : 0;
+  const done = kept <= blob.size ? kept : 0;
   let written = done;
   const counter = async function* (source: AsyncIterable<Uint8Array>) {
     for await (const chunk of source) {
@@ -162,7 +165,13 @@ async function fetchFile(
     const stream = Readable.fromWeb(
       blob.slice(done).stream() as import('node:stream/web').ReadableStream<Uint8Array>,
     );
-    await pipeline(stream, counter, createWriteStream(partial, { flags: done > 0 ? 'a' : 'w' }));
+    const sink = createWriteStream(partial, { flags: done > 0 ? 'a' : 'w' });
+    await pipeline(stream, counter, sink).catch(async (error: unknown) => {
+      // writes already handed to the file finish after the failure: wait for them, so that a resume
+      // (at once, in this process) starts from the file's final size and not from a size still growing
+      if (!sink.closed) await once(sink, 'close').catch(() => undefined);
+      throw error;
+    });
   } else if (!existsSync(partial)) writeFileSync(partial, '');
   if (statSync(partial).size !== blob.size) {
     throw new DownloadError(`${file}: got ${statSync(partial).size} of ${blob.size} bytes`, {
