@@ -23,7 +23,14 @@ import {
 import { comparisonSource, SOURCE_LEARNING_RATE } from './comparison-source.js';
 import { measurementKey, taskDataHash, type ComparisonJournal } from './comparison-journal.js';
 import type { MethodMeasurement } from './method-measurement.js';
-import { labelCandidates, labelSet, readSoftData, warnDataShape, warnUnseenLabels } from './soft-data.js';
+import {
+  labelCandidates,
+  labelSet,
+  readSoftData,
+  warnDataShape,
+  warnUnseenLabels,
+  type SoftData,
+} from './soft-data.js';
 import { heldOutExamples, type HeldOutText } from './held-out-text.js';
 import { trainingOrder } from './training-subsets.js';
 import {
@@ -103,10 +110,13 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
   const positions = options.methods.some((method) => method !== 'lora' && method !== 'full-fine-tuning')
     ? Number(options.methodArgs['virtual-tokens'])
     : 0;
+  // each task's test split as read here: its inputs are the held-out text without --held-out
+  const testSplits: SoftData[] = [];
   for (const [index, task] of options.tasks.entries()) {
     const [dev, test] = ['dev', 'test'].map((split) =>
       readSoftData(taskSplit(task.directory, split), loaded, fields, positions),
     );
+    testSplits.push(test);
     if (positions) readSoftData(taskSplit(task.directory, 'train'), loaded, fields, positions);
     // a label no training example has is scored wrong by every method: said before the hours, as soft
     // train says it
@@ -144,7 +154,7 @@ export async function compareMethods(options: ComparisonOptions): Promise<Method
     // that every method and the frozen model are measured on the same tokens
     const heldOut = options.heldOut
       ? heldOutExamples(options.heldOut, loaded.tokenizer, loaded.model.config.contextLength, positions)
-      : textExamples(readSoftData(path('test'), loaded, fields, positions).examples);
+      : textExamples(testSplits[taskIndex].examples);
     if (heldOut.length === 0)
       throw new DatasetError(
         `${options.heldOut ? `--held-out ${options.heldOut.name}` : `${task.name}'s test inputs`}: no passage is longer than two tokens, so there is no perplexity to measure forgetting by`,
