@@ -5,14 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../errors/index.js';
-import { versionMethod, type PromptVersion } from '../registry/index.js';
-import {
-  adapterShape,
-  optionArguments,
-  optionForeignTo,
-  shapeOptionsBeside,
-  type MethodShape,
-} from '../soft/index.js';
+import { versionMethod, versionShape, type PromptVersion } from '../registry/index.js';
+import { optionArguments, optionForeignTo, shapeOptionsBeside } from '../soft/index.js';
 import { givenOptions, repeatedOption } from './options.js';
 import { versionReference, withRegistry } from './registry-access.js';
 import { checkOutputFolder } from './soft-training.js';
@@ -51,7 +45,7 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
       `--like ${args.like} names version ${name}, a hard prompt: --like copies an adapter's method and shape`,
       "Name an adapter version (promptune registry list shows each version's method), or start from a hard prompt's words with --init-from <optimize --out artifact>.",
     );
-  const shape = shapeOf(version);
+  const shape = versionShape(version);
   const method = versionMethod(version);
   if (!shape)
     throw invalid(
@@ -91,16 +85,6 @@ function peftType(version: PromptVersion): string {
   const type =
     typeof config === 'object' && config !== null ? (config as { peft_type?: unknown }).peft_type : undefined;
   return type === undefined ? 'no adapter_config' : String(type);
-}
-
-/** The version's method and shape, from its PEFT config and promptune.json. */
-function shapeOf(version: PromptVersion): MethodShape | undefined {
-  const { adapterConfig, promptune } = version.content as { adapterConfig?: unknown; promptune?: unknown };
-  if (typeof adapterConfig !== 'object' || adapterConfig === null) return undefined;
-  return adapterShape(
-    adapterConfig as Record<string, unknown>,
-    typeof promptune === 'object' && promptune !== null ? promptune : {},
-  );
 }
 
 /**

@@ -4,14 +4,8 @@
 // from itself. The policy's own arguments win where they name the same option, and a `--method` among
 // them chooses the method outright. It does not carry a run's learning rate, init or epochs: those are
 // the re-tune's to choose (or the policy's).
-import { versionMethod, type PromptVersion } from '../registry/index.js';
-import {
-  adapterShape,
-  optionArguments,
-  optionForeignTo,
-  shapeOptionsBeside,
-  writtenOptions,
-} from '../soft/index.js';
+import { versionMethod, versionShape, type PromptVersion } from '../registry/index.js';
+import { optionArguments, optionForeignTo, shapeOptionsBeside, writtenOptions } from '../soft/index.js';
 
 /** The `soft train` options that train production's method again, and how to say where they came from. */
 export interface RetuneMethod {
@@ -50,15 +44,7 @@ export function retuneMethod(
       differs: false,
     };
   const method = versionMethod(production);
-  const config = production.content.adapterConfig;
-  const metadata = production.content.promptune;
-  const shape =
-    typeof config === 'object' && config !== null
-      ? adapterShape(
-          config as Record<string, unknown>,
-          typeof metadata === 'object' && metadata !== null ? metadata : {},
-        )
-      : undefined;
+  const shape = versionShape(production);
   if (!shape)
     return {
       args: [],

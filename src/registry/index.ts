@@ -19,6 +19,7 @@ export {
   diffVersions,
   versionBaseModel,
   versionMethod,
+  versionShape,
 } from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';

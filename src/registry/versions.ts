@@ -2,6 +2,7 @@
 // a word or two and the base model it records, and a line diff between two versions (and between the
 // specs they serve with) for `registry diff`.
 import type { TaskSpec } from '../tasks/index.js';
+import { adapterShape, type MethodShape } from '../soft/index.js';
 import type { PromptVersion } from './registry.js';
 
 /** The version content of a task spec's prompt: system, template, demos and generation parameters. */
@@ -34,6 +35,20 @@ export function versionMethod(version: Pick<PromptVersion, 'kind' | 'content'>):
   if (version.kind !== 'soft') return 'hard prompt';
   const config = version.content.adapterConfig as { peft_type?: unknown } | undefined;
   return adapterMethodName(config?.peft_type);
+}
+
+/**
+ * A soft version's method and shape as soft train's options (src/soft/method-shape.ts), read off its
+ * PEFT config and promptune.json; undefined for a hard prompt or an adapter no method of soft train makes.
+ */
+export function versionShape(version: Pick<PromptVersion, 'kind' | 'content'>): MethodShape | undefined {
+  const { adapterConfig, promptune } = version.content as { adapterConfig?: unknown; promptune?: unknown };
+  if (version.kind !== 'soft' || typeof adapterConfig !== 'object' || adapterConfig === null)
+    return undefined;
+  return adapterShape(
+    adapterConfig as Record<string, unknown>,
+    typeof promptune === 'object' && promptune !== null ? promptune : {},
+  );
 }
 
 /**
