@@ -33,4 +33,4 @@ export {
 export { readYamlFile } from './yaml-file.js';
 export { editDistance, nearestName } from './nearest-name.js';
 export { redactedUrl } from './redacted-url.js';
-export { redactSecrets, upstreamError, type UpstreamAudience } from './upstream-error.js';
+export { redactSecrets, upstreamError, upstreamRetryAfter, type UpstreamAudience } from './upstream-error.js';

@@ -57,6 +57,18 @@ function hintFor(status: number | undefined, audience: UpstreamAudience): string
     : "The backend model refused the request the task rendered; see upstream's reason.";
 }
 
+/**
+ * The seconds upstream asked to wait before a retry (its Retry-After, whole seconds only; at most an
+ * hour), from a ProviderError made of an APICallError, or undefined.
+ */
+export function upstreamRetryAfter(error: ProviderError): number | undefined {
+  const cause = error.cause;
+  if (!APICallError.isInstance(cause)) return undefined;
+  const header = cause.responseHeaders?.['retry-after'];
+  if (header === undefined || !/^\s*\d+\s*$/.test(header)) return undefined;
+  return Math.min(Number(header), 3600);
+}
+
 /** The hint for an answer that could not be read. */
 const unreadableHint = (audience: UpstreamAudience) =>
   audience === 'command'
@@ -87,7 +99,12 @@ export function upstreamError(
         ? `${who} at ${host} could not be reached: ${reason}`
         : `${who} at ${host} answered HTTP ${status}: ${reason}`,
       {
-        code: status === undefined ? 'UPSTREAM_UNREACHABLE' : 'UPSTREAM_ERROR',
+        code:
+          status === undefined
+            ? 'UPSTREAM_UNREACHABLE'
+            : status === 429
+              ? 'UPSTREAM_RATE_LIMITED'
+              : 'UPSTREAM_ERROR',
         hint: hintFor(status, audience),
         cause: error,
       },

@@ -16,6 +16,7 @@ import {
   QualityGateError,
   UnavailableError,
   upstreamError,
+  upstreamRetryAfter,
   type PromptuneErrorOptions,
 } from '../errors/index.js';
 import type { ServiceEnv } from './service-env.js';
@@ -47,6 +48,9 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [PermissionError.isInstance, 403],
   [NotFoundError.isInstance, 404],
   [UnavailableError.isInstance, 503],
+  // upstream is rate limiting the service, not this caller: unavailable for now (a 429 would tell the
+  // caller its own key is over its limit), with upstream's Retry-After passed on
+  [(error) => ProviderError.isInstance(error) && error.code === 'UPSTREAM_RATE_LIMITED', 503],
   [ProviderError.isInstance, 502],
   [EngineError.isInstance, 500],
   // a guard refused the input or the answer: the request was understood, its content was not acceptable
@@ -131,7 +135,7 @@ export interface ErrorBody {
 export function describeError(
   context: Context<ServiceEnv>,
   error: unknown,
-): { status: ContentfulStatusCode; body: ErrorBody } {
+): { status: ContentfulStatusCode; body: ErrorBody; retryAfter?: number } {
   const classified = classify(error);
   const status = statusOf(classified);
   const requestId = context.get('requestId') ?? 'unknown';
@@ -153,8 +157,10 @@ export function describeError(
     message = `the local engine failed (${known.code}); see the service log, request id ${requestId}`;
   else message = `${known.message}${known.hint ? ` (${known.hint})` : ''}`;
   const param = (known as { param?: unknown } | undefined)?.param;
+  const retryAfter = ProviderError.isInstance(known) ? upstreamRetryAfter(known) : undefined;
   return {
     status,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
     body: {
       error: {
         message,
@@ -170,6 +176,7 @@ export function describeError(
 
 /** The response for `error` in OpenAI's error shape (see describeError). */
 export function errorResponse(context: Context<ServiceEnv>, error: unknown): Response {
-  const { status, body } = describeError(context, error);
+  const { status, body, retryAfter } = describeError(context, error);
+  if (retryAfter !== undefined) context.header('Retry-After', String(retryAfter));
   return context.json(body, status);
 }

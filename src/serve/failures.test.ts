@@ -277,7 +277,7 @@ describe('engine failures', () => {
 });
 
 describe('upstream failures', () => {
-  it('answer 502 saying what upstream answered, never its key', async () => {
+  it('answer 502 (503 when rate limited) saying what upstream answered, never its key', async () => {
     const secret = 'sk-proj-Zq81abcDEF234ghiJKL567mnoPQR890stu';
     const upstream = new Hono();
     upstream.post('/v1/chat/completions', async (context) => {
@@ -295,20 +295,23 @@ describe('upstream failures', () => {
         );
       if (model === 'echoing')
         return context.json({ error: { message: `rejected header ${authorization}` } }, 400);
-      if (model === 'limited') return context.json({ error: { message: 'Rate limit reached' } }, 429);
+      if (model === 'limited')
+        return context.json({ error: { message: 'Rate limit reached' } }, 429, { 'retry-after': '7' });
       return context.json({ error: { message: 'The server had an error' } }, 500);
     });
     const stub = await listen(upstream);
     servers.push(stub);
     const environment = { OPENAI_COMPATIBLE_API_KEY: secret };
-    const cases: [string, string, string, RegExp][] = [
-      ['unauthorized', stub.url, 'UPSTREAM_ERROR', /answered HTTP 401: Incorrect API key provided/],
-      ['echoing', stub.url, 'UPSTREAM_ERROR', /answered HTTP 400: rejected header Bearer \[redacted\]/],
-      ['limited', stub.url, 'UPSTREAM_ERROR', /answered HTTP 429: Rate limit reached/],
-      ['broken', stub.url, 'UPSTREAM_ERROR', /answered HTTP 500: The server had an error/],
-      ['unreachable', 'http://127.0.0.1:9', 'UPSTREAM_UNREACHABLE', /could not be reached/],
+    // upstream rate limiting the service is the service's unavailability (503 with upstream's
+    // Retry-After), not a 429 that would tell the caller its own key is over its limit
+    const cases: [string, string, number, string, RegExp][] = [
+      ['unauthorized', stub.url, 502, 'UPSTREAM_ERROR', /answered HTTP 401: Incorrect API key provided/],
+      ['echoing', stub.url, 502, 'UPSTREAM_ERROR', /answered HTTP 400: rejected header Bearer \[redacted\]/],
+      ['limited', stub.url, 503, 'UPSTREAM_RATE_LIMITED', /answered HTTP 429: Rate limit reached/],
+      ['broken', stub.url, 502, 'UPSTREAM_ERROR', /answered HTTP 500: The server had an error/],
+      ['unreachable', 'http://127.0.0.1:9', 502, 'UPSTREAM_UNREACHABLE', /could not be reached/],
     ];
-    for (const [model, base, code, message] of cases) {
+    for (const [model, base, status, code, message] of cases) {
       const { model: hard } = await resolveModel(`openai-compatible:${base}/v1#${model}`, { environment });
       const url = await start({ hard });
       // a streamed request fails before its stream starts: a 502 as well
@@ -316,7 +319,8 @@ describe('upstream failures', () => {
         const response = await request(url, '/v1/chat/completions', { body: chat('Once', { stream }) });
         const text = await response.text();
         const { error } = JSON.parse(text) as { error: { code: string; message: string } };
-        expect([model, stream, response.status, error.code]).toEqual([model, stream, 502, code]);
+        expect([model, stream, response.status, error.code]).toEqual([model, stream, status, code]);
+        expect(response.headers.get('retry-after')).toBe(model === 'limited' ? '7' : null);
         expect(error.message).toMatch(message);
         expect(text).not.toContain(secret);
         expect(text).not.toContain(secret.slice(8, 30));
