@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
 import { PromptuneError } from '../errors/index.js';
+import { ResponseCache } from '../eval/index.js';
 import { taskFromObject } from '../tasks/load-task.js';
 import { bootstrapOptimizer } from './bootstrap.js';
 import { optimizerConformance } from './optimizers.case.js';
@@ -103,6 +104,30 @@ describe('propose', () => {
       })
       .catch((caught: unknown) => caught);
     expect(PromptuneError.isInstance(error) && error.code).toBe('OPTIMIZE_TEACHER_UNPARSEABLE');
+  });
+
+  it('does not cache a reply without proposals: a rerun asks the teacher again', async () => {
+    const cache = new ResponseCache(':memory:');
+    const run = (teacher: ScriptedTeacher) =>
+      proposeOptimizer({ rounds: 1, proposalsPerRound: 2 }).optimize(task, {
+        student: model(new ScriptedLanguageModel()),
+        teacher: model(teacher),
+        train: examples,
+        dev: examples,
+        budget: {},
+        cache,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-propose-')),
+      });
+    const refused = await run(new ScriptedTeacher('I would rather not.')).catch((caught: unknown) => caught);
+    expect(PromptuneError.isInstance(refused) && refused.code).toBe('OPTIMIZE_TEACHER_UNPARSEABLE');
+    const willing = new ScriptedTeacher('INSTRUCTION: Reply briefly.\nINSTRUCTION: reply briefly');
+    const { history } = await run(willing);
+    expect(willing.prompts).toHaveLength(1);
+    // the same instruction twice is scored once: the repeat is rejected without a call
+    expect(history.slice(1).map((trial) => [trial.description, trial.calls])).toEqual([
+      ['instruction "Reply briefly."', 10],
+      ['rejected (already tried): "reply briefly"', 0],
+    ]);
   });
 
   it('rejects and reports proposals that copy validation inputs, and shows the teacher its failures', async () => {

@@ -52,6 +52,9 @@ export function parseProposals(reply: string): string[] {
     .filter((instruction): instruction is string => Boolean(instruction));
 }
 
+/** Whether a reply holds a proposal. */
+const holdsProposals = (reply: string) => parseProposals(reply).length > 0;
+
 /** The proposals in a reply; a reply without any stops the run loudly rather than making no progress. */
 function requireProposals(reply: string): string[] {
   const proposals = parseProposals(reply);
@@ -67,6 +70,17 @@ function requireProposals(reply: string): string[] {
   return proposals;
 }
 
+/** Whether two instructions are the same but for case, spacing and final punctuation. */
+export function sameInstruction(first: string, second: string): boolean {
+  const normal = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .replace(/[\s.!]+$/, '')
+      .trim();
+  return normal(first) === normal(second);
+}
+
 /** Whether an instruction repeats 20 or more characters of any dev input verbatim. */
 export function copiesData(instruction: string, examples: Example[]): boolean {
   return examples.some((example) => {
@@ -77,12 +91,17 @@ export function copiesData(instruction: string, examples: Example[]): boolean {
   });
 }
 
-/** Asks the teacher, through the response cache so a rerun replays the same proposals at no cost. */
+/**
+ * Asks the teacher, through the response cache so a rerun replays the same proposals at no cost. Only a
+ * reply `usable` accepts is cached: an unusable one stops the run, and a rerun asks again rather than
+ * replaying the same unusable reply forever.
+ */
 export async function ask(
   teacher: EvaluatedModel,
   request: string,
   cache: ResponseCache | undefined,
   seed: number,
+  usable: (reply: string) => boolean,
 ): Promise<string> {
   const parameters = { temperature: 0.7, maxOutputTokens: 400, seed };
   const key = requestKey({
@@ -103,6 +122,7 @@ export async function ask(
     ...parameters,
   });
   const reply = answerText(result.content);
+  if (!usable(reply)) return reply;
   cache?.put(key, {
     text: reply,
     inputTokens: result.usage.inputTokens.total ?? 0,
@@ -157,6 +177,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             proposalRequest(task, examplesForTeacher, tried, failures, settings.proposalsPerRound),
             options.cache,
             seed + round,
+            holdsProposals,
           );
         } catch (error) {
           if (!BudgetExceeded.isInstance(error)) throw error;
@@ -166,6 +187,17 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
         const proposals = requireProposals(reply);
         for (const instruction of proposals) {
           index++;
+          if (tried.some((entry) => sameInstruction(entry.instruction, instruction))) {
+            // a teacher repeating an instruction already scored: its score is known, not worth a call
+            record({
+              index,
+              description: `rejected (already tried): ${JSON.stringify(instruction.slice(0, 80))}`,
+              score: 0,
+              accepted: false,
+              calls: 0,
+            });
+            continue;
+          }
           if (copiesData(instruction, options.dev)) {
             record({
               index,
@@ -209,7 +241,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
 
 /**
  * One round of proposals from the teacher for a search space: instructions that do not copy `dev`
- * text. Throws like the propose optimizer when the reply holds none.
+ * text, each once, none the seed's. Throws like the propose optimizer when the reply holds none.
  */
 export async function askForInstructions(
   task: Task,
@@ -231,7 +263,16 @@ export async function askForInstructions(
     ),
     cache,
     seed,
+    holdsProposals,
   );
   const proposals = requireProposals(reply);
-  return proposals.filter((instruction) => !copiesData(instruction, dev));
+  // the space holds the seed's instruction already; a repeated one would be searched twice
+  const kept: string[] = [];
+  for (const instruction of proposals)
+    if (
+      !copiesData(instruction, dev) &&
+      ![task.spec.prompt.system ?? '', ...kept].some((other) => sameInstruction(other, instruction))
+    )
+      kept.push(instruction);
+  return kept;
 }
