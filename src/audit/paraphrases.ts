@@ -24,7 +24,14 @@ export function paraphraseRequest(template: string): string {
 export async function paraphraseVariants(
   prompt: TaskSpec['prompt'],
   teacher: LanguageModelV3,
-  options: { count: number; seed: number; signal?: AbortSignal; cache?: ResponseCache },
+  options: {
+    count: number;
+    seed: number;
+    signal?: AbortSignal;
+    cache?: ResponseCache;
+    /** Where the teacher is served, in its cache keys (two servers of one model name answer apart). */
+    endpoint?: string;
+  },
 ): Promise<{ variants: PromptVariant[]; refused: number }> {
   const wanted = [...templateVariables(prompt.template)].sort().join(',');
   const seen = new Set([prompt.template.trim()]);
@@ -42,7 +49,12 @@ export async function paraphraseVariants(
       seed: options.seed + attempt,
       maxOutputTokens: 400,
     };
-    const key = requestKey({ provider: teacher.provider, modelId: teacher.modelId, ...request });
+    const key = requestKey({
+      provider: teacher.provider,
+      modelId: teacher.modelId,
+      ...(options.endpoint && { endpoint: options.endpoint }),
+      ...request,
+    });
     let text = options.cache?.get(key)?.text;
     if (text === undefined) {
       const started = performance.now();

@@ -23,6 +23,8 @@ export interface SensitivityOptions extends AuditRunOptions {
   demoOrders?: number;
   /** The model that writes paraphrases (none without it). */
   teacher?: LanguageModelV3;
+  /** Where the teacher is served when its model name alone does not say (an openai-compatible base URL). */
+  teacherEndpoint?: string;
   /** Paraphrases asked for (default 3). */
   paraphrases?: number;
   /** Kinds of input noise (default all). */
@@ -91,6 +93,7 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
         seed,
         signal: options.signal,
         cache: options.cache,
+        endpoint: options.teacherEndpoint,
       });
       promptVariants.push(...written.variants);
       paraphrasesRefused = written.refused;

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../test/models.js';
 import { ScriptedModel } from '../../test/scripted-model.js';
 import { seededRandom } from '../engine/index.js';
+import { ResponseCache } from '../eval/index.js';
 import { loadSplit, loadTask, taskSpec, templateVariables } from '../tasks/index.js';
 import { addNoise, noiseKinds, noisyFields } from './input-noise.js';
 import { paraphraseVariants } from './paraphrases.js';
@@ -73,6 +74,21 @@ describe('prompt variants', () => {
     ]);
     expect(refused).toBe(1);
     expect(teacher.prompts[0]).toContain('Keep every {{placeholder}} exactly');
+  });
+
+  it("keys cached paraphrases by the teacher's endpoint: a second server of one model name is asked", async () => {
+    const cache = new ResponseCache(':memory:');
+    const first = new ScriptedModel('teacher', () => 'Tale: {{input}}\nWho is it?\nAnswer:');
+    const second = new ScriptedModel('teacher', () => 'Text {{input}} → who?');
+    const paraphrase = (teacher: ScriptedModel, endpoint: string) =>
+      paraphraseVariants(prompt, teacher, { count: 1, seed: 0, cache, endpoint });
+    await paraphrase(first, 'http://one/v1');
+    const { variants } = await paraphrase(second, 'http://two/v1');
+    expect(variants.map((variant) => variant.prompt.template)).toEqual(['Text {{input}} → who?']);
+    const again = await paraphrase(new ScriptedModel('teacher', () => ''), 'http://one/v1');
+    expect(again.variants.map((variant) => variant.prompt.template)).toEqual([
+      'Tale: {{input}}\nWho is it?\nAnswer:',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // `promptune audit bias|sensitivity|variability|explain`: audits of a task's prompt (the spec's, an artifact, a soft
 // adapter or a registry version) on a model, each with --json, --report out.html and --push (recorded
 // as an audit run tied to the version, which the task's audit policy reads when a label moves).
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { defineCommand } from 'citty';
 import {
   biasAudit,
@@ -24,6 +25,12 @@ import { runAudit, runArgs } from '../audit-run.js';
 import { describeSubject, subjectArgs } from '../audit-subject.js';
 import { biasText, explanationText, sensitivityText, variabilityText } from '../audit-text.js';
 import { choice, givenOptions, numberOption, refuseIgnored, repeatedOption } from '../options.js';
+
+/** The paraphrasing teacher and where it is served (its cache keys tell two servers apart). */
+async function teacherOf(name: string): Promise<{ teacher: LanguageModelV3; teacherEndpoint?: string }> {
+  const resolved = await resolveModel(name);
+  return { teacher: resolved.model, ...(resolved.endpoint && { teacherEndpoint: resolved.endpoint }) };
+}
 
 /** The bias summary --json prints and a run stores: the audit without the flipped examples' texts. */
 export function biasSummary(audit: BiasAudit) {
@@ -127,12 +134,12 @@ const sensitivity = defineCommand({
       run: async (input) =>
         sensitivityAudit({
           ...input,
+          ...(args.teacher && (await teacherOf(args.teacher))),
           // a soft prompt has no template: its sensitivity is the input noise part
           promptVariants: input.subject.kind === 'hard',
           formats,
           demoOrders,
           noise,
-          teacher: args.teacher ? (await resolveModel(args.teacher)).model : undefined,
           paraphrases,
         }),
       summary: (audit) => ({ ...audit }),
