@@ -41,9 +41,32 @@ export interface Meter<Ticket> {
   settle(ticket: Ticket, used: TokenUsage): void;
 }
 
-/** Whether the provider answered with an error (so generated nothing), as opposed to a lost answer. */
-function answeredWithError(error: unknown): boolean {
-  return APICallError.isInstance(error) && error.statusCode !== undefined;
+/**
+ * Network errors of a request that never reached the provider: no connection was made (refused, no such
+ * host, no route), so nothing was sent and nothing can have been generated.
+ */
+const notConnectedCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Whether a call failed before the provider could have generated anything. */
+function generatedNothing(error: unknown): boolean {
+  // the provider answered with an error status
+  if (APICallError.isInstance(error) && error.statusCode !== undefined) return true;
+  // or the request never left: the network's error is somewhere down the cause chain
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && notConnectedCodes.has(code)) return true;
+  }
+  return false;
 }
 
 /** Reported usage, each side at its worst case where the provider reported nothing. */
@@ -68,8 +91,9 @@ export function meteredModel<Ticket>(model: EvaluatedModel, meter: Meter<Ticket>
     try {
       result = await send();
     } catch (error) {
-      // an error answer generated nothing; a timeout or a dropped connection may have cost everything
-      meter.settle(ticket, answeredWithError(error) ? { inputTokens: 0, outputTokens: 0 } : worst);
+      // an error answer or a connection never made generated nothing; a timeout or a dropped connection
+      // may have cost everything
+      meter.settle(ticket, generatedNothing(error) ? { inputTokens: 0, outputTokens: 0 } : worst);
       throw error;
     }
     meter.settle(ticket, usage(result, worst));

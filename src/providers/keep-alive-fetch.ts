@@ -2,7 +2,7 @@
 // several milliseconds per request under load (measured by bench:serve: p50 9 ms vs 4 ms through a
 // keep-alive http agent at 500 requests/s), which the service would add to every hard-prompt call.
 // Handles what the AI SDK providers use: method, headers, string/bytes bodies, streamed responses
-// and abort signals. Not a general fetch (no redirects, no FormData bodies).
+// and abort signals, and fails as fetch does. Not a general fetch (no redirects, no FormData bodies).
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
@@ -67,7 +67,11 @@ export const keepAliveFetch: typeof fetch = async (input, init = {}) => {
     signal?.addEventListener('abort', onAbort, { once: true });
     outgoing.on('error', (error) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(error);
+      // as fetch fails: a TypeError('fetch failed') whose cause is the network's error (a refused
+      // connection, a host no DNS knows), which the AI SDK turns into an APICallError callers can read
+      reject(
+        signal?.aborted && error === signal.reason ? error : new TypeError('fetch failed', { cause: error }),
+      );
     });
     outgoing.end(body);
   });

@@ -4,6 +4,7 @@ import { generateText, streamText } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { referenceLogits, stories } from '../../test/models.js';
 import { createLocalProvider } from './local-provider.js';
+import { keepAliveFetch } from './keep-alive-fetch.js';
 import { resolveModel } from './resolve-model.js';
 
 const reference = referenceLogits();
@@ -73,5 +74,20 @@ describe('the local engine as an AI SDK language model', () => {
     const again = await ask('Lily ran to the ball and');
     expect(again.usage.inputTokenDetails.cacheReadTokens).toBeGreaterThan(0);
     expect(again.text).toBe((await ask('Lily ran to the ball and')).text);
+  });
+});
+
+describe('keepAliveFetch', () => {
+  it('fails as fetch does: a TypeError whose cause is the network error, which the AI SDK can read', async () => {
+    const error = (await keepAliveFetch('http://127.0.0.1:9/v1/chat/completions').catch(
+      (caught: unknown) => caught,
+    )) as TypeError & { cause: { code: string } };
+    expect(error).toBeInstanceOf(TypeError);
+    expect([error.message, error.cause.code]).toEqual(['fetch failed', 'ECONNREFUSED']);
+    const aborted = new AbortController();
+    aborted.abort(new Error('stopped'));
+    await expect(keepAliveFetch('http://127.0.0.1:9/', { signal: aborted.signal })).rejects.toThrow(
+      'stopped',
+    );
   });
 });
