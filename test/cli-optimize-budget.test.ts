@@ -136,3 +136,23 @@ describe('eval across kills', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ candidates: 0 });
   });
 });
+
+describe('--timeout', () => {
+  it('abandons a call the server holds after the given seconds, and its retry is answered', async () => {
+    const cwd = sumsTask();
+    const args = [
+      ...['eval', '--task', 'task.yaml', '--model', `openai-compatible:${server.url}#scripted`],
+      ...['--limit', '2', '--concurrency', '1', '--timeout', '0.5', '--no-cache', '--json'],
+    ];
+    const before = server.requests;
+    const held = server.holdRequest(before + 1); // never answered while the run lasts
+    const run = await startCli(cwd, args).done();
+    await held;
+    server.releaseHeld();
+    expect(run.status, run.stderr).toBe(0);
+    expect(server.requests - before).toBe(3); // the held call, its retry, the second example
+    expect(JSON.parse(run.stdout)).toMatchObject({ n: 2 });
+    const refused = await startCli(cwd, [...args.slice(0, -4), '--timeout', '0', '--json']).done();
+    expect(jsonError(refused.stderr).code).toBe('CLI_INVALID_OPTION');
+  });
+});

@@ -7,7 +7,7 @@ import type { Example, Task } from '../tasks/index.js';
 /** The options every audit takes. */
 export interface AuditRunOptions extends Pick<
   EvaluationOptions,
-  'task' | 'split' | 'concurrency' | 'cache' | 'stateDirectory' | 'signal' | 'prices'
+  'task' | 'split' | 'concurrency' | 'timeoutMs' | 'cache' | 'stateDirectory' | 'signal' | 'prices'
 > {
   examples: Example[];
   model: EvaluatedModel;

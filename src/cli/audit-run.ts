@@ -12,6 +12,7 @@ import {
   type SubjectDescription,
   type SubjectOptions,
 } from './audit-subject.js';
+import { callArgs, callOptions } from './call-options.js';
 import { choice, numberOption, seedOption } from './options.js';
 import { progressBar } from './progress.js';
 import { registryOption } from './registry-access.js';
@@ -22,7 +23,7 @@ import { checkOutputFile } from './output-file.js';
 export const runArgs = {
   split: { type: 'string', default: 'test', description: 'Split to audit: train, dev or test' },
   limit: { type: 'string', description: 'Audit only the first N examples' },
-  concurrency: { type: 'string', default: '4', description: 'Model calls in flight at once' },
+  ...callArgs,
   seed: { type: 'string', default: '0', description: 'Seed of the variants, resamples and tests' },
   cache: {
     type: 'boolean',
@@ -49,6 +50,7 @@ export interface AuditInput {
   cache: ResponseCache | undefined;
   seed: number;
   concurrency: number;
+  timeoutMs: number;
   onProgress: (done: number, total: number) => void;
 }
 
@@ -72,6 +74,7 @@ type RunArgs = SubjectOptions & {
   split: string;
   limit?: string;
   concurrency: string;
+  timeout: string;
   seed: string;
   cache: boolean;
   'cache-file': string;
@@ -85,7 +88,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
   const split = choice('split', args.split, ['train', 'dev', 'test'] as const);
   const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
   const seed = seedOption(args.seed) ?? 0;
-  const concurrency = numberOption('concurrency', args.concurrency, { integer: true, min: 1 }) ?? 4;
+  const { concurrency, timeoutMs } = callOptions(args);
   kind.prepare?.();
   checkOutputFile('report', args.report, 'the HTML report');
   const { task, model, subject } = await auditSubject(args);
@@ -120,6 +123,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
       cache,
       seed,
       concurrency,
+      timeoutMs,
       onProgress: (done, total) => {
         bar.update(done, total);
         recording?.progress(done, total);

@@ -17,6 +17,10 @@ export interface ScoringContext {
   guards?: GuardObjective;
   /** Stops a scoring once the calls under way are journaled (InterruptedError, EVAL_INTERRUPTED). */
   signal?: AbortSignal;
+  /** Calls in flight at once (default 4). */
+  concurrency?: number;
+  /** How long one call may take before it is abandoned and retried, in ms (the harness's default). */
+  timeoutMs?: number;
   /** Told each scoring's example count before its first call (a progress bar's total). */
   onScoring?: (examples: number) => void;
 }
@@ -68,7 +72,8 @@ export async function scorePrompt(
     stateDirectory: context.stateDirectory,
     judge: context.judge,
     guardJudge: context.guardJudge,
-    concurrency: 4,
+    concurrency: context.concurrency ?? 4,
+    timeoutMs: context.timeoutMs,
     journalSpend: false, // the run's budget journals every call
     signal: context.signal,
   });

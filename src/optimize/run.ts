@@ -138,6 +138,8 @@ export async function startRun(
     guardJudge: meteredJudge,
     guards: options.guards,
     signal: options.signal,
+    concurrency: options.concurrency,
+    timeoutMs: options.timeoutMs,
     onScoring: options.onScoring,
   };
   const history: Trial[] = [];

@@ -127,6 +127,10 @@ export interface OptimizeOptions {
   guards?: GuardObjective;
   /** Stops the run at its next call, once the calls under way are journaled (InterruptedError). */
   signal?: AbortSignal;
+  /** Student and judge calls in flight at once while a prompt is scored (default 4). */
+  concurrency?: number;
+  /** How long one call may take before it is abandoned and retried, in ms (default 120000). */
+  timeoutMs?: number;
   onTrial?: (trial: Trial) => void;
   /** After each model call is answered, by role (cache replays are not calls): progress within a trial. */
   onCall?: (role: Role) => void;

@@ -17,6 +17,7 @@ import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
 import { auditSubject, missingTask, subjectArgs } from '../audit-subject.js';
 import { withDataFolder } from '../data-folder.js';
+import { callArgs, callOptions } from '../call-options.js';
 import { numberOption } from '../options.js';
 import { recordRun, splitDatasetIds } from '../run-recorder.js';
 import { evaluationTraces } from '../evaluation-traces.js';
@@ -56,7 +57,7 @@ export default defineCommand({
         'Model: local:<path>, openai:<model>, openai-compatible:<url>#<model>, anthropic:<model>, ollama:<model>',
     },
     split: { type: 'string', default: 'test', description: 'Split to evaluate: train, dev or test' },
-    concurrency: { type: 'string', default: '4', description: 'Model calls in flight at once' },
+    ...callArgs,
     repeats: { type: 'string', default: '1', description: 'Calls per example (variance, confidence)' },
     limit: { type: 'string', description: 'Evaluate only the first N examples' },
     'min-score': { type: 'string', description: 'Exit with status 3 when the score is below this' },
@@ -154,7 +155,7 @@ export default defineCommand({
         split,
         examples,
         model,
-        concurrency: numberOption('concurrency', args.concurrency, { integer: true, min: 1 }),
+        ...callOptions(args),
         repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
         cache,
         judge,

@@ -23,6 +23,7 @@ import { resolveModel } from '../../providers/index.js';
 import { datasetFileIds, pushOptimized } from '../../registry/index.js';
 import { loadTask, loadSplit } from '../../tasks/index.js';
 import { withDataFolder } from '../data-folder.js';
+import { callArgs, callOptions } from '../call-options.js';
 import { givenOptions, numberOption, refuseIgnored, seedOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { pushAndLabel, withRegistry } from '../registry-access.js';
@@ -137,6 +138,7 @@ export default defineCommand({
       description: "An answer that fails any of the task's output guards scores 0 (guards as a constraint)",
     },
     seed: { type: 'string', default: '0', description: 'Random seed' },
+    ...callArgs,
     'cache-file': {
       type: 'string',
       default: '.promptune/cache.sqlite',
@@ -262,6 +264,7 @@ export default defineCommand({
         },
         seed: seedOption(args.seed),
         cache,
+        ...callOptions(args),
         signal: stopping.signal,
         // on a terminal, a bar of the calls of the scoring under way (a trial scores every dev example:
         // with a hosted model, minutes; labelling training examples for demos comes before a trial)
