@@ -49,6 +49,15 @@ describe('promptune optimize --json', () => {
     });
     expect(summary.roles.student.calls).toBe(summary.calls);
     expect(summary.tokens).toEqual({ input: 10 * summary.calls, output: 2 * summary.calls });
+    // 8 of 8 right is Wilson's [0.676, 1]; 0 of 8, [0, 0.324]; the paired gain of 1 on 8 is significant
+    expect(summary.interval.map((bound: number) => bound.toFixed(3))).toEqual(['0.676', '1.000']);
+    expect(summary.seedInterval.map((bound: number) => bound.toFixed(3))).toEqual(['0.000', '0.324']);
+    expect(summary.improvement).toMatchObject({ difference: 1, interval: [1, 1] });
+    expect(summary.improvement.pValue).toBeLessThan(0.05);
+    expect(summary.cacheHits).toBe(0);
+    // the same run again is answered from the response cache: no call, every answer a cache hit
+    const again = JSON.parse((await startCli(cwd, optimize()).done()).stdout);
+    expect([again.calls, again.cacheHits]).toEqual([0, summary.calls]);
     expect(result.stderr).toMatch(/^bootstrap \(light\), 8 dev examples: at most/);
     expect(result.stderr).toMatch(/\ntrial 0: seed prompt/);
     expect(JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8')).scores.best).toBe(1);

@@ -85,6 +85,11 @@ export class BudgetTracker {
     });
   }
 
+  /** Answers replayed (from the cache or a killed run's journal) instead of calls, by role. */
+  get replayedCalls(): Record<Role, number> {
+    return byRole((role) => this.replayedSoFar[role].calls);
+  }
+
   /** Usage summed over the roles (dollars undefined when a model's price is unknown). */
   get total(): RoleUsage {
     return sum(Object.values(this.used));

@@ -194,6 +194,7 @@ export async function startRun(
         improved: final.prompt !== task.spec.prompt,
         usage: tracker.used,
         earlier,
+        replayed: tracker.replayedCalls,
         budget: options.budget,
         stopped,
       },

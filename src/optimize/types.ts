@@ -93,6 +93,8 @@ export interface RunDetails {
   usage: Record<Role, RoleUsage>;
   /** What those earlier runs spent (part of `usage`; absent in results made without a spend journal). */
   earlier?: Record<Role, RoleUsage>;
+  /** Answers replayed from the response cache or a killed run's journal instead of calls, by role. */
+  replayed?: Record<Role, number>;
   budget: Budget;
   stopped: string;
 }

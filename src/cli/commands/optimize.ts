@@ -5,7 +5,7 @@
 import { defineCommand } from 'citty';
 import { InterruptedError, QualityGateError, ValidationError } from '../../errors/index.js';
 import { writeFileAtomically } from '../../engine/index.js';
-import { readPrices, ResponseCache } from '../../eval/index.js';
+import { pairedBootstrap, readPrices, ResponseCache, scoreInterval } from '../../eval/index.js';
 import {
   estimateSpend,
   makeOptimizer,
@@ -54,7 +54,11 @@ export function parseBudget(text: string | undefined): Budget {
 const money = (dollars: number | undefined) =>
   dollars === undefined ? 'cost unknown (no price for a model; see --prices)' : `$${dollars.toFixed(4)}`;
 
-/** The summary --json prints: scores, spend per role and in total (killed runs included), where files went. */
+/**
+ * The summary --json prints: dev scores with their 95% intervals and the paired improvement (its
+ * interval and p-value), spend per role and in total (killed runs included), answers replayed instead of
+ * asked, where files went.
+ */
 export function optimizeSummary(
   result: OptimizeResult,
   run: { optimizer: string; preset: string; model: string },
@@ -71,7 +75,10 @@ export function optimizeSummary(
     task: artifact.task,
     ...run,
     score: artifact.scores.best,
+    interval: scoreInterval(details.final.scores),
     seedScore: artifact.scores.seed,
+    seedInterval: scoreInterval(details.seed.scores),
+    improvement: pairedBootstrap(details.seed.scores, details.final.scores),
     n: artifact.scores.n,
     improved: details.improved,
     candidates: history.length - 1,
@@ -81,6 +88,8 @@ export function optimizeSummary(
     cost: total?.dollars,
     // calls of earlier runs, killed before this one finished (included above)
     earlierCalls: total?.earlierCalls ?? 0,
+    // answers taken from the response cache or a killed run's journal: asked of no model, paid nothing
+    cacheHits: Object.values(details.replayed ?? {}).reduce((sum, count) => sum + count, 0),
     roles: {
       student: spend(details.usage.student),
       teacher: spend(details.usage.teacher),
