@@ -42,6 +42,10 @@ export interface GuardContext {
   countsInputTokens?: boolean;
 }
 
+/** Whether a validator bounds a text's length in tokens (so needs the model's tokenizer to count them). */
+export const boundsTokens = (entry: ValidatorSpec): boolean =>
+  entry.validator === 'length' && (entry.minTokens ?? entry.maxTokens) !== undefined;
+
 const guardOptions = (message: string, hint: string) =>
   new ValidationError(message, { code: 'GUARD_OPTIONS', hint });
 
@@ -113,12 +117,7 @@ export async function createGuardSet(spec: GuardsSpec | undefined, context: Guar
   const build = async (entries: ValidatorSpec[], stage: 'input' | 'output') => {
     const built: GuardedValidator[] = [];
     for (const entry of entries) {
-      if (
-        stage === 'input' &&
-        context.countsInputTokens === false &&
-        entry.validator === 'length' &&
-        (entry.minTokens ?? entry.maxTokens) !== undefined
-      )
+      if (stage === 'input' && context.countsInputTokens === false && boundsTokens(entry))
         throw new ValidationError(
           `input validator ${entry.name ?? entry.validator} bounds the length in tokens, and no tokenizer counts them here`,
           {

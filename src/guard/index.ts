@@ -3,6 +3,7 @@
 // model, the detectors they use, and constrained decoding for the local engine.
 export type { Validator, CheckResult, CheckIssue, CheckContext, CheckUsage } from './validator.js';
 export {
+  boundsTokens,
   createGuardSet,
   createValidator,
   type GuardSet,

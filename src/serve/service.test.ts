@@ -134,6 +134,25 @@ beforeAll(async () => {
     },
     actor,
   });
+  // inputs bounded in tokens: no service counts them (GUARD_NO_TOKENIZER on every request)
+  await registry.putTask(
+    taskSpec.parse({
+      name: 'counted',
+      prompt: { template: '{{input}}' },
+      guards: { input: [{ validator: 'length', maxTokens: 50 }] },
+    }),
+  );
+  await registry.pushVersion({
+    task: 'counted',
+    kind: 'hard',
+    content: {
+      template: '{{input}}',
+      demos: [],
+      demoSeparator: '\n\n',
+      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
+    },
+    actor,
+  });
   await pushSoft('soft-a', 0);
   await pushSoft('soft-b', 1);
   await pushSoft('lora-c', 2);
@@ -190,16 +209,27 @@ describe('the service with the openai client', () => {
     );
     const reason =
       "trained on another-model, whose weights differ from the served model's (stories260K.gguf)";
+    const counted =
+      'its input validator length bounds the length in tokens, and no tokenizer counts inputs here';
     expect(listed.unavailable).toEqual([
+      { id: 'counted', reason: counted },
       { id: 'other-base', reason },
       { id: 'other-base@staging', reason },
     ]);
+    // as it answers when called
+    const called = await fetch(`${server.url}/v1/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'counted', prompt: 'Once', max_tokens: 4 }),
+    });
+    expect((await json(called)).error).toMatchObject({ code: 'GUARD_NO_TOKENIZER' });
     // the library API marks the version too (the dashboard shows it), and only that one
     const read = (path: string) =>
       fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${keys.read}` } }).then(json);
     expect((await read('/v1/tasks/other-base/versions/1')).notServed).toMatch(/^trained on another-model/);
     expect((await read('/v1/tasks/lora-c/versions/1')).notServed).toBeUndefined();
     expect((await read('/v1/tasks/story/versions/1')).notServed).toBeUndefined();
+    expect((await read('/v1/tasks/counted/versions')).data[0].notServed).toBe(counted);
   });
 
   it('serves soft-prompt, LoRA, prefix and multitask tasks on stories260K exactly as a local session, batched together', async () => {

@@ -23,6 +23,7 @@ import {
   type Scope,
   type TraceRecord,
 } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, actorOfKey, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
@@ -34,7 +35,7 @@ import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
 import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
-import { servedNames, whyNotServed } from './version-fit.js';
+import { runsAnything, servedNames, specReader, whyNotServed, whySpecNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
 import { requestChecks, scoreGuardedTraces } from './service-guards.js';
@@ -355,18 +356,24 @@ export function createService(options: ServiceOptions): Service {
   });
   // a version as the API shows it: with its method in words ("LoRA", "prefix", "hard prompt", …), and
   // why this service cannot run it when it cannot (a service with no model, the dashboard alone, says none)
-  const described = (version: PromptVersion) => {
-    const notServed = whyNotServed(version, backends);
+  const described = async (version: PromptVersion, specOf: (id: string) => Promise<TaskSpec>) => {
+    const notServed =
+      whyNotServed(version, backends) ??
+      (runsAnything(backends) ? whySpecNotServed(await specOf(version.specId)) : undefined);
     return { ...version, method: versionMethod(version), ...(notServed && { notServed }) };
   };
   app.get('/v1/tasks/:name/versions', scope('read'), async (context) => {
     const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
     const versions = await registry.listVersions(task.name);
-    return context.json({ data: versions.map(described) });
+    const specOf = specReader(registry);
+    return context.json({ data: await Promise.all(versions.map((version) => described(version, specOf))) });
   });
   app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) =>
     context.json(
-      described(await registry.resolveVersion(context.req.param('name'), context.req.param('ref'))),
+      await described(
+        await registry.resolveVersion(context.req.param('name'), context.req.param('ref')),
+        specReader(registry),
+      ),
     ),
   );
   // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)

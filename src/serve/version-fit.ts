@@ -3,12 +3,14 @@
 // promptune.json records their fingerprint, which the engine's model must have. A hard prompt needs a
 // model for hard prompts. GET /v1/models lists only the names that can run, so a client does not pick
 // a model that answers 409, and the library API marks each version that cannot, for the dashboard.
+import { boundsTokens } from '../guard/index.js';
 import { versionBaseModel, type PromptVersion, type Registry } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import type { UnavailableModel } from './openai-routes.js';
 import type { Backends } from './task-model.js';
 
 /** Whether `backends` run anything (a service of the dashboard alone has none, and refuses nothing). */
-const runsAnything = (backends: Backends) => !!backends.hard || !!backends.engine;
+export const runsAnything = (backends: Backends) => !!backends.hard || !!backends.engine;
 
 /**
  * Why `version` cannot run on `backends`, or undefined when it can, or nothing tells: a service with no
@@ -26,6 +28,30 @@ export function whyNotServed(version: PromptVersion, backends: Backends): string
 }
 
 /**
+ * Why a version pushed with `spec` cannot be served by any service, or undefined: guards the service
+ * does not run (a custom validator's module; an input bound in tokens, which no tokenizer counts here).
+ */
+export function whySpecNotServed(spec: TaskSpec): string | undefined {
+  const custom = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])].find(
+    (entry) => entry.validator === 'custom',
+  );
+  if (custom) return `its guards name a custom validator module (${custom.module})`;
+  const counted = (spec.guards?.input ?? []).find(boundsTokens);
+  if (counted)
+    return `its input validator ${counted.name ?? counted.validator} bounds the length in tokens, and no tokenizer counts inputs here`;
+  return undefined;
+}
+
+/** The specs of versions, each read once. */
+export function specReader(registry: Pick<Registry, 'getSpec'>): (id: string) => Promise<TaskSpec> {
+  const read = new Map<string, Promise<TaskSpec>>();
+  return (id) => {
+    if (!read.has(id)) read.set(id, registry.getSpec(id));
+    return read.get(id)!;
+  };
+}
+
+/**
  * The model names of every task (`task`, and `task@label` for each label), split by whether the version
  * each name serves can run here. A bare task serves its production label, else its latest version. The
  * versions are read only when a backend can refuse one (a service with no model runs nothing).
@@ -36,6 +62,7 @@ export async function servedNames(
 ): Promise<{ served: string[]; unserved: UnavailableModel[] }> {
   const served: string[] = [];
   const unserved: UnavailableModel[] = [];
+  const specOf = specReader(registry);
   for (const task of await registry.taskNames()) {
     const labels = await registry.listLabels(task);
     const versions = runsAnything(backends) ? await registry.listVersions(task) : [];
@@ -50,7 +77,8 @@ export async function servedNames(
     ];
     for (const [id, versionId] of names) {
       const version = versions.find((entry) => entry.id === versionId);
-      const reason = version && whyNotServed(version, backends);
+      const reason =
+        version && (whyNotServed(version, backends) ?? whySpecNotServed(await specOf(version.specId)));
       if (reason) unserved.push({ id, reason });
       else served.push(id);
     }
