@@ -95,6 +95,26 @@ describe('promptune eval', () => {
     const shown = run(cwd, 'traces', 'show', traces[0].id);
     expect(shown.stdout).toContain(`run            ${runId}`);
     expect(run(cwd, 'traces', 'show', 'nope').stderr).toContain('code: TRACE_NOT_FOUND');
+    expect(traces[0]).toMatchObject({ version: null, label: null });
+    // a registry version's calls carry its id, and the label it was named by
+    const pushed = run(cwd, 'registry', 'push', '--task', task, '--label', 'staging', '--json');
+    expect(pushed.status, pushed.stderr).toBe(0);
+    const versionRun = run(
+      cwd,
+      ...['eval', '--version', 'animal@staging', '--task', task, '--model', model],
+      ...['--split', 'dev', '--limit', '2', '--trace'],
+    );
+    expect(versionRun.status, versionRun.stderr).toBe(0);
+    const versionRunId = /as run (eval-\S+)/.exec(versionRun.stderr)![1];
+    const versionTraces = run(cwd, 'traces', 'ls', '--run', versionRunId, '--json')
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const id = JSON.parse(pushed.stdout).version.id as string;
+    expect(versionTraces.map((trace) => [trace.version, trace.label])).toEqual([
+      [id, 'staging'],
+      [id, 'staging'],
+    ]);
   });
 
   it('exits with status 3 below --min-score', () => {

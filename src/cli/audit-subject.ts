@@ -15,7 +15,12 @@ import {
   type LocalLanguageModel,
   type ResolvedModel,
 } from '../providers/index.js';
-import { adapterMethodName, writeDatasetSplits, type PromptVersion } from '../registry/index.js';
+import {
+  adapterMethodName,
+  referencedLabel,
+  writeDatasetSplits,
+  type PromptVersion,
+} from '../registry/index.js';
 import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, readAdapterMetadata, SoftPromptSession } from '../soft/index.js';
 import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
@@ -59,7 +64,8 @@ export interface SubjectDescription {
   method?: string;
   prompt?: string;
   adapter?: string;
-  version?: { task: string; number: number; id: string };
+  /** The registry version, and the label it was named by (`task@production`), if it was. */
+  version?: { task: string; number: number; id: string; label?: string };
 }
 
 /** The subject in words, for reports: "soft prompt ./adapter", "hard version name@3", … */
@@ -197,7 +203,8 @@ async function versionSubject(
     return { version, adapter };
   });
   const { version } = found;
-  const described = { task: version.task, number: version.number, id: version.id };
+  const label = referencedLabel(reference.ref);
+  const described = { task: version.task, number: version.number, id: version.id, ...(label && { label }) };
   if (!found.adapter)
     return {
       task: withVersionPrompt(task, version),

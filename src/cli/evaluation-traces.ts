@@ -17,7 +17,13 @@ export interface EvaluationTraces {
 }
 
 /** Opens the registry at `db` (or DATABASE_URL) and records into it. */
-export async function evaluationTraces(db: string, task: string, model: string): Promise<EvaluationTraces> {
+export async function evaluationTraces(
+  db: string,
+  task: string,
+  model: string,
+  /** The registry version evaluated (eval --version), and the label it was named by. */
+  version?: { id: string; label?: string },
+): Promise<EvaluationTraces> {
   const registry = await Registry.open(registryLocation(db));
   const recorder = new TraceRecorder(registry.traces, { capacity: 1_000_000 });
   const run = `eval-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
@@ -33,8 +39,8 @@ export async function evaluationTraces(db: string, task: string, model: string):
         operation: 'run',
         model,
         task,
-        version: null,
-        label: null,
+        version: version?.id ?? null,
+        label: version?.label ?? null,
         keyId: null,
         user: null,
         input: example.fields,

@@ -10,7 +10,7 @@ export {
   type RestoredVersion,
 } from './registry.js';
 export { canonicalJson, contentHash } from './canonical.js';
-export { namePattern, versionIdPattern } from './records.js';
+export { namePattern, referencedLabel, versionIdPattern } from './records.js';
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export {
   adapterMethodName,

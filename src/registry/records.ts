@@ -63,6 +63,12 @@ export const namePattern = /^[a-z0-9][a-z0-9._-]*$/;
 /** What a reference to a version by id looks like: 6 to 64 hex digits (a prefix of its sha256). */
 export const versionIdPattern = /^[0-9a-f]{6,64}$/;
 
+/** The label a version reference names, or undefined for `latest`, a number or an id. */
+export const referencedLabel = (reference: string): string | undefined =>
+  reference === 'latest' || /^\d+$/.test(reference) || versionIdPattern.test(reference)
+    ? undefined
+    : reference;
+
 /**
  * Throws REGISTRY_BAD_LABEL unless `label` can name a label: a word, not a number, not "latest", and
  * not 6+ hex digits (a label that looked like a version id could stand in for that version).

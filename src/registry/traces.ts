@@ -15,7 +15,7 @@ export interface TraceRecord {
   /** The response id the client got (chatcmpl-…, cmpl-…, run-…), or a run's call id. */
   id: string;
   at: number;
-  source: 'service' | 'eval' | 'optimize';
+  source: 'service' | 'eval';
   /** The evaluation or optimization run the call belongs to. */
   run: string | null;
   operation: 'chat' | 'text_completion' | 'run';

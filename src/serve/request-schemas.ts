@@ -279,7 +279,7 @@ export const monitorQuery = z.strictObject({
   label: z.string().max(100).optional(),
   since: time.optional(),
   until: time.optional(),
-  source: z.enum(['service', 'eval', 'optimize']).optional(),
+  source: z.enum(['service', 'eval']).optional(),
   window: z.enum(['minute', 'hour', 'day']).optional(),
 });
 

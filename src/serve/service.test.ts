@@ -229,7 +229,10 @@ describe('the service with the openai client', () => {
     expect((await read('/v1/tasks/other-base/versions/1')).notServed).toMatch(/^trained on another-model/);
     expect((await read('/v1/tasks/lora-c/versions/1')).notServed).toBeUndefined();
     expect((await read('/v1/tasks/story/versions/1')).notServed).toBeUndefined();
-    expect((await read('/v1/tasks/counted/versions')).data[0].notServed).toBe(counted);
+    const versions = (await read('/v1/tasks/counted/versions')) as unknown as {
+      data: { notServed?: string }[];
+    };
+    expect(versions.data[0].notServed).toBe(counted);
   });
 
   it('serves soft-prompt, LoRA, prefix and multitask tasks on stories260K exactly as a local session, batched together', async () => {

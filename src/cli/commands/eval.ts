@@ -124,7 +124,9 @@ export default defineCommand({
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
     const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;
     const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
-    const tracing = args.trace ? await evaluationTraces(args.db, task.spec.name, model.name) : undefined;
+    const tracing = args.trace
+      ? await evaluationTraces(args.db, task.spec.name, model.name, subject?.subject.version)
+      : undefined;
     const recording = args.push
       ? await recordRun(args.db, {
           kind: 'evaluation',

@@ -29,7 +29,7 @@ export default defineCommand({
     source: {
       type: 'string',
       default: 'service',
-      description: 'Whose traces: service (requests), eval (eval --trace runs) or optimize',
+      description: 'Whose traces: service (requests) or eval (eval --trace runs)',
     },
     json: { type: 'boolean', description: 'Print the report as JSON' },
     db: registryOption,
@@ -44,10 +44,11 @@ export default defineCommand({
           code: 'CLI_INVALID_OPTION',
           hint: 'Pass --window minute, hour or day.',
         });
-      if (!['service', 'eval', 'optimize'].includes(args.source))
-        throw new ValidationError(`--source "${args.source}" is not service, eval or optimize`, {
+      // optimize records no traces (its calls are scored in its trials, journal and report)
+      if (!['service', 'eval'].includes(args.source))
+        throw new ValidationError(`--source "${args.source}" is not service or eval`, {
           code: 'CLI_INVALID_OPTION',
-          hint: 'Pass --source service, eval or optimize.',
+          hint: 'Pass --source service, or eval for the calls of eval --trace runs.',
         });
       if (since >= until)
         throw new ValidationError('--since is not before --until', {
@@ -62,7 +63,7 @@ export default defineCommand({
         since,
         until,
         window,
-        source: args.source as 'service' | 'eval' | 'optimize',
+        source: args.source as 'service' | 'eval',
       });
       process.stdout.write(
         args.json ? `${JSON.stringify(report, null, 2)}\n` : renderMonitor(report, windowLengths[window]),
