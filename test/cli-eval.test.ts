@@ -58,6 +58,21 @@ describe('promptune eval', () => {
     expect(summary.parseRate).toBeGreaterThan(0.5);
     expect(summary.guards.labels).toMatchObject({ stage: 'output', checked: 24 });
     expect(summary.guards.labels.passRate).toBeLessThan(summary.guards.labels.finalPassRate);
+    // the HTML report shows them too: the validator's rates and actions, and each example's failures
+    const reported = run(cwd, ...args, '--report', 'report.html');
+    expect(reported.status, reported.stderr).toBe(0);
+    const html = readFileSync(join(cwd, 'report.html'), 'utf8');
+    const { passRate, finalPassRate, actions } = summary.guards.labels;
+    const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+    expect(html).toContain(
+      `<tr><td>labels</td><td>output</td><td>24</td><td>${percent(passRate)}</td><td>${percent(finalPassRate)}</td><td>${Object.entries(
+        actions,
+      )
+        .map(([action, count]) => `${action} ${count}`)
+        .join(', ')}</td></tr>`,
+    );
+    expect(actions.fixed).toBeGreaterThan(0);
+    expect(html.match(/labels: fixed/g)).toHaveLength(actions.fixed);
     const constrained = JSON.parse(run(cwd, ...args, '--constrain').stdout);
     expect(constrained.parseRate).toBe(1);
     expect(constrained.guards.labels.passRate).toBe(1);
