@@ -142,8 +142,9 @@ export async function guardedGenerate(
       prompt = reaskPrompt(prompt, answer, checked.reask);
       continue;
     }
-    // no attempts left: the failing answer stands, its verdicts say so
-    for (const outcome of checked.reask) outcome.action = 'exhausted';
+    // re-asks made and none left: the failing answer stands, its verdicts say so (a refrained answer
+    // was not left standing: its verdicts keep what they say)
+    if (!checked.refrained) for (const outcome of checked.reask) outcome.action = 'exhausted';
     const usage = {
       inputTokens: { ...result.usage.inputTokens, total: inputTokens },
       outputTokens: { ...result.usage.outputTokens, total: outputTokens },

@@ -74,7 +74,16 @@ describe('output policies', () => {
   });
 
   it('reask stops at maxReasks: 1 + maxReasks calls, and the failing answer stands as exhausted', async () => {
-    for (const maxReasks of [0, 1, 3]) {
+    // a re-ask allowed no attempt is refused when the spec is loaded, not "exhausted" with none made
+    const error = await guarded(
+      { output: [{ validator: 'json-schema', onFail: 'reask' }], maxReasks: 0 },
+      () => 'never JSON',
+    ).catch((caught: unknown) => caught);
+    expect((error as { code?: string }).code).toBe('GUARD_OPTIONS');
+    expect((error as Error).message).toBe(
+      'output validator json-schema re-asks on failure, and guards.maxReasks is 0',
+    );
+    for (const maxReasks of [1, 3]) {
       const { model, guarded: wrapped } = await guarded(
         { output: [{ validator: 'json-schema', onFail: 'reask' }], maxReasks },
         () => 'never JSON',
