@@ -1,5 +1,5 @@
 // A task's audit policy checked against the audits recorded for a version: each criterion of the
-// policy becomes a failure message when the latest audit of its kind misses it, or when the version
+// policy becomes a failure message when an audit of its kind that counts misses it, or when the version
 // has no such audit at all. Pure: the registry finds the audits and decides what a failure refuses.
 import type { AuditPolicy } from '../tasks/index.js';
 
@@ -18,48 +18,59 @@ export function auditsRequired(policy: AuditPolicy): ('bias' | 'sensitivity')[] 
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
-/** Why the version fails the policy (empty when it passes), given its latest audit of each kind. */
+/**
+ * Why the version fails the policy (empty when it passes), given the audits that count of each kind:
+ * every one must meet the policy's criteria. An audit of fewer examples than the policy's minimum
+ * counts only when no audit of its kind has enough (then it fails for that).
+ */
 export function auditPolicyFailures(
   policy: AuditPolicy,
-  audits: Partial<Record<'bias' | 'sensitivity', RecordedAudit>>,
+  audits: Partial<Record<'bias' | 'sensitivity', RecordedAudit | RecordedAudit[]>>,
 ): string[] {
   const failures: string[] = [];
+  const examples = (kind: 'bias' | 'sensitivity', audit: RecordedAudit) =>
+    Number(kind === 'bias' ? audit.summary.audited : audit.summary.n) || 0;
+  const counted = (kind: 'bias' | 'sensitivity') => {
+    const given = audits[kind];
+    const all = given === undefined ? [] : Array.isArray(given) ? given : [given];
+    const enough = all.filter((audit) => examples(kind, audit) >= policy.minExamples);
+    return enough.length > 0 ? enough : all;
+  };
   for (const kind of auditsRequired(policy))
-    if (!audits[kind]) failures.push(`no ${kind} audit of this version is recorded`);
-  const tooFew = (where: string, count: unknown) =>
-    Number(count) >= policy.minExamples
+    if (counted(kind).length === 0) failures.push(`no ${kind} audit of this version is recorded`);
+  const tooFew = (where: string, count: number) =>
+    count >= policy.minExamples
       ? []
-      : [`${where}: ${Number(count) || 0} examples audited, fewer than the policy's ${policy.minExamples}`];
-  const bias = audits.bias?.summary;
-  if (policy.bias && bias) {
-    const where = `bias audit ${audits.bias!.id}`;
+      : [`${where}: ${count} examples audited, fewer than the policy's ${policy.minExamples}`];
+  for (const audit of policy.bias ? counted('bias') : []) {
+    const bias = audit.summary;
+    const where = `bias audit ${audit.id}`;
     const gap = (bias.gap ?? {}) as { difference?: number; pValue?: number; between?: string[] };
     const between = gap.between?.join(' − ') ?? '';
     const flipRate = Number(bias.flipRate);
-    failures.push(...tooFew(where, bias.audited));
-    if (policy.bias.maxFlipRate !== undefined && !(flipRate <= policy.bias.maxFlipRate))
-      failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(policy.bias.maxFlipRate)}`);
-    if (policy.bias.maxGap !== undefined && !(Number(gap.difference) <= policy.bias.maxGap))
+    failures.push(...tooFew(where, examples('bias', audit)));
+    if (policy.bias!.maxFlipRate !== undefined && !(flipRate <= policy.bias!.maxFlipRate))
+      failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(policy.bias!.maxFlipRate)}`);
+    if (policy.bias!.maxGap !== undefined && !(Number(gap.difference) <= policy.bias!.maxGap))
       failures.push(
-        `${where}: the gap ${between} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias.maxGap}`,
+        `${where}: the gap ${between} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias!.maxGap}`,
       );
     // the policy's own level, not the one the audit was run at
-    if (policy.bias.gapNotSignificant && !(Number(gap.pValue) >= policy.bias.alpha))
+    if (policy.bias!.gapNotSignificant && !(Number(gap.pValue) >= policy.bias!.alpha))
       failures.push(
-        `${where}: the gap ${between} is significant (p ${Number(gap.pValue).toFixed(4)} < ${policy.bias.alpha})`,
+        `${where}: the gap ${between} is significant (p ${Number(gap.pValue).toFixed(4)} < ${policy.bias!.alpha})`,
       );
   }
-  const sensitivity = audits.sensitivity?.summary;
-  if (policy.sensitivity?.maxSpread !== undefined && sensitivity) {
-    const where = `sensitivity audit ${audits.sensitivity!.id}`;
-    failures.push(...tooFew(where, sensitivity.n));
+  const maxSpread = policy.sensitivity?.maxSpread;
+  for (const audit of maxSpread === undefined ? [] : counted('sensitivity')) {
+    const sensitivity = audit.summary;
+    const where = `sensitivity audit ${audit.id}`;
+    failures.push(...tooFew(where, examples('sensitivity', audit)));
     if (!Array.isArray(sensitivity.variants) || sensitivity.variants.length === 0)
       failures.push(`${where}: it scored no variant of the prompt or the inputs`);
     const spread = Number((sensitivity.spread as { range?: { value?: number } } | undefined)?.range?.value);
-    if (!(spread <= policy.sensitivity.maxSpread))
-      failures.push(
-        `${where}: the score spread of ${spread.toFixed(3)} is above ${policy.sensitivity.maxSpread}`,
-      );
+    if (!(spread <= maxSpread!))
+      failures.push(`${where}: the score spread of ${spread.toFixed(3)} is above ${maxSpread}`);
   }
   return failures;
 }

@@ -1,7 +1,9 @@
 // Where a command's registry is: DATABASE_URL's Postgres, else the SQLite file --db names; a Postgres URL
 // given to --db is refused (it had been made a SQLite file of that name), its password not shown.
 import { afterEach, describe, expect, it } from 'vitest';
-import { registryLocation } from './registry-access.js';
+import { Registry } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
+import { pushAndLabel, registryLocation } from './registry-access.js';
 
 describe('registryLocation', () => {
   const saved = process.env.DATABASE_URL;
@@ -29,5 +31,27 @@ describe('registryLocation', () => {
           message: expect.not.stringContaining('s3cret'),
         }),
       );
+  });
+});
+
+describe('pushAndLabel', () => {
+  it('keeps nothing when the audit policy refuses the label, and says how to push, audit and move', async () => {
+    const registry = await Registry.open({ path: ':memory:' });
+    const spec = taskSpec.parse({
+      name: 'fair',
+      prompt: { template: '{{input}}' },
+      audit: { policy: { bias: { maxFlipRate: 0.05 } } },
+    });
+    const actor = { name: 'ana', scopes: ['admin'] };
+    const error = (await pushAndLabel(registry, actor, { name: 'production', reason: 'push' }, (target) =>
+      target.pushVersion({ task: 'fair', kind: 'hard', content: { template: 'A {{input}}' }, spec, actor }),
+    ).catch((caught: unknown) => caught)) as { code: string; message: string; hint: string };
+    expect(error.code).toBe('REGISTRY_AUDIT_POLICY');
+    expect(error.message).toMatch(/no bias audit of this version is recorded.*\(the push was not kept\)$/);
+    expect(error.hint).toBe(
+      'Push it without --label, record its audits (promptune audit bias|sensitivity --version fair@1 --push, as the policy asks), then move the label: promptune registry label fair production 1.',
+    );
+    expect(await registry.taskNames()).toEqual([]);
+    await registry.close();
   });
 });

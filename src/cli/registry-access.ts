@@ -3,7 +3,7 @@
 // `soft train --push`.
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { NotFoundError, redactedUrl, ValidationError } from '../errors/index.js';
+import { NotFoundError, QualityGateError, redactedUrl, ValidationError } from '../errors/index.js';
 import { Registry, type Actor, type PromptVersion, type RegistryLocation } from '../registry/index.js';
 
 /** The --db option of every command that opens the registry. */
@@ -70,14 +70,32 @@ export function pushAndLabel<T extends { version: PromptVersion }>(
   return registry.transaction(async (target) => {
     const pushed = await push(target);
     if (label.name)
-      await target.setLabel({
-        task: pushed.version.task,
-        label: label.name,
-        reference: pushed.version.id,
-        actor,
-        reason: label.reason,
-      });
+      await target
+        .setLabel({
+          task: pushed.version.task,
+          label: label.name,
+          reference: pushed.version.id,
+          actor,
+          reason: label.reason,
+        })
+        .catch((error: unknown) => {
+          throw refusedPush(error, pushed.version, label.name!);
+        });
     return pushed;
+  });
+}
+
+/**
+ * An audit policy's refusal of a push's label, with a hint that can be followed: the version it names
+ * was not kept (the push rolled back with the move), so it cannot be audited before it is pushed.
+ */
+function refusedPush(error: unknown, version: PromptVersion, label: string): unknown {
+  if (!QualityGateError.isInstance(error) || error.code !== 'REGISTRY_AUDIT_POLICY') return error;
+  const at = `${version.task}@${version.number}`;
+  return new QualityGateError(`${error.message} (the push was not kept)`, {
+    code: error.code,
+    hint: `Push it without --label, record its audits (promptune audit bias|sensitivity --version ${at} --push, as the policy asks), then move the label: promptune registry label ${version.task} ${label} ${version.number}.`,
+    cause: error,
   });
 }
 

@@ -1,24 +1,45 @@
-// The audit policy gate of a label move: when the spec a version serves with, or the task's latest spec,
-// has an audit policy that guards the label (both apply, so pushing a spec without the policy does not
-// lift it), the version's latest completed audits (runs recorded with that version, latest by finish
-// time) must meet it. A failing move is refused with the failed criteria, unless an admin overrides it
-// with a reason, which the label's history keeps beside the criteria it overrode.
+// The audit policy gate of a label move: when the spec a version serves with, the task's latest spec, or
+// the spec of the version the label serves now has an audit policy that guards the label (all apply, so
+// pushing a spec without the policy does not lift it), the version's audits that count (per audit
+// configuration the latest completed one, on the data the version was made from) must meet it. A failing
+// move is refused with the failed criteria, unless an admin overrides it with a reason, which the label's
+// history keeps beside the criteria it overrode; a passing move's history names the audits it passed on.
 import { auditPolicyFailures, auditsRequired, type RecordedAudit } from '../audit/index.js';
 import { PermissionError, QualityGateError } from '../errors/index.js';
 import type { AuditPolicy, TaskSpec } from '../tasks/index.js';
 import type { Actor, PromptVersion } from './records.js';
-import type { RunStore } from './runs.js';
+import type { RunRecord, RunStore } from './runs.js';
 
-/** What the gate reads: the specs, and the runs. */
+/** What the gate reads: the specs, the labels and versions, and the runs. */
 interface PolicySource {
   getSpec(id: string): Promise<TaskSpec>;
   getTask(name: string): Promise<TaskSpec>;
+  listLabels(task: string): Promise<{ label: string; version: string }[]>;
+  resolveVersion(task: string, reference: string): Promise<PromptVersion>;
   runs: RunStore;
 }
 
-/** The latest completed audit of each kind recorded for `version`, by finish time. */
-async function latestAudits(source: PolicySource, version: PromptVersion) {
-  const audits: Partial<Record<'bias' | 'sensitivity', RecordedAudit & { finishedAt: number }>> = {};
+type AuditKind = 'bias' | 'sensitivity';
+
+/** What makes two audits the same audit run again: its options, model, split, size and data. */
+function auditConfiguration(run: RunRecord): string {
+  // where the spec file was and how the subject was named do not change what was measured
+  const { taskFile: _file, subject: _subject, traces: _traces, ...config } = run.config;
+  return JSON.stringify([config, [...run.datasets].sort()]);
+}
+
+/**
+ * The audits of `version` that count: of each configuration (options, model, split, size, data), the
+ * latest completed one, so a later audit supersedes only the same audit run again, and a weaker one (a
+ * milder set of groups, fewer examples, a kind of noise) cannot hide a failing one. An audit of data the
+ * version was not made from (its lineage's datasets) does not count; nor is it hidden by one that does.
+ */
+async function countedAudits(source: PolicySource, version: PromptVersion) {
+  const latest = new Map<string, { kind: AuditKind; audit: RecordedAudit; finishedAt: number }>();
+  const lineage = Object.values(
+    (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {},
+  );
+  const otherData: string[] = [];
   let after: string | undefined;
   do {
     const page = await source.runs.list(
@@ -28,18 +49,35 @@ async function latestAudits(source: PolicySource, version: PromptVersion) {
     for (const run of page.data) {
       const kind = run.config.audit;
       if (run.version !== version.id || (kind !== 'bias' && kind !== 'sensitivity')) continue;
+      if (lineage.length > 0 && !run.datasets.some((id) => lineage.includes(id))) {
+        otherData.push(run.id);
+        continue;
+      }
+      const key = auditConfiguration(run);
       const finishedAt = run.finishedAt ?? run.startedAt;
-      if ((audits[kind]?.finishedAt ?? -Infinity) < finishedAt)
-        audits[kind] = { id: run.id, summary: run.summary ?? {}, finishedAt };
+      if ((latest.get(key)?.finishedAt ?? -Infinity) < finishedAt)
+        latest.set(key, { kind, audit: { id: run.id, summary: run.summary ?? {} }, finishedAt });
     }
     after = page.next;
   } while (after);
-  return audits;
+  const audits: Record<AuditKind, RecordedAudit[]> = { bias: [], sensitivity: [] };
+  for (const { kind, audit } of latest.values()) audits[kind].push(audit);
+  return { audits, otherData };
 }
 
-/** The policies that guard `label`: the version's spec's and the task's latest spec's, once each. */
+/**
+ * The policies that guard `label`: the version's spec's, the task's latest spec's, and the spec's of the
+ * version the label points at now (so a spec pushed without the policy does not lift it while the label
+ * serves a version pushed under it), once each.
+ */
 async function guardingPolicies(source: PolicySource, version: PromptVersion, label: string) {
-  const specs = [await source.getSpec(version.specId), await source.getTask(version.task)];
+  const current = (await source.listLabels(version.task)).find((entry) => entry.label === label);
+  const incumbent = current ? await source.resolveVersion(version.task, current.version) : undefined;
+  const specs = [
+    await source.getSpec(version.specId),
+    await source.getTask(version.task),
+    ...(incumbent ? [await source.getSpec(incumbent.specId)] : []),
+  ];
   const policies = specs.flatMap((spec) => (spec.audit?.policy ? [spec.audit.policy] : []));
   const unique = [...new Map(policies.map((policy) => [JSON.stringify(policy), policy])).values()];
   return unique.filter((policy: AuditPolicy) => policy.labels.includes(label));
@@ -57,16 +95,27 @@ export async function labelMoveReason(
 ): Promise<string | undefined> {
   const policies = await guardingPolicies(source, version, input.label);
   if (policies.length === 0) return input.reason;
-  const audits = await latestAudits(source, version);
+  const { audits, otherData } = await countedAudits(source, version);
   const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
-  if (failures.length === 0) return input.reason;
+  const counted = [...audits.bias, ...audits.sensitivity].map((audit) => audit.id);
+  // the history says which audits let the move through, and which were not counted
+  const ignored = otherData.length
+    ? ` (not counted, run on data the version was not made from: ${otherData.join(', ')})`
+    : '';
+  if (failures.length === 0) {
+    const met = `audit policy met by ${counted.join(', ')}${ignored}`;
+    return input.reason ? `${input.reason}; ${met}` : met;
+  }
   const target = `${version.task}@${input.label} → ${version.task}@${version.number}`;
   if (input.overridePolicy === undefined || input.overridePolicy.trim() === '') {
     const kinds = [...new Set(policies.flatMap(auditsRequired))];
-    throw new QualityGateError(`${target} is refused by the task's audit policy: ${failures.join('; ')}`, {
-      code: 'REGISTRY_AUDIT_POLICY',
-      hint: `Record passing audits of that version (${kinds.map((kind) => `promptune audit ${kind} --version ${version.task}@<version> --push`).join(', ')}) and move the label then, or as an admin override the policy with a reason.`,
-    });
+    throw new QualityGateError(
+      `${target} is refused by the task's audit policy: ${failures.join('; ')}${ignored}`,
+      {
+        code: 'REGISTRY_AUDIT_POLICY',
+        hint: `Record passing audits of that version on the data it was made from (${kinds.map((kind) => `promptune audit ${kind} --version ${version.task}@${version.number} --push`).join(', ')}; a failing audit is superseded only by the same audit run again) and move the label then, or as an admin override the policy with a reason.`,
+      },
+    );
   }
   if (!input.actor.scopes.includes('admin'))
     throw new PermissionError(`overriding the audit policy of ${target} needs the admin scope`, {

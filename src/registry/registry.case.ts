@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCode as code } from '../../test/error-code.js';
 import { peftAdapterFiles, repositoryRoot } from '../../test/models.js';
-import { taskSpec } from '../tasks/spec.js';
+import { taskSpec, type TaskSpec } from '../tasks/spec.js';
 import { exportTask, importBundle } from './bundle.js';
 import { Registry, type Actor } from './registry.js';
 
@@ -293,6 +293,83 @@ export function registryConformance(
       });
       await registry.setLabel({ task: 'fair', label: 'canary', reference: '3', actor: admin });
       await registry.putTask(guarded);
+      expect(await code(move('3'))).toBe('REGISTRY_AUDIT_POLICY');
+      await registry.close();
+    });
+
+    it('counts the latest audit of each configuration on the version’s own data; a spec pushed without the policy does not lift it', async () => {
+      const { registry } = await open();
+      const guarded = taskSpec.parse({
+        name: 'fair',
+        prompt: { template: '{{input}}' },
+        audit: { policy: { bias: { maxFlipRate: 0.05 } } },
+      });
+      await registry.putTask(guarded);
+      const push = async (template: string, spec: TaskSpec) =>
+        (
+          await registry.pushVersion({
+            task: 'fair',
+            kind: 'hard',
+            content: { template },
+            spec,
+            run: { datasets: { test: 'own-test' } },
+            actor: admin,
+          })
+        ).version;
+      const [first, second] = [await push('A {{input}}', guarded), await push('B {{input}}', guarded)];
+      let clock = Date.now();
+      const audit = async (
+        version: string,
+        flipRate: number,
+        config: Record<string, unknown> = {},
+        datasets = ['own-test'],
+      ) => {
+        const at = clock++;
+        const run = await registry.runs.start({
+          kind: 'audit',
+          task: 'fair',
+          actor: 'ci',
+          config: { audit: 'bias', sets: ['gender'], examples: 200, taskFile: `spec-${at}.yaml`, ...config },
+          datasets,
+          at,
+        });
+        const summary = {
+          audited: 200,
+          flipRate,
+          gap: { between: ['a', 'b'], difference: 0.1, pValue: 0.5 },
+        };
+        await registry.runs.finish(run.id, { status: 'completed', version, summary }, at);
+        return run.id;
+      };
+      const move = (reference: string) =>
+        registry.setLabel({ task: 'fair', label: 'production', reference, actor: admin });
+      const passed = await audit(first.id, 0.01);
+      const moved = await move('1');
+      // the history names the audits the move passed on
+      expect((await registry.labelHistory('fair', 'production'))[0].reason).toBe(
+        `audit policy met by ${passed}`,
+      );
+      expect(moved.to).toBe(first.id);
+      // a failing audit is not hidden by a later, milder one (another set of groups), nor by one on other data
+      const failing = await audit(second.id, 0.4);
+      await audit(second.id, 0.01, { sets: ['mild'] });
+      const elsewhere = await audit(second.id, 0.0, {}, ['other-test']);
+      const refused = (await move('2').catch((error: unknown) => error)) as Error & {
+        code: string;
+        hint: string;
+      };
+      expect(refused.code).toBe('REGISTRY_AUDIT_POLICY');
+      expect(refused.message).toContain(`bias audit ${failing}: flip rate 40.0% is above 5.0%`);
+      expect(refused.message).toContain(
+        `not counted, run on data the version was not made from: ${elsewhere}`,
+      );
+      expect(refused.hint).toContain('--version fair@2 --push');
+      // the same audit run again (from another spec file path) supersedes it
+      await audit(second.id, 0.02);
+      expect((await move('2')).to).toBe(second.id);
+      // a spec pushed without the policy: the label serves a version pushed under it, which still guards it
+      const lenient = taskSpec.parse({ name: 'fair', prompt: { template: '{{input}}' } });
+      await push('C {{input}}', lenient);
       expect(await code(move('3'))).toBe('REGISTRY_AUDIT_POLICY');
       await registry.close();
     });
