@@ -70,6 +70,14 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
           value,
           source: 'feedback',
         });
+      // a numeric score of 0s and 1s (an exact-match metric): a share, whose interval stays in [0, 1]
+      for (const [index, value] of [1, 0, 0].entries())
+        await registry.scores.add({
+          traceId: `m-${13 + index * 3}`, // version a's
+          name: 'exact',
+          value,
+          source: 'feedback',
+        });
       // a score in the first window and one in the third: each window carries its own mean
       for (const [traceId, value] of [
         ['m-4', true],
@@ -124,10 +132,17 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
       expect(stars.mean).toBeCloseTo(11 / 3, 12);
       // t(2 df) = 4.303, sd = sqrt(7/3)
       expect(stars.high - stars.mean).toBeCloseTo(4.303 * Math.sqrt(7 / 3 / 3), 6);
+      expect(a.scores.exact).toMatchObject({
+        kind: 'numeric',
+        count: 3,
+        ...pick(meanInterval('boolean', 3, 1, 1)),
+      });
+      expect((a.scores.exact as { low: number }).low).toBeGreaterThan(0);
       // per window: the first hour holds every helpful and stars score, on-topic is split 1 and 1
       expect(a.series[0].scores).toEqual({
         helpful: { mean: 0.75, count: 4 },
         stars: { mean: 11 / 3, count: 3 },
+        exact: { mean: 1 / 3, count: 3 },
         'on-topic': { mean: 1, count: 1 },
       });
       expect(a.series[1].scores).toEqual({});

@@ -293,7 +293,10 @@ async function addScores(
 ): Promise<void> {
   const totals = new Map<
     MonitorGroup,
-    Map<string, { kind: 'numeric' | 'boolean'; count: number; sum: number; sumOfSquares: number }>
+    Map<
+      string,
+      { kind: 'numeric' | 'boolean'; count: number; sum: number; sumOfSquares: number; zeroOrOne: number }
+    >
   >();
   for (const row of await registry.scores.aggregates(filter)) {
     const group = groups.find(row.task, row.version, row.label)?.group;
@@ -311,11 +314,18 @@ async function addScores(
     }
     const byName = totals.get(group) ?? new Map();
     totals.set(group, byName);
-    const total = byName.get(row.name) ?? { kind: row.kind, count: 0, sum: 0, sumOfSquares: 0 };
+    const total = byName.get(row.name) ?? {
+      kind: row.kind,
+      count: 0,
+      sum: 0,
+      sumOfSquares: 0,
+      zeroOrOne: 0,
+    };
     byName.set(row.name, total);
     total.count += row.count;
     total.sum += row.sum;
     total.sumOfSquares += row.sumOfSquares;
+    total.zeroOrOne += row.zeroOrOne;
     // a window whose traces were pruned since they were scored has no point to carry the score
     const point = group.series.find((each) => each.start === row.start);
     if (point) point.scores[row.name] = { mean: row.sum / row.count, count: row.count };
@@ -325,6 +335,12 @@ async function addScores(
       group.scores[name] = {
         kind: total.kind,
         count: total.count,
-        ...meanInterval(total.kind, total.count, total.sum, total.sumOfSquares),
+        // a numeric score of only 0s and 1s (exact-match) is a share: Wilson's interval, within [0, 1]
+        ...meanInterval(
+          total.zeroOrOne === total.count ? 'boolean' : total.kind,
+          total.count,
+          total.sum,
+          total.sumOfSquares,
+        ),
       };
 }

@@ -222,7 +222,7 @@ export class Scores {
   }
 
   /**
-   * Counts, sums and sums of squares of scores per task, version, label, name and category, over the
+   * Counts, sums, sums of squares and counts of 0s and 1s of scores per task, version, label, name and category, over the
    * scored traces' arrival in [since, until): what the monitor needs for means and intervals.
    */
   async aggregates(filter: {
@@ -255,6 +255,10 @@ export class Scores {
         select.fn.countAll<number>().as('count'),
         select.fn.sum<number>('value').as('sum'),
         select.fn.sum<number>(sql<number>`value * value`).as('sum_of_squares'),
+        // how many are 0 or 1: a numeric score of only those is a share (an exact-match, say)
+        select.fn
+          .sum<number>(sql<number>`case when value = 0 or value = 1 then 1 else 0 end`)
+          .as('zero_or_one'),
         sql<number>`${window === undefined ? sql.lit(0) : sql`trace_at - (trace_at % ${sql.lit(window)})`}`.as(
           'start',
         ),
@@ -271,6 +275,7 @@ export class Scores {
       count: Number(row.count),
       sum: Number(row.sum ?? 0),
       sumOfSquares: Number(row.sum_of_squares ?? 0),
+      zeroOrOne: Number(row.zero_or_one ?? 0),
       start: Number(row.start),
     }));
   }
