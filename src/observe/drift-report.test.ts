@@ -1,9 +1,14 @@
 // The drift report's plumbing over the statistics: which features are tested (lengths always, tokens
 // when both sides have them, outputs when asked, scores by name), alpha shared among them, features
-// with too few observations skipped with the reason, and what moved.
+// with too few observations skipped with the reason, and what moved; a label task's served answers
+// read as its labels.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../engine/index.js';
+import { sampleTrace } from '../registry/traces.case.js';
+import { Registry } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
 import { driftReport, type DriftObservations } from './drift-report.js';
+import { traceObservations } from './drift-sources.js';
 
 const random = seededRandom(11);
 const sentence = (words: number) => Array.from({ length: words }, () => 'word').join(' ');
@@ -86,5 +91,26 @@ describe('driftReport', () => {
     }
     // alpha 0.05 shared by 3 features: about 0.017 for this one
     expect(alarms / 200).toBeLessThanOrEqual(0.04);
+  });
+});
+
+describe('traceObservations', () => {
+  it("reads a label task's outputs as the service's /run reads them: the label an answer names", async () => {
+    const registry = await Registry.open({ path: ':memory:' });
+    const spec = taskSpec.parse({
+      name: 'qa',
+      prompt: { template: '{{input}}' },
+      output: { kind: 'label', labels: ['girl', 'boy'] },
+    });
+    const at = Date.parse('2026-12-01T12:00:00Z');
+    await registry.traces.insert(
+      [' girl named Lily', ' boy woke up', 'a tree'].map((output, index) =>
+        sampleTrace({ id: `t-${index}`, at, task: 'qa', output }),
+      ),
+    );
+    const observed = await traceObservations(registry, spec, { since: at, until: at + 1 });
+    // text naming no label stays as it is: a rising share of unreadable answers is drift too
+    expect([...observed.outputs].sort()).toEqual(['a tree', 'boy', 'girl']);
+    await registry.close();
   });
 });

@@ -4,7 +4,7 @@
 // fields in order, one per line. Reads only.
 import { NotFoundError } from '../errors/index.js';
 import type { PromptVersion, Registry, TraceFilter, TraceRecord } from '../registry/index.js';
-import { exampleShape, parseExamples, type TaskSpec } from '../tasks/index.js';
+import { exampleShape, parseExamples, readLabel, type TaskSpec } from '../tasks/index.js';
 import type { DriftObservations } from './drift-report.js';
 import { traceFields } from './trace-input.js';
 
@@ -18,6 +18,16 @@ export function fieldsText(spec: TaskSpec, fields: Record<string, unknown>): str
 /** The task input a trace carried, as text: its fields in order, one per line. */
 export function traceInputText(spec: TaskSpec, trace: Pick<TraceRecord, 'input' | 'operation'>): string {
   return fieldsText(spec, traceFields(spec, trace));
+}
+
+/**
+ * A trace's output as the task reads it: a label task's label (as the service's /run reads it; an
+ * unconstrained model's " girl named Lily" is the label girl), else the text. Text that names no label
+ * stays as it is: a rising share of unreadable answers is drift too.
+ */
+function answer(spec: TaskSpec, output: string | null): string | null {
+  if (output === null || spec.output.kind !== 'label') return output;
+  return readLabel(spec.output.labels, output) ?? output;
 }
 
 /** The observations of a window of traces (successful ones: failures have no output to compare). */
@@ -51,7 +61,7 @@ export async function traceObservations(
       (scores[score.name] ??= []).push(score.value);
   return {
     inputs: traces.map((trace) => traceInputText(spec, trace)),
-    outputs: traces.map((trace) => trace.output),
+    outputs: traces.map((trace) => answer(spec, trace.output)),
     inputTokens: traces.map((trace) => trace.inputTokens),
     scores,
   };
