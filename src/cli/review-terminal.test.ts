@@ -83,6 +83,16 @@ describe('the terminal reviewer', () => {
     expect(shown).not.toContain('[A');
   });
 
+  it('ends at the end of piped input, in a rubric question too: the decision is sent, the rest given back', async () => {
+    const { client, decided } = queue(2, [{ name: 'fluent', kind: 'boolean' }]);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const reviewing = reviewInTerminal(client, 'animals', { input, output, editor: 'true' });
+    input.end('a\r'); // approve, then nothing for fluent? (printf 'a\r' | promptune review next)
+    expect(await reviewing).toBe(1);
+    expect(decided).toEqual([['item-1', 'approve']]);
+  });
+
   it('takes a typed line for a category among more than nine and a fractional score, piped', async () => {
     const months = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
     const { client, decided } = queue(1, [

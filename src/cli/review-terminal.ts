@@ -110,12 +110,14 @@ function keyReader(io: TerminalIo): KeyReader {
       close: () => raw(false),
     };
   }
-  // piped keys: one reader for the whole session, so lines it has buffered are never lost
+  // piped keys: one reader for the whole session, so lines it has buffered are never lost; the end of
+  // the input is Ctrl-D, which every prompt takes as the end (a rubric question asked again and again
+  // would spin on it)
   const lines = createInterface({ input })[Symbol.asyncIterator]();
   return {
     next: async () => {
       const line = await lines.next();
-      return line.done ? 'q' : (line.value.trim()[0] ?? '');
+      return line.done ? '\u0004' : (line.value.trim()[0] ?? '');
     },
     line: async () => {
       const line = await lines.next();
