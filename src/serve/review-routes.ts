@@ -4,7 +4,7 @@
 // versions. A reviewer is named by their key's name. Bodies and queries are read through schemas; the
 // work is src/review's and the registry's.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { NotFoundError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import { timeWindow } from '../observe/index.js';
 import { mayReview, type Registry, type ReviewQueue, type Scope } from '../registry/index.js';
 import {
@@ -19,7 +19,8 @@ import {
   reviewItemView,
 } from '../review/index.js';
 import { accessKeyOf } from './auth.js';
-import { readBody } from './request-body.js';
+import { readBody, RequestBodyError } from './request-body.js';
+import { checkFields } from './task-model.js';
 import { parseQuery } from './request-query.js';
 import {
   calibrationQuery,
@@ -83,6 +84,31 @@ export function reviewRoutes(
     ),
   );
 
+  /**
+   * Items whose inputs the queue's task reads (its input fields, exactly; a string for a one-field
+   * task): an item of other fields could be decided, but never become a row of the task's dataset.
+   */
+  const readableItems = async <Item extends { input: string | Record<string, unknown> }>(
+    queue: ReviewQueue,
+    items: Item[],
+  ): Promise<Item[]> => {
+    const spec = await registry.getTask(queue.task);
+    for (const [index, item] of items.entries()) {
+      try {
+        if (typeof item.input !== 'string') checkFields(spec, item.input);
+        else if (spec.input.fields.length !== 1) checkFields(spec, item.input); // a string is one field's text: refused with the fields named
+      } catch (error) {
+        if (!ValidationError.isInstance(error)) throw error;
+        throw new RequestBodyError(`items.${index}.input: ${error.message}`, {
+          code: error.code,
+          hint: error.hint,
+          param: `items.${index}.input`,
+        });
+      }
+    }
+    return items;
+  };
+
   app.post('/v1/review/queues/:name/items', scope('admin'), async (context) => {
     const queue = await registry.review.getQueue(context.req.param('name'));
     const body = await readBody(
@@ -94,7 +120,7 @@ export function reviewRoutes(
       ? await addTraces(registry, queue, body.traces)
       : body.run
         ? await addEvaluationFailures(registry, queue, body.run)
-        : await registry.review.addItems(queue.name, body.items!);
+        : await registry.review.addItems(queue.name, await readableItems(queue, body.items!));
     return context.json({ added: added.length, data: added }, 201);
   });
 

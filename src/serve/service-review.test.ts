@@ -92,6 +92,19 @@ describe('the review routes', () => {
       items: stories.map((input, index) => ({ input: { input }, output: [' dog', ' dog', ' bird'][index] })),
     });
     expect(added).toMatchObject({ status: 201, body: { added: 3 } });
+    // an input the task cannot read could be decided, but never become a dataset row: refused, none added
+    const unreadable = await call(keys.boss, 'POST', '/v1/review/queues/animals/items', {
+      items: [
+        { input: 'a story', output: ' cat' },
+        { input: { wrong: 'x' }, output: ' cat' },
+      ],
+    });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error).toMatchObject({
+      code: 'TASK_INPUT_INVALID',
+      param: 'items.1.input',
+      message: expect.stringMatching(/^items\.1\.input: task animal takes input fields input; missing input/),
+    });
     expect(
       (
         await call(keys.alice, 'POST', '/v1/review/queues/animals/items', {
