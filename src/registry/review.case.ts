@@ -221,6 +221,24 @@ export function reviewConformance(name: string, open: () => Promise<Registry>): 
       }
     });
 
+    it('lets an admin decide an item another reviewer holds, leaving them the reservation', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({ name: 'q', task: 'name', actor: 'ada', config: {} });
+        await registry.review.addItems('q', items(1));
+        const at = Date.now();
+        // alice's key is revoked mid-item: bob is refused, an admin is not
+        const item = (await registry.review.next('q', 'alice', at))!;
+        await expect(
+          registry.review.decide(item.id, 'bob', { decision: 'approve' }, at + 1000),
+        ).rejects.toMatchObject({ code: 'REVIEW_RESERVED', hint: expect.stringContaining('an admin') });
+        await registry.review.decide(item.id, 'ada', { decision: 'reject' }, at + 2000, { admin: true });
+        expect(await registry.review.getItem(item.id)).toMatchObject({ reviewsDone: 1, reservedBy: 'alice' });
+      } finally {
+        await registry.close();
+      }
+    });
+
     it('takes skips without counting them, and checks decisions against the rubric', async () => {
       const registry = await open();
       try {

@@ -320,12 +320,17 @@ export class ReviewStore {
         .select(['reserved_by', 'reserved_until'])
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
+      // an admin decides any item, one another reviewer holds too (whose reservation it leaves them):
+      // a reviewer whose key was revoked mid-item does not block it until the reservation lapses
       const heldByAnother =
-        row.reserved_by !== null && row.reserved_by !== reviewer && Number(row.reserved_until) >= now;
+        !options.admin &&
+        row.reserved_by !== null &&
+        row.reserved_by !== reviewer &&
+        Number(row.reserved_until) >= now;
       if (heldByAnother)
         throw new ValidationError(`item ${id} is reserved by another reviewer`, {
           code: 'REVIEW_RESERVED',
-          hint: 'Take the next item instead (its reservation ends when they decide or it expires).',
+          hint: 'Take the next item instead (its reservation ends when they decide or it expires; an admin may decide it meanwhile).',
         });
       const earlier = await transaction
         .selectFrom('review_decisions')
