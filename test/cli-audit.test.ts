@@ -72,6 +72,9 @@ describe('promptune audit', () => {
     expect(pushed.stdout).toContain('SIGNIFICANT');
     const id = /recorded as run (\S+)/.exec(pushed.stderr)?.[1];
     expect(id).toBeDefined();
+    expect(pushed.stderr).toContain(
+      "warning: this bias audit is recorded as a run of gender, of no registry version: a task's audit policy counts only audits of a version (--version gender@<number>).",
+    );
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
       new RegExp(`${id}  audit  gender  completed  gap 1\\.000 significant, flip rate 1\\.000`),
     );

@@ -96,6 +96,11 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
   const described = describeSubject(subject);
   const examples = loadSplit(task, split).slice(0, limit);
   const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
+  // the audit policy counts audits of registry versions only: one of a folder or a file is a record
+  if (args.push && !subject.version && (kind.name === 'bias' || kind.name === 'sensitivity'))
+    process.stderr.write(
+      `warning: this ${kind.name} audit is recorded as a run of ${task.spec.name}, of no registry version: a task's audit policy counts only audits of a version (--version ${task.spec.name}@<number>).\n`,
+    );
   const recording = args.push
     ? await recordRun(args.db, {
         kind: 'audit',
