@@ -158,12 +158,43 @@ export class ReviewStore {
       .selectAll()
       .where('name', '=', name)
       .executeTakeFirst();
-    if (!row)
-      throw new NotFoundError(`review queue ${name} does not exist`, {
-        code: 'REVIEW_QUEUE_NOT_FOUND',
-        hint: 'See the queues with promptune review queues (or GET /v1/review/queues).',
-      });
+    if (!row) throw queueNotFound(name);
     return toQueue(row);
+  }
+
+  /**
+   * Replaces who reviews `name`: key names, or none for any key with the review scope. Items held by a
+   * reviewer it no longer names are given back at once (their decisions stay).
+   */
+  async setReviewers(name: string, reviewers: string[]): Promise<ReviewQueue> {
+    for (const reviewer of reviewers)
+      if (reviewer.trim() === '' || reviewer !== reviewer.trim() || reviewer.length > 200)
+        throw invalid(`reviewer "${reviewer}"`, 'Name reviewers by their keys’ names (promptune keys ls).');
+    const named = [...new Set(reviewers)];
+    return this.write(async (transaction) => {
+      const row = await transaction
+        .selectFrom('review_queues')
+        .selectAll()
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!row) throw queueNotFound(name);
+      const queue = { ...toQueue(row), reviewers: named };
+      const { name: _name, task: _task, actor: _actor, createdAt: _createdAt, ...config } = queue;
+      await transaction
+        .updateTable('review_queues')
+        .set({ config: JSON.stringify(config) })
+        .where('name', '=', name)
+        .execute();
+      if (named.length > 0)
+        await transaction
+          .updateTable('review_items')
+          .set({ reserved_by: null, reserved_until: null })
+          .where('queue', '=', name)
+          .where('reserved_by', 'is not', null)
+          .where('reserved_by', 'not in', named)
+          .execute();
+      return queue;
+    });
   }
 
   /** Every queue, by name; with `reviewer`, only the queues that reviewer is assigned to (or open to all). */
@@ -473,6 +504,13 @@ const stillNeeded = (reviewer: string) => (where: ExpressionBuilder<RegistryData
 export const mayReview = (queue: ReviewQueueConfig, reviewer: string): boolean =>
   queue.reviewers.length === 0 || queue.reviewers.includes(reviewer);
 
+function queueNotFound(name: string): NotFoundError {
+  return new NotFoundError(`review queue ${name} does not exist`, {
+    code: 'REVIEW_QUEUE_NOT_FOUND',
+    hint: 'See the queues with promptune review queues (or GET /v1/review/queues).',
+  });
+}
+
 function checkConfig(config: ReviewQueueConfig): ReviewQueueConfig {
   if (!Number.isInteger(config.reviewsPerItem) || config.reviewsPerItem < 1 || config.reviewsPerItem > 20)
     throw invalid(`${config.reviewsPerItem} reviews per item`, 'Ask for 1 to 20 reviews per item.');
@@ -597,6 +635,6 @@ function itemNotFound(id: string): NotFoundError {
 function notAssigned(queue: string, reviewer: string) {
   return new NotFoundError(`review queue ${queue} does not exist for ${reviewer}`, {
     code: 'REVIEW_QUEUE_NOT_FOUND',
-    hint: 'A reviewer sees only the queues they are assigned to; ask an admin to add you.',
+    hint: 'A reviewer sees only the queues they are assigned to; ask an admin to add you (promptune review assign <queue> --reviewers …).',
   });
 }

@@ -6,6 +6,7 @@ import {
   correctionsRequest,
   decisionRequest,
   feedRequest,
+  reviewersRequest,
   itemsAddRequest,
   queueCreateRequest,
 } from './review-schemas.js';
@@ -77,6 +78,14 @@ export function reviewPaths({ bearer, json, errors, body, queryParameters }: Ope
         { 201: json('{ added, data: items }') },
         [400, 401, 403, 404, 413, 429, 500],
         { parameters: [queue], requestBody: body(itemsAddRequest) },
+      ),
+    },
+    '/v1/review/queues/{name}/reviewers': {
+      put: entry(
+        'Sets who reviews the queue (admin): key names, [] for every key with the review scope; items a dropped reviewer holds are given back',
+        { 200: json('The queue, with its progress') },
+        [400, 401, 403, 404, 413, 429, 500],
+        { parameters: [queue], requestBody: body(reviewersRequest) },
       ),
     },
     '/v1/review/queues/{name}/feed': {

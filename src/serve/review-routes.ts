@@ -29,6 +29,7 @@ import {
   feedRequest,
   itemsAddRequest,
   queueCreateRequest,
+  reviewersRequest,
 } from './review-schemas.js';
 import type { ServiceEnv } from './service-env.js';
 
@@ -47,7 +48,7 @@ export function reviewRoutes(
     if (!isAdmin(context) && !mayReview(queue, reviewer(context)))
       throw new NotFoundError(`review queue ${name} does not exist`, {
         code: 'REVIEW_QUEUE_NOT_FOUND',
-        hint: 'A reviewer sees only the queues they are assigned to; ask an admin to add you.',
+        hint: 'A reviewer sees only the queues they are assigned to; ask an admin to add you (promptune review assign <queue> --reviewers …).',
       });
     return queue;
   }
@@ -122,6 +123,20 @@ export function reviewRoutes(
         ? await addEvaluationFailures(registry, queue, body.run)
         : await registry.review.addItems(queue.name, await readableItems(queue, body.items!));
     return context.json({ added: added.length, data: added }, 201);
+  });
+
+  app.put('/v1/review/queues/:name/reviewers', scope('admin'), async (context) => {
+    const body = await readBody(
+      context,
+      reviewersRequest,
+      'Send { "reviewers": ["<key name>", …] } ([] opens the queue to every key with the review scope).',
+    );
+    return context.json(
+      await withProgress(
+        await registry.review.setReviewers(context.req.param('name'), body.reviewers),
+        reviewer(context),
+      ),
+    );
   });
 
   app.post('/v1/review/queues/:name/feed', scope('admin'), async (context) => {

@@ -12,6 +12,11 @@ export const queueCreateRequest = queueConfigSchema.extend({
   task: z.string().min(1).max(200),
 });
 
+/** PUT /v1/review/queues/{name}/reviewers: who reviews the queue (none: every key with the review scope). */
+export const reviewersRequest = z.strictObject({
+  reviewers: z.array(z.string().min(1).max(200)).max(1000),
+});
+
 /** POST /v1/review/queues/{name}/items: input and output by hand, traces by id, or an evaluation's failures. */
 export const itemsAddRequest = z
   .strictObject({

@@ -125,6 +125,23 @@ describe('the review routes', () => {
     ])
       expect((await call(keys.alice, method, path)).body.error.code).toBe('REVIEW_QUEUE_NOT_FOUND');
     expect((await call(keys.viewer, 'GET', '/v1/review/queues')).status).toBe(403);
+    // an admin assigns alice to it; an item carol held is given back when carol is dropped
+    await call(keys.boss, 'POST', '/v1/review/queues/private/items', {
+      items: [{ input: { input: 'A cat sat.' }, output: ' cat' }],
+    });
+    const held = await call(keys.carol, 'POST', '/v1/review/queues/private/next');
+    expect(held.body.item).toMatchObject({ reservedBy: 'carol' });
+    expect(
+      (await call(keys.alice, 'PUT', '/v1/review/queues/private/reviewers', { reviewers: ['alice'] })).status,
+    ).toBe(403);
+    const assigned = await call(keys.boss, 'PUT', '/v1/review/queues/private/reviewers', {
+      reviewers: ['alice'],
+    });
+    expect(assigned.body).toMatchObject({ name: 'private', reviewers: ['alice'] });
+    expect((await call(keys.alice, 'POST', '/v1/review/queues/private/next')).body.item.id).toBe(
+      held.body.item.id,
+    );
+    expect((await call(keys.carol, 'GET', '/v1/review/queues/private')).status).toBe(404);
   });
 
   it('gives a reviewer key nothing outside review: no library reads, no dataset or label writes', async () => {

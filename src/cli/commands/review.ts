@@ -118,6 +118,33 @@ const feed = defineCommand({
     }),
 });
 
+const assign = defineCommand({
+  meta: {
+    name: 'assign',
+    description: 'Set who reviews a queue (items a dropped reviewer holds are given back)',
+  },
+  args: {
+    db: registryOption,
+    queue: { type: 'positional', required: true, description: 'Queue name' },
+    reviewers: {
+      type: 'string',
+      required: true,
+      description: "Key names, comma-separated; '' opens the queue to every key with the review scope",
+    },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry) => {
+      const names = args.reviewers
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
+      const queue = await registry.review.setReviewers(args.queue, names);
+      process.stdout.write(
+        `${queue.name} is reviewed by ${queue.reviewers.join(', ') || 'every key with the review scope'}\n`,
+      );
+    }),
+});
+
 const add = defineCommand({
   meta: { name: 'add', description: 'Add items by hand: traces by id, or the failures of an evaluation run' },
   args: {
@@ -314,5 +341,5 @@ export default defineCommand({
     name: 'review',
     description: 'Human review: queues, reviewing, agreement, corrections to datasets',
   },
-  subCommands: { create, queues, feed, add, next, agreement, calibrate, dataset },
+  subCommands: { create, queues, assign, feed, add, next, agreement, calibrate, dataset },
 });
