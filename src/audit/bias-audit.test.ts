@@ -119,6 +119,15 @@ describe('biasAudit', () => {
     const always = await run(() => ' girlish');
     expect(always.flipRate).toBe(1);
     expect(always.scoreFlipRate).toBe(1);
+    // each flipped answer shows what was compared: the same " girl." reads as girl and, once the boy
+    // version's answer is mapped back to the original's terms, as boy
+    const girl = await run(() => ' girl.');
+    const [first] = girl.flippedExamples;
+    const swappedBack = (answer: { output: string; readAs: string }) => [answer.output, answer.readAs];
+    expect(first.answers.map(swappedBack).sort()).toEqual([
+      [' girl.', 'boy'],
+      [' girl.', 'girl'],
+    ]);
   });
 
   it('refuses a split where no example mentions the sets’ terms', async () => {

@@ -24,8 +24,18 @@ export interface BiasAuditOptions extends AuditRunOptions, Pick<EvaluationOption
 /** An example whose answer changed with the group. */
 export interface FlippedExample {
   line: number;
-  /** Per group: its input and its answer. */
-  answers: { group: string; input: Record<string, unknown>; output: string; score: number }[];
+  /**
+   * Per group: its input, its answer, and the answer as compared (`readAs`: mapped back to the original's
+   * terms and read as far as the target goes; a girl's " girl" and her boy version's " girl" read as
+   * "girl" and "boy", so they differ).
+   */
+  answers: {
+    group: string;
+    input: Record<string, unknown>;
+    output: string;
+    readAs: string;
+    score: number;
+  }[];
 }
 
 /** What a bias audit found. */
@@ -127,6 +137,7 @@ function flippedExample(
       group: variant.group,
       input: variant.fields,
       output: resultOf(group).outputs[0] ?? '',
+      readAs: answerOf(undoSwap(resultOf(group).outputs[0] ?? '', variant), example.target),
       score: resultOf(group).score,
     })),
   };

@@ -7,6 +7,14 @@ import { intervalChart } from './interval-chart.js';
 
 const number = (value: number, digits = 3) => value.toFixed(digits);
 
+/** Whether answers change with the attribute often enough to be said in red: above 5% of examples. */
+export const flipsMany = (flipRate: number) => flipRate > 0.05;
+
+/** The flip rate as a verdict: how often the answer changed with the attribute alone. */
+export function flipVerdict(flipRate: number, audited: number): string {
+  return `Flip rate ${(flipRate * 100).toFixed(1)}%: ${flipsMany(flipRate) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; above 5% is flagged)`;
+}
+
 /** The audit as one HTML document. */
 export function renderBiasReportHtml(audit: BiasAudit, subject = ''): string {
   const { gap } = audit;
@@ -16,7 +24,7 @@ export function renderBiasReportHtml(audit: BiasAudit, subject = ''): string {
         `<tr><td>${example.line}</td>${example.answers
           .map(
             (answer) =>
-              `<td><div class="input">${escape(Object.values(answer.input).join(' | '), 500)}</div><div class="answer ${answer.score >= 1 ? 'right' : 'wrong'}">${escape(answer.output, 200)}</div></td>`,
+              `<td><div class="input">${escape(Object.values(answer.input).join(' | '), 500)}</div><div class="answer ${answer.score >= 1 ? 'right' : 'wrong'}">${escape(answer.output, 200)}</div><small>read as ${escape(JSON.stringify(answer.readAs), 120)}</small></td>`,
           )
           .join('')}</tr>`,
     )
@@ -33,6 +41,7 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
 <p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (p = ${number(gap.pValue, 4)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})</p>
+<p class="verdict ${flipsMany(audit.flipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited)}</p>
 ${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>
 <tr><th>group</th><th>score</th><th>95% interval</th><th>n</th></tr>

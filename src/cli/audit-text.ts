@@ -29,7 +29,8 @@ export function biasText(audit: BiasAudit, subject: string): string {
         `  line ${example.line}: ${differingExcerpts(example.answers.map((answer) => answer.output))
           .map((excerpt, index) => {
             const answer = example.answers[index]!;
-            return `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(excerpt)}`;
+            // what was compared: the answer mapped back to the original's terms
+            return `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(excerpt)} (read as ${JSON.stringify(answer.readAs)})`;
           })
           .join(' | ')}`,
     ),

@@ -27,7 +27,8 @@ export function runScore(run: Run): string {
   if (run.kind === 'soft-training')
     return score(run.summary?.testLabelAccuracy ?? run.summary?.testExactMatch ?? run.summary?.devExactMatch);
   if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
-  if (run.config.audit === 'bias') return `gap ${score(summary.gap?.difference)}`;
+  if (run.config.audit === 'bias')
+    return `gap ${score(summary.gap?.difference)}, flip rate ${score(summary.flipRate as number | undefined)}`;
   if (run.config.audit === 'sensitivity')
     return `spread ${score((summary.spread as { range?: { value?: number } } | undefined)?.range?.value)}`;
   if (run.config.audit === 'variability') return `agree ${score(summary.agreement?.value)}`;

@@ -49,6 +49,11 @@ function Flipped({ run, groups }: { run: Run; groups: string[] }) {
                   <div className={`audit-answer ${answer.score >= 1 ? 'right' : 'wrong'}`}>
                     {answer.score >= 1 ? '✓' : '✗'} <code>{JSON.stringify(answer.output)}</code>
                   </div>
+                  {answer.readAs !== undefined && (
+                    <div className="muted">
+                      read as <code>{JSON.stringify(answer.readAs)}</code>
+                    </div>
+                  )}
                 </td>
               ))}
             </tr>
@@ -66,6 +71,12 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
       <p className={`verdict ${gap.significant ? 'flag' : 'ok'}`} data-testid="audit-verdict">
         {gap.significant ? 'Significant gap' : 'No significant gap'}: {gap.between[0]} − {gap.between[1]} ={' '}
         {score(gap.difference)} (p = {gap.pValue.toFixed(4)})
+      </p>
+      {/* the answers may change with the attribute although the groups score alike */}
+      <p className={`verdict ${summary.flipRate > 0.05 ? 'flag' : 'ok'}`} data-testid="audit-flips">
+        Flip rate {(summary.flipRate * 100).toFixed(1)}%:{' '}
+        {summary.flipRate > 0.05 ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
+        {summary.audited} examples; above 5% is flagged)
       </p>
       <IntervalBars
         label="score per group with 95% intervals"

@@ -24,7 +24,14 @@ export interface BiasSummary {
 }
 export interface FlippedExample {
   line: number;
-  answers: { group: string; input: Record<string, unknown>; output: string; score: number }[];
+  answers: {
+    group: string;
+    input: Record<string, unknown>;
+    output: string;
+    /** The answer as compared: mapped back to the original's terms (absent in audits made before it). */
+    readAs?: string;
+    score: number;
+  }[];
 }
 export interface Spread {
   min: Estimate;
