@@ -236,6 +236,21 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       })
     ).json()) as { id: string };
     expect(labels.labels.find((label) => label.label === 'staging')!.version).toBe(moved.id);
+
+    // a move the task's audit policy refuses: the form asks why to move it anyway, and the history keeps it
+    writeFileSync(
+      join(cwd, 'name-policy.yaml'),
+      `${edited}\naudit:\n  policy: { labels: [canary], bias: { maxFlipRate: 0.05 } }\n`,
+    );
+    cli(cwd, 'registry', 'push', '--task', join(cwd, 'name-policy.yaml'));
+    await form.getByLabel('label').fill('canary');
+    await form.getByRole('button', { name: 'Move label' }).click();
+    await page.getByText(/refused by the task's audit policy/).waitFor();
+    await form.getByLabel('override the audit policy').fill('bias audit pending; canary only');
+    await screenshot(page, 'task-label-override');
+    await form.getByRole('button', { name: 'Override the policy and move' }).click();
+    await page.getByRole('button', { name: 'canary' }).click();
+    await history.getByText(/audit policy overridden by .*: bias audit pending; canary only/).waitFor();
   });
 
   it('opens an evaluation run and filters its examples to the failures', async () => {

@@ -107,6 +107,13 @@ function Control(props: {
   );
 }
 
+/** The digit keys that set a numeric item: 1 to 9, within its range ("1–5" for a 1-to-5 score). */
+function digitKeys(item: RubricItem): string {
+  const low = Math.max(1, Math.ceil(item.minimum ?? 1));
+  const high = Math.min(9, Math.floor(item.maximum ?? 9));
+  return low === high ? String(low) : `${low}–${high}`;
+}
+
 /** The rubric's questions with their answers so far. */
 export function RubricControls(props: {
   rubric: RubricItem[];
@@ -121,7 +128,7 @@ export function RubricControls(props: {
         <div key={item.name} className="rubric-item">
           <span className="rubric-name">
             {item.name}
-            {item === scored && <kbd title="digit keys set it">1–9</kbd>}
+            {item === scored && <kbd title="digit keys set it">{digitKeys(item)}</kbd>}
           </span>
           <Control
             item={item}

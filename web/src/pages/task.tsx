@@ -129,7 +129,10 @@ function LabelPanel({
   const [label, setLabel] = useState('');
   const [target, setTarget] = useState('');
   const [reason, setReason] = useState('');
+  const [override, setOverride] = useState('');
   const [error, setError] = useState<ApiError>();
+  // the audit policy refused the move: an admin may move it anyway, with a reason the history keeps
+  const refusedByPolicy = error?.code === 'REGISTRY_AUDIT_POLICY';
   const history = useApi<{ data: LabelEvent[] }>(
     shown ? `/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(shown)}/history` : null,
   );
@@ -189,11 +192,16 @@ function LabelPanel({
           data-testid="move-label"
           onSubmit={(event) => {
             event.preventDefault();
+            const overridePolicy = refusedByPolicy ? override.trim() : '';
             void act(() =>
               api(`/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(label)}`, {
                 method: 'PUT',
-                body: { version: Number(target), ...(reason && { reason }) },
-              }),
+                body: {
+                  version: Number(target),
+                  ...(reason && { reason }),
+                  ...(overridePolicy && { overridePolicy }),
+                },
+              }).then(() => setOverride('')),
             );
           }}
         >
@@ -217,8 +225,17 @@ function LabelPanel({
             onChange={(event) => setReason(event.target.value)}
             aria-label="reason"
           />
-          <button type="submit" disabled={!label || !target}>
-            Move label
+          {refusedByPolicy && (
+            <input
+              placeholder="why move it anyway (kept in the history)"
+              value={override}
+              onChange={(event) => setOverride(event.target.value)}
+              aria-label="override the audit policy"
+              className="whole-row"
+            />
+          )}
+          <button type="submit" disabled={!label || !target || (refusedByPolicy && !override.trim())}>
+            {refusedByPolicy ? 'Override the policy and move' : 'Move label'}
           </button>
         </form>
       )}
