@@ -511,6 +511,8 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
   it('runs a version in the playground and shows its output, tokens and latency', async () => {
     const page = await signedIn(adminKey, 'playground?task=name');
     await page.getByLabel('input').fill(inputs[7]);
+    // unchosen, the version is what "model": "name" serves: no production label here, so the latest
+    expect(await page.getByLabel('version').inputValue()).toBe('latest');
     await page.getByLabel('version').selectOption('staging');
     await page.getByRole('button', { name: 'Run' }).click();
     const answer = page.getByTestId('answer');

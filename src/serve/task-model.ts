@@ -153,10 +153,15 @@ function unguardedBackend(
     };
   }
   if (!backends.hard)
-    throw new ValidationError('no model serves hard prompts here', {
-      code: 'SERVE_NO_MODEL',
-      hint: 'Start promptune serve with --model.',
-    });
+    throw new ValidationError(
+      backends.engine
+        ? 'no model serves hard prompts here'
+        : 'no model runs here: this service shows the registry only (promptune ui)',
+      {
+        code: 'SERVE_NO_MODEL',
+        hint: 'Start promptune serve with --model to run versions (its dashboard has the playground too).',
+      },
+    );
   return { model: backends.hard, prompt: (fields) => hardPrompt(spec, fields) };
 }
 

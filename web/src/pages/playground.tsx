@@ -22,7 +22,8 @@ interface RunAnswer {
 function Runner({ task }: { task: string }) {
   const detail = useApi<TaskDetail>(`/v1/tasks/${encodeURIComponent(task)}`);
   const versions = useApi<{ data: Version[] }>(`/v1/tasks/${encodeURIComponent(task)}/versions`);
-  const [reference, setReference] = useState('latest');
+  // unchosen: what `"model": "<task>"` serves, the production label, else the latest version
+  const [picked, setReference] = useState<string>();
   const [fields, setFields] = useState<Record<string, string>>({});
   const [answer, setAnswer] = useState<RunAnswer & { ms: number }>();
   const [error, setError] = useState<ApiError>();
@@ -30,6 +31,8 @@ function Runner({ task }: { task: string }) {
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!detail.data || !versions.data) return <Loading />;
   const inputFields = detail.data.spec.input.fields;
+  const reference =
+    picked ?? (detail.data.labels.some((label) => label.label === 'production') ? 'production' : 'latest');
   const latest = versions.data.data.reduce<Version | undefined>(
     (last, version) => (last && last.number > version.number ? last : version),
     undefined,
