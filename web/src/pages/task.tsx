@@ -298,6 +298,7 @@ function Datasets({ task }: { task: string }) {
             <tr>
               <th>split</th>
               <th>file</th>
+              <th>id</th>
               <th className="number">rows</th>
               <th>stored</th>
             </tr>
@@ -308,6 +309,10 @@ function Datasets({ task }: { task: string }) {
                 <td>{dataset.split}</td>
                 <td>
                   <a href={href(['tasks', task, 'datasets', dataset.id])}>{dataset.name}</a>
+                </td>
+                {/* one file stored twice (a queue's corrections, grown) is told apart by its id */}
+                <td>
+                  <code>{dataset.id.slice(0, 8)}</code>
                 </td>
                 <td className="number">{dataset.rows}</td>
                 <td className="muted">{time(dataset.createdAt)}</td>
