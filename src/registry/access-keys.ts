@@ -92,9 +92,15 @@ export class AccessKeys {
       .selectAll()
       .where('id', '=', match[1])
       .executeTakeFirst();
-    if (!row || row.revoked_at) throw refuse();
+    if (!row) throw refuse();
     const stored = Buffer.from(row.hash, 'hex');
     if (stored.length !== 32 || !timingSafeEqual(stored, hashOf(key))) throw refuse();
+    // said only to the key's holder (the hash matched): a guess learns nothing from it
+    if (row.revoked_at)
+      throw new AuthError(`the API key "${row.name}" was revoked at ${row.revoked_at}`, {
+        code: 'AUTH_KEY_REVOKED',
+        hint: 'Ask an admin for a new key (promptune keys create).',
+      });
     return {
       id: row.id,
       name: row.name,
