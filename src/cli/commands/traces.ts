@@ -24,12 +24,14 @@ function inputText(trace: TraceRecord): string {
   return typeof input === 'string' ? input : JSON.stringify(input);
 }
 
-function line(trace: TraceRecord): string {
+/** A trace's line; `numbers` holds the numbers of the versions met (a version without a label reads as task@2). */
+function line(trace: TraceRecord, numbers: Map<string, number | undefined>): string {
   const outcome = trace.errorCode ?? trace.finishReason ?? '';
+  const number = trace.version === null ? undefined : numbers.get(trace.version);
   return [
     new Date(trace.at).toISOString(),
     trace.id,
-    `${trace.task ?? '-'}@${trace.label ?? trace.version?.slice(0, 8) ?? '-'}`,
+    `${trace.task ?? '-'}@${trace.label ?? number ?? trace.version?.slice(0, 8) ?? '-'}`,
     String(trace.status),
     outcome,
     `${Math.round(trace.latencyMs)}ms`,
@@ -75,10 +77,23 @@ const list = defineCommand({
           hint: 'Give --since earlier than --until (e.g. --since 2h --until 1h).',
         });
       const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-      const printed = await printPaged(
-        (size, after) => registry.traces.list(filter, { limit: size, after }),
-        limit,
-        (trace) => (args.json ? JSON.stringify(trace) : line(trace)),
+      // each page's versions by number, looked up once (a version since deleted keeps its id)
+      const numbers = new Map<string, number | undefined>();
+      const page = async (size: number, after: string | undefined) => {
+        const listed = await registry.traces.list(filter, { limit: size, after });
+        for (const trace of listed.data)
+          if (!args.json && trace.task !== null && trace.version !== null && !numbers.has(trace.version))
+            numbers.set(
+              trace.version,
+              await registry.resolveVersion(trace.task, trace.version).then(
+                (version) => version.number,
+                () => undefined,
+              ),
+            );
+        return listed;
+      };
+      const printed = await printPaged(page, limit, (trace) =>
+        args.json ? JSON.stringify(trace) : line(trace, numbers),
       );
       if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
     }),
