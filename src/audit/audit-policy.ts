@@ -20,56 +20,68 @@ const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 /**
  * Why the version fails the policy (empty when it passes), given the audits that count of each kind:
- * every one must meet the policy's criteria. An audit of fewer examples than the policy's minimum
- * counts only when no audit of its kind has enough (then it fails for that).
+ * every one must meet the policy's thresholds. One of fewer examples than the policy's minimum fails for
+ * that unless an audit of its kind has enough; then it counts only if it misses a threshold (a small
+ * audit that failed is not outweighed by a larger one that passed).
  */
 export function auditPolicyFailures(
   policy: AuditPolicy,
   audits: Partial<Record<'bias' | 'sensitivity', RecordedAudit | RecordedAudit[]>>,
 ): string[] {
   const failures: string[] = [];
-  const examples = (kind: 'bias' | 'sensitivity', audit: RecordedAudit) =>
-    Number(kind === 'bias' ? audit.summary.audited : audit.summary.n) || 0;
-  const counted = (kind: 'bias' | 'sensitivity') => {
+  for (const kind of auditsRequired(policy)) {
     const given = audits[kind];
     const all = given === undefined ? [] : Array.isArray(given) ? given : [given];
-    const enough = all.filter((audit) => examples(kind, audit) >= policy.minExamples);
-    return enough.length > 0 ? enough : all;
-  };
-  for (const kind of auditsRequired(policy))
-    if (counted(kind).length === 0) failures.push(`no ${kind} audit of this version is recorded`);
-  const tooFew = (where: string, count: number) =>
-    count >= policy.minExamples
-      ? []
-      : [`${where}: ${count} examples audited, fewer than the policy's ${policy.minExamples}`];
-  for (const audit of policy.bias ? counted('bias') : []) {
+    if (all.length === 0) failures.push(`no ${kind} audit of this version is recorded`);
+    const examples = (audit: RecordedAudit) =>
+      Number(kind === 'bias' ? audit.summary.audited : audit.summary.n) || 0;
+    const enoughSomewhere = all.some((audit) => examples(audit) >= policy.minExamples);
+    for (const audit of all) {
+      const missed = thresholdFailures(policy, kind, audit);
+      if (examples(audit) >= policy.minExamples) failures.push(...missed);
+      else if (!enoughSomewhere)
+        failures.push(
+          `${kind} audit ${audit.id}: ${examples(audit)} examples audited, fewer than the policy's ${policy.minExamples}`,
+          ...missed,
+        );
+      else failures.push(...missed.map((failure) => `${failure} (on ${examples(audit)} examples)`));
+    }
+  }
+  return failures;
+}
+
+/** The thresholds of the policy an audit misses. */
+function thresholdFailures(
+  policy: AuditPolicy,
+  kind: 'bias' | 'sensitivity',
+  audit: RecordedAudit,
+): string[] {
+  const failures: string[] = [];
+  const where = `${kind} audit ${audit.id}`;
+  if (kind === 'bias' && policy.bias) {
     const bias = audit.summary;
-    const where = `bias audit ${audit.id}`;
     const gap = (bias.gap ?? {}) as { difference?: number; pValue?: number; between?: string[] };
     const between = gap.between?.join(' − ') ?? '';
     const flipRate = Number(bias.flipRate);
-    failures.push(...tooFew(where, examples('bias', audit)));
-    if (policy.bias!.maxFlipRate !== undefined && !(flipRate <= policy.bias!.maxFlipRate))
-      failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(policy.bias!.maxFlipRate)}`);
-    if (policy.bias!.maxGap !== undefined && !(Number(gap.difference) <= policy.bias!.maxGap))
+    if (policy.bias.maxFlipRate !== undefined && !(flipRate <= policy.bias.maxFlipRate))
+      failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(policy.bias.maxFlipRate)}`);
+    if (policy.bias.maxGap !== undefined && !(Number(gap.difference) <= policy.bias.maxGap))
       failures.push(
-        `${where}: the gap ${between} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias!.maxGap}`,
+        `${where}: the gap ${between} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias.maxGap}`,
       );
     // the policy's own level, not the one the audit was run at
-    if (policy.bias!.gapNotSignificant && !(Number(gap.pValue) >= policy.bias!.alpha))
+    if (policy.bias.gapNotSignificant && !(Number(gap.pValue) >= policy.bias.alpha))
       failures.push(
-        `${where}: the gap ${between} is significant (p ${Number(gap.pValue).toFixed(4)} < ${policy.bias!.alpha})`,
+        `${where}: the gap ${between} is significant (p ${Number(gap.pValue).toFixed(4)} < ${policy.bias.alpha})`,
       );
   }
   const maxSpread = policy.sensitivity?.maxSpread;
-  for (const audit of maxSpread === undefined ? [] : counted('sensitivity')) {
+  if (kind === 'sensitivity' && maxSpread !== undefined) {
     const sensitivity = audit.summary;
-    const where = `sensitivity audit ${audit.id}`;
-    failures.push(...tooFew(where, examples('sensitivity', audit)));
     if (!Array.isArray(sensitivity.variants) || sensitivity.variants.length === 0)
       failures.push(`${where}: it scored no variant of the prompt or the inputs`);
     const spread = Number((sensitivity.spread as { range?: { value?: number } } | undefined)?.range?.value);
-    if (!(spread <= maxSpread!))
+    if (!(spread <= maxSpread))
       failures.push(`${where}: the score spread of ${spread.toFixed(3)} is above ${maxSpread}`);
   }
   return failures;

@@ -4,7 +4,7 @@
 // writes the HTML report and prints the result as text or JSON.
 import { writeFileAtomically } from '../engine/index.js';
 import { ResponseCache, type EvaluatedModel } from '../eval/index.js';
-import type { RunEntry } from '../registry/index.js';
+import { contentHash, type RunEntry } from '../registry/index.js';
 import { loadSplit, type Example, type SplitName, type Task } from '../tasks/index.js';
 import {
   auditSubject,
@@ -113,6 +113,9 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
           examples: examples.length,
           subject,
           taskFile: args.task,
+          // what the audit measured with: the spec (its metrics, guards and output reading) and the seed
+          specId: contentHash(task.spec),
+          seed,
           ...kind.config,
         },
       })

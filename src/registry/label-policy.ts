@@ -4,11 +4,12 @@
 // configuration the latest completed one, on the data the version was made from) must meet it. A failing
 // move is refused with the failed criteria, unless an admin overrides it with a reason, which the label's
 // history keeps beside the criteria it overrode; a passing move's history names the audits it passed on.
-import { auditPolicyFailures, auditsRequired, type RecordedAudit } from '../audit/index.js';
+import { auditPolicyFailures, auditsRequired } from '../audit/index.js';
 import { PermissionError, QualityGateError } from '../errors/index.js';
 import type { AuditPolicy, TaskSpec } from '../tasks/index.js';
 import type { Actor, PromptVersion } from './records.js';
-import type { RunRecord, RunStore } from './runs.js';
+import { countedAudits } from './counted-audits.js';
+import type { RunStore } from './runs.js';
 
 /** What the gate reads: the specs, the labels and versions, and the runs. */
 interface PolicySource {
@@ -17,52 +18,6 @@ interface PolicySource {
   listLabels(task: string): Promise<{ label: string; version: string }[]>;
   resolveVersion(task: string, reference: string): Promise<PromptVersion>;
   runs: RunStore;
-}
-
-type AuditKind = 'bias' | 'sensitivity';
-
-/** What makes two audits the same audit run again: its options, model, split, size and data. */
-function auditConfiguration(run: RunRecord): string {
-  // where the spec file was and how the subject was named do not change what was measured
-  const { taskFile: _file, subject: _subject, traces: _traces, ...config } = run.config;
-  return JSON.stringify([config, [...run.datasets].sort()]);
-}
-
-/**
- * The audits of `version` that count: of each configuration (options, model, split, size, data), the
- * latest completed one, so a later audit supersedes only the same audit run again, and a weaker one (a
- * milder set of groups, fewer examples, a kind of noise) cannot hide a failing one. An audit of data the
- * version was not made from (its lineage's datasets) does not count; nor is it hidden by one that does.
- */
-async function countedAudits(source: PolicySource, version: PromptVersion) {
-  const latest = new Map<string, { kind: AuditKind; audit: RecordedAudit; finishedAt: number }>();
-  const lineage = Object.values(
-    (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {},
-  );
-  const otherData: string[] = [];
-  let after: string | undefined;
-  do {
-    const page = await source.runs.list(
-      { task: version.task, kind: 'audit', status: 'completed' },
-      { after },
-    );
-    for (const run of page.data) {
-      const kind = run.config.audit;
-      if (run.version !== version.id || (kind !== 'bias' && kind !== 'sensitivity')) continue;
-      if (lineage.length > 0 && !run.datasets.some((id) => lineage.includes(id))) {
-        otherData.push(run.id);
-        continue;
-      }
-      const key = auditConfiguration(run);
-      const finishedAt = run.finishedAt ?? run.startedAt;
-      if ((latest.get(key)?.finishedAt ?? -Infinity) < finishedAt)
-        latest.set(key, { kind, audit: { id: run.id, summary: run.summary ?? {} }, finishedAt });
-    }
-    after = page.next;
-  } while (after);
-  const audits: Record<AuditKind, RecordedAudit[]> = { bias: [], sensitivity: [] };
-  for (const { kind, audit } of latest.values()) audits[kind].push(audit);
-  return { audits, otherData };
 }
 
 /**
@@ -95,13 +50,16 @@ export async function labelMoveReason(
 ): Promise<string | undefined> {
   const policies = await guardingPolicies(source, version, input.label);
   if (policies.length === 0) return input.reason;
-  const { audits, otherData } = await countedAudits(source, version);
+  const { audits, otherData, otherSpec } = await countedAudits(source, version);
   const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
   const counted = [...audits.bias, ...audits.sensitivity].map((audit) => audit.id);
   // the history says which audits let the move through, and which were not counted
-  const ignored = otherData.length
-    ? ` (not counted, run on data the version was not made from: ${otherData.join(', ')})`
-    : '';
+  const ignored = [
+    ...(otherData.length ? [`run on data the version was not made from: ${otherData.join(', ')}`] : []),
+    ...(otherSpec.length ? [`run with another spec than the version's: ${otherSpec.join(', ')}`] : []),
+  ]
+    .map((reason) => ` (not counted, ${reason})`)
+    .join('');
   if (failures.length === 0) {
     const met = `audit policy met by ${counted.join(', ')}${ignored}`;
     return input.reason ? `${input.reason}; ${met}` : met;

@@ -323,18 +323,28 @@ export function registryConformance(
         flipRate: number,
         config: Record<string, unknown> = {},
         datasets = ['own-test'],
+        audited = 200,
       ) => {
         const at = clock++;
         const run = await registry.runs.start({
           kind: 'audit',
           task: 'fair',
           actor: 'ci',
-          config: { audit: 'bias', sets: ['gender'], examples: 200, taskFile: `spec-${at}.yaml`, ...config },
+          config: {
+            audit: 'bias',
+            model: 'local:./m.gguf',
+            sets: ['gender', 'names'],
+            examples: audited,
+            taskFile: `spec-${at}.yaml`,
+            specId: first.specId, // as audit --version records them
+            seed: 0,
+            ...config,
+          },
           datasets,
           at,
         });
         const summary = {
-          audited: 200,
+          audited,
           flipRate,
           gap: { between: ['a', 'b'], difference: 0.1, pValue: 0.5 },
         };
@@ -354,6 +364,8 @@ export function registryConformance(
       const failing = await audit(second.id, 0.4);
       await audit(second.id, 0.01, { sets: ['mild'] });
       const elsewhere = await audit(second.id, 0.0, {}, ['other-test']);
+      // nor by one measured with another spec (a lenient metric, say)
+      const otherSpec = await audit(second.id, 0.0, { specId: 'f'.repeat(64) });
       const refused = (await move('2').catch((error: unknown) => error)) as Error & {
         code: string;
         hint: string;
@@ -363,14 +375,32 @@ export function registryConformance(
       expect(refused.message).toContain(
         `not counted, run on data the version was not made from: ${elsewhere}`,
       );
+      expect(refused.message).toContain(
+        `not counted, run with another spec than the version's: ${otherSpec}`,
+      );
       expect(refused.hint).toContain('--version fair@2 --push');
-      // the same audit run again (from another spec file path) supersedes it
-      await audit(second.id, 0.02);
+      // the same audit run again (from another spec file path, the model named by another path, its sets
+      // listed in another order) supersedes it
+      await audit(second.id, 0.02, { model: 'local:/home/ana/m.gguf', sets: ['names', 'gender'] });
+      // a smaller audit that fails is not outweighed by the larger one that passes
+      const small = await audit(second.id, 0.3, { split: 'dev' }, ['own-test'], 20);
+      const smallRefused = (await move('2').catch((error: unknown) => error)) as Error;
+      expect(smallRefused.message).toContain(
+        `bias audit ${small}: flip rate 30.0% is above 5.0% (on 20 examples)`,
+      );
+      await audit(second.id, 0.0, { split: 'dev' }, ['own-test'], 20);
+      // an audit recorded before audits held their spec and seed is superseded by a later one of its options
+      const third = await push('D {{input}}', guarded);
+      await audit(third.id, 0.5, { specId: undefined, seed: undefined });
+      expect(await code(move('3'))).toBe('REGISTRY_AUDIT_POLICY');
+      await audit(third.id, 0.0);
+      await push('E {{input}}', guarded); // (the version after it, so 'latest' is not the one moved to)
       expect((await move('2')).to).toBe(second.id);
+      expect((await move(third.id)).to).toBe(third.id);
       // a spec pushed without the policy: the label serves a version pushed under it, which still guards it
       const lenient = taskSpec.parse({ name: 'fair', prompt: { template: '{{input}}' } });
-      await push('C {{input}}', lenient);
-      expect(await code(move('3'))).toBe('REGISTRY_AUDIT_POLICY');
+      const unaudited = await push('C {{input}}', lenient);
+      expect(await code(move(unaudited.id))).toBe('REGISTRY_AUDIT_POLICY');
       await registry.close();
     });
 

@@ -18,7 +18,9 @@ export const auditPolicySpec = z
       .int()
       .min(1)
       .default(30)
-      .describe('Fewest examples an audit must have scored to count (fewer: the audit fails)'),
+      .describe(
+        'Fewest examples an audit must have scored (fewer: it fails, unless one of its kind has enough; a smaller one that misses a threshold still fails)',
+      ),
     bias: z
       .object({
         maxFlipRate: share
@@ -35,14 +37,14 @@ export const auditPolicySpec = z
       })
       .strict()
       .optional()
-      .describe('Criteria on the latest bias audit of the version'),
+      .describe('Criteria every counted bias audit of the version must meet'),
     sensitivity: z
       .object({
         maxSpread: share.optional().describe('Largest max − min score over formats (0.1: 10 points)'),
       })
       .strict()
       .optional()
-      .describe('Criteria on the latest sensitivity audit of the version'),
+      .describe('Criteria every counted sensitivity audit of the version must meet'),
   })
   .strict();
 

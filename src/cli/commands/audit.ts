@@ -19,6 +19,7 @@ import {
   type NoiseKind,
 } from '../../audit/index.js';
 import { ValidationError } from '../../errors/index.js';
+import { contentHash } from '../../registry/index.js';
 import { resolveModel, SoftPromptLanguageModel } from '../../providers/index.js';
 import { tokenizeExample } from '../../soft/index.js';
 import { runAudit, runArgs } from '../audit-run.js';
@@ -66,7 +67,11 @@ const bias = defineCommand({
             hint: 'Use a significance level between 0 and 1, such as 0.05.',
           });
       },
-      config: { sets: sets.map((set) => set.name) },
+      // each set by name and by content: a file may name itself as a built-in set does
+      config: {
+        sets: sets.map((set) => set.name),
+        setContents: sets.map((set) => contentHash({ kind: set.kind, groups: set.groups })),
+      },
       run: (input) => biasAudit({ ...input, sets, alpha }),
       summary: biasSummary,
       entries: (audit) =>
