@@ -2,6 +2,9 @@
 // audits): how many calls run at once, and how long one may take before it is abandoned and retried.
 import { numberOption } from './options.js';
 
+/** The longest a timer waits, in whole seconds. */
+const maximumTimeoutSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
 /** The option definitions. */
 export const callArgs = {
   concurrency: { type: 'string', default: '4', description: 'Model calls in flight at once' },
@@ -20,6 +23,12 @@ export function callOptions(args: { concurrency: string; timeout: string }): {
 } {
   return {
     concurrency: numberOption('concurrency', args.concurrency, { integer: true, min: 1 }) ?? 4,
-    timeoutMs: (numberOption('timeout', args.timeout, { above: 0 }) ?? 120) * 1000,
+    // whole milliseconds, within what a timer can wait (about 24.8 days)
+    timeoutMs: Math.max(
+      1,
+      Math.round(
+        (numberOption('timeout', args.timeout, { above: 0, max: maximumTimeoutSeconds }) ?? 120) * 1000,
+      ),
+    ),
   };
 }

@@ -1,5 +1,6 @@
 // Repeatable options read from the raw arguments (citty keeps only the last value of a repeated one).
 import { describe, expect, it } from 'vitest';
+import { callOptions } from './call-options.js';
 import { meantOption, repeatedOption } from './options.js';
 
 describe('repeatedOption', () => {
@@ -36,5 +37,16 @@ describe('meantOption', () => {
     expect(meantOption('p', methods)).toBe('p-tuning');
     // a first word of two options says neither
     expect(meantOption('p', ['p-tuning', 'p-value'])).toBeUndefined();
+  });
+});
+
+describe('callOptions', () => {
+  it('gives --timeout in whole milliseconds a timer can wait, and refuses longer', () => {
+    // 1.005 s is 1004.999… ms in floating point: AbortSignal.timeout refuses that
+    expect(callOptions({ concurrency: '2', timeout: '1.005' })).toEqual({ concurrency: 2, timeoutMs: 1005 });
+    expect(callOptions({ concurrency: '4', timeout: '0.0001' }).timeoutMs).toBe(1);
+    expect(() => callOptions({ concurrency: '4', timeout: '3000000' })).toThrow(
+      expect.objectContaining({ code: 'CLI_INVALID_OPTION' }),
+    );
   });
 });

@@ -111,8 +111,9 @@ export async function ask(
     parameters,
     request,
   });
+  // (an unusable reply cached before only usable ones were is asked again)
   const cached = cache?.get(key);
-  if (cached) {
+  if (cached && usable(cached.text)) {
     teacher.replayed?.(cached);
     return cached.text;
   }

@@ -157,7 +157,10 @@ export function describeError(
     message = `the local engine failed (${known.code}); see the service log, request id ${requestId}`;
   else message = `${known.message}${known.hint ? ` (${known.hint})` : ''}`;
   const param = (known as { param?: unknown } | undefined)?.param;
-  const retryAfter = ProviderError.isInstance(known) ? upstreamRetryAfter(known) : undefined;
+  const retryAfter =
+    ProviderError.isInstance(known) && known.code === 'UPSTREAM_RATE_LIMITED'
+      ? upstreamRetryAfter(known)
+      : undefined;
   return {
     status,
     ...(retryAfter === undefined ? {} : { retryAfter }),

@@ -42,7 +42,7 @@ const errorDescriptions = {
   429: 'The key is over its rate limit',
   500: 'A fault of the service or its engine; the message names the request id to find it in the log',
   502: 'The backend model (an upstream API) failed; the message says what it answered',
-  503: 'The engine is restarting; retry',
+  503: 'Unavailable for now: the engine is restarting, the registry is unreachable, or the backend model is rate limiting the service (UPSTREAM_RATE_LIMITED, with its Retry-After); retry',
 } as const;
 type ErrorStatus = keyof typeof errorDescriptions;
 const errors = (...statuses: ErrorStatus[]) =>
