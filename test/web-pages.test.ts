@@ -246,6 +246,10 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await form.getByLabel('label').fill('canary');
     await form.getByRole('button', { name: 'Move label' }).click();
     await page.getByText(/refused by the task's audit policy/).waitFor();
+    // the override is offered for the move refused, not for another label
+    await form.getByLabel('label').fill('canary-2');
+    await form.getByRole('button', { name: 'Move label' }).waitFor();
+    await form.getByLabel('label').fill('canary');
     await form.getByLabel('override the audit policy').fill('bias audit pending; canary only');
     await screenshot(page, 'task-label-override');
     await form.getByRole('button', { name: 'Override the policy and move' }).click();

@@ -131,8 +131,10 @@ function LabelPanel({
   const [reason, setReason] = useState('');
   const [override, setOverride] = useState('');
   const [error, setError] = useState<ApiError>();
-  // the audit policy refused the move: an admin may move it anyway, with a reason the history keeps
-  const refusedByPolicy = error?.code === 'REGISTRY_AUDIT_POLICY';
+  // the move the audit policy refused: an admin may make that one anyway, with a reason the history
+  // keeps (another label or version is asked plainly first, and its own refusal shown)
+  const [refused, setRefused] = useState<{ label: string; target: string }>();
+  const refusedByPolicy = refused?.label === label && refused.target === target;
   const history = useApi<{ data: LabelEvent[] }>(
     shown ? `/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(shown)}/history` : null,
   );
@@ -201,7 +203,16 @@ function LabelPanel({
                   ...(reason && { reason }),
                   ...(overridePolicy && { overridePolicy }),
                 },
-              }).then(() => setOverride('')),
+              }).then(
+                () => {
+                  setOverride('');
+                  setRefused(undefined);
+                },
+                (caught: unknown) => {
+                  if ((caught as ApiError).code === 'REGISTRY_AUDIT_POLICY') setRefused({ label, target });
+                  throw caught;
+                },
+              ),
             );
           }}
         >
