@@ -149,15 +149,6 @@ export async function createGuardSet(spec: GuardsSpec | undefined, context: Guar
       'a validator refrains, and the guards have no refrain text to answer with',
       "Set guards.refrain to the answer given instead (e.g. 'Sorry, I cannot answer that.').",
     );
-  // a re-ask allowed no attempt would mark every failure "exhausted" without asking again
-  const reasking = (spec?.output ?? []).find(
-    (entry) => entry.onFail === 'reask' || entry.onFail === 'fix_reask',
-  );
-  if (reasking && spec?.maxReasks === 0)
-    throw guardOptions(
-      `output validator ${reasking.name ?? reasking.validator} re-asks on failure, and guards.maxReasks is 0`,
-      'Set guards.maxReasks to 1 or more, or give the validator an onFail that does not re-ask (fix, filter, refrain, exception or noop).',
-    );
   return {
     input: await build(spec?.input ?? [], 'input'),
     output: await build(spec?.output ?? [], 'output'),

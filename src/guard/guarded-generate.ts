@@ -142,9 +142,10 @@ export async function guardedGenerate(
       prompt = reaskPrompt(prompt, answer, checked.reask);
       continue;
     }
-    // re-asks made and none left: the failing answer stands, its verdicts say so (a refrained answer
-    // was not left standing: its verdicts keep what they say)
-    if (!checked.refrained) for (const outcome of checked.reask) outcome.action = 'exhausted';
+    // no re-ask left: the failing answer stands, its verdicts say so: exhausted after re-asks, unrepaired
+    // when none was allowed (maxReasks 0); a refrained answer was not left standing, its verdicts stay
+    if (!checked.refrained)
+      for (const outcome of checked.reask) outcome.action = attempt > 0 ? 'exhausted' : 'unrepaired';
     const usage = {
       inputTokens: { ...result.usage.inputTokens, total: inputTokens },
       outputTokens: { ...result.usage.outputTokens, total: outputTokens },

@@ -74,15 +74,14 @@ describe('output policies', () => {
   });
 
   it('reask stops at maxReasks: 1 + maxReasks calls, and the failing answer stands as exhausted', async () => {
-    // a re-ask allowed no attempt is refused when the spec is loaded, not "exhausted" with none made
-    const error = await guarded(
+    // none allowed: the failing answer stands unrepaired, not "exhausted" with no re-ask made
+    const none = await guarded(
       { output: [{ validator: 'json-schema', onFail: 'reask' }], maxReasks: 0 },
       () => 'never JSON',
-    ).catch((caught: unknown) => caught);
-    expect((error as { code?: string }).code).toBe('GUARD_OPTIONS');
-    expect((error as Error).message).toBe(
-      'output validator json-schema re-asks on failure, and guards.maxReasks is 0',
     );
+    const unasked = await answer(none.guarded);
+    expect(none.model.calls).toBe(1);
+    expect(unasked.checks.map((check) => check.action)).toEqual(['unrepaired']);
     for (const maxReasks of [1, 3]) {
       const { model, guarded: wrapped } = await guarded(
         { output: [{ validator: 'json-schema', onFail: 'reask' }], maxReasks },
