@@ -78,6 +78,15 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
           value,
           source: 'feedback',
         });
+      // three 1-star ratings of a 1-to-5 score are not a share: Student's t (no spread: [1, 1])
+      await registry.scores.setConfig({ name: 'rating', kind: 'numeric', minimum: 1, maximum: 5 });
+      for (const index of [0, 1, 2])
+        await registry.scores.add({
+          traceId: `m-${13 + index * 3}`,
+          name: 'rating',
+          value: 1,
+          source: 'feedback',
+        });
       // a score in the first window and one in the third: each window carries its own mean
       for (const [traceId, value] of [
         ['m-4', true],
@@ -138,11 +147,13 @@ function monitorCases(name: string, open: () => Promise<Registry>) {
         ...pick(meanInterval('boolean', 3, 1, 1)),
       });
       expect((a.scores.exact as { low: number }).low).toBeGreaterThan(0);
+      expect(a.scores.rating).toMatchObject({ kind: 'numeric', count: 3, mean: 1, low: 1, high: 1 });
       // per window: the first hour holds every helpful and stars score, on-topic is split 1 and 1
       expect(a.series[0].scores).toEqual({
         helpful: { mean: 0.75, count: 4 },
         stars: { mean: 11 / 3, count: 3 },
         exact: { mean: 1 / 3, count: 3 },
+        rating: { mean: 1, count: 3 },
         'on-topic': { mean: 1, count: 1 },
       });
       expect(a.series[1].scores).toEqual({});

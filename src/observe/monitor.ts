@@ -330,14 +330,23 @@ async function addScores(
     const point = group.series.find((each) => each.start === row.start);
     if (point) point.scores[row.name] = { mean: row.sum / row.count, count: row.count };
   }
+  // a numeric score of only 0s and 1s is a share (an exact-match metric): Wilson's interval, within
+  // [0, 1]; unless its config gives it a wider range (three 1-star ratings of 1 to 5 are not a share)
+  const ranges = new Map(
+    (await registry.scores.listConfigs()).map((config) => [config.name, config] as const),
+  );
+  const share = (name: string, total: { count: number; zeroOrOne: number }) => {
+    const config = ranges.get(name);
+    const within = (config?.minimum ?? 0) >= 0 && (config?.maximum ?? 1) <= 1;
+    return total.zeroOrOne === total.count && within;
+  };
   for (const [group, byName] of totals)
     for (const [name, total] of byName)
       group.scores[name] = {
         kind: total.kind,
         count: total.count,
-        // a numeric score of only 0s and 1s (exact-match) is a share: Wilson's interval, within [0, 1]
         ...meanInterval(
-          total.zeroOrOne === total.count ? 'boolean' : total.kind,
+          share(name, total) ? 'boolean' : total.kind,
           total.count,
           total.sum,
           total.sumOfSquares,
