@@ -524,6 +524,16 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect((await answer.locator('pre').first().innerText()).trim().length).toBeGreaterThan(0);
     expect(await answer.innerText()).toMatch(/\d+ tokens in \/ \d+ out/);
     await screenshot(page, 'playground');
+    // with a production label, that is what it starts on (what "model": "name" serves)
+    const moved = await fetch(`${url}/v1/tasks/name/labels/production`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 1 }),
+    });
+    expect(moved.status).toBe(200);
+    const again = await signedIn(adminKey, 'playground?task=name');
+    await again.getByLabel('input').waitFor();
+    expect(await again.getByLabel('version').inputValue()).toBe('production');
   });
 
   it('marks a version trained on other weights as not served here, in the list, the version and the playground', async () => {
