@@ -6,7 +6,7 @@
 // history keeps beside the criteria it overrode; a passing move's history names the audits it passed on.
 import { auditPolicyFailures, auditsRequired } from '../audit/index.js';
 import { PermissionError, QualityGateError } from '../errors/index.js';
-import type { AuditPolicy, TaskSpec } from '../tasks/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import type { Actor, PromptVersion } from './records.js';
 import { countedAudits } from './counted-audits.js';
 import type { RunStore } from './runs.js';
@@ -23,19 +23,26 @@ interface PolicySource {
 /**
  * The policies that guard `label`: the version's spec's, the task's latest spec's, and the spec's of the
  * version the label points at now (so a spec pushed without the policy does not lift it while the label
- * serves a version pushed under it), once each.
+ * serves a version pushed under it), once each; and whether the last is the only one that holds it.
  */
 async function guardingPolicies(source: PolicySource, version: PromptVersion, label: string) {
   const current = (await source.listLabels(version.task)).find((entry) => entry.label === label);
   const incumbent = current ? await source.resolveVersion(version.task, current.version) : undefined;
-  const specs = [
-    await source.getSpec(version.specId),
-    await source.getTask(version.task),
-    ...(incumbent ? [await source.getSpec(incumbent.specId)] : []),
+  const guarding = (spec: TaskSpec) =>
+    spec.audit?.policy?.labels.includes(label) ? [spec.audit.policy] : [];
+  const own = [
+    ...guarding(await source.getSpec(version.specId)),
+    ...guarding(await source.getTask(version.task)),
   ];
-  const policies = specs.flatMap((spec) => (spec.audit?.policy ? [spec.audit.policy] : []));
-  const unique = [...new Map(policies.map((policy) => [JSON.stringify(policy), policy])).values()];
-  return unique.filter((policy: AuditPolicy) => policy.labels.includes(label));
+  const held = incumbent ? guarding(await source.getSpec(incumbent.specId)) : [];
+  const all = [...own, ...held];
+  const policies = [...new Map(all.map((policy) => [JSON.stringify(policy), policy])).values()];
+  // said in a refusal: the task's spec no longer has the policy, the label's version does
+  const heldOnly =
+    incumbent && own.length === 0 && held.length > 0
+      ? ` (the policy of the spec ${version.task}@${incumbent.number} serves with, which ${label} points at: pushing a spec without it does not lift it)`
+      : '';
+  return { policies, heldOnly };
 }
 
 /**
@@ -48,7 +55,7 @@ export async function labelMoveReason(
   version: PromptVersion,
   input: { label: string; actor: Actor; reason?: string; overridePolicy?: string },
 ): Promise<string | undefined> {
-  const policies = await guardingPolicies(source, version, input.label);
+  const { policies, heldOnly } = await guardingPolicies(source, version, input.label);
   if (policies.length === 0) return input.reason;
   const { audits, otherData, otherSpec } = await countedAudits(source, version);
   const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
@@ -68,7 +75,7 @@ export async function labelMoveReason(
   if (input.overridePolicy === undefined || input.overridePolicy.trim() === '') {
     const kinds = [...new Set(policies.flatMap(auditsRequired))];
     throw new QualityGateError(
-      `${target} is refused by the task's audit policy: ${failures.join('; ')}${ignored}`,
+      `${target} is refused by the task's audit policy${heldOnly}: ${failures.join('; ')}${ignored}`,
       {
         code: 'REGISTRY_AUDIT_POLICY',
         hint: `Record passing audits of that version on the data it was made from (${kinds.map((kind) => `promptune audit ${kind} --version ${version.task}@${version.number} --push`).join(', ')}; a failing audit is superseded only by the same audit run again) and move the label then, or as an admin override the policy with a reason.`,

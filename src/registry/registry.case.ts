@@ -400,7 +400,11 @@ export function registryConformance(
       // a spec pushed without the policy: the label serves a version pushed under it, which still guards it
       const lenient = taskSpec.parse({ name: 'fair', prompt: { template: '{{input}}' } });
       const unaudited = await push('C {{input}}', lenient);
-      expect(await code(move(unaudited.id))).toBe('REGISTRY_AUDIT_POLICY');
+      const held = (await move(unaudited.id).catch((error: unknown) => error)) as Error & { code: string };
+      expect(held.code).toBe('REGISTRY_AUDIT_POLICY');
+      expect(held.message).toContain(
+        `(the policy of the spec fair@${third.number} serves with, which production points at: pushing a spec without it does not lift it)`,
+      );
       await registry.close();
     });
 
