@@ -173,6 +173,15 @@ describe('promptune review next', () => {
       reviewed: 3, // the skipped item still needs a review
       reviewers: { [operator]: { skip: 1, reject: 1, correct: 1, approve: 1 } },
     });
+    // who reviews it changes later; a name no live key has is warned of
+    const assigned = run(cwd, 'review', 'assign', 'animals', '--reviewers', `${operator},alcie`);
+    expect(assigned.stdout).toBe(`animals is reviewed by ${operator}, alcie\n`);
+    expect(assigned.stderr).toContain(
+      'warning: no live key is named alcie (a reviewer through the service needs one',
+    );
+    expect(run(cwd, 'review', 'assign', 'animals', '--reviewers', '').stdout).toBe(
+      'animals is reviewed by every key with the review scope\n',
+    );
     // bad queue configs and stale pull folders are refused with codes
     writeFileSync(join(cwd, 'bad.yaml'), 'reviewers: [alice\n');
     expect(run(cwd, 'review', 'create', 'x', '--task', 'animal', '--config', 'bad.yaml').stderr).toContain(

@@ -138,6 +138,12 @@ const assign = defineCommand({
         .split(',')
         .map((name) => name.trim())
         .filter(Boolean);
+      // a name no live key has is likely a typo: it would shut the meant reviewer out
+      const live = new Set((await registry.keys.list()).filter((key) => !key.revoked).map((key) => key.name));
+      for (const name of names.filter((each) => !live.has(each)))
+        process.stderr.write(
+          `warning: no live key is named ${name} (a reviewer through the service needs one; see promptune keys ls)\n`,
+        );
       const queue = await registry.review.setReviewers(args.queue, names);
       process.stdout.write(
         `${queue.name} is reviewed by ${queue.reviewers.join(', ') || 'every key with the review scope'}\n`,
