@@ -153,6 +153,25 @@ beforeAll(async () => {
     },
     actor,
   });
+  // a judge validator, and no judge model in this service
+  await registry.putTask(
+    taskSpec.parse({
+      name: 'judged',
+      prompt: { template: '{{input}}' },
+      guards: { output: [{ validator: 'judge', rubric: 'Is it kind?' }] },
+    }),
+  );
+  await registry.pushVersion({
+    task: 'judged',
+    kind: 'hard',
+    content: {
+      template: '{{input}}',
+      demos: [],
+      demoSeparator: '\n\n',
+      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
+    },
+    actor,
+  });
   await pushSoft('soft-a', 0);
   await pushSoft('soft-b', 1);
   await pushSoft('lora-c', 2);
@@ -213,6 +232,11 @@ describe('the service with the openai client', () => {
       'its input validator length bounds the length in tokens, and no tokenizer counts inputs here';
     expect(listed.unavailable).toEqual([
       { id: 'counted', reason: counted },
+      {
+        id: 'judged',
+        reason:
+          'its validator judge asks a judge model, and this service has none (promptune serve --judge <model>)',
+      },
       { id: 'other-base', reason },
       { id: 'other-base@staging', reason },
     ]);

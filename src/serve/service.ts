@@ -359,7 +359,9 @@ export function createService(options: ServiceOptions): Service {
   const described = async (version: PromptVersion, specOf: (id: string) => Promise<TaskSpec>) => {
     const notServed =
       whyNotServed(version, backends) ??
-      (runsAnything(backends) ? whySpecNotServed(await specOf(version.specId)) : undefined);
+      (runsAnything(backends)
+        ? whySpecNotServed(await specOf(version.specId), { judge: options.guardJudge !== undefined })
+        : undefined);
     return { ...version, method: versionMethod(version), ...(notServed && { notServed }) };
   };
   app.get('/v1/tasks/:name/versions', scope('read'), async (context) => {
@@ -449,7 +451,9 @@ export function createService(options: ServiceOptions): Service {
     openAiRoutes(
       {
         async list() {
-          const { served, unserved } = await servedNames(registry, backends);
+          const { served, unserved } = await servedNames(registry, backends, {
+            judge: options.guardJudge !== undefined,
+          });
           return { names: served, unavailable: unserved };
         },
         async resolve(name, context) {

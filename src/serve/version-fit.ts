@@ -28,14 +28,17 @@ export function whyNotServed(version: PromptVersion, backends: Backends): string
 }
 
 /**
- * Why a version pushed with `spec` cannot be served by any service, or undefined: guards the service
- * does not run (a custom validator's module; an input bound in tokens, which no tokenizer counts here).
+ * Why a version pushed with `spec` cannot be served here, or undefined: guards the service does not run
+ * (a custom validator's module; an input bound in tokens, which no tokenizer counts here; a judge
+ * validator, when the service has no judge model).
  */
-export function whySpecNotServed(spec: TaskSpec): string | undefined {
-  const custom = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])].find(
-    (entry) => entry.validator === 'custom',
-  );
+export function whySpecNotServed(spec: TaskSpec, service: { judge?: boolean } = {}): string | undefined {
+  const entries = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])];
+  const custom = entries.find((entry) => entry.validator === 'custom');
   if (custom) return `its guards name a custom validator module (${custom.module})`;
+  const judged = entries.find((entry) => entry.validator === 'judge');
+  if (judged && !service.judge)
+    return `its validator ${judged.name ?? judged.validator} asks a judge model, and this service has none (promptune serve --judge <model>)`;
   const counted = (spec.guards?.input ?? []).find(boundsTokens);
   if (counted)
     return `its input validator ${counted.name ?? counted.validator} bounds the length in tokens, and no tokenizer counts inputs here`;
@@ -59,6 +62,7 @@ export function specReader(registry: Pick<Registry, 'getSpec'>): (id: string) =>
 export async function servedNames(
   registry: Registry,
   backends: Backends,
+  service: { judge?: boolean } = {},
 ): Promise<{ served: string[]; unserved: UnavailableModel[] }> {
   const served: string[] = [];
   const unserved: UnavailableModel[] = [];
@@ -78,7 +82,8 @@ export async function servedNames(
     for (const [id, versionId] of names) {
       const version = versions.find((entry) => entry.id === versionId);
       const reason =
-        version && (whyNotServed(version, backends) ?? whySpecNotServed(await specOf(version.specId)));
+        version &&
+        (whyNotServed(version, backends) ?? whySpecNotServed(await specOf(version.specId), service));
       if (reason) unserved.push({ id, reason });
       else served.push(id);
     }
