@@ -30,7 +30,7 @@ export function comparisonRows(
     'test exact match by train size',
     ...(labelled ? ['label accuracy by train size'] : []),
     'held-out perplexity before → after',
-    'KB per served task',
+    'KiB per served task',
     'extra per request',
   ];
   const size = (item: MethodMeasurement) =>

@@ -118,7 +118,7 @@ function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '?';
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e3).toFixed(1)} KB`;
+  return `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
 const convert = defineCommand({
