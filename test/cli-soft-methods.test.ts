@@ -77,6 +77,7 @@ describe('promptune soft train --method', () => {
       );
     const liked = like('like', '--like', summary.pushed);
     expect(liked.status, liked.stderr).toBe(0);
+    expect(liked.stderr).not.toContain('was trained on'); // the same weights: nothing to warn of
     expect(liked.stderr).toContain(
       `--like ${summary.pushed}: version ${summary.pushed}'s LoRA: --method lora --rank 4 --alpha 8 --targets q,k,v,o,gate,up,down --dropout 0.1`,
     );

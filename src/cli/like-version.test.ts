@@ -44,13 +44,15 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-const expand = (like: string, ...rawArgs: string[]) =>
-  expandLike(['--like', like, '--data', 'greet', ...rawArgs], {
-    like,
-    data: join(folder, 'greet'),
-    out: join(folder, 'out'),
-    db,
-  });
+const expand = async (like: string, ...rawArgs: string[]) =>
+  (
+    await expandLike(['--like', like, '--data', 'greet', ...rawArgs], {
+      like,
+      data: join(folder, 'greet'),
+      out: join(folder, 'out'),
+      db,
+    })
+  ).rawArgs;
 
 describe('soft train --like', () => {
   it("replaces --like with the version's options, those written winning", async () => {

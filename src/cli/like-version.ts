@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../errors/index.js';
-import { versionMethod, versionShape, type PromptVersion } from '../registry/index.js';
+import { versionBaseModel, versionMethod, versionShape, type PromptVersion } from '../registry/index.js';
 import { optionArguments, optionForeignTo, shapeOptionsBeside } from '../soft/index.js';
 import { givenOptions, repeatedOption } from './options.js';
 import { versionReference, withRegistry } from './registry-access.js';
@@ -27,9 +27,13 @@ const invalid = (message: string, hint: string) =>
 
 /**
  * The command line `rawArgs` with --like replaced by the options of the version it names that the
- * command line does not write itself; says on stderr what it added.
+ * command line does not write itself (says on stderr what it added), and the version with the model its
+ * adapter was trained on (soft train warns once the model is loaded when its weights differ).
  */
-export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Promise<string[]> {
+export async function expandLike(
+  rawArgs: readonly string[],
+  args: LikeArgs,
+): Promise<{ rawArgs: string[]; version: string; trainedOn?: { name: string; sha256: string } }> {
   // a bare label, number or id is one of --data's task (--baseline's spec's, as --push registers it)
   const reference = args.like.includes('@')
     ? versionReference(args.like)
@@ -76,7 +80,12 @@ export async function expandLike(rawArgs: readonly string[], args: LikeArgs): Pr
   process.stderr.write(
     `--like ${args.like}: version ${name}'s ${method}: ${optionArguments(added).join(' ') || 'nothing the command line does not give'}\n`,
   );
-  return [...optionArguments(added), ...withoutLike(rawArgs)];
+  const trainedOn = versionBaseModel(version);
+  return {
+    rawArgs: [...optionArguments(added), ...withoutLike(rawArgs)],
+    version: name,
+    ...(trainedOn && { trainedOn }),
+  };
 }
 
 /** The PEFT method a version's config names, as written. */

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { taskConstraint } from '../../guard/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
-import { hasCheckpoint } from '../../soft/index.js';
+import { hasCheckpoint, recordedFingerprints } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
 import { checkBaselineData, scoreBaseline, warnBelowBaseline } from '../soft-baseline.js';
@@ -81,7 +81,8 @@ const train = defineCommand({
   args: trainArgs,
   async run({ args: parsed, rawArgs: raw }) {
     // --like: a version's method and shape, as if written on the command line (which wins)
-    const rawArgs = parsed.like ? await expandLike(raw, { ...parsed, like: parsed.like }) : raw;
+    const like = parsed.like ? await expandLike(raw, { ...parsed, like: parsed.like }) : undefined;
+    const rawArgs = like?.rawArgs ?? raw;
     const given = parsed.like
       ? { ...parseArgs<typeof trainArgs>(rawArgs, trainArgs), like: parsed.like }
       : parsed;
@@ -131,6 +132,12 @@ const train = defineCommand({
     checkOutputFolder(requested.out);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
+    // --like's version was trained on other weights: its shape applies (its widths are checked against
+    // this model), but it is no longer the same adapter made again
+    if (like?.trainedOn && !recordedFingerprints(loaded.model).includes(like.trainedOn.sha256))
+      process.stderr.write(
+        `warning: --like ${like.version} was trained on ${like.trainedOn.name}, whose weights differ from ${requested.model}'s: its method and shape are copied onto this model\n`,
+      );
     // the labels first, from the training targets (the method and the start depend on them); the
     // examples are read again once the method says how many positions a prompt takes
     const trainTargets = readSoftData(paths.train, loaded, fields, 0).targets;
