@@ -68,7 +68,7 @@ export async function labelMoveReason(
     .map((reason) => ` (not counted, ${reason})`)
     .join('');
   if (failures.length === 0) {
-    const met = `audit policy met by ${counted.join(', ')}${ignored}`;
+    const met = `audit policy met${counted.length ? ` by ${counted.join(', ')}` : ' (it asks for no audit)'}${ignored}`;
     return input.reason ? `${input.reason}; ${met}` : met;
   }
   const target = `${version.task}@${input.label} → ${version.task}@${version.number}`;
