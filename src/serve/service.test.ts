@@ -95,6 +95,22 @@ async function pushSoft(task: string, index: number, trainedOn?: { name: string;
   return version;
 }
 
+/** Pushes a hard version of a task made of `spec` (its template `{{input}}` unless given). */
+async function pushHard(spec: Record<string, unknown> & { name: string }, template = '{{input}}') {
+  await registry.putTask(taskSpec.parse({ prompt: { template }, ...spec }));
+  await registry.pushVersion({
+    task: spec.name,
+    kind: 'hard',
+    content: {
+      template,
+      demos: [],
+      demoSeparator: '\n\n',
+      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
+    },
+    actor,
+  });
+}
+
 beforeAll(async () => {
   registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
   await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
@@ -116,62 +132,14 @@ beforeAll(async () => {
     actor,
     reason: 'test',
   });
-  await registry.putTask(
-    taskSpec.parse({
-      name: 'mood',
-      prompt: { template: 'Mood of: {{input}}\n' },
-      output: { kind: 'label', labels: ['happy', 'sad'] },
-    }),
+  await pushHard(
+    { name: 'mood', output: { kind: 'label', labels: ['happy', 'sad'] } },
+    'Mood of: {{input}}\n',
   );
-  await registry.pushVersion({
-    task: 'mood',
-    kind: 'hard',
-    content: {
-      template: 'Mood of: {{input}}\n',
-      demos: [],
-      demoSeparator: '\n\n',
-      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
-    },
-    actor,
-  });
   // inputs bounded in tokens: no service counts them (GUARD_NO_TOKENIZER on every request)
-  await registry.putTask(
-    taskSpec.parse({
-      name: 'counted',
-      prompt: { template: '{{input}}' },
-      guards: { input: [{ validator: 'length', maxTokens: 50 }] },
-    }),
-  );
-  await registry.pushVersion({
-    task: 'counted',
-    kind: 'hard',
-    content: {
-      template: '{{input}}',
-      demos: [],
-      demoSeparator: '\n\n',
-      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
-    },
-    actor,
-  });
+  await pushHard({ name: 'counted', guards: { input: [{ validator: 'length', maxTokens: 50 }] } });
   // a judge validator, and no judge model in this service
-  await registry.putTask(
-    taskSpec.parse({
-      name: 'judged',
-      prompt: { template: '{{input}}' },
-      guards: { output: [{ validator: 'judge', rubric: 'Is it kind?' }] },
-    }),
-  );
-  await registry.pushVersion({
-    task: 'judged',
-    kind: 'hard',
-    content: {
-      template: '{{input}}',
-      demos: [],
-      demoSeparator: '\n\n',
-      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
-    },
-    actor,
-  });
+  await pushHard({ name: 'judged', guards: { output: [{ validator: 'judge', rubric: 'Is it kind?' }] } });
   await pushSoft('soft-a', 0);
   await pushSoft('soft-b', 1);
   await pushSoft('lora-c', 2);
