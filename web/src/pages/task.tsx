@@ -1,116 +1,18 @@
 // A task: its versions (the prompt, lineage), a word diff between any two, labels with their history
 // (moved and rolled back by admin keys only), its dataset versions and its datasets.
 import { useState } from 'react';
-import { api, ApiError, query } from '../api';
+import { api, ApiError } from '../api';
 import { DatasetVersions } from '../components/dataset-versions';
 import { SectionDiffView } from '../components/diff-view';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
-import { shortId, shortRunId, time } from '../format';
-import { trainingTestScore, VersionScores } from '../components/version-scores';
+import { time } from '../format';
+import { trainingTestScore } from '../components/version-scores';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { Dataset, LabelEvent, Run, TaskDetail, Version } from '../types';
+import type { Dataset, LabelEvent, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
 import { methodDetail, versionMethod, versionSections } from '../version-text';
-
-const madeBy: Record<string, string> = {
-  manual: 'a push (registry push)',
-  optimize: 'an optimization (optimize --push)',
-  'soft-train': 'training (soft train --push)',
-  adapter: 'an adapter folder (registry push --adapter)',
-};
-
-/**
- * What made a version, from its lineage: a training names its method ("LoRA training"), a multitask
- * training the tasks it trained at once.
- */
-function madeByText(run: Record<string, unknown>, version: Version): string {
-  const training = (run.training ?? {}) as { data?: unknown };
-  if (run.kind === 'soft-train' && Array.isArray(training.data) && training.data.length > 1)
-    return `multitask training of ${training.data.length} tasks at once (soft train-multitask --push): ${training.data.join(', ')}`;
-  if (run.kind === 'soft-train') return `${versionMethod(version)} ${madeBy['soft-train']}`;
-  return madeBy[String(run.kind)] ?? 'a push';
-}
-
-function VersionView({ version, versions }: { version: Version; versions: Version[] }) {
-  const parent = versions.find((candidate) => candidate.id === version.parent);
-  const run = version.run ?? {};
-  // the recorded run that produced this version (an optimization or training pushed with --push): not an
-  // audit of it, nor the loop iteration that registered it through its training
-  const runs = useApi<{ data: Run[] }>(`/v1/runs${query({ task: version.task, limit: 500 })}`);
-  const made = runs.data?.data.find(
-    (candidate) =>
-      candidate.version === version.id &&
-      (candidate.kind === 'optimization' || candidate.kind === 'soft-training'),
-  );
-  const evaluations =
-    runs.data?.data.filter(
-      (candidate) =>
-        candidate.version === version.id &&
-        candidate.kind === 'evaluation' &&
-        candidate.status === 'completed',
-    ) ?? [];
-  return (
-    <section className="panel" data-testid="version">
-      <h2>
-        Version {version.number} <span className="tag">{versionMethod(version)}</span>
-      </h2>
-      <p className="muted">
-        {version.message} · {version.actor} · {time(version.createdAt)} · <code>{shortId(version.id)}</code>
-      </p>
-      <dl className="lineage">
-        <dt>made by</dt>
-        <dd>
-          {madeByText(run, version)}
-          {made && (
-            <>
-              {' '}
-              (<a href={href(['runs', made.id])}>run {shortRunId(made.id)}</a>)
-            </>
-          )}
-        </dd>
-        <VersionScores version={version} made={made} evaluations={evaluations} />
-        <dt>call it</dt>
-        {version.notServed ? (
-          <dd className="not-served" data-testid="not-served">
-            not on this service: {version.notServed}. Serve it with <code>promptune serve --model</code> the
-            model it was trained on.
-          </dd>
-        ) : (
-          <dd>
-            <code>{`"model": "${version.task}@${version.number}"`}</code>{' '}
-            <span className="muted">
-              in POST /v1/chat/completions, or POST /v1/tasks/{version.task}@{version.number}/run with the
-              input fields
-            </span>
-          </dd>
-        )}
-        <dt>parent</dt>
-        <dd>
-          {parent ? <a href={href(['tasks', version.task], { v: parent.number })}>v{parent.number}</a> : '–'}
-        </dd>
-        {typeof run.datasets === 'object' && run.datasets !== null && (
-          <>
-            <dt>datasets</dt>
-            <dd>
-              {Object.entries(run.datasets as Record<string, string>).map(([split, id]) => (
-                <a key={split} className="tag" href={href(['tasks', version.task, 'datasets', id])}>
-                  {split} {shortId(id)}
-                </a>
-              ))}
-            </dd>
-          </>
-        )}
-      </dl>
-      {versionSections(version).map(([title, body]) => (
-        <div key={title} className="prompt-part">
-          <h3>{title}</h3>
-          <pre>{body || '–'}</pre>
-        </div>
-      ))}
-    </section>
-  );
-}
+import { VersionView } from './version-view';
 
 function LabelPanel({
   task,
