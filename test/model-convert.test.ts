@@ -124,7 +124,7 @@ describe('promptune model convert', () => {
     const out = join(directory, 'stories-q8_0.gguf');
     const converted = promptune('model', 'convert', '--model', stories.gguf, '--to', 'Q8_0', '--out', out);
     expect(converted.stderr).toBe('');
-    expect(converted.stdout).toMatch(/^wrote .*stories-q8_0\.gguf: .* KB, 47 tensors \(.*Q8_0 \d+/);
+    expect(converted.stdout).toMatch(/^wrote .*stories-q8_0\.gguf: .* kB, 47 tensors \(.*Q8_0 \d+/);
     const info = JSON.parse(promptune('model', 'info', '--model', out, '--json').stdout);
     expect(info.parameters).toBe(260032);
     expect(info.storage.Q8_0.tensors).toBeGreaterThan(20);
@@ -179,7 +179,7 @@ describe('promptune model convert', () => {
     const listed = promptune('model', 'info', '--model', stories.gguf, '--tensors');
     expect(listed.stdout).toMatch(/tensor types\s+F32 \d+/);
     expect(listed.stdout).toMatch(
-      /blk\.0\.attn_q\.weight\s+F32\s+64 x 64\s+file\s+16\.4 KB\s+memory\s+16\.4 KB/,
+      /blk\.0\.attn_q\.weight\s+F32\s+64 x 64\s+file\s+16\.4 kB\s+memory\s+16\.4 kB/,
     );
   });
 });

@@ -54,6 +54,10 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
         // the traces reach the registry within a second or two; the rule queues each once
         const queued = await feedQueue(cwd, 'gender-review', traffic.length);
         expect(queued).toBe(traffic.length);
+        // fed again: nothing new, and it says why
+        expect(run(cwd, 'review', 'feed', 'gender-review', '--since', '1h')).toContain(
+          'queued 0 item(s) in gender-review (no trace of the window matches its rules that is not queued already)',
+        );
 
         // both reviewers decide every item: approve an exact answer, else correct it to the label; bob
         // rejects the first item alice corrects instead (the one disagreement)

@@ -114,7 +114,9 @@ const feed = defineCommand({
         code: 'CLI_INVALID_OPTION',
       });
       const added = await feedQueue(registry, args.queue, window);
-      process.stdout.write(`queued ${added.length} item(s) in ${args.queue}\n`);
+      process.stdout.write(
+        `queued ${added.length} item(s) in ${args.queue}${added.length === 0 ? ' (no trace of the window matches its rules that is not queued already)' : ''}\n`,
+      );
     }),
 });
 
