@@ -2,7 +2,7 @@
 // with it (a request id on every answer, no model path in /ready), and a SIGTERM during a streamed
 // request that still completes (its trace written) before the process exits 0; and a kill -9 under
 // load that loses at most the queued traces.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,20 @@ import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
 const run = (cwd: string, ...args: string[]) => spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8' });
+
+/**
+ * The URL a started `promptune serve` prints once it listens (up to 30 s: a loaded machine loads the
+ * engine slowly); its stderr in the error when it does not.
+ */
+async function listening(server: ChildProcess, stdout: () => string): Promise<string> {
+  let stderr = '';
+  server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  for (let i = 0; i < 600 && !/listening on (\S+)/.test(stdout()); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  const match = /listening on (\S+)/.exec(stdout());
+  if (!match) throw new Error(`promptune serve did not start in 30 s:\n${stdout()}\n${stderr}`);
+  return match[1];
+}
 
 describe('promptune serve', () => {
   it('serves registry tasks with a key from keys create, and drains in-flight requests on SIGTERM', async () => {
@@ -44,9 +58,7 @@ describe('promptune serve', () => {
     let stdout = '';
     server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
-    for (let i = 0; i < 200 && !/listening on (\S+)/.test(stdout); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    const url = /listening on (\S+)/.exec(stdout)![1];
+    const url = await listening(server, () => stdout);
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const body = (extra: object) =>
       JSON.stringify({
@@ -123,9 +135,7 @@ describe('promptune serve', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       server.on('exit', (_code, signal) => resolve(signal)),
     );
-    for (let i = 0; i < 200 && !/listening on (\S+)/.test(stdout); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    const url = /listening on (\S+)/.exec(stdout)![1];
+    const url = await listening(server, () => stdout);
     const answered: string[] = [];
     let next = 0;
     await Promise.all(
