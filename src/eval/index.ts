@@ -27,6 +27,7 @@ export {
   type PricedModel,
 } from './prices.js';
 export { meteredModel, worstCase, type Meter, type TokenUsage } from './metered-model.js';
+export { isRetryable, withRetries } from './retry.js';
 export { SpendJournal, emptyTally, sumTallies, type CallTally } from './spend-journal.js';
 export { JsonLinesFile, type JsonLinesSource } from './json-lines.js';
 export {

@@ -28,6 +28,8 @@ export async function withRetries<T>(
     retries?: number;
     baseDelayMs?: number;
     onRetry?: (error: unknown, attempt: number) => void;
+    /** A stop: once it aborts, a failed attempt is not retried. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<T> {
   const { retries = 4, baseDelayMs = 500 } = options;
@@ -35,7 +37,7 @@ export async function withRetries<T>(
     try {
       return await call();
     } catch (error) {
-      if (attempt >= retries || !isRetryable(error)) throw error;
+      if (attempt >= retries || !isRetryable(error) || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt + 1);
       const delay = retryAfterMs(error) ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -264,6 +264,7 @@ export function evolveOptimizer(
             shared.cache,
             seed + iteration,
             (text) => text.trim() !== '',
+            shared,
           );
           memory = [...new Set([...rollout.feedback.filter(Boolean), ...memory])].slice(0, 12);
           const instruction = reflectedInstruction(reply);

@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APICallError } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
 import { PromptuneError } from '../errors/index.js';
@@ -129,6 +130,46 @@ describe('propose', () => {
       ['rejected (already tried): "reply briefly"', 0],
     ]);
   });
+
+  it('retries a teacher that is rate limited, and times out one that does not answer', async () => {
+    const run = (teacher: ScriptedTeacher, timeoutMs?: number) =>
+      proposeOptimizer({ rounds: 1, proposalsPerRound: 1 }).optimize(task, {
+        student: model(new ScriptedLanguageModel()),
+        teacher: model(teacher),
+        train: examples,
+        dev: examples,
+        budget: {},
+        timeoutMs,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-propose-')),
+      });
+    const limited = new ScriptedTeacher('INSTRUCTION: Reply briefly.');
+    const answer = limited.doGenerate.bind(limited);
+    let refused = 0;
+    limited.doGenerate = async (options) => {
+      if (refused++ === 0)
+        throw new APICallError({
+          message: 'Rate limit reached',
+          url: 'x',
+          requestBodyValues: {},
+          statusCode: 429,
+          responseHeaders: { 'retry-after': '0' },
+        });
+      return answer(options);
+    };
+    const { history } = await run(limited);
+    expect(history.map((trial) => trial.description)).toContain('instruction "Reply briefly."');
+    // a teacher that never answers: each attempt abandoned after the timeout, then the run fails
+    const silent = new ScriptedTeacher('INSTRUCTION: Reply briefly.');
+    let attempts = 0;
+    silent.doGenerate = (options) => {
+      attempts++;
+      return new Promise((_, reject) =>
+        options.abortSignal!.addEventListener('abort', () => reject(options.abortSignal!.reason)),
+      );
+    };
+    await expect(run(silent, 20)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(attempts).toBe(5); // the first and four retries
+  }, 30_000);
 
   it('rejects and reports proposals that copy validation inputs, and shows the teacher its failures', async () => {
     const teacher = new ScriptedTeacher(

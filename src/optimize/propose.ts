@@ -4,7 +4,7 @@
 // paired improvement. Proposals that copy dev text verbatim are rejected and reported; a teacher whose
 // reply holds no proposal stops the run with an error instead of a silent zero-progress run.
 import { PromptuneError } from '../errors/index.js';
-import { type EvaluatedModel, requestKey, type ResponseCache, mean } from '../eval/index.js';
+import { type EvaluatedModel, requestKey, type ResponseCache, mean, withRetries } from '../eval/index.js';
 import type { Example, Task } from '../tasks/index.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
@@ -102,6 +102,7 @@ export async function ask(
   cache: ResponseCache | undefined,
   seed: number,
   usable: (reply: string) => boolean,
+  call: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<string> {
   const parameters = { temperature: 0.7, maxOutputTokens: 400, seed };
   const key = requestKey({
@@ -118,10 +119,21 @@ export async function ask(
     return cached.text;
   }
   const start = performance.now();
-  const result = await teacher.model.doGenerate({
-    prompt: [{ role: 'user', content: [{ type: 'text', text: request }] }],
-    ...parameters,
-  });
+  // as the harness calls the student: rate limits and server errors retried, each attempt timed out,
+  // and the run's stop honoured (a teacher that hangs must not hang the run)
+  call.signal?.throwIfAborted();
+  const result = await withRetries(
+    () =>
+      teacher.model.doGenerate({
+        prompt: [{ role: 'user', content: [{ type: 'text', text: request }] }],
+        ...parameters,
+        abortSignal: AbortSignal.any([
+          AbortSignal.timeout(call.timeoutMs ?? 120_000),
+          ...(call.signal ? [call.signal] : []),
+        ]),
+      }),
+    { signal: call.signal },
+  );
   const reply = answerText(result.content);
   if (!usable(reply)) return reply;
   cache?.put(key, {
@@ -179,6 +191,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             options.cache,
             seed + round,
             holdsProposals,
+            shared,
           );
         } catch (error) {
           if (!BudgetExceeded.isInstance(error)) throw error;
@@ -252,6 +265,7 @@ export async function askForInstructions(
   dev: Example[],
   cache: ResponseCache | undefined,
   seed: number,
+  call: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<string[]> {
   const reply = await ask(
     teacher,
@@ -265,6 +279,7 @@ export async function askForInstructions(
     cache,
     seed,
     holdsProposals,
+    call,
   );
   const proposals = requireProposals(reply);
   // the space holds the seed's instruction already; a repeated one would be searched twice

@@ -106,6 +106,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
               options.dev,
               shared.cache,
               seed,
+              shared,
             ).catch((error: unknown) => {
               if (BudgetExceeded.isInstance(error)) return [];
               throw error;
