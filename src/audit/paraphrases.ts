@@ -4,7 +4,7 @@
 // in the response cache when one is given, so a repeated audit asks the teacher nothing and scores the
 // same paraphrases.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { requestKey, type ResponseCache } from '../eval/index.js';
+import { requestKey, withRetries, type ResponseCache } from '../eval/index.js';
 import { answerText } from '../providers/index.js';
 import { templateVariables, type TaskSpec } from '../tasks/index.js';
 import type { PromptVariant } from './prompt-variants.js';
@@ -31,6 +31,8 @@ export async function paraphraseVariants(
     cache?: ResponseCache;
     /** Where the teacher is served, in its cache keys (two servers of one model name answer apart). */
     endpoint?: string;
+    /** How long one call may take before it is abandoned and retried (default 120 s). */
+    timeoutMs?: number;
   },
 ): Promise<{ variants: PromptVariant[]; refused: number }> {
   const wanted = [...templateVariables(prompt.template)].sort().join(',');
@@ -58,7 +60,18 @@ export async function paraphraseVariants(
     let text = options.cache?.get(key)?.text;
     if (text === undefined) {
       const started = performance.now();
-      const result = await teacher.doGenerate({ ...request, abortSignal: options.signal });
+      // as the harness calls: rate limits and server errors retried, each attempt timed out
+      const result = await withRetries(
+        () =>
+          teacher.doGenerate({
+            ...request,
+            abortSignal: AbortSignal.any([
+              AbortSignal.timeout(options.timeoutMs ?? 120_000),
+              ...(options.signal ? [options.signal] : []),
+            ]),
+          }),
+        { signal: options.signal },
+      );
       text = answerText(result.content).trim();
       options.cache?.put(key, {
         text,

@@ -94,6 +94,7 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
         signal: options.signal,
         cache: options.cache,
         endpoint: options.teacherEndpoint,
+        timeoutMs: options.timeoutMs,
       });
       promptVariants.push(...written.variants);
       paraphrasesRefused = written.refused;

@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APICallError } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../test/models.js';
 import { ScriptedModel } from '../../test/scripted-model.js';
@@ -74,6 +75,25 @@ describe('prompt variants', () => {
     ]);
     expect(refused).toBe(1);
     expect(teacher.prompts[0]).toContain('Keep every {{placeholder}} exactly');
+  });
+
+  it('retries a rate-limited teacher', async () => {
+    const teacher = new ScriptedModel('teacher', () => 'Tale: {{input}}\nWho is it?\nAnswer:');
+    const answer = teacher.doGenerate.bind(teacher);
+    let refused = 0;
+    teacher.doGenerate = async (options) => {
+      if (refused++ === 0)
+        throw new APICallError({
+          message: 'Rate limit reached',
+          url: 'x',
+          requestBodyValues: {},
+          statusCode: 429,
+          responseHeaders: { 'retry-after': '0' },
+        });
+      return answer(options);
+    };
+    const { variants } = await paraphraseVariants(prompt, teacher, { count: 1, seed: 0 });
+    expect(variants).toHaveLength(1);
   });
 
   it("keys cached paraphrases by the teacher's endpoint: a second server of one model name is asked", async () => {
