@@ -61,17 +61,10 @@ export async function paraphraseVariants(
     if (text === undefined) {
       const started = performance.now();
       // as the harness calls: rate limits and server errors retried, each attempt timed out
-      const result = await withRetries(
-        () =>
-          teacher.doGenerate({
-            ...request,
-            abortSignal: AbortSignal.any([
-              AbortSignal.timeout(options.timeoutMs ?? 120_000),
-              ...(options.signal ? [options.signal] : []),
-            ]),
-          }),
-        { signal: options.signal },
-      );
+      const result = await withRetries((abortSignal) => teacher.doGenerate({ ...request, abortSignal }), {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
       text = answerText(result.content).trim();
       options.cache?.put(key, {
         text,

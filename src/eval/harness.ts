@@ -272,13 +272,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       const start = performance.now();
       try {
         const result = await withRetries(
-          () =>
-            called.doGenerate({
-              prompt,
-              ...parameters,
-              abortSignal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-            }),
-          { retries: options.retries },
+          (abortSignal) => called.doGenerate({ prompt, ...parameters, abortSignal }),
+          { retries: options.retries, timeoutMs: options.timeoutMs },
         );
         const checks = [...input.checks, ...checkRecords(checksOf(result))];
         response = {

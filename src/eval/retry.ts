@@ -1,5 +1,6 @@
 // Retries of model calls on rate limits (429), server errors (5xx) and timeouts, with exponential
-// backoff and jitter, honoring Retry-After. Other errors (bad request, auth) fail at once.
+// backoff and jitter, honoring Retry-After; each attempt abandoned after a timeout, and none started (or
+// retried) once a stop aborts. Other errors (bad request, auth) fail at once.
 import { APICallError } from '@ai-sdk/provider';
 
 /** Whether an error is worth retrying. */
@@ -21,21 +22,28 @@ function retryAfterMs(error: unknown): number | undefined {
   return Number.isFinite(seconds) ? seconds * 1000 : undefined;
 }
 
-/** Runs `call` with up to `retries` retries; `onRetry` sees each failed attempt. */
+/**
+ * Runs `call` with up to `retries` retries; each attempt is given the signal that abandons it (after
+ * `timeoutMs`, default 120 s, or at `signal`); `onRetry` sees each failed attempt.
+ */
 export async function withRetries<T>(
-  call: () => PromiseLike<T>,
+  call: (abortSignal: AbortSignal) => PromiseLike<T>,
   options: {
     retries?: number;
     baseDelayMs?: number;
     onRetry?: (error: unknown, attempt: number) => void;
-    /** A stop: once it aborts, a failed attempt is not retried. */
+    /** How long one attempt may take (ms). */
+    timeoutMs?: number;
+    /** A stop: it aborts the attempt under way, and once it aborts no attempt is retried. */
     signal?: AbortSignal;
   } = {},
 ): Promise<T> {
-  const { retries = 4, baseDelayMs = 500 } = options;
+  const { retries = 4, baseDelayMs = 500, timeoutMs = 120_000, signal } = options;
+  signal?.throwIfAborted();
   for (let attempt = 0; ; attempt++) {
     try {
-      return await call();
+      const timeout = AbortSignal.timeout(timeoutMs);
+      return await call(signal ? AbortSignal.any([timeout, signal]) : timeout);
     } catch (error) {
       if (attempt >= retries || !isRetryable(error) || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt + 1);

@@ -121,18 +121,14 @@ export async function ask(
   const start = performance.now();
   // as the harness calls the student: rate limits and server errors retried, each attempt timed out,
   // and the run's stop honoured (a teacher that hangs must not hang the run)
-  call.signal?.throwIfAborted();
   const result = await withRetries(
-    () =>
+    (abortSignal) =>
       teacher.model.doGenerate({
         prompt: [{ role: 'user', content: [{ type: 'text', text: request }] }],
         ...parameters,
-        abortSignal: AbortSignal.any([
-          AbortSignal.timeout(call.timeoutMs ?? 120_000),
-          ...(call.signal ? [call.signal] : []),
-        ]),
+        abortSignal,
       }),
-    { signal: call.signal },
+    { signal: call.signal, timeoutMs: call.timeoutMs },
   );
   const reply = answerText(result.content);
   if (!usable(reply)) return reply;
