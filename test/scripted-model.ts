@@ -4,11 +4,12 @@
 // (default: at least two demonstrations, i.e. "Answer:" lines before the question's own), else "?".
 // ScriptedTeacher answers instruction-proposal requests with fixed lines. serveScriptedChat puts a scripted
 // reply behind a real OpenAI-compatible HTTP server, counting requests and holding chosen ones in flight.
-import type {
-  LanguageModelV3,
-  LanguageModelV3CallOptions,
-  LanguageModelV3StreamPart,
-  LanguageModelV3StreamResult,
+import {
+  APICallError,
+  type LanguageModelV3,
+  type LanguageModelV3CallOptions,
+  type LanguageModelV3StreamPart,
+  type LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,27 @@ export class ScriptedLanguageModel extends ScriptedModel {
       return solvable(text) && question ? ` ${Number(question[1]) + Number(question[2])}` : ' ?';
     });
   }
+}
+
+/**
+ * `model` answering its first call with a provider's rate limit (HTTP 429, Retry-After 0) and every
+ * later one as before: for retry logic.
+ */
+export function rateLimitedOnce<Model extends ScriptedModel>(model: Model): Model {
+  const answer = model.doGenerate.bind(model);
+  let refused = 0;
+  model.doGenerate = async (options) => {
+    if (refused++ === 0)
+      throw new APICallError({
+        message: 'Rate limit reached',
+        url: 'x',
+        requestBodyValues: {},
+        statusCode: 429,
+        responseHeaders: { 'retry-after': '0' },
+      });
+    return answer(options);
+  };
+  return model;
 }
 
 /** A teacher that answers every request with the same lines (e.g. "INSTRUCTION: ..."). */

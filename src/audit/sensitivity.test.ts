@@ -6,10 +6,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APICallError } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../test/models.js';
-import { ScriptedModel } from '../../test/scripted-model.js';
+import { rateLimitedOnce, ScriptedModel } from '../../test/scripted-model.js';
 import { seededRandom } from '../engine/index.js';
 import { ResponseCache } from '../eval/index.js';
 import { loadSplit, loadTask, taskSpec, templateVariables } from '../tasks/index.js';
@@ -78,20 +77,9 @@ describe('prompt variants', () => {
   });
 
   it('retries a rate-limited teacher', async () => {
-    const teacher = new ScriptedModel('teacher', () => 'Tale: {{input}}\nWho is it?\nAnswer:');
-    const answer = teacher.doGenerate.bind(teacher);
-    let refused = 0;
-    teacher.doGenerate = async (options) => {
-      if (refused++ === 0)
-        throw new APICallError({
-          message: 'Rate limit reached',
-          url: 'x',
-          requestBodyValues: {},
-          statusCode: 429,
-          responseHeaders: { 'retry-after': '0' },
-        });
-      return answer(options);
-    };
+    const teacher = rateLimitedOnce(
+      new ScriptedModel('teacher', () => 'Tale: {{input}}\nWho is it?\nAnswer:'),
+    );
     const { variants } = await paraphraseVariants(prompt, teacher, { count: 1, seed: 0 });
     expect(variants).toHaveLength(1);
   });

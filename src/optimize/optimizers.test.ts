@@ -3,9 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APICallError } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
+import { rateLimitedOnce, ScriptedLanguageModel, ScriptedTeacher } from '../../test/scripted-model.js';
 import { PromptuneError } from '../errors/index.js';
 import { ResponseCache } from '../eval/index.js';
 import { taskFromObject } from '../tasks/load-task.js';
@@ -142,21 +141,7 @@ describe('propose', () => {
         timeoutMs,
         stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-propose-')),
       });
-    const limited = new ScriptedTeacher('INSTRUCTION: Reply briefly.');
-    const answer = limited.doGenerate.bind(limited);
-    let refused = 0;
-    limited.doGenerate = async (options) => {
-      if (refused++ === 0)
-        throw new APICallError({
-          message: 'Rate limit reached',
-          url: 'x',
-          requestBodyValues: {},
-          statusCode: 429,
-          responseHeaders: { 'retry-after': '0' },
-        });
-      return answer(options);
-    };
-    const { history } = await run(limited);
+    const { history } = await run(rateLimitedOnce(new ScriptedTeacher('INSTRUCTION: Reply briefly.')));
     expect(history.map((trial) => trial.description)).toContain('instruction "Reply briefly."');
     // a teacher that never answers: each attempt abandoned after the timeout, then the run fails
     const silent = new ScriptedTeacher('INSTRUCTION: Reply briefly.');
