@@ -18,7 +18,7 @@ import {
 } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
-import { whySpecNotServed } from './version-fit.js';
+import { customGuards } from './version-fit.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */
 export function parseModelName(name: string): { task: string; ref?: string } {
@@ -163,11 +163,9 @@ export class ServedVersions {
       const constraint = taskConstraint(served.spec);
       if (constraint) constraintAutomaton(constraint);
       // a pushed spec must not make the service import code from its disk
-      const custom = [...(served.spec.guards?.input ?? []), ...(served.spec.guards?.output ?? [])].some(
-        (entry) => entry.validator === 'custom',
-      );
+      const custom = customGuards(served.spec);
       if (custom)
-        throw new ValidationError(whySpecNotServed(served.spec)!, {
+        throw new ValidationError(custom, {
           code: 'GUARD_CUSTOM_NOT_SERVED',
           hint: 'The service runs built-in validators only; use custom validators in eval and the library.',
         });

@@ -27,15 +27,23 @@ export function whyNotServed(version: PromptVersion, backends: Backends): string
   return `trained on ${trainedOn.name}, whose weights differ from the served model's (${engine.info.name})`;
 }
 
+/** Why no service runs the spec's guards: a custom validator's module it would import; else undefined. */
+export function customGuards(spec: TaskSpec): string | undefined {
+  const custom = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])].find(
+    (entry) => entry.validator === 'custom',
+  );
+  return custom && `its guards name a custom validator module (${custom.module})`;
+}
+
 /**
  * Why a version pushed with `spec` cannot be served here, or undefined: guards the service does not run
  * (a custom validator's module; an input bound in tokens, which no tokenizer counts here; a judge
  * validator, when the service has no judge model).
  */
 export function whySpecNotServed(spec: TaskSpec, service: { judge?: boolean } = {}): string | undefined {
+  const custom = customGuards(spec);
+  if (custom) return custom;
   const entries = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])];
-  const custom = entries.find((entry) => entry.validator === 'custom');
-  if (custom) return `its guards name a custom validator module (${custom.module})`;
   const judged = entries.find((entry) => entry.validator === 'judge');
   if (judged && !service.judge)
     return `its validator ${judged.name ?? judged.validator} asks a judge model, and this service has none (promptune serve --judge <model>)`;
