@@ -332,8 +332,11 @@ async function addScores(
   }
   // a numeric score of only 0s and 1s is a share (an exact-match metric): Wilson's interval, within
   // [0, 1]; unless its config gives it a wider range (three 1-star ratings of 1 to 5 are not a share)
+  // (read only when there is a numeric or boolean score to say it of)
   const ranges = new Map(
-    (await registry.scores.listConfigs()).map((config) => [config.name, config] as const),
+    totals.size === 0
+      ? []
+      : (await registry.scores.listConfigs()).map((config) => [config.name, config] as const),
   );
   const share = (name: string, total: { count: number; zeroOrOne: number }) => {
     const config = ranges.get(name);
