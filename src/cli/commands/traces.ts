@@ -77,12 +77,19 @@ const list = defineCommand({
           hint: 'Give --since earlier than --until (e.g. --since 2h --until 1h).',
         });
       const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-      // each page's versions by number, looked up once (a version since deleted keeps its id)
+      // the numbers of the versions traces name without a label, each looked up once (a version since
+      // deleted keeps its id)
       const numbers = new Map<string, number | undefined>();
       const page = async (size: number, after: string | undefined) => {
         const listed = await registry.traces.list(filter, { limit: size, after });
         for (const trace of listed.data)
-          if (!args.json && trace.task !== null && trace.version !== null && !numbers.has(trace.version))
+          if (
+            !args.json &&
+            trace.label === null &&
+            trace.task !== null &&
+            trace.version !== null &&
+            !numbers.has(trace.version)
+          )
             numbers.set(
               trace.version,
               await registry.resolveVersion(trace.task, trace.version).then(
