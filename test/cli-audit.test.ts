@@ -5,7 +5,7 @@
 // prompt's spread over formats and noise is recorded and reported, and its answers scatter when
 // sampled and agree when greedy; bad options are refused with a code.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,26 @@ describe('promptune audit', () => {
     expect(readFileSync(join(cwd, 'explain-run.html'), 'utf8')).toBe(
       readFileSync(join(cwd, 'explain.html'), 'utf8'),
     );
+
+    // under an audit policy, the version's audit counts: `registry show` gives the gate's verdict, and
+    // the move it predicts is refused (exit 3)
+    writeFileSync(
+      join(cwd, 'gender-policy.yaml'),
+      `${readFileSync(gender, 'utf8')}\naudit:\n  policy: { bias: { maxFlipRate: 0.05 } }\n`,
+    );
+    expect(run(cwd, 'registry', 'push', '--task', 'gender-policy.yaml').status).toBe(0);
+    const versionAudit = run(
+      cwd,
+      ...['audit', 'bias', '--version', 'gender@1', '--model', model, '--limit', '40', '--push'],
+    );
+    expect(versionAudit.status, versionAudit.stderr).toBe(0);
+    const versionAuditId = /recorded as run (\S+)/.exec(versionAudit.stderr)?.[1];
+    expect(run(cwd, 'registry', 'show', 'gender@1').stdout).toContain(
+      `audit policy of production: not met, a move here is refused: bias audit ${versionAuditId}: flip rate 100.0% is above 5.0%`,
+    );
+    const refused = run(cwd, 'registry', 'label', 'gender', 'production', '1', '--admin');
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain(`bias audit ${versionAuditId}: flip rate 100.0% is above 5.0%`);
   });
 
   it('audits a soft prompt by folder and as the registry version it was pushed as, alike', () => {

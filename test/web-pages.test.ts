@@ -255,6 +255,15 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await form.getByRole('button', { name: 'Override the policy and move' }).click();
     await page.getByRole('button', { name: 'canary' }).click();
     await history.getByText(/audit policy overridden by .*: bias audit pending; canary only/).waitFor();
+    // the version's panel says what the gate would say of a move there, without moving anything
+    await page.goto(`${url}/#/tasks/name?v=${newest}`);
+    await page
+      .getByTestId('version-policy')
+      .getByText(
+        'canary: points here; moved here by an override, the policy is not met: no bias audit of this version is recorded',
+      )
+      .waitFor();
+    await screenshot(page, 'version-policy');
   });
 
   it('opens an evaluation run and filters its examples to the failures', async () => {

@@ -94,3 +94,4 @@ export {
   type ReviewDecisionKind,
 } from './review.js';
 export { diffVersionDatasets } from './version-datasets.js';
+export type { PolicyVerdict } from './label-policy.js';

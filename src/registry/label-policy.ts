@@ -6,7 +6,7 @@
 // history keeps beside the criteria it overrode; a passing move's history names the audits it passed on.
 import { auditPolicyFailures, auditsRequired } from '../audit/index.js';
 import { PermissionError, QualityGateError } from '../errors/index.js';
-import type { TaskSpec } from '../tasks/index.js';
+import type { AuditPolicy, TaskSpec } from '../tasks/index.js';
 import type { Actor, PromptVersion } from './records.js';
 import { countedAudits } from './counted-audits.js';
 import type { RunStore } from './runs.js';
@@ -42,7 +42,71 @@ async function guardingPolicies(source: PolicySource, version: PromptVersion, la
     incumbent && own.length === 0 && held.length > 0
       ? ` (the policy of the spec ${version.task}@${incumbent.number} serves with, which ${label} points at: pushing a spec without it does not lift it)`
       : '';
-  return { policies, heldOnly };
+  return { policies, heldOnly, current: incumbent?.id === version.id };
+}
+
+/** Whether a version meets the audit policies that guard one label, and on which audits. */
+export interface PolicyVerdict {
+  label: string;
+  met: boolean;
+  /** The criteria it misses (empty when met). */
+  failures: string[];
+  /** The audit runs that counted. */
+  counted: string[];
+  /** Why audits of the version were left out (their data, their spec). */
+  notCounted: string[];
+  /** The only policy guarding the label is that of the spec the label's current version serves with. */
+  heldByIncumbent: boolean;
+  /** The label points at this version now (moved by an override when the policy is not met). */
+  current: boolean;
+}
+
+async function verdictFor(
+  source: PolicySource,
+  version: PromptVersion,
+  label: string,
+): Promise<{ verdict: PolicyVerdict; policies: AuditPolicy[]; heldOnly: string } | undefined> {
+  const { policies, heldOnly, current } = await guardingPolicies(source, version, label);
+  if (policies.length === 0) return undefined;
+  const { audits, otherData, otherSpec } = await countedAudits(source, version);
+  const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
+  const verdict = {
+    label,
+    met: failures.length === 0,
+    failures,
+    counted: [...audits.bias, ...audits.sensitivity].map((audit) => audit.id),
+    notCounted: [
+      ...(otherData.length ? [`run on data the version was not made from: ${otherData.join(', ')}`] : []),
+      ...(otherSpec.length ? [`run with another spec than the version's: ${otherSpec.join(', ')}`] : []),
+    ],
+    heldByIncumbent: heldOnly !== '',
+    current,
+  };
+  return { verdict, policies, heldOnly };
+}
+
+/**
+ * For each label an audit policy guards (the version's spec's, the task's latest spec's, or the spec's
+ * of the version a label points at), whether moving it to `version` would pass the policy: the gate's
+ * own verdict, without moving anything.
+ */
+export async function policyVerdicts(source: PolicySource, version: PromptVersion): Promise<PolicyVerdict[]> {
+  const policyLabels = (spec: TaskSpec) => spec.audit?.policy?.labels ?? [];
+  const labels = new Set([
+    ...policyLabels(await source.getSpec(version.specId)),
+    ...policyLabels(await source.getTask(version.task)),
+  ]);
+  for (const current of await source.listLabels(version.task)) {
+    const incumbent = await source.resolveVersion(version.task, current.version);
+    if (policyLabels(await source.getSpec(incumbent.specId)).includes(current.label))
+      labels.add(current.label);
+  }
+  const verdicts: PolicyVerdict[] = [];
+  for (const label of [...labels].sort()) {
+    const judged = await verdictFor(source, version, label);
+    if (judged) verdicts.push(judged.verdict);
+  }
+  return verdicts;
 }
 
 /**
@@ -55,19 +119,13 @@ export async function labelMoveReason(
   version: PromptVersion,
   input: { label: string; actor: Actor; reason?: string; overridePolicy?: string },
 ): Promise<string | undefined> {
-  const { policies, heldOnly } = await guardingPolicies(source, version, input.label);
-  if (policies.length === 0) return input.reason;
-  const { audits, otherData, otherSpec } = await countedAudits(source, version);
-  const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
-  const counted = [...audits.bias, ...audits.sensitivity].map((audit) => audit.id);
+  const judged = await verdictFor(source, version, input.label);
+  if (!judged) return input.reason;
+  const { verdict, policies, heldOnly } = judged;
+  const { failures, counted } = verdict;
   // the history says which audits let the move through, and which were not counted
-  const ignored = [
-    ...(otherData.length ? [`run on data the version was not made from: ${otherData.join(', ')}`] : []),
-    ...(otherSpec.length ? [`run with another spec than the version's: ${otherSpec.join(', ')}`] : []),
-  ]
-    .map((reason) => ` (not counted, ${reason})`)
-    .join('');
-  if (failures.length === 0) {
+  const ignored = verdict.notCounted.map((reason) => ` (not counted, ${reason})`).join('');
+  if (verdict.met) {
     const met = `audit policy met${counted.length ? ` by ${counted.join(', ')}` : ' (it asks for no audit)'}${ignored}`;
     return input.reason ? `${input.reason}; ${met}` : met;
   }

@@ -233,9 +233,26 @@ export function registryConformance(
         code: 'REGISTRY_AUDIT_POLICY',
         message: expect.stringContaining('no bias audit of this version is recorded') as string,
       });
-      await audit(fair.id, 0.01, 0.4);
+      const passed = await audit(fair.id, 0.01, 0.4);
       await audit(unfair.id, 0.02, 0.4); // an older audit that passed; the latest decides
       const failing = await audit(unfair.id, 0.3, 0.001);
+      // the gate's verdict read without a move: per guarded label, met on which audits, or what fails
+      expect(await registry.auditPolicyVerdicts('fair', '1')).toEqual(
+        ['canary', 'production'].map((label) => ({
+          label,
+          met: true,
+          failures: [],
+          counted: [passed],
+          notCounted: [],
+          heldByIncumbent: false,
+          current: false,
+        })),
+      );
+      const [, unfairVerdict] = await registry.auditPolicyVerdicts('fair', '2');
+      expect(unfairVerdict).toMatchObject({ label: 'production', met: false, counted: [failing] });
+      expect(unfairVerdict.failures.join('; ')).toContain(
+        `bias audit ${failing}: flip rate 30.0% is above 5.0%`,
+      );
       expect((await move('1')).to).toBe(fair.id);
       const refused = (await move('2').then(
         () => new Error('moved'),
@@ -379,6 +396,10 @@ export function registryConformance(
         `not counted, run with another spec than the version's: ${otherSpec}`,
       );
       expect(refused.hint).toContain('--version fair@2 --push');
+      expect((await registry.auditPolicyVerdicts('fair', '2'))[0].notCounted).toEqual([
+        `run on data the version was not made from: ${elsewhere}`,
+        `run with another spec than the version's: ${otherSpec}`,
+      ]);
       // the same audit run again (from another spec file path, the model named by another path, its sets
       // listed in another order) supersedes it
       await audit(second.id, 0.02, { model: 'local:/home/ana/m.gguf', sets: ['names', 'gender'] });
@@ -405,6 +426,10 @@ export function registryConformance(
       expect(held.message).toContain(
         `(the policy of the spec fair@${third.number} serves with, which production points at: pushing a spec without it does not lift it)`,
       );
+      // the verdict names the label only the incumbent's policy guards
+      expect(await registry.auditPolicyVerdicts('fair', unaudited.id)).toMatchObject([
+        { label: 'production', met: false, heldByIncumbent: true },
+      ]);
       await registry.close();
     });
 

@@ -17,7 +17,7 @@ import { nearestName, NotFoundError, ValidationError } from '../errors/index.js'
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { labelHistory, moveLabel, rollbackLabel } from './labels.js';
-import { labelMoveReason } from './label-policy.js';
+import { labelMoveReason, policyVerdicts, type PolicyVerdict } from './label-policy.js';
 import {
   openRegistryDatabase,
   type RegistryConnection,
@@ -475,6 +475,14 @@ export class Registry {
         }),
       );
     });
+  }
+
+  /**
+   * Whether moving each label an audit policy guards to this version would pass the policy, and on which
+   * audits: the label gate's verdict, read without moving anything.
+   */
+  async auditPolicyVerdicts(task: string, reference: string): Promise<PolicyVerdict[]> {
+    return policyVerdicts(this, await this.resolveVersion(task, reference));
   }
 
   /** Moves a label back to where its latest move not yet rolled back came from (again: a move further back). */

@@ -213,7 +213,9 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           parameters: [name, { name: 'ref', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
-            200: json('A version, with the id of the task spec it serves with (specId)'),
+            200: json(
+              'A version, with the id of the task spec it serves with (specId), and auditPolicy: for each label an audit policy guards, whether moving it here would pass { label, met, failures, counted, notCounted, heldByIncumbent }',
+            ),
             ...errors(400, 401, 403, 404, 429, 500),
           },
         },

@@ -164,6 +164,18 @@ describe('the library routes', () => {
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         body: JSON.stringify({ version: 1, reason: 'launch', ...body }),
       });
+    const verdict = await call('/v1/tasks/name/versions/1', reader);
+    expect(verdict.body.auditPolicy).toEqual([
+      {
+        label: 'production',
+        met: false,
+        failures: ['no bias audit of this version is recorded'],
+        counted: [],
+        notCounted: [],
+        heldByIncumbent: false,
+        current: false,
+      },
+    ]);
     const refused = await move({});
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({

@@ -370,14 +370,12 @@ export function createService(options: ServiceOptions): Service {
     const specOf = specReader(registry);
     return context.json({ data: await Promise.all(versions.map((version) => described(version, specOf))) });
   });
-  app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) =>
-    context.json(
-      await described(
-        await registry.resolveVersion(context.req.param('name'), context.req.param('ref')),
-        specReader(registry),
-      ),
-    ),
-  );
+  // one version adds the audit policy's verdict per label it guards (read, not moved)
+  app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) => {
+    const version = await registry.resolveVersion(context.req.param('name'), context.req.param('ref'));
+    const auditPolicy = await registry.auditPolicyVerdicts(version.task, version.id);
+    return context.json({ ...(await described(version, specReader(registry))), auditPolicy });
+  });
   // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)
   app.put('/v1/tasks/:name/labels/:label', scope('admin'), async (context) => {
     const body = await readBody(

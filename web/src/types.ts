@@ -33,6 +33,20 @@ export interface Version {
   createdAt: string;
   /** Why the service showing it cannot run it (an adapter trained on other weights), when it cannot. */
   notServed?: string;
+  /** For each label an audit policy guards, whether moving it here would pass (one version's read only). */
+  auditPolicy?: PolicyVerdict[];
+}
+
+/** The audit policy gate's verdict on moving one label to a version, read without moving it. */
+export interface PolicyVerdict {
+  label: string;
+  met: boolean;
+  failures: string[];
+  counted: string[];
+  notCounted: string[];
+  heldByIncumbent: boolean;
+  /** The label points at this version now. */
+  current: boolean;
 }
 
 export interface LabelEvent {

@@ -16,6 +16,7 @@ import {
   importBundle,
   registerTask,
   versionMethod,
+  type PolicyVerdict,
   type Registry,
 } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
@@ -204,6 +205,16 @@ const list = defineCommand({
     ),
 });
 
+/** Whether a label's move to the version would pass its audit policy, in a line. */
+function policyVerdictText(verdict: PolicyVerdict): string {
+  const notCounted = verdict.notCounted.map((reason) => `; not counted, ${reason}`).join('');
+  const here = verdict.current ? `${verdict.label} points here; ` : '';
+  if (verdict.met)
+    return `${here}met${verdict.counted.length ? ` by ${verdict.counted.join(', ')}` : ''}${notCounted}`;
+  const refused = verdict.current ? 'moved here by an override' : 'a move here is refused';
+  return `${here}not met, ${refused}: ${verdict.failures.join('; ')}${notCounted}${verdict.heldByIncumbent ? ' (only the policy of the version the label points at holds it)' : ''}`;
+}
+
 const show = defineCommand({
   meta: { name: 'show', description: 'Show a version (task, task@label, task@number, task@id)' },
   args: { ...common, version: { type: 'positional', required: true, description: 'task[@ref]' } },
@@ -219,6 +230,7 @@ const show = defineCommand({
         const spec = await registry.getSpec(version.specId);
         const named = await versionNamer(registry, task);
         const latest = contentHash(await registry.getTask(task)) === version.specId;
+        const policy = await registry.auditPolicyVerdicts(task, version.id);
         const text = [
           `${version.task}@${version.number}  ${version.id}`,
           `${versionMethod(version)} (kind ${version.kind}), by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
@@ -226,6 +238,7 @@ const show = defineCommand({
           version.message && `message: ${version.message}`,
           version.run && `lineage: ${JSON.stringify(version.run)}`,
           JSON.stringify(version.content, null, 2),
+          ...policy.map((verdict) => `audit policy of ${verdict.label}: ${policyVerdictText(verdict)}`),
           ...(history
             ? [
                 `history of ${ref}:`,
@@ -236,7 +249,7 @@ const show = defineCommand({
               ]
             : []),
         ].filter(Boolean);
-        print(args, { version, spec, history }, text.join('\n') + '\n');
+        print(args, { version, spec, history, auditPolicy: policy }, text.join('\n') + '\n');
       },
       { reads: true },
     ),

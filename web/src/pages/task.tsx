@@ -374,7 +374,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
           <SectionDiffView before={versionSections(a)} after={versionSections(b)} />
         </section>
       )}
-      {shown && <VersionView version={shown} versions={list} />}
+      {shown && <VersionView version={shown} versions={list} labels={detail.data.labels} />}
       <DatasetVersions task={name} />
       <Datasets task={name} />
     </>

@@ -5,7 +5,8 @@ import { shortId, shortRunId, time } from '../format';
 import { VersionScores } from '../components/version-scores';
 import { href } from '../router';
 import { runScore } from '../run-score';
-import type { Run, Version } from '../types';
+import { useEffect, useRef } from 'react';
+import type { Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
 import { versionMethod, versionSections } from '../version-text';
 
@@ -28,8 +29,72 @@ function madeByText(run: Record<string, unknown>, version: Version): string {
   return madeBy[String(run.kind)] ?? 'a push';
 }
 
+/**
+ * Whether each label an audit policy guards may move to this version, as the gate would judge it now,
+ * with the audits it counted or the criteria it misses.
+ */
+function PolicyVerdicts({ version, labels }: { version: Version; labels: TaskDetail['labels'] }) {
+  const one = useApi<Version>(`/v1/tasks/${encodeURIComponent(version.task)}/versions/${version.number}`);
+  // a label moved (here, or away from the version whose policy held it): the verdicts change
+  const moved = JSON.stringify(labels.map((label) => [label.label, label.version]));
+  const seen = useRef(moved);
+  const { reload } = one;
+  useEffect(() => {
+    if (seen.current === moved) return;
+    seen.current = moved;
+    reload();
+  }, [moved, reload]);
+  const verdicts = one.data?.auditPolicy ?? [];
+  if (verdicts.length === 0) return null;
+  return (
+    <>
+      <dt>audit policy</dt>
+      <dd data-testid="version-policy">
+        {verdicts.map((verdict) => (
+          <div key={verdict.label} className={verdict.met ? 'policy-met' : 'policy-failed'}>
+            <strong>{verdict.label}</strong>: {verdict.current && 'points here; '}
+            {verdict.met ? (
+              <>
+                {verdict.current ? 'its audits meet the policy' : 'may move here'}
+                {verdict.counted.length > 0 && <> (met by {verdict.counted.map(shortRunId).join(', ')})</>}
+              </>
+            ) : (
+              <>
+                {verdict.current
+                  ? 'moved here by an override, the policy is not met'
+                  : 'a move here is refused'}
+                : {verdict.failures.join('; ')}
+                {verdict.heldByIncumbent && (
+                  <span className="muted">
+                    {' '}
+                    (only the policy of the version {verdict.label} serves holds it)
+                  </span>
+                )}
+              </>
+            )}
+            {verdict.notCounted.map((reason) => (
+              <span key={reason} className="muted">
+                {' '}
+                · not counted: {reason}
+              </span>
+            ))}
+          </div>
+        ))}
+      </dd>
+    </>
+  );
+}
+
 /** A version's panel. */
-export function VersionView({ version, versions }: { version: Version; versions: Version[] }) {
+export function VersionView({
+  version,
+  versions,
+  labels,
+}: {
+  version: Version;
+  versions: Version[];
+  labels: TaskDetail['labels'];
+}) {
   const parent = versions.find((candidate) => candidate.id === version.parent);
   const run = version.run ?? {};
   // the recorded run that produced this version (an optimization or training pushed with --push): not an
@@ -90,6 +155,7 @@ export function VersionView({ version, versions }: { version: Version; versions:
             </dd>
           </>
         )}
+        <PolicyVerdicts version={version} labels={labels} />
         <dt>call it</dt>
         {version.notServed ? (
           <dd className="not-served" data-testid="not-served">
