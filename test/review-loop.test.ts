@@ -96,7 +96,17 @@ describe('human review from served traffic to a re-trained soft prompt', () => {
         // corrections become dataset version 2 (the disagreement held back), pulled as files
         const written = JSON.parse(run(cwd, 'review', 'dataset', 'gender-review', '--out', 'v2', '--json'));
         expect(written.version).toMatchObject({ number: 2, parent: 1, source: 'review:gender-review' });
+        expect(written.created).toBe(true);
         expect(written.held).toEqual([{ item: expect.any(String), reason: 'disagreement' }]);
+        // run again, nothing new is written, and the answer says so
+        expect(run(cwd, 'review', 'dataset', 'gender-review')).toMatch(
+          /^no new rows: gender stays at dataset version 2; \d+ duplicate\(s\) left out/,
+        );
+        expect(JSON.parse(run(cwd, 'review', 'dataset', 'gender-review', '--json'))).toMatchObject({
+          version: { number: 2 },
+          created: false,
+          added: {},
+        });
         const v2 = [...lines(join(cwd, 'v2', 'train.jsonl')), ...lines(join(cwd, 'v2', 'dev.jsonl'))];
         expect(v2).toHaveLength(256 + 32 + traffic.length - 1);
         expect(lines(join(cwd, 'v2', 'test.jsonl'))).toEqual(lines(join(cwd, 'data', 'test.jsonl')));

@@ -27,7 +27,10 @@ export interface CorrectionsOptions {
 
 /** What a queue's corrections added, and what they held back. */
 export interface CorrectionsResult {
+  /** The version written, or (`created` false) the one that already holds these rows. */
   version: DatasetVersion;
+  /** Whether this call wrote a new version (false: nothing new, or the same rows were written before). */
+  created: boolean;
   /** New rows by split. */
   added: Record<string, number>;
   /** Reviewed rows the base version already had with the same target. */
@@ -215,6 +218,7 @@ async function writeCorrections(
       });
     }
     const total = Object.values(added).reduce((sum, count) => sum + count, 0);
+    const latestBefore = (await target.datasetVersions.list(spec.name)).at(-1)?.number ?? 0;
     const version = await target.datasetVersions.add({
       task: spec.name,
       splits: next,
@@ -224,7 +228,7 @@ async function writeCorrections(
       details: { added, duplicates, held: held.length, seed: options.seed ?? 0, shares: splits },
       actor: options.actor,
     });
-    return { version, added, duplicates, held };
+    return { version, created: version.number > latestBefore, added, duplicates, held };
   });
 }
 

@@ -133,7 +133,12 @@ export function reviewPaths({ bearer, json, errors, body, queryParameters }: Ope
     '/v1/review/queues/{name}/dataset': {
       post: entry(
         "Writes the queue's agreed corrections as the task's next dataset version (admin): seeded split rule, deduplicated, with provenance",
-        { 201: json('{ version, added, duplicates, held }') },
+        {
+          201: json('{ version, created: true, added, duplicates, held }: a new dataset version'),
+          200: json(
+            '{ version, created: false, added, duplicates, held }: nothing new was written; version is the one that already holds these rows',
+          ),
+        },
         [400, 401, 403, 404, 413, 429, 500],
         { parameters: [queue], requestBody: body(correctionsRequest) },
       ),

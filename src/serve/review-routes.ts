@@ -183,7 +183,7 @@ export function reviewRoutes(
       ...body,
       actor: reviewer(context),
     });
-    return context.json(result, 201);
+    return context.json(result, result.created ? 201 : 200);
   });
 
   /** The item, when the key may see its queue. */

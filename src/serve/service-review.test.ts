@@ -261,6 +261,7 @@ describe('the review routes', () => {
     expect(written.status).toBe(201);
     expect(written.body).toMatchObject({
       version: { task: 'animal', number: 2, parent: 1, source: 'review:animals' },
+      created: true,
       added: { train: 2 },
       duplicates: 0,
       held: [{ reason: 'disagreement' }],
@@ -283,7 +284,8 @@ describe('the review routes', () => {
     const again = await call(keys.boss, 'POST', '/v1/review/queues/animals/dataset', {
       splits: { train: 1 },
     });
-    expect(again.body).toMatchObject({ version: { number: 2 }, added: {}, duplicates: 2 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ version: { number: 2 }, created: false, added: {}, duplicates: 2 });
     // an admin adjudicates the tie (admins may decide in any queue): the item now has a majority
     const tied = written.body.held[0].item as string;
     expect(

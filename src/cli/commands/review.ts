@@ -329,15 +329,17 @@ const dataset = defineCommand({
       print(
         args.json,
         result,
-        (added.length
+        (result.created
           ? `${result.version.task} dataset version ${result.version.number} (from ${result.version.parent ?? 'nothing'}): added ${added
               .map(([split, n]) => `${n} to ${split}`)
               .join(', ')}`
-          : `no new rows: ${result.version.task} stays at dataset version ${result.version.number}`) +
+          : added.length
+            ? `nothing written: these rows are ${result.version.task} dataset version ${result.version.number} already`
+            : `no new rows: ${result.version.task} stays at dataset version ${result.version.number}`) +
           `; ${result.duplicates} duplicate(s) left out` +
           (held.size ? `; held back: ${[...held].map(([reason, n]) => `${n} ${reason}`).join(', ')}` : '') +
           (args.out
-            ? `\n${added.length ? '' : `version ${result.version.number} `}written to ${args.out}`
+            ? `\n${result.created ? '' : `version ${result.version.number} `}written to ${args.out}`
             : '') +
           '\n',
       );
