@@ -44,7 +44,7 @@ function hintFor(status: number | undefined, audience: UpstreamAudience): string
       : 'The backend model could not be reached; retry later.';
   if (status === 401 || status === 403)
     return command
-      ? 'Check the API key the model string reads (OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENAI_COMPATIBLE_API_KEY).'
+      ? 'Check the API key the model string reads: OPENAI_API_KEY, ANTHROPIC_API_KEY, or for an openai-compatible server the first set of OPENAI_COMPATIBLE_API_KEY_<HOST>_<PORT>, OPENAI_COMPATIBLE_API_KEY_<HOST> and OPENAI_COMPATIBLE_API_KEY (the host in capitals, other characters as _).'
       : "The backend model refused the service's credentials; the service's operator must fix its configuration.";
   if (status === 429)
     return command

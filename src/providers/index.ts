@@ -1,5 +1,10 @@
 // Public surface of the providers layer: model strings to AI SDK language models, and the local engine as one.
-export { resolveModel, type ResolvedModel, type ResolveOptions } from './resolve-model.js';
+export {
+  compatibleKeyVariables,
+  resolveModel,
+  type ResolvedModel,
+  type ResolveOptions,
+} from './resolve-model.js';
 export {
   LocalLanguageModel,
   answerText,

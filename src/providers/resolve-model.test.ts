@@ -1,7 +1,11 @@
 // Model strings resolved without a call: the server an openai-compatible model names is part of it (two
-// servers of one model name answer apart), and a base URL without its scheme is refused with a code.
+// servers of one model name answer apart, each with its own key when one is set), and a base URL
+// without its scheme is refused with a code.
 import { describe, expect, it } from 'vitest';
-import { resolveModel } from './resolve-model.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateText } from 'ai';
+import { compatibleKeyVariables, resolveModel } from './resolve-model.js';
 
 describe('resolveModel', () => {
   it("keeps an openai-compatible model's base URL as its endpoint, and a set Ollama server's", async () => {
@@ -18,6 +22,55 @@ describe('resolveModel', () => {
       (await resolveModel('ollama:llama3', { environment: { OLLAMA_BASE_URL: 'http://gpu:11434/api' } }))
         .endpoint,
     ).toBe('http://gpu:11434/api');
+  });
+
+  it("reads an openai-compatible server's own key before the shared one", async () => {
+    expect(compatibleKeyVariables('https://api.together.xyz/v1')).toEqual([
+      'OPENAI_COMPATIBLE_API_KEY_API_TOGETHER_XYZ',
+      'OPENAI_COMPATIBLE_API_KEY',
+    ]);
+    expect(compatibleKeyVariables('http://[::1]:8090/v1')).toEqual([
+      'OPENAI_COMPATIBLE_API_KEY_1_8090',
+      'OPENAI_COMPATIBLE_API_KEY_1',
+      'OPENAI_COMPATIBLE_API_KEY',
+    ]);
+    // two servers: each answers only its own key (what the AI SDK provider really sends)
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization ?? '');
+      request.resume();
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          id: 'chat-1',
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const environment = {
+        OPENAI_COMPATIBLE_API_KEY: 'shared',
+        [`OPENAI_COMPATIBLE_API_KEY_127_0_0_1_${port}`]: 'this-port',
+        OPENAI_COMPATIBLE_API_KEY_LOCALHOST: 'this-host',
+      };
+      for (const base of [`http://127.0.0.1:${port}/v1`, `http://localhost:${port}/v1`]) {
+        const { model } = await resolveModel(`openai-compatible:${base}#m`, { environment });
+        expect((await generateText({ model, prompt: 'hi' })).text).toBe('ok');
+      }
+      const { model } = await resolveModel(`openai-compatible:http://127.0.0.1:${port}/v1#m`, {
+        environment: { OPENAI_COMPATIBLE_API_KEY: 'shared', OPENAI_COMPATIBLE_API_KEY_127_0_0_1: '' },
+      });
+      await generateText({ model, prompt: 'hi' });
+      expect(seen).toEqual(['Bearer this-port', 'Bearer this-host', 'Bearer shared']);
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses a base URL without its scheme', async () => {

@@ -1,6 +1,7 @@
 // Model strings to AI SDK language models: `local:<path|hf:...>`, `openai:<model>`,
 // `openai-compatible:<baseURL>#<model>`, `anthropic:<model>`, `ollama:<model>`. Keys come from the
-// environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_API_KEY, OLLAMA_BASE_URL).
+// environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_API_KEY or the one of the server's
+// host, OLLAMA_BASE_URL), never from the model string, which runs and traces record.
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
@@ -30,6 +31,26 @@ export interface ResolvedModel {
 export interface ResolveOptions {
   environment?: Record<string, string | undefined>;
   local?: LoadModelOptions;
+}
+
+/**
+ * The variables an openai-compatible server's key is read from, the first set one winning: the host and
+ * port's, the host's, then OPENAI_COMPATIBLE_API_KEY, so a teacher on one server and a student on
+ * another each get their own key. `https://api.together.xyz/v1` reads OPENAI_COMPATIBLE_API_KEY_API_TOGETHER_XYZ;
+ * `http://127.0.0.1:8090/v1` reads OPENAI_COMPATIBLE_API_KEY_127_0_0_1_8090, then …_127_0_0_1.
+ */
+export function compatibleKeyVariables(baseURL: string): string[] {
+  const url = new URL(baseURL);
+  const variable = (part: string) =>
+    `OPENAI_COMPATIBLE_API_KEY_${part
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')}`;
+  return [
+    ...(url.port ? [variable(`${url.hostname}_${url.port}`)] : []),
+    variable(url.hostname),
+    'OPENAI_COMPATIBLE_API_KEY',
+  ];
 }
 
 const forms =
@@ -120,7 +141,9 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
       const provider = createOpenAICompatible({
         name: 'openai-compatible',
         baseURL,
-        apiKey: environment.OPENAI_COMPATIBLE_API_KEY,
+        apiKey: compatibleKeyVariables(baseURL)
+          .map((variable) => environment[variable])
+          .find((key) => key !== undefined && key !== ''),
         includeUsage: true,
         fetch: keepAliveFetch,
       });
