@@ -239,6 +239,29 @@ export function reviewConformance(name: string, open: () => Promise<Registry>): 
       }
     });
 
+    it('reassigns a queue: a dropped reviewer’s items go back and its decisions are refused; an admin’s stay', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({ name: 'q', task: 'name', actor: 'ada', config: {} });
+        await registry.review.addItems('q', items(3));
+        await registry.keys.create({ name: 'ada', scopes: ['admin'] });
+        await registry.keys.create({ name: 'carol', scopes: ['review'] });
+        const now = Date.now();
+        const carols = (await registry.review.next('q', 'carol', now))!;
+        const adas = (await registry.review.next('q', 'ada', now))!;
+        await registry.review.setReviewers('q', ['alice']);
+        expect(await registry.review.getItem(carols.id)).toMatchObject({ reservedBy: null });
+        expect(await registry.review.getItem(adas.id)).toMatchObject({ reservedBy: 'ada' });
+        await expect(
+          registry.review.decide(carols.id, 'carol', { decision: 'approve' }, now + 1000),
+        ).rejects.toMatchObject({ code: 'REVIEW_QUEUE_NOT_FOUND' });
+        await registry.review.decide(adas.id, 'ada', { decision: 'approve' }, now + 1000, { admin: true });
+        expect((await registry.review.next('q', 'alice', now + 2000))!.id).toBe(carols.id);
+      } finally {
+        await registry.close();
+      }
+    });
+
     it('takes skips without counting them, and checks decisions against the rubric', async () => {
       const registry = await open();
       try {

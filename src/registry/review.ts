@@ -164,7 +164,8 @@ export class ReviewStore {
 
   /**
    * Replaces who reviews `name`: key names, or none for any key with the review scope. Items held by a
-   * reviewer it no longer names are given back at once (their decisions stay).
+   * reviewer it no longer names are given back at once (their decisions stay); an admin's are kept, as
+   * an admin may decide in any queue.
    */
   async setReviewers(name: string, reviewers: string[]): Promise<ReviewQueue> {
     for (const reviewer of reviewers)
@@ -185,14 +186,24 @@ export class ReviewStore {
         .set({ config: JSON.stringify(config) })
         .where('name', '=', name)
         .execute();
-      if (named.length > 0)
+      if (named.length > 0) {
+        const admins = (
+          await transaction
+            .selectFrom('access_keys')
+            .select(['name', 'scopes'])
+            .where('revoked_at', 'is', null)
+            .execute()
+        )
+          .filter((key) => key.scopes.split(',').includes('admin'))
+          .map((key) => key.name);
         await transaction
           .updateTable('review_items')
           .set({ reserved_by: null, reserved_until: null })
           .where('queue', '=', name)
           .where('reserved_by', 'is not', null)
-          .where('reserved_by', 'not in', named)
+          .where('reserved_by', 'not in', [...named, ...admins])
           .execute();
+      }
       return queue;
     });
   }
@@ -342,10 +353,17 @@ export class ReviewStore {
     options: { admin?: boolean } = {},
   ): Promise<ReviewDecision> {
     const item = await this.getItem(id);
-    const queue = await this.getQueue(item.queue);
-    if (!options.admin && !mayReview(queue, reviewer)) throw notAssigned(queue.name, reviewer);
-    const rubric = checkDecision(input, queue);
     return this.write(async (transaction) => {
+      // who may review, read with the decision: a reviewer dropped from the queue meanwhile is refused
+      const queue = toQueue(
+        await transaction
+          .selectFrom('review_queues')
+          .selectAll()
+          .where('name', '=', item.queue)
+          .executeTakeFirstOrThrow(),
+      );
+      if (!options.admin && !mayReview(queue, reviewer)) throw notAssigned(queue.name, reviewer);
+      const rubric = checkDecision(input, queue);
       const row = await transaction
         .selectFrom('review_items')
         .select(['reserved_by', 'reserved_until'])
