@@ -120,6 +120,19 @@ describe('promptune audit', () => {
     const refused = run(cwd, 'registry', 'label', 'gender', 'production', '1', '--admin');
     expect(refused.status).toBe(3);
     expect(refused.stderr).toContain(`bias audit ${versionAuditId}: flip rate 100.0% is above 5.0%`);
+    // an admin retires it with a reason: listed as retired, and the policy no longer counts it
+    const notAdmin = run(cwd, 'runs', 'retire', versionAuditId!, '--reason', 'exploratory');
+    expect(notAdmin.status).not.toBe(0);
+    expect(notAdmin.stderr).toContain('code: AUTH_SCOPE');
+    const retired = run(cwd, 'runs', 'retire', versionAuditId!, '--reason', 'exploratory', '--admin');
+    expect(retired.stdout).toBe(`retired ${versionAuditId} (audit of gender): exploratory\n`);
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toContain(
+      `${versionAuditId}  audit  gender  completed  gap 1.000 significant, flip rate 1.000  -> `,
+    );
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(/retired by \S+: exploratory\n/);
+    expect(run(cwd, 'registry', 'show', 'gender@1').stdout).toContain(
+      `audit policy of production: not met, a move here is refused: no bias audit of this version is recorded; not counted, retired: ${versionAuditId} (by `,
+    );
   });
 
   it('audits a soft prompt by folder and as the registry version it was pushed as, alike', () => {

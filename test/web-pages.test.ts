@@ -463,6 +463,29 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       .first()
       .waitFor();
     await screenshot(page, 'audit-explain-soft');
+
+    // an admin retires an audit with a reason: the page says so, and the runs list tags it
+    const adminPage = await signedIn(adminKey, 'runs?kind=audit');
+    await adminPage
+      .getByTestId('runs')
+      .locator('tbody tr', { hasText: /spread/ })
+      .locator('a')
+      .first()
+      .click();
+    const retire = adminPage.getByTestId('retire-run');
+    await retire.getByLabel('reason to retire').fill('formats we do not serve');
+    await retire.getByRole('button', { name: 'Retire this audit' }).click();
+    await adminPage
+      .getByTestId('run-retired')
+      .getByText(/: formats we do not serve\. No audit policy counts it\./)
+      .waitFor();
+    await screenshot(adminPage, 'audit-retired');
+    await adminPage.goto(`${url}/#/runs?kind=audit`);
+    await adminPage
+      .getByTestId('runs')
+      .locator('tbody tr', { hasText: /spread/ })
+      .getByText('retired', { exact: true })
+      .waitFor();
   });
 
   it('charts real traces on the monitor and lists them on the traces page', async () => {

@@ -1,7 +1,7 @@
 // Which recorded audits of a version the audit policy counts: of each configuration (the audit's
 // options, the spec it measured with, its seed, split, size and data) the latest, so a later audit
 // supersedes only the same audit run again and a milder one cannot hide a failing one; only audits of
-// the data the version was made from, measured with the spec it serves with.
+// the data the version was made from, measured with the spec it serves with, and not retired by an admin.
 import type { RecordedAudit } from '../audit/index.js';
 import type { PromptVersion } from './records.js';
 import type { RunRecord, RunStore } from './runs.js';
@@ -36,12 +36,18 @@ function configurationKey(run: RunRecord, omit: string[] = []): string {
 export async function countedAudits(
   source: { runs: RunStore },
   version: PromptVersion,
-): Promise<{ audits: Record<AuditKind, RecordedAudit[]>; otherData: string[]; otherSpec: string[] }> {
+): Promise<{
+  audits: Record<AuditKind, RecordedAudit[]>;
+  otherData: string[];
+  otherSpec: string[];
+  retired: string[];
+}> {
   const lineage = Object.values(
     (version.run as { datasets?: Record<string, string> } | undefined)?.datasets ?? {},
   );
   const otherData: string[] = [];
   const otherSpec: string[] = [];
+  const retired: string[] = [];
   const candidates: { run: RunRecord; kind: AuditKind; finishedAt: number }[] = [];
   let after: string | undefined;
   do {
@@ -52,7 +58,9 @@ export async function countedAudits(
     for (const run of page.data) {
       const kind = run.config.audit;
       if (run.version !== version.id || (kind !== 'bias' && kind !== 'sensitivity')) continue;
-      if (lineage.length > 0 && !run.datasets.some((id) => lineage.includes(id))) otherData.push(run.id);
+      // set aside by an admin: it neither counts nor supersedes (a run of its configuration before it counts)
+      if (run.retired) retired.push(`${run.id} (by ${run.retired.actor}: ${run.retired.reason})`);
+      else if (lineage.length > 0 && !run.datasets.some((id) => lineage.includes(id))) otherData.push(run.id);
       // measured with another spec than the version serves with (other metrics, another output reading)
       else if (typeof run.config.specId === 'string' && run.config.specId !== version.specId)
         otherSpec.push(run.id);
@@ -77,5 +85,5 @@ export async function countedAudits(
       );
     if (!superseded) audits[kind].push({ id: run.id, summary: run.summary ?? {} });
   }
-  return { audits, otherData, otherSpec };
+  return { audits, otherData, otherSpec, retired };
 }

@@ -78,6 +78,7 @@ export {
   type RunPage,
   type RunStart,
   type RunFinish,
+  type RunRetirement,
 } from './runs.js';
 export {
   ReviewStore,

@@ -53,7 +53,7 @@ export interface PolicyVerdict {
   failures: string[];
   /** The audit runs that counted. */
   counted: string[];
-  /** Why audits of the version were left out (their data, their spec). */
+  /** Why audits of the version were left out (their data, their spec, retired by an admin). */
   notCounted: string[];
   /** The only policy guarding the label is that of the spec the label's current version serves with. */
   heldByIncumbent: boolean;
@@ -68,7 +68,7 @@ async function verdictFor(
 ): Promise<{ verdict: PolicyVerdict; policies: AuditPolicy[]; heldOnly: string } | undefined> {
   const { policies, heldOnly, current } = await guardingPolicies(source, version, label);
   if (policies.length === 0) return undefined;
-  const { audits, otherData, otherSpec } = await countedAudits(source, version);
+  const { audits, otherData, otherSpec, retired } = await countedAudits(source, version);
   const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
   const verdict = {
     label,
@@ -78,6 +78,7 @@ async function verdictFor(
     notCounted: [
       ...(otherData.length ? [`run on data the version was not made from: ${otherData.join(', ')}`] : []),
       ...(otherSpec.length ? [`run with another spec than the version's: ${otherSpec.join(', ')}`] : []),
+      ...(retired.length ? [`retired: ${retired.join(', ')}`] : []),
     ],
     heldByIncumbent: heldOnly !== '',
     current,

@@ -465,6 +465,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '011-run-retirement': {
+      // a finished run an admin set aside with a reason (an exploratory audit no policy should count)
+      async up(database: Kysely<unknown>) {
+        await database.schema.alterTable('runs').addColumn('retired', 'text').execute();
+      },
+    },
   };
 }
 

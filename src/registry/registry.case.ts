@@ -433,6 +433,74 @@ export function registryConformance(
       await registry.close();
     });
 
+    it('retires an audit by an admin with a reason: the policy no longer counts it, and says so', async () => {
+      const { registry } = await open();
+      const guarded = taskSpec.parse({
+        name: 'fair',
+        prompt: { template: '{{input}}' },
+        audit: { policy: { bias: { maxFlipRate: 0.05 } } },
+      });
+      await registry.putTask(guarded);
+      const { version } = await registry.pushVersion({
+        task: 'fair',
+        kind: 'hard',
+        content: { template: 'A {{input}}' },
+        spec: guarded,
+        actor: admin,
+      });
+      let clock = Date.now();
+      const audit = async (flipRate: number, sets: string[]) => {
+        const at = clock++;
+        const run = await registry.runs.start({
+          kind: 'audit',
+          task: 'fair',
+          actor: 'ci',
+          config: { audit: 'bias', sets, specId: version.specId, seed: 0 },
+          at,
+        });
+        const summary = { audited: 200, flipRate, gap: { between: ['a', 'b'], difference: 0, pValue: 1 } };
+        await registry.runs.finish(run.id, { status: 'completed', version: version.id, summary }, at);
+        return run.id;
+      };
+      const passing = await audit(0.01, ['gender']);
+      const exploratory = await audit(0.4, ['made-up-names']);
+      expect((await registry.auditPolicyVerdicts('fair', '1'))[0].met).toBe(false);
+      expect(await code(registry.retireRun(exploratory, { actor: runner, reason: 'exploratory' }))).toBe(
+        'AUTH_SCOPE',
+      );
+      expect(await code(registry.retireRun(exploratory, { actor: admin, reason: '  ' }))).toBe('RUN_INVALID');
+      expect(await code(registry.retireRun('run-none', { actor: admin, reason: 'x' }))).toBe('RUN_NOT_FOUND');
+      const running = await registry.runs.start({ kind: 'audit', task: 'fair', actor: 'ci' });
+      expect(await code(registry.retireRun(running.id, { actor: admin, reason: 'x' }))).toBe('RUN_RUNNING');
+      const retired = await registry.retireRun(exploratory, {
+        actor: admin,
+        reason: 'an exploratory name set, not our policy',
+      });
+      expect(retired.retired).toMatchObject({
+        actor: 'ana',
+        reason: 'an exploratory name set, not our policy',
+      });
+      expect((await registry.runs.get(exploratory)).retired?.actor).toBe('ana');
+      expect(await code(registry.retireRun(exploratory, { actor: admin, reason: 'again' }))).toBe(
+        'RUN_RETIRED',
+      );
+      expect(await registry.auditPolicyVerdicts('fair', '1')).toMatchObject([
+        {
+          met: true,
+          counted: [passing],
+          notCounted: [`retired: ${exploratory} (by ana: an exploratory name set, not our policy)`],
+        },
+      ]);
+      const moved = await registry.setLabel({
+        task: 'fair',
+        label: 'production',
+        reference: '1',
+        actor: admin,
+      });
+      expect(moved.reason).toContain(`audit policy met by ${passing} (not counted, retired: ${exploratory}`);
+      await registry.close();
+    });
+
     it('concurrent label moves and pushes leave a consistent history', async () => {
       const { registry } = await open();
       await registry.putTask(spec('qa'));

@@ -4,7 +4,7 @@
 // Kysely serves SQLite and Postgres; every write is one transaction, retried while the database is busy.
 import { AccessKeys } from './access-keys.js';
 import { AlertRecords } from './alert-records.js';
-import { RunStore } from './runs.js';
+import { RunStore, type RunRecord } from './runs.js';
 import { ReviewStore } from './review.js';
 import { DatasetVersions } from './dataset-versions.js';
 import { ExperimentStore } from './experiments.js';
@@ -13,7 +13,7 @@ import { listenForChanges, type ChangeListener, type RegistryChange } from './ch
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
-import { nearestName, NotFoundError, ValidationError } from '../errors/index.js';
+import { nearestName, NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { labelHistory, moveLabel, rollbackLabel } from './labels.js';
@@ -475,6 +475,19 @@ export class Registry {
         }),
       );
     });
+  }
+
+  /**
+   * Sets a finished run aside with a reason (admin): it stays readable, but no audit policy counts it, so
+   * an exploratory audit with options no one will run again stops blocking its version.
+   */
+  async retireRun(id: string, input: { actor: Actor; reason: string }): Promise<RunRecord> {
+    if (!input.actor.scopes.includes('admin'))
+      throw new PermissionError(`retiring run ${id} needs the admin scope`, {
+        code: 'AUTH_SCOPE',
+        hint: 'Use an admin key (or --admin on the command line): a retired audit no longer counts for the audit policy.',
+      });
+    return this.runs.retire(id, { actor: input.actor.name, reason: input.reason });
   }
 
   /**

@@ -5,7 +5,7 @@
 // killed run is visible as such. What a run computes is its producer's business; this file stores it.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase, RunTable } from './schema.js';
@@ -55,6 +55,15 @@ export interface RunRecord {
   heartbeatAt: number;
   finishedAt: number | null;
   error: string | null;
+  /** Set aside by an admin with a reason: kept and shown, but no audit policy counts it. */
+  retired?: RunRetirement;
+}
+
+/** Who set a finished run aside, why and when. */
+export interface RunRetirement {
+  actor: string;
+  reason: string;
+  at: number;
 }
 
 /** The kinds of entries: an evaluation's examples, a training's steps, an optimization's trials, a comparison's measurements. */
@@ -152,6 +161,7 @@ export class RunStore {
       heartbeat_at: at,
       finished_at: null,
       error: null,
+      retired: null,
     };
     await this.write(async (transaction) => {
       const existing = await transaction
@@ -225,6 +235,53 @@ export class RunStore {
       ...(end.summary !== undefined && { summary: json(end.summary, 'summary') }),
       ...(end.error !== undefined && { error: end.error }),
       ...(end.version !== undefined && { version: end.version }),
+    });
+    return this.get(id, at);
+  }
+
+  /**
+   * Sets a finished run aside with a reason (an exploratory audit with options no one will run again):
+   * it stays listed and readable, but no audit policy counts it. A running run, or one already retired,
+   * is refused. Who may retire is the registry's check (admins).
+   */
+  async retire(id: string, input: { actor: string; reason: string }, at = this.clock()): Promise<RunRecord> {
+    const reason = input.reason.trim();
+    if (reason === '' || reason.length > 1000)
+      throw new ValidationError(
+        `the reason to retire run ${id} is ${reason === '' ? 'empty' : 'over 1000 characters'}`,
+        {
+          code: 'RUN_INVALID',
+          hint: 'Say in a sentence why the run no longer counts (e.g. "exploratory attribute set, not our policy").',
+        },
+      );
+    await this.write(async (transaction) => {
+      const row = await transaction
+        .selectFrom('runs')
+        .select(['status', 'heartbeat_at', 'retired'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw runNotFound(id);
+      if (row.status === 'running')
+        throw new ConflictError(`run ${id} is still running`, {
+          code: 'RUN_RUNNING',
+          hint: 'Retire a run once it has ended (cancel it first: promptune job cancel, or stop its command).',
+        });
+      if (row.retired !== null) {
+        const earlier = JSON.parse(row.retired) as RunRetirement;
+        throw new ConflictError(
+          `run ${id} was retired by ${earlier.actor} at ${new Date(earlier.at).toISOString()}: ${earlier.reason}`,
+          {
+            code: 'RUN_RETIRED',
+            hint: 'A run is retired once; its reason stays as it was given.',
+          },
+        );
+      }
+      const retirement: RunRetirement = { actor: input.actor, reason, at };
+      await transaction
+        .updateTable('runs')
+        .set({ retired: JSON.stringify(retirement) })
+        .where('id', '=', id)
+        .execute();
     });
     return this.get(id, at);
   }
@@ -348,6 +405,8 @@ function toRun(row: RunTable, now: number): RunRecord {
     heartbeatAt,
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
     error: row.error,
+    ...(row.retired !== null &&
+      row.retired !== undefined && { retired: JSON.parse(row.retired) as RunRetirement }),
   };
 }
 

@@ -168,6 +168,7 @@ export interface RunTable {
   heartbeat_at: number;
   finished_at: number | null;
   error: string | null;
+  retired: string | null; // JSON {actor, reason, at}: an audit an admin set aside, which no policy counts
 }
 
 export interface RunEntryTable {

@@ -536,8 +536,31 @@ const feedbackCases: Case[] = (
   ...(param ? { param } : {}),
 }));
 
+const retireCases: Case[] = (
+  [
+    ['retire: run key', { reason: 'x' }, 'run', 403, 'AUTH_SCOPE', undefined],
+    ['retire: no reason', {}, 'admin', 400, 'INVALID_BODY', 'reason'],
+    ['retire: a blank reason', { reason: '   ' }, 'admin', 400, 'INVALID_BODY', 'reason'],
+    ['retire: a number as reason', { reason: 5 }, 'admin', 400, 'INVALID_BODY', 'reason'],
+    ['retire: a long reason', { reason: 'x'.repeat(1001) }, 'admin', 400, 'INVALID_BODY', 'reason'],
+    ['retire: an unknown field', { reason: 'x', force: true }, 'admin', 400, 'INVALID_BODY', 'force'],
+    ['retire: not JSON', '{"reason":', 'admin', 400, 'INVALID_JSON', undefined],
+    ['retire: an unknown run', { reason: 'x' }, 'admin', 404, 'RUN_NOT_FOUND', undefined],
+  ] as const
+).map(([name, body, key, status, code, param]) => ({
+  name,
+  method: 'POST',
+  path: '/v1/runs/run-none/retire',
+  body,
+  key,
+  status,
+  code,
+  ...(param ? { param } : {}),
+}));
+
 /** Every bad request, on every route. */
 export const badInputCases = [
+  ...retireCases,
   ...chatCases,
   ...completionCases,
   ...runCases,

@@ -12,6 +12,7 @@ import {
   traceQuery,
   runQuery,
   runEntryQuery,
+  runRetireRequest,
   datasetRowQuery,
   driftQuery,
 } from './request-schemas.js';
@@ -352,6 +353,16 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('A run'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
+      '/v1/runs/{id}/retire': {
+        post: {
+          summary:
+            'Sets a finished run aside with a reason (admin scope): it stays listed with { retired: { actor, reason, at } }, and no audit policy counts it (409 RUN_RETIRED when it already is, RUN_RUNNING while it runs)',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: body(runRetireRequest),
+          responses: { 200: json('The run, retired'), ...errors(400, 401, 403, 404, 409, 413, 429, 500) },
         },
       },
       '/v1/runs/{id}/report': {

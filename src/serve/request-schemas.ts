@@ -231,6 +231,11 @@ export const labelMoveRequest = z.strictObject({
   overridePolicy: z.string().trim().min(1).max(1000).optional(),
 });
 
+/** POST /v1/runs/{id}/retire: why a finished run no longer counts for the audit policy. */
+export const runRetireRequest = z.strictObject({
+  reason: z.string().trim().min(1).max(1000),
+});
+
 /** POST /v1/feedback: a score on a response the service returned. */
 export const feedbackRequest = z.strictObject({
   id: z.string().min(1).max(200),

@@ -3,14 +3,17 @@
 // (an evaluation's examples, a training's steps, an optimization's trials, with a pass/fail filter), all
 // `read` scope: runs belong to the registry, as versions do, not to a key. GET /v1/runs/{id}/compare/{other}
 // compares two evaluations example by example with eval's paired test; GET /v1/runs/{id}/report is the
-// run's HTML report (run-report.ts).
+// run's HTML report (run-report.ts). POST /v1/runs/{id}/retire (admin) sets a finished run aside with a
+// reason, so no audit policy counts it.
 import type { Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../errors/index.js';
 import { compareReports, type ComparedReport } from '../eval/index.js';
 import type { Registry, Scope } from '../registry/index.js';
 import { parseQuery } from './request-query.js';
 import { runReportHtml } from './run-report.js';
-import { runEntryQuery, runQuery } from './request-schemas.js';
+import { runEntryQuery, runQuery, runRetireRequest } from './request-schemas.js';
+import { readBody } from './request-body.js';
+import { actorOfKey } from './auth.js';
 import type { ServiceEnv } from './service-env.js';
 
 /** An evaluation run as compareReports reads it: its model, score and every example's content id and score. */
@@ -56,6 +59,13 @@ export function runRoutes(
   app.get('/v1/runs/:id', scope('read'), async (context) =>
     context.json(await registry.runs.get(context.req.param('id'))),
   );
+
+  app.post('/v1/runs/:id/retire', scope('admin'), async (context) => {
+    const body = await readBody(context, runRetireRequest, 'Send { "reason": "why it no longer counts" }.');
+    return context.json(
+      await registry.retireRun(context.req.param('id'), { actor: actorOfKey(context), reason: body.reason }),
+    );
+  });
 
   app.get('/v1/runs/:id/report', scope('read'), async (context) =>
     context.html(await runReportHtml(registry, context.req.param('id'))),

@@ -105,6 +105,8 @@ export interface Run {
   heartbeatAt: number;
   finishedAt: number | null;
   error: string | null;
+  /** Set aside by an admin with a reason: no audit policy counts it. */
+  retired?: { actor: string; reason: string; at: number };
 }
 
 export interface RunEntry {

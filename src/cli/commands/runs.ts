@@ -1,7 +1,8 @@
 // `promptune runs`: the registry's recorded runs (eval, optimize and soft train with --push). `ls` lists
 // them newest first with filters (one line each, or JSON lines); `show` prints one with its summary and,
 // with --entries, its examples, steps or trials (--failures: the examples that did not pass); `report`
-// writes an evaluation's or optimization's HTML report from what was recorded. Reads only.
+// writes an evaluation's or optimization's HTML report from what was recorded; `retire` (admin) sets a
+// finished run aside with a reason, so no audit policy counts it.
 import { defineCommand } from 'citty';
 import { runEntryKinds, runKinds, type RunRecord, type RunStatus } from '../../registry/index.js';
 import { writeFileAtomically } from '../../engine/index.js';
@@ -70,6 +71,7 @@ function line(run: RunRecord): string {
     run.status === 'running' || run.status === 'interrupted' ? progress : score,
     // a loop's version is its candidate, promoted or not
     run.version ? `${run.kind === 'loop' ? 'candidate ' : '-> '}${run.version.slice(0, 12)}` : '',
+    run.retired ? `retired by ${run.retired.actor}: ${run.retired.reason}` : '',
   ]
     .filter((part) => part !== '')
     .join('  ');
@@ -148,6 +150,30 @@ const show = defineCommand({
     ),
 });
 
+const retire = defineCommand({
+  meta: {
+    name: 'retire',
+    description:
+      'Set a finished run aside with a reason (admin): it stays listed, but no audit policy counts it',
+  },
+  args: {
+    db: registryOption,
+    id: { type: 'positional', required: true, description: 'The run id' },
+    reason: { type: 'string', required: true, description: 'Why it no longer counts (kept with it)' },
+    admin: { type: 'boolean', default: false, description: 'Act with the admin scope (required)' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  run: ({ args }) =>
+    withRegistry(args, async (registry, actor) => {
+      const run = await registry.retireRun(args.id, { actor, reason: args.reason });
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify(run)}\n`
+          : `retired ${run.id} (${run.kind} of ${run.task}): ${run.retired!.reason}\n`,
+      );
+    }),
+});
+
 const report = defineCommand({
   meta: { name: 'report', description: "Write a completed evaluation's or optimization's HTML report" },
   args: {
@@ -169,5 +195,5 @@ const report = defineCommand({
 
 export default defineCommand({
   meta: { name: 'runs', description: 'Recorded evaluation, optimization and training runs' },
-  subCommands: { ls: list, show, report },
+  subCommands: { ls: list, show, report, retire },
 });

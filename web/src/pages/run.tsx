@@ -7,6 +7,7 @@ import { ApiError, apiBlob, query } from '../api';
 import { LineChart } from '../components/chart';
 import { DiffView } from '../components/diff-view';
 import { ErrorBox, Loading, Status } from '../components/feedback';
+import { RunRetirement } from '../components/run-retirement';
 import { dollars, duration, score, shortId, text, time } from '../format';
 import { href, navigate } from '../router';
 import type { Page, Run, RunEntry } from '../types';
@@ -518,6 +519,7 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
       {run.status === 'completed' && !['soft-training', 'loop', 'comparison'].includes(run.kind) && (
         <ReportButton id={run.id} />
       )}
+      <RunRetirement run={run} reload={loaded.reload} />
       {run.error && <div className="error">{run.error}</div>}
       {run.status === 'interrupted' && (
         <div className="error">

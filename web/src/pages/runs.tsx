@@ -139,6 +139,11 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
                   </td>
                   <td>
                     <Status value={run.status} />
+                    {run.retired && (
+                      <span className="tag" title={`retired by ${run.retired.actor}: ${run.retired.reason}`}>
+                        retired
+                      </span>
+                    )}
                   </td>
                   <td>
                     <Progress run={run} />

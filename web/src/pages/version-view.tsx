@@ -149,6 +149,7 @@ export function VersionView({
                     {String(audit.config.audit)} {shortRunId(audit.id)}
                   </a>{' '}
                   {runScore(audit)}
+                  {audit.retired && <span className="muted"> (retired: {audit.retired.reason})</span>}
                 </span>
               ))}
               {audits.length > 8 && <span className="muted"> · {audits.length - 8} more in Runs</span>}
