@@ -451,7 +451,14 @@ describe('the closed loop, step by step', () => {
       target_modules: ['q_proj', 'v_proj'],
       lora_dropout: 0,
     };
-    await registry.pushVersion({ task: 'greet', kind: 'soft', content: { adapterConfig }, actor });
+    // (the loop reads the method off the config; the weights are never loaded here)
+    const adapterBlob = await registry.putBlob(new Uint8Array([0]));
+    await registry.pushVersion({
+      task: 'greet',
+      kind: 'soft',
+      content: { adapterConfig, adapterBlob },
+      actor,
+    });
     await registry.setLabel({ task: 'greet', label: 'production', reference: '2', actor, reason: 'LoRA' });
     const said: string[] = [];
     const train = async (args: string[]) => {

@@ -40,6 +40,7 @@ import {
 import type { RegistryDatabase } from './schema.js';
 import { storeVersion, type RestoredVersion } from './version-rows.js';
 import { writeTransaction } from './write-transaction.js';
+import { checkSpec, checkVersion } from './version-checks.js';
 
 export {
   protectedByDefault,
@@ -186,6 +187,7 @@ export class Registry {
 
   /** Stores a spec of an existing task that versions may serve with, without making it the latest; returns its id. */
   async storeSpec(spec: TaskSpec): Promise<string> {
+    checkSpec(spec);
     const id = contentHash(spec);
     await this.write((transaction) =>
       transaction
@@ -282,7 +284,9 @@ export class Registry {
     return this.write(async (transaction) => {
       const target = new Registry(this.connection, transaction);
       if (input.spec) await target.putTask(input.spec);
-      const specId = contentHash(await target.getTask(input.task));
+      const spec = await target.getTask(input.task);
+      checkVersion(input, spec);
+      const specId = contentHash(spec);
       if (input.parent !== undefined) await target.checkParent(input.task, input.parent);
       const id = versionId(input.task, input.kind, input.content, specId);
       const version = {

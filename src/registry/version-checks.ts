@@ -1,0 +1,63 @@
+// What the registry refuses to store, so a library caller cannot write what nothing can serve or export:
+// a task spec that is not one (checked as a spec file is: its fields, its template's placeholders, its
+// demos), a version of another kind than hard or soft, a hard version whose prompt does not make a valid
+// spec with the spec it serves with, and a soft version without its adapter's config and weights.
+import { ValidationError } from '../errors/index.js';
+import { taskFromObject, type TaskSpec } from '../tasks/index.js';
+
+/** Throws TASK_SPEC_INVALID (or TEMPLATE_UNKNOWN_VARIABLE) when `spec` is not a valid task spec. */
+export function checkSpec(spec: unknown): void {
+  const name = (spec as { name?: unknown } | null)?.name;
+  taskFromObject(spec, `task spec ${typeof name === 'string' ? name : '(unnamed)'}`);
+}
+
+const hashPattern = /^[0-9a-f]{64}$/;
+
+/** Throws REGISTRY_VERSION_INVALID when a version's kind or content cannot be served with `spec`. */
+export function checkVersion(input: { task: string; kind: unknown; content: unknown }, spec: TaskSpec): void {
+  const invalid = (what: string, hint: string) =>
+    new ValidationError(`a version of ${input.task}: ${what}`, { code: 'REGISTRY_VERSION_INVALID', hint });
+  if (input.kind !== 'hard' && input.kind !== 'soft')
+    throw invalid(
+      `kind ${JSON.stringify(input.kind)} is neither hard nor soft`,
+      'A hard version holds a prompt (hardVersionContent(spec)); a soft one an adapter (pushSoftPrompt).',
+    );
+  const content = input.content;
+  if (typeof content !== 'object' || content === null || Array.isArray(content))
+    throw invalid('its content is not an object', 'Give the content as an object of its fields.');
+  const fields = content as Record<string, unknown>;
+  if (input.kind === 'soft') {
+    if (typeof fields.adapterConfig !== 'object' || fields.adapterConfig === null)
+      throw invalid(
+        'a soft version has no adapterConfig',
+        'Push adapters with pushSoftPrompt, which stores them whole.',
+      );
+    if (typeof fields.adapterBlob !== 'string' || !hashPattern.test(fields.adapterBlob))
+      throw invalid(
+        'a soft version names no stored adapter weights (adapterBlob)',
+        'Push adapters with pushSoftPrompt, which stores their weights first.',
+      );
+    return;
+  }
+  const known = new Set(['system', 'template', 'demos', 'demoSeparator', 'generation']);
+  const unknown = Object.keys(fields).filter((key) => !known.has(key));
+  if (unknown.length > 0)
+    throw invalid(
+      `a hard version's content has ${unknown.map((key) => `"${key}"`).join(', ')}, which no prompt has`,
+      'A hard version holds system, template, demos, demoSeparator and generation (hardVersionContent(spec)).',
+    );
+  const prompt = Object.fromEntries(
+    ['system', 'template', 'demos', 'demoSeparator']
+      .filter((key) => fields[key] !== undefined)
+      .map((key) => [key, fields[key]]),
+  );
+  try {
+    taskFromObject(
+      { ...spec, prompt, generation: fields.generation ?? spec.generation },
+      `a hard version of ${input.task} with its spec`,
+    );
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error;
+    throw new ValidationError(error.message, { code: 'REGISTRY_VERSION_INVALID', hint: error.hint });
+  }
+}
