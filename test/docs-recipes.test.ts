@@ -1,6 +1,7 @@
-// The recipes in docs/recipes run as written, so the docs cannot rot: each ```ts file=<name> block is
-// written into a folder where promptune is installed (linked to this repository's dist/), type-checked
-// with tsc, and run with node through tsx; the test checks what it prints. Only values the recipes mark
+// The recipes in docs/recipes (and the README's library example) run as written, so the docs cannot
+// rot: each ```ts file=<name> block is written into a folder where promptune is installed (linked to
+// this repository's dist/), type-checked with tsc, and run with node through tsx; the test checks what
+// it prints. Only values the recipes mark
 // for the reader to change are substituted (the model path, the server's port and URL), each of which
 // must occur in the block. The stand-in for a hosted OpenAI-compatible server is the recipe's own
 // server block: promptune's routes over stories260K on 127.0.0.1.
@@ -38,6 +39,8 @@ function substitute(code: string, replacements: [string, string][]): string {
 }
 
 const recipe = (name: string) => blocks(readFileSync(join(recipes, name), 'utf8'));
+/** The README's code blocks (its Library example). */
+const readme = () => blocks(readFileSync(join(repositoryRoot, 'README.md'), 'utf8')).code;
 
 let sandbox: PackageSandbox;
 const children: ChildProcess[] = [];
@@ -86,6 +89,8 @@ describe('docs/recipes', () => {
       const { code } = recipe(name);
       return [...code.keys()].map((file) => write(code, file));
     });
+    // and the README's library example
+    files.push(write(readme(), 'library.ts'));
     const output = await sandbox.typecheck(files.map((file) => join(sandbox.directory, file)));
     expect(output.stdout + output.stderr).toBe('');
     expect(output.code).toBe(0);
@@ -128,6 +133,11 @@ describe('docs/recipes', () => {
     const adapter = join(sandbox.directory, 'main-character-adapter');
     for (const name of ['adapter_config.json', 'adapter_model.safetensors', 'promptune.json'])
       expect(existsSync(join(adapter, name)), name).toBe(true);
+  });
+
+  it('the README’s library example generates, and runs a forward pass on input embeddings', async () => {
+    const printed = await run(write(readme(), 'library.ts', [[modelPath, stories.gguf]]));
+    expect(printed).toMatch(/^, there was a little girl/);
   });
 
   it('registry: push, label, resolve, export and import print what the recipe says', async () => {
