@@ -17,6 +17,10 @@ export {
   EngineError,
   ProviderError,
   QualityGateError,
+  ConflictError,
+  InterruptedError,
+  GuardError,
+  type GuardFailure,
   type PromptuneErrorOptions,
 } from './errors/index.js';
 export {

@@ -9,6 +9,7 @@ import { evolveOptimizer, type EvolveSettings } from './evolve.js';
 import { proposeOptimizer, type ProposeSettings } from './propose.js';
 import { defaultSearchSettings, searchOptimizer, type SearchSettings } from './search.js';
 import type { Optimizer } from './types.js';
+import { nearestName, ValidationError } from '../errors/index.js';
 
 /** The optimizers `makeOptimizer` builds by name. */
 export const optimizerNames = ['bootstrap', 'propose', 'search', 'evolve'] as const;
@@ -46,7 +47,13 @@ export function makeOptimizer(name: OptimizerName, settings: Preset): Optimizer 
   if (name === 'propose') return proposeOptimizer(settings.propose);
   if (name === 'search') return searchOptimizer(settings.search);
   if (name === 'evolve') return evolveOptimizer(settings.evolve);
-  return bootstrapOptimizer(settings.bootstrap);
+  if (name === 'bootstrap') return bootstrapOptimizer(settings.bootstrap);
+  // a name read from a config file or plain JavaScript: not quietly bootstrap
+  const nearest = nearestName(String(name), optimizerNames);
+  throw new ValidationError(`there is no optimizer "${String(name)}"`, {
+    code: 'OPTIMIZE_UNKNOWN',
+    hint: `Name one of ${optimizerNames.join(', ')}${nearest ? ` (did you mean ${nearest}?)` : ''}.`,
+  });
 }
 
 /** The most calls per role a run can make on a cold cache. */

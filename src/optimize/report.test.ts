@@ -34,6 +34,17 @@ const scripted = (model: ScriptedLanguageModel | ScriptedTeacher) => ({
 });
 const state = () => mkdtempSync(join(tmpdir(), 'promptune-report-'));
 
+describe('makeOptimizer', () => {
+  it('refuses a name it does not know, naming the nearest', () => {
+    expect(() => makeOptimizer('boostrap' as 'bootstrap', presets.light)).toThrow(
+      expect.objectContaining({
+        code: 'OPTIMIZE_UNKNOWN',
+        hint: 'Name one of bootstrap, propose, search, evolve (did you mean bootstrap?).',
+      }) as Error,
+    );
+  });
+});
+
 describe('spend estimates', () => {
   it.each(optimizerNames)('bound the calls %s makes at the light preset', async (name) => {
     const student = new ScriptedLanguageModel('scripted-sums', () => false); // never done: maximum work
