@@ -26,6 +26,28 @@ describe('soft prompt training on stories260K', async () => {
   const initial = initSoftPrompt(model, tokenizer, 16, { kind: 'sample-vocab' }, seededRandom(0));
   const options = { epochs: 3, batchSize: 8, seed: 0 };
 
+  it('refuses options out of range by name, before any step (not zero steps, nor missing data)', () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{ epochs: 0 }, 'epochs'],
+      [{ steps: -5 }, 'steps'],
+      [{ patience: -1 }, 'patience'],
+      [{ batchSize: 0 }, 'batchSize'],
+      [{ batchSize: 1.5 }, 'batchSize'],
+      [{ clipNorm: -1 }, 'clipNorm'],
+      [{ evalEvery: 0 }, 'evalEvery'],
+      [{ optimizer: { kind: 'sgd', learningRate: 0.1 } }, 'optimizer.kind'],
+      [{ optimizer: { kind: 'adamw', learningRate: 0.1, beta2: 1 } }, 'optimizer.beta2'],
+      [{ schedule: { kind: 'linear' } }, 'schedule.kind'],
+    ];
+    for (const [given, option] of bad)
+      expect(() => trainSoftPrompt(model, initial, train, dev, given)).toThrow(
+        expect.objectContaining({
+          code: 'TRAIN_OPTIONS',
+          message: expect.stringMatching(new RegExp(`^training option ${option.replace('.', '\\.')} is `)),
+        }) as Error,
+      );
+  });
+
   it('reports training speed over the steps alone, not the evaluations and waits between them', () => {
     // a clock that moves 1 ms a reading, and 10 s between steps (a slow dev evaluation, a caller)
     let time = 0;

@@ -6,6 +6,7 @@
 // metrics appended as JSONL. Every run is reproducible from its seed (epoch e shuffles with seed + e).
 // A checkpoint is read through a schema and checked against the run before anything is written; a run
 // whose prompt stops being finite stops with TRAIN_DIVERGED and leaves its last checkpoint as it was.
+import { checkTrainOptions } from './train-options-check.js';
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -236,6 +237,7 @@ function* trainingSteps(
   dev: TokenizedExample[],
   options: TrainOptions,
 ): Generator<TrainProgress, TrainedValues> {
+  checkTrainOptions(options);
   const batchSize = options.batchSize ?? 8;
   const optimizer: OptimizerOptions = options.optimizer ?? {
     kind: 'adamw',
