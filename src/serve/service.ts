@@ -110,6 +110,10 @@ export interface ServiceOptions {
   jobs?: { concurrency?: number };
   /** The built dashboard's folder (dashboardDirectory()), served at `/`; none when undefined. */
   web?: string;
+  /**
+   * Where requests and failures are logged (a pino logger). Default: silent, as a library should be,
+   * unless LOG_LEVEL is set (`promptune serve` logs at info).
+   */
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -145,7 +149,7 @@ function publicEngineInfo(info: EngineInfo) {
 /** Builds the service. */
 export function createService(options: ServiceOptions): Service {
   const { registry, backends } = options;
-  const logger = options.logger ?? pino({ level: 'info' });
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const metrics = options.metrics ?? new ServiceMetrics({ processMetrics: true });
   // on Postgres, change notices from every replica tell this one of label moves, experiment steps and
   // revoked keys at once; caches then only back them up, and stay short whenever no notices arrive
