@@ -80,7 +80,9 @@ describe('promptune experiment', () => {
     }
     const status = promptune(cwd, 'experiment', 'status', 'greet');
     expect(status.stdout).toMatch(/now: promote \(the primary metric is higher by 0\.2000/);
-    expect(status.stdout).toMatch(/treatment +version 2 +150 requests +primary 0\.6000 \(n=150\)/);
+    expect(status.stdout).toMatch(
+      /treatment +version 2 +150 requests \(this step 150 from \d+ users\) +primary 0\.6000 \(n=150\)/,
+    );
     expect(status.stdout).toMatch(/always-valid tests \(mSPRT\):\n +primary +difference \+0\.2000/);
 
     const look = promptune(cwd, 'experiment', 'look', id);

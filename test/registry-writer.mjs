@@ -16,7 +16,7 @@ const spec = {
   input: { fields: ['input'] },
   output: { kind: 'text' },
   prompt: { template: '{{input}}', demos: [], demoSeparator: '\n\n' },
-  metrics: [],
+  metrics: [{ name: 'exact-match', weight: 1, options: {} }],
   data: { targetField: 'target' },
   generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
 };

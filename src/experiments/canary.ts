@@ -43,8 +43,10 @@ export interface ArmMetrics {
 export interface CanaryState {
   step: number;
   stepStartedAt: number;
-  /** Requests each arm received since the step started (for the sample-ratio check). */
+  /** Units (users, else keys) each arm received since the step started (for the sample-ratio check). */
   stepCounts: { control: number; treatment: number };
+  /** Requests each arm received since the step started (the step's minimum counts the treatment's). */
+  stepRequests?: { control: number; treatment: number };
   /** The always-valid p-values so far (they only decrease). */
   pValues: { primary: number; guardrails: Record<string, number> };
 }
@@ -69,6 +71,13 @@ export interface CanaryDecision {
   primary: SequentialResult;
   guardrails: Record<string, SequentialResult>;
   sampleRatio: SampleRatio;
+}
+
+/** A duration in minutes (seconds under one), for a hold's reason. */
+function minutes(milliseconds: number): string {
+  return milliseconds < 60_000
+    ? `${Math.floor(milliseconds / 1000)} s`
+    : `${Math.floor(milliseconds / 60_000)} min`;
 }
 
 /** A rollout at its first step. */
@@ -144,12 +153,12 @@ export function canaryDecision(
       'promote',
       `the primary metric is higher by ${primary.difference.toFixed(4)} (p ${primary.pValue.toFixed(4)})`,
     );
-  const held =
-    now - state.stepStartedAt >= step.minimumDurationMs && state.stepCounts.treatment >= step.minimumRequests;
-  if (!held)
+  const elapsed = now - state.stepStartedAt;
+  const requests = state.stepRequests?.treatment ?? state.stepCounts.treatment;
+  if (elapsed < step.minimumDurationMs || requests < step.minimumRequests)
     return decide(
       'hold',
-      `step ${state.step + 1} (${step.weight * 100}%) has not met its minimum time and requests`,
+      `step ${state.step + 1} (${step.weight * 100}%) has not met its minimums: ${minutes(elapsed)} of ${minutes(step.minimumDurationMs)}, ${requests} of ${step.minimumRequests} treatment requests`,
     );
   if (state.step + 1 >= schedule.length) {
     if (options.promoteWhen === 'no-harm') {
@@ -180,6 +189,8 @@ export function canaryDecision(
       step: state.step + 1,
       stepStartedAt: now,
       stepCounts: { control: 0, treatment: 0 },
+      // counted afresh by whoever looks next (without them, the units count as requests)
+      stepRequests: undefined,
     },
   );
 }

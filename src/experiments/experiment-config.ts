@@ -7,7 +7,10 @@ import { defaultSchedule } from './canary.js';
 /** Guardrail metrics read from the service's traces: higher is worse. */
 export const guardrailMetrics = ['errors', 'check-failures', 'latency'] as const;
 
-/** A guardrail: the share of 5xx answers, of answers failing an output check, or the latency in seconds. */
+/**
+ * A guardrail: the share of answers the version failed to give (5xx, a guard's refusal, an unservable
+ * version), of answers failing an output check, or the latency in seconds.
+ */
 export type GuardrailMetric = (typeof guardrailMetrics)[number];
 
 /** How a rollout may end its schedule: only on a better primary, or also on no harm done. */
@@ -16,7 +19,8 @@ export const promotionRules = ['better', 'no-harm'] as const;
 /** One step of a canary's schedule: the treatment's share, held at least this long and this many requests. */
 export const canaryStepSchema = z
   .object({
-    weight: z.number().gt(0).max(1),
+    // 100% is the promotion, not a step: a step must leave the control traffic to compare with
+    weight: z.number().gt(0).lt(1, { error: "a step's share is below 1 (100% is the promotion)" }),
     minimumDurationMs: z.number().int().min(0),
     minimumRequests: z.number().int().min(0),
   })
@@ -27,8 +31,19 @@ export const experimentConfigSchema = z
   .object({
     /** The score (by name: feedback, an online evaluator, review) whose mean is the primary metric. */
     primary: z.string().min(1).max(200),
-    guardrails: z.array(z.enum(guardrailMetrics)).default([...guardrailMetrics]),
-    schedule: z.array(canaryStepSchema).min(1).max(20).default(defaultSchedule),
+    guardrails: z
+      .array(z.enum(guardrailMetrics))
+      .refine((names) => new Set(names).size === names.length, { error: 'a guardrail is named twice' })
+      .default([...guardrailMetrics]),
+    // rising shares only: a unit moved to the treatment stays there (a falling step would move it back)
+    schedule: z
+      .array(canaryStepSchema)
+      .min(1)
+      .max(20)
+      .refine((steps) => steps.every((step, index) => index === 0 || step.weight > steps[index - 1].weight), {
+        error: "the schedule's shares must rise from step to step",
+      })
+      .default(defaultSchedule),
     promoteWhen: z.enum(promotionRules).default('better'),
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /** The mixture's standard deviation over effect sizes of the primary metric, on its scale. */

@@ -12,6 +12,7 @@ import { armOf, unitPosition } from './assignment.js';
 import { canaryDecision, startCanary, type ArmMetrics, type CanaryStep } from './canary.js';
 import { chiSquaredSurvival } from '../observe/index.js';
 import { sampleRatioCheck } from './sample-ratio.js';
+import { experimentConfigSchema } from './experiment-config.js';
 import { addObservation, emptyMoments, sequentialTest, type Moments } from './sequential-test.js';
 
 describe('assignment', () => {
@@ -167,6 +168,42 @@ describe('canary rollouts', () => {
     const result = rollout([0.02, 0.02], 7);
     expect(result.actions).toEqual(['advance', 'advance', 'advance', 'promote']);
     expect(result.decision!.reason).toBe('the schedule completed with no guardrail or primary metric worse');
+  });
+
+  it("holds a step until the treatment's requests (not its users) reach the minimum, saying how far it is", () => {
+    const step = [{ weight: 0.05, minimumDurationMs: 3_600_000, minimumRequests: 100 }, ...schedule];
+    const quiet: ArmMetrics = { primary: emptyMoments(), guardrails: {} };
+    // 180 users, 9 of them treated (5%), who sent 60 requests, then 120
+    const state = (treatmentRequests: number) => ({
+      ...startCanary(0),
+      stepCounts: { control: 171, treatment: 9 },
+      stepRequests: { control: 1200, treatment: treatmentRequests },
+    });
+    const early = canaryDecision(state(60), quiet, quiet, 1_800_000, { schedule: step });
+    expect([early.action, early.reason]).toEqual([
+      'hold',
+      'step 1 (5%) has not met its minimums: 30 min of 60 min, 60 of 100 treatment requests',
+    ]);
+    expect(canaryDecision(state(60), quiet, quiet, 7_200_000, { schedule: step }).reason).toBe(
+      'step 1 (5%) has not met its minimums: 120 min of 60 min, 60 of 100 treatment requests',
+    );
+    expect(canaryDecision(state(120), quiet, quiet, 7_200_000, { schedule: step }).action).toBe('advance');
+  });
+
+  it('refuses schedules whose shares fall or reach 100%, and a guardrail named twice', () => {
+    const parse = (config: object) => experimentConfigSchema.safeParse({ primary: 'helpful', ...config });
+    const steps = (...weights: number[]) =>
+      weights.map((weight) => ({ weight, minimumDurationMs: 0, minimumRequests: 0 }));
+    expect(parse({ schedule: steps(0.05, 0.25) }).success).toBe(true);
+    expect(parse({ schedule: steps(0.5, 0.1) }).error?.issues[0].message).toBe(
+      "the schedule's shares must rise from step to step",
+    );
+    expect(parse({ schedule: steps(1) }).error?.issues[0].message).toBe(
+      "a step's share is below 1 (100% is the promotion)",
+    );
+    expect(parse({ guardrails: ['errors', 'errors'] }).error?.issues[0].message).toBe(
+      'a guardrail is named twice',
+    );
   });
 
   it('holds a no-harm canary at its last step while its primary metric has too few observations', () => {

@@ -18,8 +18,10 @@ import type {
   ExperimentRecord,
   ExperimentStatus,
   MetricSums,
+  PromptVersion,
   Registry,
 } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import {
   canaryDecision,
   startCanary,
@@ -92,14 +94,29 @@ export async function startExperiment(
     config: ExperimentConfigInput;
     actor: Actor;
     reason?: string;
+    /**
+     * Why the treatment cannot be served (its spec's guards, its base model), or undefined: the service
+     * that starts it knows its own backends. A treatment no service could serve is refused either way.
+     */
+    whyNotServed?: (version: PromptVersion, spec: TaskSpec) => string | undefined;
   },
 ): Promise<ExperimentRecord> {
   const label = input.label ?? 'production';
   const config = parseInput(experimentConfigSchema, input.config, {
     where: 'the experiment',
     code: 'EXPERIMENT_BAD_CONFIG',
-    hint: 'Name the primary score; weights are in (0, 1], durations and counts whole and non-negative.',
+    hint: 'Name the primary score; shares rise from step to step, each in (0, 1); durations and counts are whole and non-negative.',
   });
+  await registry.getTask(input.task); // an unknown task is that, not a label that is not set
+  const scored = await registry.scores.getConfig(config.primary);
+  if (scored?.kind === 'categorical')
+    throw new ValidationError(
+      `the primary score ${config.primary} is categorical: it has no mean to compare`,
+      {
+        code: 'EXPERIMENT_BAD_CONFIG',
+        hint: 'Compare on a numeric or boolean score (helpful, a rating); a category can be a guard or a review rubric.',
+      },
+    );
   // one transaction: the control is what the label serves when the experiment is stored
   return registry.transaction(async (target) => {
     const labels = await target.listLabels(input.task);
@@ -122,6 +139,12 @@ export async function startExperiment(
         code: 'EXPERIMENT_SAME_VERSION',
         hint: 'Name another version to test against what the label serves.',
       });
+    const unserved = input.whyNotServed?.(treatment, await target.getSpec(treatment.specId));
+    if (unserved)
+      throw new ValidationError(`${input.task}@${treatment.number} cannot be served: ${unserved}`, {
+        code: 'EXPERIMENT_TREATMENT_NOT_SERVED',
+        hint: 'Its share of the traffic would get errors; push a version the service can serve and test that.',
+      });
     return target.experiments.create({
       task: input.task,
       label,
@@ -141,6 +164,7 @@ export async function startExperiment(
 export interface ArmSummary {
   version: string;
   requests: number;
+  stepRequests: number;
   stepUnits: number;
   primary: { n: number; mean: number };
   guardrails: Record<string, { n: number; mean: number }>;
@@ -185,6 +209,7 @@ function armSummary(version: string, sums: ArmSums, metrics: ArmMetrics): ArmSum
   return {
     version,
     requests: sums.requests,
+    stepRequests: sums.stepRequests,
     stepUnits: sums.stepUnits,
     primary: { n: metrics.primary.n, mean: metrics.primary.mean },
     guardrails: Object.fromEntries(
@@ -195,6 +220,20 @@ function armSummary(version: string, sums: ArmSums, metrics: ArmMetrics): ArmSum
     ),
   };
 }
+
+/**
+ * The error codes of answers a version failed to give, counted as errors beside any 5xx: a guard's
+ * refusal, an output the task cannot read, a version the service cannot serve. A caller's bad request
+ * is not the version's.
+ */
+export const versionFailureCodes = [
+  'GUARD_INPUT_REFUSED',
+  'GUARD_OUTPUT_REFUSED',
+  'OUTPUT_INVALID',
+  'GUARD_CUSTOM_NOT_SERVED',
+  'GUARD_NO_TOKENIZER',
+  'REGISTRY_VERSION_UNSERVABLE',
+];
 
 /** Statistics and the decision for an experiment now, without applying anything. */
 export async function assessExperiment(
@@ -211,6 +250,7 @@ export async function assessExperiment(
     since: experiment.createdAt,
     stepSince: state.stepStartedAt,
     primary: config.primary,
+    errorCodes: versionFailureCodes,
   });
   const control = armMetrics(sums[experiment.control], config);
   const treatment = armMetrics(sums[experiment.treatment], config);
@@ -219,6 +259,10 @@ export async function assessExperiment(
     stepCounts: {
       control: sums[experiment.control].stepUnits,
       treatment: sums[experiment.treatment].stepUnits,
+    },
+    stepRequests: {
+      control: sums[experiment.control].stepRequests,
+      treatment: sums[experiment.treatment].stepRequests,
     },
   };
   const decision = canaryDecision(counted, control, treatment, now, config);

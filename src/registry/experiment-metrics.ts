@@ -1,8 +1,9 @@
 // What each arm of an experiment has seen, read from the traces the service wrote and the scores on
-// them: requests, errors (status 5xx), latency, output check failures (a trace with any guard score of
-// 0), distinct units (users, else keys) within the current step, and a primary score (one value per
-// trace). Sums, not means:
-// the experiments layer turns them into moments and tests them.
+// them: requests, errors (status 5xx, or an error code the caller names: a guard's refusal, a version
+// that cannot be served), latency, output check failures (of every request, those with any guard score
+// of 0: an arm without guards has none, not no data), requests and distinct units (users, else keys)
+// within the current step, and a primary score (one value per trace). Sums, not means: the experiments
+// layer turns them into moments and tests them.
 import { sql, type Kysely } from 'kysely';
 import type { RegistryDatabase } from './schema.js';
 
@@ -16,6 +17,8 @@ export interface MetricSums {
 /** One arm's (one version's) sums. */
 export interface ArmSums {
   requests: number;
+  /** Requests since the step began. */
+  stepRequests: number;
   /** Distinct users (the OpenAI `user` field, else the key) since the step began. */
   stepUnits: number;
   errors: MetricSums;
@@ -34,6 +37,8 @@ export interface ArmQuery {
   stepSince: number;
   /** The score whose value is the primary metric. */
   primary: string;
+  /** Error codes that count as errors beside any 5xx: failures the version, not the caller, caused. */
+  errorCodes?: string[];
 }
 
 const empty = (): MetricSums => ({ n: 0, sum: 0, sumOfSquares: 0 });
@@ -54,6 +59,7 @@ export async function measureArms(
       version,
       {
         requests: 0,
+        stepRequests: 0,
         stepUnits: 0,
         errors: empty(),
         latency: empty(),
@@ -63,6 +69,7 @@ export async function measureArms(
     ]),
   );
   const versions = sql.join(query.versions);
+  const codes = sql.join(query.errorCodes?.length ? query.errorCodes : ['']);
   const traces = await sql<{
     version: string;
     requests: unknown;
@@ -70,7 +77,7 @@ export async function measureArms(
     latency: unknown;
     latency_squares: unknown;
   }>`select version, count(*) as requests,
-      sum(case when status >= 500 then 1 else 0 end) as errors,
+      sum(case when status >= 500 or error_code in (${codes}) then 1 else 0 end) as errors,
       sum(latency_ms / 1000.0) as latency, sum((latency_ms / 1000.0) * (latency_ms / 1000.0)) as latency_squares
     from traces
     where source = 'service' and task = ${query.task} and label = ${query.label}
@@ -80,15 +87,19 @@ export async function measureArms(
     const arm = arms[row.version];
     arm.requests = Number(row.requests);
     arm.errors = sums(row.requests, row.errors, row.errors);
+    arm.checkFailures = sums(row.requests, 0, 0); // until its guard scores say otherwise
     arm.latency = sums(row.requests, row.latency, row.latency_squares);
   }
-  const units = await sql<{ version: string; units: unknown }>`select version,
-      count(distinct coalesce(end_user, key_id, id)) as units
+  const units = await sql<{ version: string; units: unknown; requests: unknown }>`select version,
+      count(distinct coalesce(end_user, key_id, id)) as units, count(*) as requests
     from traces
     where source = 'service' and task = ${query.task} and label = ${query.label}
       and version in (${versions}) and at >= ${query.stepSince}
     group by version`.execute(database);
-  for (const row of units.rows) arms[row.version].stepUnits = Number(row.units);
+  for (const row of units.rows) {
+    arms[row.version].stepUnits = Number(row.units);
+    arms[row.version].stepRequests = Number(row.requests);
+  }
   const checks = await sql<{ version: string; n: unknown; failures: unknown }>`select version,
       count(*) as n, sum(1 - passed) as failures
     from (select version, trace_id, min(value) as passed from scores
@@ -96,7 +107,9 @@ export async function measureArms(
         and version in (${versions}) and trace_at >= ${query.since}
       group by version, trace_id) as checked
     group by version`.execute(database);
-  for (const row of checks.rows) arms[row.version].checkFailures = sums(row.n, row.failures, row.failures);
+  // out of every request: one without a guard score passed no check and failed none
+  for (const row of checks.rows)
+    arms[row.version].checkFailures = sums(arms[row.version].requests, row.failures, row.failures);
   // one value per trace (the mean of its scores of that name): a trace scored many times, by a client
   // repeating its feedback, counts once
   const primary = await sql<{ version: string; n: unknown; total: unknown; squares: unknown }>`select version,

@@ -184,6 +184,8 @@ export function experimentConformance(name: string, open: () => Promise<Registry
         trace('c6', control, { source: 'eval' }), // not served traffic
         trace('t1', treatment, { user: 'u3' }),
         trace('t2', treatment, { user: null, keyId: 'key-9' }),
+        trace('t3', treatment, { user: 'u3', status: 422, errorCode: 'GUARD_OUTPUT_REFUSED' }),
+        trace('t4', treatment, { user: 'u4', status: 400, errorCode: 'INVALID_BODY' }), // the caller's
       ]);
       for (const [traceId, name, value, source] of [
         ['c1', 'helpful', true, 'feedback'],
@@ -203,17 +205,21 @@ export function experimentConformance(name: string, open: () => Promise<Registry
         since: 200,
         stepSince: 1_000,
         primary: 'helpful',
+        errorCodes: ['GUARD_OUTPUT_REFUSED'],
       });
-      expect(arms[control]).toMatchObject({ requests: 3, stepUnits: 1 });
+      expect(arms[control]).toMatchObject({ requests: 3, stepRequests: 2, stepUnits: 1 });
       expect(arms[control].errors).toEqual({ n: 3, sum: 1, sumOfSquares: 1 });
       expect(arms[control].latency.sum).toBeCloseTo(0.7, 9);
       expect(arms[control].latency.sumOfSquares).toBeCloseTo(0.04 + 0.16 + 0.01, 9);
       expect(arms[control].primary).toEqual({ n: 2, sum: 0.5, sumOfSquares: 0.25 });
-      expect(arms[control].checkFailures.n).toBe(0);
-      expect(arms[treatment]).toMatchObject({ requests: 2, stepUnits: 2 });
+      // an arm without guards failed none of its requests' checks (not: has no data)
+      expect(arms[control].checkFailures).toEqual({ n: 3, sum: 0, sumOfSquares: 0 });
+      expect(arms[treatment]).toMatchObject({ requests: 4, stepRequests: 4, stepUnits: 3 });
       expect(arms[treatment].primary).toEqual({ n: 2, sum: 2, sumOfSquares: 2 });
-      // t1 failed one of its checks, t2 none
-      expect(arms[treatment].checkFailures).toEqual({ n: 2, sum: 1, sumOfSquares: 1 });
+      // t1 failed one of its checks, t2 none, t3 and t4 had none
+      expect(arms[treatment].checkFailures).toEqual({ n: 4, sum: 1, sumOfSquares: 1 });
+      // the guard's refusal is an error of the version; the caller's bad request is not
+      expect(arms[treatment].errors).toEqual({ n: 4, sum: 1, sumOfSquares: 1 });
     });
   });
 }

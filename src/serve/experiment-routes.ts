@@ -9,7 +9,8 @@ import {
   stopExperiment,
   unknownPrimaryWarning,
 } from '../experiments/index.js';
-import type { Registry, Scope } from '../registry/index.js';
+import type { PromptVersion, Registry, Scope } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import { actorOfKey } from './auth.js';
 import { readBody } from './request-body.js';
 import { parseQuery } from './request-query.js';
@@ -23,6 +24,8 @@ export function experimentRoutes(
     registry: Registry;
     scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv>;
     onChanged: (task: string) => void;
+    /** Why this service could not serve a version (its backends, its judge), or undefined. */
+    whyNotServed: (version: PromptVersion, spec: TaskSpec) => string | undefined;
   },
 ): void {
   const { registry, scope } = options;
@@ -46,6 +49,7 @@ export function experimentRoutes(
       reason,
       config,
       actor: actorOfKey(context),
+      whyNotServed: options.whyNotServed,
     });
     options.onChanged(task);
     const warning = await unknownPrimaryWarning(registry, task, config.primary);

@@ -13,3 +13,4 @@ export { ServiceError, statusOf, errorResponse } from './errors.js';
 export { openApiDocument } from './openapi.js';
 export { dashboardDirectory } from './web-assets.js';
 export { runReportHtml } from './run-report.js';
+export { whySpecNotServed } from './version-fit.js';

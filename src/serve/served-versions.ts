@@ -76,7 +76,12 @@ export class ServedVersions {
    * `production` (or `latest`) for a bare task name; null for a version named by number or id. When the
    * label has an experiment running, `unit` (the request's user or key) picks its arm.
    */
-  async resolveNamed(name: string, unit?: string): Promise<ServedResolution> {
+  async resolveNamed(
+    name: string,
+    unit?: string,
+    /** Told the arm's version before it is loaded, so a request it cannot serve still counts against it. */
+    onArm?: (pick: { task: string; version: string; label: string | null; arm: ServedArm }) => void,
+  ): Promise<ServedResolution> {
     const reference = await this.reference(name);
     const experiment = reference.experiment;
     if (!experiment) return { served: this.versions.get(reference.id)!, label: reference.label };
@@ -89,6 +94,12 @@ export class ServedVersions {
       unit ?? crypto.randomUUID(),
     ) as ServedArm['arm'];
     const id = arm === 'control' ? experiment.control : experiment.treatment;
+    onArm?.({
+      task: reference.task,
+      version: id,
+      label: reference.label,
+      arm: { experiment: experiment.id, arm },
+    });
     if (!this.versions.has(id)) await this.remember(await this.registry.resolveVersion(reference.task, id));
     return {
       served: this.versions.get(id)!,

@@ -11,6 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedModel } from '../../test/scripted-model.js';
 import { seededRandom } from '../engine/index.js';
+import { startExperiment } from '../experiments/index.js';
 import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/spec.js';
 import { listen, type RunningServer } from './listen.js';
@@ -111,6 +112,30 @@ describe('experiments through the service', () => {
       primary: 'helpful',
     });
     expect(notAdmin.status).toBe(403);
+    const unknownTask = await request('/v1/experiments', admin, {
+      task: 'nosuch',
+      treatment: 2,
+      primary: 'helpful',
+    });
+    expect([unknownTask.status, unknownTask.body.error.code]).toEqual([404, 'REGISTRY_NO_TASK']);
+    const step = (weight: number) => ({ weight, minimumDurationMs: 0, minimumRequests: 0 });
+    for (const schedule of [[step(0.5), step(0.1)], [step(1)]]) {
+      const bad = await request('/v1/experiments', admin, {
+        task: 'greet',
+        treatment: 2,
+        primary: 'helpful',
+        schedule,
+      });
+      expect(bad.status).toBe(400);
+    }
+    await registry.scores.setConfig({ name: 'mood', kind: 'categorical', categories: ['good', 'bad'] });
+    const categorical = await request('/v1/experiments', admin, {
+      task: 'greet',
+      treatment: 2,
+      primary: 'mood',
+    });
+    expect([categorical.status, categorical.body.error.code]).toEqual([400, 'EXPERIMENT_BAD_CONFIG']);
+    expect(await registry.experiments.list({ task: 'greet' })).toEqual([]);
   });
 
   it('promotes a treatment users like better (45% against 30%), sticky per user, with its statistics in the label history', async () => {
@@ -219,6 +244,101 @@ describe('experiments through the service', () => {
     expect((await registry.resolveVersion('greet', 'production')).id).toBe(versions.B);
     const after = await traffic(20, 0, 300);
     expect(new Set(after.map((entry) => entry.version))).toEqual(new Set([versions.B]));
+  }, 120_000);
+
+  it('rolls back a treatment whose guard refuses its answers, though the control has no guard', async () => {
+    // version D's spec refuses every answer shorter than 100 characters (all of them): 422s, not 5xx
+    const strict = taskSpec.parse({
+      name: 'greet',
+      prompt: { template: '{{input}}' },
+      guards: { output: [{ validator: 'length', minCharacters: 100, onFail: 'exception' }] },
+    });
+    const { version } = await registry.pushVersion({
+      task: 'greet',
+      kind: 'hard',
+      content: { template: 'D: {{input}}' },
+      spec: strict,
+      actor,
+    });
+    await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+    const started = await request('/v1/experiments', admin, {
+      task: 'greet',
+      treatment: version.number,
+      primary: 'helpful',
+      minimumPerArm: 30,
+      schedule: [
+        { weight: 0.1, minimumDurationMs: 0, minimumRequests: 20 },
+        { weight: 0.5, minimumDurationMs: 0, minimumRequests: 20 },
+      ],
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    let status = 'running';
+    let sent = 0;
+    const refusals = new Set<number>();
+    while (status === 'running' && sent < 2000) {
+      for (const entry of await traffic(50, sent, 300, () => true))
+        if (entry.version === version.id) refusals.add(entry.status);
+      sent += 50;
+      const look = await request(`/v1/experiments/${id}/look`, admin, {});
+      status = look.body.experiment.status;
+      if (status !== 'running')
+        expect(look.body.reason).toMatch(/^guardrail (errors|check-failures) is higher/);
+    }
+    expect(refusals).toEqual(new Set([422]));
+    expect(status).toBe('rolled-back');
+    expect((await registry.resolveVersion('greet', 'production')).id).toBe(versions.B);
+  }, 120_000);
+
+  it('refuses to test a version the service cannot serve, and counts its failures against it if started elsewhere', async () => {
+    const custom = taskSpec.parse({
+      name: 'greet',
+      prompt: { template: '{{input}}' },
+      guards: { output: [{ validator: 'custom', module: './check.js', onFail: 'exception' }] },
+    });
+    const { version } = await registry.pushVersion({
+      task: 'greet',
+      kind: 'hard',
+      content: { template: 'E: {{input}}' },
+      spec: custom,
+      actor,
+    });
+    await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+    const refused = await request('/v1/experiments', admin, {
+      task: 'greet',
+      treatment: version.number,
+      primary: 'helpful',
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'EXPERIMENT_TREATMENT_NOT_SERVED']);
+    expect(refused.body.error.message).toMatch(/cannot be served: .*custom/);
+    // started by something that did not check (an older release): its unserved requests are its errors
+    const { id } = await startExperiment(registry, {
+      task: 'greet',
+      treatment: String(version.number),
+      config: {
+        primary: 'helpful',
+        guardrails: ['errors'],
+        minimumPerArm: 30,
+        schedule: [{ weight: 0.2, minimumDurationMs: 0, minimumRequests: 20 }],
+      },
+      actor,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the service resolves labels again after 1 s
+    let status = 'running';
+    let sent = 0;
+    while (status === 'running' && sent < 2000) {
+      await traffic(50, sent, 300, () => true);
+      sent += 50;
+      const look = await request(`/v1/experiments/${id}/look`, admin, {});
+      status = look.body.experiment.status;
+    }
+    expect(status).toBe('rolled-back');
+    const traces = await registry.traces.list({ task: 'greet', version: version.id }, { limit: 5 });
+    expect(traces.data[0]).toMatchObject({
+      status: 400,
+      errorCode: 'GUARD_CUSTOM_NOT_SERVED',
+      label: 'production',
+    });
   }, 120_000);
 
   it('stops an experiment when someone moves its label by hand', async () => {

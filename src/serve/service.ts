@@ -238,9 +238,14 @@ export function createService(options: ServiceOptions): Service {
     // an experiment's unit: the end user when the request names one, else the key
     const unit = context.get('trace')?.user ?? accessKeyOf(context)?.id;
     try {
-      const resolved = await versions.resolveNamed(name, unit ?? undefined);
-      if (resolved.arm) context.set('arm', `${resolved.arm.experiment}:${resolved.arm.arm}`);
-      return resolved;
+      // the arm's version is the trace's before it is loaded: a treatment that cannot be served is its error
+      return await versions.resolveNamed(name, unit ?? undefined, (pick) => {
+        context.set('arm', `${pick.arm.experiment}:${pick.arm.arm}`);
+        context.set('task', pick.task);
+        context.set('version', pick.version);
+        const trace = context.get('trace');
+        if (trace) trace.label = pick.label;
+      });
     } catch (error) {
       if (NotFoundError.isInstance(error)) {
         const { task } = parseModelName(name); // it parsed: resolving is what failed
@@ -484,7 +489,16 @@ export function createService(options: ServiceOptions): Service {
   runRoutes(app, { registry, scope });
   libraryRoutes(app, { registry, scope, onLabelMoved: (task) => versions.forget(task) });
   reviewRoutes(app, { registry, scope });
-  experimentRoutes(app, { registry, scope, onChanged: (task) => versions.forget(task) });
+  experimentRoutes(app, {
+    registry,
+    scope,
+    onChanged: (task) => versions.forget(task),
+    whyNotServed: (version, spec) =>
+      whyNotServed(version, backends) ??
+      (runsAnything(backends)
+        ? whySpecNotServed(spec, { judge: options.guardJudge !== undefined })
+        : undefined),
+  });
   jobRoutes(app, { registry, scope });
   const jobs =
     options.jobs &&

@@ -27,6 +27,7 @@ import { choice, numberOption, repeatedOption } from '../options.js';
 import { isoSeconds as time } from '../iso-seconds.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 import { ValidationError } from '../../errors/index.js';
+import { whySpecNotServed } from '../../serve/index.js';
 import { textColumns } from '../text-columns.js';
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
@@ -36,16 +37,24 @@ const print = (text: string) => process.stdout.write(`${text}\n`);
 /** `1,5,25,50` (percent) into schedule steps held `duration` and `requests` each. */
 function scheduleOption(text: string, duration: number, requests: number) {
   const weights = text.split(',').map((part) => Number(part.trim()) / 100);
-  if (weights.length === 0 || weights.some((weight) => !(weight > 0 && weight <= 1)))
+  const rising = weights.every((weight, index) => index === 0 || weight > weights[index - 1]);
+  if (weights.length === 0 || weights.some((weight) => !(weight > 0 && weight < 1)) || !rising)
     throw new ValidationError(`--schedule is "${text}"`, {
       code: 'CLI_INVALID_OPTION',
-      hint: 'Give the treatment’s percentages in order, each above 0 and at most 100, e.g. 1,5,25,50.',
+      hint: 'Give the treatment’s percentages rising, each above 0 and below 100 (100% is the promotion), e.g. 1,5,25,50.',
     });
   return weights.map((weight) => ({ weight, minimumDurationMs: duration, minimumRequests: requests }));
 }
 
-function testLine(name: string, test: TestSummary): string {
-  return `  ${name.padEnd(16)} difference ${test.difference >= 0 ? '+' : ''}${test.difference.toFixed(4)}  interval [${bound(test.interval[0], '-∞')}, ${bound(test.interval[1], '∞')}]  p ${test.pValue.toFixed(4)}  ${test.decision}`;
+/** A guardrail is higher-is-worse: the test's "treatment-better" (higher) is the treatment worse. */
+const guardrailDecisions: Record<string, string> = {
+  'treatment-better': 'higher in the treatment: worse',
+  'treatment-worse': 'lower in the treatment: better',
+};
+
+function testLine(name: string, test: TestSummary, guardrail = false): string {
+  const decision = (guardrail && guardrailDecisions[test.decision]) || test.decision;
+  return `  ${name.padEnd(16)} difference ${test.difference >= 0 ? '+' : ''}${test.difference.toFixed(4)}  interval [${bound(test.interval[0], '-∞')}, ${bound(test.interval[1], '∞')}]  p ${test.pValue.toFixed(4)}  ${decision}`;
 }
 
 /** Prints an experiment, the statistics a look would decide on now, and its last events. */
@@ -77,17 +86,22 @@ async function printStatus(registry: Registry, experiment: ExperimentRecord, eve
     for (const arm of ['control', 'treatment'] as const) {
       const entry = statistics.arms[arm];
       const guardrails = Object.entries(entry.guardrails)
-        .map(([metric, value]) => `${metric} ${value.mean.toFixed(4)}`)
+        .map(([metric, value]) => `${metric} ${value.n ? value.mean.toFixed(4) : '–'}`)
         .join('  ');
+      // this step's requests and users (the step's minimum counts the first, the sample-ratio check the second)
+      const step =
+        entry.stepRequests === undefined
+          ? ''
+          : ` (this step ${entry.stepRequests} from ${entry.stepUnits} users)`;
       print(
-        `    ${arm.padEnd(10)} ${name(entry.version).padEnd(12)} ${String(entry.requests).padStart(7)} requests  primary ${entry.primary.n ? entry.primary.mean.toFixed(4) : '–'} (n=${entry.primary.n})  ${guardrails}`,
+        `    ${arm.padEnd(10)} ${name(entry.version).padEnd(12)} ${String(entry.requests).padStart(7)} requests${step}  primary ${entry.primary.n ? entry.primary.mean.toFixed(4) : '–'} (n=${entry.primary.n})  ${guardrails}`,
       );
     }
     print('  always-valid tests (mSPRT):');
     print(testLine('primary', statistics.primary));
-    for (const [metric, test] of Object.entries(statistics.guardrails)) print(testLine(metric, test));
+    for (const [metric, test] of Object.entries(statistics.guardrails)) print(testLine(metric, test, true));
     print(
-      `  sample ratio: chi-square ${statistics.sampleRatio.chiSquare.toFixed(2)}, p ${statistics.sampleRatio.pValue.toFixed(4)}${statistics.sampleRatio.mismatch ? '  MISMATCH' : ''}`,
+      `  sample ratio of this step's users: chi-square ${statistics.sampleRatio.chiSquare.toFixed(2)}, p ${statistics.sampleRatio.pValue.toFixed(4)}${statistics.sampleRatio.mismatch ? '  MISMATCH (below 0.001: the split cannot be trusted)' : ' (a mismatch is p below 0.001)'}`,
     );
   }
   const steps = events.filter((event) => event.action !== 'hold').slice(-10);
@@ -164,6 +178,8 @@ const start = defineCommand({
         config,
         actor,
         reason: args.reason,
+        // what no service serves (a custom validator, inputs bounded in tokens); a service checks the rest
+        whyNotServed: (_version, spec) => whySpecNotServed(spec, { judge: true }),
       });
       const warning = await unknownPrimaryWarning(registry, args.task, args.primary);
       if (warning) process.stderr.write(`warning: ${warning}\n`);
