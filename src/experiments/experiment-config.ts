@@ -19,8 +19,7 @@ export const promotionRules = ['better', 'no-harm'] as const;
 /** One step of a canary's schedule: the treatment's share, held at least this long and this many requests. */
 export const canaryStepSchema = z
   .object({
-    // 100% is the promotion, not a step: a step must leave the control traffic to compare with
-    weight: z.number().gt(0).lt(1, { error: "a step's share is below 1 (100% is the promotion)" }),
+    weight: z.number().gt(0).max(1),
     minimumDurationMs: z.number().int().min(0),
     minimumRequests: z.number().int().min(0),
   })
@@ -31,19 +30,8 @@ export const experimentConfigSchema = z
   .object({
     /** The score (by name: feedback, an online evaluator, review) whose mean is the primary metric. */
     primary: z.string().min(1).max(200),
-    guardrails: z
-      .array(z.enum(guardrailMetrics))
-      .refine((names) => new Set(names).size === names.length, { error: 'a guardrail is named twice' })
-      .default([...guardrailMetrics]),
-    // rising shares only: a unit moved to the treatment stays there (a falling step would move it back)
-    schedule: z
-      .array(canaryStepSchema)
-      .min(1)
-      .max(20)
-      .refine((steps) => steps.every((step, index) => index === 0 || step.weight > steps[index - 1].weight), {
-        error: "the schedule's shares must rise from step to step",
-      })
-      .default(defaultSchedule),
+    guardrails: z.array(z.enum(guardrailMetrics)).default([...guardrailMetrics]),
+    schedule: z.array(canaryStepSchema).min(1).max(20).default(defaultSchedule),
     promoteWhen: z.enum(promotionRules).default('better'),
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /** The mixture's standard deviation over effect sizes of the primary metric, on its scale. */
@@ -58,6 +46,21 @@ export const experimentConfigSchema = z
     holdRecordMs: z.number().int().min(0).default(60_000),
   })
   .strict();
+
+/**
+ * What a new experiment's configuration must also be (a stored one is read as it was written, so an
+ * experiment started by an older release still runs): shares that rise, since a falling step would move
+ * users back to the control, each below 1, since 100% is the promotion and a step must leave control
+ * traffic to compare with; each guardrail named once. Undefined when it is, else why not.
+ */
+export function newConfigProblem(config: ExperimentConfig): string | undefined {
+  const weights = config.schedule.map((step) => step.weight);
+  if (weights.some((weight) => weight >= 1)) return "a step's share is below 1 (100% is the promotion)";
+  if (weights.some((weight, index) => index > 0 && weight <= weights[index - 1]))
+    return "the schedule's shares must rise from step to step";
+  if (new Set(config.guardrails).size !== config.guardrails.length) return 'a guardrail is named twice';
+  return undefined;
+}
 
 /** A stored experiment's configuration. */
 export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;

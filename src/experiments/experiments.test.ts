@@ -12,7 +12,7 @@ import { armOf, unitPosition } from './assignment.js';
 import { canaryDecision, startCanary, type ArmMetrics, type CanaryStep } from './canary.js';
 import { chiSquaredSurvival } from '../observe/index.js';
 import { sampleRatioCheck } from './sample-ratio.js';
-import { experimentConfigSchema } from './experiment-config.js';
+import { experimentConfigSchema, newConfigProblem } from './experiment-config.js';
 import { addObservation, emptyMoments, sequentialTest, type Moments } from './sequential-test.js';
 
 describe('assignment', () => {
@@ -190,20 +190,16 @@ describe('canary rollouts', () => {
     expect(canaryDecision(state(120), quiet, quiet, 7_200_000, { schedule: step }).action).toBe('advance');
   });
 
-  it('refuses schedules whose shares fall or reach 100%, and a guardrail named twice', () => {
-    const parse = (config: object) => experimentConfigSchema.safeParse({ primary: 'helpful', ...config });
+  it('refuses new schedules whose shares fall or reach 100%, and a guardrail named twice; reads stored ones', () => {
+    const problem = (config: object) =>
+      newConfigProblem(experimentConfigSchema.parse({ primary: 'helpful', ...config }));
     const steps = (...weights: number[]) =>
       weights.map((weight) => ({ weight, minimumDurationMs: 0, minimumRequests: 0 }));
-    expect(parse({ schedule: steps(0.05, 0.25) }).success).toBe(true);
-    expect(parse({ schedule: steps(0.5, 0.1) }).error?.issues[0].message).toBe(
-      "the schedule's shares must rise from step to step",
-    );
-    expect(parse({ schedule: steps(1) }).error?.issues[0].message).toBe(
-      "a step's share is below 1 (100% is the promotion)",
-    );
-    expect(parse({ guardrails: ['errors', 'errors'] }).error?.issues[0].message).toBe(
-      'a guardrail is named twice',
-    );
+    expect(problem({ schedule: steps(0.05, 0.25) })).toBeUndefined();
+    expect(problem({ schedule: steps(0.5, 0.1) })).toBe("the schedule's shares must rise from step to step");
+    expect(problem({ schedule: steps(0.5, 0.5) })).toBe("the schedule's shares must rise from step to step");
+    expect(problem({ schedule: steps(1) })).toBe("a step's share is below 1 (100% is the promotion)");
+    expect(problem({ guardrails: ['errors', 'errors'] })).toBe('a guardrail is named twice');
   });
 
   it('holds a no-harm canary at its last step while its primary metric has too few observations', () => {

@@ -27,6 +27,7 @@ export {
 export {
   canaryStepSchema,
   experimentConfigSchema,
+  newConfigProblem,
   promotionRules,
   guardrailMetrics,
   type ExperimentConfig,

@@ -31,6 +31,7 @@ import {
 } from './canary.js';
 import {
   experimentConfigSchema,
+  newConfigProblem,
   type ExperimentConfig,
   type ExperimentConfigInput,
 } from './experiment-config.js';
@@ -107,6 +108,12 @@ export async function startExperiment(
     code: 'EXPERIMENT_BAD_CONFIG',
     hint: 'Name the primary score; shares rise from step to step, each in (0, 1); durations and counts are whole and non-negative.',
   });
+  const problem = newConfigProblem(config);
+  if (problem)
+    throw new ValidationError(`the experiment: ${problem}`, {
+      code: 'EXPERIMENT_BAD_CONFIG',
+      hint: 'Give the treatment rising shares below 1, e.g. 0.01, 0.05, 0.25, 0.5 (the promotion takes it to 1).',
+    });
   await registry.getTask(input.task); // an unknown task is that, not a label that is not set
   const scored = await registry.scores.getConfig(config.primary);
   if (scored?.kind === 'categorical')
