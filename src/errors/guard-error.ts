@@ -22,6 +22,8 @@ export class GuardError extends PromptuneError {
   readonly checks: readonly object[];
   /** Tokens the model calls spent before the refusal (absent for inputs: no call was made). */
   readonly usage: { inputTokens: number; outputTokens: number } | undefined;
+  /** The refused answer (outputs only), for the trace that keeps what the model said. */
+  readonly output: string | undefined;
 
   constructor(
     message: string,
@@ -30,6 +32,7 @@ export class GuardError extends PromptuneError {
       failures?: GuardFailure[];
       checks?: readonly object[];
       usage?: { inputTokens: number; outputTokens: number };
+      output?: string;
     },
   ) {
     super(message, options);
@@ -37,6 +40,7 @@ export class GuardError extends PromptuneError {
     this.failures = options.failures ?? [];
     this.checks = options.checks ?? [];
     this.usage = options.usage;
+    this.output = options.output;
   }
 
   /** True for a GuardError (or a subclass), even one from another copy of the package. */

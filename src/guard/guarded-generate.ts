@@ -28,6 +28,7 @@ export function guardRefusal(
   outcomes: CheckOutcome[],
   refused: CheckOutcome,
   usage?: { inputTokens: number; outputTokens: number },
+  output?: string,
 ): GuardError {
   const failures = describeFailures([refused]);
   return new GuardError(`the ${stage} failed the ${refused.validator} guard: ${failures[0].reason}`, {
@@ -40,6 +41,7 @@ export function guardRefusal(
     failures,
     checks: outcomes,
     usage,
+    output,
   });
 }
 
@@ -137,7 +139,7 @@ export async function guardedGenerate(
     });
     outcomes.push(...checked.outcomes);
     if (checked.refused)
-      throw guardRefusal('output', outcomes, checked.refused, { inputTokens, outputTokens });
+      throw guardRefusal('output', outcomes, checked.refused, { inputTokens, outputTokens }, answer);
     if (checked.reask.length > 0 && !checked.refrained && attempt < guards.maxReasks) {
       prompt = reaskPrompt(prompt, answer, checked.reask);
       continue;
@@ -150,6 +152,10 @@ export async function guardedGenerate(
       inputTokens: { ...result.usage.inputTokens, total: inputTokens },
       outputTokens: { ...result.usage.outputTokens, total: outputTokens },
     };
-    return withChecks({ ...result, usage }, checked.text, attempt + 1);
+    // an answer replaced by the refrain text finishes as a content filter's, as a refrained input does
+    const finishReason = checked.refrained
+      ? { unified: 'content-filter' as const, raw: 'refrain' }
+      : result.finishReason;
+    return withChecks({ ...result, usage, finishReason }, checked.text, attempt + 1);
   }
 }

@@ -130,6 +130,14 @@ const hints = {
 };
 
 /**
+ * OpenAI's finish_reason for the AI SDK's: `length`, `content_filter` (a guard stopped or withheld the
+ * answer: a client must tell a cut answer from a whole one), else `stop`.
+ */
+function openAiFinish(reason: string): 'length' | 'content_filter' | 'stop' {
+  if (reason === 'length') return 'length';
+  return reason === 'content-filter' ? 'content_filter' : 'stop';
+}
+/**
  * A Hono app serving OpenAI's chat and text completion routes over `models`: a table (name -> model)
  * or a ModelSource.
  */
@@ -230,7 +238,7 @@ export function openAiRoutes(
                 text: streamed,
                 request: body,
               });
-              const reason = part.finishReason.unified === 'length' ? 'length' : 'stop';
+              const reason = openAiFinish(part.finishReason.unified);
               const last = chunk([
                 kind === 'chat'
                   ? { index: 0, delta: deltas > 0 ? {} : { role: 'assistant' }, finish_reason: reason }
@@ -254,7 +262,7 @@ export function openAiRoutes(
     }
     const result = await model.doGenerate(options);
     const answer = answerText(result.content);
-    const reason = result.finishReason.unified === 'length' ? 'length' : 'stop';
+    const reason = openAiFinish(result.finishReason.unified);
     const input = result.usage.inputTokens.total ?? 0;
     const output = result.usage.outputTokens.total ?? 0;
     if (trace) {

@@ -174,7 +174,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
           requestBody: body(typedRunRequest),
           responses: {
             200: served(
-              '{ task, version, output, text, usage }; output is null and refrained true when an input guard answered with its refrain text',
+              '{ task, version, output, text, usage }; output is null and refrained true when an input or output guard answered with its refrain text',
             ),
             ...errors(400, 401, 403, 404, 413, 422, 429, 500, 502, 503),
           },

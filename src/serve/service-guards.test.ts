@@ -29,6 +29,7 @@ const contactSchema = {
 /** Scripted answers: broken JSON first, the right object once re-asked; 'forbidden' for the strict task. */
 const backend = new ScriptedStreamingModel('scripted-guarded', (prompt) => {
   if (prompt.startsWith('STRICT')) return 'this answer is forbidden here';
+  if (prompt.startsWith('DECLINE')) return "I'm sorry, but I can't help with that.";
   if (prompt.startsWith('CHATTY')) return 'Write to ada@example.com or call +44 20 7946 0958 today, thanks!';
   return prompt.includes('not accepted') ? '{"name": "Ada", "email": "[EMAIL]"}' : 'Sure: {"name": "Ada"';
 });
@@ -115,6 +116,13 @@ beforeAll(async () => {
       input: [{ validator: 'banned', phrases: ['password'], onFail: 'refrain' }],
       refrain: 'I cannot answer that.',
     },
+  });
+  await register({
+    name: 'declines',
+    output: { kind: 'json', schema: contactSchema },
+    prompt: { template: 'DECLINE {{input}}' },
+    metrics: [{ name: 'json' }],
+    guards: { output: [{ validator: 'refusal', onFail: 'refrain' }], refrain: 'No answer.' },
   });
   await register({
     name: 'story-guarded',
@@ -216,7 +224,14 @@ describe('guards in the service', () => {
     expect(body.error.code).toBe('GUARD_OUTPUT_REFUSED');
     const request = run.headers.get('x-request-id');
     const trace = await storedTrace(`request-${request}`);
-    expect(trace).toMatchObject({ status: 422, errorCode: 'GUARD_OUTPUT_REFUSED' });
+    // the refused answer was generated: the trace keeps what the model said and the tokens it cost
+    expect(trace).toMatchObject({
+      status: 422,
+      errorCode: 'GUARD_OUTPUT_REFUSED',
+      output: 'this answer is forbidden here',
+      inputTokens: 10,
+      outputTokens: 1,
+    });
     expect(trace.checks).toEqual([expect.objectContaining({ validator: 'banned', action: 'refused' })]);
   });
 
@@ -239,6 +254,30 @@ describe('guards in the service', () => {
     expect(run.status).toBe(200);
     expect(await run.json()).toMatchObject({ output: null, text: 'I cannot answer that.', refrained: true });
     expect(backend.calls).toBe(before);
+  });
+
+  it('answers a refrained output as the content filter did: content_filter, and no typed output on /run', async () => {
+    const completion = await chat(scriptedUrl, 'declines', 'x');
+    expect(completion.choices[0]).toMatchObject({
+      message: { content: 'No answer.' },
+      finish_reason: 'content_filter',
+    });
+    const stream = await client(scriptedUrl).chat.completions.create({
+      model: 'declines',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
+    const finishes: (string | null)[] = [];
+    for await (const chunk of stream) finishes.push(chunk.choices[0]?.finish_reason ?? null);
+    expect(finishes.at(-1)).toBe('content_filter');
+    // a JSON task: the refrain text is not read as its JSON output
+    const run = await fetch(`${scriptedUrl}/v1/tasks/declines/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: 'x' }),
+    });
+    expect(run.status).toBe(200);
+    expect(await run.json()).toMatchObject({ output: null, text: 'No answer.', refrained: true });
   });
 
   it('masks PII in a stream before it is sent', async () => {

@@ -441,7 +441,7 @@ export function createService(options: ServiceOptions): Service {
       id,
       task: served.spec.name,
       version: { id: served.version.id, number: served.version.number, kind: served.version.kind },
-      // a refrained input is answered with the refrain text, which need not be a typed output
+      // a refrained input or output is answered with the refrain text, which need not be a typed output
       output: result.refrained ? null : typedOutput(served.spec, result.text),
       text: result.text,
       ...(result.refrained && { refrained: true }),

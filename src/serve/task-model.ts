@@ -274,7 +274,8 @@ export async function runFields(
     inputTokens: result.usage.inputTokens.total ?? 0,
     outputTokens: result.usage.outputTokens.total ?? 0,
     finishReason: result.finishReason.unified,
-    refrained: false,
+    // an output guard answered with its refrain text instead of the model's
+    refrained: result.finishReason.unified === 'content-filter' && result.finishReason.raw === 'refrain',
     margin: engineMargin(result.providerMetadata),
   };
 }
