@@ -264,6 +264,21 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       )
       .waitFor();
     await screenshot(page, 'version-policy');
+
+    // a version that only adds a guard differs from the one before it: the diff reads the specs too
+    writeFileSync(
+      join(cwd, 'name-guarded.yaml'),
+      `${edited}\nguards:\n  output:\n    - { validator: banned, phrases: [dragon], onFail: filter }\n`,
+    );
+    cli(cwd, 'registry', 'push', '--task', join(cwd, 'name-guarded.yaml'));
+    const guarded = await versionNumbers(page);
+    await page.goto(`${url}/#/tasks/name?a=${newest}&b=${guarded}&v=${guarded}`);
+    const guardDiff = page.getByTestId('diff');
+    await guardDiff.getByText('guards').first().waitFor();
+    expect((await guardDiff.locator('ins').allInnerTexts()).join(' ')).toContain('dragon');
+    // and the version's panel shows what it serves with beside the prompt
+    await page.getByTestId('version').getByRole('heading', { name: 'guards' }).waitFor();
+    await screenshot(page, 'version-guards-diff');
   });
 
   it('opens an evaluation run and filters its examples to the failures', async () => {

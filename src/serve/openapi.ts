@@ -208,6 +208,15 @@ export function openApiDocument(limits: { maxTokens: number }) {
           },
         },
       },
+      '/v1/tasks/{name}/specs/{id}': {
+        get: {
+          summary:
+            "The task spec a version serves with (its specId): its guards, output, decoding and metrics beside the prompt",
+          security: bearer,
+          parameters: [name, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: json('A task spec'), ...errors(401, 403, 404, 429, 500) },
+        },
+      },
       '/v1/tasks/{name}/versions/{ref}': {
         get: {
           summary: 'One version by label, number or id prefix',

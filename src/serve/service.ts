@@ -379,6 +379,16 @@ export function createService(options: ServiceOptions): Service {
     const specOf = specReader(registry);
     return context.json({ data: await Promise.all(versions.map((version) => described(version, specOf))) });
   });
+  // the task spec a version serves with (its specId): guards, output, decoding beside its prompt
+  app.get('/v1/tasks/:name/specs/:id', scope('read'), async (context) => {
+    const spec = await registry.getSpec(context.req.param('id'));
+    if (spec.name !== context.req.param('name'))
+      throw new NotFoundError(`task ${context.req.param('name')} has no spec ${context.req.param('id')}`, {
+        code: 'REGISTRY_NO_SPEC',
+        hint: "A version's specId names the spec it serves with: GET /v1/tasks/{name}/versions/{ref}.",
+      });
+    return context.json(spec);
+  });
   // one version adds the audit policy's verdict per label it guards (read, not moved)
   app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) => {
     const version = await registry.resolveVersion(context.req.param('name'), context.req.param('ref'));

@@ -31,10 +31,20 @@ export interface Version {
   message: string;
   actor: string;
   createdAt: string;
+  /** The task spec it serves with (GET /v1/tasks/{task}/specs/{specId}). */
+  specId: string;
   /** Why the service showing it cannot run it (an adapter trained on other weights), when it cannot. */
   notServed?: string;
   /** For each label an audit policy guards, whether moving it here would pass (one version's read only). */
   auditPolicy?: PolicyVerdict[];
+}
+
+/** The parts of a task spec beside the prompt that change what a version answers. */
+export interface ServingSpec {
+  name: string;
+  output: { kind: string; labels?: string[]; schema?: unknown };
+  guards?: { input?: unknown[]; output?: unknown[]; maxReasks?: number; refrain?: string };
+  decoding?: unknown;
 }
 
 /** The audit policy gate's verdict on moving one label to a version, read without moving it. */

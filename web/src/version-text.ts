@@ -1,10 +1,11 @@
 // A version as text people read and diff: a hard prompt's system text, template, demos and generation
 // settings; a soft prompt's virtual tokens, initialization and training; a LoRA adapter's rank, alpha
 // and adapted projections; a prefix's positions and layers; a P-tuning encoder; a multitask prompt's
-// tasks and rank; with an adapter's size and its training in words (adapter-details.ts).
+// tasks and rank; with an adapter's size and its training in words (adapter-details.ts). With the spec
+// it serves with: its output, guards and decoding, which change what users get as much as the prompt.
 import { metadataSections, sizeText } from './adapter-details';
 import { text } from './format';
-import type { Version } from './types';
+import type { ServingSpec, Version } from './types';
 
 /** A version's method in a word or two, as the service names it: "hard prompt", "LoRA", "prefix", … */
 export function versionMethod(version: Pick<Version, 'kind' | 'method'>): string {
@@ -124,7 +125,21 @@ function multitaskShape(config: Record<string, unknown>, metadata: Record<string
 }
 
 /** The readable sections of a version, in order: [title, text]. */
-export function versionSections(version: Version): [string, string][] {
+export function versionSections(version: Version, spec?: ServingSpec): [string, string][] {
+  return [...promptSections(version), ...(spec ? specSections(spec) : [])];
+}
+
+/** The serving spec's parts beside the prompt: the output it is read as, its guards, its decoding. */
+export function specSections(spec: ServingSpec): [string, string][] {
+  const sections: [string, string][] = [['output', JSON.stringify(spec.output, null, 2)]];
+  const guards = spec.guards;
+  if (guards && ((guards.input?.length ?? 0) > 0 || (guards.output?.length ?? 0) > 0))
+    sections.push(['guards', JSON.stringify(guards, null, 2)]);
+  if (spec.decoding) sections.push(['decoding', JSON.stringify(spec.decoding, null, 2)]);
+  return sections;
+}
+
+function promptSections(version: Version): [string, string][] {
   const content = version.content;
   if (version.kind === 'soft') {
     const config = (content.adapterConfig ?? {}) as Record<string, unknown>;

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { api, ApiError } from '../api';
 import { DatasetVersions } from '../components/dataset-versions';
-import { SectionDiffView } from '../components/diff-view';
+import { VersionDiff } from '../components/version-diff';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { time } from '../format';
 import { trainingTestScore } from '../components/version-scores';
@@ -11,7 +11,7 @@ import { href, navigate } from '../router';
 import { can, useSession } from '../session';
 import type { Dataset, LabelEvent, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
-import { methodDetail, versionMethod, versionSections } from '../version-text';
+import { methodDetail, versionMethod } from '../version-text';
 import { VersionView } from './version-view';
 
 function LabelPanel({
@@ -366,14 +366,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
           <LabelPanel task={name} detail={detail.data} versions={list} reload={reload} />
         </div>
       )}
-      {a && b && (
-        <section className="panel" data-testid="diff">
-          <h2>
-            v{a.number} → v{b.number}
-          </h2>
-          <SectionDiffView before={versionSections(a)} after={versionSections(b)} />
-        </section>
-      )}
+      {a && b && <VersionDiff a={a} b={b} />}
       {shown && <VersionView version={shown} versions={list} labels={detail.data.labels} />}
       <DatasetVersions task={name} />
       <Datasets task={name} />

@@ -6,6 +6,7 @@ import { VersionScores } from '../components/version-scores';
 import { href } from '../router';
 import { runScore } from '../run-score';
 import { useEffect, useRef } from 'react';
+import { useServingSpec } from '../serving-spec';
 import type { Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
 import { versionMethod, versionSections } from '../version-text';
@@ -96,6 +97,7 @@ export function VersionView({
   labels: TaskDetail['labels'];
 }) {
   const parent = versions.find((candidate) => candidate.id === version.parent);
+  const spec = useServingSpec(version);
   const run = version.run ?? {};
   // the recorded run that produced this version (an optimization or training pushed with --push): not an
   // audit of it, nor the loop iteration that registered it through its training
@@ -189,7 +191,7 @@ export function VersionView({
           </>
         )}
       </dl>
-      {versionSections(version).map(([title, body]) => (
+      {versionSections(version, spec).map(([title, body]) => (
         <div key={title} className="prompt-part">
           <h3>{title}</h3>
           <pre>{body || '–'}</pre>
