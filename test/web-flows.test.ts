@@ -353,11 +353,29 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.locator('[data-chart^="Always-valid p-values"] canvas').waitFor();
     await page.locator('[data-chart^="Primary metric"] canvas').waitFor();
     expect(await page.getByTestId('steps').locator('tbody tr').first().innerText()).toMatch(/start\s+50\.0%/);
+    // what a look would decide now, and how far the step is
+    await page
+      .getByTestId('experiment-reason')
+      .getByText(
+        /^Now: hold — step 1 \(50%\) has not met its minimums: \d+ s of 0 s, \d+ of 1000 treatment requests$/,
+      )
+      .waitFor();
     await screenshot(page, 'experiment');
+    // the task page says the label is split, and by what
+    await page.goto(`${url}/#/tasks/name`);
+    await page
+      .getByTestId('running-experiment')
+      .getByText(/% of its traffic goes to v\d+\. Moving or rolling back staging stops it\./)
+      .waitFor();
+    await screenshot(page, 'task-running-experiment');
+    await page.goto(`${url}/#/experiments/${experiment.id}`);
     await page.getByRole('button', { name: 'Stop experiment' }).waitFor();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Stop experiment' }).click();
     await page.getByTestId('experiment-reason').getByText('stopped from the dashboard').waitFor();
+    // the arms as they stood when it stopped, said so
+    await page.getByRole('heading', { name: /^Arms when it ended \(as of / }).waitFor();
+    await screenshot(page, 'experiment-stopped');
     await page.goto(`${url}/#/experiments`);
     await page.getByTestId('experiments').getByText('stopped', { exact: true }).waitFor();
     await screenshot(page, 'experiments');

@@ -404,6 +404,8 @@ export async function stopExperiment(
         `stopping an experiment on ${experiment.task}@${experiment.label} needs the admin scope`,
         { code: 'REGISTRY_PROTECTED_LABEL', hint: 'Use an admin key (or --admin on the command line).' },
       );
+    // the arms as they stood when it stopped, kept with the event (a stopped experiment's page reads them)
+    const { statistics } = await assessExperiment(registry, experiment);
     try {
       return await registry.experiments.apply(id, {
         revision: experiment.revision,
@@ -412,6 +414,7 @@ export async function stopExperiment(
         weight: 0,
         state: experiment.state,
         status: 'stopped',
+        statistics,
         actor: input.actor.name,
       });
     } catch (error) {

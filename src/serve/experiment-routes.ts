@@ -59,14 +59,21 @@ export function experimentRoutes(
   app.get('/v1/experiments/:id', scope('read'), async (context) => {
     const experiment = await registry.experiments.get(context.req.param('id'));
     const events = await registry.experiments.events(experiment.id);
-    // what a look would decide on now (stored looks are at most one a minute while it holds)
-    const now =
-      experiment.status === 'running' ? (await assessExperiment(registry, experiment)).statistics : undefined;
-    return context.json({ experiment, events, now });
+    // what a look would decide on now, and why (stored looks are at most one a minute while it holds)
+    if (experiment.status !== 'running') return context.json({ experiment, events });
+    const { statistics, decision } = await assessExperiment(registry, experiment);
+    return context.json({
+      experiment,
+      events,
+      now: statistics,
+      decision: { action: decision.action, reason: decision.reason },
+    });
   });
 
   app.post('/v1/experiments/:id/stop', scope('admin'), async (context) => {
-    const body = await readBody(context, experimentStopRequest, 'Send { "reason": "..." } (optional).');
+    const body = await readBody(context, experimentStopRequest, 'Send { "reason": "..." } (optional).', {
+      whenEmpty: {},
+    });
     const experiment = await stopExperiment(registry, context.req.param('id'), {
       actor: actorOfKey(context),
       reason: body.reason,

@@ -211,7 +211,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
       '/v1/tasks/{name}/specs/{id}': {
         get: {
           summary:
-            "The task spec a version serves with (its specId): its guards, output, decoding and metrics beside the prompt",
+            'The task spec a version serves with (its specId): its guards, output, decoding and metrics beside the prompt',
           security: bearer,
           parameters: [name, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: json('A task spec'), ...errors(401, 403, 404, 429, 500) },

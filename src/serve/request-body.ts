@@ -90,8 +90,12 @@ export async function readBody<Schema extends z.ZodType>(
   context: Context,
   schema: Schema,
   hint: string,
+  /** What an empty body stands for, where every field is optional (`{}`); without it, one is refused. */
+  options: { whenEmpty?: unknown } = {},
 ): Promise<z.output<Schema>> {
   const text = await context.req.text();
+  if (options.whenEmpty !== undefined && text.trim() === '')
+    return parseBody(schema, options.whenEmpty, hint);
   const value = parseJsonText(text, {
     where: 'request body',
     code: 'INVALID_JSON',

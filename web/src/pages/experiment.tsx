@@ -1,5 +1,6 @@
 // One experiment, refreshed every five seconds while it runs: the arms side by side (versions, share,
-// requests, the primary metric and each guardrail), what a look would decide now, and the test's state
+// requests, the primary metric and each guardrail), what a look would decide now and why (or, once it
+// ended, the arms as they stood then), and the test's state
 // over time from every stored look: the treatment's share, the difference in the primary metric with
 // its always-valid confidence sequence, and the always-valid p-values against alpha. An admin may stop it.
 import { useMemo, useState } from 'react';
@@ -16,14 +17,33 @@ import { Share } from './experiments';
 interface Detail {
   experiment: Experiment;
   events: ExperimentEvent[];
+  /** A running experiment's arms now, and what a look would decide on them. */
   now?: ExperimentStatistics;
+  decision?: { action: string; reason: string };
 }
+
+/** A guardrail is higher-is-worse: the test's "treatment-better" (higher) is the treatment doing worse. */
+const guardrailDecisions: Record<string, string> = {
+  'treatment-better': 'treatment worse',
+  'treatment-worse': 'treatment better',
+};
 
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
 const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(3));
 
-function TestRow({ name, test, alpha }: { name: string; test: ExperimentTest; alpha: number }) {
+function TestRow({
+  name,
+  test,
+  alpha,
+  guardrail = false,
+}: {
+  name: string;
+  test: ExperimentTest;
+  alpha: number;
+  guardrail?: boolean;
+}) {
   const decided = test.pValue < alpha;
+  const decision = (guardrail && guardrailDecisions[test.decision]) || test.decision;
   return (
     <tr>
       <td>{name}</td>
@@ -32,7 +52,13 @@ function TestRow({ name, test, alpha }: { name: string; test: ExperimentTest; al
         [{bound(test.interval[0], '−∞')}, {bound(test.interval[1], '∞')}]
       </td>
       <td className="number">{test.pValue.toFixed(4)}</td>
-      <td>{decided ? <Status value={test.decision} /> : <span className="muted">not yet</span>}</td>
+      <td>
+        {decided ? (
+          <Status value={decision} tone={decision.endsWith('worse') ? 'fail' : 'pass'} />
+        ) : (
+          <span className="muted">not yet</span>
+        )}
+      </td>
     </tr>
   );
 }
@@ -41,9 +67,11 @@ function TestRow({ name, test, alpha }: { name: string; test: ExperimentTest; al
 function History({
   looks,
   alpha,
+  running,
 }: {
   looks: { at: number; weight: number; statistics: ExperimentStatistics }[];
   alpha: number;
+  running: boolean;
 }) {
   const charts = useMemo(() => {
     const x = looks.map((look) => look.at / 1000);
@@ -64,7 +92,14 @@ function History({
     ];
     return { x, share, difference, pValues };
   }, [looks, alpha]);
-  if (looks.length < 2) return <p className="muted">The charts fill in as the experiment is looked at.</p>;
+  if (looks.length < 2)
+    return (
+      <p className="muted">
+        {running
+          ? 'The charts fill in as the experiment is looked at.'
+          : 'It ended before enough looks were stored to chart.'}
+      </p>
+    );
   return (
     <div className="charts">
       <LineChart
@@ -101,7 +136,8 @@ export function ExperimentPage({ id }: { id: string }) {
   const [error, setError] = useState<ApiError>();
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!detail.data) return <Loading />;
-  const { experiment, events, now } = detail.data;
+  const { experiment, events, now, decision } = detail.data;
+  const running = experiment.status === 'running';
   const numberOf = (version: string) => versions.data?.data.find((entry) => entry.id === version)?.number;
   const versionLink = (version: string) => (
     <a href={href(['tasks', experiment.task], { v: numberOf(version) })}>
@@ -115,6 +151,7 @@ export function ExperimentPage({ id }: { id: string }) {
     ...(now ? [{ at: Date.now(), weight: experiment.weight, statistics: now }] : []),
   ];
   const latest = looks.at(-1)?.statistics;
+  const latestAt = looks.at(-1)?.at;
   const stop = async () => {
     if (!window.confirm(`Stop ${experiment.id}? All traffic goes back to the control.`)) return;
     setError(undefined);
@@ -153,8 +190,13 @@ export function ExperimentPage({ id }: { id: string }) {
         .
       </p>
       <p className="reason" data-testid="experiment-reason">
-        {experiment.status === 'running' ? 'Latest look: ' : 'Ended: '}
-        {experiment.reason}
+        {running && decision ? (
+          <>
+            <b>Now: {decision.action}</b> — {decision.reason}
+          </>
+        ) : (
+          <>Ended: {experiment.reason}</>
+        )}
       </p>
       <div className="toolbar">
         <span>Treatment share now</span> <Share weight={experiment.weight} />
@@ -170,13 +212,16 @@ export function ExperimentPage({ id }: { id: string }) {
       {error && <ErrorBox error={error} />}
       {latest && (
         <section className="panel">
-          <h2>Arms</h2>
+          <h2>
+            {running ? 'Arms now' : 'Arms when it ended'}{' '}
+            {!running && latestAt && <span className="muted">(as of {time(latestAt)})</span>}
+          </h2>
           <table className="grid" data-testid="arms">
             <thead>
               <tr>
                 <th>arm</th>
                 <th>version</th>
-                <th className="number">share</th>
+                <th className="number">share now</th>
                 <th className="number">requests</th>
                 <th className="number">{experiment.config.primary} (mean, n)</th>
                 {Object.keys(latest.arms.control.guardrails).map((name) => (
@@ -231,20 +276,21 @@ export function ExperimentPage({ id }: { id: string }) {
                   name={`${name} (guardrail)`}
                   test={test}
                   alpha={experiment.config.alpha}
+                  guardrail
                 />
               ))}
             </tbody>
           </table>
           <p className="muted">
-            Sample ratio within the step: χ² {latest.sampleRatio.chiSquare.toFixed(2)}, p{' '}
-            {latest.sampleRatio.pValue.toFixed(4)}
+            Sample ratio of the step's users: χ² {latest.sampleRatio.chiSquare.toFixed(2)}, p{' '}
+            {latest.sampleRatio.pValue.toFixed(4)} (a mismatch is p below 0.001)
             {latest.sampleRatio.mismatch && <b> — mismatch: the rollout holds until the split is fixed</b>}
           </p>
         </section>
       )}
       <section className="panel">
         <h2>The test over time</h2>
-        <History looks={looks} alpha={experiment.config.alpha} />
+        <History looks={looks} alpha={experiment.config.alpha} running={running} />
       </section>
       <section className="panel">
         <h2>Steps</h2>

@@ -1,7 +1,7 @@
 // A task: its versions (the prompt, lineage), a word diff between any two, labels with their history
 // (moved and rolled back by admin keys only), its dataset versions and its datasets.
 import { useState } from 'react';
-import { api, ApiError } from '../api';
+import { api, ApiError, query } from '../api';
 import { DatasetVersions } from '../components/dataset-versions';
 import { VersionDiff } from '../components/version-diff';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
@@ -9,10 +9,39 @@ import { time } from '../format';
 import { trainingTestScore } from '../components/version-scores';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { Dataset, LabelEvent, TaskDetail, Version } from '../types';
+import type { Dataset, Experiment, LabelEvent, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
 import { methodDetail, versionMethod } from '../version-text';
 import { VersionView } from './version-view';
+
+/**
+ * The experiments splitting this task's labels now: what share goes to which version, and that moving
+ * or rolling back the label stops it.
+ */
+function RunningExperiments({
+  task,
+  numberOf,
+}: {
+  task: string;
+  numberOf: (version: string) => number | undefined;
+}) {
+  const running = useApi<{ data: Experiment[] }>(
+    `/v1/experiments${query({ task, status: 'running' })}`,
+    10_000,
+  );
+  return (
+    <>
+      {running.data?.data.map((experiment) => (
+        <p key={experiment.id} className="canary" data-testid="running-experiment">
+          <b>{experiment.label}</b> is split by{' '}
+          <a href={href(['experiments', experiment.id])}>experiment {experiment.id}</a>:{' '}
+          {Math.round(experiment.weight * 1000) / 10}% of its traffic goes to v
+          {numberOf(experiment.treatment)}. Moving or rolling back {experiment.label} stops it.
+        </p>
+      ))}
+    </>
+  );
+}
 
 function LabelPanel({
   task,
@@ -55,6 +84,7 @@ function LabelPanel({
     <section className="panel">
       <h2>Labels</h2>
       {detail.labels.length === 0 && <p className="muted">No labels yet.</p>}
+      <RunningExperiments task={task} numberOf={numberOf} />
       <table className="grid">
         <tbody>
           {detail.labels.map((entry) => (
