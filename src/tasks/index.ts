@@ -2,7 +2,15 @@
 // datasets and splits, prompt templates, and the metrics a task is scored with. Loading a model or
 // calling one is not here (providers, eval).
 export { loadTask, taskFromObject, type Task } from './load-task.js';
-export { taskSpec, metricSpec, demoSpec, type TaskSpec, type MetricSpec, type MetricName } from './spec.js';
+export {
+  taskSpec,
+  metricSpec,
+  demoSpec,
+  type TaskSpec,
+  type TaskSpecInput,
+  type MetricSpec,
+  type MetricName,
+} from './spec.js';
 export {
   validatorSpec,
   guardsSpec,

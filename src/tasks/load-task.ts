@@ -18,7 +18,10 @@ export interface Task {
   files: Partial<Record<'train' | 'dev' | 'test' | 'file', string>>;
 }
 
-/** Validates a parsed spec object; `where` names its source in errors. */
+/**
+ * Validates a spec object and fills its defaults; `where` names its source in errors. Built in code,
+ * annotate it as a TaskSpecInput (`const spec: TaskSpecInput = { … }`) to have it type-checked as written.
+ */
 export function taskFromObject(value: unknown, where: string, baseDirectory = process.cwd()): Task {
   const parsed = taskSpec.safeParse(value);
   if (!parsed.success) {

@@ -107,6 +107,11 @@ export const taskSpec = z
 
 /** A validated task spec (defaults filled in). */
 export type TaskSpec = z.infer<typeof taskSpec>;
+/**
+ * A task spec as written (a YAML file's object, or one built in code): defaults left out, as
+ * `taskSpec.parse` and `taskFromObject` take it and fill them in.
+ */
+export type TaskSpecInput = z.input<typeof taskSpec>;
 /** A metric entry of a task spec: name, weight and options. */
 export type MetricSpec = z.infer<typeof metricSpec>;
 /** The name of a built-in metric (see docs/metrics.md). */
