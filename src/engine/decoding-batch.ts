@@ -93,7 +93,7 @@ export class DecodingBatch {
     if (!Number.isInteger(maxTokens) || maxTokens < 0) {
       throw new ValidationError(`maxTokens is ${maxTokens}, expected a whole number >= 0`, {
         code: 'SAMPLING_INVALID',
-        hint: 'Pass --max-tokens 1 or more.',
+        hint: 'Give maxTokens (--max-tokens on the command line) as a whole number, 0 or more.',
       });
     }
     if (prompt.tokens.length === 0)

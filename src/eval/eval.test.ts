@@ -88,6 +88,12 @@ describe('evaluation harness', () => {
     cache.close();
   });
 
+  it('refuses to evaluate no examples (a score of 0 would read as a result)', async () => {
+    await expect(
+      evaluate({ task, split: 'dev', examples: [], model: local, stateDirectory: state }),
+    ).rejects.toMatchObject({ code: 'EVAL_NO_EXAMPLES' });
+  });
+
   it('a run stopped part-way resumes without redoing finished examples', async () => {
     const controller = new AbortController();
     const directory = mkdtempSync(join(state, 'resume-'));
@@ -99,9 +105,13 @@ describe('evaluation harness', () => {
       concurrency: 1,
       stateDirectory: directory,
       signal: controller.signal,
-      onProgress: (done) => done === 5 && controller.abort(),
+      onProgress: (done) => done === 5 && controller.abort(new Error('the caller gave up')),
     });
-    await expect(stopped).rejects.toMatchObject({ code: 'EVAL_INTERRUPTED' });
+    // why it stopped stays with the error
+    await expect(stopped).rejects.toMatchObject({
+      code: 'EVAL_INTERRUPTED',
+      cause: expect.objectContaining({ message: 'the caller gave up' }) as Error,
+    });
     const resumed = await evaluate({
       task,
       split: 'dev',

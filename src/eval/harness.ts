@@ -167,9 +167,17 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
   if (!Number.isInteger(repeats) || repeats < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
     throw new ValidationError(
       `repeats ${repeats} and concurrency ${concurrency} must be whole numbers >= 1`,
-      { code: 'EVAL_OPTIONS', hint: 'Pass --repeats and --concurrency of 1 or more.' },
+      {
+        code: 'EVAL_OPTIONS',
+        hint: 'Give repeats and concurrency (--repeats, --concurrency on the command line) as whole numbers of 1 or more.',
+      },
     );
   }
+  if (examples.length === 0)
+    throw new ValidationError(`no examples to evaluate ${task.spec.name} on`, {
+      code: 'EVAL_NO_EXAMPLES',
+      hint: 'Give evaluate at least one example (a split file that is empty, or a --limit of 0, gives none).',
+    });
   const started = Date.now();
   const generation = task.spec.generation;
   const baseDirectory = task.path ? join(task.path, '..') : process.cwd();
@@ -329,6 +337,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
   if (options.signal?.aborted && done < jobs.length)
     throw new InterruptedError(`evaluation stopped after ${done} of ${jobs.length} answers`, {
       code: 'EVAL_INTERRUPTED',
+      cause: options.signal.reason, // why it was stopped: a timeout, the caller's own reason
       hint: `The answers are journaled in ${journalPath}: run it again to continue from them without asking again.`,
     });
 

@@ -7,7 +7,8 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
-import { GuardError } from '../errors/index.js';
+import { GuardError, ValidationError } from '../errors/index.js';
+import { onFailPolicy } from '../tasks/index.js';
 import type { GuardedValidator, GuardSet } from './create-validators.js';
 import { checksOf, guardedGenerate } from './guarded-generate.js';
 import { guardedStream } from './guarded-stream.js';
@@ -22,6 +23,29 @@ export interface GuardOptions {
   onChecks?: (outcomes: CheckOutcome[]) => void;
 }
 
+/**
+ * Refuses what a caller in code could pass that no spec file could (those go through the spec's schema):
+ * an on-fail policy there is none of, a re-ask limit that is not a whole number.
+ */
+function checkGuardSet(set: GuardSet): void {
+  const policies: readonly string[] = onFailPolicy.options;
+  for (const [stage, entries] of [
+    ['input', set.input],
+    ['output', set.output],
+  ] as const)
+    for (const entry of entries)
+      if (!policies.includes(entry.onFail))
+        throw new ValidationError(
+          `the ${stage} validator ${entry.validator.name} has onFail ${JSON.stringify(entry.onFail)}`,
+          { code: 'GUARD_OPTIONS', hint: `Give onFail one of ${policies.join(', ')}.` },
+        );
+  if (!Number.isInteger(set.maxReasks) || set.maxReasks < 0)
+    throw new ValidationError(`maxReasks is ${set.maxReasks}`, {
+      code: 'GUARD_OPTIONS',
+      hint: 'Give maxReasks as a whole number of re-asks, 0 or more.',
+    });
+}
+
 /** `model` with `guards` around it (a list of validators guards the output only). */
 export function guard(
   model: LanguageModelV3,
@@ -31,6 +55,7 @@ export function guard(
   const set: GuardSet = Array.isArray(guards)
     ? { input: [], output: guards, maxReasks: 1, refrain: '' }
     : guards;
+  checkGuardSet(set);
   const context = (call: LanguageModelV3CallOptions): CheckContext => ({
     countTokens: options.countTokens,
     signal: call.abortSignal,

@@ -39,6 +39,24 @@ async function answer(model: ReturnType<typeof guard>, text = 'Contact: Ada, ada
 const brief = (checks: CheckOutcome[]) =>
   checks.map((c) => `${c.stage}:${c.validator}@${c.attempt}:${c.action}`);
 
+describe('guard() from code', () => {
+  it('refuses an on-fail policy there is none of, and a re-ask limit that is not a count', async () => {
+    const task = spec({ output: [{ validator: 'json-schema', onFail: 'exception' }] });
+    const set = await createGuardSet(task.guards, { task, baseDirectory: process.cwd() });
+    const model = new ScriptedModel('scripted-guard', () => '{}');
+    const boom = set.output.map((entry) => ({ ...entry, onFail: 'boom' as 'noop' }));
+    expect(() => guard(model, boom)).toThrow(
+      expect.objectContaining({
+        code: 'GUARD_OPTIONS',
+        message: 'the output validator json-schema has onFail "boom"',
+      }) as Error,
+    );
+    expect(() => guard(model, { ...set, maxReasks: -1 })).toThrow(
+      expect.objectContaining({ code: 'GUARD_OPTIONS' }) as Error,
+    );
+  });
+});
+
 describe('output policies', () => {
   it('exception refuses with a coded GuardError naming the validator and reason', async () => {
     const { guarded: model } = await guarded(

@@ -75,7 +75,7 @@ export function loadTask(path: string): Task {
   if (!existsSync(absolute)) {
     throw new NotFoundError(`task spec ${path} does not exist`, {
       code: 'TASK_NOT_FOUND',
-      hint: 'Pass the path of a task spec (.yaml or .json); examples/ has some.',
+      hint: "Pass the path of a task spec (.yaml or .json); the repository's examples/ folder has some.",
     });
   }
   const decoded = decodeUtf8(readFileSync(absolute));
