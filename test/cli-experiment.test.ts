@@ -40,6 +40,10 @@ describe('promptune experiment', () => {
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/code: REGISTRY_PROTECTED_LABEL/);
     expect(start('--admin', '--schedule', '5,0').stderr).toMatch(/code: CLI_INVALID_OPTION/);
+    // shares that fall, or reach 100% (the promotion), are refused too
+    for (const schedule of ['50,10', '100'])
+      expect(start('--admin', '--schedule', schedule).stderr).toMatch(/rising, each above 0 and below 100/);
+    expect(promptune(cwd, 'experiment', 'status', 'nosuch').stderr).toMatch(/code: REGISTRY_NO_TASK/);
     expect(start('--admin', '--guardrail', 'cost').stderr).toMatch(
       /hint: Use one of: errors, check-failures, latency/,
     );

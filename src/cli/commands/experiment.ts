@@ -209,8 +209,10 @@ const status = defineCommand({
       const experiments = args.experiment.startsWith('exp-')
         ? [await registry.experiments.get(args.experiment)]
         : await registry.experiments.list({ task: args.experiment, limit: 1 });
-      if (experiments.length === 0)
+      if (experiments.length === 0) {
+        await registry.getTask(args.experiment); // a task that is not there is an error, not "no experiments"
         return print(`task ${args.experiment} has no experiments (start one: promptune experiment start)`);
+      }
       const experiment = experiments[0];
       const events = await registry.experiments.events(experiment.id);
       if (args.json) {
