@@ -557,6 +557,30 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await errors.nth(1).click();
     await page.getByText('(not read: the request was refused before its input was)').waitFor();
     await page.getByText('(asked for; the request ended before it was resolved)').waitFor();
+
+    // a guarded version's trace reads its verdicts as a table: validator, verdict, policy, what it did
+    // (the version the label test pushed; pushed again it is the same version)
+    writeFileSync(
+      join(cwd, 'name-guarded.yaml'),
+      `${editedSpec('What is the name of the main character?', 'Who is the story about? Give the name.')}\nguards:\n  output:\n    - { validator: banned, phrases: [dragon], onFail: filter }\n`,
+    );
+    cli(cwd, 'registry', 'push', '--task', join(cwd, 'name-guarded.yaml'));
+    const latest = await versionNumbers(page);
+    const guardedRun = await fetch(`${url}/v1/tasks/name@${latest}/run`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ input: inputs[0] }),
+    });
+    expect(guardedRun.status).toBe(200);
+    const { id: guardedId } = (await guardedRun.json()) as { id: string };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await page.goto(`${url}/#/traces/${guardedId}`);
+    const verdicts = page.getByTestId('trace-checks').locator('tbody tr');
+    await verdicts.first().waitFor();
+    expect((await verdicts.first().innerText()).replace(/\s+/g, ' ')).toMatch(
+      /^output banned first (passed|failed) filter /,
+    );
+    await screenshot(page, 'trace-checks');
   });
 
   it('runs a version in the playground and shows its output, tokens and latency', async () => {

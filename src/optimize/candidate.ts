@@ -61,6 +61,8 @@ export async function scorePrompt(
   model: EvaluatedModel,
   context: ScoringContext,
 ): Promise<PromptScores> {
+  // nothing to score (the rest of a small dev set beyond evolve's Pareto set): no results, no calls
+  if (examples.length === 0) return { scores: [], outputs: [], feedback: [], calls: 0 };
   const candidate: Task = { ...task, spec: { ...task.spec, prompt } };
   context.onScoring?.(examples.length);
   const run = await evaluate({

@@ -39,6 +39,38 @@ optimizerConformance('evolve', () => evolveOptimizer(), {
 });
 
 describe('evolve', () => {
+  it('completes a winner on a dev set no larger than its Pareto set (nothing left to score)', async () => {
+    const sums = taskFromObject(
+      { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, metrics: [{ name: 'exact-match' }] },
+      'sums',
+    );
+    const examples = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        index: i,
+        line: i + 1,
+        fields: { input: `${from + i} + ${from + i + 1}` },
+        target: String(2 * (from + i) + 1),
+        id: `sum-${from + i}`,
+      }));
+    const scripted = (model: ScriptedLanguageModel | ScriptedTeacher) => ({
+      name: 'scripted',
+      provider: 'scripted',
+      modelId: model.modelId,
+      model,
+    });
+    const { artifact } = await evolveOptimizer().optimize(sums, {
+      student: scripted(new ScriptedLanguageModel('scripted-sums', (text) => /number only/.test(text))),
+      teacher: scripted(new ScriptedTeacher('INSTRUCTION: Answer with the number only.')),
+      train: examples(1, 30),
+      dev: examples(100, 8), // under the 18 it scores candidates on: no rest of dev
+      budget: { student: { calls: 400 } },
+      seed: 1,
+      stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-evolve-small-')),
+    });
+    expect(artifact.scores.best).toBe(1);
+    expect(artifact.scores.seed).toBe(0);
+  });
+
   it('weights Pareto-frontier candidates by how many examples each leads', () => {
     const weights = frontierWeights([{ scores: [1, 0, 0] }, { scores: [1, 1, 0] }, { scores: [0, 0, 1] }]);
     expect([...weights.entries()].sort()).toEqual([

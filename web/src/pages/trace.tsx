@@ -1,5 +1,6 @@
-// One trace: the request and response, tokens, latency and cost, check results and scores.
+// One trace: the request and response, tokens, latency and cost, the guards' verdicts and scores.
 import { ErrorBox, Loading, Status } from '../components/feedback';
+import { TraceChecks } from '../components/trace-checks';
 import { dollars, duration, shortId, text, time } from '../format';
 import { href } from '../router';
 import { traceStatus } from '../trace-text';
@@ -101,7 +102,7 @@ export function TracePage({ id }: { id: string }) {
       {Boolean(value.checks) && (
         <section className="panel">
           <h2>Checks</h2>
-          <pre>{JSON.stringify(value.checks, null, 2)}</pre>
+          <TraceChecks checks={value.checks} />
         </section>
       )}
       <section className="panel">
