@@ -22,7 +22,7 @@ export class GuardError extends PromptuneError {
   readonly checks: readonly object[];
   /** Tokens the model calls spent before the refusal (absent for inputs: no call was made). */
   readonly usage: { inputTokens: number; outputTokens: number } | undefined;
-  /** The refused answer (outputs only), for the trace that keeps what the model said. */
+  /** The refused answer (outputs only), for a caller in code; the service's traces do not keep it. */
   readonly output: string | undefined;
 
   constructor(

@@ -229,17 +229,24 @@ function armSummary(version: string, sums: ArmSums, metrics: ArmMetrics): ArmSum
 }
 
 /**
- * The error codes of answers a version failed to give, counted as errors beside any 5xx: a guard's
- * refusal, an output the task cannot read, a version the service cannot serve. A caller's bad request
- * is not the version's.
+ * The error codes of answers a version failed to give, counted as errors beside any 5xx: an output
+ * guard's refusal, an output the task cannot read, a version the service cannot serve (its guards, its
+ * constraint, its adapter's weights, a backend it needs). The service produces them; the list is here
+ * because the statistics are read here, by the CLI as by the service. Not counted: a caller's bad
+ * request, and an input guard's refusal (the input's doing, refused alike in either arm).
  */
 export const versionFailureCodes = [
-  'GUARD_INPUT_REFUSED',
   'GUARD_OUTPUT_REFUSED',
   'OUTPUT_INVALID',
   'GUARD_CUSTOM_NOT_SERVED',
   'GUARD_NO_TOKENIZER',
+  'GUARD_OPTIONS',
   'REGISTRY_VERSION_UNSERVABLE',
+  'ADAPTER_WRONG_MODEL',
+  'SERVE_NO_ENGINE',
+  'SERVE_NO_MODEL',
+  'CONSTRAINT_NEEDS_LOCAL_MODEL',
+  'CONSTRAINT_UNSUPPORTED',
 ];
 
 /** Statistics and the decision for an experiment now, without applying anything. */

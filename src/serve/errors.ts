@@ -142,12 +142,13 @@ export function describeError(
   const known = PromptuneError.isInstance(classified) ? classified : undefined;
   const code = known?.code ?? 'INTERNAL';
   context.set('errorCode', code);
-  // a refused answer was still generated: its trace keeps the tokens it cost and what the model said
+  // a refused answer was still generated: its trace keeps the tokens (and so the cost) it took. Not its
+  // text: it was refused for what it says (PII, a banned phrase), and traces are readable by read keys;
+  // the verdicts in the trace's checks say why
   const trace = context.get('trace');
   if (trace && GuardError.isInstance(known) && known.usage) {
     trace.inputTokens = known.usage.inputTokens;
     trace.outputTokens = known.usage.outputTokens;
-    if (known.output !== undefined) trace.output = known.output;
   }
   const logger = context.get('logger');
   // a caller that went away ends its own request: not a failure of the service
