@@ -55,7 +55,7 @@ export const experimentConfigSchema = z
  */
 export function newConfigProblem(config: ExperimentConfig): string | undefined {
   const weights = config.schedule.map((step) => step.weight);
-  if (weights.some((weight) => weight >= 1)) return "a step's share is below 1 (100% is the promotion)";
+  if (weights.some((weight) => weight >= 1)) return "a step's share must be below 1 (100% is the promotion)";
   if (weights.some((weight, index) => index > 0 && weight <= weights[index - 1]))
     return "the schedule's shares must rise from step to step";
   if (new Set(config.guardrails).size !== config.guardrails.length) return 'a guardrail is named twice';

@@ -198,7 +198,7 @@ describe('canary rollouts', () => {
     expect(problem({ schedule: steps(0.05, 0.25) })).toBeUndefined();
     expect(problem({ schedule: steps(0.5, 0.1) })).toBe("the schedule's shares must rise from step to step");
     expect(problem({ schedule: steps(0.5, 0.5) })).toBe("the schedule's shares must rise from step to step");
-    expect(problem({ schedule: steps(1) })).toBe("a step's share is below 1 (100% is the promotion)");
+    expect(problem({ schedule: steps(1) })).toBe("a step's share must be below 1 (100% is the promotion)");
     expect(problem({ guardrails: ['errors', 'errors'] })).toBe('a guardrail is named twice');
   });
 

@@ -411,8 +411,12 @@ export async function stopExperiment(
         `stopping an experiment on ${experiment.task}@${experiment.label} needs the admin scope`,
         { code: 'REGISTRY_PROTECTED_LABEL', hint: 'Use an admin key (or --admin on the command line).' },
       );
-    // the arms as they stood when it stopped, kept with the event (a stopped experiment's page reads them)
-    const { statistics } = await assessExperiment(registry, experiment);
+    // the arms as they stood when it stopped, kept with the event (a stopped experiment's page reads
+    // them); a stop is the way out, so one that cannot measure stops without them
+    const statistics = await assessExperiment(registry, experiment).then(
+      (assessed) => assessed.statistics,
+      () => undefined,
+    );
     try {
       return await registry.experiments.apply(id, {
         revision: experiment.revision,

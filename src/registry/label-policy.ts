@@ -65,10 +65,12 @@ async function verdictFor(
   source: PolicySource,
   version: PromptVersion,
   label: string,
+  /** The version's counted audits, when the caller read them already (they do not depend on the label). */
+  counted?: Awaited<ReturnType<typeof countedAudits>>,
 ): Promise<{ verdict: PolicyVerdict; policies: AuditPolicy[]; heldOnly: string } | undefined> {
   const { policies, heldOnly, current } = await guardingPolicies(source, version, label);
   if (policies.length === 0) return undefined;
-  const { audits, otherData, otherSpec, retired } = await countedAudits(source, version);
+  const { audits, otherData, otherSpec, retired } = counted ?? (await countedAudits(source, version));
   const failures = [...new Set(policies.flatMap((policy) => auditPolicyFailures(policy, audits)))];
   const verdict = {
     label,
@@ -102,9 +104,11 @@ export async function policyVerdicts(source: PolicySource, version: PromptVersio
     if (policyLabels(await source.getSpec(incumbent.specId)).includes(current.label))
       labels.add(current.label);
   }
+  if (labels.size === 0) return [];
+  const counted = await countedAudits(source, version); // once, for every label
   const verdicts: PolicyVerdict[] = [];
   for (const label of [...labels].sort()) {
-    const judged = await verdictFor(source, version, label);
+    const judged = await verdictFor(source, version, label, counted);
     if (judged) verdicts.push(judged.verdict);
   }
   return verdicts;

@@ -472,6 +472,16 @@ export function registryConformance(
       expect(await code(registry.retireRun('run-none', { actor: admin, reason: 'x' }))).toBe('RUN_NOT_FOUND');
       const running = await registry.runs.start({ kind: 'audit', task: 'fair', actor: 'ci' });
       expect(await code(registry.retireRun(running.id, { actor: admin, reason: 'x' }))).toBe('RUN_RUNNING');
+      // one whose heartbeat stopped long ago (its process was killed) reads as interrupted: retirable
+      const lost = await registry.runs.start({
+        kind: 'audit',
+        task: 'fair',
+        actor: 'ci',
+        at: Date.now() - 600_000,
+      });
+      expect((await registry.retireRun(lost.id, { actor: admin, reason: 'killed' })).retired?.reason).toBe(
+        'killed',
+      );
       const retired = await registry.retireRun(exploratory, {
         actor: admin,
         reason: 'an exploratory name set, not our policy',

@@ -137,7 +137,7 @@ export class Registry {
 
   /** Human review: queues, items, reservations and decisions. */
   get review(): ReviewStore {
-    return new ReviewStore(this.database, (work) => this.write(work));
+    return new ReviewStore(this.database, (work) => this.write(work), Date.now, this.dialect);
   }
 
   /** Numbered versions of each task's dataset (the stored file of every split). */

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors/index.js';
+import type { Dialect } from './migrations.js';
 import type { RegistryWrite } from './access-keys.js';
 import { namePattern } from './records.js';
 import type { RegistryDatabase, ReviewItemTable } from './schema.js';
@@ -110,6 +111,7 @@ export class ReviewStore {
     private readonly database: Kysely<RegistryDatabase>,
     private readonly write: RegistryWrite,
     private readonly clock: () => number = Date.now,
+    private readonly dialect: Dialect = 'sqlite',
   ) {}
 
   /** Creates a queue for `task` (an existing queue of that name is refused). */
@@ -355,13 +357,13 @@ export class ReviewStore {
     const item = await this.getItem(id);
     return this.write(async (transaction) => {
       // who may review, read with the decision: a reviewer dropped from the queue meanwhile is refused
-      const queue = toQueue(
-        await transaction
-          .selectFrom('review_queues')
-          .selectAll()
-          .where('name', '=', item.queue)
-          .executeTakeFirstOrThrow(),
-      );
+      // on Postgres the row is share-locked: a reassignment waits for the decision, or the decision for it
+      // (SQLite's write transaction runs alone already)
+      let read = transaction.selectFrom('review_queues').selectAll().where('name', '=', item.queue);
+      if (this.dialect === 'postgres') read = read.forShare();
+      const stored = await read.executeTakeFirst();
+      if (!stored) throw queueNotFound(item.queue);
+      const queue = toQueue(stored);
       if (!options.admin && !mayReview(queue, reviewer)) throw notAssigned(queue.name, reviewer);
       const rubric = checkDecision(input, queue);
       const row = await transaction

@@ -261,7 +261,8 @@ export class RunStore {
         .where('id', '=', id)
         .executeTakeFirst();
       if (!row) throw runNotFound(id);
-      if (row.status === 'running')
+      // a run whose heartbeat stopped reads as interrupted: its process is gone, and it may be retired
+      if (row.status === 'running' && at - Number(row.heartbeat_at) <= staleAfterMs)
         throw new ConflictError(`run ${id} is still running`, {
           code: 'RUN_RUNNING',
           hint: 'Retire a run once it has ended (cancel it first: promptune job cancel, or stop its command).',
@@ -277,11 +278,18 @@ export class RunStore {
         );
       }
       const retirement: RunRetirement = { actor: input.actor, reason, at };
-      await transaction
+      // only if no one retired it meanwhile (two admins at once on Postgres): the first reason stays
+      const updated = await transaction
         .updateTable('runs')
         .set({ retired: JSON.stringify(retirement) })
         .where('id', '=', id)
-        .execute();
+        .where('retired', 'is', null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0)
+        throw new ConflictError(`run ${id} was retired meanwhile by someone else`, {
+          code: 'RUN_RETIRED',
+          hint: 'Read the run again to see who retired it and why.',
+        });
     });
     return this.get(id, at);
   }

@@ -3,7 +3,7 @@
 // demos), a version of another kind than hard or soft, a hard version whose prompt does not make a valid
 // spec with the spec it serves with, and a soft version without its adapter's config and weights.
 import { ValidationError } from '../errors/index.js';
-import { taskFromObject, type TaskSpec } from '../tasks/index.js';
+import { taskFromObject, taskSpec, templateVariables, type TaskSpec } from '../tasks/index.js';
 
 /** Throws TASK_SPEC_INVALID (or TEMPLATE_UNKNOWN_VARIABLE) when `spec` is not a valid task spec. */
 export function checkSpec(spec: unknown): void {
@@ -46,18 +46,43 @@ export function checkVersion(input: { task: string; kind: unknown; content: unkn
       `a hard version's content has ${unknown.map((key) => `"${key}"`).join(', ')}, which no prompt has`,
       'A hard version holds system, template, demos, demoSeparator and generation (hardVersionContent(spec)).',
     );
-  const prompt = Object.fromEntries(
-    ['system', 'template', 'demos', 'demoSeparator']
-      .filter((key) => fields[key] !== undefined)
-      .map((key) => [key, fields[key]]),
+  // the prompt alone, against the fields the stored spec names: a spec stored by an older release that
+  // today's schema would refuse as a whole does not block pushes to its task
+  const where = `a hard version of ${input.task}`;
+  const shape = taskSpec.shape;
+  const prompt = shape.prompt.safeParse(
+    Object.fromEntries(
+      ['system', 'template', 'demos', 'demoSeparator']
+        .filter((key) => fields[key] !== undefined)
+        .map((key) => [key, fields[key]]),
+    ),
   );
-  try {
-    taskFromObject(
-      { ...spec, prompt, generation: fields.generation ?? spec.generation },
-      `a hard version of ${input.task} with its spec`,
-    );
-  } catch (error) {
-    if (!ValidationError.isInstance(error)) throw error;
-    throw new ValidationError(error.message, { code: 'REGISTRY_VERSION_INVALID', hint: error.hint });
-  }
+  const generation = shape.generation.safeParse(fields.generation ?? spec.generation);
+  for (const [part, parsed] of [
+    ['prompt', prompt],
+    ['generation', generation],
+  ] as const)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalid(
+        `${where}: field ${[part, ...issue.path].join('.')}: ${issue.message}`,
+        'A hard version holds system, template, demos, demoSeparator and generation as a task spec does.',
+      );
+    }
+  const inputFields = new Set(spec.input?.fields ?? ['input']);
+  for (const variable of templateVariables(prompt.data!.template))
+    if (!inputFields.has(variable))
+      throw invalid(
+        `${where}: field prompt.template uses {{${variable}}}, which is not an input field`,
+        `Input fields are: ${[...inputFields].join(', ')}.`,
+      );
+  const target = spec.data?.targetField ?? 'target';
+  prompt.data!.demos.forEach((demo, index) => {
+    for (const field of [...inputFields, target])
+      if (!(field in demo))
+        throw invalid(
+          `${where}: field prompt.demos.${index} lacks "${field}"`,
+          `Each demo needs every input field and the target field "${target}".`,
+        );
+  });
 }

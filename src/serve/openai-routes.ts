@@ -79,7 +79,7 @@ export interface ModelSource {
 export interface OpenAiRoutesOptions {
   /** The largest max_tokens a request may ask for (default 4096). */
   maxTokens?: number;
-  /** Where requests and internal errors are logged (default: silent unless LOG_LEVEL is set). */
+  /** Where requests and internal errors are logged (default: internal errors only, unless LOG_LEVEL is set). */
   logger?: Logger;
 }
 
@@ -153,7 +153,7 @@ export function openAiRoutes(
   const schemas = { chat: chatCompletionRequest(limits), text: textCompletionRequest(limits) };
   const app = new Hono<ServiceEnv>();
   // standalone, these routes give requests their ids themselves; under the service this is a no-op
-  const setup = requestContext(options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' }));
+  const setup = requestContext(options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'error' }));
   for (const path of ['/v1/models', '/v1/chat/completions', '/v1/completions']) app.use(path, setup);
   app.onError((error, context) => errorResponse(context, error));
 

@@ -83,7 +83,12 @@ export function experimentPaths({ bearer, json, errors, body, queryParameters }:
           'An experiment, every stored look (action, weight, reason, statistics), and, while it runs, the statistics a look would decide on now',
         security: bearer,
         parameters: [experiment],
-        responses: { 200: json('{ experiment, events, now }'), ...errors(401, 403, 404, 429, 500) },
+        responses: {
+          200: json(
+            '{ experiment, events, now, decision }: while it runs, now is the arms as a look sees them and decision { action, reason } what it would do',
+          ),
+          ...errors(401, 403, 404, 429, 500),
+        },
       },
     },
     '/v1/experiments/{id}/stop': {
@@ -92,7 +97,7 @@ export function experimentPaths({ bearer, json, errors, body, queryParameters }:
           'Stops a running experiment (admin): all traffic back to the control, the label where it was',
         security: bearer,
         parameters: [experiment],
-        requestBody: body(experimentStopRequest),
+        requestBody: { ...body(experimentStopRequest), required: false }, // no body: stopped by the key's name
         responses: {
           200: json('The experiment, stopped'),
           ...errors(400, 401, 403, 404, 409, 413, 429, 500),

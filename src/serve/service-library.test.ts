@@ -164,6 +164,18 @@ describe('the library routes', () => {
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         body: JSON.stringify({ version: 1, reason: 'launch', ...body }),
       });
+    // the spec the version serves with, by its specId; not through another task's name, nor an unknown id
+    const specId = (await call('/v1/tasks/name/versions/1', reader)).body.specId as string;
+    const served = await call(`/v1/tasks/name/specs/${specId}`, reader);
+    expect(served.status).toBe(200);
+    expect(served.body).toMatchObject({ name: 'name', audit: { policy: { bias: { maxFlipRate: 0.05 } } } });
+    for (const path of [`/v1/tasks/animal/specs/${specId}`, '/v1/tasks/name/specs/nosuch']) {
+      const missing = await call(path, reader);
+      expect([missing.status, (missing.body.error as { code: string }).code]).toEqual([
+        404,
+        'REGISTRY_NO_SPEC',
+      ]);
+    }
     const verdict = await call('/v1/tasks/name/versions/1', reader);
     expect(verdict.body.auditPolicy).toEqual([
       {

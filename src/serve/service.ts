@@ -23,7 +23,7 @@ import {
   type Scope,
   type TraceRecord,
 } from '../registry/index.js';
-import type { TaskSpec } from '../tasks/index.js';
+import { taskSpec, type TaskSpec } from '../tasks/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, actorOfKey, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import type { EngineInfo } from './engine-client.js';
@@ -111,8 +111,8 @@ export interface ServiceOptions {
   /** The built dashboard's folder (dashboardDirectory()), served at `/`; none when undefined. */
   web?: string;
   /**
-   * Where requests and failures are logged (a pino logger). Default: silent, as a library should be,
-   * unless LOG_LEVEL is set (`promptune serve` logs at info).
+   * Where requests and failures are logged (a pino logger). Default: internal errors only (a bug's
+   * stack), not every request, unless LOG_LEVEL says otherwise (`promptune serve` logs at info).
    */
   logger?: Logger;
   metrics?: ServiceMetrics;
@@ -149,7 +149,7 @@ function publicEngineInfo(info: EngineInfo) {
 /** Builds the service. */
 export function createService(options: ServiceOptions): Service {
   const { registry, backends } = options;
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'error' });
   const metrics = options.metrics ?? new ServiceMetrics({ processMetrics: true });
   // on Postgres, change notices from every replica tell this one of label moves, experiment steps and
   // revoked keys at once; caches then only back them up, and stay short whenever no notices arrive
@@ -380,14 +380,19 @@ export function createService(options: ServiceOptions): Service {
     return context.json({ data: await Promise.all(versions.map((version) => described(version, specOf))) });
   });
   // the task spec a version serves with (its specId): guards, output, decoding beside its prompt
+  // (with its defaults filled, as it is served: a spec stored in a short form diffs like any other)
   app.get('/v1/tasks/:name/specs/:id', scope('read'), async (context) => {
-    const spec = await registry.getSpec(context.req.param('id'));
-    if (spec.name !== context.req.param('name'))
-      throw new NotFoundError(`task ${context.req.param('name')} has no spec ${context.req.param('id')}`, {
-        code: 'REGISTRY_NO_SPEC',
-        hint: "A version's specId names the spec it serves with: GET /v1/tasks/{name}/versions/{ref}.",
-      });
-    return context.json(spec);
+    const [name, id] = [context.req.param('name'), context.req.param('id')];
+    const notFound = new NotFoundError(`task ${name} has no spec ${id}`, {
+      code: 'REGISTRY_NO_SPEC',
+      hint: "A version's specId names the spec it serves with: GET /v1/tasks/{name}/versions/{ref}.",
+    });
+    const spec = await registry.getSpec(id).catch((error: unknown) => {
+      throw NotFoundError.isInstance(error) ? notFound : error;
+    });
+    if (spec.name !== name) throw notFound;
+    const parsed = taskSpec.safeParse(spec);
+    return context.json(parsed.success ? parsed.data : spec);
   });
   // one version adds the audit policy's verdict per label it guards (read, not moved)
   app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) => {
@@ -503,11 +508,10 @@ export function createService(options: ServiceOptions): Service {
     registry,
     scope,
     onChanged: (task) => versions.forget(task),
+    // what this service cannot serve; a service that runs no model (the dashboard) checks what none can
     whyNotServed: (version, spec) =>
       whyNotServed(version, backends) ??
-      (runsAnything(backends)
-        ? whySpecNotServed(spec, { judge: options.guardJudge !== undefined })
-        : undefined),
+      whySpecNotServed(spec, { judge: !runsAnything(backends) || options.guardJudge !== undefined }),
   });
   jobRoutes(app, { registry, scope });
   const jobs =

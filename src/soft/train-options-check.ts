@@ -40,7 +40,8 @@ export function checkTrainOptions(options: CheckedOptions): void {
   whole('batchSize', 1);
   whole('evalEvery', 1);
   whole('patience', 1);
-  whole('seed', 0);
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed))
+    throw refuse('seed', options.seed, 'Give seed as a whole number.');
   if (options.clipNorm !== undefined && !(options.clipNorm > 0 && Number.isFinite(options.clipNorm)))
     throw refuse(
       'clipNorm',

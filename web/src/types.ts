@@ -45,6 +45,8 @@ export interface ServingSpec {
   output: { kind: string; labels?: string[]; schema?: unknown };
   guards?: { input?: unknown[]; output?: unknown[]; maxReasks?: number; refrain?: string };
   decoding?: unknown;
+  /** What a soft version generates with (a hard version carries its own in its content). */
+  generation?: unknown;
 }
 
 /** The audit policy gate's verdict on moving one label to a version, read without moving it. */
@@ -338,6 +340,8 @@ export interface ExperimentTest {
 export interface ExperimentArm {
   version: string;
   requests: number;
+  /** Requests since the step began (absent in looks stored by older releases). */
+  stepRequests?: number;
   stepUnits: number;
   primary: { n: number; mean: number };
   guardrails: Record<string, { n: number; mean: number }>;

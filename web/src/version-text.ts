@@ -126,7 +126,9 @@ function multitaskShape(config: Record<string, unknown>, metadata: Record<string
 
 /** The readable sections of a version, in order: [title, text]. */
 export function versionSections(version: Version, spec?: ServingSpec): [string, string][] {
-  return [...promptSections(version), ...(spec ? specSections(spec) : [])];
+  const generation: [string, string][] =
+    version.kind === 'soft' && spec?.generation ? [['generation', JSON.stringify(spec.generation)]] : [];
+  return [...promptSections(version), ...generation, ...(spec ? specSections(spec) : [])];
 }
 
 /** The serving spec's parts beside the prompt: the output it is read as, its guards, its decoding. */

@@ -164,14 +164,18 @@ const retire = defineCommand({
     json: { type: 'boolean', description: 'Print JSON' },
   },
   run: ({ args }) =>
-    withRegistry(args, async (registry, actor) => {
-      const run = await registry.retireRun(args.id, { actor, reason: args.reason });
-      process.stdout.write(
-        args.json
-          ? `${JSON.stringify(run)}\n`
-          : `retired ${run.id} (${run.kind} of ${run.task}): ${run.retired!.reason}\n`,
-      );
-    }),
+    withRegistry(
+      args,
+      async (registry, actor) => {
+        const run = await registry.retireRun(args.id, { actor, reason: args.reason });
+        process.stdout.write(
+          args.json
+            ? `${JSON.stringify(run)}\n`
+            : `retired ${run.id} (${run.kind} of ${run.task}): ${run.retired!.reason}\n`,
+        );
+      },
+      { reads: true }, // it changes a run that must exist: a mistyped --db is refused, not made
+    ),
 });
 
 const report = defineCommand({

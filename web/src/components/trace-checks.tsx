@@ -1,18 +1,16 @@
 // A trace's guard verdicts as a table people read: each validator on the input or the output (and on
-// each re-asked answer), whether it passed, its policy and what the policy did, and why it failed. The
-// trace's `guard.<validator>` scores are the final verdicts: 1 when what was sent passed, or was fixed.
+// each re-asked answer), whether it passed, what its policy did, and why it failed. The trace's
+// `guard.<validator>` scores are the final verdicts: 1 when what was sent passed, or was fixed.
 import { Status } from './feedback';
 
+/** A verdict as a trace keeps it (src/guard/check-record.ts). */
 interface Verdict {
   validator: string;
-  kind?: string;
   stage?: 'input' | 'output';
   attempt?: number;
   passed?: boolean;
-  policy?: string;
   action?: string;
-  issues?: { reason?: string }[];
-  latencyMs?: number;
+  reason?: string;
 }
 
 /** What each policy's action did, in words. */
@@ -28,7 +26,7 @@ const done: Record<string, string> = {
   unrepaired: 'stood failing: no repair, no re-ask allowed',
 };
 
-/** The verdicts table, or the raw value when it is not a list of verdicts (a trace of another release). */
+/** The verdicts table, or the raw value when it is not a list of verdicts. */
 export function TraceChecks({ checks }: { checks: unknown }) {
   if (!Array.isArray(checks)) return <pre>{JSON.stringify(checks, null, 2)}</pre>;
   const verdicts = checks as Verdict[];
@@ -41,22 +39,15 @@ export function TraceChecks({ checks }: { checks: unknown }) {
             <th>validator</th>
             <th>answer</th>
             <th>verdict</th>
-            <th>policy</th>
-            <th>what it did</th>
+            <th>what its policy did</th>
             <th>why</th>
-            <th className="number">ms</th>
           </tr>
         </thead>
         <tbody>
           {verdicts.map((verdict, index) => (
             <tr key={index}>
               <td>{verdict.stage ?? '–'}</td>
-              <td>
-                {verdict.validator}
-                {verdict.kind && verdict.kind !== verdict.validator && (
-                  <span className="muted"> ({verdict.kind})</span>
-                )}
-              </td>
+              <td>{verdict.validator}</td>
               <td>
                 {verdict.stage === 'output' ? (verdict.attempt ? `re-ask ${verdict.attempt}` : 'first') : '–'}
               </td>
@@ -66,14 +57,8 @@ export function TraceChecks({ checks }: { checks: unknown }) {
                   tone={verdict.passed ? 'pass' : 'fail'}
                 />
               </td>
-              <td>{verdict.policy ?? '–'}</td>
               <td>{verdict.passed ? '–' : (done[verdict.action ?? ''] ?? verdict.action ?? '–')}</td>
-              <td className="reason">
-                {(verdict.issues ?? []).map((issue) => issue.reason).join('; ') || '–'}
-              </td>
-              <td className="number">
-                {verdict.latencyMs === undefined ? '–' : verdict.latencyMs.toFixed(1)}
-              </td>
+              <td className="reason">{verdict.reason ?? '–'}</td>
             </tr>
           ))}
         </tbody>

@@ -223,6 +223,12 @@ export function ExperimentPage({ id }: { id: string }) {
                 <th>version</th>
                 <th className="number">share now</th>
                 <th className="number">requests</th>
+                <th
+                  className="number"
+                  title="requests since the step began (the step's minimum counts the treatment's)"
+                >
+                  this step
+                </th>
                 <th className="number">{experiment.config.primary} (mean, n)</th>
                 {Object.keys(latest.arms.control.guardrails).map((name) => (
                   <th key={name} className="number">
@@ -240,6 +246,7 @@ export function ExperimentPage({ id }: { id: string }) {
                     <td>{versionLink(entry.version)}</td>
                     <td className="number">{(shares[arm] * 100).toFixed(1)}%</td>
                     <td className="number">{entry.requests}</td>
+                    <td className="number">{entry.stepRequests ?? '–'}</td>
                     <td className="number">
                       {entry.primary.mean.toFixed(3)} <span className="muted">({entry.primary.n})</span>
                     </td>
