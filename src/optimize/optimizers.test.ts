@@ -14,6 +14,7 @@ import { copiesData, parseProposals, proposeOptimizer } from './propose.js';
 import { searchOptimizer, tpeSuggest } from './search.js';
 import { evolveOptimizer, frontierWeights } from './evolve.js';
 import { seededRandom } from '../engine/random.js';
+import { scripted, sumExamples, sumsTask } from '../../test/sums-task.js';
 
 // bootstrap: the student is right only with at least two demonstrations
 optimizerConformance('bootstrap', () => bootstrapOptimizer());
@@ -40,25 +41,8 @@ optimizerConformance('evolve', () => evolveOptimizer(), {
 
 describe('evolve', () => {
   it('completes a winner on a dev set no larger than its Pareto set (nothing left to score)', async () => {
-    const sums = taskFromObject(
-      { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, metrics: [{ name: 'exact-match' }] },
-      'sums',
-    );
-    const examples = (from: number, count: number) =>
-      Array.from({ length: count }, (_, i) => ({
-        index: i,
-        line: i + 1,
-        fields: { input: `${from + i} + ${from + i + 1}` },
-        target: String(2 * (from + i) + 1),
-        id: `sum-${from + i}`,
-      }));
-    const scripted = (model: ScriptedLanguageModel | ScriptedTeacher) => ({
-      name: 'scripted',
-      provider: 'scripted',
-      modelId: model.modelId,
-      model,
-    });
-    const { artifact } = await evolveOptimizer().optimize(sums, {
+    const examples = (from: number, count: number) => sumExamples(from, count, 'sum-');
+    const { artifact } = await evolveOptimizer().optimize(sumsTask, {
       student: scripted(new ScriptedLanguageModel('scripted-sums', (text) => /number only/.test(text))),
       teacher: scripted(new ScriptedTeacher('INSTRUCTION: Answer with the number only.')),
       train: examples(1, 30),

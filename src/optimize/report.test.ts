@@ -12,26 +12,11 @@ import { reflectedInstruction } from './evolve.js';
 import { lineDiff } from './line-diff.js';
 import { estimateSpend, makeOptimizer, maximumCalls, optimizerNames, presets } from './presets.js';
 import { renderOptimizationHtml } from './report-html.js';
+import { scripted, sumExamples, sumsTask } from '../../test/sums-task.js';
 import type { RunDetails } from './types.js';
 
-const task = taskFromObject(
-  { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, metrics: [{ name: 'exact-match' }] },
-  'sums',
-);
-const examples = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    index: i,
-    line: i + 1,
-    fields: { input: `${from + i} + ${from + i + 1}` },
-    target: String(2 * (from + i) + 1),
-    id: `s${from + i}`,
-  }));
-const scripted = (model: ScriptedLanguageModel | ScriptedTeacher) => ({
-  name: 'scripted',
-  provider: 'scripted',
-  modelId: model.modelId,
-  model,
-});
+const task = sumsTask;
+const examples = (from: number, count: number) => sumExamples(from, count);
 const state = () => mkdtempSync(join(tmpdir(), 'promptune-report-'));
 
 describe('makeOptimizer', () => {
