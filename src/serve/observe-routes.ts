@@ -6,7 +6,9 @@
 // and bodies are read through schemas. The aggregation itself lives in observe.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { NotFoundError, PromptuneError } from '../errors/index.js';
+import { NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
+import { checkCorrection } from '../review/index.js';
+import { taskSpec } from '../tasks/index.js';
 import {
   monitor,
   parseDuration,
@@ -19,9 +21,9 @@ import {
   type TraceRecorder,
 } from '../observe/index.js';
 import { seededRandom } from '../engine/index.js';
-import type { Registry, Scope, TraceFilter } from '../registry/index.js';
+import type { Registry, Scope, TraceFilter, TraceRecord } from '../registry/index.js';
 import { accessKeyOf } from './auth.js';
-import { readBody } from './request-body.js';
+import { readBody, RequestBodyError } from './request-body.js';
 import { parseQuery } from './request-query.js';
 import { driftQuery, feedbackRequest, monitorQuery, traceQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
@@ -55,6 +57,28 @@ async function whileTraceWritten<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Refuses a correction the trace's task could not have answered (SCORE_INVALID, param correction). */
+async function checkFeedbackCorrection(
+  registry: Registry,
+  trace: TraceRecord,
+  correction: unknown,
+): Promise<void> {
+  if (trace.task === null || trace.version === null) return;
+  const version = await registry.resolveVersion(trace.task, trace.version);
+  const spec = taskSpec.safeParse(await registry.getSpec(version.specId));
+  if (!spec.success) return;
+  try {
+    checkCorrection(spec.data, correction);
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error;
+    throw new RequestBodyError(`feedback on ${trace.id}: ${error.message}`, {
+      code: 'SCORE_INVALID',
+      hint: error.hint,
+      param: 'correction',
+    });
+  }
+}
+
 /** Adds the observation routes to the service's app. */
 export function observeRoutes(
   app: Hono<ServiceEnv>,
@@ -77,6 +101,14 @@ export function observeRoutes(
     const key = accessKeyOf(context)!;
     // feedback often follows its response within milliseconds: write the trace first if still queued
     if (recorder?.isQueued(body.id)) await recorder.flush();
+    // a correction must be what the task answers (its text, one of its labels, JSON of its schema):
+    // checked against the trace's version, and only on the key's own traces (others are refused below)
+    if (body.correction !== undefined)
+      await whileTraceWritten(async () => {
+        const trace = await registry.traces.get(body.id);
+        if (trace.keyId === key.id || key.scopes.includes('admin'))
+          await checkFeedbackCorrection(registry, trace, body.correction);
+      });
     // feedback is stored under the same redaction rules as the traces it scores
     const redactor = recorder?.redactor;
     const score = await whileTraceWritten(() =>

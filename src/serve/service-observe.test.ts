@@ -222,12 +222,25 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
       name: 'note',
       value: 'call me at ana@example.com',
       comment: 'or ana@example.com',
-      correction: { name: 'ana@example.com' },
+      correction: 'Ana (ana@example.com)',
     });
     expect(await noted.json()).toMatchObject({
       category: 'call me at [REDACTED:email]',
       comment: 'or [REDACTED:email]',
-      correction: { name: '[REDACTED:email]' },
+      correction: 'Ana ([REDACTED:email])',
+    });
+    // a correction must be what the task answers: this one answers in text, not an object
+    const misfit = await post('/v1/feedback', keys.alice, {
+      id,
+      name: 'fixed',
+      value: true,
+      correction: { a: 1 },
+    });
+    expect(misfit.status).toBe(400);
+    expect(((await misfit.json()) as { error: unknown }).error).toMatchObject({
+      code: 'SCORE_INVALID',
+      param: 'correction',
+      message: expect.stringContaining('the correction is not text') as string,
     });
     const asReader = (await get('/v1/monitor?since=1h', keys.bob)).body as unknown as MonitorReport;
     const asAdmin = (await get('/v1/monitor?since=1h', keys.admin)).body as unknown as MonitorReport;
