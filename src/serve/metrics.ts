@@ -1,7 +1,8 @@
 // Prometheus metrics of the service (prom-client, one registry per service): request durations by
 // route, task and status; time to first token of streamed requests by task; tokens by task and
 // direction; errors by route and code; engine batch sizes and the time requests wait for a row; what
-// became of request traces (written, dropped when the queue was full, failed, sampled out, queued).
+// became of request traces (written, dropped when the queue was full, failed, sampled out, queued);
+// running experiments' treatment shares and the steps this replica applied.
 // Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
 // alone carry the version number (as the issue asks: outcomes by task, version and validator).
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
@@ -55,6 +56,27 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly experimentSteps = new Counter({
+    name: 'promptune_experiment_steps_total',
+    help: "Experiment steps this replica's watcher applied, by task, label and action (advance, promote, rollback, conclude, stop)",
+    labelNames: ['task', 'label', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  private runningExperiments: (() => Promise<{ task: string; label: string; weight: number }[]>) | undefined;
+  readonly experimentShare = new Gauge({
+    name: 'promptune_experiment_treatment_share',
+    help: "The treatment's share of a label's traffic, for each running experiment (read at each scrape)",
+    labelNames: ['task', 'label'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.runningExperiments) return;
+      this.experimentShare.reset(); // an ended experiment leaves the scrape
+      for (const { task, label, weight } of await this.runningExperiments())
+        this.experimentShare.set({ task, label }, weight);
+    },
+  });
+
   private traceCounts:
     (() => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>) | undefined;
   readonly traces = new Gauge({
@@ -82,6 +104,11 @@ export class ServiceMetrics {
     counts: () => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>,
   ): void {
     this.traceCounts = counts;
+  }
+
+  /** Reports the running experiments' treatment shares with every scrape. */
+  watchExperiments(running: () => Promise<{ task: string; label: string; weight: number }[]>): void {
+    this.runningExperiments = running;
   }
 
   /** The exposition text for GET /metrics. */

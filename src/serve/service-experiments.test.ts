@@ -155,6 +155,9 @@ describe('experiments through the service', () => {
       expect.stringMatching(/^no score named helpful among greet's latest scores/),
     ]);
     const id = started.body.id as string;
+    // the running split is on /metrics, for dashboards and alerts outside promptune
+    const scraped = await (await fetch(`${server.url}/metrics`)).text();
+    expect(scraped).toContain('promptune_experiment_treatment_share{task="greet",label="production"} 0.2');
     const again = await request('/v1/experiments', admin, {
       task: 'greet',
       treatment: 3,
@@ -206,7 +209,10 @@ describe('experiments through the service', () => {
     // the start and the advance are in the history too, each moving nothing
     const steps = events.filter((event) => event.details?.experiment === id && event.from === event.to);
     expect(steps.map((event) => event.details!.action)).toEqual(['start', 'advance']);
-    // everyone gets B now
+    // everyone gets B now, and the ended experiment leaves the scrape
+    expect(await (await fetch(`${server.url}/metrics`)).text()).not.toContain(
+      'promptune_experiment_treatment_share{',
+    );
     const after = await traffic(20, 0, 400);
     expect(new Set(after.map((entry) => entry.version))).toEqual(new Set([versions.B]));
   }, 120_000);

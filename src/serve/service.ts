@@ -191,6 +191,13 @@ export function createService(options: ServiceOptions): Service {
             onError: (error) => logger.error({ err: error }, 'could not write traces'),
           });
   if (recorder) metrics.watchTraces(() => recorder.stats);
+  // a registry that cannot answer leaves the gauge empty rather than failing the whole scrape
+  metrics.watchExperiments(() =>
+    registry.experiments.list({ status: 'running' }).then(
+      (running) => running.map(({ task, label, weight }) => ({ task, label, weight })),
+      () => [],
+    ),
+  );
   const evaluation =
     recorder && options.evaluation
       ? new OnlineEvaluation(registry.scores, options.evaluation.evaluators, {
@@ -529,6 +536,8 @@ export function createService(options: ServiceOptions): Service {
           intervalMs: options.experiments?.intervalMs,
           onStep: (result) => {
             versions.forget(result.experiment.task);
+            const { task, label } = result.experiment;
+            metrics.experimentSteps.inc({ task, label, action: result.action });
             logger.info(
               { experiment: result.experiment.id, action: result.action, reason: result.reason },
               'experiment step',
