@@ -100,6 +100,37 @@ async function traffic(count: number, start: number, users: number, feedback?: (
   return served;
 }
 
+/**
+ * Sends traffic in batches of 50 (users 0..299, `feedback` on each answer) and looks after each, until
+ * the experiment ends or `limit` requests were sent; returns how it ended, the last look's reason, and
+ * every request served.
+ */
+async function trafficUntilDecided(id: string, limit: number, feedback?: (arm: string) => boolean) {
+  const served: Awaited<ReturnType<typeof traffic>> = [];
+  let status = 'running';
+  let reason = '';
+  for (let sent = 0; status === 'running' && sent < limit; sent += 50) {
+    served.push(...(await traffic(50, sent, 300, feedback)));
+    const look = await request(`/v1/experiments/${id}/look`, admin, {});
+    status = look.body.experiment.status as string;
+    reason = look.body.reason as string;
+  }
+  return { status, reason, served };
+}
+
+/** Pushes a version of greet that serves with `spec`, then makes the plain spec the latest again. */
+async function pushServingWith(spec: unknown, template: string) {
+  const { version } = await registry.pushVersion({
+    task: 'greet',
+    kind: 'hard',
+    content: { template },
+    spec: taskSpec.parse(spec),
+    actor,
+  });
+  await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+  return version;
+}
+
 describe('experiments through the service', () => {
   it('refuses a bad start with a code, and a second experiment on the same label', async () => {
     const missing = await request('/v1/experiments', admin, { task: 'greet', treatment: 2 });
@@ -229,20 +260,11 @@ describe('experiments through the service', () => {
         { weight: 0.5, minimumDurationMs: 0, minimumRequests: 30 },
       ],
     });
-    const id = started.body.id as string;
-    let status = 'running';
-    let sent = 0;
-    let treated = 0;
-    while (status === 'running' && sent < 4000) {
-      const served = await traffic(50, sent, 300);
-      treated += served.filter((entry) => entry.version === versions.C).length;
-      sent += 50;
-      const look = await request(`/v1/experiments/${id}/look`, admin, {});
-      status = look.body.experiment.status;
-      if (status !== 'running') expect(look.body.reason).toMatch(/^guardrail errors is higher/);
-    }
+    const { status, reason, served } = await trafficUntilDecided(started.body.id as string, 4000);
     expect(status).toBe('rolled-back');
-    expect(treated).toBeGreaterThan(0);
+    expect(reason).toMatch(/^guardrail errors is higher/);
+    expect(served.filter((entry) => entry.version === versions.C).length).toBeGreaterThan(0);
+    const id = started.body.id as string;
     const read = await request(`/v1/experiments/${id}`, runner);
     expect(read.body.experiment.weight).toBe(0);
     expect(read.body.events.at(-1).action).toBe('rollback');
@@ -254,19 +276,14 @@ describe('experiments through the service', () => {
 
   it('rolls back a treatment whose guard refuses its answers, though the control has no guard', async () => {
     // version D's spec refuses every answer shorter than 100 characters (all of them): 422s, not 5xx
-    const strict = taskSpec.parse({
-      name: 'greet',
-      prompt: { template: '{{input}}' },
-      guards: { output: [{ validator: 'length', minCharacters: 100, onFail: 'exception' }] },
-    });
-    const { version } = await registry.pushVersion({
-      task: 'greet',
-      kind: 'hard',
-      content: { template: 'D: {{input}}' },
-      spec: strict,
-      actor,
-    });
-    await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+    const version = await pushServingWith(
+      {
+        name: 'greet',
+        prompt: { template: '{{input}}' },
+        guards: { output: [{ validator: 'length', minCharacters: 100, onFail: 'exception' }] },
+      },
+      'D: {{input}}',
+    );
     const started = await request('/v1/experiments', admin, {
       task: 'greet',
       treatment: version.number,
@@ -279,37 +296,23 @@ describe('experiments through the service', () => {
       ],
     });
     expect(started.status).toBe(201);
-    const id = started.body.id as string;
-    let status = 'running';
-    let sent = 0;
-    const refusals = new Set<number>();
-    while (status === 'running' && sent < 2000) {
-      for (const entry of await traffic(50, sent, 300, () => true))
-        if (entry.version === version.id) refusals.add(entry.status);
-      sent += 50;
-      const look = await request(`/v1/experiments/${id}/look`, admin, {});
-      status = look.body.experiment.status;
-      if (status !== 'running') expect(look.body.reason).toMatch(/^guardrail errors is higher/);
-    }
-    expect(refusals).toEqual(new Set([422]));
+    const { status, reason, served } = await trafficUntilDecided(started.body.id as string, 2000, () => true);
+    const refusals = served.filter((entry) => entry.version === version.id).map((entry) => entry.status);
+    expect(new Set(refusals)).toEqual(new Set([422]));
     expect(status).toBe('rolled-back');
+    expect(reason).toMatch(/^guardrail errors is higher/);
     expect((await registry.resolveVersion('greet', 'production')).id).toBe(versions.B);
   }, 120_000);
 
   it('refuses to test a version the service cannot serve, and counts its failures against it if started elsewhere', async () => {
-    const custom = taskSpec.parse({
-      name: 'greet',
-      prompt: { template: '{{input}}' },
-      guards: { output: [{ validator: 'custom', module: './check.js', onFail: 'exception' }] },
-    });
-    const { version } = await registry.pushVersion({
-      task: 'greet',
-      kind: 'hard',
-      content: { template: 'E: {{input}}' },
-      spec: custom,
-      actor,
-    });
-    await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+    const version = await pushServingWith(
+      {
+        name: 'greet',
+        prompt: { template: '{{input}}' },
+        guards: { output: [{ validator: 'custom', module: './check.js', onFail: 'exception' }] },
+      },
+      'E: {{input}}',
+    );
     const refused = await request('/v1/experiments', admin, {
       task: 'greet',
       treatment: version.number,
@@ -330,15 +333,7 @@ describe('experiments through the service', () => {
       actor,
     });
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the service resolves labels again after 1 s
-    let status = 'running';
-    let sent = 0;
-    while (status === 'running' && sent < 2000) {
-      await traffic(50, sent, 300, () => true);
-      sent += 50;
-      const look = await request(`/v1/experiments/${id}/look`, admin, {});
-      status = look.body.experiment.status;
-    }
-    expect(status).toBe('rolled-back');
+    expect((await trafficUntilDecided(id, 2000, () => true)).status).toBe('rolled-back');
     const traces = await registry.traces.list({ task: 'greet', version: version.id }, { limit: 5 });
     expect(traces.data[0]).toMatchObject({
       status: 400,
