@@ -3,7 +3,7 @@
 // demos), a version of another kind than hard or soft, a hard version whose prompt does not make a valid
 // spec with the spec it serves with, and a soft version without its adapter's config and weights.
 import { ValidationError } from '../errors/index.js';
-import { taskFromObject, taskSpec, templateVariables, type TaskSpec } from '../tasks/index.js';
+import { checkPromptFields, taskFromObject, taskSpec, type TaskSpec } from '../tasks/index.js';
 
 /** Throws TASK_SPEC_INVALID (or TEMPLATE_UNKNOWN_VARIABLE) when `spec` is not a valid task spec. */
 export function checkSpec(spec: unknown): void {
@@ -69,20 +69,16 @@ export function checkVersion(input: { task: string; kind: unknown; content: unkn
         'A hard version holds system, template, demos, demoSeparator and generation as a task spec does.',
       );
     }
-  const inputFields = new Set(spec.input?.fields ?? ['input']);
-  for (const variable of templateVariables(prompt.data!.template))
-    if (!inputFields.has(variable))
-      throw invalid(
-        `${where}: field prompt.template uses {{${variable}}}, which is not an input field`,
-        `Input fields are: ${[...inputFields].join(', ')}.`,
-      );
-  const target = spec.data?.targetField ?? 'target';
-  prompt.data!.demos.forEach((demo, index) => {
-    for (const field of [...inputFields, target])
-      if (!(field in demo))
-        throw invalid(
-          `${where}: field prompt.demos.${index} lacks "${field}"`,
-          `Each demo needs every input field and the target field "${target}".`,
-        );
-  });
+  // the stored spec's fields (with their defaults, for a spec stored in a short form)
+  try {
+    checkPromptFields(
+      prompt.data!,
+      spec.input?.fields ?? ['input'],
+      spec.data?.targetField ?? 'target',
+      where,
+    );
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error;
+    throw invalid(error.message, error.hint ?? '');
+  }
 }

@@ -92,8 +92,24 @@ export function learningRateAt(base: number, step: number, totalSteps: number, s
   return base * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
 
-/** Checks optimizer settings. */
+/** Checks optimizer settings (TRAIN_OPTIONS naming the one out of range). */
 export function validateOptimizer(options: OptimizerOptions): void {
+  const refuse = (option: string, value: unknown, hint: string) =>
+    new ValidationError(`training option optimizer.${option} is ${JSON.stringify(value) ?? String(value)}`, {
+      code: 'TRAIN_OPTIONS',
+      hint,
+    });
+  if (options.kind !== 'adam' && options.kind !== 'adamw')
+    throw refuse('kind', options.kind, "The trainer's optimizers are adam and adamw.");
+  for (const name of ['beta1', 'beta2'] as const) {
+    const beta = options[name];
+    if (beta !== undefined && !(beta >= 0 && beta < 1))
+      throw refuse(name, beta, `Give ${name} in [0, 1) (Adam's defaults: 0.9 and 0.999).`);
+  }
+  if (options.eps !== undefined && !(options.eps > 0))
+    throw refuse('eps', options.eps, 'Give eps a small positive number (1e-8).');
+  if (options.weightDecay !== undefined && !(options.weightDecay >= 0))
+    throw refuse('weightDecay', options.weightDecay, 'Give weightDecay 0 or more.');
   if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
     throw new ValidationError(`learning rate ${options.learningRate}`, {
       code: 'TRAIN_OPTIONS',

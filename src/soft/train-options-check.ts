@@ -1,15 +1,15 @@
 // The training options a library caller passes, checked before any step: each count a whole number in
-// its range, each rate and norm positive, the optimizer and schedule ones this trainer knows. A bad value
-// is refused with TRAIN_OPTIONS naming the option, not run as zero steps or reported as missing data.
+// its range, the clip norm positive, the schedule one this trainer knows (the optimizer's settings are
+// validateOptimizer's). A bad value is refused with TRAIN_OPTIONS naming the option, not run as zero
+// steps or reported as missing data.
 import { ValidationError } from '../errors/index.js';
-import type { OptimizerOptions, Schedule } from './optimizer.js';
+import type { Schedule } from './optimizer.js';
 
 interface CheckedOptions {
   epochs?: number;
   maxEpochs?: number;
   steps?: number;
   batchSize?: number;
-  optimizer?: OptimizerOptions;
   schedule?: Schedule;
   clipNorm?: number;
   evalEvery?: number;
@@ -48,18 +48,6 @@ export function checkTrainOptions(options: CheckedOptions): void {
       options.clipNorm,
       'Give clipNorm a positive gradient norm (1.0 is common), or leave it out.',
     );
-  const optimizer = options.optimizer;
-  if (optimizer !== undefined && optimizer.kind !== 'adam' && optimizer.kind !== 'adamw')
-    throw refuse('optimizer.kind', optimizer.kind, "The trainer's optimizers are adam and adamw.");
-  for (const name of ['beta1', 'beta2'] as const) {
-    const beta = optimizer?.[name];
-    if (beta !== undefined && !(beta >= 0 && beta < 1))
-      throw refuse(`optimizer.${name}`, beta, `Give ${name} in [0, 1) (Adam's defaults: 0.9 and 0.999).`);
-  }
-  if (optimizer?.eps !== undefined && !(optimizer.eps > 0))
-    throw refuse('optimizer.eps', optimizer.eps, 'Give eps a small positive number (1e-8).');
-  if (optimizer?.weightDecay !== undefined && !(optimizer.weightDecay >= 0))
-    throw refuse('optimizer.weightDecay', optimizer.weightDecay, 'Give weightDecay 0 or more.');
   const schedule = options.schedule;
   if (schedule !== undefined && schedule.kind !== 'constant' && schedule.kind !== 'cosine')
     throw refuse('schedule.kind', schedule.kind, 'Schedules are constant and cosine.');

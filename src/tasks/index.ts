@@ -1,7 +1,7 @@
 // Public surface of the tasks layer: task specs (validated with zod) and where they come from,
 // datasets and splits, prompt templates, and the metrics a task is scored with. Loading a model or
 // calling one is not here (providers, eval).
-export { loadTask, taskFromObject, type Task } from './load-task.js';
+export { checkPromptFields, loadTask, taskFromObject, type Task } from './load-task.js';
 export {
   taskSpec,
   metricSpec,

@@ -19,6 +19,37 @@ export interface Task {
 }
 
 /**
+ * Checks that a prompt fits a task's fields: every template placeholder is an input field
+ * (TEMPLATE_UNKNOWN_VARIABLE), every demo has each input field and the target (TASK_SPEC_INVALID).
+ * `where` names its source in errors.
+ */
+export function checkPromptFields(
+  prompt: Pick<TaskSpec['prompt'], 'template' | 'demos'>,
+  inputFields: readonly string[],
+  targetField: string,
+  where: string,
+): void {
+  const fields = new Set(inputFields);
+  for (const variable of templateVariables(prompt.template))
+    if (!fields.has(variable))
+      throw new ValidationError(
+        `${where}: field prompt.template uses {{${variable}}}, which is not an input field`,
+        {
+          code: 'TEMPLATE_UNKNOWN_VARIABLE',
+          hint: `Input fields are: ${[...fields].join(', ')}. Add "${variable}" to input.fields or fix the placeholder.`,
+        },
+      );
+  prompt.demos.forEach((demo, i) => {
+    for (const field of [...fields, targetField])
+      if (!(field in demo))
+        throw new ValidationError(`${where}: field prompt.demos.${i} lacks "${field}"`, {
+          code: 'TASK_SPEC_INVALID',
+          hint: `Each demo needs every input field and the target field "${targetField}".`,
+        });
+  });
+}
+
+/**
  * Validates a spec object and fills its defaults; `where` names its source in errors. Built in code,
  * annotate it as a TaskSpecInput (`const spec: TaskSpecInput = { … }`) to have it type-checked as written.
  */
@@ -33,28 +64,7 @@ export function taskFromObject(value: unknown, where: string, baseDirectory = pr
     });
   }
   const spec = parsed.data;
-  const fields = new Set([...spec.input.fields]);
-  for (const variable of templateVariables(spec.prompt.template)) {
-    if (!fields.has(variable)) {
-      throw new ValidationError(
-        `${where}: field prompt.template uses {{${variable}}}, which is not an input field`,
-        {
-          code: 'TEMPLATE_UNKNOWN_VARIABLE',
-          hint: `Input fields are: ${[...fields].join(', ')}. Add "${variable}" to input.fields or fix the placeholder.`,
-        },
-      );
-    }
-  }
-  spec.prompt.demos.forEach((demo, i) => {
-    for (const field of [...fields, spec.data.targetField]) {
-      if (!(field in demo)) {
-        throw new ValidationError(`${where}: field prompt.demos.${i} lacks "${field}"`, {
-          code: 'TASK_SPEC_INVALID',
-          hint: `Each demo needs every input field and the target field "${spec.data.targetField}".`,
-        });
-      }
-    }
-  });
+  checkPromptFields(spec.prompt, spec.input.fields, spec.data.targetField, where);
   if (spec.data.file && !spec.data.split) {
     throw new ValidationError(`${where}: field data.split is missing; data.file needs split ratios`, {
       code: 'TASK_SPEC_INVALID',
