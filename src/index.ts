@@ -14,6 +14,7 @@ export {
   AuthError,
   PermissionError,
   UnavailableError,
+  EnvironmentError,
   EngineError,
   ProviderError,
   QualityGateError,

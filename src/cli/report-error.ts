@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PromptuneError, QualityGateError, upstreamError } from '../errors/index.js';
+import { environmentError, PromptuneError, QualityGateError, upstreamError } from '../errors/index.js';
 
 /** Exit statuses, documented in the README: scripts and CI tell a failed gate from a failure. */
 export const exitStatus = {
@@ -19,69 +19,6 @@ export const exitStatus = {
   /** A bug in promptune (an error without a code); a crash report is written. */
   internal: 70,
 } as const;
-
-/**
- * Failures of the machine around promptune (a missing folder, a port in use, a database that is not
- * one or does not answer) reported by Node or SQLite: the user's to fix, so a code and a hint, not a
- * crash report. By the system's error code.
- */
-const environmentErrors: Record<string, { code: string; hint: string }> = {
-  ENOENT: {
-    code: 'FILE_NOT_FOUND',
-    hint: 'A file or folder in that path does not exist; an output file needs its folder to exist.',
-  },
-  EACCES: {
-    code: 'PERMISSION_DENIED',
-    hint: 'This user may not read or write there; choose another path or fix its permissions.',
-  },
-  EPERM: {
-    code: 'PERMISSION_DENIED',
-    hint: 'This user may not do that there; choose another path or fix its permissions.',
-  },
-  EISDIR: { code: 'PATH_IS_A_FOLDER', hint: 'A file was expected at that path; give a file name.' },
-  ENOTDIR: { code: 'PATH_NOT_A_FOLDER', hint: 'A part of that path is a file, not a folder.' },
-  ENOSPC: { code: 'DISK_FULL', hint: 'Free some disk space and run it again (a killed run resumes).' },
-  EADDRINUSE: {
-    code: 'PORT_IN_USE',
-    hint: 'Another process listens there; choose another --port (0 picks a free one), or stop it.',
-  },
-  EADDRNOTAVAIL: {
-    code: 'ADDRESS_NOT_AVAILABLE',
-    hint: 'This machine has no such address; choose another --host.',
-  },
-  ECONNREFUSED: {
-    code: 'CONNECTION_FAILED',
-    hint: 'Nothing answers at that address: check it (DATABASE_URL, a model URL) and that the server runs.',
-  },
-  ENOTFOUND: {
-    code: 'CONNECTION_FAILED',
-    hint: 'That host name does not resolve: check the address (DATABASE_URL, a model URL).',
-  },
-  ETIMEDOUT: {
-    code: 'CONNECTION_FAILED',
-    hint: 'The server did not answer in time: check the address and the network.',
-  },
-  EHOSTUNREACH: {
-    code: 'CONNECTION_FAILED',
-    hint: 'That host cannot be reached: check the address and the network.',
-  },
-  SQLITE_NOTADB: {
-    code: 'REGISTRY_NOT_A_DATABASE',
-    hint: '--db names a file that is not a promptune registry (SQLite); give another path.',
-  },
-  SQLITE_CORRUPT: {
-    code: 'REGISTRY_CORRUPT',
-    hint: 'The registry file is damaged; restore it from a backup, or import an export into a new one.',
-  },
-  SQLITE_CANTOPEN: {
-    code: 'REGISTRY_CANNOT_OPEN',
-    hint: 'The registry file cannot be opened: check the --db path and its permissions.',
-  },
-  SQLITE_READONLY: {
-    code: 'REGISTRY_READ_ONLY',
-    hint: 'The registry file is read-only for this user; choose another --db or fix its permissions.',
-  },
-};
 
 /** Where reports go; tests pass their own. */
 export interface ReportTarget {
@@ -137,10 +74,9 @@ export function reportError(
     writeFailure(target, { message: upstream.message, hint: upstream.hint, code: upstream.code });
     return exitStatus.error;
   }
-  const systemCode = (error as { code?: unknown } | null)?.code;
-  const environment = typeof systemCode === 'string' ? environmentErrors[systemCode] : undefined;
+  const environment = environmentError(error);
   if (environment) {
-    writeFailure(target, { message: (error as Error).message, ...environment });
+    writeFailure(target, { message: environment.message, hint: environment.hint, code: environment.code });
     return exitStatus.error;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -19,6 +19,7 @@ describe('error kinds', () => {
       'DatasetError',
       'DownloadError',
       'EngineError',
+      'EnvironmentError',
       'GuardError',
       'InterruptedError',
       'NotFoundError',

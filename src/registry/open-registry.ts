@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import pg from 'pg';
 import { hasPendingMigrations, migrateToLatest, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
+import { closableDialect } from './closable-dialect.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
 import { makeDirectory } from '../engine/index.js';
@@ -44,6 +45,8 @@ export interface RegistryConnection {
   sqlite?: Database.Database;
   /** The Postgres URL (a listener of change notices opens a connection of its own); undefined for SQLite. */
   url?: string;
+  /** Ends the database: each later query is refused with REGISTRY_CLOSED. */
+  close(): Promise<void>;
 }
 
 /**
@@ -64,7 +67,8 @@ export async function openRegistryDatabase(
     // an idle connection the server closes (a restart, an idle timeout, pg_terminate_backend) is dropped
     // from the pool, and the next query opens another; unheard, the pool's error ends the process
     pool.on('error', () => undefined);
-    const database = new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) });
+    const closable = closableDialect(new PostgresDialect({ pool }));
+    const database = new Kysely<RegistryDatabase>({ dialect: closable.dialect });
     try {
       // Kysely's migrator holds a Postgres advisory lock while it migrates; creating its own tables
       // before that lock may race, which it detects and tolerates
@@ -73,14 +77,20 @@ export async function openRegistryDatabase(
       await database.destroy();
       throw postgresConnectionError(error, location.url);
     }
-    return { database, dialect: 'postgres', directory: undefined, writeRetry, url: location.url };
+    return {
+      database,
+      dialect: 'postgres',
+      directory: undefined,
+      writeRetry,
+      url: location.url,
+      close: closable.close,
+    };
   }
   const path = location.path ?? '.promptune/registry.sqlite';
   makeDirectory(dirname(path));
   const sqlite = new Database(path, { timeout: sqliteBusyTimeoutMs });
-  const database = new Kysely<RegistryDatabase>({
-    dialect: new ImmediateSqliteDialect({ database: sqlite }),
-  });
+  const closable = closableDialect(new ImmediateSqliteDialect({ database: sqlite }));
+  const database = new Kysely<RegistryDatabase>({ dialect: closable.dialect });
   try {
     // WAL: committed writes survive a crash and readers do not block the writer (switching a new
     // file to WAL takes a lock another opener may hold)
@@ -92,7 +102,14 @@ export async function openRegistryDatabase(
     await database.destroy();
     throw error;
   }
-  return { database, dialect: 'sqlite', directory: dirname(path), writeRetry, sqlite };
+  return {
+    database,
+    dialect: 'sqlite',
+    directory: dirname(path),
+    writeRetry,
+    sqlite,
+    close: closable.close,
+  };
 }
 
 /**

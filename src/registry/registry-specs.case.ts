@@ -358,5 +358,19 @@ export function registrySpecConformance(
       expect((await registry.resolveVersion('qa', 'production')).id).toBe(id);
       await registry.close();
     });
+
+    it('a closed registry refuses reads, writes and scans with REGISTRY_CLOSED; closing twice is fine', async () => {
+      const { registry } = await open();
+      await registry.pushVersion({ task: 'qa', kind: 'hard', content, spec: first, actor: admin });
+      await registry.close();
+      expect(await code(registry.listTasks())).toBe('REGISTRY_CLOSED');
+      expect(
+        await code(registry.pushVersion({ task: 'qa', kind: 'hard', content, spec: changed, actor: admin })),
+      ).toBe('REGISTRY_CLOSED');
+      expect(await code(registry.traces.scan({ since: 0, until: Date.now() }, () => undefined))).toBe(
+        'REGISTRY_CLOSED',
+      );
+      await registry.close();
+    });
   });
 }

@@ -13,7 +13,13 @@ import { listenForChanges, type ChangeListener, type RegistryChange } from './ch
 import { Scores } from './scores.js';
 import { TraceStore } from './traces.js';
 import { sql, type Kysely } from 'kysely';
-import { nearestName, NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
+import {
+  environmentError,
+  nearestName,
+  NotFoundError,
+  PermissionError,
+  ValidationError,
+} from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { canonicalJson, contentHash } from './canonical.js';
 import { labelHistory, moveLabel, rollbackLabel } from './labels.js';
@@ -61,9 +67,16 @@ export class Registry {
     private readonly database: Kysely<RegistryDatabase> = connection.database,
   ) {}
 
-  /** Opens (and migrates) the registry at a SQLite path or Postgres URL. */
+  /**
+   * Opens (and migrates) the registry at a SQLite path or Postgres URL. A path it cannot open (a
+   * folder it may not write, a file that is not a registry) is an EnvironmentError with a code.
+   */
   static async open(location: RegistryLocation, options?: RegistryOptions): Promise<Registry> {
-    return new Registry(await openRegistryDatabase(location, options));
+    try {
+      return new Registry(await openRegistryDatabase(location, options));
+    } catch (error) {
+      throw environmentError(error) ?? error;
+    }
   }
 
   get dialect() {
@@ -160,11 +173,14 @@ export class Registry {
     return new AlertRecords(this.database, (work) => this.write(work));
   }
 
-  /** Closes the database, and the change listeners opened on it. */
+  /**
+   * Closes the database, and the change listeners opened on it. A second close does nothing; any other
+   * use afterwards is refused with REGISTRY_CLOSED.
+   */
   async close(): Promise<void> {
     await Promise.all([...(listeners.get(this.connection) ?? [])].map((listener) => listener.close()));
     listeners.delete(this.connection);
-    await this.database.destroy();
+    await this.connection.close();
   }
 
   /**

@@ -9,6 +9,7 @@ import type { RegistryWrite } from './access-keys.js';
 import type { RegistryDatabase, TraceTable } from './schema.js';
 import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { scoreOf, type ScoreRecord } from './scores.js';
+import { registryClosedError } from './closable-dialect.js';
 
 /** One recorded model call. Times are epoch milliseconds. */
 export interface TraceRecord {
@@ -187,6 +188,8 @@ export class TraceStore {
     },
     visit: (measurement: TraceMeasurement) => void,
   ): Promise<void> {
+    // the raw handle is shut with the registry: refused as any query on a closed registry is
+    if (this.sqlite && !this.sqlite.open) throw registryClosedError();
     if (this.sqlite) return this.scanSqlite(this.sqlite, filter, visit);
     const rows = await this.filtered(filter)
       .select([

@@ -8,6 +8,7 @@ import {
   AuthError,
   ConflictError,
   EngineError,
+  EnvironmentError,
   GuardError,
   NotFoundError,
   PermissionError,
@@ -59,6 +60,8 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [QualityGateError.isInstance, 409],
   // the state changed under it (an experiment already running on the label, or changed meanwhile)
   [ConflictError.isInstance, 409],
+  // the machine around the service failed (a full disk, a folder it may not write): not the caller's
+  [EnvironmentError.isInstance, 500],
   [PromptuneError.isInstance, 400],
 ];
 

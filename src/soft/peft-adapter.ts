@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  environmentError,
   NotFoundError,
   parseInput,
   readJsonFile,
@@ -252,13 +253,18 @@ export function writeAdapterFiles(
   config: Record<string, unknown>,
   sidecar: AdapterMetadata,
 ): void {
-  makeDirectory(directory);
-  writeSafetensors(join(directory, 'adapter_model.safetensors'), tensors, { format: 'pt' });
-  for (const [name, value] of [
-    ['adapter_config.json', config],
-    ['promptune.json', sidecar],
-  ] as const) {
-    writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');
+  try {
+    makeDirectory(directory);
+    writeSafetensors(join(directory, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+    for (const [name, value] of [
+      ['adapter_config.json', config],
+      ['promptune.json', sidecar],
+    ] as const) {
+      writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');
+    }
+  } catch (error) {
+    // a folder this user may not write, a file in the way, a full disk: coded, for code that saves
+    throw environmentError(error) ?? error;
   }
 }
 

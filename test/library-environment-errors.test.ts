@@ -1,0 +1,75 @@
+// Code that uses promptune as a library gets the machine's failures as coded errors, as the CLI prints
+// them: a registry or an adapter folder under a file, a port already taken. And a registry used after
+// close() says so. Each through the package's root entry, as a user's code imports it.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../src/engine/index.js';
+import {
+  EnvironmentError,
+  initSoftPrompt,
+  listen,
+  loadModel,
+  PromptuneError,
+  Registry,
+  saveAdapter,
+} from '../src/index.js';
+import { stories } from './models.js';
+
+/** A folder holding a plain file `file`: any path under it cannot be made. */
+function fileInTheWay(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'promptune-environment-')), 'file');
+  writeFileSync(file, 'not a folder');
+  return file;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('expected a rejection'),
+    (error: unknown) => error,
+  );
+}
+
+describe('library errors from the machine', () => {
+  it('Registry.open under a file is PATH_NOT_A_FOLDER, with a hint and the system error as cause', async () => {
+    const error = await rejection(Registry.open({ path: join(fileInTheWay(), 'registry.sqlite') }));
+    expect(EnvironmentError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'PATH_NOT_A_FOLDER', cause: { code: 'ENOTDIR' } });
+    expect((error as PromptuneError).hint).toBeTruthy();
+  });
+
+  it('Registry.open on a file that is not a database is REGISTRY_NOT_A_DATABASE', async () => {
+    const file = fileInTheWay();
+    writeFileSync(file, 'x'.repeat(4096));
+    expect(await rejection(Registry.open({ path: file }))).toMatchObject({
+      code: 'REGISTRY_NOT_A_DATABASE',
+    });
+  });
+
+  it('saveAdapter under a file is PATH_NOT_A_FOLDER', async () => {
+    const { model, tokenizer } = await loadModel(stories.gguf);
+    const prompt = initSoftPrompt(model, tokenizer, 4, { kind: 'sample-vocab' }, seededRandom(0));
+    let error: unknown;
+    try {
+      saveAdapter(join(fileInTheWay(), 'adapter'), prompt, model, { baseModelName: 'stories260K' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(EnvironmentError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'PATH_NOT_A_FOLDER' });
+  });
+
+  it('listen on a port another server holds rejects with PORT_IN_USE (it had never settled)', async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+    const { port } = holder.address() as { port: number };
+    try {
+      const error = await rejection(listen({ fetch: () => new Response('') }, { port }));
+      expect(error).toMatchObject({ code: 'PORT_IN_USE' });
+    } finally {
+      await new Promise((done) => holder.close(done));
+    }
+  });
+});
