@@ -8,7 +8,7 @@ import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { significantlyBetter } from './artifact.js';
-import { startRun } from './run.js';
+import { startRun, stoppable } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 import { mean } from '../eval/index.js';
 
@@ -20,7 +20,7 @@ export interface BootstrapSettings {
 
 /** A bootstrap optimizer trying `candidates` demo sets of up to `maxDemos` demos. */
 export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, candidates: 8 }): Optimizer {
-  return {
+  return stoppable({
     name: 'bootstrap',
     async optimize(task: Task, options: OptimizeOptions) {
       const run = await startRun(task, options, 'bootstrap', {
@@ -76,5 +76,5 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
 
       return run.finish(incumbent, stopped);
     },
-  };
+  });
 }

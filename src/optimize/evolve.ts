@@ -14,7 +14,7 @@ import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
 import { ask, copiesData, parseProposals } from './propose.js';
-import { startRun } from './run.js';
+import { startRun, stoppable } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 import { mean } from '../eval/index.js';
 
@@ -105,7 +105,7 @@ export function reflectedInstruction(reply: string): string {
 export function evolveOptimizer(
   settings: EvolveSettings = { iterations: 8, minibatch: 6, mergeEvery: 4 },
 ): Optimizer {
-  return {
+  return stoppable({
     name: 'evolve',
     async optimize(task: Task, options: OptimizeOptions) {
       const run = await startRun(task, options, 'evolve', {
@@ -316,5 +316,5 @@ export function evolveOptimizer(
           : { prompt: task.spec.prompt, ...baseline };
       return run.finish(chosen, stopped);
     },
-  };
+  });
 }

@@ -96,6 +96,22 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
       for (const scoring of scorings) expect(scoring.studentCalls).toBeLessThanOrEqual(scoring.size);
     });
 
+    it('stopped by its signal, it is OPTIMIZE_INTERRUPTED naming the trials done, with the reason as cause', async () => {
+      const stop = new AbortController();
+      const reason = new Error('the caller stopped it');
+      const error = await make()
+        .optimize(task, { ...plainRun(newStudent()), signal: stop.signal, onTrial: () => stop.abort(reason) })
+        .then(
+          () => expect.unreachable('expected the run to stop'),
+          (caught: unknown) => caught as { code: string; message: string; cause: unknown },
+        );
+      expect(error).toMatchObject({
+        code: 'OPTIMIZE_INTERRUPTED',
+        message: 'optimization stopped after 1 trial',
+      });
+      expect(error.cause).toBe(reason);
+    });
+
     it('never exceeds a budget, however small', async () => {
       for (const cap of [20, 45, 70]) {
         const model = newStudent();

@@ -9,7 +9,7 @@ import type { Example, Task } from '../tasks/index.js';
 import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { significantlyBetter } from './artifact.js';
-import { startRun } from './run.js';
+import { startRun, stoppable } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 import { answerText } from '../providers/index.js';
 
@@ -143,7 +143,7 @@ export async function ask(
 
 /** A propose optimizer: `rounds` rounds of `proposalsPerRound` teacher proposals. */
 export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, proposalsPerRound: 3 }): Optimizer {
-  return {
+  return stoppable({
     name: 'propose',
     async optimize(task: Task, options: OptimizeOptions) {
       const run = await startRun(task, options, 'propose', {
@@ -246,7 +246,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
       }
       return run.finish(incumbent, stopped);
     },
-  };
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // scored on dev as trial 0, the early-stopping rules, and the result (artifact plus the details a report
 // needs) built from the final prompt.
 import { join } from 'node:path';
-import { ValidationError } from '../errors/index.js';
+import { InterruptedError, PromptuneError, ValidationError } from '../errors/index.js';
 import {
   defaultStateDirectory,
   type EvaluatedModel,
@@ -18,7 +18,7 @@ import type { Task, TextGenerator } from '../tasks/index.js';
 import { makeArtifact } from './artifact.js';
 import { BudgetTracker, roles } from './budget.js';
 import { scorePrompt, type PromptScores, type ScoringContext } from './candidate.js';
-import type { OptimizeOptions, OptimizeResult, ScoredPrompt, Trial } from './types.js';
+import type { OptimizeOptions, OptimizeResult, Optimizer, ScoredPrompt, Trial } from './types.js';
 
 /** A started optimizer run. */
 export interface OptimizerRun {
@@ -44,6 +44,39 @@ export interface OptimizerRun {
   ): string | undefined;
   /** Ends the run: the result for `final`, and why the run ended (default: its plan was done). */
   finish(final: ScoredPrompt, stopped?: string): OptimizeResult;
+}
+
+/**
+ * `optimizer`, whose run stopped by the caller's signal is an InterruptedError of its own
+ * (OPTIMIZE_INTERRUPTED, naming the trials done, the signal's reason as `cause`), not the scoring's or
+ * a model call's that the abort happened to land in.
+ */
+export function stoppable(optimizer: Optimizer): Optimizer {
+  return {
+    name: optimizer.name,
+    async optimize(task, options) {
+      let trials = 0;
+      try {
+        return await optimizer.optimize(task, {
+          ...options,
+          onTrial: (trial) => {
+            trials += 1;
+            options.onTrial?.(trial);
+          },
+        });
+      } catch (error) {
+        const stopped =
+          options.signal?.aborted &&
+          (InterruptedError.isInstance(error) || !PromptuneError.isInstance(error));
+        if (!stopped) throw error;
+        throw new InterruptedError(`optimization stopped after ${trials} trial${trials === 1 ? '' : 's'}`, {
+          code: 'OPTIMIZE_INTERRUPTED',
+          hint: 'Its answers and spend are journaled (under stateDirectory, default .promptune/runs): run it again with the same options to continue without asking again; the budget holds over both runs.',
+          cause: options.signal?.reason ?? error,
+        });
+      }
+    },
+  };
 }
 
 /** The judge as a text generator whose verdicts are cached, so a replayed run does not ask again. */

@@ -10,7 +10,7 @@ import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { askForInstructions } from './propose.js';
-import { startRun } from './run.js';
+import { startRun, stoppable } from './run.js';
 import type { OptimizeOptions, Optimizer, ScoredPrompt } from './types.js';
 import { mean } from '../eval/index.js';
 
@@ -78,7 +78,7 @@ export function tpeSuggest(
 
 /** A search optimizer with the given settings. */
 export function searchOptimizer(settings: SearchSettings = defaultSearchSettings): Optimizer {
-  return {
+  return stoppable({
     name: 'search',
     async optimize(task: Task, options: OptimizeOptions) {
       const run = await startRun(task, options, 'search', {
@@ -180,5 +180,5 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
       }
       return run.finish(incumbent, stopped);
     },
-  };
+  });
 }
