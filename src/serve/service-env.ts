@@ -4,7 +4,7 @@
 // closures that build the routes.
 import type { Logger } from 'pino';
 import type { CheckRecord } from '../guard/index.js';
-import type { AccessKey } from '../registry/index.js';
+import type { AccessKey, TraceRecord } from '../registry/index.js';
 
 /** The Hono environment of the service's apps (`new Hono<ServiceEnv>()`). */
 export interface ServiceEnv {
@@ -36,6 +36,8 @@ export interface ServiceEnv {
 export interface TraceDraft {
   /** The response id the client gets. */
   id: string | undefined;
+  /** What kind of request it is: the shape of its stored input. */
+  readonly operation: TraceRecord['operation'];
   model: string | null;
   label: string | null;
   user: string | null;

@@ -193,6 +193,8 @@ describe('guards in the service', () => {
     expect(backend.prompts.slice(before).every((prompt) => !prompt.includes('ada@example.com'))).toBe(true);
     expect(backend.prompts.length - before).toBe(2); // the answer and one re-ask
     const trace = await storedTrace(completion.id, 2);
+    // the trace keeps what the model saw: the guard's mask is not undone by the stored input
+    expect(trace.input).toEqual({ messages: [{ role: 'user', content: 'Ada, [EMAIL]' }] });
     expect(trace.checks).toEqual([
       expect.objectContaining({ validator: 'pii', stage: 'input', passed: false, action: 'fixed' }),
       expect.objectContaining({ validator: 'json-schema', attempt: 0, passed: false, action: 'reask' }),
@@ -242,6 +244,20 @@ describe('guards in the service', () => {
       expect.objectContaining({ validator: 'pii', stage: 'input', action: 'fixed' }),
     ]);
     expect(backend.prompts.at(-1)).toBe('CHATTY reach me at [EMAIL]');
+    expect(JSON.stringify(trace.input)).not.toContain('ada@example.com');
+  });
+
+  it('keeps the masked input of a typed run on its trace, in the shape it was sent', async () => {
+    for (const input of ['mail ada@example.com', { input: 'mail ada@example.com' }]) {
+      const run = await fetch(`${scriptedUrl}/v1/tasks/masked-only/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input }),
+      });
+      expect(run.status).toBe(200);
+      const trace = await storedTrace(((await run.json()) as { id: string }).id, 1);
+      expect(trace.input).toEqual(typeof input === 'string' ? 'mail [EMAIL]' : { input: 'mail [EMAIL]' });
+    }
   });
 
   it('answers a refrained input on /run with the refrain text and no typed output, without a model call', async () => {

@@ -9,7 +9,7 @@ import type { TraceRecorder } from '../observe/index.js';
 import type { ScoreInput } from '../registry/index.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { ServiceEnv } from './service-env.js';
-import type { ChecksListener, ServedVersion } from './task-model.js';
+import type { ChecksListener, FixedInputListener, ServedVersion } from './task-model.js';
 
 /** The listener that records one request's verdicts on its trace and in the metrics. */
 export function requestChecks(
@@ -28,6 +28,34 @@ export function requestChecks(
         validator: outcome.validator,
         outcome: outcome.passed ? 'passed' : outcome.action,
       });
+  };
+}
+
+/**
+ * The listener that keeps on the request's trace the input as its input guards left it (an email
+ * masked), in the shape the request sent it, so a guard's fix is not undone by the stored trace:
+ * a typed run's fields (or its one string), or the last user message of a chat, or a completion's
+ * prompt (a multi-field task's as the JSON object of its fields).
+ */
+export function fixedInputOnTrace(
+  context: Context<ServiceEnv>,
+  served: ServedVersion,
+): FixedInputListener | undefined {
+  if (!served.guards?.input.length) return undefined;
+  return (fields) => {
+    const trace = context.get('trace');
+    if (!trace) return;
+    const names = served.spec.input.fields;
+    const text = names.length === 1 ? String(fields[names[0]]) : JSON.stringify(fields);
+    const sent = trace.input as { messages?: { role: string; content: unknown }[]; prompt?: unknown } | null;
+    if (trace.operation === 'run') trace.input = typeof sent === 'string' ? text : fields;
+    else if (trace.operation === 'text_completion') trace.input = { ...sent, prompt: text };
+    else {
+      const messages = [...(sent?.messages ?? [])];
+      const last = messages.map((message) => message.role).lastIndexOf('user');
+      if (last >= 0) messages[last] = { ...messages[last], content: text };
+      trace.input = { ...sent, messages };
+    }
   };
 }
 

@@ -38,7 +38,7 @@ import { parseModelName, ServedVersions } from './served-versions.js';
 import { runsAnything, servedNames, specReader, whyNotServed, whySpecNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
 import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
-import { requestChecks, scoreGuardedTraces } from './service-guards.js';
+import { fixedInputOnTrace, requestChecks, scoreGuardedTraces } from './service-guards.js';
 import { typedOutput } from './typed-output.js';
 import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
@@ -447,7 +447,15 @@ export function createService(options: ServiceOptions): Service {
       single ? { [served.spec.input.fields[0]]: body.input } : body.input,
     );
     const checks = requestChecks(context, served, metrics);
-    const result = await runFields(served, backends, fields, context.req.raw.signal, checks); // a client gone stops it
+    // a client gone stops it
+    const result = await runFields(
+      served,
+      backends,
+      fields,
+      context.req.raw.signal,
+      checks,
+      fixedInputOnTrace(context, served),
+    );
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
     const id = `run-${crypto.randomUUID()}`;
@@ -492,7 +500,12 @@ export function createService(options: ServiceOptions): Service {
           context.set('soft', served.softPrompt !== undefined);
           const trace = context.get('trace');
           if (trace) trace.label = label;
-          return taskModel(served, backends, requestChecks(context, served, metrics));
+          return taskModel(
+            served,
+            backends,
+            requestChecks(context, served, metrics),
+            fixedInputOnTrace(context, served),
+          );
         },
         onUsage(context, usage) {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);

@@ -97,6 +97,12 @@ export function hardPrompt(spec: TaskSpec, fields: Record<string, unknown>): Lan
 export type ChecksListener = (outcomes: CheckOutcome[]) => void;
 
 /**
+ * Told of the input fields as the input guards left them, when a guard changed one (masked an email,
+ * trimmed): what the model saw, for the trace to keep instead of what the user sent.
+ */
+export type FixedInputListener = (fields: Record<string, unknown>) => void;
+
+/**
  * The model a version runs on, inside the version's output guards when it has any, and the prompt it
  * gets for input fields: a soft version's engine model with its soft prompt, continuing the raw text of
  * the input (what it was trained on); a hard version's backend model, with the task's instruction, demos
@@ -121,10 +127,14 @@ async function guardedFields(
   served: ServedVersion,
   fields: Record<string, unknown>,
   onChecks: ChecksListener | undefined,
+  onFixedInput: FixedInputListener | undefined,
 ): Promise<{ fields: Record<string, unknown>; outcomes: CheckOutcome[]; refrained: boolean }> {
   if (!served.guards?.input.length) return { fields, outcomes: [], refrained: false };
   try {
-    return await checkInputFields(fields, served.guards, {});
+    const checked = await checkInputFields(fields, served.guards, {});
+    if (Object.entries(checked.fields).some(([name, value]) => fields[name] !== value))
+      onFixedInput?.(checked.fields);
+    return checked;
   } catch (error) {
     if (GuardError.isInstance(error)) onChecks?.(error.checks as CheckOutcome[]);
     throw error;
@@ -196,6 +206,7 @@ export function taskModel(
   served: ServedVersion,
   backends: Backends,
   onChecks?: ChecksListener,
+  onFixedInput?: FixedInputListener,
 ): LanguageModelV3 {
   const { spec } = served;
   // the output's verdicts follow the input's in what the listener hears
@@ -206,7 +217,7 @@ export function taskModel(
   const prepare = async (options: LanguageModelV3CallOptions) => {
     const text = lastUserText(options.prompt);
     const fields = served.softPrompt ? { [spec.input.fields[0]]: text } : inputFields(spec, text);
-    const checked = await guardedFields(served, fields, onChecks);
+    const checked = await guardedFields(served, fields, onChecks, onFixedInput);
     inputOutcomes = checked.outcomes;
     // without output guards (or without a call) nothing else reports the input's verdicts
     const unguarded = !served.guards?.output.length;
@@ -240,6 +251,7 @@ export async function runFields(
   fields: Record<string, unknown>,
   abortSignal?: AbortSignal,
   onChecks?: ChecksListener,
+  onFixedInput?: FixedInputListener,
 ): Promise<{
   text: string;
   inputTokens: number;
@@ -249,7 +261,7 @@ export async function runFields(
   /** The engine's first-token margin (null from other backends). */
   margin: number | null;
 }> {
-  const checked = await guardedFields(served, fields, onChecks);
+  const checked = await guardedFields(served, fields, onChecks, onFixedInput);
   if (checked.outcomes.length && (checked.refrained || !served.guards?.output.length))
     onChecks?.(checked.outcomes);
   if (checked.refrained) {
