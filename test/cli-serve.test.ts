@@ -188,6 +188,9 @@ describe('promptune serve', () => {
     const listed = run(cwd, 'traces', 'ls', '--limit', '3');
     expect(listed.stdout.trim().split('\n')).toHaveLength(3);
     expect(listed.stdout).toContain('name@latest  200  length');
+    // no guard ran on them, so none failed one
+    const guarded = run(cwd, 'traces', 'ls', '--guard', 'any');
+    expect([guarded.status, guarded.stdout, guarded.stderr]).toEqual([0, '', 'no traces match\n']);
     expect(run(cwd, 'alerts', 'ls').stdout).toContain('no alert rules have been evaluated');
     writeFileSync(
       join(cwd, 'alerts.yaml'),

@@ -577,10 +577,29 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await page.goto(`${url}/#/traces/${guardedId}`);
     const verdicts = page.getByTestId('trace-checks').locator('tbody tr');
     await verdicts.first().waitFor();
-    expect((await verdicts.first().innerText()).replace(/\s+/g, ' ')).toMatch(
+    const verdict = (await verdicts.first().innerText()).replace(/\s+/g, ' ');
+    expect(verdict).toMatch(
       /^output banned first (passed – –|failed the offending part was dropped .*dragon)/,
     );
     await screenshot(page, 'trace-checks');
+    const failed = verdict.includes('failed');
+    // a failed validator links to the task's traces it failed on
+    expect(await page.getByRole('link', { name: 'banned' }).count()).toBe(failed ? 1 : 0);
+
+    // the traces a guard failed on, and those of one version (an experiment arm's)
+    const stored = (await (await fetch(`${url}/v1/traces/${guardedId}`, { headers })).json()) as {
+      version: string;
+    };
+    await page.goto(`${url}/#/traces?task=name&guard=any`);
+    expect(await page.getByLabel(/a guard failed/).isChecked()).toBe(true);
+    if (failed) await expect.poll(() => page.getByTestId('traces').locator('tbody tr').count()).toBe(1);
+    else await page.getByText('No traces match').waitFor();
+    await page.goto(`${url}/#/traces?task=name&version=${stored.version}`);
+    const ofVersion = page.getByTestId('traces').locator('tbody tr');
+    await ofVersion.first().waitFor();
+    expect(await ofVersion.count()).toBe(1);
+    expect(await page.getByLabel('version').inputValue()).toBe(stored.version);
+    await screenshot(page, 'traces-version');
   });
 
   it('runs a version in the playground and shows its output, tokens and latency', async () => {

@@ -91,6 +91,39 @@ export function traceConformance(
       await registry.close();
     });
 
+    it('filters by a failed guard check, of any validator or of one, never matching across two checks', async () => {
+      const registry = await open();
+      // as checkRecords writes them: validator, stage, attempt, passed, action, reason
+      const check = (validator: string, stage: string, attempt: number, passed: boolean) => ({
+        validator,
+        stage,
+        attempt,
+        passed,
+        action: passed ? 'none' : 'fixed',
+        ...(!passed && { reason: 'found' }),
+      });
+      await registry.traces.insert([
+        sampleTrace({ id: 'clean', checks: [check('pii', 'input', 0, true)] }),
+        sampleTrace({ id: 'masked', checks: [check('pii', 'input', 0, false)] }),
+        // pii passed and another validator failed: not a pii failure
+        sampleTrace({
+          id: 'other',
+          checks: [check('pii', 'input', 0, true), check('json_x', 'output', 0, false)],
+        }),
+        sampleTrace({ id: 'tenth', checks: [check('json_x', 'output', 10, false)] }),
+        sampleTrace({ id: 'unchecked' }),
+      ]);
+      const ids = async (guardFailed: true | string) =>
+        (await registry.traces.list({ guardFailed })).data.map((trace) => trace.id).sort();
+      expect(await ids(true)).toEqual(['masked', 'other', 'tenth']);
+      expect(await ids('pii')).toEqual(['masked']);
+      expect(await ids('json_x')).toEqual(['other', 'tenth']);
+      // LIKE's wildcards in a name are literal
+      expect(await ids('json%')).toEqual([]);
+      expect(await ids('json_')).toEqual([]);
+      await registry.close();
+    });
+
     it('scores traces within their configs, only a key’s own traces when asked, and filters by score', async () => {
       const registry = await open();
       await registry.traces.insert([

@@ -3,7 +3,7 @@
 // with filters, pruned by age and count. Redaction happens before a trace gets here; this file stores
 // what it is given and never edits a stored trace.
 import type Database from 'better-sqlite3';
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { NotFoundError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { RegistryDatabase, TraceTable } from './schema.js';
@@ -65,6 +65,11 @@ export interface TraceFilter {
   error?: true | string;
   /** Traces with a score of this name (optionally within a range). */
   score?: { name: string; minimum?: number; maximum?: number };
+  /**
+   * Traces where a guard check failed, whatever its policy then did (fixed, re-asked, refused,
+   * refrained, only recorded): `true` for any validator, or the name of one.
+   */
+  guardFailed?: true | string;
 }
 
 /**
@@ -366,6 +371,7 @@ export class TraceStore {
     if (filter.until !== undefined) query = query.where('traces.at', '<', filter.until);
     if (filter.error === true) query = query.where('traces.error_code', 'is not', null);
     else if (filter.error !== undefined) query = query.where('traces.error_code', '=', filter.error);
+    if (filter.guardFailed !== undefined) query = query.where(guardFailedCondition(filter.guardFailed));
     const score = filter.score;
     if (score)
       query = query.where((where) =>
@@ -381,4 +387,23 @@ export class TraceStore {
       );
     return query;
   }
+}
+
+/**
+ * The checks column (JSON text, written by JSON.stringify from checkRecords: validator, stage, attempt,
+ * passed, … in that order) holding a failed check: of any validator, or of `validator` in one record
+ * (its stage and attempt matched exactly, so a pattern never spans two records; attempts are 0 to 10).
+ */
+function guardFailedCondition(validator: true | string): RawBuilder<boolean> {
+  if (validator === true) return sql<boolean>`traces.checks like '%"passed":false%'`;
+  const name = JSON.stringify(validator).replace(/[\\%_]/g, (character) => `\\${character}`);
+  const patterns = ['input', 'output'].flatMap((stage) =>
+    ['_', '__'].map(
+      (attempt) => `%"validator":${name},"stage":"${stage}","attempt":${attempt},"passed":false%`,
+    ),
+  );
+  return sql<boolean>`(${sql.join(
+    patterns.map((pattern) => sql`traces.checks like ${pattern} escape '\\'`),
+    sql` or `,
+  )})`;
 }

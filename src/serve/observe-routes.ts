@@ -154,6 +154,7 @@ export function observeRoutes(
       ...(query.score === undefined
         ? {}
         : { score: { name: query.score, minimum: query.score_min, maximum: query.score_max } }),
+      ...(query.guard === undefined ? {} : { guardFailed: query.guard === 'any' ? true : query.guard }),
       ...(key.scopes.includes('admin') ? {} : { keyId: key.id }),
     };
     return context.json(await registry.traces.list(filter, { limit: query.limit, after: query.after }));

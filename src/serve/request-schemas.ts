@@ -256,6 +256,8 @@ export const traceQuery = z.strictObject({
   since: time.optional(),
   until: time.optional(),
   error: z.string().max(100).optional(),
+  /** Traces where a guard check failed: `any`, or a validator's name. */
+  guard: z.string().min(1).max(100).optional(),
   score: z.string().max(100).optional(),
   score_min: z.coerce.number().optional(),
   score_max: z.coerce.number().optional(),

@@ -245,6 +245,18 @@ describe('guards in the service', () => {
     ]);
     expect(backend.prompts.at(-1)).toBe('CHATTY reach me at [EMAIL]');
     expect(JSON.stringify(trace.input)).not.toContain('ada@example.com');
+    // found again by the guard that stepped in
+    const listed = async (guard: string) => {
+      const response = await fetch(`${scriptedUrl}/v1/traces?task=masked-only&guard=${guard}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      return ((await response.json()) as { data: { id: string }[] }).data.map(
+        (listedTrace) => listedTrace.id,
+      );
+    };
+    expect(await listed('pii')).toContain(completion.id);
+    expect(await listed('any')).toContain(completion.id);
+    expect(await listed('banned')).not.toContain(completion.id);
   });
 
   it('keeps the masked input of a typed run on its trace, in the shape it was sent', async () => {

@@ -55,6 +55,10 @@ const list = defineCommand({
     until: { type: 'string', description: 'Until: a duration ago or an ISO time' },
     error: { type: 'string', description: 'Failed traces only: "any" or an error code' },
     score: { type: 'string', description: 'Traces with this score (e.g. helpful)' },
+    guard: {
+      type: 'string',
+      description: 'Traces where a guard check failed: "any" or a validator (e.g. pii)',
+    },
     limit: { type: 'string', default: '50', description: 'How many (newest first)' },
   },
   run: ({ args }) =>
@@ -70,6 +74,7 @@ const list = defineCommand({
         until: args.until ? parseTimeReference(args.until, now, '--until') : undefined,
         error: args.error === undefined ? undefined : args.error === 'any' ? true : args.error,
         score: args.score ? { name: args.score } : undefined,
+        guardFailed: args.guard === undefined ? undefined : args.guard === 'any' ? true : args.guard,
       };
       if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until)
         throw new ValidationError('--since is not before --until', {

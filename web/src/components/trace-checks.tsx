@@ -1,6 +1,7 @@
 // A trace's guard verdicts as a table people read: each validator on the input or the output (and on
 // each re-asked answer), whether it passed, what its policy did, and why it failed. The trace's
 // `guard.<validator>` scores are the final verdicts: 1 when what was sent passed, or was fixed.
+import { href } from '../router';
 import { Status } from './feedback';
 
 /** A verdict as a trace keeps it (src/guard/check-record.ts). */
@@ -26,8 +27,11 @@ const done: Record<string, string> = {
   unrepaired: 'stood failing: no repair, no re-ask allowed',
 };
 
-/** The verdicts table, or the raw value when it is not a list of verdicts. */
-export function TraceChecks({ checks }: { checks: unknown }) {
+/**
+ * The verdicts table, or the raw value when it is not a list of verdicts; a failed validator links to
+ * the task's other traces it failed on.
+ */
+export function TraceChecks({ checks, task }: { checks: unknown; task: string | null }) {
   if (!Array.isArray(checks)) return <pre>{JSON.stringify(checks, null, 2)}</pre>;
   const verdicts = checks as Verdict[];
   return (
@@ -47,7 +51,18 @@ export function TraceChecks({ checks }: { checks: unknown }) {
           {verdicts.map((verdict, index) => (
             <tr key={index}>
               <td>{verdict.stage ?? '–'}</td>
-              <td>{verdict.validator}</td>
+              <td>
+                {verdict.passed || !task ? (
+                  verdict.validator
+                ) : (
+                  <a
+                    href={href(['traces'], { task, guard: verdict.validator })}
+                    title={`${task}'s traces where ${verdict.validator} failed`}
+                  >
+                    {verdict.validator}
+                  </a>
+                )}
+              </td>
               <td>
                 {verdict.stage === 'output' ? (verdict.attempt ? `re-ask ${verdict.attempt}` : 'first') : '–'}
               </td>

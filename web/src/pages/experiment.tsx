@@ -245,7 +245,18 @@ export function ExperimentPage({ id }: { id: string }) {
                     <td>{arm}</td>
                     <td>{versionLink(entry.version)}</td>
                     <td className="number">{(shares[arm] * 100).toFixed(1)}%</td>
-                    <td className="number">{entry.requests}</td>
+                    <td className="number">
+                      <a
+                        href={href(['traces'], {
+                          task: experiment.task,
+                          label: experiment.label,
+                          version: entry.version,
+                        })}
+                        title={`this arm's traces (${experiment.label} served by this version)`}
+                      >
+                        {entry.requests}
+                      </a>
+                    </td>
                     <td className="number">{entry.stepRequests ?? '–'}</td>
                     <td className="number">
                       {entry.primary.mean.toFixed(3)} <span className="muted">({entry.primary.n})</span>

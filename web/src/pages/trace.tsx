@@ -102,7 +102,7 @@ export function TracePage({ id }: { id: string }) {
       {Boolean(value.checks) && (
         <section className="panel">
           <h2>Checks</h2>
-          <TraceChecks checks={value.checks} />
+          <TraceChecks checks={value.checks} task={value.task} />
         </section>
       )}
       <section className="panel">

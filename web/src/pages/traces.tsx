@@ -1,5 +1,6 @@
 // Traces, newest first, a page of 100 at a time from the service (the service pages by cursor, so
-// 100,000 traces cost what 100 do), with filters by task, label, run, errors and time.
+// 100,000 traces cost what 100 do), with filters by task, label, version (an experiment's arm), run,
+// errors, a failed guard check (of any validator or of one) and time.
 import { query } from '../api';
 import { CursorPager, FilterInput, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
@@ -17,13 +18,15 @@ const ranges: Record<string, string | undefined> = {
   'any time': undefined,
 };
 
-/** The trace list. Query: task, label, run, error (true), range. */
+/** The trace list. Query: task, label, version, run, error (true), guard (any or a validator), range. */
 export function TracesPage({ query: route }: { query: URLSearchParams }) {
   const filter = {
     task: route.get('task') ?? undefined,
     label: route.get('label') ?? undefined,
+    version: route.get('version') ?? undefined,
     run: route.get('run') ?? undefined,
     error: route.get('error') ?? undefined,
+    guard: route.get('guard') ?? undefined,
     range: route.get('range') ?? undefined,
   };
   const cursors = useCursors(JSON.stringify(filter));
@@ -31,8 +34,10 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
     `/v1/traces${query({
       task: filter.task,
       label: filter.label,
+      version: filter.version,
       run: filter.run,
       error: filter.error,
+      guard: filter.guard,
       since: filter.range ? ranges[filter.range] : undefined,
       after: cursors.after,
       limit: 100,
@@ -48,6 +53,11 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
       <div className="toolbar">
         <FilterInput name="task" value={filter.task} onCommit={(value) => setFilter('task', value)} />
         <FilterInput name="label" value={filter.label} onCommit={(value) => setFilter('label', value)} />
+        <FilterInput
+          name="version"
+          value={filter.version}
+          onCommit={(value) => setFilter('version', value)}
+        />
         <select
           value={filter.range ?? 'any time'}
           aria-label="time"
@@ -66,6 +76,14 @@ export function TracesPage({ query: route }: { query: URLSearchParams }) {
             onChange={(event) => setFilter('error', event.target.checked ? 'true' : undefined)}
           />{' '}
           errors only
+        </label>
+        <label title="a guard found something: fixed, re-asked, refused, refrained or only recorded">
+          <input
+            type="checkbox"
+            checked={filter.guard !== undefined}
+            onChange={(event) => setFilter('guard', event.target.checked ? 'any' : undefined)}
+          />{' '}
+          a guard failed{filter.guard && filter.guard !== 'any' ? <code> {filter.guard}</code> : null}
         </label>
         {filter.run && (
           <span className="tag">
