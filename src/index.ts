@@ -50,7 +50,13 @@ export {
   type Example,
 } from './tasks/index.js';
 export { resolveModel, createLocalProvider, type ResolvedModel } from './providers/index.js';
-export { evaluate, summarize, type EvaluationOptions, type EvaluationReport } from './eval/index.js';
+export {
+  evaluate,
+  summarize,
+  type EvaluationOptions,
+  type EvaluationReport,
+  type ModelInput,
+} from './eval/index.js';
 export {
   makeOptimizer,
   presets,

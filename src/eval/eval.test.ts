@@ -32,6 +32,27 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe('evaluation harness', () => {
+  it('takes a bare AI SDK model, named by its provider and id, and refuses what is not a v3 model', async () => {
+    const named = await evaluate({ task, split: 'dev', examples, model: local, stateDirectory: state });
+    const bare = await evaluate({ task, split: 'dev', examples, model: local.model, stateDirectory: state });
+    expect(bare.model).toBe(`${local.model.provider}:${local.model.modelId}`);
+    expect(bare.examples.map((example) => example.outputs)).toEqual(
+      named.examples.map((example) => example.outputs),
+    );
+    const refusal = (model: unknown) =>
+      evaluate({ task, split: 'dev', examples, model: model as typeof local, stateDirectory: state }).then(
+        () => 'resolved',
+        (error: PromptuneError) => `${error.code}: ${error.message}`,
+      );
+    expect(
+      await refusal({ ...local.model, doGenerate: local.model.doGenerate, specificationVersion: 'v2' }),
+    ).toBe('EVAL_MODEL_UNSUPPORTED: model is an AI SDK model of specification v2; promptune calls v3 models');
+    expect(await refusal('gpt-4o')).toBe('EVAL_MODEL_INVALID: model is not a language model');
+    expect(await refusal({ name: 'x', provider: 'p', modelId: 'm', model: {} })).toBe(
+      'EVAL_MODEL_INVALID: model.model is not a language model',
+    );
+  });
+
   it('gives the same outputs through the OpenAI-compatible server as in-process', async () => {
     const remote = await resolveModel(`openai-compatible:${server.url}/v1#stories260K`);
     const viaServer = await evaluate({

@@ -33,6 +33,7 @@ import {
 import { Journal } from './journal.js';
 import type { EvaluatedModel } from './evaluated-model.js';
 import { meteredModel } from './metered-model.js';
+import { evaluatedModel, type ModelInput } from './model-input.js';
 
 export type { EvaluatedModel } from './evaluated-model.js';
 import { callCost, type Price } from './prices.js';
@@ -49,7 +50,8 @@ export interface EvaluationOptions {
   task: Task;
   split: string;
   examples: Example[];
-  model: EvaluatedModel;
+  /** The model to evaluate: an AI SDK model, or a named one (resolveModel's). */
+  model: ModelInput;
   concurrency?: number;
   repeats?: number;
   cache?: ResponseCache;
@@ -161,7 +163,8 @@ export function examplePrompt(task: Task, example: Example): LanguageModelV3Prom
 
 /** Runs the evaluation; throws if aborted (the journal keeps what finished). */
 export async function evaluate(options: EvaluationOptions): Promise<EvaluationRun> {
-  const { task, model, examples } = options;
+  const { task, examples } = options;
+  const model = evaluatedModel(options.model, 'model');
   const repeats = options.repeats ?? 1;
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(repeats) || repeats < 1 || !Number.isInteger(concurrency) || concurrency < 1) {

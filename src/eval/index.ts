@@ -10,6 +10,7 @@ export {
   type EvaluatedCall,
   type Spend,
 } from './harness.js';
+export { evaluatedModel, type ModelInput } from './model-input.js';
 export { judgeGenerator } from './judge-generator.js';
 export { cutText, escapeHtml } from './html.js';
 export { summarize, type EvaluationReport } from './report.js';

@@ -14,7 +14,7 @@ import { copiesData, parseProposals, proposeOptimizer } from './propose.js';
 import { searchOptimizer, tpeSuggest } from './search.js';
 import { evolveOptimizer, frontierWeights } from './evolve.js';
 import { seededRandom } from '../engine/random.js';
-import { scripted, sumExamples, sumsTask } from '../../test/sums-task.js';
+import { sumExamples, sumsTask } from '../../test/sums-task.js';
 
 // bootstrap: the student is right only with at least two demonstrations
 optimizerConformance('bootstrap', () => bootstrapOptimizer());
@@ -42,9 +42,10 @@ optimizerConformance('evolve', () => evolveOptimizer(), {
 describe('evolve', () => {
   it('completes a winner on a dev set no larger than its Pareto set (nothing left to score)', async () => {
     const examples = (from: number, count: number) => sumExamples(from, count, 'sum-');
+    // bare AI SDK models, as code passes them, not promptune's named ones
     const { artifact } = await evolveOptimizer().optimize(sumsTask, {
-      student: scripted(new ScriptedLanguageModel('scripted-sums', (text) => /number only/.test(text))),
-      teacher: scripted(new ScriptedTeacher('INSTRUCTION: Answer with the number only.')),
+      student: new ScriptedLanguageModel('scripted-sums', (text) => /number only/.test(text)),
+      teacher: new ScriptedTeacher('INSTRUCTION: Answer with the number only.'),
       train: examples(1, 30),
       dev: examples(100, 8), // under the 18 it scores candidates on: no rest of dev
       budget: { student: { calls: 400 } },

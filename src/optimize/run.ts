@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InterruptedError, PromptuneError, ValidationError } from '../errors/index.js';
 import {
   defaultStateDirectory,
+  evaluatedModel,
   type EvaluatedModel,
   judgeGenerator,
   requestKey,
@@ -119,7 +120,11 @@ export function spendJournalPath(task: Task, options: OptimizeOptions, name: str
     optimizer: name,
     plan,
     task: task.spec,
-    models: [options.student.name, options.teacher?.name, options.judge?.name],
+    models: [
+      evaluatedModel(options.student, 'student').name,
+      options.teacher && evaluatedModel(options.teacher, 'teacher').name,
+      options.judge && evaluatedModel(options.judge, 'judge').name,
+    ],
     train: options.train.map((example) => example.id),
     dev: options.dev.map((example) => example.id),
     seed: options.seed ?? 0,
@@ -154,15 +159,18 @@ export async function startRun(
   const tracker = new BudgetTracker(options.budget, options.prices, journal, options.onCall);
   // a local student decodes under the task's constraint; it is applied before the meter wraps it
   const constraint = taskConstraint(task.spec);
-  const local = options.student.model instanceof LocalLanguageModel;
+  const named = evaluatedModel(options.student, 'student');
+  const local = named.model instanceof LocalLanguageModel;
   const student = tracker.wrap(
-    constraint && local
-      ? { ...options.student, model: constrain(options.student.model, constraint) }
-      : options.student,
+    constraint && local ? { ...named, model: constrain(named.model, constraint) } : named,
     'student',
   );
-  const teacher = options.teacher ? tracker.wrap(options.teacher, 'teacher') : undefined;
-  const meteredJudge = options.judge ? tracker.wrap(options.judge, 'judge') : undefined;
+  const teacher = options.teacher
+    ? tracker.wrap(evaluatedModel(options.teacher, 'teacher'), 'teacher')
+    : undefined;
+  const meteredJudge = options.judge
+    ? tracker.wrap(evaluatedModel(options.judge, 'judge'), 'judge')
+    : undefined;
   const judge = meteredJudge ? cachedJudge(meteredJudge, options.cache) : undefined;
   const shared: ScoringContext = {
     cache: options.cache,

@@ -1,7 +1,7 @@
 // The optimizer contract: optimize(task, options) -> { artifact, history }. An artifact is a plain-JSON
 // prompt (instruction, demos, template, parameters) that `promptune eval --prompt` evaluates and that
 // carries no training data beyond the chosen demos.
-import type { EvaluatedModel, Price, ResponseCache } from '../eval/index.js';
+import type { ModelInput, Price, ResponseCache } from '../eval/index.js';
 import type { Example, Task, TaskSpec } from '../tasks/index.js';
 
 /** A tuned hard prompt, as plain JSON. */
@@ -108,10 +108,12 @@ export interface OptimizeResult {
 
 /** What every optimizer takes. */
 export interface OptimizeOptions {
-  student: EvaluatedModel;
-  teacher?: EvaluatedModel;
+  /** The model whose prompt is tuned: an AI SDK model, or a named one (resolveModel's). */
+  student: ModelInput;
+  /** The model that proposes instructions and labels demos (it may be the student). */
+  teacher?: ModelInput;
   /** The model the task's judge metric asks (counted as the judge role). */
-  judge?: EvaluatedModel;
+  judge?: ModelInput;
   train: Example[];
   dev: Example[];
   budget: Budget;
