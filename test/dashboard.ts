@@ -75,13 +75,17 @@ export function registryWithKeys(cwd: string): { adminKey: string; readKey: stri
   };
 }
 
-/** `promptune serve` on stories260K over the registry in `cwd`, and a browser to look at it. */
+/**
+ * `promptune serve` on stories260K over the registry in `cwd` (with `options`, e.g. --alerts), and a
+ * browser to look at it.
+ */
 export async function servedDashboard(
   cwd: string,
+  options: string[] = [],
 ): Promise<{ server: ChildProcess; url: string; browser: Browser }> {
   const { child, match } = await start(
     cwd,
-    ['serve', '--model', stories.gguf, '--port', '0'],
+    ['serve', '--model', stories.gguf, '--port', '0', ...options],
     /listening on (\S+)/,
   );
   return { server: child, url: match[1], browser: await launchBrowser() };

@@ -97,7 +97,18 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       ...['compare-methods', '--model', stories.gguf, '--data', slice, '--methods', 'prompt-tuning,lora'],
       ...['--sizes', '8,all', '--epochs', '1', '--journal', join(cwd, 'journal.jsonl'), '--push'],
     );
-    dashboard = await servedDashboard(cwd);
+    // alert rules: one the traffic below sets firing, one it leaves quiet
+    writeFileSync(
+      join(cwd, 'alerts.yaml'),
+      [
+        'interval: 1s',
+        'rules:',
+        '  - { name: name-busy, task: name, metric: requests, window: 1h, comparison: ">", threshold: 5 }',
+        '  - { name: name-slow, task: name, metric: latency_p95, window: 1h, comparison: ">", threshold: 60000, severity: critical }',
+        '',
+      ].join('\n'),
+    );
+    dashboard = await servedDashboard(cwd, ['--alerts', join(cwd, 'alerts.yaml')]);
     ({ url, browser } = dashboard);
     // real traffic for the traces and monitor pages
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
@@ -519,6 +530,21 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     // drift of the served version against its training data, over the same traces
     const drift = page.getByTestId('drift');
     await drift.getByText('24 requests against 512 training inputs').waitFor();
+    // the alerts first: what fires, its condition with units, and the firing in the history
+    const alerts = page.getByTestId('alerts');
+    await expect
+      .poll(async () => (await page.reload(), alerts.getByText('1 firing').count()), { timeout: 20_000 })
+      .toBe(1);
+    const rules = (await alerts.getByTestId('alert-rules').locator('tbody tr').allInnerTexts()).map((row) =>
+      row.replace(/\s+/g, ' ').trim(),
+    );
+    expect(rules[0]).toMatch(/^name-busy warning firing requests > 5 over 60 min · name 2\d n=2\d/);
+    expect(rules[1]).toMatch(
+      /^name-slow critical ok latency_p95 > 60000 ms over 60 min · name [\d.]+ ms n=2\d/,
+    );
+    expect(await alerts.getByTestId('alert-history').locator('tbody tr').first().innerText()).toMatch(
+      /name-busy\s+firing\s+2\d\s+5\s+2\d/,
+    );
     await screenshot(page, 'monitor');
     await page.goto(`${url}/#/traces?task=name`);
     const rows = page.getByTestId('traces').locator('tbody tr');

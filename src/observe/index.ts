@@ -38,6 +38,7 @@ export {
   MemoryAlertStore,
   WebhookDelivery,
   alertSummary,
+  alertValueText,
   webhookPayload,
   registerAlertGauges,
   type AlertRule,

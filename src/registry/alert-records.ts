@@ -54,15 +54,7 @@ export class AlertRecords {
 
   /** Saves a rule's state (replacing the previous one). */
   async save(status: AlertStatusRecord): Promise<void> {
-    const row = {
-      rule: status.rule,
-      state: status.state,
-      since: Math.round(status.since),
-      value: status.value ?? null,
-      count: status.count,
-      evaluated_at: Math.round(status.evaluatedAt),
-      error: status.error ?? null,
-    };
+    const row = statusRow(status);
     await this.write((transaction) =>
       transaction
         .insertInto('alert_states')
@@ -84,20 +76,63 @@ export class AlertRecords {
   /** Records a firing or a resolution. */
   async record(event: AlertEventRecord): Promise<void> {
     await this.write((transaction) =>
-      transaction
-        .insertInto('alert_events')
-        .values({
-          rule: event.rule,
-          state: event.state,
-          value: event.value ?? null,
-          count: event.count,
-          threshold: event.threshold,
-          severity: event.severity,
-          detail: event.detail === undefined ? null : JSON.stringify(event.detail),
-          at: Math.round(event.at),
-        })
-        .execute(),
+      transaction.insertInto('alert_events').values(eventRow(event)).execute(),
     );
+  }
+
+  /**
+   * Moves a rule from `expected` (no stored state reads as ok) to `status`, recording `event` with it,
+   * all or nothing; false, changing nothing, when the stored state is another: an evaluator elsewhere
+   * (a replica on this registry) moved the rule first, and only it notifies. The update's condition is
+   * checked under the row's lock, so of two at once one wins.
+   */
+  async transition(
+    status: AlertStatusRecord,
+    expected: AlertStatusRecord['state'],
+    event?: AlertEventRecord,
+  ): Promise<boolean> {
+    const row = statusRow(status);
+    return this.write(async (transaction) => {
+      const { rule: _rule, ...changes } = row;
+      const updated = await transaction
+        .updateTable('alert_states')
+        .set(changes)
+        .where('rule', '=', row.rule)
+        .where('state', '=', expected)
+        .executeTakeFirst();
+      let moved = Number(updated.numUpdatedRows) === 1;
+      if (!moved && expected === 'ok') {
+        const inserted = await transaction
+          .insertInto('alert_states')
+          .values(row)
+          .onConflict((conflict) => conflict.column('rule').doNothing())
+          .executeTakeFirst();
+        moved = Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+      }
+      if (moved && event) await transaction.insertInto('alert_events').values(eventRow(event)).execute();
+      return moved;
+    });
+  }
+
+  /**
+   * Forgets the state of a rule no longer evaluated, when it is still `expected`, recording `event`
+   * (its resolution) with it; false when another evaluator changed or forgot it first.
+   */
+  async forget(
+    rule: string,
+    expected: AlertStatusRecord['state'],
+    event?: AlertEventRecord,
+  ): Promise<boolean> {
+    return this.write(async (transaction) => {
+      const deleted = await transaction
+        .deleteFrom('alert_states')
+        .where('rule', '=', rule)
+        .where('state', '=', expected)
+        .executeTakeFirst();
+      const forgotten = Number(deleted.numDeletedRows) === 1;
+      if (forgotten && event) await transaction.insertInto('alert_events').values(eventRow(event)).execute();
+      return forgotten;
+    });
   }
 
   /** Firings and resolutions, newest first. */
@@ -119,4 +154,29 @@ export class AlertRecords {
       ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) as Record<string, unknown> }),
     }));
   }
+}
+
+function statusRow(status: AlertStatusRecord) {
+  return {
+    rule: status.rule,
+    state: status.state,
+    since: Math.round(status.since),
+    value: status.value ?? null,
+    count: status.count,
+    evaluated_at: Math.round(status.evaluatedAt),
+    error: status.error ?? null,
+  };
+}
+
+function eventRow(event: AlertEventRecord) {
+  return {
+    rule: event.rule,
+    state: event.state,
+    value: event.value ?? null,
+    count: event.count,
+    threshold: event.threshold,
+    severity: event.severity,
+    detail: event.detail === undefined ? null : JSON.stringify(event.detail),
+    at: Math.round(event.at),
+  };
 }

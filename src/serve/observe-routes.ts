@@ -16,7 +16,6 @@ import {
   trainingDataDrift,
   scoreCorrection,
   versionFilter,
-  type AlertEvaluator,
   type AlertRules,
   type TraceRecorder,
 } from '../observe/index.js';
@@ -86,7 +85,7 @@ export function observeRoutes(
     registry: Registry;
     recorder: TraceRecorder | undefined;
     logger: Logger;
-    alerts: { evaluator: AlertEvaluator; rules: AlertRules } | undefined;
+    alerts: { rules: AlertRules } | undefined;
     scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv>;
   },
 ): void {
@@ -172,16 +171,22 @@ export function observeRoutes(
     return context.json(trace);
   });
 
+  // this service's rules with their states, and the states of rules other services on the registry
+  // evaluate (all of them for a service without rules, such as the dashboard's): the registry holds
+  // every evaluator's states
   app.get('/v1/alerts', scope('read'), async (context) => {
     const rules = alerts?.rules.rules ?? [];
     const shared = alerts?.rules.webhooks.length ?? 0;
-    const statuses = new Map((alerts?.evaluator.statuses() ?? []).map((status) => [status.rule, status]));
+    const stored = await registry.alerts.load();
+    const statuses = new Map(stored.map((status) => [status.rule, status]));
+    const names = new Set(rules.map((rule) => rule.name));
     return context.json({
       rules: rules.map((rule) => ({
         ...rule,
         webhooks: shared + rule.webhooks.length,
         status: statuses.get(rule.name) ?? null,
       })),
+      elsewhere: stored.filter((status) => !names.has(status.rule)),
       history: await registry.alerts.history({ limit: 100 }),
     });
   });

@@ -1,7 +1,8 @@
 // Alerting inside the service, end to end: a rule over the error rate of real traffic (stories260K on
 // the engine), evaluated on its interval, fires when requests fail, is delivered to a real HTTP receiver
 // on 127.0.0.1, shows in /metrics and GET /v1/alerts, and resolves (delivered too) once the failures
-// leave the window. The registry keeps both events.
+// leave the window. The registry keeps both events. A second service on the same registry and rules (a
+// replica) evaluates too, and every move is still notified and recorded once.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ let registry: Registry;
 let engine: EngineClient;
 let server: RunningServer;
 let service: Service;
+let replica: Service;
 let receiver: WebhookReceiver;
 let key = '';
 
@@ -56,10 +58,17 @@ rules:
     logger: pino({ level: 'silent' }),
   });
   server = await listen(service.app);
+  replica = createService({
+    registry,
+    backends: { engine, hard: engine.languageModel() },
+    alerts: { rules },
+    logger: pino({ level: 'silent' }),
+  });
 }, 60_000);
 afterAll(async () => {
   await server?.close();
   await service?.drain();
+  await replica?.drain();
   await engine?.close();
   await receiver?.close();
   await registry?.close();
@@ -100,6 +109,12 @@ describe('alerts in the service', () => {
     }
     const [, resolved] = await receiver.waitFor(2);
     expect(resolved.body).toMatchObject({ rule: 'story-errors', state: 'resolved' });
+    // the replica's evaluations meanwhile sent nothing more
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(receiver.received.map((received) => (received.body as { state: string }).state)).toEqual([
+      'firing',
+      'resolved',
+    ]);
     expect((await registry.alerts.history({ rule: 'story-errors' })).map((event) => event.state)).toEqual([
       'resolved',
       'firing',

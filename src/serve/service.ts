@@ -565,7 +565,7 @@ export function createService(options: ServiceOptions): Service {
     recorder,
     logger,
     scope,
-    alerts: alerts && options.alerts && { evaluator: alerts.evaluator, rules: options.alerts.rules },
+    alerts: alerts && options.alerts && { rules: options.alerts.rules },
   });
 
   return {

@@ -2,7 +2,7 @@
 // firings and resolutions; with --rules it also lists rules that have not been evaluated yet. `check`
 // validates a rules file without starting anything.
 import { defineCommand } from 'citty';
-import { readAlertRules } from '../../observe/index.js';
+import { alertValueText, readAlertRules } from '../../observe/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 
@@ -31,21 +31,28 @@ const list = defineCommand({
       ];
       if (names.length === 0)
         process.stdout.write('no alert rules have been evaluated (serve --alerts <rules.yaml>)\n');
+      const metricOf = (name: string) => rules.find((rule) => rule.name === name)?.metric;
       for (const name of names) {
         const status = statuses.find((candidate) => candidate.rule === name);
         const rule = rules.find((candidate) => candidate.name === name);
         const condition = rule
-          ? `${rule.metric}${rule.score ? `(${rule.score})` : ''} ${rule.comparison} ${rule.threshold}`
-          : '';
+          ? `${rule.metric}${rule.score ? `(${rule.score})` : ''} ${rule.comparison} ${alertValueText(rule.threshold, rule.metric)} over ${rule.window / 1000}s`
+          : args.rules
+            ? `not in ${args.rules} (the service forgets it when it runs that file)`
+            : '';
+        const value = status ? `value ${alertValueText(status.value, rule?.metric)} (n=${status.count})` : '';
         process.stdout.write(
-          `${name.padEnd(24)} ${(status?.state ?? 'not evaluated').padEnd(14)} ${status ? `since ${time(status.since)}  value ${status.value ?? '-'} (n=${status.count})` : ''}  ${condition}${status?.error ? `  error: ${status.error}` : ''}\n`,
+          `${name.padEnd(24)} ${(status?.state ?? 'not evaluated').padEnd(14)} ${status ? `since ${time(status.since)}  ${value}` : ''}  ${condition}${status?.error ? `  error: ${status.error}` : ''}\n`,
         );
       }
       if (history.length) process.stdout.write('\nhistory (newest first):\n');
-      for (const event of history)
+      for (const event of history) {
+        const metric = metricOf(event.rule);
+        const reason = typeof event.detail?.reason === 'string' ? `  ${event.detail.reason}` : '';
         process.stdout.write(
-          `  ${time(event.at)}  ${event.rule}  ${event.state}  value ${event.value ?? '-'} (threshold ${event.threshold}, n=${event.count})\n`,
+          `  ${time(event.at)}  ${event.rule}  ${event.state}  value ${alertValueText(event.value, metric)} (threshold ${alertValueText(event.threshold, metric)}, n=${event.count})${reason}\n`,
         );
+      }
     }),
 });
 

@@ -90,7 +90,7 @@ describe('AlertEvaluator', () => {
     expect(fired).toMatchObject({ state: 'firing', previous: 'ok', event: firing });
     expect(delivered).toHaveLength(1);
     expect(delivered[0].event).toEqual(firing);
-    expect(delivered[0].rule.name).toBe('errors');
+    expect(delivered[0].rule?.name).toBe('errors');
     expect(delivered[0].webhooks.map((webhook) => webhook.url)).toEqual([
       'http://127.0.0.1:1/global',
       'http://127.0.0.1:1/rule',
@@ -260,32 +260,78 @@ describe('AlertEvaluator', () => {
     expect(evaluator.statuses()[0].error).toBeUndefined();
   });
 
-  it('keeps the state when the store cannot save, and makes the transition on the next evaluation', async () => {
+  it('replicas sharing a store notify each move once: the other is superseded and takes the stored state', async () => {
     const store = new MemoryAlertStore();
-    const { source, delivered, evaluator } = setup(errorRule, store);
-    const save = vi.spyOn(store, 'save').mockRejectedValueOnce(new Error('disk full'));
-    source.set('error_rate', 0.5, 20);
-    const [first] = await evaluator.evaluate();
-    expect(first).toMatchObject({
+    const first = setup(errorRule, store);
+    const second = setup(errorRule, store);
+    for (const replica of [first, second]) replica.source.set('error_rate', 0.5, 20);
+    // at the same moment: both start from ok, one move lands
+    const fired = await Promise.all([first.evaluator.evaluate(), second.evaluator.evaluate()]);
+    expect(fired.map(([evaluation]) => evaluation.outcome).sort()).toEqual(['evaluated', 'superseded']);
+    expect(fired.map(([evaluation]) => evaluation.state)).toEqual(['firing', 'firing']);
+    expect(first.delivered.length + second.delivered.length).toBe(1);
+    // one after the other: the second starts from what the first stored
+    for (const replica of [first, second]) {
+      replica.clock.now += 60_000;
+      replica.source.set('error_rate', 0.01, 20);
+    }
+    expect((await first.evaluator.evaluate())[0]).toMatchObject({
       state: 'ok',
-      outcome: 'error',
-      error: 'cannot save the status: disk full',
+      event: { state: 'resolved' },
     });
-    expect(delivered).toHaveLength(0);
-    expect((await evaluator.evaluate())[0]).toMatchObject({ state: 'firing', event: { state: 'firing' } });
-    expect(delivered).toHaveLength(1);
-    expect(save).toHaveBeenCalledTimes(2);
+    expect((await second.evaluator.evaluate())[0]).toMatchObject({
+      previous: 'ok',
+      state: 'ok',
+      outcome: 'evaluated',
+    });
+    expect([...first.delivered, ...second.delivered].map(({ event }) => event.state)).toEqual([
+      'firing',
+      'resolved',
+    ]);
+    expect((await store.history({})).map((event) => event.state)).toEqual(['resolved', 'firing']);
   });
 
-  it('neither advances nor delivers when the store cannot record the event', async () => {
+  it('forgets a rule taken out of the file, resolving it to the webhooks of the file if it was firing', async () => {
+    const store = new MemoryAlertStore();
+    const before = setup(errorRule + latencyRule, store);
+    before.source.set('error_rate', 0.5, 20);
+    await before.evaluator.evaluate();
+    expect((await store.load()).map((status) => [status.rule, status.state]).sort()).toEqual([
+      ['errors', 'firing'],
+      ['slow', 'ok'],
+    ]);
+    // restarted with a file that no longer has either rule
+    const after = setup(
+      `  - { name: other, metric: requests, window: 1m, comparison: ">", threshold: 5 }\n`,
+      store,
+    );
+    after.clock.now += 60_000;
+    await after.evaluator.evaluate();
+    expect((await store.load()).map((status) => status.rule)).toEqual(['other']);
+    expect(after.delivered).toHaveLength(1);
+    const [removed] = after.delivered;
+    expect(removed.rule).toBeUndefined();
+    expect(removed.event).toMatchObject({
+      rule: 'errors',
+      state: 'resolved',
+      threshold: 0.1,
+      severity: 'critical',
+      detail: { reason: 'the rule is no longer in the rules file' },
+    });
+    expect(removed.webhooks.map((webhook) => webhook.url)).toEqual(['http://127.0.0.1:1/global']);
+    await after.evaluator.evaluate(); // once only
+    expect(after.delivered).toHaveLength(1);
+  });
+
+  it('neither advances nor delivers when the store cannot save the move and its event', async () => {
     const store = new MemoryAlertStore();
     const { source, delivered, evaluator } = setup(errorRule, store);
-    vi.spyOn(store, 'record').mockRejectedValueOnce(new Error('locked'));
+    vi.spyOn(store, 'transition').mockRejectedValueOnce(new Error('locked'));
     source.set('error_rate', 0.5, 20);
     expect((await evaluator.evaluate())[0]).toMatchObject({
       state: 'ok',
       outcome: 'error',
-      error: 'cannot record the event: locked',
+      error: 'cannot save the status: locked',
     });
     expect(delivered).toHaveLength(0);
     expect((await evaluator.evaluate())[0]).toMatchObject({ state: 'firing', event: { state: 'firing' } });

@@ -1,7 +1,10 @@
 // Evaluates alert rules against a metric source and moves each rule through ok -> pending -> firing
 // -> ok, keeping statuses and events in a store (so a restart resumes where it stopped, without
-// notifying twice) and handing each firing or resolved event to `deliver`. It computes no metrics
-// and sends nothing itself: the source and `deliver` (e.g. WebhookDelivery.send) do.
+// notifying twice) and handing each firing or resolved event to `deliver`. Each evaluation starts from
+// the stored states and each move is conditional on the state it started from, so evaluators sharing
+// a store (service replicas on one registry) notify each move once. A stored rule no longer among the
+// rules is forgotten, resolved with a notification if it was firing. It computes no metrics and sends
+// nothing itself: the source and `deliver` (e.g. WebhookDelivery.send) do.
 import type { AlertRule, AlertRules } from './alert-rules.js';
 import type {
   AlertEvaluation,
@@ -40,8 +43,7 @@ export class AlertEvaluator {
   readonly interval: number;
   private readonly options: AlertEvaluatorOptions;
   private readonly now: () => number;
-  private readonly current = new Map<string, AlertStatus>();
-  private loaded: Promise<void> | undefined;
+  private current = new Map<string, AlertStatus>();
   // evaluations run one after another, whoever starts them: two at once would race on transitions
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -94,9 +96,10 @@ export class AlertEvaluator {
   }
 
   private async evaluateAll(): Promise<AlertEvaluation[]> {
-    this.loaded ??= this.load();
-    await this.loaded;
+    // every time: another evaluator on the store may have moved a rule since
+    await this.load();
     const now = this.now();
+    await this.forgetRemoved(now);
     const readings = await Promise.allSettled(this.rules.map((rule) => this.read(rule, now)));
     const evaluations: AlertEvaluation[] = [];
     // transitions in the rules' order, so notifications are too
@@ -106,12 +109,42 @@ export class AlertEvaluator {
   }
 
   private async load(): Promise<void> {
-    try {
-      for (const status of await this.options.store.load()) this.current.set(status.rule, status);
-    } catch (error) {
-      this.loaded = undefined; // try again next time
-      throw error;
+    this.current = new Map((await this.options.store.load()).map((status) => [status.rule, status]));
+  }
+
+  /**
+   * Forgets the stored states of rules no longer among the rules (taken out of the file): a firing one
+   * is resolved, and the file's webhooks told, so no incident stays open for a rule nobody evaluates.
+   */
+  private async forgetRemoved(now: number): Promise<void> {
+    const names = new Set(this.rules.map((rule) => rule.name));
+    for (const status of [...this.current.values()]) {
+      if (names.has(status.rule)) continue;
+      this.current.delete(status.rule);
+      try {
+        const event = status.state === 'firing' ? await this.removalEvent(status, now) : undefined;
+        const forgotten = await this.options.store.forget(status.rule, status.state, event);
+        if (forgotten && event)
+          this.options.deliver({ event, rule: undefined, webhooks: [...this.options.rules.webhooks] });
+      } catch (error) {
+        this.options.onError?.(error);
+      }
     }
+  }
+
+  /** The resolution of a firing rule taken out of the file, with the severity and threshold it fired at. */
+  private async removalEvent(status: AlertStatus, now: number): Promise<AlertEvent> {
+    const [fired] = await this.options.store.history({ rule: status.rule, limit: 1 });
+    return {
+      rule: status.rule,
+      state: 'resolved',
+      value: status.value,
+      count: status.count,
+      threshold: fired?.threshold ?? 0,
+      at: now,
+      severity: fired?.severity ?? 'warning',
+      detail: { reason: 'the rule is no longer in the rules file' },
+    };
   }
 
   private read(rule: AlertRule, now: number): Promise<MetricReading> {
@@ -142,7 +175,6 @@ export class AlertEvaluator {
       evaluatedAt: now,
     };
     const unchanged = { rule: rule.name, state: previous.state, previous: previous.state };
-    const { store } = this.options;
     if (reading.status === 'rejected') {
       const error = message(reading.reason);
       const status: AlertStatus = { ...previous, evaluatedAt: now, error };
@@ -206,35 +238,25 @@ export class AlertEvaluator {
           ? {}
           : { detail }),
     };
-    // recorded before the status is saved: a failure between the two repeats the event next time
-    // rather than losing it
-    try {
-      await store.record(event);
-    } catch (error) {
-      return {
-        ...unchanged,
-        outcome: 'error',
-        value,
-        count,
-        error: `cannot record the event: ${message(error)}`,
-      };
-    }
-    const kept = await this.keep(status, { ...evaluation, event });
-    if (kept.outcome === 'error') return kept;
-    try {
-      this.options.deliver({ event, rule, webhooks: [...this.options.rules.webhooks, ...rule.webhooks] });
-    } catch (error) {
-      return { ...kept, error: `delivery failed: ${message(error)}` };
-    }
-    return kept;
+    return this.keep(status, { ...evaluation, event }, rule);
   }
 
-  /** Saves a status and makes it current; when the store fails, the rule stays as it was. */
-  private async keep(status: AlertStatus, evaluation: AlertEvaluation): Promise<AlertEvaluation> {
+  /**
+   * Saves a status and makes it current, with its event recorded and then delivered, if the rule is
+   * still in the state this evaluation started from. When another evaluator moved it first, nothing is
+   * saved or sent and the stored state is taken; when the store fails, the rule stays as it was.
+   */
+  private async keep(
+    status: AlertStatus,
+    evaluation: AlertEvaluation,
+    rule?: AlertRule,
+  ): Promise<AlertEvaluation> {
+    const { store } = this.options;
+    const { previous, event } = evaluation;
+    let moved: boolean;
     try {
-      await this.options.store.save(status);
+      moved = await store.transition(status, previous, event);
     } catch (error) {
-      const previous = evaluation.previous;
       const stored = `cannot save the status: ${message(error)}`;
       return {
         ...evaluation,
@@ -244,8 +266,26 @@ export class AlertEvaluator {
         error: evaluation.error ? `${evaluation.error}; ${stored}` : stored,
       };
     }
+    if (!moved) return this.superseded(evaluation);
     this.current.set(status.rule, status);
+    if (!event || !rule) return evaluation;
+    try {
+      this.options.deliver({ event, rule, webhooks: [...this.options.rules.webhooks, ...rule.webhooks] });
+    } catch (error) {
+      return { ...evaluation, error: `delivery failed: ${message(error)}` };
+    }
     return evaluation;
+  }
+
+  /** The evaluation of a rule another evaluator moved first: the state it stored, nothing sent. */
+  private async superseded(evaluation: AlertEvaluation): Promise<AlertEvaluation> {
+    const stored = await this.options.store.load().then(
+      (statuses) => statuses.find((status) => status.rule === evaluation.rule),
+      () => undefined,
+    );
+    if (stored) this.current.set(stored.rule, stored);
+    else this.current.delete(evaluation.rule);
+    return { ...evaluation, state: stored?.state ?? 'ok', outcome: 'superseded', event: undefined };
   }
 }
 

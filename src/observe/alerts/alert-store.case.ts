@@ -124,6 +124,42 @@ export function alertStoreConformance(name: string, open: () => Promise<AlertSta
       expect(await store.history({ limit: 50 })).toHaveLength(20);
     });
 
+    it('moves a rule only from the state given, with its event; of moves made at once, one lands', async () => {
+      const store = await open();
+      const firing = status('a', { state: 'firing' });
+      expect(await store.transition(firing, 'pending', event('a'))).toBe(false); // none stored reads as ok
+      expect(await store.history({})).toEqual([]);
+      const moves = await Promise.all(
+        Array.from({ length: 6 }, () => store.transition(firing, 'ok', event('a'))),
+      );
+      expect(moves.filter(Boolean)).toHaveLength(1);
+      expect(await store.history({})).toHaveLength(1);
+      expect(await store.load()).toEqual([firing]);
+      // a stored state moves the same way: resolved once
+      const resolved = status('a', { since: at + 9 });
+      const resolutions = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          store.transition(resolved, 'firing', event('a', { state: 'resolved' })),
+        ),
+      );
+      expect(resolutions.filter(Boolean)).toHaveLength(1);
+      expect((await store.history({})).map((kept) => kept.state)).toEqual(['resolved', 'firing']);
+      expect(await store.transition(status('a', { count: 9 }), 'ok')).toBe(true); // no event
+      expect(await store.history({})).toHaveLength(2);
+    });
+
+    it('forgets a rule only while it is in the state given, recording its event once', async () => {
+      const store = await open();
+      await store.save(status('gone', { state: 'firing' }));
+      expect(await store.forget('gone', 'ok')).toBe(false);
+      const forgotten = await Promise.all(
+        Array.from({ length: 4 }, () => store.forget('gone', 'firing', event('gone', { state: 'resolved' }))),
+      );
+      expect(forgotten.filter(Boolean)).toHaveLength(1);
+      expect(await store.load()).toEqual([]);
+      expect((await store.history({})).map((kept) => kept.state)).toEqual(['resolved']);
+    });
+
     it('lets a restarted evaluator resume: firing stays firing without a second notification', async () => {
       const store = await open();
       const rules = parseAlertRules(

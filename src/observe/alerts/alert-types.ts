@@ -50,14 +50,24 @@ export interface AlertStateStore {
   save(status: AlertStatus): Promise<void>;
   /** Appends an event to the history. */
   record(event: AlertEvent): Promise<void>;
+  /**
+   * Moves a rule from `expected` (none stored reads as ok) to `status` with `event`, all or nothing;
+   * false, changing nothing, when another evaluator on the same store moved it first.
+   */
+  transition(status: AlertStatus, expected: AlertState, event?: AlertEvent): Promise<boolean>;
+  /** Forgets a rule's state while it is `expected`, recording `event` with it; false when it was not. */
+  forget(rule: string, expected: AlertState, event?: AlertEvent): Promise<boolean>;
   /** Events newest first (by `at`, then by recording order), of one rule or all; at most `limit` (default 100). */
   history(options: { rule?: string; limit?: number }): Promise<AlertEvent[]>;
 }
 
-/** An event on its way out: the event, the rule it is about and the webhooks to tell (file's and rule's). */
+/**
+ * An event on its way out: the event, the rule it is about (undefined for a rule no longer in the
+ * rules file, resolved as it is forgotten) and the webhooks to tell (file's and rule's).
+ */
 export interface AlertNotification {
   event: AlertEvent;
-  rule: AlertRule;
+  rule: AlertRule | undefined;
   webhooks: AlertWebhook[];
 }
 
@@ -67,8 +77,12 @@ export interface AlertEvaluation {
   /** The state after this evaluation, and before it. */
   state: AlertState;
   previous: AlertState;
-  /** `insufficient-data`: no value, or fewer than minCount requests; `error`: reading or storing failed. */
-  outcome: 'evaluated' | 'insufficient-data' | 'error';
+  /**
+   * `insufficient-data`: no value, or fewer than minCount requests; `error`: reading or storing failed;
+   * `superseded`: another evaluator on the same store (a replica) moved the rule first, so this one
+   * changed and sent nothing, and takes the stored state.
+   */
+  outcome: 'evaluated' | 'insufficient-data' | 'error' | 'superseded';
   value: number | undefined;
   count: number;
   /** The event this evaluation recorded and delivered, if the rule started firing or resolved. */

@@ -30,5 +30,5 @@ export {
   type WebhookDeliveryOptions,
   type WebhookFailure,
 } from './webhook-delivery.js';
-export { alertSummary, webhookPayload, type WebhookPayload } from './webhook-payload.js';
+export { alertSummary, alertValueText, webhookPayload, type WebhookPayload } from './webhook-payload.js';
 export { registerAlertGauges, type AlertGaugeSources } from './alert-gauges.js';

@@ -32,7 +32,7 @@ export function webhookPayload(notification: AlertNotification): WebhookPayload 
     threshold: event.threshold,
     severity: event.severity,
     at: new Date(event.at).toISOString(),
-    ...(rule.task === undefined ? {} : { task: rule.task }),
+    ...(rule?.task === undefined ? {} : { task: rule.task }),
     ...(event.detail === undefined ? {} : { detail: event.detail }),
     summary: alertSummary(notification),
   };
@@ -44,6 +44,8 @@ export function webhookPayload(notification: AlertNotification): WebhookPayload 
  */
 export function alertSummary({ event, rule }: AlertNotification): string {
   const value = event.value === undefined ? 'unknown' : readable(event.value);
+  if (!rule)
+    return `[${event.severity}] ${event.rule} ${event.state}: the rule is no longer in the rules file (its last value ${value})`;
   const condition =
     event.state === 'firing'
       ? `(${rule.comparison} ${readable(event.threshold)})`
@@ -65,6 +67,18 @@ function scope(rule: AlertRule): string {
   if (rule.version !== undefined) return `task ${rule.task} version ${rule.version}`;
   if (rule.label !== undefined) return `task ${rule.task} (label ${rule.label})`;
   return `task ${rule.task}`;
+}
+
+/**
+ * A rule's value as a person reads it: four significant digits, with the metric's unit (ms for
+ * latencies, % for the error rate, $ for cost); a bare number when the metric is not known.
+ */
+export function alertValueText(value: number | undefined, metric?: AlertRule['metric']): string {
+  if (value === undefined) return '-';
+  if (metric === 'error_rate') return `${readable(value * 100)}%`;
+  if (metric === 'cost') return `$${readable(value)}`;
+  if (metric?.startsWith('latency_') || metric === 'ttft_p95') return `${readable(value)} ms`;
+  return readable(value);
 }
 
 /** Up to four significant digits, without a trailing exponent for ordinary magnitudes. */

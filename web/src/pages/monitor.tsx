@@ -3,18 +3,14 @@
 import { useMemo } from 'react';
 import { query } from '../api';
 import { LineChart, type Series } from '../components/chart';
+import { AlertsPanel, type Alerts } from '../components/alerts-panel';
 import { FilterInput } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
-import { dollars, duration, score, time } from '../format';
+import { dollars, duration, score } from '../format';
 import { navigate } from '../router';
 import type { MonitorGroup, MonitorReport } from '../types';
 import { useApi } from '../use-api';
 import { useVersionNames, type VersionNamer } from '../version-names';
-
-interface Alerts {
-  rules: { name: string; metric: string; status: { state: string; value?: number | null } | null }[];
-  history: { rule: string; state: string; at: number | string; value?: number | null }[];
-}
 
 /**
  * A group in words: task@label and the version's number (v3); requests refused before a task was
@@ -176,7 +172,8 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
   const filter = {
     task: route.get('task') ?? undefined,
     label: route.get('label') ?? undefined,
-    span: route.get('span') ?? 'last day',
+    // a span the menu does not offer (a hand-edited address) reads as the default, menu and charts alike
+    span: spans[route.get('span') ?? ''] ? route.get('span')! : 'last day',
   };
   const report = useApi<MonitorReport>(
     `/v1/monitor${query({ task: filter.task, label: filter.label, since: spans[filter.span] ?? '1d' })}`,
@@ -203,6 +200,7 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
           ))}
         </select>
       </div>
+      <AlertsPanel data={alerts.data} error={alerts.error} />
       {report.error && <ErrorBox error={report.error} />}
       {!report.data ? (
         <Loading />
@@ -269,38 +267,6 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
           Filter by a task with traffic to see its drift against the data it was tuned on.
         </p>
       )}
-      <section className="panel">
-        <h2>Alerts</h2>
-        {alerts.error && <ErrorBox error={alerts.error} />}
-        {alerts.data && alerts.data.rules.length === 0 && alerts.data.history.length === 0 && (
-          <p className="muted">
-            No alert rules in this service (<code>promptune serve --alerts rules.yaml</code>; drift rules
-            included).
-          </p>
-        )}
-        {alerts.data?.rules.map((rule) => (
-          <div key={rule.name}>
-            <b>{rule.name}</b> <span className="muted">{rule.metric}</span>{' '}
-            <Status value={rule.status?.state ?? 'unknown'} />
-          </div>
-        ))}
-        {alerts.data && alerts.data.history.length > 0 && (
-          <table className="grid">
-            <tbody>
-              {alerts.data.history.map((event, index) => (
-                <tr key={index}>
-                  <td>{time(event.at)}</td>
-                  <td>{event.rule}</td>
-                  <td>
-                    <Status value={event.state} />
-                  </td>
-                  <td className="number">{event.value ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
     </>
   );
 }
