@@ -158,6 +158,28 @@ describe('bad input on every route', () => {
     expect(logLines.filter((line) => (line.level as number) >= 50)).toEqual([]);
   }, 60_000);
 
+  it('counts a request refused before its task was resolved against the task it named, if there is one', async () => {
+    const taskOf = async (entry: Omit<Case, 'name' | 'status' | 'code'>) => {
+      const response = await send({ name: '', status: 400, code: '', ...entry });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      const id = `request-${response.headers.get('x-request-id')}`;
+      for (let attempt = 0; attempt < 300; attempt++) {
+        const trace = await registry.traces.get(id).catch(() => undefined);
+        if (trace) return trace.task;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`trace ${id} was not stored`);
+    };
+    expect(await taskOf({ path: '/v1/chat/completions', body: chat({ max_tokens: 10 ** 9 }) })).toBe('story');
+    expect(await taskOf({ path: '/v1/chat/completions', body: chat({ temperature: 5 }) })).toBe('story');
+    expect(await taskOf({ path: '/v1/tasks/story/run', body: 'not json' })).toBe('story');
+    expect(await taskOf({ path: '/v1/tasks/story/run', body: { input: 5 } })).toBe('story');
+    // nothing named, or a name that is no task: no task's
+    expect(await taskOf({ path: '/v1/chat/completions', body: chat({ model: 'nosuch' }) })).toBeNull();
+    expect(await taskOf({ path: '/v1/chat/completions', body: '{"model": ' })).toBeNull();
+    expect(await taskOf({ path: '/v1/tasks/nosuch/run', body: { input: 5 } })).toBeNull();
+  });
+
   it('names the field at fault first in its hint, and the task a misspelt model meant', async () => {
     const read = async (body: object) =>
       (

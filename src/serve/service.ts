@@ -211,11 +211,45 @@ export function createService(options: ServiceOptions): Service {
   const telemetry = options.telemetry;
   // requests whose trace has not ended: a stream outlives its handler, and drain waits for it
   let openTraces = 0;
+  /**
+   * A request refused before its task was resolved (a body that does not parse or fit, a parameter out
+   * of range) is still its task's when it named one the registry has: the task's error rate, its
+   * traces filter and its alerts count it. The name is the route's or the body's `model`.
+   */
+  const nameRefusedTask = async (context: Context<ServiceEnv>) => {
+    if (context.res.status < 400 || context.get('task')) return;
+    let name = context.get('trace')?.model ?? undefined;
+    if (!name) {
+      try {
+        const body = JSON.parse(await context.req.text()) as { model?: unknown } | null;
+        if (typeof body?.model === 'string') name = body.model;
+      } catch {
+        return; // not JSON: it named nothing
+      }
+    }
+    if (!name) return;
+    let task: string;
+    try {
+      task = parseModelName(name).task;
+    } catch {
+      return;
+    }
+    if (
+      await registry.getTask(task).then(
+        () => true,
+        () => false,
+      )
+    )
+      context.set('task', task);
+  };
   const traced = (operation: TraceRecord['operation']) => {
     const middleware = tracing(operation, record);
     return async (context: Context<ServiceEnv>, next: () => Promise<void>) => {
       openTraces++;
-      return middleware(context, next);
+      return middleware(context, async () => {
+        await next();
+        await nameRefusedTask(context);
+      });
     };
   };
   const prices = options.pricing?.prices ?? defaultPrices;

@@ -13,15 +13,17 @@ import { useApi } from '../use-api';
 import { useVersionNames, type VersionNamer } from '../version-names';
 
 /**
- * A group in words: task@label and the version's number (v3); requests refused before a task was
- * resolved (a bad body, an unknown model) are one group of their own. Requests by label and by bare task
- * name are each their own group, even when they reached the same version (the label is what the caller
- * asked for).
+ * A group in words: task@label and the version's number (v3); requests refused before a version was
+ * resolved (a bad body, an unknown model) are a group of their task's, or of their own when they named
+ * no task. Requests by label and by bare task name are each their own group, even when they reached the
+ * same version (the label is what the caller asked for).
  */
 const groupName = (group: MonitorGroup, version: VersionNamer) =>
   group.task === null && group.version === null
     ? 'refused (no version)'
-    : `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${version(group.task, group.version)}`;
+    : group.version === null
+      ? `${group.task}${group.label ? `@${group.label}` : ''} refused (no version)`
+      : `${group.task ?? '–'}${group.label ? `@${group.label}` : ''} ${version(group.task, group.version)}`;
 
 const windowSeconds: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
 
