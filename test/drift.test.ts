@@ -191,5 +191,20 @@ describe('drift of the name task', () => {
     const report = JSON.parse(cli.stdout) as { drifted: boolean; moved: string[]; reference: string };
     expect(report.drifted).toBe(true);
     expect(report.reference).toContain('train.jsonl');
+    // a window with no traffic tests nothing, and a gate on it does not pass; an empty window is refused
+    const drift = (...args: string[]) =>
+      spawnSync(
+        'node',
+        [join(repositoryRoot, 'bin', 'promptune.js'), 'drift', '--task', 'name', '--db', database, ...args],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const quiet = drift('--window', '1ms', '--fail-on-drift');
+    expect(quiet.status).toBe(3);
+    expect(quiet.stdout).toContain('drift:     not tested: no feature had enough observations');
+    expect(quiet.stderr).toContain('code: DRIFT_NOT_TESTED');
+    const empty = drift('--window', '0s');
+    expect([empty.status, empty.stderr]).toEqual([1, expect.stringContaining('code: DURATION_INVALID')]);
   }, 120_000);
 });

@@ -47,6 +47,17 @@ export function parseDuration(text: string, what?: string): number {
   return milliseconds;
 }
 
+/** A window's length (parseDuration's), refused when it is 0: an empty window holds nothing to test. */
+export function parseWindow(text: string, what: string): number {
+  const milliseconds = parseDuration(text, what);
+  if (milliseconds === 0)
+    throw new ValidationError(`${what}: a window of ${text} holds no traffic`, {
+      code: 'DURATION_INVALID',
+      hint: 'Give a window longer than 0, e.g. 1h or 24h.',
+    });
+  return milliseconds;
+}
+
 /** A duration in milliseconds written the way parseDuration reads it (`90000` -> `1m30s`, `0` -> `0s`). */
 export function formatDuration(milliseconds: number): string {
   if (milliseconds <= 0) return '0s';

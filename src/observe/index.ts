@@ -23,6 +23,7 @@ export {
 } from './monitor.js';
 export {
   parseDuration,
+  parseWindow,
   parseTimeReference,
   formatDuration,
   durationMilliseconds,

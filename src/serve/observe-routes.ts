@@ -11,7 +11,7 @@ import { checkCorrection } from '../review/index.js';
 import { taskSpec } from '../tasks/index.js';
 import {
   monitor,
-  parseDuration,
+  parseWindow,
   timeWindow,
   trainingDataDrift,
   scoreCorrection,
@@ -195,7 +195,7 @@ export function observeRoutes(
   app.get('/v1/drift', scope('read'), async (context) => {
     const query = parseQuery(driftQuery, context.req.query());
     const now = Date.now();
-    const window = { since: now - parseDuration(query.window ?? '24h', 'window'), until: now + 1 };
+    const window = { since: now - parseWindow(query.window ?? '24h', 'window'), until: now + 1 };
     if (recorder) await recorder.flush(); // what this replica answered is in the window
     const { version, spec, reference, report } = await trainingDataDrift(registry, query, window, {
       alpha: query.alpha,

@@ -9,7 +9,7 @@ import {
   categoricalOutputs,
   datasetObservations,
   driftReport,
-  parseDuration,
+  parseWindow,
   parseTimeReference,
   referenceDataset,
   servedVersion,
@@ -20,11 +20,24 @@ import { taskSpec } from '../../tasks/index.js';
 import { numberOption, seedOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 
+/** A feature's summary as words and rounded numbers: `referenceMean 201, currentMean 197.8`. */
+function summaryText(summary: Record<string, unknown>): string {
+  return Object.entries(summary)
+    .map(([name, value]) =>
+      typeof value === 'number'
+        ? `${name} ${Number(value.toPrecision(4))}`
+        : `${name} ${JSON.stringify(value)}`,
+    )
+    .join(', ');
+}
+
 function render(report: DriftReport, reference: string, current: string): string {
   const lines = [
     `reference: ${reference} (${report.referenceCount} inputs)`,
     `current:   ${current} (${report.currentCount} inputs)`,
-    `drift:     ${report.drifted ? `YES — ${report.moved.join(', ')}` : 'no'} (alpha ${report.alpha}, ${report.correctedAlpha.toPrecision(3)} per test)`,
+    report.features.length === 0
+      ? 'drift:     not tested: no feature had enough observations on both sides (see below)'
+      : `drift:     ${report.drifted ? `YES — ${report.moved.join(', ')}` : 'no'} (alpha ${report.alpha}, ${report.correctedAlpha.toPrecision(3)} per test)`,
     '',
   ];
   const rows = report.features.map((feature) => [
@@ -36,7 +49,7 @@ function render(report: DriftReport, reference: string, current: string): string
       : `p ${feature.pValue.toPrecision(3)}`,
     `threshold ${feature.threshold.toPrecision(3)}`,
     feature.drifted ? 'MOVED' : 'ok',
-    JSON.stringify(feature.summary),
+    summaryText(feature.summary),
   ]);
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column].length))) ?? [];
   for (const row of rows)
@@ -92,7 +105,7 @@ export default defineCommand({
         label: args.label,
       });
       const spec = taskSpec.parse(await registry.getSpec(version.specId));
-      const current = { since: now - parseDuration(args.window, '--window'), until: now + 1 };
+      const current = { since: now - parseWindow(args.window, '--window'), until: now + 1 };
       let referenceName: string;
       let reference;
       if (args.reference === 'dataset') {
@@ -153,6 +166,11 @@ export default defineCommand({
               `traces of ${spec.name}@${version.number} in the last ${args.window}`,
             ),
       );
+      if (args['fail-on-drift'] && report.features.length === 0)
+        throw new QualityGateError('drift was not tested: no feature had enough observations', {
+          code: 'DRIFT_NOT_TESTED',
+          hint: 'A gate with nothing tested does not pass: widen --window, or wait for more traffic (each feature needs 20 observations on both sides).',
+        });
       if (args['fail-on-drift'] && report.drifted)
         throw new QualityGateError(`drift in ${report.moved.join(', ')}`, {
           code: 'DRIFT_FOUND',
