@@ -40,7 +40,15 @@ describePostgres('starting a loop iteration on Postgres', (freshDatabase) => {
           registries.map((registry) =>
             claimRun(
               { registry, file: { ...file, policy }, actor, runStep },
-              { triggers: { triggered: true, reasons: ['scheduled'], alerts: [], retry: false } },
+              {
+                triggers: {
+                  triggered: true,
+                  reasons: ['scheduled'],
+                  alerts: [],
+                  unevaluated: [],
+                  retry: false,
+                },
+              },
             ),
           ),
         );

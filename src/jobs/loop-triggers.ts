@@ -26,6 +26,11 @@ export interface LoopTriggers {
   };
   /** The policy's alert rules that are firing, with when they began. */
   alerts: { rule: string; since: number; new: boolean }[];
+  /**
+   * The policy's alert rules the registry has no state of: no service evaluates a rule by that name
+   * (a misspelt name, or a rules file without it), so they can never trigger.
+   */
+  unevaluated: string[];
   /** The last iteration of this task's loop, if any, and its outcome when it noted one. */
   last?: { id: string; startedAt: number; status: string; outcome?: string };
   /** The last iteration failed on its own trigger (its corrections already written): once more. */
@@ -67,6 +72,7 @@ export async function loopTriggers(
   const alerts = states
     .filter((state) => trigger.alerts.includes(state.rule) && state.state === 'firing')
     .map((state) => ({ rule: state.rule, since: state.since, new: !last || state.since > last.startedAt }));
+  const unevaluated = trigger.alerts.filter((rule) => !states.some((state) => state.rule === rule));
   for (const alert of alerts.filter((each) => each.new))
     reasons.push(`alert ${alert.rule} firing since ${new Date(alert.since).toISOString()}`);
   // a failed iteration wrote its corrections (or answered its alert): they would not trigger again
@@ -86,6 +92,7 @@ export async function loopTriggers(
     reasons,
     corrections,
     alerts,
+    unevaluated,
     retry,
     ...(last && {
       last: {

@@ -166,6 +166,8 @@ describe('the closed loop, step by step', () => {
     expect(await loopTriggers(registry, file.policy)).toMatchObject({
       triggered: true,
       reasons: ['no iteration has run yet (scheduled)'],
+      // no service has evaluated a rule of that name yet: it cannot trigger, and a dry run says so
+      unevaluated: ['accuracy-drop'],
     });
     const { runner } = scripted({ candidate: 0.3, production: 0.6 });
     const refused = await runLoopIteration(options(file, runner), {
@@ -190,6 +192,7 @@ describe('the closed loop, step by step', () => {
     await registry.alerts.save({ ...state, since: refused.startedAt + 1 });
     const fired = await loopTriggers(registry, file.policy, soon);
     expect(fired.reasons).toEqual([expect.stringMatching(/^alert accuracy-drop firing since /)]);
+    expect(fired.unevaluated).toEqual([]);
   });
 
   it('refuses a candidate that scores below production, and one whose audits fail the policy', async () => {

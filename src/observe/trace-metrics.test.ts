@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { percentile } from '../eval/index.js';
 import { Registry } from '../registry/index.js';
 import { sampleTrace } from '../registry/traces.case.js';
+import { taskSpec } from '../tasks/index.js';
 import { TraceMetricSource } from './trace-metrics.js';
 
 describe('TraceMetricSource', () => {
@@ -25,6 +26,7 @@ describe('TraceMetricSource', () => {
         cost: 0.5,
       }),
     );
+    await registry.putTask(taskSpec.parse({ name: 'qa', prompt: { template: '{{input}}' } }));
     await registry.traces.insert([
       ...traces,
       sampleTrace({ id: 'eval', source: 'eval', at: 1100, latencyMs: 1e6 }),
@@ -51,6 +53,13 @@ describe('TraceMetricSource', () => {
     expect(await read('cost')).toEqual({ value: 100, count: 200 });
     expect(await read('score_mean', 'helpful')).toEqual({ value: 0.5, count: 2 });
     await expect(read('drift')).rejects.toThrow(/no drift reader/);
+    // a rule on a task or label the registry lacks is an error naming it, not a quiet window
+    await expect(source.read({ metric: 'requests', task: 'qb', since: 1000, until: 1200 })).rejects.toThrow(
+      'there is no task named qb (did you mean qa?)',
+    );
+    await expect(
+      source.read({ metric: 'requests', task: 'qa', label: 'canary', since: 1000, until: 1200 }),
+    ).rejects.toThrow('task qa has no label canary');
     await registry.close();
   });
 });

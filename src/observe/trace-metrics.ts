@@ -2,6 +2,7 @@
 // for all tasks or one task, version or label. Counts and sums are SQL aggregates; percentiles read the
 // window's latencies through the store's scan, as the monitor does. `drift` is delegated to a drift
 // reader given by the caller, since it needs a reference and, for embeddings, a model.
+import { nearestName } from '../errors/index.js';
 import type { Registry } from '../registry/index.js';
 import type { AlertMetricSource, MetricQuery, MetricReading } from './alerts/alert-types.js';
 import { sortedPercentile } from './monitor.js';
@@ -16,7 +17,11 @@ const percentileOf: Record<string, number> = {
   ttft_p95: 0.95,
 };
 
-/** Alert metrics over the registry's traces. */
+/**
+ * Alert metrics over the registry's traces. A rule on a task or label the registry does not have reads
+ * as an error naming it (kept in the rule's state, shown by `alerts ls` and the dashboard), not as a
+ * window with no traffic: a misspelt task would otherwise leave its alert quiet for ever.
+ */
 export class TraceMetricSource implements AlertMetricSource {
   constructor(
     private readonly registry: Registry,
@@ -25,6 +30,7 @@ export class TraceMetricSource implements AlertMetricSource {
 
   /** One metric's value over the query's window and the count it rests on. */
   async read(query: MetricQuery): Promise<MetricReading> {
+    await this.checkScope(query);
     // the service's traffic only: an evaluation's traced calls are not production
     const filter = {
       task: query.task,
@@ -81,5 +87,19 @@ export class TraceMetricSource implements AlertMetricSource {
       cost: row.cost === null ? undefined : Number(row.cost),
     };
     return { value: values[query.metric], count: requests };
+  }
+
+  /** Refuses a query on a task or label the registry lacks, naming the nearest task. */
+  private async checkScope(query: MetricQuery): Promise<void> {
+    if (query.task === undefined) return;
+    const names = await this.registry.taskNames();
+    if (!names.includes(query.task)) {
+      const nearest = nearestName(query.task, names);
+      throw new Error(`there is no task named ${query.task}${nearest ? ` (did you mean ${nearest}?)` : ''}`);
+    }
+    if (query.label === undefined) return;
+    const labels = await this.registry.listLabels(query.task);
+    if (!labels.some((label) => label.label === query.label))
+      throw new Error(`task ${query.task} has no label ${query.label}`);
   }
 }

@@ -83,6 +83,10 @@ function describePlan(
     );
   for (const alert of triggers.alerts)
     print(`alert ${alert.rule}: firing${alert.new ? '' : ' (already answered by the last iteration)'}`);
+  for (const rule of triggers.unevaluated)
+    print(
+      `alert ${rule}: never evaluated: no service runs a rule of that name (check it against the rules file)`,
+    );
   if (triggers.last)
     print(
       `last iteration: ${triggers.last.id} (${triggers.last.status}${triggers.last.outcome ? `: ${triggers.last.outcome}` : ''})`,
@@ -193,6 +197,11 @@ export default defineCommand({
         for (let force = args.force; ; force = false) {
           const iteration = async () => {
             const found = await plan(registry, file, force);
+            if (!args['dry-run'] && !args.json)
+              for (const rule of found.triggers.unevaluated)
+                process.stderr.write(
+                  `warning: alert ${rule} of the loop policy is not evaluated by any service; it cannot trigger\n`,
+                );
             if (args['dry-run']) {
               if (args.json) print(JSON.stringify(found, null, 2));
               else {
