@@ -474,18 +474,36 @@ const readCases: Case[] = (
     ],
     ['versions: no key', 'GET', '/v1/tasks/story/versions', 'none', 401, 'AUTH_MISSING_KEY'],
     ['traces: no key', 'GET', '/v1/traces', 'none', 401, 'AUTH_MISSING_KEY'],
-    ['traces: an unknown parameter', 'GET', '/v1/traces?taks=story', 'read', 400, 'INVALID_QUERY'],
-    ['traces: limit too large', 'GET', '/v1/traces?limit=5000', 'read', 400, 'INVALID_QUERY'],
+    ['traces: an unknown parameter', 'GET', '/v1/traces?taks=story', 'read', 400, 'INVALID_QUERY', 'taks'],
+    ['traces: limit too large', 'GET', '/v1/traces?limit=5000', 'read', 400, 'INVALID_QUERY', 'limit'],
     ['traces: limit negative', 'GET', '/v1/traces?limit=-5', 'read', 400, 'INVALID_QUERY'],
     ['traces: since is not a time', 'GET', '/v1/traces?since=yesterday', 'read', 400, 'INVALID_TIME'],
     ['traces: since after until', 'GET', '/v1/traces?since=1h&until=2h', 'read', 400, 'INVALID_QUERY'],
     ['traces: a forged cursor', 'GET', '/v1/traces?after=bm9wZQ', 'read', 400, 'TRACE_BAD_CURSOR'],
     ['trace: unknown id', 'GET', '/v1/traces/chatcmpl-nope', 'read', 404, 'TRACE_NOT_FOUND'],
-    ['monitor: a bad window', 'GET', '/v1/monitor?window=week', 'read', 400, 'INVALID_QUERY'],
+    ['monitor: a bad window', 'GET', '/v1/monitor?window=week', 'read', 400, 'INVALID_QUERY', 'window'],
+    [
+      'alerts: an unknown parameter',
+      'GET',
+      '/v1/alerts?history=abc',
+      'read',
+      400,
+      'INVALID_QUERY',
+      'history',
+    ],
+    ['drift: an empty window', 'GET', '/v1/drift?task=story&window=0s', 'read', 400, 'DURATION_INVALID'],
     ['monitor: a negative duration', 'GET', '/v1/monitor?since=-1h', 'read', 400, 'INVALID_TIME'],
     ['an unknown route', 'GET', '/v1/nothing', 'read', 404, 'ROUTE_NOT_FOUND'],
   ] as const
-).map(([name, method, path, key, status, code]) => ({ name, method, path, key, status, code }));
+).map(([name, method, path, key, status, code, param]: readonly unknown[]) => ({
+  name,
+  method,
+  path,
+  key,
+  status,
+  code,
+  ...(param === undefined ? {} : { param }),
+})) as Case[];
 
 const feedbackCases: Case[] = (
   [

@@ -24,7 +24,7 @@ import type { Registry, Scope, TraceFilter, TraceRecord } from '../registry/inde
 import { accessKeyOf } from './auth.js';
 import { readBody, RequestBodyError } from './request-body.js';
 import { parseQuery } from './request-query.js';
-import { driftQuery, feedbackRequest, monitorQuery, traceQuery } from './request-schemas.js';
+import { driftQuery, feedbackRequest, monitorQuery, noQuery, traceQuery } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
 
 /** The window [since, until) of a query: `since` defaults to 24 hours ago, `until` to now. */
@@ -175,6 +175,7 @@ export function observeRoutes(
   // evaluate (all of them for a service without rules, such as the dashboard's): the registry holds
   // every evaluator's states
   app.get('/v1/alerts', scope('read'), async (context) => {
+    parseQuery(noQuery, context.req.query());
     const rules = alerts?.rules.rules ?? [];
     const shared = alerts?.rules.webhooks.length ?? 0;
     const stored = await registry.alerts.load();

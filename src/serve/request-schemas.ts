@@ -264,6 +264,8 @@ export const traceQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   after: z.string().max(500).optional(),
 });
+/** A route that takes no query parameters: any is refused, rather than ignored. */
+export const noQuery = z.strictObject({});
 /** GET /v1/runs: which runs, a page at a time. */
 export const runQuery = z.strictObject({
   task: z.string().max(200).optional(),

@@ -22,6 +22,7 @@ import { accessKeyOf } from './auth.js';
 import { readBody, RequestBodyError } from './request-body.js';
 import { checkFields } from './task-model.js';
 import { parseQuery } from './request-query.js';
+import { noQuery } from './request-schemas.js';
 import {
   calibrationQuery,
   correctionsRequest,
@@ -155,6 +156,7 @@ export function reviewRoutes(
   });
 
   app.get('/v1/review/queues/:name/agreement', scope('review'), async (context) => {
+    parseQuery(noQuery, context.req.query());
     const queue = await visibleQueue(context, context.req.param('name'));
     const decisions = await registry.review.decisions(queue.name);
     return context.json({
