@@ -15,10 +15,15 @@ const refuse = (message: string, hint: string) =>
 export function checkCorrection(spec: TaskSpec, correction: unknown): unknown {
   const output = spec.output;
   if (output.kind === 'text') {
-    if (typeof correction !== 'string' || correction.trim() === '')
+    if (typeof correction !== 'string')
       throw refuse(
         'the correction is not text',
         `Task ${spec.name} answers in text: send the corrected text.`,
+      );
+    if (correction.trim() === '')
+      throw refuse(
+        'the correction is empty',
+        `Task ${spec.name} answers in text: send the corrected text (leave the correction out to send only a score).`,
       );
     return correction;
   }

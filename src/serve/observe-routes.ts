@@ -62,7 +62,15 @@ async function checkFeedbackCorrection(
   trace: TraceRecord,
   correction: unknown,
 ): Promise<void> {
-  if (trace.task === null || trace.version === null) return;
+  if (trace.task === null || trace.version === null)
+    throw new RequestBodyError(
+      `feedback on ${trace.id}: no version answered that request, so there is nothing to correct`,
+      {
+        code: 'SCORE_INVALID',
+        hint: 'Send a correction only on a response a task answered (it was refused before any version ran); a score without one is fine.',
+        param: 'correction',
+      },
+    );
   const version = await registry.resolveVersion(trace.task, trace.version);
   const spec = taskSpec.safeParse(await registry.getSpec(version.specId));
   if (!spec.success) return;

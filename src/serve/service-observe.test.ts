@@ -242,6 +242,29 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
       param: 'correction',
       message: expect.stringContaining('the correction is not text') as string,
     });
+    const empty = await post('/v1/feedback', keys.alice, { id, name: 'fixed', value: true, correction: ' ' });
+    expect(((await empty.json()) as { error: { message: string } }).error.message).toContain(
+      'the correction is empty',
+    );
+    // a request refused before any version answered has nothing to correct; a score on it is fine
+    const refused = await post('/v1/chat/completions', keys.alice, chat('Once', { temperature: 9 }));
+    expect(refused.status).toBe(400);
+    const refusedId = `request-${refused.headers.get('x-request-id')}`;
+    const uncorrectable = await post('/v1/feedback', keys.alice, {
+      id: refusedId,
+      name: 'seen',
+      value: false,
+      correction: 'Tom',
+    });
+    expect(uncorrectable.status).toBe(400);
+    expect(((await uncorrectable.json()) as { error: unknown }).error).toMatchObject({
+      code: 'SCORE_INVALID',
+      param: 'correction',
+      message: expect.stringContaining('no version answered that request') as string,
+    });
+    expect(
+      (await post('/v1/feedback', keys.alice, { id: refusedId, name: 'seen', value: false })).status,
+    ).toBe(201);
     const asReader = (await get('/v1/monitor?since=1h', keys.bob)).body as unknown as MonitorReport;
     const asAdmin = (await get('/v1/monitor?since=1h', keys.admin)).body as unknown as MonitorReport;
     const noteOf = (report: MonitorReport) =>
@@ -288,7 +311,8 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     expect(production.series.reduce((sum, point) => sum + point.requests, 0)).toBe(production.requests);
     // a label the task lacks is still the task's failure
     const failures = monitor.groups.find((group) => group.task === 'story' && group.version === null);
-    expect(failures?.errors).toEqual({ REGISTRY_NO_VERSION: 1 });
+    // as is a request it refused for its body (the refused one above, temperature 9)
+    expect(failures?.errors).toEqual({ REGISTRY_NO_VERSION: 1, INVALID_BODY: 1 });
   });
 });
 
