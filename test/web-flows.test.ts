@@ -414,6 +414,10 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
       /^✗ test score .* \(at least \+0\.900 needed\)/,
     );
     await page.getByTestId('loop-outcome').getByText('gate-failed').waitFor();
+    // the gate and the outcome went against the candidate: marked so, not as the steps that went well
+    expect(
+      await steps.locator(':scope > li').evaluateAll((items) => items.map((item) => item.className)),
+    ).toEqual(['done', 'done', 'done', 'failed', 'failed']);
     await screenshot(page, 'loop-run');
     // the gate's evaluation of the candidate is a run of its own, of the version the re-tune registered
     await steps.getByRole('link', { name: 'the candidate’s evaluation' }).click();

@@ -143,6 +143,18 @@ function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
   }
 }
 
+/** Outcomes of an iteration that did not put a better version in place. */
+const failedOutcomes = new Set(['failed', 'gate-failed', 'rolled-back', 'stopped', 'timed-out']);
+
+/** A finished step that went against the candidate: a gate not passed, a canary not promoted, a failed outcome. */
+function stepFailed(step: Step): boolean {
+  if (!step.done) return false;
+  if (step.step === 'gate') return step.passed === false;
+  if (step.step === 'canary') return step.status !== undefined && step.status !== 'promoted';
+  if (step.step === 'outcome') return failedOutcomes.has(String(step.outcome));
+  return false;
+}
+
 /** The iteration's steps as a timeline, live while it runs. */
 export function LoopRun({ run }: { run: Run }) {
   const entries = useApi<Page<RunEntry>>(
@@ -161,7 +173,7 @@ export function LoopRun({ run }: { run: Run }) {
       {entries.error && <ErrorBox error={entries.error} />}
       <ol className="loop-steps" data-testid="loop-steps">
         {steps.map((step) => (
-          <li key={step.step} className={step.done ? 'done' : 'active'}>
+          <li key={step.step} className={stepFailed(step) ? 'failed' : step.done ? 'done' : 'active'}>
             <h3>{names[step.step] ?? step.step}</h3>
             <StepBody task={run.task} step={step} />
           </li>
