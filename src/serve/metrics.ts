@@ -25,8 +25,8 @@ export class ServiceMetrics {
   });
   readonly errors = new Counter({
     name: 'promptune_errors_total',
-    help: 'Error responses by route and code',
-    labelNames: ['route', 'code'] as const,
+    help: 'Error responses by route, task (empty when none was named) and code',
+    labelNames: ['route', 'task', 'code'] as const,
     registers: [this.registry],
   });
   readonly firstToken = new Histogram({
@@ -79,19 +79,31 @@ export class ServiceMetrics {
 
   private traceCounts:
     (() => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>) | undefined;
-  readonly traces = new Gauge({
-    name: 'promptune_traces',
-    help: 'Request traces by outcome since the service started (written, dropped, failed, sampled_out) and queued now',
+  /** What the counter below has been told of each outcome so far: each scrape adds the difference. */
+  private readonly tracesReported = { written: 0, dropped: 0, failed: 0, sampledOut: 0 };
+  readonly traces = new Counter({
+    name: 'promptune_traces_total',
+    help: 'Request traces by outcome since the service started: written, dropped, failed, sampled_out',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
     collect: () => {
       const counts = this.traceCounts?.();
       if (!counts) return;
-      this.traces.set({ outcome: 'written' }, counts.written);
-      this.traces.set({ outcome: 'dropped' }, counts.dropped);
-      this.traces.set({ outcome: 'failed' }, counts.failed);
-      this.traces.set({ outcome: 'sampled_out' }, counts.sampledOut);
-      this.traces.set({ outcome: 'queued' }, counts.queued);
+      for (const outcome of ['written', 'dropped', 'failed', 'sampledOut'] as const) {
+        const added = counts[outcome] - this.tracesReported[outcome];
+        if (added > 0)
+          this.traces.inc({ outcome: outcome === 'sampledOut' ? 'sampled_out' : outcome }, added);
+        this.tracesReported[outcome] = counts[outcome];
+      }
+    },
+  });
+  readonly tracesQueued = new Gauge({
+    name: 'promptune_traces_queued',
+    help: 'Request traces answered and waiting to be written now',
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.traceCounts?.();
+      if (counts) this.tracesQueued.set(counts.queued);
     },
   });
 

@@ -235,6 +235,15 @@ describe('guards in the service', () => {
       outputTokens: 1,
     });
     expect(trace.checks).toEqual([expect.objectContaining({ validator: 'banned', action: 'refused' })]);
+    // the refusals are counted by task, and the traces written by a counter (a gauge of running totals
+    // breaks rate())
+    const metrics = await (await fetch(`${scriptedUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'promptune_errors_total{route="/v1/tasks/:name/run",task="strict",code="GUARD_OUTPUT_REFUSED"} 1',
+    );
+    expect(metrics).toContain('# TYPE promptune_traces_total counter');
+    expect(metrics).toMatch(/promptune_traces_total\{outcome="written"\} [1-9]/);
+    expect(metrics).toMatch(/promptune_traces_queued \d+/);
   });
 
   it('records the verdicts of input guards when a version has no output guards', async () => {

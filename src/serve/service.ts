@@ -322,7 +322,12 @@ export function createService(options: ServiceOptions): Service {
       // model requests are recorded with their model call when their trace ends (streams end later)
       if (telemetry && !context.get('trace')) telemetry.record(requestRecord(context, seconds * 1000));
       metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, seconds);
-      if (status >= 400) metrics.errors.inc({ route, code: context.get('errorCode') ?? String(status) });
+      if (status >= 400)
+        metrics.errors.inc({
+          route,
+          task: taskOf(context),
+          code: context.get('errorCode') ?? String(status),
+        });
       logger.info(
         {
           requestId: context.get('requestId'),
