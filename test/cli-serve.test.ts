@@ -187,6 +187,7 @@ describe('promptune serve', () => {
     expect(run(cwd, 'monitor', '--window', 'week').stderr).toContain('code: CLI_INVALID_OPTION');
     const listed = run(cwd, 'traces', 'ls', '--limit', '3');
     expect(listed.stdout.trim().split('\n')).toHaveLength(3);
+    expect(listed.stderr).toBe('the newest 3 shown; there are more (--limit for more)\n');
     expect(listed.stdout).toContain('name@latest  200  length');
     // no guard ran on them, so none failed one
     const guarded = run(cwd, 'traces', 'ls', '--guard', 'any');
@@ -199,5 +200,10 @@ describe('promptune serve', () => {
     const checked = run(cwd, 'alerts', 'check', join(cwd, 'alerts.yaml'));
     expect(checked.status).toBe(1);
     expect(checked.stderr).toContain('code: ALERT_RULES_INVALID');
+    const checkedJson = run(cwd, 'alerts', 'check', join(cwd, 'alerts.yaml'), '--json');
+    expect(checkedJson.status).toBe(1);
+    expect(JSON.parse(checkedJson.stderr.trim().split('\n').at(-1)!)).toMatchObject({
+      error: { code: 'ALERT_RULES_INVALID' },
+    });
   }, 120_000);
 });

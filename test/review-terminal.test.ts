@@ -69,6 +69,10 @@ describe('promptune review next', () => {
       const refused = run(cwd, 'review', 'next', '--queue', 'animals', '--url', url, '--key', reader);
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toContain('code: AUTH_SCOPE');
+      // the service's hint once, on its own line, not again inside the message
+      const [message, hint] = refused.stderr.split('\n');
+      expect(hint).toMatch(/^hint: ./);
+      expect(message).not.toContain(hint.slice('hint: '.length));
 
       const reviewer = spawn(
         'node',

@@ -56,7 +56,13 @@ export async function httpReviewClient(url: string, key: string): Promise<Review
       const { message = `HTTP ${response.status}`, code = 'HTTP_ERROR', hint = '' } = payload.error ?? {};
       const Kind =
         response.status === 401 ? AuthError : response.status === 404 ? NotFoundError : PromptuneErrorOf;
-      throw new Kind(message, { code, hint });
+      // the service appends the hint to the message for OpenAI clients, which print only the message;
+      // here the hint has its own line
+      const suffix = hint ? ` (${hint})` : '';
+      throw new Kind(suffix && message.endsWith(suffix) ? message.slice(0, -suffix.length) : message, {
+        code,
+        hint,
+      });
     }
     return payload as T;
   }

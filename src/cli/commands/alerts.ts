@@ -58,9 +58,13 @@ const list = defineCommand({
 
 const check = defineCommand({
   meta: { name: 'check', description: 'Validate an alert rules file' },
-  args: { file: { type: 'positional', required: true, description: 'The rules file (YAML)' } },
+  args: {
+    file: { type: 'positional', required: true, description: 'The rules file (YAML)' },
+    json: { type: 'boolean', description: 'Print JSON (the rules as read, defaults filled)' },
+  },
   run: ({ args }) => {
     const rules = readAlertRules(args.file);
+    if (args.json) return void process.stdout.write(`${JSON.stringify(rules, null, 2)}\n`);
     process.stdout.write(
       `${args.file}: ${rules.rules.length} rules, evaluated every ${rules.interval / 1000}s\n`,
     );

@@ -64,17 +64,23 @@ const list = defineCommand({
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
+      const limit = numberOption('limit', args.limit, { integer: true, min: 1 }) ?? 50;
+      // one more than asked: whether the listing goes on past the limit
       const scores = await registry.scores.list({
         task: args.task,
         name: args.name,
         since: parseTimeReference(args.since, Date.now(), '--since'),
-        limit: numberOption('limit', args.limit, { integer: true, min: 1 }) ?? 50,
+        limit: limit + 1,
       });
-      if (args.json) return void process.stdout.write(`${JSON.stringify(scores, null, 2)}\n`);
-      for (const score of scores)
+      const shown = scores.slice(0, limit);
+      if (args.json) return void process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      for (const score of shown)
         process.stdout.write(
           `${new Date(score.at).toISOString()}  ${score.traceId}  ${score.name} = ${score.category ?? score.value}  (${score.source}${score.comment ? `: ${score.comment}` : ''})\n`,
         );
+      if (shown.length === 0) process.stderr.write(`no scores since ${args.since}\n`);
+      if (scores.length > limit)
+        process.stderr.write(`the newest ${limit} shown; there are more (--limit for more)\n`);
     }),
 });
 
