@@ -582,6 +582,19 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await screenshot(page, 'traces-errors');
     await errors.nth(1).click();
     await page.getByText('(not read: the request was refused before its input was)').waitFor();
+    // the task it named counts it, and the trace says what the error said and which key sent it
+    await page.locator('dd', { hasText: 'INVALID_BODY' }).waitFor();
+    expect(await page.locator('dd', { hasText: 'INVALID_BODY' }).innerText()).toMatch(/^INVALID_BODY .*inp/);
+    expect(
+      await page
+        .locator('dt', { hasText: /^task$/ })
+        .locator('+ dd')
+        .innerText(),
+    ).toBe('name');
+    await page.locator('dt', { hasText: /^key$/ }).waitFor();
+    await screenshot(page, 'trace-error');
+    await page.goBack();
+    await errors.nth(0).click();
     await page.getByText('(asked for; the request ended before it was resolved)').waitFor();
 
     // a guarded version's trace reads its verdicts as a table: validator, verdict, policy, what it did

@@ -76,6 +76,8 @@ export class Redactor {
       input: this.redactValue(trace.input),
       output: trace.output === null ? null : this.redact(trace.output),
       user: trace.user === null ? null : this.redact(trace.user),
+      // an error may quote what it refused
+      ...(typeof trace.errorMessage === 'string' && { errorMessage: this.redact(trace.errorMessage) }),
     };
   }
 }

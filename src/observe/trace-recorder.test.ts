@@ -71,7 +71,7 @@ describe('TraceRecorder', () => {
     await registry.close();
   });
 
-  it('redacts inputs, outputs and users before they are stored', async () => {
+  it('redacts inputs, outputs, users and error messages before they are stored', async () => {
     const registry = await open();
     const redactor = new Redactor(redactionRules(['email', 'secret', 'order=/ORD-\\d+/']));
     recorder = new TraceRecorder(registry.traces, { redactor });
@@ -83,10 +83,12 @@ describe('TraceRecorder', () => {
         },
         output: 'sent to bo@x.org',
         user: 'bo@x.org',
+        errorMessage: 'the input quotes bo@x.org',
       }),
     );
     await recorder.close();
     const stored = await registry.traces.get('r');
+    expect(stored.errorMessage).toBe('the input quotes [REDACTED:email]');
     expect(stored.input).toEqual({
       messages: [
         { role: 'user', content: 'mail [REDACTED:email] about [REDACTED:order], key [REDACTED:secret]' },

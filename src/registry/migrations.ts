@@ -471,6 +471,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await database.schema.alterTable('runs').addColumn('retired', 'text').execute();
       },
     },
+    '012-trace-error-message': {
+      // what a failed request's error said (which parameter, which field), beside its code
+      async up(database: Kysely<unknown>) {
+        await database.schema.alterTable('traces').addColumn('error_message', 'text').execute();
+      },
+    },
   };
 }
 

@@ -98,6 +98,7 @@ export interface TraceTable {
   finish_reason: string | null;
   status: number; // HTTP status (or 200/500 for calls outside the service)
   error_code: string | null;
+  error_message: string | null; // what the error said, without its hint
   checks: string | null; // JSON: the results of output checks
   confidence: number | null; // the engine's first-token log-probability margin
 }

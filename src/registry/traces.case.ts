@@ -35,6 +35,7 @@ export function sampleTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     finishReason: 'stop',
     status: 200,
     errorCode: null,
+    errorMessage: null,
     checks: null,
     confidence: null,
     ...overrides,
@@ -62,6 +63,7 @@ export function traceConformance(
           cost: index === 7 ? 0.00125 : null,
           firstTokenMs: index === 7 ? 1.25 : null,
           checks: index === 7 ? [{ validator: 'json', passed: true }] : null,
+          errorMessage: index % 25 === 0 ? `max_tokens: ${index} is too many` : null,
           confidence: index === 7 ? 2.5 : null,
         }),
       );
@@ -70,6 +72,7 @@ export function traceConformance(
       expect(await registry.traces.count()).toBe(950);
       expect(await registry.traces.get('t-0007')).toEqual({ ...traces[7], scores: [] });
       expect((await registry.traces.get('t-0000')).output).toBe('world');
+      expect((await registry.traces.get('t-0025')).errorMessage).toBe('max_tokens: 25 is too many');
       expect(await registry.traces.count({ task: 'other' })).toBe(95);
       expect(await registry.traces.count({ error: true })).toBe(38);
       expect(await registry.traces.count({ error: 'CONTEXT_OVERFLOW', task: 'other' })).toBe(19);

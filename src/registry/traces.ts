@@ -40,6 +40,12 @@ export interface TraceRecord {
   finishReason: string | null;
   status: number;
   errorCode: string | null;
+  /**
+   * What the error said (its message, without the hint), for a person reading a failed trace: which
+   * parameter, which field. Null without an error, and for traces written before it was kept; a writer
+   * may leave it out.
+   */
+  errorMessage?: string | null;
   checks: unknown;
   /**
    * The local engine's confidence in its answer: the log-probability margin of the first token over the
@@ -120,6 +126,7 @@ const toRow = (trace: TraceRecord): TraceTable => ({
   finish_reason: trace.finishReason,
   status: trace.status,
   error_code: trace.errorCode,
+  error_message: trace.errorMessage ?? null,
   checks: trace.checks === null || trace.checks === undefined ? null : JSON.stringify(trace.checks),
   confidence: trace.confidence ?? null,
 });
@@ -155,6 +162,7 @@ const toTrace = (row: TraceTable): TraceRecord => ({
   finishReason: row.finish_reason,
   status: Number(row.status),
   errorCode: row.error_code,
+  errorMessage: row.error_message,
   checks: parseJson(row.checks),
   confidence: row.confidence === null ? null : Number(row.confidence),
 });

@@ -166,7 +166,10 @@ export function describeError(
   if (!known) message = `internal error; see the service log, request id ${requestId}`;
   else if (EngineError.isInstance(known))
     message = `the local engine failed (${known.code}); see the service log, request id ${requestId}`;
-  else message = `${known.message}${known.hint ? ` (${known.hint})` : ''}`;
+  else message = known.message;
+  // the trace keeps what the error said; the answer adds the hint for OpenAI clients, which print only this
+  context.set('errorMessage', message.slice(0, 500));
+  if (known && !EngineError.isInstance(known) && known.hint) message = `${message} (${known.hint})`;
   const param = (known as { param?: unknown } | undefined)?.param;
   const retryAfter =
     ProviderError.isInstance(known) && known.code === 'UPSTREAM_RATE_LIMITED'

@@ -76,6 +76,7 @@ export class RequestTrace implements TraceDraft {
         errorCode: abandoned
           ? null
           : (this.streamError?.code ?? (status >= 400 ? (context.get('errorCode') ?? String(status)) : null)),
+        errorMessage: !abandoned && status >= 400 ? (context.get('errorMessage') ?? null) : null,
         checks: this.checks,
         confidence: this.confidence,
       },

@@ -27,6 +27,8 @@ export interface ServiceEnv {
     accessKey?: AccessKey;
     /** The code of the error the request was answered with (metrics). */
     errorCode?: string;
+    /** What the error said (without its hint), for the trace. */
+    errorMessage?: string;
     /** A model request's trace, filled by its route (request-trace.ts). */
     trace?: TraceDraft;
   };

@@ -155,6 +155,10 @@ export interface Trace {
   finishReason: string | null;
   status: number;
   errorCode: string | null;
+  /** What the error said, without its hint (null for traces from before it was kept). */
+  errorMessage?: string | null;
+  /** The API key that sent the request (its id). */
+  keyId?: string | null;
   checks: unknown;
   /** The local engine's first-token log-probability margin over the runner-up (null: not the engine). */
   confidence: number | null;

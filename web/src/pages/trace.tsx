@@ -72,7 +72,8 @@ export function TracePage({ id }: { id: string }) {
           <>
             <dt>error</dt>
             <dd>
-              <code>{value.errorCode}</code>
+              <code className="error-code">{value.errorCode}</code>
+              {value.errorMessage && <> {value.errorMessage}</>}
             </dd>
           </>
         )}
@@ -80,6 +81,14 @@ export function TracePage({ id }: { id: string }) {
           <>
             <dt>user</dt>
             <dd>{value.user}</dd>
+          </>
+        )}
+        {value.keyId && (
+          <>
+            <dt>key</dt>
+            <dd title="The API key that sent the request (promptune keys ls names it)">
+              <code>{value.keyId}</code>
+            </dd>
           </>
         )}
       </dl>
