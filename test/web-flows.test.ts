@@ -157,6 +157,8 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     expect(await page.locator('.key-legend').innerText()).toMatch(/a\s+approve[\s\S]*r\s+reject/);
     const first = await item.getAttribute('data-item');
     expect(await page.getByTestId('cut-off').count()).toBe(0);
+    // a text task's approval writes the whole answer: the page says so before the key is pressed
+    expect(await page.getByTestId('approve-writes').innerText()).toMatch(/^Approve writes this whole text/);
     await page.getByRole('group', { name: 'fluency' }).waitFor();
     await page.keyboard.press('4'); // fluency 4
     await expect

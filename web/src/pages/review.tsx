@@ -197,11 +197,18 @@ export function ReviewPage({ name }: { name: string }) {
               {draft === undefined ? (
                 <>
                   <pre className="answer-text">{view.item.output ?? '(no output)'}</pre>
-                  {view.task.output.kind === 'text' && view.item.context.finishReason === 'length' && (
+                  {view.task.output.kind === 'text' && view.item.context.finishReason === 'length' ? (
                     <p className="cut-off" data-testid="cut-off">
                       cut off at the token limit: an approval is not written to the dataset; correct it to the
                       answer
                     </p>
+                  ) : (
+                    view.task.output.kind === 'text' && (
+                      <p className="muted" data-testid="approve-writes">
+                        Approve writes this whole text as the training target; when only its start is right (a
+                        name and then more of the story), correct it to that.
+                      </p>
+                    )
                   )}
                 </>
               ) : (
