@@ -205,8 +205,8 @@ export function ReviewPage({ name }: { name: string }) {
                   ) : (
                     view.task.output.kind === 'text' && (
                       <p className="muted" data-testid="approve-writes">
-                        Approve writes this whole text as the training target; when only its start is right (a
-                        name and then more of the story), correct it to that.
+                        Approve writes this whole text as the training target; when only part of it is right
+                        (the answer, then more text), correct it to that part.
                       </p>
                     )
                   )}
