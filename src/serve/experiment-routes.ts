@@ -8,6 +8,7 @@ import {
   startExperiment,
   stopExperiment,
   unknownPrimaryWarning,
+  type LookResult,
 } from '../experiments/index.js';
 import type { PromptVersion, Registry, Scope } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
@@ -24,6 +25,8 @@ export function experimentRoutes(
     registry: Registry;
     scope: (name: Scope | Scope[]) => MiddlewareHandler<ServiceEnv>;
     onChanged: (task: string) => void;
+    /** Hears of a step a look applied (advance, promote, rollback, stop), as the watcher's are. */
+    onStep?: (result: LookResult) => void;
     /** Why this service could not serve a version (its backends, its judge), or undefined. */
     whyNotServed: (version: PromptVersion, spec: TaskSpec) => string | undefined;
   },
@@ -85,6 +88,7 @@ export function experimentRoutes(
   app.post('/v1/experiments/:id/look', scope('admin'), async (context) => {
     const result = await lookAtExperiment(registry, context.req.param('id'));
     options.onChanged(result.experiment.task);
+    if (result.action !== 'hold' && result.action !== 'none') options.onStep?.(result);
     return context.json(result);
   });
 }

@@ -240,10 +240,13 @@ describe('experiments through the service', () => {
     // the start and the advance are in the history too, each moving nothing
     const steps = events.filter((event) => event.details?.experiment === id && event.from === event.to);
     expect(steps.map((event) => event.details!.action)).toEqual(['start', 'advance']);
-    // everyone gets B now, and the ended experiment leaves the scrape
-    expect(await (await fetch(`${server.url}/metrics`)).text()).not.toContain(
-      'promptune_experiment_treatment_share{',
-    );
+    // everyone gets B now, and the ended experiment leaves the scrape; its steps are counted there
+    const ended = await (await fetch(`${server.url}/metrics`)).text();
+    expect(ended).not.toContain('promptune_experiment_treatment_share{');
+    for (const action of ['advance', 'promote'])
+      expect(ended).toContain(
+        `promptune_experiment_steps_total{task="greet",label="production",action="${action}"} 1`,
+      );
     const after = await traffic(20, 0, 400);
     expect(new Set(after.map((entry) => entry.version))).toEqual(new Set([versions.B]));
   }, 120_000);

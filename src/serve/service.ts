@@ -48,7 +48,7 @@ import { reviewRoutes } from './review-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { jobRoutes } from './job-routes.js';
 import { RegistryJobWorker } from '../jobs/index.js';
-import { ExperimentWatcher } from '../experiments/index.js';
+import { ExperimentWatcher, type LookResult } from '../experiments/index.js';
 import { webAssets } from './web-assets.js';
 import {
   TraceRecorder,
@@ -563,10 +563,18 @@ export function createService(options: ServiceOptions): Service {
   runRoutes(app, { registry, scope });
   libraryRoutes(app, { registry, scope, onLabelMoved: (task) => versions.forget(task) });
   reviewRoutes(app, { registry, scope });
+  // a step applied by the watcher or by a look through the API, counted alike
+  const countStep = (result: LookResult) =>
+    metrics.experimentSteps.inc({
+      task: result.experiment.task,
+      label: result.experiment.label,
+      action: result.action,
+    });
   experimentRoutes(app, {
     registry,
     scope,
     onChanged: (task) => versions.forget(task),
+    onStep: countStep,
     // what this service cannot serve; a service that runs no model (the dashboard) checks what none can
     whyNotServed: (version, spec) =>
       whyNotServed(version, backends) ??
@@ -588,8 +596,7 @@ export function createService(options: ServiceOptions): Service {
           intervalMs: options.experiments?.intervalMs,
           onStep: (result) => {
             versions.forget(result.experiment.task);
-            const { task, label } = result.experiment;
-            metrics.experimentSteps.inc({ task, label, action: result.action });
+            countStep(result);
             logger.info(
               { experiment: result.experiment.id, action: result.action, reason: result.reason },
               'experiment step',
