@@ -577,6 +577,8 @@ describe('promptune soft', () => {
     const again = train(out, '--data', data);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toContain('already holds this run to its end (step 2): scoring it again');
+    // PEFT puts the prompt before BOS whatever the adapter says: the default layout's outputs differ there
+    expect(again.stderr).toContain('layout bos-first ([BOS][prompt][input]): PEFT loads this adapter');
     expect(readFileSync(join(out, 'adapter_model.safetensors'))).toEqual(adapter);
 
     // a batch larger than the data is legal, and said; so is a dev target that no training label is

@@ -357,3 +357,12 @@ export function checkpointNote(out: string, written: 'model' | 'adapter'): strin
   if (bytes < NOTABLE_CHECKPOINT_BYTES) return '';
   return `${out} keeps ${(bytes / 2 ** 20).toFixed(0)} MB of checkpoints (checkpoint-*.bin${existsSync(join(out, 'search')) ? ', and its search trials in search/' : ''}): the same command continues the run, scores it again or pushes it from them; once it is final (and pushed), they can be deleted: soft eval and generate read the ${written} beside them\n`;
 }
+
+/**
+ * A line on a soft prompt saved in the bos-first layout for a model with a BOS token: PEFT loads the
+ * adapter but always puts the prompt before BOS, so its outputs differ from promptune's; else nothing.
+ */
+export function peftLayoutNote(layout: unknown, bosTokenId: number | undefined): string {
+  if (layout !== 'bos-first' || bosTokenId === undefined) return '';
+  return 'layout bos-first ([BOS][prompt][input]): PEFT loads this adapter but puts the prompt before BOS, so its outputs differ from these; train with --layout peft for an adapter PEFT runs exactly as promptune does\n';
+}

@@ -68,6 +68,7 @@ import {
   DEFAULT_INIT_TEXT,
   warnLargeBatch,
   warnRisingLoss,
+  peftLayoutNote,
 } from '../soft-training.js';
 import { splitFile, splitFiles, taskSplit } from '../data-folder.js';
 
@@ -478,6 +479,7 @@ export default defineCommand({
         `${score.task.padEnd(width)}  ${String(score.id).padStart(2)}  ${score.dev.toFixed(3).padStart(9)}  ${(score.test?.toFixed(3) ?? '-').padStart(10)}${labelled ? `  ${(score.testLabelAccuracy?.toFixed(3) ?? '-').padStart(22)}` : ''}\n`,
       );
     for (const { task, version } of pushed) process.stdout.write(`${task} registered as ${version}\n`);
+    process.stderr.write(peftLayoutNote(layout, loaded.tokenizer.bosTokenId));
     process.stdout.write(
       `adapter written to ${args.out}; a task's prompt: soft eval|generate --task <name>; a new task from it: soft train --method multitask-prompt-tuning --source ${args.out}\n`,
     );

@@ -64,6 +64,7 @@ import {
   warnLongWarmup,
   warnRisingLoss,
   checkpointNote,
+  peftLayoutNote,
 } from '../soft-training.js';
 import trainMultitask from './soft-multitask.js';
 import { evaluateCommand, generateCommand } from './soft-use.js';
@@ -337,6 +338,7 @@ const train = defineCommand({
         process.stderr.write(
           checkpointNote(args.out, plan.method === 'full-fine-tuning' ? 'model' : 'adapter'),
         );
+        process.stderr.write(peftLayoutNote(plan.config.layout, loaded.tokenizer.bosTokenId));
       }
       if (recording) {
         recorded = true; // from here on the run is the training's (a failure to finish recording is not)
