@@ -3,11 +3,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
 import { slice, softTrain } from './cli-soft-helpers.js';
 import { repositoryRoot } from './models.js';
 
 describe('soft train --push of a label task under its spec', () => {
-  it('warns when the spec does not constrain decoding, and says nothing when it does', () => {
+  it('warns when the spec does not constrain decoding, and says nothing when it does', async () => {
     const data = slice('animal', { train: 8, dev: 4, test: 24 });
     const database = join(data, 'registry.sqlite');
     const spec = join(repositoryRoot, 'examples', 'animal.yaml');
@@ -34,5 +35,10 @@ describe('soft train --push of a label task under its spec', () => {
     expect(served.status, served.stderr).toBe(0);
     expect(served.stderr).not.toContain('does not constrain decoding');
     expect(served.stdout).toContain('(served constrained to its labels)');
+    // the runs say the same (the dashboard's card reads it): the first's accuracy is not as served
+    const registry = await Registry.open({ path: database });
+    const runs = (await registry.runs.list({ kind: 'soft-training' })).data;
+    await registry.close();
+    expect(runs.map((run) => run.summary?.servedUnconstrained)).toEqual([undefined, true]);
   });
 });

@@ -365,8 +365,8 @@ describe('promptune soft', () => {
     );
     expect(evaluated.status, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout).score).toBe(straight.best.exactMatch);
-    // the pushed training is a run in the registry: its steps from where it resumed, dev accuracy at
-    // each evaluation, and the version it made
+    // the pushed training is a run in the registry: every step (those trained before the kill, from the
+    // checkpoint's history, too: its whole curve), dev accuracy at each evaluation, and the version it made
     const registry = await Registry.open({ path: join(data, 'registry.sqlite') });
     try {
       const { data: runs } = await registry.runs.list({ kind: 'soft-training' });
@@ -382,10 +382,7 @@ describe('promptune soft', () => {
         Object.values(shown.version.run.datasets as object).sort(),
       );
       const steps = (await registry.runs.entries(runs[0].id, 'step', { limit: 100 })).data;
-      const expected = Array.from(
-        { length: 36 - resumed.resumedFrom },
-        (_, i) => resumed.resumedFrom + i + 1,
-      );
+      const expected = Array.from({ length: 36 }, (_, i) => i + 1);
       expect(steps.map((entry) => entry.data.step)).toEqual(expected);
       expect(steps.every((entry) => typeof entry.data.loss === 'number')).toBe(true);
       const evaluated = steps.filter((entry) => entry.data.devAccuracy !== undefined);

@@ -254,6 +254,27 @@ export function stepEntry(progress: TrainProgress): RunEntry {
   };
 }
 
+/**
+ * A step the checkpoint's history holds (one a resumed or finished run trained before this process), as
+ * the run records it: what `stepEntry` writes of a step trained now.
+ */
+export function historyEntry(record: Record<string, number>): RunEntry {
+  const evaluated = record.devExactMatch !== undefined;
+  return {
+    kind: 'step',
+    position: record.step - 1,
+    score: evaluated ? record.devExactMatch : null,
+    passed: null,
+    data: {
+      step: record.step,
+      epoch: record.epoch,
+      loss: record.loss,
+      learningRate: record.learningRate,
+      ...(evaluated && { devAccuracy: record.devExactMatch, devLoss: record.devLoss }),
+    },
+  };
+}
+
 /** What the flags say: the run's options (without dev candidates, progress or folder) and the optimizer's kind and decay. */
 export function trainingOptions(args: TrainingArgs): {
   options: TrainOptions & { seed: number };

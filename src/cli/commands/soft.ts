@@ -56,6 +56,7 @@ import {
   warnLostAttempt,
   reportResume,
   stepEntry,
+  historyEntry,
   trainingOptions,
   checkOutputFolder,
   checkRunOptions,
@@ -267,6 +268,8 @@ const train = defineCommand({
       });
       bar.finish();
       stopping.dispose();
+      // the steps trained before this process (a resumed run, or a finished one pushed now) are the run's too
+      recording?.add(result.history.filter((record) => record.step <= result.resumedFrom).map(historyEntry));
       warnRisingLoss(result.history, learningRate, plan.defaultLearningRate);
       warnLongWarmup(common.schedule?.warmupSteps, result.steps);
       // a label task is served constrained to its labels: its test label accuracy is what it answers
@@ -323,6 +326,10 @@ const train = defineCommand({
         baseline,
       };
       warnBelowBaseline(plan.describe, test?.exactMatch, baseline, pushed?.name);
+      // label accuracy is measured among the labels: what a spec that constrains decoding serves
+      const servedUnconstrained = Boolean(
+        pushed ? pushed.unconstrained : baselineTask && !taskConstraint(baselineTask.spec),
+      );
       if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       else {
         if (baseline !== undefined)
@@ -330,7 +337,7 @@ const train = defineCommand({
             `before: hand-written prompt (${args.baseline}) test exact match ${baseline.toFixed(3)}\n`,
           );
         process.stdout.write(
-          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (${(pushed ? pushed.unconstrained : baselineTask && !taskConstraint(baselineTask.spec)) ? 'constrained to its labels; its spec serves it unconstrained' : 'served constrained to its labels'}), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
+          `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (${servedUnconstrained ? 'constrained to its labels; its spec serves it unconstrained' : 'served constrained to its labels'}), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
           `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}` : ''}\n`,
@@ -349,6 +356,7 @@ const train = defineCommand({
             bestStep: result.best?.step,
             ...metrics,
             ...(baseline !== undefined && { baselineTestExactMatch: baseline }),
+            ...(metrics.testLabelAccuracy !== undefined && servedUnconstrained && { servedUnconstrained }),
             adapter: args.out,
             registered: pushed?.name,
           },

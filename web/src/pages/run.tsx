@@ -411,7 +411,7 @@ function Training({ run }: { run: Run }) {
     <>
       {run.summary && (
         <section className="cards">
-          {trainingCards
+          {trainingCards(run.summary?.servedUnconstrained === true)
             .filter(([name]) => typeof summary[name] === 'number')
             .map(([name, title]) => (
               <div key={name} className="card">
@@ -462,10 +462,18 @@ function ReportButton({ id }: { id: string }) {
   );
 }
 
-/** The numbers a training's summary cards show, in words, in this order (the rest is its configuration). */
-const trainingCards: [string, string][] = [
+/**
+ * The numbers a training's summary cards show, in words, in this order (the rest is its configuration).
+ * Label accuracy is measured among the labels: as served only when the spec constrains decoding to them.
+ */
+const trainingCards = (servedUnconstrained: boolean): [string, string][] => [
   ['testExactMatch', 'test exact match'],
-  ['testLabelAccuracy', 'test label accuracy (as served)'],
+  [
+    'testLabelAccuracy',
+    servedUnconstrained
+      ? 'test label accuracy (among its labels; its spec serves it unconstrained)'
+      : 'test label accuracy (as served)',
+  ],
   ['baselineTestExactMatch', 'hand-written prompt, test'],
   ['devExactMatch', 'dev exact match, best'],
   ['bestStep', 'best step'],
