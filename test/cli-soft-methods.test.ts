@@ -209,6 +209,11 @@ describe('promptune soft train --method', () => {
       join(data, 'y'),
     );
     expect(prototypeName.stderr).toMatch(/LORA_OPTIONS/);
+    const emptyName = promptune(
+      ...['soft', 'train', '--method', 'lora', '--targets', 'q,,v', '--model', stories.gguf],
+      ...['--data', data, '--out', join(data, 'z')],
+    );
+    expect(emptyName.stderr).toContain('error: --targets "q,,v" names an empty projection');
   });
 
   it('trains prefix tuning (--method prefix-tuning), whose PEFT-format prefix eval, generate and push read', () => {

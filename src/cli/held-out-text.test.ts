@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { heldOutExamples, readHeldOutText } from './held-out-text.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'promptune-held-out-'));
-const file = (name: string, text: string) => {
+const file = (name: string, text: string | Buffer) => {
   const path = join(folder, name);
   writeFileSync(path, text);
   return path;
@@ -30,6 +30,9 @@ describe('held-out text', () => {
     ['bad.jsonl', '{"text": "One."}\nnot json\n', /line 2 is not JSON/],
     ['field.jsonl', '{"story": "One."}\n', /line 1 has no "text" string/],
     ['missing.txt', undefined, /cannot be read \(ENOENT\)/],
+    // a model file given by mistake: bytes that are not UTF-8, or text with NULs
+    ['model.gguf', Buffer.from([0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0, 0xff, 0xfe, 0x80]), /is not text/],
+    ['nul.txt', 'Once\u0000upon', /is not text/],
   ])('refuses %s', (name, text, message) => {
     const path = text === undefined ? join(folder, name) : file(name, text);
     expect(() => readHeldOutText(path)).toThrow(message);

@@ -36,7 +36,19 @@ export function readHeldOutText(path: string): HeldOutText {
       'Give a .txt file (passages separated by blank lines) or a .jsonl file of {"text": …} lines.',
     );
   }
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  // a binary file (a model, an archive) decodes to noise whose perplexity means nothing
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    decoded = '\u0000';
+  }
+  if (decoded.includes('\u0000'))
+    throw bad(
+      'is not text (not UTF-8, or it holds NUL bytes: a binary file?)',
+      'Give a .txt file (passages separated by blank lines) or a .jsonl file of {"text": …} lines.',
+    );
+  const text = decoded.replace(/^\uFEFF/, '');
   const passages = path.endsWith('.jsonl')
     ? text
         .split(/\r?\n/)

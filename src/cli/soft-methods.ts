@@ -126,7 +126,12 @@ export function planMethod(
     })!;
     const alpha = numberOption('alpha', args.alpha, { above: 0 }) ?? 2 * rank;
     const dropout = numberOption('dropout', args.dropout, { min: 0, below: 1 }) ?? 0;
-    const named = listOption(args.targets.split(','));
+    const named = listOption(args.targets.split(',').map((name) => name.trim()));
+    if (named.some((name) => name === ''))
+      throw new ValidationError(`--targets "${args.targets}" names an empty projection`, {
+        code: 'LORA_OPTIONS',
+        hint: `Name some of ${Object.keys(projectionNames).join(', ')}, comma-separated, with nothing between two commas.`,
+      });
     const targets = named.map((name) => {
       const short = name.replace(/_proj$/, '');
       const projection = Object.hasOwn(projectionNames, short) ? projectionNames[short] : undefined;

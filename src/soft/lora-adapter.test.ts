@@ -2,7 +2,7 @@
 // layer index beyond any model, a matrix given twice, a rank that disagrees with the config, a lora_A
 // without its lora_B, a non-finite value, a module the engine does not run, DoRA; and one that fits
 // another model's shapes is refused when loaded.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +103,20 @@ describe('bad LoRA adapters', async () => {
   it('refuses DoRA and a layer beyond the model, and loads a partial adapter', () => {
     const config = { peft_type: 'LORA', r: 4, lora_alpha: 8, use_dora: true };
     expect(codeOf(() => readLoraFolder(folderWith(pair(0), config)))).toMatch(/ADAPTER_UNSUPPORTED: .*DoRA/);
+    // its own rank or alpha per module, each named as what it is
+    const patterned = (extra: object) => ({ peft_type: 'LORA', r: 4, lora_alpha: 8, ...extra });
+    expect(
+      codeOf(() => readLoraFolder(folderWith(pair(0), patterned({ alpha_pattern: { v_proj: 16 } })))),
+    ).toMatch(/ADAPTER_UNSUPPORTED: .*own alpha \(alpha_pattern\)/);
+    expect(
+      codeOf(() => readLoraFolder(folderWith(pair(0), patterned({ rank_pattern: { v_proj: 2 } })))),
+    ).toMatch(/ADAPTER_UNSUPPORTED: .*own rank \(rank_pattern\)/);
+    // PEFT's pickle format is named, with how to save it as safetensors
+    const pickled = folderWith(pair(0));
+    renameSync(join(pickled, 'adapter_model.safetensors'), join(pickled, 'adapter_model.bin'));
+    expect(codeOf(() => readLoraFolder(pickled))).toMatch(
+      /ADAPTER_UNSUPPORTED: .*adapter_model\.bin, PEFT's pickle format/,
+    );
     expect(codeOf(() => loadLoraAdapter(folderWith(pair(7)), model))).toMatch(/ADAPTER_SHAPE: .*layer 7/);
     const wide = {
       [`${prefix}.0.mlp.down_proj.lora_A.weight`]: matrix(4, 100),

@@ -87,8 +87,10 @@ export function readLoraConfig(directory: string): LoraConfig {
   if (config.use_dora) throw unsupported(path, 'it is a DoRA adapter (use_dora)', retrain);
   if (config.fan_in_fan_out) throw unsupported(path, 'fan_in_fan_out is set (GPT-2 style Conv1D)', retrain);
   if (config.bias && config.bias !== 'none') throw unsupported(path, `bias is ${config.bias}`, retrain);
-  if (Object.keys(config.rank_pattern ?? {}).length || Object.keys(config.alpha_pattern ?? {}).length)
-    throw unsupported(path, 'it gives some modules their own rank or alpha (rank_pattern)', retrain);
+  if (Object.keys(config.rank_pattern ?? {}).length)
+    throw unsupported(path, 'it gives some modules their own rank (rank_pattern)', retrain);
+  if (Object.keys(config.alpha_pattern ?? {}).length)
+    throw unsupported(path, 'it gives some modules their own alpha (alpha_pattern)', retrain);
   if (config.modules_to_save?.length)
     throw unsupported(path, `it also saves whole modules (${config.modules_to_save.join(', ')})`, retrain);
   // what PEFT would compute otherwise: a layer stack rearranged, biases on the products, token rows trained

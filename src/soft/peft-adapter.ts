@@ -93,6 +93,19 @@ const metadataSchema = z.looseObject({
  */
 export function adapterTensorPath(directory: string, writer: string): string {
   const tensorPath = join(directory, 'adapter_model.safetensors');
+  // PEFT's older pickle format (save_pretrained with safe_serialization=False): named, with the way out
+  if (
+    existsSync(join(directory, 'adapter_config.json')) &&
+    !existsSync(tensorPath) &&
+    existsSync(join(directory, 'adapter_model.bin'))
+  )
+    throw new ValidationError(
+      `${directory} holds adapter_model.bin, PEFT's pickle format, which promptune does not read (it can run code)`,
+      {
+        code: 'ADAPTER_UNSUPPORTED',
+        hint: 'Save it again as safetensors: in Python, PeftModel.from_pretrained(base, folder).save_pretrained(out) (safe_serialization is the default), then pass out.',
+      },
+    );
   if (!existsSync(join(directory, 'adapter_config.json')) || !existsSync(tensorPath))
     throw new NotFoundError(
       `${directory} is not an adapter folder (adapter_config.json and adapter_model.safetensors)`,
