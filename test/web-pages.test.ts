@@ -696,6 +696,17 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect(await playground.getByLabel('version').locator('option').first().innerText()).toBe(
       'latest · not served here',
     );
+
+    // an adapter folder pushed by hand: its training scores are of its own data, said beside the spec's
+    const copied = join(cwd, 'soft-copied');
+    cpSync(join(cwd, 'soft-name'), copied, { recursive: true });
+    writeFileSync(join(copied, 'promptune.json'), JSON.stringify({ ...metadata, seed: 99 }));
+    const pushed = cli(cwd, 'registry', 'push', '--task', spec, '--adapter', copied);
+    const number = /name@(\d+)/.exec(pushed)![1];
+    const byHand = await signedIn(readKey, `tasks/name?v=${number}`);
+    expect(await byHand.getByTestId('version-scores').innerText()).toContain(
+      'on the data it trained with, which may not be the datasets below',
+    );
   });
 });
 

@@ -57,6 +57,12 @@ export function VersionScores({
               <strong>
                 , on task {elsewhere}'s data, not {version.task}'s
               </strong>
+            ) : version.run?.kind === 'adapter' ? (
+              // pushed from a folder: its scores are of the data it trained with, which the registry
+              // has not seen; the datasets beside it are the spec's
+              <span title="registry push --adapter records the spec's datasets, not the ones the adapter was trained and scored on">
+                , on the data it trained with, which may not be the datasets below
+              </span>
             ) : (
               ''
             )}
