@@ -413,6 +413,8 @@ describe('promptune soft', () => {
       '--json',
     );
     expect(JSON.parse(result.stdout)).toMatchObject({ accuracy: 0.953125, n: 128 });
+    // PEFT's folder records no weights: what was checked is said
+    expect(result.stderr).toContain('has no promptune.json (a PEFT folder): only its shapes were checked');
   });
 
   it.each([

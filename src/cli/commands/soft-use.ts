@@ -124,6 +124,11 @@ async function loadAdapted(args: { model: string; adapter: string; force: boolea
     force: args.force,
     task: args.task,
   });
+  // PEFT's own folder records no weights to check: only its shapes were (said, not refused)
+  if (!metadata)
+    process.stderr.write(
+      `${args.adapter} has no promptune.json (a PEFT folder): only its shapes were checked against ${args.model}, not that it was trained on these weights\n`,
+    );
   // what --force let through is said: the numbers that follow are of an adapter on weights it never saw
   if (args.force && metadata && !matchesFingerprint(loaded.model, metadata.baseModel.sha256))
     process.stderr.write(
