@@ -80,13 +80,15 @@ try {
       : new PrefixCache(model, { maxBytes: settings.prefixCacheBytes });
   const sessions = new Map<string, SoftPromptSession>();
 
-  // a version for other weights is not the caller's mistake but the service's state: 409, and a hint
-  // an API caller can act on (loadTrainedAdapter's speaks of the command line)
+  // a version for other weights (or other shapes: another model's layers or widths) is not the caller's
+  // mistake but the service's state: 409, and a hint an API caller can act on (loadTrainedAdapter's
+  // speaks of the command line)
+  const otherModel = new Set(['ADAPTER_WRONG_MODEL', 'ADAPTER_SHAPE']);
   const loadOnThisModel = (folder: string) => {
     try {
       return loadTrainedAdapter(folder, model);
     } catch (error) {
-      if (!PromptuneError.isInstance(error) || error.code !== 'ADAPTER_WRONG_MODEL') throw error;
+      if (!PromptuneError.isInstance(error) || !otherModel.has(error.code)) throw error;
       throw new ConflictError(error.message, {
         code: error.code,
         hint: `This service runs ${modelName(settings.model)}: request a version or label trained on it, or serve this version from a service of the model it was trained on.`,

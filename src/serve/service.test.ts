@@ -2,13 +2,13 @@
 // models (a hard prompt and two soft prompts on stories260K, run by the engine worker), streaming,
 // typed runs, errors in OpenAI's shape, keys and scopes, size limits, metrics and sampled logging.
 import OpenAI from 'openai';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceLogits, stories } from '../../test/models.js';
-import { loadModel, seededRandom } from '../engine/index.js';
+import { referenceLogits, repositoryRoot, stories } from '../../test/models.js';
+import { loadModel, seededRandom, writeSafetensors } from '../engine/index.js';
 import { runsSkylakeX } from '../engine/kernels/blas-core.js';
 import { Registry } from '../registry/index.js';
 import { initLoraAdapter, saveLoraAdapter } from '../soft/lora-adapter.js';
@@ -146,6 +146,30 @@ beforeAll(async () => {
   await pushSoft('prefix-d', 3);
   await pushSoft('multitask-e', 4);
   await pushSoft('other-base', 2, { name: 'another-model', sha256: '0'.repeat(64) });
+  // PEFT's own LoRA (no promptune.json) for a model twice as narrow: nothing says so until it loads
+  const narrow = join(folder, 'adapter-narrow');
+  mkdirSync(narrow);
+  const peftConfig = join(repositoryRoot, 'test', 'fixtures', 'peft-lora', 'adapter', 'adapter_config.json');
+  copyFileSync(peftConfig, join(narrow, 'adapter_config.json'));
+  const rows = (count: number, columns: number) => ({
+    shape: [count, columns],
+    data: new Float32Array(count * columns).fill(0.01),
+  });
+  const layer = 'base_model.model.model.layers.0.self_attn.q_proj';
+  writeSafetensors(join(narrow, 'adapter_model.safetensors'), {
+    [`${layer}.lora_A.weight`]: rows(4, 32),
+    [`${layer}.lora_B.weight`]: rows(32, 4),
+  });
+  await registry.putTask(taskSpec.parse({ name: 'lora-narrow', prompt: { template: '{{input}}' } }));
+  await registry.pushVersion({
+    task: 'lora-narrow',
+    kind: 'soft',
+    content: {
+      adapterBlob: await registry.putBlob(readFileSync(join(narrow, 'adapter_model.safetensors'))),
+      adapterConfig: JSON.parse(readFileSync(join(narrow, 'adapter_config.json'), 'utf8')),
+    },
+    actor,
+  });
   for (const scope of ['run', 'read', 'admin'] as const)
     keys[scope] = (
       await registry.keys.create({ name: scope, scopes: scope === 'run' ? ['run', 'read'] : [scope] })
@@ -309,6 +333,12 @@ describe('the service with the openai client', () => {
       code: 'ADAPTER_WRONG_MODEL',
       error: { hint: expect.stringContaining('This service runs stories260K.gguf: request a version') },
     });
+    // so is one whose shapes are another model's: the same 409, not the caller's 400
+    const narrow = await client(keys.run)
+      .chat.completions.create({ model: 'lora-narrow', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(narrow).toBeInstanceOf(OpenAI.ConflictError);
+    expect(narrow).toMatchObject({ code: 'ADAPTER_SHAPE' });
     const post = (key: string | undefined, body: string) =>
       fetch(`${server.url}/v1/chat/completions`, {
         method: 'POST',
