@@ -380,7 +380,7 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect(await version.innerText()).toMatch(/^ 1: ".*" -?\d\.\d\d/m);
     // its size (16 vectors of 64 trained, the same in its file) and its training in words, not JSON
     expect(await version.innerText()).toMatch(
-      /1,024 parameters trained · 1,024 values in its file \(\d\.\d kB\)/,
+      /1,024 parameters trained · 1,024 values in its file \(\d\.\d KiB\)/,
     );
     expect(await version.innerText()).toMatch(/^learning rate \d/m);
     // how good it is, what made it and how to call it, without reading its metadata

@@ -75,8 +75,11 @@ function accuracyChart(task: string, measurements: MethodMeasurement[], all?: nu
   const lines = methods
     .map((method, index) => {
       const colour = colours[index % colours.length];
-      // a dash pattern per method as well, so a line another one covers still shows
+      // a dash pattern per method as well, and each line narrower than the one drawn before it, so a line
+      // with the same values as another (LoRA and full fine-tuning at 1.000) still shows around it
       const dash = dashes[index % dashes.length];
+      const width = 2 + 1.5 * (methods.length - 1 - index);
+      const radius = 3 + 1.2 * (methods.length - 1 - index);
       const points = measurements
         .filter((item) => item.method === method)
         .sort((a, b) => a.trainExamples - b.trainExamples)
@@ -87,18 +90,18 @@ function accuracyChart(task: string, measurements: MethodMeasurement[], all?: nu
       const dots = points
         .map(
           ([px, py, accuracy]) =>
-            `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${colour}"><title>${escape(METHOD_NAMES[method])}: ${accuracy.toFixed(3)}</title></circle>`,
+            `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="${radius.toFixed(1)}" fill="${colour}"><title>${escape(METHOD_NAMES[method])}: ${accuracy.toFixed(3)}</title></circle>`,
         )
         .join('');
       const legendY = top + 6 + index * 18;
-      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"${dash}/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(METHOD_NAMES[method])}</text>`;
+      return `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="${width.toFixed(1)}"${dash}/>${dots}<line x1="${left + plotWidth + 16}" x2="${left + plotWidth + 36}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="3"${dash}/><text x="${left + plotWidth + 42}" y="${legendY + 4}">${escape(METHOD_NAMES[method])}</text>`;
     })
     .join('');
   const level = frozen && accuracyOf(frozen);
   const none =
     level === undefined || Number.isNaN(level)
       ? ''
-      : `<line x1="${left}" x2="${left + plotWidth}" y1="${y(level).toFixed(1)}" y2="${y(level).toFixed(1)}" stroke="#999" stroke-dasharray="4 4"><title>no tuning: ${level.toFixed(3)}</title></line><text x="${left + 4}" y="${(y(level) - 4).toFixed(1)}" fill="#777">no tuning</text>`;
+      : `<line x1="${left}" x2="${left + plotWidth}" y1="${y(level).toFixed(1)}" y2="${y(level).toFixed(1)}" stroke="#999" stroke-dasharray="4 4"><title>no tuning: ${level.toFixed(3)}</title></line><text x="${left + plotWidth - 4}" y="${(y(level) - 4).toFixed(1)}" text-anchor="end" fill="#777" stroke="#fff" stroke-width="3" paint-order="stroke">no tuning</text>`;
   return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(task)}: test accuracy by training examples">${grid}${ticks}${none}${lines}<text x="${left + plotWidth / 2}" y="${height - 4}" text-anchor="middle">training examples</text></svg><figcaption>${escape(task)}: ${labelled ? 'test label accuracy' : 'test exact match'} by training-set size</figcaption></figure>`;
 }
 

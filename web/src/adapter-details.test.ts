@@ -39,18 +39,18 @@ describe('a soft version’s details', () => {
     expect(readableNumber(0.050579207400644755)).toBe('0.05058');
     expect(readableNumber(0.001)).toBe('0.001');
     expect(readableBytes(812)).toBe('812 B');
-    expect(readableBytes(4216)).toBe('4.2 kB');
-    expect(readableBytes(90_112_000)).toBe('90.1 MB');
+    expect(readableBytes(4216)).toBe('4.1 KiB');
+    expect(readableBytes(90_112_000)).toBe('85.9 MiB');
     expect(words('batchSize')).toBe('batch size');
     expect(words('lr')).toBe('learning rate');
   });
 
   it('says what training changed and what a service keeps, as far as either was recorded', () => {
     const run = { adapter: { values: 22528, bytes: 91_200 } };
-    expect(sizeText(lora, run)).toBe('22,528 parameters trained · 22,528 values in its file (91.2 kB)');
+    expect(sizeText(lora, run)).toBe('22,528 parameters trained · 22,528 values in its file (89.1 KiB)');
     // a version registered before the file's count was recorded, and one whose training recorded none
     expect(sizeText(lora, { kind: 'soft-train' })).toBe('22,528 parameters trained');
-    expect(sizeText({ training: {} }, run)).toBe('22,528 values in its file (91.2 kB)');
+    expect(sizeText({ training: {} }, run)).toBe('22,528 values in its file (89.1 KiB)');
     expect(sizeText({}, null)).toBeUndefined();
   });
 

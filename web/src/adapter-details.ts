@@ -11,9 +11,10 @@ export function readableNumber(value: number): string {
 
 /** Bytes in B, kB or MB (powers of 1,000, as file sizes are usually read). */
 export function readableBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${readableNumber(Number((bytes / 1000).toFixed(1)))} kB`;
-  return `${readableNumber(Number((bytes / 1_000_000).toFixed(1)))} MB`;
+  // binary units, as compare-methods' table and report give sizes
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${readableNumber(Number((bytes / 1024).toFixed(1)))} KiB`;
+  return `${readableNumber(Number((bytes / 1024 ** 2).toFixed(1)))} MiB`;
 }
 
 /** Any recorded value in words: numbers rounded, lists joined, objects as "name value" pairs. */
