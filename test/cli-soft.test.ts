@@ -753,6 +753,10 @@ describe('promptune soft', () => {
     );
     // name has many targets: no labels' start, 2 inits x 3 rates
     expect(searched.stderr).toMatch(/search 6\/6: text lr 0.3/);
+    // the text start is among the trials: its length is said before the first of them
+    const cutAt = searched.stderr.indexOf('the init text is');
+    expect(cutAt).toBeGreaterThanOrEqual(0);
+    expect(cutAt).toBeLessThan(searched.stderr.indexOf('search 1/6'));
     expect(existsSync(join(data, 'searched', 'search', 'trials.json'))).toBe(true);
     // a spec whose prompt's words a text start takes when --init-text is not given (no test split here:
     // nothing to score it on)

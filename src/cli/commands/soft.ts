@@ -200,6 +200,10 @@ const train = defineCommand({
       process.stderr.write(
         `small data (${trainData.examples.length} training examples): choosing the init and learning rate on dev first (--no-search to skip)\n`,
       );
+    // before any trial: a search tries the text start too, and the run may start from it
+    const textStart = plan.method === 'prompt-tuning' || plan.method === 'prefix-tuning';
+    if (textStart && (searching || plan.config.init === 'text'))
+      warnLongInitText(loaded.tokenizer, args['init-text'], plan.virtualTokens);
     if (searching) {
       warnLongTrials(trialSteps, common, trainData.examples.length);
       search = await searchStart({
@@ -218,9 +222,6 @@ const train = defineCommand({
       plan = planMethod({ ...args, init: chosen.init ?? args.init }, loaded, labels, seed, written);
       learningRate = chosen.learningRate;
     }
-    const textStart = plan.method === 'prompt-tuning' || plan.method === 'prefix-tuning';
-    if (textStart && plan.config.init === 'text')
-      warnLongInitText(loaded.tokenizer, args['init-text'], plan.virtualTokens);
 
     // --push records the training as a run while it trains: config, loss and dev accuracy per step
     const taskName = args.push ? softTaskName(args) : undefined;
