@@ -217,7 +217,8 @@ export function createService(options: ServiceOptions): Service {
    * traces filter and its alerts count it. The name is the route's or the body's `model`.
    */
   const nameRefusedTask = async (context: Context<ServiceEnv>) => {
-    if (context.res.status < 400 || context.get('task')) return;
+    // a body refused for its size is not read again
+    if (context.res.status < 400 || context.res.status === 413 || context.get('task')) return;
     let name = context.get('trace')?.model ?? undefined;
     if (!name) {
       try {
