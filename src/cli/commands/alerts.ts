@@ -2,7 +2,7 @@
 // firings and resolutions; with --rules it also lists rules that have not been evaluated yet. `check`
 // validates a rules file without starting anything.
 import { defineCommand } from 'citty';
-import { alertValueText, readAlertRules } from '../../observe/index.js';
+import { alertValueText, formatDuration, readAlertRules } from '../../observe/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 
@@ -36,7 +36,7 @@ const list = defineCommand({
         const status = statuses.find((candidate) => candidate.rule === name);
         const rule = rules.find((candidate) => candidate.name === name);
         const condition = rule
-          ? `${rule.metric}${rule.score ? `(${rule.score})` : ''} ${rule.comparison} ${alertValueText(rule.threshold, rule.metric)} over ${rule.window / 1000}s`
+          ? `${rule.metric}${rule.score ? `(${rule.score})` : ''} ${rule.comparison} ${alertValueText(rule.threshold, rule.metric)} over ${formatDuration(rule.window)}`
           : args.rules
             ? `not in ${args.rules} (the service forgets it when it runs that file)`
             : '';
