@@ -193,6 +193,17 @@ describe('promptune serve', () => {
     const guarded = run(cwd, 'traces', 'ls', '--guard', 'any');
     expect([guarded.status, guarded.stdout, guarded.stderr]).toEqual([0, '', 'no traces match\n']);
     expect(run(cwd, 'alerts', 'ls').stdout).toContain('no alert rules have been evaluated');
+    // a score config set and read back, in words (JSON when asked)
+    expect(
+      run(cwd, 'scores', 'configure', 'stars', '--kind', 'numeric', '--min', '1', '--max', '5').stdout,
+    ).toMatch(/^configured stars\s+numeric\s+\[1, 5\]\n$/);
+    expect(
+      JSON.parse(run(cwd, 'scores', 'configure', 'ok', '--kind', 'boolean', '--json').stdout),
+    ).toMatchObject({
+      name: 'ok',
+      kind: 'boolean',
+    });
+    expect(run(cwd, 'scores', 'configs').stdout).toMatch(/^ok\s+boolean\n/m);
     writeFileSync(
       join(cwd, 'alerts.yaml'),
       'rules:\n  - name: slow\n    metric: latency_p95\n    window: often\n',

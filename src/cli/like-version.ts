@@ -47,7 +47,7 @@ export async function expandLike(
   if (version.kind !== 'soft')
     throw invalid(
       `--like ${args.like} names version ${name}, a hard prompt: --like copies an adapter's method and shape`,
-      "Name an adapter version (promptune registry list shows each version's method), or start from a hard prompt's words with --init-from <optimize --out artifact>.",
+      "Name an adapter version (promptune registry ls <task> shows each version's method), or start from a hard prompt's words with --init-from <optimize --out artifact>.",
     );
   const shape = versionShape(version);
   const method = versionMethod(version);

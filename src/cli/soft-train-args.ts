@@ -112,6 +112,8 @@ export const trainArgs = {
     type: 'boolean',
     description:
       "Choose the init and learning rate on dev as PEFT's protocol does: each candidate trained in full, or --search-steps long (prompt tuning: 6, or 9 on a label task; prefix tuning: 6; P-tuning, LoRA, full fine-tuning, a projected prefix and a multitask transfer: 3 learning rates), the best kept. Prompt tuning on at most 64 training examples searches unless --no-search, --lr, --init, --init-text, --init-from or --source is given",
+    negativeDescription:
+      'Train the defaults (or what --init and --lr say), with no search, whatever the data size',
   },
   ...searchStepsArgs,
   ...trainingArgs,

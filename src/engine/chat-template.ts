@@ -20,7 +20,7 @@ export function applyChatTemplate(
   if (!source) {
     throw new TokenizerError('this model has no chat template', {
       code: 'CHAT_TEMPLATE_MISSING',
-      hint: 'Use a plain prompt (completions) instead of chat messages, or pass a template.',
+      hint: 'Use a plain prompt instead of chat messages (generate without --chat, or /v1/completions); from code, pass a Jinja template as `template`.',
     });
   }
   const special = (id: number | undefined) =>

@@ -163,7 +163,7 @@ function completionObject<Shape extends z.ZodRawShape>(shape: Shape) {
           message: `not a field of this request; did you mean ${meant}?`,
           params: {
             code: 'UNKNOWN_PARAMETER',
-            hint: `Write ${meant}. Fields the service does not know are passed without being read, so a misspelt one would change nothing.`,
+            hint: `Write ${meant}. A field the service does not know is ignored, so one this close to a known field is refused as a misspelling: it would change nothing.`,
           } satisfies IssueParams,
         });
     }

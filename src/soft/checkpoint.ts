@@ -103,7 +103,7 @@ export function readCheckpoint(
     throw new ValidationError(`${path} belongs to a run with other settings${words}`, {
       code: 'TRAIN_CHECKPOINT_MISMATCH',
       hint: onlyLength
-        ? "A run's length is part of it: rerun with the --steps or --epochs it started with to finish or rescore it, or train a longer run into another --out folder."
+        ? "A run's length is part of it: rerun with the --steps, --epochs and --max-epochs it started with (a run given none of them may grow past its 6 epochs; an --epochs given does not grow) to finish or rescore it, or train another run into another --out folder."
         : 'Resume with the same options and model, or choose another --out folder.',
     });
   };
@@ -244,7 +244,7 @@ const settingWords: Record<string, string> = {
   data: 'the examples',
   run: "the method's options",
   totalSteps: 'steps',
-  maxSteps: 'most steps',
+  maxSteps: 'most steps (growing while dev improves)',
   evalEvery: 'dev every',
   batchSize: 'batch size',
   n: 'prompt rows',

@@ -270,10 +270,12 @@ const stop = defineCommand({
     reason: { type: 'string', description: 'Why (kept in the label history)' },
     db: registryOption,
     admin: { type: 'boolean', description: 'Act as admin (needed for a protected label)' },
+    json: { type: 'boolean', description: 'Print the stopped experiment as JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
       const stopped = await stopExperiment(registry, args.experiment, { actor, reason: args.reason });
+      if (args.json) return print(JSON.stringify(stopped, null, 2));
       print(`stopped ${stopped.id}: ${stopped.reason}`);
     }),
 });

@@ -159,10 +159,15 @@ const show = defineCommand({
 
 const cancel = defineCommand({
   meta: { name: 'cancel', description: 'Cancel a job (a running one stops at its next heartbeat)' },
-  args: { job: { type: 'positional', required: true, description: 'The job id' }, db: registryOption },
+  args: {
+    job: { type: 'positional', required: true, description: 'The job id' },
+    db: registryOption,
+    json: { type: 'boolean', description: 'Print the job as JSON' },
+  },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
       const job = await registry.jobs.cancel(args.job);
+      if (args.json) return print(JSON.stringify(job, null, 2));
       print(
         job.status === 'cancelled'
           ? `cancelled ${job.id}`

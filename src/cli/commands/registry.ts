@@ -305,6 +305,7 @@ const label = defineCommand({
     protect: {
       type: 'boolean',
       description: 'Protect the label (--no-protect removes protection); needs --admin',
+      negativeDescription: "Remove the label's protection; needs --admin",
     },
     'override-policy': {
       type: 'string',

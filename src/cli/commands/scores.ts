@@ -8,6 +8,22 @@ import type { ScoreKind } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
+/** A config in one line: name, kind, its range or categories, and what it means. */
+function configLine(config: {
+  name: string;
+  kind: string;
+  minimum?: number | null;
+  maximum?: number | null;
+  categories?: string[] | null;
+  description?: string | null;
+}): string {
+  const values =
+    config.kind === 'numeric'
+      ? `[${config.minimum ?? '-∞'}, ${config.maximum ?? '∞'}]`
+      : (config.categories?.join(', ') ?? '');
+  return `${config.name.padEnd(20)} ${config.kind.padEnd(12)} ${values}  ${config.description ?? ''}`.trimEnd();
+}
+
 const configure = defineCommand({
   meta: { name: 'configure', description: 'Set what a score name’s values may be' },
   args: {
@@ -18,6 +34,7 @@ const configure = defineCommand({
     max: { type: 'string', description: 'Largest numeric value' },
     categories: { type: 'string', description: 'Categorical values, comma-separated' },
     description: { type: 'string', description: 'What the score means, for reviewers and dashboards' },
+    json: { type: 'boolean', description: 'Print the config as JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
@@ -34,7 +51,9 @@ const configure = defineCommand({
         categories: args.categories?.split(',').map((category) => category.trim()),
         description: args.description,
       });
-      process.stdout.write(`${JSON.stringify(config)}\n`);
+      process.stdout.write(
+        args.json ? `${JSON.stringify(config, null, 2)}\n` : `configured ${configLine(config)}\n`,
+      );
     }),
 });
 
@@ -45,10 +64,7 @@ const configs = defineCommand({
     withRegistry(args, async (registry) => {
       const listed = await registry.scores.listConfigs();
       if (args.json) return void process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
-      for (const config of listed)
-        process.stdout.write(
-          `${config.name.padEnd(20)} ${config.kind.padEnd(12)} ${config.kind === 'numeric' ? `[${config.minimum ?? '-∞'}, ${config.maximum ?? '∞'}]` : (config.categories?.join(', ') ?? '')}  ${config.description ?? ''}\n`,
-        );
+      for (const config of listed) process.stdout.write(`${configLine(config)}\n`);
     }),
 });
 
