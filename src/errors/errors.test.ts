@@ -157,6 +157,30 @@ describe('readYamlFile', () => {
   });
 });
 
+describe('describeIssues', () => {
+  const schema = z.strictObject({
+    name: z.string(),
+    prompt: z.strictObject({ template: z.string() }),
+  });
+  const described = (value: unknown) => errors.describeIssues(schema.safeParse(value).error!.issues);
+
+  it('says a field that is not known is the missing one it is near, first, as one issue', () => {
+    expect(described({ name: 'x', promt: { template: 't' } })).toBe(
+      'field promt is not known; did you mean prompt?',
+    );
+    expect(described({ name: 'x', prompt: { templat: 't' } })).toBe(
+      'field prompt.templat is not known; did you mean prompt.template?',
+    );
+  });
+
+  it('leaves an unknown field near nothing missing, and a missing one near no unknown field, as they were', () => {
+    expect(described({ name: 'x', prompt: { template: 't' }, extra: 1 })).toBe('Unrecognized key: "extra"');
+    expect(described({ prompt: { template: 't' } })).toBe(
+      'field name: Invalid input: expected string, received undefined',
+    );
+  });
+});
+
 describe('unlessNotFound', () => {
   it('gives the value, undefined for a NotFoundError, and lets any other failure through', async () => {
     const hint = { code: 'X', hint: 'h' };

@@ -5,6 +5,7 @@
 // It does not decide codes or hints: each reader passes its own.
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { nearestName } from './nearest-name.js';
 import { NotFoundError } from './not-found-error.js';
 import type { PromptuneError, PromptuneErrorOptions } from './promptune-error.js';
 import { ValidationError } from './validation-error.js';
@@ -29,14 +30,43 @@ function failure(source: InputSource, message: string, cause?: unknown): Promptu
   return new Kind(message, { code: source.code, hint: source.hint, cause });
 }
 
-/** The first few issues of a failed parse, each as `field a.b.0: message`. */
+/**
+ * The first few issues of a failed parse, each as `field a.b.0: message`. A field that is not known
+ * beside a missing one it is near (`promt:` where `prompt:` is missing) is one issue, said first:
+ * `field promt is not known; did you mean prompt?`, not "prompt: expected object" and an unknown key.
+ */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], limit = 3): string {
-  const described = issues.slice(0, limit).map((issue) => {
-    const field = issue.path.map(String).join('.');
-    return field ? `field ${field}: ${issue.message}` : issue.message;
-  });
-  const more = issues.length > limit ? `; and ${issues.length - limit} more` : '';
-  return described.join('; ') + more;
+  const pathOf = (issue: z.core.$ZodIssue) => issue.path.map(String);
+  const missing = issues.filter(
+    (issue) => issue.code === 'invalid_type' && / received undefined$/.test(issue.message),
+  );
+  const explained = new Set<z.core.$ZodIssue>();
+  const misspelt: string[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const parent = pathOf(issue).join('.');
+    const siblings = missing.filter((candidate) => pathOf(candidate).slice(0, -1).join('.') === parent);
+    for (const key of issue.keys) {
+      const meant = nearestName(
+        key,
+        siblings.map((candidate) => String(candidate.path.at(-1))),
+      );
+      if (!meant) continue;
+      const prefix = parent ? `${parent}.` : '';
+      misspelt.push(`field ${prefix}${key} is not known; did you mean ${prefix}${meant}?`);
+      explained.add(siblings.find((candidate) => String(candidate.path.at(-1)) === meant)!);
+      if (issue.keys.every((other) => other === key)) explained.add(issue);
+    }
+  }
+  const rest = issues
+    .filter((issue) => !explained.has(issue))
+    .map((issue) => {
+      const field = pathOf(issue).join('.');
+      return field ? `field ${field}: ${issue.message}` : issue.message;
+    });
+  const all = [...misspelt, ...rest];
+  const more = all.length > limit ? `; and ${all.length - limit} more` : '';
+  return all.slice(0, limit).join('; ') + more;
 }
 
 /** Parses `value` with `schema`, or throws a ValidationError naming the source and the fields at fault. */

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
+import { describeIssues, NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
 import { decodeUtf8 } from './dataset.js';
 import { jsonErrorOffset, lineAndColumn } from './json-position.js';
 import { taskSpec, type TaskSpec } from './spec.js';
@@ -56,12 +56,14 @@ export function checkPromptFields(
 export function taskFromObject(value: unknown, where: string, baseDirectory = process.cwd()): Task {
   const parsed = taskSpec.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.join('.') || '(top level)';
-    throw new ValidationError(`${where}: field ${field}: ${issue.message}`, {
-      code: 'TASK_SPEC_INVALID',
-      hint: 'See schemas/task.schema.json for the fields a task spec takes.',
-    });
+    // the first issue, or a misspelt field with the one it meant
+    throw new ValidationError(
+      `${where}: ${describeIssues(parsed.error.issues, 1).replace(/; and \d+ more$/, '')}`,
+      {
+        code: 'TASK_SPEC_INVALID',
+        hint: 'See schemas/task.schema.json for the fields a task spec takes.',
+      },
+    );
   }
   const spec = parsed.data;
   checkPromptFields(spec.prompt, spec.input.fields, spec.data.targetField, where);
