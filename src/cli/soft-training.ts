@@ -239,24 +239,18 @@ export function progressText(progress: TrainProgress): string {
 /** A training step as a recorded run's entry: its loss and rate, and dev's scores when it evaluated. */
 export function stepEntry(progress: TrainProgress): RunEntry {
   const evaluation = progress.evaluated ? progress.dev : undefined;
-  return {
-    kind: 'step',
-    position: progress.step - 1,
-    score: evaluation?.exactMatch ?? null,
-    passed: null,
-    data: {
-      step: progress.step,
-      epoch: progress.epoch,
-      loss: progress.loss,
-      learningRate: progress.learningRate,
-      ...(evaluation && { devAccuracy: evaluation.exactMatch, devLoss: evaluation.loss }),
-    },
-  };
+  return historyEntry({
+    step: progress.step,
+    epoch: progress.epoch,
+    loss: progress.loss,
+    learningRate: progress.learningRate,
+    ...(evaluation && { devExactMatch: evaluation.exactMatch, devLoss: evaluation.loss }),
+  });
 }
 
 /**
- * A step the checkpoint's history holds (one a resumed or finished run trained before this process), as
- * the run records it: what `stepEntry` writes of a step trained now.
+ * A step as the run records it, from the checkpoint's history (one a resumed or finished run trained
+ * before this process) or, through stepEntry, from a step trained now.
  */
 export function historyEntry(record: Record<string, number>): RunEntry {
   const evaluated = record.devExactMatch !== undefined;
