@@ -3,6 +3,13 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/**
+ * A legend's value: blank while the cursor is off the chart (uPlot writes "--"), a point's value
+ * rounded to four significant digits, an x position's time or name.
+ */
+const legendNumber = (_plot: uPlot, value: number | null) =>
+  value === null || value === undefined ? '' : String(Number(value.toPrecision(4)));
+
 const palette = ['#3b5bdb', '#e8590c', '#2b8a3e', '#ae3ec9', '#c92a2a', '#1098ad', '#5c940d', '#862e9c'];
 
 /** One line. */
@@ -51,9 +58,18 @@ export function LineChart(props: {
         { label: yLabel, size: 60 },
       ],
       series: [
-        { label: time ? 'time' : xLabel },
+        {
+          label: time ? 'time' : xLabel,
+          value: (_plot: uPlot, value: number | null) =>
+            value === null || value === undefined
+              ? ''
+              : time
+                ? new Date(value * 1000).toLocaleString()
+                : (xNames?.[value] ?? String(value)),
+        },
         ...series.map((line, index) => ({
           label: line.label,
+          value: legendNumber,
           stroke: palette[index % palette.length],
           width: 2,
           spanGaps: true,
