@@ -169,7 +169,9 @@ describe('traces of the service’s requests', () => {
     const response = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${keys.bob}`, 'content-type': 'application/json' },
-      body: JSON.stringify(chat('Once upon a time', { stream: true, max_tokens: 200 })),
+      // nearly the model's whole context: the stream must still run when the client leaves after its
+      // first chunk (200 tokens ended first once, on a loaded machine)
+      body: JSON.stringify(chat('Once upon a time', { stream: true, max_tokens: 480 })),
       signal: controller.signal,
     });
     const reader = response.body!.getReader();
