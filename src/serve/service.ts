@@ -273,32 +273,20 @@ export function createService(options: ServiceOptions): Service {
       metrics.engineQueue.observe(result.queueSeconds);
     };
   /**
-   * Resolves a model name; when it names a task that exists but not one of its versions (task@gone),
-   * the failure is still that task's: its trace, metrics and alerts count it.
+   * Resolves a model name for a traced request. When it names a task that exists but not one of its
+   * versions (task@gone), nameRefusedTask (in `traced`) still makes the failure that task's.
    */
-  const resolveServed = async (name: string, context: Context<ServiceEnv>) => {
+  const resolveServed = (name: string, context: Context<ServiceEnv>) => {
     // an experiment's unit: the end user when the request names one, else the key
     const unit = context.get('trace')?.user ?? accessKeyOf(context)?.id;
-    try {
-      // the arm's version is the trace's before it is loaded: a treatment that cannot be served is its error
-      return await versions.resolveNamed(name, unit ?? undefined, (pick) => {
-        context.set('arm', `${pick.arm.experiment}:${pick.arm.arm}`);
-        context.set('task', pick.task);
-        context.set('version', pick.version);
-        const trace = context.get('trace');
-        if (trace) trace.label = pick.label;
-      });
-    } catch (error) {
-      if (NotFoundError.isInstance(error)) {
-        const { task } = parseModelName(name); // it parsed: resolving is what failed
-        const known = await registry.getTask(task).then(
-          () => true,
-          () => false,
-        );
-        if (known) context.set('task', task);
-      }
-      throw error;
-    }
+    // the arm's version is the trace's before it is loaded: a treatment that cannot be served is its error
+    return versions.resolveNamed(name, unit ?? undefined, (pick) => {
+      context.set('arm', `${pick.arm.experiment}:${pick.arm.arm}`);
+      context.set('task', pick.task);
+      context.set('version', pick.version);
+      const trace = context.get('trace');
+      if (trace) trace.label = pick.label;
+    });
   };
   let inFlight = 0;
   let idle: (() => void)[] = [];
