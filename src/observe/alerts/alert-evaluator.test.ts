@@ -291,7 +291,7 @@ describe('AlertEvaluator', () => {
     expect((await store.history({})).map((event) => event.state)).toEqual(['resolved', 'firing']);
   });
 
-  it('forgets a rule taken out of the file, resolving it to the webhooks of the file if it was firing', async () => {
+  it('forgets a rule taken out of the file once nobody evaluates it, resolving it to the webhooks of the file if it was firing', async () => {
     const store = new MemoryAlertStore();
     const before = setup(errorRule + latencyRule, store);
     before.source.set('error_rate', 0.5, 20);
@@ -305,7 +305,13 @@ describe('AlertEvaluator', () => {
       `  - { name: other, metric: requests, window: 1m, comparison: ">", threshold: 5 }\n`,
       store,
     );
+    // two intervals on, the old file's service may still be running (a rolling deploy): left to it
     after.clock.now += 60_000;
+    await after.evaluator.evaluate();
+    expect((await store.load()).map((status) => status.rule).sort()).toEqual(['errors', 'other', 'slow']);
+    expect(after.delivered).toHaveLength(0);
+    // three intervals without an evaluation: nobody runs it any more
+    after.clock.now += 30_000;
     await after.evaluator.evaluate();
     expect((await store.load()).map((status) => status.rule)).toEqual(['other']);
     expect(after.delivered).toHaveLength(1);
@@ -316,11 +322,28 @@ describe('AlertEvaluator', () => {
       state: 'resolved',
       threshold: 0.1,
       severity: 'critical',
-      detail: { reason: 'the rule is no longer in the rules file' },
+      detail: { reason: 'the rule is no longer in the rules file, and no service evaluates it' },
     });
     expect(removed.webhooks.map((webhook) => webhook.url)).toEqual(['http://127.0.0.1:1/global']);
     await after.evaluator.evaluate(); // once only
     expect(after.delivered).toHaveLength(1);
+  });
+
+  it('leaves a rule another service still evaluates to it, however long this one runs without it', async () => {
+    const store = new MemoryAlertStore();
+    const old = setup(errorRule, store);
+    const updated = setup(latencyRule, store);
+    old.source.set('error_rate', 0.5, 20);
+    for (let minute = 0; minute < 10; minute++) {
+      old.clock.now = updated.clock.now = start + minute * 60_000;
+      await old.evaluator.evaluate();
+      await updated.evaluator.evaluate();
+    }
+    expect((await store.load()).find((status) => status.rule === 'errors')).toMatchObject({
+      state: 'firing',
+    });
+    expect(old.delivered.map(({ event }) => event.state)).toEqual(['firing']);
+    expect(updated.delivered).toHaveLength(0);
   });
 
   it('neither advances nor delivers when the store cannot save the move and its event', async () => {

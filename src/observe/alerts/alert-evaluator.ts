@@ -3,8 +3,9 @@
 // notifying twice) and handing each firing or resolved event to `deliver`. Each evaluation starts from
 // the stored states and each move is conditional on the state it started from, so evaluators sharing
 // a store (service replicas on one registry) notify each move once. A stored rule no longer among the
-// rules is forgotten, resolved with a notification if it was firing. It computes no metrics and sends
-// nothing itself: the source and `deliver` (e.g. WebhookDelivery.send) do.
+// rules, and no longer evaluated by anyone (for `staleAfter` intervals), is forgotten, resolved with a
+// notification if it was firing. It computes no metrics and sends nothing itself: the source and
+// `deliver` (e.g. WebhookDelivery.send) do.
 import type { AlertRule, AlertRules } from './alert-rules.js';
 import type {
   AlertEvaluation,
@@ -29,6 +30,13 @@ export interface AlertEvaluatorOptions {
   /** Told about an evaluation that failed as a whole (the store could not be loaded) under start(). */
   onError?: (error: unknown) => void;
 }
+
+/**
+ * How many of its intervals a stored rule this evaluator lacks must have gone unevaluated before it is
+ * forgotten: while another service still runs a file with it (a rolling deploy, a canary service), it
+ * is that service's to move, and forgetting it here would resolve it under that service's feet.
+ */
+export const staleAfter = 3;
 
 const holds: Record<AlertRule['comparison'], (value: number, threshold: number) => boolean> = {
   '>': (value, threshold) => value > threshold,
@@ -113,14 +121,17 @@ export class AlertEvaluator {
   }
 
   /**
-   * Forgets the stored states of rules no longer among the rules (taken out of the file): a firing one
-   * is resolved, and the file's webhooks told, so no incident stays open for a rule nobody evaluates.
+   * Forgets the stored states of rules no longer among the rules (taken out of the file) that no
+   * evaluator has moved for `staleAfter` intervals: a firing one is resolved, and the file's webhooks
+   * told, so no incident stays open for a rule nobody evaluates. One another service still evaluates
+   * is left to it (its state is kept, current or not, and shown as evaluated elsewhere).
    */
   private async forgetRemoved(now: number): Promise<void> {
     const names = new Set(this.rules.map((rule) => rule.name));
     for (const status of [...this.current.values()]) {
       if (names.has(status.rule)) continue;
       this.current.delete(status.rule);
+      if (now - status.evaluatedAt < staleAfter * this.interval) continue;
       try {
         const event = status.state === 'firing' ? await this.removalEvent(status, now) : undefined;
         const forgotten = await this.options.store.forget(status.rule, status.state, event);
@@ -143,7 +154,7 @@ export class AlertEvaluator {
       threshold: fired?.threshold ?? 0,
       at: now,
       severity: fired?.severity ?? 'warning',
-      detail: { reason: 'the rule is no longer in the rules file' },
+      detail: { reason: 'the rule is no longer in the rules file, and no service evaluates it' },
     };
   }
 
