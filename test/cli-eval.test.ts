@@ -110,6 +110,10 @@ describe('promptune eval', () => {
     const shown = run(cwd, 'traces', 'show', traces[0].id);
     expect(shown.stdout).toContain(`run            ${runId}`);
     expect(run(cwd, 'traces', 'show', 'nope').stderr).toContain('code: TRACE_NOT_FOUND');
+    // a task never pushed still lists its traces; one nobody traced nor pushed is refused, not "none"
+    expect(run(cwd, 'traces', 'ls', '--task', 'animal', '--json').stdout.trim().split('\n')).toHaveLength(6);
+    for (const command of ['traces ls', 'monitor --source eval'])
+      expect(run(cwd, ...command.split(' '), '--task', 'anmal').stderr).toContain('code: TASK_NOT_FOUND');
     expect(traces[0]).toMatchObject({ version: null, label: null });
     // a registry version's calls carry its id, and the label it was named by
     const pushed = run(cwd, 'registry', 'push', '--task', task, '--label', 'staging', '--json');

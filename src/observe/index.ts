@@ -108,7 +108,7 @@ export {
   type TelemetrySettings,
 } from './telemetry/index.js';
 export { WorkerTraceSink } from './worker-trace-sink.js';
-export { versionFilter } from './version-filter.js';
+export { checkTaskFilter, versionFilter } from './version-filter.js';
 export {
   OnlineEvaluation,
   judgeEvaluator,

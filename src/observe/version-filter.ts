@@ -1,7 +1,8 @@
 // A version as people name it in a filter: its full id, or (with its task) a number, an id prefix or a
 // label, as `registry push` prints and `registry ls` lists them. Filters store full ids; this turns the
-// short forms into one, so `--version 2` finds traces instead of silently matching none.
-import { ValidationError } from '../errors/index.js';
+// short forms into one, so `--version 2` finds traces instead of silently matching none; and a task
+// filter that found nothing is refused when the registry has no such task (a typo is not "no traffic").
+import { NotFoundError, ValidationError, nearestName } from '../errors/index.js';
 import type { Registry } from '../registry/index.js';
 
 /** The full version id a filter means, or undefined when none was given. */
@@ -17,4 +18,25 @@ export async function versionFilter(
       hint: 'Give the task too (--task, or task= in a query), or the full 64-character version id.',
     });
   return (await registry.resolveVersion(task, version)).id;
+}
+
+/**
+ * Throws TASK_NOT_FOUND when a filter on `task` found nothing and the registry has no task of that
+ * name (traces of a task never pushed, from `eval --trace`, still list: this runs only on nothing found).
+ */
+export async function checkTaskFilter(
+  registry: Registry,
+  task: string | undefined,
+  found: number,
+): Promise<void> {
+  if (task === undefined || found > 0) return;
+  const names = await registry.taskNames();
+  if (names.includes(task)) return;
+  const nearest = nearestName(task, names);
+  throw new NotFoundError(`there is no task named ${task}`, {
+    code: 'TASK_NOT_FOUND',
+    hint: nearest
+      ? `Did you mean ${nearest}? promptune registry ls lists the tasks.`
+      : 'promptune registry ls lists the tasks the registry has.',
+  });
 }

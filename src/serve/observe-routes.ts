@@ -15,6 +15,7 @@ import {
   timeWindow,
   trainingDataDrift,
   scoreCorrection,
+  checkTaskFilter,
   versionFilter,
   type AlertRules,
   type TraceRecorder,
@@ -164,7 +165,9 @@ export function observeRoutes(
       ...(query.guard === undefined ? {} : { guardFailed: query.guard === 'any' ? true : query.guard }),
       ...(key.scopes.includes('admin') ? {} : { keyId: key.id }),
     };
-    return context.json(await registry.traces.list(filter, { limit: query.limit, after: query.after }));
+    const page = await registry.traces.list(filter, { limit: query.limit, after: query.after });
+    if (query.after === undefined) await checkTaskFilter(registry, query.task, page.data.length);
+    return context.json(page);
   });
 
   app.get('/v1/traces/:id', scope('read'), async (context) => {
@@ -231,6 +234,7 @@ export function observeRoutes(
       source: query.source,
       ...range,
     });
+    await checkTaskFilter(registry, query.task, report.groups.length);
     // categories nobody declared are free text a user typed: only admins see them
     if (!accessKeyOf(context)!.scopes.includes('admin')) {
       const declared = new Set(

@@ -332,7 +332,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
           parameters: queryParameters(traceQuery),
           responses: {
             200: json('{ data: traces, next?: cursor for `after` }'),
-            ...errors(400, 401, 403, 429, 500),
+            ...errors(400, 401, 403, 404, 429, 500),
           },
         },
       },
@@ -438,7 +438,10 @@ export function openApiDocument(limits: { maxTokens: number }) {
             'Aggregates per task, version and label over windows: requests, errors by code, latency and time-to-first-token percentiles, tokens, cost, score means with 95% intervals',
           security: bearer,
           parameters: queryParameters(monitorQuery),
-          responses: { 200: json('{ since, until, window, groups }'), ...errors(400, 401, 403, 429, 500) },
+          responses: {
+            200: json('{ since, until, window, groups }'),
+            ...errors(400, 401, 403, 404, 429, 500),
+          },
         },
       },
       '/v1/alerts': {

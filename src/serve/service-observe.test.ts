@@ -315,6 +315,15 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
     const failures = monitor.groups.find((group) => group.task === 'story' && group.version === null);
     // as is a request it refused for its body (the refused one above, temperature 9)
     expect(failures?.errors).toEqual({ REGISTRY_NO_VERSION: 1, INVALID_BODY: 1 });
+    // a task the registry lacks is not "no traffic"
+    for (const path of ['/v1/monitor?since=1h&task=stroy', '/v1/traces?task=stroy']) {
+      const unknown = await get(path, keys.bob);
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error).toMatchObject({
+        code: 'TASK_NOT_FOUND',
+        hint: expect.stringContaining('story'),
+      });
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 // sparklines or as JSON. A read: it writes nothing.
 import { defineCommand } from 'citty';
 import {
+  checkTaskFilter,
   versionFilter,
   monitor,
   parseTimeReference,
@@ -65,6 +66,7 @@ export default defineCommand({
         window,
         source: args.source as 'service' | 'eval',
       });
+      await checkTaskFilter(registry, args.task, report.groups.length);
       process.stdout.write(
         args.json ? `${JSON.stringify(report, null, 2)}\n` : renderMonitor(report, windowLengths[window]),
       );

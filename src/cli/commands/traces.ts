@@ -2,7 +2,7 @@
 // filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
 import { defineCommand } from 'citty';
 import { ValidationError } from '../../errors/index.js';
-import { parseTimeReference, traceInput, versionFilter } from '../../observe/index.js';
+import { checkTaskFilter, parseTimeReference, traceInput, versionFilter } from '../../observe/index.js';
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
@@ -107,6 +107,7 @@ const list = defineCommand({
       const printed = await printPaged(page, limit, (trace) =>
         args.json ? JSON.stringify(trace) : line(trace, numbers),
       );
+      await checkTaskFilter(registry, args.task, printed);
       if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
     }),
 });
