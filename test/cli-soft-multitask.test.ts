@@ -19,26 +19,9 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
   const source = join(name, 'multitask');
 
   it('trains one prompt on two tasks, each task scored and served by name', async () => {
-    const trained = promptune(
-      'soft',
-      'train-multitask',
-      '--model',
-      stories.gguf,
-      '--data',
-      name,
-      '--data',
-      animal,
-      '--out',
-      source,
-      '--task-rank',
-      '2',
-      '--epochs',
-      '2',
-      '--json',
-      '--push',
-      '--db',
-      join(name, 'tasks.sqlite'),
-    );
+    const training = ['soft', 'train-multitask', '--model', stories.gguf, '--data', name, '--data', animal];
+    const options = ['--out', source, '--task-rank', '2', '--epochs', '2', '--json', '--push'];
+    const trained = promptune(...training, ...options, '--db', join(name, 'tasks.sqlite'));
     expect(trained.stderr).toMatch(/training 24\/24 100%/);
     expect(trained.status).toBe(0);
     const summary = JSON.parse(trained.stdout);
@@ -126,6 +109,22 @@ describe('promptune soft train-multitask and --method multitask-prompt-tuning', 
       expect(steps.filter((entry) => entry.data.devAccuracy !== undefined)).toHaveLength(8);
     } finally {
       await registry.close();
+    }
+    // pushed again from the finished checkpoint (nothing trained now): its runs have every step too
+    const repushed = promptune(...training, ...options, '--db', join(name, 'again.sqlite'));
+    expect(repushed.status, repushed.stderr).toBe(0);
+    expect(JSON.parse(repushed.stdout)).toMatchObject({ resumedFrom: 24 });
+    const other = await Registry.open({ path: join(name, 'again.sqlite') });
+    try {
+      const { data: runs } = await other.runs.list({ kind: 'soft-training' });
+      expect(runs).toHaveLength(2);
+      for (const run of runs) {
+        const steps = (await other.runs.entries(run.id, 'step', { limit: 100 })).data;
+        expect(steps.map((entry) => entry.data.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+        expect(steps.filter((entry) => entry.data.devAccuracy !== undefined)).toHaveLength(8);
+      }
+    } finally {
+      await other.close();
     }
     const alone = evaluateAdapter(join(source, 'tasks', names[1]!), join(animal, 'test.jsonl'));
     expect(JSON.parse(alone.stdout)).toMatchObject({ n: 24, accuracy: summary.tasks[1].test });

@@ -56,6 +56,7 @@ import {
   optimizerAt,
   progressText,
   promptArgs,
+  historyEntry,
   stepEntry,
   trainingArgs,
   trainingOptions,
@@ -354,6 +355,9 @@ export default defineCommand({
       );
       bar.finish();
       stopping.dispose();
+      // the steps trained before this process (a resumed run, or a finished one pushed now) are the runs' too
+      const before = result.history.filter((record) => record.step <= result.resumedFrom).map(historyEntry);
+      for (const recording of recordings) recording.add(before);
       warnRisingLoss(result.history, learningRate, DEFAULT_LEARNING_RATE);
       const scores = tasks.map((task, id) => {
         const prompt = taskPrompt(result.multitask, id);
