@@ -42,6 +42,7 @@ export {
   startExperiment,
   stopExperiment,
   unknownPrimaryWarning,
+  unservableVersionCodes,
   type ArmSummary,
   type LookResult,
   type LookStatistics,

@@ -148,7 +148,7 @@ export async function startExperiment(
       });
     const unserved = input.whyNotServed?.(treatment, await target.getSpec(treatment.specId));
     if (unserved)
-      throw new ValidationError(`${input.task}@${treatment.number} cannot be served: ${unserved}`, {
+      throw new ConflictError(`${input.task}@${treatment.number} cannot be served: ${unserved}`, {
         code: 'EXPERIMENT_TREATMENT_NOT_SERVED',
         hint: 'Its share of the traffic would get errors; push a version the service can serve and test that.',
       });
@@ -229,25 +229,30 @@ function armSummary(version: string, sums: ArmSums, metrics: ArmMetrics): ArmSum
 }
 
 /**
- * The error codes of answers a version failed to give, counted as errors beside any 5xx: an output
- * guard's refusal, an output the task cannot read, a version the service cannot serve (its guards, its
- * constraint, its adapter's weights, a backend it needs). The service produces them; the list is here
- * because the statistics are read here, by the CLI as by the service. Not counted: a caller's bad
- * request, and an input guard's refusal (the input's doing, refused alike in either arm).
+ * The error codes of a version the service cannot serve: its guards, its constraint, its adapter's
+ * weights or shapes, a backend it needs. The service's state, not the caller's request (409 over HTTP).
  */
-export const versionFailureCodes = [
-  'GUARD_OUTPUT_REFUSED',
-  'OUTPUT_INVALID',
+export const unservableVersionCodes = [
   'GUARD_CUSTOM_NOT_SERVED',
   'GUARD_NO_TOKENIZER',
   'GUARD_OPTIONS',
   'REGISTRY_VERSION_UNSERVABLE',
   'ADAPTER_WRONG_MODEL',
+  'ADAPTER_SHAPE',
   'SERVE_NO_ENGINE',
   'SERVE_NO_MODEL',
   'CONSTRAINT_NEEDS_LOCAL_MODEL',
   'CONSTRAINT_UNSUPPORTED',
 ];
+
+/**
+ * The error codes of answers a version failed to give, counted as errors beside any 5xx: an output
+ * guard's refusal, an output the task cannot read, a version the service cannot serve. The service
+ * produces them; the list is here because the statistics are read here, by the CLI as by the service.
+ * Not counted: a caller's bad request, and an input guard's refusal (the input's doing, refused alike
+ * in either arm).
+ */
+export const versionFailureCodes = ['GUARD_OUTPUT_REFUSED', 'OUTPUT_INVALID', ...unservableVersionCodes];
 
 /** Statistics and the decision for an experiment now, without applying anything. */
 export async function assessExperiment(

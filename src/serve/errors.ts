@@ -20,6 +20,7 @@ import {
   upstreamRetryAfter,
   type PromptuneErrorOptions,
 } from '../errors/index.js';
+import { unservableVersionCodes } from '../experiments/index.js';
 import type { ServiceEnv } from './service-env.js';
 
 const serviceMarker = Symbol.for('promptune.error.service-error');
@@ -44,6 +45,8 @@ export class ServiceError extends PromptuneError {
  * HTTP statuses by error kind, first match wins: the caller's mistakes are 4xx, failures of the
  * service's own parts 5xx. Any other promptune error is bad input (400); anything else is a bug (500).
  */
+const unservable = new Set<string>(unservableVersionCodes);
+
 const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [AuthError.isInstance, 401],
   [PermissionError.isInstance, 403],
@@ -60,6 +63,9 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [QualityGateError.isInstance, 409],
   // the state changed under it (an experiment already running on the label, or changed meanwhile)
   [ConflictError.isInstance, 409],
+  // the version it names cannot run on this service (its guards, constraint, adapter or a backend it
+  // needs): the service's state, not a mistake in the request
+  [(error) => PromptuneError.isInstance(error) && unservable.has(error.code), 409],
   // the machine around the service failed (a full disk, a folder it may not write): not the caller's
   [EnvironmentError.isInstance, 500],
   [PromptuneError.isInstance, 400],

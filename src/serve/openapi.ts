@@ -37,9 +37,9 @@ const errorDescriptions = {
   401: 'No API key, or an unknown or revoked one',
   403: 'The key lacks the scope, or the label is protected',
   404: 'No such task, version, model or route',
-  409: "A gate refused it: the version fails the task's audit policy (the message lists the failed criteria)",
+  409: "The state refuses it: a gate (the version fails the task's audit policy; the message lists the failed criteria), a change under it (an experiment already on the label), or a version this service cannot run (its guards, constraint, an adapter for other weights, a backend it lacks)",
   413: 'The body is larger than the service accepts',
-  422: "The model's output does not fit the task's output type (the raw text is in the message)",
+  422: "Understood, but its content was refused: a guard refused the input or the answer, or the model's output does not fit the task's output type (the raw text is in the message)",
   429: 'The key is over its rate limit',
   500: 'A fault of the service or its engine; the message names the request id to find it in the log',
   502: 'The backend model (an upstream API) failed; the message says what it answered',
@@ -98,7 +98,7 @@ const datasetId = {
 
 /** The document for a service whose requests may ask for up to `maxTokens` tokens. */
 export function openApiDocument(limits: { maxTokens: number }) {
-  const completionErrors = errors(400, 401, 403, 404, 413, 429, 500, 502, 503);
+  const completionErrors = errors(400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503);
   return {
     openapi: '3.1.0',
     info: {
@@ -176,7 +176,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
             200: served(
               '{ task, version, output, text, usage }; output is null and refrained true when an input or output guard answered with its refrain text',
             ),
-            ...errors(400, 401, 403, 404, 413, 422, 429, 500, 502, 503),
+            ...errors(400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503),
           },
         },
       },

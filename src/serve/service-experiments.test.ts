@@ -321,7 +321,7 @@ describe('experiments through the service', () => {
       treatment: version.number,
       primary: 'helpful',
     });
-    expect([refused.status, refused.body.error.code]).toEqual([400, 'EXPERIMENT_TREATMENT_NOT_SERVED']);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'EXPERIMENT_TREATMENT_NOT_SERVED']);
     expect(refused.body.error.message).toMatch(/cannot be served: .*custom/);
     // started by something that did not check (an older release): its unserved requests are its errors
     const { id } = await startExperiment(registry, {
@@ -339,7 +339,7 @@ describe('experiments through the service', () => {
     expect((await trafficUntilDecided(id, 2000, () => true)).status).toBe('rolled-back');
     const traces = await registry.traces.list({ task: 'greet', version: version.id }, { limit: 5 });
     expect(traces.data[0]).toMatchObject({
-      status: 400,
+      status: 409,
       errorCode: 'GUARD_CUSTOM_NOT_SERVED',
       label: 'production',
     });

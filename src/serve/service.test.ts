@@ -238,6 +238,8 @@ describe('the service with the openai client', () => {
       headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'counted', prompt: 'Once', max_tokens: 4 }),
     });
+    // the service's state, not the request's fault
+    expect(called.status).toBe(409);
     expect((await json(called)).error).toMatchObject({ code: 'GUARD_NO_TOKENIZER' });
     // the library API marks the version too (the dashboard shows it), and only that one
     const read = (path: string) =>
