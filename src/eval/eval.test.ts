@@ -35,7 +35,7 @@ describe('evaluation harness', () => {
   it('takes a bare AI SDK model, named by its provider and id, and refuses what is not a v3 model', async () => {
     const named = await evaluate({ task, split: 'dev', examples, model: local, stateDirectory: state });
     const bare = await evaluate({ task, split: 'dev', examples, model: local.model, stateDirectory: state });
-    expect(bare.model).toBe(`${local.model.provider}:${local.model.modelId}`);
+    expect(bare.model).toBe(`local:${local.model.modelId}`);
     expect(bare.examples.map((example) => example.outputs)).toEqual(
       named.examples.map((example) => example.outputs),
     );

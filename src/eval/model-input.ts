@@ -1,9 +1,10 @@
 // A model as code passes one to evaluate and the optimizers: promptune's named model (resolveModel's,
 // or `{ name, provider, modelId, model }`), or an AI SDK model as the AI SDK's providers make it
-// (`openai('gpt-4o-mini')`, the local engine's model), named `<provider>:<modelId>`. Anything else is
-// refused before a call, naming the option.
+// (`openai('gpt-4o-mini')`, the local engine's model), named as model strings are
+// (`openai:gpt-4o-mini`). Anything else is refused before a call, naming the option.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/index.js';
+import { bareModelName } from '../providers/index.js';
 import type { EvaluatedModel } from './evaluated-model.js';
 
 /** A named model, or a bare AI SDK (v3) language model. */
@@ -46,7 +47,7 @@ export function evaluatedModel(input: ModelInput, option: string): EvaluatedMode
   }
   const model = checkedModel(input, option);
   return {
-    name: `${model.provider}:${model.modelId}`,
+    name: bareModelName(model),
     provider: model.provider,
     modelId: model.modelId,
     model,

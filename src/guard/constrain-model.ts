@@ -4,7 +4,7 @@
 // their own), so asking is a coded error rather than a silent no-op.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/index.js';
-import { LocalLanguageModel, SoftPromptLanguageModel } from '../providers/index.js';
+import { LocalLanguageModel, SoftPromptLanguageModel, bareModelName } from '../providers/index.js';
 import type { ConstraintSpec, TaskSpec } from '../tasks/index.js';
 import { compileConstraint } from './constrain/index.js';
 
@@ -31,7 +31,7 @@ export function constrain(model: LanguageModelV3, constraint: ConstraintSpec): L
       constraint: compileConstraint(constraint, tokenizer),
     }));
   if (!(model instanceof LocalLanguageModel))
-    throw new ValidationError(`${model.provider}:${model.modelId} cannot decode under a constraint`, {
+    throw new ValidationError(`${bareModelName(model)} cannot decode under a constraint`, {
       code: 'CONSTRAINT_NEEDS_LOCAL_MODEL',
       hint: 'Constrained decoding runs on the local engine (local:<model>); for hosted models use guards with reask or fix.',
     });

@@ -1,5 +1,6 @@
 // Public surface of the providers layer: model strings to AI SDK language models, and the local engine as one.
 export {
+  bareModelName,
   compatibleKeyVariables,
   resolveModel,
   type ResolvedModel,

@@ -5,9 +5,23 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateText } from 'ai';
-import { compatibleKeyVariables, resolveModel } from './resolve-model.js';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { bareModelName, compatibleKeyVariables, resolveModel } from './resolve-model.js';
 
 describe('resolveModel', () => {
+  it('names a bare AI SDK model as its model strings are written, not by its provider id', async () => {
+    const openai = createOpenAI({ apiKey: 'k' });
+    expect(openai('gpt-4o-mini').provider).toBe('openai.responses');
+    expect(bareModelName(openai('gpt-4o-mini'))).toBe('openai:gpt-4o-mini');
+    expect(bareModelName(openai.chat('gpt-4o-mini'))).toBe('openai:gpt-4o-mini');
+    expect(bareModelName(createAnthropic({ apiKey: 'k' })('claude-haiku-4-5'))).toBe(
+      'anthropic:claude-haiku-4-5',
+    );
+    const resolved = await resolveModel('ollama:llama3', { environment: {} });
+    expect(bareModelName(resolved.model)).toBe(resolved.name);
+  });
+
   it("keeps an openai-compatible model's base URL as its endpoint, and a set Ollama server's", async () => {
     const environment = { OPENAI_COMPATIBLE_API_KEY: 'k' };
     const first = await resolveModel('openai-compatible:http://127.0.0.1:8090/v1#stories', { environment });

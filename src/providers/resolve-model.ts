@@ -162,3 +162,14 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
       });
   }
 }
+
+/**
+ * A bare AI SDK model named as resolveModel's names are: `openai:gpt-4o-mini` for the provider id
+ * `openai.responses`, `local:<model>` for the engine's (`promptune.local`).
+ */
+export function bareModelName(model: LanguageModelV3): string {
+  const provider = model.provider.startsWith('promptune.')
+    ? model.provider.slice('promptune.'.length)
+    : model.provider.split('.')[0];
+  return `${provider}:${model.modelId}`;
+}
