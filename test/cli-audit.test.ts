@@ -76,7 +76,7 @@ describe('promptune audit', () => {
       "warning: this bias audit is recorded as a run of gender, of no registry version: a task's audit policy counts only audits of a version (--version gender@<number>).",
     );
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
-      new RegExp(`${id}  audit  gender  completed  gap 1\\.000 significant, flip rate 1\\.000`),
+      new RegExp(`${id}\\s+audit\\s+gender\\s+completed\\s+gap 1\\.000 significant, flip rate 1\\.000`),
     );
     const page = readFileSync(join(cwd, 'bias.html'), 'utf8');
     expect(page).toContain('Significant gap');
@@ -126,8 +126,10 @@ describe('promptune audit', () => {
     expect(notAdmin.stderr).toContain('code: AUTH_SCOPE');
     const retired = run(cwd, 'runs', 'retire', versionAuditId!, '--reason', 'exploratory', '--admin');
     expect(retired.stdout).toBe(`retired ${versionAuditId} (audit of gender): exploratory\n`);
-    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toContain(
-      `${versionAuditId}  audit  gender  completed  gap 1.000 significant, flip rate 1.000  -> `,
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
+      new RegExp(
+        `${versionAuditId}\\s+audit\\s+gender\\s+completed\\s+gap 1.000 significant, flip rate 1.000\\s+-> `,
+      ),
     );
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(/retired by \S+: exploratory\n/);
     expect(run(cwd, 'registry', 'show', 'gender@1').stdout).toContain(
@@ -233,8 +235,8 @@ describe('promptune audit', () => {
     expect(result.spread.range.value).toBeCloseTo(Math.max(...scores) - Math.min(...scores), 10);
     expect(result.spread.range.interval[0]).toBeLessThanOrEqual(result.spread.range.interval[1]);
     const id = /recorded as run (\S+)/.exec(audited.stderr)?.[1];
-    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toContain(
-      `${id}  audit  name  completed  spread ${result.spread.range.value.toFixed(3)}`,
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
+      new RegExp(`${id}\\s+audit\\s+name\\s+completed\\s+spread ${result.spread.range.value.toFixed(3)}`),
     );
     expect(run(cwd, 'runs', 'report', id!, '--out', 'run.html').status).toBe(0);
     expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(

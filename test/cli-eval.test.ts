@@ -226,7 +226,7 @@ describe('promptune eval', () => {
     // and through the CLI: listed, shown with its failing examples, a bad kind refused
     const listed = run(cwd, 'runs', 'ls', '--db', 'registry.sqlite');
     expect(listed.stdout).toMatch(
-      new RegExp(`${id}  evaluation  animal  completed  score ${summary.score.toFixed(3)}`),
+      new RegExp(`${id}\\s+evaluation\\s+animal\\s+completed\\s+score ${summary.score.toFixed(3)}`),
     );
     const shown = run(
       cwd,

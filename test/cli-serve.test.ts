@@ -186,9 +186,11 @@ describe('promptune serve', () => {
     expect(report.groups[0].requests).toBe(stored.size);
     expect(run(cwd, 'monitor', '--window', 'week').stderr).toContain('code: CLI_INVALID_OPTION');
     const listed = run(cwd, 'traces', 'ls', '--limit', '3');
-    expect(listed.stdout.trim().split('\n')).toHaveLength(3);
+    // a header, then the three
+    expect(listed.stdout.trim().split('\n')).toHaveLength(4);
+    expect(listed.stdout).toMatch(/^at\s+id\s+task@version\s+status\s+outcome\s+latency/);
     expect(listed.stderr).toBe('the newest 3 shown; there are more (--limit for more)\n');
-    expect(listed.stdout).toContain('name@latest  200  length');
+    expect(listed.stdout).toMatch(/name@latest\s+200\s+length/);
     // no guard ran on them, so none failed one
     const guarded = run(cwd, 'traces', 'ls', '--guard', 'any');
     expect([guarded.status, guarded.stdout, guarded.stderr]).toEqual([0, '', 'no traces match\n']);

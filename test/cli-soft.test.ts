@@ -395,7 +395,7 @@ describe('promptune soft', () => {
     const listed = promptune('runs', 'ls', '--db', join(data, 'registry.sqlite')).stdout;
     expect(listed).toMatch(
       new RegExp(
-        `soft-training \\(prompt-tuning\\)  ${task}  completed  dev ${straight.best.exactMatch.toFixed(3)}  -> `,
+        `soft-training \\(prompt-tuning\\)\\s+${task}\\s+completed\\s+dev ${straight.best.exactMatch.toFixed(3)}\\s+-> `,
       ),
     );
   }, 240_000); // three training runs (one killed): past 60 s on a busy 2-core machine

@@ -36,7 +36,10 @@ function comparisonLine(run: RunRecord, best: { method?: unknown; testAccuracy: 
   ].join('; ');
 }
 
-function line(run: RunRecord): string {
+/** The columns of `runs ls`. */
+const header = ['started', 'id', 'kind', 'task', 'status', 'result', 'version', 'note'];
+
+function cells(run: RunRecord): string[] {
   const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
   const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
   const trained = run.summary?.testExactMatch ?? run.summary?.devExactMatch;
@@ -72,9 +75,7 @@ function line(run: RunRecord): string {
     // a loop's version is its candidate, promoted or not
     run.version ? `${run.kind === 'loop' ? 'candidate ' : '-> '}${run.version.slice(0, 12)}` : '',
     run.retired ? `retired by ${run.retired.actor}: ${run.retired.reason}` : '',
-  ]
-    .filter((part) => part !== '')
-    .join('  ');
+  ];
 }
 
 const list = defineCommand({
@@ -99,7 +100,7 @@ const list = defineCommand({
         const printed = await printPaged(
           (size, after) => registry.runs.list(filter, { limit: size, after }),
           limit,
-          (run) => (args.json ? JSON.stringify(run) : line(run)),
+          args.json ? { line: (run) => JSON.stringify(run) } : { header, cells },
         );
         if (printed === 0 && !args.json)
           process.stderr.write('no runs match (eval, optimize and soft train record runs with --push)\n');

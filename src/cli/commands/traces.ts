@@ -25,7 +25,21 @@ function inputText(trace: TraceRecord): string {
 }
 
 /** A trace's line; `numbers` holds the numbers of the versions met (a version without a label reads as task@2). */
-function line(trace: TraceRecord, numbers: Map<string, number | undefined>): string {
+/** The columns of `traces ls`. */
+const header = [
+  'at',
+  'id',
+  'task@version',
+  'status',
+  'outcome',
+  'latency',
+  'tokens in/out',
+  'input',
+  '',
+  'output',
+];
+
+function cells(trace: TraceRecord, numbers: Map<string, number | undefined>): string[] {
   const outcome = trace.errorCode ?? trace.finishReason ?? '';
   const number = trace.version === null ? undefined : numbers.get(trace.version);
   return [
@@ -39,7 +53,7 @@ function line(trace: TraceRecord, numbers: Map<string, number | undefined>): str
     JSON.stringify(oneLine(inputText(trace), 40)),
     '->',
     JSON.stringify(oneLine(trace.output ?? '', 40)),
-  ].join('  ');
+  ];
 }
 
 const list = defineCommand({
@@ -104,8 +118,12 @@ const list = defineCommand({
             );
         return listed;
       };
-      const printed = await printPaged(page, limit, (trace) =>
-        args.json ? JSON.stringify(trace) : line(trace, numbers),
+      const printed = await printPaged(
+        page,
+        limit,
+        args.json
+          ? { line: (trace) => JSON.stringify(trace) }
+          : { header, cells: (trace) => cells(trace, numbers) },
       );
       await checkTaskFilter(registry, args.task, printed);
       if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
