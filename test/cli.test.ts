@@ -177,26 +177,26 @@ describe('promptune generate', () => {
         ['soft', 'train', '--bogus', '1'],
         "the job's command line: unknown option --bogus",
         'See the options above.',
-        /USAGE (promptune )?soft train /,
+        /USAGE promptune soft train /,
       ],
       [
         ['soft', 'trian'],
         "the job's command line: Unknown command trian",
         'Did you mean train? See the usage above, or promptune --help.',
-        /USAGE (promptune )?soft train\|train-multitask/,
+        /USAGE promptune soft train\|train-multitask/,
       ],
       [
         ['eval', '--push', '--no-push'],
         "the job's command line: --push and --no-push are both given",
         'Give one of them',
-        /USAGE (promptune )?eval /,
+        /USAGE promptune eval /,
       ],
       // a required option left out fails on the worker after queueing: refused at submission
       [
         ['eval', '--version', 'animal@4'],
         "the job's command line: missing required option --model",
         'See the options above.',
-        /USAGE (promptune )?eval /,
+        /USAGE promptune eval /,
       ],
     ] as const) {
       const refused = promptune('job', 'submit', '--db', db, '--', ...command);

@@ -49,23 +49,34 @@ export async function subCommandsOf(command: CommandDef): Promise<Record<string,
 }
 
 /**
- * The command a list of arguments names, with its parent (for help output), and the word after it that
- * names none of its subcommands (`audit foo`), when it has subcommands.
+ * The command a list of arguments names, with its parent (for help output, named by its whole path:
+ * `promptune soft`, so a nested command's usage reads `promptune soft train`), and the word after it
+ * that names none of its subcommands (`audit foo`), when it has subcommands.
  */
 export async function resolveCommand(
   rawArgs: string[],
 ): Promise<[CommandDef, CommandDef | undefined, string | undefined]> {
   let command = main as CommandDef;
   let parent: CommandDef | undefined;
+  const path = ['promptune'];
   for (const arg of rawArgs) {
     if (arg.startsWith('-')) break;
     const subCommands = await subCommandsOf(command);
     const next = subCommands[arg];
     if (!next) return [command, parent, Object.keys(subCommands).length ? arg : undefined];
-    parent = command;
+    parent =
+      path.length === 1
+        ? command
+        : { ...command, meta: { ...(await metaOf(command)), name: path.join(' ') } };
+    path.push(arg);
     command = (typeof next === 'function' ? await next() : await next) as CommandDef;
   }
   return [command, parent, undefined];
+}
+
+async function metaOf(command: CommandDef) {
+  const meta = typeof command.meta === 'function' ? await command.meta() : await command.meta;
+  return meta ?? {};
 }
 
 /** What is wrong with a command line before it runs, as a message and the start of a hint. */
