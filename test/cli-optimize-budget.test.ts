@@ -57,7 +57,13 @@ describe('optimize --max-calls across kills', () => {
     expect(summary.stopped).toBe('the student budget cannot score another candidate');
     const artifact = JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8'));
     expect(artifact.optimizer).toMatchObject({ calls: summary.calls, spend: { calls: summary.calls } });
-    expect(readdirSync(join(cwd, '.promptune', 'runs'))).toEqual([]); // the finished run left no journal
+    // its spend journal is kept: run again, it replays to the same prompt and asks the server nothing
+    // (with the budget reset, a rerun had searched on past the cap and written another prompt)
+    const again = await startCli(cwd, args).done();
+    expect(again.status, again.stderr).toBe(0);
+    expect(server.requests - before).toBe(total);
+    expect(JSON.parse(again.stdout)).toMatchObject({ calls: summary.calls, stopped: summary.stopped });
+    expect(JSON.parse(readFileSync(join(cwd, 'prompt.json'), 'utf8')).prompt).toEqual(artifact.prompt);
   });
 });
 

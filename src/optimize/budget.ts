@@ -1,8 +1,9 @@
 // Budget enforcement: wraps a model so every call is counted against its role's caps (and the run's
 // total caps) before it is sent. Caps are hard: a call reserves its worst case (prompt bytes as tokens
 // plus its maximum output) and is refused if that could cross a cap; the reservation is settled with the
-// real usage when the call returns. With a spend journal the caps hold across kills: what earlier,
-// killed runs spent counts from the start, and their answers, replayed from the cache, are not paid twice.
+// real usage when the call returns. With a spend journal the caps hold across kills and reruns: what
+// earlier runs of the same command spent counts from the start, and their answers, replayed from the
+// cache, are not paid twice.
 import { PromptuneError, ValidationError } from '../errors/index.js';
 import {
   type EvaluatedModel,
@@ -43,7 +44,7 @@ export const roles: Role[] = ['student', 'teacher', 'judge'];
 const plus = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? undefined : a + b;
 
-/** Calls, tokens and dollars used so far, per role and in total, including killed runs this one resumes. */
+/** Calls, tokens and dollars used so far, per role and in total, including earlier runs this one resumes or replays. */
 export class BudgetTracker {
   /** This process's calls. */
   private readonly fresh = byRole<RoleUsage>(() => ({ ...emptyTally(), dollars: 0 }));
@@ -68,7 +69,7 @@ export class BudgetTracker {
     this.unsettled = byRole((role) => journal?.unsettled(role) ?? emptyTally());
   }
 
-  /** What earlier runs, killed before they finished, spent per role (part of `used`). */
+  /** What earlier runs of the same command (killed or finished) spent per role (part of `used`). */
   get earlier(): Record<Role, RoleUsage> {
     return byRole((role) => {
       const tally = sumTallies(this.settled[role], this.unsettled[role]);
@@ -76,7 +77,7 @@ export class BudgetTracker {
     });
   }
 
-  /** Usage per role: this run's calls and those of the killed runs it resumes. */
+  /** Usage per role: this run's calls and those of the earlier runs it resumes or replays. */
   get used(): Record<Role, RoleUsage> {
     const earlier = this.earlier;
     return byRole((role) => {

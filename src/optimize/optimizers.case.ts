@@ -209,5 +209,36 @@ export function optimizerConformance(name: string, make: () => Optimizer, scenar
       expect(b.artifact.prompt).toEqual(a.artifact.prompt);
       cache.close();
     });
+
+    it('run again after its budget stopped it, replays to the same prompt and asks nothing', async () => {
+      const state = mkdtempSync(join(tmpdir(), 'promptune-optimize-'));
+      const cache = new ResponseCache(join(state, 'cache.sqlite'));
+      const first = newStudent();
+      const teacher = teacherOf();
+      // the seed and two candidates' worth of dev calls: the budget, not the plan, stops it
+      const run = () =>
+        make().optimize(task, {
+          student: studentOf(first),
+          ...teacher,
+          train,
+          dev,
+          budget: { student: { calls: 3 * dev.length } },
+          seed: 3,
+          cache,
+          stateDirectory: state,
+        });
+      const teacherCalls = () => (teacher.teacher ? (teacher.teacher.model as ScriptedTeacher).calls : 0);
+      const a = await run();
+      const [studentAfterFirst, teacherAfterFirst] = [first.calls, teacherCalls()];
+      const b = await run();
+      expect([first.calls, teacherCalls()]).toEqual([studentAfterFirst, teacherAfterFirst]);
+      expect(b.artifact.prompt).toEqual(a.artifact.prompt);
+      expect(b.history.length).toBe(a.history.length);
+      expect(b.artifact.optimizer.spend).toMatchObject({
+        calls: a.artifact.optimizer.spend!.calls,
+        earlierCalls: a.artifact.optimizer.spend!.calls,
+      });
+      cache.close();
+    });
   });
 }

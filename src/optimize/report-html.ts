@@ -120,7 +120,7 @@ ${trajectoryChart(history)}
 ${flipRows}
 </table>
 <h2>Calls, tokens and cost</h2>
-${earlierCalls ? `<p>Including ${earlierCalls} calls of runs killed before this one finished (it resumed them).</p>` : ''}
+${earlierCalls ? `<p>Including ${earlierCalls} calls of earlier runs of the same command (killed or finished), which this one replayed instead of asking again.</p>` : ''}
 <table><tr><th>role</th><th>calls</th><th>tokens</th><th>cost</th></tr>
 ${usage}
 ${totalRow}

@@ -219,7 +219,9 @@ export async function startRun(
     };
     const artifact = makeArtifact(task, name, seed, spend, final.prompt, baseline.scores, final.scores);
     artifact.optimizer.stopped = stopped;
-    journal.remove(); // the run is complete: a rerun starts a new one (and replays it from the cache)
+    // the journal is kept: the same command run again replays this run (its calls count as spent, so the
+    // budget holds over every run of the command and the rerun stops where this one did, with the same
+    // prompt, asking for nothing); a raised cap continues it, as after a kill
     return {
       artifact,
       history,

@@ -47,7 +47,7 @@ export interface RoleUsage {
   dollars: number | undefined;
 }
 
-/** What a run spent over all roles, including earlier runs killed before it finished. */
+/** What a run spent over all roles, including earlier runs of the same command (killed or finished) it replayed. */
 export interface RunSpend {
   calls: number;
   inputTokens: number;
@@ -89,7 +89,7 @@ export interface RunDetails {
   final: ScoredPrompt;
   /** Whether the final prompt is the seed's (no candidate was significantly better). */
   improved: boolean;
-  /** Per role, including earlier runs killed before this one finished. */
+  /** Per role, including earlier runs of the same command (killed or finished). */
   usage: Record<Role, RoleUsage>;
   /** What those earlier runs spent (part of `usage`; absent in results made without a spend journal). */
   earlier?: Record<Role, RoleUsage>;

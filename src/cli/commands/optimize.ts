@@ -383,7 +383,7 @@ export default defineCommand({
       const spent = details.usage;
       const total = artifact.optimizer.spend;
       const earlier = total?.earlierCalls
-        ? ` (${total.earlierCalls} of them in runs killed before this one)`
+        ? ` (${total.earlierCalls} of them in earlier runs of this command, killed or finished; replayed, not asked again)`
         : '';
       process.stdout.write(
         `dev score ${artifact.scores.seed.toFixed(3)} -> ${artifact.scores.best.toFixed(3)} after ${history.length - 1} candidate${history.length === 2 ? '' : 's'} (stopped: ${details.stopped}); calls: student ${spent.student.calls}, teacher ${spent.teacher.calls}, judge ${spent.judge.calls}${earlier}; cost ${money(total?.dollars)}; prompt written to ${args.out}${args.report ? `, report to ${args.report}` : ''}${pushed ? `; ${pushed}` : ''}\n`,
