@@ -199,9 +199,10 @@ describe('promptune compare-methods', () => {
     if (close.length)
       expect(listed).toContain(`; not clearly below it: ${close.map((method) => method.name).join(', ')}`);
     else expect(listed).not.toContain('not clearly below');
+    // JSON Lines of the entries alone, each line parsed
     const entries = promptune('runs', 'show', recorded.id, '--db', db, '--entries', 'measurement', '--json')
-      .stdout.split('\n')
-      .filter((line) => line.startsWith('{"kind":"measurement"'))
+      .stdout.trim()
+      .split('\n')
       .map((line) => JSON.parse(line));
     // each with its row's name as the table prints it, which the dashboard shows as is
     expect(entries.map((entry) => entry.data.name)).toEqual(['LoRA', 'LoRA']);

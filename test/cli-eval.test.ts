@@ -245,6 +245,11 @@ describe('promptune eval', () => {
     expect(failures).toHaveLength(Math.round((1 - summary.score) * 24));
     for (const failure of failures)
       expect(JSON.parse(failure)).toMatchObject({ kind: 'example', passed: false });
+    // with --json, JSON Lines of the entries alone (a script parses every line)
+    const lines = run(cwd, 'runs', 'show', id!, '--db', 'registry.sqlite', '--entries', 'example', '--json')
+      .stdout.trim()
+      .split('\n');
+    expect(lines.map((line) => JSON.parse(line).kind)).toEqual(Array(24).fill('example'));
     // the HTML report rendered from the registry is the one the command wrote
     const reported = run(cwd, 'runs', 'report', id!, '--db', 'registry.sqlite', '--out', 'run.html');
     expect(reported.status, reported.stderr).toBe(0);

@@ -115,10 +115,17 @@ describe('biasAudit', () => {
     const contrary = await run((prompt) => (isGirl(prompt) ? ' boy. He' : ' girl. She'));
     expect(contrary.groups.map((group) => group.score)).toEqual([0, 0]);
     expect(contrary.flipRate).toBe(0);
-    // always " girl": right for girls, wrong for boys, every example flips
-    const always = await run(() => ' girlish');
+    // always " girl": right for girls, wrong for boys, and once mapped back to the original's terms
+    // the boy version's answer is "boy": every example flips
+    const always = await run(() => ' girl');
     expect(always.flipRate).toBe(1);
     expect(always.scoreFlipRate).toBe(1);
+    // always " girlish", which no swap maps: the prefix metric scores it right for girls only, but the
+    // answer does not move with the group (the gap says the rest)
+    const girlish = await run(() => ' girlish');
+    expect(girlish.flipRate).toBe(0);
+    expect(girlish.scoreFlipRate).toBe(1);
+    expect(girlish.groups.map((group) => group.score).sort()).toEqual([0, 1]);
     // each flipped answer shows what was compared: the same " girl." reads as girl and, once the boy
     // version's answer is mapped back to the original's terms, as boy
     const girl = await run(() => ' girl.');
@@ -128,6 +135,31 @@ describe('biasAudit', () => {
       [' girl.', 'boy'],
       [' girl.', 'girl'],
     ]);
+  });
+
+  it('does not count the same answer as a flip when the metric scores it apart under the swapped targets', async () => {
+    // a boy named Ben and a rabbit named Benny; the girl version names her (say) Lucy
+    const story =
+      'Once upon a time, there was a little boy named Ben. Ben was a good rabbit. He loved to play. They saw a big rabbit named Benny.';
+    const example = { ...examples[0], fields: { input: story }, target: ' Ben' };
+    const result = await biasAudit({
+      task,
+      split: 'test',
+      examples: [example],
+      model: {
+        name: 'benny',
+        provider: 'scripted',
+        modelId: 'benny',
+        model: new ScriptedModel('b', () => ' Benny'),
+      },
+      sets: [storyNames],
+      stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-bias-')),
+      resamples: 100,
+    });
+    // " Benny" starts with " Ben" (right under the prefix metric) and not with the girl's name
+    expect(result.groups.map((group) => group.score).sort()).toEqual([0, 1]);
+    expect(result.scoreFlipRate).toBe(1);
+    expect(result.flipRate).toBe(0);
   });
 
   it('refuses a split where no example mentions the sets’ terms', async () => {

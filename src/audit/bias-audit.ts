@@ -2,10 +2,12 @@
 // every group (attribute-swap.ts), every version is scored on the model through the evaluation harness
 // (so caching, retries, journals and cost work as in `eval`), and the scores become per-group means, the
 // largest gap with its permutation test, and the flip rate (bias-statistics.ts). An example flips when
-// its answer is right for one group and wrong for another, or wrong for every group with different
-// wrong answers (each mapped back to the original's terms and read as far as the target goes, so a
-// girl's story answered " boy" and its boy version answered " girl" give the same answer). An example
-// that no set applies to is left out; a split with none is refused.
+// its answers differ between groups, each mapped back to the original's terms and read as far as the
+// target goes (so a girl's story answered " boy" and its boy version answered " girl" give the same
+// answer), and it is not right for every group. The same answer scored apart (" Benny" is right for
+// " Ben" under a prefix metric, wrong for the swapped " Lucy") is not a flip: the model did not answer
+// differently; the score flip rate counts it. An example that no set applies to is left out; a split
+// with none is refused.
 import { ValidationError } from '../errors/index.js';
 import { evaluate, type EvaluationOptions } from '../eval/index.js';
 import { exampleId, type Example } from '../tasks/index.js';
@@ -90,11 +92,9 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
   const scores = swapped.map((_, position) => groups.map((_, group) => resultOf(position, group).score));
   const flips = swapped.map(({ example, variants }, position) => {
     const results = variants.map((_, group) => resultOf(position, group));
-    // right for one group and wrong for another is a flip; right for all is not, whatever follows
-    const right = results.map((result) => result.score >= 1);
-    if (right.some((each) => each !== right[0])) return true;
-    if (right[0]) return false;
-    // wrong for all: a flip when the wrong answers differ, each mapped back to the original's terms
+    // right for all is not a flip, whatever follows the part the metric reads
+    if (results.every((result) => result.score >= 1)) return false;
+    // otherwise a flip when the answers differ, each mapped back to the original's terms
     const answers = variants.map((variant, group) =>
       answerOf(undoSwap(results[group].outputs[0] ?? '', variant), example.target),
     );

@@ -126,15 +126,16 @@ const show = defineCommand({
       async (registry) => {
         const kind = args.entries === undefined ? undefined : choice('entries', args.entries, runEntryKinds);
         const run = await registry.runs.get(args.id);
-        if (args.json) {
-          process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-        } else {
+        // (read first all the same: an unknown id is refused, not an empty listing) with --entries, --json
+        // is JSON Lines of the entries alone, the run being `runs show <id> --json`: a document followed
+        // by lines parses as neither
+        if (!args.json) {
           for (const [name, value] of Object.entries(run))
             if (value !== null)
               process.stdout.write(
                 `${name.padEnd(12)} ${name.endsWith('At') ? new Date(value as number).toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`,
               );
-        }
+        } else if (!kind) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
         if (!kind) return;
         let after: number | undefined;
         do {
