@@ -540,6 +540,42 @@ describe('promptune soft', () => {
     expect(fromCsv.test).toEqual(fromJsonl.test);
   });
 
+  it('makes a second run into the same --out wait for the first, then continue its finished run', async () => {
+    const { spawn } = await import('node:child_process');
+    const data = slice('name', { train: 48, dev: 8 });
+    const out = join(data, 'shared');
+    const args = ['soft', 'train', '--model', stories.gguf, '--data', data, '--out', out];
+    const start = () => {
+      const child = spawn(process.execPath, [
+        join(repositoryRoot, 'bin', 'promptune.js'),
+        ...args,
+        ...['--epochs', '4', '--no-search', '--json'],
+      ]);
+      let [stdout, stderr] = ['', ''];
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+        child.on('close', (status) => resolve({ status, stdout, stderr })),
+      );
+    };
+    // (a job submitted twice, say) the second starts once the first is training
+    const first = start();
+    while (!existsSync(join(out, 'metrics.jsonl'))) await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await start();
+    const firstDone = await first;
+    expect([firstDone.status, second.status], second.stderr).toEqual([0, 0]);
+    expect(second.stderr).toMatch(/waiting: another run \(pid \d+ on .+\) trains into /);
+    const [a, b] = [JSON.parse(firstDone.stdout), JSON.parse(second.stdout)];
+    expect(b).toMatchObject({ resumedFrom: a.steps, steps: a.steps, best: a.best });
+    // one run's steps, each once
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { step: number }).step);
+    expect(steps).toEqual(Array.from({ length: a.steps }, (_, index) => index + 1));
+    expect(readdirSync(out).filter((name) => name.startsWith('.promptune-lock'))).toEqual([]);
+  });
+
   it('refuses a rerun that would mix two runs in one --out, and options a run would ignore', () => {
     const data = slice('gender', { train: 8, dev: 4 });
     const out = join(data, 'adapter');

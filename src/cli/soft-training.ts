@@ -14,6 +14,7 @@ import {
   type TrainProgress,
 } from '../soft/index.js';
 import { choice, numberOption, refuseIgnored, seedOption } from './options.js';
+import { lockOutputFolder, outputLockName, type OutputLock } from './output-lock.js';
 
 /** The fields of the examples. */
 export const fieldArgs = {
@@ -191,7 +192,8 @@ export function checkOutputFolder(out: string): void {
       // a --like version's adapter, the start of a multitask transfer (like-version.ts)
       !/^like-[0-9a-f]{12}$/.test(name) &&
       !binaryOrLeftover.test(name) &&
-      !name.endsWith('.tmp'),
+      !name.endsWith('.tmp') &&
+      !name.startsWith(outputLockName),
   );
   // a finished run whose checkpoint was deleted: its adapter is registered as it is, not trained again
   const finished = others.includes('adapter_config.json');
@@ -205,6 +207,19 @@ export function checkOutputFolder(out: string): void {
           : "Choose a new --out folder, or delete this one: training into it would mix its files with the new run's.",
       },
     );
+}
+
+/**
+ * Claims a training's --out folder for this process (released when it exits), waiting, with a line on
+ * stderr, while another run trains into it: a job submitted twice, or the command run in two terminals.
+ */
+export function claimOutputFolder(out: string): Promise<OutputLock> {
+  return lockOutputFolder(out, {
+    onWait: (holder, folder) =>
+      process.stderr.write(
+        `waiting: another run (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.since).toISOString()}) trains into ${folder}; this one goes on when it ends (Ctrl-C to stop waiting)\n`,
+      ),
+  });
 }
 
 /** --max-epochs, which needs whole epochs to grow and at least --epochs of them. */

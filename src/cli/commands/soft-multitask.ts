@@ -61,6 +61,7 @@ import {
   trainingArgs,
   trainingOptions,
   checkOutputFolder,
+  claimOutputFolder,
   checkRunOptions,
   growingEpochs,
   grownNote,
@@ -171,6 +172,8 @@ export default defineCommand({
     checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
     const trialSteps = searchSteps(args, written);
     checkOutputFolder(args.out);
+    await claimOutputFolder(args.out);
+    checkOutputFolder(args.out); // again, now it is ours: a run that held it may have finished it
     const fields = { input: args['input-field'], target: args['target-field'] };
     const initText = args['init-text'] ?? DEFAULT_INIT_TEXT;
 

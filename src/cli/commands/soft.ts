@@ -59,6 +59,7 @@ import {
   historyEntry,
   trainingOptions,
   checkOutputFolder,
+  claimOutputFolder,
   checkRunOptions,
   DEFAULT_INIT_TEXT,
   warnLargeBatch,
@@ -131,6 +132,9 @@ const train = defineCommand({
     checkRunOptions(requested, written);
     checkSearchOptions(given, written);
     const trialSteps = searchSteps(given, written);
+    checkOutputFolder(requested.out);
+    await claimOutputFolder(requested.out);
+    // looked at again now it is ours: a run that held it may have finished it meanwhile
     checkOutputFolder(requested.out);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
