@@ -6,16 +6,9 @@
 // mid-job, whose job BullMQ hands on after its lease, so the next worker takes the folder over then).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import {
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { makeDirectory } from '../engine/index.js';
 
 /** The claim's file name (checkOutputFolder lets it be). */
 export const outputLockName = '.promptune-lock';
@@ -44,7 +37,7 @@ export interface OutputLock {
 export async function lockOutputFolder(folder: string, options: OutputLockOptions = {}): Promise<OutputLock> {
   const staleMs = options.staleMs ?? 30_000;
   const path = join(folder, outputLockName);
-  mkdirSync(folder, { recursive: true });
+  makeDirectory(folder);
   const own: Holder = { host: hostname(), pid: process.pid, since: Date.now() };
   let told = false;
   for (;;) {
