@@ -228,6 +228,31 @@ describe('promptune generate', () => {
     expect([mistyped.status, mistyped.stderr]).toEqual([2, expect.stringContaining('Unknown command bais')]);
     expect(mistyped.stderr).toContain('hint: Did you mean bias? ');
   });
+
+  it('refuses a worker option it could not honour before it connects to anything', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-worker-'));
+    const worker = (...args: string[]) =>
+      spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'promptune.js'), 'worker', ...args], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, REDIS_URL: '' },
+        timeout: 20_000,
+      });
+    // BullMQ took a 0 s lease as a bug report (stalledInterval must be greater than 0)
+    expect(worker('--lease', '0s').stderr).toMatch(
+      /--lease 0s is shorter than 2 s[\s\S]*code: CLI_INVALID_OPTION/,
+    );
+    // --once drains the registry queue only: a BullMQ worker had run on past it
+    expect(worker('--redis', 'redis://127.0.0.1:1', '--once').stderr).toMatch(
+      /--once drains the registry queue[\s\S]*code: CLI_INVALID_OPTION/,
+    );
+    // not a Redis URL: at once, where ioredis had read it as a socket path for 10 s
+    const http = worker('--redis', 'http://127.0.0.1:1');
+    expect([http.status, http.stderr]).toEqual([
+      1,
+      expect.stringMatching(/is not a Redis URL[\s\S]*code: REDIS_BAD_URL/),
+    ]);
+  });
 });
 
 describe('promptune serve with a bad option', () => {

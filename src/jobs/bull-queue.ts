@@ -2,10 +2,18 @@
 // attempts and output, which the dashboard reads) and dispatched through BullMQ, whose workers may run
 // on any machine sharing the registry's Postgres and the job's folder. BullMQ holds a lock on a job
 // while its worker lives; a worker killed mid-job stops renewing it, and BullMQ's stalled-job check
-// hands the job to another worker, which resumes the command from its journals.
-import { Queue, Worker, type Job } from 'bullmq';
-import { ConflictError, redactedUrl, UnavailableError } from '../errors/index.js';
-import type { JobRecord, Registry } from '../registry/index.js';
+// hands the job to another worker, which resumes the command from its journals. A registry database
+// that is briefly unreachable is waited out (a job is neither started nor ended while it is away), and
+// a job its registry does not know (a worker on another registry) is left in the queue for the others.
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import {
+  ConflictError,
+  NotFoundError,
+  redactedUrl,
+  UnavailableError,
+  ValidationError,
+} from '../errors/index.js';
+import { isConnectionLost, type JobRecord, type Registry } from '../registry/index.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
 
@@ -13,7 +21,46 @@ import { workerName } from './registry-worker.js';
 export const bullQueueName = 'promptune-jobs';
 
 /** A Redis connection as BullMQ takes it: a URL, and no cap on retries of a command (BullMQ's advice for workers). */
-const connection = (url: string) => ({ url, maxRetriesPerRequest: null });
+const connection = (url: string) => ({ url: checkedRedisUrl(url), maxRetriesPerRequest: null });
+
+/**
+ * `url` if it is a Redis URL (redis:// or rediss://, with a whole-number database if any); anything else
+ * is refused now, where ioredis would read it as a socket path and wait for it.
+ */
+export function checkedRedisUrl(url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const database = parsed?.pathname.replace(/^\//, '') ?? '';
+  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || !/^\d*$/.test(database))
+    throw new ValidationError(`${redactedUrl(url)} is not a Redis URL`, {
+      code: 'REDIS_BAD_URL',
+      hint: 'Write redis://[user:password@]host:6379[/database number], or rediss:// for TLS (REDIS_URL or --redis).',
+    });
+  return url;
+}
+
+/** Between tries while the registry's database is unreachable: growing to 15 s. */
+const reachableRetryMs = (tries: number) => Math.min(15_000, 500 * 2 ** tries);
+
+/**
+ * `work`'s value once the registry's database answers: a lost connection is waited out (told to
+ * `onLost` once per outage), any other error thrown.
+ */
+async function whenReachable<T>(work: () => Promise<T>, onLost?: (error: unknown) => void): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      if (tries === 0) onLost?.(error);
+      await new Promise((resolve) => setTimeout(resolve, reachableRetryMs(tries)));
+    }
+  }
+}
 
 /** How long a submit waits for Redis to answer before it says so (BullMQ itself would wait forever). */
 const redisAnswerMs = 10_000;
@@ -82,7 +129,8 @@ export async function dispatchToBull(open: OpenQueue, job: JobRecord): Promise<v
         {
           jobId: job.id,
           attempts: job.maxAttempts,
-          backoff: { type: 'fixed', delay: 1000 },
+          // an attempt that crashed is tried again after 5 s, 10 s, 20 s: not all at once in a blip
+          backoff: { type: 'exponential', delay: 5000 },
           removeOnComplete: 1000,
           removeOnFail: 1000,
         },
@@ -116,6 +164,20 @@ export async function startBullWorker(
   const leaseMs = options.leaseMs ?? 30_000;
   const name = options.name ?? workerName();
   const abandon = new AbortController();
+  const lost = (error: unknown) =>
+    options.onError?.(
+      new UnavailableError(`the registry's database is unreachable (${message(error)}); waiting for it`, {
+        code: 'REGISTRY_UNAVAILABLE',
+        hint: 'Jobs under way go on; this worker starts and ends jobs once it answers again.',
+      }),
+    );
+  // the registry's answers this worker waits for through a lost connection: its jobs' ends are recorded
+  const jobs = {
+    heartbeat: registry.jobs.heartbeat.bind(registry.jobs), // a failed one is tried at the next beat
+    finish: (...finish: Parameters<Registry['jobs']['finish']>) =>
+      whenReachable(() => registry.jobs.finish(...finish), lost),
+    get: (id: string) => whenReachable(() => registry.jobs.get(id), lost),
+  };
   /**
    * The job marked running under this worker; undefined when it has ended (cancelled, done, out of
    * attempts). BullMQ may hand a dead worker's job over before the registry lease lapses: wait for it.
@@ -123,23 +185,44 @@ export async function startBullWorker(
   const held = async (id: string): Promise<JobRecord | undefined> => {
     for (;;) {
       try {
-        return await registry.jobs.start(id, name, leaseMs);
+        return await whenReachable(() => registry.jobs.start(id, name, leaseMs), lost);
       } catch (error) {
         if (!ConflictError.isInstance(error)) throw error;
         if (error.code === 'JOB_FINISHED') return undefined;
-        const holder = await registry.jobs.get(id);
+        const holder = await jobs.get(id);
         await new Promise((resolve) =>
           setTimeout(resolve, Math.max(100, (holder.leaseUntil ?? 0) - Date.now() + 100)),
         );
       }
     }
   };
+  const strangers = new Set<string>();
   const worker = new Worker(
     bullQueueName,
-    async (handed: Job<{ id: string }>) => {
-      const job = await held(handed.data.id);
+    async (handed: Job<{ id: string }>, token?: string) => {
+      let job: JobRecord | undefined;
+      try {
+        job = await held(handed.data.id);
+      } catch (error) {
+        if (!NotFoundError.isInstance(error)) throw error;
+        // submitted to another registry than this worker's: put back for its workers, no attempt spent
+        if (!strangers.has(handed.data.id)) {
+          strangers.add(handed.data.id);
+          options.onError?.(
+            new NotFoundError(
+              `job ${handed.data.id} is not in this worker's registry: it was submitted to another one`,
+              {
+                code: 'JOB_OTHER_REGISTRY',
+                hint: 'Run workers on the registry jobs are submitted to (the same DATABASE_URL, or --db); it is left in the queue for them.',
+              },
+            ),
+          );
+        }
+        await handed.moveToDelayed(Date.now() + 5000, token);
+        throw new DelayedError();
+      }
       if (!job) return 'ended';
-      const finished = await runJob(registry.jobs, job, name, {
+      const finished = await runJob(jobs, job, name, {
         ...options,
         leaseMs,
         signal: abandon.signal,
@@ -188,12 +271,14 @@ export async function startBullWorker(
     leaseMs,
   );
   reaper.unref();
-  // BullMQ gave up on it (its retries, or stalls, ran out): the registry must not show it running
+  // BullMQ gave up on it (its retries, or stalls, ran out): the registry must not show it running, so
+  // this is waited for through a lost connection too
   worker.on('failed', (job, error) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
-      void registry.jobs
-        .abandon(job.data.id, `the queue gave up on it: ${error.message}`)
-        .catch(options.onError);
+    if (job && !(error instanceof DelayedError) && job.attemptsMade >= (job.opts.attempts ?? 1))
+      void whenReachable(
+        () => registry.jobs.abandon(job.data.id, `the queue gave up on it: ${error.message}`),
+        lost,
+      ).catch(options.onError);
   });
   return {
     close: async (stopOptions: { abandon?: boolean } = {}) => {
@@ -204,4 +289,8 @@ export async function startBullWorker(
       await worker.close(stopOptions.abandon === true);
     },
   };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -32,7 +32,7 @@ export const promptuneCli = fileURLToPath(new URL('../../bin/promptune.js', impo
  * or failed (a command error is final; a crash, a signal, is retried while attempts remain).
  */
 export async function runJob(
-  store: JobStore,
+  store: Pick<JobStore, 'heartbeat' | 'finish' | 'get'>,
   job: JobRecord,
   worker: string,
   options: RunJobOptions = {},

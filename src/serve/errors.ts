@@ -21,6 +21,7 @@ import {
   type PromptuneErrorOptions,
 } from '../errors/index.js';
 import { unservableVersionCodes } from '../experiments/index.js';
+import { isConnectionLost } from '../registry/index.js';
 import type { ServiceEnv } from './service-env.js';
 
 const serviceMarker = Symbol.for('promptune.error.service-error');
@@ -71,29 +72,9 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [PromptuneError.isInstance, 400],
 ];
 
-/**
- * Connection failures of the registry's database (Postgres restarting or failing over, a connection
- * closed by the server): the service is briefly unavailable, not broken; the next query reconnects.
- */
-const databaseConnectionCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08006',
-  '08001',
-  '08003',
-]);
-
+/** The registry's database unreachable for now: the service is briefly unavailable, not broken. */
 function databaseUnavailable(error: unknown): UnavailableError | undefined {
-  if (PromptuneError.isInstance(error)) return undefined;
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
-  if (
-    (typeof code === 'string' && databaseConnectionCodes.has(code)) ||
-    (code === undefined && /^Connection terminated/.test(message))
-  )
+  if (isConnectionLost(error))
     return new UnavailableError('the registry database is unreachable for now', {
       code: 'REGISTRY_UNAVAILABLE',
       hint: 'Retry shortly: the service reconnects on its next query.',

@@ -3,12 +3,13 @@
 // the registry's own queue, or from BullMQ on Redis with --redis (or REDIS_URL). Workers on any number
 // of machines may share one registry (Postgres, with DATABASE_URL) and the jobs' folders.
 import { defineCommand } from 'citty';
-import { PromptuneError } from '../../errors/index.js';
+import { resolve } from 'node:path';
+import { PromptuneError, redactedUrl, ValidationError } from '../../errors/index.js';
 import { parseDuration } from '../../observe/index.js';
 import { RegistryJobWorker, startBullWorker, workerName } from '../../jobs/index.js';
 import type { JobRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
-import { registryOption, withRegistry } from '../registry-access.js';
+import { registryLocation, registryOption, withRegistry } from '../registry-access.js';
 
 export default defineCommand({
   meta: { name: 'worker', description: 'Run queued jobs (the registry queue, or BullMQ with --redis)' },
@@ -22,13 +23,29 @@ export default defineCommand({
       description:
         'How long a job stays this worker’s without a heartbeat (a dead worker’s job moves on after it)',
     },
-    once: { type: 'boolean', description: 'Run what is queued (registry queue) and exit' },
+    once: { type: 'boolean', description: 'Run what is queued (registry queue only) and exit' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
       const leaseMs = parseDuration(args.lease, '--lease');
+      // a lease shorter than a heartbeat or two would hand every job on while it runs
+      if (leaseMs < 2000)
+        throw new ValidationError(`--lease ${args.lease} is shorter than 2 s`, {
+          code: 'CLI_INVALID_OPTION',
+          hint: 'Give --lease 2s or more (default 30s): a job moves on to another worker when its lease lapses.',
+        });
       const concurrency = numberOption('concurrency', args.concurrency, { integer: true, min: 1, max: 64 })!;
       const redisUrl = args.redis ?? process.env.REDIS_URL;
+      if (args.once && redisUrl)
+        throw new ValidationError(
+          `--once drains the registry queue; a worker on BullMQ${args.redis ? '' : ' (REDIS_URL is set)'} runs until it is stopped`,
+          {
+            code: 'CLI_INVALID_OPTION',
+            hint: args.redis
+              ? 'Leave out --once (stop the worker with SIGINT or SIGTERM), or --redis to drain the registry queue.'
+              : 'Leave out --once, or unset REDIS_URL to drain the registry queue.',
+          },
+        );
       const name = workerName();
       const onFinished = (job: JobRecord) =>
         process.stdout.write(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}\n`);
@@ -54,8 +71,11 @@ export default defineCommand({
       const worker = redisUrl
         ? await startBullWorker(registry, redisUrl, { leaseMs, concurrency, name, onFinished, onError })
         : new RegistryJobWorker(registry, { leaseMs, concurrency, name, onFinished, onError }).start();
+      // the registry it records jobs in: a worker on another one than the submitters' would see none of theirs
+      const location = registryLocation(args.db);
+      const recorded = location.url ? redactedUrl(location.url) : resolve(location.path ?? args.db);
       process.stdout.write(
-        `worker ${name} taking jobs from ${redisUrl ? 'BullMQ on Redis' : 'the registry queue'}\n`,
+        `worker ${name} taking jobs from ${redisUrl ? `BullMQ on Redis ${redactedUrl(redisUrl)}` : 'the registry queue'}, registry ${recorded}\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -1,0 +1,104 @@
+// The BullMQ worker against a real Redis (Debian's redis-server) and a SQLite registry: a registry that
+// is unreachable when the worker is handed a job, or when it records the job's end, is waited out (the
+// job completes on its first attempt instead of BullMQ spending its attempts in a second); a job its
+// registry does not know (a worker on another registry) is left in the queue for the workers of the
+// registry it was submitted to, and said once.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it, vi } from 'vitest';
+import { describeRedis } from '../../test/redis.js';
+import { PromptuneError } from '../errors/index.js';
+import { JobStore, Registry, type JobRecord } from '../registry/index.js';
+import { checkedRedisUrl, dispatchToBull, openBullQueue, startBullWorker } from './bull-queue.js';
+
+const refused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+async function registryWithJob(redisUrl: string): Promise<{ registry: Registry; job: JobRecord }> {
+  const folder = mkdtempSync(join(tmpdir(), 'promptune-bull-'));
+  const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+  const job = await registry.jobs.submit({
+    kind: 'eval',
+    args: ['eval', '--help'], // exits 0 at once: the queue is what is tested
+    cwd: folder,
+    queue: 'redis',
+    maxAttempts: 3,
+    actor: 'test',
+  });
+  await dispatchToBull(await openBullQueue(redisUrl), job);
+  return { registry, job };
+}
+
+/** Resolves with the first job the worker finishes. */
+function finishing() {
+  let done: (job: JobRecord) => void = () => undefined;
+  const finished = new Promise<JobRecord>((resolve) => (done = resolve));
+  return { finished, onFinished: (job: JobRecord) => done(job) };
+}
+
+it('refuses what is not a Redis URL at once, naming it', () => {
+  expect(() => checkedRedisUrl('http://127.0.0.1:6379')).toThrow(/is not a Redis URL/);
+  expect(() => checkedRedisUrl('redis://127.0.0.1:6379/one')).toThrow(/is not a Redis URL/);
+  expect(checkedRedisUrl('rediss://user:secret@cache.internal:6380/2')).toBe(
+    'rediss://user:secret@cache.internal:6380/2',
+  );
+});
+
+describeRedis('the BullMQ worker', (redisUrl) => {
+  it('waits out a registry that is unreachable as it starts and ends a job: one attempt, recorded', async () => {
+    const { registry, job } = await registryWithJob(redisUrl());
+    // (registry.jobs is a store made at each use: its class is what is told to fail)
+    vi.spyOn(JobStore.prototype, 'start').mockRejectedValueOnce(refused()).mockRejectedValueOnce(refused());
+    vi.spyOn(JobStore.prototype, 'finish').mockRejectedValueOnce(refused());
+    const errors: unknown[] = [];
+    const { finished, onFinished } = finishing();
+    const worker = await startBullWorker(registry, redisUrl(), {
+      leaseMs: 5000,
+      onFinished,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      expect(await finished).toMatchObject({ id: job.id, status: 'completed', attempts: 1 });
+      expect(await registry.jobs.get(job.id)).toMatchObject({ status: 'completed', attempts: 1 });
+      const codes = errors.map((error) => (PromptuneError.isInstance(error) ? error.code : String(error)));
+      // said once per outage (two here: as it started the job, as it ended it)
+      expect(codes).toEqual(['REGISTRY_UNAVAILABLE', 'REGISTRY_UNAVAILABLE']);
+    } finally {
+      vi.restoreAllMocks();
+      await worker.close();
+      await registry.close();
+    }
+  }, 60_000);
+
+  it("leaves a job of another registry in the queue for that registry's workers, spending no attempt", async () => {
+    const { registry, job } = await registryWithJob(redisUrl());
+    const other = await Registry.open({
+      path: join(mkdtempSync(join(tmpdir(), 'promptune-bull-')), 'r.sqlite'),
+    });
+    const errors: unknown[] = [];
+    const stranger = await startBullWorker(other, redisUrl(), {
+      leaseMs: 5000,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      for (let wait = 0; wait < 100 && errors.length === 0; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'JOB_OTHER_REGISTRY' });
+      expect((errors[0] as Error).message).toContain(job.id);
+      await stranger.close();
+      const { finished, onFinished } = finishing();
+      const owner = await startBullWorker(registry, redisUrl(), { leaseMs: 5000, onFinished });
+      try {
+        expect(await finished).toMatchObject({ id: job.id, status: 'completed', attempts: 1 });
+      } finally {
+        await owner.close();
+      }
+    } finally {
+      await stranger.close();
+      await other.close();
+      await registry.close();
+    }
+  }, 60_000);
+});
