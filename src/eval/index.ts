@@ -35,6 +35,7 @@ export {
   bootstrapInterval,
   mcnemarExact,
   pairedBootstrap,
+  pairedTest,
   percentile,
   mean,
   scoreInterval,

@@ -1,7 +1,7 @@
 // The score interval: Wilson's for proportions (values in {0, 1}), the bootstrap's for other scores;
 // McNemar's exact test against binomial tails computed exactly (Python's math.comb).
 import { describe, expect, it } from 'vitest';
-import { bootstrapInterval, mcnemarExact, scoreInterval } from './statistics.js';
+import { bootstrapInterval, mcnemarExact, pairedBootstrap, pairedTest, scoreInterval } from './statistics.js';
 
 describe('scoreInterval', () => {
   it("gives all right or all wrong a proportion's width, not a point", () => {
@@ -52,6 +52,14 @@ describe('mcnemarExact', () => {
     expect(mcnemarExact(...runs(60, 40))).toBeCloseTo(0.05688793364098079, 10);
     // far below any resampling's floor, without overflow
     expect(mcnemarExact(...runs(1500, 500)) / 1.474397522976895e-115).toBeCloseTo(1, 6);
+  });
+
+  it('is the paired test of right-or-wrong scores: 5 fixed and 0 broken of 96 is not significant', () => {
+    const [a, b] = runs(0, 5, 60, 31);
+    // the bootstrap called this significant (trial K's optimize "significant paired improvement")
+    expect(pairedBootstrap(a, b).pValue).toBeLessThan(0.05);
+    expect(pairedTest(a, b)).toMatchObject({ test: 'mcnemar-exact', pValue: 0.0625 });
+    expect(pairedTest([0.5, 1, 0], [1, 1, 0.5])).toMatchObject({ test: 'paired-bootstrap' });
   });
 
   it('is 1 when the runs never disagree, or disagree evenly', () => {

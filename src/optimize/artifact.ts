@@ -2,7 +2,7 @@
 // task spec, and making one from a finished run.
 import { z } from 'zod';
 import { readJsonFile, ValidationError } from '../errors/index.js';
-import { pairedBootstrap, mean } from '../eval/index.js';
+import { pairedTest, mean } from '../eval/index.js';
 import { type Task, taskSpec } from '../tasks/index.js';
 import type { PromptArtifact, RunSpend } from './types.js';
 
@@ -75,13 +75,16 @@ export function makeArtifact(
   };
 }
 
-/** Whether `candidate` beats `incumbent` on the same examples with a significant paired improvement. */
+/**
+ * Whether `candidate` beats `incumbent` on the same examples with a significant paired improvement
+ * (McNemar's exact test on right-or-wrong scores, the paired bootstrap otherwise).
+ */
 export function significantlyBetter(
   incumbent: number[],
   candidate: number[],
   seed: number,
   alpha = 0.05,
 ): boolean {
-  const test = pairedBootstrap(incumbent, candidate, { seed });
+  const test = pairedTest(incumbent, candidate, { seed });
   return test.difference > 0 && test.pValue < alpha;
 }

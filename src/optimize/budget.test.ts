@@ -63,8 +63,13 @@ describe('BudgetTracker', () => {
 
   it('knows when no candidate can be significantly better', () => {
     expect(noSignificantGainPossible([...Array(19).fill(1), 0], 0.05)).toBe(true); // one example to win
-    expect(noSignificantGainPossible([...Array(15).fill(1), 0, 0, 0, 0, 0], 0.05)).toBe(false);
+    // right or wrong: McNemar's exact test needs six fixed and none broken (2 / 2^6 = 0.031); five give 0.0625
+    expect(noSignificantGainPossible([...Array(15).fill(1), ...Array(5).fill(0)], 0.05)).toBe(true);
+    expect(noSignificantGainPossible([...Array(14).fill(1), ...Array(6).fill(0)], 0.05)).toBe(false);
     expect(noSignificantGainPossible(Array(20).fill(0), 0.05)).toBe(false);
+    // graded scores: the bootstrap's bound
+    expect(noSignificantGainPossible([...Array(19).fill(1), 0.5], 0.05)).toBe(true);
+    expect(noSignificantGainPossible([...Array(15).fill(1), ...Array(5).fill(0.5)], 0.05)).toBe(false);
   });
 });
 

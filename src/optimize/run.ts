@@ -102,13 +102,16 @@ function cachedJudge(judge: EvaluatedModel, cache: ScoringContext['cache']): Tex
 
 /**
  * Whether no candidate can be significantly better than `scores` on the same examples: even a candidate
- * perfect everywhere wins only where the incumbent is below 1, and the paired bootstrap's p-value is
- * then at least the chance that a resample draws none of those examples.
+ * perfect everywhere wins only where the incumbent is below 1. On right-or-wrong scores McNemar's
+ * exact p-value is then 2 / 2^improvable at best; otherwise the paired bootstrap's is at least the
+ * chance that a resample draws none of those examples.
  */
 export function noSignificantGainPossible(scores: number[], alpha: number): boolean {
   const n = scores.length;
   const improvable = scores.filter((score) => score < 1).length;
-  return n === 0 || ((n - improvable) / n) ** n >= alpha;
+  if (n === 0) return true;
+  if (scores.every((score) => score === 0 || score === 1)) return Math.min(1, 2 * 0.5 ** improvable) >= alpha;
+  return ((n - improvable) / n) ** n >= alpha;
 }
 
 /**

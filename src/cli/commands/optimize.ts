@@ -5,7 +5,7 @@
 import { defineCommand } from 'citty';
 import { InterruptedError, QualityGateError, ValidationError } from '../../errors/index.js';
 import { writeFileAtomically } from '../../engine/index.js';
-import { pairedBootstrap, readPrices, ResponseCache, scoreInterval } from '../../eval/index.js';
+import { pairedTest, readPrices, ResponseCache, scoreInterval } from '../../eval/index.js';
 import {
   estimateSpend,
   makeOptimizer,
@@ -78,7 +78,7 @@ export function optimizeSummary(
     interval: scoreInterval(details.final.scores),
     seedScore: artifact.scores.seed,
     seedInterval: scoreInterval(details.seed.scores),
-    improvement: pairedBootstrap(details.seed.scores, details.final.scores),
+    improvement: pairedTest(details.seed.scores, details.final.scores),
     n: artifact.scores.n,
     improved: details.improved,
     candidates: history.length - 1,
