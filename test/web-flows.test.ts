@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/index.js';
 import { browserAvailable, screenshot } from './browser.js';
 import {
   bin,
@@ -300,6 +301,38 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.goto(`${url}/#/jobs`);
     await page.getByTestId('jobs').getByText('completed').first().waitFor();
     await screenshot(page, 'jobs');
+    // a job on BullMQ whose worker went quiet 5 minutes ago: its run is shown from the job's record
+    // (noted as the command started it, before its output names it), and its status says how long
+    // no word came
+    const job = (await (
+      await fetch(`${url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { result: { runs: string[] } };
+    const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
+    try {
+      const quiet = await registry.jobs.submit({
+        kind: 'eval',
+        args: ['eval', '--task', spec, '--model', model, '--push'],
+        cwd,
+        queue: 'redis',
+        maxAttempts: 3,
+        actor: 'e2e',
+      });
+      await registry.jobs.start(quiet.id, 'gone-worker', 600_000, Date.now() - 300_000);
+      await registry.jobs.noteRun(quiet.id, job.result.runs[0]);
+      await page.goto(`${url}/#/jobs/${quiet.id}`);
+      await page.getByTestId('job-runs').getByRole('link', { name: job.result.runs[0] }).waitFor();
+      expect(await page.getByRole('heading', { name: quiet.id }).innerText()).toMatch(
+        /running\s*last heard 5 min ago/,
+      );
+      await screenshot(page, 'job-quiet');
+      await page.goto(`${url}/#/jobs`);
+      await page
+        .getByTestId('jobs')
+        .getByText(/last heard 5 min ago/)
+        .waitFor();
+    } finally {
+      await registry.close();
+    }
   });
 
   it('shows an experiment on the real model: its arms, the always-valid tests, the test over time and its steps', async () => {

@@ -11,6 +11,28 @@ import { useApi } from '../use-api';
 import { Progress } from './runs';
 
 const statuses = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+
+/**
+ * A running job not heard from for a minute (its worker's heartbeat is every second): its worker may be
+ * dead, until its lease lapses and another takes it or the job is ended.
+ */
+const silentMs = 60_000;
+
+/** The job's status, and for a running job whose worker has gone quiet, for how long. */
+function JobStatus({ job }: { job: Job }) {
+  const quiet =
+    job.status === 'running' && job.heartbeatAt !== null && Date.now() - job.heartbeatAt > silentMs;
+  return (
+    <>
+      <Status value={job.status} />
+      {quiet && (
+        <span className="tag tag-warn" title="its worker may be dead: the job moves on when its lease lapses">
+          last heard {ago(job.heartbeatAt!)}
+        </span>
+      )}
+    </>
+  );
+}
 const took = (job: Job) =>
   job.startedAt === null
     ? '–'
@@ -67,8 +89,8 @@ export function JobsPage({ query: route }: { query: URLSearchParams }) {
                   <a href={href(['jobs', job.id])}>{job.id}</a>
                 </td>
                 <td>{job.kind}</td>
-                <td>
-                  <Status value={job.status} />
+                <td className="nowrap">
+                  <JobStatus job={job} />
                 </td>
                 <td className="number">
                   {job.attempts}/{job.maxAttempts}
@@ -116,9 +138,12 @@ export function JobPage({ id }: { id: string }) {
   if (!job.data) return <Loading />;
   const current = job.data;
   const live = current.status === 'queued' || current.status === 'running';
-  // the runs the command recorded (with --push), as its output names them
+  // the runs the command recorded (with --push): noted as they start, or named in its output
   const runs = [
-    ...new Set([...current.log.matchAll(/recorded as run (run-[0-9a-f-]+)/g)].map((match) => match[1])),
+    ...new Set([
+      ...(current.result?.runs ?? []),
+      ...[...current.log.matchAll(/recorded as run (run-[0-9a-f-]+)/g)].map((match) => match[1]),
+    ]),
   ];
   const cancel = async () => {
     setError(undefined);
@@ -132,7 +157,7 @@ export function JobPage({ id }: { id: string }) {
   return (
     <>
       <h1>
-        {current.id} <Status value={current.status} />
+        {current.id} <JobStatus job={current} />
       </h1>
       <p>
         <code>promptune {current.args.join(' ')}</code>
