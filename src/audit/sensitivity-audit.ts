@@ -5,7 +5,7 @@
 // spread over all of them and per family (spread-statistics.ts), worst first. A soft prompt has no
 // template to vary: `promptVariants: false` scores input noise only.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { bootstrapInterval, mean } from '../eval/index.js';
+import { mean, scoreInterval } from '../eval/index.js';
 import { exampleId, type Example, type Task } from '../tasks/index.js';
 import { promptScorer, type AuditRunOptions } from './audit-runs.js';
 import { noiseKinds, noisyFields, type NoiseKind } from './input-noise.js';
@@ -138,7 +138,8 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
     family: planned.family,
     name: planned.name,
     score: mean(scores[index]),
-    interval: bootstrapInterval(scores[index], { seed: seed + index, resamples: options.resamples ?? 1000 }),
+    // Wilson's on right-or-wrong scores: 0 of 40 is [0, 0.088], where the bootstrap said [0, 0]
+    interval: scoreInterval(scores[index], { seed: seed + index, resamples: options.resamples ?? 1000 }),
     drop: originalScore === 0 ? null : (originalScore - mean(scores[index])) / originalScore,
     ...(planned.template !== undefined && { template: planned.template }),
   }));
