@@ -32,6 +32,25 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe('evaluation harness', () => {
+  it('names the line of an example the model cannot take (longer than its context)', async () => {
+    const long = {
+      ...examples[2],
+      line: 17,
+      fields: { ...examples[2].fields, input: 'once upon a time '.repeat(2000) },
+    };
+    const failed = await evaluate({
+      task,
+      split: 'dev',
+      examples: [examples[0], long],
+      model: local,
+      stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-eval-')),
+      concurrency: 1,
+    }).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: 'CONTEXT_OVERFLOW' });
+    expect((failed as Error).message).toMatch(/^dev example at line 17: prompt \d+ has \d+ tokens/);
+    expect((failed as PromptuneError).hint).toContain('Or take that example out of the dev file.');
+  });
+
   it('takes a bare AI SDK model, named by its provider and id, and refuses what is not a v3 model', async () => {
     const named = await evaluate({ task, split: 'dev', examples, model: local, stateDirectory: state });
     const bare = await evaluate({ task, split: 'dev', examples, model: local.model, stateDirectory: state });

@@ -331,7 +331,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
         await runJob(job);
       } catch (error) {
         failed = true;
-        throw error;
+        throw atExample(error, options.split, job.example.line);
       }
       options.onProgress?.(++done, jobs.length);
     }
@@ -419,4 +419,17 @@ function judgeSpend(
 function guardFingerprints(guarding: { guards?: { input: GuardedValidator[]; output: GuardedValidator[] } }) {
   const all = [...(guarding.guards?.input ?? []), ...(guarding.guards?.output ?? [])];
   return all.flatMap(({ validator }) => (validator.fingerprint ? [validator.fingerprint] : []));
+}
+
+/**
+ * An example's input the model refused (too long for its context, say), named by its line in the split:
+ * the engine's message counts prompts within its batch, which no file has. Other failures are as thrown.
+ */
+function atExample(error: unknown, split: string, line: number): unknown {
+  if (!ValidationError.isInstance(error)) return error;
+  return new ValidationError(`${split} example at line ${line}: ${error.message}`, {
+    code: error.code,
+    hint: `${error.hint ? `${error.hint} ` : ''}Or take that example out of the ${split} file.`,
+    cause: error,
+  });
 }
