@@ -273,6 +273,42 @@ describe('promptune audit', () => {
     expect(greedy.passK[2].passAll.value).toBe(greedy.passK[0].passAll.value);
   });
 
+  it('stops at Ctrl-C after the calls under way, records the run as stopped, and a rerun resumes', async () => {
+    const { spawn } = await import('node:child_process');
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
+    const args = [
+      'audit',
+      'bias',
+      '--task',
+      gender,
+      '--model',
+      model,
+      '--split',
+      'test',
+      '--push',
+      '--concurrency',
+      '1',
+    ];
+    const child = spawn(process.execPath, [bin, ...args], { cwd });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('close', (_, signal) => resolve(signal)),
+    );
+    while (!/ [1-9]\d*\/\d+ /.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    // it ends by the signal (a shell sees Ctrl-C), saying what it kept
+    expect(await closed).toBe('SIGINT');
+    expect(stderr).toContain('SIGINT: stopping the audit after the calls under way, keeping their answers');
+    expect(stderr).toContain('code: EVAL_INTERRUPTED');
+    const listed = run(cwd, 'runs', 'ls', '--kind', 'audit', '--json');
+    expect(JSON.parse(listed.stdout.trim())).toMatchObject({ status: 'cancelled' });
+    // the answers journaled: the same command finishes from them
+    const again = run(cwd, ...args, '--json');
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).audited).toBe(256);
+  }, 120_000);
+
   it('audits with the sets named, repeated or separated by commas', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-audit-cli-'));
     const groups = (...sets: string[]) =>

@@ -15,6 +15,7 @@ import {
 import { callArgs, callOptions } from './call-options.js';
 import { choice, numberOption, seedOption } from './options.js';
 import { progressBar } from './progress.js';
+import { stopOnSignals } from './stop-signals.js';
 import { registryOption } from './registry-access.js';
 import { recordRun, splitDatasetIds } from './run-recorder.js';
 import { checkOutputFile } from './output-file.js';
@@ -51,6 +52,8 @@ export interface AuditInput {
   seed: number;
   concurrency: number;
   timeoutMs: number;
+  /** Aborted by Ctrl-C or SIGTERM: the evaluation stops after the calls under way, journaling them. */
+  signal: AbortSignal;
   onProgress: (done: number, total: number) => void;
 }
 
@@ -121,6 +124,8 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
       })
     : undefined;
   const bar = progressBar(`${kind.name} audit of ${task.spec.name} on ${model.name}`);
+  // Ctrl-C: the answers under way are journaled, the run is recorded as stopped, and a rerun resumes
+  const stopping = stopOnSignals('the audit after the calls under way, keeping their answers');
   try {
     const result = await kind.run({
       task,
@@ -132,12 +137,14 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
       seed,
       concurrency,
       timeoutMs,
+      signal: stopping.signal,
       onProgress: (done, total) => {
         bar.update(done, total);
         recording?.progress(done, total);
       },
     });
     bar.finish();
+    stopping.dispose();
     if (recording) {
       if (kind.entries) recording.add(kind.entries(result));
       // the subject's description too, so `runs report` renders the page --report writes
@@ -152,6 +159,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
     await recording?.fail(error).catch(() => undefined);
     throw error;
   } finally {
+    stopping.dispose();
     cache?.close();
   }
 }
