@@ -5,6 +5,7 @@
 // spread over all of them and per family (spread-statistics.ts), worst first. A soft prompt has no
 // template to vary: `promptVariants: false` scores input noise only.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { ValidationError } from '../errors/index.js';
 import { mean, scoreInterval } from '../eval/index.js';
 import { exampleId, type Example, type Task } from '../tasks/index.js';
 import { promptScorer, type AuditRunOptions } from './audit-runs.js';
@@ -130,6 +131,18 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
       examples: noisy(kind),
     })),
   ];
+  // the original alone has no spread: a "0.000" over one prompt would read as a robust one
+  if (plan.length === 1)
+    throw new ValidationError(
+      `nothing to vary: no format, demo order, paraphrase or noise variant of ${task.spec.name}'s prompt`,
+      {
+        code: 'AUDIT_NOTHING_TO_VARY',
+        hint:
+          options.promptVariants === false
+            ? 'An adapter is audited on input noise: leave out --noise none, or give the kinds (--noise typos,filler).'
+            : 'Give --formats N, --demo-orders N (with two or more demos), --teacher with --paraphrases, or --noise kinds.',
+      },
+    );
   const scorer = promptScorer(options, plan.length * examples.length);
   const scores: number[][] = [];
   for (const planned of plan) scores.push(await scorer.score(planned.task, planned.examples));

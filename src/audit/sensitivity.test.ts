@@ -131,6 +131,22 @@ describe('scoreSpread', () => {
 });
 
 describe('sensitivityAudit', () => {
+  it('refuses to audit a prompt with nothing to vary (one prompt has no spread)', async () => {
+    const task = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
+    const model = new ScriptedModel('any', () => ' Tom');
+    await expect(
+      sensitivityAudit({
+        task,
+        split: 'dev',
+        examples: loadSplit(task, 'dev').slice(0, 4),
+        model: { name: 'scripted', provider: 'scripted', modelId: 'any', model },
+        formats: 0,
+        noise: [],
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-sensitivity-')),
+      }),
+    ).rejects.toMatchObject({ code: 'AUDIT_NOTHING_TO_VARY' });
+  });
+
   it('finds the spread of a model that answers only under the original format', async () => {
     const task = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
     const examples = loadSplit(task, 'dev').slice(0, 40);
