@@ -207,6 +207,11 @@ describe('promptune generate', () => {
     }
     const other = promptune('job', 'submit', '--db', db, '--', 'generate', '--model', 'x');
     expect(other.stderr).toContain('error: a job cannot run "generate"\n');
+    // the command written without the -- that sets it apart: told where to put it
+    const undashed = promptune('job', 'submit', '--db', db, 'eval', '--task', 'task.yaml');
+    expect(undashed.stderr).toContain(
+      `hint: Put the job's command after --: promptune job submit --db ${db} -- eval --task task.yaml. `,
+    );
     expect(promptune('job', 'ls', '--db', db).stdout).toMatch(/^no jobs/);
   });
 

@@ -96,7 +96,10 @@ export interface CommandLineProblem {
 export async function commandLineProblem(rawArgs: string[]): Promise<CommandLineProblem | undefined> {
   const own = await ownProblem(rawArgs);
   const dashes = rawArgs.indexOf('--');
-  if (own || rawArgs[0] !== 'job' || !['submit', 'run'].includes(rawArgs[1]) || dashes < 0) return own;
+  const jobLine = rawArgs[0] === 'job' && ['submit', 'run'].includes(rawArgs[1]);
+  // `job submit eval --task …`: the job's command was written without the -- that sets it apart
+  if (own && jobLine && dashes < 0) return undashedJob(own, rawArgs);
+  if (own || !jobLine || dashes < 0) return own;
   const job = rawArgs.slice(dashes + 1);
   const known = job[0] && (await subCommandsOf(main as CommandDef))[job[0]];
   // a required option is checked for the commands a job may run (the rest are refused as such after)
@@ -115,6 +118,18 @@ export async function commandLineProblem(rawArgs: string[]): Promise<CommandLine
     see: problem.see ?? 'options',
     usageOf: words,
   };
+}
+
+/** A job's command written without the -- that sets it apart: where to put it, when a job command is there. */
+async function undashedJob(own: CommandLineProblem, rawArgs: string[]): Promise<CommandLineProblem> {
+  // loaded on this path only: the jobs layer (BullMQ) costs every other command line 0.4 s at start
+  const { jobCommands } = await import('../jobs/index.js');
+  const at = rawArgs.findIndex(
+    (arg, index) => index >= 2 && jobCommands.some((command) => command.split(' ')[0] === arg),
+  );
+  if (at < 0) return own;
+  const written = [...rawArgs.slice(0, at), '--', ...rawArgs.slice(at)].join(' ');
+  return { ...own, hint: `Put the job's command after --: promptune ${written}. `, see: 'usage' };
 }
 
 /** Whether a job may run `args` (job submit refuses the rest with JOB_BAD_COMMAND). */
