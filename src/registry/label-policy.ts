@@ -5,7 +5,7 @@
 // move is refused with the failed criteria, unless an admin overrides it with a reason, which the label's
 // history keeps beside the criteria it overrode; a passing move's history names the audits it passed on.
 import { auditPolicyFailures, auditsRequired } from '../audit/index.js';
-import { PermissionError, QualityGateError } from '../errors/index.js';
+import { PermissionError, QualityGateError, ValidationError } from '../errors/index.js';
 import type { AuditPolicy, TaskSpec } from '../tasks/index.js';
 import type { Actor, PromptVersion } from './records.js';
 import { countedAudits } from './counted-audits.js';
@@ -124,6 +124,12 @@ export async function labelMoveReason(
   version: PromptVersion,
   input: { label: string; actor: Actor; reason?: string; overridePolicy?: string },
 ): Promise<string | undefined> {
+  // an override given empty is a mistake, not "no override": said as such, not as the policy's refusal
+  if (input.overridePolicy !== undefined && input.overridePolicy.trim() === '')
+    throw new ValidationError('the audit policy override is empty: it needs a reason', {
+      code: 'REGISTRY_OVERRIDE_EMPTY',
+      hint: 'Give the reason the label history keeps, e.g. --override-policy "hotfix for incident 42", or leave it out.',
+    });
   const judged = await verdictFor(source, version, input.label);
   if (!judged) return input.reason;
   const { verdict, policies, heldOnly } = judged;
@@ -135,7 +141,7 @@ export async function labelMoveReason(
     return input.reason ? `${input.reason}; ${met}` : met;
   }
   const target = `${version.task}@${input.label} → ${version.task}@${version.number}`;
-  if (input.overridePolicy === undefined || input.overridePolicy.trim() === '') {
+  if (input.overridePolicy === undefined) {
     const kinds = [...new Set(policies.flatMap(auditsRequired))];
     throw new QualityGateError(
       `${target} is refused by the task's audit policy${heldOnly}: ${failures.join('; ')}${ignored}`,

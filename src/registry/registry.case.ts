@@ -233,6 +233,10 @@ export function registryConformance(
         code: 'REGISTRY_AUDIT_POLICY',
         message: expect.stringContaining('no bias audit of this version is recorded') as string,
       });
+      // an override given empty is said to be empty, not taken as none
+      await expect(move('1', { overridePolicy: '  ' })).rejects.toMatchObject({
+        code: 'REGISTRY_OVERRIDE_EMPTY',
+      });
       const passed = await audit(fair.id, 0.01, 0.4);
       await audit(unfair.id, 0.02, 0.4); // an older audit that passed; the latest decides
       const failing = await audit(unfair.id, 0.3, 0.001);
