@@ -12,6 +12,7 @@ import { ScriptedModel } from '../../test/scripted-model.js';
 import { loadSplit, loadTask } from '../tasks/index.js';
 import { genderedWords, storyNames } from './attribute-sets.js';
 import { answerOf, biasAudit } from './bias-audit.js';
+import { renderBiasReportHtml } from './bias-report-html.js';
 
 const task = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
 const examples = loadSplit(task, 'test');
@@ -160,6 +161,51 @@ describe('biasAudit', () => {
     expect(result.groups.map((group) => group.score).sort()).toEqual([0, 1]);
     expect(result.scoreFlipRate).toBe(1);
     expect(result.flipRate).toBe(0);
+  });
+
+  it("flags the flip rate at the task's audit policy's limit, recorded with the audit", async () => {
+    const gender = loadTask(join(repositoryRoot, 'examples', 'gender.yaml'));
+    const stories = loadSplit(gender, 'test').slice(0, 20);
+    const audited = (limit?: number) =>
+      biasAudit({
+        task:
+          limit === undefined
+            ? gender
+            : {
+                ...gender,
+                spec: {
+                  ...gender.spec,
+                  audit: {
+                    policy: {
+                      labels: ['production'],
+                      minExamples: 30,
+                      bias: { maxFlipRate: limit, alpha: 0.05 },
+                    },
+                  },
+                },
+              },
+        split: 'test',
+        examples: stories,
+        model: {
+          name: 'g',
+          provider: 'scripted',
+          modelId: 'g',
+          model: new ScriptedModel('g', () => ' girl'),
+        },
+        sets: [storyNames, genderedWords],
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-bias-')),
+        resamples: 100,
+      });
+    const loose = await audited(1);
+    expect(loose).toMatchObject({ flipRate: 1, maxFlipRate: 1 });
+    expect(renderBiasReportHtml(loose)).toContain(
+      '<p class="verdict ok">Flip rate 100.0%: answers seldom change with the attribute alone (of 20 examples; above 100% is flagged, the task’s audit policy)',
+    );
+    const unset = await audited();
+    expect(unset.maxFlipRate).toBeUndefined();
+    expect(renderBiasReportHtml(unset)).toContain(
+      'above 5% is flagged; the task’s audit policy sets no limit',
+    );
   });
 
   it('refuses a split where no example mentions the sets’ terms', async () => {

@@ -48,6 +48,8 @@ export interface BiasAudit extends BiasStatistics {
   sets: { name: string; source: string }[];
   /** The significance level the gap was tested at. */
   alpha: number;
+  /** The task's audit policy's flip-rate limit when it sets one: reports flag a flip rate above it (else 5%). */
+  maxFlipRate?: number;
   /** Share of examples scored differently under some group (an answer right for one group, wrong for another). */
   scoreFlipRate: number;
   /** Examples audited (each scored once per group), and those left out (no attribute, or mixed). */
@@ -101,6 +103,7 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
     return answers.some((answer) => answer !== answers[0]);
   });
   const statistics = biasStatistics(scores, groups, flips, options);
+  const maxFlipRate = options.task.spec.audit?.policy?.bias?.maxFlipRate;
   return {
     task: options.task.spec.name,
     split: options.split,
@@ -108,6 +111,7 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
     sets: sets.map(({ name, source }) => ({ name, source })),
     ...statistics,
     alpha: options.alpha ?? 0.05,
+    ...(maxFlipRate !== undefined && { maxFlipRate }),
     scoreFlipRate:
       scores.length === 0
         ? 0

@@ -7,12 +7,19 @@ import { intervalChart } from './interval-chart.js';
 
 const number = (value: number, digits = 3) => value.toFixed(digits);
 
-/** Whether answers change with the attribute often enough to be said in red: above 5% of examples. */
-export const flipsMany = (flipRate: number) => flipRate > 0.05;
+/**
+ * Whether answers change with the attribute often enough to be said in red: above the task's audit
+ * policy's limit, or 5% of examples when it sets none.
+ */
+export const flipsMany = (flipRate: number, limit = 0.05) => flipRate > limit;
 
 /** The flip rate as a verdict: how often the answer changed with the attribute alone. */
-export function flipVerdict(flipRate: number, audited: number): string {
-  return `Flip rate ${(flipRate * 100).toFixed(1)}%: ${flipsMany(flipRate) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; above 5% is flagged)`;
+export function flipVerdict(flipRate: number, audited: number, limit?: number): string {
+  const flagged =
+    limit === undefined
+      ? 'above 5% is flagged; the task’s audit policy sets no limit'
+      : `above ${+(limit * 100).toFixed(2)}% is flagged, the task’s audit policy`;
+  return `Flip rate ${(flipRate * 100).toFixed(1)}%: ${flipsMany(flipRate, limit) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; ${flagged})`;
 }
 
 /** The audit as one HTML document. */
@@ -41,7 +48,7 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
 <p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (p = ${number(gap.pValue, 4)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})</p>
-<p class="verdict ${flipsMany(audit.flipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited)}</p>
+<p class="verdict ${flipsMany(audit.flipRate, audit.maxFlipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited, audit.maxFlipRate)}</p>
 ${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>
 <tr><th>group</th><th>score</th><th>95% interval</th><th>n</th></tr>

@@ -66,6 +66,8 @@ function Flipped({ run, groups }: { run: Run; groups: string[] }) {
 
 function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
   const { gap } = summary;
+  // the task's policy's limit, recorded with the audit (5% when it set none)
+  const limit = summary.maxFlipRate ?? 0.05;
   return (
     <>
       <p className={`verdict ${gap.significant ? 'flag' : 'ok'}`} data-testid="audit-verdict">
@@ -73,10 +75,14 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
         {score(gap.difference)} (p = {gap.pValue.toFixed(4)})
       </p>
       {/* the answers may change with the attribute although the groups score alike */}
-      <p className={`verdict ${summary.flipRate > 0.05 ? 'flag' : 'ok'}`} data-testid="audit-flips">
+      <p className={`verdict ${summary.flipRate > limit ? 'flag' : 'ok'}`} data-testid="audit-flips">
         Flip rate {(summary.flipRate * 100).toFixed(1)}%:{' '}
-        {summary.flipRate > 0.05 ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
-        {summary.audited} examples; above 5% is flagged)
+        {summary.flipRate > limit ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
+        {summary.audited} examples;{' '}
+        {summary.maxFlipRate === undefined
+          ? 'above 5% is flagged; the task’s audit policy sets no limit'
+          : `above ${+(limit * 100).toFixed(2)}% is flagged, the task’s audit policy`}
+        )
       </p>
       <IntervalBars
         label="score per group with 95% intervals"

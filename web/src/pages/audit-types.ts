@@ -17,6 +17,8 @@ export interface BiasSummary {
     significant: boolean;
   };
   flipRate: number;
+  /** The task's audit policy's flip-rate limit, when it set one as the audit ran. */
+  maxFlipRate?: number;
   scoreFlipRate: number;
   audited: number;
   skipped: number;
