@@ -69,6 +69,18 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       expect(await code(registry.jobs.get('job-none'))).toBe('JOB_NOT_FOUND');
     });
 
+    it('counts jobs by status, and the running ones not heard from for a while', async () => {
+      const registry = await fresh();
+      const [quiet, live] = [await job(registry), await job(registry)];
+      await job(registry);
+      await registry.jobs.start(quiet.id, 'gone', 600_000, Date.now() - 120_000);
+      await registry.jobs.start(live.id, 'alive', 600_000);
+      expect(await registry.jobs.counts({ silentMs: 60_000 })).toEqual({
+        byStatus: { queued: 1, running: 2, completed: 0, failed: 0, cancelled: 0 },
+        silent: 1,
+      });
+    });
+
     it('cancels a queued job at once and a running one at its next heartbeat', async () => {
       const registry = await fresh();
       const queued = await job(registry);

@@ -344,6 +344,49 @@ export class JobStore {
   }
 
   /**
+   * How many jobs are in each status now, and how many running ones have not been heard from for
+   * `silentMs` (their worker's heartbeat is every second: a dead worker, before its lease lapses or, on
+   * a queue that never hands it on, for good). For /metrics, where an alert can watch them.
+   */
+  async counts(options: { silentMs: number; now?: number }): Promise<{
+    byStatus: Record<JobStatus, number>;
+    silent: number;
+  }> {
+    const now = options.now ?? Date.now();
+    const rows = await this.database
+      .selectFrom('jobs')
+      .select((select) => [
+        'status',
+        select.fn.countAll<number | string>().as('count'),
+        select.fn
+          .sum<number | string | null>(
+            select
+              .case()
+              .when('heartbeat_at', '<', now - options.silentMs)
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('silent'),
+      ])
+      .groupBy('status')
+      .execute();
+    const byStatus: Record<JobStatus, number> = {
+      queued: 0,
+      running: 0,
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+    };
+    let silent = 0;
+    for (const row of rows) {
+      byStatus[row.status as JobStatus] = Number(row.count);
+      if (row.status === 'running') silent = Number(row.silent ?? 0);
+    }
+    return { byStatus, silent };
+  }
+
+  /**
    * Ends every running job whose lease lapsed and which may not run again (its worker died holding its
    * last attempt, or a cancel was asked for), as a claim would end it on the way: a queue no worker
    * claims from (BullMQ workers only, a loop's own step jobs) leaves them `running` otherwise. A lease

@@ -77,6 +77,36 @@ export class ServiceMetrics {
     },
   });
 
+  private jobCounts: (() => Promise<{ byStatus: Record<string, number>; silent: number }>) | undefined;
+  readonly jobs = new Gauge({
+    name: 'promptune_jobs',
+    help: "Jobs in the registry by status now (read at each scrape; every replica reports the registry's)",
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.readJobCounts();
+      if (counts)
+        for (const [status, count] of Object.entries(counts.byStatus)) this.jobs.set({ status }, count);
+    },
+  });
+  readonly jobsSilent = new Gauge({
+    name: 'promptune_jobs_silent',
+    help: 'Running jobs not heard from for a minute (a dead worker: alert when it stays above 0)',
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.readJobCounts();
+      if (counts) this.jobsSilent.set(counts.silent);
+    },
+  });
+  /** One read of the registry per scrape for both job gauges; a failed read leaves their last values. */
+  private jobCountsRead:
+    Promise<{ byStatus: Record<string, number>; silent: number } | undefined> | undefined;
+  private readJobCounts() {
+    if (!this.jobCounts) return Promise.resolve(undefined);
+    this.jobCountsRead ??= this.jobCounts().catch(() => undefined);
+    return this.jobCountsRead;
+  }
+
   private traceCounts:
     (() => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>) | undefined;
   /** What the counter below has been told of each outcome so far: each scrape adds the difference. */
@@ -118,13 +148,22 @@ export class ServiceMetrics {
     this.traceCounts = counts;
   }
 
+  /** Reports the registry's jobs by status, and the silent running ones, with every scrape. */
+  watchJobs(counts: () => Promise<{ byStatus: Record<string, number>; silent: number }>): void {
+    this.jobCounts = counts;
+  }
+
   /** Reports the running experiments' treatment shares with every scrape. */
   watchExperiments(running: () => Promise<{ task: string; label: string; weight: number }[]>): void {
     this.runningExperiments = running;
   }
 
   /** The exposition text for GET /metrics. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.jobCountsRead = undefined; // the next scrape reads the registry again
+    }
   }
 }

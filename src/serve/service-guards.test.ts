@@ -244,6 +244,9 @@ describe('guards in the service', () => {
     expect(metrics).toContain('# TYPE promptune_traces_total counter');
     expect(metrics).toMatch(/promptune_traces_total\{outcome="written"\} [1-9]/);
     expect(metrics).toMatch(/promptune_traces_queued \d+/);
+    // the registry's jobs, for an alert on a stuck one
+    expect(metrics).toMatch(/promptune_jobs\{status="running"\} 0/);
+    expect(metrics).toMatch(/promptune_jobs_silent 0/);
   });
 
   it('records the verdicts of input guards when a version has no output guards', async () => {

@@ -198,6 +198,8 @@ export function createService(options: ServiceOptions): Service {
       () => [],
     ),
   );
+  // a running job silent for a minute: its worker's heartbeat is every second
+  metrics.watchJobs(() => registry.jobs.counts({ silentMs: 60_000 }));
   const evaluation =
     recorder && options.evaluation
       ? new OnlineEvaluation(registry.scores, options.evaluation.evaluators, {
