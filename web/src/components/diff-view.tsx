@@ -1,6 +1,7 @@
 // Two texts' word diff, removed words struck through in red and added ones in green; a text rewritten
 // rather than edited as the old one struck through whole, then the new one. A version diff goes section by
 // section (method, virtual tokens, …): a section only one version has is removed or added whole.
+import { pairSections } from '../section-pairs';
 import { isRewrite, wordDiff, type DiffPart } from '../word-diff';
 
 /** The parts of `before` → `after` as shown: a rewrite as all of one, then all of the other. */
@@ -49,11 +50,7 @@ export function SectionDiffView({
   before: [string, string][];
   after: [string, string][];
 }) {
-  const titles = [...new Set([...before, ...after].map(([title]) => title))];
-  const body = (sections: [string, string][], title: string) =>
-    sections.find(([each]) => each === title)?.[1];
-  const diffs = titles.map((title) => {
-    const [was, is] = [body(before, title), body(after, title)];
+  const diffs = pairSections(before, after).map(({ title, before: was, after: is }) => {
     const heading: DiffPart['kind'] = was === undefined ? 'added' : is === undefined ? 'removed' : 'same';
     return { title, heading, parts: shownParts(was ?? '', is ?? '') };
   });
