@@ -234,6 +234,32 @@ describe('promptune generate', () => {
     expect(mistyped.stderr).toContain('hint: Did you mean bias? ');
   });
 
+  it('says when a job asked to stop has a silent worker, which ends it only when its lease lapses', async () => {
+    const { Registry } = await import('../src/registry/index.js');
+    const db = join(mkdtempSync(join(tmpdir(), 'promptune-cancel-')), 'registry.sqlite');
+    const registry = await Registry.open({ path: db });
+    const input = {
+      kind: 'eval',
+      args: ['eval'],
+      cwd: tmpdir(),
+      queue: 'redis' as const,
+      maxAttempts: 3,
+      actor: 'x',
+    };
+    const [quiet, live] = [await registry.jobs.submit(input), await registry.jobs.submit(input)];
+    await registry.jobs.start(quiet.id, 'gone', 600_000, Date.now() - 120_000);
+    await registry.jobs.start(live.id, 'alive', 600_000);
+    await registry.close();
+    expect(promptune('job', 'cancel', live.id, '--db', db).stdout).toBe(
+      `asked ${live.id} to stop; its worker ends it within a second\n`,
+    );
+    expect(promptune('job', 'cancel', quiet.id, '--db', db).stdout).toMatch(
+      new RegExp(
+        `^asked ${quiet.id} to stop; its worker has not been heard from for 1[12]\\d s, so it ends when its lease lapses`,
+      ),
+    );
+  });
+
   it('refuses a worker option it could not honour before it connects to anything', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-worker-'));
     const worker = (...args: string[]) =>

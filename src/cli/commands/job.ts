@@ -168,10 +168,14 @@ const cancel = defineCommand({
     withRegistry(args, async (registry) => {
       const job = await registry.jobs.cancel(args.job);
       if (args.json) return print(JSON.stringify(job, null, 2));
+      // a worker heard from lately sees the request at its next heartbeat; a silent one may be dead
+      const silentFor = job.heartbeatAt === null ? 0 : Date.now() - job.heartbeatAt;
       print(
         job.status === 'cancelled'
           ? `cancelled ${job.id}`
-          : `asked ${job.id} to stop; its worker ends it within a second`,
+          : silentFor < 10_000
+            ? `asked ${job.id} to stop; its worker ends it within a second`
+            : `asked ${job.id} to stop; its worker has not been heard from for ${Math.round(silentFor / 1000)} s, so it ends when its lease lapses (${job.leaseUntil === null ? 'soon' : new Date(job.leaseUntil).toISOString()}) or the next claim or BullMQ worker sees it`,
       );
     }),
 });
