@@ -172,8 +172,6 @@ export default defineCommand({
     checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
     const trialSteps = searchSteps(args, written);
     checkOutputFolder(args.out);
-    await claimOutputFolder(args.out);
-    checkOutputFolder(args.out); // again, now it is ours: a run that held it may have finished it
     const fields = { input: args['input-field'], target: args['target-field'] };
     const initText = args['init-text'] ?? DEFAULT_INIT_TEXT;
 
@@ -263,6 +261,10 @@ export default defineCommand({
       args,
       folders.map((folder) => softTaskName({ data: folder })),
     );
+    // ours from here (a second run into it waits), once nothing refuses the run: the claim makes the
+    // folder; looked at again, as a run that held it may have finished it meanwhile
+    await claimOutputFolder(args.out);
+    checkOutputFolder(args.out);
     // --search: the shared prompt's init and the rate chosen on dev, each candidate trained in full (or
     // --search-steps long)
     let search: Awaited<ReturnType<typeof runSearch>> | undefined;

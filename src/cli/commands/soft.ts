@@ -133,9 +133,6 @@ const train = defineCommand({
     checkSearchOptions(given, written);
     const trialSteps = searchSteps(given, written);
     checkOutputFolder(requested.out);
-    await claimOutputFolder(requested.out);
-    // looked at again now it is ours: a run that held it may have finished it meanwhile
-    checkOutputFolder(requested.out);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
     // --like's version was trained on other weights: its shape applies (its widths are checked against
@@ -192,10 +189,14 @@ const train = defineCommand({
       devCandidates: labels ? labelCandidates(loaded, devData, labels) : undefined,
     };
     let search: Awaited<ReturnType<typeof searchStart>> | undefined;
+    warnLostAttempt(args.out);
+    // ours from here (a second run into it waits), once nothing refuses the run: the claim makes the
+    // folder; looked at again, as a run that held it may have finished it meanwhile
+    await claimOutputFolder(args.out);
+    checkOutputFolder(args.out);
     // small data: the start and rate chosen on dev unless the command line chose them, or a run that did
     // not search is there to resume
     const resumable = hasCheckpoint(args.out) && !existsSync(join(args.out, 'search'));
-    warnLostAttempt(args.out);
     const searching =
       args.search ||
       trialSteps !== undefined ||
