@@ -111,6 +111,29 @@ describe('the judge role', () => {
   });
 });
 
+describe('a finished run run again', () => {
+  const task = taskFromObject(
+    { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, generation: { maxTokens: 4 } },
+    'sums',
+  );
+  it('is a new run with a budget of its own when there is no cache to replay it from', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'promptune-nocache-'));
+    const student = new ScriptedLanguageModel();
+    const run = () =>
+      bootstrapOptimizer({ maxDemos: 2, candidates: 3 }).optimize(task, {
+        student: scripted(student),
+        train: examples,
+        dev: examples,
+        budget: { student: { calls: 3 * examples.length } },
+        stateDirectory: state,
+      });
+    const first = await run();
+    const second = await run(); // had spent the first run's calls as its own, and failed OPTIMIZE_BUDGET
+    expect(second.artifact.prompt).toEqual(first.artifact.prompt);
+    expect(second.details.earlier?.student.calls ?? 0).toBe(0);
+  });
+});
+
 describe('budgets across a kill and resume', () => {
   const task = taskFromObject(
     { name: 'sums', prompt: { template: 'Q: {{input}}\nAnswer:' }, generation: { maxTokens: 4 } },

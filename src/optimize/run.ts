@@ -133,6 +133,8 @@ export function spendJournalPath(task: Task, options: OptimizeOptions, name: str
     seed: options.seed ?? 0,
     alpha: options.alpha,
     patience: options.patience,
+    // the answers a rerun replays are this cache's: another cache file is another run
+    cache: options.cache?.path,
   });
   return join(
     options.stateDirectory ?? defaultStateDirectory,
@@ -222,9 +224,11 @@ export async function startRun(
     };
     const artifact = makeArtifact(task, name, seed, spend, final.prompt, baseline.scores, final.scores);
     artifact.optimizer.stopped = stopped;
-    // the journal is kept: the same command run again replays this run (its calls count as spent, so the
-    // budget holds over every run of the command and the rerun stops where this one did, with the same
-    // prompt, asking for nothing); a raised cap continues it, as after a kill
+    // with a cache file the journal is kept: the same command run again replays this run from it (its
+    // calls count as spent, so the budget holds over every run of the command and the rerun stops where
+    // this one did, with the same prompt, asking for nothing); a raised cap continues it, as after a
+    // kill. Without one nothing could be replayed: a rerun is a new run, with a budget of its own.
+    if (!options.cache || options.cache.path === ':memory:') journal.remove();
     return {
       artifact,
       history,
