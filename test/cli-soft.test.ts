@@ -264,6 +264,8 @@ describe('promptune soft', () => {
       if (/training (1\d|2\d)\/36/.test(chunk.toString())) child.kill('SIGKILL');
     });
     await closed;
+    // SIGKILL leaves its claim on --out: this host sees its process is gone and takes the folder at once
+    expect(existsSync(join(out, '.promptune-lock'))).toBe(true);
     const resumed = JSON.parse(
       promptune(
         'soft',
@@ -305,6 +307,8 @@ describe('promptune soft', () => {
     );
     expect([code, signal], stderr).toEqual([null, 'SIGINT']);
     expect(stderr).toContain('SIGINT: stopping training after the step under way and saving it');
+    // its claim on --out released although it ended by the signal (no 'exit' event then)
+    expect(existsSync(join(stopped, '.promptune-lock'))).toBe(false);
     // --json: the error is JSON too
     const { code: stoppedCode, message, hint } = jsonError(stderr);
     const at = Number(/^training stopped at step (\d+) of 36$/.exec(message)?.[1]);

@@ -5,6 +5,7 @@ import { renderUsage, runCommand, type CommandDef } from 'citty';
 import { commandLineProblem, main, resolveCommand, subCommandsOf } from './command-tree.js';
 import { InterruptedError, nearestName } from '../errors/index.js';
 import { asksForJson, exitStatus, reportError, writeFailure } from './report-error.js';
+import { releaseOutputLocks } from './output-lock.js';
 import { stoppingSignal } from './stop-signals.js';
 
 async function run(rawArgs: string[]): Promise<number> {
@@ -51,6 +52,7 @@ async function run(rawArgs: string[]): Promise<number> {
     // work a signal stopped (and saved) ends by that signal, as if it had not been caught
     const signal = stoppingSignal();
     if (signal && InterruptedError.isInstance(error)) {
+      releaseOutputLocks(); // an end by a signal fires no 'exit': the --out claims go now
       process.removeAllListeners(signal); // Node's default then ends the process, before kill returns
       process.kill(process.pid, signal);
     }

@@ -47,6 +47,9 @@ describe('lockOutputFolder', () => {
     (await lockOutputFolder(out)).release();
     const path = join(out, outputLockName);
     writeFileSync(path, JSON.stringify({ host: 'another-machine', pid: 1, since: 1 }));
+    // its worker is alive: it touches the claim (with its own clock, an hour behind: not read)
+    const behind = () => new Date(Date.now() - 3_600_000 + Math.random() * 1000);
+    const touching = setInterval(() => utimesSync(path, behind(), behind()), 50);
     const waits: string[] = [];
     let lock: Awaited<ReturnType<typeof lockOutputFolder>> | undefined;
     const claimed = lockOutputFolder(out, {
@@ -54,11 +57,10 @@ describe('lockOutputFolder', () => {
       pollMs: 20,
       onWait: (holder) => waits.push(holder.host),
     }).then((claim) => (lock = claim));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect([lock, waits]).toEqual([undefined, ['another-machine']]);
-    // its worker died: no more touches, and 300 ms later the claim is stale
-    const old = new Date(Date.now() - 1000);
-    utimesSync(path, old, old);
+    // its worker died: no more touches, and 300 ms later (by the waiter's clock) the claim is stale
+    clearInterval(touching);
     await claimed;
     expect(JSON.parse(readFileSync(path, 'utf8')).host).toBe(hostname());
     lock!.release();

@@ -2,11 +2,11 @@
 // command started in two terminals) would interleave their checkpoints and metrics and register a
 // mixture. The claim is a file in the folder naming its holder (host, pid, since), touched while the run
 // lives; a run that finds a live one waits, saying so, until it is released or goes stale: its holder's
-// process is gone (same host), or it has not been touched for `staleMs` (another host: a worker killed
-// mid-job, whose job BullMQ hands on after its lease, so the next worker takes the folder over then).
+// process is gone (same host), or, from another host, the file has not been touched for `staleMs` by
+// the waiter's own clock (a worker killed mid-job, whose job BullMQ hands on after its lease).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { makeDirectory } from '../engine/index.js';
 
@@ -20,43 +20,56 @@ type Holder = z.infer<typeof holderSchema>;
 export interface OutputLockOptions {
   /** Told once when the folder is held by another live run, before waiting for it. */
   onWait?: (holder: Holder, folder: string) => void;
-  /** A claim untouched this long is stale (default 30 s). */
+  /**
+   * Another host's claim untouched this long (by this process's clock) is stale (default 2 min: a
+   * long synchronous training step delays the touches, and a lease lapses before a job moves anyway).
+   */
   staleMs?: number;
-  /** How often the claim is touched (default a third of staleMs). */
+  /** How often the claim is touched (default 10 s). */
   touchMs?: number;
   /** How often a held claim is looked at again (default 1 s). */
   pollMs?: number;
 }
 
-/** The claim on a folder, released at release() or when the process exits. */
+/** The claim on a folder, released at release() or when the process ends (a signal's end too). */
 export interface OutputLock {
   release(): void;
 }
 
+/** This process's claims, released by releaseOutputLocks when it ends by a signal ('exit' never fires). */
+const held = new Set<() => void>();
+
+/** Releases every claim this process holds: main.ts calls it before it ends itself by a signal. */
+export function releaseOutputLocks(): void {
+  for (const release of [...held]) release();
+}
+
 /** Claims `folder` (made if missing) for this process, waiting while another live run holds it. */
 export async function lockOutputFolder(folder: string, options: OutputLockOptions = {}): Promise<OutputLock> {
-  const staleMs = options.staleMs ?? 30_000;
+  const staleMs = options.staleMs ?? 120_000;
   const path = join(folder, outputLockName);
   makeDirectory(folder);
   const own: Holder = { host: hostname(), pid: process.pid, since: Date.now() };
+  const ownText = JSON.stringify(own);
   let told = false;
+  // the claim as this process last saw it, and since when (its clock): another host's clock is not read
+  let seen: { text: string; mtimeMs: number; at: number } | undefined;
   for (;;) {
     try {
-      writeFileSync(path, JSON.stringify(own), { flag: 'wx' });
+      writeFileSync(path, ownText, { flag: 'wx' });
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = readHolder(path);
-    if (holder === 'gone') continue; // released between our try and the read
-    if (isStale(path, holder, staleMs)) {
-      // set aside, not deleted: of two runs that both found it stale, one renames it and one finds it gone
-      try {
-        renameSync(path, `${path}.stale-${process.pid}`);
-        unlinkSync(`${path}.stale-${process.pid}`);
-      } catch {
-        // another run took it over first: look again
-      }
+    const found = readClaim(path);
+    if (!found) continue; // released between our try and the read
+    if (!seen || seen.text !== found.text || seen.mtimeMs !== found.mtimeMs)
+      seen = { text: found.text, mtimeMs: found.mtimeMs, at: Date.now() };
+    const holder = found.holder;
+    const stale = holder?.host === hostname() ? !alive(holder.pid) : Date.now() - seen.at >= staleMs;
+    if (stale) {
+      takeOver(path, found.text);
+      seen = undefined;
       continue;
     }
     // an unreadable claim (being written) is waited for without a word: it is readable in a moment
@@ -66,62 +79,67 @@ export async function lockOutputFolder(folder: string, options: OutputLockOption
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
   }
-  const touch = setInterval(
-    () => {
-      const now = new Date();
-      try {
-        utimesSync(path, now, now);
-      } catch {
-        // the folder went away: the run's own writes will say so
-      }
-    },
-    options.touchMs ?? staleMs / 3,
-  );
+  const touch = setInterval(() => {
+    const now = new Date();
+    try {
+      utimesSync(path, now, now);
+    } catch {
+      // the folder went away: the run's own writes will say so
+    }
+  }, options.touchMs ?? 10_000);
   touch.unref();
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
     clearInterval(touch);
+    held.delete(release);
     process.removeListener('exit', release);
     // only our own claim: one taken over while this process stalled is the new holder's
-    const holder = readHolder(path);
-    if (
-      holder !== 'gone' &&
-      holder?.pid === own.pid &&
-      holder.host === own.host &&
-      holder.since === own.since
-    )
-      unlinkSync(path);
+    if (readClaim(path)?.text === ownText) unlinkSync(path);
   };
+  held.add(release);
   process.on('exit', release);
   return { release };
 }
 
-/** The claim's holder; undefined when the file is unreadable (a crash mid-write), 'gone' when there is none. */
-function readHolder(path: string): Holder | undefined | 'gone' {
+/**
+ * Sets aside the stale claim whose text was `stale`. Of two runs that judged it stale, one sets it
+ * aside and the other finds it gone; a run that set aside a claim made meanwhile (not the one it
+ * judged) puts it back.
+ */
+function takeOver(path: string, stale: string): void {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // another run took it over first: look again
+  }
+  if (readClaim(aside)?.text !== stale)
+    try {
+      linkSync(aside, path); // fails when a third run has claimed it since: that claim stands
+    } catch {
+      // looked at again by the caller
+    }
+  unlinkSync(aside);
+}
+
+/** The claim's text, its holder (undefined when unreadable: being written, or cut short), its mtime. */
+function readClaim(path: string): { text: string; holder: Holder | undefined; mtimeMs: number } | undefined {
   let text: string;
+  let mtimeMs: number;
   try {
     text = readFileSync(path, 'utf8');
+    mtimeMs = statSync(path).mtimeMs;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   try {
     const parsed = holderSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    return { text, holder: parsed.success ? parsed.data : undefined, mtimeMs };
   } catch {
-    return undefined;
-  }
-}
-
-/** Whether a claim is stale; an unreadable one (being written, or cut short by a crash) goes by its age. */
-function isStale(path: string, holder: Holder | undefined, staleMs: number): boolean {
-  if (holder?.host === hostname()) return !alive(holder.pid);
-  try {
-    return Date.now() - statSync(path).mtimeMs > staleMs;
-  } catch {
-    return false; // gone meanwhile: the next try creates it
+    return { text, holder: undefined, mtimeMs };
   }
 }
 

@@ -4,6 +4,8 @@
 // worker sees how the command ended.
 // Outside the span a command asks for, the signals keep Node's default: the process ends at once.
 
+import { releaseOutputLocks } from './output-lock.js';
+
 let received: NodeJS.Signals | undefined;
 
 /** The signal that asked the work to stop, if one did. */
@@ -25,6 +27,7 @@ export function stopOnSignals(stopping: string): { signal: AbortSignal; dispose(
   function onSignal(name: NodeJS.Signals) {
     if (received) {
       dispose();
+      releaseOutputLocks(); // ending by the signal fires no 'exit'
       process.kill(process.pid, name);
       return;
     }
