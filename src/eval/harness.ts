@@ -422,11 +422,12 @@ function guardFingerprints(guarding: { guards?: { input: GuardedValidator[]; out
 }
 
 /**
- * An example's input the model refused (too long for its context, say), named by its line in the split:
+ * An example's input the model refused (too long for its context), named by its line in the split:
  * the engine's message counts prompts within its batch, which no file has. Other failures are as thrown.
  */
 function atExample(error: unknown, split: string, line: number): unknown {
-  if (!ValidationError.isInstance(error)) return error;
+  // only what the example's own input caused: a missing price, say, is the run's, not a line's
+  if (!ValidationError.isInstance(error) || error.code !== 'CONTEXT_OVERFLOW') return error;
   return new ValidationError(`${split} example at line ${line}: ${error.message}`, {
     code: error.code,
     hint: `${error.hint ? `${error.hint} ` : ''}Or take that example out of the ${split} file.`,
