@@ -71,6 +71,27 @@ describeRedis('the BullMQ worker', (redisUrl) => {
     }
   }, 60_000);
 
+  it('takes a start whose answer the lost connection swallowed as started, not starting it again', async () => {
+    const { registry, job } = await registryWithJob(redisUrl());
+    const start = JobStore.prototype.start;
+    vi.spyOn(JobStore.prototype, 'start').mockImplementationOnce(async function (
+      this: JobStore,
+      ...args: Parameters<JobStore['start']>
+    ) {
+      await start.apply(this, args); // committed, then the connection drops before the answer
+      throw refused();
+    });
+    const { finished, onFinished } = finishing();
+    const worker = await startBullWorker(registry, redisUrl(), { leaseMs: 5000, onFinished });
+    try {
+      expect(await finished).toMatchObject({ id: job.id, status: 'completed', attempts: 1 });
+    } finally {
+      vi.restoreAllMocks();
+      await worker.close();
+      await registry.close();
+    }
+  }, 60_000);
+
   it("leaves a job of another registry in the queue for that registry's workers, spending no attempt", async () => {
     const { registry, job } = await registryWithJob(redisUrl());
     const other = await Registry.open({

@@ -179,13 +179,26 @@ export async function startBullWorker(
     get: (id: string) => whenReachable(() => registry.jobs.get(id), lost),
   };
   /**
+   * Starts the job's next attempt under this worker once: a start whose answer was lost with the
+   * connection may have been committed, so before trying again the job is read, and one this worker
+   * now holds one attempt further on is taken as started (not started again, which would spend another).
+   */
+  const startOnce = async (id: string): Promise<JobRecord> => {
+    const before = await jobs.get(id);
+    return whenReachable(async () => {
+      const now = await registry.jobs.get(id);
+      if (now.status === 'running' && now.worker === name && now.attempts === before.attempts + 1) return now;
+      return registry.jobs.start(id, name, leaseMs);
+    }, lost);
+  };
+  /**
    * The job marked running under this worker; undefined when it has ended (cancelled, done, out of
    * attempts). BullMQ may hand a dead worker's job over before the registry lease lapses: wait for it.
    */
   const held = async (id: string): Promise<JobRecord | undefined> => {
     for (;;) {
       try {
-        return await whenReachable(() => registry.jobs.start(id, name, leaseMs), lost);
+        return await startOnce(id);
       } catch (error) {
         if (!ConflictError.isInstance(error)) throw error;
         if (error.code === 'JOB_FINISHED') return undefined;
