@@ -112,6 +112,8 @@ describe('promptune eval', () => {
     expect(run(cwd, 'traces', 'show', 'nope').stderr).toContain('code: TRACE_NOT_FOUND');
     // a task never pushed still lists its traces; one nobody traced nor pushed is refused, not "none"
     expect(run(cwd, 'traces', 'ls', '--task', 'animal', '--json').stdout.trim().split('\n')).toHaveLength(6);
+    // and one whose other filters match nothing is "no traces", not an unknown task
+    expect(run(cwd, 'traces', 'ls', '--task', 'animal', '--error', 'any').stderr).toBe('no traces match\n');
     for (const command of ['traces ls', 'monitor --source eval'])
       expect(run(cwd, ...command.split(' '), '--task', 'anmal').stderr).toContain('code: TASK_NOT_FOUND');
     expect(traces[0]).toMatchObject({ version: null, label: null });

@@ -21,8 +21,8 @@ export async function versionFilter(
 }
 
 /**
- * Throws TASK_NOT_FOUND when a filter on `task` found nothing and the registry has no task of that
- * name (traces of a task never pushed, from `eval --trace`, still list: this runs only on nothing found).
+ * Throws TASK_NOT_FOUND when a filter on `task` found nothing and the registry has neither a task nor
+ * any trace of that name (a task never pushed, traced by `eval --trace`, is one).
  */
 export async function checkTaskFilter(
   registry: Registry,
@@ -32,6 +32,8 @@ export async function checkTaskFilter(
   if (task === undefined || found > 0) return;
   const names = await registry.taskNames();
   if (names.includes(task)) return;
+  // traced but never pushed (eval --trace): a task all the same, whatever else the filter asked
+  if ((await registry.traces.count({ task })) > 0) return;
   const nearest = nearestName(task, names);
   throw new NotFoundError(`there is no task named ${task}`, {
     code: 'TASK_NOT_FOUND',
