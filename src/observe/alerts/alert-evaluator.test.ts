@@ -305,13 +305,14 @@ describe('AlertEvaluator', () => {
       `  - { name: other, metric: requests, window: 1m, comparison: ">", threshold: 5 }\n`,
       store,
     );
-    // two intervals on, the old file's service may still be running (a rolling deploy): left to it
-    after.clock.now += 60_000;
+    // three intervals on, but under 10 minutes: the old file's service may still be running (a rolling
+    // deploy, whose interval this one does not know): left to it
+    after.clock.now += 90_000;
     await after.evaluator.evaluate();
     expect((await store.load()).map((status) => status.rule).sort()).toEqual(['errors', 'other', 'slow']);
     expect(after.delivered).toHaveLength(0);
-    // three intervals without an evaluation: nobody runs it any more
-    after.clock.now += 30_000;
+    // 10 minutes without an evaluation: nobody runs it any more
+    after.clock.now += 510_000;
     await after.evaluator.evaluate();
     expect((await store.load()).map((status) => status.rule)).toEqual(['other']);
     expect(after.delivered).toHaveLength(1);
@@ -334,9 +335,10 @@ describe('AlertEvaluator', () => {
     const old = setup(errorRule, store);
     const updated = setup(latencyRule, store);
     old.source.set('error_rate', 0.5, 20);
-    for (let minute = 0; minute < 10; minute++) {
+    // the old service evaluates every 5 minutes (its file's interval), the new one every minute
+    for (let minute = 0; minute < 30; minute++) {
       old.clock.now = updated.clock.now = start + minute * 60_000;
-      await old.evaluator.evaluate();
+      if (minute % 5 === 0) await old.evaluator.evaluate();
       await updated.evaluator.evaluate();
     }
     expect((await store.load()).find((status) => status.rule === 'errors')).toMatchObject({
