@@ -19,6 +19,7 @@ import { stopOnSignals } from './stop-signals.js';
 import { registryOption } from './registry-access.js';
 import { recordRun, splitDatasetIds } from './run-recorder.js';
 import { checkOutputFile } from './output-file.js';
+import { warnTargetsOutsideLabels } from './label-targets.js';
 
 /** Options every audit takes besides what it audits. */
 export const runArgs = {
@@ -98,6 +99,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
   kind.checkSubject?.(subject);
   const described = describeSubject(subject);
   const examples = loadSplit(task, split).slice(0, limit);
+  warnTargetsOutsideLabels(task, examples, split);
   const cache = args.cache ? new ResponseCache(args['cache-file']) : undefined;
   // the audit policy counts audits of registry versions only: one of a folder or a file is a record
   if (args.push && !subject.version && (kind.name === 'bias' || kind.name === 'sensitivity'))

@@ -37,7 +37,7 @@ export {
   type ExampleShape,
   type DatasetStats,
 } from './dataset.js';
-export { loadSplit, exampleShape, type SplitName } from './splits.js';
+export { loadSplit, exampleShape, targetsOutsideLabels, type SplitName } from './splits.js';
 export { renderPrompt, renderTemplate, templateVariables } from './template.js';
 export {
   createMetrics,

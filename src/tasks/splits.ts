@@ -32,3 +32,16 @@ export function loadSplit(task: Task, split: SplitName): Example[] {
     hint: `Add data.${split} to the task spec, or data.file with data.split ratios.`,
   });
 }
+
+/**
+ * The examples of a label task whose target is none of its labels (compared trimmed and in any case, as
+ * a label's metric would still miss them): they can never be answered right, so a split that has them
+ * is most likely another task's data or a typo. None for other kinds of output.
+ */
+export function targetsOutsideLabels(spec: TaskSpec, examples: Example[]): Example[] {
+  if (spec.output.kind !== 'label') return [];
+  const labels = new Set(spec.output.labels.map((label) => label.trim().toLowerCase()));
+  return examples.filter(
+    (example) => typeof example.target !== 'string' || !labels.has(example.target.trim().toLowerCase()),
+  );
+}

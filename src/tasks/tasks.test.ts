@@ -9,7 +9,7 @@ import { PromptuneError } from '../errors/index.js';
 import { datasetStats, findDuplicates, readExamples, seededSplit } from './dataset.js';
 import { loadTask } from './load-task.js';
 import { taskSchemaJson } from './schema.js';
-import { loadSplit } from './splits.js';
+import { loadSplit, targetsOutsideLabels } from './splits.js';
 import { renderPrompt } from './template.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'promptune-tasks-'));
@@ -181,5 +181,22 @@ describe('datasets', () => {
     ]);
     const stats = datasetStats(rows);
     expect(stats).toMatchObject({ size: 4, labels: { a: 3, b: 1 }, duplicates: 2, conflictingDuplicates: 1 });
+  });
+});
+
+describe('targetsOutsideLabels', () => {
+  it("finds a label task's targets that are none of its labels, trimmed and in any case", () => {
+    const gender = loadTask(join(repositoryRoot, 'examples', 'gender.yaml'));
+    const [girl, boy, other] = loadSplit(gender, 'dev');
+    const examples = [
+      girl,
+      { ...boy, target: 'BOY ' }, // a label all the same
+      { ...other, line: 3, target: ' dog' },
+      { ...other, line: 4, target: 1 },
+    ];
+    expect(targetsOutsideLabels(gender.spec, examples).map((example) => example.line)).toEqual([3, 4]);
+    // a text task has no labels to be outside of
+    const name = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
+    expect(targetsOutsideLabels(name.spec, examples)).toEqual([]);
   });
 });

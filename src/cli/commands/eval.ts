@@ -25,6 +25,7 @@ import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { checkOutputFile } from '../output-file.js';
+import { warnTargetsOutsideLabels } from '../label-targets.js';
 
 const dollars = (cost: number | undefined) => (cost === undefined ? 'unknown' : `$${cost.toFixed(4)}`);
 
@@ -120,6 +121,7 @@ export default defineCommand({
       );
     const task = subject?.task ?? specTask(args.task ?? missingTask());
     const examples = loadSplit(task, split).slice(0, limit);
+    warnTargetsOutsideLabels(task, examples, split);
     const model = subject?.model ?? (await resolveModel(args.model, { local }));
     const judgeModel = args.judge ? await resolveModel(args.judge, { local }) : undefined;
     const judge = judgeModel ? judgeGenerator(judgeModel) : undefined;

@@ -32,6 +32,7 @@ import { stopOnSignals } from '../stop-signals.js';
 import { pushArgs } from '../soft-push.js';
 import { checkOutputFile } from '../output-file.js';
 import { checkLabelBeforeTraining } from '../soft-push.js';
+import { warnTargetsOutsideLabels } from '../label-targets.js';
 
 /** Parses --budget "student.calls=200,teacher.dollars=0.5,total.tokens=1e6" into caps. */
 export function parseBudget(text: string | undefined): Budget {
@@ -218,6 +219,8 @@ export default defineCommand({
       0,
       numberOption('dev-limit', args['dev-limit'], { integer: true, min: 1 }),
     );
+    warnTargetsOutsideLabels(task, train, 'train');
+    warnTargetsOutsideLabels(task, dev, 'dev');
     const local = { hub: { onProgress: downloadProgress() } };
     const student = await resolveModel(args.model, { local });
     const teacher = args.teacher ? await resolveModel(args.teacher, { local }) : undefined;
