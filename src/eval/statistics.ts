@@ -18,11 +18,20 @@ export function percentile(values: number[], p: number): number | undefined {
   return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
+/** How a bootstrap resamples: its interval's level (0.95), resamples (2000) and seed (0). */
+export interface BootstrapOptions {
+  level?: number;
+  resamples?: number;
+  seed?: number;
+}
+
+/** Whether every value is 0 or 1: scores of right or wrong, a proportion's (none is not). */
+export function rightOrWrong(values: number[]): boolean {
+  return values.length > 0 && values.every((value) => value === 0 || value === 1);
+}
+
 /** Percentile bootstrap interval of the mean (default 95%, 2000 resamples, seed 0). */
-export function bootstrapInterval(
-  values: number[],
-  options: { level?: number; resamples?: number; seed?: number } = {},
-): [number, number] {
+export function bootstrapInterval(values: number[], options: BootstrapOptions = {}): [number, number] {
   if (values.length === 0) return [0, 0];
   const { level = 0.95, resamples = 2000, seed = 0 } = options;
   const random = seededRandom(seed);
@@ -44,8 +53,7 @@ export function scoreInterval(
   values: number[],
   bootstrap: { resamples?: number; seed?: number } = {},
 ): [number, number] {
-  if (values.length === 0 || values.some((value) => value !== 0 && value !== 1))
-    return bootstrapInterval(values, bootstrap);
+  if (!rightOrWrong(values)) return bootstrapInterval(values, bootstrap);
   const z = 1.959963984540054;
   const n = values.length;
   const proportion = mean(values);
@@ -56,16 +64,15 @@ export function scoreInterval(
   return [proportion === 0 ? 0 : centre - half, proportion === 1 ? 1 : centre + half];
 }
 
-/** Paired comparison of b against a on the same items: mean difference, its interval, and a two-sided p-value. */
-export function pairedBootstrap(
-  a: number[],
-  b: number[],
-  options: { level?: number; resamples?: number; seed?: number } = {},
-): {
+/** A paired comparison: the mean difference, its interval, and a two-sided p-value. */
+export interface PairedComparison {
   difference: number;
   interval: [number, number];
   pValue: number;
-} {
+}
+
+/** Paired comparison of b against a on the same items: mean difference, its interval, and a two-sided p-value. */
+export function pairedBootstrap(a: number[], b: number[], options: BootstrapOptions = {}): PairedComparison {
   const differences = a.map((value, i) => b[i] - value);
   const difference = mean(differences);
   const { resamples = 2000, seed = 0 } = options;
@@ -120,16 +127,10 @@ export function mcnemarExact(a: number[], b: number[]): number {
 export function pairedTest(
   a: number[],
   b: number[],
-  options: { level?: number; resamples?: number; seed?: number } = {},
-): {
-  difference: number;
-  interval: [number, number];
-  pValue: number;
-  test: 'mcnemar-exact' | 'paired-bootstrap';
-} {
+  options: BootstrapOptions = {},
+): PairedComparison & { test: 'mcnemar-exact' | 'paired-bootstrap' } {
   const bootstrap = pairedBootstrap(a, b, options);
-  const binary = [...a, ...b].every((score) => score === 0 || score === 1);
-  return binary
+  return rightOrWrong([...a, ...b])
     ? { ...bootstrap, pValue: mcnemarExact(a, b), test: 'mcnemar-exact' }
     : { ...bootstrap, test: 'paired-bootstrap' };
 }

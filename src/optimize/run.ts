@@ -12,6 +12,7 @@ import {
   requestKey,
   SpendJournal,
   mean,
+  rightOrWrong,
 } from '../eval/index.js';
 import { constrain, taskConstraint } from '../guard/index.js';
 import { LocalLanguageModel } from '../providers/index.js';
@@ -110,7 +111,7 @@ export function noSignificantGainPossible(scores: number[], alpha: number): bool
   const n = scores.length;
   const improvable = scores.filter((score) => score < 1).length;
   if (n === 0) return true;
-  if (scores.every((score) => score === 0 || score === 1)) return Math.min(1, 2 * 0.5 ** improvable) >= alpha;
+  if (rightOrWrong(scores)) return Math.min(1, 2 * 0.5 ** improvable) >= alpha;
   return ((n - improvable) / n) ** n >= alpha;
 }
 
