@@ -24,7 +24,6 @@ function inputText(trace: TraceRecord): string {
   return typeof input === 'string' ? input : JSON.stringify(input);
 }
 
-/** A trace's line; `numbers` holds the numbers of the versions met (a version without a label reads as task@2). */
 /** The columns of `traces ls`. */
 const header = [
   'at',
@@ -39,6 +38,7 @@ const header = [
   'output',
 ];
 
+/** A trace's cells; `numbers` holds the numbers of the versions met (a version without a label reads as task@2). */
 function cells(trace: TraceRecord, numbers: Map<string, number | undefined>): string[] {
   const outcome = trace.errorCode ?? trace.finishReason ?? '';
   const number = trace.version === null ? undefined : numbers.get(trace.version);

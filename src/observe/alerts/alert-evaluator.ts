@@ -3,9 +3,9 @@
 // notifying twice) and handing each firing or resolved event to `deliver`. Each evaluation starts from
 // the stored states and each move is conditional on the state it started from, so evaluators sharing
 // a store (service replicas on one registry) notify each move once. A stored rule no longer among the
-// rules, and no longer evaluated by anyone (for three intervals, at least 10 minutes), is forgotten, resolved with a
-// notification if it was firing. It computes no metrics and sends nothing itself: the source and
-// `deliver` (e.g. WebhookDelivery.send) do.
+// rules, and no longer evaluated by anyone (for three intervals, at least 10 minutes), is forgotten,
+// resolved with a notification if it was firing. It computes no metrics and sends nothing itself: the
+// source and `deliver` (e.g. WebhookDelivery.send) do.
 import type { AlertRule, AlertRules } from './alert-rules.js';
 import type {
   AlertEvaluation,
@@ -32,18 +32,12 @@ export interface AlertEvaluatorOptions {
 }
 
 /**
- * How many of its intervals a stored rule this evaluator lacks must have gone unevaluated before it is
- * forgotten: while another service still runs a file with it (a rolling deploy, a canary service), it
- * is that service's to move, and forgetting it here would resolve it under that service's feet.
+ * How long a stored rule this evaluator lacks must have gone unevaluated before it is forgotten: three
+ * of its intervals, and at least 10 minutes. While another service still runs a file with it (a rolling
+ * deploy, a canary service) it is that service's to move, and the other's interval is not known here
+ * (a deploy may also have shortened this one's).
  */
-export const staleAfter = 3;
-
-/**
- * The least time a stored rule this evaluator lacks must have gone unevaluated: the other service's
- * interval is not known here (a deploy may also have shortened this one's), so three of its own
- * intervals are not trusted below 10 minutes.
- */
-export const staleAfterLeastMs = 600_000;
+const forgetAfterMs = (interval: number) => Math.max(3 * interval, 600_000);
 
 const holds: Record<AlertRule['comparison'], (value: number, threshold: number) => boolean> = {
   '>': (value, threshold) => value > threshold,
@@ -129,16 +123,16 @@ export class AlertEvaluator {
 
   /**
    * Forgets the stored states of rules no longer among the rules (taken out of the file) that no
-   * evaluator has moved for `staleAfter` intervals, and at least 10 minutes: a firing one is resolved,
-   * and the file's webhooks told, so no incident stays open for a rule nobody evaluates. One another service still evaluates
-   * is left to it (its state is kept, current or not, and shown as evaluated elsewhere).
+   * evaluator has moved for forgetAfterMs: a firing one is resolved, and the file's webhooks told, so
+   * no incident stays open for a rule nobody evaluates. One another service still evaluates is left to
+   * it (its state is kept, current or not, and shown as evaluated elsewhere).
    */
   private async forgetRemoved(now: number): Promise<void> {
     const names = new Set(this.rules.map((rule) => rule.name));
     for (const status of [...this.current.values()]) {
       if (names.has(status.rule)) continue;
       this.current.delete(status.rule);
-      if (now - status.evaluatedAt < Math.max(staleAfter * this.interval, staleAfterLeastMs)) continue;
+      if (now - status.evaluatedAt < forgetAfterMs(this.interval)) continue;
       try {
         const event = status.state === 'firing' ? await this.removalEvent(status, now) : undefined;
         const forgotten = await this.options.store.forget(status.rule, status.state, event);
