@@ -42,6 +42,16 @@ describe('lockOutputFolder', () => {
     lock.release();
   });
 
+  it('takes over a claim that is not one (truncated, garbage) after a few seconds, not minutes', async () => {
+    const out = folder();
+    (await lockOutputFolder(out)).release();
+    writeFileSync(join(out, outputLockName), '{"host": "cut sh');
+    // (staleMs is its 2 minutes: past the test's timeout, had it been waited for)
+    const lock = await lockOutputFolder(out, { pollMs: 100 });
+    expect(JSON.parse(readFileSync(join(out, outputLockName), 'utf8')).pid).toBe(process.pid);
+    lock.release();
+  }, 60_000);
+
   it("waits for another host's claim while it is touched, and takes it once it is not", async () => {
     const out = folder();
     (await lockOutputFolder(out)).release();

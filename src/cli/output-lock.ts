@@ -66,7 +66,13 @@ export async function lockOutputFolder(folder: string, options: OutputLockOption
     if (!seen || seen.text !== found.text || seen.mtimeMs !== found.mtimeMs)
       seen = { text: found.text, mtimeMs: found.mtimeMs, at: Date.now() };
     const holder = found.holder;
-    const stale = holder?.host === hostname() ? !alive(holder.pid) : Date.now() - seen.at >= staleMs;
+    // a claim is written in one call just after it is made: one unreadable for 5 s was cut short (a
+    // crash, a full disk) or is not a claim at all, and waiting out staleMs for it would be in vain
+    const stale = !holder
+      ? Date.now() - seen.at >= Math.min(staleMs, 5000)
+      : holder.host === hostname()
+        ? !alive(holder.pid)
+        : Date.now() - seen.at >= staleMs;
     if (stale) {
       takeOver(path, found.text);
       seen = undefined;
