@@ -15,7 +15,9 @@ import { checkedRedisUrl, dispatchToBull, openBullQueue, startBullWorker } from 
 const refused = () =>
   Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
-async function registryWithJob(redisUrl: string): Promise<{ registry: Registry; job: JobRecord }> {
+async function registryWithJob(
+  redisUrl: string,
+): Promise<{ registry: Registry; job: JobRecord; listening: number | undefined }> {
   const folder = mkdtempSync(join(tmpdir(), 'promptune-bull-'));
   const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
   const job = await registry.jobs.submit({
@@ -26,8 +28,8 @@ async function registryWithJob(redisUrl: string): Promise<{ registry: Registry; 
     maxAttempts: 3,
     actor: 'test',
   });
-  await dispatchToBull(await openBullQueue(redisUrl), job);
-  return { registry, job };
+  const listening = await dispatchToBull(await openBullQueue(redisUrl), job);
+  return { registry, job, listening };
 }
 
 /** Resolves with the first job the worker finishes. */
@@ -93,7 +95,8 @@ describeRedis('the BullMQ worker', (redisUrl) => {
   }, 60_000);
 
   it("leaves a job of another registry in the queue for that registry's workers, spending no attempt", async () => {
-    const { registry, job } = await registryWithJob(redisUrl());
+    const { registry, job, listening } = await registryWithJob(redisUrl());
+    expect(listening).toBe(0); // the submit is told no worker listens yet
     const other = await Registry.open({
       path: join(mkdtempSync(join(tmpdir(), 'promptune-bull-')), 'r.sqlite'),
     });
@@ -108,6 +111,8 @@ describeRedis('the BullMQ worker', (redisUrl) => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ code: 'JOB_OTHER_REGISTRY' });
       expect((errors[0] as Error).message).toContain(job.id);
+      // a worker listens now (on another registry, which the queue cannot tell); the same job id is not queued twice
+      expect(await dispatchToBull(await openBullQueue(redisUrl()), job)).toBe(1);
       await stranger.close();
       const { finished, onFinished } = finishing();
       const owner = await startBullWorker(registry, redisUrl(), { leaseMs: 5000, onFinished });

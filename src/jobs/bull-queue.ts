@@ -118,9 +118,10 @@ export async function openBullQueue(redisUrl: string): Promise<OpenQueue> {
 
 /**
  * Puts a job recorded in the registry on `open`'s queue, and closes it; a Redis that stops answering
- * meanwhile is refused as at opening (the caller marks the job failed).
+ * meanwhile is refused as at opening (the caller marks the job failed). Resolves to how many workers
+ * listen on the queue now (undefined when Redis does not say: a server without CLIENT SETNAME).
  */
-export async function dispatchToBull(open: OpenQueue, job: JobRecord): Promise<void> {
+export async function dispatchToBull(open: OpenQueue, job: JobRecord): Promise<number | undefined> {
   try {
     const added = await answered(
       open.queue.add(
@@ -137,6 +138,8 @@ export async function dispatchToBull(open: OpenQueue, job: JobRecord): Promise<v
       ),
     );
     if (added === 'late') throw unanswered(open.redisUrl, open.lastError());
+    const workers = await answered(open.queue.getWorkersCount()).catch(() => 'late' as const);
+    return workers === 'late' ? undefined : workers;
   } finally {
     // closing waits on Redis too: no longer than an answer would
     await answered(open.queue.close()).catch(() => undefined);

@@ -17,6 +17,8 @@ export async function submitJob(
     redisUrl?: string;
     /** Record it already held by this worker (run where it is submitted; registry queue only). */
     heldBy?: { worker: string; leaseMs: number };
+    /** Told how many BullMQ workers listen on the queue once the job is on it (Redis only). */
+    onDispatched?: (workers: number | undefined) => void;
   },
 ): Promise<JobRecord> {
   const kind = jobKind(input.args);
@@ -38,7 +40,7 @@ export async function submitJob(
     });
   if (!queue) return job;
   try {
-    await dispatchToBull(queue, job);
+    input.onDispatched?.(await dispatchToBull(queue, job));
   } catch (error) {
     await registry.jobs.abandon(job.id, `it could not be put on the BullMQ queue: ${String(error)}`);
     throw error;

@@ -69,6 +69,30 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       expect(await code(registry.jobs.get('job-none'))).toBe('JOB_NOT_FOUND');
     });
 
+    it('finds a job by its id or the start of its hex digits, and says when several start so', async () => {
+      const registry = await fresh();
+      const submit = (id: string) =>
+        registry.jobs.submit({
+          kind: 'eval',
+          args: ['eval'],
+          cwd: '/tmp',
+          queue: 'registry',
+          maxAttempts: 1,
+          actor: 'ana',
+          id,
+        });
+      await submit('job-3f2a00000001');
+      await submit('job-3f2a00000002');
+      await submit('job-77b000000000');
+      expect((await registry.jobs.find('job-3f2a00000002')).id).toBe('job-3f2a00000002');
+      expect((await registry.jobs.find('77b0')).id).toBe('job-77b000000000');
+      expect((await registry.jobs.find('job-3f2a00000001')).id).toBe('job-3f2a00000001');
+      expect(await code(registry.jobs.find('3f2a'))).toBe('JOB_AMBIGUOUS');
+      expect(await code(registry.jobs.find('77b'))).toBe('JOB_NOT_FOUND'); // three digits are too few
+      expect(await code(registry.jobs.find('9999'))).toBe('JOB_NOT_FOUND');
+      expect(await code(registry.jobs.find('3f2a%'))).toBe('JOB_NOT_FOUND');
+    });
+
     it('counts jobs by status, and the running ones not heard from for a while', async () => {
       const registry = await fresh();
       const [quiet, live] = [await job(registry), await job(registry)];

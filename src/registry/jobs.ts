@@ -5,7 +5,7 @@
 // job means is jobs' business.
 import { randomBytes } from 'node:crypto';
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
@@ -107,11 +107,13 @@ export class JobStore {
     actor: string;
     /** Store it already held by this worker (a job run where it is submitted), as its first attempt. */
     heldBy?: { worker: string; leaseMs: number };
+    /** Defaults to `job-<12 random hex digits>`, the shape `find` takes the start of. */
+    id?: string;
   }): Promise<JobRecord> {
     const now = Date.now();
     const held = input.heldBy;
     const row = {
-      id: `job-${randomBytes(6).toString('hex')}`,
+      id: input.id ?? `job-${randomBytes(6).toString('hex')}`,
       kind: input.kind,
       args: JSON.stringify(input.args),
       cwd: input.cwd,
@@ -139,6 +141,34 @@ export class JobStore {
     const row = await this.database.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound(id);
     return toRecord(row);
+  }
+
+  /**
+   * The job a person named: its id, or the start of its id's hex (`3f2a`, `job-3f2a`; at least 4
+   * digits) when one job's id starts so. JOB_AMBIGUOUS when several do.
+   */
+  async find(reference: string): Promise<JobRecord> {
+    const exact = await this.database
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', reference)
+      .executeTakeFirst();
+    if (exact) return toRecord(exact);
+    const digits = /^(?:job-)?([0-9a-f]{4,})$/.exec(reference)?.[1];
+    if (digits === undefined) throw notFound(reference);
+    const rows = await this.database
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', 'like', `job-${digits}%`)
+      .limit(2)
+      .execute();
+    if (rows.length > 1)
+      throw new ValidationError(`${reference} starts the ids of several jobs`, {
+        code: 'JOB_AMBIGUOUS',
+        hint: 'Give more digits of the job id (promptune job ls lists them).',
+      });
+    if (rows.length === 0) throw notFound(reference);
+    return toRecord(rows[0]!);
   }
 
   /** Jobs, newest first. */

@@ -2,7 +2,7 @@
 // job for workers (`promptune worker`, or `promptune serve`, which runs the registry queue itself),
 // list jobs, show one with its output (following it while it runs), cancel one, or run one here.
 import { defineCommand } from 'citty';
-import { ValidationError } from '../../errors/index.js';
+import { redactedUrl, ValidationError } from '../../errors/index.js';
 import { runJob, submitJob, workerName } from '../../jobs/index.js';
 import { jobStatuses, type JobRecord } from '../../registry/index.js';
 import { choice, numberOption } from '../options.js';
@@ -63,12 +63,20 @@ const submit = defineCommand({
   },
   run: ({ args, rawArgs }) =>
     withRegistry(args, async (registry, actor) => {
+      const redisUrl = args.redis ?? process.env.REDIS_URL;
       const job = await submitJob(registry, {
         args: commandAfterDashes(rawArgs),
         cwd: process.cwd(),
         actor: actor.name,
         maxAttempts: numberOption('attempts', args.attempts, { integer: true, min: 1, max: 20 }),
-        redisUrl: args.redis ?? process.env.REDIS_URL,
+        redisUrl,
+        // a job no worker listens for waits unseen: say so now, not when someone wonders why
+        onDispatched: (workers) => {
+          if (workers === 0)
+            process.stderr.write(
+              `warning: no worker listens on the BullMQ queue at ${redactedUrl(redisUrl!)}: the job waits until one starts (promptune worker --redis <url>, on this registry)\n`,
+            );
+        },
       });
       if (args.json) return print(JSON.stringify(job, null, 2));
       print(`queued ${job.id} (${job.kind}) on the ${job.queue} queue`);
@@ -129,14 +137,14 @@ const list = defineCommand({
 const show = defineCommand({
   meta: { name: 'show', description: 'A job and its output' },
   args: {
-    job: { type: 'positional', required: true, description: 'The job id' },
+    job: { type: 'positional', required: true, description: 'The job id, or its first hex digits' },
     db: registryOption,
     follow: { type: 'boolean', description: 'Print its output as it comes, until it ends' },
     json: { type: 'boolean', description: 'Print JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      let job = await registry.jobs.get(args.job);
+      let job = await registry.jobs.find(args.job);
       if (args.json) return print(JSON.stringify(job, null, 2));
       print(line(job));
       print(
@@ -160,13 +168,13 @@ const show = defineCommand({
 const cancel = defineCommand({
   meta: { name: 'cancel', description: 'Cancel a job (a running one stops at its next heartbeat)' },
   args: {
-    job: { type: 'positional', required: true, description: 'The job id' },
+    job: { type: 'positional', required: true, description: 'The job id, or its first hex digits' },
     db: registryOption,
     json: { type: 'boolean', description: 'Print the job as JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
-      const job = await registry.jobs.cancel(args.job);
+      const job = await registry.jobs.cancel((await registry.jobs.find(args.job)).id);
       if (args.json) return print(JSON.stringify(job, null, 2));
       // a worker heard from lately sees the request at its next heartbeat; a silent one may be dead
       const silentFor = job.heartbeatAt === null ? 0 : Date.now() - job.heartbeatAt;
