@@ -59,6 +59,8 @@ export {
   jobLogLimit,
   jobStatuses,
   type JobRecord,
+  type JobSummary,
+  type JobPage,
   type JobStatus,
   type JobQueueName,
 } from './jobs.js';

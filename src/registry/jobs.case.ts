@@ -118,9 +118,38 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
         cancelRequested: true,
       });
       expect((await registry.jobs.finish(running.id, 'w', { status: 'cancelled' })).status).toBe('cancelled');
-      expect((await registry.jobs.list({ status: 'cancelled' })).map((entry) => entry.id).sort()).toEqual(
-        [queued.id, running.id].sort(),
+      expect(
+        (await registry.jobs.list({ status: 'cancelled' })).data.map((entry) => entry.id).sort(),
+      ).toEqual([queued.id, running.id].sort());
+    });
+
+    it('lists jobs newest first a page at a time, without their output', async () => {
+      const registry = await fresh();
+      const submitted: string[] = [];
+      for (let index = 0; index < 5; index++) {
+        const each = await job(registry);
+        await registry.jobs.claim(`w${index}`, 10_000);
+        await registry.jobs.heartbeat(each.id, `w${index}`, { leaseMs: 10_000, output: 'x'.repeat(1000) });
+        submitted.push(each.id);
+      }
+      const pages: string[][] = [];
+      let after: string | undefined;
+      do {
+        const page = await registry.jobs.list({}, { limit: 2, after });
+        for (const entry of page.data) expect(entry).not.toHaveProperty('log');
+        pages.push(page.data.map((entry) => entry.id));
+        after = page.next;
+      } while (after !== undefined);
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+      // newest first (created in the same millisecond: the larger id first)
+      const all = await registry.jobs.list();
+      expect(pages.flat()).toEqual(all.data.map((entry) => entry.id));
+      expect(pages.flat().sort()).toEqual([...submitted].sort());
+      expect(all.data.map((entry) => entry.createdAt)).toEqual(
+        [...all.data.map((entry) => entry.createdAt)].sort((a, b) => b - a),
       );
+      expect((await registry.jobs.get(submitted[0]!)).log).toContain('x'.repeat(1000));
+      expect(await code(registry.jobs.list({}, { after: 'not a cursor' }))).toBe('JOB_BAD_CURSOR');
     });
 
     it('starts a job only when no live lease holds it, and ends a lapsed one with no attempts left or a cancel asked for', async () => {

@@ -8,6 +8,7 @@ import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { Dialect } from './migrations.js';
+import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { RegistryDatabase } from './schema.js';
 
 /** Where a job may stand. */
@@ -42,10 +43,19 @@ export interface JobRecord {
   finishedAt: number | null;
 }
 
+/** A job as lists show it: without its output, which `get` reads (lists are polled). */
+export type JobSummary = Omit<JobRecord, 'log'>;
+
+/** A page of jobs, newest first; `next` continues it. */
+export interface JobPage {
+  data: JobSummary[];
+  next?: string;
+}
+
 /** How much output a job keeps (its tail). */
 export const jobLogLimit = 64 * 1024;
 
-const toRecord = (row: Selectable<RegistryDatabase['jobs']>): JobRecord => ({
+const toSummary = (row: Omit<Selectable<RegistryDatabase['jobs']>, 'log'>): JobSummary => ({
   id: row.id,
   kind: row.kind,
   args: JSON.parse(row.args) as string[],
@@ -57,7 +67,6 @@ const toRecord = (row: Selectable<RegistryDatabase['jobs']>): JobRecord => ({
   worker: row.worker,
   leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
   cancelRequested: Boolean(row.cancel_requested),
-  log: row.log,
   result: row.result ? (JSON.parse(row.result) as Record<string, unknown>) : null,
   error: row.error,
   actor: row.actor,
@@ -66,6 +75,33 @@ const toRecord = (row: Selectable<RegistryDatabase['jobs']>): JobRecord => ({
   heartbeatAt: row.heartbeat_at === null ? null : Number(row.heartbeat_at),
   finishedAt: row.finished_at === null ? null : Number(row.finished_at),
 });
+
+const toRecord = (row: Selectable<RegistryDatabase['jobs']>): JobRecord => ({
+  ...toSummary(row),
+  log: row.log,
+});
+
+/** Every column but the output. */
+const summaryColumns = [
+  'id',
+  'kind',
+  'args',
+  'cwd',
+  'queue',
+  'status',
+  'attempts',
+  'max_attempts',
+  'worker',
+  'lease_until',
+  'cancel_requested',
+  'result',
+  'error',
+  'actor',
+  'created_at',
+  'started_at',
+  'heartbeat_at',
+  'finished_at',
+] as const;
 
 const notFound = (id: string) =>
   new NotFoundError(`job ${id} does not exist`, {
@@ -171,16 +207,25 @@ export class JobStore {
     return toRecord(rows[0]!);
   }
 
-  /** Jobs, newest first. */
-  async list(filter: { status?: JobStatus; limit?: number } = {}): Promise<JobRecord[]> {
-    let query = this.database.selectFrom('jobs').selectAll();
+  /** Jobs newest first, without their output, `limit` at a time (default 100); `after` continues a page. */
+  async list(
+    filter: { status?: JobStatus } = {},
+    page: { limit?: number; after?: string } = {},
+  ): Promise<JobPage> {
+    const limit = page.limit ?? 100;
+    let query = this.database.selectFrom('jobs').select(summaryColumns);
     if (filter.status) query = query.where('status', '=', filter.status);
+    const cursor =
+      page.after === undefined ? undefined : decodePageCursor(page.after, 'job', 'JOB_BAD_CURSOR');
+    if (cursor) query = query.where(beforeCursor('created_at', 'id', cursor));
     const rows = await query
       .orderBy('created_at', 'desc')
-      .orderBy('id')
-      .limit(filter.limit ?? 100)
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
       .execute();
-    return rows.map(toRecord);
+    const data = rows.slice(0, limit).map(toSummary);
+    const last = data.at(-1);
+    return rows.length > limit && last ? { data, next: encodePageCursor(last.createdAt, last.id) } : { data };
   }
 
   /** Whether the registry queue has a job to claim (a read: idle workers look without writing). */

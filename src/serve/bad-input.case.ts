@@ -480,6 +480,7 @@ const readCases: Case[] = (
     ['traces: since is not a time', 'GET', '/v1/traces?since=yesterday', 'read', 400, 'INVALID_TIME'],
     ['traces: since after until', 'GET', '/v1/traces?since=1h&until=2h', 'read', 400, 'INVALID_QUERY'],
     ['traces: a forged cursor', 'GET', '/v1/traces?after=bm9wZQ', 'read', 400, 'TRACE_BAD_CURSOR'],
+    ['jobs: a forged cursor', 'GET', '/v1/jobs?after=bm9wZQ', 'read', 400, 'JOB_BAD_CURSOR'],
     ['trace: unknown id', 'GET', '/v1/traces/chatcmpl-nope', 'read', 404, 'TRACE_NOT_FOUND'],
     ['monitor: a bad window', 'GET', '/v1/monitor?window=week', 'read', 400, 'INVALID_QUERY', 'window'],
     [

@@ -1,5 +1,5 @@
-// The service's job routes: list jobs and read one (its status, attempts, the worker holding it and the
-// tail of its output), and cancel one. Jobs are submitted from the command line (`promptune job submit`),
+// The service's job routes: list jobs (a page at a time, without their output) and read one (its status,
+// attempts, the worker holding it and the tail of its output), and cancel one. Jobs are submitted from the command line (`promptune job submit`),
 // which runs them in the submitter's folder: the service does not take command lines over HTTP.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Registry, Scope } from '../registry/index.js';
@@ -14,8 +14,8 @@ export function jobRoutes(
 ): void {
   const { registry, scope } = options;
   app.get('/v1/jobs', scope('read'), async (context) => {
-    const query = parseQuery(jobListQuery, context.req.query());
-    return context.json({ data: await registry.jobs.list(query) });
+    const { status, limit, after } = parseQuery(jobListQuery, context.req.query());
+    return context.json(await registry.jobs.list({ status }, { limit, after }));
   });
   app.get('/v1/jobs/:id', scope('read'), async (context) =>
     context.json(await registry.jobs.get(context.req.param('id'))),

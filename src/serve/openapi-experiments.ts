@@ -29,10 +29,11 @@ export function jobPaths({ bearer, json, errors, queryParameters }: OpenApiParts
   return {
     '/v1/jobs': {
       get: {
-        summary: 'Jobs, newest first, optionally in one status: their command, status, attempts and worker',
+        summary:
+          'Jobs, newest first, optionally in one status: their command, status, attempts and worker (not their output: read a job for it); `next` continues the page as `after`',
         security: bearer,
         parameters: queryParameters(jobListQuery),
-        responses: { 200: json('{ data: jobs }'), ...errors(400, 401, 403, 429, 500) },
+        responses: { 200: json('{ data: jobs, next? }'), ...errors(400, 401, 403, 429, 500) },
       },
     },
     '/v1/jobs/{id}': {

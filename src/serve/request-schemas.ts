@@ -338,8 +338,9 @@ export const experimentListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
-/** GET /v1/jobs: those in one status. */
+/** GET /v1/jobs: those in one status, a page at a time. */
 export const jobListQuery = z.strictObject({
   status: z.enum(jobStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
+  after: z.string().max(500).optional(),
 });

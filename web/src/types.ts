@@ -392,3 +392,6 @@ export interface Job {
   heartbeatAt: number | null;
   finishedAt: number | null;
 }
+
+/** A job as the list gives it: without its output. */
+export type JobSummary = Omit<Job, 'log'>;

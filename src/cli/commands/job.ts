@@ -4,7 +4,7 @@
 import { defineCommand } from 'citty';
 import { redactedUrl, ValidationError } from '../../errors/index.js';
 import { runJob, submitJob, workerName } from '../../jobs/index.js';
-import { jobStatuses, type JobRecord } from '../../registry/index.js';
+import { jobStatuses, type JobSummary } from '../../registry/index.js';
 import { choice, numberOption } from '../options.js';
 import { isoSeconds } from '../iso-seconds.js';
 import { registryOption, withRegistry } from '../registry-access.js';
@@ -36,7 +36,7 @@ export function unseen(shown: string, log: string): string {
 }
 
 /** A job's summary line. */
-const line = (job: JobRecord) =>
+const line = (job: JobSummary) =>
   `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(10)} attempt ${job.attempts}/${job.maxAttempts}  ${job.queue.padEnd(8)} ${time(job.createdAt)}  ${job.args.join(' ').slice(0, 80)}`;
 
 const redisOption = {
@@ -122,15 +122,18 @@ const list = defineCommand({
   args: {
     db: registryOption,
     status: { type: 'string', description: `Only those in this status (${jobStatuses.join(', ')})` },
+    limit: { type: 'string', default: '100', description: 'How many, newest first' },
     json: { type: 'boolean', description: 'Print JSON' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
       const status = args.status ? choice('status', args.status, jobStatuses) : undefined;
-      const jobs = await registry.jobs.list({ status });
+      const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 10_000 });
+      const { data: jobs, next } = await registry.jobs.list({ status }, { limit });
       if (args.json) return print(JSON.stringify(jobs, null, 2));
       if (jobs.length === 0) print('no jobs (queue one: promptune job submit -- eval ...)');
       for (const job of jobs) print(line(job));
+      if (next) print(`(the ${limit} newest; older ones with --limit, or --status to narrow)`);
     }),
 });
 

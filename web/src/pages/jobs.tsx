@@ -2,11 +2,12 @@
 // a job's page follows its output while it runs, and an admin may cancel it.
 import { useEffect, useRef, useState } from 'react';
 import { api, query, type ApiError } from '../api';
+import { CursorPager, useCursors } from '../components/controls';
 import { Empty, ErrorBox, Loading, Status } from '../components/feedback';
 import { ago, duration, time } from '../format';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { Job, Run } from '../types';
+import type { Job, JobSummary, Page, Run } from '../types';
 import { useApi } from '../use-api';
 import { Progress } from './runs';
 
@@ -19,7 +20,7 @@ const statuses = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const silentMs = 60_000;
 
 /** The job's status, and for a running job whose worker has gone quiet, for how long. */
-function JobStatus({ job }: { job: Job }) {
+function JobStatus({ job }: { job: JobSummary }) {
   const quiet =
     job.status === 'running' && job.heartbeatAt !== null && Date.now() - job.heartbeatAt > silentMs;
   return (
@@ -33,7 +34,7 @@ function JobStatus({ job }: { job: Job }) {
     </>
   );
 }
-const took = (job: Job) =>
+const took = (job: JobSummary) =>
   job.startedAt === null
     ? '–'
     : duration((job.finishedAt ?? job.heartbeatAt ?? job.startedAt) - job.startedAt);
@@ -41,7 +42,11 @@ const took = (job: Job) =>
 /** The job list. Query: status. */
 export function JobsPage({ query: route }: { query: URLSearchParams }) {
   const status = route.get('status') ?? undefined;
-  const jobs = useApi<{ data: Job[] }>(`/v1/jobs${query({ status })}`, 2000);
+  const cursors = useCursors(status ?? '');
+  const jobs = useApi<Page<JobSummary>>(
+    `/v1/jobs${query({ status, after: cursors.after, limit: 50 })}`,
+    2000,
+  );
   return (
     <>
       <h1>Jobs</h1>
@@ -107,6 +112,9 @@ export function JobsPage({ query: route }: { query: URLSearchParams }) {
             ))}
           </tbody>
         </table>
+      )}
+      {jobs.data && (!cursors.first || jobs.data.next) && (
+        <CursorPager cursors={cursors} next={jobs.data.next} />
       )}
     </>
   );
