@@ -191,6 +191,25 @@ describe('internal errors', () => {
     }
   });
 
+  it('say not ready, naming the registry, while its database is unreachable, and a lost connection is a 503', async () => {
+    const url = await start({ hard: failingModel });
+    const lost = () =>
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:5432'), { code: 'ECONNREFUSED' });
+    vi.spyOn(registry, 'taskNames').mockRejectedValueOnce(lost());
+    const ready = await fetch(`${url}/ready`);
+    expect([ready.status, await ready.json()]).toEqual([
+      503,
+      { status: 'unavailable', registry: 'unreachable' },
+    ]);
+    expect(logLines.some((line) => line.msg === 'not ready: the registry database')).toBe(true);
+    vi.spyOn(registry, 'taskNames').mockRejectedValueOnce(lost());
+    const models = await request(url, '/v1/models');
+    expect(models.status).toBe(503);
+    expect(((await models.json()) as { error: { code: string } }).error.code).toBe('REGISTRY_UNAVAILABLE');
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    vi.restoreAllMocks();
+  });
+
   it('gives every response a request id: a sane incoming one is kept, anything else replaced', async () => {
     const url = await start({ hard: failingModel });
     const cases: [string | undefined, boolean][] = [

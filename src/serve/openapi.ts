@@ -456,7 +456,10 @@ export function openApiDocument(limits: { maxTokens: number }) {
         get: {
           summary:
             'Readiness: registry reachable, engine loaded (503 while a dead engine worker restarts); the engine is described by its model name, architecture and size, never a path',
-          responses: { 200: json('{ status, engine }'), 503: json('{ status }') },
+          responses: {
+            200: json('{ status, registry, engine }'),
+            503: json('{ status, registry, engine? }'),
+          },
         },
       },
       '/metrics': {

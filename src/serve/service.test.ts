@@ -451,6 +451,7 @@ describe('the service with the openai client', () => {
     const ready = await (await fetch(`${server.url}/ready`)).text();
     expect(JSON.parse(ready)).toEqual({
       status: 'ready',
+      registry: 'ok',
       engine: {
         model: 'stories260K.gguf',
         architecture: 'llama',

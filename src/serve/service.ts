@@ -373,19 +373,21 @@ export function createService(options: ServiceOptions): Service {
   );
 
   app.get('/health', (context) => context.json({ status: 'ok' }));
+  // ready when the registry's database answers and the engine runs; not ready names which is not
   app.get('/ready', async (context) => {
     try {
       await registry.taskNames(); // the database answers (reading no versions)
-      if (backends.engine && !backends.engine.ready)
-        return context.json({ status: 'unavailable', engine: 'restarting' }, 503);
-      return context.json({
-        status: 'ready',
-        engine: backends.engine ? publicEngineInfo(backends.engine.info) : null,
-      });
     } catch (error) {
-      logger.error({ err: error, requestId: context.get('requestId') }, 'not ready');
-      return context.json({ status: 'unavailable' }, 503);
+      logger.error({ err: error, requestId: context.get('requestId') }, 'not ready: the registry database');
+      return context.json({ status: 'unavailable', registry: 'unreachable' }, 503);
     }
+    if (backends.engine && !backends.engine.ready)
+      return context.json({ status: 'unavailable', registry: 'ok', engine: 'restarting' }, 503);
+    return context.json({
+      status: 'ready',
+      registry: 'ok',
+      engine: backends.engine ? publicEngineInfo(backends.engine.info) : null,
+    });
   });
   app.get('/metrics', async (context) =>
     context.text(await metrics.text(), 200, { 'content-type': metrics.registry.contentType }),
