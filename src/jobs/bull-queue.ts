@@ -46,17 +46,25 @@ export function checkedRedisUrl(url: string): string {
 /** Between tries while the registry's database is unreachable: growing to 15 s. */
 const reachableRetryMs = (tries: number) => Math.min(15_000, 500 * 2 ** tries);
 
+/** Who is told of a lost registry connection: once as it is lost, once as it answers again. */
+interface OutageListener {
+  lost: (error: unknown) => void;
+  back: () => void;
+}
+
 /**
  * `work`'s value once the registry's database answers: a lost connection is waited out (told to
- * `onLost` once per outage), any other error thrown.
+ * `outage` once as it is lost and once as it answers again), any other error thrown.
  */
-async function whenReachable<T>(work: () => Promise<T>, onLost?: (error: unknown) => void): Promise<T> {
+async function whenReachable<T>(work: () => Promise<T>, outage?: OutageListener): Promise<T> {
   for (let tries = 0; ; tries++) {
     try {
-      return await work();
+      const value = await work();
+      if (tries > 0) outage?.back();
+      return value;
     } catch (error) {
       if (!isConnectionLost(error)) throw error;
-      if (tries === 0) onLost?.(error);
+      if (tries === 0) outage?.lost(error);
       await new Promise((resolve) => setTimeout(resolve, reachableRetryMs(tries)));
     }
   }
@@ -153,6 +161,8 @@ export interface BullWorkerOptions extends RunJobOptions {
   name?: string;
   onFinished?: (job: JobRecord) => void;
   onError?: (error: unknown) => void;
+  /** Told when the registry's database answers again after it was lost (which onError was told). */
+  onReconnected?: () => void;
 }
 
 /**
@@ -167,13 +177,16 @@ export async function startBullWorker(
   const leaseMs = options.leaseMs ?? 30_000;
   const name = options.name ?? workerName();
   const abandon = new AbortController();
-  const lost = (error: unknown) =>
-    options.onError?.(
-      new UnavailableError(`the registry's database is unreachable (${message(error)}); waiting for it`, {
-        code: 'REGISTRY_UNAVAILABLE',
-        hint: 'Jobs under way go on; this worker starts and ends jobs once it answers again.',
-      }),
-    );
+  const lost: OutageListener = {
+    lost: (error) =>
+      options.onError?.(
+        new UnavailableError(`the registry's database is unreachable (${message(error)}); waiting for it`, {
+          code: 'REGISTRY_UNAVAILABLE',
+          hint: 'Jobs under way go on; this worker starts and ends jobs once it answers again.',
+        }),
+      ),
+    back: () => options.onReconnected?.(),
+  };
   // the registry's answers this worker waits for through a lost connection: its jobs' ends are recorded
   const jobs = {
     heartbeat: registry.jobs.heartbeat.bind(registry.jobs), // a failed one is tried at the next beat

@@ -18,6 +18,8 @@ export interface RunJobOptions {
   heartbeatMs?: number;
   /** Told of each chunk of output. */
   onOutput?: (text: string) => void;
+  /** Told when the job's command has started (this attempt). */
+  onStarted?: (job: JobRecord) => void;
   /** Aborted when the worker stops: the command is stopped and the job goes back to the queue. */
   signal?: AbortSignal;
   /** More environment for the command (the closed loop names itself and the run's id). */
@@ -61,6 +63,7 @@ export async function runJob(
     // its own process group: a Ctrl-C meant for the worker does not reach it (the worker stops it)
     detached: true,
   });
+  options.onStarted?.(job);
   /** Asks the command to stop, and kills it if it has not within 10 s. */
   const terminate = () => {
     child.kill('SIGTERM');

@@ -47,6 +47,10 @@ export default defineCommand({
           },
         );
       const name = workerName();
+      const onStarted = (job: JobRecord) =>
+        process.stdout.write(
+          `${job.id} started (attempt ${job.attempts} of ${job.maxAttempts}): promptune ${job.args.join(' ')} in ${job.cwd}\n`,
+        );
       const onFinished = (job: JobRecord) =>
         process.stdout.write(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}\n`);
       // a lost connection's error repeats every retry: said once until another error comes; others each time
@@ -64,13 +68,32 @@ export default defineCommand({
         process.stderr.write(`worker: ${text}${connection ? ' (retrying)' : ''}\n`);
       };
       if (args.once && !redisUrl) {
-        await new RegistryJobWorker(registry, { leaseMs, name, onFinished, onError }).drainQueue();
+        await new RegistryJobWorker(registry, { leaseMs, name, onStarted, onFinished, onError }).drainQueue();
         return;
       }
       // a Redis that does not answer in 10 s is refused (CONNECTION_FAILED), as job submit refuses it
+      const onReconnected = () => {
+        said = '';
+        process.stderr.write("worker: the registry's database answers again\n");
+      };
       const worker = redisUrl
-        ? await startBullWorker(registry, redisUrl, { leaseMs, concurrency, name, onFinished, onError })
-        : new RegistryJobWorker(registry, { leaseMs, concurrency, name, onFinished, onError }).start();
+        ? await startBullWorker(registry, redisUrl, {
+            leaseMs,
+            concurrency,
+            name,
+            onStarted,
+            onFinished,
+            onError,
+            onReconnected,
+          })
+        : new RegistryJobWorker(registry, {
+            leaseMs,
+            concurrency,
+            name,
+            onStarted,
+            onFinished,
+            onError,
+          }).start();
       // the registry it records jobs in: a worker on another one than the submitters' would see none of theirs
       const location = registryLocation(args.db);
       const recorded = location.url ? redactedUrl(location.url) : resolve(location.path ?? args.db);
