@@ -82,9 +82,12 @@ describe('variabilityAudit', () => {
       expect(passAll.value).toBeCloseTo(expected[index][0], 10);
       expect(passAny.value).toBeCloseTo(expected[index][1], 10);
     });
-    expect(audit.leastStable[0].answers[0]).toEqual({
-      answer: String(examples.find((e) => e.line === audit.leastStable[0].line)!.target).trim(),
-      count: 3,
+    const least = examples.find((e) => e.line === audit.leastStable[0].line)!;
+    expect(audit.leastStable[0].answers[0]).toEqual({ answer: String(least.target).trim(), count: 3 });
+    // the input and target it was asked, to read the answers against
+    expect(audit.leastStable[0]).toMatchObject({
+      input: Object.values(least.fields).map(String).join(' | '),
+      target: least.target,
     });
   });
 });

@@ -39,8 +39,11 @@ export interface VariabilityAudit {
   distinctAnswers: Record<string, number>;
   /** pass^k and pass@k for k = 1 … repeats. */
   passK: { k: number; passAll: Averaged; passAny: Averaged }[];
-  /** The inputs with the most distinct answers, most first (line, answers with counts). */
-  leastStable: { line: number; answers: { answer: string; count: number }[] }[];
+  /**
+   * The inputs with the most distinct answers, most first: line, the input's fields (joined by " | ",
+   * cut at 300 characters), the target, answers with counts.
+   */
+  leastStable: { line: number; input: string; target: string; answers: { answer: string; count: number }[] }[];
   calls: number;
   cacheHits: number;
   cost: number | undefined;
@@ -77,6 +80,8 @@ export async function variabilityAudit(options: VariabilityOptions): Promise<Var
     const right = result.scores.filter((score) => score >= 1).length;
     return {
       line: result.line,
+      input: Object.values(result.fields).map(String).join(' | ').slice(0, 300),
+      target: typeof result.target === 'string' ? result.target : JSON.stringify(result.target),
       counts,
       agreement: pairs === 0 ? 1 : agreeing / pairs,
       modal: Math.max(...counts.values()) / answers.length,
@@ -128,6 +133,8 @@ export async function variabilityAudit(options: VariabilityOptions): Promise<Var
       .slice(0, 10)
       .map((each) => ({
         line: each.line,
+        input: each.input,
+        target: each.target,
         answers: [...each.counts]
           .map(([answer, count]) => ({ answer, count }))
           .sort((a, b) => b.count - a.count),

@@ -22,7 +22,7 @@ export function renderVariabilityReportHtml(audit: VariabilityAudit, subject = '
 <html lang="en"><head><meta charset="utf-8"><title>Variability audit: ${escape(audit.task)} on ${escape(audit.model)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}table{border-collapse:collapse;margin:1rem 0}
-td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}.headline{font-size:1.3rem;font-weight:600}small{color:#666}
+td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}code{white-space:pre-wrap;background:#f1f3f5;padding:0 3px}.headline{font-size:1.3rem;font-weight:600}small{color:#666}
 </style></head><body>
 <h1>Variability audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
@@ -37,7 +37,7 @@ ${subject ? `<p>${escape(subject)}</p>` : ''}
 </table>
 ${chart}
 <h2>Least stable inputs</h2>
-${audit.leastStable.length ? `<table><tr><th>line</th><th>answers (count)</th></tr>${audit.leastStable.map((each) => `<tr><td>${each.line}</td><td>${each.answers.map((answer) => `${escape(JSON.stringify(answer.answer))} × ${answer.count}`).join('<br>')}</td></tr>`).join('\n')}</table>` : '<p>Every input got one answer.</p>'}
+${audit.leastStable.length ? `<table><tr><th>line</th><th>input</th><th>target</th><th>answers (times given)</th></tr>${audit.leastStable.map((each) => `<tr><td>${each.line}</td><td>${escape(each.input)}</td><td><code>${escape(each.target)}</code></td><td>${each.answers.map((answer) => `<code>${answer.answer === '' ? '(empty)' : escape(answer.answer)}</code> × ${answer.count}`).join('<br>')}</td></tr>`).join('\n')}</table>` : '<p>Every input got one answer.</p>'}
 <p><small>pass^k: the chance that k tries at an input are all right; pass@k: that at least one is; both estimated from the ${audit.repeats} tries without bias (Chen et al. 2021). Model calls ${audit.calls} (cache hits ${audit.cacheHits}).</small></p>
 </body></html>
 `;

@@ -1,7 +1,7 @@
 // The views of a sensitivity audit (how far the score moves over formats, demo orders, paraphrases and
 // input noise) and of a variability audit (how far repeated answers to one input agree).
 import { IntervalBars, type IntervalRow } from '../components/interval-bars';
-import { score } from '../format';
+import { excerpt, score } from '../format';
 import { percent, range, type SensitivitySummary, type VariabilitySummary } from './audit-types';
 
 /** A sensitivity audit: the spread, the original and every variant, each family's spread. */
@@ -81,17 +81,25 @@ export function Variability({ summary }: { summary: VariabilitySummary }) {
           <thead>
             <tr>
               <th>line</th>
-              <th>answers</th>
+              <th>input</th>
+              <th>target</th>
+              <th>answers (times given)</th>
             </tr>
           </thead>
           <tbody>
             {summary.leastStable.map((each) => (
               <tr key={each.line}>
                 <td>{each.line}</td>
+                <td className="reason">{each.input === undefined ? '–' : excerpt(each.input, 200)}</td>
+                <td>{each.target === undefined ? '–' : <span className="near-token">{each.target}</span>}</td>
                 <td>
                   {each.answers.map((answer) => (
-                    <span key={answer.answer} className="near-token">
-                      {JSON.stringify(answer.answer)} × {answer.count}
+                    <span key={answer.answer} className="answer-count">
+                      {/* as given: a leading space or a line break shows in the shaded box */}
+                      <span className="near-token" title={JSON.stringify(answer.answer)}>
+                        {answer.answer === '' ? '(empty)' : answer.answer}
+                      </span>
+                      × {answer.count}
                     </span>
                   ))}
                 </td>

@@ -65,7 +65,13 @@ export interface VariabilitySummary {
   modalAgreement: Estimate;
   distinctAnswers: Record<string, number>;
   passK: { k: number; passAll: Estimate; passAny: Estimate }[];
-  leastStable: { line: number; answers: { answer: string; count: number }[] }[];
+  /** input and target: absent from audits recorded before they were kept */
+  leastStable: {
+    line: number;
+    input?: string;
+    target?: string;
+    answers: { answer: string; count: number }[];
+  }[];
 }
 export interface Ablation {
   exactMatch: number;

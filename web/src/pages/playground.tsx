@@ -2,7 +2,7 @@
 // POST /v1/tasks/{task@version}/run, with the output, tokens and latency.
 import { useState } from 'react';
 import { api, ApiError } from '../api';
-import { ErrorBox, Loading } from '../components/feedback';
+import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { duration } from '../format';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
@@ -30,6 +30,15 @@ function Runner({ task }: { task: string }) {
   const [busy, setBusy] = useState(false);
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!detail.data || !versions.data) return <Loading />;
+  if (versions.data.data.length === 0)
+    return (
+      <Empty title={`${task} has no versions yet`}>
+        <p>
+          Register one to run it here: <code>npx promptune registry push --task spec.yaml</code> (the spec's
+          prompt), or <code>--push</code> on <code>optimize</code> or <code>soft train</code>.
+        </p>
+      </Empty>
+    );
   const inputFields = detail.data.spec.input.fields;
   const reference =
     picked ?? (detail.data.labels.some((label) => label.label === 'production') ? 'production' : 'latest');
@@ -178,7 +187,21 @@ export function PlaygroundPage({ query: route }: { query: URLSearchParams }) {
           ))}
         </select>
       </div>
-      {task && <Runner key={task} task={task} />}
+      {tasks.data.data.length === 0 ? (
+        <Empty title="The registry has no tasks yet">
+          <p>
+            Register a task's prompt to try it here:{' '}
+            <code>npx promptune registry push --task examples/name.yaml</code>.
+          </p>
+        </Empty>
+      ) : task ? (
+        <Runner key={task} task={task} />
+      ) : (
+        <p className="muted" data-testid="playground-hint">
+          Choose a task: run any of its versions (a label, a number, the latest) on an input you type, and see
+          the output, its tokens and time, and the trace it left.
+        </p>
+      )}
     </>
   );
 }

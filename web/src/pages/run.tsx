@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react';
 import { ApiError, apiBlob, query } from '../api';
 import { LineChart } from '../components/chart';
-import { DiffView } from '../components/diff-view';
+import { SectionDiffView } from '../components/diff-view';
 import { ErrorBox, Loading, Status } from '../components/feedback';
 import { RunRetirement } from '../components/run-retirement';
 import { dollars, duration, score, shortId, text, time } from '../format';
@@ -176,15 +176,21 @@ function Evaluation({ run, filter }: { run: Run; filter: string }) {
   );
 }
 
-const promptText = (prompt: unknown): string => {
+/**
+ * A hard prompt as titled sections, diffed section by section: a demo added changes the demos alone
+ * ("demos (0 → 4)"), not the whole prompt; one demo a line.
+ */
+const promptSections = (prompt: unknown): [string, string][] => {
   const value = (prompt ?? {}) as { system?: string; template?: string; demos?: Record<string, unknown>[] };
+  const demos = value.demos ?? [];
   return [
-    value.system ? `system:\n${value.system}` : '',
-    `template:\n${value.template ?? ''}`,
-    `demos (${value.demos?.length ?? 0}):\n${(value.demos ?? []).map((demo, index) => `${index + 1}. ${Object.values(demo).map(text).join(' → ')}`).join('\n')}`,
-  ]
-    .filter(Boolean)
-    .join('\n\n');
+    ...(value.system ? [['system', value.system] as [string, string]] : []),
+    ['template', value.template ?? ''],
+    [
+      `demos (${demos.length})`,
+      demos.map((demo, index) => `${index + 1}. ${Object.values(demo).map(text).join(' → ')}`).join('\n'),
+    ],
+  ];
 };
 
 /** What an optimization recorded for its report: the seed's and the final prompt's results on dev. */
@@ -348,7 +354,10 @@ function Optimization({ run }: { run: Run }) {
       {details && (
         <section className="panel">
           <h2>Final prompt against the seed</h2>
-          <DiffView before={promptText(details.seed.prompt)} after={promptText(details.final.prompt)} />
+          <SectionDiffView
+            before={promptSections(details.seed.prompt)}
+            after={promptSections(details.final.prompt)}
+          />
           <Flips details={details} />
         </section>
       )}

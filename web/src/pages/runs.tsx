@@ -82,12 +82,28 @@ export function RunsPage({ query: route }: { query: URLSearchParams }) {
       {!runs.data ? (
         <Loading />
       ) : runs.data.data.length === 0 && cursors.first ? (
-        <Empty title="No runs recorded yet">
-          <p>
-            Add <code>--push</code> to <code>promptune eval</code>, <code>optimize</code> or{' '}
-            <code>soft train</code> (with this dashboard's registry): the run shows here while it runs.
-          </p>
-        </Empty>
+        filter.task || filter.status ? (
+          <Empty title="No runs match">
+            <p>No run matches these filters: widen them above.</p>
+          </Empty>
+        ) : filter.kind === 'audit' ? (
+          <Empty title="No audits recorded yet">
+            <p>
+              Add <code>--push</code> to <code>promptune audit bias</code>, <code>sensitivity</code>,{' '}
+              <code>variability</code> or <code>explain</code> (with this dashboard's registry): the audit
+              shows here, and a task's <code>audit.policy</code> then gates moving production to a version.
+            </p>
+          </Empty>
+        ) : (
+          <Empty
+            title={filter.task || filter.kind || filter.status ? 'No runs match' : 'No runs recorded yet'}
+          >
+            <p>
+              Add <code>--push</code> to <code>promptune eval</code>, <code>optimize</code> or{' '}
+              <code>soft train</code> (with this dashboard's registry): the run shows here while it runs.
+            </p>
+          </Empty>
+        )
       ) : (
         <>
           <table className="grid" data-testid="runs">
