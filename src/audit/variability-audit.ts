@@ -43,7 +43,12 @@ export interface VariabilityAudit {
    * The inputs with the most distinct answers, most first: line, the input's fields (joined by " | ",
    * cut at 300 characters), the target, answers with counts.
    */
-  leastStable: { line: number; input: string; target: string; answers: { answer: string; count: number }[] }[];
+  leastStable: {
+    line: number;
+    input: string;
+    target: string;
+    answers: { answer: string; count: number }[];
+  }[];
   calls: number;
   cacheHits: number;
   cost: number | undefined;

@@ -2,10 +2,14 @@
 // the batch at the next step, so the next request decodes alone instead of beside it. It reuses the
 // computed prefix of a prompt that starts like an earlier one, with the same text as without, and it
 // starts a worker that died again. Errors keep their kind across the worker boundary.
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stories } from '../../test/models.js';
+import { repositoryRoot, sharedModels, stories } from '../../test/models.js';
+import { evaluate, ResponseCache } from '../eval/index.js';
+import { loadSplit, loadTask } from '../tasks/index.js';
+import { adapterSource } from './adapter-source.js';
 import { EngineError, ValidationError } from '../errors/index.js';
 import { EngineClient } from './engine-client.js';
 import { statusOf } from './errors.js';
@@ -128,6 +132,32 @@ describe('EngineClient', () => {
     // and the worker still serves
     const after = await engine.generate({ prompt: prompt('Tom'), raw: true, options: { maxTokens: 2 } });
     expect(after.outputTokens).toBe(2);
+  });
+
+  it("names a soft prompt's model apart from the base model's, so one response cache keeps their answers apart", async () => {
+    const folder = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
+    const plain = engine.languageModel();
+    const soft = engine.languageModel(adapterSource(folder));
+    expect(plain.modelId).toBe('stories260K.gguf');
+    expect(soft.modelId).toMatch(/^stories260K\.gguf\+adapter-[0-9a-f]{16}$/);
+    expect(engine.languageModel(adapterSource(folder, 'name@v2')).modelId).toBe('stories260K.gguf+name@v2');
+    // one cache, the base model evaluated first: the soft prompt's run makes its own calls
+    const cache = new ResponseCache(':memory:');
+    const task = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
+    const examples = loadSplit(task, 'dev').slice(0, 4);
+    const run = (model: typeof plain) =>
+      evaluate({
+        task,
+        split: 'dev',
+        examples,
+        model,
+        cache,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'pt-')),
+      });
+    expect((await run(plain)).calls).toBe(4);
+    const second = await run(soft);
+    expect([second.calls, second.cacheHits]).toEqual([4, 0]);
+    cache.close();
   });
 
   it('refuses a request whose signal has already fired, without sending it', async () => {

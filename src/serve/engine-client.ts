@@ -229,7 +229,9 @@ export class EngineClient {
     return {
       specificationVersion: 'v3',
       provider: 'promptune.local',
-      modelId: this.info.name,
+      // what answers: the model, and the soft prompt or adapter by its key (which keys the response
+      // cache and the evaluation journal: two adapters on one model must not share answers)
+      modelId: softPrompt ? `${this.info.name}+${softPrompt.key}` : this.info.name,
       supportedUrls: {},
       async doGenerate(options) {
         const result = await call(options);
