@@ -316,7 +316,13 @@ async function untilFirstOutput(
     const { value: part, done } = await reader.read();
     if (done) break;
     if (part.type === 'error') {
-      void reader.cancel().catch(() => undefined);
+      // a stream that has failed may refuse the cancel at once (Node 20 throws, not rejects): the
+      // failure to answer with is the part's
+      try {
+        void reader.cancel().catch(() => undefined);
+      } catch {
+        // already errored: nothing to cancel
+      }
       throw part.error;
     }
     read.push(part);

@@ -216,6 +216,11 @@ describe('guards in the service', () => {
     const refused = await chat(scriptedUrl, 'strict', 'go').catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 422, code: 'GUARD_OUTPUT_REFUSED' });
     expect(String((refused as Error).message)).toContain('banned phrase "forbidden"');
+    // streamed: refused before any text, the same 422 (it had been a 500 from cancelling the failed stream)
+    const streamed = await client(scriptedUrl)
+      .chat.completions.create({ model: 'strict', messages: [{ role: 'user', content: 'go' }], stream: true })
+      .catch((error: unknown) => error);
+    expect(streamed).toMatchObject({ status: 422, code: 'GUARD_OUTPUT_REFUSED' });
     const run = await fetch(`${scriptedUrl}/v1/tasks/strict/run`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
