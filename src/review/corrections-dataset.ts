@@ -82,6 +82,22 @@ export async function pendingCorrections(
   });
 }
 
+/**
+ * An input as the dataset's rows are compared: its fields with each text's whitespace trimmed and runs
+ * of it made one space, so a test input sent again with a trailing newline or doubled spaces is the same
+ * input (a duplicate, or a conflict when its target differs), not a new train row leaking the test set.
+ */
+export function inputKey(fields: Record<string, unknown>): string {
+  return canonicalJson(
+    Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [
+        field,
+        typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : value,
+      ]),
+    ),
+  );
+}
+
 /** The split an input goes to: a seeded hash of its fields against the cumulative shares. */
 export function splitOf(fields: Record<string, unknown>, splits: Record<string, number>, seed = 0): string {
   const entries = Object.entries(splits).filter(([, share]) => share > 0);
@@ -148,7 +164,7 @@ async function writeCorrections(
       const dataset = stored.find((candidate) => candidate.id === id)!;
       const bytes = await target.getBlob(dataset.blob);
       const examples = parseExamples(bytes, dataset.name, shape);
-      for (const example of examples) known.set(canonicalJson(example.fields), canonicalJson(example.target));
+      for (const example of examples) known.set(inputKey(example.fields), canonicalJson(example.target));
       if (split !== 'file') {
         files.set(split, { name: dataset.name, text: asJsonLines(bytes, dataset.name, examples, shape) });
         continue;
@@ -179,7 +195,7 @@ async function writeCorrections(
         held.push({ item: each.item.id, reason: 'unreadable-input' });
         continue;
       }
-      const key = canonicalJson(fields);
+      const key = inputKey(fields);
       const seen = known.get(key);
       if (seen !== undefined) {
         if (seen === canonicalJson(each.target)) duplicates++;

@@ -176,8 +176,10 @@ describe('correctionsToDataset', () => {
         config: { reviewsPerItem: 1 },
       });
       const added = await registry.review.addItems('q', [
-        { traceId: 'trace-a', input: { input: 'story a' }, output: ' dog' }, // already in the data
-        { traceId: 'trace-b', input: { input: 'story b' }, output: ' dog' }, // in the data as dog
+        // already in the data, sent again with a trailing newline: the same input
+        { traceId: 'trace-a', input: { input: 'story a\n' }, output: ' dog' },
+        // in the data as dog, sent again with its spaces doubled
+        { traceId: 'trace-b', input: { input: '  story  b' }, output: ' dog' },
         { traceId: 'trace-c', input: { input: 'story c' }, output: ' dog' },
         { traceId: 'trace-d', input: 'story d', output: ' dog' }, // a one-field task's input as text
         { traceId: 'trace-e', input: { story: 'e' }, output: ' dog' }, // not the task's fields
