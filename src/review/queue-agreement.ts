@@ -1,24 +1,54 @@
-// A queue's agreement report: how far its reviewers agree on the decision (approve, correct, reject;
-// a skip is no rating) and on each rubric item. Two reviewers get Cohen's kappa, more get
-// Krippendorff's alpha (nominal for decisions, yes/no and categories; interval for numeric rubric items).
-import type { ReviewDecision, ReviewQueue } from '../registry/index.js';
+// A queue's agreement report: how far its reviewers agree on the answer (what each decision says the
+// output should be: the output approved, a correction, none for a rejection), on the decision itself
+// (approve, correct, reject; a skip is no rating) and on each rubric item. Two reviewers get Cohen's
+// kappa, more get Krippendorff's alpha (nominal for answers, decisions, yes/no and categories; interval
+// for numeric rubric items); each nominal statistic comes with the raw share of agreeing pairs.
+import type { ReviewDecision, ReviewItem, ReviewQueue } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import { cohenKappa, krippendorffAlpha, type AgreementEstimate } from './agreement.js';
+import { decisionAnswer } from './resolve-items.js';
 
-/** One statistic of the report, named. */
-export type NamedAgreement = AgreementEstimate & { statistic: 'cohen-kappa' | 'krippendorff-alpha' };
+/** One statistic of the report, named; `observed` is the share of agreeing pairs of ratings (nominal only). */
+export type NamedAgreement = AgreementEstimate & {
+  statistic: 'cohen-kappa' | 'krippendorff-alpha';
+  observed?: number | null;
+};
 
 /** A queue's agreement report. */
 export interface QueueAgreement {
   reviewers: string[];
+  /** On the answer each decision names (two corrections to different labels disagree; approve and a
+   * correction to the output's own label agree): what the dataset is made from. */
+  answer?: NamedAgreement;
   decision: NamedAgreement;
   rubric: Record<string, NamedAgreement>;
+}
+
+/** The share of pairs of ratings of the same item that are equal, over items rated at least twice. */
+function observedAgreement(units: (string | number | null)[][]): number | null {
+  let pairs = 0;
+  let agreeing = 0;
+  for (const unit of units) {
+    const rated = unit.filter((value) => value !== null);
+    for (let first = 0; first < rated.length; first++)
+      for (let second = first + 1; second < rated.length; second++) {
+        pairs++;
+        if (rated[first] === rated[second]) agreeing++;
+      }
+  }
+  return pairs === 0 ? null : agreeing / pairs;
 }
 
 /**
  * The agreement of `decisions` (a queue's, as ReviewStore.decisions gives them). When the queue names its
  * reviewers, only theirs count: an admin's decision that settles a tie is adjudication, not a rating.
  */
-export function queueAgreement(queue: ReviewQueue, allDecisions: ReviewDecision[], seed = 0): QueueAgreement {
+export function queueAgreement(
+  queue: ReviewQueue,
+  allDecisions: ReviewDecision[],
+  options: { seed?: number; spec?: TaskSpec; items?: ReviewItem[] } = {},
+): QueueAgreement {
+  const seed = options.seed ?? 0;
   const decisions =
     queue.reviewers.length === 0
       ? allDecisions
@@ -34,8 +64,9 @@ export function queueAgreement(queue: ReviewQueue, allDecisions: ReviewDecision[
         return decision === undefined || decision.decision === 'skip' ? null : read(decision);
       }),
     );
-  const estimate = (units: (string | number | null)[][], metric: 'nominal' | 'interval'): NamedAgreement =>
-    reviewers.length === 2 && metric === 'nominal'
+  const estimate = (units: (string | number | null)[][], metric: 'nominal' | 'interval'): NamedAgreement => {
+    const observed = metric === 'nominal' ? { observed: observedAgreement(units) } : {};
+    return reviewers.length === 2 && metric === 'nominal'
       ? {
           statistic: 'cohen-kappa',
           ...cohenKappa(
@@ -45,8 +76,12 @@ export function queueAgreement(queue: ReviewQueue, allDecisions: ReviewDecision[
             ]),
             seed,
           ),
+          ...observed,
         }
-      : { statistic: 'krippendorff-alpha', ...krippendorffAlpha(units, metric, seed) };
+      : { statistic: 'krippendorff-alpha', ...krippendorffAlpha(units, metric, seed), ...observed };
+  };
+  const { spec } = options;
+  const itemsById = new Map((options.items ?? []).map((item) => [item.id, item]));
   const rubric: Record<string, NamedAgreement> = {};
   for (const item of queue.rubric)
     rubric[item.name] = estimate(
@@ -58,6 +93,16 @@ export function queueAgreement(queue: ReviewQueue, allDecisions: ReviewDecision[
     );
   return {
     reviewers,
+    ...(spec &&
+      options.items && {
+        answer: estimate(
+          ratings((decision) => {
+            const item = itemsById.get(decision.item);
+            return item ? decisionAnswer(spec, item, decision).key : null;
+          }),
+          'nominal',
+        ),
+      }),
     decision: estimate(
       ratings((decision) => decision.decision),
       'nominal',

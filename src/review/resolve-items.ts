@@ -41,6 +41,38 @@ export function reviewsByItem(decisions: ReviewDecision[]): Map<string, ReviewDe
   return byItem;
 }
 
+/**
+ * What one decision says the item's answer is: `target` (approve: the output as the task reads it;
+ * correct: the correction; reject: null) and a `key` equal for decisions naming the same answer
+ * ('rejected', 'unreadable' and 'cut-off' for those that name none).
+ */
+export function decisionAnswer(
+  spec: TaskSpec,
+  item: ReviewItem,
+  decision: ReviewDecision,
+): { key: string; target: unknown } {
+  // a free-text answer the model stopped at its token limit is not an answer to learn whole: an
+  // approval of it names no target (a correction to the answer does)
+  const cutOff = spec.output.kind === 'text' && item.context.finishReason === 'length';
+  const target =
+    decision.decision === 'approve'
+      ? cutOff
+        ? undefined
+        : outputTarget(spec, item.output)
+      : decision.decision === 'correct'
+        ? decision.correction
+        : null; // a rejection names no target
+  const key =
+    target === undefined
+      ? cutOff && decision.decision === 'approve'
+        ? 'cut-off'
+        : 'unreadable'
+      : target === null
+        ? 'rejected'
+        : canonicalJson(target);
+  return { key, target };
+}
+
 /** Each item's agreed target, from the queue's items and decisions (ReviewStore.items, .decisions). */
 export function resolveItems(
   spec: TaskSpec,
@@ -57,27 +89,9 @@ export function resolveItems(
     };
     if (decided.length === 0 || decided.length < item.reviewsNeeded)
       return { ...resolved, held: 'incomplete' };
-    // a free-text answer the model stopped at its token limit is not an answer to learn whole: an
-    // approval of it names no target (a correction to the answer does)
-    const cutOff = spec.output.kind === 'text' && item.context.finishReason === 'length';
     const votes = new Map<string, { target: unknown; count: number }>();
     for (const decision of decided) {
-      const target =
-        decision.decision === 'approve'
-          ? cutOff
-            ? undefined
-            : outputTarget(spec, item.output)
-          : decision.decision === 'correct'
-            ? decision.correction
-            : null; // a rejection names no target
-      const key =
-        target === undefined
-          ? cutOff && decision.decision === 'approve'
-            ? 'cut-off'
-            : 'unreadable'
-          : target === null
-            ? 'rejected'
-            : canonicalJson(target);
+      const { key, target } = decisionAnswer(spec, item, decision);
       const vote = votes.get(key) ?? votes.set(key, { target, count: 0 }).get(key)!;
       vote.count++;
     }

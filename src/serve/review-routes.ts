@@ -159,9 +159,13 @@ export function reviewRoutes(
     parseQuery(noQuery, context.req.query());
     const queue = await visibleQueue(context, context.req.param('name'));
     const decisions = await registry.review.decisions(queue.name);
+    const answers = {
+      spec: await registry.getTask(queue.task),
+      items: await registry.review.items(queue.name),
+    };
     return context.json({
       queue: queue.name,
-      ...queueAgreement(queue, decisions),
+      ...queueAgreement(queue, decisions, answers),
       progress: await registry.review.progress(queue.name),
     });
   });

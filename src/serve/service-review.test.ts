@@ -245,6 +245,7 @@ describe('the review routes', () => {
     expect(agreement.body).toMatchObject({
       reviewers: ['alice', 'bob'],
       decision: { statistic: 'cohen-kappa', items: 3 },
+      answer: { statistic: 'cohen-kappa', items: 3 },
       progress: { items: 3, reviewed: 3 },
     });
     // the similar past decisions of an item show the other items' decisions

@@ -297,12 +297,16 @@ export interface AgreementEstimate {
   interval: [number, number] | null;
   items: number;
   reason?: string;
+  /** The share of agreeing pairs of ratings (nominal statistics). */
+  observed?: number | null;
 }
 
 /** A queue's agreement report (GET /v1/review/queues/{name}/agreement). */
 export interface QueueAgreement {
   queue: string;
   reviewers: string[];
+  /** On the answer each decision names (the output approved, a correction, none for a rejection). */
+  answer?: AgreementEstimate;
   decision: AgreementEstimate;
   rubric: Record<string, AgreementEstimate>;
   progress: ReviewProgress;

@@ -216,12 +216,12 @@ const next = defineCommand({
 });
 
 const describeAgreement = (label: string, estimate: NamedAgreement) =>
-  `${label.padEnd(20)} ${estimate.statistic.padEnd(19)} ${estimate.value === null ? `n/a (${estimate.reason})` : `${estimate.value.toFixed(3)}  95% [${estimate.interval![0].toFixed(3)}, ${estimate.interval![1].toFixed(3)}]`}  items ${estimate.items}\n`;
+  `${label.padEnd(20)} ${estimate.statistic.padEnd(19)} ${estimate.value === null ? `n/a (${estimate.reason})` : `${estimate.value.toFixed(3)}  95% [${estimate.interval![0].toFixed(3)}, ${estimate.interval![1].toFixed(3)}]`}  items ${estimate.items}${estimate.observed === undefined || estimate.observed === null ? '' : `  pairs agreeing ${(estimate.observed * 100).toFixed(1)}%`}\n`;
 
 const agreement = defineCommand({
   meta: {
     name: 'agreement',
-    description: "The reviewers' agreement on decisions and rubric items, with intervals",
+    description: "The reviewers' agreement on answers, decisions and rubric items, with intervals",
   },
   args: {
     db: registryOption,
@@ -231,12 +231,16 @@ const agreement = defineCommand({
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
       const queue = await registry.review.getQueue(args.queue);
-      const report = queueAgreement(queue, await registry.review.decisions(queue.name));
+      const report = queueAgreement(queue, await registry.review.decisions(queue.name), {
+        spec: await registry.getTask(queue.task),
+        items: await registry.review.items(queue.name),
+      });
       const progress = await registry.review.progress(queue.name);
       print(
         args.json,
         { queue: queue.name, ...report, progress },
         `reviewers: ${report.reviewers.join(', ') || 'none yet'}; ${progress.reviewed}/${progress.items} items reviewed\n` +
+          (report.answer ? describeAgreement('answer', report.answer) : '') +
           describeAgreement('decision', report.decision) +
           Object.entries(report.rubric)
             .map(([name, estimate]) => describeAgreement(name, estimate))

@@ -1,5 +1,5 @@
-// How far a queue's reviewers agree: the decision (approve, correct, reject; skips are no rating) and
-// each rubric item, as Cohen's kappa for two reviewers or Krippendorff's alpha otherwise, with the 95%
+// How far a queue's reviewers agree: on the answer (what each decision says the output should be), on
+// the decision (approve, correct, reject; skips are no rating) and on each rubric item, as Cohen's kappa for two reviewers or Krippendorff's alpha otherwise, with the 95%
 // interval and why a statistic is missing; and each reviewer's decisions by kind. The service computes
 // every number; the page only reads them (the words for a value are the usual rules of thumb).
 import { ErrorBox, Loading } from '../components/feedback';
@@ -45,6 +45,11 @@ function EstimateRow({ what, kind, estimate }: { what: string; kind: string; est
         {estimate.interval ? `[${score(estimate.interval[0])}, ${score(estimate.interval[1])}]` : '–'}
       </td>
       <td className="number">{estimate.items}</td>
+      <td className="number">
+        {estimate.observed === undefined || estimate.observed === null
+          ? '–'
+          : `${(estimate.observed * 100).toFixed(0)}%`}
+      </td>
       <td className={estimate.value === null ? 'muted' : undefined}>
         {estimate.reason ?? reading(estimate)}
       </td>
@@ -103,10 +108,20 @@ export function ReviewAgreementPage({ name }: { name: string }) {
               <th className="number">Value</th>
               <th className="number">95% interval</th>
               <th className="number">Items</th>
+              <th className="number" title="the share of pairs of ratings of one item that are equal">
+                Pairs agreeing
+              </th>
               <th>Reading</th>
             </tr>
           </thead>
           <tbody>
+            {report.answer && (
+              <EstimateRow
+                what="answer"
+                kind="(the output approved, or the correction)"
+                estimate={report.answer}
+              />
+            )}
             <EstimateRow what="decision" kind="(approve, correct, reject)" estimate={report.decision} />
             {Object.entries(report.rubric).map(([item, estimate]) => (
               <EstimateRow key={item} what={item} kind={rubricKind(item)} estimate={estimate} />
