@@ -42,7 +42,7 @@ export function renderItem(view: ReviewItemView, queue: string, decided: number)
     lines.push('similar past decisions:');
     for (const each of similar)
       lines.push(
-        `  ${each.similarity.toFixed(2)}  ${each.decisions.map((decision) => `${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${JSON.stringify(decision.correction)}` : ''}`).join('; ')}  ${excerpt(each.input, 80).replace(/\s+/g, ' ')}`,
+        `  ${each.similarity.toFixed(2)}  ${each.decisions.map((decision) => `${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${excerpt(JSON.stringify(decision.correction), 80)}` : ''}`).join('; ')}  ${excerpt(each.input, 80).replace(/\s+/g, ' ')}`,
       );
   }
   lines.push('[a]pprove  [c]orrect in the editor  [r]eject  [s]kip  [q]uit');

@@ -1,13 +1,15 @@
 // Output must be JSON valid against a JSON Schema (ajv). The JSON may sit in a code fence or after
 // prose, as metrics read it. `fix` repairs broken JSON (jsonrepair: quotes, trailing commas, cut-off
 // brackets) and keeps the repair only when it validates; `filter` drops the fields the schema refuses.
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { jsonrepair } from 'jsonrepair';
 import { ValidationError } from '../../errors/index.js';
 import { extractJson } from '../../tasks/index.js';
 import type { CheckResult, Validator } from '../validator.js';
 
-type Compiled = ReturnType<Ajv.default['compile']>;
+// ajv's own type, named: the declaration emitted for `ReturnType<Ajv.default[...]>` did not compile for
+// library users (Ajv is a type there, not a namespace)
+type Compiled = ValidateFunction;
 
 /** The ajv validator of a schema, or a ValidationError naming the schema's problem. */
 export function compileSchema(schema: object, where: string): Compiled {

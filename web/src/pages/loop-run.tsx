@@ -119,9 +119,24 @@ function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
         </>
       );
     case 'canary':
+      // a canary that could not start (the treatment is production's own version, say) names no experiment
+      if (typeof step.experiment !== 'string')
+        return (
+          <p className="muted">
+            no experiment started
+            {step.status ? (
+              <>
+                {' '}
+                · <Status value={String(step.status)} />
+              </>
+            ) : (
+              ''
+            )}
+          </p>
+        );
       return (
         <p>
-          <a href={href(['experiments', String(step.experiment)])}>experiment {String(step.experiment)}</a>
+          <a href={href(['experiments', step.experiment])}>experiment {step.experiment}</a>
           {step.status ? (
             <>
               {' '}
