@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { generateText } from 'ai';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -85,6 +86,17 @@ describe('resolveModel', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('tells a model file written without local: to write it with', async () => {
+    const path = fileURLToPath(import.meta.url); // any file that exists
+    await expect(resolveModel(path)).rejects.toMatchObject({
+      code: 'MODEL_UNKNOWN',
+      hint: `Write local:${path} for a model file or folder on this machine.`,
+    });
+    await expect(resolveModel('nothing-here.gguf')).rejects.toMatchObject({
+      hint: expect.stringContaining('Write a model as one of'),
+    });
   });
 
   it('refuses a base URL without its scheme', async () => {

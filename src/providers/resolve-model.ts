@@ -6,6 +6,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { existsSync } from 'node:fs';
 import { createOllama } from 'ollama-ai-provider-v2';
 import { keepAliveFetch } from './keep-alive-fetch.js';
 import type { LoadModelOptions } from '../engine/index.js';
@@ -83,7 +84,10 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
   if (!rest) {
     throw new ValidationError(`"${name}" does not name a model`, {
       code: 'MODEL_UNKNOWN',
-      hint: `Write a model as one of: ${forms}.`,
+      // a path to a model on this machine, written without its provider
+      hint: existsSync(name)
+        ? `Write local:${name} for a model file or folder on this machine.`
+        : `Write a model as one of: ${forms}.`,
     });
   }
   switch (provider) {

@@ -151,8 +151,10 @@ export default defineCommand({
     const prices = readPrices(args.prices);
     const hardModel = args['hard-model'] ? await resolveModel(args['hard-model']) : undefined;
     const hard = hardModel?.model;
-    const engine = args.model
-      ? await EngineClient.start(args.model, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
+    // the base model as a path, or written as other commands take it (local:<path>)
+    const basePath = args.model?.replace(/^local:/, '');
+    const engine = basePath
+      ? await EngineClient.start(basePath, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
       : undefined;
     const jobConcurrency = numberOption('jobs', args.jobs, { integer: true, min: 0, max: 64 })!;
     const service = createService({
