@@ -28,6 +28,14 @@ export class RateLimiter {
     bucket.tokens -= 1;
     return true;
   }
+
+  /** Whole seconds until `key`'s bucket holds a request again (0 when it does now). */
+  secondsUntilNext(key: string, perMinute = this.perMinute): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(perMinute, bucket.tokens + ((this.now() - bucket.at) / 60_000) * perMinute);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perMinute) * 60);
+  }
 }
 
 /** Verifies keys with a short memory of verified ones. */
@@ -90,12 +98,17 @@ export function requireScope(
           code: 'AUTH_SCOPE',
           hint: `Use a key created with --scopes including ${accepted.join(' or ')}.`,
         });
-      if (!limiter.take(key.id, key.ratePerMinute ?? undefined))
+      if (!limiter.take(key.id, key.ratePerMinute ?? undefined)) {
+        // when a request fits again: OpenAI's clients wait for Retry-After instead of spending their
+        // retries at once against a per-minute limit
+        const seconds = Math.max(1, limiter.secondsUntilNext(key.id, key.ratePerMinute ?? undefined));
+        context.header('Retry-After', String(seconds));
         throw new ServiceError(`the key "${key.name}" is over its rate limit`, {
           status: 429,
           code: 'RATE_LIMITED',
-          hint: 'Slow down and retry after a few seconds.',
+          hint: `Slow down: the next request fits in ${seconds} s (Retry-After).`,
         });
+      }
       context.set('accessKey', key);
     } catch (error) {
       return errorResponse(context, error);

@@ -1,5 +1,5 @@
 // OpenAI-compatible routes over AI SDK language models: POST /v1/chat/completions and
-// /v1/completions (with SSE streaming) and GET /v1/models; bodies read through the schemas of
+// /v1/completions (with SSE streaming), GET /v1/models and GET /v1/models/{id}; bodies read through the schemas of
 // request-schemas.ts, errors in OpenAI's shape (errors.ts), logged with the request id when they are
 // not the caller's. What a `model` name means is the caller's: a fixed table of models, or the
 // service's resolver that turns `task@label` into a model rendering that task's prompt. Under the
@@ -154,18 +154,35 @@ export function openAiRoutes(
   const app = new Hono<ServiceEnv>();
   // standalone, these routes give requests their ids themselves; under the service this is a no-op
   const setup = requestContext(options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'error' }));
-  for (const path of ['/v1/models', '/v1/chat/completions', '/v1/completions']) app.use(path, setup);
+  // '/v1/models/*' is the list and one model (Hono's /* matches the bare path too)
+  for (const path of ['/v1/models/*', '/v1/chat/completions', '/v1/completions']) app.use(path, setup);
   app.onError((error, context) => errorResponse(context, error));
 
-  app.get('/v1/models', async (context) => {
+  // OpenAI's model object; `created` is when these routes started (a task's versions change under its name)
+  const started = Math.floor(Date.now() / 1000);
+  const modelObject = (id: string) => ({ id, object: 'model', created: started, owned_by: 'promptune' });
+  const listModels = async (context: Context<ServiceEnv>): Promise<ListedModels> => {
     const listed = await source.list(context);
-    const { names, unavailable }: ListedModels = Array.isArray(listed) ? { names: listed } : listed;
+    return Array.isArray(listed) ? { names: listed } : listed;
+  };
+  app.get('/v1/models', async (context) => {
+    const { names, unavailable } = await listModels(context);
     // OpenAI's list holds only what can be called; the names that would answer 409 are listed apart,
     // with why, for a person looking for a missing task
     return context.json({
       object: 'list',
-      data: names.map((id) => ({ id, object: 'model', owned_by: 'promptune' })),
+      data: names.map(modelObject),
       ...(unavailable?.length && { unavailable }),
+    });
+  });
+  app.get('/v1/models/:id', async (context) => {
+    const id = context.req.param('id');
+    const { names, unavailable } = await listModels(context);
+    if (names.includes(id)) return context.json(modelObject(id));
+    const why = unavailable?.find((each) => each.id === id)?.reason;
+    throw new NotFoundError(`model "${id}" is not served here${why ? `: ${why}` : ''}`, {
+      code: 'MODEL_NOT_FOUND',
+      hint: 'See GET /v1/models.',
     });
   });
 
@@ -272,8 +289,13 @@ export function openAiRoutes(
     source.onUsage?.(context, { inputTokens: input, outputTokens: output, text: answer, request: body });
     const choice =
       kind === 'chat'
-        ? { index: 0, message: { role: 'assistant', content: answer }, finish_reason: reason }
-        : { index: 0, text: answer, finish_reason: reason };
+        ? {
+            index: 0,
+            message: { role: 'assistant', content: answer, refusal: null },
+            logprobs: null,
+            finish_reason: reason,
+          }
+        : { index: 0, text: answer, logprobs: null, finish_reason: reason };
     return context.json({
       id,
       object,

@@ -159,9 +159,21 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           responses: {
             200: json(
-              "{ object: 'list', data: [{ id, object: 'model', owned_by }] }: the names this service can run; names whose version it cannot (an adapter trained on other weights than the served model's, say) are left out and listed in unavailable: [{ id, reason }]",
+              "{ object: 'list', data: [{ id, object: 'model', created, owned_by }] }: the names this service can run; names whose version it cannot (an adapter trained on other weights than the served model's, say) are left out and listed in unavailable: [{ id, reason }]",
             ),
             ...readErrors,
+          },
+        },
+      },
+      '/v1/models/{id}': {
+        get: {
+          summary:
+            'One served name, as OpenAI clients retrieve a model; 404 (with why) for a name not served here',
+          security: bearer,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: json("{ id, object: 'model', created, owned_by }"),
+            ...errors(401, 403, 404, 429, 500),
           },
         },
       },

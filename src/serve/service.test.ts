@@ -215,6 +215,17 @@ describe('the service with the openai client', () => {
     expect(ids).toEqual(expect.arrayContaining(['story', 'story@production', 'soft-a', 'lora-c']));
     // a version trained on other weights would answer 409: listed apart, with why, not among the models
     expect(ids).not.toContain('other-base');
+    // one model read by name, as OpenAI's clients retrieve it; one not served is a 404 saying why
+    expect(await client(keys.run).models.retrieve('story')).toMatchObject({
+      id: 'story',
+      object: 'model',
+      created: expect.any(Number),
+    });
+    const notServed = await client(keys.run)
+      .models.retrieve('other-base')
+      .catch((error: unknown) => error);
+    expect(notServed).toMatchObject({ status: 404, code: 'MODEL_NOT_FOUND' });
+    expect(String((notServed as Error).message)).toContain('trained on another-model');
     const listed = await json(
       await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${keys.run}` } }),
     );
@@ -435,6 +446,9 @@ describe('the service with the openai client', () => {
     expect(statuses).toEqual([200, 200, 429]);
     const limited = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     expect((await json(limited)).error.code).toBe('RATE_LIMITED');
+    // two a minute: the next fits within 30 s, said as OpenAI's clients read it
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(30);
     // other keys are not affected
     expect(
       (await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${keys.read}` } })).status,

@@ -514,7 +514,7 @@ export function createService(options: ServiceOptions): Service {
   // OpenAI-compatible completions over tasks
   app.use('/v1/chat/completions', scope('run'), traced('chat'));
   app.use('/v1/completions', scope('run'), traced('text_completion'));
-  app.use('/v1/models', scope('read'));
+  app.use('/v1/models/*', scope('read')); // the list too: Hono's /* matches the bare path
   app.route(
     '/',
     openAiRoutes(
