@@ -117,6 +117,14 @@ describe('EngineClient', () => {
       .catch((error: unknown) => error);
     expect(ValidationError.isInstance(overflow)).toBe(true);
     expect([statusOf(overflow), (overflow as ValidationError).code]).toEqual([400, 'CONTEXT_OVERFLOW']);
+    // a megabyte of text is refused from its length (far past what 2048 tokens can hold), not tokenized
+    const huge = await engine
+      .generate({ prompt: prompt('Once upon a time '.repeat(60_000)), raw: true, options: { maxTokens: 8 } })
+      .catch((error: unknown) => error);
+    expect((huge as ValidationError).code).toBe('CONTEXT_OVERFLOW');
+    expect((huge as Error).message).toBe(
+      "the prompt has 1020000 characters: more tokens than the model's context of 2048 can hold",
+    );
     // a prompt the worker cannot read (no content array) throws a TypeError inside the worker: a fault
     const fault = await engine
       .generate({

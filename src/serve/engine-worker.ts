@@ -13,6 +13,7 @@ import {
   parameterCount,
   PrefixCache,
   makeDirectory,
+  surelyMoreTokens,
 } from '../engine/index.js';
 import {
   ConflictError,
@@ -124,6 +125,21 @@ try {
     return created;
   };
 
+  // a prompt far past the context is refused from its length, not tokenized first: one such request
+  // (a megabyte of text) had held every task's requests behind it for seconds
+  const contextLength = model.config.contextLength;
+  const checkedLength = (text: string): string => {
+    if (surelyMoreTokens(tokenizer, text, contextLength))
+      throw new ValidationError(
+        `the prompt has ${text.length} characters: more tokens than the model's context of ${contextLength} can hold`,
+        {
+          code: 'CONTEXT_OVERFLOW',
+          hint: `Shorten it to well under ${contextLength} tokens.`,
+        },
+      );
+    return text;
+  };
+
   const cancellers = new Map<number, AbortController>();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'close') {
@@ -148,15 +164,15 @@ try {
       if (message.softPrompt) {
         created = !sessions.has(message.softPrompt.key);
         ({ prefix, adapter } = session(message.softPrompt));
-        tokens = tokenizer.encode(promptText(message.prompt), { addBos: false });
+        tokens = tokenizer.encode(checkedLength(promptText(message.prompt)), { addBos: false });
       } else if (tokenizer.chatTemplate && !message.raw) {
         const messages = message.prompt.map((entry) => ({
           role: entry.role,
           content: typeof entry.content === 'string' ? entry.content : promptText([entry]),
         }));
-        tokens = tokenizer.encode(applyChatTemplate(tokenizer, messages), { addBos: false });
+        tokens = tokenizer.encode(checkedLength(applyChatTemplate(tokenizer, messages)), { addBos: false });
       } else {
-        tokens = tokenizer.encode(promptText(message.prompt));
+        tokens = tokenizer.encode(checkedLength(promptText(message.prompt)));
       }
       let cachedTokens = prefix && !created ? prefix.lengths[0] : 0;
       // a soft version's requests never take a prefix computed without its prompt and adapter

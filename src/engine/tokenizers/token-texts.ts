@@ -25,3 +25,29 @@ export function tokenTexts(tokenizer: Tokenizer): (string | undefined)[] {
   texts.set(tokenizer, known);
   return known;
 }
+
+const longest = new WeakMap<Tokenizer, number>();
+
+/**
+ * The most characters of text one token can stand for: its longest token's text, a control token's
+ * written form included (an input may spell one). Cached per tokenizer.
+ */
+export function longestTokenText(tokenizer: Tokenizer): number {
+  let most = longest.get(tokenizer);
+  if (most !== undefined) return most;
+  most = 1;
+  for (const text of tokenTexts(tokenizer)) if (text && text.length > most) most = text.length;
+  for (let id = 0; id < tokenizer.vocabularySize; id++)
+    if (tokenizer.isSpecial(id)) most = Math.max(most, tokenizer.decode([id], { keepSpecial: true }).length);
+  longest.set(tokenizer, most);
+  return most;
+}
+
+/**
+ * Whether `text` has more tokens than `limit` for certain, told from its length alone (no encoding): a
+ * cheap refusal of a prompt far past a model's context, before the tokenizer spends seconds on it. Four
+ * times the longest token's text, for normalisations that fold several characters into one.
+ */
+export function surelyMoreTokens(tokenizer: Tokenizer, text: string, limit: number): boolean {
+  return text.length > 4 * limit * longestTokenText(tokenizer);
+}

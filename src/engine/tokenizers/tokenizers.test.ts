@@ -9,6 +9,7 @@ import { readGgufHeader } from '../weights/gguf.js';
 import { ggufTokenizer } from './gguf-tokenizer.js';
 import { loadLlama2cTokenizer } from './llama2c-tokenizer.js';
 import { loadTokenizerJson } from './load-tokenizer.js';
+import { longestTokenText, surelyMoreTokens } from './token-texts.js';
 import type { Tokenizer } from './types.js';
 
 /** llama.cpp's vector files: strings separated by a marker line, one line of ids per string. */
@@ -55,6 +56,19 @@ describe.each([
     const tokenizer = await load();
     for (const { text } of storiesCases)
       if (!text.startsWith(' ')) expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
+  });
+  it('never covers more characters with one token than its longest token text (the cheap length bound)', async () => {
+    const tokenizer = await load();
+    const texts = [
+      ...storiesCases.map((each) => each.text),
+      'Once upon a time '.repeat(50),
+      'é e\u0301 ﬁ 😀 \u00a0 <s></s> <|endoftext|> 日本語',
+    ];
+    for (const text of texts) {
+      const tokens = tokenizer.encode(text, { addBos: false }).length;
+      expect(text.length).toBeLessThanOrEqual(tokens * longestTokenText(tokenizer));
+      expect(surelyMoreTokens(tokenizer, text, tokens)).toBe(false);
+    }
   });
 });
 
