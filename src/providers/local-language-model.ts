@@ -4,6 +4,7 @@
 // Concurrent requests interleave their decoding steps (each forward pass is self-contained);
 // batching them into one forward pass is the server's job. A prompt that starts like an earlier one
 // (an evaluation's shared instruction and demos) reuses the prefix computed for it (PrefixCache).
+import { randomInt } from 'node:crypto';
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
@@ -60,15 +61,19 @@ export function languageModelFinishReason(reason: FinishReason): LanguageModelV3
   return { unified: reason === 'length' ? 'length' : 'stop', raw: reason };
 }
 
-/** The engine's generation options for an AI SDK call (greedy and 256 tokens unless it says otherwise). */
+/**
+ * The engine's generation options for an AI SDK call (greedy and 256 tokens unless it says otherwise).
+ * A call that samples without a seed gets a fresh one, as hosted models do; give `seed` to repeat it.
+ */
 export function engineGenerationOptions(options: LanguageModelV3CallOptions) {
+  const temperature = options.temperature ?? 0;
   return {
     maxTokens: options.maxOutputTokens ?? 256,
-    temperature: options.temperature ?? 0,
+    temperature,
     topP: options.topP,
     topK: options.topK,
     stop: options.stopSequences,
-    seed: options.seed ?? 0,
+    seed: options.seed ?? (temperature > 0 ? randomInt(2 ** 31) : 0),
   };
 }
 

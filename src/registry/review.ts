@@ -392,10 +392,13 @@ export class ReviewStore {
       // a reviewer decides the items it was handed (its reservation, lapsed or not, until someone else
       // takes the item) or changes its own decision; an admin may decide any item, to adjudicate
       if (!options.admin && row.reserved_by !== reviewer && !earlier)
-        throw new ValidationError(`item ${id} is not reserved for ${reviewer}`, {
-          code: 'REVIEW_NOT_RESERVED',
-          hint: 'Take items with next; a reviewer decides the items it is handed.',
-        });
+        throw new ValidationError(
+          `item ${id} is not reserved for ${reviewer}: ${reviewer} was not handed it, or its reservation lapsed and another reviewer has taken it since`,
+          {
+            code: 'REVIEW_NOT_RESERVED',
+            hint: 'Take the next item (next); a reviewer decides the items it is handed.',
+          },
+        );
       const values = {
         item: id,
         reviewer,

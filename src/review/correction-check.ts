@@ -23,11 +23,16 @@ export function checkCorrection(spec: TaskSpec, correction: unknown): unknown {
     if (correction.trim() === '')
       throw refuse(
         'the correction is empty',
-        `Task ${spec.name} answers in text: send the corrected text (leave the correction out to send only a score).`,
+        `Task ${spec.name} answers in text: send the corrected text, or approve or reject the output instead.`,
       );
     return correction;
   }
   if (output.kind === 'label') {
+    // a label typed without its leading space (girl for " girl") is that label, when only one reads so
+    if (typeof correction === 'string' && !output.labels.includes(correction)) {
+      const meant = output.labels.filter((label) => label.trim() === correction.trim());
+      if (meant.length === 1) return meant[0];
+    }
     if (typeof correction !== 'string' || !output.labels.includes(correction))
       throw refuse(
         `the correction ${JSON.stringify(correction)} is not one of the task's labels`,

@@ -37,12 +37,19 @@ describe('checkCorrection', () => {
     const textTask = taskSpec.parse({ name: 'text', prompt: { template: '{{input}}' } });
     expect(checkCorrection(textTask, ' Sue')).toBe(' Sue');
     expect(checkCorrection(labelTask, ' cat')).toBe(' cat');
+    // typed without its leading space, the one label it can mean
+    expect(checkCorrection(labelTask, 'cat')).toBe(' cat');
+    const spaced = taskSpec.parse({
+      ...labelTask,
+      output: { kind: 'label', labels: [' cat', 'cat ', ' dog'] },
+    });
+    expect(() => checkCorrection(spaced, 'cat')).toThrow(expect.objectContaining({ code: 'REVIEW_INVALID' }));
     expect(checkCorrection(jsonTask, '{"city": "Oslo"}')).toEqual({ city: 'Oslo' });
     expect(checkCorrection(jsonTask, { city: 'Oslo' })).toEqual({ city: 'Oslo' });
     for (const [spec, value] of [
       [textTask, '  '],
       [textTask, 3],
-      [labelTask, 'cat'],
+      [labelTask, 'horse'],
       [jsonTask, '{city'],
       [jsonTask, { town: 'Oslo' }],
     ] as const)

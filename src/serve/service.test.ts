@@ -436,6 +436,23 @@ describe('the service with the openai client', () => {
     expect(await servedBy()).toBe(second.version.id);
   });
 
+  it('samples afresh for a request without a seed, as OpenAI does, and repeats one with its seed', async () => {
+    const ask = (seed?: number) =>
+      client(keys.run)
+        .completions.create({
+          model: 'soft-a',
+          prompt: 'Once upon a time',
+          max_tokens: 16,
+          temperature: 1.5,
+          seed,
+        })
+        .then((answer) => answer.choices[0].text);
+    const unseeded = new Set(await Promise.all([ask(), ask(), ask(), ask()]));
+    expect(unseeded.size).toBeGreaterThan(1);
+    const seeded = new Set(await Promise.all([ask(7), ask(7), ask(7)]));
+    expect(seeded.size).toBe(1);
+  });
+
   it('limits each key to its rate', async () => {
     const { key } = await registry.keys.create({ name: 'slow', scopes: ['read'], ratePerMinute: 2 });
     const statuses: number[] = [];

@@ -3,6 +3,7 @@
 // (with its instruction and demos) and calls the backend model; a soft version sends the raw text to
 // the engine worker with the version's soft prompt prepended. The input is only ever a value in the
 // template: it cannot select another version or task, and placeholders in it are not expanded.
+import { randomInt } from 'node:crypto';
 import type {
   JSONObject,
   LanguageModelV3,
@@ -175,6 +176,20 @@ function unguardedBackend(
   return { model: backends.hard, prompt: (fields) => hardPrompt(spec, fields) };
 }
 
+/**
+ * The seed a served request samples with: its own; else, when it samples (a temperature above 0), a
+ * fresh one, as OpenAI's API does (the spec's seed keeps evaluations reproducible, not every answer
+ * the same); else the spec's (greedy decoding reads no seed).
+ */
+function servedSeed(
+  options: Partial<LanguageModelV3CallOptions>,
+  generation: TaskSpec['generation'],
+): number {
+  if (options.seed !== undefined) return options.seed;
+  const temperature = options.temperature ?? generation.temperature;
+  return temperature > 0 ? randomInt(2 ** 31) : generation.seed;
+}
+
 /** A request's call settings, the version's generation settings where the request sets none. */
 function callSettings(spec: TaskSpec, options: Partial<LanguageModelV3CallOptions>) {
   const generation = spec.generation;
@@ -184,7 +199,7 @@ function callSettings(spec: TaskSpec, options: Partial<LanguageModelV3CallOption
     topP: options.topP ?? generation.topP,
     topK: options.topK,
     stopSequences: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
-    seed: options.seed ?? generation.seed,
+    seed: servedSeed(options, generation),
     abortSignal: options.abortSignal,
     // /v1/completions continues the rendered text as is (no chat template), as the route asks; the
     // spec's decoding constraint reaches the local engine (other providers ignore promptune's options)

@@ -82,7 +82,10 @@ export function TracePanel({ view }: { view: ReviewItemView }) {
   const context = item.context;
   const checks = trace?.checks ?? context.checks;
   const label = trace?.label ?? context.label;
-  const extra = Object.entries(context).filter(([name]) => !knownContext.has(name));
+  // the trace's own confidence is shown above: the item's copy of it is not repeated
+  const extra = Object.entries(context).filter(
+    ([name]) => !knownContext.has(name) && !(trace && name === 'confidence'),
+  );
   return (
     <section className="panel" data-testid="review-trace">
       <h2>

@@ -162,13 +162,15 @@ export function ReviewPage({ name }: { name: string }) {
       </div>
       <KeyLegend />
       {error && <ErrorBox error={error} />}
-      {error && (error.code === 'REVIEW_RESERVED' || error.code === 'REVIEW_ITEM_NOT_FOUND') && (
-        <p>
-          <button type="button" onClick={() => void run(takeNext)}>
-            Take the next item
-          </button>
-        </p>
-      )}
+      {/* the item on screen can no longer be decided here: its reservation lapsed and another took it */}
+      {error &&
+        ['REVIEW_RESERVED', 'REVIEW_NOT_RESERVED', 'REVIEW_ITEM_NOT_FOUND'].includes(error.code ?? '') && (
+          <p>
+            <button type="button" onClick={() => void run(takeNext)}>
+              Take the next item
+            </button>
+          </p>
+        )}
       {/* the item waits for its queue, so the rubric that digit keys score is on screen with it */}
       {view === undefined || !queue.data ? (
         !error && <Loading />
