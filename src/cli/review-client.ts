@@ -3,7 +3,7 @@
 // operator). Both give the same views and keep each decision the moment it is sent.
 import { AuthError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import type { Registry, ReviewDecision, ReviewDecisionInput } from '../registry/index.js';
-import { decideItem, reviewItemView, type ReviewItemView } from '../review/index.js';
+import { decideItem, disputedItems, reviewItemView, type ReviewItemView } from '../review/index.js';
 
 /** What the terminal reviewer needs of a queue. */
 export interface ReviewClient {
@@ -14,21 +14,42 @@ export interface ReviewClient {
   release(item: string): Promise<void>;
 }
 
-/** Reviews through the registry directly, as `reviewer`. */
-export function registryReviewClient(registry: Registry, reviewer: string): ReviewClient {
+/** What the terminal reviewer is handed: the queue's next items, or (an admin) the disputed ones. */
+export interface ReviewMode {
+  disputes?: boolean;
+}
+
+/**
+ * Reviews through the registry directly, as `reviewer`: the operator of the registry, an admin (any
+ * queue, named reviewers or not; its decisions settle ties and are not counted as ratings).
+ */
+export function registryReviewClient(
+  registry: Registry,
+  reviewer: string,
+  mode: ReviewMode = {},
+): ReviewClient {
+  const admin = { admin: true };
   return {
     reviewer,
     async next(queue) {
-      const item = await registry.review.next(queue, reviewer);
+      if (mode.disputes) {
+        const [disputed] = await disputedItems(registry, queue, reviewer);
+        return disputed ? reviewItemView(registry, disputed.item, admin) : null;
+      }
+      const item = await registry.review.next(queue, reviewer, undefined, admin);
       return item ? reviewItemView(registry, item) : null;
     },
-    decide: (item, input) => decideItem(registry, item, reviewer, input),
+    decide: (item, input) => decideItem(registry, item, reviewer, input, admin),
     release: (item) => registry.review.release(item, reviewer),
   };
 }
 
 /** Reviews through a promptune service at `url` with an API key. */
-export async function httpReviewClient(url: string, key: string): Promise<ReviewClient> {
+export async function httpReviewClient(
+  url: string,
+  key: string,
+  mode: ReviewMode = {},
+): Promise<ReviewClient> {
   const base = url.replace(/\/+$/, '');
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
@@ -72,7 +93,7 @@ export async function httpReviewClient(url: string, key: string): Promise<Review
     async next(queue) {
       const view = await call<ReviewItemView | { item: null }>(
         'POST',
-        `/v1/review/queues/${encodeURIComponent(queue)}/next`,
+        `/v1/review/queues/${encodeURIComponent(queue)}/next${mode.disputes ? '?disputes=1' : ''}`,
       );
       return view.item === null ? null : (view as ReviewItemView);
     },

@@ -38,6 +38,14 @@ export function renderItem(view: ReviewItemView, queue: string, decided: number)
     'output:',
     indent(item.output === null ? '(none)' : JSON.stringify(item.output)),
   ];
+  if (view.decisions?.length) {
+    // an admin settling a disagreement sees what each reviewer said
+    lines.push('decisions on this item:');
+    for (const decision of view.decisions)
+      lines.push(
+        `  ${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${excerpt(JSON.stringify(decision.correction), 80)}` : ''}${decision.comment ? ` (${excerpt(decision.comment, 80)})` : ''}`,
+      );
+  }
   if (similar.length) {
     lines.push('similar past decisions:');
     for (const each of similar)

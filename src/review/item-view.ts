@@ -2,7 +2,14 @@
 // prompt version that answered it, the task's output kind (what a correction must be) and similar past
 // decisions of the queue, and the queue's rubric. Everything a review-scoped key needs, so it never needs
 // the read scope.
-import type { PromptVersion, Registry, ReviewItem, RubricItem, TraceRecord } from '../registry/index.js';
+import type {
+  PromptVersion,
+  Registry,
+  ReviewDecision,
+  ReviewItem,
+  RubricItem,
+  TraceRecord,
+} from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import { similarDecisions, type SimilarDecision } from './similar-decisions.js';
 
@@ -15,12 +22,22 @@ export interface ReviewItemView {
   similar: SimilarDecision[];
   /** The queue's rubric: the questions a decision may answer about the item. */
   rubric: RubricItem[];
+  /** The item's own decisions, for an admin settling a disagreement (a reviewer decides blind). */
+  decisions?: Pick<ReviewDecision, 'reviewer' | 'decision' | 'correction' | 'comment' | 'at'>[];
 }
 
-/** The view of `item` (its queue is the caller's to have checked the reviewer may see). */
-export async function reviewItemView(registry: Registry, item: ReviewItem): Promise<ReviewItemView> {
+/**
+ * The view of `item` (its queue is the caller's to have checked the reviewer may see); with `admin`,
+ * its own decisions too.
+ */
+export async function reviewItemView(
+  registry: Registry,
+  item: ReviewItem,
+  options: { admin?: boolean } = {},
+): Promise<ReviewItemView> {
   const queue = await registry.review.getQueue(item.queue);
   const spec = await registry.getTask(queue.task);
+  const decisions = await registry.review.decisions(queue.name);
   const stored =
     item.traceId === null || item.traceId.startsWith('run:')
       ? null
@@ -42,10 +59,17 @@ export async function reviewItemView(registry: Registry, item: ReviewItem): Prom
       content: version.content,
       message: version.message,
     },
-    similar: similarDecisions(
-      item,
-      await registry.review.items(queue.name),
-      await registry.review.decisions(queue.name),
-    ),
+    similar: similarDecisions(item, await registry.review.items(queue.name), decisions),
+    ...(options.admin && {
+      decisions: decisions
+        .filter((decision) => decision.item === item.id)
+        .map(({ reviewer, decision, correction, comment, at }) => ({
+          reviewer,
+          decision,
+          correction,
+          comment,
+          at,
+        })),
+    }),
   };
 }

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import {
   calibrationQuery,
+  nextQuery,
   correctionsRequest,
   decisionRequest,
   feedRequest,
@@ -98,16 +99,24 @@ export function reviewPaths({ bearer, json, errors, body, queryParameters }: Ope
     },
     '/v1/review/queues/{name}/next': {
       post: entry(
-        'Reserves the next item for the key (for the queue’s reservation time) and returns it with its trace, prompt version and similar past decisions; { item: null } when none is left',
-        { 200: json('{ item, task, trace, version, similar } or { item: null }') },
+        'Reserves the next item for the key (for the queue’s reservation time) and returns it with its trace, prompt version and similar past decisions (of fully reviewed items only: reviewers decide blind); { item: null } when none is left. With disputes=1 (admin): the oldest item the reviewers disagree on that this key has not decided, with its decisions',
+        { 200: json('{ item, task, trace, version, similar, decisions? } or { item: null }') },
         [400, 401, 403, 404, 429, 500],
+        { parameters: [queue, ...queryParameters(nextQuery)] },
+      ),
+    },
+    '/v1/review/queues/{name}/disputes': {
+      get: entry(
+        'The items the reviewers disagree on (no strict majority names one answer), each with the answer every decision names (admin)',
+        { 200: json('{ data: [{ item, answers: [{ reviewer, decision, answer }] }] }') },
+        [401, 403, 404, 429, 500],
         { parameters: [queue] },
       ),
     },
     '/v1/review/queues/{name}/agreement': {
       get: entry(
-        "The reviewers' agreement on decisions and each rubric item (Cohen's kappa for two, Krippendorff's alpha for more, with 95% bootstrap intervals) and progress per reviewer",
-        { 200: json('{ queue, reviewers, decision, rubric, progress }') },
+        "The reviewers' agreement on the answer each decision names, on the decisions and on each rubric item (Cohen's kappa for two, Krippendorff's alpha for more, with 95% bootstrap intervals and the share of agreeing pairs) and progress per reviewer",
+        { 200: json('{ queue, reviewers, answer, decision, rubric, progress }') },
         [401, 403, 404, 429, 500],
         { parameters: [queue] },
       ),

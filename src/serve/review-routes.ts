@@ -4,7 +4,7 @@
 // versions. A reviewer is named by their key's name. Bodies and queries are read through schemas; the
 // work is src/review's and the registry's.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { NotFoundError, PermissionError, ValidationError } from '../errors/index.js';
 import { timeWindow } from '../observe/index.js';
 import { mayReview, type Registry, type ReviewQueue, type Scope } from '../registry/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   correctionsToDataset,
   createReviewQueue,
   decideItem,
+  disputedItems,
   feedQueue,
   judgeCalibration,
   queueAgreement,
@@ -29,6 +30,7 @@ import {
   decisionRequest,
   feedRequest,
   itemsAddRequest,
+  nextQuery,
   queueCreateRequest,
   reviewersRequest,
 } from './review-schemas.js';
@@ -148,11 +150,28 @@ export function reviewRoutes(
   });
 
   app.post('/v1/review/queues/:name/next', scope('review'), async (context) => {
+    const { disputes } = parseQuery(nextQuery, context.req.query());
     const queue = await visibleQueue(context, context.req.param('name'));
-    const item = await registry.review.next(queue.name, reviewer(context), undefined, {
-      admin: isAdmin(context),
-    });
+    const admin = isAdmin(context);
+    if (disputes) {
+      // an admin settling disagreements: the oldest disputed item it has not decided, with its decisions
+      if (!admin)
+        throw new PermissionError('settling disagreements takes the admin scope', {
+          code: 'AUTH_SCOPE',
+          hint: 'Reviewers decide blind; an admin key settles the items they disagree on.',
+        });
+      const [disputed] = await disputedItems(registry, queue.name, reviewer(context));
+      return context.json(
+        disputed ? await reviewItemView(registry, disputed.item, { admin }) : { item: null },
+      );
+    }
+    const item = await registry.review.next(queue.name, reviewer(context), undefined, { admin });
     return context.json(item ? await reviewItemView(registry, item) : { item: null });
+  });
+
+  app.get('/v1/review/queues/:name/disputes', scope('admin'), async (context) => {
+    parseQuery(noQuery, context.req.query());
+    return context.json({ data: await disputedItems(registry, context.req.param('name')) });
   });
 
   app.get('/v1/review/queues/:name/agreement', scope('review'), async (context) => {
@@ -205,7 +224,7 @@ export function reviewRoutes(
   };
 
   app.get('/v1/review/items/:id', scope('review'), async (context) =>
-    context.json(await reviewItemView(registry, await visibleItem(context))),
+    context.json(await reviewItemView(registry, await visibleItem(context), { admin: isAdmin(context) })),
   );
 
   app.post('/v1/review/items/:id/decision', scope('review'), async (context) => {

@@ -67,3 +67,11 @@ export const calibrationQuery = z.strictObject({
   score: z.string().min(1).max(100),
   threshold: z.coerce.number().optional(),
 });
+
+/** POST /v1/review/queues/{name}/next: `disputes=1` hands an admin the items reviewers disagree on. */
+export const nextQuery = z.strictObject({
+  disputes: z
+    .enum(['0', '1', 'true', 'false'])
+    .optional()
+    .transform((value) => value === '1' || value === 'true'),
+});

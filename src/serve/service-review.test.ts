@@ -287,8 +287,27 @@ describe('the review routes', () => {
     });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ version: { number: 2 }, created: false, added: {}, duplicates: 2 });
-    // an admin adjudicates the tie (admins may decide in any queue): the item now has a majority
+    // an admin adjudicates the tie (admins may decide in any queue): the disputed items, each with its
+    // reviewers' decisions, which a reviewer never sees
     const tied = written.body.held[0].item as string;
+    const disputes = await call(keys.boss, 'GET', '/v1/review/queues/animals/disputes');
+    expect(disputes.body.data).toEqual([
+      expect.objectContaining({
+        item: expect.objectContaining({ id: tied }),
+        answers: expect.arrayContaining([
+          { reviewer: 'alice', decision: 'correct', answer: ' cat' },
+          expect.objectContaining({ reviewer: 'bob', decision: 'approve' }),
+        ]),
+      }),
+    ]);
+    expect((await call(keys.alice, 'POST', '/v1/review/queues/animals/next?disputes=1')).status).toBe(403);
+    const settling = await call(keys.boss, 'POST', '/v1/review/queues/animals/next?disputes=1');
+    expect(settling.body.item.id).toBe(tied);
+    expect(settling.body.decisions.map((decision: { reviewer: string }) => decision.reviewer).sort()).toEqual(
+      ['alice', 'bob'],
+    );
+    const reviewerView = await call(keys.alice, 'GET', `/v1/review/items/${tied}`);
+    expect([reviewerView.status, reviewerView.body.decisions]).toEqual([200, undefined]);
     expect(
       (
         await call(keys.boss, 'POST', `/v1/review/items/${tied}/decision`, {
@@ -297,6 +316,11 @@ describe('the review routes', () => {
         })
       ).status,
     ).toBe(201);
+    // settled: nothing more to hand the admin
+    expect((await call(keys.boss, 'POST', '/v1/review/queues/animals/next?disputes=1')).body).toEqual({
+      item: null,
+    });
+    expect((await call(keys.boss, 'GET', '/v1/review/queues/animals/disputes')).body.data).toEqual([]);
     const adjudicated = await call(keys.boss, 'POST', '/v1/review/queues/animals/dataset', {
       splits: { train: 1 },
     });

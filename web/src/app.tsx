@@ -145,7 +145,10 @@ function Page() {
   if (first === 'playground') return <PlaygroundPage query={query} />;
   if (first === 'review' && second && third === 'agreement')
     return <ReviewAgreementPage key={second} name={second} />;
-  if (first === 'review' && second) return <ReviewPage key={second} name={second} />;
+  if (first === 'review' && second) {
+    const disputes = query.get('disputes') === '1';
+    return <ReviewPage key={`${second}${disputes ? ' disputes' : ''}`} name={second} disputes={disputes} />;
+  }
   if (first === 'review' || homeSection(me) === 'review') return <ReviewQueuesPage />;
   return <TasksPage />;
 }

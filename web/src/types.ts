@@ -277,6 +277,14 @@ export interface ReviewItemView {
   trace: Trace | null;
   version: Pick<Version, 'id' | 'number' | 'kind' | 'content' | 'message'> | null;
   similar: SimilarDecision[];
+  /** The item's own decisions: given to an admin (settling a disagreement) only. */
+  decisions?: {
+    reviewer: string;
+    decision: ReviewDecisionKind;
+    correction?: unknown;
+    comment?: string;
+    at: number;
+  }[];
 }
 
 /** A stored decision. */

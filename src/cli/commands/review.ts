@@ -192,8 +192,13 @@ const next = defineCommand({
     queue: { type: 'string', required: true, description: 'Queue name' },
     url: { type: 'string', description: 'Review through a service (else the registry at --db)' },
     key: { type: 'string', description: 'API key with the review scope (default: $PROMPTUNE_API_KEY)' },
+    disputes: {
+      type: 'boolean',
+      description: 'Settle the items reviewers disagree on, seeing their decisions (admin)',
+    },
   },
   async run({ args }) {
+    const mode = { disputes: args.disputes === true };
     const io = {
       input: process.stdin,
       output: process.stdout,
@@ -206,11 +211,11 @@ const next = defineCommand({
           code: 'CLI_INVALID_OPTION',
           hint: 'Pass --key or set PROMPTUNE_API_KEY to a key with the review scope.',
         });
-      await reviewInTerminal(await httpReviewClient(args.url, key), args.queue, io);
+      await reviewInTerminal(await httpReviewClient(args.url, key, mode), args.queue, io);
       return;
     }
     await withRegistry(args, (registry) =>
-      reviewInTerminal(registryReviewClient(registry, operatorName()), args.queue, io),
+      reviewInTerminal(registryReviewClient(registry, operatorName(), mode), args.queue, io),
     );
   },
 });
@@ -342,6 +347,9 @@ const dataset = defineCommand({
             : `no new rows: ${result.version.task} stays at dataset version ${result.version.number}`) +
           `; ${result.duplicates} duplicate(s) left out` +
           (held.size ? `; held back: ${[...held].map(([reason, n]) => `${n} ${reason}`).join(', ')}` : '') +
+          (held.has('disagreement')
+            ? `\nsettle the disagreements (seeing each reviewer's decision): promptune review next --queue ${args.queue} --disputes`
+            : '') +
           (args.out
             ? `\n${result.created ? '' : `version ${result.version.number} `}written to ${args.out}`
             : '') +

@@ -2,7 +2,7 @@
 // reviewer decides alike cases alike: each input's excerpt, who decided what, and their corrections.
 // It shows them; it does not copy a past decision onto the item.
 import { excerpt } from '../format';
-import type { SimilarDecision } from '../types';
+import type { ReviewItemView, SimilarDecision } from '../types';
 import { Status } from './feedback';
 import { inputFields } from './review-item';
 
@@ -49,6 +49,30 @@ export function SimilarDecisions({ similar }: { similar: SimilarDecision[] }) {
           ))}
         </ul>
       )}
+    </section>
+  );
+}
+
+/** The item's own decisions, for an admin settling the reviewers' disagreement on it. */
+export function ItemDecisions({ decisions }: { decisions: NonNullable<ReviewItemView['decisions']> }) {
+  return (
+    <section className="panel" data-testid="item-decisions">
+      <h2>What the reviewers decided</h2>
+      <p className="muted">
+        They disagree: your decision is one more vote, and a two-way tie settles with it.
+      </p>
+      {decisions.map((decision) => (
+        <div key={decision.reviewer} className="similar-decision">
+          <Status value={decision.decision} /> <span className="muted">{decision.reviewer}</span>
+          {decision.correction !== undefined && decision.correction !== null && (
+            <>
+              {' '}
+              → <q>{excerpt(correctionText(decision.correction), 200)}</q>
+            </>
+          )}
+          {decision.comment && <span className="muted"> · {excerpt(decision.comment, 160)}</span>}
+        </div>
+      ))}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { ErrorBox, Loading } from '../components/feedback';
 import { score } from '../format';
 import { href } from '../router';
 import type { AgreementEstimate, QueueAgreement, ReviewDecisionKind, ReviewQueue } from '../types';
+import { can, useSession } from '../session';
 import { useApi } from '../use-api';
 
 const statisticNames: Record<AgreementEstimate['statistic'], string> = {
@@ -64,6 +65,9 @@ export function ReviewAgreementPage({ name }: { name: string }) {
   const base = `/v1/review/queues/${encodeURIComponent(name)}`;
   const agreement = useApi<QueueAgreement>(`${base}/agreement`);
   const queue = useApi<ReviewQueue>(base);
+  const me = useSession();
+  // the items reviewers disagree on, for an admin to settle (reviewers decide blind and never see them)
+  const disputes = useApi<{ data: unknown[] }>(can(me, 'admin') ? `${base}/disputes` : null);
   const error = agreement.error ?? queue.error;
   if (error) return <ErrorBox error={error} />;
   if (!agreement.data || !queue.data) return <Loading />;
@@ -97,6 +101,19 @@ export function ReviewAgreementPage({ name }: { name: string }) {
           <b>{queue.data.reviewsPerItem}</b>
           <em>agreement needs two on an item</em>
         </div>
+        {disputes.data && (
+          <div className="card" data-testid="disputes">
+            <span>disagreements</span>
+            <b>{disputes.data.data.length}</b>
+            <em>
+              {disputes.data.data.length > 0 ? (
+                <a href={href(['review', name], { disputes: '1' })}>settle them</a>
+              ) : (
+                'none held back'
+              )}
+            </em>
+          </div>
+        )}
       </div>
       <section className="panel" data-testid="agreement">
         <h2>Agreement</h2>

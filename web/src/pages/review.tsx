@@ -8,7 +8,7 @@ import { CorrectionEditor, initialCorrection } from '../components/correction-ed
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { ItemInput, TracePanel, VersionPanel } from '../components/review-item';
 import { fitsNumeric, RubricControls } from '../components/rubric-controls';
-import { SimilarDecisions } from '../components/similar-decisions';
+import { ItemDecisions, SimilarDecisions } from '../components/similar-decisions';
 import { href } from '../router';
 import { reviewKeyLegend, useReviewKeys, type ReviewAction } from '../review-keys';
 import type { ReviewDecisionKind, ReviewItemView, ReviewQueue, RubricValue } from '../types';
@@ -49,8 +49,11 @@ function Counts({ queue }: { queue: ReviewQueue | undefined }) {
   );
 }
 
-/** The reviewing screen of queue `name`. */
-export function ReviewPage({ name }: { name: string }) {
+/**
+ * The reviewing screen of queue `name`; with `disputes` (an admin), the items its reviewers disagree on,
+ * each with their decisions, to settle.
+ */
+export function ReviewPage({ name, disputes = false }: { name: string; disputes?: boolean }) {
   const base = `/v1/review/queues/${encodeURIComponent(name)}`;
   const queue = useApi<ReviewQueue>(base);
   // undefined while the first item loads; null when nothing is left
@@ -66,13 +69,18 @@ export function ReviewPage({ name }: { name: string }) {
   const reloadQueue = queue.reload;
 
   const takeNext = useCallback(async () => {
-    const answer = await api<ReviewItemView | { item: null }>(`${base}/next`, { method: 'POST' });
+    const answer = await api<ReviewItemView | { item: null }>(
+      `${base}/next${disputes ? '?disputes=1' : ''}`,
+      {
+        method: 'POST',
+      },
+    );
     held.current = answer.item?.id;
     setView(answer.item === null ? null : (answer as ReviewItemView));
     setDraft(undefined);
     setRubric({});
     reloadQueue();
-  }, [base, reloadQueue]);
+  }, [base, disputes, reloadQueue]);
 
   const run = useCallback(async (work: () => Promise<void>) => {
     if (working.current) return;
@@ -147,7 +155,8 @@ export function ReviewPage({ name }: { name: string }) {
   return (
     <>
       <h1>
-        Review {name} {queue.data && <span className="tag">task {queue.data.task}</span>}
+        {disputes ? 'Settle disagreements in' : 'Review'} {name}{' '}
+        {queue.data && <span className="tag">task {queue.data.task}</span>}
       </h1>
       <div className="review-bar">
         <Counts queue={queue.data} />
@@ -175,7 +184,7 @@ export function ReviewPage({ name }: { name: string }) {
       {view === undefined || !queue.data ? (
         !error && <Loading />
       ) : view === null ? (
-        <Empty title="Nothing left to review">
+        <Empty title={disputes ? 'No disagreement left to settle' : 'Nothing left to review'}>
           <p>Every item of {name} you may take is decided, or reserved by another reviewer.</p>
           <p>
             <Counts queue={queue.data} />
@@ -246,6 +255,7 @@ export function ReviewPage({ name }: { name: string }) {
           <div>
             <TracePanel view={view} />
             <VersionPanel view={view} />
+            {view.decisions && <ItemDecisions decisions={view.decisions} />}
             <SimilarDecisions similar={view.similar} />
           </div>
         </div>
