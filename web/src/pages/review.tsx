@@ -253,9 +253,10 @@ export function ReviewPage({ name, disputes = false }: { name: string; disputes?
             </section>
           </div>
           <div>
+            {/* settling a disagreement: what the reviewers said comes first */}
+            {view.decisions && <ItemDecisions decisions={view.decisions} />}
             <TracePanel view={view} />
             <VersionPanel view={view} />
-            {view.decisions && <ItemDecisions decisions={view.decisions} />}
             <SimilarDecisions similar={view.similar} />
           </div>
         </div>
