@@ -59,4 +59,21 @@ describe('queueAgreement', () => {
     // without the task and items, no answer rating
     expect(queueAgreement(queue, decisions).answer).toBeUndefined();
   });
+
+  it('counts the ratings each item needed, by time: a later tie-breaker is not one, a reviewer taken off still is', () => {
+    const items = ['a', 'b'].map((id) => item(id, ' girl'));
+    const at = (each: ReviewDecision, time: number) => ({ ...each, at: time });
+    const decisions = [
+      at(decision('a', 'alice', 'approve'), 1),
+      at(decision('a', 'bob', 'correct', ' boy'), 2),
+      at(decision('a', 'boss', 'approve'), 9), // settles the tie
+      at(decision('b', 'alice', 'approve'), 3),
+      at(decision('b', 'bob', 'approve'), 4),
+    ];
+    // alice has since been taken off the queue: what she rated still counts
+    const now = { ...queue, reviewers: ['bob', 'carol'] } as ReviewQueue;
+    const report = queueAgreement(now, decisions, { spec, items });
+    expect(report.reviewers).toEqual(['alice', 'bob']);
+    expect(report.answer).toMatchObject({ items: 2, observed: 0.5 });
+  });
 });

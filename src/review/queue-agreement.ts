@@ -40,8 +40,36 @@ function observedAgreement(units: (string | number | null)[][]): number | null {
 }
 
 /**
- * The agreement of `decisions` (a queue's, as ReviewStore.decisions gives them). When the queue names its
- * reviewers, only theirs count: an admin's decision that settles a tie is adjudication, not a rating.
+ * The ratings among `decisions`: with the queue's items, each item's first decisions (skips aside) up
+ * to the reviews it needed, by time; a decision after those settles a tie (an admin adjudicating), it
+ * does not rate. So a reviewer taken off the queue later still counts for what they rated. Without the
+ * items, the queue's named reviewers' decisions (all of them when it names none).
+ */
+function ratingDecisions(
+  queue: ReviewQueue,
+  decisions: ReviewDecision[],
+  items?: ReviewItem[],
+): ReviewDecision[] {
+  if (!items)
+    return queue.reviewers.length === 0
+      ? decisions
+      : decisions.filter((decision) => queue.reviewers.includes(decision.reviewer));
+  const needed = new Map(items.map((item) => [item.id, item.reviewsNeeded]));
+  const counted = new Map<string, number>();
+  return [...decisions]
+    .sort((a, b) => a.at - b.at)
+    .filter((decision) => {
+      if (decision.decision === 'skip') return true; // no rating either way: read as missing below
+      const so = counted.get(decision.item) ?? 0;
+      if (so >= (needed.get(decision.item) ?? Infinity)) return false;
+      counted.set(decision.item, so + 1);
+      return true;
+    });
+}
+
+/**
+ * The agreement of `decisions` (a queue's, as ReviewStore.decisions gives them), on the ratings among
+ * them (see ratingDecisions): an admin's decision that settles a tie is adjudication, not a rating.
  */
 export function queueAgreement(
   queue: ReviewQueue,
@@ -49,10 +77,7 @@ export function queueAgreement(
   options: { seed?: number; spec?: TaskSpec; items?: ReviewItem[] } = {},
 ): QueueAgreement {
   const seed = options.seed ?? 0;
-  const decisions =
-    queue.reviewers.length === 0
-      ? allDecisions
-      : allDecisions.filter((decision) => queue.reviewers.includes(decision.reviewer));
+  const decisions = ratingDecisions(queue, allDecisions, options.items);
   const reviewers = [...new Set(decisions.map((decision) => decision.reviewer))].sort();
   const items = [...new Set(decisions.map((decision) => decision.item))];
   const byItem = new Map(items.map((item) => [item, new Map<string, ReviewDecision>()]));
