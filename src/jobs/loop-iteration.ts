@@ -34,7 +34,14 @@ import type { LoopStepRunner } from './run-loop-step.js';
 
 /** How an iteration ended. */
 export type LoopOutcome =
-  'promoted' | 'rolled-back' | 'inconclusive' | 'stopped' | 'timed-out' | 'gate-failed' | 'failed';
+  | 'promoted'
+  | 'rolled-back'
+  | 'inconclusive'
+  | 'stopped'
+  | 'timed-out'
+  | 'gate-failed'
+  | 'unchanged'
+  | 'failed';
 
 /** What an iteration needs. */
 export interface LoopOptions {
@@ -261,6 +268,17 @@ export async function runLoopIteration(
           log,
         });
     const candidate = retune.candidate as { id: string; number: number };
+    // the re-tune reproduced what the label serves (the same data and settings give the same version):
+    // nothing to gate or canary, and nothing failed
+    if (!steps[3]) {
+      const serving = await unlessNotFound(registry.resolveVersion(policy.task, policy.label));
+      if (serving?.id === candidate.id)
+        return await finish(
+          ending,
+          'unchanged',
+          `the re-tune gave version ${candidate.number}, which ${policy.task}@${policy.label} already serves`,
+        );
+    }
     const gated = steps[3]; // decided before this process: said by the one that decided it
     const gate = gated?.done
       ? gated

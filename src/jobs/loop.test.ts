@@ -67,7 +67,7 @@ const policyFile = (policy: Record<string, unknown> = {}): LoopPolicyFile => ({
  * examples, of production `production`; an audit records a bias gap. `crash` aborts at a step.
  */
 function scripted(
-  scores: { candidate: number; production: number },
+  scores: { candidate: number; production: number; reproduce?: boolean },
   crash?: { at: string; abort: () => void; afterRecording?: boolean },
 ) {
   const calls: string[] = [];
@@ -92,7 +92,10 @@ function scripted(
       const { version } = await registry.pushVersion({
         task: 'greet',
         kind: 'hard',
-        content: { template: `B ${runId}: {{input}}` },
+        // reproduce: the training gives back what production serves (the same version, not a new one)
+        content: scores.reproduce
+          ? (await registry.resolveVersion('greet', 'production')).content
+          : { template: `B ${runId}: {{input}}` },
         actor,
       });
       await registry.runs.start({
@@ -232,6 +235,20 @@ describe('the closed loop, step by step', () => {
       },
     ]);
     expect(refused.summary).toMatchObject({ outcome: 'gate-failed' });
+    expect(await registry.experiments.list({ task: 'greet' })).toEqual([]);
+  });
+
+  it('ends as unchanged, before the gate, when the re-tune gives back the version production serves', async () => {
+    const same = scripted({ candidate: 0.6, production: 0.6, reproduce: true });
+    const run = await runLoopIteration(options(policyFile(), same.runner), {
+      triggers: await loopTriggers(registry, policyFile().policy),
+    });
+    expect(same.calls).toEqual(['train']);
+    expect(run.status).toBe('completed');
+    expect(run.summary).toMatchObject({
+      outcome: 'unchanged',
+      reason: expect.stringMatching(/^the re-tune gave version \d+, which greet@production already serves$/),
+    });
     expect(await registry.experiments.list({ task: 'greet' })).toEqual([]);
   });
 
