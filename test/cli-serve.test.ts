@@ -48,6 +48,12 @@ describe('promptune serve', () => {
     expect(key).toMatch(/^pt_[0-9a-f]{12}_/);
     expect(run(cwd, 'keys', 'ls').stdout).not.toContain(key.slice(-20));
     expect(run(cwd, 'keys', 'revoke', 'ffffffffffff').stderr).toContain('code: KEY_NOT_FOUND');
+    // a second active key of one name acts as the same person: said at creation
+    const namesake = run(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'ci');
+    expect(namesake.stderr).toMatch(
+      /^warning: key [0-9a-f]{12} is also named ci and active: both act as ci/m,
+    );
+    expect(run(cwd, 'keys', 'create', '--scopes', 'read', '--name', 'other').stderr).not.toContain('warning');
 
     // OpenBLAS's kernels left to promptune: the engine worker must still get the CPU's (not the generic ones)
     const { OPENBLAS_CORETYPE: _chosen, ...environment } = process.env;

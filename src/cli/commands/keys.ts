@@ -14,11 +14,22 @@ const create = defineCommand({
   args: {
     ...common,
     scopes: { type: 'string', required: true, description: 'Comma-separated: read, run, review, admin' },
-    name: { type: 'string', default: 'key', description: 'A name for logs and listings' },
+    name: {
+      type: 'string',
+      default: 'key',
+      description: 'Who the key acts as: its reviewer name, the actor of label moves, in logs and listings',
+    },
     rate: { type: 'string', description: 'Requests per minute (default: the service’s)' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
+      // a key's name is who it acts as (a reviewer's decisions, label moves, traces): two active keys of
+      // one name are one person (a rotation) or a mistake, which replaces the other's review decisions
+      const namesake = (await registry.keys.list()).find((key) => key.name === args.name && !key.revoked);
+      if (namesake)
+        process.stderr.write(
+          `warning: key ${namesake.id} is also named ${args.name} and active: both act as ${args.name} (review decisions, label moves). Rotating? Revoke ${namesake.id} once the new key is in place (promptune keys revoke ${namesake.id}); else give another --name.\n`,
+        );
       const created = await registry.keys.create({
         name: args.name,
         scopes: args.scopes.split(',').map((scope) => scope.trim()),
