@@ -66,7 +66,7 @@ describe('feedQueue', () => {
       },
     });
     const window = { since: start, until: start + hour };
-    const added = await feedQueue(registry, 'name-review', window);
+    const { added } = await feedQueue(registry, 'name-review', window);
     const sample = Array.from({ length: 200 }, (_, index) => `trace-${index}`).filter(
       (id) => ![5, 7, 10, 12].includes(Number(id.slice(6))) && sampled(id, 0.05, 3),
     );
@@ -85,7 +85,7 @@ describe('feedQueue', () => {
       output: 'answer 5',
       context: { label: 'production' },
     });
-    expect(await feedQueue(registry, 'name-review', window)).toEqual([]); // already queued
+    expect((await feedQueue(registry, 'name-review', window)).added).toEqual([]); // already queued
   });
 
   it('queues the answers the engine was unsure of', async () => {
@@ -95,11 +95,36 @@ describe('feedQueue', () => {
       actor: 'ada',
       config: { rules: [{ kind: 'low-confidence', below: 1 }] },
     });
-    const added = await feedQueue(registry, 'unsure', { since: start, until: start + hour });
-    const found = added.map((item) => [item.traceId, item.reason, item.context.confidence]);
+    // two at most: the newest first, the rest said to be left out
+    const limited = await feedQueue(registry, 'unsure', { since: start, until: start + hour }, { limit: 2 });
+    expect(limited.added.map((item) => item.traceId)).toEqual(['trace-153', 'trace-103']);
+    expect([limited.repeated, limited.overLimit]).toEqual([0, 2]);
+    const { added } = await feedQueue(registry, 'unsure', { since: start, until: start + hour });
+    const found = [...limited.added, ...added].map((item) => [
+      item.traceId,
+      item.reason,
+      item.context.confidence,
+    ]);
     expect(found.sort((a, b) => String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true }))).toEqual(
       [3, 53, 103, 153].map((index) => [`trace-${index}`, 'low-confidence', 0.2]),
     );
+    // the same question sent again (another trace, its spaces doubled) is not queued twice
+    await registry.traces.insert([
+      sampleTrace({
+        id: 'again-53',
+        at: start + 500_000,
+        task: 'name',
+        operation: 'run',
+        input: { input: 'story  53 ' },
+        output: 'answer',
+        confidence: 0.1,
+      }),
+    ]);
+    expect(await feedQueue(registry, 'unsure', { since: start, until: start + hour })).toEqual({
+      added: [],
+      repeated: 1,
+      overLimit: 0,
+    });
   });
 
   it('refuses bad rules and unknown tasks before a queue exists', async () => {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
+import { inputKey } from './corrections-dataset.js';
 import { traceItem } from './item-sources.js';
 import type {
   Registry,
@@ -95,18 +96,30 @@ function matchingRule(
   return undefined;
 }
 
+/** What a feed queued, and what it matched but left out. */
+export interface FeedResult {
+  added: ReviewItem[];
+  /** Traces whose input the queue already holds (or another trace of this feed had): asked again. */
+  repeated: number;
+  /** Traces past the feed's limit (the newest are queued first). */
+  overLimit: number;
+}
+
 /**
  * Queues the traces of the queue's task in [since, until) that its rules match (each with the rule that
- * matched as its reason); returns the items added (traces already queued are not added again).
+ * matched as its reason), newest first, at most `limit` of them. A trace already queued is not added
+ * again, nor one whose input the queue already holds (whitespace aside): the same question asked twice
+ * is reviewed once.
  */
 export async function feedQueue(
   registry: Registry,
   queueName: string,
   window: { since: number; until: number },
-): Promise<ReviewItem[]> {
+  options: { limit?: number } = {},
+): Promise<FeedResult> {
   const queue = await registry.review.getQueue(queueName);
   const rules = readReviewRules(queue.rules, `the rules of queue ${queue.name}`);
-  if (rules.length === 0) return [];
+  if (rules.length === 0) return { added: [], repeated: 0, overLimit: 0 };
   const spec = await registry.getTask(queue.task);
   // the traces each feedback rule calls negative, from the scores of the window
   const negative = new Map<string, Set<string>>();
@@ -126,7 +139,12 @@ export async function feedQueue(
         ),
       );
     }
+  const existing = await registry.review.items(queue.name);
+  const queued = new Set(existing.map((item) => item.traceId));
+  const inputs = new Set(existing.map((item) => inputText(item.input)));
   const items: ReviewItemInput[] = [];
+  let repeated = 0;
+  let overLimit = 0;
   let after: string | undefined;
   do {
     const page = await registry.traces.list(
@@ -134,11 +152,23 @@ export async function feedQueue(
       { limit: 500, after },
     );
     for (const trace of page.data) {
-      if (trace.errorCode !== null) continue; // no answer to review
+      if (trace.errorCode !== null || queued.has(trace.id)) continue; // no answer to review, or queued
       const reason = matchingRule(rules, trace, negative);
-      if (reason) items.push(traceItem(spec, trace, reason));
+      if (!reason) continue;
+      const item = traceItem(spec, trace, reason);
+      const input = inputText(item.input);
+      if (inputs.has(input)) repeated++;
+      else if (options.limit !== undefined && items.length >= options.limit) overLimit++;
+      else {
+        inputs.add(input);
+        items.push(item);
+      }
     }
     after = page.next;
   } while (after);
-  return registry.review.addItems(queue.name, items);
+  return { added: await registry.review.addItems(queue.name, items), repeated, overLimit };
 }
+
+/** An item's input as feeds compare them: its fields, whitespace aside. */
+const inputText = (input: unknown): string =>
+  inputKey(typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : { input });

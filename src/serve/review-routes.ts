@@ -143,10 +143,19 @@ export function reviewRoutes(
   });
 
   app.post('/v1/review/queues/:name/feed', scope('admin'), async (context) => {
-    const body = await readBody(context, feedRequest, 'Send { "since"?: "24h", "until"?: "<time>" }.');
+    const body = await readBody(
+      context,
+      feedRequest,
+      'Send { "since"?: "24h", "until"?: "<time>", "limit"?: <items at most> }.',
+    );
     const window = timeWindow(body, Date.now());
-    const added = await feedQueue(registry, context.req.param('name'), window);
-    return context.json({ added: added.length, ...window });
+    const fed = await feedQueue(registry, context.req.param('name'), window, { limit: body.limit });
+    return context.json({
+      added: fed.added.length,
+      repeated: fed.repeated,
+      overLimit: fed.overLimit,
+      ...window,
+    });
   });
 
   app.post('/v1/review/queues/:name/next', scope('review'), async (context) => {

@@ -41,6 +41,8 @@ export const itemsAddRequest = z
 export const feedRequest = z.strictObject({
   since: z.string().max(40).optional(),
   until: z.string().max(40).optional(),
+  /** The most items this feed queues (the newest traces first). */
+  limit: z.int().min(1).max(100_000).optional(),
 });
 
 /** POST /v1/review/items/{id}/decision: approve, correct (with the corrected output), reject or skip. */

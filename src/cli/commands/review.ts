@@ -105,6 +105,7 @@ const feed = defineCommand({
     queue: { type: 'positional', required: true, description: 'Queue name' },
     since: { type: 'string', default: '24h', description: 'From: a duration ago or an ISO time' },
     until: { type: 'string', description: 'To (default now)' },
+    limit: { type: 'string', description: 'Queue at most this many items (the newest traces first)' },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {
@@ -113,9 +114,14 @@ const feed = defineCommand({
         until: '--until',
         code: 'CLI_INVALID_OPTION',
       });
-      const added = await feedQueue(registry, args.queue, window);
+      const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
+      const { added, repeated, overLimit } = await feedQueue(registry, args.queue, window, { limit });
+      const left = [
+        repeated ? `${repeated} whose input the queue already holds` : '',
+        overLimit ? `${overLimit} past --limit ${limit}` : '',
+      ].filter(Boolean);
       process.stdout.write(
-        `queued ${added.length} item(s) in ${args.queue}${added.length === 0 ? ' (no trace of the window matches its rules that is not queued already)' : ''}\n`,
+        `queued ${added.length} item(s) in ${args.queue}${added.length === 0 && left.length === 0 ? ' (no trace of the window matches its rules that is not queued already)' : ''}${left.length ? `; left out ${left.join(', ')}` : ''}\n`,
       );
     }),
 });
