@@ -113,11 +113,14 @@ describe('judgeCalibration', () => {
     expect(graded.kappa).toEqual(cohenKappa(pairs, 0));
   });
 
-  it('does not trust a coin, and says when there is nothing to compare', async () => {
+  it('does not trust a coin, and says when there is no such score', async () => {
     const coin = await judgeCalibration(registry, 'qa-review', { score: 'coin' });
     expect(coin.verdict).toBe('not-trusted');
     expect(coin.kappa.value!).toBeLessThan(0.4);
-    const none = await judgeCalibration(registry, 'qa-review', { score: 'absent' });
-    expect(none).toMatchObject({ items: 0, agreement: null, verdict: 'uncertain', kappa: { value: null } });
+    // a score no trace has is said to be absent (it had read as "uncertain"), with the ones there are
+    await expect(judgeCalibration(registry, 'qa-review', { score: 'judgee' })).rejects.toMatchObject({
+      code: 'REVIEW_NO_SCORE',
+      hint: expect.stringMatching(/^Did you mean judge\? Its traces are scored as: .*coin/),
+    });
   });
 });

@@ -4,6 +4,7 @@
 // or above a threshold). Reported: Cohen's kappa between the two with its bootstrap interval, raw
 // agreement, the confusion counts, and a verdict: trusted when the interval's low end reaches 0.6
 // ("substantial", Landis and Koch 1977), not trusted when its high end stays below 0.4.
+import { nearestName, NotFoundError } from '../errors/index.js';
 import type { Registry, ReviewDecision, ReviewItem } from '../registry/index.js';
 import { cohenKappa, type AgreementEstimate } from './agreement.js';
 
@@ -53,8 +54,22 @@ export async function judgeCalibration(
     await registry.review.items(queue.name),
     await registry.review.decisions(queue.name),
   );
+  const scores = await registry.scores.list({ task: queue.task, name: options.score });
+  if (scores.length === 0) {
+    // a misspelt or absent score would read as "uncertain": say there is none, and what there is
+    const names = [
+      ...new Set((await registry.scores.list({ task: queue.task, limit: 5000 })).map((each) => each.name)),
+    ];
+    const meant = nearestName(options.score, names);
+    throw new NotFoundError(`task ${queue.task}'s traces have no score named ${options.score}`, {
+      code: 'REVIEW_NO_SCORE',
+      hint: names.length
+        ? `${meant ? `Did you mean ${meant}? ` : ''}Its traces are scored as: ${names.slice(0, 20).join(', ')}.`
+        : 'Nothing has scored its traces yet: run the judge (or send feedback) first.',
+    });
+  }
   const judged = new Map<string, boolean>();
-  for (const score of await registry.scores.list({ task: queue.task, name: options.score })) {
+  for (const score of scores) {
     if (!verdicts.has(score.traceId) || score.value === null || judged.has(score.traceId)) continue;
     judged.set(
       score.traceId,
