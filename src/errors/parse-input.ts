@@ -65,8 +65,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], limit = 3): 
       return field ? `field ${field}: ${issue.message}` : issue.message;
     });
   const all = [...misspelt, ...rest];
-  const more = all.length > limit ? `; and ${all.length - limit} more` : '';
-  return all.slice(0, limit).join('; ') + more;
+  // "and 1 more" would hide a problem in the space it takes to say it
+  const shown = all.length === limit + 1 ? all : all.slice(0, limit);
+  const more = all.length > shown.length ? `; and ${all.length - shown.length} more` : '';
+  return shown.join('; ') + more;
 }
 
 /** Parses `value` with `schema`, or throws a ValidationError naming the source and the fields at fault. */

@@ -23,6 +23,8 @@ export interface LoopTriggers {
     duplicates: number;
     /** Reviewed items held back (disagreeing reviews, a conflict, an input that does not read). */
     held: number;
+    /** Items not yet reviewed as often as they need: they wait, they are not held back. */
+    unreviewed: number;
   };
   /** The policy's alert rules that are firing, with when they began. */
   alerts: { rule: string; since: number; new: boolean }[];
@@ -63,7 +65,8 @@ export async function loopTriggers(
       added: pending.added,
       // reviewed rows that add nothing: the dataset holds them already, or they wait (held)
       duplicates: pending.duplicates,
-      held: pending.held.length,
+      held: pending.held.filter((each) => each.reason !== 'incomplete').length,
+      unreviewed: pending.held.filter((each) => each.reason === 'incomplete').length,
     };
     if (count >= trigger.corrections)
       reasons.push(`${count} new reviewed rows in queue ${trigger.queue} (threshold ${trigger.corrections})`);

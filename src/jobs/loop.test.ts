@@ -198,6 +198,38 @@ describe('the closed loop, step by step', () => {
     expect(fired.unevaluated).toEqual([]);
   });
 
+  it('counts reviewed rows apart from held-back and not-yet-reviewed items', async () => {
+    await registry.review.createQueue({
+      name: 'greet-review',
+      task: 'greet',
+      actor: 'ops',
+      config: { reviewsPerItem: 2 },
+    });
+    const items = await registry.review.addItems(
+      'greet-review',
+      ['a', 'b', 'c'].map((input) => ({ input: { input }, output: 'hello' })),
+    );
+    const plan: [string, string, string][] = [
+      ['x', 'a', 'hi'],
+      ['y', 'a', 'hi'], // agreed: a new row
+      ['x', 'b', 'hi'],
+      ['y', 'b', 'hey'], // a tie: held back
+      ['x', 'c', 'hi'], // one review of two: waits
+    ];
+    for (const [reviewer, input, correction] of plan) {
+      const item = items.find((each) => (each.input as { input: string }).input === input)!;
+      await registry.review.decide(item.id, reviewer, { decision: 'correct', correction }, undefined, {
+        admin: true,
+      });
+    }
+    const file = policyFile({ trigger: { queue: 'greet-review', corrections: 1 } });
+    expect((await loopTriggers(registry, file.policy)).corrections).toMatchObject({
+      pending: 1,
+      held: 1,
+      unreviewed: 1,
+    });
+  });
+
   it('refuses a candidate that scores below production, and one whose audits fail the policy', async () => {
     const worse = scripted({ candidate: 0.5, production: 0.6 });
     const run = await runLoopIteration(options(policyFile(), worse.runner), {

@@ -19,6 +19,7 @@ import {
   type LoopOptions,
   type LoopPolicyFile,
 } from '../../jobs/index.js';
+import { unknownPrimaryWarning } from '../../experiments/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
 import type { Actor, PromptVersion, Registry, RunRecord } from '../../registry/index.js';
 import { givenOptions, refuseIgnored } from '../options.js';
@@ -118,7 +119,12 @@ function describePlan(
 }
 
 /** Why reviewed rows add nothing, when some do not: "; 30 more already in version 1, 2 held back". */
-function skippedRows(corrections: { base: number; duplicates: number; held: number }): string {
+function skippedRows(corrections: {
+  base: number;
+  duplicates: number;
+  held: number;
+  unreviewed: number;
+}): string {
   const parts = [
     ...(corrections.duplicates
       ? [`${corrections.duplicates} more already in version ${corrections.base}`]
@@ -126,6 +132,7 @@ function skippedRows(corrections: { base: number; duplicates: number; held: numb
     ...(corrections.held
       ? [`${corrections.held} held back (reviews that disagree, conflict or do not read)`]
       : []),
+    ...(corrections.unreviewed ? [`${corrections.unreviewed} not yet reviewed`] : []),
   ];
   return parts.length ? `; ${parts.join(', ')}` : '';
 }
@@ -209,6 +216,13 @@ export default defineCommand({
                   registry.resolveVersion(file.policy.task, file.policy.label),
                 );
                 describePlan(file, found, serving);
+                // the canary would decide on this score: a misspelt one would leave it nothing to decide on
+                const warning = await unknownPrimaryWarning(
+                  registry,
+                  file.policy.task,
+                  file.policy.canary.primary,
+                );
+                if (warning) process.stderr.write(`warning: ${warning}\n`);
               }
               return;
             }
