@@ -14,11 +14,9 @@ import {
   ValidationError,
 } from '../errors/index.js';
 import { isConnectionLost, type JobRecord, type Registry } from '../registry/index.js';
+import { bullQueueName } from './bull-entry.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
-
-/** The BullMQ queue's name. */
-export const bullQueueName = 'promptune-jobs';
 
 /** A Redis connection as BullMQ takes it: a URL, and no cap on retries of a command (BullMQ's advice for workers). */
 const connection = (url: string) => ({ url: checkedRedisUrl(url), maxRetriesPerRequest: null });

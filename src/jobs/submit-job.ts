@@ -3,7 +3,7 @@
 // not be dispatched is marked failed, not left queued forever).
 import { resolve } from 'node:path';
 import type { JobRecord, Registry } from '../registry/index.js';
-import { dispatchToBull, openBullQueue } from './bull-queue.js';
+import { dispatchToBull, openBullQueue } from './bull-entry.js';
 import { jobKind } from './job-commands.js';
 
 /** Records a job of `args` (a promptune command line) to run in `cwd`. */

@@ -2,7 +2,7 @@
 // key revoked), so every replica on one Postgres serves them within moments instead of when its cache
 // expires: each such write sends a NOTIFY in its own transaction (delivered only if it commits), and a
 // service LISTENs on a connection of its own. SQLite registries send none (one machine; caches expire).
-import pg from 'pg';
+import type pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Dialect } from './migrations.js';
@@ -49,13 +49,14 @@ export async function listenForChanges(
   },
   retryMs = 1000,
 ): Promise<ChangeListener> {
+  const { default: postgres } = await import('pg'); // loaded where a Postgres registry is listened to
   let client: pg.Client | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   const state = { connected: false };
   const connect = async () => {
     // keepalive and a ping: a connection dropped without a word must not pass for a listening one
-    const next = new pg.Client({ connectionString: url, keepAlive: true });
+    const next = new postgres.Client({ connectionString: url, keepAlive: true });
     next.on('notification', (message) => {
       if (message.channel !== changeChannel || !message.payload) return;
       let parsed: unknown;

@@ -6,7 +6,6 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { dirname } from 'node:path';
-import pg from 'pg';
 import { hasPendingMigrations, migrateToLatest, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 import { closableDialect } from './closable-dialect.js';
@@ -63,6 +62,8 @@ export async function openRegistryDatabase(
   const writeRetry = { ...defaultWriteRetryPolicy, ...options.writeRetry };
   if (location.url) {
     checkPostgresUrl(location.url);
+    // loaded for a Postgres registry only: an embedded (SQLite) one, and a library import, go without it
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: location.url, max: 10, connectionTimeoutMillis: 15_000 });
     // an idle connection the server closes (a restart, an idle timeout, pg_terminate_backend) is dropped
     // from the pool, and the next query opens another; unheard, the pool's error ends the process
