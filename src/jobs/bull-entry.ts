@@ -5,9 +5,6 @@ import type * as BullQueue from './bull-queue.js';
 
 const loaded = () => import('./bull-queue.js');
 
-/** The BullMQ queue's name. */
-export const bullQueueName = 'promptune-jobs';
-
 /** The BullMQ queue at a Redis URL, connected (see bull-queue.ts). */
 export async function openBullQueue(
   ...args: Parameters<typeof BullQueue.openBullQueue>

@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '../errors/index.js';
 import { isConnectionLost, type JobRecord, type Registry } from '../registry/index.js';
-import { bullQueueName } from './bull-entry.js';
+import { bullQueueName } from './bull-queue-name.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
 

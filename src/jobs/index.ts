@@ -6,7 +6,8 @@
 export { jobCommands, jobKind } from './job-commands.js';
 export { runJob, promptuneCli, type RunJobOptions } from './run-job.js';
 export { RegistryJobWorker, workerName, type JobWorkerOptions } from './registry-worker.js';
-export { bullQueueName, dispatchToBull, openBullQueue, startBullWorker } from './bull-entry.js';
+export { dispatchToBull, openBullQueue, startBullWorker } from './bull-entry.js';
+export { bullQueueName } from './bull-queue-name.js';
 export type { BullWorkerOptions, OpenQueue } from './bull-queue.js';
 export { submitJob } from './submit-job.js';
 export {
