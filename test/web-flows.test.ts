@@ -56,7 +56,7 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
 
   it('shows a run started from the CLI while it runs, with its progress', async () => {
     const page = await signedIn(readKey, 'runs?status=running');
-    await page.getByText('No runs recorded yet').waitFor();
+    await page.getByText('No runs match').waitFor(); // filtered to running ones: none yet
     const child = spawn(
       process.execPath,
       [
@@ -167,12 +167,13 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
       .toBe('4');
     await page.keyboard.press('a');
 
-    // the next item at once, with the approved one beside it as a similar past decision
+    // the next item at once; the approved one is not shown beside it as a similar past decision while
+    // it waits for its second review (reviewers decide blind)
     await input.getByText(rows[1].input.slice(0, 40)).waitFor();
     expect(await item.getAttribute('data-item')).not.toBe(first);
     const similar = page.getByTestId('similar-decisions');
-    await similar.locator('li').first().waitFor();
-    expect(await similar.innerText()).toContain('approve');
+    await similar.getByText(/^None yet: no fully reviewed item/).waitFor();
+    expect(await similar.innerText()).not.toContain('approve');
     await page.getByText('1 decided this session').waitFor();
     await page.getByTestId('review-version').getByText('template').waitFor();
     await screenshot(page, 'review-item');
@@ -242,10 +243,12 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.goto(`${url}/#/review/names/agreement`);
     const agreement = page.getByTestId('agreement');
     await agreement.locator('tbody tr').first().waitFor();
-    const decisionRow = await agreement.locator('tbody tr').first().innerText();
+    // first the answer each decision names, then the decision's kind, then the rubric
+    expect(await agreement.locator('tbody tr').first().innerText()).toMatch(/^answer[\s\S]*Cohen’s κ/);
+    const decisionRow = await agreement.locator('tbody tr').nth(1).innerText();
     // kappa of (approve, approve), (correct, correct), (reject, approve): (2/3 - 1/3) / (1 - 1/3)
-    expect(decisionRow).toMatch(/^decision[\s\S]*Cohen’s κ\s+0\.500\s/);
-    expect(await agreement.locator('tbody tr').nth(1).innerText()).toMatch(/^fluency[\s\S]*Krippendorff’s α/);
+    expect(decisionRow).toMatch(/^decision[\s\S]*Cohen’s κ\s+0\.500\s[\s\S]*67%/);
+    expect(await agreement.locator('tbody tr').nth(2).innerText()).toMatch(/^fluency[\s\S]*Krippendorff’s α/);
     const reviewers = await page.getByTestId('reviewer-progress').locator('tbody tr').allInnerTexts();
     expect(reviewers.map((row) => row.split(/\s+/).join(' '))).toEqual([
       'e2e-admin 2 1 0 0 3',

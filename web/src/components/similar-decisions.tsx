@@ -22,7 +22,10 @@ export function SimilarDecisions({ similar }: { similar: SimilarDecision[] }) {
     <section className="panel" data-testid="similar-decisions">
       <h2>Similar past decisions</h2>
       {similar.length === 0 ? (
-        <p className="muted">None yet: no decided item of this queue shares words with this input.</p>
+        <p className="muted">
+          None yet: no fully reviewed item of this queue shares words with this input (items still open to
+          reviewers are not shown, so each decides blind).
+        </p>
       ) : (
         <ul className="similar">
           {similar.map((entry) => (
