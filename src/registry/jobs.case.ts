@@ -7,7 +7,11 @@ import { errorCode as code } from '../../test/error-code.js';
 import { jobLogLimit } from './jobs.js';
 import type { Registry } from './registry.js';
 
-const job = (registry: Registry, maxAttempts = 3) =>
+const job = (
+  registry: Registry,
+  maxAttempts = 3,
+  more: Partial<Parameters<Registry['jobs']['submit']>[0]> = {},
+) =>
   registry.jobs.submit({
     kind: 'eval',
     args: ['eval'],
@@ -15,6 +19,7 @@ const job = (registry: Registry, maxAttempts = 3) =>
     queue: 'registry',
     maxAttempts,
     actor: 'ana',
+    ...more,
   });
 
 /** Runs the suite against fresh, empty registries from `open`. */
@@ -71,16 +76,7 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
 
     it('finds a job by its id or the start of its hex digits, and says when several start so', async () => {
       const registry = await fresh();
-      const submit = (id: string) =>
-        registry.jobs.submit({
-          kind: 'eval',
-          args: ['eval'],
-          cwd: '/tmp',
-          queue: 'registry',
-          maxAttempts: 1,
-          actor: 'ana',
-          id,
-        });
+      const submit = (id: string) => job(registry, 1, { id });
       await submit('job-3f2a00000001');
       await submit('job-3f2a00000002');
       await submit('job-77b000000000');
@@ -175,15 +171,7 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       expect(await registry.jobs.claim('e', 10_000, Date.now() + 20_000)).toBeUndefined();
       expect((await registry.jobs.get(doomed.id)).status).toBe('cancelled');
       // one run where it is submitted: held from the start, so no worker claims it
-      const held = await registry.jobs.submit({
-        kind: 'eval',
-        args: ['eval'],
-        cwd: '/tmp',
-        queue: 'registry',
-        maxAttempts: 1,
-        actor: 'ana',
-        heldBy: { worker: 'here', leaseMs: 10_000 },
-      });
+      const held = await job(registry, 1, { heldBy: { worker: 'here', leaseMs: 10_000 } });
       expect(held).toMatchObject({ status: 'running', worker: 'here', attempts: 1 });
       expect(await registry.jobs.claim('f', 10_000)).toBeUndefined();
       await registry.jobs.abandon(held.id, 'gave up');

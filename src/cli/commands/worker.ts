@@ -76,24 +76,10 @@ export default defineCommand({
         said = '';
         process.stderr.write("worker: the registry's database answers again\n");
       };
+      const running = { leaseMs, concurrency, name, onStarted, onFinished, onError };
       const worker = redisUrl
-        ? await startBullWorker(registry, redisUrl, {
-            leaseMs,
-            concurrency,
-            name,
-            onStarted,
-            onFinished,
-            onError,
-            onReconnected,
-          })
-        : new RegistryJobWorker(registry, {
-            leaseMs,
-            concurrency,
-            name,
-            onStarted,
-            onFinished,
-            onError,
-          }).start();
+        ? await startBullWorker(registry, redisUrl, { ...running, onReconnected })
+        : new RegistryJobWorker(registry, running).start();
       // the registry it records jobs in: a worker on another one than the submitters' would see none of theirs
       const location = registryLocation(args.db);
       const recorded = location.url ? redactedUrl(location.url) : resolve(location.path ?? args.db);
