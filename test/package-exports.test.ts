@@ -180,6 +180,10 @@ export const wrong: TaskSpec['name'] = 42;
     const output = await sandbox.typecheck([file]);
     expect(output.stdout + output.stderr).toBe('');
     expect(output.code).toBe(0);
+    // a strict project that checks its libraries' declarations too, under a bundler's resolution: the
+    // emitted declarations must compile there as well (one named ajv as a namespace, which it is not)
+    const strict = await sandbox.typecheck([file], { resolution: 'Bundler', libraries: true });
+    expect(strict.stdout + strict.stderr).toBe('');
   });
 
   it('packs every file the export map and the bin point at', () => {

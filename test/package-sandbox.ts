@@ -32,8 +32,14 @@ export interface PackageSandbox {
    * `ready`; the caller ends the process (`child.kill()`).
    */
   start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }>;
-  /** Type-checks `files` (strict, NodeNext) against the package's declarations. */
-  typecheck(files: string[]): Promise<ProcessOutput>;
+  /**
+   * Type-checks `files` (strict, NodeNext unless told Bundler) against the package's declarations; with
+   * `libraries`, its dependencies' declarations too (no skipLibCheck), as a strict user's project does.
+   */
+  typecheck(
+    files: string[],
+    options?: { resolution?: 'NodeNext' | 'Bundler'; libraries?: boolean },
+  ): Promise<ProcessOutput>;
   remove(): void;
 }
 
@@ -106,16 +112,19 @@ export function packageSandbox(): PackageSandbox {
         child.on('exit', (code) => reject(new Error(`exited with ${code} before ${ready}:\n${output}`)));
       });
     },
-    typecheck(files) {
+    typecheck(files, options = {}) {
+      const resolution = options.resolution ?? 'NodeNext';
       const config = {
         compilerOptions: {
           target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          lib: ['ES2022'],
+          module: resolution === 'Bundler' ? 'ESNext' : 'NodeNext',
+          moduleResolution: resolution,
+          // the libraries' own declarations name web types (hono's WebSocket helper): a project that
+          // checks them has the DOM library, as tsc's default does
+          lib: options.libraries ? ['ES2022', 'DOM'] : ['ES2022'],
           strict: true,
           noEmit: true,
-          skipLibCheck: true,
+          skipLibCheck: options.libraries !== true,
           types: ['node'],
           typeRoots: [join(repositoryRoot, 'node_modules', '@types')],
         },

@@ -4,7 +4,6 @@
 // Concurrent requests interleave their decoding steps (each forward pass is self-contained);
 // batching them into one forward pass is the server's job. A prompt that starts like an earlier one
 // (an evaluation's shared instruction and demos) reuses the prefix computed for it (PrefixCache).
-import { randomInt } from 'node:crypto';
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
@@ -62,18 +61,17 @@ export function languageModelFinishReason(reason: FinishReason): LanguageModelV3
 }
 
 /**
- * The engine's generation options for an AI SDK call (greedy and 256 tokens unless it says otherwise).
- * A call that samples without a seed gets a fresh one, as hosted models do; give `seed` to repeat it.
+ * The engine's generation options for an AI SDK call (greedy and 256 tokens unless it says otherwise;
+ * seed 0, so library code samples reproducibly: the service gives each request a fresh seed itself).
  */
 export function engineGenerationOptions(options: LanguageModelV3CallOptions) {
-  const temperature = options.temperature ?? 0;
   return {
     maxTokens: options.maxOutputTokens ?? 256,
-    temperature,
+    temperature: options.temperature ?? 0,
     topP: options.topP,
     topK: options.topK,
     stop: options.stopSequences,
-    seed: options.seed ?? (temperature > 0 ? randomInt(2 ** 31) : 0),
+    seed: options.seed ?? 0,
   };
 }
 

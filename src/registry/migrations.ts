@@ -477,6 +477,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await database.schema.alterTable('traces').addColumn('error_message', 'text').execute();
       },
     },
+    '013-review-first-decided': {
+      // when a reviewer first decided an item, kept when they revise it: which decisions were an item's
+      // ratings and which came after them (an admin settling a tie) does not change with a revision
+      async up(database: Kysely<unknown>) {
+        const milliseconds = dialect === 'postgres' ? 'bigint' : 'integer';
+        await database.schema.alterTable('review_decisions').addColumn('first_at', milliseconds).execute();
+        await sql`update review_decisions set first_at = at`.execute(database);
+      },
+    },
   };
 }
 

@@ -91,7 +91,10 @@ export interface ReviewDecision extends ReviewDecisionInput {
   item: string;
   reviewer: string;
   rubric: Record<string, number | boolean | string>;
+  /** When it was made (its latest revision). */
   at: number;
+  /** When the reviewer first decided the item: a revision keeps it. */
+  firstAt: number;
 }
 
 const defaults = { reviewsPerItem: 1, reservationMs: 600_000 };
@@ -385,7 +388,7 @@ export class ReviewStore {
         });
       const earlier = await transaction
         .selectFrom('review_decisions')
-        .select('decision')
+        .select(['decision', 'first_at', 'at'])
         .where('item', '=', id)
         .where('reviewer', '=', reviewer)
         .executeTakeFirst();
@@ -411,11 +414,15 @@ export class ReviewStore {
       if (earlier)
         await transaction
           .updateTable('review_decisions')
-          .set(values)
+          .set(values) // first_at stays: a revision is the same rating, not a later one
           .where('item', '=', id)
           .where('reviewer', '=', reviewer)
           .execute();
-      else await transaction.insertInto('review_decisions').values(values).execute();
+      else
+        await transaction
+          .insertInto('review_decisions')
+          .values({ ...values, first_at: now })
+          .execute();
       // the count is recounted from the decisions (two writes racing cannot make it drift), and only the
       // reviewer's own or a lapsed reservation ends: one another reviewer has just taken stays
       const released = (update: ExpressionBuilder<RegistryDatabase, 'review_items'>) =>
@@ -438,7 +445,8 @@ export class ReviewStore {
         }))
         .where('id', '=', id)
         .execute();
-      return { ...input, item: id, reviewer, rubric, at: now };
+      const firstAt = earlier ? Number(earlier.first_at ?? earlier.at) : now;
+      return { ...input, item: id, reviewer, rubric, at: now, firstAt };
     });
   }
 
@@ -455,6 +463,7 @@ export class ReviewStore {
         'review_decisions.rubric',
         'review_decisions.comment',
         'review_decisions.at',
+        'review_decisions.first_at',
       ])
       .where('review_items.queue', '=', queue)
       .orderBy('review_decisions.at')
@@ -468,6 +477,7 @@ export class ReviewStore {
       rubric: JSON.parse(row.rubric) as Record<string, number | boolean | string>,
       ...(row.comment !== null && { comment: row.comment }),
       at: Number(row.at),
+      firstAt: Number(row.first_at ?? row.at),
     }));
   }
 

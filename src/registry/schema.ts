@@ -212,6 +212,7 @@ export interface ReviewDecisionTable {
   rubric: string; // JSON: score by rubric item
   comment: string | null;
   at: number;
+  first_at: number | null; // when the reviewer first decided the item (null only if a write predates it)
 }
 
 export interface DatasetVersionTable {

@@ -109,6 +109,7 @@ describe('queueAgreement', () => {
     decision: kind,
     rubric: fluency === undefined ? {} : { fluency, harmful: false },
     at: 0,
+    firstAt: 0,
   });
 
   it('uses kappa for two reviewers and alpha for more, skips counting as no rating', () => {

@@ -62,7 +62,7 @@ describe('queueAgreement', () => {
 
   it('counts the ratings each item needed, by time: a later tie-breaker is not one, a reviewer taken off still is', () => {
     const items = ['a', 'b'].map((id) => item(id, ' girl'));
-    const at = (each: ReviewDecision, time: number) => ({ ...each, at: time });
+    const at = (each: ReviewDecision, time: number) => ({ ...each, at: time, firstAt: time });
     const decisions = [
       at(decision('a', 'alice', 'approve'), 1),
       at(decision('a', 'bob', 'correct', ' boy'), 2),
@@ -75,5 +75,12 @@ describe('queueAgreement', () => {
     const report = queueAgreement(now, decisions, { spec, items });
     expect(report.reviewers).toEqual(['alice', 'bob']);
     expect(report.answer).toMatchObject({ items: 2, observed: 0.5 });
+    // bob revises his decision on a after the tie was settled: still his rating, still not the admin's
+    const revised = decisions.map((each) =>
+      each.item === 'a' && each.reviewer === 'bob' ? { ...each, decision: 'approve' as const, at: 12 } : each,
+    );
+    const after = queueAgreement(now, revised, { spec, items });
+    expect(after.reviewers).toEqual(['alice', 'bob']);
+    expect(after.answer).toMatchObject({ items: 2, observed: 1 });
   });
 });

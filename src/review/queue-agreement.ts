@@ -41,7 +41,7 @@ function observedAgreement(units: (string | number | null)[][]): number | null {
 
 /**
  * The ratings among `decisions`: with the queue's items, each item's first decisions (skips aside) up
- * to the reviews it needed, by time; a decision after those settles a tie (an admin adjudicating), it
+ * to the reviews it needed, by when each reviewer first decided it (a revision keeps its place); a decision after those settles a tie (an admin adjudicating), it
  * does not rate. So a reviewer taken off the queue later still counts for what they rated. Without the
  * items, the queue's named reviewers' decisions (all of them when it names none).
  */
@@ -56,13 +56,15 @@ function ratingDecisions(
       : decisions.filter((decision) => queue.reviewers.includes(decision.reviewer));
   const needed = new Map(items.map((item) => [item.id, item.reviewsNeeded]));
   const counted = new Map<string, number>();
+  // by when each reviewer first decided: a revision after a tie was settled keeps its place
+  const first = (decision: ReviewDecision) => decision.firstAt ?? decision.at;
   return [...decisions]
-    .sort((a, b) => a.at - b.at)
+    .sort((a, b) => first(a) - first(b))
     .filter((decision) => {
       if (decision.decision === 'skip') return true; // no rating either way: read as missing below
-      const so = counted.get(decision.item) ?? 0;
-      if (so >= (needed.get(decision.item) ?? Infinity)) return false;
-      counted.set(decision.item, so + 1);
+      const countedSoFar = counted.get(decision.item) ?? 0;
+      if (countedSoFar >= (needed.get(decision.item) ?? Infinity)) return false;
+      counted.set(decision.item, countedSoFar + 1);
       return true;
     });
 }

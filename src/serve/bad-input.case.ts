@@ -300,6 +300,7 @@ const runCases: Case[] = [
       ['input an array', { input: ['a'] }, 'INVALID_BODY', 'input'],
       ['input null', { input: null }, 'INVALID_BODY', 'input'],
       ['an unknown field', { input: 'x', temperature: 2 }, 'INVALID_BODY', 'temperature'],
+      ['a negative seed', { input: 'x', seed: -1 }, 'INVALID_BODY', 'seed'],
       ['text that is not JSON', '{"input":', 'INVALID_JSON', null],
       ['JSON nested 200 deep', `{"input":{"input":${nested(200)}}}`, 'INVALID_JSON', null],
     ] as const

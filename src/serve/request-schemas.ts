@@ -219,6 +219,12 @@ export const typedRunRequest = z.strictObject({
   }),
   /** The end user, as OpenAI's `user`: traced, and what keeps a user in one arm of an experiment. */
   user: z.string().max(256).optional(),
+  /** Repeats a sampled answer (a version sampling at a temperature above 0 draws afresh without it). */
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
 });
 
 /** PUT /v1/tasks/{name}/labels/{label}: where the label goes, and why. */

@@ -464,7 +464,7 @@ export function createService(options: ServiceOptions): Service {
     const body = await readBody(
       context,
       typedRunRequest,
-      'Send { "input": { "<field>": ... } }, or { "input": "..." } for a one-field task.',
+      'Send { "input": { "<field>": ... } }, or { "input": "..." } for a one-field task (and "seed" to repeat a sampled answer).',
     );
     trace.input = body.input;
     trace.user = body.user ?? null;
@@ -487,6 +487,7 @@ export function createService(options: ServiceOptions): Service {
       context.req.raw.signal,
       checks,
       fixedInputOnTrace(context, served),
+      body.seed,
     );
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);

@@ -267,6 +267,7 @@ export async function runFields(
   abortSignal?: AbortSignal,
   onChecks?: ChecksListener,
   onFixedInput?: FixedInputListener,
+  seed?: number,
 ): Promise<{
   text: string;
   inputTokens: number;
@@ -293,7 +294,7 @@ export async function runFields(
     onChecks?.([...checked.outcomes, ...outcomes]),
   );
   const result = await model.doGenerate({
-    ...callSettings(served.spec, { abortSignal }),
+    ...callSettings(served.spec, { abortSignal, seed }),
     prompt: prompt(checked.fields),
   });
   return {
