@@ -117,6 +117,25 @@ describe('resolveItems', () => {
     expect(resolved[5].reviewers).toEqual(['x', 'y', 'z']);
   });
 
+  it("takes the answer of a decision made after an item's ratings when they have no majority", () => {
+    const late = (decided: ReviewDecision, firstAt: number) => ({ ...decided, firstAt, at: firstAt });
+    // three ways split: one more vote would not make a majority; the admin's settles it
+    const resolved = resolveItems(
+      labelTask,
+      [item('g', ' dog', 3), item('h', ' dog', 2)],
+      [
+        late(decision('g', 'x', 'approve'), 1),
+        late(decision('g', 'y', 'correct', ' cat'), 2),
+        late(decision('g', 'z', 'reject'), 3),
+        late(decision('g', 'admin', 'correct', ' cat'), 9),
+        // a tie with no settlement yet stays held back
+        late(decision('h', 'x', 'approve'), 1),
+        late(decision('h', 'y', 'correct', ' cat'), 2),
+      ],
+    );
+    expect(resolved.map(({ target, held }) => target ?? held)).toEqual([' cat', 'disagreement']);
+  });
+
   it('holds back an approved free-text answer cut off at its token limit, and takes a correction of it', () => {
     const textTask = taskSpec.parse({ name: 'text', prompt: { template: '{{input}}' } });
     const stopped = (id: string, finishReason: string) => ({

@@ -1,6 +1,6 @@
 // The items a queue's reviewers disagree on (no strict majority names one answer), for an admin to
-// settle: each with the answer every reviewer's decision names. An admin's decision on one is one more
-// vote, so a two-way tie settles with it; items the admin has already decided are not handed again.
+// settle: each with the answer every reviewer's decision names. An admin's decision on one, made after
+// its ratings, settles it (resolve-items.ts); an item the admin skipped is not handed to it again.
 import type { Registry, ReviewItem } from '../registry/index.js';
 import { decisionAnswer, resolveItems, reviewsByItem } from './resolve-items.js';
 
@@ -21,14 +21,14 @@ export async function disputedItems(
   const items = await registry.review.items(queue);
   const decisions = await registry.review.decisions(queue);
   const byItem = reviewsByItem(decisions);
+  const settled = new Set(
+    decisions.filter((decision) => decision.reviewer === settler).map((decision) => decision.item),
+  );
   return (
     resolveItems(spec, items, decisions)
       .filter((resolved) => resolved.held === 'disagreement')
-      // one the settler decided (a skip included) is not handed again
-      .filter(
-        ({ item }) =>
-          !decisions.some((decision) => decision.item === item.id && decision.reviewer === settler),
-      )
+      // one the settler skipped is not handed again (one it decided is settled, no longer disputed)
+      .filter(({ item }) => !settled.has(item.id))
       .map(({ item }) => ({
         item,
         answers: (byItem.get(item.id) ?? []).map((decision) => {

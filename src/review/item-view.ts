@@ -22,7 +22,7 @@ export interface ReviewItemView {
   similar: SimilarDecision[];
   /** The queue's rubric: the questions a decision may answer about the item. */
   rubric: RubricItem[];
-  /** The item's own decisions, for an admin settling a disagreement (a reviewer decides blind). */
+  /** The item's own decisions, for an admin once its ratings are in (to settle it; reviewers decide blind). */
   decisions?: Pick<ReviewDecision, 'reviewer' | 'decision' | 'correction' | 'comment' | 'at'>[];
 }
 
@@ -60,16 +60,18 @@ export async function reviewItemView(
       message: version.message,
     },
     similar: similarDecisions(item, await registry.review.items(queue.name), decisions),
-    ...(options.admin && {
-      decisions: decisions
-        .filter((decision) => decision.item === item.id)
-        .map(({ reviewer, decision, correction, comment, at }) => ({
-          reviewer,
-          decision,
-          correction,
-          comment,
-          at,
-        })),
-    }),
+    // to an admin once the item's ratings are in: an admin who also reviews it decides blind first
+    ...(options.admin &&
+      item.reviewsDone >= item.reviewsNeeded && {
+        decisions: decisions
+          .filter((decision) => decision.item === item.id)
+          .map(({ reviewer, decision, correction, comment, at }) => ({
+            reviewer,
+            decision,
+            correction,
+            comment,
+            at,
+          })),
+      }),
   };
 }

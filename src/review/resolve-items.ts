@@ -1,7 +1,8 @@
 // What a queue's reviewed items say the right output is. Each decision other than skip names a target:
 // approve the output as served (read as the task reads outputs: a label, a JSON value, or the text),
 // correct its correction, reject none. An item's target is the one a strict majority of its decisions
-// name; a tie, a majority of rejections, or too few decisions hold the item back, with the reason.
+// name, else the one a decision made after its ratings (an admin settling it) names; an unsettled tie, a
+// majority of rejections, or too few decisions hold the item back, with the reason.
 import { canonicalJson, type ReviewDecision, type ReviewItem } from '../registry/index.js';
 import { extractJson, readLabel, type TaskSpec } from '../tasks/index.js';
 import { checkCorrection } from './correction-check.js';
@@ -95,8 +96,18 @@ export function resolveItems(
       const vote = votes.get(key) ?? votes.set(key, { target, count: 0 }).get(key)!;
       vote.count++;
     }
-    const [key, winner] = [...votes].sort((a, b) => b[1].count - a[1].count)[0];
-    if (winner.count * 2 <= decided.length) return { ...resolved, held: 'disagreement' };
+    let [key, winner] = [...votes].sort((a, b) => b[1].count - a[1].count)[0];
+    if (winner.count * 2 <= decided.length) {
+      // no majority: a decision made after the item's ratings (an admin settling it) decides it, the
+      // latest such one; a three-way split is settled so too, where one more vote would not do
+      const settlement = [...decided]
+        .sort((a, b) => (a.firstAt ?? a.at) - (b.firstAt ?? b.at))
+        .slice(item.reviewsNeeded)
+        .at(-1);
+      if (!settlement) return { ...resolved, held: 'disagreement' };
+      const settled = decisionAnswer(spec, item, settlement);
+      [key, winner] = [settled.key, { target: settled.target, count: 1 }];
+    }
     if (key === 'rejected' || key === 'unreadable' || key === 'cut-off') return { ...resolved, held: key };
     return { ...resolved, target: winner.target };
   });

@@ -62,7 +62,7 @@ export function ItemDecisions({ decisions }: { decisions: NonNullable<ReviewItem
     <section className="panel" data-testid="item-decisions">
       <h2>What the reviewers decided</h2>
       <p className="muted">
-        They disagree: your decision is one more vote, and a two-way tie settles with it.
+        They disagree: your decision settles the item (it becomes the answer written to the dataset).
       </p>
       {decisions.map((decision) => (
         <div key={decision.reviewer} className="similar-decision">
