@@ -125,6 +125,21 @@ describe('feedQueue', () => {
       repeated: 1,
       overLimit: 0,
     });
+    // another version's answer to it is new to review
+    await registry.traces.insert([
+      sampleTrace({
+        id: 'v2-53',
+        at: start + 600_000,
+        task: 'name',
+        version: 'another-version',
+        operation: 'run',
+        input: { input: 'story 53' },
+        output: 'answer',
+        confidence: 0.1,
+      }),
+    ]);
+    const newer = await feedQueue(registry, 'unsure', { since: start, until: start + hour });
+    expect(newer.added.map((item) => item.traceId)).toEqual(['v2-53']);
   });
 
   it('refuses bad rules and unknown tasks before a queue exists', async () => {

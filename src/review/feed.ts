@@ -141,7 +141,8 @@ export async function feedQueue(
     }
   const existing = await registry.review.items(queue.name);
   const queued = new Set(existing.map((item) => item.traceId));
-  const inputs = new Set(existing.map((item) => inputText(item.input)));
+  const field = spec.input.fields[0] ?? 'input';
+  const inputs = new Set(existing.map((item) => askedOf(item, field)));
   const items: ReviewItemInput[] = [];
   let repeated = 0;
   let overLimit = 0;
@@ -156,7 +157,7 @@ export async function feedQueue(
       const reason = matchingRule(rules, trace, negative);
       if (!reason) continue;
       const item = traceItem(spec, trace, reason);
-      const input = inputText(item.input);
+      const input = askedOf(item, field);
       if (inputs.has(input)) repeated++;
       else if (options.limit !== undefined && items.length >= options.limit) overLimit++;
       else {
@@ -169,6 +170,15 @@ export async function feedQueue(
   return { added: await registry.review.addItems(queue.name, items), repeated, overLimit };
 }
 
-/** An item's input as feeds compare them: its fields, whitespace aside. */
-const inputText = (input: unknown): string =>
-  inputKey(typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : { input });
+/**
+ * What an item asked, as feeds compare items: the version that answered and the input's fields,
+ * whitespace aside (an input added by hand as text is the task's one field). Another version's answer
+ * to the same input is a new item to review.
+ */
+function askedOf(item: { input: unknown; context?: Record<string, unknown> }, field: string): string {
+  const fields =
+    typeof item.input === 'object' && item.input !== null
+      ? (item.input as Record<string, unknown>)
+      : { [field]: item.input };
+  return `${String(item.context?.version ?? '')} ${inputKey(fields)}`;
+}
