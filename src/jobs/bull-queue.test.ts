@@ -119,7 +119,8 @@ describeRedis('the BullMQ worker', (redisUrl) => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ code: 'JOB_OTHER_REGISTRY' });
       expect((errors[0] as Error).message).toContain(job.id);
-      // a worker listens now (on another registry, which the queue cannot tell); the same job id is not queued twice
+      // a worker listens now (on another registry, which the queue cannot tell); the same job id is not
+      // queued twice
       expect(await dispatchToBull(await openBullQueue(redisUrl()), job)).toBe(1);
       await stranger.close();
       const { finished, onFinished } = finishing();

@@ -1,3 +1,5 @@
+// Which errors read as the registry's database away for now (waited out by workers, a 503 from the
+// service): lost sockets, a failover's Postgres codes, node-postgres's own messages; and which do not.
 import { describe, expect, it } from 'vitest';
 import { PromptuneError } from '../errors/index.js';
 import { isConnectionLost } from './connection-lost.js';

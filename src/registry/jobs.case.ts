@@ -82,6 +82,7 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       await submit('job-77b000000000');
       expect((await registry.jobs.find('job-3f2a00000002')).id).toBe('job-3f2a00000002');
       expect((await registry.jobs.find('77b0')).id).toBe('job-77b000000000');
+      expect((await registry.jobs.find('77B0')).id).toBe('job-77b000000000'); // as a person may type it
       expect((await registry.jobs.find('job-3f2a00000001')).id).toBe('job-3f2a00000001');
       expect(await code(registry.jobs.find('3f2a'))).toBe('JOB_AMBIGUOUS');
       expect(await code(registry.jobs.find('77b'))).toBe('JOB_NOT_FOUND'); // three digits are too few

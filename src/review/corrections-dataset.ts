@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors/index.js';
 import { canonicalJson, type DatasetVersion, type Registry } from '../registry/index.js';
 import { exampleShape, parseExamples, seededSplit, type ExampleShape } from '../tasks/index.js';
+import { inputKey } from './input-key.js';
 import { resolveItems, type HeldReason } from './resolve-items.js';
 
 /** The field of a row that says where it came from. */
@@ -80,22 +81,6 @@ export async function pendingCorrections(
     code: 'REVIEW_PREVIEW_WRITTEN',
     hint: 'Count pending corrections outside a transaction of your own.',
   });
-}
-
-/**
- * An input as the dataset's rows are compared: its fields with each text's whitespace trimmed and runs
- * of it made one space, so a test input sent again with a trailing newline or doubled spaces is the same
- * input (a duplicate, or a conflict when its target differs), not a new train row leaking the test set.
- */
-export function inputKey(fields: Record<string, unknown>): string {
-  return canonicalJson(
-    Object.fromEntries(
-      Object.entries(fields).map(([field, value]) => [
-        field,
-        typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : value,
-      ]),
-    ),
-  );
 }
 
 /** The split an input goes to: a seeded hash of its fields against the cumulative shares. */

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
-import { inputKey } from './corrections-dataset.js';
+import { inputKey } from './input-key.js';
 import { traceItem } from './item-sources.js';
 import type {
   Registry,

@@ -41,9 +41,10 @@ function observedAgreement(units: (string | number | null)[][]): number | null {
 
 /**
  * The ratings among `decisions`: with the queue's items, each item's first decisions (skips aside) up
- * to the reviews it needed, by when each reviewer first decided it (a revision keeps its place); a decision after those settles a tie (an admin adjudicating), it
- * does not rate. So a reviewer taken off the queue later still counts for what they rated. Without the
- * items, the queue's named reviewers' decisions (all of them when it names none).
+ * to the reviews it needed, by when each reviewer first decided it (a revision keeps its place); a
+ * decision after those settles a tie (an admin adjudicating), it does not rate. So a reviewer taken off
+ * the queue later still counts for what they rated. Without the items, the queue's named reviewers'
+ * decisions (all of them when it names none).
  */
 function ratingDecisions(
   queue: ReviewQueue,

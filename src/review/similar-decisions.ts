@@ -1,6 +1,7 @@
 // Past decisions on inputs like an item's, shown beside it so a reviewer decides alike cases alike: the
 // fully reviewed items of the same queue (never one still open to reviewers) ranked by word overlap
-// (Jaccard over lowercase words) with the item's input. A reading aid, not a search engine: it scans the queue's decisions in memory.
+// (Jaccard over lowercase words) with the item's input. A reading aid, not a search engine: it scans
+// the queue's decisions in memory.
 import type { ReviewDecision, ReviewItem } from '../registry/index.js';
 import { reviewsByItem } from './resolve-items.js';
 

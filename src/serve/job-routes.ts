@@ -1,6 +1,7 @@
-// The service's job routes: list jobs (a page at a time, without their output) and read one (its status,
-// attempts, the worker holding it and the tail of its output), and cancel one. Jobs are submitted from the command line (`promptune job submit`),
-// which runs them in the submitter's folder: the service does not take command lines over HTTP.
+// The service's job routes: list jobs (a page at a time, without their output) and read one (its
+// status, attempts, the worker holding it and the tail of its output), and cancel one. Jobs are
+// submitted from the command line (`promptune job submit`), which runs them in the submitter's folder:
+// the service does not take command lines over HTTP.
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { Registry, Scope } from '../registry/index.js';
 import { parseQuery } from './request-query.js';

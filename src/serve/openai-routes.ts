@@ -1,5 +1,5 @@
-// OpenAI-compatible routes over AI SDK language models: POST /v1/chat/completions and
-// /v1/completions (with SSE streaming), GET /v1/models and GET /v1/models/{id}; bodies read through the schemas of
+// OpenAI-compatible routes over AI SDK language models: POST /v1/chat/completions and /v1/completions
+// (with SSE streaming), GET /v1/models and GET /v1/models/{id}; bodies read through the schemas of
 // request-schemas.ts, errors in OpenAI's shape (errors.ts), logged with the request id when they are
 // not the caller's. What a `model` name means is the caller's: a fixed table of models, or the
 // service's resolver that turns `task@label` into a model rendering that task's prompt. Under the

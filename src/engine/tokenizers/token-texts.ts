@@ -44,9 +44,12 @@ export function longestTokenText(tokenizer: Tokenizer): number {
 }
 
 /**
- * Whether `text` has more tokens than `limit` for certain, told from its length alone (no encoding): a
- * cheap refusal of a prompt far past a model's context, before the tokenizer spends seconds on it. Four
- * times the longest token's text, for normalisations that fold several characters into one.
+ * Whether `text` has more tokens than `limit`, told from its length alone (no encoding): a cheap refusal
+ * of a prompt far past a model's context, before the tokenizer spends seconds on it. Four times the
+ * longest token's text, for normalisations that fold several characters into one. A bound for the
+ * tokenizers the engine runs (byte-level BPE, SentencePiece with byte fallback: every character is at
+ * least part of a token); a tokenizer that folds a run of unknown characters into one token could
+ * exceed it, and for a long context with long control tokens it refuses only the absurd.
  */
 export function surelyMoreTokens(tokenizer: Tokenizer, text: string, limit: number): boolean {
   return text.length > 4 * limit * longestTokenText(tokenizer);

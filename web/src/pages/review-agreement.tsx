@@ -1,7 +1,8 @@
 // How far a queue's reviewers agree: on the answer (what each decision says the output should be), on
-// the decision (approve, correct, reject; skips are no rating) and on each rubric item, as Cohen's kappa for two reviewers or Krippendorff's alpha otherwise, with the 95%
-// interval and why a statistic is missing; and each reviewer's decisions by kind. The service computes
-// every number; the page only reads them (the words for a value are the usual rules of thumb).
+// the decision (approve, correct, reject; skips are no rating) and on each rubric item, as Cohen's
+// kappa for two reviewers or Krippendorff's alpha otherwise, with the 95% interval and why a statistic
+// is missing; and each reviewer's decisions by kind. The service computes every number; the page only
+// reads them (the words for a value are the usual rules of thumb).
 import { ErrorBox, Loading } from '../components/feedback';
 import { score } from '../format';
 import { href } from '../router';
