@@ -2,7 +2,7 @@
 // several claimants at once, a job whose lease lapsed (its worker died) is claimed again as its next
 // attempt and its old worker can no longer touch it, cancels (queued at once, running at the next
 // heartbeat), retries while attempts remain, and the log keeps its tail.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { errorCode as code } from '../../test/error-code.js';
 import { jobLogLimit } from './jobs.js';
 import type { Registry } from './registry.js';
@@ -123,12 +123,16 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
     it('lists jobs newest first a page at a time, without their output', async () => {
       const registry = await fresh();
       const submitted: string[] = [];
+      // three submitted in one millisecond, two later: the cursor must page through ties by id
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-12-06T12:00:00Z'));
       for (let index = 0; index < 5; index++) {
+        if (index === 3) clock.mockReturnValue(Date.parse('2026-12-06T12:00:01Z'));
         const each = await job(registry);
         await registry.jobs.claim(`w${index}`, 10_000);
         await registry.jobs.heartbeat(each.id, `w${index}`, { leaseMs: 10_000, output: 'x'.repeat(1000) });
         submitted.push(each.id);
       }
+      clock.mockRestore();
       const pages: string[][] = [];
       let after: string | undefined;
       do {
@@ -138,9 +142,13 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
         after = page.next;
       } while (after !== undefined);
       expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
-      // newest first (created in the same millisecond: the larger id first)
+      // newest first, the larger id first among those created in the same millisecond
       const all = await registry.jobs.list();
       expect(pages.flat()).toEqual(all.data.map((entry) => entry.id));
+      expect(pages.flat()).toEqual([
+        ...submitted.slice(3).sort().reverse(),
+        ...submitted.slice(0, 3).sort().reverse(),
+      ]);
       expect(pages.flat().sort()).toEqual([...submitted].sort());
       expect(all.data.map((entry) => entry.createdAt)).toEqual(
         [...all.data.map((entry) => entry.createdAt)].sort((a, b) => b - a),
