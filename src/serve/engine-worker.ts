@@ -13,6 +13,7 @@ import {
   parameterCount,
   PrefixCache,
   makeDirectory,
+  longestTokenText,
   surelyMoreTokens,
 } from '../engine/index.js';
 import {
@@ -128,6 +129,7 @@ try {
   // a prompt far past the context is refused from its length, not tokenized first: one such request
   // (a megabyte of text) had held every task's requests behind it for seconds
   const contextLength = model.config.contextLength;
+  longestTokenText(tokenizer); // read off the vocabulary now, not on the first request
   const checkedLength = (text: string): string => {
     if (surelyMoreTokens(tokenizer, text, contextLength))
       throw new ValidationError(
