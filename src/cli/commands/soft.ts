@@ -346,7 +346,7 @@ const train = defineCommand({
           `after: ${plan.describe} ${test ? `test exact match ${test.exactMatch.toFixed(3)}, ${test.likelihoodAccuracy === undefined ? '' : `label accuracy ${test.likelihoodAccuracy.toFixed(3)} (${servedUnconstrained ? 'constrained to its labels; its spec serves it unconstrained' : 'served constrained to its labels'}), `}` : ''}dev ${result.best?.exactMatch.toFixed(3)} at step ${result.best?.step}\n`,
         );
         process.stdout.write(
-          `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}` : ''}\n`,
+          `${plan.method === 'full-fine-tuning' ? 'fine-tuned model' : 'adapter'} written to ${args.out}${pushed ? `, ${pushed.created ? 'registered' : 'already registered (the same adapter and data)'} as ${pushed.name}${args.label ? `, labelled ${args.label}` : ''}` : ''}\n`,
         );
         process.stderr.write(
           checkpointNote(args.out, plan.method === 'full-fine-tuning' ? 'model' : 'adapter'),
