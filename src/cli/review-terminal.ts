@@ -26,6 +26,9 @@ const excerpt = (value: unknown, length = 400) => {
   return text.length > length ? `${text.slice(0, length)}…` : text;
 };
 const indent = (text: string) => text.replace(/^/gm, '  ');
+/** A decision in a line: who, what, and a correction cut to 80 characters. */
+const decisionLine = (decision: { reviewer: string; decision: string; correction?: unknown }) =>
+  `${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${excerpt(JSON.stringify(decision.correction), 80)}` : ''}`;
 
 /** The item as the reviewer sees it. */
 export function renderItem(view: ReviewItemView, queue: string, decided: number): string {
@@ -43,14 +46,14 @@ export function renderItem(view: ReviewItemView, queue: string, decided: number)
     lines.push('decisions on this item:');
     for (const decision of view.decisions)
       lines.push(
-        `  ${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${excerpt(JSON.stringify(decision.correction), 80)}` : ''}${decision.comment ? ` (${excerpt(decision.comment, 80)})` : ''}`,
+        `  ${decisionLine(decision)}${decision.comment ? ` (${excerpt(decision.comment, 80)})` : ''}`,
       );
   }
   if (similar.length) {
     lines.push('similar past decisions:');
     for (const each of similar)
       lines.push(
-        `  ${each.similarity.toFixed(2)}  ${each.decisions.map((decision) => `${decision.reviewer}: ${decision.decision}${decision.correction !== undefined ? ` → ${excerpt(JSON.stringify(decision.correction), 80)}` : ''}`).join('; ')}  ${excerpt(each.input, 80).replace(/\s+/g, ' ')}`,
+        `  ${each.similarity.toFixed(2)}  ${each.decisions.map(decisionLine).join('; ')}  ${excerpt(each.input, 80).replace(/\s+/g, ' ')}`,
       );
   }
   lines.push('[a]pprove  [c]orrect in the editor  [r]eject  [s]kip  [q]uit');

@@ -38,15 +38,7 @@ export function SimilarDecisions({ similar }: { similar: SimilarDecision[] }) {
               </div>
               <div className="muted">output: {excerpt(entry.output ?? '–', 120)}</div>
               {entry.decisions.map((decision) => (
-                <div key={decision.reviewer} className="similar-decision">
-                  <Status value={decision.decision} /> <span className="muted">{decision.reviewer}</span>
-                  {decision.correction !== undefined && decision.correction !== null && (
-                    <>
-                      {' '}
-                      → <q>{excerpt(correctionText(decision.correction), 120)}</q>
-                    </>
-                  )}
-                </div>
+                <DecisionLine key={decision.reviewer} decision={decision} length={120} />
               ))}
             </li>
           ))}
@@ -65,17 +57,30 @@ export function ItemDecisions({ decisions }: { decisions: NonNullable<ReviewItem
         They disagree: your decision settles the item (it becomes the answer written to the dataset).
       </p>
       {decisions.map((decision) => (
-        <div key={decision.reviewer} className="similar-decision">
-          <Status value={decision.decision} /> <span className="muted">{decision.reviewer}</span>
-          {decision.correction !== undefined && decision.correction !== null && (
-            <>
-              {' '}
-              → <q>{excerpt(correctionText(decision.correction), 200)}</q>
-            </>
-          )}
-          {decision.comment && <span className="muted"> · {excerpt(decision.comment, 160)}</span>}
-        </div>
+        <DecisionLine key={decision.reviewer} decision={decision} length={200} />
       ))}
     </section>
+  );
+}
+
+/** One reviewer's decision in a line: its kind, who, the correction cut to `length`, and a comment. */
+function DecisionLine({
+  decision,
+  length,
+}: {
+  decision: { reviewer: string; decision: string; correction?: unknown; comment?: string };
+  length: number;
+}) {
+  return (
+    <div className="similar-decision">
+      <Status value={decision.decision} /> <span className="muted">{decision.reviewer}</span>
+      {decision.correction !== undefined && decision.correction !== null && (
+        <>
+          {' '}
+          → <q>{excerpt(correctionText(decision.correction), length)}</q>
+        </>
+      )}
+      {decision.comment && <span className="muted"> · {excerpt(decision.comment, 160)}</span>}
+    </div>
   );
 }
