@@ -38,8 +38,10 @@ const policy = (retuneArgs: string[]) =>
     'canary:',
     '  primary: correct',
     '  schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 15 }]',
-    // the test sends 172 users: no harm is judged once each arm has 40 of their feedback
+    // the test sends at most 500 users: no harm is judged once each arm has 40 of their feedback, and
+    // shown with a margin wide enough for so few (the default 0.05 takes about 2,000 per arm)
     '  minimumPerArm: 40',
+    '  margin: 0.3',
     '  holdRecordMs: 0',
     '',
   ].join('\n');

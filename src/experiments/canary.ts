@@ -4,10 +4,11 @@
 // failures, latency; higher is worse) and the primary metric (higher is better) are watched with the
 // always-valid sequential test at every look: a guardrail significantly worse, or the primary
 // significantly worse, rolls back at once; the primary significantly better promotes. When the schedule
-// completes, `promoteWhen: 'no-harm'` promotes (a canary of a version already gated offline) once each
-// arm has the test's minimum of primary observations, while `'better'` (the default) keeps the last step
-// until the primary metric decides or `maximumObservations` is reached, and then concludes with nothing
-// promoted. A sample-ratio mismatch within the current step holds the rollout, since its numbers cannot
+// completes, `promoteWhen: 'no-harm'` promotes (a canary of a version already gated offline) once the
+// always-valid confidence sequence shows the primary's difference above minus `margin` (non-inferiority:
+// "not significantly worse" alone would promote any treatment on too little data), while `'better'` (the
+// default) keeps the last step until the primary metric decides; either concludes with nothing promoted
+// when `maximumObservations` is reached first. A sample-ratio mismatch within the current step holds the rollout, since its numbers cannot
 // be trusted.
 import { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
 import {
@@ -56,8 +57,13 @@ export interface CanaryOptions extends SequentialOptions {
   schedule?: CanaryStep[];
   /** `better` (default): promote only on a significantly better primary; `no-harm`: also when the schedule completes. */
   promoteWhen?: 'better' | 'no-harm';
-  /** With `better`: primary observations (both arms) after which a completed schedule concludes (default 20,000). */
+  /** Primary observations (both arms) after which a completed schedule concludes (default 20,000). */
   maximumObservations?: number;
+  /**
+   * With `no-harm`: how much lower the treatment's primary mean may be (on its scale) for a completed
+   * schedule to promote (default 0.05).
+   */
+  margin?: number;
   /** The mixture's standard deviation for each guardrail, on its own scale (default: `mixture`). */
   guardrailMixtures?: Record<string, number>;
 }
@@ -160,27 +166,8 @@ export function canaryDecision(
       'hold',
       `step ${state.step + 1} (${step.weight * 100}%) has not met its minimums: ${minutes(elapsed)} of ${minutes(step.minimumDurationMs)}, ${requests} of ${step.minimumRequests} treatment requests`,
     );
-  if (state.step + 1 >= schedule.length) {
-    if (options.promoteWhen === 'no-harm') {
-      // "no harm" is a finding only where the primary could have shown one: an arm with too few of its
-      // scores (a metric nobody records, a name misspelt) holds instead of promoting on nothing
-      const minimum = options.minimumPerArm ?? 100;
-      if (control.primary.n < minimum || treatment.primary.n < minimum)
-        return decide(
-          'hold',
-          `the schedule completed, but the primary metric has ${control.primary.n} control and ${treatment.primary.n} treatment observations (${minimum} each needed to judge it no worse)`,
-        );
-      return decide('promote', 'the schedule completed with no guardrail or primary metric worse');
-    }
-    const observed = control.primary.n + treatment.primary.n;
-    const maximum = options.maximumObservations ?? 20_000;
-    return observed >= maximum
-      ? decide('conclude', `no difference in the primary metric after ${observed} observations`)
-      : decide(
-          'hold',
-          `the schedule completed; the primary metric has not decided (${observed} of at most ${maximum} observations)`,
-        );
-  }
+  if (state.step + 1 >= schedule.length)
+    return completedSchedule(primary, control, treatment, options, decide);
   return decide(
     'advance',
     `step ${state.step + 1} met its minimums with no guardrail or primary metric worse`,
@@ -193,4 +180,52 @@ export function canaryDecision(
       stepRequests: undefined,
     },
   );
+}
+
+/**
+ * The decision once every step met its minimums: promote on no harm shown within the margin (with
+ * `no-harm`), else hold until the primary decides or `maximumObservations`, then conclude.
+ */
+function completedSchedule(
+  primary: SequentialResult,
+  control: ArmMetrics,
+  treatment: ArmMetrics,
+  options: CanaryOptions,
+  decide: (action: CanaryDecision['action'], reason: string) => CanaryDecision,
+): CanaryDecision {
+  const observed = control.primary.n + treatment.primary.n;
+  const maximum = options.maximumObservations ?? 20_000;
+  const counted = `${observed} of at most ${maximum} observations`;
+  if (options.promoteWhen !== 'no-harm')
+    return observed >= maximum
+      ? decide('conclude', `no difference in the primary metric after ${observed} observations`)
+      : decide('hold', `the schedule completed; the primary metric has not decided (${counted})`);
+  // "no harm" is a finding only where the primary could have shown one: an arm with too few of its
+  // scores (a metric nobody records, a name misspelt) holds instead of promoting on nothing
+  const minimum = options.minimumPerArm ?? 100;
+  if (control.primary.n < minimum || treatment.primary.n < minimum)
+    return decide(
+      'hold',
+      `the schedule completed, but the primary metric has ${control.primary.n} control and ${treatment.primary.n} treatment observations (${minimum} each needed to judge it no worse)`,
+    );
+  // and "not significantly worse" is not "no worse": the difference's lower bound must clear the margin
+  const margin = options.margin ?? 0.05;
+  const lowest = primary.interval[0];
+  const bound = Number.isFinite(lowest)
+    ? `its difference may be as low as ${lowest.toFixed(4)}`
+    : 'its scores do not vary yet, so its difference has no bound';
+  if (lowest > -margin)
+    return decide(
+      'promote',
+      `the schedule completed with no guardrail worse and the primary metric's difference at least ${lowest.toFixed(4)}, within the margin of ${margin}`,
+    );
+  return observed >= maximum
+    ? decide(
+        'conclude',
+        `the primary metric was not shown within ${margin} of the control's after ${observed} observations (${bound})`,
+      )
+    : decide(
+        'hold',
+        `the schedule completed; the primary metric is not yet shown within ${margin} of the control's: ${bound} (${counted})`,
+      );
 }

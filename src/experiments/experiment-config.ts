@@ -33,6 +33,12 @@ export const experimentConfigSchema = z
     guardrails: z.array(z.enum(guardrailMetrics)).default([...guardrailMetrics]),
     schedule: z.array(canaryStepSchema).min(1).max(20).default(defaultSchedule),
     promoteWhen: z.enum(promotionRules).default('better'),
+    /**
+     * With `no-harm`: how much lower the treatment's primary mean may be, on its scale, and still
+     * promote when the schedule completes; promotion waits until the always-valid confidence sequence
+     * shows the difference above minus this.
+     */
+    margin: z.number().min(0).max(1_000_000).default(0.05),
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     /** The mixture's standard deviation over effect sizes of the primary metric, on its scale. */
     mixture: z.number().positive().default(0.1),

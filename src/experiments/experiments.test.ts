@@ -108,7 +108,12 @@ describe('canary rollouts', () => {
   function rollout(
     errors: [number, number],
     seed: number,
-    options: { liked?: [number, number]; promoteWhen?: 'better' | 'no-harm' } = {},
+    options: {
+      liked?: [number, number];
+      promoteWhen?: 'better' | 'no-harm';
+      margin?: number;
+      maximumObservations?: number;
+    } = {},
   ) {
     const liked = options.liked ?? [0.5, 0.5];
     const random = seededRandom(seed);
@@ -145,7 +150,8 @@ describe('canary rollouts', () => {
         schedule,
         minimumPerArm: 50,
         promoteWhen: options.promoteWhen ?? 'no-harm',
-        maximumObservations: 5000,
+        margin: options.margin,
+        maximumObservations: options.maximumObservations ?? 5000,
       });
       state = decision.state;
       if (decision.action !== 'hold') actions.push(decision.action);
@@ -167,7 +173,9 @@ describe('canary rollouts', () => {
   it('walks a healthy canary through every step and promotes it', () => {
     const result = rollout([0.02, 0.02], 7);
     expect(result.actions).toEqual(['advance', 'advance', 'advance', 'promote']);
-    expect(result.decision!.reason).toBe('the schedule completed with no guardrail or primary metric worse');
+    expect(result.decision!.reason).toMatch(
+      /^the schedule completed with no guardrail worse and the primary metric's difference at least -0\.0\d+, within the margin of 0\.05$/,
+    );
   });
 
   it("holds a step until the treatment's requests (not its users) reach the minimum, saying how far it is", () => {
@@ -227,8 +235,74 @@ describe('canary rollouts', () => {
       ...silent(200),
       primary: Array.from({ length: n }, (_, i) => i % 2).reduce(addObservation, emptyMoments()),
     });
-    expect(canaryDecision(state, scored(50), scored(49), 1e9, options).action).toBe('hold');
-    expect(canaryDecision(state, scored(50), scored(50), 1e9, options).action).toBe('promote');
+    const wide = { ...options, margin: 0.5 };
+    expect(canaryDecision(state, scored(50), scored(49), 1e9, wide).action).toBe('hold');
+    expect(canaryDecision(state, scored(50), scored(50), 1e9, wide).action).toBe('promote');
+  });
+
+  it("holds a no-harm canary until its primary's difference is bounded above minus the margin, then concludes", () => {
+    const last = {
+      step: schedule.length - 1,
+      stepStartedAt: 0,
+      stepCounts: { control: 200, treatment: 200 },
+      pValues: { primary: 1, guardrails: {} },
+    };
+    // liked by 60% in each arm: equal means, so nothing tells them apart but the interval's width
+    const liked = (n: number): ArmMetrics => ({
+      primary: Array.from({ length: n }, (_, i) => (i % 5 < 3 ? 1 : 0)).reduce(
+        addObservation,
+        emptyMoments(),
+      ),
+      guardrails: {},
+    });
+    const options = {
+      schedule,
+      minimumPerArm: 50,
+      promoteWhen: 'no-harm' as const,
+      maximumObservations: 5000,
+    };
+    // 100 each: "not significantly worse", but the difference may still be -0.2
+    const early = canaryDecision(last, liked(100), liked(100), 1e9, options);
+    expect(early.primary.decision).toBe('continue');
+    expect(early.action).toBe('hold');
+    expect(early.reason).toMatch(
+      /^the schedule completed; the primary metric is not yet shown within 0\.05 of the control's: its difference may be as low as -0\.\d+ \(200 of at most 5000 observations\)$/,
+    );
+    expect(early.primary.interval[0]).toBeLessThan(-0.2);
+    // enough of them bound it within 0.05 (the interval narrows as 1/sqrt(n))
+    const late = canaryDecision(last, liked(2400), liked(2400), 1e9, options);
+    expect(late.action).toBe('promote');
+    expect(late.primary.interval[0]).toBeGreaterThan(-0.05);
+    // a tighter margin never reached: concluded with nothing promoted once the observations run out
+    const strict = canaryDecision(last, liked(2500), liked(2500), 1e9, { ...options, margin: 0.01 });
+    expect(strict.action).toBe('conclude');
+    expect(strict.reason).toMatch(
+      /^the primary metric was not shown within 0\.01 of the control's after 5000 observations/,
+    );
+    // scores that do not vary yet bound nothing
+    const constant = (n: number): ArmMetrics => ({
+      primary: Array.from({ length: n }, () => 1).reduce(addObservation, emptyMoments()),
+      guardrails: {},
+    });
+    expect(canaryDecision(last, constant(100), constant(100), 1e9, options).reason).toContain(
+      'its scores do not vary yet, so its difference has no bound',
+    );
+  });
+
+  it('promotes at most alpha of 100 no-harm canaries whose primary is lower by exactly the margin', () => {
+    const outcomes = { promote: 0, rollback: 0, conclude: 0 };
+    for (let seed = 0; seed < 100; seed++) {
+      // 0.45 → 0.40 liked with a margin of 0.05: the boundary, where promoting is most often wrong
+      const result = rollout([0.02, 0.02], 7000 + seed, { liked: [0.45, 0.4], margin: 0.05 });
+      outcomes[result.actions.at(-1) as keyof typeof outcomes]++;
+    }
+    expect(outcomes.promote).toBeLessThanOrEqual(5); // alpha 0.05 of 100
+    expect(outcomes.promote + outcomes.rollback + outcomes.conclude).toBe(100);
+    // while equal arms are promoted in most of them before the observations run out
+    const equal = Array.from({ length: 20 }, (_, seed) =>
+      rollout([0.02, 0.02], 7000 + seed, { liked: [0.45, 0.45], margin: 0.05, maximumObservations: 20_000 }),
+    );
+    expect(equal.filter((run) => run.actions.at(-1) === 'promote').length).toBeGreaterThanOrEqual(18);
   });
 
   it('promotes at most alpha of 200 A/A canaries when only a better primary promotes, looked at after every request', () => {

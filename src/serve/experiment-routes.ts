@@ -42,7 +42,7 @@ export function experimentRoutes(
     const body = await readBody(
       context,
       experimentStartRequest,
-      'Send { "task": "<task>", "treatment": <version>, "primary": "<score name>" } and optionally label, guardrails, schedule, promoteWhen, alpha.',
+      'Send { "task": "<task>", "treatment": <version>, "primary": "<score name>" } and optionally label, guardrails, schedule, promoteWhen, margin, alpha.',
     );
     const { task, treatment, label, reason, ...config } = body;
     const experiment = await startExperiment(registry, {

@@ -325,6 +325,8 @@ export const experimentStartRequest = z.strictObject({
   guardrails: z.array(z.enum(guardrailMetrics)).max(3).optional(),
   schedule: z.array(canaryStepSchema).min(1).max(20).optional(),
   promoteWhen: z.enum(promotionRules).optional(),
+  /** With no-harm: how much lower the treatment's primary may be and still promote (default 0.05). */
+  margin: z.number().min(0).max(1_000_000).optional(),
   alpha: z.number().gt(0).lt(0.5).optional(),
   mixture: z.number().positive().optional(),
   minimumPerArm: z.int().min(1).optional(),

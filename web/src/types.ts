@@ -335,6 +335,8 @@ export interface Experiment {
     guardrails: string[];
     schedule: { weight: number; minimumDurationMs: number; minimumRequests: number }[];
     promoteWhen: 'better' | 'no-harm';
+    /** With no-harm (absent from experiments started before it existed, which are read with 0.05). */
+    margin?: number;
     alpha: number;
   };
   reason: string;

@@ -143,6 +143,11 @@ const start = defineCommand({
       default: 'better',
       description: 'better: only a significantly better primary promotes; no-harm: also a completed schedule',
     },
+    margin: {
+      type: 'string',
+      default: '0.05',
+      description: 'With no-harm: how much lower the primary may be (on its scale) and still promote',
+    },
     alpha: { type: 'string', default: '0.05', description: 'The error rate held at every look' },
     'minimum-per-arm': {
       type: 'string',
@@ -168,6 +173,7 @@ const start = defineCommand({
           numberOption('step-requests', args['step-requests'], { integer: true, min: 0 })!,
         ),
         promoteWhen: choice('promote-when', args['promote-when'], promotionRules),
+        margin: numberOption('margin', args.margin, { min: 0 }),
         alpha: numberOption('alpha', args.alpha, { min: 0.0001, max: 0.49 }),
         minimumPerArm: numberOption('minimum-per-arm', args['minimum-per-arm'], { integer: true, min: 1 }),
       };
@@ -188,7 +194,7 @@ const start = defineCommand({
       print(`started ${experiment.id}: ${experiment.reason}`);
       const end =
         experiment.config.promoteWhen === 'no-harm'
-          ? 'promotion unless a guardrail or the primary metric is worse'
+          ? `promotion once no guardrail is worse and ${args.primary} is shown at most ${experiment.config.margin} lower`
           : `promotion once ${args.primary} is significantly better`;
       print(
         `  schedule ${steps.join(' → ')}, then ${end}; each step at least ${formatDuration(parseDuration(args['step-duration']))}; the service looks every 10s`,
