@@ -32,6 +32,7 @@ export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js
 export {
   TraceStore,
   type TraceRecord,
+  type TraceSampling,
   type TraceFilter,
   type TracePage,
   type TraceMeasurement,

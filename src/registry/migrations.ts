@@ -486,6 +486,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`update review_decisions set first_at = at`.execute(database);
       },
     },
+    '014-trace-sampling': {
+      // the sampling settings a served answer was generated with (its seed among them, fresh for each
+      // sampled request without one), so an answer under review can be generated again exactly
+      async up(database: Kysely<unknown>) {
+        await database.schema.alterTable('traces').addColumn('sampling', 'text').execute();
+      },
+    },
   };
 }
 

@@ -101,6 +101,7 @@ export interface TraceTable {
   error_message: string | null; // what the error said, without its hint
   checks: string | null; // JSON: the results of output checks
   confidence: number | null; // the engine's first-token log-probability margin
+  sampling: string | null; // JSON TraceSampling: the settings the answer was generated with
 }
 
 export interface ScoreTable {

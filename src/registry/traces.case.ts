@@ -38,6 +38,7 @@ export function sampleTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     errorMessage: null,
     checks: null,
     confidence: null,
+    sampling: null,
     ...overrides,
   };
 }
@@ -65,6 +66,10 @@ export function traceConformance(
           checks: index === 7 ? [{ validator: 'json', passed: true }] : null,
           errorMessage: index % 25 === 0 ? `max_tokens: ${index} is too many` : null,
           confidence: index === 7 ? 2.5 : null,
+          sampling:
+            index === 7
+              ? { temperature: 0.7, topP: null, topK: 40, maxTokens: 64, seed: 1_234_567_890 }
+              : null,
         }),
       );
       await registry.traces.insert(traces);

@@ -53,6 +53,22 @@ export interface TraceRecord {
    * leave it out).
    */
   confidence?: number | null;
+  /**
+   * The settings the answer was generated with, the request's and the version's together (null where
+   * not known: a request refused before its call, other writers, traces written before it was kept).
+   */
+  sampling?: TraceSampling | null;
+}
+
+/** What a call sampled with: with the same input, version and model, the same answer again. */
+export interface TraceSampling {
+  temperature: number;
+  /** Null (as topK) when neither the request nor the version set one. */
+  topP: number | null;
+  topK: number | null;
+  maxTokens: number;
+  /** The request's seed, else the fresh one a sampled request got (greedy decoding reads none). */
+  seed: number;
 }
 
 /** Which traces to read. */
@@ -129,6 +145,7 @@ const toRow = (trace: TraceRecord): TraceTable => ({
   error_message: trace.errorMessage ?? null,
   checks: trace.checks === null || trace.checks === undefined ? null : JSON.stringify(trace.checks),
   confidence: trace.confidence ?? null,
+  sampling: trace.sampling ? JSON.stringify(trace.sampling) : null,
 });
 
 const parseJson = (text: string | null): unknown => {
@@ -165,7 +182,17 @@ const toTrace = (row: TraceTable): TraceRecord => ({
   errorMessage: row.error_message,
   checks: parseJson(row.checks),
   confidence: row.confidence === null ? null : Number(row.confidence),
+  sampling: samplingOf(row.sampling),
 });
+
+/** A stored sampling record, or null for one missing or not of its shape (a row written by hand). */
+function samplingOf(text: string | null | undefined): TraceSampling | null {
+  const value = text ? parseJson(text) : null;
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as Record<string, unknown>;
+  const numeric = (name: string) => typeof record[name] === 'number';
+  return numeric('temperature') && numeric('maxTokens') && numeric('seed') ? (value as TraceSampling) : null;
+}
 
 /** The measurement columns, in TraceMeasurement's order. */
 const measurementColumns =

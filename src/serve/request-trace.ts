@@ -4,7 +4,7 @@
 // fails or its client leaves. Ending hands the finished record to the recorder; it never waits.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { CheckRecord } from '../guard/index.js';
-import type { TraceRecord } from '../registry/index.js';
+import type { TraceRecord, TraceSampling } from '../registry/index.js';
 import type { ServiceEnv, TraceDraft } from './service-env.js';
 
 /** A trace being built. */
@@ -24,6 +24,8 @@ export class RequestTrace implements TraceDraft {
   checks: CheckRecord[] | null = null;
   /** The engine's first-token margin (TraceRecord.confidence), when the backend gives one. */
   confidence: number | null = null;
+  /** The settings the call sampled with (TraceRecord.sampling). */
+  sampling: TraceSampling | null = null;
   /** A streamed response: ended by the stream, not by the middleware. */
   streaming = false;
   /** The error a stream ended with, after its 200 went out. */
@@ -79,6 +81,7 @@ export class RequestTrace implements TraceDraft {
         errorMessage: !abandoned && status >= 400 ? (context.get('errorMessage') ?? null) : null,
         checks: this.checks,
         confidence: this.confidence,
+        sampling: this.sampling,
       },
       context,
     );

@@ -4,7 +4,7 @@
 // closures that build the routes.
 import type { Logger } from 'pino';
 import type { CheckRecord } from '../guard/index.js';
-import type { AccessKey, TraceRecord } from '../registry/index.js';
+import type { AccessKey, TraceRecord, TraceSampling } from '../registry/index.js';
 
 /** The Hono environment of the service's apps (`new Hono<ServiceEnv>()`). */
 export interface ServiceEnv {
@@ -52,6 +52,8 @@ export interface TraceDraft {
   checks: CheckRecord[] | null;
   /** The engine's first-token margin, when the backend gives one. */
   confidence: number | null;
+  /** The settings the call sampled with (null until it made one). */
+  sampling: TraceSampling | null;
   /** A streamed response: the stream ends the trace. */
   streaming: boolean;
   /** The error a stream ended with after its 200 went out. */

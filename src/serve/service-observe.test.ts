@@ -164,6 +164,45 @@ describe('traces of the service’s requests', () => {
     });
   });
 
+  it('keeps the sampling each answer drew on its trace: its seed sent back gives the same answer', async () => {
+    const sampled = async (extra: object) => {
+      const response = await post(
+        '/v1/chat/completions',
+        keys.bob,
+        chat('Once', { max_tokens: 12, ...extra }),
+      );
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { id: string; choices: { message: { content: string } }[] };
+      return { id: body.id, content: body.choices[0].message.content };
+    };
+    const first = await sampled({ temperature: 1.5, top_p: 0.95 });
+    const second = await sampled({ temperature: 1.5, top_p: 0.95 });
+    const greedy = await sampled({});
+    await service.recorder!.flush();
+    const [one, two, plain] = await Promise.all(
+      [first, second, greedy].map((answer) => registry.traces.get(answer.id)),
+    );
+    expect(one.sampling).toEqual({
+      temperature: 1.5,
+      topP: 0.95,
+      topK: null,
+      maxTokens: 12,
+      seed: expect.any(Number),
+    });
+    // each sampled request without a seed drew its own
+    expect(two.sampling!.seed).not.toBe(one.sampling!.seed);
+    // greedy decoding: the version's settings (its seed is read by nothing)
+    expect(plain.sampling).toEqual({ temperature: 0, topP: null, topK: null, maxTokens: 12, seed: 0 });
+    // what a reviewer replays: the same input, version and settings give the same text
+    for (const [answer, trace] of [
+      [first, one],
+      [second, two],
+    ] as const) {
+      const again = await sampled({ temperature: 1.5, top_p: 0.95, seed: trace.sampling!.seed });
+      expect(again.content).toBe(answer.content);
+    }
+  });
+
   it('traces a client that leaves mid-stream as 499 client-closed with what it got, not as an error', async () => {
     const controller = new AbortController();
     const response = await fetch(`${server.url}/v1/chat/completions`, {

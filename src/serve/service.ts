@@ -37,7 +37,14 @@ import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
 import { runsAnything, servedNames, specReader, whyNotServed, whySpecNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
-import { checkFields, runFields, taskModel, type Backends } from './task-model.js';
+import {
+  checkFields,
+  runFields,
+  taskModel,
+  type Backends,
+  type RequestListeners,
+  type ServedVersion,
+} from './task-model.js';
 import { fixedInputOnTrace, requestChecks, scoreGuardedTraces } from './service-guards.js';
 import { typedOutput } from './typed-output.js';
 import { tracing } from './request-trace.js';
@@ -290,6 +297,15 @@ export function createService(options: ServiceOptions): Service {
       if (trace) trace.label = pick.label;
     });
   };
+  /** What a request's trace and metrics hear of its call: guard verdicts, a fixed input, the sampling. */
+  const requestListeners = (context: Context<ServiceEnv>, served: ServedVersion): RequestListeners => ({
+    onChecks: requestChecks(context, served, metrics),
+    onFixedInput: fixedInputOnTrace(context, served),
+    onSampling: (sampling) => {
+      const trace = context.get('trace');
+      if (trace) trace.sampling = sampling;
+    },
+  });
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
@@ -478,17 +494,12 @@ export function createService(options: ServiceOptions): Service {
       served.spec,
       single ? { [served.spec.input.fields[0]]: body.input } : body.input,
     );
-    const checks = requestChecks(context, served, metrics);
     // a client gone stops it
-    const result = await runFields(
-      served,
-      backends,
-      fields,
-      context.req.raw.signal,
-      checks,
-      fixedInputOnTrace(context, served),
-      body.seed,
-    );
+    const result = await runFields(served, backends, fields, {
+      ...requestListeners(context, served),
+      abortSignal: context.req.raw.signal,
+      seed: body.seed,
+    });
     metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
     metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
     const id = `run-${crypto.randomUUID()}`;
@@ -533,12 +544,7 @@ export function createService(options: ServiceOptions): Service {
           context.set('soft', served.softPrompt !== undefined);
           const trace = context.get('trace');
           if (trace) trace.label = label;
-          return taskModel(
-            served,
-            backends,
-            requestChecks(context, served, metrics),
-            fixedInputOnTrace(context, served),
-          );
+          return taskModel(served, backends, requestListeners(context, served));
         },
         onUsage(context, usage) {
           metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);

@@ -21,7 +21,7 @@ import {
   type GuardSet,
 } from '../guard/index.js';
 import { answerText, promptText, engineMargin } from '../providers/index.js';
-import type { PromptVersion } from '../registry/index.js';
+import type { PromptVersion, TraceSampling } from '../registry/index.js';
 import { type TaskSpec, renderPrompt } from '../tasks/index.js';
 import type { EngineClient, SoftPromptSource } from './engine-client.js';
 
@@ -103,6 +103,16 @@ export type ChecksListener = (outcomes: CheckOutcome[]) => void;
  */
 export type FixedInputListener = (fields: Record<string, unknown>) => void;
 
+/** Told of the settings a call samples with, the seed it drew among them (for the trace to keep). */
+export type SamplingListener = (sampling: TraceSampling) => void;
+
+/** What a request's caller hears of it. */
+export interface RequestListeners {
+  onChecks?: ChecksListener;
+  onFixedInput?: FixedInputListener;
+  onSampling?: SamplingListener;
+}
+
 /**
  * The model a version runs on, inside the version's output guards when it has any, and the prompt it
  * gets for input fields: a soft version's engine model with its soft prompt, continuing the raw text of
@@ -127,8 +137,7 @@ function backend(
 async function guardedFields(
   served: ServedVersion,
   fields: Record<string, unknown>,
-  onChecks: ChecksListener | undefined,
-  onFixedInput: FixedInputListener | undefined,
+  { onChecks, onFixedInput }: RequestListeners,
 ): Promise<{ fields: Record<string, unknown>; outcomes: CheckOutcome[]; refrained: boolean }> {
   if (!served.guards?.input.length) return { fields, outcomes: [], refrained: false };
   try {
@@ -190,16 +199,31 @@ function servedSeed(
   return temperature > 0 ? randomInt(2 ** 31) : generation.seed;
 }
 
-/** A request's call settings, the version's generation settings where the request sets none. */
-function callSettings(spec: TaskSpec, options: Partial<LanguageModelV3CallOptions>) {
+/**
+ * A request's call settings, the version's generation settings where the request sets none; the
+ * sampling ones are told to `onSampling`.
+ */
+function callSettings(
+  spec: TaskSpec,
+  options: Partial<LanguageModelV3CallOptions>,
+  onSampling: SamplingListener | undefined,
+) {
   const generation = spec.generation;
-  return {
-    maxOutputTokens: options.maxOutputTokens ?? generation.maxTokens,
+  const sampling: TraceSampling = {
     temperature: options.temperature ?? generation.temperature,
+    topP: options.topP ?? generation.topP ?? null,
+    topK: options.topK ?? null,
+    maxTokens: options.maxOutputTokens ?? generation.maxTokens,
+    seed: servedSeed(options, generation),
+  };
+  onSampling?.(sampling);
+  return {
+    maxOutputTokens: sampling.maxTokens,
+    temperature: sampling.temperature,
     topP: options.topP ?? generation.topP,
     topK: options.topK,
     stopSequences: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
-    seed: servedSeed(options, generation),
+    seed: sampling.seed,
     abortSignal: options.abortSignal,
     // /v1/completions continues the rendered text as is (no chat template), as the route asks; the
     // spec's decoding constraint reaches the local engine (other providers ignore promptune's options)
@@ -220,10 +244,10 @@ function withConstraint(spec: TaskSpec, providerOptions: LanguageModelV3CallOpti
 export function taskModel(
   served: ServedVersion,
   backends: Backends,
-  onChecks?: ChecksListener,
-  onFixedInput?: FixedInputListener,
+  listeners: RequestListeners = {},
 ): LanguageModelV3 {
   const { spec } = served;
+  const { onChecks } = listeners;
   // the output's verdicts follow the input's in what the listener hears
   let inputOutcomes: CheckOutcome[] = [];
   const { model, prompt } = backend(served, backends, (outcomes) =>
@@ -232,14 +256,18 @@ export function taskModel(
   const prepare = async (options: LanguageModelV3CallOptions) => {
     const text = lastUserText(options.prompt);
     const fields = served.softPrompt ? { [spec.input.fields[0]]: text } : inputFields(spec, text);
-    const checked = await guardedFields(served, fields, onChecks, onFixedInput);
+    const checked = await guardedFields(served, fields, listeners);
     inputOutcomes = checked.outcomes;
     // without output guards (or without a call) nothing else reports the input's verdicts
     const unguarded = !served.guards?.output.length;
     if (checked.outcomes.length && (checked.refrained || unguarded)) onChecks?.(checked.outcomes);
     return {
       refrained: checked.refrained,
-      call: { ...callSettings(spec, options), prompt: prompt(checked.fields) },
+      call: {
+        // a refrained input makes no call: it sampled nothing
+        ...callSettings(spec, options, checked.refrained ? undefined : listeners.onSampling),
+        prompt: prompt(checked.fields),
+      },
     };
   };
   const refrain = served.guards?.refrain ?? '';
@@ -264,10 +292,7 @@ export async function runFields(
   served: ServedVersion,
   backends: Backends,
   fields: Record<string, unknown>,
-  abortSignal?: AbortSignal,
-  onChecks?: ChecksListener,
-  onFixedInput?: FixedInputListener,
-  seed?: number,
+  options: RequestListeners & { abortSignal?: AbortSignal; seed?: number } = {},
 ): Promise<{
   text: string;
   inputTokens: number;
@@ -277,7 +302,8 @@ export async function runFields(
   /** The engine's first-token margin (null from other backends). */
   margin: number | null;
 }> {
-  const checked = await guardedFields(served, fields, onChecks, onFixedInput);
+  const { onChecks, abortSignal, seed } = options;
+  const checked = await guardedFields(served, fields, options);
   if (checked.outcomes.length && (checked.refrained || !served.guards?.output.length))
     onChecks?.(checked.outcomes);
   if (checked.refrained) {
@@ -294,7 +320,7 @@ export async function runFields(
     onChecks?.([...checked.outcomes, ...outcomes]),
   );
   const result = await model.doGenerate({
-    ...callSettings(served.spec, { abortSignal, seed }),
+    ...callSettings(served.spec, { abortSignal, seed }, options.onSampling),
     prompt: prompt(checked.fields),
   });
   return {

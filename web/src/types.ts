@@ -162,6 +162,14 @@ export interface Trace {
   checks: unknown;
   /** The local engine's first-token log-probability margin over the runner-up (null: not the engine). */
   confidence: number | null;
+  /** The settings the answer was generated with (absent or null on traces written before they were kept). */
+  sampling?: {
+    temperature: number;
+    topP: number | null;
+    topK: number | null;
+    maxTokens: number;
+    seed: number;
+  } | null;
   scores?: {
     name: string;
     value: number | null;

@@ -140,12 +140,17 @@ const show = defineCommand({
     withRegistry(args, async (registry) => {
       const trace = await registry.traces.get(args.id);
       if (args.json) return void process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
-      const { input, output, scores, checks, ...facts } = trace;
+      const { input, output, scores, checks, sampling, ...facts } = trace;
       for (const [name, value] of Object.entries(facts))
         if (value !== null)
           process.stdout.write(
             `${name.padEnd(14)} ${name === 'at' ? new Date(value as number).toISOString() : String(value)}\n`,
           );
+      // what to send again (with the same input) for the same answer
+      if (sampling)
+        process.stdout.write(
+          `sampling       temperature ${sampling.temperature}${sampling.topP === null ? '' : `, top_p ${sampling.topP}`}${sampling.topK === null ? '' : `, top_k ${sampling.topK}`}, max_tokens ${sampling.maxTokens}, seed ${sampling.seed}\n`,
+        );
       process.stdout.write(
         `input          ${JSON.stringify(input, null, 2).replace(/\n/g, '\n               ')}\n`,
       );

@@ -68,6 +68,20 @@ export function TracePage({ id }: { id: string }) {
             </dd>
           </>
         )}
+        {value.sampling && (
+          <>
+            <dt>sampling</dt>
+            <dd
+              data-testid="trace-sampling"
+              title="Sent again with the same input to the same version, these give the same answer"
+            >
+              temperature {value.sampling.temperature}
+              {value.sampling.topP !== null && ` · top_p ${value.sampling.topP}`}
+              {value.sampling.topK !== null && ` · top_k ${value.sampling.topK}`} · max_tokens{' '}
+              {value.sampling.maxTokens} · seed <code>{value.sampling.seed}</code>
+            </dd>
+          </>
+        )}
         {value.errorCode && (
           <>
             <dt>error</dt>
