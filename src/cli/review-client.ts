@@ -3,7 +3,7 @@
 // operator). Both give the same views and keep each decision the moment it is sent.
 import { AuthError, NotFoundError, PromptuneError, ValidationError } from '../errors/index.js';
 import type { Registry, ReviewDecision, ReviewDecisionInput } from '../registry/index.js';
-import { decideItem, disputedItems, reviewItemView, type ReviewItemView } from '../review/index.js';
+import { decideItem, nextDisputed, reviewItemView, type ReviewItemView } from '../review/index.js';
 
 /** What the terminal reviewer needs of a queue. */
 export interface ReviewClient {
@@ -33,7 +33,7 @@ export function registryReviewClient(
     reviewer,
     async next(queue) {
       if (mode.disputes) {
-        const [disputed] = await disputedItems(registry, queue, reviewer);
+        const disputed = await nextDisputed(registry, queue, reviewer);
         return disputed ? reviewItemView(registry, disputed.item, admin) : null;
       }
       const item = await registry.review.next(queue, reviewer, undefined, admin);

@@ -239,6 +239,41 @@ export function reviewConformance(name: string, open: () => Promise<Registry>): 
       }
     });
 
+    it('reserves a reviewed item for one settler at a time, until it lapses', async () => {
+      const registry = await open();
+      try {
+        await registry.review.createQueue({
+          name: 'q',
+          task: 'name',
+          actor: 'ada',
+          config: { reservationMs: minute },
+        });
+        const [item] = await registry.review.addItems('q', items(1));
+        const taken = (await registry.review.next('q', 'alice', at))!;
+        await registry.review.decide(taken.id, 'alice', { decision: 'approve' }, at + 1000);
+        // its reviews are all in (next hands it to nobody), but a settler may still hold it
+        expect(await registry.review.next('q', 'bob', at + 2000)).toBeUndefined();
+        expect(await registry.review.reserve(item.id, 'ada', at + 2000)).toMatchObject({
+          id: item.id,
+          reviewsDone: 1,
+          reservedBy: 'ada',
+          reservedUntil: at + 2000 + minute,
+        });
+        expect(await registry.review.reserve(item.id, 'grace', at + 3000)).toBeUndefined();
+        expect((await registry.review.reserve(item.id, 'ada', at + 3000))?.reservedUntil).toBe(
+          at + 3000 + minute,
+        );
+        expect((await registry.review.reserve(item.id, 'grace', at + 3001 + minute))?.reservedBy).toBe(
+          'grace',
+        );
+        await expect(registry.review.reserve('item-none', 'ada')).rejects.toMatchObject({
+          code: 'REVIEW_ITEM_NOT_FOUND',
+        });
+      } finally {
+        await registry.close();
+      }
+    });
+
     it('reassigns a queue: a dropped reviewer’s items go back and its decisions are refused; an admin’s stay', async () => {
       const registry = await open();
       try {

@@ -333,6 +333,27 @@ export class ReviewStore {
     });
   }
 
+  /**
+   * Reserves one item for `reviewer` unless another holds an unexpired reservation on it, whatever its
+   * reviews: an admin settling a disputed item (whose ratings are all in) holds it as a reviewer holds
+   * theirs. The item reserved, or undefined when another holds it.
+   */
+  async reserve(id: string, reviewer: string, now = this.clock()): Promise<ReviewItem | undefined> {
+    const item = await this.getItem(id);
+    const until = now + (await this.getQueue(item.queue)).reservationMs;
+    const taken = await this.write((transaction) =>
+      transaction
+        .updateTable('review_items')
+        .set({ reserved_by: reviewer, reserved_until: until })
+        .where('id', '=', id)
+        .where(freeFor(reviewer, now))
+        .executeTakeFirst(),
+    );
+    return Number(taken.numUpdatedRows) === 1
+      ? { ...item, reservedBy: reviewer, reservedUntil: until }
+      : undefined;
+  }
+
   /** Gives an item back (the reviewer's reservation ends; nothing else changes). */
   async release(id: string, reviewer: string): Promise<void> {
     await this.write((transaction) =>

@@ -10,6 +10,22 @@ export interface DisputedItem {
   answers: { reviewer: string; decision: string; answer: unknown }[];
 }
 
+/**
+ * The oldest disputed item of `queue` that `settler` has not decided and nobody else holds, reserved
+ * for it (two admins settling at once get different items); undefined when none is left.
+ */
+export async function nextDisputed(
+  registry: Registry,
+  queue: string,
+  settler: string,
+): Promise<DisputedItem | undefined> {
+  for (const disputed of await disputedItems(registry, queue, settler)) {
+    const item = await registry.review.reserve(disputed.item.id, settler);
+    if (item) return { ...disputed, item };
+  }
+  return undefined;
+}
+
 /** The disputed items of `queue`, oldest first; with `settler`, those it has not decided yet. */
 export async function disputedItems(
   registry: Registry,

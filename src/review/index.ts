@@ -29,4 +29,4 @@ export {
 export { judgeCalibration, humanVerdicts, type JudgeCalibration } from './judge-calibration.js';
 export { similarDecisions, type SimilarDecision } from './similar-decisions.js';
 export { reviewItemView, type ReviewItemView } from './item-view.js';
-export { disputedItems, type DisputedItem } from './disputes.js';
+export { disputedItems, nextDisputed, type DisputedItem } from './disputes.js';

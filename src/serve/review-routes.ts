@@ -16,6 +16,7 @@ import {
   disputedItems,
   feedQueue,
   judgeCalibration,
+  nextDisputed,
   queueAgreement,
   reviewItemView,
 } from '../review/index.js';
@@ -169,7 +170,7 @@ export function reviewRoutes(
           code: 'AUTH_SCOPE',
           hint: 'Reviewers decide blind; an admin key settles the items they disagree on.',
         });
-      const [disputed] = await disputedItems(registry, queue.name, reviewer(context));
+      const disputed = await nextDisputed(registry, queue.name, reviewer(context));
       return context.json(
         disputed ? await reviewItemView(registry, disputed.item, { admin }) : { item: null },
       );

@@ -38,6 +38,7 @@ beforeAll(async () => {
   });
   for (const [name, scopes] of [
     ['boss', ['admin']],
+    ['chief', ['admin']],
     ['alice', ['review']],
     ['bob', ['review']],
     ['carol', ['review']],
@@ -303,6 +304,11 @@ describe('the review routes', () => {
     expect((await call(keys.alice, 'POST', '/v1/review/queues/animals/next?disputes=1')).status).toBe(403);
     const settling = await call(keys.boss, 'POST', '/v1/review/queues/animals/next?disputes=1');
     expect(settling.body.item.id).toBe(tied);
+    // held for the admin settling it: a second admin is handed nothing (the only dispute is taken)
+    expect(settling.body.item).toMatchObject({ reservedBy: 'boss' });
+    expect((await call(keys.chief, 'POST', '/v1/review/queues/animals/next?disputes=1')).body).toEqual({
+      item: null,
+    });
     expect(settling.body.decisions.map((decision: { reviewer: string }) => decision.reviewer).sort()).toEqual(
       ['alice', 'bob'],
     );
