@@ -177,6 +177,19 @@ describe('promptune review next', () => {
       reviewed: 3, // the skipped item still needs a review
       reviewers: { [operator]: { skip: 1, reject: 1, correct: 1, approve: 1 } },
     });
+    // what review dataset would write, said without writing it, and then written alike
+    const dry = run(cwd, 'review', 'dataset', 'animals', '--dry-run');
+    expect(dry.stdout).toMatch(
+      /^would add 2 to train to dataset version 1; 0 duplicate\(s\) left out; held back: 1 incomplete, 1 rejected\nnothing written/,
+    );
+    const pending = JSON.parse(run(cwd, 'review', 'dataset', 'animals', '--dry-run', '--json').stdout);
+    expect(pending).toMatchObject({ base: 1, added: { train: 2 }, duplicates: 0 });
+    expect(run(cwd, 'dataset', 'versions', 'animal').stdout).not.toMatch(/^\s*2\b/m);
+    expect(run(cwd, 'review', 'dataset', 'animals', '--dry-run', '--out', 'v2').stderr).toContain(
+      '--out would be ignored: a dry run writes no version',
+    );
+    const written = JSON.parse(run(cwd, 'review', 'dataset', 'animals', '--json').stdout);
+    expect(written).toMatchObject({ created: true, version: { number: 2 }, added: pending.added });
     // who reviews it changes later; a name no live key has is warned of
     const assigned = run(cwd, 'review', 'assign', 'animals', '--reviewers', `${operator},alcie`);
     expect(assigned.stdout).toBe(`animals is reviewed by ${operator}, alcie\n`);

@@ -14,12 +14,14 @@ import {
   createReviewQueue,
   feedQueue,
   judgeCalibration,
+  pendingCorrections,
   queueAgreement,
   queueConfigSchema,
   type AgreementEstimate,
+  type PendingCorrections,
   type NamedAgreement,
 } from '../../review/index.js';
-import { numberOption, seedOption } from '../options.js';
+import { givenOptions, numberOption, refuseIgnored, seedOption } from '../options.js';
 import { operatorName, registryOption, withRegistry } from '../registry-access.js';
 import { httpReviewClient, registryReviewClient } from '../review-client.js';
 import { reviewInTerminal } from '../review-terminal.js';
@@ -315,6 +317,34 @@ function splitShares(text: string | undefined): Record<string, number> | undefin
   );
 }
 
+/**
+ * The end of what `review dataset` says, written or not: duplicates left out, rows held back by reason,
+ * and how to settle disagreements when some are.
+ */
+function leftOutText(duplicates: number, held: PendingCorrections['held'], queue: string): string {
+  const reasons = new Map<string, number>();
+  for (const each of held) reasons.set(each.reason, (reasons.get(each.reason) ?? 0) + 1);
+  return (
+    `; ${duplicates} duplicate(s) left out` +
+    (reasons.size ? `; held back: ${[...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ')}` : '') +
+    (reasons.has('disagreement')
+      ? `\nsettle the disagreements (seeing each reviewer's decision): promptune review next --queue ${queue} --disputes`
+      : '')
+  );
+}
+
+/** What a dry run of `review dataset` says: the rows it would add and hold back, on which version. */
+function pendingSummary(pending: PendingCorrections, queue: string): string {
+  const added = Object.entries(pending.added).filter(([, n]) => n > 0);
+  return (
+    (added.length
+      ? `would add ${added.map(([split, n]) => `${n} to ${split}`).join(', ')} to dataset version ${pending.base}`
+      : `would add nothing to dataset version ${pending.base}`) +
+    leftOutText(pending.duplicates, pending.held, queue) +
+    '\nnothing written (without --dry-run it writes them)'
+  );
+}
+
 const dataset = defineCommand({
   meta: {
     name: 'dataset',
@@ -327,19 +357,29 @@ const dataset = defineCommand({
     splits: { type: 'string', description: 'Shares of new rows by split (default train=0.8,dev=0.2)' },
     seed: { type: 'string', default: '0', description: 'Seed of the split rule' },
     out: { type: 'string', description: 'Also write the version as <out>/<split>.jsonl' },
+    'dry-run': { type: 'boolean', description: 'Say what would be added and held back; write nothing' },
     json: { type: 'boolean', description: 'Print JSON' },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     withRegistry(args, async (registry, actor) => {
-      const result = await correctionsToDataset(registry, args.queue, {
+      const options = {
         base: numberOption('base', args.base, { integer: true, min: 1 }),
         splits: splitShares(args.splits),
         seed: seedOption(args.seed),
         actor: actor.name,
-      });
+      };
+      if (args['dry-run']) {
+        refuseIgnored(
+          givenOptions(rawArgs),
+          ['out'],
+          'a dry run writes no version',
+          () => 'Drop --out, or --dry-run.',
+        );
+        const pending = await pendingCorrections(registry, args.queue, options);
+        return print(args.json, pending, `${pendingSummary(pending, args.queue)}\n`);
+      }
+      const result = await correctionsToDataset(registry, args.queue, options);
       if (args.out) await writeDatasetVersion(registry, result.version, args.out);
-      const held = new Map<string, number>();
-      for (const each of result.held) held.set(each.reason, (held.get(each.reason) ?? 0) + 1);
       const added = Object.entries(result.added).filter(([, n]) => n > 0);
       print(
         args.json,
@@ -351,11 +391,7 @@ const dataset = defineCommand({
           : added.length
             ? `nothing written: these rows are ${result.version.task} dataset version ${result.version.number} already`
             : `no new rows: ${result.version.task} stays at dataset version ${result.version.number}`) +
-          `; ${result.duplicates} duplicate(s) left out` +
-          (held.size ? `; held back: ${[...held].map(([reason, n]) => `${n} ${reason}`).join(', ')}` : '') +
-          (held.has('disagreement')
-            ? `\nsettle the disagreements (seeing each reviewer's decision): promptune review next --queue ${args.queue} --disputes`
-            : '') +
+          leftOutText(result.duplicates, result.held, args.queue) +
           (args.out
             ? `\n${result.created ? '' : `version ${result.version.number} `}written to ${args.out}`
             : '') +
