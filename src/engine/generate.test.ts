@@ -21,6 +21,30 @@ describe('generation on stories260K', async () => {
     expect(result.finishReason).toBe('length');
   });
 
+  it("stops at the step after its signal aborts, with the signal's reason, and never starts once aborted", async () => {
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    const stream = generateStream(model, tokenizer, [{ tokens: prompt }], {
+      maxTokens: 40,
+      signal: controller.signal,
+    });
+    await expect(
+      (async () => {
+        for await (const event of stream)
+          if ('delta' in event) {
+            deltas.push(event.delta);
+            if (deltas.length === 3) controller.abort();
+          }
+      })(),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(deltas).toHaveLength(3);
+    // already aborted, with a reason of the caller's: nothing runs
+    const timedOut = AbortSignal.abort(new Error('too slow'));
+    await expect(
+      generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 40, signal: timedOut }),
+    ).rejects.toThrow('too slow');
+  });
+
   it('cached generation equals recomputing the whole sequence each step', async () => {
     const [cached] = await generate(model, tokenizer, [{ tokens: prompt }], { maxTokens: 12 });
     const sequence = [...prompt];

@@ -28,6 +28,7 @@ export async function* generateStream(
   options: GenerationOptions = {},
 ): AsyncGenerator<GenerationEvent> {
   if (prompts.length === 0) return;
+  options.signal?.throwIfAborted();
   const batch = new DecodingBatch(model, tokenizer, prompts.length);
   const requests = prompts.map((prompt, row) => ({
     id: row,
@@ -47,6 +48,8 @@ export async function* generateStream(
     if (batch.size === 0) break;
     // let other work (I/O, other requests) run between steps
     await new Promise((resolve) => setImmediate(resolve));
+    // a caller gone (a closed request, a timeout) stops here, before the next forward pass
+    options.signal?.throwIfAborted();
     batch.advance();
   }
 }

@@ -31,6 +31,11 @@ export interface GenerationOptions extends SamplingOptions {
    * not apply under a constraint (they could cut a valid output short).
    */
   constraint?: TokenConstraint;
+  /**
+   * Stops the whole call when aborted (a row's own options cannot): it throws the signal's reason (an
+   * `AbortError` unless the caller gave another) before the next step, nothing more is generated.
+   */
+  signal?: AbortSignal;
 }
 
 /** Why a row stopped: its token budget, an end-of-sequence token, or a stop string. */
