@@ -188,6 +188,10 @@ describe('internal errors', () => {
       expect((errorLogOf(id) as { err: { stack: string } }).err.stack).toContain(
         `TypeError: ${secretDetail}`,
       );
+      // its one log line is written when the stream ends, saying how it ended (not the 200 it began with)
+      const lines = () => logLines.filter((line) => line.msg === 'request' && line.requestId === id);
+      await vi.waitFor(() => expect(lines()).toHaveLength(1));
+      expect(lines()).toEqual([expect.objectContaining({ status: 500, code: 'INTERNAL' })]);
     }
   });
 

@@ -268,8 +268,36 @@ export function createService(options: ServiceOptions): Service {
     (backends.hard && backends.hard.provider !== 'promptune.local'
       ? { provider: backends.hard.provider, modelId: backends.hard.modelId }
       : { provider: 'local', modelId: 'engine' }); // the local engine: self-hosted, free
+  /** A request's log line and metrics, once it is over (a stream's when it ends). */
+  const requestEnded = (
+    context: Context<ServiceEnv>,
+    status: number,
+    code: string | null | undefined,
+    milliseconds: number,
+  ) => {
+    const route = context.req.routePath;
+    metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, milliseconds / 1000);
+    if (status >= 400) metrics.errors.inc({ route, task: taskOf(context), code: code ?? String(status) });
+    logger.info(
+      {
+        requestId: context.get('requestId'),
+        method: context.req.method,
+        path: context.req.path,
+        status,
+        ms: Math.round(milliseconds * 10) / 10,
+        key: accessKeyOf(context)?.id,
+        task: taskOf(context) || undefined,
+        version: context.get('version'),
+        code: code ?? undefined,
+      },
+      'request',
+    );
+  };
   const record = (trace: TraceRecord, context: Context<ServiceEnv>) => {
     openTraces--;
+    // a stream's status is how it ended (an error after its 200, 499 for a client that left)
+    if (context.get('trace')?.streaming)
+      requestEnded(context, trace.status, trace.errorCode, trace.latencyMs);
     const priced = context.get('soft') ? { provider: 'local', modelId: 'engine' } : hardPriced;
     if (trace.version !== null)
       trace.cost = callCost(priced, trace.inputTokens, trace.outputTokens, prices) ?? null;
@@ -323,32 +351,12 @@ export function createService(options: ServiceOptions): Service {
       const arm = context.get('arm');
       if (arm) context.res.headers.set('promptune-experiment', arm);
     } finally {
-      const route = context.req.routePath;
-      const status = context.res.status;
-      const seconds = (performance.now() - context.get('started')) / 1000;
+      const milliseconds = performance.now() - context.get('started');
       // model requests are recorded with their model call when their trace ends (streams end later)
-      if (telemetry && !context.get('trace')) telemetry.record(requestRecord(context, seconds * 1000));
-      metrics.duration.observe({ route, task: taskOf(context), status: String(status) }, seconds);
-      if (status >= 400)
-        metrics.errors.inc({
-          route,
-          task: taskOf(context),
-          code: context.get('errorCode') ?? String(status),
-        });
-      logger.info(
-        {
-          requestId: context.get('requestId'),
-          method: context.req.method,
-          path: context.req.path,
-          status,
-          ms: Math.round(seconds * 1e4) / 10,
-          key: accessKeyOf(context)?.id,
-          task: taskOf(context) || undefined,
-          version: context.get('version'),
-          code: context.get('errorCode'),
-        },
-        'request',
-      );
+      if (telemetry && !context.get('trace')) telemetry.record(requestRecord(context, milliseconds));
+      // a stream is logged when it ends, with how it ended (record, below)
+      if (!context.get('trace')?.streaming)
+        requestEnded(context, context.res.status, context.get('errorCode'), milliseconds);
       if (--inFlight === 0) {
         idle.forEach((resolve) => resolve());
         idle = [];
