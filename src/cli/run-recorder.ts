@@ -6,7 +6,14 @@
 // when it ends, or the error when it fails (cancelled when it was stopped on request, to resume).
 import { InterruptedError } from '../errors/index.js';
 import { operatorName, registryLocation } from './registry-access.js';
-import { datasetFileIds, Registry, type RunEntry, type RunKind } from '../registry/index.js';
+import {
+  datasetFileIds,
+  Registry,
+  whenReachable,
+  type OutageListener,
+  type RunEntry,
+  type RunKind,
+} from '../registry/index.js';
 import type { Task } from '../tasks/index.js';
 
 /** A run being recorded. Writes are queued in order; none of them stops the command when it fails. */
@@ -57,10 +64,21 @@ export async function recordRun(
   let queue: Promise<void> = Promise.resolve();
   let failed: unknown;
   let pending: RunEntry[] = [];
+  // a database restarting or failing over mid-run: the run's writes wait for it, in order, while the
+  // work goes on (a training job had failed for good on a 20-second Postgres restart)
+  const outage: OutageListener = {
+    lost: (error) =>
+      process.stderr.write(
+        `the registry's database is unreachable (${error instanceof Error ? error.message : String(error)}); run ${run.id}'s writes wait for it\n`,
+      ),
+    back: () => process.stderr.write(`the registry's database answers again; run ${run.id}'s writes go on\n`),
+  };
   const enqueue = (work: () => Promise<void>) => {
-    queue = queue.then(work).catch((error: unknown) => {
-      failed ??= error; // the first failure is reported when the run ends
-    });
+    queue = queue
+      .then(() => whenReachable(work, outage))
+      .catch((error: unknown) => {
+        failed ??= error; // the first failure is reported when the run ends
+      });
   };
   const flush = () => {
     const entries = pending;
@@ -74,7 +92,7 @@ export async function recordRun(
     try {
       flush();
       await queue;
-      await work();
+      await whenReachable(work, outage);
     } finally {
       await registry.close();
     }

@@ -13,7 +13,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
-import { isConnectionLost, type JobRecord, type Registry } from '../registry/index.js';
+import { whenReachable, type JobRecord, type OutageListener, type Registry } from '../registry/index.js';
 import { bullQueueName } from './bull-queue-name.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
@@ -39,33 +39,6 @@ export function checkedRedisUrl(url: string): string {
       hint: 'Write redis://[user:password@]host:6379[/database number], or rediss:// for TLS (REDIS_URL or --redis).',
     });
   return url;
-}
-
-/** Between tries while the registry's database is unreachable: growing to 15 s. */
-const reachableRetryMs = (tries: number) => Math.min(15_000, 500 * 2 ** tries);
-
-/** Who is told of a lost registry connection: once as it is lost, once as it answers again. */
-interface OutageListener {
-  lost: (error: unknown) => void;
-  back: () => void;
-}
-
-/**
- * `work`'s value once the registry's database answers: a lost connection is waited out (told to
- * `outage` once as it is lost and once as it answers again), any other error thrown.
- */
-async function whenReachable<T>(work: () => Promise<T>, outage?: OutageListener): Promise<T> {
-  for (let tries = 0; ; tries++) {
-    try {
-      const value = await work();
-      if (tries > 0) outage?.back();
-      return value;
-    } catch (error) {
-      if (!isConnectionLost(error)) throw error;
-      if (tries === 0) outage?.lost(error);
-      await new Promise((resolve) => setTimeout(resolve, reachableRetryMs(tries)));
-    }
-  }
 }
 
 /** How long a submit waits for Redis to answer before it says so (BullMQ itself would wait forever). */

@@ -43,3 +43,30 @@ export function isConnectionLost(error: unknown): boolean {
     (code === undefined && connectionMessages.some((pattern) => pattern.test(message)))
   );
 }
+
+/** Between tries while the registry's database is unreachable: growing to 15 s. */
+const reachableRetryMs = (tries: number) => Math.min(15_000, 500 * 2 ** tries);
+
+/** Who is told of a lost registry connection: once as it is lost, once as it answers again. */
+export interface OutageListener {
+  lost: (error: unknown) => void;
+  back: () => void;
+}
+
+/**
+ * `work`'s value once the registry's database answers: a lost connection is waited out (told to
+ * `outage` once as it is lost and once as it answers again), any other error thrown.
+ */
+export async function whenReachable<T>(work: () => Promise<T>, outage?: OutageListener): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      const value = await work();
+      if (tries > 0) outage?.back();
+      return value;
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      if (tries === 0) outage?.lost(error);
+      await new Promise((resolve) => setTimeout(resolve, reachableRetryMs(tries)));
+    }
+  }
+}

@@ -10,7 +10,7 @@ export {
   type RestoredVersion,
 } from './registry.js';
 export { canonicalJson, contentHash } from './canonical.js';
-export { isConnectionLost } from './connection-lost.js';
+export { isConnectionLost, whenReachable, type OutageListener } from './connection-lost.js';
 export { namePattern, referencedLabel, versionIdPattern } from './records.js';
 export { exportTask, importBundle, type RegistryBundle } from './bundle.js';
 export {

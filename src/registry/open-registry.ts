@@ -68,6 +68,10 @@ export async function openRegistryDatabase(
     // an idle connection the server closes (a restart, an idle timeout, pg_terminate_backend) is dropped
     // from the pool, and the next query opens another; unheard, the pool's error ends the process
     pool.on('error', () => undefined);
+    // and one the server closes while it is checked out between two queries (a transaction awaiting its
+    // caller's work): its next query fails with the lost connection, which callers wait out or report;
+    // unheard, the client's error ended the process (a training job's, mid-run, in a Postgres restart)
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const closable = closableDialect(new PostgresDialect({ pool }));
     const database = new Kysely<RegistryDatabase>({ dialect: closable.dialect });
     try {

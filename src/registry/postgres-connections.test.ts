@@ -6,7 +6,24 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { describePostgres } from '../../test/registry-postgres.js';
 import { taskSpec } from '../tasks/index.js';
+import { sql } from 'kysely';
+import { isConnectionLost } from './connection-lost.js';
+import { openRegistryDatabase } from './open-registry.js';
 import { Registry } from './registry.js';
+
+/** Has the server close every other connection to the database at `url`; how many it closed. */
+async function terminateOthers(url: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
+    return rowCount ?? 0;
+  } finally {
+    await admin.end();
+  }
+}
 
 describePostgres('PostgreSQL connections', (freshDatabase) => {
   it('survives the server closing its idle connections, and reconnects on the next query', async () => {
@@ -15,17 +32,36 @@ describePostgres('PostgreSQL connections', (freshDatabase) => {
     try {
       await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
       // every other connection to this database, the pool's idle ones among them, closed by the server
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      const { rowCount } = await admin.query(
-        'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
-      );
-      await admin.end();
-      expect(rowCount).toBeGreaterThan(0);
+      expect(await terminateOthers(url)).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 200)); // the pool hears of it
       expect((await registry.getTask('greet')).name).toBe('greet');
     } finally {
       await registry.close();
+    }
+  });
+
+  it('survives the server closing a connection checked out mid-transaction: the transaction fails, nothing else', async () => {
+    const url = await freshDatabase();
+    const connection = await openRegistryDatabase({ url });
+    try {
+      const failure = await connection.database
+        .transaction()
+        .execute(async (transaction) => {
+          await sql`select 1`.execute(transaction);
+          await terminateOthers(url);
+          // the server's goodbye reaches the client while the transaction waits on its caller
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await sql`select 1`.execute(transaction);
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(isConnectionLost(failure)).toBe(true);
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(connection.database);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await connection.close();
     }
   });
 
