@@ -53,6 +53,8 @@ describe('recordRun in a job', () => {
       expect(await status(second.id)).toBe('cancelled');
     } finally {
       await reopened.close();
+      // the dead attempt's recorder, ended here (its ending on a signal is this process's otherwise)
+      await lost.fail(new Error('its worker died')).catch(() => undefined);
     }
   });
 

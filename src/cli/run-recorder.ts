@@ -5,6 +5,7 @@
 // training's steps: one write a second, not one per step), then its summary and the version it produced
 // when it ends, or the error when it fails (cancelled when it was stopped on request, to resume).
 import { InterruptedError } from '../errors/index.js';
+import { beforeSignalEnd } from './stop-signals.js';
 import { operatorName, registryLocation } from './registry-access.js';
 import {
   datasetFileIds,
@@ -88,7 +89,22 @@ export async function recordRun(
       enqueue(() => registry.runs.append(run.id, part));
     }
   };
+  // a signal after the work's own span (a job cancelled while the test split is scored) ends the run
+  // as stopped, instead of leaving it running until its heartbeat goes stale
+  let ended = false;
+  const forget = beforeSignalEnd(async (signal) => {
+    if (ended) return;
+    ended = true;
+    flush();
+    await queue;
+    await registry.runs
+      .finish(run.id, { status: 'cancelled', error: `stopped by ${signal} before it finished` })
+      .finally(() => registry.close());
+  });
   const end = async (work: () => Promise<void>) => {
+    if (ended) return;
+    ended = true;
+    forget();
     try {
       flush();
       await queue;
