@@ -51,6 +51,8 @@ describePostgres('replicas on one Postgres', (freshDatabase) => {
       for (let wait = 0; wait < 400 && !/listening on (\S+)/.test(stdout); wait++)
         await new Promise((resolve) => setTimeout(resolve, 50));
       replicas.push({ child, url: /listening on (\S+)/.exec(stdout)![1] });
+      // each says which registry it serves (replicas meant to share one must name the same)
+      expect(stdout).toMatch(/^listening on \S+ \(dashboard at \S+\), registry postgres(ql)?:\/\/\S+\n/m);
     }
   }, 120_000);
 

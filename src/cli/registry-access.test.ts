@@ -1,6 +1,6 @@
 // Where a command's registry is: DATABASE_URL's Postgres, else the SQLite file --db names; a Postgres URL
 // given to --db is refused (it had been made a SQLite file of that name), its password not shown.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { pushAndLabel, registryLocation } from './registry-access.js';
@@ -19,6 +19,20 @@ describe('registryLocation', () => {
     expect(registryLocation('.promptune/registry.sqlite')).toEqual({
       url: 'postgresql://localhost/promptune',
     });
+  });
+
+  it('says once that a --db of its own is ignored while DATABASE_URL is set', () => {
+    process.env.DATABASE_URL = 'postgresql://ada:s3cret@db/promptune';
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(registryLocation('old.sqlite')).toEqual({ url: process.env.DATABASE_URL });
+      expect(registryLocation('old.sqlite')).toEqual({ url: process.env.DATABASE_URL });
+      expect(said.mock.calls.map(([text]) => String(text))).toEqual([
+        'warning: --db old.sqlite is ignored: DATABASE_URL is set, and its registry (postgresql://ada:***@db/promptune) is used; unset DATABASE_URL to use --db\n',
+      ]);
+    } finally {
+      said.mockRestore();
+    }
   });
 
   it('refuses a Postgres URL given to --db, naming DATABASE_URL', () => {

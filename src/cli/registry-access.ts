@@ -18,9 +18,21 @@ export function operatorName(): string {
   return userInfo().username || 'cli';
 }
 
+/** Whether a --db beside DATABASE_URL was warned of (once per process). */
+let warnedIgnoredDb = false;
+
 /** The registry a command uses: DATABASE_URL's Postgres when it is set, else the SQLite file `db`. */
 export function registryLocation(db: string): RegistryLocation {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
+  if (process.env.DATABASE_URL) {
+    // a --db of its own beside DATABASE_URL reads another registry than the one written (said once)
+    if (db !== registryOption.default && !warnedIgnoredDb) {
+      warnedIgnoredDb = true;
+      process.stderr.write(
+        `warning: --db ${redactedUrl(db)} is ignored: DATABASE_URL is set, and its registry (${redactedUrl(process.env.DATABASE_URL)}) is used; unset DATABASE_URL to use --db\n`,
+      );
+    }
+    return { url: process.env.DATABASE_URL };
+  }
   // a Postgres URL given to --db had been made a SQLite file of that name, folders and all
   if (/^postgres(ql)?:/i.test(db))
     throw new ValidationError(`--db ${redactedUrl(db)} is a Postgres URL; --db names a SQLite file`, {
@@ -40,12 +52,13 @@ export async function withRegistry<T>(
   work: (registry: Registry, actor: Actor) => Promise<T>,
   options: { reads?: boolean } = {},
 ): Promise<T> {
-  if (options.reads && !process.env.DATABASE_URL && !existsSync(args.db))
+  const location = registryLocation(args.db); // a Postgres URL in --db is refused before "no registry"
+  if (options.reads && location.path !== undefined && !existsSync(location.path))
     throw new NotFoundError(`there is no registry at ${args.db}`, {
       code: 'REGISTRY_NOT_FOUND',
       hint: `Nothing has been recorded there: give the --db that holds the registry (the default is ${registryOption.default}, in the folder a command ran from), or set DATABASE_URL for Postgres.`,
     });
-  const registry = await Registry.open(registryLocation(args.db));
+  const registry = await Registry.open(location);
   const actor: Actor = {
     name: operatorName(),
     scopes: ['read', 'run', ...(args.admin ? ['admin'] : [])],

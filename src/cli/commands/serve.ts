@@ -2,8 +2,9 @@
 // SIGTERM or SIGINT it stops accepting connections, lets requests in flight finish (and their traces
 // be written), then closes the engine and the registry.
 import { defineCommand } from 'citty';
+import { resolve } from 'node:path';
 import pino from 'pino';
-import { ValidationError } from '../../errors/index.js';
+import { redactedUrl, ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
 import { EngineClient, listen, createService, dashboardDirectory } from '../../serve/index.js';
@@ -196,8 +197,10 @@ export default defineCommand({
     }
     if ((await registry.keys.list()).every((key) => key.revoked))
       logger.warn('no API key exists yet: create one with promptune keys create --scopes run,read');
-    logger.info({ url: server.url, engine: engine?.info.model }, 'listening');
-    process.stdout.write(`listening on ${server.url} (dashboard at ${server.url}/)\n`);
+    // which registry it serves: replicas meant to share one must name the same
+    const served = location.url ? redactedUrl(location.url) : resolve(location.path ?? args.db);
+    logger.info({ url: server.url, engine: engine?.info.model, registry: served }, 'listening');
+    process.stdout.write(`listening on ${server.url} (dashboard at ${server.url}/), registry ${served}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         logger.info({ signal }, 'draining');
