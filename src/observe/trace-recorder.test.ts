@@ -1,10 +1,10 @@
 // The trace recorder against a real SQLite registry: batches land, a full queue drops and counts
 // instead of waiting, sampling is counted, redaction happens before storage, a failing sink is retried
-// and then counted as failed, and close writes what is queued.
+// and then counted as failed (a restarting database is waited for instead), and close writes what is queued.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Registry, type TraceRecord } from '../registry/index.js';
 import { sampleTrace } from '../registry/traces.case.js';
 import { Redactor, redactionRules } from './redaction.js';
@@ -122,6 +122,50 @@ describe('TraceRecorder', () => {
     expect(recorder.stats).toMatchObject({ queued: 0, failed: 5, written: 0 });
     expect(calls).toBe(3);
     expect(errors).toHaveLength(3);
+  });
+
+  it('keeps its batches through a database restart, however many writes it takes, and says so once', async () => {
+    const registry = await open();
+    let away = true;
+    let calls = 0;
+    const errors: unknown[] = [];
+    const restarting = {
+      insert: async (batch: readonly TraceRecord[]) => {
+        calls++;
+        // as node-postgres says it while the server restarts
+        if (away)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        await registry.traces.insert(batch);
+      },
+    };
+    let now = 0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      recorder = new TraceRecorder(restarting, {
+        flushIntervalMs: 60_000,
+        onError: (error) => errors.push(error),
+      });
+      for (const trace of traces(5)) recorder.record(trace);
+      for (let second = 0; second < 6; second++) {
+        await recorder.flush();
+        await recorder.flush(); // within the same second: not tried again
+        now += 1000;
+      }
+      // six tries in six seconds (one a second, not one a flush), all five traces kept, one error told
+      expect(recorder.stats).toMatchObject({ queued: 5, failed: 0, written: 0 });
+      expect(calls).toBe(6);
+      expect(errors).toHaveLength(1);
+      for (const trace of traces(3, 'later')) recorder.record(trace);
+      away = false;
+      await recorder.flush();
+      expect(recorder.stats).toMatchObject({ queued: 0, failed: 0, written: 8 });
+      expect(await registry.traces.count()).toBe(8);
+    } finally {
+      clock.mockRestore();
+      await recorder?.close();
+      recorder = undefined;
+      await registry.close();
+    }
   });
 
   it('flushes what was queued when asked, even while traces keep arriving', async () => {

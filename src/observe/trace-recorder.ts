@@ -2,7 +2,7 @@
 // (a bounded queue: when it is full the trace is dropped and counted, the caller never waits), a timer
 // redacts and writes what is queued, one transaction per batch. A `kill -9` loses what is queued and
 // nothing else; `close` writes it all. It does not decide what a trace holds: the service does.
-import type { TraceRecord } from '../registry/index.js';
+import { isConnectionLost, type TraceRecord } from '../registry/index.js';
 import type { Redactor } from './redaction.js';
 
 /** Where batches go (the registry's TraceStore, or anything with its insert). */
@@ -23,7 +23,10 @@ export interface TraceRecorderOptions {
   /** Applied to inputs and outputs before anything is stored. */
   redactor?: Redactor;
   random?: () => number;
-  /** Told of write failures (the batch is retried, up to 3 writes, while there is room). */
+  /**
+   * Told of write failures (the batch is retried, up to 3 writes, while there is room); of a lost
+   * database connection once per outage (its batches wait for it, however many writes that takes).
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -48,6 +51,9 @@ export class TraceRecorder {
   private queue: TraceRecord[] = [];
   private readonly queuedIds = new Set<string>();
   private attempts = 0;
+  /** The database away (a restart, a failover): no write is tried before this time. */
+  private waitUntil = 0;
+  private unreachable = false;
   private writing: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -112,6 +118,7 @@ export class TraceRecorder {
         continue;
       }
       if (this.queue.length === 0) return;
+      if (!this.closed && Date.now() < this.waitUntil) return;
       this.writing = this.writeBatch();
       const stored = await this.writing;
       this.writing = undefined;
@@ -155,8 +162,19 @@ export class TraceRecorder {
       this.counts.written += batch.length;
       for (const listener of this.listeners) listener(stored);
       this.attempts = 0;
+      this.unreachable = false;
     } catch (error) {
-      this.options.onError?.(error);
+      const lost = isConnectionLost(error);
+      if (!lost || !this.unreachable) this.options.onError?.(error);
+      // the database restarting: the batch waits for it at the queue's head (what arrives meanwhile
+      // queues behind it up to the capacity), tried again each second, not spending attempts; a
+      // recorder closing gives it its attempts only
+      if (lost && !this.closed) {
+        this.unreachable = true;
+        this.waitUntil = Date.now() + 1000;
+        this.queue = batch.concat(this.queue);
+        return false;
+      }
       // tried again on the next flush while there is room; after that it is lost, and counted
       if (++this.attempts < maximumWriteAttempts && this.queue.length + batch.length <= this.capacity) {
         this.queue = batch.concat(this.queue);

@@ -4,8 +4,15 @@
 // the scope it needs, and each key has a token bucket of requests per minute.
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError, PermissionError } from '../errors/index.js';
-import type { AccessKey, Actor, Registry, Scope } from '../registry/index.js';
+import {
+  isConnectionLost,
+  type AccessKey,
+  type Actor,
+  type Registry,
+  type Scope,
+} from '../registry/index.js';
 import { errorResponse, ServiceError } from './errors.js';
+import { outageTrustMs } from './outage-trust.js';
 import type { ServiceEnv } from './service-env.js';
 
 /** Per-key token buckets: `perMinute` requests a minute, bursts up to the same number. */
@@ -40,7 +47,7 @@ export class RateLimiter {
 
 /** Verifies keys with a short memory of verified ones. */
 export class KeyVerifier {
-  private readonly verified = new Map<string, { key: AccessKey; expires: number }>();
+  private readonly verified = new Map<string, { key: AccessKey; expires: number; verifiedAt: number }>();
 
   constructor(
     private readonly registry: Registry,
@@ -50,17 +57,32 @@ export class KeyVerifier {
 
   async verify(secret: string): Promise<AccessKey> {
     const cached = this.verified.get(secret);
-    if (cached && cached.expires > Date.now()) return cached.key;
-    const key = await this.registry.keys.verify(secret);
+    const now = Date.now();
+    if (cached && cached.expires > now) return cached.key;
+    let key: AccessKey;
+    try {
+      key = await this.registry.keys.verify(secret);
+    } catch (error) {
+      // the database away: a key verified lately is trusted on (nobody can revoke one meanwhile),
+      // asked about again in a second rather than on every request
+      if (cached && isConnectionLost(error) && now - cached.verifiedAt < outageTrustMs) {
+        cached.expires = now + 1000;
+        return cached.key;
+      }
+      throw error;
+    }
     if (this.verified.size > 10_000) this.verified.clear();
     const remember = typeof this.rememberMs === 'number' ? this.rememberMs : this.rememberMs();
-    this.verified.set(secret, { key, expires: Date.now() + remember });
+    this.verified.set(secret, { key, expires: Date.now() + remember, verifiedAt: Date.now() });
     return key;
   }
 
-  /** Forgets every verified key (one was revoked somewhere): each is checked again on its next request. */
+  /**
+   * Has every verified key checked again on its next request (one was revoked somewhere, or change
+   * notices were missed); what each was is kept only to answer while the database is away.
+   */
   forget(): void {
-    this.verified.clear();
+    for (const entry of this.verified.values()) entry.expires = 0;
   }
 }
 

@@ -10,6 +10,7 @@ import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
 import { constraintAutomaton, createGuardSet, taskConstraint } from '../guard/index.js';
 import { armOf } from '../experiments/index.js';
 import {
+  isConnectionLost,
   namePattern,
   versionIdPattern,
   type ExperimentRecord,
@@ -19,6 +20,7 @@ import {
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 import { customGuards } from './version-fit.js';
+import { outageTrustMs } from './outage-trust.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */
 export function parseModelName(name: string): { task: string; ref?: string } {
@@ -51,6 +53,8 @@ interface Reference {
   label: string | null;
   experiment?: Pick<ExperimentRecord, 'id' | 'control' | 'treatment' | 'weight'>;
   expires: number;
+  /** When it was resolved from the registry (it answers for it through an outage for a while). */
+  resolvedAt: number;
 }
 
 /** Registry versions ready to serve, cached. */
@@ -111,7 +115,28 @@ export class ServedVersions {
   /** The cached resolution of a name, resolved again once it expires. */
   private async reference(name: string): Promise<Reference> {
     const cached = this.references.get(name);
-    if (cached && cached.expires > Date.now() && this.versions.has(cached.id)) return cached;
+    const now = Date.now();
+    if (cached && cached.expires > now && this.versions.has(cached.id)) return cached;
+    try {
+      return await this.resolveReference(name);
+    } catch (error) {
+      // the database away: what the name last resolved to is served on for a while (a label cannot be
+      // moved meanwhile), asked about again in a second rather than on every request
+      if (
+        cached &&
+        this.versions.has(cached.id) &&
+        isConnectionLost(error) &&
+        now - cached.resolvedAt < outageTrustMs
+      ) {
+        cached.expires = now + 1000;
+        return cached;
+      }
+      throw error;
+    }
+  }
+
+  /** A name resolved from the registry, and kept. */
+  private async resolveReference(name: string): Promise<Reference> {
     const { task, ref } = parseModelName(name);
     let version: PromptVersion;
     let label: string | null =
@@ -142,6 +167,7 @@ export class ServedVersions {
         },
       }),
       expires: Date.now() + (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs()),
+      resolvedAt: Date.now(),
     };
     this.references.set(name, reference);
     if (this.references.size > 10_000) this.references.clear();
@@ -155,15 +181,18 @@ export class ServedVersions {
     if (this.versions.size > 256) this.versions.delete(this.versions.keys().next().value!);
   }
 
-  /** Drops every cached resolution (change notices may have been missed). */
+  /**
+   * Has every name resolved again on its next request (change notices may have been missed); what each
+   * was is kept only to answer while the database is away.
+   */
   forgetAll(): void {
-    this.references.clear();
+    for (const reference of this.references.values()) reference.expires = 0;
   }
 
-  /** Drops the cached resolutions of a task's names (`task`, `task@...`), e.g. after a label move. */
+  /** The same for a task's names (`task`, `task@...`), e.g. after a label move. */
   forget(task: string): void {
-    for (const name of this.references.keys())
-      if (name === task || name.startsWith(`${task}@`)) this.references.delete(name);
+    for (const [name, reference] of this.references)
+      if (name === task || name.startsWith(`${task}@`)) reference.expires = 0;
   }
 
   /** A version with the task spec it was pushed with (not the task's latest: pushes do not change what a label serves). */

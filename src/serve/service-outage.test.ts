@@ -1,0 +1,101 @@
+// The service through a restart of its Postgres registry, on 127.0.0.1 with stories260K on the engine:
+// while the database is away, a key and a label it served a moment before go on answering (what it last
+// knew, for up to ten minutes), the requests' traces wait in the queue, and once it is back they are
+// written, every one; a key it never saw is refused as unavailable, not let in.
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresBinaries, startPostgres, type TestPostgres } from '../../test/postgres.js';
+import { stories } from '../../test/models.js';
+import { Registry } from '../registry/index.js';
+import { taskSpec } from '../tasks/index.js';
+import { EngineClient } from './engine-client.js';
+import { listen, type RunningServer } from './listen.js';
+import { createService, type Service } from './service.js';
+
+const installed = postgresBinaries() !== undefined;
+const actor = { name: 'test', scopes: ['read', 'run', 'admin'] };
+
+describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
+  'the service through a Postgres restart',
+  () => {
+    let postgres: TestPostgres;
+    let registry: Registry;
+    let engine: EngineClient;
+    let service: Service;
+    let server: RunningServer;
+    let key = '';
+
+    beforeAll(async () => {
+      postgres = await startPostgres();
+      registry = await Registry.open({ url: postgres.url });
+      await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
+      const { version } = await registry.pushVersion({
+        task: 'story',
+        kind: 'hard',
+        content: { template: '{{input}}' },
+        actor,
+      });
+      await registry.setLabel({
+        task: 'story',
+        label: 'production',
+        reference: version.id,
+        actor,
+        reason: 'test',
+      });
+      key = (await registry.keys.create({ name: 'app', scopes: ['run', 'read'], ratePerMinute: 1e7 })).key;
+      engine = await EngineClient.start(stories.gguf);
+      service = createService({
+        registry,
+        backends: { engine, hard: engine.languageModel() },
+        logger: pino({ level: 'silent' }),
+      });
+      server = await listen(service.app);
+    }, 120_000);
+    afterAll(async () => {
+      await server?.close();
+      await service?.drain();
+      await engine?.close();
+      await registry?.close();
+      postgres?.stop();
+    });
+
+    const ask = async (secret: string, content: string) => {
+      const response = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'story', messages: [{ role: 'user', content }], max_tokens: 4 }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- read loosely
+    };
+
+    it('answers what it served a moment before, keeps the traces, and writes them once the database is back', async () => {
+      const before = await ask(key, 'Once');
+      expect(before.status).toBe(200);
+      postgres.pause();
+      try {
+        // the service has noticed: its readiness says the registry is unreachable
+        for (let wait = 0; wait < 100; wait++) {
+          const ready = await fetch(`${server.url}/ready`);
+          if (ready.status === 503) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const during = await Promise.all(['Once', 'Lily', 'The'].map((content) => ask(key, content)));
+        expect(during.map((answer) => answer.status)).toEqual([200, 200, 200]);
+        expect(during[0].body.choices[0].message.content).toBe(before.body.choices[0].message.content);
+        // a key it never verified cannot be checked now: unavailable, not let in
+        const stranger = await ask(`pt_0123456789ab_${'x'.repeat(43)}`, 'Once');
+        expect([stranger.status, stranger.body.error.code]).toEqual([503, 'REGISTRY_UNAVAILABLE']);
+        expect(service.recorder!.stats).toMatchObject({ failed: 0 });
+        expect(service.recorder!.stats.queued).toBeGreaterThanOrEqual(3);
+      } finally {
+        postgres.resume();
+      }
+      for (let wait = 0; wait < 100 && service.recorder!.stats.queued > 0; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(service.recorder!.stats).toMatchObject({ queued: 0, failed: 0 });
+      const ids = [before.body.id as string];
+      expect((await registry.traces.get(ids[0])).status).toBe(200);
+      expect(await registry.traces.count({ task: 'story' })).toBeGreaterThanOrEqual(4);
+    });
+  },
+);
