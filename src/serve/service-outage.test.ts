@@ -24,6 +24,7 @@ describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
     let service: Service;
     let server: RunningServer;
     let key = '';
+    const logged: { msg: string; err?: unknown }[] = [];
 
     beforeAll(async () => {
       postgres = await startPostgres();
@@ -47,7 +48,7 @@ describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
       service = createService({
         registry,
         backends: { engine, hard: engine.languageModel() },
-        logger: pino({ level: 'silent' }),
+        logger: pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line)) }),
       });
       server = await listen(service.app);
     }, 120_000);
@@ -96,6 +97,11 @@ describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
       const ids = [before.body.id as string];
       expect((await registry.traces.get(ids[0])).status).toBe(200);
       expect(await registry.traces.count({ task: 'story' })).toBeGreaterThanOrEqual(4);
+      // the outage is said once per kind of work, without a stack, however often each met it
+      const said = logged.filter((line) => line.msg.includes("the registry's database is unreachable"));
+      expect(said.length).toBeGreaterThan(0);
+      expect(new Set(said.map((line) => line.msg)).size).toBe(said.length);
+      expect(said.filter((line) => line.err !== undefined)).toEqual([]);
     });
   },
 );

@@ -16,6 +16,7 @@ import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
 import {
+  isConnectionLost,
   versionMethod,
   type ChangeListener,
   type PromptVersion,
@@ -162,6 +163,24 @@ export function createService(options: ServiceOptions): Service {
   // revoked keys at once; caches then only back them up, and stay short whenever no notices arrive
   let listener: ChangeListener | undefined;
   const listening = () => listener?.connected === true;
+  // a lost registry connection (a Postgres restart) is said once a minute per kind of work, without its
+  // stack: each of the background loops below meets it every second, which had buried the log
+  const outageSaid = new Map<string, number>();
+  const logFailure = (
+    level: 'warn' | 'error',
+    error: unknown,
+    message: string,
+    fields: Record<string, unknown> = {},
+  ) => {
+    if (!isConnectionLost(error)) return logger[level]({ ...fields, err: error }, message);
+    const now = Date.now();
+    if (now - (outageSaid.get(message) ?? -Infinity) < 60_000) return;
+    outageSaid.set(message, now);
+    logger.warn(
+      { ...fields, error: error instanceof Error ? error.message : String(error) },
+      `${message}: the registry's database is unreachable (said once a minute while it is)`,
+    );
+  };
   const versions = new ServedVersions(registry, () => (listening() ? 10_000 : 1000), options.guardJudge);
   const verifier = new KeyVerifier(registry, () => (listening() ? 30_000 : 5000));
   const changes = registry
@@ -176,10 +195,7 @@ export function createService(options: ServiceOptions): Service {
         verifier.forget();
       },
       onError: (error) =>
-        logger.warn(
-          { err: error },
-          'the registry change listener failed; caches expire in a second meanwhile',
-        ),
+        logFailure('warn', error, 'the registry change listener failed; caches expire in a second meanwhile'),
     })
     .then((opened) => (listener = opened))
     .catch((error: unknown) => {
@@ -195,7 +211,7 @@ export function createService(options: ServiceOptions): Service {
         ? options.tracing
         : new TraceRecorder(options.tracing?.sink ?? registry.traces, {
             ...options.tracing,
-            onError: (error) => logger.error({ err: error }, 'could not write traces'),
+            onError: (error) => logFailure('error', error, 'could not write traces'),
           });
   if (recorder) metrics.watchTraces(() => recorder.stats);
   // a registry that cannot answer leaves the gauge empty rather than failing the whole scrape
@@ -402,7 +418,7 @@ export function createService(options: ServiceOptions): Service {
     try {
       await registry.taskNames(); // the database answers (reading no versions)
     } catch (error) {
-      logger.error({ err: error, requestId: context.get('requestId') }, 'not ready: the registry database');
+      logFailure('error', error, 'not ready: the registry database', { requestId: context.get('requestId') });
       return context.json({ status: 'unavailable', registry: 'unreachable' }, 503);
     }
     if (backends.engine && !backends.engine.ready)
@@ -595,7 +611,7 @@ export function createService(options: ServiceOptions): Service {
       concurrency: options.jobs.concurrency,
       onFinished: (job) =>
         logger.info({ job: job.id, status: job.status, error: job.error }, 'job attempt ended'),
-      onError: (error) => logger.error({ err: error }, 'could not run queued jobs'),
+      onError: (error) => logFailure('error', error, 'could not run queued jobs'),
     }).start();
   const experiments =
     options.experiments === false
@@ -611,7 +627,7 @@ export function createService(options: ServiceOptions): Service {
             );
           },
           onError: (error, experiment) =>
-            logger.error({ err: error, experiment }, 'could not look at an experiment'),
+            logFailure('error', error, 'could not look at an experiment', { experiment }),
         }).start();
   if (options.web) webAssets(app, options.web);
   observeRoutes(app, {
