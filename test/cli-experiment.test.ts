@@ -64,6 +64,11 @@ describe('promptune experiment', () => {
       new RegExp(`^${id}  greet@production +running`, 'm'),
     );
 
+    // before any traffic, an unbounded interval says why
+    expect(promptune(cwd, 'experiment', 'status', id).stdout).toMatch(
+      /^ +primary +difference \+0\.0000 +interval \[-∞, ∞\] +p 1\.0000 +continue \(each arm needs 100 observations: 0 and 0 so far\)$/m,
+    );
+
     // the service's record of 300 users, half in each arm: version 2's answers liked 60% of the time, version 1's 40%
     const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
     try {

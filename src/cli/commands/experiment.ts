@@ -52,9 +52,24 @@ const guardrailDecisions: Record<string, string> = {
   'treatment-worse': 'lower in the treatment: better',
 };
 
-function testLine(name: string, test: TestSummary, guardrail = false): string {
+/**
+ * A test's line; an unbounded interval says why: too few observations in an arm for `minimum`, or
+ * none that vary yet (an error rate of 0 in both arms bounds nothing).
+ */
+function testLine(
+  name: string,
+  test: TestSummary,
+  counts: [number, number],
+  minimum: number,
+  guardrail = false,
+): string {
   const decision = (guardrail && guardrailDecisions[test.decision]) || test.decision;
-  return `  ${name.padEnd(16)} difference ${test.difference >= 0 ? '+' : ''}${test.difference.toFixed(4)}  interval [${bound(test.interval[0], '-∞')}, ${bound(test.interval[1], '∞')}]  p ${test.pValue.toFixed(4)}  ${decision}`;
+  const why = Number.isFinite(test.interval[0])
+    ? ''
+    : Math.min(...counts) < minimum
+      ? ` (each arm needs ${minimum} observations: ${counts[0]} and ${counts[1]} so far)`
+      : ' (no spread yet: every observation alike, so nothing bounds the difference)';
+  return `  ${name.padEnd(16)} difference ${test.difference >= 0 ? '+' : ''}${test.difference.toFixed(4)}  interval [${bound(test.interval[0], '-∞')}, ${bound(test.interval[1], '∞')}]  p ${test.pValue.toFixed(4)}  ${decision}${why}`;
 }
 
 /** Prints an experiment, the statistics a look would decide on now, and its last events. */
@@ -98,8 +113,16 @@ async function printStatus(registry: Registry, experiment: ExperimentRecord, eve
       );
     }
     print('  always-valid tests (mSPRT):');
-    print(testLine('primary', statistics.primary));
-    for (const [metric, test] of Object.entries(statistics.guardrails)) print(testLine(metric, test, true));
+    const { control, treatment } = statistics.arms;
+    const minimum = Number(experiment.config.minimumPerArm ?? 100);
+    print(testLine('primary', statistics.primary, [control.primary.n, treatment.primary.n], minimum));
+    for (const [metric, test] of Object.entries(statistics.guardrails)) {
+      const counts: [number, number] = [
+        control.guardrails[metric]?.n ?? 0,
+        treatment.guardrails[metric]?.n ?? 0,
+      ];
+      print(testLine(metric, test, counts, minimum, true));
+    }
     print(
       `  sample ratio of this step's users: chi-square ${statistics.sampleRatio.chiSquare.toFixed(2)}, p ${statistics.sampleRatio.pValue.toFixed(4)}${statistics.sampleRatio.mismatch ? '  MISMATCH (below 0.001: the split cannot be trusted)' : ' (a mismatch is p below 0.001)'}`,
     );
