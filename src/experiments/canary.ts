@@ -66,6 +66,8 @@ export interface CanaryOptions extends SequentialOptions {
   margin?: number;
   /** The mixture's standard deviation for each guardrail, on its own scale (default: `mixture`). */
   guardrailMixtures?: Record<string, number>;
+  /** How much higher each guardrail may be before it rolls back (default 0: any significant rise). */
+  guardrailMargins?: Record<string, number>;
 }
 
 /** What to do now, and the statistics that justify it. */
@@ -137,12 +139,17 @@ export function canaryDecision(
     guardrails,
     sampleRatio,
   });
-  // a guardrail's "treatment-better" is its metric higher in the treatment: worse
-  const broken = Object.entries(guardrails).find(([, result]) => result.decision === 'treatment-better');
+  // a guardrail's "treatment-better" is its metric higher in the treatment: worse; with a margin, worse
+  // by more than it (the difference's lower bound above it)
+  const margin = (name: string) => options.guardrailMargins?.[name] ?? 0;
+  const broken = Object.entries(guardrails).find(
+    ([name, result]) =>
+      result.decision === 'treatment-better' && (margin(name) === 0 || result.interval[0] > margin(name)),
+  );
   if (broken)
     return decide(
       'rollback',
-      `guardrail ${broken[0]} is higher in the treatment by ${broken[1].difference.toFixed(4)} (always-valid p ${broken[1].pValue.toFixed(4)})`,
+      `guardrail ${broken[0]} is higher in the treatment by ${broken[1].difference.toFixed(4)} (always-valid p ${broken[1].pValue.toFixed(4)}${margin(broken[0]) ? `; more than its margin ${margin(broken[0])}` : `; a guardrail margin tolerates a rise: guardrailMargins, --guardrail-margin ${broken[0]}=<how much>`})`,
     );
   if (primary.decision === 'treatment-worse')
     return decide(

@@ -46,6 +46,11 @@ export const experimentConfigSchema = z
     guardrailMixtures: z
       .record(z.enum(guardrailMetrics), z.number().positive())
       .default({ errors: 0.05, 'check-failures': 0.05, latency: 0.5 }),
+    /**
+     * How much worse a guardrail may be, on its scale, before it rolls back (default 0: any significant
+     * rise): a rollback needs the difference's always-valid lower bound above it.
+     */
+    guardrailMargins: z.partialRecord(z.enum(guardrailMetrics), z.number().min(0).max(1_000_000)).default({}),
     minimumPerArm: z.number().int().min(1).default(100),
     maximumObservations: z.number().int().min(1).default(20_000),
     /** A look that only holds is stored at most this often (looks that change anything always are). */

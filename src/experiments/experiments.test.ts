@@ -240,6 +240,36 @@ describe('canary rollouts', () => {
     expect(canaryDecision(state, scored(50), scored(50), 1e9, wide).action).toBe('promote');
   });
 
+  it('rolls back on a guardrail only past its margin: a latency 0.2 s higher is tolerated under a margin of 0.5', () => {
+    const latency = (mean: number) =>
+      Array.from({ length: 400 }, (_, i) => mean + (i % 2 ? 0.1 : -0.1)).reduce(
+        addObservation,
+        emptyMoments(),
+      );
+    const arm = (mean: number): ArmMetrics => ({
+      primary: emptyMoments(),
+      guardrails: { latency: latency(mean) },
+    });
+    const state = { ...startCanary(0), stepCounts: { control: 200, treatment: 200 } };
+    const options = { schedule, minimumPerArm: 50, guardrailMixtures: { latency: 0.5 } };
+    const strict = canaryDecision(state, arm(1), arm(1.2), 1, options);
+    expect(strict.action).toBe('rollback');
+    expect(strict.reason).toMatch(
+      /^guardrail latency is higher in the treatment by 0\.2000 \(always-valid p [\d.]+; a guardrail margin tolerates a rise: guardrailMargins, --guardrail-margin latency=<how much>\)$/,
+    );
+    const tolerant = canaryDecision(state, arm(1), arm(1.2), 1, {
+      ...options,
+      guardrailMargins: { latency: 0.5 },
+    });
+    expect(tolerant.action).not.toBe('rollback');
+    // past the margin it rolls back all the same
+    const slow = canaryDecision(state, arm(1), arm(2), 1, { ...options, guardrailMargins: { latency: 0.5 } });
+    expect([slow.action, slow.reason]).toEqual([
+      'rollback',
+      expect.stringContaining('more than its margin 0.5'),
+    ]);
+  });
+
   it("holds a no-harm canary until its primary's difference is bounded above minus the margin, then concludes", () => {
     const last = {
       step: schedule.length - 1,

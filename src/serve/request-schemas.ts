@@ -329,6 +329,8 @@ export const experimentStartRequest = z.strictObject({
   margin: z.number().min(0).max(1_000_000).optional(),
   alpha: z.number().gt(0).lt(0.5).optional(),
   mixture: z.number().positive().optional(),
+  /** How much worse each guardrail may be before it rolls back (default 0). */
+  guardrailMargins: z.partialRecord(z.enum(guardrailMetrics), z.number().min(0).max(1_000_000)).optional(),
   minimumPerArm: z.int().min(1).optional(),
   maximumObservations: z.int().min(1).optional(),
   /** A look that only holds is stored at most this often (default 60,000 ms). */

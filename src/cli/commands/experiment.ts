@@ -12,6 +12,7 @@ import {
   stopExperiment,
   unknownPrimaryWarning,
   type ExperimentConfigInput,
+  type GuardrailMetric,
   type LookStatistics,
   type TestSummary,
 } from '../../experiments/index.js';
@@ -44,6 +45,27 @@ function scheduleOption(text: string, duration: number, requests: number) {
       hint: 'Give the treatment’s percentages rising, each above 0 and below 100 (100% is the promotion), e.g. 1,5,25,50.',
     });
   return weights.map((weight) => ({ weight, minimumDurationMs: duration, minimumRequests: requests }));
+}
+
+/** `latency=0.5` options (repeatable, or comma-separated) as each guardrail's margin. */
+function guardrailMarginsOption(values: string[]): Partial<Record<GuardrailMetric, number>> {
+  const margins: Partial<Record<GuardrailMetric, number>> = {};
+  for (const part of values.flatMap((value) => value.split(','))) {
+    const [name, amount] = part.split('=');
+    if (amount === undefined)
+      throw new ValidationError(`--guardrail-margin part "${part}"`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: `Write guardrail=amount, e.g. latency=0.5 (guardrails: ${guardrailMetrics.join(', ')}).`,
+      });
+    margins[choice('guardrail-margin', name.trim(), guardrailMetrics)] = numberOption(
+      'guardrail-margin',
+      amount,
+      {
+        min: 0,
+      },
+    )!;
+  }
+  return margins;
 }
 
 /** A guardrail is higher-is-worse: the test's "treatment-better" (higher) is the treatment worse. */
@@ -154,6 +176,11 @@ const start = defineCommand({
       type: 'string',
       description: `A guardrail (repeatable): ${guardrailMetrics.join(', ')} (default: all)`,
     },
+    'guardrail-margin': {
+      type: 'string',
+      description:
+        'How much worse a guardrail may be before it rolls back (repeatable): latency=0.5 (seconds), errors=0.01 (default 0)',
+    },
     schedule: {
       type: 'string',
       default: '1,5,25,50',
@@ -196,6 +223,7 @@ const start = defineCommand({
           numberOption('step-requests', args['step-requests'], { integer: true, min: 0 })!,
         ),
         promoteWhen: choice('promote-when', args['promote-when'], promotionRules),
+        guardrailMargins: guardrailMarginsOption(repeatedOption(rawArgs, 'guardrail-margin')),
         margin: numberOption('margin', args.margin, { min: 0 }),
         alpha: numberOption('alpha', args.alpha, { min: 0.0001, max: 0.49 }),
         minimumPerArm: numberOption('minimum-per-arm', args['minimum-per-arm'], { integer: true, min: 1 }),
