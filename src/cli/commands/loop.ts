@@ -114,7 +114,7 @@ function describePlan(
   );
   const steps = policy.canary.schedule.map((step) => `${step.weight * 100}%`).join(' → ');
   print(
-    `  4. canary on ${policy.canary.primary}: ${steps}, promote when ${policy.canary.promoteWhen === 'no-harm' ? `no worse than by ${policy.canary.margin}` : 'better'}, timeout ${formatDuration(policy.canary.timeout)}`,
+    `  4. canary on ${policy.canary.primary}: ${steps}, promote when ${policy.canary.promoteWhen === 'no-harm' ? `shown at most ${policy.canary.margin} worse` : 'better'}, timeout ${formatDuration(policy.canary.timeout)}`,
   );
 }
 

@@ -179,7 +179,7 @@ export function ExperimentPage({ id }: { id: string }) {
         <b>{experiment.config.primary}</b> (promote when{' '}
         {experiment.config.promoteWhen === 'better'
           ? 'significantly better'
-          : `no worse than by ${experiment.config.margin ?? 0.05} by the schedule’s end`}
+          : `shown at most ${experiment.config.margin ?? 0.05} worse by the schedule’s end`}
         ), started {time(experiment.createdAt)} by {experiment.actor}
         {loopRun && (
           <>
