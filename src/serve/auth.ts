@@ -4,15 +4,9 @@
 // the scope it needs, and each key has a token bucket of requests per minute.
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError, PermissionError } from '../errors/index.js';
-import {
-  isConnectionLost,
-  type AccessKey,
-  type Actor,
-  type Registry,
-  type Scope,
-} from '../registry/index.js';
+import type { AccessKey, Actor, Registry, Scope } from '../registry/index.js';
 import { errorResponse, ServiceError } from './errors.js';
-import { outageTrustMs } from './outage-trust.js';
+import { trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
 import type { ServiceEnv } from './service-env.js';
 
 /** Per-key token buckets: `perMinute` requests a minute, bursts up to the same number. */
@@ -47,7 +41,7 @@ export class RateLimiter {
 
 /** Verifies keys with a short memory of verified ones. */
 export class KeyVerifier {
-  private readonly verified = new Map<string, { key: AccessKey; expires: number; verifiedAt: number }>();
+  private readonly verified = new Map<string, TrustedEntry & { key: AccessKey }>();
 
   constructor(
     private readonly registry: Registry,
@@ -63,17 +57,13 @@ export class KeyVerifier {
     try {
       key = await this.registry.keys.verify(secret);
     } catch (error) {
-      // the database away: a key verified lately is trusted on (nobody can revoke one meanwhile),
-      // asked about again in a second rather than on every request
-      if (cached && isConnectionLost(error) && now - cached.verifiedAt < outageTrustMs) {
-        cached.expires = now + 1000;
-        return cached.key;
-      }
+      // the database away: a key verified lately is trusted on (nobody can revoke one meanwhile)
+      if (cached && trustedThroughOutage(cached, error, now)) return cached.key;
       throw error;
     }
     if (this.verified.size > 10_000) this.verified.clear();
     const remember = typeof this.rememberMs === 'number' ? this.rememberMs : this.rememberMs();
-    this.verified.set(secret, { key, expires: Date.now() + remember, verifiedAt: Date.now() });
+    this.verified.set(secret, { key, expires: Date.now() + remember, resolvedAt: Date.now() });
     return key;
   }
 

@@ -10,7 +10,6 @@ import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
 import { constraintAutomaton, createGuardSet, taskConstraint } from '../guard/index.js';
 import { armOf } from '../experiments/index.js';
 import {
-  isConnectionLost,
   namePattern,
   versionIdPattern,
   type ExperimentRecord,
@@ -20,7 +19,7 @@ import {
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 import { customGuards } from './version-fit.js';
-import { outageTrustMs } from './outage-trust.js';
+import { trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */
 export function parseModelName(name: string): { task: string; ref?: string } {
@@ -47,14 +46,11 @@ export interface ServedResolution {
   arm?: ServedArm;
 }
 
-interface Reference {
+interface Reference extends TrustedEntry {
   id: string;
   task: string;
   label: string | null;
   experiment?: Pick<ExperimentRecord, 'id' | 'control' | 'treatment' | 'weight'>;
-  expires: number;
-  /** When it was resolved from the registry (it answers for it through an outage for a while). */
-  resolvedAt: number;
 }
 
 /** Registry versions ready to serve, cached. */
@@ -120,17 +116,8 @@ export class ServedVersions {
     try {
       return await this.resolveReference(name);
     } catch (error) {
-      // the database away: what the name last resolved to is served on for a while (a label cannot be
-      // moved meanwhile), asked about again in a second rather than on every request
-      if (
-        cached &&
-        this.versions.has(cached.id) &&
-        isConnectionLost(error) &&
-        now - cached.resolvedAt < outageTrustMs
-      ) {
-        cached.expires = now + 1000;
-        return cached;
-      }
+      // the database away: what the name last resolved to is served on (a label cannot move meanwhile)
+      if (cached && this.versions.has(cached.id) && trustedThroughOutage(cached, error, now)) return cached;
       throw error;
     }
   }
