@@ -190,8 +190,9 @@ export class JobStore {
       .where('id', '=', reference)
       .executeTakeFirst();
     if (exact) return toRecord(exact);
-    const digits = /^(?:job-)?([0-9a-f]{4,})$/.exec(reference.toLowerCase())?.[1];
-    if (digits === undefined && /^(?:job-)?[0-9a-f]{1,3}$/.test(reference.toLowerCase()))
+    const lower = reference.toLowerCase();
+    const digits = /^(?:job-)?([0-9a-f]{4,})$/.exec(lower)?.[1];
+    if (digits === undefined && /^(?:job-)?[0-9a-f]{1,3}$/.test(lower))
       throw new NotFoundError(`job ${reference} does not exist`, {
         code: 'JOB_NOT_FOUND',
         hint: 'Give at least 4 hex digits of its id (promptune job ls lists them).',
