@@ -2,12 +2,8 @@
 // `openai-compatible:<baseURL>#<model>`, `anthropic:<model>`, `ollama:<model>`. Keys come from the
 // environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_API_KEY or the one of the server's
 // host, OLLAMA_BASE_URL), never from the model string, which runs and traces record.
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { existsSync } from 'node:fs';
-import { createOllama } from 'ollama-ai-provider-v2';
 import { keepAliveFetch } from './keep-alive-fetch.js';
 import type { LoadModelOptions } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
@@ -101,7 +97,7 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
         name,
         provider,
         modelId: rest,
-        model: createOpenAI({
+        model: (await import('@ai-sdk/openai')).createOpenAI({
           apiKey: requireKey(environment, 'OPENAI_API_KEY', name),
           fetch: keepAliveFetch,
         })(rest),
@@ -111,7 +107,7 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
         name,
         provider,
         modelId: rest,
-        model: createAnthropic({
+        model: (await import('@ai-sdk/anthropic')).createAnthropic({
           apiKey: requireKey(environment, 'ANTHROPIC_API_KEY', name),
           fetch: keepAliveFetch,
         })(rest),
@@ -122,7 +118,7 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
         name,
         provider,
         modelId: rest,
-        model: createOllama({ baseURL, fetch: keepAliveFetch })(rest),
+        model: (await import('ollama-ai-provider-v2')).createOllama({ baseURL, fetch: keepAliveFetch })(rest),
         // the default server keeps the keys answers were cached under before endpoints were
         ...(environment.OLLAMA_BASE_URL && { endpoint: baseURL }),
       };
@@ -142,6 +138,7 @@ export async function resolveModel(name: string, options: ResolveOptions = {}): 
           code: 'MODEL_UNKNOWN',
           hint: 'Write openai-compatible:<baseURL>#<model> with the scheme, e.g. openai-compatible:http://127.0.0.1:8080/v1#llama.',
         });
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
       const provider = createOpenAICompatible({
         name: 'openai-compatible',
         baseURL,

@@ -2,7 +2,6 @@
 // tensors read and dequantized here. Supports the Llama-family architectures in `ggufArchitectures`;
 // the vocabulary is handed to tokenizers/gguf-tokenizer.ts. Does not memory-map: tensors are read once
 // into float32.
-import { gguf } from '@huggingface/gguf';
 import { z } from 'zod';
 import { parseInput, WeightLoadError } from '../../errors/index.js';
 import { endsPeriod, validateConfig, type ModelConfig, type RopeStyle } from '../config.js';
@@ -85,6 +84,8 @@ export async function readGgufHeader(path: string): Promise<{
   }
   let parsed;
   try {
+    // imported here: the parser brings ~80 modules a command without a GGUF model never needs
+    const { gguf } = await import('@huggingface/gguf');
     parsed = await gguf(path, { allowLocalFile: true, typedMetadata: true });
   } catch (error) {
     reader.close();

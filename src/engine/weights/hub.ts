@@ -1,7 +1,6 @@
 // `hf:<org>/<name>[@revision][/<file>]` references: files fetched from the Hugging Face hub with
 // @huggingface/hub into a cache directory, resuming partial downloads (Range requests on the file's
 // blob). Already-cached files are used without touching the network.
-import { downloadFile, listFiles } from '@huggingface/hub';
 import { createWriteStream, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -84,6 +83,7 @@ export async function resolveHubReference(text: string, options: HubOptions = {}
   try {
     if (reference.file) wanted = [reference.file];
     else {
+      const { listFiles } = await hubClient();
       const available = new Set<string>();
       for await (const entry of listFiles({
         repo,
@@ -141,6 +141,7 @@ async function fetchFile(
   const target = join(folder, file);
   if (existsSync(target)) return;
   makeDirectory(dirname(target));
+  const { downloadFile } = await hubClient();
   const blob = await downloadFile({ repo, path: file, revision: reference.revision, ...credentials });
   if (!blob) {
     throw new DownloadError(`${reference.repo}@${reference.revision} has no file ${file}`, {
@@ -180,4 +181,9 @@ async function fetchFile(
     });
   }
   renameSync(partial, target);
+}
+
+/** The hub's client, imported when a file is fetched: a command that never downloads is spared its ~50 modules. */
+function hubClient() {
+  return import('@huggingface/hub');
 }
