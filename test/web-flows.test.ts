@@ -363,6 +363,8 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
       label: 'staging',
       treatment,
       primary: 'helpful',
+      promoteWhen: 'no-harm',
+      margin: 0.2,
       schedule: [{ weight: 0.5, minimumDurationMs: 0, minimumRequests: 1000 }],
       minimumPerArm: 5,
       holdRecordMs: 0,
@@ -390,6 +392,9 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.getByTestId('tests').getByText('helpful (primary)').waitFor();
     await page.locator('[data-chart^="Always-valid p-values"] canvas').waitFor();
     await page.locator('[data-chart^="Primary metric"] canvas').waitFor();
+    // a no-harm experiment draws the line its lower bound must clear, and says the margin above
+    await page.locator('[data-chart^="Primary metric"]').getByText('no-harm margin (−0.2)').waitFor();
+    await page.getByText('promote when shown at most 0.2 worse by the schedule’s end').waitFor();
     expect(await page.getByTestId('steps').locator('tbody tr').first().innerText()).toMatch(/start\s+50\.0%/);
     // what a look would decide now, and how far the step is
     await page

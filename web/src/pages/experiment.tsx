@@ -67,10 +67,13 @@ function TestRow({
 function History({
   looks,
   alpha,
+  noHarmMargin,
   running,
 }: {
   looks: { at: number; weight: number; statistics: ExperimentStatistics }[];
   alpha: number;
+  /** A no-harm experiment's margin: it promotes once the lower bound is above −margin. */
+  noHarmMargin: number | undefined;
   running: boolean;
 }) {
   const charts = useMemo(() => {
@@ -80,6 +83,9 @@ function History({
       { label: 'difference', values: looks.map((look) => look.statistics.primary.difference) },
       { label: 'lower bound', values: looks.map((look) => look.statistics.primary.interval[0]) },
       { label: 'upper bound', values: looks.map((look) => look.statistics.primary.interval[1]) },
+      ...(noHarmMargin === undefined
+        ? []
+        : [{ label: `no-harm margin (−${noHarmMargin})`, values: looks.map(() => -noHarmMargin) }]),
     ];
     const guardrails = Object.keys(looks.at(-1)?.statistics.guardrails ?? {});
     const pValues: Series[] = [
@@ -91,7 +97,7 @@ function History({
       { label: `alpha ${alpha}`, values: looks.map(() => alpha) },
     ];
     return { x, share, difference, pValues };
-  }, [looks, alpha]);
+  }, [looks, alpha, noHarmMargin]);
   if (looks.length < 2)
     return (
       <p className="muted">
@@ -308,7 +314,14 @@ export function ExperimentPage({ id }: { id: string }) {
       )}
       <section className="panel">
         <h2>The test over time</h2>
-        <History looks={looks} alpha={experiment.config.alpha} running={running} />
+        <History
+          looks={looks}
+          alpha={experiment.config.alpha}
+          noHarmMargin={
+            experiment.config.promoteWhen === 'no-harm' ? (experiment.config.margin ?? 0.05) : undefined
+          }
+          running={running}
+        />
       </section>
       <section className="panel">
         <h2>Steps</h2>
