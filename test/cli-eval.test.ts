@@ -115,7 +115,7 @@ describe('promptune eval', () => {
     // and one whose other filters match nothing is "no traces", not an unknown task
     expect(run(cwd, 'traces', 'ls', '--task', 'animal', '--error', 'any').stderr).toBe('no traces match\n');
     for (const command of ['traces ls', 'monitor --source eval'])
-      expect(run(cwd, ...command.split(' '), '--task', 'anmal').stderr).toContain('code: TASK_NOT_FOUND');
+      expect(run(cwd, ...command.split(' '), '--task', 'anmal').stderr).toContain('code: REGISTRY_NO_TASK');
     expect(traces[0]).toMatchObject({ version: null, label: null });
     // a registry version's calls carry its id, and the label it was named by
     const pushed = run(cwd, 'registry', 'push', '--task', task, '--label', 'staging', '--json');

@@ -21,8 +21,9 @@ export async function versionFilter(
 }
 
 /**
- * Throws TASK_NOT_FOUND when a filter on `task` found nothing and the registry has neither a task nor
- * any trace of that name (a task never pushed, traced by `eval --trace`, is one).
+ * Throws REGISTRY_NO_TASK (the registry's own code for a task it lacks) when a filter on `task` found
+ * nothing and the registry has neither a task nor any trace of that name (a task never pushed, traced
+ * by `eval --trace`, is one).
  */
 export async function checkTaskFilter(
   registry: Registry,
@@ -36,7 +37,7 @@ export async function checkTaskFilter(
   if ((await registry.traces.count({ task })) > 0) return;
   const nearest = nearestName(task, names);
   throw new NotFoundError(`there is no task named ${task}`, {
-    code: 'TASK_NOT_FOUND',
+    code: 'REGISTRY_NO_TASK',
     hint: nearest
       ? `Did you mean ${nearest}? promptune registry ls lists the tasks.`
       : 'promptune registry ls lists the tasks the registry has.',

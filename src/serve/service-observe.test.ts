@@ -359,7 +359,7 @@ describe('feedback, trace reads and the monitor over HTTP', () => {
       const unknown = await get(path, keys.bob);
       expect(unknown.status).toBe(404);
       expect(unknown.body.error).toMatchObject({
-        code: 'TASK_NOT_FOUND',
+        code: 'REGISTRY_NO_TASK',
         hint: expect.stringContaining('story'),
       });
     }
