@@ -12,6 +12,7 @@
 // be trusted.
 import { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
 import {
+  growthToClear,
   sequentialTest,
   type Moments,
   type SequentialOptions,
@@ -233,6 +234,32 @@ function completedSchedule(
       )
     : decide(
         'hold',
-        `the schedule completed; the primary metric is not yet shown within ${margin} of the control's: ${bound} (${counted})`,
+        `the schedule completed; the primary metric is not yet shown within ${margin} of the control's: ${bound} (${counted})${stillNeeded(control.primary, treatment.primary, margin, maximum - observed, options)}`,
       );
+}
+
+/**
+ * What a no-harm hold is waiting for, as an estimate at the difference and variance seen so far: about
+ * how many more observations each arm needs, or that more would not do (the difference itself is
+ * below −margin, or more than `remaining` are needed).
+ */
+function stillNeeded(
+  control: Moments,
+  treatment: Moments,
+  margin: number,
+  remaining: number,
+  options: CanaryOptions,
+): string {
+  const difference = treatment.mean - control.mean;
+  if (difference <= -margin)
+    return `; its difference itself, ${difference.toFixed(4)}, is below −${margin}: more observations would not clear it unless it rises`;
+  const factor = growthToClear(control, treatment, -margin, options);
+  if (factor === undefined) return '';
+  const more = {
+    control: Math.ceil(control.n * (factor - 1)),
+    treatment: Math.ceil(treatment.n * (factor - 1)),
+  };
+  if (more.control + more.treatment > remaining)
+    return `; at this difference and spread it needs about ${more.control} more control and ${more.treatment} more treatment observations, more than the ${remaining} left before it concludes`;
+  return `; at this difference and spread, about ${more.control} more control and ${more.treatment} more treatment observations`;
 }

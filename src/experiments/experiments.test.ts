@@ -296,9 +296,32 @@ describe('canary rollouts', () => {
     expect(early.primary.decision).toBe('continue');
     expect(early.action).toBe('hold');
     expect(early.reason).toMatch(
-      /^the schedule completed; the primary metric is not yet shown within 0\.05 of the control's: its difference may be as low as -0\.\d+ \(200 of at most 5000 observations\)$/,
+      /^the schedule completed; the primary metric is not yet shown within 0\.05 of the control's: its difference may be as low as -0\.\d+ \(200 of at most 5000 observations\); at this difference and spread, about \d+ more control and \d+ more treatment observations$/,
     );
     expect(early.primary.interval[0]).toBeLessThan(-0.2);
+    // the estimate of what it still needs holds for arms that go on as they were: at it, it promotes;
+    // a tenth short of it, it still holds
+    const [more] = /about (\d+) more control/.exec(early.reason)!.slice(1).map(Number);
+    expect(canaryDecision(last, liked(100 + more), liked(100 + more), 1e9, options).action).toBe('promote');
+    const short = 100 + Math.round(more * 0.9);
+    expect(canaryDecision(last, liked(short), liked(short), 1e9, options).action).toBe('hold');
+    // more than the observations left before it concludes, said so
+    expect(
+      canaryDecision(last, liked(100), liked(100), 1e9, { ...options, maximumObservations: 1000 }).reason,
+    ).toMatch(
+      /; at this difference and spread it needs about \d+ more control and \d+ more treatment observations, more than the 800 left before it concludes$/,
+    );
+    // a treatment lower than the margin: waiting would not promote it
+    const halfLiked = (n: number): ArmMetrics => ({
+      primary: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0)).reduce(
+        addObservation,
+        emptyMoments(),
+      ),
+      guardrails: {},
+    });
+    expect(canaryDecision(last, liked(100), halfLiked(100), 1e9, options).reason).toMatch(
+      /; its difference itself, -0\.1000, is below −0\.05: more observations would not clear it unless it rises$/,
+    );
     // enough of them bound it within 0.05 (the interval narrows as 1/sqrt(n))
     const late = canaryDecision(last, liked(2400), liked(2400), 1e9, options);
     expect(late.action).toBe('promote');

@@ -7,6 +7,7 @@ export {
   addObservation,
   combined,
   emptyMoments,
+  growthToClear,
   sequentialTest,
   variance,
   type Moments,

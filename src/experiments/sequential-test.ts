@@ -94,11 +94,7 @@ export function sequentialTest(
     Math.sqrt(spread / (spread + tau2)) *
     Math.exp((tau2 * difference * difference) / (2 * spread * (spread + tau2)));
   const pValue = Math.min(previousPValue, 1 / likelihoodRatio, 1);
-  // the differences the ratio would not reject at alpha
-  const radius = Math.sqrt(
-    ((2 * spread * (spread + tau2)) / tau2) *
-      (Math.log(1 / alpha) + 0.5 * Math.log((spread + tau2) / spread)),
-  );
+  const radius = confidenceRadius(spread, tau2, alpha);
   const decision = pValue >= alpha ? 'continue' : difference > 0 ? 'treatment-better' : 'treatment-worse';
   return {
     difference,
@@ -107,4 +103,44 @@ export function sequentialTest(
     interval: [difference - radius, difference + radius],
     decision,
   };
+}
+
+/** The confidence sequence's half-width: the differences the mixture ratio would not reject at alpha. */
+function confidenceRadius(spread: number, tau2: number, alpha: number): number {
+  return Math.sqrt(
+    ((2 * spread * (spread + tau2)) / tau2) *
+      (Math.log(1 / alpha) + 0.5 * Math.log((spread + tau2) / spread)),
+  );
+}
+
+/**
+ * How many times its current observations each arm would need, were the difference and the variance
+ * to stay as they are, for the confidence sequence's lower end to rise above `floor` (1: it is above
+ * now). Undefined when no amount would: the difference itself is at or below the floor, or nothing
+ * varies yet. An estimate for people waiting on a non-inferiority decision, not a stopping rule.
+ */
+export function growthToClear(
+  control: Moments,
+  treatment: Moments,
+  floor: number,
+  options: Pick<SequentialOptions, 'alpha' | 'mixture'> = {},
+): number | undefined {
+  const { alpha = 0.05, mixture = 0.1 } = options;
+  const difference = treatment.mean - control.mean;
+  if (control.n === 0 || treatment.n === 0 || !(difference > floor)) return undefined;
+  const spread = variance(combined(control, treatment)) * (1 / control.n + 1 / treatment.n);
+  if (!(spread > 0)) return undefined;
+  const tau2 = mixture * mixture;
+  // more observations in both arms by a factor k divide the spread by k; the radius falls with it
+  const clears = (factor: number) => difference - confidenceRadius(spread / factor, tau2, alpha) > floor;
+  if (clears(1)) return 1;
+  let high = 2;
+  while (!clears(high)) high *= 2; // ends: the radius goes to 0 as the spread does
+  let low = high / 2;
+  while (high / low > 1.01) {
+    const middle = Math.sqrt(low * high);
+    if (clears(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
 }
