@@ -106,6 +106,8 @@ describe('promptune eval', () => {
       .map((line) => JSON.parse(line));
     expect(traces).toHaveLength(6);
     expect(traces[0]).toMatchObject({ source: 'eval', run: runId, task: 'animal', operation: 'run' });
+    // what each call sampled with: the spec's generation settings (animal.yaml: greedy, 8 tokens)
+    expect(traces[0].sampling).toEqual({ temperature: 0, topP: null, topK: null, maxTokens: 8, seed: 0 });
     expect(traces[0].checks).toMatchObject({ score: expect.any(Number), byMetric: expect.any(Object) });
     const shown = run(cwd, 'traces', 'show', traces[0].id);
     expect(shown.stdout).toContain(`run            ${runId}`);

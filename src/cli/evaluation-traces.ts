@@ -30,7 +30,7 @@ export async function evaluationTraces(
   let closed: Promise<number> | undefined;
   return {
     run,
-    record: ({ example, repeat, record, at }) => {
+    record: ({ example, repeat, record, at, sampling }) => {
       recorder.record({
         id: `${run}:${example.index}:${repeat}`,
         at,
@@ -54,6 +54,7 @@ export async function evaluationTraces(
         status: 200,
         errorCode: null,
         confidence: null,
+        sampling: sampling && { ...sampling, topK: null },
         checks: {
           score: record.score,
           byMetric: record.byMetric,

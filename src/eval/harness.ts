@@ -92,6 +92,11 @@ export interface EvaluatedCall {
   repeat: number;
   record: CallRecord;
   at: number;
+  /**
+   * What the call sampled with (the spec's generation settings, its seed plus the repeat); null when the
+   * input guards answered without a call.
+   */
+  sampling: { temperature: number; topP: number | null; maxTokens: number; seed: number } | null;
 }
 
 /** One example's outcome over its repeats. */
@@ -318,7 +323,20 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     };
     records.set(jobKey, record);
     journal.add(jobKey, record);
-    options.onCall?.({ example, repeat, record, at: startedAt });
+    options.onCall?.({
+      example,
+      repeat,
+      record,
+      at: startedAt,
+      sampling: unasked
+        ? null
+        : {
+            temperature: parameters.temperature,
+            topP: parameters.topP ?? null,
+            maxTokens: parameters.maxOutputTokens,
+            seed: parameters.seed,
+          },
+    });
   };
 
   let next = 0;
