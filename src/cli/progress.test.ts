@@ -86,6 +86,30 @@ describe('progress lines', () => {
     }
   });
 
+  it('writes a log line at least every 30 s, between its lines per 10%', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { stream, written } = terminal(80);
+      Object.assign(stream, { isTTY: false });
+      const bar = progressBar('step', stream);
+      bar.update(0, 1000);
+      vi.advanceTimersByTime(10_000);
+      bar.update(10, 1000); // 10 s on, in the same tenth: no line
+      vi.advanceTimersByTime(20_000);
+      bar.update(20, 1000); // 30 s since the last line
+      vi.advanceTimersByTime(5_000);
+      bar.update(21, 1000);
+      bar.update(100, 1000); // the next tenth
+      expect(rows(written)).toEqual([
+        'step 0/1000 0%',
+        'step 20/1000 2% eta 1470s',
+        'step 100/1000 10% eta 315s',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it.each([
     ['short', 80, 'short'],
     ['exactly nine', 10, 'exactly n'],

@@ -33,8 +33,12 @@ export function downloadProgress(
   };
 }
 
+/** The longest a log goes without a progress line while updates come (ms). */
+const lineEvery = 30_000;
+
 /**
- * A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise. The time left is
+ * A progress bar on stderr: redrawn in place on a terminal; otherwise (a log, a job's output) a line per
+ * 10%, and one at least every 30 s of updates, so a long run's log shows where it is. The time left is
  * the pace since the first update of the current count: a resumed run's earlier steps do not count, and
  * a count that starts over (the next trial of a search) starts its pace over too.
  */
@@ -47,6 +51,7 @@ export function progressBar(
   let lastTotal = 0;
   let lastDraw = 0;
   let lastDecile = -1;
+  let lastLine = 0;
   let drawn = false;
   return {
     update(done, total, detail = '') {
@@ -74,8 +79,10 @@ export function progressBar(
         drawn = true;
       } else {
         const decile = Math.floor(fraction * 10);
-        if (decile !== lastDecile) {
+        const now = Date.now();
+        if (decile !== lastDecile || now - lastLine >= lineEvery) {
           lastDecile = decile;
+          lastLine = now;
           stream.write(`${text}\n`);
         }
       }
