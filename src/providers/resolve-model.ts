@@ -1,7 +1,8 @@
 // Model strings to AI SDK language models: `local:<path|hf:...>`, `openai:<model>`,
 // `openai-compatible:<baseURL>#<model>`, `anthropic:<model>`, `ollama:<model>`. Keys come from the
 // environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENAI_COMPATIBLE_API_KEY or the one of the server's
-// host, OLLAMA_BASE_URL), never from the model string, which runs and traces record.
+// host, OLLAMA_BASE_URL), never from the model string, which runs and traces record. A hosted
+// provider's SDK is imported when a model of it is resolved: a program that uses none loads none.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { existsSync } from 'node:fs';
 import { keepAliveFetch } from './keep-alive-fetch.js';

@@ -183,7 +183,7 @@ async function fetchFile(
   renameSync(partial, target);
 }
 
-/** The hub's client, imported when a file is fetched: a command that never downloads is spared its ~50 modules. */
+/** The hub's client, imported when a file is fetched: what never downloads is spared its ~50 modules. */
 function hubClient() {
   return import('@huggingface/hub');
 }
