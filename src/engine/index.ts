@@ -41,6 +41,7 @@ export {
   nativeThreading,
   nativeBlasCore,
   chooseBlasCore,
+  chooseThreadWait,
   setNativeThreads,
   type AdamConstants,
   type Kernels,

@@ -15,7 +15,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
-import { chooseBlasCore } from '../engine/index.js';
+import { chooseBlasCore, chooseThreadWait } from '../engine/index.js';
 import { constraintSpec, type ConstraintSpec } from '../tasks/index.js';
 import {
   engineGenerationOptions,
@@ -43,9 +43,11 @@ interface Waiting {
  * first registers tsx, since loaders given as --import do not reach a worker's entry module.
  */
 function startWorker(workerData: unknown): Worker {
-  // OpenBLAS reads its kernel choice from the process's environment when the worker loads it; a worker's
-  // process.env is its own copy, so the choice is made here, on the main thread
+  // OpenBLAS reads its kernel choice, and OpenMP its threads' wait policy, from the process's
+  // environment when the worker loads them; a worker's process.env is its own copy, so the choices are
+  // made here, on the main thread
   chooseBlasCore();
+  chooseThreadWait();
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData });
   const entry = new URL('./engine-worker.ts', import.meta.url).href;

@@ -1,0 +1,39 @@
+// The OpenMP wait policy chosen before the addon loads: sleeping threads while other threads run,
+// OpenMP's own default on an idle machine, and whatever the user set left as it is.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { chooseThreadWait, otherRunnableThreads } from './thread-wait.js';
+
+const running = (count: number | undefined) => () => count;
+
+describe('OpenMP wait policy', () => {
+  it('lets the threads sleep while other threads run: a quarter of the cores, and at least one', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(chooseThreadWait(env, running(1), 2)).toBe('PASSIVE');
+    expect(env.OMP_WAIT_POLICY).toBe('PASSIVE');
+    expect(chooseThreadWait({}, running(4), 16)).toBe('PASSIVE');
+  });
+
+  it('leaves an idle machine, one it cannot read, and a choice already made, to OpenMP', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(chooseThreadWait(env, running(0), 2)).toBeUndefined();
+    expect(chooseThreadWait(env, running(3), 16)).toBeUndefined(); // under a quarter of 16
+    expect(chooseThreadWait(env, running(undefined), 2)).toBeUndefined();
+    expect(env.OMP_WAIT_POLICY).toBeUndefined();
+    const chosen: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: 'ACTIVE' };
+    expect(chooseThreadWait(chosen, running(8), 2)).toBeUndefined();
+    expect(chosen.OMP_WAIT_POLICY).toBe('ACTIVE');
+  });
+
+  it.runIf(process.platform === 'linux')('counts a process that keeps a core busy', async () => {
+    const before = otherRunnableThreads()!;
+    const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // at least one more than before (other tests' workers may be running too, or stop meanwhile)
+      expect(otherRunnableThreads()!).toBeGreaterThanOrEqual(Math.max(1, before));
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  });
+});
