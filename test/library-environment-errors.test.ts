@@ -1,22 +1,30 @@
 // Code that uses promptune as a library gets the machine's failures as coded errors, as the CLI prints
-// them: a registry or an adapter folder under a file, a port already taken. And a registry used after
-// close() says so. Each through the package's root entry, as a user's code imports it.
+// them: a registry, an adapter folder, an evaluation's journal, a response cache or a training's folder
+// under a file, a port already taken. Each through the package's entry points, as a user's code
+// imports them.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/engine/index.js';
+import { ResponseCache } from '../src/eval/index.js';
 import {
   EnvironmentError,
+  evaluate,
   initSoftPrompt,
   listen,
   loadModel,
+  loadSplit,
+  loadTask,
   PromptuneError,
   Registry,
+  resolveModel,
   saveAdapter,
+  trainSoftPrompt,
 } from '../src/index.js';
-import { stories } from './models.js';
+import { repositoryRoot, stories } from './models.js';
+import { nameExamples } from './name-examples.js';
 
 /** A folder holding a plain file `file`: any path under it cannot be made. */
 function fileInTheWay(): string {
@@ -59,6 +67,36 @@ describe('library errors from the machine', () => {
     }
     expect(EnvironmentError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'PATH_NOT_A_FOLDER' });
+  });
+
+  it('an evaluation journalled, a response cache, and a training saved under a file are PATH_NOT_A_FOLDER', async () => {
+    const task = loadTask(join(repositoryRoot, 'examples', 'animal.yaml'));
+    const examples = loadSplit(task, 'dev').slice(0, 2);
+    const model = await resolveModel(`local:${stories.gguf}`);
+    const journalled = await rejection(
+      evaluate({ task, split: 'dev', examples, model, stateDirectory: join(fileInTheWay(), 'state') }),
+    );
+    expect(EnvironmentError.isInstance(journalled)).toBe(true);
+    expect(journalled).toMatchObject({ code: 'PATH_NOT_A_FOLDER', cause: { code: 'ENOTDIR' } });
+    const caught = (work: () => unknown) => {
+      try {
+        work();
+      } catch (error) {
+        return error;
+      }
+      return expect.unreachable('expected it to throw');
+    };
+    const cached = caught(() => new ResponseCache(join(fileInTheWay(), 'cache.sqlite')));
+    expect(EnvironmentError.isInstance(cached)).toBe(true);
+    expect(cached).toMatchObject({ code: 'PATH_NOT_A_FOLDER' });
+    const { model: engine, tokenizer } = await loadModel(stories.gguf);
+    const initial = initSoftPrompt(engine, tokenizer, 4, { kind: 'sample-vocab' }, seededRandom(0));
+    const train = nameExamples(tokenizer, 'train', 4);
+    const trained = caught(() =>
+      trainSoftPrompt(engine, initial, train, train, { epochs: 1, directory: join(fileInTheWay(), 'run') }),
+    );
+    expect(EnvironmentError.isInstance(trained)).toBe(true);
+    expect(trained).toMatchObject({ code: 'PATH_NOT_A_FOLDER' });
   });
 
   it('listen on a port another server holds rejects with PORT_IN_USE (it had never settled)', async () => {

@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { parseInput, parseJsonText, ValidationError } from '../errors/index.js';
+import { environmentError, parseInput, parseJsonText, ValidationError } from '../errors/index.js';
 import { makeDirectory } from '../engine/index.js';
 
 /** How a file's lines are described in errors: `what` names the kind of file ("evaluation journal"). */
@@ -50,17 +50,21 @@ export class JsonLinesFile<T> {
     });
   }
 
-  /** Appends one line, in one write. */
+  /** Appends one line, in one write; a folder it cannot make or a file it cannot write is coded. */
   append(line: T): void {
-    if (!this.exists) {
-      makeDirectory(dirname(this.path));
-      this.exists = true;
+    try {
+      if (!this.exists) {
+        makeDirectory(dirname(this.path));
+        this.exists = true;
+      }
+      if (this.completeLength !== undefined) {
+        truncateSync(this.path, this.completeLength);
+        this.completeLength = undefined;
+      }
+      appendFileSync(this.path, JSON.stringify(line) + '\n');
+    } catch (error) {
+      throw environmentError(error) ?? error;
     }
-    if (this.completeLength !== undefined) {
-      truncateSync(this.path, this.completeLength);
-      this.completeLength = undefined;
-    }
-    appendFileSync(this.path, JSON.stringify(line) + '\n');
   }
 
   /** Deletes the file (the run it journals is complete). */

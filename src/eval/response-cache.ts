@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { parseInput, parseJsonText } from '../errors/index.js';
+import { environmentError, parseInput, parseJsonText } from '../errors/index.js';
 import { checkRecordSchema } from '../guard/index.js';
 import { makeDirectory } from '../engine/index.js';
 
@@ -34,8 +34,13 @@ export class ResponseCache {
   private readonly insert: Database.Statement;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') makeDirectory(dirname(path));
-    this.database = new Database(path);
+    try {
+      if (path !== ':memory:') makeDirectory(dirname(path));
+      this.database = new Database(path);
+    } catch (error) {
+      // a file in the way, a folder this user may not write, a file that is not a database: coded
+      throw environmentError(error) ?? error;
+    }
     this.database.pragma('journal_mode = WAL');
     this.database.exec(
       'CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)',

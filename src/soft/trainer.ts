@@ -18,7 +18,7 @@ import {
   type LlamaModel,
   makeDirectory,
 } from '../engine/index.js';
-import { InterruptedError, ValidationError } from '../errors/index.js';
+import { environmentError, InterruptedError, ValidationError } from '../errors/index.js';
 import { writeCheckpoint } from './checkpoint-write.js';
 import { hasCheckpoint, readCheckpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
@@ -288,7 +288,12 @@ function* trainingSteps(
   const { directory } = options;
   const checkpointPath = directory ? join(directory, 'checkpoint.json') : undefined;
   const metricsPath = directory ? join(directory, 'metrics.jsonl') : undefined;
-  if (directory) makeDirectory(directory);
+  if (directory)
+    try {
+      makeDirectory(directory);
+    } catch (error) {
+      throw environmentError(error) ?? error; // a file in the way, a folder this user may not write
+    }
   if (directory && hasCheckpoint(directory)) {
     const saved = readCheckpoint(directory, {
       settings,
