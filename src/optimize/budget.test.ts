@@ -132,6 +132,30 @@ describe('a finished run run again', () => {
     expect(second.artifact.prompt).toEqual(first.artifact.prompt);
     expect(second.details.earlier?.student.calls ?? 0).toBe(0);
   });
+
+  it('is refused before any call with no dev examples, or a cap that is not a number of at least 0', async () => {
+    const student = new ScriptedLanguageModel();
+    const run = (dev: typeof examples, budget: object) =>
+      bootstrapOptimizer({ maxDemos: 2, candidates: 3 })
+        .optimize(task, {
+          student: scripted(student),
+          train: examples,
+          dev,
+          budget,
+          stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-refused-')),
+        })
+        .catch((error: unknown) => error);
+    // with none, the seed prompt had scored 0 of 0 and the run had stopped as "perfect on dev"
+    expect(await run([], { student: { calls: 5 } })).toMatchObject({ code: 'OPTIMIZE_NO_DEV' });
+    expect(await run(examples, { student: { calls: -5 } })).toMatchObject({
+      code: 'OPTIMIZE_BAD_BUDGET',
+      message: "the budget's student.calls is -5, not a number of at least 0",
+    });
+    expect(await run(examples, { total: { dollars: Number.NaN } })).toMatchObject({
+      code: 'OPTIMIZE_BAD_BUDGET',
+    });
+    expect(student.calls).toBe(0);
+  });
 });
 
 describe('budgets across a kill and resume', () => {

@@ -144,6 +144,28 @@ export function spendJournalPath(task: Task, options: OptimizeOptions, name: str
 }
 
 /**
+ * What no optimizer can run on, refused before any call: no dev examples to score prompts on (the best
+ * prompt would be "perfect" on none), and a cap that is not a number of at least 0.
+ */
+function checkRunInput(options: OptimizeOptions): void {
+  if (options.dev.length === 0)
+    throw new ValidationError('there are no dev examples to score prompts on', {
+      code: 'OPTIMIZE_NO_DEV',
+      hint: "Pass dev examples (the task's dev split: loadSplit(task, 'dev')); optimize scores every candidate prompt on them.",
+    });
+  for (const [role, caps] of Object.entries(options.budget ?? {}))
+    for (const [kind, cap] of Object.entries((caps ?? {}) as Record<string, unknown>))
+      if (cap !== undefined && !(typeof cap === 'number' && Number.isFinite(cap) && cap >= 0))
+        throw new ValidationError(
+          `the budget's ${role}.${kind} is ${String(cap)}, not a number of at least 0`,
+          {
+            code: 'OPTIMIZE_BAD_BUDGET',
+            hint: 'Give each cap as a number of at least 0, e.g. budget: { student: { calls: 200 }, total: { dollars: 0.5 } }.',
+          },
+        );
+}
+
+/**
  * Starts a run of optimizer `name` (with settings `plan`): checks the teacher (before any call), opens
  * the run's spend journal (resuming a killed run's spend), then scores the seed prompt.
  */
@@ -153,6 +175,7 @@ export async function startRun(
   name: string,
   settings: { requireTeacher?: boolean; seedDescription: string; plan: unknown },
 ): Promise<OptimizerRun> {
+  checkRunInput(options);
   if (settings.requireTeacher && !options.teacher) {
     throw new ValidationError(`the ${name} optimizer needs a teacher model`, {
       code: 'OPTIMIZE_NO_TEACHER',
