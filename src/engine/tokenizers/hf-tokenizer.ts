@@ -65,6 +65,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
   }
 
   decode(ids: number[], options: { keepSpecial?: boolean } = {}): string {
+    if (ids.length === 0) return ''; // as the other tokenizers answer; the runtime throws on none
     return this.runtime.decode(ids, { skip_special_tokens: !options.keepSpecial });
   }
 

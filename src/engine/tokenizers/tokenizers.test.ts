@@ -56,6 +56,7 @@ describe.each([
     const tokenizer = await load();
     for (const { text } of storiesCases)
       if (!text.startsWith(' ')) expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
+    expect(tokenizer.decode([])).toBe(''); // every tokenizer alike (the tokenizer.json runtime threw)
   });
   it('never covers more characters with one token than its longest token text (the cheap length bound)', async () => {
     const tokenizer = await load();
