@@ -26,6 +26,7 @@ export {
   presets,
   type OptimizerName,
   type Preset,
+  type PresetName,
   type SpendEstimate,
 } from './presets.js';
 export { renderOptimizationHtml, promptLines } from './report-html.js';

@@ -190,7 +190,9 @@ export default defineCommand({
         hint: 'Use --optimizer bootstrap, propose, search or evolve.',
       });
     }
-    const settings = presets[args.preset];
+    const settings = Object.hasOwn(presets, args.preset)
+      ? presets[args.preset as keyof typeof presets]
+      : undefined;
     if (!settings)
       throw new ValidationError(`--preset is "${args.preset}"`, {
         code: 'CLI_INVALID_OPTION',
