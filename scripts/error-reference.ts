@@ -33,11 +33,11 @@ const kinds: Record<string, string> = {
   InterruptedError: 'the work was stopped (Ctrl-C, a signal, a cancelled job)',
   UnavailableError: '503: something it needs does not answer now (retry later)',
   ProviderError: '502: the model provider failed (503 when it rate-limits)',
-  UpstreamError: '502: the model provider failed',
   DownloadError: 'a download failed',
   EngineError: '500: the engine failed',
   EnvironmentError: '500: the machine around it (a folder, a port, a native build)',
   ServiceError: "the service's own status (a rate limit, a size, an unusable output)",
+  BudgetExceeded: "an optimization's budget is spent (from promptune/optimize)",
 };
 
 /** The TypeScript files under `folder`, tests and conformance cases left out. */
@@ -67,12 +67,19 @@ const kindByFile: Record<string, string> = {
 };
 
 /**
- * The class an options object's error is thrown as: the `new X(…)` it is an argument of, or the
- * `kind` it names for a reader; undefined when that is decided elsewhere.
+ * The class an options object's error is thrown as: the `new X(…)` it is an argument of, the class
+ * whose `super(…)` it is given to, or the `kind` it names for a reader; undefined when that is
+ * decided elsewhere.
  */
 function constructedKind(object: ts.ObjectLiteralExpression): string | undefined {
   const parent = object.parent;
   if (ts.isNewExpression(parent) && ts.isIdentifier(parent.expression)) return parent.expression.text;
+  // a class of its own passing its code to `super(…)`: thrown as that class
+  if (ts.isCallExpression(parent) && parent.expression.kind === ts.SyntaxKind.SuperKeyword) {
+    let enclosing: ts.Node | undefined = parent;
+    while (enclosing && !ts.isClassDeclaration(enclosing)) enclosing = enclosing.parent;
+    return enclosing?.name?.text;
+  }
   if (
     ts.isCallExpression(parent) &&
     ts.isIdentifier(parent.expression) &&

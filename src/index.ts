@@ -58,6 +58,7 @@ export {
   type ModelInput,
 } from './eval/index.js';
 export {
+  BudgetExceeded,
   makeOptimizer,
   presets,
   type Optimizer,
@@ -66,4 +67,11 @@ export {
   type PromptArtifact,
 } from './optimize/index.js';
 export { Registry, exportTask, importBundle, type Actor, type PromptVersion } from './registry/index.js';
-export { createService, openAiRoutes, EngineClient, listen, type ServiceOptions } from './serve/index.js';
+export {
+  createService,
+  openAiRoutes,
+  EngineClient,
+  listen,
+  ServiceError,
+  type ServiceOptions,
+} from './serve/index.js';
