@@ -47,6 +47,7 @@ export {
   loadSplit,
   type Task,
   type TaskSpec,
+  type TaskSpecInput,
   type Example,
 } from './tasks/index.js';
 export { resolveModel, createLocalProvider, type ResolvedModel } from './providers/index.js';

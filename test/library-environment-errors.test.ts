@@ -2,7 +2,7 @@
 // them: a registry, an adapter folder, an evaluation's journal, a response cache or a training's folder
 // under a file, a port already taken. Each through the package's entry points, as a user's code
 // imports them.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,13 @@ describe('library errors from the machine', () => {
     expect(EnvironmentError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'PATH_NOT_A_FOLDER', cause: { code: 'ENOTDIR' } });
     expect((error as PromptuneError).hint).toBeTruthy();
+  });
+
+  it('Registry.open given both a SQLite path and a Postgres url refuses, opening neither', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'promptune-both-')), 'registry.sqlite');
+    const refused = await rejection(Registry.open({ path, url: 'postgres://127.0.0.1:1/promptune' }));
+    expect(refused).toMatchObject({ code: 'REGISTRY_BAD_LOCATION' });
+    expect(existsSync(path)).toBe(false); // the url had been used and the path silently ignored
   });
 
   it('Registry.open on a file that is not a database is REGISTRY_NOT_A_DATABASE', async () => {

@@ -60,6 +60,12 @@ export async function openRegistryDatabase(
   options: RegistryOptions = {},
 ): Promise<RegistryConnection> {
   const writeRetry = { ...defaultWriteRetryPolicy, ...options.writeRetry };
+  // one of the two names the registry; given both, which one is meant is the caller's to say
+  if (location.url && location.path)
+    throw new ValidationError('the registry location has both a path (SQLite) and a url (Postgres)', {
+      code: 'REGISTRY_BAD_LOCATION',
+      hint: 'Give { path } for a SQLite file or { url } for Postgres, not both.',
+    });
   if (location.url) {
     checkPostgresUrl(location.url);
     // loaded for a Postgres registry only: an embedded (SQLite) one, and a library import, go without it
