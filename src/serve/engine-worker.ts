@@ -10,6 +10,7 @@ import {
   applyChatTemplate,
   loadModel,
   nativeBlasCore,
+  nativeThreading,
   parameterCount,
   PrefixCache,
   makeDirectory,
@@ -44,6 +45,18 @@ const send = (message: FromWorker) => port.postMessage(message);
  * libgomp (SIGSEGV).
  */
 const afterThreadsSleep = (leave: () => void) => setTimeout(leave, 100);
+
+/**
+ * The native kernels as /ready names them: OpenBLAS's choice, and how OpenMP's threads wait between
+ * products (this worker's environment is the main thread's, where the policy was chosen), which decides
+ * batch-1 decode speed on an idle machine and on a shared one.
+ */
+function nativeKernels(): string {
+  const policy = process.env.OMP_WAIT_POLICY?.toUpperCase();
+  const wait = policy === 'PASSIVE' ? 'sleep' : policy === 'ACTIVE' ? 'spin' : 'spin, then sleep,';
+  const threads = nativeThreading() === 'openmp' ? `, OpenMP threads ${wait} between products` : '';
+  return `native, OpenBLAS ${nativeBlasCore()}${threads}`;
+}
 // an error nothing caught ends this worker (the service starts another)
 process.on('uncaughtException', (error) => {
   console.error(error);
@@ -229,7 +242,7 @@ try {
       fingerprints: recordedFingerprints(model),
       hiddenSize: model.config.hiddenSize,
       contextLength: model.config.contextLength,
-      kernels: model.kernels.name === 'native' ? `native, OpenBLAS ${nativeBlasCore()}` : model.kernels.name,
+      kernels: model.kernels.name === 'native' ? nativeKernels() : model.kernels.name,
     },
   });
 } catch (error) {
