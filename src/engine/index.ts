@@ -42,6 +42,7 @@ export {
   nativeBlasCore,
   chooseBlasCore,
   chooseThreadWait,
+  chooseThreadWaitOnce,
   setNativeThreads,
   type AdamConstants,
   type Kernels,

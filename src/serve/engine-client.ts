@@ -15,7 +15,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
-import { chooseBlasCore, chooseThreadWait } from '../engine/index.js';
+import { chooseBlasCore, chooseThreadWaitOnce } from '../engine/index.js';
 import { constraintSpec, type ConstraintSpec } from '../tasks/index.js';
 import {
   engineGenerationOptions,
@@ -47,7 +47,7 @@ function startWorker(workerData: unknown): Worker {
   // environment when the worker loads them; a worker's process.env is its own copy, so the choices are
   // made here, on the main thread
   chooseBlasCore();
-  chooseThreadWait();
+  chooseThreadWaitOnce();
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./engine-worker.js', import.meta.url), { workerData });
   const entry = new URL('./engine-worker.ts', import.meta.url).href;

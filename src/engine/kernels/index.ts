@@ -16,7 +16,7 @@ export {
   nativeThreading,
 } from './native.js';
 export { chooseBlasCore } from './blas-core.js';
-export { chooseThreadWait } from './thread-wait.js';
+export { chooseThreadWait, chooseThreadWaitOnce } from './thread-wait.js';
 export { withShapeChecks } from './_checks.js';
 
 let chosen: Kernels | undefined;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensorTypes } from '../weights/dequantize.js';
 import { chooseBlasCore } from './blas-core.js';
-import { chooseThreadWait } from './thread-wait.js';
+import { chooseThreadWaitOnce } from './thread-wait.js';
 import type { Kernels } from './types.js';
 
 type Quantized =
@@ -48,7 +48,7 @@ function load(): Addon | undefined {
   }
   try {
     chooseBlasCore(); // OpenBLAS reads its kernel choice once, when the addon loads it
-    chooseThreadWait(); // and OpenMP its threads' wait policy
+    chooseThreadWaitOnce(); // and OpenMP its threads' wait policy (on the main thread)
     addon = createRequire(import.meta.url)(addonPath) as Addon;
   } catch (error) {
     loadError = (error as Error).message;

@@ -5,10 +5,28 @@
 // thread holds the core the thread with work is waiting for. So when other threads are running as the
 // addon loads (at least a quarter of the cores' worth, and at least one), the threads sleep:
 // OMP_WAIT_POLICY=PASSIVE. "Running" is the kernel's count of runnable threads now (/proc/loadavg),
-// not the load average, which would still count a run of our own that ended a minute ago. A value
-// already set is left as it is, so a user can choose either way.
+// not the load average, which would still count a run of our own that ended a minute ago (it is the
+// whole machine's: in a container, its host's). A value the user set is left as it is, so a user can
+// choose either way; one chosen here is marked (PROMPTUNE_OMP_WAIT_CHOSEN), so a process started from
+// this one (a job, a loop's step) chooses again for itself rather than take it as the user's.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+
+/** Marks an OMP_WAIT_POLICY chosen here, not by the user. */
+const chosenMark = 'PROMPTUNE_OMP_WAIT_CHOSEN';
+let decided = false;
+
+/**
+ * chooseThreadWait for this process, once, on its main thread: libgomp reads the process's own
+ * environment, which a worker thread's process.env (a copy) does not reach, and reads it only when it
+ * first loads (a later choice would change nothing but what is reported).
+ */
+export function chooseThreadWaitOnce(): void {
+  if (!isMainThread || decided) return;
+  decided = true;
+  chooseThreadWait();
+}
 
 /**
  * Sets OMP_WAIT_POLICY in `env` to PASSIVE when it is unset and other threads are running: at least a
@@ -20,10 +38,16 @@ export function chooseThreadWait(
   running: () => number | undefined = otherRunnableThreads,
   cores: number = availableParallelism(),
 ): string | undefined {
+  if (env[chosenMark] === '1') {
+    // a parent's choice, for the machine as it was then: chosen again here
+    delete env.OMP_WAIT_POLICY;
+    delete env[chosenMark];
+  }
   if (env.OMP_WAIT_POLICY !== undefined && env.OMP_WAIT_POLICY !== '') return undefined;
   const others = running();
   if (others === undefined || others < Math.max(1, cores / 4)) return undefined;
   env.OMP_WAIT_POLICY = 'PASSIVE';
+  env[chosenMark] = '1';
   return env.OMP_WAIT_POLICY;
 }
 
