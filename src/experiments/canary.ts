@@ -12,7 +12,7 @@
 // be trusted.
 import { sampleRatioCheck, type SampleRatio } from './sample-ratio.js';
 import {
-  growthToClear,
+  observationsToClear,
   sequentialTest,
   type Moments,
   type SequentialOptions,
@@ -175,7 +175,7 @@ export function canaryDecision(
       `step ${state.step + 1} (${step.weight * 100}%) has not met its minimums: ${minutes(elapsed)} of ${minutes(step.minimumDurationMs)}, ${requests} of ${step.minimumRequests} treatment requests`,
     );
   if (state.step + 1 >= schedule.length)
-    return completedSchedule(primary, control, treatment, options, decide);
+    return completedSchedule(primary, control, treatment, step.weight, options, decide);
   return decide(
     'advance',
     `step ${state.step + 1} met its minimums with no guardrail or primary metric worse`,
@@ -198,6 +198,8 @@ function completedSchedule(
   primary: SequentialResult,
   control: ArmMetrics,
   treatment: ArmMetrics,
+  /** The treatment's share of traffic now (the last step's). */
+  weight: number,
   options: CanaryOptions,
   decide: (action: CanaryDecision['action'], reason: string) => CanaryDecision,
 ): CanaryDecision {
@@ -234,32 +236,30 @@ function completedSchedule(
       )
     : decide(
         'hold',
-        `the schedule completed; the primary metric is not yet shown within ${margin} of the control's: ${bound} (${counted})${stillNeeded(control.primary, treatment.primary, margin, maximum - observed, options)}`,
+        `the schedule completed; the primary metric is not yet shown within ${margin} of the control's: ${bound} (${counted})${stillNeeded(control.primary, treatment.primary, margin, maximum - observed, weight, options)}`,
       );
 }
 
 /**
- * What a no-harm hold is waiting for, as an estimate at the difference and variance seen so far: about
- * how many more observations each arm needs, or that more would not do (the difference itself is
- * below −margin, or more than `remaining` are needed).
+ * What a no-harm hold is waiting for, as an estimate at the difference and variance seen so far and
+ * the current split: about how many more observations it needs, or that more would not do (the
+ * difference itself is below −margin, or more than `remaining` are needed).
  */
 function stillNeeded(
   control: Moments,
   treatment: Moments,
   margin: number,
   remaining: number,
+  treatmentShare: number,
   options: CanaryOptions,
 ): string {
   const difference = treatment.mean - control.mean;
   if (difference <= -margin)
     return `; its difference itself, ${difference.toFixed(4)}, is below −${margin}: more observations would not clear it unless it rises`;
-  const factor = growthToClear(control, treatment, -margin, options);
-  if (factor === undefined) return '';
-  const more = {
-    control: Math.ceil(control.n * (factor - 1)),
-    treatment: Math.ceil(treatment.n * (factor - 1)),
-  };
-  if (more.control + more.treatment > remaining)
-    return `; at this difference and spread it needs about ${more.control} more control and ${more.treatment} more treatment observations, more than the ${remaining} left before it concludes`;
-  return `; at this difference and spread, about ${more.control} more control and ${more.treatment} more treatment observations`;
+  const more = observationsToClear(control, treatment, -margin, treatmentShare, options);
+  if (more === undefined) return '';
+  const split = `at ${treatmentShare * 100}% to the treatment`;
+  if (more > remaining)
+    return `; at this difference and spread it needs about ${more} more observations (${split}), more than the ${remaining} left before it concludes`;
+  return `; at this difference and spread, about ${more} more observations (${split})`;
 }

@@ -296,20 +296,35 @@ describe('canary rollouts', () => {
     expect(early.primary.decision).toBe('continue');
     expect(early.action).toBe('hold');
     expect(early.reason).toMatch(
-      /^the schedule completed; the primary metric is not yet shown within 0\.05 of the control's: its difference may be as low as -0\.\d+ \(200 of at most 5000 observations\); at this difference and spread, about \d+ more control and \d+ more treatment observations$/,
+      /^the schedule completed; the primary metric is not yet shown within 0\.05 of the control's: its difference may be as low as -0\.\d+ \(200 of at most 5000 observations\)$/, // at 100% to the treatment the control grows no more: no estimate
     );
     expect(early.primary.interval[0]).toBeLessThan(-0.2);
-    // the estimate of what it still needs holds for arms that go on as they were: at it, it promotes;
-    // a tenth short of it, it still holds
-    const [more] = /about (\d+) more control/.exec(early.reason)!.slice(1).map(Number);
-    expect(canaryDecision(last, liked(100 + more), liked(100 + more), 1e9, options).action).toBe('promote');
-    const short = 100 + Math.round(more * 0.9);
-    expect(canaryDecision(last, liked(short), liked(short), 1e9, options).action).toBe('hold');
+    // the estimate of what it still needs holds for arms that go on as they were, split as the last
+    // step splits them (50%): at it, it promotes; a tenth short of it, it still holds
+    const halves = { ...options, schedule: schedule.filter((step) => step.weight < 1) };
+    const atHalf = { ...last, step: halves.schedule.length - 1 };
+    const waiting = canaryDecision(atHalf, liked(100), liked(100), 1e9, halves);
+    expect(waiting.reason).toMatch(
+      /; at this difference and spread, about \d+ more observations \(at 50% to the treatment\)$/,
+    );
+    const more = Number(/about (\d+) more observations/.exec(waiting.reason)![1]);
+    const half = (total: number) => 100 + Math.round(total / 2);
+    expect(canaryDecision(atHalf, liked(half(more)), liked(half(more)), 1e9, halves).action).toBe('promote');
+    expect(canaryDecision(atHalf, liked(half(more * 0.9)), liked(half(more * 0.9)), 1e9, halves).action).toBe(
+      'hold',
+    );
+    // unequal arms (control grew through the early small steps): what the split adds, not a multiple
+    // of each arm's count
+    const lopsided = canaryDecision(atHalf, liked(2000), liked(150), 1e9, halves).reason;
+    const extra = Number(/about (\d+) more observations/.exec(lopsided)![1]);
+    expect(canaryDecision(atHalf, liked(2000 + extra / 2), liked(150 + extra / 2), 1e9, halves).action).toBe(
+      'promote',
+    );
     // more than the observations left before it concludes, said so
     expect(
-      canaryDecision(last, liked(100), liked(100), 1e9, { ...options, maximumObservations: 1000 }).reason,
+      canaryDecision(atHalf, liked(100), liked(100), 1e9, { ...halves, maximumObservations: 1000 }).reason,
     ).toMatch(
-      /; at this difference and spread it needs about \d+ more control and \d+ more treatment observations, more than the 800 left before it concludes$/,
+      /; at this difference and spread it needs about \d+ more observations \(at 50% to the treatment\), more than the 800 left before it concludes$/,
     );
     // a treatment lower than the margin: waiting would not promote it
     const halfLiked = (n: number): ArmMetrics => ({

@@ -7,7 +7,7 @@ export {
   addObservation,
   combined,
   emptyMoments,
-  growthToClear,
+  observationsToClear,
   sequentialTest,
   variance,
   type Moments,

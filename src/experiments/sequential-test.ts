@@ -114,31 +114,41 @@ function confidenceRadius(spread: number, tau2: number, alpha: number): number {
 }
 
 /**
- * How many times its current observations each arm would need, were the difference and the variance
- * to stay as they are, for the confidence sequence's lower end to rise above `floor` (1: it is above
- * now). Undefined when no amount would: the difference itself is at or below the floor, or nothing
- * varies yet. An estimate for people waiting on a non-inferiority decision, not a stopping rule.
+ * About how many more observations (both arms together, split as `treatmentShare` says) the confidence
+ * sequence's lower end needs to rise above `floor`, were the difference and the variance to stay as
+ * they are (0: it is above now). Undefined when no amount would: the difference itself is at or below
+ * the floor, or nothing varies yet. An estimate for people waiting on a non-inferiority decision, not
+ * a stopping rule.
  */
-export function growthToClear(
+export function observationsToClear(
   control: Moments,
   treatment: Moments,
   floor: number,
+  treatmentShare: number,
   options: Pick<SequentialOptions, 'alpha' | 'mixture'> = {},
 ): number | undefined {
   const { alpha = 0.05, mixture = 0.1 } = options;
   const difference = treatment.mean - control.mean;
   if (control.n === 0 || treatment.n === 0 || !(difference > floor)) return undefined;
-  const spread = variance(combined(control, treatment)) * (1 / control.n + 1 / treatment.n);
-  if (!(spread > 0)) return undefined;
+  if (!(treatmentShare > 0 && treatmentShare <= 1)) return undefined;
+  const pooled = variance(combined(control, treatment));
+  if (!(pooled > 0 && Number.isFinite(pooled))) return undefined;
   const tau2 = mixture * mixture;
-  // more observations in both arms by a factor k divide the spread by k; the radius falls with it
-  const clears = (factor: number) => difference - confidenceRadius(spread / factor, tau2, alpha) > floor;
-  if (clears(1)) return 1;
-  let high = 2;
-  while (!clears(high)) high *= 2; // ends: the radius goes to 0 as the spread does
-  let low = high / 2;
-  while (high / low > 1.01) {
-    const middle = Math.sqrt(low * high);
+  const clears = (more: number) => {
+    const spread =
+      pooled * (1 / (control.n + (1 - treatmentShare) * more) + 1 / (treatment.n + treatmentShare * more));
+    return difference - confidenceRadius(spread, tau2, alpha) > floor;
+  };
+  if (clears(0)) return 0;
+  // the radius goes to 0 as the observations grow, so this ends; the bound is for values past reason
+  let high = 1;
+  while (!clears(high)) {
+    if (high > 2 ** 50) return undefined;
+    high *= 2;
+  }
+  let low = high / 2 < 1 ? 0 : high / 2;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
     if (clears(middle)) high = middle;
     else low = middle;
   }
