@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 if (!process.stdout.isTTY && process.env.NO_COLOR === undefined) process.env.NO_COLOR = '1';
 const main = fileURLToPath(new URL('../dist/cli/bundle/main.js', import.meta.url));
 if (!existsSync(main)) {
-  console.error('promptune: dist/ is missing; run `npm run build` (npm install does it) first.');
+  console.error(
+    'promptune: the command line is not built (dist/cli/bundle/ is missing); run `npm run build` (npm install does it) first.',
+  );
   process.exit(1);
 }
 await import(main);

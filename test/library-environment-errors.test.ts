@@ -96,6 +96,13 @@ describe('library errors from the machine', () => {
     const cached = caught(() => new ResponseCache(join(fileInTheWay(), 'cache.sqlite')));
     expect(EnvironmentError.isInstance(cached)).toBe(true);
     expect(cached).toMatchObject({ code: 'PATH_NOT_A_FOLDER' });
+    // a file that is not a cache opens, and failed at its first statement with SQLite's own error
+    const garbage = fileInTheWay();
+    writeFileSync(garbage, 'x'.repeat(4096));
+    expect(caught(() => new ResponseCache(garbage))).toMatchObject({
+      code: 'CACHE_CORRUPT',
+      hint: expect.stringContaining('Delete the response cache'),
+    });
     const { model: engine, tokenizer } = await loadModel(stories.gguf);
     const initial = initSoftPrompt(engine, tokenizer, 4, { kind: 'sample-vocab' }, seededRandom(0));
     const train = nameExamples(tokenizer, 'train', 4);

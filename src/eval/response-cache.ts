@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { environmentError, parseInput, parseJsonText } from '../errors/index.js';
+import { environmentError, parseInput, parseJsonText, ValidationError } from '../errors/index.js';
 import { checkRecordSchema } from '../guard/index.js';
 import { makeDirectory } from '../engine/index.js';
 
@@ -37,14 +37,25 @@ export class ResponseCache {
     try {
       if (path !== ':memory:') makeDirectory(dirname(path));
       this.database = new Database(path);
+      // a file that is not a database opens, and fails at its first statement
+      this.database.pragma('journal_mode = WAL');
+      this.database.exec(
+        'CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)',
+      );
     } catch (error) {
-      // a file in the way, a folder this user may not write, a file that is not a database: coded
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+        throw new ValidationError(
+          `response cache ${path} is not a response cache (SQLite): ${(error as Error).message}`,
+          {
+            code: 'CACHE_CORRUPT',
+            hint: `Delete the response cache ${path} (or pass another --cache-file); its responses are then asked again.`,
+            cause: error,
+          },
+        );
+      // a file in the way, a folder this user may not write: coded
       throw environmentError(error) ?? error;
     }
-    this.database.pragma('journal_mode = WAL');
-    this.database.exec(
-      'CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)',
-    );
     this.select = this.database.prepare('SELECT value FROM responses WHERE key = ?');
     this.insert = this.database.prepare(
       'INSERT OR REPLACE INTO responses (key, value, created_at) VALUES (?, ?, ?)',

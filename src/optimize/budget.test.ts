@@ -155,6 +155,10 @@ describe('a finished run run again', () => {
       code: 'OPTIMIZE_BAD_BUDGET',
     });
     expect(student.calls).toBe(0);
+    // Infinity caps nothing, as before
+    expect(await run(examples, { student: { calls: Infinity } })).toMatchObject({
+      artifact: expect.any(Object),
+    });
   });
 });
 

@@ -155,7 +155,8 @@ function checkRunInput(options: OptimizeOptions): void {
     });
   for (const [role, caps] of Object.entries(options.budget ?? {}))
     for (const [kind, cap] of Object.entries((caps ?? {}) as Record<string, unknown>))
-      if (cap !== undefined && !(typeof cap === 'number' && Number.isFinite(cap) && cap >= 0))
+      // (NaN is not at least 0; Infinity is, and caps nothing)
+      if (cap !== undefined && !(typeof cap === 'number' && cap >= 0))
         throw new ValidationError(
           `the budget's ${role}.${kind} is ${String(cap)}, not a number of at least 0`,
           {

@@ -288,12 +288,7 @@ function* trainingSteps(
   const { directory } = options;
   const checkpointPath = directory ? join(directory, 'checkpoint.json') : undefined;
   const metricsPath = directory ? join(directory, 'metrics.jsonl') : undefined;
-  if (directory)
-    try {
-      makeDirectory(directory);
-    } catch (error) {
-      throw environmentError(error) ?? error; // a file in the way, a folder this user may not write
-    }
+  if (directory) written(() => makeDirectory(directory));
   if (directory && hasCheckpoint(directory)) {
     const saved = readCheckpoint(directory, {
       settings,
@@ -314,7 +309,9 @@ function* trainingSteps(
   // steps after the checkpoint (all of them, without one) are redone identically; their lines are
   // written again, not after the lines of a run killed before its first checkpoint
   if (metricsPath)
-    writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join(''));
+    written(() =>
+      writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join('')),
+    );
   state ??= optimizerState(values.length);
   /** The error for a run whose numbers stopped being finite; the last checkpoint is left as it was. */
   const diverged = (at: number, what: string) =>
@@ -341,15 +338,17 @@ function* trainingSteps(
   /** Writes the run's state at the step reached, and how long that took. */
   const checkpoint = (directory: string) => {
     const writeStarted = now();
-    writeCheckpoint(directory, {
-      step,
-      values,
-      optimizer: state!,
-      best,
-      evaluationsWithoutImprovement: stale,
-      history,
-      settings,
-    });
+    written(() =>
+      writeCheckpoint(directory, {
+        step,
+        values,
+        optimizer: state!,
+        best,
+        evaluationsWithoutImprovement: stale,
+        history,
+        settings,
+      }),
+    );
     checkpointed = step;
     writingSeconds += (now() - writeStarted) / 1000;
   };
@@ -420,7 +419,7 @@ function* trainingSteps(
       } else stale++;
     }
     history.push(record);
-    if (metricsPath) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
+    if (metricsPath) written(() => appendFileSync(metricsPath, JSON.stringify(record) + '\n'));
     // the run's end (not an epoch end it grows past): a rerun must find it whole
     const last =
       (step === totalSteps && !extendsOneEpoch()) ||
@@ -458,4 +457,13 @@ function copyInto(target: Float32Array, source: Float32Array): Float32Array {
   if (target.length !== source.length) return source.slice();
   target.set(source);
   return target;
+}
+
+/** A write into the run's folder: a folder this user may not write, a full disk, a file in the way, coded. */
+function written(write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    throw environmentError(error) ?? error;
+  }
 }
