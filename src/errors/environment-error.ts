@@ -97,3 +97,15 @@ export function environmentError(error: unknown): EnvironmentError | undefined {
     cause: error,
   });
 }
+
+/**
+ * Runs `work`, which opens or writes a user's path, and throws a system failure the table knows (a file
+ * in the way, a folder this user may not write, a full disk) as its EnvironmentError.
+ */
+export function withEnvironmentErrors<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw environmentError(error) ?? error;
+  }
+}

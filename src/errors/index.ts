@@ -11,7 +11,7 @@ export { DatasetError } from './dataset-error.js';
 export { AuthError } from './auth-error.js';
 export { PermissionError } from './permission-error.js';
 export { UnavailableError } from './unavailable-error.js';
-export { EnvironmentError, environmentError } from './environment-error.js';
+export { EnvironmentError, environmentError, withEnvironmentErrors } from './environment-error.js';
 export { EngineError } from './engine-error.js';
 export { ProviderError } from './provider-error.js';
 export { QualityGateError } from './quality-gate-error.js';

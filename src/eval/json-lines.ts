@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { environmentError, parseInput, parseJsonText, ValidationError } from '../errors/index.js';
+import { parseInput, parseJsonText, ValidationError, withEnvironmentErrors } from '../errors/index.js';
 import { makeDirectory } from '../engine/index.js';
 
 /** How a file's lines are described in errors: `what` names the kind of file ("evaluation journal"). */
@@ -52,7 +52,7 @@ export class JsonLinesFile<T> {
 
   /** Appends one line, in one write; a folder it cannot make or a file it cannot write is coded. */
   append(line: T): void {
-    try {
+    withEnvironmentErrors(() => {
       if (!this.exists) {
         makeDirectory(dirname(this.path));
         this.exists = true;
@@ -62,9 +62,7 @@ export class JsonLinesFile<T> {
         this.completeLength = undefined;
       }
       appendFileSync(this.path, JSON.stringify(line) + '\n');
-    } catch (error) {
-      throw environmentError(error) ?? error;
-    }
+    });
   }
 
   /** Deletes the file (the run it journals is complete). */

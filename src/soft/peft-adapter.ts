@@ -9,11 +9,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  environmentError,
   NotFoundError,
   parseInput,
   readJsonFile,
   ValidationError,
+  withEnvironmentErrors,
   WeightLoadError,
 } from '../errors/index.js';
 import {
@@ -266,7 +266,8 @@ export function writeAdapterFiles(
   config: Record<string, unknown>,
   sidecar: AdapterMetadata,
 ): void {
-  try {
+  // a folder this user may not write, a file in the way, a full disk: coded, for code that saves
+  withEnvironmentErrors(() => {
     makeDirectory(directory);
     writeSafetensors(join(directory, 'adapter_model.safetensors'), tensors, { format: 'pt' });
     for (const [name, value] of [
@@ -275,10 +276,7 @@ export function writeAdapterFiles(
     ] as const) {
       writeFileAtomically(join(directory, name), JSON.stringify(value, null, 2) + '\n');
     }
-  } catch (error) {
-    // a folder this user may not write, a file in the way, a full disk: coded, for code that saves
-    throw environmentError(error) ?? error;
-  }
+  });
 }
 
 /** Writes the adapter folder (each file via a temporary name, then renamed). */

@@ -18,7 +18,7 @@ import {
   type LlamaModel,
   makeDirectory,
 } from '../engine/index.js';
-import { environmentError, InterruptedError, ValidationError } from '../errors/index.js';
+import { InterruptedError, ValidationError, withEnvironmentErrors } from '../errors/index.js';
 import { writeCheckpoint } from './checkpoint-write.js';
 import { hasCheckpoint, readCheckpoint } from './checkpoint.js';
 import { evaluatePrompt, type PromptEvaluation } from './evaluate-prompt.js';
@@ -288,7 +288,7 @@ function* trainingSteps(
   const { directory } = options;
   const checkpointPath = directory ? join(directory, 'checkpoint.json') : undefined;
   const metricsPath = directory ? join(directory, 'metrics.jsonl') : undefined;
-  if (directory) written(() => makeDirectory(directory));
+  if (directory) withEnvironmentErrors(() => makeDirectory(directory));
   if (directory && hasCheckpoint(directory)) {
     const saved = readCheckpoint(directory, {
       settings,
@@ -309,7 +309,7 @@ function* trainingSteps(
   // steps after the checkpoint (all of them, without one) are redone identically; their lines are
   // written again, not after the lines of a run killed before its first checkpoint
   if (metricsPath)
-    written(() =>
+    withEnvironmentErrors(() =>
       writeFileAtomically(metricsPath, history.map((record) => JSON.stringify(record) + '\n').join('')),
     );
   state ??= optimizerState(values.length);
@@ -338,7 +338,7 @@ function* trainingSteps(
   /** Writes the run's state at the step reached, and how long that took. */
   const checkpoint = (directory: string) => {
     const writeStarted = now();
-    written(() =>
+    withEnvironmentErrors(() =>
       writeCheckpoint(directory, {
         step,
         values,
@@ -419,7 +419,7 @@ function* trainingSteps(
       } else stale++;
     }
     history.push(record);
-    if (metricsPath) written(() => appendFileSync(metricsPath, JSON.stringify(record) + '\n'));
+    if (metricsPath) withEnvironmentErrors(() => appendFileSync(metricsPath, JSON.stringify(record) + '\n'));
     // the run's end (not an epoch end it grows past): a rerun must find it whole
     const last =
       (step === totalSteps && !extendsOneEpoch()) ||
@@ -457,13 +457,4 @@ function copyInto(target: Float32Array, source: Float32Array): Float32Array {
   if (target.length !== source.length) return source.slice();
   target.set(source);
   return target;
-}
-
-/** A write into the run's folder: a folder this user may not write, a full disk, a file in the way, coded. */
-function written(write: () => void): void {
-  try {
-    write();
-  } catch (error) {
-    throw environmentError(error) ?? error;
-  }
 }
