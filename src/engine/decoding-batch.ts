@@ -153,7 +153,12 @@ export class DecodingBatch {
       }
       if (chosen) {
         if (chosen.text)
-          events.push({ row: id, token: chosen.tokens[chosen.tokens.length - 1], delta: chosen.text });
+          events.push({
+            row: id,
+            token: chosen.tokens[chosen.tokens.length - 1],
+            delta: chosen.text,
+            generated: chosen.tokens.length,
+          });
         events.push({ row: id, done: chosen, batchSize: 1 });
         continue;
       }
@@ -226,11 +231,11 @@ export class DecodingBatch {
         const delta = row.stream.push(row.generated);
         if (row.stream.stoppedBy !== undefined || row.constraint?.finished) reason = 'stop';
         else if (row.generated.length >= row.maxTokens) reason = 'length';
-        if (delta) events.push({ row: row.id, token, delta });
+        if (delta) events.push({ row: row.id, token, delta, generated: row.generated.length });
       }
       if (!reason) return;
       const delta = row.stream.push(row.generated, true);
-      if (delta) events.push({ row: row.id, token, delta });
+      if (delta) events.push({ row: row.id, token, delta, generated: row.generated.length });
       const done = {
         tokens: row.generated,
         text: row.stream.text,

@@ -10,6 +10,7 @@ import type {
   LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
 import { GuardError } from '../errors/index.js';
+import { languageModelUsage, streamedTokens, type StreamedTokens } from '../providers/index.js';
 import type { GuardSet } from './create-validators.js';
 import { checkInput, checksOf, guardedGenerate, guardRefusal } from './guarded-generate.js';
 import { checksMetadata, refrainStream, wholeTextStream } from './refrain-answer.js';
@@ -89,6 +90,9 @@ export async function guardedStream(
   let raw = '';
   let sent = '';
   let stopped = false;
+  // the tokens spent by the last delta, when the model says (the local engine does): a stream the
+  // guards stop reports them, since its finish part never comes
+  let spent: StreamedTokens | undefined;
   // text-end waits for the finish part: its usage gives the answer's token count to length checks
   let textEnd: Extract<LanguageModelV3StreamPart, { type: 'text-end' }> | undefined;
   const transform = new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
@@ -96,6 +100,7 @@ export async function guardedStream(
       if (stopped) return;
       if (part.type === 'text-delta') {
         raw += part.delta;
+        spent = streamedTokens(part.providerMetadata) ?? spent;
         const stop = await runChecks(raw, stopping, { stage: 'output', refrain: guards.refrain, context });
         if (stop.refused || stop.refrained) {
           stopped = true;
@@ -103,12 +108,16 @@ export async function guardedStream(
           const outcomes = [...input.outcomes, ...stop.outcomes];
           onChecks?.(outcomes);
           if (stop.refused)
-            controller.enqueue({ type: 'error', error: guardRefusal('output', outcomes, stop.refused) });
+            controller.enqueue({
+              type: 'error',
+              error: guardRefusal('output', outcomes, stop.refused, spent),
+            });
           controller.enqueue({ type: 'text-end', id: part.id });
           controller.enqueue({
             type: 'finish',
             finishReason: { unified: 'content-filter', raw: stop.refused ? 'guard' : 'refrain' },
-            usage: unknownUsage, // the generation was stopped before it reported its tokens
+            // the generation was stopped before it reported its tokens
+            usage: spent ? languageModelUsage(spent.inputTokens, spent.outputTokens) : unknownUsage,
             providerMetadata: checksMetadata(outcomes),
           });
           controller.terminate();

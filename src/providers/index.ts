@@ -16,5 +16,6 @@ export {
   engineGenerationOptions,
 } from './local-language-model.js';
 export { engineMargin, marginMetadata } from './engine-margin.js';
+export { streamedTokens, streamedTokensMetadata, type StreamedTokens } from './streamed-tokens.js';
 export { SoftPromptLanguageModel } from './soft-prompt-model.js';
 export { createLocalProvider, type LocalProvider } from './local-provider.js';

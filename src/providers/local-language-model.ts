@@ -25,6 +25,7 @@ import {
 } from '../engine/index.js';
 import { EngineError } from '../errors/index.js';
 import { marginMetadata } from './engine-margin.js';
+import { streamedTokensMetadata, type StreamedTokens } from './streamed-tokens.js';
 
 /** The text of a model's answer: its text parts joined (reasoning, tool calls and files left out). */
 export function answerText(content: readonly LanguageModelV3Content[]): string {
@@ -178,7 +179,8 @@ export class LocalLanguageModel implements LanguageModelV3 {
       stream: textPartStream(async (onDelta) => {
         for await (const event of iterator) {
           signal?.throwIfAborted();
-          if ('delta' in event) onDelta(event.delta);
+          if ('delta' in event)
+            onDelta(event.delta, { inputTokens: tokens.length, outputTokens: event.generated });
           else
             return {
               finishReason: event.done.finishReason,
@@ -205,7 +207,7 @@ const noResult = () =>
  * resolves with its finish reason and token counts (in this process or on the engine worker).
  */
 export function textPartStream(
-  run: (onDelta: (delta: string) => void) => Promise<{
+  run: (onDelta: (delta: string, counts?: StreamedTokens) => void) => Promise<{
     finishReason: FinishReason;
     inputTokens: number;
     outputTokens: number;
@@ -229,7 +231,12 @@ export function textPartStream(
       };
       enqueue({ type: 'stream-start', warnings: [] });
       enqueue({ type: 'text-start', id: '0' });
-      run((delta) => enqueue({ type: 'text-delta', id: '0', delta })).then(
+      // counts given with a delta ride on its part: a reader that stops early still knows the spend
+      const deltaPart = (delta: string, counts?: StreamedTokens): LanguageModelV3StreamPart =>
+        counts
+          ? { type: 'text-delta', id: '0', delta, providerMetadata: streamedTokensMetadata(counts) }
+          : { type: 'text-delta', id: '0', delta };
+      run((delta, counts) => enqueue(deltaPart(delta, counts))).then(
         (result) => {
           enqueue({ type: 'text-end', id: '0' });
           enqueue({

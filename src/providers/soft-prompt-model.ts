@@ -70,7 +70,9 @@ export class SoftPromptLanguageModel implements LanguageModelV3 {
     const signal = options.abortSignal;
     return {
       stream: textPartStream(async (onDelta) => {
-        const done = await finished(events, signal, onDelta);
+        const done = await finished(events, signal, (delta, generated) =>
+          onDelta(delta, { inputTokens, outputTokens: generated }),
+        );
         return {
           finishReason: done.finishReason,
           inputTokens,
@@ -86,11 +88,11 @@ export class SoftPromptLanguageModel implements LanguageModelV3 {
 async function finished(
   events: AsyncGenerator<GenerationEvent>,
   signal: AbortSignal | undefined,
-  onDelta?: (delta: string) => void,
+  onDelta?: (delta: string, generated: number) => void,
 ) {
   for await (const event of events) {
     signal?.throwIfAborted();
-    if ('delta' in event) onDelta?.(event.delta);
+    if ('delta' in event) onDelta?.(event.delta, event.generated);
     else return event.done;
   }
   throw new EngineError('the soft prompt generation ended without a result', {

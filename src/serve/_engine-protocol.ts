@@ -34,6 +34,7 @@ export interface EngineFailure {
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
   | { type: 'failed'; error: EngineFailure }
-  | { type: 'delta'; id: number; delta: string }
+  /** New text, with the request's token counts so far (a client that leaves still has them traced). */
+  | { type: 'delta'; id: number; delta: string; inputTokens: number; outputTokens: number }
   | ({ type: 'done'; id: number } & EngineResult)
   | { type: 'error'; id: number; error: EngineFailure };

@@ -23,6 +23,7 @@ import {
   languageModelUsage,
   textPartStream,
   marginMetadata,
+  type StreamedTokens,
 } from '../providers/index.js';
 import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
 import type { EngineInfo, EngineOptions, EngineResult, SoftPromptReference } from './engine-types.js';
@@ -35,7 +36,7 @@ export type SoftPromptSource = Required<SoftPromptReference>;
 interface Waiting {
   resolve: (result: EngineResult) => void;
   reject: (error: unknown) => void;
-  onDelta?: (delta: string) => void;
+  onDelta?: (delta: string, counts: StreamedTokens) => void;
 }
 
 /**
@@ -166,7 +167,7 @@ export class EngineClient {
       softPrompt?: SoftPromptSource;
       options: EngineOptions;
     },
-    onDelta?: (delta: string) => void,
+    onDelta?: (delta: string, counts: StreamedTokens) => void,
     signal?: AbortSignal,
   ): Promise<EngineResult> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -217,7 +218,10 @@ export class EngineClient {
    * without, hard prompts go through the chat template unless providerOptions.promptune.raw.
    */
   languageModel(softPrompt?: SoftPromptSource): LanguageModelV3 {
-    const call = (options: LanguageModelV3CallOptions, onDelta?: (delta: string) => void) =>
+    const call = (
+      options: LanguageModelV3CallOptions,
+      onDelta?: (delta: string, counts: StreamedTokens) => void,
+    ) =>
       this.generate(
         {
           prompt: options.prompt,
@@ -270,7 +274,11 @@ export class EngineClient {
     if (message.type === 'ready' || message.type === 'failed') return;
     const waiting = this.waiting.get(message.id);
     if (!waiting) return;
-    if (message.type === 'delta') waiting.onDelta?.(message.delta);
+    if (message.type === 'delta')
+      waiting.onDelta?.(message.delta, {
+        inputTokens: message.inputTokens,
+        outputTokens: message.outputTokens,
+      });
     else {
       this.waiting.delete(message.id);
       if (message.type === 'done') {

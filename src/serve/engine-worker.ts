@@ -206,7 +206,8 @@ try {
         .submit({
           tokens,
           options: { ...options, prefix, constraint, adapter },
-          onDelta: (delta) => send({ type: 'delta', id, delta }),
+          onDelta: (delta, generated) =>
+            send({ type: 'delta', id, delta, inputTokens: promptTokens, outputTokens: generated }),
           signal: canceller.signal,
         })
         .finally(() => cancellers.delete(id))

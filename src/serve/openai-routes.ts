@@ -15,7 +15,7 @@ import type {
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import pino, { type Logger } from 'pino';
-import { NotFoundError } from '../errors/index.js';
+import { GuardError, NotFoundError } from '../errors/index.js';
 import { describeError, errorResponse } from './errors.js';
 import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
@@ -26,7 +26,7 @@ import {
   type TextCompletionRequest,
 } from './request-schemas.js';
 import type { ServiceEnv, TraceDraft } from './service-env.js';
-import { answerText, engineMargin } from '../providers/index.js';
+import { answerText, engineMargin, streamedTokens, type StreamedTokens } from '../providers/index.js';
 
 /** OpenAI's usage object for an AI SDK usage (cached prompt tokens included). */
 function openAiUsage(usage: LanguageModelV3Usage) {
@@ -69,7 +69,10 @@ export interface ModelSource {
     name: string,
     context: Context<ServiceEnv>,
   ): Promise<LanguageModelV3 | undefined> | LanguageModelV3 | undefined;
-  /** Called with each finished request's usage (metrics, logs). */
+  /**
+   * Called with each finished request's usage (metrics, logs); for a stream that failed or whose client
+   * left, with what it had spent by its last text, when the model said.
+   */
   onUsage?(context: Context<ServiceEnv>, usage: CompletionUsage): void;
   /** Called when a streamed request's first text goes out (time to first token). */
   onFirstText?(context: Context<ServiceEnv>): void;
@@ -212,13 +215,19 @@ export function openAiRoutes(
         ? chatPrompt((body as ChatCompletionRequest).messages as ChatMessage[])
         : [{ role: 'user' as const, content: text((body as TextCompletionRequest).prompt) }];
     const options = callOptions(body, prompt, kind === 'text', context.req.raw.signal);
+    // a refused answer was still generated: the metrics count its tokens, as its trace does
+    const countRefused = (error: unknown): never => {
+      if (GuardError.isInstance(error) && error.usage)
+        source.onUsage?.(context, { ...error.usage, text: error.output ?? '', request: body });
+      throw error;
+    };
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     if (body.stream) {
       // a request that fails before its first token (a prompt over the context, say) is answered with
       // its own status, as it would be unstreamed, rather than a 200 carrying an error event
-      const stream = await untilFirstOutput((await model.doStream(options)).stream);
+      const stream = await untilFirstOutput((await model.doStream(options)).stream).catch(countRefused);
       const chunk = (choices: object[], extra: object = {}) =>
         JSON.stringify({ id, object: `${object}.chunk`, created, model: body.model, choices, ...extra });
       if (trace) {
@@ -226,15 +235,25 @@ export function openAiRoutes(
         trace.streaming = true;
       }
       return streamSSE(context, async (sse) => {
+        // what the generation had spent by its last delta, and whether its finish reported usage: a
+        // stream that fails or whose client leaves is still counted, in its trace and in the metrics
+        let spent: StreamedTokens | undefined;
+        let sent = '';
+        let reported = false;
         // every failure is answered here: hono's own handler would send the raw message as an event
         try {
           await relay(stream, sse, {
-            onDelta: (delta, first) => {
+            onDelta: (delta, first, counts) => {
               if (first) {
                 trace?.firstText();
                 source.onFirstText?.(context);
               }
-              if (trace) trace.output = (trace.output ?? '') + delta; // kept if the client leaves mid-stream
+              sent += delta;
+              spent = counts ?? spent;
+              if (trace) {
+                trace.output = sent;
+                if (spent) ({ inputTokens: trace.inputTokens, outputTokens: trace.outputTokens } = spent);
+              }
               // the first delta names the speaker, as OpenAI's first chunk does (clients read the role there)
               return chunk([
                 kind === 'chat'
@@ -249,6 +268,7 @@ export function openAiRoutes(
             onFinish: (part, streamed, deltas) => {
               if (trace)
                 finishTrace(trace, part.usage, streamed, part.finishReason.unified, part.providerMetadata);
+              reported = true;
               source.onUsage?.(context, {
                 inputTokens: part.usage.inputTokens.total ?? 0,
                 outputTokens: part.usage.outputTokens.total ?? 0,
@@ -268,16 +288,19 @@ export function openAiRoutes(
             },
           });
         } catch (error) {
+          // a guard that refused the text counted up to the delta it refused, which was not sent
+          if (GuardError.isInstance(error) && error.usage) spent = error.usage;
           const described = describeError(context, error);
           if (trace) trace.streamError = { status: described.status, code: described.body.error.code };
           await sse.writeSSE({ data: JSON.stringify(described.body) });
         } finally {
+          if (!reported && spent) source.onUsage?.(context, { ...spent, text: sent, request: body });
           trace?.end(); // a client that left ends here too (its write failed)
         }
         await sse.writeSSE({ data: '[DONE]' });
       });
     }
-    const result = await model.doGenerate(options);
+    const result = await Promise.resolve(model.doGenerate(options)).catch(countRefused);
     const answer = answerText(result.content);
     const reason = openAiFinish(result.finishReason.unified);
     const input = result.usage.inputTokens.total ?? 0;
@@ -371,7 +394,8 @@ async function relay(
   stream: ReadableStream<LanguageModelV3StreamPart>,
   sse: SSEStreamingApi,
   handlers: {
-    onDelta(delta: string, first: boolean): string;
+    /** `counts`: the tokens the generation had used by this delta, when the model says. */
+    onDelta(delta: string, first: boolean, counts: StreamedTokens | undefined): string;
     /** `deltas`: how many delta chunks were sent before it (the first of them named the role). */
     onFinish(
       part: Extract<LanguageModelV3StreamPart, { type: 'finish' }>,
@@ -388,7 +412,9 @@ async function relay(
     if (done) return;
     if (part.type === 'text-delta') {
       streamed += part.delta;
-      await sse.writeSSE({ data: handlers.onDelta(part.delta, deltas++ === 0) });
+      await sse.writeSSE({
+        data: handlers.onDelta(part.delta, deltas++ === 0, streamedTokens(part.providerMetadata)),
+      });
     } else if (part.type === 'error') {
       void reader.cancel().catch(() => undefined);
       throw part.error;

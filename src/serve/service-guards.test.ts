@@ -246,6 +246,9 @@ describe('guards in the service', () => {
     expect(metrics).toContain(
       'promptune_errors_total{route="/v1/tasks/:name/run",task="strict",code="GUARD_OUTPUT_REFUSED"} 1',
     );
+    // and their tokens: chat's and /run's answers (10 in, 1 out each; the scripted stream reports none)
+    expect(metrics).toContain('promptune_tokens_total{task="strict",direction="input"} 20');
+    expect(metrics).toContain('promptune_tokens_total{task="strict",direction="output"} 2');
     expect(metrics).toContain('# TYPE promptune_traces_total counter');
     expect(metrics).toMatch(/promptune_traces_total\{outcome="written"\} [1-9]/);
     expect(metrics).toMatch(/promptune_traces_queued \d+/);
@@ -337,7 +340,8 @@ describe('guards in the service', () => {
     expect(deltas.join('|')).not.toMatch(/example|7946/);
   });
 
-  it('stops a real engine stream at the first failing prefix and keeps serving', async () => {
+  it('stops a real engine stream at the first failing prefix, traces and counts what it spent, and keeps serving', async () => {
+    let traced = 0;
     for (let attempt = 0; attempt < 3; attempt++) {
       const stream = await client(engineUrl).chat.completions.create({
         model: 'story-guarded',
@@ -348,12 +352,26 @@ describe('guards in the service', () => {
         stream: true,
       });
       let streamed = '';
+      let id = '';
       const failure = await (async () => {
-        for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
+        for await (const chunk of stream) {
+          id ||= chunk.id;
+          streamed += chunk.choices[0]?.delta?.content ?? '';
+        }
       })().catch((error: unknown) => error);
       expect(streamed).not.toMatch(/\bthe\b/i);
       expect(String(failure)).toContain('failed the regex guard');
+      // the tokens generated up to the refusal, not 0: the finish part that reports them never comes
+      const trace = await storedTrace(id);
+      expect(trace).toMatchObject({ status: 422, errorCode: 'GUARD_OUTPUT_REFUSED' });
+      expect(trace.inputTokens).toBeGreaterThan(10);
+      expect(trace.outputTokens).toBeGreaterThanOrEqual(1);
+      expect(trace.outputTokens).toBeLessThanOrEqual(64);
+      traced += trace.outputTokens;
     }
+    // the token metric counts them too (only these requests ask for this task)
+    const metrics = await (await fetch(`${engineUrl}/metrics`)).text();
+    expect(metrics).toContain(`promptune_tokens_total{task="story-guarded",direction="output"} ${traced}`);
     await new Promise((resolve) => setTimeout(resolve, 200)); // parts still arriving from the engine
     const after = await chat(engineUrl, 'animal', 'Tom had a big dog.');
     expect([' dog', ' cat', ' bird']).toContain(after.choices[0].message.content);

@@ -226,6 +226,10 @@ describe('traces of the service’s requests', () => {
     }
     expect(trace).toMatchObject({ status: 499, errorCode: null, finishReason: 'client-closed' });
     expect(trace!.output!.length).toBeGreaterThan(0);
+    // what it spent until then (the engine counts with each delta; the finish that reports usage never came)
+    expect(trace!.inputTokens).toBeGreaterThan(2);
+    expect(trace!.outputTokens).toBeGreaterThanOrEqual(1);
+    expect(trace!.outputTokens).toBeLessThan(480);
   });
 
   it('redacts before storing', async () => {

@@ -14,7 +14,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
-import { NotFoundError } from '../errors/index.js';
+import { GuardError, NotFoundError } from '../errors/index.js';
 import {
   isConnectionLost,
   versionMethod,
@@ -519,13 +519,20 @@ export function createService(options: ServiceOptions): Service {
       single ? { [served.spec.input.fields[0]]: body.input } : body.input,
     );
     // a client gone stops it
+    const countTokens = (usage: { inputTokens: number; outputTokens: number }) => {
+      metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, usage.inputTokens);
+      metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, usage.outputTokens);
+    };
     const result = await runFields(served, backends, fields, {
       ...requestListeners(context, served),
       abortSignal: context.req.raw.signal,
       seed: body.seed,
+    }).catch((error: unknown) => {
+      // a refused answer was still generated: counted, as its trace keeps its tokens
+      if (GuardError.isInstance(error) && error.usage) countTokens(error.usage);
+      throw error;
     });
-    metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, result.inputTokens);
-    metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, result.outputTokens);
+    countTokens(result);
     const id = `run-${crypto.randomUUID()}`;
     Object.assign(trace, {
       id,
