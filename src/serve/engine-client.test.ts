@@ -37,10 +37,14 @@ describe('EngineClient', () => {
         controller.signal,
       )
       .then(
-        () => 'finished',
-        (error: Error) => error.message,
+        () => undefined,
+        (error: unknown) => error,
       );
-    expect(await aborted).toBe('client went away');
+    // an AbortError with the signal's reason, and what the generation had spent by its last delta
+    const error = (await aborted) as { name: string; message: string; usage: Record<string, number> };
+    expect(error).toMatchObject({ name: 'AbortError', message: 'client went away' });
+    expect(error.usage.inputTokens).toBeGreaterThan(2);
+    expect(error.usage.outputTokens).toBeGreaterThanOrEqual(1);
     const next = await engine.generate({
       prompt: prompt('Tom had a red ball.'),
       raw: true,

@@ -26,6 +26,7 @@ import {
   type StreamedTokens,
 } from '../providers/index.js';
 import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
+import { AbandonedGeneration } from './client-signal.js';
 import type { EngineInfo, EngineOptions, EngineResult, SoftPromptReference } from './engine-types.js';
 
 export type { EngineInfo, EngineResult } from './engine-types.js';
@@ -37,6 +38,8 @@ interface Waiting {
   resolve: (result: EngineResult) => void;
   reject: (error: unknown) => void;
   onDelta?: (delta: string, counts: StreamedTokens) => void;
+  /** The counts of its last delta (what an abandoned request had spent). */
+  spent?: StreamedTokens;
 }
 
 /**
@@ -170,7 +173,7 @@ export class EngineClient {
     onDelta?: (delta: string, counts: StreamedTokens) => void,
     signal?: AbortSignal,
   ): Promise<EngineResult> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(new AbandonedGeneration(signal.reason, undefined));
     if (!this.alive) return Promise.reject(restarting('it is starting again'));
     const id = this.next++;
     let softPrompt: SoftPromptReference | undefined;
@@ -190,9 +193,10 @@ export class EngineClient {
     return new Promise((resolve, reject) => {
       // an aborted request fails here at once and leaves the engine's batch at its next step
       const onAbort = () => {
-        if (!this.waiting.delete(id)) return;
+        const waiting = this.waiting.get(id);
+        if (!waiting || !this.waiting.delete(id)) return;
         this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
-        reject(signal!.reason);
+        reject(new AbandonedGeneration(signal!.reason, waiting.spent));
       };
       const settled = () => signal?.removeEventListener('abort', onAbort);
       const key = request.softPrompt?.key;
@@ -274,12 +278,10 @@ export class EngineClient {
     if (message.type === 'ready' || message.type === 'failed') return;
     const waiting = this.waiting.get(message.id);
     if (!waiting) return;
-    if (message.type === 'delta')
-      waiting.onDelta?.(message.delta, {
-        inputTokens: message.inputTokens,
-        outputTokens: message.outputTokens,
-      });
-    else {
+    if (message.type === 'delta') {
+      waiting.spent = { inputTokens: message.inputTokens, outputTokens: message.outputTokens };
+      waiting.onDelta?.(message.delta, waiting.spent);
+    } else {
       this.waiting.delete(message.id);
       if (message.type === 'done') {
         this.onResult?.(message);

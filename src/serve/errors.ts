@@ -22,6 +22,7 @@ import {
 } from '../errors/index.js';
 import { unservableVersionCodes } from '../experiments/index.js';
 import { isConnectionLost } from '../registry/index.js';
+import { spentBy } from './client-signal.js';
 import type { ServiceEnv } from './service-env.js';
 
 const serviceMarker = Symbol.for('promptune.error.service-error');
@@ -136,10 +137,8 @@ export function describeError(
   // text: it was refused for what it says (PII, a banned phrase), and traces are readable by read keys;
   // the verdicts in the trace's checks say why
   const trace = context.get('trace');
-  if (trace && GuardError.isInstance(known) && known.usage) {
-    trace.inputTokens = known.usage.inputTokens;
-    trace.outputTokens = known.usage.outputTokens;
-  }
+  const spent = spentBy(error);
+  if (trace && spent) ({ inputTokens: trace.inputTokens, outputTokens: trace.outputTokens } = spent);
   const logger = context.get('logger');
   // a caller that went away ends its own request: not a failure of the service
   const abandoned = context.req.raw.signal.aborted;

@@ -15,9 +15,10 @@ import type {
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import pino, { type Logger } from 'pino';
-import { GuardError, NotFoundError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import { describeError, errorResponse } from './errors.js';
 import { readBody } from './request-body.js';
+import { clientSignal, spentBy } from './client-signal.js';
 import { requestContext } from './request-context.js';
 import {
   chatCompletionRequest,
@@ -214,11 +215,12 @@ export function openAiRoutes(
       kind === 'chat'
         ? chatPrompt((body as ChatCompletionRequest).messages as ChatMessage[])
         : [{ role: 'user' as const, content: text((body as TextCompletionRequest).prompt) }];
-    const options = callOptions(body, prompt, kind === 'text', context.req.raw.signal);
-    // a refused answer was still generated: the metrics count its tokens, as its trace does
-    const countRefused = (error: unknown): never => {
-      if (GuardError.isInstance(error) && error.usage)
-        source.onUsage?.(context, { ...error.usage, text: error.output ?? '', request: body });
+    const options = callOptions(body, prompt, kind === 'text', clientSignal(context));
+    // a refused answer, or one its client left, was still generated: the metrics count its tokens, as
+    // its trace does
+    const countSpent = (error: unknown): never => {
+      const spent = spentBy(error);
+      if (spent) source.onUsage?.(context, { ...spent, text: '', request: body });
       throw error;
     };
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${crypto.randomUUID()}`;
@@ -227,7 +229,7 @@ export function openAiRoutes(
     if (body.stream) {
       // a request that fails before its first token (a prompt over the context, say) is answered with
       // its own status, as it would be unstreamed, rather than a 200 carrying an error event
-      const stream = await untilFirstOutput((await model.doStream(options)).stream).catch(countRefused);
+      const stream = await untilFirstOutput((await model.doStream(options)).stream).catch(countSpent);
       const chunk = (choices: object[], extra: object = {}) =>
         JSON.stringify({ id, object: `${object}.chunk`, created, model: body.model, choices, ...extra });
       if (trace) {
@@ -289,7 +291,7 @@ export function openAiRoutes(
           });
         } catch (error) {
           // a guard that refused the text counted up to the delta it refused, which was not sent
-          if (GuardError.isInstance(error) && error.usage) spent = error.usage;
+          spent = spentBy(error) ?? spent;
           const described = describeError(context, error);
           if (trace) trace.streamError = { status: described.status, code: described.body.error.code };
           await sse.writeSSE({ data: JSON.stringify(described.body) });
@@ -300,7 +302,7 @@ export function openAiRoutes(
         await sse.writeSSE({ data: '[DONE]' });
       });
     }
-    const result = await Promise.resolve(model.doGenerate(options)).catch(countRefused);
+    const result = await Promise.resolve(model.doGenerate(options)).catch(countSpent);
     const answer = answerText(result.content);
     const reason = openAiFinish(result.finishReason.unified);
     const input = result.usage.inputTokens.total ?? 0;

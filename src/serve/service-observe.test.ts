@@ -232,6 +232,38 @@ describe('traces of the service’s requests', () => {
     expect(trace!.outputTokens).toBeLessThan(480);
   });
 
+  it('traces a client that leaves an unstreamed request as 499 client-closed, not as an empty 200', async () => {
+    const controller = new AbortController();
+    const request = `leaves-${crypto.randomUUID()}`;
+    const sent = fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.bob}`,
+        'content-type': 'application/json',
+        'x-request-id': request,
+      },
+      body: JSON.stringify(chat('Once upon a time', { max_tokens: 480 })),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort();
+    await sent;
+    let trace: TraceRecord | undefined;
+    for (let attempt = 0; attempt < 100 && !trace; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await service.recorder!.flush();
+      trace = await registry.traces.get(`request-${request}`).catch(() => undefined);
+    }
+    // the server's signal aborts with a string, which hono's error handler never saw: the trace said 200
+    expect(trace).toMatchObject({
+      status: 499,
+      errorCode: null,
+      finishReason: 'client-closed',
+      output: null,
+    });
+    expect(trace!.outputTokens).toBeLessThan(480);
+  });
+
   it('redacts before storing', async () => {
     const response = await post('/v1/chat/completions', keys.bob, chat('write to ana@example.com please'));
     const { id } = (await response.json()) as { id: string };

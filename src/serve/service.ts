@@ -14,7 +14,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import pino, { type Logger } from 'pino';
-import { GuardError, NotFoundError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import {
   isConnectionLost,
   versionMethod,
@@ -27,6 +27,7 @@ import {
 import { taskSpec, type TaskSpec } from '../tasks/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
 import { accessKeyOf, actorOfKey, KeyVerifier, RateLimiter, requireScope } from './auth.js';
+import { clientSignal, spentBy } from './client-signal.js';
 import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
 import { ServiceMetrics } from './metrics.js';
@@ -525,11 +526,12 @@ export function createService(options: ServiceOptions): Service {
     };
     const result = await runFields(served, backends, fields, {
       ...requestListeners(context, served),
-      abortSignal: context.req.raw.signal,
+      abortSignal: clientSignal(context),
       seed: body.seed,
     }).catch((error: unknown) => {
-      // a refused answer was still generated: counted, as its trace keeps its tokens
-      if (GuardError.isInstance(error) && error.usage) countTokens(error.usage);
+      // a refused answer, or one its client left, was still generated: counted, as its trace keeps its tokens
+      const spent = spentBy(error);
+      if (spent) countTokens(spent);
       throw error;
     });
     countTokens(result);
