@@ -3,6 +3,7 @@
 // hint. `npm run docs:errors` writes the file; a test checks the committed one is current, so the page
 // lists exactly the codes a release can throw.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { unservableVersionCodes } from '../src/experiments/index.js';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
@@ -166,7 +167,8 @@ export async function errorReference(root: string): Promise<string> {
     ...Object.entries(kinds).map(([kind, meaning]) => `| \`${kind}\` | ${cell(meaning)} |`),
     '',
     'A code thrown as several kinds, or from several files, lists each. A few codes are made at run time',
-    "(a provider's own status, `UPSTREAM_<status>`) and are not listed.",
+    "(a provider's own status, `UPSTREAM_<status>`) and are not listed. The service answers a version it",
+    `cannot run with 404 whatever the kind (not served here: ${unservableVersionCodes.map((code) => `\`${code}\``).join(', ')}).`,
     '',
     `Prefixes: ${[...groups.keys()].map((prefix) => `[${prefix}](#${prefix.toLowerCase()})`).join(', ')}.`,
   ];

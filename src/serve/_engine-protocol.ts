@@ -19,8 +19,9 @@ export type ToWorker =
 
 /**
  * An error as it crosses the worker boundary. `kind` says whose fault it is: `validation` (the request
- * cannot run, e.g. CONTEXT_OVERFLOW: 400), `not-found` (404), `conflict` (the service's state refuses it, a
- * version for another base model: 409), or `engine` (the engine failed: 500).
+ * cannot run, e.g. CONTEXT_OVERFLOW: 400), `not-found` (404), `conflict` (the service's state refuses it:
+ * 409, except a version for other weights, whose code makes it a 404, not served here), or `engine` (the
+ * engine failed: 500).
  * `stack` is the worker's, for the service log.
  */
 export interface EngineFailure {

@@ -96,8 +96,8 @@ try {
   const sessions = new Map<string, SoftPromptSession>();
 
   // a version for other weights (or other shapes: another model's layers or widths) is not the caller's
-  // mistake but the service's state: 409, and a hint an API caller can act on (loadTrainedAdapter's
-  // speaks of the command line)
+  // mistake but the service's state: not served here (404), and a hint an API caller can act on
+  // (loadTrainedAdapter's speaks of the command line)
   const otherModel = new Set(['ADAPTER_WRONG_MODEL', 'ADAPTER_SHAPE']);
   const loadOnThisModel = (folder: string) => {
     try {

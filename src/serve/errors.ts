@@ -50,6 +50,10 @@ export class ServiceError extends PromptuneError {
 const unservable = new Set<string>(unservableVersionCodes);
 
 const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
+  // the version it names cannot run on this service (its guards, constraint, adapter or a backend it
+  // needs): not served here, as GET /v1/models/{id} says of it. Not a 409, which OpenAI's and the AI
+  // SDK's clients retry (three calls, seconds apart) for a state that will not change by itself
+  [(error) => PromptuneError.isInstance(error) && unservable.has(error.code), 404],
   [AuthError.isInstance, 401],
   [PermissionError.isInstance, 403],
   [NotFoundError.isInstance, 404],
@@ -65,9 +69,6 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
   [QualityGateError.isInstance, 409],
   // the state changed under it (an experiment already running on the label, or changed meanwhile)
   [ConflictError.isInstance, 409],
-  // the version it names cannot run on this service (its guards, constraint, adapter or a backend it
-  // needs): the service's state, not a mistake in the request
-  [(error) => PromptuneError.isInstance(error) && unservable.has(error.code), 409],
   // the machine around the service failed (a full disk, a folder it may not write): not the caller's
   [EnvironmentError.isInstance, 500],
   [PromptuneError.isInstance, 400],

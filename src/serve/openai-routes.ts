@@ -171,7 +171,7 @@ export function openAiRoutes(
   };
   app.get('/v1/models', async (context) => {
     const { names, unavailable } = await listModels(context);
-    // OpenAI's list holds only what can be called; the names that would answer 409 are listed apart,
+    // OpenAI's list holds only what can be called; the names that would answer 404 are listed apart,
     // with why, for a person looking for a missing task
     return context.json({
       object: 'list',
@@ -184,6 +184,9 @@ export function openAiRoutes(
     const { names, unavailable } = await listModels(context);
     if (names.includes(id)) return context.json(modelObject(id));
     const why = unavailable?.find((each) => each.id === id)?.reason;
+    // a name the completions take though the list leaves it out (task@3, task@latest, a version id):
+    // retrieved as it would be called, with the error a call would get (unknown, or not servable here)
+    if (why === undefined && (await source.resolve(id, context))) return context.json(modelObject(id));
     throw new NotFoundError(`model "${id}" is not served here${why ? `: ${why}` : ''}`, {
       code: 'MODEL_NOT_FOUND',
       hint: 'See GET /v1/models.',

@@ -131,11 +131,16 @@ export class ServedVersions {
     if (ref !== undefined) version = await this.registry.resolveVersion(task, ref);
     else {
       label = 'production';
-      version = await this.registry.resolveVersion(task, 'production').catch((error: unknown) => {
-        if (!NotFoundError.isInstance(error)) return Promise.reject(error);
-        label = 'latest';
-        return this.registry.resolveVersion(task, 'latest');
-      });
+      version = await this.registry
+        .resolveVersion(task, 'production')
+        .catch((error: unknown) => {
+          if (!NotFoundError.isInstance(error)) return Promise.reject(error);
+          label = 'latest';
+          return this.registry.resolveVersion(task, 'latest');
+        })
+        .catch((error: unknown) =>
+          Promise.reject(NotFoundError.isInstance(error) ? unknownName(name, error) : error),
+        );
     }
     await this.remember(version);
     // an experiment splits the label only while the label still serves its control
@@ -245,4 +250,18 @@ export class ServedVersions {
     const generation = content.generation ?? (base as { generation?: unknown }).generation;
     return { spec: parseInput(taskSpec, { ...base, prompt, generation }, source), version };
   }
+}
+
+/**
+ * A bare model name that resolves to nothing, said in the client's words ("model "nope" is not served
+ * here: there is no task named nope; did you mean …"), not as the label it was last tried as ("nope@latest
+ * does not exist"); the registry's code and hint are kept.
+ */
+function unknownName(name: string, error: NotFoundError): NotFoundError {
+  const why = error.message.replace(/^\S+ does not exist:?\s*/, '') || `task ${name} has no version`;
+  return new NotFoundError(`model "${name}" is not served here: ${why}`, {
+    code: error.code,
+    hint: error.hint,
+    cause: error,
+  });
 }

@@ -339,7 +339,7 @@ describe('experiments through the service', () => {
     expect((await trafficUntilDecided(id, 2000, () => true)).status).toBe('rolled-back');
     const traces = await registry.traces.list({ task: 'greet', version: version.id }, { limit: 5 });
     expect(traces.data[0]).toMatchObject({
-      status: 409,
+      status: 404,
       errorCode: 'GUARD_CUSTOM_NOT_SERVED',
       label: 'production',
     });

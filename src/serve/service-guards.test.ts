@@ -379,7 +379,7 @@ describe('guards in the service', () => {
 
   it('refuses a version whose constraint cannot be compiled, naming it', async () => {
     const refused = await chat(engineUrl, 'unconstrainable', 'x').catch((error: unknown) => error);
-    expect(refused).toMatchObject({ status: 409, code: 'CONSTRAINT_UNSUPPORTED' });
+    expect(refused).toMatchObject({ status: 404, code: 'CONSTRAINT_UNSUPPORTED' });
     expect(String((refused as Error).message)).toContain('unconstrainable@1 cannot be served');
   });
 

@@ -213,7 +213,7 @@ describe('the service with the openai client', () => {
     const models = await client(keys.run).models.list();
     const ids = models.data.map((model) => model.id);
     expect(ids).toEqual(expect.arrayContaining(['story', 'story@production', 'soft-a', 'lora-c']));
-    // a version trained on other weights would answer 409: listed apart, with why, not among the models
+    // a version trained on other weights would answer 404: listed apart, with why, not among the models
     expect(ids).not.toContain('other-base');
     // one model read by name, as OpenAI's clients retrieve it; one not served is a 404 saying why
     expect(await client(keys.run).models.retrieve('story')).toMatchObject({
@@ -221,6 +221,21 @@ describe('the service with the openai client', () => {
       object: 'model',
       created: expect.any(Number),
     });
+    // and a name the completions take though the list leaves it out (a version by number, latest)
+    for (const name of ['story@1', 'story@latest'])
+      expect(await client(keys.run).models.retrieve(name)).toMatchObject({ id: name, object: 'model' });
+    for (const [name, code] of [
+      ['nope', 'REGISTRY_NO_VERSION'],
+      ['story@99', 'REGISTRY_NO_VERSION'],
+    ])
+      expect(
+        await client(keys.run)
+          .models.retrieve(name)
+          .catch((error: unknown) => error),
+      ).toMatchObject({
+        status: 404,
+        code,
+      });
     const notServed = await client(keys.run)
       .models.retrieve('other-base')
       .catch((error: unknown) => error);
@@ -249,8 +264,8 @@ describe('the service with the openai client', () => {
       headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'counted', prompt: 'Once', max_tokens: 4 }),
     });
-    // the service's state, not the request's fault
-    expect(called.status).toBe(409);
+    // not served here, as its retrieval says (a 409 had SDKs retry a state that does not change)
+    expect(called.status).toBe(404);
     expect((await json(called)).error).toMatchObject({ code: 'GUARD_NO_TOKENIZER' });
     // the library API marks the version too (the dashboard shows it), and only that one
     const read = (path: string) =>
@@ -336,21 +351,25 @@ describe('the service with the openai client', () => {
       .chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('REGISTRY_NO_VERSION');
-    // a version trained on other weights: the service's state, not the request, is at odds (409)
+    // as retrieving it says, in the client's words (it had said "nope@latest does not exist")
+    expect(missing).toMatchObject({
+      code: 'REGISTRY_NO_VERSION',
+      message: expect.stringContaining('model "nope" is not served here: there is no task named nope'),
+    });
+    // a version trained on other weights: not served here (404, which no client retries)
     const otherBase = await client(keys.run)
       .chat.completions.create({ model: 'other-base', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
-    expect(otherBase).toBeInstanceOf(OpenAI.ConflictError);
+    expect(otherBase).toBeInstanceOf(OpenAI.NotFoundError);
     expect(otherBase).toMatchObject({
       code: 'ADAPTER_WRONG_MODEL',
       error: { hint: expect.stringContaining('This service runs stories260K.gguf: request a version') },
     });
-    // so is one whose shapes are another model's: the same 409, not the caller's 400
+    // so is one whose shapes are another model's: the same 404, not the caller's 400
     const narrow = await client(keys.run)
       .chat.completions.create({ model: 'lora-narrow', messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
-    expect(narrow).toBeInstanceOf(OpenAI.ConflictError);
+    expect(narrow).toBeInstanceOf(OpenAI.NotFoundError);
     expect(narrow).toMatchObject({ code: 'ADAPTER_SHAPE' });
     const post = (key: string | undefined, body: string) =>
       fetch(`${server.url}/v1/chat/completions`, {

@@ -2,7 +2,7 @@
 // multitask version) runs only on the local engine, and only on the weights it was trained on: its
 // promptune.json records their fingerprint, which the engine's model must have. A hard prompt needs a
 // model for hard prompts. GET /v1/models lists only the names that can run, so a client does not pick
-// a model that answers 409, and the library API marks each version that cannot, for the dashboard.
+// a model that answers 404, and the library API marks each version that cannot, for the dashboard.
 import { boundsTokens } from '../guard/index.js';
 import { versionBaseModel, type PromptVersion, type Registry } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
