@@ -68,6 +68,15 @@ describe('OpenAI-compatible routes', () => {
     });
     expect(result.choices[0].text).toBe(', there was a little girl named Lily');
     expect(result.choices[0].finish_reason).toBe('stop');
+    // a list of one prompt, as LangChain's OpenAI LLM sends even one: the same answer
+    const listed = await client.completions.create({
+      model: 'stories260K',
+      prompt: [reference.prompt],
+      max_tokens: 40,
+      temperature: 0,
+      stop: ['.'],
+    });
+    expect(listed.choices.map((choice) => choice.text)).toEqual([', there was a little girl named Lily']);
   });
 
   it('samples from the top_k likeliest tokens: top_k 1 at a high temperature is the greedy text', async () => {

@@ -199,7 +199,13 @@ export function chatCompletionRequest(limits: { maxTokens: number }) {
 export function textCompletionRequest(limits: { maxTokens: number }) {
   return completionObject({
     ...completionFields(limits),
-    prompt: z.string({ error: 'expected a string (batched and token prompts are not supported)' }),
+    // a one-element list is its string: LangChain's OpenAI LLM (and others) send even one prompt as a list
+    prompt: z
+      .union([z.string(), z.tuple([z.string()])], {
+        error:
+          'expected a string, or a list of one string (batched and token prompts are not supported: send one request per prompt; the service batches concurrent requests itself)',
+      })
+      .transform((prompt) => (typeof prompt === 'string' ? prompt : prompt[0])),
     echo: unsupported('echo', (value) => value === false, 'the prompt is not repeated'),
     best_of: unsupported('best_of', (value) => value === 1, 'one choice per request'),
     suffix: unsupported('suffix', (value) => value === '', 'no insertion'),

@@ -472,6 +472,38 @@ describe('the service with the openai client', () => {
     expect(seeded.size).toBe(1);
   });
 
+  it("ends an answer at its version's stops whatever stop the request adds", async () => {
+    await registry.putTask(taskSpec.parse({ name: 'stops', prompt: { template: '{{input}}' } }));
+    await registry.pushVersion({
+      task: 'stops',
+      kind: 'hard',
+      content: {
+        template: '{{input}}',
+        demos: [],
+        demoSeparator: '\n\n',
+        generation: { maxTokens: 40, temperature: 0, stop: ['.'], seed: 0 },
+      },
+      actor,
+    });
+    const ask = async (stop?: string[]) =>
+      (
+        await client(keys.run).chat.completions.create({
+          model: 'stops',
+          messages: [{ role: 'user', content: 'Once upon a time' }],
+          ...(stop && { stop }),
+        })
+      ).choices[0].message.content!;
+    const plain = await ask();
+    expect(plain.length).toBeGreaterThan(5);
+    expect(plain).not.toContain('.');
+    // a client's stop (LangChain sends its own) adds to the version's: it had replaced them, and the
+    // answer ran on past the sentence
+    expect(await ask(['zzz'])).toBe(plain);
+    const comma = await ask([',']);
+    expect(comma.length).toBeLessThan(plain.length);
+    expect(plain.startsWith(comma)).toBe(true);
+  });
+
   it('limits each key to its rate', async () => {
     const { key } = await registry.keys.create({ name: 'slow', scopes: ['read'], ratePerMinute: 2 });
     const statuses: number[] = [];

@@ -222,13 +222,23 @@ function callSettings(
     temperature: sampling.temperature,
     topP: options.topP ?? generation.topP,
     topK: options.topK,
-    stopSequences: options.stopSequences ?? (generation.stop.length ? generation.stop : undefined),
+    stopSequences: servedStops(generation.stop, options.stopSequences),
     seed: sampling.seed,
     abortSignal: options.abortSignal,
     // /v1/completions continues the rendered text as is (no chat template), as the route asks; the
     // spec's decoding constraint reaches the local engine (other providers ignore promptune's options)
     providerOptions: withConstraint(spec, options.providerOptions),
   };
+}
+
+/**
+ * The version's stop sequences with the request's added: the task's stops end its answers as its
+ * template does, and a client's `stop` (LangChain and agent frameworks send their own) must not remove
+ * them, which let answers run on past where the task ends.
+ */
+function servedStops(version: string[], request: string[] | undefined): string[] | undefined {
+  const stops = [...new Set([...version, ...(request ?? [])])];
+  return stops.length ? stops : undefined;
 }
 
 /** Provider options with the spec's decoding constraint added for the local engine, when it has one. */
