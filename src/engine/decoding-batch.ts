@@ -85,8 +85,12 @@ export class DecodingBatch {
     return this.rows - this.size;
   }
 
-  /** Throws a ValidationError when this prompt cannot run (`label` names it in the message). */
+  /**
+   * Throws a ValidationError when this prompt cannot run: `label` names it in the message, a number as
+   * `prompt <n>`, a string as it is ("the request").
+   */
   check(prompt: PromptInput, label: number | string = 0): void {
+    const named = typeof label === 'number' ? `prompt ${label}` : label;
     const options = prompt.options ?? {};
     const maxTokens = options.maxTokens ?? 128;
     validateSampling(options);
@@ -97,7 +101,7 @@ export class DecodingBatch {
       });
     }
     if (prompt.tokens.length === 0)
-      throw new ValidationError(`prompt ${label} is empty`, {
+      throw new ValidationError(`${named} is empty`, {
         code: 'PROMPT_EMPTY',
         hint: 'Give at least one token (most models start with BOS).',
       });
@@ -109,7 +113,7 @@ export class DecodingBatch {
     const room = contextLength + 1 - used;
     if (Math.max(maxTokens, 1) > room || used > contextLength) {
       throw new ValidationError(
-        `prompt ${label} has ${used} tokens${prefix ? ` (${prefix} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
+        `${named} has ${used} tokens${prefix ? ` (${prefix} in the prefix)` : ''}; with ${maxTokens} new tokens it exceeds the context of ${contextLength}`,
         {
           code: 'CONTEXT_OVERFLOW',
           hint:

@@ -120,7 +120,7 @@ export class BatchScheduler {
           const request = this.queue.shift()!;
           const prompt = { tokens: request.tokens, options: request.options };
           try {
-            batch.check(prompt);
+            batch.check(prompt, 'the request');
           } catch (error) {
             request.reject(error);
             continue;

@@ -180,6 +180,15 @@ try {
         created = !sessions.has(message.softPrompt.key);
         ({ prefix, adapter } = session(message.softPrompt));
         tokens = tokenizer.encode(checkedLength(promptText(message.prompt)), { addBos: false });
+        // the engine's own words ("prompt 0 is empty; most models start with BOS") are not a caller's
+        if (tokens.length === 0)
+          throw new ValidationError(
+            'the input is empty: an adapter version continues the text of its input',
+            {
+              code: 'PROMPT_EMPTY',
+              hint: 'Send some input text (a hard version renders its template around an empty one).',
+            },
+          );
       } else if (tokenizer.chatTemplate && !message.raw) {
         const messages = message.prompt.map((entry) => ({
           role: entry.role,

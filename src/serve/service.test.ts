@@ -346,6 +346,19 @@ describe('the service with the openai client', () => {
     expect(continuation.startsWith(String(typed.output))).toBe(true);
   });
 
+  it('says in its own words that an adapter version got empty input', async () => {
+    const ask = (content: string) =>
+      client(keys.run)
+        .chat.completions.create({ model: 'soft-a', messages: [{ role: 'user', content }] })
+        .catch((error: unknown) => error);
+    // it had said "prompt 0 is empty (Give at least one token (most models start with BOS).)"
+    expect(await ask('')).toMatchObject({
+      status: 400,
+      code: 'PROMPT_EMPTY',
+      message: expect.stringMatching(/^400 the input is empty: an adapter version continues/),
+    });
+  });
+
   it('answers errors in OpenAI’s shape: unknown model, no key, wrong key, wrong scope, too large', async () => {
     const missing = await client(keys.run)
       .chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })
