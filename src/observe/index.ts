@@ -7,6 +7,7 @@ export {
   type TraceSink,
 } from './trace-recorder.js';
 export { Redactor, redactionRules, namedRedactionRules, type RedactionRule } from './redaction.js';
+export { promClient } from './prometheus.js';
 export {
   monitor,
   meanInterval,

@@ -5,58 +5,60 @@
 // running experiments' treatment shares and the steps this replica applied.
 // Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
 // alone carry the version number (as the issue asks: outcomes by task, version and validator).
-import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { promClient } from '../observe/index.js';
 
 /** The service's metrics. */
 export class ServiceMetrics {
-  readonly registry = new MetricsRegistry();
-  readonly duration = new Histogram({
+  // prom-client's classes, loaded when the first service's metrics are made (not at command line start)
+  private readonly prometheus = promClient();
+  readonly registry = new this.prometheus.Registry();
+  readonly duration = new this.prometheus.Histogram({
     name: 'promptune_request_duration_seconds',
     help: 'Request duration by route, task and status',
     labelNames: ['route', 'task', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly tokens = new Counter({
+  readonly tokens = new this.prometheus.Counter({
     name: 'promptune_tokens_total',
     help: 'Tokens by task and direction (input, output)',
     labelNames: ['task', 'direction'] as const,
     registers: [this.registry],
   });
-  readonly errors = new Counter({
+  readonly errors = new this.prometheus.Counter({
     name: 'promptune_errors_total',
     help: 'Error responses by route, task (empty when none was named) and code',
     labelNames: ['route', 'task', 'code'] as const,
     registers: [this.registry],
   });
-  readonly firstToken = new Histogram({
+  readonly firstToken = new this.prometheus.Histogram({
     name: 'promptune_time_to_first_token_seconds',
     help: 'Time from a streamed request to its first text, by task',
     labelNames: ['task'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly engineQueue = new Histogram({
+  readonly engineQueue = new this.prometheus.Histogram({
     name: 'promptune_engine_queue_seconds',
     help: 'Time a request waited for a row of the engine batch',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly batchSize = new Histogram({
+  readonly batchSize = new this.prometheus.Histogram({
     name: 'promptune_engine_batch_size',
     help: 'Rows in the engine batch that served a request',
     buckets: [1, 2, 4, 8, 16, 32],
     registers: [this.registry],
   });
 
-  readonly guardChecks = new Counter({
+  readonly guardChecks = new this.prometheus.Counter({
     name: 'promptune_guard_checks_total',
     help: "Guard verdicts by task, version number, validator and outcome (passed, or the failure's action)",
     labelNames: ['task', 'version', 'validator', 'outcome'] as const,
     registers: [this.registry],
   });
 
-  readonly experimentSteps = new Counter({
+  readonly experimentSteps = new this.prometheus.Counter({
     name: 'promptune_experiment_steps_total',
     help: "Experiment steps this replica's watcher applied, by task, label and action (advance, promote, rollback, conclude, stop)",
     labelNames: ['task', 'label', 'action'] as const,
@@ -64,7 +66,7 @@ export class ServiceMetrics {
   });
 
   private runningExperiments: (() => Promise<{ task: string; label: string; weight: number }[]>) | undefined;
-  readonly experimentShare = new Gauge({
+  readonly experimentShare = new this.prometheus.Gauge({
     name: 'promptune_experiment_treatment_share',
     help: "The treatment's share of a label's traffic, for each running experiment (read at each scrape)",
     labelNames: ['task', 'label'] as const,
@@ -78,7 +80,7 @@ export class ServiceMetrics {
   });
 
   private jobCounts: (() => Promise<{ byStatus: Record<string, number>; silent: number }>) | undefined;
-  readonly jobs = new Gauge({
+  readonly jobs = new this.prometheus.Gauge({
     name: 'promptune_jobs',
     help: "Jobs in the registry by status now (read at each scrape; every replica reports the registry's)",
     labelNames: ['status'] as const,
@@ -89,7 +91,7 @@ export class ServiceMetrics {
         for (const [status, count] of Object.entries(counts.byStatus)) this.jobs.set({ status }, count);
     },
   });
-  readonly jobsSilent = new Gauge({
+  readonly jobsSilent = new this.prometheus.Gauge({
     name: 'promptune_jobs_silent',
     help: 'Running jobs not heard from for a minute (a dead worker: alert when it stays above 0)',
     registers: [this.registry],
@@ -111,7 +113,7 @@ export class ServiceMetrics {
     (() => Record<'written' | 'dropped' | 'failed' | 'sampledOut' | 'queued', number>) | undefined;
   /** What the counter below has been told of each outcome so far: each scrape adds the difference. */
   private readonly tracesReported = { written: 0, dropped: 0, failed: 0, sampledOut: 0 };
-  readonly traces = new Counter({
+  readonly traces = new this.prometheus.Counter({
     name: 'promptune_traces_total',
     help: 'Request traces by outcome since the service started: written, dropped, failed, sampled_out',
     labelNames: ['outcome'] as const,
@@ -127,7 +129,7 @@ export class ServiceMetrics {
       }
     },
   });
-  readonly tracesQueued = new Gauge({
+  readonly tracesQueued = new this.prometheus.Gauge({
     name: 'promptune_traces_queued',
     help: 'Request traces answered and waiting to be written now',
     registers: [this.registry],
@@ -138,7 +140,7 @@ export class ServiceMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics) this.prometheus.collectDefaultMetrics({ register: this.registry });
   }
 
   /** Reports the trace recorder's counts with every scrape. */

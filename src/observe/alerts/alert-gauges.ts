@@ -1,7 +1,8 @@
 // Prometheus metrics of alerting, read at scrape time: whether each rule fires and its latest value,
 // from the evaluator's statuses, and webhook POSTs by outcome, from the delivery's counters. It
 // registers on a registry it is given (the service's) and keeps no state of its own.
-import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
+import type { Counter, Gauge, Registry as MetricsRegistry } from 'prom-client';
+import { promClient } from '../prometheus.js';
 import type { AlertEvaluator } from './alert-evaluator.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
@@ -18,6 +19,7 @@ export interface AlertGaugeSources {
  */
 export function registerAlertGauges(registry: MetricsRegistry, sources: AlertGaugeSources): void {
   const { evaluator, delivery } = sources;
+  const { Counter, Gauge } = promClient();
   const firing: Gauge<'rule' | 'severity'> = new Gauge({
     name: 'promptune_alert_firing',
     help: 'Whether an alert rule is firing (1) or not (0)',

@@ -1,9 +1,10 @@
 // Exporter wrappers that pass each failed export to a callback, so one Telemetry instance hears about
 // its own exporters' failures (the SDK's fallback is the process-wide diag logger, silent by default).
 // They change nothing else: results, shutdown and flushing go through untouched, and they never throw.
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { openTelemetry } from './_open-telemetry.js';
 
 /** Receives every export failure (and any other error telemetry swallows). */
 export type ReportError = (error: unknown) => void;
@@ -25,13 +26,13 @@ function reportingExport<Batch>(
   return (batch, done) => {
     try {
       exportBatch(batch, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) report(failureOf(result, signal));
+        if (result.code !== openTelemetry().core.ExportResultCode.SUCCESS) report(failureOf(result, signal));
         done(result);
       });
     } catch (error) {
       report(error);
       done({
-        code: ExportResultCode.FAILED,
+        code: openTelemetry().core.ExportResultCode.FAILED,
         error: error instanceof Error ? error : new Error(String(error)),
       });
     }

@@ -2,15 +2,7 @@
 // GenAI client conventions for a model call, and the low-cardinality subset the metrics carry. Plain
 // object building on the request path, so it allocates one object per span and skips absent fields.
 import type { Attributes } from '@opentelemetry/api';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_URL_PATH,
-} from '@opentelemetry/semantic-conventions';
-import { genAiAttribute, promptuneAttribute } from './_semantic-conventions.js';
+import { genAiAttribute, promptuneAttribute, stableAttribute } from './_semantic-conventions.js';
 import type { GenerationRecord, RequestRecord } from './records.js';
 
 // the methods the HTTP conventions know; any other is reported as _OTHER with the original kept
@@ -44,14 +36,14 @@ export function requestAttributes(
 ): Attributes {
   const known = knownMethods.has(request.method);
   const attributes: Attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: known ? request.method : '_OTHER',
-    [ATTR_HTTP_ROUTE]: request.route,
-    [ATTR_URL_PATH]: request.path,
-    [ATTR_HTTP_RESPONSE_STATUS_CODE]: request.status,
+    [stableAttribute.httpRequestMethod]: known ? request.method : '_OTHER',
+    [stableAttribute.httpRoute]: request.route,
+    [stableAttribute.urlPath]: request.path,
+    [stableAttribute.httpResponseStatusCode]: request.status,
     [promptuneAttribute.requestId]: request.requestId,
   };
-  if (!known) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = request.method;
-  if (isServerError(request.status)) attributes[ATTR_ERROR_TYPE] = String(request.status);
+  if (!known) attributes[stableAttribute.httpRequestMethodOriginal] = request.method;
+  if (isServerError(request.status)) attributes[stableAttribute.errorType] = String(request.status);
   if (generation) addPromptuneAttributes(attributes, generation);
   return attributes;
 }
@@ -83,7 +75,7 @@ export function generationAttributes(
     attributes[genAiAttribute.usageOutputTokens] = generation.outputTokens;
   if (generation.finishReasons !== undefined)
     attributes[genAiAttribute.responseFinishReasons] = [...generation.finishReasons]; // the span keeps it
-  if (generation.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = generation.errorType;
+  if (generation.errorType !== undefined) attributes[stableAttribute.errorType] = generation.errorType;
   addPromptuneAttributes(attributes, generation);
   if (requestId !== undefined) attributes[promptuneAttribute.requestId] = requestId;
   return attributes;

@@ -1,7 +1,20 @@
 // The GenAI semantic-convention names promptune emits, and promptune's own attribute names. GenAI
 // conventions are still "development" status, so, as @opentelemetry/semantic-conventions advises, the
 // names are kept here rather than imported from its unstable `incubating` entry point (a test checks
-// they still match it). Stable names (HTTP, error.type, service.name) are imported from the package.
+// they still match it). The stable names used (HTTP, error.type, service.name) are kept here too, checked
+// against the package's stable entry point by the same test: importing that entry point (~660 names)
+// cost every command line start its loading, for the one command that exports telemetry.
+
+/** Stable attribute names (semantic conventions 1.x). */
+export const stableAttribute = {
+  errorType: 'error.type',
+  serviceName: 'service.name',
+  httpRequestMethod: 'http.request.method',
+  httpRequestMethodOriginal: 'http.request.method_original',
+  httpResponseStatusCode: 'http.response.status_code',
+  httpRoute: 'http.route',
+  urlPath: 'url.path',
+} as const;
 
 /** GenAI span and metric attribute names (semantic conventions, gen-ai registry). */
 export const genAiAttribute = {

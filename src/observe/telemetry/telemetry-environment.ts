@@ -3,7 +3,7 @@
 // timeouts, batching and the metric interval. It builds no exporter and reads only the object it is
 // given (the SDK's exporters still read compression and certificates from process.env themselves).
 // A malformed value, or a protocol other than http/json, is a startup error naming the variable.
-import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
+import { openTelemetry } from './_open-telemetry.js';
 import { ValidationError } from '../../errors/index.js';
 
 /** Where and how to export, as read from the environment. */
@@ -51,7 +51,7 @@ export function readTelemetryEnvironment(
       ? undefined
       : signalUrl(read, 'METRICS', base, 'v1/metrics');
   const number = (name: string) => positiveNumber(read, name);
-  const resourceAttributes = parseKeyPairsIntoRecord(read('OTEL_RESOURCE_ATTRIBUTES'));
+  const resourceAttributes = openTelemetry().core.parseKeyPairsIntoRecord(read('OTEL_RESOURCE_ATTRIBUTES'));
   const serviceName = read('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'promptune';
   return {
     serviceName,
@@ -132,8 +132,8 @@ function checkProtocols(read: Read): void {
 /** The shared headers overlaid with the signal's own (both `key=value,key2=value2`, URL-encoded). */
 function signalHeaders(read: Read, signal: string): Record<string, string> {
   return {
-    ...parseKeyPairsIntoRecord(read('OTEL_EXPORTER_OTLP_HEADERS')),
-    ...parseKeyPairsIntoRecord(read(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`)),
+    ...openTelemetry().core.parseKeyPairsIntoRecord(read('OTEL_EXPORTER_OTLP_HEADERS')),
+    ...openTelemetry().core.parseKeyPairsIntoRecord(read(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`)),
   };
 }
 

@@ -2,9 +2,10 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { DataPointType, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import * as stable from '@opentelemetry/semantic-conventions';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
-import { genAiAttribute, genAiMetric } from './_semantic-conventions.js';
+import { genAiAttribute, genAiMetric, stableAttribute } from './_semantic-conventions.js';
 import type { GenerationRecord, RequestRecord } from './records.js';
 import { Telemetry } from './telemetry.js';
 
@@ -238,6 +239,18 @@ describe('Telemetry spans', () => {
     expect(() => closed.record(request, generation)).not.toThrow();
     expect(exporter.getFinishedSpans()).toEqual([]);
     await telemetry.shutdown();
+  });
+
+  it('keeps the stable names it writes as strings in step with the semantic conventions', () => {
+    expect(stableAttribute).toEqual({
+      errorType: stable.ATTR_ERROR_TYPE,
+      serviceName: stable.ATTR_SERVICE_NAME,
+      httpRequestMethod: stable.ATTR_HTTP_REQUEST_METHOD,
+      httpRequestMethodOriginal: stable.ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+      httpResponseStatusCode: stable.ATTR_HTTP_RESPONSE_STATUS_CODE,
+      httpRoute: stable.ATTR_HTTP_ROUTE,
+      urlPath: stable.ATTR_URL_PATH,
+    });
   });
 
   it('keeps the GenAI names in step with the incubating semantic conventions', () => {

@@ -2,36 +2,11 @@
 // (and its model call) and gets a SERVER span, a CLIENT child span with the GenAI attributes, and the
 // GenAI client metrics. Each instance owns its providers and registers nothing globally, so instances
 // never interfere; exporting happens off the caller's path, and no exporter error reaches the caller.
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type Histogram,
-  type Tracer,
-} from '@opentelemetry/api';
-import { parseTraceParent, TraceState } from '@opentelemetry/core';
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter,
-} from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type MetricReader,
-  type PushMetricExporter,
-} from '@opentelemetry/sdk-metrics';
-import {
-  BatchSpanProcessor,
-  SimpleSpanProcessor,
-  TracerProvider,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace';
-import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Context, Histogram, Tracer } from '@opentelemetry/api';
+import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { reportMetricExportFailures, reportSpanExportFailures } from './_export-failures.js';
+import { openTelemetry } from './_open-telemetry.js';
 import {
   generationAttributes,
   generationSpanName,
@@ -40,7 +15,7 @@ import {
   requestAttributes,
   serverSpanName,
 } from './_record-attributes.js';
-import { genAiAttribute, genAiMetric } from './_semantic-conventions.js';
+import { genAiAttribute, genAiMetric, stableAttribute } from './_semantic-conventions.js';
 import type { GenerationRecord, RequestRecord } from './records.js';
 import { readTelemetryEnvironment, type TelemetrySettings } from './telemetry-environment.js';
 
@@ -84,6 +59,14 @@ export class Telemetry {
     const settings = readTelemetryEnvironment(environment);
     if (!settings) return undefined;
     const { traces, metrics } = settings;
+    const { traceExporter, metricExporter } = openTelemetry();
+    const { OTLPTraceExporter } = traceExporter;
+    const { OTLPMetricExporter, AggregationTemporalityPreference } = metricExporter;
+    const temporalityPreference = {
+      cumulative: AggregationTemporalityPreference.CUMULATIVE,
+      delta: AggregationTemporalityPreference.DELTA,
+      lowmemory: AggregationTemporalityPreference.LOWMEMORY,
+    } as const;
     return new Telemetry({
       ...options,
       spanExporter: new OTLPTraceExporter({
@@ -117,10 +100,12 @@ export class Telemetry {
       }
     };
     this.shutdownTimeoutMillis = options.shutdownTimeoutMillis ?? 10_000;
-    const resource = defaultResource().merge(
-      resourceFromAttributes({
+    const { resources, traceSdk, metricsSdk } = openTelemetry();
+    const { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } = traceSdk;
+    const resource = resources.defaultResource().merge(
+      resources.resourceFromAttributes({
         ...options.resourceAttributes,
-        [ATTR_SERVICE_NAME]: options.serviceName ?? 'promptune',
+        [stableAttribute.serviceName]: options.serviceName ?? 'promptune',
       }),
     );
     const exporter = reportSpanExportFailures(options.spanExporter, this.report);
@@ -139,7 +124,7 @@ export class Telemetry {
         )
       : options.metricReader;
     if (metricReader) {
-      this.meterProvider = new MeterProvider({ resource, readers: [metricReader] });
+      this.meterProvider = new metricsSdk.MeterProvider({ resource, readers: [metricReader] });
       const meter = this.meterProvider.getMeter('promptune');
       const { tokenUsage, operationDuration } = genAiMetric;
       this.tokenUsage = meter.createHistogram(tokenUsage.name, {
@@ -159,6 +144,7 @@ export class Telemetry {
   record(request: RequestRecord, generation?: GenerationRecord): void {
     if (this.closing) return;
     try {
+      const { SpanKind, SpanStatusCode, trace } = openTelemetry().api;
       const parent = remoteParent(request.traceparent, request.tracestate);
       // attributes set after the start: startSpan's options would be validated three times over
       const server = this.tracer.startSpan(
@@ -180,7 +166,7 @@ export class Telemetry {
   recordGeneration(generation: GenerationRecord): void {
     if (this.closing) return;
     try {
-      this.generationSpan(generation, ROOT_CONTEXT, undefined);
+      this.generationSpan(generation, openTelemetry().api.ROOT_CONTEXT, undefined);
       this.recordMetrics(generation);
     } catch (error) {
       this.report(error);
@@ -215,6 +201,7 @@ export class Telemetry {
   }
 
   private generationSpan(generation: GenerationRecord, parent: Context, requestId: string | undefined): void {
+    const { SpanKind, SpanStatusCode } = openTelemetry().api;
     const span = this.tracer.startSpan(
       generationSpanName(generation),
       { kind: SpanKind.CLIENT, startTime: generation.startTime },
@@ -236,7 +223,7 @@ export class Telemetry {
         ...attributes,
         [genAiAttribute.tokenType]: 'output',
       });
-    if (generation.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = generation.errorType;
+    if (generation.errorType !== undefined) attributes[stableAttribute.errorType] = generation.errorType;
     this.operationDuration.record(Math.max(0, generation.endTime - generation.startTime) / 1000, attributes);
   }
 
@@ -247,15 +234,9 @@ export class Telemetry {
   };
 }
 
-const temporalityPreference = {
-  cumulative: AggregationTemporalityPreference.CUMULATIVE,
-  delta: AggregationTemporalityPreference.DELTA,
-  lowmemory: AggregationTemporalityPreference.LOWMEMORY,
-} as const;
-
 /** A reader pushing every interval; its export timeout never exceeds the interval (the SDK requires it). */
 function periodicReader(exporter: PushMetricExporter, intervalMillis = 60_000): MetricReader {
-  return new PeriodicExportingMetricReader({
+  return new (openTelemetry().metricsSdk.PeriodicExportingMetricReader)({
     exporter,
     exportIntervalMillis: intervalMillis,
     exportTimeoutMillis: Math.min(30_000, intervalMillis),
@@ -264,10 +245,12 @@ function periodicReader(exporter: PushMetricExporter, intervalMillis = 60_000): 
 
 /** The caller's trace as a parent context (a remote span), or the root when the header is absent or bad. */
 function remoteParent(traceparent: string | undefined, tracestate: string | undefined): Context {
+  const { api, core } = openTelemetry();
+  const { ROOT_CONTEXT } = api;
   if (traceparent === undefined) return ROOT_CONTEXT;
-  const spanContext = parseTraceParent(traceparent);
+  const spanContext = core.parseTraceParent(traceparent);
   if (!spanContext) return ROOT_CONTEXT;
   spanContext.isRemote = true;
-  if (tracestate) spanContext.traceState = new TraceState(tracestate);
-  return trace.setSpanContext(ROOT_CONTEXT, spanContext);
+  if (tracestate) spanContext.traceState = new core.TraceState(tracestate);
+  return api.trace.setSpanContext(ROOT_CONTEXT, spanContext);
 }
