@@ -235,6 +235,12 @@ describe('traces of the service’s requests', () => {
   it('traces a client that leaves an unstreamed request as 499 client-closed, not as an empty 200', async () => {
     const controller = new AbortController();
     const request = `leaves-${crypto.randomUUID()}`;
+    // the client leaves once its generation has started on the engine (a timer could fire before the
+    // request is traced on a loaded machine, or after a fast one has answered)
+    let started!: () => void;
+    const generating = new Promise<void>((resolve) => (started = resolve));
+    const generate = engine.generate.bind(engine);
+    engine.generate = (...call) => (started(), generate(...call));
     const sent = fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: {
@@ -245,9 +251,10 @@ describe('traces of the service’s requests', () => {
       body: JSON.stringify(chat('Once upon a time', { max_tokens: 480 })),
       signal: controller.signal,
     }).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await generating;
     controller.abort();
     await sent;
+    engine.generate = generate;
     let trace: TraceRecord | undefined;
     for (let attempt = 0; attempt < 100 && !trace; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
