@@ -143,7 +143,8 @@ describe('promptune audit', () => {
     const trained = run(
       cwd,
       ...['soft', 'train', '--model', stories.gguf, '--data', data, '--out', 'soft', '--steps', '24'],
-      ...['--push', '--label', 'staging'],
+      // pushed with the hand-written spec: its template is not the raw input the adapter reads
+      ...['--push', '--label', 'staging', '--baseline', gender],
     );
     expect(trained.status, trained.stderr).toBe(0);
     const common = ['audit', 'bias', '--task', gender, '--model', model, '--limit', '24', '--json'];
@@ -168,6 +169,22 @@ describe('promptune audit', () => {
     expect(version.model).toBe(folder.model);
     expect(version.groups).toEqual(folder.groups);
     expect(version.flipRate).toBe(folder.flipRate);
+    // under an audit policy, the soft version's own audit counts (it was recorded with the adapter's
+    // raw-input template in place of the spec's, whose id never matched the version's: not counted)
+    writeFileSync(
+      join(cwd, 'gender-policy.yaml'),
+      `${readFileSync(gender, 'utf8')}\naudit:\n  policy: { bias: { maxFlipRate: 1 } }\n`,
+    );
+    expect(run(cwd, 'registry', 'push', '--task', 'gender-policy.yaml').status).toBe(0);
+    // as the docs and the refusal's hint say: the version alone, its own spec and data
+    const pushed = run(
+      cwd,
+      ...['audit', 'bias', '--version', 'gender@staging', '--model', model, '--limit', '30', '--push'],
+    );
+    expect(pushed.status, pushed.stderr).toBe(0);
+    const shown = run(cwd, 'registry', 'show', 'gender@staging').stdout;
+    expect(shown).toContain('audit policy of production: met');
+    expect(shown).not.toContain('not counted');
     // a soft prompt has no template to vary: its sensitivity is the input noise part
     const noise = run(
       cwd,

@@ -4,7 +4,7 @@
 // writes the HTML report and prints the result as text or JSON.
 import { writeFileAtomically } from '../engine/index.js';
 import { ResponseCache, type EvaluatedModel } from '../eval/index.js';
-import { contentHash, type RunEntry } from '../registry/index.js';
+import type { RunEntry } from '../registry/index.js';
 import { loadSplit, type Example, type SplitName, type Task } from '../tasks/index.js';
 import {
   auditSubject,
@@ -95,7 +95,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
   const { concurrency, timeoutMs } = callOptions(args);
   kind.prepare?.();
   checkOutputFile('report', args.report, 'the HTML report');
-  const { task, model, subject } = await auditSubject(args);
+  const { task, model, subject, specId } = await auditSubject(args);
   kind.checkSubject?.(subject);
   const described = describeSubject(subject);
   const examples = loadSplit(task, split).slice(0, limit);
@@ -119,7 +119,7 @@ export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): 
           subject,
           taskFile: args.task,
           // what the audit measured with: the spec (its metrics, guards and output reading) and the seed
-          specId: contentHash(task.spec),
+          specId,
           seed,
           ...kind.config,
         },

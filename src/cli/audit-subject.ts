@@ -17,6 +17,7 @@ import {
 } from '../providers/index.js';
 import {
   adapterMethodName,
+  contentHash,
   referencedLabel,
   writeDatasetSplits,
   type PromptVersion,
@@ -82,6 +83,12 @@ export interface AuditSubject {
   task: Task;
   model: EvaluatedModel;
   subject: SubjectDescription;
+  /**
+   * The content id of the spec as read (the file's, or the version's own), before an adapter's subject
+   * sets its template to the raw input: what a run records, and what a task's audit policy compares with
+   * the version's spec (the rewritten one never matched, so no adapter version's audit counted).
+   */
+  specId: string;
 }
 
 /** The options that name what an audit audits (see subjectArgs). */
@@ -110,22 +117,26 @@ export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> 
   const task =
     fromVersion?.task ??
     (args.task !== undefined ? withDataFolder(loadTask(args.task), args.data) : missingTask());
+  const specId = contentHash(task.spec);
   if (args.prompt)
     return {
       task: applyArtifact(task, readArtifact(args.prompt)),
       model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
       subject: { kind: 'hard', prompt: args.prompt },
+      specId,
     };
   if (args.adapter) {
     warnOtherTask(args.adapter, task.spec.name);
     const { method, ...soft } = await softSubject(task, args, args.adapter);
-    return { ...soft, subject: { kind: 'soft', method, adapter: args.adapter } };
+    return { ...soft, subject: { kind: 'soft', method, adapter: args.adapter }, specId };
   }
-  if (args.version) return versionSubject(task, args, args.version, fromVersion?.version);
+  if (args.version)
+    return { ...(await versionSubject(task, args, args.version, fromVersion?.version)), specId };
   return {
     task,
     model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
     subject: { kind: 'hard' },
+    specId,
   };
 }
 
@@ -190,7 +201,7 @@ async function versionSubject(
   args: SubjectOptions,
   text: string,
   resolved?: PromptVersion,
-): Promise<AuditSubject> {
+): Promise<Omit<AuditSubject, 'specId'>> {
   const reference = versionReference(text);
   if (reference.task !== task.spec.name)
     throw new ValidationError(`--version names task ${reference.task}; the spec is task ${task.spec.name}`, {
