@@ -135,6 +135,16 @@ describe('promptune audit', () => {
     expect(run(cwd, 'registry', 'show', 'gender@1').stdout).toContain(
       `audit policy of production: not met, a move here is refused: no bias audit of this version is recorded; not counted, retired: ${versionAuditId} (by `,
     );
+    // a misspelt label guards nothing (production then moved freely): the push says so
+    writeFileSync(
+      join(cwd, 'gender-typo.yaml'),
+      `${readFileSync(gender, 'utf8')}\naudit:\n  policy: { labels: [prodution], bias: { maxFlipRate: 0.05 } }\n`,
+    );
+    const typo = run(cwd, 'registry', 'push', '--task', 'gender-typo.yaml');
+    expect(typo.status, typo.stderr).toBe(0);
+    expect(typo.stderr).toContain(
+      'warning: the audit policy guards label prodution, which task gender does not have; did you mean production?',
+    );
   });
 
   it('audits a soft prompt by folder and as the registry version it was pushed as, alike', () => {

@@ -31,6 +31,15 @@ describe('auditPolicyFailures', () => {
     ).toEqual([]);
   });
 
+  it('refuses a policy that asks for no audit, which every version would meet', () => {
+    const empty = auditPolicySpec.safeParse({ labels: ['production'] });
+    expect(empty.success).toBe(false);
+    expect(empty.error?.issues[0].message).toMatch(
+      /^the policy asks for no audit: give bias and\/or sensitivity/,
+    );
+    expect(auditPolicySpec.safeParse({ bias: {} }).success).toBe(true);
+  });
+
   it('names every criterion missed, and every audit missing', () => {
     expect(auditPolicyFailures(policy, {})).toEqual([
       'no bias audit of this version is recorded',

@@ -46,7 +46,11 @@ export const auditPolicySpec = z
       .optional()
       .describe('Criteria every counted sensitivity audit of the version must meet'),
   })
-  .strict();
+  .strict()
+  // a policy that asks for no audit is met by every version: the gate it seems to set is not there
+  .refine((policy) => policy.bias !== undefined || policy.sensitivity !== undefined, {
+    message: 'the policy asks for no audit: give bias and/or sensitivity (e.g. bias: { maxFlipRate: 0.05 })',
+  });
 
 /** The `audit` section of a task spec. */
 export const auditSpec = z

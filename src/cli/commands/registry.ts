@@ -5,7 +5,7 @@ import { defineCommand } from 'citty';
 import { writeFileAtomically } from '../../engine/index.js';
 import { relative } from 'node:path';
 import { z } from 'zod';
-import { readJsonFile } from '../../errors/index.js';
+import { nearestName, readJsonFile } from '../../errors/index.js';
 import {
   contentHash,
   diffServingSpecs,
@@ -19,7 +19,7 @@ import {
   type PolicyVerdict,
   type Registry,
 } from '../../registry/index.js';
-import { loadTask } from '../../tasks/index.js';
+import { loadTask, type TaskSpec } from '../../tasks/index.js';
 import { pushAndLabel, versionReference, withRegistry } from '../registry-access.js';
 import { textColumns } from '../text-columns.js';
 import { checkOutputFile } from '../output-file.js';
@@ -114,6 +114,7 @@ const push = defineCommand({
         `${args.adapter} was not loaded on a model: pass --model <the service's model> to check it fits before it is served\n`,
       );
     await withRegistry(args, async (registry, actor) => {
+      await warnUnknownPolicyLabels(registry, task.spec);
       const { version, created } = await pushAndLabel(
         registry,
         actor,
@@ -410,3 +411,22 @@ export default defineCommand({
   meta: { name: 'registry', description: 'The versioned prompt library' },
   subCommands: { push, ls: list, show, diff, label, rollback, export: exportCommand, import: importCommand },
 });
+
+/**
+ * Says on stderr which labels a spec's audit policy guards that the task does not have yet, with the
+ * name meant when one is near: a misspelt label (prodution) guards nothing, and production moved freely.
+ */
+async function warnUnknownPolicyLabels(registry: Registry, spec: TaskSpec): Promise<void> {
+  const guarded = spec.audit?.policy?.labels ?? [];
+  if (guarded.length === 0) return;
+  const known = new Set(
+    (await registry.listLabels(spec.name).catch(() => [])).map((label) => label.label).concat('production'),
+  );
+  for (const label of guarded) {
+    if (known.has(label)) continue;
+    const meant = nearestName(label, known);
+    process.stderr.write(
+      `warning: the audit policy guards label ${label}, which task ${spec.name} does not have${meant ? `; did you mean ${meant}?` : ' yet'} (it guards moves to the labels it names only)\n`,
+    );
+  }
+}
