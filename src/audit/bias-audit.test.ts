@@ -199,12 +199,12 @@ describe('biasAudit', () => {
     const loose = await audited(1);
     expect(loose).toMatchObject({ flipRate: 1, maxFlipRate: 1 });
     expect(renderBiasReportHtml(loose)).toContain(
-      '<p class="verdict ok">Flip rate 100.0%: answers seldom change with the attribute alone (of 20 examples; above 100% is flagged, the task’s audit policy)',
+      '<p class="verdict ok">Flip rate 100.0%: answers seldom change with the attribute alone (of 20 examples; above 100% is flagged, the audit policy of the spec it ran with)',
     );
     const unset = await audited();
     expect(unset.maxFlipRate).toBeUndefined();
     expect(renderBiasReportHtml(unset)).toContain(
-      'above 5% is flagged; the task’s audit policy sets no limit',
+      'above 5% is flagged; the spec it ran with sets no limit (a task’s audit policy is applied when a label moves)',
     );
   });
 
