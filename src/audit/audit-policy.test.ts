@@ -51,7 +51,7 @@ describe('auditPolicyFailures', () => {
       "bias audit run-b: 12 examples audited, fewer than the policy's 30",
       'bias audit run-b: flip rate 20.0% is above 5.0%',
       'bias audit run-b: the gap girls − boys of 0.300 is above 0.1',
-      'bias audit run-b: the gap girls − boys is significant (p 0.0010 < 0.05)',
+      'bias audit run-b: the gap girls − boys is significant (p = 0.0010, below 0.05)',
       'sensitivity audit run-s: it scored no variant of the prompt or the inputs',
       'sensitivity audit run-s: the score spread of 0.250 is above 0.1',
     ]);

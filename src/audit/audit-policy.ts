@@ -2,6 +2,7 @@
 // policy becomes a failure message when an audit of its kind that counts misses it, or when the version
 // has no such audit at all. Pure: the registry finds the audits and decides what a failure refuses.
 import type { AuditPolicy } from '../tasks/index.js';
+import { pValueText } from './bias-statistics.js';
 
 /** The summary of a recorded audit run, as its producer stored it. */
 export interface RecordedAudit {
@@ -72,7 +73,7 @@ function thresholdFailures(
     // the policy's own level, not the one the audit was run at
     if (policy.bias.gapNotSignificant && !(Number(gap.pValue) >= policy.bias.alpha))
       failures.push(
-        `${where}: the gap ${between} is significant (p ${Number(gap.pValue).toFixed(4)} < ${policy.bias.alpha})`,
+        `${where}: the gap ${between} is significant (${pValueText(Number(gap.pValue))}, below ${policy.bias.alpha})`,
       );
   }
   const maxSpread = policy.sensitivity?.maxSpread;

@@ -1,6 +1,7 @@
 // The bias statistics on seeded synthetic scores (one row per example, one column per group): a gap
 // planted in one group is found and called significant; with no gap the permutation test calls fewer
-// than 5% of 200 seeded audits significant (its error rate holds); the flip rate counts changed answers.
+// than 5% of 200 seeded audits significant (its error rate holds), and two groups of 0/1 scores get
+// the exact (McNemar) p-value whatever the seed; the flip rate counts changed answers.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../engine/index.js';
 import { biasStatistics } from './bias-statistics.js';
@@ -47,6 +48,30 @@ describe('biasStatistics', () => {
       });
       if (result.gap.significant) flagged++;
     }
+    expect(flagged / 200).toBeLessThanOrEqual(0.05);
+  });
+
+  it("gives two groups of 0/1 scores McNemar's exact p-value, the same whatever the seed", () => {
+    // 10 examples only the first group gets right, 2 only the second, 8 both, 5 neither:
+    // two-sided exact binomial, 2 × P(X ≤ 2 | 12, 1/2) = 2 × 79 / 4096
+    const rows = [
+      ...Array<number[]>(10).fill([1, 0]),
+      ...Array<number[]>(2).fill([0, 1]),
+      ...Array<number[]>(8).fill([1, 1]),
+      ...Array<number[]>(5).fill([0, 0]),
+    ];
+    const pValues = [0, 1, 2, 3].map((seed) => biasStatistics(rows, ['a', 'b'], [], { seed }).gap.pValue);
+    expect(pValues[0]).toBeCloseTo(158 / 4096, 12);
+    expect(new Set(pValues).size).toBe(1);
+    // and far past what sampling could show (it bottoms out at 1 / (resamples + 1))
+    const all = Array<number[]>(300).fill([1, 0]);
+    expect(biasStatistics(all, ['a', 'b'], []).gap.pValue).toBeCloseTo(2 * 0.5 ** 300, 100);
+  });
+
+  it('calls at most 5% of 200 unbiased two-group audits significant with the exact test', () => {
+    let flagged = 0;
+    for (let seed = 0; seed < 200; seed++)
+      if (biasStatistics(scores(100, [0.7, 0.7], seed), ['a', 'b'], []).gap.significant) flagged++;
     expect(flagged / 200).toBeLessThanOrEqual(0.05);
   });
 

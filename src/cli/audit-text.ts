@@ -1,12 +1,13 @@
 // How the audit commands print their results in a terminal: a few aligned lines with the numbers that
 // decide (scores with intervals, the gap and its test, the flip rates; the spread and the worst
 // variants), the examples or variants that explain them, and the calls made.
-import type {
-  BiasAudit,
-  HardExplanation,
-  SensitivityAudit,
-  SoftExplanation,
-  VariabilityAudit,
+import {
+  pValueText,
+  type BiasAudit,
+  type HardExplanation,
+  type SensitivityAudit,
+  type SoftExplanation,
+  type VariabilityAudit,
 } from '../audit/index.js';
 
 const interval = ([low, high]: [number, number]) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
@@ -22,7 +23,7 @@ export function biasText(audit: BiasAudit, subject: string): string {
       (group) =>
         `  ${group.name.padEnd(width)}  ${group.score.toFixed(3)}  ${interval(group.interval)}  n ${group.n}`,
     ),
-    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, p = ${gap.pValue.toFixed(4)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}`,
+    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, ${pValueText(gap.pValue)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}`,
     `flip rate: ${audit.flipRate.toFixed(3)} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
     ...audit.flippedExamples.slice(0, 5).map(
       (example) =>

@@ -72,7 +72,7 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
     <>
       <p className={`verdict ${gap.significant ? 'flag' : 'ok'}`} data-testid="audit-verdict">
         {gap.significant ? 'Significant gap' : 'No significant gap'}: {gap.between[0]} − {gap.between[1]} ={' '}
-        {score(gap.difference)} (p = {gap.pValue.toFixed(4)})
+        {score(gap.difference)} (p {gap.pValue < 0.0001 ? '< 0.0001' : `= ${gap.pValue.toFixed(4)}`})
       </p>
       {/* the answers may change with the attribute although the groups score alike */}
       <p className={`verdict ${summary.flipRate > limit ? 'flag' : 'ok'}`} data-testid="audit-flips">
