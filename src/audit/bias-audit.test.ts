@@ -204,7 +204,7 @@ describe('biasAudit', () => {
     const unset = await audited();
     expect(unset.maxFlipRate).toBeUndefined();
     expect(renderBiasReportHtml(unset)).toContain(
-      'above 5% is flagged; the spec it ran with sets no limit (a task’s audit policy is applied when a label moves)',
+      'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves',
     );
   });
 

@@ -18,7 +18,7 @@ export const flipsMany = (flipRate: number, limit = 0.05) => flipRate > limit;
 export function flipVerdict(flipRate: number, audited: number, limit?: number): string {
   const flagged =
     limit === undefined
-      ? 'above 5% is flagged; the spec it ran with sets no limit (a task’s audit policy is applied when a label moves)'
+      ? 'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves'
       : `above ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`;
   return `Flip rate ${(flipRate * 100).toFixed(1)}%: ${flipsMany(flipRate, limit) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; ${flagged})`;
 }

@@ -80,7 +80,7 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
         {summary.flipRate > limit ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
         {summary.audited} examples;{' '}
         {summary.maxFlipRate === undefined
-          ? 'above 5% is flagged; the spec it ran with sets no limit (a task’s audit policy is applied when a label moves)'
+          ? 'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves'
           : `above ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`}
         )
       </p>
