@@ -271,31 +271,39 @@ describe('promptune audit', () => {
     );
 
     // sampled at 0.8 the answers scatter; greedy (the spec's temperature 0) they always agree
-    const variability = (...extra: string[]) =>
-      JSON.parse(
-        run(
-          cwd,
-          'audit',
-          'variability',
-          '--task',
-          name,
-          '--model',
-          model,
-          '--limit',
-          '12',
-          '--json',
-          ...extra,
-        ).stdout,
-      ) as {
-        agreement: { value: number };
-        passK: { k: number; passAll: { value: number } }[];
-        calls: number;
+    const warning =
+      'warning: name is sampled at temperature 0, so each of the 3 answers per input is the same greedy one';
+    const variability = (...extra: string[]) => {
+      const ran = run(
+        cwd,
+        'audit',
+        'variability',
+        '--task',
+        name,
+        '--model',
+        model,
+        '--limit',
+        '12',
+        '--json',
+        ...extra,
+      );
+      return {
+        ...(JSON.parse(ran.stdout) as {
+          agreement: { value: number };
+          passK: { k: number; passAll: { value: number } }[];
+          calls: number;
+        }),
+        stderr: ran.stderr,
       };
+    };
     const sampled = variability('--repeats', '4', '--temperature', '0.8');
     expect(sampled.calls).toBe(48);
+    expect(sampled.stderr).not.toContain('warning: name is sampled at temperature 0');
     expect(sampled.agreement.value).toBeLessThan(0.9);
     expect(sampled.passK.map((entry) => entry.k)).toEqual([1, 2, 3, 4]);
     const greedy = variability('--repeats', '3');
+    // and the command says the repeats measure nothing at temperature 0
+    expect(greedy.stderr).toContain(warning);
     expect(greedy.agreement.value).toBe(1);
     expect(greedy.passK[2].passAll.value).toBe(greedy.passK[0].passAll.value);
   });

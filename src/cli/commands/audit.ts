@@ -171,7 +171,14 @@ const variability = defineCommand({
     await runAudit(args, {
       name: 'variability',
       config: { repeats, ...(temperature !== undefined && { temperature }) },
-      run: (input) => variabilityAudit({ ...input, repeats, temperature }),
+      run: (input) => {
+        // greedy decoding repeats itself: the calls measure nothing a single answer would not show
+        if ((temperature ?? input.task.spec.generation.temperature) === 0)
+          process.stderr.write(
+            `warning: ${input.task.spec.name} is sampled at temperature 0, so each of the ${repeats} answers per input is the same greedy one (every repeat is still a call); give --temperature (e.g. 0.7) to measure how answers vary when sampled.\n`,
+          );
+        return variabilityAudit({ ...input, repeats, temperature });
+      },
       summary: (audit) => ({ ...audit }),
       html: renderVariabilityReportHtml,
       text: variabilityText,
