@@ -59,25 +59,11 @@ export function biasStatistics(
   const best = ranked[0];
   const worst = ranked[ranked.length - 1];
   const observed = best.score - worst.score;
-  const exact = exactPairedPValue(scores, groups.length, observed);
-  // the largest gap under label permutations within each example
-  const random = seededRandom(seed + 7919);
-  let extreme = 0;
-  const sums = new Float64Array(groups.length);
-  for (let r = 0; exact === undefined && r < resamples; r++) {
-    sums.fill(0);
-    for (const row of scores) {
-      const shuffled = [...row];
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-      }
-      shuffled.forEach((value, group) => (sums[group] += value));
-    }
-    const gap = (Math.max(...sums) - Math.min(...sums)) / Math.max(1, scores.length);
-    if (gap >= observed - 1e-12) extreme++;
-  }
-  const pValue = observed === 0 ? 1 : (exact ?? (extreme + 1) / (resamples + 1));
+  const pValue =
+    observed === 0
+      ? 1
+      : (exactPairedPValue(scores, groups.length, observed) ??
+        sampledPValue(scores, groups.length, observed, { seed, resamples }));
   const flipped = flips.flatMap((flip, index) => (flip ? [index] : []));
   return {
     groups: groupScores,
@@ -91,6 +77,35 @@ export function biasStatistics(
     flipRate: flips.length === 0 ? 0 : flipped.length / flips.length,
     flipped,
   };
+}
+
+/**
+ * The share of `resamples` label permutations within each example whose largest gap reaches the
+ * observed one, the observed labelling counted as one of them.
+ */
+function sampledPValue(
+  scores: number[][],
+  groups: number,
+  observed: number,
+  options: { seed: number; resamples: number },
+): number {
+  const random = seededRandom(options.seed + 7919);
+  let extreme = 0;
+  const sums = new Float64Array(groups);
+  for (let r = 0; r < options.resamples; r++) {
+    sums.fill(0);
+    for (const row of scores) {
+      const shuffled = [...row];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      shuffled.forEach((value, group) => (sums[group] += value));
+    }
+    const gap = (Math.max(...sums) - Math.min(...sums)) / Math.max(1, scores.length);
+    if (gap >= observed - 1e-12) extreme++;
+  }
+  return (extreme + 1) / (options.resamples + 1);
 }
 
 /**

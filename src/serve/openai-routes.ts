@@ -240,8 +240,9 @@ export function openAiRoutes(
         trace.streaming = true;
       }
       return streamSSE(context, async (sse) => {
-        // what the generation had spent by its last delta, and whether its finish reported usage: a
-        // stream that fails or whose client leaves is still counted, in its trace and in the metrics
+        // the text sent and what the generation had spent by its last delta, and whether its finish
+        // reported usage: a stream that fails or whose client leaves is still counted, in its trace and
+        // in the metrics
         let spent: StreamedTokens | undefined;
         let sent = '';
         let reported = false;
@@ -270,14 +271,14 @@ export function openAiRoutes(
                   : { index: 0, text: delta, finish_reason: null },
               ]);
             },
-            onFinish: (part, streamed, deltas) => {
+            onFinish: (part, deltas) => {
               if (trace)
-                finishTrace(trace, part.usage, streamed, part.finishReason.unified, part.providerMetadata);
+                finishTrace(trace, part.usage, sent, part.finishReason.unified, part.providerMetadata);
               reported = true;
               source.onUsage?.(context, {
                 inputTokens: part.usage.inputTokens.total ?? 0,
                 outputTokens: part.usage.outputTokens.total ?? 0,
-                text: streamed,
+                text: sent,
                 request: body,
               });
               const reason = openAiFinish(part.finishReason.unified);
@@ -402,21 +403,15 @@ async function relay(
     /** `counts`: the tokens the generation had used by this delta, when the model says. */
     onDelta(delta: string, first: boolean, counts: StreamedTokens | undefined): string;
     /** `deltas`: how many delta chunks were sent before it (the first of them named the role). */
-    onFinish(
-      part: Extract<LanguageModelV3StreamPart, { type: 'finish' }>,
-      streamed: string,
-      deltas: number,
-    ): string[];
+    onFinish(part: Extract<LanguageModelV3StreamPart, { type: 'finish' }>, deltas: number): string[];
   },
 ): Promise<void> {
   const reader = stream.getReader();
-  let streamed = '';
   let deltas = 0;
   for (;;) {
     const { value: part, done } = await reader.read();
     if (done) return;
     if (part.type === 'text-delta') {
-      streamed += part.delta;
       await sse.writeSSE({
         data: handlers.onDelta(part.delta, deltas++ === 0, streamedTokens(part.providerMetadata)),
       });
@@ -424,7 +419,7 @@ async function relay(
       void reader.cancel().catch(() => undefined);
       throw part.error;
     } else if (part.type === 'finish') {
-      for (const data of handlers.onFinish(part, streamed, deltas)) await sse.writeSSE({ data });
+      for (const data of handlers.onFinish(part, deltas)) await sse.writeSSE({ data });
     }
   }
 }

@@ -351,6 +351,14 @@ export function createService(options: ServiceOptions): Service {
       if (trace) trace.sampling = sampling;
     },
   });
+  /** Counts a request's tokens in the metrics, under the task it resolved to. */
+  const countTokens = (
+    context: Context<ServiceEnv>,
+    usage: { inputTokens: number; outputTokens: number },
+  ) => {
+    metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
+    metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
+  };
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
@@ -520,10 +528,6 @@ export function createService(options: ServiceOptions): Service {
       single ? { [served.spec.input.fields[0]]: body.input } : body.input,
     );
     // a client gone stops it
-    const countTokens = (usage: { inputTokens: number; outputTokens: number }) => {
-      metrics.tokens.inc({ task: served.spec.name, direction: 'input' }, usage.inputTokens);
-      metrics.tokens.inc({ task: served.spec.name, direction: 'output' }, usage.outputTokens);
-    };
     const result = await runFields(served, backends, fields, {
       ...requestListeners(context, served),
       abortSignal: clientSignal(context),
@@ -531,10 +535,10 @@ export function createService(options: ServiceOptions): Service {
     }).catch((error: unknown) => {
       // a refused answer, or one its client left, was still generated: counted, as its trace keeps its tokens
       const spent = spentBy(error);
-      if (spent) countTokens(spent);
+      if (spent) countTokens(context, spent);
       throw error;
     });
-    countTokens(result);
+    countTokens(context, result);
     const id = `run-${crypto.randomUUID()}`;
     Object.assign(trace, {
       id,
@@ -579,10 +583,7 @@ export function createService(options: ServiceOptions): Service {
           if (trace) trace.label = label;
           return taskModel(served, backends, requestListeners(context, served));
         },
-        onUsage(context, usage) {
-          metrics.tokens.inc({ task: taskOf(context), direction: 'input' }, usage.inputTokens);
-          metrics.tokens.inc({ task: taskOf(context), direction: 'output' }, usage.outputTokens);
-        },
+        onUsage: countTokens,
         onFirstText(context) {
           const seconds = (performance.now() - context.get('started')) / 1000;
           metrics.firstToken.observe({ task: taskOf(context) }, seconds);

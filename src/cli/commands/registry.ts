@@ -420,7 +420,7 @@ async function warnUnknownPolicyLabels(registry: Registry, spec: TaskSpec): Prom
   const guarded = spec.audit?.policy?.labels ?? [];
   if (guarded.length === 0) return;
   const known = new Set(
-    (await registry.listLabels(spec.name).catch(() => [])).map((label) => label.label).concat('production'),
+    (await registry.listLabels(spec.name)).map((label) => label.label).concat('production'),
   );
   for (const label of guarded) {
     if (known.has(label)) continue;
