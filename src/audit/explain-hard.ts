@@ -1,8 +1,8 @@
 // Explanations of a hard prompt: the effect of removing each sentence of its instruction (the template's
 // text outside its placeholders, and the system text) and each demo, scored through the evaluation
-// harness on the same examples as the whole prompt, with a paired bootstrap interval and p-value on the
-// score change. A part whose removal costs nothing is one the prompt does not need.
-import { mean, pairedBootstrap, bootstrapInterval } from '../eval/index.js';
+// harness on the same examples as the whole prompt, with a paired bootstrap interval on the score change
+// and its p-value (McNemar's exact test for right-or-wrong scores, where resampling is too liberal). A part whose removal costs nothing is one the prompt does not need.
+import { mean, pairedTest, scoreInterval } from '../eval/index.js';
 import type { Task, TaskSpec } from '../tasks/index.js';
 import { promptScorer, type AuditRunOptions } from './audit-runs.js';
 
@@ -86,7 +86,7 @@ export async function explainHardPrompt(options: HardExplanationOptions): Promis
   const parts: PromptPart[] = [];
   for (const variant of variants) {
     const without = await scoresOf({ ...task, spec: { ...task.spec, prompt: variant.prompt } });
-    const paired = pairedBootstrap(original, without, statistics);
+    const paired = pairedTest(original, without, statistics);
     parts.push({
       ...variant.part,
       score: mean(without),
@@ -98,7 +98,7 @@ export async function explainHardPrompt(options: HardExplanationOptions): Promis
   return {
     kind: 'hard',
     n: examples.length,
-    original: { score: mean(original), interval: bootstrapInterval(original, statistics) },
+    original: { score: mean(original), interval: scoreInterval(original, statistics) },
     parts: parts.sort((a, b) => a.effect - b.effect),
   };
 }

@@ -82,6 +82,10 @@ describe('variabilityAudit', () => {
       expect(passAll.value).toBeCloseTo(expected[index][0], 10);
       expect(passAny.value).toBeCloseTo(expected[index][1], 10);
     });
+    // pass^4 and pass^5 are 0 on all 20 examples: Wilson's interval [0, 0.161], where resampling says [0, 0]
+    expect(audit.passK[4].passAll.interval[0]).toBe(0);
+    expect(audit.passK[4].passAll.interval[1]).toBeCloseTo(0.161, 3);
+    expect(audit.passK[4].passAny.interval).toEqual([expect.closeTo(0.839, 3), 1]);
     const least = examples.find((e) => e.line === audit.leastStable[0].line)!;
     expect(audit.leastStable[0].answers[0]).toEqual({ answer: String(least.target).trim(), count: 3 });
     // the input and target it was asked, to read the answers against

@@ -2,8 +2,9 @@
 // through the evaluation harness (each repeat its own seed). Reports how often two answers to the same
 // input agree, how many distinct answers inputs get, and pass^k (all of k tries right, the reliability
 // τ-bench reports) beside pass@k (any of k right), each estimated without bias from the n tries of
-// every example (Chen et al. 2021) and averaged with a bootstrap interval over examples.
-import { bootstrapInterval, evaluate, mean } from '../eval/index.js';
+// every example (Chen et al. 2021) and averaged over examples with a 95% interval (Wilson's when every
+// example's value is 0 or 1, where resampling 7 wrong answers says [0, 0]; else a bootstrap).
+import { evaluate, mean, scoreInterval } from '../eval/index.js';
 import type { AuditRunOptions } from './audit-runs.js';
 import { answerOf } from './bias-audit.js';
 
@@ -15,7 +16,7 @@ export interface VariabilityOptions extends AuditRunOptions {
   temperature?: number;
 }
 
-/** A value with its 95% bootstrap interval over examples. */
+/** A value with its 95% interval over examples. */
 interface Averaged {
   value: number;
   interval: [number, number];
@@ -71,7 +72,7 @@ export async function variabilityAudit(options: VariabilityOptions): Promise<Var
   const run = await evaluate({ ...options, task: sampled, repeats });
   const interval = (values: number[], offset: number): Averaged => ({
     value: mean(values),
-    interval: bootstrapInterval(values, {
+    interval: scoreInterval(values, {
       seed: (options.seed ?? 0) + offset,
       resamples: options.resamples ?? 1000,
     }),

@@ -1,7 +1,8 @@
 // Paired comparison of two evaluation reports on the same examples: which examples flipped, the
-// mean difference with its bootstrap interval, and whether it is significant.
+// mean difference with its bootstrap interval, and whether it is significant (McNemar's exact test
+// when both runs scored right or wrong, else the paired bootstrap's).
 import { ValidationError } from '../errors/index.js';
-import { pairedBootstrap } from './statistics.js';
+import { pairedTest } from './statistics.js';
 
 /** What a comparison reads of a report (an EvaluationReport, or one read back from its JSON file). */
 export interface ComparedReport {
@@ -21,6 +22,8 @@ export interface Comparison {
   difference: number;
   interval: [number, number];
   pValue: number;
+  /** The test behind the p-value: McNemar's exact test for scores of 0 or 1, else the paired bootstrap. */
+  test: 'mcnemar-exact' | 'paired-bootstrap';
   significant: boolean;
   /** Examples right in one run and wrong in the other (scores crossing 0.5). */
   improved: { id: string; line: number }[];
@@ -45,7 +48,7 @@ export function compareReports(a: ComparedReport, b: ComparedReport, level = 0.9
       hint: 'Compare runs of the same task and split.',
     });
   }
-  const test = pairedBootstrap(
+  const test = pairedTest(
     pairs.map(([x]) => x.score),
     pairs.map(([, y]) => y.score),
     { level },
@@ -58,6 +61,7 @@ export function compareReports(a: ComparedReport, b: ComparedReport, level = 0.9
     difference: test.difference,
     interval: test.interval,
     pValue: test.pValue,
+    test: test.test,
     significant: test.pValue < 1 - level,
     improved: pairs.filter(([x, y]) => flip(x.score, y.score)).map(([, y]) => ({ id: y.id, line: y.line })),
     regressed: pairs.filter(([x, y]) => flip(y.score, x.score)).map(([, y]) => ({ id: y.id, line: y.line })),

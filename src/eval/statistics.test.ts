@@ -1,6 +1,7 @@
 // The score interval: Wilson's for proportions (values in {0, 1}), the bootstrap's for other scores;
 // McNemar's exact test against binomial tails computed exactly (Python's math.comb).
 import { describe, expect, it } from 'vitest';
+import { compareReports } from './compare.js';
 import { bootstrapInterval, mcnemarExact, pairedBootstrap, pairedTest, scoreInterval } from './statistics.js';
 
 describe('scoreInterval', () => {
@@ -60,6 +61,22 @@ describe('mcnemarExact', () => {
     expect(pairedBootstrap(a, b).pValue).toBeLessThan(0.05);
     expect(pairedTest(a, b)).toMatchObject({ test: 'mcnemar-exact', pValue: 0.0625 });
     expect(pairedTest([0.5, 1, 0], [1, 1, 0.5])).toMatchObject({ test: 'paired-bootstrap' });
+  });
+
+  it('decides `compare` and the loop gate: two reports of 0/1 scores are compared exactly', () => {
+    const [a, b] = runs(0, 5, 60, 31);
+    const report = (scores: number[]) => ({
+      model: 'm',
+      score: scores.reduce((sum, score) => sum + score, 0) / scores.length,
+      examples: scores.map((score, line) => ({ id: `e${line}`, line, score })),
+    });
+    // the bootstrap's p-value had called the 5 fixed, 0 broken a significant improvement
+    expect(compareReports(report(a), report(b))).toMatchObject({
+      test: 'mcnemar-exact',
+      pValue: 0.0625,
+      significant: false,
+    });
+    expect(compareReports(report([0.5, 1, 0]), report([1, 1, 0.5])).test).toBe('paired-bootstrap');
   });
 
   it('is 1 when the runs never disagree, or disagree evenly', () => {

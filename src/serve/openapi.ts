@@ -405,14 +405,14 @@ export function openApiDocument(limits: { maxTokens: number }) {
       '/v1/runs/{id}/compare/{other}': {
         get: {
           summary:
-            'Two evaluation runs compared on the examples both scored: the mean difference (other minus id) with its paired bootstrap interval and p-value, and the examples that improved or regressed',
+            'Two evaluation runs compared on the examples both scored: the mean difference (other minus id) with its paired bootstrap interval and p-value (`test`: McNemar exact test when both runs scored 0 or 1, else the paired bootstrap), and the examples that improved or regressed',
           security: bearer,
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'other', in: 'path', required: true, schema: { type: 'string' } },
           ],
           responses: {
-            200: json('{ a, b, n, difference, interval, pValue, significant, improved, regressed }'),
+            200: json('{ a, b, n, difference, interval, pValue, test, significant, improved, regressed }'),
             ...errors(400, 401, 403, 404, 429, 500),
           },
         },

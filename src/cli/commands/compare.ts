@@ -22,14 +22,14 @@ export default defineCommand({
       process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
       return;
     }
-    const { a, b, difference, interval, pValue, significant, improved, regressed, n } = comparison;
+    const { a, b, difference, interval, pValue, test, significant, improved, regressed, n } = comparison;
     // each side by its file, and by its model where the models differ (two prompts on one model often)
     const side = (path: string, model: string) => (a.model === b.model ? path : `${path} (${model})`);
     process.stdout.write(
       `${side(args.a, a.model)}: ${a.score.toFixed(3)}  ->  ${side(args.b, b.model)}: ${b.score.toFixed(3)} on ${n} shared examples${a.model === b.model ? `, both on ${a.model}` : ''}\n`,
     );
     process.stdout.write(
-      `difference ${difference >= 0 ? '+' : ''}${difference.toFixed(3)} [${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}], p = ${pValue.toFixed(4)}: ${significant ? 'significant' : 'not significant'}\n`,
+      `difference ${difference >= 0 ? '+' : ''}${difference.toFixed(3)} [${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}], p = ${pValue.toFixed(4)} (${test === 'mcnemar-exact' ? "McNemar's exact test" : 'paired bootstrap'}): ${significant ? 'significant' : 'not significant'}\n`,
     );
     process.stdout.write(
       `flipped: ${improved.length} now right (lines ${improved.map((x) => x.line).join(', ') || '-'}), ${regressed.length} now wrong (lines ${regressed.map((x) => x.line).join(', ') || '-'})\n`,
