@@ -13,6 +13,8 @@ import { repositoryRoot, stories } from './models.js';
 
 const bin = join(repositoryRoot, 'bin', 'promptune.js');
 const model = `local:${stories.gguf}`;
+/** The model's name as a regular expression matches it. */
+const modelPattern = model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const gender = join(repositoryRoot, 'examples', 'gender.yaml');
 
 function run(cwd: string, ...args: string[]) {
@@ -76,7 +78,9 @@ describe('promptune audit', () => {
       "warning: this bias audit is recorded as a run of gender, of no registry version: a task's audit policy counts only audits of a version (--version gender@<number>).",
     );
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
-      new RegExp(`${id}\\s+audit\\s+gender\\s+completed\\s+gap 1\\.000 significant, flip rate 1\\.000`),
+      new RegExp(
+        `${id}\\s+audit \\(bias on ${modelPattern}\\)\\s+gender\\s+completed\\s+gap 1\\.000 significant, flip rate 1\\.000`,
+      ),
     );
     const page = readFileSync(join(cwd, 'bias.html'), 'utf8');
     expect(page).toContain('Significant gap');
@@ -97,6 +101,11 @@ describe('promptune audit', () => {
     );
     const explainId = /recorded as run (\S+)/.exec(explained.stderr)?.[1];
     expect(run(cwd, 'runs', 'report', explainId!, '--out', 'explain-run.html').status).toBe(0);
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
+      new RegExp(
+        `${explainId}\\s+audit \\(explain on ${modelPattern}\\)\\s+gender\\s+completed\\s+whole prompt 0\\.\\d{3}`,
+      ),
+    );
     expect(readFileSync(join(cwd, 'explain-run.html'), 'utf8')).toBe(
       readFileSync(join(cwd, 'explain.html'), 'utf8'),
     );
@@ -128,7 +137,7 @@ describe('promptune audit', () => {
     expect(retired.stdout).toBe(`retired ${versionAuditId} (audit of gender): exploratory\n`);
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
       new RegExp(
-        `${versionAuditId}\\s+audit\\s+gender\\s+completed\\s+gap 1.000 significant, flip rate 1.000\\s+-> `,
+        `${versionAuditId}\\s+audit \\(bias on ${modelPattern}\\)\\s+gender\\s+completed\\s+gap 1.000 significant, flip rate 1.000\\s+-> `,
       ),
     );
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(/retired by \S+: exploratory\n/);
@@ -263,7 +272,9 @@ describe('promptune audit', () => {
     expect(result.spread.range.interval[0]).toBeLessThanOrEqual(result.spread.range.interval[1]);
     const id = /recorded as run (\S+)/.exec(audited.stderr)?.[1];
     expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
-      new RegExp(`${id}\\s+audit\\s+name\\s+completed\\s+spread ${result.spread.range.value.toFixed(3)}`),
+      new RegExp(
+        `${id}\\s+audit \\(sensitivity on ${modelPattern}\\)\\s+name\\s+completed\\s+spread ${result.spread.range.value.toFixed(3)}`,
+      ),
     );
     expect(run(cwd, 'runs', 'report', id!, '--out', 'run.html').status).toBe(0);
     expect(readFileSync(join(cwd, 'run.html'), 'utf8')).toBe(
@@ -296,8 +307,14 @@ describe('promptune audit', () => {
         stderr: ran.stderr,
       };
     };
-    const sampled = variability('--repeats', '4', '--temperature', '0.8');
+    const sampled = variability('--repeats', '4', '--temperature', '0.8', '--push');
     expect(sampled.calls).toBe(48);
+    const sampledId = /recorded as run (\S+)/.exec(sampled.stderr)?.[1];
+    expect(run(cwd, 'runs', 'ls', '--kind', 'audit').stdout).toMatch(
+      new RegExp(
+        `${sampledId}\\s+audit \\(variability on ${modelPattern}\\)\\s+name\\s+completed\\s+agreement ${sampled.agreement.value.toFixed(3)}, score 0\\.\\d{3}`,
+      ),
+    );
     expect(sampled.stderr).not.toContain('warning: name is sampled at temperature 0');
     expect(sampled.agreement.value).toBeLessThan(0.9);
     expect(sampled.passK.map((entry) => entry.k)).toEqual([1, 2, 3, 4]);

@@ -36,12 +36,26 @@ function comparisonLine(run: RunRecord, best: { method?: unknown; testAccuracy: 
   ].join('; ');
 }
 
+/** An audit's finding in a line: a bias gap, a sensitivity spread, a variability agreement, an explanation's score. */
+function auditResult(summary: Record<string, unknown>): string {
+  const value = (key: string) => (summary[key] as { value?: unknown } | undefined)?.value;
+  const gap = summary.gap as { difference?: unknown; significant?: unknown } | undefined;
+  const spread = (summary.spread as { range?: { value?: unknown } } | undefined)?.range?.value;
+  const original = summary.original as { score?: unknown; exactMatch?: unknown } | undefined;
+  if (typeof gap?.difference === 'number')
+    return `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(summary.flipRate).toFixed(3)}`;
+  if (typeof spread === 'number') return `spread ${spread.toFixed(3)}`;
+  if (typeof value('agreement') === 'number')
+    return `agreement ${(value('agreement') as number).toFixed(3)}, score ${Number(value('score')).toFixed(3)}`;
+  const whole = original?.score ?? original?.exactMatch;
+  return typeof whole === 'number' ? `whole prompt ${whole.toFixed(3)}` : '';
+}
+
 /** The columns of `runs ls`. */
 const header = ['started', 'id', 'kind', 'task', 'status', 'result', 'version', 'note'];
 
 function cells(run: RunRecord): string[] {
   const progress = run.progress ? `${run.progress.done}/${run.progress.total ?? '?'}` : '';
-  const gap = run.summary?.gap as { difference?: unknown; significant?: unknown } | undefined;
   const trained = run.summary?.testExactMatch ?? run.summary?.devExactMatch;
   const best = run.summary?.best as { method?: unknown; testAccuracy?: unknown } | undefined;
   const outcome = run.summary?.outcome;
@@ -56,19 +70,18 @@ function cells(run: RunRecord): string[] {
             ? `test label accuracy ${run.summary.testLabelAccuracy.toFixed(3)}`
             : run.kind === 'soft-training' && typeof trained === 'number' // a training: test (else dev) exact match
               ? `${run.summary?.testExactMatch === undefined ? 'dev' : 'test'} ${trained.toFixed(3)}`
-              : typeof gap?.difference === 'number' // a bias audit
-                ? `gap ${gap.difference.toFixed(3)}${gap.significant ? ' significant' : ''}, flip rate ${Number(run.summary?.flipRate).toFixed(3)}`
-                : typeof (run.summary?.spread as { range?: { value?: unknown } } | undefined)?.range
-                      ?.value === 'number'
-                  ? `spread ${(run.summary!.spread as { range: { value: number } }).range.value.toFixed(3)}` // a sensitivity audit
-                  : '';
+              : run.kind === 'audit'
+                ? auditResult(run.summary ?? {})
+                : '';
   return [
     new Date(run.startedAt).toISOString(),
     run.id,
-    // a training names its method (prompt tuning's run records none)
+    // a training names its method (prompt tuning's run records none), an audit its kind and model
     run.kind === 'soft-training'
       ? `${run.kind} (${typeof run.config.method === 'string' ? run.config.method : 'prompt-tuning'})`
-      : run.kind,
+      : run.kind === 'audit' // which audit, of which model: a stub model's audit counts as much as a real one's
+        ? `audit (${String(run.config.audit)} on ${String(run.config.model)})`
+        : run.kind,
     run.task,
     run.status,
     run.status === 'running' || run.status === 'interrupted' ? progress : score,
