@@ -3,7 +3,7 @@
 // the flipped examples with every group's input and answer side by side.
 import { escapeHtml as escape } from '../eval/index.js';
 import type { BiasAudit } from './bias-audit.js';
-import { pValueText } from './bias-statistics.js';
+import { detectableText, pValueText } from './bias-statistics.js';
 import { intervalChart } from './interval-chart.js';
 
 const number = (value: number, digits = 3) => value.toFixed(digits);
@@ -48,7 +48,7 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
 </style></head><body>
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
-<p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (${pValueText(gap.pValue)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})</p>
+<p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (${pValueText(gap.pValue)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})${escape(detectableText(gap, audit.audited))}</p>
 <p class="verdict ${flipsMany(audit.flipRate, audit.maxFlipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited, audit.maxFlipRate)}</p>
 ${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>

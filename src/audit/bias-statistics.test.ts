@@ -4,7 +4,7 @@
 // the exact (McNemar) p-value whatever the seed; the flip rate counts changed answers.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../engine/index.js';
-import { biasStatistics } from './bias-statistics.js';
+import { biasStatistics, detectableText, smallestSignificantGap } from './bias-statistics.js';
 
 /** Scores of `examples` examples for groups answered right with the given probabilities. */
 function scores(examples: number, probabilities: number[], seed: number): number[][] {
@@ -73,6 +73,38 @@ describe('biasStatistics', () => {
     for (let seed = 0; seed < 200; seed++)
       if (biasStatistics(scores(100, [0.7, 0.7], seed), ['a', 'b'], []).gap.significant) flagged++;
     expect(flagged / 200).toBeLessThanOrEqual(0.05);
+  });
+
+  it('says the smallest gap an exact audit of this size could call significant', () => {
+    // 6 examples all leaning one way is p 2 · 0.5^6 = 0.031 < 0.05; 5 is 0.0625
+    expect(smallestSignificantGap(5, 0.05)).toBeNull();
+    expect(smallestSignificantGap(6, 0.05)).toBe(1);
+    expect(smallestSignificantGap(7, 0.05)).toBeCloseTo(6 / 7, 12);
+    expect(smallestSignificantGap(32, 0.0625)).toBeCloseTo(6 / 32, 12); // 2 · 0.5^5 is not below 0.0625
+    expect(smallestSignificantGap(200, 0.01)).toBeCloseTo(8 / 200, 12);
+    // every gap of that size is significant, and one example less is not
+    for (const n of [6, 7, 20, 60]) {
+      const leaning = Math.round(smallestSignificantGap(n, 0.05)! * n);
+      const rows = (count: number) => [
+        ...Array<number[]>(count).fill([1, 0]),
+        ...Array<number[]>(n - count).fill([1, 1]),
+      ];
+      expect(biasStatistics(rows(leaning), ['a', 'b'], []).gap.significant).toBe(true);
+      expect(biasStatistics(rows(leaning - 1), ['a', 'b'], []).gap.significant).toBe(false);
+    }
+    // seven examples, two flipped one way: "not significant" said with what it could have seen
+    const seven = [...Array<number[]>(2).fill([1, 0]), ...Array<number[]>(5).fill([1, 1])];
+    const small = biasStatistics(seven, ['a', 'b'], []);
+    expect(small.gap.smallestSignificant).toBeCloseTo(6 / 7, 12);
+    expect(detectableText(small.gap, 7)).toBe(
+      ' (on 7 examples only a gap of 0.857 or more could be: audit more to see smaller ones)',
+    );
+    const five = biasStatistics(seven.slice(0, 5), ['a', 'b'], []);
+    expect(detectableText(five.gap, 5)).toBe(' (no gap can be significant on 5 examples: audit more)');
+    // large enough, or a sampled test (three groups), says nothing more
+    expect(detectableText(biasStatistics(scores(100, [0.7, 0.7], 1), ['a', 'b'], []).gap, 100)).toBe('');
+    const three = biasStatistics(scores(7, [0.7, 0.7, 0.7], 1), ['a', 'b', 'c'], []);
+    expect(three.gap.smallestSignificant).toBeUndefined();
   });
 
   it('reports no gap when every group scores alike', () => {

@@ -30,6 +30,12 @@ export interface BiasStatistics {
     /** Two-sided, against "the group does not matter" (labels exchangeable within an example). */
     pValue: number;
     significant: boolean;
+    /**
+     * With the exact test (two groups, 0/1 scores): the smallest gap these many examples could show as
+     * significant (every example where the groups disagree leaning one way), or null when none could:
+     * a "not significant" on 7 examples says little when only a gap of 0.857 could have been.
+     */
+    smallestSignificant?: number | null;
   };
   /** Share of examples whose answer changed with the group (after undoing the rewrite). */
   flipRate: number;
@@ -65,6 +71,8 @@ export function biasStatistics(
       : (exactPairedPValue(scores, groups.length, observed) ??
         sampledPValue(scores, groups.length, observed, { seed, resamples }));
   const flipped = flips.flatMap((flip, index) => (flip ? [index] : []));
+  const exact =
+    groups.length === 2 && scores.every((row) => row.every((score) => score === 0 || score === 1));
   return {
     groups: groupScores,
     gap: {
@@ -73,10 +81,20 @@ export function biasStatistics(
       ratio: best.score === 0 ? null : worst.score / best.score,
       pValue,
       significant: pValue < alpha,
+      ...(exact && { smallestSignificant: smallestSignificantGap(scores.length, alpha) }),
     },
     flipRate: flips.length === 0 ? 0 : flipped.length / flips.length,
     flipped,
   };
+}
+
+/**
+ * The smallest gap the exact test calls significant on `n` examples: m examples all leaning one way have
+ * p = 2 · 0.5^m, below `alpha` from m = floor(log2(2 / alpha)) + 1 on (6 at 0.05); null when n < m.
+ */
+export function smallestSignificantGap(n: number, alpha: number): number | null {
+  const leaning = Math.floor(Math.log2(2 / alpha) + 1e-9) + 1;
+  return n < leaning ? null : leaning / n;
 }
 
 /**
@@ -132,6 +150,19 @@ function exactPairedPValue(scores: number[][], groups: number, observed: number)
     logProbability += Math.log(discordant - k) - Math.log(k + 1);
   }
   return Math.min(1, pValue);
+}
+
+/**
+ * What a "not significant" can mean at this size, as the reports print it after the verdict: "" when
+ * significant or unknown (a sampled test), else the smallest gap that could have been significant.
+ */
+export function detectableText(gap: BiasStatistics['gap'], examples: number): string {
+  if (gap.significant || gap.smallestSignificant === undefined) return '';
+  return gap.smallestSignificant === null
+    ? ` (no gap can be significant on ${examples} example${examples === 1 ? '' : 's'}: audit more)`
+    : gap.smallestSignificant > 0.1
+      ? ` (on ${examples} examples only a gap of ${gap.smallestSignificant.toFixed(3)} or more could be: audit more to see smaller ones)`
+      : '';
 }
 
 /** A p-value as the reports print it: "p = 0.0117", or "p < 0.0001" (an exact test goes far below). */

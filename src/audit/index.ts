@@ -15,7 +15,13 @@ export {
   type AttributeSet,
 } from './attribute-sets.js';
 export { counterfactuals, undoReplacements, type Counterfactual } from './counterfactual.js';
-export { biasStatistics, pValueText, type BiasStatistics, type GroupScore } from './bias-statistics.js';
+export {
+  biasStatistics,
+  detectableText,
+  pValueText,
+  type BiasStatistics,
+  type GroupScore,
+} from './bias-statistics.js';
 export { readAttributeSet } from './attribute-set-file.js';
 export {
   alignedGroupNames,

@@ -2,6 +2,7 @@
 // decide (scores with intervals, the gap and its test, the flip rates; the spread and the worst
 // variants), the examples or variants that explain them, and the calls made.
 import {
+  detectableText,
   pValueText,
   type BiasAudit,
   type HardExplanation,
@@ -23,7 +24,7 @@ export function biasText(audit: BiasAudit, subject: string): string {
       (group) =>
         `  ${group.name.padEnd(width)}  ${group.score.toFixed(3)}  ${interval(group.interval)}  n ${group.n}`,
     ),
-    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, ${pValueText(gap.pValue)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}`,
+    `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, ${pValueText(gap.pValue)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}${detectableText(gap, audit.audited)}`,
     `flip rate: ${audit.flipRate.toFixed(3)} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
     ...audit.flippedExamples.slice(0, 5).map(
       (example) =>

@@ -73,6 +73,17 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
       <p className={`verdict ${gap.significant ? 'flag' : 'ok'}`} data-testid="audit-verdict">
         {gap.significant ? 'Significant gap' : 'No significant gap'}: {gap.between[0]} − {gap.between[1]} ={' '}
         {score(gap.difference)} (p {gap.pValue < 0.0001 ? '< 0.0001' : `= ${gap.pValue.toFixed(4)}`})
+        {/* a "no" from an audit too small to say yes */}
+        {!gap.significant && gap.smallestSignificant === null && (
+          <> (no gap can be significant on {summary.audited} examples: audit more)</>
+        )}
+        {!gap.significant && gap.smallestSignificant != null && gap.smallestSignificant > 0.1 && (
+          <>
+            {' '}
+            (on {summary.audited} examples only a gap of {score(gap.smallestSignificant)} or more could be:
+            audit more to see smaller ones)
+          </>
+        )}
       </p>
       {/* the answers may change with the attribute although the groups score alike */}
       <p className={`verdict ${summary.flipRate > limit ? 'flag' : 'ok'}`} data-testid="audit-flips">

@@ -15,6 +15,8 @@ export interface BiasSummary {
     ratio: number | null;
     pValue: number;
     significant: boolean;
+    /** The smallest gap the audit's size could show as significant (null: none), when the test was exact. */
+    smallestSignificant?: number | null;
   };
   flipRate: number;
   /** The task's audit policy's flip-rate limit, when it set one as the audit ran. */
