@@ -1,6 +1,6 @@
 // Input guards on a task's input fields, before its template is filled: what a user sent is checked
-// (and masked, trimmed, ...), not the task's own instruction and demos around it. Each text field is
-// checked on its own; other values pass through. A refusal throws a GuardError; a refrain is reported
+// (and masked, trimmed, ...), not the task's own instruction and demos around it. Each field is checked
+// on its own, as the template writes it (a value that is not text as its JSON). A refusal throws a GuardError; a refrain is reported
 // for the caller to answer with the refrain text.
 import type { GuardSet } from './create-validators.js';
 import { guardRefusal } from './guarded-generate.js';
@@ -23,12 +23,14 @@ export async function checkFields(
   const checked: CheckedFields = { fields: { ...fields }, outcomes: [], refrained: false };
   if (guards.input.length === 0) return checked;
   for (const [name, value] of Object.entries(fields)) {
-    if (typeof value !== 'string') continue;
-    const result = await runChecks(value, guards.input, { stage: 'input', refrain: guards.refrain, context });
+    // a value that is not text reaches the model as its JSON, the text checked (an e-mail in a list, a
+    // length limit on an array's strings); repaired, the field is that repaired text
+    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+    const result = await runChecks(text, guards.input, { stage: 'input', refrain: guards.refrain, context });
     checked.outcomes.push(...result.outcomes);
     if (result.refused) throw guardRefusal('input', checked.outcomes, result.refused);
     if (result.refrained) return { ...checked, refrained: true };
-    checked.fields[name] = result.text;
+    if (result.text !== text || typeof value === 'string') checked.fields[name] = result.text;
   }
   return checked;
 }

@@ -76,10 +76,25 @@ describe('validators', () => {
       [4, 20],
       [25, 43],
     ]);
-    expect(forbid.filter!('see http://a.example now', result)).toBe('see  now');
+    expect(forbid.filter!('see http://a.example and HTTPS://b.example.', result)).toBe('see  and ');
     expect(() => regexValidator('bad', '(', '', 'match')).toThrow(
       expect.objectContaining({ code: 'GUARD_OPTIONS' }),
     );
+  });
+
+  it('regex: a pattern that backtracks past its time limit fails the check instead of holding the process', async () => {
+    // 2^40 paths for JavaScript's matcher: the old in-process check would not have returned
+    const text = `${'a'.repeat(40)}!`;
+    for (const mode of ['match', 'forbid'] as const) {
+      const nested = regexValidator('nested', '(a+)+$', '', mode, { limitMs: 100 });
+      const result = await nested.check(text, context);
+      expect(result.passed).toBe(false);
+      expect(result.issues[0].reason).toMatch(
+        /^\/.*\/ did not finish within 100 ms on a text of 41 characters: not shown to pass \(The pattern backtracks/,
+      );
+      // nothing known to cut out: the filter policy cannot pass it
+      expect(nested.filter?.(text, result)).toBeUndefined();
+    }
   });
 
   it('length: characters (code points) and tokens of the model tokenizer', async () => {

@@ -125,6 +125,16 @@ beforeAll(async () => {
     guards: { output: [{ validator: 'refusal', onFail: 'refrain' }], refrain: 'No answer.' },
   });
   await register({
+    name: 'backtracking',
+    prompt: { template: 'CHATTY {{input}}' },
+    guards: {
+      input: [
+        { validator: 'length', maxCharacters: 4000, onFail: 'exception' },
+        { validator: 'regex', pattern: '^(a+)+$', mode: 'forbid', onFail: 'exception' },
+      ],
+    },
+  });
+  await register({
     name: 'story-guarded',
     prompt: { template: '{{input}}' },
     guards: {
@@ -290,6 +300,64 @@ describe('guards in the service', () => {
       const trace = await storedTrace(((await run.json()) as { id: string }).id, 1);
       expect(trace.input).toEqual(typeof input === 'string' ? 'mail [EMAIL]' : { input: 'mail [EMAIL]' });
     }
+  });
+
+  it('checks a field that is not text as the JSON the model sees: masked in a list, bounded in length', async () => {
+    const run = (task: string, input: unknown) =>
+      fetch(`${scriptedUrl}/v1/tasks/${task}/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: { input } }),
+      });
+    // (these had skipped every input guard: the e-mail reached the model and the trace)
+    const masked = await run('masked-only', ['bob@example.com the dog', { to: 'eve@example.com' }]);
+    expect(masked.status).toBe(200);
+    expect(backend.prompts.at(-1)).toBe('CHATTY ["[EMAIL] the dog",{"to":"[EMAIL]"}]');
+    const trace = await storedTrace(((await masked.json()) as { id: string }).id, 1);
+    expect(trace.input).toEqual({ input: '["[EMAIL] the dog",{"to":"[EMAIL]"}]' });
+    // a value the guards leave alone reaches the template as it was sent
+    const plain = await run('masked-only', [1, 2]);
+    expect(plain.status).toBe(200);
+    expect(backend.prompts.at(-1)).toBe('CHATTY [1,2]');
+    const long = await run('backtracking', ['x'.repeat(5000)]);
+    expect(long.status).toBe(422);
+    expect(((await long.json()) as { error: { code: string } }).error.code).toBe('GUARD_INPUT_REFUSED');
+  });
+
+  it("keeps a chat's other messages out of its trace: the task reads the last user message alone", async () => {
+    const completion = await client(scriptedUrl).chat.completions.create({
+      model: 'masked-only',
+      messages: [
+        {
+          role: 'system',
+          content: 'key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD, mail alice@example.com',
+        },
+        { role: 'user', content: 'my card 4111 1111 1111 1111' },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'mail bob@example.com' },
+      ],
+    });
+    const trace = await storedTrace(completion.id, 1);
+    expect(trace.input).toEqual({
+      messages: [{ role: 'user', content: 'mail [EMAIL]' }],
+      omittedMessages: 3,
+    });
+  });
+
+  it('refuses an input its regex guard cannot finish on, and keeps serving meanwhile', async () => {
+    // ^(a+)+$ backtracks 2^40 ways on this input: the in-process check held the service (100 s at 31)
+    const started = fetch(`${scriptedUrl}/v1/tasks/backtracking/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: `${'a'.repeat(40)}!` }),
+    });
+    const health = await fetch(`${scriptedUrl}/health`);
+    expect(health.status).toBe(200);
+    const refused = await started;
+    expect(refused.status).toBe(422);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('GUARD_INPUT_REFUSED');
+    expect(body.error.message).toContain('did not finish within 250 ms on a text of 41 characters');
   });
 
   it('answers a refrained input on /run with the refrain text and no typed output, without a model call', async () => {

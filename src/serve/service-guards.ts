@@ -34,8 +34,9 @@ export function requestChecks(
 /**
  * The listener that keeps on the request's trace the input as its input guards left it (an email
  * masked), in the shape the request sent it, so a guard's fix is not undone by the stored trace:
- * a typed run's fields (or its one string), or the last user message of a chat, or a completion's
- * prompt (a multi-field task's as the JSON object of its fields).
+ * a typed run's fields (or its one string), or the last user message of a chat (the only message the
+ * task reads: the others are dropped, counted as `omittedMessages`), or a completion's prompt (a
+ * multi-field task's as the JSON object of its fields).
  */
 export function fixedInputOnTrace(
   context: Context<ServiceEnv>,
@@ -51,10 +52,15 @@ export function fixedInputOnTrace(
     if (trace.operation === 'run') trace.input = typeof sent === 'string' ? text : fields;
     else if (trace.operation === 'text_completion') trace.input = { ...sent, prompt: text };
     else {
-      const messages = [...(sent?.messages ?? [])];
+      // the task reads the last user message alone: the others (a system message with a key in it, an
+      // earlier turn with a card number) never reach the model and are not kept past the guards either
+      const messages = sent?.messages ?? [];
       const last = messages.map((message) => message.role).lastIndexOf('user');
-      if (last >= 0) messages[last] = { ...messages[last], content: text };
-      trace.input = { ...sent, messages };
+      trace.input = {
+        ...sent,
+        messages: last >= 0 ? [{ ...messages[last], content: text }] : [],
+        ...(messages.length > 1 && { omittedMessages: messages.length - 1 }),
+      };
     }
   };
 }

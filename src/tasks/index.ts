@@ -24,6 +24,13 @@ export {
   type PiiKind,
 } from './guard-spec.js';
 export { taskSchemaJson } from './schema.js';
+export {
+  boundedRegex,
+  defaultRegexTimeLimitMs,
+  isRegexTimeLimit,
+  type BoundedRegex,
+  type RegexMatch,
+} from './bounded-regex.js';
 export { auditPolicySpec, auditSpec, type AuditPolicy } from './audit-policy-spec.js';
 export {
   readExamples,

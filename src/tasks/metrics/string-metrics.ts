@@ -1,5 +1,6 @@
 // Exact match, contains, regex and token F1: metrics that compare the output text with the target text.
 import { ValidationError } from '../../errors/index.js';
+import { boundedRegex, isRegexTimeLimit } from '../bounded-regex.js';
 import { normalize, targetText, words } from './text.js';
 import type { Metric } from './types.js';
 
@@ -49,28 +50,28 @@ export function contains(options: Options): Metric {
   };
 }
 
-/** The output matches options.pattern (a regular expression), or the target read as one. */
+/**
+ * The output matches options.pattern (a regular expression), or the target read as one; time-limited
+ * (the output is the model's): a match that runs out of time scores 0 with the reason.
+ */
 export function regex(options: Options): Metric {
-  const compile = (source: string) => {
-    try {
-      return new RegExp(source, String(options.flags ?? ''));
-    } catch (error) {
-      throw new ValidationError(
-        `regex: ${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`,
-        { code: 'METRIC_OPTIONS', hint: 'Fix the pattern (JavaScript syntax).' },
-      );
-    }
-  };
+  const flags = String(options.flags ?? '');
+  const compile = (source: string) => boundedRegex(source, flags, { code: 'METRIC_OPTIONS', label: 'regex' });
   const fixed = typeof options.pattern === 'string' ? compile(options.pattern) : undefined;
   return {
     name: 'regex',
     score(example, output) {
       const pattern = fixed ?? compile(targetText(example.target));
-      const ok = pattern.test(output);
-      return {
-        score: ok ? 1 : 0,
-        feedback: ok ? undefined : `the output does not match /${pattern.source}/`,
-      };
+      try {
+        const ok = pattern.test(output);
+        return {
+          score: ok ? 1 : 0,
+          feedback: ok ? undefined : `the output does not match /${pattern.source}/`,
+        };
+      } catch (error) {
+        if (!isRegexTimeLimit(error)) throw error;
+        return { score: 0, feedback: error.message };
+      }
     },
   };
 }
