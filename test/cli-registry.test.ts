@@ -145,6 +145,36 @@ describe('promptune registry', () => {
     expect(registry(cwd, 'ls').stdout).not.toContain('lost');
   });
 
+  it('refuses guards that cannot be built before storing anything, and says which the service will not run', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
+    const animal = readFileSync(join(repositoryRoot, 'examples', 'animal.yaml'), 'utf8').replace(
+      /\.\.\/\.\.\/shared/g,
+      join(repositoryRoot, '..', 'shared'),
+    );
+    const write = (guards: string) => writeFileSync(join(cwd, 'spec.yaml'), `${animal}\n${guards}\n`);
+    // (each was pushed, labelled production, and answered 404 on every request)
+    write("guards:\n  output:\n    - { validator: regex, pattern: '([a-', onFail: exception }");
+    const badRegex = registry(cwd, 'push', '--task', 'spec.yaml', '--label', 'production', '--admin');
+    expect(badRegex.status).toBe(1);
+    expect(badRegex.stderr).toBe(
+      'error: regex: /([a-/ is not a valid regular expression\nhint: Unterminated character class (JavaScript syntax).\ncode: GUARD_OPTIONS\n',
+    );
+    write("decoding:\n  constrain: { kind: regex, pattern: '(?=d)dog' }");
+    const lookahead = registry(cwd, 'push', '--task', 'spec.yaml');
+    expect(lookahead.status).toBe(1);
+    expect(lookahead.stderr).toContain('code: CONSTRAINT_UNSUPPORTED');
+    write("guards:\n  output:\n    - { validator: regex, pattern: 'dog', onFail: fix }");
+    expect(registry(cwd, 'push', '--task', 'spec.yaml').stderr).toContain('a regex validator has no fix');
+    expect(registry(cwd, 'ls').stdout).not.toContain('animal');
+    // a judge: pushed, and said to need serve --judge
+    write("guards:\n  output:\n    - { validator: judge, rubric: 'names an animal', threshold: 0.5 }");
+    const judged = registry(cwd, 'push', '--task', 'spec.yaml', '--label', 'staging');
+    expect(judged.status, judged.stderr).toBe(0);
+    expect(judged.stderr).toContain(
+      'warning: promptune serve will not serve this version of animal: its validator judge asks a judge model, and this service has none (promptune serve --judge <model>); the label staging will name it, and requests to animal@staging answer 404. eval and the library run it.',
+    );
+  });
+
   it('refuses a --db whose folder cannot be made, with a code', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'promptune-registry-cli-'));
     writeFileSync(join(cwd, 'file'), 'x');

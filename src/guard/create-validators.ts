@@ -2,8 +2,14 @@
 // filled from the task (a json-schema validator defaults to the output schema, labels to the task's
 // labels) and checked here, so a spec that cannot run fails when it is loaded, not on the first request.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { ValidationError } from '../errors/index.js';
-import type { GuardsSpec, OnFailPolicy, TaskSpec, ValidatorSpec } from '../tasks/index.js';
+import { parseInput, ValidationError } from '../errors/index.js';
+import {
+  guardsSpec,
+  type GuardsSpec,
+  type OnFailPolicy,
+  type TaskSpec,
+  type ValidatorSpec,
+} from '../tasks/index.js';
 import { detectPhrases, detectPii, detectRefusal } from './detectors/index.js';
 import type { Validator } from './validator.js';
 import { customValidator } from './validators/custom.js';
@@ -107,11 +113,38 @@ export async function createValidator(spec: ValidatorSpec, context: GuardContext
   }
 }
 
+/**
+ * A repairing policy on a validator with no such repair would leave every failure `unrepaired`: a
+ * `fix` on a regex, a `filter` on a label set (`fix_reask` without a fix is a plain `reask`, allowed).
+ */
+export function refuseUnrepairable(validator: Validator, onFail: OnFailPolicy): void {
+  const repair = onFail === 'fix' ? 'fix' : onFail === 'filter' ? 'filter' : undefined;
+  if (!repair || validator[repair]) return;
+  const others = (['fix', 'filter'] as const).filter((other) => other !== repair && validator[other]);
+  throw guardOptions(
+    `${validator.name}: onFail ${repair}, and a ${validator.kind} validator${validator.kind === 'regex' && repair === 'filter' ? ' in match mode' : ''} has no ${repair}: every failure would stand unrepaired`,
+    `Use ${[...others, 'exception', 'reask (outputs)', 'refrain', 'noop'].join(', ')}.`,
+  );
+}
+
 /** Policies that make no sense before the model is called. */
 const outputOnly: OnFailPolicy[] = ['reask', 'fix_reask'];
 
 /** Builds a guard set from a spec's guards section (an empty set without one). */
-export async function createGuardSet(spec: GuardsSpec | undefined, context: GuardContext): Promise<GuardSet> {
+export async function createGuardSet(
+  given: GuardsSpec | undefined,
+  context: GuardContext,
+): Promise<GuardSet> {
+  // a spec's guards were read through the schema; a caller in code passes anything (a validator named
+  // `toxicity` was a TypeError)
+  const spec =
+    given === undefined
+      ? undefined
+      : parseInput(guardsSpec, given, {
+          where: 'guards',
+          code: 'GUARD_OPTIONS',
+          hint: "Write the guards as a spec's `guards:` section (docs/guards.md).",
+        });
   // names are unique across both stages: reports, trace scores and metrics key verdicts by name
   const names = new Set<string>();
   const build = async (entries: ValidatorSpec[], stage: 'input' | 'output') => {
@@ -131,6 +164,7 @@ export async function createGuardSet(spec: GuardsSpec | undefined, context: Guar
           'Use exception, fix, filter, refrain or noop on inputs.',
         );
       const validator = await createValidator(entry, context);
+      refuseUnrepairable(validator, entry.onFail);
       if (names.has(validator.name))
         throw guardOptions(
           `two validators are named "${validator.name}" (names are shared by inputs and outputs)`,

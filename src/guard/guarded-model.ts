@@ -9,7 +9,7 @@ import type {
 } from '@ai-sdk/provider';
 import { GuardError, ValidationError } from '../errors/index.js';
 import { onFailPolicy } from '../tasks/index.js';
-import type { GuardedValidator, GuardSet } from './create-validators.js';
+import { refuseUnrepairable, type GuardedValidator, type GuardSet } from './create-validators.js';
 import { checksOf, guardedGenerate } from './guarded-generate.js';
 import { guardedStream } from './guarded-stream.js';
 import type { CheckOutcome } from './run-checks.js';
@@ -25,7 +25,8 @@ export interface GuardOptions {
 
 /**
  * Refuses what a caller in code could pass that no spec file could (those go through the spec's schema):
- * an on-fail policy there is none of, a re-ask limit that is not a whole number.
+ * an entry without a validator, an on-fail policy there is none of or one its validator cannot carry
+ * out (a repair it lacks, a refrain with no text), a re-ask limit that is not a whole number.
  */
 function checkGuardSet(set: GuardSet): void {
   const policies: readonly string[] = onFailPolicy.options;
@@ -33,12 +34,28 @@ function checkGuardSet(set: GuardSet): void {
     ['input', set.input],
     ['output', set.output],
   ] as const)
-    for (const entry of entries)
+    for (const entry of entries) {
+      if (typeof entry?.validator?.check !== 'function' || typeof entry.validator.name !== 'string')
+        throw new ValidationError(`a ${stage} guard has no validator with a name and a check`, {
+          code: 'GUARD_OPTIONS',
+          hint: 'Give { validator, onFail } entries whose validator comes from a promptune/guard factory (regexValidator, …) or has name, kind and check.',
+        });
       if (!policies.includes(entry.onFail))
         throw new ValidationError(
           `the ${stage} validator ${entry.validator.name} has onFail ${JSON.stringify(entry.onFail)}`,
           { code: 'GUARD_OPTIONS', hint: `Give onFail one of ${policies.join(', ')}.` },
         );
+      refuseUnrepairable(entry.validator, entry.onFail);
+      // the spec's schema asks for the text; a list of validators in code has none to answer with
+      if (entry.onFail === 'refrain' && !set.refrain)
+        throw new ValidationError(
+          `the ${stage} validator ${entry.validator.name} refrains, and there is no refrain text to answer with`,
+          {
+            code: 'GUARD_OPTIONS',
+            hint: "Pass a guard set with refrain: 'Sorry, I cannot answer that.' (or use exception).",
+          },
+        );
+    }
   if (!Number.isInteger(set.maxReasks) || set.maxReasks < 0)
     throw new ValidationError(`maxReasks is ${set.maxReasks}`, {
       code: 'GUARD_OPTIONS',
@@ -55,6 +72,11 @@ export function guard(
   const set: GuardSet = Array.isArray(guards)
     ? { input: [], output: guards, maxReasks: 1, refrain: '' }
     : guards;
+  if (typeof model?.doGenerate !== 'function' || typeof model.doStream !== 'function')
+    throw new ValidationError('guard() was given no AI SDK language model', {
+      code: 'GUARD_OPTIONS',
+      hint: 'Pass a LanguageModelV3 (resolveModel(...).model, an AI SDK provider model) as the first argument.',
+    });
   checkGuardSet(set);
   const context = (call: LanguageModelV3CallOptions): CheckContext => ({
     countTokens: options.countTokens,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ScriptedModel } from '../../test/scripted-model.js';
 import { GuardError } from '../errors/index.js';
 import { taskSpec, type TaskSpec } from '../tasks/index.js';
-import { checksOf, createGuardSet, guard, type CheckOutcome } from './index.js';
+import { checksOf, createGuardSet, guard, labelsValidator, type CheckOutcome } from './index.js';
 
 const contactSchema = {
   type: 'object',
@@ -52,6 +52,65 @@ describe('guard() from code', () => {
       }) as Error,
     );
     expect(() => guard(model, { ...set, maxReasks: -1 })).toThrow(
+      expect.objectContaining({ code: 'GUARD_OPTIONS' }) as Error,
+    );
+  });
+});
+
+describe('guards that could never act are refused where they are built', () => {
+  const refused = async (guards: unknown) =>
+    createGuardSet(guards as TaskSpec['guards'], {
+      task: spec(undefined, { kind: 'label', labels: ['yes', 'no'] }),
+      baseDirectory: process.cwd(),
+    }).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; message: string },
+    );
+
+  it('a repair its validator does not have, a length with no bound, a validator there is none of', async () => {
+    expect(await refused({ output: [{ validator: 'regex', pattern: 'dog', onFail: 'fix' }] })).toMatchObject({
+      code: 'GUARD_OPTIONS',
+      message: 'regex: onFail fix, and a regex validator has no fix: every failure would stand unrepaired',
+    });
+    expect(
+      await refused({ output: [{ validator: 'regex', pattern: 'dog', onFail: 'filter' }] }),
+    ).toMatchObject({
+      message: expect.stringContaining('a regex validator in match mode has no filter') as string,
+    });
+    expect(await refused({ output: [{ validator: 'labels', onFail: 'filter' }] })).toMatchObject({
+      code: 'GUARD_OPTIONS',
+    });
+    // (it loaded, and checked nothing)
+    expect(await refused({ input: [{ validator: 'length', onFail: 'exception' }] })).toMatchObject({
+      code: 'GUARD_OPTIONS',
+      message: 'length: a length validator needs a bound',
+    });
+    // from code, past the spec's schema (a TypeError before)
+    expect(await refused({ output: [{ validator: 'toxicity', onFail: 'exception' }] })).toMatchObject({
+      code: 'GUARD_OPTIONS',
+    });
+    // what they can do is accepted
+    expect(
+      await refused({ output: [{ validator: 'regex', pattern: 'dog', mode: 'forbid', onFail: 'filter' }] }),
+    ).toBeUndefined();
+    expect(await refused({ output: [{ validator: 'labels', onFail: 'fix_reask' }] })).toBeUndefined();
+  });
+
+  it('guard() in code: a refrain with no text, a model that is not one, labels that are none', async () => {
+    const model = new ScriptedModel('scripted-guard', () => "I'm sorry, but I can't help with that.");
+    const task = spec({ output: [{ validator: 'refusal' }] });
+    const [{ validator: refusal }] = (await createGuardSet(task.guards, { task, baseDirectory: '.' })).output;
+    // (it answered "" with a content-filter finish)
+    expect(() => guard(model, [{ validator: refusal, onFail: 'refrain' }])).toThrow(
+      expect.objectContaining({
+        code: 'GUARD_OPTIONS',
+        message: expect.stringContaining('no refrain text'),
+      }) as Error,
+    );
+    expect(() => guard({} as ScriptedModel, [])).toThrow(
+      expect.objectContaining({ code: 'GUARD_OPTIONS' }) as Error,
+    );
+    expect(() => labelsValidator('l', [], false)).toThrow(
       expect.objectContaining({ code: 'GUARD_OPTIONS' }) as Error,
     );
   });

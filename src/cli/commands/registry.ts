@@ -3,7 +3,7 @@
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
 import { writeFileAtomically } from '../../engine/index.js';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { z } from 'zod';
 import { nearestName, readJsonFile } from '../../errors/index.js';
 import {
@@ -25,6 +25,7 @@ import { textColumns } from '../text-columns.js';
 import { checkOutputFile } from '../output-file.js';
 import { checkAdapterFolder, pushAdapterFolder } from '../adapter-push.js';
 import { givenOptions, refuseIgnored } from '../options.js';
+import { checkPushedGuards } from '../pushed-guards.js';
 
 const common = {
   db: {
@@ -100,6 +101,7 @@ const push = defineCommand({
         () => 'Add --model <the model the service runs>, or drop --force.',
       );
     const task = loadTask(args.task);
+    await checkPushedGuards(task.spec, dirname(task.path!), args.label);
     // the folder is checked before the registry is opened: a refused adapter registers nothing
     const adapter =
       args.adapter === undefined

@@ -3,7 +3,7 @@
 // in soft-use.ts, train-multitask in soft-multitask.ts.
 import { defineCommand, parseArgs } from 'citty';
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { taskConstraint } from '../../guard/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
@@ -11,6 +11,7 @@ import { hasCheckpoint, recordedFingerprints } from '../../soft/index.js';
 import { datasetFileIds } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
 import { checkBaselineData, scoreBaseline, warnBelowBaseline } from '../soft-baseline.js';
+import { checkPushedGuards } from '../pushed-guards.js';
 import { givenOptions, numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
@@ -145,6 +146,9 @@ const train = defineCommand({
     // examples are read again once the method says how many positions a prompt takes
     const trainTargets = readSoftData(paths.train, loaded, fields, 0).targets;
     if (baselineTask) checkBaselineData(baselineTask, trainTargets, requested.push);
+    // a spec pushed with the adapter is checked before training, not refused after it
+    if (baselineTask && requested.push)
+      await checkPushedGuards(baselineTask.spec, dirname(baselineTask.path!), requested.label);
     const labels = labelSet(trainTargets);
     const args = { ...requested, init: defaultInit(requested, written, labels) };
     let plan = planMethod(args, loaded, labels, seed, written);

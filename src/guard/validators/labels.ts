@@ -1,12 +1,17 @@
 // Output must be exactly one of a label set (after trimming). `fix` maps an output to the label it
 // names (starts with, else mentions), else to the nearest label by edit distance, so a chatty or
 // misspelt answer becomes a clean label.
-import { editDistance } from '../../errors/index.js';
+import { editDistance, ValidationError } from '../../errors/index.js';
 import { readLabel } from '../../tasks/index.js';
 import type { Validator } from '../validator.js';
 
 /** Output must be one of `labels`. */
 export function labelsValidator(name: string, labels: string[], caseSensitive: boolean): Validator {
+  if (!Array.isArray(labels) || labels.length === 0 || labels.some((label) => typeof label !== 'string'))
+    throw new ValidationError(`${name}: a labels validator needs labels (text) to check against`, {
+      code: 'GUARD_OPTIONS',
+      hint: "Give labels such as [' dog', ' cat'], or declare the task's output labels.",
+    });
   const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
   const folded = new Set(labels.map(fold));
   return {

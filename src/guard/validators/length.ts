@@ -13,7 +13,9 @@ export interface LengthBounds {
 
 /** Output length must be within `bounds`. */
 export function lengthValidator(name: string, bounds: LengthBounds): Validator {
-  if (Object.values(bounds).every((bound) => bound === undefined))
+  // the bounds alone (a spec entry passed whole also has its validator, name and policy)
+  const { minCharacters, maxCharacters, minTokens, maxTokens } = bounds;
+  if ([minCharacters, maxCharacters, minTokens, maxTokens].every((bound) => bound === undefined))
     throw new ValidationError(`${name}: a length validator needs a bound`, {
       code: 'GUARD_OPTIONS',
       hint: 'Set minCharacters, maxCharacters, minTokens or maxTokens.',
