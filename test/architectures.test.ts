@@ -48,6 +48,11 @@ const cases: [
     ],
   ],
   [
+    'tiny-qwen2-sliding',
+    { architecture: 'qwen2', slidingWindow: 5, slidingWindowLayers: [1, 2], tiedEmbeddings: false },
+    (config, weights) => [{ ...config, slidingWindow: undefined, slidingWindowLayers: undefined }, weights],
+  ],
+  [
     'tiny-smollm3',
     { architecture: 'smollm3', layersWithoutRope: [3, 7], tiedEmbeddings: true },
     (config, weights) => [{ ...config, layersWithoutRope: undefined }, weights],
@@ -161,7 +166,16 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
     );
   });
 
-  it("round-trips through GGUF under llama.cpp's names", async () => {
+  // a window on some layers only, which GGUF (and llama.cpp) apply to every layer or none
+  const windowOnSomeLayers = name === 'tiny-qwen2-sliding';
+
+  it.runIf(windowOnSomeLayers)('is refused as a GGUF, which would slide on every layer', () => {
+    expect(() => writeGguf(join(directory, `${name}.gguf`), config, weights)).toThrow(
+      expect.objectContaining({ code: 'GGUF_WRITE_INVALID' }) as Error,
+    );
+  });
+
+  it.skipIf(windowOnSomeLayers)("round-trips through GGUF under llama.cpp's names", async () => {
     const path = join(directory, `${name}.gguf`);
     const written = writeGguf(path, config, weights);
     if (expectedConfig.queryKeyNorm)
@@ -177,17 +191,20 @@ describe.each(cases)('%s', (name, expectedConfig, withoutFeature) => {
     expect(maxAbsDiff(model.forward({ batch: 1, time: tokens.length, tokens }), expected)).toBeLessThan(1e-4);
   });
 
-  it('as a Q8_0 GGUF kept quantized, gives the logits of the same file expanded to float32', async () => {
-    const path = join(directory, `${name}-q8_0.gguf`);
-    writeGguf(path, config, weights, { fileType: 'q8_0' });
-    const logits = async (keepQuantized: boolean) => {
-      const loaded = await loadGguf(path, { keepQuantized });
-      if (keepQuantized) expect(isQuantized(loaded.weights.layers[0].query)).toBe(true);
-      const model = new LlamaModel(loaded.config, loaded.weights, defaultKernels());
-      return model.forward({ batch: 1, time: tokens.length, tokens });
-    };
-    expect(maxAbsDiff(await logits(true), await logits(false))).toBeLessThan(1e-4);
-  });
+  it.skipIf(windowOnSomeLayers)(
+    'as a Q8_0 GGUF kept quantized, gives the logits of the same file expanded to float32',
+    async () => {
+      const path = join(directory, `${name}-q8_0.gguf`);
+      writeGguf(path, config, weights, { fileType: 'q8_0' });
+      const logits = async (keepQuantized: boolean) => {
+        const loaded = await loadGguf(path, { keepQuantized });
+        if (keepQuantized) expect(isQuantized(loaded.weights.layers[0].query)).toBe(true);
+        const model = new LlamaModel(loaded.config, loaded.weights, defaultKernels());
+        return model.forward({ batch: 1, time: tokens.length, tokens });
+      };
+      expect(maxAbsDiff(await logits(true), await logits(false))).toBeLessThan(1e-4);
+    },
+  );
 
   it('has input gradients that match finite differences (reference kernels)', () => {
     const model = new LlamaModel(config, weights, jsKernels);

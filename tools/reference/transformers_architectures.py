@@ -27,6 +27,16 @@ MODELS = {
             eos_token_id=2, attention_bias=False, use_sliding_window=False, initializer_range=0.25,
         ),
     ),
+    # Qwen2 with its sliding window on (use_sliding_window): layers from max_window_layers on slide
+    "tiny-qwen2-sliding": (
+        "Qwen2Config",
+        dict(
+            hidden_size=64, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=320, max_position_embeddings=256, rms_norm_eps=1e-6,
+            rope_theta=1000000.0, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+            use_sliding_window=True, sliding_window=5, max_window_layers=1, initializer_range=0.25,
+        ),
+    ),
     # SmolLM3: every fourth layer has no RoPE (no_rope_layer_interval 4: layers 3 and 7 here)
     "tiny-smollm3": (
         "SmolLM3Config",

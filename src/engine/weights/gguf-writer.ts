@@ -187,6 +187,21 @@ export function writeGguf(
       code: 'GGUF_WRITE_INVALID',
       hint: "llama.cpp knows NoPE layers only as SmolLM3's every fourth layer (3, 7, 11, …).",
     });
+  // outside Gemma, GGUF's window applies to every layer: a model sliding on some layers only (Qwen2 with
+  // use_sliding_window) would be read back, and run by llama.cpp, with the window everywhere
+  if (
+    !gemma &&
+    config.slidingWindow !== undefined &&
+    config.slidingWindowLayers !== undefined &&
+    config.slidingWindowLayers.length !== config.layers
+  )
+    throw new ValidationError(
+      `only layers ${config.slidingWindowLayers.join(', ')} of ${config.layers} attend through a sliding window, which a ${architecture} GGUF cannot say`,
+      {
+        code: 'GGUF_WRITE_INVALID',
+        hint: 'Keep the model as its Hugging Face folder (promptune reads it directly): llama.cpp applies a window to every layer or none.',
+      },
+    );
   const needsInterleave =
     ggufArchitectures[architecture].ropeStyle === 'interleaved' && config.ropeStyle === 'half';
   const a = (key: string) => `${architecture}.${key}`;

@@ -93,6 +93,9 @@ const configSchema = z.looseObject({
   attention_bias: z.boolean().optional(),
   mlp_bias: z.boolean().optional(),
   sliding_window: count.nullable().optional(),
+  // Qwen2/Qwen3: the window applies only with use_sliding_window, to the layers from max_window_layers on
+  use_sliding_window: z.boolean().nullable().optional(),
+  max_window_layers: z.number().int().min(0).nullable().optional(),
   no_rope_layers: z.array(z.number().int().min(0).max(1)).optional(),
   partial_rotary_factor: positive.optional(),
   original_max_position_embeddings: count.optional(),
@@ -286,14 +289,44 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     attentionBias: config.attention_bias ?? family.biases,
     queryKeyNorm: type === 'qwen3' || undefined,
     layersWithoutRope: layersWithoutRope(config.no_rope_layers, number('num_hidden_layers'), where),
-    // Qwen2 names a window but applies it only with use_sliding_window (and then per layer): not supported
     slidingWindow: type === 'mistral' || type === 'phi3' ? (config.sliding_window ?? undefined) : undefined,
+    ...qwenSlidingWindow(config, type, number('num_hidden_layers'), where),
     bosTokenId: config.bos_token_id ?? undefined,
     eosTokenIds: Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [],
     ...(gemma && gemmaConfig(config, type, number('num_hidden_layers'), hiddenSize, where)),
   };
   validateConfig(result, where);
   return result;
+}
+
+/**
+ * Qwen2 and Qwen3 name a window (sliding_window) that applies only with use_sliding_window, and then to
+ * the layers transformers' layer_types says slide (from max_window_layers on, when it does not list
+ * them); with it off (every released checkpoint) attention is full and the window is not read.
+ */
+function qwenSlidingWindow(
+  config: HfConfig,
+  type: string,
+  layers: number,
+  where: string,
+): Pick<ModelConfig, 'slidingWindow' | 'slidingWindowLayers'> {
+  if ((type !== 'qwen2' && type !== 'qwen3') || !config.use_sliding_window || !config.sliding_window)
+    return {};
+  const start = config.max_window_layers ?? 0;
+  const layerTypes =
+    config.layer_types ??
+    Array.from({ length: layers }, (_, layer) => (layer >= start ? 'sliding_attention' : 'full_attention'));
+  const unknown = layerTypes.find((kind) => kind !== 'full_attention' && kind !== 'sliding_attention');
+  if (layerTypes.length !== layers || unknown !== undefined)
+    throw new WeightLoadError(
+      `${where}: layer_types ${unknown === undefined ? `lists ${layerTypes.length} layers of ${layers}` : `has "${unknown}"`}`,
+      {
+        code: 'WEIGHT_BAD_CONFIG',
+        hint: `${type} layers are full_attention or sliding_attention, one per layer.`,
+      },
+    );
+  const sliding = layerTypes.flatMap((kind, layer) => (kind === 'sliding_attention' ? [layer] : []));
+  return sliding.length === 0 ? {} : { slidingWindow: config.sliding_window, slidingWindowLayers: sliding };
 }
 
 /** Gemma 2 and 3, whose MLP activation their config reads (gemmaConfig). */
