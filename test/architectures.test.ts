@@ -336,7 +336,13 @@ describe('Gemma 3 configs as the Hub has them', () => {
       },
       'gemma-3-4b config',
     );
-    expect(config).toMatchObject({ architecture: 'gemma3', ropeScaling: { type: 'linear', factor: 8 } });
+    expect(config).toMatchObject({
+      architecture: 'gemma3',
+      ropeScaling: { type: 'linear', factor: 8 },
+      // where PEFT finds its layers (a LoRA written under model.layers applied nothing there)
+      layersModule: 'model.language_model.layers',
+    });
+    expect(huggingFaceConfig({ ...hub }, 'gemma-3-1b config').layersModule).toBeUndefined();
   });
 });
 

@@ -43,6 +43,11 @@ export interface ModelConfig {
   ropeAttentionFactor?: number;
   /** The dimensions RoPE rotates at the start of each head (Phi-4-mini: 3/4 of it); default headDim. */
   rotaryDims?: number;
+  /**
+   * Where transformers keeps the decoder layers, as PEFT names modules: `model.layers` (undefined, every
+   * causal LM) or `model.language_model.layers` (a multimodal Gemma 3, whose text model promptune runs).
+   */
+  layersModule?: string;
   /** Attend only to the last this-many positions (Mistral v0.1); undefined: the whole context. */
   slidingWindow?: number;
   /** The layers slidingWindow applies to (Gemma: the local layers); undefined: every layer. */

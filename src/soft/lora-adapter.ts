@@ -1,5 +1,6 @@
 // LoRA adapters in PEFT's format: adapter_config.json (peft_type LORA) and adapter_model.safetensors with
-// `base_model.model.model.layers.<l>.<self_attn|mlp>.<module>.lora_<A|B>.weight`, plus promptune.json.
+// `base_model.model.model.layers.<l>.<self_attn|mlp>.<module>.lora_<A|B>.weight` (a multimodal Gemma 3's:
+// `…model.language_model.layers…`), plus promptune.json.
 // The module names are a table (Llama-family names); an adapter on anything else, or using what the
 // engine does not run (DoRA, biases, per-module ranks, fused projections), is refused with a code, never
 // half-loaded. A new adapter starts as PEFT's does: A Kaiming-uniform, B zero.
@@ -180,8 +181,10 @@ export interface LoadedLora {
 /** Layers an adapter may name: more than any model the engine runs (bounds what a file can make us allocate). */
 const MAX_LAYERS = 1024;
 
+// the decoder layers of a causal LM (model.layers), or of a multimodal Gemma 3's text model
+// (model.language_model.layers in transformers 5, language_model.model.layers before)
 const tensorName =
-  /^(?:base_model\.model\.)?model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
+  /^(?:base_model\.model\.)?(?:model\.|model\.language_model\.|language_model\.model\.)layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
 
 /**
  * Reads and checks a LoRA adapter folder without a model: its config, every tensor a LoRA matrix of a
@@ -367,13 +370,14 @@ export function initLoraAdapter(model: LlamaModel, options: LoraOptions, random:
 /** The adapter's matrices in PEFT's tensor names. */
 export function loraTensors(
   adapter: LowRankAdapter,
+  layersModule = 'model.layers',
 ): Record<string, { shape: number[]; data: Float32Array }> {
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   adapter.layers.forEach((layer, l) => {
     for (const projection of PROJECTIONS) {
       const pair = layer[projection];
       if (!pair) continue;
-      const prefix = `base_model.model.model.layers.${l}.${MODULES[projection]}`;
+      const prefix = `base_model.model.${layersModule}.${l}.${MODULES[projection]}`;
       const r = adapter.rank;
       tensors[`${prefix}.lora_A.weight`] = { shape: [r, pair.a.length / r], data: pair.a };
       tensors[`${prefix}.lora_B.weight`] = { shape: [pair.b.length / r, r], data: pair.b };
@@ -396,7 +400,10 @@ export function saveLoraAdapter(
   },
 ): void {
   // written in Hugging Face's order of the query and key rows, which PEFT reads
-  const tensors = loraTensors(loraInOrder(adapter, model, modelQueryKeyOrder(model), 'rotate-half'));
+  const tensors = loraTensors(
+    loraInOrder(adapter, model, modelQueryKeyOrder(model), 'rotate-half'),
+    model.config.layersModule,
+  );
   for (const [name, tensor] of Object.entries(tensors)) {
     const bad = firstNonFinite(tensor.data);
     if (bad >= 0)

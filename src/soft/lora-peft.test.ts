@@ -3,7 +3,7 @@
 // lora_B gradient, ten AdamW steps follow PEFT's losses and end on its matrices, and the adapter written
 // back holds PEFT's tensors under PEFT's names. With PROMPTUNE_PEFT_PYTHON (a Python with torch and peft),
 // PEFT itself loads the adapter promptune wrote (a rank-stabilized one too) and gives the same logits.
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,14 @@ import {
   tensorDifferences,
   type FixtureBatch,
 } from '../../test/peft-fixtures.js';
-import { inputGradients, loadModel, packAdapter, tokenEmbeddingRow } from '../engine/index.js';
+import {
+  inputGradients,
+  loadModel,
+  openSafetensors,
+  packAdapter,
+  tokenEmbeddingRow,
+  writeSafetensors,
+} from '../engine/index.js';
 import { loadLoraAdapter, loraTensors, readLoraConfig, saveLoraAdapter } from './lora-adapter.js';
 import { modelFingerprint } from './model-fingerprint.js';
 import { readAdapterMetadata, writeAdapterFiles } from './peft-adapter.js';
@@ -110,6 +117,48 @@ describe('LoRA against PEFT', async () => {
     const again = loadLoraAdapter(directory, model);
     expect(again.config).toMatchObject({ r: 4, lora_alpha: 8, peft_type: 'LORA' });
     expectPeftRoundTrip('peft_lora', directory, expected.get('logits')!, "promptune's adapter");
+  });
+
+  it("names a multimodal Gemma 3's layers as transformers does, and reads that form and the older one back", () => {
+    // PEFT on Gemma3ForConditionalGeneration names model.language_model.layers: under model.layers it
+    // applied nothing and only warned of missing keys (trial S)
+    const wrapped = Object.assign(
+      Object.create(Object.getPrototypeOf(model) as object) as typeof model,
+      model,
+      {
+        config: { ...model.config, layersModule: 'model.language_model.layers' },
+      },
+    );
+    const directory = mkdtempSync(join(tmpdir(), 'promptune-lora-multimodal-'));
+    saveLoraAdapter(directory, adapter, wrapped, { baseModelName: 'tiny-gemma3-multimodal', alpha: 8 });
+    const written = openSafetensors([join(directory, 'adapter_model.safetensors')]);
+    const names = written.names();
+    written.close();
+    expect(names).toContain('base_model.model.model.language_model.layers.0.self_attn.q_proj.lora_A.weight');
+    expect(names.every((name) => name.startsWith('base_model.model.model.language_model.layers.'))).toBe(
+      true,
+    );
+    const again = loadLoraAdapter(directory, model);
+    const logits = (lora: typeof adapter) =>
+      model.forward({ batch: B, time: T, tokens, adapters: new Array(B).fill(lora) });
+    expect(maxAbsDiff(logits(again.adapter), logits(adapter))).toBe(0);
+    // PEFT's own file in transformers 4's layout (language_model.model.layers) reads as well
+    const older = mkdtempSync(join(tmpdir(), 'promptune-lora-multimodal-older-'));
+    cpSync(join(fixture, 'adapter', 'adapter_config.json'), join(older, 'adapter_config.json'));
+    const source = openSafetensors([join(fixture, 'adapter', 'adapter_model.safetensors')]);
+    writeSafetensors(
+      join(older, 'adapter_model.safetensors'),
+      Object.fromEntries(
+        source
+          .names()
+          .map((name) => [
+            name.replace('base_model.model.model.layers', 'base_model.model.language_model.model.layers'),
+            { shape: source.shape(name), data: source.read(name) as Float32Array },
+          ]),
+      ),
+    );
+    source.close();
+    expect(maxAbsDiff(logits(loadLoraAdapter(older, model).adapter), logits(adapter))).toBe(0);
   });
 
   it('writes a rank-stabilized adapter (--rslora) that reads back, and PEFT reads, at alpha / √rank', () => {

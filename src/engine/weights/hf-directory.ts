@@ -294,6 +294,8 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
     bosTokenId: config.bos_token_id ?? undefined,
     eosTokenIds: Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [],
     ...(gemma && gemmaConfig(config, type, number('num_hidden_layers'), hiddenSize, where)),
+    // a multimodal Gemma 3's text model sits under language_model in transformers (and PEFT's names)
+    ...(textModelConfig(raw) !== raw && { layersModule: 'model.language_model.layers' }),
   };
   validateConfig(result, where);
   return result;
