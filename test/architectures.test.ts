@@ -375,6 +375,12 @@ describe('what is not supported says so', () => {
       /layer_types has 1 entries for 4 layers/,
     ],
     [
+      // its fields (sliding_window 0) do not fit the schema: the architecture is what to say
+      'another architecture whose config does not read as ours',
+      { ...phi3, model_type: 'qwen2_moe', sliding_window: 0 },
+      /model_type "qwen2_moe" is not supported/,
+    ],
+    [
       'a NoPE list of the wrong length',
       { ...phi3, model_type: 'smollm3', no_rope_layers: [1, 1, 0] },
       /no_rope_layers has 3 entries for 2 layers/,

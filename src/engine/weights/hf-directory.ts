@@ -214,6 +214,11 @@ function longRope(config: HfConfig, rotary: number, where: string): Partial<Mode
 
 /** Converts a transformers config.json (as parsed JSON) to a ModelConfig; `where` names it in errors. */
 export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
+  // the architecture first: another one's fields may not fit this schema (qwen2_moe's sliding_window 0
+  // read as a damaged config.json)
+  const declared = (textModelConfig(raw) as { model_type?: unknown } | null)?.model_type;
+  if (typeof declared === 'string' && !Object.hasOwn(huggingFaceArchitectures, declared))
+    throw unsupportedArchitecture(where, declared);
   const config = parseInput(configSchema, textModelConfig(raw), {
     where: `config.json ${where}`,
     code: 'WEIGHT_BAD_CONFIG',
@@ -223,12 +228,7 @@ export function huggingFaceConfig(raw: unknown, where: string): ModelConfig {
   const type = config.model_type ?? '';
   const rotaryFraction = globalRope(config)?.partial_rotary_factor ?? config.partial_rotary_factor ?? 1;
   const family = Object.hasOwn(huggingFaceArchitectures, type) ? huggingFaceArchitectures[type] : undefined;
-  if (!family) {
-    throw new WeightLoadError(`${where}: model_type "${type}" is not supported`, {
-      code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
-      hint: `promptune runs Llama-family decoders: ${Object.keys(huggingFaceArchitectures).join(', ')}.`,
-    });
-  }
+  if (!family) throw unsupportedArchitecture(where, type);
   // what the engine would compute otherwise, and silently: MLP biases, another activation than SiLU
   if (config.mlp_bias)
     throw new WeightLoadError(
@@ -329,6 +329,14 @@ function qwenSlidingWindow(
     );
   const sliding = layerTypes.flatMap((kind, layer) => (kind === 'sliding_attention' ? [layer] : []));
   return sliding.length === 0 ? {} : { slidingWindow: config.sliding_window, slidingWindowLayers: sliding };
+}
+
+/** A model_type the engine does not run, with those it does. */
+function unsupportedArchitecture(where: string, type: string): WeightLoadError {
+  return new WeightLoadError(`${where}: model_type "${type}" is not supported`, {
+    code: 'WEIGHT_UNSUPPORTED_ARCHITECTURE',
+    hint: `promptune runs Llama-family decoders: ${Object.keys(huggingFaceArchitectures).join(', ')}.`,
+  });
 }
 
 /** Gemma 2 and 3, whose MLP activation their config reads (gemmaConfig). */
