@@ -152,10 +152,16 @@ export async function guardedGenerate(
       inputTokens: { ...result.usage.inputTokens, total: inputTokens },
       outputTokens: { ...result.usage.outputTokens, total: outputTokens },
     };
-    // an answer replaced by the refrain text finishes as a content filter's, as a refrained input does
+    // an answer replaced by the refrain text finishes as a content filter's, as a refrained input does;
+    // one a label fix replaced is a whole label, whatever cut the model's text (not "length")
+    const labelled = checked.outcomes.some(
+      (outcome) => outcome.kind === 'labels' && outcome.action === 'fixed',
+    );
     const finishReason = checked.refrained
       ? { unified: 'content-filter' as const, raw: 'refrain' }
-      : result.finishReason;
+      : labelled && result.finishReason.unified === 'length'
+        ? { unified: 'stop' as const, raw: 'label-fixed' }
+        : result.finishReason;
     return withChecks({ ...result, usage, finishReason }, checked.text, attempt + 1);
   }
 }

@@ -213,6 +213,31 @@ describe('output policies', () => {
     }
   });
 
+  it('a label fix finishes as a whole answer, though the model ran out of tokens; other fixes keep length', async () => {
+    const finish = async (validators: unknown, output: unknown, reply: string) => {
+      const task = spec({ output: validators }, output);
+      const scripted = new ScriptedModel('scripted-guard', () => reply, [10, 5]);
+      // the model stopped at its token budget
+      const cut: typeof scripted = Object.assign(Object.create(scripted) as typeof scripted, {
+        doGenerate: async (call: Parameters<typeof scripted.doGenerate>[0]) => ({
+          ...(await scripted.doGenerate(call)),
+          finishReason: { unified: 'length' as const, raw: 'length' },
+        }),
+      });
+      const set = await createGuardSet(task.guards, { task, baseDirectory: process.cwd() });
+      const result = await guard(cut, set).doGenerate(ask('go'));
+      return result.finishReason.unified;
+    };
+    const labels = { kind: 'label', labels: ['dog', 'cat', 'bird'] };
+    // " cat" after "It is about a cat and the" was answered with finish_reason length
+    expect(await finish([{ validator: 'labels', onFail: 'fix' }], labels, 'It is about a cat and the')).toBe(
+      'stop',
+    );
+    expect(
+      await finish([{ validator: 'pii', onFail: 'fix' }], { kind: 'text' }, 'Write to ada@example.com and'),
+    ).toBe('length');
+  });
+
   it('fix that cannot repair leaves the failure recorded as unrepaired', async () => {
     const { guarded: wrapped } = await guarded(
       { output: [{ validator: 'labels', onFail: 'fix' }] },
