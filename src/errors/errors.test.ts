@@ -181,6 +181,29 @@ describe('describeIssues', () => {
   });
 });
 
+describe('describeIssues of a union', () => {
+  const constraint = z.union([
+    z.boolean(),
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('choice'), choices: z.array(z.string()) }),
+      z.strictObject({ kind: z.literal('regex'), pattern: z.string() }),
+    ]),
+  ]);
+  const schema = z.strictObject({ constrain: constraint });
+  const described = (value: unknown) => errors.describeIssues(schema.safeParse(value).error!.issues);
+
+  it('says the branch the value was of the type of, under its path ("Invalid input" said nothing)', () => {
+    expect(described({ constrain: { kind: 'grammar' } })).toBe(
+      "field constrain.kind: Invalid discriminator value. Expected 'choice' | 'regex'",
+    );
+    expect(described({ constrain: { kind: 'regex' } })).toBe(
+      'field constrain.pattern: Invalid input: expected string, received undefined',
+    );
+    // no branch of its type: the union's own issue
+    expect(described({ constrain: 3 })).toBe('field constrain: Invalid input');
+  });
+});
+
 describe('unlessNotFound', () => {
   it('gives the value, undefined for a NotFoundError, and lets any other failure through', async () => {
     const hint = { code: 'X', hint: 'h' };

@@ -35,7 +35,8 @@ function failure(source: InputSource, message: string, cause?: unknown): Promptu
  * beside a missing one it is near (`promt:` where `prompt:` is missing) is one issue, said first:
  * `field promt is not known; did you mean prompt?`, not "prompt: expected object" and an unknown key.
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], limit = 3): string {
+export function describeIssues(given: readonly z.core.$ZodIssue[], limit = 3): string {
+  const issues = given.flatMap(withinUnion);
   const pathOf = (issue: z.core.$ZodIssue) => issue.path.map(String);
   const missing = issues.filter(
     (issue) => issue.code === 'invalid_type' && / received undefined$/.test(issue.message),
@@ -69,6 +70,22 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], limit = 3): 
   const shown = all.length === limit + 1 ? all : all.slice(0, limit);
   const more = all.length > shown.length ? `; and ${all.length - shown.length} more` : '';
   return shown.join('; ') + more;
+}
+
+/**
+ * A union's failure said by the one branch the value was of the type of (`constrain: {kind: grammar}`:
+ * the object branch's "kind: expected 'choice' | 'regex' | 'json-schema'", not "Invalid input" because
+ * neither a boolean nor any object matched), its paths under the union's; the issue itself otherwise.
+ */
+function withinUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || !Array.isArray(issue.errors)) return [issue];
+  const wrongType = (branch: z.core.$ZodIssue[]) =>
+    branch.length === 1 && branch[0].code === 'invalid_type' && branch[0].path.length === 0;
+  const candidates = issue.errors.filter((branch) => branch.length > 0 && !wrongType(branch));
+  if (candidates.length !== 1) return [issue];
+  return candidates[0].flatMap((inner) =>
+    withinUnion({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue),
+  );
 }
 
 /** Parses `value` with `schema`, or throws a ValidationError naming the source and the fields at fault. */
