@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot, stories } from '../../test/models.js';
-import { loadModel, writeSafetensors } from '../engine/index.js';
+import { loadModel, openSafetensors, writeSafetensors } from '../engine/index.js';
 import { PromptuneError } from '../errors/index.js';
 import { loadLoraAdapter, readLoraFolder } from './lora-adapter.js';
 
@@ -137,6 +137,19 @@ describe('bad LoRA adapters', async () => {
     // the fixture's config adapts all seven projections of every layer: a file holding one is incomplete
     expect(codeOf(() => loadLoraAdapter(folderWith(pair(2)), model))).toMatch(
       /ADAPTER_CORRUPT: .*adapts layer 0 self_attn.q_proj, layer 0 self_attn.k_proj, layer 0 self_attn.v_proj and 31 more, whose LoRA matrices the file does not hold/,
+    );
+    // every projection of two layers, under a config for every layer: a two-layer model's adapter, said so
+    // (it was "incomplete … download it again")
+    const source = openSafetensors([join(fixture, 'adapter_model.safetensors')]);
+    const shallow = Object.fromEntries(
+      source
+        .names()
+        .filter((name) => /\.layers\.[01]\./.test(name))
+        .map((name) => [name, { shape: source.shape(name), data: source.read(name) as Float32Array }]),
+    );
+    source.close();
+    expect(codeOf(() => loadLoraAdapter(folderWith(shallow), model))).toMatch(
+      /^ADAPTER_SHAPE: the LoRA adapter adapts 2 layers and its config every layer; the model has 5$/,
     );
     // as PEFT matches the names: a pattern, all-linear, a list of layers
     const load = (more: object) =>

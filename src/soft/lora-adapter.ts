@@ -289,9 +289,19 @@ export function loadLoraAdapter(
         hint: 'Use the adapter with the base model it was trained on.',
       },
     );
+  const held = adapter.layers.length;
   while (adapter.layers.length < model.config.layers) adapter.layers.push({});
   checkAdapterFits(adapter, model);
   const missing = missingModules(loaded.config, adapter);
+  // nothing past its last layer, where the config would adapt every layer: a shallower model's adapter
+  if (missing.length && missing.every((where) => Number(/^layer (\d+)/.exec(where)?.[1]) >= held))
+    throw new ValidationError(
+      `the LoRA adapter adapts ${held} layer${held === 1 ? '' : 's'} and its config every layer; the model has ${model.config.layers}`,
+      {
+        code: 'ADAPTER_SHAPE',
+        hint: `Use the adapter with the base model it was trained on${loaded.config.base_model_name_or_path ? ` (its config names ${loaded.config.base_model_name_or_path})` : ''}.`,
+      },
+    );
   if (missing.length)
     throw new WeightLoadError(
       `${directory}: the config adapts ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}, whose LoRA matrices the file does not hold`,
