@@ -41,6 +41,8 @@ export interface GuardContext {
   baseDirectory: string;
   /** The model `judge` validators ask. */
   judge?: LanguageModelV3;
+  /** How the caller gives a judge model, for the refusal without one (default "--judge <model>"). */
+  judgeOption?: string;
   /**
    * Whether inputs' tokens can be counted (a local tokenizer; default true). Without, input length
    * bounds in tokens are refused here rather than failing every call.
@@ -107,7 +109,7 @@ export async function createValidator(spec: ValidatorSpec, context: GuardContext
       if (!context.judge)
         throw guardOptions(
           `${name}: a judge validator needs a judge model`,
-          'Pass --judge <model> (any provider).',
+          `Pass ${context.judgeOption ?? '--judge <model>'} (any provider).`,
         );
       return judgeValidator(name, context.judge, spec.rubric, spec.threshold);
   }

@@ -206,6 +206,7 @@ export class ServedVersions {
         task: served.spec,
         baseDirectory: process.cwd(),
         judge: this.guardJudge,
+        judgeOption: 'a judge model to the service: promptune serve --judge <model>',
         countsInputTokens: false,
       });
       return guards.input.length + guards.output.length > 0 ? { ...served, guards } : served;

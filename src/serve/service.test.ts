@@ -267,6 +267,17 @@ describe('the service with the openai client', () => {
     // not served here, as its retrieval says (a 409 had SDKs retry a state that does not change)
     expect(called.status).toBe(404);
     expect((await json(called)).error).toMatchObject({ code: 'GUARD_NO_TOKENIZER' });
+    // the judged one's hint is the service's option, not eval's --judge
+    const judged = await fetch(`${server.url}/v1/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.run}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'judged', prompt: 'Once', max_tokens: 4 }),
+    });
+    expect(judged.status).toBe(404);
+    expect((await json(judged)).error).toMatchObject({
+      code: 'GUARD_OPTIONS',
+      hint: 'Pass a judge model to the service: promptune serve --judge <model> (any provider).',
+    });
     // the library API marks the version too (the dashboard shows it), and only that one
     const read = (path: string) =>
       fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${keys.read}` } }).then(json);
