@@ -301,6 +301,9 @@ const runCases: Case[] = [
       ['input null', { input: null }, 'INVALID_BODY', 'input'],
       ['an unknown field', { input: 'x', temperature: 2 }, 'INVALID_BODY', 'temperature'],
       ['a negative seed', { input: 'x', seed: -1 }, 'INVALID_BODY', 'seed'],
+      // the path names what runs: said so, with how (it was "Unrecognized key")
+      ['a version in the body', { input: 'x', version: 2 }, 'UNSUPPORTED_PARAMETER', 'version'],
+      ['a label in the body', { input: 'x', label: 'staging' }, 'UNSUPPORTED_PARAMETER', 'label'],
       ['text that is not JSON', '{"input":', 'INVALID_JSON', null],
       ['JSON nested 200 deep', `{"input":{"input":${nested(200)}}}`, 'INVALID_JSON', null],
     ] as const

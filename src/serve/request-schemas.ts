@@ -231,6 +231,23 @@ export const typedRunRequest = z.strictObject({
     .min(0)
     .max(2 ** 31 - 1)
     .optional(),
+  // which version runs is the path's (`task@3`, `task@staging`): said so, not "Unrecognized key"
+  ...Object.fromEntries(
+    ['version', 'label', 'model'].map((field) => [
+      field,
+      z
+        .unknown()
+        .refine((value) => value === undefined, {
+          error: `${field} is not a field of a run: the path names what runs`,
+          params: {
+            code: 'UNSUPPORTED_PARAMETER',
+            hint: 'Name the version or label in the path: POST /v1/tasks/{name}@3/run or /v1/tasks/{name}@staging/run.',
+          } satisfies IssueParams,
+        })
+        .optional()
+        .meta({ description: 'Not a field: name the version or label in the path (task@3).' }),
+    ]),
+  ),
 });
 
 /** PUT /v1/tasks/{name}/labels/{label}: where the label goes, and why. */
