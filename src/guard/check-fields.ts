@@ -1,7 +1,7 @@
 // Input guards on a task's input fields, before its template is filled: what a user sent is checked
 // (and masked, trimmed, ...), not the task's own instruction and demos around it. Each field is checked
-// on its own, as the template writes it (a value that is not text as its JSON). A refusal throws a GuardError; a refrain is reported
-// for the caller to answer with the refrain text.
+// on its own, as the template writes it (a value that is not text as its JSON). A refusal throws a
+// GuardError; a refrain is reported for the caller to answer with the refrain text.
 import type { GuardSet } from './create-validators.js';
 import { guardRefusal } from './guarded-generate.js';
 import { runChecks, type CheckOutcome } from './run-checks.js';
