@@ -125,9 +125,9 @@ function ask(source: string, flags: string, text: string, all: boolean, limitMs:
 }
 
 /**
- * `source` with `flags` (checked here: an invalid pattern is a `ValidationError` with `code`), matched in
- * a worker for at most `limitMs` per call (`REGEX_TIME_LIMIT` past it: `isRegexTimeLimit`). `label` names the pattern's
- * owner in the error.
+ * `source` with `flags` (checked here: an invalid pattern is a `ValidationError` with `code`), matched
+ * in a worker for at most `limitMs` per call (`REGEX_TIME_LIMIT` past it: `isRegexTimeLimit`); `label`
+ * names the pattern's owner in the error.
  */
 export function boundedRegex(
   source: string,
