@@ -90,7 +90,11 @@ function matchWorker(): MatchWorker {
     workerData: { signal: shared, port: port2 },
     transferList: [port2],
   });
-  // neither keeps the process alive
+  // neither keeps the process alive; a worker that dies is replaced at the next call (an unheard 'error'
+  // event would end the process)
+  worker.on('error', () => {
+    if (current?.worker === worker) current = undefined;
+  });
   worker.unref();
   port1.unref();
   const signal = new Int32Array(shared);
