@@ -42,13 +42,13 @@ export function renderBiasReportHtml(audit: BiasAudit, subject = ''): string {
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}
-.verdict{font-size:1.3rem;font-weight:600}.flag{color:#b3261e}.ok{color:#137333}
+.verdict{font-size:1.3rem;font-weight:600}.flag{color:#b3261e}.ok{color:#137333}.unsure{color:#b35c00}
 .input{white-space:pre-wrap;color:#444}.answer{margin-top:.3rem;font-family:ui-monospace,monospace}
 .right{background:#e6f4ea}.wrong{background:#fce8e6}small{color:#666}
 </style></head><body>
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
-<p class="verdict ${gap.significant ? 'flag' : 'ok'}">${gap.significant ? 'Significant gap' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (${pValueText(gap.pValue)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})${escape(detectableText(gap, audit.audited))}</p>
+<p class="verdict ${gap.significant ? 'flag' : detectableText(gap, audit.audited) ? 'unsure' : 'ok'}">${gap.significant ? 'Significant gap' : gap.smallestSignificant === null ? 'Too few examples to tell' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (${pValueText(gap.pValue)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})${escape(detectableText(gap, audit.audited))}</p>
 <p class="verdict ${flipsMany(audit.flipRate, audit.maxFlipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited, audit.maxFlipRate)}</p>
 ${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>

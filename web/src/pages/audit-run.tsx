@@ -68,11 +68,24 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
   const { gap } = summary;
   // the task's policy's limit, recorded with the audit (5% when it set none)
   const limit = summary.maxFlipRate ?? 0.05;
+  // too few examples for a gap under 0.1 (or any) to have been significant: not a reassuring "no"
+  const underpowered =
+    !gap.significant &&
+    (gap.smallestSignificant === null ||
+      (gap.smallestSignificant !== undefined && gap.smallestSignificant > 0.1));
   return (
     <>
-      <p className={`verdict ${gap.significant ? 'flag' : 'ok'}`} data-testid="audit-verdict">
-        {gap.significant ? 'Significant gap' : 'No significant gap'}: {gap.between[0]} − {gap.between[1]} ={' '}
-        {score(gap.difference)} (p {gap.pValue < 0.0001 ? '< 0.0001' : `= ${gap.pValue.toFixed(4)}`})
+      <p
+        className={`verdict ${gap.significant ? 'flag' : underpowered ? 'unsure' : 'ok'}`}
+        data-testid="audit-verdict"
+      >
+        {gap.significant
+          ? 'Significant gap'
+          : gap.smallestSignificant === null
+            ? 'Too few examples to tell'
+            : 'No significant gap'}
+        : {gap.between[0]} − {gap.between[1]} = {score(gap.difference)} (p{' '}
+        {gap.pValue < 0.0001 ? '< 0.0001' : `= ${gap.pValue.toFixed(4)}`})
         {/* a "no" from an audit too small to say yes */}
         {!gap.significant && gap.smallestSignificant === null && (
           <> (no gap can be significant on {summary.audited} examples: audit more)</>
