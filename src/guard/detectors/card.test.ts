@@ -21,6 +21,19 @@ const found: Array<[text: string, card: string, issuer: string]> = [
   ['6200 0000 0000 0005', '6200 0000 0000 0005', 'unionpay'],
   ['6205500000000000004', '6205500000000000004', 'unionpay'],
   ['Maestro 6759 6498 2643 8453', '6759 6498 2643 8453', 'maestro'],
+  // written with characters that look like (or are invisible next to) the ASCII ones
+  ['no-break spaces 4111\u00A01111\u00A01111\u00A01111.', '4111\u00A01111\u00A01111\u00A01111', 'visa'],
+  ['4111\u202F1111\u202F1111\u202F1111', '4111\u202F1111\u202F1111\u202F1111', 'visa'],
+  ['figure spaces 4111\u20071111\u20071111\u20071111', '4111\u20071111\u20071111\u20071111', 'visa'],
+  ['full-width ４１１１ １１１１ １１１１ １１１１!', '４１１１ １１１１ １１１１ １１１１', 'visa'],
+  [
+    'ideographic spaces ４１１１\u3000１１１１\u3000１１１１\u3000１１１１',
+    '４１１１\u3000１１１１\u3000１１１１\u3000１１１１',
+    'visa',
+  ],
+  ['zero-width 4111\u200B1111\u200C1111\u200D1111', '4111\u200B1111\u200C1111\u200D1111', 'visa'],
+  ['NULs 5555\u00005555\u00005555\u00004444 end', '5555\u00005555\u00005555\u00004444', 'mastercard'],
+  ['word joiner and BOM 4242\u20604242\uFEFF4242\u20604242', '4242\u20604242\uFEFF4242\u20604242', 'visa'],
 ];
 
 const ignored: Array<[what: string, text: string]> = [
@@ -41,6 +54,11 @@ const ignored: Array<[what: string, text: string]> = [
   ['date', '12.05.2024'],
   ['part of a dotted number', '1.4242424242424242'],
   ['inside a word', 'ref4242424242424242'],
+  ['Luhn-invalid with no-break spaces', '4242\u00A04242\u00A04242\u00A04241'],
+  ['amount grouped by narrow no-break spaces', 'total 12\u202F345\u202F678,90\u00A0€'],
+  ['amount grouped by no-break spaces', 'Budget 1\u00A0234\u00A0567\u00A0890 EUR'],
+  ['full-width date', '２０２４-０５-１２'],
+  ['full-width ISBN', 'ISBN ９７８-３-１６-１４８４１０-０'],
 ];
 
 // a number with `prefix`, padded with zeros to `length`, ending in its Luhn check digit

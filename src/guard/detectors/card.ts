@@ -3,7 +3,8 @@
 // and pass the Luhn checksum. It does not check expiry dates or CVCs, nor accept prefixes outside the
 // table below (private-label and closed-loop cards).
 import { passesLuhn } from './_checksums.js';
-import { digitsOf, scan, spanOf, type Detector } from './_scan.js';
+import { onNormalizedText } from './_normalize.js';
+import { digitsOf, scan, spanOf } from './_scan.js';
 
 // issuer, leading-digit ranges (inclusive, compared on as many digits as the bounds have), lengths;
 // more specific ranges first: Discover's 622126-622925 sits inside UnionPay's 62
@@ -58,10 +59,11 @@ function groupedLikeACard(number: string): boolean {
 const cardPattern = /(?<![\w.,+-]|\d[ ])\d(?:[ -]?\d){12,18}(?![\w]|[ .,-]\d)/g;
 
 /** Payment card numbers, such as `4242 4242 4242 4242`; `detail` is the issuer (`visa`, `amex`, ...). */
-export const detectCards: Detector = (text) =>
+export const detectCards = onNormalizedText((text) =>
   scan(cardPattern, text, (match) => {
     if (!groupedLikeACard(match[0])) return undefined;
     const digits = digitsOf(match[0]);
     const issuer = issuerOf(digits);
     return issuer !== undefined && passesLuhn(digits) ? spanOf(match, 'card', issuer) : undefined;
-  });
+  }),
+);

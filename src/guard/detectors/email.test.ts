@@ -16,6 +16,15 @@ const found: Array<[text: string, email: string]> = [
   ['"jane@example.com"', 'jane@example.com'],
   ['user@xn--bcher-kva.example', 'user@xn--bcher-kva.example'],
   ['Café ☕ — contact: chef@example.fr', 'chef@example.fr'],
+  // hidden characters, full-width forms and internationalized addresses (RFC 6531)
+  ['bob\u200B@example.com', 'bob\u200B@example.com'],
+  ['mail bob\u0000@exa\u200Dmple.com now', 'bob\u0000@exa\u200Dmple.com'],
+  ['\uFEFFbob@example.com', 'bob@example.com'],
+  ['ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ'],
+  ['Schreib an jörg@müller.de.', 'jörg@müller.de'],
+  ['decomposed jo\u0308rg@mu\u0308ller.de', 'jo\u0308rg@mu\u0308ller.de'],
+  ['Пишите: иван@пример.рф', 'иван@пример.рф'],
+  ['josé.garcía@correo.example.es', 'josé.garcía@correo.example.es'],
 ];
 
 const ignored: Array<[what: string, text: string]> = [
@@ -31,6 +40,9 @@ const ignored: Array<[what: string, text: string]> = [
   ['social handle', 'follow @promptune on social media'],
   ['price', '3 apples @ $1.20 each, 5@10.00'],
   ['decorator', '@Component({ selector: "app" })'],
+  ['Unicode single-label domain', 'jörg@müller'],
+  ['full-width price', '5＠１０.００'],
+  ['handle after a no-break space', 'follow\u00A0@münchen'],
 ];
 
 describe('detectEmails', () => {

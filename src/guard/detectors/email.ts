@@ -1,18 +1,22 @@
-// Email addresses: an RFC 5322-ish dot-atom local part (the characters people actually use), `@`,
-// and a domain of DNS labels ending in an alphabetic or punycode top-level domain. It does not accept
-// quoted local parts, IP-literal domains or raw Unicode domains, and a sentence's final dot is left out.
-import { scan, spanOf, type Detector } from './_scan.js';
+// Email addresses: an RFC 5322-ish dot-atom local part (the characters people actually use, Unicode
+// letters included, as RFC 6531 allows), `@`, and a domain of DNS labels (Unicode or punycode) ending
+// in an alphabetic top-level domain. It does not accept quoted local parts or IP-literal domains, and a
+// sentence's final dot is left out.
+import { onNormalizedText } from './_normalize.js';
+import { scan, spanOf } from './_scan.js';
 
-const localPart = '[A-Za-z0-9_%+-]+(?:\\.[A-Za-z0-9_%+-]+)*';
-const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-const topLevel = '(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})';
+// letters, marks and digits of any script; the view is NFKC, so full-width forms are ASCII already
+const atom = '[\\p{L}\\p{M}\\p{Nd}_%+-]+';
+const localPart = `${atom}(?:\\.${atom})*`;
+const label = '[\\p{L}\\p{Nd}](?:[\\p{L}\\p{M}\\p{Nd}-]{0,61}[\\p{L}\\p{M}\\p{Nd}])?';
+const topLevel = '(?:\\p{L}[\\p{L}\\p{M}]{1,62}|xn--[A-Za-z0-9-]{1,59})';
 const emailPattern = new RegExp(
-  `(?<![A-Za-z0-9._%+-])${localPart}@(?:${label}\\.)+${topLevel}(?![A-Za-z0-9_-])`,
-  'g',
+  `(?<![\\p{L}\\p{M}\\p{Nd}._%+-])${localPart}@(?:${label}\\.)+${topLevel}(?![\\p{L}\\p{M}\\p{Nd}_-])`,
+  'gu',
 );
 
 /** Email addresses, such as `jane.doe+news@example.com`. */
-export const detectEmails: Detector = (text) => {
+export const detectEmails = onNormalizedText((text) => {
   if (!text.includes('@')) return [];
   return scan(emailPattern, text, (match) => spanOf(match, 'email'));
-};
+});

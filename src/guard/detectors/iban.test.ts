@@ -20,6 +20,15 @@ const found: Array<[text: string, iban: string]> = [
   ['PL61 1090 1014 0000 0712 1981 2874', 'PL61 1090 1014 0000 0712 1981 2874'],
   ['IE29 AIBK 9311 5212 3456 78', 'IE29 AIBK 9311 5212 3456 78'],
   ['MT84 MALT 0110 0001 2345 MTLC AST0 01S', 'MT84 MALT 0110 0001 2345 MTLC AST0 01S'],
+  // lowercase, other spaces, full-width
+  ['pay gb82 west 1234 5698 7654 32 now', 'gb82 west 1234 5698 7654 32'],
+  ['de89370400440532013000', 'de89370400440532013000'],
+  ['Nl91 Abna 0417 1643 00', 'Nl91 Abna 0417 1643 00'],
+  [
+    'DE89\u00A03704\u00A00044\u00A00532\u00A00130\u00A000',
+    'DE89\u00A03704\u00A00044\u00A00532\u00A00130\u00A000',
+  ],
+  ['ＧＢ８２ ＷＥＳＴ １２３４ ５６９８ ７６５４ ３２', 'ＧＢ８２ ＷＥＳＴ １２３４ ５６９８ ７６５４ ３２'],
 ];
 
 const ignored: Array<[what: string, text: string]> = [
@@ -34,13 +43,22 @@ const ignored: Array<[what: string, text: string]> = [
   ['UK postcode', 'SW1A 1AA'],
   ['product code', 'Model RTX4090 and ISO 9001'],
   ['date and amount', 'on 2024-05-12 we paid EUR 1,249.99'],
+  ['lowercase, wrong checksum', 'gb82 west 1234 5698 7654 33'],
+  ['lowercase words', 'de12 abcd efgh ijkl mnop qr'],
+  ['lowercase hex id', 'request de3f9a2b7c41e05d8f6b2a91c'],
 ];
 
 describe('detectIbans', () => {
   it.each(found)('finds the IBAN in %j', (text, iban) => {
     const start = text.indexOf(iban);
     expect(detectIbans(text)).toEqual([
-      { kind: 'iban', start, end: start + iban.length, text: iban, detail: iban.slice(0, 2) },
+      {
+        kind: 'iban',
+        start,
+        end: start + iban.length,
+        text: iban,
+        detail: iban.normalize('NFKC').slice(0, 2).toUpperCase(),
+      },
     ]);
   });
 

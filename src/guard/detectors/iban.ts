@@ -1,9 +1,10 @@
 // International Bank Account Numbers: a country code, two check digits and the national account
 // number, written compactly or in groups of four separated by single spaces, whose length matches the
 // country's and whose ISO 7064 mod 97-10 checksum holds. It does not validate the national part's own
-// check digits, and a lowercase IBAN (rare in print) is not looked for.
+// check digits. Letters count in either case (`gb82 west ...` is read as `GB82 WEST ...`).
 import { remainder97 } from './_checksums.js';
-import { scan, type Detector } from './_scan.js';
+import { onNormalizedText } from './_normalize.js';
+import { scan } from './_scan.js';
 
 // IBAN lengths by country (SWIFT IBAN registry), as `CCnn` entries
 const registry =
@@ -22,12 +23,12 @@ export const ibanLengths: Readonly<Record<string, number>> = Object.fromEntries(
 // compact, or the print format's groups of four with a shorter last group; validation trims a
 // match that runs into a following word to the country's length
 const ibanPattern =
-  /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])/g;
+  /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])/gi;
 
 /** International Bank Account Numbers, such as `GB82 WEST 1234 5698 7654 32`; `detail` is the country. */
-export const detectIbans: Detector = (text) =>
+export const detectIbans = onNormalizedText((text) =>
   scan(ibanPattern, text, (match) => {
-    const country = match[0].slice(0, 2);
+    const country = match[0].slice(0, 2).toUpperCase();
     const length = ibanLengths[country];
     if (length === undefined) return undefined;
     // walk the match up to the country's length in account characters (spaces not counted)
@@ -40,7 +41,8 @@ export const detectIbans: Detector = (text) =>
     const rest = match[0].slice(end);
     if (characters < length || !(rest === '' || rest.startsWith(' '))) return undefined;
     const raw = match[0].slice(0, end);
-    const compact = raw.replace(/ /g, '');
+    const compact = raw.replace(/ /g, '').toUpperCase();
     if (remainder97(compact.slice(4) + compact.slice(0, 4)) !== 1) return undefined;
     return { kind: 'iban', start: match.index, end: match.index + end, text: raw, detail: country };
-  });
+  }),
+);

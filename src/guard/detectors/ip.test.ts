@@ -20,6 +20,8 @@ const found: Array<[text: string, address: string, version: string]> = [
   ['[2001:DB8::A]:443', '2001:DB8::A', 'ipv6'],
   ['mapped ::ffff:192.0.2.1', '::ffff:192.0.2.1', 'ipv6'],
   ['64:ff9b::198.51.100.7', '64:ff9b::198.51.100.7', 'ipv6'],
+  ['full-width １９２.０.２.１０', '１９２.０.２.１０', 'ipv4'],
+  ['zero-width 192.0\u200B.2.10', '192.0\u200B.2.10', 'ipv4'],
 ];
 
 const ignored: Array<[what: string, text: string]> = [
@@ -41,6 +43,7 @@ const ignored: Array<[what: string, text: string]> = [
   ['nine groups', '1:2:3:4:5:6:7:8:9'],
   ['group too long', '2001:db8::12345'],
   ['ratio', '16:9 and 4:3'],
+  ['full-width version', 'version １.２.３.４'],
 ];
 
 describe('detectIpAddresses', () => {

@@ -2,7 +2,8 @@
 // number and not introduced as a version) and IPv6 in full, `::`-compressed and IPv4-suffixed forms.
 // It does not read zone ids (`%eth0`), CIDR suffixes or ports, and does not judge whether an address
 // is private or reserved: the documentation ranges are detected like any other.
-import { scan, spanOf, type Detector } from './_scan.js';
+import { onNormalizedText } from './_normalize.js';
+import { scan, spanOf } from './_scan.js';
 
 const octet = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const ipv4Pattern = new RegExp(`(?<![\\w.])${octet}(?:\\.${octet}){3}(?![\\w]|\\.\\d)`, 'g');
@@ -37,7 +38,7 @@ export function isIpv6(candidate: string): boolean {
 }
 
 /** IPv4 and IPv6 addresses, such as `192.0.2.10` or `2001:db8::8a2e:370:7334`; `detail` is the version. */
-export const detectIpAddresses: Detector = (text) => {
+export const detectIpAddresses = onNormalizedText((text) => {
   const spans = text.includes('.')
     ? scan(ipv4Pattern, text, (match) =>
         versionBefore.test(text.slice(Math.max(0, match.index - 12), match.index))
@@ -55,4 +56,4 @@ export const detectIpAddresses: Detector = (text) => {
     (span) => !ipv6.some((wide) => wide.start <= span.start && span.end <= wide.end),
   );
   return [...outside, ...ipv6].sort((a, b) => a.start - b.start);
-};
+});

@@ -19,6 +19,8 @@ const found: Array<[text: string, id: string, scheme: string]> = [
   ['12345678-Z', '12345678-Z', 'es-dni'],
   ['NIE X1234567L', 'X1234567L', 'es-nie'],
   ['Y7654321G', 'Y7654321G', 'es-nie'],
+  ['SSN １２３-４５-６７８９', '１２３-４５-６７８９', 'us-ssn'],
+  ['AB\u00A012\u00A034\u00A056\u00A0C', 'AB\u00A012\u00A034\u00A056\u00A0C', 'uk-nino'],
 ];
 
 const ignored: Array<[what: string, text: string]> = [
@@ -44,6 +46,7 @@ const ignored: Array<[what: string, text: string]> = [
   ['ISO date', '2024-05-12'],
   ['phone number', '415-555-0132'],
   ['ZIP+4', '94103-1234'],
+  ['full-width ZIP+4', '９４１０３-１２３４'],
 ];
 
 describe('detectNationalIds', () => {

@@ -3,7 +3,8 @@
 // key, and Spanish DNI/NIE numbers with their check letter. It does not look for numbers that are
 // only a bare digit run with nothing to check (Dutch BSN's 11-test passes one 9-digit number in 11).
 import { remainder97 } from './_checksums.js';
-import { scan, type Detector } from './_scan.js';
+import { onNormalizedText } from './_normalize.js';
+import { scan } from './_scan.js';
 import type { DetectedSpan } from './span.js';
 
 // one pattern, one named group per scheme; every scheme is checked further below
@@ -62,7 +63,7 @@ function schemeOf(match: RegExpExecArray): string | undefined {
  * National identity numbers, such as `123-45-6789`, `AB 12 34 56 C`, `2 55 08 14 168 025 38` or
  * `12345678Z`; `detail` is the scheme (`us-ssn`, `uk-nino`, `fr-nir`, `es-dni`, `es-nie`).
  */
-export const detectNationalIds: Detector = (text) =>
+export const detectNationalIds = onNormalizedText((text) =>
   scan(nationalIdPattern, text, (match): DetectedSpan | undefined => {
     const scheme = schemeOf(match);
     if (scheme === undefined) return undefined;
@@ -73,4 +74,5 @@ export const detectNationalIds: Detector = (text) =>
       text: match[0],
       detail: scheme,
     };
-  });
+  }),
+);

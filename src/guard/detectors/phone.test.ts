@@ -26,6 +26,8 @@ const found: Array<[text: string, phone: string, scheme: string]> = [
   ['06 12 34 56 78', '06 12 34 56 78', 'fr'],
   ['01.23.45.67.89', '01.23.45.67.89', 'fr'],
   ['06-12-34-56-78', '06-12-34-56-78', 'fr'],
+  ['tél. 06\u00A012\u00A034\u00A056\u00A078', '06\u00A012\u00A034\u00A056\u00A078', 'fr'],
+  ['＋４４ ２０ ７９４６ ０９５８', '＋４４ ２０ ７９４６ ０９５８', 'international'],
 ];
 
 const ignored: Array<[what: string, text: string]> = [
@@ -61,6 +63,8 @@ const ignored: Array<[what: string, text: string]> = [
   ['inside a longer number', '12 415 555 0132'],
   ['coordinates', 'at +48.858844, +2.294351'],
   ['signed decimal', '+3.14159265358979'],
+  ['amount with no-break spaces', '1\u00A0234\u00A0567 units'],
+  ['full-width time range', '０９:００-１７:３０'],
 ];
 
 describe('detectPhones', () => {

@@ -2,7 +2,8 @@
 // dots or parentheses) and the national formats of the US/Canada, the UK and France when written with
 // separators. Bare digit runs (order numbers), dates, times, decimals and versions do not fire; nor do
 // other countries' national formats, which overlap too much with ordinary numbers without a `+`.
-import { scan, spanOf, type Detector } from './_scan.js';
+import { onNormalizedText } from './_normalize.js';
+import { scan, spanOf } from './_scan.js';
 
 // a number may not start inside a word, an email, a path or a longer digit sequence
 const before = '(?<![\\w+@/#]|\\w[-.]|\\d[ ,/])';
@@ -31,7 +32,7 @@ function internationalDigits(number: string): number {
 }
 
 /** Telephone numbers, such as `+44 20 7946 0958`, `(415) 555-0132` or `06 12 34 56 78`. */
-export const detectPhones: Detector = (text) =>
+export const detectPhones = onNormalizedText((text) =>
   scan(phonePattern, text, (match) => {
     const groups = match.groups ?? {};
     if (groups.international !== undefined) {
@@ -49,4 +50,5 @@ export const detectPhones: Detector = (text) =>
     }
     if (groups.fr !== undefined) return spanOf(match, 'phone', 'fr');
     return spanOf(match, 'phone', 'nanp');
-  });
+  }),
+);

@@ -3,6 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../errors/index.js';
 import { detectPii, piiDetectors, piiKinds } from './pii.js';
+import { maskSpans } from './span.js';
+
+/** `text` with ASCII digits and letters in their full-width forms, and spaces as no-break spaces. */
+function disguised(text: string): string {
+  return text
+    .replace(/[0-9A-Za-z]/g, (character) => String.fromCharCode(character.charCodeAt(0) + 0xfee0))
+    .replace(/ /g, '\u00A0');
+}
 
 const businessText = `Quarterly update (Q3 2024), version 2.14.1 of the report.
 
@@ -21,6 +29,37 @@ describe('detectPii', () => {
   it('finds nothing in ordinary business text full of numbers and dates', () => {
     expect(businessText.length).toBeGreaterThan(900);
     expect(detectPii(businessText)).toEqual([]);
+  });
+
+  it('finds nothing in the same text in full-width forms with no-break spaces', () => {
+    expect(detectPii(disguised(businessText))).toEqual([]);
+    expect(detectPii(businessText.replace(/ /g, '\u202F').replace(/\./g, '.\u200B'))).toEqual([]);
+  });
+
+  it('finds disguised personal data and masks the original characters', () => {
+    const text =
+      'Card 4111\u00A01111\u00A01111\u00A01111, mail bob\u200B@example.com or jörg@müller.de, ' +
+      'IBAN gb82 west 1234 5698 7654 32, SSN ' +
+      disguised('123-45-6789') +
+      '.';
+    expect(detectPii(text).map((span) => [span.kind, span.text])).toEqual([
+      ['card', '4111\u00A01111\u00A01111\u00A01111'],
+      ['email', 'bob\u200B@example.com'],
+      ['email', 'jörg@müller.de'],
+      ['iban', 'gb82 west 1234 5698 7654 32'],
+      ['national-id', disguised('123-45-6789')],
+    ]);
+    expect(maskSpans(text, detectPii(text))).toBe(
+      'Card [CARD], mail [EMAIL] or [EMAIL], IBAN [IBAN], SSN [NATIONAL-ID].',
+    );
+    expect(maskSpans(text, detectPii(text), () => '')).toBe('Card , mail  or , IBAN , SSN .');
+  });
+
+  it('agrees with the detector of each kind on disguised text', () => {
+    const text = 'x\u200By ４２４２ ４２４２ ４２４２ ４２４２ — ａ@ｂｃ.ｄｅ\u0000 ::ｆｆｆｆ:192.0.2.1';
+    const each = piiKinds.flatMap((kind) => piiDetectors[kind](text));
+    expect(detectPii(text)).toEqual(each.sort((a, b) => a.start - b.start || b.end - a.end));
+    expect(each.length).toBeGreaterThan(2);
   });
 
   it('finds one of each kind, ordered by position', () => {

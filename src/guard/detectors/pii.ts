@@ -1,8 +1,9 @@
 // The personal-data and credential detectors by kind (a table), and one call that runs several of
-// them. It does not resolve overlaps between kinds (a masker merges them) nor rank confidence: every
-// span returned has passed its kind's shape and checksum rules.
+// them on one normalized view of the text (see _normalize.ts), reporting spans in the original. It
+// does not resolve overlaps between kinds (a masker merges them) nor rank confidence: every span
+// returned has passed its kind's shape and checksum rules.
 import { ValidationError } from '../../errors/index.js';
-import type { Detector } from './_scan.js';
+import { normalizeText, originalSpan, type NormalizingDetector } from './_normalize.js';
 import { detectCards } from './card.js';
 import { detectEmails } from './email.js';
 import { detectIbans } from './iban.js';
@@ -19,7 +20,7 @@ export const piiKinds = ['email', 'phone', 'card', 'iban', 'national-id', 'ip', 
 export type PiiKind = (typeof piiKinds)[number];
 
 /** The detector of each kind. */
-export const piiDetectors: Readonly<Record<PiiKind, Detector>> = {
+export const piiDetectors: Readonly<Record<PiiKind, NormalizingDetector>> = {
   email: detectEmails,
   phone: detectPhones,
   card: detectCards,
@@ -32,6 +33,7 @@ export const piiDetectors: Readonly<Record<PiiKind, Detector>> = {
 /** The spans of the given kinds (all by default) in `text`, ordered by start (then longest first). */
 export function detectPii(text: string, kinds: readonly PiiKind[] = piiKinds): DetectedSpan[] {
   const spans: DetectedSpan[] = [];
+  const normalized = normalizeText(text);
   for (const kind of kinds) {
     const detector = Object.hasOwn(piiDetectors, kind) ? piiDetectors[kind] : undefined;
     if (detector === undefined) {
@@ -40,7 +42,7 @@ export function detectPii(text: string, kinds: readonly PiiKind[] = piiKinds): D
         hint: `Use some of: ${piiKinds.join(', ')}.`,
       });
     }
-    spans.push(...detector(text));
+    for (const span of detector.normalized(normalized.text)) spans.push(originalSpan(normalized, span));
   }
   return spans.sort((a, b) => a.start - b.start || b.end - a.end);
 }

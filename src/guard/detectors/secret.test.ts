@@ -18,6 +18,7 @@ const found: Array<[text: string, secret: string, provider: string]> = [
   ['key sk-' + fake('Example12', 48) + ' rotated', 'sk-' + fake('Example12', 48), 'openai'],
   ['sk-ant-api03-' + fake('EXAMPLE_0-', 90), 'sk-ant-api03-' + fake('EXAMPLE_0-', 90), 'anthropic'],
   ['aws_access_key_id = AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE', 'aws'],
+  ['split AKIAIOSF\u200BODNN7EXAMPLE', 'AKIAIOSF\u200BODNN7EXAMPLE', 'aws'],
   ['"ASIA' + fake('EXAMPLE1', 16) + '"', 'ASIA' + fake('EXAMPLE1', 16), 'aws'],
   ['token: ghp_' + fake('EXAMPLE0abc', 36), 'ghp_' + fake('EXAMPLE0abc', 36), 'github'],
   ['gho_' + fake('Example9', 36), 'gho_' + fake('Example9', 36), 'github'],

@@ -2,7 +2,8 @@
 // Stripe, Google), JSON Web Tokens, PEM private-key blocks and promptune's own `pt_<id>_<secret>`
 // keys. It does not score arbitrary high-entropy strings (hashes, ids and base64 data look the same)
 // nor verify a key with its provider; `detail` names the provider.
-import { scan, type Detector } from './_scan.js';
+import { onNormalizedText } from './_normalize.js';
+import { scan } from './_scan.js';
 import type { DetectedSpan } from './span.js';
 
 const shapes = [
@@ -71,7 +72,7 @@ function pemBlockEnds(text: string): (bodyStart: number) => number {
  * API keys, tokens and private keys, such as `AKIAIOSFODNN7EXAMPLE` or a `-----BEGIN RSA PRIVATE
  * KEY-----` block; `detail` is the provider (`openai`, `aws`, `jwt`, `pem`, `promptune`, ...).
  */
-export const detectSecrets: Detector = (text) => {
+export const detectSecrets = onNormalizedText((text) => {
   const blockEnd = pemBlockEnds(text);
   return scan(secretPattern, text, (match): DetectedSpan | undefined => {
     const groups = match.groups ?? {};
@@ -88,4 +89,4 @@ export const detectSecrets: Detector = (text) => {
     }
     return { kind: 'secret', start, end, text: text.slice(start, end), detail: provider };
   });
-};
+});
