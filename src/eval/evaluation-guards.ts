@@ -3,7 +3,6 @@
 // parts of a request's cache key they add, the verdicts kept per call, and whether an output can be
 // read as the task's typed value (its parse rate).
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import Ajv from 'ajv';
 import { GuardError } from '../errors/index.js';
 import {
   checkFields,
@@ -17,7 +16,13 @@ import {
   type GuardSet,
 } from '../guard/index.js';
 import { LocalLanguageModel, SoftPromptLanguageModel } from '../providers/index.js';
-import { extractJson, readLabel, type ConstraintSpec, type TaskSpec } from '../tasks/index.js';
+import {
+  compileJsonSchema,
+  extractJsonFor,
+  readLabel,
+  type ConstraintSpec,
+  type TaskSpec,
+} from '../tasks/index.js';
 
 /** The guards and constraint of one evaluation. */
 export interface EvaluationGuards {
@@ -103,10 +108,10 @@ export function outputParser(spec: TaskSpec): (output: string) => boolean | unde
   const output = spec.output;
   if (output.kind === 'label') return (text) => readLabel(output.labels, text) !== undefined;
   if (output.kind === 'json') {
-    const validate = new Ajv.default({ strict: false }).compile(output.schema);
+    const validate = compileJsonSchema(output.schema);
     return (text) => {
       try {
-        return validate(extractJson(text));
+        return validate(extractJsonFor(text, output.schema));
       } catch {
         return false;
       }

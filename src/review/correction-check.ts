@@ -2,11 +2,11 @@
 // task's one label (as the spec spells it), a JSON task's value that fits the output schema (JSON text
 // is read first, so a correction typed in an editor works). A correction that does not fit is refused
 // with REVIEW_INVALID before anything is stored; it never becomes a row nobody can train on.
-import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors/index.js';
-import type { TaskSpec } from '../tasks/index.js';
+import { compileJsonSchema, type TaskSpec } from '../tasks/index.js';
 
-const validators = new WeakMap<object, ReturnType<Ajv.default['compile']>>();
+const validators = new WeakMap<object, ValidateFunction>();
 
 const refuse = (message: string, hint: string) =>
   new ValidationError(message, { code: 'REVIEW_INVALID', hint });
@@ -52,7 +52,7 @@ export function checkCorrection(spec: TaskSpec, correction: unknown): unknown {
     }
   let validate = validators.get(output.schema);
   if (!validate) {
-    validate = new Ajv.default({ allErrors: true, strict: false }).compile(output.schema);
+    validate = compileJsonSchema(output.schema);
     validators.set(output.schema, validate);
   }
   if (!validate(value))

@@ -1,11 +1,11 @@
 // The typed output of a task run: a label task's label, a JSON task's object (validated against the
 // task's schema), or a text task's text. An output that does not parse is a 422 carrying the raw text,
 // never a silently wrong value.
-import Ajv from 'ajv';
-import { extractJson, readLabel, type TaskSpec } from '../tasks/index.js';
+import type { ValidateFunction } from 'ajv';
+import { compileJsonSchema, extractJsonFor, readLabel, type TaskSpec } from '../tasks/index.js';
 import { ServiceError } from './errors.js';
 
-const schemas = new WeakMap<object, ReturnType<Ajv.default['compile']>>();
+const schemas = new WeakMap<object, ValidateFunction>();
 
 /** The output value of `text` for the task, or a ServiceError (422) naming what failed. */
 export function typedOutput(spec: TaskSpec, text: string): unknown {
@@ -27,13 +27,13 @@ export function typedOutput(spec: TaskSpec, text: string): unknown {
   if (output.kind === 'json') {
     let value: unknown;
     try {
-      value = extractJson(text);
+      value = extractJsonFor(text, output.schema);
     } catch (error) {
       throw refuse(`is not JSON (${(error as Error).message})`);
     }
     let validate = schemas.get(output.schema);
     if (!validate) {
-      validate = new Ajv.default({ allErrors: true, strict: false }).compile(output.schema);
+      validate = compileJsonSchema(output.schema);
       schemas.set(output.schema, validate);
     }
     if (!validate(value))

@@ -24,6 +24,7 @@ export {
   type PiiKind,
 } from './guard-spec.js';
 export { taskSchemaJson } from './schema.js';
+export { compileJsonSchema, rootMayBeScalar, schemaProblem } from './compile-json-schema.js';
 export {
   boundedRegex,
   defaultRegexTimeLimitMs,
@@ -52,6 +53,7 @@ export {
   readLabel,
   aggregateLabels,
   extractJson,
+  extractJsonFor,
   judgePrompt,
   type WeightedMetric,
   type Metric,

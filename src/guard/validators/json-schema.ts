@@ -1,10 +1,12 @@
-// Output must be JSON valid against a JSON Schema (ajv). The JSON may sit in a code fence or after
-// prose, as metrics read it. `fix` repairs broken JSON (jsonrepair: quotes, trailing commas, cut-off
-// brackets) and keeps the repair only when it validates; `filter` drops the fields the schema refuses.
-import Ajv, { type ValidateFunction } from 'ajv';
+// Output must be JSON valid against a JSON Schema (the tasks layer's ajv setup: draft by `$schema`,
+// formats checked, unknown keywords refused). The JSON may sit in a code fence or after prose, as
+// metrics read it; a schema whose root may be a scalar also takes a bare `42` or `"text"`. `fix` repairs
+// broken JSON (jsonrepair: quotes, trailing commas, cut-off brackets), or quotes plain text a string
+// root accepts, and keeps the repair only when it validates; `filter` drops the fields the schema refuses.
+import type { ValidateFunction } from 'ajv';
 import { jsonrepair } from 'jsonrepair';
 import { ValidationError } from '../../errors/index.js';
-import { extractJson } from '../../tasks/index.js';
+import { compileJsonSchema, extractJsonFor, rootMayBeScalar, schemaProblem } from '../../tasks/index.js';
 import type { CheckResult, Validator } from '../validator.js';
 
 // ajv's own type, named: the declaration emitted for `ReturnType<Ajv.default[...]>` did not compile for
@@ -14,11 +16,11 @@ type Compiled = ValidateFunction;
 /** The ajv validator of a schema, or a ValidationError naming the schema's problem. */
 export function compileSchema(schema: object, where: string): Compiled {
   try {
-    return new Ajv.default({ allErrors: true, strict: false }).compile(schema);
+    return compileJsonSchema(schema);
   } catch (error) {
     throw new ValidationError(`${where}: the JSON Schema does not compile: ${(error as Error).message}`, {
       code: 'GUARD_OPTIONS',
-      hint: 'Fix the schema (JSON Schema draft-07 or 2019-09).',
+      hint: schemaProblem(error),
     });
   }
 }
@@ -39,7 +41,7 @@ export function jsonSchemaValidator(name: string, schema: object): Validator {
       : { passed: false, issues: [{ reason: `does not match the schema: ${describeErrors(validate)}` }] };
   const parse = (text: string): { value: unknown } | { reason: string } => {
     try {
-      return { value: extractJson(text) };
+      return { value: extractJsonFor(text, schema) };
     } catch (error) {
       return { reason: `is not JSON: ${(error as Error).message}` };
     }
@@ -56,6 +58,10 @@ export function jsonSchemaValidator(name: string, schema: object): Validator {
     fix(text) {
       const fenced = /```(?:json)?\s*([\s\S]*?)(?:```|$)/.exec(text);
       const body = (fenced ? fenced[1] : text).trim();
+      if (rootMayBeScalar(schema)) {
+        const scalar = repairScalar(body);
+        if (scalar !== undefined && judge(scalar).passed) return JSON.stringify(scalar);
+      }
       const start = body.search(/[[{]/);
       if (start < 0) return undefined;
       try {
@@ -84,6 +90,16 @@ export function jsonSchemaValidator(name: string, schema: object): Validator {
       return validate(value) ? JSON.stringify(value) : undefined;
     },
   };
+}
+
+/** A scalar root's value: the text as JSON if it is a scalar, else the text itself as a string. */
+function repairScalar(body: string): unknown {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null ? undefined : value;
+  } catch {
+    return body === '' ? undefined : body;
+  }
 }
 
 function unescapePointer(segment: string): string {

@@ -10,7 +10,7 @@ import type { Metric, MetricContext, MetricScore } from './types.js';
 
 export type { Metric, MetricContext, MetricScore, TextGenerator } from './types.js';
 export { aggregateLabels, readLabel } from './label.js';
-export { extractJson } from './json-metric.js';
+export { extractJson, extractJsonFor } from './json-metric.js';
 export { judgePrompt } from './judge.js';
 
 type Factory = (options: Record<string, unknown>, context: MetricContext) => Metric | Promise<Metric>;

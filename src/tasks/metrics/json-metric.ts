@@ -1,8 +1,8 @@
-// JSON outputs: parsed (code fences tolerated), validated against the task's JSON Schema with ajv,
-// and compared field by field with the target object. Invalid JSON or schema scores 0, and so does
+// JSON outputs: parsed (code fences tolerated; a bare scalar when the schema's root may be one),
+// validated against the task's JSON Schema with ajv, and compared field by field with the target object. Invalid JSON or schema scores 0, and so does
 // JSON nested too deeply to compare (the shared reader's limit), rather than overflowing the stack.
-import Ajv from 'ajv';
 import { parseJsonText, ValidationError } from '../../errors/index.js';
+import { compileJsonSchema, rootMayBeScalar, schemaProblem } from '../compile-json-schema.js';
 import type { Metric, MetricContext } from './types.js';
 
 const jsonSource = { where: 'the output', code: 'METRIC_JSON', hint: 'Only for scoring; never reported.' };
@@ -28,6 +28,25 @@ export function extractJson(output: string): unknown {
   throw new Error('the output has no complete JSON value');
 }
 
+/**
+ * The JSON value a model output holds for `schema`: as `extractJson`, but when the schema's root may be
+ * a scalar, the whole output (or its fenced block) may also be one JSON value, such as `42` or `"hi"`.
+ * Plain text (`hi`) is not JSON and is not taken for a string.
+ */
+export function extractJsonFor(output: string, schema: object | undefined): unknown {
+  if (schema !== undefined && rootMayBeScalar(schema)) {
+    const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(output);
+    const text = (fenced ? fenced[1] : output).trim();
+    try {
+      const value: unknown = JSON.parse(text);
+      if (typeof value !== 'object' || value === null) return value;
+    } catch {
+      // not one JSON value: look for an object or array as usual
+    }
+  }
+  return extractJson(output);
+}
+
 /** Schema validity plus the share of target fields reproduced exactly (options.fields limits which). */
 export function jsonMetric(options: Record<string, unknown>, context: MetricContext): Metric {
   const schema =
@@ -38,11 +57,11 @@ export function jsonMetric(options: Record<string, unknown>, context: MetricCont
     | undefined;
   if (schema) {
     try {
-      validate = new Ajv.default({ allErrors: true, strict: false }).compile(schema);
+      validate = compileJsonSchema(schema);
     } catch (error) {
       throw new ValidationError(`json: the output schema does not compile: ${(error as Error).message}`, {
         code: 'METRIC_OPTIONS',
-        hint: 'Fix output.schema (JSON Schema draft-07 or 2019-09).',
+        hint: `In output.schema: ${schemaProblem(error)}`,
       });
     }
   }
@@ -52,7 +71,7 @@ export function jsonMetric(options: Record<string, unknown>, context: MetricCont
     score(example, output) {
       let value: unknown;
       try {
-        value = extractJson(output);
+        value = extractJsonFor(output, schema);
       } catch (error) {
         return { score: 0, feedback: `invalid JSON: ${(error as Error).message}` };
       }

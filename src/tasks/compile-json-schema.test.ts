@@ -1,0 +1,93 @@
+// The shared ajv setup as the json metric and the typed output read it: the draft by `$schema`,
+// unknown keywords refused with the keyword named, scalar roots read as bare JSON values, formats
+// checked. The guard's validator has its own cases (src/guard/validators/json-schema.test.ts).
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import type { Example } from './dataset.js';
+import { compileJsonSchema, rootMayBeScalar, schemaProblem } from './compile-json-schema.js';
+import { jsonMetric } from './metrics/json-metric.js';
+import { extractJsonFor } from './metrics/index.js';
+import { taskSpec } from './spec.js';
+
+const task = taskSpec.parse({
+  name: 't',
+  prompt: { template: '{{input}}' },
+  output: { kind: 'label', labels: ['a', 'b'] },
+});
+const context = { task, baseDirectory: tmpdir() };
+const example = (target: unknown): Example => ({
+  index: 0,
+  line: 1,
+  fields: { input: 'x' },
+  target,
+  id: 'e',
+});
+
+describe('compileJsonSchema', () => {
+  it('compiles draft 2020-12 by its $schema', () => {
+    const validate = compileJsonSchema({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'array',
+      prefixItems: [{ type: 'string' }],
+      items: false,
+    });
+    expect(validate(['a'])).toBe(true);
+    expect(validate(['a', 'b'])).toBe(false);
+  });
+
+  it('refuses an unknown keyword, and the hint names it', () => {
+    let caught: unknown;
+    try {
+      compileJsonSchema({ type: 'object', requird: ['name'] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect(schemaProblem(caught)).toMatch(/Correct or remove the keyword "requird"/);
+  });
+
+  it('checks formats', () => {
+    const validate = compileJsonSchema({ type: 'string', format: 'email' });
+    expect(validate('ada@example.com')).toBe(true);
+    expect(validate('ada')).toBe(false);
+  });
+});
+
+describe('scalar roots', () => {
+  it.each([
+    [{ type: 'string' }, true],
+    [{ type: 'integer' }, true],
+    [{ type: ['object', 'null'] }, true],
+    [{ enum: ['yes', 'no'] }, true],
+    [{ const: 3 }, true],
+    [{ anyOf: [{ type: 'object' }, { type: 'boolean' }] }, true],
+    [{ type: 'object' }, false],
+    [{ type: 'array' }, false],
+    [{ type: ['object', 'array'] }, false],
+    [{ properties: { a: { type: 'string' } } }, false],
+    [{ enum: [{ a: 1 }] }, false],
+    [{}, false],
+  ])('%j may be a scalar: %s', (schema, expected) => {
+    expect(rootMayBeScalar(schema)).toBe(expected);
+  });
+
+  it('reads the whole output as one JSON value only when the root may be a scalar', () => {
+    expect(extractJsonFor('42', { type: 'number' })).toBe(42);
+    expect(extractJsonFor('```json\n"hi"\n```', { type: 'string' })).toBe('hi');
+    expect(extractJsonFor('Sure: {"a": 1}', { type: ['object', 'null'] })).toEqual({ a: 1 });
+    expect(() => extractJsonFor('42', { type: 'object' })).toThrow(/no JSON object/);
+    expect(() => extractJsonFor('hello', { type: 'string' })).toThrow();
+  });
+
+  it('scores a bare number against a number schema in the json metric', () => {
+    const metric = jsonMetric({ schema: { type: 'number', minimum: 0 } }, context);
+    expect(metric.score(example(42), '42')).toMatchObject({ score: 1 });
+    expect(metric.score(example(42), '-1')).toMatchObject({ score: 0 });
+  });
+
+  it('refuses a misspelled keyword in the json metric with METRIC_OPTIONS', () => {
+    expect(() => jsonMetric({ schema: { type: 'object', requird: ['a'] } }, context)).toThrow(
+      expect.objectContaining({ code: 'METRIC_OPTIONS', hint: expect.stringContaining('"requird"') }),
+    );
+  });
+});
