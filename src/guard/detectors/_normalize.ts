@@ -86,10 +86,11 @@ function originalExtent(normalized: NormalizedText, offset: number): [number, nu
 
 /** A span found in the normalized view, placed and worded in the original text. */
 export function originalSpan(normalized: NormalizedText, span: DetectedSpan): DetectedSpan {
-  if (normalized.changes.length === 0 || span.end <= span.start) return span;
-  const start = originalExtent(normalized, span.start)[0];
-  const end = originalExtent(normalized, span.end - 1)[1];
-  return { ...span, start, end, text: normalized.original.slice(start, end) };
+  if (normalized.changes.length === 0) return span;
+  const { text, original } = normalized;
+  const start = span.start < text.length ? originalExtent(normalized, span.start)[0] : original.length;
+  const end = span.end > span.start ? originalExtent(normalized, span.end - 1)[1] : start;
+  return { ...span, start, end, text: original.slice(start, end) };
 }
 
 /** A detector of the original text that reads its normalized view; `normalized` reads a view as given. */

@@ -55,6 +55,14 @@ describe('detectPii', () => {
     expect(maskSpans(text, detectPii(text), () => '')).toBe('Card , mail  or , IBAN , SSN .');
   });
 
+  it('leaves hidden characters at the edges of a span outside it, and keeps those inside', () => {
+    const text = '\u200B\u00004111 1111\u00AD 1111 1111\uFEFF; ①②';
+    expect(detectPii(text)).toEqual([
+      { kind: 'card', start: 2, end: 22, text: '4111 1111\u00AD 1111 1111', detail: 'visa' },
+    ]);
+    expect(maskSpans(text, detectPii(text))).toBe('\u200B\u0000[CARD]\uFEFF; ①②');
+  });
+
   it('agrees with the detector of each kind on disguised text', () => {
     const text = 'x\u200By ４２４２ ４２４２ ４２４２ ４２４２ — ａ@ｂｃ.ｄｅ\u0000 ::ｆｆｆｆ:192.0.2.1';
     const each = piiKinds.flatMap((kind) => piiDetectors[kind](text));
