@@ -108,7 +108,7 @@ export function outputParser(spec: TaskSpec): (output: string) => boolean | unde
   const output = spec.output;
   if (output.kind === 'label') return (text) => readLabel(output.labels, text) !== undefined;
   if (output.kind === 'json') {
-    const validate = compileJsonSchema(output.schema);
+    const validate = compileJsonSchema(output.schema, { strict: false }); // the parse rate: the guards and metric judge the schema
     return (text) => {
       try {
         return validate(extractJsonFor(text, output.schema));

@@ -52,7 +52,7 @@ export function checkCorrection(spec: TaskSpec, correction: unknown): unknown {
     }
   let validate = validators.get(output.schema);
   if (!validate) {
-    validate = compileJsonSchema(output.schema);
+    validate = compileJsonSchema(output.schema, { strict: false }); // a stored spec, as it went in
     validators.set(output.schema, validate);
   }
   if (!validate(value))

@@ -33,7 +33,7 @@ export function typedOutput(spec: TaskSpec, text: string): unknown {
     }
     let validate = schemas.get(output.schema);
     if (!validate) {
-      validate = compileJsonSchema(output.schema);
+      validate = compileJsonSchema(output.schema, { strict: false }); // a stored spec: served as it went in
       schemas.set(output.schema, validate);
     }
     if (!validate(value))

@@ -46,6 +46,15 @@ describe('compileJsonSchema', () => {
     expect(schemaProblem(caught)).toMatch(/Correct or remove the keyword "requird"/);
   });
 
+  it('serves a stored schema with an unknown keyword as it went in, when not strict', () => {
+    // a version pushed before keywords were checked must go on being served (strict made it a 500)
+    const stored = { type: 'object', required: ['a'], discriminator: { propertyName: 'a' } };
+    expect(() => compileJsonSchema(stored)).toThrow(/unknown keyword/);
+    const validate = compileJsonSchema(stored, { strict: false });
+    expect(validate({ a: 1 })).toBe(true);
+    expect(validate({})).toBe(false);
+  });
+
   it('checks formats', () => {
     const validate = compileJsonSchema({ type: 'string', format: 'email' });
     expect(validate('ada@example.com')).toBe(true);

@@ -35,17 +35,24 @@ function namesUsed(schema: unknown, formats: Set<string>, extensions: Set<string
 
 /**
  * The ajv validator of a JSON Schema for outputs. Throws ajv's error when the schema does not compile
- * (a misspelled keyword included); `schemaProblem` words it as a hint.
+ * (a misspelled keyword included); `schemaProblem` words it as a hint. `strict: false` ignores unknown
+ * keywords: for a spec already stored (the service, review, eval's parse rate), which went in before
+ * keywords were checked and must go on being served, where the authoring checks (the json-schema guard,
+ * the json metric) keep refusing them.
  */
-export function compileJsonSchema(schema: object): ValidateFunction {
+export function compileJsonSchema(
+  schema: object,
+  { strict = true }: { strict?: boolean } = {},
+): ValidateFunction {
   const declared = (schema as { $schema?: unknown }).$schema;
   const draft = typeof declared === 'string' ? draftPattern.exec(declared)?.[1] : undefined;
+  const chosen = strict ? options : { ...options, strictSchema: false };
   const ajv =
     draft === '2020-12'
-      ? new Ajv2020.default(options)
+      ? new Ajv2020.default(chosen)
       : draft === '2019-09'
-        ? new Ajv2019.default(options)
-        : new Ajv.default(options);
+        ? new Ajv2019.default(chosen)
+        : new Ajv.default(chosen);
   addFormats.default(ajv);
   const formats = new Set<string>();
   const extensions = new Set<string>();
