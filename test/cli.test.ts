@@ -368,7 +368,15 @@ describe('promptune with an hf: model', () => {
           '0',
         ],
         {
-          env: { ...process.env, HF_ENDPOINT: hub.url, PROMPTUNE_CACHE: cache },
+          // an empty Hugging Face cache: the download is what is tested
+          env: {
+            ...process.env,
+            HF_ENDPOINT: hub.url,
+            PROMPTUNE_CACHE: cache,
+            HF_HUB_CACHE: join(cache, 'hf'),
+            HF_HUB_OFFLINE: '',
+            TRANSFORMERS_OFFLINE: '',
+          },
         },
       );
       let stdout = '';
@@ -382,6 +390,32 @@ describe('promptune with an hf: model', () => {
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('promptune with an hf: model and HF_HUB_OFFLINE=1', () => {
+  it('reads the Hugging Face cache under HF_HOME, and with nothing there fails naming where it looked', async () => {
+    const { cpSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const home = mkdtempSync(join(tmpdir(), 'promptune-cli-hf-home-'));
+    const environment = {
+      HF_HOME: home,
+      HF_HUB_CACHE: '',
+      HF_HUB_OFFLINE: '1',
+      HF_ENDPOINT: 'http://127.0.0.1:9',
+      PROMPTUNE_CACHE: join(home, 'promptune'),
+    };
+    const missing = promptuneWith(environment, 'model', 'info', '--model', 'hf:karpathy/stories260K');
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('code: HUB_OFFLINE_NOT_CACHED');
+    expect(missing.stderr).toContain(join(home, 'hub', 'models--karpathy--stories260K'));
+
+    const repository = join(home, 'hub', 'models--karpathy--stories260K');
+    cpSync(stories.huggingFace, join(repository, 'snapshots', 'c'.repeat(40)), { recursive: true });
+    mkdirSync(join(repository, 'refs'));
+    writeFileSync(join(repository, 'refs', 'main'), 'c'.repeat(40));
+    const found = promptuneWith(environment, 'model', 'info', '--model', 'hf:karpathy/stories260K');
+    expect(found.stderr).toBe('');
+    expect(found.status).toBe(0);
   });
 });
 

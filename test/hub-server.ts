@@ -1,6 +1,7 @@
 // A stand-in for the Hugging Face hub on 127.0.0.1 serving one repository from a local folder with
 // the routes @huggingface/hub uses: the tree listing and `resolve` with Range requests. It records
-// requests and can drop a file's connection part-way, to test resumed downloads.
+// requests, can drop a file's connection part-way (to test resumed downloads), and can refuse every
+// request with a status (a gated or missing repository).
 import { createServer, type Server } from 'node:http';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,16 +11,29 @@ export interface HubServer {
   requests: { path: string; range: string | undefined }[];
   /** Bytes of `file` to send before dropping the connection; undefined sends everything. */
   cut: { file: string; after: number } | undefined;
+  /** An answer to every request instead of the repository (a gated or missing one); undefined serves it. */
+  refuse: { status: number; error: string } | undefined;
   close(): Promise<void>;
 }
 
 /** Serves `folder`'s files as model repository `repo`. */
 export async function startHubServer(repo: string, folder: string): Promise<HubServer> {
   const files = readdirSync(folder).filter((file) => statSync(join(folder, file)).isFile());
-  const state: HubServer = { url: '', requests: [], cut: undefined, close: async () => {} };
+  const state: HubServer = {
+    url: '',
+    requests: [],
+    cut: undefined,
+    refuse: undefined,
+    close: async () => {},
+  };
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url!, 'http://localhost');
     state.requests.push({ path: url.pathname, range: request.headers.range });
+    if (state.refuse) {
+      response.writeHead(state.refuse.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: state.refuse.error }));
+      return;
+    }
     if (url.pathname === `/api/models/${repo}/tree/main`) {
       response.setHeader('content-type', 'application/json');
       response.end(

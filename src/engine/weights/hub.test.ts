@@ -1,10 +1,11 @@
 // hf: references against a local stand-in for the Hugging Face hub (test/hub-server.ts) serving
 // stories260K-hf. Covers an interrupted download resuming from where it stopped, cached use without
-// network, and the offline error.
+// network, and the offline error. The Hugging Face cache, HF_HUB_OFFLINE and the hub's other answers:
+// hub-cache.test.ts.
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startHubServer, type HubServer } from '../../../test/hub-server.js';
 import { maxAbsDiff, referenceLogits, stories } from '../../../test/models.js';
 import { DownloadError, PromptuneError } from '../../errors/index.js';
@@ -19,6 +20,14 @@ beforeAll(async () => {
 });
 
 afterAll(() => hub?.close());
+
+// the machine's Hugging Face cache and offline settings stay out of these tests (hub-cache.test.ts has theirs)
+beforeEach(() => {
+  vi.stubEnv('HF_HUB_CACHE', mkdtempSync(join(tmpdir(), 'promptune-hf-')));
+  vi.stubEnv('HF_HUB_OFFLINE', undefined);
+  vi.stubEnv('TRANSFORMERS_OFFLINE', undefined);
+});
+afterEach(() => vi.unstubAllEnvs());
 
 describe('hub references', () => {
   it('parses org/name, revision and file', () => {

@@ -1,6 +1,7 @@
 // `hf:<org>/<name>[@revision][/<file>]` references: files fetched from the Hugging Face hub with
 // @huggingface/hub into a cache directory, resuming partial downloads (Range requests on the file's
-// blob). Already-cached files are used without touching the network.
+// blob). Files already in promptune's cache or the Hugging Face cache are used without the network;
+// HF_HUB_OFFLINE forbids it. Not here: reading the files (load-model.ts).
 import { createWriteStream, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,13 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { DownloadError, PromptuneError, ValidationError } from '../../errors/index.js';
 import { readSafetensorsIndex } from './hf-directory.js';
+import {
+  huggingFaceCacheDirectory,
+  huggingFaceSnapshot,
+  missingCheckpointFiles,
+  offlineByEnvironment,
+} from './hub-cache.js';
+import { hubFailure, offlineNotCached, repositoryPage, type HubPlaces } from './hub-errors.js';
 import { makeDirectory } from '../make-directory.js';
 
 /** A parsed hub reference. */
@@ -49,6 +57,10 @@ const checkpointFiles = [
 /** Options for hub access; `hubUrl` (default: HF_ENDPOINT, else huggingface.co) and `fetch` exist for mirrors and tests. */
 export interface HubOptions {
   cacheDirectory?: string;
+  /** The Hugging Face cache to read (never written); default HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+  huggingFaceCache?: string;
+  /** Use the caches only (default: HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE set to 1). */
+  offline?: boolean;
   hubUrl?: string;
   accessToken?: string;
   fetch?: typeof fetch;
@@ -62,23 +74,30 @@ export function hubFolder(reference: HubReference, cacheDirectory = defaultCache
 }
 
 /**
- * Resolves a hub reference to a local path (a GGUF file, or a directory with a safetensors checkpoint),
- * downloading what is missing. Offline, it names the files to place by hand.
+ * Resolves a hub reference to a local path (a GGUF file, or a directory with a safetensors checkpoint):
+ * promptune's cache, then the Hugging Face cache, then a download of what is missing into promptune's
+ * cache. Offline (or with the network forbidden), it says where it looked and what to place by hand.
  */
 export async function resolveHubReference(text: string, options: HubOptions = {}): Promise<string> {
   const reference = parseHubReference(text);
   const folder = hubFolder(reference, options.cacheDirectory);
   const credentials = {
-    hubUrl: options.hubUrl ?? process.env.HF_ENDPOINT,
+    hubUrl: options.hubUrl ?? (process.env.HF_ENDPOINT || undefined),
     fetch: options.fetch,
     accessToken: options.accessToken ?? process.env.HF_TOKEN,
   };
-  const repo = { type: 'model' as const, name: reference.repo };
-  const complete = (file: string) => existsSync(join(folder, file));
-  if (reference.file && complete(reference.file)) return join(folder, reference.file);
-  if (!reference.file && complete('config.json') && (complete('model.safetensors') || complete('.complete')))
-    return folder;
+  const places: HubPlaces = {
+    text,
+    ...reference,
+    folder,
+    endpoint: credentials.hubUrl ?? 'https://huggingface.co',
+    huggingFaceCache: options.huggingFaceCache ?? huggingFaceCacheDirectory(),
+  };
+  const cached = cachedPath(places);
+  if (cached) return cached;
+  if (options.offline ?? offlineByEnvironment()) throw offlineNotCached(places, lookedIn(places));
 
+  const repo = { type: 'model' as const, name: reference.repo };
   let wanted: string[];
   try {
     if (reference.file) wanted = [reference.file];
@@ -106,47 +125,76 @@ export async function resolveHubReference(text: string, options: HubOptions = {}
         });
       }
     }
-    for (const file of wanted) await fetchFile(repo, reference, file, folder, credentials, options);
-    if (!reference.file && complete('model.safetensors.index.json')) {
+    for (const file of wanted) await fetchFile(repo, places, file, credentials, options);
+    if (!reference.file) {
+      const index = join(folder, 'model.safetensors.index.json');
       // the index is read through its schema: a shard name that leaves the folder is refused, not fetched
-      for (const shard of readSafetensorsIndex(join(folder, 'model.safetensors.index.json')))
-        await fetchFile(repo, reference, shard, folder, credentials, options);
+      if (existsSync(index))
+        for (const shard of readSafetensorsIndex(index))
+          await fetchFile(repo, places, shard, credentials, options);
+      // all the repository offers is here (a repository without tokenizer.json stays without one): the
+      // next run need not ask the hub again
       writeFileSync(join(folder, '.complete'), '');
     }
   } catch (error) {
     if (PromptuneError.isInstance(error)) throw error;
-    const files = reference.file
-      ? [reference.file]
-      : ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
-    throw new DownloadError(
-      `cannot download ${text} from the Hugging Face hub: ${(error as Error).message}`,
-      {
-        code: 'HUB_UNREACHABLE',
-        hint: `If this machine is offline, place ${files.join(', ')} from https://huggingface.co/${reference.repo} in ${folder} by hand (or pass a local path to --model).`,
-        cause: error,
-      },
-    );
+    throw hubFailure(error, places);
   }
   return reference.file ? join(folder, reference.file) : folder;
 }
 
+/** The reference's file or checkpoint folder when a cache holds all of it: promptune's, then Hugging Face's. */
+function cachedPath(places: HubPlaces): string | undefined {
+  const { folder, file } = places;
+  if (file) {
+    if (existsSync(join(folder, file))) return join(folder, file);
+  } else if (
+    missingCheckpointFiles(folder).length === 0 ||
+    // a download that fetched all the repository has (one without tokenizer.json, say)
+    (existsSync(join(folder, '.complete')) && existsSync(join(folder, 'config.json')))
+  ) {
+    return folder;
+  }
+  const snapshot = huggingFaceSnapshot(places.repo, places.revision, places.huggingFaceCache);
+  if (!snapshot) return undefined;
+  if (file) return existsSync(join(snapshot, file)) ? join(snapshot, file) : undefined;
+  return missingCheckpointFiles(snapshot).length === 0 ? snapshot : undefined;
+}
+
+/** Where cachedPath looked and what each place lacked, for the offline error. */
+function lookedIn(places: HubPlaces): string[] {
+  const lacking = (where: string) => {
+    const missing = places.file
+      ? existsSync(join(where, places.file))
+        ? []
+        : [places.file]
+      : missingCheckpointFiles(where);
+    return `${where} (missing ${missing.join(', ')})`;
+  };
+  const snapshot = huggingFaceSnapshot(places.repo, places.revision, places.huggingFaceCache);
+  const repository = join(places.huggingFaceCache, `models--${places.repo.replace('/', '--')}`);
+  return [
+    existsSync(places.folder) ? lacking(places.folder) : `${places.folder} (absent)`,
+    snapshot ? lacking(snapshot) : `${repository} (no snapshot for ${places.revision})`,
+  ];
+}
+
 async function fetchFile(
   repo: { type: 'model'; name: string },
-  reference: HubReference,
+  places: HubPlaces,
   file: string,
-  folder: string,
   credentials: { hubUrl?: string; fetch?: typeof fetch; accessToken?: string },
   options: HubOptions,
 ): Promise<void> {
-  const target = join(folder, file);
+  const target = join(places.folder, file);
   if (existsSync(target)) return;
   makeDirectory(dirname(target));
   const { downloadFile } = await hubClient();
-  const blob = await downloadFile({ repo, path: file, revision: reference.revision, ...credentials });
+  const blob = await downloadFile({ repo, path: file, revision: places.revision, ...credentials });
   if (!blob) {
-    throw new DownloadError(`${reference.repo}@${reference.revision} has no file ${file}`, {
+    throw new DownloadError(`${places.repo}@${places.revision} has no file ${file}`, {
       code: 'HUB_FILE_NOT_FOUND',
-      hint: `Check the file name at https://huggingface.co/${reference.repo}/tree/${reference.revision}.`,
+      hint: `Check the file name at ${repositoryPage(places)}/tree/${places.revision}.`,
     });
   }
   const partial = `${target}.incomplete`;
@@ -171,7 +219,15 @@ async function fetchFile(
       // writes already handed to the file finish after the failure: wait for them, so that a resume
       // (at once, in this process) starts from the file's final size and not from a size still growing
       if (!sink.closed) await once(sink, 'close').catch(() => undefined);
-      throw error;
+      const kept = existsSync(partial) ? statSync(partial).size : 0;
+      throw new DownloadError(
+        `downloading ${file} of ${places.text} was interrupted after ${kept} of ${blob.size} bytes: ${(error as Error).message}`,
+        {
+          code: 'HUB_INTERRUPTED',
+          hint: `The connection dropped mid-download; run the command again: it resumes from the ${kept} bytes kept in ${partial}.`,
+          cause: error,
+        },
+      );
     });
   } else if (!existsSync(partial)) writeFileSync(partial, '');
   if (statSync(partial).size !== blob.size) {
