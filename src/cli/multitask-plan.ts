@@ -1,7 +1,8 @@
 // Multitask prompt tuning's plan for `soft train --method multitask-prompt-tuning` (and compare-methods):
 // a one-task multitask prompt started from a sampled or given prompt, or transferred from a multitask
 // source (--source, --transfer average|shared|<task>), or, in compare-methods, from one held in memory.
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { baseModelNames } from './base-model-names.js';
 import { seededRandom, type LoadedModel } from '../engine/index.js';
 import { PromptuneError, ValidationError } from '../errors/index.js';
 import {
@@ -109,7 +110,7 @@ function multitaskPlan(
           saveMultitaskAdapter(directory, result.multitask, model, {
             tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
             ...metadata,
-            baseModelName: basename(resolve(args.model)),
+            ...baseModelNames(args.model),
             init: start.init,
             method: 'multitask-prompt-tuning',
             tasks: metadata.task === undefined ? undefined : [metadata.task],

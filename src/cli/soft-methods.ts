@@ -4,7 +4,7 @@
 // initial parameters from the command's options, trains with the one trainer, scores examples and writes
 // its PEFT-format folder (full fine-tuning: every weight of a copy of the model, saved as a whole model);
 // soft.ts runs the rest (data, progress, the run record, --push) the same for all.
-import { basename, resolve } from 'node:path';
+import { baseModelNames } from './base-model-names.js';
 import {
   keyValueWidth,
   seededRandom,
@@ -85,7 +85,7 @@ export function planMethod(
 ): MethodPlan {
   const method = choice('method', args.method, METHODS);
   refuseOtherMethodsOptions(method, args, given);
-  const baseModelName = basename(resolve(args.model));
+  const names = baseModelNames(args.model);
   const common = {
     tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
   };
@@ -106,7 +106,7 @@ export function planMethod(
           async save(directory, metadata) {
             await saveFineTunedModel(directory, result.model, result.values, loaded.info, {
               ...common,
-              baseModel: { name: baseModelName, sha256: modelFingerprint(loaded.model) },
+              baseModel: { name: names.baseModelName, sha256: modelFingerprint(loaded.model) },
               seed: metadata.seed,
               metrics: metadata.metrics,
               training: metadata.training,
@@ -190,7 +190,7 @@ export function planMethod(
             saveLoraAdapter(directory, result.adapter, loaded.model, {
               ...common,
               ...metadata,
-              baseModelName,
+              ...names,
               alpha,
               dropout,
               rankStabilized,
@@ -276,7 +276,7 @@ export function planMethod(
             savePrefixAdapter(directory, result.prefix, model, {
               ...common,
               ...metadata,
-              baseModelName,
+              ...names,
               init: recordedInit,
               method,
             }),
@@ -322,7 +322,7 @@ export function planMethod(
             saveAdapter(directory, result.prompt, model, {
               ...common,
               ...metadata,
-              baseModelName,
+              ...names,
               init: 'normal',
               method,
               encoderHidden: hidden,
@@ -357,7 +357,7 @@ export function planMethod(
           saveAdapter(directory, result.prompt, loaded.model, {
             ...common,
             ...metadata,
-            baseModelName,
+            ...names,
             init: initKind,
             nearestTokens: nearestTokensRecord(loaded, result.prompt),
           }),

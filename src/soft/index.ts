@@ -18,6 +18,7 @@ export {
   checkBaseModel,
   tokenizerFingerprint,
   type AdapterMetadata,
+  type BaseModelNames,
   type LoadedAdapter,
 } from './peft-adapter.js';
 export { matchesFingerprint, modelFingerprint, recordedFingerprints } from './model-fingerprint.js';

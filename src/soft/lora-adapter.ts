@@ -403,6 +403,8 @@ export function saveLoraAdapter(
   model: LlamaModel,
   metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & {
     baseModelName: string;
+    /** PEFT's base_model_name_or_path (a hub id or absolute path; default baseModelName): BaseModelNames. */
+    baseModelPath?: string;
     alpha: number;
     rankStabilized?: boolean;
     /** The lora_dropout it was trained with (default 0); serving never drops. */
@@ -426,10 +428,10 @@ export function saveLoraAdapter(
       );
   }
   const targets = adaptedProjections(adapter);
-  const { baseModelName, alpha, rankStabilized, dropout, ...rest } = metadata;
+  const { baseModelName, baseModelPath, alpha, rankStabilized, dropout, ...rest } = metadata;
   const config = {
     alpha_pattern: {},
-    base_model_name_or_path: baseModelName,
+    base_model_name_or_path: baseModelPath ?? baseModelName,
     bias: 'none',
     fan_in_fan_out: false,
     inference_mode: true,

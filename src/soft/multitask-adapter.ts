@@ -14,6 +14,7 @@ import {
   readPeftConfig,
   writeAdapterFiles,
   type AdapterMetadata,
+  type BaseModelNames,
 } from './peft-adapter.js';
 import { modelFingerprint } from './model-fingerprint.js';
 import { checkPromptFinite } from './soft-prompt.js';
@@ -171,9 +172,7 @@ export function saveMultitaskAdapter(
   directory: string,
   multitask: MultitaskPrompt,
   model: LlamaModel,
-  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & {
-    baseModelName: string;
-  },
+  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & BaseModelNames,
 ): void {
   const { virtualTokens: P, hiddenSize: C, tasks: T, ranks: R } = multitask.shape;
   for (const [name, values, rowSize] of [
@@ -189,11 +188,11 @@ export function saveMultitaskAdapter(
       code: 'SOFT_PROMPT_MISMATCH',
       hint: 'Name every task once, in task-id order.',
     });
-  const { baseModelName, ...rest } = metadata;
+  const { baseModelName, baseModelPath, ...rest } = metadata;
   // a prompt transferred from a source is written with a plain init too: PEFT would read the source's
   // file again for AVERAGE_SOURCE_TASKS and the like; promptune.json's training records the transfer
   const config = {
-    ...promptTuningConfig(model, multitask.shape, baseModelName, metadata.init),
+    ...promptTuningConfig(model, multitask.shape, baseModelPath ?? baseModelName, metadata.init),
     peft_type: 'MULTITASK_PROMPT_TUNING',
     num_tasks: T,
     num_ranks: R,

@@ -52,6 +52,17 @@ export interface AdapterMetadata {
   queryKeyOrder?: 'interleaved' | 'rotate-half';
 }
 
+/** How an adapter being saved names its base model. */
+export interface BaseModelNames {
+  /** For people: promptune.json's baseModel.name, printed where weights differ (stories260K.gguf, org/name). */
+  baseModelName: string;
+  /**
+   * For PEFT: adapter_config.json's base_model_name_or_path, what AutoPeftModel loads (a hub id or an
+   * absolute path); default baseModelName.
+   */
+  baseModelPath?: string;
+}
+
 /** adapter_config.json as far as it says which kind of adapter this is. */
 const peftConfigSchema = z.looseObject({ peft_type: z.string() });
 
@@ -237,12 +248,12 @@ const peftInit: Record<string, string> = {
 export function promptTuningConfig(
   model: LlamaModel,
   prompt: { virtualTokens: number; hiddenSize: number },
-  baseModelName: string,
+  baseModelPath: string,
   init: string | undefined,
 ): Record<string, unknown> {
   return {
     auto_mapping: null,
-    base_model_name_or_path: baseModelName,
+    base_model_name_or_path: baseModelPath,
     inference_mode: true,
     num_attention_heads: model.config.heads,
     num_layers: model.config.layers,
@@ -284,20 +295,20 @@ export function saveAdapter(
   directory: string,
   prompt: SoftPrompt,
   model: LlamaModel,
-  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & {
-    baseModelName: string;
-    /** The hidden size of the P-tuning encoder that made the prompt: the config says P_TUNING. */
-    encoderHidden?: number;
-    /** That encoder's kind (default MLP); an LSTM has PEFT's two layers. */
-    encoderKind?: 'MLP' | 'LSTM';
-  },
+  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> &
+    BaseModelNames & {
+      /** The hidden size of the P-tuning encoder that made the prompt: the config says P_TUNING. */
+      encoderHidden?: number;
+      /** That encoder's kind (default MLP); an LSTM has PEFT's two layers. */
+      encoderKind?: 'MLP' | 'LSTM';
+    },
 ): void {
   // a prompt that is not finite is never written: it would be refused on every load
   checkPromptFinite(prompt.values, prompt.hiddenSize, `the soft prompt to save in ${directory}`, {
     hint: 'Training diverged; lower the learning rate or clip the gradient, and train again.',
   });
-  const { baseModelName, encoderHidden, encoderKind, ...rest } = metadata;
-  const config = promptTuningConfig(model, prompt, baseModelName, metadata.init);
+  const { baseModelName, baseModelPath, encoderHidden, encoderKind, ...rest } = metadata;
+  const config = promptTuningConfig(model, prompt, baseModelPath ?? baseModelName, metadata.init);
   const peftConfig =
     encoderHidden === undefined
       ? config

@@ -24,6 +24,7 @@ import {
   readPromptEmbeddings,
   writeAdapterFiles,
   type AdapterMetadata,
+  type BaseModelNames,
 } from './peft-adapter.js';
 import { modelFingerprint } from './model-fingerprint.js';
 import { modelQueryKeyOrder, prefixInOrder, storedQueryKeyOrder } from './query-key-order.js';
@@ -211,7 +212,7 @@ export function savePrefixAdapter(
   directory: string,
   prefix: KeyValuePrefix,
   model: LlamaModel,
-  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & { baseModelName: string },
+  metadata: Omit<AdapterMetadata, 'format' | 'layout' | 'baseModel'> & BaseModelNames,
 ): void {
   const bad = firstNonFinite(prefix.values);
   if (bad >= 0)
@@ -222,11 +223,11 @@ export function savePrefixAdapter(
   checkPrefixFits(prefix, model);
   const { layers: L } = model.config;
   const width = keyValueWidth(model.config);
-  const { baseModelName, ...rest } = metadata;
+  const { baseModelName, baseModelPath, ...rest } = metadata;
   // the prefix itself, whatever trained it: a reparameterization is not kept (PEFT saves its output too)
   const config = {
     auto_mapping: null,
-    base_model_name_or_path: baseModelName,
+    base_model_name_or_path: baseModelPath ?? baseModelName,
     encoder_hidden_size: width,
     inference_mode: true,
     num_attention_heads: model.config.kvHeads,

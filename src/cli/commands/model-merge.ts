@@ -6,7 +6,8 @@
 import { defineCommand } from 'citty';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { baseModelNames } from '../base-model-names.js';
 import { checkModelWritable, loadModel } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import {
@@ -122,7 +123,7 @@ async function merge(
   const path = await saveFineTunedModel(args.out, merged.model, merged.values, loaded.info, {
     method: 'merged-lora',
     // the base, so that soft eval and generate check --model is the model it was merged into
-    baseModel: { name: basename(resolve(args.model)), sha256: modelFingerprint(loaded.model) },
+    baseModel: { name: baseModelNames(args.model).baseModelName, sha256: modelFingerprint(loaded.model) },
     tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
     training: {
       adapter: name === args.adapter ? resolve(args.adapter) : name,

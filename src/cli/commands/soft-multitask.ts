@@ -9,7 +9,8 @@
 // in <out>/tasks/<name>/, and records the training as a run of each task (the same steps; dev scored over
 // all the tasks).
 import { defineCommand } from 'citty';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { baseModelNames } from '../base-model-names.js';
 import { loadModel, seededRandom } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { datasetFileIds } from '../../registry/index.js';
@@ -388,7 +389,7 @@ export default defineCommand({
         ]),
       );
       const record = {
-        baseModelName: basename(resolve(args.model)),
+        ...baseModelNames(args.model),
         tokenizer: { kind: loaded.tokenizer.kind, sha256: tokenizerFingerprint(loaded.tokenizer) },
         method: 'multitask-prompt-tuning' as const,
         init: initKind,
