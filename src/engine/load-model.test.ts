@@ -20,6 +20,12 @@ describe('inspectModel', () => {
     expect(await inspectModel(path)).toEqual(info);
   });
 
+  it('takes the local: names eval and the service take (it was MODEL_NOT_FOUND)', async () => {
+    const { info } = await loadModel(stories.gguf);
+    expect((await loadModel(`local:${stories.gguf}`)).info).toEqual(info);
+    expect(await inspectModel(`local:${stories.gguf}`)).toEqual(info);
+  });
+
   it('does not read the layer weights: a GGUF file cut off in its layer data is still described', async () => {
     // written by our writer with the classifier tied (no output.weight), the embedding first
     const { model } = await loadModel(stories.gguf);

@@ -61,6 +61,17 @@ export interface LoadModelOptions {
 }
 
 /**
+ * A model reference without `local:`, the provider prefix eval and the service take (`local:hf:org/name`,
+ * `local:model.gguf`): the commands that load the engine's model take the same names (a file named
+ * `local:…` is read as itself when it exists).
+ */
+function withoutLocalPrefix(reference: string): string {
+  return reference.startsWith('local:') && !existsSync(reference)
+    ? reference.slice('local:'.length)
+    : reference;
+}
+
+/**
  * Which format a local path holds, judged by its content (directory, GGUF magic, else llama2.c); a file
  * named .gguf is read as GGUF whatever it holds, so one that is not says so (WEIGHT_BAD_MAGIC) instead of
  * failing as a llama2.c checkpoint.
@@ -83,7 +94,8 @@ export function detectFormat(path: string): ModelFormat {
 }
 
 /** Loads a model and its tokenizer from a path or hub reference. */
-export async function loadModel(reference: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+export async function loadModel(given: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const reference = withoutLocalPrefix(given);
   const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
   const format = detectFormat(path);
   const kernels = options.kernels ?? defaultKernels();
@@ -99,9 +111,10 @@ export async function loadModel(reference: string, options: LoadModelOptions = {
  * weights (a 7B model would otherwise be read and expanded to float32 just to print its shape).
  */
 export async function inspectModel(
-  reference: string,
+  given: string,
   options: Omit<LoadModelOptions, 'kernels'> = {},
 ): Promise<ModelInfo> {
+  const reference = withoutLocalPrefix(given);
   const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
   const format = detectFormat(path);
   const { config, tokenizer } = await readModel(path, format, options, false);
