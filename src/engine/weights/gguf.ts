@@ -364,6 +364,12 @@ export async function loadGguf(
 }> {
   const { metadata, typedMetadata, tensors, reader } = await readGgufHeader(path);
   try {
+    // llama.cpp's vocabulary files (ggml-vocab-*.gguf) hold a tokenizer and no tensor at all
+    if (tensors.size === 0)
+      throw new WeightLoadError(`${path} holds no tensors: it is a vocabulary-only GGUF, not a model`, {
+        code: 'WEIGHT_NO_TENSORS',
+        hint: "Pass a GGUF file with the model's weights (llama.cpp's ggml-vocab-*.gguf files hold only a tokenizer).",
+      });
     const config = ggufConfig(metadata, tensors, path);
     const source = ggufTensorSource(path, tensors, reader);
     if (tensors.has('rope_freqs.weight')) config.ropeFrequencyFactors = source.read('rope_freqs.weight');

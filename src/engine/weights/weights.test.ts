@@ -99,6 +99,12 @@ describe('bad model files', () => {
     await expectCode(loadModel(join(directory, 'nope.gguf')), 'MODEL_NOT_FOUND');
   });
 
+  it("llama.cpp's vocabulary-only GGUF given as the model (it said a tensor was missing)", async () => {
+    const vocabulary = join(sharedModels, 'llamacpp-vocab', 'ggml-vocab-gpt-2.gguf');
+    const error = await expectCode(loadGguf(vocabulary), 'WEIGHT_NO_TENSORS');
+    expect(error.message).toBe(`${vocabulary} holds no tensors: it is a vocabulary-only GGUF, not a model`);
+  });
+
   it("an adapter's folder given as the model", async () => {
     const adapter = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
     const error = await expectCode(loadModel(adapter), 'MODEL_IS_ADAPTER');
