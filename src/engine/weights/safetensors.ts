@@ -172,8 +172,9 @@ export function openSafetensors(
         throw new WeightLoadError(
           `${entry.reader.path}: tensor ${name} is ${entry.dtype}, which promptune cannot read`,
           {
-            code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
-            hint: 'Supported safetensors dtypes: F32, F16, BF16.',
+            // F64, integers, booleans are element types, not quantizations
+            code: 'WEIGHT_UNSUPPORTED_DTYPE',
+            hint: 'Supported safetensors dtypes: F32, F16, BF16; save the tensors in one of them (torch: .to(torch.float32)).',
           },
         );
       }

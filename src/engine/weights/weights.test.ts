@@ -216,7 +216,7 @@ describe('bad model files', () => {
       original.subarray(8 + headerLength),
     ]);
     writeFileSync(join(folder, 'model.safetensors'), patched);
-    await expectCode(loadModel(folder), 'WEIGHT_UNSUPPORTED_QUANTIZATION');
+    await expectCode(loadModel(folder), 'WEIGHT_UNSUPPORTED_DTYPE');
   });
 
   it('a tokenizer that does not match the model', async () => {
