@@ -193,7 +193,7 @@ function ggufTensorSource(path: string, tensors: Map<string, TensorInfo>, reader
           `${path}: tensor ${name} is stored as ${type}, which promptune cannot read`,
           {
             code: 'WEIGHT_UNSUPPORTED_QUANTIZATION',
-            hint: `Supported GGUF types: ${Object.keys(tensorTypes).join(', ')}. Download the model in one of them (for example Q4_K_M, Q8_0 or F16), or convert its Hugging Face folder with \`promptune model convert\` (which cannot read this file either).`,
+            hint: `Supported GGUF types: ${Object.keys(tensorTypes).join(', ')}. Download the model in one of them (for example Q4_K_M, Q8_0 or F16), or convert the model's Hugging Face folder with \`promptune model convert\`.`,
           },
         );
       }
