@@ -46,6 +46,17 @@ describe('guarded streams', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('mask PII written with look-alike or invisible characters before it is sent, in the original text', async () => {
+    // a card with no-break spaces, an e-mail with a zero-width space, a lowercase IBAN, full-width digits
+    const reply = `${long}Card 4111\u00a01111\u00a01111\u00a01111, mail bob\u200b@example.com, iban gb82west12345698765432, call +４４ ２０ ７９４６ ０９５８. ${long}`;
+    const { deltas, text } = await guardedStream(
+      { output: [{ validator: 'pii', onFail: 'fix' }] },
+      () => reply,
+    );
+    expect(text).toBe(`${long}Card [CARD], mail [EMAIL], iban [IBAN], call [PHONE]. ${long}`);
+    for (const delta of deltas) expect(delta).not.toMatch(/1111|bob|west|７９４６/);
+  });
+
   it('never send part of a long secret that only becomes detectable late (a JWT in minified JSON)', async () => {
     // jwt.io's example token: its shape is detectable only once its second dot has arrived
     const jwt =
