@@ -114,6 +114,18 @@ const chatCases: Case[] = [
       ['max_tokens a fraction', chat({ max_tokens: 1.5 }), 'MAX_TOKENS_OUT_OF_RANGE', 'max_tokens'],
       ['max_tokens a string', chat({ max_tokens: '10' }), 'INVALID_BODY', 'max_tokens'],
       [
+        'max_tokens and max_completion_tokens disagree',
+        chat({ max_tokens: 4, max_completion_tokens: 8 }),
+        'INVALID_BODY',
+        'max_completion_tokens',
+      ],
+      [
+        'stream_options without stream',
+        chat({ stream_options: { include_usage: true } }),
+        'INVALID_BODY',
+        'stream_options',
+      ],
+      [
         'max_completion_tokens too large',
         chat({ max_completion_tokens: 65 }),
         'MAX_TOKENS_OUT_OF_RANGE',

@@ -153,6 +153,38 @@ const harmlessFields = new Set([
 function completionObject<Shape extends z.ZodRawShape>(shape: Shape) {
   const known = Object.keys(shape);
   return z.looseObject(shape).superRefine((body, context) => {
+    const given = body as {
+      stream?: unknown;
+      stream_options?: unknown;
+      max_tokens?: unknown;
+      max_completion_tokens?: unknown;
+    };
+    // as OpenAI answers it: usage chunks belong to a stream
+    if (given.stream_options != null && given.stream !== true)
+      context.addIssue({
+        code: 'custom',
+        path: ['stream_options'],
+        message: 'stream_options is only allowed when stream is true',
+        params: {
+          code: 'INVALID_BODY',
+          hint: 'Send "stream": true with stream_options, or leave stream_options out (an answer that is not streamed has its usage already).',
+        } satisfies IssueParams,
+      });
+    // two limits that disagree: which one the client meant is not for the service to guess
+    if (
+      given.max_tokens != null &&
+      given.max_completion_tokens != null &&
+      given.max_tokens !== given.max_completion_tokens
+    )
+      context.addIssue({
+        code: 'custom',
+        path: ['max_completion_tokens'],
+        message: `max_tokens ${String(given.max_tokens)} and max_completion_tokens ${String(given.max_completion_tokens)} disagree`,
+        params: {
+          code: 'INVALID_BODY',
+          hint: 'Send one of them (max_completion_tokens is the newer name of max_tokens).',
+        } satisfies IssueParams,
+      });
     for (const field of Object.keys(body)) {
       if (known.includes(field) || harmlessFields.has(field)) continue;
       const meant = nearestName(field, known);
