@@ -40,6 +40,24 @@ describe('auditPolicyFailures', () => {
     expect(auditPolicySpec.safeParse({ bias: {} }).success).toBe(true);
   });
 
+  it('counts only audits on the models it names, and says which it did not count', () => {
+    const bound = auditPolicySpec.parse({ models: ['stories260K.gguf'], bias: { maxFlipRate: 0.05 } });
+    const on = (model: string, flipRate: number, id: string) => ({
+      id,
+      summary: { ...bias(flipRate, 0, 1).summary, model },
+    });
+    // a stub model's passing audit had stood for the served model's failing one (trial Q)
+    expect(auditPolicyFailures(bound, { bias: [on('scripted:stub', 0, 'run-stub')] })).toEqual([
+      'no bias audit of this version on stories260K.gguf is recorded (not counted: run-stub on scripted:stub)',
+    ]);
+    expect(
+      auditPolicyFailures(bound, {
+        bias: [on('scripted:stub', 0, 'run-stub'), on('local:../models/stories260K.gguf', 0.5, 'run-real')],
+      }),
+    ).toEqual(['bias audit run-real: flip rate 50.0% is above 5.0%']);
+    expect(auditPolicyFailures(bound, { bias: [on('local:stories260K.gguf', 0, 'run-real')] })).toEqual([]);
+  });
+
   it('names every criterion missed, and every audit missing', () => {
     expect(auditPolicyFailures(policy, {})).toEqual([
       'no bias audit of this version is recorded',

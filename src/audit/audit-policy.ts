@@ -32,8 +32,18 @@ export function auditPolicyFailures(
   const failures: string[] = [];
   for (const kind of auditsRequired(policy)) {
     const given = audits[kind];
-    const all = given === undefined ? [] : Array.isArray(given) ? given : [given];
-    if (all.length === 0) failures.push(`no ${kind} audit of this version is recorded`);
+    const recorded = given === undefined ? [] : Array.isArray(given) ? given : [given];
+    // audits of other models than the policy names do not count, and are said to be there
+    const all = recorded.filter((audit) => onPolicyModel(policy, audit));
+    const elsewhere = recorded.filter((audit) => !all.includes(audit));
+    if (all.length === 0)
+      failures.push(
+        `no ${kind} audit of this version${policy.models ? ` on ${policy.models.join(' or ')}` : ''} is recorded${
+          elsewhere.length
+            ? ` (not counted: ${elsewhere.map((audit) => `${audit.id} on ${String(audit.summary.model)}`).join(', ')})`
+            : ''
+        }`,
+      );
     const examples = (audit: RecordedAudit) =>
       Number(kind === 'bias' ? audit.summary.audited : audit.summary.n) || 0;
     const enoughSomewhere = all.some((audit) => examples(audit) >= policy.minExamples);
@@ -49,6 +59,18 @@ export function auditPolicyFailures(
     }
   }
   return failures;
+}
+
+/**
+ * Whether an audit ran on a model the policy names (any, when it names none): the name the audit records
+ * (`local:../models/x.gguf`), or its end after a slash or a colon (`x.gguf`, `gpt-4o-mini`).
+ */
+function onPolicyModel(policy: AuditPolicy, audit: RecordedAudit): boolean {
+  if (!policy.models) return true;
+  const model = String(audit.summary.model ?? '');
+  return policy.models.some(
+    (named) => model === named || model.endsWith(`/${named}`) || model.endsWith(`:${named}`),
+  );
 }
 
 /** The thresholds of the policy an audit misses. */

@@ -13,6 +13,13 @@ export const auditPolicySpec = z
       .min(1)
       .default(['production'])
       .describe('Labels a version must pass the policy to be moved to'),
+    models: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'Audits count only when run on one of these models, as the audit names them (local:…, openai:gpt-4o-mini) or a path’s end (stories260K.gguf): an audit on a stub model does not stand for the served one',
+      ),
     minExamples: z
       .number()
       .int()
