@@ -512,6 +512,13 @@ export function RunPage({ id, query: route }: { id: string; query: URLSearchPara
               {version(run.task, run.version)}
             </a>
           </>
+        )}
+        {/* the model the run measured (an audit's counts for the policy only on the models it names) */}
+        {typeof run.config.model === 'string' && (
+          <>
+            {' '}
+            · on <code>{run.config.model}</code>
+          </>
         )}{' '}
         · started {time(run.startedAt)} by {run.actor}
         {run.finishedAt && <> · took {duration(run.finishedAt - run.startedAt)}</>}{' '}
