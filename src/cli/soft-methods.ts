@@ -149,15 +149,6 @@ export function planMethod(
         code: 'CLI_INVALID_OPTION',
         hint: 'Name each projection once: --targets q,v.',
       });
-    // transformers' Phi-3 has qkv_proj and gate_up_proj where these are separate: PEFT would load the
-    // adapter's q, k, v, gate and up matrices into no module, without an error (trial S)
-    const fused = named.filter((_, index) =>
-      ['query', 'key', 'value', 'gate', 'up'].includes(targets[index]),
-    );
-    if (loaded.model.config.architecture === 'phi3' && fused.length > 0)
-      process.stderr.write(
-        `warning: transformers' Phi-3 fuses q, k and v into qkv_proj and gate and up into gate_up_proj, so PEFT loads this adapter's ${fused.join(', ')} matrices into nothing (silently) and applies only the rest; promptune trains, evaluates and serves it whole. For an adapter PEFT applies whole, train --targets o,down.\n`,
-      );
     const rankStabilized = args.rslora === true;
     const initial = initLoraAdapter(
       loaded.model,

@@ -1,7 +1,7 @@
 // Bad LoRA adapter folders are refused with a code and never half-loaded or allowed to exhaust memory: a
 // layer index beyond any model, a matrix given twice, a rank that disagrees with the config, a lora_A
-// without its lora_B, a non-finite value, a module the engine does not run, DoRA; and one that fits
-// another model's shapes is refused when loaded.
+// without its lora_B, a non-finite value, a module the engine does not run, DoRA, a rank or alpha
+// pattern that is not one; and one that fits another model's shapes is refused when loaded.
 import { cpSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,8 +93,8 @@ describe('bad LoRA adapters', async () => {
     ],
     [
       'a module the engine does not run',
-      { [`${prefix}.0.self_attn.qkv_proj.lora_A.weight`]: matrix(4, 64) },
-      /ADAPTER_UNSUPPORTED: .*qkv_proj/,
+      { [`${prefix}.0.mlp.fc1.lora_A.weight`]: matrix(4, 64) },
+      /ADAPTER_UNSUPPORTED: .*mlp.fc1/,
     ],
   ])('refuses %s', (_, tensors, expected) => {
     expect(codeOf(() => readLoraFolder(folderWith(tensors)))).toMatch(expected);
@@ -103,14 +103,39 @@ describe('bad LoRA adapters', async () => {
   it('refuses DoRA and a layer beyond the model, and loads a partial adapter', () => {
     const config = { peft_type: 'LORA', r: 4, lora_alpha: 8, use_dora: true };
     expect(codeOf(() => readLoraFolder(folderWith(pair(0), config)))).toMatch(/ADAPTER_UNSUPPORTED: .*DoRA/);
-    // its own rank or alpha per module, each named as what it is
+    // a module's own rank or alpha (rank_pattern, alpha_pattern) is read as PEFT reads it; what is not
+    // a rank, an alpha or a pattern JavaScript reads is refused
     const patterned = (extra: object) => ({ peft_type: 'LORA', r: 4, lora_alpha: 8, ...extra });
+    const own = readLoraFolder(
+      folderWith(pair(0, 2), patterned({ rank_pattern: { 'layers.0.self_attn.q_proj': 2 } })),
+    );
+    expect(own.adapter).toMatchObject({ rank: 2, scale: 2 });
     expect(
-      codeOf(() => readLoraFolder(folderWith(pair(0), patterned({ alpha_pattern: { v_proj: 16 } })))),
-    ).toMatch(/ADAPTER_UNSUPPORTED: .*own alpha \(alpha_pattern\)/);
+      codeOf(() => readLoraFolder(folderWith(pair(0, 2), patterned({ rank_pattern: { v_proj: 2 } })))),
+    ).toMatch(/ADAPTER_CORRUPT: .*lora_A of rank 4/);
     expect(
-      codeOf(() => readLoraFolder(folderWith(pair(0), patterned({ rank_pattern: { v_proj: 2 } })))),
-    ).toMatch(/ADAPTER_UNSUPPORTED: .*own rank \(rank_pattern\)/);
+      codeOf(() => readLoraFolder(folderWith(pair(0), patterned({ alpha_pattern: { q_proj: 0 } })))),
+    ).toMatch(/ADAPTER_CONFIG_INVALID: .*alpha_pattern gives "q_proj" 0/);
+    expect(
+      codeOf(() => readLoraFolder(folderWith(pair(0), patterned({ rank_pattern: { q_proj: 2.5 } })))),
+    ).toMatch(/ADAPTER_CONFIG_INVALID: .*rank_pattern gives "q_proj" 2.5/);
+    expect(
+      codeOf(() =>
+        readLoraFolder(folderWith(pair(0), patterned({ rank_pattern: { '(?P<name>q_proj)': 2 } }))),
+      ),
+    ).toMatch(
+      /ADAPTER_UNSUPPORTED: .*rank_pattern key "\(\?P<name>q_proj\)" is not a pattern promptune reads/,
+    );
+    // a fused module (Phi-3's qkv_proj) whose rows do not split into query, key and value
+    const fused = {
+      [`${prefix}.0.self_attn.qkv_proj.lora_A.weight`]: matrix(4, 64),
+      [`${prefix}.0.self_attn.qkv_proj.lora_B.weight`]: matrix(65, 4),
+    };
+    expect(
+      codeOf(() => readLoraFolder(folderWith(fused, patterned({ target_modules: ['qkv_proj'] })))),
+    ).toMatch(
+      /ADAPTER_SHAPE: .*qkv_proj.lora_B.weight has 65 rows, which do not split into query, key, value/,
+    );
     // PEFT's pickle format is named, with how to save it as safetensors
     const pickled = folderWith(pair(0));
     renameSync(join(pickled, 'adapter_model.safetensors'), join(pickled, 'adapter_model.bin'));

@@ -1,9 +1,11 @@
 // LoRA adapters in PEFT's format: adapter_config.json (peft_type LORA) and adapter_model.safetensors with
 // `base_model.model.model.layers.<l>.<self_attn|mlp>.<module>.lora_<A|B>.weight` (a multimodal Gemma 3's:
 // `…model.language_model.layers…`), plus promptune.json.
-// The module names are a table (Llama-family names); an adapter on anything else, or using what the
-// engine does not run (DoRA, biases, per-module ranks, fused projections), is refused with a code, never
-// half-loaded. A new adapter starts as PEFT's does: A Kaiming-uniform, B zero.
+// The module names are a table (Llama-family names, and Phi-3's fused qkv_proj and gate_up_proj:
+// lora-fused.ts); modules with their own rank or alpha (rank_pattern, alpha_pattern: lora-patterns.ts)
+// load as pairs of one rank. An adapter on anything else, or using what the engine does not run (DoRA,
+// biases, whole modules saved), is refused with a code, never half-loaded. A new adapter starts as
+// PEFT's does: A Kaiming-uniform, B zero.
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ValidationError, WeightLoadError } from '../errors/index.js';
@@ -16,6 +18,7 @@ import {
   PROJECTIONS,
   type LlamaModel,
   type LowRankAdapter,
+  type ModelConfig,
   type LowRankPair,
   type Projection,
   type Random,
@@ -28,6 +31,17 @@ import {
   writeAdapterFiles,
   type AdapterMetadata,
 } from './peft-adapter.js';
+import {
+  fusedModuleNamed,
+  fusedModulesOf,
+  fusedRows,
+  fusePairs,
+  splitFusedPair,
+  widenPair,
+  type FusedModule,
+  type RankedPair,
+} from './lora-fused.js';
+import { checkLoraPatterns, moduleRankAndAlpha } from './lora-patterns.js';
 import { loraWidthDisagreement, type LoraWidth } from './lora-widths.js';
 import { modelFingerprint } from './model-fingerprint.js';
 import { loraInOrder, modelQueryKeyOrder, storedQueryKeyOrder } from './query-key-order.js';
@@ -43,7 +57,8 @@ const MODULES: Record<Projection, string> = {
   down: 'mlp.down_proj',
 };
 const moduleName = (projection: Projection) => MODULES[projection].split('.')[1];
-const projectionOfModule = new Map(PROJECTIONS.map((projection) => [moduleName(projection), projection]));
+/** The projection of a module path inside a layer (self_attn.q_proj: query). */
+const projectionOfModule = new Map(PROJECTIONS.map((projection) => [MODULES[projection], projection]));
 
 /** The projections a LoRA adapter targets by default: attention and MLP, as the issue and QLoRA do. */
 export const DEFAULT_LORA_TARGETS: readonly Projection[] = PROJECTIONS;
@@ -88,10 +103,7 @@ export function readLoraConfig(directory: string): LoraConfig {
   if (config.use_dora) throw unsupported(path, 'it is a DoRA adapter (use_dora)', retrain);
   if (config.fan_in_fan_out) throw unsupported(path, 'fan_in_fan_out is set (GPT-2 style Conv1D)', retrain);
   if (config.bias && config.bias !== 'none') throw unsupported(path, `bias is ${config.bias}`, retrain);
-  if (Object.keys(config.rank_pattern ?? {}).length)
-    throw unsupported(path, 'it gives some modules their own rank (rank_pattern)', retrain);
-  if (Object.keys(config.alpha_pattern ?? {}).length)
-    throw unsupported(path, 'it gives some modules their own alpha (alpha_pattern)', retrain);
+  checkLoraPatterns(config, path);
   if (config.modules_to_save?.length)
     throw unsupported(path, `it also saves whole modules (${config.modules_to_save.join(', ')})`, retrain);
   // what PEFT would compute otherwise: a layer stack rearranged, biases on the products, token rows trained
@@ -176,23 +188,40 @@ export interface LoadedLora {
   adapter: LowRankAdapter;
   config: LoraConfig;
   metadata: AdapterMetadata | undefined;
+  /** The modules the file adapts in each of its layers, as PEFT names them (self_attn.qkv_proj …). */
+  modules: string[][];
 }
 
 /** Layers an adapter may name: more than any model the engine runs (bounds what a file can make us allocate). */
 const MAX_LAYERS = 1024;
 
 // the decoder layers of a causal LM (model.layers), or of a multimodal Gemma 3's text model
-// (model.language_model.layers in transformers 5, language_model.model.layers before)
+// (model.language_model.layers in transformers 5, language_model.model.layers before); the module's
+// path as PEFT matches it (rank_pattern) is the first group
 const tensorName =
-  /^(?:base_model\.model\.)?(?:model\.|model\.language_model\.|language_model\.model\.)layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
+  /^(?:base_model\.model\.)?((?:model\.|model\.language_model\.|language_model\.model\.)layers\.(\d+)\.(self_attn|mlp)\.(\w+))\.lora_([AB])(?:\.default)?\.weight$/;
+
+/** One module's matrices as a file holds them. */
+interface HeldModule {
+  layer: number;
+  module: string; // self_attn.q_proj, self_attn.qkv_proj …
+  path: string; // model.layers.0.self_attn.q_proj
+  rank: number;
+  a?: Float32Array;
+  b?: Float32Array;
+  names: Partial<Record<'A' | 'B', string>>;
+}
 
 /**
- * Reads and checks a LoRA adapter folder without a model: its config, every tensor a LoRA matrix of a
- * known projection with the config's rank, each A with its B, widths that fit a model together
- * (lora-widths.ts), every value finite. Its layers run to the last one it adapts; loadLoraAdapter fits
- * them to a model.
+ * Reads and checks a LoRA adapter folder: its config, every tensor a LoRA matrix of a known projection
+ * (or of Phi-3's fused qkv_proj and gate_up_proj, split into their parts: lora-fused.ts) with its
+ * module's rank, each A with its B, widths that fit a model together (lora-widths.ts), every value
+ * finite. Modules with their own rank or alpha (rank_pattern, alpha_pattern) become pairs of the
+ * adapter's largest rank, each scale folded into its B: the same products. Its layers run to the last
+ * one it adapts; loadLoraAdapter fits them to a model, whose config (`modelConfig`) gives a fused
+ * module's parts their rows (without one: fusedRows' rule).
  */
-export function readLoraFolder(directory: string): LoadedLora {
+export function readLoraFolder(directory: string, modelConfig?: ModelConfig): LoadedLora {
   const tensorPath = adapterTensorPath(directory, 'promptune soft train --method lora');
   const config = readLoraConfig(directory);
   const metadata = readAdapterMetadata(directory);
@@ -201,70 +230,136 @@ export function readLoraFolder(directory: string): LoadedLora {
       code: 'ADAPTER_CORRUPT',
       hint: 'The adapter file is damaged or made for another model; train or download it again.',
     });
-  const halves = new Map<string, Partial<LowRankPair>>();
+  const held = new Map<string, HeldModule>();
   const widths: LoraWidth[] = [];
-  let lastLayer = 0;
   const source = openSafetensors([tensorPath]);
   try {
     for (const name of source.names()) {
       const match = tensorName.exec(name);
-      const projection = match && projectionOfModule.get(match[3]);
-      if (!match || !projection || MODULES[projection] !== `${match[2]}.${match[3]}`)
+      const module = match ? `${match[3]}.${match[4]}` : '';
+      if (!match || (!projectionOfModule.has(module) && !fusedModuleNamed(module)))
         throw unsupported(
           tensorPath,
           `tensor ${name} is not a LoRA matrix of a Llama-family projection`,
-          'Only adapters on q/k/v/o_proj and gate/up/down_proj of a Llama-family model load.',
+          "Only adapters on q/k/v/o_proj and gate/up/down_proj of a Llama-family model (Phi-3's qkv_proj and gate_up_proj) load.",
         );
       // bounded before anything is sized by it: no model this engine runs has more layers
-      const layer = Number(match[1]);
+      const layer = Number(match[2]);
       if (layer >= MAX_LAYERS)
-        throw corrupt(`tensor ${name} names layer ${match[1]}; no model has ${MAX_LAYERS} layers`);
-      lastLayer = Math.max(lastLayer, layer);
-      const disagreement = configDisagreement(config, layer, `${match[2]}.${match[3]}`);
+        throw corrupt(`tensor ${name} names layer ${match[2]}; no model has ${MAX_LAYERS} layers`);
+      const disagreement = configDisagreement(config, layer, module);
       if (disagreement)
         throw new ValidationError(`${tensorPath}: tensor ${name} ${disagreement}`, {
           code: 'ADAPTER_CONFIG_INVALID',
           hint: 'adapter_config.json and the weights disagree: restore the config from the training run (or PEFT save_pretrained).',
         });
+      const { rank } = moduleRankAndAlpha(config, match[1]);
+      const side = match[5] as 'A' | 'B';
       const shape = source.shape(name);
-      const rankAt = match[4] === 'A' ? 0 : 1;
-      if (shape.length !== 2 || shape[rankAt] !== config.r)
+      const rankAt = side === 'A' ? 0 : 1;
+      if (shape.length !== 2 || shape[rankAt] !== rank)
         throw corrupt(
-          `tensor ${name} is [${shape}]; lora_${match[4]} of rank ${config.r} is [${match[4] === 'A' ? 'r, in' : 'out, r'}]`,
+          `tensor ${name} is [${shape}]; lora_${side} of rank ${rank} is [${side === 'A' ? 'r, in' : 'out, r'}]`,
         );
-      widths.push({
-        tensor: name,
-        projection,
-        side: match[4] === 'A' ? 'in' : 'out',
-        size: shape[1 - rankAt],
-      });
+      const projection = projectionOfModule.get(module);
+      if (projection)
+        widths.push({ tensor: name, projection, side: side === 'A' ? 'in' : 'out', size: shape[1 - rankAt] });
       const values = source.read(name);
       const bad = firstNonFinite(values);
       if (bad >= 0) throw corrupt(`tensor ${name} holds ${values[bad]} at ${bad}`);
-      const key = `${layer}.${projection}`;
-      const half = match[4] === 'A' ? 'a' : 'b';
-      if (halves.get(key)?.[half])
-        throw corrupt(
-          `tensor ${name} holds layer ${layer} ${MODULES[projection]}.lora_${match[4]} a second time`,
-        );
-      halves.set(key, { ...halves.get(key), [half]: values });
+      const key = `${layer}.${module}`;
+      const entry = held.get(key) ?? { layer, module, path: match[1], rank, names: {} };
+      if (entry.names[side])
+        throw corrupt(`tensor ${name} holds layer ${layer} ${module}.lora_${side} a second time`);
+      entry.names[side] = name;
+      entry[side === 'A' ? 'a' : 'b'] = values;
+      held.set(key, entry);
     }
   } finally {
     source.close();
   }
-  if (halves.size === 0) throw corrupt('it holds no LoRA matrices');
+  if (held.size === 0) throw corrupt('it holds no LoRA matrices');
+  const pairs = heldPairs([...held.values()], config, widths, corrupt, modelConfig);
   const disagreement = loraWidthDisagreement(widths);
   if (disagreement) throw corrupt(`${disagreement}, so it fits no model`);
+  // one rank and one scale for all: the largest rank, each module's own scale folded into its B
+  const rank = Math.max(...pairs.map(({ pair }) => pair.rank));
+  const scale = loraScale(config);
+  const lastLayer = Math.max(...pairs.map((entry) => entry.layer));
   const layers: Partial<Record<Projection, LowRankPair>>[] = Array.from(
     { length: lastLayer + 1 },
     () => ({}),
   );
-  for (const [key, pair] of halves) {
-    if (!pair.a || !pair.b) throw corrupt(`layer ${key} has lora_${pair.a ? 'A' : 'B'} but not its partner`);
-    const [layer, projection] = key.split('.') as [string, Projection];
-    layers[Number(layer)][projection] = { a: pair.a, b: pair.b };
+  for (const { layer, projection, pair, scale: own, inFeatures } of pairs)
+    layers[layer][projection] = widenPair(pair, rank, inFeatures, own / scale);
+  const modules = layers.map((_, layer) =>
+    [...held.values()].filter((entry) => entry.layer === layer).map((entry) => entry.module),
+  );
+  return { adapter: { rank, scale, layers }, config, metadata, modules };
+}
+
+/**
+ * Each held module's pair (a fused module's split into its parts: their out widths join `widths`), with
+ * its rank, scale and input width; a module without its partner matrix, a projection held twice (as
+ * q_proj and within qkv_proj), or a fused module whose rows do not split is refused.
+ */
+function heldPairs(
+  held: HeldModule[],
+  config: LoraConfig,
+  widths: LoraWidth[],
+  corrupt: (what: string) => Error,
+  modelConfig: ModelConfig | undefined,
+) {
+  const pairs: {
+    layer: number;
+    projection: Projection;
+    pair: RankedPair;
+    scale: number;
+    inFeatures: number;
+  }[] = [];
+  for (const entry of held) {
+    const { a, b, rank, layer } = entry;
+    if (!a || !b)
+      throw corrupt(`layer ${layer} ${entry.module} has lora_${a ? 'A' : 'B'} but not its partner`);
+    const { alpha } = moduleRankAndAlpha(config, entry.path);
+    const scale = loraScale({ r: rank, lora_alpha: alpha, use_rslora: config.use_rslora });
+    if (!Number.isFinite(Math.fround(scale / loraScale(config))))
+      throw corrupt(`${entry.path}'s alpha ${alpha} scales its product past float32's range`);
+    const inFeatures = a.length / rank;
+    const fused = fusedModuleNamed(entry.module);
+    // PEFT adapts only the modules a model has: a fused module's adapter is not another model's
+    if (fused && modelConfig && !fusedModulesOf(modelConfig).includes(fused))
+      throw new ValidationError(
+        `the LoRA adapter adapts ${entry.module}, which a ${modelConfig.architecture} model does not have (Phi-3 fuses its projections so)`,
+        { code: 'ADAPTER_SHAPE', hint: 'Use the adapter with the base model it was trained on.' },
+      );
+    let parts: Partial<Record<Projection, RankedPair>> = {
+      [projectionOfModule.get(entry.module)!]: { a, b, rank },
+    };
+    if (fused) {
+      const rows = fusedRows(fused, inFeatures, b.length / rank, modelConfig);
+      if (!rows)
+        throw new ValidationError(
+          `the LoRA adapter's ${entry.names.B} has ${b.length / rank} rows, which do not split into ${fused.parts.join(', ')}${modelConfig ? ` of this ${modelConfig.architecture} model` : ''}`,
+          { code: 'ADAPTER_SHAPE', hint: 'Use the adapter with the base model it was trained on.' },
+        );
+      fused.parts.forEach((part, index) =>
+        widths.push(
+          { tensor: entry.names.A!, projection: part, side: 'in', size: inFeatures },
+          { tensor: entry.names.B!, projection: part, side: 'out', size: rows[index] },
+        ),
+      );
+      parts = splitFusedPair(fused, { a, b, rank }, inFeatures, rows);
+    }
+    for (const [projection, pair] of Object.entries(parts) as [Projection, RankedPair][]) {
+      if (pairs.some((other) => other.layer === layer && other.projection === projection))
+        throw corrupt(
+          `it adapts layer ${layer}'s ${MODULES[projection]} twice (on its own and within a fused module)`,
+        );
+      pairs.push({ layer, projection, pair, scale, inFeatures });
+    }
   }
-  return { adapter: { rank: config.r, scale: loraScale(config), layers }, config, metadata };
+  return pairs;
 }
 
 /**
@@ -277,7 +372,7 @@ export function loadLoraAdapter(
   model: LlamaModel,
   options: { force?: boolean } = {},
 ): LoadedLora {
-  const loaded = readLoraFolder(directory);
+  const loaded = readLoraFolder(directory, model.config);
   const { adapter, metadata } = loaded;
   if (!options.force) checkBaseModel(metadata, model);
   // PEFT may adapt only some layers (layers_to_transform): the rest run frozen
@@ -292,7 +387,7 @@ export function loadLoraAdapter(
   const held = adapter.layers.length;
   while (adapter.layers.length < model.config.layers) adapter.layers.push({});
   checkAdapterFits(adapter, model);
-  const missing = missingModules(loaded.config, adapter);
+  const missing = missingModules(loaded.config, loaded.modules, model.config);
   // nothing past its last layer, where the config would adapt every layer: a shallower model's adapter
   if (missing.length && missing.every((where) => Number(/^layer (\d+)/.exec(where)?.[1]) >= held))
     throw new ValidationError(
@@ -316,28 +411,30 @@ export function loadLoraAdapter(
 }
 
 /**
- * The modules the config adapts (target_modules in layers_to_transform, less exclude_modules) in each of
- * the adapter's layers (fitted to the model's) that hold no LoRA pair: "layer 4 self_attn.q_proj". A
- * pattern JavaScript cannot read is not judged.
+ * The modules the config adapts (target_modules in layers_to_transform, less exclude_modules) of the
+ * model's (a Phi-3's fused ones in place of their parts) in each layer of the model that the file holds
+ * no LoRA pair of: "layer 4 self_attn.q_proj". A pattern JavaScript cannot read is not judged.
  */
-function missingModules(config: LoraConfig, adapter: LowRankAdapter): string[] {
+function missingModules(config: LoraConfig, held: string[][], modelConfig: ModelConfig): string[] {
+  const fused = fusedModulesOf(modelConfig);
+  const modules = [
+    ...PROJECTIONS.filter((projection) => !fused.some((entry) => entry.parts.includes(projection))).map(
+      (projection) => MODULES[projection],
+    ),
+    ...fused.map((entry) => entry.module),
+  ];
   const missing: string[] = [];
-  for (const [layer, pairs] of adapter.layers.entries())
-    for (const projection of PROJECTIONS) {
-      const path = `model.layers.${layer}.${MODULES[projection]}`;
+  for (let layer = 0; layer < modelConfig.layers; layer++)
+    for (const module of modules) {
+      const path = `model.layers.${layer}.${module}`;
       const targets = config.target_modules;
       const targeted = targets === 'all-linear' || namesModule(targets, path) === true;
       // an exclude_modules pattern JavaScript cannot read is not judged either
       const excluded = config.exclude_modules;
       const unread =
         typeof excluded === 'string' && excluded !== '' && namesModule(excluded, path) === undefined;
-      if (
-        targeted &&
-        !unread &&
-        !configDisagreement(config, layer, MODULES[projection]) &&
-        !pairs[projection]
-      )
-        missing.push(`layer ${layer} ${MODULES[projection]}`);
+      if (targeted && !unread && !configDisagreement(config, layer, module) && !held[layer]?.includes(module))
+        missing.push(`layer ${layer} ${module}`);
     }
   return missing;
 }
@@ -377,23 +474,45 @@ export function initLoraAdapter(model: LlamaModel, options: LoraOptions, random:
   };
 }
 
-/** The adapter's matrices in PEFT's tensor names. */
+/**
+ * The adapter's matrices in PEFT's tensor names, for the model of `config` (default: a causal LM's
+ * `model.layers`, no fused modules): a Phi-3's q, k and v (gate and up) as one qkv_proj (gate_up_proj)
+ * pair of rank parts x r (lora-fused.ts).
+ */
 export function loraTensors(
   adapter: LowRankAdapter,
-  layersModule = 'model.layers',
+  config?: ModelConfig,
 ): Record<string, { shape: number[]; data: Float32Array }> {
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const fused = config ? fusedModulesOf(config) : [];
   adapter.layers.forEach((layer, l) => {
+    const add = (module: string, pair: LowRankPair, rank: number) => {
+      const prefix = `base_model.model.${config?.layersModule ?? 'model.layers'}.${l}.${module}`;
+      tensors[`${prefix}.lora_A.weight`] = { shape: [rank, pair.a.length / rank], data: pair.a };
+      tensors[`${prefix}.lora_B.weight`] = { shape: [pair.b.length / rank, rank], data: pair.b };
+    };
     for (const projection of PROJECTIONS) {
       const pair = layer[projection];
-      if (!pair) continue;
-      const prefix = `base_model.model.${layersModule}.${l}.${MODULES[projection]}`;
-      const r = adapter.rank;
-      tensors[`${prefix}.lora_A.weight`] = { shape: [r, pair.a.length / r], data: pair.a };
-      tensors[`${prefix}.lora_B.weight`] = { shape: [pair.b.length / r, r], data: pair.b };
+      if (pair && !fused.some((entry) => entry.parts.includes(projection)))
+        add(MODULES[projection], pair, adapter.rank);
+    }
+    for (const entry of fused) {
+      if (!entry.parts.some((part) => layer[part])) continue;
+      const rows = entry.parts.map((part) => projectionShape(config!, part)[1]);
+      const pair = fusePairs(entry, layer, adapter.rank, config!.hiddenSize, rows);
+      add(entry.module, pair, pair.rank);
     }
   });
   return tensors;
+}
+
+/**
+ * The rank and alpha PEFT must give a fused module of `parts` parts, whose pair is of rank parts x r,
+ * for its product to be scaled as each part's was (alpha / r, or alpha / sqrt(r) rank-stabilized).
+ */
+function fusedRankAndAlpha(fused: FusedModule, rank: number, alpha: number, rankStabilized: boolean) {
+  const parts = fused.parts.length;
+  return { rank: parts * rank, alpha: rankStabilized ? alpha * Math.sqrt(parts) : alpha * parts };
 }
 
 /** Writes a LoRA adapter folder PEFT loads (each file via a temporary name, then renamed). */
@@ -414,7 +533,7 @@ export function saveLoraAdapter(
   // written in Hugging Face's order of the query and key rows, which PEFT reads
   const tensors = loraTensors(
     loraInOrder(adapter, model, modelQueryKeyOrder(model), 'rotate-half'),
-    model.config.layersModule,
+    model.config,
   );
   for (const [name, tensor] of Object.entries(tensors)) {
     const bad = firstNonFinite(tensor.data);
@@ -427,10 +546,23 @@ export function saveLoraAdapter(
         },
       );
   }
-  const targets = adaptedProjections(adapter);
   const { baseModelName, baseModelPath, alpha, rankStabilized, dropout, ...rest } = metadata;
+  // a Phi-3's fused modules take their rank and alpha from the patterns (PEFT's names end their paths)
+  const fused = fusedModulesOf(model.config).filter((entry) =>
+    entry.parts.some((part) => adaptedProjections(adapter).includes(part)),
+  );
+  const patterns = fused.map((entry) => ({
+    name: entry.module.split('.')[1],
+    ...fusedRankAndAlpha(entry, adapter.rank, alpha, rankStabilized ?? false),
+  }));
+  const targets = [
+    ...adaptedProjections(adapter)
+      .filter((projection) => !fused.some((entry) => entry.parts.includes(projection)))
+      .map(moduleName),
+    ...patterns.map((pattern) => pattern.name),
+  ];
   const config = {
-    alpha_pattern: {},
+    alpha_pattern: Object.fromEntries(patterns.map((pattern) => [pattern.name, pattern.alpha])),
     base_model_name_or_path: baseModelPath ?? baseModelName,
     bias: 'none',
     fan_in_fan_out: false,
@@ -442,9 +574,9 @@ export function saveLoraAdapter(
     modules_to_save: null,
     peft_type: 'LORA',
     r: adapter.rank,
-    rank_pattern: {},
+    rank_pattern: Object.fromEntries(patterns.map((pattern) => [pattern.name, pattern.rank])),
     revision: null,
-    target_modules: targets.map(moduleName),
+    target_modules: targets,
     task_type: 'CAUSAL_LM',
     use_dora: false,
     use_rslora: rankStabilized ?? false,
