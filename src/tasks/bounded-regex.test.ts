@@ -1,5 +1,6 @@
 // Time-limited regular expressions: the same answers as JavaScript's own matching, a coded error (not a
-// stuck process) for a pattern that backtracks exponentially, and a working matcher after one.
+// stuck process) for a pattern that backtracks exponentially, and a working matcher after one; the
+// answers that wait without blocking the thread too.
 import { describe, expect, it } from 'vitest';
 import { PromptuneError } from '../errors/index.js';
 import { boundedRegex, isRegexTimeLimit } from './bounded-regex.js';
@@ -45,6 +46,30 @@ describe('boundedRegex', () => {
     // the worker that was stopped is replaced
     expect(nested.test('aaaa')).toBe(true);
     expect(boundedRegex('dog', '', options).matches('a dog')).toEqual([{ index: 2, text: 'dog' }]);
+  });
+
+  it('answers later without blocking the thread: a slow match is stopped, a request behind it is not charged for the wait', async () => {
+    const nested = boundedRegex('^(a+)+$', '', { ...options, limitMs: 100 });
+    const quick = boundedRegex('d(o)g', 'i', { ...options, limitMs: 100 });
+    expect(await quick.matchesLater('a Dog, a dog')).toEqual([
+      { index: 2, text: 'Dog' },
+      { index: 9, text: 'dog' },
+    ]);
+    expect(await quick.testLater('cat')).toBe(false);
+    // timers run while the slow match is stopped: the sync test would hold them for its whole limit
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 5);
+    const slow = nested.testLater(`${'a'.repeat(40)}!`);
+    const behind = quick.testLater('hot dog'); // waits for the slow one, then has its own 100 ms
+    const error = await slow.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    clearInterval(ticking);
+    expect(isRegexTimeLimit(error)).toBe(true);
+    expect(ticks).toBeGreaterThan(2);
+    expect(await behind).toBe(true);
+    expect(await nested.testLater('aaaa')).toBe(true);
   });
 
   it('refuses an invalid pattern with the caller code, quoting it with its own flags', () => {

@@ -3,7 +3,10 @@
 // pattern such as /^(a+)+$/ takes exponential time on "aaaa…a!" (31 characters held a service's event
 // loop for 100 s). These run in a worker thread that the caller waits on for at most a time limit, and
 // that is terminated (which stops the match) and replaced when it is exceeded: the caller gets
-// a `REGEX_TIME_LIMIT` error, never a stuck process. A match costs a message round trip (~0.1 ms).
+// a `REGEX_TIME_LIMIT` error, never a stuck process. A match costs a message round trip (~30 µs).
+// `test` and `matches` block the calling thread while they wait (eval's metrics); `testLater` and
+// `matchesLater` wait on another worker without blocking it (the service's guards: a slow pattern
+// holds that worker, not every other request).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { EnvironmentError, ValidationError } from '../errors/index.js';
 
@@ -21,6 +24,10 @@ export interface BoundedRegex {
   test(text: string): boolean;
   /** Every match in the text, left to right (empty matches too). */
   matches(text: string): RegexMatch[];
+  /** test, answered without blocking the thread while the match runs. */
+  testLater(text: string): Promise<boolean>;
+  /** matches, answered without blocking the thread while the match runs. */
+  matchesLater(text: string): Promise<RegexMatch[]>;
 }
 
 /** The error of a match that did not finish within its time limit: `REGEX_TIME_LIMIT`. */
@@ -50,6 +57,7 @@ const signal = new Int32Array(workerData.signal);
 const compiled = new Map();
 Atomics.store(signal, 0, 1);
 Atomics.notify(signal, 0);
+if (workerData.announce) workerData.port.postMessage({ ready: true });
 workerData.port.on('message', ({ source, flags, text, all }) => {
   let answer;
   try {
@@ -148,19 +156,90 @@ export function boundedRegex(
     });
   }
   const limitMs = options.limitMs ?? defaultRegexTimeLimitMs;
-  const answer = (text: string, all: boolean) => {
-    const result = ask(source, flags, text, all, limitMs);
+  const checked = (result: Answer) => {
     if ('error' in result) throw new Error(`/${source}/${flags} failed in its worker: ${result.error}`);
     return result;
   };
+  const found = (result: Answer) => (checked(result) as { found: boolean }).found;
+  const matched = (result: Answer) =>
+    (checked(result) as { matches: [number, string][] }).matches.map(([index, text]) => ({ index, text }));
   return {
     source,
     flags,
-    test: (text) => (answer(text, false) as { found: boolean }).found,
-    matches: (text) =>
-      (answer(text, true) as { matches: [number, string][] }).matches.map(([index, matched]) => ({
-        index,
-        text: matched,
-      })),
+    test: (text) => found(ask(source, flags, text, false, limitMs)),
+    matches: (text) => matched(ask(source, flags, text, true, limitMs)),
+    testLater: async (text) => found(await askLater({ source, flags, text, all: false }, limitMs)),
+    matchesLater: async (text) => matched(await askLater({ source, flags, text, all: true }, limitMs)),
   };
+}
+
+// the worker that answers without blocking: requests wait their turn, and each is timed from when the
+// worker takes it (a request behind a slow one is not charged for the wait)
+interface Request {
+  source: string;
+  flags: string;
+  text: string;
+  all: boolean;
+}
+let laterWorker: Promise<{ worker: Worker; port: MessagePort }> | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+function startLaterWorker(): Promise<{ worker: Worker; port: MessagePort }> {
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(workerSource, {
+    eval: true,
+    workerData: { signal: new SharedArrayBuffer(4), port: port2, announce: true },
+    transferList: [port2],
+  });
+  worker.unref();
+  port1.unref();
+  const started = new Promise<{ worker: Worker; port: MessagePort }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(
+        new EnvironmentError(`the regular expression worker did not start within ${workerStartLimitMs} ms`, {
+          code: 'REGEX_WORKER_START',
+          hint: 'The machine is overloaded or out of memory for a new thread; retry, or lower the load.',
+        }),
+      );
+    }, workerStartLimitMs);
+    port1.once('message', () => {
+      clearTimeout(timer);
+      resolve({ worker, port: port1 });
+    });
+  });
+  // a worker that dies is replaced at the next request (an unheard 'error' event would end the process)
+  worker.on('error', () => {
+    if (laterWorker === started) laterWorker = undefined;
+  });
+  started.catch(() => {
+    if (laterWorker === started) laterWorker = undefined;
+  });
+  return started;
+}
+
+function askLater(request: Request, limitMs: number): Promise<Answer> {
+  const turn = queue.then(async () => {
+    laterWorker ??= startLaterWorker();
+    const current = laterWorker;
+    const { worker, port } = await current;
+    return new Promise<Answer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // stops the match where it is; the next request starts a new worker
+        port.off('message', answered);
+        if (laterWorker === current) laterWorker = undefined;
+        void worker.terminate();
+        reject(timeLimitError(request.source, request.flags, limitMs, request.text.length));
+      }, limitMs);
+      const answered = (message: Answer) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      port.once('message', answered);
+      port.postMessage(request);
+    });
+  });
+  // the next request waits for this one to end, however it ends
+  queue = turn.catch(() => undefined);
+  return turn;
 }

@@ -1,7 +1,8 @@
 // A regular expression the whole output must match (`match`), or that no part of it may match
 // (`forbid`, which reports where each match is and can filter them out). The pattern is the spec
-// author's and the text is not, so it runs time-limited (`boundedRegex`): a match that backtracks past
-// the limit fails the check (the text was not shown to pass) instead of holding the process.
+// author's and the text is not, so it runs time-limited (`boundedRegex`), in a worker the check awaits
+// without blocking: a match that backtracks past the limit fails the check (the text was not shown to
+// pass) instead of holding the process, and other requests go on meanwhile.
 import { boundedRegex, isRegexTimeLimit, type BoundedRegex } from '../../tasks/index.js';
 import type { CheckResult, Validator } from '../validator.js';
 
@@ -19,9 +20,9 @@ export function regexValidator(
   const anywhere = bounded(pattern);
   const whole = bounded(`^(?:${pattern})$`);
   /** The check's verdict, or a failure saying the pattern ran out of time on this text. */
-  const timed = (run: () => CheckResult): CheckResult => {
+  const timed = async (run: () => Promise<CheckResult>): Promise<CheckResult> => {
     try {
-      return run();
+      return await run();
     } catch (error) {
       if (!isRegexTimeLimit(error)) throw error;
       return { passed: false, issues: [{ reason: `${error.message}: not shown to pass (${error.hint})` }] };
@@ -33,8 +34,8 @@ export function regexValidator(
       kind: 'regex',
       prefixFailures: false,
       check: (text) =>
-        timed(() =>
-          whole.test(text.trim())
+        timed(async () =>
+          (await whole.testLater(text.trim()))
             ? { passed: true, issues: [] }
             : { passed: false, issues: [{ reason: `does not match /${pattern}/${flags}` }] },
         ),
@@ -59,9 +60,8 @@ export function regexValidator(
   };
 }
 
-function forbidden(pattern: BoundedRegex, text: string): CheckResult {
-  const issues = pattern
-    .matches(text)
+async function forbidden(pattern: BoundedRegex, text: string): Promise<CheckResult> {
+  const issues = (await pattern.matchesLater(text))
     .filter((match) => match.text.length > 0)
     .map((match) => ({
       reason: `contains "${match.text.slice(0, 80)}" (forbidden by /${pattern.source}/${pattern.flags})`,
