@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startHubServer, type HubServer } from '../../../test/hub-server.js';
+import { writeStoriesCheckpoint } from '../../../test/checkpoints.js';
 import { stories } from '../../../test/models.js';
 import { PromptuneError } from '../../errors/index.js';
 import { loadModel } from '../load-model.js';
 import { hubFolder, parseHubReference, resolveHubReference, type HubOptions } from './hub.js';
-import { openSafetensors } from './safetensors.js';
-import { writeSafetensors } from './safetensors-writer.js';
 
 const repo = 'karpathy/stories260K';
 const commit = 'a'.repeat(40);
@@ -43,34 +42,6 @@ afterEach(() => vi.unstubAllEnvs());
 
 const temporary = (prefix: string) => mkdtempSync(join(tmpdir(), `promptune-${prefix}-`));
 
-/** Writes stories260K-hf's files in `folder`, its weights as an index and two shards when asked. */
-function writeCheckpoint(folder: string, options: { sharded?: boolean } = {}): void {
-  mkdirSync(folder, { recursive: true });
-  const copied = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
-  if (!options.sharded) copied.push('model.safetensors');
-  for (const file of copied) copyFileSync(join(stories.huggingFace, file), join(folder, file));
-  if (options.sharded) {
-    const source = openSafetensors([join(stories.huggingFace, 'model.safetensors')]);
-    const names = source.names();
-    const weightMap: Record<string, string> = {};
-    [names.slice(0, 20), names.slice(20)].forEach((shard, i) => {
-      const file = `model-0000${i + 1}-of-00002.safetensors`;
-      writeSafetensors(
-        join(folder, file),
-        Object.fromEntries(
-          shard.map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
-        ),
-      );
-      for (const name of shard) weightMap[name] = file;
-    });
-    source.close();
-    writeFileSync(
-      join(folder, 'model.safetensors.index.json'),
-      JSON.stringify({ metadata: {}, weight_map: weightMap }),
-    );
-  }
-}
-
 /**
  * A Hugging Face cache as huggingface_hub leaves it: blobs, a snapshot of symbolic links to them, and
  * refs/{revision} naming the commit.
@@ -81,7 +52,7 @@ function writeHuggingFaceCache(
 ): string {
   const root = join(cache, `models--${(options.name ?? repo).replace('/', '--')}`);
   const staged = temporary('staged');
-  writeCheckpoint(staged, options);
+  writeStoriesCheckpoint(staged, options);
   const snapshot = join(root, 'snapshots', commit);
   mkdirSync(join(root, 'blobs'), { recursive: true });
   mkdirSync(snapshot, { recursive: true });
@@ -189,7 +160,7 @@ describe("a sharded model placed by hand in promptune's cache", () => {
   it('is used without a marker file or the network, and loads', async () => {
     const cacheDirectory = temporary('hub');
     const folder = hubFolder(parseHubReference('hf:myorg/tiny'), cacheDirectory);
-    writeCheckpoint(folder, { sharded: true });
+    writeStoriesCheckpoint(folder, { sharded: true });
     const options = { cacheDirectory, huggingFaceCache: temporary('hf'), hubUrl: unreachable };
     expect(await resolveHubReference('hf:myorg/tiny', options)).toBe(folder);
     const { info } = await loadModel('hf:myorg/tiny', { hub: options });
@@ -199,7 +170,7 @@ describe("a sharded model placed by hand in promptune's cache", () => {
   it('with a shard missing, the unreachable hub is named and the hint says how to place a sharded model', async () => {
     const cacheDirectory = temporary('hub');
     const folder = hubFolder(parseHubReference('hf:myorg/tiny'), cacheDirectory);
-    writeCheckpoint(folder, { sharded: true });
+    writeStoriesCheckpoint(folder, { sharded: true });
     const { rmSync } = await import('node:fs');
     rmSync(join(folder, 'model-00002-of-00002.safetensors'));
     const error = await failure('hf:myorg/tiny', {

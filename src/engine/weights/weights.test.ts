@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeStoriesCheckpoint } from '../../../test/checkpoints.js';
 import { maxAbsDiff, referenceLogits, sharedModels, stories } from '../../../test/models.js';
 import { PromptuneError } from '../../errors/index.js';
 import { loadModel } from '../load-model.js';
@@ -260,30 +261,8 @@ describe('bad model files', () => {
 
 describe('more checkpoint layouts', () => {
   it('a sharded Hugging Face checkpoint (index + two safetensors files) loads like the single file', async () => {
-    const { openSafetensors } = await import('./safetensors.js');
-    const { writeSafetensors } = await import('./safetensors-writer.js');
     const folder = mkdtempSync(join(directory, 'sharded-'));
-    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
-      copyFileSync(join(stories.huggingFace, file), join(folder, file));
-    const source = openSafetensors([join(stories.huggingFace, 'model.safetensors')]);
-    const names = source.names();
-    const shards = [names.slice(0, 20), names.slice(20)];
-    const weightMap: Record<string, string> = {};
-    shards.forEach((shard, i) => {
-      const file = `model-0000${i + 1}-of-00002.safetensors`;
-      writeSafetensors(
-        join(folder, file),
-        Object.fromEntries(
-          shard.map((name) => [name, { shape: source.shape(name), data: source.read(name) }]),
-        ),
-      );
-      for (const name of shard) weightMap[name] = file;
-    });
-    source.close();
-    writeFileSync(
-      join(folder, 'model.safetensors.index.json'),
-      JSON.stringify({ metadata: {}, weight_map: weightMap }),
-    );
+    writeStoriesCheckpoint(folder, { sharded: true });
     expect(maxAbsDiff(await logitsOf(folder), await logitsOf(stories.huggingFace))).toBe(0);
   });
 
