@@ -7,7 +7,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { TaskSpec } from '../tasks/index.js';
 import { constraintAutomaton } from './constrain/index.js';
 import { taskConstraint } from './constrain-model.js';
-import { createGuardSet } from './create-validators.js';
+import { createGuardSet, type GuardContext, type GuardSet } from './create-validators.js';
 
 /** Stands for the judge a spec's judge validators will ask; building one does not call it. */
 const unaskedJudge: LanguageModelV3 = {
@@ -20,11 +20,20 @@ const unaskedJudge: LanguageModelV3 = {
 };
 
 /**
+ * `spec`'s decoding constraint compiled (to see that it compiles) and its guard set built with
+ * `context`, as the service loads a version: `GUARD_OPTIONS`, `CONSTRAINT_UNSUPPORTED`, ... when they
+ * cannot run.
+ */
+export async function buildSpecGuards(spec: TaskSpec, context: GuardContext): Promise<GuardSet> {
+  const constraint = taskConstraint(spec);
+  if (constraint) constraintAutomaton(constraint);
+  return createGuardSet(spec.guards, context);
+}
+
+/**
  * Builds `spec`'s guard set and constraint (custom modules resolved from `baseDirectory`, the spec's
  * folder), throwing what eval or the service would: `GUARD_OPTIONS`, `CONSTRAINT_UNSUPPORTED`, ...
  */
 export async function preflightGuards(spec: TaskSpec, baseDirectory: string): Promise<void> {
-  const constraint = taskConstraint(spec);
-  if (constraint) constraintAutomaton(constraint);
-  await createGuardSet(spec.guards, { task: spec, baseDirectory, judge: unaskedJudge });
+  await buildSpecGuards(spec, { task: spec, baseDirectory, judge: unaskedJudge });
 }

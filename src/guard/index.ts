@@ -19,7 +19,7 @@ export {
 } from './run-checks.js';
 export { checkRecordSchema, checkRecords, finalVerdicts, type CheckRecord } from './check-record.js';
 export { guard, type GuardOptions } from './guarded-model.js';
-export { preflightGuards } from './guards-preflight.js';
+export { buildSpecGuards, preflightGuards } from './guards-preflight.js';
 export { checksOf, reaskMessage } from './guarded-generate.js';
 export { checkFields, type CheckedFields } from './check-fields.js';
 export { refrainResult, refrainStream } from './refrain-answer.js';

@@ -7,7 +7,7 @@
 // pushed with, so each is loaded once by id.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
-import { constraintAutomaton, createGuardSet, taskConstraint } from '../guard/index.js';
+import { buildSpecGuards } from '../guard/index.js';
 import { armOf } from '../experiments/index.js';
 import {
   namePattern,
@@ -192,8 +192,6 @@ export class ServedVersions {
     const served = await this.loadSpec(version);
     // guards and a constraint that cannot run here fail once, naming the version, not in every request
     try {
-      const constraint = taskConstraint(served.spec);
-      if (constraint) constraintAutomaton(constraint);
       // a pushed spec must not make the service import code from its disk
       const custom = customGuards(served.spec);
       if (custom)
@@ -202,7 +200,7 @@ export class ServedVersions {
           hint: 'The service runs built-in validators only; use custom validators in eval and the library.',
         });
       // outputs come with the model's token count; inputs would need a tokenizer the service lacks
-      const guards = await createGuardSet(served.spec.guards, {
+      const guards = await buildSpecGuards(served.spec, {
         task: served.spec,
         baseDirectory: process.cwd(),
         judge: this.guardJudge,
