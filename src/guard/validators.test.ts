@@ -146,7 +146,14 @@ describe('validators', () => {
     });
     writeFileSync(join(folder, 'throws.mjs'), 'export default () => { throw new Error("boom"); };');
     const throwing = await customValidator('x', 'throws.mjs', 'default', folder);
-    await expect(Promise.resolve().then(() => throwing.check('a', {}))).rejects.toMatchObject({
+    // a text it throws on fails the check, saying why; what is not a verdict is the module's error
+    expect(await throwing.check('a', {})).toEqual({
+      passed: false,
+      issues: [{ reason: `the validator in ${join(folder, 'throws.mjs')} threw: boom (not shown to pass)` }],
+    });
+    writeFileSync(join(folder, 'shapeless.mjs'), 'export default () => 42;');
+    const shapeless = await customValidator('x', 'shapeless.mjs', 'default', folder);
+    await expect(Promise.resolve().then(() => shapeless.check('a', {}))).rejects.toMatchObject({
       code: 'GUARD_RESULT',
     });
   });

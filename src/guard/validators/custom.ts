@@ -56,10 +56,12 @@ export async function customValidator(
       try {
         verdict = await user(text, context);
       } catch (error) {
-        throw new ValidationError(`${name}: the validator in ${path} threw: ${(error as Error).message}`, {
-          code: 'GUARD_RESULT',
-          hint: 'A validator returns true/false or { passed, reason }; fix the error in the module.',
-        });
+        // one text it cannot judge is a check that did not pass, not the end of an eval of hundreds
+        const message = error instanceof Error ? error.message : String(error);
+        return {
+          passed: false,
+          issues: [{ reason: `the validator in ${path} threw: ${message} (not shown to pass)` }],
+        };
       }
       if (typeof verdict === 'boolean')
         return verdict ? { passed: true, issues: [] } : { passed: false, issues: [{ reason: 'failed' }] };
