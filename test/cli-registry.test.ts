@@ -173,6 +173,14 @@ describe('promptune registry', () => {
     expect(judged.stderr).toContain(
       'warning: promptune serve will not serve this version of animal: its validator judge asks a judge model, and this service has none (promptune serve --judge <model>); the label staging will name it, and requests to animal@staging answer 404. eval and the library run it.',
     );
+    // inputs bounded in tokens: served where the service runs the version on its local model
+    write('guards:\n  input:\n    - { validator: length, maxTokens: 200, onFail: exception }');
+    const counted = registry(cwd, 'push', '--task', 'spec.yaml');
+    expect(counted.status, counted.stderr).toBe(0);
+    expect(counted.stderr).not.toContain('warning');
+    expect(counted.stderr).toContain(
+      'note: the input validator length of animal bounds the length in tokens: promptune serve counts them on its local model (serve --model)',
+    );
   });
 
   it('refuses a --db whose folder cannot be made, with a code', () => {

@@ -1,6 +1,7 @@
 // Public surface of the local inference engine. Everything else in src/engine is internal.
 export {
   loadModel,
+  loadModelTokenizer,
   inspectModel,
   detectFormat,
   type LoadedModel,

@@ -107,6 +107,19 @@ export async function loadModel(given: string, options: LoadModelOptions = {}): 
 }
 
 /**
+ * A model's tokenizer (checked against its config), without its weights: for a process that counts
+ * tokens beside an engine that runs the model elsewhere (the service's input guards).
+ */
+export async function loadModelTokenizer(
+  given: string,
+  options: Omit<LoadModelOptions, 'kernels'> = {},
+): Promise<Tokenizer> {
+  const reference = withoutLocalPrefix(given);
+  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
+  return (await readModel(path, detectFormat(path), options, false)).tokenizer;
+}
+
+/**
  * What `model info` reports, read from the model's header or config and its tokenizer, without its
  * weights (a 7B model would otherwise be read and expanded to float32 just to print its shape).
  */

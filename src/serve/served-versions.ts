@@ -64,6 +64,8 @@ export class ServedVersions {
     private readonly ttlMs: number | (() => number) = 1000,
     /** The model `judge` validators of served specs ask. */
     private readonly guardJudge?: LanguageModelV3,
+    /** How a version's input tokens are counted here (inputTokenCounter), undefined where they cannot be. */
+    private readonly countInputTokens?: (version: PromptVersion) => ((text: string) => number) | undefined,
   ) {}
 
   /** The served version for a model name (an experiment's arm picked at random: no unit). */
@@ -199,15 +201,19 @@ export class ServedVersions {
           code: 'GUARD_CUSTOM_NOT_SERVED',
           hint: 'The service runs built-in validators only; use custom validators in eval and the library.',
         });
-      // outputs come with the model's token count; inputs would need a tokenizer the service lacks
+      // outputs come with the model's token count; inputs with the tokenizer of the model the version
+      // runs on, where the service has it (its engine's)
+      const countTokens = this.countInputTokens?.(version);
       const guards = await buildSpecGuards(served.spec, {
         task: served.spec,
         baseDirectory: process.cwd(),
         judge: this.guardJudge,
         judgeOption: 'a judge model to the service: promptune serve --judge <model>',
-        countsInputTokens: false,
+        countsInputTokens: countTokens !== undefined,
       });
-      return guards.input.length + guards.output.length > 0 ? { ...served, guards } : served;
+      return guards.input.length + guards.output.length > 0
+        ? { ...served, guards, ...(countTokens && { countInputTokens: countTokens }) }
+        : served;
     } catch (error) {
       if (!ValidationError.isInstance(error)) throw error;
       throw new ValidationError(`${version.task}@${version.number} cannot be served: ${error.message}`, {

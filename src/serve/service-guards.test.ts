@@ -11,7 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stories } from '../../test/models.js';
 import { ScriptedStreamingModel } from '../../test/scripted-model.js';
-import { loadModel, seededRandom } from '../engine/index.js';
+import { loadModel, loadModelTokenizer, seededRandom } from '../engine/index.js';
 import { Registry, type ScoreRecord } from '../registry/index.js';
 import { initSoftPrompt, saveAdapter } from '../soft/index.js';
 import { taskSpec } from '../tasks/index.js';
@@ -172,8 +172,16 @@ beforeAll(async () => {
   });
   key = (await registry.keys.create({ name: 'app', scopes: ['run', 'read'], ratePerMinute: 1e6 })).key;
   scriptedUrl = await start({ hard: backend });
+  await register({
+    name: 'counted',
+    prompt: { template: '{{input}}' },
+    guards: { input: [{ validator: 'length', maxTokens: 8, onFail: 'exception' }] },
+  });
   engine = await EngineClient.start(stories.gguf);
-  engineUrl = await start({ engine, hard: engine.languageModel() });
+  // as promptune serve --model counts: the engine model's own tokenizer, read in this thread
+  const engineTokenizer = await loadModelTokenizer(stories.gguf);
+  const count = (text: string) => engineTokenizer.encode(text, { addBos: false }).length;
+  engineUrl = await start({ engine, hard: engine.languageModel(), tokens: { soft: count, hard: count } });
 }, 60_000);
 afterAll(async () => {
   for (const server of servers) await server.close();
@@ -358,6 +366,28 @@ describe('guards in the service', () => {
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('GUARD_INPUT_REFUSED');
     expect(body.error.message).toContain('did not finish within 250 ms on a text of 41 characters');
+  });
+
+  it("bounds an input's tokens with the engine model's tokenizer, where the service has it", async () => {
+    const run = (url: string, input: string) =>
+      fetch(`${url}/v1/tasks/counted/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input }),
+      });
+    expect((await run(engineUrl, 'Once upon a time')).status).toBe(200);
+    const long = await run(
+      engineUrl,
+      'Once upon a time there was a little girl named Lily who liked to play',
+    );
+    expect(long.status).toBe(422);
+    const refused = (await long.json()) as { error: { code: string; message: string } };
+    expect(refused.error.code).toBe('GUARD_INPUT_REFUSED');
+    expect(refused.error.message).toMatch(/has \d+ tokens, more than 8/);
+    // a service whose model's tokenizer it does not have cannot serve the version
+    const uncounted = await run(scriptedUrl, 'Once upon a time');
+    expect(uncounted.status).toBe(404);
+    expect(((await uncounted.json()) as { error: { code: string } }).error.code).toBe('GUARD_NO_TOKENIZER');
   });
 
   it('answers a refrained input on /run with the refrain text and no typed output, without a model call', async () => {

@@ -136,7 +136,8 @@ beforeAll(async () => {
     { name: 'mood', output: { kind: 'label', labels: ['happy', 'sad'] } },
     'Mood of: {{input}}\n',
   );
-  // inputs bounded in tokens: no service counts them (GUARD_NO_TOKENIZER on every request)
+  // inputs bounded in tokens: this service has no tokenizer to count them (GUARD_NO_TOKENIZER on every
+  // request; service-guards.test.ts serves them with the engine's)
   await pushHard({ name: 'counted', guards: { input: [{ validator: 'length', maxTokens: 50 }] } });
   // a judge validator, and no judge model in this service
   await pushHard({ name: 'judged', guards: { output: [{ validator: 'judge', rubric: 'Is it kind?' }] } });
@@ -247,7 +248,7 @@ describe('the service with the openai client', () => {
     const reason =
       "trained on another-model, whose weights differ from the served model's (stories260K.gguf)";
     const counted =
-      'its input validator length bounds the length in tokens, and no tokenizer counts inputs here';
+      'its input validator length bounds the length in tokens, and no tokenizer of its model counts inputs here (promptune serve --model runs it on a local model, whose tokenizer does)';
     expect(listed.unavailable).toEqual([
       { id: 'counted', reason: counted },
       {

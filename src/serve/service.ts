@@ -41,6 +41,7 @@ import { runsAnything, servedNames, specReader, whyNotServed, whySpecNotServed }
 import type { ServiceEnv } from './service-env.js';
 import {
   checkFields,
+  inputTokenCounter,
   runFields,
   taskModel,
   type Backends,
@@ -182,7 +183,12 @@ export function createService(options: ServiceOptions): Service {
       `${message}: the registry's database is unreachable (said once a minute while it is)`,
     );
   };
-  const versions = new ServedVersions(registry, () => (listening() ? 10_000 : 1000), options.guardJudge);
+  const versions = new ServedVersions(
+    registry,
+    () => (listening() ? 10_000 : 1000),
+    options.guardJudge,
+    (version) => inputTokenCounter(backends, version),
+  );
   const verifier = new KeyVerifier(registry, () => (listening() ? 30_000 : 5000));
   const changes = registry
     .listen({
@@ -457,7 +463,10 @@ export function createService(options: ServiceOptions): Service {
     const notServed =
       whyNotServed(version, backends) ??
       (runsAnything(backends)
-        ? whySpecNotServed(await specOf(version.specId), { judge: options.guardJudge !== undefined })
+        ? whySpecNotServed(await specOf(version.specId), {
+            judge: options.guardJudge !== undefined,
+            countsInputTokens: inputTokenCounter(backends, version) !== undefined,
+          })
         : undefined);
     return { ...version, method: versionMethod(version), ...(notServed && { notServed }) };
   };
@@ -612,7 +621,10 @@ export function createService(options: ServiceOptions): Service {
     // what this service cannot serve; a service that runs no model (the dashboard) checks what none can
     whyNotServed: (version, spec) =>
       whyNotServed(version, backends) ??
-      whySpecNotServed(spec, { judge: !runsAnything(backends) || options.guardJudge !== undefined }),
+      whySpecNotServed(spec, {
+        judge: !runsAnything(backends) || options.guardJudge !== undefined,
+        countsInputTokens: !runsAnything(backends) || inputTokenCounter(backends, version) !== undefined,
+      }),
   });
   jobRoutes(app, { registry, scope });
   const jobs =

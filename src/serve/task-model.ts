@@ -33,6 +33,8 @@ export interface ServedVersion {
   softPrompt?: SoftPromptSource;
   /** The spec's validators, when it has any. */
   guards?: GuardSet;
+  /** Counts an input's tokens for its input guards, where the service has the model's tokenizer. */
+  countInputTokens?: (text: string) => number;
 }
 
 /** What models a served version can run on. */
@@ -41,7 +43,16 @@ export interface Backends {
   hard?: LanguageModelV3;
   /** The local engine (soft prompts). */
   engine?: EngineClient;
+  /**
+   * Token counts in the tokenizer of the model each kind of version runs on, where the service has it:
+   * soft versions run on the engine; hard ones on it too unless a provider's model serves them.
+   */
+  tokens?: { soft?: (text: string) => number; hard?: (text: string) => number };
 }
+
+/** How the service counts a version's input tokens (its input guards' bounds), or undefined: it cannot. */
+export const inputTokenCounter = (backends: Backends, version: Pick<PromptVersion, 'kind'>) =>
+  version.kind === 'soft' ? backends.tokens?.soft : backends.tokens?.hard;
 
 /** The text of the last user message (the task input). */
 export function lastUserText(prompt: LanguageModelV3Prompt): string {
@@ -141,7 +152,7 @@ async function guardedFields(
 ): Promise<{ fields: Record<string, unknown>; outcomes: CheckOutcome[]; refrained: boolean }> {
   if (!served.guards?.input.length) return { fields, outcomes: [], refrained: false };
   try {
-    const checked = await checkInputFields(fields, served.guards, {});
+    const checked = await checkInputFields(fields, served.guards, { countTokens: served.countInputTokens });
     if (Object.entries(checked.fields).some(([name, value]) => fields[name] !== value))
       onFixedInput?.(checked.fields);
     return checked;

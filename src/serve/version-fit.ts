@@ -7,7 +7,7 @@ import { boundsTokens } from '../guard/index.js';
 import { versionBaseModel, type PromptVersion, type Registry } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
 import type { UnavailableModel } from './openai-routes.js';
-import type { Backends } from './task-model.js';
+import { inputTokenCounter, type Backends } from './task-model.js';
 
 /** Whether `backends` run anything (a service of the dashboard alone has none, and refuses nothing). */
 export const runsAnything = (backends: Backends) => !!backends.hard || !!backends.engine;
@@ -37,10 +37,13 @@ export function customGuards(spec: TaskSpec): string | undefined {
 
 /**
  * Why a version pushed with `spec` cannot be served here, or undefined: guards the service does not run
- * (a custom validator's module; an input bound in tokens, which no tokenizer counts here; a judge
- * validator, when the service has no judge model).
+ * (a custom validator's module; an input bound in tokens, when no tokenizer of the version's model
+ * counts them here; a judge validator, when the service has no judge model).
  */
-export function whySpecNotServed(spec: TaskSpec, service: { judge?: boolean } = {}): string | undefined {
+export function whySpecNotServed(
+  spec: TaskSpec,
+  service: { judge?: boolean; countsInputTokens?: boolean } = {},
+): string | undefined {
   const custom = customGuards(spec);
   if (custom) return custom;
   const entries = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])];
@@ -48,8 +51,8 @@ export function whySpecNotServed(spec: TaskSpec, service: { judge?: boolean } = 
   if (judged && !service.judge)
     return `its validator ${judged.name ?? judged.validator} asks a judge model, and this service has none (promptune serve --judge <model>)`;
   const counted = (spec.guards?.input ?? []).find(boundsTokens);
-  if (counted)
-    return `its input validator ${counted.name ?? counted.validator} bounds the length in tokens, and no tokenizer counts inputs here`;
+  if (counted && !service.countsInputTokens)
+    return `its input validator ${counted.name ?? counted.validator} bounds the length in tokens, and no tokenizer of its model counts inputs here (promptune serve --model runs it on a local model, whose tokenizer does)`;
   return undefined;
 }
 
@@ -91,7 +94,11 @@ export async function servedNames(
       const version = versions.find((entry) => entry.id === versionId);
       const reason =
         version &&
-        (whyNotServed(version, backends) ?? whySpecNotServed(await specOf(version.specId), service));
+        (whyNotServed(version, backends) ??
+          whySpecNotServed(await specOf(version.specId), {
+            ...service,
+            countsInputTokens: inputTokenCounter(backends, version) !== undefined,
+          }));
       if (reason) unserved.push({ id, reason });
       else served.push(id);
     }

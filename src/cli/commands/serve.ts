@@ -8,6 +8,7 @@ import { redactedUrl, ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
 import { EngineClient, listen, createService, dashboardDirectory } from '../../serve/index.js';
+import { loadModelTokenizer } from '../../engine/index.js';
 import { numberOption } from '../options.js';
 import { registryLocation, registryOption } from '../registry-access.js';
 import {
@@ -157,11 +158,19 @@ export default defineCommand({
     const engine = basePath
       ? await EngineClient.start(basePath, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
       : undefined;
+    // the engine model's tokenizer in this thread too (its vocabulary, not its weights): input guards
+    // bounded in tokens count with it, on the versions that run on the engine
+    const tokenizer = basePath ? await loadModelTokenizer(basePath) : undefined;
+    const countTokens = tokenizer && ((text: string) => tokenizer.encode(text, { addBos: false }).length);
     const jobConcurrency = numberOption('jobs', args.jobs, { integer: true, min: 0, max: 64 })!;
     const service = createService({
       guardJudge: judge?.model,
       registry,
-      backends: { engine, hard: hard ?? engine?.languageModel() },
+      backends: {
+        engine,
+        hard: hard ?? engine?.languageModel(),
+        tokens: countTokens && { soft: countTokens, hard: hard ? undefined : countTokens },
+      },
       limits,
       tracing: sampleRate > 0 && { sampleRate, capacity, redactor, sink },
       alerts: alertRules && { rules: alertRules },
