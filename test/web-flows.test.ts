@@ -189,6 +189,15 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.getByRole('alert').getByText('REVIEW_INVALID').waitFor();
     await page.keyboard.type('Tom');
     await screenshot(page, 'review-correction');
+    // a reload mid-edit hands the same reserved item back with the correction and the answers entered
+    const editing = await item.getAttribute('data-item');
+    await page.reload();
+    await input.getByText(rows[1].input.slice(0, 40)).waitFor();
+    expect(await item.getAttribute('data-item')).toBe(editing);
+    expect(await editor.inputValue()).toBe('Tom');
+    expect(
+      await page.getByRole('group', { name: 'fluency' }).locator('[aria-pressed="true"]').innerText(),
+    ).toBe('2');
     await page.keyboard.press('Control+Enter');
 
     await input.getByText(rows[2].input.slice(0, 40)).waitFor();
@@ -200,7 +209,8 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await page.keyboard.press('1');
     await page.keyboard.press('r');
     await page.getByText('Nothing left to review').waitFor();
-    expect(await page.getByTestId('session-count').innerText()).toBe('3 decided this session');
+    // the reload began a new count: the two decided since
+    expect(await page.getByTestId('session-count').innerText()).toBe('2 decided this session');
     await expect
       .poll(() => page.getByTestId('queue-counts').first().innerText())
       .toBe('3 items · 0 fully reviewed · 3 decided by you');

@@ -10,6 +10,7 @@ import { ItemInput, TracePanel, VersionPanel } from '../components/review-item';
 import { fitsNumeric, RubricControls } from '../components/rubric-controls';
 import { ItemDecisions, SimilarDecisions } from '../components/similar-decisions';
 import { href } from '../router';
+import { forgetReviewDraft, loadReviewDraft, saveReviewDraft } from '../review-draft';
 import { reviewKeyLegend, useReviewKeys, type ReviewAction } from '../review-keys';
 import type { ReviewDecisionKind, ReviewItemView, ReviewQueue, RubricValue } from '../types';
 import { useApi } from '../use-api';
@@ -76,9 +77,12 @@ export function ReviewPage({ name, disputes = false }: { name: string; disputes?
       },
     );
     held.current = answer.item?.id;
+    // the same item handed back (a reload: the reservation is still this reviewer's) comes with the
+    // correction and answers entered on it before
+    const kept = answer.item === null ? undefined : loadReviewDraft(answer.item.id);
     setView(answer.item === null ? null : (answer as ReviewItemView));
-    setDraft(undefined);
-    setRubric({});
+    setDraft(kept?.correction);
+    setRubric(kept?.rubric ?? {});
     reloadQueue();
   }, [base, disputes, reloadQueue]);
 
@@ -100,6 +104,11 @@ export function ReviewPage({ name, disputes = false }: { name: string; disputes?
   useEffect(() => {
     void run(takeNext);
   }, [run, takeNext]);
+  // what is entered and not yet sent outlives a reload of the tab
+  useEffect(() => {
+    if (view) saveReviewDraft({ item: view.item.id, correction: draft, rubric });
+    else if (view === null) forgetReviewDraft();
+  }, [view, draft, rubric]);
   useEffect(
     () => () => {
       const id = held.current;
