@@ -221,6 +221,13 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
             expect(await timeline.locator(':scope > li').nth(4).innerText()).toMatch(/ended promoted/);
             expect(await page.getByTestId('loop-outcome').innerText()).toMatch(/^promoted /);
             await screenshot(page, 'loop-run-promoted');
+            // the monitor's drift is of what production serves now, not of the busier version it replaced
+            await page.goto(`${url}/#/monitor?task=gender`);
+            const drift = page.getByTestId('drift').getByText(/requests against/);
+            await drift.waitFor();
+            expect(await drift.innerText()).toMatch(
+              new RegExp(`^gender@${candidate.number} \\(what production serves\\): `),
+            );
             // why production changed, from the task: the label's history names the experiment, which
             // names the loop run that started it
             await page.goto(`${url}/#/tasks/gender`);

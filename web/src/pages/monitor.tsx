@@ -107,9 +107,15 @@ interface Drift {
   };
 }
 
-/** Drift of a version's traffic over the span, against the dataset it was tuned on. */
-function DriftPanel({ task, version, span }: { task: string; version: string; span: string }) {
-  const drift = useApi<Drift>(`/v1/drift${query({ task, version, window: span })}`);
+/**
+ * Drift over the span, against the dataset it was tuned on, of the version `label` serves now (as
+ * `promptune drift --label` reads it), else of `version`.
+ */
+function DriftPanel(props: { task: string; label?: string; version: string; span: string }) {
+  const { task, label, span } = props;
+  const drift = useApi<Drift>(
+    `/v1/drift${query({ task, ...(label ? { label } : { version: props.version }), window: span })}`,
+  );
   return (
     <section className="panel" data-testid="drift">
       <h2>Drift against the training data</h2>
@@ -122,7 +128,8 @@ function DriftPanel({ task, version, span }: { task: string; version: string; sp
       {drift.data && (
         <>
           <p>
-            {task}@{drift.data.version.number}: {drift.data.report.currentCount} requests against{' '}
+            {task}@{drift.data.version.number}
+            {label ? ` (what ${label} serves)` : ''}: {drift.data.report.currentCount} requests against{' '}
             {drift.data.report.referenceCount} training inputs ({drift.data.reference.name}):{' '}
             <Status value={drift.data.report.drifted ? 'firing' : 'ok'} />{' '}
             {drift.data.report.drifted ? `moved: ${drift.data.report.moved.join(', ')}` : 'nothing moved'}
@@ -184,6 +191,12 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
   const alerts = useApi<Alerts>('/v1/alerts', 15_000);
   const version = useVersionNames(report.data?.groups ?? []);
   const busiest = report.data?.groups.find((group) => group.task === filter.task);
+  // drift is of what is served: the version the filter's label (else production) serves now, when that
+  // label had traffic in the span; after a promotion the busiest version is often the one it replaced
+  const servedLabel = filter.label ?? 'production';
+  const labelServed = report.data?.groups.some(
+    (group) => group.task === filter.task && group.label === servedLabel,
+  );
   const setFilter = (name: string, value: string | undefined) =>
     navigate(['monitor'], { ...filter, [name]: value || undefined });
   return (
@@ -262,8 +275,13 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
         </>
       )}
       {filter.task && busiest?.version ? (
-        // the version with the most traffic in the span (the groups come busiest first)
-        <DriftPanel task={filter.task} version={busiest.version} span={spans[filter.span] ?? '1d'} />
+        // else the version with the most traffic in the span (the groups come busiest first)
+        <DriftPanel
+          task={filter.task}
+          label={labelServed ? servedLabel : undefined}
+          version={busiest.version}
+          span={spans[filter.span] ?? '1d'}
+        />
       ) : (
         <p className="muted">
           Filter by a task with traffic to see its drift against the data it was tuned on.
