@@ -463,6 +463,11 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
       'Outcome',
     ]);
     await steps.getByText('no iteration has run yet (scheduled)').waitFor();
+    // a scheduled iteration writes no dataset version: it says it trains on the latest as it was, not
+    // what that version once added
+    expect(await steps.locator(':scope > li').nth(1).innerText()).toMatch(
+      /^Dataset\s+dataset version \d+ \(.*\): the latest version as it was, with no new corrections to write$/,
+    );
     expect(await steps.locator('.criteria .unmet').innerText()).toMatch(
       /^✗ test score .* \(at least \+0\.900 needed\)/,
     );

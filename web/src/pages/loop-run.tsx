@@ -31,8 +31,18 @@ function versionLink(task: string, version: Step | undefined) {
   return <a href={href(['tasks', task], { v: version.id })}>version {version.number}</a>;
 }
 
+/**
+ * Whether the iteration wrote its dataset version: one newer than the latest its trigger counted the
+ * queue's corrections on. Otherwise (no new corrections: an alert, the schedule, --force) it trained on
+ * the latest version as it was, whose rows an earlier iteration or `review dataset` added.
+ */
+function wroteDataset(dataset: Step, trigger: Step | undefined): boolean {
+  const base: unknown = trigger?.corrections?.base;
+  return typeof base === 'number' && typeof dataset.version === 'number' && dataset.version > base;
+}
+
 /** What one step did, in a sentence or two with its links. */
-function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
+function StepBody({ task, step, trigger }: { task: string; step: Step; trigger?: Step }): ReactNode {
   switch (step.step) {
     case 'trigger':
       return (
@@ -47,13 +57,17 @@ function StepBody({ task, step }: { task: string; step: Step }): ReactNode {
         <p>
           <a href={href(['tasks', task])}>dataset version {step.version}</a> ({step.source}
           {step.parent ? `, on version ${step.parent}` : ''})
-          {step.details?.added && (
-            <>
-              : added{' '}
-              {Object.entries(step.details.added as Record<string, number>)
-                .map(([split, rows]) => `${rows} to ${split}`)
-                .join(', ')}
-            </>
+          {!wroteDataset(step, trigger) ? (
+            <>: the latest version as it was, with no new corrections to write</>
+          ) : (
+            step.details?.added && (
+              <>
+                : added{' '}
+                {Object.entries(step.details.added as Record<string, number>)
+                  .map(([split, rows]) => `${rows} to ${split}`)
+                  .join(', ')}
+              </>
+            )
           )}
         </p>
       );
@@ -190,7 +204,7 @@ export function LoopRun({ run }: { run: Run }) {
         {steps.map((step) => (
           <li key={step.step} className={stepFailed(step) ? 'failed' : step.done ? 'done' : 'active'}>
             <h3>{names[step.step] ?? step.step}</h3>
-            <StepBody task={run.task} step={step} />
+            <StepBody task={run.task} step={step} trigger={steps.find((each) => each.step === 'trigger')} />
           </li>
         ))}
       </ol>
