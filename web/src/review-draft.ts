@@ -13,11 +13,26 @@ export interface ReviewDraft {
   rubric: Record<string, RubricValue>;
 }
 
-/** The unsent work kept for `item`, if any (another item's is not returned). */
+/** Whether `value` has a draft's shape (storage is outside the page: another version may have written it). */
+function isDraft(value: unknown): value is ReviewDraft {
+  if (typeof value !== 'object' || value === null) return false;
+  const { item, correction, rubric } = value as Record<string, unknown>;
+  const answer = (entry: unknown) => ['number', 'boolean', 'string'].includes(typeof entry);
+  return (
+    typeof item === 'string' &&
+    (correction === undefined || typeof correction === 'string') &&
+    typeof rubric === 'object' &&
+    rubric !== null &&
+    !Array.isArray(rubric) &&
+    Object.values(rubric).every(answer)
+  );
+}
+
+/** The unsent work kept for `item`, if any (another item's, or what is not a draft, is not returned). */
 export function loadReviewDraft(item: string): ReviewDraft | undefined {
   try {
-    const kept = JSON.parse(sessionStorage.getItem(storageKey) ?? 'null') as ReviewDraft | null;
-    return kept?.item === item ? kept : undefined;
+    const kept: unknown = JSON.parse(sessionStorage.getItem(storageKey) ?? 'null');
+    return isDraft(kept) && kept.item === item ? kept : undefined;
   } catch {
     return undefined; // storage unavailable or unreadable: nothing to restore
   }
