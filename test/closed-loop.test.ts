@@ -237,6 +237,14 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
               .getByRole('link', { name: `experiment:${experiment!.id}` })
               .first()
               .click();
+            // an ended experiment's tests say what they showed by the end, not "not yet"; latency in ms
+            const tests = page.getByTestId('tests');
+            await tests.getByText('correct (primary)').waitFor();
+            expect(await tests.innerText()).not.toContain('not yet');
+            expect(await page.getByTestId('arms').locator('tbody tr td').last().innerText()).toMatch(
+              /^\d+ ms$/,
+            );
+            await screenshot(page, 'experiment-promoted');
             await page.getByRole('link', { name: 'its run' }).click();
             await page.getByTestId('loop-outcome').getByText('promoted').waitFor();
             expect(page.url()).toContain(loopRun.id);

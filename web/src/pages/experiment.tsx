@@ -28,35 +28,48 @@ const guardrailDecisions: Record<string, string> = {
   'treatment-worse': 'treatment better',
 };
 
-const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
-const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(3));
+const signed = (value: number, unit = '', digits = 3) =>
+  `${value >= 0 ? '+' : ''}${value.toFixed(digits)}${unit}`;
+const bound = (value: number | null, infinite: string, unit = '', digits = 3) =>
+  value === null ? infinite : `${value.toFixed(digits)}${unit}`;
+/** A latency (stored in seconds) in milliseconds, as the monitor and traces show it. */
+const milliseconds = (seconds: number) => seconds * 1000;
 
 function TestRow({
   name,
   test,
   alpha,
   guardrail = false,
+  ended = false,
+  latency = false,
 }: {
   name: string;
   test: ExperimentTest;
   alpha: number;
   guardrail?: boolean;
+  /** The experiment has ended: a test that never crossed alpha showed nothing, it is not still waiting. */
+  ended?: boolean;
+  /** The latency guardrail: seconds stored, milliseconds shown. */
+  latency?: boolean;
 }) {
   const decided = test.pValue < alpha;
   const decision = (guardrail && guardrailDecisions[test.decision]) || test.decision;
+  const [scale, unit, digits] = latency ? [milliseconds, ' ms', 1] : [(value: number) => value, '', 3];
+  const end = (value: number | null) => (value === null ? null : scale(value));
   return (
     <tr>
       <td>{name}</td>
-      <td className="number">{signed(test.difference)}</td>
+      <td className="number">{signed(scale(test.difference), unit, digits)}</td>
       <td className="number">
-        [{bound(test.interval[0], '−∞')}, {bound(test.interval[1], '∞')}]
+        [{bound(end(test.interval[0]), '−∞', unit, digits)}, {bound(end(test.interval[1]), '∞', unit, digits)}
+        ]
       </td>
       <td className="number">{test.pValue.toFixed(4)}</td>
       <td>
         {decided ? (
           <Status value={decision} tone={decision.endsWith('worse') ? 'fail' : 'pass'} />
         ) : (
-          <span className="muted">not yet</span>
+          <span className="muted">{ended ? 'none shown by the end' : 'not yet'}</span>
         )}
       </td>
     </tr>
@@ -269,7 +282,9 @@ export function ExperimentPage({ id }: { id: string }) {
                     </td>
                     {Object.entries(entry.guardrails).map(([name, value]) => (
                       <td key={name} className="number">
-                        {value.mean.toFixed(name === 'latency' ? 3 : 4)}
+                        {name === 'latency'
+                          ? `${milliseconds(value.mean).toFixed(0)} ms`
+                          : value.mean.toFixed(4)}
                       </td>
                     ))}
                   </tr>
@@ -293,6 +308,7 @@ export function ExperimentPage({ id }: { id: string }) {
                 name={`${experiment.config.primary} (primary)`}
                 test={latest.primary}
                 alpha={experiment.config.alpha}
+                ended={!running}
               />
               {Object.entries(latest.guardrails).map(([name, test]) => (
                 <TestRow
@@ -301,6 +317,8 @@ export function ExperimentPage({ id }: { id: string }) {
                   test={test}
                   alpha={experiment.config.alpha}
                   guardrail
+                  ended={!running}
+                  latency={name === 'latency'}
                 />
               ))}
             </tbody>
