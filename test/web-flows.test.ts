@@ -287,6 +287,13 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     };
     expect(written.version.number).toBe(2);
     expect(written.held.map((each) => each.reason)).toContain('disagreement');
+    // an admin sees every queue; an empty one says how items get in
+    const adminQueues = await signedIn(adminKey, 'review');
+    await adminQueues
+      .getByTestId('review-queues')
+      .getByText('no items yet: promptune review feed elsewhere')
+      .waitFor();
+    await screenshot(adminQueues, 'review-queues-admin');
     const tasks = await signedIn(adminKey, 'tasks/name');
     const row = tasks.getByRole('row', { name: /review names/ });
     await row.waitFor();

@@ -262,7 +262,7 @@ export function MonitorPage({ query: route }: { query: URLSearchParams }) {
                         <span key={name} className="tag">
                           {name}{' '}
                           {summary.mean !== undefined
-                            ? `${score(summary.mean)} [${score(summary.low)}, ${score(summary.high)}]`
+                            ? `${score(summary.mean)} [${score(summary.low)}, ${score(summary.high)}] n=${summary.count}`
                             : `${summary.count}`}
                         </span>
                       ))}

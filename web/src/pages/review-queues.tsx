@@ -10,7 +10,16 @@ import { useApi } from '../use-api';
 /** Reviewed items of a queue as a bar. */
 function QueueProgress({ queue }: { queue: ReviewQueue }) {
   const { items, reviewed } = queue.progress;
-  if (items === 0) return <span className="muted">no items</span>;
+  // how items get in, where a person first looks for them
+  if (items === 0)
+    return (
+      <span
+        className="muted"
+        title={`promptune review feed ${queue.name} queues the served traces its rules match (also POST /v1/review/queues/${queue.name}/feed); review add takes traces or an eval run's failures`}
+      >
+        no items yet: <code>promptune review feed {queue.name}</code>
+      </span>
+    );
   return (
     <span className="progress" title={`${reviewed} of ${items} items fully reviewed`}>
       <span style={{ width: `${(100 * reviewed) / items}%` }} />

@@ -194,7 +194,16 @@ export function ReviewPage({ name, disputes = false }: { name: string; disputes?
         !error && <Loading />
       ) : view === null ? (
         <Empty title={disputes ? 'No disagreement left to settle' : 'Nothing left to review'}>
-          <p>Every item of {name} you may take is decided, or reserved by another reviewer.</p>
+          <p>
+            {queue.data.progress.items === 0 ? (
+              <>
+                {name} holds no items yet: <code>promptune review feed {name}</code> queues the served traces
+                its rules match (<code>review add</code> takes traces or an evaluation run&apos;s failures).
+              </>
+            ) : (
+              <>Every item of {name} you may take is decided, or reserved by another reviewer.</>
+            )}
+          </p>
           <p>
             <Counts queue={queue.data} />
           </p>
