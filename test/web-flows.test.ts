@@ -153,6 +153,11 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
 
     await page.goto(`${url}/#/review/names`);
     const item = page.getByTestId('review-item');
+    // how long the item stays this reviewer's
+    await item
+      .getByTestId('reservation')
+      .getByText(/^reserved for you until \d/)
+      .waitFor();
     const input = page.getByTestId('review-input');
     await input.getByText(rows[0].input.slice(0, 40)).waitFor();
     expect(await page.locator('.key-legend').innerText()).toMatch(/a\s+approve[\s\S]*r\s+reject/);

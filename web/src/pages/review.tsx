@@ -7,6 +7,7 @@ import { api, ApiError } from '../api';
 import { CorrectionEditor, initialCorrection } from '../components/correction-editor';
 import { Empty, ErrorBox, Loading } from '../components/feedback';
 import { ItemInput, TracePanel, VersionPanel } from '../components/review-item';
+import { ReservationClock } from '../components/reservation-clock';
 import { fitsNumeric, RubricControls } from '../components/rubric-controls';
 import { ItemDecisions, SimilarDecisions } from '../components/similar-decisions';
 import { href } from '../router';
@@ -223,6 +224,7 @@ export function ReviewPage({ name, disputes = false }: { name: string; disputes?
                   {view.task.output.kind} output · reviews {view.item.reviewsDone}/{view.item.reviewsNeeded}
                 </span>
               </h2>
+              <ReservationClock until={view.item.reservedUntil} />
               {draft === undefined ? (
                 <>
                   <pre className="answer-text">{view.item.output ?? '(no output)'}</pre>
