@@ -60,6 +60,30 @@ describe('compileJsonSchema', () => {
     expect(validate('ada@example.com')).toBe(true);
     expect(validate('ada')).toBe(false);
   });
+
+  it("refuses a format a letter or two from a known one where a schema is authored, and keeps zod's and OpenAPI's as notes", () => {
+    let caught: unknown;
+    try {
+      compileJsonSchema({ type: 'string', format: 'emial' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(schemaProblem(caught)).toBe(
+      'Correct the format "emial" (to "email"?): a misspelled format would check nothing.',
+    );
+    for (const [written, meant] of [
+      ['emal', 'email'],
+      ['date-tme', 'date-time'],
+      ['uuidd', 'uuid'],
+      ['ipv5', 'ipv4'],
+    ])
+      expect(() => compileJsonSchema({ type: 'string', format: written })).toThrow(`did you mean "${meant}"`);
+    // a stored schema is served as it went in; zod's cuid and ulid (near uuid) and OpenAPI's int64 are
+    // formats of their own, and a name near none is a note as before
+    expect(compileJsonSchema({ type: 'string', format: 'emial' }, { strict: false })('x')).toBe(true);
+    for (const format of ['cuid', 'ulid', 'guid', 'int64', 'phone-number', 'isbn'])
+      expect(compileJsonSchema({ type: 'string', format })('x')).toBe(true);
+  });
 });
 
 describe('scalar roots', () => {

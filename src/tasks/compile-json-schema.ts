@@ -18,6 +18,15 @@ const options: Options = {
   strictRequired: false,
 };
 
+// formats that are annotations where a schema comes from: zod 4's (it writes a checked pattern beside
+// them) and OpenAPI's; a format one slip from one of these or ajv's, and none of them, is taken for a typo
+const annotatedFormats = [
+  ...['base64', 'base64url', 'cidrv4', 'cidrv6', 'credit_card', 'cuid', 'cuid2', 'datetime', 'e164'],
+  ...['emoji', 'ends_with', 'float32', 'float64', 'guid', 'iban', 'includes', 'int32', 'int64', 'jwt'],
+  ...['json-string', 'ksuid', 'lowercase', 'mac', 'nanoid', 'safeint', 'starts_with', 'uint32'],
+  ...['uint64', 'ulid', 'uppercase', 'url', 'xid', 'float', 'double', 'byte', 'binary', 'password'],
+];
+
 // keywords that are annotations elsewhere: OpenAPI's `example`; `x-...` extensions are added per schema
 const annotations = ['example'];
 
@@ -58,10 +67,35 @@ export function compileJsonSchema(
   const extensions = new Set<string>();
   namesUsed(schema, formats, extensions);
   // formats ajv-formats does not know (zod writes jwt, e164, cidrv4, ...) are annotations, as JSON
-  // Schema 2019-09 defines `format`; zod writes a checked `pattern` beside them
-  for (const format of formats) if (ajv.formats[format] === undefined) ajv.addFormat(format, true);
+  // Schema 2019-09 defines `format`; zod writes a checked `pattern` beside them. Where a schema is
+  // authored, one a letter or two from a known format is refused: `emial` checked nothing
+  const known = [...Object.keys(ajv.formats), ...annotatedFormats];
+  for (const format of formats) {
+    if (ajv.formats[format] !== undefined) continue;
+    const meant =
+      strict && !annotatedFormats.includes(format) ? known.find((name) => oneSlip(format, name)) : undefined;
+    if (meant) throw new Error(`unknown format "${format}" (did you mean "${meant}"?)`);
+    ajv.addFormat(format, true);
+  }
   for (const keyword of [...annotations, ...extensions]) ajv.addKeyword(keyword);
   return ajv.compile(schema);
+}
+
+/**
+ * Whether `written` is `name` with one slip: a letter left out, added, changed, or two neighbours
+ * swapped (`emial`); further apart is a name of its own (a custom `isbn` is not `iban`).
+ */
+function oneSlip(written: string, name: string): boolean {
+  if (written === name || Math.abs(written.length - name.length) > 1) return false;
+  let start = 0;
+  while (start < written.length && written[start] === name[start]) start++;
+  const rest = (from: number, to: number) => written.slice(from) === name.slice(to);
+  return (
+    rest(start + 1, start + 1) || // changed
+    rest(start + 1, start) || // added
+    rest(start, start + 1) || // left out
+    (written[start] === name[start + 1] && written[start + 1] === name[start] && rest(start + 2, start + 2))
+  );
 }
 
 /** What to do about a schema ajv refused, for an error's hint. */
@@ -74,6 +108,9 @@ export function schemaProblem(error: unknown): string {
       'keywords are refused so a typo cannot pass silently (notes go in "description" or "$comment"; ' +
       'extensions need an "x-" prefix).'
     );
+  const format = /unknown format "([^"]*)" \(did you mean "([^"]*)"\?\)/.exec(message);
+  if (format)
+    return `Correct the format "${format[1]}" (to "${format[2]}"?): a misspelled format would check nothing.`;
   if (/no schema with key or ref "[^"]*\/schema#?"/.test(message))
     return 'Name a draft in "$schema" that is supported: draft-07 (the default), 2019-09 or 2020-12.';
   return 'Fix the schema (JSON Schema draft-07, 2019-09 or 2020-12).';
