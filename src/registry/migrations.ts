@@ -3,6 +3,7 @@
 // Migrations never open transactions of their own: the caller decides (and locks) how they run.
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { canonicalJson, contentHash } from './canonical.js';
+import { ConflictError } from '../errors/index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -516,6 +517,33 @@ export async function migrateToLatest(
     ? await migrator(database, dialect).migrateTo(upTo)
     : await migrator(database, dialect).migrateToLatest();
   if (error) throw error;
+}
+
+/**
+ * Refuses a database a newer promptune has migrated (a rolled-back deploy, an old replica restarted
+ * after a new one started): this code does not know what those migrations changed, and rows it writes
+ * would lack what the newer code relies on. A read: it creates nothing, not even Kysely's tables.
+ */
+export async function refuseNewerSchema(database: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const exists =
+    dialect === 'postgres'
+      ? sql<{ found: string | null }>`select to_regclass('kysely_migration')::text as found`
+      : sql<{
+          found: string | null;
+        }>`select name as found from sqlite_master where type = 'table' and name = 'kysely_migration'`;
+  const { rows } = await exists.execute(database);
+  if (!rows[0]?.found) return;
+  const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(database);
+  const known = new Set(migrationNames);
+  const unknown = applied.rows.map((row) => row.name).filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  throw new ConflictError(
+    `the registry's database was migrated by a newer promptune (${unknown.sort().join(', ')}); this one knows up to ${migrationNames.at(-1)}`,
+    {
+      code: 'REGISTRY_SCHEMA_NEWER',
+      hint: 'Run the promptune that migrated it, or a newer one: upgrade every replica and worker of this registry to it.',
+    },
+  );
 }
 
 /** True when some migration has not run yet (a read: it creates nothing, not even Kysely's tables). */

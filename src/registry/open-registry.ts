@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { dirname } from 'node:path';
-import { hasPendingMigrations, migrateToLatest, type Dialect } from './migrations.js';
+import { hasPendingMigrations, migrateToLatest, refuseNewerSchema, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 import { closableDialect } from './closable-dialect.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
@@ -83,6 +83,7 @@ export async function openRegistryDatabase(
     try {
       // Kysely's migrator holds a Postgres advisory lock while it migrates; creating its own tables
       // before that lock may race, which it detects and tolerates
+      await refuseNewerSchema(database as Kysely<unknown>, 'postgres');
       await retryWhileBusy(() => migrateToLatest(database as Kysely<unknown>, 'postgres'), writeRetry);
     } catch (error) {
       await database.destroy();
@@ -107,6 +108,7 @@ export async function openRegistryDatabase(
     // file to WAL takes a lock another opener may hold)
     await retryWhileBusy(async () => sqlite.pragma('journal_mode = WAL'), writeRetry);
     sqlite.pragma('foreign_keys = ON');
+    await refuseNewerSchema(database as Kysely<unknown>, 'sqlite');
     if (await hasPendingMigrations(database as Kysely<unknown>, 'sqlite'))
       await retryWhileBusy(() => migrateExclusively(sqlite, database), writeRetry);
   } catch (error) {

@@ -359,6 +359,25 @@ export function registrySpecConformance(
       await registry.close();
     });
 
+    it('refuses a registry a newer promptune migrated (REGISTRY_SCHEMA_NEWER), and opens it again once that migration is known', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      await registry.pushVersion({ task: 'qa', kind: 'hard', content, spec: first, actor: admin });
+      await registry.close();
+      const { database } = rawDatabase(location);
+      await sql`insert into kysely_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(
+        database,
+      );
+      const refused = await Registry.open(location).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'REGISTRY_SCHEMA_NEWER' });
+      expect(String((refused as Error).message)).toContain('999-from-the-future');
+      await sql`delete from kysely_migration where name = '999-from-the-future'`.execute(database);
+      await database.destroy();
+      const again = await Registry.open(location);
+      expect((await again.listVersions('qa')).length).toBe(1);
+      await again.close();
+    });
+
     it('a closed registry refuses reads, writes and scans with REGISTRY_CLOSED; closing twice is fine', async () => {
       const { registry } = await open();
       await registry.pushVersion({ task: 'qa', kind: 'hard', content, spec: first, actor: admin });
