@@ -102,6 +102,42 @@ describeRedis('the BullMQ worker', (redisUrl) => {
     }
   }, 60_000);
 
+  it("puts back on the queue the jobs Redis lost (restarted without persistence): a queued one, and a dead worker's running one", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-bull-'));
+    const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    const submit = () =>
+      registry.jobs.submit({
+        kind: 'eval',
+        args: ['eval', '--help'],
+        cwd: folder,
+        queue: 'redis',
+        maxAttempts: 3,
+        actor: 'test',
+      });
+    // recorded, and on the queue once; Redis then loses both (nothing is on it)
+    const queued = await submit();
+    const running = await submit();
+    // its worker died holding it a minute ago, after Redis had lost it
+    await registry.jobs.start(running.id, 'dead-worker', 1000, Date.now() - 60_000);
+    const requeued: string[] = [];
+    const finished: JobRecord[] = [];
+    const worker = await startBullWorker(registry, redisUrl(), {
+      leaseMs: 5000,
+      onRequeued: (job) => requeued.push(job.id),
+      onFinished: (job) => finished.push(job),
+    });
+    try {
+      for (let wait = 0; wait < 200 && finished.length < 2; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(requeued.sort()).toEqual([queued.id, running.id].sort());
+      expect(await registry.jobs.get(queued.id)).toMatchObject({ status: 'completed', attempts: 1 });
+      expect(await registry.jobs.get(running.id)).toMatchObject({ status: 'completed', attempts: 2 });
+    } finally {
+      await worker.close();
+      await registry.close();
+    }
+  }, 60_000);
+
   it("leaves a job of another registry in the queue for that registry's workers, spending no attempt", async () => {
     const { registry, job, listening } = await registryWithJob(redisUrl());
     expect(listening).toBe(0); // the submit is told no worker listens yet

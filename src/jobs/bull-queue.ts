@@ -15,6 +15,7 @@ import {
 } from '../errors/index.js';
 import { whenReachable, type JobRecord, type OutageListener, type Registry } from '../registry/index.js';
 import { bullQueueName } from './bull-queue-name.js';
+import { bullJobOptions, requeueLostJobs } from './bull-requeue.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
 
@@ -102,20 +103,7 @@ export async function openBullQueue(redisUrl: string): Promise<OpenQueue> {
  */
 export async function dispatchToBull(open: OpenQueue, job: JobRecord): Promise<number | undefined> {
   try {
-    const added = await answered(
-      open.queue.add(
-        job.kind,
-        { id: job.id },
-        {
-          jobId: job.id,
-          attempts: job.maxAttempts,
-          // an attempt that crashed is tried again after 5 s, 10 s, 20 s: not all at once in a blip
-          backoff: { type: 'exponential', delay: 5000 },
-          removeOnComplete: 1000,
-          removeOnFail: 1000,
-        },
-      ),
-    );
+    const added = await answered(open.queue.add(job.kind, { id: job.id }, bullJobOptions(job)));
     if (added === 'late') throw unanswered(open.redisUrl, open.lastError());
     const workers = await answered(open.queue.getWorkersCount()).catch(() => 'late' as const);
     return workers === 'late' ? undefined : workers;
@@ -134,6 +122,8 @@ export interface BullWorkerOptions extends RunJobOptions {
   onError?: (error: unknown) => void;
   /** Told when the registry's database answers again after it was lost (which onError was told). */
   onReconnected?: () => void;
+  /** Told of a job the registry holds as queued that Redis had lost, as this worker puts it back. */
+  onRequeued?: (job: JobRecord) => void;
 }
 
 /**
@@ -260,16 +250,25 @@ export async function startBullWorker(
     throw unanswered(redisUrl, lastError);
   }
   connected = true;
+  // jobs the registry holds for the queue that Redis lost (restarted without persistence, flushed,
+  // failed over) are put back, as this worker starts and each lease interval: nothing else would
+  const requeuer = new Queue(bullQueueName, { connection: connection(redisUrl) });
+  requeuer.on('error', () => undefined); // the worker's own connection says what Redis does
+  const requeue = () =>
+    requeueLostJobs(registry, requeuer, { graceMs: leaseMs }).then(
+      (jobs) => jobs.forEach((job) => options.onRequeued?.(job)),
+      (error: unknown) => options.onError?.(error),
+    );
+  void requeue();
   // jobs of the registry's queue (a loop's steps) whose holder died are ended by a claim, and no
   // registry worker may be running beside BullMQ's: each lease interval, this worker ends them
-  const reaper = setInterval(
+  const reaper = setInterval(() => {
     // a lease past the lapse, for machines whose clocks disagree by less than that
-    () =>
-      void registry.jobs
-        .endLapsedJobs({ graceMs: leaseMs })
-        .catch((error: unknown) => options.onError?.(error)),
-    leaseMs,
-  );
+    void registry.jobs
+      .endLapsedJobs({ graceMs: leaseMs })
+      .catch((error: unknown) => options.onError?.(error))
+      .then(requeue);
+  }, leaseMs);
   reaper.unref();
   // BullMQ gave up on it (its retries, or stalls, ran out): the registry must not show it running, so
   // this is waited for through a lost connection too
@@ -283,6 +282,7 @@ export async function startBullWorker(
   return {
     close: async (stopOptions: { abandon?: boolean } = {}) => {
       clearInterval(reaper);
+      await answered(requeuer.close()).catch(() => undefined);
       if (stopOptions.abandon) abandon.abort();
       // abandoning: the abort stops the jobs under way (back in the queue); a close already under way
       // (the first signal's) is the one awaited, force or not

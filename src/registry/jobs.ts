@@ -234,6 +234,31 @@ export class JobStore {
     return rows.length > limit && last ? { data, next: encodePageCursor(last.createdAt, last.id) } : { data };
   }
 
+  /**
+   * The BullMQ queue's jobs that should be on it now: queued, or running with a lease that lapsed
+   * `graceMs` ago (their worker died). A worker compares them with what Redis holds, which may have lost
+   * them (restarted without persistence, flushed, failed over); oldest first, at most `limit`.
+   */
+  async awaitingRedis(options: { graceMs: number; now?: number; limit?: number }): Promise<JobRecord[]> {
+    const lapsed = (options.now ?? Date.now()) - options.graceMs;
+    const rows = await this.database
+      .selectFrom('jobs')
+      .selectAll()
+      .where((where) =>
+        where.and([
+          where('queue', '=', 'redis'),
+          where.or([
+            where('status', '=', 'queued'),
+            where.and([where('status', '=', 'running'), where('lease_until', '<', lapsed)]),
+          ]),
+        ]),
+      )
+      .orderBy('created_at')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map(toRecord);
+  }
+
   /** Whether the registry queue has a job to claim (a read: idle workers look without writing). */
   async hasClaimable(now = Date.now()): Promise<boolean> {
     const row = await this.database

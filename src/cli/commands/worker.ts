@@ -76,9 +76,13 @@ export default defineCommand({
         said = '';
         process.stderr.write("worker: the registry's database answers again\n");
       };
+      const onRequeued = (job: JobRecord) =>
+        process.stderr.write(
+          `worker: ${job.id} was ${job.status} in the registry but not on the BullMQ queue (Redis lost it: restarted without persistence, flushed or failed over); put back on it\n`,
+        );
       const running = { leaseMs, concurrency, name, onStarted, onFinished, onError };
       const worker = redisUrl
-        ? await startBullWorker(registry, redisUrl, { ...running, onReconnected })
+        ? await startBullWorker(registry, redisUrl, { ...running, onReconnected, onRequeued })
         : new RegistryJobWorker(registry, running).start();
       // the registry it records jobs in: a worker on another one than the submitters' would see none of theirs
       const location = registryLocation(args.db);
