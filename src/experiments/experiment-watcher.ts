@@ -34,7 +34,9 @@ export class ExperimentWatcher {
   /** One look at every running experiment (a look already under way is waited for instead). */
   async lookOnce(now?: number): Promise<LookResult[]> {
     if (this.looking) {
-      await this.looking;
+      // its own caller reports how it failed; this one only waits (an interval's look that overlapped a
+      // slow one, a database that does not answer, had rejected unheard and ended the service)
+      await this.looking.catch(() => undefined);
       return [];
     }
     const results: LookResult[] = [];
@@ -58,6 +60,6 @@ export class ExperimentWatcher {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.looking;
+    await this.looking?.catch(() => undefined);
   }
 }
