@@ -19,7 +19,7 @@ import {
 import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 import { customGuards } from './version-fit.js';
-import { trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
+import { answeredOrTrusted, trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */
 export function parseModelName(name: string): { task: string; ref?: string } {
@@ -116,7 +116,9 @@ export class ServedVersions {
     const now = Date.now();
     if (cached && cached.expires > now && this.versions.has(cached.id)) return cached;
     try {
-      return await this.resolveReference(name);
+      const usable = cached && this.versions.has(cached.id) ? cached : undefined;
+      const answered = await answeredOrTrusted(usable, this.resolveReference(name), now);
+      return answered ? answered.answer : usable!;
     } catch (error) {
       // the database away: what the name last resolved to is served on (a label cannot move meanwhile)
       if (cached && this.versions.has(cached.id) && trustedThroughOutage(cached, error, now)) return cached;
