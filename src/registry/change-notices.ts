@@ -47,8 +47,16 @@ export async function listenForChanges(
     onGap: () => void;
     onError?: (error: unknown) => void;
   },
-  retryMs = 1000,
+  timing: {
+    /** Between tries to open the connection again (default 1 s). */
+    retryMs?: number;
+    /** Between pings of the listening connection (default 10 s). */
+    pingMs?: number;
+    /** How long a ping may go unanswered before the connection counts as lost (default 5 s). */
+    pingLimitMs?: number;
+  } = {},
 ): Promise<ChangeListener> {
+  const { retryMs = 1000, pingMs = 10_000, pingLimitMs = 5000 } = timing;
   const { default: postgres } = await import('pg'); // loaded where a Postgres registry is listened to
   let client: pg.Client | undefined;
   let closed = false;
@@ -56,7 +64,12 @@ export async function listenForChanges(
   const state = { connected: false };
   const connect = async () => {
     // keepalive and a ping: a connection dropped without a word must not pass for a listening one
-    const next = new postgres.Client({ connectionString: url, keepAlive: true });
+    // (a connection that is not answered in 15 s is tried again, as the registry's pool does)
+    const next = new postgres.Client({
+      connectionString: url,
+      keepAlive: true,
+      connectionTimeoutMillis: 15_000,
+    });
     next.on('notification', (message) => {
       if (message.channel !== changeChannel || !message.payload) return;
       let parsed: unknown;
@@ -80,14 +93,29 @@ export async function listenForChanges(
     state.connected = true;
     handlers.onGap(); // whatever changed while no connection listened
   };
+  // a ping unanswered in its limit is a connection lost too: a database behind a dropped route answers
+  // nothing and refuses nothing, and notices missed meanwhile would leave caches at their long times
   const ping = setInterval(() => {
     const current = client;
-    current?.query('select 1').catch((error: unknown) => {
+    if (!current) return;
+    const give = (error: unknown) => {
       handlers.onError?.(error);
       void current.end().catch(() => undefined);
       lost(current);
-    });
-  }, 10_000);
+    };
+    const limit = setTimeout(
+      () => give(new Error(`the change listener's ping had no answer within ${pingLimitMs} ms`)),
+      pingLimitMs,
+    );
+    limit.unref();
+    current.query('select 1').then(
+      () => clearTimeout(limit),
+      (error: unknown) => {
+        clearTimeout(limit);
+        give(error);
+      },
+    );
+  }, pingMs);
   ping.unref();
   const lost = (which: pg.Client) => {
     if (which !== client || closed) return;
