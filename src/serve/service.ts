@@ -138,6 +138,11 @@ export interface Service {
   alerts: ServiceAlerts | undefined;
   /** The watcher of running experiments (undefined when turned off). */
   experiments: ExperimentWatcher | undefined;
+  /**
+   * Logs a failure of background work beside the service (trace pruning) as its own loops do: a lost
+   * registry connection once a minute as a warning, anything else at `level` with its stack.
+   */
+  logFailure(level: 'warn' | 'error', error: unknown, message: string): void;
   /** Resolves when no request is in flight and every trace is written (call after the server stops accepting). */
   drain(): Promise<void>;
 }
@@ -666,6 +671,7 @@ export function createService(options: ServiceOptions): Service {
     recorder,
     alerts,
     experiments,
+    logFailure: (level, error, message) => logFailure(level, error, message),
     async drain() {
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
       // streams still sending (their handlers returned long ago) end their traces when they finish

@@ -189,7 +189,8 @@ export default defineCommand({
         ? startRetention(registry.traces, {
             maximumAgeMs: retentionMs,
             maximumCount: maximumTraces || undefined,
-            onError: (error) => logger.error({ err: error }, 'could not prune traces'),
+            // a database that is away is said once a minute, as the service's own loops say it
+            onError: (error) => service.logFailure('error', error, 'could not prune traces'),
           })
         : undefined;
     let server;
