@@ -209,6 +209,21 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       expect((await registry.jobs.get(retried.id)).status).toBe('running');
     });
 
+    it("lists the BullMQ queue's jobs that should be on it: queued, or running with a lease lapsed past the grace", async () => {
+      const registry = await fresh();
+      const queued = await job(registry, 3, { queue: 'redis' });
+      const running = await job(registry, 3, { queue: 'redis' });
+      await registry.jobs.start(running.id, 'w', 10_000);
+      await job(registry); // the registry's own queue: never on Redis
+      const done = await job(registry, 3, { queue: 'redis' });
+      await registry.jobs.cancel(done.id);
+      const ids = async (now: number) =>
+        (await registry.jobs.awaitingRedis({ graceMs: 30_000, now })).map((each) => each.id);
+      expect(await ids(Date.now())).toEqual([queued.id]);
+      expect(await ids(Date.now() + 20_000)).toEqual([queued.id]); // lapsed, not by the grace
+      expect((await ids(Date.now() + 60_000)).sort()).toEqual([queued.id, running.id].sort());
+    });
+
     it('retries a crashed attempt while attempts remain, and keeps the tail of the log', async () => {
       const registry = await fresh();
       const submitted = await job(registry, 2);
