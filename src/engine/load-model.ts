@@ -93,11 +93,16 @@ export function detectFormat(path: string): ModelFormat {
   }
 }
 
+/** The model a name refers to, as written (without `local:`) and as a local path (a hub model fetched). */
+async function localModel(given: string, hub: HubOptions | undefined) {
+  const reference = withoutLocalPrefix(given);
+  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, hub) : reference;
+  return { reference, path, format: detectFormat(path) };
+}
+
 /** Loads a model and its tokenizer from a path or hub reference. */
 export async function loadModel(given: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const reference = withoutLocalPrefix(given);
-  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
-  const format = detectFormat(path);
+  const { reference, path, format } = await localModel(given, options.hub);
   const kernels = options.kernels ?? defaultKernels();
   // quantized matrices stay quantized where the native kernels read them; the JS reference would crawl
   const keepQuantized = options.dequantize !== true && kernels.name === 'native';
@@ -114,9 +119,8 @@ export async function loadModelTokenizer(
   given: string,
   options: Omit<LoadModelOptions, 'kernels'> = {},
 ): Promise<Tokenizer> {
-  const reference = withoutLocalPrefix(given);
-  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
-  return (await readModel(path, detectFormat(path), options, false)).tokenizer;
+  const { path, format } = await localModel(given, options.hub);
+  return (await readModel(path, format, options, false)).tokenizer;
 }
 
 /**
@@ -127,9 +131,7 @@ export async function inspectModel(
   given: string,
   options: Omit<LoadModelOptions, 'kernels'> = {},
 ): Promise<ModelInfo> {
-  const reference = withoutLocalPrefix(given);
-  const path = reference.startsWith('hf:') ? await resolveHubReference(reference, options.hub) : reference;
-  const format = detectFormat(path);
+  const { reference, path, format } = await localModel(given, options.hub);
   const { config, tokenizer } = await readModel(path, format, options, false);
   return modelInfo(reference, path, format, config, tokenizer);
 }
