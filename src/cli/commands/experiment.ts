@@ -235,8 +235,9 @@ const start = defineCommand({
         config,
         actor,
         reason: args.reason,
-        // what no service serves (a custom validator, inputs bounded in tokens); a service checks the rest
-        whyNotServed: (_version, spec) => whySpecNotServed(spec, { judge: true }),
+        // what no service serves (a custom validator); a service checks the rest (a judge, a tokenizer
+        // for inputs bounded in tokens)
+        whyNotServed: (_version, spec) => whySpecNotServed(spec, { judge: true, countsInputTokens: true }),
       });
       const warning = await unknownPrimaryWarning(registry, args.task, args.primary);
       if (warning) process.stderr.write(`warning: ${warning}\n`);
