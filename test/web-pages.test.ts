@@ -296,6 +296,8 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     const page = await signedIn(readKey, 'runs?kind=evaluation');
     const row = page.getByTestId('runs').locator('tbody tr').first();
     await row.waitFor();
+    // the score column names the metric each number is (one column holds several kinds)
+    expect(await row.innerText()).toMatch(/\d\.\d{3} \((mean of )?[a-z]/);
     await screenshot(page, 'runs');
     await row.getByRole('link').first().click();
     await page.getByTestId('score').waitFor();

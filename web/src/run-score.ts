@@ -23,16 +23,33 @@ export function runScore(run: Run): string {
     return `${headline} · not clearly below: ${close.join(', ')}${standing.pick ? ` · cheapest: ${standing.pick}` : ''}`;
   }
   // a training's headline is a label task's test label accuracy (as it is served), else its test exact
-  // match (dev's when it had no test split)
-  if (run.kind === 'soft-training')
-    return score(run.summary?.testLabelAccuracy ?? run.summary?.testExactMatch ?? run.summary?.devExactMatch);
-  if (run.kind !== 'audit' || !summary) return score(run.summary?.score);
+  // match (dev's when it had no test split), each named: one column holds them all
+  if (run.kind === 'soft-training') {
+    const named: [unknown, string][] = [
+      [run.summary?.testLabelAccuracy, 'labels'],
+      [run.summary?.testExactMatch, 'exact match'],
+      [run.summary?.devExactMatch, 'dev exact match'],
+    ];
+    const [value, name] = named.find(([candidate]) => typeof candidate === 'number') ?? [undefined, ''];
+    return value === undefined ? '–' : `${score(value as number)} (${name})`;
+  }
+  if (run.kind !== 'audit' || !summary) return withMetrics(run);
   if (run.config.audit === 'bias')
     return `gap ${score(summary.gap?.difference)}, flip rate ${score(summary.flipRate as number | undefined)}`;
   if (run.config.audit === 'sensitivity')
     return `spread ${score((summary.spread as { range?: { value?: number } } | undefined)?.range?.value)}`;
   if (run.config.audit === 'variability') return `agree ${score(summary.agreement?.value)}`;
   return '–';
+}
+
+/** An evaluation's score, with the metric it is (or the metrics it is the mean of). */
+function withMetrics(run: Run): string {
+  const value = run.summary?.score;
+  if (typeof value !== 'number') return score(value as number | undefined);
+  const metrics = run.summary?.metrics;
+  const names = metrics && typeof metrics === 'object' ? Object.keys(metrics) : [];
+  if (names.length === 0) return score(value);
+  return `${score(value)} (${names.length === 1 ? names[0] : `mean of ${names.join(', ')}`})`;
 }
 
 /** soft train's --method names in the words versions use for them. */
