@@ -548,15 +548,16 @@ export function saveLoraAdapter(
   }
   const { baseModelName, baseModelPath, alpha, rankStabilized, dropout, ...rest } = metadata;
   // a Phi-3's fused modules take their rank and alpha from the patterns (PEFT's names end their paths)
+  const adapted = adaptedProjections(adapter);
   const fused = fusedModulesOf(model.config).filter((entry) =>
-    entry.parts.some((part) => adaptedProjections(adapter).includes(part)),
+    entry.parts.some((part) => adapted.includes(part)),
   );
   const patterns = fused.map((entry) => ({
     name: entry.module.split('.')[1],
     ...fusedRankAndAlpha(entry, adapter.rank, alpha, rankStabilized ?? false),
   }));
   const targets = [
-    ...adaptedProjections(adapter)
+    ...adapted
       .filter((projection) => !fused.some((entry) => entry.parts.includes(projection)))
       .map(moduleName),
     ...patterns.map((pattern) => pattern.name),

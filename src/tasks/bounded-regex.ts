@@ -89,35 +89,43 @@ interface MatchWorker {
 let current: MatchWorker | undefined;
 const workerStartLimitMs = 30_000;
 
-function matchWorker(): MatchWorker {
-  if (current) return current;
+/**
+ * A new worker, the port to it and its start signal (set once it listens); neither keeps the process
+ * alive. `announce`: it also posts a message on the port once it listens (for a caller that must not block).
+ */
+function spawnMatchWorker(announce: boolean): MatchWorker {
   const shared = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(workerSource, {
     eval: true,
-    workerData: { signal: shared, port: port2 },
+    workerData: { signal: shared, port: port2, announce },
     transferList: [port2],
-  });
-  // neither keeps the process alive; a worker that dies is replaced at the next call (an unheard 'error'
-  // event would end the process)
-  worker.on('error', () => {
-    if (current?.worker === worker) current = undefined;
   });
   worker.unref();
   port1.unref();
-  const signal = new Int32Array(shared);
+  return { worker, port: port1, signal: new Int32Array(shared) };
+}
+
+const workerStartError = () =>
+  new EnvironmentError(`the regular expression worker did not start within ${workerStartLimitMs} ms`, {
+    code: 'REGEX_WORKER_START',
+    hint: 'The machine is overloaded or out of memory for a new thread; retry, or lower the load.',
+  });
+
+function matchWorker(): MatchWorker {
+  if (current) return current;
+  const started = spawnMatchWorker(false);
+  const { worker, signal } = started;
+  // a worker that dies is replaced at the next call (an unheard 'error' event would end the process)
+  worker.on('error', () => {
+    if (current?.worker === worker) current = undefined;
+  });
   // started before any match is timed (it takes ~60 ms, more on a loaded machine): the limit is the match's
   if (Atomics.wait(signal, 0, 0, workerStartLimitMs) === 'timed-out') {
     void worker.terminate();
-    throw new EnvironmentError(
-      `the regular expression worker did not start within ${workerStartLimitMs} ms`,
-      {
-        code: 'REGEX_WORKER_START',
-        hint: 'The machine is overloaded or out of memory for a new thread; retry, or lower the load.',
-      },
-    );
+    throw workerStartError();
   }
-  current = { worker, port: port1, signal };
+  current = started;
   return current;
 }
 
@@ -185,27 +193,15 @@ let laterWorker: Promise<{ worker: Worker; port: MessagePort }> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 function startLaterWorker(): Promise<{ worker: Worker; port: MessagePort }> {
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(workerSource, {
-    eval: true,
-    workerData: { signal: new SharedArrayBuffer(4), port: port2, announce: true },
-    transferList: [port2],
-  });
-  worker.unref();
-  port1.unref();
+  const { worker, port } = spawnMatchWorker(true);
   const started = new Promise<{ worker: Worker; port: MessagePort }>((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();
-      reject(
-        new EnvironmentError(`the regular expression worker did not start within ${workerStartLimitMs} ms`, {
-          code: 'REGEX_WORKER_START',
-          hint: 'The machine is overloaded or out of memory for a new thread; retry, or lower the load.',
-        }),
-      );
+      reject(workerStartError());
     }, workerStartLimitMs);
-    port1.once('message', () => {
+    port.once('message', () => {
       clearTimeout(timer);
-      resolve({ worker, port: port1 });
+      resolve({ worker, port });
     });
   });
   // a worker that dies is replaced at the next request (an unheard 'error' event would end the process)
