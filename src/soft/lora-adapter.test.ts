@@ -203,6 +203,9 @@ describe('bad LoRA adapters', async () => {
     expect(read({ init_lora_weights: 'pissa_niter_4' })).toMatch(/ADAPTER_UNSUPPORTED: .*pissa_niter_4/);
     expect(read({ loftq_config: { loftq_bits: 4 } })).toMatch(/ADAPTER_UNSUPPORTED: .*LoftQ/);
     expect(read({ lora_alpha: 1e40 })).toMatch(/ADAPTER_CONFIG_INVALID: .*float32/);
+    expect(read({ lora_alpha: 8, alpha_pattern: { q_proj: 1e40 } })).toMatch(
+      /ADAPTER_CONFIG_INVALID: .*adapter_config.json: alpha_pattern's alpha 1e\+40 for .*q_proj scales its product past float32/,
+    );
     expect(read({ task_type: 'SEQ_CLS' })).toMatch(/ADAPTER_UNSUPPORTED: .*task_type is SEQ_CLS/);
     // PEFT's defaults for these fields are no change
     for (const agrees of [

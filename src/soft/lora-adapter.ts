@@ -279,7 +279,8 @@ export function readLoraFolder(directory: string, modelConfig?: ModelConfig): Lo
     source.close();
   }
   if (held.size === 0) throw corrupt('it holds no LoRA matrices');
-  const pairs = heldPairs([...held.values()], config, widths, corrupt, modelConfig);
+  const configPath = join(directory, 'adapter_config.json');
+  const pairs = heldPairs([...held.values()], { config, configPath }, widths, corrupt, modelConfig);
   const disagreement = loraWidthDisagreement(widths);
   if (disagreement) throw corrupt(`${disagreement}, so it fits no model`);
   // one rank and one scale for all: the largest rank, each module's own scale folded into its B
@@ -301,11 +302,12 @@ export function readLoraFolder(directory: string, modelConfig?: ModelConfig): Lo
 /**
  * Each held module's pair (a fused module's split into its parts: their out widths join `widths`), with
  * its rank, scale and input width; a module without its partner matrix, a projection held twice (as
- * q_proj and within qkv_proj), or a fused module whose rows do not split is refused.
+ * q_proj and within qkv_proj), or a fused module whose rows do not split is refused; so is a module's
+ * own alpha past float32's range (ADAPTER_CONFIG_INVALID, naming `configPath`, as lora_alpha's is).
  */
 function heldPairs(
   held: HeldModule[],
-  config: LoraConfig,
+  { config, configPath }: { config: LoraConfig; configPath: string },
   widths: LoraWidth[],
   corrupt: (what: string) => Error,
   modelConfig: ModelConfig | undefined,
@@ -324,7 +326,13 @@ function heldPairs(
     const { alpha } = moduleRankAndAlpha(config, entry.path);
     const scale = loraScale({ r: rank, lora_alpha: alpha, use_rslora: config.use_rslora });
     if (!Number.isFinite(Math.fround(scale / loraScale(config))))
-      throw corrupt(`${entry.path}'s alpha ${alpha} scales its product past float32's range`);
+      throw new ValidationError(
+        `${configPath}: alpha_pattern's alpha ${alpha} for ${entry.path} scales its product past float32's range`,
+        {
+          code: 'ADAPTER_CONFIG_INVALID',
+          hint: 'adapter_config.json is damaged; restore it from the training run (alpha is usually 1 to 4 x r).',
+        },
+      );
     const inFeatures = a.length / rank;
     const fused = fusedModuleNamed(entry.module);
     // PEFT adapts only the modules a model has: a fused module's adapter is not another model's
