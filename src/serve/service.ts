@@ -372,6 +372,9 @@ export function createService(options: ServiceOptions): Service {
   };
   let inFlight = 0;
   let idle: (() => void)[] = [];
+  // set when drain begins: /ready says so (a load balancer stops sending), and answers close their
+  // connection, so that a client on a kept-alive one reconnects to another replica
+  let draining = false;
 
   const app = new Hono<ServiceEnv>();
   // an id, a logger and a start time for every request, before anything can fail
@@ -386,6 +389,7 @@ export function createService(options: ServiceOptions): Service {
       if (version) context.res.headers.set('promptune-version', version);
       const arm = context.get('arm');
       if (arm) context.res.headers.set('promptune-experiment', arm);
+      if (draining) context.res.headers.set('connection', 'close');
     } finally {
       const milliseconds = performance.now() - context.get('started');
       // model requests are recorded with their model call when their trace ends (streams end later)
@@ -435,6 +439,7 @@ export function createService(options: ServiceOptions): Service {
   app.get('/health', (context) => context.json({ status: 'ok' }));
   // ready when the registry's database answers and the engine runs; not ready names which is not
   app.get('/ready', async (context) => {
+    if (draining) return context.json({ status: 'draining' }, 503);
     try {
       await registry.taskNames(); // the database answers (reading no versions)
     } catch (error) {
@@ -673,6 +678,7 @@ export function createService(options: ServiceOptions): Service {
     experiments,
     logFailure: (level, error, message) => logFailure(level, error, message),
     async drain() {
+      draining = true;
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
       // streams still sending (their handlers returned long ago) end their traces when they finish
       while (openTraces > 0) await new Promise((resolve) => setTimeout(resolve, 10));
