@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { hasPendingMigrations, migrateToLatest, refuseNewerSchema, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 import { closableDialect } from './closable-dialect.js';
+import { defaultQueryLimitMs, limitQueries } from './postgres-query-limit.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
 import { makeDirectory } from '../engine/index.js';
@@ -31,6 +32,11 @@ export interface RegistryLocation {
 export interface RegistryOptions {
   /** Retries of writes that find the database busy (SQLite) or that must be re-run (Postgres). */
   writeRetry?: Partial<WriteRetryPolicy>;
+  /**
+   * Postgres: how long a query may go unanswered before its connection is closed and it fails as a lost
+   * connection (default 60 s; 0 for none). Migrations run without it.
+   */
+  queryLimitMs?: number;
 }
 
 /** An open database with its dialect. */
@@ -66,6 +72,12 @@ export async function openRegistryDatabase(
       code: 'REGISTRY_BAD_LOCATION',
       hint: 'Give { path } for a SQLite file or { url } for Postgres, not both.',
     });
+  const queryLimitMs = options.queryLimitMs ?? defaultQueryLimitMs;
+  if (!Number.isFinite(queryLimitMs) || queryLimitMs < 0)
+    throw new ValidationError(`queryLimitMs must be a number of milliseconds ≥ 0, not ${queryLimitMs}`, {
+      code: 'REGISTRY_BAD_OPTION',
+      hint: 'Give the longest a Postgres query may go unanswered (default 60000), or 0 for no limit.',
+    });
   if (location.url) {
     checkPostgresUrl(location.url);
     // loaded for a Postgres registry only: an embedded (SQLite) one, and a library import, go without it
@@ -78,6 +90,9 @@ export async function openRegistryDatabase(
     // caller's work): its next query fails with the lost connection, which callers wait out or report;
     // unheard, the client's error ended the process (a training job's, mid-run, in a Postgres restart)
     pool.on('connect', (client) => client.on('error', () => undefined));
+    // a query on a database that stops answering without refusing fails within the limit
+    let queryLimit: number | undefined = undefined; // none while migrating
+    pool.on('connect', (client) => limitQueries(client, () => queryLimit));
     const closable = closableDialect(new PostgresDialect({ pool }));
     const database = new Kysely<RegistryDatabase>({ dialect: closable.dialect });
     try {
@@ -89,6 +104,7 @@ export async function openRegistryDatabase(
       await database.destroy();
       throw postgresConnectionError(error, location.url);
     }
+    queryLimit = queryLimitMs || undefined;
     return {
       database,
       dialect: 'postgres',

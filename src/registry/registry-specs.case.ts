@@ -391,5 +391,11 @@ export function registrySpecConformance(
       );
       await registry.close();
     });
+
+    it('refuses a query limit that is not a number of milliseconds ≥ 0, opening nothing', async () => {
+      const location = await blank();
+      for (const queryLimitMs of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+        expect(await code(Registry.open(location, { queryLimitMs }))).toBe('REGISTRY_BAD_OPTION');
+    });
   });
 }
