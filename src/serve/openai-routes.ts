@@ -77,6 +77,12 @@ export interface ModelSource {
   onUsage?(context: Context<ServiceEnv>, usage: CompletionUsage): void;
   /** Called when a streamed request's first text goes out (time to first token). */
   onFirstText?(context: Context<ServiceEnv>): void;
+  /**
+   * Its models take a chat's last user message as their whole input (tasks, whose version holds the
+   * prompt): a chat's other messages (a client library's default system message, earlier turns) are
+   * counted in a `promptune-unused-messages` header rather than dropped unsaid.
+   */
+  lastUserMessageOnly?: boolean;
 }
 
 /** How the routes are set up. */
@@ -214,6 +220,10 @@ export function openAiRoutes(
         code: 'MODEL_NOT_FOUND',
         hint: 'See GET /v1/models.',
       });
+    if (kind === 'chat' && source.lastUserMessageOnly) {
+      const unused = (body as ChatCompletionRequest).messages.length - 1;
+      if (unused > 0) context.header('promptune-unused-messages', String(unused));
+    }
     const prompt =
       kind === 'chat'
         ? chatPrompt((body as ChatCompletionRequest).messages as ChatMessage[])

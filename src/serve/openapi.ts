@@ -55,13 +55,26 @@ const json = (description: string, schema: object = { type: 'object' }) => ({
   headers: requestIdHeader,
   content: { 'application/json': { schema } },
 });
+const versionHeader = {
+  'promptune-version': {
+    description: 'Id of the registry version that served the request',
+    schema: { type: 'string' },
+  },
+};
 /** A served answer: JSON, with the header that names the registry version behind it. */
 const served = (description: string) => ({
   ...json(description),
+  headers: { ...requestIdHeader, ...versionHeader },
+});
+/** A served chat answer: its headers also count the messages no model saw. */
+const servedChat = (description: string) => ({
+  ...served(description),
   headers: {
     ...requestIdHeader,
-    'promptune-version': {
-      description: 'Id of the registry version that served the request',
+    ...versionHeader,
+    'promptune-unused-messages': {
+      description:
+        "How many of the chat's messages reached no model (sent when any did not): the last user message is the task's whole input, the version holds the prompt, and system messages and earlier turns are left out",
       schema: { type: 'string' },
     },
   },
@@ -142,7 +155,10 @@ export function openApiDocument(limits: { maxTokens: number }) {
             'OpenAI-compatible chat completion (SSE with stream: true); the last user message is the task input. Tool and function messages, tools, logprobs, n > 1 and response formats other than text are refused.',
           security: bearer,
           requestBody: body(chatCompletionRequest(limits)),
-          responses: { 200: served('A chat.completion (or an SSE stream of chunks)'), ...completionErrors },
+          responses: {
+            200: servedChat('A chat.completion (or an SSE stream of chunks)'),
+            ...completionErrors,
+          },
         },
       },
       '/v1/completions': {

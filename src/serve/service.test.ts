@@ -209,6 +209,21 @@ describe('the service with the openai client', () => {
     expect(response.headers.get('promptune-version')).toBe(
       (await registry.resolveVersion('story', 'production')).id,
     );
+    expect(response.headers.get('promptune-unused-messages')).toBeNull();
+    // a client library's system message and earlier turns reach no model (the version holds the
+    // prompt): the answer is the same, and a header counts what went unused
+    const { data: withSystem, response: systemResponse } = await client(keys.run)
+      .chat.completions.create({
+        ...request,
+        messages: [
+          { role: 'system', content: 'You are a helpful assistant.' },
+          { role: 'user', content: 'Hello' },
+          ...request.messages,
+        ],
+      })
+      .withResponse();
+    expect(withSystem.choices[0].message.content).toBe(plain.choices[0].message.content);
+    expect(systemResponse.headers.get('promptune-unused-messages')).toBe('2');
     // a label on a version trained on other weights names it too
     await registry.setLabel({ task: 'other-base', label: 'staging', reference: '1', actor, reason: 'test' });
     const models = await client(keys.run).models.list();

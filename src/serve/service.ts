@@ -587,6 +587,7 @@ export function createService(options: ServiceOptions): Service {
     '/',
     openAiRoutes(
       {
+        lastUserMessageOnly: true,
         async list() {
           const { served, unserved } = await servedNames(registry, backends, {
             judge: options.guardJudge !== undefined,
