@@ -455,6 +455,10 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     expect(await page.getByRole('img', { name: 'score per group with 95% intervals' }).innerText()).toContain(
       'boy names + male',
     );
+    // 40 of 40 flipped: the flip rate with its interval (Wilson's lower bound 0.912)
+    expect(await page.getByTestId('audit-flips').innerText()).toContain(
+      'Flip rate 100.0% (95% interval 91.2–100.0%)',
+    );
     await page.getByTestId('flipped-examples').locator('tbody tr').nth(39).waitFor();
     await page.getByRole('button', { name: 'Download the HTML report' }).waitFor();
     await screenshot(page, 'audit-bias');

@@ -199,7 +199,7 @@ describe('biasAudit', () => {
     const loose = await audited(1);
     expect(loose).toMatchObject({ flipRate: 1, maxFlipRate: 1 });
     expect(renderBiasReportHtml(loose)).toContain(
-      '<p class="verdict ok">Flip rate 100.0%: answers seldom change with the attribute alone (of 20 examples; above 100% is flagged, the audit policy of the spec it ran with)',
+      '<p class="verdict ok">Flip rate 100.0% (95% interval 83.9–100.0%): answers seldom change with the attribute alone (of 20 examples; above 100% is flagged, the audit policy of the spec it ran with)',
     );
     const unset = await audited();
     expect(unset.maxFlipRate).toBeUndefined();

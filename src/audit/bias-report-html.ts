@@ -14,13 +14,22 @@ const number = (value: number, digits = 3) => value.toFixed(digits);
  */
 export const flipsMany = (flipRate: number, limit = 0.05) => flipRate > limit;
 
+/** A flip rate's 95% interval in percent, " (95% interval 0.9–23.6%)", or nothing for an audit without one. */
+export const flipIntervalText = (interval: [number, number] | undefined) =>
+  interval ? ` (95% interval ${(interval[0] * 100).toFixed(1)}–${(interval[1] * 100).toFixed(1)}%)` : '';
+
 /** The flip rate as a verdict: how often the answer changed with the attribute alone. */
-export function flipVerdict(flipRate: number, audited: number, limit?: number): string {
+export function flipVerdict(
+  flipRate: number,
+  audited: number,
+  limit?: number,
+  interval?: [number, number],
+): string {
   const flagged =
     limit === undefined
       ? 'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves'
       : `above ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`;
-  return `Flip rate ${(flipRate * 100).toFixed(1)}%: ${flipsMany(flipRate, limit) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; ${flagged})`;
+  return `Flip rate ${(flipRate * 100).toFixed(1)}%${flipIntervalText(interval)}: ${flipsMany(flipRate, limit) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; ${flagged})`;
 }
 
 /** The audit as one HTML document. */
@@ -49,14 +58,14 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
 <p class="verdict ${gap.significant ? 'flag' : detectableText(gap, audit.audited) ? 'unsure' : 'ok'}">${gap.significant ? 'Significant gap' : gap.smallestSignificant === null ? 'Too few examples to tell' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (${pValueText(gap.pValue)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})${escape(detectableText(gap, audit.audited))}</p>
-<p class="verdict ${flipsMany(audit.flipRate, audit.maxFlipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited, audit.maxFlipRate)}</p>
+<p class="verdict ${flipsMany(audit.flipRate, audit.maxFlipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited, audit.maxFlipRate, audit.flipInterval)}</p>
 ${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>
 <tr><th>group</th><th>score</th><th>95% interval</th><th>n</th></tr>
 ${audit.groups.map((group) => `<tr><td>${escape(group.name)}</td><td>${number(group.score)}</td><td>[${number(group.interval[0])}, ${number(group.interval[1])}]</td><td>${group.n}</td></tr>`).join('\n')}
 </table>
 <table>
-<tr><th>flip rate</th><td>${number(audit.flipRate)} (${audit.flipped.length} of ${audit.audited} examples answered differently with the attribute swapped); right for one group and wrong for another: ${number(audit.scoreFlipRate)}</td></tr>
+<tr><th>flip rate</th><td>${number(audit.flipRate)}${audit.flipInterval ? ` [${number(audit.flipInterval[0])}, ${number(audit.flipInterval[1])}]` : ''} (${audit.flipped.length} of ${audit.audited} examples answered differently with the attribute swapped); right for one group and wrong for another: ${number(audit.scoreFlipRate)}</td></tr>
 <tr><th>examples</th><td>${audit.audited} rewritten for every group; ${audit.skipped} left out (no attribute of the sets, or several groups' at once)</td></tr>
 <tr><th>sets</th><td>${audit.sets.map((set) => `<b>${escape(set.name)}</b>: <small>${escape(set.source)}</small>`).join('<br>')}</td></tr>
 <tr><th>test</th><td>largest gap between any two groups against group labels permuted within each example (max-statistic permutation test, two-sided)</td></tr>

@@ -118,5 +118,17 @@ describe('biasStatistics', () => {
     );
     expect(result.gap).toMatchObject({ difference: 0, ratio: 1, pValue: 1, significant: false });
     expect(result.flipRate).toBe(0);
+    // none of two flipped is no proof of none flipping: Wilson's interval reaches far above 0
+    expect(result.flipInterval![0]).toBe(0);
+    expect(result.flipInterval![1]).toBeCloseTo(0.658, 3);
+  });
+
+  it('gives the flip rate its Wilson interval: 1 flip in 20 is 0.009 to 0.236', () => {
+    const scores = Array.from({ length: 20 }, () => [1, 1]);
+    const flips = Array.from({ length: 20 }, (_, index) => index === 0);
+    const result = biasStatistics(scores, ['a', 'b'], flips);
+    expect(result.flipRate).toBe(0.05);
+    expect(result.flipInterval![0]).toBeCloseTo(0.0089, 4);
+    expect(result.flipInterval![1]).toBeCloseTo(0.2361, 4);
   });
 });

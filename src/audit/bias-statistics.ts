@@ -1,7 +1,7 @@
 // The statistics of a counterfactual bias audit, from each example's score under every group (the same
 // example rewritten per group, so groups are compared on paired data): each group's mean with its 95%
 // interval (Wilson's for 0/1 scores, else a bootstrap over examples), the largest gap and ratio between
-// two groups with a permutation test, and the flip rate. The test permutes group labels within each
+// two groups with a permutation test, and the flip rate with its Wilson interval. The test permutes group labels within each
 // example and compares the largest gap it sees, so picking the extreme pair after the fact does not
 // inflate it (a max-statistic test). For two groups of 0/1 scores that permutation distribution is known
 // exactly (McNemar's exact test: the examples where the groups disagree split as fair coin flips), and is
@@ -39,6 +39,11 @@ export interface BiasStatistics {
   };
   /** Share of examples whose answer changed with the group (after undoing the rewrite). */
   flipRate: number;
+  /**
+   * Its 95% interval (Wilson's): 1 flip in 20 examples is [0.009, 0.236], a rate a 5% limit can neither
+   * pass nor fail with confidence. Absent from audits recorded before it was kept.
+   */
+  flipInterval?: [number, number];
   /** The examples whose answer changed, by position. */
   flipped: number[];
 }
@@ -84,6 +89,7 @@ export function biasStatistics(
       ...(exact && { smallestSignificant: smallestSignificantGap(scores.length, alpha) }),
     },
     flipRate: flips.length === 0 ? 0 : flipped.length / flips.length,
+    flipInterval: flips.length === 0 ? [0, 1] : scoreInterval(flips.map(Number)),
     flipped,
   };
 }

@@ -25,7 +25,7 @@ export function biasText(audit: BiasAudit, subject: string): string {
         `  ${group.name.padEnd(width)}  ${group.score.toFixed(3)}  ${interval(group.interval)}  n ${group.n}`,
     ),
     `largest gap: ${gap.between[0]} − ${gap.between[1]} = ${gap.difference.toFixed(3)}${gap.ratio === null ? '' : ` (ratio ${gap.ratio.toFixed(3)})`}, ${pValueText(gap.pValue)}: ${gap.significant ? 'SIGNIFICANT' : 'not significant'} at ${audit.alpha}${detectableText(gap, audit.audited)}`,
-    `flip rate: ${audit.flipRate.toFixed(3)} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
+    `flip rate: ${audit.flipRate.toFixed(3)}${audit.flipInterval ? ` ${interval(audit.flipInterval)}` : ''} (${audit.flipped.length} of ${audit.audited} answered differently with the attribute swapped; right for one group and wrong for another: ${audit.scoreFlipRate.toFixed(3)})`,
     ...audit.flippedExamples.slice(0, 5).map(
       (example) =>
         `  line ${example.line}: ${differingExcerpts(example.answers.map((answer) => answer.output))

@@ -100,8 +100,10 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
       </p>
       {/* the answers may change with the attribute although the groups score alike */}
       <p className={`verdict ${summary.flipRate > limit ? 'flag' : 'ok'}`} data-testid="audit-flips">
-        Flip rate {(summary.flipRate * 100).toFixed(1)}%:{' '}
-        {summary.flipRate > limit ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
+        Flip rate {(summary.flipRate * 100).toFixed(1)}%
+        {summary.flipInterval &&
+          ` (95% interval ${(summary.flipInterval[0] * 100).toFixed(1)}–${(summary.flipInterval[1] * 100).toFixed(1)}%)`}
+        : {summary.flipRate > limit ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
         {summary.audited} examples;{' '}
         {summary.maxFlipRate === undefined
           ? 'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves'
@@ -120,8 +122,11 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
           <tr>
             <th>flip rate</th>
             <td>
-              {score(summary.flipRate)} of {summary.audited} examples answered differently with the attribute
-              swapped; right for one group and wrong for another: {score(summary.scoreFlipRate)}
+              {score(summary.flipRate)}
+              {summary.flipInterval &&
+                ` [${score(summary.flipInterval[0])}, ${score(summary.flipInterval[1])}]`}{' '}
+              of {summary.audited} examples answered differently with the attribute swapped; right for one
+              group and wrong for another: {score(summary.scoreFlipRate)}
             </td>
           </tr>
           <tr>

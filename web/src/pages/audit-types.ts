@@ -19,6 +19,8 @@ export interface BiasSummary {
     smallestSignificant?: number | null;
   };
   flipRate: number;
+  /** Its 95% interval (Wilson's); absent from audits recorded before it was kept. */
+  flipInterval?: [number, number];
   /** The task's audit policy's flip-rate limit, when it set one as the audit ran. */
   maxFlipRate?: number;
   scoreFlipRate: number;
