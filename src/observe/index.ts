@@ -109,7 +109,7 @@ export {
   type TelemetrySettings,
 } from './telemetry/index.js';
 export { WorkerTraceSink } from './worker-trace-sink.js';
-export { checkTaskFilter, versionFilter } from './version-filter.js';
+export { checkTaskFilter, guardFilterNote, versionFilter } from './version-filter.js';
 export {
   OnlineEvaluation,
   judgeEvaluator,

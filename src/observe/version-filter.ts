@@ -43,3 +43,28 @@ export async function checkTaskFilter(
       : 'promptune registry ls lists the tasks the registry has.',
   });
 }
+
+/**
+ * When a guard filter (`--guard pi`) found nothing: a note naming the validators the tasks' specs have,
+ * if none of them is called that (a typo reads as "no failures"); undefined when one is, or for `any`.
+ */
+export async function guardFilterNote(
+  registry: Registry,
+  task: string | undefined,
+  guard: string | undefined,
+): Promise<string | undefined> {
+  if (guard === undefined || guard === 'any') return undefined;
+  const tasks = task === undefined ? await registry.taskNames() : [task];
+  const names = new Set<string>();
+  for (const name of tasks) {
+    const guards = (await registry.getTask(name).catch(() => undefined))?.guards;
+    for (const entry of [...(guards?.input ?? []), ...(guards?.output ?? [])])
+      names.add(entry.name ?? entry.validator);
+  }
+  if (names.has(guard)) return undefined;
+  const where = task === undefined ? 'any task' : `task ${task}`;
+  if (names.size === 0)
+    return `no validator guards ${where}: --guard ${guard} can match only older specs' traces`;
+  const nearest = nearestName(guard, [...names]);
+  return `no validator of ${where} is named ${guard}${nearest ? ` (did you mean ${nearest}?)` : ''}; its validators: ${[...names].sort().join(', ')}`;
+}

@@ -2,7 +2,13 @@
 // filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
 import { defineCommand } from 'citty';
 import { ValidationError } from '../../errors/index.js';
-import { checkTaskFilter, parseTimeReference, traceInput, versionFilter } from '../../observe/index.js';
+import {
+  checkTaskFilter,
+  guardFilterNote,
+  parseTimeReference,
+  traceInput,
+  versionFilter,
+} from '../../observe/index.js';
 import type { TraceFilter, TraceRecord } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
@@ -127,6 +133,8 @@ const list = defineCommand({
       );
       await checkTaskFilter(registry, args.task, printed);
       if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
+      const note = printed === 0 ? await guardFilterNote(registry, args.task, args.guard) : undefined;
+      if (note) process.stderr.write(`note: ${note}\n`);
     }),
 });
 
