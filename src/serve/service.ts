@@ -1,6 +1,6 @@
 // The promptune service: OpenAI-compatible completions where `model` is a registry task (task,
-// task@label, task@version), typed task runs, read-only task and version endpoints, an admin-only
-// label move, OpenAPI, health, readiness and Prometheus metrics. Hard prompts run on the backend model,
+// task@label, task@version), typed task runs, OpenAPI, health, readiness and Prometheus metrics (the
+// task and version endpoints and the admin-only label move are task-routes.ts's). Hard prompts run on the backend model,
 // soft prompts on the engine worker (mixed-task batches). Keys, scopes, rate and size limits guard
 // /v1; every body is read through a schema; every response carries x-request-id, which the request's
 // log line (pino) and any internal error's log line and 500 body name. Every model request is traced
@@ -17,16 +17,13 @@ import pino, { type Logger } from 'pino';
 import { NotFoundError } from '../errors/index.js';
 import {
   isConnectionLost,
-  versionMethod,
   type ChangeListener,
-  type PromptVersion,
   type Registry,
   type Scope,
   type TraceRecord,
 } from '../registry/index.js';
-import { taskSpec, type TaskSpec } from '../tasks/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
-import { accessKeyOf, actorOfKey, KeyVerifier, RateLimiter, requireScope } from './auth.js';
+import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
 import { clientSignal, spentBy } from './client-signal.js';
 import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
@@ -35,9 +32,9 @@ import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
 import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
-import { labelMoveRequest, typedRunRequest } from './request-schemas.js';
+import { typedRunRequest } from './request-schemas.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
-import { runsAnything, servedNames, specReader, whyNotServed, whySpecNotServed } from './version-fit.js';
+import { runsAnything, servedNames, whyNotServed, whySpecNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
 import {
   checkFields,
@@ -54,6 +51,7 @@ import { tracing } from './request-trace.js';
 import { observeRoutes } from './observe-routes.js';
 import { runRoutes } from './run-routes.js';
 import { libraryRoutes } from './library-routes.js';
+import { taskRoutes } from './task-routes.js';
 import { reviewRoutes } from './review-routes.js';
 import { experimentRoutes } from './experiment-routes.js';
 import { jobRoutes } from './job-routes.js';
@@ -461,69 +459,13 @@ export function createService(options: ServiceOptions): Service {
   const document = openApiDocument({ maxTokens });
   app.get('/openapi.json', (context) => context.json(document));
 
-  // read-only library endpoints
-  app.get('/v1/tasks', scope('read'), async (context) => context.json({ data: await registry.listTasks() }));
-  app.get('/v1/tasks/:name', scope('read'), async (context) => {
-    const name = context.req.param('name');
-    return context.json({ spec: await registry.getTask(name), labels: await registry.listLabels(name) });
-  });
-  // a version as the API shows it: with its method in words ("LoRA", "prefix", "hard prompt", …), and
-  // why this service cannot run it when it cannot (a service with no model, the dashboard alone, says none)
-  const described = async (version: PromptVersion, specOf: (id: string) => Promise<TaskSpec>) => {
-    const notServed =
-      whyNotServed(version, backends) ??
-      (runsAnything(backends)
-        ? whySpecNotServed(await specOf(version.specId), {
-            judge: options.guardJudge !== undefined,
-            countsInputTokens: inputTokenCounter(backends, version) !== undefined,
-          })
-        : undefined);
-    return { ...version, method: versionMethod(version), ...(notServed && { notServed }) };
-  };
-  app.get('/v1/tasks/:name/versions', scope('read'), async (context) => {
-    const task = await registry.getTask(context.req.param('name')); // an unknown task is a 404, not []
-    const versions = await registry.listVersions(task.name);
-    const specOf = specReader(registry);
-    return context.json({ data: await Promise.all(versions.map((version) => described(version, specOf))) });
-  });
-  // the task spec a version serves with (its specId): guards, output, decoding beside its prompt
-  // (with its defaults filled, as it is served: a spec stored in a short form diffs like any other)
-  app.get('/v1/tasks/:name/specs/:id', scope('read'), async (context) => {
-    const [name, id] = [context.req.param('name'), context.req.param('id')];
-    const notFound = new NotFoundError(`task ${name} has no spec ${id}`, {
-      code: 'REGISTRY_NO_SPEC',
-      hint: "A version's specId names the spec it serves with: GET /v1/tasks/{name}/versions/{ref}.",
-    });
-    const spec = await registry.getSpec(id).catch((error: unknown) => {
-      throw NotFoundError.isInstance(error) ? notFound : error;
-    });
-    if (spec.name !== name) throw notFound;
-    const parsed = taskSpec.safeParse(spec);
-    return context.json(parsed.success ? parsed.data : spec);
-  });
-  // one version adds the audit policy's verdict per label it guards (read, not moved)
-  app.get('/v1/tasks/:name/versions/:ref', scope('read'), async (context) => {
-    const version = await registry.resolveVersion(context.req.param('name'), context.req.param('ref'));
-    const auditPolicy = await registry.auditPolicyVerdicts(version.task, version.id);
-    return context.json({ ...(await described(version, specReader(registry))), auditPolicy });
-  });
-  // the one mutation: moving a label, admin only (protected labels are enforced by the registry too)
-  app.put('/v1/tasks/:name/labels/:label', scope('admin'), async (context) => {
-    const body = await readBody(
-      context,
-      labelMoveRequest,
-      'Send { "version": <number, label or id prefix>, "reason": "..." }.',
-    );
-    const event = await registry.setLabel({
-      task: context.req.param('name'),
-      label: context.req.param('label'),
-      reference: String(body.version),
-      actor: actorOfKey(context),
-      reason: body.reason ?? 'moved through the service',
-      overridePolicy: body.overridePolicy,
-    });
-    versions.forget(context.req.param('name')); // this service serves the move at once
-    return context.json(event);
+  // tasks, their versions and specs, and the admin-only label move
+  taskRoutes(app, {
+    registry,
+    backends,
+    scope,
+    judge: options.guardJudge !== undefined,
+    onLabelMoved: (task) => versions.forget(task),
   });
   // typed runs: the task's input fields in, the task's typed output out
   app.post('/v1/tasks/:name/run', scope('run'), traced('run'), async (context) => {
