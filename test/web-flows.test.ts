@@ -286,12 +286,26 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
       id: story.id,
     });
     await send(reviewKey, `/v1/review/items/${story.id}/decision`, { decision: 'approve' });
-    const written = (await send(adminKey, '/v1/review/queues/names/dataset', {})) as {
-      version: { number: number };
-      held: { reason: string }[];
-    };
-    expect(written.version.number).toBe(2);
-    expect(written.held.map((each) => each.reason)).toContain('disagreement');
+    // the reviewer's agreement page has no admin actions; the admin's says what the corrections would
+    // add, writes them as dataset version 2 at a click, and says the queue has no feeding rules
+    expect(await page.getByTestId('queue-admin').count()).toBe(0);
+    const adminAgreement = await signedIn(adminKey, 'review/names/agreement');
+    const queueAdmin = adminAgreement.getByTestId('queue-admin');
+    const pending = queueAdmin.getByTestId('corrections-pending');
+    await pending.waitFor();
+    expect(await pending.innerText()).toMatch(
+      /^Writing the agreed corrections now adds 1 to (train|dev) to task name’s dataset version 1; 1 it already has; 2 held back \(conflict 1, disagreement 1\)\. The test split stays as curated\.$/,
+    );
+    expect(await queueAdmin.innerText()).toContain('This queue has no feeding rules');
+    await queueAdmin.getByRole('button', { name: 'Write dataset version 2' }).click();
+    await queueAdmin
+      .getByTestId('corrections-written')
+      .getByText(/^wrote dataset version 2: 1 to/)
+      .waitFor();
+    // written, nothing is left to add
+    await queueAdmin.getByText(/adds no new rows to task name’s dataset version 2/).waitFor();
+    expect(await queueAdmin.getByRole('button', { name: 'Write dataset version 3' }).isDisabled()).toBe(true);
+    await screenshot(adminAgreement, 'review-queue-admin');
     // an admin sees every queue; an empty one says how items get in
     const adminQueues = await signedIn(adminKey, 'review');
     await adminQueues

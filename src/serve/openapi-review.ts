@@ -140,6 +140,12 @@ export function reviewPaths({ bearer, json, errors, body, queryParameters }: Ope
       ),
     },
     '/v1/review/queues/{name}/dataset': {
+      get: entry(
+        "What writing the queue's corrections now would add (admin), written nowhere: { base, added (rows by split), duplicates, held }",
+        { 200: json('{ base, added, duplicates, held }') },
+        [400, 401, 403, 404, 429, 500],
+        { parameters: [queue] },
+      ),
       post: entry(
         "Writes the queue's agreed corrections as the task's next dataset version (admin): seeded split rule, deduplicated, with provenance",
         {

@@ -11,6 +11,7 @@ import {
   addEvaluationFailures,
   addTraces,
   correctionsToDataset,
+  pendingCorrections,
   createReviewQueue,
   decideItem,
   disputedItems,
@@ -206,6 +207,14 @@ export function reviewRoutes(
   app.get('/v1/review/queues/:name/calibration', scope('admin'), async (context) => {
     const query = parseQuery(calibrationQuery, context.req.query());
     return context.json(await judgeCalibration(registry, context.req.param('name'), query));
+  });
+
+  // what writing the corrections now would add, written nowhere (the dashboard shows it beside the button)
+  app.get('/v1/review/queues/:name/dataset', scope('admin'), async (context) => {
+    parseQuery(noQuery, context.req.query());
+    return context.json(
+      await pendingCorrections(registry, context.req.param('name'), { actor: reviewer(context) }),
+    );
   });
 
   app.post('/v1/review/queues/:name/dataset', scope('admin'), async (context) => {

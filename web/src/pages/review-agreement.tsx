@@ -2,8 +2,10 @@
 // the decision (approve, correct, reject; skips are no rating) and on each rubric item, as Cohen's
 // kappa for two reviewers or Krippendorff's alpha otherwise, with the 95% interval and why a statistic
 // is missing; and each reviewer's decisions by kind. The service computes every number; the page only
-// reads them (the words for a value are the usual rules of thumb).
+// reads them (the words for a value are the usual rules of thumb). An admin also gets the queue's feed
+// and its corrections-to-dataset action (components/queue-admin.tsx).
 import { ErrorBox, Loading } from '../components/feedback';
+import { QueueAdmin } from '../components/queue-admin';
 import { score } from '../format';
 import { href } from '../router';
 import type { AgreementEstimate, QueueAgreement, ReviewDecisionKind, ReviewQueue } from '../types';
@@ -186,6 +188,16 @@ export function ReviewAgreementPage({ name }: { name: string }) {
           </table>
         )}
       </section>
+      {can(me, 'admin') && (
+        <QueueAdmin
+          queue={queue.data}
+          onChanged={() => {
+            agreement.reload();
+            queue.reload();
+            disputes.reload();
+          }}
+        />
+      )}
     </>
   );
 }
