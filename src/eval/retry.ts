@@ -1,7 +1,9 @@
 // Retries of model calls on rate limits (429), server errors (5xx) and timeouts, with exponential
 // backoff and jitter, honoring Retry-After; each attempt abandoned after a timeout, and none started (or
-// retried) once a stop aborts. Other errors (bad request, auth) fail at once.
+// retried) once a stop aborts. Other errors (bad request, auth) fail at once; attempts that all ran out
+// of time fail as UPSTREAM_TIMEOUT, not as the bare AbortSignal reason (which reads as a bug).
 import { APICallError } from '@ai-sdk/provider';
+import { ProviderError } from '../errors/index.js';
 
 /** Whether an error is worth retrying. */
 export function isRetryable(error: unknown): boolean {
@@ -41,14 +43,27 @@ export async function withRetries<T>(
   const { retries = 4, baseDelayMs = 500, timeoutMs = 120_000, signal } = options;
   signal?.throwIfAborted();
   for (let attempt = 0; ; attempt++) {
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      const timeout = AbortSignal.timeout(timeoutMs);
       return await call(signal ? AbortSignal.any([timeout, signal]) : timeout);
     } catch (error) {
-      if (attempt >= retries || !isRetryable(error) || options.signal?.aborted) throw error;
+      if (attempt >= retries || !isRetryable(error) || options.signal?.aborted)
+        throw timeout.aborted && !signal?.aborted ? timedOut(timeoutMs, attempt + 1, error) : error;
       options.onRetry?.(error, attempt + 1);
       const delay = retryAfterMs(error) ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/** The error of a call whose last attempt ran out of time: the provider's, with a code and a hint. */
+function timedOut(timeoutMs: number, attempts: number, cause: unknown): ProviderError {
+  return new ProviderError(
+    `the model did not answer within ${timeoutMs / 1000} s (${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    {
+      code: 'UPSTREAM_TIMEOUT',
+      hint: "Check that the model's server is answering; a slow one needs a longer timeout (--timeout in seconds on the command line, timeoutMs in code) or fewer calls at once (--concurrency). Run the same command again to resume: answered calls are not asked again.",
+      cause,
+    },
+  );
 }

@@ -169,7 +169,7 @@ describe('propose', () => {
         options.abortSignal!.addEventListener('abort', () => reject(options.abortSignal!.reason)),
       );
     };
-    await expect(run(silent, 20)).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(run(silent, 20)).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
     expect(attempts).toBe(5); // the first and four retries
   }, 30_000);
 

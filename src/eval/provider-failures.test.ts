@@ -1,0 +1,78 @@
+// The harness against an OpenAI-compatible server that misbehaves as hosted providers do (a real HTTP
+// server on 127.0.0.1, the official AI SDK provider): an answer that never comes is a coded timeout, not a
+// crash. The server's behaviour is chosen by the model name each request asks for.
+import { Hono } from 'hono';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../../test/models.js';
+import { PromptuneError } from '../errors/index.js';
+import { resolveModel } from '../providers/index.js';
+import { listen, type RunningServer } from '../serve/listen.js';
+import { loadTask } from '../tasks/load-task.js';
+import { loadSplit } from '../tasks/splits.js';
+import { evaluate } from './harness.js';
+
+const task = loadTask(join(repositoryRoot, 'examples', 'animal.yaml'));
+const examples = loadSplit(task, 'dev').slice(0, 2);
+const state = mkdtempSync(join(tmpdir(), 'promptune-provider-failures-'));
+let server: RunningServer;
+/** Answers the requests held by the `hang` model, so the server can close. */
+let releaseHeld: () => void = () => undefined;
+const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+const requests: Record<string, number> = {};
+
+function completion(model: string, choice: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    id: 'x',
+    object: 'chat.completion',
+    created: 0,
+    model,
+    choices: [
+      { index: 0, message: { role: 'assistant', content: ' dog' }, finish_reason: 'stop', ...choice },
+    ],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  const app = new Hono();
+  app.post('/v1/chat/completions', async (context) => {
+    const { model } = await context.req.json<{ model: string }>();
+    requests[model] = (requests[model] ?? 0) + 1;
+    if (model === 'hang') await held;
+    return context.json(completion(model, {}));
+  });
+  server = await listen(app);
+});
+afterAll(async () => {
+  releaseHeld();
+  await server?.close();
+});
+
+async function evaluateOn(model: string, options: { timeoutMs?: number; retries?: number } = {}) {
+  return evaluate({
+    task,
+    split: 'dev',
+    examples,
+    model: await resolveModel(`openai-compatible:${server.url}/v1#${model}`),
+    concurrency: 1,
+    stateDirectory: mkdtempSync(join(state, `${model}-`)),
+    ...options,
+  });
+}
+
+describe('an OpenAI-compatible provider that misbehaves', () => {
+  it('a server that never answers fails as UPSTREAM_TIMEOUT with a hint, after its retries', async () => {
+    const failure = await evaluateOn('hang', { timeoutMs: 200, retries: 1 }).catch((error: unknown) => error);
+    expect(PromptuneError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      message: 'the model did not answer within 0.2 s (2 attempts)',
+      hint: expect.stringContaining('--timeout') as string,
+    });
+    expect(requests.hang).toBe(2);
+  });
+});
