@@ -26,6 +26,8 @@ export const callRecordSchema = z.object({
   checks: z.array(checkRecordSchema).optional(),
   /** Whether the output reads as the task's typed value (absent for text tasks). */
   parsed: z.boolean().optional(),
+  /** The provider's content filter withheld the answer: scored as the output it left (absent otherwise). */
+  contentFiltered: z.literal(true).optional(),
 });
 
 /** Per-call record kept in the journal. */

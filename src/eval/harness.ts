@@ -151,6 +151,8 @@ export interface EvaluationRun {
   constrained: boolean;
   /** What the task's judge validators spent (absent without any): calls, tokens and dollars. */
   guardJudge?: Spend;
+  /** Answers the provider's content filter withheld (each scored as the output it left, usually empty). */
+  contentFiltered?: number;
 }
 
 /** The chat prompt for one example: the task's system text, then the rendered template. */
@@ -298,6 +300,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
           outputTokens: result.usage.outputTokens.total ?? 0,
           latencyMs: performance.now() - start,
           ...(checks.length > 0 && { checks }),
+          // what the filter left is scored, and counted apart, so a withheld answer never passes as a wrong one
+          ...(result.finishReason.unified === 'content-filter' && { contentFiltered: true as const }),
         };
       } catch (error) {
         // a guard whose policy is exception refused: no output for this example, which scores as such
@@ -320,6 +324,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       cost: fromCache ? 0 : callCost(model, response.inputTokens, response.outputTokens, options.prices),
       ...(response.checks && { checks: response.checks }),
       ...(parsed(response.text) !== undefined && { parsed: parsed(response.text) }),
+      ...(response.contentFiltered && { contentFiltered: true as const }),
     };
     records.set(jobKey, record);
     journal.add(jobKey, record);
@@ -409,6 +414,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     },
     durationMs: Date.now() - started,
     constrained: guarding.constraint !== undefined,
+    contentFiltered: all.filter((record) => record.contentFiltered).length,
     ...(options.guardJudge && { guardJudge: judgeSpend(all, options.guardJudge, options.prices) }),
   };
 }

@@ -1,6 +1,6 @@
 // The harness against an OpenAI-compatible server that misbehaves as hosted providers do (a real HTTP
 // server on 127.0.0.1, the official AI SDK provider): an answer that never comes is a coded timeout, not a
-// crash. The server's behaviour is chosen by the model name each request asks for.
+// crash; an answer a content filter withheld is counted as such, not passed off as a wrong one. The server's behaviour is chosen by the model name each request asks for.
 import { Hono } from 'hono';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,8 @@ import { listen, type RunningServer } from '../serve/listen.js';
 import { loadTask } from '../tasks/load-task.js';
 import { loadSplit } from '../tasks/splits.js';
 import { evaluate } from './harness.js';
+import { summarize } from './report.js';
+import { ResponseCache } from './response-cache.js';
 
 const task = loadTask(join(repositoryRoot, 'examples', 'animal.yaml'));
 const examples = loadSplit(task, 'dev').slice(0, 2);
@@ -43,6 +45,10 @@ beforeAll(async () => {
     const { model } = await context.req.json<{ model: string }>();
     requests[model] = (requests[model] ?? 0) + 1;
     if (model === 'hang') await held;
+    if (model === 'filtered')
+      return context.json(
+        completion(model, { message: { role: 'assistant', content: '' }, finish_reason: 'content_filter' }),
+      );
     return context.json(completion(model, {}));
   });
   server = await listen(app);
@@ -52,7 +58,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function evaluateOn(model: string, options: { timeoutMs?: number; retries?: number } = {}) {
+async function evaluateOn(
+  model: string,
+  options: { timeoutMs?: number; retries?: number; cache?: ResponseCache } = {},
+) {
   return evaluate({
     task,
     split: 'dev',
@@ -74,5 +83,23 @@ describe('an OpenAI-compatible provider that misbehaves', () => {
       hint: expect.stringContaining('--timeout') as string,
     });
     expect(requests.hang).toBe(2);
+  });
+
+  it('answers withheld by a content filter are counted apart, also when replayed from the cache', async () => {
+    const cache = new ResponseCache(join(state, 'filtered.sqlite'));
+    try {
+      const asked = await evaluateOn('filtered', { cache });
+      const replayed = await evaluateOn('filtered', { cache });
+      expect(replayed.cacheHits).toBe(examples.length);
+      for (const run of [asked, replayed]) {
+        expect(run.contentFiltered).toBe(examples.length);
+        expect(summarize(run)).toMatchObject({ score: 0, contentFiltered: examples.length });
+      }
+      const answered = await evaluateOn('good');
+      expect(answered.contentFiltered).toBe(0);
+      expect(summarize(answered)).not.toHaveProperty('contentFiltered');
+    } finally {
+      cache.close();
+    }
   });
 });

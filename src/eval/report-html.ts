@@ -75,7 +75,12 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
     .map(([name, value]) => `${escape(name)} ${number(value)}`)
     .join(', ')}</td></tr>
 <tr><th>variance across repeats</th><td>${number(report.repeatVariance, 4)}</td></tr>
-<tr><th>model calls</th><td>${report.calls} (cache hits ${report.cacheHits}, resumed ${report.resumed})</td></tr>
+<tr><th>model calls</th><td>${report.calls} (cache hits ${report.cacheHits}, resumed ${report.resumed})</td></tr>${
+    report.contentFiltered
+      ? `
+<tr><th>withheld by the content filter</th><td>${report.contentFiltered} answers (scored as what the filter left)</td></tr>`
+      : ''
+  }
 <tr><th>tokens</th><td>${report.tokens.input} in, ${report.tokens.output} out</td></tr>
 <tr><th>cost</th><td>${report.cost === undefined ? 'unknown price' : `$${report.cost.toFixed(4)}`}</td></tr>
 <tr><th>latency p50 / p90 / p99</th><td>${number(report.latencyMs.p50, 0)} / ${number(report.latencyMs.p90, 0)} / ${number(report.latencyMs.p99, 0)} ms</td></tr>

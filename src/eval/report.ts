@@ -25,6 +25,8 @@ export interface EvaluationReport {
   constrained?: boolean;
   /** What the task's judge validators spent (absent without any): calls, tokens and dollars. */
   guardJudge?: { calls: number; tokens: { input: number; output: number }; cost: number | undefined };
+  /** Answers the provider's content filter withheld, scored as what it left (absent when none were). */
+  contentFiltered?: number;
   /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
   repeatVariance: number;
   calls: number;
@@ -89,6 +91,8 @@ export function summarize(run: EvaluationRun): EvaluationReport {
       tokens: { input: run.guardJudge.inputTokens, output: run.guardJudge.outputTokens },
       cost: run.guardJudge.cost,
     },
+    ...(run.contentFiltered !== undefined &&
+      run.contentFiltered > 0 && { contentFiltered: run.contentFiltered }),
     repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
     calls: run.calls,
     cacheHits: run.cacheHits,

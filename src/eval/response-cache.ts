@@ -17,6 +17,8 @@ const cachedResponseSchema = z.object({
   latencyMs: z.number().nonnegative(),
   /** The guards' verdicts on a guarded call. */
   checks: z.array(checkRecordSchema).optional(),
+  /** The provider's content filter withheld the answer (finish reason content-filter). */
+  contentFiltered: z.literal(true).optional(),
 });
 
 /** What is stored for one call. */

@@ -214,6 +214,10 @@ export default defineCommand({
         );
         if (report.parseRate !== undefined)
           process.stdout.write(`parse rate ${report.parseRate.toFixed(3)}\n`);
+        if (report.contentFiltered)
+          process.stdout.write(
+            `content filter: the provider withheld ${report.contentFiltered} of ${report.n * report.repeats} answers (finish reason content_filter), scored as what it left\n`,
+          );
         for (const [name, guard] of Object.entries(report.guards ?? {})) {
           const actions = Object.entries(guard.actions)
             .map(([action, count]) => `${action} ${count}`)
