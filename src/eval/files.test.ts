@@ -49,7 +49,31 @@ describe('prices', () => {
       { [compatible.name]: { input: 0, output: 1 }, llama: { input: 9, output: 9 } },
       2e-6,
     ],
-    ['a self-hosted model without an entry is free', compatible, defaultPrices, 0],
+    ['a server on this machine without an entry is free', compatible, defaultPrices, 0],
+    [
+      'so is one named localhost',
+      { ...compatible, name: 'openai-compatible:http://localhost:8000/v1#llama' },
+      defaultPrices,
+      0,
+    ],
+    [
+      'a server elsewhere without an entry may be a paid API: its price is unknown, not $0',
+      { ...compatible, name: 'openai-compatible:https://api.together.xyz/v1#llama' },
+      defaultPrices,
+      undefined,
+    ],
+    [
+      'its endpoint, when given, says where it is',
+      { provider: 'openai-compatible', modelId: 'llama', endpoint: 'https://openrouter.ai/api/v1' },
+      defaultPrices,
+      undefined,
+    ],
+    [
+      'a server elsewhere with an entry costs that',
+      { ...compatible, name: 'openai-compatible:https://api.groq.com/openai/v1#llama' },
+      { 'openai-compatible:https://api.groq.com/openai/v1#llama': { input: 0, output: 1 } },
+      2e-6,
+    ],
     ['a local model without an entry is free', { provider: 'local', modelId: '/m.gguf' }, defaultPrices, 0],
     [
       'a hosted model without a price is unknown',

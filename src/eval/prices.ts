@@ -1,7 +1,9 @@
 // Token prices in US dollars per million tokens, for cost accounting and money caps. The built-in table
 // is a starting point that goes stale: `--prices <file.json>` adds to and overrides it. Entries are
 // keyed by model id ("gpt-4o") or by the whole model string ("openai-compatible:http://host/v1#llama"),
-// the whole string first. Self-hosted models (local, ollama, openai-compatible) without an entry cost 0.
+// the whole string first. Models on machines the user runs (local, ollama, an openai-compatible server on a
+// loopback address) cost 0 without an entry; an openai-compatible server elsewhere may be a paid API
+// (Together, Groq, OpenRouter, …), so without an entry its price is unknown, never a silent $0.
 import { z } from 'zod';
 import { readJsonFile } from '../errors/index.js';
 
@@ -33,9 +35,28 @@ export interface PricedModel {
   name?: string;
   provider: string;
   modelId: string;
+  /** The server asked (an openai-compatible model's base URL); else read from `name`. */
+  endpoint?: string;
 }
 
-const selfHosted = new Set(['local', 'ollama', 'openai-compatible']);
+/** The base URL in an `openai-compatible:<baseURL>#<model>` name, or undefined. */
+function compatibleEndpoint(model: PricedModel): string | undefined {
+  if (model.endpoint !== undefined) return model.endpoint;
+  const prefix = 'openai-compatible:';
+  if (!model.name?.startsWith(prefix)) return undefined;
+  const hash = model.name.lastIndexOf('#');
+  return model.name.slice(prefix.length, hash < 0 ? undefined : hash);
+}
+
+/** Whether a model runs where it costs nothing per token: promptune's engine, Ollama, a server on this machine. */
+function selfHosted(model: PricedModel): boolean {
+  if (model.provider === 'local' || model.provider === 'ollama') return true;
+  if (model.provider !== 'openai-compatible') return false;
+  const endpoint = compatibleEndpoint(model);
+  if (endpoint === undefined || !URL.canParse(endpoint)) return false;
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 /** The price of a model: its whole name's entry, else its id's; undefined when the table has neither. */
 export function priceOf(
@@ -46,7 +67,10 @@ export function priceOf(
   return Object.hasOwn(prices, model.modelId) ? prices[model.modelId] : undefined;
 }
 
-/** Cost of a call; 0 for a self-hosted model without a price, undefined for any other unknown price. */
+/**
+ * Cost of a call; 0 for a model on this machine without a price (local, ollama, openai-compatible on a
+ * loopback address), undefined for any other unknown price.
+ */
 export function callCost(
   model: PricedModel,
   inputTokens: number,
@@ -55,7 +79,7 @@ export function callCost(
 ): number | undefined {
   const price = priceOf(model, prices);
   if (price) return (inputTokens * price.input + outputTokens * price.output) / 1e6;
-  return selfHosted.has(model.provider) ? 0 : undefined;
+  return selfHosted(model) ? 0 : undefined;
 }
 
 /** The built-in table with a `--prices` file's entries over it (just the built-in one without a file). */

@@ -61,6 +61,24 @@ describe('BudgetTracker', () => {
     expect(PromptuneError.isInstance(error) && error.code).toBe('OPTIMIZE_NO_PRICE');
   });
 
+  it('refuses a money cap on an openai-compatible API elsewhere without a price (it may not be free)', async () => {
+    const tracker = new BudgetTracker({ total: { dollars: 1 } });
+    const inner = new ScriptedLanguageModel();
+    const model = tracker.wrap(
+      {
+        ...scripted(inner),
+        name: 'openai-compatible:https://api.together.xyz/v1#llama',
+        provider: 'openai-compatible',
+      },
+      'student',
+    );
+    const error = await Promise.resolve(model.model.doGenerate(question('1 + 2'))).catch(
+      (caught: unknown) => caught,
+    );
+    expect(PromptuneError.isInstance(error) && error.code).toBe('OPTIMIZE_NO_PRICE');
+    expect(inner.calls).toBe(0);
+  });
+
   it('knows when no candidate can be significantly better', () => {
     expect(noSignificantGainPossible([...Array(19).fill(1), 0], 0.05)).toBe(true); // one example to win
     // right or wrong: McNemar's exact test needs six fixed and none broken (2 / 2^6 = 0.031); five give 0.0625

@@ -180,7 +180,7 @@ export class BudgetTracker {
         `no price is known for ${model.provider} model ${model.modelId}, or for a model whose calls the run (or a killed run it resumes) already made`,
         {
           code: 'OPTIMIZE_NO_PRICE',
-          hint: 'Pass --prices <file.json> with the price per million tokens of every model the run calls, or drop the money cap.',
+          hint: 'Pass --prices <file.json> with the price per million tokens of every model the run calls (a server of your own that costs nothing per token: {"<model string>": {"input": 0, "output": 0}}), or drop the money cap.',
         },
       );
     }

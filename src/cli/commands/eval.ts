@@ -78,7 +78,7 @@ export default defineCommand({
     prices: {
       type: 'string',
       description:
-        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Self-hosted models without an entry cost $0',
+        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Models on this machine (local, ollama, openai-compatible on a loopback address) without an entry cost $0; other models without one cost an unknown amount',
     },
     report: { type: 'string', description: 'Write a self-contained HTML report here' },
     'report-json': { type: 'string', description: 'Write the full JSON report (with every example) here' },

@@ -130,7 +130,7 @@ export default defineCommand({
     prices: {
       type: 'string',
       description:
-        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Self-hosted models without an entry cost $0',
+        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Models on this machine (local, ollama, openai-compatible on a loopback address) without an entry cost $0; other models without one cost an unknown amount',
     },
     patience: {
       type: 'string',
