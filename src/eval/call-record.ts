@@ -28,6 +28,8 @@ export const callRecordSchema = z.object({
   parsed: z.boolean().optional(),
   /** The provider's content filter withheld the answer: scored as the output it left (absent otherwise). */
   contentFiltered: z.literal(true).optional(),
+  /** The provider reported no token counts: the tokens are the call's worst case (absent otherwise). */
+  usageEstimated: z.literal(true).optional(),
 });
 
 /** Per-call record kept in the journal. */

@@ -32,7 +32,7 @@ import {
 } from './evaluation-guards.js';
 import { Journal } from './journal.js';
 import type { EvaluatedModel } from './evaluated-model.js';
-import { meteredModel } from './metered-model.js';
+import { meteredModel, worstCase } from './metered-model.js';
 import { evaluatedModel, type ModelInput } from './model-input.js';
 
 export type { EvaluatedModel } from './evaluated-model.js';
@@ -153,6 +153,8 @@ export interface EvaluationRun {
   guardJudge?: Spend;
   /** Answers the provider's content filter withheld (each scored as the output it left, usually empty). */
   contentFiltered?: number;
+  /** Calls whose provider reported no token counts: their tokens (and cost) are their worst case. */
+  usageEstimated?: number;
 }
 
 /** The chat prompt for one example: the task's system text, then the rendered template. */
@@ -294,14 +296,20 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
           { retries: options.retries, timeoutMs: options.timeoutMs },
         );
         const checks = [...input.checks, ...checkRecords(checksOf(result))];
+        // a provider that reports no usage (some OpenAI-compatible servers) is counted at the call's worst
+        // case, as its budget was, and said to be: never as 0 tokens and $0
+        const worst = worstCase({ prompt, ...parameters });
+        const inputTokens = result.usage.inputTokens.total;
+        const outputTokens = result.usage.outputTokens.total;
         response = {
           text: answerText(result.content),
-          inputTokens: result.usage.inputTokens.total ?? 0,
-          outputTokens: result.usage.outputTokens.total ?? 0,
+          inputTokens: inputTokens ?? worst.inputTokens,
+          outputTokens: outputTokens ?? worst.outputTokens,
           latencyMs: performance.now() - start,
           ...(checks.length > 0 && { checks }),
           // what the filter left is scored, and counted apart, so a withheld answer never passes as a wrong one
           ...(result.finishReason.unified === 'content-filter' && { contentFiltered: true as const }),
+          ...((inputTokens === undefined || outputTokens === undefined) && { usageEstimated: true as const }),
         };
       } catch (error) {
         // a guard whose policy is exception refused: no output for this example, which scores as such
@@ -325,6 +333,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       ...(response.checks && { checks: response.checks }),
       ...(parsed(response.text) !== undefined && { parsed: parsed(response.text) }),
       ...(response.contentFiltered && { contentFiltered: true as const }),
+      ...(response.usageEstimated && { usageEstimated: true as const }),
     };
     records.set(jobKey, record);
     journal.add(jobKey, record);
@@ -415,6 +424,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     durationMs: Date.now() - started,
     constrained: guarding.constraint !== undefined,
     contentFiltered: all.filter((record) => record.contentFiltered).length,
+    usageEstimated: all.filter((record) => record.usageEstimated).length,
     ...(options.guardJudge && { guardJudge: judgeSpend(all, options.guardJudge, options.prices) }),
   };
 }

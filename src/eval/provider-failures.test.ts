@@ -1,6 +1,7 @@
 // The harness against an OpenAI-compatible server that misbehaves as hosted providers do (a real HTTP
 // server on 127.0.0.1, the official AI SDK provider): an answer that never comes is a coded timeout, not a
-// crash; an answer a content filter withheld is counted as such, not passed off as a wrong one. The server's behaviour is chosen by the model name each request asks for.
+// crash; an answer a content filter withheld is counted as such, not passed off as a wrong one; a
+// server that reports no usage is counted at the worst case, and said to be, not as 0 tokens. The server's behaviour is chosen by the model name each request asks for.
 import { Hono } from 'hono';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,7 @@ beforeAll(async () => {
       return context.json(
         completion(model, { message: { role: 'assistant', content: '' }, finish_reason: 'content_filter' }),
       );
+    if (model === 'no-usage') return context.json(completion(model, {}, { usage: undefined }));
     return context.json(completion(model, {}));
   });
   server = await listen(app);
@@ -101,5 +103,16 @@ describe('an OpenAI-compatible provider that misbehaves', () => {
     } finally {
       cache.close();
     }
+  });
+
+  it('a server that reports no token usage is counted at the worst case and said to be, not as 0 tokens', async () => {
+    const run = await evaluateOn('no-usage');
+    expect(run.usageEstimated).toBe(examples.length);
+    expect(run.inputTokens).toBeGreaterThan(0);
+    expect(run.outputTokens).toBe(examples.length * task.spec.generation.maxTokens);
+    expect(summarize(run)).toMatchObject({ usageEstimated: examples.length });
+    const reported = await evaluateOn('good');
+    expect(reported).toMatchObject({ usageEstimated: 0, inputTokens: 3 * examples.length });
+    expect(summarize(reported)).not.toHaveProperty('usageEstimated');
   });
 });

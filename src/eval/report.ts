@@ -27,6 +27,8 @@ export interface EvaluationReport {
   guardJudge?: { calls: number; tokens: { input: number; output: number }; cost: number | undefined };
   /** Answers the provider's content filter withheld, scored as what it left (absent when none were). */
   contentFiltered?: number;
+  /** Calls whose provider reported no token counts, counted at their worst case (absent when none were). */
+  usageEstimated?: number;
   /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
   repeatVariance: number;
   calls: number;
@@ -93,6 +95,7 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     },
     ...(run.contentFiltered !== undefined &&
       run.contentFiltered > 0 && { contentFiltered: run.contentFiltered }),
+    ...(run.usageEstimated !== undefined && run.usageEstimated > 0 && { usageEstimated: run.usageEstimated }),
     repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
     calls: run.calls,
     cacheHits: run.cacheHits,

@@ -19,6 +19,8 @@ const cachedResponseSchema = z.object({
   checks: z.array(checkRecordSchema).optional(),
   /** The provider's content filter withheld the answer (finish reason content-filter). */
   contentFiltered: z.literal(true).optional(),
+  /** The provider reported no token counts: the tokens are the call's worst case, as its budget counted it. */
+  usageEstimated: z.literal(true).optional(),
 });
 
 /** What is stored for one call. */

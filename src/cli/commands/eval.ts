@@ -233,6 +233,10 @@ export default defineCommand({
         process.stdout.write(
           `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
         );
+        if (report.usageEstimated)
+          process.stdout.write(
+            `usage: the provider reported no token counts for ${report.usageEstimated} answers; their tokens and cost are their worst case (the prompt's bytes, the maximum output)\n`,
+          );
         if (report.spend.earlierCalls)
           process.stdout.write(
             `spent over all runs: ${report.spend.calls} calls (${report.spend.earlierCalls} in runs killed before this one), ${report.spend.tokens.input} tokens in / ${report.spend.tokens.output} out, ${dollars(report.spend.cost)}\n`,
