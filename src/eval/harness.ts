@@ -38,7 +38,7 @@ import { evaluatedModel, type ModelInput } from './model-input.js';
 export type { EvaluatedModel } from './evaluated-model.js';
 import { callCost, type Price } from './prices.js';
 import { requestKey, type CachedResponse, type ResponseCache } from './response-cache.js';
-import { withRetries } from './retry.js';
+import { isRetryable, withRetries } from './retry.js';
 import { emptyTally, SpendJournal, sumTallies } from './spend-journal.js';
 import { answerText } from '../providers/index.js';
 
@@ -293,7 +293,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       try {
         const result = await withRetries(
           (abortSignal) => called.doGenerate({ prompt, ...parameters, abortSignal }),
-          { retries: options.retries, timeoutMs: options.timeoutMs },
+          // a stop lets the call under way finish, but ends a wait to retry it (a long Retry-After)
+          { retries: options.retries, timeoutMs: options.timeoutMs, stop: options.signal },
         );
         const checks = [...input.checks, ...checkRecords(checksOf(result))];
         // a provider that reports no usage (some OpenAI-compatible servers) is counted at the call's worst
@@ -362,6 +363,8 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
       try {
         await runJob(job);
       } catch (error) {
+        // stopped while its call failed or waited to be retried: unanswered, for the rerun to ask again
+        if (options.signal?.aborted && isRetryable(error)) return;
         failed = true;
         throw atExample(error, options.split, job.example.line);
       }

@@ -1,7 +1,8 @@
 // The harness against an OpenAI-compatible server that misbehaves as hosted providers do (a real HTTP
 // server on 127.0.0.1, the official AI SDK provider): an answer that never comes is a coded timeout, not a
 // crash; an answer a content filter withheld is counted as such, not passed off as a wrong one; a
-// server that reports no usage is counted at the worst case, and said to be, not as 0 tokens. The server's behaviour is chosen by the model name each request asks for.
+// server that reports no usage is counted at the worst case, and said to be, not as 0 tokens; a stop
+// does not wait out a rate limit's Retry-After. The server's behaviour is chosen by the model name each request asks for.
 import { Hono } from 'hono';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ let server: RunningServer;
 let releaseHeld: () => void = () => undefined;
 const held = new Promise<void>((resolve) => (releaseHeld = resolve));
 const requests: Record<string, number> = {};
+/** Aborted by the `limited` model's first answer, as a Ctrl-C would. */
+const stopLimited = new AbortController();
 
 function completion(model: string, choice: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
@@ -50,6 +53,13 @@ beforeAll(async () => {
       return context.json(
         completion(model, { message: { role: 'assistant', content: '' }, finish_reason: 'content_filter' }),
       );
+    if (model === 'limited') {
+      // the caller stops once the answer is on its way: while it waits the hour it was told to
+      setTimeout(() => stopLimited.abort(new Error('Ctrl-C')), 20);
+      return context.json({ error: { message: 'slow down', type: 'rate_limit' } }, 429, {
+        'retry-after': '3600',
+      });
+    }
     if (model === 'no-usage') return context.json(completion(model, {}, { usage: undefined }));
     return context.json(completion(model, {}));
   });
@@ -62,7 +72,7 @@ afterAll(async () => {
 
 async function evaluateOn(
   model: string,
-  options: { timeoutMs?: number; retries?: number; cache?: ResponseCache } = {},
+  options: { timeoutMs?: number; retries?: number; cache?: ResponseCache; signal?: AbortSignal } = {},
 ) {
   return evaluate({
     task,
@@ -114,5 +124,13 @@ describe('an OpenAI-compatible provider that misbehaves', () => {
     const reported = await evaluateOn('good');
     expect(reported).toMatchObject({ usageEstimated: 0, inputTokens: 3 * examples.length });
     expect(summarize(reported)).not.toHaveProperty('usageEstimated');
+  });
+
+  it('a stop ends a wait for a rate limit to lift: the run is interrupted, the example left for the rerun', async () => {
+    const stopped = await evaluateOn('limited', { signal: stopLimited.signal }).catch(
+      (error: unknown) => error,
+    );
+    expect(stopped).toMatchObject({ code: 'EVAL_INTERRUPTED' });
+    expect(requests.limited).toBe(1);
   });
 });

@@ -7,6 +7,7 @@ import { ProviderError } from '../errors/index.js';
 
 /** Whether an error is worth retrying. */
 export function isRetryable(error: unknown): boolean {
+  if (ProviderError.isInstance(error)) return error.code === 'UPSTREAM_TIMEOUT';
   if (APICallError.isInstance(error))
     return error.isRetryable || error.statusCode === 429 || (error.statusCode ?? 0) >= 500;
   const name = (error as Error)?.name ?? '';
@@ -38,6 +39,11 @@ export async function withRetries<T>(
     timeoutMs?: number;
     /** A stop: it aborts the attempt under way, and once it aborts no attempt is retried. */
     signal?: AbortSignal;
+    /**
+     * A gentler stop: the attempt under way may finish, but once it aborts a failed attempt is not
+     * retried and a wait for a retry ends at once (its error is thrown).
+     */
+    stop?: AbortSignal;
   } = {},
 ): Promise<T> {
   const { retries = 4, baseDelayMs = 500, timeoutMs = 120_000, signal } = options;
@@ -47,11 +53,26 @@ export async function withRetries<T>(
     try {
       return await call(signal ? AbortSignal.any([timeout, signal]) : timeout);
     } catch (error) {
-      if (attempt >= retries || !isRetryable(error) || options.signal?.aborted)
+      const stopped = options.signal?.aborted || options.stop?.aborted;
+      if (attempt >= retries || !isRetryable(error) || stopped)
         throw timeout.aborted && !signal?.aborted ? timedOut(timeoutMs, attempt + 1, error) : error;
       options.onRetry?.(error, attempt + 1);
       const delay = retryAfterMs(error) ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // a stop during the wait (a Retry-After of minutes, say) ends it: the last error is thrown
+      const stops = [options.signal, options.stop].filter((each) => each !== undefined);
+      const waited = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const each of stops) each.removeEventListener('abort', onStop);
+          resolve(true);
+        }, delay);
+        function onStop() {
+          clearTimeout(timer);
+          for (const each of stops) each.removeEventListener('abort', onStop);
+          resolve(false);
+        }
+        for (const each of stops) each.addEventListener('abort', onStop, { once: true });
+      });
+      if (!waited) throw error;
     }
   }
 }
