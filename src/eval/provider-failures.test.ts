@@ -54,12 +54,16 @@ beforeAll(async () => {
         completion(model, { message: { role: 'assistant', content: '' }, finish_reason: 'content_filter' }),
       );
     if (model === 'limited') {
-      // the caller stops once the answer is on its way: while it waits the hour it was told to
+      // the caller stops once the answer is on its way: while it waits the 30 s it was told to
       setTimeout(() => stopLimited.abort(new Error('Ctrl-C')), 20);
       return context.json({ error: { message: 'slow down', type: 'rate_limit' } }, 429, {
-        'retry-after': '3600',
+        'retry-after': '30',
       });
     }
+    if (model === 'out-of-quota')
+      return context.json({ error: { message: 'quota exceeded', type: 'rate_limit' } }, 429, {
+        'retry-after': '3600',
+      });
     if (model === 'no-usage') return context.json(completion(model, {}, { usage: undefined }));
     return context.json(completion(model, {}));
   });
@@ -132,5 +136,11 @@ describe('an OpenAI-compatible provider that misbehaves', () => {
     );
     expect(stopped).toMatchObject({ code: 'EVAL_INTERRUPTED' });
     expect(requests.limited).toBe(1);
+  });
+
+  it('a Retry-After of an hour is not waited out in silence: the rate limit fails the run at once', async () => {
+    const failure = await evaluateOn('out-of-quota').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ statusCode: 429 });
+    expect(requests['out-of-quota']).toBe(1);
   });
 });

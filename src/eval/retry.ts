@@ -18,6 +18,12 @@ export function isRetryable(error: unknown): boolean {
   );
 }
 
+/**
+ * The longest Retry-After waited for (as OpenAI's own clients): an API that asks for more is out of quota
+ * for a while, and a run that sat silent for an hour would look hung; its error is thrown at once instead.
+ */
+const longestRetryAfterMs = 60_000;
+
 function retryAfterMs(error: unknown): number | undefined {
   if (!APICallError.isInstance(error)) return undefined;
   const header = error.responseHeaders?.['retry-after'];
@@ -54,10 +60,11 @@ export async function withRetries<T>(
       return await call(signal ? AbortSignal.any([timeout, signal]) : timeout);
     } catch (error) {
       const stopped = options.signal?.aborted || options.stop?.aborted;
-      if (attempt >= retries || !isRetryable(error) || stopped)
+      const asked = retryAfterMs(error);
+      if (attempt >= retries || !isRetryable(error) || stopped || (asked ?? 0) > longestRetryAfterMs)
         throw timeout.aborted && !signal?.aborted ? timedOut(timeoutMs, attempt + 1, error) : error;
       options.onRetry?.(error, attempt + 1);
-      const delay = retryAfterMs(error) ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
+      const delay = asked ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
       // a stop during the wait (a Retry-After of minutes, say) ends it: the last error is thrown
       const stops = [options.signal, options.stop].filter((each) => each !== undefined);
       const waited = await new Promise<boolean>((resolve) => {
