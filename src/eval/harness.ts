@@ -38,7 +38,7 @@ import { evaluatedModel, type ModelInput } from './model-input.js';
 export type { EvaluatedModel } from './evaluated-model.js';
 import { callCost, type Price } from './prices.js';
 import { requestKey, type CachedResponse, type ResponseCache } from './response-cache.js';
-import { isRetryable, withRetries } from './retry.js';
+import { isRetryable, retryReason, withRetries } from './retry.js';
 import { emptyTally, SpendJournal, sumTallies } from './spend-journal.js';
 import { answerText } from '../providers/index.js';
 
@@ -67,6 +67,11 @@ export interface EvaluationOptions {
    */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Told of each failed call that is retried (a rate limit, a server error, a timeout): the example's
+   * line, why, the retry's number and the wait before it.
+   */
+  onRetry?: (retry: { line: number; reason: string; attempt: number; delayMs: number }) => void;
   /**
    * Told of each call this run made or took from the cache (not of calls replayed from a killed run's
    * journal): to record them as traces, say.
@@ -155,6 +160,8 @@ export interface EvaluationRun {
   contentFiltered?: number;
   /** Calls whose provider reported no token counts: their tokens (and cost) are their worst case. */
   usageEstimated?: number;
+  /** Failed calls this process retried, by why ("HTTP 429": 3); they count among `calls`. */
+  retries?: Record<string, number>;
 }
 
 /** The chat prompt for one example: the task's system text, then the rendered template. */
@@ -241,6 +248,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
   );
   const called = guardedModel(caller.model, guarding);
   const resumedAtStart = journal.size;
+  const retries = new Map<string, number>(); // failed calls retried, by why
   let cacheHits = 0;
   let done = 0;
   const jobs = examples.flatMap((example) =>
@@ -294,7 +302,16 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
         const result = await withRetries(
           (abortSignal) => called.doGenerate({ prompt, ...parameters, abortSignal }),
           // a stop lets the call under way finish, but ends a wait to retry it (a long Retry-After)
-          { retries: options.retries, timeoutMs: options.timeoutMs, stop: options.signal },
+          {
+            retries: options.retries,
+            timeoutMs: options.timeoutMs,
+            stop: options.signal,
+            onRetry: (error, attempt, delayMs) => {
+              const reason = retryReason(error);
+              retries.set(reason, (retries.get(reason) ?? 0) + 1);
+              options.onRetry?.({ line: example.line, reason, attempt, delayMs });
+            },
+          },
         );
         const checks = [...input.checks, ...checkRecords(checksOf(result))];
         // a provider that reports no usage (some OpenAI-compatible servers) is counted at the call's worst
@@ -428,6 +445,7 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRu
     constrained: guarding.constraint !== undefined,
     contentFiltered: all.filter((record) => record.contentFiltered).length,
     usageEstimated: all.filter((record) => record.usageEstimated).length,
+    ...(retries.size > 0 && { retries: Object.fromEntries(retries) }),
     ...(options.guardJudge && { guardJudge: judgeSpend(all, options.guardJudge, options.prices) }),
   };
 }

@@ -13,7 +13,7 @@ export {
 export { evaluatedModel, type ModelInput } from './model-input.js';
 export { judgeGenerator } from './judge-generator.js';
 export { cutText, escapeHtml } from './html.js';
-export { summarize, type EvaluationReport } from './report.js';
+export { retriesText, summarize, type EvaluationReport } from './report.js';
 export { renderReportHtml } from './report-html.js';
 export { compareReports, type ComparedReport, type Comparison } from './compare.js';
 export { evaluationReportSchema, readReport, type ReadReport } from './report-file.js';

@@ -2,7 +2,7 @@
 // server on 127.0.0.1, the official AI SDK provider): an answer that never comes is a coded timeout, not a
 // crash; an answer a content filter withheld is counted as such, not passed off as a wrong one; a
 // server that reports no usage is counted at the worst case, and said to be, not as 0 tokens; a stop
-// does not wait out a rate limit's Retry-After. The server's behaviour is chosen by the model name each request asks for.
+// does not wait out a rate limit's Retry-After; retries are told and counted. The server's behaviour is chosen by the model name each request asks for.
 import { Hono } from 'hono';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { listen, type RunningServer } from '../serve/listen.js';
 import { loadTask } from '../tasks/load-task.js';
 import { loadSplit } from '../tasks/splits.js';
 import { evaluate } from './harness.js';
-import { summarize } from './report.js';
+import { retriesText, summarize } from './report.js';
 import { ResponseCache } from './response-cache.js';
 
 const task = loadTask(join(repositoryRoot, 'examples', 'animal.yaml'));
@@ -64,6 +64,13 @@ beforeAll(async () => {
       return context.json({ error: { message: 'quota exceeded', type: 'rate_limit' } }, 429, {
         'retry-after': '3600',
       });
+    // each request's first attempt is refused (a 429, then a 503), the retry answers
+    if (model === 'flaky' && requests[model] % 2 === 1)
+      return context.json(
+        { error: { message: 'try again', type: 'server_error' } },
+        requests[model] === 1 ? 429 : 503,
+        { 'retry-after': '0' },
+      );
     if (model === 'no-usage') return context.json(completion(model, {}, { usage: undefined }));
     return context.json(completion(model, {}));
   });
@@ -76,7 +83,10 @@ afterAll(async () => {
 
 async function evaluateOn(
   model: string,
-  options: { timeoutMs?: number; retries?: number; cache?: ResponseCache; signal?: AbortSignal } = {},
+  options: Pick<
+    Parameters<typeof evaluate>[0],
+    'timeoutMs' | 'retries' | 'cache' | 'signal' | 'onRetry'
+  > = {},
 ) {
   return evaluate({
     task,
@@ -128,6 +138,22 @@ describe('an OpenAI-compatible provider that misbehaves', () => {
     const reported = await evaluateOn('good');
     expect(reported).toMatchObject({ usageEstimated: 0, inputTokens: 3 * examples.length });
     expect(summarize(reported)).not.toHaveProperty('usageEstimated');
+  });
+
+  it('retries are told as they happen and counted by why in the run and its report', async () => {
+    const told: { line: number; reason: string; attempt: number }[] = [];
+    const run = await evaluateOn('flaky', {
+      onRetry: ({ line, reason, attempt }) => told.push({ line, reason, attempt }),
+    });
+    expect(told).toEqual([
+      { line: examples[0].line, reason: 'HTTP 429', attempt: 1 },
+      { line: examples[1].line, reason: 'HTTP 503', attempt: 1 },
+    ]);
+    expect(run.retries).toEqual({ 'HTTP 429': 1, 'HTTP 503': 1 });
+    const report = summarize(run);
+    expect(report.retries).toEqual({ 'HTTP 429': 1, 'HTTP 503': 1 });
+    expect(retriesText(report.retries!)).toBe('2 of them retries: HTTP 429 ×1, HTTP 503 ×1');
+    expect(summarize(await evaluateOn('good'))).not.toHaveProperty('retries');
   });
 
   it('a stop ends a wait for a rate limit to lift: the run is interrupted, the example left for the rerun', async () => {

@@ -3,7 +3,7 @@
 // every example (with what its guards refused and did).
 import type { CheckRecord } from '../guard/index.js';
 import { escapeHtml as escape } from './html.js';
-import type { EvaluationReport } from './report.js';
+import { retriesText, type EvaluationReport } from './report.js';
 
 const number = (value: number | undefined, digits = 3) => (value === undefined ? '—' : value.toFixed(digits));
 
@@ -75,7 +75,7 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
     .map(([name, value]) => `${escape(name)} ${number(value)}`)
     .join(', ')}</td></tr>
 <tr><th>variance across repeats</th><td>${number(report.repeatVariance, 4)}</td></tr>
-<tr><th>model calls</th><td>${report.calls} (cache hits ${report.cacheHits}, resumed ${report.resumed})</td></tr>${
+<tr><th>model calls</th><td>${report.calls} (cache hits ${report.cacheHits}, resumed ${report.resumed}${report.retries ? `; ${escape(retriesText(report.retries))}` : ''})</td></tr>${
     report.contentFiltered
       ? `
 <tr><th>withheld by the content filter</th><td>${report.contentFiltered} answers (scored as what the filter left)</td></tr>`

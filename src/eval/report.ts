@@ -29,6 +29,8 @@ export interface EvaluationReport {
   contentFiltered?: number;
   /** Calls whose provider reported no token counts, counted at their worst case (absent when none were). */
   usageEstimated?: number;
+  /** Failed calls retried, by why ("HTTP 429": 3), counted among `calls` (absent when none were). */
+  retries?: Record<string, number>;
   /** Mean over examples of the variance of their score across repeats (0 with one repeat). */
   repeatVariance: number;
   calls: number;
@@ -96,6 +98,7 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     ...(run.contentFiltered !== undefined &&
       run.contentFiltered > 0 && { contentFiltered: run.contentFiltered }),
     ...(run.usageEstimated !== undefined && run.usageEstimated > 0 && { usageEstimated: run.usageEstimated }),
+    ...(run.retries && { retries: run.retries }),
     repeatVariance: mean(run.examples.map((example) => variance(example.scores))),
     calls: run.calls,
     cacheHits: run.cacheHits,
@@ -116,4 +119,11 @@ export function summarize(run: EvaluationRun): EvaluationReport {
     durationMs: run.durationMs,
     examples: run.examples,
   };
+}
+
+/** "4 of them retries: HTTP 429 ×3, HTTP 500 ×1". */
+export function retriesText(retries: Record<string, number>): string {
+  const entries = Object.entries(retries).sort(([, a], [, b]) => b - a);
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  return `${total} of them ${total === 1 ? 'a retry' : 'retries'}: ${entries.map(([reason, count]) => `${reason} ×${count}`).join(', ')}`;
 }

@@ -40,7 +40,8 @@ export async function withRetries<T>(
   options: {
     retries?: number;
     baseDelayMs?: number;
-    onRetry?: (error: unknown, attempt: number) => void;
+    /** Told of each failed attempt that will be retried: its error, the retry's number and the wait before it. */
+    onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
     /** How long one attempt may take (ms). */
     timeoutMs?: number;
     /** A stop: it aborts the attempt under way, and once it aborts no attempt is retried. */
@@ -63,8 +64,8 @@ export async function withRetries<T>(
       const asked = retryAfterMs(error);
       if (attempt >= retries || !isRetryable(error) || stopped || (asked ?? 0) > longestRetryAfterMs)
         throw timeout.aborted && !signal?.aborted ? timedOut(timeoutMs, attempt + 1, error) : error;
-      options.onRetry?.(error, attempt + 1);
       const delay = asked ?? baseDelayMs * 2 ** attempt * (0.5 + Math.random());
+      options.onRetry?.(error, attempt + 1, delay);
       // a stop during the wait (a Retry-After of minutes, say) ends it: the last error is thrown
       const stops = [options.signal, options.stop].filter((each) => each !== undefined);
       const waited = await new Promise<boolean>((resolve) => {
@@ -94,4 +95,13 @@ function timedOut(timeoutMs: number, attempts: number, cause: unknown): Provider
       cause,
     },
   );
+}
+
+/** Why an attempt is retried, in a few words: "HTTP 429", "HTTP 503", "timed out", or the error's name. */
+export function retryReason(error: unknown): string {
+  if (APICallError.isInstance(error) && error.statusCode !== undefined) return `HTTP ${error.statusCode}`;
+  if (ProviderError.isInstance(error) && error.code === 'UPSTREAM_TIMEOUT') return 'timed out';
+  const name = (error as Error | undefined)?.name ?? '';
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
+  return name || 'failed';
 }

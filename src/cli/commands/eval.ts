@@ -7,6 +7,7 @@ import {
   judgeGenerator,
   readPrices,
   renderReportHtml,
+  retriesText,
   ResponseCache,
   summarize,
   type EvaluationReport,
@@ -23,6 +24,7 @@ import { recordRun, splitDatasetIds } from '../run-recorder.js';
 import { evaluationTraces } from '../evaluation-traces.js';
 import { registryOption } from '../registry-access.js';
 import { downloadProgress, progressBar } from '../progress.js';
+import { retryNotices } from '../retry-notices.js';
 import { stopOnSignals } from '../stop-signals.js';
 import { checkOutputFile } from '../output-file.js';
 import { warnTargetsOutsideLabels } from '../label-targets.js';
@@ -171,6 +173,7 @@ export default defineCommand({
           bar.update(done, total);
           recording?.progress(done, total);
         },
+        onRetry: retryNotices(bar),
         onCall: tracing?.record,
       }).finally(() => {
         bar.finish();
@@ -231,7 +234,7 @@ export default defineCommand({
             `judge validators: ${report.guardJudge.calls} calls, tokens ${report.guardJudge.tokens.input} in / ${report.guardJudge.tokens.output} out, cost ${dollars(report.guardJudge.cost)}\n`,
           );
         process.stdout.write(
-          `calls ${report.calls}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
+          `calls ${report.calls}${report.retries ? ` (${retriesText(report.retries)})` : ''}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
         );
         if (report.usageEstimated)
           process.stdout.write(
