@@ -24,11 +24,18 @@ export function isRetryable(error: unknown): boolean {
  */
 const longestRetryAfterMs = 60_000;
 
-function retryAfterMs(error: unknown): number | undefined {
+/**
+ * The wait a failed call's Retry-After asks for (ms): seconds, or an HTTP date (RFC 9110 allows both);
+ * undefined without one, or with one neither reads.
+ */
+export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
   if (!APICallError.isInstance(error)) return undefined;
-  const header = error.responseHeaders?.['retry-after'];
-  const seconds = header === undefined ? NaN : Number(header);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  const header = error.responseHeaders?.['retry-after']?.trim();
+  if (!header) return undefined;
+  if (/^\d+(\.\d+)?$/.test(header)) return Number(header) * 1000;
+  // an HTTP date names its day and month in words ("Mon, 07 Dec 2026 06:00:30 GMT"); "-3" is no date
+  const date = /[a-z]{3}/i.test(header) ? Date.parse(header) : NaN;
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
 /**

@@ -234,7 +234,7 @@ export default defineCommand({
             `judge validators: ${report.guardJudge.calls} calls, tokens ${report.guardJudge.tokens.input} in / ${report.guardJudge.tokens.output} out, cost ${dollars(report.guardJudge.cost)}\n`,
           );
         process.stdout.write(
-          `calls ${report.calls}${report.retries ? ` (${retriesText(report.retries)})` : ''}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out, cost ${dollars(report.cost)}\n`,
+          `calls ${report.calls}${report.retries ? ` (${retriesText(report.retries)})` : ''}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out${report.cacheHits || report.resumed ? " (every answer's, those from the cache or resumed too)" : ''}, cost ${dollars(report.cost)}${report.cacheHits || report.resumed ? ' (this run’s calls)' : ''}\n`,
         );
         if (report.usageEstimated)
           process.stdout.write(
