@@ -71,6 +71,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
           accepted,
           calls: scored.calls,
           parseRate: scored.parseRate,
+          ...(scored.contentFiltered && { contentFiltered: scored.contentFiltered }),
         });
       }
 

@@ -32,6 +32,8 @@ export interface PromptScores {
   feedback: string[];
   calls: number;
   parseRate?: number;
+  /** Answers the provider's content filter withheld (absent when none were). */
+  contentFiltered?: number;
   /** The share of output validators the answers passed after their policies (tasks with guards). */
   guardPassRate?: number;
 }
@@ -92,6 +94,7 @@ export async function scorePrompt(
     ),
     calls: run.calls,
     parseRate: parses.length ? parses.filter(Boolean).length / parses.length : undefined,
+    ...(run.contentFiltered ? { contentFiltered: run.contentFiltered } : {}),
     guardPassRate: passes.length ? passes.reduce((sum, value) => sum + value, 0) / passes.length : undefined,
   };
 }

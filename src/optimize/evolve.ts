@@ -198,6 +198,7 @@ export function evolveOptimizer(
           ...(!better && { minibatch: minibatch.length }),
           calls: trial.calls,
           parseRate: trial.parseRate,
+          ...(trial.contentFiltered && { contentFiltered: trial.contentFiltered }),
         });
         return better;
       };

@@ -241,6 +241,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             accepted,
             calls: scored.calls,
             parseRate: scored.parseRate,
+            ...(scored.contentFiltered && { contentFiltered: scored.contentFiltered }),
           });
         }
       }

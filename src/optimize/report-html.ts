@@ -89,7 +89,7 @@ export function renderOptimizationHtml(result: OptimizeResult, title: string): s
   const trials = history
     .map(
       (trial) =>
-        `<tr class="${trial.accepted ? 'fixed' : ''}"><td>${trial.index}</td><td>${escape(trial.description)}</td><td>${number(trial.score)}</td><td>${trial.accepted ? 'yes' : ''}</td><td>${trial.calls}</td><td>${number(trial.parseRate, 2)}</td></tr>`,
+        `<tr class="${trial.accepted ? 'fixed' : ''}"><td>${trial.index}</td><td>${escape(trial.description)}</td><td>${number(trial.score)}</td><td>${trial.accepted ? 'yes' : ''}</td><td>${trial.calls}${trial.contentFiltered ? ` (${trial.contentFiltered} withheld by the content filter)` : ''}</td><td>${number(trial.parseRate, 2)}</td></tr>`,
     )
     .join('\n');
   const parseRates = history.filter((trial) => trial.parseRate !== undefined);

@@ -1,6 +1,7 @@
 // What a run reports: the spend estimate bounds the real calls of every optimizer, the HTML report
 // shows the trajectory, the prompt diff, the flipped examples and the usage per role, and structured
 // outputs get a parse rate.
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +162,36 @@ describe('parse rate', () => {
     expect(
       (await scorePrompt(task, task.spec.prompt, data, always, { stateDirectory: state() })).parseRate,
     ).toBe(undefined);
+  });
+});
+
+describe('content filtering', () => {
+  it('is counted on a scored prompt, so that its trial says the answers were withheld', async () => {
+    const inner = new ScriptedLanguageModel('scripted-sums', () => true);
+    let calls = 0;
+    // every other answer withheld by the provider's filter (no text, finish reason content-filter)
+    const filtering: LanguageModelV3 = {
+      specificationVersion: 'v3',
+      provider: 'scripted',
+      modelId: 'filtering',
+      supportedUrls: {},
+      async doGenerate(options) {
+        const result = await inner.doGenerate(options);
+        return calls++ % 2 === 0
+          ? { ...result, content: [], finishReason: { unified: 'content-filter', raw: 'content_filter' } }
+          : result;
+      },
+      doStream: (options) => inner.doStream(options),
+    };
+    const model = { name: 'filtering', provider: 'scripted', modelId: 'filtering', model: filtering };
+    const scored = await scorePrompt(task, task.spec.prompt, examples(1, 4), model, {
+      stateDirectory: state(),
+    });
+    expect(scored.contentFiltered).toBe(2);
+    const answered = await scorePrompt(task, task.spec.prompt, examples(1, 4), scripted(inner), {
+      stateDirectory: state(),
+    });
+    expect(answered).not.toHaveProperty('contentFiltered');
   });
 });
 

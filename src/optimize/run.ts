@@ -228,6 +228,7 @@ export async function startRun(
     accepted: true,
     calls: baseline.calls,
     parseRate: baseline.parseRate,
+    ...(baseline.contentFiltered && { contentFiltered: baseline.contentFiltered }),
   });
   const stopReason = (
     incumbent: number[],

@@ -172,6 +172,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
             ...(size < options.dev.length && { minibatch: size }),
             calls: scored.calls,
             parseRate: scored.parseRate,
+            ...(scored.contentFiltered && { contentFiltered: scored.contentFiltered }),
           });
         }
       } catch (error) {

@@ -73,6 +73,8 @@ export interface Trial {
   calls: number;
   /** For structured outputs (JSON or labels): the share of outputs that parsed. */
   parseRate?: number;
+  /** Answers the provider's content filter withheld (absent when none were): a prompt that trips it scores low. */
+  contentFiltered?: number;
 }
 
 /** A prompt's per-example results on dev. */

@@ -299,7 +299,7 @@ export default defineCommand({
           callBar?.clear();
           callBar = undefined;
           process.stderr.write(
-            `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}\n`,
+            `trial ${trial.index}: ${trial.description}: ${trial.score.toFixed(3)}${trial.accepted ? ' (accepted)' : ''}, ${trial.calls} calls${trial.parseRate !== undefined ? `, parse rate ${trial.parseRate.toFixed(2)}` : ''}${trial.contentFiltered ? `, ${trial.contentFiltered} withheld by the content filter` : ''}\n`,
           );
           recording?.add([
             {
