@@ -1,7 +1,8 @@
 // A version as people name it in a filter: its full id, or (with its task) a number, an id prefix or a
 // label, as `registry push` prints and `registry ls` lists them. Filters store full ids; this turns the
 // short forms into one, so `--version 2` finds traces instead of silently matching none; and a task
-// filter that found nothing is refused when the registry has no such task (a typo is not "no traffic").
+// filter that found nothing is refused when the registry has no such task (a typo is not "no traffic"),
+// and a guard filter that found nothing is told when no task's validator has that name.
 import { NotFoundError, ValidationError, nearestName } from '../errors/index.js';
 import type { Registry } from '../registry/index.js';
 

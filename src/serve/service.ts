@@ -1,7 +1,7 @@
 // The promptune service: OpenAI-compatible completions where `model` is a registry task (task,
 // task@label, task@version), typed task runs, OpenAPI, health, readiness and Prometheus metrics (the
-// task and version endpoints and the admin-only label move are task-routes.ts's). Hard prompts run on the backend model,
-// soft prompts on the engine worker (mixed-task batches). Keys, scopes, rate and size limits guard
+// task and version endpoints and the admin-only label move are task-routes.ts's). Hard prompts run on
+// the backend model, soft prompts on the engine worker (mixed-task batches). Keys, scopes, rate and size limits guard
 // /v1; every body is read through a schema; every response carries x-request-id, which the request's
 // log line (pino) and any internal error's log line and 500 body name. Every model request is traced
 // into the registry off the request path (observe-routes.ts serves feedback, traces, monitor and
