@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot, sharedModels, stories } from '../../test/models.js';
+import { hardContent, pushPassthroughTask } from '../../test/passthrough-task.js';
 import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/spec.js';
 import { badInputCases as cases, chat, text, type Case } from './bad-input.case.js';
@@ -24,29 +25,9 @@ let engine: EngineClient;
 let server: RunningServer;
 const keys: Record<'run' | 'read' | 'admin', string> = { run: '', read: '', admin: '' };
 
-const hardContent = (template: string) => ({
-  template,
-  demos: [],
-  demoSeparator: '\n\n',
-  generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
-});
-
 beforeAll(async () => {
   registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
-  await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
-  const { version } = await registry.pushVersion({
-    task: 'story',
-    kind: 'hard',
-    content: hardContent('{{input}}'),
-    actor,
-  });
-  await registry.setLabel({
-    task: 'story',
-    label: 'production',
-    reference: version.id,
-    actor,
-    reason: 'test',
-  });
+  await pushPassthroughTask(registry, { actor, label: 'production' });
   await registry.putTask(
     taskSpec.parse({
       name: 'qa',

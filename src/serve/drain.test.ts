@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Registry } from '../registry/index.js';
-import { taskSpec } from '../tasks/spec.js';
+import { pushPassthroughTask } from '../../test/passthrough-task.js';
 import { listen, type RunningServer } from './listen.js';
 import { createService } from './service.js';
 
@@ -49,18 +49,7 @@ function heldModel() {
 
 beforeAll(async () => {
   registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
-  await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
-  await registry.pushVersion({
-    task: 'story',
-    kind: 'hard',
-    content: {
-      template: '{{input}}',
-      demos: [],
-      demoSeparator: '\n\n',
-      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
-    },
-    actor: { name: 'test', scopes: ['admin'] },
-  });
+  await pushPassthroughTask(registry, { actor: { name: 'test', scopes: ['admin'] } });
   key = (await registry.keys.create({ name: 'caller', scopes: ['run'], ratePerMinute: 1e6 })).key;
 });
 afterAll(async () => {

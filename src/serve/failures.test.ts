@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stories } from '../../test/models.js';
+import { pushPassthroughTask } from '../../test/passthrough-task.js';
 import { promptText } from '../providers/local-language-model.js';
 import { resolveModel } from '../providers/index.js';
 import { Registry } from '../registry/index.js';
-import { taskSpec } from '../tasks/spec.js';
 import { EngineClient } from './engine-client.js';
 import { listen, type RunningServer } from './listen.js';
 import { createService } from './service.js';
@@ -71,18 +71,7 @@ async function start(backends: Backends): Promise<string> {
 
 beforeAll(async () => {
   registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
-  await registry.putTask(taskSpec.parse({ name: 'story', prompt: { template: '{{input}}' } }));
-  await registry.pushVersion({
-    task: 'story',
-    kind: 'hard',
-    content: {
-      template: '{{input}}',
-      demos: [],
-      demoSeparator: '\n\n',
-      generation: { maxTokens: 8, temperature: 0, stop: [], seed: 0 },
-    },
-    actor,
-  });
+  await pushPassthroughTask(registry, { actor });
   adminKey = (await registry.keys.create({ name: 'admin', scopes: ['admin'], ratePerMinute: 1e6 })).key;
   engine = await EngineClient.start(stories.gguf, { adapterDirectory: join(folder, 'adapters') });
 }, 60_000);
