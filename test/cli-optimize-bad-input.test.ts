@@ -196,7 +196,7 @@ describe('a model server as a user meets it', () => {
     ]).done();
     expect(gone.status).toBe(1);
     expect(gone.stderr).toContain('code: UPSTREAM_UNREACHABLE');
-    expect(gone.stderr).toContain('Run the same command again to resume');
+    expect(gone.stderr).toContain('Run it again to resume (the same command');
     const requests = server.requests;
     const labelled = await startCli(cwd, optimize('--push', '--label', 'production')).done();
     expect(labelled.stderr).toContain('code: REGISTRY_PROTECTED_LABEL');

@@ -42,7 +42,7 @@ describe('reportError', () => {
     const retried = Object.assign(new Error('Failed after 3 attempts. Last error: upstream exploded'), {
       lastError: failed,
     });
-    expect(report(Object.assign(failed, {})).text).toContain('Run the same command again to resume');
+    expect(report(Object.assign(failed, {})).text).toContain('Run it again to resume (the same command');
     expect(report(new Error('wrapped', { cause: call(undefined, 'Cannot connect to API') })).text).toContain(
       'code: UPSTREAM_UNREACHABLE',
     );

@@ -30,14 +30,18 @@ function hostOf(url: string): string {
   }
 }
 
-/** Who reads the error: a caller of the service, or the user of a command (eval, optimize, …). */
+/**
+ * Who reads the error: a caller of the service, or whoever ran the work (a command: eval, optimize, …;
+ * or the library's evaluate and optimizers, which journal their answers the same way).
+ */
 export type UpstreamAudience = 'service' | 'command';
 
 /** What a caller may do about an upstream HTTP status. */
 function hintFor(status: number | undefined, audience: UpstreamAudience): string {
   const command = audience === 'command';
-  // a command journals its answers: run again, and what was answered is not asked again
-  const resume = ' Run the same command again to resume: answered calls are not asked again.';
+  // a command (or a library call) journals its answers: run again, and what was answered is not asked again
+  const resume =
+    ' Run it again to resume (the same command, or from code the same call with the same stateDirectory): answered calls are not asked again.';
   if (status === undefined)
     return command
       ? `Check the model's address and that its server runs.${resume}`
@@ -48,7 +52,7 @@ function hintFor(status: number | undefined, audience: UpstreamAudience): string
       : "The backend model refused the service's credentials; the service's operator must fix its configuration.";
   if (status === 429)
     return command
-      ? `The model's API is rate limiting: wait, or lower --concurrency.${resume}`
+      ? `The model's API is rate limiting: wait, or lower the concurrency (--concurrency; from code, concurrency).${resume}`
       : 'The backend model is rate limiting the service; retry later.';
   if (status >= 500)
     return command ? `The model's API failed.${resume}` : "The backend model's API failed; retry later.";

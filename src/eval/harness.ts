@@ -5,7 +5,7 @@
 // intervals.
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { join } from 'node:path';
-import { GuardError, InterruptedError, ValidationError } from '../errors/index.js';
+import { GuardError, InterruptedError, upstreamError, ValidationError } from '../errors/index.js';
 import {
   checkRecords,
   checksOf,
@@ -478,9 +478,13 @@ function guardFingerprints(guarding: { guards?: { input: GuardedValidator[]; out
 
 /**
  * An example's input the model refused (too long for its context), named by its line in the split:
- * the engine's message counts prompts within its batch, which no file has. Other failures are as thrown.
+ * the engine's message counts prompts within its batch, which no file has. A provider's failure (the AI
+ * SDK's error, retries spent) becomes a ProviderError with a code and a hint, as every error the library
+ * throws has. Other failures are as thrown.
  */
 function atExample(error: unknown, split: string, line: number): unknown {
+  const upstream = upstreamError(error, 'command');
+  if (upstream) return upstream;
   // only what the example's own input caused: a missing price, say, is the run's, not a line's
   if (!ValidationError.isInstance(error) || error.code !== 'CONTEXT_OVERFLOW') return error;
   return new ValidationError(`${split} example at line ${line}: ${error.message}`, {

@@ -3,7 +3,13 @@
 // scored on dev as trial 0, the early-stopping rules, and the result (artifact plus the details a report
 // needs) built from the final prompt.
 import { join } from 'node:path';
-import { InterruptedError, PromptuneError, ValidationError } from '../errors/index.js';
+import {
+  InterruptedError,
+  PromptuneError,
+  ProviderError,
+  upstreamError,
+  ValidationError,
+} from '../errors/index.js';
 import {
   defaultStateDirectory,
   evaluatedModel,
@@ -51,7 +57,8 @@ export interface OptimizerRun {
 /**
  * `optimizer`, whose run stopped by the caller's signal is an InterruptedError of its own
  * (OPTIMIZE_INTERRUPTED, naming the trials done, the signal's reason as `cause`), not the scoring's or
- * a model call's that the abort happened to land in.
+ * a model call's that the abort happened to land in; and whose provider failures (a teacher's call,
+ * which no evaluation wraps) are ProviderErrors with a code and a hint, not the AI SDK's bare errors.
  */
 export function stoppable(optimizer: Optimizer): Optimizer {
   return {
@@ -67,10 +74,13 @@ export function stoppable(optimizer: Optimizer): Optimizer {
           },
         });
       } catch (error) {
+        // a call the abort cut short may fail as the provider's error (now a ProviderError): still the stop
         const stopped =
           options.signal?.aborted &&
-          (InterruptedError.isInstance(error) || !PromptuneError.isInstance(error));
-        if (!stopped) throw error;
+          (InterruptedError.isInstance(error) ||
+            ProviderError.isInstance(error) ||
+            !PromptuneError.isInstance(error));
+        if (!stopped) throw upstreamError(error, 'command') ?? error;
         throw new InterruptedError(`optimization stopped after ${trials} trial${trials === 1 ? '' : 's'}`, {
           code: 'OPTIMIZE_INTERRUPTED',
           hint: 'Its answers and spend are journaled (under stateDirectory, default .promptune/runs): run it again with the same options to continue without asking again; the budget holds over both runs.',
