@@ -75,6 +75,7 @@ describe('docs/recipes', () => {
       'hard-prompt-optimization.md',
       'observability.md',
       'registry.md',
+      'service.md',
       'soft-prompt-training.md',
     ]);
   });
@@ -84,6 +85,7 @@ describe('docs/recipes', () => {
       'hard-prompt-optimization.md',
       'observability.md',
       'registry.md',
+      'service.md',
       'soft-prompt-training.md',
     ].flatMap((name) => {
       const { code } = recipe(name);
@@ -144,6 +146,18 @@ describe('docs/recipes', () => {
     const { code, text } = recipe('registry.md');
     const printed = await run(write(code, 'registry.ts'));
     expect(printed).toBe(text[0]);
+  });
+
+  it('service: serves a registry in-process, answers an OpenAI client, and lets the process exit', async () => {
+    const { code, text } = recipe('service.md');
+    // run() fails unless the script exits by itself: a worker, a timer or a socket left open would hang it
+    const printed = await run(write(code, 'service.ts', [[modelPath, stories.gguf]]));
+    const lines = printed.trim().split('\n');
+    expect(lines).toHaveLength(text[0].trim().split('\n').length);
+    expect(lines[0]).toBe('serving main-character, main-character@production');
+    expect(lines[1]).toMatch(/^200 from version 1 \(true\): ".*"$/);
+    expect(lines[2]).toMatch(/^400 UNKNOWN_PARAMETER: Write max_tokens\./);
+    expect(lines[3]).toMatch(/^stopped; [1-9]\d* requests traced$/);
   });
 
   it('observability: records, scores and monitors what the recipe says', async () => {
