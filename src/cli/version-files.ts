@@ -1,10 +1,8 @@
 // A soft version's adapter as the folder PEFT and promptune read (adapter_config.json, promptune.json when
 // it has one, adapter_model.safetensors), written from the registry: for an audit, a merge, or a
 // multitask start (--like), where the version's own folder may be on no disk at all.
-import { join } from 'node:path';
-import { makeDirectory, writeFileAtomically } from '../engine/index.js';
 import { ValidationError } from '../errors/index.js';
-import type { PromptVersion, Registry } from '../registry/index.js';
+import { writeAdapterFolder, type PromptVersion, type Registry } from '../registry/index.js';
 
 /** The adapter file's bytes of a soft version (REGISTRY_NO_BLOB when the registry lacks them). */
 export async function versionAdapterBytes(registry: Registry, version: PromptVersion): Promise<Uint8Array> {
@@ -19,10 +17,10 @@ export async function versionAdapterBytes(registry: Registry, version: PromptVer
 
 /** Writes the version's adapter folder at `folder`, the weights last (whole or not at all). */
 export function writeVersionFiles(folder: string, version: PromptVersion, adapter: Uint8Array): void {
-  makeDirectory(folder);
-  const content = version.content as { adapterConfig: unknown; promptune?: unknown };
-  writeFileAtomically(join(folder, 'adapter_config.json'), JSON.stringify(content.adapterConfig));
-  if (content.promptune)
-    writeFileAtomically(join(folder, 'promptune.json'), JSON.stringify(content.promptune));
-  writeFileAtomically(join(folder, 'adapter_model.safetensors'), adapter);
+  const { adapterConfig, promptune } = version.content;
+  writeAdapterFolder(folder, {
+    config: adapterConfig as Record<string, unknown>,
+    ...(promptune ? { metadata: promptune as Record<string, unknown> } : {}),
+    safetensors: adapter,
+  });
 }

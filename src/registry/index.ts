@@ -26,6 +26,13 @@ export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';
 export { registerTask, pushOptimized, datasetFileIds, putDatasetFiles } from './register-task.js';
 export { pushSoftPrompt, type SoftPromptPush } from './register-soft.js';
+export {
+  versionSpec,
+  versionAdapter,
+  writeAdapterFolder,
+  writeVersionAdapter,
+  type VersionAdapter,
+} from './version-files.js';
 export { DatasetVersions, type DatasetVersion, type DatasetVersionInput } from './dataset-versions.js';
 export { writeDatasetSplits, writeDatasetVersion } from './dataset-files.js';
 export { AccessKeys, scopes, type AccessKey, type Scope } from './access-keys.js';
