@@ -1,7 +1,7 @@
 // What every audit runs on (a task's examples on a model, through the evaluation harness), and the
 // scorer the audits that compare prompts share: each prompt scored on its examples in turn, with one
 // progress count over all of them and the calls, cache hits and cost summed.
-import { evaluate, type EvaluatedModel, type EvaluationOptions } from '../eval/index.js';
+import { evaluate, type EvaluationOptions, type ModelInput } from '../eval/index.js';
 import type { Example, Task } from '../tasks/index.js';
 
 /** The options every audit takes. */
@@ -10,7 +10,8 @@ export interface AuditRunOptions extends Pick<
   'task' | 'split' | 'concurrency' | 'timeoutMs' | 'cache' | 'stateDirectory' | 'signal' | 'prices'
 > {
   examples: Example[];
-  model: EvaluatedModel;
+  /** The model audited: an AI SDK model, or a named one (resolveModel's), as evaluate takes it. */
+  model: ModelInput;
   /** Seed of the audit's variants, resamples and tests. */
   seed?: number;
   /** Bootstrap and permutation resamples. */

@@ -9,7 +9,7 @@
 // differently; the score flip rate counts it. An example that no set applies to is left out; a split
 // with none is refused.
 import { ValidationError } from '../errors/index.js';
-import { evaluate, type EvaluationOptions } from '../eval/index.js';
+import { evaluate, evaluatedModel, type EvaluationOptions } from '../eval/index.js';
 import { exampleId, type Example } from '../tasks/index.js';
 import type { AuditRunOptions } from './audit-runs.js';
 import { alignedGroupNames, swapAttributes, undoSwap, type SwappedExample } from './attribute-swap.js';
@@ -107,7 +107,7 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
   return {
     task: options.task.spec.name,
     split: options.split,
-    model: options.model.name,
+    model: evaluatedModel(options.model, 'model').name,
     sets: sets.map(({ name, source }) => ({ name, source })),
     ...statistics,
     alpha: options.alpha ?? 0.05,

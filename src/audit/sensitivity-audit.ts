@@ -6,7 +6,7 @@
 // template to vary: `promptVariants: false` scores input noise only.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/index.js';
-import { mean, scoreInterval } from '../eval/index.js';
+import { evaluatedModel, mean, scoreInterval } from '../eval/index.js';
 import { exampleId, type Example, type Task } from '../tasks/index.js';
 import { promptScorer, type AuditRunOptions } from './audit-runs.js';
 import { noiseKinds, noisyFields, type NoiseKind } from './input-noise.js';
@@ -175,7 +175,7 @@ export async function sensitivityAudit(options: SensitivityOptions): Promise<Sen
   return {
     task: task.spec.name,
     split: options.split,
-    model: options.model.name,
+    model: evaluatedModel(options.model, 'model').name,
     n: examples.length,
     original: scored[0],
     variants: scored.slice(1).sort((a, b) => a.score - b.score),

@@ -94,4 +94,19 @@ describe('variabilityAudit', () => {
       target: least.target,
     });
   });
+
+  it('takes an AI SDK model as evaluate does, named by its provider and id', async () => {
+    const model = new SeededModel();
+    const audit = await variabilityAudit({
+      task,
+      split: 'dev',
+      examples: examples.slice(0, 4),
+      model, // no { name, provider, modelId } around it
+      repeats: 2,
+      temperature: 0.7,
+      stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-variability-bare-')),
+      resamples: 50,
+    });
+    expect(audit).toMatchObject({ model: 'scripted:seeded', n: 4, repeats: 2, calls: 8 });
+  });
 });

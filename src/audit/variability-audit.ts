@@ -4,7 +4,7 @@
 // τ-bench reports) beside pass@k (any of k right), each estimated without bias from the n tries of
 // every example (Chen et al. 2021) and averaged over examples with a 95% interval (Wilson's when every
 // example's value is 0 or 1, where resampling 7 wrong answers says [0, 0]; else a bootstrap).
-import { evaluate, mean, scoreInterval } from '../eval/index.js';
+import { evaluate, evaluatedModel, mean, scoreInterval } from '../eval/index.js';
 import type { AuditRunOptions } from './audit-runs.js';
 import { answerOf } from './bias-audit.js';
 
@@ -102,7 +102,7 @@ export async function variabilityAudit(options: VariabilityOptions): Promise<Var
   return {
     task: task.spec.name,
     split: options.split,
-    model: options.model.name,
+    model: evaluatedModel(options.model, 'model').name,
     n: perExample.length,
     repeats,
     temperature,
