@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OptimizeResult } from '../optimize/index.js';
 import { loadTask } from '../tasks/load-task.js';
-import { pushOptimized } from './register-task.js';
+import { pushOptimized, registerTask } from './register-task.js';
 import { Registry } from './registry.js';
 
 function fixture() {
@@ -86,6 +86,20 @@ describe('pushOptimized', () => {
       expect(kept.improved).toBe(false);
       expect(kept.version.id).toBe(pushed.seed.id);
       expect((await registry.listVersions('sums')).map((version) => version.number)).toEqual([1, 2]);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('registerTask takes the Actor the other writes take, or its name, as who pushed the data', async () => {
+    const { folder, task } = fixture();
+    const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    try {
+      await registerTask(registry, task, { name: 'alice', scopes: ['run'] });
+      expect((await registry.datasetVersions.get('sums')).actor).toBe('alice');
+      writeFileSync(join(folder, 'dev.jsonl'), '{"input":"3 + 3","target":"6"}\n');
+      await registerTask(registry, task, 'bob');
+      expect((await registry.datasetVersions.get('sums')).actor).toBe('bob');
     } finally {
       await registry.close();
     }

@@ -9,16 +9,20 @@ import { exampleShape, parseExamples, type ExampleShape, type Task } from '../ta
 import { datasetId, type Actor, type PromptVersion, type Registry } from './registry.js';
 import { hardVersionContent } from './versions.js';
 
-/** Stores the task spec and its split files as versioned datasets; returns each split's dataset id. */
+/**
+ * Stores the task spec and its split files as versioned datasets; returns each split's dataset id.
+ * `actor` (who pushed the data) is an Actor as the other registry writes take, or just its name.
+ */
 export async function registerTask(
   registry: Registry,
   task: Task,
-  actor?: string,
+  actor?: Actor | string,
 ): Promise<Record<string, string>> {
   // every file read before anything is stored: a spec whose data is missing leaves no task behind
   for (const [split, path] of Object.entries(task.files)) if (path) checkDataFile(split, path);
   await registry.putTask(task.spec);
-  return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec), actor);
+  const name = typeof actor === 'string' ? actor : actor?.name;
+  return putDatasetFiles(registry, task.spec.name, task.files, exampleShape(task.spec), name);
 }
 
 /** Refuses a split's data file that is missing (or a folder): DATASET_NOT_FOUND, naming the split. */
