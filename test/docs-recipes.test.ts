@@ -93,7 +93,11 @@ describe('docs/recipes', () => {
     });
     // and the README's library example
     files.push(write(readme(), 'library.ts'));
-    const output = await sandbox.typecheck(files.map((file) => join(sandbox.directory, file)));
+    // as the strictest projects check them (noUncheckedIndexedAccess too), so they paste without errors
+    const output = await sandbox.typecheck(
+      files.map((file) => join(sandbox.directory, file)),
+      { indexedAccess: true },
+    );
     expect(output.stdout + output.stderr).toBe('');
     expect(output.code).toBe(0);
   });

@@ -34,11 +34,12 @@ export interface PackageSandbox {
   start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }>;
   /**
    * Type-checks `files` (strict, NodeNext unless told Bundler) against the package's declarations; with
-   * `libraries`, its dependencies' declarations too (no skipLibCheck), as a strict user's project does.
+   * `libraries`, its dependencies' declarations too (no skipLibCheck), as a strict user's project does;
+   * with `indexedAccess`, an index into an array or record may be undefined (noUncheckedIndexedAccess).
    */
   typecheck(
     files: string[],
-    options?: { resolution?: 'NodeNext' | 'Bundler'; libraries?: boolean },
+    options?: { resolution?: 'NodeNext' | 'Bundler'; libraries?: boolean; indexedAccess?: boolean },
   ): Promise<ProcessOutput>;
   remove(): void;
 }
@@ -123,6 +124,7 @@ export function packageSandbox(): PackageSandbox {
           // checks them has the DOM library, as tsc's default does
           lib: options.libraries ? ['ES2022', 'DOM'] : ['ES2022'],
           strict: true,
+          noUncheckedIndexedAccess: options.indexedAccess === true,
           noEmit: true,
           skipLibCheck: options.libraries !== true,
           types: ['node'],
