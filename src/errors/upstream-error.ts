@@ -109,7 +109,7 @@ export function upstreamError(
             : status === 429
               ? 'UPSTREAM_RATE_LIMITED'
               : 'UPSTREAM_ERROR',
-        hint: hintFor(status, audience),
+        hint: hintFor(status, audience) + askedWait(error),
         cause: error,
       },
     );
@@ -119,4 +119,12 @@ export function upstreamError(
     hint: unreadableHint(audience),
     cause: error,
   });
+}
+
+/** " It asked for a wait of 3600 s (Retry-After)." when a refusal said how long to wait, else nothing. */
+function askedWait(error: APICallError): string {
+  const header = error.responseHeaders?.['retry-after']?.trim();
+  return header
+    ? ` It asked for a wait of ${/^\d+(\.\d+)?$/.test(header) ? `${header} s` : `until ${header}`} (Retry-After).`
+    : '';
 }

@@ -166,7 +166,10 @@ describe('an OpenAI-compatible provider that misbehaves', () => {
 
   it('a Retry-After of an hour is not waited out in silence: the rate limit fails the run at once', async () => {
     const failure = await evaluateOn('out-of-quota').catch((error: unknown) => error);
-    expect(failure).toMatchObject({ statusCode: 429 });
+    expect(failure).toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      hint: expect.stringContaining('It asked for a wait of 3600 s (Retry-After).') as string,
+    });
     expect(requests['out-of-quota']).toBe(1);
   });
 });
