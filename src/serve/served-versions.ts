@@ -6,17 +6,18 @@
 // by any replica is served within a second); versions are immutable, down to the task spec each was
 // pushed with, so each is loaded once by id.
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { NotFoundError, parseInput, ValidationError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import { buildSpecGuards } from '../guard/index.js';
 import { armOf } from '../experiments/index.js';
 import {
   namePattern,
+  versionAdapter,
   versionIdPattern,
+  versionSpec,
   type ExperimentRecord,
   type PromptVersion,
   type Registry,
 } from '../registry/index.js';
-import { taskSpec } from '../tasks/index.js';
 import type { ServedVersion } from './task-model.js';
 import { customGuards } from './version-fit.js';
 import { answeredOrTrusted, trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
@@ -226,36 +227,14 @@ export class ServedVersions {
   }
 
   private async loadSpec(version: PromptVersion): Promise<ServedVersion> {
-    const base = await this.registry.getSpec(version.specId);
-    const content = version.content as Record<string, unknown>;
     // a stored spec is parsed again (defaults filled): one imported in a short form still serves
-    const source = {
-      where: `${version.task}@${version.number} as stored`,
-      code: 'REGISTRY_VERSION_UNSERVABLE',
-      hint: 'The stored version or its spec is not valid; push a corrected version and move the label to it.',
+    const spec = await versionSpec(this.registry, version);
+    if (version.kind !== 'soft') return { spec, version };
+    return {
+      spec,
+      version,
+      softPrompt: { key: version.id, files: await versionAdapter(this.registry, version) },
     };
-    if (version.kind === 'soft') {
-      return {
-        spec: parseInput(taskSpec, base, source),
-        version,
-        softPrompt: {
-          key: version.id,
-          files: {
-            config: content.adapterConfig as Record<string, unknown>,
-            metadata: content.promptune as Record<string, unknown> | undefined,
-            safetensors: await this.registry.getBlob(String(content.adapterBlob)),
-          },
-        },
-      };
-    }
-    const prompt = {
-      system: content.system,
-      template: content.template,
-      demos: content.demos,
-      demoSeparator: content.demoSeparator,
-    };
-    const generation = content.generation ?? (base as { generation?: unknown }).generation;
-    return { spec: parseInput(taskSpec, { ...base, prompt, generation }, source), version };
   }
 }
 
