@@ -53,6 +53,22 @@ describe('promptune compare-methods', () => {
     expect(
       run.stderr.match(/^ {2}test accuracy [\d.]+ \(dev [\d.]+\), (2|8) steps of [\d.]+ s$/gm),
     ).toHaveLength(12);
+    // the JSON says what every measurement shared: a reader of it alone could not tell the budget
+    expect((JSON.parse(run.stdout) as { settings: unknown }).settings).toEqual({
+      epochs: 2,
+      batchSize: 8,
+      seed: 0,
+      virtualTokens: 16,
+      rank: 4,
+      learningRates: {
+        'prompt-tuning': 0.3,
+        'p-tuning': 0.01,
+        'multitask-prompt-tuning': 0.3,
+        'prefix-tuning': 0.03,
+        lora: 0.001,
+        'full-fine-tuning': 0.0003,
+      },
+    });
     const measurements = (JSON.parse(run.stdout) as { measurements: unknown }).measurements as {
       task: string;
       method: string;
@@ -158,6 +174,11 @@ describe('promptune compare-methods', () => {
       ),
     );
     expect(table.stderr.match(/measured before/g)).toHaveLength(2);
+    // under the table, what its numbers shared (the page's settings), so the table read alone says its budget
+    expect(table.stdout).toContain('\nbudget: 2 epochs of batch 8 at every size, seed 0\n');
+    expect(table.stdout).toContain('\nlearning rates (each method its default): LoRA 0.001\n');
+    expect(table.stdout).toContain('\nLoRA: rank 4 on q, k, v, o, gate, up, down\n');
+    expect(table.stdout).not.toContain('prompt methods:');
     // under the table, which differences are real: LoRA and the frozen model on the same test examples
     expect(table.stdout).toMatch(
       new RegExp(

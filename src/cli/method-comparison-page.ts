@@ -1,7 +1,7 @@
 // compare-methods --report: the comparison as one standalone HTML page: the settings every method shared,
 // a chart per task of test accuracy against training-set size (one line per method), then the table the
 // command prints. No script and nothing fetched: the page is a file to keep beside a decision.
-import { SOURCE_LEARNING_RATE, SOURCE_TASK_RANK } from './comparison-source.js';
+import { comparisonBudget } from './comparison-budget.js';
 import {
   comparisonStandings,
   pickLines,
@@ -12,7 +12,7 @@ import {
   type TaskStanding,
 } from './comparison-significance.js';
 import type { MethodMeasurement } from './method-measurement.js';
-import { METHOD_NAMES, type Method } from './soft-methods.js';
+import { METHOD_NAMES } from './soft-methods.js';
 
 /** What every method of the comparison shared, as the page states it. */
 export interface ComparisonSettings {
@@ -38,8 +38,6 @@ const dashes = ['', ' stroke-dasharray="6 3"', ' stroke-dasharray="2 3"', ' stro
 // a load per core above this while training: other work shared the cores (alone, a training read 1.3-1.5
 // on two cores: its threads, the event loop and the system)
 const BUSY_LOAD_PER_CORE = 2;
-
-const promptMethods: Method[] = ['prompt-tuning', 'p-tuning', 'multitask-prompt-tuning', 'prefix-tuning'];
 
 /**
  * One task's chart: test accuracy (0–1) by training-set size, sizes evenly spaced, a line per method, and
@@ -177,38 +175,12 @@ export function comparisonPage(
   const cells = (tag: string, values: string[]) =>
     values.map((value) => `<${tag}>${escape(value)}</${tag}>`).join('');
   const tasks = [...new Set(measurements.map((item) => item.task))];
-  const measured = [...new Set(measurements.map((item) => item.method))];
-  const rates = [...new Map(measurements.map((item) => [item.method, item.learningRate])).entries()]
-    .map(([method, rate]) => `${METHOD_NAMES[method]} ${rate}`)
-    .join(', ');
   const load = loadSpan(measurements);
   const standings = comparisonStandings(measurements);
   const shared = [
     ['model', settings.model],
     ['tasks', taskList(tasks, settings)],
-    [
-      'budget',
-      `${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} of batch ${settings.batchSize} at every size, seed ${settings.seed}`,
-    ],
-    ['learning rates (each method its default)', rates],
-    // a method's settings where the method was measured
-    ...(measured.some((method) => promptMethods.includes(method))
-      ? [
-          [
-            'prompt methods',
-            `${settings.virtualTokens} virtual tokens or prefix positions, init sample-vocab`,
-          ],
-        ]
-      : []),
-    ...(measured.includes('lora') ? [['LoRA', `rank ${settings.rank} on q, k, v, o, gate, up, down`]] : []),
-    ...(measurements.some((item) => item.sourceTasks)
-      ? [
-          [
-            'multitask prompt tuning',
-            `each task started from a multitask prompt of the other tasks (rank-${SOURCE_TASK_RANK} factors, lr ${SOURCE_LEARNING_RATE}, the same budget, all their examples), their factors' mean`,
-          ],
-        ]
-      : []),
+    ...comparisonBudget(measurements, settings),
     ['measured', measuredSpan(measurements)],
     ...(load ? [['load per core while training', load]] : []),
     ['page written', settings.writtenAt],

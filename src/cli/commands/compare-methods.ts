@@ -16,6 +16,7 @@ import { comparisonStandings, standingLines } from '../comparison-significance.j
 import { readHeldOutText } from '../held-out-text.js';
 import { trainPickLine } from '../comparison-pick.js';
 import { fieldArgs } from '../soft-training.js';
+import { comparisonBudgetLines } from '../comparison-budget.js';
 import { comparisonRows, comparisonTable } from '../comparison-table.js';
 import { recordComparisons } from '../comparison-runs.js';
 import { compareMethods } from '../method-comparison.js';
@@ -218,9 +219,33 @@ export default defineCommand({
     const splits = folders.map((folder) => splitSizes(folder, fields));
     const trainSizes = Object.fromEntries(names.map((name, index) => [name, splits[index].train]));
     const standings = comparisonStandings(measurements);
-    if (args.json) process.stdout.write(JSON.stringify({ measurements, standings }, null, 2) + '\n');
+    // what every number shared, beside them: the table alone did not say its epochs or learning rates
+    const budget = {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      virtualTokens: settings.virtualTokens,
+      rank: settings.rank,
+    };
+    if (args.json)
+      process.stdout.write(
+        JSON.stringify(
+          {
+            settings: {
+              ...budget,
+              learningRates: Object.fromEntries(measurements.map((item) => [item.method, item.learningRate])),
+            },
+            measurements,
+            standings,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     else {
       process.stdout.write(comparisonTable(measurements, trainSizes) + '\n');
+      const shared = comparisonBudgetLines(measurements, budget);
+      if (shared.length) process.stdout.write(`\n${shared.join('\n')}\n`);
       // which differences are real, at each task's largest size, and how to train the pick
       const lines = standings.flatMap((standing) => [
         ...standingLines(standing),
