@@ -1,6 +1,10 @@
 // The command line that trains a comparison's pick for serving, as compare-methods trained it (its
-// method, epochs, batch size, seed and shape), printed under the standing.
+// method, epochs, batch size, seed and shape), printed under the standing. A fully fine-tuned pick from a
+// model file soft train cannot write (llama2.c, fused checkpoints) names the copy it needs instead.
 import type { TaskStanding } from './comparison-significance.js';
+
+/** What the line names where --model cannot be written: the same model in a format soft train writes. */
+const MODEL_COPY = '<the same model as GGUF or a Hugging Face directory>';
 
 /**
  * The soft train command that trains a standing's pick for serving (its method, as compared: the same
@@ -20,6 +24,11 @@ export function trainPickLine(
     'input-field': string;
     'target-field': string;
   },
+  /**
+   * Why soft train cannot write a fully fine-tuned copy of --model (checkModelWritable's refusal):
+   * compare-methods trains the copy in memory, but the line it prints would be refused.
+   */
+  unwritable?: { message: string; hint?: string },
 ): string[] {
   const pick = standing.methods.find((method) => method.name === standing.pick);
   if (!pick?.method || pick.transferred) return [];
@@ -39,8 +48,10 @@ export function trainPickLine(
     args['input-field'] === 'input' && args['target-field'] === 'target'
       ? []
       : ['--input-field', args['input-field'], '--target-field', args['target-field']];
+  const copy = pick.method === 'full-fine-tuning' && unwritable;
+  const model = copy ? MODEL_COPY : args.model;
   const words = [
-    ...['promptune', 'soft', 'train', '--method', pick.method, ...shape, '--model', args.model],
+    ...['promptune', 'soft', 'train', '--method', pick.method, ...shape, '--model', model],
     ...[
       '--data',
       args.data,
@@ -56,7 +67,11 @@ export function trainPickLine(
     ...(pick.method === 'full-fine-tuning' ? [] : ['--push']),
   ];
   const quoted = words.map((word) =>
-    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`,
+    word === MODEL_COPY || /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`,
   );
+  if (copy)
+    return [
+      `  To train ${pick.name} for serving as compared: ${quoted.join(' ')} (soft train writes the tuned model in its source's format, and ${unwritable.message}${unwritable.hint ? `: ${unwritable.hint.replace(/\.$/, '')}` : ''})`,
+    ];
   return [`  To train ${pick.name} for serving as compared: ${quoted.join(' ')}`];
 }

@@ -6,7 +6,7 @@
 // and its table (comparison-runs.ts).
 import { defineCommand } from 'citty';
 import { resolve } from 'node:path';
-import { loadModel, writeFileAtomically, type LoadedModel } from '../../engine/index.js';
+import { checkModelWritable, loadModel, writeFileAtomically, type LoadedModel } from '../../engine/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
 import { checkFullFineTuningSize, fullFineTuningFits, parameterCount } from '../../soft/index.js';
 import { openComparisonJournal } from '../comparison-journal.js';
@@ -249,10 +249,11 @@ export default defineCommand({
       // which differences are real, at each task's largest size, and how to train the pick
       const lines = standings.flatMap((standing) => [
         ...standingLines(standing),
-        ...trainPickLine(standing, {
-          ...args,
-          data: folders[names.indexOf(standing.task)] ?? folders[0],
-        }),
+        ...trainPickLine(
+          standing,
+          { ...args, data: folders[names.indexOf(standing.task)] ?? folders[0] },
+          writeRefusal(loaded),
+        ),
       ]);
       if (lines.length) process.stdout.write(`\n${lines.join('\n')}\n`);
     }
@@ -286,6 +287,22 @@ export default defineCommand({
       );
   },
 });
+
+/**
+ * Why soft train could not write a fully fine-tuned copy of the model (a llama2.c file, a checkpoint of
+ * fused tensors), which compare-methods, training the copy in memory, never meets; undefined if it can.
+ */
+function writeRefusal(loaded: LoadedModel): { message: string; hint?: string } | undefined {
+  try {
+    // an output folder apart from the model's: only the format is in question
+    checkModelWritable(loaded.info, resolve(loaded.info.path, '..', '..', 'promptune-compare-methods-pick'));
+    return undefined;
+  } catch (error) {
+    if (PromptuneError.isInstance(error) && error.code === 'MODEL_WRITE_UNSUPPORTED')
+      return { message: error.message, hint: error.hint };
+    return undefined;
+  }
+}
 
 /** How many examples each split of a task folder holds (the page says what a "0.031" is out of). */
 function splitSizes(
