@@ -87,9 +87,32 @@ export function registryConformance(
       expect((await registry.resolveVersion('qa', two.id.slice(0, 8))).id).toBe(two.id);
       expect(await code(registry.resolveVersion('qa', '9'))).toBe('REGISTRY_NO_VERSION');
       expect(await code(registry.resolveVersion('qa', 'nolabel'))).toBe('REGISTRY_NO_VERSION');
+      // what the task has instead, in the message: a missing label is not told as a missing version
+      const message = (reference: string) =>
+        registry.resolveVersion('qa', reference).then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        );
+      expect(await message('9')).toBe('qa@9 does not exist: qa has versions 1 to 2');
+      expect(await message('production')).toBe(
+        'qa@production does not exist: qa has no label production; its labels: staging',
+      );
       // the names alone, in order, as listTasks gives them with their versions and labels
       await registry.putTask(spec('a-first'));
       expect(await registry.taskNames()).toEqual(['a-first', 'qa']);
+      // a task registered without a version yet
+      expect(
+        await registry.resolveVersion('a-first', '1').then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        ),
+      ).toBe('a-first@1 does not exist: a-first has no versions yet');
+      expect(
+        await registry.resolveVersion('a-first', 'production').then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        ),
+      ).toBe('a-first@production does not exist: a-first has no label production; it has no labels');
       expect((await registry.listTasks()).map((task) => task.name)).toEqual(['a-first', 'qa']);
       await registry.close();
     });

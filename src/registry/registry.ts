@@ -383,6 +383,36 @@ export class Registry {
     return this.findVersion(this.database, task, reference);
   }
 
+  /**
+   * What a task has that `reference` was meant to name: its versions' numbers for a number, its labels for
+   * a label ("name has no label production; its labels: staging"); undefined for latest and id prefixes.
+   */
+  private async referenceChoices(
+    database: Kysely<RegistryDatabase>,
+    task: string,
+    reference: string,
+  ): Promise<string | undefined> {
+    if (reference === 'latest' || versionIdPattern.test(reference)) return undefined;
+    if (/^\d+$/.test(reference)) {
+      const numbers = await database
+        .selectFrom('versions')
+        .select('number')
+        .where('task', '=', task)
+        .orderBy('number')
+        .execute();
+      if (numbers.length === 0) return `${task} has no versions yet`;
+      const [first, last] = [numbers[0].number, numbers.at(-1)!.number];
+      return `${task} has ${first === last ? `version ${first} only` : `versions ${first} to ${last}`}`;
+    }
+    const labels = await database
+      .selectFrom('labels')
+      .select('label')
+      .where('task', '=', task)
+      .orderBy('label')
+      .execute();
+    return `${task} has no label ${reference}; ${labels.length ? `its labels: ${labels.map((row) => row.label).join(', ')}` : 'it has no labels'}`;
+  }
+
   /** resolveVersion within `database` (a transaction's, when a write depends on it). */
   private async findVersion(
     database: Kysely<RegistryDatabase>,
@@ -422,8 +452,10 @@ export class Registry {
             task,
             (await database.selectFrom('tasks').select('name').execute()).map((row) => row.name),
           );
+      // a task that is there says what it has: a missing label is not a missing version
+      const has = known ? await this.referenceChoices(database, task, reference) : undefined;
       throw new NotFoundError(
-        `${task}@${reference} does not exist${known ? '' : `: there is no task named ${task}${meant ? `; did you mean ${meant}?` : ''}`}`,
+        `${task}@${reference} does not exist${known ? (has ? `: ${has}` : '') : `: there is no task named ${task}${meant ? `; did you mean ${meant}?` : ''}`}`,
         {
           code: 'REGISTRY_NO_VERSION',
           // "v3" as the dashboard writes it is version 3, written task@3 (a label may be named v3)
