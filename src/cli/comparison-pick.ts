@@ -24,12 +24,17 @@ export function trainPickLine(
     'input-field': string;
     'target-field': string;
   },
-  /**
-   * Why soft train cannot write a fully fine-tuned copy of --model (checkModelWritable's refusal):
-   * compare-methods trains the copy in memory, but the line it prints would be refused.
-   */
-  unwritable?: { message: string; hint?: string },
+  context: {
+    /**
+     * Why soft train cannot write a fully fine-tuned copy of --model (checkModelWritable's refusal):
+     * compare-methods trains the copy in memory, but the line it prints would be refused.
+     */
+    unwritable?: { message: string; hint?: string };
+    /** The task's whole training split: soft train trains on all of it, whatever size was compared. */
+    trainSplit?: number;
+  } = {},
 ): string[] {
+  const { unwritable, trainSplit } = context;
   const pick = standing.methods.find((method) => method.name === standing.pick);
   if (!pick?.method || pick.transferred) return [];
   // as compared: a prompt starts from sampled vocabulary (soft train's default on a label task starts
@@ -69,9 +74,16 @@ export function trainPickLine(
   const quoted = words.map((word) =>
     word === MODEL_COPY || /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`,
   );
+  const notes: string[] = [];
   if (copy)
-    return [
-      `  To train ${pick.name} for serving as compared: ${quoted.join(' ')} (soft train writes the tuned model in its source's format, and ${unwritable.message}${unwritable.hint ? `: ${unwritable.hint.replace(/\.$/, '')}` : ''})`,
-    ];
-  return [`  To train ${pick.name} for serving as compared: ${quoted.join(' ')}`];
+    notes.push(
+      `soft train writes the tuned model in its source's format, and ${unwritable.message}${unwritable.hint ? `: ${unwritable.hint.replace(/\.$/, '')}` : ''}`,
+    );
+  // soft train reads the whole split: a pick compared on fewer examples would train on more, longer
+  if (trainSplit !== undefined && standing.trainExamples < trainSplit)
+    notes.push(
+      `it trains on all ${trainSplit.toLocaleString('en-US')} training examples of --data, where the comparison used ${standing.trainExamples.toLocaleString('en-US')}`,
+    );
+  const after = notes.length ? ` (${notes.join('; ')})` : '';
+  return [`  To train ${pick.name} for serving as compared: ${quoted.join(' ')}${after}`];
 }

@@ -252,7 +252,7 @@ export default defineCommand({
         ...trainPickLine(
           standing,
           { ...args, data: folders[names.indexOf(standing.task)] ?? folders[0] },
-          writeRefusal(loaded),
+          { unwritable: writeRefusal(loaded), trainSplit: trainSizes[standing.task] },
         ),
       ]);
       if (lines.length) process.stdout.write(`\n${lines.join('\n')}\n`);
