@@ -21,6 +21,8 @@ export {
   versionBaseModel,
   versionMethod,
   versionShape,
+  versionShapeText,
+  versionTestScore,
 } from './versions.js';
 export type { RegistryLocation, RegistryOptions } from './open-registry.js';
 export type { WriteRetryPolicy } from './write-transaction.js';

@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../tasks/index.js';
 import type { PromptVersion } from './registry.js';
-import { diffServingSpecs, diffVersions, versionMethod } from './versions.js';
+import {
+  diffServingSpecs,
+  diffVersions,
+  versionMethod,
+  versionShapeText,
+  versionTestScore,
+} from './versions.js';
 
 describe('versionMethod', () => {
   it('names a hard prompt, and each adapter by its peft_type', () => {
@@ -15,6 +21,37 @@ describe('versionMethod', () => {
     ).toEqual(['soft prompt', 'LoRA', 'prefix', 'P-tuning', 'multitask prompt']);
     // a version without a config it knows is still a soft prompt of some kind
     expect(versionMethod({ kind: 'soft', content: {} })).toBe('soft prompt');
+  });
+});
+
+describe('versionShapeText and versionTestScore', () => {
+  const soft = (adapterConfig: Record<string, unknown>, metrics?: Record<string, unknown>) => ({
+    kind: 'soft' as const,
+    content: { adapterConfig, ...(metrics && { promptune: { metrics } }) },
+  });
+
+  it("says what tells versions of a method apart: a LoRA's rank and alpha, a prompt's positions", () => {
+    expect(versionShapeText(soft({ peft_type: 'LORA', r: 8, lora_alpha: 16 }))).toBe('r 8, alpha 16');
+    expect(versionShapeText(soft({ peft_type: 'LORA', r: 4, lora_alpha: 8, use_rslora: true }))).toBe(
+      'r 4, alpha 8, rslora',
+    );
+    expect(versionShapeText(soft({ peft_type: 'PROMPT_TUNING', num_virtual_tokens: 16 }))).toBe('16 tokens');
+    expect(versionShapeText(soft({ peft_type: 'P_TUNING', num_virtual_tokens: 20 }))).toBe('20 tokens');
+    expect(versionShapeText(soft({ peft_type: 'PREFIX_TUNING', num_virtual_tokens: 16 }))).toBe(
+      '16 positions',
+    );
+    expect(versionShapeText(soft({ peft_type: 'MULTITASK_PROMPT_TUNING', num_ranks: 4 }))).toBe('rank 4');
+    expect(versionShapeText({ kind: 'hard', content: { template: '{{input}}' } })).toBeUndefined();
+    expect(versionShapeText(soft({ peft_type: 'LORA' }))).toBeUndefined();
+  });
+
+  it('gives the recorded test score: label accuracy on a label task, as it is served, else exact match', () => {
+    expect(versionTestScore(soft({}, { testExactMatch: 0.4, testLabelAccuracy: 0.69921875 }))).toBe(
+      '0.699 (labels)',
+    );
+    expect(versionTestScore(soft({}, { testExactMatch: 0.9765625 }))).toBe('0.977');
+    expect(versionTestScore(soft({}))).toBeUndefined();
+    expect(versionTestScore({ content: { template: '{{input}}' } })).toBeUndefined();
   });
 });
 

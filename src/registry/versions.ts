@@ -38,6 +38,49 @@ export function versionMethod(version: Pick<PromptVersion, 'kind' | 'content'>):
 }
 
 /**
+ * What tells versions of one method apart in a listing, in a few words: a LoRA's rank and alpha, a
+ * prompt's or prefix's positions, a multitask prompt's rank; undefined for a hard prompt or a config
+ * without them. (The dashboard's version list says the same.)
+ */
+export function versionShapeText(version: Pick<PromptVersion, 'kind' | 'content'>): string | undefined {
+  if (version.kind !== 'soft') return undefined;
+  const config = (version.content.adapterConfig ?? {}) as Record<string, unknown>;
+  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  switch (config.peft_type) {
+    case 'LORA': {
+      const [rank, alpha] = [number(config.r), number(config.lora_alpha)];
+      if (rank === undefined) return undefined;
+      return `r ${rank}${alpha === undefined ? '' : `, alpha ${alpha}`}${config.use_rslora === true ? ', rslora' : ''}`;
+    }
+    case 'MULTITASK_PROMPT_TUNING': {
+      const rank = number(config.num_ranks);
+      return rank === undefined ? undefined : `rank ${rank}`;
+    }
+    default: {
+      const positions = number(config.num_virtual_tokens);
+      if (positions === undefined) return undefined;
+      return `${positions} ${config.peft_type === 'PREFIX_TUNING' ? 'positions' : 'tokens'}`;
+    }
+  }
+}
+
+/**
+ * A trained version's test score as its training recorded it: label accuracy on a label task (as it is
+ * served), else exact match; undefined for a version without one (a hard prompt, a pushed PEFT adapter).
+ */
+export function versionTestScore(version: Pick<PromptVersion, 'content'>): string | undefined {
+  const metadata = version.content.promptune;
+  const metrics =
+    typeof metadata === 'object' && metadata !== null
+      ? (metadata as { metrics?: Record<string, unknown> }).metrics
+      : undefined;
+  if (typeof metrics?.testLabelAccuracy === 'number')
+    return `${metrics.testLabelAccuracy.toFixed(3)} (labels)`;
+  if (typeof metrics?.testExactMatch === 'number') return metrics.testExactMatch.toFixed(3);
+  return undefined;
+}
+
+/**
  * A soft version's method and shape as soft train's options (src/soft/method-shape.ts), read off its
  * PEFT config and promptune.json; undefined for a hard prompt or an adapter no method of soft train makes.
  */

@@ -15,7 +15,10 @@ import {
   hardVersionContent,
   importBundle,
   registerTask,
+  versionBaseModel,
   versionMethod,
+  versionShapeText,
+  versionTestScore,
   type PolicyVerdict,
   type Registry,
 } from '../../registry/index.js';
@@ -191,11 +194,16 @@ const list = defineCommand({
           args,
           { versions, labels },
           textColumns([
-            ['version', 'id', 'method', 'created', 'by', 'labels', 'message'],
+            // what a version is beside its method (rank, positions), what it scored and on which base
+            // model: choosing which to label needs them, which had taken a registry show per version
+            ['version', 'id', 'method', 'shape', 'test', 'base model', 'created', 'by', 'labels', 'message'],
             ...versions.map((version) => [
               `${version.number}`,
               version.id.slice(0, 12),
               versionMethod(version),
+              versionShapeText(version) ?? '-',
+              versionTestScore(version) ?? '-',
+              versionBaseModel(version)?.name ?? '-',
               version.createdAt,
               version.actor,
               byVersion(version.id).join(',') || '-',
