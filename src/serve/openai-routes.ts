@@ -83,6 +83,11 @@ export interface ModelSource {
    * counted in a `promptune-unused-messages` header rather than dropped unsaid.
    */
   lastUserMessageOnly?: boolean;
+  /**
+   * The name an answer's `model` gives once `resolve` ran (as OpenAI names the snapshot an alias
+   * resolved to); the name asked for without it.
+   */
+  answeredAs?(context: Context<ServiceEnv>): string | undefined;
 }
 
 /** How the routes are set up. */
@@ -229,6 +234,7 @@ export function openAiRoutes(
         ? chatPrompt((body as ChatCompletionRequest).messages as ChatMessage[])
         : [{ role: 'user' as const, content: text((body as TextCompletionRequest).prompt) }];
     const options = callOptions(body, prompt, kind === 'text', clientSignal(context));
+    const answeredAs = source.answeredAs?.(context) ?? body.model;
     // a refused answer, or one its client left, was still generated: the metrics count its tokens, as
     // its trace does
     const countSpent = (error: unknown): never => {
@@ -244,7 +250,7 @@ export function openAiRoutes(
       // its own status, as it would be unstreamed, rather than a 200 carrying an error event
       const stream = await untilFirstOutput((await model.doStream(options)).stream).catch(countSpent);
       const chunk = (choices: object[], extra: object = {}) =>
-        JSON.stringify({ id, object: `${object}.chunk`, created, model: body.model, choices, ...extra });
+        JSON.stringify({ id, object: `${object}.chunk`, created, model: answeredAs, choices, ...extra });
       if (trace) {
         trace.id = id;
         trace.streaming = true;
@@ -339,7 +345,7 @@ export function openAiRoutes(
       id,
       object,
       created,
-      model: body.model,
+      model: answeredAs,
       choices: [choice],
       usage: openAiUsage(result.usage),
     });

@@ -156,7 +156,9 @@ export function openApiDocument(limits: { maxTokens: number }) {
           security: bearer,
           requestBody: body(chatCompletionRequest(limits)),
           responses: {
-            200: servedChat('A chat.completion (or an SSE stream of chunks)'),
+            200: servedChat(
+              'A chat.completion (or an SSE stream of chunks); its model names the version that answered (task@number)',
+            ),
             ...completionErrors,
           },
         },
@@ -166,7 +168,12 @@ export function openApiDocument(limits: { maxTokens: number }) {
           summary: 'OpenAI-compatible text completion; the prompt (a string) is the task input',
           security: bearer,
           requestBody: body(textCompletionRequest(limits)),
-          responses: { 200: served('A text_completion (or an SSE stream of chunks)'), ...completionErrors },
+          responses: {
+            200: served(
+              'A text_completion (or an SSE stream of chunks); its model names the version that answered (task@number)',
+            ),
+            ...completionErrors,
+          },
         },
       },
       '/v1/models': {

@@ -19,6 +19,8 @@ export interface ServiceEnv {
     task?: string;
     /** The registry version id that served the request, once resolved. */
     version?: string;
+    /** That version as people name it (`task@number`): the answer's `model`. */
+    versionName?: string;
     /** The experiment arm the request was put in (`<experiment>:<arm>`), when its label has one running. */
     arm?: string;
     /** Whether that version is a soft prompt (run on the local engine, priced at nothing). */

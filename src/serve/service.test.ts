@@ -199,6 +199,8 @@ describe('the service with the openai client', () => {
     };
     const plain = await client(keys.run).chat.completions.create(request);
     expect(continuation.startsWith(plain.choices[0].message.content!)).toBe(true);
+    // the answer names the version that answered, as OpenAI names the snapshot an alias resolved to
+    expect(plain.model).toBe(`story@${(await registry.resolveVersion('story', 'production')).number}`);
     expect(plain.choices[0].message.content!.length).toBeGreaterThan(20);
     let streamed = '';
     const { data: stream, response } = await client(keys.run)

@@ -530,6 +530,7 @@ export function createService(options: ServiceOptions): Service {
     openAiRoutes(
       {
         lastUserMessageOnly: true,
+        answeredAs: (context) => context.get('versionName'),
         async list() {
           const { served, unserved } = await servedNames(registry, backends, {
             judge: options.guardJudge !== undefined,
@@ -540,6 +541,7 @@ export function createService(options: ServiceOptions): Service {
           const { served, label } = await resolveServed(name, context);
           context.set('task', served.spec.name);
           context.set('version', served.version.id);
+          context.set('versionName', `${served.spec.name}@${served.version.number}`);
           context.set('soft', served.softPrompt !== undefined);
           const trace = context.get('trace');
           if (trace) trace.label = label;
