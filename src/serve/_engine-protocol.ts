@@ -1,7 +1,23 @@
 // Messages between the service (main thread) and the engine worker. Private to src/serve. Errors
 // cross as plain data with their kind, so the client rebuilds the class that decides the HTTP status.
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
-import type { EngineInfo, EngineOptions, EngineResult, SoftPromptReference } from './engine-types.js';
+import type {
+  EngineInfo,
+  EngineOptions,
+  EngineResult,
+  LoadedAdapters,
+  SoftPromptReference,
+} from './engine-types.js';
+
+/** What the worker is started with (its workerData). */
+export interface EngineWorkerSettings {
+  model: string;
+  maxBatch: number;
+  adapterDirectory: string;
+  prefixCacheBytes?: number;
+  /** The adapter versions kept loaded, least recently used evicted past it. */
+  maxAdapters: number;
+}
 
 export type ToWorker =
   | {
@@ -35,6 +51,8 @@ export interface EngineFailure {
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
   | { type: 'failed'; error: EngineFailure }
+  /** The loaded adapter versions changed (one loaded, one evicted). */
+  | { type: 'adapters'; adapters: LoadedAdapters }
   /** New text, with the request's token counts so far (a client that leaves still has them traced). */
   | { type: 'delta'; id: number; delta: string; inputTokens: number; outputTokens: number }
   | ({ type: 'done'; id: number } & EngineResult)

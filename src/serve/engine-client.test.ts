@@ -172,6 +172,35 @@ describe('EngineClient', () => {
     cache.close();
   });
 
+  it('keeps at most maxAdapters versions loaded, evicting the least recently used, and says what they hold', async () => {
+    await expect(EngineClient.start(stories.gguf, { maxAdapters: 0 })).rejects.toMatchObject({
+      code: 'ENGINE_BAD_OPTION',
+    });
+    const folder = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
+    const single = await EngineClient.start(stories.gguf, { maxAdapters: 1 });
+    try {
+      expect(single.adapters).toEqual({ loaded: 0, limit: 1, bytes: 0, evicted: 0 });
+      const ask = (key: string) =>
+        single.generate({
+          prompt: prompt('Once upon a time'),
+          softPrompt: adapterSource(folder, key),
+          raw: true,
+          options: { maxTokens: 2 },
+        });
+      await ask('first');
+      const one = single.adapters;
+      // 16 virtual tokens of 64 floats, and the KV prefix the session computed for them
+      expect(one).toMatchObject({ loaded: 1, limit: 1, evicted: 0 });
+      expect(one.bytes).toBeGreaterThan(16 * 64 * 4);
+      await ask('second');
+      expect(single.adapters).toEqual({ loaded: 1, limit: 1, bytes: one.bytes, evicted: 1 });
+      await ask('first'); // evicted, loaded again from its files
+      expect(single.adapters).toMatchObject({ loaded: 1, evicted: 2 });
+    } finally {
+      await single.close();
+    }
+  });
+
   it('refuses a request whose signal has already fired, without sending it', async () => {
     const controller = new AbortController();
     controller.abort(new Error('too late'));

@@ -25,9 +25,15 @@ import {
   marginMetadata,
   type StreamedTokens,
 } from '../providers/index.js';
-import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
+import type { EngineFailure, EngineWorkerSettings, FromWorker, ToWorker } from './_engine-protocol.js';
 import { AbandonedGeneration } from './client-signal.js';
-import type { EngineInfo, EngineOptions, EngineResult, SoftPromptReference } from './engine-types.js';
+import type {
+  EngineInfo,
+  EngineOptions,
+  EngineResult,
+  LoadedAdapters,
+  SoftPromptReference,
+} from './engine-types.js';
 
 export type { EngineInfo, EngineResult } from './engine-types.js';
 
@@ -90,21 +96,25 @@ export class EngineClient {
   private alive = false;
   private closing = false;
   private restarts = 0;
+  /** The adapter versions the worker keeps loaded, as it last said (none after a restart). */
+  adapters: LoadedAdapters;
   /** Called with every finished generation (metrics). */
   onResult?: (result: EngineResult) => void;
 
   private constructor(
-    private readonly workerData: unknown,
+    private readonly workerData: EngineWorkerSettings,
     private readonly restartDelayMs: number,
     started: { worker: Worker; info: EngineInfo },
     readonly info: EngineInfo = started.info,
   ) {
+    this.adapters = { loaded: 0, limit: workerData.maxAdapters, bytes: 0, evicted: 0 };
     this.attach(started.worker);
   }
 
   /**
    * Starts a worker for `model` (a path or hf: reference) and waits until it has loaded it.
-   * `prefixCacheBytes` bounds the prompt prefixes it keeps for reuse (default 256 MiB; 0 keeps none);
+   * `prefixCacheBytes` bounds the prompt prefixes it keeps for reuse (default 256 MiB; 0 keeps none),
+   * `maxAdapters` the adapter versions it keeps loaded (default 64, least recently used evicted);
    * a worker that dies is started again after `restartDelayMs` (1 s, doubling up to 30 s while it
    * keeps failing).
    */
@@ -114,14 +124,22 @@ export class EngineClient {
       maxBatch?: number;
       adapterDirectory?: string;
       prefixCacheBytes?: number;
+      maxAdapters?: number;
       restartDelayMs?: number;
     } = {},
   ): Promise<EngineClient> {
-    const workerData = {
+    const maxAdapters = options.maxAdapters ?? 64;
+    if (!Number.isInteger(maxAdapters) || maxAdapters < 1)
+      throw new ValidationError(`maxAdapters must be a whole number ≥ 1, not ${maxAdapters}`, {
+        code: 'ENGINE_BAD_OPTION',
+        hint: 'Give how many adapter versions the engine keeps loaded (--max-adapters; default 64).',
+      });
+    const workerData: EngineWorkerSettings = {
       model,
       maxBatch: options.maxBatch ?? 8,
       adapterDirectory: options.adapterDirectory ?? join(tmpdir(), 'promptune-adapters'),
       prefixCacheBytes: options.prefixCacheBytes,
+      maxAdapters,
     };
     return new EngineClient(workerData, options.restartDelayMs ?? 1000, await launch(workerData));
   }
@@ -154,6 +172,7 @@ export class EngineClient {
         ({ worker }) => {
           if (this.closing) return void worker.terminate();
           this.sent.clear(); // a new worker has seen no adapter files
+          this.adapters = { ...this.adapters, loaded: 0, bytes: 0, evicted: 0 };
           this.restarts = 0;
           this.attach(worker);
         },
@@ -276,6 +295,10 @@ export class EngineClient {
 
   private receive(message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'failed') return;
+    if (message.type === 'adapters') {
+      this.adapters = message.adapters;
+      return;
+    }
     const waiting = this.waiting.get(message.id);
     if (!waiting) return;
     if (message.type === 'delta') {

@@ -44,6 +44,16 @@ export interface EngineInfo {
   kernels: string;
 }
 
+/** The adapter versions the engine keeps loaded (least recently used evicted past `limit`). */
+export interface LoadedAdapters {
+  loaded: number;
+  limit: number;
+  /** Memory they hold: their prompts, adapter matrices and computed KV prefixes. */
+  bytes: number;
+  /** Evicted since the worker started (a version asked for again is loaded again from its files). */
+  evicted: number;
+}
+
 /** A finished generation, as the worker reports it. */
 export interface EngineResult {
   text: string;

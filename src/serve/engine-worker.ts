@@ -27,16 +27,12 @@ import {
 import { compileConstraint } from '../guard/index.js';
 import { promptText } from '../providers/index.js';
 import { loadTrainedAdapter, recordedFingerprints, SoftPromptSession } from '../soft/index.js';
-import type { EngineFailure, FromWorker, ToWorker } from './_engine-protocol.js';
+import type { EngineFailure, EngineWorkerSettings, FromWorker, ToWorker } from './_engine-protocol.js';
 import type { SoftPromptReference } from './engine-types.js';
 import { BatchScheduler } from './batch-scheduler.js';
+import { heldBytes } from './held-bytes.js';
 
-const settings = workerData as {
-  model: string;
-  maxBatch: number;
-  adapterDirectory: string;
-  prefixCacheBytes?: number;
-};
+const settings = workerData as EngineWorkerSettings;
 const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 /**
@@ -94,6 +90,15 @@ try {
       ? undefined
       : new PrefixCache(model, { maxBytes: settings.prefixCacheBytes });
   const sessions = new Map<string, SoftPromptSession>();
+  // the adapter versions kept loaded, least recently used first, and what each holds
+  const maxAdapters = settings.maxAdapters;
+  const sessionBytes = new Map<string, number>();
+  let evicted = 0;
+  const reportAdapters = () => {
+    let bytes = 0;
+    for (const size of sessionBytes.values()) bytes += size;
+    send({ type: 'adapters', adapters: { loaded: sessions.size, limit: maxAdapters, bytes, evicted } });
+  };
 
   // a version for other weights (or other shapes: another model's layers or widths) is not the caller's
   // mistake but the service's state: not served here (404), and a hint an API caller can act on
@@ -135,7 +140,14 @@ try {
     const { prompt, adapter } = loadOnThisModel(folder);
     const created = new SoftPromptSession(model, tokenizer, prompt, adapter);
     sessions.set(reference.key, created);
-    if (sessions.size > 64) sessions.delete(sessions.keys().next().value!);
+    sessionBytes.set(reference.key, heldBytes([created.prompt, created.adapter, created.prefix]));
+    while (sessions.size > maxAdapters) {
+      const oldest = sessions.keys().next().value!;
+      sessions.delete(oldest);
+      sessionBytes.delete(oldest);
+      evicted++;
+    }
+    reportAdapters();
     return created;
   };
 

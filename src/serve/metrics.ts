@@ -5,6 +5,7 @@
 // running experiments' treatment shares and the steps this replica applied.
 // Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
 // alone carry the version number (as the issue asks: outcomes by task, version and validator).
+import type { LoadedAdapters } from './engine-types.js';
 import { promClient } from '../observe/index.js';
 
 /** The service's metrics. */
@@ -76,6 +77,22 @@ export class ServiceMetrics {
       this.experimentShare.reset(); // an ended experiment leaves the scrape
       for (const { task, label, weight } of await this.runningExperiments())
         this.experimentShare.set({ task, label }, weight);
+    },
+  });
+
+  private loadedAdapters: (() => LoadedAdapters) | undefined;
+  readonly adapters = new this.prometheus.Gauge({
+    name: 'promptune_engine_adapters',
+    help: 'Adapter versions the engine keeps loaded, its limit, the bytes they hold, and those evicted since it started',
+    labelNames: ['measure'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const adapters = this.loadedAdapters?.();
+      if (!adapters) return;
+      this.adapters.set({ measure: 'loaded' }, adapters.loaded);
+      this.adapters.set({ measure: 'limit' }, adapters.limit);
+      this.adapters.set({ measure: 'bytes' }, adapters.bytes);
+      this.adapters.set({ measure: 'evicted' }, adapters.evicted);
     },
   });
 
@@ -153,6 +170,11 @@ export class ServiceMetrics {
   /** Reports the registry's jobs by status, and the silent running ones, with every scrape. */
   watchJobs(counts: () => Promise<{ byStatus: Record<string, number>; silent: number }>): void {
     this.jobCounts = counts;
+  }
+
+  /** Reports the engine's loaded adapter versions with every scrape. */
+  watchAdapters(adapters: () => LoadedAdapters): void {
+    this.loadedAdapters = adapters;
   }
 
   /** Reports the running experiments' treatment shares with every scrape. */

@@ -339,6 +339,12 @@ describe('the service with the openai client', () => {
     const batched = /promptune_engine_batch_size_bucket\{le="1"\} (\d+)/.exec(metrics);
     const total = /promptune_engine_batch_size_count (\d+)/.exec(metrics);
     expect(Number(total![1])).toBeGreaterThan(Number(batched![1])); // some requests shared a batch
+    // the five adapter versions are loaded, and the scrape says so with what they hold
+    const measure = (name: string) =>
+      Number(new RegExp(`promptune_engine_adapters\\{measure="${name}"\\} (\\d+)`).exec(metrics)?.[1]);
+    expect(measure('loaded')).toBeGreaterThanOrEqual(5);
+    expect([measure('limit'), measure('evicted')]).toEqual([64, 0]);
+    expect(measure('bytes')).toBeGreaterThan(0);
     expect(metrics).toMatch(
       /promptune_request_duration_seconds_count\{route="\/v1\/completions",task="soft-a",status="200"\} 2/,
     );
@@ -582,6 +588,7 @@ describe('the service with the openai client', () => {
         parameters: expect.any(Number),
         contextLength: 2048,
         hiddenSize: 64,
+        adapters: { loaded: expect.any(Number), limit: 64, bytes: expect.any(Number), evicted: 0 },
         kernels: expect.stringMatching(
           /^(js|native, OpenBLAS \w+(, OpenMP threads (sleep|spin|spin, then sleep,) between products)?)$/,
         ),

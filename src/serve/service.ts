@@ -231,6 +231,8 @@ export function createService(options: ServiceOptions): Service {
       () => [],
     ),
   );
+  const engine = backends.engine;
+  if (engine) metrics.watchAdapters(() => engine.adapters);
   // a running job silent for a minute: its worker's heartbeat is every second
   metrics.watchJobs(() => registry.jobs.counts({ silentMs: 60_000 }));
   const evaluation =
@@ -449,7 +451,9 @@ export function createService(options: ServiceOptions): Service {
     return context.json({
       status: 'ready',
       registry: 'ok',
-      engine: backends.engine ? publicEngineInfo(backends.engine.info) : null,
+      engine: backends.engine
+        ? { ...publicEngineInfo(backends.engine.info), adapters: backends.engine.adapters }
+        : null,
     });
   });
   app.get('/metrics', async (context) =>

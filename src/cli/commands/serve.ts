@@ -44,6 +44,12 @@ export default defineCommand({
       default: '256',
       description: 'MiB of prompt prefixes the engine keeps for reuse (0: none)',
     },
+    'max-adapters': {
+      type: 'string',
+      default: '64',
+      description:
+        'Adapter versions the engine keeps loaded (least recently used evicted; /ready and /metrics say how many and their bytes)',
+    },
     'max-body': { type: 'string', default: '1000000', description: 'Largest request body in bytes' },
     'max-tokens': {
       type: 'string',
@@ -123,6 +129,7 @@ export default defineCommand({
     const port = numberOption('port', args.port, { integer: true, min: 0, max: 65535 });
     const maxBatch = numberOption('max-batch', args['max-batch'], { integer: true, min: 1 });
     const prefixCacheMiB = numberOption('prefix-cache', args['prefix-cache'], { min: 0 }) ?? 256;
+    const maxAdapters = numberOption('max-adapters', args['max-adapters'], { integer: true, min: 1 }) ?? 64;
     const limits = {
       bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
@@ -156,7 +163,11 @@ export default defineCommand({
     // the base model as a path, or written as other commands take it (local:<path>)
     const basePath = args.model?.replace(/^local:/, '');
     const engine = basePath
-      ? await EngineClient.start(basePath, { maxBatch, prefixCacheBytes: prefixCacheMiB * 1024 * 1024 })
+      ? await EngineClient.start(basePath, {
+          maxBatch,
+          prefixCacheBytes: prefixCacheMiB * 1024 * 1024,
+          maxAdapters,
+        })
       : undefined;
     // the engine model's tokenizer in this thread too (its vocabulary, not its weights): input guards
     // bounded in tokens count with it, on the versions that run on the engine
