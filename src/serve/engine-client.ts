@@ -96,8 +96,7 @@ export class EngineClient {
   private alive = false;
   private closing = false;
   private restarts = 0;
-  /** The adapter versions the worker keeps loaded, as it last said (none after a restart). */
-  adapters: LoadedAdapters;
+  private loadedAdapters: LoadedAdapters;
   /** Called with every finished generation (metrics). */
   onResult?: (result: EngineResult) => void;
 
@@ -107,7 +106,7 @@ export class EngineClient {
     started: { worker: Worker; info: EngineInfo },
     readonly info: EngineInfo = started.info,
   ) {
-    this.adapters = { loaded: 0, limit: workerData.maxAdapters, bytes: 0, evicted: 0 };
+    this.loadedAdapters = { loaded: 0, limit: workerData.maxAdapters, bytes: 0, evicted: 0 };
     this.attach(started.worker);
   }
 
@@ -144,6 +143,11 @@ export class EngineClient {
     return new EngineClient(workerData, options.restartDelayMs ?? 1000, await launch(workerData));
   }
 
+  /** The adapter versions the worker keeps loaded, as it last said (none after a restart). */
+  get adapters(): LoadedAdapters {
+    return { ...this.loadedAdapters };
+  }
+
   /** Whether the worker is up (false while it restarts). */
   get ready(): boolean {
     return this.alive;
@@ -172,7 +176,7 @@ export class EngineClient {
         ({ worker }) => {
           if (this.closing) return void worker.terminate();
           this.sent.clear(); // a new worker has seen no adapter files
-          this.adapters = { ...this.adapters, loaded: 0, bytes: 0, evicted: 0 };
+          this.loadedAdapters = { ...this.loadedAdapters, loaded: 0, bytes: 0, evicted: 0 };
           this.restarts = 0;
           this.attach(worker);
         },
@@ -296,7 +300,7 @@ export class EngineClient {
   private receive(message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'failed') return;
     if (message.type === 'adapters') {
-      this.adapters = message.adapters;
+      this.loadedAdapters = message.adapters;
       return;
     }
     const waiting = this.waiting.get(message.id);
