@@ -233,8 +233,10 @@ export default defineCommand({
           process.stdout.write(
             `judge validators: ${report.guardJudge.calls} calls, tokens ${report.guardJudge.tokens.input} in / ${report.guardJudge.tokens.output} out, cost ${dollars(report.guardJudge.cost)}\n`,
           );
+        // answers taken from the cache or a killed run's journal: their tokens are counted, their cost is not
+        const reused = report.cacheHits > 0 || report.resumed > 0;
         process.stdout.write(
-          `calls ${report.calls}${report.retries ? ` (${retriesText(report.retries)})` : ''}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out${report.cacheHits || report.resumed ? " (every answer's, those from the cache or resumed too)" : ''}, cost ${dollars(report.cost)}${report.cacheHits || report.resumed ? ' (this run’s calls)' : ''}\n`,
+          `calls ${report.calls}${report.retries ? ` (${retriesText(report.retries)})` : ''}, cache hits ${report.cacheHits}, resumed ${report.resumed}, tokens ${report.tokens.input} in / ${report.tokens.output} out${reused ? " (every answer's, those from the cache or resumed too)" : ''}, cost ${dollars(report.cost)}${reused ? ' (this run’s calls)' : ''}\n`,
         );
         if (report.usageEstimated)
           process.stdout.write(
