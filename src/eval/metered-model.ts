@@ -39,6 +39,11 @@ export interface Meter<Ticket> {
   reserve(worst: TokenUsage): Ticket;
   /** After the call, with what it used. */
   settle(ticket: Ticket, used: TokenUsage): void;
+  /**
+   * Instead of `settle`, after a call whose request never left (no connection was made): it reached no
+   * provider, so a meter that counts requests need not count it. Without it such a call is settled at zero.
+   */
+  release?(ticket: Ticket): void;
 }
 
 /**
@@ -57,9 +62,12 @@ const notConnectedCodes = new Set([
 
 /** Whether a call failed before the provider could have generated anything. */
 function generatedNothing(error: unknown): boolean {
-  // the provider answered with an error status
-  if (APICallError.isInstance(error) && error.statusCode !== undefined) return true;
-  // or the request never left: the network's error is somewhere down the cause chain
+  // the provider answered with an error status, or the request never left
+  return (APICallError.isInstance(error) && error.statusCode !== undefined) || neverSent(error);
+}
+
+/** Whether a call's request never left: the network's error is somewhere down the cause chain. */
+function neverSent(error: unknown): boolean {
   const seen = new Set<unknown>();
   for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
     seen.add(current);
@@ -93,7 +101,8 @@ export function meteredModel<Ticket>(model: EvaluatedModel, meter: Meter<Ticket>
     } catch (error) {
       // an error answer or a connection never made generated nothing; a timeout or a dropped connection
       // may have cost everything
-      meter.settle(ticket, generatedNothing(error) ? { inputTokens: 0, outputTokens: 0 } : worst);
+      if (meter.release && neverSent(error)) meter.release(ticket);
+      else meter.settle(ticket, generatedNothing(error) ? { inputTokens: 0, outputTokens: 0 } : worst);
       throw error;
     }
     meter.settle(ticket, usage(result, worst));

@@ -1,7 +1,8 @@
 // The journal of what a run spent on model calls, so caps and totals hold across a kill and a resume.
 // Reserve, then journal, then send: a call's worst case is appended before it is sent and its real usage
 // after it returns, so a call killed in flight (sent or not) still counts, at its worst case: the
-// journal never under-counts. It records tokens per role; prices are applied by whoever reads it.
+// journal never under-counts. A call whose request never left (no connection was made) is released
+// instead of settled, and is no call. It records tokens per role; prices are applied by whoever reads it.
 import { z } from 'zod';
 import { JsonLinesFile } from './json-lines.js';
 import type { TokenUsage } from './evaluated-model.js';
@@ -11,8 +12,10 @@ const id = z.number().int().positive();
 const entrySchema = z.union([
   z.strictObject({ reserve: id, role: z.string().min(1), inputTokens: tokens, outputTokens: tokens }),
   z.strictObject({ settle: id, inputTokens: tokens, outputTokens: tokens }),
+  z.strictObject({ release: id }),
 ]);
 type Entry = z.infer<typeof entrySchema>;
+type Reservation = Extract<Entry, { reserve: number }>;
 
 /** Calls and their tokens. */
 export interface CallTally {
@@ -57,7 +60,7 @@ export class SpendJournal {
       code: 'SPEND_JOURNAL_CORRUPT',
       hint: `Delete ${path} to start the run over; the calls it recorded then no longer count against its budget.`,
     });
-    const open = new Map<number, Entry & { role: string }>();
+    const open = new Map<number, Reservation>();
     const settled = new Set<number>();
     for (const entry of this.file.lines) {
       if ('reserve' in entry) {
@@ -66,11 +69,12 @@ export class SpendJournal {
         open.set(entry.reserve, entry);
         this.nextId = Math.max(this.nextId, entry.reserve + 1);
       } else {
-        const reservation = open.get(entry.settle);
-        if (!reservation) throw this.file.corrupt(`call ${entry.settle} is settled but was never reserved`);
-        open.delete(entry.settle);
-        settled.add(entry.settle);
-        add(this.tally(this.settledByRole, reservation.role), entry);
+        const called = 'settle' in entry ? entry.settle : entry.release;
+        const reservation = open.get(called);
+        if (!reservation) throw this.file.corrupt(`call ${called} is settled but was never reserved`);
+        open.delete(called);
+        settled.add(called);
+        if ('settle' in entry) add(this.tally(this.settledByRole, reservation.role), entry);
       }
     }
     for (const reservation of open.values())
@@ -105,6 +109,12 @@ export class SpendJournal {
     // run's: a line of it in a new file would be a settle without its reserve, refused by the next run
     if (this.removed) return;
     this.file.append({ settle: id, inputTokens: used.inputTokens, outputTokens: used.outputTokens });
+  }
+
+  /** Records that a reserved call's request never left: it is no call. */
+  release(id: number): void {
+    if (this.removed) return;
+    this.file.append({ release: id });
   }
 
   /** Deletes the journal (the run is complete); later reserves and settles record nothing. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptedLanguageModel, ScriptedModel, ScriptedTeacher } from '../../test/scripted-model.js';
 import { PromptuneError } from '../errors/index.js';
+import { resolveModel } from '../providers/index.js';
 import { ResponseCache } from '../eval/response-cache.js';
 import { SpendJournal } from '../eval/spend-journal.js';
 import { taskFromObject } from '../tasks/load-task.js';
@@ -205,6 +206,23 @@ describe('budgets across a kill and resume', () => {
     expect(refused).toBeInstanceOf(BudgetExceeded);
     expect(inner.calls).toBe(4);
     expect(resumed.used.student.calls).toBe(8);
+  });
+
+  it('count no call whose request never left, so a rerun once the server is up has the whole cap', async () => {
+    const path = journalPath();
+    const down = new BudgetTracker({ student: { calls: 3 } }, undefined, new SpendJournal(path));
+    // a real socket: nothing listens on port 9, so no connection is made
+    const unreachable = await resolveModel('openai-compatible:http://127.0.0.1:9/v1#m', { environment: {} });
+    const model = down.wrap(unreachable, 'student');
+    for (let i = 0; i < 5; i++)
+      await expect(model.model.doGenerate(question('1 + 2'))).rejects.toThrow(/ECONNREFUSED|fetch failed/);
+    expect(down.used.student).toMatchObject({ calls: 0, inputTokens: 0, outputTokens: 0 });
+    const rerun = new BudgetTracker({ student: { calls: 3 } }, undefined, new SpendJournal(path));
+    expect(rerun.earlier.student.calls).toBe(0);
+    const inner = new ScriptedLanguageModel();
+    const up = rerun.wrap(scripted(inner), 'student');
+    for (let i = 0; i < 3; i++) await up.model.doGenerate(question('1 + 2'));
+    expect(inner.calls).toBe(3);
   });
 
   it("plan with the killed run's answers as free until replayed, then as spent", async () => {

@@ -102,6 +102,7 @@ export class BudgetTracker {
     const metered = meteredModel(model, {
       reserve: (worst) => this.reserve(role, model, worst),
       settle: (reservation, used) => this.settle(role, model, reservation, used),
+      release: (reservation) => this.release(role, reservation),
     });
     return { ...metered, replayed: (usage) => this.replay(role, usage) };
   }
@@ -211,6 +212,17 @@ export class BudgetTracker {
     this.reserved[role].tokens += tokens;
     this.reserved[role].dollars += worstDollars ?? 0;
     return { id, tokens, dollars: worstDollars ?? 0 };
+  }
+
+  /** A call whose request never left: no call, against any cap (a rerun once the server is up has them all). */
+  private release(
+    role: Role,
+    reservation: { id: number | undefined; tokens: number; dollars: number },
+  ): void {
+    if (reservation.id !== undefined) this.journal?.release(reservation.id);
+    this.reserved[role].tokens -= reservation.tokens;
+    this.reserved[role].dollars -= reservation.dollars;
+    this.fresh[role].calls--;
   }
 
   private settle(
