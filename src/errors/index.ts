@@ -34,4 +34,10 @@ export {
 export { readYamlFile } from './yaml-file.js';
 export { editDistance, nearestName } from './nearest-name.js';
 export { redactedUrl } from './redacted-url.js';
-export { redactSecrets, upstreamError, upstreamRetryAfter, type UpstreamAudience } from './upstream-error.js';
+export {
+  redactSecrets,
+  retryAfterMs,
+  upstreamError,
+  upstreamRetryAfter,
+  type UpstreamAudience,
+} from './upstream-error.js';

@@ -62,15 +62,26 @@ function hintFor(status: number | undefined, audience: UpstreamAudience): string
 }
 
 /**
- * The seconds upstream asked to wait before a retry (its Retry-After, whole seconds only; at most an
- * hour), from a ProviderError made of an APICallError, or undefined.
+ * The wait a failed call's Retry-After asks for (ms): seconds, or an HTTP date (RFC 9110 allows both);
+ * undefined for anything but an APICallError, without one, or with one neither reads.
  */
-export function upstreamRetryAfter(error: ProviderError): number | undefined {
-  const cause = error.cause;
-  if (!APICallError.isInstance(cause)) return undefined;
-  const header = cause.responseHeaders?.['retry-after'];
-  if (header === undefined || !/^\s*\d+\s*$/.test(header)) return undefined;
-  return Math.min(Number(header), 3600);
+export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
+  if (!APICallError.isInstance(error)) return undefined;
+  const header = error.responseHeaders?.['retry-after']?.trim();
+  if (!header) return undefined;
+  if (/^\d+(\.\d+)?$/.test(header)) return Number(header) * 1000;
+  // an HTTP date names its day and month in words ("Mon, 07 Dec 2026 06:00:30 GMT"); "-3" is no date
+  const date = /[a-z]{3}/i.test(header) ? Date.parse(header) : NaN;
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/**
+ * The whole seconds upstream asked to wait before a retry (its Retry-After, rounded up; at most an hour),
+ * from a ProviderError made of an APICallError, or undefined.
+ */
+export function upstreamRetryAfter(error: ProviderError, now = Date.now()): number | undefined {
+  const wait = retryAfterMs(error.cause, now);
+  return wait === undefined ? undefined : Math.min(Math.ceil(wait / 1000), 3600);
 }
 
 /** The hint for an answer that could not be read. */
@@ -123,8 +134,7 @@ export function upstreamError(
 
 /** " It asked for a wait of 3600 s (Retry-After)." when a refusal said how long to wait, else nothing. */
 function askedWait(error: APICallError): string {
-  const header = error.responseHeaders?.['retry-after']?.trim();
-  return header
-    ? ` It asked for a wait of ${/^\d+(\.\d+)?$/.test(header) ? `${header} s` : `until ${header}`} (Retry-After).`
-    : '';
+  if (retryAfterMs(error) === undefined) return '';
+  const header = error.responseHeaders!['retry-after']!.trim();
+  return ` It asked for a wait ${/^\d/.test(header) ? `of ${header} s` : `until ${header}`} (Retry-After).`;
 }

@@ -3,7 +3,7 @@
 // retried) once a stop aborts. Other errors (bad request, auth) fail at once; attempts that all ran out
 // of time fail as UPSTREAM_TIMEOUT, not as the bare AbortSignal reason (which reads as a bug).
 import { APICallError } from '@ai-sdk/provider';
-import { ProviderError } from '../errors/index.js';
+import { ProviderError, retryAfterMs } from '../errors/index.js';
 
 /** Whether an error is worth retrying. */
 export function isRetryable(error: unknown): boolean {
@@ -23,20 +23,6 @@ export function isRetryable(error: unknown): boolean {
  * for a while, and a run that sat silent for an hour would look hung; its error is thrown at once instead.
  */
 const longestRetryAfterMs = 60_000;
-
-/**
- * The wait a failed call's Retry-After asks for (ms): seconds, or an HTTP date (RFC 9110 allows both);
- * undefined without one, or with one neither reads.
- */
-export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
-  if (!APICallError.isInstance(error)) return undefined;
-  const header = error.responseHeaders?.['retry-after']?.trim();
-  if (!header) return undefined;
-  if (/^\d+(\.\d+)?$/.test(header)) return Number(header) * 1000;
-  // an HTTP date names its day and month in words ("Mon, 07 Dec 2026 06:00:30 GMT"); "-3" is no date
-  const date = /[a-z]{3}/i.test(header) ? Date.parse(header) : NaN;
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
 
 /**
  * Runs `call` with up to `retries` retries; each attempt is given the signal that abandons it (after
