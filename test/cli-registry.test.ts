@@ -129,6 +129,7 @@ describe('promptune registry', () => {
       'error: aminal@latest does not exist: there is no task named aminal; did you mean animal?',
     );
     expect(unknown.stderr).toContain('hint: See the tasks with: promptune registry ls (GET /v1/models)');
+    expect(unknown.stderr).toContain('code: REGISTRY_NO_TASK');
     // a label the task never had is missing, not one with nothing to roll back to
     expect(registry(cwd, 'rollback', 'animal', 'nosuch', '--admin').stderr).toMatch(
       /error: animal@nosuch is not set: there is no such label to roll back\n.*\ncode: REGISTRY_NO_VERSION/,

@@ -586,7 +586,7 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
     await errors.first().waitFor();
     const texts = (await errors.allInnerTexts()).map((row) => row.replace(/\s+/g, ' '));
     expect(texts).toHaveLength(2);
-    expect(texts[0]).toMatch(/nosuch Who is in it\? REGISTRY_NO_VERSION 404/);
+    expect(texts[0]).toMatch(/nosuch Who is in it\? REGISTRY_NO_TASK 404/);
     expect(texts[1]).toMatch(/name not read INVALID_BODY 400/);
     await screenshot(page, 'traces-errors');
     await errors.nth(1).click();

@@ -87,6 +87,8 @@ export function registryConformance(
       expect((await registry.resolveVersion('qa', two.id.slice(0, 8))).id).toBe(two.id);
       expect(await code(registry.resolveVersion('qa', '9'))).toBe('REGISTRY_NO_VERSION');
       expect(await code(registry.resolveVersion('qa', 'nolabel'))).toBe('REGISTRY_NO_VERSION');
+      // a task it lacks has the code getTask gives it
+      expect(await code(registry.resolveVersion('nope', '1'))).toBe('REGISTRY_NO_TASK');
       // what the task has instead, in the message: a missing label is not told as a missing version
       const message = (reference: string) =>
         registry.resolveVersion('qa', reference).then(

@@ -457,7 +457,8 @@ export class Registry {
       throw new NotFoundError(
         `${task}@${reference} does not exist${known ? (has ? `: ${has}` : '') : `: there is no task named ${task}${meant ? `; did you mean ${meant}?` : ''}`}`,
         {
-          code: 'REGISTRY_NO_VERSION',
+          // a task the registry lacks has getTask's code: a client can tell it from a missing version
+          code: known ? 'REGISTRY_NO_VERSION' : 'REGISTRY_NO_TASK',
           // "v3" as the dashboard writes it is version 3, written task@3 (a label may be named v3)
           hint: !known
             ? 'See the tasks with: promptune registry ls (GET /v1/models)'

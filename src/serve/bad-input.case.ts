@@ -223,7 +223,7 @@ const chatCases: Case[] = [
     path: '/v1/chat/completions',
     body: chat({ model: 'nope' }),
     status: 404,
-    code: 'REGISTRY_NO_VERSION',
+    code: 'REGISTRY_NO_TASK',
   },
   {
     name: 'chat: unknown label',
@@ -353,7 +353,7 @@ const runCases: Case[] = [
     path: run('nope'),
     body: { input: 'x' },
     status: 404,
-    code: 'REGISTRY_NO_VERSION',
+    code: 'REGISTRY_NO_TASK',
   },
   {
     name: 'run: bad task name',
@@ -427,7 +427,7 @@ const labelCases: Case[] = [
         404,
         'REGISTRY_NO_VERSION',
       ],
-      ['an unknown task', label('nope', 'staging'), { version: 1 }, 404, 'REGISTRY_NO_VERSION'],
+      ['an unknown task', label('nope', 'staging'), { version: 1 }, 404, 'REGISTRY_NO_TASK'],
       ['a label with a space', label('story', 'Bad%20Label'), { version: 1 }, 400, 'REGISTRY_BAD_LABEL'],
       ['a number as label', label('story', '123'), { version: 1 }, 400, 'REGISTRY_BAD_LABEL'],
       ['latest as label', label('story', 'latest'), { version: 1 }, 400, 'REGISTRY_BAD_LABEL'],

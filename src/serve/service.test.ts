@@ -243,7 +243,7 @@ describe('the service with the openai client', () => {
     for (const name of ['story@1', 'story@latest'])
       expect(await client(keys.run).models.retrieve(name)).toMatchObject({ id: name, object: 'model' });
     for (const [name, code] of [
-      ['nope', 'REGISTRY_NO_VERSION'],
+      ['nope', 'REGISTRY_NO_TASK'],
       ['story@99', 'REGISTRY_NO_VERSION'],
     ])
       expect(
@@ -401,7 +401,7 @@ describe('the service with the openai client', () => {
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     // as retrieving it says, in the client's words (it had said "nope@latest does not exist")
     expect(missing).toMatchObject({
-      code: 'REGISTRY_NO_VERSION',
+      code: 'REGISTRY_NO_TASK',
       message: expect.stringContaining('model "nope" is not served here: there is no task named nope'),
     });
     // a version trained on other weights: not served here (404, which no client retries)
