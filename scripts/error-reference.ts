@@ -38,7 +38,7 @@ const kinds: Record<string, string> = {
   EngineError: '500: the engine failed',
   EnvironmentError: '500: the machine around it (a folder, a port, a native build)',
   ServiceError: "the service's own status (a rate limit, a size, an unusable output)",
-  BudgetExceeded: "an optimization's budget is spent (from promptune/optimize)",
+  BudgetExceededError: "an optimization's budget is spent: a call refused before it is sent",
 };
 
 /** The TypeScript files under `folder`, tests and conformance cases left out. */

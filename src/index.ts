@@ -18,6 +18,7 @@ export {
   EngineError,
   ProviderError,
   QualityGateError,
+  BudgetExceededError,
   ConflictError,
   InterruptedError,
   GuardError,

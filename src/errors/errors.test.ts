@@ -15,6 +15,7 @@ describe('error kinds', () => {
   it('exports every kind', () => {
     expect(kinds.map(([name]) => name).sort()).toEqual([
       'AuthError',
+      'BudgetExceededError',
       'ConflictError',
       'DatasetError',
       'DownloadError',

@@ -15,6 +15,7 @@ export { EnvironmentError, environmentError, withEnvironmentErrors } from './env
 export { EngineError } from './engine-error.js';
 export { ProviderError } from './provider-error.js';
 export { QualityGateError } from './quality-gate-error.js';
+export { BudgetExceededError } from './budget-exceeded-error.js';
 export { ConflictError } from './conflict-error.js';
 export { InterruptedError } from './interrupted-error.js';
 export { GuardError, type GuardFailure } from './guard-error.js';

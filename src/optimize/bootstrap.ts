@@ -2,9 +2,9 @@
 // training examples with the seed prompt, keep those it gets right as demonstration candidates, then try
 // random demo sets on dev. A candidate replaces the incumbent only when a paired bootstrap test says its
 // improvement is significant. Every call is counted against the budget; replays come from the cache.
+import { BudgetExceededError } from '../errors/index.js';
 import { seededRandom } from '../engine/index.js';
 import type { Task, TaskSpec } from '../tasks/index.js';
-import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { significantlyBetter } from './artifact.js';
@@ -58,7 +58,7 @@ export function bootstrapOptimizer(settings: BootstrapSettings = { maxDemos: 4, 
         try {
           scored = await scorePrompt(task, prompt, options.dev, student, shared);
         } catch (error) {
-          if (!BudgetExceeded.isInstance(error)) throw error;
+          if (!BudgetExceededError.isInstance(error)) throw error;
           stopped = error.message;
           break;
         }

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptedLanguageModel, ScriptedModel, ScriptedTeacher } from '../../test/scripted-model.js';
-import { PromptuneError } from '../errors/index.js';
+import { BudgetExceededError, PromptuneError } from '../errors/index.js';
 import { resolveModel } from '../providers/index.js';
 import { ResponseCache } from '../eval/response-cache.js';
 import { SpendJournal } from '../eval/spend-journal.js';
 import { taskFromObject } from '../tasks/load-task.js';
 import { bootstrapOptimizer } from './bootstrap.js';
-import { BudgetExceeded, BudgetTracker } from './budget.js';
+import { BudgetTracker } from './budget.js';
 import { proposeOptimizer } from './propose.js';
 import { noSignificantGainPossible } from './run.js';
 
@@ -48,8 +48,8 @@ describe('BudgetTracker', () => {
     const refused = await Promise.resolve(model.model.doGenerate(question('1 + 2'))).catch(
       (error: unknown) => error,
     );
-    expect(refused).toBeInstanceOf(BudgetExceeded);
-    expect((refused as BudgetExceeded).message).toContain('student token budget of 100');
+    expect(refused).toBeInstanceOf(BudgetExceededError);
+    expect((refused as BudgetExceededError).message).toContain('student token budget of 100');
     expect(inner.calls).toBe(7);
   });
 
@@ -203,7 +203,7 @@ describe('budgets across a kill and resume', () => {
     const again = resumed.wrap(scripted(inner), 'student');
     for (let i = 0; i < 4; i++) await again.model.doGenerate(question('1 + 2'));
     const refused = await Promise.resolve(again.model.doGenerate(question('1 + 2'))).catch((error) => error);
-    expect(refused).toBeInstanceOf(BudgetExceeded);
+    expect(refused).toBeInstanceOf(BudgetExceededError);
     expect(inner.calls).toBe(4);
     expect(resumed.used.student.calls).toBe(8);
   });

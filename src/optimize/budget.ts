@@ -4,7 +4,7 @@
 // real usage when the call returns. With a spend journal the caps hold across kills and reruns: what
 // earlier runs of the same command spent counts from the start, and their answers, replayed from the
 // cache, are not paid twice.
-import { PromptuneError, ValidationError } from '../errors/index.js';
+import { BudgetExceededError, ValidationError } from '../errors/index.js';
 import {
   type EvaluatedModel,
   meteredModel,
@@ -18,26 +18,10 @@ import {
 } from '../eval/index.js';
 import type { Budget, Role, RoleUsage } from './types.js';
 
-const budgetMarker = Symbol.for('promptune.error.budget-exceeded');
-
-/** Thrown instead of a call that would go over budget. */
-export class BudgetExceeded extends PromptuneError {
-  private readonly [budgetMarker] = true;
-
-  /** True for a BudgetExceeded, even one from another copy of the package. */
-  static override isInstance(error: unknown): error is BudgetExceeded {
-    return PromptuneError.hasMarker(error, budgetMarker);
-  }
-
-  constructor(what: string, cap: number) {
-    super(`the ${what} budget of ${cap} is spent`, {
-      code: 'OPTIMIZE_BUDGET',
-      // an optimizer that meets its cap after the starting prompt is scored ends with its best prompt; this
-      // reaches the user when not even the starting prompt could be scored
-      hint: 'Raise the cap (--max-calls, --max-cost, --budget or the preset), or score fewer dev examples (--dev-limit): the starting prompt must be scored before anything else is tried.',
-    });
-  }
-}
+/** @deprecated The same class as BudgetExceededError (from promptune/errors), under its old name. */
+export const BudgetExceeded = BudgetExceededError;
+/** @deprecated BudgetExceededError. */
+export type BudgetExceeded = BudgetExceededError;
 
 export const roles: Role[] = ['student', 'teacher', 'judge'];
 
@@ -205,7 +189,7 @@ export class BudgetTracker {
       ['total dollar', total.dollars, (all.dollars ?? 0) + reservedDollars + (worstDollars ?? 0)],
     ];
     for (const [what, cap, wouldUse] of checks)
-      if (cap !== undefined && wouldUse > cap) throw new BudgetExceeded(what, cap);
+      if (cap !== undefined && wouldUse > cap) throw new BudgetExceededError(what, cap);
     // journaled before it is sent: a kill from here on leaves the call counted, at its worst case
     const id = this.journal?.reserve(role, worst);
     this.fresh[role].calls++;

@@ -1,7 +1,7 @@
 // Demonstration candidates for few-shot prompts: training examples that a labelling model answers
 // correctly with the seed prompt (DSPy's bootstrapping), in a seeded order. Shared by bootstrap and search.
+import { BudgetExceededError } from '../errors/index.js';
 import type { Example, Task } from '../tasks/index.js';
-import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import type { OptimizerRun } from './run.js';
 
@@ -40,7 +40,7 @@ export async function demoPool(
     try {
       ({ scores } = await scorePrompt(task, task.spec.prompt, batch, labeller, run.shared));
     } catch (error) {
-      if (BudgetExceeded.isInstance(error)) break; // a token or money cap: keep what was labelled
+      if (BudgetExceededError.isInstance(error)) break; // a token or money cap: keep what was labelled
       throw error;
     }
     batch.forEach((example, i) => scores[i] >= 1 && pool.push(example));

@@ -6,11 +6,10 @@
 // frontier candidates are merged (one's instruction with the other's demos). At the end the best
 // candidate is scored on the rest of dev (calls reserved for it) and replaces the seed only on a
 // significant paired improvement on all of dev.
-import { PromptuneError } from '../errors/index.js';
+import { BudgetExceededError, PromptuneError } from '../errors/index.js';
 import { seededRandom } from '../engine/index.js';
 import type { Example, Task, TaskSpec } from '../tasks/index.js';
 import { significantlyBetter } from './artifact.js';
-import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { shuffled } from './demo-pool.js';
 import { ask, copiesData, parseProposals } from './propose.js';
@@ -288,7 +287,7 @@ export function evolveOptimizer(
           );
         }
       } catch (error) {
-        if (!BudgetExceeded.isInstance(error)) throw error;
+        if (!BudgetExceededError.isInstance(error)) throw error;
         stopped = error.message;
       }
 
@@ -307,7 +306,7 @@ export function evolveOptimizer(
           full!.outputs.push(from.outputs[at]);
         });
       } catch (error) {
-        if (!BudgetExceeded.isInstance(error)) throw error;
+        if (!BudgetExceededError.isInstance(error)) throw error;
         stopped = `${error.message} (before the best candidate was scored on all of dev: the seed is kept)`;
         full = undefined;
       }

@@ -13,6 +13,7 @@ export type {
   Trial,
 } from './types.js';
 export { BudgetExceeded, BudgetTracker } from './budget.js';
+export { BudgetExceededError } from '../errors/index.js';
 export { bootstrapOptimizer, type BootstrapSettings } from './bootstrap.js';
 export { applyArtifact, readArtifact } from './artifact.js';
 export { proposeOptimizer, parseProposals, copiesData, type ProposeSettings } from './propose.js';

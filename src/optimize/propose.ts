@@ -3,10 +3,9 @@
 // writes new instructions. Each is scored on dev; one replaces the incumbent only on a significant
 // paired improvement. Proposals that copy dev text verbatim are rejected and reported; a teacher whose
 // reply holds no proposal stops the run with an error instead of a silent zero-progress run.
-import { PromptuneError } from '../errors/index.js';
+import { BudgetExceededError, PromptuneError } from '../errors/index.js';
 import { type EvaluatedModel, requestKey, type ResponseCache, mean, withRetries } from '../eval/index.js';
 import type { Example, Task } from '../tasks/index.js';
-import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { significantlyBetter } from './artifact.js';
 import { startRun, stoppable } from './run.js';
@@ -190,7 +189,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             shared,
           );
         } catch (error) {
-          if (!BudgetExceeded.isInstance(error)) throw error;
+          if (!BudgetExceededError.isInstance(error)) throw error;
           stopped = error.message; // a token or money cap the teacher's worst case would cross
           break;
         }
@@ -227,7 +226,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           try {
             scored = await scorePrompt(task, prompt, options.dev, student, shared);
           } catch (error) {
-            if (!BudgetExceeded.isInstance(error)) throw error;
+            if (!BudgetExceededError.isInstance(error)) throw error;
             stopped = error.message;
             break rounds;
           }

@@ -3,10 +3,10 @@
 // Estimator over the two choices. Trials are scored on seeded dev minibatches; every few trials the best
 // combination so far is validated on the full dev set and replaces the incumbent only on a significant
 // paired improvement.
+import { BudgetExceededError } from '../errors/index.js';
 import { seededRandom } from '../engine/index.js';
 import type { Task, TaskSpec } from '../tasks/index.js';
 import { significantlyBetter } from './artifact.js';
-import { BudgetExceeded } from './budget.js';
 import { scorePrompt } from './candidate.js';
 import { asDemos, demoPool, shuffled } from './demo-pool.js';
 import { askForInstructions } from './propose.js';
@@ -108,7 +108,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
               seed,
               shared,
             ).catch((error: unknown) => {
-              if (BudgetExceeded.isInstance(error)) return [];
+              if (BudgetExceededError.isInstance(error)) return [];
               throw error;
             })
           : [];
@@ -176,7 +176,7 @@ export function searchOptimizer(settings: SearchSettings = defaultSearchSettings
           });
         }
       } catch (error) {
-        if (!BudgetExceeded.isInstance(error)) throw error;
+        if (!BudgetExceededError.isInstance(error)) throw error;
         stopped = error.message;
       }
       return run.finish(incumbent, stopped);
