@@ -72,6 +72,13 @@ export async function openRegistryDatabase(
       code: 'REGISTRY_BAD_LOCATION',
       hint: 'Give { path } for a SQLite file or { url } for Postgres, not both.',
     });
+  // an unset environment variable ({ path: process.env.X }) had opened .promptune/registry.sqlite
+  // under the working folder, a registry nobody meant
+  if (!location.url && !location.path)
+    throw new ValidationError('the registry location names neither a path (SQLite) nor a url (Postgres)', {
+      code: 'REGISTRY_BAD_LOCATION',
+      hint: "Give { path: '.promptune/registry.sqlite' } (the CLI's default) or { url: 'postgres://…' }; a value read from an environment variable may be unset.",
+    });
   const queryLimitMs = options.queryLimitMs ?? defaultQueryLimitMs;
   if (!Number.isFinite(queryLimitMs) || queryLimitMs < 0)
     throw new ValidationError(`queryLimitMs must be a number of milliseconds ≥ 0, not ${queryLimitMs}`, {
@@ -114,7 +121,7 @@ export async function openRegistryDatabase(
       close: closable.close,
     };
   }
-  const path = location.path ?? '.promptune/registry.sqlite';
+  const path = location.path!;
   makeDirectory(dirname(path));
   const sqlite = new Database(path, { timeout: sqliteBusyTimeoutMs });
   const closable = closableDialect(new ImmediateSqliteDialect({ database: sqlite }));
