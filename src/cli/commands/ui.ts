@@ -6,7 +6,8 @@ import { defineCommand } from 'citty';
 import pino from 'pino';
 import { ValidationError } from '../../errors/index.js';
 import { Registry } from '../../registry/index.js';
-import { createService, dashboardDirectory, listen } from '../../serve/index.js';
+import { dashboardDirectory, listen } from '../../serve/index.js';
+import { dashboardService } from '../dashboard-service.js';
 import { numberOption } from '../options.js';
 import { operatorName, registryLocation, registryOption } from '../registry-access.js';
 
@@ -38,7 +39,7 @@ export default defineCommand({
       });
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
     const registry = await Registry.open(registryLocation(args.db));
-    const service = createService({ registry, backends: {}, tracing: false, web, logger });
+    const service = dashboardService(registry, { web, logger });
     let server;
     let session: { id: string; key: string } | undefined;
     try {
