@@ -65,9 +65,10 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
         output: 'done\n',
         result: { exitCode: 0 },
       });
+      // an ended job keeps the worker that ran it, for job show and the Jobs page
       expect(done).toMatchObject({
         status: 'completed',
-        worker: null,
+        worker: 'd',
         result: { runs: ['run-1'], exitCode: 0 },
       });
       expect((await registry.jobs.get(submitted.id)).log).toMatch(/step 1\ndone\n$/);
@@ -170,7 +171,7 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       // b dies too: with both attempts spent, the next claimant finds nothing, and the job has failed
       expect(await registry.jobs.claim('c', 10_000, later + 20_000)).toBeUndefined();
       const failed = await registry.jobs.get(submitted.id);
-      expect(failed).toMatchObject({ status: 'failed', worker: null });
+      expect(failed).toMatchObject({ status: 'failed', worker: 'b' }); // the last to hold it
       expect(failed.error).toMatch(/its worker stopped without finishing, 2 of 2 attempts/);
       expect(await code(registry.jobs.start(submitted.id, 'c', 10_000))).toBe('JOB_FINISHED');
       // a running job asked to cancel whose worker died is cancelled, not run again
@@ -184,7 +185,11 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       expect(held).toMatchObject({ status: 'running', worker: 'here', attempts: 1 });
       expect(await registry.jobs.claim('f', 10_000)).toBeUndefined();
       await registry.jobs.abandon(held.id, 'gave up');
-      expect(await registry.jobs.get(held.id)).toMatchObject({ status: 'failed', error: 'gave up' });
+      expect(await registry.jobs.get(held.id)).toMatchObject({
+        status: 'failed',
+        error: 'gave up',
+        worker: 'here',
+      });
       // no claimant comes (a loop's own step, BullMQ workers only): ended all the same once lapsed,
       // while a live lease, or a lapsed one with attempts left, is left as it is
       const orphan = await registry.jobs.submit({

@@ -1,6 +1,6 @@
 // Jobs in the registry: a promptune command (an evaluation, optimization, training or audit) to run in
-// a folder, with its status, attempts, the worker holding it and until when, a cancel request, and the
-// tail of its output. The registry queue hands queued jobs (and running ones whose lease lapsed: their
+// a folder, with its status, attempts, the worker holding it and until when (once it ended, the worker
+// that last held it), a cancel request, and the tail of its output. The registry queue hands queued jobs (and running ones whose lease lapsed: their
 // worker died) to one claimant at a time; BullMQ-dispatched jobs are only recorded here. What running a
 // job means is jobs' business.
 import { randomBytes } from 'node:crypto';
@@ -30,6 +30,10 @@ export interface JobRecord {
   status: JobStatus;
   attempts: number;
   maxAttempts: number;
+  /**
+   * The worker holding it while it runs; once it ended, the one that last held it (which ran it, or
+   * died holding it); none while it is queued.
+   */
   worker: string | null;
   leaseUntil: number | null;
   cancelRequested: boolean;
@@ -336,7 +340,7 @@ export class JobStore {
     await this.write((transaction) =>
       transaction
         .updateTable('jobs')
-        .set({ status: 'failed', error, worker: null, lease_until: null, finished_at: Date.now() })
+        .set({ status: 'failed', error, lease_until: null, finished_at: Date.now() })
         .where('id', '=', id)
         .where('status', 'in', ['queued', 'running'])
         .execute(),
@@ -390,7 +394,8 @@ export class JobStore {
       const now = Date.now();
       const change = {
         status: again ? 'queued' : outcome.status,
-        worker: null,
+        // an ended job keeps who ran it (job show, the Jobs page); one queued again is nobody's yet
+        worker: again ? null : worker,
         lease_until: null,
         heartbeat_at: now,
         finished_at: again ? null : now,
@@ -536,7 +541,7 @@ export class JobStore {
     if (!change) return false;
     await transaction
       .updateTable('jobs')
-      .set({ ...change, worker: null, lease_until: null, finished_at: now })
+      .set({ ...change, lease_until: null, finished_at: now })
       .where('id', '=', job.id)
       .execute();
     return true;
