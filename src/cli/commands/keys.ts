@@ -19,7 +19,10 @@ const create = defineCommand({
       default: 'key',
       description: 'Who the key acts as: its reviewer name, the actor of label moves, in logs and listings',
     },
-    rate: { type: 'string', description: 'Requests per minute (default: the service’s)' },
+    rate: {
+      type: 'string',
+      description: 'Requests per minute, counted by each service replica alone (default: the service’s)',
+    },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry) => {

@@ -59,7 +59,8 @@ export default defineCommand({
     'rate-limit': {
       type: 'string',
       default: '600',
-      description: 'Requests per minute per key (unless the key sets its own)',
+      description:
+        'Requests per minute per key (unless the key sets its own), counted by this replica alone: N replicas let a key through N times it',
     },
     jobs: {
       type: 'string',
