@@ -2,12 +2,13 @@
 // is unreachable when the worker is handed a job, or when it records the job's end, is waited out (the
 // job completes on its first attempt instead of BullMQ spending its attempts in a second); a job its
 // registry does not know (a worker on another registry) is left in the queue for the workers of the
-// registry it was submitted to, and said once.
+// registry it was submitted to, and said once. Between jobs, a registry lost to its lease-interval reads
+// is said as REGISTRY_UNAVAILABLE once and when it is back, and a lost Redis is said naming Redis.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it, vi } from 'vitest';
-import { describeRedis } from '../../test/redis.js';
+import { describeRedis, startRedis } from '../../test/redis.js';
 import { PromptuneError } from '../errors/index.js';
 import { JobStore, Registry, type JobRecord } from '../registry/index.js';
 import { checkedRedisUrl, dispatchToBull, openBullQueue, startBullWorker } from './bull-queue.js';
@@ -169,6 +170,59 @@ describeRedis('the BullMQ worker', (redisUrl) => {
     } finally {
       await stranger.close();
       await other.close();
+      await registry.close();
+    }
+  }, 60_000);
+});
+
+describeRedis('the BullMQ worker between jobs', (redisUrl) => {
+  it('says a registry lost during its lease-interval reads as REGISTRY_UNAVAILABLE once, and when it answers again', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-bull-'));
+    const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    // two intervals' reads find the database away, the third finds it back
+    vi.spyOn(JobStore.prototype, 'endLapsedJobs')
+      .mockRejectedValueOnce(refused())
+      .mockRejectedValueOnce(refused());
+    const said: string[] = [];
+    const worker = await startBullWorker(registry, redisUrl(), {
+      leaseMs: 2000,
+      onError: (error) =>
+        said.push(
+          PromptuneError.isInstance(error) ? `${error.code}: ${error.message}` : `bare: ${String(error)}`,
+        ),
+      onReconnected: () => said.push('answers again'),
+    });
+    try {
+      for (let wait = 0; wait < 200 && !said.includes('answers again'); wait++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(said).toEqual([
+        "REGISTRY_UNAVAILABLE: the registry's database is unreachable (connect ECONNREFUSED 127.0.0.1:5432); waiting for it",
+        'answers again',
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+      await worker.close();
+      await registry.close();
+    }
+  }, 60_000);
+
+  it('names Redis when its connection is lost', async () => {
+    const own = await startRedis();
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-bull-'));
+    const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    const said: unknown[] = [];
+    const worker = await startBullWorker(registry, own.url, {
+      leaseMs: 2000,
+      onError: (error) => said.push(error),
+    });
+    try {
+      await own.stop();
+      for (let wait = 0; wait < 200 && said.length === 0; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(said[0]).toMatchObject({ code: 'CONNECTION_FAILED' });
+      expect((said[0] as Error).message).toMatch(new RegExp(`^Redis at ${own.url} is unreachable \\(`));
+    } finally {
+      await worker.close({ abandon: true });
       await registry.close();
     }
   }, 60_000);

@@ -13,7 +13,13 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
-import { whenReachable, type JobRecord, type OutageListener, type Registry } from '../registry/index.js';
+import {
+  isConnectionLost,
+  whenReachable,
+  type JobRecord,
+  type OutageListener,
+  type Registry,
+} from '../registry/index.js';
 import { bullQueueName } from './bull-queue-name.js';
 import { bullJobOptions, requeueLostJobs } from './bull-requeue.js';
 import { runJob, type RunJobOptions } from './run-job.js';
@@ -238,7 +244,7 @@ export async function startBullWorker(
   let lastError: unknown;
   worker.on('error', (error) => {
     lastError = error;
-    if (connected) options.onError?.(error);
+    if (connected) options.onError?.(redisAway(redisUrl, error));
   });
   const ready = await answered(worker.waitUntilReady()).catch((error: unknown) => {
     lastError = error;
@@ -254,10 +260,25 @@ export async function startBullWorker(
   // failed over) are put back, as this worker starts and each lease interval: nothing else would
   const requeuer = new Queue(bullQueueName, { connection: connection(redisUrl) });
   requeuer.on('error', () => undefined); // the worker's own connection says what Redis does
+  // the lease interval's reads of the registry say a lost database as a job's start and end do:
+  // REGISTRY_UNAVAILABLE once as it is lost, and once as it answers again (not a bare ECONNREFUSED
+  // naming only a port, every interval)
+  let registryAway = false;
+  const registryAnswered = () => {
+    if (!registryAway) return;
+    registryAway = false;
+    lost.back();
+  };
+  const registryFailed = (error: unknown) => {
+    if (!isConnectionLost(error)) return options.onError?.(error);
+    if (registryAway) return;
+    registryAway = true;
+    lost.lost(error);
+  };
   const requeue = () =>
     requeueLostJobs(registry, requeuer, { graceMs: leaseMs }).then(
       (jobs) => jobs.forEach((job) => options.onRequeued?.(job)),
-      (error: unknown) => options.onError?.(error),
+      registryFailed,
     );
   void requeue();
   // jobs of the registry's queue (a loop's steps) whose holder died are ended by a claim, and no
@@ -266,7 +287,7 @@ export async function startBullWorker(
     // a lease past the lapse, for machines whose clocks disagree by less than that
     void registry.jobs
       .endLapsedJobs({ graceMs: leaseMs })
-      .catch((error: unknown) => options.onError?.(error))
+      .then(registryAnswered, registryFailed)
       .then(requeue);
   }, leaseMs);
   reaper.unref();
@@ -289,6 +310,18 @@ export async function startBullWorker(
       await worker.close(stopOptions.abandon === true);
     },
   };
+}
+
+/**
+ * A lost connection to Redis as the worker says it: naming Redis (a bare ECONNREFUSED named only a
+ * port, beside the registry's own); other errors as they are.
+ */
+function redisAway(redisUrl: string, error: unknown): unknown {
+  if (!isConnectionLost(error) && !/Connection is closed/.test(message(error))) return error;
+  return new UnavailableError(`Redis at ${redactedUrl(redisUrl)} is unreachable (${message(error)})`, {
+    code: 'CONNECTION_FAILED',
+    hint: 'Jobs under way go on; this worker takes new ones once Redis answers again. Run Redis with persistence (AOF or RDB) so its queue outlives a restart.',
+  });
 }
 
 function message(error: unknown): string {
