@@ -1,8 +1,8 @@
 // Jobs in the registry: a promptune command (an evaluation, optimization, training or audit) to run in
 // a folder, with its status, attempts, the worker holding it and until when (once it ended, the worker
-// that last held it), a cancel request, and the tail of its output. The registry queue hands queued jobs (and running ones whose lease lapsed: their
-// worker died) to one claimant at a time; BullMQ-dispatched jobs are only recorded here. What running a
-// job means is jobs' business.
+// that last held it), a cancel request, and the tail of its output. The registry queue hands queued
+// jobs (and running ones whose lease lapsed: their worker died) to one claimant at a time;
+// BullMQ-dispatched jobs are only recorded here. What running a job means is jobs' business.
 import { randomBytes } from 'node:crypto';
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
