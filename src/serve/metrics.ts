@@ -2,7 +2,8 @@
 // route, task and status; time to first token of streamed requests by task; tokens by task and
 // direction; errors by route and code; engine batch sizes and the time requests wait for a row; what
 // became of request traces (written, dropped when the queue was full, failed, sampled out, queued);
-// running experiments' treatment shares and the steps this replica applied.
+// running experiments' treatment shares and the steps this replica applied; whether the registry's
+// database answers.
 // Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
 // alone carry the version number (as the issue asks: outcomes by task, version and validator).
 import type { LoadedAdapters } from './engine-types.js';
@@ -117,12 +118,26 @@ export class ServiceMetrics {
       if (counts) this.jobsSilent.set(counts.silent);
     },
   });
-  /** One read of the registry per scrape for both job gauges; a failed read leaves their last values. */
+  private registryAnswers: (() => Promise<boolean>) | undefined;
+  readonly registryUp = new this.prometheus.Gauge({
+    name: 'promptune_registry_up',
+    help: "1 when the registry's database answered this scrape, 0 when not (alert when it stays at 0)",
+    registers: [this.registry],
+    collect: async () => {
+      if (this.registryAnswers) this.registryUp.set((await this.registryAnswers()) ? 1 : 0);
+    },
+  });
+  /** One read of the registry per scrape for both job gauges; a failed read leaves them out of it. */
   private jobCountsRead:
     Promise<{ byStatus: Record<string, number>; silent: number } | undefined> | undefined;
   private readJobCounts() {
     if (!this.jobCounts) return Promise.resolve(undefined);
-    this.jobCountsRead ??= this.jobCounts().catch(() => undefined);
+    this.jobCountsRead ??= this.jobCounts().catch(() => {
+      // counts of an earlier scrape, sent as now's, would say all is well while no one can know
+      this.jobs.reset();
+      this.jobsSilent.set(NaN); // unknown: NaN > 0 alerts no one, promptune_registry_up does
+      return undefined;
+    });
     return this.jobCountsRead;
   }
 
@@ -170,6 +185,11 @@ export class ServiceMetrics {
   /** Reports the registry's jobs by status, and the silent running ones, with every scrape. */
   watchJobs(counts: () => Promise<{ byStatus: Record<string, number>; silent: number }>): void {
     this.jobCounts = counts;
+  }
+
+  /** Reports whether the registry's database answers with every scrape. */
+  watchRegistry(answers: () => Promise<boolean>): void {
+    this.registryAnswers = answers;
   }
 
   /** Reports the engine's loaded adapter versions with every scrape. */

@@ -20,7 +20,7 @@ import {
 } from '../registry/index.js';
 import type { ServedVersion } from './task-model.js';
 import { customGuards } from './version-fit.js';
-import { answeredOrTrusted, trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
+import { answeredOrTrusted, outageTrustMs, trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
 
 /** Splits `task@ref`; ref is undefined when not given. */
 export function parseModelName(name: string): { task: string; ref?: string } {
@@ -109,6 +109,13 @@ export class ServedVersions {
       label: reference.label,
       arm: { experiment: experiment.id, arm },
     };
+  }
+
+  /** Whether some name would be served through a registry outage now (resolved within outageTrustMs). */
+  servesThroughOutage(now = Date.now()): boolean {
+    for (const reference of this.references.values())
+      if (this.versions.has(reference.id) && now - reference.resolvedAt < outageTrustMs) return true;
+    return false;
   }
 
   /** The cached resolution of a name, resolved again once it expires. */

@@ -25,6 +25,7 @@ describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
     let server: RunningServer;
     let key = '';
     const logged: { msg: string; err?: unknown }[] = [];
+    const quiet = pino({ level: 'silent' });
 
     beforeAll(async () => {
       postgres = await startPostgres();
@@ -74,12 +75,34 @@ describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
       expect(before.status).toBe(200);
       postgres.pause();
       try {
-        // the service has noticed: its readiness says the registry is unreachable
-        for (let wait = 0; wait < 100; wait++) {
-          const ready = await fetch(`${server.url}/ready`);
-          if (ready.status === 503) break;
+        // the service has noticed: its readiness says the registry is unreachable, but it stays ready
+        // (degraded) while it serves what it last knew, or a load balancer would take every replica out
+        let ready: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
+        for (let wait = 0; wait < 100 && ready.body.registry !== 'unreachable'; wait++) {
+          const response = await fetch(`${server.url}/ready`);
+          ready = { status: response.status, body: (await response.json()) as Record<string, unknown> };
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
+        expect(ready).toMatchObject({ status: 200, body: { status: 'degraded', registry: 'unreachable' } });
+        // a replica that has resolved nothing yet has nothing to serve: not ready
+        const fresh = createService({
+          registry,
+          backends: {},
+          tracing: false,
+          experiments: false,
+          logger: quiet,
+        });
+        const freshReady = await fresh.app.request('/ready');
+        expect([freshReady.status, await freshReady.json()]).toEqual([
+          503,
+          { status: 'unavailable', registry: 'unreachable' },
+        ]);
+        await fresh.drain();
+        // and its metrics say so, without job counts no one could read
+        const scrape = await (await fetch(`${server.url}/metrics`)).text();
+        expect(scrape).toMatch(/^promptune_registry_up 0$/m);
+        expect(scrape).toMatch(/^promptune_jobs_silent nan$/im);
+        expect(scrape).not.toMatch(/^promptune_jobs\{/m);
         const during = await Promise.all(['Once', 'Lily', 'The'].map((content) => ask(key, content)));
         expect(during.map((answer) => answer.status)).toEqual([200, 200, 200]);
         expect(during[0].body.choices[0].message.content).toBe(before.body.choices[0].message.content);
@@ -93,6 +116,13 @@ describe.skipIf(!installed && process.env.PROMPTUNE_REQUIRE_POSTGRES !== '1')(
       }
       for (let wait = 0; wait < 100 && service.recorder!.stats.queued > 0; wait++)
         await new Promise((resolve) => setTimeout(resolve, 200));
+      const scrape = await (await fetch(`${server.url}/metrics`)).text();
+      expect(scrape).toMatch(/^promptune_registry_up 1$/m);
+      expect(scrape).toMatch(/^promptune_jobs\{status="/m);
+      expect(await (await fetch(`${server.url}/ready`)).json()).toMatchObject({
+        status: 'ready',
+        registry: 'ok',
+      });
       expect(service.recorder!.stats).toMatchObject({ queued: 0, failed: 0 });
       const ids = [before.body.id as string];
       expect((await registry.traces.get(ids[0])).status).toBe(200);

@@ -33,6 +33,7 @@ import { openAiRoutes } from './openai-routes.js';
 import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
 import { typedRunRequest } from './request-schemas.js';
+import { checkRegistry } from './registry-check.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
 import { runsAnything, servedNames, whyNotServed, whySpecNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
@@ -235,6 +236,7 @@ export function createService(options: ServiceOptions): Service {
   if (engine) metrics.watchAdapters(() => engine.adapters);
   // a running job silent for a minute: its worker's heartbeat is every second
   metrics.watchJobs(() => registry.jobs.counts({ silentMs: 60_000 }));
+  metrics.watchRegistry(async () => (await checkRegistry(registry)).state === 'ok');
   const evaluation =
     recorder && options.evaluation
       ? new OnlineEvaluation(registry.scores, options.evaluation.evaluators, {
@@ -437,20 +439,31 @@ export function createService(options: ServiceOptions): Service {
   );
 
   app.get('/health', (context) => context.json({ status: 'ok' }));
-  // ready when the registry's database answers and the engine runs; not ready names which is not
+  // ready when the registry's database answers and the engine runs; not ready names which is not. With
+  // the database away but names resolved lately, it serves what it last knew (outage-trust.ts): ready,
+  // degraded, so a load balancer does not take every replica out in a Postgres restart
   app.get('/ready', async (context) => {
     if (draining) return context.json({ status: 'draining' }, 503);
-    try {
-      await registry.taskNames(); // the database answers (reading no versions)
-    } catch (error) {
-      logFailure('error', error, 'not ready: the registry database', { requestId: context.get('requestId') });
-      return context.json({ status: 'unavailable', registry: 'unreachable' }, 503);
+    const registryState = await checkRegistry(registry);
+    const serving = registryState.state === 'unreachable' && versions.servesThroughOutage();
+    if (registryState.state !== 'ok') {
+      logFailure(
+        'error',
+        registryState.error,
+        `${serving ? 'degraded' : 'not ready'}: the registry database`,
+        {
+          requestId: context.get('requestId'),
+        },
+      );
+      if (!serving) return context.json({ status: 'unavailable', registry: 'unreachable' }, 503);
     }
+    const registryText = serving ? 'unreachable' : 'ok';
     if (backends.engine && !backends.engine.ready)
-      return context.json({ status: 'unavailable', registry: 'ok', engine: 'restarting' }, 503);
+      return context.json({ status: 'unavailable', registry: registryText, engine: 'restarting' }, 503);
     return context.json({
-      status: 'ready',
-      registry: 'ok',
+      status: serving ? 'degraded' : 'ready',
+      registry: registryText,
+      ...(serving && { serving: 'the versions it resolved in the last 10 minutes, as it last knew them' }),
       engine: backends.engine
         ? { ...publicEngineInfo(backends.engine.info), adapters: backends.engine.adapters }
         : null,
