@@ -1,7 +1,7 @@
 // `promptune keys` and `promptune serve` as a user runs them: a key printed once, the service answering
 // with it (a request id on every answer, no model path in /ready), and a SIGTERM during a streamed
-// request that still completes (its trace written) before the process exits 0; and a kill -9 under
-// load that loses at most the queued traces.
+// request that still completes (its trace written) before the process exits 0, a new request in the
+// drain delay answered; and a kill -9 under load that loses at most the queued traces.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,10 +57,14 @@ describe('promptune serve', () => {
 
     // OpenBLAS's kernels left to promptune: the engine worker must still get the CPU's (not the generic ones)
     const { OPENBLAS_CORETYPE: _chosen, ...environment } = process.env;
-    const server = spawn('node', [bin, 'serve', '--model', stories.gguf, '--port', '0'], {
-      cwd,
-      env: { ...environment, LOG_LEVEL: 'warn' },
-    });
+    const server = spawn(
+      'node',
+      [bin, 'serve', '--model', stories.gguf, '--port', '0', '--drain-delay', '1.5'],
+      {
+        cwd,
+        env: { ...environment, LOG_LEVEL: 'warn' },
+      },
+    );
     let stdout = '';
     server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
@@ -94,6 +98,12 @@ describe('promptune serve', () => {
       body: body({ stream: true }),
     });
     server.kill('SIGTERM');
+    // within the drain delay it says it is draining, yet still answers a new request, closing its connection
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const draining = await fetch(`${url}/ready`);
+    expect([draining.status, await draining.json()]).toEqual([503, { status: 'draining' }]);
+    const late = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: body({}) });
+    expect([late.status, late.headers.get('connection')]).toEqual([200, 'close']);
     const events = await streamed.text();
     expect(events.trim().endsWith('data: [DONE]')).toBe(true);
     const deltas = events
@@ -107,9 +117,9 @@ describe('promptune serve', () => {
       .join('');
     expect(deltas).toBe(text);
     expect(await exited).toBe(0);
-    // drained: both requests' traces were written before the process exited
+    // drained: the three requests' traces were written before the process exited
     const registry = await Registry.open({ path: join(cwd, '.promptune', 'registry.sqlite') });
-    expect(await registry.traces.count({ task: 'name' })).toBe(2);
+    expect(await registry.traces.count({ task: 'name' })).toBe(3);
     await registry.close();
   }, 60_000);
 

@@ -142,6 +142,11 @@ export interface Service {
    * registry connection once a minute as a warning, anything else at `level` with its stack.
    */
   logFailure(level: 'warn' | 'error', error: unknown, message: string): void;
+  /**
+   * Says the service is stopping before it stops accepting: /ready answers 503 draining and answers close
+   * their kept-alive connections, while new requests are still served (drain begins it too).
+   */
+  beginDraining(): void;
   /** Resolves when no request is in flight and every trace is written (call after the server stops accepting). */
   drain(): Promise<void>;
 }
@@ -639,6 +644,9 @@ export function createService(options: ServiceOptions): Service {
     alerts,
     experiments,
     logFailure: (level, error, message) => logFailure(level, error, message),
+    beginDraining() {
+      draining = true;
+    },
     async drain() {
       draining = true;
       if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));

@@ -1,9 +1,10 @@
 // `promptune serve`: the service over the registry, with the local engine in a worker thread. On
-// SIGTERM or SIGINT it stops accepting connections, lets requests in flight finish (and their traces
-// be written), then closes the engine and the registry.
+// SIGTERM or SIGINT it says it is draining (/ready 503), goes on accepting for --drain-delay seconds
+// (0 by default), stops accepting connections, lets requests in flight finish (and their traces be
+// written), then closes the engine and the registry.
 import { defineCommand } from 'citty';
 import { resolve } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { redactedUrl, ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
@@ -51,6 +52,12 @@ export default defineCommand({
         'Adapter versions the engine keeps loaded (least recently used evicted; /ready and /metrics say how many and their bytes)',
     },
     'max-body': { type: 'string', default: '1000000', description: 'Largest request body in bytes' },
+    'drain-delay': {
+      type: 'string',
+      default: '0',
+      description:
+        'Seconds to go on accepting after SIGTERM, /ready answering 503 draining, before refusing new connections (give a load balancer time to take the replica out; a second signal ends the wait)',
+    },
     'max-tokens': {
       type: 'string',
       default: '1024',
@@ -131,6 +138,7 @@ export default defineCommand({
     const maxBatch = numberOption('max-batch', args['max-batch'], { integer: true, min: 1 });
     const prefixCacheMiB = numberOption('prefix-cache', args['prefix-cache'], { min: 0 }) ?? 256;
     const maxAdapters = numberOption('max-adapters', args['max-adapters'], { integer: true, min: 1 }) ?? 64;
+    const drainDelaySeconds = numberOption('drain-delay', args['drain-delay'], { min: 0, max: 3600 }) ?? 0;
     const limits = {
       bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
       maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
@@ -223,14 +231,18 @@ export default defineCommand({
     const served = location.url ? redactedUrl(location.url) : resolve(location.path ?? args.db);
     logger.info({ url: server.url, engine: engine?.info.model, registry: served }, 'listening');
     process.stdout.write(`listening on ${server.url} (dashboard at ${server.url}/), registry ${served}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        logger.info({ signal }, 'draining');
-        resolve();
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    await nextSignal(logger, 'draining');
+    service.beginDraining(); // /ready says draining, answers close their connections
+    if (drainDelaySeconds > 0) {
+      // accepting still, while load balancers see /ready fail and take this replica out
+      logger.info({ seconds: drainDelaySeconds }, 'draining: accepting until the drain delay ends');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise((resolve) => (timer = setTimeout(resolve, drainDelaySeconds * 1000))),
+        nextSignal(logger, 'drain delay cut short'),
+      ]);
+      clearTimeout(timer);
+    }
     const closed = server.close(); // stops accepting; resolves when open connections end
     await service.drain();
     await closed;
@@ -242,3 +254,17 @@ export default defineCommand({
     logger.info('stopped');
   },
 });
+
+/** Resolves at the next SIGTERM or SIGINT, logging `message` with it. */
+function nextSignal(logger: Logger, message: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      logger.info({ signal }, message);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
