@@ -73,9 +73,17 @@ describe('promptune registry', () => {
     expect(diff).toContain('+ "You route customer support tickets. Answer with one lowercase word."');
 
     // versions by number, as the dashboard names them, with their ids
-    const back = registry(cwd, 'rollback', 'support-tickets', 'production', '--admin');
+    const back = registry(
+      cwd,
+      'rollback',
+      'support-tickets',
+      'production',
+      '--admin',
+      '--reason',
+      'misroutes',
+    );
     expect(back.stdout).toMatch(
-      /^support-tickets@production: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) \(rollback of move 3\)\n$/,
+      /^support-tickets@production: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) \(rollback of move 3: misroutes\)\n$/,
     );
     // a second rollback goes further back, not to @2 again: here there is nothing before @1
     expect(registry(cwd, 'rollback', 'support-tickets', 'production', '--admin').stderr).toContain(
@@ -88,14 +96,14 @@ describe('promptune registry', () => {
       expect.stringMatching(/already @1 .*unchanged\n$/),
     ]);
     expect(registry(cwd, 'show', 'support-tickets@production').stdout).toMatch(
-      / {2}move 4 +\S+ \S+: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) rollback of move 3\n/,
+      / {2}move 4 +\S+ \S+: @2 \([0-9a-f]{12}\) -> @1 \([0-9a-f]{12}\) rollback of move 3: misroutes\n/,
     );
     const shown = JSON.parse(registry(cwd, 'show', 'support-tickets@production', '--json').stdout);
     expect(shown.version.number).toBe(1);
     expect(shown.history.map((event: { reason: string }) => event.reason)).toEqual([
       '',
       'better',
-      'rollback of move 3',
+      'rollback of move 3: misroutes',
     ]);
 
     expect(registry(cwd, 'export', 'support-tickets', '--out', 'bundle.json').status).toBe(0);

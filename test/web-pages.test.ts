@@ -247,6 +247,17 @@ describe.runIf(browserAvailable())('the dashboard’s pages in a browser', () =>
       })
     ).json()) as { id: string };
     expect(labels.labels.find((label) => label.label === 'staging')!.version).toBe(moved.id);
+    // a rollback takes the reason typed in the form, and the history keeps it after the move it undoes
+    await form.getByLabel('reason').fill('answers got worse');
+    await page
+      .getByRole('row')
+      .filter({ has: page.getByRole('button', { name: 'staging' }) })
+      .getByRole('button', { name: 'Roll back' })
+      .click();
+    await history.getByText(/^rollback of move \d+: answers got worse$/).waitFor();
+    expect(await history.locator('tbody tr').count()).toBe(3);
+    await screenshot(page, 'task-label-rollback');
+    await form.getByLabel('reason').fill('');
 
     // a move the task's audit policy refuses: the form asks why to move it anyway, and the history keeps it
     writeFileSync(

@@ -245,7 +245,7 @@ function rolledBack(event: LabelEvent): number | undefined {
 export async function rollbackLabel(
   transaction: Kysely<RegistryDatabase>,
   dialect: Dialect,
-  input: { task: string; label: string; actor: Actor },
+  input: { task: string; label: string; actor: Actor; reason?: string },
 ): Promise<LabelMove> {
   const current = await lockLabel(transaction, dialect, input.task, input.label);
   const history = await labelHistory(transaction, input.task, input.label);
@@ -279,7 +279,7 @@ export async function rollbackLabel(
     label: input.label,
     version: last.from,
     actor: input.actor,
-    reason: `rollback of move ${last.id}`,
+    reason: `rollback of move ${last.id}${input.reason?.trim() ? `: ${input.reason.trim()}` : ''}`,
     details: { rollbackOf: last.id },
   });
 }

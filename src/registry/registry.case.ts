@@ -146,7 +146,12 @@ export function registryConformance(
       expect(
         await code(registry.setLabel({ task: 'qa', label: 'Bad Label', reference: '2', actor: admin })),
       ).toBe('REGISTRY_BAD_LABEL');
-      const back = await registry.rollback({ task: 'qa', label: 'production', actor: admin });
+      const back = await registry.rollback({
+        task: 'qa',
+        label: 'production',
+        actor: admin,
+        reason: ' answers got worse ',
+      });
       expect((await registry.resolveVersion('qa', 'production')).number).toBe(1);
       const history = await registry.labelHistory('qa', 'production');
       expect(
@@ -161,7 +166,7 @@ export function registryConformance(
         [history[1].to.slice(0, 6), history[0].to.slice(0, 6), 'ana'],
       ]);
       expect(history[0].reason).toBe('launch');
-      expect(back.reason).toMatch(/^rollback/);
+      expect(back.reason).toMatch(/^rollback of move \d+: answers got worse$/);
       expect((await registry.listLabels('qa')).find((label) => label.label === 'production')?.protected).toBe(
         true,
       );

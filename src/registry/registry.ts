@@ -552,7 +552,8 @@ export class Registry {
   }
 
   /** Moves a label back to where its latest move not yet rolled back came from (again: a move further back). */
-  async rollback(input: { task: string; label: string; actor: Actor }): Promise<LabelMove> {
+  /** Rolls `label` back one move; `reason` (why) is kept in its history after "rollback of move N". */
+  async rollback(input: { task: string; label: string; actor: Actor; reason?: string }): Promise<LabelMove> {
     return this.write((transaction) => rollbackLabel(transaction, this.dialect, input));
   }
 

@@ -8,7 +8,8 @@ import type { Registry, Scope } from '../registry/index.js';
 import { datasetStats, exampleShape, findDuplicates, parseExamples, type Example } from '../tasks/index.js';
 import { accessKeyOf, actorOfKey } from './auth.js';
 import { parseQuery } from './request-query.js';
-import { datasetRowQuery } from './request-schemas.js';
+import { readBody } from './request-body.js';
+import { datasetRowQuery, labelRollbackRequest } from './request-schemas.js';
 import type { ServiceEnv } from './service-env.js';
 
 const keptDatasets = 8;
@@ -67,11 +68,16 @@ export function libraryRoutes(
   });
 
   app.post('/v1/tasks/:name/labels/:label/rollback', scope('admin'), async (context) => {
+    // why, kept in the label's history (it was dropped unread: a rollback is when a reason matters most)
+    const body = await readBody(context, labelRollbackRequest, 'Send { "reason": "..." }, or no body.', {
+      whenEmpty: {},
+    });
     await registry.getTask(context.req.param('name')); // an unknown task is a 404
     const move = await registry.rollback({
       task: context.req.param('name'),
       label: context.req.param('label'),
       actor: actorOfKey(context),
+      reason: body.reason,
     });
     options.onLabelMoved(context.req.param('name'));
     return context.json(move);

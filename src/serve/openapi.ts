@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   chatCompletionRequest,
   labelMoveRequest,
+  labelRollbackRequest,
   textCompletionRequest,
   typedRunRequest,
   feedbackRequest,
@@ -293,9 +294,12 @@ export function openApiDocument(limits: { maxTokens: number }) {
             'Moves a label back to where its latest move not yet rolled back took it from; again, a move further back (admin scope)',
           security: bearer,
           parameters: [name, label],
+          requestBody: { ...body(labelRollbackRequest), required: false },
           responses: {
-            200: json('The label event the rollback wrote, with moved: true'),
-            ...errors(400, 401, 403, 404, 429, 500),
+            200: json(
+              'The label event the rollback wrote, with moved: true; its reason is "rollback of move N", then ": " and the reason given',
+            ),
+            ...errors(400, 401, 403, 404, 413, 429, 500),
           },
         },
       },

@@ -292,6 +292,11 @@ export const labelMoveRequest = z.strictObject({
   overridePolicy: z.string().trim().min(1).max(1000).optional(),
 });
 
+/** POST /v1/tasks/{name}/labels/{label}/rollback: why (optional; an empty body gives none). */
+export const labelRollbackRequest = z.strictObject({
+  reason: z.string().max(1000).optional(),
+});
+
 /** POST /v1/runs/{id}/retire: why a finished run no longer counts for the audit policy. */
 export const runRetireRequest = z.strictObject({
   reason: z.string().trim().min(1).max(1000),

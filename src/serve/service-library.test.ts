@@ -23,10 +23,11 @@ let reader = '';
 let trainId = '';
 const web = mkdtempSync(join(tmpdir(), 'promptune-web-build-'));
 
-const call = async (path: string, bearer: string, method = 'GET') => {
+const call = async (path: string, bearer: string, method = 'GET', body?: unknown) => {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${bearer}` },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   return {
     status: response.status,
@@ -123,8 +124,18 @@ describe('the library routes', () => {
     const refused = await call('/v1/tasks/animal/labels/staging/rollback', reader, 'POST');
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ error: { code: 'AUTH_SCOPE' } });
-    const rolled = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST');
+    // a body it does not know is refused before anything moves
+    const unknownField = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST', { why: 'x' });
+    expect([unknownField.status, (unknownField.body as { error: { code: string } }).error.code]).toEqual([
+      400,
+      'INVALID_BODY',
+    ]);
+    const rolled = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST', {
+      reason: 'v2 mislabels cats',
+    });
     expect(rolled.status).toBe(200);
+    // the reason given is kept (it was dropped unread)
+    expect(rolled.body.reason).toMatch(/^rollback of move \d+: v2 mislabels cats$/);
     const versions = await call('/v1/tasks/animal/versions', reader);
     const listed = versions.body.data as { id: string; number: number; method: string }[];
     // each version says its method in words

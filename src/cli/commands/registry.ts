@@ -356,10 +356,16 @@ const rollback = defineCommand({
     ...common,
     task: { type: 'positional', required: true, description: 'Task' },
     label: { type: 'positional', required: true, description: 'Label' },
+    reason: { type: 'string', description: "Why, kept in the label's history" },
   },
   run: ({ args }) =>
     withRegistry(args, async (registry, actor) => {
-      const event = await registry.rollback({ task: args.task, label: args.label, actor });
+      const event = await registry.rollback({
+        task: args.task,
+        label: args.label,
+        actor,
+        reason: args.reason,
+      });
       const named = await versionNamer(registry, args.task);
       print(
         args,

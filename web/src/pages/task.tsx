@@ -107,7 +107,8 @@ function LabelPanel({
                       act(() =>
                         api(
                           `/v1/tasks/${encodeURIComponent(task)}/labels/${encodeURIComponent(entry.label)}/rollback`,
-                          { method: 'POST' },
+                          // the reason typed below goes with a rollback as with a move
+                          { method: 'POST', ...(reason.trim() && { body: { reason: reason.trim() } }) },
                         ),
                       )
                     }
@@ -163,7 +164,7 @@ function LabelPanel({
             ))}
           </select>
           <input
-            placeholder="reason"
+            placeholder="reason (of a move or a roll back)"
             value={reason}
             onChange={(event) => setReason(event.target.value)}
             aria-label="reason"
