@@ -11,7 +11,8 @@ import { expect, it, vi } from 'vitest';
 import { describeRedis, startRedis } from '../../test/redis.js';
 import { PromptuneError } from '../errors/index.js';
 import { JobStore, Registry, type JobRecord } from '../registry/index.js';
-import { checkedRedisUrl, dispatchToBull, openBullQueue, startBullWorker } from './bull-queue.js';
+import { dispatchToBull, openBullQueue, startBullWorker } from './bull-queue.js';
+import { checkedRedisUrl } from './redis-url.js';
 
 const refused = () =>
   Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });

@@ -6,13 +6,7 @@
 // that is briefly unreachable is waited out (a job is neither started nor ended while it is away), and
 // a job its registry does not know (a worker on another registry) is left in the queue for the others.
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import {
-  ConflictError,
-  NotFoundError,
-  redactedUrl,
-  UnavailableError,
-  ValidationError,
-} from '../errors/index.js';
+import { ConflictError, NotFoundError, redactedUrl, UnavailableError } from '../errors/index.js';
 import {
   isConnectionLost,
   whenReachable,
@@ -21,32 +15,13 @@ import {
   type Registry,
 } from '../registry/index.js';
 import { bullQueueName } from './bull-queue-name.js';
+import { checkedRedisUrl } from './redis-url.js';
 import { bullJobOptions, requeueLostJobs } from './bull-requeue.js';
 import { runJob, type RunJobOptions } from './run-job.js';
 import { workerName } from './registry-worker.js';
 
 /** A Redis connection as BullMQ takes it: a URL, and no cap on retries of a command (BullMQ's advice for workers). */
 const connection = (url: string) => ({ url: checkedRedisUrl(url), maxRetriesPerRequest: null });
-
-/**
- * `url` if it is a Redis URL (redis:// or rediss://, with a whole-number database if any); anything else
- * is refused now, where ioredis would read it as a socket path and wait for it.
- */
-export function checkedRedisUrl(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  const database = parsed?.pathname.replace(/^\//, '') ?? '';
-  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || !/^\d*$/.test(database))
-    throw new ValidationError(`${redactedUrl(url)} is not a Redis URL`, {
-      code: 'REDIS_BAD_URL',
-      hint: 'Write redis://[user:password@]host:6379[/database number], or rediss:// for TLS (REDIS_URL or --redis).',
-    });
-  return url;
-}
 
 /** How long a submit waits for Redis to answer before it says so (BullMQ itself would wait forever). */
 const redisAnswerMs = 10_000;

@@ -8,6 +8,7 @@ export { runJob, promptuneCli, type RunJobOptions } from './run-job.js';
 export { RegistryJobWorker, workerName, type JobWorkerOptions } from './registry-worker.js';
 export { dispatchToBull, openBullQueue, startBullWorker } from './bull-entry.js';
 export { bullQueueName } from './bull-queue-name.js';
+export { checkedRedisUrl } from './redis-url.js';
 export type { BullWorkerOptions, OpenQueue } from './bull-queue.js';
 export { submitJob } from './submit-job.js';
 export {

@@ -1,7 +1,8 @@
 // Authentication, scopes and rate limits for the service. Every /v1 request carries
 // `Authorization: Bearer <key>`; the key is verified against its hash in the registry (verified keys
 // are remembered for a few seconds, so a revocation takes effect within that time), each route names
-// the scope it needs, and each key has a token bucket of requests per minute.
+// the scope it needs, and each key has a token bucket of requests per minute (this replica's, or one
+// shared by the replicas on a Redis: shared-rate-limiter.ts).
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError, PermissionError } from '../errors/index.js';
 import type { AccessKey, Actor, Registry, Scope } from '../registry/index.js';
@@ -9,8 +10,16 @@ import { errorResponse, ServiceError } from './errors.js';
 import { answeredOrTrusted, trustedThroughOutage, type TrustedEntry } from './outage-trust.js';
 import type { ServiceEnv } from './service-env.js';
 
-/** Per-key token buckets: `perMinute` requests a minute, bursts up to the same number. */
-export class RateLimiter {
+/** Rate limits per key: how a request is admitted (this replica's buckets, or ones shared in Redis). */
+export interface KeyRateLimit {
+  /** Takes one request from `key`'s bucket: 0 when admitted, else the whole seconds until one fits. */
+  admit(key: string, perMinute?: number): Promise<number>;
+  /** Lets go of what it holds (a Redis connection). */
+  close?(): Promise<void>;
+}
+
+/** Per-key token buckets in this process: `perMinute` requests a minute, bursts up to the same number. */
+export class RateLimiter implements KeyRateLimit {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
@@ -28,6 +37,10 @@ export class RateLimiter {
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
+  }
+
+  async admit(key: string, perMinute = this.perMinute): Promise<number> {
+    return this.take(key, perMinute) ? 0 : Math.max(1, this.secondsUntilNext(key, perMinute));
   }
 
   /** Whole seconds until `key`'s bucket holds a request again (0 when it does now). */
@@ -94,7 +107,7 @@ export function actorOfKey(context: Context<ServiceEnv>): Actor {
 export function requireScope(
   scope: Scope | Scope[],
   verifier: KeyVerifier,
-  limiter: RateLimiter,
+  limiter: KeyRateLimit,
 ): MiddlewareHandler<ServiceEnv> {
   return async (context, next) => {
     try {
@@ -112,10 +125,10 @@ export function requireScope(
           code: 'AUTH_SCOPE',
           hint: `Use a key created with --scopes including ${accepted.join(' or ')}.`,
         });
-      if (!limiter.take(key.id, key.ratePerMinute ?? undefined)) {
+      const seconds = await limiter.admit(key.id, key.ratePerMinute ?? undefined);
+      if (seconds > 0) {
         // when a request fits again: OpenAI's clients wait for Retry-After instead of spending their
         // retries at once against a per-minute limit
-        const seconds = Math.max(1, limiter.secondsUntilNext(key.id, key.ratePerMinute ?? undefined));
         context.header('Retry-After', String(seconds));
         throw new ServiceError(`the key "${key.name}" is over its rate limit`, {
           status: 429,

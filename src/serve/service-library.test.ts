@@ -126,10 +126,10 @@ describe('the library routes', () => {
     expect(refused.body).toMatchObject({ error: { code: 'AUTH_SCOPE' } });
     // a body it does not know is refused before anything moves
     const unknownField = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST', { why: 'x' });
-    expect([unknownField.status, (unknownField.body as { error: { code: string } }).error.code]).toEqual([
-      400,
-      'INVALID_BODY',
-    ]);
+    expect([
+      unknownField.status,
+      (unknownField.body as unknown as { error: { code: string } }).error.code,
+    ]).toEqual([400, 'INVALID_BODY']);
     const rolled = await call('/v1/tasks/animal/labels/staging/rollback', admin, 'POST', {
       reason: 'v2 mislabels cats',
     });

@@ -23,7 +23,7 @@ import {
   type TraceRecord,
 } from '../registry/index.js';
 import { callCost, defaultPrices, type Price, type PricedModel } from '../eval/index.js';
-import { accessKeyOf, KeyVerifier, RateLimiter, requireScope } from './auth.js';
+import { accessKeyOf, KeyVerifier, RateLimiter, requireScope, type KeyRateLimit } from './auth.js';
 import { clientSignal, spentBy } from './client-signal.js';
 import type { EngineInfo } from './engine-client.js';
 import { errorResponse, ServiceError } from './errors.js';
@@ -83,6 +83,11 @@ export interface ServiceOptions {
     maxTokens?: number;
     /** Requests per minute per key, unless the key sets its own (default 600). */
     ratePerMinute?: number;
+    /**
+     * Where keys' requests are counted (default: this service's own buckets at ratePerMinute); a
+     * SharedRateLimiter counts them in Redis for every replica using it. Closed by drain.
+     */
+    rateLimiter?: KeyRateLimit;
   };
   /**
    * Tracing of model requests into the registry (on by default): how the recorder samples, buffers
@@ -218,7 +223,8 @@ export function createService(options: ServiceOptions): Service {
       logger.warn({ err: error }, 'could not listen for registry changes; caches expire in a second');
       return undefined;
     });
-  const limiter = new RateLimiter(options.limits?.ratePerMinute ?? 600);
+  const limiter: KeyRateLimit =
+    options.limits?.rateLimiter ?? new RateLimiter(options.limits?.ratePerMinute ?? 600);
   const scope = (name: Scope | Scope[]) => requireScope(name, verifier, limiter);
   const recorder =
     options.tracing === false
@@ -660,6 +666,7 @@ export function createService(options: ServiceOptions): Service {
       // for a worker (or this service, restarted) to resume from its journals
       await jobs?.stop({ abandon: true });
       await (await changes)?.close();
+      await limiter.close?.();
     },
   };
 }

@@ -21,7 +21,8 @@ const create = defineCommand({
     },
     rate: {
       type: 'string',
-      description: 'Requests per minute, counted by each service replica alone (default: the service’s)',
+      description:
+        'Requests per minute (default: the service’s), counted by each service replica alone unless serve --redis shares the count',
     },
   },
   run: ({ args }) =>

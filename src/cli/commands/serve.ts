@@ -8,7 +8,14 @@ import pino, { type Logger } from 'pino';
 import { redactedUrl, ValidationError } from '../../errors/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { Registry } from '../../registry/index.js';
-import { EngineClient, listen, createService, dashboardDirectory } from '../../serve/index.js';
+import {
+  EngineClient,
+  listen,
+  createService,
+  dashboardDirectory,
+  SharedRateLimiter,
+} from '../../serve/index.js';
+import { checkedRedisUrl } from '../../jobs/index.js';
 import { loadModelTokenizer } from '../../engine/index.js';
 import { numberOption } from '../options.js';
 import { registryLocation, registryOption } from '../registry-access.js';
@@ -67,7 +74,12 @@ export default defineCommand({
       type: 'string',
       default: '600',
       description:
-        'Requests per minute per key (unless the key sets its own), counted by this replica alone: N replicas let a key through N times it',
+        'Requests per minute per key (unless the key sets its own), counted by this replica alone unless --redis shares the count: N replicas alone let a key through N times it',
+    },
+    redis: {
+      type: 'string',
+      description:
+        'Count rate limits in this Redis, shared by every replica using it (default: REDIS_URL; while it is away, each replica counts alone)',
     },
     jobs: {
       type: 'string',
@@ -139,11 +151,9 @@ export default defineCommand({
     const prefixCacheMiB = numberOption('prefix-cache', args['prefix-cache'], { min: 0 }) ?? 256;
     const maxAdapters = numberOption('max-adapters', args['max-adapters'], { integer: true, min: 1 }) ?? 64;
     const drainDelaySeconds = numberOption('drain-delay', args['drain-delay'], { min: 0, max: 3600 }) ?? 0;
-    const limits = {
-      bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
-      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
-      ratePerMinute: numberOption('rate-limit', args['rate-limit'], { min: 1 }),
-    };
+    const ratePerMinute = numberOption('rate-limit', args['rate-limit'], { min: 1 }) ?? 600;
+    const redisUrl = args.redis ?? process.env.REDIS_URL;
+    if (redisUrl) checkedRedisUrl(redisUrl);
     const sampleRate = numberOption('trace-sample', args['trace-sample'], { min: 0, max: 1 }) ?? 1;
     const capacity = numberOption('trace-queue', args['trace-queue'], { integer: true, min: 1 });
     const maximumTraces = numberOption('trace-max', args['trace-max'], { integer: true, min: 0 }) ?? 0;
@@ -157,6 +167,19 @@ export default defineCommand({
       redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
     );
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+    // one count per key for every replica on the Redis; while it is away, this replica's own
+    const rateLimiter = redisUrl
+      ? await SharedRateLimiter.open(redisUrl, ratePerMinute, {
+          lost: (error) => logger.warn({ code: (error as { code?: string }).code }, (error as Error).message),
+          back: () => logger.info('Redis answers again: rate limits are shared by the replicas again'),
+        })
+      : undefined;
+    const limits = {
+      bodyBytes: numberOption('max-body', args['max-body'], { integer: true, min: 1 }),
+      maxTokens: numberOption('max-tokens', args['max-tokens'], { integer: true, min: 1 }),
+      ratePerMinute,
+      rateLimiter,
+    };
     const location = registryLocation(args.db);
     const registry = await Registry.open(location);
     // SQLite writes are synchronous: traces are written from a worker thread so none pauses a request
@@ -219,6 +242,7 @@ export default defineCommand({
     } catch (error) {
       retention?.stop();
       await sink?.close();
+      await rateLimiter?.close();
       // the engine worker ends cleanly; the error (a port in use, say) is reported as the CLI reports
       // every failure of the machine around it
       await engine?.close();

@@ -1,0 +1,117 @@
+// Rate limits shared by every replica on one Redis: each key's token bucket lives in Redis and is taken
+// by one Lua script (atomic, on Redis's clock), so N replicas let a key through its rate, not N times it.
+// While Redis is away each replica counts alone (a rate limit should not stop serving), said once as it
+// is lost and once as it answers again. ioredis is loaded only when a service is given a Redis.
+import type { Redis } from 'ioredis';
+import { redactedUrl, UnavailableError } from '../errors/index.js';
+import { checkedRedisUrl } from '../jobs/index.js';
+import { RateLimiter, type KeyRateLimit } from './auth.js';
+
+/** Tokens and the time they were counted at, refilled at `rate` a minute up to `rate`; one taken if there. */
+const takeScript = `
+local rate = tonumber(ARGV[1])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(bucket[1]) or rate
+local at = tonumber(bucket[2]) or now
+tokens = math.min(rate, tokens + math.max(0, now - at) / 60000 * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 - tokens) / rate * 60)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 61000)
+return wait
+`;
+
+/** How long a request waits for Redis's answer before this replica counts it alone. */
+const answerWaitMs = 500;
+
+/** How long opening waits for a first connection before it says this replica counts alone. */
+const connectWaitMs = 3000;
+
+/** Per-key token buckets in Redis, shared by the replicas using it. */
+export class SharedRateLimiter implements KeyRateLimit {
+  private away = false;
+  private connectedOnce = false;
+
+  private constructor(
+    private readonly client: Redis,
+    private readonly url: string,
+    private readonly fallback: RateLimiter,
+    private readonly perMinute: number,
+    private readonly outage: { lost(error: unknown): void; back(): void },
+  ) {}
+
+  /**
+   * A limiter on the Redis at `url` (checked now: a URL that is not Redis's is refused); it connects in
+   * the background, and counts alone until Redis answers.
+   */
+  static async open(
+    url: string,
+    perMinute: number,
+    outage: { lost(error: unknown): void; back(): void },
+  ): Promise<SharedRateLimiter> {
+    checkedRedisUrl(url);
+    const { Redis } = await import('ioredis');
+    // a command Redis cannot take now fails at once (no queue of requests waiting on a reconnect)
+    const client = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: answerWaitMs,
+      connectTimeout: 2000,
+    });
+    const limiter = new SharedRateLimiter(client, url, new RateLimiter(perMinute), perMinute, outage);
+    let lastError: unknown;
+    client.on('error', (error: unknown) => {
+      lastError = error;
+      if (client.status === 'ready' || limiter.connectedOnce) limiter.lost(error); // ioredis reconnects
+    });
+    client.on('ready', () => (limiter.connectedOnce = true));
+    // connected before the first request, or said now: this replica counts alone until it is
+    let timer: NodeJS.Timeout | undefined;
+    const connected = await Promise.race([
+      new Promise<boolean>((resolve) => client.once('ready', () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), connectWaitMs))),
+    ]);
+    clearTimeout(timer);
+    if (!connected) limiter.lost(lastError ?? new Error(`no connection in ${connectWaitMs} ms`));
+    return limiter;
+  }
+
+  async admit(key: string, perMinute = this.perMinute): Promise<number> {
+    try {
+      const wait = Number(await this.client.eval(takeScript, 1, `promptune:rate:${key}`, perMinute));
+      if (this.away) {
+        this.away = false;
+        this.outage.back();
+      }
+      return wait === 0 ? 0 : Math.max(1, wait);
+    } catch (error) {
+      this.lost(error);
+      return this.fallback.admit(key, perMinute);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+
+  private lost(error: unknown): void {
+    if (this.away) return;
+    this.away = true;
+    const why = error instanceof Error ? error.message : String(error);
+    this.outage.lost(
+      new UnavailableError(
+        `Redis at ${redactedUrl(this.url)} does not answer (${why}): rate limits are counted by this replica alone until it does`,
+        {
+          code: 'CONNECTION_FAILED',
+          hint: 'Check that Redis runs and is reachable from this replica (serve --redis or REDIS_URL).',
+        },
+      ),
+    );
+  }
+}
