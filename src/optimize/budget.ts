@@ -18,9 +18,15 @@ import {
 } from '../eval/index.js';
 import type { Budget, Role, RoleUsage } from './types.js';
 
-/** @deprecated The same class as BudgetExceededError (from promptune/errors), under its old name. */
+/**
+ * BudgetExceededError (from promptune/errors) under its old name.
+ * @deprecated Use BudgetExceededError.
+ */
 export const BudgetExceeded = BudgetExceededError;
-/** @deprecated BudgetExceededError. */
+/**
+ * BudgetExceededError under its old name.
+ * @deprecated Use BudgetExceededError.
+ */
 export type BudgetExceeded = BudgetExceededError;
 
 export const roles: Role[] = ['student', 'teacher', 'judge'];
