@@ -44,18 +44,14 @@ const header = [
   'output',
 ];
 
-/**
- * A trace's cells; `numbers` holds the numbers of the versions met: a version reads as task@2, and one
- * asked for by a label as task@2 (production), the version the label then served.
- */
+/** A trace's cells; `numbers` holds the numbers of the versions met (a version without a label reads as task@2). */
 function cells(trace: TraceRecord, numbers: Map<string, number | undefined>): string[] {
   const outcome = trace.errorCode ?? trace.finishReason ?? '';
   const number = trace.version === null ? undefined : numbers.get(trace.version);
-  const version = number ?? trace.version?.slice(0, 8);
   return [
     new Date(trace.at).toISOString(),
     trace.id,
-    `${trace.task ?? '-'}@${version === undefined ? (trace.label ?? '-') : `${version}${trace.label ? ` (${trace.label})` : ''}`}`,
+    `${trace.task ?? '-'}@${trace.label ?? number ?? trace.version?.slice(0, 8) ?? '-'}`,
     String(trace.status),
     outcome,
     `${Math.round(trace.latencyMs)}ms`,
@@ -106,12 +102,19 @@ const list = defineCommand({
           hint: 'Give --since earlier than --until (e.g. --since 2h --until 1h).',
         });
       const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-      // the numbers of the versions traces name, each looked up once (a version since deleted keeps its id)
+      // the numbers of the versions traces name without a label, each looked up once (a version since
+      // deleted keeps its id)
       const numbers = new Map<string, number | undefined>();
       const page = async (size: number, after: string | undefined) => {
         const listed = await registry.traces.list(filter, { limit: size, after });
         for (const trace of listed.data)
-          if (!args.json && trace.task !== null && trace.version !== null && !numbers.has(trace.version))
+          if (
+            !args.json &&
+            trace.label === null &&
+            trace.task !== null &&
+            trace.version !== null &&
+            !numbers.has(trace.version)
+          )
             numbers.set(
               trace.version,
               await registry.resolveVersion(trace.task, trace.version).then(
