@@ -196,7 +196,7 @@ describe('promptune serve', () => {
     const table = run(cwd, 'monitor', '--since', '1h');
     expect(table.status, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^task\s+version\s+label\s+requests/);
-    expect(table.stdout).toMatch(new RegExp(`name\\s+[0-9a-f]{8}\\s+latest\\s+${stored.size}\\s+0\\.0%`));
+    expect(table.stdout).toMatch(new RegExp(`name\\s+@1\\s+latest\\s+${stored.size}\\s+0\\.0%`));
     expect(table.stdout).toMatch(/[▁▂▃▄▅▆▇█]/);
     const report = JSON.parse(run(cwd, 'monitor', '--json', '--task', 'name').stdout) as {
       groups: { requests: number }[];
@@ -208,7 +208,7 @@ describe('promptune serve', () => {
     expect(listed.stdout.trim().split('\n')).toHaveLength(4);
     expect(listed.stdout).toMatch(/^at\s+id\s+task@version\s+status\s+outcome\s+latency/);
     expect(listed.stderr).toBe('the newest 3 shown; there are more (--limit for more)\n');
-    expect(listed.stdout).toMatch(/name@latest\s+200\s+length/);
+    expect(listed.stdout).toMatch(/name@1 \(latest\)\s+200\s+length/);
     // no guard ran on them, so none failed one
     const guarded = run(cwd, 'traces', 'ls', '--guard', 'any');
     expect([guarded.status, guarded.stdout, guarded.stderr]).toEqual([0, '', 'no traces match\n']);

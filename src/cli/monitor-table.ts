@@ -2,6 +2,7 @@
 // sparklines of requests and p95 latency across the windows, then each score's mean and interval.
 // Text only; the command decides between this and --json.
 import type { MonitorGroup, MonitorReport } from '../observe/index.js';
+import { versionText, type VersionNumbers } from './version-numbers.js';
 
 const bars = '▁▂▃▄▅▆▇█';
 
@@ -32,11 +33,11 @@ function windowStarts(report: MonitorReport, length: number): number[] {
   return starts.length < 60 ? starts : starts.slice(-60);
 }
 
-function row(group: MonitorGroup, starts: number[]): string[] {
+function row(group: MonitorGroup, starts: number[], numbers: VersionNumbers): string[] {
   const byStart = new Map(group.series.map((point) => [point.start, point]));
   return [
     group.task ?? '(none)',
-    group.version ? group.version.slice(0, 8) : '-',
+    versionText(group.version, numbers),
     group.label ?? '-',
     String(group.requests),
     `${(group.errorRate * 100).toFixed(1)}%`,
@@ -51,8 +52,15 @@ function row(group: MonitorGroup, starts: number[]): string[] {
   ];
 }
 
-/** The report as text lines. */
-export function renderMonitor(report: MonitorReport, lengthMs: number): string {
+/**
+ * The report as text lines; `numbers` names versions as people do (@5), where the registry knows them:
+ * after a few canaries, four id prefixes of one task's production say little.
+ */
+export function renderMonitor(
+  report: MonitorReport,
+  lengthMs: number,
+  numbers: VersionNumbers = new Map(),
+): string {
   if (report.groups.length === 0)
     return `no traces between ${new Date(report.since).toISOString()} and ${new Date(report.until).toISOString()}\n`;
   const starts = windowStarts(report, lengthMs);
@@ -71,7 +79,7 @@ export function renderMonitor(report: MonitorReport, lengthMs: number): string {
     `requests per ${report.window}`,
     'p95 latency',
   ];
-  const rows = [header, ...report.groups.map((group) => row(group, starts))];
+  const rows = [header, ...report.groups.map((group) => row(group, starts, numbers))];
   const widths = header.map((_, column) => Math.max(...rows.map((cells) => [...cells[column]].length)));
   const lines = rows.map((cells) =>
     cells
@@ -84,7 +92,7 @@ export function renderMonitor(report: MonitorReport, lengthMs: number): string {
     if (scores.length === 0) continue;
     lines.push(
       '',
-      `scores of ${group.task ?? '(none)'} ${group.version?.slice(0, 8) ?? '-'} ${group.label ?? '-'}:`,
+      `scores of ${group.task ?? '(none)'} ${versionText(group.version, numbers)} ${group.label ?? '-'}:`,
     );
     for (const [name, summary] of scores)
       lines.push(

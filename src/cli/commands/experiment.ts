@@ -30,6 +30,7 @@ import { registryOption, withRegistry } from '../registry-access.js';
 import { ValidationError } from '../../errors/index.js';
 import { whySpecNotServed } from '../../serve/index.js';
 import { textColumns } from '../text-columns.js';
+import { versionNumbers, versionText } from '../version-numbers.js';
 
 const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
 const bound = (value: number | null, infinite: string) => (value === null ? infinite : value.toFixed(4));
@@ -302,15 +303,21 @@ const list = defineCommand({
         status: args.status ? choice('status', args.status, experimentStatuses) : undefined,
       });
       if (args.json) return print(JSON.stringify(experiments, null, 2));
+      const numbers = await versionNumbers(
+        registry,
+        experiments.map((experiment) => experiment.task),
+      );
       if (experiments.length === 0)
         print('no experiments (start one: promptune experiment start <task> ...)');
       else
         process.stdout.write(
           textColumns([
-            ['id', 'task@label', 'status', 'treatment', 'started', 'reason'],
+            ['id', 'task@label', 'versions', 'status', 'treatment', 'started', 'reason'],
             ...experiments.map((experiment) => [
               experiment.id,
               `${experiment.task}@${experiment.label}`,
+              // which versions it compared: after a few iterations the label alone does not say
+              `${versionText(experiment.treatment, numbers)} vs ${versionText(experiment.control, numbers)}`,
               experiment.status,
               percent(experiment.weight),
               time(experiment.createdAt),

@@ -13,6 +13,7 @@ import {
 } from '../../observe/index.js';
 import { ValidationError } from '../../errors/index.js';
 import { renderMonitor } from '../monitor-table.js';
+import { versionNumbers } from '../version-numbers.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 
 export default defineCommand({
@@ -67,8 +68,11 @@ export default defineCommand({
         source: args.source as 'service' | 'eval',
       });
       await checkTaskFilter(registry, args.task, report.groups.length);
-      process.stdout.write(
-        args.json ? `${JSON.stringify(report, null, 2)}\n` : renderMonitor(report, windowLengths[window]),
+      if (args.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      const numbers = await versionNumbers(
+        registry,
+        report.groups.map((group) => group.task),
       );
+      process.stdout.write(renderMonitor(report, windowLengths[window], numbers));
     }),
 });

@@ -2,65 +2,18 @@
 // filters (one line each, or JSON lines); `show` prints one with its scores. Reads only.
 import { defineCommand } from 'citty';
 import { ValidationError } from '../../errors/index.js';
-import {
-  checkTaskFilter,
-  guardFilterNote,
-  parseTimeReference,
-  traceInput,
-  versionFilter,
-} from '../../observe/index.js';
-import type { TraceFilter, TraceRecord } from '../../registry/index.js';
+import { checkTaskFilter, guardFilterNote, parseTimeReference, versionFilter } from '../../observe/index.js';
+import type { TraceFilter } from '../../registry/index.js';
 import { numberOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 import { printPaged } from '../paged-listing.js';
+import { traceCells, traceHeader } from '../trace-row.js';
+import { versionNumbers } from '../version-numbers.js';
 
 const common = {
   db: registryOption,
   json: { type: 'boolean', description: 'Print JSON' },
 } as const;
-
-const oneLine = (text: string, width: number) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-};
-
-/** The text a person recognises a trace's input by. */
-function inputText(trace: TraceRecord): string {
-  const input = traceInput(trace);
-  return typeof input === 'string' ? input : JSON.stringify(input);
-}
-
-/** The columns of `traces ls`. */
-const header = [
-  'at',
-  'id',
-  'task@version',
-  'status',
-  'outcome',
-  'latency',
-  'tokens in/out',
-  'input',
-  '',
-  'output',
-];
-
-/** A trace's cells; `numbers` holds the numbers of the versions met (a version without a label reads as task@2). */
-function cells(trace: TraceRecord, numbers: Map<string, number | undefined>): string[] {
-  const outcome = trace.errorCode ?? trace.finishReason ?? '';
-  const number = trace.version === null ? undefined : numbers.get(trace.version);
-  return [
-    new Date(trace.at).toISOString(),
-    trace.id,
-    `${trace.task ?? '-'}@${trace.label ?? number ?? trace.version?.slice(0, 8) ?? '-'}`,
-    String(trace.status),
-    outcome,
-    `${Math.round(trace.latencyMs)}ms`,
-    `${trace.inputTokens}/${trace.outputTokens}`,
-    JSON.stringify(oneLine(inputText(trace), 40)),
-    '->',
-    JSON.stringify(oneLine(trace.output ?? '', 40)),
-  ];
-}
 
 const list = defineCommand({
   meta: { name: 'ls', description: 'List traces, newest first' },
@@ -102,26 +55,16 @@ const list = defineCommand({
           hint: 'Give --since earlier than --until (e.g. --since 2h --until 1h).',
         });
       const limit = numberOption('limit', args.limit, { integer: true, min: 1, max: 100_000 }) ?? 50;
-      // the numbers of the versions traces name without a label, each looked up once (a version since
-      // deleted keeps its id)
-      const numbers = new Map<string, number | undefined>();
+      // the numbers of the versions traces name, each task's read once (a version since deleted keeps its id)
+      const numbers = new Map<string, number>();
+      const tasksRead = new Set<string>();
       const page = async (size: number, after: string | undefined) => {
         const listed = await registry.traces.list(filter, { limit: size, after });
-        for (const trace of listed.data)
-          if (
-            !args.json &&
-            trace.label === null &&
-            trace.task !== null &&
-            trace.version !== null &&
-            !numbers.has(trace.version)
-          )
-            numbers.set(
-              trace.version,
-              await registry.resolveVersion(trace.task, trace.version).then(
-                (version) => version.number,
-                () => undefined,
-              ),
-            );
+        const unread = listed.data.flatMap((trace) =>
+          !args.json && trace.task !== null && !tasksRead.has(trace.task) ? [trace.task] : [],
+        );
+        for (const [id, number] of await versionNumbers(registry, unread)) numbers.set(id, number);
+        for (const task of unread) tasksRead.add(task);
         return listed;
       };
       const printed = await printPaged(
@@ -129,7 +72,7 @@ const list = defineCommand({
         limit,
         args.json
           ? { line: (trace) => JSON.stringify(trace) }
-          : { header, cells: (trace) => cells(trace, numbers) },
+          : { header: traceHeader, cells: (trace) => traceCells(trace, numbers) },
       );
       await checkTaskFilter(registry, args.task, printed);
       if (printed === 0 && !args.json) process.stderr.write('no traces match\n');
