@@ -107,5 +107,5 @@ export {
   type ReviewDecisionInput,
   type ReviewDecisionKind,
 } from './review.js';
-export { diffVersionDatasets } from './version-datasets.js';
+export { describeVersionDatasets, diffVersionDatasets } from './version-datasets.js';
 export type { PolicyVerdict } from './label-policy.js';

@@ -54,3 +54,43 @@ export async function diffVersionDatasets(
     ...splits.flatMap((split) => [...line('-', split, before[split]), ...line('+', split, after[split])]),
   ];
 }
+
+/**
+ * The data a version was made from, as `registry show` says it: the dataset version whose splits are
+ * exactly the version's (`dataset version 4 (review:gender-review): train 674 rows, dev 166 rows, test
+ * 256 rows`), else each split with the first dataset version that holds its file; undefined when its
+ * lineage names no data.
+ */
+export async function describeVersionDatasets(
+  registry: Registry,
+  version: Pick<PromptVersion, 'task' | 'run'>,
+): Promise<string | undefined> {
+  const datasets = datasetsOf(version);
+  const splits = Object.keys(datasets).sort(bySplit);
+  if (!splits.length) return undefined;
+  const rows = new Map(
+    (await registry.listDatasets(version.task)).map((dataset) => [dataset.id, dataset.rows]),
+  );
+  const versions = await registry.datasetVersions.list(version.task);
+  const rowsOf = (split: string) => {
+    const count = rows.get(datasets[split]);
+    return count === undefined
+      ? `${split}: a file not stored (${datasets[split].slice(0, 12)})`
+      : `${split} ${count} rows`;
+  };
+  const whole = versions.find(
+    (candidate) =>
+      Object.keys(candidate.splits).length === splits.length &&
+      splits.every((split) => candidate.splits[split] === datasets[split]),
+  );
+  if (whole) return `dataset version ${whole.number} (${whole.source}): ${splits.map(rowsOf).join(', ')}`;
+  const first = new Map<string, number>();
+  for (const candidate of versions)
+    for (const id of Object.values(candidate.splits)) if (!first.has(id)) first.set(id, candidate.number);
+  return splits
+    .map((split) => {
+      const number = first.get(datasets[split]);
+      return `${rowsOf(split)}${number === undefined ? '' : ` (dataset version ${number})`}`;
+    })
+    .join(', ');
+}

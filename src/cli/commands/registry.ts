@@ -2,6 +2,7 @@
 // .promptune/registry.sqlite), or Postgres when DATABASE_URL is set. The CLI acts as the local operator
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
+import { lineageLines } from '../version-lineage.js';
 import { writeFileAtomically } from '../../engine/index.js';
 import { dirname, relative } from 'node:path';
 import { z } from 'zod';
@@ -242,11 +243,14 @@ const show = defineCommand({
         const named = await versionNamer(registry, task);
         const latest = contentHash(await registry.getTask(task)) === version.specId;
         const policy = await registry.auditPolicyVerdicts(task, version.id);
+        // the run, parent and dataset version by the names people use, not only the ids the record holds
+        const lineage = await lineageLines(registry, version);
         const text = [
           `${version.task}@${version.number}  ${version.id}`,
           `${versionMethod(version)} (kind ${version.kind}), by ${version.actor} at ${version.createdAt}${version.parent ? `, from ${version.parent.slice(0, 12)}` : ''}`,
           `serves with task spec ${version.specId.slice(0, 12)}${latest ? " (the task's latest)" : ", not the task's latest"}`,
           version.message && `message: ${version.message}`,
+          ...lineage,
           version.run && `lineage: ${JSON.stringify(version.run)}`,
           JSON.stringify(version.content, null, 2),
           ...policy.map((verdict) => `audit policy of ${verdict.label}: ${policyVerdictText(verdict)}`),
