@@ -6,6 +6,8 @@ import { ago } from '../format';
 import { href, navigate } from '../router';
 import type { Experiment } from '../types';
 import { useApi } from '../use-api';
+import { armsText, experimentArms } from '../experiment-arms';
+import { useVersionNames } from '../version-names';
 
 const statuses = ['running', 'promoted', 'rolled-back', 'stopped', 'inconclusive'];
 
@@ -23,6 +25,8 @@ export function Share({ weight }: { weight: number }) {
 export function ExperimentsPage({ query: route }: { query: URLSearchParams }) {
   const filter = { task: route.get('task') ?? undefined, status: route.get('status') ?? undefined };
   const experiments = useApi<{ data: Experiment[] }>(`/v1/experiments${query(filter)}`, 5000);
+  // which versions each compared: after a few loop iterations a label has had several canaries
+  const version = useVersionNames((experiments.data?.data ?? []).flatMap(experimentArms));
   return (
     <>
       <h1>Experiments</h1>
@@ -60,6 +64,7 @@ export function ExperimentsPage({ query: route }: { query: URLSearchParams }) {
             <tr>
               <th>experiment</th>
               <th>task@label</th>
+              <th>versions</th>
               <th>status</th>
               <th>treatment share</th>
               <th>primary</th>
@@ -76,6 +81,7 @@ export function ExperimentsPage({ query: route }: { query: URLSearchParams }) {
                 <td>
                   <a href={href(['tasks', experiment.task])}>{experiment.task}</a>@{experiment.label}
                 </td>
+                <td className="nowrap">{armsText(experiment, version)}</td>
                 <td>
                   <Status value={experiment.status} />
                 </td>
