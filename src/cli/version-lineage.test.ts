@@ -1,13 +1,13 @@
 // `registry show` says where a version came from by the names people use: the run that made it and the
-// loop iteration that ran it, its parent by number, and the dataset version it was trained on (the record
-// holds only ids and dataset hashes). A real SQLite registry.
+// loop iteration that ran it (and how that ended), its parent by number, the dataset version it was
+// trained on, and its canaries (the record holds only ids and dataset hashes). A real SQLite registry.
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { lineageLines } from './version-lineage.js';
 
 describe('lineageLines', () => {
-  it('names the making run, its loop, the parent by number and the whole dataset version', async () => {
+  it('names the making run, its loop and how it ended, the parent by number, the whole dataset version and its canaries', async () => {
     const registry = await Registry.open({ path: ':memory:' });
     try {
       const actor = { name: 'ops', scopes: ['admin'] };
@@ -73,11 +73,49 @@ describe('lineageLines', () => {
         actor: 'ops',
       });
       await registry.runs.finish(run.id, { status: 'completed', version: second.version.id });
+      // a later iteration that re-tuned to the very same version names it too, without having made it
+      await registry.runs.start({
+        id: 'loop-2.retune.1',
+        kind: 'soft-training',
+        task: 'gender',
+        config: { loop: 'loop-2' },
+        actor: 'ops',
+        at: Date.now() + 60_000,
+      });
+      await registry.runs.finish('loop-2.retune.1', { status: 'completed', version: second.version.id });
+      await registry.runs.start({ id: 'loop-1', kind: 'loop', task: 'gender', actor: 'ops' });
+      await registry.runs.finish('loop-1', {
+        status: 'completed',
+        summary: { outcome: 'rolled-back', reason: 'the primary metric is lower by 0.3222 (p 0.0083)' },
+      });
+      await registry.setLabel({ task: 'gender', label: 'production', reference: '1', actor });
+      const canary = await registry.experiments.create({
+        task: 'gender',
+        label: 'production',
+        control: first.version.id,
+        treatment: second.version.id,
+        weight: 0.5,
+        config: {},
+        state: {},
+        reason: 'loop loop-1',
+        actor: 'ops',
+      });
+      await registry.experiments.apply(canary.id, {
+        revision: canary.revision,
+        action: 'rollback',
+        reason: 'the primary metric is lower by 0.3222 (p 0.0083)',
+        weight: 0,
+        state: {},
+        status: 'rolled-back',
+        actor: 'ops',
+      });
 
       expect(await lineageLines(registry, second.version)).toEqual([
         'made by: loop-1.retune.1 (soft-training, in loop iteration loop-1)',
+        'loop outcome: rolled-back: the primary metric is lower by 0.3222 (p 0.0083)',
         `parent: @1 (${first.version.id.slice(0, 12)})`,
         'datasets: dataset version 2 (review:gender-review): train 2 rows, test 1 rows',
+        `canary: ${canary.id} against @1 on production, rolled-back: the primary metric is lower by 0.3222 (p 0.0083)`,
       ]);
       expect(await lineageLines(registry, first.version)).toEqual([
         'datasets: dataset version 1 (files): train 1 rows, test 1 rows',

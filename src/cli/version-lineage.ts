@@ -1,6 +1,7 @@
 // Where a version came from, as `registry show` says it: the run that made it (and the loop iteration
-// that ran it), its parent by number, and the dataset version it was trained on. Reads only; the raw
-// lineage record is printed beside it, unchanged.
+// that ran it, with how that ended), its parent by number, the dataset version it was trained on, and
+// the canaries it was the treatment of. Reads only; the raw lineage record is printed beside it, unchanged.
+import { unlessNotFound } from '../errors/index.js';
 import {
   describeVersionDatasets,
   type PromptVersion,
@@ -11,29 +12,44 @@ import {
 /** How many of the task's runs are read back for the one that made a version (newest first). */
 const runsRead = 2000;
 
-/** The recorded run (a training or an optimization pushed with --push) that made `version`, if any. */
+/**
+ * The recorded run (a training or an optimization pushed with --push) that made `version`, if any: the
+ * first one, since a later run of the same data and settings (a loop iteration that re-tuned to the very
+ * version production serves, ending `unchanged`) names the version too, without having made it.
+ */
 async function makingRun(registry: Registry, version: PromptVersion): Promise<RunRecord | undefined> {
+  let first: RunRecord | undefined;
   for (const kind of ['soft-training', 'optimization'] as const) {
     let after: string | undefined;
     for (let read = 0; read < runsRead;) {
       const page = await registry.runs.list({ task: version.task, kind }, { limit: 200, after });
-      const found = page.data.find((run) => run.version === version.id);
-      if (found) return found;
+      for (const run of page.data)
+        if (run.version === version.id && (!first || run.startedAt < first.startedAt)) first = run;
       read += page.data.length;
       if (!page.next) break;
       after = page.next;
     }
   }
-  return undefined;
+  return first;
 }
 
-/** `made by`, `parent` and `datasets` lines of a version; none that its record cannot name. */
+/** How a loop iteration ended (`gate-failed: the gate refused the candidate`), once it has. */
+async function loopOutcome(registry: Registry, id: string): Promise<string | undefined> {
+  const loop = await unlessNotFound(registry.runs.get(id));
+  const summary = loop?.summary as { outcome?: unknown; reason?: unknown } | null | undefined;
+  if (typeof summary?.outcome !== 'string') return undefined;
+  return `${summary.outcome}${typeof summary.reason === 'string' ? `: ${summary.reason}` : ''}`;
+}
+
+/** `made by`, `loop outcome`, `parent`, `datasets` and `canary` lines of a version; none that its record cannot name. */
 export async function lineageLines(registry: Registry, version: PromptVersion): Promise<string[]> {
   const lines: string[] = [];
   const run = await makingRun(registry, version);
   if (run) {
-    const loop = typeof run.config.loop === 'string' ? `, in loop iteration ${run.config.loop}` : '';
-    lines.push(`made by: ${run.id} (${run.kind}${loop})`);
+    const loop = typeof run.config.loop === 'string' ? run.config.loop : undefined;
+    lines.push(`made by: ${run.id} (${run.kind}${loop ? `, in loop iteration ${loop}` : ''})`);
+    const outcome = loop ? await loopOutcome(registry, loop) : undefined;
+    if (outcome) lines.push(`loop outcome: ${outcome}`);
   }
   if (version.parent) {
     const parent = (await registry.listVersions(version.task)).find((other) => other.id === version.parent);
@@ -41,5 +57,14 @@ export async function lineageLines(registry: Registry, version: PromptVersion): 
   }
   const datasets = await describeVersionDatasets(registry, version);
   if (datasets) lines.push(`datasets: ${datasets}`);
+  // a candidate's canaries: promoted, rolled back or stopped, and on what
+  const numbers = new Map(
+    (await registry.listVersions(version.task)).map((other) => [other.id, other.number]),
+  );
+  for (const experiment of await registry.experiments.list({ task: version.task, limit: 1000 }))
+    if (experiment.treatment === version.id)
+      lines.push(
+        `canary: ${experiment.id} against @${numbers.get(experiment.control) ?? experiment.control.slice(0, 8)} on ${experiment.label}, ${experiment.status}: ${experiment.reason}`,
+      );
   return lines;
 }

@@ -1,5 +1,6 @@
 // One version of a task on its page: what made it (with the run), its scores and audits, how to call
 // it (or why this service cannot), its parent and data, and its prompt or adapter in sections.
+import { makingRun } from '../making-run';
 import { query } from '../api';
 import { shortId, shortRunId, time } from '../format';
 import { VersionScores } from '../components/version-scores';
@@ -99,14 +100,10 @@ export function VersionView({
   const parent = versions.find((candidate) => candidate.id === version.parent);
   const spec = useServingSpec(version);
   const run = version.run ?? {};
-  // the recorded run that produced this version (an optimization or training pushed with --push): not an
-  // audit of it, nor the loop iteration that registered it through its training
+  // the recorded run that produced this version (the first optimization or training pushed with --push
+  // that registered it): not an audit of it, nor the loop iteration that registered it through its training
   const runs = useApi<{ data: Run[] }>(`/v1/runs${query({ task: version.task, limit: 500 })}`);
-  const made = runs.data?.data.find(
-    (candidate) =>
-      candidate.version === version.id &&
-      (candidate.kind === 'optimization' || candidate.kind === 'soft-training'),
-  );
+  const made = runs.data ? makingRun(runs.data.data, version.id) : undefined;
   const evaluations =
     runs.data?.data.filter(
       (candidate) =>
