@@ -401,11 +401,28 @@ describe('promptune soft train --method', () => {
     const first = JSON.parse(promptune('registry', 'show', version, '--db', database, '--json').stdout);
     expect(shown.version.parent).toBe(first.version.id);
     // the same adapter pushed again names another parent: its lineage stays, and the push says so
-    const again = retune('--push', '--db', database, '--parent', version.split('@')[1] === '1' ? '2' : '1');
+    const other = promptune(
+      ...['soft', 'train', '--method', 'prefix-tuning', '--model', stories.gguf, '--data', data],
+      ...['--out', join(data, 'other'), '--steps', '3', '--json', '--push', '--db', database],
+    );
+    expect(other.status, other.stderr).toBe(0);
+    const again = retune(
+      '--push',
+      '--db',
+      database,
+      '--parent',
+      JSON.parse(other.stdout).pushed.split('@')[1],
+    );
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(
       /warning: \S+ was registered before with another parent \([0-9a-f]{12}\); --parent \d is not recorded/,
     );
+    // a re-tune that gives its parent itself (the loop's `unchanged`) has no other lineage to warn of
+    const childNumber = String(shown.version.number);
+    const itself = retune('--push', '--db', database, '--parent', childNumber, '--seed', '0');
+    expect(itself.status, itself.stderr).toBe(0);
+    expect(JSON.parse(itself.stdout).pushed).toBe(JSON.parse(child.stdout).pushed);
+    expect(itself.stderr).not.toContain('was registered before');
   });
 
   it('trains P-tuning (--method p-tuning): the prompt its encoder makes is saved as P_TUNING and served as a soft prompt', () => {

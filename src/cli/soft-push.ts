@@ -155,8 +155,9 @@ export async function pushAdapter(
         }),
     );
     if (previous) warnOtherBaseModel(previous, `${spec.name}@${version.number}`, source);
-    // a version's lineage is fixed when it is first pushed: a rerun's --parent cannot change it
-    if (parent && !created && version.parent !== parent.id)
+    // a version's lineage is fixed when it is first pushed: a rerun's --parent cannot change it. A re-tune
+    // that gives its --parent itself (the same data and settings: the loop's `unchanged`) changes nothing
+    if (parent && !created && version.parent !== parent.id && version.id !== parent.id)
       process.stderr.write(
         `warning: ${spec.name}@${version.number} was registered before${version.parent ? ` with another parent (${version.parent.slice(0, 12)})` : ' without a parent'}; --parent ${args.parent} is not recorded\n`,
       );
