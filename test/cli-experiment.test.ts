@@ -61,7 +61,7 @@ describe('promptune experiment', () => {
     const again = start('--admin');
     expect(again.stderr).toMatch(/code: EXPERIMENT_RUNNING/);
     expect(promptune(cwd, 'experiment', 'ls').stdout).toMatch(
-      new RegExp(`^${id}  greet@production +running`, 'm'),
+      new RegExp(`^${id}  greet@production +@2 vs @1 +running`, 'm'),
     );
 
     // before any traffic, an unbounded interval says why
