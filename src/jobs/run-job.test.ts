@@ -1,5 +1,6 @@
 // An attempt on a worker whose machine does not have the job's folder: the attempt fails saying so (it
-// had failed as "spawn node ENOENT", which reads as a missing Node), and is left to another worker.
+// had failed as "spawn node ENOENT", which reads as a missing Node), and is left to another worker. A
+// step stopped by its holder on purpose (a paused loop's) ends cancelled with why, not failed.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,34 @@ import { Registry } from '../registry/index.js';
 import { runJob } from './run-job.js';
 
 describe('runJob', () => {
+  it('ends a job its holder stopped on purpose as cancelled, with the reason given, not as a failure', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-run-job-'));
+    const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    try {
+      await registry.jobs.submit({
+        kind: 'eval',
+        args: ['eval', '--task', 'task.yaml'],
+        cwd: folder,
+        queue: 'registry',
+        maxAttempts: 1,
+        actor: 'ana',
+      });
+      const held = (await registry.jobs.claim('loop-a', 10_000))!;
+      const controller = new AbortController();
+      controller.abort(); // the loop was paused as its step began
+      const ended = await runJob(registry.jobs, held, 'loop-a', {
+        signal: controller.signal,
+        stoppedReason: 'paused with loop run-1: running the loop again resumes it',
+      });
+      expect([ended.status, ended.error]).toEqual([
+        'cancelled',
+        'paused with loop run-1: running the loop again resumes it',
+      ]);
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('fails an attempt whose folder is not on this machine, naming the folder, and retries it', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'promptune-run-job-'));
     const registry = await Registry.open({ path: join(folder, 'registry.sqlite') });

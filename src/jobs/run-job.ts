@@ -22,6 +22,11 @@ export interface RunJobOptions {
   onStarted?: (job: JobRecord) => void;
   /** Aborted when the worker stops: the command is stopped and the job goes back to the queue. */
   signal?: AbortSignal;
+  /**
+   * Why the job ends, cancelled, when `signal` stops it, instead of going back to the queue as a failed
+   * attempt: a step its holder stopped on purpose (a paused loop) did not fail.
+   */
+  stoppedReason?: string;
   /** More environment for the command (the closed loop names itself and the run's id). */
   env?: Record<string, string>;
 }
@@ -118,6 +123,8 @@ export async function runJob(
   if (lost) return store.get(job.id);
   const output = pending;
   if (cancelled) return store.finish(job.id, worker, { status: 'cancelled', output, error: 'cancelled' });
+  if (stopped && options.stoppedReason)
+    return store.finish(job.id, worker, { status: 'cancelled', output, error: options.stoppedReason });
   if (stopped)
     return store.finish(job.id, worker, {
       status: 'failed',

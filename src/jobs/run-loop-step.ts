@@ -42,6 +42,8 @@ export function loopStepRunner(
       leaseMs,
       onOutput: input.onOutput,
       signal: options.signal,
+      // the loop paused (Ctrl-C, a stop): its step is not a failure, and the loop, run again, resumes it
+      stoppedReason: `paused with loop ${options.loop}: running the loop again resumes it`,
       env: { PROMPTUNE_LOOP: options.loop, PROMPTUNE_RUN_ID: options.runId },
     });
     return { ok: ended.status === 'completed', output: ended.log.slice(-4_000) };
