@@ -41,7 +41,7 @@ export function renderBiasReportHtml(audit: BiasAudit, subject = ''): string {
         `<tr><td>${example.line}</td>${example.answers
           .map(
             (answer) =>
-              `<td><div class="input">${escape(Object.values(answer.input).join(' | '), 500)}</div><div class="answer ${answer.score >= 1 ? 'right' : 'wrong'}">${escape(answer.output, 200)}</div><small>read as ${escape(JSON.stringify(answer.readAs), 120)}</small></td>`,
+              `<td><div class="input">${escape(Object.values(answer.input).join(' | '), 500)}</div><div class="answer ${answer.score >= 1 ? 'right' : 'wrong'}">${escape(answer.output, 200)}</div><small>in the original's terms: ${escape(JSON.stringify(answer.readAs), 120)}</small></td>`,
           )
           .join('')}</tr>`,
     )

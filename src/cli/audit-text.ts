@@ -32,7 +32,7 @@ export function biasText(audit: BiasAudit, subject: string): string {
           .map((excerpt, index) => {
             const answer = example.answers[index]!;
             // what was compared: the answer mapped back to the original's terms
-            return `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(excerpt)} (read as ${JSON.stringify(answer.readAs)})`;
+            return `${answer.group} ${answer.score >= 1 ? '✓' : '✗'} ${JSON.stringify(excerpt)} (in the original's terms: ${JSON.stringify(answer.readAs)})`;
           })
           .join(' | ')}`,
     ),

@@ -51,7 +51,7 @@ function Flipped({ run, groups }: { run: Run; groups: string[] }) {
                   </div>
                   {answer.readAs !== undefined && (
                     <div className="muted">
-                      read as <code>{JSON.stringify(answer.readAs)}</code>
+                      in the original&apos;s terms: <code>{JSON.stringify(answer.readAs)}</code>
                     </div>
                   )}
                 </td>
