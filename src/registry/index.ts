@@ -107,5 +107,9 @@ export {
   type ReviewDecisionInput,
   type ReviewDecisionKind,
 } from './review.js';
-export { describeVersionDatasets, diffVersionDatasets } from './version-datasets.js';
+export {
+  describeVersionDatasets,
+  diffVersionDatasets,
+  madeFromLatestDatasetVersion,
+} from './version-datasets.js';
 export type { PolicyVerdict } from './label-policy.js';

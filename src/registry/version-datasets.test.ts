@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { taskSpec } from '../tasks/index.js';
 import { Registry } from './registry.js';
-import { diffVersionDatasets } from './version-datasets.js';
+import { diffVersionDatasets, madeFromLatestDatasetVersion } from './version-datasets.js';
 
 const actor = { name: 'ops', scopes: ['read', 'run', 'admin'] };
 let folder: string;
@@ -78,6 +78,11 @@ describe("a version's datasets in a diff", () => {
       `- extra: a file not stored (${'f'.repeat(12)})`,
     ]);
     expect(await diffVersionDatasets(registry, first, first)).toEqual([]);
+    // made from the latest dataset version exactly: a re-tune with its settings makes it again
+    const onLatest = await pushed({ train: corrected, dev, test });
+    expect(await madeFromLatestDatasetVersion(registry, onLatest)).toBe(2);
+    expect(await madeFromLatestDatasetVersion(registry, first)).toBeUndefined();
+    expect(await madeFromLatestDatasetVersion(registry, second)).toBeUndefined(); // a split more
   });
 
   it('says nothing of versions whose lineage names no data, and a file in no dataset version by its rows', async () => {

@@ -94,3 +94,22 @@ export async function describeVersionDatasets(
     })
     .join(', ');
 }
+
+/**
+ * The number of the task's latest dataset version when `version` was made from exactly its splits (a
+ * re-tune on it, with the same settings, makes the same version again); undefined otherwise.
+ */
+export async function madeFromLatestDatasetVersion(
+  registry: Registry,
+  version: Pick<PromptVersion, 'task' | 'run'>,
+): Promise<number | undefined> {
+  const datasets = datasetsOf(version);
+  const latest = (await registry.datasetVersions.list(version.task)).at(-1);
+  if (!latest) return undefined;
+  const splits = Object.keys(latest.splits);
+  const same =
+    splits.length > 0 &&
+    splits.length === Object.keys(datasets).length &&
+    splits.every((split) => latest.splits[split] === datasets[split]);
+  return same ? latest.number : undefined;
+}

@@ -21,7 +21,13 @@ import {
 } from '../../jobs/index.js';
 import { unknownPrimaryWarning } from '../../experiments/index.js';
 import { formatDuration, parseDuration } from '../../observe/index.js';
-import type { Actor, PromptVersion, Registry, RunRecord } from '../../registry/index.js';
+import {
+  madeFromLatestDatasetVersion,
+  type Actor,
+  type PromptVersion,
+  type Registry,
+  type RunRecord,
+} from '../../registry/index.js';
 import { givenOptions, refuseIgnored } from '../options.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
@@ -64,11 +70,15 @@ async function plan(registry: Registry, file: LoopPolicyFile, force: boolean) {
   return { unfinished: unfinished?.run, triggers, start: force || triggers.triggered };
 }
 
-/** The dry run: the triggers and the steps an iteration would take. */
+/**
+ * The dry run: the triggers and the steps an iteration would take; `reproduces`, the latest dataset
+ * version when production's version was made from it (no new data: the same settings make it again).
+ */
 function describePlan(
   file: LoopPolicyFile,
   found: Awaited<ReturnType<typeof plan>>,
   serving: PromptVersion | undefined,
+  reproduces: number | undefined,
 ) {
   const { policy } = file;
   const { triggers } = found;
@@ -101,7 +111,11 @@ function describePlan(
   print(
     pending > 0
       ? `  1. write dataset version ${triggers.corrections!.base + 1} of ${policy.task} (${pending} reviewed rows on version ${triggers.corrections!.base})`
-      : `  1. use the latest dataset version of ${policy.task}`,
+      : `  1. use the latest dataset version of ${policy.task}${
+          reproduces !== undefined && serving
+            ? ` (version ${reproduces}, which ${policy.task}@${serving.number} on ${policy.label} was made from: with its settings the re-tune makes @${serving.number} again and the iteration ends unchanged; review more, or change the re-tune's settings)`
+            : ''
+        }`,
   );
   const given = policy.retune.args;
   if (policy.retune.method === 'soft') {
@@ -215,7 +229,11 @@ export default defineCommand({
                 const serving = await unlessNotFound(
                   registry.resolveVersion(file.policy.task, file.policy.label),
                 );
-                describePlan(file, found, serving);
+                const reproduces =
+                  serving && (found.triggers.corrections?.pending ?? 0) === 0
+                    ? await madeFromLatestDatasetVersion(registry, serving)
+                    : undefined;
+                describePlan(file, found, serving, reproduces);
                 // the canary would decide on this score: a misspelt one would leave it nothing to decide on
                 const warning = await unknownPrimaryWarning(
                   registry,
