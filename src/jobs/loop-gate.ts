@@ -129,11 +129,7 @@ export async function runGate(input: {
     if (existing && (name !== 'production' || existing.version === production.id)) continue;
     runs[name] = `${input.run.id}.gate-${name}.${attempt}`;
     await input.record({ step: 'gate', done: false, attempt, production, runs });
-    // production is scored as it serves, with its own spec (decoding, generation, guards); the candidate
-    // with the policy's, which its re-tune pushed it with: scoring production under an edited policy spec
-    // (constrained now, say) compared what neither served
-    const specArgs = name === 'production' ? [] : ['--task', policy.spec];
-    const base = [...command, ...specArgs, '--model', policy.model, '--data', input.folder];
+    const base = [...command, '--task', policy.spec, '--model', policy.model, '--data', input.folder];
     await input.step([...base, '--split', policy.gate.split, '--push'], runs[name]);
   }
   const spec = await registry.getTask(policy.task);
