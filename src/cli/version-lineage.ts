@@ -9,26 +9,24 @@ import {
   type RunRecord,
 } from '../registry/index.js';
 
-/** How many of the task's runs are read back for the one that made a version (newest first). */
-const runsRead = 2000;
-
 /**
  * The recorded run (a training or an optimization pushed with --push) that made `version`, if any: the
  * first one, since a later run of the same data and settings (a loop iteration that re-tuned to the very
- * version production serves, ending `unchanged`) names the version too, without having made it.
+ * version production serves, ending `unchanged`) names the version too, without having made it. Read by
+ * version, however many runs the task has.
  */
 async function makingRun(registry: Registry, version: PromptVersion): Promise<RunRecord | undefined> {
   let first: RunRecord | undefined;
   for (const kind of ['soft-training', 'optimization'] as const) {
     let after: string | undefined;
-    for (let read = 0; read < runsRead;) {
-      const page = await registry.runs.list({ task: version.task, kind }, { limit: 200, after });
-      for (const run of page.data)
-        if (run.version === version.id && (!first || run.startedAt < first.startedAt)) first = run;
-      read += page.data.length;
-      if (!page.next) break;
+    do {
+      const page = await registry.runs.list(
+        { task: version.task, kind, version: version.id },
+        { limit: 200, after },
+      );
+      for (const run of page.data) if (!first || run.startedAt < first.startedAt) first = run;
       after = page.next;
-    }
+    } while (after);
   }
   return first;
 }

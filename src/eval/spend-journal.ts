@@ -71,7 +71,10 @@ export class SpendJournal {
       } else {
         const called = 'settle' in entry ? entry.settle : entry.release;
         const reservation = open.get(called);
-        if (!reservation) throw this.file.corrupt(`call ${called} is settled but was never reserved`);
+        if (!reservation)
+          throw this.file.corrupt(
+            `call ${called} is ${'settle' in entry ? 'settled' : 'released'} but was never reserved`,
+          );
         open.delete(called);
         settled.add(called);
         if ('settle' in entry) add(this.tally(this.settledByRole, reservation.role), entry);

@@ -250,10 +250,15 @@ export async function startBullWorker(
     registryAway = true;
     lost.lost(error);
   };
+  // requeueing reads the registry and writes Redis: a lost connection is either the registry's (said
+  // once, by the read before it) or Redis's (said by the worker's own connection); other errors are told
+  const requeueFailed = (error: unknown) => {
+    if (!isConnectionLost(error)) options.onError?.(error);
+  };
   const requeue = () =>
     requeueLostJobs(registry, requeuer, { graceMs: leaseMs }).then(
       (jobs) => jobs.forEach((job) => options.onRequeued?.(job)),
-      registryFailed,
+      requeueFailed,
     );
   void requeue();
   // jobs of the registry's queue (a loop's steps) whose holder died are ended by a claim, and no

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ScriptedLanguageModel, ScriptedModel, ScriptedTeacher } from '../../test/scripted-model.js';
 import { BudgetExceededError, PromptuneError } from '../errors/index.js';
 import { resolveModel } from '../providers/index.js';
+import { freePort } from '../../test/postgres.js';
 import { ResponseCache } from '../eval/response-cache.js';
 import { SpendJournal } from '../eval/spend-journal.js';
 import { taskFromObject } from '../tasks/load-task.js';
@@ -211,8 +212,11 @@ describe('budgets across a kill and resume', () => {
   it('count no call whose request never left, so a rerun once the server is up has the whole cap', async () => {
     const path = journalPath();
     const down = new BudgetTracker({ student: { calls: 3 } }, undefined, new SpendJournal(path));
-    // a real socket: nothing listens on port 9, so no connection is made
-    const unreachable = await resolveModel('openai-compatible:http://127.0.0.1:9/v1#m', { environment: {} });
+    // a real socket: a port just bound and closed, so nothing listens and no connection is made
+    const port = await freePort();
+    const unreachable = await resolveModel(`openai-compatible:http://127.0.0.1:${port}/v1#m`, {
+      environment: {},
+    });
     const model = down.wrap(unreachable, 'student');
     for (let i = 0; i < 5; i++)
       await expect(model.model.doGenerate(question('1 + 2'))).rejects.toThrow(/ECONNREFUSED|fetch failed/);

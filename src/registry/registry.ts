@@ -551,8 +551,10 @@ export class Registry {
     return policyVerdicts(this, await this.resolveVersion(task, reference));
   }
 
-  /** Moves a label back to where its latest move not yet rolled back came from (again: a move further back). */
-  /** Rolls `label` back one move; `reason` (why) is kept in its history after "rollback of move N". */
+  /**
+   * Moves a label back to where its latest move not yet rolled back came from (again: a move further
+   * back); `reason` (why) is kept in its history after "rollback of move N".
+   */
   async rollback(input: { task: string; label: string; actor: Actor; reason?: string }): Promise<LabelMove> {
     return this.write((transaction) => rollbackLabel(transaction, this.dialect, input));
   }

@@ -87,6 +87,8 @@ export interface RunFilter {
   task?: string;
   kind?: RunKind;
   status?: RunStatus;
+  /** Runs that registered (or named) this version, by its full id. */
+  version?: string;
 }
 
 /** A page of runs, newest first; `next` continues it. */
@@ -311,6 +313,7 @@ export class RunStore {
     let query = this.database.selectFrom('runs').selectAll();
     if (filter.task !== undefined) query = query.where('task', '=', filter.task);
     if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+    if (filter.version !== undefined) query = query.where('version', '=', filter.version);
     if (filter.status === 'interrupted')
       query = query.where('status', '=', 'running').where('heartbeat_at', '<', now - staleAfterMs);
     else if (filter.status === 'running')

@@ -1,6 +1,6 @@
-// The data two versions were made from, split by split, for `registry diff`: a re-tune on corrected data
+// The data versions were made from, split by split: for `registry diff` (a re-tune on corrected data
 // holds the same prompt settings and another training set, which a diff of contents alone calls "no
-// differences". Each version's lineage names its splits' datasets (`run.datasets`, ids putDataset gave);
+// differences"), `registry show`, and the loop's dry run (made from the latest dataset version?). Each version's lineage names its splits' datasets (`run.datasets`, ids putDataset gave);
 // their rows, and the dataset version that holds them, are read from the registry.
 import type { PromptVersion, Registry } from './registry.js';
 

@@ -33,7 +33,7 @@ import { openAiRoutes } from './openai-routes.js';
 import { readBody } from './request-body.js';
 import { requestContext } from './request-context.js';
 import { typedRunRequest } from './request-schemas.js';
-import { checkRegistry } from './registry-check.js';
+import { answeredWithin, checkRegistry } from './registry-check.js';
 import { parseModelName, ServedVersions } from './served-versions.js';
 import { runsAnything, servedNames, whyNotServed, whySpecNotServed } from './version-fit.js';
 import type { ServiceEnv } from './service-env.js';
@@ -246,7 +246,8 @@ export function createService(options: ServiceOptions): Service {
   const engine = backends.engine;
   if (engine) metrics.watchAdapters(() => engine.adapters);
   // a running job silent for a minute: its worker's heartbeat is every second
-  metrics.watchJobs(() => registry.jobs.counts({ silentMs: 60_000 }));
+  // a scrape waits for the registry no longer than a probe does (Prometheus gives up on it after 10 s)
+  metrics.watchJobs(() => answeredWithin(registry.jobs.counts({ silentMs: 60_000 })));
   metrics.watchRegistry(async () => (await checkRegistry(registry)).state === 'ok');
   const evaluation =
     recorder && options.evaluation

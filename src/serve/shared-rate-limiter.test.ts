@@ -54,11 +54,8 @@ describe('rate limits while Redis is away', () => {
       await server.stop();
       server = undefined;
       // this replica's own bucket: 2 a minute, then refused
-      expect([await limiter.admit('key'), await limiter.admit('key'), await limiter.admit('key')]).toEqual([
-        0,
-        0,
-        expect.any(Number),
-      ]);
+      expect([await limiter.admit('key'), await limiter.admit('key')]).toEqual([0, 0]);
+      expect(await limiter.admit('key')).toBeGreaterThanOrEqual(1);
       const lost = said.filter((line) => line.startsWith('lost'));
       expect(lost).toHaveLength(1);
       expect(lost[0]).toMatch(

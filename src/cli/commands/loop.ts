@@ -113,7 +113,7 @@ function describePlan(
       ? `  1. write dataset version ${triggers.corrections!.base + 1} of ${policy.task} (${pending} reviewed rows on version ${triggers.corrections!.base})`
       : `  1. use the latest dataset version of ${policy.task}${
           reproduces !== undefined && serving
-            ? ` (version ${reproduces}, which ${policy.task}@${serving.number} on ${policy.label} was made from: with its settings the re-tune makes @${serving.number} again and the iteration ends unchanged; review more, or change the re-tune's settings)`
+            ? ` (version ${reproduces}, which ${policy.task}@${serving.number} on ${policy.label} was made from: if the re-tune's settings are the ones that made @${serving.number}, it makes @${serving.number} again and the iteration ends unchanged; review more, or change the settings)`
             : ''
         }`,
   );
@@ -229,8 +229,11 @@ export default defineCommand({
                 const serving = await unlessNotFound(
                   registry.resolveVersion(file.policy.task, file.policy.label),
                 );
+                // a soft re-tune is deterministic (a seed): the same data and settings make the same version
                 const reproduces =
-                  serving && (found.triggers.corrections?.pending ?? 0) === 0
+                  serving &&
+                  file.policy.retune.method === 'soft' &&
+                  (found.triggers.corrections?.pending ?? 0) === 0
                     ? await madeFromLatestDatasetVersion(registry, serving)
                     : undefined;
                 describePlan(file, found, serving, reproduces);

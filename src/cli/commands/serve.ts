@@ -255,17 +255,19 @@ export default defineCommand({
     const served = location.url ? redactedUrl(location.url) : resolve(location.path ?? args.db);
     logger.info({ url: server.url, engine: engine?.info.model, registry: served }, 'listening');
     process.stdout.write(`listening on ${server.url} (dashboard at ${server.url}/), registry ${served}\n`);
-    await nextSignal(logger, 'draining');
+    await nextSignal(logger, 'draining').signalled;
     service.beginDraining(); // /ready says draining, answers close their connections
     if (drainDelaySeconds > 0) {
       // accepting still, while load balancers see /ready fail and take this replica out
       logger.info({ seconds: drainDelaySeconds }, 'draining: accepting until the drain delay ends');
       let timer: NodeJS.Timeout | undefined;
+      const cutShort = nextSignal(logger, 'drain delay cut short');
       await Promise.race([
         new Promise((resolve) => (timer = setTimeout(resolve, drainDelaySeconds * 1000))),
-        nextSignal(logger, 'drain delay cut short'),
+        cutShort.signalled,
       ]);
       clearTimeout(timer);
+      cutShort.cancel(); // a signal during the drain ends the process, as Node's default does
     }
     const closed = server.close(); // stops accepting; resolves when open connections end
     await service.drain();
@@ -279,16 +281,24 @@ export default defineCommand({
   },
 });
 
-/** Resolves at the next SIGTERM or SIGINT, logging `message` with it. */
-function nextSignal(logger: Logger, message: string): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+/**
+ * `signalled` resolves at the next SIGTERM or SIGINT, logging `message` with it; `cancel` stops listening
+ * (a later signal then has Node's default: the process ends).
+ */
+function nextSignal(logger: Logger, message: string): { signalled: Promise<void>; cancel(): void } {
+  let stop: (signal: NodeJS.Signals) => void = () => undefined;
+  const cancel = () => {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  };
+  const signalled = new Promise<void>((resolve) => {
+    stop = (signal) => {
+      cancel();
       logger.info({ signal }, message);
       resolve();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  return { signalled, cancel };
 }

@@ -74,6 +74,7 @@ function LabelPanel({
     setError(undefined);
     try {
       await work();
+      setReason(''); // a reason is one move's or rollback's: never sent again with the next
       reload();
       history.reload();
     } catch (caught) {
