@@ -337,6 +337,8 @@ export const runQuery = z.strictObject({
   task: z.string().max(200).optional(),
   kind: z.enum(runKinds).optional(),
   status: z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']).optional(),
+  /** The runs that registered (or named) one version, by its full id. */
+  version: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   after: z.string().max(500).optional(),
 });

@@ -50,6 +50,7 @@ beforeAll(async () => {
     kind: 'soft-training',
     task: 'name',
     actor: 'ada',
+    version: 'a'.repeat(64),
     at: now - 1_000,
   });
   await registry.runs.start({
@@ -84,13 +85,16 @@ describe('GET /v1/runs', () => {
     expect(rest.body.next).toBeUndefined();
   });
 
-  it('filters by task, kind and status', async () => {
+  it('filters by task, kind, status and version', async () => {
     const ids = async (query: string) =>
       ((await get(`/v1/runs?${query}`)).body.data as { id: string }[]).map((run) => run.id);
     expect(await ids('task=animal')).toEqual(['run-eval', 'run-killed']);
     expect(await ids('kind=soft-training')).toEqual(['run-train']);
     expect(await ids('status=running')).toEqual(['run-train']);
     expect(await ids('status=interrupted')).toEqual(['run-killed']);
+    // the runs of one version, however many the task has (its page's "made by")
+    expect(await ids(`version=${'a'.repeat(64)}`)).toEqual(['run-train']);
+    expect(await ids(`version=${'b'.repeat(64)}`)).toEqual([]);
   });
 
   it('reads one run and pages its failures', async () => {

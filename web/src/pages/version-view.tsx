@@ -102,7 +102,10 @@ export function VersionView({
   const run = version.run ?? {};
   // the recorded run that produced this version (the first optimization or training pushed with --push
   // that registered it): not an audit of it, nor the loop iteration that registered it through its training
-  const runs = useApi<{ data: Run[] }>(`/v1/runs${query({ task: version.task, limit: 500 })}`);
+  // the version's own runs, however many the task has (its maker is the first of them)
+  const runs = useApi<{ data: Run[] }>(
+    `/v1/runs${query({ task: version.task, version: version.id, limit: 500 })}`,
+  );
   const made = runs.data ? makingRun(runs.data.data, version.id) : undefined;
   const evaluations =
     runs.data?.data.filter(
