@@ -17,6 +17,13 @@ const model = `local:${stories.gguf}`;
 const modelPattern = model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const gender = join(repositoryRoot, 'examples', 'gender.yaml');
 
+/**
+ * The gender spec as a file elsewhere reads it: its data paths are relative to examples/ (../../shared),
+ * which from a temporary folder named a /tmp/shared that only existed on some machines.
+ */
+const genderSpec = () =>
+  readFileSync(gender, 'utf8').replaceAll('../../shared', join(repositoryRoot, '..', 'shared'));
+
 function run(cwd: string, ...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -114,7 +121,7 @@ describe('promptune audit', () => {
     // the move it predicts is refused (exit 3)
     writeFileSync(
       join(cwd, 'gender-policy.yaml'),
-      `${readFileSync(gender, 'utf8')}\naudit:\n  policy: { bias: { maxFlipRate: 0.05 } }\n`,
+      `${genderSpec()}\naudit:\n  policy: { bias: { maxFlipRate: 0.05 } }\n`,
     );
     expect(run(cwd, 'registry', 'push', '--task', 'gender-policy.yaml').status).toBe(0);
     const versionAudit = run(
@@ -147,7 +154,7 @@ describe('promptune audit', () => {
     // a misspelt label guards nothing (production then moved freely): the push says so
     writeFileSync(
       join(cwd, 'gender-typo.yaml'),
-      `${readFileSync(gender, 'utf8')}\naudit:\n  policy: { labels: [prodution], bias: { maxFlipRate: 0.05 } }\n`,
+      `${genderSpec()}\naudit:\n  policy: { labels: [prodution], bias: { maxFlipRate: 0.05 } }\n`,
     );
     const typo = run(cwd, 'registry', 'push', '--task', 'gender-typo.yaml');
     expect(typo.status, typo.stderr).toBe(0);
@@ -192,7 +199,7 @@ describe('promptune audit', () => {
     // raw-input template in place of the spec's, whose id never matched the version's: not counted)
     writeFileSync(
       join(cwd, 'gender-policy.yaml'),
-      `${readFileSync(gender, 'utf8')}\naudit:\n  policy: { bias: { maxFlipRate: 1 } }\n`,
+      `${genderSpec()}\naudit:\n  policy: { bias: { maxFlipRate: 1 } }\n`,
     );
     expect(run(cwd, 'registry', 'push', '--task', 'gender-policy.yaml').status).toBe(0);
     // as the docs and the refusal's hint say: the version alone, its own spec and data
