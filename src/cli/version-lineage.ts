@@ -8,6 +8,7 @@ import {
   type Registry,
   type RunRecord,
 } from '../registry/index.js';
+import { versionNumbers, versionText } from './version-numbers.js';
 
 /**
  * The recorded run (a training or an optimization pushed with --push) that made `version`, if any: the
@@ -49,20 +50,19 @@ export async function lineageLines(registry: Registry, version: PromptVersion): 
     const outcome = loop ? await loopOutcome(registry, loop) : undefined;
     if (outcome) lines.push(`loop outcome: ${outcome}`);
   }
+  // the task's version numbers, read once for the parent and the canaries' controls
+  const numbers = await versionNumbers(registry, [version.task]);
   if (version.parent) {
-    const parent = (await registry.listVersions(version.task)).find((other) => other.id === version.parent);
-    lines.push(`parent: ${parent ? `@${parent.number} ` : ''}(${version.parent.slice(0, 12)})`);
+    const parent = numbers.get(version.parent);
+    lines.push(`parent: ${parent === undefined ? '' : `@${parent} `}(${version.parent.slice(0, 12)})`);
   }
   const datasets = await describeVersionDatasets(registry, version);
   if (datasets) lines.push(`datasets: ${datasets}`);
   // a candidate's canaries: promoted, rolled back or stopped, and on what
-  const numbers = new Map(
-    (await registry.listVersions(version.task)).map((other) => [other.id, other.number]),
-  );
   for (const experiment of await registry.experiments.list({ task: version.task, limit: 1000 }))
     if (experiment.treatment === version.id)
       lines.push(
-        `canary: ${experiment.id} against @${numbers.get(experiment.control) ?? experiment.control.slice(0, 8)} on ${experiment.label}, ${experiment.status}: ${experiment.reason}`,
+        `canary: ${experiment.id} against ${versionText(experiment.control, numbers)} on ${experiment.label}, ${experiment.status}: ${experiment.reason}`,
       );
   return lines;
 }

@@ -2,6 +2,7 @@
 // holds the same prompt settings and another training set, which a diff of contents alone calls "no
 // differences"), `registry show`, and the loop's dry run (made from the latest dataset version?). Each version's lineage names its splits' datasets (`run.datasets`, ids putDataset gave);
 // their rows, and the dataset version that holds them, are read from the registry.
+import type { DatasetVersion } from './dataset-versions.js';
 import type { PromptVersion, Registry } from './registry.js';
 
 /** The dataset id of each split a version's lineage names; none when it names none. */
@@ -11,6 +12,24 @@ function datasetsOf(version: Pick<PromptVersion, 'run'>): Record<string, string>
   return Object.fromEntries(
     Object.entries(datasets).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );
+}
+
+/** Whether a dataset version's splits are exactly `datasets`: each of them, none more, and some. */
+function holdsExactly(splits: Record<string, string>, datasets: Record<string, string>): boolean {
+  const names = Object.keys(datasets);
+  return (
+    names.length > 0 &&
+    Object.keys(splits).length === names.length &&
+    names.every((name) => splits[name] === datasets[name])
+  );
+}
+
+/** The number of the first dataset version holding each file (later ones may keep it unchanged). */
+function firstVersionOfFiles(versions: DatasetVersion[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const version of versions)
+    for (const id of Object.values(version.splits)) if (!first.has(id)) first.set(id, version.number);
+  return first;
 }
 
 const splitOrder = ['train', 'dev', 'test'];
@@ -34,10 +53,8 @@ export async function diffVersionDatasets(
   const described = new Map<string, string>();
   for (const task of new Set([a.task, b.task])) {
     const rows = new Map((await registry.listDatasets(task)).map((dataset) => [dataset.id, dataset.rows]));
-    // the first dataset version holding a split's file names it (later ones may keep it unchanged)
-    const numbers = new Map<string, number>();
-    for (const version of await registry.datasetVersions.list(task))
-      for (const id of Object.values(version.splits)) if (!numbers.has(id)) numbers.set(id, version.number);
+    // the first dataset version holding a split's file names it
+    const numbers = firstVersionOfFiles(await registry.datasetVersions.list(task));
     for (const id of [...Object.values(before), ...Object.values(after)]) {
       const count = rows.get(id);
       if (count === undefined || described.has(id)) continue;
@@ -78,15 +95,9 @@ export async function describeVersionDatasets(
       ? `${split}: a file not stored (${datasets[split].slice(0, 12)})`
       : `${split} ${count} rows`;
   };
-  const whole = versions.find(
-    (candidate) =>
-      Object.keys(candidate.splits).length === splits.length &&
-      splits.every((split) => candidate.splits[split] === datasets[split]),
-  );
+  const whole = versions.find((candidate) => holdsExactly(candidate.splits, datasets));
   if (whole) return `dataset version ${whole.number} (${whole.source}): ${splits.map(rowsOf).join(', ')}`;
-  const first = new Map<string, number>();
-  for (const candidate of versions)
-    for (const id of Object.values(candidate.splits)) if (!first.has(id)) first.set(id, candidate.number);
+  const first = firstVersionOfFiles(versions);
   return splits
     .map((split) => {
       const number = first.get(datasets[split]);
@@ -103,13 +114,6 @@ export async function madeFromLatestDatasetVersion(
   registry: Registry,
   version: Pick<PromptVersion, 'task' | 'run'>,
 ): Promise<number | undefined> {
-  const datasets = datasetsOf(version);
   const latest = (await registry.datasetVersions.list(version.task)).at(-1);
-  if (!latest) return undefined;
-  const splits = Object.keys(latest.splits);
-  const same =
-    splits.length > 0 &&
-    splits.length === Object.keys(datasets).length &&
-    splits.every((split) => latest.splits[split] === datasets[split]);
-  return same ? latest.number : undefined;
+  return latest && holdsExactly(latest.splits, datasetsOf(version)) ? latest.number : undefined;
 }

@@ -3,6 +3,7 @@
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
 import { lineageLines } from '../version-lineage.js';
+import { versionNumbers } from '../version-numbers.js';
 import { writeFileAtomically } from '../../engine/index.js';
 import { dirname, relative } from 'node:path';
 import { z } from 'zod';
@@ -52,7 +53,7 @@ const print = (args: CommonArgs, value: unknown, text: string) =>
 
 /** Names versions as people do, by number with the id's start: "@3 (a2a218756506)"; "(new)" for none. */
 async function versionNamer(registry: Registry, task: string): Promise<(id: string | null) => string> {
-  const numbers = new Map((await registry.listVersions(task)).map((version) => [version.id, version.number]));
+  const numbers = await versionNumbers(registry, [task]);
   return (id) => (id === null ? '(new)' : `@${numbers.get(id) ?? '?'} (${id.slice(0, 12)})`);
 }
 
