@@ -118,13 +118,13 @@ export class ServiceMetrics {
       if (counts) this.jobsSilent.set(counts.silent);
     },
   });
-  private registryAnswers: (() => Promise<boolean>) | undefined;
   readonly registryUp = new this.prometheus.Gauge({
     name: 'promptune_registry_up',
     help: "1 when the registry's database answered this scrape, 0 when not (alert when it stays at 0)",
     registers: [this.registry],
+    // the scrape's one read of the registry (the job counts) says whether it answers
     collect: async () => {
-      if (this.registryAnswers) this.registryUp.set((await this.registryAnswers()) ? 1 : 0);
+      if (this.jobCounts) this.registryUp.set((await this.readJobCounts()) ? 1 : 0);
     },
   });
   /** One read of the registry per scrape for both job gauges; a failed read leaves them out of it. */
@@ -182,14 +182,12 @@ export class ServiceMetrics {
     this.traceCounts = counts;
   }
 
-  /** Reports the registry's jobs by status, and the silent running ones, with every scrape. */
+  /**
+   * Reports the registry's jobs by status, and the silent running ones, with every scrape; whether the
+   * read answered is promptune_registry_up.
+   */
   watchJobs(counts: () => Promise<{ byStatus: Record<string, number>; silent: number }>): void {
     this.jobCounts = counts;
-  }
-
-  /** Reports whether the registry's database answers with every scrape. */
-  watchRegistry(answers: () => Promise<boolean>): void {
-    this.registryAnswers = answers;
   }
 
   /** Reports the engine's loaded adapter versions with every scrape. */

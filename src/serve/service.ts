@@ -248,7 +248,6 @@ export function createService(options: ServiceOptions): Service {
   // a running job silent for a minute: its worker's heartbeat is every second
   // a scrape waits for the registry no longer than a probe does (Prometheus gives up on it after 10 s)
   metrics.watchJobs(() => answeredWithin(registry.jobs.counts({ silentMs: 60_000 })));
-  metrics.watchRegistry(async () => (await checkRegistry(registry)).state === 'ok');
   const evaluation =
     recorder && options.evaluation
       ? new OnlineEvaluation(registry.scores, options.evaluation.evaluators, {
