@@ -15,7 +15,6 @@ import {
   dashboardDirectory,
   SharedRateLimiter,
 } from '../../serve/index.js';
-import { checkedRedisUrl } from '../../jobs/index.js';
 import { loadModelTokenizer } from '../../engine/index.js';
 import { numberOption } from '../options.js';
 import { registryLocation, registryOption } from '../registry-access.js';
@@ -153,7 +152,6 @@ export default defineCommand({
     const drainDelaySeconds = numberOption('drain-delay', args['drain-delay'], { min: 0, max: 3600 }) ?? 0;
     const ratePerMinute = numberOption('rate-limit', args['rate-limit'], { min: 1 }) ?? 600;
     const redisUrl = args.redis ?? process.env.REDIS_URL;
-    if (redisUrl) checkedRedisUrl(redisUrl);
     const sampleRate = numberOption('trace-sample', args['trace-sample'], { min: 0, max: 1 }) ?? 1;
     const capacity = numberOption('trace-queue', args['trace-queue'], { integer: true, min: 1 });
     const maximumTraces = numberOption('trace-max', args['trace-max'], { integer: true, min: 0 }) ?? 0;
@@ -167,7 +165,8 @@ export default defineCommand({
       redactionRules(args.redact ? args.redact.split(',').map((rule) => rule.trim()) : []),
     );
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    // one count per key for every replica on the Redis; while it is away, this replica's own
+    // one count per key for every replica on the Redis; while it is away, this replica's own (its URL is
+    // checked before anything starts: REDIS_BAD_URL)
     const rateLimiter = redisUrl
       ? await SharedRateLimiter.open(redisUrl, ratePerMinute, {
           lost: (error) => logger.warn({ code: (error as { code?: string }).code }, (error as Error).message),
