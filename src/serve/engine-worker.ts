@@ -89,14 +89,13 @@ try {
     settings.prefixCacheBytes === 0
       ? undefined
       : new PrefixCache(model, { maxBytes: settings.prefixCacheBytes });
-  const sessions = new Map<string, SoftPromptSession>();
-  // the adapter versions kept loaded, least recently used first, and what each holds
+  // each loaded adapter version's session and the bytes it holds, least recently used first
+  const sessions = new Map<string, { session: SoftPromptSession; bytes: number }>();
   const maxAdapters = settings.maxAdapters;
-  const sessionBytes = new Map<string, number>();
   let evicted = 0;
   const reportAdapters = () => {
     let bytes = 0;
-    for (const size of sessionBytes.values()) bytes += size;
+    for (const loaded of sessions.values()) bytes += loaded.bytes;
     send({ type: 'adapters', adapters: { loaded: sessions.size, limit: maxAdapters, bytes, evicted } });
   };
 
@@ -120,7 +119,7 @@ try {
     if (cached) {
       sessions.delete(reference.key); // most recently used goes last
       sessions.set(reference.key, cached);
-      return cached;
+      return cached.session;
     }
     const folder = join(settings.adapterDirectory, reference.key);
     if (!existsSync(folder)) {
@@ -139,12 +138,12 @@ try {
     }
     const { prompt, adapter } = loadOnThisModel(folder);
     const created = new SoftPromptSession(model, tokenizer, prompt, adapter);
-    sessions.set(reference.key, created);
-    sessionBytes.set(reference.key, heldBytes([created.prompt, created.adapter, created.prefix]));
+    sessions.set(reference.key, {
+      session: created,
+      bytes: heldBytes([created.prompt, created.adapter, created.prefix]),
+    });
     while (sessions.size > maxAdapters) {
-      const oldest = sessions.keys().next().value!;
-      sessions.delete(oldest);
-      sessionBytes.delete(oldest);
+      sessions.delete(sessions.keys().next().value!);
       evicted++;
     }
     reportAdapters();
