@@ -455,6 +455,11 @@ async function finish(
   options.log?.(`outcome: ${outcome}: ${reason}`);
   const [, dataset, retune, gate, canary] = steps;
   const candidate = retune?.candidate as { id: string } | undefined;
+  // the splits of the dataset version it trained and gated on: the run's datasets, as other runs record theirs
+  const datasetVersion =
+    dataset?.version === undefined
+      ? undefined
+      : await unlessNotFound(options.registry.datasetVersions.get(run.task, Number(dataset.version)));
   return options.registry.runs.finish(run.id, {
     status: outcome === 'failed' ? 'failed' : 'completed',
     summary: {
@@ -469,5 +474,6 @@ async function finish(
     },
     ...(outcome === 'failed' && { error: reason }),
     ...(candidate && { version: candidate.id }),
+    ...(datasetVersion && { datasets: Object.values(datasetVersion.splits) }),
   });
 }

@@ -177,6 +177,9 @@ describe('the closed loop, step by step', () => {
       triggers: await loopTriggers(registry, file.policy),
     });
     expect(refused.summary).toMatchObject({ outcome: 'gate-failed', gate: false, dataset: 1 });
+    // the run names the datasets it trained and gated on, as other runs do (it had recorded none)
+    const { splits } = await registry.datasetVersions.get('greet', 1);
+    expect(refused.datasets).toEqual([splits.test]);
     const soon = refused.startedAt + 3_600_000;
     expect((await loopTriggers(registry, file.policy, soon)).triggered).toBe(false);
     expect((await loopTriggers(registry, file.policy, refused.startedAt + 86_400_000)).reasons[0]).toMatch(

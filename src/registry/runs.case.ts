@@ -130,24 +130,47 @@ export function runConformance(name: string, open: () => Promise<Registry>): voi
       }
     });
 
-    it('finishes once, with its summary and the version it produced', async () => {
+    it('finishes once, with its summary, the version it produced and the datasets it used', async () => {
       const registry = await open();
       try {
-        await registry.runs.start({ id: 'run-4', kind: 'soft-training', task: 't', actor: 'ada', at });
+        await registry.runs.start({
+          id: 'run-4',
+          kind: 'soft-training',
+          task: 't',
+          actor: 'ada',
+          at,
+          datasets: ['d'.repeat(12)],
+        });
         await registry.runs.append('run-4', [
           { kind: 'step', position: 0, score: null, passed: null, data: { loss: 2.5 } },
         ]);
         const finished = await registry.runs.finish(
           'run-4',
-          { status: 'completed', summary: { devExactMatch: 0.961 }, version: 'a'.repeat(12) },
+          {
+            status: 'completed',
+            summary: { devExactMatch: 0.961 },
+            version: 'a'.repeat(12),
+            datasets: ['e'.repeat(12), 'f'.repeat(12)],
+          },
           at + 60_000,
         );
         expect(finished).toMatchObject({
           status: 'completed',
           summary: { devExactMatch: 0.961 },
           version: 'a'.repeat(12),
+          datasets: ['e'.repeat(12), 'f'.repeat(12)],
           finishedAt: at + 60_000,
         });
+        // a finish that names none keeps the datasets the run started with
+        await registry.runs.start({
+          id: 'run-4b',
+          kind: 'evaluation',
+          task: 't',
+          actor: 'ada',
+          at,
+          datasets: ['d'],
+        });
+        expect((await registry.runs.finish('run-4b', { status: 'completed' })).datasets).toEqual(['d']);
         // an ended run never reads as interrupted, and is not written again
         expect((await registry.runs.get('run-4', at + 10 * staleAfterMs)).status).toBe('completed');
         for (const write of [

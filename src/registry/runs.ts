@@ -118,6 +118,11 @@ export interface RunFinish {
   error?: string;
   /** The version the run produced, when it did. */
   version?: string;
+  /**
+   * The datasets (putDataset ids) the run used, when it learned them only as it ran (a loop iteration's
+   * dataset version): replaces the ones it started with.
+   */
+  datasets?: string[];
   at?: number;
 }
 
@@ -237,6 +242,7 @@ export class RunStore {
       ...(end.summary !== undefined && { summary: json(end.summary, 'summary') }),
       ...(end.error !== undefined && { error: end.error }),
       ...(end.version !== undefined && { version: end.version }),
+      ...(end.datasets !== undefined && { datasets: json(end.datasets, 'datasets') }),
     });
     return this.get(id, at);
   }
