@@ -264,6 +264,11 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         expect(refused.summary).toMatchObject({ outcome: 'gate-failed', gate: false, dataset: 2 });
         expect((await registry.resolveVersion('gender', 'production')).id).toBe(candidate.id);
         expect(await registry.experiments.list({ task: 'gender' })).toHaveLength(1);
+        // the versions table marks the refused candidate, and the promoted one, by their iterations' outcomes
+        const versionsTable = run(cwd, 'registry', 'ls', 'gender').split('\n');
+        const row = (id: string) => versionsTable.find((line) => line.includes(id.slice(0, 12))) ?? '';
+        expect(row(candidate.id)).toMatch(/\bpromoted\b/);
+        expect(row(String(refused.version))).toMatch(/\bgate-failed\b/);
         process.stdout.write(
           `closed loop: ${corrected} of ${traffic.length} served answers corrected; gate ${gate.scores.production.toFixed(3)} → ${gate.scores.candidate.toFixed(3)}; ` +
             `canary ${sent} requests (${arms.treatment} to the candidate) until promoted; forced iteration: ${String(refused.summary?.reason)}\n`,

@@ -507,6 +507,14 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await steps.getByRole('link', { name: 'the candidate’s evaluation' }).click();
     await page.waitForURL(/gate-candidate/);
     await page.locator('h1', { hasText: 'evaluation' }).waitFor();
+    // the task's versions table tags the refused candidate with its iteration, a link to its run
+    await page.goto(`${url}/#/tasks/name`);
+    const tag = page.getByTestId('versions').getByTestId('loop-outcome-tag');
+    await tag.getByText('loop: gate-failed').waitFor();
+    expect(await tag.getAttribute('class')).toContain('tag-warn');
+    await screenshot(page, 'task-loop-outcome');
+    await tag.click();
+    await page.getByTestId('loop-outcome').getByText('gate-failed').waitFor();
   });
 
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../registry/index.js';
 import { taskSpec } from '../tasks/index.js';
-import { lineageLines } from './version-lineage.js';
+import { lineageLines, loopOutcomesByVersion } from './version-lineage.js';
 
 describe('lineageLines', () => {
   it('names the making run, its loop and how it ended, the parent by number, the whole dataset version and its canaries', async () => {
@@ -132,6 +132,49 @@ describe('lineageLines', () => {
       expect(await lineageLines(registry, mixed.version)).toEqual([
         'datasets: train 2 rows (dataset version 2)',
       ]);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('marks each version with how the latest loop iteration that made it ended, and none for an unchanged one', async () => {
+    const registry = await Registry.open({ path: ':memory:' });
+    try {
+      const at = Date.now();
+      const loop = async (id: string, version: string | undefined, outcome: string, minute: number) => {
+        await registry.runs.start({
+          id,
+          kind: 'loop',
+          task: 'gender',
+          actor: 'ops',
+          at: at + minute * 60_000,
+        });
+        await registry.runs.finish(id, {
+          status: outcome === 'failed' ? 'failed' : 'completed',
+          summary: { outcome, reason: '' },
+          ...(version && { version }),
+        });
+      };
+      await loop('loop-1', 'v1', 'promoted', 0);
+      await loop('loop-2', 'v2', 'gate-failed', 1);
+      // a resumed candidate: refused first, then the iteration that rolled it back later
+      await loop('loop-3', 'v3', 'gate-failed', 2);
+      await loop('loop-4', 'v3', 'rolled-back', 3);
+      // reproduced production's version: it made nothing
+      await loop('loop-5', 'v1', 'unchanged', 4);
+      // ended before its re-tune named a version
+      await loop('loop-6', undefined, 'failed', 5);
+      await registry.runs.start({ id: 'other', kind: 'loop', task: 'name', actor: 'ops' });
+      await registry.runs.finish('other', {
+        status: 'completed',
+        summary: { outcome: 'promoted' },
+        version: 'v9',
+      });
+      expect(Object.fromEntries(await loopOutcomesByVersion(registry, 'gender'))).toEqual({
+        v1: 'promoted',
+        v2: 'gate-failed',
+        v3: 'rolled-back',
+      });
     } finally {
       await registry.close();
     }

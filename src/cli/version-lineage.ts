@@ -40,6 +40,28 @@ async function loopOutcome(registry: Registry, id: string): Promise<string | und
   return `${summary.outcome}${typeof summary.reason === 'string' ? `: ${summary.reason}` : ''}`;
 }
 
+/**
+ * How the loop iterations that made a task's versions ended, by version id (`gate-failed`,
+ * `rolled-back`, `promoted`…): the versions table marks candidates the gate or a canary turned away,
+ * which had taken a `registry show` per version. An iteration that ended `unchanged` made no version
+ * (it names the one production already served) and marks none; of several naming one version, the latest.
+ */
+export async function loopOutcomesByVersion(registry: Registry, task: string): Promise<Map<string, string>> {
+  const outcomes = new Map<string, string>();
+  let after: string | undefined;
+  do {
+    // newest first: the first iteration seen for a version is its latest
+    const page = await registry.runs.list({ task, kind: 'loop' }, { limit: 200, after });
+    for (const run of page.data) {
+      const outcome = (run.summary as { outcome?: unknown } | null | undefined)?.outcome;
+      if (run.version && typeof outcome === 'string' && outcome !== 'unchanged' && !outcomes.has(run.version))
+        outcomes.set(run.version, outcome);
+    }
+    after = page.next;
+  } while (after);
+  return outcomes;
+}
+
 /** `made by`, `loop outcome`, `parent`, `datasets` and `canary` lines of a version; none that its record cannot name. */
 export async function lineageLines(registry: Registry, version: PromptVersion): Promise<string[]> {
   const lines: string[] = [];

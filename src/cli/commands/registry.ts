@@ -2,7 +2,7 @@
 // .promptune/registry.sqlite), or Postgres when DATABASE_URL is set. The CLI acts as the local operator
 // with read and run scopes; --admin adds the admin scope that protected labels need.
 import { defineCommand } from 'citty';
-import { lineageLines } from '../version-lineage.js';
+import { lineageLines, loopOutcomesByVersion } from '../version-lineage.js';
 import { versionNumbers } from '../version-numbers.js';
 import { writeFileAtomically } from '../../engine/index.js';
 import { dirname, relative } from 'node:path';
@@ -188,17 +188,31 @@ const list = defineCommand({
         }
         const versions = await registry.listVersions(args.task);
         const labels = await registry.listLabels(args.task);
+        const loopOutcomes = await loopOutcomesByVersion(registry, args.task);
         const byVersion = (id: string) =>
           labels
             .filter((label) => label.version === id)
             .map((label) => label.label + (label.protected ? '*' : ''));
         print(
           args,
-          { versions, labels },
+          { versions, labels, loopOutcomes: Object.fromEntries(loopOutcomes) },
           textColumns([
             // what a version is beside its method (rank, positions), what it scored and on which base
-            // model: choosing which to label needs them, which had taken a registry show per version
-            ['version', 'id', 'method', 'shape', 'test', 'base model', 'created', 'by', 'labels', 'message'],
+            // model, and how the loop iteration that made it ended: choosing which to label needs them,
+            // which had taken a registry show per version
+            [
+              'version',
+              'id',
+              'method',
+              'shape',
+              'test',
+              'base model',
+              'created',
+              'by',
+              'labels',
+              'loop',
+              'message',
+            ],
             ...versions.map((version) => [
               `${version.number}`,
               version.id.slice(0, 12),
@@ -209,6 +223,7 @@ const list = defineCommand({
               version.createdAt,
               version.actor,
               byVersion(version.id).join(',') || '-',
+              loopOutcomes.get(version.id) ?? '-',
               version.message,
             ]),
           ]),

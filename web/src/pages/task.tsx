@@ -9,7 +9,8 @@ import { time } from '../format';
 import { trainingTestScore } from '../components/version-scores';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
-import type { Dataset, Experiment, LabelEvent, TaskDetail, Version } from '../types';
+import { loopOutcomesByVersion, turnedAway } from '../loop-outcomes';
+import type { Dataset, Experiment, LabelEvent, Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
 import { methodDetail, versionMethod } from '../version-text';
 import { VersionView } from './version-view';
@@ -275,6 +276,11 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
   const path = `/v1/tasks/${encodeURIComponent(name)}`;
   const detail = useApi<TaskDetail>(path);
   const versions = useApi<{ data: Version[] }>(`${path}/versions`, 4000);
+  // the loop iterations that made versions: the versions table tags what the gate or a canary turned away
+  const loops = useApi<{ data: Run[] }>(
+    `/v1/runs?task=${encodeURIComponent(name)}&kind=loop&limit=500`,
+    4000,
+  );
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (versions.error) return <ErrorBox error={versions.error} />;
   if (!detail.data || !versions.data) return <Loading />;
@@ -293,6 +299,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
     list[0];
   const a = list.find((version) => String(version.number) === query.get('a'));
   const b = list.find((version) => String(version.number) === query.get('b'));
+  const loopOutcomes = loopOutcomesByVersion(loops.data?.data ?? []);
   const labelsOf = (id: string) =>
     detail.data!.labels.filter((label) => label.version === id).map((label) => label.label);
   const pick = (side: 'a' | 'b', number: number) =>
@@ -373,6 +380,18 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                           {label}
                         </span>
                       ))}
+                      {loopOutcomes.has(version.id) && (
+                        <a
+                          className={
+                            turnedAway(loopOutcomes.get(version.id)!.outcome) ? 'tag tag-warn' : 'tag'
+                          }
+                          href={href(['runs', loopOutcomes.get(version.id)!.run])}
+                          title="how the loop iteration that made this version ended"
+                          data-testid="loop-outcome-tag"
+                        >
+                          loop: {loopOutcomes.get(version.id)!.outcome}
+                        </a>
+                      )}
                     </td>
                     <td className="nowrap">
                       <input
