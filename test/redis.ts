@@ -21,6 +21,10 @@ const accepts = (port: number) =>
 export interface TestRedis {
   url: string;
   stop(): Promise<void>;
+  /** Stops it answering while its connections stay open (SIGSTOP), as a network partition does. */
+  pause(): void;
+  /** Lets it answer again (SIGCONT): it then runs what it was sent meanwhile. */
+  resume(): void;
 }
 
 export async function startRedis(): Promise<TestRedis> {
@@ -35,6 +39,8 @@ export async function startRedis(): Promise<TestRedis> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   return {
     url: `redis://127.0.0.1:${port}`,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 // Rate limits shared through a real Redis: two limiters (two replicas) on one server let a key through
 // its rate once between them, not once each; keys are counted apart; and with Redis stopped, each
-// counts alone (serving goes on), said once as it is lost.
+// counts alone (serving goes on), said once as it is lost; with Redis answering nothing (paused, as in a
+// partition), requests do not wait for it one after another.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { describeRedis, redisServerPath, startRedis, type TestRedis } from '../../test/redis.js';
@@ -61,6 +62,41 @@ describe('rate limits while Redis is away', () => {
       expect(lost[0]).toMatch(
         /^lost: Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer .*counted by this replica alone/,
       );
+    },
+    30_000,
+  );
+
+  it.skipIf(process.env.PROMPTUNE_REQUIRE_REDIS !== '1' && !existsSync(redisServerPath))(
+    'asks a Redis that stopped answering once a second, not once a request',
+    async () => {
+      server = await startRedis();
+      const said: string[] = [];
+      const limiter = await replica(server.url, 100, said);
+      expect(await limiter.admit('key')).toBe(0);
+      const { Redis } = await import('ioredis');
+      const observer = new Redis(server.url);
+      try {
+        await observer.config('RESETSTAT');
+        server.pause();
+        try {
+          // the first waits out its answer and finds Redis away; the rest are counted here at once
+          for (let request = 0; request < 6; request++) expect(await limiter.admit('key')).toBe(0);
+        } finally {
+          server.resume();
+        }
+        for (let wait = 0; wait < 50 && !said.includes('back'); wait++) {
+          await limiter.admit('other');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(said.filter((line) => line.startsWith('lost'))).toHaveLength(1);
+        expect(said).toContain('back');
+        // a paused Redis runs what it was sent once it wakes: one script (the first request's), not six
+        // more requests already counted by this replica alone
+        const statistics = await observer.info('commandstats');
+        expect(Number(/cmdstat_eval:calls=(\d+)/.exec(statistics)?.[1] ?? 0)).toBe(1);
+      } finally {
+        observer.disconnect();
+      }
     },
     30_000,
   );

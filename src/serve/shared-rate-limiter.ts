@@ -1,7 +1,8 @@
 // Rate limits shared by every replica on one Redis: each key's token bucket lives in Redis and is taken
 // by one Lua script (atomic, on Redis's clock), so N replicas let a key through its rate, not N times it.
 // While Redis is away each replica counts alone (a rate limit should not stop serving), said once as it
-// is lost and once as it answers again. ioredis is loaded only when a service is given a Redis.
+// is lost and once as it answers again; meanwhile requests do not wait for it: one ping a second asks
+// whether it is back. ioredis is loaded only when a service is given a Redis.
 import type { Redis } from 'ioredis';
 import { redactedUrl, UnavailableError } from '../errors/index.js';
 import { checkedRedisUrl } from '../jobs/index.js';
@@ -33,10 +34,19 @@ const answerWaitMs = 500;
 /** How long opening waits for a first connection before it says this replica counts alone. */
 const connectWaitMs = 3000;
 
+/**
+ * While Redis is away, how often it is asked (a ping beside the requests) whether it is back. A Redis
+ * that stops answering without refusing (a partition, a paused server) had held every request for the
+ * answer wait, and had run each timed-out script once it woke, counting requests already counted here.
+ */
+const probeEveryMs = 1000;
+
 /** Per-key token buckets in Redis, shared by the replicas using it. */
 export class SharedRateLimiter implements KeyRateLimit {
   private away = false;
   private connectedOnce = false;
+  private nextProbeAt = 0;
+  private probing = false;
 
   private constructor(
     private readonly client: Redis,
@@ -83,12 +93,12 @@ export class SharedRateLimiter implements KeyRateLimit {
   }
 
   async admit(key: string, perMinute = this.perMinute): Promise<number> {
+    if (this.away) {
+      this.probe();
+      return this.fallback.admit(key, perMinute);
+    }
     try {
       const wait = Number(await this.client.eval(takeScript, 1, `promptune:rate:${key}`, perMinute));
-      if (this.away) {
-        this.away = false;
-        this.outage.back();
-      }
       return wait === 0 ? 0 : Math.max(1, wait);
     } catch (error) {
       this.lost(error);
@@ -100,9 +110,27 @@ export class SharedRateLimiter implements KeyRateLimit {
     this.client.disconnect();
   }
 
+  /** Asks Redis, at most once a second and never on a request's path, whether it answers again. */
+  private probe(): void {
+    const now = Date.now();
+    if (this.probing || now < this.nextProbeAt) return;
+    this.probing = true;
+    this.nextProbeAt = now + probeEveryMs;
+    this.client
+      .ping()
+      .then(() => {
+        if (!this.away) return;
+        this.away = false;
+        this.outage.back();
+      })
+      .catch(() => undefined) // still away: the next probe asks again
+      .finally(() => (this.probing = false));
+  }
+
   private lost(error: unknown): void {
     if (this.away) return;
     this.away = true;
+    this.nextProbeAt = Date.now() + probeEveryMs;
     const why = error instanceof Error ? error.message : String(error);
     this.outage.lost(
       new UnavailableError(
