@@ -102,12 +102,13 @@ export function actorOfKey(context: Context<ServiceEnv>): Actor {
 
 /**
  * Middleware: a valid key with `scope` (or one of the scopes, given a list; admin implies every scope),
- * within its rate limit.
+ * within its rate limit: the key's own, else `perMinute`, else the limiter's default.
  */
 export function requireScope(
   scope: Scope | Scope[],
   verifier: KeyVerifier,
   limiter: KeyRateLimit,
+  perMinute?: number,
 ): MiddlewareHandler<ServiceEnv> {
   return async (context, next) => {
     try {
@@ -125,7 +126,7 @@ export function requireScope(
           code: 'AUTH_SCOPE',
           hint: `Use a key created with --scopes including ${accepted.join(' or ')}.`,
         });
-      const seconds = await limiter.admit(key.id, key.ratePerMinute ?? undefined);
+      const seconds = await limiter.admit(key.id, key.ratePerMinute ?? perMinute);
       if (seconds > 0) {
         // when a request fits again: OpenAI's clients wait for Retry-After instead of spending their
         // retries at once against a per-minute limit

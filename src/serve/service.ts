@@ -81,7 +81,10 @@ export interface ServiceOptions {
     bodyBytes?: number;
     /** Largest max_tokens a request may ask for (default 1024). */
     maxTokens?: number;
-    /** Requests per minute per key, unless the key sets its own (default 600). */
+    /**
+     * Requests per minute per key, unless the key sets its own (default 600; with a rateLimiter, the
+     * rate it was made with).
+     */
     ratePerMinute?: number;
     /**
      * Where keys' requests are counted (default: this service's own buckets at ratePerMinute); a
@@ -225,7 +228,9 @@ export function createService(options: ServiceOptions): Service {
     });
   const limiter: KeyRateLimit =
     options.limits?.rateLimiter ?? new RateLimiter(options.limits?.ratePerMinute ?? 600);
-  const scope = (name: Scope | Scope[]) => requireScope(name, verifier, limiter);
+  // a rate given beside a limiter is the rate: the limiter's own (SharedRateLimiter.open's) had silently won
+  const scope = (name: Scope | Scope[]) =>
+    requireScope(name, verifier, limiter, options.limits?.ratePerMinute);
   const recorder =
     options.tracing === false
       ? undefined
