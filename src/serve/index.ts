@@ -8,7 +8,7 @@ export { EngineClient, type EngineInfo, type EngineResult, type SoftPromptSource
 export { adapterSource } from './adapter-source.js';
 export type { EngineOptions, SoftPromptReference } from './engine-types.js';
 export { listen, type RunningServer } from './listen.js';
-export { SharedRateLimiter } from './shared-rate-limiter.js';
+export { SharedRateLimiter, type RedisOutageListener } from './shared-rate-limiter.js';
 export type { KeyRateLimit } from './auth.js';
 export { ServiceMetrics } from './metrics.js';
 export { ServiceError, statusOf, errorResponse } from './errors.js';

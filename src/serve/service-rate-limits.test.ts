@@ -27,7 +27,7 @@ describeRedis('a service with a shared limiter and a rate of its own', (url) => 
     const own = await registry.keys.create({ name: 'own', scopes: ['read'], ratePerMinute: 3 });
     const said: string[] = [];
     const rateLimiter = await SharedRateLimiter.open(url(), 600, {
-      lost: (error) => said.push(String(error)),
+      lost: (error) => said.push(error.code),
       back: () => said.push('back'),
     });
     service = createService({

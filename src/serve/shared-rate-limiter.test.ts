@@ -12,7 +12,7 @@ afterAll(() => Promise.all(opened.map((limiter) => limiter.close())));
 
 async function replica(url: string, perMinute: number, said: string[] = []) {
   const limiter = await SharedRateLimiter.open(url, perMinute, {
-    lost: (error) => said.push(`lost: ${(error as Error).message}`),
+    lost: (error) => said.push(`lost: ${error.code}: ${error.message}`),
     back: () => said.push('back'),
   });
   opened.push(limiter);
@@ -60,7 +60,7 @@ describe('rate limits while Redis is away', () => {
       const lost = said.filter((line) => line.startsWith('lost'));
       expect(lost).toHaveLength(1);
       expect(lost[0]).toMatch(
-        /^lost: Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer .*counted by this replica alone/,
+        /^lost: CONNECTION_FAILED: Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer .*counted by this replica alone/,
       );
     },
     30_000,

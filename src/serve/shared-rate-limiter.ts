@@ -41,6 +41,13 @@ const connectWaitMs = 3000;
  */
 const probeEveryMs = 1000;
 
+/** Who hears of Redis going away (once, with a coded error) and answering again (once). */
+export interface RedisOutageListener {
+  /** Redis stopped answering: this replica counts alone until `back` (code CONNECTION_FAILED). */
+  lost(error: UnavailableError): void;
+  back(): void;
+}
+
 /** Per-key token buckets in Redis, shared by the replicas using it. */
 export class SharedRateLimiter implements KeyRateLimit {
   private away = false;
@@ -53,18 +60,14 @@ export class SharedRateLimiter implements KeyRateLimit {
     private readonly url: string,
     private readonly fallback: RateLimiter,
     private readonly perMinute: number,
-    private readonly outage: { lost(error: unknown): void; back(): void },
+    private readonly outage: RedisOutageListener,
   ) {}
 
   /**
    * A limiter on the Redis at `url` (checked now: a URL that is not Redis's is refused); it connects in
    * the background, and counts alone until Redis answers.
    */
-  static async open(
-    url: string,
-    perMinute: number,
-    outage: { lost(error: unknown): void; back(): void },
-  ): Promise<SharedRateLimiter> {
+  static async open(url: string, perMinute: number, outage: RedisOutageListener): Promise<SharedRateLimiter> {
     checkedRedisUrl(url);
     const { Redis } = await import('ioredis');
     // a command Redis cannot take now fails at once (no queue of requests waiting on a reconnect)

@@ -169,7 +169,7 @@ export default defineCommand({
     // checked before anything starts: REDIS_BAD_URL)
     const rateLimiter = redisUrl
       ? await SharedRateLimiter.open(redisUrl, ratePerMinute, {
-          lost: (error) => logger.warn({ code: (error as { code?: string }).code }, (error as Error).message),
+          lost: (error) => logger.warn({ code: error.code }, error.message),
           back: () => logger.info('Redis answers again: rate limits are shared by the replicas again'),
         })
       : undefined;
