@@ -1,7 +1,9 @@
 // Buffers traces off the request path and writes them in batches: `record` only samples and enqueues
 // (a bounded queue: when it is full the trace is dropped and counted, the caller never waits), a timer
 // redacts and writes what is queued, one transaction per batch. A `kill -9` loses what is queued and
-// nothing else; `close` writes it all. It does not decide what a trace holds: the service does.
+// nothing else; `close` writes it all, waiting a while for a database that is away, and says what it
+// could not write. It does not decide what a trace holds: the service does.
+import { UnavailableError } from '../errors/index.js';
 import { isConnectionLost, type TraceRecord } from '../registry/index.js';
 import type { Redactor } from './redaction.js';
 
@@ -25,9 +27,15 @@ export interface TraceRecorderOptions {
   random?: () => number;
   /**
    * Told of write failures (the batch is retried, up to 3 writes, while there is room); of a lost
-   * database connection once per outage (its batches wait for it, however many writes that takes).
+   * database connection once per outage (its batches wait for it, however many writes that takes); and
+   * of the traces a close could not write (TRACES_NOT_WRITTEN).
    */
   onError?: (error: unknown) => void;
+  /**
+   * How long `close` waits for a database that is away (a restart, a failover) before the traces still
+   * queued are lost: counted as failed and told to `onError` (default 5 s).
+   */
+  closeWaitMs?: number;
 }
 
 /** What the recorder has done since it started. */
@@ -46,6 +54,8 @@ export interface TraceRecorderCounts {
 
 const maximumWriteAttempts = 3;
 
+const defaultCloseWaitMs = 5000;
+
 /** Batches traces into a sink, off the caller's path. */
 export class TraceRecorder {
   private queue: TraceRecord[] = [];
@@ -57,6 +67,8 @@ export class TraceRecorder {
   private writing: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Once closing: when a database that is away is no longer waited for. */
+  private closeDeadline = Infinity;
   private readonly listeners: ((batch: readonly TraceRecord[]) => void)[] = [];
   private readonly counts = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, failed: 0 };
   private readonly capacity: number;
@@ -118,7 +130,7 @@ export class TraceRecorder {
         continue;
       }
       if (this.queue.length === 0) return;
-      if (!this.closed && Date.now() < this.waitUntil) return;
+      if (Date.now() < Math.min(this.waitUntil, this.closeDeadline)) return;
       this.writing = this.writeBatch();
       const stored = await this.writing;
       this.writing = undefined;
@@ -128,16 +140,20 @@ export class TraceRecorder {
 
   /**
    * Stops the timer, refuses new traces and writes what is queued, retrying a failing write up to its
-   * attempts; what still cannot be written is counted as failed.
+   * attempts and waiting up to `closeWaitMs` for a database that is away; what still cannot be written
+   * is counted as failed.
    */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    this.closeDeadline = Date.now() + (this.options.closeWaitMs ?? defaultCloseWaitMs);
     while (this.queue.length > 0 || this.writing) {
       await this.flush();
-      // a batch back in the queue after a failure: retried (writeBatch gives up after its attempts)
-      if (this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // a batch back in the queue after a failure: retried (writeBatch gives up after its attempts), or,
+      // while the database is away, at its next try until the wait runs out
+      const next = Math.min(this.waitUntil, this.closeDeadline) - Date.now();
+      if (this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(10, next)));
     }
   }
 
@@ -168,22 +184,36 @@ export class TraceRecorder {
       if (!lost || !this.unreachable) this.options.onError?.(error);
       // the database restarting: the batch waits for it at the queue's head (what arrives meanwhile
       // queues behind it up to the capacity), tried again each second, not spending attempts; a
-      // recorder closing gives it its attempts only
-      if (lost && !this.closed) {
+      // recorder closing waits so until closeWaitMs runs out (a close had given it three tries in
+      // 30 ms, and the traces were lost with nothing said but the outage's one warning)
+      if (lost && Date.now() < this.closeDeadline) {
         this.unreachable = true;
         this.waitUntil = Date.now() + 1000;
         this.queue = batch.concat(this.queue);
         return false;
       }
       // tried again on the next flush while there is room; after that it is lost, and counted
-      if (++this.attempts < maximumWriteAttempts && this.queue.length + batch.length <= this.capacity) {
+      const room = this.queue.length + batch.length <= this.capacity;
+      if (!lost && ++this.attempts < maximumWriteAttempts && room) {
         this.queue = batch.concat(this.queue);
         return false;
       }
       this.attempts = 0;
       this.counts.failed += batch.length;
+      if (lost) this.options.onError?.(unwrittenTraces(batch.length, this.options.closeWaitMs));
     }
     for (const trace of batch) this.queuedIds.delete(trace.id);
     return true;
   }
+}
+
+/** What a close that could not wait out the database's absence says it lost. */
+function unwrittenTraces(count: number, closeWaitMs = defaultCloseWaitMs): UnavailableError {
+  return new UnavailableError(
+    `${count} traces were not written: the registry's database did not answer within ${closeWaitMs} ms of closing, and they are lost`,
+    {
+      code: 'TRACES_NOT_WRITTEN',
+      hint: 'Stop the service while its database answers (traces wait for it while the service runs), or give tracing a longer closeWaitMs.',
+    },
+  );
 }

@@ -155,7 +155,11 @@ export interface Service {
    * their kept-alive connections, while new requests are still served (drain begins it too).
    */
   beginDraining(): void;
-  /** Resolves when no request is in flight and every trace is written (call after the server stops accepting). */
+  /**
+   * Resolves when no request is in flight and every trace is written (call after the server stops
+   * accepting). A registry database that is away is waited for up to tracing's `closeWaitMs` (5 s);
+   * traces still unwritten then are lost, and logged as an error (TRACES_NOT_WRITTEN).
+   */
   drain(): Promise<void>;
 }
 
