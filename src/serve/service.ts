@@ -235,14 +235,20 @@ export function createService(options: ServiceOptions): Service {
   // a rate given beside a limiter is the rate: the limiter's own (SharedRateLimiter.open's) had silently won
   const scope = (name: Scope | Scope[]) =>
     requireScope(name, verifier, limiter, options.limits?.ratePerMinute);
+  const recorderOptions =
+    options.tracing === false || options.tracing instanceof TraceRecorder ? undefined : options.tracing;
   const recorder =
     options.tracing === false
       ? undefined
       : options.tracing instanceof TraceRecorder
         ? options.tracing
-        : new TraceRecorder(options.tracing?.sink ?? registry.traces, {
-            ...options.tracing,
-            onError: (error) => logFailure('error', error, 'could not write traces'),
+        : new TraceRecorder(recorderOptions?.sink ?? registry.traces, {
+            ...recorderOptions,
+            // the caller's own listener hears them too (the log line had replaced it)
+            onError: (error) => {
+              recorderOptions?.onError?.(error);
+              logFailure('error', error, 'could not write traces');
+            },
           });
   if (recorder) metrics.watchTraces(() => recorder.stats);
   // a registry that cannot answer leaves the gauge empty rather than failing the whole scrape
