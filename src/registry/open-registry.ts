@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { hasPendingMigrations, migrateToLatest, refuseNewerSchema, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 import { closableDialect } from './closable-dialect.js';
+import { isConnectionLost } from './connection-lost.js';
 import { defaultQueryLimitMs, limitQueries } from './postgres-query-limit.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
@@ -203,6 +204,13 @@ function postgresConnectionError(error: unknown, url: string): unknown {
     return new UnavailableError(`the Postgres server at ${where} did not answer: ${message}`, {
       code: 'CONNECTION_FAILED',
       hint: 'Check the host and port in DATABASE_URL, and that the server runs and is reachable.',
+    });
+  // the server's own refusal for now (starting up, shutting down, too many connections): it had come
+  // out as pg's bare error, with no code of ours, to an app opening its registry as Postgres restarts
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && isConnectionLost(error))
+    return new UnavailableError(`the Postgres server at ${where} cannot take a connection now: ${message}`, {
+      code: 'CONNECTION_FAILED',
+      hint: 'It is starting, stopping or at its connection limit: open the registry again shortly.',
     });
   return error;
 }

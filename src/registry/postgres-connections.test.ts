@@ -1,10 +1,12 @@
 // A Postgres registry's connections as a server treats them: an idle connection the server closes (a
 // restart, an idle timeout, pg_terminate_backend) is dropped and the next query reconnects, where the
-// pool's unheard error had ended the process (every replica at once); and URLs and databases that cannot
-// be a registry are refused with a code before anything is created.
+// pool's unheard error had ended the process (every replica at once); URLs and databases that cannot
+// be a registry are refused with a code before anything is created; and a server that cannot take a
+// connection now (starting, stopping, at a connection limit) is a coded UnavailableError, not pg's own.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { describePostgres } from '../../test/registry-postgres.js';
+import { PromptuneError } from '../errors/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { sql } from 'kysely';
 import { isConnectionLost } from './connection-lost.js';
@@ -80,6 +82,28 @@ describePostgres('PostgreSQL connections', (freshDatabase) => {
     expect(await refusal(url.replace(/\/[^/]+$/, '/nosuchdatabase'))).toMatchObject({
       code: 'REGISTRY_DATABASE_MISSING',
       message: expect.stringContaining('"nosuchdatabase" does not exist'),
+    });
+  });
+
+  it('says a server that cannot take a connection now is unavailable, with a code and a hint', async () => {
+    const url = await freshDatabase();
+    // a role allowed no connections: the server refuses as it does at its connection limit (53300)
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query('create role crowded login connection limit 0');
+    await admin.end();
+    const refused = await Registry.open({ url: url.replace('//postgres@', '//crowded@') }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(PromptuneError.isInstance(refused)).toBe(true);
+    expect(refused).toMatchObject({
+      name: 'UnavailableError',
+      code: 'CONNECTION_FAILED',
+      message: expect.stringMatching(
+        /cannot take a connection now: too many connections for role "crowded"$/,
+      ),
+      hint: expect.stringContaining('open the registry again shortly'),
     });
   });
 });
