@@ -50,7 +50,7 @@ export class AccessKeys {
         `scopes ${JSON.stringify(input.scopes)} are not a list of ${scopes.join(', ')}`,
         {
           code: 'KEY_SCOPES',
-          hint: `Pass --scopes with one or more of ${scopes.join(', ')} (comma-separated).`,
+          hint: `Give one or more of ${scopes.join(', ')} (promptune keys create --scopes takes them comma-separated).`,
         },
       );
     const id = randomBytes(6).toString('hex');

@@ -12,7 +12,7 @@ afterAll(() => Promise.all(opened.map((limiter) => limiter.close())));
 
 async function replica(url: string, perMinute: number, said: string[] = []) {
   const limiter = await SharedRateLimiter.open(url, perMinute, {
-    lost: (error) => said.push(`lost: ${error.code}: ${error.message}`),
+    lost: (error) => said.push(`lost: ${error.code}: ${error.message} (${error.hint})`),
     back: () => said.push('back'),
   });
   opened.push(limiter);
@@ -62,6 +62,7 @@ describe('rate limits while Redis is away', () => {
       expect(lost[0]).toMatch(
         /^lost: CONNECTION_FAILED: Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer .*counted by this replica alone/,
       );
+      expect(lost[0]).toContain('at the URL given to SharedRateLimiter.open'); // a library user's words too
     },
     30_000,
   );

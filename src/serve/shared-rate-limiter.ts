@@ -140,7 +140,7 @@ export class SharedRateLimiter implements KeyRateLimit {
         `Redis at ${redactedUrl(this.url)} does not answer (${why}): rate limits are counted by this replica alone until it does`,
         {
           code: 'CONNECTION_FAILED',
-          hint: 'Check that Redis runs and is reachable from this replica (serve --redis or REDIS_URL).',
+          hint: 'Check that Redis runs and is reachable from this replica at the URL given to SharedRateLimiter.open (promptune serve --redis or REDIS_URL).',
         },
       ),
     );

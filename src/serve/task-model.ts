@@ -173,7 +173,7 @@ function unguardedBackend(
         `${spec.name}@${served.version.number} is an adapter (a soft prompt, prefix or LoRA) for a local model, and no local engine runs here`,
         {
           code: 'SERVE_NO_ENGINE',
-          hint: 'Start promptune serve with --model pointing at the base model the adapter was trained on.',
+          hint: "Give the service an engine running the base model the adapter was trained on (createService's backends.engine; promptune serve --model).",
         },
       );
     return {
@@ -190,7 +190,7 @@ function unguardedBackend(
         : 'no model runs here: this service shows the registry only (promptune ui)',
       {
         code: 'SERVE_NO_MODEL',
-        hint: 'Start promptune serve with --model to run versions (its dashboard has the playground too).',
+        hint: "Give the service a model to run versions on (createService's backends.hard or backends.engine; promptune serve --model, whose dashboard has the playground too).",
       },
     );
   return { model: backends.hard, prompt: (fields) => hardPrompt(spec, fields) };
