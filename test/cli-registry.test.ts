@@ -61,7 +61,9 @@ describe('promptune registry', () => {
     expect(tasks[0]).toMatch(/^task +versions +labels$/);
     expect(tasks[1]).toMatch(/^support-tickets +2 +production=2 staging=1$/);
     const lines = registry(cwd, 'ls', 'support-tickets').stdout.split('\n');
-    expect(lines[0]).toMatch(/^version +id +method +shape +test +base model +created +by +labels +message$/);
+    expect(lines[0]).toMatch(
+      /^version +id +method +shape +test +base model +created +by +labels +loop +message$/,
+    );
     // a hard prompt has no adapter shape, recorded score or base model
     expect(lines[1].slice(lines[0].indexOf('shape'), lines[0].indexOf('created')).trim()).toMatch(
       /^- +- +-$/,
