@@ -1,9 +1,19 @@
 // A dialect whose driver can be closed so that every later query is refused with REGISTRY_CLOSED and a
 // hint, rather than Kysely's bare "driver has already been destroyed". Kysely checks its own destroyed
 // flag before it reaches the dialect's driver, so a registry closes its database here, at the driver,
-// and Kysely's instance stays open to pass each later query down to the refusal.
-import type { DatabaseConnection, Dialect, Driver, TransactionSettings } from 'kysely';
+// and Kysely's instance stays open to pass each later query down to the refusal. A lost connection
+// (Postgres restarting, a network gone) comes out of it as REGISTRY_UNAVAILABLE, the driver's error its
+// cause, rather than as the driver's bare error.
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Dialect,
+  Driver,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely';
 import { UnavailableError } from '../errors/index.js';
+import { isConnectionLost, registryUnreachable } from './connection-lost.js';
 
 /** The refusal of a query on a closed registry. */
 export function registryClosedError(): UnavailableError {
@@ -39,8 +49,9 @@ export function closableDialect(dialect: Dialect): ClosableDialect {
 }
 
 /**
- * Passes each call to `inner` while open; once closed, acquiring a connection is refused. The registry
- * takes no savepoints, so none are passed on (Kysely refuses them on this driver).
+ * Passes each call to `inner` while open; once closed, acquiring a connection is refused. A lost
+ * connection is rethrown as REGISTRY_UNAVAILABLE. The registry takes no savepoints, so none are passed on
+ * (Kysely refuses them on this driver).
  */
 class ClosableDriver implements Driver {
   constructor(
@@ -49,30 +60,58 @@ class ClosableDriver implements Driver {
   ) {}
 
   init(): Promise<void> {
-    return this.isClosed() ? Promise.reject(registryClosedError()) : this.inner.init();
+    return this.isClosed() ? Promise.reject(registryClosedError()) : reported(this.inner.init());
   }
 
-  acquireConnection(): Promise<DatabaseConnection> {
-    return this.isClosed() ? Promise.reject(registryClosedError()) : this.inner.acquireConnection();
+  async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.isClosed()) throw registryClosedError();
+    return new ReportedConnection(await reported(this.inner.acquireConnection()));
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(connection, settings);
+    return reported(this.inner.beginTransaction(innerOf(connection), settings));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(connection);
+    return reported(this.inner.commitTransaction(innerOf(connection)));
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection);
+    return reported(this.inner.rollbackTransaction(innerOf(connection)));
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection(connection);
+    return this.inner.releaseConnection(innerOf(connection));
   }
 
   destroy(): Promise<void> {
     return this.inner.destroy();
   }
+}
+
+/** `work`, with a lost connection rethrown as REGISTRY_UNAVAILABLE; other errors as they are. */
+async function reported<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw isConnectionLost(error) && !UnavailableError.isInstance(error) ? registryUnreachable(error) : error;
+  }
+}
+
+/** A driver's connection whose failed queries say a lost connection as the registry does. */
+class ReportedConnection implements DatabaseConnection {
+  constructor(readonly inner: DatabaseConnection) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return reported(this.inner.executeQuery<R>(query));
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
+/** The driver's own connection, which its transaction and release calls expect. */
+function innerOf(connection: DatabaseConnection): DatabaseConnection {
+  return connection instanceof ReportedConnection ? connection.inner : connection;
 }

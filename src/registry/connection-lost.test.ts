@@ -2,7 +2,7 @@
 // service): lost sockets, a failover's Postgres codes, node-postgres's own messages; and which do not.
 import { describe, expect, it } from 'vitest';
 import { PromptuneError } from '../errors/index.js';
-import { isConnectionLost } from './connection-lost.js';
+import { isConnectionLost, registryUnreachable } from './connection-lost.js';
 
 function failure(message: string, code?: string): Error {
   return Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -24,6 +24,11 @@ describe('isConnectionLost', () => {
       expect(isConnectionLost(failure('lost', code)), code).toBe(true);
     expect(isConnectionLost(failure('Connection terminated unexpectedly'))).toBe(true);
     expect(isConnectionLost(failure('timeout exceeded when trying to connect'))).toBe(true);
+    // a registry query's lost connection as the registry reports it, coded
+    const reported = registryUnreachable(failure('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'));
+    expect(reported).toMatchObject({ code: 'REGISTRY_UNAVAILABLE', name: 'UnavailableError' });
+    expect(reported.message).toContain('ECONNREFUSED 127.0.0.1:5432');
+    expect(isConnectionLost(reported)).toBe(true);
   });
 
   it('leaves a query the database refused, a name that does not resolve, and its own errors alone', () => {

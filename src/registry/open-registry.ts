@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { hasPendingMigrations, migrateToLatest, refuseNewerSchema, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
 import { closableDialect } from './closable-dialect.js';
-import { isConnectionLost } from './connection-lost.js';
+import { isConnectionLost, isRegistryUnreachable } from './connection-lost.js';
 import { defaultQueryLimitMs, limitQueries } from './postgres-query-limit.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
@@ -185,7 +185,9 @@ function checkPostgresUrl(url: string): void {
  * Postgres's refusals at connection, which are the setup's to fix, as errors with a code and a hint;
  * anything else as it was.
  */
-function postgresConnectionError(error: unknown, url: string): unknown {
+function postgresConnectionError(failure: unknown, url: string): unknown {
+  // opening says the driver's own refusal in the setup's terms, not as a query's lost connection
+  const error = isRegistryUnreachable(failure) ? failure.cause : failure;
   if (PromptuneError.isInstance(error)) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);

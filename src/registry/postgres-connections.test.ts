@@ -9,7 +9,7 @@ import { describePostgres } from '../../test/registry-postgres.js';
 import { PromptuneError } from '../errors/index.js';
 import { taskSpec } from '../tasks/index.js';
 import { sql } from 'kysely';
-import { isConnectionLost } from './connection-lost.js';
+import { isConnectionLost, whenReachable } from './connection-lost.js';
 import { openRegistryDatabase } from './open-registry.js';
 import { Registry } from './registry.js';
 
@@ -60,6 +60,9 @@ describePostgres('PostgreSQL connections', (freshDatabase) => {
           (error: unknown) => error,
         );
       expect(isConnectionLost(failure)).toBe(true);
+      // coded, with the driver's error as its cause (it had been pg's bare "Connection terminated")
+      expect(failure).toMatchObject({ name: 'UnavailableError', code: 'REGISTRY_UNAVAILABLE' });
+      expect((failure as Error).cause).toBeInstanceOf(Error);
       const { rows } = await sql<{ one: number }>`select 1 as one`.execute(connection.database);
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
@@ -105,6 +108,43 @@ describePostgres('PostgreSQL connections', (freshDatabase) => {
       ),
       hint: expect.stringContaining('open the registry again shortly'),
     });
+  });
+});
+
+describePostgres('an open registry whose server refuses it for now', (freshDatabase) => {
+  it("says REGISTRY_UNAVAILABLE with a hint, which whenReachable waits out, not pg's bare error", async () => {
+    const url = await freshDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query('create role library login');
+    await admin.query('grant all on schema public to library');
+    const registry = await Registry.open({ url: url.replace('//postgres@', '//library@') });
+    try {
+      await registry.putTask(taskSpec.parse({ name: 'greet', prompt: { template: '{{input}}' } }));
+      // its connections closed, and no new one allowed: each query's connection is refused (53300)
+      await admin.query('alter role library connection limit 0');
+      await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where usename = 'library'");
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the pool hears of it
+      const refused = await registry.getTask('greet').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({
+        name: 'UnavailableError',
+        code: 'REGISTRY_UNAVAILABLE',
+        message: expect.stringMatching(
+          /^the registry's database is unreachable for now \(.*too many connections/,
+        ),
+        hint: expect.stringContaining('whenReachable'),
+      });
+      expect(isConnectionLost(refused)).toBe(true);
+      // waited out: the query answers once the server lets it in again
+      setTimeout(() => void admin.query('alter role library connection limit -1'), 300);
+      expect((await whenReachable(() => registry.getTask('greet'))).name).toBe('greet');
+    } finally {
+      await registry.close();
+      await admin.end();
+    }
   });
 });
 
