@@ -186,7 +186,7 @@ describe('promptune registry', () => {
     const judged = registry(cwd, 'push', '--task', 'spec.yaml', '--label', 'staging');
     expect(judged.status, judged.stderr).toBe(0);
     expect(judged.stderr).toContain(
-      'warning: promptune serve will not serve this version of animal: its validator judge asks a judge model, and this service has none (promptune serve --judge <model>); the label staging will name it, and requests to animal@staging answer 404. eval and the library run it.',
+      "warning: promptune serve will not serve this version of animal: its validator judge asks a judge model, and this service has none (createService's guardJudge; promptune serve --judge <model>); the label staging will name it, and requests to animal@staging answer 404. eval and the library run it.",
     );
     // inputs bounded in tokens: served where the service runs the version on its local model
     write('guards:\n  input:\n    - { validator: length, maxTokens: 200, onFail: exception }');

@@ -218,7 +218,8 @@ export class ServedVersions {
         task: served.spec,
         baseDirectory: process.cwd(),
         judge: this.guardJudge,
-        judgeOption: 'a judge model to the service: promptune serve --judge <model>',
+        judgeOption:
+          "a judge model to the service: createService's guardJudge, or promptune serve --judge <model>",
         countsInputTokens: countTokens !== undefined,
       });
       return guards.input.length + guards.output.length > 0

@@ -265,13 +265,13 @@ describe('the service with the openai client', () => {
     const reason =
       "trained on another-model, whose weights differ from the served model's (stories260K.gguf)";
     const counted =
-      'its input validator length bounds the length in tokens, and no tokenizer of its model counts inputs here (promptune serve --model runs it on a local model, whose tokenizer does)';
+      "its input validator length bounds the length in tokens, and no tokenizer of its model counts inputs here (a service with an engine running its local model counts them: createService's backends.engine; promptune serve --model)";
     expect(listed.unavailable).toEqual([
       { id: 'counted', reason: counted },
       {
         id: 'judged',
         reason:
-          'its validator judge asks a judge model, and this service has none (promptune serve --judge <model>)',
+          "its validator judge asks a judge model, and this service has none (createService's guardJudge; promptune serve --judge <model>)",
       },
       { id: 'other-base', reason },
       { id: 'other-base@staging', reason },
@@ -294,7 +294,7 @@ describe('the service with the openai client', () => {
     expect(judged.status).toBe(404);
     expect((await json(judged)).error).toMatchObject({
       code: 'GUARD_OPTIONS',
-      hint: 'Pass a judge model to the service: promptune serve --judge <model> (any provider).',
+      hint: "Pass a judge model to the service: createService's guardJudge, or promptune serve --judge <model> (any provider).",
     });
     // the library API marks the version too (the dashboard shows it), and only that one
     const read = (path: string) =>

@@ -49,10 +49,10 @@ export function whySpecNotServed(
   const entries = [...(spec.guards?.input ?? []), ...(spec.guards?.output ?? [])];
   const judged = entries.find((entry) => entry.validator === 'judge');
   if (judged && !service.judge)
-    return `its validator ${judged.name ?? judged.validator} asks a judge model, and this service has none (promptune serve --judge <model>)`;
+    return `its validator ${judged.name ?? judged.validator} asks a judge model, and this service has none (createService's guardJudge; promptune serve --judge <model>)`;
   const counted = (spec.guards?.input ?? []).find(boundsTokens);
   if (counted && !service.countsInputTokens)
-    return `its input validator ${counted.name ?? counted.validator} bounds the length in tokens, and no tokenizer of its model counts inputs here (promptune serve --model runs it on a local model, whose tokenizer does)`;
+    return `its input validator ${counted.name ?? counted.validator} bounds the length in tokens, and no tokenizer of its model counts inputs here (a service with an engine running its local model counts them: createService's backends.engine; promptune serve --model)`;
   return undefined;
 }
 
