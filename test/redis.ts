@@ -43,6 +43,7 @@ export async function startRedis(): Promise<TestRedis> {
     resume: () => void child.kill('SIGCONT'),
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGCONT'); // a paused server takes no SIGTERM until it runs again
       child.kill('SIGTERM');
       await exited;
       rmSync(directory, { recursive: true, force: true });
