@@ -61,6 +61,12 @@ export interface RegistryConnection {
  */
 const sqliteBusyTimeoutMs = 25;
 
+/**
+ * The size a SQLite registry's write-ahead log is cut back to once checkpointed (SQLite's
+ * journal_size_limit): past it the file stayed as large as the largest transaction ever written.
+ */
+export const largestWriteAheadLogBytes = 16 * 1024 * 1024;
+
 /** Opens and migrates the registry at `location`. */
 export async function openRegistryDatabase(
   location: RegistryLocation,
@@ -131,6 +137,8 @@ export async function openRegistryDatabase(
     // WAL: committed writes survive a crash and readers do not block the writer (switching a new
     // file to WAL takes a lock another opener may hold)
     await retryWhileBusy(async () => sqlite.pragma('journal_mode = WAL'), writeRetry);
+    // a large transaction (a prune of many traces) would otherwise leave the log its size for good
+    sqlite.pragma(`journal_size_limit = ${largestWriteAheadLogBytes}`);
     sqlite.pragma('foreign_keys = ON');
     await refuseNewerSchema(database as Kysely<unknown>, 'sqlite');
     if (await hasPendingMigrations(database as Kysely<unknown>, 'sqlite'))
