@@ -1,6 +1,7 @@
 // The `drift` alert metric: the served version's traffic in the rule's window against the dataset that
 // version was tuned on; the value is how many features moved (0 when none), the detail says which.
-// The reference of each version is read once and kept. The statistics are drift-report.ts's.
+// The reference of each version is read once and kept, for the most recently measured versions only.
+// The statistics are drift-report.ts's.
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
 import { taskSpec, type TaskSpec } from '../tasks/index.js';
@@ -30,6 +31,9 @@ export async function servedVersion(
     );
 }
 
+/** How many versions' training references a reader keeps (the least recently used goes first). */
+export const keptTrainingReferences = 16;
+
 /** The reference a version is compared with: its training dataset and that dataset's observations. */
 interface TrainingReference {
   dataset: { id: string; name: string };
@@ -38,8 +42,8 @@ interface TrainingReference {
 
 /**
  * A served version's traffic in `window` against the dataset it was tuned on (outputs stay out: answers
- * against a dataset's targets measure the model's error, not drift). `references` keeps each version's
- * reference between calls.
+ * against a dataset's targets measure the model's error, not drift). `references` keeps the references
+ * of the last keptTrainingReferences versions measured between calls.
  */
 export async function trainingDataDrift(
   registry: Registry,
@@ -54,8 +58,11 @@ export async function trainingDataDrift(
   if (!reference) {
     const dataset = await referenceDataset(registry, version);
     reference = { dataset, observations: await datasetObservations(registry, spec, dataset.id) };
-    references.set(version.id, reference);
   }
+  // most recently used last; a service whose labels keep moving would otherwise keep every version's
+  references.delete(version.id);
+  references.set(version.id, reference);
+  if (references.size > keptTrainingReferences) references.delete(references.keys().next().value!);
   const current = await traceObservations(registry, spec, { version: version.id, ...window });
   const report = await driftReport(reference.observations, current, {
     ...options,
