@@ -27,11 +27,15 @@ interface Entry {
 
 /** Prompt prefixes of one model, computed once and reused. */
 export class PrefixCache {
+  /** The byte budget when none is given: 256 MiB. */
+  static readonly defaultMaxBytes = 256 * 1024 * 1024;
+
   /** Kept prefixes, least recently used first. */
   private readonly entries = new Set<Entry>();
   /** Each block boundary of a kept prefix (length and hash of the tokens before it) -> the prefix. */
   private readonly index = new Map<string, Entry>();
   private bytes = 0;
+  private evictedCount = 0;
 
   constructor(
     readonly model: LlamaModel,
@@ -41,6 +45,15 @@ export class PrefixCache {
   /** Bytes the kept prefixes hold. */
   get size(): number {
     return this.bytes;
+  }
+
+  /** What it keeps: its bytes, their budget, the prefixes, and those evicted since it was made. */
+  get state(): { bytes: number; limit: number; prefixes: number; evicted: number } {
+    return { bytes: this.bytes, limit: this.budget, prefixes: this.entries.size, evicted: this.evictedCount };
+  }
+
+  private get budget(): number {
+    return this.options.maxBytes ?? PrefixCache.defaultMaxBytes;
   }
 
   /**
@@ -93,11 +106,11 @@ export class PrefixCache {
   }
 
   private evict(): void {
-    const budget = this.options.maxBytes ?? 256 * 1024 * 1024;
     for (const entry of this.entries) {
-      if (this.bytes <= budget || this.entries.size === 1) break;
+      if (this.bytes <= this.budget || this.entries.size === 1) break;
       this.entries.delete(entry);
       this.bytes -= entry.bytes;
+      this.evictedCount++;
       for (const key of entry.keys) if (this.index.get(key) === entry) this.index.delete(key);
     }
   }

@@ -5,6 +5,7 @@ import type {
   EngineInfo,
   EngineOptions,
   EngineResult,
+  KeptPrefixes,
   LoadedAdapters,
   SoftPromptReference,
 } from './engine-types.js';
@@ -53,6 +54,8 @@ export type FromWorker =
   | { type: 'failed'; error: EngineFailure }
   /** The loaded adapter versions changed (one loaded, one evicted). */
   | { type: 'adapters'; adapters: LoadedAdapters }
+  /** The kept prompt prefixes changed (one computed and kept, maybe others evicted). */
+  | { type: 'prefixes'; prefixes: KeptPrefixes }
   /** New text, with the request's token counts so far (a client that leaves still has them traced). */
   | { type: 'delta'; id: number; delta: string; inputTokens: number; outputTokens: number }
   | ({ type: 'done'; id: number } & EngineResult)

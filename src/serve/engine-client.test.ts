@@ -10,8 +10,8 @@ import { repositoryRoot, sharedModels, stories } from '../../test/models.js';
 import { evaluate, ResponseCache } from '../eval/index.js';
 import { loadSplit, loadTask } from '../tasks/index.js';
 import { adapterSource } from './adapter-source.js';
-import { EngineError, ValidationError } from '../errors/index.js';
-import { EngineClient } from './engine-client.js';
+import { EngineError, UnavailableError, ValidationError } from '../errors/index.js';
+import { EngineClient, type AdapterFiles, type SoftPromptSource } from './engine-client.js';
 import { statusOf } from './errors.js';
 
 let engine: EngineClient;
@@ -68,14 +68,28 @@ describe('EngineClient', () => {
     const second = await ask(engine, 'Her friend Tom said');
     expect(first.cachedTokens).toBe(0); // computed on the way and kept, not read from the cache
     expect(second.cachedTokens).toBe(32); // the story's first whole blocks
+    // what is kept, as the worker last said (the story's prefix, and any an earlier test left)
+    const kept = engine.prefixes;
+    expect(kept).toMatchObject({ limit: 256 * 1024 * 1024, evicted: 0 });
+    expect(kept.prefixes).toBeGreaterThanOrEqual(1);
+    expect(kept.bytes).toBeGreaterThan(0);
     const uncached = await EngineClient.start(stories.gguf, { prefixCacheBytes: 0 });
+    // a budget below one prefix keeps the latest alone
+    const tight = await EngineClient.start(stories.gguf, { prefixCacheBytes: 1 });
     try {
       const plain = await ask(uncached, 'Her friend Tom said');
       expect(plain.cachedTokens).toBe(0);
       expect(second.text).toBe(plain.text);
       expect(second.inputTokens).toBe(plain.inputTokens);
+      expect(uncached.prefixes).toEqual({ bytes: 0, limit: 0, prefixes: 0, evicted: 0 });
+      await ask(tight, 'Lily ran to the ball and');
+      const one = tight.prefixes;
+      await tight.generate({ prompt: prompt(`Tom and Sue ${story}`), raw: true, options: { maxTokens: 1 } });
+      expect(tight.prefixes).toMatchObject({ limit: 1, prefixes: 1, evicted: 1 });
+      expect(one).toMatchObject({ prefixes: 1, evicted: 0 });
     } finally {
       await uncached.close();
+      await tight.close();
     }
   });
 
@@ -198,6 +212,50 @@ describe('EngineClient', () => {
       expect(single.adapters).toMatchObject({ loaded: 1, evicted: 2 });
     } finally {
       await single.close();
+    }
+  });
+
+  it("reads an adapter's files once, for the first of concurrent requests, then serves it from the worker's disk even when they cannot be read", async () => {
+    const folder = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
+    const files = adapterSource(folder).files as AdapterFiles;
+    const request = { prompt: prompt('Once upon a time'), raw: true, options: { maxTokens: 3 } };
+    const alone = await engine.generate({ ...request, softPrompt: adapterSource(folder) });
+    const adapterDirectory = mkdtempSync(join(tmpdir(), 'pt-adapters-'));
+    let reads = 0;
+    const readable = (key: string): SoftPromptSource => ({
+      key,
+      files: async () => {
+        reads++;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return files;
+      },
+    });
+    const away = new UnavailableError('the registry is away', { code: 'REGISTRY_UNAVAILABLE' });
+    const unreadable = (key: string): SoftPromptSource => ({ key, files: () => Promise.reject(away) });
+    const client = await EngineClient.start(stories.gguf, { adapterDirectory, maxAdapters: 1 });
+    try {
+      const three = await Promise.all(
+        [1, 2, 3].map(() => client.generate({ ...request, softPrompt: readable('a') })),
+      );
+      expect(three.map((answer) => answer.text)).toEqual([alone.text, alone.text, alone.text]);
+      expect(reads).toBe(1);
+      await client.generate({ ...request, softPrompt: readable('b') }); // evicts a
+      const again = await client.generate({ ...request, softPrompt: readable('a') }); // from the worker's disk
+      expect([again.text, reads, client.adapters.evicted]).toEqual([alone.text, 2, 2]);
+    } finally {
+      await client.close();
+    }
+    // a service started again while the registry is away: what the worker's disk holds is served, the
+    // rest fails with the read's failure, and is read again on the next request
+    const restarted = await EngineClient.start(stories.gguf, { adapterDirectory });
+    try {
+      const served = await restarted.generate({ ...request, softPrompt: unreadable('a') });
+      expect(served.text).toBe(alone.text);
+      await expect(restarted.generate({ ...request, softPrompt: unreadable('c') })).rejects.toBe(away);
+      const later = await restarted.generate({ ...request, softPrompt: readable('c') });
+      expect([later.text, reads]).toEqual([alone.text, 3]);
+    } finally {
+      await restarted.close();
     }
   });
 

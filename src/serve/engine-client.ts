@@ -15,7 +15,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors/index.js';
-import { chooseBlasCore, chooseThreadWaitOnce } from '../engine/index.js';
+import { chooseBlasCore, chooseThreadWaitOnce, PrefixCache } from '../engine/index.js';
 import { constraintSpec, type ConstraintSpec } from '../tasks/index.js';
 import {
   engineGenerationOptions,
@@ -31,14 +31,25 @@ import type {
   EngineInfo,
   EngineOptions,
   EngineResult,
+  KeptPrefixes,
   LoadedAdapters,
   SoftPromptReference,
 } from './engine-types.js';
 
 export type { EngineInfo, EngineResult } from './engine-types.js';
 
-/** A soft prompt to prepend: its key (registry version id) and, if not sent before, its adapter files. */
-export type SoftPromptSource = Required<SoftPromptReference>;
+/** An adapter's files as the worker receives them. */
+export type AdapterFiles = NonNullable<SoftPromptReference['files']>;
+
+/**
+ * A soft prompt to prepend: its key (registry version id) and its adapter files, or how to read them.
+ * A reader is called only when the worker has not been sent the key: the service then holds no
+ * adapter's bytes between requests (the worker keeps them, on its disk and up to maxAdapters loaded).
+ */
+export interface SoftPromptSource {
+  key: string;
+  files: AdapterFiles | (() => Promise<AdapterFiles>);
+}
 
 interface Waiting {
   resolve: (result: EngineResult) => void;
@@ -92,11 +103,14 @@ export class EngineClient {
   private next = 0;
   private readonly waiting = new Map<number, Waiting>();
   private readonly sent = new Set<string>();
+  /** Keys whose files are being read, settled once the request carrying them is posted. */
+  private readonly sending = new Map<string, Promise<void>>();
   private worker!: Worker;
   private alive = false;
   private closing = false;
   private restarts = 0;
   private loadedAdapters: LoadedAdapters;
+  private keptPrefixes: KeptPrefixes;
   /** Called with every finished generation (metrics). */
   onResult?: (result: EngineResult) => void;
 
@@ -107,6 +121,8 @@ export class EngineClient {
     readonly info: EngineInfo = started.info,
   ) {
     this.loadedAdapters = { loaded: 0, limit: workerData.maxAdapters, bytes: 0, evicted: 0 };
+    const limit = workerData.prefixCacheBytes ?? PrefixCache.defaultMaxBytes;
+    this.keptPrefixes = { bytes: 0, limit, prefixes: 0, evicted: 0 };
     this.attach(started.worker);
   }
 
@@ -148,6 +164,11 @@ export class EngineClient {
     return { ...this.loadedAdapters };
   }
 
+  /** The prompt prefixes the worker keeps for reuse, as it last said (none after a restart). */
+  get prefixes(): KeptPrefixes {
+    return { ...this.keptPrefixes };
+  }
+
   /** Whether the worker is up (false while it restarts). */
   get ready(): boolean {
     return this.alive;
@@ -177,6 +198,7 @@ export class EngineClient {
           if (this.closing) return void worker.terminate();
           this.sent.clear(); // a new worker has seen no adapter files
           this.loadedAdapters = { ...this.loadedAdapters, loaded: 0, bytes: 0, evicted: 0 };
+          this.keptPrefixes = { ...this.keptPrefixes, bytes: 0, prefixes: 0, evicted: 0 };
           this.restarts = 0;
           this.attach(worker);
         },
@@ -186,7 +208,7 @@ export class EngineClient {
   }
 
   /** Generates for a prompt, with an optional soft prompt; `onDelta` receives text as it is produced. */
-  generate(
+  async generate(
     request: {
       prompt: LanguageModelV3CallOptions['prompt'];
       raw: boolean;
@@ -196,15 +218,57 @@ export class EngineClient {
     onDelta?: (delta: string, counts: StreamedTokens) => void,
     signal?: AbortSignal,
   ): Promise<EngineResult> {
-    if (signal?.aborted) return Promise.reject(new AbandonedGeneration(signal.reason, undefined));
-    if (!this.alive) return Promise.reject(restarting('it is starting again'));
-    const id = this.next++;
-    let softPrompt: SoftPromptReference | undefined;
-    if (request.softPrompt) {
-      const { key, files } = request.softPrompt;
-      softPrompt = this.sent.has(key) ? { key } : { key, files };
-      this.sent.add(key);
+    const source = request.softPrompt;
+    if (!source) return this.post(request, undefined, onDelta, signal);
+    // a request for a key whose files another request is reading waits until those are posted: the
+    // worker must receive the files before any request that names the key alone
+    for (let sending = this.sending.get(source.key); sending; sending = this.sending.get(source.key))
+      await sending;
+    if (this.sent.has(source.key)) return this.post(request, { key: source.key }, onDelta, signal);
+    this.sent.add(source.key);
+    let posted!: () => void;
+    this.sending.set(source.key, new Promise<void>((resolve) => (posted = resolve)));
+    try {
+      if (typeof source.files !== 'function')
+        return this.post(request, { key: source.key, files: source.files }, onDelta, signal);
+      const read = await source.files().then(
+        (files) => ({ files }),
+        (failure: unknown) => ({ failure }),
+      );
+      // files that cannot be read now (the registry away) may still be on the worker's disk from an
+      // earlier send: it is asked for the key alone, and the read's failure is what the caller hears if not
+      return 'files' in read
+        ? this.post(request, { key: source.key, files: read.files }, onDelta, signal)
+        : this.post(request, { key: source.key }, onDelta, signal, { failure: read.failure });
+    } finally {
+      this.sending.delete(source.key);
+      posted();
     }
+  }
+
+  /** Posts a generation to the worker (a soft prompt's files only when `softPrompt` carries them). */
+  private post(
+    request: { prompt: LanguageModelV3CallOptions['prompt']; raw: boolean; options: EngineOptions },
+    softPrompt: SoftPromptReference | undefined,
+    onDelta: ((delta: string, counts: StreamedTokens) => void) | undefined,
+    signal: AbortSignal | undefined,
+    /** Its files could not be read: the worker is asked for the key alone, and this is the failure if it has not got it. */
+    unread?: { failure: unknown },
+  ): Promise<EngineResult> {
+    const key = softPrompt?.key;
+    // the worker may not have stored the adapter this request was the first to name (or one sent before):
+    // the next request for it sends the files again instead of failing until a restart
+    const first = softPrompt?.files !== undefined || unread !== undefined;
+    const forget = () => key !== undefined && this.sent.delete(key);
+    if (signal?.aborted || !this.alive) {
+      if (first) forget();
+      return Promise.reject(
+        signal?.aborted
+          ? new AbandonedGeneration(signal.reason, undefined)
+          : restarting('it is starting again'),
+      );
+    }
+    const id = this.next++;
     const message: ToWorker = {
       type: 'generate',
       id,
@@ -222,16 +286,13 @@ export class EngineClient {
         reject(new AbandonedGeneration(signal!.reason, waiting.spent));
       };
       const settled = () => signal?.removeEventListener('abort', onAbort);
-      const key = request.softPrompt?.key;
       this.waiting.set(id, {
         resolve: (result) => (settled(), resolve(result)),
         reject: (error) => {
           settled();
-          // the worker may not have stored the adapter this request carried (or one sent before):
-          // the next request for it sends the files again instead of failing until a restart
           const unknown = (error as { code?: string } | null)?.code === 'ENGINE_UNKNOWN_PROMPT';
-          if (key !== undefined && (softPrompt?.files || unknown)) this.sent.delete(key);
-          reject(error);
+          if (first || unknown) forget();
+          reject(unknown && unread ? unread.failure : error);
         },
         onDelta,
       });
@@ -301,6 +362,10 @@ export class EngineClient {
     if (message.type === 'ready' || message.type === 'failed') return;
     if (message.type === 'adapters') {
       this.loadedAdapters = message.adapters;
+      return;
+    }
+    if (message.type === 'prefixes') {
+      this.keptPrefixes = message.prefixes;
       return;
     }
     const waiting = this.waiting.get(message.id);

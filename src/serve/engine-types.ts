@@ -54,6 +54,17 @@ export interface LoadedAdapters {
   evicted: number;
 }
 
+/** The prompt prefixes the engine keeps for reuse (automatic prefix caching). */
+export interface KeptPrefixes {
+  /** Memory their keys and values hold. */
+  bytes: number;
+  /** Its byte budget (--prefix-cache; 0 when it keeps none). */
+  limit: number;
+  prefixes: number;
+  /** Evicted since the worker started, least recently used first. */
+  evicted: number;
+}
+
 /** A finished generation, as the worker reports it. */
 export interface EngineResult {
   text: string;

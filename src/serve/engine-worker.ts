@@ -217,6 +217,7 @@ try {
         if (hit) {
           ({ prefix, rest: tokens } = hit);
           cachedTokens = hit.reused ? hit.length : 0;
+          if (!hit.reused) send({ type: 'prefixes', prefixes: prefixes!.state });
         }
       }
       const promptTokens = tokens.length + (prefix ? prefix.lengths[0] : 0);

@@ -6,7 +6,7 @@
 // database answers.
 // Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
 // alone carry the version number (as the issue asks: outcomes by task, version and validator).
-import type { LoadedAdapters } from './engine-types.js';
+import type { KeptPrefixes, LoadedAdapters } from './engine-types.js';
 import { promClient } from '../observe/index.js';
 
 /** The service's metrics. */
@@ -94,6 +94,22 @@ export class ServiceMetrics {
       this.adapters.set({ measure: 'limit' }, adapters.limit);
       this.adapters.set({ measure: 'bytes' }, adapters.bytes);
       this.adapters.set({ measure: 'evicted' }, adapters.evicted);
+    },
+  });
+
+  private keptPrefixes: (() => KeptPrefixes) | undefined;
+  readonly prefixes = new this.prometheus.Gauge({
+    name: 'promptune_engine_prefix_cache',
+    help: 'Prompt prefixes the engine keeps for reuse: their bytes, the byte limit, how many, and those evicted since it started',
+    labelNames: ['measure'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const kept = this.keptPrefixes?.();
+      if (!kept) return;
+      this.prefixes.set({ measure: 'bytes' }, kept.bytes);
+      this.prefixes.set({ measure: 'limit' }, kept.limit);
+      this.prefixes.set({ measure: 'prefixes' }, kept.prefixes);
+      this.prefixes.set({ measure: 'evicted' }, kept.evicted);
     },
   });
 
@@ -193,6 +209,11 @@ export class ServiceMetrics {
   /** Reports the engine's loaded adapter versions with every scrape. */
   watchAdapters(adapters: () => LoadedAdapters): void {
     this.loadedAdapters = adapters;
+  }
+
+  /** Reports the engine's kept prompt prefixes with every scrape. */
+  watchPrefixes(prefixes: () => KeptPrefixes): void {
+    this.keptPrefixes = prefixes;
   }
 
   /** Reports the running experiments' treatment shares with every scrape. */

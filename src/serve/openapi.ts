@@ -494,7 +494,7 @@ export function openApiDocument(limits: { maxTokens: number }) {
       '/ready': {
         get: {
           summary:
-            'Readiness: registry reachable, engine loaded (503 while a dead engine worker restarts, and { status: "draining" } once shutdown began; 200 { status: "degraded", registry: "unreachable" } while the database is away and the replica serves the versions it resolved in the last 10 minutes); engine.adapters counts the adapter versions loaded, their limit, bytes and evictions; the engine is described by its model name, architecture and size, never a path',
+            'Readiness: registry reachable, engine loaded (503 while a dead engine worker restarts, and { status: "draining" } once shutdown began; 200 { status: "degraded", registry: "unreachable" } while the database is away and the replica serves the versions it resolved in the last 10 minutes); engine.adapters counts the adapter versions loaded, their limit, bytes and evictions, engine.prefixes the prompt prefixes kept for reuse (bytes, limit, count, evictions); the engine is described by its model name, architecture and size, never a path',
           responses: {
             200: json('{ status, registry, engine }'),
             503: json('{ status, registry, engine? }'),

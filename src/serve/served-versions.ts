@@ -178,7 +178,10 @@ export class ServedVersions {
     return reference;
   }
 
-  /** Loads a version once (keeping the most recent 256: soft ones hold their adapter bytes). */
+  /**
+   * Loads a version once, keeping the most recent 256 (each its spec and guards: an adapter's files are
+   * read only when the engine has not been sent them, and not held here).
+   */
   private async remember(version: PromptVersion): Promise<void> {
     if (this.versions.has(version.id)) return;
     this.versions.set(version.id, await this.load(version));
@@ -241,7 +244,7 @@ export class ServedVersions {
     return {
       spec,
       version,
-      softPrompt: { key: version.id, files: await versionAdapter(this.registry, version) },
+      softPrompt: { key: version.id, files: () => versionAdapter(this.registry, version) },
     };
   }
 }

@@ -345,6 +345,9 @@ describe('the service with the openai client', () => {
     expect(measure('loaded')).toBeGreaterThanOrEqual(5);
     expect([measure('limit'), measure('evicted')]).toEqual([64, 0]);
     expect(measure('bytes')).toBeGreaterThan(0);
+    // soft versions' requests take no shared prefix: the prefix cache reports its limit, nothing kept
+    expect(metrics).toMatch(/promptune_engine_prefix_cache\{measure="limit"\} 268435456/);
+    expect(metrics).toMatch(/promptune_engine_prefix_cache\{measure="evicted"\} 0/);
     expect(metrics).toMatch(
       /promptune_request_duration_seconds_count\{route="\/v1\/completions",task="soft-a",status="200"\} 2/,
     );
@@ -589,6 +592,12 @@ describe('the service with the openai client', () => {
         contextLength: 2048,
         hiddenSize: 64,
         adapters: { loaded: expect.any(Number), limit: 64, bytes: expect.any(Number), evicted: 0 },
+        prefixes: {
+          bytes: expect.any(Number),
+          limit: 256 * 1024 * 1024,
+          prefixes: expect.any(Number),
+          evicted: 0,
+        },
         kernels: expect.stringMatching(
           /^(js|native, OpenBLAS \w+(, OpenMP threads (sleep|spin|spin, then sleep,) between products)?)$/,
         ),

@@ -259,7 +259,10 @@ export function createService(options: ServiceOptions): Service {
     ),
   );
   const engine = backends.engine;
-  if (engine) metrics.watchAdapters(() => engine.adapters);
+  if (engine) {
+    metrics.watchAdapters(() => engine.adapters);
+    metrics.watchPrefixes(() => engine.prefixes);
+  }
   // a running job silent for a minute: its worker's heartbeat is every second
   // a scrape waits for the registry no longer than a probe does (Prometheus gives up on it after 10 s)
   metrics.watchJobs(() => answeredWithin(registry.jobs.counts({ silentMs: 60_000 })));
@@ -491,7 +494,11 @@ export function createService(options: ServiceOptions): Service {
       registry: registryText,
       ...(serving && { serving: 'the versions it resolved in the last 10 minutes, as it last knew them' }),
       engine: backends.engine
-        ? { ...publicEngineInfo(backends.engine.info), adapters: backends.engine.adapters }
+        ? {
+            ...publicEngineInfo(backends.engine.info),
+            adapters: backends.engine.adapters,
+            prefixes: backends.engine.prefixes,
+          }
         : null,
     });
   });
