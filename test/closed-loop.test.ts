@@ -3,7 +3,8 @@
 // `promptune loop` sees the corrections pass its threshold, writes dataset version 2, re-tunes a soft
 // prompt on it, gates it against production on the test split, and starts a canary; scripted users send
 // traffic and feedback until the experiment promotes the soft prompt. A second iteration, forced, trains
-// with one step at a learning rate near zero: the gate refuses the candidate and nothing is promoted.
+// with one step at a learning rate near zero: the gate refuses the candidate and nothing is promoted. A
+// third, forced with the first policy on the same data, reuses the first's candidate without training.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -269,6 +270,20 @@ describe('the closed loop: reviewed corrections to a promoted soft prompt', () =
         const row = (id: string) => versionsTable.find((line) => line.includes(id.slice(0, 12))) ?? '';
         expect(row(candidate.id)).toMatch(/\bpromoted\b/);
         expect(row(String(refused.version))).toMatch(/\bgate-failed\b/);
+
+        // a third, forced with the first policy and no new data: it would train like production (the soft
+        // prompt) on dataset version 2 what the first iteration trained there, so it reuses that candidate
+        const reuse = run(cwd, 'loop', 'loop.yaml', '--dry-run', '--force');
+        expect(reuse).toContain(
+          `2. re-tune: none: iteration ${loopRun.id} re-tuned this dataset version with the same settings into version ${candidate.number}, which is reused (gender@production serves it: the iteration ends unchanged)`,
+        );
+        const third = loop(cwd, 'loop.yaml', '--admin', '--force');
+        expect(await third.ended, third.output().stderr).toBe(0);
+        expect(third.output().stderr).toContain('reused, not trained again');
+        const unchanged = (await registry.runs.list({ kind: 'loop' })).data[0];
+        expect(unchanged.summary).toMatchObject({ outcome: 'unchanged', dataset: 2 });
+        expect(String(unchanged.summary?.reason)).toMatch(/^no new data: iteration /);
+        expect((await registry.runs.list({ kind: 'soft-training' })).data).toHaveLength(2);
         process.stdout.write(
           `closed loop: ${corrected} of ${traffic.length} served answers corrected; gate ${gate.scores.production.toFixed(3)} → ${gate.scores.candidate.toFixed(3)}; ` +
             `canary ${sent} requests (${arms.treatment} to the candidate) until promoted; forced iteration: ${String(refused.summary?.reason)}\n`,

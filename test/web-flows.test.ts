@@ -515,6 +515,20 @@ describe.runIf(browserAvailable())('the dashboard’s flows in a browser', () =>
     await screenshot(page, 'task-loop-outcome');
     await tag.click();
     await page.getByTestId('loop-outcome').getByText('gate-failed').waitFor();
+    const first = page.url().split('/runs/')[1];
+    // forced again with no new data: the candidate is the first iteration's, not trained again
+    expect(cli(cwd, 'loop', 'loop.yaml', '--admin', '--force')).toMatch(/: gate-failed: /);
+    await page.goto(`${url}/#/runs?kind=loop`);
+    await page.getByTestId('runs').locator('tbody tr a').first().click();
+    await page.getByTestId('loop-outcome').getByText('gate-failed').waitFor();
+    expect(page.url()).not.toContain(first);
+    const retune = page.getByTestId('loop-steps').locator(':scope > li').nth(2);
+    expect(await retune.innerText()).toMatch(
+      /^Re-tune\s+not trained again: version \d+, which an earlier iteration re-tuned from this dataset version with the same settings$/,
+    );
+    await screenshot(page, 'loop-run-reused');
+    await retune.getByRole('link', { name: 'an earlier iteration' }).click();
+    await page.waitForURL(new RegExp(first));
   });
 
   it('shows what to do next on a fresh registry under promptune ui, and revokes its session key when stopped', async () => {

@@ -27,7 +27,8 @@ import { loadTask } from '../tasks/index.js';
 import { startCanary, watchCanary } from './loop-canary.js';
 import { runGate } from './loop-gate.js';
 import { loopPolicySchema, type LoopPolicyFile } from './loop-policy.js';
-import { retuneMethod } from './loop-retune.js';
+import { retuneMethod, shapeArguments } from './loop-retune.js';
+import { earlierCandidate, retuneSettings } from './loop-reuse.js';
 import { completedRun, loopSteps, type LoopStepData } from './loop-steps.js';
 import { latestLoopRun, type LoopTriggers } from './loop-triggers.js';
 import type { LoopStepRunner } from './run-loop-step.js';
@@ -262,6 +263,7 @@ export async function runLoopIteration(
           loop: run.id,
           folder,
           data,
+          datasetVersion: Number(dataset.version),
           previous: steps[2],
           record,
           step,
@@ -276,7 +278,9 @@ export async function runLoopIteration(
         return await finish(
           ending,
           'unchanged',
-          `the re-tune gave version ${candidate.number}, which ${policy.task}@${policy.label} already serves`,
+          retune.reusedFrom
+            ? `no new data: iteration ${String(retune.reusedFrom)} re-tuned dataset version ${String(dataset.version)} with these settings into version ${candidate.number}, which ${policy.task}@${policy.label} already serves`
+            : `the re-tune gave version ${candidate.number}, which ${policy.task}@${policy.label} already serves`,
         );
     }
     const gated = steps[3]; // decided before this process: said by the one that decided it
@@ -377,6 +381,8 @@ async function retuneStep(input: {
   loop: string;
   folder: string;
   data: string;
+  /** The dataset version `data` holds. */
+  datasetVersion: number;
   previous: LoopStepData | undefined;
   record: (data: LoopStepData) => Promise<void>;
   step: (args: string[], runId: string) => Promise<RunRecord>;
@@ -389,9 +395,9 @@ async function retuneStep(input: {
   const reused = finished?.version ? finished : undefined;
   const attempt = Number(previous?.attempt ?? 0) + (reused ? 0 : 1);
   let trained = reused;
+  // the settings asked for (a hash), kept from the attempt that started the training
+  let asked = previous?.asked as string | undefined;
   if (!trained) {
-    const runId = `${input.loop}.retune.${attempt}`;
-    await input.record({ step: 'retune', done: false, attempt, run: runId });
     // a soft re-tune trains the method the label serves (a LoRA stays a LoRA) unless the policy names one
     // an unset label re-tunes with the default method; any other failure is the iteration's
     const production = await unlessNotFound(registry.resolveVersion(policy.task, policy.label));
@@ -399,6 +405,35 @@ async function retuneStep(input: {
     // what the dry run says, said by the iteration too; loudly when production's method is not kept
     if (policy.retune.method === 'soft')
       input.log(`${method.differs ? 'warning: ' : ''}re-tune method: ${method.note}`);
+    asked = retuneSettings(file, method.settings);
+    const earlier =
+      asked === undefined
+        ? undefined
+        : await earlierCandidate(registry, {
+            task: policy.task,
+            datasetVersion: input.datasetVersion,
+            settings: asked,
+            current: input.loop,
+          });
+    if (earlier) {
+      input.log(
+        `re-tune: iteration ${earlier.run} re-tuned dataset version ${input.datasetVersion} with these settings into version ${earlier.candidate.number}: reused, not trained again`,
+      );
+      const retune: LoopStepData = {
+        step: 'retune',
+        done: true,
+        attempt,
+        method: policy.retune.method,
+        asked,
+        settings: [asked],
+        reusedFrom: earlier.run,
+        candidate: earlier.candidate,
+      };
+      await input.record(retune);
+      return retune;
+    }
+    const runId = `${input.loop}.retune.${attempt}`;
+    await input.record({ step: 'retune', done: false, attempt, run: runId, ...(asked && { asked }) });
     const args =
       policy.retune.method === 'soft'
         ? [
@@ -426,6 +461,11 @@ async function retuneStep(input: {
       hint: 'Check that the command pushes its result (the loop adds --push).',
     });
   const candidate = await registry.resolveVersion(policy.task, trained.version);
+  // what a later iteration may ask for and find this candidate by: the settings this one asked for, and
+  // the same with the method and shape the candidate has (which a re-tune like it asks for)
+  const settings = [
+    ...new Set([asked, retuneSettings(file, shapeArguments(candidate, policy.retune.args))]),
+  ].filter((hash) => hash !== undefined);
   const retune: LoopStepData = {
     step: 'retune',
     done: true,
@@ -433,6 +473,8 @@ async function retuneStep(input: {
     method: policy.retune.method,
     run: trained.id,
     job: trained.config.job,
+    ...(asked && { asked }),
+    ...(settings.length > 0 && { settings }),
     candidate: { id: candidate.id, number: candidate.number },
   };
   await input.record(retune);

@@ -27,6 +27,8 @@ describe("a soft re-tune's method", () => {
       args: ['--like', 'name@v3-id'],
       note: 'LoRA, as version 3 (--method lora --rank 4 --alpha 8 --targets q,k,v,o,gate,up,down)',
       differs: false,
+      // what --like stands for, as a later iteration compares settings
+      settings: ['--method', 'lora', '--rank', '4', '--alpha', '8', '--targets', 'q,k,v,o,gate,up,down'],
     });
     // the policy's rank wins, and takes soft train's alpha for it
     expect(retuneMethod(soft(lora), ['--rank=16', '--targets', 'q,v']).note).toBe(
@@ -42,6 +44,7 @@ describe("a soft re-tune's method", () => {
       args: ['--like', 'name@v3-id'],
       note: 'multitask prompt, as version 3 (--method multitask-prompt-tuning --source <its adapter>)',
       differs: false,
+      settings: undefined, // its content is the re-tune's start: no earlier re-tune stands for it
     });
   });
 
@@ -51,6 +54,7 @@ describe("a soft re-tune's method", () => {
         args: [],
         note: `soft train's default method: the policy's ${option} is not an option of version 3's LoRA`,
         differs: true,
+        settings: [],
       });
     const prefix = config('test/fixtures/peft-prefix/adapter');
     expect(retuneMethod(soft(prefix), ['--init', 'text']).args).toEqual(['--like', 'name@v3-id']);
@@ -62,17 +66,20 @@ describe("a soft re-tune's method", () => {
       args: [],
       note: "the policy's --method",
       differs: false,
+      settings: [],
     });
     // a version of its own to train like: one --like, the policy's
     expect(retuneMethod(soft(lora), ['--like', 'name@2'])).toEqual({
       args: [],
       note: "the policy's --like",
       differs: false,
+      settings: [],
     });
     expect(retuneMethod({ kind: 'hard', number: 2, task: 'name', id: 'v2', content: {} }, [])).toEqual({
       args: [],
       note: "soft train's default method (version 2 is a hard prompt)",
       differs: false,
+      settings: [],
     });
     expect(retuneMethod(undefined, []).args).toEqual([]);
   });

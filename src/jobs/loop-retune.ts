@@ -21,6 +21,13 @@ export interface RetuneMethod {
    * the policy's option another method's): the iteration warns, as the dry run says.
    */
   differs: boolean;
+  /**
+   * What decides the method trained beside the policy's arguments: production's method and shape as
+   * options (shapeArguments) when `args` trains like it; none when `args` is empty (the policy's
+   * arguments and soft train's defaults decide); undefined when production's content decides it too (a
+   * multitask prompt transferred from itself), so that no earlier re-tune's result stands for this one.
+   */
+  settings: string[] | undefined;
 }
 
 /**
@@ -36,12 +43,13 @@ export function retuneMethod(
   const policy = writtenOptions(given);
   // the policy's own method (or version to train like) chooses outright
   const chosen = ['method', 'like'].find((option) => policy.has(option));
-  if (chosen) return { args: [], note: `the policy's --${chosen}`, differs: false };
+  if (chosen) return { args: [], note: `the policy's --${chosen}`, differs: false, settings: [] };
   if (!production || production.kind !== 'soft')
     return {
       args: [],
       note: `soft train's default method${production ? ` (version ${production.number} is a hard prompt)` : ''}`,
       differs: false,
+      settings: [],
     };
   const method = versionMethod(production);
   const shape = versionShape(production);
@@ -50,6 +58,7 @@ export function retuneMethod(
       args: [],
       note: `soft train's default method: version ${production.number}'s ${method} is not re-tuned as itself (name --method in the policy's args)`,
       differs: true,
+      settings: [],
     };
   // an option of the policy's that production's method does not read would be refused beside it: the
   // policy then trains what it says, with soft train's default method
@@ -59,6 +68,7 @@ export function retuneMethod(
       args: [],
       note: `soft train's default method: the policy's --${foreign} is not an option of version ${production.number}'s ${method}`,
       differs: true,
+      settings: [],
     };
   const added = optionArguments(shapeOptionsBeside(shape, policy)).join(' ');
   const source = shape.transferFromItself && !policy.has('source') ? ' --source <its adapter>' : '';
@@ -66,5 +76,20 @@ export function retuneMethod(
     args: ['--like', `${production.task}@${production.id}`],
     note: `${method}, as version ${production.number} (${added}${source})`,
     differs: false,
+    settings: source ? undefined : shapeArguments(production, given),
   };
+}
+
+/**
+ * The method options a soft version stands for beside the `given` arguments (what `--like` it adds):
+ * `--method lora --rank 8 …`; undefined for a hard version, an adapter no method of soft train writes,
+ * and a multitask prompt whose training starts from itself.
+ */
+export function shapeArguments(
+  version: Pick<PromptVersion, 'kind' | 'content'>,
+  given: readonly string[],
+): string[] | undefined {
+  const shape = version.kind === 'soft' ? versionShape(version) : undefined;
+  if (!shape || shape.transferFromItself) return undefined;
+  return optionArguments(shapeOptionsBeside(shape, writtenOptions(given)));
 }

@@ -258,7 +258,8 @@ describe('the closed loop, step by step', () => {
     const refused = await runLoopIteration(options(file, audited.runner), {
       triggers: await loopTriggers(registry, file.policy),
     });
-    expect(audited.calls).toEqual(['train', 'eval', 'eval', 'audit bias']);
+    // the same data and re-tune settings: the first iteration's candidate, not trained again
+    expect(audited.calls).toEqual(['eval', 'eval', 'audit bias']);
     const criteria = (await registry.runs.allEntries(refused.id, 'step'))[3].data.criteria;
     expect(criteria).toEqual([
       { met: true, text: expect.stringMatching(/^test score 0\.800 against production's 0\.600/) },
@@ -285,6 +286,73 @@ describe('the closed loop, step by step', () => {
       reason: expect.stringMatching(/^the re-tune gave version \d+, which greet@production already serves$/),
     });
     expect(await registry.experiments.list({ task: 'greet' })).toEqual([]);
+  });
+
+  it('reuses the candidate an earlier iteration re-tuned from the same data with the same settings, not training again', async () => {
+    const first = scripted({ candidate: 0.8, production: 0.6 });
+    const file = policyFile({ canary: { primary: 'liked', timeout: 1 } });
+    const trained = await runLoopIteration(options(file, first.runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(first.calls.slice(0, 3)).toEqual(['train', 'eval', 'eval']);
+    const candidate = (await registry.runs.allEntries(trained.id, 'step'))[2].data.candidate as {
+      id: string;
+    };
+    const retuned = (await registry.resolveVersion('greet', candidate.id)).number;
+    // the canary promoted it (here by hand); then an alert fires with no new reviewed data
+    await registry.setLabel({
+      task: 'greet',
+      label: 'production',
+      reference: candidate.id,
+      actor,
+      reason: 'canary',
+    });
+    const again = scripted({ candidate: 0.8, production: 0.8 });
+    const unchanged = await runLoopIteration(options(file, again.runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(again.calls).toEqual([]);
+    expect(unchanged.summary).toMatchObject({
+      outcome: 'unchanged',
+      reason: `no new data: iteration ${trained.id} re-tuned dataset version 1 with these settings into version ${retuned}, which greet@production already serves`,
+    });
+    expect((await registry.runs.allEntries(unchanged.id, 'step'))[2].data).toMatchObject({
+      done: true,
+      reusedFrom: trained.id,
+      candidate: { id: candidate.id, number: retuned },
+    });
+    // another spec, other arguments, or new data: trained
+    writeFileSync(join(folder, 'greet.yaml'), "name: greet\nprompt: { template: 'Q: {{input}}' }\n");
+    const edited = scripted({ candidate: 0.8, production: 0.8, reproduce: true });
+    await runLoopIteration(options(file, edited.runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(edited.calls).toEqual(['train']);
+    const argued = scripted({ candidate: 0.8, production: 0.8, reproduce: true });
+    const other = policyFile({ retune: { method: 'soft', args: ['--epochs', '2'] } });
+    await runLoopIteration(options(other, argued.runner), {
+      triggers: await loopTriggers(registry, other.policy),
+    });
+    expect(argued.calls).toEqual(['train']);
+    const test = await registry.putDataset({
+      task: 'greet',
+      split: 'test',
+      name: 'test.jsonl',
+      bytes: new TextEncoder().encode('{"input":"hi","target":"hello"}\n{"input":"yo","target":"hey"}\n'),
+      rows: 2,
+    });
+    await registry.datasetVersions.add({
+      task: 'greet',
+      splits: { test },
+      source: 'files',
+      message: 'one row more',
+      actor: 'ops',
+    });
+    const newer = scripted({ candidate: 0.8, production: 0.8, reproduce: true });
+    await runLoopIteration(options(file, newer.runner), {
+      triggers: await loopTriggers(registry, file.policy),
+    });
+    expect(newer.calls).toEqual(['train']);
   });
 
   it('resumes an iteration killed in its gate without training again, and ends when its canary is stopped', async () => {

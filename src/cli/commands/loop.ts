@@ -9,13 +9,16 @@ import { PermissionError, PromptuneError, unlessNotFound, ValidationError } from
 import {
   checkLoopPolicy,
   checkLoopReady,
+  earlierCandidate,
   loopRunningError,
   loopStepRunner,
   loopTriggers,
   readLoopPolicy,
   retuneMethod,
+  retuneSettings,
   runLoopIteration,
   unfinishedLoop,
+  type EarlierCandidate,
   type LoopOptions,
   type LoopPolicyFile,
 } from '../../jobs/index.js';
@@ -72,13 +75,15 @@ async function plan(registry: Registry, file: LoopPolicyFile, force: boolean) {
 
 /**
  * The dry run: the triggers and the steps an iteration would take; `reproduces`, the latest dataset
- * version when production's version was made from it (no new data: the same settings make it again).
+ * version when production's version was made from it (no new data: the same settings make it again);
+ * `reused`, the candidate an earlier iteration re-tuned from it with the same settings (not trained again).
  */
 function describePlan(
   file: LoopPolicyFile,
   found: Awaited<ReturnType<typeof plan>>,
   serving: PromptVersion | undefined,
   reproduces: number | undefined,
+  reused: EarlierCandidate | undefined,
 ) {
   const { policy } = file;
   const { triggers } = found;
@@ -112,13 +117,21 @@ function describePlan(
     pending > 0
       ? `  1. write dataset version ${triggers.corrections!.base + 1} of ${policy.task} (${pending} reviewed rows on version ${triggers.corrections!.base})`
       : `  1. use the latest dataset version of ${policy.task}${
-          reproduces !== undefined && serving
+          reproduces !== undefined && serving && !reused
             ? ` (version ${reproduces}, which ${policy.task}@${serving.number} on ${policy.label} was made from: if the re-tune's settings are the ones that made @${serving.number}, it makes @${serving.number} again and the iteration ends unchanged; review more, or change the settings)`
             : ''
         }`,
   );
   const given = policy.retune.args;
-  if (policy.retune.method === 'soft') {
+  if (reused)
+    print(
+      `  2. re-tune: none: iteration ${reused.run} re-tuned this dataset version with the same settings into version ${reused.candidate.number}, which is reused${
+        serving?.id === reused.candidate.id
+          ? ` (${policy.task}@${policy.label} serves it: the iteration ends unchanged)`
+          : ''
+      }`,
+    );
+  else if (policy.retune.method === 'soft') {
     const method = retuneMethod(serving, given);
     print(`  2. re-tune: soft train ${[...method.args, ...given].join(' ')} (method: ${method.note})`);
   } else print(`  2. re-tune: optimize ${given.join(' ')}`);
@@ -230,13 +243,18 @@ export default defineCommand({
                   registry.resolveVersion(file.policy.task, file.policy.label),
                 );
                 // a soft re-tune is deterministic (a seed): the same data and settings make the same version
+                const noNewData = (found.triggers.corrections?.pending ?? 0) === 0;
                 const reproduces =
-                  serving &&
-                  file.policy.retune.method === 'soft' &&
-                  (found.triggers.corrections?.pending ?? 0) === 0
+                  serving && file.policy.retune.method === 'soft' && noNewData
                     ? await madeFromLatestDatasetVersion(registry, serving)
                     : undefined;
-                describePlan(file, found, serving, reproduces);
+                describePlan(
+                  file,
+                  found,
+                  serving,
+                  reproduces,
+                  noNewData ? await reusable(registry, file, serving) : undefined,
+                );
                 // the canary would decide on this score: a misspelt one would leave it nothing to decide on
                 const warning = await unknownPrimaryWarning(
                   registry,
@@ -275,6 +293,23 @@ export default defineCommand({
     }
   },
 });
+
+/** The candidate an iteration started now would reuse, on the latest dataset version (none new). */
+async function reusable(
+  registry: Registry,
+  file: LoopPolicyFile,
+  serving: PromptVersion | undefined,
+): Promise<EarlierCandidate | undefined> {
+  const latest = (await registry.datasetVersions.list(file.policy.task)).at(-1);
+  const settings = retuneSettings(file, retuneMethod(serving, file.policy.retune.args).settings);
+  if (!latest || settings === undefined) return undefined;
+  return earlierCandidate(registry, {
+    task: file.policy.task,
+    datasetVersion: latest.number,
+    settings,
+    current: '',
+  });
+}
 
 /**
  * Refuses, before anything is written or trained, an iteration whose canary the actor could not start:

@@ -72,6 +72,14 @@ function StepBody({ task, step, trigger }: { task: string; step: Step; trigger?:
         </p>
       );
     case 'retune':
+      if (typeof step.reusedFrom === 'string')
+        return (
+          <p>
+            not trained again: {versionLink(task, step.candidate)}, which{' '}
+            {runLink(step.reusedFrom, 'an earlier iteration')} re-tuned from this dataset version with the
+            same settings
+          </p>
+        );
       return (
         <p>
           {runLink(step.run, step.method === 'optimize' ? 'optimize' : 'soft train')} on the dataset

@@ -1,0 +1,71 @@
+// A soft re-tune is deterministic (seeded): on the dataset version an earlier iteration re-tuned, with
+// the same settings, it makes that iteration's candidate again. The iteration reuses such a candidate
+// instead of training it again, so an alert that fires with no new reviewed data costs a lookup, not a
+// training run. The settings are everything the re-tune's command is made of except where it writes and
+// which version it names as parent: the policy's model and arguments, the spec's text, and the method and
+// shape it trains. An iteration records them as it asked for them (production's shape, or "the policy's
+// and soft train's defaults") and as its candidate has them: once the candidate serves, the next
+// iteration trains like it, and finds it.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { unlessNotFound } from '../errors/index.js';
+import type { Registry } from '../registry/index.js';
+import { writtenOptions } from '../soft/index.js';
+import type { LoopPolicyFile } from './loop-policy.js';
+
+/** Loop iterations looked back through for a candidate to reuse. */
+const lookedBack = 20;
+
+/** Options of the policy's that name what may change under the same words (a label, a file's content). */
+const mutableReferences = ['like', 'source', 'init-from'];
+
+/**
+ * A hash of what decides a soft re-tune's result besides its data, for the method options `shape`
+ * (RetuneMethod.settings, or shapeArguments of a version trained); undefined for an `optimize` re-tune
+ * (a model's answers need not repeat), for no `shape` (production's content decides), and when the
+ * policy's arguments name a version or file to start from (its words may mean other content now).
+ */
+export function retuneSettings(file: LoopPolicyFile, shape: string[] | undefined): string | undefined {
+  const { policy } = file;
+  if (policy.retune.method !== 'soft' || !shape) return undefined;
+  const written = writtenOptions(policy.retune.args);
+  if (mutableReferences.some((option) => written.has(option))) return undefined;
+  const spec = readFileSync(resolve(file.folder, policy.spec), 'utf8');
+  const decisive = { model: policy.model, args: policy.retune.args, method: shape, spec };
+  return createHash('sha256').update(JSON.stringify(decisive)).digest('hex');
+}
+
+/** A candidate an earlier iteration re-tuned from the same dataset version with the same settings. */
+export interface EarlierCandidate {
+  /** The iteration (loop run) that trained it. */
+  run: string;
+  candidate: { id: string; number: number };
+}
+
+/**
+ * The candidate of the latest earlier iteration (of the last 20) that re-tuned `datasetVersion` with
+ * `settings`, while its version still exists.
+ */
+export async function earlierCandidate(
+  registry: Registry,
+  input: { task: string; datasetVersion: number; settings: string; current: string },
+): Promise<EarlierCandidate | undefined> {
+  const { data: runs } = await registry.runs.list(
+    { task: input.task, kind: 'loop' },
+    { limit: lookedBack + 1 },
+  );
+  for (const run of runs) {
+    if (run.id === input.current) continue;
+    const steps = await registry.runs.allEntries(run.id, 'step');
+    const dataset = steps.find((entry) => entry.data.step === 'dataset')?.data;
+    const retune = steps.find((entry) => entry.data.step === 'retune')?.data;
+    if (dataset?.version !== input.datasetVersion || retune?.done !== true) continue;
+    if (!Array.isArray(retune.settings) || !retune.settings.includes(input.settings)) continue;
+    const candidate = retune.candidate as EarlierCandidate['candidate'] | undefined;
+    if (!candidate) continue;
+    const version = await unlessNotFound(registry.resolveVersion(input.task, candidate.id));
+    if (version) return { run: run.id, candidate: { id: version.id, number: version.number } };
+  }
+  return undefined;
+}
