@@ -76,6 +76,8 @@ const statusByKind: [(error: unknown) => boolean, ContentfulStatusCode][] = [
 
 /** The registry's database unreachable for now: the service is briefly unavailable, not broken. */
 function databaseUnavailable(error: unknown): UnavailableError | undefined {
+  // the registry's own (a query's lost connection) already says so, with the driver's error as its cause
+  if (UnavailableError.isInstance(error) && error.code === 'REGISTRY_UNAVAILABLE') return error;
   if (isConnectionLost(error))
     return new UnavailableError('the registry database is unreachable for now', {
       code: 'REGISTRY_UNAVAILABLE',

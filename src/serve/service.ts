@@ -235,18 +235,17 @@ export function createService(options: ServiceOptions): Service {
   // a rate given beside a limiter is the rate: the limiter's own (SharedRateLimiter.open's) had silently won
   const scope = (name: Scope | Scope[]) =>
     requireScope(name, verifier, limiter, options.limits?.ratePerMinute);
-  const recorderOptions =
-    options.tracing === false || options.tracing instanceof TraceRecorder ? undefined : options.tracing;
+  const traceOptions = options.tracing;
   const recorder =
-    options.tracing === false
+    traceOptions === false
       ? undefined
-      : options.tracing instanceof TraceRecorder
-        ? options.tracing
-        : new TraceRecorder(recorderOptions?.sink ?? registry.traces, {
-            ...recorderOptions,
+      : traceOptions instanceof TraceRecorder
+        ? traceOptions
+        : new TraceRecorder(traceOptions?.sink ?? registry.traces, {
+            ...traceOptions,
             // the caller's own listener hears them too (the log line had replaced it)
             onError: (error) => {
-              recorderOptions?.onError?.(error);
+              traceOptions?.onError?.(error);
               logFailure('error', error, 'could not write traces');
             },
           });

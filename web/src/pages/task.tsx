@@ -9,11 +9,26 @@ import { time } from '../format';
 import { trainingTestScore } from '../components/version-scores';
 import { href, navigate } from '../router';
 import { can, useSession } from '../session';
-import { loopOutcomesByVersion, turnedAway } from '../loop-outcomes';
+import { loopOutcomesByVersion, turnedAway, type VersionLoopOutcome } from '../loop-outcomes';
 import type { Dataset, Experiment, LabelEvent, Run, TaskDetail, Version } from '../types';
 import { useApi } from '../use-api';
 import { methodDetail, versionMethod } from '../version-text';
 import { VersionView } from './version-view';
+
+/** How the loop iteration that made a version ended, linking its run (nothing for a version no loop made). */
+function LoopOutcomeTag({ made }: { made: VersionLoopOutcome | undefined }) {
+  if (!made) return null;
+  return (
+    <a
+      className={turnedAway(made.outcome) ? 'tag tag-warn' : 'tag'}
+      href={href(['runs', made.run])}
+      title="how the loop iteration that made this version ended"
+      data-testid="loop-outcome-tag"
+    >
+      loop: {made.outcome}
+    </a>
+  );
+}
 
 /**
  * The experiments splitting this task's labels now: what share goes to which version, and that moving
@@ -380,18 +395,7 @@ export function TaskPage({ name, query }: { name: string; query: URLSearchParams
                           {label}
                         </span>
                       ))}
-                      {loopOutcomes.has(version.id) && (
-                        <a
-                          className={
-                            turnedAway(loopOutcomes.get(version.id)!.outcome) ? 'tag tag-warn' : 'tag'
-                          }
-                          href={href(['runs', loopOutcomes.get(version.id)!.run])}
-                          title="how the loop iteration that made this version ended"
-                          data-testid="loop-outcome-tag"
-                        >
-                          loop: {loopOutcomes.get(version.id)!.outcome}
-                        </a>
-                      )}
+                      <LoopOutcomeTag made={loopOutcomes.get(version.id)} />
                     </td>
                     <td className="nowrap">
                       <input
