@@ -2,7 +2,7 @@
 // the batch at the next step, so the next request decodes alone instead of beside it. It reuses the
 // computed prefix of a prompt that starts like an earlier one, with the same text as without, and it
 // starts a worker that died again. Errors keep their kind across the worker boundary.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,6 +242,11 @@ describe('EngineClient', () => {
       await client.generate({ ...request, softPrompt: readable('b') }); // evicts a
       const again = await client.generate({ ...request, softPrompt: readable('a') }); // from the worker's disk
       expect([again.text, reads, client.adapters.evicted]).toEqual([alone.text, 2, 2]);
+      // b's folder removed while evicted (a cleaner of temporary files, another service's pruning): its
+      // next request is sent its files again, not failed
+      rmSync(join(adapterDirectory, 'b'), { recursive: true });
+      const resent = await client.generate({ ...request, softPrompt: readable('b') });
+      expect([resent.text, reads]).toEqual([alone.text, 3]);
     } finally {
       await client.close();
     }
@@ -253,7 +258,7 @@ describe('EngineClient', () => {
       expect(served.text).toBe(alone.text);
       await expect(restarted.generate({ ...request, softPrompt: unreadable('c') })).rejects.toBe(away);
       const later = await restarted.generate({ ...request, softPrompt: readable('c') });
-      expect([later.text, reads]).toEqual([alone.text, 3]);
+      expect([later.text, reads]).toEqual([alone.text, 4]);
     } finally {
       await restarted.close();
     }

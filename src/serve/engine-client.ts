@@ -218,13 +218,29 @@ export class EngineClient {
     onDelta?: (delta: string, counts: StreamedTokens) => void,
     signal?: AbortSignal,
   ): Promise<EngineResult> {
+    return this.send(request, onDelta, signal, true);
+  }
+
+  /** generate, sending a soft prompt's files again once (`resend`) when the worker has lost them. */
+  private async send(
+    request: Parameters<EngineClient['generate']>[0],
+    onDelta: ((delta: string, counts: StreamedTokens) => void) | undefined,
+    signal: AbortSignal | undefined,
+    resend: boolean,
+  ): Promise<EngineResult> {
     const source = request.softPrompt;
     if (!source) return this.post(request, undefined, onDelta, signal);
     // a request for a key whose files another request is reading waits until those are posted: the
     // worker must receive the files before any request that names the key alone
     for (let sending = this.sending.get(source.key); sending; sending = this.sending.get(source.key))
       await sending;
-    if (this.sent.has(source.key)) return this.post(request, { key: source.key }, onDelta, signal);
+    if (this.sent.has(source.key))
+      return this.post(request, { key: source.key }, onDelta, signal).catch((error: unknown) => {
+        // the worker no longer has its folder (removed past its bound by a service sharing the folder, or
+        // by a cleaner of temporary files): sent again at once, the key now forgotten, not failed
+        if (!resend || (error as { code?: string } | null)?.code !== 'ENGINE_UNKNOWN_PROMPT') throw error;
+        return this.send(request, onDelta, signal, false);
+      });
     this.sent.add(source.key);
     let posted!: () => void;
     this.sending.set(source.key, new Promise<void>((resolve) => (posted = resolve)));

@@ -29,6 +29,7 @@ import { promptText } from '../providers/index.js';
 import { loadTrainedAdapter, recordedFingerprints, SoftPromptSession } from '../soft/index.js';
 import type { EngineFailure, EngineWorkerSettings, FromWorker, ToWorker } from './_engine-protocol.js';
 import type { SoftPromptReference } from './engine-types.js';
+import { adapterFoldersKept, pruneAdapterFolders, touchAdapterFolder } from './adapter-folders.js';
 import { BatchScheduler } from './batch-scheduler.js';
 import { heldBytes } from './held-bytes.js';
 
@@ -135,7 +136,13 @@ try {
         writeFileSync(join(temporary, 'promptune.json'), JSON.stringify(reference.files.metadata));
       writeFileSync(join(temporary, 'adapter_model.safetensors'), reference.files.safetensors);
       renameSync(temporary, folder);
-    }
+      const inUse = new Set([...sessions.keys(), reference.key]);
+      try {
+        pruneAdapterFolders(settings.adapterDirectory, adapterFoldersKept(maxAdapters), inUse);
+      } catch {
+        // housekeeping: a folder that cannot be listed or removed fails no request
+      }
+    } else touchAdapterFolder(folder);
     const { prompt, adapter } = loadOnThisModel(folder);
     const created = new SoftPromptSession(model, tokenizer, prompt, adapter);
     sessions.set(reference.key, {

@@ -5,9 +5,21 @@
 // running experiments' treatment shares and the steps this replica applied; whether the registry's
 // database answers.
 // Labels are low-cardinality on purpose: task names and route templates, never inputs; guard verdicts
-// alone carry the version number (as the issue asks: outcomes by task, version and validator).
+// alone carry the version number (as the issue asks: outcomes by task, version and validator), for a
+// task's 16 most recently checked versions (a loop re-tuning hourly would otherwise add series forever).
 import type { KeptPrefixes, LoadedAdapters } from './engine-types.js';
 import { promClient } from '../observe/index.js';
+
+/** A task's versions whose guard verdicts stay in the scrape: the most recently checked. */
+const guardedVersionsKept = 16;
+
+/** One guard verdict's labels. */
+export interface GuardCheckLabels {
+  task: string;
+  version: string;
+  validator: string;
+  outcome: string;
+}
 
 /** The service's metrics. */
 export class ServiceMetrics {
@@ -55,10 +67,27 @@ export class ServiceMetrics {
 
   readonly guardChecks = new this.prometheus.Counter({
     name: 'promptune_guard_checks_total',
-    help: "Guard verdicts by task, version number, validator and outcome (passed, or the failure's action)",
+    help: "Guard verdicts by task, version number, validator and outcome (passed, or the failure's action), for each task's 16 most recently checked versions",
     labelNames: ['task', 'version', 'validator', 'outcome'] as const,
     registers: [this.registry],
   });
+  /** By task, its versions with guard series (least recently checked first), each its validator and outcome pairs. */
+  private readonly guardedVersions = new Map<string, Map<string, Map<string, GuardCheckLabels>>>();
+
+  /** Counts a guard verdict; a task's version past its 16 most recently checked leaves the scrape. */
+  countGuardCheck(labels: GuardCheckLabels): void {
+    this.guardChecks.inc(labels);
+    let versions = this.guardedVersions.get(labels.task);
+    if (!versions) this.guardedVersions.set(labels.task, (versions = new Map()));
+    const series = versions.get(labels.version) ?? new Map<string, GuardCheckLabels>();
+    versions.delete(labels.version); // most recently checked goes last
+    versions.set(labels.version, series);
+    series.set(`${labels.validator}\u0000${labels.outcome}`, labels);
+    if (versions.size <= guardedVersionsKept) return;
+    const [oldest, kept] = versions.entries().next().value!;
+    versions.delete(oldest);
+    for (const each of kept.values()) this.guardChecks.remove(each);
+  }
 
   readonly experimentSteps = new this.prometheus.Counter({
     name: 'promptune_experiment_steps_total',

@@ -22,7 +22,7 @@ export function requestChecks(
     const trace = context.get('trace');
     if (trace) trace.checks = checkRecords(outcomes);
     for (const outcome of outcomes)
-      metrics.guardChecks.inc({
+      metrics.countGuardCheck({
         task: served.spec.name,
         version: String(served.version.number),
         validator: outcome.validator,
