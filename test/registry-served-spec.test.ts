@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { contentHash, importBundle, Registry, type RegistryBundle } from '../src/registry/index.js';
 import { ServedVersions } from '../src/serve/served-versions.js';
 import { loadTask } from '../src/tasks/load-task.js';
-import { peftAdapterFiles, repositoryRoot } from './models.js';
+import { peftAdapterFiles, repositoryRoot, stories } from './models.js';
 
 function registry(cwd: string, ...args: string[]) {
   const environment = { ...process.env };
@@ -68,6 +68,52 @@ describe('a push that changes only the task spec', () => {
     } finally {
       await opened.close();
     }
+  });
+
+  it('evaluates a version as it is served: the spec file gives the data and metrics, the version its decoding', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'promptune-served-eval-'));
+    const example = join(repositoryRoot, 'examples', 'support-tickets');
+    copyFileSync(join(example, 'tickets.jsonl'), join(cwd, 'tickets.jsonl'));
+    const file = readFileSync(join(example, 'task.yaml'), 'utf8');
+    writeFileSync(join(cwd, 'task.yaml'), file);
+    // production serves decoding under its labels; the spec file at hand (a loop policy's) does not say so
+    writeFileSync(
+      join(cwd, 'served.yaml'),
+      file.replace(/^generation:/m, 'decoding: { constrain: true }\ngeneration:'),
+    );
+    expect(registry(cwd, 'push', '--task', 'served.yaml', '--label', 'production', '--admin').status).toBe(0);
+    const run = (spec: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          join(repositoryRoot, 'bin', 'promptune.js'),
+          'eval',
+          '--task',
+          spec,
+          '--version',
+          'support-tickets@production',
+          '--model',
+          `local:${stories.gguf}`,
+          '--limit',
+          '4',
+          '--json',
+          '--no-cache',
+        ],
+        { cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: undefined } },
+      );
+    const fromFile = run('task.yaml');
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    expect(fromFile.stderr).toContain(
+      "note: support-tickets@1 answers as it is served: its own spec's decoding, not the spec file's (which gives the data and metrics)",
+    );
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ constrained: true, examples: 4 });
+    // the same spec as it serves with: nothing to say
+    const same = run('served.yaml');
+    expect(same.stderr).not.toContain('note:');
+    expect(JSON.parse(same.stdout)).toMatchObject({
+      constrained: true,
+      score: JSON.parse(fromFile.stdout).score,
+    });
   });
 
   it('serves a version whose spec was imported in a short form, with the defaults filled in', async () => {

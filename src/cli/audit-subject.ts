@@ -19,12 +19,13 @@ import {
   adapterMethodName,
   contentHash,
   referencedLabel,
+  versionSpec,
   writeDatasetSplits,
   type PromptVersion,
 } from '../registry/index.js';
 import { isKeyValuePrefix, packAdapter } from '../engine/index.js';
 import { loadTrainedAdapter, readAdapterMetadata, SoftPromptSession } from '../soft/index.js';
-import { loadTask, taskFromObject, taskSpec, type Task } from '../tasks/index.js';
+import { loadTask, taskFromObject, taskSpec, type Task, type TaskSpec } from '../tasks/index.js';
 import { withDataFolder } from './data-folder.js';
 import { taskNameOf } from './soft-push.js';
 import { downloadProgress } from './progress.js';
@@ -36,7 +37,7 @@ export const subjectArgs = {
   task: {
     type: 'string',
     description:
-      'Task spec file (.yaml or .json): its data and metrics; with --version it may be left out: the spec the version serves with and the data it was pushed with',
+      "Task spec file (.yaml or .json): its data and metrics (a --version answers as served, with its own spec's generation, decoding and guards); with --version it may be left out: the spec the version serves with and the data it was pushed with",
   },
   model: {
     type: 'string',
@@ -211,14 +212,17 @@ async function versionSubject(
   const found = await withRegistry(args, async (registry) => {
     const version = resolved ?? (await registry.resolveVersion(reference.task, reference.ref));
     const adapter = version.kind === 'soft' ? await versionAdapterBytes(registry, version) : undefined;
-    return { version, adapter };
+    // a spec file gives the data and metrics; how the version answers is how it is served
+    const served = resolved ? undefined : await versionSpec(registry, version);
+    return { version, adapter, served };
   });
   const { version } = found;
+  const answered = found.served ? asServed(task, found.served, `${version.task}@${version.number}`) : task;
   const label = referencedLabel(reference.ref);
   const described = { task: version.task, number: version.number, id: version.id, ...(label && { label }) };
   if (!found.adapter)
     return {
-      task: withVersionPrompt(task, version),
+      task: withVersionPrompt(answered, version),
       model: await resolveModel(args.model, { local: { hub: { onProgress: downloadProgress() } } }),
       subject: { kind: 'hard', version: described },
     };
@@ -226,11 +230,34 @@ async function versionSubject(
   const folder = mkdtempSync(join(tmpdir(), 'promptune-audit-adapter-'));
   try {
     writeVersionFiles(folder, version, found.adapter);
-    const { method, ...soft } = await softSubject(task, args, folder);
+    const { method, ...soft } = await softSubject(answered, args, folder);
     return { ...soft, subject: { kind: 'soft', method, version: described } };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * The task as a version answers it when served: the spec it serves with gives the generation settings,
+ * constrained decoding and guards; the spec file given keeps its data, metrics and output. Says so on
+ * stderr when they differ from the file's (a gate then scores production as users get it).
+ */
+function asServed(task: Task, served: TaskSpec, name: string): Task {
+  const answering = ['generation', 'decoding', 'guards'] as const;
+  const differing = answering.filter(
+    (field) => JSON.stringify(task.spec[field]) !== JSON.stringify(served[field]),
+  );
+  if (differing.length === 0) return task;
+  process.stderr.write(
+    `note: ${name} answers as it is served: its own spec's ${differing.join(', ')}, not the spec file's (which gives the data and metrics)\n`,
+  );
+  const spec = {
+    ...task.spec,
+    generation: served.generation,
+    decoding: served.decoding,
+    guards: served.guards,
+  };
+  return { ...task, spec };
 }
 
 /** The task with a hard version's prompt and generation settings. */
