@@ -1,8 +1,11 @@
 // Each criterion of an audit policy against recorded audit summaries: a missing audit, too few examples,
 // a flip rate, a gap and its significance at the policy's own level, a sensitivity spread and an audit
 // that scored no variant; a passing version has no failures.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditPolicySpec } from '../tasks/index.js';
+import { auditPolicySpec, loadTask } from '../tasks/index.js';
 import { auditPolicyFailures, auditsRequired } from './audit-policy.js';
 
 const policy = auditPolicySpec.parse({
@@ -31,13 +34,28 @@ describe('auditPolicyFailures', () => {
     ).toEqual([]);
   });
 
-  it('refuses a policy that asks for no audit, which every version would meet', () => {
-    const empty = auditPolicySpec.safeParse({ labels: ['production'] });
-    expect(empty.success).toBe(false);
-    expect(empty.error?.issues[0].message).toMatch(
-      /^the policy asks for no audit: give bias and\/or sensitivity/,
+  it('refuses a policy that asks for no audit, which every version would meet, where a spec is written', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-audit-policy-'));
+    const write = (policy: string) => {
+      const path = join(folder, 'spec.yaml');
+      writeFileSync(path, `name: t\nprompt: { template: '{{input}}' }\naudit:\n  policy: ${policy}\n`);
+      return path;
+    };
+    const refused = (() => {
+      try {
+        loadTask(write('{ labels: [production] }'));
+      } catch (error) {
+        return error as Error & { code: string };
+      }
+    })();
+    expect(refused?.code).toBe('TASK_SPEC_INVALID');
+    expect(refused?.message).toMatch(
+      /field audit\.policy: the policy asks for no audit: give bias and\/or sensitivity/,
     );
-    expect(auditPolicySpec.safeParse({ bias: {} }).success).toBe(true);
+    expect(loadTask(write('{ bias: {} }')).spec.audit?.policy?.bias).toEqual({ alpha: 0.05 });
+    // the schema stored specs are read through takes it: an older promptune stored such policies, and
+    // their versions are served, evaluated and watched for drift after an upgrade
+    expect(auditPolicySpec.safeParse({ labels: ['production'] }).success).toBe(true);
   });
 
   it('counts only audits on the models it names, and says which it did not count', () => {

@@ -1,6 +1,7 @@
 // A version read back from the registry by code: a hard version's spec carries its own prompt and
 // generation settings (not the task's latest), a soft version's adapter comes back as the folder it was
 // pushed from, which loadAdapter reads on its model, and a hard version has no adapter to give.
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,31 @@ describe('reading a version back', () => {
       await expect(versionAdapter(registry, first.version)).rejects.toMatchObject({
         code: 'REGISTRY_NOT_SOFT',
       });
+    });
+  });
+
+  it('reads a spec an older promptune stored with a policy that asks for no audit (it took one)', async () => {
+    await withRegistry(async (registry, folder) => {
+      await registry.putTask(spec);
+      const { version } = await registry.pushVersion({
+        task: 'names',
+        kind: 'hard',
+        content: hardVersionContent(spec),
+        actor,
+      });
+      // the row as promptune before the policy's check stored it: today's spec files may not say this,
+      // and the version it serves must still be served, evaluated and read after the upgrade
+      const database = new Database(join(folder, 'registry.sqlite'));
+      database
+        .prepare('update task_specs set spec = ? where id = ?')
+        .run(
+          JSON.stringify({ ...spec, audit: { policy: { labels: ['production'], minExamples: 30 } } }),
+          version.specId,
+        );
+      database.close();
+      const read = await versionSpec(registry, version);
+      expect(read.audit?.policy).toEqual({ labels: ['production'], minExamples: 30 });
+      expect(taskFromObject(read, 'names@1').spec.prompt.template).toBe(spec.prompt.template);
     });
   });
 

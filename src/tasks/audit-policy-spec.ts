@@ -2,6 +2,7 @@
 // (production by default) may point at it. The audit layer checks recorded audits against it; the
 // registry applies it when a label moves.
 import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
 
 const share = z.number().min(0).max(1);
 
@@ -53,11 +54,7 @@ export const auditPolicySpec = z
       .optional()
       .describe('Criteria every counted sensitivity audit of the version must meet'),
   })
-  .strict()
-  // a policy that asks for no audit is met by every version: the gate it seems to set is not there
-  .refine((policy) => policy.bias !== undefined || policy.sensitivity !== undefined, {
-    message: 'the policy asks for no audit: give bias and/or sensitivity (e.g. bias: { maxFlipRate: 0.05 })',
-  });
+  .strict();
 
 /** The `audit` section of a task spec. */
 export const auditSpec = z
@@ -68,3 +65,16 @@ export const auditSpec = z
 
 /** A validated audit policy (defaults filled in). */
 export type AuditPolicy = z.infer<typeof auditPolicySpec>;
+
+/**
+ * Refuses a policy that asks for no audit where a spec is written (a spec file, a push): every version
+ * meets it, so the gate it seems to set is not there. Not part of the schema, which stored specs are
+ * read through too: one an older promptune stored (it took such a policy) must go on serving.
+ */
+export function refuseEmptyAuditPolicy(policy: AuditPolicy | undefined, where: string): void {
+  if (policy && policy.bias === undefined && policy.sensitivity === undefined)
+    throw new ValidationError(
+      `${where}: field audit.policy: the policy asks for no audit: give bias and/or sensitivity (e.g. bias: { maxFlipRate: 0.05 })`,
+      { code: 'TASK_SPEC_INVALID', hint: 'See schemas/task.schema.json for the fields a task spec takes.' },
+    );
+}

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describeIssues, NotFoundError, parseJsonText, ValidationError } from '../errors/index.js';
+import { refuseEmptyAuditPolicy } from './audit-policy-spec.js';
 import { decodeUtf8 } from './dataset.js';
 import { jsonErrorOffset, lineAndColumn } from './json-position.js';
 import { taskSpec, type TaskSpec } from './spec.js';
@@ -133,5 +134,7 @@ export function loadTask(path: string): Task {
     }
   }
   const task = taskFromObject(value, path, dirname(absolute));
+  // where a spec is written, not in the schema stored specs are read through (an older release stored such policies)
+  refuseEmptyAuditPolicy(task.spec.audit?.policy, path);
   return { ...task, path: absolute };
 }
