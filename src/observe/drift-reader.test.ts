@@ -1,6 +1,7 @@
 // The drift reader's memory of training references: one per served version it measured, the least
 // recently used dropped past a bound, so a service whose labels move (a version a day from the closed
 // loop) does not keep every earlier version's training data.
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,5 +48,27 @@ describe('trainingDataDrift', () => {
     // the most recent one is kept, the first ones went
     expect(references.has(versions.at(-1)!.id)).toBe(true);
     expect(references.has(versions[0].id)).toBe(false);
+  });
+
+  it("refuses a stored spec today's schema does not take with a code, not a bare ZodError", async () => {
+    // a spec row as a release with another schema may have left it
+    const database = new Database(join(folder, 'registry.sqlite'));
+    const stored = JSON.parse(
+      (
+        database.prepare('select spec from task_specs where id = ?').get(versions[0].specId) as {
+          spec: string;
+        }
+      ).spec,
+    ) as Record<string, unknown>;
+    database
+      .prepare('update task_specs set spec = ? where id = ?')
+      .run(JSON.stringify({ ...stored, metrics: [] }), versions[0].specId);
+    database.close();
+    const window = { since: 0, until: Date.now() };
+    await expect(
+      trainingDataDrift(registry, { task: 'name', version: versions[0].id }, window),
+    ).rejects.toMatchObject({
+      code: 'REGISTRY_VERSION_UNSERVABLE',
+    });
   });
 });

@@ -3,8 +3,8 @@
 // The reference of each version is read once and kept, for the most recently measured versions only.
 // The statistics are drift-report.ts's.
 import { NotFoundError, ValidationError } from '../errors/index.js';
-import type { PromptVersion, Registry } from '../registry/index.js';
-import { taskSpec, type TaskSpec } from '../tasks/index.js';
+import { versionSpec, type PromptVersion, type Registry } from '../registry/index.js';
+import type { TaskSpec } from '../tasks/index.js';
 import type { MetricQuery, MetricReading } from './alerts/alert-types.js';
 import { datasetObservations, referenceDataset, traceObservations } from './drift-sources.js';
 import { driftReport, type DriftObservations, type DriftOptions, type DriftReport } from './drift-report.js';
@@ -53,7 +53,8 @@ export async function trainingDataDrift(
   references: Map<string, TrainingReference> = new Map(),
 ): Promise<{ version: PromptVersion; spec: TaskSpec; reference: TrainingReference; report: DriftReport }> {
   const version = await servedVersion(registry, query);
-  const spec = taskSpec.parse(await registry.getSpec(version.specId));
+  // coded when a stored spec no longer parses (REGISTRY_VERSION_UNSERVABLE), not a bare ZodError
+  const spec = await versionSpec(registry, version);
   let reference = references.get(version.id);
   if (!reference) {
     const dataset = await referenceDataset(registry, version);

@@ -16,7 +16,7 @@ import {
   traceObservations,
   type DriftReport,
 } from '../../observe/index.js';
-import { taskSpec } from '../../tasks/index.js';
+import { versionSpec } from '../../registry/index.js';
 import { numberOption, seedOption } from '../options.js';
 import { withRegistry, registryOption } from '../registry-access.js';
 
@@ -104,7 +104,7 @@ export default defineCommand({
         version: args.version,
         label: args.label,
       });
-      const spec = taskSpec.parse(await registry.getSpec(version.specId));
+      const spec = await versionSpec(registry, version);
       const current = { since: now - parseWindow(args.window, '--window'), until: now + 1 };
       let referenceName: string;
       let reference;
