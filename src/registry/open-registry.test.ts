@@ -1,12 +1,16 @@
 // A registry location must name one registry: a SQLite path or a Postgres URL. None (an unset
 // environment variable's undefined) had opened .promptune/registry.sqlite under the working folder.
 // A SQLite registry's write-ahead log shrinks back after a large transaction (a prune of many traces).
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { PromptuneError } from '../errors/index.js';
+import { migrateToLatest, migrationNames } from './migrations.js';
 import { largestWriteAheadLogBytes } from './open-registry.js';
+import { rawDatabase } from './registry-specs.case.js';
 import { Registry } from './registry.js';
 import type { TraceRecord } from './traces.js';
 
@@ -27,6 +31,42 @@ describe('Registry.open', () => {
     expect(await Promise.all(locations.map((location) => codeOf(Registry.open(location))))).toEqual(
       locations.map(() => 'REGISTRY_BAD_LOCATION'),
     );
+  });
+});
+
+describe('upgrading a SQLite registry', () => {
+  it('keeps a copy of the file an older promptune wrote before migrating it, and none of a new one', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-upgrade-'));
+    const path = join(folder, 'registry.sqlite');
+    try {
+      // a registry as a release that knew migrations up to 010-jobs left it, with a task in it
+      const { database, dialect } = rawDatabase({ path });
+      await migrateToLatest(database, dialect, '010-jobs');
+      await sql`insert into tasks (name, description, spec, created_at) values ('qa', '', '{}', '2026-01-01T00:00:00.000Z')`.execute(
+        database,
+      );
+      await database.destroy();
+      const registry = await Registry.open({ path });
+      await registry.close();
+      // the copy is the file as it was: that release's migrations only, its rows, openable by it
+      const copy = join(folder, 'registry.sqlite.schema-010-jobs.bak');
+      const old = new Database(copy, { readonly: true });
+      const names = (
+        old.prepare('select name from kysely_migration order by name').all() as { name: string }[]
+      ).map((row) => row.name);
+      expect(names).toEqual(migrationNames.slice(0, migrationNames.indexOf('010-jobs') + 1));
+      expect(old.prepare('select name from tasks').all()).toEqual([{ name: 'qa' }]);
+      old.close();
+      // opened again with nothing to migrate, and a brand-new registry: no copy
+      await (await Registry.open({ path })).close();
+      await (await Registry.open({ path: join(folder, 'new.sqlite') })).close();
+      expect(readdirSync(folder).filter((name) => name.endsWith('.bak'))).toEqual([
+        'registry.sqlite.schema-010-jobs.bak',
+      ]);
+      expect(existsSync(copy)).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

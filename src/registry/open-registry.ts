@@ -5,6 +5,7 @@
 // does not run queries for the registry: registry.ts does.
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hasPendingMigrations, migrateToLatest, refuseNewerSchema, type Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
@@ -15,6 +16,7 @@ import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { defaultWriteRetryPolicy, retryWhileBusy, type WriteRetryPolicy } from './write-transaction.js';
 import { makeDirectory } from '../engine/index.js';
 import {
+  environmentError,
   NotFoundError,
   PermissionError,
   PromptuneError,
@@ -141,8 +143,10 @@ export async function openRegistryDatabase(
     sqlite.pragma(`journal_size_limit = ${largestWriteAheadLogBytes}`);
     sqlite.pragma('foreign_keys = ON');
     await refuseNewerSchema(database as Kysely<unknown>, 'sqlite');
-    if (await hasPendingMigrations(database as Kysely<unknown>, 'sqlite'))
+    if (await hasPendingMigrations(database as Kysely<unknown>, 'sqlite')) {
+      keepCopyBeforeMigrating(sqlite, path);
       await retryWhileBusy(() => migrateExclusively(sqlite, database), writeRetry);
+    }
   } catch (error) {
     await database.destroy();
     throw error;
@@ -223,6 +227,33 @@ function postgresConnectionError(failure: unknown, url: string): unknown {
       hint: 'It is starting, stopping or at its connection limit: open the registry again shortly.',
     });
   return error;
+}
+
+/**
+ * Before a registry an older promptune wrote is migrated, a copy of the file as it was, beside it and
+ * named after the last migration it has (`registry.sqlite.schema-010-jobs.bak`): the older promptune
+ * cannot open the migrated file (one before REGISTRY_SCHEMA_NEWER crashes on it, or writes rows the
+ * newer code misreads), so going back to it needs this copy. A new, empty file has nothing to keep; a
+ * copy already there (another process migrating at once, an earlier try) is kept as it is.
+ */
+function keepCopyBeforeMigrating(sqlite: Database.Database, path: string): void {
+  const migrated = sqlite
+    .prepare(`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`)
+    .get();
+  if (!migrated) return;
+  const last = (
+    sqlite.prepare('select max(name) as name from kysely_migration').get() as { name: string | null }
+  ).name;
+  if (!last) return;
+  const copy = `${path}.schema-${last}.bak`;
+  if (existsSync(copy)) return;
+  try {
+    // a consistent copy of the database (the write-ahead log's commits included), not of its files
+    sqlite.prepare('vacuum into ?').run(copy);
+  } catch (error) {
+    if (existsSync(copy)) return; // another process wrote it first
+    throw environmentError(error) ?? error;
+  }
 }
 
 /**
