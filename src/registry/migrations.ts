@@ -494,7 +494,79 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await database.schema.alterTable('traces').addColumn('sampling', 'text').execute();
       },
     },
+    '015-request-log-traces': {
+      // 004 made each row of the sampled request log a 'run' trace holding its whole request body: a chat
+      // or text completion read as no input (a correction on it was held back as unreadable), a typed
+      // run as { input: fields } (a correction wrote an object as the field's text into the dataset).
+      // They become what the service records now: chat and text_completion with the body's model, a run
+      // with its fields; the review items taken from them get the fields read from the repaired trace
+      async up(database: Kysely<unknown>) {
+        const logged = await sql<{ id: string; input: string }>`select id, input from traces
+          where id like ${'log-%'} and operation = ${'run'}`.execute(database);
+        for (const row of logged.rows) {
+          const body = parsedObject(row.input);
+          if (!body) continue;
+          const model = typeof body.model === 'string' ? body.model : null;
+          let repaired: { operation: string; input: unknown } | undefined;
+          if (Array.isArray(body.messages)) repaired = { operation: 'chat', input: body };
+          else if (body.prompt !== undefined) repaired = { operation: 'text_completion', input: body };
+          else if (Object.keys(body).length === 1 && parsedObject(JSON.stringify(body.input ?? null)))
+            repaired = { operation: 'run', input: body.input };
+          if (!repaired) continue;
+          await sql`update traces set operation = ${repaired.operation}, input = ${JSON.stringify(repaired.input)},
+            model = ${repaired.operation === 'run' ? null : model} where id = ${row.id}`.execute(database);
+          const items = await sql<{ id: string; input: string; spec: string }>`select review_items.id,
+              review_items.input, tasks.spec from review_items
+            join review_queues on review_queues.name = review_items.queue
+            join tasks on tasks.name = review_queues.task
+            where review_items.trace_id = ${row.id}`.execute(database);
+          for (const item of items.rows) {
+            const fields = legacyTraceFields(repaired, parsedObject(item.spec));
+            // only an item that holds what it was given from the trace as it was
+            const held = parsedObject(item.input);
+            if (fields && held && canonicalJson(held) === canonicalJson(body))
+              await sql`update review_items set input = ${JSON.stringify(fields)} where id = ${item.id}`.execute(
+                database,
+              );
+          }
+        }
+      },
+    },
   };
+}
+
+/** A JSON text's object, or undefined for anything else (or text that is not JSON). */
+function parsedObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A repaired request-log trace's task input fields, read as the service's traces are read (the last user
+ * message, the completion prompt, a run's fields), with the task's input fields from its stored spec;
+ * frozen here so this migration does the same whatever the code that reads traces becomes.
+ */
+function legacyTraceFields(
+  trace: { operation: string; input: unknown },
+  spec: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  const fields = (spec?.input as { fields?: unknown } | undefined)?.fields;
+  if (!Array.isArray(fields) || typeof fields[0] !== 'string') return undefined;
+  const body = trace.input as { messages?: { role?: unknown; content?: unknown }[]; prompt?: unknown };
+  if (trace.operation === 'run') return trace.input as Record<string, unknown>;
+  const text =
+    trace.operation === 'text_completion'
+      ? body.prompt
+      : body.messages?.filter((message) => message?.role === 'user').at(-1)?.content;
+  if (typeof text !== 'string') return undefined;
+  if (fields.length === 1) return { [fields[0]]: text };
+  return parsedObject(text);
 }
 
 /** The migrations' names, in the order they run. */

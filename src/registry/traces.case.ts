@@ -303,26 +303,96 @@ export function traceConformance(
       await registry.close();
     });
 
-    it('upgrades a registry with a sampled request log: its rows become traces', async () => {
+    it('upgrades a registry with a sampled request log: its rows become traces, read as the service records them', async () => {
       const location = await blank();
       const { database, dialect } = rawDatabase(location);
       await migrateToLatest(database, dialect, '003-version-specs');
-      await sql`insert into request_logs (task, version, key_id, request, response, latency_ms, at)
-        values ('qa', 'v1', 'key1', ${JSON.stringify({ input: { question: 'why' } })}, 'because', 12,
-        '2025-01-01T00:00:00.000Z')`.execute(database);
+      const log = (request: unknown, at: string) =>
+        sql`insert into request_logs (task, version, key_id, request, response, latency_ms, at)
+          values ('qa', 'v1', 'key1', ${JSON.stringify(request)}, 'because', 12, ${at})`.execute(database);
+      const chat = { model: 'qa@1', messages: [{ role: 'user', content: 'why' }], max_tokens: 8 };
+      // the request log of promptune before traces: a typed run's fields, and whole completion bodies
+      await log({ input: { question: 'why' } }, '2025-01-01T00:00:00.000Z');
+      await log(chat, '2025-01-01T00:00:01.000Z');
+      await log({ model: 'qa', prompt: 'why', max_tokens: 8 }, '2025-01-01T00:00:02.000Z');
       await database.destroy();
       const registry = await Registry.open(location);
-      const [trace] = (await registry.traces.list()).data;
-      expect(trace).toMatchObject({
-        task: 'qa',
-        version: 'v1',
-        keyId: 'key1',
-        input: { input: { question: 'why' } },
-        output: 'because',
-        latencyMs: 12,
-        at: Date.parse('2025-01-01T00:00:00.000Z'),
+      const traces = (await registry.traces.list()).data.sort((a, b) => a.at - b.at);
+      expect(traces).toMatchObject([
+        {
+          id: 'log-1',
+          operation: 'run',
+          task: 'qa',
+          version: 'v1',
+          keyId: 'key1',
+          // a run's fields, as the service records a run now (it had kept { input: fields })
+          input: { question: 'why' },
+          output: 'because',
+          latencyMs: 12,
+          at: Date.parse('2025-01-01T00:00:00.000Z'),
+        },
+        { id: 'log-2', operation: 'chat', model: 'qa@1', input: chat },
+        { id: 'log-3', operation: 'text_completion', model: 'qa', input: { prompt: 'why' } },
+      ]);
+      await registry.close();
+    });
+
+    it('repairs request-log traces an earlier upgrade made, and the review items taken from them', async () => {
+      const location = await blank();
+      const { database, dialect } = rawDatabase(location);
+      await migrateToLatest(database, dialect, '003-version-specs');
+      const spec = JSON.stringify({
+        name: 'qa',
+        input: { fields: ['question'] },
+        prompt: { template: '{{question}}' },
+      });
+      await sql`insert into tasks (name, description, spec, created_at) values ('qa', '', ${spec}, '2025-01-01T00:00:00.000Z')`.execute(
+        database,
+      );
+      const chat = { model: 'qa', messages: [{ role: 'user', content: 'why' }] };
+      const run = { input: { question: 'how' } };
+      for (const [request, at] of [
+        [run, '2025-01-01T00:00:00.000Z'],
+        [chat, '2025-01-01T00:00:01.000Z'],
+      ] as const)
+        await sql`insert into request_logs (task, version, key_id, request, response, latency_ms, at)
+          values ('qa', 'v1', 'key1', ${JSON.stringify(request)}, 'because', 12, ${at})`.execute(database);
+      // a release that had traces and review (up to 014) folded them in as 'run' traces, and a reviewer
+      // queued both with the fields it read from them: the whole bodies
+      await migrateToLatest(database, dialect, '014-trace-sampling');
+      await sql`insert into review_queues (name, task, config, actor, created_at) values ('q', 'qa', '{}', 'ana', 1)`.execute(
+        database,
+      );
+      for (const [id, trace, input] of [
+        ['item-1', 'log-1', run],
+        ['item-2', 'log-2', chat],
+      ] as const)
+        await sql`insert into review_items (id, queue, trace_id, reason, input, output, context, reviews_needed, reviews_done, created_at)
+          values (${id}, 'q', ${trace}, 'manual', ${JSON.stringify(input)}, 'because', '{}', 1, 0, 1)`.execute(
+          database,
+        );
+      await database.destroy();
+      const registry = await Registry.open(location);
+      expect(await registry.traces.get('log-1')).toMatchObject({
+        operation: 'run',
+        input: { question: 'how' },
+      });
+      expect(await registry.traces.get('log-2')).toMatchObject({
+        operation: 'chat',
+        model: 'qa',
+        input: chat,
       });
       await registry.close();
+      const raw = rawDatabase(location);
+      const items = await sql<{
+        id: string;
+        input: string;
+      }>`select id, input from review_items order by id`.execute(raw.database);
+      await raw.database.destroy();
+      expect(items.rows.map((item) => JSON.parse(item.input) as unknown)).toEqual([
+        { question: 'how' },
+        { question: 'why' },
+      ]);
     });
   });
 }
