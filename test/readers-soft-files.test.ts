@@ -5,7 +5,7 @@
 // the field or line, with nothing changed on disk (a failed resume does not rewrite metrics.jsonl).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, seededRandom, type LoadedModel } from '../src/engine/index.js';
 import {
   initSoftPrompt,
@@ -407,6 +407,31 @@ describe('trainer checkpoints', () => {
           directory: folder,
         }),
       refusal,
+    );
+  });
+
+  it("names the run's own value as a flag when a setting differs (a default an upgrade changed)", async () => {
+    const folder = folderWith(
+      'checkpoint',
+      ['checkpoint.json', 'metrics.jsonl', readSaved(trained).tensors.file].map((file) =>
+        join(trained, file),
+      ),
+    );
+    editJson(checkpoint(folder), (c) => {
+      const settings = JSON.parse(String(c.settings)) as Record<string, unknown>;
+      return { ...c, settings: JSON.stringify({ ...settings, evalEvery: 999 }) };
+    });
+    const refusal = await expectRefusal(
+      folder,
+      () =>
+        trainSoftPrompt(gguf.model, initial, train, train.slice(0, 2), {
+          ...trainOptions,
+          directory: folder,
+        }),
+      { code: 'TRAIN_CHECKPOINT_MISMATCH', mentions: ['(dev every 999 → '] },
+    );
+    expect(refusal.hint).toContain(
+      "(the run's own: --eval-every 999; a default may have changed since it started)",
     );
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { contentHash, importBundle, Registry, type RegistryBundle } from '../src/registry/index.js';
 import { ServedVersions } from '../src/serve/served-versions.js';
 import { loadTask } from '../src/tasks/load-task.js';
+import { taskSpec } from '../src/tasks/index.js';
 import { peftAdapterFiles, repositoryRoot, stories } from './models.js';
 
 function registry(cwd: string, ...args: string[]) {
@@ -114,6 +115,42 @@ describe('a push that changes only the task spec', () => {
       constrained: true,
       score: JSON.parse(fromFile.stdout).score,
     });
+  });
+
+  it('serves a version an earlier release stored with guards today refuses at push, as that release served it', async () => {
+    // a length guard with no bound, a fix on a regex: promptune before 2170b01 took both at push
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-stored-guards-'));
+    const opened = await Registry.open({ path: join(folder, 'registry.sqlite') });
+    try {
+      const spec = taskSpec.parse({
+        name: 'guarded',
+        prompt: { template: '{{input}}' },
+        guards: {
+          output: [
+            { validator: 'length', onFail: 'exception' },
+            { validator: 'regex', pattern: '^[a-z]+$', mode: 'match', onFail: 'fix' },
+          ],
+        },
+      });
+      await opened.putTask(spec);
+      const actor = { name: 'ops', scopes: ['read', 'run', 'admin'] };
+      await opened.pushVersion({ task: 'guarded', kind: 'hard', content: { template: '{{input}}' }, actor });
+      const told: string[] = [];
+      const served = await new ServedVersions(opened, 1000, undefined, undefined, (version, message) =>
+        told.push(`${version.task}@${version.number}: ${message}`),
+      ).resolve('guarded');
+      expect(served.guards?.output.map((guard) => guard.validator.name)).toEqual(['length', 'regex']);
+      expect(told).toEqual([
+        'guarded@1: length: a length validator with no bound, which passes every output',
+        expect.stringMatching(/^guarded@1: regex: onFail fix, and a regex validator has no fix/),
+      ]);
+      // the unbounded length passes anything; the regex's failure stands unrepaired, as it did
+      expect(served.guards!.output[0].validator.check('x'.repeat(10_000), {})).toMatchObject({
+        passed: true,
+      });
+    } finally {
+      await opened.close();
+    }
   });
 
   it('serves a version whose spec was imported in a short form, with the defaults filled in', async () => {

@@ -48,6 +48,12 @@ export interface GuardContext {
    * bounds in tokens are refused here rather than failing every call.
    */
   countsInputTokens?: boolean;
+  /**
+   * The spec was stored by an earlier release, which took guards today's spec files may not say: a
+   * length validator with no bound (it passes everything) and a repair its validator lacks (a failure
+   * stands unrepaired). Such a version is served as it was, and each is told here, not refused.
+   */
+  stored?: { onLenient: (message: string) => void };
 }
 
 /** Whether a validator bounds a text's length in tokens (so needs the model's tokenizer to count them). */
@@ -77,6 +83,15 @@ export async function createValidator(spec: ValidatorSpec, context: GuardContext
     case 'regex':
       return regexValidator(name, spec.pattern, spec.flags, spec.mode);
     case 'length':
+      if (
+        context.stored &&
+        [spec.minCharacters, spec.maxCharacters, spec.minTokens, spec.maxTokens].every(
+          (bound) => bound === undefined,
+        )
+      ) {
+        context.stored.onLenient(`${name}: a length validator with no bound, which passes every output`);
+        return lengthValidator(name, { maxCharacters: Number.POSITIVE_INFINITY });
+      }
       return lengthValidator(name, spec);
     case 'banned': {
       const options = { caseSensitive: spec.caseSensitive, wholeWords: spec.wholeWords };
@@ -166,7 +181,14 @@ export async function createGuardSet(
           'Use exception, fix, filter, refrain or noop on inputs.',
         );
       const validator = await createValidator(entry, context);
-      refuseUnrepairable(validator, entry.onFail);
+      if (!context.stored) refuseUnrepairable(validator, entry.onFail);
+      else
+        try {
+          refuseUnrepairable(validator, entry.onFail);
+        } catch (error) {
+          if (!ValidationError.isInstance(error)) throw error;
+          context.stored.onLenient(error.message);
+        }
       if (names.has(validator.name))
         throw guardOptions(
           `two validators are named "${validator.name}" (names are shared by inputs and outputs)`,

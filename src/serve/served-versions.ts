@@ -67,6 +67,11 @@ export class ServedVersions {
     private readonly guardJudge?: LanguageModelV3,
     /** How a version's input tokens are counted here (inputTokenCounter), undefined where they cannot be. */
     private readonly countInputTokens?: (version: PromptVersion) => ((text: string) => number) | undefined,
+    /**
+     * Told of guards an earlier release stored that today's spec files may not say (a length validator
+     * with no bound, a repair its validator lacks): the version is served as that release served it.
+     */
+    private readonly onLenientGuard?: (version: PromptVersion, message: string) => void,
   ) {}
 
   /** The served version for a model name (an experiment's arm picked at random: no unit). */
@@ -224,6 +229,7 @@ export class ServedVersions {
         judgeOption:
           "a judge model to the service: createService's guardJudge, or promptune serve --judge <model>",
         countsInputTokens: countTokens !== undefined,
+        stored: { onLenient: (message) => this.onLenientGuard?.(version, message) },
       });
       return guards.input.length + guards.output.length > 0
         ? { ...served, guards, ...(countTokens && { countInputTokens: countTokens }) }

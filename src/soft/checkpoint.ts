@@ -99,12 +99,14 @@ export function readCheckpoint(
   const mismatch = (saved: { settings: string }, parameters: number) => {
     const comparable = comparableSettings(saved.settings, settings);
     if (saved.settings === comparable && parameters === size) return;
-    const { words, onlyLength } = differences(saved.settings, comparable);
+    const { words, onlyLength, flags } = differences(saved.settings, comparable);
     throw new ValidationError(`${path} belongs to a run with other settings${words}`, {
       code: 'TRAIN_CHECKPOINT_MISMATCH',
       hint: onlyLength
         ? "A run's length is part of it: rerun with the --steps, --epochs and --max-epochs it started with (a run given none of them may grow past its 6 epochs; an --epochs given does not grow) to finish or rescore it, or train another run into another --out folder."
-        : 'Resume with the same options and model, or choose another --out folder.',
+        : flags.length > 0
+          ? `Resume with the same options and model (the run's own: ${flags.join(' ')}; a default may have changed since it started), or choose another --out folder.`
+          : 'Resume with the same options and model, or choose another --out folder.',
     });
   };
   let saved: Checkpoint;
@@ -293,14 +295,17 @@ function changedSettings(
  * layout peft → bos-first)`, the examples named but not their digests, or nothing; and whether only the
  * run's length differs (a rerun asking for more steps).
  */
-function differences(saved: string, current: string): { words: string; onlyLength: boolean } {
+function differences(
+  saved: string,
+  current: string,
+): { words: string; onlyLength: boolean; flags: string[] } {
   let before: Record<string, unknown>;
   let after: Record<string, unknown>;
   try {
     before = JSON.parse(saved) as Record<string, unknown>;
     after = JSON.parse(current) as Record<string, unknown>;
   } catch {
-    return { words: '', onlyLength: false };
+    return { words: '', onlyLength: false, flags: [] };
   }
   const method = (settings: Record<string, unknown>) => {
     const run = (settings.run ?? {}) as Record<string, unknown>;
@@ -309,7 +314,7 @@ function differences(saved: string, current: string): { words: string; onlyLengt
   };
   // another method differs in everything after it: the method is what to say
   if (method(before) !== method(after))
-    return { words: ` (a ${method(before)} run, not ${method(after)})`, onlyLength: false };
+    return { words: ` (a ${method(before)} run, not ${method(after)})`, onlyLength: false, flags: [] };
   const changed = changedSettings(before, after);
   const onlyLength =
     changed.length > 0 && changed.every(([name]) => name === 'totalSteps' || name === 'maxSteps');
@@ -331,5 +336,19 @@ function differences(saved: string, current: string): { words: string; onlyLengt
   );
   const shown = changes.slice(0, 6).join('; ');
   const more = changes.length > 6 ? `; and ${changes.length - 6} more` : '';
-  return { words: changes.length ? ` (${shown}${more})` : '', onlyLength };
+  // the run's own values as flags: a default changed by an upgrade since it started is given back so
+  const flags = named.flatMap(([name, was]) =>
+    name in settingFlags && (typeof was === 'number' || typeof was === 'string')
+      ? [`${settingFlags[name]} ${was}`]
+      : [],
+  );
+  return { words: changes.length ? ` (${shown}${more})` : '', onlyLength, flags };
 }
+
+/** The soft train flag of a setting a run records, where one sets it alone. */
+const settingFlags: Record<string, string> = {
+  evalEvery: '--eval-every',
+  batchSize: '--batch-size',
+  learningRate: '--lr',
+  weightDecay: '--weight-decay',
+};
