@@ -18,6 +18,7 @@ import {
   writeDatasetVersion,
   type Actor,
   type DatasetVersion,
+  type PromptVersion,
   type Registry,
   type RunRecord,
 } from '../registry/index.js';
@@ -425,7 +426,7 @@ async function retuneStep(input: {
         attempt,
         method: policy.retune.method,
         asked,
-        settings: [asked],
+        settings: findableBy(file, asked, earlier.version),
         reusedFrom: earlier.run,
         candidate: earlier.candidate,
       };
@@ -461,11 +462,7 @@ async function retuneStep(input: {
       hint: 'Check that the command pushes its result (the loop adds --push).',
     });
   const candidate = await registry.resolveVersion(policy.task, trained.version);
-  // what a later iteration may ask for and find this candidate by: the settings this one asked for, and
-  // the same with the method and shape the candidate has (which a re-tune like it asks for)
-  const settings = [
-    ...new Set([asked, retuneSettings(file, shapeArguments(candidate, policy.retune.args))]),
-  ].filter((hash) => hash !== undefined);
+  const settings = findableBy(file, asked, candidate);
   const retune: LoopStepData = {
     step: 'retune',
     done: true,
@@ -479,6 +476,15 @@ async function retuneStep(input: {
   };
   await input.record(retune);
   return retune;
+}
+
+/**
+ * The settings a later iteration may ask for and find a candidate by: those this one asked for, and the
+ * same with the method and shape the candidate has (which a re-tune like it asks for, once it serves).
+ */
+function findableBy(file: LoopPolicyFile, asked: string | undefined, candidate: PromptVersion): string[] {
+  const own = retuneSettings(file, shapeArguments(candidate, file.policy.retune.args));
+  return [...new Set([asked, own])].filter((hash) => hash !== undefined);
 }
 
 /** Notes the outcome and finishes the run (completed; `failed` also marks the run failed). */

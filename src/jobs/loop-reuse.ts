@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { unlessNotFound } from '../errors/index.js';
-import type { Registry } from '../registry/index.js';
+import type { PromptVersion, Registry } from '../registry/index.js';
 import { writtenOptions } from '../soft/index.js';
 import type { LoopPolicyFile } from './loop-policy.js';
 
@@ -41,6 +41,8 @@ export interface EarlierCandidate {
   /** The iteration (loop run) that trained it. */
   run: string;
   candidate: { id: string; number: number };
+  /** The candidate's version. */
+  version: PromptVersion;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function earlierCandidate(
     const candidate = retune.candidate as EarlierCandidate['candidate'] | undefined;
     if (!candidate) continue;
     const version = await unlessNotFound(registry.resolveVersion(input.task, candidate.id));
-    if (version) return { run: run.id, candidate: { id: version.id, number: version.number } };
+    if (version) return { run: run.id, candidate: { id: version.id, number: version.number }, version };
   }
   return undefined;
 }
