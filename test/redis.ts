@@ -64,7 +64,7 @@ export function describeRedis(name: string, body: (url: () => string) => void): 
     beforeAll(async () => {
       server = await startRedis();
     }, 30_000);
-    afterAll(() => server?.stop());
+    afterAll(() => server?.stop(), 60_000); // a loaded machine takes a while to stop it and remove its data
     body(() => server.url);
   });
 }

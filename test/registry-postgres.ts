@@ -22,7 +22,7 @@ export function describePostgres(name: string, body: (freshDatabase: () => Promi
     beforeAll(async () => {
       server = await startPostgres();
     }, 60_000);
-    afterAll(() => server?.stop());
+    afterAll(() => server?.stop(), 60_000); // a loaded machine takes a while to stop it and remove its data
     body(async () => {
       const database = `registry_${process.pid}_${++databases}`;
       const client = new pg.Client({ connectionString: server.url });

@@ -43,7 +43,7 @@ describeRedis('rate limits shared in Redis', (url) => {
 
 describe('rate limits while Redis is away', () => {
   let server: TestRedis | undefined;
-  afterAll(() => server?.stop());
+  afterAll(() => server?.stop(), 60_000);
 
   it.skipIf(process.env.PROMPTUNE_REQUIRE_REDIS !== '1' && !existsSync(redisServerPath))(
     'counts alone, and says so once',
