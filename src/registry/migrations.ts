@@ -532,6 +532,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '016-traces-by-key': {
+      // a key without the admin scope reads only its own traces: every page of GET /v1/traces (and
+      // traces ls --key) filters on key_id, which no index led with; a million traces were scanned and
+      // the key's rows sorted whole for each page of 50, the service's event loop held the while
+      async up(database: Kysely<unknown>) {
+        await database.schema.createIndex('traces_by_key').on('traces').columns(['key_id', 'at']).execute();
+      },
+    },
   };
 }
 

@@ -249,6 +249,31 @@ export function traceConformance(
       await registry.close();
     });
 
+    it('reads one key’s traces through an index, never a scan of every trace', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      await registry.traces.insert(
+        Array.from({ length: 20 }, (_, index) => sampleTrace({ id: `k-${index}`, keyId: `key${index % 2}` })),
+      );
+      await registry.close();
+      const { database, dialect } = rawDatabase(location);
+      // the page GET /v1/traces reads for a key without the admin scope (TraceStore.list)
+      const page = sql`select * from traces where key_id = ${'key1'} order by at desc, id desc limit 51`;
+      const plan =
+        dialect === 'sqlite'
+          ? (await sql<{ detail: string }>`explain query plan ${page}`.execute(database)).rows.map(
+              (row) => row.detail,
+            )
+          : await database.transaction().execute(async (transaction) => {
+              // an empty table is cheapest to scan: ask what the planner would do with many rows
+              await sql`set local enable_seqscan = off`.execute(transaction);
+              const rows = await sql<Record<string, string>>`explain ${page}`.execute(transaction);
+              return rows.rows.map((row) => Object.values(row)[0]);
+            });
+      await database.destroy();
+      expect(plan.join('\n')).toContain('traces_by_key');
+    });
+
     it('keeps alert states and history', async () => {
       const registry = await open();
       await registry.alerts.save({
