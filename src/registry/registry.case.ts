@@ -3,7 +3,7 @@
 // rollback, lineage, datasets, export/import, and durability when a writer is killed mid-write.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { errorCode as code } from '../../test/error-code.js';
 import { peftAdapterFiles, repositoryRoot } from '../../test/models.js';
 import { taskSpec, type TaskSpec } from '../tasks/spec.js';
@@ -116,6 +116,29 @@ export function registryConformance(
         ),
       ).toBe('a-first@production does not exist: a-first has no label production; it has no labels');
       expect((await registry.listTasks()).map((task) => task.name)).toEqual(['a-first', 'qa']);
+      await registry.close();
+    });
+
+    it('lists tasks with their version counts and labels’ numbers, counting versions without reading them', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('qa'));
+      await registry.putTask(spec('a-first'));
+      for (const template of ['1', '2', '3'])
+        await registry.pushVersion({ task: 'qa', kind: 'hard', content: { template }, actor: admin });
+      await registry.setLabel({ task: 'qa', label: 'staging', reference: '2', actor: admin });
+      await registry.setLabel({ task: 'qa', label: 'production', reference: '3', actor: admin });
+      // a registry a year old holds thousands of versions a task: listing tasks reads none of them
+      const read = vi.spyOn(registry, 'listVersions');
+      expect(await registry.listTasks()).toEqual([
+        { name: 'a-first', description: spec('a-first').description, versions: 0, labels: {} },
+        {
+          name: 'qa',
+          description: spec('qa').description,
+          versions: 3,
+          labels: { production: 3, staging: 2 },
+        },
+      ]);
+      expect(read).not.toHaveBeenCalled();
       await registry.close();
     });
 

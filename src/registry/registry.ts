@@ -254,23 +254,39 @@ export class Registry {
   async listTasks(): Promise<
     { name: string; description: string; versions: number; labels: Record<string, number> }[]
   > {
+    // three queries whatever the registry holds: versions are counted, never read (a task with
+    // thousands of optimizer versions was read whole, content and all, to count them)
     const tasks = await this.database
       .selectFrom('tasks')
       .select(['name', 'description'])
       .orderBy('name')
       .execute();
-    return Promise.all(
-      tasks.map(async (task) => {
-        const versions = await this.listVersions(task.name);
-        const labels = await this.listLabels(task.name);
-        const numbers = new Map(versions.map((version) => [version.id, version.number]));
-        return {
-          ...task,
-          versions: versions.length,
-          labels: Object.fromEntries(labels.map((label) => [label.label, numbers.get(label.version) ?? 0])),
-        };
-      }),
-    );
+    const counts = await this.database
+      .selectFrom('versions')
+      .select(['task', (select) => select.fn.countAll<number | string>().as('count')])
+      .groupBy('task')
+      .execute();
+    const labels = await this.database
+      .selectFrom('labels')
+      .leftJoin('versions', (join) =>
+        join.onRef('versions.id', '=', 'labels.version').onRef('versions.task', '=', 'labels.task'),
+      )
+      .select(['labels.task', 'labels.label', 'versions.number'])
+      .orderBy('labels.task')
+      .orderBy('labels.label')
+      .execute();
+    const versions = new Map(counts.map((row) => [row.task, Number(row.count)]));
+    const numbers = new Map<string, Record<string, number>>();
+    for (const row of labels) {
+      const task = numbers.get(row.task) ?? {};
+      task[row.label] = row.number === null ? 0 : Number(row.number);
+      numbers.set(row.task, task);
+    }
+    return tasks.map((task) => ({
+      ...task,
+      versions: versions.get(task.name) ?? 0,
+      labels: numbers.get(task.name) ?? {},
+    }));
   }
 
   /**
