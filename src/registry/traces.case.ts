@@ -274,6 +274,27 @@ export function traceConformance(
       expect(plan.join('\n')).toContain('traces_by_key');
     });
 
+    it('prunes in batches with other work let in between them', async () => {
+      const registry = await open();
+      await registry.traces.insert(
+        Array.from({ length: 25 }, (_, index) => sampleTrace({ id: `b-${index}`, at: 1000 + index })),
+      );
+      await registry.scores.add({ traceId: 'b-3', name: 'helpful', value: true, source: 'feedback' });
+      await registry.scores.add({ traceId: 'b-24', name: 'helpful', value: true, source: 'feedback' });
+      const order: string[] = [];
+      const pruning = registry.traces.prune({ before: 1020, batch: 8 }).then((count) => {
+        order.push('pruned');
+        return count;
+      });
+      // a request arriving during a long prune is answered before the prune ends, not after it
+      setImmediate(() => order.push('other work'));
+      expect(await pruning).toBe(20);
+      expect(order).toEqual(['other work', 'pruned']);
+      expect((await registry.scores.list()).map((score) => score.traceId)).toEqual(['b-24']);
+      expect(await registry.traces.count()).toBe(5);
+      await registry.close();
+    });
+
     it('keeps alert states and history', async () => {
       const registry = await open();
       await registry.alerts.save({
