@@ -295,6 +295,32 @@ export function traceConformance(
       await registry.close();
     });
 
+    it('aggregates a window’s scores from an index: covering on SQLite, led by the task when one is asked', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      await registry.close();
+      const { database, dialect } = rawDatabase(location);
+      // the shape of Scores.aggregates (the monitor's, drift's scores)
+      const aggregate = (task: string | undefined) =>
+        sql`select task, version, label, name, kind, category, count(*), sum(value) from scores
+          where trace_at >= ${0} and trace_at < ${1000}${task === undefined ? sql`` : sql` and task = ${task}`}
+          group by task, version, label, name, kind, category`;
+      const plan = async (query: ReturnType<typeof aggregate>) =>
+        dialect === 'sqlite'
+          ? (await sql<{ detail: string }>`explain query plan ${query}`.execute(database)).rows
+              .map((row) => row.detail)
+              .join('\n')
+          : await database.transaction().execute(async (transaction) => {
+              await sql`set local enable_seqscan = off`.execute(transaction);
+              const rows = await sql<Record<string, string>>`explain ${query}`.execute(transaction);
+              return rows.rows.map((row) => Object.values(row)[0]).join('\n');
+            });
+      expect(await plan(aggregate('qa'))).toContain('scores_by_task');
+      if (dialect === 'sqlite')
+        expect(await plan(aggregate(undefined))).toContain('COVERING INDEX scores_for_monitor');
+      await database.destroy();
+    });
+
     it('keeps alert states and history', async () => {
       const registry = await open();
       await registry.alerts.save({
