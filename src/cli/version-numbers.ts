@@ -1,5 +1,5 @@
 // The numbers people name versions by (gender@5), for listings whose records hold version ids (traces,
-// monitor, experiments): each task's versions are read once. Reads only; an id no version has (a
+// monitor, experiments): ids and numbers only, in one query. Reads only; an id no version has (a
 // version since deleted) is shown by its start, as before.
 import type { Registry } from '../registry/index.js';
 
@@ -8,15 +8,10 @@ export type VersionNumbers = ReadonlyMap<string, number>;
 
 /** The numbers of every version of `tasks`, by id. */
 export async function versionNumbers(
-  registry: Pick<Registry, 'listVersions'>,
+  registry: Pick<Registry, 'versionNumbers'>,
   tasks: Iterable<string | null>,
 ): Promise<Map<string, number>> {
-  const numbers = new Map<string, number>();
-  for (const task of new Set(tasks)) {
-    if (task === null) continue;
-    for (const version of await registry.listVersions(task)) numbers.set(version.id, version.number);
-  }
-  return numbers;
+  return registry.versionNumbers([...tasks].filter((task) => task !== null));
 }
 
 /** `@5` for a version the numbers know, else `@` and the id's first 8 characters; `-` for none. */

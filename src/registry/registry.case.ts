@@ -68,6 +68,14 @@ export function registryConformance(
           ),
         ).toBe('REGISTRY_NO_VERSION');
       expect((await registry.listVersions('qa')).map((version) => version.number)).toEqual([1, 2]);
+      // numbers by id, for listings: the task's versions only, none for a task with none
+      expect(await registry.versionNumbers(['qa', 'qa', 'missing'])).toEqual(
+        new Map([
+          [first.version.id, 1],
+          [second.version.id, 2],
+        ]),
+      );
+      expect(await registry.versionNumbers([])).toEqual(new Map());
       await registry.close();
     });
 

@@ -381,6 +381,21 @@ export class Registry {
       );
   }
 
+  /**
+   * The number of each version of `tasks`, by id: ids and numbers only (a listing that names versions
+   * by number read every version's content to get them).
+   */
+  async versionNumbers(tasks: readonly string[]): Promise<Map<string, number>> {
+    if (tasks.length === 0) return new Map();
+    const rows = await this.database
+      .selectFrom('versions')
+      .select(['id', 'number'])
+      .where('task', 'in', [...new Set(tasks)])
+      .execute();
+    return new Map(rows.map((row) => [row.id, Number(row.number)]));
+  }
+
+  /** A task's versions, oldest first. */
   async listVersions(task: string): Promise<PromptVersion[]> {
     const rows = await this.database
       .selectFrom('versions')

@@ -22,12 +22,13 @@ import {
   versionMethod,
   type ExperimentEvent,
   type ExperimentRecord,
+  type PromptVersion,
   type Registry,
 } from '../../registry/index.js';
 import { choice, numberOption, repeatedOption } from '../options.js';
 import { isoSeconds as time } from '../iso-seconds.js';
 import { registryOption, withRegistry } from '../registry-access.js';
-import { ValidationError } from '../../errors/index.js';
+import { unlessNotFound, ValidationError } from '../../errors/index.js';
 import { whySpecNotServed } from '../../serve/index.js';
 import { textColumns } from '../text-columns.js';
 import { versionNumbers, versionText } from '../version-numbers.js';
@@ -97,7 +98,12 @@ function testLine(
 
 /** Prints an experiment, the statistics a look would decide on now, and its last events. */
 async function printStatus(registry: Registry, experiment: ExperimentRecord, events: ExperimentEvent[]) {
-  const versions = new Map((await registry.listVersions(experiment.task)).map((entry) => [entry.id, entry]));
+  // its two versions only (a task's every version, content and all, had been read for them)
+  const versions = new Map<string, PromptVersion>();
+  for (const id of [experiment.control, experiment.treatment]) {
+    const version = await unlessNotFound(registry.resolveVersion(experiment.task, id));
+    if (version) versions.set(id, version);
+  }
   const name = (id: string) => `version ${versions.get(id)?.number ?? id.slice(0, 8)}`;
   // each arm's method beside its number: a LoRA against a soft prompt is said as such
   const named = (id: string) => {
