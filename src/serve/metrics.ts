@@ -21,6 +21,14 @@ export interface GuardCheckLabels {
   outcome: string;
 }
 
+/** Sets one series of a gauge labelled by `measure` per field of `values` (its name the measure). */
+function setMeasures(
+  gauge: { set(labels: { measure: string }, value: number): void },
+  values: LoadedAdapters | KeptPrefixes,
+): void {
+  for (const [measure, value] of Object.entries(values)) gauge.set({ measure }, value as number);
+}
+
 /** The service's metrics. */
 export class ServiceMetrics {
   // prom-client's classes, loaded when the first service's metrics are made (not at command line start)
@@ -118,11 +126,7 @@ export class ServiceMetrics {
     registers: [this.registry],
     collect: () => {
       const adapters = this.loadedAdapters?.();
-      if (!adapters) return;
-      this.adapters.set({ measure: 'loaded' }, adapters.loaded);
-      this.adapters.set({ measure: 'limit' }, adapters.limit);
-      this.adapters.set({ measure: 'bytes' }, adapters.bytes);
-      this.adapters.set({ measure: 'evicted' }, adapters.evicted);
+      if (adapters) setMeasures(this.adapters, adapters);
     },
   });
 
@@ -134,11 +138,7 @@ export class ServiceMetrics {
     registers: [this.registry],
     collect: () => {
       const kept = this.keptPrefixes?.();
-      if (!kept) return;
-      this.prefixes.set({ measure: 'bytes' }, kept.bytes);
-      this.prefixes.set({ measure: 'limit' }, kept.limit);
-      this.prefixes.set({ measure: 'prefixes' }, kept.prefixes);
-      this.prefixes.set({ measure: 'evicted' }, kept.evicted);
+      if (kept) setMeasures(this.prefixes, kept);
     },
   });
 
