@@ -503,6 +503,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(database: Kysely<unknown>) {
         const logged = await sql<{ id: string; input: string }>`select id, input from traces
           where id like ${'log-%'} and operation = ${'run'}`.execute(database);
+        // the review items taken from them, read once (no index leads with trace_id: one query per trace
+        // had scanned every review item for each)
+        const taken = await sql<{ id: string; trace_id: string; input: string; spec: string }>`select
+            review_items.id, review_items.trace_id, review_items.input, tasks.spec from review_items
+            join review_queues on review_queues.name = review_items.queue
+            join tasks on tasks.name = review_queues.task
+            where review_items.trace_id like ${'log-%'}`.execute(database);
+        const itemsOf = new Map<string, { id: string; input: string; spec: string }[]>();
+        for (const item of taken.rows)
+          itemsOf.set(item.trace_id, [...(itemsOf.get(item.trace_id) ?? []), item]);
         for (const row of logged.rows) {
           const body = parsedObject(row.input);
           if (!body) continue;
@@ -515,12 +525,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           if (!repaired) continue;
           await sql`update traces set operation = ${repaired.operation}, input = ${JSON.stringify(repaired.input)},
             model = ${repaired.operation === 'run' ? null : model} where id = ${row.id}`.execute(database);
-          const items = await sql<{ id: string; input: string; spec: string }>`select review_items.id,
-              review_items.input, tasks.spec from review_items
-            join review_queues on review_queues.name = review_items.queue
-            join tasks on tasks.name = review_queues.task
-            where review_items.trace_id = ${row.id}`.execute(database);
-          for (const item of items.rows) {
+          for (const item of itemsOf.get(row.id) ?? []) {
             const fields = legacyTraceFields(repaired, parsedObject(item.spec));
             // only an item that holds what it was given from the trace as it was
             const held = parsedObject(item.input);

@@ -374,7 +374,7 @@ export class TraceStore {
    * database's write lock, for the whole delete (43 s for 670,000 traces on SQLite).
    */
   async prune(retention: { before?: number; keep?: number; batch?: number }): Promise<number> {
-    const batch = retention.batch ?? pruneBatch;
+    const batch = Math.max(1, Math.floor(retention.batch ?? pruneBatch));
     let cutoff = retention.before;
     if (retention.keep !== undefined) {
       const boundary = await this.database

@@ -49,7 +49,13 @@ export function pruneAdapterFolders(
   const excess = folders.length + inUse.size - kept;
   if (excess <= 0) return 0;
   folders.sort((a, b) => a.used - b.used);
+  let removed = 0;
   for (const { name } of folders.slice(0, excess))
-    rmSync(join(directory, name), { recursive: true, force: true });
-  return Math.min(excess, folders.length);
+    try {
+      rmSync(join(directory, name), { recursive: true, force: true });
+      removed++;
+    } catch {
+      // another user's folder in a shared temporary folder: the others are still removed
+    }
+  return removed;
 }

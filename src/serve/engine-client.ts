@@ -247,10 +247,13 @@ export class EngineClient {
     try {
       if (typeof source.files !== 'function')
         return this.post(request, { key: source.key, files: source.files }, onDelta, signal);
-      const read = await source.files().then(
-        (files) => ({ files }),
-        (failure: unknown) => ({ failure }),
-      );
+      // a reader that throws at once fails like one whose promise rejects (its key not left as sent)
+      const read = await Promise.resolve()
+        .then(source.files)
+        .then(
+          (files) => ({ files }),
+          (failure: unknown) => ({ failure }),
+        );
       // files that cannot be read now (the registry away) may still be on the worker's disk from an
       // earlier send: it is asked for the key alone, and the read's failure is what the caller hears if not
       return 'files' in read
