@@ -17,7 +17,7 @@ import { detectorValidator } from './validators/detected.js';
 import { jsonSchemaValidator } from './validators/json-schema.js';
 import { judgeValidator } from './validators/judge.js';
 import { labelsValidator } from './validators/labels.js';
-import { lengthValidator } from './validators/length.js';
+import { hasLengthBound, lengthValidator } from './validators/length.js';
 import { regexValidator } from './validators/regex.js';
 
 /** A validator and what happens when it fails. */
@@ -83,12 +83,7 @@ export async function createValidator(spec: ValidatorSpec, context: GuardContext
     case 'regex':
       return regexValidator(name, spec.pattern, spec.flags, spec.mode);
     case 'length':
-      if (
-        context.stored &&
-        [spec.minCharacters, spec.maxCharacters, spec.minTokens, spec.maxTokens].every(
-          (bound) => bound === undefined,
-        )
-      ) {
+      if (context.stored && !hasLengthBound(spec)) {
         context.stored.onLenient(`${name}: a length validator with no bound, which passes every output`);
         return lengthValidator(name, { maxCharacters: Number.POSITIVE_INFINITY });
       }
@@ -181,14 +176,12 @@ export async function createGuardSet(
           'Use exception, fix, filter, refrain or noop on inputs.',
         );
       const validator = await createValidator(entry, context);
-      if (!context.stored) refuseUnrepairable(validator, entry.onFail);
-      else
-        try {
-          refuseUnrepairable(validator, entry.onFail);
-        } catch (error) {
-          if (!ValidationError.isInstance(error)) throw error;
-          context.stored.onLenient(error.message);
-        }
+      try {
+        refuseUnrepairable(validator, entry.onFail);
+      } catch (error) {
+        if (!context.stored || !ValidationError.isInstance(error)) throw error;
+        context.stored.onLenient(error.message);
+      }
       if (names.has(validator.name))
         throw guardOptions(
           `two validators are named "${validator.name}" (names are shared by inputs and outputs)`,

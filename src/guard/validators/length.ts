@@ -11,11 +11,15 @@ export interface LengthBounds {
   maxTokens?: number;
 }
 
+/** Whether `bounds` sets any bound (a spec entry passed whole also has its validator, name and policy). */
+export function hasLengthBound(bounds: LengthBounds): boolean {
+  const { minCharacters, maxCharacters, minTokens, maxTokens } = bounds;
+  return [minCharacters, maxCharacters, minTokens, maxTokens].some((bound) => bound !== undefined);
+}
+
 /** Output length must be within `bounds`. */
 export function lengthValidator(name: string, bounds: LengthBounds): Validator {
-  // the bounds alone (a spec entry passed whole also has its validator, name and policy)
-  const { minCharacters, maxCharacters, minTokens, maxTokens } = bounds;
-  if ([minCharacters, maxCharacters, minTokens, maxTokens].every((bound) => bound === undefined))
+  if (!hasLengthBound(bounds))
     throw new ValidationError(`${name}: a length validator needs a bound`, {
       code: 'GUARD_OPTIONS',
       hint: 'Set minCharacters, maxCharacters, minTokens or maxTokens.',
