@@ -49,3 +49,17 @@ export function spentBy(error: unknown): StreamedTokens | undefined {
   if (GuardError.isInstance(error) || error instanceof AbandonedGeneration) return error.usage;
   return undefined;
 }
+
+/**
+ * `promise`, or an AbandonedGeneration as soon as `signal` fires (what waits on shared work, which goes
+ * on for the others waiting, stops waiting when its own client leaves).
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new AbandonedGeneration(signal.reason, undefined));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbandonedGeneration(signal.reason, undefined));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+  });
+}

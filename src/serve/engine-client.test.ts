@@ -264,6 +264,35 @@ describe('EngineClient', () => {
     }
   });
 
+  it("lets requests waiting on a stalled read of an adapter's files leave when their clients do, the read going on for the rest", async () => {
+    const folder = join(sharedModels, 'stories260K-hf', 'peft-prompt-tuning-example');
+    const files = adapterSource(folder).files as AdapterFiles;
+    const request = { prompt: prompt('Once upon a time'), raw: true, options: { maxTokens: 3 } };
+    const alone = await engine.generate({ ...request, softPrompt: adapterSource(folder) });
+    let reads = 0;
+    let finishRead!: () => void;
+    const stalled: SoftPromptSource = {
+      key: 'stalled',
+      files: () => {
+        reads++;
+        return new Promise((resolve) => (finishRead = () => resolve(files)));
+      },
+    };
+    const first = new AbortController();
+    const second = new AbortController();
+    const reading = engine.generate({ ...request, softPrompt: stalled }, undefined, first.signal);
+    const waiting = engine.generate({ ...request, softPrompt: stalled }, undefined, second.signal);
+    const staying = engine.generate({ ...request, softPrompt: stalled });
+    second.abort(new Error('the second client left'));
+    await expect(waiting).rejects.toThrow('the second client left');
+    first.abort(new Error('the first client left'));
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError', message: 'the first client left' });
+    finishRead();
+    expect((await staying).text).toBe(alone.text);
+    const later = await engine.generate({ ...request, softPrompt: stalled });
+    expect([later.text, reads]).toEqual([alone.text, 1]);
+  });
+
   it('refuses a request whose signal has already fired, without sending it', async () => {
     const controller = new AbortController();
     controller.abort(new Error('too late'));

@@ -26,7 +26,7 @@ import {
   type StreamedTokens,
 } from '../providers/index.js';
 import type { EngineFailure, EngineWorkerSettings, FromWorker, ToWorker } from './_engine-protocol.js';
-import { AbandonedGeneration } from './client-signal.js';
+import { AbandonedGeneration, untilAborted } from './client-signal.js';
 import type {
   EngineInfo,
   EngineOptions,
@@ -40,6 +40,9 @@ export type { EngineInfo, EngineResult } from './engine-types.js';
 
 /** An adapter's files as the worker receives them. */
 export type AdapterFiles = NonNullable<SoftPromptReference['files']>;
+
+/** What reading a key's files gave: the files, or why they could not be read. */
+type FilesRead = { files: AdapterFiles } | { failure: unknown };
 
 /**
  * A soft prompt to prepend: its key (registry version id) and its adapter files, or how to read them.
@@ -103,8 +106,8 @@ export class EngineClient {
   private next = 0;
   private readonly waiting = new Map<number, Waiting>();
   private readonly sent = new Set<string>();
-  /** Keys whose files are being read, settled once the request carrying them is posted. */
-  private readonly sending = new Map<string, Promise<void>>();
+  /** Reads of keys' files in progress, shared by the requests for a key the worker has not been sent. */
+  private readonly reads = new Map<string, Promise<FilesRead>>();
   private worker!: Worker;
   private alive = false;
   private closing = false;
@@ -230,39 +233,49 @@ export class EngineClient {
   ): Promise<EngineResult> {
     const source = request.softPrompt;
     if (!source) return this.post(request, undefined, onDelta, signal);
-    // a request for a key whose files another request is reading waits until those are posted: the
-    // worker must receive the files before any request that names the key alone
-    for (let sending = this.sending.get(source.key); sending; sending = this.sending.get(source.key))
-      await sending;
-    if (this.sent.has(source.key))
-      return this.post(request, { key: source.key }, onDelta, signal).catch((error: unknown) => {
-        // the worker no longer has its folder (removed past its bound by a service sharing the folder, or
-        // by a cleaner of temporary files): sent again at once, the key now forgotten, not failed
-        if (!resend || (error as { code?: string } | null)?.code !== 'ENGINE_UNKNOWN_PROMPT') throw error;
-        return this.send(request, onDelta, signal, false);
-      });
-    this.sent.add(source.key);
-    let posted!: () => void;
-    this.sending.set(source.key, new Promise<void>((resolve) => (posted = resolve)));
-    try {
-      if (typeof source.files !== 'function')
+    if (!this.sent.has(source.key)) {
+      if (typeof source.files !== 'function') {
+        this.sent.add(source.key);
         return this.post(request, { key: source.key, files: source.files }, onDelta, signal);
-      // a reader that throws at once fails like one whose promise rejects (its key not left as sent)
-      const read = await Promise.resolve()
-        .then(source.files)
-        .then(
-          (files) => ({ files }),
-          (failure: unknown) => ({ failure }),
-        );
-      // files that cannot be read now (the registry away) may still be on the worker's disk from an
-      // earlier send: it is asked for the key alone, and the read's failure is what the caller hears if not
-      return 'files' in read
-        ? this.post(request, { key: source.key, files: read.files }, onDelta, signal)
-        : this.post(request, { key: source.key }, onDelta, signal, { failure: read.failure });
-    } finally {
-      this.sending.delete(source.key);
-      posted();
+      }
+      // concurrent requests for a key share one read, and each stops waiting for it when its client leaves
+      const read = await untilAborted(this.read(source.key, source.files), signal);
+      // the first of them to resume sends the files; the worker has them before any request naming the
+      // key alone, which the others send after (messages reach the worker in order)
+      if (!this.sent.has(source.key)) {
+        this.sent.add(source.key);
+        // files that cannot be read now (the registry away) may still be on the worker's disk from an
+        // earlier send: it is asked for the key alone, and the read's failure is what the caller hears if not
+        return 'files' in read
+          ? this.post(request, { key: source.key, files: read.files }, onDelta, signal)
+          : this.post(request, { key: source.key }, onDelta, signal, { failure: read.failure });
+      }
     }
+    return this.post(request, { key: source.key }, onDelta, signal).catch((error: unknown) => {
+      // the worker no longer has its folder (removed past its bound by a service sharing the folder, or
+      // by a cleaner of temporary files): sent again at once, the key now forgotten, not failed
+      if (!resend || (error as { code?: string } | null)?.code !== 'ENGINE_UNKNOWN_PROMPT') throw error;
+      return this.send(request, onDelta, signal, false);
+    });
+  }
+
+  /**
+   * The read of a key's files in progress, or a new one: it goes on when the requests waiting for it
+   * leave (a later request for the key may still take its result) and is forgotten once it settles.
+   */
+  private read(key: string, reader: () => Promise<AdapterFiles>): Promise<FilesRead> {
+    const reading = this.reads.get(key);
+    if (reading) return reading;
+    // a reader that throws at once fails like one whose promise rejects
+    const started = Promise.resolve()
+      .then(reader)
+      .then(
+        (files): FilesRead => ({ files }),
+        (failure: unknown): FilesRead => ({ failure }),
+      )
+      .finally(() => this.reads.delete(key));
+    this.reads.set(key, started);
+    return started;
   }
 
   /** Posts a generation to the worker (a soft prompt's files only when `softPrompt` carries them). */
