@@ -31,5 +31,5 @@ export {
 } from './loop-iteration.js';
 export { loopSteps, type LoopStepData } from './loop-steps.js';
 export { retuneMethod, type RetuneMethod } from './loop-retune.js';
-export { earlierCandidate, retuneSettings, type EarlierCandidate } from './loop-reuse.js';
+export { earlierCandidate, retuneBasis, retuneSettings, type EarlierCandidate } from './loop-reuse.js';
 export { loopStepRunner, type LoopStepRunner, type StepResult } from './run-loop-step.js';

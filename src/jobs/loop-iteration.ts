@@ -29,7 +29,7 @@ import { startCanary, watchCanary } from './loop-canary.js';
 import { runGate } from './loop-gate.js';
 import { loopPolicySchema, type LoopPolicyFile } from './loop-policy.js';
 import { retuneMethod, shapeArguments } from './loop-retune.js';
-import { earlierCandidate, retuneSettings } from './loop-reuse.js';
+import { earlierCandidate, retuneBasis, retuneSettings } from './loop-reuse.js';
 import { completedRun, loopSteps, type LoopStepData } from './loop-steps.js';
 import { latestLoopRun, type LoopTriggers } from './loop-triggers.js';
 import type { LoopStepRunner } from './run-loop-step.js';
@@ -396,8 +396,9 @@ async function retuneStep(input: {
   const reused = finished?.version ? finished : undefined;
   const attempt = Number(previous?.attempt ?? 0) + (reused ? 0 : 1);
   let trained = reused;
-  // the settings asked for (a hash), kept from the attempt that started the training
+  // the settings asked for and their basis (hashes), kept from the attempt that started the training
   let asked = previous?.asked as string | undefined;
+  let basis = previous?.basis as string | undefined;
   if (!trained) {
     // a soft re-tune trains the method the label serves (a LoRA stays a LoRA) unless the policy names one
     // an unset label re-tunes with the default method; any other failure is the iteration's
@@ -406,7 +407,8 @@ async function retuneStep(input: {
     // what the dry run says, said by the iteration too; loudly when production's method is not kept
     if (policy.retune.method === 'soft')
       input.log(`${method.differs ? 'warning: ' : ''}re-tune method: ${method.note}`);
-    asked = retuneSettings(file, method.settings);
+    basis = await retuneBasis(file);
+    asked = retuneSettings(basis, method.settings);
     const earlier =
       asked === undefined
         ? undefined
@@ -426,7 +428,8 @@ async function retuneStep(input: {
         attempt,
         method: policy.retune.method,
         asked,
-        settings: findableBy(file, asked, earlier.version),
+        basis,
+        settings: findableBy(file, { asked, basis }, earlier.version),
         reusedFrom: earlier.run,
         candidate: earlier.candidate,
       };
@@ -434,7 +437,14 @@ async function retuneStep(input: {
       return retune;
     }
     const runId = `${input.loop}.retune.${attempt}`;
-    await input.record({ step: 'retune', done: false, attempt, run: runId, ...(asked && { asked }) });
+    await input.record({
+      step: 'retune',
+      done: false,
+      attempt,
+      run: runId,
+      ...(asked && { asked }),
+      ...(basis && { basis }),
+    });
     const args =
       policy.retune.method === 'soft'
         ? [
@@ -462,7 +472,7 @@ async function retuneStep(input: {
       hint: 'Check that the command pushes its result (the loop adds --push).',
     });
   const candidate = await registry.resolveVersion(policy.task, trained.version);
-  const settings = findableBy(file, asked, candidate);
+  const settings = findableBy(file, { asked, basis }, candidate);
   const retune: LoopStepData = {
     step: 'retune',
     done: true,
@@ -471,6 +481,7 @@ async function retuneStep(input: {
     run: trained.id,
     job: trained.config.job,
     ...(asked && { asked }),
+    ...(basis && { basis }),
     ...(settings.length > 0 && { settings }),
     candidate: { id: candidate.id, number: candidate.number },
   };
@@ -480,10 +491,15 @@ async function retuneStep(input: {
 
 /**
  * The settings a later iteration may ask for and find a candidate by: those this one asked for, and the
- * same with the method and shape the candidate has (which a re-tune like it asks for, once it serves).
+ * same basis with the method and shape the candidate has (which a re-tune like it asks for, once it
+ * serves). A training recorded before bases were (no basis) is findable by what it asked for.
  */
-function findableBy(file: LoopPolicyFile, asked: string | undefined, candidate: PromptVersion): string[] {
-  const own = retuneSettings(file, shapeArguments(candidate, file.policy.retune.args));
+function findableBy(
+  file: LoopPolicyFile,
+  { asked, basis }: { asked: string | undefined; basis: string | undefined },
+  candidate: PromptVersion,
+): string[] {
+  const own = retuneSettings(basis, shapeArguments(candidate, file.policy.retune.args));
   return [...new Set([asked, own])].filter((hash) => hash !== undefined);
 }
 

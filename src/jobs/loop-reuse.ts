@@ -2,13 +2,15 @@
 // the same settings, it makes that iteration's candidate again. The iteration reuses such a candidate
 // instead of training it again, so an alert that fires with no new reviewed data costs a lookup, not a
 // training run. The settings are everything the re-tune's command is made of except where it writes and
-// which version it names as parent: the policy's model and arguments, the spec's text, and the method and
-// shape it trains. An iteration records them as it asked for them (production's shape, or "the policy's
-// and soft train's defaults") and as its candidate has them: once the candidate serves, the next
-// iteration trains like it, and finds it.
+// which version it names as parent: the policy's model (its name and its files' sizes and times, so a
+// model replaced where it lies trains again) and arguments, the spec's text, and the method and shape it
+// trains. An iteration records them as it asked for them (production's shape, or "the policy's and soft
+// train's defaults") and as its candidate has them: once the candidate serves, the next iteration trains
+// like it, and finds it.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { resolveHubReference } from '../engine/index.js';
 import { unlessNotFound } from '../errors/index.js';
 import type { PromptVersion, Registry } from '../registry/index.js';
 import { writtenOptions } from '../soft/index.js';
@@ -21,19 +23,57 @@ const lookedBack = 20;
 const mutableReferences = ['like', 'source', 'init-from'];
 
 /**
- * A hash of what decides a soft re-tune's result besides its data, for the method options `shape`
- * (RetuneMethod.settings, or shapeArguments of a version trained); undefined for an `optimize` re-tune
- * (a model's answers need not repeat), for no `shape` (production's content decides), and when the
- * policy's arguments name a version or file to start from (its words may mean other content now).
+ * A hash of what decides a soft re-tune's result besides its data and method: the policy's model (and
+ * its files as they are now), arguments and spec text. Undefined for an `optimize` re-tune (a model's
+ * answers need not repeat) and when the policy's arguments name a version or file to start from (its
+ * words may mean other content now). An iteration records it, so that what its candidate is findable by
+ * is reckoned from the same spec and model after a restart, whatever changed since.
  */
-export function retuneSettings(file: LoopPolicyFile, shape: string[] | undefined): string | undefined {
+export async function retuneBasis(file: LoopPolicyFile): Promise<string | undefined> {
   const { policy } = file;
-  if (policy.retune.method !== 'soft' || !shape) return undefined;
-  const written = writtenOptions(policy.retune.args);
-  if (mutableReferences.some((option) => written.has(option))) return undefined;
+  if (policy.retune.method !== 'soft') return undefined;
+  if (mutableReferences.some((option) => writtenOptions(policy.retune.args).has(option))) return undefined;
   const spec = readFileSync(resolve(file.folder, policy.spec), 'utf8');
-  const decisive = { model: policy.model, args: policy.retune.args, method: shape, spec };
+  const files = await modelFiles(policy.model);
+  return hashOf({ model: policy.model, files, args: policy.retune.args, spec });
+}
+
+/**
+ * The settings hash of a re-tune with `basis` (retuneBasis) training the method options `shape`
+ * (RetuneMethod.settings, or shapeArguments of a version trained); undefined without a basis and for no
+ * `shape` (production's content decides).
+ */
+export function retuneSettings(basis: string | undefined, shape: string[] | undefined): string | undefined {
+  return basis === undefined || !shape ? undefined : hashOf({ basis, method: shape });
+}
+
+function hashOf(decisive: object): string {
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex');
+}
+
+/**
+ * The names, sizes and modification times of a local model's files (`local:<path or hf:reference>`, a
+ * file or a checkpoint folder; a hub reference as cached, without the network), or "not found".
+ */
+async function modelFiles(model: string): Promise<string[]> {
+  const reference = model.replace(/^local:/, '');
+  const path = reference.startsWith('hf:')
+    ? await resolveHubReference(reference, { offline: true }).catch(() => undefined)
+    : resolve(reference);
+  const stamp = (file: string) => {
+    const stats = statSync(file);
+    return `${stats.size}:${stats.mtimeMs}`;
+  };
+  try {
+    if (!path) return ['not found'];
+    if (!statSync(path).isDirectory()) return [stamp(path)];
+    return readdirSync(path, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+      .map((entry) => `${entry.name}:${stamp(join(path, entry.name))}`)
+      .sort();
+  } catch {
+    return ['not found'];
+  }
 }
 
 /** A candidate an earlier iteration re-tuned from the same dataset version with the same settings. */

@@ -353,6 +353,21 @@ describe('the closed loop, step by step', () => {
       triggers: await loopTriggers(registry, file.policy),
     });
     expect(newer.calls).toEqual(['train']);
+    // the model's file replaced where it lies (a new download under the same name): trained again
+    const weights = join(folder, 'weights.gguf');
+    writeFileSync(weights, 'the first weights');
+    const onModel = policyFile({ model: `local:${weights}` });
+    const iterate = async () => {
+      const steps = scripted({ candidate: 0.8, production: 0.8, reproduce: true });
+      await runLoopIteration(options(onModel, steps.runner), {
+        triggers: await loopTriggers(registry, onModel.policy),
+      });
+      return steps.calls;
+    };
+    expect(await iterate()).toEqual(['train']);
+    expect(await iterate()).toEqual([]);
+    writeFileSync(weights, 'the second weights');
+    expect(await iterate()).toEqual(['train']);
   });
 
   it('resumes an iteration killed in its gate without training again, and ends when its canary is stopped', async () => {
@@ -480,10 +495,23 @@ describe('the closed loop, step by step', () => {
       triggers: await loopTriggers(registry, file.policy),
     });
     expect(first.calls).toEqual(['train']);
+    const retuneSteps = async () =>
+      (await registry.runs.allEntries(paused.id, 'step'))
+        .map((entry) => entry.data)
+        .filter((data) => data.step === 'retune');
+    const [started] = await retuneSteps();
+    expect(started).toMatchObject({ done: false, basis: expect.any(String), asked: expect.any(String) });
+    // the spec edited before the iteration resumes: its candidate is findable by what it was trained with
+    writeFileSync(join(folder, 'greet.yaml'), "name: greet\nprompt: { template: 'Edited: {{input}}' }\n");
     const second = scripted({ candidate: 0.3, production: 0.6 });
     const ended = await runLoopIteration(options(file, second.runner), { resume: paused });
     expect(second.calls).toEqual(['eval', 'eval']);
     expect(ended.summary).toMatchObject({ outcome: 'gate-failed', candidate: { number: 2 } });
+    expect((await retuneSteps()).at(-1)).toMatchObject({
+      done: true,
+      basis: started.basis,
+      settings: [started.asked],
+    });
     expect((await registry.listVersions('greet')).map((version) => version.number)).toEqual([1, 2]);
   });
 

@@ -15,6 +15,7 @@ import {
   loopTriggers,
   readLoopPolicy,
   retuneMethod,
+  retuneBasis,
   retuneSettings,
   runLoopIteration,
   unfinishedLoop,
@@ -301,7 +302,8 @@ async function reusable(
   serving: PromptVersion | undefined,
 ): Promise<EarlierCandidate | undefined> {
   const latest = (await registry.datasetVersions.list(file.policy.task)).at(-1);
-  const settings = retuneSettings(file, retuneMethod(serving, file.policy.retune.args).settings);
+  const basis = await retuneBasis(file);
+  const settings = retuneSettings(basis, retuneMethod(serving, file.policy.retune.args).settings);
   if (!latest || settings === undefined) return undefined;
   return earlierCandidate(registry, {
     task: file.policy.task,
