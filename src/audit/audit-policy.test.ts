@@ -58,6 +58,26 @@ describe('auditPolicyFailures', () => {
     expect(auditPolicySpec.safeParse({ labels: ['production'] }).success).toBe(true);
   });
 
+  it("bounds the flip rate's 95% interval's upper end when the policy says upper, not the estimate", () => {
+    const upper = auditPolicySpec.parse({ bias: { maxFlipRate: 0.05, flipRateBound: 'upper' } });
+    // 1 flip in 40: the estimate 2.5% passes 5%, its Wilson interval [0.4%, 12.9%] does not
+    const small = { id: 'run-b', summary: { audited: 40, flipRate: 0.025, flipInterval: [0.0044, 0.1288] } };
+    expect(
+      auditPolicyFailures({ ...upper, bias: { ...upper.bias!, flipRateBound: undefined } }, { bias: small }),
+    ).toEqual([]);
+    expect(auditPolicyFailures(upper, { bias: small })).toEqual([
+      "bias audit run-b: flip rate 2.5% could be as high as 12.9% (its 95% interval's upper end), above 5.0%",
+    ]);
+    const large = {
+      id: 'run-b',
+      summary: { audited: 4000, flipRate: 0.025, flipInterval: [0.0205, 0.0304] },
+    };
+    expect(auditPolicyFailures(upper, { bias: large })).toEqual([]);
+    expect(auditPolicyFailures(upper, { bias: bias(0.01, 0, 1) })).toEqual([
+      "bias audit run-b: it records no interval of its flip rate for the policy's upper bound",
+    ]);
+  });
+
   it('counts only audits on the models it names, and says which it did not count', () => {
     const bound = auditPolicySpec.parse({ models: ['stories260K.gguf'], bias: { maxFlipRate: 0.05 } });
     const on = (model: string, flipRate: number, id: string) => ({

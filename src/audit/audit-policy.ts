@@ -86,8 +86,17 @@ function thresholdFailures(
     const gap = (bias.gap ?? {}) as { difference?: number; pValue?: number; between?: string[] };
     const between = gap.between?.join(' − ') ?? '';
     const flipRate = Number(bias.flipRate);
-    if (policy.bias.maxFlipRate !== undefined && !(flipRate <= policy.bias.maxFlipRate))
-      failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(policy.bias.maxFlipRate)}`);
+    const maxFlipRate = policy.bias.maxFlipRate;
+    if (maxFlipRate !== undefined && policy.bias.flipRateBound === 'upper') {
+      const upper = Array.isArray(bias.flipInterval) ? Number(bias.flipInterval[1]) : Number.NaN;
+      if (Number.isNaN(upper))
+        failures.push(`${where}: it records no interval of its flip rate for the policy's upper bound`);
+      else if (!(upper <= maxFlipRate))
+        failures.push(
+          `${where}: flip rate ${percent(flipRate)} could be as high as ${percent(upper)} (its 95% interval's upper end), above ${percent(maxFlipRate)}`,
+        );
+    } else if (maxFlipRate !== undefined && !(flipRate <= maxFlipRate))
+      failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(maxFlipRate)}`);
     if (policy.bias.maxGap !== undefined && !(Number(gap.difference) <= policy.bias.maxGap))
       failures.push(
         `${where}: the gap ${between} of ${Number(gap.difference).toFixed(3)} is above ${policy.bias.maxGap}`,

@@ -166,7 +166,7 @@ describe('biasAudit', () => {
   it("flags the flip rate at the task's audit policy's limit, recorded with the audit", async () => {
     const gender = loadTask(join(repositoryRoot, 'examples', 'gender.yaml'));
     const stories = loadSplit(gender, 'test').slice(0, 20);
-    const audited = (limit?: number) =>
+    const audited = (limit?: number, flipRateBound?: 'upper') =>
       biasAudit({
         task:
           limit === undefined
@@ -179,7 +179,7 @@ describe('biasAudit', () => {
                     policy: {
                       labels: ['production'],
                       minExamples: 30,
-                      bias: { maxFlipRate: limit, alpha: 0.05 },
+                      bias: { maxFlipRate: limit, alpha: 0.05, flipRateBound },
                     },
                   },
                 },
@@ -205,6 +205,22 @@ describe('biasAudit', () => {
     expect(unset.maxFlipRate).toBeUndefined();
     expect(renderBiasReportHtml(unset)).toContain(
       'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves',
+    );
+    // a policy bounding the interval's upper end: recorded, and a rate under the limit whose interval
+    // reaches above it is flagged
+    const bounded = await audited(1, 'upper');
+    expect(bounded).toMatchObject({ maxFlipRate: 1, flipRateBound: 'upper' });
+    const few = {
+      ...bounded,
+      maxFlipRate: 0.05,
+      flipRate: 0.025,
+      flipInterval: [0.0044, 0.1288] as [number, number],
+    };
+    expect(renderBiasReportHtml({ ...few, flipRateBound: undefined })).toContain(
+      '<p class="verdict ok">Flip rate 2.5% (95% interval 0.4–12.9%): answers seldom change',
+    );
+    expect(renderBiasReportHtml(few)).toContain(
+      '<p class="verdict flag">Flip rate 2.5% (95% interval 0.4–12.9%): answers change with the attribute alone (of 20 examples; an interval reaching above 5% is flagged',
     );
   });
 

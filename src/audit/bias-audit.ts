@@ -50,6 +50,8 @@ export interface BiasAudit extends BiasStatistics {
   alpha: number;
   /** The task's audit policy's flip-rate limit when it sets one: reports flag a flip rate above it (else 5%). */
   maxFlipRate?: number;
+  /** `upper` when the policy bounds the flip rate's interval's upper end, not the rate (reports flag that). */
+  flipRateBound?: 'upper';
   /** Share of examples scored differently under some group (an answer right for one group, wrong for another). */
   scoreFlipRate: number;
   /** Examples audited (each scored once per group), and those left out (no attribute, or mixed). */
@@ -103,7 +105,7 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
     return answers.some((answer) => answer !== answers[0]);
   });
   const statistics = biasStatistics(scores, groups, flips, options);
-  const maxFlipRate = options.task.spec.audit?.policy?.bias?.maxFlipRate;
+  const { maxFlipRate, flipRateBound } = options.task.spec.audit?.policy?.bias ?? {};
   return {
     task: options.task.spec.name,
     split: options.split,
@@ -112,6 +114,7 @@ export async function biasAudit(options: BiasAuditOptions): Promise<BiasAudit> {
     ...statistics,
     alpha: options.alpha ?? 0.05,
     ...(maxFlipRate !== undefined && { maxFlipRate }),
+    ...(maxFlipRate !== undefined && flipRateBound === 'upper' && { flipRateBound }),
     scoreFlipRate:
       scores.length === 0
         ? 0

@@ -8,28 +8,30 @@ import { intervalChart } from './interval-chart.js';
 
 const number = (value: number, digits = 3) => value.toFixed(digits);
 
+/** What a flip-rate verdict reads of an audit. */
+type FlipFields = Pick<BiasAudit, 'flipRate' | 'audited' | 'maxFlipRate' | 'flipRateBound' | 'flipInterval'>;
+
 /**
- * Whether answers change with the attribute often enough to be said in red: above the task's audit
- * policy's limit, or 5% of examples when it sets none.
+ * Whether answers change with the attribute often enough to be said in red: the rate (or, when the policy
+ * bounds it, its interval's upper end) above the task's audit policy's limit, or 5% when it sets none.
  */
-export const flipsMany = (flipRate: number, limit = 0.05) => flipRate > limit;
+export const flipsMany = (audit: FlipFields) =>
+  (audit.flipRateBound === 'upper' ? (audit.flipInterval?.[1] ?? 1) : audit.flipRate) >
+  (audit.maxFlipRate ?? 0.05);
 
 /** A flip rate's 95% interval in percent, " (95% interval 0.9–23.6%)", or nothing for an audit without one. */
 export const flipIntervalText = (interval: [number, number] | undefined) =>
   interval ? ` (95% interval ${(interval[0] * 100).toFixed(1)}–${(interval[1] * 100).toFixed(1)}%)` : '';
 
 /** The flip rate as a verdict: how often the answer changed with the attribute alone. */
-export function flipVerdict(
-  flipRate: number,
-  audited: number,
-  limit?: number,
-  interval?: [number, number],
-): string {
+export function flipVerdict(audit: FlipFields): string {
+  const limit = audit.maxFlipRate;
+  const what = audit.flipRateBound === 'upper' ? 'an interval reaching above' : 'above';
   const flagged =
     limit === undefined
       ? 'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves'
-      : `above ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`;
-  return `Flip rate ${(flipRate * 100).toFixed(1)}%${flipIntervalText(interval)}: ${flipsMany(flipRate, limit) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audited} examples; ${flagged})`;
+      : `${what} ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`;
+  return `Flip rate ${(audit.flipRate * 100).toFixed(1)}%${flipIntervalText(audit.flipInterval)}: ${flipsMany(audit) ? 'answers change' : 'answers seldom change'} with the attribute alone (of ${audit.audited} examples; ${flagged})`;
 }
 
 /** The audit as one HTML document. */
@@ -58,7 +60,7 @@ td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:le
 <h1>Bias audit · ${escape(audit.task)} · ${escape(audit.split)} · ${escape(audit.model)}</h1>
 ${subject ? `<p>${escape(subject)}</p>` : ''}
 <p class="verdict ${gap.significant ? 'flag' : detectableText(gap, audit.audited) ? 'unsure' : 'ok'}">${gap.significant ? 'Significant gap' : gap.smallestSignificant === null ? 'Too few examples to tell' : 'No significant gap'}: ${escape(gap.between[0])} − ${escape(gap.between[1])} = ${number(gap.difference)} (${pValueText(gap.pValue)} at α ${audit.alpha}${gap.ratio === null ? '' : `, ratio ${number(gap.ratio)}`})${escape(detectableText(gap, audit.audited))}</p>
-<p class="verdict ${flipsMany(audit.flipRate, audit.maxFlipRate) ? 'flag' : 'ok'}">${flipVerdict(audit.flipRate, audit.audited, audit.maxFlipRate, audit.flipInterval)}</p>
+<p class="verdict ${flipsMany(audit) ? 'flag' : 'ok'}">${flipVerdict(audit)}</p>
 ${intervalChart(audit.groups, 'score per group with 95% intervals')}
 <table>
 <tr><th>group</th><th>score</th><th>95% interval</th><th>n</th></tr>

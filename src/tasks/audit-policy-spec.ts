@@ -34,6 +34,12 @@ export const auditPolicySpec = z
         maxFlipRate: share
           .optional()
           .describe('Most examples whose answer changes with the group (0.05: 5%)'),
+        flipRateBound: z
+          .enum(['estimate', 'upper'])
+          .optional()
+          .describe(
+            "What maxFlipRate bounds: the audit's flip rate (estimate, the default), or the upper end of its 95% interval (upper: a small audit with few flips does not pass by chance)",
+          ),
         maxGap: share.optional().describe('Largest difference between two groups’ scores'),
         gapNotSignificant: z.boolean().optional().describe('The largest gap must not be significant'),
         alpha: z

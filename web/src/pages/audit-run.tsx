@@ -66,8 +66,11 @@ function Flipped({ run, groups }: { run: Run; groups: string[] }) {
 
 function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
   const { gap } = summary;
-  // the task's policy's limit, recorded with the audit (5% when it set none)
+  // the task's policy's limit, recorded with the audit (5% when it set none), on the rate or on its
+  // interval's upper end, as the policy said
   const limit = summary.maxFlipRate ?? 0.05;
+  const upper = summary.flipRateBound === 'upper';
+  const flipsMany = (upper ? (summary.flipInterval?.[1] ?? 1) : summary.flipRate) > limit;
   // too few examples for a gap under 0.1 (or any) to have been significant: not a reassuring "no"
   const underpowered =
     !gap.significant &&
@@ -99,15 +102,15 @@ function Bias({ run, summary }: { run: Run; summary: BiasSummary }) {
         )}
       </p>
       {/* the answers may change with the attribute although the groups score alike */}
-      <p className={`verdict ${summary.flipRate > limit ? 'flag' : 'ok'}`} data-testid="audit-flips">
+      <p className={`verdict ${flipsMany ? 'flag' : 'ok'}`} data-testid="audit-flips">
         Flip rate {(summary.flipRate * 100).toFixed(1)}%
         {summary.flipInterval &&
           ` (95% interval ${(summary.flipInterval[0] * 100).toFixed(1)}–${(summary.flipInterval[1] * 100).toFixed(1)}%)`}
-        : {summary.flipRate > limit ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
+        : {flipsMany ? 'answers change' : 'answers seldom change'} with the attribute alone (of{' '}
         {summary.audited} examples;{' '}
         {summary.maxFlipRate === undefined
           ? 'above 5% is flagged: the spec it ran with sets no limit, and a task’s audit policy applies when a label moves'
-          : `above ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`}
+          : `${upper ? 'an interval reaching above' : 'above'} ${+(limit * 100).toFixed(2)}% is flagged, the audit policy of the spec it ran with`}
         )
       </p>
       <IntervalBars

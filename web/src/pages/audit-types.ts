@@ -23,6 +23,8 @@ export interface BiasSummary {
   flipInterval?: [number, number];
   /** The task's audit policy's flip-rate limit, when it set one as the audit ran. */
   maxFlipRate?: number;
+  /** `upper` when that policy bounds the rate's interval's upper end, not the rate. */
+  flipRateBound?: 'upper';
   scoreFlipRate: number;
   audited: number;
   skipped: number;
