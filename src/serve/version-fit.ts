@@ -3,6 +3,7 @@
 // promptune.json records their fingerprint, which the engine's model must have. A hard prompt needs a
 // model for hard prompts. GET /v1/models lists only the names that can run, so a client does not pick
 // a model that answers 404, and the library API marks each version that cannot, for the dashboard.
+import { unlessNotFound } from '../errors/index.js';
 import { boundsTokens } from '../guard/index.js';
 import { versionBaseModel, type PromptVersion, type Registry } from '../registry/index.js';
 import type { TaskSpec } from '../tasks/index.js';
@@ -67,8 +68,9 @@ export function specReader(registry: Pick<Registry, 'getSpec'>): (id: string) =>
 
 /**
  * The model names of every task (`task`, and `task@label` for each label), split by whether the version
- * each name serves can run here. A bare task serves its production label, else its latest version. The
- * versions are read only when a backend can refuse one (a service with no model runs nothing).
+ * each name serves can run here. A bare task serves its production label, else its latest version. Only
+ * the versions named are read (a task's labels' and, without production, its latest), and only when a
+ * backend can refuse one (a service with no model runs nothing): a task's hundreds of versions are not.
  */
 export async function servedNames(
   registry: Registry,
@@ -78,20 +80,22 @@ export async function servedNames(
   const served: string[] = [];
   const unserved: UnavailableModel[] = [];
   const specOf = specReader(registry);
+  const refuses = runsAnything(backends);
   for (const task of await registry.taskNames()) {
     const labels = await registry.listLabels(task);
-    const versions = runsAnything(backends) ? await registry.listVersions(task) : [];
-    const latest = versions.reduce<PromptVersion | undefined>(
-      (last, version) => (last && last.number > version.number ? last : version),
-      undefined,
-    );
     const production = labels.find((label) => label.label === 'production')?.version;
     const names: [string, string | undefined][] = [
-      [task, production ?? latest?.id],
+      [task, production ?? 'latest'],
       ...labels.map((label): [string, string] => [`${task}@${label.label}`, label.version]),
     ];
-    for (const [id, versionId] of names) {
-      const version = versions.find((entry) => entry.id === versionId);
+    const versions = new Map<string, Promise<PromptVersion | undefined>>();
+    const read = (reference: string) => {
+      if (!versions.has(reference))
+        versions.set(reference, unlessNotFound(registry.resolveVersion(task, reference)));
+      return versions.get(reference)!;
+    };
+    for (const [id, reference] of names) {
+      const version = refuses && reference !== undefined ? await read(reference) : undefined;
       const reason =
         version &&
         (whyNotServed(version, backends) ??
