@@ -196,10 +196,11 @@ describe('promptune audit', () => {
     expect(version.groups).toEqual(folder.groups);
     expect(version.flipRate).toBe(folder.flipRate);
     // under an audit policy, the soft version's own audit counts (it was recorded with the adapter's
-    // raw-input template in place of the spec's, whose id never matched the version's: not counted)
+    // raw-input template in place of the spec's, whose id never matched the version's: not counted), on
+    // the model the policy names (its audit names stories260K.gguf+soft:…, trial AE)
     writeFileSync(
       join(cwd, 'gender-policy.yaml'),
-      `${genderSpec()}\naudit:\n  policy: { bias: { maxFlipRate: 1 } }\n`,
+      `${genderSpec()}\naudit:\n  policy: { models: [stories260K.gguf], bias: { maxFlipRate: 1 } }\n`,
     );
     expect(run(cwd, 'registry', 'push', '--task', 'gender-policy.yaml').status).toBe(0);
     // as the docs and the refusal's hint say: the version alone, its own spec and data

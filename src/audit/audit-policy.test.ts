@@ -94,6 +94,19 @@ describe('auditPolicyFailures', () => {
       }),
     ).toEqual(['bias audit run-real: flip rate 50.0% is above 5.0%']);
     expect(auditPolicyFailures(bound, { bias: [on('local:stories260K.gguf', 0, 'run-real')] })).toEqual([]);
+    // an adapter version's audit names the model that answered: the base model and what the adapter adds
+    // (trial AE: no soft version could move under a policy naming its model)
+    for (const adapter of ['soft:defb50a0cba7', 'lora:0123456789ab', 'prefix:abcdefabcdef'])
+      expect(
+        auditPolicyFailures(bound, {
+          bias: [on(`local:../shared/models/stories260K/stories260K.gguf+${adapter}`, 0, 'run-soft')],
+        }),
+      ).toEqual([]);
+    expect(
+      auditPolicyFailures(bound, { bias: [on('local:other.gguf+soft:defb50a0cba7', 0, 'run-other')] }),
+    ).toEqual([
+      'no bias audit of this version on stories260K.gguf is recorded (not counted: run-other on local:other.gguf+soft:defb50a0cba7)',
+    ]);
   });
 
   it('names every criterion missed, and every audit missing', () => {

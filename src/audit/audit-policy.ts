@@ -62,14 +62,24 @@ export function auditPolicyFailures(
 }
 
 /**
+ * What an audit of an adapter version adds to its base model's name (`+soft:`, `+lora:` or `+prefix:` and
+ * 12 hex digits of its weights' hash, as `audit --version` names the model that answered).
+ */
+const adapterSuffix = /\+(?:soft|lora|prefix):[0-9a-f]{12}$/;
+
+/**
  * Whether an audit ran on a model the policy names (any, when it names none): the name the audit records
- * (`local:../models/x.gguf`), or its end after a slash or a colon (`x.gguf`, `gpt-4o-mini`).
+ * (`local:../models/x.gguf`), or its end after a slash or a colon (`x.gguf`, `gpt-4o-mini`); an adapter's
+ * audit by its base model's name (the adapter is the version audited, the policy names the model).
  */
 function onPolicyModel(policy: AuditPolicy, audit: RecordedAudit): boolean {
   if (!policy.models) return true;
-  const model = String(audit.summary.model ?? '');
-  return policy.models.some(
-    (named) => model === named || model.endsWith(`/${named}`) || model.endsWith(`:${named}`),
+  const recorded = String(audit.summary.model ?? '');
+  const base = recorded.replace(adapterSuffix, '');
+  return policy.models.some((named) =>
+    [recorded, base].some(
+      (model) => model === named || model.endsWith(`/${named}`) || model.endsWith(`:${named}`),
+    ),
   );
 }
 
