@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointBytes, checkpointNote } from './soft-training.js';
+import { checkpointBytes, checkpointNote, peftLayoutNote } from './soft-training.js';
 
 describe('checkpointNote', () => {
   it("counts the run's checkpoint files and its search trials', and speaks only past 10 MB", () => {
@@ -21,5 +21,17 @@ describe('checkpointNote', () => {
       `${out} keeps 12 MB of checkpoints (checkpoint-*.bin, and its search trials in search/): the same command continues the run, scores it again or pushes it from them; once it is final (and pushed), they can be deleted: soft eval and generate read the model beside them\n`,
     );
     expect(checkpointBytes(join(out, 'missing'))).toBe(0);
+  });
+});
+
+describe('peftLayoutNote', () => {
+  it('says what to train again for a layout PEFT runs otherwise: the run, or the source a prompt was transferred from', () => {
+    expect(peftLayoutNote('peft', 1)).toBe('');
+    expect(peftLayoutNote('bos-first', undefined)).toBe('');
+    expect(peftLayoutNote('bos-first', 1)).toContain('; train with --layout peft for an adapter PEFT runs');
+    // soft train refuses --layout beside --source (trial AE: the note told it to give one)
+    expect(peftLayoutNote('bos-first', 1, 'shared-prompt')).toContain(
+      "; its layout is its --source's (shared-prompt): train that with soft train-multitask --layout peft for an adapter PEFT runs",
+    );
   });
 });

@@ -391,8 +391,12 @@ export function checkpointNote(out: string, written: 'model' | 'adapter'): strin
 /**
  * A line on a soft prompt saved in the bos-first layout for a model with a BOS token: PEFT loads the
  * adapter but always puts the prompt before BOS, so its outputs differ from promptune's; else nothing.
+ * A prompt transferred from a `source` has the source's layout: the source is what to train again.
  */
-export function peftLayoutNote(layout: unknown, bosTokenId: number | undefined): string {
+export function peftLayoutNote(layout: unknown, bosTokenId: number | undefined, source?: string): string {
   if (layout !== 'bos-first' || bosTokenId === undefined) return '';
-  return 'layout bos-first ([BOS][prompt][input]): PEFT loads this adapter but puts the prompt before BOS, so its outputs differ from these; train with --layout peft for an adapter PEFT runs exactly as promptune does\n';
+  const fix = source
+    ? `its layout is its --source's (${source}): train that with soft train-multitask --layout peft`
+    : 'train with --layout peft';
+  return `layout bos-first ([BOS][prompt][input]): PEFT loads this adapter but puts the prompt before BOS, so its outputs differ from these; ${fix} for an adapter PEFT runs exactly as promptune does\n`;
 }

@@ -355,7 +355,13 @@ const train = defineCommand({
         process.stderr.write(
           checkpointNote(args.out, plan.method === 'full-fine-tuning' ? 'model' : 'adapter'),
         );
-        process.stderr.write(peftLayoutNote(plan.config.layout, loaded.tokenizer.bosTokenId));
+        process.stderr.write(
+          peftLayoutNote(
+            plan.config.layout,
+            loaded.tokenizer.bosTokenId,
+            plan.method === 'multitask-prompt-tuning' ? args.source : undefined,
+          ),
+        );
       }
       if (recording) {
         recorded = true; // from here on the run is the training's (a failure to finish recording is not)
