@@ -244,9 +244,10 @@ export default defineCommand({
                   registry.resolveVersion(file.policy.task, file.policy.label),
                 );
                 // a soft re-tune is deterministic (a seed): the same data and settings make the same version
+                // (a soft one: a hard prompt in production is not what it makes again)
                 const noNewData = (found.triggers.corrections?.pending ?? 0) === 0;
                 const reproduces =
-                  serving && file.policy.retune.method === 'soft' && noNewData
+                  serving?.kind === 'soft' && file.policy.retune.method === 'soft' && noNewData
                     ? await madeFromLatestDatasetVersion(registry, serving)
                     : undefined;
                 describePlan(
