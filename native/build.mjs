@@ -1,11 +1,21 @@
 // Builds the native kernels with node-gyp during `npm install`. A failed build is not fatal:
 // the engine falls back to the JS kernels and says so once. Set PROMPTUNE_REQUIRE_NATIVE=1 to fail instead.
+// An addon newer than every source file is kept (Node-API addons do not depend on Node's version): the
+// first `npx promptune` in a clone runs this again, and a rebuild there took a minute of silence.
+// PROMPTUNE_REBUILD_NATIVE=1 builds it anyway (after installing another BLAS, say).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const directory = dirname(fileURLToPath(import.meta.url));
+const addon = join(directory, 'build', 'Release', 'promptune_kernels.node');
+const sources = readdirSync(directory).filter((name) => /\.(c|h|gyp)$/.test(name));
+const current =
+  existsSync(addon) &&
+  sources.every((name) => statSync(join(directory, name)).mtimeMs <= statSync(addon).mtimeMs);
+if (current && process.env.PROMPTUNE_REBUILD_NATIVE !== '1') process.exit(0);
+console.warn('promptune: building the native kernels (about a minute)');
 // npm puts its bundled node-gyp in npm_config_node_gyp for lifecycle scripts; run by hand, look beside npm.
 const bundled = join(
   dirname(process.execPath),
