@@ -565,6 +565,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await database.schema.dropIndex('scores_by_time').execute();
       },
     },
+    '018-scores-by-name': {
+      // GET /v1/traces?score=<name> probed every trace for a score of the name, newest first: a name
+      // given to 20 of a million traces had all million probed (8-10 s). Led by the name, this index
+      // counts a name's scores and lists their traces when they are few (TraceStore.list then reads
+      // them by id), and answers each per-trace probe of a common name without reading the score's row
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .createIndex('scores_by_name')
+          .on('scores')
+          .columns(['name', 'trace_id', 'value'])
+          .execute();
+      },
+    },
   };
 }
 

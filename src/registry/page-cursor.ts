@@ -20,12 +20,18 @@ export function decodePageCursor(cursor: string, what: string, code: string): { 
   });
 }
 
-/** The rows after a cursor's in newest-first (time, id) order: older, or as old with a smaller id. */
+/**
+ * The rows after a cursor's in newest-first (time, id) order: older, or as old with a smaller id. Said
+ * as a range on the time first: written as `time < at or (time = at and id < id)`, SQLite (given the
+ * values as parameters) read both sides of the or through the time index and sorted every trace older
+ * than the cursor (3.8 s for the second page of a million traces with a common score), where the range
+ * reads the index newest first from the cursor on and stops at a page.
+ */
 export function beforeCursor(
   timeColumn: string,
   idColumn: string,
   cursor: { at: number; id: string },
 ): RawBuilder<SqlBool> {
   const time = sql.ref(timeColumn);
-  return sql<SqlBool>`(${time} < ${cursor.at} or (${time} = ${cursor.at} and ${sql.ref(idColumn)} < ${cursor.id}))`;
+  return sql<SqlBool>`(${time} <= ${cursor.at} and (${time} < ${cursor.at} or ${sql.ref(idColumn)} < ${cursor.id}))`;
 }

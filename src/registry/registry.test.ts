@@ -11,6 +11,7 @@ import { runConformance } from './runs.case.js';
 import { reviewConformance } from './review.case.js';
 import { datasetVersionConformance } from './dataset-versions.case.js';
 import { traceConformance } from './traces.case.js';
+import { traceListingConformance } from './trace-listings.case.js';
 import { experimentConformance } from './experiments.case.js';
 import { jobConformance } from './jobs.case.js';
 
@@ -31,6 +32,7 @@ traceConformance(
   () => Registry.open({ path: sqlitePath() }),
   async () => ({ path: sqlitePath() }),
 );
+traceListingConformance('SQLite', async () => ({ path: sqlitePath() }));
 
 describePostgres('PostgreSQL', (freshDatabase) => {
   // a fresh database per case, so every case starts empty
@@ -50,4 +52,5 @@ describePostgres('PostgreSQL', (freshDatabase) => {
     async () => Registry.open({ url: await freshDatabase() }),
     async () => ({ url: await freshDatabase() }),
   );
+  traceListingConformance('Postgres', async () => ({ url: await freshDatabase() }));
 });

@@ -10,6 +10,14 @@ import type { RegistryDatabase, TraceTable } from './schema.js';
 import { beforeCursor, decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { scoreOf, type ScoreRecord } from './scores.js';
 import { registryClosedError } from './closable-dialect.js';
+import {
+  drivingCondition,
+  drivingLimit,
+  hasMatch,
+  matchedTraces,
+  scoreCondition,
+  type SideCondition,
+} from './trace-conditions.js';
 
 /** One recorded model call. Times are epoch milliseconds. */
 export interface TraceRecord {
@@ -209,10 +217,15 @@ const insertChunk = 400;
 
 /** The traces in one registry database. */
 export class TraceStore {
+  /**
+   * `options.drivingLimit`: below how many matching rows a score condition drives a listing (tests
+   * set it to take one way or the other on a few traces).
+   */
   constructor(
     private readonly database: Kysely<RegistryDatabase>,
     private readonly write: RegistryWrite,
     private readonly sqlite?: Database.Database,
+    private readonly options: { drivingLimit?: number } = {},
   ) {}
 
   /**
@@ -344,15 +357,26 @@ export class TraceStore {
   /** Traces matching `filter`, newest first, `limit` at a time (default 50); `after` continues a page. */
   async list(filter: TraceFilter = {}, page: { limit?: number; after?: string } = {}): Promise<TracePage> {
     const limit = page.limit ?? 50;
-    let query = this.filtered(filter).selectAll('traces');
+    const narrowed = await this.narrowed(filter);
+    let query = narrowed.query;
     const cursor =
       page.after === undefined ? undefined : decodePageCursor(page.after, 'trace', 'TRACE_BAD_CURSOR');
     if (cursor) query = query.where(beforeCursor('traces.at', 'traces.id', cursor));
-    const rows = await query
-      .orderBy('traces.at', 'desc')
-      .orderBy('traces.id', 'desc')
-      .limit(limit + 1)
-      .execute();
+    const newestFirst = <Query extends TraceQuery>(ordered: Query) =>
+      ordered
+        .orderBy('traces.at', 'desc')
+        .orderBy('traces.id', 'desc')
+        .limit(limit + 1) as Query;
+    // the traces a side table led to are all sorted: by their ids and times, not their whole rows (inputs
+    // and outputs: 250 ms instead of 70 for 10,000 traces on SQLite), and the page's rows read after
+    const rows = narrowed.driven
+      ? await newestFirst(
+          this.database
+            .selectFrom('traces')
+            .selectAll('traces')
+            .where('traces.id', 'in', newestFirst(query).select('traces.id')),
+        ).execute()
+      : await newestFirst(query.selectAll('traces')).execute();
     const data = rows.slice(0, limit).map(toTrace);
     const last = data.at(-1);
     return rows.length > limit && last ? { data, next: encodePageCursor(last.at, last.id) } : { data };
@@ -360,7 +384,8 @@ export class TraceStore {
 
   /** How many traces match `filter`. */
   async count(filter: TraceFilter = {}): Promise<number> {
-    const row = await this.filtered(filter)
+    const { query } = await this.narrowed(filter);
+    const row = await query
       .select((select) => select.fn.countAll<number>().as('count'))
       .executeTakeFirstOrThrow();
     return Number(row.count);
@@ -412,9 +437,41 @@ export class TraceStore {
     }
   }
 
-  /** The traces table narrowed by `filter` (for list, count and the monitor's queries). */
+  /**
+   * The traces table narrowed by `filter`, a condition on scores probed per trace (for the monitor's
+   * queries, whose filters have none).
+   */
   filtered(filter: TraceFilter): TraceQuery {
-    let query: TraceQuery = this.database.selectFrom('traces');
+    return this.filteredFrom(filter, sideConditions(filter));
+  }
+
+  /**
+   * The traces table narrowed by `filter` for a listing or a count: driven by the rarest of its
+   * conditions on scores when that one matches few rows, else as `filtered`.
+   */
+  private async narrowed(filter: TraceFilter): Promise<{ query: TraceQuery; driven: boolean }> {
+    const conditions = sideConditions(filter);
+    const driving = await drivingCondition(
+      this.database,
+      conditions,
+      this.options.drivingLimit ?? drivingLimit,
+    );
+    return { query: this.filteredFrom(filter, conditions, driving), driven: driving !== undefined };
+  }
+
+  private filteredFrom(
+    filter: TraceFilter,
+    conditions: readonly SideCondition[],
+    driving?: SideCondition,
+  ): TraceQuery {
+    // a cross join: SQLite keeps its order, so the few matched ids lead and traces are read by id; the
+    // query's type keeps to traces, the only table the rest of it names
+    let query: TraceQuery = driving
+      ? (this.database
+          .selectFrom(matchedTraces(driving))
+          .crossJoin('traces')
+          .whereRef('traces.id', '=', 'matched.trace_id') as unknown as TraceQuery)
+      : this.database.selectFrom('traces');
     if (filter.task !== undefined) query = query.where('traces.task', '=', filter.task);
     if (filter.version !== undefined) query = query.where('traces.version', '=', filter.version);
     if (filter.label !== undefined) query = query.where('traces.label', '=', filter.label);
@@ -426,21 +483,14 @@ export class TraceStore {
     if (filter.error === true) query = query.where('traces.error_code', 'is not', null);
     else if (filter.error !== undefined) query = query.where('traces.error_code', '=', filter.error);
     if (filter.guardFailed !== undefined) query = query.where(guardFailedCondition(filter.guardFailed));
-    const score = filter.score;
-    if (score)
-      query = query.where((where) =>
-        where.exists(
-          where
-            .selectFrom('scores')
-            .select(sql.lit(1).as('one'))
-            .whereRef('scores.trace_id', '=', 'traces.id')
-            .where('scores.name', '=', score.name)
-            .$if(score.minimum !== undefined, (inner) => inner.where('scores.value', '>=', score.minimum!))
-            .$if(score.maximum !== undefined, (inner) => inner.where('scores.value', '<=', score.maximum!)),
-        ),
-      );
+    for (const condition of conditions) if (condition !== driving) query = query.where(hasMatch(condition));
     return query;
   }
+}
+
+/** The filter's conditions on the tables beside traces. */
+function sideConditions(filter: TraceFilter): SideCondition[] {
+  return filter.score ? [scoreCondition(filter.score)] : [];
 }
 
 /**

@@ -1,0 +1,244 @@
+// The conformance suite of trace listings at scale, run on SQLite and Postgres alike: a listing by
+// score reads the same traces, in the same order and pages, whether the scores lead (a rare name) or
+// the traces do (a common one), and the query a rare name's listing runs reads traces by id, not all
+// of them.
+import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery } from 'kysely';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest } from './migrations.js';
+import type { RegistryLocation } from './open-registry.js';
+import { rawDatabase } from './registry-specs.case.js';
+import { Registry } from './registry.js';
+import type { RegistryDatabase } from './schema.js';
+import { sampleTrace } from './traces.case.js';
+import { TraceStore, type TraceFilter } from './traces.js';
+
+/**
+ * A trace store on its own connection to `location`, with the queries it runs kept in `queries`;
+ * `drivingLimit` as TraceStore's option.
+ */
+export function loggedStore(location: RegistryLocation, drivingLimit?: number) {
+  const queries: CompiledQuery[] = [];
+  const log = (event: { level: string; query: CompiledQuery }) => {
+    if (event.level === 'query') queries.push(event.query);
+  };
+  const database = new Kysely<RegistryDatabase>({
+    dialect: location.url
+      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url }) })
+      : new SqliteDialect({ database: new Database(location.path!) }),
+    log,
+  });
+  const store = new TraceStore(
+    database,
+    (work) => database.transaction().execute(work),
+    undefined,
+    drivingLimit === undefined ? {} : { drivingLimit },
+  );
+  return { store, database, queries, dialect: location.url ? 'postgres' : 'sqlite' };
+}
+
+/** What the database plans for `query`: SQLite's query plan, or Postgres's without sequential scans. */
+export async function planOf(
+  database: Kysely<RegistryDatabase>,
+  dialect: string,
+  query: CompiledQuery,
+): Promise<string> {
+  const explained = sql.raw<Record<string, string>>(
+    `${dialect === 'sqlite' ? 'explain query plan' : 'explain'} ${query.sql}`,
+  );
+  const run = async (connection: Kysely<RegistryDatabase>) =>
+    (
+      await connection.executeQuery<Record<string, unknown>>({
+        ...explained.compile(connection),
+        parameters: query.parameters,
+      })
+    ).rows
+      .map((row) => String(row.detail ?? Object.values(row)[0]))
+      .join('\n');
+  if (dialect === 'sqlite') return run(database);
+  // a table of a few rows is cheapest to scan: ask what the planner would do with many
+  return database.transaction().execute(async (transaction) => {
+    await sql`set local enable_seqscan = off`.execute(transaction);
+    return run(transaction);
+  });
+}
+
+/** Every page of `filter`'s listing, `limit` at a time: the ids in order. */
+async function allPages(store: TraceStore, filter: TraceFilter, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.list(filter, { limit, after });
+    ids.push(...page.data.map((trace) => trace.id));
+    after = page.next;
+  } while (after);
+  return ids;
+}
+
+/**
+ * Lists each of `filters` both ways (the side table leading, as it does for the few rows of a test, and
+ * the traces leading, as for a common condition) and expects `expected(filter)`'s ids from each, page
+ * by page, and as many counted.
+ */
+async function expectBothWays(
+  location: RegistryLocation,
+  filters: TraceFilter[],
+  expected: (filter: TraceFilter) => string[],
+): Promise<void> {
+  const sideLeads = loggedStore(location);
+  const tracesLead = loggedStore(location, 0);
+  try {
+    for (const filter of filters) {
+      const ids = expected(filter);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const { store } of [sideLeads, tracesLead]) {
+        expect(await allPages(store, filter, 4), JSON.stringify(filter)).toEqual(ids);
+        expect(await store.count(filter)).toBe(ids.length);
+      }
+    }
+    // each way was taken: the side table led every listing of one store, and none of the other's
+    const listings = (queries: CompiledQuery[]) => queries.filter((query) => /order by/.test(query.sql));
+    expect(listings(sideLeads.queries).every((query) => /cross join/.test(query.sql))).toBe(true);
+    expect(listings(tracesLead.queries).some((query) => /cross join/.test(query.sql))).toBe(false);
+  } finally {
+    await sideLeads.database.destroy();
+    await tracesLead.database.destroy();
+  }
+}
+
+/** The listing's query among `queries` (the one that orders its traces). */
+const listingOf = (queries: CompiledQuery[]) => queries.find((query) => /order by/.test(query.sql))!;
+
+/** Runs the suite on locations from `blank` (each call: one where nothing was created yet). */
+export function traceListingConformance(name: string, blank: () => Promise<RegistryLocation>): void {
+  describe(`trace listings conformance: ${name}`, () => {
+    it('lists by score alike whether the scores or the traces lead: newest first, each trace once, across pages', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      const start = Date.parse('2026-12-01T00:00:00Z');
+      const traces = Array.from({ length: 40 }, (_, index) =>
+        sampleTrace({
+          id: `s-${String(index).padStart(2, '0')}`,
+          at: start + Math.floor(index / 3) * 1000, // threes share an instant: a page may end inside one
+          task: index % 4 === 0 ? 'other' : 'qa',
+          keyId: `key${index % 2}`,
+        }),
+      );
+      await registry.traces.insert(traces);
+      const given: [number, string, number][] = [];
+      for (let index = 0; index < 40; index++) {
+        if (index % 5 !== 4) given.push([index, 'helpful', index % 3 === 0 ? 0 : 1]);
+        if (index % 7 === 2) given.push([index, 'rare', 3]);
+      }
+      // twice the same name on one trace (feedback given twice): the trace is listed once
+      given.push([9, 'rare', 5], [9, 'helpful', 0], [16, 'rare', 1]);
+      for (const [index, scoreName, value] of given)
+        await registry.scores.add({
+          traceId: traces[index]!.id,
+          name: scoreName,
+          value: scoreName === 'helpful' ? value === 1 : value,
+          source: 'feedback',
+        });
+      await registry.close();
+      await expectBothWays(
+        location,
+        [
+          { score: { name: 'rare' } },
+          { score: { name: 'rare', minimum: 2, maximum: 4 } },
+          { score: { name: 'helpful' } },
+          { score: { name: 'helpful', maximum: 0 }, task: 'qa' },
+          { score: { name: 'rare' }, keyId: 'key0' },
+          { score: { name: 'never-given' } },
+        ],
+        (filter) =>
+          traces
+            .filter((trace, index) => {
+              const score = filter.score!;
+              return (
+                (filter.task === undefined || trace.task === filter.task) &&
+                (filter.keyId === undefined || trace.keyId === filter.keyId) &&
+                given.some(
+                  ([scored, scoreName, value]) =>
+                    scored === index &&
+                    scoreName === score.name &&
+                    (score.minimum === undefined || value >= score.minimum) &&
+                    (score.maximum === undefined || value <= score.maximum),
+                )
+              );
+            })
+            .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+            .map((trace) => trace.id),
+      );
+    });
+
+    it("reads a rare score name's traces by id through the scores' name index, and a common one's next page from its cursor on", async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      await registry.traces.insert(
+        Array.from({ length: 30 }, (_, index) => sampleTrace({ id: `r-${index}`, at: 1000 + index })),
+      );
+      await registry.scores.add({ traceId: 'r-3', name: 'rare', value: 1, source: 'feedback' });
+      for (let index = 0; index < 30; index++)
+        await registry.scores.add({
+          traceId: `r-${index}`,
+          name: 'helpful',
+          value: true,
+          source: 'feedback',
+        });
+      await registry.close();
+      const rare = loggedStore(location);
+      const common = loggedStore(location, 0);
+      try {
+        const found = await rare.store.list({ score: { name: 'rare' }, keyId: 'key1' });
+        expect(found.data.map((trace) => trace.id)).toEqual(['r-3']);
+        const rarePlan = await planOf(rare.database, rare.dialect, listingOf(rare.queries));
+        expect(rarePlan).toContain('scores_by_name');
+        const first = await common.store.list({ score: { name: 'helpful' } }, { limit: 5 });
+        common.queries.length = 0;
+        const next = await common.store.list({ score: { name: 'helpful' } }, { limit: 5, after: first.next });
+        expect(next.data.map((trace) => trace.id)).toEqual(['r-24', 'r-23', 'r-22', 'r-21', 'r-20']);
+        const commonPlan = await planOf(common.database, common.dialect, listingOf(common.queries));
+        // SQLite says SCAN for a read of a whole table or index, and MULTI-INDEX OR where it reads
+        // the two sides of the cursor's condition apart and sorts what they found; Postgres plans on its
+        // statistics, which a few rows do not make those of a million
+        if (rare.dialect === 'sqlite') {
+          expect(rarePlan).not.toMatch(/SCAN traces/);
+          expect(commonPlan).toMatch(/SEARCH traces USING INDEX traces_for_monitor \(at<\?\)/);
+          expect(commonPlan).toContain('scores_by_name');
+          expect(commonPlan).not.toContain('MULTI-INDEX OR');
+        }
+      } finally {
+        await rare.database.destroy();
+        await common.database.destroy();
+      }
+    });
+
+    it('upgrades a registry the last release left (up to 017): its scores get the name index', async () => {
+      const location = await blank();
+      const { database, dialect } = rawDatabase(location);
+      await migrateToLatest(database, dialect, '017-scores-for-monitor');
+      for (let index = 0; index < 6; index++)
+        await sql`insert into traces (id, at, source, operation, input, input_tokens, output_tokens, latency_ms, status)
+          values (${`u-${index}`}, ${1000 + index}, 'service', 'chat', '{}', 1, 1, 1, 200)`.execute(database);
+      for (const [id, trace] of [
+        ['score-1', 'u-1'],
+        ['score-2', 'u-4'],
+        ['score-3', 'u-4'],
+      ])
+        await sql`insert into scores (id, trace_id, name, kind, value, source, trace_at, at)
+          values (${id}, ${trace}, 'rare', 'numeric', 1, 'feedback', 0, 0)`.execute(database);
+      await database.destroy();
+      const registry = await Registry.open(location);
+      expect((await registry.traces.list({ score: { name: 'rare' } })).data.map((trace) => trace.id)).toEqual(
+        ['u-4', 'u-1'],
+      );
+      await registry.close();
+      const { store, database: logged, queries, dialect: opened } = loggedStore(location);
+      await store.list({ score: { name: 'rare' } });
+      const plan = await planOf(logged, opened, listingOf(queries));
+      await logged.destroy();
+      expect(plan).toContain('scores_by_name');
+    });
+  });
+}
