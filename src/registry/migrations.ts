@@ -3,6 +3,7 @@
 // Migrations never open transactions of their own: the caller decides (and locks) how they run.
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { canonicalJson, contentHash } from './canonical.js';
+import { failedCheckPattern, failedValidators } from './guard-failures.js';
 import { ConflictError } from '../errors/index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -578,7 +579,51 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '019-guard-failures': {
+      // `traces --guard` and ?guard= matched patterns against every trace's checks text (6 s for a
+      // million traces): the validators each trace's checks failed are kept beside it, written with the
+      // trace from now on, and here for the traces already stored, read a few hundred at a time
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .createTable('guard_failures')
+          .addColumn('trace_id', 'text', (column) => column.notNull())
+          .addColumn('validator', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('guard_failures_key', ['trace_id', 'validator'])
+          .execute();
+        await database.schema
+          .createIndex('guard_failures_by_validator')
+          .on('guard_failures')
+          .columns(['validator', 'trace_id'])
+          .execute();
+        // one pass over the traces for the ids of those that may hold a failed check (a few percent)
+        const candidates = await sql<{ id: string }>`select id from traces
+          where checks like ${failedCheckPattern}`.execute(database);
+        const ids = candidates.rows.map((row) => row.id);
+        for (let start = 0; start < ids.length; start += backfillBatch) {
+          const traces = await sql<{ id: string; checks: string }>`select id, checks from traces
+            where id in (${sql.join(ids.slice(start, start + backfillBatch))})`.execute(database);
+          const failures = traces.rows.flatMap((trace) =>
+            failedValidators(parsedJson(trace.checks)).map((validator) => sql`(${trace.id}, ${validator})`),
+          );
+          for (let from = 0; from < failures.length; from += backfillBatch)
+            await sql`insert into guard_failures (trace_id, validator)
+              values ${sql.join(failures.slice(from, from + backfillBatch))}`.execute(database);
+        }
+      },
+    },
   };
+}
+
+/** Traces read per statement of a backfill (their ids are bound parameters). */
+const backfillBatch = 500;
+
+/** A JSON text's value, or undefined for text that is not JSON (a row written by hand). */
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A JSON text's object, or undefined for anything else (or text that is not JSON). */

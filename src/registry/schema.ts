@@ -123,6 +123,11 @@ export interface ScoreTable {
   at: number;
 }
 
+export interface GuardFailureTable {
+  trace_id: string;
+  validator: string; // a validator the trace's checks failed ('' for a failed check naming none)
+}
+
 export interface ScoreConfigTable {
   name: string;
   kind: string; // numeric | boolean | categorical
@@ -289,6 +294,7 @@ export interface RegistryDatabase {
   access_keys: AccessKeyTable;
   traces: TraceTable;
   scores: ScoreTable;
+  guard_failures: GuardFailureTable;
   score_configs: ScoreConfigTable;
   alert_states: AlertStateTable;
   alert_events: AlertEventTable;

@@ -1,5 +1,5 @@
-// A trace filter's conditions on a table beside traces (a score of a name), and which of them drives a
-// listing. Probing each trace with EXISTS is quick while the condition is common (the newest traces
+// A trace filter's conditions on a table beside traces (a score of a name, a failed guard check), and
+// which of them drives a listing. Probing each trace with EXISTS is quick while the condition is common (the newest traces
 // soon supply a page) and scans every trace when it is rare (8-10 s for a score name on 20 of a million
 // traces); a rare one is read from its own index instead, its traces looked up by id and sorted.
 // What a condition matches is decided here; the order, cursor and other filters stay the listing's.
@@ -8,7 +8,7 @@ import type { RegistryDatabase } from './schema.js';
 
 /** Rows matching a condition in a table beside traces that name their trace in `trace_id`. */
 export interface SideCondition {
-  table: 'scores';
+  table: 'scores' | 'guard_failures';
   /** The rows' condition, without the trace (its columns named with the table). */
   where: RawBuilder<SqlBool>;
 }
@@ -28,6 +28,14 @@ export function scoreCondition(score: { name: string; minimum?: number; maximum?
   if (score.minimum !== undefined) parts.push(sql<SqlBool>`scores.value >= ${score.minimum}`);
   if (score.maximum !== undefined) parts.push(sql<SqlBool>`scores.value <= ${score.maximum}`);
   return { table: 'scores', where: sql<SqlBool>`${sql.join(parts, sql` and `)}` };
+}
+
+/** The condition of a guard filter: a failed check of the validator, or of any (`true`). */
+export function guardCondition(validator: true | string): SideCondition {
+  return {
+    table: 'guard_failures',
+    where: validator === true ? sql<SqlBool>`true` : sql<SqlBool>`guard_failures.validator = ${validator}`,
+  };
 }
 
 /** The trace (`traces`, in the query around it) has a row matching `condition`. */

@@ -1,7 +1,8 @@
 // The conformance suite of trace listings at scale, run on SQLite and Postgres alike: a listing by
-// score reads the same traces, in the same order and pages, whether the scores lead (a rare name) or
-// the traces do (a common one), and the query a rare name's listing runs reads traces by id, not all
-// of them.
+// score or by failed guard check reads the same traces, in the same order and pages, whether the side
+// table leads (a rare name) or the traces do (a common one); a rare name's listing reads traces by id,
+// not all of them; guard failures are kept at insert, pruned with their traces, and found for the
+// traces an older release stored.
 import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -77,26 +78,19 @@ async function allPages(store: TraceStore, filter: TraceFilter, limit: number): 
 }
 
 /**
- * Lists each of `filters` both ways (the side table leading, as it does for the few rows of a test, and
- * the traces leading, as for a common condition) and expects `expected(filter)`'s ids from each, page
- * by page, and as many counted.
+ * Lists each filter of `cases` both ways (the side table leading, as it does for the few rows of a test,
+ * and the traces leading, as for a common condition) and expects its ids from each, page by page, and
+ * as many counted.
  */
-async function expectBothWays(
-  location: RegistryLocation,
-  filters: TraceFilter[],
-  expected: (filter: TraceFilter) => string[],
-): Promise<void> {
+async function expectBothWays(location: RegistryLocation, cases: [TraceFilter, string[]][]): Promise<void> {
   const sideLeads = loggedStore(location);
   const tracesLead = loggedStore(location, 0);
   try {
-    for (const filter of filters) {
-      const ids = expected(filter);
-      expect(new Set(ids).size).toBe(ids.length);
+    for (const [filter, ids] of cases)
       for (const { store } of [sideLeads, tracesLead]) {
         expect(await allPages(store, filter, 4), JSON.stringify(filter)).toEqual(ids);
         expect(await store.count(filter)).toBe(ids.length);
       }
-    }
     // each way was taken: the side table led every listing of one store, and none of the other's
     const listings = (queries: CompiledQuery[]) => queries.filter((query) => /order by/.test(query.sql));
     expect(listings(sideLeads.queries).every((query) => /cross join/.test(query.sql))).toBe(true);
@@ -141,35 +135,129 @@ export function traceListingConformance(name: string, blank: () => Promise<Regis
           source: 'feedback',
         });
       await registry.close();
+      const expected = (filter: TraceFilter) =>
+        traces
+          .filter((trace, index) => {
+            const score = filter.score!;
+            return (
+              (filter.task === undefined || trace.task === filter.task) &&
+              (filter.keyId === undefined || trace.keyId === filter.keyId) &&
+              given.some(
+                ([scored, scoreName, value]) =>
+                  scored === index &&
+                  scoreName === score.name &&
+                  (score.minimum === undefined || value >= score.minimum) &&
+                  (score.maximum === undefined || value <= score.maximum),
+              )
+            );
+          })
+          .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+          .map((trace) => trace.id);
+      const filters: TraceFilter[] = [
+        { score: { name: 'rare' } },
+        { score: { name: 'rare', minimum: 2, maximum: 4 } },
+        { score: { name: 'helpful' } },
+        { score: { name: 'helpful', maximum: 0 }, task: 'qa' },
+        { score: { name: 'rare' }, keyId: 'key0' },
+        { score: { name: 'never-given' } },
+      ];
       await expectBothWays(
         location,
-        [
-          { score: { name: 'rare' } },
-          { score: { name: 'rare', minimum: 2, maximum: 4 } },
-          { score: { name: 'helpful' } },
-          { score: { name: 'helpful', maximum: 0 }, task: 'qa' },
-          { score: { name: 'rare' }, keyId: 'key0' },
-          { score: { name: 'never-given' } },
-        ],
-        (filter) =>
-          traces
-            .filter((trace, index) => {
-              const score = filter.score!;
-              return (
-                (filter.task === undefined || trace.task === filter.task) &&
-                (filter.keyId === undefined || trace.keyId === filter.keyId) &&
-                given.some(
-                  ([scored, scoreName, value]) =>
-                    scored === index &&
-                    scoreName === score.name &&
-                    (score.minimum === undefined || value >= score.minimum) &&
-                    (score.maximum === undefined || value <= score.maximum),
-                )
-              );
-            })
-            .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
-            .map((trace) => trace.id),
+        filters.map((filter) => [filter, expected(filter)]),
       );
+    });
+
+    it('lists by a failed guard check alike whether the failures or the traces lead, whatever its policy did', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      // as checkRecords writes them: validator, stage, attempt, passed, action, reason
+      const check = (
+        validator: string,
+        passed: boolean,
+        action = passed ? 'none' : 'fixed',
+        attempt = 0,
+      ) => ({
+        validator,
+        stage: validator === 'pii' ? 'input' : 'output',
+        attempt,
+        passed,
+        action,
+        ...(!passed && { reason: 'found' }),
+      });
+      const checks: unknown[] = [
+        [check('pii', true)],
+        [check('pii', false)],
+        // re-asked and then passed: still a failed check
+        [check('pii', true), check('json', false, 'reask'), check('json', true, 'none', 1)],
+        [check('json', false, 'refrain')],
+        // an evaluation's checks: its guards' verdicts beside its score and target
+        {
+          score: 1,
+          byMetric: { exact: 1 },
+          fromCache: false,
+          target: 'x',
+          guards: [check('pii', false, 'none')],
+        },
+        { score: 0, byMetric: { exact: 0 }, fromCache: false, target: 'y' },
+        [{ passed: false, action: 'none' }],
+        [check('json_x', false, 'refuse', 10)],
+        null,
+        [check('pii', true)],
+        [check('pii', false), check('pii', false, 'fixed', 1), check('json', false)],
+      ];
+      const start = Date.parse('2026-12-01T00:00:00Z');
+      const traces = checks.map((traceChecks, index) =>
+        sampleTrace({
+          id: `g-${String(index).padStart(2, '0')}`,
+          at: start + Math.floor(index / 2) * 1000, // pairs share an instant
+          task: index === 3 ? 'other' : 'qa',
+          checks: traceChecks,
+        }),
+      );
+      await registry.traces.insert(traces);
+      // stored again with a failed check: a stored trace is left as it was, its failures too
+      await registry.traces.insert([{ ...traces[9]!, checks: [check('pii', false)] }]);
+      for (const id of ['g-01', 'g-04', 'g-05'])
+        await registry.scores.add({ traceId: id, name: 'helpful', value: true, source: 'feedback' });
+      await registry.close();
+      await expectBothWays(location, [
+        [{ guardFailed: true }, ['g-10', 'g-07', 'g-06', 'g-04', 'g-03', 'g-02', 'g-01']],
+        [{ guardFailed: 'pii' }, ['g-10', 'g-04', 'g-01']],
+        [{ guardFailed: 'json' }, ['g-10', 'g-03', 'g-02']],
+        [{ guardFailed: 'json_x' }, ['g-07']],
+        [{ guardFailed: true, task: 'other' }, ['g-03']],
+        [{ guardFailed: 'pii', score: { name: 'helpful' } }, ['g-04', 'g-01']],
+        // a name is matched whole and as written (LIKE had matched PII to pii on SQLite only)
+        [{ guardFailed: 'json%' }, []],
+        [{ guardFailed: 'json_' }, []],
+        [{ guardFailed: 'PII' }, []],
+      ]);
+    });
+
+    it('prunes the guard failures of the traces it deletes', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      const failed = [{ validator: 'pii', stage: 'input', attempt: 0, passed: false, action: 'fixed' }];
+      await registry.traces.insert(
+        Array.from({ length: 6 }, (_, index) =>
+          sampleTrace({ id: `p-${index}`, at: 1000 + index, checks: failed }),
+        ),
+      );
+      expect(await registry.traces.prune({ before: 1004 })).toBe(4);
+      expect((await registry.traces.list({ guardFailed: 'pii' })).data.map((trace) => trace.id)).toEqual([
+        'p-5',
+        'p-4',
+      ]);
+      await registry.close();
+      const { database } = rawDatabase(location);
+      try {
+        const left = await sql<{
+          trace_id: string;
+        }>`select trace_id from guard_failures order by trace_id`.execute(database);
+        expect(left.rows.map((row) => row.trace_id)).toEqual(['p-4', 'p-5']);
+      } finally {
+        await database.destroy();
+      }
     });
 
     it("reads a rare score name's traces by id through the scores' name index, and a common one's next page from its cursor on", async () => {
@@ -214,13 +302,32 @@ export function traceListingConformance(name: string, blank: () => Promise<Regis
       }
     });
 
-    it('upgrades a registry the last release left (up to 017): its scores get the name index', async () => {
+    it('upgrades a registry the last release left (up to 017): scores get the name index, stored checks their failures', async () => {
       const location = await blank();
       const { database, dialect } = rawDatabase(location);
       await migrateToLatest(database, dialect, '017-scores-for-monitor');
-      for (let index = 0; index < 6; index++)
-        await sql`insert into traces (id, at, source, operation, input, input_tokens, output_tokens, latency_ms, status)
-          values (${`u-${index}`}, ${1000 + index}, 'service', 'chat', '{}', 1, 1, 1, 200)`.execute(database);
+      const failed = (validator: string) => ({
+        validator,
+        stage: 'output',
+        attempt: 0,
+        passed: false,
+        action: 'reask',
+        reason: 'found',
+      });
+      // the checks text as that release stored it (JSON.stringify of the records), and one by hand
+      const stored: (string | null)[] = [
+        null,
+        JSON.stringify([{ validator: 'pii', stage: 'input', attempt: 0, passed: true, action: 'none' }]),
+        JSON.stringify([failed('json')]),
+        JSON.stringify({ score: 0, byMetric: {}, fromCache: false, target: 'x', guards: [failed('pii')] }),
+        'not JSON, though it says "passed":false',
+        JSON.stringify([failed('json'), failed('pii')]),
+      ];
+      for (const [index, checks] of stored.entries())
+        await sql`insert into traces (id, at, source, operation, input, input_tokens, output_tokens, latency_ms, status, checks)
+          values (${`u-${index}`}, ${1000 + index}, 'service', 'chat', '{}', 1, 1, 1, 200, ${checks})`.execute(
+          database,
+        );
       for (const [id, trace] of [
         ['score-1', 'u-1'],
         ['score-2', 'u-4'],
@@ -230,15 +337,23 @@ export function traceListingConformance(name: string, blank: () => Promise<Regis
           values (${id}, ${trace}, 'rare', 'numeric', 1, 'feedback', 0, 0)`.execute(database);
       await database.destroy();
       const registry = await Registry.open(location);
-      expect((await registry.traces.list({ score: { name: 'rare' } })).data.map((trace) => trace.id)).toEqual(
-        ['u-4', 'u-1'],
-      );
+      const ids = async (filter: TraceFilter) =>
+        (await registry.traces.list(filter)).data.map((trace) => trace.id);
+      expect(await ids({ score: { name: 'rare' } })).toEqual(['u-4', 'u-1']);
+      expect(await ids({ guardFailed: true })).toEqual(['u-5', 'u-3', 'u-2']);
+      expect(await ids({ guardFailed: 'pii' })).toEqual(['u-5', 'u-3']);
+      expect(await ids({ guardFailed: 'json' })).toEqual(['u-5', 'u-2']);
       await registry.close();
       const { store, database: logged, queries, dialect: opened } = loggedStore(location);
-      await store.list({ score: { name: 'rare' } });
-      const plan = await planOf(logged, opened, listingOf(queries));
-      await logged.destroy();
-      expect(plan).toContain('scores_by_name');
+      try {
+        await store.list({ score: { name: 'rare' } });
+        expect(await planOf(logged, opened, listingOf(queries))).toContain('scores_by_name');
+        queries.length = 0;
+        await store.list({ guardFailed: 'pii' });
+        expect(await planOf(logged, opened, listingOf(queries))).toContain('guard_failures_by_validator');
+      } finally {
+        await logged.destroy();
+      }
     });
   });
 }

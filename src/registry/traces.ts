@@ -3,7 +3,7 @@
 // with filters, pruned by age and count. Redaction happens before a trace gets here; this file stores
 // what it is given and never edits a stored trace.
 import type Database from 'better-sqlite3';
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { type Kysely, type SelectQueryBuilder } from 'kysely';
 import { NotFoundError } from '../errors/index.js';
 import type { RegistryWrite } from './access-keys.js';
 import type { RegistryDatabase, TraceTable } from './schema.js';
@@ -13,11 +13,13 @@ import { registryClosedError } from './closable-dialect.js';
 import {
   drivingCondition,
   drivingLimit,
+  guardCondition,
   hasMatch,
   matchedTraces,
   scoreCondition,
   type SideCondition,
 } from './trace-conditions.js';
+import { failedValidators } from './guard-failures.js';
 
 /** One recorded model call. Times are epoch milliseconds. */
 export interface TraceRecord {
@@ -218,7 +220,7 @@ const insertChunk = 400;
 /** The traces in one registry database. */
 export class TraceStore {
   /**
-   * `options.drivingLimit`: below how many matching rows a score condition drives a listing (tests
+   * `options.drivingLimit`: below how many matching rows a score or guard condition drives a listing (tests
    * set it to take one way or the other on a few traces).
    */
   constructor(
@@ -323,17 +325,40 @@ export class TraceStore {
     }
   }
 
-  /** Stores traces in one transaction; a trace whose id is already stored is left as it was. */
+  /**
+   * Stores traces in one transaction, with the validators their checks failed; a trace whose id is
+   * already stored is left as it was.
+   */
   async insert(traces: readonly TraceRecord[]): Promise<void> {
     if (traces.length === 0) return;
     const rows = traces.map(toRow);
     await this.write(async (transaction) => {
-      for (let start = 0; start < rows.length; start += insertChunk)
-        await transaction
+      for (let start = 0; start < rows.length; start += insertChunk) {
+        const chunk = rows.slice(start, start + insertChunk);
+        const failures = traces
+          .slice(start, start + insertChunk)
+          .flatMap((trace) =>
+            trace.checks === null || trace.checks === undefined
+              ? []
+              : failedValidators(trace.checks).map((validator) => ({ trace_id: trace.id, validator })),
+          );
+        const insert = transaction
           .insertInto('traces')
-          .values(rows.slice(start, start + insertChunk))
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .execute();
+          .values(chunk)
+          .onConflict((conflict) => conflict.column('id').doNothing());
+        if (failures.length === 0) {
+          await insert.execute();
+          continue;
+        }
+        // only the traces stored now: one stored before keeps what was kept of it
+        const stored = new Set((await insert.returning('id').execute()).map((row) => row.id));
+        const kept = failures.filter((failure) => stored.has(failure.trace_id));
+        for (let from = 0; from < kept.length; from += insertChunk)
+          await transaction
+            .insertInto('guard_failures')
+            .values(kept.slice(from, from + insertChunk))
+            .execute();
+      }
     });
   }
 
@@ -392,9 +417,9 @@ export class TraceStore {
   }
 
   /**
-   * Deletes traces older than `before` (epoch ms) and all but the newest `keep`, with their scores;
-   * returns how many traces went. They go oldest first, `batch` at a time, each batch its own
-   * transaction with the event loop free between them: the first prune of a registry that kept a
+   * Deletes traces older than `before` (epoch ms) and all but the newest `keep`, with their scores and
+   * guard failures; returns how many traces went. They go oldest first, `batch` at a time, each batch
+   * its own transaction with the event loop free between them: the first prune of a registry that kept a
    * year of traces (hundreds of thousands beyond the retention) held the service's requests, and the
    * database's write lock, for the whole delete (43 s for 670,000 traces on SQLite).
    */
@@ -428,6 +453,7 @@ export class TraceStore {
         ).map((row) => row.id);
         if (ids.length === 0) return 0;
         await transaction.deleteFrom('scores').where('trace_id', 'in', ids).execute();
+        await transaction.deleteFrom('guard_failures').where('trace_id', 'in', ids).execute();
         await transaction.deleteFrom('traces').where('id', 'in', ids).execute();
         return ids.length;
       });
@@ -438,8 +464,8 @@ export class TraceStore {
   }
 
   /**
-   * The traces table narrowed by `filter`, a condition on scores probed per trace (for the monitor's
-   * queries, whose filters have none).
+   * The traces table narrowed by `filter`, each condition on scores or guard failures probed per trace
+   * (for the monitor's queries, whose filters have none).
    */
   filtered(filter: TraceFilter): TraceQuery {
     return this.filteredFrom(filter, sideConditions(filter));
@@ -447,7 +473,7 @@ export class TraceStore {
 
   /**
    * The traces table narrowed by `filter` for a listing or a count: driven by the rarest of its
-   * conditions on scores when that one matches few rows, else as `filtered`.
+   * conditions on scores and guard failures when that one matches few rows, else as `filtered`.
    */
   private async narrowed(filter: TraceFilter): Promise<{ query: TraceQuery; driven: boolean }> {
     const conditions = sideConditions(filter);
@@ -482,7 +508,6 @@ export class TraceStore {
     if (filter.until !== undefined) query = query.where('traces.at', '<', filter.until);
     if (filter.error === true) query = query.where('traces.error_code', 'is not', null);
     else if (filter.error !== undefined) query = query.where('traces.error_code', '=', filter.error);
-    if (filter.guardFailed !== undefined) query = query.where(guardFailedCondition(filter.guardFailed));
     for (const condition of conditions) if (condition !== driving) query = query.where(hasMatch(condition));
     return query;
   }
@@ -490,24 +515,8 @@ export class TraceStore {
 
 /** The filter's conditions on the tables beside traces. */
 function sideConditions(filter: TraceFilter): SideCondition[] {
-  return filter.score ? [scoreCondition(filter.score)] : [];
-}
-
-/**
- * The checks column (JSON text, written by JSON.stringify from checkRecords: validator, stage, attempt,
- * passed, … in that order) holding a failed check: of any validator, or of `validator` in one record
- * (its stage and attempt matched exactly, so a pattern never spans two records; attempts are 0 to 10).
- */
-function guardFailedCondition(validator: true | string): RawBuilder<boolean> {
-  if (validator === true) return sql<boolean>`traces.checks like '%"passed":false%'`;
-  const name = JSON.stringify(validator).replace(/[\\%_]/g, (character) => `\\${character}`);
-  const patterns = ['input', 'output'].flatMap((stage) =>
-    ['_', '__'].map(
-      (attempt) => `%"validator":${name},"stage":"${stage}","attempt":${attempt},"passed":false%`,
-    ),
-  );
-  return sql<boolean>`(${sql.join(
-    patterns.map((pattern) => sql`traces.checks like ${pattern} escape '\\'`),
-    sql` or `,
-  )})`;
+  return [
+    ...(filter.score ? [scoreCondition(filter.score)] : []),
+    ...(filter.guardFailed === undefined ? [] : [guardCondition(filter.guardFailed)]),
+  ];
 }
