@@ -4,8 +4,10 @@
 // heartbeat), retries while attempts remain, and the log keeps its tail.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { errorCode as code } from '../../test/error-code.js';
-import { jobLogLimit } from './jobs.js';
-import type { Registry } from './registry.js';
+import { loggedDatabase, planOf } from '../../test/query-plans.js';
+import { JobStore, jobLogLimit } from './jobs.js';
+import type { RegistryLocation } from './open-registry.js';
+import { Registry } from './registry.js';
 
 const job = (
   registry: Registry,
@@ -22,8 +24,15 @@ const job = (
     ...more,
   });
 
-/** Runs the suite against fresh, empty registries from `open`. */
-export function jobConformance(name: string, open: () => Promise<Registry>): void {
+/**
+ * Runs the suite against fresh, empty registries from `open`; `blank` gives a location where nothing
+ * was created yet.
+ */
+export function jobConformance(
+  name: string,
+  open: () => Promise<Registry>,
+  blank: () => Promise<RegistryLocation>,
+): void {
   const opened: Registry[] = [];
   const fresh = async () => {
     const registry = await open();
@@ -156,6 +165,28 @@ export function jobConformance(name: string, open: () => Promise<Registry>): voi
       );
       expect((await registry.jobs.get(submitted[0]!)).log).toContain('x'.repeat(1000));
       expect(await code(registry.jobs.list({}, { after: 'not a cursor' }))).toBe('JOB_BAD_CURSOR');
+    });
+
+    it('lists jobs newest first through an index led by their creation, not a sort of every job', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      for (let index = 0; index < 3; index++) await job(registry);
+      await registry.close();
+      const { database, queries, dialect } = loggedDatabase(location);
+      try {
+        const jobs = new JobStore(database, (work) => database.transaction().execute(work), dialect);
+        const first = await jobs.list({}, { limit: 2 });
+        await jobs.list({}, { limit: 2, after: first.next });
+        // the two listings' queries (planning them runs more)
+        for (const query of queries.splice(0)) {
+          const plan = await planOf(database, dialect, query);
+          expect(plan).toContain('jobs_by_creation');
+          // SQLite names a sort it needs for the order (a TEMP B-TREE), Postgres a Sort node
+          expect(plan).not.toMatch(dialect === 'sqlite' ? /TEMP B-TREE/ : /Sort/);
+        }
+      } finally {
+        await database.destroy();
+      }
     });
 
     it('starts a job only when no live lease holds it, and ends a lapsed one with no attempts left or a cancel asked for', async () => {

@@ -611,6 +611,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '020-jobs-by-creation': {
+      // `job ls` (and GET /v1/jobs) lists every status newest first: with no index led by created_at
+      // each page read and sorted every job ever submitted
+      async up(database: Kysely<unknown>) {
+        await database.schema
+          .createIndex('jobs_by_creation')
+          .on('jobs')
+          .columns(['created_at', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -26,7 +26,11 @@ runConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 reviewConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 datasetVersionConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
 experimentConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
-jobConformance('SQLite', () => Registry.open({ path: sqlitePath() }));
+jobConformance(
+  'SQLite',
+  () => Registry.open({ path: sqlitePath() }),
+  async () => ({ path: sqlitePath() }),
+);
 traceConformance(
   'SQLite',
   () => Registry.open({ path: sqlitePath() }),
@@ -46,7 +50,11 @@ describePostgres('PostgreSQL', (freshDatabase) => {
   reviewConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   datasetVersionConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
   experimentConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
-  jobConformance('Postgres', async () => Registry.open({ url: await freshDatabase() }));
+  jobConformance(
+    'Postgres',
+    async () => Registry.open({ url: await freshDatabase() }),
+    async () => ({ url: await freshDatabase() }),
+  );
   traceConformance(
     'Postgres',
     async () => Registry.open({ url: await freshDatabase() }),

@@ -3,15 +3,13 @@
 // table leads (a rare name) or the traces do (a common one); a rare name's listing reads traces by id,
 // not all of them; guard failures are kept at insert, pruned with their traces, and found for the
 // traces an older release stored.
-import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery } from 'kysely';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import { sql, type CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { loggedDatabase, planOf } from '../../test/query-plans.js';
 import { migrateToLatest } from './migrations.js';
 import type { RegistryLocation } from './open-registry.js';
 import { rawDatabase } from './registry-specs.case.js';
 import { Registry } from './registry.js';
-import type { RegistryDatabase } from './schema.js';
 import { sampleTrace } from './traces.case.js';
 import { TraceStore, type TraceFilter } from './traces.js';
 
@@ -19,50 +17,15 @@ import { TraceStore, type TraceFilter } from './traces.js';
  * A trace store on its own connection to `location`, with the queries it runs kept in `queries`;
  * `drivingLimit` as TraceStore's option.
  */
-export function loggedStore(location: RegistryLocation, drivingLimit?: number) {
-  const queries: CompiledQuery[] = [];
-  const log = (event: { level: string; query: CompiledQuery }) => {
-    if (event.level === 'query') queries.push(event.query);
-  };
-  const database = new Kysely<RegistryDatabase>({
-    dialect: location.url
-      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url }) })
-      : new SqliteDialect({ database: new Database(location.path!) }),
-    log,
-  });
+function loggedStore(location: RegistryLocation, drivingLimit?: number) {
+  const logged = loggedDatabase(location);
   const store = new TraceStore(
-    database,
-    (work) => database.transaction().execute(work),
+    logged.database,
+    (work) => logged.database.transaction().execute(work),
     undefined,
     drivingLimit === undefined ? {} : { drivingLimit },
   );
-  return { store, database, queries, dialect: location.url ? 'postgres' : 'sqlite' };
-}
-
-/** What the database plans for `query`: SQLite's query plan, or Postgres's without sequential scans. */
-export async function planOf(
-  database: Kysely<RegistryDatabase>,
-  dialect: string,
-  query: CompiledQuery,
-): Promise<string> {
-  const explained = sql.raw<Record<string, string>>(
-    `${dialect === 'sqlite' ? 'explain query plan' : 'explain'} ${query.sql}`,
-  );
-  const run = async (connection: Kysely<RegistryDatabase>) =>
-    (
-      await connection.executeQuery<Record<string, unknown>>({
-        ...explained.compile(connection),
-        parameters: query.parameters,
-      })
-    ).rows
-      .map((row) => String(row.detail ?? Object.values(row)[0]))
-      .join('\n');
-  if (dialect === 'sqlite') return run(database);
-  // a table of a few rows is cheapest to scan: ask what the planner would do with many
-  return database.transaction().execute(async (transaction) => {
-    await sql`set local enable_seqscan = off`.execute(transaction);
-    return run(transaction);
-  });
+  return { store, ...logged };
 }
 
 /** Every page of `filter`'s listing, `limit` at a time: the ids in order. */
