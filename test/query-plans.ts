@@ -6,18 +6,27 @@ import pg from 'pg';
 import type { RegistryLocation } from '../src/registry/index.js';
 import type { RegistryDatabase } from '../src/registry/schema.js';
 
-/** A database on `location` whose queries are kept, in order, in `queries` (to plan them after). */
-export function loggedDatabase(location: RegistryLocation) {
+/**
+ * A database on `location` whose queries are kept, in order, in `queries` (to plan them after), with
+ * its raw SQLite handle on SQLite (a TraceStore's third argument).
+ */
+export function loggedDatabase(location: RegistryLocation): {
+  database: Kysely<RegistryDatabase>;
+  queries: CompiledQuery[];
+  sqlite: Database.Database | undefined;
+  dialect: 'sqlite' | 'postgres';
+} {
   const queries: CompiledQuery[] = [];
+  const sqlite = location.url ? undefined : new Database(location.path!);
   const database = new Kysely<RegistryDatabase>({
-    dialect: location.url
-      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url }) })
-      : new SqliteDialect({ database: new Database(location.path!) }),
+    dialect: sqlite
+      ? new SqliteDialect({ database: sqlite })
+      : new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url }) }),
     log: (event) => {
       if (event.level === 'query') queries.push(event.query);
     },
   });
-  return { database, queries, dialect: location.url ? ('postgres' as const) : ('sqlite' as const) };
+  return { database, queries, sqlite, dialect: sqlite ? ('sqlite' as const) : ('postgres' as const) };
 }
 
 /**

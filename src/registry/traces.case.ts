@@ -5,11 +5,12 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { errorCode as code } from '../../test/error-code.js';
+import { loggedDatabase } from '../../test/query-plans.js';
 import { migrateToLatest } from './migrations.js';
 import type { RegistryLocation } from './open-registry.js';
 import { rawDatabase } from './registry-specs.case.js';
 import { Registry } from './registry.js';
-import type { TraceRecord } from './traces.js';
+import { TraceStore, type TraceRecord } from './traces.js';
 
 /** A trace as the service would record it; `overrides` change any field. */
 export function sampleTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
@@ -247,6 +248,34 @@ export function traceConformance(
       expect(await registry.traces.prune({ keep: 10 })).toBe(0);
       expect(await registry.traces.count()).toBe(10);
       await registry.close();
+    });
+
+    it('prunes by count alike from either end: ties at the first trace beyond the count go with it', async () => {
+      const location = await blank();
+      const registry = await Registry.open(location);
+      // ten traces, instants shared by twos and threes
+      const times = [1, 1, 2, 2, 2, 3, 4, 4, 5, 5];
+      const traces = times.map((at, index) => sampleTrace({ id: `c-${index}`, at: 1000 + at }));
+      for (const keep of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]) {
+        await registry.traces.insert(traces); // the pruned ones again
+        const newestFirst = [...traces].sort((a, b) => b.at - a.at);
+        const beyond = newestFirst[keep];
+        const kept = traces.filter((trace) => beyond === undefined || trace.at > beyond.at);
+        expect(await registry.traces.prune({ keep }), `keep ${keep}`).toBe(traces.length - kept.length);
+        expect((await registry.traces.list({}, { limit: 20 })).data.map((trace) => trace.id).sort()).toEqual(
+          kept.map((trace) => trace.id).sort(),
+        );
+      }
+      await registry.close();
+      // on SQLite the instant is found from the nearer end: keeping 9 of 10 steps over no trace, not 9
+      // (Postgres, whose count reads every row, steps over the 9 newest as before)
+      const { database, queries, sqlite, dialect } = loggedDatabase(location);
+      const store = new TraceStore(database, (work) => database.transaction().execute(work), sqlite);
+      await store.insert(traces);
+      expect(await store.prune({ keep: 9 })).toBe(2);
+      await database.destroy();
+      const stepped = queries.filter((query) => /offset/.test(query.sql));
+      expect(stepped.map((query) => query.parameters.at(-1))).toEqual([dialect === 'sqlite' ? 0 : 9]);
     });
 
     it('reads one key’s traces through an index, never a scan of every trace', async () => {

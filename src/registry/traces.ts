@@ -20,6 +20,7 @@ import {
   type SideCondition,
 } from './trace-conditions.js';
 import { failedValidators } from './guard-failures.js';
+import { pruneTraces } from './trace-prune.js';
 
 /** One recorded model call. Times are epoch milliseconds. */
 export interface TraceRecord {
@@ -210,9 +211,6 @@ const measurementColumns =
 
 /** Traces per chunk of a SQLite scan (about 25 ms of the event loop each). */
 const scanChunk = 20_000;
-
-/** Traces deleted per transaction of a prune. */
-const pruneBatch = 500;
 
 /** Rows per insert statement: well under SQLite's and Postgres's bound-parameter limits. */
 const insertChunk = 400;
@@ -418,49 +416,11 @@ export class TraceStore {
 
   /**
    * Deletes traces older than `before` (epoch ms) and all but the newest `keep`, with their scores and
-   * guard failures; returns how many traces went. They go oldest first, `batch` at a time, each batch
-   * its own transaction with the event loop free between them: the first prune of a registry that kept a
-   * year of traces (hundreds of thousands beyond the retention) held the service's requests, and the
-   * database's write lock, for the whole delete (43 s for 670,000 traces on SQLite).
+   * guard failures, `batch` at a time (see pruneTraces); returns how many went.
    */
   async prune(retention: { before?: number; keep?: number; batch?: number }): Promise<number> {
-    const batch = Math.max(1, Math.floor(retention.batch ?? pruneBatch));
-    let cutoff = retention.before;
-    if (retention.keep !== undefined) {
-      const boundary = await this.database
-        .selectFrom('traces')
-        .select('at')
-        .orderBy('at', 'desc')
-        .offset(retention.keep)
-        .limit(1)
-        .executeTakeFirst();
-      // everything at or before the first trace beyond `keep` goes (ties at that instant included)
-      if (boundary) cutoff = Math.max(cutoff ?? -Infinity, Number(boundary.at) + 1);
-    }
-    if (cutoff === undefined) return 0;
-    const before = cutoff;
-    let pruned = 0;
-    for (;;) {
-      const deleted = await this.write(async (transaction) => {
-        const ids = (
-          await transaction
-            .selectFrom('traces')
-            .select('id')
-            .where('at', '<', before)
-            .orderBy('at')
-            .limit(batch)
-            .execute()
-        ).map((row) => row.id);
-        if (ids.length === 0) return 0;
-        await transaction.deleteFrom('scores').where('trace_id', 'in', ids).execute();
-        await transaction.deleteFrom('guard_failures').where('trace_id', 'in', ids).execute();
-        await transaction.deleteFrom('traces').where('id', 'in', ids).execute();
-        return ids.length;
-      });
-      pruned += deleted;
-      if (deleted < batch) return pruned;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // the raw handle is there on SQLite only
+    return pruneTraces(this.database, this.write, retention, this.sqlite ? 'sqlite' : 'postgres');
   }
 
   /**
