@@ -5,6 +5,7 @@
 // N reviews per item, skips, rubric answers checked against the queue's rubric, assignment, and progress.
 import { describe, expect, it } from 'vitest';
 import type { Registry } from './registry.js';
+import type { ReviewDecisionKind } from './review.js';
 
 const at = Date.parse('2026-12-02T05:00:00.000Z');
 const minute = 60_000;
@@ -292,6 +293,48 @@ export function reviewConformance(name: string, open: () => Promise<Registry>): 
         ).rejects.toMatchObject({ code: 'REVIEW_QUEUE_NOT_FOUND' });
         await registry.review.decide(adas.id, 'ada', { decision: 'approve' }, now + 1000, { admin: true });
         expect((await registry.review.next('q', 'alice', now + 2000))!.id).toBe(carols.id);
+      } finally {
+        await registry.close();
+      }
+    });
+
+    it("counts a queue's progress by reviewer and decision, its own decisions only, in alphabetical order", async () => {
+      const registry = await open();
+      try {
+        for (const name of ['q', 'other'])
+          await registry.review.createQueue({
+            name,
+            task: 'name',
+            actor: 'ada',
+            config: { reviewsPerItem: 2 },
+          });
+        const [first, second, third] = await registry.review.addItems('q', items(3), at);
+        const [elsewhere] = await registry.review.addItems('other', items(1, 10), at);
+        const decide = async (
+          item: { id: string } | undefined,
+          reviewer: string,
+          decision: ReviewDecisionKind,
+          when: number,
+        ) => {
+          await registry.review.reserve(item!.id, reviewer, when);
+          const correction = decision === 'correct' ? { correction: 'fixed' } : {};
+          await registry.review.decide(item!.id, reviewer, { decision, ...correction }, when);
+        };
+        // bob decides first: the counts do not follow who decided first
+        await decide(first, 'bob', 'reject', at);
+        await decide(second, 'bob', 'approve', at + 1);
+        await decide(first, 'alice', 'skip', at + 2);
+        await decide(second, 'alice', 'approve', at + 3);
+        await decide(third, 'alice', 'correct', at + 4);
+        await decide(elsewhere, 'carol', 'approve', at + 5);
+        const progress = await registry.review.progress('q');
+        expect(progress).toEqual({
+          items: 3,
+          reviewed: 1,
+          reviewers: { alice: { approve: 1, correct: 1, skip: 1 }, bob: { approve: 1, reject: 1 } },
+        });
+        expect(Object.keys(progress.reviewers)).toEqual(['alice', 'bob']);
+        expect(Object.keys(progress.reviewers.bob!)).toEqual(['approve', 'reject']);
       } finally {
         await registry.close();
       }

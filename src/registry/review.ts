@@ -502,7 +502,11 @@ export class ReviewStore {
     }));
   }
 
-  /** How far a queue is: items, items fully reviewed, and each reviewer's decisions by kind. */
+  /**
+   * How far a queue is: items, items fully reviewed, and each reviewer's decisions by kind (reviewers,
+   * and kinds within each, in alphabetical order), counted by the database: a queue of 20,000 items had
+   * every decision read and parsed to be counted here.
+   */
   async progress(queue: string): Promise<{
     items: number;
     reviewed: number;
@@ -521,11 +525,22 @@ export class ReviewStore {
       ])
       .where('queue', '=', queue)
       .executeTakeFirstOrThrow();
+    const counted = await this.database
+      .selectFrom('review_decisions')
+      .innerJoin('review_items', 'review_items.id', 'review_decisions.item')
+      .select((select) => [
+        'review_decisions.reviewer',
+        'review_decisions.decision',
+        select.fn.countAll<number | string>().as('count'),
+      ])
+      .where('review_items.queue', '=', queue)
+      .groupBy(['review_decisions.reviewer', 'review_decisions.decision'])
+      .orderBy('review_decisions.reviewer')
+      .orderBy('review_decisions.decision')
+      .execute();
     const reviewers: Record<string, Partial<Record<ReviewDecisionKind, number>>> = {};
-    for (const decision of await this.decisions(queue)) {
-      const counts = (reviewers[decision.reviewer] ??= {});
-      counts[decision.decision] = (counts[decision.decision] ?? 0) + 1;
-    }
+    for (const row of counted)
+      (reviewers[row.reviewer] ??= {})[row.decision as ReviewDecisionKind] = Number(row.count);
     return { items: Number(items.items), reviewed: Number(items.reviewed ?? 0), reviewers };
   }
 }
