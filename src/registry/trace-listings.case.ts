@@ -197,6 +197,35 @@ export function traceListingConformance(name: string, blank: () => Promise<Regis
       ]);
     });
 
+    it("stores a batch whose trace id comes twice (a reused x-request-id) once, with the first one's failures", async () => {
+      const registry = await Registry.open(await blank());
+      try {
+        const failed = [{ validator: 'pii', stage: 'input', attempt: 0, passed: false, action: 'fixed' }];
+        const other = [{ validator: 'length', stage: 'output', attempt: 0, passed: false, action: 'refuse' }];
+        await registry.traces.insert([
+          sampleTrace({ id: 'twice', at: 1000, checks: failed }),
+          sampleTrace({ id: 'bystander', at: 1001 }),
+          sampleTrace({ id: 'twice', at: 1002, checks: [...failed, ...other] }),
+        ]);
+        expect((await registry.traces.list({})).data.map((trace) => trace.id)).toEqual([
+          'bystander',
+          'twice',
+        ]);
+        expect((await registry.traces.list({ guardFailed: 'pii' })).data.map((trace) => trace.id)).toEqual([
+          'twice',
+        ]);
+        expect((await registry.traces.list({ guardFailed: 'length' })).data).toEqual([]);
+        // and again in a later batch: the stored one stays, with its failures
+        await registry.traces.insert([sampleTrace({ id: 'twice', at: 1003, checks: other })]);
+        expect((await registry.traces.list({ guardFailed: true })).data.map((trace) => trace.id)).toEqual([
+          'twice',
+        ]);
+        expect((await registry.traces.list({ guardFailed: 'length' })).data).toEqual([]);
+      } finally {
+        await registry.close();
+      }
+    });
+
     it('prunes the guard failures of the traces it deletes', async () => {
       const location = await blank();
       const registry = await Registry.open(location);

@@ -333,13 +333,16 @@ export class TraceStore {
     await this.write(async (transaction) => {
       for (let start = 0; start < rows.length; start += insertChunk) {
         const chunk = rows.slice(start, start + insertChunk);
-        const failures = traces
-          .slice(start, start + insertChunk)
-          .flatMap((trace) =>
-            trace.checks === null || trace.checks === undefined
-              ? []
-              : failedValidators(trace.checks).map((validator) => ({ trace_id: trace.id, validator })),
-          );
+        // a trace whose id comes twice in one batch (a client's reused x-request-id) is stored once, the
+        // first; its failures are that one's, or their key would refuse the batch and lose every trace in it
+        const firsts = new Map<string, TraceRecord>();
+        for (const trace of traces.slice(start, start + insertChunk))
+          if (!firsts.has(trace.id)) firsts.set(trace.id, trace);
+        const failures = [...firsts.values()].flatMap((trace) =>
+          trace.checks === null || trace.checks === undefined
+            ? []
+            : failedValidators(trace.checks).map((validator) => ({ trace_id: trace.id, validator })),
+        );
         const insert = transaction
           .insertInto('traces')
           .values(chunk)
@@ -355,6 +358,8 @@ export class TraceStore {
           await transaction
             .insertInto('guard_failures')
             .values(kept.slice(from, from + insertChunk))
+            // one an older release's prune left behind for a trace of a reused id
+            .onConflict((conflict) => conflict.columns(['trace_id', 'validator']).doNothing())
             .execute();
       }
     });
