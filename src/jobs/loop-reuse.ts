@@ -34,7 +34,7 @@ export async function retuneBasis(file: LoopPolicyFile): Promise<string | undefi
   if (policy.retune.method !== 'soft') return undefined;
   if (mutableReferences.some((option) => writtenOptions(policy.retune.args).has(option))) return undefined;
   const spec = readFileSync(resolve(file.folder, policy.spec), 'utf8');
-  const files = await modelFiles(policy.model);
+  const files = await modelFiles(policy.model, file.folder);
   return hashOf({ model: policy.model, files, args: policy.retune.args, spec });
 }
 
@@ -52,25 +52,31 @@ function hashOf(decisive: object): string {
 }
 
 /**
- * The names, sizes and modification times of a local model's files (`local:<path or hf:reference>`, a
- * file or a checkpoint folder; a hub reference as cached, without the network), or "not found".
+ * Where a local model is (`local:<path or hf:reference>`, a path from `folder`, where the loop's steps
+ * run; a hub reference as cached, without the network), and the names, sizes and modification times of
+ * its file or its checkpoint folder's files (links followed: a Hugging Face snapshot's files are links to
+ * its blobs), or "not found".
  */
-async function modelFiles(model: string): Promise<string[]> {
+async function modelFiles(model: string, folder: string): Promise<string[]> {
   const reference = model.replace(/^local:/, '');
   const path = reference.startsWith('hf:')
     ? await resolveHubReference(reference, { offline: true }).catch(() => undefined)
-    : resolve(reference);
+    : resolve(folder, reference);
   const stamp = (file: string) => {
     const stats = statSync(file);
-    return `${stats.size}:${stats.mtimeMs}`;
+    return stats.isFile() ? `${stats.size}:${stats.mtimeMs}` : undefined;
   };
   try {
     if (!path) return ['not found'];
-    if (!statSync(path).isDirectory()) return [stamp(path)];
-    return readdirSync(path, { withFileTypes: true })
-      .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-      .map((entry) => `${entry.name}:${stamp(join(path, entry.name))}`)
+    if (!statSync(path).isDirectory()) return [path, `${stamp(path)}`];
+    const files = readdirSync(path)
+      .filter((name) => !name.startsWith('.'))
+      .flatMap((name) => {
+        const stamped = stamp(join(path, name));
+        return stamped === undefined ? [] : [`${name}:${stamped}`];
+      })
       .sort();
+    return [path, ...files];
   } catch {
     return ['not found'];
   }

@@ -3,7 +3,7 @@
 // criteria and audits, an iteration killed in its gate resumed without training again, a canary
 // stopped by hand or timed out, and the policy file's errors. The real commands run in
 // test/closed-loop.test.ts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -353,21 +353,29 @@ describe('the closed loop, step by step', () => {
       triggers: await loopTriggers(registry, file.policy),
     });
     expect(newer.calls).toEqual(['train']);
-    // the model's file replaced where it lies (a new download under the same name): trained again
+    // the model's file replaced where it lies (a new download under the same name): trained again; its
+    // path is the policy's folder's, where the steps run, whatever folder the loop runs in
     const weights = join(folder, 'weights.gguf');
     writeFileSync(weights, 'the first weights');
-    const onModel = policyFile({ model: `local:${weights}` });
-    const iterate = async () => {
+    const iterate = async (model: string) => {
+      const onModel = policyFile({ model });
       const steps = scripted({ candidate: 0.8, production: 0.8, reproduce: true });
       await runLoopIteration(options(onModel, steps.runner), {
         triggers: await loopTriggers(registry, onModel.policy),
       });
       return steps.calls;
     };
-    expect(await iterate()).toEqual(['train']);
-    expect(await iterate()).toEqual([]);
+    expect(await iterate('local:weights.gguf')).toEqual(['train']);
+    expect(await iterate('local:weights.gguf')).toEqual([]);
     writeFileSync(weights, 'the second weights');
-    expect(await iterate()).toEqual(['train']);
+    expect(await iterate('local:weights.gguf')).toEqual(['train']);
+    // a checkpoint folder of links (as a Hugging Face snapshot's files link to its blobs)
+    mkdirSync(join(folder, 'snapshot'));
+    symlinkSync(weights, join(folder, 'snapshot', 'model.safetensors'));
+    expect(await iterate('local:snapshot')).toEqual(['train']);
+    expect(await iterate('local:snapshot')).toEqual([]);
+    writeFileSync(weights, 'the third weights, longer');
+    expect(await iterate('local:snapshot')).toEqual(['train']);
   });
 
   it('resumes an iteration killed in its gate without training again, and ends when its canary is stopped', async () => {
