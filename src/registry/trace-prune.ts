@@ -1,7 +1,7 @@
 // Trace retention's deletes: traces older than a time and beyond the newest so many, with what is kept
 // beside them (scores, guard failures), oldest first in small transactions. When to prune, and how much
 // to keep, is observe's retention timer's to decide.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { RegistryWrite } from './access-keys.js';
 import type { Dialect } from './migrations.js';
 import type { RegistryDatabase } from './schema.js';
@@ -34,11 +34,20 @@ async function timeBeyondNewest(
     if (beyond <= 0) return undefined;
     fromOldest = beyond - 1 < keep;
   }
+  if (fromOldest) {
+    // counted again in the statement that steps, one snapshot: another process's prune between the count
+    // above and this step would have moved the step past traces to keep
+    const { rows } = await sql<{ at: number | string }>`select at from traces
+      where (select count(*) from traces) > ${keep}
+      order by at asc
+      limit 1 offset max((select count(*) from traces) - ${keep} - 1, 0)`.execute(database);
+    return rows[0] === undefined ? undefined : Number(rows[0].at);
+  }
   const boundary = await database
     .selectFrom('traces')
     .select('at')
-    .orderBy('at', fromOldest ? 'asc' : 'desc')
-    .offset(fromOldest ? beyond - 1 : keep)
+    .orderBy('at', 'desc')
+    .offset(keep)
     .limit(1)
     .executeTakeFirst();
   return boundary === undefined ? undefined : Number(boundary.at);

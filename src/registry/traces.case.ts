@@ -275,7 +275,14 @@ export function traceConformance(
       expect(await store.prune({ keep: 9 })).toBe(2);
       await database.destroy();
       const stepped = queries.filter((query) => /offset/.test(query.sql));
-      expect(stepped.map((query) => query.parameters.at(-1))).toEqual([dialect === 'sqlite' ? 0 : 9]);
+      expect(stepped).toHaveLength(1);
+      // SQLite's step from the oldest counts in its own statement (one snapshot: another process's
+      // prune between a count and the step would move it past traces to keep)
+      if (dialect === 'sqlite')
+        expect(stepped[0].sql).toMatch(
+          /order by at asc\s+limit 1 offset max\(\(select count\(\*\) from traces\)/,
+        );
+      else expect(stepped[0].parameters.at(-1)).toBe(9);
     });
 
     it('reads one key’s traces through an index, never a scan of every trace', async () => {
