@@ -239,6 +239,8 @@ export class EngineClient {
         return this.post(request, { key: source.key, files: source.files }, onDelta, signal);
       }
       // concurrent requests for a key share one read, and each stops waiting for it when its client leaves
+      // (one whose client has left already starts none)
+      if (signal?.aborted) throw new AbandonedGeneration(signal.reason, undefined);
       const read = await untilAborted(this.read(source.key, source.files), signal);
       // the first of them to resume sends the files; the worker has them before any request naming the
       // key alone, which the others send after (messages reach the worker in order)
