@@ -73,8 +73,12 @@ describe('auditPolicyFailures', () => {
       summary: { audited: 4000, flipRate: 0.025, flipInterval: [0.0205, 0.0304] },
     };
     expect(auditPolicyFailures(upper, { bias: large })).toEqual([]);
+    const near = { id: 'run-b', summary: { audited: 4000, flipRate: 0.04, flipInterval: [0.034, 0.0504] } };
+    expect(auditPolicyFailures(upper, { bias: near })).toEqual([
+      "bias audit run-b: flip rate 4.0% could be as high as 5.04% (its 95% interval's upper end), above 5.0%",
+    ]);
     expect(auditPolicyFailures(upper, { bias: bias(0.01, 0, 1) })).toEqual([
-      "bias audit run-b: it records no interval of its flip rate for the policy's upper bound",
+      "bias audit run-b: it records no interval of its flip rate for the policy's upper bound (recorded before audits kept one: run it again)",
     ]);
   });
 

@@ -19,6 +19,10 @@ export function auditsRequired(policy: AuditPolicy): ('bias' | 'sensitivity')[] 
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
+/** `value` as a percent, with two decimals where one would print it as `limit` (5.04% above 5.0%). */
+const finePercent = (value: number, limit: number) =>
+  percent(value) === percent(limit) ? `${(value * 100).toFixed(2)}%` : percent(value);
+
 /**
  * Why the version fails the policy (empty when it passes), given the audits that count of each kind:
  * every one must meet the policy's thresholds. One of fewer examples than the policy's minimum fails for
@@ -100,10 +104,12 @@ function thresholdFailures(
     if (maxFlipRate !== undefined && policy.bias.flipRateBound === 'upper') {
       const upper = Array.isArray(bias.flipInterval) ? Number(bias.flipInterval[1]) : Number.NaN;
       if (Number.isNaN(upper))
-        failures.push(`${where}: it records no interval of its flip rate for the policy's upper bound`);
+        failures.push(
+          `${where}: it records no interval of its flip rate for the policy's upper bound (recorded before audits kept one: run it again)`,
+        );
       else if (!(upper <= maxFlipRate))
         failures.push(
-          `${where}: flip rate ${percent(flipRate)} could be as high as ${percent(upper)} (its 95% interval's upper end), above ${percent(maxFlipRate)}`,
+          `${where}: flip rate ${percent(flipRate)} could be as high as ${finePercent(upper, maxFlipRate)} (its 95% interval's upper end), above ${percent(maxFlipRate)}`,
         );
     } else if (maxFlipRate !== undefined && !(flipRate <= maxFlipRate))
       failures.push(`${where}: flip rate ${percent(flipRate)} is above ${percent(maxFlipRate)}`);

@@ -535,9 +535,10 @@ export class ReviewStore {
       ])
       .where('review_items.queue', '=', queue)
       .groupBy(['review_decisions.reviewer', 'review_decisions.decision'])
-      .orderBy('review_decisions.reviewer')
-      .orderBy('review_decisions.decision')
       .execute();
+    // sorted here, not by the database: SQLite orders bytes and Postgres its locale ("Bob", "alice")
+    const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    counted.sort((a, b) => byCode(a.reviewer, b.reviewer) || byCode(a.decision, b.decision));
     const reviewers: Record<string, Partial<Record<ReviewDecisionKind, number>>> = {};
     for (const row of counted)
       (reviewers[row.reviewer] ??= {})[row.decision as ReviewDecisionKind] = Number(row.count);

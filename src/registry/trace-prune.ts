@@ -24,13 +24,12 @@ async function timeBeyondNewest(
   countIsCheap: boolean,
 ): Promise<number | undefined> {
   let fromOldest = false;
-  let beyond = 0;
   if (countIsCheap) {
     const { count } = await database
       .selectFrom('traces')
       .select((select) => select.fn.countAll<number | string>().as('count'))
       .executeTakeFirstOrThrow();
-    beyond = Number(count) - keep;
+    const beyond = Number(count) - keep;
     if (beyond <= 0) return undefined;
     fromOldest = beyond - 1 < keep;
   }
