@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 const directory = dirname(fileURLToPath(import.meta.url));
 const addon = join(directory, 'build', 'Release', 'promptune_kernels.node');
 const sources = readdirSync(directory).filter((name) => /\.(c|h|gyp)$/.test(name));
+const built = existsSync(addon) ? statSync(addon).mtimeMs : undefined;
 const current =
-  existsSync(addon) &&
-  sources.every((name) => statSync(join(directory, name)).mtimeMs <= statSync(addon).mtimeMs);
+  built !== undefined && sources.every((name) => statSync(join(directory, name)).mtimeMs <= built);
 if (current && process.env.PROMPTUNE_REBUILD_NATIVE !== '1') process.exit(0);
 console.warn('promptune: building the native kernels (about a minute)');
 // npm puts its bundled node-gyp in npm_config_node_gyp for lifecycle scripts; run by hand, look beside npm.

@@ -7,12 +7,11 @@
 // trains. An iteration records them as it asked for them (production's shape, or "the policy's and soft
 // train's defaults") and as its candidate has them: once the candidate serves, the next iteration trains
 // like it, and finds it.
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveHubReference } from '../engine/index.js';
 import { unlessNotFound } from '../errors/index.js';
-import type { PromptVersion, Registry } from '../registry/index.js';
+import { contentHash, type PromptVersion, type Registry } from '../registry/index.js';
 import { writtenOptions } from '../soft/index.js';
 import type { LoopPolicyFile } from './loop-policy.js';
 
@@ -35,7 +34,7 @@ export async function retuneBasis(file: LoopPolicyFile): Promise<string | undefi
   if (mutableReferences.some((option) => writtenOptions(policy.retune.args).has(option))) return undefined;
   const spec = readFileSync(resolve(file.folder, policy.spec), 'utf8');
   const files = await modelFiles(policy.model, file.folder);
-  return hashOf({ model: policy.model, files, args: policy.retune.args, spec });
+  return contentHash({ model: policy.model, files, args: policy.retune.args, spec });
 }
 
 /**
@@ -44,11 +43,7 @@ export async function retuneBasis(file: LoopPolicyFile): Promise<string | undefi
  * `shape` (production's content decides).
  */
 export function retuneSettings(basis: string | undefined, shape: string[] | undefined): string | undefined {
-  return basis === undefined || !shape ? undefined : hashOf({ basis, method: shape });
-}
-
-function hashOf(decisive: object): string {
-  return createHash('sha256').update(JSON.stringify(decisive)).digest('hex');
+  return basis === undefined || !shape ? undefined : contentHash({ basis, method: shape });
 }
 
 /**
@@ -68,7 +63,7 @@ async function modelFiles(model: string, folder: string): Promise<string[]> {
   };
   try {
     if (!path) return ['not found'];
-    if (!statSync(path).isDirectory()) return [path, `${stamp(path)}`];
+    if (!statSync(path).isDirectory()) return [path, stamp(path) ?? 'not a file'];
     const files = readdirSync(path)
       .filter((name) => !name.startsWith('.'))
       .flatMap((name) => {
