@@ -215,6 +215,96 @@ describe('promptune generate', () => {
     expect(promptune('job', 'ls', '--db', db).stdout).toMatch(/^no jobs/);
   });
 
+  it("refuses a job whose options its command would refuse, at submission, with the command's own code", () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'promptune-job-options-')), 'registry.sqlite');
+    const soft = ['soft', 'train', '--model', 'local:m.gguf', '--data', 'data', '--out', 'out'];
+    const optimize = ['optimize', '--task', 'task.yaml', '--model', 'local:m.gguf', '--out', 'p.json'];
+    for (const [command, code, message] of [
+      [
+        [...optimize, '--optimizer', 'propose'],
+        'OPTIMIZE_NO_TEACHER',
+        'the propose optimizer needs a teacher',
+      ],
+      [[...optimize, '--label', 'production'], 'CLI_INVALID_OPTION', '--label would be ignored'],
+      [[...soft, '--method', 'lroa'], 'CLI_INVALID_OPTION', '--method'],
+      [
+        [...soft, '--method', 'lora', '--virtual-tokens', '8'],
+        'CLI_INVALID_OPTION',
+        '--virtual-tokens would be ignored',
+      ],
+      [
+        [...soft, '--method', 'full-fine-tuning', '--push'],
+        'CLI_INVALID_OPTION',
+        '--push registers an adapter',
+      ],
+      [[...soft, '--steps', '0'], 'CLI_INVALID_OPTION', '--steps is "0"'],
+      [
+        ['soft', 'train-multitask', '--model', 'm', '--data', 'a', '--out', 'o'],
+        'CLI_INVALID_OPTION',
+        'several tasks',
+      ],
+      [
+        ['eval', '--task', 't.yaml', '--model', 'm', '--split', 'valid'],
+        'CLI_INVALID_OPTION',
+        '--split is "valid"',
+      ],
+      [
+        ['eval', '--model', 'm', '--adapter', 'a', '--version', 'name@1'],
+        'CLI_INVALID_OPTION',
+        'both name a prompt',
+      ],
+      [
+        ['compare-methods', '--model', 'm', '--data', 'd', '--methods', 'lora,lora'],
+        'CLI_INVALID_OPTION',
+        'names lora twice',
+      ],
+      [
+        ['audit', 'bias', '--task', 't.yaml', '--model', 'm', '--alpha', '2'],
+        'CLI_INVALID_OPTION',
+        '--alpha is 2',
+      ],
+      [
+        ['audit', 'sensitivity', '--task', 't.yaml', '--model', 'm', '--paraphrases', '2'],
+        'CLI_INVALID_OPTION',
+        '--paraphrases would be ignored',
+      ],
+      [
+        ['loop', 'policy.yaml', '--dry-run', '--watch', '10m'],
+        'CLI_INVALID_OPTION',
+        '--watch would be ignored',
+      ],
+    ] as const) {
+      const refused = promptune('job', 'submit', '--db', db, '--json', '--', ...command);
+      expect([refused.status, command]).toEqual([1, command]);
+      const { error } = JSON.parse(refused.stderr) as {
+        error: { code: string; message: string; hint: string };
+      };
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(`the job's command line: `);
+      expect(error.message).toContain(message);
+      expect(error.hint).toMatch(/Nothing was queued\.$/);
+    }
+    expect(promptune('job', 'ls', '--db', db).stdout).toMatch(/^no jobs/);
+    // what it reads is not looked at (an earlier job may write it), nor what a --like version adds
+    for (const command of [
+      [...optimize, '--optimizer', 'propose', '--teacher', 'local:m.gguf'],
+      [...soft, '--like', 'name@1', '--rank', '8'],
+    ]) {
+      const queued = promptune('job', 'submit', '--db', db, '--', ...command);
+      expect([queued.status, queued.stderr]).toEqual([0, '']);
+    }
+    expect(promptune('job', 'ls', '--db', db, '--json').stdout).toContain('"kind": "soft-train"');
+    // run directly, the command refuses the combination before it loads a model or records a run
+    const direct = promptune(
+      ...optimize,
+      '--optimizer',
+      'evolve',
+      '--model',
+      join(sharedModels, 'nothing.gguf'),
+    );
+    expect(direct.stderr).toContain('error: the evolve optimizer needs a teacher model\n');
+  });
+
   it('prints usage errors without colour codes when stderr is not a terminal', () => {
     const result = promptune('nothing-like-a-command');
     expect(result.status).toBe(2);

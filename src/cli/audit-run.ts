@@ -8,6 +8,7 @@ import type { RunEntry } from '../registry/index.js';
 import { loadSplit, type Example, type SplitName, type Task } from '../tasks/index.js';
 import {
   auditSubject,
+  checkSubjectOptions,
   describeSubject,
   type SubjectDescription,
   type SubjectOptions,
@@ -61,8 +62,6 @@ export interface AuditInput {
 /** How one kind of audit runs and shows its result. */
 export interface AuditKind<Result> {
   name: 'bias' | 'sensitivity' | 'variability' | 'explain';
-  /** Checks the command's own options, before a model is loaded. */
-  prepare?: () => void;
   /** Checks the command's options against what is audited, before anything is run or recorded. */
   checkSubject?: (subject: SubjectDescription) => void;
   /** Extra config recorded with the run. */
@@ -74,7 +73,8 @@ export interface AuditKind<Result> {
   text: (result: Result, subject: string) => string;
 }
 
-type RunArgs = SubjectOptions & {
+/** The options every audit takes (what it audits, and how it runs). */
+export type AuditRunArgs = SubjectOptions & {
   split: string;
   limit?: string;
   concurrency: string;
@@ -87,13 +87,21 @@ type RunArgs = SubjectOptions & {
   push?: boolean;
 };
 
-/** Runs audit `kind` as the command's arguments say. */
-export async function runAudit<Result>(args: RunArgs, kind: AuditKind<Result>): Promise<void> {
+/**
+ * The options every audit takes, checked for their values and how they combine, before anything is read
+ * (each audit command checks its own after them; `job submit` runs both on a job's command line too).
+ */
+export function checkAuditOptions(args: AuditRunArgs) {
   const split = choice('split', args.split, ['train', 'dev', 'test'] as const);
   const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
   const seed = seedOption(args.seed) ?? 0;
-  const { concurrency, timeoutMs } = callOptions(args);
-  kind.prepare?.();
+  checkSubjectOptions(args);
+  return { split, limit, seed, ...callOptions(args) };
+}
+
+/** Runs audit `kind` as the command's arguments say (its own options checked already). */
+export async function runAudit<Result>(args: AuditRunArgs, kind: AuditKind<Result>): Promise<void> {
+  const { split, limit, seed, concurrency, timeoutMs } = checkAuditOptions(args);
   checkOutputFile('report', args.report, 'the HTML report');
   const { task, model, subject, specId } = await auditSubject(args);
   kind.checkSubject?.(subject);

@@ -104,14 +104,26 @@ export interface SubjectOptions {
   db: string;
 }
 
-/** Reads the task and loads the model with the prompt the options name. */
-export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> {
+/**
+ * Refuses options that name more than one prompt, or no task: what the subject's options say, before
+ * anything is read (`job submit` checks a job's command line with it too).
+ */
+export function checkSubjectOptions(
+  args: Pick<SubjectOptions, 'task' | 'prompt' | 'adapter' | 'version'>,
+): void {
   const given = (['prompt', 'adapter', 'version'] as const).filter((option) => args[option] !== undefined);
   if (given.length > 1)
     throw new ValidationError(`--${given.join(' and --')} both name a prompt`, {
       code: 'CLI_INVALID_OPTION',
       hint: 'Name one prompt at a time: the spec’s, --prompt, --adapter or --version.',
     });
+  if (args.task === undefined && args.version === undefined) missingTask();
+  if (args.version !== undefined) versionReference(args.version);
+}
+
+/** Reads the task and loads the model with the prompt the options name. */
+export async function auditSubject(args: SubjectOptions): Promise<AuditSubject> {
+  checkSubjectOptions(args);
   // without a spec file, the version's own spec and data: the version is resolved once, for both
   const fromVersion =
     args.task === undefined && args.version !== undefined ? await versionTask(args, args.version) : undefined;

@@ -4,13 +4,19 @@ import { ValidationError } from '../errors/index.js';
 import { METHOD_OPTIONS, methodOptionsRead } from '../soft/index.js';
 import type { Method, MethodArgs } from './method-plan.js';
 
+/** The method options whose presence says which methods they are for. */
+type MethodOptionArgs = Pick<
+  MethodArgs,
+  'prefix-projection' | 'encoder-hidden' | 'encoder' | 'task-rank' | 'source' | 'transfer'
+>;
+
 /**
  * Refuses options of another method (--prefix-projection without prefix tuning, --source without
  * multitask prompt tuning, …) and, of those `given` on the command line, any `method` would ignore.
  */
 export function refuseOtherMethodsOptions(
   method: Method,
-  args: MethodArgs,
+  args: MethodOptionArgs,
   given: ReadonlySet<string>,
 ): void {
   // options another method reads are refused, not ignored
@@ -49,14 +55,14 @@ export function refuseOtherMethodsOptions(
 }
 
 /** The method options `method` reads with these arguments. */
-function optionsRead(method: Method, args: MethodArgs): Set<string> {
+function optionsRead(method: Method, args: MethodOptionArgs): Set<string> {
   return new Set(
     methodOptionsRead(method, { projection: args['prefix-projection'], source: args.source !== undefined }),
   );
 }
 
 /** Refuses a method option written on the command line that `method` would ignore (CLI_INVALID_OPTION). */
-function checkOptionsRead(method: Method, args: MethodArgs, given: ReadonlySet<string>): void {
+function checkOptionsRead(method: Method, args: MethodOptionArgs, given: ReadonlySet<string>): void {
   const reads = optionsRead(method, args);
   const ignored = METHOD_OPTIONS.find((option) => given.has(option) && !reads.has(option));
   if (ignored === undefined) return;

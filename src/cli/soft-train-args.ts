@@ -1,9 +1,13 @@
 // The options of `promptune soft train` (src/cli/commands/soft.ts): the model and data, the method and
-// its shape, the search, the training, the push.
-import type { ArgsDef } from 'citty';
-import { searchStepsArgs } from './method-search.js';
+// its shape, the search, the training, the push; and their check before anything is read.
+import type { ArgsDef, ParsedArgs } from 'citty';
+import { ValidationError } from '../errors/index.js';
+import { METHODS } from './method-plan.js';
+import { refuseOtherMethodsOptions } from './method-options.js';
+import { checkSearchOptions, searchStepsArgs, searchSteps } from './method-search.js';
+import { choice, givenOptions, numberOption } from './options.js';
 import { pushArgs } from './soft-push.js';
-import { fieldArgs, promptArgs, trainingArgs } from './soft-training.js';
+import { checkRunOptions, fieldArgs, promptArgs, trainingArgs, trainingOptions } from './soft-training.js';
 
 /** soft train's options (also read again when --like adds a version's). */
 export const trainArgs = {
@@ -131,3 +135,56 @@ export const trainArgs = {
   },
   ...fieldArgs,
 } satisfies ArgsDef;
+
+/**
+ * soft train's options checked for their values and how they combine, before anything is read (`job
+ * submit` runs it on a job's command line too). The method's own shape (a rank, virtual tokens) is
+ * checked against the model when it loads. A --like version adds its method and shape when the command
+ * runs (read from the registry): with `methodKnown` false, what depends on the method is left to then.
+ */
+export function checkTrainOptions(
+  given: Pick<ParsedArgs<typeof trainArgs>, keyof typeof trainArgs>,
+  rawArgs: string[],
+  methodKnown = true,
+): { training: ReturnType<typeof trainingOptions>; trialSteps: number | undefined } {
+  const written = givenOptions(rawArgs);
+  const training = trainingOptions(given);
+  checkRunOptions(given, written);
+  const trialSteps = searchSteps(given, written);
+  numberOption('lr', given.lr, { above: 0 });
+  if (!methodKnown) return { training, trialSteps };
+  // --init-from is --init text with the hard prompt's words (a --search tries them as its text init);
+  // the methods that start random or from zero refuse it rather than record it
+  const fromWeights = given.method === 'full-fine-tuning';
+  if (
+    given['init-from'] &&
+    (given.method === 'p-tuning' ||
+      given.method === 'lora' ||
+      fromWeights ||
+      given['prefix-projection'] ||
+      given.source)
+  )
+    throw new ValidationError(
+      `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection starts from random values' : given.source ? '--source starts it from a multitask prompt' : `--method ${given.method} starts from ${fromWeights ? "the model's own weights" : 'random values'}`}`,
+      {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'Drop --init-from (or --source), or use --method prompt-tuning or prefix-tuning.',
+      },
+    );
+  const alsoInit = ['init', 'init-text'].find((option) => written.has(option));
+  if (given['init-from'] && alsoInit)
+    throw new ValidationError(
+      `--init-from starts the run from the hard prompt's words; --${alsoInit} was given too`,
+      { code: 'CLI_INVALID_OPTION', hint: `Drop --${alsoInit} (or --init-from).` },
+    );
+  checkSearchOptions(given, written);
+  const method = choice('method', given.method, METHODS);
+  refuseOtherMethodsOptions(method, given, written);
+  // a whole model is not a registry version
+  if (method === 'full-fine-tuning' && given.push)
+    throw new ValidationError('--push registers an adapter; full fine-tuning makes a whole model', {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Drop --push; serve the fine-tuned model on its own (promptune serve --model <out>/model.gguf, or --model <out> from a Hugging Face source).',
+    });
+  return { training, trialSteps };
+}

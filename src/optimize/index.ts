@@ -24,6 +24,7 @@ export {
   makeOptimizer,
   maximumCalls,
   optimizerNames,
+  optimizersNeedingTeacher,
   presets,
   type OptimizerName,
   type Preset,

@@ -13,6 +13,7 @@ import { optimizerConformance } from './optimizers.case.js';
 import { copiesData, parseProposals, proposeOptimizer } from './propose.js';
 import { searchOptimizer, tpeSuggest } from './search.js';
 import { evolveOptimizer, frontierWeights } from './evolve.js';
+import { makeOptimizer, optimizerNames, optimizersNeedingTeacher, presets } from './presets.js';
 import { seededRandom } from '../engine/random.js';
 import { sumExamples, sumsTask } from '../../test/sums-task.js';
 
@@ -37,6 +38,27 @@ optimizerConformance('search', () => searchOptimizer(), {
 optimizerConformance('evolve', () => evolveOptimizer(), {
   solvable: (text) => /number only/.test(text),
   teacherReply: 'INSTRUCTION: Answer with the number only.',
+});
+
+describe('teacher', () => {
+  // the command line refuses these optimizers without --teacher before a model loads: the list it reads
+  // must be the optimizers that refuse to start without one
+  it.each(optimizerNames)(
+    '%s refuses to start without a teacher exactly when it is listed as needing one',
+    async (name) => {
+      const run = makeOptimizer(name, presets.light).optimize(sumsTask, {
+        student: new ScriptedLanguageModel('scripted-sums', () => true),
+        train: sumExamples(1, 12, 'sum-'),
+        dev: sumExamples(100, 4, 'sum-'),
+        budget: { student: { calls: 400 } },
+        seed: 1,
+        stateDirectory: mkdtempSync(join(tmpdir(), 'promptune-teacher-')),
+      });
+      if (optimizersNeedingTeacher.includes(name))
+        await expect(run).rejects.toMatchObject({ code: 'OPTIMIZE_NO_TEACHER' });
+      else await expect(run).resolves.toBeDefined();
+    },
+  );
 });
 
 describe('evolve', () => {

@@ -15,6 +15,11 @@ import { nearestName, ValidationError } from '../errors/index.js';
 export const optimizerNames = ['bootstrap', 'propose', 'search', 'evolve'] as const;
 /** One of `optimizerNames`. */
 export type OptimizerName = (typeof optimizerNames)[number];
+/**
+ * The optimizers that ask a teacher model for instructions or reflections, and refuse to start without
+ * one (the command line says so before it loads a model).
+ */
+export const optimizersNeedingTeacher: readonly OptimizerName[] = ['propose', 'evolve'];
 
 /** Settings of every optimizer at one effort level, and the early-stopping patience. */
 export interface Preset {

@@ -22,7 +22,7 @@ import { ValidationError } from '../../errors/index.js';
 import { contentHash } from '../../registry/index.js';
 import { resolveModel, SoftPromptLanguageModel } from '../../providers/index.js';
 import { tokenizeExample } from '../../soft/index.js';
-import { runAudit, runArgs } from '../audit-run.js';
+import { checkAuditOptions, runAudit, runArgs, type AuditRunArgs } from '../audit-run.js';
 import { describeSubject, subjectArgs } from '../audit-subject.js';
 import { biasText, explanationText, sensitivityText, variabilityText } from '../audit-text.js';
 import { choice, givenOptions, numberOption, refuseIgnored, repeatedOption } from '../options.js';
@@ -37,6 +37,72 @@ async function teacherOf(name: string): Promise<{ teacher: LanguageModelV3; teac
 export function biasSummary(audit: BiasAudit) {
   const { flippedExamples, ...summary } = audit;
   return { ...summary, flippedLines: flippedExamples.map((example) => example.line) };
+}
+
+// Each audit's options checked for their values and how they combine, before anything is read, after
+// the options every audit takes (`job submit` runs them on a job's command line too).
+
+/** bias's options: the significance level of its gap test. */
+export function checkBiasOptions(args: AuditRunArgs & { alpha: string }): number {
+  checkAuditOptions(args);
+  const alpha = numberOption('alpha', args.alpha)!;
+  if (!(alpha > 0 && alpha < 1))
+    throw new ValidationError(`--alpha is ${alpha}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Use a significance level between 0 and 1, such as 0.05.',
+    });
+  return alpha;
+}
+
+/** sensitivity's options: the variants it tries, and paraphrases only with a teacher to write them. */
+export function checkSensitivityOptions(
+  args: AuditRunArgs & {
+    formats: string;
+    'demo-orders': string;
+    paraphrases: string;
+    teacher?: string;
+    noise?: string;
+  },
+  rawArgs: string[],
+) {
+  checkAuditOptions(args);
+  if (!args.teacher)
+    refuseIgnored(
+      givenOptions(rawArgs),
+      ['paraphrases'],
+      'paraphrases are written by --teacher, and none is given',
+      () => 'Add --teacher <model>, or drop --paraphrases.',
+    );
+  const noise: NoiseKind[] =
+    args.noise === undefined
+      ? [...noiseKinds]
+      : args.noise === 'none'
+        ? []
+        : args.noise.split(',').map((kind) => choice('noise', kind.trim(), noiseKinds));
+  return {
+    formats: numberOption('formats', args.formats, { integer: true, min: 0 }),
+    demoOrders: numberOption('demo-orders', args['demo-orders'], { integer: true, min: 0 }),
+    paraphrases: numberOption('paraphrases', args.paraphrases, { integer: true, min: 0 }),
+    noise,
+  };
+}
+
+/** variability's options: how many answers per input, and at what temperature. */
+export function checkVariabilityOptions(args: AuditRunArgs & { repeats: string; temperature?: string }) {
+  checkAuditOptions(args);
+  return {
+    repeats: numberOption('repeats', args.repeats, { integer: true, min: 2 })!,
+    temperature: numberOption('temperature', args.temperature, { min: 0 }),
+  };
+}
+
+/** explain's options: the nearest tokens per vector, and the examples shown with their saliency. */
+export function checkExplainOptions(args: AuditRunArgs & { nearest: string; saliency: string }) {
+  checkAuditOptions(args);
+  return {
+    nearest: numberOption('nearest', args.nearest, { integer: true, min: 1, max: 50 }),
+    saliencyExamples: numberOption('saliency', args.saliency, { integer: true, min: 0 }),
+  };
 }
 
 const bias = defineCommand({
@@ -55,18 +121,11 @@ const bias = defineCommand({
     alpha: { type: 'string', default: '0.05', description: 'Significance level of the gap test' },
   },
   async run({ args, rawArgs }) {
+    const alpha = checkBiasOptions(args);
     const references = repeatedOption(rawArgs, 'set').flatMap((value) => value.split(','));
     const sets = (references.length ? references : ['story-names', 'gendered-words']).map(readAttributeSet);
-    const alpha = numberOption('alpha', args.alpha)!;
     await runAudit(args, {
       name: 'bias',
-      prepare: () => {
-        if (!(alpha > 0 && alpha < 1))
-          throw new ValidationError(`--alpha is ${alpha}`, {
-            code: 'CLI_INVALID_OPTION',
-            hint: 'Use a significance level between 0 and 1, such as 0.05.',
-          });
-      },
       // each set by name and by content: a file may name itself as a built-in set does
       config: {
         sets: sets.map((set) => set.name),
@@ -107,22 +166,7 @@ const sensitivity = defineCommand({
     },
   },
   async run({ args, rawArgs }) {
-    if (!args.teacher)
-      refuseIgnored(
-        givenOptions(rawArgs),
-        ['paraphrases'],
-        'paraphrases are written by --teacher, and none is given',
-        () => 'Add --teacher <model>, or drop --paraphrases.',
-      );
-    const formats = numberOption('formats', args.formats, { integer: true, min: 0 });
-    const demoOrders = numberOption('demo-orders', args['demo-orders'], { integer: true, min: 0 });
-    const paraphrases = numberOption('paraphrases', args.paraphrases, { integer: true, min: 0 });
-    const noise: NoiseKind[] =
-      args.noise === undefined
-        ? [...noiseKinds]
-        : args.noise === 'none'
-          ? []
-          : args.noise.split(',').map((kind) => choice('noise', kind.trim(), noiseKinds));
+    const { formats, demoOrders, paraphrases, noise } = checkSensitivityOptions(args, rawArgs);
     await runAudit(args, {
       name: 'sensitivity',
       // an adapter has no template to vary: only its input noise is audited
@@ -166,8 +210,7 @@ const variability = defineCommand({
     temperature: { type: 'string', description: "Sampling temperature (default: the task's, as served)" },
   },
   async run({ args }) {
-    const repeats = numberOption('repeats', args.repeats, { integer: true, min: 2 })!;
-    const temperature = numberOption('temperature', args.temperature, { min: 0 });
+    const { repeats, temperature } = checkVariabilityOptions(args);
     await runAudit(args, {
       name: 'variability',
       config: { repeats, ...(temperature !== undefined && { temperature }) },
@@ -199,8 +242,7 @@ const explain = defineCommand({
     saliency: { type: 'string', default: '8', description: 'Examples to show input saliency for (soft)' },
   },
   async run({ args }) {
-    const nearest = numberOption('nearest', args.nearest, { integer: true, min: 1, max: 50 });
-    const saliencyExamples = numberOption('saliency', args.saliency, { integer: true, min: 0 });
+    const { nearest, saliencyExamples } = checkExplainOptions(args);
     await runAudit(args, {
       name: 'explain',
       run: async (input) => {

@@ -4,7 +4,7 @@
 // measurement is journaled as it is made, so a stopped comparison (Ctrl-C, a crash) continues where it was.
 // --push records it as a `comparison` run of each task while it runs: the dashboard shows its progress
 // and its table (comparison-runs.ts).
-import { defineCommand } from 'citty';
+import { defineCommand, type ParsedArgs } from 'citty';
 import { resolve } from 'node:path';
 import { checkModelWritable, loadModel, writeFileAtomically, type LoadedModel } from '../../engine/index.js';
 import { PromptuneError, ValidationError } from '../../errors/index.js';
@@ -35,107 +35,125 @@ import { stopOnSignals } from '../stop-signals.js';
 import { readExamples } from '../../tasks/index.js';
 import { taskSplit } from '../data-folder.js';
 
+/** compare-methods's options. */
+const compareArgs = {
+  model: { type: 'string', required: true, description: 'The base model (as soft train takes it)' },
+  data: {
+    type: 'string',
+    required: true,
+    description: 'A task folder with train/dev/test.jsonl, or .csv (repeatable)',
+  },
+  methods: {
+    type: 'string',
+    default: METHODS.join(','),
+    description: `Methods, comma-separated: ${METHODS.join(', ')}`,
+  },
+  sizes: { type: 'string', default: '16,64,256,all', description: 'Training-set sizes, comma-separated' },
+  epochs: { type: 'string', default: '6', description: 'Epochs for every method' },
+  'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
+  seed: { type: 'string', default: '0', description: 'Random seed' },
+  'virtual-tokens': { type: 'string', default: '16', description: 'Prompt tuning: prompt vectors' },
+  rank: { type: 'string', default: '8', description: 'LoRA: rank' },
+  'held-out': {
+    type: 'string',
+    description:
+      'Text whose perplexity before and after each method measures forgetting: a .txt file (passages separated by blank lines) or .jsonl ({"text": …} lines), of the base model\'s own kind; default each task\'s test inputs',
+  },
+  ...fieldArgs,
+  report: { type: 'string', description: 'Also write the table as an HTML page here' },
+  json: {
+    type: 'boolean',
+    default: false,
+    description: "Print every measurement, and each task's standing (which differences are real), as JSON",
+  },
+  journal: {
+    type: 'string',
+    default: '.promptune/compare-methods.jsonl',
+    description: 'Where each measurement is kept as it is made; a rerun takes the ones it finds there',
+  },
+  resume: {
+    type: 'boolean',
+    default: true,
+    description: 'Take measurements made before from the journal (--no-resume measures them again)',
+  },
+  push: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Record the comparison as a run of each task in the registry while it runs (the dashboard shows its table)',
+  },
+  db: {
+    type: 'string',
+    default: '.promptune/registry.sqlite',
+    description: 'Registry for --push (DATABASE_URL selects Postgres)',
+  },
+} as const;
+
+/**
+ * compare-methods's options checked for their values and how they combine, before anything is read
+ * (`job submit` runs it on a job's command line too).
+ */
+export function checkCompareMethodsOptions(args: ParsedArgs<typeof compareArgs>, rawArgs: string[]) {
+  const given = repeatedOption(rawArgs, 'data');
+  const folders = given.length ? given : [args.data];
+  const methods = listOption(args.methods.split(',')).map((name) => {
+    if ((METHODS as readonly string[]).includes(name)) return name as Method;
+    const meant = meantOption(name, METHODS);
+    throw new ValidationError(
+      `--methods: ${name} is not a method${meant ? `; did you mean ${meant}?` : ''}`,
+      { code: 'CLI_INVALID_OPTION', hint: `Choose from ${METHODS.join(', ')}.` },
+    );
+  });
+  const sizes = listOption(args.sizes.split(',')).map((size) => {
+    if (size === 'all') return 'all' as const;
+    const count = Number(size);
+    if (!Number.isInteger(count) || count < 1)
+      throw new ValidationError(`--sizes: ${size} is not a size`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: 'A size is a whole number of training examples from 1, or all (the whole train split): --sizes 16,64,256,all.',
+      });
+    return count;
+  });
+  const named: [string, readonly (string | number)[]][] = [
+    ['data', folders.map((folder) => resolve(folder))],
+    ['methods', methods],
+    ['sizes', sizes],
+  ];
+  for (const [option, values] of named) {
+    const twice = values.find((value, index) => values.indexOf(value) !== index);
+    if (twice !== undefined)
+      throw new ValidationError(`--${option} names ${twice} twice`, {
+        code: 'CLI_INVALID_OPTION',
+        hint: `Name each once: it would be trained twice and its rows merged.`,
+      });
+  }
+  const names = taskFolderNames(folders);
+  const fields = { input: args['input-field'], target: args['target-field'] };
+  if (fields.input === fields.target)
+    throw new ValidationError(`--input-field and --target-field both name "${fields.input}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Name the field the model reads and the one it should answer with.',
+    });
+  checkMethodOptions(methods, givenOptions(rawArgs), args);
+  const epochs = numberOption('epochs', args.epochs, { integer: true, min: 1 })!;
+  const batchSize = numberOption('batch-size', args['batch-size'], { integer: true, min: 1 })!;
+  const seed = seedOption(args.seed)!;
+  return { folders, methods, sizes, names, fields, epochs, batchSize, seed };
+}
+
 export default defineCommand({
   meta: {
     name: 'compare-methods',
     description: 'Train each tuning method on the same tasks and budget, and compare them',
   },
-  args: {
-    model: { type: 'string', required: true, description: 'The base model (as soft train takes it)' },
-    data: {
-      type: 'string',
-      required: true,
-      description: 'A task folder with train/dev/test.jsonl, or .csv (repeatable)',
-    },
-    methods: {
-      type: 'string',
-      default: METHODS.join(','),
-      description: `Methods, comma-separated: ${METHODS.join(', ')}`,
-    },
-    sizes: { type: 'string', default: '16,64,256,all', description: 'Training-set sizes, comma-separated' },
-    epochs: { type: 'string', default: '6', description: 'Epochs for every method' },
-    'batch-size': { type: 'string', default: '8', description: 'Examples per step' },
-    seed: { type: 'string', default: '0', description: 'Random seed' },
-    'virtual-tokens': { type: 'string', default: '16', description: 'Prompt tuning: prompt vectors' },
-    rank: { type: 'string', default: '8', description: 'LoRA: rank' },
-    'held-out': {
-      type: 'string',
-      description:
-        'Text whose perplexity before and after each method measures forgetting: a .txt file (passages separated by blank lines) or .jsonl ({"text": …} lines), of the base model\'s own kind; default each task\'s test inputs',
-    },
-    ...fieldArgs,
-    report: { type: 'string', description: 'Also write the table as an HTML page here' },
-    json: {
-      type: 'boolean',
-      default: false,
-      description: "Print every measurement, and each task's standing (which differences are real), as JSON",
-    },
-    journal: {
-      type: 'string',
-      default: '.promptune/compare-methods.jsonl',
-      description: 'Where each measurement is kept as it is made; a rerun takes the ones it finds there',
-    },
-    resume: {
-      type: 'boolean',
-      default: true,
-      description: 'Take measurements made before from the journal (--no-resume measures them again)',
-    },
-    push: {
-      type: 'boolean',
-      default: false,
-      description:
-        'Record the comparison as a run of each task in the registry while it runs (the dashboard shows its table)',
-    },
-    db: {
-      type: 'string',
-      default: '.promptune/registry.sqlite',
-      description: 'Registry for --push (DATABASE_URL selects Postgres)',
-    },
-  },
+  args: compareArgs,
   async run({ args, rawArgs }) {
-    const given = repeatedOption(rawArgs, 'data');
-    const folders = given.length ? given : [args.data];
+    const { folders, methods, sizes, names, fields, epochs, batchSize, seed } = checkCompareMethodsOptions(
+      args,
+      rawArgs,
+    );
     for (const folder of folders) checkTaskFolder(folder, ['train', 'dev', 'test']);
-    const methods = listOption(args.methods.split(',')).map((name) => {
-      if ((METHODS as readonly string[]).includes(name)) return name as Method;
-      const meant = meantOption(name, METHODS);
-      throw new ValidationError(
-        `--methods: ${name} is not a method${meant ? `; did you mean ${meant}?` : ''}`,
-        { code: 'CLI_INVALID_OPTION', hint: `Choose from ${METHODS.join(', ')}.` },
-      );
-    });
-    const sizes = listOption(args.sizes.split(',')).map((size) => {
-      if (size === 'all') return 'all' as const;
-      const count = Number(size);
-      if (!Number.isInteger(count) || count < 1)
-        throw new ValidationError(`--sizes: ${size} is not a size`, {
-          code: 'CLI_INVALID_OPTION',
-          hint: 'A size is a whole number of training examples from 1, or all (the whole train split): --sizes 16,64,256,all.',
-        });
-      return count;
-    });
-    const named: [string, readonly (string | number)[]][] = [
-      ['data', folders.map((folder) => resolve(folder))],
-      ['methods', methods],
-      ['sizes', sizes],
-    ];
-    for (const [option, values] of named) {
-      const twice = values.find((value, index) => values.indexOf(value) !== index);
-      if (twice !== undefined)
-        throw new ValidationError(`--${option} names ${twice} twice`, {
-          code: 'CLI_INVALID_OPTION',
-          hint: `Name each once: it would be trained twice and its rows merged.`,
-        });
-    }
-    const names = taskFolderNames(folders);
-    const fields = { input: args['input-field'], target: args['target-field'] };
-    if (fields.input === fields.target)
-      throw new ValidationError(`--input-field and --target-field both name "${fields.input}"`, {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'Name the field the model reads and the one it should answer with.',
-      });
     const heldOut = args['held-out'] ? readHeldOutText(args['held-out']) : undefined;
-    checkMethodOptions(methods, givenOptions(rawArgs), args);
     // before the hours of training, not after: the table must not be lost to a bad --report path
     checkOutputFile('report', args.report, 'the HTML page');
     const warn = (message: string) => process.stderr.write(`${message}\n`);
@@ -159,14 +177,14 @@ export default defineCommand({
       layout: 'bos-first',
       targets: 'q,k,v,o,gate,up,down',
     };
-    checkMethodLimits(methods, loaded, { ...methodArgs, model: args.model }, seedOption(args.seed)!);
+    checkMethodLimits(methods, loaded, { ...methodArgs, model: args.model }, seed);
     const settings = {
       model: args.model,
       methods,
       sizes,
-      epochs: Number(args.epochs),
-      batchSize: Number(args['batch-size']),
-      seed: Number(args.seed),
+      epochs,
+      batchSize,
+      seed,
       virtualTokens: Number(args['virtual-tokens']),
       rank: Number(args.rank),
     };
@@ -186,9 +204,9 @@ export default defineCommand({
       tasks: folders.map((folder, index) => ({ name: names[index], directory: folder })),
       methods,
       sizes,
-      epochs: numberOption('epochs', args.epochs, { integer: true, min: 1 })!,
-      batchSize: numberOption('batch-size', args['batch-size'], { integer: true, min: 1 })!,
-      seed: seedOption(args.seed)!,
+      epochs,
+      batchSize,
+      seed,
       methodArgs,
       fields,
       heldOut,
@@ -262,9 +280,9 @@ export default defineCommand({
         args.report,
         comparisonPage(measurements, comparisonRows(measurements, trainSizes), {
           model: args.model,
-          epochs: Number(args.epochs),
-          batchSize: Number(args['batch-size']),
-          seed: Number(args.seed),
+          epochs,
+          batchSize,
+          seed,
           virtualTokens: args['virtual-tokens'],
           rank: args.rank,
           heldOut: heldOut?.name,

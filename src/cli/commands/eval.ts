@@ -1,6 +1,6 @@
 // `promptune eval`: evaluate a task on a model with a progress bar; prints a summary (or --json),
 // writes HTML/JSON reports, and exits non-zero below --min-score so CI can gate on it.
-import { defineCommand } from 'citty';
+import { defineCommand, type ParsedArgs } from 'citty';
 import { QualityGateError, ValidationError } from '../../errors/index.js';
 import {
   evaluate,
@@ -16,7 +16,7 @@ import { writeFileAtomically } from '../../engine/index.js';
 import { applyArtifact, readArtifact } from '../../optimize/index.js';
 import { resolveModel } from '../../providers/index.js';
 import { loadTask, loadSplit, type SplitName } from '../../tasks/index.js';
-import { auditSubject, missingTask, subjectArgs } from '../audit-subject.js';
+import { auditSubject, checkSubjectOptions, missingTask, subjectArgs } from '../audit-subject.js';
 import { withDataFolder } from '../data-folder.js';
 import { callArgs, callOptions } from '../call-options.js';
 import { numberOption } from '../options.js';
@@ -37,81 +37,98 @@ export function reportSummary(report: EvaluationReport) {
   return { ...summary, examples: examples.length };
 }
 
+/** eval's options. */
+const evalArgs = {
+  task: subjectArgs.task,
+  data: {
+    type: 'string',
+    description:
+      "A folder of train/dev/test.jsonl to read instead of the spec's data (dataset pull writes one)",
+  },
+  prompt: {
+    type: 'string',
+    description: "A prompt artifact (promptune optimize --out) to use instead of the spec's prompt",
+  },
+  adapter: subjectArgs.adapter,
+  version: subjectArgs.version,
+  force: subjectArgs.force,
+  model: {
+    type: 'string',
+    required: true,
+    description:
+      'Model: local:<path>, openai:<model>, openai-compatible:<url>#<model>, anthropic:<model>, ollama:<model>',
+  },
+  split: { type: 'string', default: 'test', description: 'Split to evaluate: train, dev or test' },
+  ...callArgs,
+  repeats: { type: 'string', default: '1', description: 'Calls per example (variance, confidence)' },
+  limit: { type: 'string', description: 'Evaluate only the first N examples' },
+  'min-score': { type: 'string', description: 'Exit with status 3 when the score is below this' },
+  judge: { type: 'string', description: "Model for the judge metric and the task's judge validators" },
+  constrain: {
+    type: 'boolean',
+    default: false,
+    description:
+      "Decode under the task's constraint (its labels or JSON Schema, or decoding.constrain): outputs valid by construction; local models only",
+  },
+  cache: {
+    type: 'boolean',
+    default: true,
+    description: 'Reuse cached responses (--no-cache calls the model for every request)',
+  },
+  'cache-file': { type: 'string', default: '.promptune/cache.sqlite', description: 'Response cache file' },
+  prices: {
+    type: 'string',
+    description:
+      'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Models on this machine (local, ollama, openai-compatible on a loopback address) without an entry cost $0; other models without one cost an unknown amount',
+  },
+  report: { type: 'string', description: 'Write a self-contained HTML report here' },
+  'report-json': { type: 'string', description: 'Write the full JSON report (with every example) here' },
+  json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
+  trace: {
+    type: 'boolean',
+    description: 'Record every model call as a trace in the registry (--db), tied to this run',
+  },
+  push: {
+    type: 'boolean',
+    description:
+      'Record this evaluation as a run in the registry (--db): its progress while it runs, every example and the summary',
+  },
+  db: {
+    ...registryOption,
+    description: 'SQLite registry for --trace and --push (DATABASE_URL selects Postgres)',
+  },
+} as const;
+
+/**
+ * eval's options checked for their values and how they combine, before anything is read or called
+ * (`job submit` runs it on a job's command line too).
+ */
+export function checkEvalOptions(args: ParsedArgs<typeof evalArgs>) {
+  const split = args.split as SplitName;
+  if (!['train', 'dev', 'test'].includes(split)) {
+    throw new ValidationError(`--split is "${split}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Use train, dev or test.',
+    });
+  }
+  checkSubjectOptions(args);
+  return {
+    split,
+    minimum: numberOption('min-score', args['min-score']),
+    limit: numberOption('limit', args.limit, { integer: true, min: 1 }),
+    repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
+    ...callOptions(args),
+  };
+}
+
 export default defineCommand({
   meta: { name: 'eval', description: 'Evaluate a task on a model' },
-  args: {
-    task: subjectArgs.task,
-    data: {
-      type: 'string',
-      description:
-        "A folder of train/dev/test.jsonl to read instead of the spec's data (dataset pull writes one)",
-    },
-    prompt: {
-      type: 'string',
-      description: "A prompt artifact (promptune optimize --out) to use instead of the spec's prompt",
-    },
-    adapter: subjectArgs.adapter,
-    version: subjectArgs.version,
-    force: subjectArgs.force,
-    model: {
-      type: 'string',
-      required: true,
-      description:
-        'Model: local:<path>, openai:<model>, openai-compatible:<url>#<model>, anthropic:<model>, ollama:<model>',
-    },
-    split: { type: 'string', default: 'test', description: 'Split to evaluate: train, dev or test' },
-    ...callArgs,
-    repeats: { type: 'string', default: '1', description: 'Calls per example (variance, confidence)' },
-    limit: { type: 'string', description: 'Evaluate only the first N examples' },
-    'min-score': { type: 'string', description: 'Exit with status 3 when the score is below this' },
-    judge: { type: 'string', description: "Model for the judge metric and the task's judge validators" },
-    constrain: {
-      type: 'boolean',
-      default: false,
-      description:
-        "Decode under the task's constraint (its labels or JSON Schema, or decoding.constrain): outputs valid by construction; local models only",
-    },
-    cache: {
-      type: 'boolean',
-      default: true,
-      description: 'Reuse cached responses (--no-cache calls the model for every request)',
-    },
-    'cache-file': { type: 'string', default: '.promptune/cache.sqlite', description: 'Response cache file' },
-    prices: {
-      type: 'string',
-      description:
-        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Models on this machine (local, ollama, openai-compatible on a loopback address) without an entry cost $0; other models without one cost an unknown amount',
-    },
-    report: { type: 'string', description: 'Write a self-contained HTML report here' },
-    'report-json': { type: 'string', description: 'Write the full JSON report (with every example) here' },
-    json: { type: 'boolean', default: false, description: 'Print the summary as JSON' },
-    trace: {
-      type: 'boolean',
-      description: 'Record every model call as a trace in the registry (--db), tied to this run',
-    },
-    push: {
-      type: 'boolean',
-      description:
-        'Record this evaluation as a run in the registry (--db): its progress while it runs, every example and the summary',
-    },
-    db: {
-      ...registryOption,
-      description: 'SQLite registry for --trace and --push (DATABASE_URL selects Postgres)',
-    },
-  },
+  args: evalArgs,
   async run({ args }) {
-    const split = args.split as SplitName;
+    const { split, minimum, limit, repeats, concurrency, timeoutMs } = checkEvalOptions(args);
     checkOutputFile('report', args.report, 'the HTML report');
-    if (!['train', 'dev', 'test'].includes(split)) {
-      throw new ValidationError(`--split is "${split}"`, {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'Use train, dev or test.',
-      });
-    }
     // what is cheap to check is checked before a model is loaded
     const prices = readPrices(args.prices);
-    const minimum = numberOption('min-score', args['min-score']);
-    const limit = numberOption('limit', args.limit, { integer: true, min: 1 });
     const local = { hub: { onProgress: downloadProgress() } };
     // a soft adapter or a registry version reads like an audit's subject (a soft one on the local engine)
     const subject =
@@ -141,7 +158,7 @@ export default defineCommand({
             model: model.name,
             split,
             examples: examples.length,
-            repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
+            repeats,
             taskFile: args.task,
             ...(args.prompt && { prompt: args.prompt }),
             ...(subject && { subject: subject.subject }),
@@ -161,8 +178,9 @@ export default defineCommand({
         split,
         examples,
         model,
-        ...callOptions(args),
-        repeats: numberOption('repeats', args.repeats, { integer: true, min: 1 }),
+        concurrency,
+        timeoutMs,
+        repeats,
         cache,
         judge,
         guardJudge: judgeModel,

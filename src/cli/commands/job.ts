@@ -7,6 +7,7 @@ import { runJob, submitJob, workerName } from '../../jobs/index.js';
 import { jobStatuses, type JobSummary } from '../../registry/index.js';
 import { choice, numberOption } from '../options.js';
 import { isoSeconds } from '../iso-seconds.js';
+import { checkJobOptions } from '../job-option-checks.js';
 import { registryOption, withRegistry } from '../registry-access.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -64,8 +65,10 @@ const submit = defineCommand({
   run: ({ args, rawArgs }) =>
     withRegistry(args, async (registry, actor) => {
       const redisUrl = args.redis ?? process.env.REDIS_URL;
+      const command = commandAfterDashes(rawArgs);
+      await checkJobOptions(command);
       const job = await submitJob(registry, {
-        args: commandAfterDashes(rawArgs),
+        args: command,
         cwd: process.cwd(),
         actor: actor.name,
         maxAttempts: numberOption('attempts', args.attempts, { integer: true, min: 1, max: 20 }),
@@ -98,8 +101,10 @@ const run = defineCommand({
       // held by this process from the start (workers leave it alone), a crashed attempt retried here
       const name = workerName();
       const leaseMs = 30_000;
+      const command = commandAfterDashes(rawArgs);
+      await checkJobOptions(command);
       let job = await submitJob(registry, {
-        args: commandAfterDashes(rawArgs),
+        args: command,
         cwd: process.cwd(),
         actor: actor.name,
         maxAttempts: numberOption('attempts', args.attempts, { integer: true, min: 1, max: 20 }),

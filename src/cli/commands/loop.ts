@@ -4,7 +4,7 @@
 // is a run; `runs show <loop run>` and the dashboard tell the story. `--dry-run` says what would happen
 // and writes nothing; `--watch 10m` keeps checking; an iteration whose process died is resumed.
 import { resolve } from 'node:path';
-import { defineCommand } from 'citty';
+import { defineCommand, type ParsedArgs } from 'citty';
 import { PermissionError, PromptuneError, unlessNotFound, ValidationError } from '../../errors/index.js';
 import {
   checkLoopPolicy,
@@ -176,32 +176,45 @@ function describeRun(run: RunRecord) {
     );
 }
 
+/** loop's options. */
+const loopArgs = {
+  policy: { type: 'positional', required: true, description: 'The loop policy file (YAML or JSON)' },
+  'dry-run': { type: 'boolean', default: false, description: 'Say what would happen; write nothing' },
+  force: { type: 'boolean', default: false, description: 'Start an iteration even when no trigger holds' },
+  watch: { type: 'string', description: 'Keep checking the triggers this often (e.g. 10m) until stopped' },
+  'look-every': { type: 'string', default: '10s', description: 'Between looks at the canary' },
+  json: { type: 'boolean', default: false, description: 'Print each iteration’s run as JSON' },
+  db: registryOption,
+  admin: {
+    type: 'boolean',
+    description: 'Act as admin (a canary on a protected label such as production needs it)',
+  },
+} as const;
+
+/**
+ * loop's options checked for their values and how they combine, before the policy is read (`job submit`
+ * runs it on a job's command line too).
+ */
+export function checkLoopOptions(args: ParsedArgs<typeof loopArgs>, rawArgs: string[]) {
+  if (args['dry-run'])
+    refuseIgnored(
+      givenOptions(rawArgs),
+      ['watch', 'look-every'],
+      'a dry run checks the triggers once and runs nothing',
+      (option) => `Drop --${option}, or --dry-run.`,
+    );
+  return {
+    lookEveryMs: positiveDuration(args['look-every'], '--look-every'),
+    watchMs: args.watch === undefined ? undefined : positiveDuration(args.watch, '--watch'),
+  };
+}
+
 export default defineCommand({
   meta: { name: 'loop', description: 'Run the closed loop of a task: corrections → re-tune → gate → canary' },
-  args: {
-    policy: { type: 'positional', required: true, description: 'The loop policy file (YAML or JSON)' },
-    'dry-run': { type: 'boolean', default: false, description: 'Say what would happen; write nothing' },
-    force: { type: 'boolean', default: false, description: 'Start an iteration even when no trigger holds' },
-    watch: { type: 'string', description: 'Keep checking the triggers this often (e.g. 10m) until stopped' },
-    'look-every': { type: 'string', default: '10s', description: 'Between looks at the canary' },
-    json: { type: 'boolean', default: false, description: 'Print each iteration’s run as JSON' },
-    db: registryOption,
-    admin: {
-      type: 'boolean',
-      description: 'Act as admin (a canary on a protected label such as production needs it)',
-    },
-  },
+  args: loopArgs,
   async run({ args, rawArgs }) {
-    if (args['dry-run'])
-      refuseIgnored(
-        givenOptions(rawArgs),
-        ['watch', 'look-every'],
-        'a dry run checks the triggers once and runs nothing',
-        (option) => `Drop --${option}, or --dry-run.`,
-      );
+    const { lookEveryMs, watchMs } = checkLoopOptions(args, rawArgs);
     const file = readLoopPolicy(args.policy);
-    const lookEveryMs = positiveDuration(args['look-every'], '--look-every');
-    const watchMs = args.watch === undefined ? undefined : positiveDuration(args.watch, '--watch');
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);

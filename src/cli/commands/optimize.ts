@@ -2,7 +2,7 @@
 // cost the run can spend before spending anything, then each trial as it finishes (on stderr); writes the
 // artifact, optionally an HTML report, and with --push registers the result in the registry with its
 // lineage. A killed run resumes, its budget holding over all runs; --min-score gates on the final score.
-import { defineCommand } from 'citty';
+import { defineCommand, type ParsedArgs } from 'citty';
 import { InterruptedError, QualityGateError, ValidationError } from '../../errors/index.js';
 import { writeFileAtomically } from '../../engine/index.js';
 import { pairedTest, readPrices, ResponseCache, scoreInterval } from '../../eval/index.js';
@@ -10,6 +10,7 @@ import {
   estimateSpend,
   makeOptimizer,
   optimizerNames,
+  optimizersNeedingTeacher,
   presets,
   renderOptimizationHtml,
   type Budget,
@@ -100,110 +101,145 @@ export function optimizeSummary(
   };
 }
 
+/** optimize's options. */
+const optimizeArgs = {
+  task: { type: 'string', required: true, description: 'Task spec file' },
+  data: {
+    type: 'string',
+    description:
+      "A folder of train/dev/test.jsonl to read instead of the spec's data (dataset pull writes one)",
+  },
+  model: { type: 'string', required: true, description: 'Student model (see promptune eval --help)' },
+  teacher: {
+    type: 'string',
+    description: 'Teacher model that proposes instructions and labels demonstrations (default: none)',
+  },
+  judge: { type: 'string', description: "Model for the task's judge metric" },
+  optimizer: {
+    type: 'string',
+    default: 'bootstrap',
+    description: 'bootstrap, propose, search or evolve (propose and evolve need --teacher)',
+  },
+  preset: { type: 'string', default: 'light', description: 'light, medium or heavy' },
+  'max-calls': { type: 'string', description: 'Hard cap on student calls' },
+  'max-cost': { type: 'string', description: 'Hard cap on the whole run, in US dollars' },
+  budget: {
+    type: 'string',
+    description: 'More caps: role.kind=value, comma-separated (e.g. teacher.calls=10,judge.tokens=50000)',
+  },
+  prices: {
+    type: 'string',
+    description:
+      'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Models on this machine (local, ollama, openai-compatible on a loopback address) without an entry cost $0; other models without one cost an unknown amount',
+  },
+  patience: {
+    type: 'string',
+    description: 'Stop after N trials in a row without improvement (default: the preset)',
+  },
+  'dev-limit': { type: 'string', description: 'Use only the first N dev examples' },
+  'guard-weight': {
+    type: 'string',
+    description:
+      "Weight (0 to 1) of the task's output guards in the objective: each example scores (1 - W) x its metrics + W x the share of validators its answer passed",
+  },
+  'require-guards': {
+    type: 'boolean',
+    default: false,
+    description: "An answer that fails any of the task's output guards scores 0 (guards as a constraint)",
+  },
+  seed: { type: 'string', default: '0', description: 'Random seed' },
+  ...callArgs,
+  'cache-file': {
+    type: 'string',
+    default: '.promptune/cache.sqlite',
+    description: 'Response cache (a rerun replays from it)',
+  },
+  out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
+  report: { type: 'string', description: 'Also write an HTML report of the run here' },
+  ...pushArgs,
+  push: {
+    ...pushArgs.push,
+    description:
+      'Register the result in the registry with its lineage, and record the optimization as a run there (its trials as they come)',
+  },
+  'min-score': {
+    type: 'string',
+    description:
+      'Exit with status 3 when the final dev score is below this (the artifact and report are still written; --push is skipped)',
+  },
+  json: {
+    type: 'boolean',
+    default: false,
+    description: 'Print a JSON summary on stdout (scores, calls, tokens and cost per role, files)',
+  },
+} as const;
+
+/**
+ * optimize's options checked for their values and how they combine, before anything is read or called
+ * (`job submit` runs it on a job's command line too): the optimizer, its settings and the caps.
+ */
+export function checkOptimizeOptions(args: ParsedArgs<typeof optimizeArgs>, rawArgs: string[]) {
+  const name = args.optimizer as OptimizerName;
+  if (!args.push)
+    refuseIgnored(
+      givenOptions(rawArgs),
+      ['label', 'admin', 'db'],
+      'it says how --push registers the prompt',
+      (option) => `Add --push, or drop --${option}.`,
+    );
+  if (!optimizerNames.includes(name)) {
+    throw new ValidationError(`there is no optimizer "${args.optimizer}"`, {
+      code: 'OPTIMIZE_UNKNOWN',
+      hint: 'Use --optimizer bootstrap, propose, search or evolve.',
+    });
+  }
+  // said before a model is loaded or a run recorded (the optimizer says it too, to a library caller)
+  if (optimizersNeedingTeacher.includes(name) && !args.teacher)
+    throw new ValidationError(`the ${name} optimizer needs a teacher model`, {
+      code: 'OPTIMIZE_NO_TEACHER',
+      hint: 'Pass --teacher <model> (it may be the same as --model), or use --optimizer bootstrap or search.',
+    });
+  const settings = Object.hasOwn(presets, args.preset)
+    ? presets[args.preset as keyof typeof presets]
+    : undefined;
+  if (!settings)
+    throw new ValidationError(`--preset is "${args.preset}"`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Use light, medium or heavy.',
+    });
+  const budget = parseBudget(args.budget);
+  const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
+  if (maxCalls !== undefined) budget.student = { ...budget.student, calls: maxCalls };
+  const maxCost = numberOption('max-cost', args['max-cost'], { min: 0 });
+  if (maxCost !== undefined) budget.total = { ...budget.total, dollars: maxCost };
+  const minimum = numberOption('min-score', args['min-score']);
+  const devLimit = numberOption('dev-limit', args['dev-limit'], { integer: true, min: 1 });
+  const patience = numberOption('patience', args.patience, { integer: true, min: 1 }) ?? settings.patience;
+  const guardWeight = numberOption('guard-weight', args['guard-weight'], { min: 0, max: 1 });
+  const seed = seedOption(args.seed);
+  return {
+    name,
+    settings,
+    budget,
+    maxCalls,
+    maxCost,
+    minimum,
+    devLimit,
+    patience,
+    guardWeight,
+    seed,
+    ...callOptions(args),
+  };
+}
+
 export default defineCommand({
   meta: { name: 'optimize', description: "Tune a task's hard prompt on a model" },
-  args: {
-    task: { type: 'string', required: true, description: 'Task spec file' },
-    data: {
-      type: 'string',
-      description:
-        "A folder of train/dev/test.jsonl to read instead of the spec's data (dataset pull writes one)",
-    },
-    model: { type: 'string', required: true, description: 'Student model (see promptune eval --help)' },
-    teacher: {
-      type: 'string',
-      description: 'Teacher model that proposes instructions and labels demonstrations (default: none)',
-    },
-    judge: { type: 'string', description: "Model for the task's judge metric" },
-    optimizer: {
-      type: 'string',
-      default: 'bootstrap',
-      description: 'bootstrap, propose, search or evolve (propose and evolve need --teacher)',
-    },
-    preset: { type: 'string', default: 'light', description: 'light, medium or heavy' },
-    'max-calls': { type: 'string', description: 'Hard cap on student calls' },
-    'max-cost': { type: 'string', description: 'Hard cap on the whole run, in US dollars' },
-    budget: {
-      type: 'string',
-      description: 'More caps: role.kind=value, comma-separated (e.g. teacher.calls=10,judge.tokens=50000)',
-    },
-    prices: {
-      type: 'string',
-      description:
-        'JSON file of dollars per million tokens, {"<model>": {"input": x, "output": y}}, keyed by model id (gpt-4o) or by the whole model string (openai-compatible:http://host/v1#llama); it adds to and overrides the built-in table. Models on this machine (local, ollama, openai-compatible on a loopback address) without an entry cost $0; other models without one cost an unknown amount',
-    },
-    patience: {
-      type: 'string',
-      description: 'Stop after N trials in a row without improvement (default: the preset)',
-    },
-    'dev-limit': { type: 'string', description: 'Use only the first N dev examples' },
-    'guard-weight': {
-      type: 'string',
-      description:
-        "Weight (0 to 1) of the task's output guards in the objective: each example scores (1 - W) x its metrics + W x the share of validators its answer passed",
-    },
-    'require-guards': {
-      type: 'boolean',
-      default: false,
-      description: "An answer that fails any of the task's output guards scores 0 (guards as a constraint)",
-    },
-    seed: { type: 'string', default: '0', description: 'Random seed' },
-    ...callArgs,
-    'cache-file': {
-      type: 'string',
-      default: '.promptune/cache.sqlite',
-      description: 'Response cache (a rerun replays from it)',
-    },
-    out: { type: 'string', required: true, description: 'Where to write the prompt artifact (JSON)' },
-    report: { type: 'string', description: 'Also write an HTML report of the run here' },
-    ...pushArgs,
-    push: {
-      ...pushArgs.push,
-      description:
-        'Register the result in the registry with its lineage, and record the optimization as a run there (its trials as they come)',
-    },
-    'min-score': {
-      type: 'string',
-      description:
-        'Exit with status 3 when the final dev score is below this (the artifact and report are still written; --push is skipped)',
-    },
-    json: {
-      type: 'boolean',
-      default: false,
-      description: 'Print a JSON summary on stdout (scores, calls, tokens and cost per role, files)',
-    },
-  },
+  args: optimizeArgs,
   async run({ args, rawArgs }) {
-    const name = args.optimizer as OptimizerName;
-    if (!args.push)
-      refuseIgnored(
-        givenOptions(rawArgs),
-        ['label', 'admin', 'db'],
-        'it says how --push registers the prompt',
-        (option) => `Add --push, or drop --${option}.`,
-      );
+    const checked = checkOptimizeOptions(args, rawArgs);
+    const { name, settings, budget, maxCalls, maxCost, minimum } = checked;
     checkOutputFile('out', args.out, 'the prompt artifact');
     checkOutputFile('report', args.report, 'the HTML report');
-    if (!optimizerNames.includes(name)) {
-      throw new ValidationError(`there is no optimizer "${args.optimizer}"`, {
-        code: 'OPTIMIZE_UNKNOWN',
-        hint: 'Use --optimizer bootstrap, propose, search or evolve.',
-      });
-    }
-    const settings = Object.hasOwn(presets, args.preset)
-      ? presets[args.preset as keyof typeof presets]
-      : undefined;
-    if (!settings)
-      throw new ValidationError(`--preset is "${args.preset}"`, {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'Use light, medium or heavy.',
-      });
-    const budget = parseBudget(args.budget);
-    const maxCalls = numberOption('max-calls', args['max-calls'], { integer: true, min: 1 });
-    if (maxCalls !== undefined) budget.student = { ...budget.student, calls: maxCalls };
-    const maxCost = numberOption('max-cost', args['max-cost'], { min: 0 });
-    if (maxCost !== undefined) budget.total = { ...budget.total, dollars: maxCost };
-    const minimum = numberOption('min-score', args['min-score']);
     const prices = readPrices(args.prices);
     const task = withDataFolder(loadTask(args.task), args.data);
     // a protected label --push would be refused after the calls were paid for: refused now
@@ -217,10 +253,7 @@ export default defineCommand({
         },
       );
     const train = loadSplit(task, 'train');
-    const dev = loadSplit(task, 'dev').slice(
-      0,
-      numberOption('dev-limit', args['dev-limit'], { integer: true, min: 1 }),
-    );
+    const dev = loadSplit(task, 'dev').slice(0, checked.devLimit);
     warnTargetsOutsideLabels(task, train, 'train');
     warnTargetsOutsideLabels(task, dev, 'dev');
     const local = { hub: { onProgress: downloadProgress() } };
@@ -271,14 +304,12 @@ export default defineCommand({
         dev,
         budget,
         prices,
-        patience: numberOption('patience', args.patience, { integer: true, min: 1 }) ?? settings.patience,
-        guards: {
-          weight: numberOption('guard-weight', args['guard-weight'], { min: 0, max: 1 }),
-          required: args['require-guards'],
-        },
-        seed: seedOption(args.seed),
+        patience: checked.patience,
+        guards: { weight: checked.guardWeight, required: args['require-guards'] },
+        seed: checked.seed,
         cache,
-        ...callOptions(args),
+        concurrency: checked.concurrency,
+        timeoutMs: checked.timeoutMs,
         signal: stopping.signal,
         // on a terminal, a bar of the calls of the scoring under way (a trial scores every dev example:
         // with a hosted model, minutes; labelling training examples for demos comes before a trial)

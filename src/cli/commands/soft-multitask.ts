@@ -8,7 +8,7 @@
 // each task as a version of its own task: a one-task adapter (the shared prompt and that task's factors)
 // in <out>/tasks/<name>/, and records the training as a run of each task (the same steps; dev scored over
 // all the tasks).
-import { defineCommand } from 'citty';
+import { defineCommand, type ParsedArgs } from 'citty';
 import { join } from 'node:path';
 import { baseModelNames } from '../base-model-names.js';
 import { loadModel, seededRandom } from '../../engine/index.js';
@@ -95,83 +95,109 @@ interface TaskData {
   labels?: string[];
 }
 
+/** train-multitask's options. */
+const multitaskArgs = {
+  model: { type: 'string', required: true, description: 'The base model (as soft train)' },
+  data: {
+    type: 'string',
+    required: true,
+    description:
+      'A task folder with train.jsonl and dev.jsonl, or .csv (test evaluated at the end); give --data once per task',
+  },
+  out: {
+    type: 'string',
+    required: true,
+    description: 'Adapter folder to write (also holds checkpoint.json and metrics.jsonl; a rerun resumes)',
+  },
+  'virtual-tokens': { type: 'string', default: '16', description: 'Number of prompt vectors' },
+  'task-rank': {
+    type: 'string',
+    // PEFT's num_ranks is 1; on the three shared tasks at once rank 1 left gender near chance (test
+    // 0.613, 0.801, 0.656 over three seeds) where rank 4 reached 0.949, 0.926, 0.934
+    default: '4',
+    description: "The rank of each task's factors (PEFT's num_ranks, whose default is 1)",
+  },
+  init: {
+    type: 'string',
+    default: 'sample-vocab',
+    description: 'The shared prompt: sample-vocab, text, random or normal',
+  },
+  ...promptArgs,
+  lr: { type: 'string', default: String(DEFAULT_LEARNING_RATE), description: 'Learning rate' },
+  search: {
+    type: 'boolean',
+    default: false,
+    description:
+      "Choose the shared prompt's init (sample-vocab or text) and the learning rate (0.003, 0.03, 0.3) on dev as PEFT's protocol does: 6 runs, each trained in full (or --search-steps long), the best kept",
+  },
+  ...searchStepsArgs,
+  ...trainingArgs,
+  json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
+  ...pushArgs,
+  push: {
+    ...pushArgs.push,
+    description:
+      "Register each task's prompt as a soft version of its own task (named by its data folder), with its lineage",
+  },
+  ...fieldArgs,
+} as const;
+
+/**
+ * train-multitask's options checked for their values and how they combine, before anything is read
+ * (`job submit` runs it on a job's command line too).
+ */
+export function checkMultitaskOptions(args: ParsedArgs<typeof multitaskArgs>, rawArgs: string[]) {
+  const folders = repeatedOption(rawArgs, 'data');
+  if (folders.length < 2)
+    throw new ValidationError(`train-multitask trains several tasks; --data named ${folders.length}`, {
+      code: 'CLI_INVALID_OPTION',
+      hint: 'Give --data once per task folder; for one task use soft train --method multitask-prompt-tuning.',
+    });
+  const names = taskFolderNames(folders);
+  const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], {
+    integer: true,
+    min: 1,
+  })!;
+  const taskRank = numberOption('task-rank', args['task-rank'], {
+    integer: true,
+    min: 1,
+    max: virtualTokens,
+  })!;
+  const initKind: InitKind = choice('init', args.init, INIT_KINDS);
+  const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
+  const learningRate = numberOption('lr', args.lr, { above: 0 })!;
+  const training = trainingOptions(args);
+  const written = givenOptions(rawArgs);
+  checkRunOptions(args, written);
+  // --init has a default here: only a written one says how the run starts
+  checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
+  const trialSteps = searchSteps(args, written);
+  return {
+    folders,
+    names,
+    virtualTokens,
+    taskRank,
+    initKind,
+    layout,
+    learningRate,
+    training,
+    written,
+    trialSteps,
+  };
+}
+
 export default defineCommand({
   meta: {
     name: 'train-multitask',
     description: 'Train one multitask prompt on several tasks at once (a shared prompt and task factors)',
   },
-  args: {
-    model: { type: 'string', required: true, description: 'The base model (as soft train)' },
-    data: {
-      type: 'string',
-      required: true,
-      description:
-        'A task folder with train.jsonl and dev.jsonl, or .csv (test evaluated at the end); give --data once per task',
-    },
-    out: {
-      type: 'string',
-      required: true,
-      description: 'Adapter folder to write (also holds checkpoint.json and metrics.jsonl; a rerun resumes)',
-    },
-    'virtual-tokens': { type: 'string', default: '16', description: 'Number of prompt vectors' },
-    'task-rank': {
-      type: 'string',
-      // PEFT's num_ranks is 1; on the three shared tasks at once rank 1 left gender near chance (test
-      // 0.613, 0.801, 0.656 over three seeds) where rank 4 reached 0.949, 0.926, 0.934
-      default: '4',
-      description: "The rank of each task's factors (PEFT's num_ranks, whose default is 1)",
-    },
-    init: {
-      type: 'string',
-      default: 'sample-vocab',
-      description: 'The shared prompt: sample-vocab, text, random or normal',
-    },
-    ...promptArgs,
-    lr: { type: 'string', default: String(DEFAULT_LEARNING_RATE), description: 'Learning rate' },
-    search: {
-      type: 'boolean',
-      default: false,
-      description:
-        "Choose the shared prompt's init (sample-vocab or text) and the learning rate (0.003, 0.03, 0.3) on dev as PEFT's protocol does: 6 runs, each trained in full (or --search-steps long), the best kept",
-    },
-    ...searchStepsArgs,
-    ...trainingArgs,
-    json: { type: 'boolean', default: false, description: 'Print the result as JSON' },
-    ...pushArgs,
-    push: {
-      ...pushArgs.push,
-      description:
-        "Register each task's prompt as a soft version of its own task (named by its data folder), with its lineage",
-    },
-    ...fieldArgs,
-  },
+  args: multitaskArgs,
   async run({ args, rawArgs }) {
-    const folders = repeatedOption(rawArgs, 'data');
-    if (folders.length < 2)
-      throw new ValidationError(`train-multitask trains several tasks; --data named ${folders.length}`, {
-        code: 'CLI_INVALID_OPTION',
-        hint: 'Give --data once per task folder; for one task use soft train --method multitask-prompt-tuning.',
-      });
-    const names = taskFolderNames(folders);
+    const checked = checkMultitaskOptions(args, rawArgs);
+    const { folders, names, virtualTokens, taskRank, layout, written, trialSteps } = checked;
+    let { initKind, learningRate } = checked;
+    const { options: given, optimizer } = checked.training;
     for (const folder of folders) checkTaskFolder(folder, ['train', 'dev']);
-    const virtualTokens = numberOption('virtual-tokens', args['virtual-tokens'], {
-      integer: true,
-      min: 1,
-    })!;
-    const taskRank = numberOption('task-rank', args['task-rank'], {
-      integer: true,
-      min: 1,
-      max: virtualTokens,
-    })!;
-    let initKind: InitKind = choice('init', args.init, INIT_KINDS);
-    const layout = choice('layout', args.layout, ['bos-first', 'peft'] as const) as PromptLayout;
-    let learningRate = numberOption('lr', args.lr, { above: 0 })!;
-    const { options: given, optimizer } = trainingOptions(args);
-    const written = givenOptions(rawArgs);
-    checkRunOptions(args, written);
-    // --init has a default here: only a written one says how the run starts
-    checkSearchOptions({ ...args, init: written.has('init') ? args.init : undefined }, written);
-    const trialSteps = searchSteps(args, written);
     checkOutputFolder(args.out);
     const fields = { input: args['input-field'], target: args['target-field'] };
     const initText = args['init-text'] ?? DEFAULT_INIT_TEXT;

@@ -26,11 +26,9 @@ import {
 } from '../soft-data.js';
 import {
   candidateName,
-  checkSearchOptions,
   searchesByDefault,
   searchFlag,
   searchStart,
-  searchSteps,
   warnLongTrials,
 } from '../method-search.js';
 import {
@@ -58,10 +56,8 @@ import {
   reportResume,
   stepEntry,
   historyEntry,
-  trainingOptions,
   checkOutputFolder,
   claimOutputFolder,
-  checkRunOptions,
   DEFAULT_INIT_TEXT,
   warnLargeBatch,
   warnLongWarmup,
@@ -72,7 +68,7 @@ import {
 import trainMultitask from './soft-multitask.js';
 import { evaluateCommand, generateCommand } from './soft-use.js';
 import { expandLike } from '../like-version.js';
-import { trainArgs } from '../soft-train-args.js';
+import { checkTrainOptions, trainArgs } from '../soft-train-args.js';
 import { readArtifact } from '../../optimize/index.js';
 import { splitFiles, taskSplit } from '../data-folder.js';
 
@@ -90,31 +86,8 @@ const train = defineCommand({
     const given = parsed.like
       ? { ...parseArgs<typeof trainArgs>(rawArgs, trainArgs), like: parsed.like }
       : parsed;
-    // --init-from is --init text with the hard prompt's words (a --search tries them as its text init);
-    // the methods that start random or from zero refuse it rather than record it
-    const fromWeights = given.method === 'full-fine-tuning';
-    if (
-      given['init-from'] &&
-      (given.method === 'p-tuning' ||
-        given.method === 'lora' ||
-        fromWeights ||
-        given['prefix-projection'] ||
-        given.source)
-    )
-      throw new ValidationError(
-        `--init-from starts a soft prompt or a prefix from words; ${given['prefix-projection'] ? 'a prefix made by --prefix-projection starts from random values' : given.source ? '--source starts it from a multitask prompt' : `--method ${given.method} starts from ${fromWeights ? "the model's own weights" : 'random values'}`}`,
-        {
-          code: 'CLI_INVALID_OPTION',
-          hint: 'Drop --init-from (or --source), or use --method prompt-tuning or prefix-tuning.',
-        },
-      );
+    const { training, trialSteps } = checkTrainOptions(given, rawArgs);
     const written = givenOptions(rawArgs);
-    const alsoInit = ['init', 'init-text'].find((option) => written.has(option));
-    if (given['init-from'] && alsoInit)
-      throw new ValidationError(
-        `--init-from starts the run from the hard prompt's words; --${alsoInit} was given too`,
-        { code: 'CLI_INVALID_OPTION', hint: `Drop --${alsoInit} (or --init-from).` },
-      );
     // the words a text start takes: --init-from's hard prompt, --init-text, --baseline's prompt, or a
     // general instruction
     const artifact = given['init-from'] ? readArtifact(given['init-from']) : undefined;
@@ -129,10 +102,7 @@ const train = defineCommand({
       ['train', 'dev', 'test'].map((split) => [split, taskSplit(requested.data, split)]),
     );
     checkTaskFolder(requested.data, ['train', 'dev']);
-    const { options: common, optimizer } = trainingOptions(requested);
-    checkRunOptions(requested, written);
-    checkSearchOptions(given, written);
-    const trialSteps = searchSteps(given, written);
+    const { options: common, optimizer } = training;
     checkOutputFolder(requested.out);
     const { seed } = common;
     const loaded = await loadModel(requested.model, { hub: { onProgress: downloadProgress() } });
@@ -162,15 +132,8 @@ const train = defineCommand({
       : undefined;
     warnUnseenLabels(labels, [devData, testData]);
     warnDataShape(trainData, [devData, testData]);
-    if (plan.method === 'full-fine-tuning') {
-      // a whole model is not a registry version, and it is written as its source was: both known now
-      if (args.push)
-        throw new ValidationError('--push registers an adapter; full fine-tuning makes a whole model', {
-          code: 'CLI_INVALID_OPTION',
-          hint: 'Drop --push; serve the fine-tuned model on its own (promptune serve --model <out>/model.gguf, or --model <out> from a Hugging Face source).',
-        });
-      checkModelWritable(loaded.info, args.out);
-    }
+    // a whole model is written as its source was: known now
+    if (plan.method === 'full-fine-tuning') checkModelWritable(loaded.info, args.out);
     await checkLabelBeforeTraining(args, [softTaskName(args)]);
     await checkParentBeforeTraining(args, softTaskName(args));
     let learningRate = numberOption('lr', args.lr, { above: 0 }) ?? plan.defaultLearningRate;
