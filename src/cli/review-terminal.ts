@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { PromptuneError } from '../errors/index.js';
 import { rubricAnswerFits, type ReviewDecisionInput, type RubricItem } from '../registry/index.js';
 import type { ReviewItemView } from '../review/index.js';
+import { cutText } from './cut-text.js';
 import type { ReviewClient } from './review-client.js';
 
 /** Where the reviewer reads keys from and writes to, and the editor command. */
@@ -23,7 +24,7 @@ export interface TerminalIo {
 
 const excerpt = (value: unknown, length = 400) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-  return text.length > length ? `${text.slice(0, length)}…` : text;
+  return cutText(text, length + 1);
 };
 const indent = (text: string) => text.replace(/^/gm, '  ');
 /** A decision in a line: who, what, and a correction cut to 80 characters. */

@@ -42,3 +42,24 @@ describe('traceCells', () => {
     expect(traceCells(trace(null, 'production'), numbers)[2]).toBe('gender@production');
   });
 });
+
+describe('traceCells text columns', () => {
+  const withInput = (content: string): TraceRecord => ({
+    ...trace('aaaa1111', null),
+    input: { messages: [{ role: 'user', content }] },
+  });
+
+  it('cuts a long input between characters, never inside an emoji or a letter with its accent', () => {
+    const numbers = new Map([['aaaa1111', 1]]);
+    // the 40-unit cut falls inside each of these: a surrogate pair, a skin-tone sequence, a ZWJ family, e + accent
+    for (const tail of ['👍 more', '👍🏽 more', '👨‍👩‍👧 more', 'e\u0301 more']) {
+      const cell = traceCells(withInput(`${'x'.repeat(38)}${tail}`), numbers)[7];
+      expect(cell).toBe(JSON.stringify(`${'x'.repeat(38)}…`));
+      expect(JSON.parse(cell)).not.toMatch(/[\uD800-\uDFFF]/);
+    }
+    // one that fits is kept whole
+    expect(traceCells(withInput(`${'x'.repeat(37)}👍`), numbers)[7]).toBe(
+      JSON.stringify(`${'x'.repeat(37)}👍`),
+    );
+  });
+});

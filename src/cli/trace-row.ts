@@ -3,12 +3,10 @@
 // answered by two versions, which the label alone would not tell apart. Text only.
 import { traceInput } from '../observe/index.js';
 import type { TraceRecord } from '../registry/index.js';
+import { cutText } from './cut-text.js';
 import { versionText, type VersionNumbers } from './version-numbers.js';
 
-const oneLine = (text: string, width: number) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-};
+const oneLine = (text: string, width: number) => cutText(text.replace(/\s+/g, ' ').trim(), width);
 
 /** The text a person recognises a trace's input by. */
 function inputText(trace: TraceRecord): string {

@@ -42,8 +42,20 @@ export const shortId = (id: string | null | undefined): string => (id ? id.slice
 export const shortRunId = (id: string): string =>
   /^run-\d+-([0-9a-f]+(?:\.[\w.-]+)?)$/.exec(id)?.[1] ?? id.slice(0, 8);
 
-/** Any value as text on one line, cut to `length` characters with an ellipsis. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Any value as text on one line, cut to `length` characters with an ellipsis: between graphemes, so a
+ * cut never leaves half a surrogate pair (a lone surrogate shows as �) or part of an emoji sequence or
+ * of a letter with its accents (👍 for 👍🏽, e for é).
+ */
 export function excerpt(value: unknown, length = 160): string {
   const line = text(value).replace(/\s+/g, ' ').trim();
-  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
+  if (line.length <= length) return line;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(line)) {
+    if (index + segment.length > length - 1) break;
+    end = index + segment.length;
+  }
+  return `${line.slice(0, end)}…`;
 }
