@@ -61,6 +61,23 @@ describe('metrics', () => {
     );
     expect((await score('token-f1', 'yes', 'no')).score).toBe(0);
   });
+  it('strips articles only as words of their own, in any script', async () => {
+    const articles = { normalize: ['strip-articles', 'collapse-whitespace', 'trim'] };
+    // "aún", "ação" and "anéis" begin with an ASCII "a"/"an" followed by a letter \b does not know
+    expect((await score('exact-match', 'aún', 'ún', articles)).score).toBe(0);
+    expect((await score('exact-match', 'ação', 'ção', articles)).score).toBe(0);
+    expect((await score('exact-match', 'anéis', 'éis', articles)).score).toBe(0);
+    expect((await score('exact-match', 'a\u0301gua', '\u0301gua', articles)).score).toBe(0);
+    expect((await score('token-f1', 'la ação rápida', 'la ção rápida')).score).toBeLessThan(1);
+    expect((await score('exact-match', 'The cat', 'cat', articles)).score).toBe(1);
+    expect((await score('exact-match', 'él, the ñu', 'él, ñu', articles)).score).toBe(1);
+  });
+  it('compares Unicode forms alike with nfc and nfkc', async () => {
+    expect((await score('exact-match', 'Zoé', 'Zoe\u0301')).score).toBe(0);
+    expect((await score('exact-match', 'Zoé', 'Zoe\u0301', { normalize: ['trim', 'nfc'] })).score).toBe(1);
+    expect((await score('exact-match', 'Ｌｉｌｙ', 'Lily', { normalize: ['nfc'] })).score).toBe(0);
+    expect((await score('exact-match', 'Ｌｉｌｙ', 'Lily', { normalize: ['nfkc'] })).score).toBe(1);
+  });
   it('labels: reads the output as a label, aggregates accuracy, macro-F1 and confusion', async () => {
     expect(await score('label', 'dog', ' Dog. It barked.')).toMatchObject({
       score: 1,

@@ -7,7 +7,14 @@ export const normalizers = {
   lowercase: (text: string) => text.toLowerCase(),
   'collapse-whitespace': (text: string) => text.replace(/\s+/g, ' '),
   'strip-punctuation': (text: string) => text.replace(/[\p{P}\p{S}]/gu, ''),
-  'strip-articles': (text: string) => text.replace(/\b(a|an|the)\b/gi, ' '),
+  // a word of its own: no letter, accent or digit on either side (`\b` knows only ASCII letters, so it
+  // took the "a" off "aún" and "ação", and the "an" off "anéis")
+  'strip-articles': (text: string) =>
+    text.replace(/(?<![\p{L}\p{M}\p{N}_])(?:a|an|the)(?![\p{L}\p{M}\p{N}_])/giu, ' '),
+  // Unicode normalization: the composed form (é as one code point, not e + U+0301), or also the
+  // compatibility forms folded (full-width Ｌｉｌｙ as Lily, ﬁ as fi)
+  nfc: (text: string) => text.normalize('NFC'),
+  nfkc: (text: string) => text.normalize('NFKC'),
 } as const;
 
 export type Normalizer = keyof typeof normalizers;
