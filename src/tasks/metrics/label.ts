@@ -5,8 +5,21 @@ import { ValidationError } from '../../errors/index.js';
 import { targetText } from './text.js';
 import type { Metric, MetricContext } from './types.js';
 
-/** A letter or digit: what a label found inside a longer word ("cat" in "category") runs into. */
-const wordCharacter = /[\p{L}\p{N}]/u;
+/**
+ * A letter, a combining mark or a digit: what a label found inside a longer word ("cat" in "category")
+ * runs into. A mark counts as part of its word, so "क" does not stand in "कि" (a vowel sign) and "Zoe"
+ * does not stand in a decomposed "Zoé".
+ */
+const wordCharacter = /[\p{L}\p{M}\p{N}]/u;
+
+/**
+ * Text as labels are compared: composed (NFC), so a label and an answer that spell "é" as one code point
+ * or as e + U+0301 read alike, trimmed, and lowercased unless case matters.
+ */
+const folded = (text: string, caseSensitive: boolean) => {
+  const composed = text.normalize('NFC').trim();
+  return caseSensitive ? composed : composed.toLowerCase();
+};
 
 /**
  * Whether `label` stands in `text` at `index` as a word of its own: no letter or digit runs on from
@@ -35,7 +48,7 @@ function standsIn(text: string, label: string): boolean {
  * its label.
  */
 export function readLabel(labels: string[], output: string, caseSensitive = false): string | undefined {
-  const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
+  const fold = (text: string) => folded(text, caseSensitive);
   const text = fold(output);
   // longest first, so "dog" does not win over "dogs"
   const candidates = labels
@@ -62,7 +75,7 @@ export function labelMetric(options: Record<string, unknown>, context: MetricCon
     });
   }
   const caseSensitive = options.caseSensitive === true;
-  const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
+  const fold = (text: string) => folded(text, caseSensitive);
   return {
     name: 'label',
     score(example, output) {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PromptuneError } from '../../errors/index.js';
 import type { Example } from '../dataset.js';
 import { taskSpec } from '../spec.js';
-import { aggregateLabels, createMetrics, extractJson, scoreOutput } from './index.js';
+import { aggregateLabels, createMetrics, extractJson, readLabel, scoreOutput } from './index.js';
 
 const example = (target: unknown, fields: Record<string, unknown> = { input: 'x' }): Example => ({
   index: 0,
@@ -71,6 +71,19 @@ describe('metrics', () => {
     expect((await score('token-f1', 'la ação rápida', 'la ção rápida')).score).toBeLessThan(1);
     expect((await score('exact-match', 'The cat', 'cat', articles)).score).toBe(1);
     expect((await score('exact-match', 'él, the ñu', 'él, ñu', articles)).score).toBe(1);
+  });
+  it('reads labels alike in composed and decomposed forms, a combining mark part of its word', async () => {
+    // a decomposed answer (e + U+0301) names the composed label, not the one it starts with
+    expect(readLabel(['Zoe', 'Zoé'], 'Zoe\u0301 went home')).toBe('Zoé');
+    expect(readLabel(['Zoé', 'Ann'], 'Zoe\u0301')).toBe('Zoé');
+    expect(readLabel(['Zoe\u0301', 'Ann'], 'Zoé!')).toBe('Zoe\u0301');
+    // "कि" (ki: क and a vowel sign) is not the word "क"; "ख" stands on its own
+    expect(readLabel(['क', 'ख'], 'कि ख')).toBe('ख');
+    const [{ metric }] = await createMetrics(
+      [{ name: 'label', weight: 1, options: { labels: ['Zoé', 'Ann'] } }],
+      context,
+    );
+    expect((await metric.score(example('Zoe\u0301'), ' Zoé')).score).toBe(1);
   });
   it('compares Unicode forms alike with nfc and nfkc', async () => {
     expect((await score('exact-match', 'Zoé', 'Zoe\u0301')).score).toBe(0);
