@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import {
+  decodeText,
   describeIssues,
   parseJsonText,
   PromptuneError,
@@ -83,8 +84,8 @@ export function parseBody<Schema extends z.ZodType>(
 }
 
 /**
- * Reads the request's JSON body through `schema`. Text that is not JSON, or nests too deeply, is a 400
- * INVALID_JSON; JSON of the wrong shape (null, an array, a wrong field) a 400 from parseBody.
+ * Reads the request's JSON body through `schema`. Bytes that are not UTF-8, text that is not JSON, or
+ * JSON that nests too deeply, is a 400 INVALID_JSON; JSON of the wrong shape (null, an array, a wrong field) a 400 from parseBody.
  */
 export async function readBody<Schema extends z.ZodType>(
   context: Context,
@@ -93,7 +94,12 @@ export async function readBody<Schema extends z.ZodType>(
   /** What an empty body stands for, where every field is optional (`{}`); without it, one is refused. */
   options: { whenEmpty?: unknown } = {},
 ): Promise<z.output<Schema>> {
-  const text = await context.req.text();
+  // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not read as U+FFFD into the model's input
+  const text = decodeText(new Uint8Array(await context.req.arrayBuffer()), {
+    where: 'request body',
+    code: 'INVALID_JSON',
+    hint: 'Send the body as UTF-8 JSON with content-type application/json.',
+  });
   if (options.whenEmpty !== undefined && text.trim() === '')
     return parseBody(schema, options.whenEmpty, hint);
   const value = parseJsonText(text, {
