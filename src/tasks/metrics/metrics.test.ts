@@ -85,6 +85,15 @@ describe('metrics', () => {
     );
     expect((await metric.score(example('Zoe\u0301'), ' Zoé')).score).toBe(1);
   });
+  it('strips punctuation of any script and ASCII symbols, never emoji or other symbols', async () => {
+    const punctuation = { normalize: ['strip-punctuation', 'trim'] };
+    expect((await score('exact-match', '👍🏽', '👎🏿', punctuation)).score).toBe(0);
+    expect((await score('exact-match', '😀', '', punctuation)).score).toBe(0);
+    expect((await score('exact-match', '5 €', '5 $', punctuation)).score).toBe(0);
+    expect((await score('token-f1', '👍', '👎')).score).toBe(0);
+    expect((await score('exact-match', '「你好」。', '你好', punctuation)).score).toBe(1);
+    expect((await score('exact-match', 'a+b=c!', 'abc', punctuation)).score).toBe(1);
+  });
   it('compares Unicode forms alike with nfc and nfkc', async () => {
     expect((await score('exact-match', 'Zoé', 'Zoe\u0301')).score).toBe(0);
     expect((await score('exact-match', 'Zoé', 'Zoe\u0301', { normalize: ['trim', 'nfc'] })).score).toBe(1);

@@ -6,7 +6,9 @@ export const normalizers = {
   trim: (text: string) => text.trim(),
   lowercase: (text: string) => text.toLowerCase(),
   'collapse-whitespace': (text: string) => text.replace(/\s+/g, ' '),
-  'strip-punctuation': (text: string) => text.replace(/[\p{P}\p{S}]/gu, ''),
+  // punctuation of any script (，。「」 too) and the ASCII symbols SQuAD's normalization strips ($+<=>^`|~);
+  // other symbols are content: every emoji (\p{S} had made 👍 and 👎 one answer), €, °, ©
+  'strip-punctuation': (text: string) => text.replace(/[\p{P}$+<=>^`|~]/gu, ''),
   // a word of its own: no letter, accent or digit on either side (`\b` knows only ASCII letters, so it
   // took the "a" off "aún" and "ação", and the "an" off "anéis")
   'strip-articles': (text: string) =>
