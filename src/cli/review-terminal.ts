@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { PromptuneError } from '../errors/index.js';
 import { rubricAnswerFits, type ReviewDecisionInput, type RubricItem } from '../registry/index.js';
 import type { ReviewItemView } from '../review/index.js';
-import { cutText } from './cut-text.js';
+import { cutText } from '../errors/index.js';
 import type { ReviewClient } from './review-client.js';
 
 /** Where the reviewer reads keys from and writes to, and the editor command. */

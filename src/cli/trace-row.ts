@@ -3,7 +3,7 @@
 // answered by two versions, which the label alone would not tell apart. Text only.
 import { traceInput } from '../observe/index.js';
 import type { TraceRecord } from '../registry/index.js';
-import { cutText } from './cut-text.js';
+import { cutText } from '../errors/index.js';
 import { versionText, type VersionNumbers } from './version-numbers.js';
 
 const oneLine = (text: string, width: number) => cutText(text.replace(/\s+/g, ' ').trim(), width);

@@ -34,6 +34,7 @@ export {
 } from './parse-input.js';
 export { readYamlFile } from './yaml-file.js';
 export { editDistance, nearestName } from './nearest-name.js';
+export { cutText } from './cut-text.js';
 export { redactedUrl } from './redacted-url.js';
 export {
   redactSecrets,

@@ -206,6 +206,8 @@ describe('HTML text', () => {
     ['a'.repeat(8) + '&&&', 10, 'a'.repeat(8) + '&amp;…'],
     ['<b>', 10, '&lt;b&gt;'],
     ['x😀😀', 3, 'x…'],
+    ['ab👍🏽cd', 5, 'ab…'], // an emoji and its skin tone are kept whole or left out whole
+    ['a\u0000b\u0007c\u007f\td\ne', 100, 'a␀b␇c␡\td\ne'], // controls shown, tab and newline kept
     [{ a: '&' }, 100, '{&quot;a&quot;:&quot;&amp;&quot;}'],
   ])('escapeHtml(%j, %i) is %j', (value, length, expected) => {
     expect(escapeHtml(value, length)).toBe(expected);

@@ -1,5 +1,8 @@
 // Escaping for the self-contained HTML reports (evaluation and optimization). Long text is cut before it
-// is escaped, never after, so a cut cannot split an entity such as `&amp;`.
+// is escaped, never after, so a cut cannot split an entity such as `&amp;`, and never inside a character
+// (an emoji with its modifiers, a letter with its accents).
+
+import { cutText as cutWhole } from '../errors/index.js';
 
 const entities: Record<string, string> = {
   '&': '&amp;',
@@ -14,21 +17,25 @@ function textOf(value: unknown): string {
   return String(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
-/** The value's text cut to at most `length` characters (a cut ends in "…"), never inside a surrogate pair. */
+/** The value's text cut to at most `length` characters (a cut ends in "…"), between graphemes. */
 export function cutText(value: unknown, length: number): string {
-  const text = textOf(value);
-  if (text.length <= length) return text;
-  let end = Math.max(0, length - 1);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end--; // a high surrogate whose partner would be cut off
-  return `${text.slice(0, end)}…`;
+  return cutWhole(textOf(value), length);
 }
 
 /**
  * Text (or any value, as JSON) safe to put in HTML text and attribute values; with `maxLength`, cut to
- * that many characters first.
+ * that many characters first (between graphemes).
  */
 export function escapeHtml(value: unknown, maxLength?: number): string {
   const text = maxLength === undefined ? textOf(value) : cutText(value, maxLength);
-  return text.replace(/[&<>"']/g, (character) => entities[character]);
+  return (
+    text
+      .replace(/[&<>"']/g, (character) => entities[character])
+      // control characters other than tab and line breaks (NUL is an HTML parse error, and makes grep
+      // call the report binary) are shown as their Control Pictures: ␀, ␇, ␡
+      // eslint-disable-next-line no-control-regex -- they are what is replaced
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, (character) =>
+        String.fromCharCode(character === '\u007F' ? 0x2421 : 0x2400 + character.charCodeAt(0)),
+      )
+  );
 }

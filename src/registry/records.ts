@@ -78,7 +78,7 @@ export function checkLabelName(label: string, where = ''): void {
     return;
   throw new ValidationError(`${where}"${label}" cannot be a label`, {
     code: 'REGISTRY_BAD_LABEL',
-    hint: 'Labels are lowercase words (not numbers, not "latest", not hex digits like a version id), e.g. production, staging.',
+    hint: 'Labels are written in lowercase ASCII letters a-z, digits, ".", "_" and "-", starting with a letter or digit (not a number, not "latest", not hex digits like a version id), e.g. production, staging.',
   });
 }
 

@@ -1,9 +1,9 @@
-// Text cut to fit a column or an excerpt: between user-perceived characters (grapheme clusters), never
-// inside one. A plain `slice` can end between the two halves of a surrogate pair (printed as `\ud83d`
+// Text cut to fit a column, an excerpt or a report's cell: between user-perceived characters (grapheme
+// clusters), never inside one. A plain `slice` can end between the two halves of a surrogate pair (printed as `\ud83d`
 // once the cell is JSON-quoted, as `traces ls` quotes it) or inside an emoji sequence, a flag or a
 // letter and its combining accents (showing another character: 👍 for 👍🏽, e for é); here each such
 // character is kept whole or left out whole.
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * `text` as it is when it is at most `length` UTF-16 units long; else its longest start of whole
@@ -13,6 +13,7 @@ export function cutText(text: string, length: number, ellipsis = '…'): string 
   if (text.length <= length) return text;
   const room = Math.max(0, length - ellipsis.length);
   let end = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { index, segment } of graphemes.segment(text)) {
     if (index + segment.length > room) break;
     end = index + segment.length;
