@@ -134,7 +134,7 @@ const badBundles: [string, () => string, string][] = [
   ['truncated JSON', () => good.slice(0, good.length / 2), 'REGISTRY_BAD_BUNDLE'],
   ['not an object', () => '[1, 2, 3]', 'REGISTRY_BAD_BUNDLE'],
   ['another format', edited((bundle) => (bundle.format = 'other-tool')), 'REGISTRY_BAD_BUNDLE'],
-  ['an unknown format version', edited((bundle) => (bundle.version = 3)), 'REGISTRY_BAD_BUNDLE'],
+  ['an unknown format version', edited((bundle) => (bundle.version = 4)), 'REGISTRY_BAD_BUNDLE'],
   ['versions missing', edited((bundle) => delete bundle.versions), 'REGISTRY_BAD_BUNDLE'],
   ['a label without its version', edited((bundle) => delete bundle.labels[0].version), 'REGISTRY_BAD_BUNDLE'],
   [

@@ -8,6 +8,8 @@ import { checkAdapterFiles } from '../soft/index.js';
 import { parseExamples, taskFromObject, type TaskSpec } from '../tasks/index.js';
 import type { BundleInput } from './bundle-schema.js';
 import { contentHash } from './canonical.js';
+import type { DatasetVersion } from './dataset-versions.js';
+import { datasetId } from './registry.js';
 import { checkLabelName, legacyVersionId, versionId } from './records.js';
 import type { RestoredVersion } from './version-rows.js';
 
@@ -21,8 +23,13 @@ export interface CheckedBundle {
   versions: RestoredVersion[];
   labels: { label: string; version: string; protected: boolean }[];
   datasets: { split: string; name: string; rows: number; bytes: Uint8Array }[];
+  /** The task's dataset versions, oldest first (none in a bundle of format 1 or 2). */
+  datasetVersions: BundledDatasetVersion[];
   blobs: Map<string, Uint8Array>;
 }
+
+/** A dataset version as a bundle carries it: each split's dataset id is one of the bundle's datasets. */
+export type BundledDatasetVersion = Omit<DatasetVersion, 'task'>;
 
 const hint = 'The bundle was edited or corrupted; export it again.';
 const refuse = (message: string, cause?: unknown) =>
@@ -123,7 +130,33 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     if (rows !== dataset.rows) throw refuse(`${at} says ${dataset.rows} rows, and its bytes hold ${rows}`);
     return { split: dataset.split, name: dataset.name, rows, bytes };
   });
-  return { task, specs, versions, labels: bundle.labels, datasets, blobs };
+  const datasetVersions = 'datasetVersions' in bundle ? bundle.datasetVersions : [];
+  checkDatasetVersions(
+    datasetVersions,
+    new Set(datasets.map((dataset) => datasetId(name, dataset.split, dataset.bytes))),
+    where,
+  );
+  return { task, specs, versions, labels: bundle.labels, datasets, datasetVersions, blobs };
+}
+
+/**
+ * Refuses dataset versions out of order (numbers rising from 1, each parent an earlier one) or naming a
+ * dataset the bundle does not hold for that split.
+ */
+function checkDatasetVersions(
+  versions: readonly BundledDatasetVersion[],
+  datasetIds: ReadonlySet<string>,
+  where: string,
+): void {
+  for (const [index, version] of versions.entries()) {
+    const at = `${where}: datasetVersions.${index} (number ${version.number})`;
+    if (version.number !== index + 1) throw refuse(`${at} is not number ${index + 1}`);
+    if (version.parent !== null && version.parent >= version.number)
+      throw refuse(`${at} names a later parent, ${version.parent}`);
+    if (Object.keys(version.splits).length === 0) throw refuse(`${at} names no split`);
+    for (const [split, id] of Object.entries(version.splits))
+      if (!datasetIds.has(id)) throw refuse(`${at}: its ${split} split, dataset ${id}, is not in the bundle`);
+  }
 }
 
 /** Clocks of two machines may disagree by this much: a time this far ahead is not yet to come. */

@@ -1,15 +1,15 @@
 // Export and import of one task's registry content as a self-contained JSON bundle: the task's latest
-// spec and every spec its versions serve with, every version with its lineage, the labels, and the
-// datasets and blobs with their bytes (base64). Ids are content hashes, so importing into another
+// spec and every spec its versions serve with, every version with its lineage, the labels, the
+// datasets and blobs with their bytes (base64), and the dataset versions made of them. Ids are content hashes, so importing into another
 // registry reproduces the same versions. The format's shape is bundle-schema.ts's, its checks bundle-checks.ts's.
 import { ValidationError, PermissionError } from '../errors/index.js';
 import type { TaskSpec } from '../tasks/index.js';
-import { checkBundle, type CheckedBundle } from './bundle-checks.js';
+import { checkBundle, type BundledDatasetVersion, type CheckedBundle } from './bundle-checks.js';
 import { bundleFormatVersion, parseBundle } from './bundle-schema.js';
 import { labelIsProtected, type Actor, type PromptVersion } from './records.js';
 import type { Registry } from './registry.js';
 
-/** The exported form of a task (format version 2). */
+/** The exported form of a task (format version 3). */
 export interface RegistryBundle {
   format: 'promptune-registry';
   version: typeof bundleFormatVersion;
@@ -20,6 +20,8 @@ export interface RegistryBundle {
   versions: PromptVersion[];
   labels: { label: string; version: string; protected: boolean }[];
   datasets: { split: string; name: string; rows: number; bytes: string }[];
+  /** The task's dataset versions, oldest first (each split names one of `datasets` by its id). */
+  datasetVersions: BundledDatasetVersion[];
   blobs: Record<string, string>;
 }
 
@@ -54,12 +56,15 @@ export async function exportTask(registry: Registry, task: string): Promise<Regi
         bytes: Buffer.from(await registry.getBlob(dataset.blob)).toString('base64'),
       })),
     ),
+    datasetVersions: (await registry.datasetVersions.list(task)).map(
+      ({ task: _task, ...version }) => version,
+    ),
     blobs,
   };
 }
 
 /**
- * Loads a bundle (of format version 1 or 2; `where` names it in errors) in one transaction, checking
+ * Loads a bundle (of format version 1, 2 or 3; `where` names it in errors) in one transaction, checking
  * everything a push would first: versions keep their ids and specs; labels are set (and logged) as moves
  * by `actor`, who needs the admin scope only to set or move a protected label. A refused bundle leaves
  * the registry exactly as it was.
@@ -93,6 +98,7 @@ export async function importBundle(
         auditPolicy: 'skip',
       });
     for (const dataset of checked.datasets) await target.putDataset({ task: checked.task.name, ...dataset });
+    await restoreDatasetVersions(target, checked.task.name, checked.datasetVersions);
     return created;
   });
   return { task: checked.task.name, created, existing: checked.versions.length - created };
@@ -136,5 +142,30 @@ async function checkAgainstTarget(target: Registry, bundle: CheckedBundle, actor
           hint: 'Import with an admin key (or --admin on the command line).',
         },
       );
+  }
+}
+
+/**
+ * Adds the bundle's dataset versions in order: one whose splits the task already has a version of is
+ * that version (DatasetVersions.add), so importing twice adds nothing, and into a task with versions of
+ * its own they follow them, parents renumbered. Who made each and what it added are kept.
+ */
+async function restoreDatasetVersions(
+  target: Registry,
+  task: string,
+  versions: readonly BundledDatasetVersion[],
+): Promise<void> {
+  const numbers = new Map<number, number>();
+  for (const version of versions) {
+    const added = await target.datasetVersions.add({
+      task,
+      splits: version.splits,
+      parent: version.parent === null ? null : (numbers.get(version.parent) ?? null),
+      source: version.source,
+      message: version.message,
+      details: version.details,
+      actor: version.actor,
+    });
+    numbers.set(version.number, added.number);
   }
 }

@@ -304,9 +304,9 @@ export function registrySpecConformance(
       tampered.versions[0].message = 'edited';
       (tampered.versions[0].content as Record<string, unknown>).template = 'edited {{input}}';
       expect(await code(importBundle(registry, tampered, admin))).toBe('REGISTRY_BAD_BUNDLE');
-      // and round-trips as format 2, each version with its own spec
+      // and round-trips as format 3, each version with its own spec
       const exported = JSON.parse(JSON.stringify(await exportTask(registry, 'qa')));
-      expect(exported.version).toBe(2);
+      expect(exported.version).toBe(3);
       const { registry: copy } = await open();
       await importBundle(copy, exported, runner);
       expect(await copy.listVersions('qa')).toEqual(

@@ -9,6 +9,7 @@ import { peftAdapterFiles, repositoryRoot } from '../../test/models.js';
 import { taskSpec, type TaskSpec } from '../tasks/spec.js';
 import { exportTask, importBundle } from './bundle.js';
 import { Registry, type Actor } from './registry.js';
+import type { DatasetVersion } from './dataset-versions.js';
 
 const admin: Actor = { name: 'ana', scopes: ['read', 'run', 'admin'] };
 const runner: Actor = { name: 'ci', scopes: ['read', 'run'] };
@@ -669,6 +670,66 @@ export function registryConformance(
       expect(await copy.registry.listTasks()).toEqual([]);
       expect(await copy.registry.listVersions('qa')).toEqual([]);
       expect(await code(copy.registry.getBlob(adapterBlob))).toBe('REGISTRY_NO_BLOB');
+      await copy.registry.close();
+      await target.registry.close();
+      await registry.close();
+    });
+
+    it('carries dataset versions through export and import, and reads a bundle of format 2 without them', async () => {
+      const { registry } = await open();
+      await registry.putTask(spec('dv'));
+      const put = (split: string, text: string) =>
+        registry.putDataset({
+          task: 'dv',
+          split,
+          name: `${split}.jsonl`,
+          bytes: new TextEncoder().encode(text),
+          rows: text.split('\n').filter(Boolean).length,
+        });
+      const train = await put('train', '{"input": "a", "target": "1"}\n');
+      const dev = await put('dev', '{"input": "b", "target": "2"}\n');
+      const grown = await put('train', '{"input": "a", "target": "1"}\n{"input": "c", "target": "3"}\n');
+      await registry.datasetVersions.add({
+        task: 'dv',
+        splits: { train, dev },
+        source: 'files',
+        message: 'train.jsonl, dev.jsonl',
+        actor: 'alice',
+      });
+      await registry.datasetVersions.add({
+        task: 'dv',
+        splits: { train: grown, dev },
+        source: 'review:dv-queue',
+        message: '1 corrected row',
+        details: { added: { train: 1 } },
+        actor: 'bob',
+      });
+      const bundle = JSON.parse(JSON.stringify(await exportTask(registry, 'dv')));
+      expect(bundle.version).toBe(3);
+      const target = await open();
+      await importBundle(target.registry, bundle, admin);
+      const kept = (versions: DatasetVersion[]) =>
+        versions.map(({ createdAt: _createdAt, ...version }) => version);
+      const source = await registry.datasetVersions.list('dv');
+      expect(kept(await target.registry.datasetVersions.list('dv'))).toEqual(kept(source));
+      expect(source.map((version) => [version.number, version.parent, version.actor])).toEqual([
+        [1, null, 'alice'],
+        [2, 1, 'bob'],
+      ]);
+      // importing again adds no version
+      await importBundle(target.registry, bundle, admin);
+      expect(await target.registry.datasetVersions.list('dv')).toHaveLength(2);
+      // a version naming a dataset the bundle does not hold is refused, and nothing is written
+      const broken = JSON.parse(JSON.stringify(bundle));
+      broken.datasetVersions[1].splits.train = 'f00d'.repeat(16);
+      const copy = await open();
+      expect(await code(importBundle(copy.registry, broken, admin))).toBe('REGISTRY_BAD_BUNDLE');
+      expect(await copy.registry.listTasks()).toEqual([]);
+      // a bundle of format 2 (an older promptune's) has none, and imports as before
+      const { datasetVersions: _none, ...older } = { ...bundle, version: 2 };
+      await importBundle(copy.registry, older, admin);
+      expect(await copy.registry.listDatasets('dv')).toHaveLength(3);
+      expect(await copy.registry.datasetVersions.list('dv')).toEqual([]);
       await copy.registry.close();
       await target.registry.close();
       await registry.close();
