@@ -114,15 +114,52 @@ export const maximumJsonDepth = 128;
  * Text nested deeper than `maximumJsonDepth` is refused before parsing: V8 parses it, but every
  * recursive walk after (schemas, logs, hashes) would overflow the stack.
  */
-export function parseJsonText(text: string, source: InputSource): unknown {
+export function parseJsonText(
+  text: string,
+  source: InputSource,
+  options: { wellFormed?: boolean } = {},
+): unknown {
   if (jsonDepth(text) > maximumJsonDepth)
     throw failure(source, `${source.where} nests more than ${maximumJsonDepth} levels deep`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     // JSON.parse quotes the text it stopped in, line breaks and all: kept on the message's one line
     const reason = (error as Error).message.replace(/\r?\n/g, '\\n');
     throw failure(source, `${source.where} is not valid JSON: ${reason}`);
+  }
+  if (options.wellFormed) refuseLoneSurrogates(value, source);
+  return value;
+}
+
+/** A high surrogate with no low one after it, or a low one with no high one before it. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Refuses a string or key holding a lone surrogate (JSON may escape one, `"\ud800"`): half of a
+ * character, which no UTF-8 text can hold, so a tokenizer or a database would silently make it U+FFFD.
+ * For text from outside (datasets, specs, request bodies); a model's own output is read as it is.
+ */
+function refuseLoneSurrogates(value: unknown, source: InputSource): void {
+  const pending: [unknown, string][] = [[value, '']];
+  while (pending.length > 0) {
+    const [item, path] = pending.pop()!;
+    if (typeof item === 'string') {
+      if (loneSurrogate.test(item))
+        throw failure(
+          source,
+          `${source.where}: ${path ? `field ${path}` : 'the text'} holds a lone surrogate (half of a character, such as \\ud800)`,
+        );
+      continue;
+    }
+    if (typeof item !== 'object' || item === null) continue;
+    for (const [key, child] of Object.entries(item)) {
+      const at = path ? `${path}.${key}` : key;
+      if (loneSurrogate.test(key))
+        throw failure(source, `${source.where}: a key holds a lone surrogate (half of a character)`);
+      pending.push([child, at]);
+    }
   }
 }
 

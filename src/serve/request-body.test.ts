@@ -32,6 +32,11 @@ describe('readBody', () => {
     const response = await post(bytes);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ code: 'INVALID_JSON' });
+    // a lone surrogate escape is half a character: refused too, never made U+FFFD
+    expect((await post(utf8('{"content":"bad \\ud800 half"}'))).status).toBe(400);
+    expect(await (await post(utf8('{"content":"\\ud83d\\udc4d"}'))).json()).toEqual({
+      body: { content: '👍' },
+    });
     // a multi-byte character cut short, then a quote
     const cut = new Uint8Array([...utf8('{"content":"'), 0xe6, 0x9d, ...utf8('"}')]);
     expect((await post(cut)).status).toBe(400);

@@ -102,10 +102,14 @@ export async function readBody<Schema extends z.ZodType>(
   });
   if (options.whenEmpty !== undefined && text.trim() === '')
     return parseBody(schema, options.whenEmpty, hint);
-  const value = parseJsonText(text, {
-    where: 'request body',
-    code: 'INVALID_JSON',
-    hint: 'Send a JSON object with content-type application/json.',
-  });
+  const value = parseJsonText(
+    text,
+    {
+      where: 'request body',
+      code: 'INVALID_JSON',
+      hint: 'Send a JSON object with content-type application/json, its strings whole characters (no lone surrogate escape such as \\ud800).',
+    },
+    { wellFormed: true },
+  );
   return parseBody(schema, value, hint);
 }

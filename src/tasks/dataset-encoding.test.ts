@@ -54,6 +54,20 @@ describe('dataset files that read the same', () => {
     expect(rows.map((row) => row.line)).toEqual(lines);
   });
 
+  it('refuses a lone surrogate escape, naming the line and field; a whole pair reads', () => {
+    const lone = write('lone.jsonl', `${jsonl[0]}\n{"input": "x\\ud800y", "target": "c"}\n`);
+    const error = caught(() => readExamples(lone, shape));
+    expect(DatasetError.isInstance(error)).toBe(true);
+    expect(error.code).toBe('DATASET_SYNTAX');
+    expect(error.message).toBe(
+      `${lone}:2: field input holds a lone surrogate (half of a character, such as \\ud800)`,
+    );
+    const low = write('low.jsonl', '{"input": "a", "target": "\\udc00"}\n');
+    expect(caught(() => readExamples(low, shape)).message).toContain('field target holds a lone surrogate');
+    const pair = write('pair.jsonl', '{"input": "\\ud83d\\udc4d", "target": "a"}\n');
+    expect(readExamples(pair, shape)[0].fields.input).toBe('👍');
+  });
+
   it('numbers and booleans count as text; a task without textFields keeps structured inputs', () => {
     const path = write(
       'scalars.jsonl',

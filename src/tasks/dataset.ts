@@ -69,11 +69,15 @@ function jsonlRecords(text: string, path: string): { line: number; value: unknow
     try {
       records.push({
         line: i + 1,
-        value: parseJsonText(raw, {
-          where: `${path}:${i + 1}`,
-          code: 'DATASET_SYNTAX',
-          hint: 'Each line of a .jsonl file must be one JSON object.',
-        }),
+        value: parseJsonText(
+          raw,
+          {
+            where: `${path}:${i + 1}`,
+            code: 'DATASET_SYNTAX',
+            hint: 'Each line of a .jsonl file must be one JSON object of text, with no lone surrogate escape (\\ud800 alone).',
+          },
+          { wellFormed: true },
+        ),
       });
     } catch (error) {
       if (!ValidationError.isInstance(error)) throw error;

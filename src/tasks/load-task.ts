@@ -112,7 +112,7 @@ export function loadTask(path: string): Task {
       });
     }
     // again through the shared reader, which refuses nesting deep enough to overflow later walks
-    value = parseJsonText(text, { where: path, code: 'TASK_SPEC_SYNTAX', hint });
+    value = parseJsonText(text, { where: path, code: 'TASK_SPEC_SYNTAX', hint }, { wellFormed: true });
   } else {
     const document = parseDocument(text, { prettyErrors: false });
     if (document.errors.length > 0) {
