@@ -50,6 +50,22 @@ describe('wordDiff', () => {
     ]);
   });
 
+  it('diffs Chinese by character, and keeps accents and emoji sequences whole', () => {
+    expect(wordDiff('我今天很高兴', '我今天很开心')).toEqual([
+      { kind: 'same', text: '我今天很' },
+      { kind: 'removed', text: '高兴' },
+      { kind: 'added', text: '开心' },
+    ]);
+    const changed = (before: string, after: string) =>
+      wordDiff(before, after)
+        .filter((part) => part.kind !== 'same')
+        .map((part) => part.text);
+    expect(changed('Zoe\u0301 went', 'Zoe\u0308 went')).toEqual(['Zoe\u0301', 'Zoe\u0308']);
+    expect(changed('a 👨‍👩‍👧 b', 'a 👨‍👩‍👦 b')).toEqual(['👨‍👩‍👧', '👨‍👩‍👦']);
+    expect(changed('ok 👍🏽', 'ok 👍🏿')).toEqual(['👍🏽', '👍🏿']);
+    expect(changed('🇯🇵🇫🇷', '🇯🇵🇩🇪')).toEqual(['🇫🇷', '🇩🇪']);
+  });
+
   it('handles empty sides', () => {
     expect(wordDiff('', 'new text')).toEqual([{ kind: 'added', text: 'new text' }]);
     expect(wordDiff('old', '')).toEqual([{ kind: 'removed', text: 'old' }]);

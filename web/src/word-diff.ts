@@ -1,6 +1,6 @@
 // A word-level diff of two texts: the longest common subsequence of their words, spaces and punctuation
-// marks (each its own token, so "animal." and "animal " share "animal"; a number is one token), as runs
-// of kept, removed and added text. Texts too long for the quadratic
+// marks (each its own token, so "animal." and "animal " share "animal"; a number, an emoji, a Chinese
+// character is one token), as runs of kept, removed and added text. Texts too long for the quadratic
 // table are compared line by line instead.
 
 /** A run of text that is in both, only the first (removed), or only the second (added). */
@@ -11,8 +11,23 @@ export interface DiffPart {
 
 const largestTable = 4_000_000;
 
-// a number (0.8359375, -1e-5) is one token: two numbers differ whole, not digit by digit after the point
-const tokenPattern = /\s+|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\p{L}_])|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu;
+// a number (0.8359375, -1e-5) is one token: two numbers differ whole, not digit by digit after the point;
+// a word keeps its accents (a decomposed é is one letter changed, not a lone accent); each Chinese
+// character or kana is a word of its own (unspaced writing: one character changed in a sentence is not
+// the whole sentence); an emoji with its modifiers, its joined parts or a flag's two letters is one token
+const unspaced = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}]';
+const tokenPattern = new RegExp(
+  [
+    '\\s+',
+    '-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?(?![\\p{L}_])',
+    unspaced,
+    `(?:(?!${unspaced})[\\p{L}\\p{M}\\p{N}_])+`,
+    '\\p{Extended_Pictographic}(?:\\p{Emoji_Modifier}|\\uFE0F|\\u200D\\p{Extended_Pictographic})*',
+    '\\p{Regional_Indicator}{2}',
+    '[^\\s\\p{L}\\p{N}_]',
+  ].join('|'),
+  'gu',
+);
 
 function tokens(text: string, byLine: boolean): string[] {
   return byLine ? text.split(/(?<=\n)/) : (text.match(tokenPattern) ?? []);

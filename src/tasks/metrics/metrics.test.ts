@@ -94,6 +94,15 @@ describe('metrics', () => {
     expect((await score('exact-match', '「你好」。', '你好', punctuation)).score).toBe(1);
     expect((await score('exact-match', 'a+b=c!', 'abc', punctuation)).score).toBe(1);
   });
+  it('counts each Chinese character or kana as a word in token-f1, rouge-l and bleu', async () => {
+    // one character of six differs: most of the answer is right, not none of it
+    expect((await score('token-f1', '我今天很高兴', '我今天很开心')).score).toBeCloseTo(2 / 3);
+    expect((await score('rouge-l', '我今天很高兴', '我今天很开心')).score).toBeCloseTo(2 / 3);
+    expect((await score('bleu', 'きょうはいい天気', 'きょうはいい天気')).score).toBeCloseTo(1);
+    // words of spaced scripts are unchanged, a decomposed accent part of its word
+    expect((await score('token-f1', 'the cat sat', 'cat sat')).score).toBe(1);
+    expect((await score('rouge-l', 'Zoe\u0301 went', 'Zoe\u0301 left')).score).toBeCloseTo(0.5);
+  });
   it('compares Unicode forms alike with nfc and nfkc', async () => {
     expect((await score('exact-match', 'Zoé', 'Zoe\u0301')).score).toBe(0);
     expect((await score('exact-match', 'Zoé', 'Zoe\u0301', { normalize: ['trim', 'nfc'] })).score).toBe(1);

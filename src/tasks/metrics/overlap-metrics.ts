@@ -1,9 +1,16 @@
-// ROUGE-L (longest common subsequence F-measure) and sentence BLEU-4 over lowercased word tokens:
-// summary-style metrics for free-text outputs.
-import { targetText } from './text.js';
+// ROUGE-L (longest common subsequence F-measure) and sentence BLEU-4 over lowercased word tokens (each
+// Chinese character or kana a token, as unspaced writing is counted): summary-style metrics for free-text
+// outputs.
+import { targetText, unspacedCharacter } from './text.js';
 import type { Metric } from './types.js';
 
-const tokens = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
+// a word (letters with their accents, digits), each Chinese character or kana alone, or a mark
+const unspaced = unspacedCharacter.source;
+const tokenPattern = new RegExp(
+  `${unspaced}|(?:(?!${unspaced})[\\p{L}\\p{M}\\p{N}])+|[^\\s\\p{L}\\p{M}\\p{N}]`,
+  'gu',
+);
+const tokens = (text: string) => text.toLowerCase().match(tokenPattern) ?? [];
 
 function longestCommonSubsequence(a: string[], b: string[]): number {
   let previous = new Array<number>(b.length + 1).fill(0);

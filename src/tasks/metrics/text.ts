@@ -42,7 +42,19 @@ export function normalize(text: string, steps: unknown, where: string): string {
   }, text);
 }
 
-/** Lowercased word tokens without punctuation or articles (as SQuAD's answer normalization). */
+/**
+ * Writing that puts no spaces between words (Chinese characters, Japanese kana): each of its characters
+ * is a word of its own, as BERT's basic tokenizer and the Chinese reading-comprehension benchmarks count
+ * them, so a sentence differing in one character is not a whole different word.
+ */
+export const unspacedCharacter = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+
+const unspacedSplit = new RegExp(`(${unspacedCharacter.source})`, 'u');
+
+/**
+ * Lowercased word tokens without punctuation or articles (as SQuAD's answer normalization), each Chinese
+ * character or kana its own word.
+ */
 export function words(text: string): string[] {
   return normalize(
     text,
@@ -50,6 +62,7 @@ export function words(text: string): string[] {
     'words',
   )
     .split(' ')
+    .flatMap((word) => word.split(unspacedSplit))
     .filter(Boolean);
 }
 
