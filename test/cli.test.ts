@@ -1,10 +1,11 @@
 // The promptune command as a user runs it (bin/promptune.js over the built dist/): generate streams
 // the reference continuation from every format; model info; errors print a hint and exit non-zero.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { displayWidth } from '../src/errors/index.js';
 import { referenceLogits, repositoryRoot, sharedModels, stories } from './models.js';
 
 const reference = referenceLogits();
@@ -303,6 +304,25 @@ describe('promptune generate', () => {
       join(sharedModels, 'nothing.gguf'),
     );
     expect(direct.stderr).toContain('error: the evolve optimizer needs a teacher model\n');
+  });
+
+  it('dataset stats aligns labels of any script and warns of labels alike in another Unicode form', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'promptune-stats-'));
+    const file = join(folder, 'train.jsonl');
+    const rows = ['Zo\u00eb', 'Zoe\u0308', '李华', 'Ann'].map((target, index) => ({
+      input: `${index}`,
+      target,
+    }));
+    writeFileSync(file, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    const result = promptune('dataset', 'stats', file);
+    expect(result.status).toBe(0);
+    const counts = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('  "'))
+      .map((line) => displayWidth(line.slice(0, line.indexOf(' 1 ('))));
+    expect(counts).toHaveLength(4);
+    expect(new Set(counts).size).toBe(1);
+    expect(result.stderr).toContain('are one text in different Unicode forms');
   });
 
   it('prints usage errors without colour codes when stderr is not a terminal', () => {

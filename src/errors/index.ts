@@ -35,6 +35,7 @@ export {
 export { readYamlFile } from './yaml-file.js';
 export { editDistance, nearestName } from './nearest-name.js';
 export { cutText } from './cut-text.js';
+export { displayWidth, padToWidth } from './display-width.js';
 export { redactedUrl } from './redacted-url.js';
 export {
   redactSecrets,

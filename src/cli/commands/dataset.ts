@@ -2,6 +2,7 @@
 // `dataset versions <task>` and `dataset pull <task>[@N] --out <folder>`: the registry's numbered
 // dataset versions, listed and written out as files.
 import { defineCommand } from 'citty';
+import { padToWidth } from '../../errors/index.js';
 import { datasetStats, findDuplicates, readExamples } from '../../tasks/index.js';
 import { writeDatasetVersion } from '../../registry/index.js';
 import { numberOption } from '../options.js';
@@ -40,8 +41,17 @@ const stats = defineCommand({
       process.stdout.write('labels\n');
       for (const [label, count] of Object.entries(result.labels))
         process.stdout.write(
-          `  ${JSON.stringify(label).padEnd(20)} ${count} (${((100 * count) / result.size).toFixed(1)}%)\n`,
+          `  ${padToWidth(JSON.stringify(label), 20)} ${count} (${((100 * count) / result.size).toFixed(1)}%)\n`,
         );
+      // two labels that look the same: one text in two Unicode forms (é as one code point, or e + U+0301)
+      const byForm = new Map<string, string[]>();
+      for (const label of Object.keys(result.labels))
+        byForm.set(label.normalize('NFC'), [...(byForm.get(label.normalize('NFC')) ?? []), label]);
+      for (const alike of byForm.values())
+        if (alike.length > 1)
+          process.stderr.write(
+            `warning: labels ${alike.map((label) => `${JSON.stringify(label)} (${[...label].length} code points)`).join(' and ')} are one text in different Unicode forms (composed and decomposed): the label metric reads them as one; normalize the data to NFC so they count as one label\n`,
+          );
     }
   },
 });
