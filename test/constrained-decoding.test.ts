@@ -45,6 +45,34 @@ const cases: [string, ConstraintSpec, (text: string) => boolean, number][] = [
     },
     64,
   ],
+  // characters stories260K's 512-token vocabulary spells only in byte tokens (<0xE6> <0x9D> <0x8E> for
+  // 李): written byte by byte, never left half written
+  [
+    'regular expression over characters spelt in bytes',
+    { kind: 'regex', pattern: '[李华你好👍🏽Иванمحمد]{1,12}' },
+    (text) => /^(?:[李华你好Иванمحمد]|\u{1F44D}|\u{1F3FD}){1,12}$/u.test(text),
+    24,
+  ],
+  [
+    'JSON Schema enum of names spelt in bytes',
+    {
+      kind: 'json-schema',
+      schema: {
+        type: 'object',
+        properties: { name: { enum: ['李华', 'Иван'] }, note: { type: 'string', pattern: '^[а-я]{1,4}$' } },
+        required: ['name', 'note'],
+      },
+    },
+    (text) => {
+      try {
+        const value = JSON.parse(text) as { name: unknown; note: unknown };
+        return ['李华', 'Иван'].includes(value.name as string) && /^[а-я]{1,4}$/.test(value.note as string);
+      } catch {
+        return false;
+      }
+    },
+    64,
+  ],
 ];
 
 describe('constrained decoding on stories260K', async () => {

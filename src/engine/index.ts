@@ -51,7 +51,12 @@ export {
 } from './kernels/index.js';
 export type { Tokenizer, EncodeOptions } from './tokenizers/types.js';
 export { loadTokenizerJson, loadTokenizerFile } from './tokenizers/load-tokenizer.js';
-export { tokenTexts, longestTokenText, surelyMoreTokens } from './tokenizers/token-texts.js';
+export {
+  tokenTexts,
+  partialTokenBytes,
+  longestTokenText,
+  surelyMoreTokens,
+} from './tokenizers/token-texts.js';
 export type { TokenConstraint, ConstraintState } from './token-constraint.js';
 export type { HuggingFaceTokenizer } from './tokenizers/hf-tokenizer.js';
 export { ggufTokenizer } from './tokenizers/gguf-tokenizer.js';

@@ -149,6 +149,13 @@ export class SentencePieceTokenizer implements Tokenizer {
     return text;
   }
 
+  tokenBytes(id: number): Uint8Array | undefined {
+    if (id < 0 || id >= this.vocabularySize || this.isSpecial(id)) return undefined;
+    if (this.vocabulary.kinds[id] === TokenKind.byte)
+      return Uint8Array.of(parseInt(this.vocabulary.pieces[id].slice(3, 5), 16));
+    return new TextEncoder().encode(this.vocabulary.pieces[id].replaceAll('▁', ' '));
+  }
+
   isSpecial(id: number): boolean {
     const kind = this.vocabulary.kinds[id];
     return kind === TokenKind.control || kind === TokenKind.unknown || kind === TokenKind.unused;

@@ -26,6 +26,24 @@ export function tokenTexts(tokenizer: Tokenizer): (string | undefined)[] {
   return known;
 }
 
+const partial = new WeakMap<Tokenizer, (Uint8Array | undefined)[]>();
+
+/**
+ * The bytes of each token that holds part of a character (a byte-fallback token such as <0xE6>, which
+ * `tokenTexts` gives no text), by id; undefined for the rest, and for every token of a tokenizer that
+ * does not tell its tokens' bytes. Cached per tokenizer.
+ */
+export function partialTokenBytes(tokenizer: Tokenizer): (Uint8Array | undefined)[] {
+  let known = partial.get(tokenizer);
+  if (known) return known;
+  const texts = tokenTexts(tokenizer);
+  known = texts.map((text, id) =>
+    text === undefined && !tokenizer.isSpecial(id) ? tokenizer.tokenBytes?.(id) : undefined,
+  );
+  partial.set(tokenizer, known);
+  return known;
+}
+
 const longest = new WeakMap<Tokenizer, number>();
 
 /**

@@ -21,4 +21,9 @@ export interface Tokenizer {
   decode(ids: number[], options?: { keepSpecial?: boolean }): string;
   /** True for control tokens such as BOS and EOS. */
   isSpecial(id: number): boolean;
+  /**
+   * The bytes a token adds to text that came before it (a byte token's one byte); undefined for control
+   * tokens. Optional: constrained decoding reads the tokens that hold part of a character with it.
+   */
+  tokenBytes?(id: number): Uint8Array | undefined;
 }

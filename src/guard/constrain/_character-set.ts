@@ -93,3 +93,16 @@ export function contains(set: CharacterSet, codePoint: number): boolean {
   }
   return false;
 }
+
+/** True when some code point from `low` to `high` (inclusive) is in the set. */
+export function intersects(set: CharacterSet, low: number, high: number): boolean {
+  // the first range that ends at or after `low`
+  let first = 0;
+  let last = set.length / 2;
+  while (first < last) {
+    const middle = (first + last) >> 1;
+    if (set[2 * middle + 1] < low) first = middle + 1;
+    else last = middle;
+  }
+  return first < set.length / 2 && set[2 * first] <= high;
+}

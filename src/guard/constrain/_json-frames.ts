@@ -2,7 +2,7 @@
 // value (or the document) stands, and points to the frame to resume once that value ends. Frames are
 // immutable; keys are canonical (a string's length appears only where a bound needs it, an array's
 // count likewise) so that equivalent states share one memoised token mask. No schema compiling here.
-import type { ChoiceNode } from './choice-automaton.js';
+import { childWithin, type ChoiceNode } from './choice-automaton.js';
 import type { RegexState } from './regex-automaton.js';
 import { isDigit, nextNumberPhase, numberEnds, numberStart, ZERO } from './_json-number.js';
 import {
@@ -338,5 +338,38 @@ export function canGoOn(reading: Reading, frame: Frame): boolean {
       return frame.node.children.size > 0 || (frame.node.terminal && canGoOn(reading, frame.parent));
     default:
       return true;
+  }
+}
+
+/** Code points a range is tried one by one, at most, where no automaton says it at once. */
+const largestTried = 4096;
+
+/**
+ * True exactly when some code point from `low` to `high` (at least U+0080: JSON's structure and
+ * whitespace are ASCII, so only a string's text, a key or an enum's literal takes one) moves `frame`.
+ */
+export function frameStepsWithin(frame: Frame, low: number, high: number): boolean {
+  switch (frame.kind) {
+    case 'key':
+      return childWithin(frame.node, low, high);
+    case 'literal':
+      return (
+        childWithin(frame.node, low, high) ||
+        (frame.node.terminal && frameStepsWithin(frame.parent, low, high))
+      );
+    case 'number':
+      return numberEnds[frame.phase] && frameStepsWithin(frame.parent, low, high);
+    case 'string': {
+      if (frame.escape !== 0 || frame.length + 1 > frame.shape.maxLength) return false;
+      const pattern = frame.shape.pattern;
+      if (!pattern) return true;
+      // a bounded length also bounds what the pattern may still need: each code point tried (to a bound)
+      if (frame.shape.maxLength === Infinity) return pattern.stepsWithin!(frame.pattern!, low, high);
+      for (let code = low; code <= Math.min(high, low + largestTried - 1); code++)
+        if (stringCharacter(frame, String.fromCodePoint(code))) return true;
+      return false;
+    }
+    default:
+      return false;
   }
 }

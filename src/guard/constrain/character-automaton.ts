@@ -14,4 +14,11 @@ export interface CharacterAutomaton<State = unknown> {
   canContinue(state: State): boolean;
   /** Identifies the state for memoised masks: states with the same key accept exactly the same continuations. */
   key(state: State): string;
+  /**
+   * True exactly when some code point from `low` to `high` (inclusive; at least U+0080, no surrogates)
+   * steps from `state`: how a character the vocabulary spells only in bytes (a CJK character as three
+   * byte tokens) is known to be writable before its first byte is, without stepping every code point
+   * it could become. Without it, a range is tried a code point at a time, up to a bound.
+   */
+  stepsWithin?(state: State, low: number, high: number): boolean;
 }

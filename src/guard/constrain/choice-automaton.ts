@@ -44,8 +44,15 @@ export function choiceAutomaton(choices: readonly string[]): CharacterAutomaton<
   return {
     initial: choiceTrie(choices),
     step: (state, character) => state.children.get(character.codePointAt(0)!),
+    stepsWithin: (state, low, high) => childWithin(state, low, high),
     accepting: (state) => state.terminal,
     canContinue: (state) => state.children.size > 0,
     key: (state) => String(state.id),
   };
+}
+
+/** True when some child of `node` is reached by a code point from `low` to `high`. */
+export function childWithin(node: ChoiceNode, low: number, high: number): boolean {
+  for (const code of node.children.keys()) if (code >= low && code <= high) return true;
+  return false;
 }

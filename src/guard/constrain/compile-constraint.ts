@@ -2,7 +2,7 @@
 // one tokenizer, cached per tokenizer and spec so that every request with the same constraint shares
 // its masks. Label sets decode as the model spells them (choice-tokens.ts) when they tokenize cleanly.
 // The spec's schema lives in the tasks layer (task specs carry it); nothing here samples.
-import { tokenTexts, type TokenConstraint, type Tokenizer } from '../../engine/index.js';
+import { partialTokenBytes, tokenTexts, type TokenConstraint, type Tokenizer } from '../../engine/index.js';
 import { describeIssues, ValidationError } from '../../errors/index.js';
 import { constraintSpec, type ConstraintSpec } from '../../tasks/index.js';
 import type { CharacterAutomaton } from './character-automaton.js';
@@ -48,7 +48,9 @@ export function compileConstraint(spec: ConstraintSpec, tokenizer: Tokenizer): T
   if (!constraint) {
     constraint =
       (spec.kind === 'choice' ? choiceTokenConstraint(spec.choices, tokenizer) : undefined) ??
-      compileTokenConstraint(constraintAutomaton(spec), tokenTexts(tokenizer), tokenizer.eosTokenIds);
+      compileTokenConstraint(constraintAutomaton(spec), tokenTexts(tokenizer), tokenizer.eosTokenIds, {
+        partialBytes: partialTokenBytes(tokenizer),
+      });
     if (compiled.size >= largestCache) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, constraint);
   }

@@ -6,7 +6,7 @@
 // (no `\u` at all under a pattern), bounded whitespace runs, nothing after the value. See the shapes file.
 import type { CharacterAutomaton } from './character-automaton.js';
 import { compileShapes, flatShapes, type ValueUnion } from './_json-schema-shapes.js';
-import { canEnd, canGoOn, stepFrame, type Frame, type Reading } from './_json-frames.js';
+import { canEnd, canGoOn, frameStepsWithin, stepFrame, type Frame, type Reading } from './_json-frames.js';
 
 /** Where a JSON text stands (inside: the live threads, each a stack of frames). Treat as immutable. */
 export interface JsonState {
@@ -43,6 +43,8 @@ export function jsonSchemaAutomaton(
         stepFrame(reading, thread, codePoint, character, next);
       return stateOf(next);
     },
+    stepsWithin: (state, low, high) =>
+      (state as ThreadedState).threads.some((thread) => frameStepsWithin(thread, low, high)),
     accepting: (state) => state.accepting,
     canContinue: (state) => state.canContinue,
     key: (state) => state.key,

@@ -4,7 +4,7 @@
 // state can still be completed. Matches the whole text, or anywhere in it with `search` (JSON Schema's
 // `pattern`). No backreferences, lookaround or case-insensitive matching.
 import { ValidationError } from '../../errors/index.js';
-import { anyCharacter, contains, type CharacterSet } from './_character-set.js';
+import { anyCharacter, contains, intersects, type CharacterSet } from './_character-set.js';
 import { parseRegex, supportedRegexSyntax, type RegexBranch, type RegexNode } from './_regex-syntax.js';
 import type { CharacterAutomaton } from './character-automaton.js';
 
@@ -231,6 +231,14 @@ function subsetAutomaton(pattern: string, nfa: Nfa): RegexAutomaton {
         internal.transitions.set(codePoint, next);
       }
       return next ?? undefined;
+    },
+    // exact: every node of a live state can still complete a match, so a character its set takes steps
+    stepsWithin(state, low, high) {
+      for (const node of (state as InternalState).nodes) {
+        const set = nfa.sets[node];
+        if (set && intersects(set, low, high)) return true;
+      }
+      return false;
     },
     accepting: (state) => state.accepting,
     canContinue: (state) => state.canContinue,

@@ -5,6 +5,10 @@
 // output), which also reports `finished`: generation ends there, incomplete, for validators to refuse.
 // Given the row's remaining budget, masks turn budget-aware once it runs short: only tokens after which
 // the output can still be completed in time stay allowed (or, past saving, those that come closest).
+// Tokens that hold part of a character (byte-fallback tokens such as <0xE6>) are read as UTF-8: a state
+// is the automaton's and the bytes of a character begun; a lead byte is allowed only when some character
+// it may begin steps (CharacterAutomaton.stepsWithin), so a character the vocabulary spells only in bytes
+// (most CJK, Cyrillic or emoji in a small vocabulary) is written, and nothing is left half a character.
 import type { ConstraintState, TokenConstraint } from '../../engine/index.js';
 import { ValidationError } from '../../errors/index.js';
 import type { CharacterAutomaton } from './character-automaton.js';
@@ -12,6 +16,7 @@ import { applyGroups, budgetAllowed, budgetProfile, type BudgetProfile } from '.
 import { CompletionDistance } from './_completion-distance.js';
 import { InternedAutomaton, type InternedState } from './_interned-automaton.js';
 import { vocabularyTrie, walkBeside, type VocabularyTrie } from './_vocabulary-trie.js';
+import { bytesToFinish, prefixRange, readUtf8 } from './_utf8-prefix.js';
 
 /** Limits of the mask cache of one compiled constraint. */
 export interface TokenMaskOptions {
@@ -24,6 +29,11 @@ export interface TokenMaskOptions {
    * completion (default 8): earlier, few tokens could strand the output (one that opens a long escape, say).
    */
   budgetMargin?: number;
+  /**
+   * The bytes of each token that holds part of a character (`tokenTexts` gives it no text), by id
+   * (partialTokenBytes from the engine); without them, only characters that are whole tokens are written.
+   */
+  partialBytes?: readonly (Uint8Array | undefined)[];
 }
 
 /** Which tokens a state allows: `ids` are the allowed ones, or (`allows` false) the disallowed ones; EOS is never listed. */
@@ -59,9 +69,14 @@ class CompiledConstraint {
   private saved = new Float32Array(0);
   private readonly maxMasks: number;
   private readonly maxMaskIds: number;
+  /** The tokens that hold part of a character, and their bytes. */
+  readonly partialIds: number[] = [];
+  readonly partialBytes = new Map<number, Uint8Array>();
+  /** Whether a character begun (state key and bytes) can still be finished: memoised. */
+  private readonly finishable = new Map<string, boolean>();
 
   constructor(
-    automaton: CharacterAutomaton,
+    private readonly automaton: CharacterAutomaton,
     readonly trie: VocabularyTrie,
     eosTokenIds: readonly number[],
     options: TokenMaskOptions,
@@ -80,18 +95,93 @@ class CompiledConstraint {
     for (const id of this.eos) if (id < trie.size) this.isEos[id] = 1;
     this.maxMasks = options.maxMasks ?? 4096;
     this.maxMaskIds = options.maxMaskIds ?? 16 * 1024 * 1024;
+    (options.partialBytes ?? []).forEach((bytes, id) => {
+      if (!bytes || bytes.length === 0 || trie.tokenCodes[id] || id >= trie.size) return;
+      this.partialIds.push(id);
+      this.partialBytes.set(id, bytes);
+    });
   }
 
-  /** The mask of a state: from the cache (refreshed as most recent), else computed and cached. */
-  maskOf(state: InternedState): TokenMask {
-    const known = this.masks.get(state.key);
+  /**
+   * The state and the bytes of the character left begun after token `id`'s bytes follow `pending` from
+   * `state`; undefined when they are not UTF-8, a character they complete does not step, or the one
+   * begun can become no character that steps.
+   */
+  readPartial(
+    state: InternedState,
+    pending: readonly number[],
+    id: number,
+  ): { state: InternedState; pending: number[] } | undefined {
+    const bytes = this.partialBytes.get(id);
+    const read = bytes && readUtf8(pending, bytes);
+    if (!read) return undefined;
+    let current: InternedState | undefined = state;
+    for (const code of read.codes) {
+      current = this.states.step(current, code);
+      if (!current) return undefined;
+    }
+    return this.canFinish(current, read.rest) ? { state: current, pending: read.rest } : undefined;
+  }
+
+  /**
+   * Disallows in `logits` the tokens that begin a character `remainingTokens` (this one included) cannot
+   * finish, a byte a token: a row must not end half a character. Left as it is when nothing else would
+   * stay allowed (the output is past saving either way).
+   */
+  dropUnfinishable(logits: Float32Array, state: InternedState, remainingTokens: number): void {
+    const dropped: number[] = [];
+    for (const id of this.partialIds) {
+      if (logits[id] === -Infinity) continue;
+      const read = this.readPartial(state, noBytes, id);
+      if (read && 1 + bytesToFinish(read.pending) > remainingTokens) dropped.push(id);
+    }
+    if (dropped.length === 0) return;
+    const kept = new Set(dropped);
+    let others = false;
+    for (let id = 0; id < logits.length && !others; id++) others = logits[id] !== -Infinity && !kept.has(id);
+    if (others) for (const id of dropped) logits[id] = -Infinity;
+  }
+
+  /** Whether some character the begun bytes `rest` may become steps from `state` (none begun: true). */
+  private canFinish(state: InternedState, rest: readonly number[]): boolean {
+    if (rest.length === 0) return true;
+    const key = `${state.key}\u0000${rest.join(',')}`;
+    let known = this.finishable.get(key);
+    if (known === undefined) {
+      const [low, high] = prefixRange(rest)!;
+      // the surrogates, which no UTF-8 writes, left out
+      known =
+        this.stepsWithin(state, low, Math.min(high, 0xd7ff)) ||
+        this.stepsWithin(state, Math.max(low, 0xe000), high);
+      if (this.finishable.size >= largestFinishable) this.finishable.clear();
+      this.finishable.set(key, known);
+    }
+    return known;
+  }
+
+  /** Whether a code point from `low` to `high` steps: the automaton's answer, else each tried (to a bound). */
+  private stepsWithin(state: InternedState, low: number, high: number): boolean {
+    if (low > high) return false;
+    if (this.automaton.stepsWithin) return this.automaton.stepsWithin(state.value, low, high);
+    for (let code = low; code <= Math.min(high, low + largestTried - 1); code++)
+      if (this.automaton.step(state.value, String.fromCodePoint(code)) !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * The mask of a state with the bytes of a character begun (`pending`): from the cache (refreshed as
+   * most recent), else computed and cached.
+   */
+  maskOf(state: InternedState, pending: readonly number[] = noBytes): TokenMask {
+    const key = pending.length === 0 ? state.key : `${state.key}\u0000${pending.join(',')}`;
+    const known = this.masks.get(key);
     if (known) {
-      this.masks.delete(state.key);
-      this.masks.set(state.key, known);
+      this.masks.delete(key);
+      this.masks.set(key, known);
       return known;
     }
-    const mask = this.computeMask(state);
-    this.masks.set(state.key, mask);
+    const mask = this.computeMask(state, pending);
+    this.masks.set(key, mask);
     this.maskIds += mask.ids.length;
     for (const [key, old] of this.masks) {
       if (this.masks.size <= this.maxMasks && this.maskIds <= this.maxMaskIds) break;
@@ -124,20 +214,29 @@ class CompiledConstraint {
     return profile;
   }
 
-  /** Walks the vocabulary trie beside the automaton from `state`; a token is allowed when its whole text steps. */
-  private computeMask(state: InternedState): TokenMask {
+  /**
+   * Walks the vocabulary trie beside the automaton from `state`; a token is allowed when its whole text
+   * steps. With a character begun (`pending`), only tokens holding the rest of one may follow.
+   */
+  private computeMask(state: InternedState, pending: readonly number[]): TokenMask {
     const { tokenStart, tokenEnd, tokenIds } = this.trie;
     const allowed = new Uint8Array(this.trie.size);
     let allowedCount = 0;
-    walkBeside(this.trie, this.step, state, (node) => {
-      for (let t = tokenStart[node]; t < tokenEnd[node]; t++) {
-        const id = tokenIds[t];
-        if (!this.isEos[id]) {
-          allowed[id] = 1;
-          allowedCount++;
+    if (pending.length === 0)
+      walkBeside(this.trie, this.step, state, (node) => {
+        for (let t = tokenStart[node]; t < tokenEnd[node]; t++) {
+          const id = tokenIds[t];
+          if (!this.isEos[id]) {
+            allowed[id] = 1;
+            allowedCount++;
+          }
         }
+      });
+    for (const id of this.partialIds)
+      if (!this.isEos[id] && this.readPartial(state, pending, id)) {
+        allowed[id] = 1;
+        allowedCount++;
       }
-    });
     const allows = allowedCount <= (this.trie.size - this.eos.length) / 2;
     const ids = new Int32Array(allows ? allowedCount : this.trie.size - allowedCount);
     let count = 0;
@@ -171,6 +270,8 @@ class CompiledConstraint {
 /** One output's progress through a compiled constraint. */
 class TokenConstraintState implements ConstraintState {
   private current: InternedState;
+  /** The bytes of a character begun by tokens holding part of one (empty between characters). */
+  private pending: readonly number[] = noBytes;
   /** Set once an EOS token was advanced past. */
   private ended = false;
 
@@ -178,40 +279,61 @@ class TokenConstraintState implements ConstraintState {
     this.current = compiled.states.initial;
   }
 
+  /** Valid as it stands: never with a character half written. */
   get complete(): boolean {
-    return this.current.accepting;
+    return this.current.accepting && this.pending.length === 0;
   }
 
   /** Complete with nothing to follow, or at a dead end (nothing can follow an incomplete output). */
   get finished(): boolean {
     if (this.ended) return true;
-    if (this.current.accepting) return !this.current.canContinue;
-    return this.compiled.maskOf(this.current).allowedCount === 0;
+    if (this.complete) return !this.current.canContinue;
+    return this.compiled.maskOf(this.current, this.pending).allowedCount === 0;
   }
 
   mask(logits: Float32Array, remainingTokens?: number): void {
-    const budget = this.ended ? undefined : this.compiled.budgetFor(this.current, remainingTokens);
+    // a character begun is finished first, whatever the budget
+    const budget =
+      this.ended || this.pending.length > 0
+        ? undefined
+        : this.compiled.budgetFor(this.current, remainingTokens);
     if (budget !== undefined) {
       const groups = budgetAllowed(this.compiled.profileOf(this.current), budget, this.current.accepting);
       applyGroups(logits, groups, this.current.accepting ? this.compiled.eos : emptyIds);
       return;
     }
-    const mask = this.ended ? emptyMask : this.compiled.maskOf(this.current);
-    this.compiled.apply(mask, logits, this.current.accepting || mask.allowedCount === 0);
+    const mask = this.ended ? emptyMask : this.compiled.maskOf(this.current, this.pending);
+    this.compiled.apply(mask, logits, this.complete || mask.allowedCount === 0);
+    // near the budget's end, no character is begun that cannot be finished (a byte a token: 4 at most)
+    if (
+      remainingTokens !== undefined &&
+      remainingTokens < 4 &&
+      !this.ended &&
+      this.pending.length === 0 &&
+      this.compiled.partialIds.length > 0
+    )
+      this.compiled.dropUnfinishable(logits, this.current, remainingTokens);
   }
 
   advance(token: number): void {
     const codes = this.compiled.trie.tokenCodes[token];
     if (this.compiled.eos.includes(token)) {
-      if (this.current.accepting || this.compiled.maskOf(this.current).allowedCount === 0) {
+      if (this.complete || this.compiled.maskOf(this.current, this.pending).allowedCount === 0) {
         this.ended = true;
         return;
       }
-    } else if (codes && !this.ended) {
+    } else if (codes && !this.ended && this.pending.length === 0) {
       let state: InternedState | undefined = this.current;
       for (let i = 0; i < codes.length && state; i++) state = this.compiled.states.step(state, codes[i]);
       if (state) {
         this.current = state;
+        return;
+      }
+    } else if (!this.ended) {
+      const read = this.compiled.readPartial(this.current, this.pending, token);
+      if (read) {
+        this.current = read.state;
+        this.pending = read.pending;
         return;
       }
     }
@@ -223,6 +345,11 @@ class TokenConstraintState implements ConstraintState {
 }
 
 const emptyMask: TokenMask = { allows: true, ids: new Int32Array(0), allowedCount: 0 };
+const noBytes: readonly number[] = [];
+/** Code points a range is tried one by one, at most, for an automaton that cannot say at once. */
+const largestTried = 4096;
+/** Begun characters whose finishing is remembered at most (cleared when full). */
+const largestFinishable = 65_536;
 const emptyIds = new Int32Array(0);
 /** Budget profiles kept at most (cleared when full). */
 const largestProfiles = 1024;

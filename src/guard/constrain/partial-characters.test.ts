@@ -1,0 +1,127 @@
+// Characters a vocabulary spells only in bytes (byte-fallback tokens): UTF-8 read a byte at a time, each
+// automaton's stepsWithin agreeing with a code point by code point check, and token masks that write
+// such a character byte by byte, allow no byte that begins a character the constraint refuses, and
+// never end an output half a character.
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../engine/index.js';
+import type { CharacterAutomaton } from './character-automaton.js';
+import { choiceAutomaton } from './choice-automaton.js';
+import { jsonSchemaAutomaton } from './json-schema-automaton.js';
+import { regexAutomaton } from './regex-automaton.js';
+import { compileTokenConstraint } from './token-masks.js';
+import { prefixRange, readUtf8 } from './_utf8-prefix.js';
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+describe('UTF-8 a byte at a time', () => {
+  it('completes characters across reads and keeps the one begun', () => {
+    // 李 is E6 9D 8E
+    expect(readUtf8([], bytes(0x61, 0xe6))).toEqual({ codes: [0x61], rest: [0xe6] });
+    expect(readUtf8([0xe6], bytes(0x9d))).toEqual({ codes: [], rest: [0xe6, 0x9d] });
+    expect(readUtf8([0xe6, 0x9d], bytes(0x8e, 0x62))).toEqual({ codes: [0x674e, 0x62], rest: [] });
+    expect(prefixRange([0xe6])).toEqual([0x6000, 0x6fff]);
+    expect(prefixRange([0xf0, 0x9f])).toEqual([0x1f000, 0x1ffff]);
+  });
+
+  it('refuses what is not UTF-8', () => {
+    for (const [pending, read] of [
+      [[], bytes(0x80)], // a continuation with no start
+      [[], bytes(0xc0)], // only overlong forms start so
+      [[], bytes(0xf5)], // past U+10FFFF
+      [[0xe6], bytes(0x41)], // a start where a continuation must come
+      [[], bytes(0xed, 0xa0)], // a surrogate's first two bytes
+      [[], bytes(0xe0, 0x80)], // overlong
+      [[], bytes(0xf4, 0x90)], // past U+10FFFF
+    ] as const)
+      expect(readUtf8(pending, read)).toBeUndefined();
+  });
+});
+
+/** Every state a few random walks over `alphabet` reach from the automaton's start. */
+function statesOf(automaton: CharacterAutomaton, alphabet: string[], seed: number): unknown[] {
+  const random = seededRandom(seed);
+  const states: unknown[] = [automaton.initial];
+  for (let walk = 0; walk < 30; walk++) {
+    let state: unknown = automaton.initial;
+    for (let step = 0; step < 12; step++) {
+      const next = alphabet
+        .map((character) => automaton.step(state, character))
+        .filter((value) => value !== undefined);
+      if (next.length === 0) break;
+      state = next[Math.floor(random() * next.length)];
+      states.push(state);
+    }
+  }
+  return states;
+}
+
+describe('stepsWithin', () => {
+  const alphabet = [...'李华Иван"{}:, []0a\\u'];
+  it.each([
+    ['regex', regexAutomaton('[李华]+(И|в)?[а-я]{0,3}')],
+    ['choice', choiceAutomaton(['李华', 'Иван', 'ab'])],
+    [
+      'JSON Schema',
+      jsonSchemaAutomaton({
+        type: 'object',
+        properties: {
+          name: { enum: ['李华', 'Иван'] },
+          note: { type: 'string', pattern: '^[а-я]{1,4}$' },
+          free: { type: 'string', maxLength: 3 },
+          李: { type: 'integer' },
+        },
+      }),
+    ],
+  ] as [string, CharacterAutomaton][])(
+    '%s: agrees with stepping each code point of a range',
+    (_name, automaton) => {
+      const ranges = [0xe4, 0xe5, 0xe6, 0xd0, 0xd1, 0xc3].map((lead) => prefixRange([lead])!);
+      for (const state of statesOf(automaton, alphabet, 7))
+        for (const [low, high] of ranges) {
+          let some = false;
+          for (let code = low; code <= high && !some; code++)
+            some = automaton.step(state, String.fromCodePoint(code)) !== undefined;
+          expect(automaton.stepsWithin!(state, low, high)).toBe(some);
+        }
+    },
+  );
+});
+
+describe('token masks over byte tokens', () => {
+  // a vocabulary of "a", EOS and the 128 bytes from 0x80, which have no text of their own
+  const texts: (string | undefined)[] = ['a', undefined, ...Array.from({ length: 128 }, () => undefined)];
+  const partialBytes = texts.map((_, id) => (id >= 2 ? bytes(0x80 + id - 2) : undefined));
+  const byte = (value: number) => value - 0x80 + 2;
+  const eos = 1;
+  const allowedAfter = (pattern: string, tokens: number[], remaining?: number) => {
+    const state = compileTokenConstraint(regexAutomaton(pattern), texts, [eos], { partialBytes }).start();
+    for (const token of tokens) state.advance(token);
+    const logits = new Float32Array(texts.length);
+    state.mask(logits, remaining);
+    return { allowed: [...logits.keys()].filter((id) => logits[id] !== -Infinity), state };
+  };
+
+  it('writes a character byte by byte, allowing only the bytes that lead to one the pattern takes', () => {
+    expect(allowedAfter('李a', []).allowed).toEqual([byte(0xe6)]);
+    expect(allowedAfter('李a', [byte(0xe6)]).allowed).toEqual([byte(0x9d)]);
+    expect(allowedAfter('李a', [byte(0xe6), byte(0x9d)]).allowed).toEqual([byte(0x8e)]);
+    const done = allowedAfter('李a', [byte(0xe6), byte(0x9d), byte(0x8e)]);
+    expect(done.allowed).toEqual([0]);
+    done.state.advance(0);
+    expect(done.state.complete).toBe(true);
+    // half a character is never complete, and EOS waits for its end
+    const half = allowedAfter('李?', [byte(0xe6)]);
+    expect(half.state.complete).toBe(false);
+    expect(half.allowed).toEqual([byte(0x9d)]);
+    expect(() => half.state.advance(byte(0x80))).toThrow(/not allowed/);
+  });
+
+  it('begins no character the budget cannot finish', () => {
+    // 李 takes three tokens: where the output must still write one, none is begun with two left
+    expect(allowedAfter('(a|李)*李', [], 2).allowed).toEqual([0]);
+    expect(allowedAfter('(a|李)*李', [], 3).allowed).toEqual([0, byte(0xe6)]);
+    // once complete, the budget's last tokens (its margin) end the output rather than begin a character
+    expect(allowedAfter('a李?', [0], 2).allowed).toEqual([eos]);
+    expect(allowedAfter('a李?', [0], 20).allowed).toEqual([eos, byte(0xe6)]);
+  });
+});
