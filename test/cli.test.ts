@@ -1,7 +1,7 @@
 // The promptune command as a user runs it (bin/promptune.js over the built dist/): generate streams
 // the reference continuation from every format; model info; errors print a hint and exit non-zero.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -274,6 +274,8 @@ describe('promptune generate', () => {
         'CLI_INVALID_OPTION',
         '--watch would be ignored',
       ],
+      [['loop', '--dry-run'], 'CLI_USAGE', 'Missing required positional argument: POLICY'],
+      [[...soft, '--like', 'name@1', '--steps', '0'], 'CLI_INVALID_OPTION', '--steps is "0"'],
     ] as const) {
       const refused = promptune('job', 'submit', '--db', db, '--json', '--', ...command);
       expect([refused.status, command]).toEqual([1, command]);
@@ -285,6 +287,10 @@ describe('promptune generate', () => {
       expect(error.message).toContain(message);
       expect(error.hint).toMatch(/Nothing was queued\.$/);
     }
+    // refused before the registry is opened: no --db file was made
+    expect(existsSync(db)).toBe(false);
+    const run = promptune('job', 'run', '--db', db, '--', ...optimize, '--optimizer', 'propose');
+    expect([run.status, run.stderr]).toEqual([1, expect.stringContaining('code: OPTIMIZE_NO_TEACHER')]);
     expect(promptune('job', 'ls', '--db', db).stdout).toMatch(/^no jobs/);
     // what it reads is not looked at (an earlier job may write it), nor what a --like version adds
     for (const command of [

@@ -70,10 +70,15 @@ export async function checkJobOptions(jobArgs: string[]): Promise<void> {
   if (!words) return;
   const [command, check] = await jobOptionChecks[words.join(' ')]();
   const rawArgs = jobArgs.slice(words.length);
-  const args = parseArgs(rawArgs, await declaredArgs(command));
   try {
-    check(args, rawArgs);
+    // citty refuses a required positional left out (loop's policy file) as it parses
+    check(parseArgs(rawArgs, await declaredArgs(command)), rawArgs);
   } catch (error) {
+    if (error instanceof Error && error.name === 'CLIError')
+      throw new ValidationError(`the job's command line: ${error.message}`, {
+        code: 'CLI_USAGE',
+        hint: `See promptune ${words.join(' ')} --help. Nothing was queued.`,
+      });
     if (!ValidationError.isInstance(error)) throw error;
     throw new ValidationError(`the job's command line: ${error.message}`, {
       code: error.code,

@@ -37,5 +37,7 @@ export function escapeHtml(value: unknown, maxLength?: number): string {
       .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, (character) =>
         String.fromCharCode(character === '\u007F' ? 0x2421 : 0x2400 + character.charCodeAt(0)),
       )
+      // the C1 controls, parse errors too, have no pictures: shown as the replacement character
+      .replace(/[\u0080-\u009F]/g, '\uFFFD')
   );
 }

@@ -1,7 +1,8 @@
 // What a job may run: the promptune commands that do long work (an evaluation, an optimization, a
 // soft-prompt training or a multitask one, a comparison of methods, an audit, an iteration of the closed
-// loop), each of which resumes where a dead worker left it; never the service or key management. Their arguments are the command line's: `job submit` checks their names, the command
-// itself their values when it runs.
+// loop), each of which resumes where a dead worker left it; never the service or key management. Their
+// arguments are the command line's: `job submit` checks their names, and their values and combinations
+// as the command does first (src/cli/job-option-checks.ts); what they read is checked when they run.
 import { nearestName, ValidationError } from '../errors/index.js';
 
 /** The commands a job may run, by their first argument(s). */

@@ -6,7 +6,7 @@
 // frontier candidates are merged (one's instruction with the other's demos). At the end the best
 // candidate is scored on the rest of dev (calls reserved for it) and replaces the seed only on a
 // significant paired improvement on all of dev.
-import { BudgetExceededError, PromptuneError } from '../errors/index.js';
+import { BudgetExceededError, cutText, PromptuneError } from '../errors/index.js';
 import { seededRandom } from '../engine/index.js';
 import type { Example, Task, TaskSpec } from '../tasks/index.js';
 import { significantlyBetter } from './artifact.js';
@@ -271,7 +271,7 @@ export function evolveOptimizer(
           if (copiesData(instruction, options.dev)) {
             record({
               index: iteration,
-              description: `rejected (copies validation text): ${JSON.stringify(instruction.slice(0, 80))}`,
+              description: `rejected (copies validation text): ${JSON.stringify(cutText(instruction, 80))}`,
               score: 0,
               accepted: false,
               calls: 0,
@@ -283,7 +283,7 @@ export function evolveOptimizer(
             minibatch,
             rollout.scores,
             iteration,
-            `reflection: ${JSON.stringify(instruction.slice(0, 80))}`,
+            `reflection: ${JSON.stringify(cutText(instruction, 80))}`,
           );
         }
       } catch (error) {

@@ -3,7 +3,7 @@
 // writes new instructions. Each is scored on dev; one replaces the incumbent only on a significant
 // paired improvement. Proposals that copy dev text verbatim are rejected and reported; a teacher whose
 // reply holds no proposal stops the run with an error instead of a silent zero-progress run.
-import { BudgetExceededError, PromptuneError } from '../errors/index.js';
+import { BudgetExceededError, cutText, PromptuneError } from '../errors/index.js';
 import { type EvaluatedModel, requestKey, type ResponseCache, mean, withRetries } from '../eval/index.js';
 import type { Example, Task } from '../tasks/index.js';
 import { scorePrompt } from './candidate.js';
@@ -200,7 +200,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
             // a teacher repeating an instruction already scored: its score is known, not worth a call
             record({
               index,
-              description: `rejected (already tried): ${JSON.stringify(instruction.slice(0, 80))}`,
+              description: `rejected (already tried): ${JSON.stringify(cutText(instruction, 80))}`,
               score: 0,
               accepted: false,
               calls: 0,
@@ -210,7 +210,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           if (copiesData(instruction, options.dev)) {
             record({
               index,
-              description: `rejected (copies validation text): ${JSON.stringify(instruction.slice(0, 80))}`,
+              description: `rejected (copies validation text): ${JSON.stringify(cutText(instruction, 80))}`,
               score: 0,
               accepted: false,
               calls: 0,
@@ -235,7 +235,7 @@ export function proposeOptimizer(settings: ProposeSettings = { rounds: 3, propos
           tried.push({ instruction, score: mean(scored.scores) });
           record({
             index,
-            description: `instruction ${JSON.stringify(instruction.slice(0, 80))}`,
+            description: `instruction ${JSON.stringify(cutText(instruction, 80))}`,
             score: mean(scored.scores),
             accepted,
             calls: scored.calls,

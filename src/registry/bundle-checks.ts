@@ -131,21 +131,23 @@ export function checkBundle(bundle: BundleInput, where: string): CheckedBundle {
     return { split: dataset.split, name: dataset.name, rows, bytes };
   });
   const datasetVersions = 'datasetVersions' in bundle ? bundle.datasetVersions : [];
-  checkDatasetVersions(
-    datasetVersions,
-    new Set(datasets.map((dataset) => datasetId(name, dataset.split, dataset.bytes))),
-    where,
-  );
+  const datasetIds = new Map<string, Set<string>>();
+  for (const dataset of datasets)
+    datasetIds.set(
+      dataset.split,
+      (datasetIds.get(dataset.split) ?? new Set()).add(datasetId(name, dataset.split, dataset.bytes)),
+    );
+  checkDatasetVersions(datasetVersions, datasetIds, where);
   return { task, specs, versions, labels: bundle.labels, datasets, datasetVersions, blobs };
 }
 
 /**
  * Refuses dataset versions out of order (numbers rising from 1, each parent an earlier one) or naming a
- * dataset the bundle does not hold for that split.
+ * dataset the bundle does not hold for that split (`datasetIds`: the bundle's dataset ids by split).
  */
 function checkDatasetVersions(
   versions: readonly BundledDatasetVersion[],
-  datasetIds: ReadonlySet<string>,
+  datasetIds: ReadonlyMap<string, ReadonlySet<string>>,
   where: string,
 ): void {
   for (const [index, version] of versions.entries()) {
@@ -155,7 +157,10 @@ function checkDatasetVersions(
       throw refuse(`${at} names a later parent, ${version.parent}`);
     if (Object.keys(version.splits).length === 0) throw refuse(`${at} names no split`);
     for (const [split, id] of Object.entries(version.splits))
-      if (!datasetIds.has(id)) throw refuse(`${at}: its ${split} split, dataset ${id}, is not in the bundle`);
+      if (!datasetIds.get(split)?.has(id))
+        throw refuse(
+          `${at}: its ${split} split, dataset ${id}, is not one of the bundle's ${split} datasets`,
+        );
   }
 }
 

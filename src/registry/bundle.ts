@@ -160,7 +160,8 @@ async function restoreDatasetVersions(
     const added = await target.datasetVersions.add({
       task,
       splits: version.splits,
-      parent: version.parent === null ? null : (numbers.get(version.parent) ?? null),
+      // checked: a parent is an earlier version of the bundle, so it was restored (or found) before
+      parent: version.parent === null ? null : numbers.get(version.parent)!,
       source: version.source,
       message: version.message,
       details: version.details,

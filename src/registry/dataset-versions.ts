@@ -25,6 +25,7 @@ export interface DatasetVersion {
 
 /** A version to add. */
 export type DatasetVersionInput = Omit<DatasetVersion, 'number' | 'createdAt' | 'parent' | 'details'> & {
+  /** The version it builds on: left out, the task's latest; null, none (a first version, or a restored root). */
   parent?: number | null;
   details?: Record<string, unknown>;
 };
@@ -69,7 +70,7 @@ export class DatasetVersions {
         task: input.task,
         number: (latest?.number ?? 0) + 1,
         splits: JSON.stringify(input.splits),
-        parent: input.parent ?? latest?.number ?? null,
+        parent: input.parent === undefined ? (latest?.number ?? null) : input.parent,
         source: input.source,
         message: input.message,
         details: JSON.stringify(input.details ?? {}),

@@ -725,6 +725,40 @@ export function registryConformance(
       const copy = await open();
       expect(await code(importBundle(copy.registry, broken, admin))).toBe('REGISTRY_BAD_BUNDLE');
       expect(await copy.registry.listTasks()).toEqual([]);
+      // a split naming another split's dataset (dev's file as train) is refused too
+      const swapped = JSON.parse(JSON.stringify(bundle));
+      swapped.datasetVersions[0].splits.train = dev;
+      expect(await code(importBundle(copy.registry, swapped, admin))).toBe('REGISTRY_BAD_BUNDLE');
+      // into a task with dataset versions of its own: they follow them, the bundle's root still a root
+      const own = await open();
+      await own.registry.putTask(spec('dv'));
+      const mine = await own.registry.putDataset({
+        task: 'dv',
+        split: 'train',
+        name: 'mine.jsonl',
+        bytes: new TextEncoder().encode('{"input": "m", "target": "0"}\n'),
+        rows: 1,
+      });
+      await own.registry.datasetVersions.add({
+        task: 'dv',
+        splits: { train: mine },
+        source: 'files',
+        message: 'mine',
+        actor: 'carol',
+      });
+      await importBundle(own.registry, bundle, admin);
+      expect(
+        (await own.registry.datasetVersions.list('dv')).map((version) => [
+          version.number,
+          version.parent,
+          version.actor,
+        ]),
+      ).toEqual([
+        [1, null, 'carol'],
+        [2, null, 'alice'],
+        [3, 2, 'bob'],
+      ]);
+      await own.registry.close();
       // a bundle of format 2 (an older promptune's) has none, and imports as before
       const { datasetVersions: _none, ...older } = { ...bundle, version: 2 };
       await importBundle(copy.registry, older, admin);

@@ -34,14 +34,16 @@ export function loadSplit(task: Task, split: SplitName): Example[] {
 }
 
 /**
- * The examples of a label task whose target is none of its labels (compared trimmed and in any case, as
+ * The examples of a label task whose target is none of its labels (compared trimmed, composed and in any case, as
  * a label's metric would still miss them): they can never be answered right, so a split that has them
  * is most likely another task's data or a typo. None for other kinds of output.
  */
 export function targetsOutsideLabels(spec: TaskSpec, examples: Example[]): Example[] {
   if (spec.output.kind !== 'label') return [];
-  const labels = new Set(spec.output.labels.map((label) => label.trim().toLowerCase()));
+  // composed (NFC), as the label metric reads them: "é" as one code point or as e + U+0301 alike
+  const fold = (text: string) => text.normalize('NFC').trim().toLowerCase();
+  const labels = new Set(spec.output.labels.map(fold));
   return examples.filter(
-    (example) => typeof example.target !== 'string' || !labels.has(example.target.trim().toLowerCase()),
+    (example) => typeof example.target !== 'string' || !labels.has(fold(example.target)),
   );
 }

@@ -195,6 +195,11 @@ describe('targetsOutsideLabels', () => {
       { ...other, line: 4, target: 1 },
     ];
     expect(targetsOutsideLabels(gender.spec, examples).map((example) => example.line)).toEqual([3, 4]);
+    // a label spelt decomposed (e + U+0301) is the composed one
+    const accented = { ...gender.spec, output: { ...gender.spec.output, labels: ['café', 'thé'] } };
+    expect(targetsOutsideLabels(accented as typeof gender.spec, [{ ...girl, target: 'cafe\u0301' }])).toEqual(
+      [],
+    );
     // a text task has no labels to be outside of
     const name = loadTask(join(repositoryRoot, 'examples', 'name.yaml'));
     expect(targetsOutsideLabels(name.spec, examples)).toEqual([]);

@@ -42,7 +42,29 @@ export const shortId = (id: string | null | undefined): string => (id ? id.slice
 export const shortRunId = (id: string): string =>
   /^run-\d+-([0-9a-f]+(?:\.[\w.-]+)?)$/.exec(id)?.[1] ?? id.slice(0, 8);
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Below the combining marks and not a carriage return: no grapheme goes on past such a character. */
+const plain = (code: number) => code < 0x300 && code !== 0x0d;
+
+/**
+ * Where to cut `line` to at most `room` units between graphemes: the graphemes around the cut only (a
+ * browser without Intl.Segmenter, Firefox before 125, keeps surrogate pairs whole at least).
+ */
+function graphemeCut(line: string, room: number): number {
+  if (plain(line.charCodeAt(room - 1)) && plain(line.charCodeAt(room))) return room;
+  if (typeof Intl.Segmenter !== 'function') {
+    const code = line.charCodeAt(room - 1);
+    return code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
+  }
+  let from = Math.max(0, room - 64);
+  while (from > 0 && !plain(line.charCodeAt(from - 1))) from--;
+  let end = from;
+  const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  for (const { index, segment } of graphemes.segment(line.slice(from, room + 64))) {
+    if (from + index + segment.length > room) break;
+    end = from + index + segment.length;
+  }
+  return end;
+}
 
 /**
  * Any value as text on one line, cut to `length` characters with an ellipsis: between graphemes, so a
@@ -52,10 +74,5 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 export function excerpt(value: unknown, length = 160): string {
   const line = text(value).replace(/\s+/g, ' ').trim();
   if (line.length <= length) return line;
-  let end = 0;
-  for (const { index, segment } of graphemes.segment(line)) {
-    if (index + segment.length > length - 1) break;
-    end = index + segment.length;
-  }
-  return `${line.slice(0, end)}…`;
+  return `${line.slice(0, graphemeCut(line, length - 1))}…`;
 }

@@ -2,7 +2,7 @@
 // job for workers (`promptune worker`, or `promptune serve`, which runs the registry queue itself),
 // list jobs, show one with its output (following it while it runs), cancel one, or run one here.
 import { defineCommand } from 'citty';
-import { redactedUrl, ValidationError } from '../../errors/index.js';
+import { cutText, redactedUrl, ValidationError } from '../../errors/index.js';
 import { runJob, submitJob, workerName } from '../../jobs/index.js';
 import { jobStatuses, type JobSummary } from '../../registry/index.js';
 import { choice, numberOption } from '../options.js';
@@ -38,7 +38,7 @@ export function unseen(shown: string, log: string): string {
 
 /** A job's summary line. */
 const line = (job: JobSummary) =>
-  `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(10)} attempt ${job.attempts}/${job.maxAttempts}  ${job.queue.padEnd(8)} ${time(job.createdAt)}  ${job.args.join(' ').slice(0, 80)}`;
+  `${job.id}  ${job.kind.padEnd(10)} ${job.status.padEnd(10)} attempt ${job.attempts}/${job.maxAttempts}  ${job.queue.padEnd(8)} ${time(job.createdAt)}  ${cutText(job.args.join(' '), 80)}`;
 
 const redisOption = {
   type: 'string',
@@ -62,11 +62,12 @@ const submit = defineCommand({
     },
     json: { type: 'boolean', description: 'Print JSON' },
   },
-  run: ({ args, rawArgs }) =>
-    withRegistry(args, async (registry, actor) => {
+  async run({ args, rawArgs }) {
+    // refused before the registry is opened (or a --db file made): nothing it holds is needed
+    const command = commandAfterDashes(rawArgs);
+    await checkJobOptions(command);
+    await withRegistry(args, async (registry, actor) => {
       const redisUrl = args.redis ?? process.env.REDIS_URL;
-      const command = commandAfterDashes(rawArgs);
-      await checkJobOptions(command);
       const job = await submitJob(registry, {
         args: command,
         cwd: process.cwd(),
@@ -84,7 +85,8 @@ const submit = defineCommand({
       if (args.json) return print(JSON.stringify(job, null, 2));
       print(`queued ${job.id} (${job.kind}) on the ${job.queue} queue`);
       print(`  follow it with: promptune job show ${job.id} --follow`);
-    }),
+    });
+  },
 });
 
 const run = defineCommand({
@@ -96,13 +98,13 @@ const run = defineCommand({
     db: registryOption,
     attempts: { type: 'string', default: '3', description: 'Attempts (a crash is retried)' },
   },
-  run: ({ args, rawArgs }) =>
-    withRegistry(args, async (registry, actor) => {
+  async run({ args, rawArgs }) {
+    const command = commandAfterDashes(rawArgs);
+    await checkJobOptions(command);
+    await withRegistry(args, async (registry, actor) => {
       // held by this process from the start (workers leave it alone), a crashed attempt retried here
       const name = workerName();
       const leaseMs = 30_000;
-      const command = commandAfterDashes(rawArgs);
-      await checkJobOptions(command);
       let job = await submitJob(registry, {
         args: command,
         cwd: process.cwd(),
@@ -119,7 +121,8 @@ const run = defineCommand({
       if (job.status === 'running') print(`${job.id} was taken over by ${job.worker}`);
       print(`${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
       if (job.status !== 'completed') process.exitCode = 1;
-    }),
+    });
+  },
 });
 
 const list = defineCommand({

@@ -396,7 +396,10 @@ const rollback = defineCommand({
 });
 
 const exportCommand = defineCommand({
-  meta: { name: 'export', description: "Write a task's versions, labels and datasets to a JSON bundle" },
+  meta: {
+    name: 'export',
+    description: "Write a task's versions, labels, datasets and dataset versions to a JSON bundle",
+  },
   args: {
     ...common,
     task: { type: 'positional', required: true, description: 'Task' },

@@ -1,7 +1,7 @@
 // Output must be exactly one of a label set (after trimming). `fix` maps an output to the label it
 // names (starts with, else mentions), else to the nearest label by edit distance, so a chatty or
 // misspelt answer becomes a clean label.
-import { editDistance, ValidationError } from '../../errors/index.js';
+import { cutText, editDistance, ValidationError } from '../../errors/index.js';
 import { readLabel } from '../../tasks/index.js';
 import type { Validator } from '../validator.js';
 
@@ -12,7 +12,11 @@ export function labelsValidator(name: string, labels: string[], caseSensitive: b
       code: 'GUARD_OPTIONS',
       hint: "Give labels such as [' dog', ' cat'], or declare the task's output labels.",
     });
-  const fold = (text: string) => (caseSensitive ? text.trim() : text.trim().toLowerCase());
+  // composed (NFC), as the label metric reads them: "é" as one code point or as e + U+0301 alike
+  const fold = (text: string) => {
+    const composed = text.normalize('NFC').trim();
+    return caseSensitive ? composed : composed.toLowerCase();
+  };
   const folded = new Set(labels.map(fold));
   return {
     name,
@@ -20,7 +24,7 @@ export function labelsValidator(name: string, labels: string[], caseSensitive: b
     prefixFailures: false,
     check(text) {
       if (folded.has(fold(text))) return { passed: true, issues: [] };
-      const shown = text.trim().slice(0, 80);
+      const shown = cutText(text.trim(), 80);
       return {
         passed: false,
         issues: [

@@ -80,7 +80,9 @@ export function labelMetric(options: Record<string, unknown>, context: MetricCon
     name: 'label',
     score(example, output) {
       const predicted = readLabel(labels, output, caseSensitive) ?? '(none)';
-      const expected = targetText(example.target);
+      // the label the target names, as the labels spell it: the report's counts agree with the score
+      const target = targetText(example.target);
+      const expected = labels.find((label) => fold(label) === fold(target)) ?? target;
       const ok = predicted !== '(none)' && fold(predicted) === fold(expected);
       return {
         score: ok ? 1 : 0,

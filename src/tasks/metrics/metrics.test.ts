@@ -84,6 +84,17 @@ describe('metrics', () => {
       context,
     );
     expect((await metric.score(example('Zoe\u0301'), ' Zoé')).score).toBe(1);
+    // the report counts what the score counts: the target as the labels spell it
+    const scored = await Promise.all(
+      [
+        ['Zoe\u0301', 'Zoé'],
+        ['ann', 'Ann'],
+        ['Ann', 'Zoé'],
+      ].map(([target, output]) => metric.score(example(target), output)),
+    );
+    const report = aggregateLabels(scored.map((result) => result.label!));
+    expect(report.accuracy).toBeCloseTo(2 / 3);
+    expect(report.labels).toEqual(['Ann', 'Zoé']);
   });
   it('strips punctuation of any script and ASCII symbols, never emoji or other symbols', async () => {
     const punctuation = { normalize: ['strip-punctuation', 'trim'] };
