@@ -22,6 +22,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
   private readonly postProcessorAddsBos: boolean;
   /** Whether this model's sequences start with BOS (tokenizer_config's add_bos_token, else the post-processor). */
   private readonly addBosByDefault: boolean;
+  /** A piece's bytes, as the tokenizer.json's decoder reads it (undefined: a decoder this does not know). */
+  private readonly pieceBytes: ((piece: string) => Uint8Array | undefined) | undefined;
 
   constructor(
     files: TokenizerFiles,
@@ -55,6 +57,13 @@ export class HuggingFaceTokenizer implements Tokenizer {
     this.postProcessorAddsBos = this.bosTokenId !== undefined && probe[0] === this.bosTokenId;
     this.addBosByDefault =
       options.addBos ?? (files.config.add_bos_token as boolean | undefined) ?? this.postProcessorAddsBos;
+    this.pieceBytes = pieceReader(files.tokenizer.decoder);
+  }
+
+  tokenBytes(id: number): Uint8Array | undefined {
+    if (this.isSpecial(id)) return undefined;
+    const piece = this.runtime.id_to_token(id);
+    return piece === undefined ? undefined : this.pieceBytes?.(piece);
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
@@ -72,4 +81,54 @@ export class HuggingFaceTokenizer implements Tokenizer {
   isSpecial(id: number): boolean {
     return this.specialIds.has(id);
   }
+}
+
+/** The decoders a tokenizer.json names, a Sequence's in order. */
+function decoderTypes(decoder: unknown): string[] {
+  const object = decoder as { type?: unknown; decoders?: unknown[] } | null | undefined;
+  if (!object || typeof object !== 'object') return [];
+  if (object.type === 'Sequence' && Array.isArray(object.decoders))
+    return object.decoders.flatMap(decoderTypes);
+  return typeof object.type === 'string' ? [object.type] : [];
+}
+
+/**
+ * How a piece becomes bytes under this decoder: byte-level BPE (GPT-2's table of a printable character
+ * for each byte), or SentencePiece's byte fallback (`<0xE6>` one byte, ▁ a space); undefined for
+ * another decoder, whose tokens' bytes are not told.
+ */
+function pieceReader(decoder: unknown): ((piece: string) => Uint8Array | undefined) | undefined {
+  const types = decoderTypes(decoder);
+  if (types.includes('ByteLevel')) {
+    const byteOf = byteLevelTable();
+    return (piece) => {
+      const bytes = new Uint8Array(piece.length);
+      let length = 0;
+      for (const character of piece) {
+        const byte = byteOf.get(character);
+        if (byte === undefined) return undefined;
+        bytes[length++] = byte;
+      }
+      return bytes.subarray(0, length);
+    };
+  }
+  if (types.includes('ByteFallback')) {
+    const encoder = new TextEncoder();
+    return (piece) => {
+      const match = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+      return match ? Uint8Array.of(parseInt(match[1], 16)) : encoder.encode(piece.replaceAll('▁', ' '));
+    };
+  }
+  return undefined;
+}
+
+/** GPT-2's byte-level table, inverted: the printable character standing for each byte, to the byte. */
+function byteLevelTable(): Map<string, number> {
+  const printable = (byte: number) =>
+    (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
+  const table = new Map<string, number>();
+  let extra = 0;
+  for (let byte = 0; byte < 256; byte++)
+    table.set(String.fromCodePoint(printable(byte) ? byte : 256 + extra++), byte);
+  return table;
 }

@@ -3,7 +3,18 @@
 // such a character byte by byte, allow no byte that begins a character the constraint refuses, and
 // never end an output half a character.
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../engine/index.js';
+import { join } from 'node:path';
+import {
+  argmax,
+  loadModel,
+  loadTokenizerJson,
+  partialTokenBytes,
+  seededRandom,
+  tokenTexts,
+  type Tokenizer,
+} from '../../engine/index.js';
+import { sharedModels, stories } from '../../../test/models.js';
+import { constraintAutomaton } from './compile-constraint.js';
 import type { CharacterAutomaton } from './character-automaton.js';
 import { choiceAutomaton } from './choice-automaton.js';
 import { jsonSchemaAutomaton } from './json-schema-automaton.js';
@@ -123,5 +134,52 @@ describe('token masks over byte tokens', () => {
     // once complete, the budget's last tokens (its margin) end the output rather than begin a character
     expect(allowedAfter('a李?', [0], 2).allowed).toEqual([eos]);
     expect(allowedAfter('a李?', [0], 20).allowed).toEqual([eos, byte(0xe6)]);
+  });
+});
+
+describe('walks over real vocabularies with characters spelt in bytes', () => {
+  const specs = [
+    { kind: 'regex', pattern: '[李华你好Иван👍]{2,6}' },
+    {
+      kind: 'json-schema',
+      schema: { type: 'object', properties: { name: { enum: ['李华', 'Иван'] } }, required: ['name'] },
+    },
+  ] as const;
+  const valid = [
+    (text: string) => /^(?:[李华你好Иван]|\u{1F44D}){2,6}$/u.test(text),
+    (text: string) => ['李华', 'Иван'].includes((JSON.parse(text) as { name: string }).name),
+  ];
+  const tokenizers: [string, () => Promise<Tokenizer>][] = [
+    ['stories260K (SentencePiece byte fallback)', async () => (await loadModel(stories.gguf)).tokenizer],
+    ['GPT-2 (byte-level BPE)', async () => loadTokenizerJson(join(sharedModels, 'gpt2-tokenizer'))],
+  ];
+  it.each(tokenizers)('%s: 40 random walks each end whole and valid', async (_name, load) => {
+    const tokenizer = await load();
+    const texts = tokenTexts(tokenizer);
+    const partialBytes = partialTokenBytes(tokenizer);
+    expect(partialBytes.filter(Boolean).length).toBeGreaterThan(0);
+    const eos = tokenizer.eosTokenIds;
+    const encoder = new TextEncoder();
+    for (const [index, spec] of specs.entries()) {
+      const constraint = compileTokenConstraint(constraintAutomaton(spec), texts, eos, { partialBytes });
+      const random = seededRandom(index + 3);
+      for (let walk = 0; walk < 40; walk++) {
+        const state = constraint.start();
+        const logits = new Float32Array(texts.length);
+        const written: number[] = [];
+        for (let step = 0; step < 200 && !state.finished; step++) {
+          for (let id = 0; id < logits.length; id++) logits[id] = random();
+          state.mask(logits, 200 - step);
+          const token = argmax(logits);
+          expect(logits[token]).toBeGreaterThan(-Infinity);
+          if (eos.includes(token)) break;
+          state.advance(token);
+          written.push(...(texts[token] !== undefined ? encoder.encode(texts[token]) : partialBytes[token]!));
+        }
+        expect(state.complete).toBe(true);
+        const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(written));
+        expect([text, valid[index](text)]).toEqual([text, true]);
+      }
+    }
   });
 });
