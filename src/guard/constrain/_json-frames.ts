@@ -341,9 +341,6 @@ export function canGoOn(reading: Reading, frame: Frame): boolean {
   }
 }
 
-/** Code points a range is tried one by one, at most, where no automaton says it at once. */
-const largestTried = 4096;
-
 /**
  * True exactly when some code point from `low` to `high` (at least U+0080: JSON's structure and
  * whitespace are ASCII, so only a string's text, a key or an enum's literal takes one) moves `frame`.
@@ -362,12 +359,8 @@ export function frameStepsWithin(frame: Frame, low: number, high: number): boole
     case 'string': {
       if (frame.escape !== 0 || frame.length + 1 > frame.shape.maxLength) return false;
       const pattern = frame.shape.pattern;
-      if (!pattern) return true;
-      // a bounded length also bounds what the pattern may still need: each code point tried (to a bound)
-      if (frame.shape.maxLength === Infinity) return pattern.stepsWithin!(frame.pattern!, low, high);
-      for (let code = low; code <= Math.min(high, low + largestTried - 1); code++)
-        if (stringCharacter(frame, String.fromCodePoint(code))) return true;
-      return false;
+      // under a maxLength, the pattern's match must still fit in what is left (as stringCharacter checks)
+      return !pattern || pattern.stepsWithin(frame.pattern!, low, high, frame.shape.maxLength - frame.length);
     }
     default:
       return false;

@@ -67,7 +67,7 @@ function statesOf(automaton: CharacterAutomaton, alphabet: string[], seed: numbe
 }
 
 describe('stepsWithin', () => {
-  const alphabet = [...'李华Иван"{}:, []0a\\u'];
+  const alphabet = [...'李华Иван😀"{}:, []0a\\u'];
   it.each([
     ['regex', regexAutomaton('[李华]+(И|в)?[а-я]{0,3}')],
     ['choice', choiceAutomaton(['李华', 'Иван', 'ab'])],
@@ -79,6 +79,7 @@ describe('stepsWithin', () => {
           name: { enum: ['李华', 'Иван'] },
           note: { type: 'string', pattern: '^[а-я]{1,4}$' },
           free: { type: 'string', maxLength: 3 },
+          short: { type: 'string', pattern: '^[😀李]+$', maxLength: 3 },
           李: { type: 'integer' },
         },
       }),
@@ -86,7 +87,10 @@ describe('stepsWithin', () => {
   ] as [string, CharacterAutomaton][])(
     '%s: agrees with stepping each code point of a range',
     (_name, automaton) => {
-      const ranges = [0xe4, 0xe5, 0xe6, 0xd0, 0xd1, 0xc3].map((lead) => prefixRange([lead])!);
+      // two- and three-byte leads whole; a four-byte lead's first 4,096 code points (😀's among them)
+      const ranges = [[0xe4], [0xe5], [0xe6], [0xd0], [0xd1], [0xc3], [0xf0, 0x9f, 0x98]].map((prefix) =>
+        prefixRange(prefix)!,
+      );
       for (const state of statesOf(automaton, alphabet, 7))
         for (const [low, high] of ranges) {
           let some = false;
@@ -96,6 +100,23 @@ describe('stepsWithin', () => {
         }
     },
   );
+});
+
+describe('stepsWithin over a four-byte lead', () => {
+  it('finds 😀 far into the range of F0, in a pattern string under a maxLength', () => {
+    const automaton = jsonSchemaAutomaton({
+      type: 'object',
+      properties: { short: { type: 'string', pattern: '^[😀李]+$', maxLength: 3 } },
+    });
+    let state: unknown = automaton.initial;
+    for (const character of '{"short":"') state = automaton.step(state, character);
+    const [low, high] = prefixRange([0xf0])!; // U+10000 to U+3FFFF; 😀 is U+1F600
+    expect(automaton.stepsWithin!(state, low, high)).toBe(true);
+    expect(automaton.stepsWithin!(state, 0x20000, high)).toBe(false);
+    // with the string full, nothing more
+    for (const character of '😀😀😀') state = automaton.step(state, character);
+    expect(automaton.stepsWithin!(state, low, high)).toBe(false);
+  });
 });
 
 describe('token masks over byte tokens', () => {
@@ -125,6 +146,32 @@ describe('token masks over byte tokens', () => {
     expect(half.state.complete).toBe(false);
     expect(half.allowed).toEqual([byte(0x9d)]);
     expect(() => half.state.advance(byte(0x80))).toThrow(/not allowed/);
+  });
+
+  it('ends an output past saving rather than leave half a character', () => {
+    // four 李 then b need 13 tokens of the 10 left: after three 李, one token is left, no 李 is begun,
+    // and the end comes (invalid, but no half character)
+    const { state } = allowedAfter('a|李李李李b', []);
+    const logits = new Float32Array(texts.length);
+    let remaining = 10;
+    for (const value of [0xe6, 0x9d, 0x8e, 0xe6, 0x9d, 0x8e, 0xe6, 0x9d, 0x8e]) {
+      state.mask(logits.fill(0), remaining--);
+      state.advance(byte(value));
+    }
+    state.mask(logits.fill(0), remaining);
+    expect([...logits.keys()].filter((id) => logits[id] !== -Infinity)).toEqual([eos]);
+    state.advance(eos);
+    expect([state.complete, state.finished]).toEqual([false, true]);
+  });
+
+  it('begins no character in a vocabulary that cannot spell each continuation byte alone', () => {
+    const gapped = partialBytes.map((bytes) => (bytes?.[0] === 0x8e ? undefined : bytes));
+    const state = compileTokenConstraint(regexAutomaton('李|a'), texts, [eos], {
+      partialBytes: gapped,
+    }).start();
+    const logits = new Float32Array(texts.length);
+    state.mask(logits);
+    expect([...logits.keys()].filter((id) => logits[id] !== -Infinity)).toEqual([0]);
   });
 
   it('begins no character the budget cannot finish', () => {

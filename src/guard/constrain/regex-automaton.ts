@@ -20,6 +20,11 @@ export interface RegexState {
 /** A regex automaton: a character automaton that also knows the shortest completion of a state. */
 export interface RegexAutomaton extends CharacterAutomaton<RegexState> {
   shortestCompletion(state: RegexState): number;
+  /**
+   * stepsWithin, with the match to be completed in at most `completion` characters counting the one
+   * stepped (a JSON string's pattern under its maxLength): exact, as `step` then `shortestCompletion`.
+   */
+  stepsWithin(state: RegexState, low: number, high: number, completion?: number): boolean;
 }
 
 /** Options of `regexAutomaton`. */
@@ -232,11 +237,12 @@ function subsetAutomaton(pattern: string, nfa: Nfa): RegexAutomaton {
       }
       return next ?? undefined;
     },
-    // exact: every node of a live state can still complete a match, so a character its set takes steps
-    stepsWithin(state, low, high) {
+    // exact: every node of a live state can still complete a match, so a character its set takes steps,
+    // and a node's distance is that character and the fewest after it
+    stepsWithin(state, low, high, completion = Infinity) {
       for (const node of (state as InternalState).nodes) {
         const set = nfa.sets[node];
-        if (set && intersects(set, low, high)) return true;
+        if (set && distance[node] <= completion && intersects(set, low, high)) return true;
       }
       return false;
     },

@@ -100,6 +100,16 @@ class CompiledConstraint {
       this.partialIds.push(id);
       this.partialBytes.set(id, bytes);
     });
+    // a begun character is finished a continuation byte at a time: a vocabulary without a token for
+    // each (0x80 to 0xBF alone) could strand one, and begins none
+    const alone = new Set<number>();
+    for (const bytes of this.partialBytes.values()) if (bytes.length === 1) alone.add(bytes[0]);
+    for (let byte = 0x80; byte <= 0xbf; byte++)
+      if (!alone.has(byte)) {
+        this.partialIds.length = 0;
+        this.partialBytes.clear();
+        break;
+      }
   }
 
   /**
@@ -125,21 +135,22 @@ class CompiledConstraint {
 
   /**
    * Disallows in `logits` the tokens that begin a character `remainingTokens` (this one included) cannot
-   * finish, a byte a token: a row must not end half a character. Left as it is when nothing else would
-   * stay allowed (the output is past saving either way).
+   * finish, a byte a token: a row never ends half a character. True when that left nothing allowed: the
+   * output is past saving, and ends here, invalid but whole.
    */
-  dropUnfinishable(logits: Float32Array, state: InternedState, remainingTokens: number): void {
-    const dropped: number[] = [];
+  dropUnfinishable(logits: Float32Array, state: InternedState, remainingTokens: number): boolean {
+    let dropped = false;
     for (const id of this.partialIds) {
       if (logits[id] === -Infinity) continue;
       const read = this.readPartial(state, noBytes, id);
-      if (read && 1 + bytesToFinish(read.pending) > remainingTokens) dropped.push(id);
+      if (read && 1 + bytesToFinish(read.pending) > remainingTokens) {
+        logits[id] = -Infinity;
+        dropped = true;
+      }
     }
-    if (dropped.length === 0) return;
-    const kept = new Set(dropped);
-    let others = false;
-    for (let id = 0; id < logits.length && !others; id++) others = logits[id] !== -Infinity && !kept.has(id);
-    if (others) for (const id of dropped) logits[id] = -Infinity;
+    if (!dropped) return false;
+    for (let id = 0; id < logits.length; id++) if (logits[id] !== -Infinity) return false;
+    return true;
   }
 
   /** Whether some character the begun bytes `rest` may become steps from `state` (none begun: true). */
@@ -274,6 +285,8 @@ class TokenConstraintState implements ConstraintState {
   private pending: readonly number[] = noBytes;
   /** Set once an EOS token was advanced past. */
   private ended = false;
+  /** The last mask left only characters the budget cannot finish: EOS was let through instead. */
+  private stranded = false;
 
   constructor(private readonly compiled: CompiledConstraint) {
     this.current = compiled.states.initial;
@@ -303,22 +316,28 @@ class TokenConstraintState implements ConstraintState {
       return;
     }
     const mask = this.ended ? emptyMask : this.compiled.maskOf(this.current, this.pending);
+    const eosLogits = this.compiled.eos.map((id) => logits[id]);
     this.compiled.apply(mask, logits, this.complete || mask.allowedCount === 0);
-    // near the budget's end, no character is begun that cannot be finished (a byte a token: 4 at most)
-    if (
+    // near the budget's end, no character is begun that cannot be finished (a byte a token: 4 at most);
+    // when that leaves nothing, the output ends here rather than half a character later
+    this.stranded =
       remainingTokens !== undefined &&
       remainingTokens < 4 &&
       !this.ended &&
       this.pending.length === 0 &&
-      this.compiled.partialIds.length > 0
-    )
+      this.compiled.partialIds.length > 0 &&
       this.compiled.dropUnfinishable(logits, this.current, remainingTokens);
+    if (this.stranded) this.compiled.eos.forEach((id, index) => (logits[id] = eosLogits[index]));
   }
 
   advance(token: number): void {
     const codes = this.compiled.trie.tokenCodes[token];
     if (this.compiled.eos.includes(token)) {
-      if (this.complete || this.compiled.maskOf(this.current, this.pending).allowedCount === 0) {
+      if (
+        this.complete ||
+        this.stranded ||
+        this.compiled.maskOf(this.current, this.pending).allowedCount === 0
+      ) {
         this.ended = true;
         return;
       }
