@@ -104,10 +104,10 @@ describe('stepsWithin', () => {
 
 describe('stepsWithin over a four-byte lead', () => {
   it('finds 😀 far into the range of F0, in a pattern string under a maxLength', () => {
-    const automaton = jsonSchemaAutomaton({
+    const automaton: CharacterAutomaton = jsonSchemaAutomaton({
       type: 'object',
       properties: { short: { type: 'string', pattern: '^[😀李]+$', maxLength: 3 } },
-    });
+    }) as CharacterAutomaton;
     let state: unknown = automaton.initial;
     for (const character of '{"short":"') state = automaton.step(state, character);
     const [low, high] = prefixRange([0xf0])!; // U+10000 to U+3FFFF; 😀 is U+1F600
