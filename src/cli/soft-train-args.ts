@@ -146,13 +146,18 @@ export function checkTrainOptions(
   given: Pick<ParsedArgs<typeof trainArgs>, keyof typeof trainArgs>,
   rawArgs: string[],
   methodKnown = true,
-): { training: ReturnType<typeof trainingOptions>; trialSteps: number | undefined } {
+): {
+  training: ReturnType<typeof trainingOptions>;
+  trialSteps: number | undefined;
+  /** The options written on the command line (givenOptions). */
+  written: Set<string>;
+} {
   const written = givenOptions(rawArgs);
   const training = trainingOptions(given);
   checkRunOptions(given, written);
   const trialSteps = searchSteps(given, written);
   numberOption('lr', given.lr, { above: 0 });
-  if (!methodKnown) return { training, trialSteps };
+  if (!methodKnown) return { training, trialSteps, written };
   // --init-from is --init text with the hard prompt's words (a --search tries them as its text init);
   // the methods that start random or from zero refuse it rather than record it
   const fromWeights = given.method === 'full-fine-tuning';
@@ -186,5 +191,5 @@ export function checkTrainOptions(
       code: 'CLI_INVALID_OPTION',
       hint: 'Drop --push; serve the fine-tuned model on its own (promptune serve --model <out>/model.gguf, or --model <out> from a Hugging Face source).',
     });
-  return { training, trialSteps };
+  return { training, trialSteps, written };
 }

@@ -51,6 +51,7 @@ export {
   createMetrics,
   scoreOutput,
   readLabel,
+  foldLabel,
   aggregateLabels,
   extractJson,
   extractJsonFor,

@@ -3,6 +3,7 @@ import { ValidationError } from '../errors/index.js';
 import { readExamples, seededSplit, type Example, type ExampleShape } from './dataset.js';
 import type { Task } from './load-task.js';
 import type { TaskSpec } from './spec.js';
+import { foldLabel } from './metrics/label.js';
 
 /** The splits a task's data is divided into. */
 export type SplitName = 'train' | 'dev' | 'test';
@@ -40,8 +41,8 @@ export function loadSplit(task: Task, split: SplitName): Example[] {
  */
 export function targetsOutsideLabels(spec: TaskSpec, examples: Example[]): Example[] {
   if (spec.output.kind !== 'label') return [];
-  // composed (NFC), as the label metric reads them: "é" as one code point or as e + U+0301 alike
-  const fold = (text: string) => text.normalize('NFC').trim().toLowerCase();
+  // as the label metric reads them, in any case: "é" as one code point or as e + U+0301 alike
+  const fold = (text: string) => foldLabel(text, false);
   const labels = new Set(spec.output.labels.map(fold));
   return examples.filter(
     (example) => typeof example.target !== 'string' || !labels.has(fold(example.target)),

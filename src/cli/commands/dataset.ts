@@ -45,8 +45,10 @@ const stats = defineCommand({
         );
       // two labels that look the same: one text in two Unicode forms (é as one code point, or e + U+0301)
       const byForm = new Map<string, string[]>();
-      for (const label of Object.keys(result.labels))
-        byForm.set(label.normalize('NFC'), [...(byForm.get(label.normalize('NFC')) ?? []), label]);
+      for (const label of Object.keys(result.labels)) {
+        const composed = label.normalize('NFC');
+        byForm.set(composed, [...(byForm.get(composed) ?? []), label]);
+      }
       for (const alike of byForm.values())
         if (alike.length > 1)
           process.stderr.write(

@@ -12,7 +12,7 @@ import { datasetFileIds } from '../../registry/index.js';
 import { loadTask } from '../../tasks/index.js';
 import { checkBaselineData, scoreBaseline, warnBelowBaseline } from '../soft-baseline.js';
 import { checkPushedGuards } from '../pushed-guards.js';
-import { givenOptions, numberOption } from '../options.js';
+import { numberOption } from '../options.js';
 import { downloadProgress, progressBar } from '../progress.js';
 import { recordRun } from '../run-recorder.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -86,8 +86,7 @@ const train = defineCommand({
     const given = parsed.like
       ? { ...parseArgs<typeof trainArgs>(rawArgs, trainArgs), like: parsed.like }
       : parsed;
-    const { training, trialSteps } = checkTrainOptions(given, rawArgs);
-    const written = givenOptions(rawArgs);
+    const { training, trialSteps, written } = checkTrainOptions(given, rawArgs);
     // the words a text start takes: --init-from's hard prompt, --init-text, --baseline's prompt, or a
     // general instruction
     const artifact = given['init-from'] ? readArtifact(given['init-from']) : undefined;

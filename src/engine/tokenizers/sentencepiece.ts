@@ -4,6 +4,8 @@
 import { BinaryHeap } from '../binary-heap.js';
 import type { EncodeOptions, Tokenizer } from './types.js';
 
+const encoder = new TextEncoder();
+
 /** Token kinds, numbered as GGUF's token_type. */
 export const TokenKind = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
@@ -126,22 +128,16 @@ export class SentencePieceTokenizer implements Tokenizer {
       const id = this.ids.get(symbols[i].text);
       if (id !== undefined) output.push(id);
       else
-        for (const byte of new TextEncoder().encode(symbols[i].text))
+        for (const byte of encoder.encode(symbols[i].text))
           output.push(this.byteIds[byte] >= 0 ? this.byteIds[byte] : (this.vocabulary.unknownTokenId ?? 0));
     }
   }
 
   decode(ids: number[], options: { keepSpecial?: boolean } = {}): string {
     const bytes: number[] = [];
-    const encoder = new TextEncoder();
     for (const id of ids) {
-      const kind = this.vocabulary.kinds[id];
-      if (kind === TokenKind.byte) {
-        bytes.push(parseInt(this.vocabulary.pieces[id].slice(3, 5), 16));
-        continue;
-      }
       if (this.isSpecial(id) && !options.keepSpecial) continue;
-      bytes.push(...encoder.encode((this.vocabulary.pieces[id] ?? '').replaceAll('▁', ' ')));
+      bytes.push(...this.pieceBytes(id));
     }
     let text = new TextDecoder().decode(new Uint8Array(bytes));
     // the dummy prefix: a leading space that encoding added is removed again
@@ -151,9 +147,14 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   tokenBytes(id: number): Uint8Array | undefined {
     if (id < 0 || id >= this.vocabularySize || this.isSpecial(id)) return undefined;
+    return this.pieceBytes(id);
+  }
+
+  /** The bytes a piece stands for: a byte token's one byte, else its text with ▁ as a space. */
+  private pieceBytes(id: number): Uint8Array {
     if (this.vocabulary.kinds[id] === TokenKind.byte)
       return Uint8Array.of(parseInt(this.vocabulary.pieces[id].slice(3, 5), 16));
-    return new TextEncoder().encode(this.vocabulary.pieces[id].replaceAll('▁', ' '));
+    return encoder.encode((this.vocabulary.pieces[id] ?? '').replaceAll('▁', ' '));
   }
 
   isSpecial(id: number): boolean {

@@ -316,18 +316,19 @@ class TokenConstraintState implements ConstraintState {
       return;
     }
     const mask = this.ended ? emptyMask : this.compiled.maskOf(this.current, this.pending);
-    const eosLogits = this.compiled.eos.map((id) => logits[id]);
-    this.compiled.apply(mask, logits, this.complete || mask.allowedCount === 0);
     // near the budget's end, no character is begun that cannot be finished (a byte a token: 4 at most);
     // when that leaves nothing, the output ends here rather than half a character later
-    this.stranded =
+    const nearEnd =
       remainingTokens !== undefined &&
       remainingTokens < 4 &&
       !this.ended &&
       this.pending.length === 0 &&
-      this.compiled.partialIds.length > 0 &&
-      this.compiled.dropUnfinishable(logits, this.current, remainingTokens);
-    if (this.stranded) this.compiled.eos.forEach((id, index) => (logits[id] = eosLogits[index]));
+      this.compiled.partialIds.length > 0;
+    // the end's own logits, kept only where they may be let through (not at every step)
+    const eosLogits = nearEnd ? this.compiled.eos.map((id) => logits[id]) : undefined;
+    this.compiled.apply(mask, logits, this.complete || mask.allowedCount === 0);
+    this.stranded = nearEnd && this.compiled.dropUnfinishable(logits, this.current, remainingTokens!);
+    if (this.stranded) this.compiled.eos.forEach((id, index) => (logits[id] = eosLogits![index]));
   }
 
   advance(token: number): void {

@@ -2,7 +2,7 @@
 // names (starts with, else mentions), else to the nearest label by edit distance, so a chatty or
 // misspelt answer becomes a clean label.
 import { cutText, editDistance, ValidationError } from '../../errors/index.js';
-import { readLabel } from '../../tasks/index.js';
+import { foldLabel, readLabel } from '../../tasks/index.js';
 import type { Validator } from '../validator.js';
 
 /** Output must be one of `labels`. */
@@ -12,11 +12,8 @@ export function labelsValidator(name: string, labels: string[], caseSensitive: b
       code: 'GUARD_OPTIONS',
       hint: "Give labels such as [' dog', ' cat'], or declare the task's output labels.",
     });
-  // composed (NFC), as the label metric reads them: "é" as one code point or as e + U+0301 alike
-  const fold = (text: string) => {
-    const composed = text.normalize('NFC').trim();
-    return caseSensitive ? composed : composed.toLowerCase();
-  };
+  // as the label metric reads them: composed ("é" as one code point or e + U+0301 alike), trimmed
+  const fold = (text: string) => foldLabel(text, caseSensitive);
   const folded = new Set(labels.map(fold));
   return {
     name,

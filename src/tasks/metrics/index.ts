@@ -9,7 +9,7 @@ import { contains, exactMatch, regex, tokenF1 } from './string-metrics.js';
 import type { Metric, MetricContext, MetricScore } from './types.js';
 
 export type { Metric, MetricContext, MetricScore, TextGenerator } from './types.js';
-export { aggregateLabels, readLabel } from './label.js';
+export { aggregateLabels, foldLabel, readLabel } from './label.js';
 export { extractJson, extractJsonFor } from './json-metric.js';
 export { judgePrompt } from './judge.js';
 

@@ -16,10 +16,10 @@ const wordCharacter = /[\p{L}\p{M}\p{N}]/u;
  * Text as labels are compared: composed (NFC), so a label and an answer that spell "é" as one code point
  * or as e + U+0301 read alike, trimmed, and lowercased unless case matters.
  */
-const folded = (text: string, caseSensitive: boolean) => {
+export function foldLabel(text: string, caseSensitive: boolean): string {
   const composed = text.normalize('NFC').trim();
   return caseSensitive ? composed : composed.toLowerCase();
-};
+}
 
 /**
  * Whether `label` stands in `text` at `index` as a word of its own: no letter or digit runs on from
@@ -48,7 +48,7 @@ function standsIn(text: string, label: string): boolean {
  * its label.
  */
 export function readLabel(labels: string[], output: string, caseSensitive = false): string | undefined {
-  const fold = (text: string) => folded(text, caseSensitive);
+  const fold = (text: string) => foldLabel(text, caseSensitive);
   const text = fold(output);
   // longest first, so "dog" does not win over "dogs"
   const candidates = labels
@@ -75,7 +75,7 @@ export function labelMetric(options: Record<string, unknown>, context: MetricCon
     });
   }
   const caseSensitive = options.caseSensitive === true;
-  const fold = (text: string) => folded(text, caseSensitive);
+  const fold = (text: string) => foldLabel(text, caseSensitive);
   return {
     name: 'label',
     score(example, output) {
